@@ -1,0 +1,368 @@
+//! Benchmarks B1–B6: for each problem the plain loss (`plain`), the hand-written gradient (`hand`),
+//! forward-mode dual numbers with `num-dual` (`dual`), central finite differences (`fd`) and the
+//! `#[gradient]`-generated gradient (`generated`, only with `--cfg grad_generated` for now).
+//!
+//! Every gradient entry computes the value and the full gradient in one call. Output buffers are
+//! allocated outside the timed closures. Run with `cargo bench --bench benchmarks`.
+
+// `grad_generated` is a private cfg switched on with RUSTFLAGS="--cfg grad_generated".
+#![allow(unexpected_cfgs)]
+
+#[path = "problems/mod.rs"]
+mod problems;
+
+#[cfg(grad_generated)]
+#[path = "problems/generated.rs"]
+mod generated;
+
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, SamplingMode};
+use problems::dual;
+use problems::*;
+use std::hint::black_box;
+use std::time::Duration;
+
+/// Settings for entries that take seconds per call (dual numbers and finite differences on the
+/// many-parameter problems): flat sampling, the minimum of 10 samples.
+fn slow(group: &mut BenchmarkGroup<'_, WallTime>) {
+    group.sampling_mode(SamplingMode::Flat).sample_size(10);
+}
+
+/// Checks a generated gradient against the hand-written one before timing it.
+#[cfg(grad_generated)]
+fn assert_matches_hand(name: &str, f: f64, g: &[f64], f_hand: f64, g_hand: &[f64]) {
+    let scale = g_hand.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    assert!(
+        (f - f_hand).abs() <= 1e-12 * f_hand.abs(),
+        "{name}: generated value {f} != hand {f_hand}"
+    );
+    for (k, (a, b)) in g.iter().zip(g_hand).enumerate() {
+        assert!(
+            (a - b).abs() <= 1e-9 * scale,
+            "{name}: generated d[{k}] = {a} != hand {b}"
+        );
+    }
+}
+
+fn fd_entry<P: Problem>(group: &mut BenchmarkGroup<'_, WallTime>, prob: &P) {
+    let mut scratch = prob.params();
+    let mut g = vec![0.0; scratch.len()];
+    group.bench_function("fd", |b| {
+        b.iter(|| fd_gradient_in_place(|q| prob.value_flat(q), black_box(&mut scratch), &mut g))
+    });
+}
+
+fn b1_rosen2(c: &mut Criterion) {
+    let p = Rosen2Problem::new();
+    let mut group = c.benchmark_group("B1_rosen2");
+    group.bench_function("plain", |b| {
+        b.iter(|| rosen2(black_box(p.x), black_box(p.y)))
+    });
+    group.bench_function("hand", |b| {
+        b.iter(|| rosen2_grad_hand(black_box(p.x), black_box(p.y)))
+    });
+    group.bench_function("dual", |b| {
+        b.iter(|| dual::rosen2_grad_dual(black_box(p.x), black_box(p.y)))
+    });
+    fd_entry(&mut group, &p);
+    #[cfg(grad_generated)]
+    {
+        let (f, g) = generated::rosen2_grad(p.x, p.y);
+        let (fh, gh) = rosen2_grad_hand(p.x, p.y);
+        assert_matches_hand("B1", f, &g, fh, &gh);
+        group.bench_function("generated", |b| {
+            b.iter(|| generated::rosen2_grad(black_box(p.x), black_box(p.y)))
+        });
+    }
+    group.finish();
+}
+
+fn b2_rosen_n(c: &mut Criterion) {
+    let p = RosenNProblem::new();
+    let x = &p.x;
+    let mut d_x = vec![0.0; x.len()];
+    let mut group = c.benchmark_group("B2_rosen_n");
+    group.bench_function("plain", |b| b.iter(|| rosen_n(black_box(x))));
+    group.bench_function("hand", |b| {
+        b.iter(|| rosen_n_grad_hand(black_box(x), black_box(&mut d_x)))
+    });
+    #[cfg(grad_generated)]
+    {
+        let mut d_h = vec![0.0; x.len()];
+        let fh = rosen_n_grad_hand(x, &mut d_h);
+        let f = generated::rosen_n_grad(x, &mut d_x);
+        assert_matches_hand("B2", f, &d_x, fh, &d_h);
+        group.bench_function("generated", |b| {
+            b.iter(|| generated::rosen_n_grad(black_box(x), black_box(&mut d_x)))
+        });
+    }
+    slow(&mut group);
+    group.bench_function("dual", |b| {
+        b.iter(|| dual::rosen_n_grad_dual(black_box(x), black_box(&mut d_x)))
+    });
+    fd_entry(&mut group, &p);
+    group.finish();
+}
+
+fn b3_linreg(c: &mut Criterion) {
+    let p = LinregProblem::new();
+    let (w, x, y) = (&p.w, &p.x, &p.y);
+    let mut d_w = vec![0.0; w.len()];
+    let mut group = c.benchmark_group("B3_linreg");
+    group.bench_function("plain", |b| {
+        b.iter(|| linreg(black_box(w), black_box(x), black_box(y)))
+    });
+    group.bench_function("hand", |b| {
+        b.iter(|| {
+            linreg_grad_hand(
+                black_box(w),
+                black_box(x),
+                black_box(y),
+                black_box(&mut d_w),
+            )
+        })
+    });
+    #[cfg(grad_generated)]
+    {
+        let mut d_h = vec![0.0; w.len()];
+        let fh = linreg_grad_hand(w, x, y, &mut d_h);
+        let f = generated::linreg_grad(w, x, y, &mut d_w);
+        assert_matches_hand("B3", f, &d_w, fh, &d_h);
+        group.bench_function("generated", |b| {
+            b.iter(|| {
+                generated::linreg_grad(
+                    black_box(w),
+                    black_box(x),
+                    black_box(y),
+                    black_box(&mut d_w),
+                )
+            })
+        });
+    }
+    slow(&mut group);
+    group.bench_function("dual", |b| {
+        b.iter(|| {
+            dual::linreg_grad_dual(
+                black_box(w),
+                black_box(x),
+                black_box(y),
+                black_box(&mut d_w),
+            )
+        })
+    });
+    fd_entry(&mut group, &p);
+    group.finish();
+}
+
+fn b4_logreg(c: &mut Criterion) {
+    let p = LogregProblem::new();
+    let (w, bb, x, y) = (&p.w, p.b, &p.x, &p.y);
+    let mut d_w = vec![0.0; w.len()];
+    let mut group = c.benchmark_group("B4_logreg");
+    group.bench_function("plain", |b| {
+        b.iter(|| logreg(black_box(w), black_box(bb), black_box(x), black_box(y)))
+    });
+    group.bench_function("hand", |b| {
+        b.iter(|| {
+            logreg_grad_hand(
+                black_box(w),
+                black_box(bb),
+                black_box(x),
+                black_box(y),
+                black_box(&mut d_w),
+            )
+        })
+    });
+    #[cfg(grad_generated)]
+    {
+        let mut d_h = vec![0.0; w.len()];
+        let (fh, [dbh]) = logreg_grad_hand(w, bb, x, y, &mut d_h);
+        let (f, [db]) = generated::logreg_grad(w, bb, x, y, &mut d_w);
+        d_h.push(dbh);
+        let mut g = d_w.clone();
+        g.push(db);
+        assert_matches_hand("B4", f, &g, fh, &d_h);
+        group.bench_function("generated", |b| {
+            b.iter(|| {
+                generated::logreg_grad(
+                    black_box(w),
+                    black_box(bb),
+                    black_box(x),
+                    black_box(y),
+                    black_box(&mut d_w),
+                )
+            })
+        });
+    }
+    slow(&mut group);
+    group.bench_function("dual", |b| {
+        b.iter(|| {
+            dual::logreg_grad_dual(
+                black_box(w),
+                black_box(bb),
+                black_box(x),
+                black_box(y),
+                black_box(&mut d_w),
+            )
+        })
+    });
+    fd_entry(&mut group, &p);
+    group.finish();
+}
+
+fn b5_mlp(c: &mut Criterion) {
+    let p = MlpProblem::new();
+    let (w1, b1, w2, b2, x, y) = (&p.w1, &p.b1, &p.w2, p.b2, &p.x, &p.y);
+    let mut d_w1 = vec![0.0; w1.len()];
+    let mut d_b1 = vec![0.0; b1.len()];
+    let mut d_w2 = vec![0.0; w2.len()];
+    let mut group = c.benchmark_group("B5_mlp");
+    group.bench_function("plain", |b| {
+        b.iter(|| {
+            mlp(
+                black_box(w1),
+                black_box(b1),
+                black_box(w2),
+                black_box(b2),
+                black_box(x),
+                black_box(y),
+            )
+        })
+    });
+    group.bench_function("hand", |b| {
+        b.iter(|| {
+            mlp_grad_hand(
+                black_box(w1),
+                black_box(b1),
+                black_box(w2),
+                black_box(b2),
+                black_box(x),
+                black_box(y),
+                black_box(&mut d_w1),
+                black_box(&mut d_b1),
+                black_box(&mut d_w2),
+            )
+        })
+    });
+    #[cfg(grad_generated)]
+    {
+        let mut gh = vec![0.0; p.n_params()];
+        let fh = p.grad_hand_flat(&p.params(), &mut gh);
+        let (f, [db2]) = generated::mlp_grad(w1, b1, w2, b2, x, y, &mut d_w1, &mut d_b1, &mut d_w2);
+        let mut g = [d_w1.as_slice(), &d_b1, &d_w2].concat();
+        g.push(db2);
+        assert_matches_hand("B5", f, &g, fh, &gh);
+        group.bench_function("generated", |b| {
+            b.iter(|| {
+                generated::mlp_grad(
+                    black_box(w1),
+                    black_box(b1),
+                    black_box(w2),
+                    black_box(b2),
+                    black_box(x),
+                    black_box(y),
+                    black_box(&mut d_w1),
+                    black_box(&mut d_b1),
+                    black_box(&mut d_w2),
+                )
+            })
+        });
+    }
+    slow(&mut group);
+    group.bench_function("dual", |b| {
+        b.iter(|| {
+            dual::mlp_grad_dual(
+                black_box(w1),
+                black_box(b1),
+                black_box(w2),
+                black_box(b2),
+                black_box(x),
+                black_box(y),
+                black_box(&mut d_w1),
+                black_box(&mut d_b1),
+                black_box(&mut d_w2),
+            )
+        })
+    });
+    fd_entry(&mut group, &p);
+    group.finish();
+}
+
+fn b6_rnn(c: &mut Criterion) {
+    let p = RnnProblem::new();
+    let (a, u, cc, x, y) = (p.a, p.u, p.c, &p.x, &p.y);
+    let mut group = c.benchmark_group("B6_rnn");
+    group.bench_function("plain", |b| {
+        b.iter(|| {
+            rnn(
+                black_box(a),
+                black_box(u),
+                black_box(cc),
+                black_box(x),
+                black_box(y),
+            )
+        })
+    });
+    group.bench_function("hand", |b| {
+        b.iter(|| {
+            rnn_grad_hand(
+                black_box(a),
+                black_box(u),
+                black_box(cc),
+                black_box(x),
+                black_box(y),
+            )
+        })
+    });
+    group.bench_function("hand_reverse", |b| {
+        b.iter(|| {
+            rnn_grad_hand_reverse(
+                black_box(a),
+                black_box(u),
+                black_box(cc),
+                black_box(x),
+                black_box(y),
+            )
+        })
+    });
+    group.bench_function("dual", |b| {
+        b.iter(|| {
+            dual::rnn_grad_dual(
+                black_box(a),
+                black_box(u),
+                black_box(cc),
+                black_box(x),
+                black_box(y),
+            )
+        })
+    });
+    fd_entry(&mut group, &p);
+    #[cfg(grad_generated)]
+    {
+        let (fh, gh) = rnn_grad_hand(a, u, cc, x, y);
+        let (f, g) = generated::rnn_grad(a, u, cc, x, y);
+        assert_matches_hand("B6", f, &g, fh, &gh);
+        group.bench_function("generated", |b| {
+            b.iter(|| {
+                generated::rnn_grad(
+                    black_box(a),
+                    black_box(u),
+                    black_box(cc),
+                    black_box(x),
+                    black_box(y),
+                )
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(25);
+    targets = b1_rosen2, b2_rosen_n, b3_linreg, b4_logreg, b5_mlp, b6_rnn
+}
+criterion_main!(benches);

@@ -1,0 +1,119 @@
+//! The benchmark problems B1–B6 written the way a user of `grad` writes them: plain Rust with
+//! `#[gradient]`. The macro keeps each function and emits `NAME_grad` next to it:
+//! scalar parameters being differentiated give a `(f64, [f64; K])` return (plain `f64` when K = 0),
+//! and each differentiated slice `x` adds a trailing `d_x: &mut [f64]` out-parameter, in
+//! declaration order. The bodies are identical to the plain functions in `problems/mod.rs`, so the
+//! `plain` and `generated` benchmark entries compare the same user code.
+//!
+//! Compiled only with `--cfg grad_generated` until the macro handles all of these bodies.
+//!
+//! Generated signatures:
+//! ```text
+//! rosen2_grad(x: f64, y: f64) -> (f64, [f64; 2])
+//! rosen_n_grad(x: &[f64], d_x: &mut [f64]) -> f64
+//! linreg_grad(w: &[f64], x: &[f64], y: &[f64], d_w: &mut [f64]) -> f64
+//! logreg_grad(w: &[f64], b: f64, x: &[f64], y: &[f64], d_w: &mut [f64]) -> (f64, [f64; 1])
+//! sigmoid_grad(z: f64) -> (f64, [f64; 1])
+//! mlp_grad(w1: &[f64], b1: &[f64], w2: &[f64], b2: f64, x: &[f64], y: &[f64],
+//!          d_w1: &mut [f64], d_b1: &mut [f64], d_w2: &mut [f64]) -> (f64, [f64; 1])
+//! rnn_grad(a: f64, u: f64, c: f64, x: &[f64], y: &[f64]) -> (f64, [f64; 3])
+//! ```
+
+#![allow(dead_code)]
+#![allow(clippy::needless_range_loop)]
+#![allow(clippy::too_many_arguments)]
+
+use grad::gradient;
+
+/// B1: two-dimensional Rosenbrock.
+#[gradient]
+pub fn rosen2(x: f64, y: f64) -> f64 {
+    (1.0 - x).powi(2) + 100.0 * (y - x * x).powi(2)
+}
+
+/// B2: chained n-dimensional Rosenbrock.
+#[gradient]
+pub fn rosen_n(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut s = 0.0;
+    for i in 0..n - 1 {
+        s += (1.0 - x[i]).powi(2) + 100.0 * (x[i + 1] - x[i] * x[i]).powi(2);
+    }
+    s
+}
+
+/// B3: sum of squared residuals of a linear model; `x` is `n x d` row-major.
+#[gradient(wrt(w))]
+pub fn linreg(w: &[f64], x: &[f64], y: &[f64]) -> f64 {
+    let d = w.len();
+    let n = y.len();
+    let mut loss = 0.0;
+    for i in 0..n {
+        let mut pred = 0.0;
+        for j in 0..d {
+            pred += x[i * d + j] * w[j];
+        }
+        let r = y[i] - pred;
+        loss += r * r;
+    }
+    loss
+}
+
+/// B4: mean logistic loss, `z_i = X_i . w + b`.
+#[gradient(wrt(w, b))]
+pub fn logreg(w: &[f64], b: f64, x: &[f64], y: &[f64]) -> f64 {
+    let d = w.len();
+    let n = y.len();
+    let mut loss = 0.0;
+    for i in 0..n {
+        let mut z = 0.0;
+        for j in 0..d {
+            z += x[i * d + j] * w[j];
+        }
+        z += b;
+        loss += z.exp().ln_1p() - y[i] * z;
+    }
+    loss / n as f64
+}
+
+/// The logistic function, differentiated once and reused by `mlp`.
+#[gradient]
+pub fn sigmoid(z: f64) -> f64 {
+    1.0 / (1.0 + (-z).exp())
+}
+
+/// B5: one-hidden-layer sigmoid MLP, mean squared error; `w1` is `h x d` row-major.
+#[gradient(wrt(w1, b1, w2, b2))]
+pub fn mlp(w1: &[f64], b1: &[f64], w2: &[f64], b2: f64, x: &[f64], y: &[f64]) -> f64 {
+    let h = b1.len();
+    let d = w1.len() / h;
+    let n = y.len();
+    let mut loss = 0.0;
+    for i in 0..n {
+        let mut out = 0.0;
+        for k in 0..h {
+            let mut a = 0.0;
+            for j in 0..d {
+                a += w1[k * d + j] * x[i * d + j];
+            }
+            out += w2[k] * sigmoid(a + b1[k]);
+        }
+        let r = sigmoid(out + b2) - y[i];
+        loss += r * r;
+    }
+    loss / n as f64
+}
+
+/// B6: scalar tanh RNN, sum of squared errors over the sequence.
+#[gradient(wrt(a, u, c))]
+pub fn rnn(a: f64, u: f64, c: f64, x: &[f64], y: &[f64]) -> f64 {
+    let t_len = x.len();
+    let mut h = 0.0;
+    let mut loss = 0.0;
+    for t in 0..t_len {
+        h = (a * h + u * x[t] + c).tanh();
+        let r = h - y[t];
+        loss += r * r;
+    }
+    loss
+}

@@ -1,0 +1,330 @@
+//! Emission: the IR printed as Rust.
+//!
+//! One `let` per value. Temporaries are named `__grad_vN`: the leading underscore keeps rustc quiet
+//! about the few a caller may not read, and the prefix keeps them apart from the user's names.
+
+use crate::ir::{Block, CallArg, FloatTy, Func, Kind, Operand, Stmt, ValId};
+use crate::rules::Prim;
+use proc_macro2::{Delimiter, Ident, Literal, Span, TokenStream, TokenTree};
+use quote::{quote, ToTokens};
+
+/// Constants that clippy's `approx_constant` would flag as literals, emitted by name instead.
+const NAMED: &[(&str, f64, f32)] = &[
+    ("PI", std::f64::consts::PI, std::f32::consts::PI),
+    ("TAU", std::f64::consts::TAU, std::f32::consts::TAU),
+    ("E", std::f64::consts::E, std::f32::consts::E),
+    ("LN_2", std::f64::consts::LN_2, std::f32::consts::LN_2),
+    ("LN_10", std::f64::consts::LN_10, std::f32::consts::LN_10),
+    ("LOG2_E", std::f64::consts::LOG2_E, std::f32::consts::LOG2_E),
+    (
+        "LOG10_E",
+        std::f64::consts::LOG10_E,
+        std::f32::consts::LOG10_E,
+    ),
+    (
+        "LOG2_10",
+        std::f64::consts::LOG2_10,
+        std::f32::consts::LOG2_10,
+    ),
+    (
+        "LOG10_2",
+        std::f64::consts::LOG10_2,
+        std::f32::consts::LOG10_2,
+    ),
+    ("SQRT_2", std::f64::consts::SQRT_2, std::f32::consts::SQRT_2),
+    (
+        "FRAC_1_SQRT_2",
+        std::f64::consts::FRAC_1_SQRT_2,
+        std::f32::consts::FRAC_1_SQRT_2,
+    ),
+    (
+        "FRAC_PI_2",
+        std::f64::consts::FRAC_PI_2,
+        std::f32::consts::FRAC_PI_2,
+    ),
+    (
+        "FRAC_PI_3",
+        std::f64::consts::FRAC_PI_3,
+        std::f32::consts::FRAC_PI_3,
+    ),
+    (
+        "FRAC_PI_4",
+        std::f64::consts::FRAC_PI_4,
+        std::f32::consts::FRAC_PI_4,
+    ),
+    (
+        "FRAC_PI_6",
+        std::f64::consts::FRAC_PI_6,
+        std::f32::consts::FRAC_PI_6,
+    ),
+    (
+        "FRAC_PI_8",
+        std::f64::consts::FRAC_PI_8,
+        std::f32::consts::FRAC_PI_8,
+    ),
+    (
+        "FRAC_1_PI",
+        std::f64::consts::FRAC_1_PI,
+        std::f32::consts::FRAC_1_PI,
+    ),
+    (
+        "FRAC_2_PI",
+        std::f64::consts::FRAC_2_PI,
+        std::f32::consts::FRAC_2_PI,
+    ),
+    (
+        "FRAC_2_SQRT_PI",
+        std::f64::consts::FRAC_2_SQRT_PI,
+        std::f32::consts::FRAC_2_SQRT_PI,
+    ),
+];
+
+/// A float constant as tokens of type `ty`.
+pub fn float_literal(c: f64, ty: FloatTy) -> TokenStream {
+    let tyi = Ident::new(ty.name(), Span::call_site());
+    if c.is_nan() {
+        return quote!(#tyi::NAN);
+    }
+    if c.is_infinite() {
+        return if c > 0.0 {
+            quote!(#tyi::INFINITY)
+        } else {
+            quote!(#tyi::NEG_INFINITY)
+        };
+    }
+    let (neg, m) = if c.is_sign_negative() && c != 0.0 {
+        (true, -c)
+    } else {
+        (false, c)
+    };
+    let named = NAMED.iter().find(|(_, v64, v32)| match ty {
+        FloatTy::F64 => *v64 == m,
+        FloatTy::F32 => *v32 as f64 == m,
+    });
+    let body = match named {
+        Some((n, _, _)) => {
+            let n = Ident::new(n, Span::call_site());
+            quote!(::core::#tyi::consts::#n)
+        }
+        None => match ty {
+            FloatTy::F64 => Literal::f64_unsuffixed(m).into_token_stream(),
+            FloatTy::F32 => Literal::f32_unsuffixed(m as f32).into_token_stream(),
+        },
+    };
+    if neg {
+        quote!(-#body)
+    } else {
+        body
+    }
+}
+
+/// Removes one pair of parentheses around a whole expression (`(a + b)` → `a + b`), which rustc's
+/// `unused_parens` would flag on a `let`.
+pub fn strip_parens(ts: &TokenStream) -> TokenStream {
+    let mut it = ts.clone().into_iter();
+    if let (Some(TokenTree::Group(g)), None) = (it.next(), it.next()) {
+        if g.delimiter() == Delimiter::Parenthesis {
+            let top_level_comma = g
+                .stream()
+                .into_iter()
+                .any(|t| matches!(&t, TokenTree::Punct(p) if p.as_char() == ','));
+            if !top_level_comma && !g.stream().is_empty() {
+                return g.stream();
+            }
+        }
+    }
+    ts.clone()
+}
+
+pub struct Emitter<'a> {
+    pub func: &'a Func,
+}
+
+impl Emitter<'_> {
+    fn ty(&self) -> Ident {
+        Ident::new(self.func.float_ty.name(), Span::call_site())
+    }
+
+    pub fn name(&self, v: ValId) -> Ident {
+        self.func.info(v).name.clone()
+    }
+
+    pub fn operand(&self, o: Operand) -> TokenStream {
+        match o {
+            Operand::Val(v) => self.name(v).into_token_stream(),
+            Operand::Const(c) => float_literal(c, self.func.float_ty),
+            Operand::Int(i) => Literal::i32_unsuffixed(i).into_token_stream(),
+        }
+    }
+
+    /// An operand in receiver position: `(-2.0).exp()`, not `-2.0.exp()`.
+    fn receiver(&self, o: Operand) -> TokenStream {
+        match o {
+            Operand::Const(c) if c.is_sign_negative() || c.is_infinite() || c.is_nan() => {
+                let t = self.operand(o);
+                quote!((#t))
+            }
+            _ => self.operand(o),
+        }
+    }
+
+    /// A binary operand: negative constants parenthesized so `a - -1.0` never appears.
+    fn term(&self, o: Operand) -> TokenStream {
+        self.receiver(o)
+    }
+
+    pub fn block(&self, b: &Block) -> TokenStream {
+        b.stmts.iter().map(|s| self.stmt(s)).collect()
+    }
+
+    fn stmt(&self, s: &Stmt) -> TokenStream {
+        match s {
+            Stmt::Prim { dst, op, args } => {
+                let name = self.name(*dst);
+                let ty = self.ty();
+                let e = self.prim(*op, args);
+                quote!(let #name: #ty = #e;)
+            }
+            Stmt::Opaque { dst, ty, expr, .. } => {
+                let name = self.name(*dst);
+                let e = strip_parens(expr);
+                let ty = match (ty, self.func.info(*dst).kind) {
+                    (Some(t), _) => Some(t.to_token_stream()),
+                    (None, Kind::Float) => Some(self.ty().to_token_stream()),
+                    (None, Kind::Bool) => Some(quote!(bool)),
+                    (None, _) => None,
+                };
+                match ty {
+                    Some(t) => quote!(let #name: #t = #e;),
+                    None => quote!(let #name = #e;),
+                }
+            }
+            Stmt::Effect { expr, .. } => quote!(#expr;),
+            Stmt::Call {
+                dst,
+                callee,
+                args,
+                grads,
+            } => {
+                let name = self.name(*dst);
+                let args = args.iter().map(|a| match a {
+                    CallArg::Float(o) => self.operand(*o),
+                    CallArg::Tokens(t, _) => strip_parens(t),
+                });
+                let slots = grads.iter().map(|g| match g {
+                    Some(v) => self.name(*v).into_token_stream(),
+                    None => quote!(_),
+                });
+                quote!(let (#name, [#(#slots),*]) = #callee(#(#args),*);)
+            }
+            Stmt::If {
+                cond,
+                then,
+                els,
+                merges,
+                exports,
+            } => {
+                let c = self.name(*cond);
+                let mut outs = Vec::new();
+                let mut then_vals = Vec::new();
+                let mut else_vals = Vec::new();
+                for m in merges {
+                    outs.push(self.name(m.dst));
+                    then_vals.push(self.operand(m.then));
+                    else_vals.push(self.operand(m.els));
+                }
+                for e in exports {
+                    outs.push(self.name(e.val));
+                    let own = self.name(e.val).into_token_stream();
+                    let placeholder = self.placeholder(e.val);
+                    if e.from_then {
+                        then_vals.push(own);
+                        else_vals.push(placeholder);
+                    } else {
+                        then_vals.push(placeholder);
+                        else_vals.push(own);
+                    }
+                }
+                let tb = self.block(then);
+                let eb = self.block(els);
+                match outs.len() {
+                    0 if els.stmts.is_empty() => quote!(if #c { #tb }),
+                    0 if then.stmts.is_empty() => quote!(if !#c { #eb }),
+                    0 => quote!(if #c { #tb } else { #eb }),
+                    1 => {
+                        let (o, t, e) = (&outs[0], &then_vals[0], &else_vals[0]);
+                        quote!(let #o = if #c { #tb #t } else { #eb #e };)
+                    }
+                    _ => quote! {
+                        let (#(#outs),*) = if #c { #tb (#(#then_vals),*) } else { #eb (#(#else_vals),*) };
+                    },
+                }
+            }
+        }
+    }
+
+    /// A value for the branch that does not define an exported value; it is never read.
+    fn placeholder(&self, v: ValId) -> TokenStream {
+        match self.func.info(v).kind {
+            Kind::Float => float_literal(0.0, self.func.float_ty),
+            Kind::Bool => quote!(false),
+            Kind::Int => quote!(0),
+            Kind::Other => quote!(::core::default::Default::default()),
+        }
+    }
+
+    fn prim(&self, op: Prim, args: &[Operand]) -> TokenStream {
+        let a = |i: usize| self.term(args[i]);
+        let zero = float_literal(0.0, self.func.float_ty);
+        let one = float_literal(1.0, self.func.float_ty);
+        match op {
+            Prim::Add => {
+                let (x, y) = (a(0), a(1));
+                quote!(#x + #y)
+            }
+            Prim::Sub => {
+                let (x, y) = (a(0), a(1));
+                quote!(#x - #y)
+            }
+            Prim::Mul => {
+                let (x, y) = (a(0), a(1));
+                quote!(#x * #y)
+            }
+            Prim::Div => {
+                let (x, y) = (a(0), a(1));
+                quote!(#x / #y)
+            }
+            Prim::Neg => {
+                let x = a(0);
+                quote!(-#x)
+            }
+            Prim::Sign0 => {
+                let x = a(0);
+                quote!(if #x > #zero { #one } else if #x < #zero { -#one } else { #zero })
+            }
+            Prim::IsEq => {
+                let (x, y) = (a(0), a(1));
+                quote!(if #x == #y { #one } else { #zero })
+            }
+            Prim::IsLt => {
+                let (x, y) = (a(0), a(1));
+                quote!(if #x < #y { #one } else { #zero })
+            }
+            Prim::DivOr0 => {
+                let (x, y) = (a(0), a(1));
+                quote!(if #y == #zero { #zero } else { #x / #y })
+            }
+            method => {
+                let name = Ident::new(
+                    method
+                        .method_name()
+                        .expect("every other primitive is a method"),
+                    Span::call_site(),
+                );
+                let recv = self.receiver(args[0]);
+                let rest = args[1..].iter().map(|o| self.operand(*o));
+                quote!(#recv.#name(#(#rest),*))
+            }
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! The pipeline: parse → check and lower (collecting errors) → reverse → prune → emit.
+
+use crate::attr::Args;
+use crate::errors::Errors;
+use crate::ir::ValId;
+use crate::lower::ParamSlot;
+use crate::sig::{ParamClass, SeqShape, Sig};
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+
+pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    let item: syn::ItemFn = match syn::parse2(item.clone()) {
+        Ok(i) => i,
+        Err(_) => {
+            let e = syn::Error::new(
+                Span::call_site(),
+                "`#[gradient]` applies to a free function (`fn name(x: f64, ...) -> f64 { ... }`)",
+            );
+            let e = e.to_compile_error();
+            return quote!(#e #item);
+        }
+    };
+    let errors = Errors::default();
+    let args: Args = match syn::parse2(args) {
+        Ok(a) => a,
+        Err(e) => {
+            errors.push_error(e);
+            Args::default()
+        }
+    };
+    let sig = crate::sig::analyze(&item, &args, &errors);
+    check_buffer_names(&sig, &errors);
+    let lowered = crate::lower::lower(&item, &sig, &errors);
+    if let Some(e) = errors.combined() {
+        return crate::fallback::emit(&item, &sig, e);
+    }
+    let lowered = lowered.expect("lowering succeeds when it reports no error");
+    differentiate(&item, &sig, lowered)
+}
+
+/// A `d_NAME` buffer must not take the name of another parameter.
+fn check_buffer_names(sig: &Sig, errors: &Errors) {
+    for p in sig.active_seqs() {
+        let d = format!("d_{}", p.ident);
+        if let Some(clash) = sig.params.iter().find(|q| q.ident == d) {
+            errors.push(
+                clash.ident.span(),
+                format!("the parameter name `{d}` is taken by the gradient buffer of `{}`: rename this parameter", p.ident),
+            );
+        }
+    }
+}
+
+fn differentiate(item: &syn::ItemFn, sig: &Sig, mut lowered: crate::lower::Lowered) -> TokenStream {
+    let scalar_inputs: Vec<ValId> = sig
+        .params
+        .iter()
+        .zip(&lowered.params)
+        .filter(|(p, _)| p.active && p.class == ParamClass::Float)
+        .map(|(_, slot)| match slot {
+            ParamSlot::Val(v) => *v,
+            ParamSlot::Seq(_) => unreachable!("scalars have values"),
+        })
+        .collect();
+    let (mut adjoint, grads) = crate::reverse::reverse(&mut lowered.func, &scalar_inputs);
+
+    let mut live = std::collections::HashSet::new();
+    let roots = grads.iter().chain(std::iter::once(&lowered.func.ret));
+    live.extend(roots.filter_map(|o| o.val()));
+    crate::dce::eliminate(&mut adjoint, &mut live);
+    let read = crate::dce::reads(&adjoint);
+    crate::dce::export_reads(&mut lowered.func.body, &read);
+    crate::dce::eliminate(&mut lowered.func.body, &mut live);
+
+    let em = crate::emit::Emitter {
+        func: &lowered.func,
+    };
+    let forward = em.block(&lowered.func.body);
+    let reverse = em.block(&adjoint);
+    let value = em.operand(lowered.func.ret);
+    let grad_vals: Vec<TokenStream> = grads.iter().map(|g| em.operand(*g)).collect();
+    let zero = crate::emit::float_literal(0.0, sig.float_ty);
+    let seq_zeroing = sig.active_seqs().map(|p| {
+        let d = format_ident!("d_{}", p.ident);
+        quote!(#d.fill(#zero);)
+    });
+    let checks = length_checks(item, sig);
+    let result = if scalar_inputs.is_empty() && sig.active_seqs().next().is_some() {
+        quote!(#value)
+    } else {
+        quote!((#value, [#(#grad_vals),*]))
+    };
+    let signature = grad_signature(item, sig);
+    let original = &item.sig.ident;
+    quote! {
+        #item
+        #[allow(clippy::too_many_arguments)]
+        #signature {
+            // The original counts as used wherever its gradient is.
+            let _ = #original;
+            #checks
+            #(#seq_zeroing)*
+            #forward
+            #reverse
+            #result
+        }
+    }
+}
+
+/// Every `d_NAME` slice must have the length of `NAME`.
+fn length_checks(item: &syn::ItemFn, sig: &Sig) -> TokenStream {
+    let fname = format!("{}_grad", item.sig.ident);
+    sig.active_seqs()
+        .filter(|p| p.class == ParamClass::FloatSeq(SeqShape::Slice))
+        .map(|p| {
+            let x = &p.ident;
+            let d = format_ident!("d_{}", p.ident);
+            let msg = format!(
+                "{fname}: the gradient buffer `{d}` has length {{}} but `{x}` has length {{}}; pass a buffer as long as `{x}`"
+            );
+            quote!(::core::assert!(#d.len() == #x.len(), #msg, #d.len(), #x.len());)
+        })
+        .collect()
+}
+
+/// `vis fn NAME_grad(params.., d_bufs..) -> (T, [T; K])`, shared with the fallback stub.
+pub fn grad_signature(item: &syn::ItemFn, sig: &Sig) -> TokenStream {
+    let vis = &item.vis;
+    let name = format_ident!("{}_grad", item.sig.ident);
+    let generics = &item.sig.generics;
+    let where_clause = &generics.where_clause;
+    let ty = Ident::new(sig.float_ty.name(), Span::call_site());
+    let params = sig.params.iter().map(|p| {
+        let (id, t) = (&p.ident, &p.ty);
+        quote!(#id: #t)
+    });
+    let bufs = sig.active_seqs().map(|p| {
+        let d = format_ident!("d_{}", p.ident);
+        match &p.class {
+            ParamClass::FloatSeq(SeqShape::Array(n)) => quote!(#d: &mut [#ty; #n]),
+            _ => quote!(#d: &mut [#ty]),
+        }
+    });
+    let k = sig.active_scalars().count();
+    let ret = if k == 0 && sig.active_seqs().next().is_some() {
+        quote!(#ty)
+    } else {
+        quote!((#ty, [#ty; #k]))
+    };
+    let wrt: Vec<String> = sig
+        .params
+        .iter()
+        .filter(|p| p.active)
+        .map(|p| format!("`{}`", p.ident))
+        .collect();
+    let doc = format!(
+        " Value and gradient of [`{}`] with respect to {}, generated by `#[gradient]`.",
+        item.sig.ident,
+        if wrt.is_empty() {
+            "nothing".to_string()
+        } else {
+            wrt.join(", ")
+        }
+    );
+    quote! {
+        #[doc = #doc]
+        #[must_use]
+        #vis fn #name #generics (#(#params,)* #(#bufs),*) -> #ret #where_clause
+    }
+}

@@ -1,0 +1,20 @@
+//! What to emit when the function cannot be differentiated: the user's function unchanged, the
+//! errors, and a `NAME_grad` with the right signature whose body is `unreachable!()`, so that the
+//! build shows the real errors and not a cascade of "cannot find function `NAME_grad`".
+
+use crate::sig::Sig;
+use proc_macro2::TokenStream;
+use quote::quote;
+
+pub fn emit(item: &syn::ItemFn, sig: &Sig, error: syn::Error) -> TokenStream {
+    let errors = error.to_compile_error();
+    let signature = crate::expand::grad_signature(item, sig);
+    quote! {
+        #item
+        #errors
+        #[allow(unused_variables, clippy::too_many_arguments)]
+        #signature {
+            ::core::unreachable!("`#[gradient]` reported a compile error for this function")
+        }
+    }
+}

@@ -1,0 +1,351 @@
+//! The intermediate representation between syn and the emitted code.
+//!
+//! A function is a tree of blocks of statements in SSA form: every float value is defined once, by one
+//! primitive operation, and named by a [`ValId`]. Control flow is structured (`If` with merges), so
+//! passes — reverse mode, dead-code elimination, emission — are recursive walks over plain data.
+
+use crate::rules::Prim;
+use proc_macro2::{Ident, Span, TokenStream};
+use std::collections::HashMap;
+
+/// One SSA value.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+pub struct ValId(pub u32);
+
+/// What a value holds. Only `Float` values are differentiated; the others are carried along verbatim.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Kind {
+    Float,
+    Bool,
+    Int,
+    Other,
+}
+
+/// The float type of the function being differentiated.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum FloatTy {
+    F32,
+    F64,
+}
+
+impl FloatTy {
+    pub fn name(self) -> &'static str {
+        match self {
+            FloatTy::F32 => "f32",
+            FloatTy::F64 => "f64",
+        }
+    }
+
+    /// Rounds a constant to this type, so folding matches what the program computes at run time.
+    pub fn round(self, v: f64) -> f64 {
+        match self {
+            FloatTy::F32 => v as f32 as f64,
+            FloatTy::F64 => v,
+        }
+    }
+}
+
+/// What we know of each value.
+pub struct ValInfo {
+    pub kind: Kind,
+    /// The identifier the emitted code uses: the user's name for parameters, a reserved name otherwise.
+    pub name: Ident,
+    /// Whether the value depends on a differentiated input.
+    pub active: bool,
+    /// Where the user wrote it, so errors in emitted code point at the user's tokens.
+    pub span: Span,
+}
+
+/// An operand of a primitive: a value or a constant.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum Operand {
+    Val(ValId),
+    Const(f64),
+    /// An integer constant, such as the exponent of `powi`.
+    Int(i32),
+}
+
+impl Operand {
+    pub fn as_const(self) -> Option<f64> {
+        match self {
+            Operand::Const(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    pub fn val(self) -> Option<ValId> {
+        match self {
+            Operand::Val(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+/// An argument of a call to another `#[gradient]` function.
+#[derive(Clone)]
+pub enum CallArg {
+    /// A float scalar: it has a slot in the callee's gradient.
+    Float(Operand),
+    /// Anything else, passed through as written (with the values it reads).
+    Tokens(TokenStream, Vec<ValId>),
+}
+
+/// A value defined in both branches of an `If`, visible after it.
+#[derive(Clone)]
+pub struct Merge {
+    pub dst: ValId,
+    pub then: Operand,
+    pub els: Operand,
+}
+
+/// A value defined inside one branch of an `If` that code after the `If` (the reverse sweep) reads.
+/// The other branch provides a placeholder that is never read.
+#[derive(Clone, Copy)]
+pub struct Export {
+    pub val: ValId,
+    pub from_then: bool,
+}
+
+#[derive(Clone)]
+pub enum Stmt {
+    /// `dst = op(args)`: one primitive float operation.
+    Prim {
+        dst: ValId,
+        op: Prim,
+        args: Vec<Operand>,
+    },
+    /// A value the engine does not differentiate (integers, booleans, constants, casts), kept as Rust
+    /// tokens. `uses` lists the values the tokens read.
+    Opaque {
+        dst: ValId,
+        ty: Option<syn::Type>,
+        expr: TokenStream,
+        uses: Vec<ValId>,
+    },
+    /// A statement kept for its effect (`assert!`), reading only values the engine does not
+    /// differentiate.
+    Effect { expr: TokenStream, uses: Vec<ValId> },
+    /// `(dst, [grads..]) = callee_grad(args..)`: a call to another `#[gradient]` function, whose
+    /// gradient slots are bound to `grads` (one per float argument; `None` where nobody reads it).
+    Call {
+        dst: ValId,
+        callee: syn::Path,
+        args: Vec<CallArg>,
+        grads: Vec<Option<ValId>>,
+    },
+    /// Structured two-way branch.
+    If {
+        cond: ValId,
+        then: Block,
+        els: Block,
+        merges: Vec<Merge>,
+        exports: Vec<Export>,
+    },
+}
+
+#[derive(Clone, Default)]
+pub struct Block {
+    pub stmts: Vec<Stmt>,
+}
+
+/// A lowered function body.
+pub struct Func {
+    pub vals: Vec<ValInfo>,
+    pub body: Block,
+    pub ret: Operand,
+    pub float_ty: FloatTy,
+}
+
+impl Func {
+    pub fn info(&self, v: ValId) -> &ValInfo {
+        &self.vals[v.0 as usize]
+    }
+
+    pub fn is_active(&self, o: Operand) -> bool {
+        o.val().is_some_and(|v| self.info(v).active)
+    }
+}
+
+/// Identity of a pure operation, for common-subexpression elimination.
+#[derive(PartialEq, Eq, Hash)]
+struct CseKey(Prim, Vec<(u8, u64)>);
+
+fn operand_key(o: Operand) -> (u8, u64) {
+    match o {
+        Operand::Val(v) => (0, v.0 as u64),
+        Operand::Const(c) => (1, c.to_bits()),
+        Operand::Int(i) => (2, i as u64),
+    }
+}
+
+/// Appends statements to a block while simplifying: constant folding, algebraic identities and
+/// reuse of identical operations already computed in an enclosing scope.
+pub struct Builder<'f> {
+    pub func: &'f mut Func,
+    blocks: Vec<Block>,
+    cse: Vec<HashMap<CseKey, ValId>>,
+    /// `v -> x` for every `v = -x` of an open scope, so `-(-x)` folds to `x`.
+    negs: Vec<HashMap<ValId, Operand>>,
+    /// Derivative code may drop `x * 0`; the user's own arithmetic may not (`inf * 0` is NaN).
+    pub aggressive: bool,
+}
+
+impl<'f> Builder<'f> {
+    pub fn new(func: &'f mut Func, aggressive: bool) -> Self {
+        Builder {
+            func,
+            blocks: vec![Block::default()],
+            cse: vec![HashMap::new()],
+            negs: vec![HashMap::new()],
+            aggressive,
+        }
+    }
+
+    pub fn new_val(&mut self, kind: Kind, active: bool, span: Span) -> ValId {
+        new_val(self.func, kind, active, span)
+    }
+
+    pub fn push(&mut self, stmt: Stmt) {
+        self.blocks.last_mut().unwrap().stmts.push(stmt);
+    }
+
+    /// Starts a nested block (a branch); its definitions are not reused outside it.
+    pub fn open(&mut self) {
+        self.blocks.push(Block::default());
+        self.cse.push(HashMap::new());
+        self.negs.push(HashMap::new());
+    }
+
+    pub fn close(&mut self) -> Block {
+        self.cse.pop();
+        self.negs.pop();
+        self.blocks.pop().expect("open/close balanced")
+    }
+
+    /// The outermost block, once every nested block is closed.
+    pub fn finish(mut self) -> Block {
+        debug_assert_eq!(self.blocks.len(), 1);
+        self.blocks.pop().unwrap()
+    }
+
+    pub fn prim(&mut self, op: Prim, args: Vec<Operand>, span: Span) -> Operand {
+        if let Some(folded) = self.simplify(op, &args) {
+            return folded;
+        }
+        let key = CseKey(op, args.iter().map(|a| operand_key(*a)).collect());
+        for scope in self.cse.iter().rev() {
+            if let Some(v) = scope.get(&key) {
+                return Operand::Val(*v);
+            }
+        }
+        let active = args.iter().any(|a| self.func.is_active(*a));
+        let dst = self.new_val(Kind::Float, active, span);
+        self.cse.last_mut().unwrap().insert(key, dst);
+        self.push(Stmt::Prim { dst, op, args });
+        Operand::Val(dst)
+    }
+
+    fn simplify(&self, op: Prim, args: &[Operand]) -> Option<Operand> {
+        let ty = self.func.float_ty;
+        if let Some(v) = op.fold(args) {
+            return Some(Operand::Const(ty.round(v)));
+        }
+        let c = |i: usize| args.get(i).and_then(|a| a.as_const());
+        let agg = self.aggressive;
+        match op {
+            Prim::Add if c(1) == Some(0.0) && agg => Some(args[0]),
+            Prim::Add if c(0) == Some(0.0) && agg => Some(args[1]),
+            Prim::Sub if c(1) == Some(0.0) && agg => Some(args[0]),
+            Prim::Mul | Prim::Div if c(1) == Some(1.0) => Some(args[0]),
+            Prim::Mul if c(0) == Some(1.0) => Some(args[1]),
+            Prim::Mul if agg && (c(0) == Some(0.0) || c(1) == Some(0.0)) => {
+                Some(Operand::Const(0.0))
+            }
+            Prim::Div if agg && c(0) == Some(0.0) => Some(Operand::Const(0.0)),
+            _ => None,
+        }
+    }
+
+    /// `op` with the identities that need new statements: `0 - x`, `-1 * x`, `-(-x)`.
+    pub fn neg(&mut self, x: Operand, span: Span) -> Operand {
+        if let Operand::Val(v) = x {
+            if let Some(inner) = self.negs.iter().rev().find_map(|m| m.get(&v)) {
+                return *inner;
+            }
+        }
+        let r = self.prim(Prim::Neg, vec![x], span);
+        if let Operand::Val(v) = r {
+            self.negs.last_mut().unwrap().insert(v, x);
+        }
+        r
+    }
+
+    pub fn add(&mut self, a: Operand, b: Operand, span: Span) -> Operand {
+        self.prim(Prim::Add, vec![a, b], span)
+    }
+
+    pub fn sub(&mut self, a: Operand, b: Operand, span: Span) -> Operand {
+        if self.aggressive && a.as_const() == Some(0.0) {
+            return self.neg(b, span);
+        }
+        self.prim(Prim::Sub, vec![a, b], span)
+    }
+
+    pub fn mul(&mut self, a: Operand, b: Operand, span: Span) -> Operand {
+        if self.aggressive {
+            if a.as_const() == Some(-1.0) {
+                return self.neg(b, span);
+            }
+            if b.as_const() == Some(-1.0) {
+                return self.neg(a, span);
+            }
+        }
+        self.prim(Prim::Mul, vec![a, b], span)
+    }
+
+    pub fn div(&mut self, a: Operand, b: Operand, span: Span) -> Operand {
+        self.prim(Prim::Div, vec![a, b], span)
+    }
+
+    /// An opaque (non-differentiated) value.
+    pub fn opaque(
+        &mut self,
+        kind: Kind,
+        ty: Option<syn::Type>,
+        expr: TokenStream,
+        uses: Vec<ValId>,
+        span: Span,
+    ) -> ValId {
+        let dst = self.new_val(kind, false, span);
+        self.push(Stmt::Opaque {
+            dst,
+            ty,
+            expr,
+            uses,
+        });
+        dst
+    }
+
+    /// Lets later operations reuse `dst = op(args)`, computed elsewhere and in scope.
+    pub fn remember(&mut self, op: Prim, args: &[Operand], dst: ValId) {
+        let key = CseKey(op, args.iter().map(|a| operand_key(*a)).collect());
+        self.cse[0].insert(key, dst);
+    }
+
+    pub fn name(&self, v: ValId) -> Ident {
+        self.func.info(v).name.clone()
+    }
+}
+
+/// Registers a new value with a reserved name.
+pub fn new_val(func: &mut Func, kind: Kind, active: bool, span: Span) -> ValId {
+    let id = ValId(func.vals.len() as u32);
+    let name = Ident::new(&format!("__grad_v{}", id.0), Span::call_site());
+    func.vals.push(ValInfo {
+        kind,
+        name,
+        active,
+        span,
+    });
+    id
+}

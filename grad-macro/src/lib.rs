@@ -1,0 +1,45 @@
+//! The `#[gradient]` attribute of the `grad` crate.
+//!
+//! The pipeline follows `thiserror`/`serde_derive`: [`attr`] parses the attribute arguments,
+//! [`sig`] checks the signature, [`lower`] turns the body into the IR of [`ir`] while collecting every
+//! unsupported construct as an error, [`reverse`] builds the adjoint program from the derivative table in
+//! [`rules`], [`dce`] drops what nobody reads, [`emit`] prints the IR as Rust, and [`expand`] assembles the
+//! output (or, on error, the fallback of [`fallback`]). Everything below this file works on `proc_macro2`
+//! only, so it is unit-tested without a compiler plugin.
+
+extern crate proc_macro;
+
+mod attr;
+mod dce;
+mod emit;
+mod errors;
+mod expand;
+mod fallback;
+mod ir;
+mod lower;
+mod reverse;
+mod rules;
+mod sig;
+
+/// Differentiates a function at compile time and emits `NAME_grad` beside it.
+///
+/// ```
+/// use grad::gradient;
+///
+/// #[gradient]
+/// fn f(x: f64, y: f64) -> f64 {
+///     x * x + 3.0 * x * y + y * y
+/// }
+///
+/// assert_eq!(f_grad(1.0, 2.0), (11.0, [8.0, 7.0]));
+/// ```
+///
+/// The full contract (parameters, `wrt(...)`, what a body may contain, conventions at
+/// non-differentiable points) is documented on the `grad` crate.
+#[proc_macro_attribute]
+pub fn gradient(
+    args: proc_macro::TokenStream,
+    item: proc_macro::TokenStream,
+) -> proc_macro::TokenStream {
+    expand::expand(args.into(), item.into()).into()
+}

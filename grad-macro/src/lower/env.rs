@@ -1,0 +1,78 @@
+//! Lexical scopes: what each user name stands for at the current point of the body.
+
+use crate::ir::ValId;
+use proc_macro2::Ident;
+
+/// A float sequence the body reads by index: a parameter or a local buffer.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct SeqId(pub u32);
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Binding {
+    /// An SSA value; reassignment rebinds the name to a new value.
+    Val(ValId),
+    /// A float sequence.
+    Seq(SeqId),
+    /// Declared with `let x;` and not assigned yet.
+    Uninit,
+}
+
+#[derive(Clone, Default)]
+pub struct Env {
+    scopes: Vec<Vec<(Ident, Binding)>>,
+}
+
+impl Env {
+    pub fn push(&mut self) {
+        self.scopes.push(Vec::new());
+    }
+
+    pub fn pop(&mut self) {
+        self.scopes.pop();
+    }
+
+    pub fn declare(&mut self, name: Ident, b: Binding) {
+        self.scopes
+            .last_mut()
+            .expect("a scope is open")
+            .push((name, b));
+    }
+
+    pub fn lookup(&self, name: &Ident) -> Option<Binding> {
+        self.scopes
+            .iter()
+            .rev()
+            .flat_map(|s| s.iter().rev())
+            .find(|(n, _)| n == name)
+            .map(|(_, b)| *b)
+    }
+
+    /// Rebinds the innermost variable called `name`; false when there is none.
+    pub fn assign(&mut self, name: &Ident, b: Binding) -> bool {
+        for scope in self.scopes.iter_mut().rev() {
+            if let Some(slot) = scope.iter_mut().rev().find(|(n, _)| n == name) {
+                slot.1 = b;
+                return true;
+            }
+        }
+        false
+    }
+
+    /// The bindings that differ between two environments of the same shape (the two branches of an
+    /// `if`, after their own scopes are closed): `(then, else, setter index)`.
+    pub fn diff(&self, other: &Env) -> Vec<(usize, usize, Binding, Binding)> {
+        let mut out = Vec::new();
+        for (si, (a, b)) in self.scopes.iter().zip(&other.scopes).enumerate() {
+            for (vi, ((_, ba), (_, bb))) in a.iter().zip(b).enumerate() {
+                if ba != bb {
+                    out.push((si, vi, *ba, *bb));
+                }
+            }
+        }
+        out
+    }
+
+    pub fn set_at(&mut self, scope: usize, index: usize, b: Binding) {
+        self.scopes[scope][index].1 = b;
+    }
+}

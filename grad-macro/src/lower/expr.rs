@@ -1,0 +1,839 @@
+//! Lowering of expressions.
+
+use super::env::Binding;
+use super::{Lowerer, Value};
+use crate::ir::{CallArg, Kind, Operand, Stmt};
+use crate::rules::{Prim, NON_FLOAT_METHODS};
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+use syn::{BinOp, Expr};
+
+/// Float constants of `std`/`core` that may be named by path.
+const FLOAT_CONSTS: &[&str] = &[
+    "EPSILON",
+    "MAX",
+    "MIN",
+    "MIN_POSITIVE",
+    "INFINITY",
+    "NEG_INFINITY",
+    "NAN",
+];
+
+#[derive(Clone, Copy)]
+enum Arith {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+impl Arith {
+    fn of(op: &BinOp) -> Option<Arith> {
+        Some(match op {
+            BinOp::Add(_) | BinOp::AddAssign(_) => Arith::Add,
+            BinOp::Sub(_) | BinOp::SubAssign(_) => Arith::Sub,
+            BinOp::Mul(_) | BinOp::MulAssign(_) => Arith::Mul,
+            BinOp::Div(_) | BinOp::DivAssign(_) => Arith::Div,
+            _ => return None,
+        })
+    }
+
+    fn tokens(self) -> TokenStream {
+        match self {
+            Arith::Add => quote!(+),
+            Arith::Sub => quote!(-),
+            Arith::Mul => quote!(*),
+            Arith::Div => quote!(/),
+        }
+    }
+}
+
+fn is_compound_assign(op: &BinOp) -> bool {
+    matches!(
+        op,
+        BinOp::AddAssign(_)
+            | BinOp::SubAssign(_)
+            | BinOp::MulAssign(_)
+            | BinOp::DivAssign(_)
+            | BinOp::RemAssign(_)
+            | BinOp::BitXorAssign(_)
+            | BinOp::BitAndAssign(_)
+            | BinOp::BitOrAssign(_)
+            | BinOp::ShlAssign(_)
+            | BinOp::ShrAssign(_)
+    )
+}
+
+impl Lowerer<'_> {
+    pub fn lower_expr(&mut self, e: &Expr) -> Option<Value> {
+        match e {
+            Expr::Lit(l) => self.lower_lit(&l.lit),
+            Expr::Path(p) => self.lower_path(p),
+            Expr::Paren(p) => self.lower_expr(&p.expr),
+            Expr::Group(g) => self.lower_expr(&g.expr),
+            Expr::Unary(u) => self.lower_unary(u),
+            Expr::Binary(b) => self.lower_binary(b),
+            Expr::Assign(a) => {
+                let v = self.lower_expr(&a.right)?;
+                self.assign_to(&a.left, v)?;
+                Some(Value::Unit)
+            }
+            Expr::MethodCall(m) => self.lower_method_call(m),
+            Expr::Call(c) => self.lower_call(c),
+            Expr::Cast(c) => self.lower_cast(c),
+            Expr::If(ei) => {
+                if super::expr_contains_return(e) {
+                    self.check_no_return(e)?;
+                }
+                self.lower_if(ei)
+            }
+            Expr::Block(b) => {
+                if let Some(label) = &b.label {
+                    self.errors.push_spanned(
+                        label,
+                        "labeled blocks are not supported in `#[gradient]` functions",
+                    );
+                    return None;
+                }
+                self.check_no_return(e)?;
+                self.lower_block_value(&b.block)
+            }
+            Expr::Reference(r) if r.mutability.is_none() => match self.lower_expr(&r.expr)? {
+                Value::Seq(s) => Some(Value::Seq(s)),
+                Value::Other { tokens, uses, kind } => Some(Value::Other {
+                    tokens: quote!((&#tokens)),
+                    uses,
+                    kind,
+                }),
+                _ => {
+                    self.errors.push_spanned(
+                        r,
+                        "references to floats are not supported here: use the value",
+                    );
+                    None
+                }
+            },
+            Expr::Macro(m) => self.lower_macro(&m.mac),
+            Expr::Return(r) => {
+                self.errors.push_spanned(
+                    r,
+                    "`return` is only supported as a statement of the function body or of an `if` in it",
+                );
+                None
+            }
+            Expr::Unsafe(u) => {
+                self.errors.push_spanned(
+                    u.unsafe_token,
+                    "`#[gradient]` does not differentiate `unsafe` code: move it out of the function",
+                );
+                None
+            }
+            Expr::ForLoop(l) => self.unsupported(l.for_token, "`for` loops"),
+            Expr::While(l) => self.unsupported(l.while_token, "`while` loops"),
+            Expr::Loop(l) => self.unsupported(l.loop_token, "`loop`"),
+            Expr::Index(i) => self.unsupported_spanned(i, "indexing"),
+            Expr::Closure(c) => {
+                self.errors.push_spanned(
+                    c,
+                    "`#[gradient]` cannot differentiate closures: write a separate `#[gradient]` function and call it",
+                );
+                None
+            }
+            Expr::Match(m) => {
+                self.errors.push_spanned(
+                    m.match_token,
+                    "`#[gradient]` does not support `match`: use `if`/`else`",
+                );
+                None
+            }
+            Expr::Break(_) | Expr::Continue(_) => self.unsupported_spanned(e, "`break`/`continue`"),
+            Expr::Tuple(_) | Expr::Array(_) | Expr::Repeat(_) | Expr::Struct(_) => {
+                self.errors.push_spanned(
+                    e,
+                    "`#[gradient]` differentiates float scalars: tuples, arrays and structs are not supported here",
+                );
+                None
+            }
+            _ => {
+                self.errors.push_spanned(
+                    e,
+                    "`#[gradient]` does not know how to differentiate this kind of expression",
+                );
+                None
+            }
+        }
+    }
+
+    fn unsupported(&mut self, tok: impl ToTokens, what: &str) -> Option<Value> {
+        self.unsupported_spanned(tok, what)
+    }
+
+    fn unsupported_spanned(&mut self, tok: impl ToTokens, what: &str) -> Option<Value> {
+        self.errors.push_spanned(
+            tok,
+            format!("{what} are not supported yet by `#[gradient]`"),
+        );
+        None
+    }
+
+    fn lower_lit(&mut self, lit: &syn::Lit) -> Option<Value> {
+        let float = |s: &str| match s {
+            "f64" => Some(crate::ir::FloatTy::F64),
+            "f32" => Some(crate::ir::FloatTy::F32),
+            _ => None,
+        };
+        let as_const = |this: &mut Self, v: f64, suffix: &str, span: Span| {
+            if let Some(t) = float(suffix) {
+                if t != this.float_ty {
+                    this.errors.push(
+                        span,
+                        format!(
+                            "use one float type throughout: this function computes in `{}`",
+                            this.float_ty.name()
+                        ),
+                    );
+                    return None;
+                }
+            }
+            Some(Value::Float(Operand::Const(this.float_ty.round(v))))
+        };
+        match lit {
+            syn::Lit::Float(f) => {
+                let v = f.base10_parse::<f64>().ok()?;
+                as_const(self, v, f.suffix(), f.span())
+            }
+            syn::Lit::Int(i) if float(i.suffix()).is_some() => {
+                let v = i.base10_parse::<f64>().ok()?;
+                as_const(self, v, i.suffix(), i.span())
+            }
+            syn::Lit::Int(_) => Some(Value::Other {
+                tokens: lit.to_token_stream(),
+                uses: Vec::new(),
+                kind: Kind::Int,
+            }),
+            syn::Lit::Bool(_) => Some(Value::Other {
+                tokens: lit.to_token_stream(),
+                uses: Vec::new(),
+                kind: Kind::Bool,
+            }),
+            _ => Some(Value::Other {
+                tokens: lit.to_token_stream(),
+                uses: Vec::new(),
+                kind: Kind::Other,
+            }),
+        }
+    }
+
+    fn lower_path(&mut self, p: &syn::ExprPath) -> Option<Value> {
+        let path = &p.path;
+        if p.qself.is_none() && path.leading_colon.is_none() && path.segments.len() == 1 {
+            let ident = &path.segments[0].ident;
+            match self.env.lookup(ident) {
+                Some(Binding::Val(v)) => {
+                    let info = self.b.func.info(v);
+                    return Some(if info.kind == Kind::Float {
+                        Value::Float(Operand::Val(v))
+                    } else {
+                        Value::Other {
+                            tokens: self.ident_of(v, ident.span()).into_token_stream(),
+                            uses: vec![v],
+                            kind: info.kind,
+                        }
+                    });
+                }
+                Some(Binding::Seq(s)) => return Some(Value::Seq(s)),
+                Some(Binding::Uninit) => {
+                    self.errors.push(
+                        ident.span(),
+                        format!("`{ident}` is used before it is assigned"),
+                    );
+                    return None;
+                }
+                None => {}
+            }
+        }
+        if self.is_float_const_path(path) {
+            let ty = self.ty.clone();
+            let v = self.b.opaque(
+                Kind::Float,
+                Some(ty),
+                p.to_token_stream(),
+                Vec::new(),
+                p.span(),
+            );
+            return Some(Value::Float(Operand::Val(v)));
+        }
+        // A constant or static from outside the function: carried along as written.
+        Some(Value::Other {
+            tokens: p.to_token_stream(),
+            uses: Vec::new(),
+            kind: Kind::Other,
+        })
+    }
+
+    /// `std::f64::consts::PI`, `f64::consts::E`, `core::f64::consts::LN_2`, `f64::EPSILON`, ...
+    fn is_float_const_path(&self, path: &syn::Path) -> bool {
+        let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        let segs: Vec<&str> = segs.iter().map(|s| s.as_str()).collect();
+        let rest = match segs.as_slice() {
+            ["std" | "core", rest @ ..] => rest,
+            rest => rest,
+        };
+        match rest {
+            ["f64" | "f32", "consts", _] => true,
+            ["f64" | "f32", c] => FLOAT_CONSTS.contains(c),
+            _ => false,
+        }
+    }
+
+    fn lower_unary(&mut self, u: &syn::ExprUnary) -> Option<Value> {
+        let inner = self.lower_expr(&u.expr)?;
+        match (&u.op, inner) {
+            (syn::UnOp::Neg(_), Value::Float(o)) => Some(Value::Float(self.b.neg(o, u.span()))),
+            (syn::UnOp::Deref(_), Value::Float(o)) => Some(Value::Float(o)),
+            (op, Value::Other { tokens, uses, kind }) => Some(Value::Other {
+                tokens: quote!((#op #tokens)),
+                uses,
+                kind,
+            }),
+            _ => {
+                self.errors.push_spanned(u, "unsupported unary operation");
+                None
+            }
+        }
+    }
+
+    fn lower_binary(&mut self, b: &syn::ExprBinary) -> Option<Value> {
+        if is_compound_assign(&b.op) {
+            let current = self.lower_expr(&b.left)?;
+            let rhs = self.lower_expr(&b.right)?;
+            let new = match (Arith::of(&b.op), &current) {
+                (Some(op), _) => self.arith(op, current, rhs, b.span())?,
+                (None, Value::Other { .. }) => {
+                    let (lt, mut uses) = self.other_tokens(current, b.left.span())?;
+                    let (rt, ru) = self.other_tokens(rhs, b.right.span())?;
+                    uses.extend(ru);
+                    let op = compound_to_plain(&b.op);
+                    Value::Other {
+                        tokens: quote!((#lt #op #rt)),
+                        uses,
+                        kind: Kind::Int,
+                    }
+                }
+                (None, _) => {
+                    self.errors.push_spanned(
+                        &b.op,
+                        "this operator is not supported on floats by `#[gradient]`",
+                    );
+                    return None;
+                }
+            };
+            self.assign_to(&b.left, new)?;
+            return Some(Value::Unit);
+        }
+        if let Some(op) = Arith::of(&b.op) {
+            let l = self.lower_expr(&b.left);
+            let r = self.lower_expr(&b.right);
+            return self.arith(op, l?, r?, b.span());
+        }
+        match &b.op {
+            BinOp::Eq(_)
+            | BinOp::Ne(_)
+            | BinOp::Lt(_)
+            | BinOp::Le(_)
+            | BinOp::Gt(_)
+            | BinOp::Ge(_)
+            | BinOp::And(_)
+            | BinOp::Or(_) => {
+                self.check_no_return(&Expr::Binary(b.clone()))?;
+                let (tokens, uses) = self.rename(&Expr::Binary(b.clone()));
+                Some(Value::Other {
+                    tokens: quote!((#tokens)),
+                    uses,
+                    kind: Kind::Bool,
+                })
+            }
+            BinOp::Rem(_) => {
+                let l = self.lower_expr(&b.left)?;
+                let r = self.lower_expr(&b.right)?;
+                if matches!(l, Value::Float(_)) || matches!(r, Value::Float(_)) {
+                    self.errors.push_spanned(
+                        &b.op,
+                        "`%` on floats is not supported by `#[gradient]`: use `x - y * (x / y).trunc()`",
+                    );
+                    return None;
+                }
+                self.other_binary(&b.op, l, r, b.span())
+            }
+            op => {
+                let l = self.lower_expr(&b.left)?;
+                let r = self.lower_expr(&b.right)?;
+                self.other_binary(op, l, r, b.span())
+            }
+        }
+    }
+
+    fn other_binary(&mut self, op: &BinOp, l: Value, r: Value, span: Span) -> Option<Value> {
+        let kind = match (&l, &r) {
+            (
+                Value::Other {
+                    kind: Kind::Int, ..
+                },
+                _,
+            )
+            | (
+                _,
+                Value::Other {
+                    kind: Kind::Int, ..
+                },
+            ) => Kind::Int,
+            _ => Kind::Other,
+        };
+        let (lt, mut uses) = self.other_tokens(l, span)?;
+        let (rt, ru) = self.other_tokens(r, span)?;
+        uses.extend(ru);
+        Some(Value::Other {
+            tokens: quote!((#lt #op #rt)),
+            uses,
+            kind,
+        })
+    }
+
+    /// `+ - * /` on floats becomes a primitive; on anything else it is carried along.
+    fn arith(&mut self, op: Arith, l: Value, r: Value, span: Span) -> Option<Value> {
+        let float = matches!(l, Value::Float(_)) || matches!(r, Value::Float(_));
+        if !float {
+            let kind = match (&l, &r) {
+                (
+                    Value::Other {
+                        kind: Kind::Int, ..
+                    },
+                    _,
+                )
+                | (
+                    _,
+                    Value::Other {
+                        kind: Kind::Int, ..
+                    },
+                ) => Kind::Int,
+                _ => Kind::Other,
+            };
+            let (lt, mut uses) = self.other_tokens(l, span)?;
+            let (rt, ru) = self.other_tokens(r, span)?;
+            uses.extend(ru);
+            let opt = op.tokens();
+            return Some(Value::Other {
+                tokens: quote!((#lt #opt #rt)),
+                uses,
+                kind,
+            });
+        }
+        let a = self.to_float(l, span)?;
+        let c = self.to_float(r, span)?;
+        Some(Value::Float(match op {
+            Arith::Add => self.b.add(a, c, span),
+            Arith::Sub => self.b.sub(a, c, span),
+            Arith::Mul => self.b.mul(a, c, span),
+            Arith::Div => self.b.div(a, c, span),
+        }))
+    }
+
+    /// Tokens for a value used inside a carried-along expression.
+    pub fn other_tokens(
+        &mut self,
+        v: Value,
+        span: Span,
+    ) -> Option<(TokenStream, Vec<crate::ir::ValId>)> {
+        match v {
+            Value::Other { tokens, uses, .. } => Some((tokens, uses)),
+            Value::Float(o) => Some((self.operand_tokens(o, span), o.val().into_iter().collect())),
+            Value::Seq(s) => Some((self.seq_ident(s, span).into_token_stream(), Vec::new())),
+            Value::Unit => {
+                self.errors.push(span, "expected a value here");
+                None
+            }
+        }
+    }
+
+    /// `name = value` (also the second half of `name += value`).
+    fn assign_to(&mut self, left: &Expr, value: Value) -> Option<()> {
+        let ident = match left {
+            Expr::Path(p) if p.path.get_ident().is_some() => p.path.get_ident().unwrap().clone(),
+            Expr::Paren(p) => return self.assign_to(&p.expr, value),
+            other => {
+                self.errors.push_spanned(
+                    other,
+                    "`#[gradient]` can assign only to local variables here",
+                );
+                return None;
+            }
+        };
+        let span = left.span();
+        let binding = match self.env.lookup(&ident) {
+            Some(Binding::Val(v)) if self.b.func.info(v).kind == Kind::Float => {
+                let o = self.to_float(value, span)?;
+                self.bind_float(o, span)
+            }
+            Some(Binding::Val(_)) | Some(Binding::Uninit) => self.bind(value, None, span)?,
+            Some(Binding::Seq(_)) => {
+                self.errors
+                    .push(span, "assigning to a whole slice is not supported");
+                return None;
+            }
+            None => {
+                self.errors.push(
+                    span,
+                    format!("`{ident}` is not a local variable: `#[gradient]` functions cannot assign to globals"),
+                );
+                return None;
+            }
+        };
+        self.env.assign(&ident, binding);
+        Some(())
+    }
+
+    fn lower_method_call(&mut self, m: &syn::ExprMethodCall) -> Option<Value> {
+        let name = m.method.to_string();
+        let receiver = self.lower_expr(&m.receiver)?;
+        match receiver {
+            Value::Float(x) => self.float_method(x, &m.method, m.args.iter().collect(), m.span()),
+            Value::Seq(s) => match name.as_str() {
+                "len" | "is_empty" if m.args.is_empty() => {
+                    let id = self.seq_ident(s, m.receiver.span());
+                    let method = &m.method;
+                    Some(Value::Other {
+                        tokens: quote!(#id.#method()),
+                        uses: Vec::new(),
+                        kind: if name == "len" { Kind::Int } else { Kind::Bool },
+                    })
+                }
+                _ => {
+                    self.errors.push_spanned(
+                        &m.method,
+                        format!("`{name}` on a slice is not supported yet by `#[gradient]`"),
+                    );
+                    None
+                }
+            },
+            Value::Other { .. } => {
+                // A method of a value the engine carries along (`n.max(1)`): keep it as written.
+                let (tokens, uses) = self.rename(&Expr::MethodCall(m.clone()));
+                let kind = if NON_FLOAT_METHODS.contains(&name.as_str()) && name.starts_with("is_")
+                {
+                    Kind::Bool
+                } else {
+                    Kind::Other
+                };
+                Some(Value::Other { tokens, uses, kind })
+            }
+            Value::Unit => {
+                self.errors
+                    .push_spanned(&m.receiver, "expected a value here");
+                None
+            }
+        }
+    }
+
+    /// `x.method(args)` on a float, also written `f64::method(x, args)`.
+    fn float_method(
+        &mut self,
+        x: Operand,
+        method: &syn::Ident,
+        args: Vec<&Expr>,
+        span: Span,
+    ) -> Option<Value> {
+        let name = method.to_string();
+        if NON_FLOAT_METHODS.contains(&name.as_str()) {
+            let xt = self.operand_tokens(x, method.span());
+            let mut uses: Vec<_> = x.val().into_iter().collect();
+            let mut ats = Vec::new();
+            for a in &args {
+                let (t, u) = self.rename(a);
+                ats.push(t);
+                uses.extend(u);
+            }
+            return Some(Value::Other {
+                tokens: quote!(#xt.#method(#(#ats),*)),
+                uses,
+                kind: if name.starts_with("is_") {
+                    Kind::Bool
+                } else {
+                    Kind::Other
+                },
+            });
+        }
+        let Some((prim, arity)) = Prim::from_method(&name) else {
+            let known: Vec<_> = Prim::method_names().collect();
+            self.errors.push(
+                method.span(),
+                format!(
+                    "`#[gradient]` does not know the derivative of the method `{name}`; supported float methods: {}",
+                    known.join(", ")
+                ),
+            );
+            return None;
+        };
+        if args.len() != arity {
+            self.errors.push(
+                method.span(),
+                format!("`{name}` takes {arity} argument(s) besides the receiver"),
+            );
+            return None;
+        }
+        let mut ops = vec![x];
+        for a in args {
+            if prim == Prim::PowI {
+                ops.push(self.lower_int_operand(a)?);
+            } else {
+                let v = self.lower_expr(a)?;
+                ops.push(self.to_float(v, a.span())?);
+            }
+        }
+        Some(Value::Float(self.b.prim(prim, ops, span)))
+    }
+
+    /// The exponent of `powi`: a literal stays a constant, anything else is bound to a value.
+    fn lower_int_operand(&mut self, e: &Expr) -> Option<Operand> {
+        if let Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(i),
+            ..
+        }) = e
+        {
+            if let Ok(v) = i.base10_parse::<i32>() {
+                return Some(Operand::Int(v));
+            }
+        }
+        if let Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            expr,
+            ..
+        }) = e
+        {
+            if let Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(i),
+                ..
+            }) = &**expr
+            {
+                if let Ok(v) = i.base10_parse::<i32>() {
+                    return Some(Operand::Int(-v));
+                }
+            }
+        }
+        let v = self.lower_expr(e)?;
+        let (tokens, uses) = self.other_tokens(v, e.span())?;
+        self.check_inactive(&uses, e.span())?;
+        let ty: syn::Type = syn::parse_quote!(i32);
+        Some(Operand::Val(self.b.opaque(
+            Kind::Int,
+            Some(ty),
+            tokens,
+            uses,
+            e.span(),
+        )))
+    }
+
+    fn lower_call(&mut self, c: &syn::ExprCall) -> Option<Value> {
+        let Expr::Path(fp) = &*c.func else {
+            self.errors.push_spanned(
+                &c.func,
+                "`#[gradient]` can call only functions named by a path",
+            );
+            return None;
+        };
+        let path = &fp.path;
+        // `f64::exp(x)`: the path form of a float method.
+        if fp.qself.is_none() && path.segments.len() == 2 {
+            let first = path.segments[0].ident.to_string();
+            if first == "f64" || first == "f32" {
+                if first != self.float_ty.name() {
+                    self.errors.push_spanned(
+                        &path.segments[0].ident,
+                        format!(
+                            "use one float type throughout: this function computes in `{}`",
+                            self.float_ty.name()
+                        ),
+                    );
+                    return None;
+                }
+                let method = &path.segments[1].ident;
+                let Some((receiver, rest)) = c
+                    .args
+                    .iter()
+                    .collect::<Vec<_>>()
+                    .split_first()
+                    .map(|(a, b)| (*a, b.to_vec()))
+                else {
+                    self.errors
+                        .push_spanned(c, format!("`{first}::{method}` needs arguments"));
+                    return None;
+                };
+                let x = self.lower_expr(receiver)?;
+                let x = self.to_float(x, receiver.span())?;
+                return self.float_method(x, method, rest, c.span());
+            }
+        }
+        self.lower_user_call(c, fp)
+    }
+
+    /// A call to another function: with differentiated float arguments it must be a `#[gradient]`
+    /// function, whose `NAME_grad` gives the value and the local gradient.
+    fn lower_user_call(&mut self, c: &syn::ExprCall, fp: &syn::ExprPath) -> Option<Value> {
+        let mut args = Vec::new();
+        let mut any_active = false;
+        let mut failed = false;
+        for a in &c.args {
+            match self.lower_expr(a) {
+                Some(Value::Float(o)) => {
+                    any_active |= self.b.func.is_active(o);
+                    args.push(CallArg::Float(o));
+                }
+                Some(Value::Seq(s)) => {
+                    if self.seqs[s.0 as usize].active {
+                        self.errors.push_spanned(
+                            a,
+                            "passing a differentiated slice to another function is not supported yet",
+                        );
+                        failed = true;
+                    }
+                    let (t, u) = self.rename(a);
+                    args.push(CallArg::Tokens(t, u));
+                }
+                Some(Value::Other { tokens, uses, kind }) => {
+                    if self.check_inactive_kind(&uses, kind, a.span()).is_none() {
+                        failed = true;
+                    }
+                    args.push(CallArg::Tokens(tokens, uses));
+                }
+                Some(Value::Unit) => {
+                    self.errors.push_spanned(a, "expected a value here");
+                    failed = true;
+                }
+                None => failed = true,
+            }
+        }
+        if failed {
+            return None;
+        }
+        if !any_active {
+            // Nothing to differentiate: the plain call, carried along.
+            let mut uses = Vec::new();
+            let ts: Vec<TokenStream> = args
+                .iter()
+                .map(|a| match a {
+                    CallArg::Float(o) => {
+                        uses.extend(o.val());
+                        self.operand_tokens(*o, c.span())
+                    }
+                    CallArg::Tokens(t, u) => {
+                        uses.extend(u.iter().copied());
+                        t.clone()
+                    }
+                })
+                .collect();
+            return Some(Value::Other {
+                tokens: quote!(#fp(#(#ts),*)),
+                uses,
+                kind: Kind::Other,
+            });
+        }
+        let mut callee = fp.path.clone();
+        let last = callee.segments.last_mut().expect("a path has a segment");
+        let span = last.ident.span();
+        last.ident = syn::Ident::new(&format!("{}_grad", last.ident), span);
+        let dst = self.b.new_val(Kind::Float, true, c.span());
+        let grads = args
+            .iter()
+            .filter_map(|a| match a {
+                CallArg::Float(o) => Some(if self.b.func.is_active(*o) {
+                    Some(self.b.new_val(Kind::Float, true, c.span()))
+                } else {
+                    None
+                }),
+                CallArg::Tokens(..) => None,
+            })
+            .collect();
+        self.b.push(Stmt::Call {
+            dst,
+            callee,
+            args,
+            grads,
+        });
+        Some(Value::Float(Operand::Val(dst)))
+    }
+
+    fn lower_cast(&mut self, c: &syn::ExprCast) -> Option<Value> {
+        let inner = self.lower_expr(&c.expr)?;
+        let target = crate::sig::float_of(&c.ty);
+        match (inner, target) {
+            (Value::Float(o), Some(t)) if t == self.float_ty => Some(Value::Float(o)),
+            (Value::Float(_), Some(_)) => {
+                self.errors.push_spanned(
+                    c,
+                    format!(
+                        "use one float type throughout: this function computes in `{}`",
+                        self.float_ty.name()
+                    ),
+                );
+                None
+            }
+            (Value::Float(o), None) => {
+                if self.b.func.is_active(o) {
+                    self.errors.push_spanned(
+                        c,
+                        "this cast drops the derivative of a differentiated value: keep it a float (use `.floor()`, `.round()` or `.trunc()` for whole numbers)",
+                    );
+                    return None;
+                }
+                let xt = self.operand_tokens(o, c.expr.span());
+                let ty = &c.ty;
+                Some(Value::Other {
+                    tokens: quote_spanned!(c.span()=> (#xt as #ty)),
+                    uses: o.val().into_iter().collect(),
+                    kind: Kind::Int,
+                })
+            }
+            (Value::Other { tokens, uses, .. }, Some(t)) if t == self.float_ty => {
+                self.check_inactive(&uses, c.span())?;
+                let ty = &c.ty;
+                let fty = self.ty.clone();
+                let v = self.b.opaque(
+                    Kind::Float,
+                    Some(fty),
+                    quote!(#tokens as #ty),
+                    uses,
+                    c.span(),
+                );
+                Some(Value::Float(Operand::Val(v)))
+            }
+            (Value::Other { tokens, uses, .. }, _) => {
+                let ty = &c.ty;
+                Some(Value::Other {
+                    tokens: quote!((#tokens as #ty)),
+                    uses,
+                    kind: if target.is_some() {
+                        Kind::Other
+                    } else {
+                        Kind::Int
+                    },
+                })
+            }
+            _ => {
+                self.errors.push_spanned(c, "unsupported cast");
+                None
+            }
+        }
+    }
+}
+
+fn compound_to_plain(op: &BinOp) -> TokenStream {
+    match op {
+        BinOp::RemAssign(_) => quote!(%),
+        BinOp::BitXorAssign(_) => quote!(^),
+        BinOp::BitAndAssign(_) => quote!(&),
+        BinOp::BitOrAssign(_) => quote!(|),
+        BinOp::ShlAssign(_) => quote!(<<),
+        BinOp::ShrAssign(_) => quote!(>>),
+        _ => quote!(+),
+    }
+}

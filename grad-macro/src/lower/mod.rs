@@ -1,0 +1,664 @@
+//! Lowering: the function body, as syn parsed it, becomes the IR of [`crate::ir`].
+//!
+//! Names become SSA values (reassignment rebinds a name), `if`/`else` becomes an `If` with merges for
+//! the variables either branch assigns, and an early `return` inside an `if` moves the statements after
+//! the `if` into the branches that fall through. Everything the engine cannot differentiate is
+//! reported to [`Errors`] at its span, and lowering goes on to find the next problem.
+
+mod env;
+mod expr;
+mod opaque;
+
+pub use env::SeqId;
+use env::{Binding, Env};
+
+use crate::errors::Errors;
+use crate::ir::{Builder, FloatTy, Func, Kind, Merge, Operand, Stmt, ValId};
+use crate::sig::{ParamClass, Sig};
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{quote, ToTokens};
+use syn::spanned::Spanned;
+
+/// The result of lowering an expression.
+pub enum Value {
+    Float(Operand),
+    /// A value the engine carries along without differentiating it.
+    Other {
+        tokens: TokenStream,
+        uses: Vec<ValId>,
+        kind: Kind,
+    },
+    Seq(SeqId),
+    Unit,
+}
+
+/// A float sequence: a parameter or a local buffer.
+pub struct SeqInfo {
+    pub ident: Ident,
+    pub active: bool,
+}
+
+/// What lowering produced, besides the IR.
+pub struct Lowered {
+    pub func: Func,
+    /// For each parameter of the signature, its value (scalars and others) or sequence.
+    pub params: Vec<ParamSlot>,
+    pub seqs: Vec<SeqInfo>,
+}
+
+#[derive(Clone, Copy)]
+pub enum ParamSlot {
+    Val(ValId),
+    Seq(SeqId),
+}
+
+pub struct Lowerer<'f> {
+    pub b: Builder<'f>,
+    pub env: Env,
+    pub errors: &'f Errors,
+    pub seqs: Vec<SeqInfo>,
+    pub float_ty: FloatTy,
+    /// `f64` or `f32`, as tokens.
+    pub ty: syn::Type,
+}
+
+/// A statement of a sequence being lowered; `else if` chains are spliced in as `If` items.
+#[derive(Clone, Copy)]
+enum Item<'s> {
+    Stmt(&'s syn::Stmt),
+    If(&'s syn::ExprIf),
+}
+
+pub fn lower(item: &syn::ItemFn, sig: &Sig, errors: &Errors) -> Option<Lowered> {
+    let mut func = Func {
+        vals: Vec::new(),
+        body: Default::default(),
+        ret: Operand::Const(0.0),
+        float_ty: sig.float_ty,
+    };
+    let mut env = Env::default();
+    env.push();
+    let mut seqs = Vec::new();
+    let mut params = Vec::new();
+    for p in &sig.params {
+        match p.class {
+            ParamClass::FloatSeq(_) => {
+                let id = SeqId(seqs.len() as u32);
+                seqs.push(SeqInfo {
+                    ident: p.ident.clone(),
+                    active: p.active,
+                });
+                env.declare(p.ident.clone(), Binding::Seq(id));
+                params.push(ParamSlot::Seq(id));
+            }
+            ref class => {
+                let kind = if *class == ParamClass::Float {
+                    Kind::Float
+                } else {
+                    Kind::Other
+                };
+                let v = crate::ir::new_val(&mut func, kind, p.active, p.ident.span());
+                func.vals[v.0 as usize].name = p.ident.clone();
+                env.declare(p.ident.clone(), Binding::Val(v));
+                params.push(ParamSlot::Val(v));
+            }
+        }
+    }
+    let ty = syn::parse_str::<syn::Type>(sig.float_ty.name()).expect("float type parses");
+    let mut l = Lowerer {
+        b: Builder::new(&mut func, false),
+        env,
+        errors,
+        seqs,
+        float_ty: sig.float_ty,
+        ty,
+    };
+    let items: Vec<Item> = item.block.stmts.iter().map(Item::Stmt).collect();
+    let ret = l.lower_returning(&items, item.block.brace_token.span.close());
+    let seqs = std::mem::take(&mut l.seqs);
+    let body = l.b.finish();
+    let ret = ret?;
+    func.body = body;
+    func.ret = ret;
+    Some(Lowered { func, params, seqs })
+}
+
+impl<'f> Lowerer<'f> {
+    pub fn ident_of(&self, v: ValId, span: Span) -> Ident {
+        Ident::new(&self.b.func.info(v).name.to_string(), span)
+    }
+
+    pub fn seq_ident(&self, s: SeqId, span: Span) -> Ident {
+        Ident::new(&self.seqs[s.0 as usize].ident.to_string(), span)
+    }
+
+    /// Tokens that read an operand.
+    pub fn operand_tokens(&self, o: Operand, span: Span) -> TokenStream {
+        match o {
+            Operand::Val(v) => self.ident_of(v, span).into_token_stream(),
+            Operand::Const(c) => crate::emit::float_literal(c, self.float_ty),
+            Operand::Int(i) => proc_macro2::Literal::i32_unsuffixed(i).into_token_stream(),
+        }
+    }
+
+    /// Lowers statements up to the function's result. `end` is where a missing result is reported.
+    fn lower_returning(&mut self, items: &[Item], end: Span) -> Option<Operand> {
+        for (k, item) in items.iter().enumerate() {
+            let last = k + 1 == items.len();
+            let (e, semi) = match item {
+                Item::If(ei) => {
+                    if contains_return_if(ei) {
+                        return self.lower_returning_if(ei, &items[k + 1..], end);
+                    }
+                    if last {
+                        let v = self.lower_if(ei)?;
+                        return self.result(v, ei.span());
+                    }
+                    self.lower_if(ei);
+                    continue;
+                }
+                Item::Stmt(syn::Stmt::Expr(e, semi)) => (e, semi.is_some()),
+                Item::Stmt(s) => {
+                    self.lower_stmt(s);
+                    continue;
+                }
+            };
+            match e {
+                syn::Expr::Return(r) => {
+                    return match &r.expr {
+                        Some(v) => {
+                            let val = self.lower_expr(v)?;
+                            self.result(val, v.span())
+                        }
+                        None => {
+                            self.errors.push_spanned(
+                                r,
+                                "`return` needs the function's value: `return value;`",
+                            );
+                            None
+                        }
+                    };
+                }
+                syn::Expr::If(ei) if contains_return_if(ei) => {
+                    return self.lower_returning_if(ei, &items[k + 1..], end);
+                }
+                _ if last && !semi => {
+                    let v = self.lower_expr(e)?;
+                    return self.result(v, e.span());
+                }
+                _ => {
+                    self.lower_expr(e);
+                }
+            }
+        }
+        if self.errors.is_empty() {
+            self.errors.push(
+                end,
+                "`#[gradient]` needs the function to end with the value it returns",
+            );
+        }
+        None
+    }
+
+    fn result(&mut self, v: Value, span: Span) -> Option<Operand> {
+        self.to_float(v, span)
+    }
+
+    /// `if c { ...; return a; } rest` becomes `if c { ...; a } else { rest }`.
+    fn lower_returning_if(
+        &mut self,
+        ei: &syn::ExprIf,
+        rest: &[Item],
+        end: Span,
+    ) -> Option<Operand> {
+        let cond = self.lower_cond(&ei.cond);
+        let saved = self.env.clone();
+
+        self.b.open();
+        self.env.push();
+        let mut then_items: Vec<Item> = ei.then_branch.stmts.iter().map(Item::Stmt).collect();
+        then_items.extend_from_slice(rest);
+        let then_end = if rest.is_empty() {
+            ei.then_branch.brace_token.span.close()
+        } else {
+            end
+        };
+        let r_then = self.lower_returning(&then_items, then_end);
+        self.env.pop();
+        let then_block = self.b.close();
+        self.env = saved.clone();
+
+        self.b.open();
+        self.env.push();
+        let mut else_items: Vec<Item> = match &ei.else_branch {
+            Some((_, e)) => match &**e {
+                syn::Expr::Block(b) => b.block.stmts.iter().map(Item::Stmt).collect(),
+                syn::Expr::If(inner) => vec![Item::If(inner)],
+                other => {
+                    self.errors.push_spanned(other, "unsupported `else` branch");
+                    Vec::new()
+                }
+            },
+            None => Vec::new(),
+        };
+        else_items.extend_from_slice(rest);
+        let r_else = self.lower_returning(&else_items, end);
+        self.env.pop();
+        let else_block = self.b.close();
+        self.env = saved;
+
+        let (cond, r_then, r_else) = (cond?, r_then?, r_else?);
+        let active = self.b.func.is_active(r_then) || self.b.func.is_active(r_else);
+        let dst = self.b.new_val(Kind::Float, active, ei.span());
+        self.b.push(Stmt::If {
+            cond,
+            then: then_block,
+            els: else_block,
+            merges: vec![Merge {
+                dst,
+                then: r_then,
+                els: r_else,
+            }],
+            exports: Vec::new(),
+        });
+        Some(Operand::Val(dst))
+    }
+
+    /// A condition: kept as written (renamed), bound to a value the reverse sweep can test again.
+    pub fn lower_cond(&mut self, e: &syn::Expr) -> Option<ValId> {
+        if let syn::Expr::Let(l) = e {
+            self.errors.push_spanned(
+                l,
+                "`if let` is not supported in `#[gradient]` functions: use a plain condition",
+            );
+            return None;
+        }
+        self.check_no_return(e)?;
+        let (tokens, uses) = self.rename(e);
+        Some(self.b.opaque(Kind::Bool, None, tokens, uses, e.span()))
+    }
+
+    /// `if`/`else` as statement or expression, without early returns.
+    pub fn lower_if(&mut self, ei: &syn::ExprIf) -> Option<Value> {
+        let cond = self.lower_cond(&ei.cond);
+        let saved = self.env.clone();
+
+        self.b.open();
+        let v_then = self
+            .lower_block_value(&ei.then_branch)
+            .and_then(|v| self.settle(v, ei.then_branch.span()));
+        let then_block = self.b.close();
+        let env_then = std::mem::replace(&mut self.env, saved.clone());
+
+        self.b.open();
+        let v_else = match &ei.else_branch {
+            Some((_, e)) => self.lower_expr(e).and_then(|v| self.settle(v, e.span())),
+            None => Some(Settled::Unit),
+        };
+        let else_block = self.b.close();
+        let env_else = std::mem::replace(&mut self.env, saved);
+
+        let cond = cond?;
+        let (v_then, v_else) = (v_then?, v_else?);
+        let mut merges = Vec::new();
+        for (si, vi, bt, be) in env_then.diff(&env_else) {
+            let binding = match (bt, be) {
+                (Binding::Val(a), Binding::Val(b)) => {
+                    let kind = self.b.func.info(a).kind;
+                    let m = self.merge_operands(
+                        Operand::Val(a),
+                        Operand::Val(b),
+                        kind,
+                        &mut merges,
+                        ei.span(),
+                    );
+                    Binding::Val(m.val().expect("a merge of two values is a value"))
+                }
+                // Assigned in one branch only after `let x;`: the original does not compile either.
+                _ => Binding::Uninit,
+            };
+            self.env.set_at(si, vi, binding);
+        }
+        let result = match (v_then, v_else) {
+            (Settled::Unit, Settled::Unit) => Value::Unit,
+            (Settled::Val(a, ka), Settled::Val(b, kb))
+                if (ka == Kind::Float) == (kb == Kind::Float) =>
+            {
+                let m = self.merge_operands(a, b, ka, &mut merges, ei.span());
+                if ka == Kind::Float {
+                    Value::Float(m)
+                } else {
+                    let v = m.val().expect("non-float values are bound");
+                    Value::Other {
+                        tokens: self.ident_of(v, ei.span()).into_token_stream(),
+                        uses: vec![v],
+                        kind: ka,
+                    }
+                }
+            }
+            _ => {
+                self.errors.push_spanned(
+                    ei,
+                    "the branches of this `if` give different kinds of values (a float in one, something else in the other)",
+                );
+                return None;
+            }
+        };
+        self.b.push(Stmt::If {
+            cond,
+            then: then_block,
+            els: else_block,
+            merges,
+            exports: Vec::new(),
+        });
+        Some(result)
+    }
+
+    /// A branch's value, bound inside the branch so the merge after the `if` can name it.
+    fn settle(&mut self, v: Value, span: Span) -> Option<Settled> {
+        Some(match v {
+            Value::Unit => Settled::Unit,
+            Value::Float(o) => Settled::Val(o, Kind::Float),
+            Value::Other { tokens, uses, kind } => {
+                self.check_inactive_kind(&uses, kind, span)?;
+                Settled::Val(
+                    Operand::Val(self.b.opaque(kind, None, tokens, uses, span)),
+                    kind,
+                )
+            }
+            Value::Seq(_) => {
+                self.errors
+                    .push(span, "an `if` that chooses between slices is not supported");
+                return None;
+            }
+        })
+    }
+
+    fn merge_operands(
+        &mut self,
+        a: Operand,
+        b: Operand,
+        kind: Kind,
+        merges: &mut Vec<Merge>,
+        span: Span,
+    ) -> Operand {
+        if a == b {
+            return a;
+        }
+        let active = self.b.func.is_active(a) || self.b.func.is_active(b);
+        let dst = self.b.new_val(kind, active, span);
+        merges.push(Merge {
+            dst,
+            then: a,
+            els: b,
+        });
+        Operand::Val(dst)
+    }
+
+    /// A `{ ... }` block as an expression: its own scope, its tail as value.
+    pub fn lower_block_value(&mut self, block: &syn::Block) -> Option<Value> {
+        self.env.push();
+        let mut value = Some(Value::Unit);
+        for (k, s) in block.stmts.iter().enumerate() {
+            let last = k + 1 == block.stmts.len();
+            match s {
+                syn::Stmt::Expr(e, None) if last => value = self.lower_expr(e),
+                s => self.lower_stmt(s),
+            }
+        }
+        self.env.pop();
+        value
+    }
+
+    fn lower_stmt(&mut self, s: &syn::Stmt) {
+        match s {
+            syn::Stmt::Local(local) => self.lower_let(local),
+            syn::Stmt::Item(item) => self.errors.push_spanned(
+                item,
+                "items inside a `#[gradient]` function are not supported: move this item out of the function",
+            ),
+            syn::Stmt::Expr(e, _) => {
+                self.lower_expr(e);
+            }
+            syn::Stmt::Macro(m) => self.lower_macro_stmt(&m.mac),
+        }
+    }
+
+    fn lower_let(&mut self, local: &syn::Local) {
+        let (pat, ty) = match &local.pat {
+            syn::Pat::Type(pt) => (&*pt.pat, Some(&*pt.ty)),
+            p => (p, None),
+        };
+        let ident = match pat {
+            syn::Pat::Ident(pi) if pi.subpat.is_none() && pi.by_ref.is_none() => {
+                Some(pi.ident.clone())
+            }
+            syn::Pat::Wild(_) => None,
+            other => {
+                self.errors.push_spanned(
+                    other,
+                    "`#[gradient]` supports `let name = ...;` with a plain name: destructure in separate `let`s",
+                );
+                return;
+            }
+        };
+        let Some(init) = &local.init else {
+            if let Some(ident) = ident {
+                self.env.declare(ident, Binding::Uninit);
+            }
+            return;
+        };
+        if let Some((_, diverge)) = &init.diverge {
+            self.errors.push_spanned(
+                diverge,
+                "`let ... else` is not supported in `#[gradient]` functions",
+            );
+            return;
+        }
+        let Some(value) = self.lower_expr(&init.expr) else {
+            if let Some(ident) = ident {
+                self.env.declare(ident, Binding::Uninit);
+            }
+            return;
+        };
+        let Some(ident) = ident else { return };
+        let binding = match ty {
+            Some(t) if crate::sig::float_of(t).is_some() => {
+                if crate::sig::float_of(t) != Some(self.float_ty) {
+                    self.errors.push_spanned(
+                        t,
+                        format!(
+                            "use one float type throughout: this function computes in `{}`",
+                            self.float_ty.name()
+                        ),
+                    );
+                }
+                self.to_float(value, init.expr.span())
+                    .map(|o| self.bind_float(o, init.expr.span()))
+            }
+            _ => self.bind(value, ty.cloned(), init.expr.span()),
+        };
+        self.env.declare(ident, binding.unwrap_or(Binding::Uninit));
+    }
+
+    /// A binding for a lowered value, materializing carried-along expressions as values.
+    pub fn bind(&mut self, value: Value, ty: Option<syn::Type>, span: Span) -> Option<Binding> {
+        match value {
+            Value::Float(o) => Some(self.bind_float(o, span)),
+            Value::Other { tokens, uses, kind } => {
+                self.check_inactive_kind(&uses, kind, span)?;
+                Some(Binding::Val(self.b.opaque(kind, ty, tokens, uses, span)))
+            }
+            Value::Seq(s) => Some(Binding::Seq(s)),
+            Value::Unit => {
+                self.errors
+                    .push(span, "this expression has no value to bind");
+                None
+            }
+        }
+    }
+
+    pub fn bind_float(&mut self, o: Operand, span: Span) -> Binding {
+        match o {
+            Operand::Val(v) => Binding::Val(v),
+            c => {
+                let tokens = self.operand_tokens(c, span);
+                let ty = self.ty.clone();
+                Binding::Val(
+                    self.b
+                        .opaque(Kind::Float, Some(ty), tokens, Vec::new(), span),
+                )
+            }
+        }
+    }
+
+    /// A carried-along value must not read a differentiated one: its derivative would be lost.
+    pub fn check_inactive(&self, uses: &[ValId], span: Span) -> Option<()> {
+        self.check_inactive_kind(uses, Kind::Other, span)
+    }
+
+    /// As [`Self::check_inactive`]; a boolean may read differentiated values (conditions do).
+    pub fn check_inactive_kind(&self, uses: &[ValId], kind: Kind, span: Span) -> Option<()> {
+        if kind == Kind::Bool {
+            return Some(());
+        }
+        if uses.iter().any(|v| {
+            let i = self.b.func.info(*v);
+            i.active && i.kind == Kind::Float
+        }) {
+            self.errors.push(
+                span,
+                "this expression reads a differentiated value but its result is not a float the engine can follow, so the derivative would be lost: compute it with float operations",
+            );
+            return None;
+        }
+        Some(())
+    }
+
+    /// Converts a lowered value to a float operand; carried-along values become float constants.
+    pub fn to_float(&mut self, v: Value, span: Span) -> Option<Operand> {
+        match v {
+            Value::Float(o) => Some(o),
+            Value::Other { tokens, uses, .. } => {
+                self.check_inactive(&uses, span)?;
+                let ty = self.ty.clone();
+                Some(Operand::Val(self.b.opaque(
+                    Kind::Float,
+                    Some(ty),
+                    tokens,
+                    uses,
+                    span,
+                )))
+            }
+            Value::Seq(_) => {
+                self.errors.push(
+                    span,
+                    "expected a float here, found a slice: index it (`x[i]`)",
+                );
+                None
+            }
+            Value::Unit => {
+                self.errors.push(span, "expected a float value here");
+                None
+            }
+        }
+    }
+
+    fn lower_macro_stmt(&mut self, mac: &syn::Macro) {
+        self.lower_macro(mac);
+    }
+
+    /// `assert!`-like macros are kept when they read no differentiated value; others are errors.
+    pub fn lower_macro(&mut self, mac: &syn::Macro) -> Option<Value> {
+        let name = mac
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
+        const CHECKS: &[&str] = &[
+            "assert",
+            "assert_eq",
+            "assert_ne",
+            "debug_assert",
+            "debug_assert_eq",
+            "debug_assert_ne",
+        ];
+        if CHECKS.contains(&name.as_str()) {
+            let args = mac.parse_body_with(
+                syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
+            );
+            let Ok(args) = args else {
+                self.errors
+                    .push_spanned(mac, "could not read the arguments of this macro");
+                return None;
+            };
+            let mut renamed = Vec::new();
+            let mut all_uses = Vec::new();
+            for a in &args {
+                let (t, u) = self.rename(a);
+                renamed.push(t);
+                all_uses.extend(u);
+            }
+            let path = &mac.path;
+            let tokens = quote!(#path!(#(#renamed),*));
+            self.b.push(Stmt::Effect {
+                expr: tokens,
+                uses: all_uses,
+            });
+            return Some(Value::Unit);
+        }
+        self.errors.push_spanned(
+            mac,
+            format!(
+                "`#[gradient]` cannot differentiate through the macro `{name}!`: write the computation as plain Rust expressions{}",
+                if name == "vec" { " (local buffers `vec![0.0; n]` are not supported yet)" } else { "" }
+            ),
+        );
+        None
+    }
+
+    pub fn check_no_return(&self, e: &syn::Expr) -> Option<()> {
+        if expr_contains_return(e) {
+            self.errors.push_spanned(
+                e,
+                "`return` is only supported as a statement of the function body or of an `if` in it",
+            );
+            return None;
+        }
+        Some(())
+    }
+}
+
+/// A branch value after `settle`.
+enum Settled {
+    Unit,
+    Val(Operand, Kind),
+}
+
+/// Whether an `if` has a `return` in one of its branches (not inside closures).
+fn contains_return_if(ei: &syn::ExprIf) -> bool {
+    ei.then_branch.stmts.iter().any(stmt_contains_return)
+        || ei
+            .else_branch
+            .as_ref()
+            .is_some_and(|(_, e)| expr_contains_return(e))
+}
+
+fn stmt_contains_return(s: &syn::Stmt) -> bool {
+    struct Finder(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_expr_return(&mut self, _: &'ast syn::ExprReturn) {
+            self.0 = true;
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut f = Finder(false);
+    syn::visit::Visit::visit_stmt(&mut f, s);
+    f.0
+}
+
+pub fn expr_contains_return(e: &syn::Expr) -> bool {
+    stmt_contains_return(&syn::Stmt::Expr(e.clone(), None))
+}

@@ -1,0 +1,77 @@
+//! Expressions the engine does not differentiate (conditions, integer arithmetic, casts of integers)
+//! are kept as the user wrote them, with local names renamed to the values they stand for.
+
+use super::env::{Binding, Env};
+use super::Lowerer;
+use crate::ir::ValId;
+use proc_macro2::{Ident, TokenStream};
+use quote::ToTokens;
+use syn::visit_mut::VisitMut;
+
+/// Input: `i + 1 < n && x > 0.0` with `x` bound to value 7.
+/// Output: `i + 1 < n && __grad_v7 > 0.0`, reading value 7.
+struct Renamer<'a, 'f> {
+    lowerer: &'a Lowerer<'f>,
+    env: &'a Env,
+    shadowed: Vec<Ident>,
+    uses: Vec<ValId>,
+}
+
+impl VisitMut for Renamer<'_, '_> {
+    fn visit_expr_path_mut(&mut self, p: &mut syn::ExprPath) {
+        if p.qself.is_some() || p.path.segments.len() != 1 || p.path.leading_colon.is_some() {
+            return;
+        }
+        let ident = &p.path.segments[0].ident;
+        if self.shadowed.contains(ident) {
+            return;
+        }
+        let new = match self.env.lookup(ident) {
+            Some(Binding::Val(v)) => {
+                self.uses.push(v);
+                self.lowerer.ident_of(v, ident.span())
+            }
+            Some(Binding::Seq(s)) => self.lowerer.seq_ident(s, ident.span()),
+            _ => return,
+        };
+        p.path.segments[0].ident = new;
+    }
+
+    fn visit_expr_closure_mut(&mut self, c: &mut syn::ExprClosure) {
+        let before = self.shadowed.len();
+        for input in &c.inputs {
+            collect_pat_idents(input, &mut self.shadowed);
+        }
+        self.visit_expr_mut(&mut c.body);
+        self.shadowed.truncate(before);
+    }
+}
+
+pub fn collect_pat_idents(p: &syn::Pat, out: &mut Vec<Ident>) {
+    match p {
+        syn::Pat::Ident(i) => out.push(i.ident.clone()),
+        syn::Pat::Tuple(t) => t.elems.iter().for_each(|e| collect_pat_idents(e, out)),
+        syn::Pat::Reference(r) => collect_pat_idents(&r.pat, out),
+        syn::Pat::Type(t) => collect_pat_idents(&t.pat, out),
+        syn::Pat::Paren(pp) => collect_pat_idents(&pp.pat, out),
+        syn::Pat::TupleStruct(t) => t.elems.iter().for_each(|e| collect_pat_idents(e, out)),
+        syn::Pat::Slice(s) => s.elems.iter().for_each(|e| collect_pat_idents(e, out)),
+        _ => {}
+    }
+}
+
+impl Lowerer<'_> {
+    /// The expression as Rust tokens with local names renamed, and the values it reads.
+    pub fn rename(&self, e: &syn::Expr) -> (TokenStream, Vec<ValId>) {
+        let mut e = e.clone();
+        let mut r = Renamer {
+            lowerer: self,
+            env: &self.env,
+            shadowed: Vec::new(),
+            uses: Vec::new(),
+        };
+        r.visit_expr_mut(&mut e);
+        let uses = r.uses;
+        (e.into_token_stream(), uses)
+    }
+}

@@ -1,0 +1,180 @@
+//! Reverse mode: from the forward IR, the adjoint program that propagates ∂result/∂value backwards.
+//!
+//! Statements are visited last to first. Each value collects the contributions of its uses; when its
+//! definition is reached their sum is its adjoint, which flows to the operands through the local
+//! derivatives of [`rules::partial`]. A branch is reversed inside the same condition, and what its
+//! reverse contributes to values defined before the `if` leaves it through merges, so the adjoint
+//! program stays in SSA form like the forward one.
+
+use crate::ir::{Block, Builder, Func, Merge, Operand, Stmt, ValId};
+use crate::rules;
+use proc_macro2::Span;
+use std::collections::{BTreeMap, HashMap};
+
+struct Rev<'f> {
+    b: Builder<'f>,
+    /// Contributions to the adjoints of values, one frame per open branch.
+    frames: Vec<BTreeMap<ValId, Vec<Operand>>>,
+}
+
+/// The adjoint program of `func` and the adjoint of each of `inputs` (a constant 0 when the result
+/// does not depend on it).
+pub fn reverse(func: &mut Func, inputs: &[ValId]) -> (Block, Vec<Operand>) {
+    let forward = std::mem::take(&mut func.body);
+    let ret = func.ret;
+    let mut rev = Rev {
+        b: Builder::new(func, true),
+        frames: vec![BTreeMap::new()],
+    };
+    // Operations the forward sweep already computed at top level are reused, not recomputed.
+    for s in &forward.stmts {
+        if let Stmt::Prim { dst, op, args } = s {
+            rev.b.remember(*op, args, *dst);
+        }
+    }
+    rev.contribute(ret, Operand::Const(1.0));
+    rev.block(&forward);
+    let grads = inputs
+        .iter()
+        .map(|v| rev.take(*v).unwrap_or(Operand::Const(0.0)))
+        .collect();
+    let adjoint = rev.b.finish();
+    func.body = forward;
+    (adjoint, grads)
+}
+
+impl Rev<'_> {
+    fn contribute(&mut self, to: Operand, c: Operand) {
+        let Operand::Val(v) = to else { return };
+        if !self.b.func.info(v).active || c == Operand::Const(0.0) {
+            return;
+        }
+        self.frames
+            .last_mut()
+            .unwrap()
+            .entry(v)
+            .or_default()
+            .push(c);
+    }
+
+    /// The adjoint of `v`: the sum of the contributions collected so far, which are then consumed.
+    fn take(&mut self, v: ValId) -> Option<Operand> {
+        let list = self.frames.last_mut().unwrap().remove(&v)?;
+        let span = self.b.func.info(v).span;
+        let mut it = list.into_iter();
+        let first = it.next()?;
+        Some(it.fold(first, |acc, c| self.b.add(acc, c, span)))
+    }
+
+    fn block(&mut self, block: &Block) {
+        for s in block.stmts.iter().rev() {
+            self.stmt(s);
+        }
+    }
+
+    fn stmt(&mut self, s: &Stmt) {
+        match s {
+            Stmt::Prim { dst, op, args } => {
+                let Some(adj) = self.take(*dst) else { return };
+                let span = self.b.func.info(*dst).span;
+                for (i, a) in args.iter().enumerate() {
+                    if self.b.func.is_active(*a) {
+                        let p = rules::partial(&mut self.b, *op, args, Operand::Val(*dst), i, span);
+                        let c = self.b.mul(adj, p, span);
+                        self.contribute(*a, c);
+                    }
+                }
+            }
+            Stmt::Call {
+                dst, args, grads, ..
+            } => {
+                let Some(adj) = self.take(*dst) else { return };
+                let span = self.b.func.info(*dst).span;
+                let floats = args.iter().filter_map(|a| match a {
+                    crate::ir::CallArg::Float(o) => Some(*o),
+                    _ => None,
+                });
+                let pairs: Vec<_> = floats.zip(grads.iter().copied()).collect();
+                for (arg, g) in pairs {
+                    if let Some(g) = g {
+                        let c = self.b.mul(adj, Operand::Val(g), span);
+                        self.contribute(arg, c);
+                    }
+                }
+            }
+            Stmt::Opaque { .. } | Stmt::Effect { .. } => {}
+            Stmt::If {
+                cond,
+                then,
+                els,
+                merges,
+                ..
+            } => self.branch(*cond, then, els, merges),
+        }
+    }
+
+    /// Input: `r = if c { ...; a } else { ...; b }` with adjoint `r̄`.
+    /// Output: `(ū, v̄..) = if c { reverse(then) with ā = r̄ } else { reverse(else) with b̄ = r̄ }`
+    /// for every value `u, v..` defined before the `if` that either reversed branch reaches.
+    fn branch(&mut self, cond: ValId, then: &Block, els: &Block, merges: &[Merge]) {
+        let mut seeds = Vec::new();
+        for m in merges {
+            if let Some(adj) = self.take(m.dst) {
+                seeds.push((m.then, m.els, adj));
+            }
+        }
+        let (then_block, then_out) = self.reverse_branch(then, seeds.iter().map(|s| (s.0, s.2)));
+        let (else_block, else_out) = self.reverse_branch(els, seeds.iter().map(|s| (s.1, s.2)));
+
+        let mut outer: Vec<ValId> = then_out.keys().chain(else_out.keys()).copied().collect();
+        outer.sort();
+        outer.dedup();
+        if outer.is_empty() {
+            return;
+        }
+        let mut out_merges = Vec::new();
+        for u in outer {
+            let t = then_out.get(&u).copied().unwrap_or(Operand::Const(0.0));
+            let e = else_out.get(&u).copied().unwrap_or(Operand::Const(0.0));
+            let dst = self
+                .b
+                .new_val(crate::ir::Kind::Float, true, Span::call_site());
+            out_merges.push(Merge {
+                dst,
+                then: t,
+                els: e,
+            });
+            self.contribute(Operand::Val(u), Operand::Val(dst));
+        }
+        self.b.push(Stmt::If {
+            cond,
+            then: then_block,
+            els: else_block,
+            merges: out_merges,
+            exports: Vec::new(),
+        });
+    }
+
+    /// Reverses one branch; returns its block and the summed contributions to outer values.
+    fn reverse_branch(
+        &mut self,
+        block: &Block,
+        seeds: impl Iterator<Item = (Operand, Operand)>,
+    ) -> (Block, HashMap<ValId, Operand>) {
+        self.b.open();
+        self.frames.push(BTreeMap::new());
+        for (to, adj) in seeds {
+            self.contribute(to, adj);
+        }
+        self.block(block);
+        let remaining: Vec<ValId> = self.frames.last().unwrap().keys().copied().collect();
+        let mut out = HashMap::new();
+        for u in remaining {
+            if let Some(sum) = self.take(u) {
+                out.insert(u, sum);
+            }
+        }
+        self.frames.pop();
+        (self.b.close(), out)
+    }
+}

@@ -1,0 +1,274 @@
+//! The signature: which float type the function uses and which parameters are differentiated.
+
+use crate::attr::Args;
+use crate::errors::Errors;
+use crate::ir::FloatTy;
+use syn::{FnArg, Ident, ItemFn, Pat, ReturnType, Type};
+
+/// How a parameter takes part in differentiation.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum ParamClass {
+    /// A float scalar: it has a slot in the returned gradient array.
+    Float,
+    /// A sequence of floats read by index: its gradient goes to a `d_NAME` buffer.
+    FloatSeq(SeqShape),
+    /// Anything else: a constant for differentiation.
+    Other,
+}
+
+/// How a float sequence is passed, which fixes the type of its gradient buffer.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum SeqShape {
+    /// `&[T]` or `&Vec<T>`: the gradient buffer is `&mut [T]`.
+    Slice,
+    /// `&[T; N]` or `[T; N]`: the gradient buffer is `&mut [T; N]`.
+    Array(Box<syn::Expr>),
+}
+
+pub struct Param {
+    pub ident: Ident,
+    pub ty: Type,
+    pub class: ParamClass,
+    /// Differentiated: a float or float sequence that `wrt(...)` names, or every one without `wrt`.
+    pub active: bool,
+}
+
+pub struct Sig {
+    pub float_ty: FloatTy,
+    pub params: Vec<Param>,
+}
+
+impl Sig {
+    pub fn active_scalars(&self) -> impl Iterator<Item = &Param> {
+        self.params
+            .iter()
+            .filter(|p| p.active && p.class == ParamClass::Float)
+    }
+
+    pub fn active_seqs(&self) -> impl Iterator<Item = &Param> {
+        self.params
+            .iter()
+            .filter(|p| p.active && matches!(p.class, ParamClass::FloatSeq(_)))
+    }
+}
+
+/// `f64` or `f32` written as such.
+pub fn float_of(ty: &Type) -> Option<FloatTy> {
+    match ty {
+        Type::Path(p) if p.qself.is_none() && p.path.segments.len() == 1 => {
+            let s = &p.path.segments[0];
+            if !s.arguments.is_empty() {
+                return None;
+            }
+            if s.ident == "f64" {
+                Some(FloatTy::F64)
+            } else if s.ident == "f32" {
+                Some(FloatTy::F32)
+            } else {
+                None
+            }
+        }
+        Type::Paren(p) => float_of(&p.elem),
+        Type::Group(g) => float_of(&g.elem),
+        _ => None,
+    }
+}
+
+/// The float element type and shape of `&[T]`, `&[T; N]`, `&Vec<T>` or `[T; N]`.
+fn seq_of(ty: &Type) -> Option<(FloatTy, SeqShape)> {
+    match ty {
+        Type::Reference(r) if r.mutability.is_none() => match &*r.elem {
+            Type::Slice(s) => Some((float_of(&s.elem)?, SeqShape::Slice)),
+            Type::Array(a) => Some((float_of(&a.elem)?, SeqShape::Array(Box::new(a.len.clone())))),
+            Type::Path(p) if p.qself.is_none() => {
+                let last = p.path.segments.last()?;
+                if last.ident != "Vec" {
+                    return None;
+                }
+                match &last.arguments {
+                    syn::PathArguments::AngleBracketed(a) if a.args.len() == 1 => {
+                        match &a.args[0] {
+                            syn::GenericArgument::Type(t) => Some((float_of(t)?, SeqShape::Slice)),
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        },
+        Type::Array(a) => Some((float_of(&a.elem)?, SeqShape::Array(Box::new(a.len.clone())))),
+        _ => None,
+    }
+}
+
+/// True for `&mut` types that hold floats, which the engine cannot differentiate through.
+fn is_mut_float_ref(ty: &Type) -> bool {
+    match ty {
+        Type::Reference(r) if r.mutability.is_some() => {
+            let inner = Type::Reference(syn::TypeReference {
+                mutability: None,
+                ..r.clone()
+            });
+            float_of(&r.elem).is_some() || seq_of(&inner).is_some()
+        }
+        _ => false,
+    }
+}
+
+/// Checks the signature and classifies the parameters. Every problem goes to `errors`.
+pub fn analyze(item: &ItemFn, args: &Args, errors: &Errors) -> Sig {
+    let sig = &item.sig;
+    if let Some(t) = &sig.asyncness {
+        errors.push(
+            t.span,
+            "`#[gradient]` cannot differentiate an `async fn`: remove `async`",
+        );
+    }
+    if let Some(t) = &sig.constness {
+        errors.push(
+            t.span,
+            "`#[gradient]` cannot differentiate a `const fn`: remove `const`",
+        );
+    }
+    if let Some(t) = &sig.unsafety {
+        errors.push(
+            t.span,
+            "`#[gradient]` does not differentiate `unsafe fn`: remove `unsafe`",
+        );
+    }
+    if let Some(abi) = &sig.abi {
+        errors.push_spanned(abi, "`#[gradient]` does not support `extern` functions");
+    }
+    if let Some(v) = &sig.variadic {
+        errors.push_spanned(v, "`#[gradient]` does not support variadic functions");
+    }
+    for g in &sig.generics.params {
+        match g {
+            syn::GenericParam::Lifetime(_) => {}
+            _ => errors.push_spanned(
+                g,
+                "`#[gradient]` does not support generic functions: write the function for `f64` or `f32`",
+            ),
+        }
+    }
+    let float_ty = match &sig.output {
+        ReturnType::Type(_, ty) => match float_of(ty) {
+            Some(f) => Some(f),
+            None => {
+                errors.push_spanned(
+                    ty,
+                    "`#[gradient]` needs a function that returns `f64` or `f32` (a scalar loss)",
+                );
+                None
+            }
+        },
+        ReturnType::Default => {
+            errors.push(
+                sig.ident.span(),
+                "`#[gradient]` needs a function that returns `f64` or `f32`: add `-> f64`",
+            );
+            None
+        }
+    }
+    // With the float type unknown, the rest is still checked as if it were `f64`, so that every
+    // problem shows in one build and the fallback stub has a plausible signature.
+    .unwrap_or(FloatTy::F64);
+
+    let mut params = Vec::new();
+    for input in &sig.inputs {
+        let pt = match input {
+            FnArg::Receiver(r) => {
+                errors.push_spanned(
+                    r,
+                    "`#[gradient]` works on free functions, not methods: take the fields as parameters",
+                );
+                continue;
+            }
+            FnArg::Typed(pt) => pt,
+        };
+        let ident = match &*pt.pat {
+            Pat::Ident(pi) if pi.subpat.is_none() && pi.by_ref.is_none() => pi.ident.clone(),
+            other => {
+                errors.push_spanned(
+                    other,
+                    "`#[gradient]` needs a plain name for each parameter, not a pattern",
+                );
+                continue;
+            }
+        };
+        let ty = (*pt.ty).clone();
+        let class = if let Some(f) = float_of(&ty) {
+            if f != float_ty {
+                errors.push_spanned(
+                    &ty,
+                    format!(
+                        "parameter `{ident}` is `{}` but the function returns `{}`: use one float type throughout",
+                        f.name(),
+                        float_ty.name()
+                    ),
+                );
+            }
+            ParamClass::Float
+        } else if let Some((f, shape)) = seq_of(&ty) {
+            if f != float_ty {
+                errors.push_spanned(
+                    &ty,
+                    format!(
+                        "parameter `{ident}` holds `{}` but the function returns `{}`: use one float type throughout",
+                        f.name(),
+                        float_ty.name()
+                    ),
+                );
+            }
+            ParamClass::FloatSeq(shape)
+        } else {
+            if is_mut_float_ref(&ty) {
+                errors.push_spanned(
+                    &ty,
+                    format!(
+                        "`#[gradient]` cannot differentiate through the mutable reference `{ident}`: take it by shared reference (`&`) or by value"
+                    ),
+                );
+            }
+            ParamClass::Other
+        };
+        params.push(Param {
+            ident,
+            ty,
+            class,
+            active: false,
+        });
+    }
+
+    match &args.wrt {
+        None => {
+            for p in &mut params {
+                p.active = p.class != ParamClass::Other;
+            }
+        }
+        Some(names) => {
+            for (k, name) in names.iter().enumerate() {
+                if names[..k].contains(name) {
+                    errors.push(name.span(), format!("`{name}` is named twice in `wrt`"));
+                    continue;
+                }
+                match params.iter_mut().find(|p| p.ident == *name) {
+                    None => errors.push(
+                        name.span(),
+                        format!("`wrt` names `{name}`, which is not a parameter of `{}`", sig.ident),
+                    ),
+                    Some(p) if p.class == ParamClass::Other => errors.push(
+                        name.span(),
+                        format!(
+                            "`{name}` cannot be differentiated: only `{t}` parameters and `&[{t}]`, `&[{t}; N]`, `[{t}; N]`, `&Vec<{t}>` parameters can be named in `wrt`",
+                            t = float_ty.name()
+                        ),
+                    ),
+                    Some(p) => p.active = true,
+                }
+            }
+        }
+    }
+    Sig { float_ty, params }
+}

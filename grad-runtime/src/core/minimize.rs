@@ -1,0 +1,126 @@
+//! The entry points. Both hand their objective to the one loop in `run.rs`.
+
+use crate::core::objective::Objective;
+use crate::core::options::Options;
+use crate::core::real::Real;
+use crate::core::report::Report;
+use crate::core::run::run;
+use crate::core::source::{FullBatch, MiniBatch};
+use crate::data::Batches;
+use crate::error::Error;
+use crate::optim::Optimizer;
+
+/// Minimizes `objective` from `x0` with `optimizer` until a rule of `options` stops it.
+///
+/// - `objective`: a slice closure `|w: &[f64], g: &mut [f64]| loss_grad(w, &x, &y, g)` (fills
+///   `g`, returns the value), a `#[gradient]` function of scalar parameters such as
+///   `fn f_grad(x: f64, y: f64) -> (f64, [f64; 2])`, or any [`Objective`].
+/// - `x0`: anything that views as `&[T]`: `[-1.2, 1.0]`, `&w0`, `vec![0.0; n]`. It is copied;
+///   the caller's buffer is never modified.
+/// - `optimizer`: any [`Optimizer`], by value or as `&mut` (to reuse its state).
+///
+/// Returns `Err` only for set-up mistakes (empty start, a start whose length differs from a
+/// scalar function's arity, invalid options). Everything that happens during the run, NaNs and
+/// divergence included, ends it with a [`Report`] whose `reason` says why.
+///
+/// A scalar function (`#[gradient]` on `fn rosenbrock(x: f64, y: f64) -> f64`):
+///
+/// ```
+/// use grad_runtime::{Options, minimize, optim::Lbfgs};
+///
+/// fn rosenbrock_grad(x: f64, y: f64) -> (f64, [f64; 2]) {
+///     let value = (1.0 - x).powi(2) + 100.0 * (y - x * x).powi(2);
+///     let dx = -2.0 * (1.0 - x) - 400.0 * x * (y - x * x);
+///     let dy = 200.0 * (y - x * x);
+///     (value, [dx, dy])
+/// }
+///
+/// let report = minimize(rosenbrock_grad, [-1.2, 1.0], Lbfgs::default(), Options::new())?;
+/// assert!(report.converged());
+/// assert!((report.x[0] - 1.0).abs() < 1e-6 && (report.x[1] - 1.0).abs() < 1e-6);
+/// # Ok::<(), grad_runtime::Error>(())
+/// ```
+///
+/// A slice objective with data (`#[gradient(wrt(w))]` on a least-squares loss):
+///
+/// ```
+/// use grad_runtime::{Options, minimize, optim::Adam};
+///
+/// // d_w is overwritten with ∂loss/∂w; the mean squared error is returned.
+/// fn loss_grad(w: &[f64], x: &[f64], y: &[f64], d_w: &mut [f64]) -> f64 {
+///     let n = x.len() as f64;
+///     d_w.fill(0.0);
+///     let mut loss = 0.0;
+///     for (&xi, &yi) in x.iter().zip(y) {
+///         let r = w[0] * xi + w[1] - yi;
+///         loss += r * r / n;
+///         d_w[0] += 2.0 * r * xi / n;
+///         d_w[1] += 2.0 * r / n;
+///     }
+///     loss
+/// }
+///
+/// let x = [0.0, 1.0, 2.0, 3.0];
+/// let y = [1.0, 3.0, 5.0, 7.0]; // y = 2x + 1
+/// let adam = Adam::new(0.1)?;
+/// let options = Options::new().max_iters(5000).grad_tol(1e-8);
+/// let report = minimize(|w: &[f64], g: &mut [f64]| loss_grad(w, &x, &y, g), [0.0, 0.0], adam, options)?;
+/// assert!((report.x[0] - 2.0).abs() < 1e-4 && (report.x[1] - 1.0).abs() < 1e-4);
+/// # Ok::<(), grad_runtime::Error>(())
+/// ```
+pub fn minimize<T, A, F, O, X>(objective: F, x0: X, optimizer: O, options: Options<'_, T>) -> Result<Report<T>, Error>
+where
+    T: Real,
+    F: Objective<T, A>,
+    O: Optimizer<T>,
+    X: AsRef<[T]>,
+{
+    run(&mut FullBatch::new(objective), x0.as_ref(), optimizer, options)
+}
+
+/// Stochastic minimization over shuffled mini-batches: each step uses the gradient of the next
+/// batch of `batches`, so every sample is used once per epoch.
+///
+/// `objective(w, batch, g)` gets the indices of the batch's samples; it fills `g` with the
+/// gradient of the batch loss (usually the mean over the batch) and returns that loss. Values,
+/// gradient norms and the value/gradient tolerances therefore refer to single batches. Set
+/// [`Options::max_epochs`] to bound the run by passes over the data. Meant for the first-order
+/// optimizers (SGD, Adam, …); L-BFGS needs a deterministic objective.
+///
+/// ```
+/// use grad_runtime::{Options, StopReason, minimize_batches, data::Batches, optim::Sgd};
+///
+/// // Fit the mean of the data: loss = mean over the batch of (w − y_i)²/2.
+/// let y: Vec<f64> = (0..100).map(|i| i as f64 / 10.0).collect();
+/// let objective = |w: &[f64], batch: &[usize], g: &mut [f64]| {
+///     let n = batch.len() as f64;
+///     g[0] = batch.iter().map(|&i| w[0] - y[i]).sum::<f64>() / n;
+///     batch.iter().map(|&i| 0.5 * (w[0] - y[i]).powi(2)).sum::<f64>() / n
+/// };
+/// let batches = Batches::new(y.len(), 10)?.seed(42);
+/// let sgd = Sgd::builder().lr(0.1).momentum(0.5).build()?;
+/// let options = Options::new().max_epochs(30).grad_tol(0.0);
+/// let report = minimize_batches(objective, [0.0], sgd, batches, options)?;
+/// assert_eq!(report.reason, StopReason::MaxEpochs);
+/// assert_eq!((report.epochs, report.iterations), (Some(30), 300));
+/// assert!((report.x[0] - 4.95).abs() < 0.5);
+/// # Ok::<(), grad_runtime::Error>(())
+/// ```
+pub fn minimize_batches<T, F, O, X>(
+    objective: F,
+    x0: X,
+    optimizer: O,
+    batches: Batches,
+    options: Options<'_, T>,
+) -> Result<Report<T>, Error>
+where
+    T: Real,
+    F: FnMut(&[T], &[usize], &mut [T]) -> T,
+    O: Optimizer<T>,
+    X: AsRef<[T]>,
+{
+    if batches.is_empty() {
+        return Err(Error::Empty { what: "an epoch (fewer samples than one batch, with drop_last)" });
+    }
+    run(&mut MiniBatch::new(objective, batches), x0.as_ref(), optimizer, options)
+}

@@ -1,0 +1,382 @@
+//! Stopping rules, recording and hooks of a run.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::core::observer::{Control, FnObserver, Observer, State};
+use crate::core::real::Real;
+use crate::error::{Error, ensure};
+
+/// The iteration limit when neither `max_iters` nor `max_epochs` is set: every run ends.
+pub(crate) const DEFAULT_MAX_ITERS: usize = 1000;
+
+/// How a run stops, what it records and who watches it. Any combination of rules may be set;
+/// the first one met ends the run.
+///
+/// Defaults: at most 1000 iterations (unless `max_epochs` is set), gradient tolerance
+/// `√ε` (≈ 1.5e-8 for `f64`, 3.5e-4 for `f32`), divergence factor 1e10, no value, parameter,
+/// evaluation or time limits, no history. Settings are checked when the run starts:
+/// `minimize` returns [`Error::InvalidParameter`] for a negative or NaN tolerance.
+///
+/// ```
+/// use std::time::Duration;
+/// use grad_runtime::Options;
+///
+/// let options = Options::<f64>::new()
+///     .max_iters(500)
+///     .grad_tol(1e-10)
+///     .value_tol(1e-14)
+///     .max_time(Duration::from_secs(2))
+///     .history(true);
+/// ```
+pub struct Options<'a, T> {
+    pub(crate) max_iters: Option<usize>,
+    pub(crate) max_epochs: Option<usize>,
+    pub(crate) max_evaluations: Option<usize>,
+    pub(crate) max_time: Option<Duration>,
+    pub(crate) grad_tol: Option<T>,
+    pub(crate) value_tol: Option<T>,
+    pub(crate) param_tol: Option<T>,
+    pub(crate) divergence_factor: T,
+    pub(crate) history: bool,
+    pub(crate) history_points: bool,
+    pub(crate) observers: Vec<Box<dyn Observer<T> + 'a>>,
+}
+
+impl<T: Real> Default for Options<'_, T> {
+    fn default() -> Self {
+        Options {
+            max_iters: None,
+            max_epochs: None,
+            max_evaluations: None,
+            max_time: None,
+            grad_tol: Some(T::epsilon().sqrt()),
+            value_tol: None,
+            param_tol: None,
+            divergence_factor: T::from(1e10).unwrap_or_else(T::max_value),
+            history: false,
+            history_points: false,
+            observers: Vec::new(),
+        }
+    }
+}
+
+impl<'a, T: Real> Options<'a, T> {
+    /// The defaults (see the type's documentation).
+    ///
+    /// ```
+    /// use grad_runtime::Options;
+    ///
+    /// let options: Options<f32> = Options::new();
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Stops after `n` steps ([`StopReason::MaxIterations`](crate::StopReason::MaxIterations)).
+    ///
+    /// ```
+    /// use grad_runtime::{Options, StopReason, minimize, optim::GradientDescent};
+    ///
+    /// fn f_grad(x: f64) -> (f64, [f64; 1]) {
+    ///     (x * x, [2.0 * x])
+    /// }
+    /// let report = minimize(f_grad, [1.0], GradientDescent::default(), Options::new().max_iters(3))?;
+    /// assert_eq!((report.reason, report.iterations), (StopReason::MaxIterations, 3));
+    /// # Ok::<(), grad_runtime::Error>(())
+    /// ```
+    pub fn max_iters(mut self, n: usize) -> Self {
+        self.max_iters = Some(n);
+        self
+    }
+
+    /// Stops a mini-batch run after `n` passes over the data
+    /// ([`StopReason::MaxEpochs`](crate::StopReason::MaxEpochs)). Setting it lifts the default
+    /// iteration limit of 1000 (an explicit `max_iters` still applies). Ignored by `minimize`.
+    ///
+    /// ```
+    /// use grad_runtime::Options;
+    ///
+    /// let options = Options::<f64>::new().max_epochs(20);
+    /// ```
+    pub fn max_epochs(mut self, n: usize) -> Self {
+        self.max_epochs = Some(n);
+        self
+    }
+
+    /// Stops once the objective has been evaluated `n` times (checked between steps, so a line
+    /// search may overshoot it by a few evaluations).
+    ///
+    /// ```
+    /// use grad_runtime::{Options, StopReason, minimize, optim::GradientDescent};
+    ///
+    /// fn f_grad(x: f64) -> (f64, [f64; 1]) {
+    ///     (x * x, [2.0 * x])
+    /// }
+    /// let options = Options::new().max_evaluations(4);
+    /// let report = minimize(f_grad, [1.0], GradientDescent::default(), options)?;
+    /// assert_eq!((report.reason, report.evaluations), (StopReason::MaxEvaluations, 4));
+    /// # Ok::<(), grad_runtime::Error>(())
+    /// ```
+    pub fn max_evaluations(mut self, n: usize) -> Self {
+        self.max_evaluations = Some(n);
+        self
+    }
+
+    /// Stops when the run has taken longer than `budget` (checked between steps).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use grad_runtime::{Options, StopReason, minimize, optim::GradientDescent};
+    ///
+    /// fn f_grad(x: f64) -> (f64, [f64; 1]) {
+    ///     (x * x, [2.0 * x])
+    /// }
+    /// let options = Options::new().max_iters(usize::MAX).max_time(Duration::ZERO);
+    /// let report = minimize(f_grad, [1.0], GradientDescent::default(), options)?;
+    /// assert_eq!(report.reason, StopReason::TimeLimit);
+    /// # Ok::<(), grad_runtime::Error>(())
+    /// ```
+    pub fn max_time(mut self, budget: Duration) -> Self {
+        self.max_time = Some(budget);
+        self
+    }
+
+    /// Converged when `‖∇f‖₂ ≤ tol`. Zero means "only at an exactly zero gradient".
+    ///
+    /// ```
+    /// use grad_runtime::{Criterion, Options, StopReason, minimize, optim::Lbfgs};
+    ///
+    /// fn f_grad(x: f64, y: f64) -> (f64, [f64; 2]) {
+    ///     (x * x + 4.0 * y * y, [2.0 * x, 8.0 * y])
+    /// }
+    /// let report = minimize(f_grad, [1.0, 1.0], Lbfgs::default(), Options::new().grad_tol(1e-12))?;
+    /// assert_eq!(report.reason, StopReason::Converged(Criterion::GradientNorm));
+    /// assert!(report.grad_norm <= 1e-12);
+    /// # Ok::<(), grad_runtime::Error>(())
+    /// ```
+    pub fn grad_tol(mut self, tol: T) -> Self {
+        self.grad_tol = Some(tol);
+        self
+    }
+
+    /// Converged when `|f_k − f_{k−1}| ≤ tol · max(|f_k|, |f_{k−1}|, 1)`: relative for large
+    /// values, absolute near zero.
+    ///
+    /// ```
+    /// use grad_runtime::{Criterion, Options, StopReason, minimize, optim::GradientDescent};
+    ///
+    /// fn f_grad(x: f64) -> (f64, [f64; 1]) {
+    ///     (x * x, [2.0 * x])
+    /// }
+    /// let options = Options::new().grad_tol(0.0).value_tol(1e-6);
+    /// let report = minimize(f_grad, [1.0], GradientDescent::new(0.1)?, options)?;
+    /// assert_eq!(report.reason, StopReason::Converged(Criterion::ValueChange));
+    /// # Ok::<(), grad_runtime::Error>(())
+    /// ```
+    pub fn value_tol(mut self, tol: T) -> Self {
+        self.value_tol = Some(tol);
+        self
+    }
+
+    /// Converged when `‖x_k − x_{k−1}‖₂ ≤ tol · max(‖x_k‖₂, 1)`.
+    ///
+    /// ```
+    /// use grad_runtime::{Criterion, Options, StopReason, minimize, optim::GradientDescent};
+    ///
+    /// fn f_grad(x: f64) -> (f64, [f64; 1]) {
+    ///     (x * x, [2.0 * x])
+    /// }
+    /// let options = Options::new().grad_tol(0.0).param_tol(1e-6);
+    /// let report = minimize(f_grad, [1.0], GradientDescent::new(0.1)?, options)?;
+    /// assert_eq!(report.reason, StopReason::Converged(Criterion::ParamChange));
+    /// # Ok::<(), grad_runtime::Error>(())
+    /// ```
+    pub fn param_tol(mut self, tol: T) -> Self {
+        self.param_tol = Some(tol);
+        self
+    }
+
+    /// Diverged when `f_k − f_0 > factor · max(|f_0|, 1)` (default 1e10): catches a value
+    /// that grows without bound long before it overflows. Use `T::infinity()` to only stop on
+    /// non-finite values.
+    ///
+    /// ```
+    /// use grad_runtime::{Divergence, Options, StopReason, minimize, optim::GradientDescent};
+    ///
+    /// fn f_grad(x: f64) -> (f64, [f64; 1]) {
+    ///     (x * x, [2.0 * x])
+    /// }
+    /// // x ← x − 1.5·2x = −2x: the value quadruples every step.
+    /// let options = Options::new().divergence_factor(100.0);
+    /// let report = minimize(f_grad, [1.0], GradientDescent::new(1.5)?, options)?;
+    /// assert_eq!(report.reason, StopReason::Diverged(Divergence::ValueExploded));
+    /// assert_eq!(report.iterations, 4); // 4⁴ = 256 > 1 + 100
+    /// # Ok::<(), grad_runtime::Error>(())
+    /// ```
+    pub fn divergence_factor(mut self, factor: T) -> Self {
+        self.divergence_factor = factor;
+        self
+    }
+
+    /// Records the value and gradient norm of every iterate in `Report::history`.
+    ///
+    /// ```
+    /// use grad_runtime::{Options, minimize, optim::GradientDescent};
+    ///
+    /// fn f_grad(x: f64) -> (f64, [f64; 1]) {
+    ///     (x * x, [2.0 * x])
+    /// }
+    /// let options = Options::new().max_iters(3).history(true);
+    /// let report = minimize(f_grad, [1.0], GradientDescent::new(0.25)?, options)?;
+    /// assert_eq!(report.history.values.len(), 4);
+    /// assert!(report.history.points.is_empty());
+    /// # Ok::<(), grad_runtime::Error>(())
+    /// ```
+    pub fn history(mut self, on: bool) -> Self {
+        self.history = on;
+        self
+    }
+
+    /// Records the points as well as values and gradient norms (one copy of `x` per
+    /// iteration: mind the memory for large problems).
+    ///
+    /// ```
+    /// use grad_runtime::{Options, minimize, optim::GradientDescent};
+    ///
+    /// fn f_grad(x: f64) -> (f64, [f64; 1]) {
+    ///     (x * x, [2.0 * x])
+    /// }
+    /// let options = Options::new().max_iters(1).history_points(true);
+    /// let report = minimize(f_grad, [1.0], GradientDescent::new(0.25)?, options)?;
+    /// assert_eq!(report.history.points, [vec![1.0], vec![0.5]]);
+    /// # Ok::<(), grad_runtime::Error>(())
+    /// ```
+    pub fn history_points(mut self, on: bool) -> Self {
+        self.history_points = on;
+        self
+    }
+
+    /// Calls `f` with the [`State`] at the start and after every step. It may return `()` or a
+    /// [`Control`]; `Control::Stop` ends the run with `StopReason::UserStop`.
+    ///
+    /// ```
+    /// use grad_runtime::{Control, Options, StopReason, minimize, optim::GradientDescent};
+    ///
+    /// fn f_grad(x: f64) -> (f64, [f64; 1]) {
+    ///     (x * x, [2.0 * x])
+    /// }
+    /// let options = Options::new().on_iteration(|s| {
+    ///     println!("{:4} {:.3e}", s.iteration, s.value);
+    ///     if s.iteration == 3 { Control::Stop } else { Control::Continue }
+    /// });
+    /// let report = minimize(f_grad, [1.0], GradientDescent::default(), options)?;
+    /// assert_eq!((report.reason, report.iterations), (StopReason::UserStop, 3));
+    /// # Ok::<(), grad_runtime::Error>(())
+    /// ```
+    pub fn on_iteration<F, R>(mut self, mut f: F) -> Self
+    where
+        F: FnMut(&State<'_, T>) -> R + 'a,
+        R: Into<Control>,
+    {
+        self.observers.push(Box::new(FnObserver(move |s: &State<'_, T>| f(s).into())));
+        self
+    }
+
+    /// Stops the run (`StopReason::UserStop`) as soon as `predicate` holds.
+    ///
+    /// ```
+    /// use grad_runtime::{Options, StopReason, minimize, optim::GradientDescent};
+    ///
+    /// fn f_grad(x: f64) -> (f64, [f64; 1]) {
+    ///     (x * x, [2.0 * x])
+    /// }
+    /// let options = Options::new().stop_when(|s| s.value < 0.01);
+    /// let report = minimize(f_grad, [1.0], GradientDescent::new(0.1)?, options)?;
+    /// assert_eq!(report.reason, StopReason::UserStop);
+    /// assert!(report.value < 0.01);
+    /// # Ok::<(), grad_runtime::Error>(())
+    /// ```
+    pub fn stop_when<F>(self, mut predicate: F) -> Self
+    where
+        F: FnMut(&State<'_, T>) -> bool + 'a,
+    {
+        self.on_iteration(move |s| if predicate(s) { Control::Stop } else { Control::Continue })
+    }
+
+    /// Adds an [`Observer`] (for observers with set-up or tear-down; closures go to
+    /// [`on_iteration`](Self::on_iteration)).
+    ///
+    /// ```
+    /// use grad_runtime::core::{Control, Observer, State};
+    /// use grad_runtime::Options;
+    ///
+    /// struct Count(usize);
+    /// impl Observer<f64> for Count {
+    ///     fn observe(&mut self, _: &State<'_, f64>) -> Control {
+    ///         self.0 += 1;
+    ///         Control::Continue
+    ///     }
+    /// }
+    /// let options = Options::new().observer(Count(0));
+    /// ```
+    pub fn observer(mut self, observer: impl Observer<T> + 'a) -> Self {
+        self.observers.push(Box::new(observer));
+        self
+    }
+
+    /// Shows a progress bar on standard error (hidden when it is not a terminal).
+    ///
+    /// ```
+    /// use grad_runtime::Options;
+    ///
+    /// let options = Options::<f64>::new().max_iters(100_000).progress_bar();
+    /// ```
+    #[cfg(feature = "progress")]
+    pub fn progress_bar(self) -> Self {
+        self.observer(crate::core::progress::ProgressBar::new())
+    }
+
+    /// The iteration limit in force: an explicit one, else the default unless epochs bound the
+    /// run.
+    pub(crate) fn effective_max_iters(&self) -> Option<usize> {
+        match (self.max_iters, self.max_epochs) {
+            (Some(n), _) => Some(n),
+            (None, Some(_)) => None,
+            (None, None) => Some(DEFAULT_MAX_ITERS),
+        }
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), Error> {
+        let tolerances = [("grad_tol", self.grad_tol), ("value_tol", self.value_tol), ("param_tol", self.param_tol)];
+        for (name, tol) in tolerances {
+            if let Some(tol) = tol {
+                ensure(tol >= T::zero(), name, "tolerances must be non-negative", tol)?;
+            }
+        }
+        ensure(
+            self.divergence_factor > T::zero(),
+            "divergence_factor",
+            "the divergence factor must be positive",
+            self.divergence_factor,
+        )
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Options<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Options")
+            .field("max_iters", &self.max_iters)
+            .field("max_epochs", &self.max_epochs)
+            .field("max_evaluations", &self.max_evaluations)
+            .field("max_time", &self.max_time)
+            .field("grad_tol", &self.grad_tol)
+            .field("value_tol", &self.value_tol)
+            .field("param_tol", &self.param_tol)
+            .field("divergence_factor", &self.divergence_factor)
+            .field("history", &self.history)
+            .field("history_points", &self.history_points)
+            .field("observers", &self.observers.len())
+            .finish()
+    }
+}

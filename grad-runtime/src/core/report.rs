@@ -1,0 +1,245 @@
+//! What a run returns: why it stopped, where, and how it got there.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::core::real::Real;
+
+/// Why a run stopped.
+///
+/// ```
+/// use grad_runtime::{Criterion, Divergence, StopReason};
+///
+/// let reason = StopReason::Converged(Criterion::GradientNorm);
+/// assert!(reason.is_converged());
+/// assert_eq!(reason.to_string(), "converged: gradient norm below tolerance");
+/// assert!(StopReason::Diverged(Divergence::NonFiniteValue).is_diverged());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StopReason {
+    /// A convergence tolerance was met.
+    Converged(Criterion),
+    /// The iteration limit was reached.
+    MaxIterations,
+    /// The epoch limit of a mini-batch run was reached.
+    MaxEpochs,
+    /// The limit on objective evaluations was reached.
+    MaxEvaluations,
+    /// The time budget ran out.
+    TimeLimit,
+    /// An observer or `stop_when` callback asked to stop.
+    UserStop,
+    /// The iterates blew up; the report holds the last point whose value and gradient were
+    /// finite.
+    Diverged(Divergence),
+    /// The optimizer found no acceptable step (a line search failed even along the steepest
+    /// descent direction). Usually the point is as good as floating point allows, or the
+    /// gradient does not match the value.
+    Stalled,
+}
+
+impl StopReason {
+    /// Whether a convergence tolerance was met.
+    ///
+    /// ```
+    /// use grad_runtime::StopReason;
+    ///
+    /// assert!(!StopReason::MaxIterations.is_converged());
+    /// ```
+    pub fn is_converged(&self) -> bool {
+        matches!(self, StopReason::Converged(_))
+    }
+
+    /// Whether the run diverged.
+    ///
+    /// ```
+    /// use grad_runtime::StopReason;
+    ///
+    /// assert!(!StopReason::TimeLimit.is_diverged());
+    /// ```
+    pub fn is_diverged(&self) -> bool {
+        matches!(self, StopReason::Diverged(_))
+    }
+}
+
+impl fmt::Display for StopReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StopReason::Converged(c) => write!(f, "converged: {c}"),
+            StopReason::MaxIterations => f.write_str("reached the iteration limit"),
+            StopReason::MaxEpochs => f.write_str("reached the epoch limit"),
+            StopReason::MaxEvaluations => f.write_str("reached the evaluation limit"),
+            StopReason::TimeLimit => f.write_str("ran out of time"),
+            StopReason::UserStop => f.write_str("stopped by a callback"),
+            StopReason::Diverged(d) => write!(f, "diverged: {d}"),
+            StopReason::Stalled => f.write_str("stalled: no step decreases the value"),
+        }
+    }
+}
+
+/// The convergence test that ended a run.
+///
+/// ```
+/// use grad_runtime::Criterion;
+///
+/// assert_eq!(Criterion::ParamChange.to_string(), "parameter change below tolerance");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Criterion {
+    /// `‖∇f‖₂ ≤ grad_tol`.
+    GradientNorm,
+    /// `|f_k − f_{k−1}| ≤ value_tol · max(|f_k|, |f_{k−1}|, 1)`.
+    ValueChange,
+    /// `‖x_k − x_{k−1}‖₂ ≤ param_tol · max(‖x_k‖₂, 1)`.
+    ParamChange,
+}
+
+impl fmt::Display for Criterion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Criterion::GradientNorm => "gradient norm below tolerance",
+            Criterion::ValueChange => "value change below tolerance",
+            Criterion::ParamChange => "parameter change below tolerance",
+        })
+    }
+}
+
+/// How a run diverged.
+///
+/// ```
+/// use grad_runtime::Divergence;
+///
+/// assert_eq!(Divergence::NonFiniteGradient.to_string(), "the gradient is not finite");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Divergence {
+    /// The value became NaN or infinite.
+    NonFiniteValue,
+    /// A gradient component became NaN or infinite.
+    NonFiniteGradient,
+    /// The value grew past the divergence limit (see `Options::divergence_factor`): typically a
+    /// learning rate that is too large.
+    ValueExploded,
+}
+
+impl fmt::Display for Divergence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Divergence::NonFiniteValue => "the value is not finite",
+            Divergence::NonFiniteGradient => "the gradient is not finite",
+            Divergence::ValueExploded => "the value grew without bound",
+        })
+    }
+}
+
+/// Values, gradient norms and (if asked) points of every iterate, starting with the start.
+///
+/// Filled only when asked for with `Options::history` / `Options::history_points`.
+///
+/// ```
+/// use grad_runtime::{Options, minimize, optim::GradientDescent};
+///
+/// fn f_grad(x: f64) -> (f64, [f64; 1]) {
+///     (x * x, [2.0 * x])
+/// }
+/// let gd = GradientDescent::new(0.25)?;
+/// let report = minimize(f_grad, [1.0], gd, Options::new().max_iters(2).history_points(true))?;
+/// assert_eq!(report.history.values, [1.0, 0.25, 0.0625]);
+/// assert_eq!(report.history.points, [vec![1.0], vec![0.5], vec![0.25]]);
+/// # Ok::<(), grad_runtime::Error>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct History<T> {
+    /// `f(x_k)` for k = 0, 1, ….
+    pub values: Vec<T>,
+    /// `‖∇f(x_k)‖₂`.
+    pub grad_norms: Vec<T>,
+    /// `x_k`, only with `Options::history_points(true)`.
+    pub points: Vec<Vec<T>>,
+}
+
+/// The outcome of [`minimize`](crate::minimize) or [`minimize_batches`](crate::minimize_batches).
+///
+/// ```
+/// use grad_runtime::{Options, StopReason, minimize, optim::Lbfgs};
+///
+/// fn f_grad(x: f64, y: f64) -> (f64, [f64; 2]) {
+///     ((x - 1.0).powi(2) + (y + 2.0).powi(2), [2.0 * (x - 1.0), 2.0 * (y + 2.0)])
+/// }
+/// let report = minimize(f_grad, [0.0, 0.0], Lbfgs::default(), Options::new())?;
+/// assert!(report.converged());
+/// assert!((report.x[0] - 1.0).abs() < 1e-9 && (report.x[1] + 2.0).abs() < 1e-9);
+/// println!("{report}");
+/// # Ok::<(), grad_runtime::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Report<T> {
+    /// Why the run stopped.
+    pub reason: StopReason,
+    /// The final point; after a divergence, the last point whose value and gradient were finite.
+    pub x: Vec<T>,
+    /// The value at `x` (NaN only if the start itself was not finite).
+    pub value: T,
+    /// The gradient at `x`.
+    pub grad: Vec<T>,
+    /// `‖grad‖₂`.
+    pub grad_norm: T,
+    /// Optimizer steps taken.
+    pub iterations: usize,
+    /// Objective evaluations (each computes value and gradient), including the start.
+    pub evaluations: usize,
+    /// Completed epochs of a mini-batch run; `None` for `minimize`.
+    pub epochs: Option<usize>,
+    /// Wall-clock time of the run.
+    pub elapsed: Duration,
+    /// The optimizer's name, e.g. `"Adam"`.
+    pub optimizer: &'static str,
+    /// The iterates, if recorded.
+    pub history: History<T>,
+}
+
+impl<T> Report<T> {
+    /// Whether a convergence tolerance was met.
+    ///
+    /// ```
+    /// use grad_runtime::{Options, minimize, optim::GradientDescent};
+    ///
+    /// fn f_grad(x: f64) -> (f64, [f64; 1]) {
+    ///     (x * x, [2.0 * x])
+    /// }
+    /// let gd = GradientDescent::new(0.5)?; // one exact step to the minimum
+    /// assert!(minimize(f_grad, [3.0], gd, Options::new())?.converged());
+    /// # Ok::<(), grad_runtime::Error>(())
+    /// ```
+    pub fn converged(&self) -> bool {
+        self.reason.is_converged()
+    }
+}
+
+impl<T: Real> fmt::Display for Report<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{}: {} after {} iterations, {} evaluations, {:.3?}",
+            self.optimizer, self.reason, self.iterations, self.evaluations, self.elapsed
+        )?;
+        if let Some(epochs) = self.epochs {
+            writeln!(f, "  epochs: {epochs}")?;
+        }
+        let as_f64 = |v: T| v.to_f64().unwrap_or(f64::NAN);
+        writeln!(f, "  value: {:.6e}   |grad|: {:.3e}", as_f64(self.value), as_f64(self.grad_norm))?;
+        const SHOWN: usize = 8;
+        write!(f, "  x: [")?;
+        for (i, v) in self.x.iter().take(SHOWN).enumerate() {
+            let sep = if i == 0 { "" } else { ", " };
+            write!(f, "{sep}{:.6}", as_f64(*v))?;
+        }
+        if self.x.len() > SHOWN {
+            write!(f, ", … ({} more)", self.x.len() - SHOWN)?;
+        }
+        write!(f, "]")
+    }
+}

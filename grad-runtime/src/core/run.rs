@@ -1,0 +1,143 @@
+//! The one loop. Every optimizer, schedule, stopping rule and observer runs through here.
+
+use std::time::Instant;
+
+use crate::core::observer::{Control, RunInfo, State};
+use crate::core::options::Options;
+use crate::core::problem::Point;
+use crate::core::real::{Real, all_finite, norm};
+use crate::core::report::{Divergence, History, Report, StopReason};
+use crate::core::source::Source;
+use crate::core::stop::{Progress, Rules};
+use crate::error::Error;
+use crate::optim::{Optimizer, Step};
+
+pub(crate) fn run<T, S, O>(
+    source: &mut S,
+    x0: &[T],
+    mut optimizer: O,
+    options: Options<'_, T>,
+) -> Result<Report<T>, Error>
+where
+    T: Real,
+    S: Source<T>,
+    O: Optimizer<T>,
+{
+    options.validate()?;
+    let dim = x0.len();
+    if dim == 0 {
+        return Err(Error::Empty { what: "the starting point" });
+    }
+    if let Some(expected) = source.dim()
+        && expected != dim
+    {
+        return Err(Error::DimensionMismatch { what: "the starting point", expected, found: dim });
+    }
+    optimizer.init(dim)?;
+    let rules = Rules::new(&options);
+    let Options { mut observers, history: keep_values, history_points: keep_points, .. } = options;
+    let info = RunInfo { optimizer: optimizer.name(), dim, max_iters: rules.max_iters() };
+    for observer in &mut observers {
+        observer.start(&info);
+    }
+
+    let clock = Instant::now();
+    let mut point = Point::new(x0.to_vec());
+    // The iterate before the last step: the rollback target after a non-finite step.
+    let mut previous = Point::zeros(dim);
+    let mut history = History::default();
+    let mut iteration = 0;
+    source.advance();
+    let mut evaluations = source.with_problem(|p| {
+        p.eval_point(&mut point);
+        p.evaluations()
+    });
+    let start_value = point.value;
+
+    let reason = loop {
+        if let Some(divergence) = non_finite(&point) {
+            if iteration > 0 {
+                point.copy_from(&previous);
+            }
+            break StopReason::Diverged(divergence);
+        }
+        let grad_norm = norm(&point.grad);
+        if keep_values || keep_points {
+            history.values.push(point.value);
+            history.grad_norms.push(grad_norm);
+            if keep_points {
+                history.points.push(point.x.clone());
+            }
+        }
+        let elapsed = clock.elapsed();
+        let epochs = source.epochs(iteration);
+        let state = State {
+            iteration,
+            x: &point.x,
+            value: point.value,
+            grad: &point.grad,
+            grad_norm,
+            evaluations,
+            elapsed,
+            epoch: epochs,
+            learning_rate: optimizer.learning_rate(),
+        };
+        // Every observer sees every state, even if an earlier one already asked to stop.
+        let user_stop = observers.iter_mut().fold(false, |stop, o| (o.observe(&state) == Control::Stop) | stop);
+        let progress = Progress {
+            iteration,
+            evaluations,
+            elapsed,
+            epochs,
+            start_value,
+            point: &point,
+            grad_norm,
+            previous: (iteration > 0).then_some(&previous),
+        };
+        if let Some(reason) = rules.check(&progress) {
+            break reason;
+        }
+        if user_stop {
+            break StopReason::UserStop;
+        }
+
+        previous.copy_from(&point);
+        source.advance();
+        let (step, used) = source.with_problem(|p| (optimizer.step(p, &mut point), p.evaluations()));
+        evaluations += used;
+        if step == Step::Stalled {
+            // The contract says the point is untouched; restoring makes that true regardless.
+            point.copy_from(&previous);
+            break StopReason::Stalled;
+        }
+        iteration += 1;
+    };
+
+    let report = Report {
+        reason,
+        grad_norm: norm(&point.grad),
+        x: point.x,
+        value: point.value,
+        grad: point.grad,
+        iterations: iteration,
+        evaluations,
+        epochs: source.epochs(iteration),
+        elapsed: clock.elapsed(),
+        optimizer: optimizer.name(),
+        history,
+    };
+    for observer in &mut observers {
+        observer.finish(&report);
+    }
+    Ok(report)
+}
+
+fn non_finite<T: Real>(point: &Point<T>) -> Option<Divergence> {
+    if !point.value.is_finite() {
+        Some(Divergence::NonFiniteValue)
+    } else if !all_finite(&point.grad) {
+        Some(Divergence::NonFiniteGradient)
+    } else {
+        None
+    }
+}

@@ -1,0 +1,243 @@
+//! Shuffled mini-batches of sample indices.
+
+use std::ops::Range;
+
+use crate::data::rng::Rng;
+use crate::error::Error;
+
+/// Splits `0..samples` into mini-batches of indices, reshuffled every epoch by a seeded
+/// [`Rng`]: the same seed gives the same batches.
+///
+/// Use it directly with [`epoch`](Batches::epoch), or hand it to
+/// [`minimize_batches`](crate::minimize_batches).
+///
+/// ```
+/// use grad_runtime::data::Batches;
+///
+/// let mut batches = Batches::new(10, 4)?.seed(7);
+/// assert_eq!(batches.len(), 3); // 4 + 4 + 2
+/// for epoch in 0..2 {
+///     for batch in batches.epoch() {
+///         assert!(!batch.is_empty() && batch.len() <= 4);
+///         // compute the loss on the samples in `batch`...
+///     }
+/// }
+/// # Ok::<(), grad_runtime::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Batches {
+    order: Vec<usize>,
+    batch_size: usize,
+    shuffle: bool,
+    drop_last: bool,
+    rng: Rng,
+    /// Where the next streamed batch starts; 0 means a new epoch (reshuffle first).
+    cursor: usize,
+}
+
+impl Batches {
+    /// Batches of `batch_size` out of `samples` indices; shuffled, seed 0, last short batch
+    /// kept. Both numbers must be positive.
+    ///
+    /// ```
+    /// use grad_runtime::data::Batches;
+    ///
+    /// assert!(Batches::new(100, 0).is_err());
+    /// assert_eq!(Batches::new(100, 32)?.len(), 4);
+    /// # Ok::<(), grad_runtime::Error>(())
+    /// ```
+    pub fn new(samples: usize, batch_size: usize) -> Result<Self, Error> {
+        if samples == 0 {
+            return Err(Error::Empty { what: "the data set" });
+        }
+        if batch_size == 0 {
+            return Err(Error::InvalidParameter {
+                name: "batch_size",
+                requirement: "the batch size must be positive",
+                value: 0.0,
+            });
+        }
+        Ok(Batches {
+            order: (0..samples).collect(),
+            batch_size,
+            shuffle: true,
+            drop_last: false,
+            rng: Rng::seed_from_u64(0),
+            cursor: 0,
+        })
+    }
+
+    /// Reseeds the shuffling.
+    ///
+    /// ```
+    /// use grad_runtime::data::Batches;
+    ///
+    /// let mut a = Batches::new(50, 10)?.seed(1);
+    /// let mut b = Batches::new(50, 10)?.seed(1);
+    /// assert!(a.epoch().eq(b.epoch()));
+    /// # Ok::<(), grad_runtime::Error>(())
+    /// ```
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.rng = Rng::seed_from_u64(seed);
+        self
+    }
+
+    /// Whether to reshuffle every epoch (default `true`); without it batches are consecutive.
+    ///
+    /// ```
+    /// use grad_runtime::data::Batches;
+    ///
+    /// let mut b = Batches::new(5, 2)?.shuffle(false);
+    /// let batches: Vec<&[usize]> = b.epoch().collect();
+    /// assert_eq!(batches, [&[0, 1][..], &[2, 3], &[4]]);
+    /// # Ok::<(), grad_runtime::Error>(())
+    /// ```
+    pub fn shuffle(mut self, on: bool) -> Self {
+        self.shuffle = on;
+        self
+    }
+
+    /// Whether to skip the last, short batch of an epoch (default `false`).
+    ///
+    /// ```
+    /// use grad_runtime::data::Batches;
+    ///
+    /// assert_eq!(Batches::new(10, 4)?.drop_last(true).len(), 2);
+    /// # Ok::<(), grad_runtime::Error>(())
+    /// ```
+    pub fn drop_last(mut self, on: bool) -> Self {
+        self.drop_last = on;
+        self
+    }
+
+    /// The number of samples.
+    ///
+    /// ```
+    /// use grad_runtime::data::Batches;
+    ///
+    /// assert_eq!(Batches::new(10, 4)?.samples(), 10);
+    /// # Ok::<(), grad_runtime::Error>(())
+    /// ```
+    pub fn samples(&self) -> usize {
+        self.order.len()
+    }
+
+    /// The (largest) batch size.
+    ///
+    /// ```
+    /// use grad_runtime::data::Batches;
+    ///
+    /// assert_eq!(Batches::new(10, 4)?.batch_size(), 4);
+    /// # Ok::<(), grad_runtime::Error>(())
+    /// ```
+    pub fn batch_size(&self) -> usize {
+        self.batch_size
+    }
+
+    /// Batches per epoch.
+    ///
+    /// ```
+    /// use grad_runtime::data::Batches;
+    ///
+    /// assert_eq!(Batches::new(10, 5)?.len(), 2);
+    /// # Ok::<(), grad_runtime::Error>(())
+    /// ```
+    pub fn len(&self) -> usize {
+        let n = self.samples();
+        if self.drop_last { n / self.batch_size } else { n.div_ceil(self.batch_size) }
+    }
+
+    /// Whether an epoch has no batch (only with `drop_last` and fewer samples than a batch).
+    ///
+    /// ```
+    /// use grad_runtime::data::Batches;
+    ///
+    /// assert!(Batches::new(3, 4)?.drop_last(true).is_empty());
+    /// # Ok::<(), grad_runtime::Error>(())
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Starts a new epoch (reshuffling if enabled) and iterates over its batches.
+    ///
+    /// ```
+    /// use grad_runtime::data::Batches;
+    ///
+    /// let mut batches = Batches::new(7, 3)?.seed(9);
+    /// let mut seen: Vec<usize> = batches.epoch().flatten().copied().collect();
+    /// seen.sort();
+    /// assert_eq!(seen, (0..7).collect::<Vec<_>>()); // every sample once per epoch
+    /// # Ok::<(), grad_runtime::Error>(())
+    /// ```
+    pub fn epoch(&mut self) -> Epoch<'_> {
+        self.start_epoch();
+        // The stream of `next_range` restarts too, so mixing both stays per-epoch consistent.
+        self.cursor = 0;
+        Epoch { order: &self.order, batch_size: self.batch_size, drop_last: self.drop_last, pos: 0 }
+    }
+
+    fn start_epoch(&mut self) {
+        if self.shuffle {
+            self.rng.shuffle(&mut self.order);
+        }
+    }
+
+    /// The sample indices of the streamed batch `range`.
+    pub(crate) fn indices(&self, range: Range<usize>) -> &[usize] {
+        &self.order[range]
+    }
+
+    /// The next batch of an endless stream of epochs; needs `!self.is_empty()`.
+    pub(crate) fn next_range(&mut self) -> Range<usize> {
+        let n = self.samples();
+        if self.cursor == 0 {
+            self.start_epoch();
+        }
+        let end = (self.cursor + self.batch_size).min(n);
+        let range = self.cursor..end;
+        let exhausted = if self.drop_last { end + self.batch_size > n } else { end == n };
+        self.cursor = if exhausted { 0 } else { end };
+        range
+    }
+}
+
+/// The batches of one epoch, from [`Batches::epoch`].
+///
+/// ```
+/// use grad_runtime::data::Batches;
+///
+/// let mut batches = Batches::new(6, 3)?;
+/// let epoch = batches.epoch();
+/// assert_eq!(epoch.len(), 2);
+/// # Ok::<(), grad_runtime::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Epoch<'a> {
+    order: &'a [usize],
+    batch_size: usize,
+    drop_last: bool,
+    pos: usize,
+}
+
+impl<'a> Iterator for Epoch<'a> {
+    type Item = &'a [usize];
+
+    fn next(&mut self) -> Option<&'a [usize]> {
+        let end = (self.pos + self.batch_size).min(self.order.len());
+        if self.pos >= end || (self.drop_last && end - self.pos < self.batch_size) {
+            return None;
+        }
+        let batch = &self.order[self.pos..end];
+        self.pos = end;
+        Some(batch)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let rest = self.order.len() - self.pos;
+        let n = if self.drop_last { rest / self.batch_size } else { rest.div_ceil(self.batch_size) };
+        (n, Some(n))
+    }
+}
+
+impl ExactSizeIterator for Epoch<'_> {}

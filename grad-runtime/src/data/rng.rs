@@ -1,0 +1,134 @@
+//! A small seeded random number generator, so shuffling needs no dependency.
+
+/// xoshiro256** (Blackman & Vigna, 2018), seeded through SplitMix64: fast, statistically
+/// strong, and the same sequence for the same seed on every platform and release of this crate.
+/// Not for cryptography.
+///
+/// ```
+/// use grad_runtime::data::Rng;
+///
+/// let mut a = Rng::seed_from_u64(42);
+/// let mut b = Rng::seed_from_u64(42);
+/// assert_eq!(a.next_u64(), b.next_u64());
+/// let u = a.uniform();
+/// assert!((0.0..1.0).contains(&u));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rng {
+    s: [u64; 4],
+}
+
+impl Rng {
+    /// A generator whose whole sequence is determined by `seed`.
+    ///
+    /// ```
+    /// use grad_runtime::data::Rng;
+    ///
+    /// assert_ne!(Rng::seed_from_u64(1).next_u64(), Rng::seed_from_u64(2).next_u64());
+    /// ```
+    pub fn seed_from_u64(seed: u64) -> Self {
+        // SplitMix64 spreads any seed, even 0, over the 256-bit state; xoshiro must not start
+        // from all zeros, which SplitMix64 cannot produce for four consecutive outputs.
+        let mut z = seed;
+        let mut next = || {
+            z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut x = z;
+            x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            x ^ (x >> 31)
+        };
+        Rng { s: [next(), next(), next(), next()] }
+    }
+
+    /// The next 64 random bits.
+    ///
+    /// ```
+    /// use grad_runtime::data::Rng;
+    ///
+    /// let mut rng = Rng::seed_from_u64(7);
+    /// let (a, b) = (rng.next_u64(), rng.next_u64());
+    /// assert_ne!(a, b);
+    /// ```
+    pub fn next_u64(&mut self) -> u64 {
+        let s = &mut self.s;
+        let result = s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
+        let t = s[1] << 17;
+        s[2] ^= s[0];
+        s[3] ^= s[1];
+        s[1] ^= s[2];
+        s[0] ^= s[3];
+        s[2] ^= t;
+        s[3] = s[3].rotate_left(45);
+        result
+    }
+
+    /// A uniform integer in `0..n`, without modulo bias (Lemire's method); 0 when `n == 0`.
+    ///
+    /// ```
+    /// use grad_runtime::data::Rng;
+    ///
+    /// let mut rng = Rng::seed_from_u64(3);
+    /// assert!((0..10).all(|_| rng.below(6) < 6));
+    /// ```
+    pub fn below(&mut self, n: usize) -> usize {
+        let n = n as u64;
+        if n == 0 {
+            return 0;
+        }
+        let mut m = u128::from(self.next_u64()) * u128::from(n);
+        if (m as u64) < n {
+            let threshold = n.wrapping_neg() % n;
+            while (m as u64) < threshold {
+                m = u128::from(self.next_u64()) * u128::from(n);
+            }
+        }
+        (m >> 64) as usize
+    }
+
+    /// A uniform `f64` in `[0, 1)` with 53 random bits.
+    ///
+    /// ```
+    /// use grad_runtime::data::Rng;
+    ///
+    /// let mut rng = Rng::seed_from_u64(5);
+    /// let mean = (0..1000).map(|_| rng.uniform()).sum::<f64>() / 1000.0;
+    /// assert!((mean - 0.5).abs() < 0.05);
+    /// ```
+    pub fn uniform(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+
+    /// A standard normal `f64` (Box–Muller), handy for synthetic data and initial weights.
+    ///
+    /// ```
+    /// use grad_runtime::data::Rng;
+    ///
+    /// let mut rng = Rng::seed_from_u64(11);
+    /// let mean = (0..2000).map(|_| rng.normal()).sum::<f64>() / 2000.0;
+    /// assert!(mean.abs() < 0.1);
+    /// ```
+    pub fn normal(&mut self) -> f64 {
+        // 1 − u lies in (0, 1], so the logarithm is finite.
+        let u = 1.0 - self.uniform();
+        let v = self.uniform();
+        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+    }
+
+    /// Shuffles `items` uniformly (Fisher–Yates).
+    ///
+    /// ```
+    /// use grad_runtime::data::Rng;
+    ///
+    /// let mut v: Vec<usize> = (0..10).collect();
+    /// Rng::seed_from_u64(1).shuffle(&mut v);
+    /// let mut sorted = v.clone();
+    /// sorted.sort();
+    /// assert_eq!(sorted, (0..10).collect::<Vec<_>>());
+    /// ```
+    pub fn shuffle<X>(&mut self, items: &mut [X]) {
+        for i in (1..items.len()).rev() {
+            let j = self.below(i + 1);
+            items.swap(i, j);
+        }
+    }
+}
