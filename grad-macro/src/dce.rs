@@ -1,16 +1,17 @@
-//! Who reads what: the values that the adjoint program reads from inside forward branches are
-//! exported out of them, and statements whose values nobody reads are dropped.
+//! Who reads what: the values that code after an `if` reads from inside a branch are exported out
+//! of it, and statements whose values nobody reads are dropped.
 
-use crate::ir::{Block, CallArg, Export, Operand, Stmt, ValId};
+use crate::ir::{Block, CallArg, Export, Iter, Operand, Stmt, ValId};
 use std::collections::HashSet;
+
+fn op(o: &Operand, f: &mut impl FnMut(ValId)) {
+    if let Operand::Val(v) = o {
+        f(*v)
+    }
+}
 
 /// Calls `f` on every value `s` reads (including inside nested blocks).
 pub fn for_each_use(s: &Stmt, f: &mut impl FnMut(ValId)) {
-    let op = |o: &Operand, f: &mut dyn FnMut(ValId)| {
-        if let Operand::Val(v) = o {
-            f(*v)
-        }
-    };
     match s {
         Stmt::Prim { args, .. } => args.iter().for_each(|a| op(a, f)),
         Stmt::Opaque { uses, .. } | Stmt::Effect { uses, .. } => uses.iter().for_each(|v| f(*v)),
@@ -21,6 +22,24 @@ pub fn for_each_use(s: &Stmt, f: &mut impl FnMut(ValId)) {
                     CallArg::Tokens(_, uses) => uses.iter().for_each(|v| f(*v)),
                 }
             }
+        }
+        Stmt::Load { index, .. } => f(*index),
+        Stmt::AccumSeq { index, value, .. } => {
+            f(*index);
+            op(value, f);
+        }
+        Stmt::ScaleSeq { factor, .. } => op(factor, f),
+        Stmt::TapePush { vals, .. } => vals.iter().for_each(|v| f(*v)),
+        Stmt::Loop(l) => {
+            let range = match &l.iter {
+                Iter::Range { range, .. } | Iter::Tape { range, .. } => range,
+            };
+            range.uses.iter().for_each(|v| f(*v));
+            for c in &l.carried {
+                op(&c.init, f);
+                op(&c.next, f);
+            }
+            l.body.stmts.iter().for_each(|s| for_each_use(s, f));
         }
         Stmt::If {
             cond,
@@ -42,13 +61,29 @@ pub fn for_each_use(s: &Stmt, f: &mut impl FnMut(ValId)) {
 }
 
 /// Calls `f` on every value `s` defines, including inside nested blocks.
-fn for_each_def(s: &Stmt, f: &mut impl FnMut(ValId)) {
+pub fn for_each_def(s: &Stmt, f: &mut impl FnMut(ValId)) {
     match s {
-        Stmt::Prim { dst, .. } | Stmt::Opaque { dst, .. } => f(*dst),
-        Stmt::Effect { .. } => {}
+        Stmt::Prim { dst, .. } | Stmt::Opaque { dst, .. } | Stmt::Load { dst, .. } => f(*dst),
+        Stmt::Effect { .. }
+        | Stmt::AccumSeq { .. }
+        | Stmt::ScaleSeq { .. }
+        | Stmt::TapePush { .. } => {}
         Stmt::Call { dst, grads, .. } => {
             f(*dst);
             grads.iter().flatten().for_each(|g| f(*g));
+        }
+        Stmt::Loop(l) => {
+            match &l.iter {
+                Iter::Range { range, .. } => range.binds.iter().for_each(|v| f(*v)),
+                Iter::Tape { range, vals, .. } => {
+                    range.binds.iter().chain(vals).for_each(|v| f(*v))
+                }
+            }
+            for c in &l.carried {
+                f(c.phi);
+                f(c.out);
+            }
+            l.body.stmts.iter().for_each(|s| for_each_def(s, f));
         }
         Stmt::If {
             then, els, merges, ..
@@ -61,30 +96,18 @@ fn for_each_def(s: &Stmt, f: &mut impl FnMut(ValId)) {
     }
 }
 
-/// Input: a forward `if` defining `t` in its then-branch, and an adjoint program reading `t`.
-/// Output: the `if` exports `t` (the else-branch gives a placeholder the adjoint never reads, since it
-/// reads `t` only under the same condition).
-pub fn export_reads(forward: &mut Block, read: &HashSet<ValId>) {
-    for s in &mut forward.stmts {
-        if let Stmt::If {
-            then, els, exports, ..
-        } = s
-        {
-            for (branch, from_then) in [(&*then, true), (&*els, false)] {
-                let mut defs = Vec::new();
-                for st in &branch.stmts {
-                    for_each_def(st, &mut |v| defs.push(v));
-                }
-                defs.sort();
-                for v in defs {
-                    if read.contains(&v) {
-                        exports.push(Export { val: v, from_then });
-                    }
-                }
-            }
-            export_reads(then, read);
-            export_reads(els, read);
+/// Calls `f` on the values `s` defines that later statements of its block can read: not those
+/// local to its nested blocks.
+pub fn for_each_visible_def(s: &Stmt, f: &mut impl FnMut(ValId)) {
+    match s {
+        Stmt::Loop(l) => l.carried.iter().for_each(|c| f(c.out)),
+        Stmt::If {
+            merges, exports, ..
+        } => {
+            merges.iter().for_each(|m| f(m.dst));
+            exports.iter().for_each(|e| f(e.val));
         }
+        s => for_each_def(s, f),
     }
 }
 
@@ -99,14 +122,62 @@ pub fn reads(block: &Block) -> HashSet<ValId> {
     out
 }
 
+/// Input: `if c { t = ..; } u = f(t);` where `t` is defined only in the then-branch (the reverse
+/// sweep reads values like this). Output: the `if` exports `t`; the else-branch gives a placeholder
+/// that is never read, since `t` is read only under the same condition. `later` holds what code
+/// after the block reads.
+pub fn export_reads(block: &mut Block, later: &HashSet<ValId>) {
+    // What the statements after each position read.
+    let n = block.stmts.len();
+    let mut after: Vec<HashSet<ValId>> = vec![HashSet::new(); n];
+    let mut acc = later.clone();
+    for i in (0..n).rev() {
+        after[i] = acc.clone();
+        for_each_use(&block.stmts[i], &mut |v| {
+            acc.insert(v);
+        });
+    }
+    for (s, read_after) in block.stmts.iter_mut().zip(after) {
+        match s {
+            Stmt::If {
+                then, els, exports, ..
+            } => {
+                for (branch, from_then) in [(&*then, true), (&*els, false)] {
+                    let mut defs = Vec::new();
+                    for st in &branch.stmts {
+                        for_each_def(st, &mut |v| defs.push(v));
+                    }
+                    defs.sort();
+                    defs.dedup();
+                    for v in defs {
+                        if read_after.contains(&v) && !exports.iter().any(|e| e.val == v) {
+                            exports.push(Export { val: v, from_then });
+                        }
+                    }
+                }
+                export_reads(then, &read_after);
+                export_reads(els, &read_after);
+            }
+            // What a loop body defines is not visible after the loop.
+            Stmt::Loop(l) => export_reads(&mut l.body, &HashSet::new()),
+            _ => {}
+        }
+    }
+}
+
 /// Drops, last to first, every statement whose values are not in `live` (which grows with what the
 /// kept statements read; SSA makes one set enough).
 pub fn eliminate(block: &mut Block, live: &mut HashSet<ValId>) {
     let mut kept = Vec::with_capacity(block.stmts.len());
     for mut s in std::mem::take(&mut block.stmts).into_iter().rev() {
         let keep = match &mut s {
-            Stmt::Prim { dst, .. } | Stmt::Opaque { dst, .. } => live.contains(dst),
-            Stmt::Effect { .. } => true,
+            Stmt::Prim { dst, .. } | Stmt::Opaque { dst, .. } | Stmt::Load { dst, .. } => {
+                live.contains(dst)
+            }
+            Stmt::Effect { .. }
+            | Stmt::AccumSeq { .. }
+            | Stmt::ScaleSeq { .. }
+            | Stmt::TapePush { .. } => true,
             Stmt::Call { dst, grads, .. } => {
                 for g in grads.iter_mut() {
                     if g.is_some_and(|v| !live.contains(&v)) {
@@ -114,6 +185,22 @@ pub fn eliminate(block: &mut Block, live: &mut HashSet<ValId>) {
                     }
                 }
                 live.contains(dst) || grads.iter().any(|g| g.is_some())
+            }
+            Stmt::Loop(l) => {
+                // A carried variable stays if its value after the loop is read or the body reads it.
+                let body_reads = reads(&l.body);
+                l.carried
+                    .retain(|c| live.contains(&c.out) || body_reads.contains(&c.phi));
+                for c in &l.carried {
+                    op(&c.next, &mut |v| {
+                        live.insert(v);
+                    });
+                }
+                if let Iter::Tape { vals, .. } = &l.iter {
+                    live.extend(vals.iter().copied());
+                }
+                eliminate(&mut l.body, live);
+                !l.carried.is_empty() || !l.body.stmts.is_empty()
             }
             Stmt::If {
                 then,
@@ -126,23 +213,36 @@ pub fn eliminate(block: &mut Block, live: &mut HashSet<ValId>) {
                 exports.retain(|e| live.contains(&e.val));
                 for m in merges.iter() {
                     for o in [m.then, m.els] {
-                        if let Operand::Val(v) = o {
+                        op(&o, &mut |v| {
                             live.insert(v);
-                        }
+                        });
                     }
                 }
+                live.extend(exports.iter().map(|e| e.val));
                 eliminate(then, live);
                 eliminate(els, live);
                 !merges.is_empty() || !then.stmts.is_empty() || !els.stmts.is_empty()
             }
         };
         if keep {
-            if let Stmt::If { cond, .. } = &s {
-                live.insert(*cond);
-            } else {
-                for_each_use(&s, &mut |v| {
+            match &s {
+                Stmt::If { cond, .. } => {
+                    live.insert(*cond);
+                }
+                Stmt::Loop(l) => {
+                    let range = match &l.iter {
+                        Iter::Range { range, .. } | Iter::Tape { range, .. } => range,
+                    };
+                    live.extend(range.uses.iter().copied());
+                    for c in &l.carried {
+                        op(&c.init, &mut |v| {
+                            live.insert(v);
+                        });
+                    }
+                }
+                _ => for_each_use(&s, &mut |v| {
                     live.insert(v);
-                });
+                }),
             }
             kept.push(s);
         }

@@ -3,10 +3,12 @@
 //! One `let` per value. Temporaries are named `__grad_vN`: the leading underscore keeps rustc quiet
 //! about the few a caller may not read, and the prefix keeps them apart from the user's names.
 
-use crate::ir::{Block, CallArg, FloatTy, Func, Kind, Operand, Stmt, ValId};
+use crate::ir::{
+    Block, CallArg, Carry, FloatTy, Func, Iter, Kind, Loop, Operand, SeqId, Stmt, TapeId, ValId,
+};
 use crate::rules::Prim;
 use proc_macro2::{Delimiter, Ident, Literal, Span, TokenStream, TokenTree};
-use quote::{quote, ToTokens};
+use quote::{format_ident, quote, ToTokens};
 
 /// Constants that clippy's `approx_constant` would flag as literals, emitted by name instead.
 const NAMED: &[(&str, f64, f32)] = &[
@@ -173,6 +175,105 @@ impl Emitter<'_> {
         self.receiver(o)
     }
 
+    fn seq(&self, s: SeqId) -> Ident {
+        self.func.seq(s).ident.clone()
+    }
+
+    /// The gradient buffer of a sequence parameter: `d_x` for `x`.
+    pub fn seq_adjoint(&self, s: SeqId) -> Ident {
+        format_ident!("d_{}", self.func.seq(s).ident)
+    }
+
+    pub fn tape(&self, t: TapeId) -> Ident {
+        format_ident!("__grad_tape{}", t.0)
+    }
+
+    /// The tapes, declared once at the top of the function and reused by every run of their loop.
+    pub fn tape_declarations(&self) -> TokenStream {
+        (0..self.func.tapes)
+            .map(|t| {
+                let name = self.tape(TapeId(t));
+                quote!(let mut #name = ::std::vec::Vec::new();)
+            })
+            .collect()
+    }
+
+    fn typed(&self, v: ValId) -> TokenStream {
+        let name = self.name(v);
+        match self.func.info(v).kind {
+            Kind::Float => {
+                let ty = self.ty();
+                quote!(#name: #ty)
+            }
+            Kind::Bool => quote!(#name: bool),
+            _ => quote!(#name),
+        }
+    }
+
+    fn emit_loop(&self, l: &Loop) -> TokenStream {
+        let decls = l.carried.iter().map(|c: &Carry| {
+            let out = self.typed(c.out);
+            let init = self.operand(c.init);
+            quote!(let mut #out = #init;)
+        });
+        let phis = l.carried.iter().map(|c| {
+            let phi = self.typed(c.phi);
+            let out = self.name(c.out);
+            quote!(let #phi = #out;)
+        });
+        let updates = l.carried.iter().map(|c| {
+            let out = self.name(c.out);
+            let next = self.operand(c.next);
+            quote!(#out = #next;)
+        });
+        let body = self.block(&l.body);
+        let (pat, iter) = match &l.iter {
+            Iter::Range { range, rev } => {
+                let (p, t) = (&range.pat, &range.tokens);
+                if *rev {
+                    (p.clone(), quote!((#t).rev()))
+                } else {
+                    (p.clone(), t.clone())
+                }
+            }
+            Iter::Tape {
+                tape,
+                vals,
+                range,
+                rev,
+            } => {
+                let tape = self.tape(*tape);
+                let names = vals.iter().map(|v| self.name(*v));
+                let (p, t) = (&range.pat, &range.tokens);
+                let pat = quote!((&(#(#names,)*), #p));
+                if *rev {
+                    (pat, quote!(#tape.iter().rev().zip((#t).rev())))
+                } else {
+                    (pat, quote!(#tape.iter().zip(#t)))
+                }
+            }
+        };
+        let prepare = l.records.map(|t| {
+            let tape = self.tape(t);
+            let range = match &l.iter {
+                Iter::Range { range, .. } | Iter::Tape { range, .. } => &range.tokens,
+            };
+            quote! {
+                #tape.clear();
+                #tape.reserve(::core::iter::Iterator::size_hint(&(#range)).0);
+            }
+        });
+        quote! {
+            #(#decls)*
+            #prepare
+            for #pat in #iter {
+                #(#phis)*
+                #body
+                #(#updates)*
+            }
+        }
+    }
+
     pub fn block(&self, b: &Block) -> TokenStream {
         b.stmts.iter().map(|s| self.stmt(s)).collect()
     }
@@ -200,6 +301,37 @@ impl Emitter<'_> {
                 }
             }
             Stmt::Effect { expr, .. } => quote!(#expr;),
+            Stmt::Load { dst, seq, index } => {
+                let (name, ty, x, i) = (
+                    self.name(*dst),
+                    self.ty(),
+                    self.seq(*seq),
+                    self.name(*index),
+                );
+                quote!(let #name: #ty = #x[#i];)
+            }
+            Stmt::AccumSeq { seq, index, value } => {
+                let (d, i, v) = (
+                    self.seq_adjoint(*seq),
+                    self.name(*index),
+                    self.operand(*value),
+                );
+                quote!(#d[#i] += #v;)
+            }
+            Stmt::ScaleSeq { seq, factor } => {
+                let (d, f) = (self.seq_adjoint(*seq), self.operand(*factor));
+                quote! {
+                    for __grad_e in #d.iter_mut() {
+                        *__grad_e *= #f;
+                    }
+                }
+            }
+            Stmt::TapePush { tape, vals } => {
+                let tape = self.tape(*tape);
+                let names = vals.iter().map(|v| self.name(*v));
+                quote!(#tape.push((#(#names,)*));)
+            }
+            Stmt::Loop(l) => self.emit_loop(l),
             Stmt::Call {
                 dst,
                 callee,

@@ -27,6 +27,15 @@ impl Errors {
         self.errors.borrow_mut().push(error);
     }
 
+    pub fn len(&self) -> usize {
+        self.errors.borrow().len()
+    }
+
+    /// Forgets the errors after the first `n` (a lowering attempt that is redone).
+    pub fn truncate(&self, n: usize) {
+        self.errors.borrow_mut().truncate(n);
+    }
+
     pub fn is_empty(&self) -> bool {
         self.errors.borrow().is_empty()
     }

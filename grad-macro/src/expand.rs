@@ -59,7 +59,7 @@ fn differentiate(item: &syn::ItemFn, sig: &Sig, mut lowered: crate::lower::Lower
         .filter(|(p, _)| p.active && p.class == ParamClass::Float)
         .map(|(_, slot)| match slot {
             ParamSlot::Val(v) => *v,
-            ParamSlot::Seq(_) => unreachable!("scalars have values"),
+            ParamSlot::Seq => unreachable!("scalars have values"),
         })
         .collect();
     let (mut adjoint, grads) = crate::reverse::reverse(&mut lowered.func, &scalar_inputs);
@@ -70,11 +70,13 @@ fn differentiate(item: &syn::ItemFn, sig: &Sig, mut lowered: crate::lower::Lower
     crate::dce::eliminate(&mut adjoint, &mut live);
     let read = crate::dce::reads(&adjoint);
     crate::dce::export_reads(&mut lowered.func.body, &read);
+    crate::dce::export_reads(&mut adjoint, &Default::default());
     crate::dce::eliminate(&mut lowered.func.body, &mut live);
 
     let em = crate::emit::Emitter {
         func: &lowered.func,
     };
+    let tapes = em.tape_declarations();
     let forward = em.block(&lowered.func.body);
     let reverse = em.block(&adjoint);
     let value = em.operand(lowered.func.ret);
@@ -100,6 +102,7 @@ fn differentiate(item: &syn::ItemFn, sig: &Sig, mut lowered: crate::lower::Lower
             let _ = #original;
             #checks
             #(#seq_zeroing)*
+            #tapes
             #forward
             #reverse
             #result

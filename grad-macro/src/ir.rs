@@ -124,7 +124,10 @@ pub enum Stmt {
     },
     /// A statement kept for its effect (`assert!`), reading only values the engine does not
     /// differentiate.
-    Effect { expr: TokenStream, uses: Vec<ValId> },
+    Effect {
+        expr: TokenStream,
+        uses: Vec<ValId>,
+    },
     /// `(dst, [grads..]) = callee_grad(args..)`: a call to another `#[gradient]` function, whose
     /// gradient slots are bound to `grads` (one per float argument; `None` where nobody reads it).
     Call {
@@ -133,6 +136,29 @@ pub enum Stmt {
         args: Vec<CallArg>,
         grads: Vec<Option<ValId>>,
     },
+    /// `dst = seq[index]`.
+    Load {
+        dst: ValId,
+        seq: SeqId,
+        index: ValId,
+    },
+    /// `d_seq[index] += value`: the adjoint of a load.
+    AccumSeq {
+        seq: SeqId,
+        index: ValId,
+        value: Operand,
+    },
+    /// `d_seq[..] *= factor`: scales what a fused loop accumulated with a unit seed.
+    ScaleSeq {
+        seq: SeqId,
+        factor: Operand,
+    },
+    /// Appends the values to a tape (a `Vec` of tuples) for the reverse sweep.
+    TapePush {
+        tape: TapeId,
+        vals: Vec<ValId>,
+    },
+    Loop(Box<Loop>),
     /// Structured two-way branch.
     If {
         cond: ValId,
@@ -143,6 +169,64 @@ pub enum Stmt {
     },
 }
 
+/// A float sequence read by index: a parameter such as `x: &[f64]`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+pub struct SeqId(pub u32);
+
+pub struct SeqInfo {
+    /// The parameter's name.
+    pub ident: Ident,
+    pub active: bool,
+}
+
+/// A tape: per-iteration values a loop stores for its reverse sweep.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct TapeId(pub u32);
+
+/// A loop-carried variable in SSA form: `phi` is its value at the start of an iteration (`init` on
+/// the first), `next` its value at the end, `out` its value after the loop.
+#[derive(Clone, Copy)]
+pub struct Carry {
+    pub phi: ValId,
+    pub init: Operand,
+    pub next: Operand,
+    pub out: ValId,
+}
+
+/// `for PAT in TOKENS`: an iterator of integers (`0..n`, `(0..x.len()).zip(0..y.len())`, ...) whose
+/// pattern binds `binds`. Slice iterators are rewritten to iterate over positions.
+#[derive(Clone)]
+pub struct RangeIter {
+    pub pat: TokenStream,
+    pub binds: Vec<ValId>,
+    pub tokens: TokenStream,
+    pub uses: Vec<ValId>,
+}
+
+/// What a loop iterates over.
+#[derive(Clone)]
+pub enum Iter {
+    /// The range, backwards when `rev`.
+    Range { range: RangeIter, rev: bool },
+    /// The entries of a tape, binding `vals`, zipped with the range it was recorded over;
+    /// backwards when `rev`.
+    Tape {
+        tape: TapeId,
+        vals: Vec<ValId>,
+        range: RangeIter,
+        rev: bool,
+    },
+}
+
+#[derive(Clone)]
+pub struct Loop {
+    pub iter: Iter,
+    pub carried: Vec<Carry>,
+    pub body: Block,
+    /// The tape this loop records into; emptied before the loop starts.
+    pub records: Option<TapeId>,
+}
+
 #[derive(Clone, Default)]
 pub struct Block {
     pub stmts: Vec<Stmt>,
@@ -151,6 +235,9 @@ pub struct Block {
 /// A lowered function body.
 pub struct Func {
     pub vals: Vec<ValInfo>,
+    pub seqs: Vec<SeqInfo>,
+    /// How many tapes the adjoint uses (declared once at the top of `NAME_grad`).
+    pub tapes: u32,
     pub body: Block,
     pub ret: Operand,
     pub float_ty: FloatTy,
@@ -163,6 +250,15 @@ impl Func {
 
     pub fn is_active(&self, o: Operand) -> bool {
         o.val().is_some_and(|v| self.info(v).active)
+    }
+
+    pub fn seq(&self, s: SeqId) -> &SeqInfo {
+        &self.seqs[s.0 as usize]
+    }
+
+    pub fn new_tape(&mut self) -> TapeId {
+        self.tapes += 1;
+        TapeId(self.tapes - 1)
     }
 }
 
@@ -186,6 +282,8 @@ pub struct Builder<'f> {
     cse: Vec<HashMap<CseKey, ValId>>,
     /// `v -> x` for every `v = -x` of an open scope, so `-(-x)` folds to `x`.
     negs: Vec<HashMap<ValId, Operand>>,
+    /// Lookups of reusable operations stop at this scope (see [`Builder::open_isolated`]).
+    cse_floor: usize,
     /// Derivative code may drop `x * 0`; the user's own arithmetic may not (`inf * 0` is NaN).
     pub aggressive: bool,
 }
@@ -197,6 +295,7 @@ impl<'f> Builder<'f> {
             blocks: vec![Block::default()],
             cse: vec![HashMap::new()],
             negs: vec![HashMap::new()],
+            cse_floor: 0,
             aggressive,
         }
     }
@@ -216,6 +315,21 @@ impl<'f> Builder<'f> {
         self.negs.push(HashMap::new());
     }
 
+    /// Starts a block that will be placed elsewhere (inside a forward loop): nothing computed so far
+    /// is reused in it. Close it with [`Builder::close_isolated`].
+    pub fn open_isolated(&mut self) -> usize {
+        let before = self.cse_floor;
+        self.open();
+        self.cse_floor = self.cse.len() - 1;
+        before
+    }
+
+    pub fn close_isolated(&mut self, floor: usize) -> Block {
+        let b = self.close();
+        self.cse_floor = floor;
+        b
+    }
+
     pub fn close(&mut self) -> Block {
         self.cse.pop();
         self.negs.pop();
@@ -233,7 +347,7 @@ impl<'f> Builder<'f> {
             return folded;
         }
         let key = CseKey(op, args.iter().map(|a| operand_key(*a)).collect());
-        for scope in self.cse.iter().rev() {
+        for scope in self.cse[self.cse_floor..].iter().rev() {
             if let Some(v) = scope.get(&key) {
                 return Operand::Val(*v);
             }
@@ -269,7 +383,11 @@ impl<'f> Builder<'f> {
     /// `op` with the identities that need new statements: `0 - x`, `-1 * x`, `-(-x)`.
     pub fn neg(&mut self, x: Operand, span: Span) -> Operand {
         if let Operand::Val(v) = x {
-            if let Some(inner) = self.negs.iter().rev().find_map(|m| m.get(&v)) {
+            if let Some(inner) = self.negs[self.cse_floor..]
+                .iter()
+                .rev()
+                .find_map(|m| m.get(&v))
+            {
                 return *inner;
             }
         }
@@ -327,6 +445,13 @@ impl<'f> Builder<'f> {
     }
 
     /// Lets later operations reuse `dst = op(args)`, computed elsewhere and in scope.
+    pub fn load(&mut self, seq: SeqId, index: ValId, span: Span) -> ValId {
+        let active = self.func.seq(seq).active;
+        let dst = self.new_val(Kind::Float, active, span);
+        self.push(Stmt::Load { dst, seq, index });
+        dst
+    }
+
     pub fn remember(&mut self, op: Prim, args: &[Operand], dst: ValId) {
         let key = CseKey(op, args.iter().map(|a| operand_key(*a)).collect());
         self.cse[0].insert(key, dst);

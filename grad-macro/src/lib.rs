@@ -20,6 +20,8 @@ mod lower;
 mod reverse;
 mod rules;
 mod sig;
+#[cfg(test)]
+mod tests;
 
 /// Differentiates a function at compile time and emits `NAME_grad` beside it.
 ///

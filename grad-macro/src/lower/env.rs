@@ -1,11 +1,8 @@
 //! Lexical scopes: what each user name stands for at the current point of the body.
 
+pub use crate::ir::SeqId;
 use crate::ir::ValId;
 use proc_macro2::Ident;
-
-/// A float sequence the body reads by index: a parameter or a local buffer.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub struct SeqId(pub u32);
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Binding {

@@ -129,10 +129,10 @@ impl Lowerer<'_> {
                 );
                 None
             }
-            Expr::ForLoop(l) => self.unsupported(l.for_token, "`for` loops"),
+            Expr::ForLoop(l) => self.lower_for(l),
             Expr::While(l) => self.unsupported(l.while_token, "`while` loops"),
-            Expr::Loop(l) => self.unsupported(l.loop_token, "`loop`"),
-            Expr::Index(i) => self.unsupported_spanned(i, "indexing"),
+            Expr::Loop(l) => self.unsupported(l.loop_token, "`loop` loops"),
+            Expr::Index(i) => self.lower_index(i),
             Expr::Closure(c) => {
                 self.errors.push_spanned(
                     c,
@@ -494,6 +494,9 @@ impl Lowerer<'_> {
     }
 
     fn lower_method_call(&mut self, m: &syn::ExprMethodCall) -> Option<Value> {
+        if let Some(r) = self.lower_reduction(m) {
+            return r;
+        }
         let name = m.method.to_string();
         let receiver = self.lower_expr(&m.receiver)?;
         match receiver {
@@ -689,7 +692,7 @@ impl Lowerer<'_> {
                     args.push(CallArg::Float(o));
                 }
                 Some(Value::Seq(s)) => {
-                    if self.seqs[s.0 as usize].active {
+                    if self.b.func.seq(s).active {
                         self.errors.push_spanned(
                             a,
                             "passing a differentiated slice to another function is not supported yet",

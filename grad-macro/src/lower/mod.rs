@@ -7,13 +7,14 @@
 
 mod env;
 mod expr;
+mod loops;
 mod opaque;
 
 pub use env::SeqId;
 use env::{Binding, Env};
 
 use crate::errors::Errors;
-use crate::ir::{Builder, FloatTy, Func, Kind, Merge, Operand, Stmt, ValId};
+use crate::ir::{Builder, FloatTy, Func, Kind, Merge, Operand, SeqInfo, Stmt, ValId};
 use crate::sig::{ParamClass, Sig};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{quote, ToTokens};
@@ -28,14 +29,8 @@ pub enum Value {
         uses: Vec<ValId>,
         kind: Kind,
     },
-    Seq(SeqId),
+    Seq,
     Unit,
-}
-
-/// A float sequence: a parameter or a local buffer.
-pub struct SeqInfo {
-    pub ident: Ident,
-    pub active: bool,
 }
 
 /// What lowering produced, besides the IR.
@@ -43,20 +38,18 @@ pub struct Lowered {
     pub func: Func,
     /// For each parameter of the signature, its value (scalars and others) or sequence.
     pub params: Vec<ParamSlot>,
-    pub seqs: Vec<SeqInfo>,
 }
 
 #[derive(Clone, Copy)]
 pub enum ParamSlot {
     Val(ValId),
-    Seq(SeqId),
+    Seq,
 }
 
 pub struct Lowerer<'f> {
     pub b: Builder<'f>,
     pub env: Env,
     pub errors: &'f Errors,
-    pub seqs: Vec<SeqInfo>,
     pub float_ty: FloatTy,
     /// `f64` or `f32`, as tokens.
     pub ty: syn::Type,
@@ -72,24 +65,25 @@ enum Item<'s> {
 pub fn lower(item: &syn::ItemFn, sig: &Sig, errors: &Errors) -> Option<Lowered> {
     let mut func = Func {
         vals: Vec::new(),
+        seqs: Vec::new(),
+        tapes: 0,
         body: Default::default(),
         ret: Operand::Const(0.0),
         float_ty: sig.float_ty,
     };
     let mut env = Env::default();
     env.push();
-    let mut seqs = Vec::new();
     let mut params = Vec::new();
     for p in &sig.params {
         match p.class {
             ParamClass::FloatSeq(_) => {
-                let id = SeqId(seqs.len() as u32);
-                seqs.push(SeqInfo {
+                let id = SeqId(func.seqs.len() as u32);
+                func.seqs.push(SeqInfo {
                     ident: p.ident.clone(),
                     active: p.active,
                 });
                 env.declare(p.ident.clone(), Binding::Seq(id));
-                params.push(ParamSlot::Seq(id));
+                params.push(ParamSlot::Seq);
             }
             ref class => {
                 let kind = if *class == ParamClass::Float {
@@ -109,18 +103,16 @@ pub fn lower(item: &syn::ItemFn, sig: &Sig, errors: &Errors) -> Option<Lowered> 
         b: Builder::new(&mut func, false),
         env,
         errors,
-        seqs,
         float_ty: sig.float_ty,
         ty,
     };
     let items: Vec<Item> = item.block.stmts.iter().map(Item::Stmt).collect();
     let ret = l.lower_returning(&items, item.block.brace_token.span.close());
-    let seqs = std::mem::take(&mut l.seqs);
     let body = l.b.finish();
     let ret = ret?;
     func.body = body;
     func.ret = ret;
-    Some(Lowered { func, params, seqs })
+    Some(Lowered { func, params })
 }
 
 impl<'f> Lowerer<'f> {
@@ -129,7 +121,7 @@ impl<'f> Lowerer<'f> {
     }
 
     pub fn seq_ident(&self, s: SeqId, span: Span) -> Ident {
-        Ident::new(&self.seqs[s.0 as usize].ident.to_string(), span)
+        Ident::new(&self.b.func.seq(s).ident.to_string(), span)
     }
 
     /// Tokens that read an operand.

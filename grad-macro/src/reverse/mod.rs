@@ -6,25 +6,36 @@
 //! reverse contributes to values defined before the `if` leaves it through merges, so the adjoint
 //! program stays in SSA form like the forward one.
 
-use crate::ir::{Block, Builder, Func, Merge, Operand, Stmt, ValId};
+mod loops;
+
+use crate::ir::{Block, Builder, Func, Merge, Operand, SeqId, Stmt, ValId};
 use crate::rules;
 use proc_macro2::Span;
 use std::collections::{BTreeMap, HashMap};
 
 struct Rev<'f> {
     b: Builder<'f>,
-    /// Contributions to the adjoints of values, one frame per open branch.
+    /// Contributions to the adjoints of values, one frame per open branch or loop body.
     frames: Vec<BTreeMap<ValId, Vec<Operand>>>,
+    /// How many loads each sequence has in the whole function (a loop may fuse its adjoint into
+    /// the forward sweep only when it holds all of them).
+    loads: HashMap<SeqId, usize>,
+    /// Depth of branches and loops around the statement being reversed.
+    depth: usize,
 }
 
 /// The adjoint program of `func` and the adjoint of each of `inputs` (a constant 0 when the result
 /// does not depend on it).
 pub fn reverse(func: &mut Func, inputs: &[ValId]) -> (Block, Vec<Operand>) {
-    let forward = std::mem::take(&mut func.body);
+    let mut forward = std::mem::take(&mut func.body);
     let ret = func.ret;
+    let mut loads = HashMap::new();
+    loops::count_loads(&forward, &mut loads);
     let mut rev = Rev {
         b: Builder::new(func, true),
         frames: vec![BTreeMap::new()],
+        loads,
+        depth: 0,
     };
     // Operations the forward sweep already computed at top level are reused, not recomputed.
     for s in &forward.stmts {
@@ -33,7 +44,7 @@ pub fn reverse(func: &mut Func, inputs: &[ValId]) -> (Block, Vec<Operand>) {
         }
     }
     rev.contribute(ret, Operand::Const(1.0));
-    rev.block(&forward);
+    rev.block(&mut forward);
     let grads = inputs
         .iter()
         .map(|v| rev.take(*v).unwrap_or(Operand::Const(0.0)))
@@ -66,13 +77,13 @@ impl Rev<'_> {
         Some(it.fold(first, |acc, c| self.b.add(acc, c, span)))
     }
 
-    fn block(&mut self, block: &Block) {
-        for s in block.stmts.iter().rev() {
+    fn block(&mut self, block: &mut Block) {
+        for s in block.stmts.iter_mut().rev() {
             self.stmt(s);
         }
     }
 
-    fn stmt(&mut self, s: &Stmt) {
+    fn stmt(&mut self, s: &mut Stmt) {
         match s {
             Stmt::Prim { dst, op, args } => {
                 let Some(adj) = self.take(*dst) else { return };
@@ -102,21 +113,43 @@ impl Rev<'_> {
                     }
                 }
             }
-            Stmt::Opaque { .. } | Stmt::Effect { .. } => {}
+            Stmt::Load { dst, seq, index } => {
+                if let Some(adj) = self.take(*dst) {
+                    self.b.push(Stmt::AccumSeq {
+                        seq: *seq,
+                        index: *index,
+                        value: adj,
+                    });
+                }
+            }
+            Stmt::Opaque { .. }
+            | Stmt::Effect { .. }
+            | Stmt::AccumSeq { .. }
+            | Stmt::ScaleSeq { .. }
+            | Stmt::TapePush { .. } => {}
+            Stmt::Loop(l) => {
+                self.depth += 1;
+                self.reverse_loop(l);
+                self.depth -= 1;
+            }
             Stmt::If {
                 cond,
                 then,
                 els,
                 merges,
                 ..
-            } => self.branch(*cond, then, els, merges),
+            } => {
+                self.depth += 1;
+                self.branch(*cond, then, els, merges);
+                self.depth -= 1;
+            }
         }
     }
 
     /// Input: `r = if c { ...; a } else { ...; b }` with adjoint `r̄`.
     /// Output: `(ū, v̄..) = if c { reverse(then) with ā = r̄ } else { reverse(else) with b̄ = r̄ }`
     /// for every value `u, v..` defined before the `if` that either reversed branch reaches.
-    fn branch(&mut self, cond: ValId, then: &Block, els: &Block, merges: &[Merge]) {
+    fn branch(&mut self, cond: ValId, then: &mut Block, els: &mut Block, merges: &[Merge]) {
         let mut seeds = Vec::new();
         for m in merges {
             if let Some(adj) = self.take(m.dst) {
@@ -158,7 +191,7 @@ impl Rev<'_> {
     /// Reverses one branch; returns its block and the summed contributions to outer values.
     fn reverse_branch(
         &mut self,
-        block: &Block,
+        block: &mut Block,
         seeds: impl Iterator<Item = (Operand, Operand)>,
     ) -> (Block, HashMap<ValId, Operand>) {
         self.b.open();
@@ -167,14 +200,17 @@ impl Rev<'_> {
             self.contribute(to, adj);
         }
         self.block(block);
-        let remaining: Vec<ValId> = self.frames.last().unwrap().keys().copied().collect();
-        let mut out = HashMap::new();
-        for u in remaining {
-            if let Some(sum) = self.take(u) {
-                out.insert(u, sum);
-            }
-        }
+        let out = self.drain_frame().into_iter().collect();
         self.frames.pop();
         (self.b.close(), out)
+    }
+
+    /// The summed contributions left in the innermost frame: those to values defined outside it.
+    fn drain_frame(&mut self) -> Vec<(ValId, Operand)> {
+        let remaining: Vec<ValId> = self.frames.last().unwrap().keys().copied().collect();
+        remaining
+            .into_iter()
+            .filter_map(|u| self.take(u).map(|s| (u, s)))
+            .collect()
     }
 }

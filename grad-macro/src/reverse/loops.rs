@@ -1,0 +1,370 @@
+//! The adjoint of a loop, by the cheapest of three strategies.
+//!
+//! * **Fused.** A top-level loop whose only differentiated carried variable is an accumulator
+//!   (`s += e`) and which holds every load of the slices it reads: the accumulator's adjoint is the
+//!   same in every iteration, so the adjoint of each iteration runs right after it, in the forward
+//!   loop, with a unit seed; afterwards the scalar adjoints are scaled by the real seed and the slice
+//!   adjoints too (nothing else wrote them). This is the single pass a person writes by hand.
+//! * **Accumulators.** Every differentiated carried variable is an accumulator, but the loop cannot
+//!   fuse: a second loop after the forward sweep, in the same order, recomputes what it needs.
+//! * **Taped.** A carried variable whose adjoint changes from one iteration to the next (an RNN's
+//!   hidden state): the adjoint loop runs backwards, reading from a tape the values that the forward
+//!   loop stored.
+//!
+//! In all three, values that are expensive to recompute (transcendental functions, calls, inner
+//! loops) and that the adjoint reads are taped; cheap ones (loads, arithmetic) are recomputed.
+
+use super::Rev;
+use crate::dce::{eliminate, for_each_use, for_each_visible_def, reads};
+use crate::ir::{Block, Carry, Iter, Kind, Loop, Operand, SeqId, Stmt, ValId};
+use crate::rules::Prim;
+use proc_macro2::Span;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Counts the loads of each sequence in a block.
+pub fn count_loads(block: &Block, out: &mut HashMap<SeqId, usize>) {
+    for s in &block.stmts {
+        match s {
+            Stmt::Load { seq, .. } => *out.entry(*seq).or_default() += 1,
+            Stmt::If { then, els, .. } => {
+                count_loads(then, out);
+                count_loads(els, out);
+            }
+            Stmt::Loop(l) => count_loads(&l.body, out),
+            _ => {}
+        }
+    }
+}
+
+/// The sequences whose adjoints a block accumulates into.
+fn accumulated_seqs(block: &Block, out: &mut Vec<SeqId>) {
+    for s in &block.stmts {
+        match s {
+            Stmt::AccumSeq { seq, .. } => {
+                if !out.contains(seq) {
+                    out.push(*seq)
+                }
+            }
+            Stmt::If { then, els, .. } => {
+                accumulated_seqs(then, out);
+                accumulated_seqs(els, out);
+            }
+            Stmt::Loop(l) => accumulated_seqs(&l.body, out),
+            _ => {}
+        }
+    }
+}
+
+/// Whether recomputing the value is dearer than storing and reloading it.
+fn expensive(s: &Stmt) -> bool {
+    match s {
+        Stmt::Prim { op, .. } => !matches!(
+            op,
+            Prim::Add
+                | Prim::Sub
+                | Prim::Mul
+                | Prim::Div
+                | Prim::Neg
+                | Prim::Abs
+                | Prim::Sign0
+                | Prim::IsEq
+                | Prim::IsLt
+                | Prim::DivOr0
+                | Prim::Max
+                | Prim::Min
+                | Prim::Clamp
+                | Prim::MulAdd
+                | Prim::Floor
+                | Prim::Ceil
+                | Prim::Round
+                | Prim::Trunc
+                | Prim::Fract
+                | Prim::Signum
+                | Prim::Recip
+                | Prim::ToDegrees
+                | Prim::ToRadians
+                | Prim::PowI
+        ),
+        Stmt::Call { .. } | Stmt::Loop(_) => true,
+        _ => false,
+    }
+}
+
+/// `next = phi + e` (or `e + phi`, `phi - e`) with `phi` read nowhere else: the adjoint of `phi` is
+/// the adjoint of `next`, the same in every iteration.
+fn is_accumulator(l: &Loop, c: &Carry) -> bool {
+    let Operand::Val(n) = c.next else {
+        return false;
+    };
+    let phi = Operand::Val(c.phi);
+    let defined_as_sum = l.body.stmts.iter().any(|s| match s {
+        Stmt::Prim { dst, op, args } if *dst == n => match op {
+            Prim::Add => args[0] == phi || args[1] == phi,
+            Prim::Sub => args[0] == phi && args[1] != phi,
+            _ => false,
+        },
+        _ => false,
+    });
+    if !defined_as_sum {
+        return false;
+    }
+    let mut uses = 0;
+    for s in &l.body.stmts {
+        for_each_use(s, &mut |v| uses += (v == c.phi) as usize);
+    }
+    for other in &l.carried {
+        uses += (other.next == phi) as usize;
+    }
+    uses == 1
+}
+
+impl Rev<'_> {
+    pub(super) fn reverse_loop(&mut self, l: &mut Loop) {
+        let out_bars: Vec<Option<Operand>> = l.carried.iter().map(|c| self.take(c.out)).collect();
+        if out_bars.iter().all(|b| b.is_none()) {
+            // Nothing the result depends on leaves the loop.
+            return;
+        }
+        let active: Vec<usize> = (0..l.carried.len())
+            .filter(|&k| self.b.func.info(l.carried[k].phi).active)
+            .collect();
+        let acc: Vec<bool> = l.carried.iter().map(|c| is_accumulator(l, c)).collect();
+        let all_acc = active.iter().all(|&k| acc[k]);
+        if self.depth == 1 && all_acc && active.len() == 1 && self.holds_all_loads(l) {
+            let k = active[0];
+            if let Some(bar) = out_bars[k] {
+                self.fused(l, k, bar);
+            }
+            return;
+        }
+        self.separate(l, &active, &acc, &out_bars, all_acc);
+    }
+
+    fn holds_all_loads(&self, l: &Loop) -> bool {
+        let mut inside = HashMap::new();
+        count_loads(&l.body, &mut inside);
+        inside
+            .iter()
+            .filter(|(s, _)| self.b.func.seq(**s).active)
+            .all(|(s, n)| self.loads.get(s) == Some(n))
+    }
+
+    /// Sums the contributions left for outer values into new loop-carried accumulators.
+    fn outer_accumulators(&mut self) -> (Vec<Carry>, Vec<(ValId, ValId)>) {
+        let mut carries = Vec::new();
+        let mut outs = Vec::new();
+        for (u, sum) in self.drain_frame() {
+            let phi = self.b.new_val(Kind::Float, true, Span::call_site());
+            let next = self.b.add(Operand::Val(phi), sum, Span::call_site());
+            let out = self.b.new_val(Kind::Float, true, Span::call_site());
+            carries.push(Carry {
+                phi,
+                init: Operand::Const(0.0),
+                next,
+                out,
+            });
+            outs.push((u, out));
+        }
+        (carries, outs)
+    }
+
+    /// Input: `for i in r { ..; s = s + e }` with `s̄` known only after the loop.
+    /// Output: `for i in r { ..; s = s + e; <adjoint of the body with s̄ = 1, into ḡ and d_x> }`, then
+    /// `ū += s̄ · ḡ` and `d_x *= s̄`.
+    fn fused(&mut self, l: &mut Loop, k: usize, bar: Operand) {
+        let c = l.carried[k];
+        let floor = self.b.open_isolated();
+        self.frames.push(BTreeMap::new());
+        self.contribute(c.next, Operand::Const(1.0));
+        self.block(&mut l.body);
+        self.take(c.phi);
+        let (carries, outs) = self.outer_accumulators();
+        self.frames.pop();
+        let adjoint = self.b.close_isolated(floor);
+        let mut seqs = Vec::new();
+        accumulated_seqs(&adjoint, &mut seqs);
+        l.body.stmts.extend(adjoint.stmts);
+        l.carried.extend(carries);
+        for (u, out) in outs {
+            let scaled = self.b.mul(bar, Operand::Val(out), Span::call_site());
+            self.contribute(Operand::Val(u), scaled);
+        }
+        self.contribute(c.init, bar);
+        if bar != Operand::Const(1.0) {
+            for seq in seqs {
+                self.b.push(Stmt::ScaleSeq { seq, factor: bar });
+            }
+        }
+    }
+
+    /// The adjoint as a loop of its own, after the forward sweep: in forward order when every
+    /// differentiated carried variable is an accumulator, backwards over a tape otherwise.
+    fn separate(
+        &mut self,
+        l: &mut Loop,
+        active: &[usize],
+        acc: &[bool],
+        out_bars: &[Option<Operand>],
+        all_acc: bool,
+    ) {
+        let backwards = !all_acc;
+        self.b.open();
+        self.frames.push(BTreeMap::new());
+        let mut varying = Vec::new();
+        for &k in active {
+            let c = l.carried[k];
+            if acc[k] {
+                if let Some(bar) = out_bars[k] {
+                    self.contribute(c.next, bar);
+                }
+            } else {
+                let rb = self.b.new_val(Kind::Float, true, Span::call_site());
+                self.contribute(c.next, Operand::Val(rb));
+                varying.push((k, rb));
+            }
+        }
+        self.block(&mut l.body);
+        let mut rb_next = Vec::new();
+        for &(k, _) in &varying {
+            rb_next.push(self.take(l.carried[k].phi).unwrap_or(Operand::Const(0.0)));
+        }
+        for &k in active {
+            if acc[k] {
+                self.take(l.carried[k].phi);
+            }
+        }
+        let (g_carries, g_outs) = self.outer_accumulators();
+        self.frames.pop();
+        let adjoint = self.b.close();
+
+        // What the adjoint reads from the iteration: taped when dear, recomputed when cheap.
+        let needed = reads(&adjoint);
+        let mut taped: Vec<ValId> = Vec::new();
+        for s in &l.body.stmts {
+            if expensive(s) {
+                for_each_visible_def(s, &mut |v| {
+                    if needed.contains(&v) && !taped.contains(&v) {
+                        taped.push(v);
+                    }
+                });
+            }
+        }
+        let phis: Vec<ValId> = l.carried.iter().map(|c| c.phi).collect();
+        let mut rerun: Vec<usize> = Vec::new();
+        let recompute = loop {
+            let mut copy = l.body.clone();
+            copy.stmts.retain(|s| {
+                let mut all_taped = true;
+                let mut any = false;
+                for_each_visible_def(s, &mut |v| {
+                    any = true;
+                    all_taped &= taped.contains(&v) || !needed.contains(&v);
+                });
+                !(any && all_taped && expensive(s) && !has_effect(s))
+            });
+            let mut live: HashSet<ValId> = needed.clone();
+            for &k in &rerun {
+                if let Operand::Val(n) = l.carried[k].next {
+                    live.insert(n);
+                }
+            }
+            eliminate(&mut copy, &mut live);
+            let mut changed = false;
+            for (k, phi) in phis.iter().enumerate() {
+                if !(live.contains(phi) || needed.contains(phi))
+                    || taped.contains(phi)
+                    || rerun.contains(&k)
+                {
+                    continue;
+                }
+                // In forward order an undifferentiated carried variable is simply run again.
+                if !backwards && !self.b.func.info(*phi).active {
+                    rerun.push(k);
+                } else {
+                    taped.push(*phi);
+                }
+                changed = true;
+            }
+            if !changed {
+                break copy;
+            }
+        };
+
+        let Iter::Range { range, .. } = &l.iter else {
+            unreachable!("forward loops iterate over ranges")
+        };
+        let iter = if taped.is_empty() {
+            Iter::Range {
+                range: range.clone(),
+                rev: backwards,
+            }
+        } else {
+            let tape = self.b.func.new_tape();
+            l.body.stmts.push(Stmt::TapePush {
+                tape,
+                vals: taped.clone(),
+            });
+            l.records = Some(tape);
+            Iter::Tape {
+                tape,
+                vals: taped,
+                range: range.clone(),
+                rev: backwards,
+            }
+        };
+        let mut carried = Vec::new();
+        let mut init_bars = Vec::new();
+        for (&(k, rb), next) in varying.iter().zip(rb_next) {
+            let out = self.b.new_val(Kind::Float, true, Span::call_site());
+            carried.push(Carry {
+                phi: rb,
+                init: out_bars[k].unwrap_or(Operand::Const(0.0)),
+                next,
+                out,
+            });
+            init_bars.push((l.carried[k].init, Operand::Val(out)));
+        }
+        for &k in active {
+            if acc[k] {
+                if let Some(bar) = out_bars[k] {
+                    init_bars.push((l.carried[k].init, bar));
+                }
+            }
+        }
+        for &k in &rerun {
+            let c = l.carried[k];
+            let out = self
+                .b
+                .new_val(self.b.func.info(c.phi).kind, false, Span::call_site());
+            carried.push(Carry { out, ..c });
+        }
+        carried.extend(g_carries);
+        let mut body = recompute;
+        body.stmts.extend(adjoint.stmts);
+        self.b.push(Stmt::Loop(Box::new(Loop {
+            iter,
+            carried,
+            body,
+            records: None,
+        })));
+        for (u, out) in g_outs {
+            self.contribute(Operand::Val(u), Operand::Val(out));
+        }
+        for (init, bar) in init_bars {
+            self.contribute(init, bar);
+        }
+    }
+}
+
+/// Statements that must run even when nobody reads their values.
+fn has_effect(s: &Stmt) -> bool {
+    match s {
+        Stmt::Effect { .. }
+        | Stmt::AccumSeq { .. }
+        | Stmt::ScaleSeq { .. }
+        | Stmt::TapePush { .. } => true,
+        Stmt::Loop(l) => l.records.is_some() || l.body.stmts.iter().any(has_effect),
+        Stmt::If { then, els, .. } => then.stmts.iter().chain(&els.stmts).any(has_effect),
+        _ => false,
+    }
+}
