@@ -29,7 +29,7 @@ pub enum Value {
         uses: Vec<ValId>,
         kind: Kind,
     },
-    Seq,
+    Seq(SeqId),
     Unit,
 }
 
