@@ -10,18 +10,25 @@ fn op(o: &Operand, f: &mut impl FnMut(ValId)) {
     }
 }
 
+fn call_uses(args: &[CallArg], f: &mut impl FnMut(ValId)) {
+    for a in args {
+        match a {
+            CallArg::Float(o) => op(o, f),
+            CallArg::Tokens(_, uses) => uses.iter().for_each(|v| f(*v)),
+            CallArg::Seq(..) => {}
+        }
+    }
+}
+
 /// Calls `f` on every value `s` reads (including inside nested blocks).
 pub fn for_each_use(s: &Stmt, f: &mut impl FnMut(ValId)) {
     match s {
         Stmt::Prim { args, .. } => args.iter().for_each(|a| op(a, f)),
         Stmt::Opaque { uses, .. } | Stmt::Effect { uses, .. } => uses.iter().for_each(|v| f(*v)),
-        Stmt::Call { args, .. } => {
-            for a in args {
-                match a {
-                    CallArg::Float(o) => op(o, f),
-                    CallArg::Tokens(_, uses) => uses.iter().for_each(|v| f(*v)),
-                }
-            }
+        Stmt::Call { args, .. } => call_uses(args, f),
+        Stmt::CallAdjoint { args, seed, .. } => {
+            call_uses(args, f);
+            op(seed, f);
         }
         Stmt::Load { index, .. } => f(*index),
         Stmt::AccumSeq { index, value, .. } => {
@@ -72,6 +79,7 @@ pub fn for_each_def(s: &Stmt, f: &mut impl FnMut(ValId)) {
             f(*dst);
             grads.iter().flatten().for_each(|g| f(*g));
         }
+        Stmt::CallAdjoint { grads, .. } => grads.iter().flatten().for_each(|g| f(*g)),
         Stmt::Loop(l) => {
             match &l.iter {
                 Iter::Range { range, .. } => range.binds.iter().for_each(|v| f(*v)),
@@ -177,7 +185,8 @@ pub fn eliminate(block: &mut Block, live: &mut HashSet<ValId>) {
             Stmt::Effect { .. }
             | Stmt::AccumSeq { .. }
             | Stmt::ScaleSeq { .. }
-            | Stmt::TapePush { .. } => true,
+            | Stmt::TapePush { .. }
+            | Stmt::CallAdjoint { .. } => true,
             Stmt::Call { dst, grads, .. } => {
                 for g in grads.iter_mut() {
                     if g.is_some_and(|v| !live.contains(&v)) {

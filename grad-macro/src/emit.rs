@@ -229,11 +229,11 @@ impl Emitter<'_> {
         let body = self.block(&l.body);
         let (pat, iter) = match &l.iter {
             Iter::Range { range, rev } => {
-                let (p, t) = (&range.pat, &range.tokens);
+                let (p, t) = (&range.pat, strip_parens(&range.tokens));
                 if *rev {
                     (p.clone(), quote!((#t).rev()))
                 } else {
-                    (p.clone(), t.clone())
+                    (p.clone(), t)
                 }
             }
             Iter::Tape {
@@ -244,7 +244,7 @@ impl Emitter<'_> {
             } => {
                 let tape = self.tape(*tape);
                 let names = vals.iter().map(|v| self.name(*v));
-                let (p, t) = (&range.pat, &range.tokens);
+                let (p, t) = (&range.pat, strip_parens(&range.tokens));
                 let pat = quote!((&(#(#names,)*), #p));
                 if *rev {
                     (pat, quote!(#tape.iter().rev().zip((#t).rev())))
@@ -256,7 +256,7 @@ impl Emitter<'_> {
         let prepare = l.records.map(|t| {
             let tape = self.tape(t);
             let range = match &l.iter {
-                Iter::Range { range, .. } | Iter::Tape { range, .. } => &range.tokens,
+                Iter::Range { range, .. } | Iter::Tape { range, .. } => strip_parens(&range.tokens),
             };
             quote! {
                 #tape.clear();
@@ -271,6 +271,72 @@ impl Emitter<'_> {
                 #body
                 #(#updates)*
             }
+        }
+    }
+
+    fn call_arg(&self, a: &CallArg) -> TokenStream {
+        match a {
+            CallArg::Float(o) => self.operand(*o),
+            CallArg::Tokens(t, _) | CallArg::Seq(_, t) => strip_parens(t),
+        }
+    }
+
+    /// Input: a call `f(w, b)` with a differentiated slice `w`, and the seed `s̄` of its result.
+    /// Output: `f_grad(w, b, &mut scratch)`, then `d_w += s̄ · scratch`; binds the scalar gradient.
+    fn call_adjoint(
+        &self,
+        callee: &syn::Path,
+        args: &[CallArg],
+        seed: Operand,
+        grads: &[Option<ValId>],
+    ) -> TokenStream {
+        let zero = float_literal(0.0, self.func.float_ty);
+        let seed = self.operand(seed);
+        let mut scratch = Vec::new();
+        let mut accumulate = Vec::new();
+        for (k, a) in args.iter().enumerate() {
+            if let CallArg::Seq(s, t) = a {
+                let name = format_ident!("__grad_scratch{k}");
+                let t = strip_parens(t);
+                scratch.push(quote!(let mut #name = ::std::vec![#zero; (#t).len()];));
+                if self.func.seq(*s).active {
+                    let d = self.seq_adjoint(*s);
+                    accumulate.push(quote! {
+                        for (__grad_d, __grad_s) in #d.iter_mut().zip(#name.iter()) {
+                            *__grad_d += #seed * *__grad_s;
+                        }
+                    });
+                }
+            }
+        }
+        let buffers = args.iter().enumerate().filter_map(|(k, a)| match a {
+            CallArg::Seq(..) => {
+                let name = format_ident!("__grad_scratch{k}");
+                Some(quote!(&mut #name))
+            }
+            _ => None,
+        });
+        let call_args = args.iter().map(|a| self.call_arg(a));
+        if grads.is_empty() {
+            return quote! {
+                {
+                    #(#scratch)*
+                    let _ = #callee(#(#call_args,)* #(#buffers),*);
+                    #(#accumulate)*
+                }
+            };
+        }
+        let slots = grads.iter().map(|g| match g {
+            Some(v) => self.name(*v).into_token_stream(),
+            None => quote!(_),
+        });
+        quote! {
+            let [#(#slots),*] = {
+                #(#scratch)*
+                let (_, __grad_g) = #callee(#(#call_args,)* #(#buffers),*);
+                #(#accumulate)*
+                __grad_g
+            };
         }
     }
 
@@ -335,20 +401,29 @@ impl Emitter<'_> {
             Stmt::Call {
                 dst,
                 callee,
+                plain,
                 args,
                 grads,
             } => {
                 let name = self.name(*dst);
-                let args = args.iter().map(|a| match a {
-                    CallArg::Float(o) => self.operand(*o),
-                    CallArg::Tokens(t, _) => strip_parens(t),
-                });
+                let ty = self.ty();
+                let has_seqs = args.iter().any(|a| matches!(a, CallArg::Seq(..)));
+                let args = args.iter().map(|a| self.call_arg(a));
+                if has_seqs {
+                    return quote!(let #name: #ty = #plain(#(#args),*););
+                }
                 let slots = grads.iter().map(|g| match g {
                     Some(v) => self.name(*v).into_token_stream(),
                     None => quote!(_),
                 });
                 quote!(let (#name, [#(#slots),*]) = #callee(#(#args),*);)
             }
+            Stmt::CallAdjoint {
+                callee,
+                args,
+                seed,
+                grads,
+            } => self.call_adjoint(callee, args, *seed, grads),
             Stmt::If {
                 cond,
                 then,

@@ -86,6 +86,8 @@ impl Operand {
 pub enum CallArg {
     /// A float scalar: it has a slot in the callee's gradient.
     Float(Operand),
+    /// A float sequence, passed as written; the callee's gradient for it goes to a `d_` buffer.
+    Seq(SeqId, TokenStream),
     /// Anything else, passed through as written (with the values it reads).
     Tokens(TokenStream, Vec<ValId>),
 }
@@ -130,10 +132,21 @@ pub enum Stmt {
     },
     /// `(dst, [grads..]) = callee_grad(args..)`: a call to another `#[gradient]` function, whose
     /// gradient slots are bound to `grads` (one per float argument; `None` where nobody reads it).
+    /// With sequence arguments, the forward sweep calls `plain` for the value only and the reverse
+    /// sweep calls `callee` again through a [`Stmt::CallAdjoint`].
     Call {
         dst: ValId,
         callee: syn::Path,
+        plain: syn::Path,
         args: Vec<CallArg>,
+        grads: Vec<Option<ValId>>,
+    },
+    /// The reverse of a call with sequence arguments: `callee` with scratch buffers for them, then
+    /// `d_x += seed * scratch` for each differentiated one; binds the scalar gradient to `grads`.
+    CallAdjoint {
+        callee: syn::Path,
+        args: Vec<CallArg>,
+        seed: Operand,
         grads: Vec<Option<ValId>>,
     },
     /// `dst = seq[index]`.

@@ -78,5 +78,9 @@ fn expansion_grows_linearly_with_the_body() {
 fn expansion_of_500_lets_is_valid_rust() {
     let out = expand("", &chain(500));
     let file: syn::File = syn::parse2(out).expect("the expansion parses as Rust items");
-    assert_eq!(file.items.len(), 2, "the original function and `chain_grad`");
+    assert_eq!(
+        file.items.len(),
+        2,
+        "the original function and `chain_grad`"
+    );
 }

@@ -692,15 +692,9 @@ impl Lowerer<'_> {
                     args.push(CallArg::Float(o));
                 }
                 Some(Value::Seq(s)) => {
-                    if self.b.func.seq(s).active {
-                        self.errors.push_spanned(
-                            a,
-                            "passing a differentiated slice to another function is not supported yet",
-                        );
-                        failed = true;
-                    }
-                    let (t, u) = self.rename(a);
-                    args.push(CallArg::Tokens(t, u));
+                    any_active |= self.b.func.seq(s).active;
+                    let (t, _) = self.rename(a);
+                    args.push(CallArg::Seq(s, t));
                 }
                 Some(Value::Other { tokens, uses, kind }) => {
                     if self.check_inactive_kind(&uses, kind, a.span()).is_none() {
@@ -732,6 +726,7 @@ impl Lowerer<'_> {
                         uses.extend(u.iter().copied());
                         t.clone()
                     }
+                    CallArg::Seq(_, t) => t.clone(),
                 })
                 .collect();
             return Some(Value::Other {
@@ -740,6 +735,7 @@ impl Lowerer<'_> {
                 kind: Kind::Other,
             });
         }
+        let plain = fp.path.clone();
         let mut callee = fp.path.clone();
         let last = callee.segments.last_mut().expect("a path has a segment");
         let span = last.ident.span();
@@ -753,12 +749,13 @@ impl Lowerer<'_> {
                 } else {
                     None
                 }),
-                CallArg::Tokens(..) => None,
+                CallArg::Tokens(..) | CallArg::Seq(..) => None,
             })
             .collect();
         self.b.push(Stmt::Call {
             dst,
             callee,
+            plain,
             args,
             grads,
         });

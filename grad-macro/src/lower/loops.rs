@@ -238,6 +238,13 @@ impl Lowerer<'_> {
                     self.0.push(i.clone());
                 }
             }
+            // `x.len()` reads no element.
+            fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+                if m.args.is_empty() && (m.method == "len" || m.method == "is_empty") {
+                    return;
+                }
+                syn::visit::visit_expr_method_call(self, m);
+            }
         }
         Paths(&mut idents).visit_expr(e);
         idents.iter().any(

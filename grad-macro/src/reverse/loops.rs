@@ -26,6 +26,13 @@ pub fn count_loads(block: &Block, out: &mut HashMap<SeqId, usize>) {
     for s in &block.stmts {
         match s {
             Stmt::Load { seq, .. } => *out.entry(*seq).or_default() += 1,
+            Stmt::Call { args, .. } => {
+                for a in args {
+                    if let crate::ir::CallArg::Seq(seq, _) = a {
+                        *out.entry(*seq).or_default() += 1;
+                    }
+                }
+            }
             Stmt::If { then, els, .. } => {
                 count_loads(then, out);
                 count_loads(els, out);
@@ -43,6 +50,15 @@ fn accumulated_seqs(block: &Block, out: &mut Vec<SeqId>) {
             Stmt::AccumSeq { seq, .. } => {
                 if !out.contains(seq) {
                     out.push(*seq)
+                }
+            }
+            Stmt::CallAdjoint { args, .. } => {
+                for a in args {
+                    if let crate::ir::CallArg::Seq(seq, _) = a {
+                        if !out.contains(seq) {
+                            out.push(*seq)
+                        }
+                    }
                 }
             }
             Stmt::If { then, els, .. } => {
@@ -258,7 +274,7 @@ impl Rev<'_> {
                 let mut any = false;
                 for_each_visible_def(s, &mut |v| {
                     any = true;
-                    all_taped &= taped.contains(&v) || !needed.contains(&v);
+                    all_taped &= taped.contains(&v);
                 });
                 !(any && all_taped && expensive(s) && !has_effect(s))
             });
@@ -270,11 +286,19 @@ impl Rev<'_> {
             }
             eliminate(&mut copy, &mut live);
             let mut changed = false;
+            // An expensive value the recomputation itself needs is taped too.
+            for s in &l.body.stmts {
+                if expensive(s) {
+                    for_each_visible_def(s, &mut |v| {
+                        if live.contains(&v) && !taped.contains(&v) {
+                            taped.push(v);
+                            changed = true;
+                        }
+                    });
+                }
+            }
             for (k, phi) in phis.iter().enumerate() {
-                if !(live.contains(phi) || needed.contains(phi))
-                    || taped.contains(phi)
-                    || rerun.contains(&k)
-                {
+                if !live.contains(phi) || taped.contains(phi) || rerun.contains(&k) {
                     continue;
                 }
                 // In forward order an undifferentiated carried variable is simply run again.
@@ -362,7 +386,8 @@ fn has_effect(s: &Stmt) -> bool {
         Stmt::Effect { .. }
         | Stmt::AccumSeq { .. }
         | Stmt::ScaleSeq { .. }
-        | Stmt::TapePush { .. } => true,
+        | Stmt::TapePush { .. }
+        | Stmt::CallAdjoint { .. } => true,
         Stmt::Loop(l) => l.records.is_some() || l.body.stmts.iter().any(has_effect),
         Stmt::If { then, els, .. } => then.stmts.iter().chain(&els.stmts).any(has_effect),
         _ => false,

@@ -97,10 +97,45 @@ impl Rev<'_> {
                 }
             }
             Stmt::Call {
-                dst, args, grads, ..
+                dst,
+                args,
+                grads,
+                callee,
+                ..
             } => {
                 let Some(adj) = self.take(*dst) else { return };
                 let span = self.b.func.info(*dst).span;
+                if args
+                    .iter()
+                    .any(|a| matches!(a, crate::ir::CallArg::Seq(..)))
+                {
+                    // The callee's gradient is computed here, where the seed is known.
+                    let mut new_grads = Vec::new();
+                    for g in grads.iter() {
+                        new_grads
+                            .push(g.map(|_| self.b.new_val(crate::ir::Kind::Float, true, span)));
+                    }
+                    self.b.push(Stmt::CallAdjoint {
+                        callee: callee.clone(),
+                        args: args.clone(),
+                        seed: adj,
+                        grads: new_grads.clone(),
+                    });
+                    // The forward sweep only needs the value.
+                    grads.iter_mut().for_each(|g| *g = None);
+                    let floats = args.iter().filter_map(|a| match a {
+                        crate::ir::CallArg::Float(o) => Some(*o),
+                        _ => None,
+                    });
+                    let pairs: Vec<_> = floats.zip(new_grads).collect();
+                    for (arg, g) in pairs {
+                        if let Some(g) = g {
+                            let c = self.b.mul(adj, Operand::Val(g), span);
+                            self.contribute(arg, c);
+                        }
+                    }
+                    return;
+                }
                 let floats = args.iter().filter_map(|a| match a {
                     crate::ir::CallArg::Float(o) => Some(*o),
                     _ => None,
@@ -123,6 +158,7 @@ impl Rev<'_> {
                 }
             }
             Stmt::Opaque { .. }
+            | Stmt::CallAdjoint { .. }
             | Stmt::Effect { .. }
             | Stmt::AccumSeq { .. }
             | Stmt::ScaleSeq { .. }
