@@ -47,10 +47,18 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::InvalidParameter { name, requirement, value } => {
+            Error::InvalidParameter {
+                name,
+                requirement,
+                value,
+            } => {
                 write!(f, "{requirement} ({name} = {value})")
             }
-            Error::DimensionMismatch { what, expected, found } => {
+            Error::DimensionMismatch {
+                what,
+                expected,
+                found,
+            } => {
                 write!(f, "{what} has length {found}, expected {expected}")
             }
             Error::Empty { what } => write!(f, "{what} is empty"),
@@ -70,13 +78,26 @@ pub(crate) fn ensure<T: Real>(
     if ok {
         Ok(())
     } else {
-        Err(Error::InvalidParameter { name, requirement, value: value.to_f64().unwrap_or(f64::NAN) })
+        Err(Error::InvalidParameter {
+            name,
+            requirement,
+            value: value.to_f64().unwrap_or(f64::NAN),
+        })
     }
 }
 
 /// `0 < value` and finite. NaN fails every comparison, so it is rejected too.
-pub(crate) fn positive<T: Real>(name: &'static str, requirement: &'static str, value: T) -> Result<(), Error> {
-    ensure(value > T::zero() && value.is_finite(), name, requirement, value)
+pub(crate) fn positive<T: Real>(
+    name: &'static str,
+    requirement: &'static str,
+    value: T,
+) -> Result<(), Error> {
+    ensure(
+        value > T::zero() && value.is_finite(),
+        name,
+        requirement,
+        value,
+    )
 }
 
 /// `0 <= value` and finite.
@@ -85,7 +106,12 @@ pub(crate) fn non_negative<T: Real>(
     requirement: &'static str,
     value: T,
 ) -> Result<(), Error> {
-    ensure(value >= T::zero() && value.is_finite(), name, requirement, value)
+    ensure(
+        value >= T::zero() && value.is_finite(),
+        name,
+        requirement,
+        value,
+    )
 }
 
 /// `0 <= value < 1`: decay rates and momenta.
@@ -94,5 +120,10 @@ pub(crate) fn unit_interval<T: Real>(
     requirement: &'static str,
     value: T,
 ) -> Result<(), Error> {
-    ensure(value >= T::zero() && value < T::one(), name, requirement, value)
+    ensure(
+        value >= T::zero() && value < T::one(),
+        name,
+        requirement,
+        value,
+    )
 }

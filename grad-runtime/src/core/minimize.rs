@@ -68,14 +68,24 @@ use crate::optim::Optimizer;
 /// assert!((report.x[0] - 2.0).abs() < 1e-4 && (report.x[1] - 1.0).abs() < 1e-4);
 /// # Ok::<(), grad_runtime::Error>(())
 /// ```
-pub fn minimize<T, A, F, O, X>(objective: F, x0: X, optimizer: O, options: Options<'_, T>) -> Result<Report<T>, Error>
+pub fn minimize<T, A, F, O, X>(
+    objective: F,
+    x0: X,
+    optimizer: O,
+    options: Options<'_, T>,
+) -> Result<Report<T>, Error>
 where
     T: Real,
     F: Objective<T, A>,
     O: Optimizer<T>,
     X: AsRef<[T]>,
 {
-    run(&mut FullBatch::new(objective), x0.as_ref(), optimizer, options)
+    run(
+        &mut FullBatch::new(objective),
+        x0.as_ref(),
+        optimizer,
+        options,
+    )
 }
 
 /// Stochastic minimization over shuffled mini-batches: each step uses the gradient of the next
@@ -120,7 +130,14 @@ where
     X: AsRef<[T]>,
 {
     if batches.is_empty() {
-        return Err(Error::Empty { what: "an epoch (fewer samples than one batch, with drop_last)" });
+        return Err(Error::Empty {
+            what: "an epoch (fewer samples than one batch, with drop_last)",
+        });
     }
-    run(&mut MiniBatch::new(objective, batches), x0.as_ref(), optimizer, options)
+    run(
+        &mut MiniBatch::new(objective, batches),
+        x0.as_ref(),
+        optimizer,
+        options,
+    )
 }

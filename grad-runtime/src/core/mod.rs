@@ -5,6 +5,21 @@
 //! it evaluates the start, then repeatedly shows the [`State`] to the observers, consults the
 //! stopping rules of [`Options`], and asks the optimizer for one step. Optimizers only implement
 //! [`Optimizer::step`](crate::optim::Optimizer::step) on a [`Problem`] and a [`Point`].
+//!
+//! ```
+//! use grad_runtime::core::{Options, StopReason, minimize};
+//! use grad_runtime::optim::Sgd;
+//!
+//! fn f_grad(x: f64, y: f64) -> (f64, [f64; 2]) {
+//!     (x * x + 3.0 * y * y, [2.0 * x, 6.0 * y])
+//! }
+//! let sgd = Sgd::builder().lr(0.1).momentum(0.5).build()?;
+//! let options = Options::new().max_iters(200).value_tol(1e-15).history(true);
+//! let report = minimize(f_grad, [1.0, 1.0], sgd, options)?;
+//! assert!(matches!(report.reason, StopReason::Converged(_)));
+//! assert_eq!(report.history.values.len(), report.iterations + 1);
+//! # Ok::<(), grad_runtime::Error>(())
+//! ```
 
 mod minimize;
 mod objective;

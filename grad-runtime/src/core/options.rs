@@ -279,7 +279,8 @@ impl<'a, T: Real> Options<'a, T> {
         F: FnMut(&State<'_, T>) -> R + 'a,
         R: Into<Control>,
     {
-        self.observers.push(Box::new(FnObserver(move |s: &State<'_, T>| f(s).into())));
+        self.observers
+            .push(Box::new(FnObserver(move |s: &State<'_, T>| f(s).into())));
         self
     }
 
@@ -301,7 +302,13 @@ impl<'a, T: Real> Options<'a, T> {
     where
         F: FnMut(&State<'_, T>) -> bool + 'a,
     {
-        self.on_iteration(move |s| if predicate(s) { Control::Stop } else { Control::Continue })
+        self.on_iteration(move |s| {
+            if predicate(s) {
+                Control::Stop
+            } else {
+                Control::Continue
+            }
+        })
     }
 
     /// Adds an [`Observer`] (for observers with set-up or tear-down; closures go to
@@ -348,10 +355,19 @@ impl<'a, T: Real> Options<'a, T> {
     }
 
     pub(crate) fn validate(&self) -> Result<(), Error> {
-        let tolerances = [("grad_tol", self.grad_tol), ("value_tol", self.value_tol), ("param_tol", self.param_tol)];
+        let tolerances = [
+            ("grad_tol", self.grad_tol),
+            ("value_tol", self.value_tol),
+            ("param_tol", self.param_tol),
+        ];
         for (name, tol) in tolerances {
             if let Some(tol) = tol {
-                ensure(tol >= T::zero(), name, "tolerances must be non-negative", tol)?;
+                ensure(
+                    tol >= T::zero(),
+                    name,
+                    "tolerances must be non-negative",
+                    tol,
+                )?;
             }
         }
         ensure(

@@ -7,7 +7,7 @@ use crate::core::real::{Real, all_finite};
 /// ```
 /// use grad_runtime::core::Point;
 ///
-/// let p = Point::new(vec![1.0, 2.0]);
+/// let p = Point::new(vec![1.0_f64, 2.0]);
 /// assert_eq!(p.dim(), 2);
 /// assert!(p.value.is_nan()); // not evaluated yet
 /// assert_eq!(p.grad, [0.0, 0.0]);
@@ -33,7 +33,11 @@ impl<T: Real> Point<T> {
     /// ```
     pub fn new(x: Vec<T>) -> Self {
         let grad = vec![T::zero(); x.len()];
-        Point { x, value: T::nan(), grad }
+        Point {
+            x,
+            value: T::nan(),
+            grad,
+        }
     }
 
     /// An unevaluated point at the origin of `dim` dimensions: a scratch buffer.
@@ -115,7 +119,7 @@ pub struct Problem<'a, T> {
     evaluations: usize,
 }
 
-impl<'a, T: Real> Problem<'a, T> {
+impl<'a, T> Problem<'a, T> {
     /// Wraps a value-and-gradient function.
     ///
     /// ```

@@ -54,7 +54,10 @@ pub fn norm<T: Real>(v: &[T]) -> T {
 
 /// `‖a − b‖₂` without a temporary.
 pub(crate) fn distance<T: Real>(a: &[T], b: &[T]) -> T {
-    a.iter().zip(b).fold(T::zero(), |acc, (&x, &y)| acc + (x - y) * (x - y)).sqrt()
+    a.iter()
+        .zip(b)
+        .fold(T::zero(), |acc, (&x, &y)| acc + (x - y) * (x - y))
+        .sqrt()
 }
 
 pub(crate) fn all_finite<T: Real>(v: &[T]) -> bool {

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::core::problem::Point;
 use crate::core::real::Real;
 
 /// Why a run stopped.
@@ -149,7 +150,7 @@ impl fmt::Display for Divergence {
 /// assert_eq!(report.history.points, [vec![1.0], vec![0.5], vec![0.25]]);
 /// # Ok::<(), grad_runtime::Error>(())
 /// ```
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct History<T> {
     /// `f(x_k)` for k = 0, 1, ….
@@ -158,6 +159,26 @@ pub struct History<T> {
     pub grad_norms: Vec<T>,
     /// `x_k`, only with `Options::history_points(true)`.
     pub points: Vec<Vec<T>>,
+}
+
+impl<T: Real> History<T> {
+    pub(crate) fn record(&mut self, point: &Point<T>, grad_norm: T, with_point: bool) {
+        self.values.push(point.value);
+        self.grad_norms.push(grad_norm);
+        if with_point {
+            self.points.push(point.x.clone());
+        }
+    }
+}
+
+impl<T> Default for History<T> {
+    fn default() -> Self {
+        History {
+            values: Vec::new(),
+            grad_norms: Vec::new(),
+            points: Vec::new(),
+        }
+    }
 }
 
 /// The outcome of [`minimize`](crate::minimize) or [`minimize_batches`](crate::minimize_batches).
@@ -230,7 +251,12 @@ impl<T: Real> fmt::Display for Report<T> {
             writeln!(f, "  epochs: {epochs}")?;
         }
         let as_f64 = |v: T| v.to_f64().unwrap_or(f64::NAN);
-        writeln!(f, "  value: {:.6e}   |grad|: {:.3e}", as_f64(self.value), as_f64(self.grad_norm))?;
+        writeln!(
+            f,
+            "  value: {:.6e}   |grad|: {:.3e}",
+            as_f64(self.value),
+            as_f64(self.grad_norm)
+        )?;
         const SHOWN: usize = 8;
         write!(f, "  x: [")?;
         for (i, v) in self.x.iter().take(SHOWN).enumerate() {

@@ -26,17 +26,32 @@ where
     options.validate()?;
     let dim = x0.len();
     if dim == 0 {
-        return Err(Error::Empty { what: "the starting point" });
+        return Err(Error::Empty {
+            what: "the starting point",
+        });
     }
     if let Some(expected) = source.dim()
         && expected != dim
     {
-        return Err(Error::DimensionMismatch { what: "the starting point", expected, found: dim });
+        return Err(Error::DimensionMismatch {
+            what: "the starting point",
+            expected,
+            found: dim,
+        });
     }
     optimizer.init(dim)?;
     let rules = Rules::new(&options);
-    let Options { mut observers, history: keep_values, history_points: keep_points, .. } = options;
-    let info = RunInfo { optimizer: optimizer.name(), dim, max_iters: rules.max_iters() };
+    let Options {
+        mut observers,
+        history: keep_values,
+        history_points: keep_points,
+        ..
+    } = options;
+    let info = RunInfo {
+        optimizer: optimizer.name(),
+        dim,
+        max_iters: rules.max_iters(),
+    };
     for observer in &mut observers {
         observer.start(&info);
     }
@@ -54,63 +69,64 @@ where
     });
     let start_value = point.value;
 
-    let reason = loop {
-        if let Some(divergence) = non_finite(&point) {
-            if iteration > 0 {
-                point.copy_from(&previous);
+    let reason = if let Some(divergence) = non_finite(&point) {
+        StopReason::Diverged(divergence)
+    } else {
+        loop {
+            let grad_norm = norm(&point.grad);
+            if keep_values || keep_points {
+                history.record(&point, grad_norm, keep_points);
             }
-            break StopReason::Diverged(divergence);
-        }
-        let grad_norm = norm(&point.grad);
-        if keep_values || keep_points {
-            history.values.push(point.value);
-            history.grad_norms.push(grad_norm);
-            if keep_points {
-                history.points.push(point.x.clone());
+            let elapsed = clock.elapsed();
+            let epochs = source.epochs(iteration);
+            let state = State {
+                iteration,
+                x: &point.x,
+                value: point.value,
+                grad: &point.grad,
+                grad_norm,
+                evaluations,
+                elapsed,
+                epoch: epochs,
+                learning_rate: optimizer.learning_rate(),
+            };
+            // Every observer sees every state, even if an earlier one already asked to stop.
+            let user_stop = observers
+                .iter_mut()
+                .fold(false, |stop, o| (o.observe(&state) == Control::Stop) | stop);
+            let progress = Progress {
+                iteration,
+                evaluations,
+                elapsed,
+                epochs,
+                start_value,
+                point: &point,
+                grad_norm,
+                previous: (iteration > 0).then_some(&previous),
+            };
+            if let Some(reason) = rules.check(&progress) {
+                break reason;
             }
-        }
-        let elapsed = clock.elapsed();
-        let epochs = source.epochs(iteration);
-        let state = State {
-            iteration,
-            x: &point.x,
-            value: point.value,
-            grad: &point.grad,
-            grad_norm,
-            evaluations,
-            elapsed,
-            epoch: epochs,
-            learning_rate: optimizer.learning_rate(),
-        };
-        // Every observer sees every state, even if an earlier one already asked to stop.
-        let user_stop = observers.iter_mut().fold(false, |stop, o| (o.observe(&state) == Control::Stop) | stop);
-        let progress = Progress {
-            iteration,
-            evaluations,
-            elapsed,
-            epochs,
-            start_value,
-            point: &point,
-            grad_norm,
-            previous: (iteration > 0).then_some(&previous),
-        };
-        if let Some(reason) = rules.check(&progress) {
-            break reason;
-        }
-        if user_stop {
-            break StopReason::UserStop;
-        }
+            if user_stop {
+                break StopReason::UserStop;
+            }
 
-        previous.copy_from(&point);
-        source.advance();
-        let (step, used) = source.with_problem(|p| (optimizer.step(p, &mut point), p.evaluations()));
-        evaluations += used;
-        if step == Step::Stalled {
-            // The contract says the point is untouched; restoring makes that true regardless.
-            point.copy_from(&previous);
-            break StopReason::Stalled;
+            previous.copy_from(&point);
+            source.advance();
+            let (step, used) =
+                source.with_problem(|p| (optimizer.step(p, &mut point), p.evaluations()));
+            evaluations += used;
+            if step == Step::Stalled {
+                // The contract says the point is untouched; restoring makes that true regardless.
+                point.copy_from(&previous);
+                break StopReason::Stalled;
+            }
+            if let Some(divergence) = non_finite(&point) {
+                point.copy_from(&previous);
+                break StopReason::Diverged(divergence);
+            }
+            iteration += 1;
         }
-        iteration += 1;
     };
 
     let report = Report {

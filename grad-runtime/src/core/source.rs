@@ -27,7 +27,10 @@ pub(crate) struct FullBatch<F, A> {
 
 impl<F, A> FullBatch<F, A> {
     pub(crate) fn new(objective: F) -> Self {
-        FullBatch { objective, args: PhantomData }
+        FullBatch {
+            objective,
+            args: PhantomData,
+        }
     }
 }
 
@@ -57,7 +60,11 @@ pub(crate) struct MiniBatch<F> {
 
 impl<F> MiniBatch<F> {
     pub(crate) fn new(objective: F, batches: Batches) -> Self {
-        MiniBatch { objective, batches, current: 0..0 }
+        MiniBatch {
+            objective,
+            batches,
+            current: 0..0,
+        }
     }
 }
 

@@ -48,7 +48,9 @@ impl Batches {
     /// ```
     pub fn new(samples: usize, batch_size: usize) -> Result<Self, Error> {
         if samples == 0 {
-            return Err(Error::Empty { what: "the data set" });
+            return Err(Error::Empty {
+                what: "the data set",
+            });
         }
         if batch_size == 0 {
             return Err(Error::InvalidParameter {
@@ -144,7 +146,11 @@ impl Batches {
     /// ```
     pub fn len(&self) -> usize {
         let n = self.samples();
-        if self.drop_last { n / self.batch_size } else { n.div_ceil(self.batch_size) }
+        if self.drop_last {
+            n / self.batch_size
+        } else {
+            n.div_ceil(self.batch_size)
+        }
     }
 
     /// Whether an epoch has no batch (only with `drop_last` and fewer samples than a batch).
@@ -174,7 +180,12 @@ impl Batches {
         self.start_epoch();
         // The stream of `next_range` restarts too, so mixing both stays per-epoch consistent.
         self.cursor = 0;
-        Epoch { order: &self.order, batch_size: self.batch_size, drop_last: self.drop_last, pos: 0 }
+        Epoch {
+            order: &self.order,
+            batch_size: self.batch_size,
+            drop_last: self.drop_last,
+            pos: 0,
+        }
     }
 
     fn start_epoch(&mut self) {
@@ -196,7 +207,11 @@ impl Batches {
         }
         let end = (self.cursor + self.batch_size).min(n);
         let range = self.cursor..end;
-        let exhausted = if self.drop_last { end + self.batch_size > n } else { end == n };
+        let exhausted = if self.drop_last {
+            end + self.batch_size > n
+        } else {
+            end == n
+        };
         self.cursor = if exhausted { 0 } else { end };
         range
     }
@@ -235,9 +250,47 @@ impl<'a> Iterator for Epoch<'a> {
 
     fn size_hint(&self) -> (usize, Option<usize>) {
         let rest = self.order.len() - self.pos;
-        let n = if self.drop_last { rest / self.batch_size } else { rest.div_ceil(self.batch_size) };
+        let n = if self.drop_last {
+            rest / self.batch_size
+        } else {
+            rest.div_ceil(self.batch_size)
+        };
         (n, Some(n))
     }
 }
 
 impl ExactSizeIterator for Epoch<'_> {}
+
+#[cfg(test)]
+mod tests {
+    use super::Batches;
+
+    fn stream(b: &mut Batches, n: usize) -> Vec<Vec<usize>> {
+        (0..n)
+            .map(|_| {
+                let range = b.next_range();
+                b.indices(range).to_vec()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_stream_walks_epochs_like_the_epoch_iterator() {
+        let mut streamed = Batches::new(7, 3).unwrap().seed(4);
+        let mut iterated = streamed.clone();
+        let from_stream = stream(&mut streamed, 6);
+        let mut from_epochs: Vec<Vec<usize>> = iterated.epoch().map(<[usize]>::to_vec).collect();
+        from_epochs.extend(iterated.epoch().map(<[usize]>::to_vec));
+        assert_eq!(from_stream, from_epochs);
+    }
+
+    #[test]
+    fn drop_last_streams_only_full_batches() {
+        let mut b = Batches::new(7, 3).unwrap().drop_last(true).shuffle(false);
+        let got = stream(&mut b, 4);
+        assert_eq!(
+            got,
+            [vec![0, 1, 2], vec![3, 4, 5], vec![0, 1, 2], vec![3, 4, 5]]
+        );
+    }
+}

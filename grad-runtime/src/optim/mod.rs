@@ -1,0 +1,242 @@
+//! The optimizers: one type per algorithm, each implementing the small [`Optimizer`] trait.
+//!
+//! | optimizer | needs | use for |
+//! |---|---|---|
+//! | [`GradientDescent`] | gradient | teaching, baselines, well-conditioned problems |
+//! | [`Sgd`] | gradient | momentum / Nesterov, PyTorch `SGD` semantics |
+//! | [`Adam`], [`AdamW`] | gradient | noisy or mini-batch objectives, deep models |
+//! | [`RmsProp`] | gradient | non-stationary objectives |
+//! | [`Adagrad`] | gradient | sparse features |
+//! | [`Lbfgs`] | value + gradient, deterministic | smooth problems to high accuracy |
+//!
+//! First-order optimizers also implement [`FirstOrder`], which lets a learning-rate
+//! [schedule](crate::schedule) drive them. Defaults equal `torch.optim`'s.
+//!
+//! ```
+//! use grad_runtime::optim::{Adam, Lbfgs, Optimizer, Sgd};
+//! use grad_runtime::{Options, minimize};
+//!
+//! fn f_grad(x: f64, y: f64) -> (f64, [f64; 2]) {
+//!     (x * x + y * y, [2.0 * x, 2.0 * y])
+//! }
+//! let candidates: Vec<Box<dyn Optimizer<f64>>> =
+//!     vec![Box::new(Sgd::new(0.1)?), Box::new(Adam::new(0.1)?), Box::new(Lbfgs::default())];
+//! for optimizer in candidates {
+//!     let report = minimize(f_grad, [1.0, 2.0], optimizer, Options::new().max_iters(500))?;
+//!     assert!(report.value < 1e-6, "{report}");
+//! }
+//! # Ok::<(), grad_runtime::Error>(())
+//! ```
+
+mod adagrad;
+mod adam;
+mod adamw;
+mod gd;
+mod lbfgs;
+mod rmsprop;
+mod sgd;
+
+pub use adagrad::{Adagrad, AdagradBuilder};
+pub use adam::{Adam, AdamBuilder};
+pub use adamw::{AdamW, AdamWBuilder};
+pub use gd::GradientDescent;
+pub use lbfgs::{Lbfgs, LbfgsBuilder};
+pub use rmsprop::{RmsProp, RmsPropBuilder};
+pub use sgd::{Sgd, SgdBuilder};
+
+use crate::core::{Point, Problem, Real};
+use crate::error::Error;
+use crate::schedule::{Schedule, Scheduled};
+
+/// What an optimizer step achieved.
+///
+/// ```
+/// use grad_runtime::optim::Step;
+///
+/// assert_ne!(Step::Moved, Step::Stalled);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// The point moved to a new, evaluated iterate.
+    Moved,
+    /// No acceptable step was found; the point is unchanged. Ends the run with
+    /// [`StopReason::Stalled`](crate::StopReason::Stalled).
+    Stalled,
+}
+
+/// One optimization algorithm: set up buffers once, then take steps.
+///
+/// The loop owns the iterate; [`step`](Optimizer::step) receives it evaluated (value and
+/// gradient at `point.x`) and must leave it evaluated at the new iterate, typically by updating
+/// `point.x` in place and calling [`Problem::eval_point`]. Stopping rules, observers, timing and
+/// NaN handling are the loop's business, not the optimizer's.
+///
+/// ```
+/// use grad_runtime::core::{Point, Problem};
+/// use grad_runtime::optim::{Optimizer, Step};
+/// use grad_runtime::{Error, Options, minimize};
+///
+/// /// Sign gradient descent: x ← x − α·sign(∇f).
+/// struct SignDescent(f64);
+///
+/// impl Optimizer<f64> for SignDescent {
+///     fn name(&self) -> &'static str {
+///         "sign descent"
+///     }
+///     fn init(&mut self, _dim: usize) -> Result<(), Error> {
+///         Ok(())
+///     }
+///     fn step(&mut self, problem: &mut Problem<'_, f64>, point: &mut Point<f64>) -> Step {
+///         for (x, g) in point.x.iter_mut().zip(&point.grad) {
+///             *x -= self.0 * g.signum();
+///         }
+///         problem.eval_point(point);
+///         Step::Moved
+///     }
+/// }
+///
+/// fn f_grad(x: f64) -> (f64, [f64; 1]) {
+///     (x * x, [2.0 * x])
+/// }
+/// let report = minimize(f_grad, [1.0], SignDescent(0.25), Options::new().max_iters(4))?;
+/// assert_eq!(report.x, [0.0]);
+/// # Ok::<(), grad_runtime::Error>(())
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an optimizer for `{T}`",
+    note = "use one of `grad_runtime::optim` (e.g. `Adam::default()`, `Lbfgs::default()`) or implement `Optimizer<{T}>`"
+)]
+pub trait Optimizer<T: Real> {
+    /// A short human-readable name, used in reports and progress bars.
+    ///
+    /// ```
+    /// use grad_runtime::optim::{Adam, Optimizer};
+    ///
+    /// assert_eq!(Optimizer::<f64>::name(&Adam::default()), "Adam");
+    /// ```
+    fn name(&self) -> &'static str;
+
+    /// Allocates and resets all state for `dim` parameters; called once per run, before the
+    /// first step. Steps must not allocate.
+    ///
+    /// ```
+    /// use grad_runtime::optim::{Adam, Optimizer};
+    ///
+    /// let mut adam = Adam::<f64>::default();
+    /// adam.init(3)?;
+    /// # Ok::<(), grad_runtime::Error>(())
+    /// ```
+    fn init(&mut self, dim: usize) -> Result<(), Error>;
+
+    /// Moves `point` (evaluated) to the next iterate (evaluated).
+    ///
+    /// ```
+    /// use grad_runtime::core::{Point, Problem};
+    /// use grad_runtime::optim::{GradientDescent, Optimizer, Step};
+    ///
+    /// let mut f = |x: &[f64], g: &mut [f64]| {
+    ///     g[0] = 2.0 * x[0];
+    ///     x[0] * x[0]
+    /// };
+    /// let mut problem = Problem::new(&mut f);
+    /// let mut point = Point::new(vec![1.0]);
+    /// problem.eval_point(&mut point);
+    /// let mut gd = GradientDescent::new(0.25)?;
+    /// gd.init(1)?;
+    /// assert_eq!(gd.step(&mut problem, &mut point), Step::Moved);
+    /// assert_eq!((point.x[0], point.value), (0.5, 0.25));
+    /// # Ok::<(), grad_runtime::Error>(())
+    /// ```
+    fn step(&mut self, problem: &mut Problem<'_, T>, point: &mut Point<T>) -> Step;
+
+    /// The learning rate the next step will use, for optimizers that have one; shown to
+    /// observers.
+    ///
+    /// ```
+    /// use grad_runtime::optim::{Adam, Lbfgs, Optimizer};
+    ///
+    /// assert_eq!(Adam::<f64>::default().learning_rate(), Some(1e-3));
+    /// assert_eq!(Optimizer::<f64>::learning_rate(&Lbfgs::default()), None);
+    /// ```
+    fn learning_rate(&self) -> Option<T> {
+        None
+    }
+}
+
+impl<T: Real, O: Optimizer<T> + ?Sized> Optimizer<T> for &mut O {
+    fn name(&self) -> &'static str {
+        (**self).name()
+    }
+    fn init(&mut self, dim: usize) -> Result<(), Error> {
+        (**self).init(dim)
+    }
+    fn step(&mut self, problem: &mut Problem<'_, T>, point: &mut Point<T>) -> Step {
+        (**self).step(problem, point)
+    }
+    fn learning_rate(&self) -> Option<T> {
+        (**self).learning_rate()
+    }
+}
+
+impl<T: Real, O: Optimizer<T> + ?Sized> Optimizer<T> for Box<O> {
+    fn name(&self) -> &'static str {
+        (**self).name()
+    }
+    fn init(&mut self, dim: usize) -> Result<(), Error> {
+        (**self).init(dim)
+    }
+    fn step(&mut self, problem: &mut Problem<'_, T>, point: &mut Point<T>) -> Step {
+        (**self).step(problem, point)
+    }
+    fn learning_rate(&self) -> Option<T> {
+        (**self).learning_rate()
+    }
+}
+
+/// An optimizer driven by a learning rate, which a [`Schedule`] may change between steps.
+///
+/// ```
+/// use grad_runtime::optim::{FirstOrder, Sgd};
+///
+/// let mut sgd = Sgd::<f64>::new(0.1)?;
+/// sgd.set_lr(0.05);
+/// assert_eq!(sgd.lr(), 0.05);
+/// # Ok::<(), grad_runtime::Error>(())
+/// ```
+pub trait FirstOrder<T: Real>: Optimizer<T> {
+    /// The current learning rate.
+    ///
+    /// ```
+    /// use grad_runtime::optim::{Adam, FirstOrder};
+    ///
+    /// assert_eq!(Adam::<f32>::default().lr(), 1e-3);
+    /// ```
+    fn lr(&self) -> T;
+
+    /// Replaces the learning rate (unchecked: schedules may reach 0).
+    ///
+    /// ```
+    /// use grad_runtime::optim::{FirstOrder, RmsProp};
+    ///
+    /// let mut rms = RmsProp::<f64>::default();
+    /// rms.set_lr(0.5);
+    /// assert_eq!(rms.lr(), 0.5);
+    /// ```
+    fn set_lr(&mut self, lr: T);
+
+    /// Drives the learning rate with `schedule`, starting from the current one.
+    ///
+    /// ```
+    /// use grad_runtime::optim::{Adam, FirstOrder};
+    /// use grad_runtime::schedule::CosineAnnealingLr;
+    ///
+    /// let adam = Adam::<f64>::new(0.1)?.with_schedule(CosineAnnealingLr::new(100, 0.0)?);
+    /// # Ok::<(), grad_runtime::Error>(())
+    /// ```
+    fn with_schedule<S: Schedule<T>>(self, schedule: S) -> Scheduled<Self, S, T>
+    where
+        Self: Sized,
+    {
+        Scheduled::new(self, schedule)
+    }
+}

@@ -1,0 +1,16 @@
+//! The integration suite, one binary so it links once.
+
+mod alloc;
+mod api;
+#[cfg(feature = "argmin")]
+mod argmin;
+mod batches;
+mod check;
+mod common;
+mod convergence;
+mod divergence;
+mod f32;
+mod linesearch;
+mod schedules;
+mod stopping;
+mod updates;
