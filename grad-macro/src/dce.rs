@@ -38,10 +38,12 @@ pub fn for_each_use(s: &Stmt, f: &mut impl FnMut(ValId)) {
         Stmt::ScaleSeq { factor, .. } => op(factor, f),
         Stmt::TapePush { vals, .. } => vals.iter().for_each(|v| f(*v)),
         Stmt::Loop(l) => {
-            let range = match &l.iter {
-                Iter::Range { range, .. } | Iter::Tape { range, .. } => range,
-            };
-            range.uses.iter().for_each(|v| f(*v));
+            if let Some(range) = l.iter.range() {
+                range.uses.iter().for_each(|v| f(*v));
+            }
+            if let Iter::While { cond_block, .. } = &l.iter {
+                cond_block.stmts.iter().for_each(|s| for_each_use(s, f));
+            }
             for c in &l.carried {
                 op(&c.init, f);
                 op(&c.next, f);
@@ -81,11 +83,15 @@ pub fn for_each_def(s: &Stmt, f: &mut impl FnMut(ValId)) {
         }
         Stmt::CallAdjoint { grads, .. } => grads.iter().flatten().for_each(|g| f(*g)),
         Stmt::Loop(l) => {
+            if let Some(range) = l.iter.range() {
+                range.binds.iter().for_each(|v| f(*v));
+            }
             match &l.iter {
-                Iter::Range { range, .. } => range.binds.iter().for_each(|v| f(*v)),
-                Iter::Tape { range, vals, .. } => {
-                    range.binds.iter().chain(vals).for_each(|v| f(*v))
+                Iter::Tape { vals, .. } => vals.iter().for_each(|v| f(*v)),
+                Iter::While { cond_block, .. } => {
+                    cond_block.stmts.iter().for_each(|s| for_each_def(s, f))
                 }
+                Iter::Range { .. } => {}
             }
             for c in &l.carried {
                 f(c.phi);
@@ -209,6 +215,10 @@ pub fn eliminate(block: &mut Block, live: &mut HashSet<ValId>) {
                     live.extend(vals.iter().copied());
                 }
                 eliminate(&mut l.body, live);
+                if let Iter::While { cond_block, cond } = &mut l.iter {
+                    live.insert(*cond);
+                    eliminate(cond_block, live);
+                }
                 !l.carried.is_empty() || !l.body.stmts.is_empty()
             }
             Stmt::If {
@@ -239,10 +249,9 @@ pub fn eliminate(block: &mut Block, live: &mut HashSet<ValId>) {
                     live.insert(*cond);
                 }
                 Stmt::Loop(l) => {
-                    let range = match &l.iter {
-                        Iter::Range { range, .. } | Iter::Tape { range, .. } => range,
-                    };
-                    live.extend(range.uses.iter().copied());
+                    if let Some(range) = l.iter.range() {
+                        live.extend(range.uses.iter().copied());
+                    }
                     for c in &l.carried {
                         op(&c.init, &mut |v| {
                             live.insert(v);

@@ -227,6 +227,36 @@ impl Emitter<'_> {
             quote!(#out = #next;)
         });
         let body = self.block(&l.body);
+        let prepare = l.records.map(|t| {
+            let tape = self.tape(t);
+            match l.iter.range() {
+                Some(range) => {
+                    let range = strip_parens(&range.tokens);
+                    quote! {
+                        #tape.clear();
+                        #tape.reserve(::core::iter::Iterator::size_hint(&(#range)).0);
+                    }
+                }
+                None => quote!(#tape.clear();),
+            }
+        });
+        if let Iter::While { cond_block, cond } = &l.iter {
+            let cb = self.block(cond_block);
+            let c = self.name(*cond);
+            return quote! {
+                #(#decls)*
+                #prepare
+                loop {
+                    #(#phis)*
+                    #cb
+                    if !#c {
+                        break;
+                    }
+                    #body
+                    #(#updates)*
+                }
+            };
+        }
         let (pat, iter) = match &l.iter {
             Iter::Range { range, rev } => {
                 let (p, t) = (&range.pat, strip_parens(&range.tokens));
@@ -243,26 +273,26 @@ impl Emitter<'_> {
                 rev,
             } => {
                 let tape = self.tape(*tape);
-                let names = vals.iter().map(|v| self.name(*v));
-                let (p, t) = (&range.pat, strip_parens(&range.tokens));
-                let pat = quote!((&(#(#names,)*), #p));
-                if *rev {
-                    (pat, quote!(#tape.iter().rev().zip((#t).rev())))
-                } else {
-                    (pat, quote!(#tape.iter().zip(#t)))
+                let names: Vec<Ident> = vals.iter().map(|v| self.name(*v)).collect();
+                let entry = quote!(&(#(#names,)*));
+                match (range, rev) {
+                    (Some(range), true) => {
+                        let (p, t) = (&range.pat, strip_parens(&range.tokens));
+                        (
+                            quote!((#entry, #p)),
+                            quote!(#tape.iter().rev().zip((#t).rev())),
+                        )
+                    }
+                    (Some(range), false) => {
+                        let (p, t) = (&range.pat, strip_parens(&range.tokens));
+                        (quote!((#entry, #p)), quote!(#tape.iter().zip(#t)))
+                    }
+                    (None, true) => (entry, quote!(#tape.iter().rev())),
+                    (None, false) => (entry, quote!(#tape.iter())),
                 }
             }
+            Iter::While { .. } => unreachable!("handled above"),
         };
-        let prepare = l.records.map(|t| {
-            let tape = self.tape(t);
-            let range = match &l.iter {
-                Iter::Range { range, .. } | Iter::Tape { range, .. } => strip_parens(&range.tokens),
-            };
-            quote! {
-                #tape.clear();
-                #tape.reserve(::core::iter::Iterator::size_hint(&(#range)).0);
-            }
-        });
         quote! {
             #(#decls)*
             #prepare

@@ -221,14 +221,27 @@ pub struct RangeIter {
 pub enum Iter {
     /// The range, backwards when `rev`.
     Range { range: RangeIter, rev: bool },
-    /// The entries of a tape, binding `vals`, zipped with the range it was recorded over;
-    /// backwards when `rev`.
+    /// `while cond`, with `cond` computed by `cond_block` at the start of each iteration.
+    While { cond_block: Block, cond: ValId },
+    /// The entries of a tape, binding `vals`, zipped with the range it was recorded over (when the
+    /// loop had one); backwards when `rev`.
     Tape {
         tape: TapeId,
         vals: Vec<ValId>,
-        range: RangeIter,
+        range: Option<RangeIter>,
         rev: bool,
     },
+}
+
+impl Iter {
+    /// The range the loop iterates over, if it has one.
+    pub fn range(&self) -> Option<&RangeIter> {
+        match self {
+            Iter::Range { range, .. } => Some(range),
+            Iter::Tape { range, .. } => range.as_ref(),
+            Iter::While { .. } => None,
+        }
+    }
 }
 
 #[derive(Clone)]

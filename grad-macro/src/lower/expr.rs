@@ -130,7 +130,7 @@ impl Lowerer<'_> {
                 None
             }
             Expr::ForLoop(l) => self.lower_for(l),
-            Expr::While(l) => self.unsupported(l.while_token, "`while` loops"),
+            Expr::While(l) => self.lower_while(l),
             Expr::Loop(l) => self.unsupported(l.loop_token, "`loop` loops"),
             Expr::Index(i) => self.lower_index(i),
             Expr::Closure(c) => {
@@ -147,7 +147,13 @@ impl Lowerer<'_> {
                 );
                 None
             }
-            Expr::Break(_) | Expr::Continue(_) => self.unsupported_spanned(e, "`break`/`continue`"),
+            Expr::Break(_) | Expr::Continue(_) => {
+                self.errors.push_spanned(
+                    e,
+                    "`#[gradient]` supports `break` and `continue` as statements of a loop body or of an `if` in it",
+                );
+                None
+            }
             Expr::Tuple(_) | Expr::Array(_) | Expr::Repeat(_) | Expr::Struct(_) => {
                 self.errors.push_spanned(
                     e,
@@ -323,7 +329,7 @@ impl Lowerer<'_> {
                 }
                 (None, _) => {
                     self.errors.push_spanned(
-                        &b.op,
+                        b.op,
                         "this operator is not supported on floats by `#[gradient]`",
                     );
                     return None;
@@ -359,7 +365,7 @@ impl Lowerer<'_> {
                 let r = self.lower_expr(&b.right)?;
                 if matches!(l, Value::Float(_)) || matches!(r, Value::Float(_)) {
                     self.errors.push_spanned(
-                        &b.op,
+                        b.op,
                         "`%` on floats is not supported by `#[gradient]`: use `x - y * (x / y).trunc()`",
                     );
                     return None;

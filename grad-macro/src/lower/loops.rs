@@ -29,6 +29,53 @@ struct Plan {
     shape: Shape,
 }
 
+/// How a loop iterates.
+enum Header<'a> {
+    Range(Plan, &'a Pat),
+    /// The condition, and the `break` flag when the body breaks.
+    While(&'a Expr, Option<&'a Ident>),
+}
+
+/// Whether a loop body has `break`/`continue` of its own (not of inner loops).
+#[derive(Default, Clone, Copy)]
+struct Exits {
+    breaks: bool,
+    continues: bool,
+}
+
+fn loop_exits(body: &syn::Block) -> Exits {
+    struct Finder(Exits);
+    impl<'a> Visit<'a> for Finder {
+        fn visit_expr_break(&mut self, _: &'a syn::ExprBreak) {
+            self.0.breaks = true;
+        }
+        fn visit_expr_continue(&mut self, _: &'a syn::ExprContinue) {
+            self.0.continues = true;
+        }
+        fn visit_expr_for_loop(&mut self, f: &'a syn::ExprForLoop) {
+            self.visit_expr(&f.expr);
+        }
+        fn visit_expr_while(&mut self, w: &'a syn::ExprWhile) {
+            self.visit_expr(&w.cond);
+        }
+        fn visit_expr_loop(&mut self, _: &'a syn::ExprLoop) {}
+        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut f = Finder(Exits::default());
+    f.visit_block(body);
+    f.0
+}
+
+fn loop_exits_if(ei: &syn::ExprIf) -> bool {
+    let block = syn::Block {
+        brace_token: Default::default(),
+        stmts: vec![syn::Stmt::Expr(Expr::If(ei.clone()), None)],
+    };
+    let e = loop_exits(&block);
+    e.breaks || e.continues
+}
+
 /// What a loop pattern binds.
 #[derive(Default)]
 struct Bound {
@@ -142,10 +189,10 @@ impl Lowerer<'_> {
             Expr::MethodCall(m) => {
                 let name = m.method.to_string();
                 match name.as_str() {
-                    "iter" | "into_iter" if m.args.is_empty() => {
-                        if self.seq_of_expr(&m.receiver).is_some() {
-                            return self.plan(&m.receiver);
-                        }
+                    "iter" | "into_iter"
+                        if m.args.is_empty() && self.seq_of_expr(&m.receiver).is_some() =>
+                    {
+                        return self.plan(&m.receiver);
                     }
                     "copied" | "cloned" if m.args.is_empty() => {
                         let inner = self.plan(&m.receiver)?;
@@ -197,14 +244,14 @@ impl Lowerer<'_> {
                             });
                         }
                     }
-                    "map" | "filter" | "for_each" | "windows" | "chunks" => {
-                        if self.mentions_seq(&m.receiver) {
-                            self.errors.push_spanned(
-                                &m.method,
-                                format!("`{name}` is not supported in a `for` over a differentiated slice: iterate with `.iter()`, `.enumerate()`, `.zip()`, `.skip()`, `.rev()` or `.step_by()` and compute in the body"),
-                            );
-                            return None;
-                        }
+                    "map" | "filter" | "for_each" | "windows" | "chunks"
+                        if self.mentions_seq(&m.receiver) =>
+                    {
+                        self.errors.push_spanned(
+                            &m.method,
+                            format!("`{name}` is not supported in a `for` over a differentiated slice: iterate with `.iter()`, `.enumerate()`, `.zip()`, `.skip()`, `.rev()` or `.step_by()` and compute in the body"),
+                        );
+                        return None;
                     }
                     _ => {}
                 }
@@ -302,26 +349,199 @@ impl Lowerer<'_> {
             return None;
         }
         let plan = self.plan(&f.expr)?;
-        let carried = assigned_names(&f.body);
         let body = &f.body;
-        self.build_loop(plan, &f.pat, carried, f.span(), &mut |this| {
-            this.lower_block_value(body).map(|_| ())
-        })?;
+        let exits = loop_exits(body);
+        let mut carried = assigned_names(body);
+        let broken = Ident::new("__grad_broken", Span::call_site());
+        self.env.push();
+        if exits.breaks {
+            // `break` sets a flag that skips the remaining iterations (they still run, empty, so
+            // the adjoint sees the same iterations as the forward loop).
+            let f = self
+                .b
+                .opaque(Kind::Bool, None, quote!(false), Vec::new(), f.span());
+            self.env.declare(broken.clone(), Binding::Val(f));
+            carried.push(broken.clone());
+        }
+        let header = Header::Range(plan, &f.pat);
+        let r = self.build_loop(header, carried, &mut |this| {
+            if exits.breaks {
+                let cond = this.not_broken(&broken);
+                this.lower_guarded(cond, body.brace_token.span.join(), &mut |t| {
+                    t.lower_loop_body(body, &broken)
+                })
+            } else {
+                this.lower_loop_body(body, &broken)
+            }
+        });
+        self.env.pop();
+        r?;
         Some(Value::Unit)
+    }
+
+    /// A `while` loop.
+    pub fn lower_while(&mut self, w: &syn::ExprWhile) -> Option<Value> {
+        if let Some(label) = &w.label {
+            self.errors
+                .push_spanned(label, "loop labels are not supported by `#[gradient]`");
+            return None;
+        }
+        if let Expr::Let(l) = &*w.cond {
+            self.errors.push_spanned(
+                l,
+                "`while let` is not supported in `#[gradient]` functions: use a plain condition",
+            );
+            return None;
+        }
+        let body = &w.body;
+        let exits = loop_exits(body);
+        let mut carried = assigned_names(body);
+        let broken = Ident::new("__grad_broken", Span::call_site());
+        self.env.push();
+        if exits.breaks {
+            let f = self
+                .b
+                .opaque(Kind::Bool, None, quote!(false), Vec::new(), w.span());
+            self.env.declare(broken.clone(), Binding::Val(f));
+            carried.push(broken.clone());
+        }
+        let header = Header::While(&w.cond, exits.breaks.then_some(&broken));
+        let r = self.build_loop(header, carried, &mut |this| {
+            this.lower_loop_body(body, &broken)
+        });
+        self.env.pop();
+        r?;
+        Some(Value::Unit)
+    }
+
+    /// `!broken` as a condition value.
+    fn not_broken(&mut self, broken: &Ident) -> Option<ValId> {
+        let Some(Binding::Val(b)) = self.env.lookup(broken) else {
+            return None;
+        };
+        let name = self.ident_of(b, Span::call_site());
+        Some(
+            self.b
+                .opaque(Kind::Bool, None, quote!(!#name), vec![b], Span::call_site()),
+        )
+    }
+
+    /// A loop body, where `continue` and `break` (at its top level or inside its `if`s) end the
+    /// iteration: what follows them moves into the branch that falls through, as for `return`.
+    fn lower_loop_body(&mut self, body: &syn::Block, broken: &Ident) -> Option<()> {
+        self.env.push();
+        let items: Vec<&syn::Stmt> = body.stmts.iter().collect();
+        let r = self.lower_loop_items(&items, broken);
+        self.env.pop();
+        r
+    }
+
+    fn lower_loop_items(&mut self, items: &[&syn::Stmt], broken: &Ident) -> Option<()> {
+        for (k, s) in items.iter().enumerate() {
+            let e = match s {
+                syn::Stmt::Expr(e, _) => e,
+                s => {
+                    self.lower_stmt(s);
+                    continue;
+                }
+            };
+            match e {
+                Expr::Continue(c) => {
+                    if let Some(l) = &c.label {
+                        self.errors
+                            .push_spanned(l, "loop labels are not supported by `#[gradient]`");
+                        return None;
+                    }
+                    return Some(());
+                }
+                Expr::Break(b) => {
+                    if let Some(l) = &b.label {
+                        self.errors
+                            .push_spanned(l, "loop labels are not supported by `#[gradient]`");
+                        return None;
+                    }
+                    if let Some(v) = &b.expr {
+                        self.errors.push_spanned(
+                            v,
+                            "`break` with a value is not supported by `#[gradient]`",
+                        );
+                        return None;
+                    }
+                    let t = self
+                        .b
+                        .opaque(Kind::Bool, None, quote!(true), Vec::new(), b.span());
+                    self.env.assign(broken, Binding::Val(t));
+                    return Some(());
+                }
+                Expr::If(ei) if loop_exits_if(ei) => {
+                    let cond = self.lower_cond(&ei.cond)?;
+                    let rest = &items[k + 1..];
+                    let then_items: Vec<&syn::Stmt> = ei
+                        .then_branch
+                        .stmts
+                        .iter()
+                        .chain(rest.iter().copied())
+                        .collect();
+                    let else_stmts: Vec<syn::Stmt> = match &ei.else_branch {
+                        Some((_, e)) => match &**e {
+                            Expr::Block(b) => b.block.stmts.clone(),
+                            other => vec![syn::Stmt::Expr(other.clone(), None)],
+                        },
+                        None => Vec::new(),
+                    };
+                    let else_items: Vec<&syn::Stmt> =
+                        else_stmts.iter().chain(rest.iter().copied()).collect();
+                    return self.lower_branches(
+                        cond,
+                        ei.span(),
+                        &mut |t| {
+                            t.env.push();
+                            let r = t.lower_loop_items(&then_items, broken);
+                            t.env.pop();
+                            r
+                        },
+                        &mut |t| {
+                            t.env.push();
+                            let r = t.lower_loop_items(&else_items, broken);
+                            t.env.pop();
+                            r
+                        },
+                    );
+                }
+                _ => {
+                    self.lower_stmt(s);
+                }
+            }
+        }
+        Some(())
+    }
+
+    /// `if cond { body }` with the variables `body` assigns merged after it.
+    fn lower_guarded(
+        &mut self,
+        cond: Option<ValId>,
+        span: Span,
+        body: &mut dyn FnMut(&mut Self) -> Option<()>,
+    ) -> Option<()> {
+        self.lower_branches(cond?, span, body, &mut |_| Some(()))
     }
 
     /// Lowers a loop whose body `body` lowers (possibly more than once: the activity of the
     /// loop-carried variables is found by iterating to a fixed point).
     fn build_loop(
         &mut self,
-        plan: Plan,
-        pat: &Pat,
+        header: Header,
         carried: Vec<Ident>,
-        span: Span,
         body: &mut dyn FnMut(&mut Self) -> Option<()>,
     ) -> Option<()> {
         let mut bound = Bound::default();
-        let pat_tokens = self.bind_pattern(pat, &plan.shape, &mut bound)?;
+        let (plan, pat_tokens, cond_expr) = match header {
+            Header::Range(plan, pat) => {
+                let t = self.bind_pattern(pat, &plan.shape, &mut bound)?;
+                (Some(plan), t, None)
+            }
+            Header::While(cond, broken) => (None, TokenStream::new(), Some((cond, broken))),
+        };
         // Only variables declared before the loop are carried.
         let mut cands: Vec<(Ident, ValId)> = Vec::new();
         for name in carried {
@@ -343,7 +563,7 @@ impl Lowerer<'_> {
             .iter()
             .map(|(_, v)| self.b.func.info(*v).active)
             .collect();
-        let (block, carries) = loop {
+        let (block, carries, cond_block) = loop {
             self.env = saved.clone();
             self.errors.truncate(errors_before);
             let mut carries = Vec::new();
@@ -352,6 +572,44 @@ impl Lowerer<'_> {
                 let phi = self.b.new_val(kind, *act, name.span());
                 self.env.assign(name, Binding::Val(phi));
                 carries.push((name.clone(), *init, phi));
+            }
+            let mut cond_block = None;
+            if let Some((cond, broken)) = cond_expr {
+                self.b.open();
+                let c = match broken {
+                    // `while cond` with a `break` inside: once broken, stop without evaluating
+                    // `cond` again (it may index past the end).
+                    Some(broken) => self.not_broken(broken).and_then(|nb| {
+                        self.b.open();
+                        let c = self.lower_cond(cond);
+                        let then = self.b.close();
+                        self.b.open();
+                        let f = self.b.opaque(
+                            Kind::Bool,
+                            None,
+                            quote!(false),
+                            Vec::new(),
+                            Span::call_site(),
+                        );
+                        let els = self.b.close();
+                        let dst = self.b.new_val(Kind::Bool, false, Span::call_site());
+                        self.b.push(Stmt::If {
+                            cond: nb,
+                            then,
+                            els,
+                            merges: vec![crate::ir::Merge {
+                                dst,
+                                then: Operand::Val(c?),
+                                els: Operand::Val(f),
+                            }],
+                            exports: Vec::new(),
+                        });
+                        Some(dst)
+                    }),
+                    None => self.lower_cond(cond),
+                };
+                let block = self.b.close();
+                cond_block = Some((block, c?));
             }
             self.b.open();
             self.env.push();
@@ -386,7 +644,7 @@ impl Lowerer<'_> {
                 out.push((name.clone(), *init, *phi, next));
             }
             if !redo {
-                break (block, out);
+                break (block, out, cond_block);
             }
         };
         self.env = saved;
@@ -403,8 +661,8 @@ impl Lowerer<'_> {
                 out,
             });
         }
-        self.b.push(Stmt::Loop(Box::new(Loop {
-            iter: Iter::Range {
+        let iter = match (plan, cond_block) {
+            (Some(plan), _) => Iter::Range {
                 range: RangeIter {
                     pat: pat_tokens,
                     binds: bound.binds,
@@ -413,11 +671,15 @@ impl Lowerer<'_> {
                 },
                 rev: false,
             },
+            (None, Some((cond_block, cond))) => Iter::While { cond_block, cond },
+            (None, None) => unreachable!("a loop has a range or a condition"),
+        };
+        self.b.push(Stmt::Loop(Box::new(Loop {
+            iter,
             carried,
             body: block,
             records: None,
         })));
-        let _ = span;
         Some(())
     }
 
@@ -499,70 +761,74 @@ impl Lowerer<'_> {
             (None, None) => syn::parse_quote!(__grad_item),
         };
         let acc2 = acc.clone();
-        let result = self.build_loop(plan, &item_pat, vec![acc.clone()], span, &mut |this| {
-            let item = match map {
-                Some(c) => {
-                    let v = this.lower_expr(&c.body)?;
-                    this.to_float(v, c.body.span())?
-                }
-                None => match fold {
-                    // The fold's item is its second closure parameter, bound by the pattern.
-                    Some(_) => Operand::Const(0.0),
-                    None => {
-                        let id = Ident::new("__grad_item", Span::call_site());
-                        match this.env.lookup(&id) {
-                            Some(Binding::Val(v)) => Operand::Val(v),
-                            _ => return None,
-                        }
+        let result = self.build_loop(
+            Header::Range(plan, &item_pat),
+            vec![acc.clone()],
+            &mut |this| {
+                let item = match map {
+                    Some(c) => {
+                        let v = this.lower_expr(&c.body)?;
+                        this.to_float(v, c.body.span())?
                     }
-                },
-            };
-            let Some(Binding::Val(a)) = this.env.lookup(&acc2) else {
-                return None;
-            };
-            let a = Operand::Val(a);
-            let next = match (name, fold) {
-                ("sum", _) => this.b.add(a, item, span),
-                ("product", _) => this.b.mul(a, item, span),
-                (_, Some(c)) => {
-                    // `|acc, v| body`: bind the closure's accumulator name to the carried value.
-                    let acc_name = match &c.inputs[0] {
-                        Pat::Ident(pi) => pi.ident.clone(),
-                        other => {
-                            this.errors
-                                .push_spanned(other, "name the accumulator: `|acc, v| ...`");
-                            return None;
-                        }
-                    };
-                    this.env.push();
-                    this.env.declare(acc_name, Binding::Val(a.val().unwrap()));
-                    if map.is_some() {
-                        // After `map`, the fold's item is the mapped value.
-                        match &c.inputs[1] {
-                            Pat::Ident(pi) => {
-                                let b = this.bind_float(item, span);
-                                this.env.declare(pi.ident.clone(), b);
+                    None => match fold {
+                        // The fold's item is its second closure parameter, bound by the pattern.
+                        Some(_) => Operand::Const(0.0),
+                        None => {
+                            let id = Ident::new("__grad_item", Span::call_site());
+                            match this.env.lookup(&id) {
+                                Some(Binding::Val(v)) => Operand::Val(v),
+                                _ => return None,
                             }
-                            Pat::Wild(_) => {}
+                        }
+                    },
+                };
+                let Some(Binding::Val(a)) = this.env.lookup(&acc2) else {
+                    return None;
+                };
+                let a = Operand::Val(a);
+                let next = match (name, fold) {
+                    ("sum", _) => this.b.add(a, item, span),
+                    ("product", _) => this.b.mul(a, item, span),
+                    (_, Some(c)) => {
+                        // `|acc, v| body`: bind the closure's accumulator name to the carried value.
+                        let acc_name = match &c.inputs[0] {
+                            Pat::Ident(pi) => pi.ident.clone(),
                             other => {
                                 this.errors
-                                    .push_spanned(other, "name the item: `|acc, v| ...`");
-                                this.env.pop();
+                                    .push_spanned(other, "name the accumulator: `|acc, v| ...`");
                                 return None;
                             }
+                        };
+                        this.env.push();
+                        this.env.declare(acc_name, Binding::Val(a.val().unwrap()));
+                        if map.is_some() {
+                            // After `map`, the fold's item is the mapped value.
+                            match &c.inputs[1] {
+                                Pat::Ident(pi) => {
+                                    let b = this.bind_float(item, span);
+                                    this.env.declare(pi.ident.clone(), b);
+                                }
+                                Pat::Wild(_) => {}
+                                other => {
+                                    this.errors
+                                        .push_spanned(other, "name the item: `|acc, v| ...`");
+                                    this.env.pop();
+                                    return None;
+                                }
+                            }
                         }
+                        let v = this.lower_expr(&c.body);
+                        this.env.pop();
+                        let v = v?;
+                        this.to_float(v, c.body.span())?
                     }
-                    let v = this.lower_expr(&c.body);
-                    this.env.pop();
-                    let v = v?;
-                    this.to_float(v, c.body.span())?
-                }
-                _ => unreachable!(),
-            };
-            let b = this.bind_float(next, span);
-            this.env.assign(&acc2, b);
-            Some(())
-        });
+                    _ => unreachable!(),
+                };
+                let b = this.bind_float(next, span);
+                this.env.assign(&acc2, b);
+                Some(())
+            },
+        );
         let out = match self.env.lookup(&acc) {
             Some(Binding::Val(v)) => Some(Value::Float(Operand::Val(v))),
             _ => None,

@@ -293,24 +293,7 @@ impl<'f> Lowerer<'f> {
         let cond = cond?;
         let (v_then, v_else) = (v_then?, v_else?);
         let mut merges = Vec::new();
-        for (si, vi, bt, be) in env_then.diff(&env_else) {
-            let binding = match (bt, be) {
-                (Binding::Val(a), Binding::Val(b)) => {
-                    let kind = self.b.func.info(a).kind;
-                    let m = self.merge_operands(
-                        Operand::Val(a),
-                        Operand::Val(b),
-                        kind,
-                        &mut merges,
-                        ei.span(),
-                    );
-                    Binding::Val(m.val().expect("a merge of two values is a value"))
-                }
-                // Assigned in one branch only after `let x;`: the original does not compile either.
-                _ => Binding::Uninit,
-            };
-            self.env.set_at(si, vi, binding);
-        }
+        self.merge_envs(&env_then, &env_else, &mut merges, ei.span());
         let result = match (v_then, v_else) {
             (Settled::Unit, Settled::Unit) => Value::Unit,
             (Settled::Val(a, ka), Settled::Val(b, kb))
@@ -344,6 +327,55 @@ impl<'f> Lowerer<'f> {
             exports: Vec::new(),
         });
         Some(result)
+    }
+
+    /// Rebinds every variable the two branches left bound differently to a merge of both.
+    fn merge_envs(&mut self, env_then: &Env, env_else: &Env, merges: &mut Vec<Merge>, span: Span) {
+        for (si, vi, bt, be) in env_then.diff(env_else) {
+            let binding = match (bt, be) {
+                (Binding::Val(a), Binding::Val(b)) => {
+                    let kind = self.b.func.info(a).kind;
+                    let m =
+                        self.merge_operands(Operand::Val(a), Operand::Val(b), kind, merges, span);
+                    Binding::Val(m.val().expect("a merge of two values is a value"))
+                }
+                // Assigned in one branch only after `let x;`: the original does not compile either.
+                _ => Binding::Uninit,
+            };
+            self.env.set_at(si, vi, binding);
+        }
+    }
+
+    /// `if cond { then } else { els }` for branches lowered by the two closures (which open their
+    /// own scopes); the variables either branch assigns are merged after it.
+    pub fn lower_branches(
+        &mut self,
+        cond: ValId,
+        span: Span,
+        then: &mut dyn FnMut(&mut Self) -> Option<()>,
+        els: &mut dyn FnMut(&mut Self) -> Option<()>,
+    ) -> Option<()> {
+        let saved = self.env.clone();
+        self.b.open();
+        let r_then = then(self);
+        let then_block = self.b.close();
+        let env_then = std::mem::replace(&mut self.env, saved.clone());
+        self.b.open();
+        let r_else = els(self);
+        let else_block = self.b.close();
+        let env_else = std::mem::replace(&mut self.env, saved);
+        r_then?;
+        r_else?;
+        let mut merges = Vec::new();
+        self.merge_envs(&env_then, &env_else, &mut merges, span);
+        self.b.push(Stmt::If {
+            cond,
+            then: then_block,
+            els: else_block,
+            merges,
+            exports: Vec::new(),
+        });
+        Some(())
     }
 
     /// A branch's value, bound inside the branch so the merge after the `if` can name it.
@@ -402,7 +434,7 @@ impl<'f> Lowerer<'f> {
         value
     }
 
-    fn lower_stmt(&mut self, s: &syn::Stmt) {
+    pub fn lower_stmt(&mut self, s: &syn::Stmt) {
         match s {
             syn::Stmt::Local(local) => self.lower_let(local),
             syn::Stmt::Item(item) => self.errors.push_spanned(
@@ -528,6 +560,7 @@ impl<'f> Lowerer<'f> {
     }
 
     /// Converts a lowered value to a float operand; carried-along values become float constants.
+    #[allow(clippy::wrong_self_convention)]
     pub fn to_float(&mut self, v: Value, span: Span) -> Option<Operand> {
         match v {
             Value::Float(o) => Some(o),

@@ -47,17 +47,12 @@ pub fn count_loads(block: &Block, out: &mut HashMap<SeqId, usize>) {
 fn accumulated_seqs(block: &Block, out: &mut Vec<SeqId>) {
     for s in &block.stmts {
         match s {
-            Stmt::AccumSeq { seq, .. } => {
-                if !out.contains(seq) {
-                    out.push(*seq)
-                }
-            }
+            Stmt::AccumSeq { seq, .. } if !out.contains(seq) => out.push(*seq),
             Stmt::CallAdjoint { args, .. } => {
                 for a in args {
-                    if let crate::ir::CallArg::Seq(seq, _) = a {
-                        if !out.contains(seq) {
-                            out.push(*seq)
-                        }
+                    match a {
+                        crate::ir::CallArg::Seq(seq, _) if !out.contains(seq) => out.push(*seq),
+                        _ => {}
                     }
                 }
             }
@@ -223,7 +218,9 @@ impl Rev<'_> {
         out_bars: &[Option<Operand>],
         all_acc: bool,
     ) {
-        let backwards = !all_acc;
+        // A `while` loop's adjoint learns how many iterations ran from the tape, backwards.
+        let is_while = matches!(l.iter, Iter::While { .. });
+        let backwards = !all_acc || is_while;
         self.b.open();
         self.frames.push(BTreeMap::new());
         let mut varying = Vec::new();
@@ -314,10 +311,8 @@ impl Rev<'_> {
             }
         };
 
-        let Iter::Range { range, .. } = &l.iter else {
-            unreachable!("forward loops iterate over ranges")
-        };
-        let iter = if taped.is_empty() {
+        let range = l.iter.range().cloned();
+        let iter = if let (true, Some(range)) = (taped.is_empty(), &range) {
             Iter::Range {
                 range: range.clone(),
                 rev: backwards,
@@ -332,7 +327,7 @@ impl Rev<'_> {
             Iter::Tape {
                 tape,
                 vals: taped,
-                range: range.clone(),
+                range,
                 rev: backwards,
             }
         };
