@@ -15,11 +15,12 @@ use problems::*;
 /// Finite differences vs exact gradient, relative to the gradient's largest component.
 ///
 /// With h = cbrt(eps)·max(1, |p_k|) ≈ 6.1e-6, the central difference has truncation error
-/// h²/6·|f'''| ≈ 6e-12·|f'''| and rounding error ≈ δ·|f|/h, where δ is the relative error of one
-/// evaluation of f (a few eps for the short sums, up to ~1e-13 for the 10 000-term sums).
-/// For these problems |f|/‖g‖∞ ≤ ~70 (B6: 2.9e3 / 5.2e1) and |f'''| ~ ‖g‖∞, so the expected error
-/// is ≲ 1e-13·70/6e-6 ≈ 1e-6·‖g‖∞ in the worst case and ~1e-9 typically. 1e-6 leaves room for
-/// that worst case while still catching any real mistake (which shows up at O(1) relative).
+/// h²/6·|f'''| ≈ 6e-12·|f'''| and rounding error ≈ δ·|f|/h, where δ is the relative rounding error
+/// of one evaluation of f (~sqrt(m)·eps for an m-term sum: 3.5e-15 for B2's 999 terms, 2e-14 for
+/// the 10 000-term sums). Here |f|/‖g‖∞ is 3.2e2 for B2, 4 for B3, 9 for B4 and < 1 for the rest,
+/// and |f'''| is of the order of ‖g‖∞, so the expected error is ≲ 2e-7·‖g‖∞ in the worst case
+/// (B2: 3.5e-15·320/6.1e-6); observed ≤ 6e-9. 1e-6 is above that bound, while a real mistake in
+/// a gradient shows up at O(1).
 const FD_RTOL: f64 = 1e-6;
 
 /// Dual numbers vs hand-written: both exact up to rounding in different operation orders.
@@ -350,6 +351,25 @@ fn b3_linreg_gradient() {
 }
 
 #[test]
+fn b3_linreg_odd_sizes() {
+    // n not a multiple of the four-row blocks, odd d.
+    for (n, d) in [(1, 1), (3, 5), (1003, 5)] {
+        let p = LinregProblem::generate(n, d, 1);
+        let g = check_hand_vs_fd(&p, None);
+        check_hand_vs_dual(&p, &g, None);
+    }
+}
+
+#[test]
+fn b4_logreg_odd_sizes() {
+    for (n, d) in [(1, 1), (3, 5), (1003, 5)] {
+        let p = LogregProblem::generate(n, d, 2);
+        let g = check_hand_vs_fd(&p, None);
+        check_hand_vs_dual(&p, &g, None);
+    }
+}
+
+#[test]
 fn b4_logreg_gradient() {
     let p = LogregProblem::new();
     let g = check_hand_vs_fd(&p, None);
@@ -381,11 +401,14 @@ fn b5_mlp_gradient() {
 }
 
 #[test]
-fn b5_mlp_wide_hidden_layer_uses_heap() {
-    // h = 80 > the stack buffer: same results through the heap path.
-    let p = MlpProblem::generate(20, 3, 80, 9);
-    let g = check_hand_vs_fd(&p, None);
-    check_hand_vs_dual(&p, &g, None);
+fn b5_mlp_odd_and_wide_hidden_layers() {
+    // h = 7: the four-unit blocks leave a remainder; h = 81 > the stack buffer (heap path) and
+    // leaves a remainder too.
+    for h in [1, 7, 81] {
+        let p = MlpProblem::generate(20, 3, h, 9);
+        let g = check_hand_vs_fd(&p, None);
+        check_hand_vs_dual(&p, &g, None);
+    }
 }
 
 #[test]

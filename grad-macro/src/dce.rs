@@ -10,6 +10,12 @@ fn op(o: &Operand, f: &mut impl FnMut(ValId)) {
     }
 }
 
+fn buf_len_uses(len: &crate::ir::BufLen, f: &mut impl FnMut(ValId)) {
+    if let crate::ir::BufLen::Vec(v) = len {
+        f(*v)
+    }
+}
+
 fn call_uses(args: &[CallArg], f: &mut impl FnMut(ValId)) {
     for a in args {
         match a {
@@ -36,6 +42,16 @@ pub fn for_each_use(s: &Stmt, f: &mut impl FnMut(ValId)) {
             op(value, f);
         }
         Stmt::ScaleSeq { factor, .. } => op(factor, f),
+        Stmt::NewBuf { init, len, .. } => {
+            op(init, f);
+            buf_len_uses(len, f);
+        }
+        Stmt::ResetAdj { len, .. } => buf_len_uses(len, f),
+        Stmt::Store { index, value, .. } => {
+            f(*index);
+            op(value, f);
+        }
+        Stmt::AdjLoad { index, .. } => f(*index),
         Stmt::TapePush { vals, .. } => vals.iter().for_each(|v| f(*v)),
         Stmt::Loop(l) => {
             if let Some(range) = l.iter.range() {
@@ -72,7 +88,11 @@ pub fn for_each_use(s: &Stmt, f: &mut impl FnMut(ValId)) {
 /// Calls `f` on every value `s` defines, including inside nested blocks.
 pub fn for_each_def(s: &Stmt, f: &mut impl FnMut(ValId)) {
     match s {
-        Stmt::Prim { dst, .. } | Stmt::Opaque { dst, .. } | Stmt::Load { dst, .. } => f(*dst),
+        Stmt::Prim { dst, .. }
+        | Stmt::Opaque { dst, .. }
+        | Stmt::Load { dst, .. }
+        | Stmt::AdjLoad { dst, .. } => f(*dst),
+        Stmt::NewBuf { .. } | Stmt::Store { .. } | Stmt::ResetAdj { .. } => {}
         Stmt::Effect { .. }
         | Stmt::AccumSeq { .. }
         | Stmt::ScaleSeq { .. }
@@ -192,7 +212,11 @@ pub fn eliminate(block: &mut Block, live: &mut HashSet<ValId>) {
             | Stmt::AccumSeq { .. }
             | Stmt::ScaleSeq { .. }
             | Stmt::TapePush { .. }
-            | Stmt::CallAdjoint { .. } => true,
+            | Stmt::CallAdjoint { .. }
+            | Stmt::NewBuf { .. }
+            | Stmt::Store { .. }
+            | Stmt::ResetAdj { .. }
+            | Stmt::AdjLoad { .. } => true,
             Stmt::Call { dst, grads, .. } => {
                 for g in grads.iter_mut() {
                     if g.is_some_and(|v| !live.contains(&v)) {

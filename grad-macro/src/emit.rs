@@ -140,6 +140,33 @@ pub fn strip_parens(ts: &TokenStream) -> TokenStream {
 
 pub struct Emitter<'a> {
     pub func: &'a Func,
+    /// The local buffers some statement writes (the others are declared without `mut`).
+    pub stored: std::collections::HashSet<SeqId>,
+}
+
+impl<'a> Emitter<'a> {
+    pub fn new(func: &'a Func, blocks: &[&Block]) -> Self {
+        fn scan(b: &Block, out: &mut std::collections::HashSet<SeqId>) {
+            for s in &b.stmts {
+                match s {
+                    Stmt::Store { seq, .. } => {
+                        out.insert(*seq);
+                    }
+                    Stmt::If { then, els, .. } => {
+                        scan(then, out);
+                        scan(els, out);
+                    }
+                    Stmt::Loop(l) => scan(&l.body, out),
+                    _ => {}
+                }
+            }
+        }
+        let mut stored = std::collections::HashSet::new();
+        for b in blocks {
+            scan(b, &mut stored);
+        }
+        Emitter { func, stored }
+    }
 }
 
 impl Emitter<'_> {
@@ -179,9 +206,33 @@ impl Emitter<'_> {
         self.func.seq(s).ident.clone()
     }
 
-    /// The gradient buffer of a sequence parameter: `d_x` for `x`.
+    /// The adjoint of a sequence: `d_x` for a parameter `x`, `__grad_adjN` for a local buffer.
     pub fn seq_adjoint(&self, s: SeqId) -> Ident {
-        format_ident!("d_{}", self.func.seq(s).ident)
+        if self.func.seq(s).buffer {
+            format_ident!("__grad_adj{}", s.0)
+        } else {
+            format_ident!("d_{}", self.func.seq(s).ident)
+        }
+    }
+
+    /// The adjoints of the differentiated local buffers, declared once and sized where used.
+    pub fn buffer_adjoint_declarations(&self) -> TokenStream {
+        let ty = self.ty();
+        (0..self.func.seqs.len())
+            .map(|k| SeqId(k as u32))
+            .filter(|s| self.func.seq(*s).buffer && self.func.seq(*s).active)
+            .map(|s| {
+                let adj = self.seq_adjoint(s);
+                quote!(let mut #adj: ::std::vec::Vec<#ty> = ::std::vec::Vec::new();)
+            })
+            .collect()
+    }
+
+    fn buf_len(&self, len: &crate::ir::BufLen) -> TokenStream {
+        match len {
+            crate::ir::BufLen::Vec(v) => self.name(*v).into_token_stream(),
+            crate::ir::BufLen::Array(t) => t.clone(),
+        }
     }
 
     pub fn tape(&self, t: TapeId) -> Ident {
@@ -428,6 +479,44 @@ impl Emitter<'_> {
                 quote!(#tape.push((#(#names,)*));)
             }
             Stmt::Loop(l) => self.emit_loop(l),
+            Stmt::NewBuf { seq, init, len } => {
+                let (name, ty, init) = (self.seq(*seq), self.ty(), self.operand(*init));
+                let n = self.buf_len(len);
+                let mutability = self.stored.contains(seq).then(|| quote!(mut));
+                match len {
+                    crate::ir::BufLen::Vec(_) => {
+                        quote!(let #mutability #name: ::std::vec::Vec<#ty> = ::std::vec![#init; #n];)
+                    }
+                    crate::ir::BufLen::Array(_) => {
+                        quote!(let #mutability #name: [#ty; #n] = [#init; #n];)
+                    }
+                }
+            }
+            Stmt::Store { seq, index, value } => {
+                let (name, i, v) = (self.seq(*seq), self.name(*index), self.operand(*value));
+                quote!(#name[#i] = #v;)
+            }
+            Stmt::ResetAdj { seq, len } => {
+                let (adj, n) = (self.seq_adjoint(*seq), self.buf_len(len));
+                let zero = float_literal(0.0, self.func.float_ty);
+                quote! {
+                    #adj.clear();
+                    #adj.resize(#n, #zero);
+                }
+            }
+            Stmt::AdjLoad { dst, seq, index } => {
+                let (name, ty, adj, i) = (
+                    self.name(*dst),
+                    self.ty(),
+                    self.seq_adjoint(*seq),
+                    self.name(*index),
+                );
+                let zero = float_literal(0.0, self.func.float_ty);
+                quote! {
+                    let #name: #ty = #adj[#i];
+                    #adj[#i] = #zero;
+                }
+            }
             Stmt::Call {
                 dst,
                 callee,

@@ -73,10 +73,9 @@ fn differentiate(item: &syn::ItemFn, sig: &Sig, mut lowered: crate::lower::Lower
     crate::dce::export_reads(&mut adjoint, &Default::default());
     crate::dce::eliminate(&mut lowered.func.body, &mut live);
 
-    let em = crate::emit::Emitter {
-        func: &lowered.func,
-    };
+    let em = crate::emit::Emitter::new(&lowered.func, &[&lowered.func.body, &adjoint]);
     let tapes = em.tape_declarations();
+    let buffer_adjoints = em.buffer_adjoint_declarations();
     let forward = em.block(&lowered.func.body);
     let reverse = em.block(&adjoint);
     let value = em.operand(lowered.func.ret);
@@ -103,6 +102,7 @@ fn differentiate(item: &syn::ItemFn, sig: &Sig, mut lowered: crate::lower::Lower
             #checks
             #(#seq_zeroing)*
             #tapes
+            #buffer_adjoints
             #forward
             #reverse
             #result

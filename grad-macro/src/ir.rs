@@ -161,6 +161,29 @@ pub enum Stmt {
         index: ValId,
         value: Operand,
     },
+    /// `let mut buf = vec![init; len]` (or `[init; len]` for an array).
+    NewBuf {
+        seq: SeqId,
+        init: Operand,
+        len: BufLen,
+    },
+    /// `buf[index] = value`.
+    Store {
+        seq: SeqId,
+        index: ValId,
+        value: Operand,
+    },
+    /// Zeroes the adjoint of a buffer, sized like the buffer: where its reverse scope starts.
+    ResetAdj {
+        seq: SeqId,
+        len: BufLen,
+    },
+    /// `dst = adj[index]; adj[index] = 0`: the adjoint of a store, which overwrote the element.
+    AdjLoad {
+        dst: ValId,
+        seq: SeqId,
+        index: ValId,
+    },
     /// `d_seq[..] *= factor`: scales what a fused loop accumulated with a unit seed.
     ScaleSeq {
         seq: SeqId,
@@ -187,9 +210,20 @@ pub enum Stmt {
 pub struct SeqId(pub u32);
 
 pub struct SeqInfo {
-    /// The parameter's name.
+    /// The parameter's name, or `__grad_bufN` for a local buffer.
     pub ident: Ident,
     pub active: bool,
+    /// A local buffer (`let mut z = vec![0.0; n]`), written and read by index.
+    pub buffer: bool,
+}
+
+/// The length of a local buffer.
+#[derive(Clone)]
+pub enum BufLen {
+    /// `vec![init; n]`: a run-time length.
+    Vec(ValId),
+    /// `[init; N]`: a constant.
+    Array(TokenStream),
 }
 
 /// A tape: per-iteration values a loop stores for its reverse sweep.

@@ -464,6 +464,9 @@ impl Lowerer<'_> {
 
     /// `name = value` (also the second half of `name += value`).
     fn assign_to(&mut self, left: &Expr, value: Value) -> Option<()> {
+        if let Expr::Index(ix) = left {
+            return self.store(ix, value);
+        }
         let ident = match left {
             Expr::Path(p) if p.path.get_ident().is_some() => p.path.get_ident().unwrap().clone(),
             Expr::Paren(p) => return self.assign_to(&p.expr, value),

@@ -611,6 +611,7 @@ impl Lowerer<'_> {
                 let block = self.b.close();
                 cond_block = Some((block, c?));
             }
+            let (seqs_before, activated_before) = (self.b.func.seqs.len(), self.activated.len());
             self.b.open();
             self.env.push();
             for (name, v) in &bound.plain {
@@ -624,7 +625,11 @@ impl Lowerer<'_> {
             self.env.pop();
             let block = self.b.close();
             ok?;
-            let mut redo = false;
+            // A store inside made a buffer declared before the loop differentiated: loads of it in
+            // the body, lowered before the store was seen, must be redone.
+            let mut redo = self.activated[activated_before..]
+                .iter()
+                .any(|s| (s.0 as usize) < seqs_before);
             let mut out = Vec::new();
             for (k, (name, init, phi)) in carries.iter().enumerate() {
                 let next = match self.env.lookup(name) {

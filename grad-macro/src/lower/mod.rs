@@ -5,6 +5,7 @@
 //! the `if` into the branches that fall through. Everything the engine cannot differentiate is
 //! reported to [`Errors`] at its span, and lowering goes on to find the next problem.
 
+mod buffers;
 mod env;
 mod expr;
 mod loops;
@@ -48,6 +49,9 @@ pub enum ParamSlot {
 
 pub struct Lowerer<'f> {
     pub b: Builder<'f>,
+    /// The buffers that became differentiated, in order, so a loop whose body activated one declared
+    /// before it lowers its body again.
+    pub activated: Vec<crate::ir::SeqId>,
     pub env: Env,
     pub errors: &'f Errors,
     pub float_ty: FloatTy,
@@ -81,6 +85,7 @@ pub fn lower(item: &syn::ItemFn, sig: &Sig, errors: &Errors) -> Option<Lowered> 
                 func.seqs.push(SeqInfo {
                     ident: p.ident.clone(),
                     active: p.active,
+                    buffer: false,
                 });
                 env.declare(p.ident.clone(), Binding::Seq(id));
                 params.push(ParamSlot::Seq);
@@ -101,6 +106,7 @@ pub fn lower(item: &syn::ItemFn, sig: &Sig, errors: &Errors) -> Option<Lowered> 
     let ty = syn::parse_str::<syn::Type>(sig.float_ty.name()).expect("float type parses");
     let mut l = Lowerer {
         b: Builder::new(&mut func, false),
+        activated: Vec::new(),
         env,
         errors,
         float_ty: sig.float_ty,
@@ -477,6 +483,13 @@ impl<'f> Lowerer<'f> {
                 diverge,
                 "`let ... else` is not supported in `#[gradient]` functions",
             );
+            return;
+        }
+        if let Some(buf) = self.buffer_init(&init.expr) {
+            let binding = self.lower_buffer(buf, init.expr.span());
+            if let Some(ident) = ident {
+                self.env.declare(ident, binding.unwrap_or(Binding::Uninit));
+            }
             return;
         }
         let Some(value) = self.lower_expr(&init.expr) else {

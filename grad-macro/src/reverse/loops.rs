@@ -66,6 +66,74 @@ fn accumulated_seqs(block: &Block, out: &mut Vec<SeqId>) {
     }
 }
 
+/// The buffers a block declares, at any depth.
+fn declared_buffers(block: &Block, out: &mut HashSet<SeqId>) {
+    for s in &block.stmts {
+        match s {
+            Stmt::NewBuf { seq, .. } => {
+                out.insert(*seq);
+            }
+            Stmt::If { then, els, .. } => {
+                declared_buffers(then, out);
+                declared_buffers(els, out);
+            }
+            Stmt::Loop(l) => declared_buffers(&l.body, out),
+            _ => {}
+        }
+    }
+}
+
+/// Calls `f` on each buffer access of a block: `(buffer, is_store)`.
+fn buffer_accesses(block: &Block, f: &mut impl FnMut(SeqId, bool)) {
+    for s in &block.stmts {
+        match s {
+            Stmt::Load { seq, .. } => f(*seq, false),
+            Stmt::Store { seq, .. } => f(*seq, true),
+            Stmt::Call { args, .. } => {
+                for a in args {
+                    if let crate::ir::CallArg::Seq(seq, _) = a {
+                        f(*seq, false)
+                    }
+                }
+            }
+            Stmt::If { then, els, .. } => {
+                buffer_accesses(then, f);
+                buffer_accesses(els, f);
+            }
+            Stmt::Loop(l) => buffer_accesses(&l.body, f),
+            _ => {}
+        }
+    }
+}
+
+/// Removes the stores into buffers declared outside (their memory already holds what the forward
+/// sweep wrote; the adjoint reads the taped values instead).
+fn drop_outer_stores(block: &mut Block, inner: &HashSet<SeqId>) {
+    block
+        .stmts
+        .retain(|s| !matches!(s, Stmt::Store { seq, .. } if !inner.contains(seq)));
+    for s in &mut block.stmts {
+        match s {
+            Stmt::If { then, els, .. } => {
+                drop_outer_stores(then, inner);
+                drop_outer_stores(els, inner);
+            }
+            Stmt::Loop(l) => drop_outer_stores(&mut l.body, inner),
+            _ => {}
+        }
+    }
+}
+
+/// Whether recomputing the value is dearer than storing and reloading it. A load from a buffer
+/// declared outside the loop is taped too: the buffer may be written again before the reverse
+/// sweep reads it.
+fn expensive_in(s: &Stmt, inner: &HashSet<SeqId>, func: &crate::ir::Func) -> bool {
+    match s {
+        Stmt::Load { seq, .. } => func.seq(*seq).buffer && !inner.contains(seq),
+        s => expensive(s),
+    }
+}
+
 /// Whether recomputing the value is dearer than storing and reloading it.
 fn expensive(s: &Stmt) -> bool {
     match s {
@@ -132,7 +200,17 @@ fn is_accumulator(l: &Loop, c: &Carry) -> bool {
 impl Rev<'_> {
     pub(super) fn reverse_loop(&mut self, l: &mut Loop) {
         let out_bars: Vec<Option<Operand>> = l.carried.iter().map(|c| self.take(c.out)).collect();
-        if out_bars.iter().all(|b| b.is_none()) {
+        let mut inner = HashSet::new();
+        declared_buffers(&l.body, &mut inner);
+        let (mut touches_outer, mut stores_outer) = (false, false);
+        buffer_accesses(&l.body, &mut |seq, store| {
+            let info = self.b.func.seq(seq);
+            if info.buffer && !inner.contains(&seq) {
+                touches_outer = true;
+                stores_outer |= store && info.active;
+            }
+        });
+        if out_bars.iter().all(|b| b.is_none()) && !stores_outer {
             // Nothing the result depends on leaves the loop.
             return;
         }
@@ -141,14 +219,27 @@ impl Rev<'_> {
             .collect();
         let acc: Vec<bool> = l.carried.iter().map(|c| is_accumulator(l, c)).collect();
         let all_acc = active.iter().all(|&k| acc[k]);
-        if self.depth == 1 && all_acc && active.len() == 1 && self.holds_all_loads(l) {
+        if self.depth == 1
+            && all_acc
+            && !touches_outer
+            && active.len() == 1
+            && self.holds_all_loads(l)
+        {
             let k = active[0];
             if let Some(bar) = out_bars[k] {
                 self.fused(l, k, bar);
             }
             return;
         }
-        self.separate(l, &active, &acc, &out_bars, all_acc);
+        // Iterations that communicate through a buffer are reversed in reverse order.
+        self.separate(
+            l,
+            &active,
+            &acc,
+            &out_bars,
+            all_acc && !stores_outer,
+            &inner,
+        );
     }
 
     fn holds_all_loads(&self, l: &Loop) -> bool {
@@ -186,6 +277,7 @@ impl Rev<'_> {
         let c = l.carried[k];
         let floor = self.b.open_isolated();
         self.frames.push(BTreeMap::new());
+        self.reset_buffers(&l.body);
         self.contribute(c.next, Operand::Const(1.0));
         self.block(&mut l.body);
         self.take(c.phi);
@@ -217,12 +309,14 @@ impl Rev<'_> {
         acc: &[bool],
         out_bars: &[Option<Operand>],
         all_acc: bool,
+        inner: &HashSet<SeqId>,
     ) {
         // A `while` loop's adjoint learns how many iterations ran from the tape, backwards.
         let is_while = matches!(l.iter, Iter::While { .. });
         let backwards = !all_acc || is_while;
         self.b.open();
         self.frames.push(BTreeMap::new());
+        self.reset_buffers(&l.body);
         let mut varying = Vec::new();
         for &k in active {
             let c = l.carried[k];
@@ -254,7 +348,7 @@ impl Rev<'_> {
         let needed = reads(&adjoint);
         let mut taped: Vec<ValId> = Vec::new();
         for s in &l.body.stmts {
-            if expensive(s) {
+            if expensive_in(s, inner, self.b.func) {
                 for_each_visible_def(s, &mut |v| {
                     if needed.contains(&v) && !taped.contains(&v) {
                         taped.push(v);
@@ -264,8 +358,10 @@ impl Rev<'_> {
         }
         let phis: Vec<ValId> = l.carried.iter().map(|c| c.phi).collect();
         let mut rerun: Vec<usize> = Vec::new();
+        let func: &crate::ir::Func = self.b.func;
         let recompute = loop {
             let mut copy = l.body.clone();
+            drop_outer_stores(&mut copy, inner);
             copy.stmts.retain(|s| {
                 let mut all_taped = true;
                 let mut any = false;
@@ -273,7 +369,7 @@ impl Rev<'_> {
                     any = true;
                     all_taped &= taped.contains(&v);
                 });
-                !(any && all_taped && expensive(s) && !has_effect(s))
+                !(any && all_taped && expensive_in(s, inner, func) && !has_effect(s))
             });
             let mut live: HashSet<ValId> = needed.clone();
             for &k in &rerun {
@@ -285,7 +381,7 @@ impl Rev<'_> {
             let mut changed = false;
             // An expensive value the recomputation itself needs is taped too.
             for s in &l.body.stmts {
-                if expensive(s) {
+                if expensive_in(s, inner, self.b.func) {
                     for_each_visible_def(s, &mut |v| {
                         if live.contains(&v) && !taped.contains(&v) {
                             taped.push(v);
@@ -382,7 +478,11 @@ fn has_effect(s: &Stmt) -> bool {
         | Stmt::AccumSeq { .. }
         | Stmt::ScaleSeq { .. }
         | Stmt::TapePush { .. }
-        | Stmt::CallAdjoint { .. } => true,
+        | Stmt::CallAdjoint { .. }
+        | Stmt::NewBuf { .. }
+        | Stmt::Store { .. }
+        | Stmt::ResetAdj { .. }
+        | Stmt::AdjLoad { .. } => true,
         Stmt::Loop(l) => l.records.is_some() || l.body.stmts.iter().any(has_effect),
         Stmt::If { then, els, .. } => then.stmts.iter().chain(&els.stmts).any(has_effect),
         _ => false,

@@ -44,6 +44,7 @@ pub fn reverse(func: &mut Func, inputs: &[ValId]) -> (Block, Vec<Operand>) {
         }
     }
     rev.contribute(ret, Operand::Const(1.0));
+    rev.reset_buffers(&forward);
     rev.block(&mut forward);
     let grads = inputs
         .iter()
@@ -157,6 +158,20 @@ impl Rev<'_> {
                     });
                 }
             }
+            Stmt::Store { seq, index, value } => {
+                if self.b.func.seq(*seq).active {
+                    // The store overwrote the element: its adjoint moves to the stored value.
+                    let span = Span::call_site();
+                    let dst = self.b.new_val(crate::ir::Kind::Float, true, span);
+                    self.b.push(Stmt::AdjLoad {
+                        dst,
+                        seq: *seq,
+                        index: *index,
+                    });
+                    self.contribute(*value, Operand::Val(dst));
+                }
+            }
+            Stmt::NewBuf { .. } | Stmt::ResetAdj { .. } | Stmt::AdjLoad { .. } => {}
             Stmt::Opaque { .. }
             | Stmt::CallAdjoint { .. }
             | Stmt::Effect { .. }
@@ -235,10 +250,25 @@ impl Rev<'_> {
         for (to, adj) in seeds {
             self.contribute(to, adj);
         }
+        self.reset_buffers(block);
         self.block(block);
         let out = self.drain_frame().into_iter().collect();
         self.frames.pop();
         (self.b.close(), out)
+    }
+
+    /// Zeroes the adjoints of the buffers `block` declares, where the reverse of `block` starts.
+    pub(super) fn reset_buffers(&mut self, block: &Block) {
+        for s in &block.stmts {
+            if let Stmt::NewBuf { seq, len, .. } = s {
+                if self.b.func.seq(*seq).active {
+                    self.b.push(Stmt::ResetAdj {
+                        seq: *seq,
+                        len: len.clone(),
+                    });
+                }
+            }
+        }
     }
 
     /// The summed contributions left in the innermost frame: those to values defined outside it.

@@ -1,0 +1,131 @@
+//! Local buffers: `let mut z = vec![0.0; n];` or `[0.0; N]`, written (`z[i] = ..`, `z[i] += ..`) and
+//! read (`z[i]`) by index. Each store is an effect on memory; the reverse sweep keeps an adjoint
+//! buffer beside it (see `reverse`).
+
+use super::env::Binding;
+use super::{Lowerer, Value};
+use crate::ir::{BufLen, Kind, Operand, SeqId, SeqInfo, Stmt};
+use proc_macro2::{Ident, Span};
+use syn::parse::{Parse, ParseStream};
+use syn::spanned::Spanned;
+use syn::Expr;
+
+/// `init; len` inside `vec![..]` or `[..]`.
+pub struct BufInit {
+    pub init: Expr,
+    pub len: Expr,
+    pub array: bool,
+}
+
+struct RepeatBody(Expr, Expr);
+
+impl Parse for RepeatBody {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let init = input.parse()?;
+        input.parse::<syn::Token![;]>()?;
+        let len = input.parse()?;
+        Ok(RepeatBody(init, len))
+    }
+}
+
+impl Lowerer<'_> {
+    /// `vec![init; len]` or `[init; len]`.
+    pub fn buffer_init(&self, e: &Expr) -> Option<BufInit> {
+        match e {
+            Expr::Macro(m) if m.mac.path.is_ident("vec") => {
+                let RepeatBody(init, len) = m.mac.parse_body().ok()?;
+                Some(BufInit {
+                    init,
+                    len,
+                    array: false,
+                })
+            }
+            Expr::Repeat(r) => Some(BufInit {
+                init: (*r.expr).clone(),
+                len: (*r.len).clone(),
+                array: true,
+            }),
+            _ => None,
+        }
+    }
+
+    pub fn lower_buffer(&mut self, buf: BufInit, span: Span) -> Option<Binding> {
+        let init = self.lower_expr(&buf.init)?;
+        let init = self.to_float(init, buf.init.span())?;
+        if self.b.func.is_active(init) {
+            self.errors.push_spanned(
+                &buf.init,
+                "a buffer must start from a constant (`vec![0.0; n]`): write the differentiated values into it with `z[i] = ...`",
+            );
+            return None;
+        }
+        let len = if buf.array {
+            let (tokens, uses) = self.rename(&buf.len);
+            self.check_inactive(&uses, buf.len.span())?;
+            BufLen::Array(tokens)
+        } else {
+            let v = self.lower_expr(&buf.len)?;
+            let (tokens, uses) = self.other_tokens(v, buf.len.span())?;
+            self.check_inactive(&uses, buf.len.span())?;
+            BufLen::Vec(self.b.opaque(Kind::Int, None, tokens, uses, buf.len.span()))
+        };
+        let seq = SeqId(self.b.func.seqs.len() as u32);
+        self.b.func.seqs.push(SeqInfo {
+            ident: Ident::new(&format!("__grad_buf{}", seq.0), Span::call_site()),
+            active: false,
+            buffer: true,
+        });
+        let _ = span;
+        self.b.push(Stmt::NewBuf { seq, init, len });
+        Some(Binding::Seq(seq))
+    }
+
+    /// `z[i] = value` for a local buffer `z`.
+    pub fn store(&mut self, ix: &syn::ExprIndex, value: Value) -> Option<()> {
+        let seq = match self.seq_of_base(&ix.expr) {
+            Some(s) if self.b.func.seq(s).buffer => s,
+            Some(_) => {
+                self.errors.push_spanned(
+                    &ix.expr,
+                    "a parameter cannot be written: copy it into a local buffer (`let mut z = vec![0.0; n];`) first",
+                );
+                return None;
+            }
+            None => {
+                self.errors.push_spanned(
+                    &ix.expr,
+                    "`#[gradient]` can write by index only into local buffers made with `vec![0.0; n]` or `[0.0; N]`",
+                );
+                return None;
+            }
+        };
+        let v = self.lower_expr(&ix.index)?;
+        let (tokens, uses) = self.other_tokens(v, ix.index.span())?;
+        self.check_inactive(&uses, ix.index.span())?;
+        let index = self
+            .b
+            .opaque(Kind::Int, None, tokens, uses, ix.index.span());
+        let value = self.to_float(value, ix.span())?;
+        if self.b.func.is_active(value) && !self.b.func.seq(seq).active {
+            self.b.func.seqs[seq.0 as usize].active = true;
+            self.activated.push(seq);
+        }
+        if let Operand::Const(_) = value {
+            // Constants are stored through a value so the adjoint's bookkeeping stays uniform.
+        }
+        self.b.push(Stmt::Store { seq, index, value });
+        Some(())
+    }
+
+    /// The sequence an indexed expression names.
+    pub fn seq_of_base(&self, e: &Expr) -> Option<SeqId> {
+        match e {
+            Expr::Path(p) => match self.env.lookup(p.path.get_ident()?) {
+                Some(Binding::Seq(s)) => Some(s),
+                _ => None,
+            },
+            Expr::Paren(p) => self.seq_of_base(&p.expr),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,22 @@
+// A `let` whose initializer is rejected must not make every later use of its name an error too.
+use grad::gradient;
+
+#[gradient]
+fn cast(x: f64) -> f64 {
+    let n = x as i32;
+    x * n as f64
+}
+
+#[gradient]
+fn unsafe_block(x: f64) -> f64 {
+    let y = unsafe { std::ptr::read(&x) };
+    y * 2.0
+}
+
+#[gradient]
+fn return_in_let(x: f64) -> f64 {
+    let y = if x > 0.0 { x } else { return 0.0 };
+    y * 2.0
+}
+
+fn main() {}

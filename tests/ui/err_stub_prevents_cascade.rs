@@ -1,0 +1,11 @@
+use grad::gradient;
+
+#[gradient]
+fn f(x: f64) -> f64 {
+    x.copysign(-1.0)
+}
+
+fn main() {
+    let (value, [dx]) = f_grad(1.0);
+    let _ = (value, dx);
+}
