@@ -21,7 +21,11 @@ fn call_uses(args: &[CallArg], f: &mut impl FnMut(ValId)) {
         match a {
             CallArg::Float(o) => op(o, f),
             CallArg::Tokens(_, uses) => uses.iter().for_each(|v| f(*v)),
-            CallArg::Seq(..) => {}
+            CallArg::Seq(_, _, range) => {
+                if let Some((_, uses)) = range {
+                    uses.iter().for_each(|v| f(*v));
+                }
+            }
         }
     }
 }

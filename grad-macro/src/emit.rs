@@ -101,7 +101,7 @@ pub fn float_literal(c: f64, ty: FloatTy) -> TokenStream {
     };
     let named = NAMED.iter().find(|(_, v64, v32)| match ty {
         FloatTy::F64 => *v64 == m,
-        FloatTy::F32 => *v32 as f64 == m,
+        FloatTy::F32 => *v32 == m as f32,
     });
     let body = match named {
         Some((n, _, _)) => {
@@ -358,7 +358,7 @@ impl Emitter<'_> {
     fn call_arg(&self, a: &CallArg) -> TokenStream {
         match a {
             CallArg::Float(o) => self.operand(*o),
-            CallArg::Tokens(t, _) | CallArg::Seq(_, t) => strip_parens(t),
+            CallArg::Tokens(t, _) | CallArg::Seq(_, t, _) => strip_parens(t),
         }
     }
 
@@ -376,14 +376,18 @@ impl Emitter<'_> {
         let mut scratch = Vec::new();
         let mut accumulate = Vec::new();
         for (k, a) in args.iter().enumerate() {
-            if let CallArg::Seq(s, t) = a {
+            if let CallArg::Seq(s, t, range) = a {
                 let name = format_ident!("__grad_scratch{k}");
                 let t = strip_parens(t);
                 scratch.push(quote!(let mut #name = ::std::vec![#zero; (#t).len()];));
                 if self.func.seq(*s).active {
                     let d = self.seq_adjoint(*s);
+                    let target = match range {
+                        Some((r, _)) => quote!(#d[#r]),
+                        None => quote!(#d),
+                    };
                     accumulate.push(quote! {
-                        for (__grad_d, __grad_s) in #d.iter_mut().zip(#name.iter()) {
+                        for (__grad_d, __grad_s) in #target.iter_mut().zip(#name.iter()) {
                             *__grad_d += #seed * *__grad_s;
                         }
                     });
@@ -639,6 +643,15 @@ impl Emitter<'_> {
             Prim::DivOr0 => {
                 let (x, y) = (a(0), a(1));
                 quote!(if #y == #zero { #zero } else { #x / #y })
+            }
+            Prim::MulOr0 => {
+                let (x, y) = (a(0), a(1));
+                quote!(if #y == #zero { #zero } else { #x * #y })
+            }
+            Prim::PowIDeriv => {
+                let (x, n) = (a(0), self.operand(args[1]));
+                let ty = self.ty();
+                quote!(if #n == 0 { #zero } else { #n as #ty * #x.powi(#n.wrapping_sub(1)) })
             }
             method => {
                 let name = Ident::new(

@@ -93,9 +93,12 @@ fn differentiate(item: &syn::ItemFn, sig: &Sig, mut lowered: crate::lower::Lower
     };
     let signature = grad_signature(item, sig);
     let original = &item.sig.ident;
+    let inherited = inherited_attributes(item);
     quote! {
         #item
-        #[allow(clippy::too_many_arguments)]
+        #(#inherited)*
+        // The parameters mirror the original's; code the gradient does not need may leave one unread.
+        #[allow(unused_variables, clippy::too_many_arguments)]
         #signature {
             // The original counts as used wherever its gradient is.
             let _ = #original;
@@ -108,6 +111,17 @@ fn differentiate(item: &syn::ItemFn, sig: &Sig, mut lowered: crate::lower::Lower
             #result
         }
     }
+}
+
+/// The original's lint levels and `cfg`s apply to its gradient too.
+pub fn inherited_attributes(item: &syn::ItemFn) -> Vec<&syn::Attribute> {
+    const INHERITED: &[&str] = &[
+        "allow", "warn", "deny", "forbid", "expect", "cfg", "cfg_attr",
+    ];
+    item.attrs
+        .iter()
+        .filter(|a| INHERITED.iter().any(|n| a.path().is_ident(n)))
+        .collect()
 }
 
 /// Every `d_NAME` slice must have the length of `NAME`.

@@ -9,9 +9,11 @@ use quote::quote;
 pub fn emit(item: &syn::ItemFn, sig: &Sig, error: syn::Error) -> TokenStream {
     let errors = error.to_compile_error();
     let signature = crate::expand::grad_signature(item, sig);
+    let inherited = crate::expand::inherited_attributes(item);
     quote! {
         #item
         #errors
+        #(#inherited)*
         #[allow(unused_variables, clippy::too_many_arguments)]
         #signature {
             ::core::unreachable!("`#[gradient]` reported a compile error for this function")

@@ -86,8 +86,9 @@ impl Operand {
 pub enum CallArg {
     /// A float scalar: it has a slot in the callee's gradient.
     Float(Operand),
-    /// A float sequence, passed as written; the callee's gradient for it goes to a `d_` buffer.
-    Seq(SeqId, TokenStream),
+    /// A float sequence, passed as written, or a sub-slice `&x[range]` of one (the range and the
+    /// values it reads); the callee's gradient for it is added to the caller's adjoint.
+    Seq(SeqId, TokenStream, Option<(TokenStream, Vec<ValId>)>),
     /// Anything else, passed through as written (with the values it reads).
     Tokens(TokenStream, Vec<ValId>),
 }
@@ -515,10 +516,6 @@ impl<'f> Builder<'f> {
     pub fn remember(&mut self, op: Prim, args: &[Operand], dst: ValId) {
         let key = CseKey(op, args.iter().map(|a| operand_key(*a)).collect());
         self.cse[0].insert(key, dst);
-    }
-
-    pub fn name(&self, v: ValId) -> Ident {
-        self.func.info(v).name.clone()
     }
 }
 

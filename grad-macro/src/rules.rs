@@ -64,6 +64,10 @@ pub enum Prim {
     IsLt,
     /// `a / b`, or 0 where `b == 0`.
     DivOr0,
+    /// `a * b`, or 0 where `b == 0` (even if `a` is infinite).
+    MulOr0,
+    /// `n * x^(n-1)` for an integer `n`: the derivative of `powi`, 0 where `n == 0`.
+    PowIDeriv,
 }
 
 /// The methods users may call on floats, by name, with their number of arguments besides the receiver.
@@ -310,38 +314,20 @@ pub fn partial(
                 let p = b.prim(Prim::PowI, vec![x, Operand::Int(n - 1)], span);
                 b.mul(Const(n as f64), p, span)
             }
-            n => {
-                // A run-time exponent: n * x^(n-1), with the integer arithmetic left to Rust.
-                let nv = n.val().expect("powi exponent is an int value");
-                let name = b.name(nv);
-                let ty = syn::parse_str::<syn::Type>(b.func.float_ty.name()).unwrap();
-                let nf = b.opaque(
-                    crate::ir::Kind::Float,
-                    None,
-                    quote::quote!(#name as #ty),
-                    vec![nv],
-                    span,
-                );
-                let nm1 = b.opaque(
-                    crate::ir::Kind::Int,
-                    None,
-                    quote::quote!(#name - 1),
-                    vec![nv],
-                    span,
-                );
-                let p = b.prim(Prim::PowI, vec![x, Operand::Val(nm1)], span);
-                b.mul(Operand::Val(nf), p, span)
-            }
+            // A run-time exponent: 0 where it is 0 (`0 · x⁻¹` would be NaN at x = 0).
+            n => b.prim(Prim::PowIDeriv, vec![x, n], span),
         },
         Prim::Powf if i == 0 => {
+            // y · x^(y-1), and 0 where y = 0 (x^y is then constant, even at x = 0).
             let y = args[1];
             let ym1 = b.sub(y, one, span);
             let p = b.prim(Prim::Powf, vec![x, ym1], span);
-            b.mul(y, p, span)
+            b.prim(Prim::MulOr0, vec![p, y], span)
         }
         Prim::Powf => {
+            // ln(x) · x^y, and 0 where x^y = 0 (x = 0 with y > 0), as JAX does.
             let l = b.prim(Prim::Ln, vec![x], span);
-            b.mul(l, res, span)
+            b.prim(Prim::MulOr0, vec![l, res], span)
         }
         Prim::Hypot => b.prim(Prim::DivOr0, vec![args[i], res], span),
         Prim::Max | Prim::Min => {
@@ -364,6 +350,8 @@ pub fn partial(
             _ => b.prim(Prim::IsLt, vec![args[2], x], span),
         },
         Prim::Sign0 | Prim::IsEq | Prim::IsLt => Const(0.0),
-        Prim::DivOr0 => unreachable!("DivOr0 only appears in derivative code"),
+        Prim::DivOr0 | Prim::MulOr0 | Prim::PowIDeriv => {
+            unreachable!("only derivative code uses {op:?}, and it is not differentiated again")
+        }
     }
 }

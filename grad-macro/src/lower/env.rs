@@ -12,6 +12,8 @@ pub enum Binding {
     Seq(SeqId),
     /// Declared with `let x;` and not assigned yet.
     Uninit,
+    /// Its initializer was rejected with an error already: uses report nothing more.
+    Poisoned,
 }
 
 #[derive(Clone, Default)]

@@ -20,6 +20,9 @@ const FLOAT_CONSTS: &[&str] = &[
     "NAN",
 ];
 
+/// The range of a sub-slice argument, as tokens, and the values it reads.
+type RangeArg = (TokenStream, Vec<crate::ir::ValId>);
+
 #[derive(Clone, Copy)]
 enum Arith {
     Add,
@@ -154,6 +157,13 @@ impl Lowerer<'_> {
                 );
                 None
             }
+            Expr::Field(f) => {
+                self.errors.push_spanned(
+                    f,
+                    "`#[gradient]` does not differentiate through struct fields: pass the field values as parameters (`fn loss(w: f64, ...)`)",
+                );
+                None
+            }
             Expr::Tuple(_) | Expr::Array(_) | Expr::Repeat(_) | Expr::Struct(_) => {
                 self.errors.push_spanned(
                     e,
@@ -189,29 +199,26 @@ impl Lowerer<'_> {
             "f32" => Some(crate::ir::FloatTy::F32),
             _ => None,
         };
-        let as_const = |this: &mut Self, v: f64, suffix: &str, span: Span| {
-            if let Some(t) = float(suffix) {
-                if t != this.float_ty {
-                    this.errors.push(
-                        span,
-                        format!(
-                            "use one float type throughout: this function computes in `{}`",
-                            this.float_ty.name()
-                        ),
-                    );
-                    return None;
-                }
+        let as_const = |this: &mut Self, v: f64, suffix: &str| {
+            if float(suffix).is_some_and(|t| t != this.float_ty) {
+                // `2.0f64` in an `f32` function: carried along, so `2.0f64 as f32` works and any
+                // other use is rustc's type error at the literal.
+                return Some(Value::Other {
+                    tokens: lit.to_token_stream(),
+                    uses: Vec::new(),
+                    kind: Kind::Other,
+                });
             }
             Some(Value::Float(Operand::Const(this.float_ty.round(v))))
         };
         match lit {
             syn::Lit::Float(f) => {
                 let v = f.base10_parse::<f64>().ok()?;
-                as_const(self, v, f.suffix(), f.span())
+                as_const(self, v, f.suffix())
             }
             syn::Lit::Int(i) if float(i.suffix()).is_some() => {
                 let v = i.base10_parse::<f64>().ok()?;
-                as_const(self, v, i.suffix(), i.span())
+                as_const(self, v, i.suffix())
             }
             syn::Lit::Int(_) => Some(Value::Other {
                 tokens: lit.to_token_stream(),
@@ -256,10 +263,11 @@ impl Lowerer<'_> {
                     );
                     return None;
                 }
+                Some(Binding::Poisoned) => return None,
                 None => {}
             }
         }
-        if self.is_float_const_path(path) {
+        if self.is_float_const_path(path) && self.const_path_type(path) == Some(self.float_ty) {
             let ty = self.ty.clone();
             let v = self.b.opaque(
                 Kind::Float,
@@ -275,6 +283,19 @@ impl Lowerer<'_> {
             tokens: p.to_token_stream(),
             uses: Vec::new(),
             kind: Kind::Other,
+        })
+    }
+
+    /// The float type a constant path names (`f64` in `std::f64::consts::PI`).
+    fn const_path_type(&self, path: &syn::Path) -> Option<crate::ir::FloatTy> {
+        path.segments.iter().find_map(|s| {
+            if s.ident == "f64" {
+                Some(crate::ir::FloatTy::F64)
+            } else if s.ident == "f32" {
+                Some(crate::ir::FloatTy::F32)
+            } else {
+                None
+            }
         })
     }
 
@@ -484,7 +505,9 @@ impl Lowerer<'_> {
                 let o = self.to_float(value, span)?;
                 self.bind_float(o, span)
             }
-            Some(Binding::Val(_)) | Some(Binding::Uninit) => self.bind(value, None, span)?,
+            Some(Binding::Val(_)) | Some(Binding::Uninit) | Some(Binding::Poisoned) => {
+                self.bind(value, None, span)?
+            }
             Some(Binding::Seq(_)) => {
                 self.errors
                     .push(span, "assigning to a whole slice is not supported");
@@ -669,6 +692,21 @@ impl Lowerer<'_> {
                     return None;
                 }
                 let method = &path.segments[1].ident;
+                if method == "from" && c.args.len() == 1 {
+                    // `f64::from(n)`: a conversion, like `n as f64`.
+                    let (tokens, uses) = self.rename(&c.args[0]);
+                    let v = self.lower_expr(&c.args[0])?;
+                    if let Value::Float(o) = v {
+                        return Some(Value::Float(o));
+                    }
+                    self.check_inactive(&uses, c.span())?;
+                    let ty = self.ty.clone();
+                    let fp = &c.func;
+                    let v =
+                        self.b
+                            .opaque(Kind::Float, Some(ty), quote!(#fp(#tokens)), uses, c.span());
+                    return Some(Value::Float(Operand::Val(v)));
+                }
                 let Some((receiver, rest)) = c
                     .args
                     .iter()
@@ -695,6 +733,16 @@ impl Lowerer<'_> {
         let mut any_active = false;
         let mut failed = false;
         for a in &c.args {
+            if let Some((s, range)) = self.sub_slice(a) {
+                let Some((rt, ru)) = range else {
+                    failed = true;
+                    continue;
+                };
+                any_active |= self.b.func.seq(s).active;
+                let (t, _) = self.rename(a);
+                args.push(CallArg::Seq(s, t, Some((rt, ru))));
+                continue;
+            }
             match self.lower_expr(a) {
                 Some(Value::Float(o)) => {
                     any_active |= self.b.func.is_active(o);
@@ -703,7 +751,7 @@ impl Lowerer<'_> {
                 Some(Value::Seq(s)) => {
                     any_active |= self.b.func.seq(s).active;
                     let (t, _) = self.rename(a);
-                    args.push(CallArg::Seq(s, t));
+                    args.push(CallArg::Seq(s, t, None));
                 }
                 Some(Value::Other { tokens, uses, kind }) => {
                     if self.check_inactive_kind(&uses, kind, a.span()).is_none() {
@@ -735,7 +783,7 @@ impl Lowerer<'_> {
                         uses.extend(u.iter().copied());
                         t.clone()
                     }
-                    CallArg::Seq(_, t) => t.clone(),
+                    CallArg::Seq(_, t, _) => t.clone(),
                 })
                 .collect();
             return Some(Value::Other {
@@ -769,6 +817,26 @@ impl Lowerer<'_> {
             grads,
         });
         Some(Value::Float(Operand::Val(dst)))
+    }
+
+    /// `&x[a..b]` (or `x[a..]`, ...) of a float sequence, as a call argument: the sequence and the
+    /// range with the values it reads (`None` after an error).
+    fn sub_slice(&mut self, e: &Expr) -> Option<(crate::ir::SeqId, Option<RangeArg>)> {
+        let inner = match e {
+            Expr::Reference(r) if r.mutability.is_none() => &*r.expr,
+            Expr::Paren(p) => return self.sub_slice(&p.expr),
+            other => other,
+        };
+        let Expr::Index(ix) = inner else { return None };
+        let Expr::Range(range) = &*ix.index else {
+            return None;
+        };
+        let s = self.seq_of_base(&ix.expr)?;
+        let (tokens, uses) = self.rename(&Expr::Range(range.clone()));
+        if self.check_inactive(&uses, range.span()).is_none() {
+            return Some((s, None));
+        }
+        Some((s, Some((tokens, uses))))
     }
 
     fn lower_cast(&mut self, c: &syn::ExprCast) -> Option<Value> {

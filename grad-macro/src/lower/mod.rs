@@ -122,12 +122,16 @@ pub fn lower(item: &syn::ItemFn, sig: &Sig, errors: &Errors) -> Option<Lowered> 
 }
 
 impl<'f> Lowerer<'f> {
+    /// The name of a value, pointing at `span` but resolving where the generated `let`s do (so a
+    /// body written inside a `macro_rules!` still finds them).
     pub fn ident_of(&self, v: ValId, span: Span) -> Ident {
-        Ident::new(&self.b.func.info(v).name.to_string(), span)
+        let name = &self.b.func.info(v).name;
+        Ident::new(&name.to_string(), name.span().located_at(span))
     }
 
     pub fn seq_ident(&self, s: SeqId, span: Span) -> Ident {
-        Ident::new(&self.b.func.seq(s).ident.to_string(), span)
+        let name = &self.b.func.seq(s).ident;
+        Ident::new(&name.to_string(), name.span().located_at(span))
     }
 
     /// Tokens that read an operand.
@@ -488,13 +492,14 @@ impl<'f> Lowerer<'f> {
         if let Some(buf) = self.buffer_init(&init.expr) {
             let binding = self.lower_buffer(buf, init.expr.span());
             if let Some(ident) = ident {
-                self.env.declare(ident, binding.unwrap_or(Binding::Uninit));
+                self.env
+                    .declare(ident, binding.unwrap_or(Binding::Poisoned));
             }
             return;
         }
         let Some(value) = self.lower_expr(&init.expr) else {
             if let Some(ident) = ident {
-                self.env.declare(ident, Binding::Uninit);
+                self.env.declare(ident, Binding::Poisoned);
             }
             return;
         };
@@ -515,7 +520,8 @@ impl<'f> Lowerer<'f> {
             }
             _ => self.bind(value, ty.cloned(), init.expr.span()),
         };
-        self.env.declare(ident, binding.unwrap_or(Binding::Uninit));
+        self.env
+            .declare(ident, binding.unwrap_or(Binding::Poisoned));
     }
 
     /// A binding for a lowered value, materializing carried-along expressions as values.

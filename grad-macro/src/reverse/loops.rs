@@ -28,7 +28,7 @@ pub fn count_loads(block: &Block, out: &mut HashMap<SeqId, usize>) {
             Stmt::Load { seq, .. } => *out.entry(*seq).or_default() += 1,
             Stmt::Call { args, .. } => {
                 for a in args {
-                    if let crate::ir::CallArg::Seq(seq, _) = a {
+                    if let crate::ir::CallArg::Seq(seq, _, _) = a {
                         *out.entry(*seq).or_default() += 1;
                     }
                 }
@@ -51,7 +51,7 @@ fn accumulated_seqs(block: &Block, out: &mut Vec<SeqId>) {
             Stmt::CallAdjoint { args, .. } => {
                 for a in args {
                     match a {
-                        crate::ir::CallArg::Seq(seq, _) if !out.contains(seq) => out.push(*seq),
+                        crate::ir::CallArg::Seq(seq, _, _) if !out.contains(seq) => out.push(*seq),
                         _ => {}
                     }
                 }
@@ -91,7 +91,7 @@ fn buffer_accesses(block: &Block, f: &mut impl FnMut(SeqId, bool)) {
             Stmt::Store { seq, .. } => f(*seq, true),
             Stmt::Call { args, .. } => {
                 for a in args {
-                    if let crate::ir::CallArg::Seq(seq, _) = a {
+                    if let crate::ir::CallArg::Seq(seq, _, _) = a {
                         f(*seq, false)
                     }
                 }
@@ -149,6 +149,7 @@ fn expensive(s: &Stmt) -> bool {
                 | Prim::IsEq
                 | Prim::IsLt
                 | Prim::DivOr0
+                | Prim::MulOr0
                 | Prim::Max
                 | Prim::Min
                 | Prim::Clamp
