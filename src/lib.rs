@@ -1,8 +1,10 @@
 //! `grad`: exact gradients of ordinary Rust functions, derived at compile time.
 //!
-//! Put [`gradient`] on a function that returns `f64` or `f32`; the macro differentiates its body
-//! symbolically while the crate compiles and emits a companion `NAME_grad` that returns the value and
-//! the gradient. The optimizers and gradient checks of [`runtime`] consume those functions.
+//! Put [`gradient`] on a function that returns `f64` or `f32`. While the crate compiles, the macro
+//! differentiates the body symbolically in reverse mode and emits a companion `NAME_grad` that
+//! returns the value and the gradient: plain Rust, optimized like hand-written code, with no tape,
+//! dual numbers or finite differences at run time. The optimizers, stopping rules and gradient
+//! checks of [`runtime`] consume those functions.
 //!
 //! ```
 //! use grad::gradient;
@@ -16,8 +18,156 @@
 //! assert_eq!(value, rosenbrock(-1.2, 1.0));
 //! assert!((dx - -215.6).abs() < 1e-9 && (dy - -88.0).abs() < 1e-9);
 //! ```
+//!
+//! # The contract
+//!
+//! **Input**: a free function returning `f64` or `f32`, with one float type throughout. Parameters of
+//! that type are differentiated, and so are float sequences `&[T]`, `&[T; N]`, `[T; N]` and
+//! `&Vec<T>`; every other parameter (integers, booleans, `&[usize]`, ...) is a constant.
+//! `#[gradient(wrt(a, b))]` differentiates only the named parameters.
+//!
+//! **Output**: the original function unchanged and, with the same visibility,
+//! `fn NAME_grad(<same parameters>, d_x: &mut [T], ...) -> (T, [T; K])`:
+//!
+//! - the value, equal to what `NAME` returns for the same arguments;
+//! - `[T; K]`, the gradient with respect to the K differentiated scalar parameters in declaration
+//!   order (when K = 0 and there are differentiated sequences, the return type is just `T`);
+//! - for each differentiated sequence `x`, a buffer `d_x` after all the original parameters, in
+//!   declaration order: `&mut [T]`, or `&mut [T; N]` for arrays (a by-value `[T; N]` too). The
+//!   gradient is written into it, overwriting what was there. A slice buffer whose length differs
+//!   from `x` panics with a message naming it.
+//!
+//! ```
+//! use grad::gradient;
+//!
+//! /// Least squares, `x` is `n × d` row-major; only `w` is differentiated.
+//! #[gradient(wrt(w))]
+//! fn least_squares(w: &[f64], x: &[f64], y: &[f64]) -> f64 {
+//!     let d = w.len();
+//!     let mut loss = 0.0;
+//!     for i in 0..y.len() {
+//!         let mut pred = 0.0;
+//!         for j in 0..d {
+//!             pred += x[i * d + j] * w[j];
+//!         }
+//!         let r = y[i] - pred;
+//!         loss += r * r;
+//!     }
+//!     loss
+//! }
+//!
+//! let (x, y) = ([1.0, 0.0, 0.0, 1.0], [2.0, 3.0]);
+//! let mut dw = [0.0; 2];
+//! let loss = least_squares_grad(&[0.0, 0.0], &x, &y, &mut dw);
+//! assert_eq!(loss, 13.0);
+//! assert_eq!(dw, [-4.0, -6.0]); // ∂/∂w_j = -2 Σ_i r_i x_ij
+//! ```
+//!
+//! # What a body may contain
+//!
+//! - float literals, parentheses, unary minus, `+ - * /`, `+= -= *= /=`; `let` with or without a
+//!   type, shadowing, `let mut` and `mut` parameters, blocks;
+//! - `if` / `else if` / `else` as statement and expression, comparisons and `&& || !`, early
+//!   `return` (the derivative is that of the branch taken);
+//! - the float methods `powi powf sqrt cbrt exp exp2 exp_m1 ln log log2 log10 ln_1p sin cos tan asin
+//!   acos atan atan2 sinh cosh tanh asinh acosh atanh abs signum hypot recip mul_add max min clamp
+//!   to_degrees to_radians floor ceil round trunc fract`, as methods or paths (`f64::exp(x)`);
+//!   `std::f64::consts::*`; `as f64` casts of integers and `f64::from`;
+//! - indexing, `.len()`, integer arithmetic; `for` over ranges (`.rev()`, `.step_by(k)`) and over
+//!   slices (`.iter()`, `.enumerate()`, `.zip(..)`, `.skip(k)`, `.take(k)`), `while`, `break` and
+//!   `continue`, nested loops, accumulators and loop-carried state;
+//! - local buffers `let mut z = vec![0.0; n];` or `[0.0; N]`, written and read by index;
+//! - reductions `x.iter().map(|v| v * v).sum::<f64>()`, `.product()`, `.fold(init, |acc, v| ..)`;
+//! - calls to other `#[gradient]` functions, with scalars, slices or sub-slices (`&w[0..3]`).
+//!
+//! ```
+//! use grad::gradient;
+//!
+//! #[gradient]
+//! fn sigmoid(z: f64) -> f64 {
+//!     1.0 / (1.0 + (-z).exp())
+//! }
+//!
+//! /// A tanh recurrence: the gradient runs backwards over the stored hidden states.
+//! #[gradient(wrt(a, u))]
+//! fn rnn(a: f64, u: f64, x: &[f64], y: &[f64]) -> f64 {
+//!     let mut h = 0.0;
+//!     let mut loss = 0.0;
+//!     for (&xt, &yt) in x.iter().zip(y.iter()) {
+//!         h = (a * h + u * xt).tanh();
+//!         loss += (sigmoid(h) - yt).powi(2);
+//!     }
+//!     loss
+//! }
+//!
+//! let (x, y) = ([0.5, -0.2, 0.9], [0.6, 0.4, 0.7]);
+//! let (value, [da, du]) = rnn_grad(0.8, 0.6, &x, &y);
+//! let h = 1e-6;
+//! let fd_a = (rnn(0.8 + h, 0.6, &x, &y) - rnn(0.8 - h, 0.6, &x, &y)) / (2.0 * h);
+//! assert_eq!(value, rnn(0.8, 0.6, &x, &y));
+//! assert!((da - fd_a).abs() < 1e-8 && du.is_finite());
+//! ```
+//!
+//! A call to a function without `#[gradient]` fails to compile with ``cannot find function
+//! `helper_grad` `` at the call: annotate `helper` with `#[gradient]`. A callee must differentiate
+//! all its float parameters (no `wrt` on helpers).
+//!
+//! # Where a derivative does not exist
+//!
+//! `abs` → 0 at 0; `max`/`min` → on a tie the first argument (the receiver) gets the derivative, a
+//! NaN argument none; `clamp` → 1 for `x` on or between the bounds, else 1 for the bound returned;
+//! `hypot` → 0 at the origin; `signum`, `floor`, `ceil`, `round`, `trunc` → 0; `fract` → 1;
+//! `sqrt` at 0 → +∞; `powf` → 0 for the exponent where the power is 0; the branch an `if` takes
+//! decides at a tie of its condition.
+//!
+//! ```
+//! use grad::gradient;
+//!
+//! #[gradient]
+//! fn kinks(x: f64, y: f64) -> f64 {
+//!     x.abs() + x.max(y)
+//! }
+//!
+//! assert_eq!(kinks_grad(0.0, 0.0), (0.0, [1.0, 0.0])); // abs'(0) = 0; the tie goes to `x`
+//! ```
+//!
+//! # Errors
+//!
+//! What the macro cannot differentiate is a compile error at the exact tokens that says what to
+//! change: unknown methods, macros other than `assert!`-like ones, closures outside reductions,
+//! `match`, `unsafe`, `async`/`const`/generic functions, methods, casts that drop a derivative
+//! (`x as i32` of a differentiated `x`), mixing `f32` and `f64`, `%` on floats. Every error of a
+//! function shows in one build, and a `NAME_grad` stub keeps follow-on errors away.
 
+/// Differentiates a function at compile time and emits `NAME_grad` beside it; see the
+/// [crate documentation](crate) for the contract.
+///
+/// ```
+/// use grad::gradient;
+///
+/// #[gradient]
+/// fn f(x: f64, y: f64) -> f64 {
+///     x * x + 3.0 * x * y + y * y
+/// }
+///
+/// assert_eq!(f_grad(1.0, 2.0), (11.0, [8.0, 7.0]));
+/// ```
 pub use grad_macro::gradient;
 
-/// Optimizers, stopping rules, gradient checks and the other run-time helpers (the `grad-runtime` crate).
+/// Optimizers, stopping rules, gradient checks and the other run-time helpers (the `grad-runtime`
+/// crate).
+///
+/// ```
+/// use grad::gradient;
+/// use grad::runtime::prelude::*;
+///
+/// #[gradient]
+/// fn bowl(x: f64, y: f64) -> f64 {
+///     x * x + 2.0 * y * y
+/// }
+///
+/// let report = minimize(bowl_grad, [4.0, 3.0], GradientDescent::new(0.2).unwrap(), Options::new())
+///     .unwrap();
+/// assert!(report.value < 1e-10);
+/// ```
 pub use grad_runtime as runtime;
