@@ -92,6 +92,8 @@ pub struct RunInfo {
     pub dim: usize,
     /// The iteration limit in force, if any.
     pub max_iters: Option<usize>,
+    /// The epoch limit in force, if any (mini-batch runs).
+    pub max_epochs: Option<usize>,
 }
 
 /// A hook called once per iteration; the way to log, plot, checkpoint or stop early.

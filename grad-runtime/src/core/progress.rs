@@ -10,9 +10,10 @@ use crate::core::report::Report;
 /// cost of the bar to a position update.
 const MESSAGE_EVERY: Duration = Duration::from_millis(100);
 
-/// An [`Observer`] that draws an `indicatif` progress bar on standard error: iterations against
-/// the iteration limit (a spinner without one), the current value and gradient norm, and the
-/// stop reason at the end. Hidden when standard error is not a terminal.
+/// An [`Observer`] that draws an `indicatif` progress bar on standard error: epochs against the
+/// epoch limit in a mini-batch run, else iterations against the iteration limit (a spinner
+/// counting iterations without either), the current value and gradient norm, and the stop reason
+/// at the end. Hidden when standard error is not a terminal.
 ///
 /// Usually added with `Options::progress_bar()`.
 ///
@@ -30,6 +31,8 @@ const MESSAGE_EVERY: Duration = Duration::from_millis(100);
 pub struct ProgressBar {
     bar: Option<indicatif::ProgressBar>,
     last_message: Option<Instant>,
+    /// The bar counts epochs rather than iterations.
+    by_epoch: bool,
 }
 
 impl ProgressBar {
@@ -45,11 +48,21 @@ impl ProgressBar {
 
 impl<T: Real> Observer<T> for ProgressBar {
     fn start(&mut self, info: &RunInfo) {
-        let bar = match info.max_iters {
-            Some(n) => indicatif::ProgressBar::new(n as u64),
-            None => indicatif::ProgressBar::new_spinner(),
+        self.by_epoch = info.max_epochs.is_some();
+        let (bar, template) = match (info.max_epochs, info.max_iters) {
+            (Some(n), _) => (
+                indicatif::ProgressBar::new(n as u64),
+                "{prefix} [{elapsed_precise}] {wide_bar} epoch {pos}/{len} {msg}",
+            ),
+            (None, Some(n)) => (
+                indicatif::ProgressBar::new(n as u64),
+                "{prefix} [{elapsed_precise}] {wide_bar} {pos}/{len} {msg}",
+            ),
+            (None, None) => (
+                indicatif::ProgressBar::new_spinner(),
+                "{prefix} [{elapsed_precise}] {spinner} iteration {pos} {msg}",
+            ),
         };
-        let template = "{prefix} [{elapsed_precise}] {wide_bar} {pos}/{len} {msg}";
         if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
             bar.set_style(style);
         }
@@ -59,7 +72,12 @@ impl<T: Real> Observer<T> for ProgressBar {
 
     fn observe(&mut self, state: &State<'_, T>) -> Control {
         if let Some(bar) = &self.bar {
-            bar.set_position(state.iteration as u64);
+            let position = if self.by_epoch {
+                state.epoch.unwrap_or(0)
+            } else {
+                state.iteration
+            };
+            bar.set_position(position as u64);
             let now = Instant::now();
             if self.last_message.is_none_or(|t| now - t >= MESSAGE_EVERY) {
                 self.last_message = Some(now);

@@ -51,6 +51,7 @@ where
         optimizer: optimizer.name(),
         dim,
         max_iters: rules.max_iters(),
+        max_epochs: rules.max_epochs(),
     };
     for observer in &mut observers {
         observer.start(&info);

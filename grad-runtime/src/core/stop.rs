@@ -46,6 +46,10 @@ impl<T: Real> Rules<T> {
         }
     }
 
+    pub(crate) fn max_epochs(&self) -> Option<usize> {
+        self.max_epochs
+    }
+
     pub(crate) fn max_iters(&self) -> Option<usize> {
         self.max_iters
     }
