@@ -1,17 +1,13 @@
 //! Benchmarks B1–B6: for each problem the plain loss (`plain`), the hand-written gradient (`hand`),
 //! forward-mode dual numbers with `num-dual` (`dual`), central finite differences (`fd`) and the
-//! `#[gradient]`-generated gradient (`generated`, only with `--cfg grad_generated` for now).
+//! `#[gradient]`-generated gradient (`generated`).
 //!
 //! Every gradient entry computes the value and the full gradient in one call. Output buffers are
 //! allocated outside the timed closures. Run with `cargo bench --bench benchmarks`.
 
-// `grad_generated` is a private cfg switched on with RUSTFLAGS="--cfg grad_generated".
-#![allow(unexpected_cfgs)]
-
 #[path = "problems/mod.rs"]
 mod problems;
 
-#[cfg(grad_generated)]
 #[path = "problems/generated.rs"]
 mod generated;
 
@@ -29,7 +25,6 @@ fn slow(group: &mut BenchmarkGroup<'_, WallTime>) {
 }
 
 /// Checks a generated gradient against the hand-written one before timing it.
-#[cfg(grad_generated)]
 fn assert_matches_hand(name: &str, f: f64, g: &[f64], f_hand: f64, g_hand: &[f64]) {
     let scale = g_hand.iter().fold(0.0f64, |m, v| m.max(v.abs()));
     assert!(
@@ -65,7 +60,6 @@ fn b1_rosen2(c: &mut Criterion) {
         b.iter(|| dual::rosen2_grad_dual(black_box(p.x), black_box(p.y)))
     });
     fd_entry(&mut group, &p);
-    #[cfg(grad_generated)]
     {
         let (f, g) = generated::rosen2_grad(p.x, p.y);
         let (fh, gh) = rosen2_grad_hand(p.x, p.y);
@@ -86,7 +80,6 @@ fn b2_rosen_n(c: &mut Criterion) {
     group.bench_function("hand", |b| {
         b.iter(|| rosen_n_grad_hand(black_box(x), black_box(&mut d_x)))
     });
-    #[cfg(grad_generated)]
     {
         let mut d_h = vec![0.0; x.len()];
         let fh = rosen_n_grad_hand(x, &mut d_h);
@@ -122,7 +115,6 @@ fn b3_linreg(c: &mut Criterion) {
             )
         })
     });
-    #[cfg(grad_generated)]
     {
         let mut d_h = vec![0.0; w.len()];
         let fh = linreg_grad_hand(w, x, y, &mut d_h);
@@ -173,7 +165,6 @@ fn b4_logreg(c: &mut Criterion) {
             )
         })
     });
-    #[cfg(grad_generated)]
     {
         let mut d_h = vec![0.0; w.len()];
         let (fh, [dbh]) = logreg_grad_hand(w, bb, x, y, &mut d_h);
@@ -244,7 +235,6 @@ fn b5_mlp(c: &mut Criterion) {
             )
         })
     });
-    #[cfg(grad_generated)]
     {
         let mut gh = vec![0.0; p.n_params()];
         let fh = p.grad_hand_flat(&p.params(), &mut gh);
@@ -337,7 +327,6 @@ fn b6_rnn(c: &mut Criterion) {
         })
     });
     fd_entry(&mut group, &p);
-    #[cfg(grad_generated)]
     {
         let (fh, gh) = rnn_grad_hand(a, u, cc, x, y);
         let (f, g) = generated::rnn_grad(a, u, cc, x, y);

@@ -5,8 +5,6 @@
 //! declaration order. The bodies are identical to the plain functions in `problems/mod.rs`, so the
 //! `plain` and `generated` benchmark entries compare the same user code.
 //!
-//! Compiled only with `--cfg grad_generated` until the macro handles all of these bodies.
-//!
 //! Generated signatures:
 //! ```text
 //! rosen2_grad(x: f64, y: f64) -> (f64, [f64; 2])

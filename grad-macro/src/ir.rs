@@ -343,6 +343,9 @@ pub struct Builder<'f> {
     cse: Vec<HashMap<CseKey, ValId>>,
     /// `v -> x` for every `v = -x` of an open scope, so `-(-x)` folds to `x`.
     negs: Vec<HashMap<ValId, Operand>>,
+    /// Pure opaque expressions and loads of parameters already computed, by their text, so that
+    /// `x[i]` written three times is loaded once and its adjoint updated once.
+    pure: Vec<HashMap<String, ValId>>,
     /// Lookups of reusable operations stop at this scope (see [`Builder::open_isolated`]).
     cse_floor: usize,
     /// Derivative code may drop `x * 0`; the user's own arithmetic may not (`inf * 0` is NaN).
@@ -356,6 +359,7 @@ impl<'f> Builder<'f> {
             blocks: vec![Block::default()],
             cse: vec![HashMap::new()],
             negs: vec![HashMap::new()],
+            pure: vec![HashMap::new()],
             cse_floor: 0,
             aggressive,
         }
@@ -374,6 +378,7 @@ impl<'f> Builder<'f> {
         self.blocks.push(Block::default());
         self.cse.push(HashMap::new());
         self.negs.push(HashMap::new());
+        self.pure.push(HashMap::new());
     }
 
     /// Starts a block that will be placed elsewhere (inside a forward loop): nothing computed so far
@@ -394,6 +399,7 @@ impl<'f> Builder<'f> {
     pub fn close(&mut self) -> Block {
         self.cse.pop();
         self.negs.pop();
+        self.pure.pop();
         self.blocks.pop().expect("open/close balanced")
     }
 
@@ -495,6 +501,17 @@ impl<'f> Builder<'f> {
         uses: Vec<ValId>,
         span: Span,
     ) -> ValId {
+        let text = expr.to_string();
+        // Expressions that read a local buffer may see it change between two evaluations.
+        let key = (!text.contains("__grad_buf")).then(|| {
+            let ty = ty
+                .as_ref()
+                .map(|t| quote::ToTokens::to_token_stream(t).to_string());
+            format!("{kind:?}|{ty:?}|{text}|{uses:?}")
+        });
+        if let Some(v) = key.as_ref().and_then(|k| self.reuse(k)) {
+            return v;
+        }
         let dst = self.new_val(kind, false, span);
         self.push(Stmt::Opaque {
             dst,
@@ -502,14 +519,32 @@ impl<'f> Builder<'f> {
             expr,
             uses,
         });
+        if let Some(k) = key {
+            self.pure.last_mut().unwrap().insert(k, dst);
+        }
         dst
+    }
+
+    fn reuse(&self, key: &str) -> Option<ValId> {
+        self.pure[self.cse_floor..]
+            .iter()
+            .rev()
+            .find_map(|m| m.get(key).copied())
     }
 
     /// Lets later operations reuse `dst = op(args)`, computed elsewhere and in scope.
     pub fn load(&mut self, seq: SeqId, index: ValId, span: Span) -> ValId {
+        // Parameters never change; a buffer may be written between two loads.
+        let key = (!self.func.seq(seq).buffer).then(|| format!("load|{}|{}", seq.0, index.0));
+        if let Some(v) = key.as_ref().and_then(|k| self.reuse(k)) {
+            return v;
+        }
         let active = self.func.seq(seq).active;
         let dst = self.new_val(Kind::Float, active, span);
         self.push(Stmt::Load { dst, seq, index });
+        if let Some(k) = key {
+            self.pure.last_mut().unwrap().insert(k, dst);
+        }
         dst
     }
 

@@ -1,0 +1,437 @@
+//! Local buffers (`let mut z = vec![0.0; n];`, `[0.0; N]`, written `z[i] = ..` / `z[i] += ..` and
+//! read by index): per-iteration buffers, recurrences through memory, buffers overwritten many
+//! times, array buffers, buffers passed to other `#[gradient]` functions. Checked with proptest
+//! against central finite differences on random data, and for bit-equal values with the original.
+//!
+//! Tolerance as in `tests/loops.rs`: h = cbrt(eps)·max(1, |x_k|), truncation and rounding errors
+//! both ≈ 4e-11·(scale) for these O(1) functions of at most a few dozen inputs, accepted within
+//! 1e-6·(1 + |fd| + |f|).
+
+#![allow(clippy::needless_range_loop)]
+
+use grad::gradient;
+use proptest::prelude::*;
+
+// ---------------------------------------------------------------------------------------------
+// Harness
+// ---------------------------------------------------------------------------------------------
+
+const RTOL: f64 = 1e-6;
+
+type Flat<'a> = &'a dyn Fn(&[f64]) -> f64;
+
+fn fd(f: Flat<'_>, p: &[f64], k: usize) -> f64 {
+    let h = f64::EPSILON.cbrt() * p[k].abs().max(1.0);
+    let (mut pp, mut pm) = (p.to_vec(), p.to_vec());
+    pp[k] += h;
+    pm[k] -= h;
+    (f(&pp) - f(&pm)) / (pp[k] - pm[k])
+}
+
+fn check_flat(
+    what: &str,
+    p: &[f64],
+    f: Flat<'_>,
+    value: f64,
+    grad: &[f64],
+) -> Result<(), TestCaseError> {
+    let want = f(p);
+    prop_assert!(
+        value == want,
+        "{what} at {p:?}: value {value:e} != original {want:e}"
+    );
+    prop_assert_eq!(grad.len(), p.len(), "{} gradient length", what);
+    for k in 0..p.len() {
+        let d = fd(f, p, k);
+        prop_assert!(
+            (grad[k] - d).abs() <= RTOL * (1.0 + d.abs() + value.abs()),
+            "{what} at {p:?}: d[{k}] = {:e}, finite difference {d:e} (full gradient {grad:?})",
+            grad[k]
+        );
+    }
+    Ok(())
+}
+
+fn dirty(n: usize) -> Vec<f64> {
+    vec![f64::NAN; n]
+}
+
+fn split<'a>(p: &'a [f64], lens: &[usize]) -> Vec<&'a [f64]> {
+    let mut out = Vec::new();
+    let mut rest = p;
+    for &n in lens {
+        let (a, b) = rest.split_at(n);
+        out.push(a);
+        rest = b;
+    }
+    out.push(rest);
+    out
+}
+
+fn vals(len: std::ops::RangeInclusive<usize>) -> impl Strategy<Value = Vec<f64>> {
+    prop::collection::vec(-1.5f64..1.5, len)
+}
+
+fn config() -> ProptestConfig {
+    ProptestConfig {
+        cases: 48,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+/// One differentiated slice and one differentiated scalar.
+fn check_a(
+    what: &str,
+    f: &dyn Fn(&[f64], f64) -> f64,
+    g: &dyn Fn(&[f64], f64, &mut [f64]) -> (f64, [f64; 1]),
+    x: &[f64],
+    a: f64,
+) -> Result<(), TestCaseError> {
+    let mut dx = dirty(x.len());
+    let (v, [da]) = g(x, a, &mut dx);
+    let n = x.len();
+    let flat = |p: &[f64]| f(&p[..n], p[n]);
+    check_flat(what, &[x, &[a]].concat(), &flat, v, &[&dx[..], &[da]].concat())
+}
+
+fn check1(
+    what: &str,
+    f: Flat<'_>,
+    g: &dyn Fn(&[f64], &mut [f64]) -> f64,
+    x: &[f64],
+) -> Result<(), TestCaseError> {
+    let mut dx = dirty(x.len());
+    let v = g(x, &mut dx);
+    check_flat(what, x, f, v, &dx)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+#[gradient]
+fn norm2(a: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..a.len() {
+        s += a[i] * a[i];
+    }
+    s
+}
+
+#[gradient]
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..a.len() {
+        s += a[i] * b[i];
+    }
+    s
+}
+
+// ---------------------------------------------------------------------------------------------
+// Functions
+// ---------------------------------------------------------------------------------------------
+
+/// MLP hidden layer in a buffer made afresh for each sample: `w1` is `h × d`, `x` is `n × d`.
+#[gradient]
+fn mlp_hidden(w1: &[f64], w2: &[f64], x: &[f64], y: &[f64]) -> f64 {
+    let h = w2.len();
+    let d = w1.len() / h;
+    let mut loss = 0.0;
+    for i in 0..y.len() {
+        let mut z = vec![0.0; h];
+        for k in 0..h {
+            for j in 0..d {
+                z[k] += w1[k * d + j] * x[i * d + j];
+            }
+            z[k] = z[k].tanh();
+        }
+        let mut out = 0.0;
+        for k in 0..h {
+            out += w2[k] * z[k];
+        }
+        let r = out - y[i];
+        loss += r * r;
+    }
+    loss
+}
+
+/// A recurrence through memory: `h[t + 1] = tanh(a·h[t] + x[t])`, each element written once,
+/// then all read in a second loop.
+#[gradient]
+fn recurrence(x: &[f64], a: f64) -> f64 {
+    let n = x.len();
+    let mut h = vec![0.0; n + 1];
+    for t in 0..n {
+        h[t + 1] = (a * h[t] + x[t]).tanh();
+    }
+    let mut s = 0.0;
+    for t in 0..=n {
+        s += h[t] * h[t] * (t as f64 + 1.0);
+    }
+    s
+}
+
+/// Written once per element, then normalised by their sum (read twice).
+#[gradient]
+fn normalised(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut z = vec![0.0; n];
+    let mut tot = 0.0;
+    for i in 0..n {
+        z[i] = x[i].exp();
+        tot += z[i];
+    }
+    let mut s = 0.0;
+    for i in 0..n {
+        s += z[i] / tot * x[i];
+    }
+    s
+}
+
+/// An array buffer overwritten in every iteration, each write reading the previous contents.
+#[gradient]
+fn overwritten(x: &[f64]) -> f64 {
+    let mut b = [0.0; 2];
+    b[1] = 0.5;
+    for &v in x.iter() {
+        b[0] = b[1] * v;
+        b[1] += v.sin();
+        b[1] *= 0.9;
+    }
+    b[0] + b[1] * b[1]
+}
+
+/// Straight-line writes and overwrites without a loop, and a constant written over an active
+/// value.
+#[gradient]
+fn straight_line(x: &[f64]) -> f64 {
+    let mut z = vec![0.0; 3];
+    z[0] = x[0] * x[1];
+    z[1] = z[0].sin();
+    z[0] = z[1] * x[2] + z[0];
+    z[2] = x[1];
+    z[2] = 2.0;
+    z[0] * z[1] + z[2]
+}
+
+/// Softmax over an array buffer, then cross-entropy with a target and a weighted sum.
+#[gradient]
+fn softmax_ce(z: &[f64; 4], w: &[f64; 4], target: usize) -> f64 {
+    let mut m = z[0];
+    for i in 1..4 {
+        m = m.max(z[i]);
+    }
+    let mut e = [0.0; 4];
+    let mut s = 0.0;
+    for i in 0..4 {
+        e[i] = (z[i] - m).exp();
+        s += e[i];
+    }
+    let mut p = [0.0; 4];
+    for i in 0..4 {
+        p[i] = e[i] / s;
+    }
+    let mut r = -p[target].ln();
+    for i in 0..4 {
+        r += p[i] * w[i];
+    }
+    r
+}
+
+/// A buffer passed whole and in sub-slices to other `#[gradient]` functions.
+#[gradient]
+fn buffer_to_helpers(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut z = vec![0.0; 2 * n];
+    for i in 0..n {
+        z[i] = x[i].sin();
+        z[n + i] = x[i] * x[i];
+    }
+    norm2(&z) + dot(&z[0..n], &z[n..2 * n]) + norm2(&z[n..])
+}
+
+/// A buffer passed to a helper inside a loop, rewritten between the calls.
+#[gradient]
+fn buffer_to_helper_in_loop(x: &[f64], a: f64) -> f64 {
+    let n = x.len();
+    let mut z = vec![0.0; n];
+    let mut s = 0.0;
+    for t in 0..3 {
+        for i in 0..n {
+            z[i] = (z[i] * a + x[i] * (t as f64 + 1.0)).sin();
+        }
+        s += norm2(&z) * a;
+    }
+    s
+}
+
+/// A vector RNN: the state lives in a top-level buffer rewritten in every step from a
+/// per-step buffer; `w` is `m × m`, `m` at least 1.
+#[gradient]
+fn vector_rnn(w: &[f64], x: &[f64]) -> f64 {
+    let m = (w.len() as f64).sqrt() as usize;
+    let mut h = vec![0.0; m];
+    let mut loss = 0.0;
+    for t in 0..x.len() {
+        let mut hn = vec![0.0; m];
+        for k in 0..m {
+            let mut a = x[t];
+            for j in 0..m {
+                a += w[k * m + j] * h[j];
+            }
+            hn[k] = a.tanh();
+        }
+        for k in 0..m {
+            h[k] = hn[k];
+        }
+        loss += h[0] * h[m - 1];
+    }
+    loss
+}
+
+/// Writes under `if`, in a `while`, at an index from an integer counter, with `break`.
+#[gradient]
+fn buffer_control_flow(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut z = vec![0.0; n];
+    let mut k = 0;
+    let mut i = 0;
+    while i < n {
+        if x[i] > 0.0 {
+            z[k] = x[i] * x[i];
+            k += 1;
+        } else {
+            z[n - 1 - i] += x[i];
+        }
+        i += 1;
+    }
+    let mut s = 0.0;
+    for j in 0..n {
+        if z[j] > 1.5 {
+            break;
+        }
+        s += z[j] * (j as f64 + 1.0);
+    }
+    s
+}
+
+/// `f32` buffers.
+#[gradient]
+fn buffer_f32(x: &[f32]) -> f32 {
+    let mut z = vec![0.0f32; x.len()];
+    for i in 0..x.len() {
+        z[i] = x[i].sin();
+    }
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        s += z[i] * z[x.len() - 1 - i];
+    }
+    s
+}
+
+// ---------------------------------------------------------------------------------------------
+// Properties
+// ---------------------------------------------------------------------------------------------
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn per_iteration_buffer_mlp(
+        (w1, w2, x, y) in (1usize..=3, 1usize..=3, 0usize..=4).prop_flat_map(|(h, d, n)| {
+            (vals(h * d..=h * d), vals(h..=h), vals(n * d..=n * d), vals(n..=n))
+        })
+    ) {
+        let lens = [w1.len(), w2.len(), x.len()];
+        let (mut d1, mut d2, mut dx, mut dy) =
+            (dirty(lens[0]), dirty(lens[1]), dirty(lens[2]), dirty(y.len()));
+        let v = mlp_hidden_grad(&w1, &w2, &x, &y, &mut d1, &mut d2, &mut dx, &mut dy);
+        let f = |p: &[f64]| {
+            let s = split(p, &lens);
+            mlp_hidden(s[0], s[1], s[2], s[3])
+        };
+        let p = [&w1[..], &w2, &x, &y].concat();
+        check_flat("mlp_hidden", &p, &f, v, &[&d1[..], &d2, &dx, &dy].concat())?;
+    }
+
+    #[test]
+    fn recurrence_through_memory(x in vals(0..=10), a in -1.2f64..1.2) {
+        check_a("recurrence", &recurrence, &recurrence_grad, &x, a)?;
+    }
+
+    #[test]
+    fn written_once_then_read(x in vals(0..=8)) {
+        check1("normalised", &normalised, &normalised_grad, &x)?;
+    }
+
+    #[test]
+    fn overwritten_in_every_iteration(x in vals(0..=10)) {
+        check1("overwritten", &overwritten, &overwritten_grad, &x)?;
+    }
+
+    #[test]
+    fn straight_line_overwrites(x in vals(3..=3)) {
+        check1("straight_line", &straight_line, &straight_line_grad, &x)?;
+    }
+
+    #[test]
+    fn softmax_over_an_array(
+        z in prop::array::uniform4(-2.0f64..2.0),
+        w in prop::array::uniform4(-1.0f64..1.0),
+        target in 0usize..4,
+    ) {
+        let (mut dz, mut dw) = ([f64::NAN; 4], [f64::NAN; 4]);
+        let v = softmax_ce_grad(&z, &w, target, &mut dz, &mut dw);
+        let f = |p: &[f64]| {
+            let zz: [f64; 4] = p[..4].try_into().unwrap();
+            let ww: [f64; 4] = p[4..].try_into().unwrap();
+            softmax_ce(&zz, &ww, target)
+        };
+        check_flat("softmax_ce", &[z, w].concat(), &f, v, &[dz, dw].concat())?;
+    }
+
+    #[test]
+    fn buffers_passed_to_helpers(x in vals(0..=6), a in -1.2f64..1.2) {
+        check1("buffer_to_helpers", &buffer_to_helpers, &buffer_to_helpers_grad, &x)?;
+        check_a(
+            "buffer_to_helper_in_loop",
+            &buffer_to_helper_in_loop,
+            &buffer_to_helper_in_loop_grad,
+            &x,
+            a,
+        )?;
+    }
+
+    #[test]
+    fn vector_rnn_state_in_a_buffer(
+        (w, x) in (1usize..=3, 0usize..=6).prop_flat_map(|(m, t)| (vals(m * m..=m * m), vals(t..=t)))
+    ) {
+        let (mut dw, mut dx) = (dirty(w.len()), dirty(x.len()));
+        let v = vector_rnn_grad(&w, &x, &mut dw, &mut dx);
+        let nw = w.len();
+        let f = |p: &[f64]| vector_rnn(&p[..nw], &p[nw..]);
+        check_flat("vector_rnn", &[&w[..], &x].concat(), &f, v, &[&dw[..], &dx].concat())?;
+    }
+
+    #[test]
+    fn buffer_writes_under_control_flow(x in vals(0..=8)) {
+        check1("buffer_control_flow", &buffer_control_flow, &buffer_control_flow_grad, &x)?;
+    }
+
+    /// f32 against the derivative formula `Σ_i 2 cos(x_i) sin(x_{n-1-i})` (in f64).
+    #[test]
+    fn f32_buffer(x in prop::collection::vec(-1.5f32..1.5, 0..=6)) {
+        let mut dx = vec![f32::NAN; x.len()];
+        let v = buffer_f32_grad(&x, &mut dx);
+        prop_assert_eq!(v.to_bits(), buffer_f32(&x).to_bits());
+        let n = x.len();
+        for i in 0..n {
+            let want = 2.0 * (x[i] as f64).cos() * (x[n - 1 - i] as f64).sin();
+            prop_assert!(
+                (dx[i] as f64 - want).abs() <= 1e-5 * (1.0 + want.abs()),
+                "d[{}] = {}, want {}", i, dx[i], want
+            );
+        }
+    }
+}

@@ -1,0 +1,594 @@
+//! The contract for sequence parameters: `d_x` buffers are written (not accumulated into), a
+//! buffer of the wrong length panics naming it, `wrt` subsets, arrays by reference and by value,
+//! `&Vec<T>`, `f32`, and the shape of the result (`T` when no scalar is differentiated,
+//! `(T, [T; K])` otherwise). Signatures are pinned by coercion to `fn` pointer types.
+//!
+//! Gradients are compared with hand-derived formulas (exact up to the rounding of a few
+//! operations: 1e-12 relative) and, for the `f32` versions, with the `f64` twin (1e-5 relative:
+//! f32 rounding, ~6e-8 per operation, over a few dozen operations).
+
+#![allow(clippy::needless_range_loop)]
+#![allow(clippy::ptr_arg)]
+
+use grad::gradient;
+
+const DIRTY: f64 = 1e9;
+
+fn close(got: f64, want: f64, rtol: f64) -> bool {
+    (got - want).abs() <= rtol * (1.0 + want.abs())
+}
+
+#[track_caller]
+fn assert_all_close(what: &str, got: &[f64], want: &[f64]) {
+    assert_eq!(got.len(), want.len(), "{what}: length");
+    for k in 0..got.len() {
+        assert!(
+            close(got[k], want[k], 1e-12),
+            "{what}[{k}] = {:e}, want {:e} (got {got:?}, want {want:?})",
+            got[k],
+            want[k]
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Functions
+// ---------------------------------------------------------------------------------------------
+
+/// `Σ x_i²·w_i` plus a scalar: reads every element.
+#[gradient]
+fn weighted(x: &[f64], w: &[f64], a: f64) -> f64 {
+    let mut s = a * a;
+    for i in 0..x.len() {
+        s += x[i] * x[i] * w[i];
+    }
+    s
+}
+
+/// Reads only the even positions (`step_by`): the odd entries of `d_x` must be written 0.
+#[gradient]
+fn evens(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in (0..x.len()).step_by(2) {
+        s += x[i] * x[i];
+    }
+    s
+}
+
+/// Reads `x[k..]` only; `y` not at all (the `allow` reaches `tail_grad` too).
+#[gradient]
+#[allow(unused_variables)]
+fn tail(x: &[f64], y: &[f64], k: usize) -> f64 {
+    let mut s = 0.0;
+    for &v in x.iter().skip(k) {
+        s += v.sin();
+    }
+    s
+}
+
+/// Stops at the first negative element: the rest get 0.
+#[gradient]
+fn until_negative(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for &v in x.iter() {
+        if v < 0.0 {
+            break;
+        }
+        s = s * 0.5 + v;
+    }
+    s
+}
+
+/// A taped loop (state that changes).
+#[gradient]
+fn horner(c: &[f64], t: f64) -> f64 {
+    let mut s = 0.0;
+    for i in (0..c.len()).rev() {
+        s = s * t + c[i];
+    }
+    s
+}
+
+#[gradient]
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..a.len() {
+        s += a[i] * b[i];
+    }
+    s
+}
+
+/// Reads `x` only through helper calls with (overlapping) sub-slices and aliasing.
+#[gradient]
+fn through_calls(x: &[f64]) -> f64 {
+    dot(&x[0..2], &x[1..3]) + dot(x, x)
+}
+
+/// Reads `x` only in a reduction; `x.len()` of `y` only.
+#[gradient]
+fn reduction_only(x: &[f64], y: &[f64]) -> f64 {
+    x.iter().map(|v| v * v).sum::<f64>() * y.len() as f64
+}
+
+/// Reads `x` only in a branch not taken when `a <= 0`.
+#[gradient]
+fn maybe_read(x: &[f64], a: f64) -> f64 {
+    if a > 0.0 {
+        a * x[0]
+    } else {
+        a * a
+    }
+}
+
+/// Declaration order of the buffers: `d_a` then `d_b`, after `t`; scalars `s`, `t` in order.
+#[gradient]
+fn order(a: &[f64], s: f64, b: &[f64], t: f64) -> f64 {
+    a[0] * 2.0 + b[0] * 3.0 + s * 5.0 + t * 7.0 + a[1] * b[1]
+}
+
+// wrt subsets
+
+#[gradient(wrt(y))]
+fn wrt_slice_only(x: &[f64], y: &[f64], a: f64) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        s += x[i] * y[i] * a;
+    }
+    s
+}
+
+#[gradient(wrt(a, y))]
+fn wrt_scalar_and_slice(x: &[f64], y: &[f64], a: f64) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        s += x[i] * y[i] * a;
+    }
+    s
+}
+
+#[gradient(wrt(a))]
+fn wrt_scalar_only(x: &[f64], y: &[f64], a: f64) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        s += x[i] * y[i] * a * a;
+    }
+    s
+}
+
+// arrays and vectors
+
+#[gradient]
+fn arr_ref(x: &[f64; 3], a: f64) -> f64 {
+    let mut s = 0.0;
+    for &v in x.iter() {
+        s += v * v * a;
+    }
+    s
+}
+
+#[gradient]
+fn arr_val(x: [f64; 2], y: &[f64; 3]) -> f64 {
+    x[0] * y[0] + x[1] * y[1] * y[2]
+}
+
+#[gradient]
+fn vec_ref(v: &Vec<f64>, w: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for (&a, &b) in v.iter().zip(w.iter()) {
+        s += a * b.exp();
+    }
+    s
+}
+
+/// Every kind at once, with constants of other types (`usize`, `&[usize]`, `bool`) in between.
+#[gradient]
+fn mixed(
+    v: &Vec<f64>,
+    k: usize,
+    a: [f64; 2],
+    idx: &[usize],
+    s: f64,
+    flag: bool,
+    r: &[f64; 2],
+) -> f64 {
+    let mut acc = if flag { s } else { -s };
+    for &i in idx.iter() {
+        acc += v[i] * a[i % 2] * k as f64;
+    }
+    acc + r[0] * r[1]
+}
+
+// f32 and their f64 twins
+
+#[gradient]
+fn f32_mix(x: &[f32], y: &[f32; 3], z: &Vec<f32>, a: f32) -> f32 {
+    let mut s = a.sin();
+    for i in 0..x.len() {
+        s += (x[i] * y[i % 3]).tanh() * z[i] * a;
+    }
+    s + z.iter().map(|v| v * v).sum::<f32>()
+}
+
+#[gradient]
+fn f64_mix(x: &[f64], y: &[f64; 3], z: &Vec<f64>, a: f64) -> f64 {
+    let mut s = a.sin();
+    for i in 0..x.len() {
+        s += (x[i] * y[i % 3]).tanh() * z[i] * a;
+    }
+    s + z.iter().map(|v| v * v).sum::<f64>()
+}
+
+#[gradient]
+fn f32_slices(x: &[f32], y: [f32; 2]) -> f32 {
+    let mut h = 0.0;
+    for &v in x.iter() {
+        h = (h * y[0] + v * y[1]).sin();
+    }
+    h
+}
+
+#[gradient]
+fn f64_slices(x: &[f64], y: [f64; 2]) -> f64 {
+    let mut h = 0.0;
+    for &v in x.iter() {
+        h = (h * y[0] + v * y[1]).sin();
+    }
+    h
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signatures
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+#[allow(clippy::type_complexity)]
+fn signatures() {
+    // K = 0: plain `T`.
+    let _: fn(&[f64], &mut [f64]) -> f64 = evens_grad;
+    let _: fn(&[f64], &[f64], &mut [f64], &mut [f64]) -> f64 = dot_grad;
+    let _: fn(&[f64], &[f64], usize, &mut [f64], &mut [f64]) -> f64 = tail_grad;
+    // A scalar and slices: `(T, [T; K])`, buffers after every original parameter.
+    let _: fn(&[f64], &[f64], f64, &mut [f64], &mut [f64]) -> (f64, [f64; 1]) = weighted_grad;
+    let _: fn(&[f64], f64, &[f64], f64, &mut [f64], &mut [f64]) -> (f64, [f64; 2]) = order_grad;
+    // `wrt`: a slice left out gets no buffer.
+    let _: fn(&[f64], &[f64], f64, &mut [f64]) -> f64 = wrt_slice_only_grad;
+    let _: fn(&[f64], &[f64], f64, &mut [f64]) -> (f64, [f64; 1]) = wrt_scalar_and_slice_grad;
+    let _: fn(&[f64], &[f64], f64) -> (f64, [f64; 1]) = wrt_scalar_only_grad;
+    // Arrays get `&mut [T; N]`, also by value; `&Vec<T>` gets `&mut [T]`.
+    let _: fn(&[f64; 3], f64, &mut [f64; 3]) -> (f64, [f64; 1]) = arr_ref_grad;
+    let _: fn([f64; 2], &[f64; 3], &mut [f64; 2], &mut [f64; 3]) -> f64 = arr_val_grad;
+    let _: fn(&Vec<f64>, &[f64], &mut [f64], &mut [f64]) -> f64 = vec_ref_grad;
+    let _: fn(
+        &Vec<f64>,
+        usize,
+        [f64; 2],
+        &[usize],
+        f64,
+        bool,
+        &[f64; 2],
+        &mut [f64],
+        &mut [f64; 2],
+        &mut [f64; 2],
+    ) -> (f64, [f64; 1]) = mixed_grad;
+    // f32 throughout.
+    let _: fn(
+        &[f32],
+        &[f32; 3],
+        &Vec<f32>,
+        f32,
+        &mut [f32],
+        &mut [f32; 3],
+        &mut [f32],
+    ) -> (f32, [f32; 1]) = f32_mix_grad;
+    let _: fn(&[f32], [f32; 2], &mut [f32], &mut [f32; 2]) -> f32 = f32_slices_grad;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Buffers are overwritten
+// ---------------------------------------------------------------------------------------------
+
+/// Calls `g` with zeroed buffers, then twice with buffers full of `DIRTY`: all three must agree.
+fn overwritten(what: &str, lens: &[usize], g: &dyn Fn(&mut [Vec<f64>]) -> f64) -> Vec<Vec<f64>> {
+    let mut clean: Vec<Vec<f64>> = lens.iter().map(|&n| vec![0.0; n]).collect();
+    let v0 = g(&mut clean);
+    let mut dirty: Vec<Vec<f64>> = lens.iter().map(|&n| vec![DIRTY; n]).collect();
+    for round in 0..2 {
+        let v = g(&mut dirty);
+        assert_eq!(
+            v.to_bits(),
+            v0.to_bits(),
+            "{what}: value changed (round {round})"
+        );
+        for (k, (d, c)) in dirty.iter().zip(&clean).enumerate() {
+            assert_eq!(
+                d, c,
+                "{what}: buffer {k} after a call with a dirty buffer (round {round})"
+            );
+        }
+    }
+    clean
+}
+
+#[test]
+fn every_element_read() {
+    let (x, w) = ([0.5, -1.0, 2.0], [1.5, 0.25, -0.5]);
+    let g = overwritten("weighted", &[3, 3], &|d| {
+        let (dx, dw) = d.split_at_mut(1);
+        weighted_grad(&x, &w, 0.3, &mut dx[0], &mut dw[0]).0
+    });
+    assert_all_close(
+        "d_x",
+        &g[0],
+        &[2.0 * 0.5 * 1.5, -2.0 * 0.25, 2.0 * 2.0 * -0.5],
+    );
+    assert_all_close("d_w", &g[1], &[0.25, 1.0, 4.0]);
+}
+
+#[test]
+fn elements_skipped_by_step_by_get_zero() {
+    let x = [1.0, 2.0, 3.0, 4.0, 5.0];
+    let g = overwritten("evens", &[5], &|d| evens_grad(&x, &mut d[0]));
+    assert_eq!(g[0], [2.0, 0.0, 6.0, 0.0, 10.0]);
+}
+
+#[test]
+fn elements_skipped_and_unread_slice_get_zero() {
+    let (x, y) = ([0.1, 0.2, 0.3, 0.4], [7.0, 8.0]);
+    let g = overwritten("tail", &[4, 2], &|d| {
+        let (dx, dy) = d.split_at_mut(1);
+        tail_grad(&x, &y, 2, &mut dx[0], &mut dy[0])
+    });
+    assert_all_close("d_x", &g[0], &[0.0, 0.0, 0.3f64.cos(), 0.4f64.cos()]);
+    assert_eq!(g[1], [0.0, 0.0]);
+    // Skipping past the end: every entry 0.
+    let g = overwritten("tail k = 9", &[4, 2], &|d| {
+        let (dx, dy) = d.split_at_mut(1);
+        tail_grad(&x, &y, 9, &mut dx[0], &mut dy[0])
+    });
+    assert_eq!(g[0], [0.0; 4]);
+}
+
+#[test]
+fn elements_after_break_get_zero() {
+    let x = [1.0, 2.0, -1.0, 4.0];
+    // s = ((1·0.5) + 2) → d/dx0 = 0.5, d/dx1 = 1.
+    let g = overwritten("until_negative", &[4], &|d| {
+        until_negative_grad(&x, &mut d[0])
+    });
+    assert_eq!(g[0], [0.5, 1.0, 0.0, 0.0]);
+}
+
+#[test]
+fn taped_loop() {
+    let c = [1.0, -2.0, 3.0];
+    let t = 0.5;
+    let g = overwritten("horner", &[3], &|d| horner_grad(&c, t, &mut d[0]).0);
+    assert_all_close("d_c", &g[0], &[1.0, t, t * t]);
+    let mut dc = [DIRTY; 3];
+    let (v, [dt]) = horner_grad(&c, t, &mut dc);
+    assert_eq!(v, horner(&c, t));
+    assert!(close(dt, -2.0 + 2.0 * 3.0 * t, 1e-12));
+}
+
+#[test]
+fn through_helper_calls_with_sub_slices() {
+    let x = [1.0, 2.0, 3.0, 4.0];
+    let g = overwritten("through_calls", &[4], &|d| {
+        through_calls_grad(&x, &mut d[0])
+    });
+    // x0·x1 + x1·x2 + Σ x_i²
+    assert_all_close("d_x", &g[0], &[2.0 + 2.0, 1.0 + 3.0 + 4.0, 2.0 + 6.0, 8.0]);
+    assert_eq!(through_calls_grad(&x, &mut [0.0; 4]), through_calls(&x));
+}
+
+#[test]
+fn reduction_and_len_only() {
+    let (x, y) = ([1.0, -2.0], [5.0, 6.0, 7.0]);
+    let g = overwritten("reduction_only", &[2, 3], &|d| {
+        let (dx, dy) = d.split_at_mut(1);
+        reduction_only_grad(&x, &y, &mut dx[0], &mut dy[0])
+    });
+    assert_eq!(g[0], [6.0, -12.0]);
+    assert_eq!(g[1], [0.0, 0.0, 0.0]);
+}
+
+#[test]
+fn slice_read_only_in_the_branch_not_taken() {
+    let x = [3.0];
+    let g = overwritten("maybe_read a < 0", &[1], &|d| {
+        maybe_read_grad(&x, -2.0, &mut d[0]).0
+    });
+    assert_eq!(g[0], [0.0]);
+    let g = overwritten("maybe_read a > 0", &[1], &|d| {
+        maybe_read_grad(&x, 2.0, &mut d[0]).0
+    });
+    assert_eq!(g[0], [2.0]);
+}
+
+#[test]
+fn array_buffers_are_overwritten() {
+    let (x, y) = ([2.0, 3.0], [5.0, 7.0, 11.0]);
+    let (mut dx, mut dy) = ([DIRTY; 2], [DIRTY; 3]);
+    let v = arr_val_grad(x, &y, &mut dx, &mut dy);
+    assert_eq!(v, arr_val(x, &y));
+    assert_eq!(dx, [5.0, 77.0]);
+    assert_eq!(dy, [2.0, 33.0, 21.0]);
+}
+
+#[test]
+fn empty_slices_give_the_value_and_empty_buffers() {
+    let e: [f64; 0] = [];
+    assert_eq!(evens_grad(&e, &mut []), 0.0);
+    assert_eq!(dot_grad(&e, &e, &mut [], &mut []), 0.0);
+    assert_eq!(weighted_grad(&e, &e, 3.0, &mut [], &mut []), (9.0, [6.0]));
+    assert_eq!(until_negative_grad(&e, &mut []), 0.0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Buffers of the wrong length
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+#[should_panic(expected = "d_x")]
+fn short_buffer_panics_naming_it() {
+    let _ = evens_grad(&[1.0, 2.0, 3.0], &mut [0.0; 2]);
+}
+
+#[test]
+#[should_panic(expected = "d_x")]
+fn long_buffer_panics_naming_it() {
+    let _ = evens_grad(&[1.0, 2.0, 3.0], &mut [0.0; 4]);
+}
+
+#[test]
+#[should_panic(expected = "d_w")]
+fn second_buffer_wrong_panics_naming_it() {
+    let _ = weighted_grad(&[1.0, 2.0], &[1.0, 2.0], 1.0, &mut [0.0; 2], &mut [0.0; 3]);
+}
+
+#[test]
+#[should_panic(expected = "d_v")]
+fn vec_buffer_wrong_panics_naming_it() {
+    let _ = vec_ref_grad(&vec![1.0, 2.0], &[1.0, 2.0], &mut [0.0; 1], &mut [0.0; 2]);
+}
+
+#[test]
+#[should_panic(expected = "d_y")]
+fn wrt_buffer_wrong_panics_naming_it() {
+    let _ = wrt_slice_only_grad(&[1.0, 2.0], &[1.0, 2.0], 1.0, &mut [0.0; 1]);
+}
+
+#[test]
+#[should_panic(expected = "d_x")]
+fn f32_buffer_wrong_panics_naming_it() {
+    let _ = f32_slices_grad(&[1.0, 2.0], [0.5, 0.5], &mut [0.0; 3], &mut [0.0; 2]);
+}
+
+/// The message names the buffer, the parameter and both lengths.
+#[test]
+fn wrong_length_message() {
+    let err = std::panic::catch_unwind(|| {
+        let _ = weighted_grad(&[1.0, 2.0], &[1.0, 2.0], 1.0, &mut [0.0; 2], &mut [0.0; 3]);
+    })
+    .expect_err("a wrong length must panic");
+    let msg = err
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default();
+    for needle in ["weighted_grad", "`d_w`", "`w`", "3", "2"] {
+        assert!(msg.contains(needle), "message {msg:?} lacks {needle:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Order, wrt, arrays, vectors, f32
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn buffers_and_scalars_in_declaration_order() {
+    let (a, b) = ([1.0, 10.0], [100.0, 1000.0]);
+    let (mut da, mut db) = ([DIRTY; 2], [DIRTY; 2]);
+    let (v, [ds, dt]) = order_grad(&a, 0.5, &b, 0.25, &mut da, &mut db);
+    assert_eq!(v, order(&a, 0.5, &b, 0.25));
+    assert_eq!((ds, dt), (5.0, 7.0));
+    assert_eq!(da, [2.0, 1000.0]);
+    assert_eq!(db, [3.0, 10.0]);
+}
+
+#[test]
+fn wrt_subsets() {
+    let (x, y, a) = ([1.0, 2.0], [3.0, 4.0], 0.5);
+    let mut dy = [DIRTY; 2];
+    let v = wrt_slice_only_grad(&x, &y, a, &mut dy);
+    assert_eq!(v, wrt_slice_only(&x, &y, a));
+    assert_eq!(dy, [0.5, 1.0]);
+
+    let mut dy = [DIRTY; 2];
+    let (v, [da]) = wrt_scalar_and_slice_grad(&x, &y, a, &mut dy);
+    assert_eq!(v, wrt_scalar_and_slice(&x, &y, a));
+    assert_eq!(dy, [0.5, 1.0]);
+    assert_eq!(da, 11.0);
+
+    let (v, [da]) = wrt_scalar_only_grad(&x, &y, a);
+    assert_eq!(v, wrt_scalar_only(&x, &y, a));
+    assert_eq!(da, 2.0 * a * 11.0);
+}
+
+#[test]
+fn array_by_reference() {
+    let x = [1.0, -2.0, 0.5];
+    let mut dx = [DIRTY; 3];
+    let (v, [da]) = arr_ref_grad(&x, 3.0, &mut dx);
+    assert_eq!(v, arr_ref(&x, 3.0));
+    assert_eq!(dx, [6.0, -12.0, 3.0]);
+    assert_eq!(da, 1.0 + 4.0 + 0.25);
+}
+
+#[test]
+fn vec_by_reference() {
+    let v = vec![1.0, 2.0, 3.0];
+    let w = [0.0, 1.0];
+    let (mut dv, mut dw) = (vec![DIRTY; 3], vec![DIRTY; 2]);
+    let val = vec_ref_grad(&v, &w, &mut dv, &mut dw);
+    assert_eq!(val, vec_ref(&v, &w));
+    assert_all_close("d_v", &dv, &[1.0, 1f64.exp(), 0.0]);
+    assert_all_close("d_w", &dw, &[1.0, 2.0 * 1f64.exp()]);
+}
+
+#[test]
+fn every_kind_at_once() {
+    let v = vec![1.0, 2.0, 3.0];
+    let a = [0.5, -1.0];
+    let idx = [0usize, 2, 1, 2];
+    let r = [3.0, 4.0];
+    let (mut dv, mut da, mut dr) = (vec![DIRTY; 3], [DIRTY; 2], [DIRTY; 2]);
+    let (val, [ds]) = mixed_grad(&v, 2, a, &idx, 0.25, false, &r, &mut dv, &mut da, &mut dr);
+    assert_eq!(val, mixed(&v, 2, a, &idx, 0.25, false, &r));
+    assert_eq!(ds, -1.0);
+    // terms: v0·a0·2, v2·a0·2, v1·a1·2, v2·a0·2
+    assert_eq!(dv, [2.0 * 0.5, -2.0, 2.0 * 2.0 * 0.5]);
+    assert_eq!(da, [2.0 * (1.0 + 3.0 + 3.0), 2.0 * 2.0]);
+    assert_eq!(dr, [4.0, 3.0]);
+}
+
+#[test]
+fn f32_versions_match_their_f64_twins() {
+    let x32 = [0.3f32, -0.7, 1.1, 0.2];
+    let y32 = [0.9f32, -0.4, 0.6];
+    let z32 = vec![0.5f32, 0.25, -1.0, 2.0];
+    let a32 = 0.8f32;
+    let (mut dx, mut dy, mut dz) = ([f32::NAN; 4], [f32::NAN; 3], vec![f32::NAN; 4]);
+    let (v, [da]) = f32_mix_grad(&x32, &y32, &z32, a32, &mut dx, &mut dy, &mut dz);
+    assert_eq!(v.to_bits(), f32_mix(&x32, &y32, &z32, a32).to_bits());
+
+    let up = |s: &[f32]| s.iter().map(|&v| v as f64).collect::<Vec<f64>>();
+    let (x, z) = (up(&x32), up(&z32));
+    let y = [y32[0] as f64, y32[1] as f64, y32[2] as f64];
+    let (mut ex, mut ey, mut ez) = (vec![0.0; 4], [0.0; 3], vec![0.0; 4]);
+    let (w, [ea]) = f64_mix_grad(&x, &y, &z, a32 as f64, &mut ex, &mut ey, &mut ez);
+    let near = |g: f32, e: f64| (g as f64 - e).abs() <= 1e-5 * (1.0 + e.abs());
+    assert!(near(v, w), "value {v} vs {w}");
+    assert!(near(da, ea), "d_a {da} vs {ea}");
+    for (g, e) in up(&dx)
+        .iter()
+        .zip(&ex)
+        .chain(up(&dy).iter().zip(&ey))
+        .chain(up(&dz).iter().zip(&ez))
+    {
+        assert!(
+            near(*g as f32, *e),
+            "{dx:?} {dy:?} {dz:?} vs {ex:?} {ey:?} {ez:?}"
+        );
+    }
+
+    let (mut dx, mut dy) = ([f32::NAN; 4], [f32::NAN; 2]);
+    let v = f32_slices_grad(&x32, [0.7, -0.3], &mut dx, &mut dy);
+    assert_eq!(v.to_bits(), f32_slices(&x32, [0.7, -0.3]).to_bits());
+    let (mut ex, mut ey) = (vec![0.0; 4], [0.0; 2]);
+    let w = f64_slices_grad(&x, [0.7f32 as f64, -0.3f32 as f64], &mut ex, &mut ey);
+    assert!(near(v, w));
+    for (g, e) in up(&dx).iter().zip(&ex).chain(up(&dy).iter().zip(&ey)) {
+        assert!(near(*g as f32, *e), "{dx:?} {dy:?} vs {ex:?} {ey:?}");
+    }
+}
