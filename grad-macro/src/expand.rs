@@ -63,6 +63,10 @@ fn differentiate(item: &syn::ItemFn, sig: &Sig, mut lowered: crate::lower::Lower
         })
         .collect();
     let (mut adjoint, grads) = crate::reverse::reverse(&mut lowered.func, &scalar_inputs);
+    let mut forward = std::mem::take(&mut lowered.func.body);
+    crate::promote::run(&mut lowered.func, &mut forward);
+    crate::promote::run(&mut lowered.func, &mut adjoint);
+    lowered.func.body = forward;
 
     let mut live = std::collections::HashSet::new();
     let roots = grads.iter().chain(std::iter::once(&lowered.func.ret));

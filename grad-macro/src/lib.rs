@@ -17,6 +17,7 @@ mod expand;
 mod fallback;
 mod ir;
 mod lower;
+mod promote;
 mod reverse;
 mod rules;
 mod sig;
