@@ -66,6 +66,7 @@ fn differentiate(item: &syn::ItemFn, sig: &Sig, mut lowered: crate::lower::Lower
     let mut forward = std::mem::take(&mut lowered.func.body);
     crate::promote::run(&mut lowered.func, &mut forward);
     crate::promote::run(&mut lowered.func, &mut adjoint);
+    crate::jam::run(&mut lowered.func, &mut forward);
     lowered.func.body = forward;
 
     let mut live = std::collections::HashSet::new();

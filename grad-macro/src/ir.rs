@@ -286,6 +286,8 @@ pub struct Loop {
     pub body: Block,
     /// The tape this loop records into; emptied before the loop starts.
     pub records: Option<TapeId>,
+    /// Its adjoint was fused into it (see `reverse::loops`): a candidate for unroll-and-jam.
+    pub fused: bool,
 }
 
 #[derive(Clone, Default)]

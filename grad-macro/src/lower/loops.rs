@@ -684,6 +684,7 @@ impl Lowerer<'_> {
             carried,
             body: block,
             records: None,
+            fused: false,
         })));
         Some(())
     }

@@ -289,6 +289,7 @@ impl Rev<'_> {
         accumulated_seqs(&adjoint, &mut seqs);
         l.body.stmts.extend(adjoint.stmts);
         l.carried.extend(carries);
+        l.fused = true;
         for (u, out) in outs {
             let scaled = self.b.mul(bar, Operand::Val(out), Span::call_site());
             self.contribute(Operand::Val(u), scaled);
@@ -462,6 +463,7 @@ impl Rev<'_> {
             carried,
             body,
             records: None,
+            fused: false,
         })));
         for (u, out) in g_outs {
             self.contribute(Operand::Val(u), Operand::Val(out));
