@@ -100,9 +100,7 @@ fn jam(func: &mut Func, l: &Loop) -> Option<Vec<Stmt>> {
     let [index] = range.binds[..] else {
         return None;
     };
-    if range.pat.to_string() != func.info(index).name.to_string()
-        || !body_ok(&l.body)
-        || !accumulators_only(l)
+    if func.info(index).name != range.pat.to_string() || !body_ok(&l.body) || !accumulators_only(l)
     {
         return None;
     }

@@ -204,7 +204,7 @@ fn promote_seq(
                 }
                 let slot = acc.get_mut(&c).expect("offset within the window");
                 *slot = match *slot {
-                    Operand::Const(z) if z == 0.0 => value,
+                    Operand::Const(0.0) => value,
                     current => {
                         let dst = new_val(func, Kind::Float, true, span);
                         stmts.push(Stmt::Prim {
