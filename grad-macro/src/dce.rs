@@ -212,15 +212,6 @@ pub fn eliminate(block: &mut Block, live: &mut HashSet<ValId>) {
             Stmt::Prim { dst, .. } | Stmt::Opaque { dst, .. } | Stmt::Load { dst, .. } => {
                 live.contains(dst)
             }
-            Stmt::Effect { .. }
-            | Stmt::AccumSeq { .. }
-            | Stmt::ScaleSeq { .. }
-            | Stmt::TapePush { .. }
-            | Stmt::CallAdjoint { .. }
-            | Stmt::NewBuf { .. }
-            | Stmt::Store { .. }
-            | Stmt::ResetAdj { .. }
-            | Stmt::AdjLoad { .. } => true,
             Stmt::Call { dst, grads, .. } => {
                 for g in grads.iter_mut() {
                     if g.is_some_and(|v| !live.contains(&v)) {
@@ -269,6 +260,10 @@ pub fn eliminate(block: &mut Block, live: &mut HashSet<ValId>) {
                 eliminate(then, live);
                 eliminate(els, live);
                 !merges.is_empty() || !then.stmts.is_empty() || !els.stmts.is_empty()
+            }
+            s => {
+                debug_assert!(s.is_effect());
+                true
             }
         };
         if keep {

@@ -290,6 +290,25 @@ pub struct Loop {
     pub fused: bool,
 }
 
+impl Stmt {
+    /// A statement that writes memory or checks something: it runs even when nobody reads a value
+    /// it defines.
+    pub fn is_effect(&self) -> bool {
+        matches!(
+            self,
+            Stmt::Effect { .. }
+                | Stmt::AccumSeq { .. }
+                | Stmt::ScaleSeq { .. }
+                | Stmt::TapePush { .. }
+                | Stmt::CallAdjoint { .. }
+                | Stmt::NewBuf { .. }
+                | Stmt::Store { .. }
+                | Stmt::ResetAdj { .. }
+                | Stmt::AdjLoad { .. }
+        )
+    }
+}
+
 #[derive(Clone, Default)]
 pub struct Block {
     pub stmts: Vec<Stmt>,

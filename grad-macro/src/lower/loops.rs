@@ -29,6 +29,11 @@ struct Plan {
     shape: Shape,
 }
 
+/// The hidden loop-carried flag that `break` sets.
+fn broken_flag() -> Ident {
+    Ident::new("__grad_broken", Span::call_site())
+}
+
 /// How a loop iterates.
 enum Header<'a> {
     Range(Plan, &'a Pat),
@@ -349,34 +354,11 @@ impl Lowerer<'_> {
             return None;
         }
         let plan = self.plan(&f.expr)?;
-        let body = &f.body;
-        let exits = loop_exits(body);
-        let mut carried = assigned_names(body);
-        let broken = Ident::new("__grad_broken", Span::call_site());
-        self.env.push();
-        if exits.breaks {
-            // `break` sets a flag that skips the remaining iterations (they still run, empty, so
-            // the adjoint sees the same iterations as the forward loop).
-            let f = self
-                .b
-                .opaque(Kind::Bool, None, quote!(false), Vec::new(), f.span());
-            self.env.declare(broken.clone(), Binding::Val(f));
-            carried.push(broken.clone());
-        }
+        let broken = broken_flag();
+        // Once broken, a `for` body does nothing for the remaining iterations.
+        let guarded = loop_exits(&f.body).breaks;
         let header = Header::Range(plan, &f.pat);
-        let r = self.build_loop(header, carried, &mut |this| {
-            if exits.breaks {
-                let cond = this.not_broken(&broken);
-                this.lower_guarded(cond, body.brace_token.span.join(), &mut |t| {
-                    t.lower_loop_body(body, &broken)
-                })
-            } else {
-                this.lower_loop_body(body, &broken)
-            }
-        });
-        self.env.pop();
-        r?;
-        Some(Value::Unit)
+        self.lower_loop(&f.body, f.span(), &broken, header, guarded)
     }
 
     /// A `while` loop.
@@ -393,21 +375,41 @@ impl Lowerer<'_> {
             );
             return None;
         }
-        let body = &w.body;
-        let exits = loop_exits(body);
+        let broken = broken_flag();
+        // Once broken, the condition itself ends a `while`.
+        let breaks = loop_exits(&w.body).breaks;
+        let header = Header::While(&w.cond, breaks.then_some(&broken));
+        self.lower_loop(&w.body, w.span(), &broken, header, false)
+    }
+
+    /// A loop whose `break` sets the flag `broken`, carried by the loop, so that the adjoint sees
+    /// the same iterations as the forward loop; `guarded` wraps the body in `if !broken`.
+    fn lower_loop(
+        &mut self,
+        body: &syn::Block,
+        span: Span,
+        broken: &Ident,
+        header: Header,
+        guarded: bool,
+    ) -> Option<Value> {
         let mut carried = assigned_names(body);
-        let broken = Ident::new("__grad_broken", Span::call_site());
         self.env.push();
-        if exits.breaks {
+        if loop_exits(body).breaks {
             let f = self
                 .b
-                .opaque(Kind::Bool, None, quote!(false), Vec::new(), w.span());
+                .opaque(Kind::Bool, None, quote!(false), Vec::new(), span);
             self.env.declare(broken.clone(), Binding::Val(f));
             carried.push(broken.clone());
         }
-        let header = Header::While(&w.cond, exits.breaks.then_some(&broken));
         let r = self.build_loop(header, carried, &mut |this| {
-            this.lower_loop_body(body, &broken)
+            if guarded {
+                let cond = this.not_broken(broken);
+                this.lower_guarded(cond, body.brace_token.span.join(), &mut |t| {
+                    t.lower_loop_body(body, broken)
+                })
+            } else {
+                this.lower_loop_body(body, broken)
+            }
         });
         self.env.pop();
         r?;

@@ -477,15 +477,7 @@ impl Rev<'_> {
 /// Statements that must run even when nobody reads their values.
 fn has_effect(s: &Stmt) -> bool {
     match s {
-        Stmt::Effect { .. }
-        | Stmt::AccumSeq { .. }
-        | Stmt::ScaleSeq { .. }
-        | Stmt::TapePush { .. }
-        | Stmt::CallAdjoint { .. }
-        | Stmt::NewBuf { .. }
-        | Stmt::Store { .. }
-        | Stmt::ResetAdj { .. }
-        | Stmt::AdjLoad { .. } => true,
+        s if s.is_effect() => true,
         Stmt::Loop(l) => l.records.is_some() || l.body.stmts.iter().any(has_effect),
         Stmt::If { then, els, .. } => then.stmts.iter().chain(&els.stmts).any(has_effect),
         _ => false,
