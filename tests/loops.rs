@@ -16,8 +16,6 @@
 //! overwritten, so no NaN may survive (an element a loop skips must get 0).
 
 #![allow(clippy::needless_range_loop)]
-// `grad_known_bugs` switches on the code that hits known macro bugs (see the end of the file).
-#![allow(unexpected_cfgs)]
 
 use grad::gradient;
 use proptest::prelude::*;
@@ -480,6 +478,58 @@ fn strided_pairs(x: &[f64]) -> f64 {
     s
 }
 
+/// Two accumulators, the second reading the first before its update (running sums).
+#[gradient]
+fn prefix_sums_before(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    let mut loss = 0.0;
+    for &v in x.iter() {
+        loss += s * v;
+        s += v;
+    }
+    loss
+}
+
+/// The same, reading the updated accumulator: `Σ_i (x_0 + … + x_i)²`.
+#[gradient]
+fn prefix_sums(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    let mut loss = 0.0;
+    for i in 0..x.len() {
+        s += x[i];
+        loss += s * s;
+    }
+    loss
+}
+
+/// In a `while`.
+#[gradient]
+fn prefix_sums_while(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    let mut t = 0.0;
+    let mut i = 0;
+    while i < x.len() {
+        s += x[i];
+        t += s.sin();
+        i += 1;
+    }
+    t
+}
+
+/// Read by an inner loop.
+#[gradient]
+fn prefix_sums_nested(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    let mut t = 0.0;
+    for i in 0..x.len() {
+        s += x[i];
+        for j in 0..x.len() {
+            t += s * x[j];
+        }
+    }
+    t
+}
+
 // ---------------------------------------------------------------------------------------------
 // Nested loops
 // ---------------------------------------------------------------------------------------------
@@ -575,6 +625,17 @@ fn nested_shared_state(x: &[f64], w: &[f64]) -> f64 {
         s += x[i] * 0.1;
     }
     s
+}
+
+/// An `if` of the function body that assigns a value computed from indexed loads, and an `if`
+/// expression of loads (`x` has at least 2 elements).
+#[gradient]
+fn if_of_loads(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    if x[0] > 0.0 {
+        s = x[0] * 3.0;
+    }
+    s + if x[1] > 0.0 { x[1] } else { 2.0 * x[1] }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1088,6 +1149,18 @@ proptest! {
     }
 
     #[test]
+    fn running_sums(x in vals(0..=8)) {
+        check1("prefix_sums_before", &prefix_sums_before, &prefix_sums_before_grad, &x)?;
+    }
+
+    #[test]
+    fn running_sums_read_after_update(x in vals(0..=8)) {
+        check1("prefix_sums", &prefix_sums, &prefix_sums_grad, &x)?;
+        check1("prefix_sums_while", &prefix_sums_while, &prefix_sums_while_grad, &x)?;
+        check1("prefix_sums_nested", &prefix_sums_nested, &prefix_sums_nested_grad, &x)?;
+    }
+
+    #[test]
     fn two_passes_and_misc_state(x in vals(1..=8), a in -1.5f64..1.5) {
         check1("variance", &variance, &variance_grad, &x)?;
         check_a("state_misc", &state_misc, &state_misc_grad, &x, a)?;
@@ -1159,7 +1232,11 @@ proptest! {
     }
 
     #[test]
-    #[ignore = "macro bug: an `if` expression whose branch values come from indexed loads (`if c { x[i] } else { 2.0 * x[i] }`) gets a zero gradient"]
+    fn if_of_indexed_loads(x in vals(2..=4)) {
+        check1("if_of_loads", &if_of_loads, &if_of_loads_grad, &x)?;
+    }
+
+    #[test]
     fn if_expression_of_loads_in_loop((x, y) in pair(8)) {
         check2("if_expr_in_loop", &if_expr_in_loop, &if_expr_in_loop_grad, &x, &y)?;
     }
@@ -1266,45 +1343,30 @@ fn empty_slices() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Known macro bugs: code the contract allows but whose generated gradient does not compile. They
-// live behind `--cfg grad_known_bugs` so the rest of the file builds; each has an ignored test.
-//   RUSTFLAGS="--cfg grad_known_bugs" cargo test --test loops -- --ignored
+// Loops inside `if` branches (their adjoints run inside the same branch).
 // ---------------------------------------------------------------------------------------------
 
-#[cfg(grad_known_bugs)]
-mod known_bugs {
-    use super::*;
-
-    #[gradient]
-    fn loop_in_if(x: &[f64], a: f64) -> f64 {
-        let mut s = a;
-        if a > 0.0 {
-            for &v in x.iter() {
-                s = s * v + a;
-            }
-        } else if x.len() > 2 {
-            for i in 0..x.len() {
-                s += (x[i] * a).sin();
-            }
-        } else {
-            s = a * a;
+#[gradient]
+fn loop_in_if(x: &[f64], a: f64) -> f64 {
+    let mut s = a;
+    if a > 0.0 {
+        for &v in x.iter() {
+            s = s * v + a;
         }
-        s
-    }
-
-    proptest! {
-        #![proptest_config(config())]
-        #[test]
-        #[ignore = "macro bug: a loop inside an `if` (here an `if` of the function body) generates a gradient that does not compile (E0425 cannot find value `__grad_vN`)"]
-        fn loop_inside_if(x in vals(0..=8), a in -1.5f64..1.5) {
-            check_a("loop_in_if", &loop_in_if, &loop_in_if_grad, &x, a)?;
+    } else if x.len() > 2 {
+        for i in 0..x.len() {
+            s += (x[i] * a).sin();
         }
+    } else {
+        s = a * a;
     }
+    s
 }
 
-#[test]
-#[ignore = "macro bug: a loop inside an `if` generates a gradient that does not compile (E0425 cannot find value `__grad_vN`); run with RUSTFLAGS=\"--cfg grad_known_bugs\""]
-fn loop_inside_if() {
-    #[cfg(not(grad_known_bugs))]
-    panic!("the gradient of `loop_in_if` does not compile: see the `known_bugs` module");
+proptest! {
+    #![proptest_config(config())]
+    #[test]
+    fn loop_inside_if(x in vals(0..=8), a in -1.5f64..1.5) {
+        check_a("loop_in_if", &loop_in_if, &loop_in_if_grad, &x, a)?;
+    }
 }

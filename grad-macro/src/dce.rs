@@ -180,10 +180,13 @@ pub fn export_reads(block: &mut Block, later: &HashSet<ValId>) {
             Stmt::If {
                 then, els, exports, ..
             } => {
+                // Nested `if`s first: what they export becomes visible in this branch.
+                export_reads(then, &read_after);
+                export_reads(els, &read_after);
                 for (branch, from_then) in [(&*then, true), (&*els, false)] {
                     let mut defs = Vec::new();
                     for st in &branch.stmts {
-                        for_each_def(st, &mut |v| defs.push(v));
+                        for_each_visible_def(st, &mut |v| defs.push(v));
                     }
                     defs.sort();
                     defs.dedup();
@@ -193,8 +196,6 @@ pub fn export_reads(block: &mut Block, later: &HashSet<ValId>) {
                         }
                     }
                 }
-                export_reads(then, &read_after);
-                export_reads(els, &read_after);
             }
             // What a loop body defines is not visible after the loop.
             Stmt::Loop(l) => export_reads(&mut l.body, &HashSet::new()),

@@ -31,6 +31,9 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let sig = crate::sig::analyze(&item, &args, &errors);
     check_buffer_names(&sig, &errors);
     let lowered = crate::lower::lower(&item, &sig, &errors);
+    if let Some(l) = &lowered {
+        crate::valid::check(&l.func, &errors);
+    }
     if let Some(e) = errors.combined() {
         return crate::fallback::emit(&item, &sig, e);
     }

@@ -216,6 +216,10 @@ pub struct SeqInfo {
     pub active: bool,
     /// A local buffer (`let mut z = vec![0.0; n]`), written and read by index.
     pub buffer: bool,
+    /// Where the user declared it.
+    pub span: Span,
+    /// The user's name for it.
+    pub user_name: String,
 }
 
 /// The length of a local buffer.

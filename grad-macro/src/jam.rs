@@ -58,24 +58,11 @@ fn body_ok(b: &Block) -> bool {
     })
 }
 
-/// Every carried variable is an accumulator: its `phi` is read once, by the sum defining `next`.
+/// Every carried variable is an accumulator (see `reverse::loops::is_accumulator`).
 fn accumulators_only(l: &Loop) -> bool {
-    l.carried.iter().all(|c| {
-        let Operand::Val(n) = c.next else { return false };
-        let phi = Operand::Val(c.phi);
-        let sum = l.body.stmts.iter().any(|s| {
-            matches!(s, Stmt::Prim { dst, op: Prim::Add | Prim::Sub, args }
-                if *dst == n && (args[0] == phi || (args[1] == phi && matches!(s, Stmt::Prim { op: Prim::Add, .. }))))
-        });
-        let mut uses = 0;
-        for s in &l.body.stmts {
-            crate::dce::for_each_use(s, &mut |v| uses += (v == c.phi) as usize);
-        }
-        for other in &l.carried {
-            uses += (other.next == phi) as usize;
-        }
-        sum && uses == 1
-    })
+    l.carried
+        .iter()
+        .all(|c| crate::reverse::is_accumulator(l, c))
 }
 
 /// The index variables of the inner loops that the copies share (fused into one loop): loops at

@@ -25,6 +25,7 @@ mod rules;
 mod sig;
 #[cfg(test)]
 mod tests;
+mod valid;
 
 /// Differentiates a function at compile time and emits `NAME_grad` beside it.
 ///

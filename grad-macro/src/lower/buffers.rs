@@ -49,7 +49,7 @@ impl Lowerer<'_> {
         }
     }
 
-    pub fn lower_buffer(&mut self, buf: BufInit, span: Span) -> Option<Binding> {
+    pub fn lower_buffer(&mut self, buf: BufInit, span: Span, user_name: String) -> Option<Binding> {
         let init = self.lower_expr(&buf.init)?;
         let init = self.to_float(init, buf.init.span())?;
         if self.b.func.is_active(init) {
@@ -74,8 +74,9 @@ impl Lowerer<'_> {
             ident: Ident::new(&format!("__grad_buf{}", seq.0), Span::call_site()),
             active: false,
             buffer: true,
+            span,
+            user_name,
         });
-        let _ = span;
         self.b.push(Stmt::NewBuf { seq, init, len });
         Some(Binding::Seq(seq))
     }

@@ -121,7 +121,7 @@ impl Lowerer<'_> {
             Expr::Return(r) => {
                 self.errors.push_spanned(
                     r,
-                    "`return` is only supported as a statement of the function body or of an `if` in it",
+                    "`return` is only supported as a statement of the function body or of an `if` in it; inside a loop, `break` out of it and return after the loop",
                 );
                 None
             }
@@ -134,7 +134,13 @@ impl Lowerer<'_> {
             }
             Expr::ForLoop(l) => self.lower_for(l),
             Expr::While(l) => self.lower_while(l),
-            Expr::Loop(l) => self.unsupported(l.loop_token, "`loop` loops"),
+            Expr::Loop(l) => {
+                self.errors.push_spanned(
+                    l.loop_token,
+                    "`#[gradient]` does not support `loop`: write `while condition { .. }`, or a `for` over a range with `break`",
+                );
+                None
+            }
             Expr::Index(i) => self.lower_index(i),
             Expr::Closure(c) => {
                 self.errors.push_spanned(
@@ -179,18 +185,6 @@ impl Lowerer<'_> {
                 None
             }
         }
-    }
-
-    fn unsupported(&mut self, tok: impl ToTokens, what: &str) -> Option<Value> {
-        self.unsupported_spanned(tok, what)
-    }
-
-    fn unsupported_spanned(&mut self, tok: impl ToTokens, what: &str) -> Option<Value> {
-        self.errors.push_spanned(
-            tok,
-            format!("{what} are not supported yet by `#[gradient]`"),
-        );
-        None
     }
 
     fn lower_lit(&mut self, lit: &syn::Lit) -> Option<Value> {
@@ -858,7 +852,7 @@ impl Lowerer<'_> {
                 if self.b.func.is_active(o) {
                     self.errors.push_spanned(
                         c,
-                        "this cast drops the derivative of a differentiated value: keep it a float (use `.floor()`, `.round()` or `.trunc()` for whole numbers)",
+                        "this cast drops the derivative of a differentiated value: an index or a count must not depend on differentiated values (compute it from integers, or leave the parameter out of `wrt(...)`); for a whole-number float use `.floor()`, `.round()` or `.trunc()`",
                     );
                     return None;
                 }

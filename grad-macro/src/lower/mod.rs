@@ -86,6 +86,8 @@ pub fn lower(item: &syn::ItemFn, sig: &Sig, errors: &Errors) -> Option<Lowered> 
                     ident: p.ident.clone(),
                     active: p.active,
                     buffer: false,
+                    span: p.ident.span(),
+                    user_name: p.ident.to_string(),
                 });
                 env.declare(p.ident.clone(), Binding::Seq(id));
                 params.push(ParamSlot::Seq);
@@ -490,7 +492,8 @@ impl<'f> Lowerer<'f> {
             return;
         }
         if let Some(buf) = self.buffer_init(&init.expr) {
-            let binding = self.lower_buffer(buf, init.expr.span());
+            let name = ident.as_ref().map(|i| i.to_string()).unwrap_or_default();
+            let binding = self.lower_buffer(buf, init.expr.span(), name);
             if let Some(ident) = ident {
                 self.env
                     .declare(ident, binding.unwrap_or(Binding::Poisoned));
@@ -663,10 +666,10 @@ impl<'f> Lowerer<'f> {
     }
 
     pub fn check_no_return(&self, e: &syn::Expr) -> Option<()> {
-        if expr_contains_return(e) {
+        if let Some(r) = find_return(e) {
             self.errors.push_spanned(
-                e,
-                "`return` is only supported as a statement of the function body or of an `if` in it",
+                r,
+                "`return` is only supported as a statement of the function body or of an `if` in it; inside a loop, `break` out of it and return after the loop",
             );
             return None;
         }
@@ -700,6 +703,23 @@ fn stmt_contains_return(s: &syn::Stmt) -> bool {
     }
     let mut f = Finder(false);
     syn::visit::Visit::visit_stmt(&mut f, s);
+    f.0
+}
+
+/// The first `return` inside an expression (not inside closures).
+fn find_return(e: &syn::Expr) -> Option<syn::ExprReturn> {
+    struct Finder(Option<syn::ExprReturn>);
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
+            if self.0.is_none() {
+                self.0 = Some(r.clone());
+            }
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut f = Finder(None);
+    syn::visit::Visit::visit_expr(&mut f, e);
     f.0
 }
 

@@ -170,9 +170,10 @@ fn expensive(s: &Stmt) -> bool {
     }
 }
 
-/// `next = phi + e` (or `e + phi`, `phi - e`) with `phi` read nowhere else: the adjoint of `phi` is
-/// the adjoint of `next`, the same in every iteration.
-fn is_accumulator(l: &Loop, c: &Carry) -> bool {
+/// `next = phi + e` (or `e + phi`, `phi - e`) with `phi` and `next` read nowhere else: the adjoint
+/// of `phi` is the adjoint of `next`, the same in every iteration. (`s += x[i]; loss += s * s`
+/// reads `next`, so the adjoint of `s` changes from one iteration to the next.)
+pub fn is_accumulator(l: &Loop, c: &Carry) -> bool {
     let Operand::Val(n) = c.next else {
         return false;
     };
@@ -188,14 +189,18 @@ fn is_accumulator(l: &Loop, c: &Carry) -> bool {
     if !defined_as_sum {
         return false;
     }
-    let mut uses = 0;
+    let (mut phi_uses, mut next_uses) = (0, 0);
     for s in &l.body.stmts {
-        for_each_use(s, &mut |v| uses += (v == c.phi) as usize);
+        for_each_use(s, &mut |v| {
+            phi_uses += (v == c.phi) as usize;
+            next_uses += (v == n) as usize;
+        });
     }
     for other in &l.carried {
-        uses += (other.next == phi) as usize;
+        phi_uses += (other.next == phi) as usize;
+        next_uses += (other.next == c.next && other.phi != c.phi) as usize;
     }
-    uses == 1
+    phi_uses == 1 && next_uses == 0
 }
 
 impl Rev<'_> {

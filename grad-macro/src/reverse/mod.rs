@@ -8,6 +8,8 @@
 
 mod loops;
 
+pub use loops::is_accumulator;
+
 use crate::ir::{Block, Builder, Func, Merge, Operand, SeqId, Stmt, ValId};
 use crate::rules;
 use proc_macro2::Span;
@@ -213,7 +215,8 @@ impl Rev<'_> {
         let mut outer: Vec<ValId> = then_out.keys().chain(else_out.keys()).copied().collect();
         outer.sort();
         outer.dedup();
-        if outer.is_empty() {
+        // A branch may reach no outer value and still accumulate into a gradient buffer.
+        if outer.is_empty() && then_block.stmts.is_empty() && else_block.stmts.is_empty() {
             return;
         }
         let mut out_merges = Vec::new();
