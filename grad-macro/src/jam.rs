@@ -19,12 +19,13 @@ use std::collections::HashSet;
 /// How many iterations run together.
 const WAYS: usize = 4;
 
-/// Jams every eligible fused loop at the top of `block`.
+/// Jams every eligible loop of `block`, outermost first (a jammed loop's inner loops are already
+/// fused into four-way loops, so its body is not visited again).
 pub fn run(func: &mut Func, block: &mut Block) {
     let mut k = 0;
     while k < block.stmts.len() {
         let replacement = match &block.stmts[k] {
-            Stmt::Loop(l) if l.fused => jam(func, l),
+            Stmt::Loop(l) => jam(func, l),
             _ => None,
         };
         match replacement {
@@ -33,15 +34,32 @@ pub fn run(func: &mut Func, block: &mut Block) {
                 block.stmts.splice(k..k + 1, stmts);
                 k += n;
             }
-            None => k += 1,
+            None => {
+                match &mut block.stmts[k] {
+                    Stmt::Loop(l) => run(func, &mut l.body),
+                    Stmt::If { then, els, .. } => {
+                        run(func, then);
+                        run(func, els);
+                    }
+                    _ => {}
+                }
+                k += 1;
+            }
         }
     }
 }
 
-/// Whether a body holds only what copies can interleave: no tapes, buffers or calls that take
-/// slices.
+/// Whether a body holds only what copies can interleave: no buffers or calls that take slices,
+/// and tape records only at its top (the copies push in order, so the tape is the same).
 fn body_ok(b: &Block) -> bool {
     b.stmts.iter().all(|s| match s {
+        Stmt::TapePush { .. } => true,
+        s => inner_ok(s),
+    })
+}
+
+fn inner_ok(s: &Stmt) -> bool {
+    match s {
         Stmt::Prim { .. }
         | Stmt::Opaque { .. }
         | Stmt::Load { .. }
@@ -50,12 +68,14 @@ fn body_ok(b: &Block) -> bool {
         Stmt::Call { args, .. } => !args
             .iter()
             .any(|a| matches!(a, crate::ir::CallArg::Seq(..))),
-        Stmt::If { then, els, .. } => body_ok(then) && body_ok(els),
+        Stmt::If { then, els, .. } => then.stmts.iter().chain(&els.stmts).all(inner_ok),
         Stmt::Loop(l) => {
-            l.records.is_none() && matches!(l.iter, Iter::Range { .. }) && body_ok(&l.body)
+            l.records.is_none()
+                && matches!(l.iter, Iter::Range { .. })
+                && l.body.stmts.iter().all(inner_ok)
         }
         _ => false,
-    })
+    }
 }
 
 /// Every carried variable is an accumulator (see `reverse::loops::is_accumulator`).
@@ -129,7 +149,7 @@ fn jam(func: &mut Func, l: &Loop) -> Option<Vec<Stmt>> {
         Stmt::Opaque {
             dst: mid,
             ty: None,
-            expr: quote!(#lo_n + #hi_n.saturating_sub(#lo_n) / #ways * #ways),
+            expr: quote!(if #hi_n > #lo_n { #lo_n + (#hi_n - #lo_n) / #ways * #ways } else { #lo_n }),
             uses: vec![lo, hi],
         },
     ];
@@ -219,12 +239,14 @@ fn jam(func: &mut Func, l: &Loop) -> Option<Vec<Stmt>> {
         },
         carried: carried_main.clone(),
         body,
-        records: None,
+        // The tape, if any, is emptied once, before the blocks; the rest appends to it.
+        records: l.records,
         fused: false,
     })));
-    // The remaining iterations, as they were, continuing the accumulators.
+    // The remaining iterations, as they were, continuing the accumulators (and the tape).
     let mut rest = l.clone();
     rest.fused = false;
+    rest.records = None;
     rest.iter = Iter::Range {
         range: RangeIter {
             pat: range.pat.clone(),
