@@ -199,6 +199,11 @@ pub fn partial(
         Prim::Sub => Const(if i == 0 { 1.0 } else { -1.0 }),
         Prim::Mul => args[1 - i],
         Prim::Div if i == 0 => b.div(one, args[1], span),
+        // d(1/b)/db = -1/b² = -res²: no second division.
+        Prim::Div if args[0] == one => {
+            let r2 = b.mul(res, res, span);
+            b.neg(r2, span)
+        }
         Prim::Div => {
             let q = b.div(res, args[1], span);
             b.neg(q, span)
