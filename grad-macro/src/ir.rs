@@ -368,6 +368,8 @@ pub struct Builder<'f> {
     cse: Vec<HashMap<CseKey, ValId>>,
     /// `v -> x` for every `v = -x` of an open scope, so `-(-x)` folds to `x`.
     negs: Vec<HashMap<ValId, Operand>>,
+    /// `v -> (op, args)` for every primitive `v` of an open scope, for folding constant factors.
+    defs: Vec<HashMap<ValId, (Prim, Vec<Operand>)>>,
     /// Pure opaque expressions and loads of parameters already computed, by their text, so that
     /// `x[i]` written three times is loaded once and its adjoint updated once.
     pure: Vec<HashMap<String, ValId>>,
@@ -384,6 +386,7 @@ impl<'f> Builder<'f> {
             blocks: vec![Block::default()],
             cse: vec![HashMap::new()],
             negs: vec![HashMap::new()],
+            defs: vec![HashMap::new()],
             pure: vec![HashMap::new()],
             cse_floor: 0,
             aggressive,
@@ -403,6 +406,7 @@ impl<'f> Builder<'f> {
         self.blocks.push(Block::default());
         self.cse.push(HashMap::new());
         self.negs.push(HashMap::new());
+        self.defs.push(HashMap::new());
         self.pure.push(HashMap::new());
     }
 
@@ -424,6 +428,7 @@ impl<'f> Builder<'f> {
     pub fn close(&mut self) -> Block {
         self.cse.pop();
         self.negs.pop();
+        self.defs.pop();
         self.pure.pop();
         self.blocks.pop().expect("open/close balanced")
     }
@@ -447,6 +452,10 @@ impl<'f> Builder<'f> {
         let active = args.iter().any(|a| self.func.is_active(*a));
         let dst = self.new_val(Kind::Float, active, span);
         self.cse.last_mut().unwrap().insert(key, dst);
+        self.defs
+            .last_mut()
+            .unwrap()
+            .insert(dst, (op, args.clone()));
         self.push(Stmt::Prim { dst, op, args });
         Operand::Val(dst)
     }
@@ -474,6 +483,14 @@ impl<'f> Builder<'f> {
 
     /// `op` with the identities that need new statements: `0 - x`, `-1 * x`, `-(-x)`.
     pub fn neg(&mut self, x: Operand, span: Span) -> Operand {
+        if self.aggressive {
+            // -(c · y) = (-c) · y exactly.
+            if let Some((Prim::Mul, args)) = self.def_of(x) {
+                if let [Operand::Const(c), y] = args.as_slice() {
+                    return self.mul(Operand::Const(-c), *y, span);
+                }
+            }
+        }
         if let Operand::Val(v) = x {
             if let Some(inner) = self.negs[self.cse_floor..]
                 .iter()
@@ -501,6 +518,15 @@ impl<'f> Builder<'f> {
         self.prim(Prim::Sub, vec![a, b], span)
     }
 
+    /// The primitive defining `v`, when an open scope of this builder defined it.
+    fn def_of(&self, v: Operand) -> Option<(Prim, Vec<Operand>)> {
+        let v = v.val()?;
+        self.defs[self.cse_floor..]
+            .iter()
+            .rev()
+            .find_map(|m| m.get(&v).cloned())
+    }
+
     pub fn mul(&mut self, a: Operand, b: Operand, span: Span) -> Operand {
         if self.aggressive {
             if a.as_const() == Some(-1.0) {
@@ -509,6 +535,23 @@ impl<'f> Builder<'f> {
             if b.as_const() == Some(-1.0) {
                 return self.neg(a, span);
             }
+            // Constants first, then fold `c1 · (c2 · x)` and `c · (-x)` (derivative code only).
+            let (a, b) = if b.as_const().is_some() && a.as_const().is_none() {
+                (b, a)
+            } else {
+                (a, b)
+            };
+            if let (Some(c1), Some((op, args))) = (a.as_const(), self.def_of(b)) {
+                match (op, args.as_slice()) {
+                    (Prim::Mul, [Operand::Const(c2), x]) => {
+                        let c = self.func.float_ty.round(c1 * c2);
+                        return self.mul(Operand::Const(c), *x, span);
+                    }
+                    (Prim::Neg, [x]) => return self.mul(Operand::Const(-c1), *x, span),
+                    _ => {}
+                }
+            }
+            return self.prim(Prim::Mul, vec![a, b], span);
         }
         self.prim(Prim::Mul, vec![a, b], span)
     }
