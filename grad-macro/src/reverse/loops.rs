@@ -414,6 +414,27 @@ impl Rev<'_> {
             }
         };
 
+        // Iterating backwards, the next value of a carried variable is the value at the start of
+        // the iteration processed just before (the last iteration's is the loop's result): when
+        // both are taped, the backward loop carries it instead (an RNN stores each state once).
+        let mut relay = Vec::new();
+        if backwards {
+            for c in &l.carried {
+                if let Operand::Val(n) = c.next {
+                    if taped.contains(&c.phi) && taped.contains(&n) && n != c.phi {
+                        taped.retain(|v| *v != n);
+                        relay.push(Carry {
+                            phi: n,
+                            init: Operand::Val(c.out),
+                            next: Operand::Val(c.phi),
+                            out: self
+                                .b
+                                .new_val(self.b.func.info(n).kind, false, Span::call_site()),
+                        });
+                    }
+                }
+            }
+        }
         let range = l.iter.range().cloned();
         let iter = if let (true, Some(range)) = (taped.is_empty(), &range) {
             Iter::Range {
@@ -461,6 +482,7 @@ impl Rev<'_> {
             carried.push(Carry { out, ..c });
         }
         carried.extend(g_carries);
+        carried.extend(relay);
         let mut body = recompute;
         body.stmts.extend(adjoint.stmts);
         self.b.push(Stmt::Loop(Box::new(Loop {
