@@ -485,11 +485,9 @@ mod powi {
 // Operators, bindings and blocks (the bodies are identical in f64 and f32)
 // ---------------------------------------------------------------------------------------------
 
-/// Defines the same body as an f64 and an f32 `#[gradient]` function. Only for bodies whose locals
-/// are read by float arithmetic alone: a local read by a condition (or any other expression the
-/// macro copies as written) fails to resolve when the body comes from a `macro_rules!` invocation
-/// (macro bug, pinned by `tests/ui/ok_macro_rules_body.rs`), so the control-flow functions below are
-/// written out for each type.
+/// Defines the same body as an f64 and an f32 `#[gradient]` function. (Bodies coming from a
+/// `macro_rules!` invocation work, see `tests/ui/pass_macro_rules_body.rs`; the control-flow
+/// functions below are still written out for each type, which reads more plainly.)
 macro_rules! twin {
     ($n64:ident, $n32:ident, ($($p:ident),*) $body:block) => {
         #[gradient]
