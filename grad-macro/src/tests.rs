@@ -84,3 +84,61 @@ fn expansion_of_500_lets_is_valid_rust() {
         "the original function and `chain_grad`"
     );
 }
+
+/// Unusual inputs: each must expand (to code or to compile errors), never panic the macro.
+#[test]
+fn odd_inputs_do_not_panic() {
+    let cases: &[(&str, &str)] = &[
+        ("", "fn f() -> f64 { 1.0 }"),
+        ("", "fn f(x: f64) -> f64 { x }"),
+        ("", "fn f(x: f64) -> f64 { return x; }"),
+        ("", "fn f(x: f64) -> f64 { let y; y = x; y }"),
+        ("", "fn f(x: f64) -> f64 { let y; if x > 0.0 { y = x; } else { y = -x; } y }"),
+        ("", "fn f(x: f64) -> f64 { if x > 0.0 { return x; } else { return -x; } }"),
+        ("", "fn f(x: f64) -> f64 { if x > 0.0 { return x; } }"),
+        ("", "fn f(x: f64) -> f64 { { { x } } }"),
+        ("", "fn f(x: f64) -> f64 { let _ = x.sin(); x }"),
+        ("", "fn f(x: f64) -> f64 { x.powi(-3) + x.powf(0.0) + f64::max(x, 1.0) }"),
+        ("", "fn f(x: f64, n: i32) -> f64 { x.powi(n) + x.powi(n - 1) }"),
+        ("", "fn f(x: &[f64]) -> f64 { let mut s = 0.0; for _ in 0..0 { s += 1.0; } s + x.len() as f64 }"),
+        ("", "fn f(x: &[f64]) -> f64 { x.iter().sum::<f64>() }"),
+        ("", "fn f(x: &[f64]) -> f64 { x.iter().map(|v| v).sum::<f64>() }"),
+        ("", "fn f(x: &[f64]) -> f64 { x.iter().fold(0.0, |a, v| a + v) }"),
+        ("", "fn f(x: &[f64]) -> f64 { x.iter().fold(0.0, |(a, b), v| a + v) }"),
+        ("", "fn f(x: &[f64]) -> f64 { let mut i = 0; while i < x.len() { i += 1; } i as f64 }"),
+        ("", "fn f(x: &[f64]) -> f64 { let mut s = 0.0; for v in x { s += v; } s }"),
+        ("", "fn f(x: &[f64]) -> f64 { let mut s = 0.0; for (i, (a, b)) in x.iter().zip(x).enumerate() { s += a * b * i as f64; } s }"),
+        ("", "fn f(x: &[f64]) -> f64 { let mut z = vec![0.0; 3]; z[0] = x[0]; z[0] }"),
+        ("", "fn f(x: &[f64]) -> f64 { let mut z = vec![x[0]; 3]; z[0] }"),
+        ("", "fn f(x: &[f64]) -> f64 { let z = vec![1.0, 2.0]; z[0] * x[0] }"),
+        ("", "fn f(x: &[f64; 3]) -> f64 { let mut z = [0.0; 3]; for i in 0..3 { z[i] = x[i]; } z[2] }"),
+        ("", "fn f(x: [f64; 2]) -> f64 { x[0] * x[1] }"),
+        ("", "fn f(x: f64) -> f64 { 'a: loop { break 'a x; } }"),
+        ("", "fn f(x: f64) -> f64 { let (a, b) = (x, x); a * b }"),
+        ("", "fn f(x: f64) -> f64 { match x { _ => x } }"),
+        ("", "fn f(x: f64) -> f64 { (|| x)() }"),
+        ("", "fn f(x: f64) -> f64 { x % 2.0 }"),
+        ("", "fn f(x: f64) -> f64 { helper(x) + other::g(x, 1, &[1.0]) }"),
+        ("", "fn f(x: f64) -> f64 { x.sin_cos().0 }"),
+        ("", "fn f(x: f64) -> f64 { std::f64::consts::PI * x + f64::EPSILON + 2.0f32 as f64 }"),
+        ("wrt(x, x)", "fn f(x: f64) -> f64 { x }"),
+        ("wrt()", "fn f(x: f64) -> f64 { x }"),
+        ("with(x)", "fn f(x: f64) -> f64 { x }"),
+        ("", "fn f<'a>(x: &'a [f64]) -> f64 { x[0] }"),
+        ("", "fn f<T>(x: T) -> T { x }"),
+        ("", "fn f(self) -> f64 { 1.0 }"),
+        ("", "fn f(x: f64) -> (f64, f64) { (x, x) }"),
+        ("", "fn f(x: f64) -> f64 { unsafe { x } }"),
+        ("", "fn f(x: f64) -> f64 { let mut y = x; y += { if y > 0.0 { return y; } 1.0 }; y }"),
+        ("", "fn f(x: &[f64]) -> f64 { let mut s = 0.0; for i in 0..x.len() { if x[i] > 0.0 { continue; } if i > 3 { break; } s += x[i]; } s }"),
+        ("", "fn f(x: &[f64]) -> f64 { let mut s = 0.0; for _ in 0..2 { for j in 0..x.len() { s = s * x[j] + 1.0; } } s }"),
+        ("", "fn f(x: &[f64]) -> f64 { let mut s = 0.0; let mut k = 0usize; while k < x.len() { if x[k] < 0.0 { break; } s += x[k].exp(); k += 1; } s }"),
+    ];
+    for (args, item) in cases {
+        let out = std::panic::catch_unwind(|| expand(args, item).to_string());
+        assert!(
+            out.is_ok(),
+            "the macro panicked on `#[gradient({args})] {item}`"
+        );
+    }
+}
