@@ -3,31 +3,14 @@
 //! loop-carried variables are explicit.
 
 use super::env::Binding;
-use super::opaque::collect_pat_idents;
+use super::iter::{Bound, Plan};
 use super::{Lowerer, Value};
-use crate::ir::{Carry, Iter, Kind, Loop, Operand, RangeIter, SeqId, Stmt, ValId};
+use crate::ir::{Carry, Iter, Kind, Loop, Operand, RangeIter, Stmt, ValId};
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::{quote, ToTokens};
+use quote::quote;
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::{Expr, Pat};
-
-/// The structure of what an iterator yields, so a pattern can be matched against it.
-#[derive(Clone)]
-enum Shape {
-    /// An element of a float sequence (iterated by position).
-    Elem(SeqId),
-    /// Anything else (integers, data of other types).
-    Plain,
-    Pair(Box<Shape>, Box<Shape>),
-}
-
-/// An iterator rewritten to yield positions: `x.iter().zip(y)` becomes `(0..x.len()).zip(0..y.len())`.
-struct Plan {
-    tokens: TokenStream,
-    uses: Vec<ValId>,
-    shape: Shape,
-}
 
 /// The hidden loop-carried flag that `break` sets.
 fn broken_flag() -> Ident {
@@ -35,7 +18,7 @@ fn broken_flag() -> Ident {
 }
 
 /// How a loop iterates.
-enum Header<'a> {
+pub(super) enum Header<'a> {
     Range(Plan, &'a Pat),
     /// The condition, and the `break` flag when the body breaks.
     While(&'a Expr, Option<&'a Ident>),
@@ -79,15 +62,6 @@ fn loop_exits_if(ei: &syn::ExprIf) -> bool {
     };
     let e = loop_exits(&block);
     e.breaks || e.continues
-}
-
-/// What a loop pattern binds.
-#[derive(Default)]
-struct Bound {
-    binds: Vec<ValId>,
-    /// `v` is `seq[p]`.
-    elems: Vec<(Ident, SeqId, ValId)>,
-    plain: Vec<(Ident, ValId)>,
 }
 
 /// Names a block assigns (`x = ..`, `x += ..`), outside closures: the loop-carried candidates.
@@ -163,187 +137,6 @@ impl Lowerer<'_> {
             uses,
             kind: Kind::Other,
         })
-    }
-
-    /// The sequence an expression names: `x`, `&x`, `(x)`.
-    fn seq_of_expr(&self, e: &Expr) -> Option<SeqId> {
-        match e {
-            Expr::Path(p) => match self.env.lookup(p.path.get_ident()?) {
-                Some(Binding::Seq(s)) => Some(s),
-                _ => None,
-            },
-            Expr::Reference(r) if r.mutability.is_none() => self.seq_of_expr(&r.expr),
-            Expr::Paren(p) => self.seq_of_expr(&p.expr),
-            Expr::Group(g) => self.seq_of_expr(&g.expr),
-            _ => None,
-        }
-    }
-
-    /// Rewrites an iterator so it yields positions instead of float elements.
-    fn plan(&mut self, e: &Expr) -> Option<Plan> {
-        if let Some(s) = self.seq_of_expr(e) {
-            let x = self.seq_ident(s, e.span());
-            return Some(Plan {
-                tokens: quote!((0..#x.len())),
-                uses: Vec::new(),
-                shape: Shape::Elem(s),
-            });
-        }
-        match e {
-            Expr::Paren(p) => return self.plan(&p.expr),
-            Expr::MethodCall(m) => {
-                let name = m.method.to_string();
-                match name.as_str() {
-                    "iter" | "into_iter"
-                        if m.args.is_empty() && self.seq_of_expr(&m.receiver).is_some() =>
-                    {
-                        return self.plan(&m.receiver);
-                    }
-                    "copied" | "cloned" if m.args.is_empty() => {
-                        let inner = self.plan(&m.receiver)?;
-                        if !matches!(inner.shape, Shape::Plain) {
-                            return Some(inner);
-                        }
-                    }
-                    "enumerate" if m.args.is_empty() => {
-                        let inner = self.plan(&m.receiver)?;
-                        if !matches!(inner.shape, Shape::Plain) {
-                            let t = inner.tokens;
-                            return Some(Plan {
-                                tokens: quote!(#t.enumerate()),
-                                uses: inner.uses,
-                                shape: Shape::Pair(Box::new(Shape::Plain), Box::new(inner.shape)),
-                            });
-                        }
-                    }
-                    "zip" if m.args.len() == 1 => {
-                        let a = self.plan(&m.receiver)?;
-                        let b = self.plan(&m.args[0])?;
-                        if !matches!((&a.shape, &b.shape), (Shape::Plain, Shape::Plain)) {
-                            let (ta, tb) = (a.tokens, b.tokens);
-                            let mut uses = a.uses;
-                            uses.extend(b.uses);
-                            return Some(Plan {
-                                tokens: quote!(#ta.zip(#tb)),
-                                uses,
-                                shape: Shape::Pair(Box::new(a.shape), Box::new(b.shape)),
-                            });
-                        }
-                    }
-                    "rev" | "skip" | "take" | "step_by" => {
-                        let inner = self.plan(&m.receiver)?;
-                        if !matches!(inner.shape, Shape::Plain) {
-                            let mut uses = inner.uses;
-                            let mut args = Vec::new();
-                            for a in &m.args {
-                                let (t, u) = self.rename(a);
-                                self.check_inactive(&u, a.span())?;
-                                uses.extend(u);
-                                args.push(t);
-                            }
-                            let (t, method) = (inner.tokens, &m.method);
-                            return Some(Plan {
-                                tokens: quote!(#t.#method(#(#args),*)),
-                                uses,
-                                shape: inner.shape,
-                            });
-                        }
-                    }
-                    "map" | "filter" | "for_each" | "windows" | "chunks"
-                        if self.mentions_seq(&m.receiver) =>
-                    {
-                        self.errors.push_spanned(
-                            &m.method,
-                            format!("`{name}` is not supported in a `for` over a differentiated slice: iterate with `.iter()`, `.enumerate()`, `.zip()`, `.skip()`, `.rev()` or `.step_by()` and compute in the body"),
-                        );
-                        return None;
-                    }
-                    _ => {}
-                }
-            }
-            _ => {}
-        }
-        if self.mentions_seq(e) {
-            self.errors.push_spanned(
-                e,
-                "`#[gradient]` cannot iterate over this form; use a range (`0..x.len()`) or `x.iter()` with `.enumerate()`, `.zip()`, `.skip()`, `.take()`, `.rev()`, `.step_by()`",
-            );
-            return None;
-        }
-        let (tokens, uses) = self.rename(e);
-        self.check_inactive(&uses, e.span())?;
-        Some(Plan {
-            tokens,
-            uses,
-            shape: Shape::Plain,
-        })
-    }
-
-    /// Whether an expression reads a float sequence of this function (so it must not be carried along
-    /// as opaque tokens).
-    fn mentions_seq(&self, e: &Expr) -> bool {
-        let mut idents = Vec::new();
-        struct Paths<'a>(&'a mut Vec<Ident>);
-        impl<'ast> Visit<'ast> for Paths<'_> {
-            fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
-                if let Some(i) = p.path.get_ident() {
-                    self.0.push(i.clone());
-                }
-            }
-            // `x.len()` reads no element.
-            fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-                if m.args.is_empty() && (m.method == "len" || m.method == "is_empty") {
-                    return;
-                }
-                syn::visit::visit_expr_method_call(self, m);
-            }
-        }
-        Paths(&mut idents).visit_expr(e);
-        idents.iter().any(
-            |i| matches!(self.env.lookup(i), Some(Binding::Seq(s)) if self.b.func.seq(s).active),
-        )
-    }
-
-    /// Matches a loop pattern against what the iterator yields.
-    fn bind_pattern(&mut self, pat: &Pat, shape: &Shape, out: &mut Bound) -> Option<TokenStream> {
-        match (pat, shape) {
-            (Pat::Wild(_), _) => Some(quote!(_)),
-            (Pat::Paren(p), _) => self.bind_pattern(&p.pat, shape, out),
-            (Pat::Reference(r), Shape::Elem(_)) => self.bind_pattern(&r.pat, shape, out),
-            (Pat::Ident(pi), Shape::Elem(s)) if pi.subpat.is_none() => {
-                let p = self.b.new_val(Kind::Int, false, pi.ident.span());
-                out.binds.push(p);
-                out.elems.push((pi.ident.clone(), *s, p));
-                Some(self.ident_of(p, pi.ident.span()).into_token_stream())
-            }
-            (Pat::Tuple(t), Shape::Pair(a, b)) if t.elems.len() == 2 => {
-                let ta = self.bind_pattern(&t.elems[0], a, out)?;
-                let tb = self.bind_pattern(&t.elems[1], b, out)?;
-                Some(quote!((#ta, #tb)))
-            }
-            (p, Shape::Plain) => {
-                // Data of other types: every name of the pattern becomes a value, kept as written.
-                let mut names = Vec::new();
-                collect_pat_idents(p, &mut names);
-                let mut p = p.clone();
-                let mut map = Vec::new();
-                for n in names {
-                    let v = self.b.new_val(Kind::Other, false, n.span());
-                    out.binds.push(v);
-                    out.plain.push((n.clone(), v));
-                    map.push((n, self.ident_of(v, Span::call_site())));
-                }
-                rename_pat(&mut p, &map);
-                Some(p.into_token_stream())
-            }
-            (p, _) => {
-                self.errors.push_spanned(
-                    p,
-                    "this pattern does not match what the iterator yields: `v` or `&v` for an element, `(i, v)` for `.enumerate()`, `(a, b)` for `.zip()`",
-                );
-                None
-            }
-        }
     }
 
     /// A `for` loop.
@@ -530,7 +323,7 @@ impl Lowerer<'_> {
 
     /// Lowers a loop whose body `body` lowers (possibly more than once: the activity of the
     /// loop-carried variables is found by iterating to a fixed point).
-    fn build_loop(
+    pub(super) fn build_loop(
         &mut self,
         header: Header,
         carried: Vec<Ident>,
@@ -690,173 +483,4 @@ impl Lowerer<'_> {
         })));
         Some(())
     }
-
-    /// `iter.sum()`, `iter.product()`, `iter.fold(init, |acc, v| ..)`, with an optional `.map(|v| ..)`
-    /// before, over a float sequence; `None` when `m` is not such a reduction.
-    pub fn lower_reduction(&mut self, m: &syn::ExprMethodCall) -> Option<Option<Value>> {
-        let name = m.method.to_string();
-        if !matches!(name.as_str(), "sum" | "product" | "fold") {
-            return None;
-        }
-        let (source, map) = match &*m.receiver {
-            Expr::MethodCall(inner) if inner.method == "map" && inner.args.len() == 1 => {
-                (&*inner.receiver, Some(&inner.args[0]))
-            }
-            other => (other, None),
-        };
-        if !self.mentions_seq(source) && self.seq_of_iter_source(source).is_none() {
-            return None;
-        }
-        Some(self.reduction(m, &name, source, map))
-    }
-
-    fn seq_of_iter_source(&self, e: &Expr) -> Option<SeqId> {
-        match e {
-            Expr::MethodCall(m) => self.seq_of_iter_source(&m.receiver),
-            e => self.seq_of_expr(e),
-        }
-    }
-
-    fn reduction(
-        &mut self,
-        m: &syn::ExprMethodCall,
-        name: &str,
-        source: &Expr,
-        map: Option<&Expr>,
-    ) -> Option<Value> {
-        let span = m.span();
-        let map = match map {
-            Some(Expr::Closure(c)) if c.inputs.len() == 1 => Some(c),
-            Some(other) => {
-                self.errors
-                    .push_spanned(other, "`map` needs a closure `|v| ...` here");
-                return None;
-            }
-            None => None,
-        };
-        let (init, fold) = match name {
-            "sum" => (Operand::Const(0.0), None),
-            "product" => (Operand::Const(1.0), None),
-            _ => {
-                if m.args.len() != 2 {
-                    self.errors
-                        .push_spanned(m, "`fold` takes an initial value and a closure");
-                    return None;
-                }
-                let Expr::Closure(c) = &m.args[1] else {
-                    self.errors
-                        .push_spanned(&m.args[1], "`fold` needs a closure `|acc, v| ...` here");
-                    return None;
-                };
-                if c.inputs.len() != 2 {
-                    self.errors
-                        .push_spanned(c, "`fold` needs a closure `|acc, v| ...`");
-                    return None;
-                }
-                let v = self.lower_expr(&m.args[0])?;
-                (self.to_float(v, m.args[0].span())?, Some(c))
-            }
-        };
-        let plan = self.plan(source)?;
-        // The accumulator is a hidden variable of the enclosing scope, carried by the loop.
-        let acc = Ident::new("__grad_acc", Span::call_site());
-        self.env.push();
-        let acc_init = self.bind_float(init, span);
-        self.env.declare(acc.clone(), acc_init);
-        let item_pat: Pat = match (map, fold) {
-            (Some(c), _) => c.inputs[0].clone(),
-            (None, Some(c)) => c.inputs[1].clone(),
-            (None, None) => syn::parse_quote!(__grad_item),
-        };
-        let acc2 = acc.clone();
-        let result = self.build_loop(
-            Header::Range(plan, &item_pat),
-            vec![acc.clone()],
-            &mut |this| {
-                let item = match map {
-                    Some(c) => {
-                        let v = this.lower_expr(&c.body)?;
-                        this.to_float(v, c.body.span())?
-                    }
-                    None => match fold {
-                        // The fold's item is its second closure parameter, bound by the pattern.
-                        Some(_) => Operand::Const(0.0),
-                        None => {
-                            let id = Ident::new("__grad_item", Span::call_site());
-                            match this.env.lookup(&id) {
-                                Some(Binding::Val(v)) => Operand::Val(v),
-                                _ => return None,
-                            }
-                        }
-                    },
-                };
-                let Some(Binding::Val(a)) = this.env.lookup(&acc2) else {
-                    return None;
-                };
-                let a = Operand::Val(a);
-                let next = match (name, fold) {
-                    ("sum", _) => this.b.add(a, item, span),
-                    ("product", _) => this.b.mul(a, item, span),
-                    (_, Some(c)) => {
-                        // `|acc, v| body`: bind the closure's accumulator name to the carried value.
-                        let acc_name = match &c.inputs[0] {
-                            Pat::Ident(pi) => pi.ident.clone(),
-                            other => {
-                                this.errors
-                                    .push_spanned(other, "name the accumulator: `|acc, v| ...`");
-                                return None;
-                            }
-                        };
-                        this.env.push();
-                        this.env.declare(acc_name, Binding::Val(a.val().unwrap()));
-                        if map.is_some() {
-                            // After `map`, the fold's item is the mapped value.
-                            match &c.inputs[1] {
-                                Pat::Ident(pi) => {
-                                    let b = this.bind_float(item, span);
-                                    this.env.declare(pi.ident.clone(), b);
-                                }
-                                Pat::Wild(_) => {}
-                                other => {
-                                    this.errors
-                                        .push_spanned(other, "name the item: `|acc, v| ...`");
-                                    this.env.pop();
-                                    return None;
-                                }
-                            }
-                        }
-                        let v = this.lower_expr(&c.body);
-                        this.env.pop();
-                        let v = v?;
-                        this.to_float(v, c.body.span())?
-                    }
-                    _ => unreachable!(),
-                };
-                let b = this.bind_float(next, span);
-                this.env.assign(&acc2, b);
-                Some(())
-            },
-        );
-        let out = match self.env.lookup(&acc) {
-            Some(Binding::Val(v)) => Some(Value::Float(Operand::Val(v))),
-            _ => None,
-        };
-        self.env.pop();
-        result?;
-        out
-    }
-}
-
-/// Renames the names of a pattern.
-fn rename_pat(p: &mut Pat, map: &[(Ident, Ident)]) {
-    struct R<'a>(&'a [(Ident, Ident)]);
-    impl syn::visit_mut::VisitMut for R<'_> {
-        fn visit_pat_ident_mut(&mut self, pi: &mut syn::PatIdent) {
-            if let Some((_, new)) = self.0.iter().find(|(o, _)| *o == pi.ident) {
-                pi.ident = new.clone();
-                pi.mutability = None;
-            }
-        }
-    }
-    syn::visit_mut::VisitMut::visit_pat_mut(&mut R(map), p);
 }

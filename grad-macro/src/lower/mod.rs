@@ -6,10 +6,13 @@
 //! reported to [`Errors`] at its span, and lowering goes on to find the next problem.
 
 mod buffers;
+mod calls;
 mod env;
 mod expr;
+mod iter;
 mod loops;
 mod opaque;
+mod reduce;
 
 pub use env::SeqId;
 use env::{Binding, Env};

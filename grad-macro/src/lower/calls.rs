@@ -1,0 +1,396 @@
+//! Calls: float methods (`x.exp()`, `f64::exp(x)`), calls to other `#[gradient]` functions
+//! (with scalars, slices or sub-slices), and casts.
+
+use super::{Lowerer, Value};
+use crate::ir::{CallArg, Kind, Operand, Stmt};
+use crate::rules::{Prim, NON_FLOAT_METHODS};
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::Expr;
+
+/// The range of a sub-slice argument, as tokens, and the values it reads.
+type RangeArg = (TokenStream, Vec<crate::ir::ValId>);
+
+impl Lowerer<'_> {
+    pub(super) fn lower_method_call(&mut self, m: &syn::ExprMethodCall) -> Option<Value> {
+        if let Some(r) = self.lower_reduction(m) {
+            return r;
+        }
+        let name = m.method.to_string();
+        let receiver = self.lower_expr(&m.receiver)?;
+        match receiver {
+            Value::Float(x) => self.float_method(x, &m.method, m.args.iter().collect(), m.span()),
+            Value::Seq(s) => match name.as_str() {
+                "len" | "is_empty" if m.args.is_empty() => {
+                    let id = self.seq_ident(s, m.receiver.span());
+                    let method = &m.method;
+                    Some(Value::Other {
+                        tokens: quote!(#id.#method()),
+                        uses: Vec::new(),
+                        kind: if name == "len" { Kind::Int } else { Kind::Bool },
+                    })
+                }
+                _ => {
+                    self.errors.push_spanned(
+                        &m.method,
+                        format!("`{name}` on a slice is not supported yet by `#[gradient]`"),
+                    );
+                    None
+                }
+            },
+            Value::Other { .. } => {
+                // A method of a value the engine carries along (`n.max(1)`): keep it as written.
+                let (tokens, uses) = self.rename(&Expr::MethodCall(m.clone()));
+                let kind = if NON_FLOAT_METHODS.contains(&name.as_str()) && name.starts_with("is_")
+                {
+                    Kind::Bool
+                } else {
+                    Kind::Other
+                };
+                Some(Value::Other { tokens, uses, kind })
+            }
+            Value::Unit => {
+                self.errors
+                    .push_spanned(&m.receiver, "expected a value here");
+                None
+            }
+        }
+    }
+
+    /// `x.method(args)` on a float, also written `f64::method(x, args)`.
+    pub(super) fn float_method(
+        &mut self,
+        x: Operand,
+        method: &syn::Ident,
+        args: Vec<&Expr>,
+        span: Span,
+    ) -> Option<Value> {
+        let name = method.to_string();
+        if NON_FLOAT_METHODS.contains(&name.as_str()) {
+            let xt = self.operand_tokens(x, method.span());
+            let mut uses: Vec<_> = x.val().into_iter().collect();
+            let mut ats = Vec::new();
+            for a in &args {
+                let (t, u) = self.rename(a);
+                ats.push(t);
+                uses.extend(u);
+            }
+            return Some(Value::Other {
+                tokens: quote!(#xt.#method(#(#ats),*)),
+                uses,
+                kind: if name.starts_with("is_") {
+                    Kind::Bool
+                } else {
+                    Kind::Other
+                },
+            });
+        }
+        let Some((prim, arity)) = Prim::from_method(&name) else {
+            let known: Vec<_> = Prim::method_names().collect();
+            self.errors.push(
+                method.span(),
+                format!(
+                    "`#[gradient]` does not know the derivative of the method `{name}`; supported float methods: {}",
+                    known.join(", ")
+                ),
+            );
+            return None;
+        };
+        if args.len() != arity {
+            self.errors.push(
+                method.span(),
+                format!("`{name}` takes {arity} argument(s) besides the receiver"),
+            );
+            return None;
+        }
+        let mut ops = vec![x];
+        for a in args {
+            if prim == Prim::PowI {
+                ops.push(self.lower_int_operand(a)?);
+            } else {
+                let v = self.lower_expr(a)?;
+                ops.push(self.to_float(v, a.span())?);
+            }
+        }
+        Some(Value::Float(self.b.prim(prim, ops, span)))
+    }
+
+    /// The exponent of `powi`: a literal stays a constant, anything else is bound to a value.
+    pub(super) fn lower_int_operand(&mut self, e: &Expr) -> Option<Operand> {
+        if let Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(i),
+            ..
+        }) = e
+        {
+            if let Ok(v) = i.base10_parse::<i32>() {
+                return Some(Operand::Int(v));
+            }
+        }
+        if let Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            expr,
+            ..
+        }) = e
+        {
+            if let Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(i),
+                ..
+            }) = &**expr
+            {
+                if let Ok(v) = i.base10_parse::<i32>() {
+                    return Some(Operand::Int(-v));
+                }
+            }
+        }
+        let v = self.lower_expr(e)?;
+        let (tokens, uses) = self.other_tokens(v, e.span())?;
+        self.check_inactive(&uses, e.span())?;
+        let ty: syn::Type = syn::parse_quote!(i32);
+        Some(Operand::Val(self.b.opaque(
+            Kind::Int,
+            Some(ty),
+            tokens,
+            uses,
+            e.span(),
+        )))
+    }
+
+    pub(super) fn lower_call(&mut self, c: &syn::ExprCall) -> Option<Value> {
+        let Expr::Path(fp) = &*c.func else {
+            self.errors.push_spanned(
+                &c.func,
+                "`#[gradient]` can call only functions named by a path",
+            );
+            return None;
+        };
+        let path = &fp.path;
+        // `f64::exp(x)`: the path form of a float method.
+        if fp.qself.is_none() && path.segments.len() == 2 {
+            let first = path.segments[0].ident.to_string();
+            if first == "f64" || first == "f32" {
+                if first != self.float_ty.name() {
+                    self.errors.push_spanned(
+                        &path.segments[0].ident,
+                        format!(
+                            "use one float type throughout: this function computes in `{}`",
+                            self.float_ty.name()
+                        ),
+                    );
+                    return None;
+                }
+                let method = &path.segments[1].ident;
+                if method == "from" && c.args.len() == 1 {
+                    // `f64::from(n)`: a conversion, like `n as f64`.
+                    let (tokens, uses) = self.rename(&c.args[0]);
+                    let v = self.lower_expr(&c.args[0])?;
+                    if let Value::Float(o) = v {
+                        return Some(Value::Float(o));
+                    }
+                    self.check_inactive(&uses, c.span())?;
+                    let ty = self.ty.clone();
+                    let fp = &c.func;
+                    let v =
+                        self.b
+                            .opaque(Kind::Float, Some(ty), quote!(#fp(#tokens)), uses, c.span());
+                    return Some(Value::Float(Operand::Val(v)));
+                }
+                let Some((receiver, rest)) = c
+                    .args
+                    .iter()
+                    .collect::<Vec<_>>()
+                    .split_first()
+                    .map(|(a, b)| (*a, b.to_vec()))
+                else {
+                    self.errors
+                        .push_spanned(c, format!("`{first}::{method}` needs arguments"));
+                    return None;
+                };
+                let x = self.lower_expr(receiver)?;
+                let x = self.to_float(x, receiver.span())?;
+                return self.float_method(x, method, rest, c.span());
+            }
+        }
+        self.lower_user_call(c, fp)
+    }
+
+    /// A call to another function: with differentiated float arguments it must be a `#[gradient]`
+    /// function, whose `NAME_grad` gives the value and the local gradient.
+    pub(super) fn lower_user_call(
+        &mut self,
+        c: &syn::ExprCall,
+        fp: &syn::ExprPath,
+    ) -> Option<Value> {
+        let mut args = Vec::new();
+        let mut any_active = false;
+        let mut failed = false;
+        for a in &c.args {
+            if let Some((s, range)) = self.sub_slice(a) {
+                let Some((rt, ru)) = range else {
+                    failed = true;
+                    continue;
+                };
+                any_active |= self.b.func.seq(s).active;
+                let (t, _) = self.rename(a);
+                args.push(CallArg::Seq(s, t, Some((rt, ru))));
+                continue;
+            }
+            match self.lower_expr(a) {
+                Some(Value::Float(o)) => {
+                    any_active |= self.b.func.is_active(o);
+                    args.push(CallArg::Float(o));
+                }
+                Some(Value::Seq(s)) => {
+                    any_active |= self.b.func.seq(s).active;
+                    let (t, _) = self.rename(a);
+                    args.push(CallArg::Seq(s, t, None));
+                }
+                Some(Value::Other { tokens, uses, kind }) => {
+                    if self.check_inactive_kind(&uses, kind, a.span()).is_none() {
+                        failed = true;
+                    }
+                    args.push(CallArg::Tokens(tokens, uses));
+                }
+                Some(Value::Unit) => {
+                    self.errors.push_spanned(a, "expected a value here");
+                    failed = true;
+                }
+                None => failed = true,
+            }
+        }
+        if failed {
+            return None;
+        }
+        if !any_active {
+            // Nothing to differentiate: the plain call, carried along.
+            let mut uses = Vec::new();
+            let ts: Vec<TokenStream> = args
+                .iter()
+                .map(|a| match a {
+                    CallArg::Float(o) => {
+                        uses.extend(o.val());
+                        self.operand_tokens(*o, c.span())
+                    }
+                    CallArg::Tokens(t, u) => {
+                        uses.extend(u.iter().copied());
+                        t.clone()
+                    }
+                    CallArg::Seq(_, t, _) => t.clone(),
+                })
+                .collect();
+            return Some(Value::Other {
+                tokens: quote!(#fp(#(#ts),*)),
+                uses,
+                kind: Kind::Other,
+            });
+        }
+        let plain = fp.path.clone();
+        let mut callee = fp.path.clone();
+        let last = callee.segments.last_mut().expect("a path has a segment");
+        let span = last.ident.span();
+        last.ident = syn::Ident::new(&format!("{}_grad", last.ident), span);
+        let dst = self.b.new_val(Kind::Float, true, c.span());
+        let grads = args
+            .iter()
+            .filter_map(|a| match a {
+                CallArg::Float(o) => Some(if self.b.func.is_active(*o) {
+                    Some(self.b.new_val(Kind::Float, true, c.span()))
+                } else {
+                    None
+                }),
+                CallArg::Tokens(..) | CallArg::Seq(..) => None,
+            })
+            .collect();
+        self.b.push(Stmt::Call {
+            dst,
+            callee,
+            plain,
+            args,
+            grads,
+        });
+        Some(Value::Float(Operand::Val(dst)))
+    }
+
+    /// `&x[a..b]` (or `x[a..]`, ...) of a float sequence, as a call argument: the sequence and the
+    /// range with the values it reads (`None` after an error).
+    pub(super) fn sub_slice(&mut self, e: &Expr) -> Option<(crate::ir::SeqId, Option<RangeArg>)> {
+        let inner = match e {
+            Expr::Reference(r) if r.mutability.is_none() => &*r.expr,
+            Expr::Paren(p) => return self.sub_slice(&p.expr),
+            other => other,
+        };
+        let Expr::Index(ix) = inner else { return None };
+        let Expr::Range(range) = &*ix.index else {
+            return None;
+        };
+        let s = self.seq_of_base(&ix.expr)?;
+        let (tokens, uses) = self.rename(&Expr::Range(range.clone()));
+        if self.check_inactive(&uses, range.span()).is_none() {
+            return Some((s, None));
+        }
+        Some((s, Some((tokens, uses))))
+    }
+
+    pub(super) fn lower_cast(&mut self, c: &syn::ExprCast) -> Option<Value> {
+        let inner = self.lower_expr(&c.expr)?;
+        let target = crate::sig::float_of(&c.ty);
+        match (inner, target) {
+            (Value::Float(o), Some(t)) if t == self.float_ty => Some(Value::Float(o)),
+            (Value::Float(_), Some(_)) => {
+                self.errors.push_spanned(
+                    c,
+                    format!(
+                        "use one float type throughout: this function computes in `{}`",
+                        self.float_ty.name()
+                    ),
+                );
+                None
+            }
+            (Value::Float(o), None) => {
+                if self.b.func.is_active(o) {
+                    self.errors.push_spanned(
+                        c,
+                        "this cast drops the derivative of a differentiated value: an index or a count must not depend on differentiated values (compute it from integers, or leave the parameter out of `wrt(...)`); for a whole-number float use `.floor()`, `.round()` or `.trunc()`",
+                    );
+                    return None;
+                }
+                let xt = self.operand_tokens(o, c.expr.span());
+                let ty = &c.ty;
+                Some(Value::Other {
+                    tokens: quote_spanned!(c.span()=> (#xt as #ty)),
+                    uses: o.val().into_iter().collect(),
+                    kind: Kind::Int,
+                })
+            }
+            (Value::Other { tokens, uses, .. }, Some(t)) if t == self.float_ty => {
+                self.check_inactive(&uses, c.span())?;
+                let ty = &c.ty;
+                let fty = self.ty.clone();
+                let v = self.b.opaque(
+                    Kind::Float,
+                    Some(fty),
+                    quote!(#tokens as #ty),
+                    uses,
+                    c.span(),
+                );
+                Some(Value::Float(Operand::Val(v)))
+            }
+            (Value::Other { tokens, uses, .. }, _) => {
+                let ty = &c.ty;
+                Some(Value::Other {
+                    tokens: quote!((#tokens as #ty)),
+                    uses,
+                    kind: if target.is_some() {
+                        Kind::Other
+                    } else {
+                        Kind::Int
+                    },
+                })
+            }
+            _ => {
+                self.errors.push_spanned(c, "unsupported cast");
+                None
+            }
+        }
+    }
+}

@@ -1,0 +1,241 @@
+//! Loop headers over float sequences: an iterator such as `x.iter().enumerate().skip(1)` is
+//! rewritten to yield positions (`(0..x.len()).enumerate().skip(1)`), and the loop pattern is
+//! matched against what it yields, so each element becomes a load `x[p]`.
+
+use super::env::Binding;
+use super::opaque::collect_pat_idents;
+use super::Lowerer;
+use crate::ir::{Kind, SeqId, ValId};
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{quote, ToTokens};
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+use syn::{Expr, Pat};
+
+/// The structure of what an iterator yields, so a pattern can be matched against it.
+#[derive(Clone)]
+pub(super) enum Shape {
+    /// An element of a float sequence (iterated by position).
+    Elem(SeqId),
+    /// Anything else (integers, data of other types).
+    Plain,
+    Pair(Box<Shape>, Box<Shape>),
+}
+
+/// An iterator rewritten to yield positions: `x.iter().zip(y)` becomes `(0..x.len()).zip(0..y.len())`.
+pub(super) struct Plan {
+    pub(super) tokens: TokenStream,
+    pub(super) uses: Vec<ValId>,
+    pub(super) shape: Shape,
+}
+
+/// What a loop pattern binds.
+#[derive(Default)]
+pub(super) struct Bound {
+    pub(super) binds: Vec<ValId>,
+    /// `v` is `seq[p]`.
+    pub(super) elems: Vec<(Ident, SeqId, ValId)>,
+    pub(super) plain: Vec<(Ident, ValId)>,
+}
+
+impl Lowerer<'_> {
+    /// The sequence an expression names: `x`, `&x`, `(x)`.
+    pub(super) fn seq_of_expr(&self, e: &Expr) -> Option<SeqId> {
+        match e {
+            Expr::Path(p) => match self.env.lookup(p.path.get_ident()?) {
+                Some(Binding::Seq(s)) => Some(s),
+                _ => None,
+            },
+            Expr::Reference(r) if r.mutability.is_none() => self.seq_of_expr(&r.expr),
+            Expr::Paren(p) => self.seq_of_expr(&p.expr),
+            Expr::Group(g) => self.seq_of_expr(&g.expr),
+            _ => None,
+        }
+    }
+
+    /// Rewrites an iterator so it yields positions instead of float elements.
+    pub(super) fn plan(&mut self, e: &Expr) -> Option<Plan> {
+        if let Some(s) = self.seq_of_expr(e) {
+            let x = self.seq_ident(s, e.span());
+            return Some(Plan {
+                tokens: quote!((0..#x.len())),
+                uses: Vec::new(),
+                shape: Shape::Elem(s),
+            });
+        }
+        match e {
+            Expr::Paren(p) => return self.plan(&p.expr),
+            Expr::MethodCall(m) => {
+                let name = m.method.to_string();
+                match name.as_str() {
+                    "iter" | "into_iter"
+                        if m.args.is_empty() && self.seq_of_expr(&m.receiver).is_some() =>
+                    {
+                        return self.plan(&m.receiver);
+                    }
+                    "copied" | "cloned" if m.args.is_empty() => {
+                        let inner = self.plan(&m.receiver)?;
+                        if !matches!(inner.shape, Shape::Plain) {
+                            return Some(inner);
+                        }
+                    }
+                    "enumerate" if m.args.is_empty() => {
+                        let inner = self.plan(&m.receiver)?;
+                        if !matches!(inner.shape, Shape::Plain) {
+                            let t = inner.tokens;
+                            return Some(Plan {
+                                tokens: quote!(#t.enumerate()),
+                                uses: inner.uses,
+                                shape: Shape::Pair(Box::new(Shape::Plain), Box::new(inner.shape)),
+                            });
+                        }
+                    }
+                    "zip" if m.args.len() == 1 => {
+                        let a = self.plan(&m.receiver)?;
+                        let b = self.plan(&m.args[0])?;
+                        if !matches!((&a.shape, &b.shape), (Shape::Plain, Shape::Plain)) {
+                            let (ta, tb) = (a.tokens, b.tokens);
+                            let mut uses = a.uses;
+                            uses.extend(b.uses);
+                            return Some(Plan {
+                                tokens: quote!(#ta.zip(#tb)),
+                                uses,
+                                shape: Shape::Pair(Box::new(a.shape), Box::new(b.shape)),
+                            });
+                        }
+                    }
+                    "rev" | "skip" | "take" | "step_by" => {
+                        let inner = self.plan(&m.receiver)?;
+                        if !matches!(inner.shape, Shape::Plain) {
+                            let mut uses = inner.uses;
+                            let mut args = Vec::new();
+                            for a in &m.args {
+                                let (t, u) = self.rename(a);
+                                self.check_inactive(&u, a.span())?;
+                                uses.extend(u);
+                                args.push(t);
+                            }
+                            let (t, method) = (inner.tokens, &m.method);
+                            return Some(Plan {
+                                tokens: quote!(#t.#method(#(#args),*)),
+                                uses,
+                                shape: inner.shape,
+                            });
+                        }
+                    }
+                    "map" | "filter" | "for_each" | "windows" | "chunks"
+                        if self.mentions_seq(&m.receiver) =>
+                    {
+                        self.errors.push_spanned(
+                            &m.method,
+                            format!("`{name}` is not supported in a `for` over a differentiated slice: iterate with `.iter()`, `.enumerate()`, `.zip()`, `.skip()`, `.rev()` or `.step_by()` and compute in the body"),
+                        );
+                        return None;
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+        if self.mentions_seq(e) {
+            self.errors.push_spanned(
+                e,
+                "`#[gradient]` cannot iterate over this form; use a range (`0..x.len()`) or `x.iter()` with `.enumerate()`, `.zip()`, `.skip()`, `.take()`, `.rev()`, `.step_by()`",
+            );
+            return None;
+        }
+        let (tokens, uses) = self.rename(e);
+        self.check_inactive(&uses, e.span())?;
+        Some(Plan {
+            tokens,
+            uses,
+            shape: Shape::Plain,
+        })
+    }
+
+    /// Whether an expression reads a float sequence of this function (so it must not be carried along
+    /// as opaque tokens).
+    pub(super) fn mentions_seq(&self, e: &Expr) -> bool {
+        let mut idents = Vec::new();
+        struct Paths<'a>(&'a mut Vec<Ident>);
+        impl<'ast> Visit<'ast> for Paths<'_> {
+            fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+                if let Some(i) = p.path.get_ident() {
+                    self.0.push(i.clone());
+                }
+            }
+            // `x.len()` reads no element.
+            fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+                if m.args.is_empty() && (m.method == "len" || m.method == "is_empty") {
+                    return;
+                }
+                syn::visit::visit_expr_method_call(self, m);
+            }
+        }
+        Paths(&mut idents).visit_expr(e);
+        idents.iter().any(
+            |i| matches!(self.env.lookup(i), Some(Binding::Seq(s)) if self.b.func.seq(s).active),
+        )
+    }
+
+    /// Matches a loop pattern against what the iterator yields.
+    pub(super) fn bind_pattern(
+        &mut self,
+        pat: &Pat,
+        shape: &Shape,
+        out: &mut Bound,
+    ) -> Option<TokenStream> {
+        match (pat, shape) {
+            (Pat::Wild(_), _) => Some(quote!(_)),
+            (Pat::Paren(p), _) => self.bind_pattern(&p.pat, shape, out),
+            (Pat::Reference(r), Shape::Elem(_)) => self.bind_pattern(&r.pat, shape, out),
+            (Pat::Ident(pi), Shape::Elem(s)) if pi.subpat.is_none() => {
+                let p = self.b.new_val(Kind::Int, false, pi.ident.span());
+                out.binds.push(p);
+                out.elems.push((pi.ident.clone(), *s, p));
+                Some(self.ident_of(p, pi.ident.span()).into_token_stream())
+            }
+            (Pat::Tuple(t), Shape::Pair(a, b)) if t.elems.len() == 2 => {
+                let ta = self.bind_pattern(&t.elems[0], a, out)?;
+                let tb = self.bind_pattern(&t.elems[1], b, out)?;
+                Some(quote!((#ta, #tb)))
+            }
+            (p, Shape::Plain) => {
+                // Data of other types: every name of the pattern becomes a value, kept as written.
+                let mut names = Vec::new();
+                collect_pat_idents(p, &mut names);
+                let mut p = p.clone();
+                let mut map = Vec::new();
+                for n in names {
+                    let v = self.b.new_val(Kind::Other, false, n.span());
+                    out.binds.push(v);
+                    out.plain.push((n.clone(), v));
+                    map.push((n, self.ident_of(v, Span::call_site())));
+                }
+                rename_pat(&mut p, &map);
+                Some(p.into_token_stream())
+            }
+            (p, _) => {
+                self.errors.push_spanned(
+                    p,
+                    "this pattern does not match what the iterator yields: `v` or `&v` for an element, `(i, v)` for `.enumerate()`, `(a, b)` for `.zip()`",
+                );
+                None
+            }
+        }
+    }
+}
+
+/// Renames the names of a pattern.
+fn rename_pat(p: &mut Pat, map: &[(Ident, Ident)]) {
+    struct R<'a>(&'a [(Ident, Ident)]);
+    impl syn::visit_mut::VisitMut for R<'_> {
+        fn visit_pat_ident_mut(&mut self, pi: &mut syn::PatIdent) {
+            if let Some((_, new)) = self.0.iter().find(|(o, _)| *o == pi.ident) {
+                pi.ident = new.clone();
+                pi.mutability = None;
+            }
+        }
+    }
+    syn::visit_mut::VisitMut::visit_pat_mut(&mut R(map), p);
+}
