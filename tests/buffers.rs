@@ -13,101 +13,11 @@ use grad::gradient;
 use proptest::prelude::*;
 
 // ---------------------------------------------------------------------------------------------
-// Harness
+// Harness: tests/common
 // ---------------------------------------------------------------------------------------------
 
-const RTOL: f64 = 1e-6;
-
-type Flat<'a> = &'a dyn Fn(&[f64]) -> f64;
-
-fn fd(f: Flat<'_>, p: &[f64], k: usize) -> f64 {
-    let h = f64::EPSILON.cbrt() * p[k].abs().max(1.0);
-    let (mut pp, mut pm) = (p.to_vec(), p.to_vec());
-    pp[k] += h;
-    pm[k] -= h;
-    (f(&pp) - f(&pm)) / (pp[k] - pm[k])
-}
-
-fn check_flat(
-    what: &str,
-    p: &[f64],
-    f: Flat<'_>,
-    value: f64,
-    grad: &[f64],
-) -> Result<(), TestCaseError> {
-    let want = f(p);
-    prop_assert!(
-        value == want,
-        "{what} at {p:?}: value {value:e} != original {want:e}"
-    );
-    prop_assert_eq!(grad.len(), p.len(), "{} gradient length", what);
-    for k in 0..p.len() {
-        let d = fd(f, p, k);
-        prop_assert!(
-            (grad[k] - d).abs() <= RTOL * (1.0 + d.abs() + value.abs()),
-            "{what} at {p:?}: d[{k}] = {:e}, finite difference {d:e} (full gradient {grad:?})",
-            grad[k]
-        );
-    }
-    Ok(())
-}
-
-fn dirty(n: usize) -> Vec<f64> {
-    vec![f64::NAN; n]
-}
-
-fn split<'a>(p: &'a [f64], lens: &[usize]) -> Vec<&'a [f64]> {
-    let mut out = Vec::new();
-    let mut rest = p;
-    for &n in lens {
-        let (a, b) = rest.split_at(n);
-        out.push(a);
-        rest = b;
-    }
-    out.push(rest);
-    out
-}
-
-fn vals(len: std::ops::RangeInclusive<usize>) -> impl Strategy<Value = Vec<f64>> {
-    prop::collection::vec(-1.5f64..1.5, len)
-}
-
-fn config() -> ProptestConfig {
-    ProptestConfig {
-        cases: 48,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
-
-type FA<'a> = &'a dyn Fn(&[f64], f64) -> f64;
-type GA<'a> = &'a dyn Fn(&[f64], f64, &mut [f64]) -> (f64, [f64; 1]);
-
-/// One differentiated slice and one differentiated scalar.
-fn check_a(what: &str, f: FA<'_>, g: GA<'_>, x: &[f64], a: f64) -> Result<(), TestCaseError> {
-    let mut dx = dirty(x.len());
-    let (v, [da]) = g(x, a, &mut dx);
-    let n = x.len();
-    let flat = |p: &[f64]| f(&p[..n], p[n]);
-    check_flat(
-        what,
-        &[x, &[a]].concat(),
-        &flat,
-        v,
-        &[&dx[..], &[da]].concat(),
-    )
-}
-
-fn check1(
-    what: &str,
-    f: Flat<'_>,
-    g: &dyn Fn(&[f64], &mut [f64]) -> f64,
-    x: &[f64],
-) -> Result<(), TestCaseError> {
-    let mut dx = dirty(x.len());
-    let v = g(x, &mut dx);
-    check_flat(what, x, f, v, &dx)
-}
+mod common;
+use common::*;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
