@@ -165,24 +165,17 @@ pub fn reads(block: &Block) -> HashSet<ValId> {
 /// that is never read, since `t` is read only under the same condition. `later` holds what code
 /// after the block reads.
 pub fn export_reads(block: &mut Block, later: &HashSet<ValId>) {
-    // What the statements after each position read.
-    let n = block.stmts.len();
-    let mut after: Vec<HashSet<ValId>> = vec![HashSet::new(); n];
+    // Last to first, `acc` holds what the statements after the current one read (and `later`);
+    // linear in the block's size, with no copy of the set per statement.
     let mut acc = later.clone();
-    for i in (0..n).rev() {
-        after[i] = acc.clone();
-        for_each_use(&block.stmts[i], &mut |v| {
-            acc.insert(v);
-        });
-    }
-    for (s, read_after) in block.stmts.iter_mut().zip(after) {
+    for s in block.stmts.iter_mut().rev() {
         match s {
             Stmt::If {
                 then, els, exports, ..
             } => {
                 // Nested `if`s first: what they export becomes visible in this branch.
-                export_reads(then, &read_after);
-                export_reads(els, &read_after);
+                export_reads(then, &acc);
+                export_reads(els, &acc);
                 for (branch, from_then) in [(&*then, true), (&*els, false)] {
                     let mut defs = Vec::new();
                     for st in &branch.stmts {
@@ -191,7 +184,7 @@ pub fn export_reads(block: &mut Block, later: &HashSet<ValId>) {
                     defs.sort();
                     defs.dedup();
                     for v in defs {
-                        if read_after.contains(&v) && !exports.iter().any(|e| e.val == v) {
+                        if acc.contains(&v) && !exports.iter().any(|e| e.val == v) {
                             exports.push(Export { val: v, from_then });
                         }
                     }
@@ -201,6 +194,9 @@ pub fn export_reads(block: &mut Block, later: &HashSet<ValId>) {
             Stmt::Loop(l) => export_reads(&mut l.body, &HashSet::new()),
             _ => {}
         }
+        for_each_use(s, &mut |v| {
+            acc.insert(v);
+        });
     }
 }
 
@@ -223,7 +219,11 @@ pub fn eliminate(block: &mut Block, live: &mut HashSet<ValId>) {
             }
             Stmt::Loop(l) => {
                 // A carried variable stays if its value after the loop is read or the body reads it.
-                let body_reads = reads(&l.body);
+                let mut body_reads = reads(&l.body);
+                if let Iter::While { cond_block, .. } = &l.iter {
+                    // A value only the condition reads (`while delta.abs() > tol`) is carried too.
+                    body_reads.extend(reads(cond_block));
+                }
                 l.carried
                     .retain(|c| live.contains(&c.out) || body_reads.contains(&c.phi));
                 for c in &l.carried {
@@ -291,4 +291,112 @@ pub fn eliminate(block: &mut Block, live: &mut HashSet<ValId>) {
     }
     kept.reverse();
     block.stmts = kept;
+}
+
+/// Input: `let mut z = vec![0.0; n]; z[0] = x.ln(); x * 2.0`, where nothing reads `z`.
+/// Output: the same without the store, so that its adjoint (`0 · ∞` at `x = 0`) never reaches the
+/// gradient. A buffer counts as read when it is loaded, passed to a call, or named by carried-along
+/// tokens other than `z.len()` and `z.is_empty()`.
+pub fn drop_unread_buffers(func: &mut crate::ir::Func) {
+    use crate::ir::SeqId;
+    fn scan(b: &Block, read: &mut HashSet<SeqId>, named: &mut Vec<proc_macro2::TokenStream>) {
+        for s in &b.stmts {
+            match s {
+                Stmt::Load { seq, .. } => {
+                    read.insert(*seq);
+                }
+                Stmt::Call { args, .. } | Stmt::CallAdjoint { args, .. } => {
+                    for a in args {
+                        match a {
+                            CallArg::Seq(seq, t, _) => {
+                                read.insert(*seq);
+                                named.push(t.clone());
+                            }
+                            CallArg::Tokens(t, _) => named.push(t.clone()),
+                            CallArg::Float(_) => {}
+                        }
+                    }
+                }
+                Stmt::Opaque { expr, .. } | Stmt::Effect { expr, .. } => named.push(expr.clone()),
+                Stmt::NewBuf {
+                    len: crate::ir::BufLen::Array(t),
+                    ..
+                } => named.push(t.clone()),
+                Stmt::Loop(l) => {
+                    if let Some(r) = l.iter.range() {
+                        named.push(r.tokens.clone());
+                    }
+                    if let Iter::While { cond_block, .. } = &l.iter {
+                        scan(cond_block, read, named);
+                    }
+                    scan(&l.body, read, named);
+                }
+                Stmt::If { then, els, .. } => {
+                    scan(then, read, named);
+                    scan(els, read, named);
+                }
+                _ => {}
+            }
+        }
+    }
+    fn drop_stores(b: &mut Block, dead: &HashSet<SeqId>) {
+        b.stmts
+            .retain(|s| !matches!(s, Stmt::Store { seq, .. } if dead.contains(seq)));
+        for s in &mut b.stmts {
+            match s {
+                Stmt::Loop(l) => drop_stores(&mut l.body, dead),
+                Stmt::If { then, els, .. } => {
+                    drop_stores(then, dead);
+                    drop_stores(els, dead);
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut read = HashSet::new();
+    let mut named = Vec::new();
+    scan(&func.body, &mut read, &mut named);
+    for t in &named {
+        read.extend(named_buffers(func, t));
+    }
+    let dead: HashSet<SeqId> = (0..func.seqs.len() as u32)
+        .map(SeqId)
+        .filter(|s| func.seq(*s).buffer && !read.contains(s))
+        .collect();
+    if !dead.is_empty() {
+        drop_stores(&mut func.body, &dead);
+    }
+}
+
+/// The buffers `tokens` name, except as `z.len()` or `z.is_empty()` (which read no element).
+fn named_buffers(
+    func: &crate::ir::Func,
+    tokens: &proc_macro2::TokenStream,
+) -> Vec<crate::ir::SeqId> {
+    use proc_macro2::TokenTree;
+    let mut out = Vec::new();
+    let tts: Vec<TokenTree> = tokens.clone().into_iter().collect();
+    for (k, tt) in tts.iter().enumerate() {
+        match tt {
+            TokenTree::Group(g) => out.extend(named_buffers(func, &g.stream())),
+            TokenTree::Ident(i) => {
+                let Some(seq) = (0..func.seqs.len() as u32)
+                    .map(crate::ir::SeqId)
+                    .find(|s| func.seq(*s).buffer && func.seq(*s).ident == *i)
+                else {
+                    continue;
+                };
+                let len_only = matches!(
+                    (tts.get(k + 1), tts.get(k + 2)),
+                    (Some(TokenTree::Punct(p)), Some(TokenTree::Ident(m)))
+                        if p.as_char() == '.' && (m == "len" || m == "is_empty")
+                );
+                if !len_only {
+                    out.push(seq);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }

@@ -82,6 +82,10 @@ const NAMED: &[(&str, f64, f32)] = &[
 ];
 
 /// A float constant as tokens of type `ty`.
+/// How many values one late-initialized declaration binds in a long block (see
+/// [`Emitter::batched_block`]).
+const BATCH: usize = 128;
+
 pub fn float_literal(c: f64, ty: FloatTy) -> TokenStream {
     let tyi = Ident::new(ty.name(), Span::call_site());
     if c.is_nan() {
@@ -94,7 +98,8 @@ pub fn float_literal(c: f64, ty: FloatTy) -> TokenStream {
             quote!(#tyi::NEG_INFINITY)
         };
     }
-    let (neg, m) = if c.is_sign_negative() && c != 0.0 {
+    // `-0.0` keeps its sign (std's float sums start from it).
+    let (neg, m) = if c.is_sign_negative() {
         (true, -c)
     } else {
         (false, c)
@@ -142,10 +147,15 @@ pub struct Emitter<'a> {
     pub func: &'a Func,
     /// The local buffers some statement writes (the others are declared without `mut`).
     pub stored: std::collections::HashSet<SeqId>,
+    /// Buffers made inside a branch (not inside a loop): the reverse sweep reads them after the
+    /// branch's scope is closed, so they are declared at the top and assigned where they are made.
+    hoisted: Vec<(SeqId, crate::ir::BufLen)>,
+    /// Values written inside the expression that reads them (see `inline`).
+    inline: std::collections::HashMap<ValId, (Prim, Vec<Operand>)>,
 }
 
 impl<'a> Emitter<'a> {
-    pub fn new(func: &'a Func, blocks: &[&Block]) -> Self {
+    pub fn new(func: &'a Func, blocks: &[&Block], roots: &[Operand]) -> Self {
         fn scan(b: &Block, out: &mut std::collections::HashSet<SeqId>) {
             for s in &b.stmts {
                 match s {
@@ -161,11 +171,32 @@ impl<'a> Emitter<'a> {
                 }
             }
         }
+        fn branch_bufs(b: &Block, nested: bool, out: &mut Vec<(SeqId, crate::ir::BufLen)>) {
+            for s in &b.stmts {
+                match s {
+                    Stmt::NewBuf { seq, len, .. } if nested => out.push((*seq, len.clone())),
+                    Stmt::If { then, els, .. } => {
+                        branch_bufs(then, true, out);
+                        branch_bufs(els, true, out);
+                    }
+                    _ => {}
+                }
+            }
+        }
         let mut stored = std::collections::HashSet::new();
         for b in blocks {
             scan(b, &mut stored);
         }
-        Emitter { func, stored }
+        let mut hoisted = Vec::new();
+        if let Some(forward) = blocks.first() {
+            branch_bufs(forward, false, &mut hoisted);
+        }
+        Emitter {
+            func,
+            stored,
+            hoisted,
+            inline: crate::inline::plan(func, blocks, roots),
+        }
     }
 }
 
@@ -186,9 +217,29 @@ impl Emitter<'_> {
         }
     }
 
-    /// An operand in receiver position: `(-2.0).exp()`, not `-2.0.exp()`.
+    /// An operand as a whole argument (`x.powf(a * b)`): an inlined value needs no parentheses.
+    fn arg(&self, o: Operand) -> TokenStream {
+        match o {
+            Operand::Val(v) if self.inline.contains_key(&v) => {
+                let (op, args) = &self.inline[&v];
+                self.prim(*op, args)
+            }
+            _ => self.operand(o),
+        }
+    }
+
+    /// An operand in receiver position: `(-2.0).exp()`, not `-2.0.exp()`; `(a * b).exp()`.
     fn receiver(&self, o: Operand) -> TokenStream {
         match o {
+            Operand::Val(v) if self.inline.contains_key(&v) => {
+                let (op, args) = &self.inline[&v];
+                let e = self.prim(*op, args);
+                if op.method_name().is_some() {
+                    e
+                } else {
+                    quote!((#e))
+                }
+            }
             Operand::Const(c) if c.is_sign_negative() || c.is_infinite() || c.is_nan() => {
                 let t = self.operand(o);
                 quote!((#t))
@@ -209,7 +260,7 @@ impl Emitter<'_> {
     /// The adjoint of a sequence: `d_x` for a parameter `x`, `__grad_adjN` for a local buffer.
     pub fn seq_adjoint(&self, s: SeqId) -> Ident {
         if self.func.seq(s).buffer {
-            format_ident!("__grad_adj{}", s.0)
+            crate::naming::hidden(&format!("adj{}", s.0))
         } else {
             format_ident!("d_{}", self.func.seq(s).ident)
         }
@@ -236,17 +287,27 @@ impl Emitter<'_> {
     }
 
     pub fn tape(&self, t: TapeId) -> Ident {
-        format_ident!("__grad_tape{}", t.0)
+        crate::naming::hidden(&format!("tape{}", t.0))
     }
 
     /// The tapes, declared once at the top of the function and reused by every run of their loop.
     pub fn tape_declarations(&self) -> TokenStream {
-        (0..self.func.tapes)
-            .map(|t| {
-                let name = self.tape(TapeId(t));
-                quote!(let mut #name = ::std::vec::Vec::new();)
-            })
-            .collect()
+        let tapes = (0..self.func.tapes).map(|t| {
+            let name = self.tape(TapeId(t));
+            quote!(let mut #name = ::std::vec::Vec::new();)
+        });
+        let ty = self.ty();
+        let zero = float_literal(0.0, self.func.float_ty);
+        let bufs = self.hoisted.iter().map(|(seq, len)| {
+            let name = self.seq(*seq);
+            match len {
+                crate::ir::BufLen::Vec(_) => {
+                    quote!(let mut #name: ::std::vec::Vec<#ty> = ::std::vec::Vec::new();)
+                }
+                crate::ir::BufLen::Array(n) => quote!(let mut #name: [#ty; #n] = [#zero; #n];),
+            }
+        });
+        tapes.chain(bufs).collect()
     }
 
     fn typed(&self, v: ValId) -> TokenStream {
@@ -377,7 +438,7 @@ impl Emitter<'_> {
         let mut accumulate = Vec::new();
         for (k, a) in args.iter().enumerate() {
             if let CallArg::Seq(s, t, range) = a {
-                let name = format_ident!("__grad_scratch{k}");
+                let name = crate::naming::hidden(&format!("scratch{k}"));
                 let t = strip_parens(t);
                 scratch.push(quote!(let mut #name = ::std::vec![#zero; (#t).len()];));
                 if self.func.seq(*s).active {
@@ -386,9 +447,10 @@ impl Emitter<'_> {
                         Some((r, _)) => quote!(#d[#r]),
                         None => quote!(#d),
                     };
+                    let (d, s) = (crate::naming::hidden("d"), crate::naming::hidden("s"));
                     accumulate.push(quote! {
-                        for (__grad_d, __grad_s) in #target.iter_mut().zip(#name.iter()) {
-                            *__grad_d += #seed * *__grad_s;
+                        for (#d, #s) in #target.iter_mut().zip(#name.iter()) {
+                            *#d += #seed * *#s;
                         }
                     });
                 }
@@ -396,7 +458,7 @@ impl Emitter<'_> {
         }
         let buffers = args.iter().enumerate().filter_map(|(k, a)| match a {
             CallArg::Seq(..) => {
-                let name = format_ident!("__grad_scratch{k}");
+                let name = crate::naming::hidden(&format!("scratch{k}"));
                 Some(quote!(&mut #name))
             }
             _ => None,
@@ -415,51 +477,182 @@ impl Emitter<'_> {
             Some(v) => self.name(*v).into_token_stream(),
             None => quote!(_),
         });
+        let buffers: Vec<TokenStream> = buffers.collect();
+        let call = self
+            .slotted_call(callee, args, &buffers)
+            .unwrap_or_else(|| quote!(#callee(#(#call_args,)* #(#buffers),*)));
+        let g = crate::naming::hidden("g");
         quote! {
             let [#(#slots),*] = {
                 #(#scratch)*
-                let (_, __grad_g) = #callee(#(#call_args,)* #(#buffers),*);
+                let (_, #g) = #call;
                 #(#accumulate)*
-                __grad_g
+                #g
             };
         }
     }
 
-    pub fn block(&self, b: &Block) -> TokenStream {
-        b.stmts.iter().map(|s| self.stmt(s)).collect()
+    /// Input: `f_grad(x, LAMBDA)`, where the macro cannot tell whether the carried-along argument
+    /// `LAMBDA` is a float (with a slot in `f_grad`'s gradient) or not.
+    /// Output: a block that binds each such argument, asks its type for its number of slots (one
+    /// for the float type, zero otherwise, by autoref dispatch), calls `f_grad`, and gives
+    /// `(value, [gradient of each float argument the IR passes])`. `None` without such arguments.
+    fn slotted_call(
+        &self,
+        callee: &syn::Path,
+        args: &[CallArg],
+        buffers: &[TokenStream],
+    ) -> Option<TokenStream> {
+        if !args.iter().any(|a| matches!(a, CallArg::Tokens(..))) {
+            return None;
+        }
+        let ty = self.ty();
+        let (g, value) = (crate::naming::hidden("g"), crate::naming::hidden("value"));
+        let (tr, method) = (
+            crate::naming::hidden("Slots"),
+            crate::naming::hidden("slots"),
+        );
+        let mut binds = Vec::new();
+        let mut call_args = Vec::new();
+        let mut picks = Vec::new();
+        let mut offset = quote!(0);
+        for (k, a) in args.iter().enumerate() {
+            match a {
+                CallArg::Tokens(t, _) => {
+                    let arg = crate::naming::hidden(&format!("arg{k}"));
+                    let slot = crate::naming::hidden(&format!("slot{k}"));
+                    let t = strip_parens(t);
+                    binds.push(quote! {
+                        let #arg = #t;
+                        let #slot = (&#arg).#method();
+                    });
+                    call_args.push(arg.into_token_stream());
+                    offset = quote!(#offset + #slot);
+                }
+                CallArg::Float(_) => {
+                    picks.push(quote!(#g[#offset]));
+                    call_args.push(self.call_arg(a));
+                    offset = quote!(#offset + 1);
+                }
+                CallArg::Seq(..) => call_args.push(self.call_arg(a)),
+            }
+        }
+        Some(quote! {
+            {
+                trait #tr {
+                    fn #method(&self) -> usize;
+                }
+                impl #tr for #ty {
+                    fn #method(&self) -> usize {
+                        1
+                    }
+                }
+                impl<T: ?::core::marker::Sized> #tr for &T {
+                    fn #method(&self) -> usize {
+                        0
+                    }
+                }
+                #(#binds)*
+                let (#value, #g) = #callee(#(#call_args,)* #(#buffers),*);
+                (#value, [#(#picks),*])
+            }
+        })
     }
 
-    fn stmt(&self, s: &Stmt) -> TokenStream {
-        match s {
-            Stmt::Prim { dst, op, args } => {
-                let name = self.name(*dst);
-                let ty = self.ty();
-                let e = self.prim(*op, args);
-                quote!(let #name: #ty = #e;)
+    pub fn block(&self, b: &Block) -> TokenStream {
+        let lets = b
+            .stmts
+            .iter()
+            .filter(|s| self.simple_let(s).is_some())
+            .count();
+        if lets <= BATCH {
+            return b.stmts.iter().map(|s| self.stmt(s)).collect();
+        }
+        self.batched_block(b)
+    }
+
+    /// Input: a long run of `let v1: f64 = e1; let v2 = e2; ...`.
+    /// Output: `let (v1, v2, ..): (f64, _, ..); v1 = e1; v2 = e2; ...`, one declaration for every
+    /// [`BATCH`] values. Each `let` opens a scope nested in the one before, and thousands of nested
+    /// scopes overflow the stack of LLVM's debug-info writer in debug builds; the late-initialized
+    /// values compile to the same code.
+    fn batched_block(&self, b: &Block) -> TokenStream {
+        let mut out = TokenStream::new();
+        let mut k = 0;
+        while k < b.stmts.len() {
+            // The next batch: up to BATCH simple lets with distinct names, and what lies between.
+            let mut names: Vec<Ident> = Vec::new();
+            let mut tys = Vec::new();
+            let mut body = TokenStream::new();
+            while k < b.stmts.len() && names.len() < BATCH {
+                let s = &b.stmts[k];
+                match self.simple_let(s) {
+                    Some((name, ty, e)) => {
+                        if names.contains(&name) {
+                            break;
+                        }
+                        body.extend(quote!(#name = #e;));
+                        tys.push(ty.unwrap_or_else(|| quote!(_)));
+                        names.push(name);
+                    }
+                    None => body.extend(self.stmt(s)),
+                }
+                k += 1;
             }
+            if !names.is_empty() {
+                out.extend(quote!(let (#(#names,)*): (#(#tys,)*);));
+            }
+            out.extend(body);
+        }
+        out
+    }
+
+    /// A statement that only binds a value: its name, its type where it needs one, its value.
+    fn simple_let(&self, s: &Stmt) -> Option<(Ident, Option<TokenStream>, TokenStream)> {
+        Some(match s {
+            Stmt::Prim { dst, .. } if self.inline.contains_key(dst) => return None,
+            Stmt::Prim { dst, op, args } => (
+                self.name(*dst),
+                Some(self.ty().into_token_stream()),
+                self.prim(*op, args),
+            ),
             Stmt::Opaque { dst, ty, expr, .. } => {
-                let name = self.name(*dst);
-                let e = strip_parens(expr);
                 let ty = match (ty, self.func.info(*dst).kind) {
                     (Some(t), _) => Some(t.to_token_stream()),
                     (None, Kind::Float) => Some(self.ty().to_token_stream()),
                     (None, Kind::Bool) => Some(quote!(bool)),
                     (None, _) => None,
                 };
-                match ty {
-                    Some(t) => quote!(let #name: #t = #e;),
-                    None => quote!(let #name = #e;),
-                }
+                (self.name(*dst), ty, strip_parens(expr))
             }
-            Stmt::Effect { expr, .. } => quote!(#expr;),
             Stmt::Load { dst, seq, index } => {
-                let (name, ty, x, i) = (
+                let (x, i) = (self.seq(*seq), self.name(*index));
+                (
                     self.name(*dst),
-                    self.ty(),
-                    self.seq(*seq),
-                    self.name(*index),
-                );
-                quote!(let #name: #ty = #x[#i];)
+                    Some(self.ty().into_token_stream()),
+                    quote!(#x[#i]),
+                )
+            }
+            _ => return None,
+        })
+    }
+
+    fn stmt(&self, s: &Stmt) -> TokenStream {
+        if let Stmt::Prim { dst, .. } = s {
+            if self.inline.contains_key(dst) {
+                return TokenStream::new();
+            }
+        }
+        if let Some((name, ty, e)) = self.simple_let(s) {
+            return match ty {
+                Some(t) => quote!(let #name: #t = #e;),
+                None => quote!(let #name = #e;),
+            };
+        }
+        match s {
+            Stmt::Effect { expr, .. } => quote!(#expr;),
+            Stmt::Prim { .. } | Stmt::Opaque { .. } | Stmt::Load { .. } => {
+                unreachable!("simple lets are emitted above")
             }
             Stmt::AccumSeq { seq, index, value } => {
                 let (d, i, v) = (
@@ -471,9 +664,10 @@ impl Emitter<'_> {
             }
             Stmt::ScaleSeq { seq, factor } => {
                 let (d, f) = (self.seq_adjoint(*seq), self.operand(*factor));
+                let e = crate::naming::hidden("e");
                 quote! {
-                    for __grad_e in #d.iter_mut() {
-                        *__grad_e *= #f;
+                    for #e in #d.iter_mut() {
+                        *#e *= #f;
                     }
                 }
             }
@@ -487,6 +681,12 @@ impl Emitter<'_> {
                 let (name, ty, init) = (self.seq(*seq), self.ty(), self.operand(*init));
                 let n = self.buf_len(len);
                 let mutability = self.stored.contains(seq).then(|| quote!(mut));
+                if self.hoisted.iter().any(|(h, _)| h == seq) {
+                    return match len {
+                        crate::ir::BufLen::Vec(_) => quote!(#name = ::std::vec![#init; #n];),
+                        crate::ir::BufLen::Array(_) => quote!(#name = [#init; #n];),
+                    };
+                }
                 match len {
                     crate::ir::BufLen::Vec(_) => {
                         quote!(let #mutability #name: ::std::vec::Vec<#ty> = ::std::vec![#init; #n];)
@@ -530,6 +730,7 @@ impl Emitter<'_> {
             } => {
                 let name = self.name(*dst);
                 let ty = self.ty();
+                let args_ir = args;
                 let has_seqs = args.iter().any(|a| matches!(a, CallArg::Seq(..)));
                 let args = args.iter().map(|a| self.call_arg(a));
                 if has_seqs {
@@ -539,6 +740,9 @@ impl Emitter<'_> {
                     Some(v) => self.name(*v).into_token_stream(),
                     None => quote!(_),
                 });
+                if let Some(call) = self.slotted_call(callee, args_ir, &[]) {
+                    return quote!(let (#name, [#(#slots),*]) = #call;);
+                }
                 quote!(let (#name, [#(#slots),*]) = #callee(#(#args),*);)
             }
             Stmt::CallAdjoint {
@@ -660,8 +864,14 @@ impl Emitter<'_> {
                         .expect("every other primitive is a method"),
                     Span::call_site(),
                 );
+                if let Operand::Const(_) = args[0] {
+                    // A literal receiver has no type of its own (`2.0.ln()` is ambiguous): name it.
+                    let ty = self.ty();
+                    let all = args.iter().map(|o| self.arg(*o));
+                    return quote!(#ty::#name(#(#all),*));
+                }
                 let recv = self.receiver(args[0]);
-                let rest = args[1..].iter().map(|o| self.operand(*o));
+                let rest = args[1..].iter().map(|o| self.arg(*o));
                 quote!(#recv.#name(#(#rest),*))
             }
         }

@@ -2,13 +2,14 @@
 
 use crate::attr::Args;
 use crate::errors::Errors;
-use crate::ir::ValId;
+use crate::ir::{Operand, ValId};
 use crate::lower::ParamSlot;
 use crate::sig::{ParamClass, SeqShape, Sig};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
 pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    crate::naming::choose_prefix(&item);
     let item: syn::ItemFn = match syn::parse2(item.clone()) {
         Ok(i) => i,
         Err(_) => {
@@ -30,7 +31,13 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     let sig = crate::sig::analyze(&item, &args, &errors);
     check_buffer_names(&sig, &errors);
-    let lowered = crate::lower::lower(&item, &sig, &errors);
+    let mut body = item.clone();
+    crate::desugar::run(&mut body, &errors);
+    let lowered = if sig.returns_float {
+        crate::lower::lower(&body, &sig, &errors)
+    } else {
+        None
+    };
     if let Some(l) = &lowered {
         crate::valid::check(&l.func, &errors);
     }
@@ -65,6 +72,7 @@ fn differentiate(item: &syn::ItemFn, sig: &Sig, mut lowered: crate::lower::Lower
             ParamSlot::Seq => unreachable!("scalars have values"),
         })
         .collect();
+    crate::dce::drop_unread_buffers(&mut lowered.func);
     let (mut adjoint, grads) = crate::reverse::reverse(&mut lowered.func, &scalar_inputs);
     let mut forward = std::mem::take(&mut lowered.func.body);
     crate::promote::run(&mut lowered.func, &mut forward);
@@ -81,7 +89,12 @@ fn differentiate(item: &syn::ItemFn, sig: &Sig, mut lowered: crate::lower::Lower
     crate::dce::export_reads(&mut adjoint, &Default::default());
     crate::dce::eliminate(&mut lowered.func.body, &mut live);
 
-    let em = crate::emit::Emitter::new(&lowered.func, &[&lowered.func.body, &adjoint]);
+    let roots: Vec<Operand> = grads
+        .iter()
+        .copied()
+        .chain(std::iter::once(lowered.func.ret))
+        .collect();
+    let em = crate::emit::Emitter::new(&lowered.func, &[&lowered.func.body, &adjoint], &roots);
     let tapes = em.tape_declarations();
     let buffer_adjoints = em.buffer_adjoint_declarations();
     let forward = em.block(&lowered.func.body);
@@ -106,7 +119,7 @@ fn differentiate(item: &syn::ItemFn, sig: &Sig, mut lowered: crate::lower::Lower
         #item
         #(#inherited)*
         // The parameters mirror the original's; code the gradient does not need may leave one unread.
-        #[allow(unused_variables, clippy::too_many_arguments)]
+        #[allow(unused_variables, unused_assignments, clippy::too_many_arguments, clippy::needless_late_init, clippy::float_cmp)]
         #signature {
             // The original counts as used wherever its gradient is.
             let _ = #original;
@@ -122,13 +135,18 @@ fn differentiate(item: &syn::ItemFn, sig: &Sig, mut lowered: crate::lower::Lower
 }
 
 /// The original's lint levels and `cfg`s apply to its gradient too.
-pub fn inherited_attributes(item: &syn::ItemFn) -> Vec<&syn::Attribute> {
+/// An inner attribute of the body (`#![allow(unused)]`) becomes an outer one of `NAME_grad`.
+pub fn inherited_attributes(item: &syn::ItemFn) -> Vec<syn::Attribute> {
     const INHERITED: &[&str] = &[
         "allow", "warn", "deny", "forbid", "expect", "cfg", "cfg_attr",
     ];
     item.attrs
         .iter()
         .filter(|a| INHERITED.iter().any(|n| a.path().is_ident(n)))
+        .map(|a| syn::Attribute {
+            style: syn::AttrStyle::Outer,
+            ..a.clone()
+        })
         .collect()
 }
 
@@ -167,7 +185,8 @@ pub fn grad_signature(item: &syn::ItemFn, sig: &Sig) -> TokenStream {
         }
     });
     let k = sig.active_scalars().count();
-    let ret = if k == 0 && sig.active_seqs().next().is_some() {
+    let returns_value_only = k == 0 && sig.active_seqs().next().is_some();
+    let ret = if returns_value_only {
         quote!(#ty)
     } else {
         quote!((#ty, [#ty; #k]))
@@ -187,9 +206,11 @@ pub fn grad_signature(item: &syn::ItemFn, sig: &Sig) -> TokenStream {
             wrt.join(", ")
         }
     );
+    // A `NAME_grad` that returns only the value is often called just to fill the buffers.
+    let must_use = (!returns_value_only).then(|| quote!(#[must_use]));
     quote! {
         #[doc = #doc]
-        #[must_use]
+        #must_use
         #vis fn #name #generics (#(#params,)* #(#bufs),*) -> #ret #where_clause
     }
 }

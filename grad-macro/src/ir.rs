@@ -571,7 +571,7 @@ impl<'f> Builder<'f> {
     ) -> ValId {
         let text = expr.to_string();
         // Expressions that read a local buffer may see it change between two evaluations.
-        let key = (!text.contains("__grad_buf")).then(|| {
+        let key = (!text.contains(&format!("{}_buf", crate::naming::prefix()))).then(|| {
             let ty = ty
                 .as_ref()
                 .map(|t| quote::ToTokens::to_token_stream(t).to_string());
@@ -625,7 +625,7 @@ impl<'f> Builder<'f> {
 /// Registers a new value with a reserved name.
 pub fn new_val(func: &mut Func, kind: Kind, active: bool, span: Span) -> ValId {
     let id = ValId(func.vals.len() as u32);
-    let name = Ident::new(&format!("__grad_v{}", id.0), Span::call_site());
+    let name = crate::naming::hidden(&format!("v{}", id.0));
     func.vals.push(ValInfo {
         kind,
         name,

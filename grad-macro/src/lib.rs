@@ -11,13 +11,16 @@ extern crate proc_macro;
 
 mod attr;
 mod dce;
+mod desugar;
 mod emit;
 mod errors;
 mod expand;
 mod fallback;
+mod inline;
 mod ir;
 mod jam;
 mod lower;
+mod naming;
 mod promote;
 mod rename;
 mod reverse;

@@ -35,6 +35,9 @@ pub struct Param {
 
 pub struct Sig {
     pub float_ty: FloatTy,
+    /// The return type is `f64` or `f32`; otherwise the body is not checked (its errors would
+    /// follow from the wrong type).
+    pub returns_float: bool,
     pub params: Vec<Param>,
 }
 
@@ -102,6 +105,26 @@ fn seq_of(ty: &Type) -> Option<(FloatTy, SeqShape)> {
     }
 }
 
+/// Whether a type holds floats somewhere (`&f64`, `&Vec<Vec<f64>>`, `&[[f64; 3]]`), not counting
+/// functions and trait objects that merely take or return them.
+fn holds_float(ty: &Type) -> bool {
+    struct Finder(bool);
+    impl<'a> syn::visit::Visit<'a> for Finder {
+        fn visit_path_segment(&mut self, s: &'a syn::PathSegment) {
+            if s.ident == "f64" || s.ident == "f32" {
+                self.0 = true;
+            }
+            syn::visit::visit_path_segment(self, s);
+        }
+        fn visit_type_bare_fn(&mut self, _: &'a syn::TypeBareFn) {}
+        fn visit_type_trait_object(&mut self, _: &'a syn::TypeTraitObject) {}
+        fn visit_type_impl_trait(&mut self, _: &'a syn::TypeImplTrait) {}
+    }
+    let mut f = Finder(false);
+    syn::visit::Visit::visit_type(&mut f, ty);
+    f.0
+}
+
 /// True for `&mut` types that hold floats, which the engine cannot differentiate through.
 fn is_mut_float_ref(ty: &Type) -> bool {
     match ty {
@@ -152,13 +175,18 @@ pub fn analyze(item: &ItemFn, args: &Args, errors: &Errors) -> Sig {
             ),
         }
     }
-    let float_ty = match &sig.output {
+    let float_ty_found = match &sig.output {
         ReturnType::Type(_, ty) => match float_of(ty) {
             Some(f) => Some(f),
             None => {
+                let found = quote::ToTokens::to_token_stream(ty)
+                    .to_string()
+                    .replace(" < ", "<")
+                    .replace(" >", ">")
+                    .replace("& ", "&");
                 errors.push_spanned(
                     ty,
-                    "`#[gradient]` needs a function that returns `f64` or `f32` (a scalar loss)",
+                    format!("`#[gradient]` needs a function that returns `f64` or `f32` (a scalar loss), found `{found}`"),
                 );
                 None
             }
@@ -170,10 +198,10 @@ pub fn analyze(item: &ItemFn, args: &Args, errors: &Errors) -> Sig {
             );
             None
         }
-    }
+    };
     // With the float type unknown, the rest is still checked as if it were `f64`, so that every
     // problem shows in one build and the fallback stub has a plausible signature.
-    .unwrap_or(FloatTy::F64);
+    let float_ty = float_ty_found.unwrap_or(FloatTy::F64);
 
     let mut params = Vec::new();
     for input in &sig.inputs {
@@ -245,6 +273,17 @@ pub fn analyze(item: &ItemFn, args: &Args, errors: &Errors) -> Sig {
         None => {
             for p in &mut params {
                 p.active = p.class != ParamClass::Other;
+                if p.class == ParamClass::Other && holds_float(&p.ty) && !is_mut_float_ref(&p.ty) {
+                    // Silently a constant, its derivative would be lost.
+                    let t = float_ty.name();
+                    errors.push_spanned(
+                        &p.ty,
+                        format!(
+                            "`#[gradient]` cannot differentiate the parameter `{}` of this type yet: it differentiates `{t}`, `&[{t}]`, `&[{t}; N]`, `[{t}; N]` and `&Vec<{t}>` parameters; pass the values in one of those shapes (`{0}: {t}` for a `&{t}`), or name the parameters to differentiate with `#[gradient(wrt(..))]` so that `{0}` is a constant",
+                            p.ident
+                        ),
+                    );
+                }
             }
         }
         Some(names) => {
@@ -270,5 +309,9 @@ pub fn analyze(item: &ItemFn, args: &Args, errors: &Errors) -> Sig {
             }
         }
     }
-    Sig { float_ty, params }
+    Sig {
+        float_ty,
+        returns_float: float_ty_found.is_some(),
+        params,
+    }
 }

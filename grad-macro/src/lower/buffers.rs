@@ -5,7 +5,7 @@
 use super::env::Binding;
 use super::{Lowerer, Value};
 use crate::ir::{BufLen, Kind, Operand, SeqId, SeqInfo, Stmt};
-use proc_macro2::{Ident, Span};
+use proc_macro2::Span;
 use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned;
 use syn::Expr;
@@ -71,7 +71,7 @@ impl Lowerer<'_> {
         };
         let seq = SeqId(self.b.func.seqs.len() as u32);
         self.b.func.seqs.push(SeqInfo {
-            ident: Ident::new(&format!("__grad_buf{}", seq.0), Span::call_site()),
+            ident: crate::naming::hidden(&format!("buf{}", seq.0)),
             active: false,
             buffer: true,
             span,

@@ -39,8 +39,14 @@ impl Lowerer<'_> {
                     None
                 }
             },
+            other @ Value::Other { .. } if self.float_method_of_const(&name, m) => {
+                // `BASE.powf(x)` with a user `const BASE`: the receiver is a float constant.
+                let x = self.to_float(other, m.receiver.span())?;
+                self.float_method(x, &m.method, m.args.iter().collect(), m.span())
+            }
             Value::Other { .. } => {
                 // A method of a value the engine carries along (`n.max(1)`): keep it as written.
+                self.check_no_seq_read(&Expr::MethodCall(m.clone()))?;
                 let (tokens, uses) = self.rename(&Expr::MethodCall(m.clone()));
                 let kind = if NON_FLOAT_METHODS.contains(&name.as_str()) && name.starts_with("is_")
                 {
@@ -56,6 +62,19 @@ impl Lowerer<'_> {
                 None
             }
         }
+    }
+
+    /// A float method called on a carried-along value (a `const`, a cast) with an argument that
+    /// reads a differentiated value: only a float receiver makes that call type-check.
+    fn float_method_of_const(&self, name: &str, m: &syn::ExprMethodCall) -> bool {
+        Prim::from_method(name).is_some()
+            && m.args.iter().any(|a| {
+                let (_, uses) = self.rename(a);
+                uses.iter().any(|v| {
+                    let i = self.b.func.info(*v);
+                    i.active && i.kind == Kind::Float
+                }) || self.mentions_seq(a)
+            })
     }
 
     /// `x.method(args)` on a float, also written `f64::method(x, args)`.
@@ -165,6 +184,22 @@ impl Lowerer<'_> {
             return None;
         };
         let path = &fp.path;
+        // `<f64>::exp(x)`: the same with the type in angle brackets.
+        if let Some(q) = &fp.qself {
+            if let (Some(t), 0, 1) = (crate::sig::float_of(&q.ty), q.position, path.segments.len())
+            {
+                {
+                    let first = syn::Ident::new(t.name(), q.lt_token.span);
+                    let method = path.segments[0].ident.clone();
+                    let p: syn::ExprPath = syn::parse_quote!(#first::#method);
+                    let c2 = syn::ExprCall {
+                        func: Box::new(Expr::Path(p)),
+                        ..c.clone()
+                    };
+                    return self.lower_call(&c2);
+                }
+            }
+        }
         // `f64::exp(x)`: the path form of a float method.
         if fp.qself.is_none() && path.segments.len() == 2 {
             let first = path.segments[0].ident.to_string();
@@ -284,11 +319,30 @@ impl Lowerer<'_> {
                 kind: Kind::Other,
             });
         }
+        if fp
+            .path
+            .segments
+            .iter()
+            .any(|s| s.ident.to_string().starts_with(char::is_uppercase))
+        {
+            // `Box::new(x)`, `Some(x)`, `Vec::from(..)`: a constructor or a type's function, not a
+            // `#[gradient]` function that could carry the derivative.
+            self.errors.push_spanned(
+                c,
+                format!(
+                    "`#[gradient]` cannot differentiate through `{}(..)`: only calls to free functions marked `#[gradient]` carry derivatives; compute with the float values directly",
+                    quote::ToTokens::to_token_stream(&fp.path).to_string().replace(' ', "")
+                ),
+            );
+            return None;
+        }
         let plain = fp.path.clone();
         let mut callee = fp.path.clone();
         let last = callee.segments.last_mut().expect("a path has a segment");
         let span = last.ident.span();
-        last.ident = syn::Ident::new(&format!("{}_grad", last.ident), span);
+        // `r#loop` is called as `loop_grad`, which is what `#[gradient]` on `r#loop` emits.
+        let base = syn::ext::IdentExt::unraw(&last.ident);
+        last.ident = syn::Ident::new(&format!("{base}_grad"), span);
         let dst = self.b.new_val(Kind::Float, true, c.span());
         let grads = args
             .iter()

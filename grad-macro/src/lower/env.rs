@@ -57,13 +57,21 @@ impl Env {
         false
     }
 
-    /// The bindings that differ between two environments of the same shape (the two branches of an
-    /// `if`, after their own scopes are closed): `(then, else, setter index)`.
-    pub fn diff(&self, other: &Env) -> Vec<(usize, usize, Binding, Binding)> {
+    /// The bindings that either branch changed (`self` is the then branch, `other` the else
+    /// branch, `base` the environment before the `if`; all of the same shape once the branches'
+    /// own scopes are closed): `(scope, index, then, else)`. Both branches assigning the same
+    /// value (`let y; if c { y = x; } else { y = x; }`) counts as a change.
+    pub fn diff(&self, other: &Env, base: &Env) -> Vec<(usize, usize, Binding, Binding)> {
         let mut out = Vec::new();
-        for (si, (a, b)) in self.scopes.iter().zip(&other.scopes).enumerate() {
-            for (vi, ((_, ba), (_, bb))) in a.iter().zip(b).enumerate() {
-                if ba != bb {
+        for (si, ((a, b), c)) in self
+            .scopes
+            .iter()
+            .zip(&other.scopes)
+            .zip(&base.scopes)
+            .enumerate()
+        {
+            for (vi, (((_, ba), (_, bb)), (_, bc))) in a.iter().zip(b).zip(c).enumerate() {
+                if ba != bb || ba != bc {
                     out.push((si, vi, *ba, *bb));
                 }
             }

@@ -146,11 +146,32 @@ impl Lowerer<'_> {
         }
         let (tokens, uses) = self.rename(e);
         self.check_inactive(&uses, e.span())?;
+        // `for &(i, r) in ratings`: a collection, not an iterator; the reverse sweep may call
+        // `.rev()` or `.zip()` on it.
+        let tokens = match e {
+            Expr::Path(_) | Expr::Reference(_) | Expr::Field(_) | Expr::Index(_) => {
+                quote!(::core::iter::IntoIterator::into_iter(#tokens))
+            }
+            _ => tokens,
+        };
         Some(Plan {
             tokens,
             uses,
             shape: Shape::Plain,
         })
+    }
+
+    /// Tokens carried along as written must not read a differentiated slice: its derivative would
+    /// be lost (`xs[1..3][0]`, `[xs[0], 1.0][0]`).
+    pub(super) fn check_no_seq_read(&self, e: &Expr) -> Option<()> {
+        if self.mentions_seq(e) {
+            self.errors.push_spanned(
+                e,
+                "`#[gradient]` cannot follow a differentiated slice through this expression, so its derivative would be lost: read its elements directly (`xs[i]`, with the offset added to the index instead of a sub-slice)",
+            );
+            return None;
+        }
+        Some(())
     }
 
     /// Whether an expression reads a float sequence of this function (so it must not be carried along

@@ -14,7 +14,7 @@ use syn::{Expr, Pat};
 
 /// The hidden loop-carried flag that `break` sets.
 fn broken_flag() -> Ident {
-    Ident::new("__grad_broken", Span::call_site())
+    crate::naming::hidden("broken")
 }
 
 /// How a loop iterates.
@@ -131,6 +131,7 @@ impl Lowerer<'_> {
             let dst = self.b.load(seq, idx, e.span());
             return Some(Value::Float(Operand::Val(dst)));
         }
+        self.check_no_seq_read(&e.expr)?;
         let (tokens, uses) = self.rename(&Expr::Index(e.clone()));
         Some(Value::Other {
             tokens,

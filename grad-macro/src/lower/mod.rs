@@ -18,7 +18,7 @@ pub use env::SeqId;
 use env::{Binding, Env};
 
 use crate::errors::Errors;
-use crate::ir::{Builder, FloatTy, Func, Kind, Merge, Operand, SeqInfo, Stmt, ValId};
+use crate::ir::{Block, Builder, FloatTy, Func, Kind, Merge, Operand, SeqInfo, Stmt, ValId};
 use crate::sig::{ParamClass, Sig};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{quote, ToTokens};
@@ -67,6 +67,9 @@ pub struct Lowerer<'f> {
 enum Item<'s> {
     Stmt(&'s syn::Stmt),
     If(&'s syn::ExprIf),
+    /// The end of a branch's own statements: its `let`s go out of scope before the statements
+    /// after the `if`, which were appended to it, are lowered.
+    EndScope,
 }
 
 pub fn lower(item: &syn::ItemFn, sig: &Sig, errors: &Errors) -> Option<Lowered> {
@@ -151,8 +154,13 @@ impl<'f> Lowerer<'f> {
     /// Lowers statements up to the function's result. `end` is where a missing result is reported.
     fn lower_returning(&mut self, items: &[Item], end: Span) -> Option<Operand> {
         for (k, item) in items.iter().enumerate() {
-            let last = k + 1 == items.len();
+            let last = items[k + 1..].iter().all(|i| matches!(i, Item::EndScope));
             let (e, semi) = match item {
+                Item::EndScope => {
+                    self.env.pop();
+                    self.env.push();
+                    continue;
+                }
                 Item::If(ei) => {
                     if contains_return_if(ei) {
                         return self.lower_returning_if(ei, &items[k + 1..], end);
@@ -224,6 +232,7 @@ impl<'f> Lowerer<'f> {
         self.b.open();
         self.env.push();
         let mut then_items: Vec<Item> = ei.then_branch.stmts.iter().map(Item::Stmt).collect();
+        then_items.push(Item::EndScope);
         then_items.extend_from_slice(rest);
         let then_end = if rest.is_empty() {
             ei.then_branch.brace_token.span.close()
@@ -248,6 +257,7 @@ impl<'f> Lowerer<'f> {
             },
             None => Vec::new(),
         };
+        else_items.push(Item::EndScope);
         else_items.extend_from_slice(rest);
         let r_else = self.lower_returning(&else_items, end);
         self.env.pop();
@@ -294,7 +304,7 @@ impl<'f> Lowerer<'f> {
         let v_then = self
             .lower_block_value(&ei.then_branch)
             .and_then(|v| self.settle(v, ei.then_branch.span()));
-        let then_block = self.b.close();
+        let mut then_block = self.b.close();
         let env_then = std::mem::replace(&mut self.env, saved.clone());
 
         self.b.open();
@@ -302,11 +312,21 @@ impl<'f> Lowerer<'f> {
             Some((_, e)) => self.lower_expr(e).and_then(|v| self.settle(v, e.span())),
             None => Some(Settled::Unit),
         };
-        let else_block = self.b.close();
+        let mut else_block = self.b.close();
         let env_else = std::mem::replace(&mut self.env, saved);
 
         let cond = cond?;
-        let (v_then, v_else) = (v_then?, v_else?);
+        let (mut v_then, mut v_else) = (v_then?, v_else?);
+        // `if x > FLOOR { x } else { FLOOR }`: a constant of unknown type beside a float is a float.
+        match (&mut v_then, &mut v_else) {
+            (Settled::Val(_, Kind::Float), other @ Settled::Val(_, Kind::Other)) => {
+                *other = self.settle_as_float(other, &mut else_block, ei.span());
+            }
+            (other @ Settled::Val(_, Kind::Other), Settled::Val(_, Kind::Float)) => {
+                *other = self.settle_as_float(other, &mut then_block, ei.span());
+            }
+            _ => {}
+        }
         let mut merges = Vec::new();
         self.merge_envs(&env_then, &env_else, &mut merges, ei.span());
         let result = match (v_then, v_else) {
@@ -346,8 +366,9 @@ impl<'f> Lowerer<'f> {
 
     /// Rebinds every variable the two branches left bound differently to a merge of both.
     fn merge_envs(&mut self, env_then: &Env, env_else: &Env, merges: &mut Vec<Merge>, span: Span) {
-        for (si, vi, bt, be) in env_then.diff(env_else) {
+        for (si, vi, bt, be) in env_then.diff(env_else, &self.env) {
             let binding = match (bt, be) {
+                (a, b) if a == b => a,
                 (Binding::Val(a), Binding::Val(b)) => {
                     let kind = self.b.func.info(a).kind;
                     let m =
@@ -411,6 +432,21 @@ impl<'f> Lowerer<'f> {
                 return None;
             }
         })
+    }
+
+    /// A branch's carried-along value, read again as a float at the end of its block.
+    fn settle_as_float(&mut self, v: &Settled, block: &mut Block, span: Span) -> Settled {
+        let Settled::Val(Operand::Val(v), _) = *v else {
+            unreachable!("settled values are bound")
+        };
+        let dst = self.b.new_val(Kind::Float, false, span);
+        block.stmts.push(Stmt::Opaque {
+            dst,
+            ty: Some(self.ty.clone()),
+            expr: self.ident_of(v, span).into_token_stream(),
+            uses: vec![v],
+        });
+        Settled::Val(Operand::Val(dst), Kind::Float)
     }
 
     fn merge_operands(

@@ -37,6 +37,18 @@ impl VisitMut for Renamer<'_, '_> {
         p.path.segments[0].ident = new;
     }
 
+    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        // `*v` of an element the engine bound by value (`for v in xs.iter()`): the value itself.
+        if let syn::Expr::Unary(u) = e {
+            if let (syn::UnOp::Deref(_), syn::Expr::Path(p)) = (&u.op, &*u.expr) {
+                if self.is_float_val(p) {
+                    *e = syn::Expr::Path(p.clone());
+                }
+            }
+        }
+        syn::visit_mut::visit_expr_mut(self, e);
+    }
+
     fn visit_expr_closure_mut(&mut self, c: &mut syn::ExprClosure) {
         let before = self.shadowed.len();
         for input in &c.inputs {
@@ -44,6 +56,18 @@ impl VisitMut for Renamer<'_, '_> {
         }
         self.visit_expr_mut(&mut c.body);
         self.shadowed.truncate(before);
+    }
+}
+
+impl Renamer<'_, '_> {
+    fn is_float_val(&self, p: &syn::ExprPath) -> bool {
+        let Some(ident) = p.path.get_ident() else {
+            return false;
+        };
+        if p.qself.is_some() || self.shadowed.contains(ident) {
+            return false;
+        }
+        matches!(self.env.lookup(ident), Some(Binding::Val(v)) if self.lowerer.b.func.info(v).kind == crate::ir::Kind::Float)
     }
 }
 

@@ -5,7 +5,6 @@ use super::env::Binding;
 use super::loops::Header;
 use super::{Lowerer, Value};
 use crate::ir::{Operand, SeqId};
-use proc_macro2::{Ident, Span};
 use syn::spanned::Spanned;
 use syn::{Expr, Pat};
 
@@ -54,7 +53,8 @@ impl Lowerer<'_> {
             None => None,
         };
         let (init, fold) = match name {
-            "sum" => (Operand::Const(0.0), None),
+            // std's float `Sum` starts from -0.0, so an all-negative-zero sum stays -0.0.
+            "sum" => (Operand::Const(-0.0), None),
             "product" => (Operand::Const(1.0), None),
             _ => {
                 if m.args.len() != 2 {
@@ -78,14 +78,17 @@ impl Lowerer<'_> {
         };
         let plan = self.plan(source)?;
         // The accumulator is a hidden variable of the enclosing scope, carried by the loop.
-        let acc = Ident::new("__grad_acc", Span::call_site());
+        let acc = crate::naming::hidden("acc");
         self.env.push();
         let acc_init = self.bind_float(init, span);
         self.env.declare(acc.clone(), acc_init);
         let item_pat: Pat = match (map, fold) {
             (Some(c), _) => c.inputs[0].clone(),
             (None, Some(c)) => c.inputs[1].clone(),
-            (None, None) => syn::parse_quote!(__grad_item),
+            (None, None) => {
+                let item = crate::naming::hidden("item");
+                syn::parse_quote!(#item)
+            }
         };
         let acc2 = acc.clone();
         let result = self.build_loop(
@@ -101,7 +104,7 @@ impl Lowerer<'_> {
                         // The fold's item is its second closure parameter, bound by the pattern.
                         Some(_) => Operand::Const(0.0),
                         None => {
-                            let id = Ident::new("__grad_item", Span::call_site());
+                            let id = crate::naming::hidden("item");
                             match this.env.lookup(&id) {
                                 Some(Binding::Val(v)) => Operand::Val(v),
                                 _ => return None,

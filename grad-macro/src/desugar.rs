@@ -1,0 +1,143 @@
+//! Rewrites of the body into forms lowering already knows, before it runs. The original function is
+//! emitted untouched; only the body that `NAME_grad` is derived from is rewritten.
+
+use crate::errors::Errors;
+use quote::quote;
+use syn::visit_mut::VisitMut;
+
+/// Runs every rewrite on the body of `item`.
+pub fn run(item: &mut syn::ItemFn, errors: &Errors) {
+    Desugar { errors }.visit_block_mut(&mut item.block);
+}
+
+struct Desugar<'e> {
+    errors: &'e Errors,
+}
+
+/// The `cfg(...)` predicate of a `#[cfg]` attribute, removing every attribute that only concerns
+/// the compiler's lints or tools (`#[allow]`, `#[rustfmt::skip]`, ...) along the way.
+fn take_cfg(attrs: &mut Vec<syn::Attribute>) -> Vec<proc_macro2::TokenStream> {
+    let mut preds = Vec::new();
+    attrs.retain(|a| {
+        if a.path().is_ident("cfg") {
+            if let syn::Meta::List(l) = &a.meta {
+                preds.push(l.tokens.clone());
+            }
+            return false;
+        }
+        !a.path().is_ident("cfg_attr")
+    });
+    preds
+}
+
+fn expr_attrs(e: &mut syn::Expr) -> Option<&mut Vec<syn::Attribute>> {
+    use syn::Expr::*;
+    Some(match e {
+        Assign(x) => &mut x.attrs,
+        Binary(x) => &mut x.attrs,
+        Block(x) => &mut x.attrs,
+        Call(x) => &mut x.attrs,
+        ForLoop(x) => &mut x.attrs,
+        If(x) => &mut x.attrs,
+        Loop(x) => &mut x.attrs,
+        Macro(x) => &mut x.attrs,
+        Match(x) => &mut x.attrs,
+        MethodCall(x) => &mut x.attrs,
+        Paren(x) => &mut x.attrs,
+        Unary(x) => &mut x.attrs,
+        While(x) => &mut x.attrs,
+        Path(x) => &mut x.attrs,
+        Lit(x) => &mut x.attrs,
+        _ => return None,
+    })
+}
+
+impl VisitMut for Desugar<'_> {
+    /// Input: `#[cfg(feature = "l2")] { s += l2 * w * w; }` as a statement.
+    /// Output: `if ::core::cfg!(feature = "l2") { s += l2 * w * w; }`: the compiler still decides,
+    /// and the derivative is that of the path taken.
+    fn visit_block_mut(&mut self, b: &mut syn::Block) {
+        let n = b.stmts.len();
+        for (k, s) in b.stmts.iter_mut().enumerate() {
+            let tail = k + 1 == n && matches!(s, syn::Stmt::Expr(_, None));
+            let preds = match s {
+                syn::Stmt::Local(l) => {
+                    let preds = take_cfg(&mut l.attrs);
+                    if let Some(p) = preds.first() {
+                        self.errors.push_spanned(
+                            l.let_token,
+                            format!("`#[gradient]` does not support `#[cfg]` on a `let`: write `let name = if cfg!({p}) {{ value }} else {{ other }};`"),
+                        );
+                    }
+                    Vec::new()
+                }
+                syn::Stmt::Macro(m) => take_cfg(&mut m.attrs),
+                syn::Stmt::Expr(e, _) => expr_attrs(e).map(take_cfg).unwrap_or_default(),
+                syn::Stmt::Item(_) => Vec::new(),
+            };
+            if !preds.is_empty() {
+                if tail {
+                    self.errors.push_spanned(
+                        &*s,
+                        "`#[gradient]` does not support `#[cfg]` on the value of a block: use `if cfg!(..) { .. } else { .. }`",
+                    );
+                } else {
+                    let stmt = &*s;
+                    let stmt = match stmt {
+                        syn::Stmt::Expr(e, None) => quote!(#e;),
+                        other => quote!(#other),
+                    };
+                    *s = syn::parse_quote!(if #(::core::cfg!(#preds))&&* { #stmt });
+                }
+            }
+        }
+        syn::visit_mut::visit_block_mut(self, b);
+    }
+
+    /// Input: `while { res += x; c += 1; c < 3 } { body }`.
+    /// Output: `{ let mut F = true; while F { F = { res += x; c += 1; c < 3 }; if !F { break; } body } }`
+    /// with a hidden `F`: the condition's statements become statements of the loop.
+    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        syn::visit_mut::visit_expr_mut(self, e);
+        match e {
+            syn::Expr::While(w) if has_statements(&w.cond) => {
+                let flag = crate::naming::hidden("cond");
+                let (cond, body, label) = (&w.cond, &w.body.stmts, &w.label);
+                *e = syn::parse_quote! {
+                    {
+                        let mut #flag = true;
+                        #label while #flag {
+                            #flag = #cond;
+                            if !#flag {
+                                break;
+                            }
+                            #(#body)*
+                        }
+                    }
+                };
+            }
+            syn::Expr::If(i) if has_statements(&i.cond) => {
+                let flag = crate::naming::hidden("cond");
+                let cond = &i.cond;
+                let mut plain = i.clone();
+                plain.cond = syn::parse_quote!(#flag);
+                *e = syn::parse_quote!({
+                    let #flag: bool = #cond;
+                    #plain
+                });
+            }
+            _ => {}
+        }
+    }
+
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+/// A condition written as a block with statements (`{ c += 1; c < 3 }`).
+fn has_statements(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::Block(b) => b.label.is_none() && b.block.stmts.len() > 1,
+        syn::Expr::Paren(p) => has_statements(&p.expr),
+        _ => false,
+    }
+}

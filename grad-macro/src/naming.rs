@@ -1,0 +1,47 @@
+//! Names of generated temporaries. They share one prefix, `__grad` unless the input already has an
+//! identifier that starts with it (then `__grad1`, `__grad2`, ...), so a generated name can never
+//! capture or shadow a name of the user's: a parameter called `__grad_acc` stays the user's.
+
+use proc_macro2::{Ident, Span, TokenStream, TokenTree};
+use std::cell::RefCell;
+
+thread_local! {
+    static PREFIX: RefCell<String> = RefCell::new(String::from("__grad"));
+}
+
+/// Picks the prefix for one expansion: the first of `__grad`, `__grad1`, ... that starts no
+/// identifier of `input`.
+pub fn choose_prefix(input: &TokenStream) {
+    fn idents(ts: &TokenStream, out: &mut Vec<String>) {
+        for tt in ts.clone() {
+            match tt {
+                TokenTree::Ident(i) => out.push(i.to_string()),
+                TokenTree::Group(g) => idents(&g.stream(), out),
+                _ => {}
+            }
+        }
+    }
+    let mut all = Vec::new();
+    idents(input, &mut all);
+    let taken = |p: &str| {
+        all.iter()
+            .any(|i| i.trim_start_matches("r#").starts_with(p))
+    };
+    let mut prefix = String::from("__grad");
+    let mut n = 0u32;
+    while taken(&prefix) {
+        n += 1;
+        prefix = format!("__grad{n}");
+    }
+    PREFIX.with(|p| *p.borrow_mut() = prefix);
+}
+
+/// The prefix of this expansion.
+pub fn prefix() -> String {
+    PREFIX.with(|p| p.borrow().clone())
+}
+
+/// `PREFIX_name`, resolved where the generated `let`s are.
+pub fn hidden(name: &str) -> Ident {
+    Ident::new(&format!("{}_{name}", prefix()), Span::call_site())
+}
