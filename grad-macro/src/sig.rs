@@ -276,11 +276,19 @@ pub fn analyze(item: &ItemFn, args: &Args, errors: &Errors) -> Sig {
                 if p.class == ParamClass::Other && holds_float(&p.ty) && !is_mut_float_ref(&p.ty) {
                     // Silently a constant, its derivative would be lost.
                     let t = float_ty.name();
+                    let id = &p.ident;
+                    let shape = match &p.ty {
+                        Type::Reference(r) if float_of(&r.elem).is_some() => {
+                            format!("take it by value (`{id}: {t}`)")
+                        }
+                        _ => format!(
+                            "pass the values as one of those (flattened into a `&[{t}]`, say)"
+                        ),
+                    };
                     errors.push_spanned(
                         &p.ty,
                         format!(
-                            "`#[gradient]` cannot differentiate the parameter `{}` of this type yet: it differentiates `{t}`, `&[{t}]`, `&[{t}; N]`, `[{t}; N]` and `&Vec<{t}>` parameters; pass the values in one of those shapes (`{0}: {t}` for a `&{t}`), or name the parameters to differentiate with `#[gradient(wrt(..))]` so that `{0}` is a constant",
-                            p.ident
+                            "`#[gradient]` cannot differentiate the parameter `{id}` of this type yet: it differentiates `{t}`, `&[{t}]`, `&[{t}; N]`, `[{t}; N]` and `&Vec<{t}>` parameters; {shape}, or name the parameters to differentiate with `#[gradient(wrt(..))]` so that `{id}` is a constant",
                         ),
                     );
                 }

@@ -74,6 +74,43 @@ fn expansion_grows_linearly_with_the_body() {
     assert!(large / 500 < 120, "{} tokens per statement", large / 500);
 }
 
+/// Straight-line code of `n` statements mixing arithmetic and methods, like a long hand-written
+/// loss.
+fn straight_line(n: usize) -> String {
+    let mut body = String::from("let a0 = x * y + z;\n");
+    for i in 1..n {
+        let (p, q) = (i - 1, i / 2);
+        let e = match i % 4 {
+            0 => format!("a{p} * 0.7 + a{q} * 0.2"),
+            1 => format!("a{p}.sin() + 0.1 * a{q}"),
+            2 => format!("a{p} * 0.9 + a{q}.tanh()"),
+            _ => format!("(a{p} * a{p} + 1.0).sqrt() * 0.5 - a{q} * 0.3"),
+        };
+        body.push_str(&format!("let a{i} = {e};\n"));
+    }
+    format!(
+        "fn big(x: f64, y: f64, z: f64) -> f64 {{ {body} a{}.tanh() }}",
+        n - 1
+    )
+}
+
+/// The gradient of straight-line code is at most 4 times the function's tokens, at any size.
+#[test]
+fn straight_line_expansion_is_at_most_four_times_the_input() {
+    for n in [50, 500, 2000] {
+        let src = straight_line(n);
+        let input = token_count(src.parse().unwrap());
+        // The expansion holds the original function too.
+        let grad = token_count(expand("", &src)) - input;
+        let ratio = grad as f64 / input as f64;
+        eprintln!("{n} statements: {input} → {grad} tokens ({ratio:.2}×)");
+        assert!(
+            ratio <= 4.0,
+            "{n} statements: {input} → {grad} tokens ({ratio:.2}×)"
+        );
+    }
+}
+
 #[test]
 fn expansion_of_500_lets_is_valid_rust() {
     let out = expand("", &chain(500));

@@ -1,0 +1,387 @@
+//! Every wrong gradient and rejected expansion reported in issue 7, as a regression test: each
+//! function's `NAME_grad` must compile, give the value bit for bit and the gradient (against
+//! hand-derived values, or central finite differences through `tests/common`).
+
+// The bodies are written as users wrote them, not as clippy would like them.
+#![allow(
+    clippy::needless_late_init,
+    clippy::assign_op_pattern,
+    clippy::needless_return,
+    clippy::redundant_else,
+    clippy::while_immutable_condition,
+    clippy::never_loop,
+    clippy::manual_range_contains,
+    clippy::non_minimal_cfg,
+    clippy::if_same_then_else,
+    clippy::useless_vec,
+    clippy::blocks_in_conditions,
+    unused_braces
+)]
+
+mod common;
+
+use common::{check1, check_flat, config};
+use grad::gradient;
+use proptest::prelude::*;
+
+/// Value bit-equal to the original and gradient against finite differences, for a scalar function.
+fn check_scalar(what: &str, f: &dyn Fn(f64) -> f64, g: &dyn Fn(f64) -> (f64, [f64; 1]), x: f64) {
+    let (v, [d]) = g(x);
+    let flat = |p: &[f64]| f(p[0]);
+    check_flat(what, &[x], &flat, v, &[d]).unwrap();
+}
+
+// ---- Silently wrong before -------------------------------------------------------------------
+
+#[gradient]
+fn cfg_statement(x: f64) -> f64 {
+    let mut s = x * x;
+    #[cfg(any())]
+    {
+        s = 0.0;
+    }
+    #[cfg(all())]
+    {
+        s += x;
+    }
+    s
+}
+
+#[test]
+fn cfg_on_statements_follows_the_compiler() {
+    assert_eq!(cfg_statement_grad(3.0), (12.0, [7.0]));
+    assert_eq!(cfg_statement(3.0), 12.0);
+}
+
+#[gradient]
+fn shadow_in_else(x: f64) -> f64 {
+    if x > 100.0 {
+        return 0.0;
+    } else {
+        let x = 1.0;
+        let _ = x;
+    }
+    x * x
+}
+
+#[gradient]
+fn shadow_in_then(x: f64) -> f64 {
+    if x < 100.0 {
+        let x = 2.0;
+        let _ = x;
+    } else {
+        return 1.0;
+    }
+    x * x
+}
+
+#[test]
+fn a_branch_shadowing_does_not_leak_after_a_returning_if() {
+    assert_eq!(shadow_in_else_grad(3.0), (9.0, [6.0]));
+    assert_eq!(shadow_in_then_grad(3.0), (9.0, [6.0]));
+}
+
+#[gradient]
+fn hygiene(xs: &[f64], __grad_acc: f64, __grad_v0: f64) -> f64 {
+    xs.iter().map(|v| v * __grad_acc).sum::<f64>() + __grad_v0
+}
+
+#[test]
+fn user_names_like_generated_ones_stay_the_users() {
+    let mut d = [0.0; 2];
+    let (v, [da, db]) = hygiene_grad(&[1.0, 2.0], 3.0, 0.5, &mut d);
+    assert_eq!((v, da, db, d), (9.5, 3.0, 1.0, [3.0, 3.0]));
+}
+
+#[gradient]
+fn inverse_negative_sum(xs: &[f64]) -> f64 {
+    1.0 / xs.iter().map(|&v| -v * v).sum::<f64>()
+}
+
+#[gradient]
+fn atan2_of_sum(xs: &[f64]) -> f64 {
+    xs.iter().map(|&v| -v * v).sum::<f64>().atan2(-1.0)
+}
+
+#[test]
+fn sums_start_from_negative_zero_like_std() {
+    let mut d = [0.0; 2];
+    let v = inverse_negative_sum_grad(&[0.0, 0.0], &mut d);
+    assert_eq!(v, inverse_negative_sum(&[0.0, 0.0]));
+    assert_eq!(v, f64::NEG_INFINITY);
+    let v = atan2_of_sum_grad(&[0.0, 0.0], &mut d);
+    assert_eq!(v.to_bits(), atan2_of_sum(&[0.0, 0.0]).to_bits());
+    assert_eq!(v, -std::f64::consts::PI);
+}
+
+#[gradient]
+fn unread_buffer(x: f64) -> f64 {
+    let mut z = vec![0.0; 2];
+    z[0] = x.ln();
+    z[1] = x.sqrt();
+    let n = z.len() as f64;
+    n * x
+}
+
+#[test]
+fn a_buffer_nobody_reads_adds_nothing_to_the_gradient() {
+    assert_eq!(unread_buffer_grad(0.0), (0.0, [2.0]));
+}
+
+// ---- Rejected by rustc before ----------------------------------------------------------------
+
+#[gradient]
+fn relu(z: f64) -> f64 {
+    f64::max(0.0, z)
+}
+
+#[gradient]
+fn literal_receivers(x: f64) -> f64 {
+    f64::sin(1.25) * x
+        + f64::mul_add(2.0, x, 1.0)
+        + 2.0_f64.powf(x)
+        + x.log(10.0)
+        + x * 3.0f64.sqrt()
+        + f64::exp(1.0) * x
+        + <f64>::sin(x)
+        + f64::min(x, 1.0)
+}
+
+const BASE: f64 = 1.5;
+const FLOOR: f64 = 0.25;
+const LAMBDA: f64 = 0.5;
+
+#[gradient]
+fn const_receiver(x: f64) -> f64 {
+    BASE.powf(x) + BASE.ln() * x + if x > FLOOR { x } else { FLOOR }
+}
+
+#[gradient]
+fn literal_receivers32(x: f32) -> f32 {
+    x.log(2f32) + 2.0_f32.powf(x) + f32::max(0.5, x) + <f32>::cos(x)
+}
+
+#[test]
+fn literal_and_const_receivers_and_arguments() {
+    assert_eq!(relu_grad(2.0), (2.0, [1.0]));
+    assert_eq!(relu_grad(-2.0), (0.0, [0.0]));
+    for x in [0.3, 0.7, 1.9] {
+        check_scalar(
+            "literal_receivers",
+            &literal_receivers,
+            &literal_receivers_grad,
+            x,
+        );
+        check_scalar("const_receiver", &const_receiver, &const_receiver_grad, x);
+        let (v, [d]) = literal_receivers32_grad(x as f32);
+        assert_eq!(v, literal_receivers32(x as f32));
+        let relu = if x > 0.5 { 1.0 } else { 0.0 };
+        let want = 1.0 / (x * 2f64.ln()) + 2f64.powf(x) * 2f64.ln() + relu - x.sin();
+        assert!((f64::from(d) - want).abs() < 1e-5, "{d} vs {want}");
+    }
+}
+
+#[gradient]
+fn newton_sqrt(a: f64) -> f64 {
+    let mut x = a;
+    let mut delta: f64 = 1.0;
+    let tol = 1e-12;
+    let mut it = 0;
+    while delta.abs() > tol && it < 60 {
+        let f = x * x - a;
+        let fp = 2.0 * x;
+        delta = f / fp;
+        x -= delta;
+        it += 1;
+    }
+    x
+}
+
+#[test]
+fn a_value_read_only_by_the_loop_condition_is_carried() {
+    let (v, [d]) = newton_sqrt_grad(2.0);
+    assert_eq!(v, newton_sqrt(2.0));
+    assert!((d - 0.5 / 2f64.sqrt()).abs() < 1e-12);
+}
+
+#[gradient]
+fn while_ending_in_break(x: f64) -> f64 {
+    let mut s = x;
+    while s < 10.0 {
+        s *= 2.0;
+        break;
+    }
+    s
+}
+
+#[gradient]
+fn while_condition_block(x: f64) -> f64 {
+    let mut res = 0.0;
+    let mut c = 0;
+    while {
+        res += x * f64::from(c);
+        c += 1;
+        c < 3
+    } {}
+    res
+}
+
+#[gradient]
+fn if_condition_block(x: f64) -> f64 {
+    let mut y = x;
+    if {
+        y *= 3.0;
+        y > 1.0
+    } {
+        y * y
+    } else {
+        -y
+    }
+}
+
+#[test]
+fn conditions_with_statements_and_breaking_while() {
+    assert_eq!(while_ending_in_break_grad(3.0), (6.0, [2.0]));
+    assert_eq!(while_condition_block_grad(2.0), (6.0, [3.0]));
+    assert_eq!(if_condition_block_grad(1.0), (9.0, [18.0]));
+    assert_eq!(
+        if_condition_block_grad(0.1),
+        (if_condition_block(0.1), [-3.0])
+    );
+}
+
+#[gradient(wrt(x))]
+fn tuple_slice_tape(x: &[f64], ratings: &[(usize, usize, f64)]) -> f64 {
+    let mut h = 0.0;
+    for &(i, j, r) in ratings {
+        h = (h + x[i] * x[j] - r).tanh();
+    }
+    h
+}
+
+#[gradient]
+fn buffer_after_early_return(x: &[f64]) -> f64 {
+    if x.is_empty() {
+        return 0.0;
+    }
+    let mut z = vec![0.0; x.len()];
+    for i in 0..z.len() {
+        z[i] = x[i] * x[i];
+    }
+    let mut s = 0.0;
+    for i in 0..z.len() {
+        s += z[i] * x[i];
+    }
+    s
+}
+
+#[gradient]
+fn deref_in_condition(xs: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for v in xs.iter() {
+        if *v > 0.0 {
+            s += *v * *v;
+        }
+    }
+    s + xs
+        .iter()
+        .map(|v| if *v > 0.0 { *v } else { 0.0 })
+        .sum::<f64>()
+        + xs.iter()
+            .fold(0.0, |acc, v| if *v < 0.0 { acc + *v } else { acc })
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn loops_over_tuples_buffers_and_derefs(x in common::vals(1..=5)) {
+        let ratings: Vec<(usize, usize, f64)> =
+            (0..x.len()).map(|i| (i, (i + 1) % x.len(), 0.1 * i as f64)).collect();
+        let f = |p: &[f64]| tuple_slice_tape(p, &ratings);
+        let g = |p: &[f64], d: &mut [f64]| tuple_slice_tape_grad(p, &ratings, d);
+        check1("tuple_slice_tape", &f, &g, &x)?;
+        check1("buffer_after_early_return", &buffer_after_early_return, &buffer_after_early_return_grad, &x)?;
+        if x.iter().all(|v| v.abs() > 1e-3) {
+            check1("deref_in_condition", &deref_in_condition, &deref_in_condition_grad, &x)?;
+        }
+    }
+}
+
+#[test]
+fn empty_input_returns_early() {
+    assert_eq!(buffer_after_early_return_grad(&[], &mut []), 0.0);
+}
+
+#[gradient]
+fn penalty(x: f64, l: f64) -> f64 {
+    l * x * x
+}
+
+#[gradient]
+fn weighted(x: f64, n: usize, l: f64, y: f64) -> f64 {
+    l * x * x + n as f64 * y
+}
+
+#[gradient]
+fn calls_with_constants(x: f64, y: f64) -> f64 {
+    penalty(x, LAMBDA) + weighted(x, 3, LAMBDA, y) + weighted(y, 2, 0.5, x)
+}
+
+#[test]
+fn helpers_called_with_user_constants() {
+    // 0.5x² + (0.5x² + 3y) + (0.5y² + 2x)
+    let (v, [dx, dy]) = calls_with_constants_grad(2.0, 3.0);
+    assert_eq!(v, calls_with_constants(2.0, 3.0));
+    assert_eq!((dx, dy), (2.0 + 2.0 + 2.0, 3.0 + 3.0));
+}
+
+#[gradient]
+fn inner_attribute(x: f64) -> f64 {
+    #![allow(unused)]
+    let unused = 1.0;
+    x * x
+}
+
+#[gradient]
+fn late_initialized(x: f64, c: bool) -> f64 {
+    let y;
+    if c {
+        y = x;
+    } else {
+        y = x;
+    }
+    y * y
+}
+
+#[gradient]
+fn r#loop(x: f64) -> f64 {
+    x * x
+}
+
+#[gradient]
+fn calls_raw_identifier(x: f64) -> f64 {
+    r#loop(x) + 1.0
+}
+
+#[test]
+fn inner_attributes_late_lets_and_raw_identifiers() {
+    assert_eq!(inner_attribute_grad(3.0), (9.0, [6.0]));
+    assert_eq!(late_initialized_grad(3.0, true), (9.0, [6.0]));
+    assert_eq!(late_initialized_grad(3.0, false), (9.0, [6.0]));
+    assert_eq!(calls_raw_identifier_grad(3.0), (10.0, [6.0]));
+}
+
+/// `NAME_grad` that returns only the value is not `#[must_use]`: calling it to fill the gradient
+/// buffer is its ordinary use (this file runs under `-D warnings` in CI).
+#[gradient]
+fn only_slices(x: &[f64]) -> f64 {
+    x.iter().map(|v| v * v).sum::<f64>()
+}
+
+#[test]
+fn value_only_gradient_can_be_called_for_its_buffer() {
+    let mut d = [0.0; 2];
+    only_slices_grad(&[1.0, 2.0], &mut d);
+    assert_eq!(d, [2.0, 4.0]);
+}
