@@ -385,3 +385,21 @@ fn value_only_gradient_can_be_called_for_its_buffer() {
     only_slices_grad(&[1.0, 2.0], &mut d);
     assert_eq!(d, [2.0, 4.0]);
 }
+
+#[gradient(wrt(x, y))]
+fn wrt_helper(l: f64, x: f64, n: usize, y: f64) -> f64 {
+    l * x * y + n as f64
+}
+
+#[gradient]
+fn calls_wrt_helper(a: f64, b: f64) -> f64 {
+    wrt_helper(LAMBDA, a, 2, b) + wrt_helper(0.25, b, 1, 3.0)
+}
+
+#[test]
+fn helpers_with_wrt_take_constants_in_the_other_positions() {
+    // 0.5ab + 2 + 0.25·3b + 1
+    let (v, [da, db]) = calls_wrt_helper_grad(2.0, 4.0);
+    assert_eq!(v, calls_wrt_helper(2.0, 4.0));
+    assert_eq!((da, db), (2.0, 1.0 + 0.75));
+}

@@ -8,7 +8,7 @@ use crate::ir::{
 };
 use crate::rules::Prim;
 use proc_macro2::{Delimiter, Ident, Literal, Span, TokenStream, TokenTree};
-use quote::{format_ident, quote, ToTokens};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
 
 /// Constants that clippy's `approx_constant` would flag as literals, emitted by name instead.
 const NAMED: &[(&str, f64, f32)] = &[
@@ -464,23 +464,22 @@ impl Emitter<'_> {
             _ => None,
         });
         let call_args = args.iter().map(|a| self.call_arg(a));
-        if grads.is_empty() {
+        if grads.iter().all(Option::is_none) {
+            let buffers: Vec<TokenStream> = buffers.collect();
+            let _ = call_args;
+            let call = self.checked_call(callee, args, grads, &buffers);
             return quote! {
                 {
                     #(#scratch)*
-                    let _ = #callee(#(#call_args,)* #(#buffers),*);
+                    let _ = #call;
                     #(#accumulate)*
                 }
             };
         }
-        let slots = grads.iter().map(|g| match g {
-            Some(v) => self.name(*v).into_token_stream(),
-            None => quote!(_),
-        });
+        let slots = grads.iter().flatten().map(|v| self.name(*v));
         let buffers: Vec<TokenStream> = buffers.collect();
-        let call = self
-            .slotted_call(callee, args, &buffers)
-            .unwrap_or_else(|| quote!(#callee(#(#call_args,)* #(#buffers),*)));
+        let _ = call_args;
+        let call = self.checked_call(callee, args, grads, &buffers);
         let g = crate::naming::hidden("g");
         quote! {
             let [#(#slots),*] = {
@@ -492,71 +491,90 @@ impl Emitter<'_> {
         }
     }
 
-    /// Input: `f_grad(x, LAMBDA)`, where the macro cannot tell whether the carried-along argument
-    /// `LAMBDA` is a float (with a slot in `f_grad`'s gradient) or not.
-    /// Output: a block that binds each such argument, asks its type for its number of slots (one
-    /// for the float type, zero otherwise, by autoref dispatch), calls `f_grad`, and gives
-    /// `(value, [gradient of each float argument the IR passes])`. `None` without such arguments.
-    fn slotted_call(
+    /// Input: `f_grad(x, LAMBDA, &w)` for a call `f(x, LAMBDA, &w)` of another `#[gradient]`
+    /// function. Output: a block that checks at compile time, against the table `f_grad_wrt` that
+    /// `#[gradient]` emits beside `f_grad` (which parameters `f` differentiates), that `f` has a
+    /// derivative for every argument that depends on the caller's inputs (a clear error naming
+    /// `wrt` otherwise), calls `f_grad`, and gives `(value, [∂f/∂ of each float argument whose
+    /// gradient is read])`, each picked from `f_grad`'s gradient by its slot, counted from the table
+    /// at compile time. So constants of any type (`LAMBDA`, `3`, `0.5`) may stand anywhere.
+    fn checked_call(
         &self,
         callee: &syn::Path,
         args: &[CallArg],
+        grads: &[Option<ValId>],
         buffers: &[TokenStream],
-    ) -> Option<TokenStream> {
-        if !args.iter().any(|a| matches!(a, CallArg::Tokens(..))) {
-            return None;
-        }
-        let ty = self.ty();
-        let (g, value) = (crate::naming::hidden("g"), crate::naming::hidden("value"));
-        let (tr, method) = (
-            crate::naming::hidden("Slots"),
-            crate::naming::hidden("slots"),
-        );
-        let mut binds = Vec::new();
-        let mut call_args = Vec::new();
-        let mut picks = Vec::new();
-        let mut offset = quote!(0);
+    ) -> TokenStream {
+        let mut table = callee.clone();
+        let last = table.segments.last_mut().expect("a path has a segment");
+        let span = last.ident.span();
+        last.ident = format_ident!("{}_wrt", last.ident, span = span);
+        let fname = callee
+            .segments
+            .last()
+            .map(|s| s.ident.to_string().trim_end_matches("_grad").to_string())
+            .unwrap_or_default();
+        let mut checks = Vec::new();
         for (k, a) in args.iter().enumerate() {
-            match a {
-                CallArg::Tokens(t, _) => {
-                    let arg = crate::naming::hidden(&format!("arg{k}"));
-                    let slot = crate::naming::hidden(&format!("slot{k}"));
-                    let t = strip_parens(t);
-                    binds.push(quote! {
-                        let #arg = #t;
-                        let #slot = (&#arg).#method();
-                    });
-                    call_args.push(arg.into_token_stream());
-                    offset = quote!(#offset + #slot);
-                }
-                CallArg::Float(_) => {
-                    picks.push(quote!(#g[#offset]));
-                    call_args.push(self.call_arg(a));
-                    offset = quote!(#offset + 1);
-                }
-                CallArg::Seq(..) => call_args.push(self.call_arg(a)),
+            let active = match a {
+                CallArg::Float(o) => self.func.is_active(*o),
+                // Every slice argument gets a gradient buffer, so the callee must have one for it.
+                CallArg::Seq(..) => true,
+                CallArg::Tokens(..) => false,
+            };
+            if active {
+                let msg = format!(
+                    "`{fname}` is called with a differentiated value as argument {}, but its `#[gradient(wrt(..))]` leaves that parameter out: add it to `wrt` (or drop `wrt`)",
+                    k + 1
+                );
+                checks.push(quote_spanned!(span=> ::core::assert!(#table[#k] != 0, #msg);));
             }
         }
-        Some(quote! {
+        let checks = quote_spanned!(span=> const _: () = { #(#checks)* };);
+        let g = crate::naming::hidden("g");
+        let value = crate::naming::hidden("value");
+        let mut floats = 0usize;
+        let picks: Vec<TokenStream> = args
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| matches!(a, CallArg::Float(_)))
+            .filter_map(|(k, _)| {
+                let read = grads.get(floats).is_some_and(|g| g.is_some());
+                floats += 1;
+                read.then(|| {
+                    quote!(#g[{
+                        const SLOT: usize = {
+                            let (mut n, mut i) = (0, 0);
+                            while i < #k {
+                                if #table[i] == 1 {
+                                    n += 1;
+                                }
+                                i += 1;
+                            }
+                            n
+                        };
+                        SLOT
+                    }])
+                })
+            })
+            .collect();
+        let call_args = args.iter().map(|a| self.call_arg(a));
+        if picks.is_empty() {
+            // The value alone: the callee may return `T` or `(T, [T; K])`.
+            return quote! {
+                {
+                    #checks
+                    #callee(#(#call_args,)* #(#buffers),*)
+                }
+            };
+        }
+        quote! {
             {
-                trait #tr {
-                    fn #method(&self) -> usize;
-                }
-                impl #tr for #ty {
-                    fn #method(&self) -> usize {
-                        1
-                    }
-                }
-                impl<T: ?::core::marker::Sized> #tr for &T {
-                    fn #method(&self) -> usize {
-                        0
-                    }
-                }
-                #(#binds)*
+                #checks
                 let (#value, #g) = #callee(#(#call_args,)* #(#buffers),*);
                 (#value, [#(#picks),*])
             }
-        })
+        }
     }
 
     pub fn block(&self, b: &Block) -> TokenStream {
@@ -740,10 +758,20 @@ impl Emitter<'_> {
                     Some(v) => self.name(*v).into_token_stream(),
                     None => quote!(_),
                 });
-                if let Some(call) = self.slotted_call(callee, args_ir, &[]) {
-                    return quote!(let (#name, [#(#slots),*]) = #call;);
+                let slots = slots.collect::<Vec<_>>();
+                let slots = grads
+                    .iter()
+                    .zip(slots)
+                    .filter(|(g, _)| g.is_some())
+                    .map(|(_, s)| s);
+                let _ = args;
+                let call = self.checked_call(callee, args_ir, grads, &[]);
+                if grads.iter().all(Option::is_none) {
+                    // Only the value is read; the callee has float parameters, so it returns a pair.
+                    let value = crate::naming::hidden("value");
+                    return quote!(let #name: #ty = { let (#value, _) = #call; #value };);
                 }
-                quote!(let (#name, [#(#slots),*]) = #callee(#(#args),*);)
+                quote!(let (#name, [#(#slots),*]) = #call;)
             }
             Stmt::CallAdjoint {
                 callee,

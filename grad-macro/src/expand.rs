@@ -115,8 +115,10 @@ fn differentiate(item: &syn::ItemFn, sig: &Sig, mut lowered: crate::lower::Lower
     let signature = grad_signature(item, sig);
     let original = &item.sig.ident;
     let inherited = inherited_attributes(item);
+    let table = wrt_table(item, sig);
     quote! {
         #item
+        #table
         #(#inherited)*
         // The parameters mirror the original's; code the gradient does not need may leave one unread.
         #[allow(unused_variables, unused_assignments, clippy::too_many_arguments, clippy::needless_late_init, clippy::float_cmp)]
@@ -148,6 +150,36 @@ pub fn inherited_attributes(item: &syn::ItemFn) -> Vec<syn::Attribute> {
             ..a.clone()
         })
         .collect()
+}
+
+/// `NAME_grad_wrt`: how `NAME_grad` treats each parameter, in order: 0 a constant, 1 a
+/// differentiated scalar (a slot of the returned gradient), 2 a differentiated sequence (a `d_`
+/// buffer). Callers read it at compile time to find each argument's slot and to check that every
+/// argument they differentiate has a derivative (see `emit::Emitter::checked_call`).
+pub fn wrt_table(item: &syn::ItemFn, sig: &Sig) -> TokenStream {
+    let vis = &item.vis;
+    let name = format_ident!("{}_grad_wrt", item.sig.ident);
+    let flags = sig.params.iter().map(|p| match (p.active, &p.class) {
+        (false, _) | (true, ParamClass::Other) => 0u8,
+        (true, ParamClass::Float) => 1,
+        (true, ParamClass::FloatSeq(_)) => 2,
+    });
+    let n = sig.params.len();
+    let doc = format!(
+        " Which parameters [`{}_grad`] differentiates.",
+        item.sig.ident
+    );
+    let cfgs = item
+        .attrs
+        .iter()
+        .filter(|a| a.path().is_ident("cfg") && matches!(a.style, syn::AttrStyle::Outer));
+    quote! {
+        #(#cfgs)*
+        #[doc = #doc]
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals, dead_code)]
+        #vis const #name: [u8; #n] = [#(#flags),*];
+    }
 }
 
 /// Every `d_NAME` slice must have the length of `NAME`.

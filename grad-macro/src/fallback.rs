@@ -10,8 +10,10 @@ pub fn emit(item: &syn::ItemFn, sig: &Sig, error: syn::Error) -> TokenStream {
     let errors = error.to_compile_error();
     let signature = crate::expand::grad_signature(item, sig);
     let inherited = crate::expand::inherited_attributes(item);
+    let table = crate::expand::wrt_table(item, sig);
     quote! {
         #item
+        #table
         #errors
         #(#inherited)*
         #[allow(unused_variables, clippy::too_many_arguments)]
