@@ -403,3 +403,54 @@ fn helpers_with_wrt_take_constants_in_the_other_positions() {
     assert_eq!(v, calls_wrt_helper(2.0, 4.0));
     assert_eq!((da, db), (2.0, 1.0 + 0.75));
 }
+
+const C: f64 = 0.3;
+
+#[gradient]
+fn mut_from_const(y: f64) -> f64 {
+    let mut a = C;
+    for _ in 0..3 {
+        a += y;
+    }
+    a
+}
+
+#[gradient]
+fn late_from_const(x: f64) -> f64 {
+    let l: f64;
+    if x < -2.0 {
+        l = C;
+    } else {
+        l = x * 3.0;
+    }
+    l
+}
+
+#[gradient]
+fn literal_valued_receiver(x: f64) -> f64 {
+    let a: f64 = if x < 0.0 { 0.5 } else { 0.25 };
+    a.tanh() * x
+}
+
+#[gradient]
+fn inactive_branch(x: f64) -> f64 {
+    let v = C.exp2();
+    if x < 0.0 {
+        v
+    } else {
+        x
+    }
+}
+
+#[test]
+fn constants_of_unknown_type_that_become_floats_keep_their_derivatives() {
+    assert_eq!(mut_from_const_grad(1.0), (mut_from_const(1.0), [3.0]));
+    assert_eq!(late_from_const_grad(1.0), (3.0, [3.0]));
+    assert_eq!(late_from_const_grad(-3.0), (C, [0.0]));
+    assert_eq!(
+        literal_valued_receiver_grad(1.0),
+        (0.25f64.tanh(), [0.25f64.tanh()])
+    );
+    assert_eq!(inactive_branch_grad(1.0), (1.0, [1.0]));
+    assert_eq!(inactive_branch_grad(-1.0), (C.exp2(), [0.0]));
+}

@@ -788,15 +788,18 @@ impl Emitter<'_> {
             } => {
                 let c = self.name(*cond);
                 let mut outs = Vec::new();
+                let mut tys = Vec::new();
                 let mut then_vals = Vec::new();
                 let mut else_vals = Vec::new();
                 for m in merges {
                     outs.push(self.name(m.dst));
+                    tys.push(self.type_of(m.dst));
                     then_vals.push(self.operand(m.then));
                     else_vals.push(self.operand(m.els));
                 }
                 for e in exports {
                     outs.push(self.name(e.val));
+                    tys.push(self.type_of(e.val));
                     let own = self.name(e.val).into_token_stream();
                     let placeholder = self.placeholder(e.val);
                     if e.from_then {
@@ -814,14 +817,25 @@ impl Emitter<'_> {
                     0 if then.stmts.is_empty() => quote!(if !#c { #eb }),
                     0 => quote!(if #c { #tb } else { #eb }),
                     1 => {
-                        let (o, t, e) = (&outs[0], &then_vals[0], &else_vals[0]);
-                        quote!(let #o = if #c { #tb #t } else { #eb #e };)
+                        // Typed, so a merge of two literals (`if c { 0.5 } else { 0.25 }`) is a
+                        // float of the function's type and not an ambiguous `{float}`.
+                        let (o, ty, t, e) = (&outs[0], &tys[0], &then_vals[0], &else_vals[0]);
+                        quote!(let #o: #ty = if #c { #tb #t } else { #eb #e };)
                     }
                     _ => quote! {
-                        let (#(#outs),*) = if #c { #tb (#(#then_vals),*) } else { #eb (#(#else_vals),*) };
+                        let (#(#outs),*): (#(#tys),*) = if #c { #tb (#(#then_vals),*) } else { #eb (#(#else_vals),*) };
                     },
                 }
             }
+        }
+    }
+
+    /// The type of a value as written in a `let`: `_` where rustc infers it.
+    fn type_of(&self, v: ValId) -> TokenStream {
+        match self.func.info(v).kind {
+            Kind::Float => self.ty().into_token_stream(),
+            Kind::Bool => quote!(bool),
+            Kind::Int | Kind::Other => quote!(_),
         }
     }
 

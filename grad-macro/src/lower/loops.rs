@@ -359,12 +359,16 @@ impl Lowerer<'_> {
             .iter()
             .map(|(_, v)| self.b.func.info(*v).active)
             .collect();
+        let mut kinds: Vec<Kind> = cands
+            .iter()
+            .map(|(_, v)| self.b.func.info(*v).kind)
+            .collect();
         let (block, carries, cond_block) = loop {
             self.env = saved.clone();
             self.errors.truncate(errors_before);
             let mut carries = Vec::new();
-            for ((name, init), act) in cands.iter().zip(&active) {
-                let kind = self.b.func.info(*init).kind;
+            for (((name, init), act), kind) in cands.iter().zip(&active).zip(&kinds) {
+                let kind = *kind;
                 let phi = self.b.new_val(kind, *act, name.span());
                 self.env.assign(name, Binding::Val(phi));
                 carries.push((name.clone(), *init, phi));
@@ -440,6 +444,12 @@ impl Lowerer<'_> {
                 };
                 if self.b.func.info(next).active && !active[k] {
                     active[k] = true;
+                    redo = true;
+                }
+                // `let mut a = C; for .. { a += y; }`: a constant of unknown type that the body
+                // turns into a float is carried as a float.
+                if self.b.func.info(next).kind == Kind::Float && kinds[k] != Kind::Float {
+                    kinds[k] = Kind::Float;
                     redo = true;
                 }
                 out.push((name.clone(), *init, *phi, next));

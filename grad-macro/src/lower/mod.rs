@@ -370,7 +370,10 @@ impl<'f> Lowerer<'f> {
             let binding = match (bt, be) {
                 (a, b) if a == b => a,
                 (Binding::Val(a), Binding::Val(b)) => {
-                    let kind = self.b.func.info(a).kind;
+                    // A constant of unknown type (`C`) merged with a float is a float: its
+                    // derivative must not be dropped (`let l; if c { l = C; } else { l = x; }`).
+                    let (ka, kb) = (self.b.func.info(a).kind, self.b.func.info(b).kind);
+                    let kind = if kb == Kind::Float { kb } else { ka };
                     let m =
                         self.merge_operands(Operand::Val(a), Operand::Val(b), kind, merges, span);
                     Binding::Val(m.val().expect("a merge of two values is a value"))
