@@ -21,9 +21,11 @@
 //!
 //! # The contract
 //!
-//! **Input**: a free function returning `f64` or `f32`, with one float type throughout. Parameters of
-//! that type are differentiated, and so are float sequences `&[T]`, `&[T; N]`, `[T; N]` and
-//! `&Vec<T>`; every other parameter (integers, booleans, `&[usize]`, ...) is a constant.
+//! **Input**: a function returning `f64` or `f32` (free, associated, or a trait's default method),
+//! with one float type throughout. Parameters of that type are differentiated, and so are float
+//! sequences `&[T]`, `&[T; N]`, `[T; N]` and `&Vec<T>`; every other parameter (integers, booleans,
+//! `&[usize]`, ...) is a constant, and one that holds floats in another shape (`&f64`,
+//! `&[[f64; 3]]`) is a compile error unless `wrt(...)` leaves it out.
 //! `#[gradient(wrt(a, b))]` differentiates only the named parameters.
 //!
 //! **Output**: the original function unchanged and, with the same visibility,

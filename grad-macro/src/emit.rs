@@ -530,7 +530,14 @@ impl Emitter<'_> {
                 checks.push(quote_spanned!(span=> ::core::assert!(#table[#k] != 0, #msg);));
             }
         }
-        let checks = quote_spanned!(span=> const _: () = { #(#checks)* };);
+        // A `const` item is checked even by `cargo check` and in functions never called; inside an
+        // `impl` it cannot name `Self`, so calls of `Self::f` take an inline `const` block, which
+        // is checked when the function is compiled to code.
+        let checks = if callee.segments.iter().any(|s| s.ident == "Self") {
+            quote_spanned!(span=> const { #(#checks)* };)
+        } else {
+            quote_spanned!(span=> const _: () = { #(#checks)* };)
+        };
         let g = crate::naming::hidden("g");
         let value = crate::naming::hidden("value");
         let mut floats = 0usize;
@@ -542,18 +549,15 @@ impl Emitter<'_> {
                 let read = grads.get(floats).is_some_and(|g| g.is_some());
                 floats += 1;
                 read.then(|| {
-                    quote!(#g[{
-                        const SLOT: usize = {
-                            let (mut n, mut i) = (0, 0);
-                            while i < #k {
-                                if #table[i] == 1 {
-                                    n += 1;
-                                }
-                                i += 1;
+                    quote!(#g[const {
+                        let (mut n, mut i) = (0, 0);
+                        while i < #k {
+                            if #table[i] == 1 {
+                                n += 1;
                             }
-                            n
-                        };
-                        SLOT
+                            i += 1;
+                        }
+                        n
                     }])
                 })
             })

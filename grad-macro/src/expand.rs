@@ -13,10 +13,17 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let item: syn::ItemFn = match syn::parse2(item.clone()) {
         Ok(i) => i,
         Err(_) => {
-            let e = syn::Error::new(
-                Span::call_site(),
-                "`#[gradient]` applies to a free function (`fn name(x: f64, ...) -> f64 { ... }`)",
-            );
+            let e = match syn::parse2::<syn::TraitItemFn>(item.clone()) {
+                // `fn loss(x: f64) -> f64;` in a trait: no body to differentiate.
+                Ok(f) if f.default.is_none() => syn::Error::new_spanned(
+                    &f.sig,
+                    "`#[gradient]` differentiates a function's body, and this trait method has none: put `#[gradient]` on a free function, an associated function or a default method with a body",
+                ),
+                _ => syn::Error::new(
+                    Span::call_site(),
+                    "`#[gradient]` applies to a function with a body (`fn name(x: f64, ...) -> f64 { ... }`)",
+                ),
+            };
             let e = e.to_compile_error();
             return quote!(#e #item);
         }
@@ -113,9 +120,9 @@ fn differentiate(item: &syn::ItemFn, sig: &Sig, mut lowered: crate::lower::Lower
         quote!((#value, [#(#grad_vals),*]))
     };
     let signature = grad_signature(item, sig);
-    let original = &item.sig.ident;
     let inherited = inherited_attributes(item);
     let table = wrt_table(item, sig);
+    let item = original_item(item);
     quote! {
         #item
         #table
@@ -123,8 +130,6 @@ fn differentiate(item: &syn::ItemFn, sig: &Sig, mut lowered: crate::lower::Lower
         // The parameters mirror the original's; code the gradient does not need may leave one unread.
         #[allow(unused_variables, unused_assignments, clippy::too_many_arguments, clippy::needless_late_init, clippy::float_cmp)]
         #signature {
-            // The original counts as used wherever its gradient is.
-            let _ = #original;
             #checks
             #(#seq_zeroing)*
             #tapes
@@ -134,6 +139,15 @@ fn differentiate(item: &syn::ItemFn, sig: &Sig, mut lowered: crate::lower::Lower
             #result
         }
     }
+}
+
+/// The user's function as written, allowed to be unused: a loss whose gradient alone is called
+/// is not dead code. (`NAME_grad` cannot name it to mark it used: inside an `impl` or a trait it
+/// is `Self::NAME`, outside it is `NAME`, and the macro cannot tell where it stands.)
+pub fn original_item(item: &syn::ItemFn) -> syn::ItemFn {
+    let mut item = item.clone();
+    item.attrs.push(syn::parse_quote!(#[allow(dead_code)]));
+    item
 }
 
 /// The original's lint levels and `cfg`s apply to its gradient too.

@@ -11,6 +11,7 @@ pub fn emit(item: &syn::ItemFn, sig: &Sig, error: syn::Error) -> TokenStream {
     let signature = crate::expand::grad_signature(item, sig);
     let inherited = crate::expand::inherited_attributes(item);
     let table = crate::expand::wrt_table(item, sig);
+    let item = crate::expand::original_item(item);
     quote! {
         #item
         #table

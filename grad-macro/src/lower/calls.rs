@@ -323,7 +323,7 @@ impl Lowerer<'_> {
             .path
             .segments
             .iter()
-            .any(|s| s.ident.to_string().starts_with(char::is_uppercase))
+            .any(|s| s.ident != "Self" && s.ident.to_string().starts_with(char::is_uppercase))
         {
             // `Box::new(x)`, `Some(x)`, `Vec::from(..)`: a constructor or a type's function, not a
             // `#[gradient]` function that could carry the derivative.
