@@ -44,6 +44,15 @@ pub const PENDING: &[&str] = &[
     "recv:method:const:max",
     "recv:method:const:min",
     "recv:method:const:clamp",
+    // A receiver computed from literals only: `let a: f64 = if x < 0.0 { 0.5 } else { 0.25 };
+    // a.tanh()` gives E0689 in the expansion (some such receivers work, this one does not).
+    "recv:literal_valued",
+    // A bare `const` item as an argument of a `#[gradient]` helper: `h(x, C)` gives E0527
+    // ("pattern requires 1 element but array has 2") in the expansion.
+    "call:arg:const",
+    // A `const` item as the value of an `if` branch: `if x < 0.0 { C } else { x }` (or `-C`,
+    // `C.recip()`) is rejected, "the branches of this `if` give different kinds of values".
+    "expr:if_const_branch",
 ];
 
 /// The placeholder of the float type in generated text.
@@ -208,9 +217,10 @@ pub const METHODS: &[Method] = &[
     m!("fract", [ANY], |a| a[0].fract()),
 ];
 
-/// A finite interval containing every value an expression takes.
+/// A finite interval containing every value an expression takes, and whether the value depends
+/// on a differentiated input (`false`: a constant to the macro).
 #[derive(Clone, Copy, Debug)]
-struct Iv(f64, f64);
+struct Iv(f64, f64, bool);
 
 impl Iv {
     fn within(self, d: (f64, f64)) -> bool {
@@ -220,20 +230,24 @@ impl Iv {
         self.0.abs().max(self.1.abs())
     }
     fn add(self, o: Iv) -> Iv {
-        Iv(self.0 + o.0, self.1 + o.1)
+        Iv(self.0 + o.0, self.1 + o.1, self.2 || o.2)
     }
     fn neg(self) -> Iv {
-        Iv(-self.1, -self.0)
+        Iv(-self.1, -self.0, self.2)
     }
     fn mul(self, o: Iv) -> Iv {
         let c = [self.0 * o.0, self.0 * o.1, self.1 * o.0, self.1 * o.1];
-        Iv(c.iter().cloned().fold(INF, f64::min), c.iter().cloned().fold(-INF, f64::max))
+        Iv(c.iter().cloned().fold(INF, f64::min), c.iter().cloned().fold(-INF, f64::max), self.2 || o.2)
     }
     fn union(self, o: Iv) -> Iv {
-        Iv(self.0.min(o.0), self.1.max(o.1))
+        Iv(self.0.min(o.0), self.1.max(o.1), self.2 || o.2)
     }
     fn pt(v: f64) -> Iv {
-        Iv(v, v)
+        Iv(v, v, false)
+    }
+    /// `[lo, hi]`, as active as `self`.
+    fn to(self, lo: f64, hi: f64) -> Iv {
+        Iv(lo, hi, self.2)
     }
 }
 
@@ -262,11 +276,11 @@ fn range_of(f: fn(&[f64]) -> f64, ivs: &[Iv]) -> Iv {
     let lo = vals.iter().cloned().fold(INF, f64::min);
     let hi = vals.iter().cloned().fold(-INF, f64::max);
     let pad = 0.1 * (hi - lo) + 0.05;
-    Iv(lo - pad, hi + pad)
+    Iv(lo - pad, hi + pad, ivs.iter().any(|iv| iv.2))
 }
 
 /// Values of mutable locals and helper results are not tracked through loops: assume this.
-const NOMINAL: Iv = Iv(-1e3, 1e3);
+const NOMINAL: Iv = Iv(-1e3, 1e3, false);
 /// Above this magnitude an expression is squashed with `tanh` before it is used further.
 const SQUASH: f64 = 1e6;
 
@@ -277,11 +291,17 @@ struct Ex {
     /// Its type is fixed (a method may be called on it).
     typed: bool,
     iv: Iv,
+    /// A bare parameter or `const` item.
+    named: bool,
 }
 
 impl Ex {
     fn new(s: String, typed: bool, iv: Iv) -> Ex {
-        Ex { s, typed, iv }
+        Ex { s, typed, iv, named: false }
+    }
+    fn named(mut self) -> Ex {
+        self.named = true;
+        self
     }
 }
 
@@ -318,6 +338,8 @@ struct Ctx {
     loops: u32,
     /// At the top level of the function, or in an `if` there (early `return` allowed).
     top: bool,
+    /// Directly in a loop body or in an `if` there (`break` and `continue` allowed).
+    brk: bool,
 }
 
 /// The generator: a seed and the set of pending constructs switched on.
@@ -530,13 +552,13 @@ impl<'a> FnGen<'a> {
             self.consts.iter().filter(|c| c.1 >= d.0 && c.1 <= d.1).cloned().collect();
         if !fits.is_empty() && self.rng.chance(0.5) {
             let (n, v) = self.rng.pick(&fits).clone();
-            return Ex::new(n, true, Iv::pt(v));
+            return Ex::new(n, true, Iv::pt(v)).named();
         }
         let v = self.value_in(d);
         let name = format!("C{}_{}_{FLT}", self.base.to_uppercase(), self.consts.len());
         let _ = writeln!(self.items, "const {name}: {FLT} = {};", fmt_float(v));
         self.consts.push((name.clone(), v));
-        Ex::new(name, true, Iv::pt(v))
+        Ex::new(name, true, Iv::pt(v)).named()
     }
 
     // ---------------------------------------------------------------------------------------
@@ -575,8 +597,9 @@ impl<'a> FnGen<'a> {
     /// Keeps magnitudes bounded: `(e).tanh()` past [`SQUASH`].
     fn squash(&mut self, e: Ex) -> Ex {
         if e.iv.mag() > SQUASH || !e.iv.mag().is_finite() {
-            let e = self.typed(e);
-            Ex::new(format!("{FLT}::tanh({})", e.s), true, Iv(-1.0, 1.0))
+            let iv = e.iv.to(-1.0, 1.0);
+            let s = self.tanh_ex(e);
+            Ex::new(s, true, iv)
         } else {
             e
         }
@@ -593,8 +616,13 @@ impl<'a> FnGen<'a> {
         Ex::new(format!("({{ let {t}: {FLT} = {}; {t} }})", e.s), true, e.iv)
     }
 
-    /// `FLT::tanh(e)`, with `e` typed.
+    /// A smooth map of `e` into [-1, 1]: `FLT::tanh(e)`, or, when `e` is computed from literals
+    /// only (such a receiver is the pending `recv:literal_valued`), `2e / (1 + e²)`.
     fn tanh_ex(&mut self, e: Ex) -> String {
+        if !e.iv.2 && !e.named && !self.on("recv:literal_valued") {
+            let p = paren(&e.s);
+            return format!("(2.0 * {p} / (1.0 + {p} * {p}))");
+        }
         let e = self.typed(e);
         format!("{FLT}::tanh({})", e.s)
     }
@@ -643,7 +671,7 @@ impl<'a> FnGen<'a> {
                 Some(Ex::new(p.to_string(), true, Iv::pt(v)))
             }
             6 if self.on("atom:epsilon") => {
-                Some(Ex::new(format!("(1.0 + {FLT}::EPSILON)"), true, Iv(1.0, 1.0 + 1e-6)))
+                Some(Ex::new(format!("(1.0 + {FLT}::EPSILON)"), true, Iv(1.0, 1.0 + 1e-6, false)))
             }
             _ => None,
         }
@@ -698,9 +726,9 @@ impl<'a> FnGen<'a> {
             } else {
                 format!("{FLT}::from({n} as i16)")
             };
-            return Some(Ex::new(s, true, Iv(-3.0, 3.0)));
+            return Some(Ex::new(s, true, Iv(-3.0, 3.0, false)));
         }
-        Some(Ex::new(format!("({n} as {FLT})"), true, Iv(-3.0, 8.0)))
+        Some(Ex::new(format!("({n} as {FLT})"), true, Iv(-3.0, 8.0, false)))
     }
 
     fn binop(&mut self, d: u32) -> Ex {
@@ -709,7 +737,7 @@ impl<'a> FnGen<'a> {
             // Division by something kept away from 0.
             let b = self.expr(d - 1);
             let b = self.wrap(b, POS);
-            let recip = Iv(1.0 / b.iv.1, 1.0 / b.iv.0);
+            let recip = b.iv.to(1.0 / b.iv.1, 1.0 / b.iv.0);
             return Ex::new(format!("({} / {})", a.s, b.s), a.typed || b.typed, a.iv.mul(recip));
         }
         let b = self.expr(d - 1);
@@ -727,31 +755,31 @@ impl<'a> FnGen<'a> {
         if e.iv.within(d) {
             return e;
         }
-        let te = self.typed(e.clone());
-        let tanh = |_: &Ex| format!("{}.tanh()", paren(&te.s));
+        let te = self.tanh_ex(e.clone());
+        let tanh = |_: &Ex| te.clone();
         match (d.0.is_finite(), d.1.is_finite()) {
             (true, true) => {
                 let mid = (d.0 + d.1) / 2.0;
                 let half = (d.1 - d.0) / 2.0 * 0.95;
                 let s = format!("({} + {} * {})", fmt_float(mid), fmt_float(half), tanh(&e));
-                Ex::new(s, true, Iv(mid - half, mid + half))
+                Ex::new(s, true, e.iv.to(mid - half, mid + half))
             }
             (true, false) => {
                 // e * e + a, unless e is large (then a + 1 + tanh(e)).
                 let a = d.0 + 0.1;
                 if e.iv.mag() > 1e3 {
                     let s = format!("({} + {})", fmt_float(a + 1.0), tanh(&e));
-                    return Ex::new(s, true, Iv(a, a + 2.0));
+                    return Ex::new(s, true, e.iv.to(a, a + 2.0));
                 }
                 let sq = e.iv.mul(e.iv);
                 let s = format!("({} * {} + {})", paren(&e.s), paren(&e.s), fmt_float(a));
-                Ex::new(s, e.typed, Iv(a + sq.0.max(0.0), a + sq.1))
+                Ex::new(s, e.typed, e.iv.to(a + sq.0.max(0.0), a + sq.1))
             }
             (false, true) => {
                 let b = d.1 - 0.1;
                 let s = format!("({} - {} * {})", fmt_float(b), paren(&e.s), paren(&e.s));
                 let sq = e.iv.mul(e.iv);
-                Ex::new(s, e.typed, Iv(b - sq.1, b))
+                Ex::new(s, e.typed, e.iv.to(b - sq.1, b))
             }
             (false, false) => e,
         }
@@ -767,7 +795,8 @@ impl<'a> FnGen<'a> {
                     return None;
                 }
                 let (n, iv) = self.rng.pick(&fs).clone();
-                Some(Ex::new(n, true, iv))
+                let e = Ex::new(n, true, iv);
+                Some(if want_param { e.named() } else { e })
             }
             "lit" => {
                 let v = self.value_in(d);
@@ -843,6 +872,29 @@ impl<'a> FnGen<'a> {
             if !self.all_on(&keys) {
                 continue;
             }
+            // An operand that came out as a bare const or literal counts as that kind.
+            for (j, e) in ops.iter().enumerate() {
+                let role = if j == 0 { "recv" } else { "arg" };
+                let kind = if self.consts.iter().any(|c| c.0 == e.s) {
+                    "const"
+                } else if is_literal(&e.s) {
+                    if e.typed { "lit_sfx" } else { "lit" }
+                } else {
+                    continue;
+                };
+                keys.push(format!("{role}:{form}:{kind}"));
+                keys.push(format!("{role}:{form}:{kind}:{}", m.name));
+                keys.push(format!("{role}:{kind}:{}", m.name));
+            }
+            if !self.all_on(&keys) {
+                continue;
+            }
+            // A receiver (or `log`'s base) computed from literals only, not a bare parameter or
+            // const: a construct of its own.
+            let lit_valued = |e: &Ex| !e.iv.2 && !e.named;
+            if (lit_valued(&ops[0]) || (m.name == "log" && lit_valued(&ops[1]))) && !self.on("recv:literal_valued") {
+                continue;
+            }
             let ivs: Vec<Iv> = ops.iter().map(|e| e.iv).collect();
             let mut args: Vec<String> = ops.iter().skip(1).map(|e| e.s.clone()).collect();
             let mut iv = range_of(m.eval, &ivs);
@@ -854,7 +906,7 @@ impl<'a> FnGen<'a> {
                 let arg = match ints.iter().find(|i| i.2 == "i32") {
                     Some(k) if self.on("arg:powi:i32_param") && self.rng.chance(0.3) => {
                         // k in -3..=3 and the base may be near 0: use |k|, and bound.
-                        iv = Iv(-1e3, 1e3);
+                        iv = ops[0].iv.to(-1e3, 1e3);
                         if lo < 0.3 {
                             format!("{}.abs()", k.0)
                         } else {
@@ -863,14 +915,14 @@ impl<'a> FnGen<'a> {
                     }
                     _ => {
                         let p = ops[0].iv.mag().powi(n.abs() as i32).max(1.0);
-                        iv = if n < 0 { Iv(-1.0 / lo.powi(-n as i32), 1.0 / lo.powi(-n as i32)) } else { Iv(-p, p) };
+                        iv = if n < 0 { ops[0].iv.to(-1.0 / lo.powi(-n as i32), 1.0 / lo.powi(-n as i32)) } else { ops[0].iv.to(-p, p) };
                         n.to_string()
                     }
                 };
                 args.push(arg);
             }
             if m.name == "sin" || m.name == "cos" {
-                iv = Iv(-1.0, 1.0);
+                iv = iv.to(-1.0, 1.0);
             }
             let r = &ops[0];
             let s = match form {
@@ -931,20 +983,32 @@ impl<'a> FnGen<'a> {
         c
     }
 
+    /// A branch of an `if` expression: not a bare `const` item unless that construct is on.
+    fn branch(&mut self, d: u32) -> Ex {
+        for _ in 0..5 {
+            let e = self.expr(d);
+            let bare_const = !e.iv.2 && self.consts.iter().any(|c| e.s.contains(c.0.as_str()));
+            if !bare_const || self.on("expr:if_const_branch") {
+                return e;
+            }
+        }
+        self.lit(0.5)
+    }
+
     fn if_expr(&mut self, d: u32) -> Ex {
         let c = self.cond(1);
-        let a = self.expr(d - 1);
+        let a = self.branch(d - 1);
         let mut s = format!("if {c} {{ {} }}", a.s);
         let mut iv = a.iv;
         let mut typed = a.typed;
         if self.rng.chance(0.3) {
             let c2 = self.cond(1);
-            let b = self.expr(d - 1);
+            let b = self.branch(d - 1);
             let _ = write!(s, " else if {c2} {{ {} }}", b.s);
             iv = iv.union(b.iv);
             typed |= b.typed;
         }
-        let b = self.expr(d - 1);
+        let b = self.branch(d - 1);
         let _ = write!(s, " else {{ {} }}", b.s);
         Ex::new(format!("({s})"), typed || b.typed, iv.union(b.iv))
     }
@@ -982,7 +1046,7 @@ impl<'a> FnGen<'a> {
             return None;
         }
         let (xs, xiv) = self.rng.pick(&sl).clone();
-        let n6 = |iv: Iv| iv.mul(Iv(0.0, 6.0));
+        let n6 = |iv: Iv| iv.mul(Iv(0.0, 6.0, false));
         let v = self.fresh("v");
         let which = self.rng.below(6);
         let key = format!("reduce:{which}");
@@ -1006,21 +1070,21 @@ impl<'a> FnGen<'a> {
                 let b = self.closure_body(&[&v], xiv, d - 1);
                 let t = self.tanh_ex(b);
                 let s = format!("{xs}.iter().map(|&{v}| 1.0 + 0.2 * {t}).product::<{FLT}>()");
-                Ex::new(s, true, Iv(0.0, 1.2f64.powi(6)))
+                Ex::new(s, true, xiv.to(0.0, 1.2f64.powi(6)))
             }
             4 => {
                 let acc = self.fresh("acc");
                 let init = self.typed_expr(0);
                 let init = self.wrap(init, (-5.0, 5.0));
                 self.frames.push(vec![]);
-                self.declare(&acc, VarKind::Float(Iv(-20.0, 20.0)), false);
+                self.declare(&acc, VarKind::Float(init.iv.union(xiv).to(-20.0, 20.0)), false);
                 self.declare(&v, VarKind::Float(xiv), false);
                 let b = self.expr(d.min(2) - 1);
                 let t = self.tanh_ex(b);
                 self.frames.pop();
                 let s = format!("{xs}.iter().fold({}, |{acc}, &{v}| {acc} * 0.5 + {t})", init.s);
                 // |acc| <= max(|init|, 2): a contraction plus at most 1.
-                Ex::new(s, true, Iv(-7.0, 7.0))
+                Ex::new(s, true, init.iv.union(xiv).to(-7.0, 7.0))
             }
             _ => {
                 let (ys, yiv) = self.rng.pick(&sl).clone();
@@ -1049,9 +1113,11 @@ impl<'a> FnGen<'a> {
             return None;
         }
         let mut args = Vec::new();
+        let mut act = false;
         for &is_slice in &h.slices {
             if is_slice {
-                let (xs, _) = self.rng.pick(&sl).clone();
+                let (xs, xiv) = self.rng.pick(&sl).clone();
+                act |= xiv.2;
                 let a = match self.rng.below(4) {
                     0 if self.on("call:subslice") => format!("&{xs}[0..1]"),
                     1 if self.on("call:subslice") => format!("&{xs}[0..{xs}.len()]"),
@@ -1069,10 +1135,11 @@ impl<'a> FnGen<'a> {
                         self.wrap(e, (-3.0, 3.0))
                     }
                 };
+                act |= e.iv.2;
                 args.push(e.s);
             }
         }
-        Some(Ex::new(format!("{}({})", h.name, args.join(", ")), true, NOMINAL))
+        Some(Ex::new(format!("{}({})", h.name, args.join(", ")), true, NOMINAL.union(Iv(0.0, 0.0, act))))
     }
 
     // ---------------------------------------------------------------------------------------
@@ -1124,7 +1191,12 @@ impl<'a> FnGen<'a> {
             4 if self.on("stmt:div_assign") => {
                 format!("{acc} /= {} * {} + 1.0;", paren(&e.s), paren(&e.s))
             }
-            5 => format!("{acc} = ({acc} * 0.5 + {}).tanh() * 10.0;", e.s),
+            5 => {
+                let r = Ex::new(format!("{acc} * 0.5 + {}", paren(&e.s)), true, e.iv.union(NOMINAL));
+                let acc_act = self.floats(|v, iv| v.name == acc && iv.2).len() == 1;
+                let r = if acc_act { Ex { iv: r.iv.union(Iv(0.0, 0.0, true)), ..r } } else { r };
+                format!("{acc} = {} * 10.0;", self.tanh_ex(r))
+            }
             _ => format!("{acc} = {acc} + {};", e.s),
         };
         Self::line(out, ind, &s);
@@ -1168,7 +1240,7 @@ impl<'a> FnGen<'a> {
             8 if nested && self.on("stmt:block") => {
                 Self::line(out, ind, "{");
                 self.frames.push(vec![]);
-                let inner = Ctx { depth: ctx.depth + 1, top: false, ..ctx };
+                let inner = Ctx { depth: ctx.depth + 1, top: false, brk: false, ..ctx };
                 let n = 1 + self.rng.below(3);
                 self.block(inner, n, out, ind + 1);
                 let acc = self.some_mut(inner, out, ind + 1);
@@ -1196,7 +1268,7 @@ impl<'a> FnGen<'a> {
                 let (xs, iv) = self.rng.pick(&sl).clone();
                 let n = self.fresh("s");
                 Self::line(out, ind, &format!("let {n}: {FLT} = {xs}.iter().sum();"));
-                self.declare(&n, VarKind::Float(iv.mul(Iv(0.0, 6.0))), false);
+                self.declare(&n, VarKind::Float(iv.mul(Iv(0.0, 6.0, false))), false);
             }
             11 if nested && self.on("stmt:late_init") => {
                 let n = self.fresh("l");
@@ -1207,7 +1279,7 @@ impl<'a> FnGen<'a> {
                 Self::line(out, ind, &format!("if {c} {{ {n} = {}; }} else {{ {n} = {}; }}", a.s, b.s));
                 self.declare(&n, VarKind::Float(a.iv.union(b.iv)), false);
             }
-            12 if ctx.loops > 0 && self.on("stmt:break_continue") => {
+            12 if ctx.brk && self.on("stmt:break_continue") => {
                 let c = self.cond(1);
                 let k = if self.rng.chance(0.5) { "break" } else { "continue" };
                 Self::line(out, ind, &format!("if {c} {{"));
@@ -1289,7 +1361,7 @@ impl<'a> FnGen<'a> {
         if which >= 3 && sl.is_empty() {
             return None;
         }
-        let (xs, xiv) = if sl.is_empty() { (String::new(), Iv(0.0, 0.0)) } else { self.rng.pick(&sl).clone() };
+        let (xs, xiv) = if sl.is_empty() { (String::new(), Iv::pt(0.0)) } else { self.rng.pick(&sl).clone() };
         let idx = |k: &str| vec![(i.clone(), Some(k.to_string()))];
         Some(match which {
             0 => {
@@ -1331,7 +1403,7 @@ impl<'a> FnGen<'a> {
         for (n, key) in is {
             self.declare(&n, VarKind::Int { index_for: key, ty: "usize" }, false);
         }
-        let inner = Ctx { depth: ctx.depth + 1, loops: ctx.loops + 1, top: false };
+        let inner = Ctx { depth: ctx.depth + 1, loops: ctx.loops + 1, top: false, brk: true };
         let n = self.rng.below(4);
         self.block(inner, n, out, ind + 1);
         self.update(&acc, inner, out, ind + 1);
@@ -1349,7 +1421,7 @@ impl<'a> FnGen<'a> {
         Self::line(out, ind + 1, &format!("{j} += 1;"));
         self.frames.push(vec![]);
         self.declare(&j, VarKind::Int { index_for: None, ty: "usize" }, false);
-        let inner = Ctx { depth: ctx.depth + 1, loops: ctx.loops + 1, top: false };
+        let inner = Ctx { depth: ctx.depth + 1, loops: ctx.loops + 1, top: false, brk: true };
         let n = self.rng.below(3);
         self.block(inner, n, out, ind + 1);
         self.update(&acc, inner, out, ind + 1);
@@ -1388,7 +1460,7 @@ impl<'a> FnGen<'a> {
         self.frames.pop();
         Self::line(out, ind, "}");
         let _ = ctx;
-        self.declare(&z, VarKind::Seq { key, iv: e.iv.union(Iv(0.0, 0.0)), min_len, slice: false }, false);
+        self.declare(&z, VarKind::Seq { key, iv: e.iv.union(Iv::pt(0.0)), min_len, slice: false }, false);
     }
 
     // ---------------------------------------------------------------------------------------
@@ -1398,7 +1470,7 @@ impl<'a> FnGen<'a> {
     /// A function body over the variables in scope: statements, then the tail.
     fn body(&mut self, out: &mut String, size: i32) {
         self.budget = size;
-        let ctx = Ctx { depth: 0, loops: 0, top: true };
+        let ctx = Ctx { depth: 0, loops: 0, top: true, brk: false };
         while self.budget > 0 {
             self.stmt(ctx, out, 1);
         }
@@ -1407,7 +1479,7 @@ impl<'a> FnGen<'a> {
         let locals = self.floats(|v, _| !v.param);
         for _ in 0..3.min(locals.len()) {
             let (n, iv) = self.rng.pick(&locals).clone();
-            let t = if iv.mag() > 50.0 { tanh_of(&n) } else { n };
+            let t = if iv.mag() > 50.0 { self.tanh_ex(Ex::new(n, true, iv)) } else { n };
             e = format!("{e} + {t}");
         }
         if self.rng.chance(0.2) && self.on("stmt:tail_return") {
@@ -1427,12 +1499,12 @@ impl<'a> FnGen<'a> {
         for k in 0..nsc {
             let n = format!("a{k}");
             sig.push(format!("{n}: {FLT}"));
-            self.frames[0].push(Var { name: n, kind: VarKind::Float(Iv(-3.0, 3.0)), mutable: false, param: true });
+            self.frames[0].push(Var { name: n, kind: VarKind::Float(Iv(-3.0, 3.0, true)), mutable: false, param: true });
             slices.push(false);
         }
         if has_slice {
             sig.push(format!("s0: &[{FLT}]"));
-            let kind = VarKind::Seq { key: "s0".into(), iv: Iv(-3.0, 3.0), min_len: 1, slice: true };
+            let kind = VarKind::Seq { key: "s0".into(), iv: Iv(-3.0, 3.0, true), min_len: 1, slice: true };
             self.frames[0].push(Var { name: "s0".into(), kind, mutable: false, param: true });
             slices.push(true);
         }
@@ -1494,12 +1566,13 @@ impl<'a> FnGen<'a> {
         self.frames = vec![vec![]];
         let mut sig = Vec::new();
         for (n, k) in &names {
+            let active = floats.contains(n) && wrt.as_ref().is_none_or(|w| w.contains(n));
             let mutable = matches!(k, ParamKind::Scalar(..)) && self.rng.chance(0.1) && self.on("param:mut");
             let (ty, kind) = match *k {
-                ParamKind::Scalar(lo, hi) => (FLT.to_string(), VarKind::Float(Iv(lo, hi))),
+                ParamKind::Scalar(lo, hi) => (FLT.to_string(), VarKind::Float(Iv(lo, hi, active))),
                 ParamKind::Slice(lo, hi) => (
                     format!("&[{FLT}]"),
-                    VarKind::Seq { key: n.clone(), iv: Iv(lo, hi), min_len: 1, slice: true },
+                    VarKind::Seq { key: n.clone(), iv: Iv(lo, hi, active), min_len: 1, slice: true },
                 ),
                 ParamKind::Usize => ("usize".into(), VarKind::Int { index_for: None, ty: "usize" }),
                 ParamKind::I32 => ("i32".into(), VarKind::Int { index_for: None, ty: "i32" }),
@@ -1507,9 +1580,8 @@ impl<'a> FnGen<'a> {
             };
             let m = if mutable { "mut " } else { "" };
             sig.push(format!("{m}{n}: {ty}"));
-            let kind = if mutable { VarKind::Float(NOMINAL) } else { kind };
+            let kind = if mutable { VarKind::Float(NOMINAL.to(-1e3, 1e3).union(Iv(0.0, 0.0, active))) } else { kind };
             self.frames[0].push(Var { name: n.clone(), kind, mutable, param: true });
-            let active = floats.contains(n) && wrt.as_ref().is_none_or(|w| w.contains(n));
             params.push(Param { name: n.clone(), kind: k.clone(), active });
         }
         let mut body = String::new();
@@ -1568,8 +1640,11 @@ fn balanced_outer(s: &str) -> bool {
     true
 }
 
-fn tanh_of(s: &str) -> String {
-    format!("{FLT}::tanh({s})")
+
+/// `s` is a float literal, maybe negated and parenthesized (`(-1.5_f64)`).
+fn is_literal(s: &str) -> bool {
+    let t = s.trim_start_matches(['(', '-']).trim_end_matches(')');
+    t.starts_with(|c: char| c.is_ascii_digit()) && t.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '_')
 }
 
 fn join_all(first: &str, rest: &[String]) -> String {

@@ -207,8 +207,12 @@ impl Harness {
                 break;
             };
             let mut found: Vec<(usize, String)> = Vec::new();
+            let text = std::fs::read_to_string(self.crate_dir(batch).join("src/main.rs")).unwrap_or_default();
+            let text: Vec<&str> = text.lines().collect();
             for line in e.lines() {
                 let Some(n) = error_line(line) else { continue };
+                // The line itself: a macro error points at the user's tokens.
+                let line = &format!("{line}\n    | {}", text.get(n - 1).map_or("", |l| l.trim()));
                 if let Some(&(_, _, i)) = ranges.iter().find(|r| r.0 <= n && n <= r.1) {
                     match found.iter_mut().find(|f| f.0 == i) {
                         Some(f) => {
