@@ -50,9 +50,11 @@ pub const PENDING: &[&str] = &[
     // A bare `const` item as an argument of a `#[gradient]` helper: `h(x, C)` gives E0527
     // ("pattern requires 1 element but array has 2") in the expansion.
     "call:arg:const",
-    // A `const` item as the value of an `if` branch: `if x < 0.0 { C } else { x }` (or `-C`,
-    // `C.recip()`) is rejected, "the branches of this `if` give different kinds of values".
-    "expr:if_const_branch",
+    // An `if` branch whose value is computed from a `const` item only: `if x < 0.0 { C } else
+    // { x }` (or `-C`, `C.recip()`, a local `let v = C.exp2();`) is rejected, "the branches of this
+    // `if` give different kinds of values". The generator keeps branches that depend on a
+    // differentiated input or are bare literals.
+    "expr:if_inactive_branch",
 ];
 
 /// The placeholder of the float type in generated text.
@@ -983,12 +985,12 @@ impl<'a> FnGen<'a> {
         c
     }
 
-    /// A branch of an `if` expression: not a bare `const` item unless that construct is on.
+    /// A branch of an `if` expression: one that depends on a differentiated input, or a bare
+    /// literal, unless the pending `expr:if_inactive_branch` is on.
     fn branch(&mut self, d: u32) -> Ex {
-        for _ in 0..5 {
+        for _ in 0..8 {
             let e = self.expr(d);
-            let bare_const = !e.iv.2 && self.consts.iter().any(|c| e.s.contains(c.0.as_str()));
-            if !bare_const || self.on("expr:if_const_branch") {
+            if e.iv.2 || is_literal(&e.s) || self.on("expr:if_inactive_branch") {
                 return e;
             }
         }
@@ -1128,13 +1130,24 @@ impl<'a> FnGen<'a> {
                 let kind = *self.rng.pick(&["lit", "lit_sfx", "const", "expr", "expr", "param"]);
                 let key = format!("call:arg:{kind}");
                 let e = if self.on(&key) { self.operand(kind, (-3.0, 3.0), d, false) } else { None };
-                let e = match e {
+                let mut e = match e {
                     Some(e) => e,
                     None => {
                         let e = self.expr(d - 1);
                         self.wrap(e, (-3.0, 3.0))
                     }
                 };
+                // However it came out, a bare const is the pending `call:arg:const`.
+                for _ in 0..5 {
+                    if !self.consts.iter().any(|c| c.0 == e.s) || self.on("call:arg:const") {
+                        break;
+                    }
+                    let x = self.expr(d - 1);
+                    e = self.wrap(x, (-3.0, 3.0));
+                }
+                if self.consts.iter().any(|c| c.0 == e.s) && !self.on("call:arg:const") {
+                    e = self.lit(0.5);
+                }
                 act |= e.iv.2;
                 args.push(e.s);
             }
