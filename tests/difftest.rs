@@ -24,14 +24,14 @@ fn generator(seed: u64) -> Gen {
 }
 
 /// Generates, compiles and runs `batches` batches of `size` functions.
-fn run(seed: u64, batches: u64, size: usize) -> Report {
+fn run(name: &str, seed: u64, batches: u64, size: usize) -> Report {
     let harness = Harness::new(env!("CARGO_MANIFEST_DIR"));
     let mut total = Report::default();
     for b in 0..batches {
         let t = std::time::Instant::now();
         let gen = generator(seed.wrapping_add(b));
         let units: Vec<_> = (0..size).map(|i| unit(&gen.case(i))).collect();
-        let r = harness.run(&format!("batch{}", b % 4), &units);
+        let r = harness.run(&format!("{name}{}", b % 2), &units);
         eprintln!("batch {b} (seed {}): {} in {:.1?}", seed.wrapping_add(b), r.summary(), t.elapsed());
         if !r.ok() {
             eprintln!("{}", r.describe());
@@ -45,7 +45,7 @@ fn run(seed: u64, batches: u64, size: usize) -> Report {
 #[test]
 fn difftest_ci() {
     let size = env_or("GRAD_DIFFTEST_BATCH_SIZE", 150) as usize;
-    let r = run(env_or("GRAD_DIFFTEST_SEED", 7), 1, size);
+    let r = run("ci", env_or("GRAD_DIFFTEST_SEED", 7), 1, size);
     assert!(r.ok(), "{}\n{}", r.describe(), r.summary());
 }
 
@@ -60,6 +60,6 @@ fn difftest_long() {
     );
     let batches = env_or("GRAD_DIFFTEST_BATCHES", 10);
     let size = env_or("GRAD_DIFFTEST_BATCH_SIZE", 150) as usize;
-    let r = run(seed, batches, size);
+    let r = run("long", seed, batches, size);
     assert!(r.ok(), "{}\n{}", r.describe(), r.summary());
 }

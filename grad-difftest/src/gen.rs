@@ -55,6 +55,10 @@ pub const PENDING: &[&str] = &[
     // `if` give different kinds of values". The generator keeps branches that depend on a
     // differentiated input or are bare literals.
     "expr:if_inactive_branch",
+    // WRONG GRADIENT. A mutable local initialized from a `const` item without a type, updated in a
+    // loop: `let mut a = C; for _ in 0..3 { a += y; } a` gives d/dy = 0 (should be 3). With
+    // `let mut a: f64 = C;` it is right. The generator annotates such lets.
+    "stmt:let_mut_const_init",
 ];
 
 /// The placeholder of the float type in generated text.
@@ -1176,7 +1180,10 @@ impl<'a> FnGen<'a> {
     fn let_stmt(&mut self, ctx: Ctx, mutable: bool, out: &mut String, ind: usize) -> String {
         let e = self.expr(1 + ctx.depth.min(2));
         let name = self.fresh(if mutable { "acc" } else { "v" });
-        let ann = if !e.typed || self.rng.chance(0.3) { format!(": {FLT}") } else { String::new() };
+        // `let mut a = C;` (no type) then updated in a loop loses its derivative: pending.
+        let const_init = !e.iv.2 && self.consts.iter().any(|c| e.s.contains(c.0.as_str()));
+        let force = mutable && const_init && !self.on("stmt:let_mut_const_init");
+        let ann = if !e.typed || force || self.rng.chance(0.3) { format!(": {FLT}") } else { String::new() };
         let m = if mutable { "mut " } else { "" };
         Self::line(out, ind, &format!("let {m}{name}{ann} = {};", e.s));
         let iv = if mutable { NOMINAL.union(e.iv) } else { e.iv };
