@@ -15,6 +15,7 @@ mod emit;
 mod errors;
 mod expand;
 mod fallback;
+mod fuzz_tests;
 mod ir;
 mod jam;
 mod lower;
