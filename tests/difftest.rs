@@ -14,7 +14,10 @@ use grad_difftest::gen::Gen;
 use grad_difftest::harness::{unit, Harness, Report};
 
 fn env_or(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|s| s.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
 }
 
 fn generator(seed: u64) -> Gen {
@@ -32,7 +35,12 @@ fn run(name: &str, seed: u64, batches: u64, size: usize) -> Report {
         let gen = generator(seed.wrapping_add(b));
         let units: Vec<_> = (0..size).map(|i| unit(&gen.case(i))).collect();
         let r = harness.run(&format!("{name}{}", b % 2), &units);
-        eprintln!("batch {b} (seed {}): {} in {:.1?}", seed.wrapping_add(b), r.summary(), t.elapsed());
+        eprintln!(
+            "batch {b} (seed {}): {} in {:.1?}",
+            seed.wrapping_add(b),
+            r.summary(),
+            t.elapsed()
+        );
         if !r.ok() {
             eprintln!("{}", r.describe());
         }

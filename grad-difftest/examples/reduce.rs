@@ -26,7 +26,10 @@ fn main() {
         r.compile_failures.is_empty() && r.stat(&kind) > 0
     };
     let mut lines: Vec<String> = case.items.lines().map(String::from).collect();
-    assert!(fails(&lines.join("\n")), "the case does not fail with {kind}");
+    assert!(
+        fails(&lines.join("\n")),
+        "the case does not fail with {kind}"
+    );
     let mut i = 0;
     while i < lines.len() {
         let l = lines[i].trim();

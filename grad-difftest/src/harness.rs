@@ -22,6 +22,9 @@ pub struct Unit {
     pub source: String,
 }
 
+/// The lines of `src/main.rs` each unit occupies: (first, last, unit).
+type Ranges = Vec<(usize, usize, usize)>;
+
 /// Where the harness builds.
 #[derive(Clone, Debug)]
 pub struct Harness {
@@ -77,7 +80,10 @@ impl Report {
     pub fn describe(&self) -> String {
         let mut s = String::new();
         for (label, src, err) in &self.compile_failures {
-            let _ = writeln!(s, "=== DOES NOT COMPILE: {label}\n{src}\n--- error:\n{err}\n");
+            let _ = writeln!(
+                s,
+                "=== DOES NOT COMPILE: {label}\n{src}\n--- error:\n{err}\n"
+            );
         }
         for f in &self.failures {
             let _ = writeln!(s, "{f}\n");
@@ -110,7 +116,11 @@ impl Harness {
         let target = std::env::var_os("CARGO_TARGET_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| root.join("target"));
-        let target = if target.is_relative() { root.join(target) } else { target };
+        let target = if target.is_relative() {
+            root.join(target)
+        } else {
+            target
+        };
         Harness { root, target }
     }
 
@@ -119,7 +129,7 @@ impl Harness {
     }
 
     /// Writes the crate of `units` (only those of `keep`) for `batch`.
-    fn write(&self, batch: &str, units: &[Unit], keep: &[usize]) -> (PathBuf, Vec<(usize, usize, usize)>) {
+    fn write(&self, batch: &str, units: &[Unit], keep: &[usize]) -> (PathBuf, Ranges) {
         let dir = self.crate_dir(batch);
         std::fs::create_dir_all(dir.join("src")).expect("create the scratch crate");
         let manifest = format!(
@@ -134,9 +144,8 @@ impl Harness {
         if !lock.exists() {
             let _ = std::fs::copy(self.root.join("Cargo.lock"), &lock);
         }
-        let mut main = String::from(
-            "#![allow(warnings, clippy::all)]\nuse grad::gradient;\n\nmod check {\n",
-        );
+        let mut main =
+            String::from("#![allow(warnings, clippy::all)]\nuse grad::gradient;\n\nmod check {\n");
         main.push_str(include_str!("check.rs"));
         main.push_str("}\n\n");
         let mut ranges = Vec::new();
@@ -144,7 +153,11 @@ impl Harness {
             let u = &units[i];
             let start = main.lines().count() + 1;
             let _ = writeln!(main, "// ---- unit {i}: {}\n{}", u.label, u.items);
-            let _ = writeln!(main, "fn unit_{i}(h: &mut check::Stats) {{\n    let u = {i}usize;\n{}}}\n", u.check);
+            let _ = writeln!(
+                main,
+                "fn unit_{i}(h: &mut check::Stats) {{\n    let u = {i}usize;\n{}}}\n",
+                u.check
+            );
             ranges.push((start, main.lines().count(), i));
         }
         main.push_str("fn main() {\n    std::panic::set_hook(Box::new(|_| {}));\n    let mut h = check::Stats::default();\n");
@@ -167,7 +180,12 @@ impl Harness {
     }
 
     /// Builds the crate of `keep`: `Err(compiler output)` if it does not compile.
-    fn build(&self, batch: &str, units: &[Unit], keep: &[usize]) -> Result<PathBuf, (String, Vec<(usize, usize, usize)>)> {
+    fn build(
+        &self,
+        batch: &str,
+        units: &[Unit],
+        keep: &[usize],
+    ) -> Result<PathBuf, (String, Ranges)> {
         let (dir, ranges) = self.write(batch, units, keep);
         let out = self
             .cargo(&dir)
@@ -182,7 +200,14 @@ impl Harness {
     }
 
     /// The units of `keep` that do not compile on their own, with the errors, by bisection.
-    fn bisect(&self, batch: &str, units: &[Unit], keep: &[usize], err: String, out: &mut Vec<(usize, String)>) {
+    fn bisect(
+        &self,
+        batch: &str,
+        units: &[Unit],
+        keep: &[usize],
+        err: String,
+        out: &mut Vec<(usize, String)>,
+    ) {
         if keep.len() == 1 {
             out.push((keep[0], trim_errors(&err)));
             return;
@@ -207,7 +232,8 @@ impl Harness {
                 break;
             };
             let mut found: Vec<(usize, String)> = Vec::new();
-            let text = std::fs::read_to_string(self.crate_dir(batch).join("src/main.rs")).unwrap_or_default();
+            let text = std::fs::read_to_string(self.crate_dir(batch).join("src/main.rs"))
+                .unwrap_or_default();
             let text: Vec<&str> = text.lines().collect();
             for line in e.lines() {
                 let Some(n) = error_line(line) else { continue };
@@ -236,15 +262,24 @@ impl Harness {
         }
         for (i, err) in &bad {
             let u = &units[*i];
-            report.compile_failures.push((u.label.clone(), u.source.clone(), err.clone()));
+            report
+                .compile_failures
+                .push((u.label.clone(), u.source.clone(), err.clone()));
         }
         if let Err((e, _)) = self.build(batch, units, &keep) {
-            report.crashed = Some(format!("the batch still does not compile:\n{}", trim_errors(&e)));
+            report.crashed = Some(format!(
+                "the batch still does not compile:\n{}",
+                trim_errors(&e)
+            ));
             return report;
         }
         report.compiled = keep.len();
         let dir = self.crate_dir(batch);
-        let out = self.cargo(&dir).args(["run", "--offline", "--quiet"]).output().expect("run the scratch crate");
+        let out = self
+            .cargo(&dir)
+            .args(["run", "--offline", "--quiet"])
+            .output()
+            .expect("run the scratch crate");
         let stdout = String::from_utf8_lossy(&out.stdout);
         let mut saw_stats = false;
         for line in stdout.lines() {
@@ -260,8 +295,12 @@ impl Harness {
                 let i: usize = it.next().and_then(|s| s.parse().ok()).unwrap_or(usize::MAX);
                 let kind = it.next().unwrap_or("");
                 let msg = it.next().unwrap_or("");
-                let (label, src) = units.get(i).map_or(("?", ""), |u| (u.label.as_str(), u.source.as_str()));
-                report.failures.push(format!("=== {kind}: {label}\n{src}\n--- {msg}"));
+                let (label, src) = units
+                    .get(i)
+                    .map_or(("?", ""), |u| (u.label.as_str(), u.source.as_str()));
+                report
+                    .failures
+                    .push(format!("=== {kind}: {label}\n{src}\n--- {msg}"));
             }
         }
         if !saw_stats {
@@ -317,7 +356,12 @@ pub fn unit(case: &Case) -> Unit {
         check.push_str(&point_code(case, pt));
         check.push_str("    }\n");
     }
-    Unit { label: format!("{}_{}", case.name, case.float.name()), items, check, source: case.source() }
+    Unit {
+        label: format!("{}_{}", case.name, case.float.name()),
+        items,
+        check,
+        source: case.source(),
+    }
 }
 
 /// The code of one point: constants, the flat closures, the check call(s).
@@ -352,17 +396,26 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
             match (v, param.active) {
                 (Value::Float(_), true) => args.push(format!("pp[{off}] as {ty}")),
                 (Value::Slice(xs), true) => {
-                    let _ = writeln!(pre, "let {n}: Vec<{ty}> = pp[{off}..{}].iter().map(|&v| v as {ty}).collect();", off + xs.len());
+                    let _ = writeln!(
+                        pre,
+                        "let {n}: Vec<{ty}> = pp[{off}..{}].iter().map(|&v| v as {ty}).collect();",
+                        off + xs.len()
+                    );
                     args.push(format!("&{n}"));
                 }
                 (Value::Float(x), false) => args.push(format!("({} as {ty})", bits(*x))),
                 (Value::Slice(xs), false) => {
-                    let vals: Vec<String> = xs.iter().map(|x| format!("{} as {ty}", bits(*x))).collect();
+                    let vals: Vec<String> =
+                        xs.iter().map(|x| format!("{} as {ty}", bits(*x))).collect();
                     let _ = writeln!(pre, "let {n}: Vec<{ty}> = vec![{}];", vals.join(", "));
                     args.push(format!("&{n}"));
                 }
                 (Value::Int(i), _) => {
-                    let t = if matches!(param.kind, ParamKind::I32) { "i32" } else { "usize" };
+                    let t = if matches!(param.kind, ParamKind::I32) {
+                        "i32"
+                    } else {
+                        "usize"
+                    };
                     args.push(format!("{i}{t}"));
                 }
                 (Value::Bool(b), _) => args.push(b.to_string()),
@@ -372,10 +425,15 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
     };
     let pv: Vec<String> = p.iter().map(|&x| bits(x)).collect();
     let _ = writeln!(s, "        let p: Vec<f64> = vec![{}];", pv.join(", "));
-    let closures = |ty: &str, args_of: &mut dyn FnMut(&str) -> (String, Vec<String>)| -> (String, String) {
+    let closures = |ty: &str,
+                    args_of: &mut dyn FnMut(&str) -> (String, Vec<String>)|
+     -> (String, String) {
         let (pre, args) = args_of(ty);
         let name = format!("{}_{ty}", case.name);
-        let f = format!("|pp: &[f64]| -> f64 {{ {pre} {name}({}) as f64 }}", args.join(", "));
+        let f = format!(
+            "|pp: &[f64]| -> f64 {{ {pre} {name}({}) as f64 }}",
+            args.join(", ")
+        );
         // The gradient: scalar components in declaration order, then each d_ buffer.
         let mut bufs = String::new();
         let mut extra = Vec::new();
@@ -387,7 +445,12 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
             match v {
                 Value::Float(_) => scalars.push(format!("g{}", scalars.len())),
                 Value::Slice(xs) => {
-                    let _ = write!(bufs, "let mut d_{}: Vec<{ty}> = vec![0.0; {}]; ", param.name, xs.len());
+                    let _ = write!(
+                        bufs,
+                        "let mut d_{}: Vec<{ty}> = vec![0.0; {}]; ",
+                        param.name,
+                        xs.len()
+                    );
                     extra.push(format!("&mut d_{}", param.name));
                 }
                 _ => {}
@@ -395,10 +458,29 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
         }
         let mut all = args.clone();
         all.extend(extra);
-        let lhs = if scalars.is_empty() { "v".to_string() } else { format!("(v, [{}])", scalars.join(", ")) };
-        let mut collect = format!("let mut gr: Vec<f64> = vec![{}];", scalars.iter().map(|g| format!("{g} as f64")).collect::<Vec<_>>().join(", "));
-        for param in case.params.iter().filter(|p| p.active && matches!(p.kind, ParamKind::Slice(..))) {
-            let _ = write!(collect, " gr.extend(d_{}.iter().map(|&d| d as f64));", param.name);
+        let lhs = if scalars.is_empty() {
+            "v".to_string()
+        } else {
+            format!("(v, [{}])", scalars.join(", "))
+        };
+        let mut collect = format!(
+            "let mut gr: Vec<f64> = vec![{}];",
+            scalars
+                .iter()
+                .map(|g| format!("{g} as f64"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        for param in case
+            .params
+            .iter()
+            .filter(|p| p.active && matches!(p.kind, ParamKind::Slice(..)))
+        {
+            let _ = write!(
+                collect,
+                " gr.extend(d_{}.iter().map(|&d| d as f64));",
+                param.name
+            );
         }
         let g = format!(
             "|pp: &[f64]| -> (f64, Vec<f64>) {{ {pre} {bufs} let {lhs} = {name}_grad({}); {collect} (v as f64, gr) }}",
@@ -411,7 +493,9 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
     if case.float == Float::F32 {
         let (f64f, f64g) = closures("f64", &mut args_of);
         let _ = writeln!(s, "        let t = {f64f};\n        let tg = {f64g};");
-        s.push_str("        h.check(u, &p, &f, &g, Some(&t));\n        h.check(u, &p, &t, &tg, None);\n");
+        s.push_str(
+            "        h.check(u, &p, &f, &g, Some(&t));\n        h.check(u, &p, &t, &tg, None);\n",
+        );
     } else {
         s.push_str("        h.check(u, &p, &f, &g, None);\n");
     }

@@ -25,9 +25,21 @@ pub struct Cell {
 
 /// A finite range inside a domain, where parameters are drawn.
 fn range_in(d: (f64, f64)) -> (f64, f64) {
-    let lo = if d.0.is_finite() { d.0 + 0.2 * (d.1.min(d.0 + 3.0) - d.0) } else { d.1.min(2.0) - 2.0 };
-    let hi = if d.1.is_finite() { d.1 - 0.2 * (d.1 - d.0.max(d.1 - 3.0)) } else { lo + 2.0 };
-    let (lo, hi) = if !d.0.is_finite() && !d.1.is_finite() { (-2.0, 2.0) } else { (lo, hi) };
+    let lo = if d.0.is_finite() {
+        d.0 + 0.2 * (d.1.min(d.0 + 3.0) - d.0)
+    } else {
+        d.1.min(2.0) - 2.0
+    };
+    let hi = if d.1.is_finite() {
+        d.1 - 0.2 * (d.1 - d.0.max(d.1 - 3.0))
+    } else {
+        lo + 2.0
+    };
+    let (lo, hi) = if !d.0.is_finite() && !d.1.is_finite() {
+        (-2.0, 2.0)
+    } else {
+        (lo, hi)
+    };
     (lo, hi)
 }
 
@@ -79,7 +91,15 @@ pub fn cells() -> Vec<Cell> {
     out
 }
 
-fn cell(id: usize, m: &str, doms: &[(f64, f64)], int_arg: bool, form: &str, pos: usize, kind: &str) -> Cell {
+fn cell(
+    id: usize,
+    m: &str,
+    doms: &[(f64, f64)],
+    int_arg: bool,
+    form: &str,
+    pos: usize,
+    kind: &str,
+) -> Cell {
     let mut rng = Rng::new(id as u64 * 7919 + 13);
     let name = format!("m{id}");
     let mut items = String::new();
@@ -104,7 +124,10 @@ fn cell(id: usize, m: &str, doms: &[(f64, f64)], int_arg: bool, form: &str, pos:
             "lit" => lit(v, false, 0),
             "lit_sfx" => lit(v, true, id),
             "const" => {
-                items.push_str(&format!("const C{}_{j}_{FLT}: {FLT} = {v:?};\n", name.to_uppercase()));
+                items.push_str(&format!(
+                    "const C{}_{j}_{FLT}: {FLT} = {v:?};\n",
+                    name.to_uppercase()
+                ));
                 format!("C{}_{j}_{FLT}", name.to_uppercase())
             }
             // Stays in the domain: the midpoint of p and itself.
@@ -113,7 +136,11 @@ fn cell(id: usize, m: &str, doms: &[(f64, f64)], int_arg: bool, form: &str, pos:
             _ => p.clone(),
         };
         ops.push(s);
-        params.push(Param { name: p, kind: ParamKind::Scalar(lo, hi), active: true });
+        params.push(Param {
+            name: p,
+            kind: ParamKind::Scalar(lo, hi),
+            active: true,
+        });
     }
     if int_arg {
         let s = match kind {
@@ -123,10 +150,18 @@ fn cell(id: usize, m: &str, doms: &[(f64, f64)], int_arg: bool, form: &str, pos:
             _ => "3".to_string(),
         };
         ops.push(s);
-        params.push(Param { name: "k".into(), kind: ParamKind::I32, active: false });
+        params.push(Param {
+            name: "k".into(),
+            kind: ParamKind::I32,
+            active: false,
+        });
     }
     let (elo, ehi) = range_in(doms[pos.min(doms.len() - 1)]);
-    params.push(Param { name: "xs".into(), kind: ParamKind::Slice(elo, ehi), active: true });
+    params.push(Param {
+        name: "xs".into(),
+        kind: ParamKind::Slice(elo, ehi),
+        active: true,
+    });
     let call = match form {
         "method" => format!("{}.{m}({})", ops[0], ops[1..].join(", ")),
         "path" => format!("{FLT}::{m}({})", ops.join(", ")),
@@ -150,16 +185,22 @@ fn cell(id: usize, m: &str, doms: &[(f64, f64)], int_arg: bool, form: &str, pos:
             .iter()
             .map(|p| match p.kind {
                 ParamKind::Scalar(lo, hi) => Value::Float(rng.uniform(lo, hi) as f32 as f64),
-                ParamKind::Slice(lo, hi) => {
-                    Value::Slice((0..1 + rng.below(3)).map(|_| rng.uniform(lo, hi) as f32 as f64).collect())
-                }
+                ParamKind::Slice(lo, hi) => Value::Slice(
+                    (0..1 + rng.below(3))
+                        .map(|_| rng.uniform(lo, hi) as f32 as f64)
+                        .collect(),
+                ),
                 _ => Value::Int(rng.range(-2, 2)),
             })
             .collect();
         points.push(pt);
     }
     let role = if pos == 0 { "recv" } else { "arg" };
-    let kind_key = if int_arg && pos == 1 { format!("powi_{kind}") } else { kind.to_string() };
+    let kind_key = if int_arg && pos == 1 {
+        format!("powi_{kind}")
+    } else {
+        kind.to_string()
+    };
     let keys = vec![
         format!("m:{m}"),
         format!("form:{form}"),
@@ -167,6 +208,12 @@ fn cell(id: usize, m: &str, doms: &[(f64, f64)], int_arg: bool, form: &str, pos:
         format!("{role}:{form}:{kind_key}:{m}"),
         format!("{role}:{kind_key}:{m}"),
     ];
-    let case = Case { name, float: Float::F32, items, params, points };
+    let case = Case {
+        name,
+        float: Float::F32,
+        items,
+        params,
+        points,
+    };
     Cell { keys, case }
 }

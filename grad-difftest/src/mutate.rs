@@ -11,12 +11,12 @@ const PUNCTS: &[&str] = &[
 
 /// Tokens inserted at random: keywords, punctuation and odd literals of Rust.
 const NOISE: &[&str] = &[
-    "let", "mut", "if", "else", "for", "in", "while", "loop", "match", "return", "break", "continue",
-    "fn", "as", "unsafe", "move", "ref", "self", "Self", "const", "static", "async", "await", "impl",
-    "where", "dyn", "&", "*", "-", "+", "/", "%", "!", "?", ",", ";", ":", "::", ".", "..", "..=",
-    "=", "==", "<", ">", "|", "#", "@", "_", "'a", "(", ")", "[", "]", "{", "}", "0", "1.0", "1e308",
-    "f64", "f32", "usize", "i32", "x", "xs", "gradient", "wrt", "vec!", "assert!", "\"s\"", "'c'",
-    "0u8", "1.5f32", "2.0_f64", "NaN",
+    "let", "mut", "if", "else", "for", "in", "while", "loop", "match", "return", "break",
+    "continue", "fn", "as", "unsafe", "move", "ref", "self", "Self", "const", "static", "async",
+    "await", "impl", "where", "dyn", "&", "*", "-", "+", "/", "%", "!", "?", ",", ";", ":", "::",
+    ".", "..", "..=", "=", "==", "<", ">", "|", "#", "@", "_", "'a", "(", ")", "[", "]", "{", "}",
+    "0", "1.0", "1e308", "f64", "f32", "usize", "i32", "x", "xs", "gradient", "wrt", "vec!",
+    "assert!", "\"s\"", "'c'", "0u8", "1.5f32", "2.0_f64", "NaN",
 ];
 
 /// Splits Rust source into tokens (comments dropped; good enough to mutate, not a lexer).
@@ -93,8 +93,22 @@ pub fn mutate(src: &str, rng: &mut Rng, max: usize) -> String {
             }
             3 => {
                 // Another token of the same class (identifier, literal, punctuation) from the file.
-                let class = |s: &str| s.chars().next().map_or(0, |c| if c.is_ascii_digit() { 1 } else if c.is_alphabetic() || c == '_' { 2 } else { 3 });
-                let same: Vec<String> = t.iter().filter(|s| class(s) == class(&t[i])).cloned().collect();
+                let class = |s: &str| {
+                    s.chars().next().map_or(0, |c| {
+                        if c.is_ascii_digit() {
+                            1
+                        } else if c.is_alphabetic() || c == '_' {
+                            2
+                        } else {
+                            3
+                        }
+                    })
+                };
+                let same: Vec<String> = t
+                    .iter()
+                    .filter(|s| class(s) == class(&t[i]))
+                    .cloned()
+                    .collect();
                 t[i] = rng.pick(&same).clone();
             }
             4 => t.insert(i, rng.pick(NOISE).to_string()),

@@ -33,7 +33,9 @@ fn items(src: &str) -> Option<Vec<(TokenStream, TokenStream)>> {
             i += 1;
             continue;
         }
-        let TokenTree::Group(g) = &tts[i + 1] else { unreachable!() };
+        let TokenTree::Group(g) = &tts[i + 1] else {
+            unreachable!()
+        };
         let args: TokenStream = g
             .stream()
             .into_iter()
@@ -77,7 +79,8 @@ impl Outcome {
                     .cloned()
                     .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
                     .unwrap_or_default();
-                self.panics.push(format!("panic: {msg}\n#[gradient({a})]\n{it}"));
+                self.panics
+                    .push(format!("panic: {msg}\n#[gradient({a})]\n{it}"));
             }
         }
     }
@@ -139,7 +142,12 @@ fn report(o: &Outcome) {
         o.panics.is_empty(),
         "the engine panicked on {} inputs; the first ones:\n\n{}",
         o.panics.len(),
-        o.panics.iter().take(5).cloned().collect::<Vec<_>>().join("\n\n")
+        o.panics
+            .iter()
+            .take(5)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n\n")
     );
 }
 
@@ -151,6 +159,14 @@ fn fuzz_never_panics() {
 #[test]
 #[ignore = "long: GRAD_FUZZ_INPUTS=1000000 cargo test -p grad-macro --release fuzz_long -- --ignored"]
 fn fuzz_long() {
-    let var = |n: &str, d: u64| std::env::var(n).ok().and_then(|s| s.parse().ok()).unwrap_or(d);
-    report(&run(var("GRAD_FUZZ_SEED", 1), var("GRAD_FUZZ_INPUTS", 1_000_000) as usize));
+    let var = |n: &str, d: u64| {
+        std::env::var(n)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(d)
+    };
+    report(&run(
+        var("GRAD_FUZZ_SEED", 1),
+        var("GRAD_FUZZ_INPUTS", 1_000_000) as usize,
+    ));
 }
