@@ -16,6 +16,8 @@ mod emit;
 mod errors;
 mod expand;
 mod fallback;
+#[cfg(test)]
+mod fuzz_tests;
 mod inline;
 mod ir;
 mod jam;

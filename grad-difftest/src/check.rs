@@ -1,0 +1,175 @@
+//! The checks a scratch crate runs. This file is compiled here (so it is linted and type-checked
+//! with the library) and pasted verbatim into each scratch crate as `mod check`.
+//!
+//! # Tolerances
+//!
+//! **f64.** The reference is the central difference `(f(x+h) - f(x-h)) / 2h` with
+//! `h = cbrt(eps) · max(1, |x|) ≈ 6.1e-6 · max(1, |x|)`, the step that balances truncation
+//! `h²/6 · |f'''|` against rounding `≈ δ·|f| / h` (δ a few eps, libm being within an ulp or two),
+//! as in `tests/ops.rs`. It is computed twice, at `h` and at `h/4`. Truncation shrinks 16-fold from
+//! one to the other and rounding grows 4-fold, so when the two agree within `RTOL64 · scale`
+//! (`scale = 1 + |f'| + |f|`) both are within about that of the true derivative; when they
+//! disagree, a kink or jump of the function (`if`, `max`, `abs`, `floor`, `clamp`, ...) lies
+//! within `h` of the point or the curvature is too high for the step, and the component is skipped
+//! and counted. A gradient outside `RTOL64 · scale` of both differences is a wrong gradient: a
+//! wrong rule errs by O(1) on that scale, a factor 10⁶ above the threshold. Generated values are
+//! bounded (see `gen`), so `δ·|f|/h` stays near 1e-10 relative and `RTOL64 = 1e-6` has a factor
+//! ~100 of headroom where the two steps agree.
+//!
+//! **f32.** An f32 central difference is useless (`h ≈ 5e-3`, rounding `≈ 1e-5·|f|/h`), so an f32
+//! gradient is compared with the f64 differences of the case's f64 twin (the same body), at the
+//! same point (each f32 input is an f64 rounded to f32, and the twin gets that value exactly). The
+//! reference is then as good as above; what remains is the f32 evaluation of the gradient itself:
+//! every operation rounds to `eps32/2 ≈ 6e-8` relative, and a generated body chains up to a few
+//! hundred operations (loops of ≤ 6 iterations, nesting ≤ 2) whose condition numbers the domains
+//! keep below ~30: `300 · 30 · 6e-8 ≈ 5e-4`. `RTOL32 = 2e-3` on the same scale. A point where the
+//! f32 value itself is off the twin's by more than `1e-3 · (1 + |f|)` is ill-conditioned in f32
+//! (cancellation, a branch taken differently) and is skipped and counted.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// Relative tolerance of an f64 gradient, on the scale `1 + |f'| + |f|` (see the module doc).
+pub const RTOL64: f64 = 1e-6;
+/// Relative tolerance of an f32 gradient against the f64 twin's differences.
+pub const RTOL32: f64 = 2e-3;
+/// Past this relative gap between an f32 value and its twin's, the point is ill-conditioned.
+pub const COND32: f64 = 1e-3;
+
+/// A function flattened to its differentiated coordinates.
+pub type F<'a> = &'a dyn Fn(&[f64]) -> f64;
+/// Its `_grad`, returning the value and the gradient in the same coordinates.
+pub type G<'a> = &'a dyn Fn(&[f64]) -> (f64, Vec<f64>);
+
+/// Counts and failures of one run.
+#[derive(Default, Debug)]
+pub struct Stats {
+    /// Units run.
+    pub units: usize,
+    /// Points evaluated.
+    pub points: usize,
+    /// Gradient components compared.
+    pub components: usize,
+    /// Components skipped: the two steps disagree (a kink near the point).
+    pub skipped_kink: usize,
+    /// Points or components skipped: a value or a difference is not finite.
+    pub skipped_nonfinite: usize,
+    /// Points skipped: the f32 value is far from its twin's.
+    pub skipped_f32: usize,
+    /// `_grad`'s value differs from the function's.
+    pub value_mismatch: usize,
+    /// A gradient component disagrees with both differences.
+    pub wrong_gradient: usize,
+    /// A unit panicked.
+    pub panics: usize,
+    failures_of_unit: usize,
+}
+
+/// Central difference of `f` along `k` at `p`, with `h = frac · cbrt(eps) · max(1, |p_k|)`.
+pub fn fd(f: F<'_>, p: &[f64], k: usize, frac: f64) -> f64 {
+    let h = frac * f64::EPSILON.cbrt() * p[k].abs().max(1.0);
+    let (mut pp, mut pm) = (p.to_vec(), p.to_vec());
+    pp[k] += h;
+    pm[k] -= h;
+    // The step actually taken (x ± h rounds).
+    (f(&pp) - f(&pm)) / (pp[k] - pm[k])
+}
+
+impl Stats {
+    fn fail(&mut self, unit: usize, kind: &str, msg: String) {
+        self.failures_of_unit += 1;
+        // A broken unit fails at every point: three lines say enough.
+        if self.failures_of_unit <= 3 {
+            println!("DIFFTEST-FAIL {unit} {kind} {msg}");
+        }
+    }
+
+    /// Runs unit `unit`, counting a panic as a failure.
+    pub fn run(&mut self, unit: usize, body: fn(&mut Stats)) {
+        self.units += 1;
+        self.failures_of_unit = 0;
+        let r = catch_unwind(AssertUnwindSafe(|| body(self)));
+        if let Err(e) = r {
+            let msg = e
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            self.panics += 1;
+            self.fail(unit, "panic", msg.replace('\n', " "));
+        }
+    }
+
+    /// Checks one point: `g`'s value bit for bit against `f`, and each gradient component against
+    /// central differences of `f` (f64), or of `twin` when `f` is an f32 function.
+    pub fn check(&mut self, unit: usize, p: &[f64], f: F<'_>, g: G<'_>, twin: Option<F<'_>>) {
+        self.points += 1;
+        let v = f(p);
+        let (vg, grad) = g(p);
+        if !(v.to_bits() == vg.to_bits() || (v.is_nan() && vg.is_nan())) {
+            self.value_mismatch += 1;
+            let m = format!(
+                "at {p:?}: NAME returns {v:e} ({:#x}), NAME_grad returns {vg:e} ({:#x})",
+                v.to_bits(),
+                vg.to_bits()
+            );
+            self.fail(unit, "value_mismatch", m);
+        }
+        if !v.is_finite() {
+            self.skipped_nonfinite += 1;
+            return;
+        }
+        let (reference, rtol) = match twin {
+            Some(t) => (t, RTOL32),
+            None => (f, RTOL64),
+        };
+        let vref = reference(p);
+        // Written so that a NaN gap counts as ill-conditioned.
+        let close32 = (v - vref).abs() <= COND32 * (1.0 + vref.abs());
+        if twin.is_some() && !close32 {
+            self.skipped_f32 += 1;
+            return;
+        }
+        for k in 0..p.len() {
+            self.components += 1;
+            let d1 = fd(reference, p, k, 1.0);
+            let d4 = fd(reference, p, k, 0.25);
+            if !d1.is_finite() || !d4.is_finite() {
+                self.skipped_nonfinite += 1;
+                continue;
+            }
+            let scale = 1.0 + d1.abs() + vref.abs();
+            let agree = (d1 - d4).abs() <= RTOL64 * scale;
+            if !agree {
+                self.skipped_kink += 1;
+                continue;
+            }
+            let ok = |d: f64| (grad[k] - d).abs() <= rtol * scale;
+            if !(ok(d1) || ok(d4)) {
+                self.wrong_gradient += 1;
+                let m = format!(
+                    "at {p:?}: value {v:e}, gradient[{k}] = {:e}, finite differences {d1:e} (h), {d4:e} (h/4); whole gradient {grad:?}",
+                    grad[k]
+                );
+                self.fail(unit, "wrong_gradient", m);
+            }
+        }
+    }
+
+    /// Prints the figures and exits, non-zero if anything failed.
+    pub fn finish(&self) -> ! {
+        println!(
+            "DIFFTEST-STATS units={} points={} components={} skipped_kink={} skipped_nonfinite={} skipped_f32={} value_mismatch={} wrong_gradient={} panics={}",
+            self.units,
+            self.points,
+            self.components,
+            self.skipped_kink,
+            self.skipped_nonfinite,
+            self.skipped_f32,
+            self.value_mismatch,
+            self.wrong_gradient,
+            self.panics
+        );
+        let bad = self.value_mismatch + self.wrong_gradient + self.panics;
+        std::process::exit(if bad > 0 { 1 } else { 0 })
+    }
+}

@@ -1,0 +1,2053 @@
+//! The generator of random `#[gradient]` functions.
+//!
+//! A [`Case`] is a group of items written against the placeholder type `FLT` (consts, helper
+//! functions, the function under test), so that the same body renders as `f32` and as its `f64`
+//! twin, plus the points to evaluate it at. Everything is type-correct by construction: the
+//! generator tracks, for each float expression, whether its type is already fixed (a method call on
+//! an unsuffixed literal, `(2.0).sqrt()`, does not compile) and a conservative interval of its
+//! values, which decides where an argument must be wrapped into a method's domain (`ln` gets
+//! `(e * e + 0.5)`, `asin` gets `0.9 * (e).tanh()`, ...) and keeps every value finite.
+//!
+//! **Adding a construct** is one entry: a method is a row of [`METHODS`]; a statement is an arm of
+//! `FnGen::stmt` (one small function); a loop header is an arm of `FnGen::loop_header`; a kind of
+//! receiver or argument is an arm of `FnGen::operand`. Each construct has a name (`"loop:zip"`,
+//! `"recv:method:const"`, ...); a name listed in [`PENDING`] is not generated unless switched on with
+//! [`Gen::with_pending`], which is how a construct the macro does not handle yet stays visible
+//! without failing the default run.
+
+use crate::rng::Rng;
+use std::fmt::Write as _;
+
+/// Constructs the current macro gets wrong, off by default (see the README, "Differential
+/// testing"). An entry is a construct name or a prefix of one ending in `:` (`"recv:path:lit"`
+/// switches off unsuffixed literal receivers of `f64::m(..)` for every method). Remove an entry
+/// when the macro handles it.
+pub const PENDING: &[&str] = &[
+    // `<f64>::sin(x)`: read as a call of a user function `sin` (E0425 "cannot find `sin_grad`").
+    "form:qpath",
+    // `2.0_f64.sqrt()`, `(2.0_f64).sqrt()`, `2f64.sqrt()`: E0689, the expansion drops the suffix.
+    "recv:method:lit_sfx",
+    // `f64::sqrt(2.0)`, `f64::max(0.0, z)`: E0689 in the expansion.
+    "recv:path:lit",
+    // `f64::sqrt(2.0_f64)`: E0689 in the expansion.
+    "recv:path:lit_sfx",
+    // `x.log(10.0)`, `f64::log(x, 10.0_f64)`: E0689 (`ln` on an ambiguous float) in the expansion.
+    "arg:lit:log",
+    "arg:lit_sfx:log",
+    // `C.powf(x)` with a user `const C`: "this expression reads a differentiated value but its
+    // result is not a float the engine can follow"; same for every method with an argument.
+    "recv:method:const:powf",
+    "recv:method:const:log",
+    "recv:method:const:atan2",
+    "recv:method:const:hypot",
+    "recv:method:const:mul_add",
+    "recv:method:const:max",
+    "recv:method:const:min",
+    "recv:method:const:clamp",
+    // A receiver computed from literals only: `let a: f64 = if x < 0.0 { 0.5 } else { 0.25 };
+    // a.tanh()` gives E0689 in the expansion (some such receivers work, this one does not).
+    "recv:literal_valued",
+    // A bare `const` item as an argument of a `#[gradient]` helper: `h(x, C)` gives E0527
+    // ("pattern requires 1 element but array has 2") in the expansion.
+    "call:arg:const",
+    // An `if` branch whose value is computed from a `const` item only: `if x < 0.0 { C } else
+    // { x }` (or `-C`, `C.recip()`, a local `let v = C.exp2();`) is rejected, "the branches of this
+    // `if` give different kinds of values". The generator keeps branches that depend on a
+    // differentiated input or are bare literals.
+    "expr:if_inactive_branch",
+    // WRONG GRADIENT. A mutable local initialized from a `const` item without a type, updated in a
+    // loop: `let mut a = C; for _ in 0..3 { a += y; } a` gives d/dy = 0 (should be 3). With
+    // `let mut a: f64 = C;` it is right. The generator annotates such lets.
+    "stmt:let_mut_const_init",
+    // VALUE MISMATCH. A sum over an empty iterator: `xs.iter().map(|v| v * x).sum::<f64>()` with
+    // `xs = []` returns -0.0 from std (float `Sum` starts at -0.0) and +0.0 from `NAME_grad`. The
+    // generator's slices are never empty; `.zip(xs.iter().skip(1))` of a one-element slice is.
+    "reduce:zip_skip",
+    // `let l: f64; if x < 0.5 { l = x; } else { l = x; } l`, both branches assigning the same
+    // value: rejected, "`l` is used before it is assigned".
+    "stmt:late_init_same",
+    // WRONG GRADIENT. A late-initialized local assigned a value computed from a `const` in one
+    // branch and a differentiated one in the other: `let l: f64; if x < -2.0 { l = C; } else
+    // { l = x * 3.0; } l` gives d/dx = 0 (should be 3). A literal instead of `C`, or `let mut l:
+    // f64 = 0.0;`, is right. The generator keeps such branches active or bare literals.
+    "stmt:late_init_const",
+];
+
+/// The placeholder of the float type in generated text.
+pub const FLT: &str = "FLT";
+
+/// The float type of a case.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Float {
+    /// `f32` (checked against the `f64` twin).
+    F32,
+    /// `f64`.
+    F64,
+}
+
+impl Float {
+    /// `"f32"` or `"f64"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Float::F32 => "f32",
+            Float::F64 => "f64",
+        }
+    }
+}
+
+/// The kind of a parameter, with the range its values are drawn from.
+#[derive(Clone, Debug)]
+pub enum ParamKind {
+    /// A float scalar in `[lo, hi]`.
+    Scalar(f64, f64),
+    /// A float slice `&[T]` of length 1–6, elements in `[lo, hi]`.
+    Slice(f64, f64),
+    /// `usize` in `0..=4`.
+    Usize,
+    /// `i32` in `-3..=3`.
+    I32,
+    /// `bool`.
+    Bool,
+}
+
+/// A parameter of the function under test.
+#[derive(Clone, Debug)]
+pub struct Param {
+    /// Its name.
+    pub name: String,
+    /// Its kind.
+    pub kind: ParamKind,
+    /// Differentiated (a float parameter, and named by `wrt` if there is one).
+    pub active: bool,
+}
+
+/// The value of one parameter at a point.
+#[derive(Clone, Debug)]
+pub enum Value {
+    /// A float scalar (exactly representable in the case's type).
+    Float(f64),
+    /// A float slice.
+    Slice(Vec<f64>),
+    /// An integer (`usize` or `i32`).
+    Int(i64),
+    /// A boolean.
+    Bool(bool),
+}
+
+/// A generated test case.
+#[derive(Clone, Debug)]
+pub struct Case {
+    /// The function's base name: the item is `{name}_f32` / `{name}_f64`.
+    pub name: String,
+    /// Its float type.
+    pub float: Float,
+    /// Consts, helpers and the function, with `FLT` for the float type.
+    pub items: String,
+    /// The function's parameters, in order.
+    pub params: Vec<Param>,
+    /// Points to evaluate at, one value per parameter.
+    pub points: Vec<Vec<Value>>,
+}
+
+impl Case {
+    /// The items rendered with the float type `float`.
+    pub fn render(&self, float: Float) -> String {
+        self.items.replace(FLT, float.name())
+    }
+
+    /// The source a reader needs: the items in the case's own type.
+    pub fn source(&self) -> String {
+        self.render(self.float)
+    }
+}
+
+/// A float method of the rule table: its arity, the domain each operand must lie in, and its
+/// value (to bound the results).
+pub struct Method {
+    /// The name (`"powf"`).
+    pub name: &'static str,
+    /// Domains of the receiver and of each float argument.
+    pub doms: &'static [(f64, f64)],
+    /// The first argument is an `i32` (`powi`).
+    pub int_arg: bool,
+    /// The function itself, on `f64`.
+    pub eval: fn(&[f64]) -> f64,
+}
+
+const INF: f64 = f64::INFINITY;
+const ANY: (f64, f64) = (-INF, INF);
+/// Positive and away from 0: `ln`, `sqrt`, `recip`, `powf`'s base.
+const POS: (f64, f64) = (0.3, INF);
+/// Strictly inside (-1, 1): `asin`, `acos`, `atanh`.
+const UNIT: (f64, f64) = (-0.9, 0.9);
+/// Bounded arguments of exponentials.
+const EXPO: (f64, f64) = (-3.0, 3.0);
+
+macro_rules! m {
+    ($name:literal, [$($d:expr),*], |$a:ident| $body:expr) => {
+        Method { name: $name, doms: &[$($d),*], int_arg: false, eval: |$a: &[f64]| $body }
+    };
+}
+
+/// Every float method of the rule table (`grad-macro/src/rules.rs`), with the domains the generator
+/// keeps operands in so that values stay finite and smooth enough for finite differences.
+pub const METHODS: &[Method] = &[
+    Method {
+        name: "powi",
+        doms: &[(-2.0, 2.0)],
+        int_arg: true,
+        eval: |a| a[0].powi(3),
+    },
+    m!("powf", [POS, (-2.5, 2.5)], |a| a[0].powf(a[1])),
+    m!("sqrt", [POS], |a| a[0].sqrt()),
+    m!("cbrt", [ANY], |a| a[0].cbrt()),
+    m!("exp", [EXPO], |a| a[0].exp()),
+    m!("exp2", [EXPO], |a| a[0].exp2()),
+    m!("exp_m1", [EXPO], |a| a[0].exp_m1()),
+    m!("ln", [POS], |a| a[0].ln()),
+    m!("log", [POS, (1.5, INF)], |a| a[0].log(a[1])),
+    m!("log2", [POS], |a| a[0].log2()),
+    m!("log10", [POS], |a| a[0].log10()),
+    m!("ln_1p", [POS], |a| a[0].ln_1p()),
+    m!("sin", [ANY], |a| a[0].sin()),
+    m!("cos", [ANY], |a| a[0].cos()),
+    m!("tan", [(-1.2, 1.2)], |a| a[0].tan()),
+    m!("asin", [UNIT], |a| a[0].asin()),
+    m!("acos", [UNIT], |a| a[0].acos()),
+    m!("atan", [ANY], |a| a[0].atan()),
+    m!("atan2", [ANY, POS], |a| a[0].atan2(a[1])),
+    m!("sinh", [EXPO], |a| a[0].sinh()),
+    m!("cosh", [EXPO], |a| a[0].cosh()),
+    m!("tanh", [ANY], |a| a[0].tanh()),
+    m!("asinh", [ANY], |a| a[0].asinh()),
+    m!("acosh", [(1.2, INF)], |a| a[0].acosh()),
+    m!("atanh", [UNIT], |a| a[0].atanh()),
+    m!("abs", [ANY], |a| a[0].abs()),
+    m!("signum", [ANY], |a| a[0].signum()),
+    m!("hypot", [ANY, ANY], |a| a[0].hypot(a[1])),
+    m!("recip", [POS], |a| a[0].recip()),
+    m!("mul_add", [ANY, ANY, ANY], |a| a[0].mul_add(a[1], a[2])),
+    m!("max", [ANY, ANY], |a| a[0].max(a[1])),
+    m!("min", [ANY, ANY], |a| a[0].min(a[1])),
+    // `clamp` panics unless lo <= hi: the bounds get disjoint domains.
+    m!("clamp", [ANY, (-INF, -0.1), (0.1, INF)], |a| a[0]
+        .clamp(a[1], a[2])),
+    m!("to_degrees", [(-10.0, 10.0)], |a| a[0].to_degrees()),
+    m!("to_radians", [ANY], |a| a[0].to_radians()),
+    m!("floor", [ANY], |a| a[0].floor()),
+    m!("ceil", [ANY], |a| a[0].ceil()),
+    m!("round", [ANY], |a| a[0].round()),
+    m!("trunc", [ANY], |a| a[0].trunc()),
+    m!("fract", [ANY], |a| a[0].fract()),
+];
+
+/// A finite interval containing every value an expression takes, and whether the value depends
+/// on a differentiated input (`false`: a constant to the macro).
+#[derive(Clone, Copy, Debug)]
+struct Iv(f64, f64, bool);
+
+impl Iv {
+    fn within(self, d: (f64, f64)) -> bool {
+        self.0 >= d.0 && self.1 <= d.1
+    }
+    fn mag(self) -> f64 {
+        self.0.abs().max(self.1.abs())
+    }
+    fn add(self, o: Iv) -> Iv {
+        Iv(self.0 + o.0, self.1 + o.1, self.2 || o.2)
+    }
+    fn neg(self) -> Iv {
+        Iv(-self.1, -self.0, self.2)
+    }
+    fn mul(self, o: Iv) -> Iv {
+        let c = [self.0 * o.0, self.0 * o.1, self.1 * o.0, self.1 * o.1];
+        Iv(
+            c.iter().cloned().fold(INF, f64::min),
+            c.iter().cloned().fold(-INF, f64::max),
+            self.2 || o.2,
+        )
+    }
+    fn union(self, o: Iv) -> Iv {
+        Iv(self.0.min(o.0), self.1.max(o.1), self.2 || o.2)
+    }
+    fn pt(v: f64) -> Iv {
+        Iv(v, v, false)
+    }
+    /// `[lo, hi]`, as active as `self`.
+    fn to(self, lo: f64, hi: f64) -> Iv {
+        Iv(lo, hi, self.2)
+    }
+}
+
+/// Bounds of `f` over a box, by sampling a grid (with 0 where the box contains it) and padding:
+/// the generator only needs magnitudes and domain membership of *wrapped* operands, which are
+/// exact intervals; this is for the results of methods.
+fn range_of(f: fn(&[f64]) -> f64, ivs: &[Iv]) -> Iv {
+    let mut pts: Vec<Vec<f64>> = vec![vec![]];
+    for iv in ivs {
+        let mut xs: Vec<f64> = (0..=8)
+            .map(|k| iv.0 + (iv.1 - iv.0) * k as f64 / 8.0)
+            .collect();
+        if iv.0 < 0.0 && iv.1 > 0.0 {
+            xs.push(0.0);
+        }
+        pts = pts
+            .into_iter()
+            .flat_map(|p| {
+                xs.iter().map(move |&x| {
+                    let mut q = p.clone();
+                    q.push(x);
+                    q
+                })
+            })
+            .collect();
+    }
+    let vals: Vec<f64> = pts.iter().map(|p| f(p)).collect();
+    let lo = vals.iter().cloned().fold(INF, f64::min);
+    let hi = vals.iter().cloned().fold(-INF, f64::max);
+    let pad = 0.1 * (hi - lo) + 0.05;
+    Iv(lo - pad, hi + pad, ivs.iter().any(|iv| iv.2))
+}
+
+/// Values of mutable locals and helper results are not tracked through loops: assume this.
+const NOMINAL: Iv = Iv(-1e3, 1e3, false);
+/// Above this magnitude an expression is squashed with `tanh` before it is used further.
+const SQUASH: f64 = 1e6;
+
+/// A generated float expression.
+#[derive(Clone, Debug)]
+struct Ex {
+    s: String,
+    /// Its type is fixed (a method may be called on it).
+    typed: bool,
+    iv: Iv,
+    /// A bare parameter or `const` item.
+    named: bool,
+}
+
+impl Ex {
+    fn new(s: String, typed: bool, iv: Iv) -> Ex {
+        Ex {
+            s,
+            typed,
+            iv,
+            named: false,
+        }
+    }
+    fn named(mut self) -> Ex {
+        self.named = true;
+        self
+    }
+}
+
+#[derive(Clone, Debug)]
+enum VarKind {
+    Float(Iv),
+    /// An integer; `index_for` names the sequence key it is a valid index of.
+    Int {
+        index_for: Option<String>,
+        ty: &'static str,
+    },
+    Bool,
+    /// A float sequence: `key` names its length (the slice itself, a `usize` parameter or `"4"`),
+    /// `min_len` is a length it always has.
+    Seq {
+        key: String,
+        iv: Iv,
+        min_len: usize,
+        slice: bool,
+    },
+}
+
+#[derive(Clone, Debug)]
+struct Var {
+    name: String,
+    kind: VarKind,
+    mutable: bool,
+    param: bool,
+}
+
+/// The signature of a helper: `true` for a slice parameter.
+#[derive(Clone, Debug)]
+struct Helper {
+    name: String,
+    slices: Vec<bool>,
+}
+
+/// A `for` header and what it binds: floats with their values, integers with the sequence they
+/// index.
+type Header = (String, Vec<(String, Iv)>, Vec<(String, Option<String>)>);
+
+/// Where a statement is generated.
+#[derive(Clone, Copy, Debug)]
+struct Ctx {
+    depth: u32,
+    loops: u32,
+    /// At the top level of the function, or in an `if` there (early `return` allowed).
+    top: bool,
+    /// Directly in a loop body or in an `if` there (`break` and `continue` allowed).
+    brk: bool,
+}
+
+/// The generator: a seed and the set of pending constructs switched on.
+#[derive(Clone, Debug)]
+pub struct Gen {
+    seed: u64,
+    pending: Vec<String>,
+    /// Generate only this float type (both by default).
+    pub only: Option<Float>,
+}
+
+impl Gen {
+    /// A generator of cases from `seed`, with every construct of [`PENDING`] off.
+    pub fn new(seed: u64) -> Self {
+        Gen {
+            seed,
+            pending: PENDING.iter().map(|s| s.to_string()).collect(),
+            only: None,
+        }
+    }
+
+    /// Switches on pending constructs (`"all"` switches on every one).
+    pub fn with_pending(mut self, names: &[&str]) -> Self {
+        if names.contains(&"all") {
+            self.pending.clear();
+        }
+        self.pending.retain(|p| !names.contains(&p.as_str()));
+        self
+    }
+
+    /// Whether the construct `name` may be generated.
+    pub fn on(&self, name: &str) -> bool {
+        is_on(&self.pending, name)
+    }
+
+    /// Case number `id` (reproducible from the seed and `id` alone).
+    pub fn case(&self, id: usize) -> Case {
+        let mut rng = Rng::new(self.seed ^ (id as u64).wrapping_mul(0xA076_1D64_78BD_642F));
+        let float = match self.only {
+            Some(f) => f,
+            None if rng.chance(0.3) => Float::F32,
+            None => Float::F64,
+        };
+        let name = format!("g{id}");
+        let mut g = FnGen::new(rng, &self.pending, float, name.clone());
+        let (items, params) = g.case();
+        let mut points = Vec::new();
+        for _ in 0..4 {
+            points.push(params.iter().map(|p| g.value(&p.kind)).collect());
+        }
+        Case {
+            name,
+            float,
+            items,
+            params,
+            points,
+        }
+    }
+}
+
+/// Whether `name` is off by a `pending` entry (equal, or a prefix ending in `:`).
+fn is_on(pending: &[String], name: &str) -> bool {
+    !pending
+        .iter()
+        .any(|p| p == name || (p.ends_with(':') && name.starts_with(p.as_str())))
+}
+
+/// The state of the generation of one case.
+struct FnGen<'a> {
+    rng: Rng,
+    pending: &'a [String],
+    float: Float,
+    base: String,
+    frames: Vec<Vec<Var>>,
+    consts: Vec<(String, f64)>,
+    helpers: Vec<Helper>,
+    fresh: usize,
+    items: String,
+    /// Statements left in the current function (bounds its size).
+    budget: i32,
+}
+
+const OPS: &[&str] = &["+", "-", "*"];
+
+impl<'a> FnGen<'a> {
+    fn new(rng: Rng, pending: &'a [String], float: Float, base: String) -> Self {
+        FnGen {
+            rng,
+            pending,
+            float,
+            base,
+            frames: vec![],
+            consts: vec![],
+            helpers: vec![],
+            fresh: 0,
+            items: String::new(),
+            budget: 0,
+        }
+    }
+
+    fn on(&self, name: &str) -> bool {
+        is_on(self.pending, name)
+    }
+
+    /// All of `names` are on.
+    fn all_on(&self, names: &[String]) -> bool {
+        names.iter().all(|n| self.on(n))
+    }
+
+    fn fresh(&mut self, prefix: &str) -> String {
+        self.fresh += 1;
+        format!("{prefix}{}", self.fresh)
+    }
+
+    fn value(&mut self, k: &ParamKind) -> Value {
+        let round = |f: Float, v: f64| if f == Float::F32 { v as f32 as f64 } else { v };
+        match *k {
+            ParamKind::Scalar(lo, hi) => Value::Float(round(self.float, self.rng.uniform(lo, hi))),
+            ParamKind::Slice(lo, hi) => {
+                let n = 1 + self.rng.below(6);
+                Value::Slice(
+                    (0..n)
+                        .map(|_| round(self.float, self.rng.uniform(lo, hi)))
+                        .collect(),
+                )
+            }
+            ParamKind::Usize => Value::Int(self.rng.range(0, 4)),
+            ParamKind::I32 => Value::Int(self.rng.range(-3, 3)),
+            ParamKind::Bool => Value::Bool(self.rng.chance(0.5)),
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Scope
+    // ---------------------------------------------------------------------------------------
+
+    fn declare(&mut self, name: &str, kind: VarKind, mutable: bool) {
+        let v = Var {
+            name: name.to_string(),
+            kind,
+            mutable,
+            param: false,
+        };
+        self.frames.last_mut().expect("a frame").push(v);
+    }
+
+    /// The variables in scope, the innermost binding of each name.
+    fn visible(&self) -> Vec<Var> {
+        let mut out: Vec<Var> = Vec::new();
+        for v in self.frames.iter().flatten() {
+            out.retain(|w| w.name != v.name);
+            out.push(v.clone());
+        }
+        out
+    }
+
+    fn floats(&self, pred: impl Fn(&Var, Iv) -> bool) -> Vec<(String, Iv)> {
+        self.visible()
+            .into_iter()
+            .filter_map(|v| match v.kind {
+                VarKind::Float(iv) if pred(&v, iv) => Some((v.name, iv)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn ints(&self) -> Vec<(String, Option<String>, &'static str)> {
+        self.visible()
+            .into_iter()
+            .filter_map(|v| match v.kind {
+                VarKind::Int { index_for, ty } => Some((v.name, index_for, ty)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn seqs(&self) -> Vec<(String, String, Iv, usize, bool)> {
+        self.visible()
+            .into_iter()
+            .filter_map(|v| match v.kind {
+                VarKind::Seq {
+                    key,
+                    iv,
+                    min_len,
+                    slice,
+                } => Some((v.name, key, iv, min_len, slice)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn slices(&self) -> Vec<(String, Iv)> {
+        self.seqs()
+            .into_iter()
+            .filter(|s| s.4)
+            .map(|s| (s.0, s.2))
+            .collect()
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Literals and consts
+    // ---------------------------------------------------------------------------------------
+
+    /// A value inside `d`, with two decimals.
+    fn value_in(&mut self, d: (f64, f64)) -> f64 {
+        let lo = if d.0.is_finite() {
+            d.0
+        } else {
+            d.1.min(2.0) - 4.0
+        };
+        let hi = if d.1.is_finite() { d.1 } else { lo + 3.0 };
+        for _ in 0..20 {
+            let v = (self.rng.uniform(lo, hi) * 100.0).round() / 100.0;
+            if v >= d.0 && v <= d.1 && v != 0.0 {
+                return v;
+            }
+        }
+        (lo + hi) / 2.0
+    }
+
+    /// An unsuffixed float literal (`1.25`, `(-0.5)`); its type comes from the context.
+    fn lit(&mut self, v: f64) -> Ex {
+        let s = fmt_float(v);
+        let s = if v < 0.0 { format!("({s})") } else { s };
+        Ex::new(s, false, Iv::pt(v))
+    }
+
+    /// A suffixed literal: `1.25_f64`, `1.25f64`, `2f64`, `2_f64`.
+    fn lit_sfx(&mut self, v: f64) -> Ex {
+        let body = if v.fract() == 0.0 && self.rng.chance(0.5) {
+            format!("{}", v.abs() as i64)
+        } else {
+            fmt_float(v.abs())
+        };
+        let sep = if self.rng.chance(0.5) { "_" } else { "" };
+        let s = format!("{body}{sep}{FLT}");
+        let s = if v < 0.0 { format!("(-{s})") } else { s };
+        Ex::new(s, true, Iv::pt(v))
+    }
+
+    /// A module-level `const` of value in `d` (reused when one fits).
+    fn konst(&mut self, d: (f64, f64)) -> Ex {
+        let fits: Vec<(String, f64)> = self
+            .consts
+            .iter()
+            .filter(|c| c.1 >= d.0 && c.1 <= d.1)
+            .cloned()
+            .collect();
+        if !fits.is_empty() && self.rng.chance(0.5) {
+            let (n, v) = self.rng.pick(&fits).clone();
+            return Ex::new(n, true, Iv::pt(v)).named();
+        }
+        let v = self.value_in(d);
+        let name = format!("C{}_{}_{FLT}", self.base.to_uppercase(), self.consts.len());
+        let _ = writeln!(self.items, "const {name}: {FLT} = {};", fmt_float(v));
+        self.consts.push((name.clone(), v));
+        Ex::new(name, true, Iv::pt(v)).named()
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Expressions
+    // ---------------------------------------------------------------------------------------
+
+    /// A float expression of nesting at most `d`.
+    fn expr(&mut self, d: u32) -> Ex {
+        let e = if d == 0 {
+            self.atom()
+        } else {
+            // atom, binop, neg, method, paren, if, block, reduction, call, int
+            let w = [3, 6, 1, 6, 1, 1, 1, 2, 2, 1];
+            match self.rng.weighted(&w) {
+                0 => self.atom(),
+                1 => self.binop(d),
+                2 => {
+                    let a = self.expr(d - 1);
+                    Ex::new(format!("-{}", paren(&a.s)), a.typed, a.iv.neg())
+                }
+                3 => self.method_call(d),
+                4 => {
+                    let a = self.expr(d - 1);
+                    Ex::new(format!("({})", a.s), a.typed, a.iv)
+                }
+                5 if self.on("expr:if") => self.if_expr(d),
+                6 if self.on("expr:block") => self.block_expr(d),
+                7 => self.reduction(d).unwrap_or_else(|| self.atom()),
+                8 => self.call(d).unwrap_or_else(|| self.atom()),
+                _ => self.int_cast().unwrap_or_else(|| self.atom()),
+            }
+        };
+        self.squash(e)
+    }
+
+    /// Keeps magnitudes bounded: `(e).tanh()` past [`SQUASH`].
+    fn squash(&mut self, e: Ex) -> Ex {
+        if e.iv.mag() > SQUASH || !e.iv.mag().is_finite() {
+            let iv = e.iv.to(-1.0, 1.0);
+            let s = self.tanh_ex(e);
+            Ex::new(s, true, iv)
+        } else {
+            e
+        }
+    }
+
+    /// `e` with its type fixed: `({ let t: FLT = e; t })` if it is open. Literal receivers and
+    /// first arguments of `FLT::m(..)` are constructs of their own (see [`PENDING`]): the
+    /// generator does not make them by accident.
+    fn typed(&mut self, e: Ex) -> Ex {
+        if e.typed {
+            return e;
+        }
+        let t = self.fresh("t");
+        Ex::new(format!("({{ let {t}: {FLT} = {}; {t} }})", e.s), true, e.iv)
+    }
+
+    /// A smooth map of `e` into [-1, 1]: `FLT::tanh(e)`, or, when `e` is computed from literals
+    /// only (such a receiver is the pending `recv:literal_valued`), `2e / (1 + e²)`.
+    fn tanh_ex(&mut self, e: Ex) -> String {
+        if !e.iv.2 && !e.named && !self.on("recv:literal_valued") {
+            let p = paren(&e.s);
+            return format!("(2.0 * {p} / (1.0 + {p} * {p}))");
+        }
+        let e = self.typed(e);
+        format!("{FLT}::tanh({})", e.s)
+    }
+
+    /// An expression whose type is fixed (receivers of method calls).
+    fn typed_expr(&mut self, d: u32) -> Ex {
+        for _ in 0..6 {
+            let e = self.expr(d);
+            if e.typed {
+                return e;
+            }
+        }
+        let e = self.expr(d);
+        self.typed(e)
+    }
+
+    fn var_atom(&mut self) -> Option<Ex> {
+        let fs = self.floats(|_, _| true);
+        if fs.is_empty() {
+            return None;
+        }
+        let (n, iv) = self.rng.pick(&fs).clone();
+        Some(Ex::new(n, true, iv))
+    }
+
+    fn atom(&mut self) -> Ex {
+        match self.rng.weighted(&[8, 2, 2, 1, 3, 1, 1]) {
+            0 => self.var_atom(),
+            1 => {
+                let v = self.value_in((-2.0, 2.0));
+                Some(self.lit(v))
+            }
+            2 => {
+                let v = self.value_in((-2.0, 2.0));
+                Some(self.lit_sfx(v))
+            }
+            3 if self.on("atom:const") => Some(self.konst((-2.0, 2.0))),
+            4 => self.elem(ANY),
+            5 if self.on("atom:consts_path") => {
+                let (p, v) = *self.rng.pick(&[
+                    ("std::FLT::consts::PI", std::f64::consts::PI),
+                    ("core::FLT::consts::E", std::f64::consts::E),
+                    (
+                        "std::FLT::consts::FRAC_1_SQRT_2",
+                        std::f64::consts::FRAC_1_SQRT_2,
+                    ),
+                    ("std::FLT::consts::LN_2", std::f64::consts::LN_2),
+                ]);
+                Some(Ex::new(p.to_string(), true, Iv::pt(v)))
+            }
+            6 if self.on("atom:epsilon") => Some(Ex::new(
+                format!("(1.0 + {FLT}::EPSILON)"),
+                true,
+                Iv(1.0, 1.0 + 1e-6, false),
+            )),
+            _ => None,
+        }
+        .unwrap_or_else(|| {
+            let v = self.value_in((-2.0, 2.0));
+            self.lit(v)
+        })
+    }
+
+    /// An element of a sequence, with a valid index, whose values lie in `d`.
+    fn elem(&mut self, d: (f64, f64)) -> Option<Ex> {
+        let ints = self.ints();
+        let mut cands = Vec::new();
+        for (name, key, iv, min_len, _) in self.seqs() {
+            if !iv.within(d) {
+                continue;
+            }
+            if min_len >= 1 {
+                cands.push(format!("{name}[0]"));
+                if key == name {
+                    cands.push(format!("{name}[{name}.len() - 1]"));
+                }
+            }
+            if min_len >= 4 {
+                cands.push(format!("{name}[3]"));
+            }
+            for (i, f, _) in &ints {
+                if f.as_deref() == Some(key.as_str()) {
+                    cands.push(format!("{name}[{i}]"));
+                    cands.push(format!("{name}[{i}]"));
+                }
+            }
+            if !cands.is_empty() {
+                let s = self.rng.pick(&cands).clone();
+                return Some(Ex::new(s, true, iv));
+            }
+        }
+        None
+    }
+
+    /// `(i as FLT)`, `FLT::from(k)`.
+    fn int_cast(&mut self) -> Option<Ex> {
+        let ints = self.ints();
+        if ints.is_empty() {
+            return None;
+        }
+        let (n, _, ty) = self.rng.pick(&ints).clone();
+        if ty == "i32" && self.on("atom:from_i32") && self.rng.chance(0.5) {
+            // `f32: From<i32>` does not exist; `From<i16>` does, for both types.
+            let s = if self.float == Float::F64 {
+                format!("{FLT}::from({n})")
+            } else {
+                format!("{FLT}::from({n} as i16)")
+            };
+            return Some(Ex::new(s, true, Iv(-3.0, 3.0, false)));
+        }
+        Some(Ex::new(
+            format!("({n} as {FLT})"),
+            true,
+            Iv(-3.0, 8.0, false),
+        ))
+    }
+
+    fn binop(&mut self, d: u32) -> Ex {
+        let a = self.expr(d - 1);
+        if self.rng.chance(0.2) {
+            // Division by something kept away from 0.
+            let b = self.expr(d - 1);
+            let b = self.wrap(b, POS);
+            let recip = b.iv.to(1.0 / b.iv.1, 1.0 / b.iv.0);
+            return Ex::new(
+                format!("({} / {})", a.s, b.s),
+                a.typed || b.typed,
+                a.iv.mul(recip),
+            );
+        }
+        let b = self.expr(d - 1);
+        let op = *self.rng.pick(OPS);
+        let iv = match op {
+            "+" => a.iv.add(b.iv),
+            "-" => a.iv.add(b.iv.neg()),
+            _ => a.iv.mul(b.iv),
+        };
+        Ex::new(format!("({} {op} {})", a.s, b.s), a.typed || b.typed, iv)
+    }
+
+    /// `e` if its values lie in `d`, else `e` mapped into `d`.
+    fn wrap(&mut self, e: Ex, d: (f64, f64)) -> Ex {
+        if e.iv.within(d) {
+            return e;
+        }
+        let te = self.tanh_ex(e.clone());
+        let tanh = |_: &Ex| te.clone();
+        match (d.0.is_finite(), d.1.is_finite()) {
+            (true, true) => {
+                let mid = (d.0 + d.1) / 2.0;
+                let half = (d.1 - d.0) / 2.0 * 0.95;
+                let s = format!("({} + {} * {})", fmt_float(mid), fmt_float(half), tanh(&e));
+                Ex::new(s, true, e.iv.to(mid - half, mid + half))
+            }
+            (true, false) => {
+                // e * e + a, unless e is large (then a + 1 + tanh(e)).
+                let a = d.0 + 0.1;
+                if e.iv.mag() > 1e3 {
+                    let s = format!("({} + {})", fmt_float(a + 1.0), tanh(&e));
+                    return Ex::new(s, true, e.iv.to(a, a + 2.0));
+                }
+                let sq = e.iv.mul(e.iv);
+                let s = format!("({} * {} + {})", paren(&e.s), paren(&e.s), fmt_float(a));
+                Ex::new(s, e.typed, e.iv.to(a + sq.0.max(0.0), a + sq.1))
+            }
+            (false, true) => {
+                let b = d.1 - 0.1;
+                let s = format!("({} - {} * {})", fmt_float(b), paren(&e.s), paren(&e.s));
+                let sq = e.iv.mul(e.iv);
+                Ex::new(s, e.typed, e.iv.to(b - sq.1, b))
+            }
+            (false, false) => e,
+        }
+    }
+
+    /// An operand of kind `kind` in domain `d`, if one can be made (`None`: fall back).
+    fn operand(&mut self, kind: &str, d: (f64, f64), depth: u32, method_form: bool) -> Option<Ex> {
+        match kind {
+            "param" | "local" => {
+                let want_param = kind == "param";
+                let fs = self.floats(|v, iv| v.param == want_param && iv.within(d));
+                if fs.is_empty() {
+                    return None;
+                }
+                let (n, iv) = self.rng.pick(&fs).clone();
+                let e = Ex::new(n, true, iv);
+                Some(if want_param { e.named() } else { e })
+            }
+            "lit" => {
+                let v = self.value_in(d);
+                Some(self.lit(v))
+            }
+            "lit_sfx" => {
+                let v = self.value_in(d);
+                let e = self.lit_sfx(v);
+                if method_form && !e.s.starts_with('(') && self.rng.chance(0.3) {
+                    return Some(Ex::new(format!("({})", e.s), true, e.iv));
+                }
+                Some(e)
+            }
+            "const" => Some(self.konst(d)),
+            "elem" => self.elem(d),
+            _ => {
+                let e = if method_form {
+                    self.typed_expr(depth.saturating_sub(1))
+                } else {
+                    self.expr(depth.saturating_sub(1))
+                };
+                let e = self.wrap(e, d);
+                Some(if method_form { self.typed(e) } else { e })
+            }
+        }
+    }
+
+    const KINDS: &'static [&'static str] = &[
+        "param", "local", "lit", "lit_sfx", "const", "expr", "expr", "elem",
+    ];
+
+    /// A call of a float method, in method form `r.m(a)`, path form `FLT::m(r, a)` or qualified
+    /// path form `<FLT>::m(r, a)`, with receiver and arguments of random kinds.
+    fn method_call(&mut self, d: u32) -> Ex {
+        for _ in 0..10 {
+            let m = self.rng.pick(METHODS);
+            let form = *self.rng.pick(&["method", "method", "path", "qpath"]);
+            let mut keys = vec![format!("m:{}", m.name), format!("form:{form}")];
+            let mut ops: Vec<Ex> = Vec::new();
+            for (j, &dom) in m.doms.iter().enumerate() {
+                let mut kind = *self.rng.pick(Self::KINDS);
+                if j == 0 && form == "method" && kind == "lit" {
+                    // `2.0.sqrt()` is not Rust.
+                    kind = "lit_sfx";
+                }
+                let role = if j == 0 { "recv" } else { "arg" };
+                let k1 = format!("{role}:{form}:{kind}");
+                let k2 = format!("{role}:{form}:{kind}:{}", m.name);
+                let k3 = format!("{role}:{kind}:{}", m.name);
+                let e = if self.all_on(&[k1.clone(), k2.clone(), k3.clone()]) {
+                    // A receiver's type must be fixed in every form; `log`'s base too.
+                    let typed = j == 0 || m.name == "log";
+                    self.operand(kind, dom, d, typed)
+                } else {
+                    None
+                };
+                let e = match e {
+                    Some(e) => {
+                        keys.extend([k1, k2, k3]);
+                        e
+                    }
+                    None => {
+                        let e = if j == 0 || m.name == "log" {
+                            self.typed_expr(d - 1)
+                        } else {
+                            self.expr(d - 1)
+                        };
+                        let e = self.wrap(e, dom);
+                        if j == 0 || m.name == "log" {
+                            self.typed(e)
+                        } else {
+                            e
+                        }
+                    }
+                };
+                ops.push(e);
+            }
+            if !self.all_on(&keys) {
+                continue;
+            }
+            // An operand that came out as a bare const or literal counts as that kind.
+            for (j, e) in ops.iter().enumerate() {
+                let role = if j == 0 { "recv" } else { "arg" };
+                let kind = if self.consts.iter().any(|c| c.0 == e.s) {
+                    "const"
+                } else if is_literal(&e.s) {
+                    if e.typed {
+                        "lit_sfx"
+                    } else {
+                        "lit"
+                    }
+                } else {
+                    continue;
+                };
+                keys.push(format!("{role}:{form}:{kind}"));
+                keys.push(format!("{role}:{form}:{kind}:{}", m.name));
+                keys.push(format!("{role}:{kind}:{}", m.name));
+            }
+            if !self.all_on(&keys) {
+                continue;
+            }
+            // A receiver (or `log`'s base) computed from literals only, not a bare parameter or
+            // const: a construct of its own.
+            let lit_valued = |e: &Ex| !e.iv.2 && !e.named;
+            if (lit_valued(&ops[0]) || (m.name == "log" && lit_valued(&ops[1])))
+                && !self.on("recv:literal_valued")
+            {
+                continue;
+            }
+            let ivs: Vec<Iv> = ops.iter().map(|e| e.iv).collect();
+            let mut args: Vec<String> = ops.iter().skip(1).map(|e| e.s.clone()).collect();
+            let mut iv = range_of(m.eval, &ivs);
+            if m.int_arg {
+                let n = self.rng.range(-2, 3);
+                let lo = ops[0].iv.0.abs().min(ops[0].iv.1.abs());
+                let n = if n < 0 && (ops[0].iv.0 <= 0.3 && ops[0].iv.1 >= -0.3) {
+                    -n
+                } else {
+                    n
+                };
+                let ints = self.ints();
+                let arg = match ints.iter().find(|i| i.2 == "i32") {
+                    Some(k) if self.on("arg:powi:i32_param") && self.rng.chance(0.3) => {
+                        // k in -3..=3 and the base may be near 0: use |k|, and bound.
+                        iv = ops[0].iv.to(-1e3, 1e3);
+                        if lo < 0.3 {
+                            format!("{}.abs()", k.0)
+                        } else {
+                            k.0.clone()
+                        }
+                    }
+                    _ => {
+                        let p = ops[0].iv.mag().powi(n.abs() as i32).max(1.0);
+                        iv = if n < 0 {
+                            ops[0]
+                                .iv
+                                .to(-1.0 / lo.powi(-n as i32), 1.0 / lo.powi(-n as i32))
+                        } else {
+                            ops[0].iv.to(-p, p)
+                        };
+                        n.to_string()
+                    }
+                };
+                args.push(arg);
+            }
+            if m.name == "sin" || m.name == "cos" {
+                iv = iv.to(-1.0, 1.0);
+            }
+            let r = &ops[0];
+            let s = match form {
+                "method" => format!("{}.{}({})", paren_recv(&r.s), m.name, args.join(", ")),
+                "path" => format!("{FLT}::{}({})", m.name, join_all(&r.s, &args)),
+                _ => format!("<{FLT}>::{}({})", m.name, join_all(&r.s, &args)),
+            };
+            return Ex::new(s, true, iv);
+        }
+        self.atom()
+    }
+
+    fn cond(&mut self, d: u32) -> String {
+        let c = match self.rng.weighted(&[5, 2, 1, 1, 1, 1]) {
+            0 => {
+                let a = self.expr(d.min(1));
+                let b = self.expr(d.min(1));
+                let op = *self.rng.pick(&["<", "<=", ">", ">="]);
+                // `1.0 < 2.0` compiles; comparing untyped literals is fine.
+                format!("{} {op} {}", paren(&a.s), paren(&b.s))
+            }
+            1 => {
+                let ints = self.ints();
+                if ints.is_empty() {
+                    return "true".into();
+                }
+                let (n, _, ty) = self.rng.pick(&ints).clone();
+                let op = *self.rng.pick(&["<", ">", "==", "!=", ">="]);
+                let k = if ty == "i32" {
+                    self.rng.range(-2, 2)
+                } else {
+                    self.rng.range(0, 3)
+                };
+                format!("{n} {op} {k}")
+            }
+            2 if d > 0 && self.on("cond:and_or") => {
+                let a = self.cond(d - 1);
+                let b = self.cond(d - 1);
+                let op = if self.rng.chance(0.5) { "&&" } else { "||" };
+                format!("({a}) {op} ({b})")
+            }
+            3 if d > 0 && self.on("cond:not") => format!("!({})", self.cond(d - 1)),
+            4 => {
+                let bools: Vec<String> = self
+                    .visible()
+                    .into_iter()
+                    .filter(|v| matches!(v.kind, VarKind::Bool))
+                    .map(|v| v.name)
+                    .collect();
+                match bools.first() {
+                    Some(b) if self.rng.chance(0.5) => format!("!{b}"),
+                    Some(b) => b.clone(),
+                    None => "true".into(),
+                }
+            }
+            _ => {
+                let a = self.expr(0);
+                let v = self.value_in((-2.0, 2.0));
+                format!("{} != {}", paren(&a.s), fmt_float(v))
+            }
+        };
+        c
+    }
+
+    /// A branch of an `if` expression: one that depends on a differentiated input, or a bare
+    /// literal, unless the pending `expr:if_inactive_branch` is on.
+    fn branch(&mut self, d: u32) -> Ex {
+        self.branch_unless(d, "expr:if_inactive_branch")
+    }
+
+    /// An expression that depends on a differentiated input or is a bare literal, unless the
+    /// construct `key` is on.
+    fn branch_unless(&mut self, d: u32, key: &str) -> Ex {
+        for _ in 0..8 {
+            let e = self.expr(d);
+            if e.iv.2 || is_literal(&e.s) || self.on(key) {
+                return e;
+            }
+        }
+        self.lit(0.5)
+    }
+
+    fn if_expr(&mut self, d: u32) -> Ex {
+        let c = self.cond(1);
+        let a = self.branch(d - 1);
+        let mut s = format!("if {c} {{ {} }}", a.s);
+        let mut iv = a.iv;
+        let mut typed = a.typed;
+        if self.rng.chance(0.3) {
+            let c2 = self.cond(1);
+            let b = self.branch(d - 1);
+            let _ = write!(s, " else if {c2} {{ {} }}", b.s);
+            iv = iv.union(b.iv);
+            typed |= b.typed;
+        }
+        let b = self.branch(d - 1);
+        let _ = write!(s, " else {{ {} }}", b.s);
+        Ex::new(format!("({s})"), typed || b.typed, iv.union(b.iv))
+    }
+
+    fn block_expr(&mut self, d: u32) -> Ex {
+        let t = self.fresh("t");
+        let a = self.expr(d - 1);
+        self.frames.push(vec![]);
+        self.declare(&t, VarKind::Float(a.iv), false);
+        let b = self.expr(d - 1);
+        self.frames.pop();
+        let ann = if a.typed {
+            String::new()
+        } else {
+            format!(": {FLT}")
+        };
+        let iv = a.iv.mul(b.iv).add(b.iv);
+        // Parenthesized: a statement that starts with `{` would end at its `}`.
+        Ex::new(
+            format!(
+                "({{ let {t}{ann} = {}; {t} * {} + {} }})",
+                a.s,
+                paren(&b.s),
+                paren(&b.s)
+            ),
+            true,
+            iv,
+        )
+    }
+
+    /// A closure body over the item `v` (owned), with the outer scope visible.
+    fn closure_body(&mut self, items: &[&str], iv: Iv, d: u32) -> Ex {
+        self.frames.push(vec![]);
+        for it in items {
+            self.declare(it, VarKind::Float(iv), false);
+        }
+        let e = self.expr(d.min(2));
+        let pick = (*self.rng.pick(items)).to_string();
+        self.frames.pop();
+        let e = self.wrap(e, (-5.0, 5.0));
+        Ex::new(format!("{pick} * {}", paren(&e.s)), true, iv.mul(e.iv))
+    }
+
+    /// A reduction over a slice: `.map(..).sum::<T>()`, `.product()`, `.fold(..)`, `.zip(..)`.
+    fn reduction(&mut self, d: u32) -> Option<Ex> {
+        let sl = self.slices();
+        if sl.is_empty() {
+            return None;
+        }
+        let (xs, xiv) = self.rng.pick(&sl).clone();
+        let n6 = |iv: Iv| iv.mul(Iv(0.0, 6.0, false));
+        let v = self.fresh("v");
+        let which = self.rng.below(6);
+        let key = format!("reduce:{which}");
+        if !self.on(&key) {
+            return None;
+        }
+        let e = match which {
+            0 => Ex::new(format!("{xs}.iter().sum::<{FLT}>()"), true, n6(xiv)),
+            1 => {
+                let b = self.closure_body(&[&v], xiv, d - 1);
+                Ex::new(
+                    format!("{xs}.iter().map(|&{v}| {}).sum::<{FLT}>()", b.s),
+                    true,
+                    n6(b.iv),
+                )
+            }
+            2 => {
+                // `|v|` binds a reference: used only where `&T op T` exists.
+                let b = self.expr(d - 1);
+                let b = self.wrap(b, (-5.0, 5.0));
+                let s = format!(
+                    "{xs}.iter().map(|{v}| {v} * {}).sum::<{FLT}>()",
+                    paren(&b.s)
+                );
+                Ex::new(s, true, n6(xiv.mul(b.iv)))
+            }
+            3 => {
+                let b = self.closure_body(&[&v], xiv, d - 1);
+                let t = self.tanh_ex(b);
+                let s = format!("{xs}.iter().map(|&{v}| 1.0 + 0.2 * {t}).product::<{FLT}>()");
+                Ex::new(s, true, xiv.to(0.0, 1.2f64.powi(6)))
+            }
+            4 => {
+                let acc = self.fresh("acc");
+                let init = self.typed_expr(0);
+                let init = self.wrap(init, (-5.0, 5.0));
+                self.frames.push(vec![]);
+                self.declare(
+                    &acc,
+                    VarKind::Float(init.iv.union(xiv).to(-20.0, 20.0)),
+                    false,
+                );
+                self.declare(&v, VarKind::Float(xiv), false);
+                let b = self.expr(d.min(2) - 1);
+                let t = self.tanh_ex(b);
+                self.frames.pop();
+                let s = format!(
+                    "{xs}.iter().fold({}, |{acc}, &{v}| {acc} * 0.5 + {t})",
+                    init.s
+                );
+                // |acc| <= max(|init|, 2): a contraction plus at most 1.
+                Ex::new(s, true, init.iv.union(xiv).to(-7.0, 7.0))
+            }
+            _ => {
+                let (ys, yiv) = self.rng.pick(&sl).clone();
+                let w = self.fresh("w");
+                let b = self.closure_body(&[&v, &w], xiv.union(yiv), d - 1);
+                let other = if ys == xs && self.on("reduce:zip_skip") {
+                    format!("{xs}.iter().skip(1)")
+                } else {
+                    format!("{ys}.iter()")
+                };
+                let s = format!(
+                    "{xs}.iter().zip({other}).map(|(&{v}, &{w})| {}).sum::<{FLT}>()",
+                    b.s
+                );
+                Ex::new(s, true, n6(b.iv))
+            }
+        };
+        Some(e)
+    }
+
+    /// A call of a helper `#[gradient]` function.
+    fn call(&mut self, d: u32) -> Option<Ex> {
+        if self.helpers.is_empty() || !self.on("expr:call") {
+            return None;
+        }
+        let h = self.rng.pick(&self.helpers).clone();
+        let sl = self.slices();
+        if h.slices.iter().any(|&s| s) && sl.is_empty() {
+            return None;
+        }
+        let mut args = Vec::new();
+        let mut act = false;
+        for &is_slice in &h.slices {
+            if is_slice {
+                let (xs, xiv) = self.rng.pick(&sl).clone();
+                act |= xiv.2;
+                let a = match self.rng.below(4) {
+                    0 if self.on("call:subslice") => format!("&{xs}[0..1]"),
+                    1 if self.on("call:subslice") => format!("&{xs}[0..{xs}.len()]"),
+                    _ => xs,
+                };
+                args.push(a);
+            } else {
+                let kind = *self
+                    .rng
+                    .pick(&["lit", "lit_sfx", "const", "expr", "expr", "param"]);
+                let key = format!("call:arg:{kind}");
+                let e = if self.on(&key) {
+                    self.operand(kind, (-3.0, 3.0), d, false)
+                } else {
+                    None
+                };
+                let mut e = match e {
+                    Some(e) => e,
+                    None => {
+                        let e = self.expr(d - 1);
+                        self.wrap(e, (-3.0, 3.0))
+                    }
+                };
+                // However it came out, a bare const is the pending `call:arg:const`.
+                for _ in 0..5 {
+                    if !self.consts.iter().any(|c| c.0 == e.s) || self.on("call:arg:const") {
+                        break;
+                    }
+                    let x = self.expr(d - 1);
+                    e = self.wrap(x, (-3.0, 3.0));
+                }
+                if self.consts.iter().any(|c| c.0 == e.s) && !self.on("call:arg:const") {
+                    e = self.lit(0.5);
+                }
+                act |= e.iv.2;
+                args.push(e.s);
+            }
+        }
+        Some(Ex::new(
+            format!("{}({})", h.name, args.join(", ")),
+            true,
+            NOMINAL.union(Iv(0.0, 0.0, act)),
+        ))
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Statements
+    // ---------------------------------------------------------------------------------------
+
+    fn block(&mut self, ctx: Ctx, n: usize, out: &mut String, ind: usize) {
+        for _ in 0..n {
+            if self.budget <= 0 {
+                break;
+            }
+            self.stmt(ctx, out, ind);
+        }
+    }
+
+    fn line(out: &mut String, ind: usize, s: &str) {
+        let _ = writeln!(out, "{:w$}{s}", "", w = ind * 4);
+    }
+
+    /// A `let` of a new float local, annotated when the initializer leaves the type open.
+    fn let_stmt(&mut self, ctx: Ctx, mutable: bool, out: &mut String, ind: usize) -> String {
+        let e = self.expr(1 + ctx.depth.min(2));
+        let name = self.fresh(if mutable { "acc" } else { "v" });
+        // `let mut a = C;` (no type) then updated in a loop loses its derivative: pending.
+        let const_init = !e.iv.2 && self.consts.iter().any(|c| e.s.contains(c.0.as_str()));
+        let force = mutable && const_init && !self.on("stmt:let_mut_const_init");
+        let ann = if !e.typed || force || self.rng.chance(0.3) {
+            format!(": {FLT}")
+        } else {
+            String::new()
+        };
+        let m = if mutable { "mut " } else { "" };
+        Self::line(out, ind, &format!("let {m}{name}{ann} = {};", e.s));
+        let iv = if mutable { NOMINAL.union(e.iv) } else { e.iv };
+        self.declare(&name, VarKind::Float(iv), mutable);
+        name
+    }
+
+    /// A mutable float visible here, declared now if there is none.
+    fn some_mut(&mut self, ctx: Ctx, out: &mut String, ind: usize) -> String {
+        let ms: Vec<String> = self
+            .floats(|v, _| v.mutable)
+            .into_iter()
+            .map(|v| v.0)
+            .collect();
+        if ms.is_empty() || self.rng.chance(0.2) {
+            return self.let_stmt(ctx, true, out, ind);
+        }
+        self.rng.pick(&ms).clone()
+    }
+
+    /// An update of a mutable float `acc`, bounded so that loops keep it finite.
+    fn update(&mut self, acc: &str, ctx: Ctx, out: &mut String, ind: usize) {
+        let e = self.expr(1 + ctx.depth.min(1));
+        let e = self.wrap(e, (NOMINAL.0, NOMINAL.1));
+        let s = match self.rng.below(7) {
+            0 | 1 => format!("{acc} += {};", e.s),
+            2 => format!("{acc} -= {};", e.s),
+            3 if self.on("stmt:mul_assign") => {
+                format!("{acc} *= 1.0 + 0.1 * {};", self.tanh_ex(e.clone()))
+            }
+            4 if self.on("stmt:div_assign") => {
+                format!("{acc} /= {} * {} + 1.0;", paren(&e.s), paren(&e.s))
+            }
+            5 => {
+                let r = Ex::new(
+                    format!("{acc} * 0.5 + {}", paren(&e.s)),
+                    true,
+                    e.iv.union(NOMINAL),
+                );
+                let acc_act = self.floats(|v, iv| v.name == acc && iv.2).len() == 1;
+                let r = if acc_act {
+                    Ex {
+                        iv: r.iv.union(Iv(0.0, 0.0, true)),
+                        ..r
+                    }
+                } else {
+                    r
+                };
+                format!("{acc} = {} * 10.0;", self.tanh_ex(r))
+            }
+            _ => format!("{acc} = {acc} + {};", e.s),
+        };
+        Self::line(out, ind, &s);
+    }
+
+    fn stmt(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
+        self.budget -= 1;
+        let nested = ctx.depth < 3;
+        // let, let mut, shadow, update, if, for, while, buffer, block, assert, let-sum,
+        // late init, break/continue, early return, cfg
+        let w = [5, 3, 2, 6, 3, 4, 1, 1, 1, 1, 1, 1, 2, 1, 1];
+        let i = self.rng.weighted(&w);
+        match i {
+            0 => {
+                self.let_stmt(ctx, false, out, ind);
+            }
+            1 => {
+                self.let_stmt(ctx, true, out, ind);
+            }
+            2 if self.on("stmt:shadow") => {
+                // Not a mutable one: an enclosing loop may still assign to it.
+                let fs = self.floats(|v, _| !v.mutable);
+                if fs.is_empty() {
+                    return;
+                }
+                let (n, iv) = self.rng.pick(&fs).clone();
+                let e = self.expr(1);
+                let s = format!("let {n} = {n} * 0.5 + {};", paren(&e.s));
+                Self::line(out, ind, &s);
+                let niv = iv.mul(Iv::pt(0.5)).add(e.iv);
+                self.declare(&n, VarKind::Float(niv), false);
+            }
+            3 => {
+                let acc = self.some_mut(ctx, out, ind);
+                self.update(&acc, ctx, out, ind);
+            }
+            4 if nested => self.if_stmt(ctx, out, ind),
+            5 if nested && ctx.loops < 2 => self.for_stmt(ctx, out, ind),
+            6 if nested && ctx.loops < 2 && self.on("stmt:while") => self.while_stmt(ctx, out, ind),
+            7 if ctx.loops == 0 && self.on("stmt:buffer") => self.buffer(ctx, out, ind),
+            8 if nested && self.on("stmt:block") => {
+                Self::line(out, ind, "{");
+                self.frames.push(vec![]);
+                let inner = Ctx {
+                    depth: ctx.depth + 1,
+                    top: false,
+                    brk: false,
+                    ..ctx
+                };
+                let n = 1 + self.rng.below(3);
+                self.block(inner, n, out, ind + 1);
+                let acc = self.some_mut(inner, out, ind + 1);
+                self.update(&acc, inner, out, ind + 1);
+                self.frames.pop();
+                Self::line(out, ind, "}");
+            }
+            9 if self.on("stmt:assert") => {
+                let ints = self.ints();
+                let s = match ints.first() {
+                    Some((n, _, "i32")) => format!("assert!({n} > -100, \"{n} is small\");"),
+                    Some((n, _, _)) => format!("debug_assert!({n} < 1000);"),
+                    None => match self.slices().first() {
+                        Some((xs, _)) => format!("assert!(!{xs}.is_empty());"),
+                        None => "assert!(1 + 1 == 2);".into(),
+                    },
+                };
+                Self::line(out, ind, &s);
+            }
+            10 if self.on("stmt:let_sum") => {
+                let sl = self.slices();
+                if sl.is_empty() {
+                    return;
+                }
+                let (xs, iv) = self.rng.pick(&sl).clone();
+                let n = self.fresh("s");
+                Self::line(out, ind, &format!("let {n}: {FLT} = {xs}.iter().sum();"));
+                self.declare(&n, VarKind::Float(iv.mul(Iv(0.0, 6.0, false))), false);
+            }
+            11 if nested && self.on("stmt:late_init") => {
+                let n = self.fresh("l");
+                Self::line(out, ind, &format!("let {n}: {FLT};"));
+                let c = self.cond(1);
+                let a = self.branch_unless(1, "stmt:late_init_const");
+                let mut b = self.branch_unless(1, "stmt:late_init_const");
+                for _ in 0..5 {
+                    if b.s != a.s || self.on("stmt:late_init_same") {
+                        break;
+                    }
+                    b = self.branch_unless(1, "stmt:late_init_const");
+                }
+                if b.s == a.s && !self.on("stmt:late_init_same") {
+                    b = Ex::new(format!("{} + 0.5", a.s), a.typed, a.iv.add(Iv::pt(0.5)));
+                }
+                Self::line(
+                    out,
+                    ind,
+                    &format!("if {c} {{ {n} = {}; }} else {{ {n} = {}; }}", a.s, b.s),
+                );
+                self.declare(&n, VarKind::Float(a.iv.union(b.iv)), false);
+            }
+            12 if ctx.brk && self.on("stmt:break_continue") => {
+                let c = self.cond(1);
+                let k = if self.rng.chance(0.5) {
+                    "break"
+                } else {
+                    "continue"
+                };
+                Self::line(out, ind, &format!("if {c} {{"));
+                if self.rng.chance(0.4) {
+                    self.frames.push(vec![]);
+                    let acc = self.some_mut(ctx, out, ind + 1);
+                    self.update(&acc, ctx, out, ind + 1);
+                    self.frames.pop();
+                }
+                Self::line(out, ind + 1, &format!("{k};"));
+                Self::line(out, ind, "}");
+            }
+            13 if ctx.top && ctx.loops == 0 && self.on("stmt:early_return") => {
+                let c = self.cond(1);
+                let e = self.expr(2);
+                Self::line(out, ind, &format!("if {c} {{"));
+                Self::line(out, ind + 1, &format!("return {};", e.s));
+                Self::line(out, ind, "}");
+            }
+            14 if self.on("stmt:cfg") => {
+                // rustc accepts attributes on `let` statements only (on an expression statement they
+                // are unstable); a `cfg(any())` one disappears, with its variable.
+                let e = self.expr(1);
+                let n = self.fresh("c");
+                let keep = self.rng.chance(0.5);
+                Self::line(
+                    out,
+                    ind,
+                    if keep {
+                        "#[cfg(all())]"
+                    } else {
+                        "#[cfg(any())]"
+                    },
+                );
+                Self::line(out, ind, &format!("let {n}: {FLT} = {};", e.s));
+                if keep {
+                    self.declare(&n, VarKind::Float(e.iv), false);
+                }
+            }
+            _ => {
+                let acc = self.some_mut(ctx, out, ind);
+                self.update(&acc, ctx, out, ind);
+            }
+        }
+    }
+
+    fn if_stmt(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
+        let acc = self.some_mut(ctx, out, ind);
+        let inner = Ctx {
+            depth: ctx.depth + 1,
+            ..ctx
+        };
+        let c = self.cond(1);
+        Self::line(out, ind, &format!("if {c} {{"));
+        let arms = 1 + self.rng.below(3);
+        for arm in 0..arms {
+            self.frames.push(vec![]);
+            let n = self.rng.below(3);
+            self.block(inner, n, out, ind + 1);
+            self.update(&acc, inner, out, ind + 1);
+            self.frames.pop();
+            if arm + 1 < arms {
+                if arm + 2 < arms || self.rng.chance(0.5) {
+                    let c = self.cond(1);
+                    Self::line(out, ind, &format!("}} else if {c} {{"));
+                } else {
+                    Self::line(out, ind, "} else {");
+                }
+            }
+        }
+        Self::line(out, ind, "}");
+    }
+
+    /// A `for` header and the variables it binds: (header, floats, ints with the key they index).
+    fn loop_header(&mut self) -> Option<Header> {
+        let sl = self.slices();
+        let ns: Vec<String> = self
+            .ints()
+            .into_iter()
+            .filter(|i| i.2 == "usize" && i.1.is_none() && !i.0.starts_with('j'))
+            .map(|i| i.0)
+            .collect();
+        let i = self.fresh("i");
+        let v = self.fresh("x");
+        let which = self.rng.below(13);
+        let key = format!("loop:{which}");
+        if !self.on(&key) {
+            return None;
+        }
+        if which >= 3 && sl.is_empty() {
+            return None;
+        }
+        let (xs, xiv) = if sl.is_empty() {
+            (String::new(), Iv::pt(0.0))
+        } else {
+            self.rng.pick(&sl).clone()
+        };
+        let idx = |k: &str| vec![(i.clone(), Some(k.to_string()))];
+        Some(match which {
+            0 => {
+                let (bound, key) = match ns.first() {
+                    Some(n) => (n.clone(), n.clone()),
+                    None => ("4".into(), "4".into()),
+                };
+                (format!("for {i} in 0..{bound}"), vec![], idx(&key))
+            }
+            1 => (format!("for {i} in 1..=3"), vec![], vec![(i.clone(), None)]),
+            2 => (format!("for {i} in (0..4).rev()"), vec![], idx("4")),
+            3 => (format!("for {i} in 0..{xs}.len()"), vec![], idx(&xs)),
+            4 => (
+                format!("for {i} in (0..{xs}.len()).rev()"),
+                vec![],
+                idx(&xs),
+            ),
+            5 => (
+                format!("for {i} in (0..{xs}.len()).step_by(2)"),
+                vec![],
+                idx(&xs),
+            ),
+            6 => (format!("for &{v} in {xs}.iter()"), vec![(v, xiv)], vec![]),
+            7 => (
+                format!("for (i{i}, &{v}) in {xs}.iter().enumerate()"),
+                vec![(v, xiv)],
+                vec![(format!("i{i}"), Some(xs))],
+            ),
+            8 => {
+                let (ys, yiv) = self.rng.pick(&sl).clone();
+                let w = self.fresh("y");
+                (
+                    format!("for (&{v}, &{w}) in {xs}.iter().zip({ys}.iter())"),
+                    vec![(v, xiv), (w, yiv)],
+                    vec![],
+                )
+            }
+            9 => (
+                format!("for &{v} in {xs}.iter().skip(1)"),
+                vec![(v, xiv)],
+                vec![],
+            ),
+            10 => (
+                format!("for &{v} in {xs}.iter().take(2)"),
+                vec![(v, xiv)],
+                vec![],
+            ),
+            11 => (
+                format!("for &{v} in {xs}.iter().rev()"),
+                vec![(v, xiv)],
+                vec![],
+            ),
+            _ => (
+                format!("for &{v} in {xs}.iter().step_by(2)"),
+                vec![(v, xiv)],
+                vec![],
+            ),
+        })
+    }
+
+    fn for_stmt(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
+        let Some((header, fs, is)) = self.loop_header() else {
+            return;
+        };
+        let acc = self.some_mut(ctx, out, ind);
+        Self::line(out, ind, &format!("{header} {{"));
+        self.frames.push(vec![]);
+        for (n, iv) in fs {
+            self.declare(&n, VarKind::Float(iv), false);
+        }
+        for (n, key) in is {
+            self.declare(
+                &n,
+                VarKind::Int {
+                    index_for: key,
+                    ty: "usize",
+                },
+                false,
+            );
+        }
+        let inner = Ctx {
+            depth: ctx.depth + 1,
+            loops: ctx.loops + 1,
+            top: false,
+            brk: true,
+        };
+        let n = self.rng.below(4);
+        self.block(inner, n, out, ind + 1);
+        self.update(&acc, inner, out, ind + 1);
+        self.frames.pop();
+        Self::line(out, ind, "}");
+    }
+
+    fn while_stmt(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
+        let acc = self.some_mut(ctx, out, ind);
+        let j = self.fresh("j");
+        let lim = self.rng.range(1, 4);
+        Self::line(out, ind, &format!("let mut {j} = 0usize;"));
+        Self::line(out, ind, &format!("while {j} < {lim} {{"));
+        // The counter moves first, so that a `continue` below cannot loop forever.
+        Self::line(out, ind + 1, &format!("{j} += 1;"));
+        self.frames.push(vec![]);
+        self.declare(
+            &j,
+            VarKind::Int {
+                index_for: None,
+                ty: "usize",
+            },
+            false,
+        );
+        let inner = Ctx {
+            depth: ctx.depth + 1,
+            loops: ctx.loops + 1,
+            top: false,
+            brk: true,
+        };
+        let n = self.rng.below(3);
+        self.block(inner, n, out, ind + 1);
+        self.update(&acc, inner, out, ind + 1);
+        self.frames.pop();
+        Self::line(out, ind, "}");
+    }
+
+    /// A local buffer, filled by one loop, then read: `let mut z = vec![0.0; n]` or `[0.0; 4]`.
+    fn buffer(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
+        let z = self.fresh("z");
+        let ns: Vec<String> = self
+            .ints()
+            .into_iter()
+            .filter(|i| i.2 == "usize" && i.1.is_none() && !i.0.starts_with('j'))
+            .map(|i| i.0)
+            .collect();
+        let (decl, key, min_len) = match ns.first() {
+            Some(n) if self.rng.chance(0.6) => {
+                let d = match self.rng.below(3) {
+                    0 => format!("let mut {z}: Vec<{FLT}> = vec![0.0; {n}];"),
+                    1 => format!("let mut {z} = vec![0.0_{FLT}; {n}];"),
+                    _ => format!("let mut {z} = vec![0.0 as {FLT}; {n}];"),
+                };
+                (d, n.clone(), 0)
+            }
+            _ => (
+                format!("let mut {z}: [{FLT}; 4] = [0.0; 4];"),
+                "4".to_string(),
+                4,
+            ),
+        };
+        if decl.contains(" as ") && !self.on("buffer:as_init") {
+            return;
+        }
+        Self::line(out, ind, &decl);
+        let i = self.fresh("i");
+        Self::line(out, ind, &format!("for {i} in 0..{key} {{"));
+        self.frames.push(vec![]);
+        self.declare(
+            &i,
+            VarKind::Int {
+                index_for: Some(key.clone()),
+                ty: "usize",
+            },
+            false,
+        );
+        let e = self.expr(2);
+        let e = self.wrap(e, (-20.0, 20.0));
+        let op = if self.rng.chance(0.3) { "+=" } else { "=" };
+        Self::line(out, ind + 1, &format!("{z}[{i}] {op} {};", e.s));
+        self.frames.pop();
+        Self::line(out, ind, "}");
+        let _ = ctx;
+        self.declare(
+            &z,
+            VarKind::Seq {
+                key,
+                iv: e.iv.union(Iv::pt(0.0)),
+                min_len,
+                slice: false,
+            },
+            false,
+        );
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Functions
+    // ---------------------------------------------------------------------------------------
+
+    /// A function body over the variables in scope: statements, then the tail.
+    fn body(&mut self, out: &mut String, size: i32) {
+        self.budget = size;
+        let ctx = Ctx {
+            depth: 0,
+            loops: 0,
+            top: true,
+            brk: false,
+        };
+        while self.budget > 0 {
+            self.stmt(ctx, out, 1);
+        }
+        // The tail uses a few locals, so that most statements matter.
+        let mut e = self.expr(2).s;
+        let locals = self.floats(|v, _| !v.param);
+        for _ in 0..3.min(locals.len()) {
+            let (n, iv) = self.rng.pick(&locals).clone();
+            let t = if iv.mag() > 50.0 {
+                self.tanh_ex(Ex::new(n, true, iv))
+            } else {
+                n
+            };
+            e = format!("{e} + {t}");
+        }
+        if self.rng.chance(0.2) && self.on("stmt:tail_return") {
+            Self::line(out, 1, &format!("return {e};"));
+        } else {
+            Self::line(out, 1, &e);
+        }
+    }
+
+    fn helper(&mut self, j: usize) -> Helper {
+        let name = format!("{}_h{j}_{FLT}", self.base);
+        let nsc = 1 + self.rng.below(2);
+        let has_slice = self.rng.chance(0.4);
+        self.frames = vec![vec![]];
+        let mut sig = Vec::new();
+        let mut slices = Vec::new();
+        for k in 0..nsc {
+            let n = format!("a{k}");
+            sig.push(format!("{n}: {FLT}"));
+            self.frames[0].push(Var {
+                name: n,
+                kind: VarKind::Float(Iv(-3.0, 3.0, true)),
+                mutable: false,
+                param: true,
+            });
+            slices.push(false);
+        }
+        if has_slice {
+            sig.push(format!("s0: &[{FLT}]"));
+            let kind = VarKind::Seq {
+                key: "s0".into(),
+                iv: Iv(-3.0, 3.0, true),
+                min_len: 1,
+                slice: true,
+            };
+            self.frames[0].push(Var {
+                name: "s0".into(),
+                kind,
+                mutable: false,
+                param: true,
+            });
+            slices.push(true);
+        }
+        let mut body = String::new();
+        let size = 2 + self.rng.below(5) as i32;
+        self.body(&mut body, size);
+        let _ = write!(
+            self.items,
+            "#[gradient]\nfn {name}({}) -> {FLT} {{\n{body}}}\n",
+            sig.join(", ")
+        );
+        Helper { name, slices }
+    }
+
+    /// The whole case: helpers, then the function under test.
+    fn case(&mut self) -> (String, Vec<Param>) {
+        let nh = if self.on("expr:call") {
+            self.rng.weighted(&[5, 3, 1])
+        } else {
+            0
+        };
+        for j in 0..nh {
+            let h = self.helper(j);
+            self.helpers.push(h);
+        }
+        let ranges = [(-2.0, 2.0), (0.5, 2.5), (-0.9, 0.9), (1.5, 3.0)];
+        let mut params = Vec::new();
+        let nsc = self.rng.range(1, 3);
+        let nsl = self.rng.weighted(&[3, 4, 2]);
+        let mut names = Vec::new();
+        for k in 0..nsc {
+            let (lo, hi) = *self.rng.pick(&ranges);
+            names.push((format!("x{k}"), ParamKind::Scalar(lo, hi)));
+        }
+        for (k, name) in ["xs", "ys"].iter().enumerate().take(nsl) {
+            let (lo, hi) = if k == 0 {
+                (-2.0, 2.0)
+            } else {
+                *self.rng.pick(&ranges)
+            };
+            names.push((name.to_string(), ParamKind::Slice(lo, hi)));
+        }
+        if self.rng.chance(0.6) {
+            names.push(("n".into(), ParamKind::Usize));
+        }
+        if self.rng.chance(0.4) {
+            names.push(("k".into(), ParamKind::I32));
+        }
+        if self.rng.chance(0.4) {
+            names.push(("flag".into(), ParamKind::Bool));
+        }
+        // Shuffle, so that constants sit between differentiated parameters.
+        for a in (1..names.len()).rev() {
+            let b = self.rng.below(a + 1);
+            names.swap(a, b);
+        }
+        let floats: Vec<String> = names
+            .iter()
+            .filter(|(_, k)| matches!(k, ParamKind::Scalar(..) | ParamKind::Slice(..)))
+            .map(|(n, _)| n.clone())
+            .collect();
+        let mut wrt: Option<Vec<String>> = None;
+        if floats.len() > 1 && self.rng.chance(0.3) && self.on("attr:wrt") {
+            let mut sub: Vec<String> = floats
+                .iter()
+                .filter(|_| self.rng.chance(0.6))
+                .cloned()
+                .collect();
+            if sub.is_empty() {
+                sub.push(floats[0].clone());
+            }
+            sub.reverse();
+            wrt = Some(sub);
+        }
+        self.frames = vec![vec![]];
+        let mut sig = Vec::new();
+        for (n, k) in &names {
+            let active = floats.contains(n) && wrt.as_ref().is_none_or(|w| w.contains(n));
+            let mutable =
+                matches!(k, ParamKind::Scalar(..)) && self.rng.chance(0.1) && self.on("param:mut");
+            let (ty, kind) = match *k {
+                ParamKind::Scalar(lo, hi) => (FLT.to_string(), VarKind::Float(Iv(lo, hi, active))),
+                ParamKind::Slice(lo, hi) => (
+                    format!("&[{FLT}]"),
+                    VarKind::Seq {
+                        key: n.clone(),
+                        iv: Iv(lo, hi, active),
+                        min_len: 1,
+                        slice: true,
+                    },
+                ),
+                ParamKind::Usize => (
+                    "usize".into(),
+                    VarKind::Int {
+                        index_for: None,
+                        ty: "usize",
+                    },
+                ),
+                ParamKind::I32 => (
+                    "i32".into(),
+                    VarKind::Int {
+                        index_for: None,
+                        ty: "i32",
+                    },
+                ),
+                ParamKind::Bool => ("bool".into(), VarKind::Bool),
+            };
+            let m = if mutable { "mut " } else { "" };
+            sig.push(format!("{m}{n}: {ty}"));
+            let kind = if mutable {
+                VarKind::Float(NOMINAL.to(-1e3, 1e3).union(Iv(0.0, 0.0, active)))
+            } else {
+                kind
+            };
+            self.frames[0].push(Var {
+                name: n.clone(),
+                kind,
+                mutable,
+                param: true,
+            });
+            params.push(Param {
+                name: n.clone(),
+                kind: k.clone(),
+                active,
+            });
+        }
+        let mut body = String::new();
+        let size = 4 + self.rng.below(20) as i32;
+        self.body(&mut body, size);
+        let attr = match &wrt {
+            Some(w) => format!("#[gradient(wrt({}))]", w.join(", ")),
+            None => "#[gradient]".into(),
+        };
+        let name = format!("{}_{FLT}", self.base);
+        let _ = write!(
+            self.items,
+            "{attr}\nfn {name}({}) -> {FLT} {{\n{body}}}\n",
+            sig.join(", ")
+        );
+        (std::mem::take(&mut self.items), params)
+    }
+}
+
+fn fmt_float(v: f64) -> String {
+    let s = format!("{v:?}");
+    if s.contains('.') || s.contains('e') || s.contains("inf") || s.contains("NaN") {
+        s
+    } else {
+        format!("{s}.0")
+    }
+}
+
+/// `s` as an operand of a binary operator or a method receiver.
+fn paren(s: &str) -> String {
+    let simple = s
+        .chars()
+        .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+        || (s.starts_with('(') && s.ends_with(')') && balanced_outer(s));
+    if simple {
+        s.to_string()
+    } else {
+        format!("({s})")
+    }
+}
+
+/// `s` as a method receiver: a suffixed literal stays bare sometimes (`2.0_f64.sqrt()`).
+fn paren_recv(s: &str) -> String {
+    paren(s)
+}
+
+/// The outer parentheses of `s` enclose all of it.
+fn balanced_outer(s: &str) -> bool {
+    let mut depth = 0;
+    for (i, c) in s.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 && i + 1 < s.len() {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+    }
+    true
+}
+
+/// `s` is a float literal, maybe negated and parenthesized (`(-1.5_f64)`).
+fn is_literal(s: &str) -> bool {
+    let t = s.trim_start_matches(['(', '-']).trim_end_matches(')');
+    t.starts_with(|c: char| c.is_ascii_digit())
+        && t.chars()
+            .all(|c| c.is_alphanumeric() || c == '.' || c == '_')
+}
+
+fn join_all(first: &str, rest: &[String]) -> String {
+    let mut v = vec![first.to_string()];
+    v.extend(rest.iter().cloned());
+    v.join(", ")
+}

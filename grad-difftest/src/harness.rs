@@ -1,0 +1,503 @@
+//! The scratch-crate harness: writes a batch of units into a crate under
+//! `<target>/difftest/<batch>/` that depends on `grad`, builds it with `cargo build` into the
+//! persistent `<target>/difftest-target` (so dependencies compile once), runs it, and turns its
+//! output into a [`Report`]. A batch that does not compile is bisected down to the units that do
+//! not, each reported with its source and the compiler's error; the others still run.
+
+use crate::gen::{Case, Float, ParamKind, Value};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// One compiled check: items at module level and the body of `fn(h: &mut check::Stats)`.
+#[derive(Clone, Debug)]
+pub struct Unit {
+    /// A short name for reports.
+    pub label: String,
+    /// Items (consts, `#[gradient]` functions), concrete types.
+    pub items: String,
+    /// The check code, run with `h: &mut check::Stats` and `u: usize` (the unit's index) in scope.
+    pub check: String,
+    /// The source shown in a report.
+    pub source: String,
+}
+
+/// The lines of `src/main.rs` each unit occupies: (first, last, unit).
+type Ranges = Vec<(usize, usize, usize)>;
+
+/// Where the harness builds.
+#[derive(Clone, Debug)]
+pub struct Harness {
+    /// The workspace root (the `grad` package).
+    pub root: PathBuf,
+    /// The cargo target directory of the test run.
+    pub target: PathBuf,
+}
+
+/// The outcome of a batch.
+#[derive(Default, Debug)]
+pub struct Report {
+    /// Units that compiled and ran.
+    pub compiled: usize,
+    /// Units that did not compile: (label, source, error).
+    pub compile_failures: Vec<(String, String, String)>,
+    /// Counters from the run (name, value), in the order `check::Stats::finish` prints them.
+    pub stats: Vec<(String, usize)>,
+    /// Each runtime failure, with the unit's source.
+    pub failures: Vec<String>,
+    /// The run itself failed (no statistics line): its output.
+    pub crashed: Option<String>,
+}
+
+impl Report {
+    /// Nothing failed.
+    pub fn ok(&self) -> bool {
+        self.compile_failures.is_empty() && self.failures.is_empty() && self.crashed.is_none()
+    }
+
+    /// A counter by name (0 if absent).
+    pub fn stat(&self, name: &str) -> usize {
+        self.stats.iter().find(|s| s.0 == name).map_or(0, |s| s.1)
+    }
+
+    /// Adds another batch's figures to these.
+    pub fn absorb(&mut self, o: Report) {
+        self.compiled += o.compiled;
+        self.compile_failures.extend(o.compile_failures);
+        self.failures.extend(o.failures);
+        if o.crashed.is_some() {
+            self.crashed = o.crashed;
+        }
+        for (k, v) in o.stats {
+            match self.stats.iter_mut().find(|s| s.0 == k) {
+                Some(s) => s.1 += v,
+                None => self.stats.push((k, v)),
+            }
+        }
+    }
+
+    /// Every failure, in full, for a panic message.
+    pub fn describe(&self) -> String {
+        let mut s = String::new();
+        for (label, src, err) in &self.compile_failures {
+            let _ = writeln!(
+                s,
+                "=== DOES NOT COMPILE: {label}\n{src}\n--- error:\n{err}\n"
+            );
+        }
+        for f in &self.failures {
+            let _ = writeln!(s, "{f}\n");
+        }
+        if let Some(c) = &self.crashed {
+            let _ = writeln!(s, "=== the run crashed:\n{c}");
+        }
+        s
+    }
+
+    /// The figures, one line.
+    pub fn summary(&self) -> String {
+        let mut s = format!(
+            "compiled {} functions, {} did not compile",
+            self.compiled,
+            self.compile_failures.len()
+        );
+        for (k, v) in &self.stats {
+            let _ = write!(s, ", {k} {v}");
+        }
+        s
+    }
+}
+
+impl Harness {
+    /// The harness of a test of the package at `manifest_dir` (the workspace root): the target
+    /// directory is `CARGO_TARGET_DIR`, else `<root>/target`.
+    pub fn new(manifest_dir: &str) -> Self {
+        let root = PathBuf::from(manifest_dir);
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root.join("target"));
+        let target = if target.is_relative() {
+            root.join(target)
+        } else {
+            target
+        };
+        Harness { root, target }
+    }
+
+    fn crate_dir(&self, batch: &str) -> PathBuf {
+        self.target.join("difftest").join(batch)
+    }
+
+    /// Writes the crate of `units` (only those of `keep`) for `batch`.
+    fn write(&self, batch: &str, units: &[Unit], keep: &[usize]) -> (PathBuf, Ranges) {
+        let dir = self.crate_dir(batch);
+        std::fs::create_dir_all(dir.join("src")).expect("create the scratch crate");
+        let manifest = format!(
+            "[package]\nname = \"difftest-{batch}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
+             [dependencies]\ngrad = {{ path = {:?} }}\n\n# Not a member of the workspace it may sit in.\n[workspace]\n",
+            self.root.display().to_string()
+        );
+        write_if_changed(&dir.join("Cargo.toml"), &manifest);
+        // The workspace's lock file pins the same dependency versions, so nothing is resolved
+        // (or downloaded) again.
+        let lock = dir.join("Cargo.lock");
+        if !lock.exists() {
+            let _ = std::fs::copy(self.root.join("Cargo.lock"), &lock);
+        }
+        let mut main =
+            String::from("#![allow(warnings, clippy::all)]\nuse grad::gradient;\n\nmod check {\n");
+        main.push_str(include_str!("check.rs"));
+        main.push_str("}\n\n");
+        let mut ranges = Vec::new();
+        for &i in keep {
+            let u = &units[i];
+            let start = main.lines().count() + 1;
+            let _ = writeln!(main, "// ---- unit {i}: {}\n{}", u.label, u.items);
+            let _ = writeln!(
+                main,
+                "fn unit_{i}(h: &mut check::Stats) {{\n    let u = {i}usize;\n{}}}\n",
+                u.check
+            );
+            ranges.push((start, main.lines().count(), i));
+        }
+        main.push_str("fn main() {\n    std::panic::set_hook(Box::new(|_| {}));\n    let mut h = check::Stats::default();\n");
+        for &i in keep {
+            let _ = writeln!(main, "    h.run({i}, unit_{i});");
+        }
+        main.push_str("    h.finish();\n}\n");
+        write_if_changed(&dir.join("src/main.rs"), &main);
+        (dir, ranges)
+    }
+
+    fn cargo(&self, dir: &Path) -> Command {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut c = Command::new(cargo);
+        c.current_dir(dir)
+            .env("CARGO_TARGET_DIR", self.target.join("difftest-target"))
+            .env_remove("RUSTFLAGS")
+            .env_remove("CARGO_ENCODED_RUSTFLAGS");
+        c
+    }
+
+    /// Builds the crate of `keep`: `Err(compiler output)` if it does not compile.
+    fn build(
+        &self,
+        batch: &str,
+        units: &[Unit],
+        keep: &[usize],
+    ) -> Result<PathBuf, (String, Ranges)> {
+        let (dir, ranges) = self.write(batch, units, keep);
+        let out = self
+            .cargo(&dir)
+            .args(["build", "--offline", "--quiet", "--message-format", "short"])
+            .output()
+            .expect("run cargo build");
+        if out.status.success() {
+            Ok(dir)
+        } else {
+            Err((String::from_utf8_lossy(&out.stderr).into_owned(), ranges))
+        }
+    }
+
+    /// The units of `keep` that do not compile on their own, with the errors, by bisection.
+    fn bisect(
+        &self,
+        batch: &str,
+        units: &[Unit],
+        keep: &[usize],
+        err: String,
+        out: &mut Vec<(usize, String)>,
+    ) {
+        if keep.len() == 1 {
+            out.push((keep[0], trim_errors(&err)));
+            return;
+        }
+        let (a, b) = keep.split_at(keep.len() / 2);
+        for half in [a, b] {
+            if let Err((e, _)) = self.build(batch, units, half) {
+                self.bisect(batch, units, half, e, out);
+            }
+        }
+    }
+
+    /// Builds and runs `units` as the scratch crate `batch`.
+    pub fn run(&self, batch: &str, units: &[Unit]) -> Report {
+        let mut report = Report::default();
+        let mut keep: Vec<usize> = (0..units.len()).collect();
+        let mut bad: Vec<(usize, String)> = Vec::new();
+        // Errors name lines of main.rs, hence units: drop those and build again (a later phase
+        // of rustc may report more); bisect only errors that name no unit.
+        for _ in 0..30 {
+            let Err((e, ranges)) = self.build(batch, units, &keep) else {
+                break;
+            };
+            let mut found: Vec<(usize, String)> = Vec::new();
+            let text = std::fs::read_to_string(self.crate_dir(batch).join("src/main.rs"))
+                .unwrap_or_default();
+            let text: Vec<&str> = text.lines().collect();
+            for line in e.lines() {
+                let Some(n) = error_line(line) else { continue };
+                // The line itself: a macro error points at the user's tokens.
+                let line = &format!("{line}\n    | {}", text.get(n - 1).map_or("", |l| l.trim()));
+                if let Some(&(_, _, i)) = ranges.iter().find(|r| r.0 <= n && n <= r.1) {
+                    match found.iter_mut().find(|f| f.0 == i) {
+                        Some(f) => {
+                            f.1.push('\n');
+                            f.1.push_str(line);
+                        }
+                        None => found.push((i, line.to_string())),
+                    }
+                }
+            }
+            if found.is_empty() {
+                let mut rest = Vec::new();
+                self.bisect(batch, units, &keep, e, &mut rest);
+                if rest.is_empty() {
+                    break;
+                }
+                found = rest;
+            }
+            keep.retain(|i| !found.iter().any(|b| b.0 == *i));
+            bad.extend(found);
+        }
+        for (i, err) in &bad {
+            let u = &units[*i];
+            report
+                .compile_failures
+                .push((u.label.clone(), u.source.clone(), err.clone()));
+        }
+        if let Err((e, _)) = self.build(batch, units, &keep) {
+            report.crashed = Some(format!(
+                "the batch still does not compile:\n{}",
+                trim_errors(&e)
+            ));
+            return report;
+        }
+        report.compiled = keep.len();
+        let dir = self.crate_dir(batch);
+        let out = self
+            .cargo(&dir)
+            .args(["run", "--offline", "--quiet"])
+            .output()
+            .expect("run the scratch crate");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let mut saw_stats = false;
+        for line in stdout.lines() {
+            if let Some(rest) = line.strip_prefix("DIFFTEST-STATS ") {
+                saw_stats = true;
+                for kv in rest.split_whitespace() {
+                    if let Some((k, v)) = kv.split_once('=') {
+                        report.stats.push((k.to_string(), v.parse().unwrap_or(0)));
+                    }
+                }
+            } else if let Some(rest) = line.strip_prefix("DIFFTEST-FAIL ") {
+                let mut it = rest.splitn(3, ' ');
+                let i: usize = it.next().and_then(|s| s.parse().ok()).unwrap_or(usize::MAX);
+                let kind = it.next().unwrap_or("");
+                let msg = it.next().unwrap_or("");
+                let (label, src) = units
+                    .get(i)
+                    .map_or(("?", ""), |u| (u.label.as_str(), u.source.as_str()));
+                report
+                    .failures
+                    .push(format!("=== {kind}: {label}\n{src}\n--- {msg}"));
+            }
+        }
+        if !saw_stats {
+            report.crashed = Some(format!(
+                "status {}\n{}\n{}",
+                out.status,
+                stdout,
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        report
+    }
+}
+
+fn write_if_changed(path: &Path, text: &str) {
+    if std::fs::read_to_string(path).ok().as_deref() != Some(text) {
+        std::fs::write(path, text).expect("write the scratch crate");
+    }
+}
+
+/// The compiler's error lines (not warnings), at most 40.
+fn trim_errors(err: &str) -> String {
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("warning") && !l.trim().is_empty())
+        .take(40)
+        .collect();
+    lines.join("\n")
+}
+
+/// The line of `src/main.rs` an error (not a warning) of `--message-format short` names.
+fn error_line(line: &str) -> Option<usize> {
+    let rest = line.strip_prefix("src/main.rs:")?;
+    if !rest.contains(": error") {
+        return None;
+    }
+    rest.split(':').next()?.parse().ok()
+}
+
+fn bits(v: f64) -> String {
+    format!("f64::from_bits({:#x})", v.to_bits())
+}
+
+/// The unit that checks a case: every point, and for an f32 case its f64 twin as well.
+pub fn unit(case: &Case) -> Unit {
+    let mut check = String::new();
+    let mut items = case.render(case.float);
+    if case.float == Float::F32 {
+        items.push_str(&case.render(Float::F64));
+    }
+    for pt in &case.points {
+        check.push_str("    {\n");
+        check.push_str(&point_code(case, pt));
+        check.push_str("    }\n");
+    }
+    Unit {
+        label: format!("{}_{}", case.name, case.float.name()),
+        items,
+        check,
+        source: case.source(),
+    }
+}
+
+/// The code of one point: constants, the flat closures, the check call(s).
+fn point_code(case: &Case, pt: &[Value]) -> String {
+    let mut s = String::new();
+    // The flat point is laid out as the gradient is: differentiated scalars in declaration order,
+    // then each differentiated slice.
+    let mut p: Vec<f64> = Vec::new();
+    let mut offs: Vec<usize> = vec![0; pt.len()];
+    for pass in 0..2 {
+        for (j, (param, v)) in case.params.iter().zip(pt).enumerate() {
+            match (v, param.active, pass) {
+                (Value::Float(x), true, 0) => {
+                    offs[j] = p.len();
+                    p.push(*x);
+                }
+                (Value::Slice(xs), true, 1) => {
+                    offs[j] = p.len();
+                    p.extend(xs);
+                }
+                _ => {}
+            }
+        }
+    }
+    // Per parameter: the argument in the function (`f` of type `ty`).
+    let mut args_of = |ty: &str| -> (String, Vec<String>) {
+        let mut pre = String::new();
+        let mut args = Vec::new();
+        for (j, (param, v)) in case.params.iter().zip(pt).enumerate() {
+            let n = &param.name;
+            let off = offs[j];
+            match (v, param.active) {
+                (Value::Float(_), true) => args.push(format!("pp[{off}] as {ty}")),
+                (Value::Slice(xs), true) => {
+                    let _ = writeln!(
+                        pre,
+                        "let {n}: Vec<{ty}> = pp[{off}..{}].iter().map(|&v| v as {ty}).collect();",
+                        off + xs.len()
+                    );
+                    args.push(format!("&{n}"));
+                }
+                (Value::Float(x), false) => args.push(format!("({} as {ty})", bits(*x))),
+                (Value::Slice(xs), false) => {
+                    let vals: Vec<String> =
+                        xs.iter().map(|x| format!("{} as {ty}", bits(*x))).collect();
+                    let _ = writeln!(pre, "let {n}: Vec<{ty}> = vec![{}];", vals.join(", "));
+                    args.push(format!("&{n}"));
+                }
+                (Value::Int(i), _) => {
+                    let t = if matches!(param.kind, ParamKind::I32) {
+                        "i32"
+                    } else {
+                        "usize"
+                    };
+                    args.push(format!("{i}{t}"));
+                }
+                (Value::Bool(b), _) => args.push(b.to_string()),
+            }
+        }
+        (pre, args)
+    };
+    let pv: Vec<String> = p.iter().map(|&x| bits(x)).collect();
+    let _ = writeln!(s, "        let p: Vec<f64> = vec![{}];", pv.join(", "));
+    let closures = |ty: &str,
+                    args_of: &mut dyn FnMut(&str) -> (String, Vec<String>)|
+     -> (String, String) {
+        let (pre, args) = args_of(ty);
+        let name = format!("{}_{ty}", case.name);
+        let f = format!(
+            "|pp: &[f64]| -> f64 {{ {pre} {name}({}) as f64 }}",
+            args.join(", ")
+        );
+        // The gradient: scalar components in declaration order, then each d_ buffer.
+        let mut bufs = String::new();
+        let mut extra = Vec::new();
+        let mut scalars = Vec::new();
+        for (param, v) in case.params.iter().zip(pt) {
+            if !param.active {
+                continue;
+            }
+            match v {
+                Value::Float(_) => scalars.push(format!("g{}", scalars.len())),
+                Value::Slice(xs) => {
+                    let _ = write!(
+                        bufs,
+                        "let mut d_{}: Vec<{ty}> = vec![0.0; {}]; ",
+                        param.name,
+                        xs.len()
+                    );
+                    extra.push(format!("&mut d_{}", param.name));
+                }
+                _ => {}
+            }
+        }
+        let mut all = args.clone();
+        all.extend(extra);
+        let lhs = if scalars.is_empty() {
+            "v".to_string()
+        } else {
+            format!("(v, [{}])", scalars.join(", "))
+        };
+        let mut collect = format!(
+            "let mut gr: Vec<f64> = vec![{}];",
+            scalars
+                .iter()
+                .map(|g| format!("{g} as f64"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        for param in case
+            .params
+            .iter()
+            .filter(|p| p.active && matches!(p.kind, ParamKind::Slice(..)))
+        {
+            let _ = write!(
+                collect,
+                " gr.extend(d_{}.iter().map(|&d| d as f64));",
+                param.name
+            );
+        }
+        let g = format!(
+            "|pp: &[f64]| -> (f64, Vec<f64>) {{ {pre} {bufs} let {lhs} = {name}_grad({}); {collect} (v as f64, gr) }}",
+            all.join(", ")
+        );
+        (f, g)
+    };
+    let (f, g) = closures(case.float.name(), &mut args_of);
+    let _ = writeln!(s, "        let f = {f};\n        let g = {g};");
+    if case.float == Float::F32 {
+        let (f64f, f64g) = closures("f64", &mut args_of);
+        let _ = writeln!(s, "        let t = {f64f};\n        let tg = {f64g};");
+        s.push_str(
+            "        h.check(u, &p, &f, &g, Some(&t));\n        h.check(u, &p, &t, &tg, None);\n",
+        );
+    } else {
+        s.push_str("        h.check(u, &p, &f, &g, None);\n");
+    }
+    s
+}
