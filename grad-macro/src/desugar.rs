@@ -62,11 +62,12 @@ impl VisitMut for Desugar<'_> {
             let tail = k + 1 == n && matches!(s, syn::Stmt::Expr(_, None));
             let preds = match s {
                 syn::Stmt::Local(l) => {
+                    // `expand` derives one gradient per outcome of these; none should be left.
                     let preds = take_cfg(&mut l.attrs);
                     if let Some(p) = preds.first() {
                         self.errors.push_spanned(
                             l.let_token,
-                            format!("`#[gradient]` does not support `#[cfg]` on a `let`: write `let name = if cfg!({p}) {{ value }} else {{ other }};`"),
+                            format!("`#[gradient]` does not support `#[cfg]` on this `let`: write `let name = if cfg!({p}) {{ value }} else {{ other }};`"),
                         );
                     }
                     Vec::new()
@@ -140,4 +141,80 @@ fn has_statements(e: &syn::Expr) -> bool {
         syn::Expr::Paren(p) => has_statements(&p.expr),
         _ => false,
     }
+}
+
+/// The distinct predicates of `#[cfg(..)]` attributes on `let` statements anywhere in the body (not
+/// in closures or nested items), in order of appearance.
+pub fn let_cfg_predicates(block: &syn::Block) -> Vec<proc_macro2::TokenStream> {
+    struct Finder(Vec<proc_macro2::TokenStream>);
+    impl<'a> syn::visit::Visit<'a> for Finder {
+        fn visit_local(&mut self, l: &'a syn::Local) {
+            for a in &l.attrs {
+                if let (true, syn::Meta::List(list)) = (a.path().is_ident("cfg"), &a.meta) {
+                    let text = list.tokens.to_string();
+                    if !self.0.iter().any(|p| p.to_string() == text) {
+                        self.0.push(list.tokens.clone());
+                    }
+                }
+            }
+            syn::visit::visit_local(self, l);
+        }
+        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut f = Finder(Vec::new());
+    syn::visit::Visit::visit_block(&mut f, block);
+    f.0
+}
+
+/// Keeps the statements the compiler keeps when predicate `k` of `preds` is `mask & (1 << k) != 0`:
+/// a statement whose `#[cfg]`s are among `preds` stays (without them) when all hold, and goes
+/// otherwise. Other `#[cfg]`s are left for [`run`].
+pub fn select_cfg_lets(block: &mut syn::Block, preds: &[proc_macro2::TokenStream], mask: u32) {
+    struct Select<'p>(&'p [proc_macro2::TokenStream], u32);
+    impl Select<'_> {
+        /// `Some(holds)` when every `#[cfg]` of `attrs` is one of the predicates.
+        fn decide(&self, attrs: &mut Vec<syn::Attribute>) -> Option<bool> {
+            let mut holds = true;
+            let mut known = false;
+            let mut unknown = false;
+            for a in attrs.iter() {
+                if let (true, syn::Meta::List(list)) = (a.path().is_ident("cfg"), &a.meta) {
+                    let text = list.tokens.to_string();
+                    match self.0.iter().position(|p| p.to_string() == text) {
+                        Some(k) => {
+                            known = true;
+                            holds &= self.1 & (1 << k) != 0;
+                        }
+                        None => unknown = true,
+                    }
+                }
+            }
+            if !known || unknown {
+                return None;
+            }
+            attrs.retain(|a| !a.path().is_ident("cfg"));
+            Some(holds)
+        }
+    }
+    impl VisitMut for Select<'_> {
+        fn visit_block_mut(&mut self, b: &mut syn::Block) {
+            let stmts = std::mem::take(&mut b.stmts);
+            for mut s in stmts {
+                let decision = match &mut s {
+                    syn::Stmt::Local(l) => self.decide(&mut l.attrs),
+                    syn::Stmt::Macro(m) => self.decide(&mut m.attrs),
+                    syn::Stmt::Expr(e, _) => expr_attrs(e).and_then(|a| self.decide(a)),
+                    syn::Stmt::Item(_) => None,
+                };
+                if decision != Some(false) {
+                    b.stmts.push(s);
+                }
+            }
+            syn::visit_mut::visit_block_mut(self, b);
+        }
+        fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    Select(preds, mask).visit_block_mut(block);
 }

@@ -6,7 +6,7 @@ use crate::ir::{Operand, ValId};
 use crate::lower::ParamSlot;
 use crate::sig::{ParamClass, SeqShape, Sig};
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, ToTokens};
 
 pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     crate::naming::choose_prefix(&item);
@@ -28,6 +28,61 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             return quote!(#e #item);
         }
     };
+    let preds = crate::desugar::let_cfg_predicates(&item.block);
+    if preds.is_empty() {
+        expand_item(args, &item)
+    } else {
+        expand_cfg_variants(args, &item, &preds)
+    }
+}
+
+/// Input: a body with `#[cfg(P)] let a = ..;`, which declares `a` only where `P` holds.
+/// Output: the original function once, and `NAME_grad` (with its table) once for each way the
+/// predicates of such `let`s can turn out, each under `#[cfg(all(P, not(Q), ..))]` and derived
+/// from the body the compiler sees in that case. Other `#[cfg]` statements become `if cfg!(..)`.
+fn expand_cfg_variants(args: TokenStream, item: &syn::ItemFn, preds: &[TokenStream]) -> TokenStream {
+    const MAX_PREDICATES: usize = 4;
+    if preds.len() > MAX_PREDICATES {
+        let e = syn::Error::new_spanned(
+            &item.sig.ident,
+            format!("`#[gradient]` supports `#[cfg]` on `let`s with at most {MAX_PREDICATES} different conditions in one function (it derives the gradient once for each combination): use `if cfg!(..)` in the values instead"),
+        )
+        .to_compile_error();
+        let original = original_item(item);
+        return quote!(#original #e);
+    }
+    let mut out = original_item(item).into_token_stream();
+    for mask in 0..1u32 << preds.len() {
+        let mut variant = item.clone();
+        crate::desugar::select_cfg_lets(&mut variant.block, preds, mask);
+        let conds = preds.iter().enumerate().map(|(k, p)| {
+            if mask & (1 << k) != 0 {
+                quote!(#p)
+            } else {
+                quote!(not(#p))
+            }
+        });
+        let cfg: syn::Attribute = syn::parse_quote!(#[cfg(all(#(#conds),*))]);
+        let expanded = expand_item(args.clone(), &variant);
+        let Ok(file) = syn::parse2::<syn::File>(expanded.clone()) else {
+            return expanded;
+        };
+        // Everything but the original function, which is emitted once, above.
+        for mut generated in file.items.into_iter().skip(1) {
+            match &mut generated {
+                syn::Item::Fn(f) => f.attrs.insert(0, cfg.clone()),
+                syn::Item::Const(c) => c.attrs.insert(0, cfg.clone()),
+                syn::Item::Macro(m) => m.attrs.insert(0, cfg.clone()),
+                _ => {}
+            }
+            out.extend(generated.into_token_stream());
+        }
+    }
+    out
+}
+
+fn expand_item(args: TokenStream, item: &syn::ItemFn) -> TokenStream {
+    let item = item.clone();
     let errors = Errors::default();
     let args: Args = match syn::parse2(args) {
         Ok(a) => a,
