@@ -13,6 +13,15 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let item: syn::ItemFn = match syn::parse2(item.clone()) {
         Ok(i) => i,
         Err(_) => {
+            if let Ok(c) = syn::parse2::<syn::ExprClosure>(item.clone()) {
+                // In expression position: the closure stays, so nothing else fails after this.
+                let e = syn::Error::new_spanned(
+                    &c.or1_token,
+                    "`#[gradient]` applies to functions, not closures: write `#[gradient] fn name(x: f64) -> f64 { .. }` and call it",
+                )
+                .to_compile_error();
+                return quote!({ #e; #c });
+            }
             let e = match syn::parse2::<syn::TraitItemFn>(item.clone()) {
                 // `fn loss(x: f64) -> f64;` in a trait: no body to differentiate.
                 Ok(f) if f.default.is_none() => syn::Error::new_spanned(
