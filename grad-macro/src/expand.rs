@@ -16,7 +16,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             if let Ok(c) = syn::parse2::<syn::ExprClosure>(item.clone()) {
                 // In expression position: the closure stays, so nothing else fails after this.
                 let e = syn::Error::new_spanned(
-                    &c.or1_token,
+                    c.or1_token,
                     "`#[gradient]` applies to functions, not closures: write `#[gradient] fn name(x: f64) -> f64 { .. }` and call it",
                 )
                 .to_compile_error();
@@ -49,7 +49,11 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
 /// Output: the original function once, and `NAME_grad` (with its table) once for each way the
 /// predicates of such `let`s can turn out, each under `#[cfg(all(P, not(Q), ..))]` and derived
 /// from the body the compiler sees in that case. Other `#[cfg]` statements become `if cfg!(..)`.
-fn expand_cfg_variants(args: TokenStream, item: &syn::ItemFn, preds: &[TokenStream]) -> TokenStream {
+fn expand_cfg_variants(
+    args: TokenStream,
+    item: &syn::ItemFn,
+    preds: &[TokenStream],
+) -> TokenStream {
     const MAX_PREDICATES: usize = 4;
     if preds.len() > MAX_PREDICATES {
         let e = syn::Error::new_spanned(

@@ -146,10 +146,13 @@ impl Lowerer<'_> {
                 None
             }
             Expr::Match(m) => {
-                self.errors.push_spanned(
-                    m.match_token,
-                    "`#[gradient]` does not support `match`: use `if`/`else`",
-                );
+                // `desugar` rewrites every `match` it can and reports the arm it cannot.
+                if self.errors.is_empty() {
+                    self.errors.push_spanned(
+                        m.match_token,
+                        "`#[gradient]` does not support this `match`: use `if`/`else`",
+                    );
+                }
                 None
             }
             Expr::Break(_) | Expr::Continue(_) => {

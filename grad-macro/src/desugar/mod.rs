@@ -1,6 +1,10 @@
 //! Rewrites of the body into forms lowering already knows, before it runs. The original function is
 //! emitted untouched; only the body that `NAME_grad` is derived from is rewritten.
 
+mod matches;
+mod ranges;
+mod tuples;
+
 use crate::errors::Errors;
 use quote::quote;
 use syn::visit_mut::VisitMut;
@@ -92,6 +96,7 @@ impl VisitMut for Desugar<'_> {
                 }
             }
         }
+        self.splice(b);
         syn::visit_mut::visit_block_mut(self, b);
     }
 
@@ -117,6 +122,18 @@ impl VisitMut for Desugar<'_> {
                     }
                 };
             }
+            // A match that only computes a `bool` (the conditions written by `match_to_if`) is
+            // carried along as written.
+            syn::Expr::Match(m) if !matches::only_bools(m) => match matches::match_to_if(m) {
+                Ok((bind, chain)) => *e = syn::parse_quote!({ #bind #chain }),
+                Err(err) => self.errors.push_error(err),
+            },
+            syn::Expr::Loop(l) => *e = matches::loop_to_while(l),
+            syn::Expr::MethodCall(m) if !closure_returns(m) => {
+                if let Some(l) = ranges::reduction_to_loop(m) {
+                    *e = l;
+                }
+            }
             syn::Expr::If(i) if has_statements(&i.cond) => {
                 let flag = crate::naming::hidden("cond");
                 let cond = &i.cond;
@@ -132,6 +149,55 @@ impl VisitMut for Desugar<'_> {
     }
 
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+impl Desugar<'_> {
+    /// Statement-level rewrites that add statements to the block: a `match` statement keeps its
+    /// arms' `return`s at statement level (`let M = k; if .. { return a; } else ..`), and a tuple
+    /// `let` becomes one `let` per name.
+    fn splice(&mut self, b: &mut syn::Block) {
+        let mut out = Vec::with_capacity(b.stmts.len());
+        let mut work: Vec<syn::Stmt> = std::mem::take(&mut b.stmts);
+        work.reverse();
+        while let Some(s) = work.pop() {
+            match &s {
+                syn::Stmt::Expr(syn::Expr::Match(m), semi) => match matches::match_to_if(m) {
+                    Ok((bind, chain)) => {
+                        out.extend(bind);
+                        out.push(syn::Stmt::Expr(chain, *semi));
+                    }
+                    Err(err) => {
+                        self.errors.push_error(err);
+                        out.push(s);
+                    }
+                },
+                syn::Stmt::Local(l) => match tuples::split_tuple_let(l) {
+                    // Nested tuples are split in turn.
+                    Some(parts) => work.extend(parts.into_iter().rev()),
+                    None => out.push(s),
+                },
+                _ => out.push(s),
+            }
+        }
+        b.stmts = out;
+    }
+}
+
+/// Whether a closure argument of a method call holds a `return` (which returns from the closure,
+/// so the call cannot be inlined into a loop of the function).
+fn closure_returns(m: &syn::ExprMethodCall) -> bool {
+    struct Finder(bool);
+    impl<'a> syn::visit::Visit<'a> for Finder {
+        fn visit_expr_return(&mut self, _: &'a syn::ExprReturn) {
+            self.0 = true;
+        }
+        fn visit_expr_try(&mut self, _: &'a syn::ExprTry) {
+            self.0 = true;
+        }
+    }
+    let mut f = Finder(false);
+    syn::visit::Visit::visit_expr_method_call(&mut f, m);
+    f.0
 }
 
 /// A condition written as a block with statements (`{ c += 1; c < 3 }`).

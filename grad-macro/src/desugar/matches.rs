@@ -1,0 +1,181 @@
+//! `match` and `loop`, rewritten into the `if` chains and `while` loops lowering knows.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+/// Whether a pattern binds a name (a lowercase identifier, by Rust's naming convention; `None`,
+/// `MAX` and other uppercase identifiers are constants or unit variants).
+fn binds(p: &syn::Pat) -> bool {
+    struct Finder(bool);
+    impl<'a> syn::visit::Visit<'a> for Finder {
+        fn visit_pat_ident(&mut self, i: &'a syn::PatIdent) {
+            if i.subpat.is_some()
+                || i.ident
+                    .to_string()
+                    .starts_with(|c: char| c.is_lowercase() || c == '_')
+            {
+                self.0 = true;
+            }
+            syn::visit::visit_pat_ident(self, i);
+        }
+    }
+    let mut f = Finder(false);
+    syn::visit::Visit::visit_pat(&mut f, p);
+    f.0
+}
+
+/// Every arm gives `true` or `false`: `match k { 0 | 1 => true, _ => false }`.
+pub fn only_bools(m: &syn::ExprMatch) -> bool {
+    m.arms.iter().all(|a| {
+        matches!(
+            &*a.body,
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Bool(_),
+                ..
+            })
+        )
+    })
+}
+
+fn as_block(e: &syn::Expr) -> syn::Block {
+    match e {
+        syn::Expr::Block(b) if b.label.is_none() && b.attrs.is_empty() => b.block.clone(),
+        e => syn::parse_quote!({ #e }),
+    }
+}
+
+/// Input: `match k { 0 => a, 1 | 2 if g => b, n => c }`.
+/// Output: `let M = k;` (unless `k` is a plain name) and
+/// `if match M { 0 => true, _ => false } { a } else if match M { 1 | 2 if g => true, _ => false } { b }
+/// else { let n = M; c }`. The conditions are carried along as written (they read no derivative),
+/// the arms become branches: their derivative is that of the arm taken. `Err` with the arm whose
+/// pattern binds a value before the last.
+pub fn match_to_if(m: &syn::ExprMatch) -> Result<(Option<syn::Stmt>, syn::Expr), syn::Error> {
+    let (scrut, bind): (TokenStream, Option<syn::Stmt>) = match &*m.expr {
+        syn::Expr::Path(p) if p.path.get_ident().is_some() => (quote!(#p), None),
+        e => {
+            let name = crate::naming::hidden("scrutinee");
+            (quote!(#name), Some(syn::parse_quote!(let #name = #e;)))
+        }
+    };
+    let n = m.arms.len();
+    let mut chain: Option<syn::Expr> = None;
+    for (k, arm) in m.arms.iter().enumerate().rev() {
+        let pat = &arm.pat;
+        let body = as_block(&arm.body);
+        let last = k + 1 == n;
+        if last && arm.guard.is_none() {
+            // The match is exhaustive, so the last arm takes whatever the others did not.
+            let block: syn::Block = if binds(pat) {
+                match pat {
+                    syn::Pat::Ident(i) if i.subpat.is_none() => {
+                        let stmts = &body.stmts;
+                        syn::parse_quote!({ let #i = #scrut; #(#stmts)* })
+                    }
+                    syn::Pat::Wild(_) => body,
+                    other => {
+                        return Err(syn::Error::new_spanned(
+                            other,
+                            "`#[gradient]` supports `match` arms whose pattern binds nothing, and a last arm that binds the whole value (`n => ..`): read the parts inside the arm instead",
+                        ))
+                    }
+                }
+            } else {
+                body
+            };
+            chain = Some(syn::Expr::Block(syn::ExprBlock {
+                attrs: Vec::new(),
+                label: None,
+                block,
+            }));
+            continue;
+        }
+        if binds(pat) {
+            return Err(syn::Error::new_spanned(
+                pat,
+                "`#[gradient]` supports `match` arms whose pattern binds nothing (literals, ranges, `|`, paths of constants and unit variants, `_`), and a last arm that binds the whole value (`n => ..`)",
+            ));
+        }
+        let guard = arm.guard.as_ref().map(|(i, g)| quote!(#i #g));
+        let cond: syn::Expr = syn::parse_quote!(match #scrut { #pat #guard => true, _ => false });
+        let els = chain.take().map(|e| quote!(else #e));
+        chain = Some(syn::parse_quote!(if #cond #body #els));
+    }
+    let chain = chain.unwrap_or_else(|| syn::parse_quote!({}));
+    Ok((bind, chain))
+}
+
+/// Input: `'a: loop { body }`. Output: `'a: while true { body }`, whose `break`s lowering knows.
+/// With `break value` (of this loop, unlabeled): `{ let mut B = Default::default(); while true {
+/// body with each `break v` as `{ B = v; break; }` } B }`, `B` hidden.
+pub fn loop_to_while(l: &syn::ExprLoop) -> syn::Expr {
+    let label = &l.label;
+    let mut body = l.body.clone();
+    let value = crate::naming::hidden("broke_with");
+    let mut r = BreakValues {
+        target: &value,
+        depth: 0,
+        found: false,
+    };
+    syn::visit_mut::VisitMut::visit_block_mut(&mut r, &mut body);
+    if !r.found {
+        return syn::parse_quote!(#label while true #body);
+    }
+    syn::parse_quote!({
+        let mut #value = ::core::default::Default::default();
+        #label while true #body
+        #value
+    })
+}
+
+/// Rewrites the `break value`s that leave the loop being rewritten (not nested loops' own).
+struct BreakValues<'a> {
+    target: &'a syn::Ident,
+    depth: usize,
+    found: bool,
+}
+
+impl syn::visit_mut::VisitMut for BreakValues<'_> {
+    /// `break v;` as a statement becomes two statements, so it stays a statement of its `if`.
+    fn visit_block_mut(&mut self, b: &mut syn::Block) {
+        if self.depth == 0 {
+            let mut out = Vec::with_capacity(b.stmts.len());
+            for s in std::mem::take(&mut b.stmts) {
+                match s {
+                    syn::Stmt::Expr(syn::Expr::Break(br), _)
+                        if br.label.is_none() && br.expr.is_some() =>
+                    {
+                        let (target, v) = (self.target, br.expr.as_ref().expect("checked"));
+                        self.found = true;
+                        out.push(syn::parse_quote!(#target = #v;));
+                        out.push(syn::parse_quote!(break;));
+                    }
+                    s => out.push(s),
+                }
+            }
+            b.stmts = out;
+        }
+        syn::visit_mut::visit_block_mut(self, b);
+    }
+
+    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        match e {
+            syn::Expr::Loop(_) | syn::Expr::While(_) | syn::Expr::ForLoop(_) => {
+                self.depth += 1;
+                syn::visit_mut::visit_expr_mut(self, e);
+                self.depth -= 1;
+            }
+            syn::Expr::Break(b) if self.depth == 0 && b.label.is_none() && b.expr.is_some() => {
+                let (target, v) = (self.target, b.expr.as_ref().expect("checked"));
+                self.found = true;
+                *e = syn::parse_quote!({
+                    #target = #v;
+                    break;
+                });
+            }
+            _ => syn::visit_mut::visit_expr_mut(self, e),
+        }
+    }
+    fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}

@@ -1,0 +1,85 @@
+//! `let` with a tuple pattern, rewritten into one `let` per name.
+
+/// Input: `let (a, (b, c)) = (e1, (e2, e3));` or `let (s, c) = x.sin_cos();`.
+/// Output: `let T0 = e1; let T1 = e2; let T2 = e3; let a = T0; let b = T1; let c = T2;`, or
+/// `let T = x; let T0 = T.sin(); let T1 = T.cos(); let s = T0; let c = T1;`: every value is
+/// computed before any name is bound, as in the original. `None` when the initializer does not
+/// match the pattern's shape with tuple expressions and `sin_cos()`.
+pub fn split_tuple_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
+    let (pat, ty) = match &l.pat {
+        syn::Pat::Type(pt) => (&*pt.pat, Some(&*pt.ty)),
+        p => (p, None),
+    };
+    if !matches!(pat, syn::Pat::Tuple(_)) {
+        return None;
+    }
+    let init = l.init.as_ref()?;
+    if init.diverge.is_some() {
+        return None;
+    }
+    let mut pre = Vec::new();
+    let mut leaves = Vec::new();
+    pair(pat, ty, &init.expr, &mut pre, &mut leaves)?;
+    let mut out = pre;
+    let mut binds = Vec::new();
+    for (k, (p, t, e)) in leaves.into_iter().enumerate() {
+        let name = crate::naming::hidden(&format!("tuple{k}"));
+        out.push(syn::parse_quote!(let #name = #e;));
+        binds.push(match (p, t) {
+            (syn::Pat::Wild(_), _) => syn::parse_quote!(let _ = #name;),
+            (p, Some(t)) => syn::parse_quote!(let #p: #t = #name;),
+            (p, None) => syn::parse_quote!(let #p = #name;),
+        });
+    }
+    out.extend(binds);
+    Some(out)
+}
+
+type Leaf = (syn::Pat, Option<syn::Type>, syn::Expr);
+
+/// Pairs a pattern with the expression it destructures, down to the names.
+fn pair(
+    pat: &syn::Pat,
+    ty: Option<&syn::Type>,
+    e: &syn::Expr,
+    pre: &mut Vec<syn::Stmt>,
+    leaves: &mut Vec<Leaf>,
+) -> Option<()> {
+    let e = match e {
+        syn::Expr::Paren(p) => &*p.expr,
+        e => e,
+    };
+    let syn::Pat::Tuple(tp) = pat else {
+        leaves.push((pat.clone(), ty.cloned(), e.clone()));
+        return Some(());
+    };
+    let tys: Vec<Option<&syn::Type>> = match ty {
+        Some(syn::Type::Tuple(tt)) if tt.elems.len() == tp.elems.len() => {
+            tt.elems.iter().map(Some).collect()
+        }
+        Some(_) => return None,
+        None => vec![None; tp.elems.len()],
+    };
+    match e {
+        syn::Expr::Tuple(t) if t.elems.len() == tp.elems.len() => {
+            for ((p, t), e) in tp.elems.iter().zip(tys).zip(&t.elems) {
+                pair(p, t, e, pre, leaves)?;
+            }
+            Some(())
+        }
+        syn::Expr::MethodCall(mc)
+            if mc.method == "sin_cos" && mc.args.is_empty() && tp.elems.len() == 2 =>
+        {
+            let name = crate::naming::hidden(&format!("sincos{}", pre.len()));
+            let recv = &mc.receiver;
+            pre.push(syn::parse_quote!(let #name = #recv;));
+            let (sin, cos): (syn::Expr, syn::Expr) = (
+                syn::parse_quote!(#name.sin()),
+                syn::parse_quote!(#name.cos()),
+            );
+            pair(&tp.elems[0], tys[0], &sin, pre, leaves)?;
+            pair(&tp.elems[1], tys[1], &cos, pre, leaves)
+        }
+        _ => None,
+    }
+}

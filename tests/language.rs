@@ -1,0 +1,179 @@
+//! The Rust real losses are written in (issue 8), as far as it is supported: `match`, `loop`,
+//! tuple `let`s and `sin_cos`, reductions over ranges. Each against hand-derived derivatives or
+//! central finite differences, values bit for bit.
+
+#![allow(
+    clippy::match_same_arms,
+    clippy::needless_range_loop,
+    clippy::let_and_return,
+    clippy::match_bool
+)]
+
+mod common;
+
+use common::check_flat;
+use grad::gradient;
+
+fn check(what: &str, f: &dyn Fn(&[f64]) -> f64, v: f64, g: &[f64], p: &[f64]) {
+    check_flat(what, p, f, v, g).unwrap();
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Fast,
+    Slow,
+    Other,
+}
+
+#[gradient]
+fn match_int(x: f64, k: usize) -> f64 {
+    match k {
+        0 => x * x,
+        1 | 2 => x.sin(),
+        3..=5 if x > 0.0 => x.exp(),
+        6 => {
+            let y = x * 3.0;
+            y * y
+        }
+        n => n as f64 * x,
+    }
+}
+
+#[gradient]
+fn match_enum_and_bool(x: f64, mode: Mode, flag: bool) -> f64 {
+    let mut s = 0.0;
+    match mode {
+        Mode::Fast => s += x,
+        Mode::Slow => {
+            s += 2.0 * x;
+        }
+        _ => return x * x * x,
+    }
+    let y = match flag {
+        true => s * x,
+        false => s,
+    };
+    y
+}
+
+#[gradient]
+fn match_in_loop(xs: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..xs.len() {
+        match i % 3 {
+            0 => s += xs[i] * xs[i],
+            1 => s += xs[i].sin(),
+            _ => continue,
+        }
+        s *= 0.9;
+    }
+    s
+}
+
+#[test]
+fn match_on_integers_enums_and_bools() {
+    for k in 0..8 {
+        for x in [-0.7, 0.4, 1.3] {
+            let (v, g) = match_int_grad(x, k);
+            check("match_int", &|p: &[f64]| match_int(p[0], k), v, &g, &[x]);
+        }
+    }
+    for mode in [Mode::Fast, Mode::Slow, Mode::Other] {
+        for flag in [true, false] {
+            let (v, g) = match_enum_and_bool_grad(0.7, mode, flag);
+            check(
+                "match_enum",
+                &|p: &[f64]| match_enum_and_bool(p[0], mode, flag),
+                v,
+                &g,
+                &[0.7],
+            );
+        }
+    }
+    let xs = [0.3, -0.2, 0.9, 1.1, 0.5];
+    let mut d = [0.0; 5];
+    let v = match_in_loop_grad(&xs, &mut d);
+    check("match_in_loop", &match_in_loop, v, &d, &xs);
+}
+
+#[gradient]
+fn loop_with_break(x: f64) -> f64 {
+    let mut i = 0;
+    let mut s = x;
+    loop {
+        s = s * 0.5 + x;
+        i += 1;
+        if i >= 4 {
+            break;
+        }
+    }
+    s
+}
+
+#[gradient]
+fn fixed_point(a: f64) -> f64 {
+    // x = cos(a x), iterated to convergence.
+    let mut x: f64 = 0.5;
+    let mut it = 0;
+    loop {
+        let next = (a * x).cos();
+        let done = (next - x).abs() < 1e-13 || it > 200;
+        x = next;
+        it += 1;
+        if done {
+            break;
+        }
+    }
+    x
+}
+
+#[test]
+fn loops_with_break() {
+    assert_eq!(loop_with_break_grad(0.7), (loop_with_break(0.7), [1.9375]));
+    let (v, g) = fixed_point_grad(0.8);
+    check("fixed_point", &|p: &[f64]| fixed_point(p[0]), v, &g, &[0.8]);
+}
+
+#[gradient]
+fn tuples(x: f64, y: f64) -> f64 {
+    let (a, (b, _)) = (x * y, (x + y, 3.0));
+    let (s, c) = x.sin_cos();
+    let (p, q): (f64, f64) = (a, b);
+    let (a, b) = (b, a);
+    p * q + s * c + a / (1.0 + b * b)
+}
+
+#[test]
+fn tuple_lets_and_sin_cos() {
+    let (v, g) = tuples_grad(0.7, 0.3);
+    check(
+        "tuples",
+        &|p: &[f64]| tuples(p[0], p[1]),
+        v,
+        &g,
+        &[0.7, 0.3],
+    );
+}
+
+#[gradient]
+fn range_reductions(x: f64, n: usize) -> f64 {
+    let s = (0..n).map(|i| x * i as f64).sum::<f64>();
+    let p = (1..=3).map(|i| x + f64::from(i)).product::<f64>();
+    let f = (0..n).rev().fold(x, |acc, i| acc * 0.5 + i as f64);
+    let e = (0..n).step_by(2).map(|i| (x * i as f64).sin()).sum::<f64>();
+    s + p + f + e
+}
+
+#[test]
+fn reductions_over_ranges() {
+    for n in [0, 1, 4, 7] {
+        let (v, g) = range_reductions_grad(0.7, n);
+        check(
+            "range_reductions",
+            &|p: &[f64]| range_reductions(p[0], n),
+            v,
+            &g,
+            &[0.7],
+        );
+    }
+}
