@@ -67,20 +67,26 @@
 //!
 //! # What a body may contain
 //!
-//! - float literals, parentheses, unary minus, `+ - * /`, `+= -= *= /=`; `let` with or without a
-//!   type, shadowing, `let mut` and `mut` parameters, blocks;
-//! - `if` / `else if` / `else` as statement and expression, comparisons and `&& || !`, early
-//!   `return` (the derivative is that of the branch taken);
+//! - float literals (suffixed or not), `const`s, parentheses, unary minus, `+ - * /`,
+//!   `+= -= *= /=`; `let` with or without a type, shadowing, `let mut` and `mut` parameters,
+//!   `let y;` assigned later, tuple `let`s of tuple expressions and `sin_cos()`, blocks;
+//! - `if` / `else if` / `else` and `match` (literals, ranges, `|`, guards, unit variants, `_`) as
+//!   statement and expression, comparisons and `&& || !`, early `return` (the derivative is that
+//!   of the branch taken); `#[cfg]` on statements (the gradient follows the compiled code);
 //! - the float methods `powi powf sqrt cbrt exp exp2 exp_m1 ln log log2 log10 ln_1p sin cos tan asin
 //!   acos atan atan2 sinh cosh tanh asinh acosh atanh abs signum hypot recip mul_add max min clamp
-//!   to_degrees to_radians floor ceil round trunc fract`, as methods or paths (`f64::exp(x)`);
+//!   to_degrees to_radians floor ceil round trunc fract`, as methods or paths (`f64::exp(x)`,
+//!   `<f64>::exp(x)`), on any receiver (`f64::max(0.0, z)`, `2.0_f64.powf(x)`, `BASE.powf(x)`);
 //!   `std::f64::consts::*`; `as f64` casts of integers and `f64::from`;
 //! - indexing, `.len()`, integer arithmetic; `for` over ranges (`.rev()`, `.step_by(k)`) and over
-//!   slices (`.iter()`, `.enumerate()`, `.zip(..)`, `.skip(k)`, `.take(k)`), `while`, `break` and
-//!   `continue`, nested loops, accumulators and loop-carried state;
+//!   slices (`.iter()`, `.enumerate()`, `.zip(..)`, `.skip(k)`, `.take(k)`), `while`, `loop`,
+//!   `break` (with a value out of a `loop`) and `continue`, nested loops, accumulators and
+//!   loop-carried state;
 //! - local buffers `let mut z = vec![0.0; n];` or `[0.0; N]`, written and read by index;
-//! - reductions `x.iter().map(|v| v * v).sum::<f64>()`, `.product()`, `.fold(init, |acc, v| ..)`;
-//! - calls to other `#[gradient]` functions, with scalars, slices or sub-slices (`&w[0..3]`).
+//! - reductions `x.iter().map(|v| v * v).sum::<f64>()`, `.product()`, `.fold(init, |acc, v| ..)`,
+//!   also over ranges (`(0..n).map(|i| ..).sum::<f64>()`);
+//! - calls to other `#[gradient]` functions, with scalars, slices or sub-slices (`&w[0..3]`), and
+//!   constants of any type in any position.
 //!
 //! ```
 //! use grad::gradient;
@@ -111,8 +117,9 @@
 //! ```
 //!
 //! A call to a function without `#[gradient]` fails to compile with ``cannot find function
-//! `helper_grad` `` at the call: annotate `helper` with `#[gradient]`. A callee must differentiate
-//! all its float parameters (no `wrt` on helpers).
+//! `helper_grad` `` at the call: annotate `helper` with `#[gradient]`. A callee with `wrt(...)`
+//! must differentiate every argument that depends on the caller's inputs; the build says so at
+//! the call otherwise.
 //!
 //! # Where a derivative does not exist
 //!
@@ -137,8 +144,10 @@
 //!
 //! What the macro cannot differentiate is a compile error at the exact tokens that says what to
 //! change: unknown methods, macros other than `assert!`-like ones, closures outside reductions,
-//! `match`, `unsafe`, `async`/`const`/generic functions, methods, casts that drop a derivative
-//! (`x as i32` of a differentiated `x`), mixing `f32` and `f64`, `%` on floats. Every error of a
+//! `match` arms that bind parts of the value, `unsafe`, `async`/`const`/generic functions, methods
+//! (`self`), casts that drop a derivative (`x as i32` of a differentiated `x`), mixing `f32` and
+//! `f64`, `%` on floats, expressions that would read a differentiated slice without following its
+//! derivative (`xs[1..3][0]`). Every error of a
 //! function shows in one build, and a `NAME_grad` stub keeps follow-on errors away.
 
 /// Differentiates a function at compile time and emits `NAME_grad` beside it; see the
