@@ -177,3 +177,35 @@ fn reductions_over_ranges() {
         );
     }
 }
+
+#[gradient]
+fn local_closures(w: f64, b: f64, xs: &[f64]) -> f64 {
+    let sigmoid = |z: f64| 1.0 / (1.0 + (-z).exp());
+    let relu = |z: f64| -> f64 {
+        if z > 0.0 {
+            z
+        } else {
+            0.0
+        }
+    };
+    let scale = 2.0 * w;
+    let lin = |x| scale * x + b;
+    let mut s = 0.0;
+    for i in 0..xs.len() {
+        s += sigmoid(lin(xs[i])) + relu(xs[i] * w);
+    }
+    s
+}
+
+#[test]
+fn closures_defined_and_called_in_the_body() {
+    let xs = [0.5, -1.0, 2.0];
+    let mut d = [0.0; 3];
+    let (v, [dw, db]) = local_closures_grad(0.7, 0.1, &xs, &mut d);
+    let flat = |p: &[f64]| local_closures(p[0], p[1], &p[2..]);
+    let mut p = vec![0.7, 0.1];
+    p.extend_from_slice(&xs);
+    let mut g = vec![dw, db];
+    g.extend_from_slice(&d);
+    check("local_closures", &flat, v, &g, &p);
+}

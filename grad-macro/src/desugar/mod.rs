@@ -1,6 +1,7 @@
 //! Rewrites of the body into forms lowering already knows, before it runs. The original function is
 //! emitted untouched; only the body that `NAME_grad` is derived from is rewritten.
 
+mod closures;
 mod matches;
 mod ranges;
 mod tuples;
@@ -96,6 +97,7 @@ impl VisitMut for Desugar<'_> {
                 }
             }
         }
+        closures::inline_closures(b);
         self.splice(b);
         syn::visit_mut::visit_block_mut(self, b);
     }

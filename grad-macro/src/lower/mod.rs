@@ -16,6 +16,7 @@ mod reduce;
 
 pub use env::SeqId;
 use env::{Binding, Env};
+pub use opaque::collect_pat_idents;
 
 use crate::errors::Errors;
 use crate::ir::{Block, Builder, FloatTy, Func, Kind, Merge, Operand, SeqInfo, Stmt, ValId};

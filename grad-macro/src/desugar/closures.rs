@@ -1,0 +1,194 @@
+//! Closures defined in the body and called in it (`let sigmoid = |z: f64| 1.0 / (1.0 + (-z).exp());`),
+//! inlined at their calls.
+
+use std::collections::HashSet;
+use syn::visit::Visit;
+use syn::visit_mut::VisitMut;
+
+/// The names a closure's body reads that its parameters do not bind.
+fn free_names(c: &syn::ExprClosure) -> HashSet<String> {
+    struct Names(HashSet<String>);
+    impl<'a> Visit<'a> for Names {
+        fn visit_expr_path(&mut self, p: &'a syn::ExprPath) {
+            if let Some(i) = p.path.get_ident() {
+                self.0.insert(i.to_string());
+            }
+        }
+    }
+    let mut n = Names(HashSet::new());
+    n.visit_expr(&c.body);
+    let mut params = Vec::new();
+    for p in &c.inputs {
+        crate::lower::collect_pat_idents(p, &mut params);
+    }
+    for p in params {
+        n.0.remove(&p.to_string());
+    }
+    n.0
+}
+
+/// Whether a statement declares or assigns one of `names` anywhere inside it.
+fn touches(s: &syn::Stmt, names: &HashSet<String>) -> bool {
+    struct Finder<'n>(&'n HashSet<String>, bool);
+    impl<'a> Visit<'a> for Finder<'_> {
+        fn visit_pat_ident(&mut self, i: &'a syn::PatIdent) {
+            self.1 |= self.0.contains(&i.ident.to_string());
+            syn::visit::visit_pat_ident(self, i);
+        }
+        fn visit_expr_assign(&mut self, a: &'a syn::ExprAssign) {
+            self.1 |= assigned(&a.left, self.0);
+            syn::visit::visit_expr_assign(self, a);
+        }
+        fn visit_expr_binary(&mut self, b: &'a syn::ExprBinary) {
+            use syn::BinOp::*;
+            if matches!(
+                b.op,
+                AddAssign(_) | SubAssign(_) | MulAssign(_) | DivAssign(_) | RemAssign(_)
+            ) {
+                self.1 |= assigned(&b.left, self.0);
+            }
+            syn::visit::visit_expr_binary(self, b);
+        }
+        fn visit_expr_reference(&mut self, r: &'a syn::ExprReference) {
+            // `&mut w` may change `w` anywhere after it.
+            if r.mutability.is_some() {
+                self.1 |= assigned(&r.expr, self.0);
+            }
+            syn::visit::visit_expr_reference(self, r);
+        }
+    }
+    fn assigned(e: &syn::Expr, names: &HashSet<String>) -> bool {
+        match e {
+            syn::Expr::Path(p) => p
+                .path
+                .get_ident()
+                .is_some_and(|i| names.contains(&i.to_string())),
+            syn::Expr::Index(i) => assigned(&i.expr, names),
+            syn::Expr::Paren(p) => assigned(&p.expr, names),
+            syn::Expr::Unary(u) => assigned(&u.expr, names),
+            _ => false,
+        }
+    }
+    let mut f = Finder(names, false);
+    f.visit_stmt(s);
+    f.1
+}
+
+/// Replaces each call `name(a, b)` by `{ let p = a; let q = b; body }`.
+struct Inline<'c> {
+    name: &'c syn::Ident,
+    closure: &'c syn::ExprClosure,
+    /// Calls with the wrong number of arguments are left for rustc to report.
+    count: usize,
+}
+
+impl VisitMut for Inline<'_> {
+    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        syn::visit_mut::visit_expr_mut(self, e);
+        let syn::Expr::Call(call) = e else { return };
+        let syn::Expr::Path(p) = &*call.func else {
+            return;
+        };
+        if p.path.get_ident() != Some(self.name) || call.args.len() != self.closure.inputs.len() {
+            return;
+        }
+        let lets = self
+            .closure
+            .inputs
+            .iter()
+            .zip(&call.args)
+            .map(|(p, a)| -> syn::Stmt { syn::parse_quote!(let #p = #a;) });
+        let body = &self.closure.body;
+        let ret = match &self.closure.output {
+            syn::ReturnType::Type(_, t) => Some(quote::quote!(: #t)),
+            syn::ReturnType::Default => None,
+        };
+        let value = crate::naming::hidden("closure_value");
+        *e = match ret {
+            Some(t) => syn::parse_quote!({ #(#lets)* let #value #t = #body; #value }),
+            None => syn::parse_quote!({ #(#lets)* #body }),
+        };
+        self.count += 1;
+    }
+    // A closure defined inside may shadow the name.
+    fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+/// Whether the statements name `name` at all (calls included).
+fn mentions(stmts: &[syn::Stmt], name: &syn::Ident) -> bool {
+    struct Finder<'n>(&'n syn::Ident, bool);
+    impl<'a> Visit<'a> for Finder<'_> {
+        fn visit_expr_path(&mut self, p: &'a syn::ExprPath) {
+            self.1 |= p.path.get_ident() == Some(self.0);
+        }
+    }
+    let mut f = Finder(name, false);
+    stmts.iter().for_each(|s| f.visit_stmt(s));
+    f.1
+}
+
+/// Input: `let sig = |z: f64| 1.0 / (1.0 + (-z).exp()); .. sig(a) ..` in a block.
+/// Output: `.. { let z: f64 = a; 1.0 / (1.0 + (-z).exp()) } ..`, while no name the closure reads
+/// has been declared again or assigned since its definition (then the inlined body would read
+/// another value, so the rest is left as written and reported). The definition goes once every
+/// use is inlined.
+pub fn inline_closures(b: &mut syn::Block) {
+    let mut k = 0;
+    while k < b.stmts.len() {
+        let def = match &b.stmts[k] {
+            syn::Stmt::Local(l) => match (&l.pat, &l.init) {
+                (syn::Pat::Ident(pi), Some(init))
+                    if pi.by_ref.is_none() && pi.subpat.is_none() && init.diverge.is_none() =>
+                {
+                    match &*init.expr {
+                        syn::Expr::Closure(c)
+                            if c.capture.is_none()
+                                && c.asyncness.is_none()
+                                && c.inputs.iter().all(simple_param) =>
+                        {
+                            Some((pi.ident.clone(), c.clone()))
+                        }
+                        _ => None,
+                    }
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some((name, closure)) = def else {
+            k += 1;
+            continue;
+        };
+        let mut free = free_names(&closure);
+        free.insert(name.to_string());
+        let mut end = k + 1;
+        let mut inline = Inline {
+            name: &name,
+            closure: &closure,
+            count: 0,
+        };
+        while end < b.stmts.len() {
+            if touches(&b.stmts[end], &free) {
+                break;
+            }
+            inline.visit_stmt_mut(&mut b.stmts[end]);
+            end += 1;
+        }
+        let _ = inline.count;
+        if !mentions(&b.stmts[k + 1..], &name) {
+            b.stmts.remove(k);
+        } else {
+            k += 1;
+        }
+    }
+}
+
+/// `z`, `z: f64`, `mut z`: a parameter bound by a plain `let`.
+fn simple_param(p: &syn::Pat) -> bool {
+    match p {
+        syn::Pat::Ident(i) => i.subpat.is_none() && i.by_ref.is_none(),
+        syn::Pat::Type(t) => simple_param(&t.pat),
+        _ => false,
+    }
+}
