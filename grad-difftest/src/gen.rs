@@ -47,8 +47,9 @@ pub const PENDING: &[&str] = &[
     // A receiver computed from literals only: `let a: f64 = if x < 0.0 { 0.5 } else { 0.25 };
     // a.tanh()` gives E0689 in the expansion (some such receivers work, this one does not).
     "recv:literal_valued",
-    // A bare `const` item as an argument of a `#[gradient]` helper: `h(x, C)` gives E0527
-    // ("pattern requires 1 element but array has 2") in the expansion.
+    // An argument of a `#[gradient]` helper computed from a `const` item alone: `h(x, C)` or
+    // `h(x, C.atanh())` gives E0527 ("pattern requires 1 element but array has 2") in the
+    // expansion (`h(x, 1.5)` and `h(x, C * 1.0)` compile).
     "call:arg:const",
     // An `if` branch whose value is computed from a `const` item only: `if x < 0.0 { C } else
     // { x }` (or `-C`, `C.recip()`, a local `let v = C.exp2();`) is rejected, "the branches of this
@@ -63,14 +64,20 @@ pub const PENDING: &[&str] = &[
     // `xs = []` returns -0.0 from std (float `Sum` starts at -0.0) and +0.0 from `NAME_grad`. The
     // generator's slices are never empty; `.zip(xs.iter().skip(1))` of a one-element slice is.
     "reduce:zip_skip",
-    // `let l: f64; if x < 0.5 { l = x; } else { l = x; } l`, both branches assigning the same
-    // value: rejected, "`l` is used before it is assigned".
+    // `let l: f64; if x < 0.5 { l = x; } else { l = (x); } l`, both branches assigning the same
+    // value (also `l = if n > 3 { x } else { x };`): rejected, "`l` is used before it is
+    // assigned".
     "stmt:late_init_same",
     // WRONG GRADIENT. A late-initialized local assigned a value computed from a `const` in one
     // branch and a differentiated one in the other: `let l: f64; if x < -2.0 { l = C; } else
     // { l = x * 3.0; } l` gives d/dx = 0 (should be 3). A literal instead of `C`, or `let mut l:
     // f64 = 0.0;`, is right. The generator keeps such branches active or bare literals.
     "stmt:late_init_const",
+    // VALUE MISMATCH and WRONG GRADIENT. A shadowing `let` in an `if` block that also holds an
+    // early `return` leaks out of the block: `if x > 0.0 { if x >= 2.0 { return x * 3.0; } let x
+    // = x * 0.5; } x` gives `NAME(1.0) = 1.0` but `NAME_grad(1.0) = (0.5, [0.5])`. The
+    // generator does not shadow inside an `if` where `return` is possible.
+    "stmt:shadow_in_returning_if",
 ];
 
 /// The placeholder of the float type in generated text.
@@ -1137,7 +1144,22 @@ impl<'a> FnGen<'a> {
             iv = iv.union(b.iv);
             typed |= b.typed;
         }
-        let b = self.branch(d - 1);
+        let mut b = self.branch(d - 1);
+        // `if c { x } else { x }` folds to `x`, and a late-initialized local assigned such a value
+        // in both branches meets the pending `stmt:late_init_same`.
+        for _ in 0..5 {
+            if norm(&b.s) != norm(&a.s) || self.on("stmt:late_init_same") {
+                break;
+            }
+            b = self.branch(d - 1);
+        }
+        if norm(&b.s) == norm(&a.s) && !self.on("stmt:late_init_same") {
+            b = Ex::new(
+                format!("{} + 0.5", paren(&a.s)),
+                a.typed,
+                a.iv.add(Iv::pt(0.5)),
+            );
+        }
         let _ = write!(s, " else {{ {} }}", b.s);
         Ex::new(format!("({s})"), typed || b.typed, iv.union(b.iv))
     }
@@ -1300,15 +1322,19 @@ impl<'a> FnGen<'a> {
                         self.wrap(e, (-3.0, 3.0))
                     }
                 };
-                // However it came out, a bare const is the pending `call:arg:const`.
+                // However it came out, a value computed from a const alone is the pending
+                // `call:arg:const`.
+                let from_const = |g: &Self, e: &Ex| {
+                    !e.iv.2 && g.consts.iter().any(|c| e.s.contains(c.0.as_str()))
+                };
                 for _ in 0..5 {
-                    if !self.consts.iter().any(|c| c.0 == e.s) || self.on("call:arg:const") {
+                    if !from_const(self, &e) || self.on("call:arg:const") {
                         break;
                     }
                     let x = self.expr(d - 1);
                     e = self.wrap(x, (-3.0, 3.0));
                 }
-                if self.consts.iter().any(|c| c.0 == e.s) && !self.on("call:arg:const") {
+                if from_const(self, &e) && !self.on("call:arg:const") {
                     e = self.lit(0.5);
                 }
                 act |= e.iv.2;
@@ -1420,7 +1446,10 @@ impl<'a> FnGen<'a> {
             1 => {
                 self.let_stmt(ctx, true, out, ind);
             }
-            2 if self.on("stmt:shadow") => {
+            // A shadowing `let` in an `if` that may also `return` leaks out of it (pending).
+            2 if self.on("stmt:shadow")
+                && (!(ctx.top && ctx.depth > 0) || self.on("stmt:shadow_in_returning_if")) =>
+            {
                 // Not a mutable one: an enclosing loop may still assign to it.
                 let fs = self.floats(|v, _| !v.mutable);
                 if fs.is_empty() {
@@ -1486,12 +1515,12 @@ impl<'a> FnGen<'a> {
                 let a = self.branch_unless(1, "stmt:late_init_const");
                 let mut b = self.branch_unless(1, "stmt:late_init_const");
                 for _ in 0..5 {
-                    if b.s != a.s || self.on("stmt:late_init_same") {
+                    if norm(&b.s) != norm(&a.s) || self.on("stmt:late_init_same") {
                         break;
                     }
                     b = self.branch_unless(1, "stmt:late_init_const");
                 }
-                if b.s == a.s && !self.on("stmt:late_init_same") {
+                if norm(&b.s) == norm(&a.s) && !self.on("stmt:late_init_same") {
                     b = Ex::new(format!("{} + 0.5", a.s), a.typed, a.iv.add(Iv::pt(0.5)));
                 }
                 Self::line(
@@ -2036,6 +2065,13 @@ fn balanced_outer(s: &str) -> bool {
         }
     }
     true
+}
+
+/// `s` without parentheses and blanks, to compare expressions that only differ by them.
+fn norm(s: &str) -> String {
+    s.chars()
+        .filter(|c| !matches!(c, '(' | ')' | ' '))
+        .collect()
 }
 
 /// `s` is a float literal, maybe negated and parenthesized (`(-1.5_f64)`).
