@@ -56,10 +56,12 @@ pub const PENDING: &[&str] = &[
     // `if` give different kinds of values". The generator keeps branches that depend on a
     // differentiated input or are bare literals.
     "expr:if_inactive_branch",
-    // WRONG GRADIENT. A mutable local initialized from a `const` item without a type, updated in a
-    // loop: `let mut a = C; for _ in 0..3 { a += y; } a` gives d/dy = 0 (should be 3). With
-    // `let mut a: f64 = C;` it is right. The generator annotates such lets.
-    "stmt:let_mut_const_init",
+    // WRONG GRADIENT. A mutable local without a type, initialized from a value that does not
+    // depend on the inputs (but is not a bare literal), then updated in a loop: `let mut a = C;
+    // for _ in 0..3 { a += y; } a` (C a `const`) gives d/dy = 0 (should be 3); so does `let mut a
+    // = h(0.41, 1.64); for i in 1..=3 { a += h(2.12, x); } a` (h a `#[gradient]` helper). With
+    // `let mut a: f64 = ...;` both are right. The generator annotates such lets.
+    "stmt:let_mut_inactive_init",
     // VALUE MISMATCH. A sum over an empty iterator: `xs.iter().map(|v| v * x).sum::<f64>()` with
     // `xs = []` returns -0.0 from std (float `Sum` starts at -0.0) and +0.0 from `NAME_grad`. The
     // generator's slices are never empty; `.zip(xs.iter().skip(1))` of a one-element slice is.
@@ -1369,9 +1371,10 @@ impl<'a> FnGen<'a> {
     fn let_stmt(&mut self, ctx: Ctx, mutable: bool, out: &mut String, ind: usize) -> String {
         let e = self.expr(1 + ctx.depth.min(2));
         let name = self.fresh(if mutable { "acc" } else { "v" });
-        // `let mut a = C;` (no type) then updated in a loop loses its derivative: pending.
-        let const_init = !e.iv.2 && self.consts.iter().any(|c| e.s.contains(c.0.as_str()));
-        let force = mutable && const_init && !self.on("stmt:let_mut_const_init");
+        // `let mut a = C;` (no type, a value the macro takes for a constant) then updated in a
+        // loop loses its derivative: pending.
+        let inactive_init = !e.iv.2 && !is_literal(&e.s);
+        let force = mutable && inactive_init && !self.on("stmt:let_mut_inactive_init");
         let ann = if !e.typed || force || self.rng.chance(0.3) {
             format!(": {FLT}")
         } else {
