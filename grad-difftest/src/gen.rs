@@ -1621,7 +1621,7 @@ impl<'a> FnGen<'a> {
             .map(|i| i.0)
             .collect();
         let i = self.fresh("i");
-        let v = self.fresh("x");
+        let v = self.fresh("e");
         let which = self.rng.below(13);
         let key = format!("loop:{which}");
         if !self.on(&key) {
