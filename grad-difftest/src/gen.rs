@@ -47,9 +47,10 @@ pub const PENDING: &[&str] = &[
     // A receiver computed from literals only: `let a: f64 = if x < 0.0 { 0.5 } else { 0.25 };
     // a.tanh()` gives E0689 in the expansion (some such receivers work, this one does not).
     "recv:literal_valued",
-    // An argument of a `#[gradient]` helper computed from a `const` item alone: `h(x, C)` or
-    // `h(x, C.atanh())` gives E0527 ("pattern requires 1 element but array has 2") in the
-    // expansion (`h(x, 1.5)` and `h(x, C * 1.0)` compile).
+    // An argument of a `#[gradient]` helper computed from a `const` item alone: `h(x, C)`,
+    // `h(x, C.atanh())`, `let v = C; h(x, v)` give E0527 ("pattern requires 1 element but array
+    // has 2") in the expansion (`h(x, 1.5)` and `h(x, C * 1.0)` compile). The generator passes
+    // arguments that depend on an input, or bare literals.
     "call:arg:const",
     // An `if` branch whose value is computed from a `const` item only: `if x < 0.0 { C } else
     // { x }` (or `-C`, `C.recip()`, a local `let v = C.exp2();`) is rejected, "the branches of this
@@ -1324,19 +1325,18 @@ impl<'a> FnGen<'a> {
                         self.wrap(e, (-3.0, 3.0))
                     }
                 };
-                // However it came out, a value computed from a const alone is the pending
-                // `call:arg:const`.
-                let from_const = |g: &Self, e: &Ex| {
-                    !e.iv.2 && g.consts.iter().any(|c| e.s.contains(c.0.as_str()))
-                };
+                // However it came out, a value computed from a const alone (maybe through a
+                // local) is the pending `call:arg:const`: keep arguments that depend on an input,
+                // or bare literals.
+                let ok = |e: &Ex| e.iv.2 || is_literal(&e.s);
                 for _ in 0..5 {
-                    if !from_const(self, &e) || self.on("call:arg:const") {
+                    if ok(&e) || self.on("call:arg:const") {
                         break;
                     }
                     let x = self.expr(d - 1);
                     e = self.wrap(x, (-3.0, 3.0));
                 }
-                if from_const(self, &e) && !self.on("call:arg:const") {
+                if !ok(&e) && !self.on("call:arg:const") {
                     e = self.lit(0.5);
                 }
                 act |= e.iv.2;
