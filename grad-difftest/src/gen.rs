@@ -81,6 +81,10 @@ pub const PENDING: &[&str] = &[
     // = x * 0.5; } x` gives `NAME(1.0) = 1.0` but `NAME_grad(1.0) = (0.5, [0.5])`. The
     // generator does not shadow inside an `if` where `return` is possible.
     "stmt:shadow_in_returning_if",
+    // A local buffer after an early `return`, read in a loop with state: `if x < -1.5 { return x;
+    // } let z: [f64; 4] = [0.0; 4]; let mut a = x; for _ in 0..4 { a *= if flag { z[3] } else { x
+    // }; } a` gives E0425 "cannot find value `__grad_buf0`" in the expansion.
+    "stmt:buffer_after_return",
 ];
 
 /// The placeholder of the float type in generated text.
@@ -477,6 +481,8 @@ struct FnGen<'a> {
     items: String,
     /// Statements left in the current function (bounds its size).
     budget: i32,
+    /// The current function has an early `return` so far.
+    returned: bool,
 }
 
 const OPS: &[&str] = &["+", "-", "*"];
@@ -494,6 +500,7 @@ impl<'a> FnGen<'a> {
             fresh: 0,
             items: String::new(),
             budget: 0,
+            returned: false,
         }
     }
 
@@ -1472,7 +1479,12 @@ impl<'a> FnGen<'a> {
             4 if nested => self.if_stmt(ctx, out, ind),
             5 if nested && ctx.loops < 2 => self.for_stmt(ctx, out, ind),
             6 if nested && ctx.loops < 2 && self.on("stmt:while") => self.while_stmt(ctx, out, ind),
-            7 if ctx.loops == 0 && self.on("stmt:buffer") => self.buffer(ctx, out, ind),
+            7 if ctx.loops == 0
+                && self.on("stmt:buffer")
+                && (!self.returned || self.on("stmt:buffer_after_return")) =>
+            {
+                self.buffer(ctx, out, ind)
+            }
             8 if nested && self.on("stmt:block") => {
                 Self::line(out, ind, "{");
                 self.frames.push(vec![]);
@@ -1555,6 +1567,7 @@ impl<'a> FnGen<'a> {
                 let e = self.expr(2);
                 Self::line(out, ind, &format!("if {c} {{"));
                 Self::line(out, ind + 1, &format!("return {};", e.s));
+                self.returned = true;
                 Self::line(out, ind, "}");
             }
             14 if self.on("stmt:cfg") => {
@@ -1823,6 +1836,7 @@ impl<'a> FnGen<'a> {
     /// A function body over the variables in scope: statements, then the tail.
     fn body(&mut self, out: &mut String, size: i32) {
         self.budget = size;
+        self.returned = false;
         let ctx = Ctx {
             depth: 0,
             loops: 0,
