@@ -2,7 +2,8 @@
 //! same way, by deleting lines of its source one at a time (a one-pass ddmin).
 //!
 //! `cargo run -p grad-difftest --example reduce -- SEED ID KIND [f64]` with KIND one of
-//! `wrong_gradient`, `value_mismatch`, `panics`; `f64` checks the case's f64 twin only.
+//! `wrong_gradient`, `value_mismatch`, `panics`, or `compile:TEXT` (does not compile, with TEXT in
+//! the error); `f64` checks the case's f64 twin only.
 //! Uses the scratch crate `<target>/difftest/reduce`.
 
 use grad_difftest::gen::{Float, Gen};
@@ -23,7 +24,11 @@ fn main() {
         let mut c = case.clone();
         c.items = items.to_string();
         let r = harness.run("reduce", &[unit(&c)]);
-        r.compile_failures.is_empty() && r.stat(&kind) > 0
+        match kind.strip_prefix("compile:") {
+            // Still rejected with an error that contains the given text.
+            Some(text) => r.compile_failures.iter().any(|f| f.2.contains(text)),
+            None => r.compile_failures.is_empty() && r.stat(&kind) > 0,
+        }
     };
     let mut lines: Vec<String> = case.items.lines().map(String::from).collect();
     assert!(

@@ -20,18 +20,21 @@
 //! gradient is compared with the f64 differences of the case's f64 twin (the same body), at the
 //! same point (each f32 input is an f64 rounded to f32, and the twin gets that value exactly). The
 //! reference is then as good as above; what remains is the f32 evaluation of the gradient itself:
-//! every operation rounds to `eps32/2 ≈ 6e-8` relative, and a generated body chains up to a few
-//! hundred operations (loops of ≤ 6 iterations, nesting ≤ 2) whose condition numbers the domains
-//! keep below ~30: `300 · 30 · 6e-8 ≈ 5e-4`. `RTOL32 = 2e-3` on the same scale. A point where the
-//! f32 value itself is off the twin's by more than `1e-3 · (1 + |f|)` is ill-conditioned in f32
-//! (cancellation, a branch taken differently) and is skipped and counted.
+//! every operation rounds to `eps32/2 ≈ 6e-8` relative, a generated body chains up to a few
+//! hundred operations (loops of ≤ 6 iterations, nesting ≤ 2), and the generator lets intermediate
+//! values reach ~1e3 (accumulators are kept within ±950) before a `sin`, `cos` or `fract`, whose
+//! condition number there is ~1e3: `300 · 1e3 · 6e-8 ≈ 2e-2` in the worst case, far less in
+//! practice (a long run saw 6e-3 once, on `sin` of a value near 950). `RTOL32 = 2e-2` on the same
+//! scale; a wrong rule still errs by O(1), and the f64 twin is checked at `RTOL64` anyway. A point
+//! where the f32 value itself is off the twin's by more than `1e-3 · (1 + |f|)` is ill-conditioned
+//! in f32 (cancellation, a branch taken differently) and is skipped and counted.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// Relative tolerance of an f64 gradient, on the scale `1 + |f'| + |f|` (see the module doc).
 pub const RTOL64: f64 = 1e-6;
 /// Relative tolerance of an f32 gradient against the f64 twin's differences.
-pub const RTOL32: f64 = 2e-3;
+pub const RTOL32: f64 = 2e-2;
 /// Past this relative gap between an f32 value and its twin's, the point is ill-conditioned.
 pub const COND32: f64 = 1e-3;
 

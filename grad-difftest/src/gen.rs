@@ -47,30 +47,44 @@ pub const PENDING: &[&str] = &[
     // A receiver computed from literals only: `let a: f64 = if x < 0.0 { 0.5 } else { 0.25 };
     // a.tanh()` gives E0689 in the expansion (some such receivers work, this one does not).
     "recv:literal_valued",
-    // A bare `const` item as an argument of a `#[gradient]` helper: `h(x, C)` gives E0527
-    // ("pattern requires 1 element but array has 2") in the expansion.
+    // An argument of a `#[gradient]` helper computed from a `const` item alone: `h(x, C)`,
+    // `h(x, C.atanh())`, `let v = C; h(x, v)` give E0527 ("pattern requires 1 element but array
+    // has 2") in the expansion (`h(x, 1.5)` and `h(x, C * 1.0)` compile). The generator passes
+    // arguments that depend on an input, or bare literals.
     "call:arg:const",
     // An `if` branch whose value is computed from a `const` item only: `if x < 0.0 { C } else
     // { x }` (or `-C`, `C.recip()`, a local `let v = C.exp2();`) is rejected, "the branches of this
     // `if` give different kinds of values". The generator keeps branches that depend on a
     // differentiated input or are bare literals.
     "expr:if_inactive_branch",
-    // WRONG GRADIENT. A mutable local initialized from a `const` item without a type, updated in a
-    // loop: `let mut a = C; for _ in 0..3 { a += y; } a` gives d/dy = 0 (should be 3). With
-    // `let mut a: f64 = C;` it is right. The generator annotates such lets.
-    "stmt:let_mut_const_init",
+    // WRONG GRADIENT. A mutable local without a type, initialized from a value that does not
+    // depend on the inputs (but is not a bare literal), then updated in a loop: `let mut a = C;
+    // for _ in 0..3 { a += y; } a` (C a `const`) gives d/dy = 0 (should be 3); so does `let mut a
+    // = h(0.41, 1.64); for i in 1..=3 { a += h(2.12, x); } a` (h a `#[gradient]` helper). With
+    // `let mut a: f64 = ...;` both are right. The generator annotates such lets.
+    "stmt:let_mut_inactive_init",
     // VALUE MISMATCH. A sum over an empty iterator: `xs.iter().map(|v| v * x).sum::<f64>()` with
     // `xs = []` returns -0.0 from std (float `Sum` starts at -0.0) and +0.0 from `NAME_grad`. The
     // generator's slices are never empty; `.zip(xs.iter().skip(1))` of a one-element slice is.
     "reduce:zip_skip",
-    // `let l: f64; if x < 0.5 { l = x; } else { l = x; } l`, both branches assigning the same
-    // value: rejected, "`l` is used before it is assigned".
+    // `let l: f64; if x < 0.5 { l = x; } else { l = (x); } l`, both branches assigning the same
+    // value (also `l = if n > 3 { x } else { x };`): rejected, "`l` is used before it is
+    // assigned".
     "stmt:late_init_same",
     // WRONG GRADIENT. A late-initialized local assigned a value computed from a `const` in one
     // branch and a differentiated one in the other: `let l: f64; if x < -2.0 { l = C; } else
     // { l = x * 3.0; } l` gives d/dx = 0 (should be 3). A literal instead of `C`, or `let mut l:
     // f64 = 0.0;`, is right. The generator keeps such branches active or bare literals.
     "stmt:late_init_const",
+    // VALUE MISMATCH and WRONG GRADIENT. A shadowing `let` in an `if` block that also holds an
+    // early `return` leaks out of the block: `if x > 0.0 { if x >= 2.0 { return x * 3.0; } let x
+    // = x * 0.5; } x` gives `NAME(1.0) = 1.0` but `NAME_grad(1.0) = (0.5, [0.5])`. The
+    // generator does not shadow inside an `if` where `return` is possible.
+    "stmt:shadow_in_returning_if",
+    // A local buffer after an early `return`, read in a loop with state: `if x < -1.5 { return x;
+    // } let z: [f64; 4] = [0.0; 4]; let mut a = x; for _ in 0..4 { a *= if flag { z[3] } else { x
+    // }; } a` gives E0425 "cannot find value `__grad_buf0`" in the expansion.
+    "stmt:buffer_after_return",
 ];
 
 /// The placeholder of the float type in generated text.
@@ -467,6 +481,8 @@ struct FnGen<'a> {
     items: String,
     /// Statements left in the current function (bounds its size).
     budget: i32,
+    /// The current function has an early `return` so far.
+    returned: bool,
 }
 
 const OPS: &[&str] = &["+", "-", "*"];
@@ -484,6 +500,7 @@ impl<'a> FnGen<'a> {
             fresh: 0,
             items: String::new(),
             budget: 0,
+            returned: false,
         }
     }
 
@@ -1137,7 +1154,22 @@ impl<'a> FnGen<'a> {
             iv = iv.union(b.iv);
             typed |= b.typed;
         }
-        let b = self.branch(d - 1);
+        let mut b = self.branch(d - 1);
+        // `if c { x } else { x }` folds to `x`, and a late-initialized local assigned such a value
+        // in both branches meets the pending `stmt:late_init_same`.
+        for _ in 0..5 {
+            if norm(&b.s) != norm(&a.s) || self.on("stmt:late_init_same") {
+                break;
+            }
+            b = self.branch(d - 1);
+        }
+        if norm(&b.s) == norm(&a.s) && !self.on("stmt:late_init_same") {
+            b = Ex::new(
+                format!("{} + 0.5", paren(&a.s)),
+                a.typed,
+                a.iv.add(Iv::pt(0.5)),
+            );
+        }
         let _ = write!(s, " else {{ {} }}", b.s);
         Ex::new(format!("({s})"), typed || b.typed, iv.union(b.iv))
     }
@@ -1300,15 +1332,18 @@ impl<'a> FnGen<'a> {
                         self.wrap(e, (-3.0, 3.0))
                     }
                 };
-                // However it came out, a bare const is the pending `call:arg:const`.
+                // However it came out, a value computed from a const alone (maybe through a
+                // local) is the pending `call:arg:const`: keep arguments that depend on an input,
+                // or bare literals.
+                let ok = |e: &Ex| e.iv.2 || is_literal(&e.s);
                 for _ in 0..5 {
-                    if !self.consts.iter().any(|c| c.0 == e.s) || self.on("call:arg:const") {
+                    if ok(&e) || self.on("call:arg:const") {
                         break;
                     }
                     let x = self.expr(d - 1);
                     e = self.wrap(x, (-3.0, 3.0));
                 }
-                if self.consts.iter().any(|c| c.0 == e.s) && !self.on("call:arg:const") {
+                if !ok(&e) && !self.on("call:arg:const") {
                     e = self.lit(0.5);
                 }
                 act |= e.iv.2;
@@ -1343,9 +1378,10 @@ impl<'a> FnGen<'a> {
     fn let_stmt(&mut self, ctx: Ctx, mutable: bool, out: &mut String, ind: usize) -> String {
         let e = self.expr(1 + ctx.depth.min(2));
         let name = self.fresh(if mutable { "acc" } else { "v" });
-        // `let mut a = C;` (no type) then updated in a loop loses its derivative: pending.
-        let const_init = !e.iv.2 && self.consts.iter().any(|c| e.s.contains(c.0.as_str()));
-        let force = mutable && const_init && !self.on("stmt:let_mut_const_init");
+        // `let mut a = C;` (no type, a value the macro takes for a constant) then updated in a
+        // loop loses its derivative: pending.
+        let inactive_init = !e.iv.2 && !is_literal(&e.s);
+        let force = mutable && inactive_init && !self.on("stmt:let_mut_inactive_init");
         let ann = if !e.typed || force || self.rng.chance(0.3) {
             format!(": {FLT}")
         } else {
@@ -1420,7 +1456,10 @@ impl<'a> FnGen<'a> {
             1 => {
                 self.let_stmt(ctx, true, out, ind);
             }
-            2 if self.on("stmt:shadow") => {
+            // A shadowing `let` in an `if` that may also `return` leaks out of it (pending).
+            2 if self.on("stmt:shadow")
+                && (!(ctx.top && ctx.depth > 0) || self.on("stmt:shadow_in_returning_if")) =>
+            {
                 // Not a mutable one: an enclosing loop may still assign to it.
                 let fs = self.floats(|v, _| !v.mutable);
                 if fs.is_empty() {
@@ -1440,7 +1479,12 @@ impl<'a> FnGen<'a> {
             4 if nested => self.if_stmt(ctx, out, ind),
             5 if nested && ctx.loops < 2 => self.for_stmt(ctx, out, ind),
             6 if nested && ctx.loops < 2 && self.on("stmt:while") => self.while_stmt(ctx, out, ind),
-            7 if ctx.loops == 0 && self.on("stmt:buffer") => self.buffer(ctx, out, ind),
+            7 if ctx.loops == 0
+                && self.on("stmt:buffer")
+                && (!self.returned || self.on("stmt:buffer_after_return")) =>
+            {
+                self.buffer(ctx, out, ind)
+            }
             8 if nested && self.on("stmt:block") => {
                 Self::line(out, ind, "{");
                 self.frames.push(vec![]);
@@ -1486,12 +1530,12 @@ impl<'a> FnGen<'a> {
                 let a = self.branch_unless(1, "stmt:late_init_const");
                 let mut b = self.branch_unless(1, "stmt:late_init_const");
                 for _ in 0..5 {
-                    if b.s != a.s || self.on("stmt:late_init_same") {
+                    if norm(&b.s) != norm(&a.s) || self.on("stmt:late_init_same") {
                         break;
                     }
                     b = self.branch_unless(1, "stmt:late_init_const");
                 }
-                if b.s == a.s && !self.on("stmt:late_init_same") {
+                if norm(&b.s) == norm(&a.s) && !self.on("stmt:late_init_same") {
                     b = Ex::new(format!("{} + 0.5", a.s), a.typed, a.iv.add(Iv::pt(0.5)));
                 }
                 Self::line(
@@ -1523,6 +1567,7 @@ impl<'a> FnGen<'a> {
                 let e = self.expr(2);
                 Self::line(out, ind, &format!("if {c} {{"));
                 Self::line(out, ind + 1, &format!("return {};", e.s));
+                self.returned = true;
                 Self::line(out, ind, "}");
             }
             14 if self.on("stmt:cfg") => {
@@ -1589,7 +1634,7 @@ impl<'a> FnGen<'a> {
             .map(|i| i.0)
             .collect();
         let i = self.fresh("i");
-        let v = self.fresh("x");
+        let v = self.fresh("e");
         let which = self.rng.below(13);
         let key = format!("loop:{which}");
         if !self.on(&key) {
@@ -1791,6 +1836,7 @@ impl<'a> FnGen<'a> {
     /// A function body over the variables in scope: statements, then the tail.
     fn body(&mut self, out: &mut String, size: i32) {
         self.budget = size;
+        self.returned = false;
         let ctx = Ctx {
             depth: 0,
             loops: 0,
@@ -2036,6 +2082,13 @@ fn balanced_outer(s: &str) -> bool {
         }
     }
     true
+}
+
+/// `s` without parentheses and blanks, to compare expressions that only differ by them.
+fn norm(s: &str) -> String {
+    s.chars()
+        .filter(|c| !matches!(c, '(' | ')' | ' '))
+        .collect()
 }
 
 /// `s` is a float literal, maybe negated and parenthesized (`(-1.5_f64)`).

@@ -113,7 +113,14 @@ fn run(seed: u64, inputs: usize) -> Outcome {
     let corpus = corpus();
     let gen = Gen::new(seed).with_pending(&["all"]);
     let mut id = 0;
+    let start = std::time::Instant::now();
+    let mut next_report = 100_000;
     while o.expanded < inputs {
+        if o.expanded >= next_report {
+            // Long runs say how far they got.
+            eprintln!("{} expansions in {:.0?}", o.expanded, start.elapsed());
+            next_report += 100_000;
+        }
         let case = gen.case(id);
         id += 1;
         let float = if id % 3 == 0 { Float::F32 } else { Float::F64 };
