@@ -50,6 +50,12 @@ fn pair(
         e => e,
     };
     let syn::Pat::Tuple(tp) = pat else {
+        // Names and `_` only: `..` and other patterns stay as written (and are reported).
+        if !matches!(pat, syn::Pat::Ident(i) if i.subpat.is_none())
+            && !matches!(pat, syn::Pat::Wild(_))
+        {
+            return None;
+        }
         leaves.push((pat.clone(), ty.cloned(), e.clone()));
         return Some(());
     };
