@@ -23,68 +23,10 @@ use std::fmt::Write as _;
 /// switches off unsuffixed literal receivers of `f64::m(..)` for every method). Remove an entry
 /// when the macro handles it.
 pub const PENDING: &[&str] = &[
-    // `<f64>::sin(x)`: read as a call of a user function `sin` (E0425 "cannot find `sin_grad`").
-    "form:qpath",
-    // `2.0_f64.sqrt()`, `(2.0_f64).sqrt()`, `2f64.sqrt()`: E0689, the expansion drops the suffix.
-    "recv:method:lit_sfx",
-    // `f64::sqrt(2.0)`, `f64::max(0.0, z)`: E0689 in the expansion.
-    "recv:path:lit",
-    // `f64::sqrt(2.0_f64)`: E0689 in the expansion.
-    "recv:path:lit_sfx",
-    // `x.log(10.0)`, `f64::log(x, 10.0_f64)`: E0689 (`ln` on an ambiguous float) in the expansion.
-    "arg:lit:log",
-    "arg:lit_sfx:log",
-    // `C.powf(x)` with a user `const C`: "this expression reads a differentiated value but its
-    // result is not a float the engine can follow"; same for every method with an argument.
-    "recv:method:const:powf",
-    "recv:method:const:log",
-    "recv:method:const:atan2",
-    "recv:method:const:hypot",
-    "recv:method:const:mul_add",
-    "recv:method:const:max",
-    "recv:method:const:min",
-    "recv:method:const:clamp",
-    // A receiver computed from literals only: `let a: f64 = if x < 0.0 { 0.5 } else { 0.25 };
-    // a.tanh()` gives E0689 in the expansion (some such receivers work, this one does not).
-    "recv:literal_valued",
-    // An argument of a `#[gradient]` helper computed from a `const` item alone: `h(x, C)`,
-    // `h(x, C.atanh())`, `let v = C; h(x, v)` give E0527 ("pattern requires 1 element but array
-    // has 2") in the expansion (`h(x, 1.5)` and `h(x, C * 1.0)` compile). The generator passes
-    // arguments that depend on an input, or bare literals.
-    "call:arg:const",
-    // An `if` branch whose value is computed from a `const` item only: `if x < 0.0 { C } else
-    // { x }` (or `-C`, `C.recip()`, a local `let v = C.exp2();`) is rejected, "the branches of this
-    // `if` give different kinds of values". The generator keeps branches that depend on a
-    // differentiated input or are bare literals.
-    "expr:if_inactive_branch",
-    // WRONG GRADIENT. A mutable local without a type, initialized from a value that does not
-    // depend on the inputs (but is not a bare literal), then updated in a loop: `let mut a = C;
-    // for _ in 0..3 { a += y; } a` (C a `const`) gives d/dy = 0 (should be 3); so does `let mut a
-    // = h(0.41, 1.64); for i in 1..=3 { a += h(2.12, x); } a` (h a `#[gradient]` helper). With
-    // `let mut a: f64 = ...;` both are right. The generator annotates such lets.
-    "stmt:let_mut_inactive_init",
-    // VALUE MISMATCH. A sum over an empty iterator: `xs.iter().map(|v| v * x).sum::<f64>()` with
-    // `xs = []` returns -0.0 from std (float `Sum` starts at -0.0) and +0.0 from `NAME_grad`. The
-    // generator's slices are never empty; `.zip(xs.iter().skip(1))` of a one-element slice is.
-    "reduce:zip_skip",
-    // `let l: f64; if x < 0.5 { l = x; } else { l = (x); } l`, both branches assigning the same
-    // value (also `l = if n > 3 { x } else { x };`): rejected, "`l` is used before it is
-    // assigned".
-    "stmt:late_init_same",
-    // WRONG GRADIENT. A late-initialized local assigned a value computed from a `const` in one
-    // branch and a differentiated one in the other: `let l: f64; if x < -2.0 { l = C; } else
-    // { l = x * 3.0; } l` gives d/dx = 0 (should be 3). A literal instead of `C`, or `let mut l:
-    // f64 = 0.0;`, is right. The generator keeps such branches active or bare literals.
-    "stmt:late_init_const",
-    // VALUE MISMATCH and WRONG GRADIENT. A shadowing `let` in an `if` block that also holds an
-    // early `return` leaks out of the block: `if x > 0.0 { if x >= 2.0 { return x * 3.0; } let x
-    // = x * 0.5; } x` gives `NAME(1.0) = 1.0` but `NAME_grad(1.0) = (0.5, [0.5])`. The
-    // generator does not shadow inside an `if` where `return` is possible.
-    "stmt:shadow_in_returning_if",
-    // A local buffer after an early `return`, read in a loop with state: `if x < -1.5 { return x;
-    // } let z: [f64; 4] = [0.0; 4]; let mut a = x; for _ in 0..4 { a *= if flag { z[3] } else { x
-    // }; } a` gives E0425 "cannot find value `__grad_buf0`" in the expansion.
-    "stmt:buffer_after_return",
+    // Empty: every construct the generator knows is handled. The constructs once listed here (literal
+    // and `const` receivers, `<f64>::m`, constants as helper arguments and branch values, lets
+    // initialized from constants, late-initialized lets, empty sums, shadowing in returning `if`s,
+    // buffers after an early return) are regression tests in `tests/regressions.rs`.
 ];
 
 /// The placeholder of the float type in generated text.
