@@ -1388,8 +1388,9 @@ impl<'a> FnGen<'a> {
         self.budget -= 1;
         let nested = ctx.depth < 3;
         // let, let mut, shadow, update, if, for, while, buffer, block, assert, let-sum,
-        // late init, break/continue, early return, cfg
-        let w = [5, 3, 2, 6, 3, 4, 1, 1, 1, 1, 1, 1, 2, 1, 1];
+        // late init, break/continue, early return, cfg, match statement, match expression, loop,
+        // loop with break value, tuple let, closure, range reduction
+        let w = [5, 3, 2, 6, 3, 4, 1, 1, 1, 1, 1, 1, 2, 1, 1, 2, 1, 1, 1, 1, 1, 1];
         let i = self.rng.weighted(&w);
         match i {
             0 => {
@@ -1532,11 +1533,221 @@ impl<'a> FnGen<'a> {
                     self.declare(&n, VarKind::Float(e.iv), false);
                 }
             }
+            15 if nested && self.on("stmt:match") => self.match_stmt(ctx, out, ind),
+            16 if self.on("expr:match") => self.match_let(out, ind),
+            17 if nested && ctx.loops < 2 && self.on("stmt:loop") => self.loop_stmt(ctx, out, ind),
+            18 if ctx.loops < 2 && self.on("stmt:loop_break_value") => {
+                self.loop_value(ctx, out, ind)
+            }
+            19 if self.on("stmt:tuple_let") => self.tuple_let(out, ind),
+            20 if self.on("stmt:closure") => self.closure_stmt(out, ind),
+            21 if self.on("expr:range_reduction") => self.range_reduction(out, ind),
             _ => {
                 let acc = self.some_mut(ctx, out, ind);
                 self.update(&acc, ctx, out, ind);
             }
         }
+    }
+
+    /// The integer that selects `match` arms: `k % 4` of an integer in scope, or a literal.
+    fn selector(&mut self) -> String {
+        let ints = self.ints();
+        if ints.is_empty() || self.rng.chance(0.1) {
+            return format!("{}_usize % 4", self.rng.range(0, 5));
+        }
+        let (n, _, _) = self.rng.pick(&ints).clone();
+        format!("{n} % 4")
+    }
+
+    /// `match k % 4 { 0 => { .. } 1 | 2 if c => { .. } 3 => acc *= .., _ => {} }`; arms may
+    /// `break`/`continue` in a loop and `return` at the top.
+    fn match_stmt(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
+        let acc = self.some_mut(ctx, out, ind);
+        let sel = self.selector();
+        let inner = Ctx {
+            depth: ctx.depth + 1,
+            ..ctx
+        };
+        Self::line(out, ind, &format!("match {sel} {{"));
+        Self::line(out, ind + 1, "0 => {");
+        self.frames.push(vec![]);
+        self.update(&acc, inner, out, ind + 2);
+        self.frames.pop();
+        Self::line(out, ind + 1, "}");
+        let guard = if self.rng.chance(0.5) {
+            format!(" if {}", self.cond(1))
+        } else {
+            String::new()
+        };
+        Self::line(out, ind + 1, &format!("1 | 2{guard} => {{"));
+        self.frames.push(vec![]);
+        let k = self.rng.below(2);
+        self.block(inner, k, out, ind + 2);
+        self.update(&acc, inner, out, ind + 2);
+        self.frames.pop();
+        Self::line(out, ind + 1, "}");
+        let third = match self.rng.below(4) {
+            0 if ctx.brk => "break".to_string(),
+            1 if ctx.brk => "continue".to_string(),
+            2 if ctx.top && ctx.loops == 0 => {
+                self.returned = true;
+                format!("return {}", self.expr(1).s)
+            }
+            _ => format!("{acc} *= 0.5"),
+        };
+        Self::line(out, ind + 1, &format!("3 => {third},"));
+        Self::line(out, ind + 1, "_ => {}");
+        Self::line(out, ind, "}");
+    }
+
+    /// `let v: T = match sel { 0 => a, 1 | 2 => b, _ => c };`, or over a condition's `bool`.
+    fn match_let(&mut self, out: &mut String, ind: usize) {
+        let n = self.fresh("m");
+        let (a, b, c) = (self.expr(1), self.expr(1), self.expr(1));
+        let s = if self.rng.chance(0.3) {
+            let cond = self.cond(1);
+            format!("let {n}: {FLT} = match {cond} {{ true => {}, false => {} }};", a.s, b.s)
+        } else {
+            let sel = self.selector();
+            format!(
+                "let {n}: {FLT} = match {sel} {{ 0 => {}, 1 | 2 => {}, _ => {} }};",
+                a.s, b.s, c.s
+            )
+        };
+        Self::line(out, ind, &s);
+        self.declare(&n, VarKind::Float(a.iv.union(b.iv).union(c.iv)), false);
+    }
+
+    /// `loop { j += 1; if j > lim { break; } .. }`: the check first, so `continue` ends too.
+    fn loop_stmt(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
+        let acc = self.some_mut(ctx, out, ind);
+        let j = self.fresh("j");
+        let lim = self.rng.range(1, 4);
+        Self::line(out, ind, &format!("let mut {j} = 0usize;"));
+        Self::line(out, ind, "loop {");
+        Self::line(out, ind + 1, &format!("{j} += 1;"));
+        Self::line(out, ind + 1, &format!("if {j} > {lim} {{"));
+        Self::line(out, ind + 2, "break;");
+        Self::line(out, ind + 1, "}");
+        self.frames.push(vec![]);
+        let inner = Ctx {
+            depth: ctx.depth + 1,
+            loops: ctx.loops + 1,
+            top: false,
+            brk: true,
+        };
+        let n = self.rng.below(3);
+        self.block(inner, n, out, ind + 1);
+        self.update(&acc, inner, out, ind + 1);
+        self.frames.pop();
+        Self::line(out, ind, "}");
+    }
+
+    /// `let v: T = loop { j += 1; if j >= lim { break e; } acc update };`.
+    fn loop_value(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
+        let acc = self.some_mut(ctx, out, ind);
+        let j = self.fresh("j");
+        let n = self.fresh("b");
+        let lim = self.rng.range(1, 4);
+        Self::line(out, ind, &format!("let mut {j} = 0usize;"));
+        Self::line(out, ind, &format!("let {n}: {FLT} = loop {{"));
+        Self::line(out, ind + 1, &format!("{j} += 1;"));
+        let e = self.expr(1);
+        let e = self.wrap(e, (NOMINAL.0, NOMINAL.1));
+        Self::line(out, ind + 1, &format!("if {j} >= {lim} {{"));
+        Self::line(out, ind + 2, &format!("break {} + {acc};", paren(&e.s)));
+        Self::line(out, ind + 1, "}");
+        let inner = Ctx {
+            depth: ctx.depth + 1,
+            loops: ctx.loops + 1,
+            top: false,
+            brk: false,
+        };
+        self.frames.push(vec![]);
+        self.update(&acc, inner, out, ind + 1);
+        self.frames.pop();
+        Self::line(out, ind, "};");
+        self.declare(&n, VarKind::Float(e.iv.union(NOMINAL)), false);
+    }
+
+    /// `let (a, (b, _)) = (e1, (e2, e3));`, `let (a, b): (T, T) = ..`, `let (s, c) = e.sin_cos();`.
+    fn tuple_let(&mut self, out: &mut String, ind: usize) {
+        let (a, b) = (self.fresh("ta"), self.fresh("tb"));
+        match self.rng.below(3) {
+            0 => {
+                let (e1, e2, e3) = (self.expr(1), self.expr(1), self.expr(1));
+                let ann = if !(e1.typed && e2.typed && e3.typed) || self.rng.chance(0.5) {
+                    format!(": ({FLT}, ({FLT}, {FLT}))")
+                } else {
+                    String::new()
+                };
+                let s = format!("let ({a}, ({b}, _)){ann} = ({}, ({}, {}));", e1.s, e2.s, e3.s);
+                Self::line(out, ind, &s);
+                self.declare(&a, VarKind::Float(e1.iv), false);
+                self.declare(&b, VarKind::Float(e2.iv), false);
+            }
+            1 => {
+                let (e1, e2) = (self.expr(1), self.expr(1));
+                Self::line(out, ind, &format!("let ({a}, {b}): ({FLT}, {FLT}) = ({}, {});", e1.s, e2.s));
+                self.declare(&a, VarKind::Float(e1.iv), false);
+                self.declare(&b, VarKind::Float(e2.iv), false);
+            }
+            _ => {
+                let e = self.typed_expr(1);
+                let e = self.squash(e);
+                let e = self.typed(e);
+                Self::line(out, ind, &format!("let ({a}, {b}) = {}.sin_cos();", paren_recv(&e.s)));
+                let iv = Iv(-1.0, 1.0, e.iv.2);
+                self.declare(&a, VarKind::Float(iv), false);
+                self.declare(&b, VarKind::Float(iv), false);
+            }
+        }
+    }
+
+    /// `let f = |z: T| body; let v = f(e1) + f(e2);`, the body reading locals and parameters.
+    fn closure_stmt(&mut self, out: &mut String, ind: usize) {
+        let f = self.fresh("f");
+        let z = self.fresh("z");
+        let (e1, e2) = (self.expr(1), self.expr(1));
+        let (e1, e2) = (self.wrap(e1, (-5.0, 5.0)), self.wrap(e2, (-5.0, 5.0)));
+        let body = self.closure_body(&[z.as_str()], e1.iv.union(e2.iv), 1);
+        Self::line(out, ind, &format!("let {f} = |{z}: {FLT}| {};", body.s));
+        let n = self.fresh("v");
+        Self::line(out, ind, &format!("let {n}: {FLT} = {f}({}) + {f}({});", e1.s, e2.s));
+        self.declare(&n, VarKind::Float(body.iv.add(body.iv)), false);
+    }
+
+    /// `(0..k).map(|i| ..).sum::<T>()`, `.product::<T>()`, `(0..k).rev().fold(e, |acc, i| ..)`.
+    fn range_reduction(&mut self, out: &mut String, ind: usize) {
+        let n = self.fresh("r");
+        let i = self.fresh("i");
+        let lim = self.rng.range(0, 5);
+        let e = self.expr(1);
+        let e = self.wrap(e, UNIT);
+        let act = e.iv.2;
+        let s = match self.rng.below(4) {
+            0 => format!(
+                "let {n}: {FLT} = (0..{lim}).map(|{i}| {i} as {FLT} * 0.25 * {}).sum::<{FLT}>();",
+                paren(&e.s)
+            ),
+            1 => format!(
+                "let {n}: {FLT} = (1..={lim}).map(|{i}| 1.0 + 0.1 * {} / {i} as {FLT}).product::<{FLT}>();",
+                paren(&e.s)
+            ),
+            2 => {
+                let acc = self.fresh("acc");
+                format!(
+                    "let {n}: {FLT} = (0..{lim}).rev().fold({}, |{acc}, {i}| {acc} * 0.5 + {i} as {FLT} * 0.1);",
+                    e.s
+                )
+            }
+            _ => format!(
+                "let {n}: {FLT} = (0..{lim}).step_by(2).map(|{i}| ({} + {i} as {FLT}).sin()).sum::<{FLT}>();",
+                paren(&e.s)
+            ),
+        };
+        Self::line(out, ind, &s);
+        self.declare(&n, VarKind::Float(Iv(-6.0, 6.0, act)), false);
     }
 
     fn if_stmt(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
