@@ -156,7 +156,8 @@ pub const METHODS: &[Method] = &[
     },
     m!("powf", [POS, (-2.5, 2.5)], |a| a[0].powf(a[1])),
     m!("sqrt", [POS], |a| a[0].sqrt()),
-    m!("cbrt", [ANY], |a| a[0].cbrt()),
+    // Away from 0, where the derivative is infinite (`cbrt(x - x)` gives ∞ · 0).
+    m!("cbrt", [POS], |a| a[0].cbrt()),
     m!("exp", [EXPO], |a| a[0].exp()),
     m!("exp2", [EXPO], |a| a[0].exp2()),
     m!("exp_m1", [EXPO], |a| a[0].exp_m1()),
