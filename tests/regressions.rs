@@ -454,3 +454,29 @@ fn constants_of_unknown_type_that_become_floats_keep_their_derivatives() {
     assert_eq!(inactive_branch_grad(1.0), (1.0, [1.0]));
     assert_eq!(inactive_branch_grad(-1.0), (C.exp2(), [0.0]));
 }
+
+#[gradient]
+fn slice_helper(a: f64, s: &[f64]) -> f64 {
+    a * s[0]
+}
+
+/// A fused loop calling a helper with a slice that is not differentiated (found by the
+/// differential tester: the expansion scaled a `d_xs` that does not exist).
+#[gradient(wrt(x))]
+fn inactive_slice_to_helper(xs: &[f64], x: f64) -> f64 {
+    let mut s = 0.0;
+    for &v in xs.iter().take(2) {
+        s += v * slice_helper(x, xs);
+    }
+    s * s
+}
+
+#[test]
+fn inactive_slices_passed_to_helpers_in_fused_loops() {
+    let xs = [0.5, 1.5, -0.5];
+    for x in [0.3, -1.1] {
+        let (v, g) = inactive_slice_to_helper_grad(&xs, x);
+        let flat = |p: &[f64]| inactive_slice_to_helper(&xs, p[0]);
+        check_flat("inactive_slice_to_helper", &[x], &flat, v, &g).unwrap();
+    }
+}

@@ -1391,7 +1391,9 @@ impl<'a> FnGen<'a> {
         // let, let mut, shadow, update, if, for, while, buffer, block, assert, let-sum,
         // late init, break/continue, early return, cfg, match statement, match expression, loop,
         // loop with break value, tuple let, closure, range reduction
-        let w = [5, 3, 2, 6, 3, 4, 1, 1, 1, 1, 1, 1, 2, 1, 1, 2, 1, 1, 1, 1, 1, 1];
+        let w = [
+            5, 3, 2, 6, 3, 4, 1, 1, 1, 1, 1, 1, 2, 1, 1, 2, 1, 1, 1, 1, 1, 1,
+        ];
         let i = self.rng.weighted(&w);
         match i {
             0 => {
@@ -1607,7 +1609,10 @@ impl<'a> FnGen<'a> {
         let (a, b, c) = (self.expr(1), self.expr(1), self.expr(1));
         let s = if self.rng.chance(0.3) {
             let cond = self.cond(1);
-            format!("let {n}: {FLT} = match {cond} {{ true => {}, false => {} }};", a.s, b.s)
+            format!(
+                "let {n}: {FLT} = match {cond} {{ true => {}, false => {} }};",
+                a.s, b.s
+            )
         } else {
             let sel = self.selector();
             format!(
@@ -1682,14 +1687,21 @@ impl<'a> FnGen<'a> {
                 } else {
                     String::new()
                 };
-                let s = format!("let ({a}, ({b}, _)){ann} = ({}, ({}, {}));", e1.s, e2.s, e3.s);
+                let s = format!(
+                    "let ({a}, ({b}, _)){ann} = ({}, ({}, {}));",
+                    e1.s, e2.s, e3.s
+                );
                 Self::line(out, ind, &s);
                 self.declare(&a, VarKind::Float(e1.iv), false);
                 self.declare(&b, VarKind::Float(e2.iv), false);
             }
             1 => {
                 let (e1, e2) = (self.expr(1), self.expr(1));
-                Self::line(out, ind, &format!("let ({a}, {b}): ({FLT}, {FLT}) = ({}, {});", e1.s, e2.s));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let ({a}, {b}): ({FLT}, {FLT}) = ({}, {});", e1.s, e2.s),
+                );
                 self.declare(&a, VarKind::Float(e1.iv), false);
                 self.declare(&b, VarKind::Float(e2.iv), false);
             }
@@ -1697,7 +1709,11 @@ impl<'a> FnGen<'a> {
                 let e = self.typed_expr(1);
                 let e = self.squash(e);
                 let e = self.typed(e);
-                Self::line(out, ind, &format!("let ({a}, {b}) = {}.sin_cos();", paren_recv(&e.s)));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let ({a}, {b}) = {}.sin_cos();", paren_recv(&e.s)),
+                );
                 let iv = Iv(-1.0, 1.0, e.iv.2);
                 self.declare(&a, VarKind::Float(iv), false);
                 self.declare(&b, VarKind::Float(iv), false);
@@ -1714,7 +1730,11 @@ impl<'a> FnGen<'a> {
         let body = self.closure_body(&[z.as_str()], e1.iv.union(e2.iv), 1);
         Self::line(out, ind, &format!("let {f} = |{z}: {FLT}| {};", body.s));
         let n = self.fresh("v");
-        Self::line(out, ind, &format!("let {n}: {FLT} = {f}({}) + {f}({});", e1.s, e2.s));
+        Self::line(
+            out,
+            ind,
+            &format!("let {n}: {FLT} = {f}({}) + {f}({});", e1.s, e2.s),
+        );
         self.declare(&n, VarKind::Float(body.iv.add(body.iv)), false);
     }
 

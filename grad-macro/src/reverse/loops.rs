@@ -301,6 +301,8 @@ impl Rev<'_> {
         }
         self.contribute(c.init, bar);
         if bar != Operand::Const(1.0) {
+            // A slice passed to a helper without being differentiated has no adjoint to scale.
+            seqs.retain(|s| self.b.func.seq(*s).active);
             for seq in seqs {
                 self.b.push(Stmt::ScaleSeq { seq, factor: bar });
             }
