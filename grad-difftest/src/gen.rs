@@ -1636,17 +1636,7 @@ impl<'a> FnGen<'a> {
         Self::line(out, ind + 2, "break;");
         Self::line(out, ind + 1, "}");
         self.frames.push(vec![]);
-        let inner = Ctx {
-            depth: ctx.depth + 1,
-            loops: ctx.loops + 1,
-            top: false,
-            brk: true,
-        };
-        let n = self.rng.below(3);
-        self.block(inner, n, out, ind + 1);
-        self.update(&acc, inner, out, ind + 1);
-        self.frames.pop();
-        Self::line(out, ind, "}");
+        self.loop_body(ctx, &acc, 3, out, ind);
     }
 
     /// `let v: T = loop { j += 1; if j >= lim { break e; } acc update };`.
@@ -1902,15 +1892,21 @@ impl<'a> FnGen<'a> {
                 false,
             );
         }
+        self.loop_body(ctx, &acc, 4, out, ind);
+    }
+
+    /// The rest of a loop's body (up to `max - 1` statements, then an update of `acc`) in the
+    /// frame the caller pushed, and the closing brace.
+    fn loop_body(&mut self, ctx: Ctx, acc: &str, max: usize, out: &mut String, ind: usize) {
         let inner = Ctx {
             depth: ctx.depth + 1,
             loops: ctx.loops + 1,
             top: false,
             brk: true,
         };
-        let n = self.rng.below(4);
+        let n = self.rng.below(max);
         self.block(inner, n, out, ind + 1);
-        self.update(&acc, inner, out, ind + 1);
+        self.update(acc, inner, out, ind + 1);
         self.frames.pop();
         Self::line(out, ind, "}");
     }
@@ -1932,17 +1928,7 @@ impl<'a> FnGen<'a> {
             },
             false,
         );
-        let inner = Ctx {
-            depth: ctx.depth + 1,
-            loops: ctx.loops + 1,
-            top: false,
-            brk: true,
-        };
-        let n = self.rng.below(3);
-        self.block(inner, n, out, ind + 1);
-        self.update(&acc, inner, out, ind + 1);
-        self.frames.pop();
-        Self::line(out, ind, "}");
+        self.loop_body(ctx, &acc, 3, out, ind);
     }
 
     /// A local buffer, filled by one loop, then read: `let mut z = vec![0.0; n]` or `[0.0; 4]`.
