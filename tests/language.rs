@@ -209,3 +209,37 @@ fn closures_defined_and_called_in_the_body() {
     g.extend_from_slice(&d);
     check("local_closures", &flat, v, &g, &p);
 }
+
+/// Constant data of the user's types.
+pub struct Config {
+    pub l2: f64,
+    pub pair: (f64, usize),
+}
+
+#[gradient(wrt(w))]
+fn items_and_fields(w: &[f64], cfg: &Config) -> f64 {
+    const SCALE: f64 = 0.5;
+    use std::f64::consts::PI;
+    #[gradient]
+    fn sq(z: f64) -> f64 {
+        z * z
+    }
+    let mut s = 0.0;
+    for i in 0..w.len() {
+        s += sq(w[i]) * cfg.l2 * SCALE + cfg.pair.0 * w[i] * PI;
+    }
+    s + cfg.pair.1 as f64
+}
+
+#[test]
+fn items_in_the_body_and_fields_of_constant_data() {
+    let cfg = Config {
+        l2: 0.1,
+        pair: (2.0, 3),
+    };
+    let w = [1.0, -2.0];
+    let mut d = [0.0; 2];
+    let v = items_and_fields_grad(&w, &cfg, &mut d);
+    let flat = |p: &[f64]| items_and_fields(p, &cfg);
+    check("items_and_fields", &flat, v, &d, &w);
+}

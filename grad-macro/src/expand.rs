@@ -189,6 +189,7 @@ fn differentiate(item: &syn::ItemFn, sig: &Sig, mut lowered: crate::lower::Lower
     };
     let signature = grad_signature(item, sig);
     let inherited = inherited_attributes(item);
+    let items = &lowered.func.items;
     let table = wrt_table(item, sig);
     let item = original_item(item);
     quote! {
@@ -198,6 +199,7 @@ fn differentiate(item: &syn::ItemFn, sig: &Sig, mut lowered: crate::lower::Lower
         // The parameters mirror the original's; code the gradient does not need may leave one unread.
         #[allow(unused_variables, unused_assignments, clippy::too_many_arguments, clippy::needless_late_init, clippy::float_cmp)]
         #signature {
+            #(#items)*
             #checks
             #(#seq_zeroing)*
             #tapes

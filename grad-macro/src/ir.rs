@@ -327,6 +327,8 @@ pub struct Func {
     pub body: Block,
     pub ret: Operand,
     pub float_ty: FloatTy,
+    /// Items declared in the body (`const`, `static`, `fn`, `use`, ...), repeated in `NAME_grad`.
+    pub items: Vec<syn::Item>,
 }
 
 impl Func {

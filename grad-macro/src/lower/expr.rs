@@ -162,13 +162,27 @@ impl Lowerer<'_> {
                 );
                 None
             }
-            Expr::Field(f) => {
-                self.errors.push_spanned(
-                    f,
-                    "`#[gradient]` does not differentiate through struct fields: pass the field values as parameters (`fn loss(w: f64, ...)`)",
-                );
-                None
-            }
+            Expr::Field(f) => match self.lower_expr(&f.base)? {
+                // A field of constant data (`cfg.l2`, `pair.0`): carried along as written.
+                Value::Other { tokens, uses, .. }
+                    if self.check_inactive(&uses, f.span()).is_some() =>
+                {
+                    let member = &f.member;
+                    Some(Value::Other {
+                        tokens: quote!(#tokens.#member),
+                        uses,
+                        kind: Kind::Other,
+                    })
+                }
+                Value::Other { .. } => None,
+                _ => {
+                    self.errors.push_spanned(
+                        f,
+                        "`#[gradient]` does not differentiate through struct fields: pass the field values as parameters (`fn loss(w: f64, ...)`)",
+                    );
+                    None
+                }
+            },
             Expr::Tuple(_) | Expr::Array(_) | Expr::Repeat(_) | Expr::Struct(_) => {
                 self.errors.push_spanned(
                     e,

@@ -81,6 +81,7 @@ pub fn lower(item: &syn::ItemFn, sig: &Sig, errors: &Errors) -> Option<Lowered> 
         body: Default::default(),
         ret: Operand::Const(0.0),
         float_ty: sig.float_ty,
+        items: Vec::new(),
     };
     let mut env = Env::default();
     env.push();
@@ -492,10 +493,9 @@ impl<'f> Lowerer<'f> {
     pub fn lower_stmt(&mut self, s: &syn::Stmt) {
         match s {
             syn::Stmt::Local(local) => self.lower_let(local),
-            syn::Stmt::Item(item) => self.errors.push_spanned(
-                item,
-                "items inside a `#[gradient]` function are not supported: move this item out of the function",
-            ),
+            // Items are visible in the whole block and compute nothing here; `NAME_grad` declares
+            // them again, so the body's uses of them resolve the same way.
+            syn::Stmt::Item(item) => self.b.func.items.push(item.clone()),
             syn::Stmt::Expr(e, _) => {
                 self.lower_expr(e);
             }
