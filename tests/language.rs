@@ -243,3 +243,47 @@ fn items_in_the_body_and_fields_of_constant_data() {
     let flat = |p: &[f64]| items_and_fields(p, &cfg);
     check("items_and_fields", &flat, v, &d, &w);
 }
+
+/// A loss chosen by constant data of the user's enum.
+#[derive(Clone, Copy)]
+pub enum LossKind {
+    Huber(f64),
+    Square,
+    Scaled { k: f64 },
+}
+
+#[gradient(wrt(x))]
+fn enum_data(x: f64, kind: LossKind, weight: Option<f64>) -> f64 {
+    let mut s = match kind {
+        LossKind::Huber(d) => {
+            if x.abs() < d {
+                0.5 * x * x
+            } else {
+                d * (x.abs() - 0.5 * d)
+            }
+        }
+        LossKind::Scaled { k } => k * x * x,
+        LossKind::Square => x * x,
+    };
+    if let Some(w) = weight {
+        s *= w;
+    }
+    s
+}
+
+#[test]
+fn match_and_if_let_on_constant_data() {
+    for kind in [
+        LossKind::Huber(1.0),
+        LossKind::Square,
+        LossKind::Scaled { k: 3.0 },
+    ] {
+        for weight in [None, Some(2.0)] {
+            for x in [0.7, -1.7] {
+                let (v, g) = enum_data_grad(x, kind, weight);
+                let flat = |p: &[f64]| enum_data(p[0], kind, weight);
+                check("enum_data", &flat, v, &g, &[x]);
+            }
+        }
+    }
+}

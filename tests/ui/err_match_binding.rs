@@ -1,12 +1,12 @@
-// `match` arms that bind parts of the value (other than a last arm binding the whole value) are
-// not supported yet: a clear error at the pattern.
+// A guard on a `match` arm that binds parts of the value is not supported yet: a clear error at
+// the pattern, with the rewrite.
 use grad::gradient;
 
-#[gradient]
+#[gradient(wrt(x))]
 fn f(x: f64, k: Option<usize>) -> f64 {
     match k {
-        Some(n) => x * n as f64,
-        None => x,
+        Some(n) if n > 2 => x * n as f64,
+        _ => x,
     }
 }
 

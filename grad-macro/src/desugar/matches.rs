@@ -76,7 +76,7 @@ pub fn match_to_if(m: &syn::ExprMatch) -> Result<(Option<syn::Stmt>, syn::Expr),
                     other => {
                         return Err(syn::Error::new_spanned(
                             other,
-                            "`#[gradient]` supports `match` arms whose pattern binds nothing, and a last arm that binds the whole value (`n => ..`): read the parts inside the arm instead",
+                            "`#[gradient]` supports a last `match` arm that binds the whole value (`n => ..`) or nothing: write `_ => ..` and read the parts with `if let` inside, or move this arm up",
                         ))
                     }
                 }
@@ -91,10 +91,16 @@ pub fn match_to_if(m: &syn::ExprMatch) -> Result<(Option<syn::Stmt>, syn::Expr),
             continue;
         }
         if binds(pat) {
-            return Err(syn::Error::new_spanned(
-                pat,
-                "`#[gradient]` supports `match` arms whose pattern binds nothing (literals, ranges, `|`, paths of constants and unit variants, `_`), and a last arm that binds the whole value (`n => ..`)",
-            ));
+            if arm.guard.is_some() {
+                return Err(syn::Error::new_spanned(
+                    pat,
+                    "`#[gradient]` supports guards on `match` arms that bind nothing: move the condition into the arm (`Some(n) => if n > 2 { .. } else { .. }`)",
+                ));
+            }
+            // `Some(n) => a` reads parts of constant data: `if let Some(n) = M { a } else ..`.
+            let els = chain.take().map(|e| quote!(else #e));
+            chain = Some(syn::parse_quote!(if let #pat = #scrut #body #els));
+            continue;
         }
         let guard = arm.guard.as_ref().map(|(i, g)| quote!(#i #g));
         let cond: syn::Expr = syn::parse_quote!(match #scrut { #pat #guard => true, _ => false });

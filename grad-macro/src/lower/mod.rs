@@ -228,11 +228,12 @@ impl<'f> Lowerer<'f> {
         rest: &[Item],
         end: Span,
     ) -> Option<Operand> {
-        let cond = self.lower_cond(&ei.cond);
+        let (cond, binds) = self.lower_if_cond(&ei.cond);
         let saved = self.env.clone();
 
         self.b.open();
         self.env.push();
+        self.bind_if_let(binds);
         let mut then_items: Vec<Item> = ei.then_branch.stmts.iter().map(Item::Stmt).collect();
         then_items.push(Item::EndScope);
         then_items.extend_from_slice(rest);
@@ -283,6 +284,47 @@ impl<'f> Lowerer<'f> {
         Some(Operand::Val(dst))
     }
 
+    /// The condition of an `if`, and for `if let PAT = data` the names `PAT` binds, each with the
+    /// tokens that extract it (`match data { PAT => name, _ => unreachable!() }`, run only in the
+    /// branch where it matched) and the values those read. The data must not be differentiated.
+    #[allow(clippy::type_complexity)]
+    fn lower_if_cond(
+        &mut self,
+        e: &syn::Expr,
+    ) -> (Option<ValId>, Vec<(Ident, TokenStream, Vec<ValId>)>) {
+        let syn::Expr::Let(l) = e else {
+            return (self.lower_cond(e), Vec::new());
+        };
+        let (data, uses) = self.rename(&l.expr);
+        if self.check_inactive(&uses, l.expr.span()).is_none() {
+            return (None, Vec::new());
+        }
+        let pat = &l.pat;
+        let test = quote!(match #data { #pat => true, _ => false });
+        let cond = self
+            .b
+            .opaque(Kind::Bool, None, test, uses.clone(), l.span());
+        let mut names = Vec::new();
+        opaque::collect_pat_idents(pat, &mut names);
+        let binds = names
+            .into_iter()
+            .filter(|n| !n.to_string().starts_with(char::is_uppercase))
+            .map(|n| {
+                let t = quote!(match #data { #pat => #n, _ => ::core::unreachable!() });
+                (n, t, uses.clone())
+            })
+            .collect();
+        (Some(cond), binds)
+    }
+
+    /// Declares the names an `if let` binds, at the start of the branch where it matched.
+    fn bind_if_let(&mut self, binds: Vec<(Ident, TokenStream, Vec<ValId>)>) {
+        for (name, tokens, uses) in binds {
+            let v = self.b.opaque(Kind::Other, None, tokens, uses, name.span());
+            self.env.declare(name, Binding::Val(v));
+        }
+    }
+
     /// A condition: kept as written (renamed), bound to a value the reverse sweep can test again.
     pub fn lower_cond(&mut self, e: &syn::Expr) -> Option<ValId> {
         if let syn::Expr::Let(l) = e {
@@ -299,13 +341,15 @@ impl<'f> Lowerer<'f> {
 
     /// `if`/`else` as statement or expression, without early returns.
     pub fn lower_if(&mut self, ei: &syn::ExprIf) -> Option<Value> {
-        let cond = self.lower_cond(&ei.cond);
+        let (cond, binds) = self.lower_if_cond(&ei.cond);
         let saved = self.env.clone();
 
         self.b.open();
-        let v_then = self
-            .lower_block_value(&ei.then_branch)
-            .and_then(|v| self.settle(v, ei.then_branch.span()));
+        self.env.push();
+        self.bind_if_let(binds);
+        let v_then = self.lower_block_value(&ei.then_branch);
+        self.env.pop();
+        let v_then = v_then.and_then(|v| self.settle(v, ei.then_branch.span()));
         let mut then_block = self.b.close();
         let env_then = std::mem::replace(&mut self.env, saved.clone());
 

@@ -80,6 +80,15 @@ pub fn collect_pat_idents(p: &syn::Pat, out: &mut Vec<Ident>) {
         syn::Pat::Paren(pp) => collect_pat_idents(&pp.pat, out),
         syn::Pat::TupleStruct(t) => t.elems.iter().for_each(|e| collect_pat_idents(e, out)),
         syn::Pat::Slice(s) => s.elems.iter().for_each(|e| collect_pat_idents(e, out)),
+        syn::Pat::Struct(s) => s
+            .fields
+            .iter()
+            .for_each(|f| collect_pat_idents(&f.pat, out)),
+        syn::Pat::Or(o) => {
+            if let Some(first) = o.cases.first() {
+                collect_pat_idents(first, out);
+            }
+        }
         _ => {}
     }
 }
