@@ -287,3 +287,31 @@ fn match_and_if_let_on_constant_data() {
         }
     }
 }
+
+fn positive(v: &f64) -> bool {
+    *v > 0.0
+}
+
+#[gradient]
+fn shared_references(x: f64, y: f64) -> f64 {
+    let a = &x;
+    let b = *a * y;
+    let c = 2.0;
+    if positive(&c) {
+        b + *a
+    } else {
+        b
+    }
+}
+
+#[test]
+fn shared_references_to_floats() {
+    let (v, g) = shared_references_grad(0.7, 0.3);
+    check(
+        "shared_references",
+        &|p: &[f64]| shared_references(p[0], p[1]),
+        v,
+        &g,
+        &[0.7, 0.3],
+    );
+}

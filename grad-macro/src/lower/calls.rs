@@ -260,6 +260,27 @@ impl Lowerer<'_> {
         let mut any_active = false;
         let mut failed = false;
         for a in &c.args {
+            if let Expr::Reference(r) = a {
+                let float_name = matches!(&*r.expr, Expr::Path(p) if p.path.get_ident().is_some_and(|i| {
+                    matches!(self.env.lookup(i), Some(super::env::Binding::Val(v)) if self.b.func.info(v).kind == Kind::Float)
+                }));
+                if r.mutability.is_none() && float_name {
+                    if let Some(Value::Float(o)) = self.lower_expr(&r.expr) {
+                        // `f(&x)` takes a `&f64`, a parameter `f_grad` does not differentiate.
+                        if self.b.func.is_active(o) {
+                            self.errors.push_spanned(
+                                a,
+                                "a reference to a differentiated float cannot be passed on: its derivative would be lost; pass the value (`x`) to a `#[gradient]` function that takes a float",
+                            );
+                            failed = true;
+                            continue;
+                        }
+                        let t = self.operand_tokens(o, a.span());
+                        args.push(CallArg::Tokens(quote!(&#t), o.val().into_iter().collect()));
+                        continue;
+                    }
+                }
+            }
             if let Some((s, range)) = self.sub_slice(a) {
                 let Some((rt, ru)) = range else {
                     failed = true;

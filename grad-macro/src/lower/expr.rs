@@ -105,11 +105,11 @@ impl Lowerer<'_> {
                     uses,
                     kind,
                 }),
-                _ => {
-                    self.errors.push_spanned(
-                        r,
-                        "references to floats are not supported here: use the value",
-                    );
+                // `let r = &x; .. *r ..`: a shared reference reads the value, which cannot change
+                // while it lives, so the engine follows the value itself.
+                Value::Float(o) => Some(Value::Float(o)),
+                Value::Unit => {
+                    self.errors.push_spanned(r, "expected a value here");
                     None
                 }
             },
