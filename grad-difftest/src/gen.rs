@@ -1390,9 +1390,9 @@ impl<'a> FnGen<'a> {
         let nested = ctx.depth < 3;
         // let, let mut, shadow, update, if, for, while, buffer, block, assert, let-sum,
         // late init, break/continue, early return, cfg, match statement, match expression, loop,
-        // loop with break value, tuple let, closure, range reduction
+        // loop with break value, tuple let, closure, range reduction, shared reference
         let w = [
-            5, 3, 2, 6, 3, 4, 1, 1, 1, 1, 1, 1, 2, 1, 1, 2, 1, 1, 1, 1, 1, 1,
+            5, 3, 2, 6, 3, 4, 1, 1, 1, 1, 1, 1, 2, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1,
         ];
         let i = self.rng.weighted(&w);
         match i {
@@ -1545,6 +1545,22 @@ impl<'a> FnGen<'a> {
             19 if self.on("stmt:tuple_let") => self.tuple_let(out, ind),
             20 if self.on("stmt:closure") => self.closure_stmt(out, ind),
             21 if self.on("expr:range_reduction") => self.range_reduction(out, ind),
+            22 if self.on("stmt:reference") => {
+                let fs = self.floats(|_, _| true);
+                if fs.is_empty() {
+                    return;
+                }
+                let (v, iv) = self.rng.pick(&fs).clone();
+                let (r, n) = (self.fresh("r"), self.fresh("v"));
+                let e = self.expr(1);
+                Self::line(out, ind, &format!("let {r} = &{v};"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = *{r} * 0.5 + {};", paren(&e.s)),
+                );
+                self.declare(&n, VarKind::Float(iv.mul(Iv::pt(0.5)).add(e.iv)), false);
+            }
             _ => {
                 let acc = self.some_mut(ctx, out, ind);
                 self.update(&acc, ctx, out, ind);
