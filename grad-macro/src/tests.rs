@@ -179,3 +179,21 @@ fn odd_inputs_do_not_panic() {
         );
     }
 }
+
+/// Prints how long the macro takes on straight-line bodies of growing size (run with
+/// `cargo test --release -p grad-macro expansion_time -- --ignored --nocapture`): the figures
+/// should grow linearly.
+#[test]
+#[ignore = "timing figures for the notes, not a test"]
+fn expansion_time() {
+    for n in [500, 1000, 2000, 4000] {
+        let src = straight_line(n);
+        let t = std::time::Instant::now();
+        let out = expand("", &src);
+        eprintln!(
+            "{n} statements: {:?}, {} tokens",
+            t.elapsed(),
+            token_count(out)
+        );
+    }
+}
