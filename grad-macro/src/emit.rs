@@ -81,11 +81,11 @@ const NAMED: &[(&str, f64, f32)] = &[
     ),
 ];
 
-/// A float constant as tokens of type `ty`.
 /// How many values one late-initialized declaration binds in a long block (see
 /// [`Emitter::batched_block`]).
-const BATCH: usize = 128;
+const BATCH: usize = 32;
 
+/// A float constant as tokens of type `ty`.
 pub fn float_literal(c: f64, ty: FloatTy) -> TokenStream {
     let tyi = Ident::new(ty.name(), Span::call_site());
     if c.is_nan() {
@@ -152,6 +152,10 @@ pub struct Emitter<'a> {
     hoisted: Vec<(SeqId, crate::ir::BufLen)>,
     /// Values written inside the expression that reads them (see `inline`).
     inline: std::collections::HashMap<ValId, (Prim, Vec<Operand>)>,
+    /// Values the emitted code binds more than once (a loop's adjoint recomputes what its body
+    /// computed): a late-initialized declaration ahead of its statement could capture an earlier
+    /// read of the other binding, so these keep their `let` in place.
+    redefined: std::collections::HashSet<ValId>,
 }
 
 impl<'a> Emitter<'a> {
@@ -196,8 +200,25 @@ impl<'a> Emitter<'a> {
             stored,
             hoisted,
             inline: crate::inline::plan(func, blocks, roots),
+            redefined: redefined(blocks),
         }
     }
+}
+
+/// The values defined more than once across the blocks.
+fn redefined(blocks: &[&Block]) -> std::collections::HashSet<ValId> {
+    let mut seen = std::collections::HashSet::new();
+    let mut twice = std::collections::HashSet::new();
+    for b in blocks {
+        for s in &b.stmts {
+            crate::dce::for_each_def(s, &mut |v| {
+                if !seen.insert(v) {
+                    twice.insert(v);
+                }
+            });
+        }
+    }
+    twice
 }
 
 impl Emitter<'_> {
@@ -608,7 +629,8 @@ impl Emitter<'_> {
             let mut body = TokenStream::new();
             while k < b.stmts.len() && names.len() < BATCH {
                 let s = &b.stmts[k];
-                match self.simple_let(s) {
+                let once = !matches!(s, Stmt::Prim { dst, .. } | Stmt::Opaque { dst, .. } | Stmt::Load { dst, .. } if self.redefined.contains(dst));
+                match self.simple_let(s).filter(|_| once) {
                     Some((name, ty, e)) => {
                         if names.contains(&name) {
                             break;
