@@ -480,3 +480,39 @@ fn inactive_slices_passed_to_helpers_in_fused_loops() {
         check_flat("inactive_slice_to_helper", &[x], &flat, v, &g).unwrap();
     }
 }
+
+/// A `let` inside an `if` of a loop body that also breaks shadowed the name for the rest of the
+/// body (found by the differential tester: a value mismatch).
+#[gradient]
+fn shadow_in_breaking_loop(x: f64, xs: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for &v in xs.iter() {
+        if v < 0.0 {
+            let x = x * 0.5;
+            s += x;
+        } else if v > 10.0 {
+            break;
+        }
+        s += x * v;
+    }
+    s + x
+}
+
+#[test]
+fn shadowing_in_a_branch_of_a_breaking_loop_stays_in_the_branch() {
+    let xs = [0.5, -1.0, 2.0];
+    let mut d = [0.0; 3];
+    let (v, g) = shadow_in_breaking_loop_grad(0.7, &xs, &mut d);
+    assert_eq!(v.to_bits(), shadow_in_breaking_loop(0.7, &xs).to_bits());
+    let flat = |p: &[f64]| shadow_in_breaking_loop(p[0], &p[1..]);
+    let mut all = vec![g[0]];
+    all.extend_from_slice(&d);
+    check_flat(
+        "shadow_in_breaking_loop",
+        &[0.7, 0.5, -1.0, 2.0],
+        &flat,
+        v,
+        &all,
+    )
+    .unwrap();
+}

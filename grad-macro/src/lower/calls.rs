@@ -44,10 +44,27 @@ impl Lowerer<'_> {
                 let x = self.to_float(other, m.receiver.span())?;
                 self.float_method(x, &m.method, m.args.iter().collect(), m.span())
             }
-            Value::Other { .. } => {
-                // A method of a value the engine carries along (`n.max(1)`): keep it as written.
-                self.check_no_seq_read(&Expr::MethodCall(m.clone()))?;
-                let (tokens, uses) = self.rename(&Expr::MethodCall(m.clone()));
+            Value::Other {
+                tokens: recv,
+                mut uses,
+                ..
+            } => {
+                // A method of a value the engine carries along (`n.max(1)`): the receiver as
+                // lowered (an `if` in it is already a value), the arguments as written.
+                let mut args = Vec::new();
+                for a in &m.args {
+                    self.check_no_seq_read(a)?;
+                    let (t, u) = self.rename(a);
+                    args.push(t);
+                    uses.extend(u);
+                }
+                let recv = if recv.clone().into_iter().count() > 1 {
+                    quote!((#recv))
+                } else {
+                    recv
+                };
+                let (method, turbofish) = (&m.method, &m.turbofish);
+                let tokens = quote!(#recv.#method #turbofish (#(#args),*));
                 let kind = if NON_FLOAT_METHODS.contains(&name.as_str()) && name.starts_with("is_")
                 {
                     Kind::Bool

@@ -30,6 +30,16 @@ impl Env {
         self.scopes.pop();
     }
 
+    /// How many scopes are open.
+    pub fn depth(&self) -> usize {
+        self.scopes.len()
+    }
+
+    /// Closes every scope opened after the first `depth`.
+    pub fn truncate(&mut self, depth: usize) {
+        self.scopes.truncate(depth);
+    }
+
     pub fn declare(&mut self, name: Ident, b: Binding) {
         self.scopes
             .last_mut()

@@ -113,6 +113,15 @@ pub fn assigned_names(block: &syn::Block) -> Vec<Ident> {
     seen
 }
 
+/// A statement of a loop body being lowered, or the end of a branch's scope (see
+/// `lower_loop_items`).
+#[derive(Clone, Copy)]
+enum LoopItem<'s> {
+    Stmt(&'s syn::Stmt),
+    /// Closes the scopes opened after the first `depth`.
+    EndScope(usize),
+}
+
 impl Lowerer<'_> {
     /// `x[i]` of a float sequence is a load; indexing anything else is carried along.
     pub fn lower_index(&mut self, e: &syn::ExprIndex) -> Option<Value> {
@@ -226,14 +235,21 @@ impl Lowerer<'_> {
     /// iteration: what follows them moves into the branch that falls through, as for `return`.
     fn lower_loop_body(&mut self, body: &syn::Block, broken: &Ident) -> Option<()> {
         self.env.push();
-        let items: Vec<&syn::Stmt> = body.stmts.iter().collect();
+        let items: Vec<LoopItem> = body.stmts.iter().map(LoopItem::Stmt).collect();
         let r = self.lower_loop_items(&items, broken);
         self.env.pop();
         r
     }
 
-    fn lower_loop_items(&mut self, items: &[&syn::Stmt], broken: &Ident) -> Option<()> {
-        for (k, s) in items.iter().enumerate() {
+    fn lower_loop_items(&mut self, items: &[LoopItem], broken: &Ident) -> Option<()> {
+        for (k, item) in items.iter().enumerate() {
+            let s = match item {
+                LoopItem::Stmt(s) => *s,
+                LoopItem::EndScope(depth) => {
+                    self.env.truncate(*depth);
+                    continue;
+                }
+            };
             let e = match s {
                 syn::Stmt::Expr(e, _) => e,
                 s => {
@@ -272,10 +288,15 @@ impl Lowerer<'_> {
                 Expr::If(ei) if loop_exits_if(ei) => {
                     let cond = self.lower_cond(&ei.cond)?;
                     let rest = &items[k + 1..];
-                    let then_items: Vec<&syn::Stmt> = ei
+                    // The branch's own `let`s go out of scope before the rest of the body,
+                    // appended to it, is lowered.
+                    let depth = self.env.depth();
+                    let then_items: Vec<LoopItem> = ei
                         .then_branch
                         .stmts
                         .iter()
+                        .map(LoopItem::Stmt)
+                        .chain(std::iter::once(LoopItem::EndScope(depth)))
                         .chain(rest.iter().copied())
                         .collect();
                     let else_stmts: Vec<syn::Stmt> = match &ei.else_branch {
@@ -285,21 +306,25 @@ impl Lowerer<'_> {
                         },
                         None => Vec::new(),
                     };
-                    let else_items: Vec<&syn::Stmt> =
-                        else_stmts.iter().chain(rest.iter().copied()).collect();
+                    let else_items: Vec<LoopItem> = else_stmts
+                        .iter()
+                        .map(LoopItem::Stmt)
+                        .chain(std::iter::once(LoopItem::EndScope(depth)))
+                        .chain(rest.iter().copied())
+                        .collect();
                     return self.lower_branches(
                         cond,
                         ei.span(),
                         &mut |t| {
                             t.env.push();
                             let r = t.lower_loop_items(&then_items, broken);
-                            t.env.pop();
+                            t.env.truncate(depth);
                             r
                         },
                         &mut |t| {
                             t.env.push();
                             let r = t.lower_loop_items(&else_items, broken);
-                            t.env.pop();
+                            t.env.truncate(depth);
                             r
                         },
                     );

@@ -69,8 +69,9 @@ enum Item<'s> {
     Stmt(&'s syn::Stmt),
     If(&'s syn::ExprIf),
     /// The end of a branch's own statements: its `let`s go out of scope before the statements
-    /// after the `if`, which were appended to it, are lowered.
-    EndScope,
+    /// after the `if`, which were appended to it, are lowered. Holds how many scopes were open
+    /// before the branch's (branches nest, so the markers of several `if`s may follow each other).
+    EndScope(usize),
 }
 
 pub fn lower(item: &syn::ItemFn, sig: &Sig, errors: &Errors) -> Option<Lowered> {
@@ -156,11 +157,12 @@ impl<'f> Lowerer<'f> {
     /// Lowers statements up to the function's result. `end` is where a missing result is reported.
     fn lower_returning(&mut self, items: &[Item], end: Span) -> Option<Operand> {
         for (k, item) in items.iter().enumerate() {
-            let last = items[k + 1..].iter().all(|i| matches!(i, Item::EndScope));
+            let last = items[k + 1..]
+                .iter()
+                .all(|i| matches!(i, Item::EndScope(_)));
             let (e, semi) = match item {
-                Item::EndScope => {
-                    self.env.pop();
-                    self.env.push();
+                Item::EndScope(depth) => {
+                    self.env.truncate(*depth);
                     continue;
                 }
                 Item::If(ei) => {
@@ -232,10 +234,11 @@ impl<'f> Lowerer<'f> {
         let saved = self.env.clone();
 
         self.b.open();
+        let depth = self.env.depth();
         self.env.push();
         self.bind_if_let(binds);
         let mut then_items: Vec<Item> = ei.then_branch.stmts.iter().map(Item::Stmt).collect();
-        then_items.push(Item::EndScope);
+        then_items.push(Item::EndScope(depth));
         then_items.extend_from_slice(rest);
         let then_end = if rest.is_empty() {
             ei.then_branch.brace_token.span.close()
@@ -260,7 +263,7 @@ impl<'f> Lowerer<'f> {
             },
             None => Vec::new(),
         };
-        else_items.push(Item::EndScope);
+        else_items.push(Item::EndScope(depth));
         else_items.extend_from_slice(rest);
         let r_else = self.lower_returning(&else_items, end);
         self.env.pop();
