@@ -516,3 +516,19 @@ fn shadowing_in_a_branch_of_a_breaking_loop_stays_in_the_branch() {
     )
     .unwrap();
 }
+
+/// `powi` with a negative or run-time exponent at 0 has an infinite derivative; where the adjoint
+/// reaching it is 0 (a saturated `tanh`), the contribution is 0, not NaN (found by the
+/// differential tester).
+#[gradient]
+fn powi_at_zero(x: f64, k: i32) -> f64 {
+    let v = -x + x;
+    let a = v.powi(k);
+    let b = v.powi(-2);
+    a.tanh() + b.tanh() + x
+}
+
+#[test]
+fn zero_adjoint_through_an_infinite_powi_derivative_is_zero() {
+    assert_eq!(powi_at_zero_grad(0.7, -3), (powi_at_zero(0.7, -3), [1.0]));
+}

@@ -11,7 +11,7 @@ mod loops;
 pub use loops::is_accumulator;
 
 use crate::ir::{Block, Builder, Func, Merge, Operand, SeqId, Stmt, ValId};
-use crate::rules;
+use crate::rules::{self, Prim};
 use proc_macro2::Span;
 use std::collections::{BTreeMap, HashMap};
 
@@ -94,7 +94,16 @@ impl Rev<'_> {
                 for (i, a) in args.iter().enumerate() {
                     if self.b.func.is_active(*a) {
                         let p = rules::partial(&mut self.b, *op, args, Operand::Val(*dst), i, span);
-                        let c = self.b.mul(adj, p, span);
+                        // `x.powi(k)` with a negative or run-time `k` has an infinite derivative
+                        // at 0, where a zero adjoint (the result feeds a saturated `tanh`, or a
+                        // path that does not use it) must give 0, not 0 · ∞ = NaN.
+                        let c = if *op == Prim::PowI
+                            && !matches!(args.get(1), Some(Operand::Int(n)) if *n >= 0)
+                        {
+                            self.b.prim(Prim::MulOr0, vec![p, adj], span)
+                        } else {
+                            self.b.mul(adj, p, span)
+                        };
                         self.contribute(*a, c);
                     }
                 }
