@@ -59,3 +59,39 @@ fn every_function_runs() {
     let (v, [d]) = branches_grad(2.0);
     assert!(v.is_finite() && d.is_finite());
 }
+
+/// The constructs `#[gradient]` rewrites before lowering: `match`, `loop` with a value, tuple
+/// `let`s, a local closure, a range reduction, `if let`, an item in the body, a reference.
+#[gradient(wrt(x))]
+fn rewritten(x: f64, count: usize, weight: Option<f64>) -> f64 {
+    const HALF: f64 = 0.5;
+    let square = |z: f64| z * z;
+    let (half, sine) = (x * HALF, x.sin());
+    let (sin_x, cos_x) = x.sin_cos();
+    let half_ref = &half;
+    let picked = match count % 3 {
+        0 => square(*half_ref),
+        1 | 2 => sine,
+        _ => cos_x,
+    };
+    let mut steps = 0;
+    let looped = loop {
+        steps += 1;
+        if steps > 2 {
+            break picked * sin_x;
+        }
+    };
+    let total = (0..count)
+        .map(|j| x * f64::from(u32::try_from(j).unwrap_or(0)))
+        .sum::<f64>();
+    if let Some(scale) = weight {
+        return looped + scale * total;
+    }
+    looped + total
+}
+
+#[test]
+fn rewritten_constructs_run() {
+    let (v, [d]) = rewritten_grad(0.3, 2, Some(2.0));
+    assert!(v.is_finite() && d.is_finite());
+}

@@ -1390,9 +1390,10 @@ impl<'a> FnGen<'a> {
         let nested = ctx.depth < 3;
         // let, let mut, shadow, update, if, for, while, buffer, block, assert, let-sum,
         // late init, break/continue, early return, cfg, match statement, match expression, loop,
-        // loop with break value, tuple let, closure, range reduction, shared reference
+        // loop with break value, tuple let, closure, range reduction, shared reference, item in
+        // the body, `if let` / binding `match` arm on constant data
         let w = [
-            5, 3, 2, 6, 3, 4, 1, 1, 1, 1, 1, 1, 2, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1,
+            5, 3, 2, 6, 3, 4, 1, 1, 1, 1, 1, 1, 2, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1,
         ];
         let i = self.rng.weighted(&w);
         match i {
@@ -1545,6 +1546,59 @@ impl<'a> FnGen<'a> {
             19 if self.on("stmt:tuple_let") => self.tuple_let(out, ind),
             20 if self.on("stmt:closure") => self.closure_stmt(out, ind),
             21 if self.on("expr:range_reduction") => self.range_reduction(out, ind),
+            23 if self.on("stmt:item") => {
+                let c = self.fresh("K").to_uppercase();
+                let v = self.value_in((-2.0, 2.0));
+                Self::line(out, ind, &format!("const {c}: {FLT} = {};", fmt_float(v)));
+                let n = self.fresh("v");
+                let e = self.expr(1);
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = {c} * {};", paren(&e.s)),
+                );
+                self.declare(
+                    &n,
+                    VarKind::Float(e.iv.mul(Iv::pt(2.0)).union(e.iv.mul(Iv::pt(-2.0)))),
+                    false,
+                );
+            }
+            24 if self.on("stmt:if_let") => {
+                // An `Option` of constant data, read by `if let` or by a `match` arm that binds.
+                let acc = self.some_mut(ctx, out, ind);
+                let o = self.fresh("o");
+                let (c, v) = (self.cond(1), self.value_in((-2.0, 2.0)));
+                Self::line(
+                    out,
+                    ind,
+                    &format!(
+                        "let {o}: Option<{FLT}> = if {c} {{ Some({}) }} else {{ None }};",
+                        fmt_float(v)
+                    ),
+                );
+                let w = self.fresh("w");
+                let e = self.expr(1);
+                let e = self.wrap(e, UNIT);
+                if self.rng.chance(0.5) {
+                    Self::line(
+                        out,
+                        ind,
+                        &format!(
+                            "if let Some({w}) = {o} {{ {acc} += {w} * {}; }}",
+                            paren(&e.s)
+                        ),
+                    );
+                } else {
+                    Self::line(
+                        out,
+                        ind,
+                        &format!(
+                            "match {o} {{ Some({w}) => {acc} += {w} * {}, None => {acc} *= 0.5 }}",
+                            paren(&e.s)
+                        ),
+                    );
+                }
+            }
             22 if self.on("stmt:reference") => {
                 let fs = self.floats(|_, _| true);
                 if fs.is_empty() {
