@@ -477,18 +477,19 @@ impl Emitter<'_> {
                 }
             }
         }
-        let buffers = args.iter().enumerate().filter_map(|(k, a)| match a {
-            CallArg::Seq(..) => {
-                let name = crate::naming::hidden(&format!("scratch{k}"));
-                Some(quote!(&mut #name))
-            }
-            _ => None,
-        });
-        let call_args = args.iter().map(|a| self.call_arg(a));
+        let buffers: Vec<TokenStream> = args
+            .iter()
+            .enumerate()
+            .filter_map(|(k, a)| match a {
+                CallArg::Seq(..) => {
+                    let name = crate::naming::hidden(&format!("scratch{k}"));
+                    Some(quote!(&mut #name))
+                }
+                _ => None,
+            })
+            .collect();
+        let call = self.checked_call(callee, args, grads, &buffers);
         if grads.iter().all(Option::is_none) {
-            let buffers: Vec<TokenStream> = buffers.collect();
-            let _ = call_args;
-            let call = self.checked_call(callee, args, grads, &buffers);
             return quote! {
                 {
                     #(#scratch)*
@@ -498,9 +499,6 @@ impl Emitter<'_> {
             };
         }
         let slots = grads.iter().flatten().map(|v| self.name(*v));
-        let buffers: Vec<TokenStream> = buffers.collect();
-        let _ = call_args;
-        let call = self.checked_call(callee, args, grads, &buffers);
         let g = crate::naming::hidden("g");
         quote! {
             let [#(#slots),*] = {
@@ -774,24 +772,12 @@ impl Emitter<'_> {
             } => {
                 let name = self.name(*dst);
                 let ty = self.ty();
-                let args_ir = args;
-                let has_seqs = args.iter().any(|a| matches!(a, CallArg::Seq(..)));
-                let args = args.iter().map(|a| self.call_arg(a));
-                if has_seqs {
+                if args.iter().any(|a| matches!(a, CallArg::Seq(..))) {
+                    let args = args.iter().map(|a| self.call_arg(a));
                     return quote!(let #name: #ty = #plain(#(#args),*););
                 }
-                let slots = grads.iter().map(|g| match g {
-                    Some(v) => self.name(*v).into_token_stream(),
-                    None => quote!(_),
-                });
-                let slots = slots.collect::<Vec<_>>();
-                let slots = grads
-                    .iter()
-                    .zip(slots)
-                    .filter(|(g, _)| g.is_some())
-                    .map(|(_, s)| s);
-                let _ = args;
-                let call = self.checked_call(callee, args_ir, grads, &[]);
+                let slots = grads.iter().flatten().map(|v| self.name(*v));
+                let call = self.checked_call(callee, args, grads, &[]);
                 if grads.iter().all(Option::is_none) {
                     // Only the value is read; the callee has float parameters, so it returns a pair.
                     let value = crate::naming::hidden("value");

@@ -78,8 +78,6 @@ fn touches(s: &syn::Stmt, names: &HashSet<String>) -> bool {
 struct Inline<'c> {
     name: &'c syn::Ident,
     closure: &'c syn::ExprClosure,
-    /// Calls with the wrong number of arguments are left for rustc to report.
-    count: usize,
 }
 
 impl VisitMut for Inline<'_> {
@@ -108,7 +106,6 @@ impl VisitMut for Inline<'_> {
             Some(t) => syn::parse_quote!({ #(#lets)* let #value #t = #body; #value }),
             None => syn::parse_quote!({ #(#lets)* #body }),
         };
-        self.count += 1;
     }
     // A closure defined inside may shadow the name.
     fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
@@ -166,7 +163,6 @@ pub fn inline_closures(b: &mut syn::Block) {
         let mut inline = Inline {
             name: &name,
             closure: &closure,
-            count: 0,
         };
         while end < b.stmts.len() {
             if touches(&b.stmts[end], &free) {
@@ -175,7 +171,6 @@ pub fn inline_closures(b: &mut syn::Block) {
             inline.visit_stmt_mut(&mut b.stmts[end]);
             end += 1;
         }
-        let _ = inline.count;
         if !mentions(&b.stmts[k + 1..], &name) {
             b.stmts.remove(k);
         } else {
