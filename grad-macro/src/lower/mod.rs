@@ -542,7 +542,12 @@ impl<'f> Lowerer<'f> {
             syn::Stmt::Local(local) => self.lower_let(local),
             // Items are visible in the whole block and compute nothing here; `NAME_grad` declares
             // them again, so the body's uses of them resolve the same way.
-            syn::Stmt::Item(item) => self.b.func.items.push(item.clone()),
+            // A loop body may be lowered more than once (see `build_loop`): declare each once.
+            syn::Stmt::Item(item) => {
+                if !self.b.func.items.contains(item) {
+                    self.b.func.items.push(item.clone());
+                }
+            }
             syn::Stmt::Expr(e, _) => {
                 self.lower_expr(e);
             }
