@@ -127,7 +127,11 @@
 //! NaN argument none; `clamp` → 1 for `x` on or between the bounds, else 1 for the bound returned;
 //! `hypot` → 0 at the origin; `signum`, `floor`, `ceil`, `round`, `trunc` → 0; `fract` → 1;
 //! `sqrt` at 0 → +∞; `powf` → 0 for the exponent where the power is 0; the branch an `if` takes
-//! decides at a tie of its condition.
+//! decides at a tie of its condition. A value the result does not depend on at the point (a path
+//! not taken, a saturated `tanh`, an intermediate that underflowed) contributes exactly 0, even
+//! where its own local derivative is infinite (`sqrt` or `ln` at 0 before an early return): the
+//! gradient is never NaN because of 0 · ∞ (Enzyme's "strong zero"; JAX gives NaN there). Infinite
+//! *data* multiplying a differentiated value on the path taken follows IEEE arithmetic.
 //!
 //! ```
 //! use grad::gradient;

@@ -532,3 +532,75 @@ fn powi_at_zero(x: f64, k: i32) -> f64 {
 fn zero_adjoint_through_an_infinite_powi_derivative_is_zero() {
     assert_eq!(powi_at_zero_grad(0.7, -3), (powi_at_zero(0.7, -3), [1.0]));
 }
+
+/// An intermediate that underflows to 0 makes a later factor infinite (`0.powi(-k)`); the result no
+/// longer depends on it, and the gradient is 0 where IEEE's 0 · ∞ would give NaN (the reduced form
+/// of a function the long differential run found).
+#[gradient]
+fn underflow_then_infinite_factor(x: f64, k: i32) -> f64 {
+    let mut v = x;
+    for _ in 0..3 {
+        v /= 1e200;
+    }
+    let t = (1.9 * v.tanh()).powi(k);
+    v /= t * t + 1.0;
+    v + 1.0
+}
+
+#[test]
+fn zero_adjoint_times_an_overflowed_factor_is_zero() {
+    let (v, [d]) = underflow_then_infinite_factor_grad(0.5, -3);
+    assert_eq!(v, underflow_then_infinite_factor(0.5, -3));
+    assert_eq!(d, 0.0);
+}
+
+/// `1.0 / n` is infinite when there is no data, and the early return then discards it: the path
+/// that ran does not use it, so it contributes nothing.
+#[gradient(wrt(w))]
+fn mean_with_early_return(w: f64, data: &[f64]) -> f64 {
+    let inv_n = 1.0 / data.len() as f64;
+    let total: f64 = data.iter().map(|d| (w - d) * (w - d)).sum();
+    let mean = total * inv_n;
+    let spread = w.sqrt() * inv_n;
+    if data.is_empty() {
+        return w * w;
+    }
+    mean + spread
+}
+
+#[test]
+fn a_path_not_taken_contributes_zero_even_through_infinite_factors() {
+    assert_eq!(mean_with_early_return_grad(3.0, &[]), (9.0, [6.0]));
+    let data = [1.0, 2.5, -0.5];
+    let (v, [d]) = mean_with_early_return_grad(0.0, &data);
+    assert_eq!(v, mean_with_early_return(0.0, &data));
+    // d/dw of mean at 0 is 2(0 - mean(data)) = -2; sqrt(w) at 0 has an infinite derivative there:
+    // that one is real, and the gradient says so.
+    assert!(d.is_infinite(), "{d}");
+    check_scalar(
+        "mean_with_early_return",
+        &|w| mean_with_early_return(w, &data),
+        &|w| mean_with_early_return_grad(w, &data),
+        0.7,
+    );
+}
+
+/// `sqrt` at 0 on the branch that is not taken, with the value computed before the branch.
+#[gradient]
+fn sqrt_before_branch(x: f64) -> f64 {
+    let r = x.sqrt();
+    let l = x.ln();
+    if x <= 0.0 {
+        x
+    } else {
+        r + l
+    }
+}
+
+#[test]
+fn an_infinite_derivative_on_the_other_branch_stays_there() {
+    assert_eq!(sqrt_before_branch_grad(0.0), (0.0, [1.0]));
+    assert_eq!(sqrt_before_branch_grad(-1.0), (-1.0, [1.0]));
+    let (v, [d]) = sqrt_before_branch_grad(4.0);
+    assert_eq!((v, d), (sqrt_before_branch(4.0), 0.25 + 0.25));
+}

@@ -819,7 +819,24 @@ impl<'a> FnGen<'a> {
             (true, true) => {
                 let mid = (d.0 + d.1) / 2.0;
                 let half = (d.1 - d.0) / 2.0 * 0.95;
-                let s = format!("({} + {} * {})", fmt_float(mid), fmt_float(half), tanh(&e));
+                // `half · tanh(e / half)`: slope at most 1, so a loop of such updates does not
+                // multiply derivatives by ~1e3 per iteration. (With `half · tanh(e)` three
+                // iterations reached adjoints of 1e10 that cancel exactly in the reals and in f64,
+                // but not in f32: `1 + a − a` with `a = 1.3e10` is 0 in f32. That is the rounding
+                // of reverse accumulation, not a rule, and it is not what the f32 tolerance in
+                // `check` is argued for.)
+                let t = if half > 1.0 {
+                    let inv = Iv(1.0 / half, 1.0 / half, false);
+                    let scaled = Ex::new(
+                        format!("({} / {})", paren(&e.s), fmt_float(half)),
+                        e.typed,
+                        e.iv.mul(inv),
+                    );
+                    self.tanh_ex(scaled)
+                } else {
+                    tanh(&e)
+                };
+                let s = format!("({} + {} * {})", fmt_float(mid), fmt_float(half), t);
                 Ex::new(s, true, e.iv.to(mid - half, mid + half))
             }
             (true, false) => {

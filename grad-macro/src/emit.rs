@@ -156,6 +156,18 @@ pub struct Emitter<'a> {
     /// computed): a late-initialized declaration ahead of its statement could capture an earlier
     /// read of the other binding, so these keep their `let` in place.
     redefined: std::collections::HashSet<ValId>,
+    /// Whether some statement is a [`Prim::MulOr0`] (emitted as a call to one local helper).
+    uses_mul0: bool,
+}
+
+/// Whether a statement of `b`, at any depth, is the primitive `op`.
+fn uses_prim(b: &Block, op: Prim) -> bool {
+    b.stmts.iter().any(|s| match s {
+        Stmt::Prim { op: o, .. } => *o == op,
+        Stmt::If { then, els, .. } => uses_prim(then, op) || uses_prim(els, op),
+        Stmt::Loop(l) => uses_prim(&l.body, op),
+        _ => false,
+    })
 }
 
 impl<'a> Emitter<'a> {
@@ -201,6 +213,24 @@ impl<'a> Emitter<'a> {
             hoisted,
             inline: crate::inline::plan(func, blocks, roots),
             redefined: redefined(blocks),
+            uses_mul0: blocks.iter().any(|b| uses_prim(b, Prim::MulOr0)),
+        }
+    }
+
+    /// The local helper functions the emitted statements call.
+    pub fn helper_declarations(&self) -> TokenStream {
+        if !self.uses_mul0 {
+            return TokenStream::new();
+        }
+        let (name, ty) = (crate::naming::hidden("mul0"), self.ty());
+        let zero = float_literal(0.0, self.func.float_ty);
+        // One definition instead of a conditional at every use keeps the expansion small; LLVM
+        // inlines it into a select.
+        quote! {
+            #[inline]
+            fn #name(p: #ty, adj: #ty) -> #ty {
+                if adj == #zero { #zero } else { p * adj }
+            }
         }
     }
 }
@@ -707,9 +737,11 @@ impl Emitter<'_> {
             Stmt::ScaleSeq { seq, factor } => {
                 let (d, f) = (self.seq_adjoint(*seq), self.operand(*factor));
                 let e = crate::naming::hidden("e");
+                let zero = float_literal(0.0, self.func.float_ty);
+                // A strong zero, as for every adjoint product (see `reverse::Rev::scale`).
                 quote! {
                     for #e in #d.iter_mut() {
-                        *#e *= #f;
+                        *#e = if #f == #zero { #zero } else { *#e * #f };
                     }
                 }
             }
@@ -904,7 +936,8 @@ impl Emitter<'_> {
             }
             Prim::MulOr0 => {
                 let (x, y) = (a(0), a(1));
-                quote!(if #y == #zero { #zero } else { #x * #y })
+                let name = crate::naming::hidden("mul0");
+                quote!(#name(#x, #y))
             }
             Prim::PowIDeriv => {
                 let (x, n) = (a(0), self.operand(args[1]));

@@ -170,6 +170,7 @@ fn differentiate(item: &syn::ItemFn, sig: &Sig, mut lowered: crate::lower::Lower
         .chain(std::iter::once(lowered.func.ret))
         .collect();
     let em = crate::emit::Emitter::new(&lowered.func, &[&lowered.func.body, &adjoint], &roots);
+    let helpers = em.helper_declarations();
     let tapes = em.tape_declarations();
     let buffer_adjoints = em.buffer_adjoint_declarations();
     let forward = em.block(&lowered.func.body);
@@ -200,6 +201,7 @@ fn differentiate(item: &syn::ItemFn, sig: &Sig, mut lowered: crate::lower::Lower
         #[allow(unused_variables, unused_assignments, clippy::too_many_arguments, clippy::needless_late_init, clippy::float_cmp)]
         #signature {
             #(#items)*
+            #helpers
             #checks
             #(#seq_zeroing)*
             #tapes

@@ -262,9 +262,11 @@ impl Rev<'_> {
         let mut carries = Vec::new();
         let mut outs = Vec::new();
         for (u, sum) in self.drain_frame() {
+            let flagged = self.is_flagged(sum);
             let phi = self.b.new_val(Kind::Float, true, Span::call_site());
             let next = self.b.add(Operand::Val(phi), sum, Span::call_site());
             let out = self.b.new_val(Kind::Float, true, Span::call_site());
+            self.flag_if(Operand::Val(out), flagged);
             carries.push(Carry {
                 phi,
                 init: Operand::Const(0.0),
@@ -296,7 +298,7 @@ impl Rev<'_> {
         l.carried.extend(carries);
         l.fused = true;
         for (u, out) in outs {
-            let scaled = self.b.mul(bar, Operand::Val(out), Span::call_site());
+            let scaled = self.scale(bar, Operand::Val(out), false, Span::call_site());
             self.contribute(Operand::Val(u), scaled);
         }
         self.contribute(c.init, bar);
@@ -335,6 +337,8 @@ impl Rev<'_> {
                 }
             } else {
                 let rb = self.b.new_val(Kind::Float, true, Span::call_site());
+                // The previous iteration's branches may have left it at 0.
+                self.may_be_zero.insert(rb);
                 self.contribute(c.next, Operand::Val(rb));
                 varying.push((k, rb));
             }

@@ -13,7 +13,7 @@ pub use loops::is_accumulator;
 use crate::ir::{Block, Builder, Func, Merge, Operand, SeqId, Stmt, ValId};
 use crate::rules::{self, Prim};
 use proc_macro2::Span;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 struct Rev<'f> {
     b: Builder<'f>,
@@ -24,6 +24,8 @@ struct Rev<'f> {
     loads: HashMap<SeqId, usize>,
     /// Depth of branches and loops around the statement being reversed.
     depth: usize,
+    /// Adjoints that control flow may leave at 0 at run time (see [`Rev::scale`]).
+    may_be_zero: HashSet<ValId>,
 }
 
 /// The adjoint program of `func` and the adjoint of each of `inputs` (a constant 0 when the result
@@ -38,6 +40,7 @@ pub fn reverse(func: &mut Func, inputs: &[ValId]) -> (Block, Vec<Operand>) {
         frames: vec![BTreeMap::new()],
         loads,
         depth: 0,
+        may_be_zero: HashSet::new(),
     };
     // Operations the forward sweep already computed at top level are reused, not recomputed.
     for s in &forward.stmts {
@@ -58,6 +61,40 @@ pub fn reverse(func: &mut Func, inputs: &[ValId]) -> (Block, Vec<Operand>) {
 }
 
 impl Rev<'_> {
+    /// `adj · p`, the contribution of a use with adjoint `adj` and local derivative `p`, and 0
+    /// wherever `adj` is 0 even if `p` is infinite or NaN ("strong zero", as Enzyme calls it). A
+    /// zero adjoint means the result does not depend on the value here: a path that does not use
+    /// it, a saturated `tanh`, an intermediate that underflowed to 0. The local derivative may be
+    /// infinite at the same point (`sqrt` or `ln` at 0, a factor that overflowed, `1.0 / n` with
+    /// `n = 0` before an early return), and IEEE's 0 · ∞ = NaN would poison a gradient that is 0.
+    ///
+    /// The test costs a select. It is left out only where `p` is an undifferentiated operand of the
+    /// user's product (data such as `x[i]` in `w[j] * x[i]`, the hot path of every data loop) and
+    /// no branch or loop can have left `adj` at 0: data that is infinite makes the value itself
+    /// infinite or NaN, unless a path discards it, which is the case the flag tracks.
+    fn scale(&mut self, adj: Operand, p: Operand, data_operand: bool, span: Span) -> Operand {
+        let finite_const = |o: Operand| o.as_const().is_some_and(f64::is_finite);
+        let flagged = matches!(adj, Operand::Val(v) if self.may_be_zero.contains(&v));
+        if finite_const(adj) || finite_const(p) || (data_operand && !flagged) {
+            let c = self.b.mul(adj, p, span);
+            self.flag_if(c, flagged);
+            return c;
+        }
+        let c = self.b.prim(Prim::MulOr0, vec![p, adj], span);
+        self.flag_if(c, flagged);
+        c
+    }
+
+    fn flag_if(&mut self, o: Operand, flag: bool) {
+        if let (Operand::Val(v), true) = (o, flag) {
+            self.may_be_zero.insert(v);
+        }
+    }
+
+    fn is_flagged(&self, o: Operand) -> bool {
+        matches!(o, Operand::Val(v) if self.may_be_zero.contains(&v))
+    }
+
     fn contribute(&mut self, to: Operand, c: Operand) {
         let Operand::Val(v) = to else { return };
         if !self.b.func.info(v).active || c == Operand::Const(0.0) {
@@ -75,9 +112,12 @@ impl Rev<'_> {
     fn take(&mut self, v: ValId) -> Option<Operand> {
         let list = self.frames.last_mut().unwrap().remove(&v)?;
         let span = self.b.func.info(v).span;
+        let flagged = list.iter().any(|c| self.is_flagged(*c));
         let mut it = list.into_iter();
         let first = it.next()?;
-        Some(it.fold(first, |acc, c| self.b.add(acc, c, span)))
+        let sum = it.fold(first, |acc, c| self.b.add(acc, c, span));
+        self.flag_if(sum, flagged);
+        Some(sum)
     }
 
     fn block(&mut self, block: &mut Block) {
@@ -94,16 +134,11 @@ impl Rev<'_> {
                 for (i, a) in args.iter().enumerate() {
                     if self.b.func.is_active(*a) {
                         let p = rules::partial(&mut self.b, *op, args, Operand::Val(*dst), i, span);
-                        // `x.powi(k)` with a negative or run-time `k` has an infinite derivative
-                        // at 0, where a zero adjoint (the result feeds a saturated `tanh`, or a
-                        // path that does not use it) must give 0, not 0 · ∞ = NaN.
-                        let c = if *op == Prim::PowI
-                            && !matches!(args.get(1), Some(Operand::Int(n)) if *n >= 0)
-                        {
-                            self.b.prim(Prim::MulOr0, vec![p, adj], span)
-                        } else {
-                            self.b.mul(adj, p, span)
-                        };
+                        let data_operand = matches!(op, Prim::Mul | Prim::MulAdd)
+                            && i < 2
+                            && p == args[1 - i]
+                            && !self.b.func.is_active(p);
+                        let c = self.scale(adj, p, data_operand, span);
                         self.contribute(*a, c);
                     }
                 }
@@ -142,7 +177,7 @@ impl Rev<'_> {
                     let pairs: Vec<_> = floats.zip(new_grads).collect();
                     for (arg, g) in pairs {
                         if let Some(g) = g {
-                            let c = self.b.mul(adj, Operand::Val(g), span);
+                            let c = self.scale(adj, Operand::Val(g), false, span);
                             self.contribute(arg, c);
                         }
                     }
@@ -155,7 +190,7 @@ impl Rev<'_> {
                 let pairs: Vec<_> = floats.zip(grads.iter().copied()).collect();
                 for (arg, g) in pairs {
                     if let Some(g) = g {
-                        let c = self.b.mul(adj, Operand::Val(g), span);
+                        let c = self.scale(adj, Operand::Val(g), false, span);
                         self.contribute(arg, c);
                     }
                 }
@@ -179,6 +214,8 @@ impl Rev<'_> {
                         seq: *seq,
                         index: *index,
                     });
+                    // Whether a path wrote this element's adjoint is known only at run time.
+                    self.may_be_zero.insert(dst);
                     self.contribute(*value, Operand::Val(dst));
                 }
             }
@@ -235,6 +272,10 @@ impl Rev<'_> {
             let dst = self
                 .b
                 .new_val(crate::ir::Kind::Float, true, Span::call_site());
+            let zero = Operand::Const(0.0);
+            if t == zero || e == zero || self.is_flagged(t) || self.is_flagged(e) {
+                self.may_be_zero.insert(dst);
+            }
             out_merges.push(Merge {
                 dst,
                 then: t,
