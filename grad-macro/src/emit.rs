@@ -178,6 +178,10 @@ impl<'a> Emitter<'a> {
                     Stmt::Store { seq, .. } => {
                         out.insert(*seq);
                     }
+                    Stmt::Loop(l) if !l.restores.is_empty() => {
+                        out.extend(l.restores.iter().map(|(s, _)| *s));
+                        scan(&l.body, out);
+                    }
                     Stmt::If { then, els, .. } => {
                         scan(then, out);
                         scan(els, out);
@@ -390,7 +394,21 @@ impl Emitter<'_> {
             quote!(#out = #next;)
         });
         let body = self.block(&l.body);
-        let prepare = l.records.map(|t| {
+        let snapshots = l.snapshots.iter().map(|(seq, t)| {
+            let (buf, tape) = (self.seq(*seq), self.tape(*t));
+            quote!(#tape.extend_from_slice(&#buf[..]);)
+        });
+        let restores = l.restores.iter().map(|(seq, t)| {
+            let (buf, tape) = (self.seq(*seq), self.tape(*t));
+            let start = crate::naming::hidden("start");
+            quote! {
+                let #start = #tape.len() - #buf.len();
+                #buf.copy_from_slice(&#tape[#start..]);
+                #tape.truncate(#start);
+            }
+        });
+        let body = quote!(#(#restores)* #(#snapshots)* #body);
+        let records = l.records.map(|t| {
             let tape = self.tape(t);
             match l.iter.range() {
                 Some(range) => {
@@ -403,6 +421,11 @@ impl Emitter<'_> {
                 None => quote!(#tape.clear();),
             }
         });
+        let cleared = l.snapshots.iter().map(|(_, t)| {
+            let tape = self.tape(*t);
+            quote!(#tape.clear();)
+        });
+        let prepare = quote!(#records #(#cleared)*);
         if let Iter::While { cond_block, cond } = &l.iter {
             let cb = self.block(cond_block);
             let c = self.name(*cond);
@@ -770,7 +793,9 @@ impl Emitter<'_> {
                     }
                 }
             }
-            Stmt::Store { seq, index, value } => {
+            Stmt::Store {
+                seq, index, value, ..
+            } => {
                 let (name, i, v) = (self.seq(*seq), self.name(*index), self.operand(*value));
                 quote!(#name[#i] = #v;)
             }

@@ -113,9 +113,6 @@ fn expand_item(args: TokenStream, item: &syn::ItemFn) -> TokenStream {
     } else {
         None
     };
-    if let Some(l) = &lowered {
-        crate::valid::check(&l.func, &errors);
-    }
     if let Some(e) = errors.combined() {
         return crate::fallback::emit(&item, &sig, e);
     }
@@ -148,6 +145,7 @@ fn differentiate(item: &syn::ItemFn, sig: &Sig, mut lowered: crate::lower::Lower
         })
         .collect();
     crate::dce::drop_unread_buffers(&mut lowered.func);
+    crate::memory::plan_undo(&mut lowered.func);
     let (mut adjoint, grads) = crate::reverse::reverse(&mut lowered.func, &scalar_inputs);
     let mut forward = std::mem::take(&mut lowered.func.body);
     crate::promote::run(&mut lowered.func, &mut forward);

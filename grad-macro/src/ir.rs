@@ -168,11 +168,13 @@ pub enum Stmt {
         init: Operand,
         len: BufLen,
     },
-    /// `buf[index] = value`.
+    /// `buf[index] = value`. With `undo`, the value the element held before (loaded just ahead
+    /// of the store): the reverse sweep writes it back (see `memory`).
     Store {
         seq: SeqId,
         index: ValId,
         value: Operand,
+        undo: Option<ValId>,
     },
     /// Zeroes the adjoint of a buffer, sized like the buffer: where its reverse scope starts.
     ResetAdj {
@@ -216,10 +218,6 @@ pub struct SeqInfo {
     pub active: bool,
     /// A local buffer (`let mut z = vec![0.0; n]`), written and read by index.
     pub buffer: bool,
-    /// Where the user declared it.
-    pub span: Span,
-    /// The user's name for it.
-    pub user_name: String,
 }
 
 /// The length of a local buffer.
@@ -292,6 +290,11 @@ pub struct Loop {
     pub records: Option<TapeId>,
     /// Its adjoint was fused into it (see `reverse::loops`): a candidate for unroll-and-jam.
     pub fused: bool,
+    /// Buffers whose contents each iteration pushes onto a tape as it starts (emptied before the
+    /// loop starts, like `records`), for the reverse sweep to restore (see `memory`).
+    pub snapshots: Vec<(SeqId, TapeId)>,
+    /// Buffers each iteration restores from the top of a tape as it starts, and pops.
+    pub restores: Vec<(SeqId, TapeId)>,
 }
 
 impl Stmt {

@@ -71,6 +71,8 @@ fn inner_ok(s: &Stmt) -> bool {
         Stmt::If { then, els, .. } => then.stmts.iter().chain(&els.stmts).all(inner_ok),
         Stmt::Loop(l) => {
             l.records.is_none()
+                && l.snapshots.is_empty()
+                && l.restores.is_empty()
                 && matches!(l.iter, Iter::Range { .. })
                 && l.body.stmts.iter().all(inner_ok)
         }
@@ -242,6 +244,8 @@ fn jam(func: &mut Func, l: &Loop) -> Option<Vec<Stmt>> {
         // The tape, if any, is emptied once, before the blocks; the rest appends to it.
         records: l.records,
         fused: false,
+        snapshots: Vec::new(),
+        restores: Vec::new(),
     })));
     // The remaining iterations, as they were, continuing the accumulators (and the tape).
     let mut rest = l.clone();
@@ -300,6 +304,8 @@ fn jam_block(b: &Block, copies: &[Renaming], shared: &HashSet<ValId>, out: &mut 
                     body,
                     records: None,
                     fused: false,
+                    snapshots: Vec::new(),
+                    restores: Vec::new(),
                 })));
                 continue;
             }

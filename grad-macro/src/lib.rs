@@ -22,6 +22,7 @@ mod inline;
 mod ir;
 mod jam;
 mod lower;
+mod memory;
 mod naming;
 mod promote;
 mod rename;
@@ -30,7 +31,6 @@ mod rules;
 mod sig;
 #[cfg(test)]
 mod tests;
-mod valid;
 
 /// Differentiates a function at compile time and emits `NAME_grad` beside it.
 ///

@@ -12,7 +12,31 @@ use syn::visit_mut::VisitMut;
 
 /// Runs every rewrite on the body of `item`.
 pub fn run(item: &mut syn::ItemFn, errors: &Errors) {
+    // `fn f(..) -> f64 { (0..n).map(..).sum() }`: the tail's type is the return type.
+    if let syn::ReturnType::Type(_, ty) = &item.sig.output {
+        if crate::sig::float_of(ty).is_some() {
+            if let Some(syn::Stmt::Expr(e, None)) = item.block.stmts.last_mut() {
+                name_reduction_type(e, ty);
+            }
+        }
+    }
     Desugar { errors }.visit_block_mut(&mut item.block);
+}
+
+/// Input: `.sum()` or `.product()` whose float type `ty` the context gives (`let s: f64 = ..`,
+/// the function's tail). Output: `.sum::<ty>()`, the form every reduction rewrite recognizes.
+fn name_reduction_type(e: &mut syn::Expr, ty: &syn::Type) {
+    match e {
+        syn::Expr::Paren(p) => name_reduction_type(&mut p.expr, ty),
+        syn::Expr::MethodCall(m)
+            if (m.method == "sum" || m.method == "product")
+                && m.turbofish.is_none()
+                && m.args.is_empty() =>
+        {
+            m.turbofish = Some(syn::parse_quote!(::<#ty>));
+        }
+        _ => {}
+    }
 }
 
 struct Desugar<'e> {
@@ -64,6 +88,16 @@ impl VisitMut for Desugar<'_> {
     fn visit_block_mut(&mut self, b: &mut syn::Block) {
         let n = b.stmts.len();
         for (k, s) in b.stmts.iter_mut().enumerate() {
+            if let syn::Stmt::Local(syn::Local {
+                pat: syn::Pat::Type(pt),
+                init: Some(init),
+                ..
+            }) = s
+            {
+                if crate::sig::float_of(&pt.ty).is_some() {
+                    name_reduction_type(&mut init.expr, &pt.ty);
+                }
+            }
             let tail = k + 1 == n && matches!(s, syn::Stmt::Expr(_, None));
             let preds = match s {
                 syn::Stmt::Local(l) => {
@@ -176,7 +210,10 @@ impl Desugar<'_> {
                 syn::Stmt::Local(l) => match tuples::split_tuple_let(l) {
                     // Nested tuples are split in turn.
                     Some(parts) => work.extend(parts.into_iter().rev()),
-                    None => out.push(s),
+                    None => match tuples::array_literal_let(l) {
+                        Some(parts) => out.extend(parts),
+                        None => out.push(s),
+                    },
                 },
                 _ => out.push(s),
             }

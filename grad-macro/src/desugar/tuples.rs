@@ -89,3 +89,65 @@ fn pair(
         _ => None,
     }
 }
+
+/// Input: `let a = [x, 2.0 * y, 0.5];` (or `let a: [f64; 3] = [..];`), an array of floats: its type
+/// says so or an element holds a float literal.
+/// Output: `let mut a = [0.0; 3]; a[0] = x; a[1] = 2.0 * y; a[2] = 0.5;`, a local buffer, whose
+/// elements are then differentiated like any other (`[x, y][0]` inside an expression is not).
+pub fn array_literal_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
+    let (pat, ty) = match &l.pat {
+        syn::Pat::Type(pt) => (&*pt.pat, Some(&*pt.ty)),
+        p => (p, None),
+    };
+    let syn::Pat::Ident(id) = pat else {
+        return None;
+    };
+    if id.by_ref.is_some() || id.subpat.is_some() {
+        return None;
+    }
+    let init = l.init.as_ref()?;
+    if init.diverge.is_some() {
+        return None;
+    }
+    let syn::Expr::Array(arr) = &*init.expr else {
+        return None;
+    };
+    let float_typed = match ty {
+        Some(syn::Type::Array(a)) => crate::sig::float_of(&a.elem).is_some(),
+        Some(_) => return None,
+        None => false,
+    };
+    if arr.elems.is_empty() || !(float_typed || arr.elems.iter().any(has_float_literal)) {
+        return None;
+    }
+    let name = &id.ident;
+    let n = arr.elems.len();
+    let zero = match ty {
+        Some(syn::Type::Array(a)) => {
+            let elem = &a.elem;
+            quote::quote!(0.0 as #elem)
+        }
+        _ => quote::quote!(0.0),
+    };
+    let mut out: Vec<syn::Stmt> = vec![syn::parse_quote!(let mut #name = [#zero; #n];)];
+    for (k, e) in arr.elems.iter().enumerate() {
+        out.push(syn::parse_quote!(#name[#k] = #e;));
+    }
+    Some(out)
+}
+
+fn has_float_literal(e: &syn::Expr) -> bool {
+    struct Find(bool);
+    impl<'a> syn::visit::Visit<'a> for Find {
+        fn visit_lit_float(&mut self, _: &'a syn::LitFloat) {
+            self.0 = true;
+        }
+        fn visit_lit_int(&mut self, i: &'a syn::LitInt) {
+            self.0 |= matches!(i.suffix(), "f32" | "f64");
+        }
+        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+    }
+    let mut f = Find(false);
+    syn::visit::Visit::visit_expr(&mut f, e);
+    f.0
+}

@@ -5,7 +5,6 @@
 use super::env::Binding;
 use super::{Lowerer, Value};
 use crate::ir::{BufLen, Kind, Operand, SeqId, SeqInfo, Stmt};
-use proc_macro2::Span;
 use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned;
 use syn::Expr;
@@ -49,7 +48,7 @@ impl Lowerer<'_> {
         }
     }
 
-    pub fn lower_buffer(&mut self, buf: BufInit, span: Span, user_name: String) -> Option<Binding> {
+    pub fn lower_buffer(&mut self, buf: BufInit) -> Option<Binding> {
         let init = self.lower_expr(&buf.init)?;
         let init = self.to_float(init, buf.init.span())?;
         if self.b.func.is_active(init) {
@@ -74,8 +73,6 @@ impl Lowerer<'_> {
             ident: crate::naming::hidden(&format!("buf{}", seq.0)),
             active: false,
             buffer: true,
-            span,
-            user_name,
         });
         self.b.push(Stmt::NewBuf { seq, init, len });
         Some(Binding::Seq(seq))
@@ -114,7 +111,12 @@ impl Lowerer<'_> {
         if let Operand::Const(_) = value {
             // Constants are stored through a value so the adjoint's bookkeeping stays uniform.
         }
-        self.b.push(Stmt::Store { seq, index, value });
+        self.b.push(Stmt::Store {
+            seq,
+            index,
+            value,
+            undo: None,
+        });
         Some(())
     }
 

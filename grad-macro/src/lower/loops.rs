@@ -516,6 +516,8 @@ impl Lowerer<'_> {
             body: block,
             records: None,
             fused: false,
+            snapshots: Vec::new(),
+            restores: Vec::new(),
         })));
         Some(())
     }

@@ -95,8 +95,6 @@ pub fn lower(item: &syn::ItemFn, sig: &Sig, errors: &Errors) -> Option<Lowered> 
                     ident: p.ident.clone(),
                     active: p.active,
                     buffer: false,
-                    span: p.ident.span(),
-                    user_name: p.ident.to_string(),
                 });
                 env.declare(p.ident.clone(), Binding::Seq(id));
                 params.push(ParamSlot::Seq);
@@ -587,8 +585,7 @@ impl<'f> Lowerer<'f> {
             return;
         }
         if let Some(buf) = self.buffer_init(&init.expr) {
-            let name = ident.as_ref().map(|i| i.to_string()).unwrap_or_default();
-            let binding = self.lower_buffer(buf, init.expr.span(), name);
+            let binding = self.lower_buffer(buf);
             if let Some(ident) = ident {
                 self.env
                     .declare(ident, binding.unwrap_or(Binding::Poisoned));

@@ -216,8 +216,13 @@ impl Rev<'_> {
                 stores_outer |= store && info.active;
             }
         });
-        if out_bars.iter().all(|b| b.is_none()) && !stores_outer {
-            // Nothing the result depends on leaves the loop.
+        let snapshots = crate::memory::snapshots_needed(self.b.func, l, &inner);
+        stores_outer |= !snapshots.is_empty();
+        if out_bars.iter().all(|b| b.is_none())
+            && !stores_outer
+            && !crate::memory::has_undo(&l.body)
+        {
+            // Nothing the result depends on leaves the loop, and it leaves memory as it found it.
             return;
         }
         let active: Vec<usize> = (0..l.carried.len())
@@ -245,6 +250,7 @@ impl Rev<'_> {
             &out_bars,
             all_acc && !stores_outer,
             &inner,
+            &snapshots,
         );
     }
 
@@ -321,6 +327,7 @@ impl Rev<'_> {
         out_bars: &[Option<Operand>],
         all_acc: bool,
         inner: &HashSet<SeqId>,
+        snapshots: &[SeqId],
     ) {
         // A `while` loop's adjoint learns how many iterations ran from the tape, backwards.
         let is_while = matches!(l.iter, Iter::While { .. });
@@ -372,9 +379,13 @@ impl Rev<'_> {
         let phis: Vec<ValId> = l.carried.iter().map(|c| c.phi).collect();
         let mut rerun: Vec<usize> = Vec::new();
         let func: &crate::ir::Func = self.b.func;
+        // A buffer restored from a snapshot is rewritten by the recomputation as it was by the
+        // forward sweep (see `memory`).
+        let mut replayed = inner.clone();
+        replayed.extend(snapshots.iter().copied());
         let recompute = loop {
             let mut copy = l.body.clone();
-            drop_outer_stores(&mut copy, inner);
+            drop_outer_stores(&mut copy, &replayed);
             copy.stmts.retain(|s| {
                 let mut all_taped = true;
                 let mut any = false;
@@ -491,12 +502,19 @@ impl Rev<'_> {
         carried.extend(relay);
         let mut body = recompute;
         body.stmts.extend(adjoint.stmts);
+        let restores: Vec<(SeqId, crate::ir::TapeId)> = snapshots
+            .iter()
+            .map(|&s| (s, self.b.func.new_tape()))
+            .collect();
+        l.snapshots.clone_from(&restores);
         self.b.push(Stmt::Loop(Box::new(Loop {
             iter,
             carried,
             body,
             records: None,
             fused: false,
+            snapshots: Vec::new(),
+            restores,
         })));
         for (u, out) in g_outs {
             self.contribute(Operand::Val(u), Operand::Val(out));
@@ -511,7 +529,12 @@ impl Rev<'_> {
 fn has_effect(s: &Stmt) -> bool {
     match s {
         s if s.is_effect() => true,
-        Stmt::Loop(l) => l.records.is_some() || l.body.stmts.iter().any(has_effect),
+        Stmt::Loop(l) => {
+            l.records.is_some()
+                || !l.snapshots.is_empty()
+                || !l.restores.is_empty()
+                || l.body.stmts.iter().any(has_effect)
+        }
         Stmt::If { then, els, .. } => then.stmts.iter().chain(&els.stmts).any(has_effect),
         _ => false,
     }

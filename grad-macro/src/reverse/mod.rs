@@ -204,7 +204,12 @@ impl Rev<'_> {
                     });
                 }
             }
-            Stmt::Store { seq, index, value } => {
+            Stmt::Store {
+                seq,
+                index,
+                value,
+                undo,
+            } => {
                 if self.b.func.seq(*seq).active {
                     // The store overwrote the element: its adjoint moves to the stored value.
                     let span = Span::call_site();
@@ -217,6 +222,15 @@ impl Rev<'_> {
                     // Whether a path wrote this element's adjoint is known only at run time.
                     self.may_be_zero.insert(dst);
                     self.contribute(*value, Operand::Val(dst));
+                }
+                if let Some(old) = *undo {
+                    // Memory as it was before the store, for the adjoints of earlier statements.
+                    self.b.push(Stmt::Store {
+                        seq: *seq,
+                        index: *index,
+                        value: Operand::Val(old),
+                        undo: None,
+                    });
                 }
             }
             Stmt::NewBuf { .. } | Stmt::ResetAdj { .. } | Stmt::AdjLoad { .. } => {}
