@@ -4,7 +4,12 @@
 //! read it; every function here is checked against central finite differences, value bit for bit,
 //! at several points, and the f32 forms against their f64 twins.
 
-#![allow(clippy::needless_range_loop, clippy::manual_memcpy)]
+// Written as users write them (`vec!` for buffers whose size is a constant).
+#![allow(
+    clippy::needless_range_loop,
+    clippy::manual_memcpy,
+    clippy::useless_vec
+)]
 
 mod common;
 

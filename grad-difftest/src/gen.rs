@@ -1408,9 +1408,10 @@ impl<'a> FnGen<'a> {
         // let, let mut, shadow, update, if, for, while, buffer, block, assert, let-sum,
         // late init, break/continue, early return, cfg, match statement, match expression, loop,
         // loop with break value, tuple let, closure, range reduction, shared reference, item in
-        // the body, `if let` / binding `match` arm on constant data
+        // the body, `if let` / binding `match` arm on constant data, buffer living across the
+        // iterations of a loop
         let w = [
-            5, 3, 2, 6, 3, 4, 1, 1, 1, 1, 1, 1, 2, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+            5, 3, 2, 6, 3, 4, 1, 1, 1, 1, 1, 1, 2, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
         ];
         let i = self.rng.weighted(&w);
         match i {
@@ -1448,6 +1449,12 @@ impl<'a> FnGen<'a> {
                 && (!self.returned || self.on("stmt:buffer_after_return")) =>
             {
                 self.buffer(ctx, out, ind)
+            }
+            25 if ctx.loops == 0
+                && self.on("stmt:buffer_across_iterations")
+                && (!self.returned || self.on("stmt:buffer_after_return")) =>
+            {
+                self.buffer_across_iterations(out, ind);
             }
             8 if nested && self.on("stmt:block") => {
                 Self::line(out, ind, "{");
@@ -2074,6 +2081,112 @@ impl<'a> FnGen<'a> {
             },
             false,
         );
+    }
+
+    /// A buffer declared before a loop and written and read in its iterations, in a random order
+    /// of parts: rewritten by a nested loop (in place or not), one element written, read by a
+    /// nested loop, in a branch, directly. What an iteration reads may be what the previous one
+    /// wrote, or what this one just wrote.
+    fn buffer_across_iterations(&mut self, out: &mut String, ind: usize) {
+        let (z, acc, it) = (self.fresh("zb"), self.fresh("accb"), self.fresh("it"));
+        let decl = if self.rng.chance(0.5) {
+            format!("let mut {z}: [{FLT}; 3] = [0.0; 3];")
+        } else {
+            format!("let mut {z}: Vec<{FLT}> = vec![0.0; 3];")
+        };
+        Self::line(out, ind, &decl);
+        Self::line(out, ind, &format!("let mut {acc}: {FLT} = 0.0;"));
+        let ns: Vec<String> = self
+            .ints()
+            .into_iter()
+            .filter(|i| i.2 == "usize" && i.1.is_none() && !i.0.starts_with('j'))
+            .map(|i| i.0)
+            .collect();
+        let trips = match ns.first() {
+            Some(n) if self.rng.chance(0.4) => format!("{n}.min(4)"),
+            _ => format!("{}", 1 + self.rng.below(4)),
+        };
+        Self::line(out, ind, &format!("for {it} in 0..{trips} {{"));
+        self.frames.push(vec![]);
+        self.declare(
+            &it,
+            VarKind::Int {
+                index_for: None,
+                ty: "usize",
+            },
+            false,
+        );
+        let zv = VarKind::Seq {
+            key: "3".to_string(),
+            iv: Iv(-20.0, 20.0, true),
+            min_len: 3,
+            slice: false,
+        };
+        // Readable in the generated expressions of the body too (index constants below 3).
+        self.declare(&z, zv.clone(), false);
+        let parts = 2 + self.rng.below(3);
+        let inner = ind + 1;
+        for _ in 0..parts {
+            let k = self.fresh("k");
+            match self.rng.below(5) {
+                0 => {
+                    Self::line(out, inner, &format!("for {k} in 0..3 {{"));
+                    let e = self.expr(2);
+                    let e = self.wrap(e, (-10.0, 10.0));
+                    let old = match self.rng.below(3) {
+                        0 => format!(" + 0.5 * {z}[{k}]"),
+                        1 => format!(" + 0.5 * {z}[({k} + 1) % 3]"),
+                        _ => String::new(),
+                    };
+                    Self::line(out, inner + 1, &format!("{z}[{k}] = {}{old};", e.s));
+                    Self::line(out, inner, "}");
+                }
+                1 => {
+                    Self::line(out, inner, &format!("for {k} in 0..3 {{"));
+                    let e = self.expr(1);
+                    let e = self.wrap(e, (-2.0, 2.0));
+                    Self::line(
+                        out,
+                        inner + 1,
+                        &format!("{acc} += {z}[{k}] * 0.1 * {};", e.s),
+                    );
+                    Self::line(out, inner, "}");
+                }
+                2 => {
+                    let c = if self.rng.chance(0.5) {
+                        format!("{it} % 2 == 0")
+                    } else {
+                        self.cond(1)
+                    };
+                    let e = self.expr(1);
+                    let e = self.wrap(e, (-2.0, 2.0));
+                    Self::line(out, inner, &format!("if {c} {{"));
+                    Self::line(
+                        out,
+                        inner + 1,
+                        &format!("{acc} += {FLT}::tanh({z}[{it} % 3] * {});", e.s),
+                    );
+                    Self::line(out, inner, "}");
+                }
+                3 => {
+                    let e = self.expr(2);
+                    let e = self.wrap(e, (-10.0, 10.0));
+                    let c = self.rng.below(3);
+                    Self::line(out, inner, &format!("{z}[({it} + {c}) % 3] = {};", e.s));
+                }
+                _ => {
+                    Self::line(
+                        out,
+                        inner,
+                        &format!("{acc} = {FLT}::tanh({acc} * 0.5 + {z}[({it} + 1) % 3]) * 10.0;"),
+                    );
+                }
+            }
+        }
+        self.frames.pop();
+        Self::line(out, ind, "}");
+        self.declare(&z, zv, false);
+        self.declare(&acc, VarKind::Float(Iv(-1e3, 1e3, true)), true);
     }
 
     // ---------------------------------------------------------------------------------------

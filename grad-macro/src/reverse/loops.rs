@@ -250,7 +250,6 @@ impl Rev<'_> {
             &out_bars,
             all_acc && !stores_outer,
             &inner,
-            &snapshots,
         );
     }
 
@@ -327,8 +326,8 @@ impl Rev<'_> {
         out_bars: &[Option<Operand>],
         all_acc: bool,
         inner: &HashSet<SeqId>,
-        snapshots: &[SeqId],
     ) {
+        let snapshots = crate::memory::snapshots_needed(self.b.func, l, inner);
         // A `while` loop's adjoint learns how many iterations ran from the tape, backwards.
         let is_while = matches!(l.iter, Iter::While { .. });
         let backwards = !all_acc || is_while;
