@@ -322,3 +322,78 @@ fn buffers_rewritten_and_read_again() {
         check_flat("buffer_to_helper_in_loop", &p, &f, value, &g).unwrap();
     }
 }
+
+/// The state copied over from the next state with `copy_from_slice`, as an RNN step is written.
+#[gradient(wrt(w))]
+fn rnn_copy_from_slice(w: &[f64], xs: &[f64]) -> f64 {
+    let mut h = vec![0.0; 2];
+    let mut h_new = vec![0.0; 2];
+    let mut loss = 0.0;
+    for t in 0..xs.len() {
+        for k in 0..h.len() {
+            h_new[k] = (w[k] * h[1 - k] + xs[t]).tanh();
+        }
+        h.copy_from_slice(&h_new);
+        loss += h[0] * h[1];
+    }
+    loss
+}
+
+/// `fill` and `swap` on a local buffer, f32.
+#[gradient(wrt(w))]
+fn fill_and_swap_f32(w: &[f32], xs: &[f32]) -> f32 {
+    let mut h = [0.0f32; 3];
+    let mut loss = 0.0;
+    for t in 0..xs.len() {
+        h.fill(w[0] * xs[t]);
+        h[1] += w[1];
+        h.swap(0, 1);
+        loss += h[0] * h[1] + h[2].sin();
+    }
+    loss
+}
+
+#[test]
+fn copy_from_slice_fill_and_swap_are_element_writes() {
+    let xs = points(5, 50);
+    for seed in 51..54 {
+        let p = points(2, seed);
+        let mut d = vec![0.0; 2];
+        let value = rnn_copy_from_slice_grad(&p, &xs, &mut d);
+        let f = |p: &[f64]| rnn_copy_from_slice(p, &xs);
+        check_flat("rnn_copy_from_slice", &p, &f, value, &d).unwrap();
+
+        // f32: against central differences of the f32 function in f64 arithmetic on the same
+        // operations, h = 1e-3 (an f32 difference is good to about 1e-3 relative here).
+        let (w, x): (Vec<f32>, Vec<f32>) = (
+            p.iter().map(|&v| v as f32).collect(),
+            xs.iter().map(|&v| v as f32).collect(),
+        );
+        let mut d = vec![0.0f32; 2];
+        let value = fill_and_swap_f32_grad(&w, &x, &mut d);
+        assert_eq!(value, fill_and_swap_f32(&w, &x));
+        let twin = |w: &[f64]| {
+            let mut loss = 0.0;
+            for &xt in &xs {
+                let xt = f64::from(xt as f32);
+                let mut h = [w[0] * xt; 3];
+                h[1] += w[1];
+                h.swap(0, 1);
+                loss += h[0] * h[1] + h[2].sin();
+            }
+            loss
+        };
+        let wp: Vec<f64> = w.iter().map(|&v| f64::from(v)).collect();
+        for k in 0..2 {
+            let (mut a, mut b) = (wp.clone(), wp.clone());
+            a[k] += 1e-6;
+            b[k] -= 1e-6;
+            let fd = (twin(&a) - twin(&b)) / 2e-6;
+            let g = f64::from(d[k]);
+            assert!(
+                (g - fd).abs() <= 1e-4 * (1.0 + fd.abs()),
+                "d[{k}] = {g}, fd {fd}"
+            );
+        }
+    }
+}

@@ -2172,7 +2172,22 @@ impl<'a> FnGen<'a> {
                     let e = self.expr(2);
                     let e = self.wrap(e, (-10.0, 10.0));
                     let c = self.rng.below(3);
-                    Self::line(out, inner, &format!("{z}[({it} + {c}) % 3] = {};", e.s));
+                    let s = match self.rng.below(4) {
+                        // `z.fill(z[0])` borrows `z` twice: the value first.
+                        0 if self.on("buffer:fill") => {
+                            let v = self.fresh("fv");
+                            format!("let {v}: {FLT} = {}; {z}.fill({v});", e.s)
+                        }
+                        1 if self.on("buffer:swap") => {
+                            format!("{z}.swap({it} % 3, {c});")
+                        }
+                        2 if self.on("buffer:copy_from_slice") => {
+                            let copy = self.fresh("zc");
+                            format!("let mut {copy} = [0.0; 3]; {copy}[{c}] = {}; {copy}[({c} + 1) % 3] = {z}[{c}]; {z}.copy_from_slice(&{copy});", e.s)
+                        }
+                        _ => format!("{z}[({it} + {c}) % 3] = {};", e.s),
+                    };
+                    Self::line(out, inner, &s);
                 }
                 _ => {
                     Self::line(

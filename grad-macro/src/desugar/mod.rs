@@ -215,6 +215,12 @@ impl Desugar<'_> {
                         None => out.push(s),
                     },
                 },
+                syn::Stmt::Expr(syn::Expr::MethodCall(m), Some(_)) => {
+                    match tuples::buffer_method(m) {
+                        Some(stmt) => out.push(stmt),
+                        None => out.push(s),
+                    }
+                }
                 _ => out.push(s),
             }
         }

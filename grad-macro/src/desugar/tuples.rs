@@ -151,3 +151,44 @@ fn has_float_literal(e: &syn::Expr) -> bool {
     syn::visit::Visit::visit_expr(&mut f, e);
     f.0
 }
+
+/// Input: a statement `a.copy_from_slice(&b);`, `a.fill(v);` or `a.swap(i, j);` on a local
+/// buffer `a`. Output: the same writes as element stores, which lowering differentiates like any
+/// other: `for K in 0..a.len() { a[K] = b[K]; }`, `{ let V = v; for K in 0..a.len() { a[K] = V; } }`,
+/// `{ let I = i; let J = j; let T = a[I]; a[I] = a[J]; a[J] = T; }`.
+pub fn buffer_method(m: &syn::ExprMethodCall) -> Option<syn::Stmt> {
+    let syn::Expr::Path(recv) = &*m.receiver else {
+        return None;
+    };
+    let a = recv.path.get_ident()?;
+    let k = crate::naming::hidden("k");
+    match (m.method.to_string().as_str(), m.args.len()) {
+        ("copy_from_slice", 1) => {
+            let src = match &m.args[0] {
+                syn::Expr::Reference(r) if r.mutability.is_none() => &*r.expr,
+                other => other,
+            };
+            Some(syn::parse_quote!(for #k in 0..#a.len() { #a[#k] = (#src)[#k]; }))
+        }
+        ("fill", 1) => {
+            let (v, value) = (crate::naming::hidden("fill"), &m.args[0]);
+            Some(syn::parse_quote!({ let #v = #value; for #k in 0..#a.len() { #a[#k] = #v; } }))
+        }
+        ("swap", 2) => {
+            let (i, j, t) = (
+                crate::naming::hidden("i"),
+                crate::naming::hidden("j"),
+                crate::naming::hidden("t"),
+            );
+            let (ei, ej) = (&m.args[0], &m.args[1]);
+            Some(syn::parse_quote!({
+                let #i: usize = #ei;
+                let #j: usize = #ej;
+                let #t = #a[#i];
+                #a[#i] = #a[#j];
+                #a[#j] = #t;
+            }))
+        }
+        _ => None,
+    }
+}
