@@ -82,7 +82,9 @@
 //!   slices (`.iter()`, `.enumerate()`, `.zip(..)`, `.skip(k)`, `.take(k)`), `while`, `loop`,
 //!   `break` (with a value out of a `loop`) and `continue`, nested loops, accumulators and
 //!   loop-carried state;
-//! - local buffers `let mut z = vec![0.0; n];` or `[0.0; N]`, written and read by index;
+//! - local buffers `let mut z = vec![0.0; n];` or `[0.0; N]`, written (`z[i] = ..`, `fill`, `swap`,
+//!   `copy_from_slice`) and read by index, also across the iterations of a loop (a hidden buffer
+//!   reused for every sample, an RNN's state vector); array literals of floats (`[x, 2.0 * y]`);
 //! - reductions `x.iter().map(|v| v * v).sum::<f64>()`, `.product()`, `.fold(init, |acc, v| ..)`,
 //!   also over ranges (`(0..n).map(|i| ..).sum::<f64>()`);
 //! - calls to other `#[gradient]` functions, with scalars, slices or sub-slices (`&w[0..3]`), and

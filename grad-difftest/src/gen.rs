@@ -2083,6 +2083,19 @@ impl<'a> FnGen<'a> {
         );
     }
 
+    /// An expression of depth `d` with its values in `range`.
+    fn wrapped(&mut self, d: u32, range: (f64, f64)) -> Ex {
+        let e = self.expr(d);
+        self.wrap(e, range)
+    }
+
+    /// `head { body }` on three lines.
+    fn nested(out: &mut String, ind: usize, head: &str, body: &str) {
+        Self::line(out, ind, &format!("{head} {{"));
+        Self::line(out, ind + 1, body);
+        Self::line(out, ind, "}");
+    }
+
     /// A buffer declared before a loop and written and read in its iterations, in a random order
     /// of parts: rewritten by a nested loop (in place or not), one element written, read by a
     /// nested loop, in a branch, directly. What an iteration reads may be what the previous one
@@ -2130,27 +2143,19 @@ impl<'a> FnGen<'a> {
             let k = self.fresh("k");
             match self.rng.below(5) {
                 0 => {
-                    Self::line(out, inner, &format!("for {k} in 0..3 {{"));
-                    let e = self.expr(2);
-                    let e = self.wrap(e, (-10.0, 10.0));
+                    let e = self.wrapped(2, (-10.0, 10.0));
                     let old = match self.rng.below(3) {
                         0 => format!(" + 0.5 * {z}[{k}]"),
                         1 => format!(" + 0.5 * {z}[({k} + 1) % 3]"),
                         _ => String::new(),
                     };
-                    Self::line(out, inner + 1, &format!("{z}[{k}] = {}{old};", e.s));
-                    Self::line(out, inner, "}");
+                    let body = format!("{z}[{k}] = {}{old};", e.s);
+                    Self::nested(out, inner, &format!("for {k} in 0..3"), &body);
                 }
                 1 => {
-                    Self::line(out, inner, &format!("for {k} in 0..3 {{"));
-                    let e = self.expr(1);
-                    let e = self.wrap(e, (-2.0, 2.0));
-                    Self::line(
-                        out,
-                        inner + 1,
-                        &format!("{acc} += {z}[{k}] * 0.1 * {};", e.s),
-                    );
-                    Self::line(out, inner, "}");
+                    let e = self.wrapped(1, (-2.0, 2.0));
+                    let body = format!("{acc} += {z}[{k}] * 0.1 * {};", e.s);
+                    Self::nested(out, inner, &format!("for {k} in 0..3"), &body);
                 }
                 2 => {
                     let c = if self.rng.chance(0.5) {
@@ -2158,19 +2163,12 @@ impl<'a> FnGen<'a> {
                     } else {
                         self.cond(1)
                     };
-                    let e = self.expr(1);
-                    let e = self.wrap(e, (-2.0, 2.0));
-                    Self::line(out, inner, &format!("if {c} {{"));
-                    Self::line(
-                        out,
-                        inner + 1,
-                        &format!("{acc} += {FLT}::tanh({z}[{it} % 3] * {});", e.s),
-                    );
-                    Self::line(out, inner, "}");
+                    let e = self.wrapped(1, (-2.0, 2.0));
+                    let body = format!("{acc} += {FLT}::tanh({z}[{it} % 3] * {});", e.s);
+                    Self::nested(out, inner, &format!("if {c}"), &body);
                 }
                 3 => {
-                    let e = self.expr(2);
-                    let e = self.wrap(e, (-10.0, 10.0));
+                    let e = self.wrapped(2, (-10.0, 10.0));
                     let c = self.rng.below(3);
                     let s = match self.rng.below(4) {
                         // `z.fill(z[0])` borrows `z` twice: the value first.
