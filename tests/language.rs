@@ -315,3 +315,126 @@ fn shared_references_to_floats() {
         &[0.7, 0.3],
     );
 }
+
+// ---- Data of any shape, local buffers in iterator chains, `&f64` parameters -------------------
+
+#[gradient]
+fn square_ref(x: &f64) -> f64 {
+    x * x + x.sin()
+}
+
+/// `&f64` parameters, and `&y` of a differentiated `y` passed to a helper that takes one.
+#[gradient]
+fn calls_square_ref(y: f64, z: &f64) -> f64 {
+    square_ref(&y) * 2.0 + square_ref(z) + *z
+}
+
+#[gradient(wrt(a))]
+fn scalar_refs_f32(a: &f32, b: &f32) -> f32 {
+    a * b + a.exp()
+}
+
+#[test]
+fn float_references_are_scalars() {
+    let x = 3.0_f64;
+    assert_eq!(square_ref_grad(&x), (square_ref(&x), [2.0 * x + x.cos()]));
+    let p = [0.5, 1.5];
+    let (v, g) = calls_square_ref_grad(p[0], &p[1]);
+    let f = |p: &[f64]| calls_square_ref(p[0], &p[1]);
+    check("calls_square_ref", &f, v, &g, &p);
+    let (v, [da]) = scalar_refs_f32_grad(&0.5, &2.0);
+    assert_eq!(v, scalar_refs_f32(&0.5, &2.0));
+    assert!((da - (2.0 + 0.5f32.exp())).abs() < 1e-6);
+}
+
+/// Softmax cross-entropy as written with `collect` and a sum over the local buffer, and the
+/// maximum by `fold(f64::NEG_INFINITY, f64::max)`.
+#[gradient(wrt(w))]
+fn softmax_ce(w: &[f64], target: usize) -> f64 {
+    let m = w.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    let exps: Vec<f64> = w.iter().map(|v| (v - m).exp()).collect();
+    let s: f64 = exps.iter().sum();
+    -(exps[target] / s).ln()
+}
+
+/// `to_vec`, `copied().fold` with a closure, a range collected, a product over a local buffer.
+#[gradient]
+fn local_buffer_chains(x: &[f64]) -> f64 {
+    let sq: Vec<f64> = x.iter().map(|v| v * v).collect();
+    let total: f64 = sq.iter().sum();
+    let cp = x.to_vec();
+    let m = cp.iter().copied().fold(0.0, |a: f64, b| a.max(b));
+    let r: Vec<f64> = (0..x.len()).map(|i| x[i] * i as f64).collect();
+    let q: f64 = r.iter().map(|v| v * 0.5 + 1.0).product();
+    total.sqrt() + m + q
+}
+
+/// Constant data as tuples, rows of `Vec`s and fixed-size points, read by iterator chains.
+#[gradient(wrt(a, b))]
+fn fit_pairs(a: f64, b: f64, data: &[(f64, f64)]) -> f64 {
+    data.iter()
+        .map(|&(x, y)| (a * x + b - y).powi(2))
+        .sum::<f64>()
+}
+
+#[gradient(wrt(w))]
+fn fit_rows(w: &[f64], xs: &[Vec<f64>], ys: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for (i, row) in xs.iter().enumerate() {
+        let p: f64 = row.iter().zip(w).map(|(x, w)| x * w).sum();
+        s += (p - ys[i]).powi(2);
+    }
+    s
+}
+
+#[gradient(wrt(w))]
+fn fit_points(w: &[f64], pts: &[[f64; 3]]) -> f64 {
+    let fold = pts.iter().fold(0.0, |acc, p| {
+        acc + (w[0] * p[0] + w[1] * p[1] - p[2]).powi(2)
+    });
+    let mut s = 0.0;
+    for p in pts {
+        s += (w[0] * p[0] - p[2]).abs();
+    }
+    fold + s
+}
+
+#[test]
+fn iterator_chains_over_local_buffers_and_data() {
+    let w = [0.3, -0.8, 1.1];
+    let mut d = [0.0; 3];
+    let v = softmax_ce_grad(&w, 1, &mut d);
+    check("softmax_ce", &|p| softmax_ce(p, 1), v, &d, &w);
+
+    let mut d = [0.0; 3];
+    let v = local_buffer_chains_grad(&w, &mut d);
+    check(
+        "local_buffer_chains",
+        &|p| local_buffer_chains(p),
+        v,
+        &d,
+        &w,
+    );
+
+    let data = [(1.0, 2.0), (0.5, -1.0), (-0.25, 0.75)];
+    let (v, g) = fit_pairs_grad(0.3, 0.2, &data);
+    check(
+        "fit_pairs",
+        &|p| fit_pairs(p[0], p[1], &data),
+        v,
+        &g,
+        &[0.3, 0.2],
+    );
+
+    let rows = vec![vec![0.5, 1.0], vec![-0.3, 0.7], vec![0.2, -1.0]];
+    let ys = [0.1, 0.4, -0.2];
+    let w2 = [0.6, -0.4];
+    let mut d = [0.0; 2];
+    let v = fit_rows_grad(&w2, &rows, &ys, &mut d);
+    check("fit_rows", &|p| fit_rows(p, &rows, &ys), v, &d, &w2);
+
+    let pts = [[0.5, 1.0, -0.3], [0.7, 0.2, -1.0]];
+    let mut d = [0.0; 2];
+    let v = fit_points_grad(&w2, &pts, &mut d);
+    check("fit_points", &|p| fit_points(p, &pts), v, &d, &w2);
+}

@@ -19,7 +19,7 @@ fn buf_len_uses(len: &crate::ir::BufLen, f: &mut impl FnMut(ValId)) {
 fn call_uses(args: &[CallArg], f: &mut impl FnMut(ValId)) {
     for a in args {
         match a {
-            CallArg::Float(o) => op(o, f),
+            CallArg::Float(o) | CallArg::FloatRef(o) => op(o, f),
             CallArg::Tokens(_, uses) => uses.iter().for_each(|v| f(*v)),
             CallArg::Seq(_, _, range) => {
                 if let Some((_, uses)) = range {
@@ -313,7 +313,7 @@ pub fn drop_unread_buffers(func: &mut crate::ir::Func) {
                                 named.push(t.clone());
                             }
                             CallArg::Tokens(t, _) => named.push(t.clone()),
-                            CallArg::Float(_) => {}
+                            CallArg::Float(_) | CallArg::FloatRef(_) => {}
                         }
                     }
                 }

@@ -493,6 +493,10 @@ impl Emitter<'_> {
     fn call_arg(&self, a: &CallArg) -> TokenStream {
         match a {
             CallArg::Float(o) => self.operand(*o),
+            CallArg::FloatRef(o) => {
+                let o = self.operand(*o);
+                quote!(&#o)
+            }
             CallArg::Tokens(t, _) | CallArg::Seq(_, t, _) => strip_parens(t),
         }
     }
@@ -589,7 +593,7 @@ impl Emitter<'_> {
         let mut checks = Vec::new();
         for (k, a) in args.iter().enumerate() {
             let active = match a {
-                CallArg::Float(o) => self.func.is_active(*o),
+                CallArg::Float(o) | CallArg::FloatRef(o) => self.func.is_active(*o),
                 // Every slice argument gets a gradient buffer, so the callee must have one for it.
                 CallArg::Seq(..) => true,
                 CallArg::Tokens(..) => false,
@@ -616,7 +620,7 @@ impl Emitter<'_> {
         let picks: Vec<TokenStream> = args
             .iter()
             .enumerate()
-            .filter(|(_, a)| matches!(a, CallArg::Float(_)))
+            .filter(|(_, a)| matches!(a, CallArg::Float(_) | CallArg::FloatRef(_)))
             .filter_map(|(k, _)| {
                 let read = grads.get(floats).is_some_and(|g| g.is_some());
                 floats += 1;

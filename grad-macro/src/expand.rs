@@ -107,7 +107,7 @@ fn expand_item(args: TokenStream, item: &syn::ItemFn) -> TokenStream {
     let sig = crate::sig::analyze(&item, &args, &errors);
     check_buffer_names(&sig, &errors);
     let mut body = item.clone();
-    crate::desugar::run(&mut body, &errors);
+    crate::desugar::run(&mut body, &sig, &errors);
     let lowered = if sig.returns_float {
         crate::lower::lower(&body, &sig, &errors)
     } else {
@@ -181,6 +181,11 @@ fn differentiate(item: &syn::ItemFn, sig: &Sig, mut lowered: crate::lower::Lower
         quote!(#d.fill(#zero);)
     });
     let checks = length_checks(item, sig);
+    let float = Ident::new(sig.float_ty.name(), Span::call_site());
+    let by_value = sig.params.iter().filter(|p| p.by_ref).map(|p| {
+        let id = &p.ident;
+        quote!(let #id: #float = *#id;)
+    });
     let result = if scalar_inputs.is_empty() && sig.active_seqs().next().is_some() {
         quote!(#value)
     } else {
@@ -196,10 +201,11 @@ fn differentiate(item: &syn::ItemFn, sig: &Sig, mut lowered: crate::lower::Lower
         #table
         #(#inherited)*
         // The parameters mirror the original's; code the gradient does not need may leave one unread.
-        #[allow(unused_variables, unused_assignments, clippy::too_many_arguments, clippy::needless_late_init, clippy::float_cmp)]
+        #[allow(unused_variables, unused_assignments, clippy::too_many_arguments, clippy::needless_late_init, clippy::float_cmp, clippy::needless_borrow)]
         #signature {
             #(#items)*
             #helpers
+            #(#by_value)*
             #checks
             #(#seq_zeroing)*
             #tapes

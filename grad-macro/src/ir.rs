@@ -86,6 +86,8 @@ impl Operand {
 pub enum CallArg {
     /// A float scalar: it has a slot in the callee's gradient.
     Float(Operand),
+    /// `&x` of a float scalar, for a parameter `x: &f64`: the same slot, passed by reference.
+    FloatRef(Operand),
     /// A float sequence, passed as written, or a sub-slice `&x[range]` of one (the range and the
     /// values it reads); the callee's gradient for it is added to the caller's adjoint.
     Seq(SeqId, TokenStream, Option<(TokenStream, Vec<ValId>)>),

@@ -68,7 +68,7 @@ impl Renaming {
     fn call_args(&self, args: &mut [CallArg]) {
         for a in args {
             match a {
-                CallArg::Float(o) => self.op(o),
+                CallArg::Float(o) | CallArg::FloatRef(o) => self.op(o),
                 CallArg::Tokens(t, uses) => {
                     *t = self.tokens(t);
                     uses.iter_mut().for_each(|v| self.val(v));

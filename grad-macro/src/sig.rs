@@ -31,6 +31,8 @@ pub struct Param {
     pub class: ParamClass,
     /// Differentiated: a float or float sequence that `wrt(...)` names, or every one without `wrt`.
     pub active: bool,
+    /// A float taken by shared reference (`x: &f64`).
+    pub by_ref: bool,
 }
 
 pub struct Sig {
@@ -226,7 +228,13 @@ pub fn analyze(item: &ItemFn, args: &Args, errors: &Errors) -> Sig {
             }
         };
         let ty = (*pt.ty).clone();
-        let class = if let Some(f) = float_of(&ty) {
+        // `x: &f64` is a scalar like `x: f64`; `NAME_grad` takes either (see `expand`).
+        let by_ref = matches!(&ty, Type::Reference(r) if r.mutability.is_none() && float_of(&r.elem).is_some());
+        let scalar = match &ty {
+            Type::Reference(r) if by_ref => float_of(&r.elem),
+            t => float_of(t),
+        };
+        let class = if let Some(f) = scalar {
             if f != float_ty {
                 errors.push_spanned(
                     &ty,
@@ -266,6 +274,7 @@ pub fn analyze(item: &ItemFn, args: &Args, errors: &Errors) -> Sig {
             ty,
             class,
             active: false,
+            by_ref,
         });
     }
 
@@ -277,18 +286,12 @@ pub fn analyze(item: &ItemFn, args: &Args, errors: &Errors) -> Sig {
                     // Silently a constant, its derivative would be lost.
                     let t = float_ty.name();
                     let id = &p.ident;
-                    let shape = match &p.ty {
-                        Type::Reference(r) if float_of(&r.elem).is_some() => {
-                            format!("take it by value (`{id}: {t}`)")
-                        }
-                        _ => format!(
-                            "pass the values as one of those (flattened into a `&[{t}]`, say)"
-                        ),
-                    };
+                    let shape =
+                        format!("pass the values as one of those (flattened into a `&[{t}]`, say)");
                     errors.push_spanned(
                         &p.ty,
                         format!(
-                            "`#[gradient]` cannot differentiate the parameter `{id}` of this type yet: it differentiates `{t}`, `&[{t}]`, `&[{t}; N]`, `[{t}; N]` and `&Vec<{t}>` parameters; {shape}, or name the parameters to differentiate with `#[gradient(wrt(..))]` so that `{id}` is a constant",
+                            "`#[gradient]` cannot differentiate the parameter `{id}` of this type yet: it differentiates `{t}`, `&{t}`, `&[{t}]`, `&[{t}; N]`, `[{t}; N]` and `&Vec<{t}>` parameters; {shape}, or name the parameters to differentiate with `#[gradient(wrt(..))]` so that `{id}` is a constant",
                         ),
                     );
                 }
@@ -308,7 +311,7 @@ pub fn analyze(item: &ItemFn, args: &Args, errors: &Errors) -> Sig {
                     Some(p) if p.class == ParamClass::Other => errors.push(
                         name.span(),
                         format!(
-                            "`{name}` cannot be differentiated: only `{t}` parameters and `&[{t}]`, `&[{t}; N]`, `[{t}; N]`, `&Vec<{t}>` parameters can be named in `wrt`",
+                            "`{name}` cannot be differentiated: only `{t}`, `&{t}`, `&[{t}]`, `&[{t}; N]`, `[{t}; N]` and `&Vec<{t}>` parameters can be named in `wrt`",
                             t = float_ty.name()
                         ),
                     ),

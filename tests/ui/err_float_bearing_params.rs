@@ -3,11 +3,6 @@
 use grad::gradient;
 
 #[gradient]
-fn by_ref(x: &f64) -> f64 {
-    *x * *x
-}
-
-#[gradient]
 fn nested(w: &Vec<Vec<f64>>, rows: &[[f64; 3]], b: &Box<f64>) -> f64 {
     w[0][0] + rows[0][1] + **b
 }

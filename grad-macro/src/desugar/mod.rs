@@ -2,6 +2,7 @@
 //! emitted untouched; only the body that `NAME_grad` is derived from is rewritten.
 
 mod closures;
+mod iterators;
 mod matches;
 mod ranges;
 mod tuples;
@@ -11,7 +12,13 @@ use quote::quote;
 use syn::visit_mut::VisitMut;
 
 /// Runs every rewrite on the body of `item`.
-pub fn run(item: &mut syn::ItemFn, errors: &Errors) {
+pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
+    let seqs: iterators::SeqParams = sig
+        .params
+        .iter()
+        .filter(|p| matches!(p.class, crate::sig::ParamClass::FloatSeq(_)))
+        .map(|p| p.ident.to_string())
+        .collect();
     // `fn f(..) -> f64 { (0..n).map(..).sum() }`: the tail's type is the return type.
     if let syn::ReturnType::Type(_, ty) = &item.sig.output {
         if crate::sig::float_of(ty).is_some() {
@@ -20,7 +27,11 @@ pub fn run(item: &mut syn::ItemFn, errors: &Errors) {
             }
         }
     }
-    Desugar { errors }.visit_block_mut(&mut item.block);
+    Desugar {
+        errors,
+        seqs: &seqs,
+    }
+    .visit_block_mut(&mut item.block);
 }
 
 /// Input: `.sum()` or `.product()` whose float type `ty` the context gives (`let s: f64 = ..`,
@@ -41,6 +52,8 @@ fn name_reduction_type(e: &mut syn::Expr, ty: &syn::Type) {
 
 struct Desugar<'e> {
     errors: &'e Errors,
+    /// The float-slice parameters, whose reductions lowering takes as they are.
+    seqs: &'e iterators::SeqParams,
 }
 
 /// The `cfg(...)` predicate of a `#[cfg]` attribute, removing every attribute that only concerns
@@ -166,7 +179,10 @@ impl VisitMut for Desugar<'_> {
             },
             syn::Expr::Loop(l) => *e = matches::loop_to_while(l),
             syn::Expr::MethodCall(m) if !closure_returns(m) => {
+                iterators::fold_path_to_closure(m);
                 if let Some(l) = ranges::reduction_to_loop(m) {
+                    *e = l;
+                } else if let Some(l) = iterators::reduction_over_data(m, self.seqs) {
                     *e = l;
                 }
             }
@@ -210,10 +226,13 @@ impl Desugar<'_> {
                 syn::Stmt::Local(l) => match tuples::split_tuple_let(l) {
                     // Nested tuples are split in turn.
                     Some(parts) => work.extend(parts.into_iter().rev()),
-                    None => match tuples::array_literal_let(l) {
-                        Some(parts) => out.extend(parts),
-                        None => out.push(s),
-                    },
+                    None => {
+                        match tuples::array_literal_let(l).or_else(|| iterators::collect_let(l)) {
+                            // The loops they become are rewritten in turn.
+                            Some(parts) => work.extend(parts.into_iter().rev()),
+                            None => out.push(s),
+                        }
+                    }
                 },
                 syn::Stmt::Expr(syn::Expr::MethodCall(m), Some(_)) => {
                     match tuples::buffer_method(m) {

@@ -11,7 +11,7 @@ fn float_turbofish(m: &syn::ExprMethodCall) -> bool {
 }
 
 /// The root of an iterator chain is a range: `(0..n)`, `(a..=b).rev()`, `(0..n).step_by(2)`.
-fn range_rooted(e: &syn::Expr) -> bool {
+pub(super) fn range_rooted(e: &syn::Expr) -> bool {
     match e {
         syn::Expr::Paren(p) => range_rooted(&p.expr),
         syn::Expr::Range(_) => true,

@@ -283,13 +283,10 @@ impl Lowerer<'_> {
                 }));
                 if r.mutability.is_none() && float_name {
                     if let Some(Value::Float(o)) = self.lower_expr(&r.expr) {
-                        // `f(&x)` takes a `&f64`, a parameter `f_grad` does not differentiate.
+                        // `f(&x)` of a differentiated `x`: a `&f64` parameter, a scalar of `f_grad`.
                         if self.b.func.is_active(o) {
-                            self.errors.push_spanned(
-                                a,
-                                "a reference to a differentiated float cannot be passed on: its derivative would be lost; pass the value (`x`) to a `#[gradient]` function that takes a float",
-                            );
-                            failed = true;
+                            any_active = true;
+                            args.push(CallArg::FloatRef(o));
                             continue;
                         }
                         let t = self.operand_tokens(o, a.span());
@@ -311,7 +308,14 @@ impl Lowerer<'_> {
             match self.lower_expr(a) {
                 Some(Value::Float(o)) => {
                     any_active |= self.b.func.is_active(o);
-                    args.push(CallArg::Float(o));
+                    // A `&f64` parameter passed on as it is.
+                    let by_ref = matches!(o, Operand::Val(v) if self.ref_params.contains(&v))
+                        && matches!(a, Expr::Path(_));
+                    args.push(if by_ref {
+                        CallArg::FloatRef(o)
+                    } else {
+                        CallArg::Float(o)
+                    });
                 }
                 Some(Value::Seq(s)) => {
                     any_active |= self.b.func.seq(s).active;
@@ -340,7 +344,7 @@ impl Lowerer<'_> {
             let ts: Vec<TokenStream> = args
                 .iter()
                 .map(|a| match a {
-                    CallArg::Float(o) => {
+                    CallArg::Float(o) | CallArg::FloatRef(o) => {
                         uses.extend(o.val());
                         self.operand_tokens(*o, c.span())
                     }
@@ -385,7 +389,7 @@ impl Lowerer<'_> {
         let grads = args
             .iter()
             .filter_map(|a| match a {
-                CallArg::Float(o) => Some(if self.b.func.is_active(*o) {
+                CallArg::Float(o) | CallArg::FloatRef(o) => Some(if self.b.func.is_active(*o) {
                     Some(self.b.new_val(Kind::Float, true, c.span()))
                 } else {
                     None

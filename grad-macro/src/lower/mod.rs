@@ -61,6 +61,8 @@ pub struct Lowerer<'f> {
     pub float_ty: FloatTy,
     /// `f64` or `f32`, as tokens.
     pub ty: syn::Type,
+    /// The parameters taken as `&f64`: passed on by reference to the helpers they are passed to.
+    pub ref_params: Vec<ValId>,
 }
 
 /// A statement of a sequence being lowered; `else if` chains are spliced in as `If` items.
@@ -87,6 +89,7 @@ pub fn lower(item: &syn::ItemFn, sig: &Sig, errors: &Errors) -> Option<Lowered> 
     let mut env = Env::default();
     env.push();
     let mut params = Vec::new();
+    let mut ref_params = Vec::new();
     for p in &sig.params {
         match p.class {
             ParamClass::FloatSeq(_) => {
@@ -109,6 +112,9 @@ pub fn lower(item: &syn::ItemFn, sig: &Sig, errors: &Errors) -> Option<Lowered> 
                 func.vals[v.0 as usize].name = p.ident.clone();
                 env.declare(p.ident.clone(), Binding::Val(v));
                 params.push(ParamSlot::Val(v));
+                if p.by_ref {
+                    ref_params.push(v);
+                }
             }
         }
     }
@@ -120,6 +126,7 @@ pub fn lower(item: &syn::ItemFn, sig: &Sig, errors: &Errors) -> Option<Lowered> 
         errors,
         float_ty: sig.float_ty,
         ty,
+        ref_params,
     };
     let items: Vec<Item> = item.block.stmts.iter().map(Item::Stmt).collect();
     let ret = l.lower_returning(&items, item.block.brace_token.span.close());
@@ -681,6 +688,17 @@ impl<'f> Lowerer<'f> {
             Value::Other { tokens, uses, .. } => {
                 self.check_inactive(&uses, span)?;
                 let ty = self.ty.clone();
+                // Data of other types (`for row in rows`, `|(x, w)|` over `row.iter().zip(w)`) may
+                // be a float or a reference to one, as the user's arithmetic does not care: a
+                // reference parameter takes both (and `&&f64`) by deref coercion.
+                let data = uses
+                    .iter()
+                    .any(|u| self.b.func.info(*u).kind == Kind::Other);
+                let tokens = if data {
+                    quote!(*::core::convert::identity::<&#ty>(&(#tokens)))
+                } else {
+                    tokens
+                };
                 Some(Operand::Val(self.b.opaque(
                     Kind::Float,
                     Some(ty),
@@ -751,7 +769,7 @@ impl<'f> Lowerer<'f> {
             mac,
             format!(
                 "`#[gradient]` cannot differentiate through the macro `{name}!`: write the computation as plain Rust expressions{}",
-                if name == "vec" { " (local buffers `vec![0.0; n]` are not supported yet)" } else { "" }
+                if name == "vec" { " (a local buffer is `let mut z = vec![0.0; n];` or `[0.0; N]`, filled by index)" } else { "" }
             ),
         );
         None

@@ -171,7 +171,7 @@ impl Rev<'_> {
                     // The forward sweep only needs the value.
                     grads.iter_mut().for_each(|g| *g = None);
                     let floats = args.iter().filter_map(|a| match a {
-                        crate::ir::CallArg::Float(o) => Some(*o),
+                        crate::ir::CallArg::Float(o) | crate::ir::CallArg::FloatRef(o) => Some(*o),
                         _ => None,
                     });
                     let pairs: Vec<_> = floats.zip(new_grads).collect();
@@ -184,7 +184,7 @@ impl Rev<'_> {
                     return;
                 }
                 let floats = args.iter().filter_map(|a| match a {
-                    crate::ir::CallArg::Float(o) => Some(*o),
+                    crate::ir::CallArg::Float(o) | crate::ir::CallArg::FloatRef(o) => Some(*o),
                     _ => None,
                 });
                 let pairs: Vec<_> = floats.zip(grads.iter().copied()).collect();
