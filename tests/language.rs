@@ -438,3 +438,24 @@ fn iterator_chains_over_local_buffers_and_data() {
     let v = fit_points_grad(&w2, &pts, &mut d);
     check("fit_points", &|p| fit_points(p, &pts), v, &d, &w2);
 }
+
+#[gradient]
+fn by_value_helper(a: f64) -> f64 {
+    a * a
+}
+
+/// A `&f64` parameter shadowed by its value, then passed to a helper that takes a value (the
+/// reference is passed on only while the name is the parameter; found by the differential tester).
+#[gradient]
+fn shadowed_ref_param(x: &f64, y: &f64) -> f64 {
+    let x: f64 = *x;
+    by_value_helper(x) + square_ref(y) + by_value_helper(*y)
+}
+
+#[test]
+fn a_shadowed_reference_parameter_is_a_value() {
+    let p = [0.7, -1.3];
+    let (v, g) = shadowed_ref_param_grad(&p[0], &p[1]);
+    let f = |p: &[f64]| shadowed_ref_param(&p[0], &p[1]);
+    check("shadowed_ref_param", &f, v, &g, &p);
+}

@@ -75,6 +75,8 @@ pub struct Param {
     pub kind: ParamKind,
     /// Differentiated (a float parameter, and named by `wrt` if there is one).
     pub active: bool,
+    /// A scalar taken by reference (`x: &T`), read through `let x: T = *x;`.
+    pub by_ref: bool,
 }
 
 /// The value of one parameter at a point.
@@ -1227,10 +1229,19 @@ impl<'a> FnGen<'a> {
                 let b = self.expr(d.min(2) - 1);
                 let t = self.tanh_ex(b);
                 self.frames.pop();
-                let s = format!(
-                    "{xs}.iter().fold({}, |{acc}, &{v}| {acc} * 0.5 + {t})",
-                    init.s
-                );
+                let s = if self.rng.chance(0.3) && self.on("reduce:fold_path") {
+                    // The maximum or minimum of the slice and the start, `fold` with a path.
+                    let (copy, f) = (
+                        *self.rng.pick(&["cloned", "copied"]),
+                        *self.rng.pick(&["max", "min"]),
+                    );
+                    format!("{xs}.iter().{copy}().fold({}, {FLT}::{f})", init.s)
+                } else {
+                    format!(
+                        "{xs}.iter().fold({}, |{acc}, &{v}| {acc} * 0.5 + {t})",
+                        init.s
+                    )
+                };
                 // |acc| <= max(|init|, 2): a contraction plus at most 1.
                 Ex::new(s, true, init.iv.union(xiv).to(-7.0, 7.0))
             }
@@ -2198,8 +2209,37 @@ impl<'a> FnGen<'a> {
         }
         self.frames.pop();
         Self::line(out, ind, "}");
-        self.declare(&z, zv, false);
+        self.declare(&z, zv.clone(), false);
         self.declare(&acc, VarKind::Float(Iv(-1e3, 1e3, true)), true);
+        // Iterator chains over the local buffer: a sum, a mapped sum, a collected copy.
+        if self.on("buffer:iter") {
+            let r = self.fresh("rb");
+            match self.rng.below(4) {
+                0 => {
+                    Self::line(out, ind, &format!("let {r}: {FLT} = {z}.iter().sum();"));
+                    self.declare(&r, VarKind::Float(Iv(-60.0, 60.0, true)), false);
+                }
+                1 => {
+                    let e = self.wrapped(1, (-2.0, 2.0));
+                    let v = self.fresh("v");
+                    let s = format!(
+                        "let {r} = {z}.iter().map(|{v}| {v} * {}).sum::<{FLT}>();",
+                        paren(&e.s)
+                    );
+                    Self::line(out, ind, &s);
+                    self.declare(&r, VarKind::Float(Iv(-120.0, 120.0, true)), false);
+                }
+                2 => {
+                    let v = self.fresh("v");
+                    let s = format!(
+                        "let {r}: Vec<{FLT}> = {z}.iter().map(|&{v}| {v} * 0.5 + 1.0).collect();"
+                    );
+                    Self::line(out, ind, &s);
+                    self.declare(&r, zv, false);
+                }
+                _ => {}
+            }
+        }
     }
 
     // ---------------------------------------------------------------------------------------
@@ -2345,10 +2385,15 @@ impl<'a> FnGen<'a> {
         }
         self.frames = vec![vec![]];
         let mut sig = Vec::new();
+        let mut derefs = String::new();
         for (n, k) in &names {
             let active = floats.contains(n) && wrt.as_ref().is_none_or(|w| w.contains(n));
             let mutable =
                 matches!(k, ParamKind::Scalar(..)) && self.rng.chance(0.1) && self.on("param:mut");
+            let by_ref = !mutable
+                && matches!(k, ParamKind::Scalar(..))
+                && self.rng.chance(0.15)
+                && self.on("param:by_ref");
             let (ty, kind) = match *k {
                 ParamKind::Scalar(lo, hi) => (FLT.to_string(), VarKind::Float(Iv(lo, hi, active))),
                 ParamKind::Slice(lo, hi) => (
@@ -2377,7 +2422,12 @@ impl<'a> FnGen<'a> {
                 ParamKind::Bool => ("bool".into(), VarKind::Bool),
             };
             let m = if mutable { "mut " } else { "" };
-            sig.push(format!("{m}{n}: {ty}"));
+            if by_ref {
+                sig.push(format!("{n}: &{ty}"));
+                let _ = writeln!(derefs, "    let {n}: {FLT} = *{n};");
+            } else {
+                sig.push(format!("{m}{n}: {ty}"));
+            }
             let kind = if mutable {
                 VarKind::Float(NOMINAL.to(-1e3, 1e3).union(Iv(0.0, 0.0, active)))
             } else {
@@ -2393,9 +2443,10 @@ impl<'a> FnGen<'a> {
                 name: n.clone(),
                 kind: k.clone(),
                 active,
+                by_ref,
             });
         }
-        let mut body = String::new();
+        let mut body = derefs;
         let size = 4 + self.rng.below(20) as i32;
         self.body(&mut body, size);
         let attr = match &wrt {

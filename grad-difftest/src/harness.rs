@@ -394,6 +394,9 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
             let n = &param.name;
             let off = offs[j];
             match (v, param.active) {
+                (Value::Float(_), true) if param.by_ref => {
+                    args.push(format!("&(pp[{off}] as {ty})"));
+                }
                 (Value::Float(_), true) => args.push(format!("pp[{off}] as {ty}")),
                 (Value::Slice(xs), true) => {
                     let _ = writeln!(
@@ -402,6 +405,9 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
                         off + xs.len()
                     );
                     args.push(format!("&{n}"));
+                }
+                (Value::Float(x), false) if param.by_ref => {
+                    args.push(format!("&({} as {ty})", bits(*x)));
                 }
                 (Value::Float(x), false) => args.push(format!("({} as {ty})", bits(*x))),
                 (Value::Slice(xs), false) => {

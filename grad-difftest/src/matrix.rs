@@ -140,6 +140,7 @@ fn cell(
             name: p,
             kind: ParamKind::Scalar(lo, hi),
             active: true,
+            by_ref: false,
         });
     }
     if int_arg {
@@ -154,6 +155,7 @@ fn cell(
             name: "k".into(),
             kind: ParamKind::I32,
             active: false,
+            by_ref: false,
         });
     }
     let (elo, ehi) = range_in(doms[pos.min(doms.len() - 1)]);
@@ -161,6 +163,7 @@ fn cell(
         name: "xs".into(),
         kind: ParamKind::Slice(elo, ehi),
         active: true,
+        by_ref: false,
     });
     let call = match form {
         "method" => format!("{}.{m}({})", ops[0], ops[1..].join(", ")),

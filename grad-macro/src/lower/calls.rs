@@ -309,8 +309,14 @@ impl Lowerer<'_> {
                 Some(Value::Float(o)) => {
                     any_active |= self.b.func.is_active(o);
                     // A `&f64` parameter passed on as it is.
-                    let by_ref = matches!(o, Operand::Val(v) if self.ref_params.contains(&v))
-                        && matches!(a, Expr::Path(_));
+                    let by_ref = match a {
+                        Expr::Path(p) => p.path.get_ident().is_some_and(|i| {
+                            self.ref_params
+                                .iter()
+                                .any(|(n, at)| n == i && self.env.position(i) == Some(*at))
+                        }),
+                        _ => false,
+                    };
                     args.push(if by_ref {
                         CallArg::FloatRef(o)
                     } else {

@@ -56,6 +56,15 @@ impl Env {
             .map(|(_, b)| *b)
     }
 
+    /// Where the innermost declaration of `name` sits: `(scope, position in it)`.
+    pub fn position(&self, name: &Ident) -> Option<(usize, usize)> {
+        self.scopes
+            .iter()
+            .enumerate()
+            .rev()
+            .find_map(|(k, s)| s.iter().rposition(|(n, _)| n == name).map(|p| (k, p)))
+    }
+
     /// Rebinds the innermost variable called `name`; false when there is none.
     pub fn assign(&mut self, name: &Ident, b: Binding) -> bool {
         for scope in self.scopes.iter_mut().rev() {

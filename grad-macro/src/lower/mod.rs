@@ -61,8 +61,9 @@ pub struct Lowerer<'f> {
     pub float_ty: FloatTy,
     /// `f64` or `f32`, as tokens.
     pub ty: syn::Type,
-    /// The parameters taken as `&f64`: passed on by reference to the helpers they are passed to.
-    pub ref_params: Vec<ValId>,
+    /// The parameters taken as `&f64`, with where they are declared: passed on by reference to the
+    /// helpers they are passed to (unless a `let` shadows them).
+    pub ref_params: Vec<(Ident, (usize, usize))>,
 }
 
 /// A statement of a sequence being lowered; `else if` chains are spliced in as `If` items.
@@ -113,7 +114,8 @@ pub fn lower(item: &syn::ItemFn, sig: &Sig, errors: &Errors) -> Option<Lowered> 
                 env.declare(p.ident.clone(), Binding::Val(v));
                 params.push(ParamSlot::Val(v));
                 if p.by_ref {
-                    ref_params.push(v);
+                    let at = env.position(&p.ident).expect("just declared");
+                    ref_params.push((p.ident.clone(), at));
                 }
             }
         }
