@@ -459,3 +459,93 @@ fn a_shadowed_reference_parameter_is_a_value() {
     let f = |p: &[f64]| shadowed_ref_param(&p[0], &p[1]);
     check("shadowed_ref_param", &f, v, &g, &p);
 }
+
+// ---- Pieces of slices, filters, extremes, `let … else` ----------------------------------------
+
+/// A smoothness penalty and a second difference, by `windows`.
+#[gradient]
+fn smoothness(w: &[f64]) -> f64 {
+    let first = w.windows(2).map(|p| (p[1] - p[0]).powi(2)).sum::<f64>();
+    let mut second = 0.0;
+    for t in w.windows(3) {
+        second += (t[0] - 2.0 * t[1] + t[2]).powi(2) * t.len() as f64;
+    }
+    first + second
+}
+
+/// Pairs of a differentiated slice by `chunks` and `chunks_exact`, in loops and reductions.
+#[gradient]
+fn pieces(w: &[f64]) -> f64 {
+    let mut t = 0.0;
+    for c in w.chunks_exact(2) {
+        t += c[0] * c[1];
+    }
+    let u: f64 = w.chunks(2).map(|c| c[0] * c.len() as f64).sum();
+    let mut v = 0.0;
+    for c in w.chunks(3) {
+        v += c[c.len() - 1].sin();
+    }
+    t + u + v
+}
+
+/// `filter` and `take_while` before a reduction; `max_by`/`min_by` with `total_cmp` and
+/// `partial_cmp`: the derivative of the element chosen.
+#[gradient]
+fn filters_and_extremes(x: &[f64]) -> f64 {
+    let a = x.iter().filter(|v| **v > 0.0).map(|v| v * v).sum::<f64>();
+    let b: f64 = x.iter().take_while(|&&v| v < 1.0).map(|&v| v.sin()).sum();
+    let c = x.iter().copied().filter(|v| *v < 0.5).product::<f64>();
+    let m = x.iter().cloned().max_by(|a, b| a.total_cmp(b)).unwrap();
+    let n = x
+        .iter()
+        .copied()
+        .min_by(|a, b| a.partial_cmp(b).unwrap())
+        .unwrap();
+    a + b + c + m * 2.0 - n * n
+}
+
+/// `let … else` on constant data, returning or continuing.
+#[gradient]
+fn let_else_forms(x: &[f64], k: Option<usize>, idx: &[usize]) -> f64 {
+    let Some(n) = k else {
+        return x[0] * 3.0;
+    };
+    let mut s = x[0] * n as f64;
+    for i in 0..x.len() {
+        let Some(&j) = idx.get(i) else {
+            continue;
+        };
+        s += x[j] * x[i];
+    }
+    s
+}
+
+#[test]
+fn pieces_filters_extremes_and_let_else() {
+    let w = [0.3, -0.8, 1.1, 0.4, -0.2, 0.7];
+    for len in [5, 6] {
+        let p = &w[..len];
+        let mut d = vec![0.0; len];
+        let v = smoothness_grad(p, &mut d);
+        check("smoothness", &|p| smoothness(p), v, &d, p);
+        let mut d = vec![0.0; len];
+        let v = pieces_grad(p, &mut d);
+        check("pieces", &|p| pieces(p), v, &d, p);
+        let mut d = vec![0.0; len];
+        let v = filters_and_extremes_grad(p, &mut d);
+        check(
+            "filters_and_extremes",
+            &|p| filters_and_extremes(p),
+            v,
+            &d,
+            p,
+        );
+    }
+    let idx = [2, 0, 1];
+    for k in [Some(3), None] {
+        let mut d = [0.0; 4];
+        let x = [0.5, -1.5, 2.0, 0.25];
+        let v = let_else_forms_grad(&x, k, &idx, &mut d);
+        check("let_else_forms", &|p| let_else_forms(p, k, &idx), v, &d, &x);
+    }
+}

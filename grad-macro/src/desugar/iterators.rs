@@ -244,3 +244,309 @@ fn range_len(e: &syn::Expr) -> Option<proc_macro2::TokenStream> {
         _ => None,
     }
 }
+
+/// The positions `X.windows(k)`, `X.chunks(k)` or `X.chunks_exact(k)` start at, as a range of the
+/// start index, with the data `X` and the length of each piece.
+struct Pieces {
+    data: syn::Expr,
+    range: proc_macro2::TokenStream,
+    len: proc_macro2::TokenStream,
+}
+
+fn pieces(source: &syn::Expr, start: &syn::Ident) -> Option<Pieces> {
+    let syn::Expr::MethodCall(m) = source else {
+        return None;
+    };
+    if m.args.len() != 1 || !matches!(&*m.receiver, syn::Expr::Path(_)) {
+        return None;
+    }
+    let (x, k) = (&*m.receiver, &m.args[0]);
+    let (range, len) = match m.method.to_string().as_str() {
+        "windows" => (quote!(0..#x.len().saturating_sub((#k) - 1)), quote!((#k))),
+        "chunks" => (
+            quote!((0..#x.len()).step_by(#k)),
+            quote!((#x.len() - #start).min(#k)),
+        ),
+        "chunks_exact" => (
+            quote!((0..#x.len() / (#k) * (#k)).step_by(#k)),
+            quote!((#k)),
+        ),
+        _ => return None,
+    };
+    Some(Pieces {
+        data: x.clone(),
+        range,
+        len,
+    })
+}
+
+/// `p[i]` → `X[start + i]` and `p.len()` → the piece's length in `body`; `None` if `p` is used
+/// in any other way (it is then left to the error lowering gives).
+fn substitute_piece(
+    body: &syn::Expr,
+    p: &syn::Ident,
+    start: &syn::Ident,
+    pc: &Pieces,
+) -> Option<syn::Expr> {
+    struct Sub<'a> {
+        p: &'a syn::Ident,
+        start: &'a syn::Ident,
+        pc: &'a Pieces,
+        other_use: bool,
+    }
+    impl syn::visit_mut::VisitMut for Sub<'_> {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            let is_p = |e: &syn::Expr| matches!(e, syn::Expr::Path(q) if q.path.is_ident(self.p));
+            match e {
+                syn::Expr::Index(ix) if is_p(&ix.expr) => {
+                    self.visit_expr_mut(&mut ix.index);
+                    let (x, s, i) = (&self.pc.data, self.start, &ix.index);
+                    *e = syn::parse_quote!(#x[#s + (#i)]);
+                }
+                syn::Expr::MethodCall(mc) if is_p(&mc.receiver) && mc.method == "len" => {
+                    let len = &self.pc.len;
+                    *e = syn::parse_quote!(#len);
+                }
+                syn::Expr::Path(_) if is_p(e) => self.other_use = true,
+                _ => syn::visit_mut::visit_expr_mut(self, e),
+            }
+        }
+    }
+    let mut body = body.clone();
+    let mut s = Sub {
+        p,
+        start,
+        pc,
+        other_use: false,
+    };
+    syn::visit_mut::VisitMut::visit_expr_mut(&mut s, &mut body);
+    (!s.other_use).then_some(body)
+}
+
+/// The name a closure or loop pattern binds, without `&` or a type.
+fn pat_ident(p: &syn::Pat) -> Option<&syn::Ident> {
+    match p {
+        syn::Pat::Ident(i) if i.subpat.is_none() => Some(&i.ident),
+        syn::Pat::Type(t) => pat_ident(&t.pat),
+        syn::Pat::Reference(r) => pat_ident(&r.pat),
+        _ => None,
+    }
+}
+
+/// Input: `for p in x.windows(2) { .. p[1] - p[0] .. }` (or `chunks(k)`, `chunks_exact(k)`).
+/// Output: `for S in 0..x.len().saturating_sub(2 - 1) { .. x[S + 1] - x[S + 0] .. }`: the pieces
+/// as positions in `x`, so every read is an element of `x` and differentiated as such.
+pub fn pieces_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
+    let p = pat_ident(&f.pat)?;
+    let start = crate::naming::hidden("start");
+    let pc = pieces(&f.expr, &start)?;
+    let block = syn::Expr::Block(syn::ExprBlock {
+        attrs: Vec::new(),
+        label: None,
+        block: f.body.clone(),
+    });
+    let body = substitute_piece(&block, p, &start, &pc)?;
+    let (label, range) = (&f.label, &pc.range);
+    Some(syn::parse_quote!(#label for #start in #range #body))
+}
+
+/// Input: `x.windows(2).map(|p| body)` as the receiver of a reduction.
+/// Output: `(0..x.len().saturating_sub(1)).map(|S| body')`, a reduction over a range.
+pub fn pieces_chain(m: &mut syn::ExprMethodCall) {
+    let syn::Expr::MethodCall(map) = &mut *m.receiver else {
+        return;
+    };
+    if map.method != "map" || map.args.len() != 1 {
+        return;
+    }
+    let syn::Expr::Closure(c) = &map.args[0] else {
+        return;
+    };
+    let Some(p) = c.inputs.first().and_then(pat_ident) else {
+        return;
+    };
+    let start = crate::naming::hidden("start");
+    let Some(pc) = pieces(&map.receiver, &start) else {
+        return;
+    };
+    let Some(body) = substitute_piece(&c.body, p, &start, &pc) else {
+        return;
+    };
+    let range = &pc.range;
+    *map.receiver = syn::parse_quote!((#range));
+    map.args[0] = syn::parse_quote!(|#start| #body);
+}
+
+/// `body` with every `*name` (and `**name`) read as `name`: the lowered loop binds the float itself.
+fn strip_derefs(body: &syn::Expr, name: &syn::Ident) -> syn::Expr {
+    struct D<'a>(&'a syn::Ident);
+    impl syn::visit_mut::VisitMut for D<'_> {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            let mut inner = &*e;
+            let mut derefs = 0;
+            while let syn::Expr::Unary(syn::ExprUnary {
+                op: syn::UnOp::Deref(_),
+                expr,
+                ..
+            }) = inner
+            {
+                inner = expr;
+                derefs += 1;
+            }
+            if derefs > 0 && matches!(inner, syn::Expr::Path(p) if p.path.is_ident(self.0)) {
+                *e = inner.clone();
+                return;
+            }
+            syn::visit_mut::visit_expr_mut(self, e);
+        }
+    }
+    let mut b = body.clone();
+    syn::visit_mut::VisitMut::visit_expr_mut(&mut D(name), &mut b);
+    b
+}
+
+/// A one-parameter closure as `(name, body with the name's derefs stripped)`.
+fn simple_closure(e: &syn::Expr) -> Option<(syn::Ident, syn::Expr)> {
+    let syn::Expr::Closure(c) = e else {
+        return None;
+    };
+    if c.inputs.len() != 1 {
+        return None;
+    }
+    let name = pat_ident(&c.inputs[0])?.clone();
+    let body = strip_derefs(&c.body, &name);
+    Some((name, body))
+}
+
+/// Input: `SOURCE.filter(|v| cond).map(|v| body).sum::<T>()` (any number of `filter`s and
+/// `take_while`s, a `map` or none, then `sum`/`product`), over any source.
+/// Output: `{ let mut ACC = -0.0; for ITEM in SOURCE { let v = ITEM; if !cond { continue; } ..;
+/// let v = ITEM; ACC += body; } ACC }` (`take_while` breaks instead): the elements std would add,
+/// in its order.
+pub fn filtered_reduction(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
+    let name = m.method.to_string();
+    let typed = m.turbofish.as_ref().is_some_and(|t| {
+        t.args.len() == 1
+            && matches!(&t.args[0], syn::GenericArgument::Type(ty) if crate::sig::float_of(ty).is_some())
+    });
+    let (init, add) = match name.as_str() {
+        "sum" if typed && m.args.is_empty() => (quote!(-0.0), true),
+        "product" if typed && m.args.is_empty() => (quote!(1.0), false),
+        _ => return None,
+    };
+    let item = crate::naming::hidden("item");
+    let acc = crate::naming::hidden("acc");
+    let mut e = &*m.receiver;
+    let mut value = quote!(#item);
+    if let syn::Expr::MethodCall(map) = e {
+        if map.method == "map" && map.args.len() == 1 {
+            let (v, body) = simple_closure(&map.args[0])?;
+            value = quote!({ let #v = #item; #body });
+            e = &map.receiver;
+        }
+    }
+    // The guards, innermost (first applied) last.
+    let mut guards = Vec::new();
+    loop {
+        match e {
+            syn::Expr::MethodCall(f)
+                if (f.method == "filter" || f.method == "take_while") && f.args.len() == 1 =>
+            {
+                let (v, body) = simple_closure(&f.args[0])?;
+                let exit = if f.method == "filter" {
+                    quote!(continue)
+                } else {
+                    quote!(break)
+                };
+                guards.push(quote!(if !{ let #v = #item; #body } { #exit; }));
+                e = &f.receiver;
+            }
+            _ => break,
+        }
+    }
+    if guards.is_empty() {
+        return None;
+    }
+    guards.reverse();
+    let source = strip_copies(e);
+    let step = if add {
+        quote!(#acc += #value;)
+    } else {
+        quote!(#acc *= #value;)
+    };
+    Some(syn::parse_quote!({
+        let mut #acc = #init;
+        for #item in #source {
+            #(#guards)*
+            #step
+        }
+        #acc
+    }))
+}
+
+/// Input: `SOURCE.max_by(|a, b| a.total_cmp(b)).unwrap()` (`min_by`, `partial_cmp(b).unwrap()`,
+/// `.expect(..)`). Output: a loop keeping the element std returns (the last maximum, the first
+/// minimum), whose derivative is that element's.
+pub fn extremum(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
+    if !((m.method == "unwrap" && m.args.is_empty()) || (m.method == "expect" && m.args.len() == 1))
+    {
+        return None;
+    }
+    let syn::Expr::MethodCall(mb) = &*m.receiver else {
+        return None;
+    };
+    let max = match mb.method.to_string().as_str() {
+        "max_by" => true,
+        "min_by" => false,
+        _ => return None,
+    };
+    let syn::Expr::Closure(c) = mb.args.first()? else {
+        return None;
+    };
+    if c.inputs.len() != 2 || mb.args.len() != 1 {
+        return None;
+    }
+    let (a, b) = (pat_ident(&c.inputs[0])?, pat_ident(&c.inputs[1])?);
+    let body = strip_derefs(&strip_derefs(&c.body, a), b);
+    // `a.total_cmp(b)` or `a.partial_cmp(b).unwrap()`, exactly.
+    let (cmp, total) = match &body {
+        syn::Expr::MethodCall(t) if t.method == "total_cmp" => (t, true),
+        syn::Expr::MethodCall(u) if u.method == "unwrap" => match &*u.receiver {
+            syn::Expr::MethodCall(p) if p.method == "partial_cmp" => (p, false),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let recv_a = matches!(&*cmp.receiver, syn::Expr::Path(p) if p.path.is_ident(a));
+    let arg_b = matches!(cmp.args.first(), Some(syn::Expr::Path(p)) if p.path.is_ident(b))
+        || matches!(cmp.args.first(), Some(syn::Expr::Reference(r)) if matches!(&*r.expr, syn::Expr::Path(p) if p.path.is_ident(b)));
+    if !recv_a || !arg_b || cmp.args.len() != 1 {
+        return None;
+    }
+    let (item, best, first) = (
+        crate::naming::hidden("item"),
+        crate::naming::hidden("best"),
+        crate::naming::hidden("first"),
+    );
+    // `max_by` keeps the last of equal maxima (`Greater` or `Equal` replaces), `min_by` the first.
+    let better = match (max, total) {
+        (true, true) => quote!(#item.total_cmp(&#best) != ::core::cmp::Ordering::Less),
+        (false, true) => quote!(#item.total_cmp(&#best) == ::core::cmp::Ordering::Less),
+        (true, false) => quote!(#item >= #best),
+        (false, false) => quote!(#item < #best),
+    };
+    let source = strip_copies(&mb.receiver);
+    Some(syn::parse_quote!({
+        let mut #best = 0.0;
+        let mut #first = true;
+        for #item in #source {
+            if #first || #better {
+                #best = #item;
+            }
+            #first = false;
+        }
+        // As `unwrap` on no element.
+        ::core::assert!(!#first, "the iterator of `max_by`/`min_by` is empty");
+        #best
+    }))
+}

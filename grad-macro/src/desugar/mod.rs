@@ -178,11 +178,19 @@ impl VisitMut for Desugar<'_> {
                 Err(err) => self.errors.push_error(err),
             },
             syn::Expr::Loop(l) => *e = matches::loop_to_while(l),
+            syn::Expr::ForLoop(f) => {
+                if let Some(l) = iterators::pieces_loop(f) {
+                    *e = l;
+                }
+            }
             syn::Expr::MethodCall(m) if !closure_returns(m) => {
                 iterators::fold_path_to_closure(m);
-                if let Some(l) = ranges::reduction_to_loop(m) {
-                    *e = l;
-                } else if let Some(l) = iterators::reduction_over_data(m, self.seqs) {
+                iterators::pieces_chain(m);
+                if let Some(l) = iterators::filtered_reduction(m)
+                    .or_else(|| iterators::extremum(m))
+                    .or_else(|| ranges::reduction_to_loop(m))
+                    .or_else(|| iterators::reduction_over_data(m, self.seqs))
+                {
                     *e = l;
                 }
             }
@@ -223,6 +231,12 @@ impl Desugar<'_> {
                         out.push(s);
                     }
                 },
+                syn::Stmt::Local(l) if l.init.as_ref().is_some_and(|i| i.diverge.is_some()) => {
+                    match tuples::let_else(l) {
+                        Some(stmts) => out.extend(stmts),
+                        None => out.push(s),
+                    }
+                }
                 syn::Stmt::Local(l) => match tuples::split_tuple_let(l) {
                     // Nested tuples are split in turn.
                     Some(parts) => work.extend(parts.into_iter().rev()),

@@ -192,3 +192,54 @@ pub fn buffer_method(m: &syn::ExprMethodCall) -> Option<syn::Stmt> {
         _ => None,
     }
 }
+
+/// Input: `let Some(n) = e else { return x; };`, a pattern that binds one name (or none).
+/// Output: `let n; if let Some(T) = e { n = T; } else { return x; }` (the pattern's name renamed
+/// to a hidden `T`): a late-initialized `let` and an `if let`, which lowering knows, and the
+/// `else` diverges as a statement of its own.
+pub fn let_else(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
+    let init = l.init.as_ref()?;
+    let (_, diverge) = init.diverge.as_ref()?;
+    let mut names = Vec::new();
+    names_of(&l.pat, &mut names);
+    let e = &init.expr;
+    match names.as_slice() {
+        [] => {
+            let pat = &l.pat;
+            Some(vec![syn::parse_quote!(if let #pat = #e {} else #diverge)])
+        }
+        [n] => {
+            let t = crate::naming::hidden("bound");
+            let mut pat = l.pat.clone();
+            rename_ident(&mut pat, n, &t);
+            Some(vec![
+                syn::parse_quote!(let #n;),
+                syn::parse_quote!(if let #pat = #e { #n = #t; } else #diverge),
+            ])
+        }
+        _ => None,
+    }
+}
+
+fn rename_ident(p: &mut syn::Pat, from: &syn::Ident, to: &syn::Ident) {
+    struct R<'a>(&'a syn::Ident, &'a syn::Ident);
+    impl syn::visit_mut::VisitMut for R<'_> {
+        fn visit_pat_ident_mut(&mut self, i: &mut syn::PatIdent) {
+            if i.ident == *self.0 {
+                i.ident = self.1.clone();
+            }
+        }
+    }
+    syn::visit_mut::VisitMut::visit_pat_mut(&mut R(from, to), p);
+}
+
+fn names_of(p: &syn::Pat, out: &mut Vec<syn::Ident>) {
+    struct N<'a>(&'a mut Vec<syn::Ident>);
+    impl<'a> syn::visit::Visit<'a> for N<'_> {
+        fn visit_pat_ident(&mut self, i: &'a syn::PatIdent) {
+            self.0.push(i.ident.clone());
+            syn::visit::visit_pat_ident(self, i);
+        }
+    }
+    syn::visit::Visit::visit_pat(&mut N(out), p);
+}

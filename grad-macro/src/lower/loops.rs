@@ -286,7 +286,8 @@ impl Lowerer<'_> {
                     return Some(());
                 }
                 Expr::If(ei) if loop_exits_if(ei) => {
-                    let cond = self.lower_cond(&ei.cond)?;
+                    let (cond, binds) = self.lower_if_cond(&ei.cond);
+                    let cond = cond?;
                     let rest = &items[k + 1..];
                     // The branch's own `let`s go out of scope before the rest of the body,
                     // appended to it, is lowered.
@@ -317,6 +318,7 @@ impl Lowerer<'_> {
                         ei.span(),
                         &mut |t| {
                             t.env.push();
+                            t.bind_if_let(binds.clone());
                             let r = t.lower_loop_items(&then_items, broken);
                             t.env.truncate(depth);
                             r
