@@ -1184,7 +1184,7 @@ impl<'a> FnGen<'a> {
         let (xs, xiv) = self.rng.pick(&sl).clone();
         let n6 = |iv: Iv| iv.mul(Iv(0.0, 6.0, false));
         let v = self.fresh("v");
-        let which = self.rng.below(6);
+        let which = self.rng.below(9);
         let key = format!("reduce:{which}");
         if !self.on(&key) {
             return None;
@@ -1244,6 +1244,47 @@ impl<'a> FnGen<'a> {
                 };
                 // |acc| <= max(|init|, 2): a contraction plus at most 1.
                 Ex::new(s, true, init.iv.union(xiv).to(-7.0, 7.0))
+            }
+            6 => {
+                // Pieces of the slice: neighbours by `windows`, pairs by `chunks`.
+                let p = self.fresh("p");
+                let e = self.wrapped(1, (-2.0, 2.0));
+                let m = xiv.mag();
+                let iv = Iv(-2.0 * m, 2.0 * m, true).mul(e.iv);
+                let s = if self.rng.chance(0.5) {
+                    format!(
+                        "{xs}.windows(2).map(|{p}| ({p}[1] - {p}[0]) * {}).sum::<{FLT}>()",
+                        paren(&e.s)
+                    )
+                } else {
+                    format!(
+                        "{xs}.chunks(2).map(|{p}| {p}[0] * {} + {p}[{p}.len() - 1]).sum::<{FLT}>()",
+                        paren(&e.s)
+                    )
+                };
+                Ex::new(s, true, n6(iv.union(xiv)))
+            }
+            7 => {
+                // Only the elements past a threshold (a kink where one crosses it).
+                let c = fmt_float(self.rng.uniform(-1.0, 1.0));
+                let b = self.closure_body(&[&v], xiv, d - 1);
+                let (f, keep) = if self.rng.chance(0.7) {
+                    ("filter", format!("|{v}| **{v} > {c}"))
+                } else {
+                    ("take_while", format!("|&&{v}| {v} < {c} + 1.5"))
+                };
+                let s = format!("{xs}.iter().{f}({keep}).map(|&{v}| {}).sum::<{FLT}>()", b.s);
+                Ex::new(s, true, n6(b.iv))
+            }
+            8 => {
+                let (f, cmp) = (
+                    *self.rng.pick(&["max_by", "min_by"]),
+                    *self
+                        .rng
+                        .pick(&["a.total_cmp(b)", "a.partial_cmp(b).unwrap()"]),
+                );
+                let s = format!("{xs}.iter().copied().{f}(|a, b| {cmp}).unwrap()");
+                Ex::new(s, true, xiv)
             }
             _ => {
                 let (ys, yiv) = self.rng.pick(&sl).clone();
@@ -1547,10 +1588,29 @@ impl<'a> FnGen<'a> {
             13 if ctx.top && ctx.loops == 0 && self.on("stmt:early_return") => {
                 let c = self.cond(1);
                 let e = self.expr(2);
-                Self::line(out, ind, &format!("if {c} {{"));
-                Self::line(out, ind + 1, &format!("return {};", e.s));
-                self.returned = true;
-                Self::line(out, ind, "}");
+                if self.rng.chance(0.3) && self.on("stmt:let_else") {
+                    // The same exit as `let … else` on constant data.
+                    let (o, n) = (self.fresh("o"), self.fresh("n"));
+                    let s =
+                        format!("let {o}: Option<usize> = if {c} {{ None }} else {{ Some(2) }};");
+                    Self::line(out, ind, &s);
+                    let s = format!("let Some({n}) = {o} else {{ return {}; }};", e.s);
+                    Self::line(out, ind, &s);
+                    self.returned = true;
+                    self.declare(
+                        &n,
+                        VarKind::Int {
+                            index_for: None,
+                            ty: "usize",
+                        },
+                        false,
+                    );
+                } else {
+                    Self::line(out, ind, &format!("if {c} {{"));
+                    Self::line(out, ind + 1, &format!("return {};", e.s));
+                    self.returned = true;
+                    Self::line(out, ind, "}");
+                }
             }
             14 if self.on("stmt:cfg") => {
                 // rustc accepts attributes on `let` statements only (on an expression statement they

@@ -30,6 +30,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     Desugar {
         errors,
         seqs: &seqs,
+        in_cond: 0,
     }
     .visit_block_mut(&mut item.block);
 }
@@ -54,6 +55,10 @@ struct Desugar<'e> {
     errors: &'e Errors,
     /// The float-slice parameters, whose reductions lowering takes as they are.
     seqs: &'e iterators::SeqParams,
+    /// Inside a condition (`if`, `while`, a match guard): kept as written and never
+    /// differentiated, so its iterator chains stay as the user wrote them (the loops they would
+    /// become bind references as floats, which only lowering accepts).
+    in_cond: usize,
 }
 
 /// The `cfg(...)` predicate of a `#[cfg]` attribute, removing every attribute that only concerns
@@ -184,6 +189,9 @@ impl VisitMut for Desugar<'_> {
                 }
             }
             syn::Expr::MethodCall(m) if !closure_returns(m) => {
+                if self.in_cond > 0 {
+                    return;
+                }
                 iterators::fold_path_to_closure(m);
                 iterators::pieces_chain(m);
                 if let Some(l) = iterators::filtered_reduction(m)
@@ -209,6 +217,42 @@ impl VisitMut for Desugar<'_> {
     }
 
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+
+    fn visit_expr_if_mut(&mut self, i: &mut syn::ExprIf) {
+        self.in_cond += 1;
+        self.visit_expr_mut(&mut i.cond);
+        self.in_cond -= 1;
+        self.visit_block_mut(&mut i.then_branch);
+        if let Some((_, e)) = &mut i.else_branch {
+            self.visit_expr_mut(e);
+        }
+    }
+
+    fn visit_expr_while_mut(&mut self, w: &mut syn::ExprWhile) {
+        self.in_cond += 1;
+        self.visit_expr_mut(&mut w.cond);
+        self.in_cond -= 1;
+        self.visit_block_mut(&mut w.body);
+    }
+
+    fn visit_expr_match_mut(&mut self, m: &mut syn::ExprMatch) {
+        // The scrutinee becomes the arms' conditions.
+        self.in_cond += 1;
+        self.visit_expr_mut(&mut m.expr);
+        self.in_cond -= 1;
+        for a in &mut m.arms {
+            self.visit_arm_mut(a);
+        }
+    }
+
+    fn visit_arm_mut(&mut self, a: &mut syn::Arm) {
+        if let Some((_, g)) = &mut a.guard {
+            self.in_cond += 1;
+            self.visit_expr_mut(g);
+            self.in_cond -= 1;
+        }
+        self.visit_expr_mut(&mut a.body);
+    }
 }
 
 impl Desugar<'_> {
