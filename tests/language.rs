@@ -549,3 +549,37 @@ fn pieces_filters_extremes_and_let_else() {
         check("let_else_forms", &|p| let_else_forms(p, k, &idx), v, &d, &x);
     }
 }
+
+/// Labeled `continue` and `break` out of a nested loop, and a labeled `while`.
+#[gradient]
+fn labeled_loops(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    'outer: for i in 0..x.len() {
+        for j in 0..x.len() {
+            if j > i {
+                continue 'outer;
+            }
+            if x[j] > 10.0 {
+                break 'outer;
+            }
+            s += x[i] * x[j];
+        }
+        s += x[i];
+    }
+    'grow: while s < 100.0 {
+        s = s * 2.0 + 1.0;
+        if s > 5.0 {
+            break 'grow;
+        }
+    }
+    s
+}
+
+#[test]
+fn labeled_jumps() {
+    for x in [[0.3, -0.8, 1.1], [0.3, 12.0, 1.1], [2.0, 0.5, -1.0]] {
+        let mut d = [0.0; 3];
+        let v = labeled_loops_grad(&x, &mut d);
+        check("labeled_loops", &|p| labeled_loops(p), v, &d, &x);
+    }
+}

@@ -1461,9 +1461,9 @@ impl<'a> FnGen<'a> {
         // late init, break/continue, early return, cfg, match statement, match expression, loop,
         // loop with break value, tuple let, closure, range reduction, shared reference, item in
         // the body, `if let` / binding `match` arm on constant data, buffer living across the
-        // iterations of a loop
+        // iterations of a loop, labeled jump out of a nested loop
         let w = [
-            5, 3, 2, 6, 3, 4, 1, 1, 1, 1, 1, 1, 2, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+            5, 3, 2, 6, 3, 4, 1, 1, 1, 1, 1, 1, 2, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
         ];
         let i = self.rng.weighted(&w);
         match i {
@@ -1507,6 +1507,9 @@ impl<'a> FnGen<'a> {
                 && (!self.returned || self.on("stmt:buffer_after_return")) =>
             {
                 self.buffer_across_iterations(out, ind);
+            }
+            26 if nested && ctx.loops == 0 && self.on("stmt:labeled") => {
+                self.labeled_loops(ctx, out, ind);
             }
             8 if nested && self.on("stmt:block") => {
                 Self::line(out, ind, "{");
@@ -2152,6 +2155,53 @@ impl<'a> FnGen<'a> {
             },
             false,
         );
+    }
+
+    /// `'l: for i in .. { for j in .. { if c { continue 'l; } <update> } <update> }` (or
+    /// `break 'l`): a jump to the outer loop from the inner one.
+    fn labeled_loops(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
+        let acc = self.some_mut(ctx, out, ind);
+        let (l, i, j) = (self.fresh("l"), self.fresh("i"), self.fresh("j"));
+        let jump = if self.rng.chance(0.5) {
+            "continue"
+        } else {
+            "break"
+        };
+        let (ni, nj) = (1 + self.rng.below(4), 1 + self.rng.below(3));
+        Self::line(out, ind, &format!("'{l}: for {i} in 0..{ni} {{"));
+        self.frames.push(vec![]);
+        let int = VarKind::Int {
+            index_for: None,
+            ty: "usize",
+        };
+        self.declare(&i, int.clone(), false);
+        Self::line(out, ind + 1, &format!("for {j} in 0..{nj} {{"));
+        self.frames.push(vec![]);
+        self.declare(&j, int, false);
+        let c = if self.rng.chance(0.5) {
+            format!("{j} > {i}")
+        } else {
+            self.cond(1)
+        };
+        Self::nested(out, ind + 2, &format!("if {c}"), &format!("{jump} '{l};"));
+        let inner = Ctx {
+            loops: ctx.loops + 2,
+            depth: ctx.depth + 2,
+            top: false,
+            brk: true,
+        };
+        self.update(&acc, inner, out, ind + 2);
+        self.frames.pop();
+        Self::line(out, ind + 1, "}");
+        let outer = Ctx {
+            loops: ctx.loops + 1,
+            depth: ctx.depth + 1,
+            top: false,
+            brk: true,
+        };
+        self.update(&acc, outer, out, ind + 1);
+        self.frames.pop();
+        Self::line(out, ind, "}");
     }
 
     /// An expression of depth `d` with its values in `range`.

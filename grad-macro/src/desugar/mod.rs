@@ -3,6 +3,7 @@
 
 mod closures;
 mod iterators;
+mod labels;
 mod matches;
 mod ranges;
 mod tuples;
@@ -149,6 +150,7 @@ impl VisitMut for Desugar<'_> {
                 }
             }
         }
+        labels::unlabel_loops(&mut b.stmts);
         closures::inline_closures(b);
         self.splice(b);
         syn::visit_mut::visit_block_mut(self, b);

@@ -1,0 +1,139 @@
+//! Labeled loops, rewritten into the unlabeled `break`/`continue` lowering knows.
+//!
+//! Input: `'outer: for i in .. { for j in .. { if c { continue 'outer; } .. } .. }`.
+//! Output: `let mut F: usize = 0; for i in .. { for j in .. { if c { F = 2; break; } .. }
+//! if F == 1 { break; } if F == 2 { F = 0; continue; } .. }`, with a hidden `F`: a jump to an outer
+//! loop leaves each loop in between with a plain `break` and a flag the next level tests.
+
+/// The label of a loop expression.
+fn label_of(e: &syn::Expr) -> Option<&syn::Lifetime> {
+    match e {
+        syn::Expr::ForLoop(f) => f.label.as_ref().map(|l| &l.name),
+        syn::Expr::While(w) => w.label.as_ref().map(|l| &l.name),
+        syn::Expr::Loop(l) => l.label.as_ref().map(|l| &l.name),
+        _ => None,
+    }
+}
+
+fn body_of(e: &mut syn::Expr) -> Option<&mut syn::Block> {
+    match e {
+        syn::Expr::ForLoop(f) => Some(&mut f.body),
+        syn::Expr::While(w) => Some(&mut w.body),
+        syn::Expr::Loop(l) => Some(&mut l.body),
+        _ => None,
+    }
+}
+
+fn clear_label(e: &mut syn::Expr) {
+    match e {
+        syn::Expr::ForLoop(f) => f.label = None,
+        syn::Expr::While(w) => w.label = None,
+        syn::Expr::Loop(l) => l.label = None,
+        _ => {}
+    }
+}
+
+/// Rewrites the jumps to `label` in the statement `s` of a loop body; returns the statements that
+/// replace it, and whether one of them jumps through a nested loop (so the flag is needed).
+/// `depth` counts the loops between the labeled loop and `s`.
+fn rewrite_stmt(
+    s: syn::Stmt,
+    label: &syn::Lifetime,
+    flag: &syn::Ident,
+    depth: usize,
+) -> (Vec<syn::Stmt>, bool) {
+    let jump = match &s {
+        syn::Stmt::Expr(syn::Expr::Break(b), _) if b.expr.is_none() => {
+            b.label.as_ref().filter(|l| *l == label).map(|_| 1usize)
+        }
+        syn::Stmt::Expr(syn::Expr::Continue(c), _) => {
+            c.label.as_ref().filter(|l| *l == label).map(|_| 2usize)
+        }
+        _ => None,
+    };
+    if let Some(code) = jump {
+        if depth == 0 {
+            let plain: syn::Stmt = if code == 1 {
+                syn::parse_quote!(break;)
+            } else {
+                syn::parse_quote!(continue;)
+            };
+            return (vec![plain], false);
+        }
+        return (
+            vec![syn::parse_quote!(#flag = #code;), syn::parse_quote!(break;)],
+            true,
+        );
+    }
+    let syn::Stmt::Expr(mut e, semi) = s else {
+        return (vec![s], false);
+    };
+    let used = rewrite_expr(&mut e, label, flag, depth);
+    let nested_loop = body_of(&mut e).is_some();
+    let mut out = vec![syn::Stmt::Expr(e, semi)];
+    if used && nested_loop {
+        // Leaving the loop just run: the labeled loop's own body acts on the flag, a loop in
+        // between passes it on.
+        if depth == 0 {
+            out.push(syn::parse_quote!(if #flag == 1 { break; }));
+            out.push(syn::parse_quote!(if #flag == 2 { #flag = 0; continue; }));
+        } else {
+            out.push(syn::parse_quote!(if #flag != 0 { break; }));
+        }
+    }
+    (out, used)
+}
+
+/// The jumps to `label` inside the expression statement `e` (its blocks, branches, loops).
+fn rewrite_expr(e: &mut syn::Expr, label: &syn::Lifetime, flag: &syn::Ident, depth: usize) -> bool {
+    match e {
+        syn::Expr::If(i) => {
+            let mut used = rewrite_block(&mut i.then_branch, label, flag, depth);
+            if let Some((_, els)) = &mut i.else_branch {
+                used |= rewrite_expr(els, label, flag, depth);
+            }
+            used
+        }
+        syn::Expr::Block(b) => rewrite_block(&mut b.block, label, flag, depth),
+        e => match body_of(e) {
+            Some(body) => rewrite_block(body, label, flag, depth + 1),
+            None => false,
+        },
+    }
+}
+
+fn rewrite_block(
+    b: &mut syn::Block,
+    label: &syn::Lifetime,
+    flag: &syn::Ident,
+    depth: usize,
+) -> bool {
+    let mut used = false;
+    let stmts = std::mem::take(&mut b.stmts);
+    for s in stmts {
+        let (new, u) = rewrite_stmt(s, label, flag, depth);
+        used |= u;
+        b.stmts.extend(new);
+    }
+    used
+}
+
+/// Input: the statements of a block. Output: the same with every labeled loop among them
+/// unlabeled (and its flag declared before it where a jump crosses a nested loop).
+pub fn unlabel_loops(stmts: &mut Vec<syn::Stmt>) {
+    let old = std::mem::take(stmts);
+    for mut s in old {
+        if let syn::Stmt::Expr(e, _) = &mut s {
+            if let Some(label) = label_of(e).cloned() {
+                let flag = crate::naming::hidden(&format!("jump_{}", label.ident));
+                let body = body_of(e).expect("a labeled loop");
+                let used = rewrite_block(body, &label, &flag, 0);
+                clear_label(e);
+                if used {
+                    stmts.push(syn::parse_quote!(let mut #flag: usize = 0;));
+                }
+            }
+        }
+        stmts.push(s);
+    }
+}
