@@ -583,3 +583,43 @@ fn labeled_jumps() {
         check("labeled_loops", &|p| labeled_loops(p), v, &d, &x);
     }
 }
+
+/// Small matrices as locals: a literal with differentiated entries, and one filled by loops.
+#[gradient]
+fn det2(x: f64, y: f64) -> f64 {
+    let m = [[x, y], [y * 0.5, x]];
+    m[0][0] * m[1][1] - m[0][1] * m[1][0]
+}
+
+#[gradient]
+fn matrix_filled(w: &[f64], v: &[f64]) -> f64 {
+    let mut a = [[0.0; 3]; 2];
+    for i in 0..2 {
+        for j in 0..3 {
+            a[i][j] = w[i * 3 + j].tanh();
+        }
+    }
+    let mut s = 0.0;
+    for i in 0..a.len() {
+        let mut r = 0.0;
+        for j in 0..3 {
+            r += a[i][j] * v[j];
+        }
+        s += r * r;
+    }
+    s
+}
+
+#[test]
+fn small_matrices() {
+    let p = [0.7, -1.2];
+    let (v, g) = det2_grad(p[0], p[1]);
+    check("det2", &|p| det2(p[0], p[1]), v, &g, &p);
+    let w = [0.3, -0.8, 1.1, 0.5, 0.2, -0.4];
+    let x = [1.0, -0.5, 0.25];
+    let (mut dw, mut dx) = ([0.0; 6], [0.0; 3]);
+    let v = matrix_filled_grad(&w, &x, &mut dw, &mut dx);
+    let all = [&w[..], &x[..]].concat();
+    let f = |p: &[f64]| matrix_filled(&p[..6], &p[6..]);
+    check("matrix_filled", &f, v, &[&dw[..], &dx[..]].concat(), &all);
+}

@@ -2229,6 +2229,18 @@ impl<'a> FnGen<'a> {
             format!("let mut {z}: Vec<{FLT}> = vec![0.0; 3];")
         };
         Self::line(out, ind, &decl);
+        if self.on("stmt:matrix") && self.rng.chance(0.3) {
+            // A small matrix with differentiated entries, read into the buffer.
+            let m = self.fresh("m");
+            let es: Vec<String> = (0..4).map(|_| self.wrapped(1, (-5.0, 5.0)).s).collect();
+            let s = format!(
+                "let {m} = [[{}, {}], [{}, 0.5 * {}]];",
+                es[0], es[1], es[2], es[3]
+            );
+            Self::line(out, ind, &s);
+            let s = format!("{z}[0] = {m}[0][0] * {m}[1][1] - {m}[0][1] * {m}[1][0];");
+            Self::line(out, ind, &s);
+        }
         Self::line(out, ind, &format!("let mut {acc}: {FLT} = 0.0;"));
         let ns: Vec<String> = self
             .ints()

@@ -287,7 +287,16 @@ impl Desugar<'_> {
                     // Nested tuples are split in turn.
                     Some(parts) => work.extend(parts.into_iter().rev()),
                     None => {
-                        match tuples::array_literal_let(l).or_else(|| iterators::collect_let(l)) {
+                        let made = tuples::array_literal_let(l)
+                            .or_else(|| iterators::collect_let(l))
+                            .or_else(|| {
+                                // The statements still to come are in `work`, last first.
+                                work.reverse();
+                                let m = tuples::matrix_let(l, &mut work);
+                                work.reverse();
+                                m
+                            });
+                        match made {
                             // The loops they become are rewritten in turn.
                             Some(parts) => work.extend(parts.into_iter().rev()),
                             None => out.push(s),

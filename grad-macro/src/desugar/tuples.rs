@@ -120,6 +120,14 @@ pub fn array_literal_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     if arr.elems.is_empty() || !(float_typed || arr.elems.iter().any(has_float_literal)) {
         return None;
     }
+    // Rows of a matrix are `matrix_let`'s.
+    if arr
+        .elems
+        .iter()
+        .any(|e| matches!(e, syn::Expr::Array(_) | syn::Expr::Repeat(_)))
+    {
+        return None;
+    }
     let name = &id.ident;
     let n = arr.elems.len();
     let zero = match ty {
@@ -242,4 +250,147 @@ fn names_of(p: &syn::Pat, out: &mut Vec<syn::Ident>) {
         }
     }
     syn::visit::Visit::visit_pat(&mut N(out), p);
+}
+
+/// Input: `let m = [[a, b], [c, d]];` or `let mut m = [[0.0; C]; R];` (a small matrix of floats),
+/// then `m[i][j]` and `m.len()` in the rest of the block. Output: `let mut M = [0.0; R * C];` with
+/// the elements stored row by row, `M[(i) * C + (j)]` and `R`: a local buffer. `None` if `m` is
+/// used otherwise (a row on its own) or declared again.
+pub fn matrix_let(l: &syn::Local, rest: &mut [syn::Stmt]) -> Option<Vec<syn::Stmt>> {
+    let syn::Pat::Ident(id) = (match &l.pat {
+        syn::Pat::Type(pt) => &*pt.pat,
+        p => p,
+    }) else {
+        return None;
+    };
+    let init = l.init.as_ref()?;
+    if init.diverge.is_some() || id.by_ref.is_some() {
+        return None;
+    }
+    let name = &id.ident;
+    // The elements, row by row, or the repeated value.
+    let (rows, cols, elems): (usize, usize, Option<Vec<&syn::Expr>>) = match &*init.expr {
+        syn::Expr::Array(a) => {
+            let mut elems = Vec::new();
+            let mut cols = None;
+            for row in &a.elems {
+                let syn::Expr::Array(r) = row else {
+                    return None;
+                };
+                if *cols.get_or_insert(r.elems.len()) != r.elems.len() {
+                    return None;
+                }
+                elems.extend(r.elems.iter());
+            }
+            if !elems.iter().any(|e| has_float_literal(e)) {
+                return None;
+            }
+            (a.elems.len(), cols?, Some(elems))
+        }
+        syn::Expr::Repeat(outer) => {
+            let syn::Expr::Repeat(inner) = &*outer.expr else {
+                return None;
+            };
+            if !matches!(
+                &*inner.expr,
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Float(_),
+                    ..
+                })
+            ) {
+                return None;
+            }
+            (lit_usize(&outer.len)?, lit_usize(&inner.len)?, None)
+        }
+        _ => return None,
+    };
+    if rows == 0 || cols == 0 {
+        return None;
+    }
+    let flat = crate::naming::hidden(&format!("mat_{name}"));
+    // Rewrite the uses first: any other use leaves the `let` as it is.
+    let mut copy: Vec<syn::Stmt> = rest.to_vec();
+    let mut r = MatUses {
+        name,
+        flat: &flat,
+        rows,
+        cols,
+        other: false,
+    };
+    for s in &mut copy {
+        if let syn::Stmt::Local(l2) = s {
+            let mut names = Vec::new();
+            names_of(&l2.pat, &mut names);
+            if names.contains(name) {
+                return None;
+            }
+        }
+        syn::visit_mut::VisitMut::visit_stmt_mut(&mut r, s);
+    }
+    if r.other {
+        return None;
+    }
+    rest.clone_from_slice(&copy);
+    let n = rows * cols;
+    let mut out: Vec<syn::Stmt> = vec![syn::parse_quote!(let mut #flat = [0.0; #n];)];
+    match elems {
+        Some(elems) => {
+            for (k, e) in elems.into_iter().enumerate() {
+                out.push(syn::parse_quote!(#flat[#k] = #e;));
+            }
+        }
+        None => {
+            if let syn::Expr::Repeat(outer) = &*init.expr {
+                if let syn::Expr::Repeat(inner) = &*outer.expr {
+                    let v = &inner.expr;
+                    out[0] = syn::parse_quote!(let mut #flat = [#v; #n];);
+                }
+            }
+        }
+    }
+    Some(out)
+}
+
+fn lit_usize(e: &syn::Expr) -> Option<usize> {
+    match e {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(i),
+            ..
+        }) => i.base10_parse().ok(),
+        _ => None,
+    }
+}
+
+struct MatUses<'a> {
+    name: &'a syn::Ident,
+    flat: &'a syn::Ident,
+    rows: usize,
+    cols: usize,
+    other: bool,
+}
+
+impl syn::visit_mut::VisitMut for MatUses<'_> {
+    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        let is_m = |e: &syn::Expr| matches!(e, syn::Expr::Path(p) if p.path.is_ident(self.name));
+        match e {
+            syn::Expr::Index(outer) => {
+                if let syn::Expr::Index(inner) = &mut *outer.expr {
+                    if is_m(&inner.expr) {
+                        self.visit_expr_mut(&mut inner.index);
+                        self.visit_expr_mut(&mut outer.index);
+                        let (f, c, i, j) = (self.flat, self.cols, &inner.index, &outer.index);
+                        *e = syn::parse_quote!(#f[(#i) * #c + (#j)]);
+                        return;
+                    }
+                }
+                syn::visit_mut::visit_expr_mut(self, e);
+            }
+            syn::Expr::MethodCall(m) if is_m(&m.receiver) && m.method == "len" => {
+                let r = self.rows;
+                *e = syn::parse_quote!(#r);
+            }
+            e if is_m(e) => self.other = true,
+            _ => syn::visit_mut::visit_expr_mut(self, e),
+        }
+    }
 }
