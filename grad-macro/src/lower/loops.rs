@@ -153,7 +153,7 @@ impl Lowerer<'_> {
     pub fn lower_for(&mut self, f: &syn::ExprForLoop) -> Option<Value> {
         if let Some(label) = &f.label {
             self.errors
-                .push_spanned(label, "loop labels are not supported by `#[gradient]`");
+                .push_spanned(label, "`#[gradient]` supports a labeled loop written as a statement, left by `break 'label;` or `continue 'label;` without a value: give the value through a variable assigned before the `break`");
             return None;
         }
         let plan = self.plan(&f.expr)?;
@@ -168,7 +168,7 @@ impl Lowerer<'_> {
     pub fn lower_while(&mut self, w: &syn::ExprWhile) -> Option<Value> {
         if let Some(label) = &w.label {
             self.errors
-                .push_spanned(label, "loop labels are not supported by `#[gradient]`");
+                .push_spanned(label, "`#[gradient]` supports a labeled loop written as a statement, left by `break 'label;` or `continue 'label;` without a value: give the value through a variable assigned before the `break`");
             return None;
         }
         if let Expr::Let(l) = &*w.cond {
@@ -261,7 +261,7 @@ impl Lowerer<'_> {
                 Expr::Continue(c) => {
                     if let Some(l) = &c.label {
                         self.errors
-                            .push_spanned(l, "loop labels are not supported by `#[gradient]`");
+                            .push_spanned(l, "`#[gradient]` supports a labeled loop written as a statement, left by `break 'label;` or `continue 'label;` without a value: give the value through a variable assigned before the `break`");
                         return None;
                     }
                     return Some(());
@@ -269,7 +269,7 @@ impl Lowerer<'_> {
                 Expr::Break(b) => {
                     if let Some(l) = &b.label {
                         self.errors
-                            .push_spanned(l, "loop labels are not supported by `#[gradient]`");
+                            .push_spanned(l, "`#[gradient]` supports a labeled loop written as a statement, left by `break 'label;` or `continue 'label;` without a value: give the value through a variable assigned before the `break`");
                         return None;
                     }
                     if let Some(v) = &b.expr {
