@@ -70,19 +70,8 @@ pub fn fold_path_to_closure(m: &mut syn::ExprMethodCall) {
 /// the same operations in the same order as std's (a float sum starts from -0.0).
 pub fn reduction_over_data(m: &syn::ExprMethodCall, seqs: &SeqParams) -> Option<syn::Expr> {
     let name = m.method.to_string();
-    let typed = m.turbofish.as_ref().is_some_and(|t| {
-        t.args.len() == 1
-            && matches!(&t.args[0], syn::GenericArgument::Type(ty) if crate::sig::float_of(ty).is_some())
-    });
-    let (source, map) = match &*m.receiver {
-        syn::Expr::MethodCall(inner) if inner.method == "map" && inner.args.len() == 1 => {
-            match &inner.args[0] {
-                syn::Expr::Closure(c) if c.inputs.len() == 1 => (&*inner.receiver, Some(c)),
-                _ => return None,
-            }
-        }
-        other => (other, None),
-    };
+    let typed = super::ranges::float_turbofish(m);
+    let (source, map) = super::ranges::split_map(m)?;
     let source = strip_copies(source);
     if directly_lowered(source, seqs) {
         return None;
@@ -425,10 +414,7 @@ fn simple_closure(e: &syn::Expr) -> Option<(syn::Ident, syn::Expr)> {
 /// in its order.
 pub fn filtered_reduction(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
     let name = m.method.to_string();
-    let typed = m.turbofish.as_ref().is_some_and(|t| {
-        t.args.len() == 1
-            && matches!(&t.args[0], syn::GenericArgument::Type(ty) if crate::sig::float_of(ty).is_some())
-    });
+    let typed = super::ranges::float_turbofish(m);
     let (init, add) = match name.as_str() {
         "sum" if typed && m.args.is_empty() => (quote!(-0.0), true),
         "product" if typed && m.args.is_empty() => (quote!(1.0), false),

@@ -4,7 +4,7 @@
 use quote::quote;
 
 /// The float type a `sum::<T>()`/`product::<T>()` turbofish names.
-fn float_turbofish(m: &syn::ExprMethodCall) -> bool {
+pub(super) fn float_turbofish(m: &syn::ExprMethodCall) -> bool {
     let Some(t) = &m.turbofish else { return false };
     t.args.len() == 1
         && matches!(&t.args[0], syn::GenericArgument::Type(ty) if crate::sig::float_of(ty).is_some())
@@ -25,14 +25,12 @@ pub(super) fn range_rooted(e: &syn::Expr) -> bool {
     }
 }
 
-/// Input: `(0..n).map(|i| body).sum::<f64>()`, `.product::<f64>()`, or
-/// `(0..n).fold(init, |acc, i| body)` (with or without the `map`).
-/// Output: `{ let mut ACC = -0.0; for i in (0..n) { ACC += body; } ACC }` (from `1.0` with `*=` for
-/// a product; `ACC = { let acc = ACC; let i = ITEM; body }` for a fold), the same operations in the
-/// same order as std's, so the value is bit for bit the original's.
-pub fn reduction_to_loop(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
-    let name = m.method.to_string();
-    let (source, map) = match &*m.receiver {
+/// The source of a reduction and the closure of its `map`, if it has one (`None` when the `map`
+/// takes something other than a one-parameter closure).
+pub(super) fn split_map(
+    m: &syn::ExprMethodCall,
+) -> Option<(&syn::Expr, Option<&syn::ExprClosure>)> {
+    Some(match &*m.receiver {
         syn::Expr::MethodCall(inner) if inner.method == "map" && inner.args.len() == 1 => {
             match &inner.args[0] {
                 syn::Expr::Closure(c) if c.inputs.len() == 1 => (&*inner.receiver, Some(c)),
@@ -40,7 +38,17 @@ pub fn reduction_to_loop(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
             }
         }
         other => (other, None),
-    };
+    })
+}
+
+/// Input: `(0..n).map(|i| body).sum::<f64>()`, `.product::<f64>()`, or
+/// `(0..n).fold(init, |acc, i| body)` (with or without the `map`).
+/// Output: `{ let mut ACC = -0.0; for i in (0..n) { ACC += body; } ACC }` (from `1.0` with `*=` for
+/// a product; `ACC = { let acc = ACC; let i = ITEM; body }` for a fold), the same operations in the
+/// same order as std's, so the value is bit for bit the original's.
+pub fn reduction_to_loop(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
+    let name = m.method.to_string();
+    let (source, map) = split_map(m)?;
     if !range_rooted(source) {
         return None;
     }
