@@ -22,10 +22,11 @@
 //! # The contract
 //!
 //! **Input**: a function returning `f64` or `f32` (free, associated, or a trait's default method),
-//! with one float type throughout. Parameters of that type are differentiated, and so are float
-//! sequences `&[T]`, `&[T; N]`, `[T; N]` and `&Vec<T>`; every other parameter (integers, booleans,
-//! `&[usize]`, ...) is a constant, and one that holds floats in another shape (`&f64`,
-//! `&[[f64; 3]]`) is a compile error unless `wrt(...)` leaves it out.
+//! with one float type throughout. Parameters of that type are differentiated (also taken by
+//! reference, `x: &T`), and so are float sequences `&[T]`, `&[T; N]`, `[T; N]` and `&Vec<T>`; every
+//! other parameter (integers, booleans, `&[usize]`, ...) is a constant, and one that holds floats in
+//! another shape (`&[[f64; 3]]`, `&Vec<Vec<f64>>`) is a compile error unless `wrt(...)` leaves it
+//! out (as a constant it is data of any shape).
 //! `#[gradient(wrt(a, b))]` differentiates only the named parameters.
 //!
 //! **Output**: the original function unchanged and, with the same visibility,
@@ -79,14 +80,19 @@
 //!   `<f64>::exp(x)`), on any receiver (`f64::max(0.0, z)`, `2.0_f64.powf(x)`, `BASE.powf(x)`);
 //!   `std::f64::consts::*`; `as f64` casts of integers and `f64::from`;
 //! - indexing, `.len()`, integer arithmetic; `for` over ranges (`.rev()`, `.step_by(k)`) and over
-//!   slices (`.iter()`, `.enumerate()`, `.zip(..)`, `.skip(k)`, `.take(k)`), `while`, `loop`,
-//!   `break` (with a value out of a `loop`) and `continue`, nested loops, accumulators and
-//!   loop-carried state;
+//!   slices (`.iter()`, `.enumerate()`, `.zip(..)`, `.skip(k)`, `.take(k)`), over pieces of a
+//!   slice (`.windows(k)`, `.chunks(k)`, `.chunks_exact(k)`) and over constant data of any shape
+//!   (`&[(f64, f64)]`, `&[Vec<f64>]`, `&[[f64; 3]]`), `while`, `loop`, `break` (with a value out of
+//!   a `loop`) and `continue`, also labeled (`continue 'outer;`), nested loops, accumulators and
+//!   loop-carried state; `let Some(n) = k else { return ..; };` on constant data;
 //! - local buffers `let mut z = vec![0.0; n];` or `[0.0; N]`, written (`z[i] = ..`, `fill`, `swap`,
 //!   `copy_from_slice`) and read by index, also across the iterations of a loop (a hidden buffer
-//!   reused for every sample, an RNN's state vector); array literals of floats (`[x, 2.0 * y]`);
-//! - reductions `x.iter().map(|v| v * v).sum::<f64>()`, `.product()`, `.fold(init, |acc, v| ..)`,
-//!   also over ranges (`(0..n).map(|i| ..).sum::<f64>()`);
+//!   reused for every sample, an RNN's state vector); array literals of floats (`[x, 2.0 * y]`) and
+//!   small matrices (`[[x, y], [y, x]]`, `[[0.0; 3]; 2]`, read and written as `m[i][j]`);
+//! - reductions `x.iter().map(|v| v * v).sum::<f64>()`, `.product()`, `.fold(init, |acc, v| ..)`
+//!   (or `.fold(f64::NEG_INFINITY, f64::max)`), after `.filter(..)` or `.take_while(..)`, over
+//!   ranges, local buffers and constant data; `.max_by(|a, b| a.total_cmp(b)).unwrap()` and
+//!   `min_by`; `collect()` into a `Vec<f64>` and `to_vec()`, which make local buffers;
 //! - calls to other `#[gradient]` functions, with scalars, slices or sub-slices (`&w[0..3]`), and
 //!   constants of any type in any position.
 //!
@@ -150,7 +156,7 @@
 //!
 //! What the macro cannot differentiate is a compile error at the exact tokens that says what to
 //! change: unknown methods, macros other than `assert!`-like ones, closures outside reductions,
-//! `match` arms that bind parts of the value, `unsafe`, `async`/`const`/generic functions, methods
+//! guards on `match` arms that bind parts of the value, `unsafe`, `async`/`const`/generic functions, methods
 //! (`self`), casts that drop a derivative (`x as i32` of a differentiated `x`), mixing `f32` and
 //! `f64`, `%` on floats, expressions that would read a differentiated slice without following its
 //! derivative (`xs[1..3][0]`). Every error of a
