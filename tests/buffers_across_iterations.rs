@@ -397,3 +397,36 @@ fn copy_from_slice_fill_and_swap_are_element_writes() {
         }
     }
 }
+
+/// An undone store at the top level (a call read the buffer before it), then a loop at the end of
+/// the body with a buffer of its own that is read in a branch before it is written.
+#[gradient]
+fn undo_then_inner_buffer(x: &[f64]) -> f64 {
+    let mut b = vec![0.0; 2];
+    b[0] = x[0];
+    let s1 = norm2(&b);
+    b[0] = x[1];
+    let s2 = norm2(&b);
+    let mut s = s1 + 2.0 * s2;
+    for _ in 0..2 {
+        let mut c = vec![0.0; 1];
+        for j in 0..x.len() {
+            if j > 0 {
+                s += (c[0] * x[j]).sin();
+            }
+            c[0] = x[j];
+        }
+    }
+    s
+}
+
+#[test]
+fn undo_planning_visits_the_whole_block() {
+    for seed in 60..63 {
+        let p = points(4, seed);
+        let mut d = vec![0.0; 4];
+        let value = undo_then_inner_buffer_grad(&p, &mut d);
+        let f = |p: &[f64]| undo_then_inner_buffer(p);
+        check_flat("undo_then_inner_buffer", &p, &f, value, &d).unwrap();
+    }
+}

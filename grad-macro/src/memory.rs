@@ -30,7 +30,9 @@ pub fn plan_undo(func: &mut Func) {
 
 /// Visits each buffer declaration: the statements after it in its block are the buffer's scope.
 fn scopes(func: &mut Func, block: &mut Block) {
-    for q in 0..block.stmts.len() {
+    // The undo loads inserted into the block lengthen it as it is visited.
+    let mut q = 0;
+    while q < block.stmts.len() {
         if let Stmt::NewBuf { seq, .. } = block.stmts[q] {
             let mut seen = false;
             let mut rest = Block {
@@ -47,6 +49,7 @@ fn scopes(func: &mut Func, block: &mut Block) {
             }
             _ => {}
         }
+        q += 1;
     }
 }
 
