@@ -604,3 +604,58 @@ fn an_infinite_derivative_on_the_other_branch_stays_there() {
     let (v, [d]) = sqrt_before_branch_grad(4.0);
     assert_eq!((v, d), (sqrt_before_branch(4.0), 0.25 + 0.25));
 }
+
+/// A condition kept as written that reads a buffer the loop writes (`if 0.3 > z[0]`): the backward
+/// pass took the branch of the buffer's final contents (found by the long differential run).
+#[gradient]
+fn condition_reads_written_buffer(x: f64) -> f64 {
+    let mut z: Vec<f64> = vec![0.0; 3];
+    for k in 0..3 {
+        z[k] = (if 0.3 > z[0] { 1.0 } else { x }) + 0.5 * z[(k + 1) % 3];
+    }
+    for _ in 0..2 {
+        for k in 0..3 {
+            z[k] = (if 0.3 > (x + z[0]) { 1.0 } else { x }) + 0.5 * z[(k + 1) % 3];
+        }
+    }
+    z[0] + z[1]
+}
+
+/// Iterator chains with `filter`/`take_while`/`max_by` over constant data, where nothing is
+/// differentiated: kept as written, they must be valid Rust (a compile error inside generated code
+/// before; found by the long differential run).
+const C_DATA: f64 = 0.7;
+#[gradient(wrt(x))]
+fn filtered_chains_on_constants(x: f64, ys: &[f64]) -> f64 {
+    let a = C_DATA.min(
+        ys.iter()
+            .take_while(|&&v| v < 1.5)
+            .map(|&v| v * C_DATA)
+            .sum::<f64>(),
+    );
+    let b = C_DATA.max(
+        ys.iter()
+            .copied()
+            .filter(|v| *v > 0.0)
+            .map(|v| v * 2.0)
+            .sum::<f64>(),
+    );
+    let m = ys.iter().cloned().max_by(|a, b| a.total_cmp(b)).unwrap();
+    x * (a + b + m)
+}
+
+#[test]
+fn conditions_and_chains_that_read_memory_or_constants() {
+    for x in [-0.238, 0.1, 0.9] {
+        check_scalar(
+            "condition_reads_written_buffer",
+            &condition_reads_written_buffer,
+            &condition_reads_written_buffer_grad,
+            x,
+        );
+    }
+    let ys = [0.3, -0.8, 1.1, 0.4, 2.0];
+    let (v, [d]) = filtered_chains_on_constants_grad(2.0, &ys);
+    assert_eq!(v, filtered_chains_on_constants(2.0, &ys));
+    assert_eq!(d, filtered_chains_on_constants(1.0, &ys));
+}

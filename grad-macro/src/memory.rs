@@ -68,6 +68,9 @@ fn undo_in(
             Stmt::Load { dst, seq: s, .. } => {
                 *s == seq && (loops >= 2 || branch) && !accumulated_back(block, *dst, seq)
             }
+            Stmt::Opaque { expr, .. } => {
+                (loops >= 2 || branch) && buffers_read(func, expr).contains(&seq)
+            }
             Stmt::Call { args, .. } => passes(args, seq),
             _ => false,
         };
@@ -143,7 +146,27 @@ pub fn snapshots_needed(func: &Func, l: &Loop, inner: &HashSet<SeqId>) -> Vec<Se
     stored.dedup();
     stored
         .into_iter()
-        .filter(|s| reads_from_memory(&l.body, *s, 0, false))
+        .filter(|s| reads_from_memory(func, &l.body, *s, 0, false))
+        .collect()
+}
+
+/// The local buffers a statement kept as written names (`if z[0] > c`, `z.len()`): the renamed
+/// buffer's identifier in its tokens.
+pub fn buffers_read(func: &Func, tokens: &proc_macro2::TokenStream) -> Vec<SeqId> {
+    fn idents(ts: &proc_macro2::TokenStream, out: &mut Vec<proc_macro2::Ident>) {
+        for t in ts.clone() {
+            match t {
+                proc_macro2::TokenTree::Ident(i) => out.push(i),
+                proc_macro2::TokenTree::Group(g) => idents(&g.stream(), out),
+                _ => {}
+            }
+        }
+    }
+    let mut found = Vec::new();
+    idents(tokens, &mut found);
+    (0..func.seqs.len())
+        .map(|k| SeqId(k as u32))
+        .filter(|s| func.seq(*s).buffer && found.contains(&func.seq(*s).ident))
         .collect()
 }
 
@@ -163,15 +186,19 @@ fn stores(b: &Block, out: &mut Vec<SeqId>) {
 
 /// Whether a load of `seq` in `b` sits in a nested loop or a branch (`depth` counts the loops
 /// between `b` and the loop being reversed), or a call takes `seq`.
-fn reads_from_memory(b: &Block, seq: SeqId, depth: usize, branch: bool) -> bool {
+fn reads_from_memory(func: &Func, b: &Block, seq: SeqId, depth: usize, branch: bool) -> bool {
     b.stmts.iter().any(|s| match s {
         Stmt::Load { dst, seq: s, .. } => {
             *s == seq && (depth >= 1 || branch) && !accumulated_back(b, *dst, seq)
         }
+        Stmt::Opaque { expr, .. } => {
+            (depth >= 1 || branch) && buffers_read(func, expr).contains(&seq)
+        }
         Stmt::Call { args, .. } => passes(args, seq),
-        Stmt::Loop(l) => reads_from_memory(&l.body, seq, depth + 1, branch),
+        Stmt::Loop(l) => reads_from_memory(func, &l.body, seq, depth + 1, branch),
         Stmt::If { then, els, .. } => {
-            reads_from_memory(then, seq, depth, true) || reads_from_memory(els, seq, depth, true)
+            reads_from_memory(func, then, seq, depth, true)
+                || reads_from_memory(func, els, seq, depth, true)
         }
         _ => false,
     })

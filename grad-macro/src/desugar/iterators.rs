@@ -394,19 +394,6 @@ fn strip_derefs(body: &syn::Expr, name: &syn::Ident) -> syn::Expr {
     b
 }
 
-/// A one-parameter closure as `(name, body with the name's derefs stripped)`.
-fn simple_closure(e: &syn::Expr) -> Option<(syn::Ident, syn::Expr)> {
-    let syn::Expr::Closure(c) = e else {
-        return None;
-    };
-    if c.inputs.len() != 1 {
-        return None;
-    }
-    let name = pat_ident(&c.inputs[0])?.clone();
-    let body = strip_derefs(&c.body, &name);
-    Some((name, body))
-}
-
 /// Input: `SOURCE.filter(|v| cond).map(|v| body).sum::<T>()` (any number of `filter`s and
 /// `take_while`s, a `map` or none, then `sum`/`product`), over any source.
 /// Output: `{ let mut ACC = -0.0; for ITEM in SOURCE { let v = ITEM; if !cond { continue; } ..;
@@ -423,38 +410,49 @@ pub fn filtered_reduction(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
     let item = crate::naming::hidden("item");
     let acc = crate::naming::hidden("acc");
     let mut e = &*m.receiver;
-    let mut value = quote!(#item);
+    let mut map_closure = None;
     if let syn::Expr::MethodCall(map) = e {
         if map.method == "map" && map.args.len() == 1 {
-            let (v, body) = simple_closure(&map.args[0])?;
-            value = quote!({ let #v = #item; #body });
+            map_closure = Some(&map.args[0]);
             e = &map.receiver;
         }
     }
-    // The guards, innermost (first applied) last.
-    let mut guards = Vec::new();
-    loop {
-        match e {
-            syn::Expr::MethodCall(f)
-                if (f.method == "filter" || f.method == "take_while") && f.args.len() == 1 =>
-            {
-                let (v, body) = simple_closure(&f.args[0])?;
-                let exit = if f.method == "filter" {
-                    quote!(continue)
-                } else {
-                    quote!(break)
-                };
-                guards.push(quote!(if !{ let #v = #item; #body } { #exit; }));
-                e = &f.receiver;
-            }
-            _ => break,
+    let mut filters = Vec::new();
+    while let syn::Expr::MethodCall(f) = e {
+        if (f.method == "filter" || f.method == "take_while") && f.args.len() == 1 {
+            filters.push((&f.args[0], f.method == "filter"));
+            e = &f.receiver;
+        } else {
+            break;
         }
     }
-    if guards.is_empty() {
+    if filters.is_empty() {
         return None;
     }
-    guards.reverse();
+    filters.reverse();
+    // `x.iter()`, with or without `.copied()`: the loop binds each element as a float (`for &X in
+    // x.iter()`), and every closure gets it with as many references as std gives it (`filter` one
+    // more than `map`), so the block is Rust as written even where it is kept as written.
     let source = strip_copies(e);
+    if !matches!(source, syn::Expr::MethodCall(it) if it.method == "iter" && it.args.is_empty()) {
+        return None;
+    }
+    let copied = !std::ptr::eq(source, e);
+    let map_refs = usize::from(!copied);
+    let mut guards = Vec::new();
+    for (c, filter) in filters {
+        let test = bind_closure(c, &item, map_refs + 1)?;
+        let exit = if filter {
+            quote!(continue)
+        } else {
+            quote!(break)
+        };
+        guards.push(quote!(if !#test { #exit; }));
+    }
+    let value = match map_closure {
+        Some(c) => bind_closure(c, &item, map_refs)?,
+        None => quote!(#item),
+    };
     let step = if add {
         quote!(#acc += #value;)
     } else {
@@ -462,12 +460,45 @@ pub fn filtered_reduction(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
     };
     Some(syn::parse_quote!({
         let mut #acc = #init;
-        for #item in #source {
+        for &#item in #source {
             #(#guards)*
             #step
         }
         #acc
     }))
+}
+
+/// `{ let v = &&X; body }` for a closure `|v| body` that std calls with `refs` references to the
+/// float `X` (`|&v|` takes one of them off, and so on); `None` when the pattern is not a name.
+fn bind_closure(e: &syn::Expr, x: &syn::Ident, refs: usize) -> Option<proc_macro2::TokenStream> {
+    let syn::Expr::Closure(c) = e else {
+        return None;
+    };
+    if c.inputs.len() != 1 {
+        return None;
+    }
+    let mut p = &c.inputs[0];
+    let mut taken = 0;
+    loop {
+        match p {
+            syn::Pat::Reference(r) => {
+                taken += 1;
+                p = &r.pat;
+            }
+            syn::Pat::Type(t) => p = &t.pat,
+            _ => break,
+        }
+    }
+    let syn::Pat::Ident(name) = p else {
+        return None;
+    };
+    if name.subpat.is_some() || name.by_ref.is_some() || taken > refs {
+        return None;
+    }
+    let name = &name.ident;
+    let amps = (0..refs - taken).map(|_| quote!(&));
+    let body = &c.body;
+    Some(quote!({ let #name = #(#amps)* #x; #body }))
 }
 
 /// Input: `SOURCE.max_by(|a, b| a.total_cmp(b)).unwrap()` (`min_by`, `partial_cmp(b).unwrap()`,

@@ -130,6 +130,10 @@ fn drop_outer_stores(block: &mut Block, inner: &HashSet<SeqId>) {
 fn expensive_in(s: &Stmt, inner: &HashSet<SeqId>, func: &crate::ir::Func) -> bool {
     match s {
         Stmt::Load { seq, .. } => func.seq(*seq).buffer && !inner.contains(seq),
+        // A condition or integer kept as written that reads such a buffer (`if z[0] > c`).
+        Stmt::Opaque { expr, .. } => crate::memory::buffers_read(func, expr)
+            .iter()
+            .any(|s| !inner.contains(s)),
         s => expensive(s),
     }
 }
