@@ -394,11 +394,11 @@ fn strip_derefs(body: &syn::Expr, name: &syn::Ident) -> syn::Expr {
     b
 }
 
-/// Input: `SOURCE.filter(|v| cond).map(|v| body).sum::<T>()` (any number of `filter`s and
-/// `take_while`s, a `map` or none, then `sum`/`product`), over any source.
-/// Output: `{ let mut ACC = -0.0; for ITEM in SOURCE { let v = ITEM; if !cond { continue; } ..;
-/// let v = ITEM; ACC += body; } ACC }` (`take_while` breaks instead): the elements std would add,
-/// in its order.
+/// Input: `x.iter().filter(|v| cond).map(|&v| body).sum::<T>()` (any number of `filter`s and
+/// `take_while`s, a `map` or none, then `sum`/`product`; `.copied()`/`.cloned()` allowed).
+/// Output: `{ let mut ACC = -0.0; for &X in x.iter() { if !{ let v = &&X; cond } { continue; }
+/// ACC += { let v = X; body }; } ACC }` (`take_while` breaks instead): the elements std would
+/// add, in its order.
 pub fn filtered_reduction(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
     let name = m.method.to_string();
     let typed = super::ranges::float_turbofish(m);
