@@ -460,7 +460,12 @@ impl<'a> FnGen<'a> {
 
     fn fresh(&mut self, prefix: &str) -> String {
         self.fresh += 1;
-        format!("{prefix}{}", self.fresh)
+        let name = format!("{prefix}{}", self.fresh);
+        // A closure called `f32` is legal Rust but no one's code; skip the type names.
+        if name == "f32" || name == "f64" {
+            return self.fresh(prefix);
+        }
+        name
     }
 
     fn value(&mut self, k: &ParamKind) -> Value {
