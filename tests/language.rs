@@ -623,3 +623,18 @@ fn small_matrices() {
     let f = |p: &[f64]| matrix_filled(&p[..6], &p[6..]);
     check("matrix_filled", &f, v, &[&dw[..], &dx[..]].concat(), &all);
 }
+
+/// `let … else` with a type on the pattern (the rewrite once panicked on it; found by the fuzz).
+#[gradient]
+fn let_else_typed(x: f64, k: Option<usize>) -> f64 {
+    let Some(n): Option<usize> = k else {
+        return x;
+    };
+    x * n as f64
+}
+
+#[test]
+fn let_else_with_a_type() {
+    assert_eq!(let_else_typed_grad(2.0, Some(3)), (6.0, [3.0]));
+    assert_eq!(let_else_typed_grad(2.0, None), (2.0, [1.0]));
+}

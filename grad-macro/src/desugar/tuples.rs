@@ -208,21 +208,27 @@ pub fn buffer_method(m: &syn::ExprMethodCall) -> Option<syn::Stmt> {
 pub fn let_else(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     let init = l.init.as_ref()?;
     let (_, diverge) = init.diverge.as_ref()?;
+    // `let Some(n): Option<usize> = ..`: an `if let` pattern takes no type.
+    let pat = match &l.pat {
+        syn::Pat::Type(t) => &*t.pat,
+        p => p,
+    };
     let mut names = Vec::new();
-    names_of(&l.pat, &mut names);
+    names_of(pat, &mut names);
     let e = &init.expr;
+    // Parsed, not `parse_quote!`: a pattern `if let` cannot take is left to the error lowering gives.
+    let parse = |ts: proc_macro2::TokenStream| syn::parse2::<syn::Stmt>(ts).ok();
     match names.as_slice() {
-        [] => {
-            let pat = &l.pat;
-            Some(vec![syn::parse_quote!(if let #pat = #e {} else #diverge)])
-        }
+        [] => Some(vec![parse(
+            quote::quote!(if let #pat = #e {} else #diverge),
+        )?]),
         [n] => {
             let t = crate::naming::hidden("bound");
-            let mut pat = l.pat.clone();
+            let mut pat = pat.clone();
             rename_ident(&mut pat, n, &t);
             Some(vec![
-                syn::parse_quote!(let #n;),
-                syn::parse_quote!(if let #pat = #e { #n = #t; } else #diverge),
+                parse(quote::quote!(let #n;))?,
+                parse(quote::quote!(if let #pat = #e { #n = #t; } else #diverge))?,
             ])
         }
         _ => None,
