@@ -95,3 +95,65 @@ fn rewritten_constructs_run() {
     let (v, [d]) = rewritten_grad(0.3, 2, Some(2.0));
     assert!(v.is_finite() && d.is_finite());
 }
+
+/// Rows of one length and of any lengths, differentiated.
+#[gradient]
+fn rows(pos: &[[f64; 2]], w: &[Vec<f64>]) -> f64 {
+    let mut e = 0.0;
+    for (i, p) in pos.iter().enumerate() {
+        e += p[0] * p[1] * w[i % w.len()][0];
+    }
+    let [x0, y0] = pos[0];
+    e + w.iter().map(|r| r.iter().sum::<f64>()).sum::<f64>() + x0 * y0
+}
+
+/// Tuples from branches, guards that bind, `panic!` on a path not taken, `std::mem::swap`,
+/// `&mut` locals, and a labeled `break` with a value.
+#[gradient(wrt(x))]
+fn values(x: f64, k: usize) -> f64 {
+    let (first, second) = if x > 0.0 { (x, 2.0 * x) } else { (x * x, 1.0) };
+    let mut pair = (first, second);
+    pair.0 += x.sin_cos().1;
+    let chosen = match k {
+        n if n > 3 => pair.0 * 2.0,
+        0 => pair.1,
+        _ => unreachable!("k = {k}"),
+    };
+    let checked = if chosen.is_nan() {
+        panic!("not a number")
+    } else {
+        chosen
+    };
+    let (mut left, mut right) = (checked, pair.1);
+    std::mem::swap(&mut left, &mut right);
+    let slot = &mut left;
+    *slot += 1.0;
+    let mut round = 0;
+    let found = 'search: loop {
+        round += 1;
+        for j in 0..3 {
+            if j + round == k + 2 {
+                break 'search left * right;
+            }
+        }
+        if round > 2 {
+            break right;
+        }
+    };
+    found + left
+}
+
+#[test]
+fn rows_and_values_run() {
+    let mut dp = [[0.0; 2]; 2];
+    let mut dw = vec![vec![0.0; 2], vec![0.0]];
+    let v = rows_grad(
+        &[[1.0, 2.0], [3.0, 4.0]],
+        &[vec![0.5, 1.0], vec![2.0]],
+        &mut dp,
+        &mut dw,
+    );
+    assert!(v.is_finite() && dw[1][0].is_finite());
+    let (v, [d]) = values_grad(0.3, 0);
+    assert!(v.is_finite() && d.is_finite());
+}

@@ -1138,6 +1138,8 @@ proptest! {
 
     #[test]
     fn while_with_data_dependent_count(a in 0.1f64..0.9) {
+        // The trip count jumps where a^k crosses 0.01 (a = 0.1 among them): no derivative there.
+        prop_assume!((1..64).all(|k| (a.powi(k) / 0.01).ln().abs() > f64::from(k) * 3e-5 / a));
         let (v, [da]) = while_geometric_grad(a);
         check_flat("while_geometric", &[a], &|p| while_geometric(p[0]), v, &[da])?;
     }

@@ -1466,9 +1466,12 @@ impl<'a> FnGen<'a> {
         // late init, break/continue, early return, cfg, match statement, match expression, loop,
         // loop with break value, tuple let, closure, range reduction, shared reference, item in
         // the body, `if let` / binding `match` arm on constant data, buffer living across the
-        // iterations of a loop, labeled jump out of a nested loop
+        // iterations of a loop, labeled jump out of a nested loop, tuple computed by a branch or
+        // held in a local, panic on a path not taken, `&mut` local, `std::mem::swap`, labeled
+        // `break` with a value
         let w = [
-            5, 3, 2, 6, 3, 4, 1, 1, 1, 1, 1, 1, 2, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+            5, 3, 2, 6, 3, 4, 1, 1, 1, 1, 1, 1, 2, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1,
+            1, 1, 1,
         ];
         let i = self.rng.weighted(&w);
         match i {
@@ -1515,6 +1518,28 @@ impl<'a> FnGen<'a> {
             }
             26 if nested && ctx.loops == 0 && self.on("stmt:labeled") => {
                 self.labeled_loops(ctx, out, ind);
+            }
+            27 if nested && self.on("stmt:tuple_value") => self.tuple_value(out, ind),
+            28 if self.on("stmt:panic_path") => self.panic_path(out, ind),
+            29 if self.on("stmt:mut_ref") => {
+                // The value is computed before the borrow: it may read `acc`.
+                let acc = self.some_mut(ctx, out, ind);
+                let (r, t) = (self.fresh("r"), self.fresh("rv"));
+                let e = self.wrapped(1, (NOMINAL.0, NOMINAL.1));
+                Self::line(out, ind, "{");
+                Self::line(out, ind + 1, &format!("let {t}: {FLT} = {};", e.s));
+                Self::line(out, ind + 1, &format!("let {r} = &mut {acc};"));
+                let upd = if self.rng.chance(0.5) {
+                    format!("*{r} += {t};")
+                } else {
+                    format!("*{r} = *{r} * 0.5 + {t};")
+                };
+                Self::line(out, ind + 1, &upd);
+                Self::line(out, ind, "}");
+            }
+            30 if self.on("stmt:swap") => self.swap_stmt(ctx, out, ind),
+            31 if nested && ctx.loops < 2 && self.on("stmt:labeled_value") => {
+                self.labeled_value(ctx, out, ind);
             }
             8 if nested && self.on("stmt:block") => {
                 Self::line(out, ind, "{");
@@ -2207,6 +2232,209 @@ impl<'a> FnGen<'a> {
         self.update(&acc, outer, out, ind + 1);
         self.frames.pop();
         Self::line(out, ind, "}");
+    }
+
+    /// `let v: T = 'l: loop { for i in 0..n { if c { break 'l e1; } acc update } break e2; };`.
+    fn labeled_value(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
+        let acc = self.some_mut(ctx, out, ind);
+        let (l, i, v) = (self.fresh("l"), self.fresh("i"), self.fresh("lv"));
+        let n = 1 + self.rng.below(4);
+        Self::line(out, ind, &format!("let {v}: {FLT} = '{l}: loop {{"));
+        Self::line(out, ind + 1, &format!("for {i} in 0..{n} {{"));
+        self.frames.push(vec![]);
+        self.declare(
+            &i,
+            VarKind::Int {
+                index_for: None,
+                ty: "usize",
+            },
+            false,
+        );
+        let c = if self.rng.chance(0.5) {
+            format!("{i} + 1 >= {}", 1 + self.rng.below(4))
+        } else {
+            self.cond(1)
+        };
+        let e1 = self.wrapped(1, (NOMINAL.0, NOMINAL.1));
+        Self::nested(
+            out,
+            ind + 2,
+            &format!("if {c}"),
+            &format!("break '{l} {} + {acc};", paren(&e1.s)),
+        );
+        let inner = Ctx {
+            loops: ctx.loops + 2,
+            depth: ctx.depth + 2,
+            top: false,
+            brk: true,
+        };
+        self.update(&acc, inner, out, ind + 2);
+        self.frames.pop();
+        Self::line(out, ind + 1, "}");
+        let e2 = self.wrapped(1, (NOMINAL.0, NOMINAL.1));
+        Self::line(out, ind + 1, &format!("break {};", e2.s));
+        Self::line(out, ind, "};");
+        self.declare(
+            &v,
+            VarKind::Float(e1.iv.union(e2.iv).union(NOMINAL).add(NOMINAL)),
+            false,
+        );
+    }
+
+    /// A tuple computed by an `if`, a `match` (with a guard that binds) or a block, destructured
+    /// or held in a local read by field (`t.0`), or `e.sin_cos().1`.
+    fn tuple_value(&mut self, out: &mut String, ind: usize) {
+        let (a, b) = (self.fresh("ta"), self.fresh("tb"));
+        let ann = if self.rng.chance(0.5) {
+            format!(": ({FLT}, {FLT})")
+        } else {
+            String::new()
+        };
+        let pair = |g: &mut Self| {
+            let (x, y) = (g.typed_expr(1), g.typed_expr(1));
+            (format!("({}, {})", x.s, y.s), x.iv, y.iv)
+        };
+        let (init, ia, ib) = match self.rng.below(4) {
+            0 => {
+                let c = self.cond(1);
+                let ((p, a1, b1), (q, a2, b2)) = (pair(self), pair(self));
+                (
+                    format!("if {c} {{ {p} }} else {{ {q} }}"),
+                    a1.union(a2),
+                    b1.union(b2),
+                )
+            }
+            1 => {
+                let sel = self.selector();
+                let k = self.fresh("k");
+                let ((p, a1, b1), (q, a2, b2), (r, a3, b3)) = (pair(self), pair(self), pair(self));
+                (
+                    format!("match {sel} {{ 0 => {p}, {k} if {k} % 2 == 1 => {q}, _ => {r} }}"),
+                    a1.union(a2).union(a3),
+                    b1.union(b2).union(b3),
+                )
+            }
+            2 => {
+                let u = self.fresh("u");
+                let e = self.typed_expr(1);
+                let e = self.squash(e);
+                let f = self.typed_expr(1);
+                let iv = e.iv;
+                (
+                    format!(
+                        "{{ let {u}: {FLT} = {}; ({u}, {u} * {}) }}",
+                        e.s,
+                        paren(&f.s)
+                    ),
+                    iv,
+                    iv.mul(f.iv),
+                )
+            }
+            _ => {
+                let e = self.typed_expr(1);
+                let e = self.squash(e);
+                let e = self.typed(e);
+                let k = self.rng.below(2);
+                let n = self.fresh("sc");
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = {}.sin_cos().{k};", paren_recv(&e.s)),
+                );
+                self.declare(&n, VarKind::Float(Iv(-1.0, 1.0, e.iv.2)), false);
+                return;
+            }
+        };
+        if self.rng.chance(0.5) {
+            Self::line(out, ind, &format!("let ({a}, {b}){ann} = {init};"));
+            self.declare(&a, VarKind::Float(ia), false);
+            self.declare(&b, VarKind::Float(ib), false);
+        } else {
+            // A local read by field, updated through a field.
+            let t = self.fresh("t");
+            Self::line(out, ind, &format!("let mut {t}{ann} = {init};"));
+            let e = self.wrapped(1, (-2.0, 2.0));
+            Self::line(out, ind, &format!("{t}.1 += {};", paren(&e.s)));
+            Self::line(out, ind, &format!("let {a}: {FLT} = {t}.0;"));
+            Self::line(out, ind, &format!("let {b}: {FLT} = {t}.1;"));
+            self.declare(&a, VarKind::Float(ia), false);
+            self.declare(&b, VarKind::Float(ib.add(e.iv)), false);
+        }
+    }
+
+    /// A `panic!` or `unreachable!` on a path the test points never take: as a statement, as the
+    /// branch of an `if` that gives a value, as the last arm of a `match` on `k % 4`.
+    fn panic_path(&mut self, out: &mut String, ind: usize) {
+        let fs = self.floats(|_, _| true);
+        let n = self.fresh("pv");
+        let e = self.typed_expr(1);
+        match (self.rng.below(3), fs.first()) {
+            (0, Some((x, _))) => {
+                Self::nested(out, ind, &format!("if {FLT}::is_nan({x})"), &format!("panic!(\"{x} = {{}}\", {x});"));
+                return;
+            }
+            (1, Some((x, _))) => Self::line(
+                out,
+                ind,
+                &format!("let {n}: {FLT} = if !{FLT}::is_nan({x}) {{ {} }} else {{ unreachable!(\"{{{x}}}\") }};", e.s),
+            ),
+            _ => {
+                // `% 4` of a `usize`: the last arm is never taken (an `i32` may be negative).
+                let us: Vec<String> = self
+                    .ints()
+                    .into_iter()
+                    .filter(|i| i.2 == "usize")
+                    .map(|i| i.0)
+                    .collect();
+                let sel = match us.first() {
+                    Some(u) if self.rng.chance(0.8) => format!("{u} % 4"),
+                    _ => format!("{}_usize % 4", self.rng.range(0, 5)),
+                };
+                let (f, g) = (self.typed_expr(1), self.typed_expr(1));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = match {sel} {{ 0 | 1 => {}, 2 => {}, 3 => {}, _ => unreachable!() }};", e.s, f.s, g.s),
+                );
+                self.declare(&n, VarKind::Float(e.iv.union(f.iv).union(g.iv)), false);
+                return;
+            }
+        }
+        self.declare(&n, VarKind::Float(e.iv), false);
+    }
+
+    /// `std::mem::swap(&mut a, &mut b)` of two mutable floats.
+    fn swap_stmt(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
+        let a = self.some_mut(ctx, out, ind);
+        let b = self.some_mut(ctx, out, ind);
+        if a == b {
+            return;
+        }
+        let path = *self.rng.pick(&["std::mem::swap", "core::mem::swap"]);
+        Self::line(out, ind, &format!("{path}(&mut {a}, &mut {b});"));
+        // Each now holds what the other held: both within the union.
+        let ivs: Vec<Iv> = [&a, &b]
+            .iter()
+            .filter_map(|n| {
+                self.visible()
+                    .into_iter()
+                    .find(|v| &v.name == *n)
+                    .and_then(|v| match v.kind {
+                        VarKind::Float(iv) => Some(iv),
+                        _ => None,
+                    })
+            })
+            .collect();
+        if let [ia, ib] = ivs[..] {
+            let u = ia.union(ib);
+            for frame in self.frames.iter_mut().rev() {
+                for v in frame.iter_mut().rev() {
+                    if v.name == a || v.name == b {
+                        v.kind = VarKind::Float(u);
+                    }
+                }
+            }
+        }
     }
 
     /// An expression of depth `d` with its values in `range`.

@@ -94,7 +94,10 @@ fn expand_cfg_variants(
     out
 }
 
-fn expand_item(args: TokenStream, item: &syn::ItemFn) -> TokenStream {
+pub fn expand_item(args: TokenStream, item: &syn::ItemFn) -> TokenStream {
+    if let Some(out) = crate::rows::expand(&args, item) {
+        return out;
+    }
     let item = item.clone();
     let errors = Errors::default();
     let args: Args = match syn::parse2(args) {
@@ -201,7 +204,7 @@ fn differentiate(item: &syn::ItemFn, sig: &Sig, mut lowered: crate::lower::Lower
         #table
         #(#inherited)*
         // The parameters mirror the original's; code the gradient does not need may leave one unread.
-        #[allow(unused_variables, unused_assignments, clippy::too_many_arguments, clippy::needless_late_init, clippy::float_cmp, clippy::needless_borrow)]
+        #[allow(unused_variables, unused_assignments, unreachable_code, clippy::too_many_arguments, clippy::needless_late_init, clippy::float_cmp, clippy::needless_borrow, clippy::diverging_sub_expression)]
         #signature {
             #(#items)*
             #helpers

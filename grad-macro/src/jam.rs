@@ -164,8 +164,11 @@ fn jam(func: &mut Func, l: &Loop) -> Option<Vec<Stmt>> {
             local.insert(v);
         });
     }
+    // An inner loop whose range reads the index differs from copy to copy: not shared.
+    let mut varying = local.clone();
+    varying.insert(index);
     let mut shared = HashSet::new();
-    shared_indices(&l.body, &local, &mut shared);
+    shared_indices(&l.body, &varying, &mut shared);
     let mut defs: Vec<ValId> = local.difference(&shared).copied().collect();
     defs.sort();
 

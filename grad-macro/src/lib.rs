@@ -28,6 +28,7 @@ mod naming;
 mod promote;
 mod rename;
 mod reverse;
+mod rows;
 mod rules;
 mod sig;
 #[cfg(test)]

@@ -7,6 +7,7 @@ use std::cell::RefCell;
 
 thread_local! {
     static PREFIX: RefCell<String> = RefCell::new(String::from("__grad"));
+    static COUNTER: RefCell<u32> = const { RefCell::new(0) };
 }
 
 /// Picks the prefix for one expansion: the first of `__grad`, `__grad1`, ... that starts no
@@ -34,6 +35,7 @@ pub fn choose_prefix(input: &TokenStream) {
         prefix = format!("__grad{n}");
     }
     PREFIX.with(|p| *p.borrow_mut() = prefix);
+    COUNTER.with(|c| *c.borrow_mut() = 0);
 }
 
 /// The prefix of this expansion.
@@ -44,4 +46,15 @@ pub fn prefix() -> String {
 /// `PREFIX_name`, resolved where the generated `let`s are.
 pub fn hidden(name: &str) -> Ident {
     Ident::new(&format!("{}_{name}", prefix()), Span::call_site())
+}
+
+/// `PREFIX_nameN` with an `N` no other call of this expansion gets: for temporaries declared in
+/// a block that an inner rewrite may declare again, where shadowing would change what they name.
+pub fn fresh(name: &str) -> Ident {
+    let n = COUNTER.with(|c| {
+        let mut c = c.borrow_mut();
+        *c += 1;
+        *c
+    });
+    hidden(&format!("{name}{n}"))
 }

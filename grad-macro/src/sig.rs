@@ -107,9 +107,18 @@ fn seq_of(ty: &Type) -> Option<(FloatTy, SeqShape)> {
     }
 }
 
+/// The error for a parameter that holds floats in a shape `NAME_grad` cannot differentiate, and
+/// that `wrt(..)` does not exclude.
+pub fn undifferentiable(id: &Ident, float_ty: FloatTy) -> String {
+    let t = float_ty.name();
+    format!(
+        "`#[gradient]` cannot differentiate the parameter `{id}` of this type yet: it differentiates `{t}`, `&{t}`, `&[{t}]`, `&[{t}; N]`, `[{t}; N]`, `&Vec<{t}>` and rows (`&[[{t}; N]]`, `&[Vec<{t}>]`, `&Vec<Vec<{t}>>`, `&Vec<[{t}; N]>`) parameters; pass the values as one of those (flattened into a `&[{t}]`, say), or name the parameters to differentiate with `#[gradient(wrt(..))]` so that `{id}` is a constant",
+    )
+}
+
 /// Whether a type holds floats somewhere (`&f64`, `&Vec<Vec<f64>>`, `&[[f64; 3]]`), not counting
 /// functions and trait objects that merely take or return them.
-fn holds_float(ty: &Type) -> bool {
+pub fn holds_float(ty: &Type) -> bool {
     struct Finder(bool);
     impl<'a> syn::visit::Visit<'a> for Finder {
         fn visit_path_segment(&mut self, s: &'a syn::PathSegment) {
@@ -128,7 +137,7 @@ fn holds_float(ty: &Type) -> bool {
 }
 
 /// True for `&mut` types that hold floats, which the engine cannot differentiate through.
-fn is_mut_float_ref(ty: &Type) -> bool {
+pub fn is_mut_float_ref(ty: &Type) -> bool {
     match ty {
         Type::Reference(r) if r.mutability.is_some() => {
             let inner = Type::Reference(syn::TypeReference {
@@ -284,16 +293,7 @@ pub fn analyze(item: &ItemFn, args: &Args, errors: &Errors) -> Sig {
                 p.active = p.class != ParamClass::Other;
                 if p.class == ParamClass::Other && holds_float(&p.ty) && !is_mut_float_ref(&p.ty) {
                     // Silently a constant, its derivative would be lost.
-                    let t = float_ty.name();
-                    let id = &p.ident;
-                    let shape =
-                        format!("pass the values as one of those (flattened into a `&[{t}]`, say)");
-                    errors.push_spanned(
-                        &p.ty,
-                        format!(
-                            "`#[gradient]` cannot differentiate the parameter `{id}` of this type yet: it differentiates `{t}`, `&{t}`, `&[{t}]`, `&[{t}; N]`, `[{t}; N]` and `&Vec<{t}>` parameters; {shape}, or name the parameters to differentiate with `#[gradient(wrt(..))]` so that `{id}` is a constant",
-                        ),
-                    );
+                    errors.push_spanned(&p.ty, undifferentiable(&p.ident, float_ty));
                 }
             }
         }
@@ -311,7 +311,7 @@ pub fn analyze(item: &ItemFn, args: &Args, errors: &Errors) -> Sig {
                     Some(p) if p.class == ParamClass::Other => errors.push(
                         name.span(),
                         format!(
-                            "`{name}` cannot be differentiated: only `{t}`, `&{t}`, `&[{t}]`, `&[{t}; N]`, `[{t}; N]` and `&Vec<{t}>` parameters can be named in `wrt`",
+                            "`{name}` cannot be differentiated: only `{t}`, `&{t}`, `&[{t}]`, `&[{t}; N]`, `[{t}; N]`, `&Vec<{t}>` and rows (`&[[{t}; N]]`, `&[Vec<{t}>]`, `&Vec<Vec<{t}>>`, `&Vec<[{t}; N]>`) parameters can be named in `wrt`",
                             t = float_ty.name()
                         ),
                     ),

@@ -3,15 +3,21 @@
 use grad::gradient;
 
 #[gradient]
-fn nested(w: &Vec<Vec<f64>>, rows: &[[f64; 3]], b: &Box<f64>) -> f64 {
-    w[0][0] + rows[0][1] + **b
+fn nested(pairs: &[(f64, f64)], rows: &[&[f64]], b: &Box<f64>) -> f64 {
+    pairs[0].0 + rows[0][1] + **b
+}
+
+// Beside differentiated rows too.
+#[gradient]
+fn beside_rows(w: &[[f64; 2]], b: &Box<f64>) -> f64 {
+    w[0][0] * **b
 }
 
 #[gradient(wrt(a))]
-fn excluded(a: f64, rows: &[[f64; 3]]) -> f64 {
-    a * rows[0][0]
+fn excluded(a: f64, pairs: &[(f64, f64)]) -> f64 {
+    a * pairs[0].0
 }
 
 fn main() {
-    let _ = excluded_grad(1.0, &[[1.0, 2.0, 3.0]]);
+    let _ = excluded_grad(1.0, &[(1.0, 2.0)]);
 }

@@ -118,10 +118,122 @@ fn rewrite_block(
     used
 }
 
+/// Input: `let r = 'a: loop { .. break 'a v; .. };` (or such a loop as the block's value).
+/// Output: `let mut B = Default::default(); 'a: loop { .. { B = v; break 'a; } .. } let r = B;`
+/// (or `B` as the value), `B` hidden: the labeled loop becomes a statement.
+fn loop_value_to_stmt(s: syn::Stmt) -> Vec<syn::Stmt> {
+    let (e, local) = match &s {
+        syn::Stmt::Local(l) if l.init.as_ref().is_some_and(|i| i.diverge.is_none()) => {
+            (&*l.init.as_ref().expect("checked").expr, true)
+        }
+        syn::Stmt::Expr(e, None) => (e, false),
+        _ => return vec![s],
+    };
+    let syn::Expr::Loop(lp) = e else {
+        return vec![s];
+    };
+    let Some(label) = lp.label.as_ref().map(|l| l.name.clone()) else {
+        return vec![s];
+    };
+    let value = crate::naming::fresh("loop_value");
+    let mut lp = lp.clone();
+    let mut r = BreakValue {
+        label: &label,
+        value: &value,
+        found: false,
+        depth: 0,
+    };
+    syn::visit_mut::VisitMut::visit_block_mut(&mut r, &mut lp.body);
+    if !r.found {
+        return vec![s];
+    }
+    let mut out: Vec<syn::Stmt> = vec![
+        syn::parse_quote!(let mut #value = ::core::default::Default::default();),
+        syn::Stmt::Expr(syn::Expr::Loop(lp), None),
+    ];
+    if local {
+        let syn::Stmt::Local(mut l) = s else {
+            unreachable!("checked")
+        };
+        l.init.as_mut().expect("checked").expr = syn::parse_quote!(#value);
+        out.push(syn::Stmt::Local(l));
+    } else {
+        out.push(syn::Stmt::Expr(syn::parse_quote!(#value), None));
+    }
+    out
+}
+
+/// `break 'label value` anywhere inside the loop, and `break value` outside nested loops, become
+/// `{ B = value; break 'label; }`.
+struct BreakValue<'a> {
+    label: &'a syn::Lifetime,
+    value: &'a syn::Ident,
+    found: bool,
+    /// Loops between the labeled one and the current point.
+    depth: usize,
+}
+
+impl BreakValue<'_> {
+    fn leaves(&self, b: &syn::ExprBreak) -> bool {
+        b.expr.is_some()
+            && match &b.label {
+                Some(l) => l == self.label,
+                None => self.depth == 0,
+            }
+    }
+}
+
+impl syn::visit_mut::VisitMut for BreakValue<'_> {
+    /// `break 'a v;` as a statement becomes two statements, so it stays a statement of its `if`.
+    fn visit_block_mut(&mut self, b: &mut syn::Block) {
+        let mut out = Vec::with_capacity(b.stmts.len());
+        for s in std::mem::take(&mut b.stmts) {
+            match s {
+                syn::Stmt::Expr(syn::Expr::Break(br), _) if self.leaves(&br) => {
+                    let (value, label) = (self.value, self.label);
+                    let v = br.expr.as_ref().expect("checked");
+                    self.found = true;
+                    out.push(syn::parse_quote!(#value = #v;));
+                    out.push(syn::parse_quote!(break #label;));
+                }
+                s => out.push(s),
+            }
+        }
+        b.stmts = out;
+        syn::visit_mut::visit_block_mut(self, b);
+    }
+
+    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        let nested = matches!(
+            e,
+            syn::Expr::Loop(_) | syn::Expr::While(_) | syn::Expr::ForLoop(_)
+        );
+        self.depth += usize::from(nested);
+        syn::visit_mut::visit_expr_mut(self, e);
+        self.depth -= usize::from(nested);
+        if let syn::Expr::Break(b) = e {
+            if self.leaves(b) {
+                let v = b.expr.as_ref().expect("checked");
+                self.found = true;
+                let (value, label) = (self.value, self.label);
+                *e = syn::parse_quote!({
+                    #value = #v;
+                    break #label;
+                });
+            }
+        }
+    }
+    fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
 /// Input: the statements of a block. Output: the same with every labeled loop among them
 /// unlabeled (and its flag declared before it where a jump crosses a nested loop).
 pub fn unlabel_loops(stmts: &mut Vec<syn::Stmt>) {
-    let old = std::mem::take(stmts);
+    let old: Vec<syn::Stmt> = std::mem::take(stmts)
+        .into_iter()
+        .flat_map(loop_value_to_stmt)
+        .collect();
     for mut s in old {
         if let syn::Stmt::Expr(e, _) = &mut s {
             if let Some(label) = label_of(e).cloned() {

@@ -48,9 +48,9 @@ fn as_block(e: &syn::Expr) -> syn::Block {
 /// Output: `let M = k;` (unless `k` is a plain name) and
 /// `if match M { 0 => true, _ => false } { a } else if match M { 1 | 2 if g => true, _ => false } { b }
 /// else { let n = M; c }`. The conditions are carried along as written (they read no derivative),
-/// the arms become branches: their derivative is that of the arm taken. `Err` with the arm whose
-/// pattern binds a value before the last.
-pub fn match_to_if(m: &syn::ExprMatch) -> Result<(Option<syn::Stmt>, syn::Expr), syn::Error> {
+/// the arms become branches: their derivative is that of the arm taken. An arm whose pattern binds
+/// parts (`Some(n) => ..`) reads them with `if let`.
+pub fn match_to_if(m: &syn::ExprMatch) -> (Option<syn::Stmt>, syn::Expr) {
     let (scrut, bind): (TokenStream, Option<syn::Stmt>) = match &*m.expr {
         syn::Expr::Path(p) if p.path.get_ident().is_some() => (quote!(#p), None),
         e => {
@@ -73,12 +73,10 @@ pub fn match_to_if(m: &syn::ExprMatch) -> Result<(Option<syn::Stmt>, syn::Expr),
                         syn::parse_quote!({ let #i = #scrut; #(#stmts)* })
                     }
                     syn::Pat::Wild(_) => body,
-                    other => {
-                        return Err(syn::Error::new_spanned(
-                            other,
-                            "`#[gradient]` supports a last `match` arm that binds the whole value (`n => ..`) or nothing: write `_ => ..` and read the parts with `if let` inside, or move this arm up",
-                        ))
-                    }
+                    // Every other arm failed, so this one matches.
+                    other => syn::parse_quote!({
+                        if let #other = #scrut #body else { ::core::unreachable!() }
+                    }),
                 }
             } else {
                 body
@@ -91,11 +89,23 @@ pub fn match_to_if(m: &syn::ExprMatch) -> Result<(Option<syn::Stmt>, syn::Expr),
             continue;
         }
         if binds(pat) {
-            if arm.guard.is_some() {
-                return Err(syn::Error::new_spanned(
-                    pat,
-                    "`#[gradient]` supports guards on `match` arms that bind nothing: move the condition into the arm (`Some(n) => if n > 2 { .. } else { .. }`)",
-                ));
+            if let Some((i, g)) = &arm.guard {
+                // `n if n > 2 => a`: the guard decides with the names bound, and the arm binds
+                // them again (`if let` on constant data, which matches when the guard held).
+                let cond: syn::Expr =
+                    syn::parse_quote!(match #scrut { #pat #i #g => true, _ => false });
+                let then: syn::Block = match pat {
+                    syn::Pat::Ident(id) if id.subpat.is_none() => {
+                        let stmts = &body.stmts;
+                        syn::parse_quote!({ let #id = #scrut; #(#stmts)* })
+                    }
+                    _ => syn::parse_quote!({
+                        if let #pat = #scrut #body else { ::core::unreachable!() }
+                    }),
+                };
+                let els = chain.take().map(|e| quote!(else #e));
+                chain = Some(syn::parse_quote!(if #cond #then #els));
+                continue;
             }
             // `Some(n) => a` reads parts of constant data: `if let Some(n) = M { a } else ..`.
             let els = chain.take().map(|e| quote!(else #e));
@@ -108,7 +118,7 @@ pub fn match_to_if(m: &syn::ExprMatch) -> Result<(Option<syn::Stmt>, syn::Expr),
         chain = Some(syn::parse_quote!(if #cond #body #els));
     }
     let chain = chain.unwrap_or_else(|| syn::parse_quote!({}));
-    Ok((bind, chain))
+    (bind, chain)
 }
 
 /// Input: `'a: loop { body }`. Output: `'a: while true { body }`, whose `break`s lowering knows.

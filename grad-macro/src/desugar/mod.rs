@@ -6,6 +6,8 @@ mod iterators;
 mod labels;
 mod matches;
 mod ranges;
+mod refs;
+mod tuple_values;
 mod tuples;
 
 use crate::errors::Errors;
@@ -180,11 +182,22 @@ impl VisitMut for Desugar<'_> {
             }
             // A match that only computes a `bool` (the conditions written by `match_to_if`) is
             // carried along as written.
-            syn::Expr::Match(m) if !matches::only_bools(m) => match matches::match_to_if(m) {
-                Ok((bind, chain)) => *e = syn::parse_quote!({ #bind #chain }),
-                Err(err) => self.errors.push_error(err),
-            },
+            syn::Expr::Match(m) if !matches::only_bools(m) => {
+                let (bind, chain) = matches::match_to_if(m);
+                *e = syn::parse_quote!({ #bind #chain });
+            }
             syn::Expr::Loop(l) => *e = matches::loop_to_while(l),
+            // `x.sin_cos().0` is `x.sin()`.
+            syn::Expr::Field(f) => {
+                if let (syn::Expr::MethodCall(m), syn::Member::Unnamed(k)) = (&*f.base, &f.member) {
+                    if m.method == "sin_cos" && m.args.is_empty() && k.index < 2 {
+                        let recv = &m.receiver;
+                        let method = if k.index == 0 { "sin" } else { "cos" };
+                        let method = syn::Ident::new(method, m.method.span());
+                        *e = syn::parse_quote!(#recv.#method());
+                    }
+                }
+            }
             syn::Expr::ForLoop(f) => {
                 if let Some(l) = iterators::pieces_loop(f) {
                     *e = l;
@@ -267,16 +280,11 @@ impl Desugar<'_> {
         work.reverse();
         while let Some(s) = work.pop() {
             match &s {
-                syn::Stmt::Expr(syn::Expr::Match(m), semi) => match matches::match_to_if(m) {
-                    Ok((bind, chain)) => {
-                        out.extend(bind);
-                        out.push(syn::Stmt::Expr(chain, *semi));
-                    }
-                    Err(err) => {
-                        self.errors.push_error(err);
-                        out.push(s);
-                    }
-                },
+                syn::Stmt::Expr(syn::Expr::Match(m), semi) => {
+                    let (bind, chain) = matches::match_to_if(m);
+                    out.extend(bind);
+                    out.push(syn::Stmt::Expr(chain, *semi));
+                }
                 syn::Stmt::Local(l) if l.init.as_ref().is_some_and(|i| i.diverge.is_some()) => {
                     match tuples::let_else(l) {
                         Some(stmts) => out.extend(stmts),
@@ -287,12 +295,15 @@ impl Desugar<'_> {
                     // Nested tuples are split in turn.
                     Some(parts) => work.extend(parts.into_iter().rev()),
                     None => {
-                        let made = tuples::array_literal_let(l)
+                        let made = tuple_values::branch_tuple_let(l)
+                            .or_else(|| tuples::array_literal_let(l))
                             .or_else(|| iterators::collect_let(l))
                             .or_else(|| {
                                 // The statements still to come are in `work`, last first.
                                 work.reverse();
-                                let m = tuples::matrix_let(l, &mut work);
+                                let m = tuples::matrix_let(l, &mut work)
+                                    .or_else(|| tuple_values::tuple_local(l, &mut work))
+                                    .or_else(|| refs::mut_ref_let(l, &mut work));
                                 work.reverse();
                                 m
                             });
@@ -331,6 +342,15 @@ fn closure_returns(m: &syn::ExprMethodCall) -> bool {
     let mut f = Finder(false);
     syn::visit::Visit::visit_expr_method_call(&mut f, m);
     f.0
+}
+
+/// Whether a macro's tokens name `name` (a rewrite cannot follow a name into a macro).
+fn mentions(ts: &proc_macro2::TokenStream, name: &syn::Ident) -> bool {
+    ts.clone().into_iter().any(|tt| match tt {
+        proc_macro2::TokenTree::Ident(i) => i == *name,
+        proc_macro2::TokenTree::Group(g) => mentions(&g.stream(), name),
+        _ => false,
+    })
 }
 
 /// A condition written as a block with statements (`{ c += 1; c < 3 }`).

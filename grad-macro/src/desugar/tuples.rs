@@ -35,10 +35,10 @@ pub fn split_tuple_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     Some(out)
 }
 
-type Leaf = (syn::Pat, Option<syn::Type>, syn::Expr);
+pub type Leaf = (syn::Pat, Option<syn::Type>, syn::Expr);
 
 /// Pairs a pattern with the expression it destructures, down to the names.
-fn pair(
+pub fn pair(
     pat: &syn::Pat,
     ty: Option<&syn::Type>,
     e: &syn::Expr,
@@ -171,7 +171,7 @@ pub fn buffer_method(m: &syn::ExprMethodCall) -> Option<syn::Stmt> {
     let a = recv.path.get_ident()?;
     let k = crate::naming::hidden("k");
     match (m.method.to_string().as_str(), m.args.len()) {
-        ("copy_from_slice", 1) => {
+        ("copy_from_slice" | "clone_from_slice", 1) => {
             let src = match &m.args[0] {
                 syn::Expr::Reference(r) if r.mutability.is_none() => &*r.expr,
                 other => other,
@@ -201,9 +201,9 @@ pub fn buffer_method(m: &syn::ExprMethodCall) -> Option<syn::Stmt> {
     }
 }
 
-/// Input: `let Some(n) = e else { return x; };`, a pattern that binds one name (or none).
-/// Output: `let n; if let Some(T) = e { n = T; } else { return x; }` (the pattern's name renamed
-/// to a hidden `T`): a late-initialized `let` and an `if let`, which lowering knows, and the
+/// Input: `let Some((i, j)) = e else { return x; };`, a pattern that binds names (or none).
+/// Output: `let i; let j; if let Some((T, U)) = e { i = T; j = U; } else { return x; }` (the
+/// pattern's names renamed to hidden ones): a late-initialized `let` and an `if let`, which lowering knows, and the
 /// `else` diverges as a statement of its own.
 pub fn let_else(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     let init = l.init.as_ref()?;
@@ -222,17 +222,39 @@ pub fn let_else(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
         [] => Some(vec![parse(
             quote::quote!(if let #pat = #e {} else #diverge),
         )?]),
-        [n] => {
-            let t = crate::naming::hidden("bound");
+        names => {
             let mut pat = pat.clone();
-            rename_ident(&mut pat, n, &t);
-            Some(vec![
-                parse(quote::quote!(let #n;))?,
-                parse(quote::quote!(if let #pat = #e { #n = #t; } else #diverge))?,
-            ])
+            let mut out = Vec::new();
+            let mut assigns = Vec::new();
+            for n in names {
+                let t = crate::naming::fresh("bound");
+                let m = mutability_of(&pat, n);
+                rename_ident(&mut pat, n, &t);
+                out.push(parse(quote::quote!(let #m #n;))?);
+                assigns.push(quote::quote!(#n = #t;));
+            }
+            out.push(parse(
+                quote::quote!(if let #pat = #e { #(#assigns)* } else #diverge),
+            )?);
+            Some(out)
         }
-        _ => None,
     }
+}
+
+/// `mut` when the pattern binds `name` as `mut name`; the pattern keeps it otherwise.
+fn mutability_of(p: &syn::Pat, name: &syn::Ident) -> Option<syn::Token![mut]> {
+    struct M<'a>(&'a syn::Ident, Option<syn::Token![mut]>);
+    impl<'a> syn::visit::Visit<'a> for M<'_> {
+        fn visit_pat_ident(&mut self, i: &'a syn::PatIdent) {
+            if i.ident == *self.0 {
+                self.1 = self.1.or(i.mutability);
+            }
+            syn::visit::visit_pat_ident(self, i);
+        }
+    }
+    let mut m = M(name, None);
+    syn::visit::Visit::visit_pat(&mut m, p);
+    m.1
 }
 
 fn rename_ident(p: &mut syn::Pat, from: &syn::Ident, to: &syn::Ident) {
@@ -241,13 +263,14 @@ fn rename_ident(p: &mut syn::Pat, from: &syn::Ident, to: &syn::Ident) {
         fn visit_pat_ident_mut(&mut self, i: &mut syn::PatIdent) {
             if i.ident == *self.0 {
                 i.ident = self.1.clone();
+                i.mutability = None;
             }
         }
     }
     syn::visit_mut::VisitMut::visit_pat_mut(&mut R(from, to), p);
 }
 
-fn names_of(p: &syn::Pat, out: &mut Vec<syn::Ident>) {
+pub fn names_of(p: &syn::Pat, out: &mut Vec<syn::Ident>) {
     struct N<'a>(&'a mut Vec<syn::Ident>);
     impl<'a> syn::visit::Visit<'a> for N<'_> {
         fn visit_pat_ident(&mut self, i: &'a syn::PatIdent) {

@@ -1,10 +1,11 @@
 //! Calls: float methods (`x.exp()`, `f64::exp(x)`), calls to other `#[gradient]` functions
 //! (with scalars, slices or sub-slices), and casts.
 
+use super::env::Binding;
 use super::{Lowerer, Value};
 use crate::ir::{CallArg, Kind, Operand, Stmt};
 use crate::rules::{Prim, NON_FLOAT_METHODS};
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Ident, Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::Expr;
@@ -263,7 +264,40 @@ impl Lowerer<'_> {
                 return self.float_method(x, method, rest, c.span());
             }
         }
+        if let Some(v) = self.lower_swap(c, path) {
+            return v;
+        }
         self.lower_user_call(c, fp)
+    }
+
+    /// `std::mem::swap(&mut a, &mut b)`: for values, the names trade what they stand for (no code);
+    /// for two buffers of one length, their elements trade places. `None` when `c` is no such call.
+    #[allow(clippy::option_option)]
+    fn lower_swap(&mut self, c: &syn::ExprCall, path: &syn::Path) -> Option<Option<Value>> {
+        let [a, b] = swap_args(c, path)?;
+        match (self.env.lookup(&a), self.env.lookup(&b)) {
+            (Some(Binding::Val(va)), Some(Binding::Val(vb))) => {
+                self.env.assign(&a, Binding::Val(vb));
+                self.env.assign(&b, Binding::Val(va));
+                Some(Some(Value::Unit))
+            }
+            (Some(Binding::Seq(_)), Some(Binding::Seq(_))) => {
+                let (k, t) = (crate::naming::fresh("k"), crate::naming::fresh("t"));
+                let msg = format!(
+                    "`#[gradient]` swaps the elements of `{a}` and `{b}`, which must have one length"
+                );
+                let e: Expr = syn::parse_quote_spanned!(c.span()=> {
+                    ::core::assert_eq!(#a.len(), #b.len(), #msg);
+                    for #k in 0..#a.len() {
+                        let #t = #a[#k];
+                        #a[#k] = #b[#k];
+                        #b[#k] = #t;
+                    }
+                });
+                Some(self.lower_expr(&e))
+            }
+            _ => None,
+        }
     }
 
     /// A call to another function: with differentiated float arguments it must be a `#[gradient]`
@@ -350,9 +384,14 @@ impl Lowerer<'_> {
             let ts: Vec<TokenStream> = args
                 .iter()
                 .map(|a| match a {
-                    CallArg::Float(o) | CallArg::FloatRef(o) => {
+                    CallArg::Float(o) => {
                         uses.extend(o.val());
                         self.operand_tokens(*o, c.span())
+                    }
+                    CallArg::FloatRef(o) => {
+                        uses.extend(o.val());
+                        let t = self.operand_tokens(*o, c.span());
+                        quote!(&#t)
                     }
                     CallArg::Tokens(t, u) => {
                         uses.extend(u.iter().copied());
@@ -495,4 +534,30 @@ impl Lowerer<'_> {
             }
         }
     }
+}
+
+/// The two names of `swap(&mut a, &mut b)` (through `std::mem`, `core::mem` or `mem`).
+pub fn swap_args(c: &syn::ExprCall, path: &syn::Path) -> Option<[Ident; 2]> {
+    let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let named = match segs
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["swap"] | ["mem", "swap"] => true,
+        [root, "mem", "swap"] => matches!(*root, "std" | "core"),
+        _ => false,
+    };
+    if !named || c.args.len() != 2 {
+        return None;
+    }
+    let name = |e: &Expr| match e {
+        Expr::Reference(r) if r.mutability.is_some() => match &*r.expr {
+            Expr::Path(p) => p.path.get_ident().cloned(),
+            _ => None,
+        },
+        _ => None,
+    };
+    Some([name(&c.args[0])?, name(&c.args[1])?])
 }

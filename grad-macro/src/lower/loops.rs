@@ -99,6 +99,14 @@ pub fn assigned_names(block: &syn::Block) -> Vec<Ident> {
             }
             syn::visit::visit_expr_binary(self, b);
         }
+        fn visit_expr_call(&mut self, c: &'a syn::ExprCall) {
+            if let Expr::Path(p) = &*c.func {
+                if let Some(names) = super::calls::swap_args(c, &p.path) {
+                    self.0.extend(names);
+                }
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
         fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
         fn visit_item(&mut self, _: &'a syn::Item) {}
     }

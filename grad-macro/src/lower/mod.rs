@@ -16,6 +16,7 @@ mod reduce;
 
 pub use env::SeqId;
 use env::{Binding, Env};
+pub use opaque::collect_pat_idents as collect_idents;
 pub use opaque::collect_pat_idents;
 
 use crate::errors::Errors;
@@ -183,6 +184,14 @@ impl<'f> Lowerer<'f> {
                     self.lower_if(ei);
                     continue;
                 }
+                Item::Stmt(syn::Stmt::Macro(m)) if is_panic(&m.mac) => {
+                    self.lower_macro(&m.mac)?;
+                    return self.panicked(m.span());
+                }
+                Item::Stmt(syn::Stmt::Expr(syn::Expr::Macro(m), _)) if is_panic(&m.mac) => {
+                    self.lower_macro(&m.mac)?;
+                    return self.panicked(m.span());
+                }
                 Item::Stmt(syn::Stmt::Expr(e, semi)) => (e, semi.is_some()),
                 Item::Stmt(s) => {
                     self.lower_stmt(s);
@@ -224,6 +233,18 @@ impl<'f> Lowerer<'f> {
             );
         }
         None
+    }
+
+    /// The function's value on a path that panicked: never computed.
+    fn panicked(&mut self, span: Span) -> Option<Operand> {
+        let v = self.b.opaque(
+            Kind::Float,
+            Some(self.ty.clone()),
+            quote!(::core::unreachable!()),
+            Vec::new(),
+            span,
+        );
+        Some(Operand::Val(v))
     }
 
     fn result(&mut self, v: Value, span: Span) -> Option<Operand> {
@@ -373,6 +394,22 @@ impl<'f> Lowerer<'f> {
 
         let cond = cond?;
         let (mut v_then, mut v_else) = (v_then?, v_else?);
+        // `if ok { v } else { panic!(..) }`: the branch that panics gives a value of the other's
+        // kind that is never computed.
+        let else_panics = match ei.else_branch.as_ref().map(|(_, e)| &**e) {
+            Some(syn::Expr::Block(b)) => block_panics(&b.block),
+            Some(syn::Expr::Macro(m)) => is_panic(&m.mac),
+            _ => false,
+        };
+        match (&v_then, &v_else) {
+            (Settled::Unit, Settled::Val(_, kind)) if block_panics(&ei.then_branch) => {
+                v_then = self.never(*kind, &mut then_block, ei.span());
+            }
+            (Settled::Val(_, kind), Settled::Unit) if else_panics => {
+                v_else = self.never(*kind, &mut else_block, ei.span());
+            }
+            _ => {}
+        }
         // `if x > FLOOR { x } else { FLOOR }`: a constant of unknown type beside a float is a float.
         match (&mut v_then, &mut v_else) {
             (Settled::Val(_, Kind::Float), other @ Settled::Val(_, Kind::Other)) => {
@@ -491,6 +528,18 @@ impl<'f> Lowerer<'f> {
                 return None;
             }
         })
+    }
+
+    /// The value of a branch that panics before it ends: `unreachable!()`, of any type.
+    fn never(&mut self, kind: Kind, block: &mut Block, span: Span) -> Settled {
+        let dst = self.b.new_val(kind, false, span);
+        block.stmts.push(Stmt::Opaque {
+            dst,
+            ty: (kind == Kind::Float).then(|| self.ty.clone()),
+            expr: quote!(::core::unreachable!()),
+            uses: Vec::new(),
+        });
+        Settled::Val(Operand::Val(dst), kind)
     }
 
     /// A branch's carried-along value, read again as a float at the end of its block.
@@ -743,7 +792,7 @@ impl<'f> Lowerer<'f> {
             "debug_assert_eq",
             "debug_assert_ne",
         ];
-        if CHECKS.contains(&name.as_str()) {
+        if CHECKS.contains(&name.as_str()) || is_panic(mac) {
             let args = mac.parse_body_with(
                 syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
             );
@@ -754,8 +803,20 @@ impl<'f> Lowerer<'f> {
             };
             let mut renamed = Vec::new();
             let mut all_uses = Vec::new();
-            for a in &args {
-                let (t, u) = self.rename(a);
+            for a in explicit_captures(args.into_iter().collect()) {
+                // `name = value`, a named argument of the message: only the value is renamed.
+                if let syn::Expr::Assign(asg) = &a {
+                    if let syn::Expr::Path(p) = &*asg.left {
+                        if p.path.get_ident().is_some() {
+                            let (t, u) = self.rename(&asg.right);
+                            let left = &asg.left;
+                            renamed.push(quote!(#left = #t));
+                            all_uses.extend(u);
+                            continue;
+                        }
+                    }
+                }
+                let (t, u) = self.rename(&a);
                 renamed.push(t);
                 all_uses.extend(u);
             }
@@ -787,6 +848,72 @@ impl<'f> Lowerer<'f> {
         }
         Some(())
     }
+}
+
+/// `panic!`, `unreachable!`, `todo!`, `unimplemented!`: they leave the function, and are kept as
+/// written where the function has them.
+pub fn is_panic(mac: &syn::Macro) -> bool {
+    mac.path.segments.last().is_some_and(|s| {
+        matches!(
+            s.ident.to_string().as_str(),
+            "panic" | "unreachable" | "todo" | "unimplemented"
+        )
+    })
+}
+
+/// Whether a block leaves the function through a panicking macro as its last statement.
+fn block_panics(b: &syn::Block) -> bool {
+    match b.stmts.last() {
+        Some(syn::Stmt::Macro(m)) => is_panic(&m.mac),
+        Some(syn::Stmt::Expr(syn::Expr::Macro(m), _)) => is_panic(&m.mac),
+        _ => false,
+    }
+}
+
+/// The arguments of a message macro with every name the format string captures (`"{k}"`,
+/// `"{x:.3}"`) made an explicit named argument (`k = k`), so that renaming the arguments renames
+/// what the message reads.
+fn explicit_captures(mut args: Vec<syn::Expr>) -> Vec<syn::Expr> {
+    let Some(fmt) = args.iter().find_map(|a| match a {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) => Some(s.value()),
+        _ => None,
+    }) else {
+        return args;
+    };
+    let named: Vec<String> = args
+        .iter()
+        .filter_map(|a| match a {
+            syn::Expr::Assign(asg) => match &*asg.left {
+                syn::Expr::Path(p) => p.path.get_ident().map(ToString::to_string),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    let mut captured: Vec<String> = Vec::new();
+    let mut rest = fmt.as_str();
+    while let Some(open) = rest.find('{') {
+        rest = &rest[open + 1..];
+        if let Some(r) = rest.strip_prefix('{') {
+            rest = r;
+            continue;
+        }
+        let end = rest.find(['}', ':']).unwrap_or(rest.len());
+        let name = rest[..end].trim();
+        let is_ident = name.starts_with(|c: char| c.is_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_alphanumeric() || c == '_');
+        if is_ident && !named.iter().any(|n| n == name) && !captured.iter().any(|n| n == name) {
+            captured.push(name.to_string());
+        }
+    }
+    for name in captured {
+        let id = syn::Ident::new(&name, proc_macro2::Span::call_site());
+        args.push(syn::parse_quote!(#id = #id));
+    }
+    args
 }
 
 /// A branch value after `settle`.

@@ -42,8 +42,21 @@ impl VisitMut for Renamer<'_, '_> {
         if let syn::Expr::Unary(u) = e {
             if let (syn::UnOp::Deref(_), syn::Expr::Path(p)) = (&u.op, &*u.expr) {
                 if self.is_float_val(p) {
-                    *e = syn::Expr::Path(p.clone());
+                    let mut p = p.clone();
+                    self.visit_expr_path_mut(&mut p);
+                    *e = syn::Expr::Path(p);
+                    return;
                 }
+            }
+        }
+        // A `&f64` parameter, which `NAME_grad` reads by value, is a reference where the user
+        // passes it on as written (`helper(x)`).
+        if let syn::Expr::Path(p) = e {
+            if self.is_ref_param(p) {
+                let mut p = p.clone();
+                self.visit_expr_path_mut(&mut p);
+                *e = syn::parse_quote!((&#p));
+                return;
             }
         }
         syn::visit_mut::visit_expr_mut(self, e);
@@ -60,6 +73,19 @@ impl VisitMut for Renamer<'_, '_> {
 }
 
 impl Renamer<'_, '_> {
+    fn is_ref_param(&self, p: &syn::ExprPath) -> bool {
+        let Some(ident) = p.path.get_ident() else {
+            return false;
+        };
+        !self.shadowed.contains(ident)
+            && p.qself.is_none()
+            && self
+                .lowerer
+                .ref_params
+                .iter()
+                .any(|(n, at)| n == ident && self.env.position(ident) == Some(*at))
+    }
+
     fn is_float_val(&self, p: &syn::ExprPath) -> bool {
         let Some(ident) = p.path.get_ident() else {
             return false;

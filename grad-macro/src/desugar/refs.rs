@@ -1,0 +1,121 @@
+//! Mutable references to locals, rewritten into the place they name.
+
+use super::tuples::names_of;
+
+/// Input: `let p = &mut s;` (or `&mut buf[i]`), then `*p += x`, `*p` and `p` in the rest of the block.
+/// Output: nothing (or `let I: usize = i;`), with `s` (or `buf[I]`) for `*p` and `&mut s` for `p`
+/// in the rest: the reference always names that place, so reading and writing through it is
+/// reading and writing the place. `None` if `p`, `s` (or `buf`) is declared again or `p` assigned.
+pub fn mut_ref_let(l: &syn::Local, rest: &mut [syn::Stmt]) -> Option<Vec<syn::Stmt>> {
+    let syn::Pat::Ident(id) = (match &l.pat {
+        syn::Pat::Type(pt) if matches!(&*pt.ty, syn::Type::Reference(r) if r.mutability.is_some()) => {
+            &*pt.pat
+        }
+        p => p,
+    }) else {
+        return None;
+    };
+    if id.by_ref.is_some() || id.subpat.is_some() {
+        return None;
+    }
+    let init = l.init.as_ref()?;
+    if init.diverge.is_some() {
+        return None;
+    }
+    let syn::Expr::Reference(r) = &*init.expr else {
+        return None;
+    };
+    r.mutability?;
+    let (place, base, pre): (syn::Expr, syn::Ident, Vec<syn::Stmt>) = match &*r.expr {
+        syn::Expr::Path(p) => {
+            let base = p.path.get_ident()?.clone();
+            (syn::parse_quote!(#base), base, Vec::new())
+        }
+        syn::Expr::Index(ix) => {
+            let syn::Expr::Path(p) = &*ix.expr else {
+                return None;
+            };
+            let base = p.path.get_ident()?.clone();
+            let i = crate::naming::fresh("at");
+            let idx = &ix.index;
+            (
+                syn::parse_quote!(#base[#i]),
+                base,
+                vec![syn::parse_quote!(let #i: usize = #idx;)],
+            )
+        }
+        _ => return None,
+    };
+    let mut copy: Vec<syn::Stmt> = rest.to_vec();
+    let mut u = Uses {
+        name: &id.ident,
+        base: &base,
+        place: &place,
+        other: false,
+    };
+    for s in &mut copy {
+        syn::visit_mut::VisitMut::visit_stmt_mut(&mut u, s);
+    }
+    if u.other {
+        return None;
+    }
+    rest.clone_from_slice(&copy);
+    Some(pre)
+}
+
+struct Uses<'a> {
+    name: &'a syn::Ident,
+    base: &'a syn::Ident,
+    place: &'a syn::Expr,
+    other: bool,
+}
+
+impl Uses<'_> {
+    fn is_p(&self, e: &syn::Expr) -> bool {
+        matches!(e, syn::Expr::Path(p) if p.qself.is_none() && p.path.is_ident(self.name))
+    }
+
+    fn declares(&self, p: &syn::Pat) -> bool {
+        let mut names = Vec::new();
+        names_of(p, &mut names);
+        names.iter().any(|n| n == self.name || n == self.base)
+    }
+}
+
+impl syn::visit_mut::VisitMut for Uses<'_> {
+    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        match e {
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) && self.is_p(&u.expr) => {
+                let place = self.place;
+                *e = syn::parse_quote!(#place);
+            }
+            syn::Expr::Assign(a) if self.is_p(&a.left) => self.other = true,
+            e if self.is_p(e) => {
+                let place = self.place;
+                *e = syn::parse_quote!((&mut #place));
+            }
+            _ => syn::visit_mut::visit_expr_mut(self, e),
+        }
+    }
+
+    fn visit_local_mut(&mut self, l: &mut syn::Local) {
+        self.other |= self.declares(&l.pat);
+        syn::visit_mut::visit_local_mut(self, l);
+    }
+
+    fn visit_expr_closure_mut(&mut self, c: &mut syn::ExprClosure) {
+        self.other |= c.inputs.iter().any(|p| self.declares(p));
+        syn::visit_mut::visit_expr_closure_mut(self, c);
+    }
+
+    fn visit_expr_for_loop_mut(&mut self, f: &mut syn::ExprForLoop) {
+        self.other |= self.declares(&f.pat);
+        syn::visit_mut::visit_expr_for_loop_mut(self, f);
+    }
+
+    fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+        self.other |= super::mentions(&m.tokens, self.name);
+    }
+
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}

@@ -1,0 +1,319 @@
+//! Tuples as values: computed by a block, an `if` or a `match`, held in a local and read by field.
+//! Each becomes one local per component, which lowering knows.
+
+use super::tuples::{names_of, pair};
+
+/// Input: `let (a, b): (f64, f64) = if c { s; (e1, e2) } else { (f1, f2) };`, with blocks, `if`s,
+/// `match`es and diverging tails (`return`, `break`, `panic!`) at any depth.
+/// Output: `let T0: f64; let T1: f64; if c { s; T0 = e1; T1 = e2; } else { T0 = f1; T1 = f2; }
+/// let a = T0; let b = T1;`: late-initialized locals assigned on every path. `None` when a tail is
+/// not a tuple the pattern destructures (a call returning a tuple, say).
+pub fn branch_tuple_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
+    let (pat, ty) = match &l.pat {
+        syn::Pat::Type(pt) => (&*pt.pat, Some(&*pt.ty)),
+        p => (p, None),
+    };
+    if !matches!(pat, syn::Pat::Tuple(_)) {
+        return None;
+    }
+    let init = l.init.as_ref()?;
+    if init.diverge.is_some() || !is_branching(&init.expr) {
+        return None;
+    }
+    let mut leaves = Vec::new();
+    leaves_of(pat, ty, &mut leaves)?;
+    let temps: Vec<syn::Ident> = (0..leaves.len())
+        .map(|_| crate::naming::fresh("tv"))
+        .collect();
+    let body = assign(&init.expr, pat, ty, &temps)?;
+    let mut out: Vec<syn::Stmt> = Vec::new();
+    for (t, (_, leaf_ty)) in temps.iter().zip(&leaves) {
+        out.push(match leaf_ty {
+            Some(lt) => syn::parse_quote!(let #t: #lt;),
+            None => syn::parse_quote!(let #t;),
+        });
+    }
+    out.extend(body);
+    for (t, (p, leaf_ty)) in temps.iter().zip(leaves) {
+        out.push(match (p, leaf_ty) {
+            (syn::Pat::Wild(_), _) => syn::parse_quote!(let _ = #t;),
+            (p, Some(lt)) => syn::parse_quote!(let #p: #lt = #t;),
+            (p, None) => syn::parse_quote!(let #p = #t;),
+        });
+    }
+    Some(out)
+}
+
+fn is_branching(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::Paren(p) => is_branching(&p.expr),
+        syn::Expr::Block(b) => b.label.is_none(),
+        syn::Expr::If(_) | syn::Expr::Match(_) => true,
+        _ => false,
+    }
+}
+
+/// The names (or `_`) of a tuple pattern in order, each with its type when the `let` gives one.
+fn leaves_of(
+    pat: &syn::Pat,
+    ty: Option<&syn::Type>,
+    out: &mut Vec<(syn::Pat, Option<syn::Type>)>,
+) -> Option<()> {
+    match pat {
+        syn::Pat::Tuple(tp) => {
+            let tys: Vec<Option<&syn::Type>> = match ty {
+                Some(syn::Type::Tuple(tt)) if tt.elems.len() == tp.elems.len() => {
+                    tt.elems.iter().map(Some).collect()
+                }
+                Some(_) => return None,
+                None => vec![None; tp.elems.len()],
+            };
+            for (p, t) in tp.elems.iter().zip(tys) {
+                leaves_of(p, t, out)?;
+            }
+            Some(())
+        }
+        syn::Pat::Ident(i) if i.subpat.is_none() && i.by_ref.is_none() => {
+            out.push((pat.clone(), ty.cloned()));
+            Some(())
+        }
+        syn::Pat::Wild(_) => {
+            out.push((pat.clone(), ty.cloned()));
+            Some(())
+        }
+        _ => None,
+    }
+}
+
+/// Statements that evaluate `e` and assign the leaves of `pat` to `temps`.
+fn assign(
+    e: &syn::Expr,
+    pat: &syn::Pat,
+    ty: Option<&syn::Type>,
+    temps: &[syn::Ident],
+) -> Option<Vec<syn::Stmt>> {
+    match e {
+        syn::Expr::Paren(p) => assign(&p.expr, pat, ty, temps),
+        syn::Expr::Block(b) if b.label.is_none() => {
+            let mut stmts = b.block.stmts.clone();
+            let inner = match stmts.pop() {
+                Some(syn::Stmt::Expr(tail, None)) => assign(&tail, pat, ty, temps)?,
+                // No value: the block must leave by its last statement.
+                Some(last) if diverges_stmt(&last) => vec![last],
+                _ => return None,
+            };
+            stmts.extend(inner);
+            Some(vec![syn::parse_quote!({ #(#stmts)* })])
+        }
+        syn::Expr::If(i) => {
+            let (_, els) = i.else_branch.as_ref()?;
+            let then = assign(
+                &syn::Expr::Block(syn::ExprBlock {
+                    attrs: Vec::new(),
+                    label: None,
+                    block: i.then_branch.clone(),
+                }),
+                pat,
+                ty,
+                temps,
+            )?;
+            let els = assign(els, pat, ty, temps)?;
+            let cond = &i.cond;
+            Some(vec![
+                syn::parse_quote!(if #cond { #(#then)* } else { #(#els)* }),
+            ])
+        }
+        syn::Expr::Match(m) => {
+            let (bind, chain) = super::matches::match_to_if(m);
+            let mut out: Vec<syn::Stmt> = bind.into_iter().collect();
+            out.extend(assign(&chain, pat, ty, temps)?);
+            Some(out)
+        }
+        e if diverges(e) => Some(vec![syn::parse_quote!(#e;)]),
+        e => {
+            let (mut pre, mut leaves) = (Vec::new(), Vec::new());
+            pair(pat, ty, e, &mut pre, &mut leaves)?;
+            if leaves.len() != temps.len() {
+                return None;
+            }
+            // Every component is computed before any is assigned, as the tuple was.
+            let vals: Vec<syn::Ident> = (0..temps.len())
+                .map(|_| crate::naming::fresh("tc"))
+                .collect();
+            for (v, (_, _, leaf)) in vals.iter().zip(&leaves) {
+                pre.push(syn::parse_quote!(let #v = #leaf;));
+            }
+            for (t, v) in temps.iter().zip(&vals) {
+                pre.push(syn::parse_quote!(#t = #v;));
+            }
+            Some(pre)
+        }
+    }
+}
+
+fn diverges(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::Return(_) | syn::Expr::Break(_) | syn::Expr::Continue(_) => true,
+        syn::Expr::Macro(m) => is_panic(&m.mac),
+        _ => false,
+    }
+}
+
+fn diverges_stmt(s: &syn::Stmt) -> bool {
+    match s {
+        syn::Stmt::Expr(e, _) => diverges(e),
+        syn::Stmt::Macro(m) => is_panic(&m.mac),
+        _ => false,
+    }
+}
+
+fn is_panic(m: &syn::Macro) -> bool {
+    m.path.segments.last().is_some_and(|s| {
+        matches!(
+            s.ident.to_string().as_str(),
+            "panic" | "unreachable" | "todo" | "unimplemented"
+        )
+    })
+}
+
+/// How many components the tuple that `e` computes has, when its tails say.
+fn arity(e: &syn::Expr) -> Option<usize> {
+    match e {
+        syn::Expr::Paren(p) => arity(&p.expr),
+        syn::Expr::Tuple(t) if !t.elems.is_empty() => Some(t.elems.len()),
+        syn::Expr::MethodCall(m) if m.method == "sin_cos" && m.args.is_empty() => Some(2),
+        syn::Expr::Block(b) if b.label.is_none() => match b.block.stmts.last() {
+            Some(syn::Stmt::Expr(tail, None)) => arity(tail),
+            _ => None,
+        },
+        syn::Expr::If(i) => {
+            let then = match i.then_branch.stmts.last() {
+                Some(syn::Stmt::Expr(tail, None)) => arity(tail),
+                _ => None,
+            };
+            then.or_else(|| arity(&i.else_branch.as_ref()?.1))
+        }
+        syn::Expr::Match(m) => m.arms.iter().find_map(|a| arity(&a.body)),
+        _ => None,
+    }
+}
+
+/// Input: `let t = (x, 2.0 * y);` (or a block, `if`, `match` or `sin_cos()` computing a tuple), then
+/// `t.0`, `t.1 += ..`, `t = (..)` and `t` in the rest of the block.
+/// Output: `let (T0, T1) = (x, 2.0 * y);` with `T0`, `T1`, `{ let (U0, U1) = (..); T0 = U0; T1 =
+/// U1; }` and `(T0, T1)` in the rest, whose tuple `let`s the other rewrites then split. `None` if
+/// `t` is declared again or read where the rewrite cannot follow (inside a macro).
+pub fn tuple_local(l: &syn::Local, rest: &mut [syn::Stmt]) -> Option<Vec<syn::Stmt>> {
+    let (syn::Pat::Ident(id), ty) = (match &l.pat {
+        syn::Pat::Type(pt) => (&*pt.pat, Some(&*pt.ty)),
+        p => (p, None),
+    }) else {
+        return None;
+    };
+    if id.by_ref.is_some() || id.subpat.is_some() {
+        return None;
+    }
+    let init = l.init.as_ref()?;
+    if init.diverge.is_some() {
+        return None;
+    }
+    let n = match ty {
+        Some(syn::Type::Tuple(tt)) if !tt.elems.is_empty() => tt.elems.len(),
+        Some(_) => return None,
+        None => arity(&init.expr)?,
+    };
+    let name = &id.ident;
+    let parts: Vec<syn::Ident> = (0..n)
+        .map(|k| crate::naming::fresh(&format!("{name}_{k}_")))
+        .collect();
+    let mut copy: Vec<syn::Stmt> = rest.to_vec();
+    let mut r = Uses {
+        name,
+        parts: &parts,
+        other: false,
+    };
+    for s in &mut copy {
+        syn::visit_mut::VisitMut::visit_stmt_mut(&mut r, s);
+    }
+    if r.other {
+        return None;
+    }
+    rest.clone_from_slice(&copy);
+    let m = vec![id.mutability; n];
+    let e = &init.expr;
+    Some(vec![match ty {
+        Some(t) => syn::parse_quote!(let (#(#m #parts),*): #t = #e;),
+        None => syn::parse_quote!(let (#(#m #parts),*) = #e;),
+    }])
+}
+
+struct Uses<'a> {
+    name: &'a syn::Ident,
+    parts: &'a [syn::Ident],
+    other: bool,
+}
+
+impl Uses<'_> {
+    fn is_t(&self, e: &syn::Expr) -> bool {
+        matches!(e, syn::Expr::Path(p) if p.qself.is_none() && p.path.is_ident(self.name))
+    }
+}
+
+impl syn::visit_mut::VisitMut for Uses<'_> {
+    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        match e {
+            syn::Expr::Field(f) if self.is_t(&f.base) => match &f.member {
+                syn::Member::Unnamed(k) if (k.index as usize) < self.parts.len() => {
+                    let p = &self.parts[k.index as usize];
+                    *e = syn::parse_quote!(#p);
+                }
+                _ => self.other = true,
+            },
+            syn::Expr::Assign(a) if self.is_t(&a.left) => {
+                self.visit_expr_mut(&mut a.right);
+                let fresh: Vec<syn::Ident> = (0..self.parts.len())
+                    .map(|_| crate::naming::fresh("ta"))
+                    .collect();
+                let (parts, right) = (self.parts, &a.right);
+                *e = syn::parse_quote!({
+                    let (#(#fresh),*) = #right;
+                    #(#parts = #fresh;)*
+                });
+            }
+            e if self.is_t(e) => {
+                let parts = self.parts;
+                *e = syn::parse_quote!((#(#parts),*));
+            }
+            _ => syn::visit_mut::visit_expr_mut(self, e),
+        }
+    }
+
+    fn visit_local_mut(&mut self, l: &mut syn::Local) {
+        let mut names = Vec::new();
+        names_of(&l.pat, &mut names);
+        self.other |= names.contains(self.name);
+        syn::visit_mut::visit_local_mut(self, l);
+    }
+
+    fn visit_expr_for_loop_mut(&mut self, f: &mut syn::ExprForLoop) {
+        let mut names = Vec::new();
+        names_of(&f.pat, &mut names);
+        self.other |= names.contains(self.name);
+        syn::visit_mut::visit_expr_for_loop_mut(self, f);
+    }
+
+    fn visit_expr_closure_mut(&mut self, c: &mut syn::ExprClosure) {
+        for p in &c.inputs {
+            let mut names = Vec::new();
+            names_of(p, &mut names);
+            self.other |= names.contains(self.name);
+        }
+        syn::visit_mut::visit_expr_closure_mut(self, c);
+    }
+
+    fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+        self.other |= super::mentions(&m.tokens, self.name);
+    }
+
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}

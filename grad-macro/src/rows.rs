@@ -1,0 +1,859 @@
+//! Differentiated parameters made of rows — `&[[T; N]]`, `&Vec<[T; N]>`, `&[Vec<T>]`,
+//! `&Vec<Vec<T>>` — as a pass before the rest: the function is rewritten over one flat `&[T]` per
+//! such parameter (rows of one length `N` at `r * N`, rows of any lengths at offsets computed once),
+//! that function is differentiated as any other, and `NAME_grad` wraps it: it checks the gradient
+//! buffer's shape, views or copies the rows as one slice, and writes the flat gradient back row by
+//! row. Rows of one length cost nothing (`as_flattened`); rows of any lengths cost one copy each way.
+
+use crate::attr::Args;
+use crate::ir::FloatTy;
+use crate::sig::float_of;
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+use syn::visit_mut::VisitMut;
+
+/// How the rows of a parameter are laid out.
+#[derive(Clone)]
+enum Layout {
+    /// `[T; N]` rows: row `r` starts at `r * N`.
+    Fixed(syn::Expr),
+    /// `Vec<T>` rows: row `r` starts at `OFFS[r]` and ends at `OFFS[r + 1]`.
+    Ragged,
+}
+
+/// A parameter of rows that `NAME_grad` differentiates.
+struct Rows {
+    ident: Ident,
+    layout: Layout,
+    float: FloatTy,
+    /// The flat values, and for ragged rows the row offsets, as the inner function's parameters.
+    flat: Ident,
+    offs: Ident,
+    /// Where the flat gradient lives in `NAME_grad`.
+    dflat: Ident,
+}
+
+impl Rows {
+    /// Where row `r` starts in the flat slice.
+    fn start(&self, r: &TokenStream) -> TokenStream {
+        match &self.layout {
+            Layout::Fixed(n) => quote!((#r) * (#n)),
+            Layout::Ragged => {
+                let offs = &self.offs;
+                quote!(#offs[#r])
+            }
+        }
+    }
+
+    /// How long row `r` is.
+    fn len(&self, r: &TokenStream) -> TokenStream {
+        match &self.layout {
+            Layout::Fixed(n) => quote!((#n)),
+            Layout::Ragged => {
+                let offs = &self.offs;
+                quote!((#offs[(#r) + 1] - #offs[#r]))
+            }
+        }
+    }
+
+    /// `&FLAT[start..start + len]`: row `r` as a sub-slice.
+    fn slice(&self, r: &TokenStream) -> syn::Expr {
+        let (flat, s, n) = (&self.flat, self.start(r), self.len(r));
+        syn::parse_quote!(&#flat[#s..#s + #n])
+    }
+
+    /// `FLAT.iter().skip(start).take(len)`: the elements of row `r`.
+    fn iter(&self, r: &TokenStream) -> syn::Expr {
+        let (flat, s, n) = (&self.flat, self.start(r), self.len(r));
+        syn::parse_quote!(#flat.iter().skip(#s).take(#n))
+    }
+
+    /// `FLAT[start + j]`: element `j` of row `r`.
+    fn elem(&self, r: &TokenStream, j: &syn::Expr) -> syn::Expr {
+        let (flat, s) = (&self.flat, self.start(r));
+        syn::parse_quote!(#flat[#s + (#j)])
+    }
+}
+
+/// The float type and layout of a rows type.
+fn rows_of(ty: &syn::Type) -> Option<(FloatTy, Layout)> {
+    let syn::Type::Reference(r) = ty else {
+        return None;
+    };
+    if r.mutability.is_some() {
+        return None;
+    }
+    let row = match &*r.elem {
+        syn::Type::Slice(s) => &*s.elem,
+        t => vec_elem(t)?,
+    };
+    match row {
+        syn::Type::Array(a) => Some((float_of(&a.elem)?, Layout::Fixed(a.len.clone()))),
+        t => Some((float_of(vec_elem(t)?)?, Layout::Ragged)),
+    }
+}
+
+/// `T` of `Vec<T>`.
+fn vec_elem(t: &syn::Type) -> Option<&syn::Type> {
+    let syn::Type::Path(p) = t else {
+        return None;
+    };
+    let last = p.path.segments.last()?;
+    if p.qself.is_some() || last.ident != "Vec" {
+        return None;
+    }
+    match &last.arguments {
+        syn::PathArguments::AngleBracketed(a) if a.args.len() == 1 => match &a.args[0] {
+            syn::GenericArgument::Type(t) => Some(t),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Whether a parameter type is one `NAME_grad` differentiates directly (a float or a float sequence).
+fn plain_float_param(ty: &syn::Type) -> bool {
+    let inner = match ty {
+        syn::Type::Reference(r) if r.mutability.is_none() => &*r.elem,
+        t => t,
+    };
+    float_of(inner).is_some()
+        || match inner {
+            syn::Type::Slice(s) => float_of(&s.elem).is_some(),
+            syn::Type::Array(a) => float_of(&a.elem).is_some(),
+            t => vec_elem(t).is_some_and(|e| float_of(e).is_some()),
+        }
+}
+
+/// The expansion for a function with differentiated rows parameters, `None` for any other (and
+/// for one whose attribute or signature the usual path reports on).
+pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStream> {
+    let args: Args = syn::parse2(args_tokens.clone()).ok()?;
+    if item
+        .sig
+        .inputs
+        .iter()
+        .any(|i| matches!(i, syn::FnArg::Receiver(_)))
+    {
+        return None;
+    }
+    let mut params: Vec<(Ident, syn::Type)> = Vec::new();
+    for input in &item.sig.inputs {
+        let syn::FnArg::Typed(pt) = input else {
+            return None;
+        };
+        let syn::Pat::Ident(pi) = &*pt.pat else {
+            return None;
+        };
+        params.push((pi.ident.clone(), (*pt.ty).clone()));
+    }
+    let named = |id: &Ident| args.wrt.as_ref().is_none_or(|w| w.contains(id));
+    let mut rows = Vec::new();
+    for (id, ty) in &params {
+        if let Some((float, layout)) = rows_of(ty) {
+            if named(id) {
+                rows.push(Rows {
+                    ident: id.clone(),
+                    layout,
+                    float,
+                    flat: crate::naming::hidden(&format!("flat_{id}")),
+                    offs: crate::naming::hidden(&format!("offs_{id}")),
+                    dflat: crate::naming::hidden(&format!("dflat_{id}")),
+                });
+            }
+        }
+    }
+    if rows.is_empty() {
+        return None;
+    }
+    let row_of = |id: &Ident| rows.iter().find(|r| r.ident == *id);
+    // The inner function's parameters and what it differentiates.
+    let mut inner_inputs: Vec<TokenStream> = Vec::new();
+    let mut inner_wrt: Vec<Ident> = Vec::new();
+    for (id, ty) in &params {
+        match row_of(id) {
+            Some(r) => {
+                let (flat, t) = (&r.flat, Ident::new(r.float.name(), Span::call_site()));
+                inner_inputs.push(quote!(#flat: &[#t]));
+                if matches!(r.layout, Layout::Ragged) {
+                    let offs = &r.offs;
+                    inner_inputs.push(quote!(#offs: &[usize]));
+                }
+                // Still there for `w.len()`, a constant.
+                inner_inputs.push(quote!(#id: #ty));
+                inner_wrt.push(flat.clone());
+            }
+            None => {
+                inner_inputs.push(quote!(#id: #ty));
+                if named(id) && plain_float_param(ty) {
+                    inner_wrt.push(id.clone());
+                }
+            }
+        }
+    }
+    let mut body = (*item.block).clone();
+    let errors = crate::errors::Errors::default();
+    // Without `wrt`, every other parameter that holds floats must be one `NAME_grad` differentiates.
+    if args.wrt.is_none() {
+        for (id, ty) in &params {
+            if row_of(id).is_none()
+                && !plain_float_param(ty)
+                && crate::sig::holds_float(ty)
+                && !crate::sig::is_mut_float_ref(ty)
+            {
+                errors.push_spanned(ty, crate::sig::undifferentiable(id, rows[0].float));
+            }
+        }
+    }
+    for r in &rows {
+        let mut u = ParamUses {
+            rows: r,
+            errors: &errors,
+        };
+        u.visit_block_mut(&mut body);
+    }
+    let inner_name = crate::naming::hidden(&format!("rows_{}", item.sig.ident));
+    let mut inner_sig = item.sig.clone();
+    inner_sig.ident = inner_name.clone();
+    inner_sig.inputs = syn::parse_quote!(#(#inner_inputs),*);
+    let inner = syn::ItemFn {
+        attrs: Vec::new(),
+        vis: syn::Visibility::Inherited,
+        sig: inner_sig,
+        block: Box::new(body),
+    };
+    if !errors.is_empty() {
+        // The reads are reported; the inner derivation would only add a cascade.
+        return Some(wrapper(item, &args, &params, &rows, None, errors));
+    }
+    let inner_args = quote!(wrt(#(#inner_wrt),*));
+    let inner_expanded = crate::expand::expand_item(inner_args, &inner);
+    // Only `INNER_grad` is needed: the rewritten original and its table are dropped.
+    let inner_grad = syn::parse2::<syn::File>(inner_expanded.clone())
+        .ok()
+        .and_then(|f| {
+            f.items.into_iter().find_map(|i| match i {
+                syn::Item::Fn(f) if f.sig.ident == format_ident!("{}_grad", inner_name) => Some(f),
+                _ => None,
+            })
+        });
+    let Some(mut inner_grad) = inner_grad else {
+        return Some(quote!(#inner_expanded));
+    };
+    // The errors the inner function's derivation reported, at the user's tokens.
+    let reported: Vec<syn::Item> = syn::parse2::<syn::File>(inner_expanded)
+        .map(|f| {
+            f.items
+                .into_iter()
+                .filter(|i| matches!(i, syn::Item::Macro(_)))
+                .collect()
+        })
+        .unwrap_or_default();
+    errors_to_items(&errors, reported);
+    inner_grad.vis = syn::Visibility::Inherited;
+    inner_grad.attrs.retain(|a| a.path().is_ident("allow"));
+    inner_grad.attrs.push(syn::parse_quote!(#[inline]));
+    Some(wrapper(
+        item,
+        &args,
+        &params,
+        &rows,
+        Some(&inner_grad),
+        errors,
+    ))
+}
+
+/// Adds the error items of the inner expansion to `errors`.
+fn errors_to_items(errors: &crate::errors::Errors, items: Vec<syn::Item>) {
+    for i in items {
+        if let syn::Item::Macro(m) = i {
+            if let Ok(lit) = m.mac.parse_body::<syn::LitStr>() {
+                errors.push_spanned(&m.mac, lit.value());
+            }
+        }
+    }
+}
+
+/// `NAME_grad` around the inner gradient, with the original function and its table.
+fn wrapper(
+    item: &syn::ItemFn,
+    args: &Args,
+    params: &[(Ident, syn::Type)],
+    rows: &[Rows],
+    inner_grad: Option<&syn::ItemFn>,
+    errors: crate::errors::Errors,
+) -> TokenStream {
+    let errors = errors.combined().map(|e| e.to_compile_error());
+    let fname = format!("{}_grad", item.sig.ident);
+    let row_of = |id: &Ident| rows.iter().find(|r| r.ident == *id);
+    let named = |id: &Ident| args.wrt.as_ref().is_none_or(|w| w.contains(id));
+    let mut sig_params = Vec::new();
+    let mut bufs = Vec::new();
+    let mut prelude = Vec::new();
+    let mut call_args = Vec::new();
+    let mut call_bufs = Vec::new();
+    let mut after = Vec::new();
+    let mut k = 0usize;
+    let mut any_seq = false;
+    let mut flags = Vec::new();
+    for (id, ty) in params {
+        sig_params.push(quote!(#id: #ty));
+        let d = format_ident!("d_{}", id);
+        if let Some(r) = row_of(id) {
+            any_seq = true;
+            flags.push(2u8);
+            let t = Ident::new(r.float.name(), Span::call_site());
+            let (flat, offs, dflat) = (&r.flat, &r.offs, &r.dflat);
+            let msg = format!(
+                "{fname}: the gradient buffer `{d}` has {{}} rows but `{id}` has {{}}; pass a buffer of the shape of `{id}`"
+            );
+            prelude
+                .push(quote!(::core::assert!(#d.len() == #id.len(), #msg, #d.len(), #id.len());));
+            match &r.layout {
+                Layout::Fixed(n) => {
+                    bufs.push(quote!(#d: &mut [[#t; #n]]));
+                    prelude.push(quote!(let #flat: &[#t] = #id.as_flattened();));
+                    prelude.push(quote!(let #dflat: &mut [#t] = #d.as_flattened_mut();));
+                    call_args.push(quote!(#flat));
+                    call_bufs.push(quote!(#dflat));
+                }
+                Layout::Ragged => {
+                    bufs.push(quote!(#d: &mut [::std::vec::Vec<#t>]));
+                    let msg = format!(
+                        "{fname}: row {{}} of the gradient buffer `{d}` has length {{}} but row {{}} of `{id}` has length {{}}; pass a buffer of the shape of `{id}`"
+                    );
+                    prelude.push(quote! {
+                        for (r, (a, b)) in #d.iter().zip(#id.iter()).enumerate() {
+                            ::core::assert!(a.len() == b.len(), #msg, r, a.len(), r, b.len());
+                        }
+                        let #flat: ::std::vec::Vec<#t> = #id.iter().flat_map(|r| r.iter().copied()).collect();
+                        let mut #offs: ::std::vec::Vec<usize> = ::std::vec::Vec::with_capacity(#id.len() + 1);
+                        #offs.push(0);
+                        for r in #id.iter() {
+                            #offs.push(#offs[#offs.len() - 1] + r.len());
+                        }
+                        let mut #dflat: ::std::vec::Vec<#t> = ::std::vec![0.0; #flat.len()];
+                    });
+                    call_args.push(quote!(&#flat));
+                    call_args.push(quote!(&#offs));
+                    call_bufs.push(quote!(&mut #dflat));
+                    after.push(quote! {
+                        for (r, row) in #d.iter_mut().enumerate() {
+                            row.copy_from_slice(&#dflat[#offs[r]..#offs[r + 1]]);
+                        }
+                    });
+                }
+            }
+            call_args.push(quote!(#id));
+        } else {
+            call_args.push(quote!(#id));
+            let active = named(id) && plain_float_param(ty);
+            let scalar = {
+                let inner = match ty {
+                    syn::Type::Reference(r) if r.mutability.is_none() => &*r.elem,
+                    t => t,
+                };
+                float_of(inner).is_some()
+            };
+            if active && !scalar {
+                any_seq = true;
+                flags.push(2);
+                let t = Ident::new(rows[0].float.name(), Span::call_site());
+                let n = match ty {
+                    syn::Type::Reference(r) => match &*r.elem {
+                        syn::Type::Array(a) => Some(a.len.clone()),
+                        _ => None,
+                    },
+                    syn::Type::Array(a) => Some(a.len.clone()),
+                    _ => None,
+                };
+                bufs.push(match n {
+                    Some(n) => quote!(#d: &mut [#t; #n]),
+                    None => quote!(#d: &mut [#t]),
+                });
+                call_bufs.push(quote!(#d));
+            } else if active {
+                k += 1;
+                flags.push(1);
+            } else {
+                flags.push(0);
+            }
+        }
+    }
+    let t = Ident::new(rows[0].float.name(), Span::call_site());
+    let value_only = k == 0 && any_seq;
+    let ret = if value_only {
+        quote!(#t)
+    } else {
+        quote!((#t, [#t; #k]))
+    };
+    let vis = &item.vis;
+    let name = format_ident!("{}_grad", item.sig.ident);
+    let generics = &item.sig.generics;
+    let where_clause = &generics.where_clause;
+
+    let turbofish = {
+        let names: Vec<TokenStream> = generics
+            .params
+            .iter()
+            .filter_map(|p| match p {
+                syn::GenericParam::Type(t) => {
+                    let i = &t.ident;
+                    Some(quote!(#i))
+                }
+                syn::GenericParam::Const(c) => {
+                    let i = &c.ident;
+                    Some(quote!(#i))
+                }
+                syn::GenericParam::Lifetime(_) => None,
+            })
+            .collect();
+        (!names.is_empty()).then(|| quote!(::<#(#names),*>))
+    };
+    let doc = format!(
+        " Value and gradient of [`{}`], generated by `#[gradient]`.",
+        item.sig.ident
+    );
+    let must_use = (!value_only).then(|| quote!(#[must_use]));
+    let body = match inner_grad {
+        Some(inner) => {
+            let inner_name = &inner.sig.ident;
+            quote! {
+                #inner
+                #(#prelude)*
+                let value = #inner_name #turbofish (#(#call_args,)* #(#call_bufs),*);
+                #(#after)*
+                value
+            }
+        }
+        None => quote!(::core::unreachable!(
+            "`#[gradient]` reported a compile error for this function"
+        )),
+    };
+    let original = crate::expand::original_item(item);
+    let inherited = crate::expand::inherited_attributes(item);
+    let table_name = format_ident!("{}_grad_wrt", item.sig.ident);
+    let n = flags.len();
+    quote! {
+        #original
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals, dead_code)]
+        #vis const #table_name: [u8; #n] = [#(#flags),*];
+        #errors
+        #(#inherited)*
+        #[doc = #doc]
+        #must_use
+        #[allow(unused_variables, clippy::too_many_arguments, clippy::needless_borrow)]
+        #vis fn #name #generics (#(#sig_params,)* #(#bufs),*) -> #ret #where_clause {
+            #body
+        }
+    }
+}
+
+/// Rewrites the reads of one rows parameter `w` into reads of its flat slice: `w[i][j]`,
+/// `w[i].len()`, `w[i].iter()`, `&w[i]`, rows bound by `let row = &w[i];`, `for row in w`,
+/// `for (i, row) in w.iter().enumerate()`, `w.iter().map(|row| ..)` and its `enumerate`/`zip`
+/// forms. `w.len()` stays. Any other read is an error that says how to write it.
+struct ParamUses<'a> {
+    rows: &'a Rows,
+    errors: &'a crate::errors::Errors,
+}
+
+fn is_name(e: &syn::Expr, name: &Ident) -> bool {
+    match e {
+        syn::Expr::Path(p) => p.qself.is_none() && p.path.is_ident(name),
+        syn::Expr::Paren(p) => is_name(&p.expr, name),
+        syn::Expr::Reference(r) if r.mutability.is_none() => is_name(&r.expr, name),
+        _ => false,
+    }
+}
+
+/// `w`, `w.iter()`, `&w`: the rows of `w` one by one.
+fn is_row_iter(e: &syn::Expr, name: &Ident) -> bool {
+    match e {
+        syn::Expr::MethodCall(m) if m.args.is_empty() && m.method == "iter" => {
+            is_name(&m.receiver, name)
+        }
+        e => is_name(e, name),
+    }
+}
+
+impl ParamUses<'_> {
+    fn unsupported(&self, span: &dyn quote::ToTokens) {
+        let w = &self.rows.ident;
+        self.errors.push_spanned(
+            span,
+            format!("`#[gradient]` reads the differentiated rows `{w}` by index (`{w}[i][j]`, `{w}[i].len()`, `&{w}[i]`), row by row (`for row in {w}`, `{w}.iter().map(|row| ..)`, with `.enumerate()` or `.zip(..)`), and `{w}.len()`: write this read in one of those forms"),
+        );
+    }
+
+    /// Input: `for PAT in ROWS { body }` over the rows. Output: `for R in 0..w.len() { body }` with
+    /// the row name rewritten (`None` when the loop is not over the rows of `w`).
+    fn row_loop(&mut self, f: &syn::ExprForLoop) -> Option<syn::Expr> {
+        let w = &self.rows.ident;
+        let (index, row_pat, zip): (Option<syn::Pat>, syn::Pat, Option<(syn::Pat, syn::Expr)>) =
+            match &*f.expr {
+                e if is_row_iter(e, w) => (None, (*f.pat).clone(), None),
+                syn::Expr::MethodCall(m)
+                    if m.method == "enumerate"
+                        && m.args.is_empty()
+                        && is_row_iter(&m.receiver, w) =>
+                {
+                    let syn::Pat::Tuple(t) = &*f.pat else {
+                        return None;
+                    };
+                    if t.elems.len() != 2 {
+                        return None;
+                    }
+                    (Some(t.elems[0].clone()), t.elems[1].clone(), None)
+                }
+                syn::Expr::MethodCall(m)
+                    if m.method == "zip" && m.args.len() == 1 && is_row_iter(&m.receiver, w) =>
+                {
+                    let syn::Pat::Tuple(t) = &*f.pat else {
+                        return None;
+                    };
+                    if t.elems.len() != 2 {
+                        return None;
+                    }
+                    (
+                        None,
+                        t.elems[0].clone(),
+                        Some((t.elems[1].clone(), m.args[0].clone())),
+                    )
+                }
+                _ => return None,
+            };
+        let r = match &index {
+            Some(syn::Pat::Ident(i)) if i.subpat.is_none() && i.by_ref.is_none() => i.ident.clone(),
+            Some(syn::Pat::Wild(_)) | None => crate::naming::fresh("row"),
+            Some(_) => return None,
+        };
+        let mut body = f.body.clone();
+        let mut pre: Vec<syn::Stmt> = self.bind_row(&row_pat, &r, &mut body.stmts)?;
+        let bound: syn::Expr = match &zip {
+            Some((pat, other)) => {
+                let other = match other {
+                    syn::Expr::Reference(rf) if rf.mutability.is_none() => &*rf.expr,
+                    o => o,
+                };
+                let other = match other {
+                    syn::Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => {
+                        &*m.receiver
+                    }
+                    o => o,
+                };
+                pre.insert(0, syn::parse_quote!(let #pat = &#other[#r];));
+                syn::parse_quote!(#w.len().min(#other.len()))
+            }
+            None => syn::parse_quote!(#w.len()),
+        };
+        let label = &f.label;
+        let stmts = &body.stmts;
+        Some(syn::parse_quote!(#label for #r in 0..#bound { #(#pre)* #(#stmts)* }))
+    }
+
+    /// Binds the row pattern `pat` (a name, `&[a, b, c]` or `[a, b, c]` for fixed rows) of row
+    /// `r`: the name is rewritten in `stmts`; element names become `let`s.
+    fn bind_row(
+        &mut self,
+        pat: &syn::Pat,
+        r: &Ident,
+        stmts: &mut [syn::Stmt],
+    ) -> Option<Vec<syn::Stmt>> {
+        let rt = quote!(#r);
+        let pat = match pat {
+            syn::Pat::Type(p) => &*p.pat,
+            p => p,
+        };
+        let pat = match pat {
+            syn::Pat::Reference(p) => &*p.pat,
+            p => p,
+        };
+        match pat {
+            syn::Pat::Ident(i) if i.subpat.is_none() && i.by_ref.is_none() => {
+                alias(&i.ident, self.rows, &rt, stmts, self.errors)?;
+                Some(Vec::new())
+            }
+            syn::Pat::Wild(_) => Some(Vec::new()),
+            syn::Pat::Slice(s) => Some(
+                s.elems
+                    .iter()
+                    .enumerate()
+                    .map(|(j, p)| {
+                        let j: syn::Expr = syn::parse_quote!(#j);
+                        let e = self.rows.elem(&rt, &j);
+                        syn::parse_quote!(let #p = #e;)
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        }
+    }
+
+    /// `w.iter().map(|row| e)` (also after `.enumerate()` or `.zip(y)`) as a range over rows.
+    fn row_map(&mut self, m: &syn::ExprMethodCall) -> Option<syn::Expr> {
+        let w = &self.rows.ident;
+        if m.method != "map" || m.args.len() != 1 {
+            return None;
+        }
+        let syn::Expr::Closure(c) = &m.args[0] else {
+            return None;
+        };
+        if c.inputs.len() != 1 {
+            return None;
+        }
+        if !is_row_iter(&m.receiver, w)
+            && !matches!(&*m.receiver, syn::Expr::MethodCall(r) if is_row_iter(&r.receiver, w))
+        {
+            return None;
+        }
+        let value = &c.body;
+        let f = syn::ExprForLoop {
+            attrs: Vec::new(),
+            label: None,
+            for_token: Default::default(),
+            pat: Box::new(c.inputs[0].clone()),
+            in_token: Default::default(),
+            expr: m.receiver.clone(),
+            body: syn::parse_quote!({ #value }),
+        };
+        // The same shapes as a loop: reuse its analysis, then take the range and body back.
+        let syn::Expr::ForLoop(l) = self.row_loop(&f)? else {
+            return None;
+        };
+        let syn::Pat::Ident(r) = &*l.pat else {
+            return None;
+        };
+        let (range, stmts) = (&l.expr, &l.body.stmts);
+        Some(syn::parse_quote!((#range).map(|#r| { #(#stmts)* })))
+    }
+}
+
+impl VisitMut for ParamUses<'_> {
+    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        let w = self.rows.ident.clone();
+        match e {
+            syn::Expr::ForLoop(f) => {
+                if let Some(l) = self.row_loop(f) {
+                    *e = l;
+                }
+                syn::visit_mut::visit_expr_mut(self, e);
+            }
+            syn::Expr::MethodCall(m) if m.method == "map" => {
+                if let Some(l) = self.row_map(m) {
+                    *e = l;
+                }
+                syn::visit_mut::visit_expr_mut(self, e);
+            }
+            syn::Expr::MethodCall(m)
+                if is_name(&m.receiver, &w) && (m.method == "len" || m.method == "is_empty") =>
+            {
+                for a in &mut m.args {
+                    self.visit_expr_mut(a);
+                }
+            }
+            syn::Expr::Index(outer) => {
+                if let syn::Expr::Index(inner) = &mut *outer.expr {
+                    if is_name(&inner.expr, &w) {
+                        self.visit_expr_mut(&mut inner.index);
+                        self.visit_expr_mut(&mut outer.index);
+                        let r = &inner.index;
+                        *e = self.rows.elem(&quote!(#r), &outer.index);
+                        return;
+                    }
+                }
+                if is_name(&outer.expr, &w) {
+                    // `w[i]` as a whole row: `&w[i]`, `w[i].len()` and `w[i].iter()` are
+                    // handled by their parents.
+                    self.unsupported(&outer.expr);
+                    return;
+                }
+                syn::visit_mut::visit_expr_mut(self, e);
+            }
+            _ => {
+                if let Some(new) = row_expr(e, self.rows) {
+                    *e = new;
+                    syn::visit_mut::visit_expr_mut(self, e);
+                    return;
+                }
+                if is_name(e, &w) {
+                    self.unsupported(e);
+                    return;
+                }
+                syn::visit_mut::visit_expr_mut(self, e);
+            }
+        }
+    }
+
+    /// `let row = &w[i];` (or `w[i]` for fixed rows): `row` stands for row `i` in the rest.
+    fn visit_block_mut(&mut self, b: &mut syn::Block) {
+        let mut k = 0;
+        while k < b.stmts.len() {
+            if let syn::Stmt::Local(l) = &b.stmts[k] {
+                if let Some((pat, index)) = row_let(l, &self.rows.ident) {
+                    let r = crate::naming::fresh("row");
+                    let (before, rest) = b.stmts.split_at_mut(k + 1);
+                    let _ = before;
+                    let mut index = index.clone();
+                    self.visit_expr_mut(&mut index);
+                    let binds = self.bind_row(&pat, &r, rest);
+                    if let Some(binds) = binds {
+                        let mut new: Vec<syn::Stmt> =
+                            vec![syn::parse_quote!(let #r: usize = #index;)];
+                        new.extend(binds);
+                        let n = new.len();
+                        b.stmts.splice(k..=k, new);
+                        k += n;
+                        continue;
+                    }
+                }
+            }
+            self.visit_stmt_mut(&mut b.stmts[k]);
+            k += 1;
+        }
+    }
+
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+/// `let row = &w[i];`, `let row = w[i];`, `let [a, b, c] = w[i];`: the pattern and the index.
+fn row_let(l: &syn::Local, w: &Ident) -> Option<(syn::Pat, syn::Expr)> {
+    let init = l.init.as_ref()?;
+    if init.diverge.is_some() {
+        return None;
+    }
+    let pat = match &l.pat {
+        syn::Pat::Type(pt) => (*pt.pat).clone(),
+        p => p.clone(),
+    };
+    let e = match &*init.expr {
+        syn::Expr::Reference(r) if r.mutability.is_none() => &*r.expr,
+        e => e,
+    };
+    match e {
+        syn::Expr::Index(ix) if is_name(&ix.expr, w) => Some((pat, (*ix.index).clone())),
+        _ => None,
+    }
+}
+
+/// `w[i].len()`, `w[i].iter()`, `&w[i]` of a rows parameter, as reads of the flat slice.
+fn row_expr(e: &syn::Expr, rows: &Rows) -> Option<syn::Expr> {
+    let w = &rows.ident;
+    let row_index = |x: &syn::Expr| match x {
+        syn::Expr::Index(ix) if is_name(&ix.expr, w) => Some((*ix.index).clone()),
+        syn::Expr::Paren(p) => match &*p.expr {
+            syn::Expr::Index(ix) if is_name(&ix.expr, w) => Some((*ix.index).clone()),
+            _ => None,
+        },
+        _ => None,
+    };
+    match e {
+        syn::Expr::MethodCall(m) if m.args.is_empty() => {
+            let i = row_index(&m.receiver)?;
+            let r = quote!(#i);
+            match m.method.to_string().as_str() {
+                "len" => {
+                    let n = rows.len(&r);
+                    Some(syn::parse_quote!(#n))
+                }
+                "iter" => Some(rows.iter(&r)),
+                _ => None,
+            }
+        }
+        syn::Expr::Reference(rf) if rf.mutability.is_none() => {
+            let i = row_index(&rf.expr)?;
+            Some(rows.slice(&quote!(#i)))
+        }
+        _ => None,
+    }
+}
+
+/// Rewrites the row name `row` (row `r` of `rows`) in `stmts`: `row[j]`, `row.len()`,
+/// `row.iter()`, `for v in row`, and `row` passed on as a sub-slice. `None` if `row` is declared
+/// again.
+fn alias(
+    row: &Ident,
+    rows: &Rows,
+    r: &TokenStream,
+    stmts: &mut [syn::Stmt],
+    errors: &crate::errors::Errors,
+) -> Option<()> {
+    struct A<'a> {
+        row: &'a Ident,
+        rows: &'a Rows,
+        r: &'a TokenStream,
+        shadowed: bool,
+        errors: &'a crate::errors::Errors,
+    }
+    impl VisitMut for A<'_> {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            let row = self.row;
+            match e {
+                syn::Expr::Index(ix) if is_name(&ix.expr, row) => {
+                    self.visit_expr_mut(&mut ix.index);
+                    *e = self.rows.elem(self.r, &ix.index);
+                }
+                syn::Expr::MethodCall(m) if is_name(&m.receiver, row) && m.args.is_empty() => {
+                    match m.method.to_string().as_str() {
+                        "len" => {
+                            let n = self.rows.len(self.r);
+                            *e = syn::parse_quote!(#n);
+                        }
+                        "iter" => *e = self.rows.iter(self.r),
+                        _ => {
+                            *m.receiver = self.rows.slice(self.r);
+                        }
+                    }
+                }
+                syn::Expr::ForLoop(f) if is_name(&f.expr, row) => {
+                    *f.expr = self.rows.iter(self.r);
+                    syn::visit_mut::visit_expr_mut(self, e);
+                }
+                syn::Expr::Unary(u)
+                    if matches!(u.op, syn::UnOp::Deref(_)) && is_name(&u.expr, row) =>
+                {
+                    self.errors.push_spanned(
+                        &*e,
+                        format!("`#[gradient]` reads a row of differentiated rows element by element: write `{row}[j]` (or `let [a, b, c] = ..` on the row) instead of copying the whole row"),
+                    );
+                }
+                e if is_name(e, row) => *e = self.rows.slice(self.r),
+                _ => syn::visit_mut::visit_expr_mut(self, e),
+            }
+        }
+        fn visit_local_mut(&mut self, l: &mut syn::Local) {
+            if let Some(init) = &mut l.init {
+                self.visit_expr_mut(&mut init.expr);
+            }
+            let mut names = Vec::new();
+            crate::lower::collect_idents(&l.pat, &mut names);
+            self.shadowed |= names.contains(self.row);
+        }
+        fn visit_expr_closure_mut(&mut self, c: &mut syn::ExprClosure) {
+            let mut names = Vec::new();
+            for p in &c.inputs {
+                crate::lower::collect_idents(p, &mut names);
+            }
+            self.shadowed |= names.contains(self.row);
+            syn::visit_mut::visit_expr_closure_mut(self, c);
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    let mut copy = stmts.to_vec();
+    let mut a = A {
+        row,
+        rows,
+        r,
+        shadowed: false,
+        errors,
+    };
+    for s in &mut copy {
+        a.visit_stmt_mut(s);
+    }
+    if a.shadowed {
+        return None;
+    }
+    stmts.clone_from_slice(&copy);
+    Some(())
+}

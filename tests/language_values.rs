@@ -1,0 +1,429 @@
+//! More of the Rust real losses are written in (issue 8): tuples computed by blocks, `if`s and
+//! `match`es, tuple locals read by field, guards that bind, `let … else` with several names,
+//! `break 'label value`, `panic!`/`unreachable!` on paths not taken, `std::mem::swap`, `&mut`
+//! locals, `clone_from_slice`, and `&f64` parameters passed on to plain functions. Each against
+//! central finite differences, values bit for bit.
+
+#![allow(
+    clippy::match_same_arms,
+    clippy::needless_range_loop,
+    clippy::let_and_return,
+    clippy::manual_swap,
+    clippy::trivially_copy_pass_by_ref,
+    clippy::never_loop,
+    clippy::useless_vec
+)]
+
+mod common;
+
+use common::check_flat;
+use grad::gradient;
+
+fn check(what: &str, f: &dyn Fn(&[f64]) -> f64, v: f64, g: &[f64], p: &[f64]) {
+    check_flat(what, p, f, v, g).unwrap();
+}
+
+#[gradient]
+fn tuple_from_if(x: f64, y: f64) -> f64 {
+    let (a, b) = if x > y {
+        let u = x * 2.0;
+        (u, u * y)
+    } else {
+        (y.sin(), x)
+    };
+    a * b + a
+}
+
+#[gradient]
+fn tuple_from_match(x: f64, k: usize) -> f64 {
+    let (a, b): (f64, f64) = match k {
+        0 => (x, 1.0),
+        1 | 2 => (x * x, x.exp()),
+        n if n > 5 => (n as f64 * x, x.sin()),
+        _ => x.sin_cos(),
+    };
+    a * b
+}
+
+#[gradient]
+fn tuple_from_block_nested(x: f64, y: f64) -> f64 {
+    let (p, (q, r)) = {
+        let s = x * y;
+        if s > 0.5 {
+            (s, (x, y))
+        } else {
+            (s * s, (y, x.cos()))
+        }
+    };
+    p + q * r
+}
+
+#[gradient]
+fn tuple_locals_by_field(x: f64, y: f64) -> f64 {
+    let t = (x * y, x + y);
+    let mut u = t;
+    u.0 += x;
+    u.1 *= u.0;
+    let v = if x > 0.0 { (u.1, u.0) } else { u };
+    let w = x.sin_cos();
+    v.0 * v.1 + w.0 * w.1 + y.sin_cos().1
+}
+
+#[gradient]
+fn tuple_swapped_in_loop(x: f64) -> f64 {
+    // (a, b) ← (b, a + b): a Fibonacci-like recurrence on a tuple.
+    let mut t = (x, 1.0);
+    for _ in 0..5 {
+        t = (t.1, t.0 + t.1 * x);
+    }
+    t.0 + t.1
+}
+
+#[test]
+fn tuples_as_values() {
+    for (x, y) in [(0.7, 0.3), (-0.4, 1.2), (0.2, 0.9)] {
+        let (v, g) = tuple_from_if_grad(x, y);
+        check(
+            "tuple_from_if",
+            &|p: &[f64]| tuple_from_if(p[0], p[1]),
+            v,
+            &g,
+            &[x, y],
+        );
+        let (v, g) = tuple_from_block_nested_grad(x, y);
+        check(
+            "tuple_from_block_nested",
+            &|p: &[f64]| tuple_from_block_nested(p[0], p[1]),
+            v,
+            &g,
+            &[x, y],
+        );
+        let (v, g) = tuple_locals_by_field_grad(x, y);
+        check(
+            "tuple_locals_by_field",
+            &|p: &[f64]| tuple_locals_by_field(p[0], p[1]),
+            v,
+            &g,
+            &[x, y],
+        );
+    }
+    for k in 0..8 {
+        let (v, g) = tuple_from_match_grad(0.6, k);
+        check(
+            "tuple_from_match",
+            &|p: &[f64]| tuple_from_match(p[0], k),
+            v,
+            &g,
+            &[0.6],
+        );
+    }
+    let (v, g) = tuple_swapped_in_loop_grad(0.8);
+    check(
+        "tuple_swapped_in_loop",
+        &|p: &[f64]| tuple_swapped_in_loop(p[0]),
+        v,
+        &g,
+        &[0.8],
+    );
+}
+
+#[derive(Clone, Copy)]
+pub enum Act {
+    Relu,
+    Tanh,
+    Leaky(f64),
+    Scaled { by: f64 },
+}
+
+#[gradient]
+fn guards_that_bind(x: f64, k: usize, act: Act, pick: Option<usize>) -> f64 {
+    let a = match k {
+        n if n > 4 => x * n as f64,
+        n @ 2..=4 if x > 0.0 => x.powi(n as i32),
+        n => x + n as f64,
+    };
+    let b = match act {
+        Act::Relu => a.max(0.0),
+        Act::Tanh => a.tanh(),
+        Act::Leaky(s) if a < 0.0 => s * a,
+        Act::Leaky(_) => a,
+        Act::Scaled { by } => by * a,
+    };
+    let c = match pick {
+        None => 1.0,
+        Some(i) if i % 2 == 0 => b * i as f64,
+        Some(i) => b + i as f64,
+    };
+    b * c
+}
+
+#[test]
+fn match_guards_that_bind() {
+    for k in 0..7 {
+        for act in [
+            Act::Relu,
+            Act::Tanh,
+            Act::Leaky(0.1),
+            Act::Scaled { by: 2.5 },
+        ] {
+            for pick in [None, Some(2), Some(3)] {
+                for x in [-0.6, 0.45] {
+                    let (v, g) = guards_that_bind_grad(x, k, act, pick);
+                    check(
+                        "guards_that_bind",
+                        &|p: &[f64]| guards_that_bind(p[0], k, act, pick),
+                        v,
+                        &g,
+                        &[x],
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[gradient(wrt(w))]
+fn let_else_several(w: &[f64], pair: Option<(usize, usize)>, scale: Option<f64>) -> f64 {
+    let Some((i, mut j)) = pair else {
+        return w[0] * w[0];
+    };
+    j = j.min(w.len() - 1);
+    let Some(s) = scale else {
+        return w[i] + w[j];
+    };
+    s * w[i] * w[j]
+}
+
+#[test]
+fn let_else_binding_several_names() {
+    let w = [0.5, -1.5, 2.0];
+    for pair in [None, Some((0, 2)), Some((1, 9))] {
+        for scale in [None, Some(1.5)] {
+            let mut d = [0.0; 3];
+            let v = let_else_several_grad(&w, pair, scale, &mut d);
+            check(
+                "let_else_several",
+                &|p: &[f64]| let_else_several(p, pair, scale),
+                v,
+                &d,
+                &w,
+            );
+        }
+    }
+}
+
+#[gradient]
+fn break_with_value(x: f64, n: usize) -> f64 {
+    let r = 'outer: loop {
+        let mut k = 0;
+        let mut s = x;
+        loop {
+            k += 1;
+            s = s * 0.5 + x;
+            if k > n {
+                break 'outer s * k as f64;
+            }
+            if s > 10.0 {
+                break;
+            }
+        }
+        break s;
+    };
+    let total = 'search: loop {
+        for i in 0..4 {
+            if i as f64 * x > 1.0 {
+                break 'search r + i as f64 * x;
+            }
+        }
+        break r;
+    };
+    total
+}
+
+#[test]
+fn labeled_break_with_a_value() {
+    for n in 0..4 {
+        for x in [0.3, 0.8, 1.6] {
+            let (v, g) = break_with_value_grad(x, n);
+            check(
+                "break_with_value",
+                &|p: &[f64]| break_with_value(p[0], n),
+                v,
+                &g,
+                &[x],
+            );
+        }
+    }
+}
+
+#[gradient(wrt(w))]
+fn panics_on_paths_not_taken(w: &[f64], y: &[f64], k: usize) -> f64 {
+    if w.len() != y.len() {
+        panic!("length mismatch: {} vs {}", w.len(), y.len());
+    }
+    assert!(k < 3, "k = {k} is out of range");
+    let scale = match k {
+        0 => 1.0,
+        1 => w[0].exp(),
+        2 => w[1] * w[1],
+        _ => unreachable!("k = {k}"),
+    };
+    let mut s = 0.0;
+    for i in 0..w.len() {
+        let r = if y[i].is_finite() {
+            w[i] - y[i]
+        } else {
+            panic!("y[{i}] is not finite")
+        };
+        s += r * r;
+    }
+    scale * s
+}
+
+#[test]
+fn panics_on_paths_not_taken_keep_the_gradient() {
+    let (w, y) = ([0.3, -0.8, 1.1], [0.0, 0.5, 1.0]);
+    for k in 0..3 {
+        let mut d = [0.0; 3];
+        let v = panics_on_paths_not_taken_grad(&w, &y, k, &mut d);
+        check(
+            "panics",
+            &|p: &[f64]| panics_on_paths_not_taken(p, &y, k),
+            v,
+            &d,
+            &w,
+        );
+    }
+}
+
+#[test]
+#[should_panic(expected = "length mismatch: 3 vs 2")]
+fn panics_where_the_function_panics() {
+    let mut d = [0.0; 3];
+    let _ = panics_on_paths_not_taken_grad(&[1.0, 2.0, 3.0], &[1.0, 2.0], 0, &mut d);
+}
+
+#[gradient(wrt(w))]
+fn rnn_with_mem_swap(w: &[f64], xs: &[f64]) -> f64 {
+    let n = 3;
+    let mut h = vec![0.0; n];
+    let mut h_new = vec![0.0; n];
+    for &x in xs {
+        for i in 0..n {
+            let mut z = w[i] * x;
+            for j in 0..n {
+                z += w[n + i * n + j] * h[j];
+            }
+            h_new[i] = z.tanh();
+        }
+        std::mem::swap(&mut h, &mut h_new);
+    }
+    h.iter().sum::<f64>()
+}
+
+#[gradient]
+fn scalar_mem_swap(x: f64, y: f64) -> f64 {
+    let (mut a, mut b) = (x, y * y);
+    for _ in 0..3 {
+        a = a * 0.5 + b;
+        core::mem::swap(&mut a, &mut b);
+    }
+    a * 2.0 + b
+}
+
+#[test]
+fn mem_swap_of_buffers_and_scalars() {
+    let w: Vec<f64> = (0..12).map(|k| 0.1 * f64::from(k) - 0.5).collect();
+    let xs = [0.5, -1.0, 0.25, 0.8];
+    let mut d = vec![0.0; 12];
+    let v = rnn_with_mem_swap_grad(&w, &xs, &mut d);
+    check(
+        "rnn_with_mem_swap",
+        &|p: &[f64]| rnn_with_mem_swap(p, &xs),
+        v,
+        &d,
+        &w,
+    );
+    let (v, g) = scalar_mem_swap_grad(0.7, -0.4);
+    check(
+        "scalar_mem_swap",
+        &|p: &[f64]| scalar_mem_swap(p[0], p[1]),
+        v,
+        &g,
+        &[0.7, -0.4],
+    );
+}
+
+#[gradient]
+fn mut_refs(x: f64, w: &[f64]) -> f64 {
+    let mut s = 0.0;
+    let acc = &mut s;
+    *acc += x * x;
+    *acc *= 2.0;
+    let mut buf = vec![0.0; 3];
+    for i in 0..3 {
+        let slot = &mut buf[i];
+        *slot = w[i] * x;
+        *slot += 1.0;
+    }
+    let r = &s;
+    let mut copy = vec![0.0; 3];
+    copy.clone_from_slice(&buf);
+    *r + copy.iter().map(|v| v * v).sum::<f64>()
+}
+
+#[test]
+fn mutable_references_to_locals() {
+    let w = [0.5, -0.25, 1.5];
+    let mut d = [0.0; 3];
+    let (v, g) = mut_refs_grad(0.6, &w, &mut d);
+    let p = [0.6, 0.5, -0.25, 1.5];
+    let mut full = vec![g[0]];
+    full.extend_from_slice(&d);
+    check(
+        "mut_refs",
+        &|p: &[f64]| mut_refs(p[0], &p[1..]),
+        v,
+        &full,
+        &p,
+    );
+}
+
+fn twice(x: &f64) -> f64 {
+    *x * 2.0
+}
+
+#[gradient(wrt(y))]
+fn ref_param_to_plain_fn(x: &f64, y: f64) -> f64 {
+    twice(x) * y + *x
+}
+
+#[test]
+fn ref_parameter_passed_to_a_plain_function() {
+    let (v, g) = ref_param_to_plain_fn_grad(&1.5, 0.4);
+    assert_eq!(v, ref_param_to_plain_fn(&1.5, 0.4));
+    assert_eq!(g, [3.0]);
+}
+
+#[gradient]
+fn tuple_from_if_f32(x: f32, y: f32) -> f32 {
+    let (a, b) = if x > y { (x * y, x) } else { (y, x.sin()) };
+    let t = x.sin_cos();
+    a * b + t.0
+}
+
+#[test]
+fn tuples_in_f32() {
+    for (x, y) in [(0.7f32, 0.3f32), (-0.4, 1.2)] {
+        let (v, g) = tuple_from_if_f32_grad(x, y);
+        assert_eq!(v, tuple_from_if_f32(x, y));
+        let want = if x > y {
+            [2.0 * x * y + x.cos(), x * x]
+        } else {
+            [y * x.cos() + x.cos(), x.sin()]
+        };
+        for k in 0..2 {
+            assert!((g[k] - want[k]).abs() < 1e-5, "{g:?} vs {want:?}");
+        }
+    }
+}

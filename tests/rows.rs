@@ -1,0 +1,240 @@
+//! Differentiated parameters made of rows (issue 8): `&[[T; N]]`, `&Vec<[T; N]>`, `&[Vec<T>]` and
+//! `&Vec<Vec<T>>`, with gradient buffers of the same shape, read by index, row by row, through
+//! row names and passed on as sub-slices. Each against central finite differences, values bit for
+//! bit, in f64 and f32.
+
+#![allow(clippy::needless_range_loop, clippy::ptr_arg)]
+
+mod common;
+
+use common::check_flat;
+use grad::gradient;
+
+fn flat<const N: usize>(rows: &[[f64; N]]) -> Vec<f64> {
+    rows.iter().flatten().copied().collect()
+}
+
+fn unflat<const N: usize>(p: &[f64]) -> Vec<[f64; N]> {
+    p.chunks(N)
+        .map(|c| {
+            let mut r = [0.0; N];
+            r.copy_from_slice(c);
+            r
+        })
+        .collect()
+}
+
+fn ragged(p: &[f64], lens: &[usize]) -> Vec<Vec<f64>> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for &n in lens {
+        out.push(p[at..at + n].to_vec());
+        at += n;
+    }
+    out
+}
+
+/// Lennard-Jones energy of particles at `pos`: the gradient is minus the forces.
+#[gradient]
+fn lennard_jones(pos: &[[f64; 3]]) -> f64 {
+    let mut e = 0.0;
+    for i in 0..pos.len() {
+        for j in (i + 1)..pos.len() {
+            let mut r2 = 0.0;
+            for k in 0..3 {
+                let d = pos[i][k] - pos[j][k];
+                r2 += d * d;
+            }
+            let inv6 = 1.0 / (r2 * r2 * r2);
+            e += 4.0 * (inv6 * inv6 - inv6);
+        }
+    }
+    e
+}
+
+/// Rows bound by pattern, by name, by `let`, and reduced with `map`.
+#[gradient]
+fn springs(pos: &Vec<[f64; 2]>, k: f64) -> f64 {
+    let mut e = 0.0;
+    for (i, p) in pos.iter().enumerate() {
+        if i + 1 < pos.len() {
+            let q = &pos[i + 1];
+            let (dx, dy) = (q[0] - p[0], q[1] - p[1]);
+            e += k * (dx * dx + dy * dy).sqrt();
+        }
+    }
+    for &[x, y] in pos.iter() {
+        e += 0.1 * (x * x + y * y);
+    }
+    let [x0, y0] = pos[0];
+    e + pos.iter().map(|p| p[0] * p[1]).sum::<f64>() + x0 * y0
+}
+
+#[test]
+fn fixed_rows() {
+    let pos = [
+        [0.0, 0.1, 0.0],
+        [1.1, 0.0, 0.2],
+        [0.0, 1.2, 0.1],
+        [1.0, 1.0, 1.0],
+    ];
+    let mut d = [[f64::NAN; 3]; 4];
+    let v = lennard_jones_grad(&pos, &mut d);
+    check_flat(
+        "lennard_jones",
+        &flat(&pos),
+        &|p: &[f64]| lennard_jones(&unflat::<3>(p)),
+        v,
+        &flat(&d),
+    )
+    .unwrap();
+
+    let pos = vec![[0.5, 1.0], [2.0, -1.0], [0.3, 0.4]];
+    let mut d = vec![[f64::NAN; 2]; 3];
+    let (v, g) = springs_grad(&pos, 0.7, &mut d);
+    let mut all = flat(&pos);
+    all.push(0.7);
+    let mut grad = flat(&d);
+    grad.push(g[0]);
+    check_flat(
+        "springs",
+        &all,
+        &|p: &[f64]| springs(&unflat::<2>(&p[..6]), p[6]),
+        v,
+        &grad,
+    )
+    .unwrap();
+}
+
+#[gradient]
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>()
+}
+
+/// A linear model with a weight matrix as rows of any length, the way it is written without a
+/// matrix type.
+#[gradient(wrt(w))]
+fn linear(w: &[Vec<f64>], x: &[f64], y: &[f64]) -> f64 {
+    let mut loss = 0.0;
+    for (row, t) in w.iter().zip(y) {
+        let z: f64 = row.iter().zip(x).map(|(a, b)| a * b).sum();
+        loss += (z - t).powi(2);
+    }
+    let reg: f64 = w.iter().map(|r| r.iter().map(|v| v * v).sum::<f64>()).sum();
+    let mut s = 0.0;
+    for (i, row) in w.iter().enumerate() {
+        s += dot(row, x) * i as f64 + row[0] * w[i].len() as f64;
+        for v in row {
+            s += v.sin();
+        }
+    }
+    let first = &w[0];
+    loss + 0.01 * reg + s + first[1] + dot(&w[1], x)
+}
+
+/// Rows of different lengths, by index.
+#[gradient]
+fn triangle(t: &Vec<Vec<f64>>) -> f64 {
+    let mut s = 0.0;
+    for i in 0..t.len() {
+        for j in 0..t[i].len() {
+            s += t[i][j] * t[i][j] * (1.0 + j as f64) + t[i][0] * t[i][j];
+        }
+    }
+    s
+}
+
+#[test]
+fn ragged_rows() {
+    let w = vec![vec![0.5, -0.3, 0.2], vec![0.1, 0.4, -0.6]];
+    let (x, y) = ([1.0, 2.0, -1.0], [0.3, -0.2]);
+    let mut d = vec![vec![f64::NAN; 3]; 2];
+    let v = linear_grad(&w, &x, &y, &mut d);
+    let p = w.concat();
+    check_flat(
+        "linear",
+        &p,
+        &|p: &[f64]| linear(&ragged(p, &[3, 3]), &x, &y),
+        v,
+        &d.concat(),
+    )
+    .unwrap();
+
+    let t = vec![vec![0.5], vec![0.1, 0.4], vec![-0.6, 0.2, 0.9]];
+    let mut d = vec![vec![f64::NAN], vec![f64::NAN; 2], vec![f64::NAN; 3]];
+    let v = triangle_grad(&t, &mut d);
+    check_flat(
+        "triangle",
+        &t.concat(),
+        &|p: &[f64]| triangle(&ragged(p, &[1, 2, 3])),
+        v,
+        &d.concat(),
+    )
+    .unwrap();
+}
+
+#[test]
+#[should_panic(
+    expected = "row 1 of the gradient buffer `d_t` has length 3 but row 1 of `t` has length 2"
+)]
+fn ragged_buffer_of_another_shape() {
+    let t = vec![vec![0.5], vec![0.1, 0.4]];
+    let mut d = vec![vec![0.0], vec![0.0; 3]];
+    let _ = triangle_grad(&t, &mut d);
+}
+
+#[test]
+#[should_panic(expected = "the gradient buffer `d_pos` has 2 rows but `pos` has 4")]
+fn fixed_buffer_of_another_length() {
+    let pos = [[0.0; 3], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [1.0; 3]];
+    let mut d = [[0.0; 3]; 2];
+    let _ = lennard_jones_grad(&pos, &mut d);
+}
+
+#[gradient]
+fn rows_f32(p: &[[f32; 2]], s: f32) -> f32 {
+    let mut acc = 0.0;
+    for q in p {
+        acc += q[0] * q[1] * s;
+    }
+    acc
+}
+
+#[test]
+fn rows_in_f32() {
+    let p = [[0.5f32, 1.0], [2.0, -1.0]];
+    let mut d = [[0.0f32; 2]; 2];
+    let (v, g) = rows_f32_grad(&p, 0.5, &mut d);
+    assert_eq!(v, rows_f32(&p, 0.5));
+    assert_eq!(g, [0.5 - 2.0]);
+    assert_eq!(d, [[0.5, 0.25], [-0.5, 1.0]]);
+}
+
+/// An inner loop whose range reads the outer index (found while adding rows): the unroll-and-jam
+/// of the outer loop must not share it between the copies.
+#[gradient(wrt(f))]
+fn ranges_read_the_outer_index(f: &[f64], offs: &[usize]) -> f64 {
+    let mut s = 0.0;
+    for r in 0..offs.len() - 1 {
+        for v in f.iter().skip(offs[r]).take(offs[r + 1] - offs[r]) {
+            s += v * v * (r as f64 + 1.0);
+        }
+    }
+    s
+}
+
+#[test]
+fn inner_ranges_that_read_the_outer_index() {
+    let f: Vec<f64> = (0..12).map(|k| 0.1 * f64::from(k) - 0.4).collect();
+    let offs = [0, 1, 3, 4, 6, 9, 10, 12];
+    let mut d = vec![0.0; 12];
+    let v = ranges_read_the_outer_index_grad(&f, &offs, &mut d);
+    check_flat(
+        "ranges_read_the_outer_index",
+        &f,
+        &|p: &[f64]| ranges_read_the_outer_index(p, &offs),
+        v,
+        &d,
+    )
+    .unwrap();
+}
