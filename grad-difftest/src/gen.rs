@@ -64,6 +64,15 @@ pub enum ParamKind {
     I32,
     /// `bool`.
     Bool,
+    /// Rows `&[[T; N]]` (or `&Vec<[T; N]>`) with `width: Some(N)`, or `&[Vec<T>]` (or
+    /// `&Vec<Vec<T>>`) of lengths 1–3 with `width: None`; 1–3 rows, elements in `[lo, hi]`.
+    Rows {
+        lo: f64,
+        hi: f64,
+        width: Option<usize>,
+        /// Written with `Vec` outside (`&Vec<..>`) rather than as a slice.
+        vec: bool,
+    },
 }
 
 /// A parameter of the function under test.
@@ -90,6 +99,8 @@ pub enum Value {
     Int(i64),
     /// A boolean.
     Bool(bool),
+    /// Rows of floats.
+    Rows(Vec<Vec<f64>>),
 }
 
 /// A generated test case.
@@ -316,6 +327,11 @@ enum VarKind {
         min_len: usize,
         slice: bool,
     },
+    /// Rows of floats (a parameter), each at least one long (`width` when all have it).
+    Rows {
+        iv: Iv,
+        width: Option<usize>,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -477,6 +493,19 @@ impl<'a> FnGen<'a> {
                 Value::Slice(
                     (0..n)
                         .map(|_| round(self.float, self.rng.uniform(lo, hi)))
+                        .collect(),
+                )
+            }
+            ParamKind::Rows { lo, hi, width, .. } => {
+                let n = 1 + self.rng.below(3);
+                Value::Rows(
+                    (0..n)
+                        .map(|_| {
+                            let w = width.unwrap_or_else(|| 1 + self.rng.below(3));
+                            (0..w)
+                                .map(|_| round(self.float, self.rng.uniform(lo, hi)))
+                                .collect()
+                        })
                         .collect(),
                 )
             }
@@ -1468,10 +1497,10 @@ impl<'a> FnGen<'a> {
         // the body, `if let` / binding `match` arm on constant data, buffer living across the
         // iterations of a loop, labeled jump out of a nested loop, tuple computed by a branch or
         // held in a local, panic on a path not taken, `&mut` local, `std::mem::swap`, labeled
-        // `break` with a value
+        // `break` with a value, a read of rows
         let w = [
             5, 3, 2, 6, 3, 4, 1, 1, 1, 1, 1, 1, 2, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1,
-            1, 1, 1,
+            1, 1, 1, 3,
         ];
         let i = self.rng.weighted(&w);
         match i {
@@ -1538,6 +1567,7 @@ impl<'a> FnGen<'a> {
                 Self::line(out, ind, "}");
             }
             30 if self.on("stmt:swap") => self.swap_stmt(ctx, out, ind),
+            32 if self.on("stmt:rows") => self.rows_stmt(ctx, out, ind),
             31 if nested && ctx.loops < 2 && self.on("stmt:labeled_value") => {
                 self.labeled_value(ctx, out, ind);
             }
@@ -2403,6 +2433,94 @@ impl<'a> FnGen<'a> {
         self.declare(&n, VarKind::Float(e.iv), false);
     }
 
+    /// A read of a rows parameter: by index, row by row (named, by pattern, with `enumerate`),
+    /// element by element, in a `map` reduction, through a row bound by `let`.
+    fn rows_stmt(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
+        let rows: Vec<(String, Iv, Option<usize>)> = self
+            .visible()
+            .into_iter()
+            .filter_map(|v| match v.kind {
+                VarKind::Rows { iv, width } => Some((v.name, iv, width)),
+                _ => None,
+            })
+            .collect();
+        if rows.is_empty() {
+            return;
+        }
+        let (w, _, width) = self.rng.pick(&rows).clone();
+        let acc = self.some_mut(ctx, out, ind);
+        let e = self.wrapped(1, (-2.0, 2.0));
+        let e = paren(&e.s);
+        let (row, i, j, v) = (
+            self.fresh("row"),
+            self.fresh("i"),
+            self.fresh("j"),
+            self.fresh("v"),
+        );
+        let form = match (self.rng.below(6), width) {
+            (5, None) => 0,
+            (k, _) => k,
+        };
+        match form {
+            0 => {
+                Self::line(out, ind, &format!("for ({i}, {row}) in {w}.iter().enumerate() {{"));
+                Self::line(
+                    out,
+                    ind + 1,
+                    &format!("{acc} += {FLT}::tanh({row}[0] * {e}) + {i} as {FLT} * 0.1;"),
+                );
+                Self::line(out, ind, "}");
+            }
+            1 => {
+                Self::line(out, ind, &format!("for {row} in {w} {{"));
+                Self::nested(
+                    out,
+                    ind + 1,
+                    &format!("for {v} in {row}"),
+                    &format!("{acc} += {FLT}::tanh({v} * {e});"),
+                );
+                Self::line(out, ind, "}");
+            }
+            2 => Self::line(
+                out,
+                ind,
+                &format!(
+                    "{acc} += {w}.iter().map(|{row}| {FLT}::tanh({row}[{row}.len() - 1] * {e})).sum::<{FLT}>();"
+                ),
+            ),
+            3 => {
+                Self::line(out, ind, &format!("for {i} in 0..{w}.len() {{"));
+                Self::nested(
+                    out,
+                    ind + 1,
+                    &format!("for {j} in 0..{w}[{i}].len()"),
+                    &format!("{acc} += {FLT}::tanh({w}[{i}][{j}] * {e}) * 0.5;"),
+                );
+                Self::line(out, ind, "}");
+            }
+            4 => {
+                Self::line(out, ind, "{");
+                Self::line(out, ind + 1, &format!("let {row} = &{w}[{w}.len() - 1];"));
+                Self::line(
+                    out,
+                    ind + 1,
+                    &format!("{acc} += {FLT}::tanh({row}[0] * {row}[{row}.len() - 1] + {e});"),
+                );
+                Self::line(out, ind, "}");
+            }
+            _ => {
+                let n = width.expect("fixed rows");
+                let names: Vec<String> = (0..n).map(|_| self.fresh("a")).collect();
+                Self::nested(
+                    out,
+                    ind,
+                    &format!("for &[{}] in {w}.iter()", names.join(", ")),
+                    &format!("{acc} += {FLT}::tanh({} * {e});", names.join(" * ")),
+                );
+            }
+        }
+    }
+
     /// `std::mem::swap(&mut a, &mut b)` of two mutable floats.
     fn swap_stmt(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
         let a = self.some_mut(ctx, out, ind);
@@ -2706,6 +2824,23 @@ impl<'a> FnGen<'a> {
             };
             names.push((name.to_string(), ParamKind::Slice(lo, hi)));
         }
+        if self.rng.chance(0.25) && self.on("param:rows") {
+            let width = if self.rng.chance(0.5) {
+                Some(2 + self.rng.below(2))
+            } else {
+                None
+            };
+            let vec = self.rng.chance(0.3);
+            names.push((
+                "ws".into(),
+                ParamKind::Rows {
+                    lo: -1.5,
+                    hi: 1.5,
+                    width,
+                    vec,
+                },
+            ));
+        }
         if self.rng.chance(0.6) {
             names.push(("n".into(), ParamKind::Usize));
         }
@@ -2722,7 +2857,12 @@ impl<'a> FnGen<'a> {
         }
         let floats: Vec<String> = names
             .iter()
-            .filter(|(_, k)| matches!(k, ParamKind::Scalar(..) | ParamKind::Slice(..)))
+            .filter(|(_, k)| {
+                matches!(
+                    k,
+                    ParamKind::Scalar(..) | ParamKind::Slice(..) | ParamKind::Rows { .. }
+                )
+            })
             .map(|(n, _)| n.clone())
             .collect();
         let mut wrt: Option<Vec<String>> = None;
@@ -2775,6 +2915,24 @@ impl<'a> FnGen<'a> {
                     },
                 ),
                 ParamKind::Bool => ("bool".into(), VarKind::Bool),
+                ParamKind::Rows { lo, hi, width, vec } => {
+                    let row = match width {
+                        Some(w) => format!("[{FLT}; {w}]"),
+                        None => format!("Vec<{FLT}>"),
+                    };
+                    let ty = if vec {
+                        format!("&Vec<{row}>")
+                    } else {
+                        format!("&[{row}]")
+                    };
+                    (
+                        ty,
+                        VarKind::Rows {
+                            iv: Iv(lo, hi, active),
+                            width,
+                        },
+                    )
+                }
             };
             let m = if mutable { "mut " } else { "" };
             if by_ref {

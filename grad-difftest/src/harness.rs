@@ -382,6 +382,10 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
                     offs[j] = p.len();
                     p.extend(xs);
                 }
+                (Value::Rows(rs), true, 1) => {
+                    offs[j] = p.len();
+                    p.extend(rs.iter().flatten());
+                }
                 _ => {}
             }
         }
@@ -414,6 +418,34 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
                     let vals: Vec<String> =
                         xs.iter().map(|x| format!("{} as {ty}", bits(*x))).collect();
                     let _ = writeln!(pre, "let {n}: Vec<{ty}> = vec![{}];", vals.join(", "));
+                    args.push(format!("&{n}"));
+                }
+                (Value::Rows(rs), active) => {
+                    let mut at = off;
+                    let rows: Vec<String> = rs
+                        .iter()
+                        .map(|r| {
+                            let elems: Vec<String> = r
+                                .iter()
+                                .enumerate()
+                                .map(|(k, x)| {
+                                    if active {
+                                        format!("pp[{}] as {ty}", at + k)
+                                    } else {
+                                        format!("{} as {ty}", bits(*x))
+                                    }
+                                })
+                                .collect();
+                            at += r.len();
+                            match param.kind {
+                                ParamKind::Rows { width: Some(_), .. } => {
+                                    format!("[{}]", elems.join(", "))
+                                }
+                                _ => format!("vec![{}]", elems.join(", ")),
+                            }
+                        })
+                        .collect();
+                    let _ = writeln!(pre, "let {n} = vec![{}];", rows.join(", "));
                     args.push(format!("&{n}"));
                 }
                 (Value::Int(i), _) => {
@@ -459,6 +491,22 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
                     );
                     extra.push(format!("&mut d_{}", param.name));
                 }
+                Value::Rows(rs) => {
+                    let rows: Vec<String> = rs
+                        .iter()
+                        .map(|r| match param.kind {
+                            ParamKind::Rows { width: Some(w), .. } => format!("[0.0; {w}]"),
+                            _ => format!("vec![0.0; {}]", r.len()),
+                        })
+                        .collect();
+                    let _ = write!(
+                        bufs,
+                        "let mut d_{}: Vec<_> = vec![{}]; ",
+                        param.name,
+                        rows.join(", ")
+                    );
+                    extra.push(format!("&mut d_{}", param.name));
+                }
                 _ => {}
             }
         }
@@ -480,11 +528,17 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
         for param in case
             .params
             .iter()
-            .filter(|p| p.active && matches!(p.kind, ParamKind::Slice(..)))
+            .filter(|p| p.active && matches!(p.kind, ParamKind::Slice(..) | ParamKind::Rows { .. }))
         {
+            // In declaration order, as the flat point is laid out.
+            let flatten = if matches!(param.kind, ParamKind::Rows { .. }) {
+                ".flatten()"
+            } else {
+                ""
+            };
             let _ = write!(
                 collect,
-                " gr.extend(d_{}.iter().map(|&d| d as f64));",
+                " gr.extend(d_{}.iter(){flatten}.map(|&d| d as f64));",
                 param.name
             );
         }
