@@ -23,10 +23,11 @@
 //!
 //! **Input**: a function returning `f64` or `f32` (free, associated, or a trait's default method),
 //! with one float type throughout. Parameters of that type are differentiated (also taken by
-//! reference, `x: &T`), and so are float sequences `&[T]`, `&[T; N]`, `[T; N]` and `&Vec<T>`; every
-//! other parameter (integers, booleans, `&[usize]`, ...) is a constant, and one that holds floats in
-//! another shape (`&[[f64; 3]]`, `&Vec<Vec<f64>>`) is a compile error unless `wrt(...)` leaves it
-//! out (as a constant it is data of any shape).
+//! reference, `x: &T`), and so are float sequences `&[T]`, `&[T; N]`, `[T; N]` and `&Vec<T>` and
+//! rows `&[[T; N]]`, `&Vec<[T; N]>`, `&[Vec<T>]`, `&Vec<Vec<T>>` (their gradient buffers have the
+//! rows' shape); every other parameter (integers, booleans, `&[usize]`, ...) is a constant, and one
+//! that holds floats in another shape (`&[(f64, f64)]`, `&Box<f64>`) is a compile error unless
+//! `wrt(...)` leaves it out (as a constant it is data of any shape).
 //! `#[gradient(wrt(a, b))]` differentiates only the named parameters.
 //!
 //! **Output**: the original function unchanged and, with the same visibility,
@@ -70,10 +71,14 @@
 //!
 //! - float literals (suffixed or not), `const`s, parentheses, unary minus, `+ - * /`,
 //!   `+= -= *= /=`; `let` with or without a type, shadowing, `let mut` and `mut` parameters,
-//!   `let y;` assigned later, tuple `let`s of tuple expressions and `sin_cos()`, blocks;
-//! - `if` / `else if` / `else` and `match` (literals, ranges, `|`, guards, unit variants, `_`) as
-//!   statement and expression, comparisons and `&& || !`, early `return` (the derivative is that
-//!   of the branch taken); `#[cfg]` on statements (the gradient follows the compiled code);
+//!   `let y;` assigned later, tuples (of tuple expressions, `sin_cos()`, computed by blocks, `if`s
+//!   and `match`es, held in locals read by field `t.0`), blocks, `&` and `&mut` references to
+//!   locals, `std::mem::swap`;
+//! - `if` / `else if` / `else` and `match` (literals, ranges, `|`, guards, variants, bindings of
+//!   constant data with guards that read them, `_`) as statement and expression, comparisons and
+//!   `&& || !`, early `return` (the derivative is that of the branch taken); `panic!` and
+//!   `unreachable!` on paths not taken; `#[cfg]` on statements (the gradient follows the compiled
+//!   code);
 //! - the float methods `powi powf sqrt cbrt exp exp2 exp_m1 ln log log2 log10 ln_1p sin cos tan asin
 //!   acos atan atan2 sinh cosh tanh asinh acosh atanh abs signum hypot recip mul_add max min clamp
 //!   to_degrees to_radians floor ceil round trunc fract`, as methods or paths (`f64::exp(x)`,
@@ -83,8 +88,9 @@
 //!   slices (`.iter()`, `.enumerate()`, `.zip(..)`, `.skip(k)`, `.take(k)`), over pieces of a
 //!   slice (`.windows(k)`, `.chunks(k)`, `.chunks_exact(k)`) and over constant data of any shape
 //!   (`&[(f64, f64)]`, `&[Vec<f64>]`, `&[[f64; 3]]`), `while`, `loop`, `break` (with a value out of
-//!   a `loop`) and `continue`, also labeled (`continue 'outer;`), nested loops, accumulators and
-//!   loop-carried state; `let Some(n) = k else { return ..; };` on constant data;
+//!   a `loop`, also labeled) and `continue`, also labeled (`continue 'outer;`), nested loops,
+//!   accumulators and loop-carried state; `let Some((i, j)) = k else { return ..; };` on constant
+//!   data;
 //! - local buffers `let mut z = vec![0.0; n];` or `[0.0; N]`, written (`z[i] = ..`, `fill`, `swap`,
 //!   `copy_from_slice`) and read by index, also across the iterations of a loop (a hidden buffer
 //!   reused for every sample, an RNN's state vector); array literals of floats (`[x, 2.0 * y]`) and
@@ -155,8 +161,8 @@
 //! # Errors
 //!
 //! What the macro cannot differentiate is a compile error at the exact tokens that says what to
-//! change: unknown methods, macros other than `assert!`-like ones, closures outside reductions,
-//! guards on `match` arms that bind parts of the value, `unsafe`, `async`/`const`/generic functions, methods
+//! change: unknown methods, macros other than `assert!`-like and panicking ones, closures outside
+//! reductions, `while let`, `unsafe`, `async`/`const`/generic functions, methods
 //! (`self`), casts that drop a derivative (`x as i32` of a differentiated `x`), mixing `f32` and
 //! `f64`, `%` on floats, expressions that would read a differentiated slice without following its
 //! derivative (`xs[1..3][0]`). Every error of a
