@@ -427,3 +427,77 @@ fn tuples_in_f32() {
         }
     }
 }
+
+#[gradient]
+fn array_patterns(c: &[f64; 4], t: f64, w: &[f64]) -> f64 {
+    let [a, b, cc, d] = *c;
+    let [first, .., last] = w[..] else {
+        return 0.0;
+    };
+    let [p, q] = [t * a, b + t];
+    let u = 1.0 - t;
+    a * u.powi(3)
+        + 3.0 * b * u * u * t
+        + 3.0 * cc * u * t * t
+        + d * t.powi(3)
+        + p * q
+        + first * last
+}
+
+#[test]
+fn array_patterns_on_differentiated_values() {
+    let c = [0.5, -1.0, 2.0, 0.25];
+    let w = [0.3, -0.7, 1.2];
+    let mut dc = [0.0; 4];
+    let mut dw = [0.0; 3];
+    let (v, g) = array_patterns_grad(&c, 0.4, &w, &mut dc, &mut dw);
+    let mut p = c.to_vec();
+    p.push(0.4);
+    p.extend_from_slice(&w);
+    let mut grad = dc.to_vec();
+    grad.push(g[0]);
+    grad.extend_from_slice(&dw);
+    check(
+        "array_patterns",
+        &|p: &[f64]| {
+            let mut c = [0.0; 4];
+            c.copy_from_slice(&p[..4]);
+            array_patterns(&c, p[4], &p[5..])
+        },
+        v,
+        &grad,
+        &p,
+    );
+}
+
+#[gradient]
+fn slice_patterns(w: &[f64]) -> f64 {
+    let mut s = 0.0;
+    if let [a, b, ..] = w[..] {
+        s += a * b;
+    }
+    let end = match w {
+        [] => 0.0,
+        [only] => only * 3.0,
+        [first, .., last] => first * last + last.sin(),
+    };
+    if let Some(&f) = w.first() {
+        s += f * f;
+    }
+    if let Some(l) = w.last() {
+        s += l.exp();
+    }
+    if let Some(g) = w.get(1) {
+        s *= g;
+    }
+    s + end
+}
+
+#[test]
+fn slice_patterns_bind_differentiated_elements() {
+    for w in [vec![0.4], vec![0.3, -0.7], vec![0.3, -0.7, 1.2, 0.5]] {
+        let mut d = vec![0.0; w.len()];
+        let v = slice_patterns_grad(&w, &mut d);
+        check("slice_patterns", &slice_patterns, v, &d, &w);
+    }
+}

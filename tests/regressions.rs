@@ -659,3 +659,42 @@ fn conditions_and_chains_that_read_memory_or_constants() {
     assert_eq!(v, filtered_chains_on_constants(2.0, &ys));
     assert_eq!(d, filtered_chains_on_constants(1.0, &ys));
 }
+
+/// Two carried variables that feed each other with nothing else (`let t = a; a = b + y; b = t;`,
+/// or `std::mem::swap`): the backward loop carries both adjoints (found by the differential
+/// tester: one of them was dropped and the expansion did not compile).
+#[gradient]
+fn carried_permutation(ys: &[f64], x: f64) -> f64 {
+    let mut a = x;
+    let mut b = 0.5;
+    for &y in ys {
+        let t = a;
+        a = b + y * x;
+        b = t;
+    }
+    let (mut p, mut q) = (a, b * x);
+    for _ in 0..3 {
+        std::mem::swap(&mut p, &mut q);
+        p *= 0.5;
+    }
+    a * b + p * q
+}
+
+#[test]
+fn carried_variables_that_feed_each_other() {
+    let ys = [0.5, 0.7, -0.2, 1.1];
+    let mut d = [0.0; 4];
+    let (v, g) = carried_permutation_grad(&ys, 0.8, &mut d);
+    let mut p = ys.to_vec();
+    p.push(0.8);
+    let mut grad = d.to_vec();
+    grad.push(g[0]);
+    common::check_flat(
+        "carried_permutation",
+        &p,
+        &|p: &[f64]| carried_permutation(&p[..4], p[4]),
+        v,
+        &grad,
+    )
+    .unwrap();
+}

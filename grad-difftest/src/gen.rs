@@ -1497,10 +1497,10 @@ impl<'a> FnGen<'a> {
         // the body, `if let` / binding `match` arm on constant data, buffer living across the
         // iterations of a loop, labeled jump out of a nested loop, tuple computed by a branch or
         // held in a local, panic on a path not taken, `&mut` local, `std::mem::swap`, labeled
-        // `break` with a value, a read of rows
+        // `break` with a value, a read of rows, slice patterns and `first`/`last`/`get`
         let w = [
             5, 3, 2, 6, 3, 4, 1, 1, 1, 1, 1, 1, 2, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1,
-            1, 1, 1, 3,
+            1, 1, 1, 3, 1,
         ];
         let i = self.rng.weighted(&w);
         match i {
@@ -1568,6 +1568,7 @@ impl<'a> FnGen<'a> {
             }
             30 if self.on("stmt:swap") => self.swap_stmt(ctx, out, ind),
             32 if self.on("stmt:rows") => self.rows_stmt(ctx, out, ind),
+            33 if self.on("stmt:slice_pattern") => self.slice_pattern(ctx, out, ind),
             31 if nested && ctx.loops < 2 && self.on("stmt:labeled_value") => {
                 self.labeled_value(ctx, out, ind);
             }
@@ -2519,6 +2520,50 @@ impl<'a> FnGen<'a> {
                 );
             }
         }
+    }
+
+    /// Elements of a slice parameter bound by `if let` (`Some(&v) = xs.first()`, `.last()`,
+    /// `.get(k)`, `[a, .., b] = xs[..]`) or by a `match` on the slice's shape.
+    fn slice_pattern(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
+        let slices = self.slices();
+        if slices.is_empty() {
+            return;
+        }
+        let (xs, iv) = self.rng.pick(&slices).clone();
+        let acc = self.some_mut(ctx, out, ind);
+        let e = self.wrapped(1, (-2.0, 2.0));
+        let e = paren(&e.s);
+        let (a, b) = (self.fresh("a"), self.fresh("b"));
+        let (head, body) = match self.rng.below(5) {
+            0 => (
+                format!("if let Some(&{a}) = {xs}.first()"),
+                format!("{acc} += {FLT}::tanh({a} * {e});"),
+            ),
+            1 => (
+                format!("if let Some({a}) = {xs}.last()"),
+                format!("{acc} += {FLT}::tanh({a} * {e});"),
+            ),
+            2 => (
+                format!("if let Some(&{a}) = {xs}.get({})", self.rng.below(3)),
+                format!("{acc} += {FLT}::tanh({a} + {e});"),
+            ),
+            3 => (
+                format!("if let [{a}, .., {b}] = {xs}[..]"),
+                format!("{acc} += {FLT}::tanh({a} * {b} + {e});"),
+            ),
+            _ => {
+                let v = self.fresh("sp");
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {v}: {FLT} = match {xs} {{ [] => 0.0, [{a}] => {a} * 2.0, [{a}, .., {b}] => {a} - {b} }};"),
+                );
+                let m = iv.mag();
+                self.declare(&v, VarKind::Float(Iv(-2.0 * m, 2.0 * m, iv.2)), false);
+                return;
+            }
+        };
+        Self::nested(out, ind, &head, &body);
     }
 
     /// `std::mem::swap(&mut a, &mut b)` of two mutable floats.

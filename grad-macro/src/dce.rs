@@ -224,8 +224,33 @@ pub fn eliminate(block: &mut Block, live: &mut HashSet<ValId>) {
                     // A value only the condition reads (`while delta.abs() > tol`) is carried too.
                     body_reads.extend(reads(cond_block));
                 }
-                l.carried
-                    .retain(|c| live.contains(&c.out) || body_reads.contains(&c.phi));
+                // So does one whose value at the start of an iteration is the next value of
+                // another that stays (`(a, b) = (b + x, a)`: each feeds the other).
+                let mut keep: Vec<bool> = l
+                    .carried
+                    .iter()
+                    .map(|c| live.contains(&c.out) || body_reads.contains(&c.phi))
+                    .collect();
+                loop {
+                    let fed: Vec<ValId> = l
+                        .carried
+                        .iter()
+                        .zip(&keep)
+                        .filter_map(|(c, &k)| if k { c.next.val() } else { None })
+                        .collect();
+                    let mut changed = false;
+                    for (c, k) in l.carried.iter().zip(keep.iter_mut()) {
+                        if !*k && fed.contains(&c.phi) {
+                            *k = true;
+                            changed = true;
+                        }
+                    }
+                    if !changed {
+                        break;
+                    }
+                }
+                let mut flags = keep.into_iter();
+                l.carried.retain(|_| flags.next().unwrap_or(true));
                 for c in &l.carried {
                     op(&c.next, &mut |v| {
                         live.insert(v);

@@ -296,6 +296,7 @@ impl Desugar<'_> {
                     Some(parts) => work.extend(parts.into_iter().rev()),
                     None => {
                         let made = tuple_values::branch_tuple_let(l)
+                            .or_else(|| tuples::array_pattern_let(l))
                             .or_else(|| tuples::array_literal_let(l))
                             .or_else(|| iterators::collect_let(l))
                             .or_else(|| {

@@ -206,6 +206,9 @@ pub fn buffer_method(m: &syn::ExprMethodCall) -> Option<syn::Stmt> {
 /// pattern's names renamed to hidden ones): a late-initialized `let` and an `if let`, which lowering knows, and the
 /// `else` diverges as a statement of its own.
 pub fn let_else(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
+    if let Some(out) = slice_let_else(l) {
+        return Some(out);
+    }
     let init = l.init.as_ref()?;
     let (_, diverge) = init.diverge.as_ref()?;
     // `let Some(n): Option<usize> = ..`: an `if let` pattern takes no type.
@@ -422,4 +425,123 @@ impl syn::visit_mut::VisitMut for MatUses<'_> {
             _ => syn::visit_mut::visit_expr_mut(self, e),
         }
     }
+}
+
+/// Input: `let [a, b, .., z] = *c;` (or `= c;`, `= w[i];`, `= [x, y];`), an array pattern of
+/// names over a place or an array literal.
+/// Output: `let a = (c)[0]; let b = (c)[1]; let z = (c)[c.len() - 1];` (each element read where
+/// the pattern puts it), or one `let` per element of the literal.
+pub fn array_pattern_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
+    let (pat, ty) = match &l.pat {
+        syn::Pat::Type(pt) => (&*pt.pat, Some(&*pt.ty)),
+        p => (p, None),
+    };
+    let syn::Pat::Slice(sp) = pat else {
+        return None;
+    };
+    let init = l.init.as_ref()?;
+    if init.diverge.is_some() {
+        return None;
+    }
+    let elem_ty = match ty {
+        Some(syn::Type::Array(a)) => Some(&*a.elem),
+        Some(_) => return None,
+        None => None,
+    };
+    let e = place_of(&init.expr);
+    // A name the pattern binds that the value reads again would read the new binding.
+    let mut names = Vec::new();
+    names_of(pat, &mut names);
+    if names
+        .iter()
+        .any(|n| super::mentions(&quote::ToTokens::to_token_stream(e), n))
+    {
+        return None;
+    }
+    let rest = sp.elems.iter().position(|p| matches!(p, syn::Pat::Rest(_)));
+    let n = sp.elems.len();
+    let mut out = Vec::new();
+    for (k, p) in sp.elems.iter().enumerate() {
+        let name_ok = match p {
+            syn::Pat::Ident(i) => i.subpat.is_none() && i.by_ref.is_none(),
+            syn::Pat::Wild(_) | syn::Pat::Rest(_) => true,
+            _ => false,
+        };
+        if !name_ok {
+            return None;
+        }
+        if matches!(p, syn::Pat::Wild(_) | syn::Pat::Rest(_)) {
+            continue;
+        }
+        let value: syn::Expr = match (e, rest) {
+            (syn::Expr::Array(a), None) if a.elems.len() == n => a.elems[k].clone(),
+            (syn::Expr::Array(_), _) => return None,
+            (syn::Expr::Path(_) | syn::Expr::Index(_) | syn::Expr::Field(_), Some(r)) if k > r => {
+                let back = n - k;
+                syn::parse_quote!((#e)[(#e).len() - #back])
+            }
+            (syn::Expr::Path(_) | syn::Expr::Index(_) | syn::Expr::Field(_), _) => {
+                syn::parse_quote!((#e)[#k])
+            }
+            _ => return None,
+        };
+        out.push(match elem_ty {
+            Some(t) => syn::parse_quote!(let #p: #t = #value;),
+            None => syn::parse_quote!(let #p = #value;),
+        });
+    }
+    Some(out)
+}
+
+/// `*c`, `&c`, `(c)`, `c[..]`: the place they read, `c`.
+fn place_of(mut e: &syn::Expr) -> &syn::Expr {
+    loop {
+        e = match e {
+            syn::Expr::Paren(p) => &p.expr,
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => &u.expr,
+            syn::Expr::Reference(r) if r.mutability.is_none() => &r.expr,
+            syn::Expr::Index(ix) if matches!(&*ix.index, syn::Expr::Range(r) if r.start.is_none() && r.end.is_none()) => {
+                &ix.expr
+            }
+            _ => return e,
+        };
+    }
+}
+
+/// Input: `let [a, .., z] = x[..] else { return 0.0; };`, a slice pattern of names over a place.
+/// Output: `if let [_, .., _] = x[..] {} else { return 0.0; }` (the length decides, nothing is
+/// read) and the names bound by index as [`array_pattern_let`] binds them, so that they are
+/// differentiated when `x` is.
+fn slice_let_else(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
+    let init = l.init.as_ref()?;
+    let (_, diverge) = init.diverge.as_ref()?;
+    let pat = match &l.pat {
+        syn::Pat::Type(t) => &*t.pat,
+        p => p,
+    };
+    let syn::Pat::Slice(sp) = pat else {
+        return None;
+    };
+    let mut wild = sp.clone();
+    for p in &mut wild.elems {
+        if let syn::Pat::Ident(i) = p {
+            if i.subpat.is_some() || i.by_ref.is_some() {
+                return None;
+            }
+            *p = syn::parse_quote!(_);
+        }
+    }
+    let e = &init.expr;
+    let test: syn::Stmt = syn::parse2(quote::quote!(if let #wild = #e {} else #diverge)).ok()?;
+    let plain = syn::Local {
+        init: Some(syn::LocalInit {
+            eq_token: init.eq_token,
+            expr: init.expr.clone(),
+            diverge: None,
+        }),
+        ..l.clone()
+    };
+    let mut out = vec![test];
+    out.extend(array_pattern_let(&plain)?);
+    Some(out)
 }

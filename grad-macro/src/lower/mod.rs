@@ -317,12 +317,10 @@ impl<'f> Lowerer<'f> {
 
     /// The condition of an `if`, and for `if let PAT = data` the names `PAT` binds, each with the
     /// tokens that extract it (`match data { PAT => name, _ => unreachable!() }`, run only in the
-    /// branch where it matched) and the values those read. The data must not be differentiated.
-    #[allow(clippy::type_complexity)]
-    fn lower_if_cond(
-        &mut self,
-        e: &syn::Expr,
-    ) -> (Option<ValId>, Vec<(Ident, TokenStream, Vec<ValId>)>) {
+    /// branch where it matched) and the values those read. The data must not be differentiated,
+    /// but for a slice pattern of names over a differentiated slice (`[a, .., z]`), whose names are
+    /// bound by index and differentiated.
+    fn lower_if_cond(&mut self, e: &syn::Expr) -> (Option<ValId>, Vec<IfLetBind>) {
         let syn::Expr::Let(l) = e else {
             return (self.lower_cond(e), Vec::new());
         };
@@ -331,28 +329,55 @@ impl<'f> Lowerer<'f> {
             return (None, Vec::new());
         }
         let pat = &l.pat;
+        let mut names = Vec::new();
+        opaque::collect_pat_idents(pat, &mut names);
+        names.retain(|n| !n.to_string().starts_with(char::is_uppercase));
+        if !names.is_empty() && self.mentions_seq(&l.expr) {
+            let Some((wild, elems)) = slice_pattern_by_index(pat, &l.expr) else {
+                self.errors.push_spanned(
+                    &l.expr,
+                    "`#[gradient]` cannot bind parts of a differentiated slice with this pattern (their derivative would be lost): use a slice pattern of names (`[a, b, .., z]`) or read the elements by index (`let a = x[0];`)",
+                );
+                return (None, Vec::new());
+            };
+            let test = quote!(match #data { #wild => true, _ => false });
+            let cond = self.b.opaque(Kind::Bool, None, test, uses, l.span());
+            let binds = elems
+                .into_iter()
+                .map(|(n, e)| IfLetBind::Elem(n, e))
+                .collect();
+            return (Some(cond), binds);
+        }
         let test = quote!(match #data { #pat => true, _ => false });
         let cond = self
             .b
             .opaque(Kind::Bool, None, test, uses.clone(), l.span());
-        let mut names = Vec::new();
-        opaque::collect_pat_idents(pat, &mut names);
         let binds = names
             .into_iter()
-            .filter(|n| !n.to_string().starts_with(char::is_uppercase))
             .map(|n| {
                 let t = quote!(match #data { #pat => #n, _ => ::core::unreachable!() });
-                (n, t, uses.clone())
+                IfLetBind::Opaque(n, t, uses.clone())
             })
             .collect();
         (Some(cond), binds)
     }
 
     /// Declares the names an `if let` binds, at the start of the branch where it matched.
-    fn bind_if_let(&mut self, binds: Vec<(Ident, TokenStream, Vec<ValId>)>) {
-        for (name, tokens, uses) in binds {
-            let v = self.b.opaque(Kind::Other, None, tokens, uses, name.span());
-            self.env.declare(name, Binding::Val(v));
+    fn bind_if_let(&mut self, binds: Vec<IfLetBind>) {
+        for b in binds {
+            match b {
+                IfLetBind::Opaque(name, tokens, uses) => {
+                    let v = self.b.opaque(Kind::Other, None, tokens, uses, name.span());
+                    self.env.declare(name, Binding::Val(v));
+                }
+                IfLetBind::Elem(name, e) => {
+                    let binding = self
+                        .lower_expr(&e)
+                        .and_then(|v| self.bind(v, None, name.span()))
+                        .unwrap_or(Binding::Poisoned);
+                    self.env.declare(name, binding);
+                }
+            }
         }
     }
 
@@ -914,6 +939,101 @@ fn explicit_captures(mut args: Vec<syn::Expr>) -> Vec<syn::Expr> {
         args.push(syn::parse_quote!(#id = #id));
     }
     args
+}
+
+/// A name an `if let` binds in the branch where the pattern matched.
+#[derive(Clone)]
+enum IfLetBind {
+    /// Extracted from constant data by the tokens, which read the values.
+    Opaque(Ident, TokenStream, Vec<ValId>),
+    /// An element of a slice, read by index (differentiated where the slice is).
+    Elem(Ident, syn::Expr),
+}
+
+/// For `[a, _, .., z]` over a place `x` (or `x[..]`, `*x`, `&x`): the pattern with every name
+/// made `_` (which tests the length only) and each name with its element, `x[1]` or
+/// `x[x.len() - 1]`. `None` for other patterns, or when a name is read by the place itself.
+fn slice_pattern_by_index(
+    pat: &syn::Pat,
+    data: &syn::Expr,
+) -> Option<(syn::Pat, Vec<(Ident, syn::Expr)>)> {
+    // `Some(v)` / `Some(&v)` of `x.first()`, `x.last()`, `x.get(i)`.
+    if let (syn::Pat::TupleStruct(ts), syn::Expr::MethodCall(m)) = (pat, data) {
+        let inner = match ts.elems.first() {
+            Some(syn::Pat::Reference(r)) => &*r.pat,
+            Some(p) => p,
+            None => return None,
+        };
+        let syn::Pat::Ident(id) = inner else {
+            return None;
+        };
+        if !ts.path.is_ident("Some") || ts.elems.len() != 1 || id.subpat.is_some() {
+            return None;
+        }
+        let x = &m.receiver;
+        let e: syn::Expr = match (m.method.to_string().as_str(), m.args.len()) {
+            ("first", 0) => syn::parse_quote!((#x)[0]),
+            ("last", 0) => syn::parse_quote!((#x)[(#x).len() - 1]),
+            ("get", 1) => {
+                let i = &m.args[0];
+                syn::parse_quote!((#x)[#i])
+            }
+            _ => return None,
+        };
+        if quote!(#m)
+            .into_iter()
+            .any(|t| matches!(&t, proc_macro2::TokenTree::Ident(x) if *x == id.ident))
+        {
+            return None;
+        }
+        return Some((syn::parse_quote!(Some(_)), vec![(id.ident.clone(), e)]));
+    }
+    let syn::Pat::Slice(sp) = pat else {
+        return None;
+    };
+    let mut place = data;
+    loop {
+        place = match place {
+            syn::Expr::Paren(p) => &p.expr,
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => &u.expr,
+            syn::Expr::Reference(r) if r.mutability.is_none() => &r.expr,
+            syn::Expr::Index(ix) if matches!(&*ix.index, syn::Expr::Range(r) if r.start.is_none() && r.end.is_none()) => {
+                &ix.expr
+            }
+            _ => break,
+        };
+    }
+    if !matches!(place, syn::Expr::Path(_) | syn::Expr::Field(_)) {
+        return None;
+    }
+    let rest = sp.elems.iter().position(|p| matches!(p, syn::Pat::Rest(_)));
+    let n = sp.elems.len();
+    let mut wild = sp.clone();
+    let mut elems = Vec::new();
+    for (k, p) in wild.elems.iter_mut().enumerate() {
+        match p {
+            syn::Pat::Ident(i) if i.subpat.is_none() && i.by_ref.is_none() => {
+                let e: syn::Expr = match rest {
+                    Some(r) if k > r => {
+                        let back = n - k;
+                        syn::parse_quote!((#place)[(#place).len() - #back])
+                    }
+                    _ => syn::parse_quote!((#place)[#k]),
+                };
+                if quote!(#place)
+                    .into_iter()
+                    .any(|t| matches!(&t, proc_macro2::TokenTree::Ident(x) if *x == i.ident))
+                {
+                    return None;
+                }
+                elems.push((i.ident.clone(), e));
+                *p = syn::parse_quote!(_);
+            }
+            syn::Pat::Wild(_) | syn::Pat::Rest(_) => {}
+            _ => return None,
+        }
+    }
+    Some((syn::Pat::Slice(wild), elems))
 }
 
 /// A branch value after `settle`.
