@@ -501,3 +501,107 @@ fn slice_patterns_bind_differentiated_elements() {
         check("slice_patterns", &slice_patterns, v, &d, &w);
     }
 }
+
+#[derive(Clone, Copy)]
+pub enum Loss {
+    Mse,
+    Mae,
+    Huber(f64),
+}
+
+#[gradient(wrt(w))]
+fn everyday(w: &[f64], y: &[f64], kind: Loss) -> f64 {
+    // Adjacent pairs, a reversed enumeration, an enum with data chosen per call.
+    let mut s = 0.0;
+    for (a, b) in w.iter().zip(w.iter().skip(1)) {
+        s += (b - a).powi(2);
+    }
+    s += w
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &v)| v * i as f64)
+        .sum::<f64>();
+    for (p, t) in w.iter().zip(y) {
+        let r = p - t;
+        s += match kind {
+            Loss::Mse => r * r,
+            Loss::Mae => r.abs(),
+            Loss::Huber(d) => {
+                if r.abs() < d {
+                    0.5 * r * r
+                } else {
+                    d * (r.abs() - 0.5 * d)
+                }
+            }
+        };
+    }
+    s
+}
+
+#[gradient]
+fn buffers_made_otherwise(x: &[f64], x0: f64) -> f64 {
+    // A buffer that starts with a differentiated value, a local matrix of vectors, elements read
+    // through `first`/`last`/`get`.
+    let n = x.len();
+    let mut v = vec![x0; n];
+    for i in 1..n {
+        v[i] = v[i - 1] * 0.5 + x[i];
+    }
+    let mut m = vec![vec![0.0; 2]; 2];
+    m[0][0] = x[0];
+    m[1][1] = x[n - 1];
+    m[0][1] = x[0] * x0;
+    let det = m[0][0] * m[1][1] - m[0][1] * m[1][0] + m.len() as f64 * m[0].len() as f64;
+    *v.last().unwrap() + v.first().copied().unwrap() * 2.0 + x.get(1).unwrap() * det
+}
+
+#[gradient]
+fn closures_in_closures(x: &[f64], k: f64) -> f64 {
+    let act = |z: f64| if z > 0.0 { z } else { 0.01 * z };
+    let sq = |z: f64| z * z;
+    let s = x.iter().map(|&v| sq(act(v * k))).sum::<f64>();
+    let m = x.iter().cloned().fold(f64::INFINITY, f64::min);
+    let mx = x
+        .iter()
+        .copied()
+        .max_by(|a, b| a.partial_cmp(b).unwrap())
+        .unwrap();
+    s + m * mx + x.iter().fold(0.0, |acc, &b| acc + b * b)
+}
+
+#[test]
+fn everyday_forms() {
+    let w = [0.3, -0.7, 1.2, 0.5];
+    let y = [0.0, 0.1, 1.0, -0.4];
+    for kind in [Loss::Mse, Loss::Mae, Loss::Huber(0.5)] {
+        let mut d = [0.0; 4];
+        let v = everyday_grad(&w, &y, kind, &mut d);
+        check("everyday", &|p: &[f64]| everyday(p, &y, kind), v, &d, &w);
+    }
+    let mut d = [0.0; 4];
+    let (v, g) = buffers_made_otherwise_grad(&w, 0.8, &mut d);
+    let mut p = w.to_vec();
+    p.push(0.8);
+    let mut grad = d.to_vec();
+    grad.push(g[0]);
+    check(
+        "buffers_made_otherwise",
+        &|p: &[f64]| buffers_made_otherwise(&p[..4], p[4]),
+        v,
+        &grad,
+        &p,
+    );
+    let (v, g) = closures_in_closures_grad(&w, 1.5, &mut d);
+    let mut p = w.to_vec();
+    p.push(1.5);
+    let mut grad = d.to_vec();
+    grad.push(g[0]);
+    check(
+        "closures_in_closures",
+        &|p: &[f64]| closures_in_closures(&p[..4], p[4]),
+        v,
+        &grad,
+        &p,
+    );
+}

@@ -78,6 +78,9 @@ fn touches(s: &syn::Stmt, names: &HashSet<String>) -> bool {
 struct Inline<'c> {
     name: &'c syn::Ident,
     closure: &'c syn::ExprClosure,
+    /// The names the closure reads (and its own name): a closure whose parameters bind one of
+    /// them is left alone (inlined there, the body would read the parameter).
+    free: &'c HashSet<String>,
 }
 
 impl VisitMut for Inline<'_> {
@@ -107,8 +110,18 @@ impl VisitMut for Inline<'_> {
             None => syn::parse_quote!({ #(#lets)* #body }),
         };
     }
-    // A closure defined inside may shadow the name.
-    fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
+    /// Calls inside another closure (`xs.iter().map(|&v| sq(act(v)))`) are inlined there, unless
+    /// its parameters shadow a name the inlined body reads.
+    fn visit_expr_closure_mut(&mut self, c: &mut syn::ExprClosure) {
+        let mut params = Vec::new();
+        for p in &c.inputs {
+            crate::lower::collect_pat_idents(p, &mut params);
+        }
+        if params.iter().any(|p| self.free.contains(&p.to_string())) {
+            return;
+        }
+        syn::visit_mut::visit_expr_closure_mut(self, c);
+    }
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
 
@@ -163,6 +176,7 @@ pub fn inline_closures(b: &mut syn::Block) {
         let mut inline = Inline {
             name: &name,
             closure: &closure,
+            free: &free,
         };
         while end < b.stmts.len() {
             if touches(&b.stmts[end], &free) {

@@ -187,6 +187,15 @@ impl VisitMut for Desugar<'_> {
                 *e = syn::parse_quote!({ #bind #chain });
             }
             syn::Expr::Loop(l) => *e = matches::loop_to_while(l),
+            // `*x.last().unwrap()`, `x.first().copied().unwrap()`, `x.get(i).unwrap()`: `x[..]`.
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
+                if let Some(ix) = element_access(&u.expr) {
+                    *e = ix;
+                }
+            }
+            syn::Expr::MethodCall(_) if element_access(e).is_some() => {
+                *e = element_access(e).expect("checked");
+            }
             // `x.sin_cos().0` is `x.sin()`.
             syn::Expr::Field(f) => {
                 if let (syn::Expr::MethodCall(m), syn::Member::Unnamed(k)) = (&*f.base, &f.member) {
@@ -343,6 +352,43 @@ fn closure_returns(m: &syn::ExprMethodCall) -> bool {
     let mut f = Finder(false);
     syn::visit::Visit::visit_expr_method_call(&mut f, m);
     f.0
+}
+
+/// Input: `x.first()`, `x.last()` or `x.get(i)` (of a name or a field), then `.copied()` or
+/// `.cloned()` or nothing, then `.unwrap()` or `.expect(..)`. Output: `x[0]`, `x[x.len() - 1]`,
+/// `x[i]`: the element read by index, which lowering differentiates (the original panics on an
+/// empty `x` where this does too).
+fn element_access(e: &syn::Expr) -> Option<syn::Expr> {
+    let syn::Expr::MethodCall(un) = e else {
+        return None;
+    };
+    if !((un.method == "unwrap" && un.args.is_empty())
+        || (un.method == "expect" && un.args.len() == 1))
+    {
+        return None;
+    }
+    let mut inner = &*un.receiver;
+    if let syn::Expr::MethodCall(c) = inner {
+        if (c.method == "copied" || c.method == "cloned") && c.args.is_empty() {
+            inner = &c.receiver;
+        }
+    }
+    let syn::Expr::MethodCall(m) = inner else {
+        return None;
+    };
+    let x = &m.receiver;
+    if !matches!(&**x, syn::Expr::Path(_) | syn::Expr::Field(_)) {
+        return None;
+    }
+    match (m.method.to_string().as_str(), m.args.len()) {
+        ("first", 0) => Some(syn::parse_quote!(#x[0])),
+        ("last", 0) => Some(syn::parse_quote!(#x[#x.len() - 1])),
+        ("get", 1) => {
+            let i = &m.args[0];
+            Some(syn::parse_quote!(#x[#i]))
+        }
+        _ => None,
+    }
 }
 
 /// Whether a macro's tokens name `name` (a rewrite cannot follow a name into a macro).

@@ -300,6 +300,9 @@ pub fn matrix_let(l: &syn::Local, rest: &mut [syn::Stmt]) -> Option<Vec<syn::Stm
         return None;
     }
     let name = &id.ident;
+    if let Some(out) = vec_matrix_let(name, &init.expr, rest) {
+        return Some(out);
+    }
     // The elements, row by row, or the repeated value.
     let (rows, cols, elems): (usize, usize, Option<Vec<&syn::Expr>>) = match &*init.expr {
         syn::Expr::Array(a) => {
@@ -345,8 +348,8 @@ pub fn matrix_let(l: &syn::Local, rest: &mut [syn::Stmt]) -> Option<Vec<syn::Stm
     let mut r = MatUses {
         name,
         flat: &flat,
-        rows,
-        cols,
+        rows: quote::quote!(#rows),
+        cols: quote::quote!(#cols),
         other: false,
     };
     for s in &mut copy {
@@ -396,9 +399,82 @@ fn lit_usize(e: &syn::Expr) -> Option<usize> {
 struct MatUses<'a> {
     name: &'a syn::Ident,
     flat: &'a syn::Ident,
-    rows: usize,
-    cols: usize,
+    rows: proc_macro2::TokenStream,
+    cols: proc_macro2::TokenStream,
     other: bool,
+}
+
+/// Input: `let mut m = vec![vec![0.0; c]; r];`, then `m[i][j]`, `m.len()`, `m[i].len()` in the rest.
+/// Output: `let R: usize = r; let C: usize = c; let mut M = vec![0.0; R * C];` with `M[(i) * C + (j)]`,
+/// `R` and `C` in the rest. `None` if `m` is used otherwise or declared again.
+fn vec_matrix_let(
+    name: &syn::Ident,
+    init: &syn::Expr,
+    rest: &mut [syn::Stmt],
+) -> Option<Vec<syn::Stmt>> {
+    struct Repeat(syn::Expr, syn::Expr);
+    impl syn::parse::Parse for Repeat {
+        fn parse(input: syn::parse::ParseStream) -> syn::Result<Self> {
+            let v = input.parse()?;
+            input.parse::<syn::Token![;]>()?;
+            Ok(Repeat(v, input.parse()?))
+        }
+    }
+    let syn::Expr::Macro(outer) = init else {
+        return None;
+    };
+    if !outer.mac.path.is_ident("vec") {
+        return None;
+    }
+    let Repeat(row, r) = outer.mac.parse_body().ok()?;
+    let syn::Expr::Macro(inner) = row else {
+        return None;
+    };
+    if !inner.mac.path.is_ident("vec") {
+        return None;
+    }
+    let Repeat(v, c) = inner.mac.parse_body().ok()?;
+    if !matches!(
+        &v,
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Float(_),
+            ..
+        })
+    ) {
+        return None;
+    }
+    let flat = crate::naming::hidden(&format!("mat_{name}"));
+    let (rn, cn) = (
+        crate::naming::fresh(&format!("rows_{name}")),
+        crate::naming::fresh(&format!("cols_{name}")),
+    );
+    let mut copy: Vec<syn::Stmt> = rest.to_vec();
+    let mut u = MatUses {
+        name,
+        flat: &flat,
+        rows: quote::quote!(#rn),
+        cols: quote::quote!(#cn),
+        other: false,
+    };
+    for s in &mut copy {
+        if let syn::Stmt::Local(l2) = s {
+            let mut names = Vec::new();
+            names_of(&l2.pat, &mut names);
+            if names.contains(name) {
+                return None;
+            }
+        }
+        syn::visit_mut::VisitMut::visit_stmt_mut(&mut u, s);
+    }
+    if u.other {
+        return None;
+    }
+    rest.clone_from_slice(&copy);
+    Some(vec![
+        syn::parse_quote!(let #rn: usize = #r;),
+        syn::parse_quote!(let #cn: usize = #c;),
+        syn::parse_quote!(let mut #flat = vec![#v; #rn * #cn];),
+    ])
 }
 
 impl syn::visit_mut::VisitMut for MatUses<'_> {
@@ -410,7 +486,7 @@ impl syn::visit_mut::VisitMut for MatUses<'_> {
                     if is_m(&inner.expr) {
                         self.visit_expr_mut(&mut inner.index);
                         self.visit_expr_mut(&mut outer.index);
-                        let (f, c, i, j) = (self.flat, self.cols, &inner.index, &outer.index);
+                        let (f, c, i, j) = (self.flat, &self.cols, &inner.index, &outer.index);
                         *e = syn::parse_quote!(#f[(#i) * #c + (#j)]);
                         return;
                     }
@@ -418,8 +494,15 @@ impl syn::visit_mut::VisitMut for MatUses<'_> {
                 syn::visit_mut::visit_expr_mut(self, e);
             }
             syn::Expr::MethodCall(m) if is_m(&m.receiver) && m.method == "len" => {
-                let r = self.rows;
+                let r = &self.rows;
                 *e = syn::parse_quote!(#r);
+            }
+            syn::Expr::MethodCall(m)
+                if m.method == "len"
+                    && matches!(&*m.receiver, syn::Expr::Index(ix) if is_m(&ix.expr)) =>
+            {
+                let c = &self.cols;
+                *e = syn::parse_quote!(#c);
             }
             e if is_m(e) => self.other = true,
             _ => syn::visit_mut::visit_expr_mut(self, e),

@@ -48,16 +48,16 @@ impl Lowerer<'_> {
         }
     }
 
-    pub fn lower_buffer(&mut self, buf: BufInit) -> Option<Binding> {
+    /// The buffer, and the differentiated value it starts filled with (`vec![x; n]`), which
+    /// [`Self::fill_buffer`] stores once the buffer has its name.
+    pub fn lower_buffer(&mut self, buf: BufInit) -> Option<(Binding, Option<Operand>)> {
         let init = self.lower_expr(&buf.init)?;
         let init = self.to_float(init, buf.init.span())?;
-        if self.b.func.is_active(init) {
-            self.errors.push_spanned(
-                &buf.init,
-                "a buffer must start from a constant (`vec![0.0; n]`): write the differentiated values into it with `z[i] = ...`",
-            );
-            return None;
-        }
+        let (init, fill) = if self.b.func.is_active(init) {
+            (Operand::Const(0.0), Some(init))
+        } else {
+            (init, None)
+        };
         let len = if buf.array {
             let (tokens, uses) = self.rename(&buf.len);
             self.check_inactive(&uses, buf.len.span())?;
@@ -75,7 +75,18 @@ impl Lowerer<'_> {
             buffer: true,
         });
         self.b.push(Stmt::NewBuf { seq, init, len });
-        Some(Binding::Seq(seq))
+        Some((Binding::Seq(seq), fill))
+    }
+
+    /// `for K in 0..name.len() { name[K] = value; }`: a buffer that starts with a differentiated
+    /// value in every element, written like any other store.
+    pub fn fill_buffer(&mut self, name: &syn::Ident, value: Operand, span: proc_macro2::Span) {
+        let (v, k) = (crate::naming::fresh("fill"), crate::naming::fresh("k"));
+        let binding = self.bind_float(value, span);
+        self.env.declare(v.clone(), binding);
+        let e: Expr =
+            syn::parse_quote_spanned!(span=> for #k in 0..#name.len() { #name[#k] = #v; });
+        self.lower_expr(&e);
     }
 
     /// `z[i] = value` for a local buffer `z`.

@@ -221,9 +221,7 @@ impl<'f> Lowerer<'f> {
                     let v = self.lower_expr(e)?;
                     return self.result(v, e.span());
                 }
-                _ => {
-                    self.lower_expr(e);
-                }
+                _ => self.lower_expr_stmt(e),
             }
         }
         if self.errors.is_empty() {
@@ -629,11 +627,57 @@ impl<'f> Lowerer<'f> {
                     self.b.func.items.push(item.clone());
                 }
             }
-            syn::Stmt::Expr(e, _) => {
-                self.lower_expr(e);
-            }
+            syn::Stmt::Expr(e, _) => self.lower_expr_stmt(e),
             syn::Stmt::Macro(m) => self.lower_macro_stmt(&m.mac),
         }
+    }
+
+    /// An expression statement. A call the engine carries along (`log(n)`, `out.push(v)`) is kept
+    /// for what it does, as in the original; it must not read a differentiated value, whose
+    /// derivative it would lose.
+    fn lower_expr_stmt(&mut self, e: &syn::Expr) {
+        let Some(Value::Other { tokens, uses, kind }) = self.lower_expr(e) else {
+            return;
+        };
+        if !matches!(e, syn::Expr::Call(_) | syn::Expr::MethodCall(_)) {
+            return;
+        }
+        // `out.push(v)` on a local the engine carries along: its value changes in place, which
+        // the values read from it later cannot see.
+        if let syn::Expr::MethodCall(m) = e {
+            if let syn::Expr::Path(p) = &*m.receiver {
+                if let Some(id) = p.path.get_ident() {
+                    if let Some(Binding::Val(v)) = self.env.lookup(id) {
+                        if self.b.func.info(v).name != *id {
+                            let method = &m.method;
+                            self.errors.push_spanned(
+                                e,
+                                format!("`#[gradient]` cannot follow `{id}.{method}(..)`, which changes the local `{id}` in place: for floats, declare a buffer of a fixed length (`let mut {id} = vec![0.0; n];`) and write `{id}[i] = ..`; compute other values without changing them in place"),
+                            );
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+        let active = uses.iter().any(|v| {
+            let i = self.b.func.info(*v);
+            i.active && i.kind == Kind::Float
+        });
+        if active {
+            let growing = matches!(e, syn::Expr::MethodCall(m) if ["push", "extend", "insert", "extend_from_slice", "append"].contains(&m.method.to_string().as_str()));
+            self.errors.push_spanned(
+                e,
+                if growing {
+                    "`#[gradient]` follows differentiated values into buffers of a fixed length only: declare `let mut out = vec![0.0; n];` and write `out[i] = ..` instead of growing a `Vec`"
+                } else {
+                    "this call reads a differentiated value but `#[gradient]` cannot follow its effect, so the derivative would be lost: compute with float operations, or call a `#[gradient]` function for its value"
+                },
+            );
+            return;
+        }
+        let _ = kind;
+        self.b.push(Stmt::Effect { expr: tokens, uses });
     }
 
     fn lower_let(&mut self, local: &syn::Local) {
@@ -668,10 +712,16 @@ impl<'f> Lowerer<'f> {
             return;
         }
         if let Some(buf) = self.buffer_init(&init.expr) {
-            let binding = self.lower_buffer(buf);
+            let made = self.lower_buffer(buf);
+            let (binding, fill) = match made {
+                Some((b, fill)) => (b, fill),
+                None => (Binding::Poisoned, None),
+            };
             if let Some(ident) = ident {
-                self.env
-                    .declare(ident, binding.unwrap_or(Binding::Poisoned));
+                self.env.declare(ident.clone(), binding);
+                if let Some(value) = fill {
+                    self.fill_buffer(&ident, value, init.expr.span());
+                }
             }
             return;
         }
