@@ -605,3 +605,30 @@ fn everyday_forms() {
         &p,
     );
 }
+
+#[gradient]
+fn vec_macros(x: &[f64], y: f64) -> f64 {
+    let v = vec![x[0] * y, 2.0 * y, 0.5];
+    let top = vec![x.iter().copied().max_by(|a, b| a.total_cmp(b)).unwrap(); 2];
+    let a = [y, x[1]];
+    let a = [a[1], a[0] * 3.0];
+    v[0] * v[1] + v[2] + top[1] * a[0] + a[1]
+}
+
+#[test]
+fn vec_macros_of_differentiated_values() {
+    let x = [0.3, -0.7, 1.2];
+    let mut d = [0.0; 3];
+    let (v, g) = vec_macros_grad(&x, 0.9, &mut d);
+    let mut p = x.to_vec();
+    p.push(0.9);
+    let mut grad = d.to_vec();
+    grad.push(g[0]);
+    check(
+        "vec_macros",
+        &|p: &[f64]| vec_macros(&p[..3], p[3]),
+        v,
+        &grad,
+        &p,
+    );
+}

@@ -698,3 +698,41 @@ fn carried_variables_that_feed_each_other() {
     )
     .unwrap();
 }
+
+/// A closure call that starts an expression (`f1(z) * 0.5`, a closure's body, a statement): the
+/// inlined call is a block, which printed at the start of a statement was read back as that block
+/// followed by `*0.5` (found by the differential tester: the value was 0.5).
+#[gradient]
+fn inlined_call_starts_an_expression(x1: f64, xs: &[f64]) -> f64 {
+    let f1 = |z: f64| z * x1;
+    let g2 = |z: f64| f1(z) * 0.5;
+    let s = xs.iter().map(|&q| g2(q * 0.9)).sum::<f64>();
+    let mut t = 0.0;
+    for &q in xs {
+        t += f1(q) * 2.0 - 1.0;
+    }
+    let k = match xs.len() {
+        0 => 1.0,
+        _ => x1 * 3.0,
+    };
+    s + t * k + f1(x1) * 0.25
+}
+
+#[test]
+fn inlined_calls_that_start_an_expression() {
+    let xs = [0.5, 0.7, -0.2];
+    let mut d = [0.0; 3];
+    let (v, g) = inlined_call_starts_an_expression_grad(1.5, &xs, &mut d);
+    let mut p = vec![1.5];
+    p.extend_from_slice(&xs);
+    let mut grad = vec![g[0]];
+    grad.extend_from_slice(&d);
+    common::check_flat(
+        "inlined_call_starts_an_expression",
+        &p,
+        &|p: &[f64]| inlined_call_starts_an_expression(p[0], &p[1..]),
+        v,
+        &grad,
+    )
+    .unwrap();
+}

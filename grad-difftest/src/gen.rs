@@ -1497,10 +1497,11 @@ impl<'a> FnGen<'a> {
         // the body, `if let` / binding `match` arm on constant data, buffer living across the
         // iterations of a loop, labeled jump out of a nested loop, tuple computed by a branch or
         // held in a local, panic on a path not taken, `&mut` local, `std::mem::swap`, labeled
-        // `break` with a value, a read of rows, slice patterns and `first`/`last`/`get`
+        // `break` with a value, a read of rows, slice patterns and `first`/`last`/`get`, buffers
+        // made by `vec![x; n]` and `vec![vec![0.0; c]; r]`, closures called in closures
         let w = [
             5, 3, 2, 6, 3, 4, 1, 1, 1, 1, 1, 1, 2, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1,
-            1, 1, 1, 3, 1,
+            1, 1, 1, 3, 1, 1, 1,
         ];
         let i = self.rng.weighted(&w);
         match i {
@@ -1569,6 +1570,8 @@ impl<'a> FnGen<'a> {
             30 if self.on("stmt:swap") => self.swap_stmt(ctx, out, ind),
             32 if self.on("stmt:rows") => self.rows_stmt(ctx, out, ind),
             33 if self.on("stmt:slice_pattern") => self.slice_pattern(ctx, out, ind),
+            34 if ctx.loops == 0 && self.on("stmt:vec_forms") => self.vec_forms(out, ind),
+            35 if self.on("stmt:closure_in_closure") => self.closure_in_closure(out, ind),
             31 if nested && ctx.loops < 2 && self.on("stmt:labeled_value") => {
                 self.labeled_value(ctx, out, ind);
             }
@@ -2564,6 +2567,84 @@ impl<'a> FnGen<'a> {
             }
         };
         Self::nested(out, ind, &head, &body);
+    }
+
+    /// `let mut z = vec![e; k];` (a differentiated start), `vec![vec![0.0; 2]; 2]` written by
+    /// `m[i][j]`, and elements read through `first`/`last`/`get(..)` with `unwrap`.
+    fn vec_forms(&mut self, out: &mut String, ind: usize) {
+        let n = self.fresh("vz");
+        if self.rng.chance(0.5) {
+            let k = 1 + self.rng.below(4);
+            let e = self.wrapped(1, (-2.0, 2.0));
+            let f = self.wrapped(1, (-2.0, 2.0));
+            Self::line(
+                out,
+                ind,
+                &format!("let mut {n} = vec![{}; {k}];", self.typed(e.clone()).s),
+            );
+            Self::line(
+                out,
+                ind,
+                &format!("{n}[{}] = {n}[0] * 0.5 + {};", k - 1, paren(&f.s)),
+            );
+            let r = self.fresh("vr");
+            let read = match self.rng.below(3) {
+                0 => format!("*{n}.last().unwrap() + {n}.first().copied().unwrap()"),
+                1 => format!("{n}.get({}).unwrap() * 2.0", self.rng.below(k)),
+                _ => format!("{n}.iter().sum::<{FLT}>()"),
+            };
+            Self::line(out, ind, &format!("let {r}: {FLT} = {read};"));
+            let iv = e.iv.union(e.iv.mul(Iv::pt(0.5)).add(f.iv));
+            let m = iv.mag() * k as f64 * 2.0;
+            self.declare(&r, VarKind::Float(Iv(-m, m, iv.2)), false);
+        } else {
+            let (a, b, c) = (
+                self.wrapped(1, (-2.0, 2.0)),
+                self.wrapped(1, (-2.0, 2.0)),
+                self.wrapped(1, (-2.0, 2.0)),
+            );
+            Self::line(out, ind, &format!("let mut {n} = vec![vec![0.0; 2]; 2];"));
+            Self::line(out, ind, &format!("{n}[0][0] = {};", a.s));
+            Self::line(out, ind, &format!("{n}[1][1] = {};", b.s));
+            Self::line(out, ind, &format!("{n}[0][1] = {};", c.s));
+            let r = self.fresh("det");
+            Self::line(
+                out,
+                ind,
+                &format!("let {r}: {FLT} = {n}[0][0] * {n}[1][1] - {n}[0][1] * {n}[1][0] + {n}.len() as {FLT} * 0.1;"),
+            );
+            let iv = a.iv.mul(b.iv).add(c.iv.mul(Iv::pt(0.0))).add(Iv::pt(0.2));
+            self.declare(&r, VarKind::Float(iv), false);
+        }
+    }
+
+    /// `let f = |z: T| ..; let g = |z: T| f(z) * 0.5; let v = xs.iter().map(|&q| g(q * e)).sum();`
+    fn closure_in_closure(&mut self, out: &mut String, ind: usize) {
+        let slices = self.slices();
+        let Some((xs, iv)) = slices.first().cloned() else {
+            return;
+        };
+        let (f, g, z, q) = (
+            self.fresh("f"),
+            self.fresh("g"),
+            self.fresh("z"),
+            self.fresh("q"),
+        );
+        let body = self.closure_body(&[z.as_str()], iv.union(NOMINAL), 1);
+        Self::line(out, ind, &format!("let {f} = |{z}: {FLT}| {};", body.s));
+        Self::line(out, ind, &format!("let {g} = |{z}: {FLT}| {f}({z}) * 0.5;"));
+        let e = self.wrapped(1, (-1.0, 1.0));
+        let v = self.fresh("cc");
+        Self::line(
+            out,
+            ind,
+            &format!(
+                "let {v}: {FLT} = {xs}.iter().map(|&{q}| {g}({q} * {})).sum::<{FLT}>();",
+                paren(&e.s)
+            ),
+        );
+        let m = body.iv.mag() * 3.0;
+        self.declare(&v, VarKind::Float(Iv(-m, m, true)), false);
     }
 
     /// `std::mem::swap(&mut a, &mut b)` of two mutable floats.

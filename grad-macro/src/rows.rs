@@ -616,7 +616,10 @@ impl ParamUses<'_> {
             pat: Box::new(c.inputs[0].clone()),
             in_token: Default::default(),
             expr: m.receiver.clone(),
-            body: syn::parse_quote!({ #value }),
+            body: {
+                let value = crate::desugar::tail_expr(value);
+                syn::parse_quote!({ #value })
+            },
         };
         // The same shapes as a loop: reuse its analysis, then take the range and body back.
         let syn::Expr::ForLoop(l) = self.row_loop(&f)? else {

@@ -99,15 +99,16 @@ impl VisitMut for Inline<'_> {
             .iter()
             .zip(&call.args)
             .map(|(p, a)| -> syn::Stmt { syn::parse_quote!(let #p = #a;) });
-        let body = &self.closure.body;
+        let body = &super::tail_expr(&self.closure.body);
         let ret = match &self.closure.output {
             syn::ReturnType::Type(_, t) => Some(quote::quote!(: #t)),
             syn::ReturnType::Default => None,
         };
         let value = crate::naming::hidden("closure_value");
+        // In parentheses: `f(x) * 2.0` as a statement stays one expression.
         *e = match ret {
-            Some(t) => syn::parse_quote!({ #(#lets)* let #value #t = #body; #value }),
-            None => syn::parse_quote!({ #(#lets)* #body }),
+            Some(t) => syn::parse_quote!(({ #(#lets)* let #value #t = #body; #value })),
+            None => syn::parse_quote!(({ #(#lets)* #body })),
         };
     }
     /// Calls inside another closure (`xs.iter().map(|&v| sq(act(v)))`) are inlined there, unless

@@ -80,7 +80,7 @@ pub fn reduction_over_data(m: &syn::ExprMethodCall, seqs: &SeqParams) -> Option<
     let item = crate::naming::hidden("item");
     let (pat, value) = match map {
         Some(c) => {
-            let (p, body) = (untyped(&c.inputs[0]), &c.body);
+            let (p, body) = (untyped(&c.inputs[0]), super::tail_expr(&c.body));
             (quote!(#p), quote!(#body))
         }
         None => (quote!(#item), quote!(#item)),
@@ -95,7 +95,11 @@ pub fn reduction_over_data(m: &syn::ExprMethodCall, seqs: &SeqParams) -> Option<
             if c.inputs.len() != 2 {
                 return None;
             }
-            let (pa, pv, body) = (untyped(&c.inputs[0]), untyped(&c.inputs[1]), &c.body);
+            let (pa, pv, body) = (
+                untyped(&c.inputs[0]),
+                untyped(&c.inputs[1]),
+                super::tail_expr(&c.body),
+            );
             let init = &m.args[0];
             match map {
                 // The mapped value gets the fold's name for it, which must then be a plain name.
@@ -191,7 +195,7 @@ pub fn collect_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
         }
         s => range_len(s)?,
     };
-    let (p, body) = (untyped(&c.inputs[0]), &c.body);
+    let (p, body) = (untyped(&c.inputs[0]), super::tail_expr(&c.body));
     Some(vec![
         syn::parse_quote!(let mut #name = vec![0.0; #len];),
         syn::parse_quote!(for (#k, #p) in (#source).enumerate() { #name[#k] = #body; }),
@@ -497,7 +501,7 @@ fn bind_closure(e: &syn::Expr, x: &syn::Ident, refs: usize) -> Option<proc_macro
     }
     let name = &name.ident;
     let amps = (0..refs - taken).map(|_| quote!(&));
-    let body = &c.body;
+    let body = super::tail_expr(&c.body);
     Some(quote!({ let #name = #(#amps)* #x; #body }))
 }
 

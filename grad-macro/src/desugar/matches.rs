@@ -40,7 +40,10 @@ pub fn only_bools(m: &syn::ExprMatch) -> bool {
 fn as_block(e: &syn::Expr) -> syn::Block {
     match e {
         syn::Expr::Block(b) if b.label.is_none() && b.attrs.is_empty() => b.block.clone(),
-        e => syn::parse_quote!({ #e }),
+        e => {
+            let e = super::tail_expr(e);
+            syn::parse_quote!({ #e })
+        }
     }
 }
 

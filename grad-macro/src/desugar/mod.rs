@@ -196,6 +196,14 @@ impl VisitMut for Desugar<'_> {
             syn::Expr::MethodCall(_) if element_access(e).is_some() => {
                 *e = element_access(e).expect("checked");
             }
+            // `vec![e; n]`: the value inside is rewritten like any other expression.
+            syn::Expr::Macro(m) if m.mac.path.is_ident("vec") => {
+                if let Ok(mut r) = m.mac.parse_body::<VecRepeat>() {
+                    self.visit_expr_mut(&mut r.0);
+                    let (v, n) = (&r.0, &r.1);
+                    m.mac.tokens = quote!(#v; #n);
+                }
+            }
             // `x.sin_cos().0` is `x.sin()`.
             syn::Expr::Field(f) => {
                 if let (syn::Expr::MethodCall(m), syn::Member::Unnamed(k)) = (&*f.base, &f.member) {
@@ -388,6 +396,54 @@ fn element_access(e: &syn::Expr) -> Option<syn::Expr> {
             Some(syn::parse_quote!(#x[#i]))
         }
         _ => None,
+    }
+}
+
+/// `value; len`, the body of `vec![value; len]`.
+struct VecRepeat(syn::Expr, syn::Expr);
+
+impl syn::parse::Parse for VecRepeat {
+    fn parse(input: syn::parse::ParseStream) -> syn::Result<Self> {
+        let v = input.parse()?;
+        input.parse::<syn::Token![;]>()?;
+        Ok(VecRepeat(v, input.parse()?))
+    }
+}
+
+/// `e`, in parentheses when it starts with a block-like expression but is more than it
+/// (`{ a } * 0.5`): printed as the tail of a block it would be read back as the statement
+/// `{ a }` followed by `*0.5`.
+pub(crate) fn tail_expr(e: &syn::Expr) -> syn::Expr {
+    fn leftmost(e: &syn::Expr) -> &syn::Expr {
+        match e {
+            syn::Expr::Binary(b) => leftmost(&b.left),
+            syn::Expr::MethodCall(m) => leftmost(&m.receiver),
+            syn::Expr::Field(f) => leftmost(&f.base),
+            syn::Expr::Index(i) => leftmost(&i.expr),
+            syn::Expr::Cast(c) => leftmost(&c.expr),
+            syn::Expr::Call(c) => leftmost(&c.func),
+            syn::Expr::Try(t) => leftmost(&t.expr),
+            syn::Expr::Assign(a) => leftmost(&a.left),
+            syn::Expr::Range(r) => r.start.as_deref().map_or(e, leftmost),
+            e => e,
+        }
+    }
+    let block_like = |x: &syn::Expr| {
+        matches!(
+            x,
+            syn::Expr::Block(_)
+                | syn::Expr::If(_)
+                | syn::Expr::Match(_)
+                | syn::Expr::Loop(_)
+                | syn::Expr::While(_)
+                | syn::Expr::ForLoop(_)
+                | syn::Expr::Unsafe(_)
+        )
+    };
+    if !block_like(e) && block_like(leftmost(e)) {
+        syn::parse_quote!((#e))
+    } else {
+        e.clone()
     }
 }
 

@@ -57,7 +57,7 @@ pub fn reduction_to_loop(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
     // The mapped value of the item bound by the loop.
     let mapped = match map {
         Some(c) => {
-            let (p, body) = (&c.inputs[0], &c.body);
+            let (p, body) = (&c.inputs[0], super::tail_expr(&c.body));
             quote!({ let #p = #item; #body })
         }
         None => quote!(#item),
@@ -72,7 +72,7 @@ pub fn reduction_to_loop(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
             if c.inputs.len() != 2 {
                 return None;
             }
-            let (pa, pv, body) = (&c.inputs[0], &c.inputs[1], &c.body);
+            let (pa, pv, body) = (&c.inputs[0], &c.inputs[1], super::tail_expr(&c.body));
             quote!(#acc = { let #pa = #acc; let #pv = #mapped; #body };)
         }
         _ => return None,

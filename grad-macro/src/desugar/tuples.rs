@@ -109,11 +109,32 @@ pub fn array_literal_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     if init.diverge.is_some() {
         return None;
     }
-    let syn::Expr::Array(arr) = &*init.expr else {
-        return None;
+    // `vec![x, 2.0 * y]` is the same buffer as `[x, 2.0 * y]`.
+    let from_vec: Option<syn::ExprArray> = match &*init.expr {
+        syn::Expr::Macro(m) if m.mac.path.is_ident("vec") => {
+            let elems = m
+                .mac
+                .parse_body_with(
+                    syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
+                )
+                .ok()?;
+            Some(syn::parse_quote!([#elems]))
+        }
+        _ => None,
+    };
+    let arr = match (&*init.expr, &from_vec) {
+        (syn::Expr::Array(a), _) => a,
+        (_, Some(a)) => a,
+        _ => return None,
     };
     let float_typed = match ty {
         Some(syn::Type::Array(a)) => crate::sig::float_of(&a.elem).is_some(),
+        Some(t) if from_vec.is_some() => {
+            let s = quote::ToTokens::to_token_stream(t)
+                .to_string()
+                .replace(' ', "");
+            s == "Vec<f64>" || s == "Vec<f32>"
+        }
         Some(_) => return None,
         None => false,
     };
@@ -129,6 +150,10 @@ pub fn array_literal_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
         return None;
     }
     let name = &id.ident;
+    // `let a = [a[1], a[0]];` reads the old `a`, which the element stores would overwrite.
+    if super::mentions(&quote::ToTokens::to_token_stream(arr), name) {
+        return None;
+    }
     let n = arr.elems.len();
     let zero = match ty {
         Some(syn::Type::Array(a)) => {
@@ -137,7 +162,11 @@ pub fn array_literal_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
         }
         _ => quote::quote!(0.0),
     };
-    let mut out: Vec<syn::Stmt> = vec![syn::parse_quote!(let mut #name = [#zero; #n];)];
+    let mut out: Vec<syn::Stmt> = if from_vec.is_some() {
+        vec![syn::parse_quote!(let mut #name = vec![#zero; #n];)]
+    } else {
+        vec![syn::parse_quote!(let mut #name = [#zero; #n];)]
+    };
     for (k, e) in arr.elems.iter().enumerate() {
         out.push(syn::parse_quote!(#name[#k] = #e;));
     }

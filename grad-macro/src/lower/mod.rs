@@ -632,6 +632,67 @@ impl<'f> Lowerer<'f> {
         }
     }
 
+    /// `let a = [y, x[1]];`: an array of floats (each element lowered first, so the elements may
+    /// read an earlier `a`) becomes a local buffer written element by element; an array of other
+    /// values (`[0, 2, 5]`) is carried along as written. `None` (reported) for a mix.
+    fn lower_array_let(&mut self, name: &Ident, arr: &syn::ExprArray) -> Option<Binding> {
+        let mut vals = Vec::new();
+        for e in &arr.elems {
+            vals.push(self.lower_expr(e)?);
+        }
+        if vals.iter().all(|v| matches!(v, Value::Other { .. })) {
+            let mut tokens = Vec::new();
+            let mut all_uses = Vec::new();
+            for v in vals {
+                if let Value::Other {
+                    tokens: t, uses, ..
+                } = v
+                {
+                    self.check_inactive(&uses, arr.span())?;
+                    tokens.push(t);
+                    all_uses.extend(uses);
+                }
+            }
+            let v = self.b.opaque(
+                Kind::Other,
+                None,
+                quote!([#(#tokens),*]),
+                all_uses,
+                arr.span(),
+            );
+            return Some(Binding::Val(v));
+        }
+        if !vals.iter().all(|v| matches!(v, Value::Float(_))) {
+            self.errors.push_spanned(
+                arr,
+                "`#[gradient]` makes an array of floats a local buffer: every element must be a float here",
+            );
+            return None;
+        }
+        let n = vals.len();
+        let len: syn::Expr = syn::parse_quote!(#n);
+        let zero: syn::Expr = syn::parse_quote!(0.0);
+        let (binding, _) = self.lower_buffer(buffers::BufInit {
+            init: zero,
+            len,
+            array: true,
+        })?;
+        // The name stands for the buffer while it is filled, in a scope of its own: the
+        // elements were read before it existed.
+        self.env.push();
+        self.env.declare(name.clone(), binding);
+        for (k, v) in vals.into_iter().enumerate() {
+            let Value::Float(o) = v else { continue };
+            let t = crate::naming::fresh("elem");
+            let b = self.bind_float(o, arr.span());
+            self.env.declare(t.clone(), b);
+            let store: syn::Expr = syn::parse_quote_spanned!(arr.span()=> #name[#k] = #t);
+            self.lower_expr(&store)?;
+        }
+        self.env.pop();
+        Some(binding)
+    }
+
     /// An expression statement. A call the engine carries along (`log(n)`, `out.push(v)`) is kept
     /// for what it does, as in the original; it must not read a differentiated value, whose
     /// derivative it would lose.
@@ -710,6 +771,12 @@ impl<'f> Lowerer<'f> {
                 "`let ... else` is not supported in `#[gradient]` functions",
             );
             return;
+        }
+        if let (syn::Expr::Array(arr), Some(ident)) = (&*init.expr, &ident) {
+            if let Some(binding) = self.lower_array_let(ident, arr) {
+                self.env.declare(ident.clone(), binding);
+                return;
+            }
         }
         if let Some(buf) = self.buffer_init(&init.expr) {
             let made = self.lower_buffer(buf);
