@@ -632,3 +632,115 @@ fn vec_macros_of_differentiated_values() {
         &p,
     );
 }
+
+/// Forms from other tools' test suites (Clad, Enzyme, JAX), transcribed.
+mod transcribed {
+    use super::check;
+    use grad::gradient;
+
+    #[gradient]
+    pub fn power_rec(x: f64, n: u32) -> f64 {
+        if n == 0 {
+            1.0
+        } else {
+            x * power_rec(x, n - 1)
+        }
+    }
+
+    #[gradient]
+    pub fn bubble_sorted_weights(x: &[f64]) -> f64 {
+        let n = x.len();
+        let mut a = vec![0.0; n];
+        a.copy_from_slice(x);
+        for i in 0..n {
+            for j in 0..n - 1 - i {
+                if a[j] > a[j + 1] {
+                    a.swap(j, j + 1);
+                }
+            }
+        }
+        let mut s = 0.0;
+        for i in 0..n {
+            s += a[i] * (i as f64 + 1.0);
+        }
+        s
+    }
+
+    #[gradient]
+    pub fn do_while_and_stride(x: &[f64], y0: f64) -> f64 {
+        let mut y = y0;
+        let mut i = 0;
+        loop {
+            y = y * y * 0.5 + 0.1;
+            i += 2;
+            if i >= 6 {
+                break;
+            }
+        }
+        let mut j = 0;
+        let mut s = 0.0;
+        while j < x.len() {
+            s += x[j].powi(2);
+            j += 2;
+        }
+        let mut m = x[0];
+        for &v in &x[1..] {
+            m = m.max(v);
+        }
+        let tail: f64 = x[1..].iter().map(|v| v * v).sum();
+        y + s + m + tail + x[..2].iter().sum::<f64>()
+    }
+
+    #[gradient]
+    pub fn where_and_scan(params: &[f64], xs: &[f64]) -> f64 {
+        let (a, b) = (params[0], params[1]);
+        let mut h = 0.0;
+        let mut loss = 0.0;
+        for &x in xs {
+            h = (a * h + b * x).tanh();
+            loss += h * h;
+        }
+        loss + xs
+            .iter()
+            .map(|&v| if v > 0.0 { v * a } else { 0.0 })
+            .sum::<f64>()
+    }
+
+    #[test]
+    fn transcribed_forms() {
+        for n in 0..4 {
+            let (v, g) = power_rec_grad(1.3, n);
+            check("power_rec", &|p: &[f64]| power_rec(p[0], n), v, &g, &[1.3]);
+        }
+        let x = [0.3, -0.7, 1.2, 0.5];
+        let mut d = [0.0; 4];
+        let v = bubble_sorted_weights_grad(&x, &mut d);
+        check("bubble", &bubble_sorted_weights, v, &d, &x);
+        let (v, g) = do_while_and_stride_grad(&x, 0.4, &mut d);
+        let mut p = x.to_vec();
+        p.push(0.4);
+        let mut grad = d.to_vec();
+        grad.push(g[0]);
+        check(
+            "do_while_and_stride",
+            &|p: &[f64]| do_while_and_stride(&p[..4], p[4]),
+            v,
+            &grad,
+            &p,
+        );
+        let params = [0.8, -0.6];
+        let (mut dp, mut dx) = ([0.0; 2], [0.0; 4]);
+        let v = where_and_scan_grad(&params, &x, &mut dp, &mut dx);
+        let mut p = params.to_vec();
+        p.extend_from_slice(&x);
+        let mut grad = dp.to_vec();
+        grad.extend_from_slice(&dx);
+        check(
+            "where_and_scan",
+            &|p: &[f64]| where_and_scan(&p[..2], &p[2..]),
+            v,
+            &grad,
+            &p,
+        );
+    }
+}

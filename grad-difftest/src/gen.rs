@@ -2031,7 +2031,7 @@ impl<'a> FnGen<'a> {
             .collect();
         let i = self.fresh("i");
         let v = self.fresh("e");
-        let which = self.rng.below(13);
+        let which = self.rng.below(15);
         let key = format!("loop:{which}");
         if !self.on(&key) {
             return None;
@@ -2093,6 +2093,17 @@ impl<'a> FnGen<'a> {
             ),
             11 => (
                 format!("for &{v} in {xs}.iter().rev()"),
+                vec![(v, xiv)],
+                vec![],
+            ),
+            // Sub-slices iterated directly.
+            13 => (
+                format!("for &{v} in &{xs}[{xs}.len() / 2..]"),
+                vec![(v, xiv)],
+                vec![],
+            ),
+            14 => (
+                format!("for &{v} in {xs}[..{xs}.len() / 2].iter()"),
                 vec![(v, xiv)],
                 vec![],
             ),

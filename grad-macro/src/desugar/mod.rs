@@ -216,9 +216,15 @@ impl VisitMut for Desugar<'_> {
                 }
             }
             syn::Expr::ForLoop(f) => {
+                if let Some(it) = subslice_iter(&f.expr) {
+                    *f.expr = it;
+                }
                 if let Some(l) = iterators::pieces_loop(f) {
                     *e = l;
                 }
+            }
+            syn::Expr::MethodCall(_) if subslice_iter(e).is_some() => {
+                *e = subslice_iter(e).expect("checked");
             }
             syn::Expr::MethodCall(m) if !closure_returns(m) => {
                 if self.in_cond > 0 {
@@ -397,6 +403,44 @@ fn element_access(e: &syn::Expr) -> Option<syn::Expr> {
         }
         _ => None,
     }
+}
+
+/// Input: `&x[a..b]` or `x[a..b].iter()` (any range form) as what a loop or a chain iterates.
+/// Output: `x.iter().skip(a).take(b - a)`, which lowering follows for slices, buffers and data.
+fn subslice_iter(e: &syn::Expr) -> Option<syn::Expr> {
+    let ix = match e {
+        syn::Expr::Reference(r) if r.mutability.is_none() => &*r.expr,
+        syn::Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => &*m.receiver,
+        _ => return None,
+    };
+    let ix = match ix {
+        syn::Expr::Paren(p) => &*p.expr,
+        e => e,
+    };
+    let syn::Expr::Index(ix) = ix else {
+        return None;
+    };
+    let syn::Expr::Range(r) = &*ix.index else {
+        return None;
+    };
+    let x = &ix.expr;
+    if !matches!(&**x, syn::Expr::Path(_) | syn::Expr::Field(_)) {
+        return None;
+    }
+    let closed = matches!(r.limits, syn::RangeLimits::Closed(_));
+    let end = r.end.as_ref().map(|b| -> syn::Expr {
+        if closed {
+            syn::parse_quote!((#b) + 1)
+        } else {
+            syn::parse_quote!(#b)
+        }
+    });
+    Some(match (&r.start, end) {
+        (Some(a), Some(b)) => syn::parse_quote!(#x.iter().skip(#a).take((#b) - (#a))),
+        (Some(a), None) => syn::parse_quote!(#x.iter().skip(#a)),
+        (None, Some(b)) => syn::parse_quote!(#x.iter().take(#b)),
+        (None, None) => syn::parse_quote!(#x.iter()),
+    })
 }
 
 /// `value; len`, the body of `vec![value; len]`.
