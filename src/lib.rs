@@ -21,7 +21,8 @@
 //!
 //! # The contract
 //!
-//! **Input**: a function returning `f64` or `f32` (free, associated, or a trait's default method),
+//! **Input**: a function returning `f64` or `f32` (free, associated, a method reading `&self` as
+//! constant data with `wrt(..)` naming what to differentiate, or a trait's default method),
 //! with one float type throughout. Parameters of that type are differentiated (also taken by
 //! reference, `x: &T`), and so are float sequences `&[T]`, `&[T; N]`, `[T; N]` and `&Vec<T>` and
 //! rows `&[[T; N]]`, `&Vec<[T; N]>`, `&[Vec<T>]`, `&Vec<Vec<T>>` (their gradient buffers have the
@@ -162,7 +163,7 @@
 //!
 //! What the macro cannot differentiate is a compile error at the exact tokens that says what to
 //! change: unknown methods, macros other than `assert!`-like and panicking ones, closures outside
-//! reductions, `while let`, `unsafe`, `async`/`const`/generic functions, methods
+//! reductions, `while let`, `unsafe`, `async`/`const`/generic functions, methods taking `self` or `&mut self`
 //! (`self`), casts that drop a derivative (`x as i32` of a differentiated `x`), mixing `f32` and
 //! `f64`, `%` on floats, expressions that would read a differentiated slice without following its
 //! derivative (`xs[1..3][0]`). Every error of a

@@ -744,3 +744,61 @@ mod transcribed {
         );
     }
 }
+
+/// A method whose `&self` is data (issue 9's first step): `wrt(..)` names what is differentiated.
+pub struct Dataset {
+    pub x: Vec<f64>,
+    pub y: Vec<f64>,
+    pub l2: f64,
+}
+
+impl Dataset {
+    fn n(&self) -> usize {
+        self.x.len()
+    }
+
+    #[gradient(wrt(w, b))]
+    pub fn loss(&self, w: f64, b: f64) -> f64 {
+        let mut s = 0.0;
+        for i in 0..self.n() {
+            let r = w * self.x[i] + b - self.y[i];
+            s += r * r;
+        }
+        s / self.x.len() as f64 + self.l2 * w * w
+    }
+
+    #[gradient(wrt(p))]
+    pub fn loss_slice(&self, p: &[f64]) -> f64 {
+        self.x
+            .iter()
+            .zip(&self.y)
+            .map(|(&x, &y)| (p[0] * x + p[1] - y).powi(2))
+            .sum::<f64>()
+            + Self::penalty(p[0])
+    }
+
+    #[gradient]
+    fn penalty(a: f64) -> f64 {
+        0.5 * a * a
+    }
+}
+
+#[test]
+fn methods_with_self_as_data() {
+    let d = Dataset {
+        x: vec![1.0, 2.0, 3.0],
+        y: vec![2.0, 4.1, 5.9],
+        l2: 0.1,
+    };
+    let (v, g) = d.loss_grad(1.5, 0.2);
+    check("loss", &|p: &[f64]| d.loss(p[0], p[1]), v, &g, &[1.5, 0.2]);
+    let mut dp = [0.0; 2];
+    let v = d.loss_slice_grad(&[1.5, 0.2], &mut dp);
+    check(
+        "loss_slice",
+        &|p: &[f64]| d.loss_slice(p),
+        v,
+        &dp,
+        &[1.5, 0.2],
+    );
+}

@@ -157,3 +157,26 @@ fn rows_and_values_run() {
     let (v, [d]) = values_grad(0.3, 0);
     assert!(v.is_finite() && d.is_finite());
 }
+
+/// Data read through `&self`.
+pub struct Samples {
+    xs: Vec<f64>,
+}
+
+impl Samples {
+    /// The squared error of a line through the samples.
+    #[gradient(wrt(slope))]
+    fn error(&self, slope: f64) -> f64 {
+        self.xs
+            .iter()
+            .map(|x| (slope * x - 1.0).powi(2))
+            .sum::<f64>()
+    }
+}
+
+#[test]
+fn methods_run() {
+    let s = Samples { xs: vec![1.0, 2.0] };
+    let (v, [d]) = s.error_grad(0.5);
+    assert!(v.is_finite() && d.is_finite());
+}

@@ -300,7 +300,11 @@ pub fn grad_signature(item: &syn::ItemFn, sig: &Sig) -> TokenStream {
     let ty = Ident::new(sig.float_ty.name(), Span::call_site());
     let params = sig.params.iter().map(|p| {
         let (id, t) = (&p.ident, &p.ty);
-        quote!(#id: #t)
+        if p.receiver {
+            quote!(&#id)
+        } else {
+            quote!(#id: #t)
+        }
     });
     let bufs = sig.active_seqs().map(|p| {
         let d = format_ident!("d_{}", p.ident);

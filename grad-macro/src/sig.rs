@@ -33,6 +33,8 @@ pub struct Param {
     pub active: bool,
     /// A float taken by shared reference (`x: &f64`).
     pub by_ref: bool,
+    /// The receiver `&self` of a method, read as constant data.
+    pub receiver: bool,
 }
 
 pub struct Sig {
@@ -218,10 +220,27 @@ pub fn analyze(item: &ItemFn, args: &Args, errors: &Errors) -> Sig {
     for input in &sig.inputs {
         let pt = match input {
             FnArg::Receiver(r) => {
-                errors.push_spanned(
-                    r,
-                    "`#[gradient]` works on free functions, not methods: take the fields as parameters",
-                );
+                // `&self` is data, as any constant parameter: what is differentiated must be
+                // named, so that a model's fields are never silently constants.
+                if r.reference.is_none() || r.mutability.is_some() {
+                    errors.push_spanned(
+                        r,
+                        "`#[gradient]` takes a method's receiver as `&self` (constant data): take `self` by shared reference, or pass the values as parameters",
+                    );
+                } else if args.wrt.is_none() {
+                    errors.push_spanned(
+                        r,
+                        "`#[gradient]` reads `&self` as constant data and does not differentiate it yet: name the parameters to differentiate with `#[gradient(wrt(..))]` (for a model's own weights, pass them as a slice parameter)",
+                    );
+                }
+                params.push(Param {
+                    ident: Ident::new("self", r.self_token.span),
+                    ty: (*r.ty).clone(),
+                    class: ParamClass::Other,
+                    active: false,
+                    by_ref: false,
+                    receiver: true,
+                });
                 continue;
             }
             FnArg::Typed(pt) => pt,
@@ -284,6 +303,7 @@ pub fn analyze(item: &ItemFn, args: &Args, errors: &Errors) -> Sig {
             class,
             active: false,
             by_ref,
+            receiver: false,
         });
     }
 

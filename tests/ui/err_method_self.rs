@@ -1,3 +1,5 @@
+// A method's `&self` is read as constant data: without `wrt(..)` naming what to differentiate,
+// its fields would silently be constants, so that is an error; `&mut self` and `self` too.
 use grad::gradient;
 
 struct Model {
@@ -8,6 +10,11 @@ impl Model {
     #[gradient]
     fn loss(&self, x: f64) -> f64 {
         self.w * x * x
+    }
+
+    #[gradient(wrt(x))]
+    fn changes(&mut self, x: f64) -> f64 {
+        self.w * x
     }
 }
 
