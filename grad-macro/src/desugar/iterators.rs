@@ -136,10 +136,7 @@ pub fn reduction_over_data(m: &syn::ExprMethodCall, seqs: &SeqParams) -> Option<
 /// Output: a local buffer filled in order: `let mut name = vec![0.0; LEN];
 /// for (K, p) in SOURCE.enumerate() { name[K] = body; }`.
 pub fn collect_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
-    let (pat, ty) = match &l.pat {
-        syn::Pat::Type(pt) => (&*pt.pat, Some(&*pt.ty)),
-        p => (p, None),
-    };
+    let (pat, ty) = super::pat_and_type(l);
     let syn::Pat::Ident(id) = pat else {
         return None;
     };

@@ -443,6 +443,49 @@ fn subslice_iter(e: &syn::Expr) -> Option<syn::Expr> {
     })
 }
 
+/// Whether a statement declares one of `names` again (a `let`, a closure parameter, a `for`
+/// pattern) or names one inside a macro: a rewrite of those names in the rest of a block cannot
+/// follow them past it.
+pub(crate) fn redeclares(s: &syn::Stmt, names: &[&syn::Ident]) -> bool {
+    struct Finder<'a>(&'a [&'a syn::Ident], bool);
+    impl<'a> syn::visit::Visit<'a> for Finder<'_> {
+        fn visit_pat_ident(&mut self, i: &'a syn::PatIdent) {
+            self.1 |= self.0.contains(&&i.ident);
+            syn::visit::visit_pat_ident(self, i);
+        }
+        fn visit_macro(&mut self, m: &'a syn::Macro) {
+            self.1 |= self.0.iter().any(|n| mentions(&m.tokens, n));
+        }
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut f = Finder(names, false);
+    syn::visit::Visit::visit_stmt(&mut f, s);
+    f.1
+}
+
+/// The pattern of a `let` and its type, if it has one (`let (a, b): (f64, f64) = ..`).
+pub(crate) fn pat_and_type(l: &syn::Local) -> (&syn::Pat, Option<&syn::Type>) {
+    match &l.pat {
+        syn::Pat::Type(pt) => (&*pt.pat, Some(&*pt.ty)),
+        p => (p, None),
+    }
+}
+
+/// `*c`, `&c`, `(c)`, `c[..]`: the place they read, `c`.
+pub(crate) fn place_of(mut e: &syn::Expr) -> &syn::Expr {
+    loop {
+        e = match e {
+            syn::Expr::Paren(p) => &p.expr,
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => &u.expr,
+            syn::Expr::Reference(r) if r.mutability.is_none() => &r.expr,
+            syn::Expr::Index(ix) if matches!(&*ix.index, syn::Expr::Range(r) if r.start.is_none() && r.end.is_none()) => {
+                &ix.expr
+            }
+            _ => return e,
+        };
+    }
+}
+
 /// `value; len`, the body of `vec![value; len]`.
 struct VecRepeat(syn::Expr, syn::Expr);
 

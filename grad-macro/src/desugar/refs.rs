@@ -1,7 +1,5 @@
 //! Mutable references to locals, rewritten into the place they name.
 
-use super::tuples::names_of;
-
 /// Input: `let p = &mut s;` (or `&mut buf[i]`), then `*p += x`, `*p` and `p` in the rest of the block.
 /// Output: nothing (or `let I: usize = i;`), with `s` (or `buf[I]`) for `*p` and `&mut s` for `p`
 /// in the rest: the reference always names that place, so reading and writing through it is
@@ -46,10 +44,15 @@ pub fn mut_ref_let(l: &syn::Local, rest: &mut [syn::Stmt]) -> Option<Vec<syn::St
         }
         _ => return None,
     };
+    if rest
+        .iter()
+        .any(|s| super::redeclares(s, &[&id.ident, &base]))
+    {
+        return None;
+    }
     let mut copy: Vec<syn::Stmt> = rest.to_vec();
     let mut u = Uses {
         name: &id.ident,
-        base: &base,
         place: &place,
         other: false,
     };
@@ -65,7 +68,6 @@ pub fn mut_ref_let(l: &syn::Local, rest: &mut [syn::Stmt]) -> Option<Vec<syn::St
 
 struct Uses<'a> {
     name: &'a syn::Ident,
-    base: &'a syn::Ident,
     place: &'a syn::Expr,
     other: bool,
 }
@@ -73,12 +75,6 @@ struct Uses<'a> {
 impl Uses<'_> {
     fn is_p(&self, e: &syn::Expr) -> bool {
         matches!(e, syn::Expr::Path(p) if p.qself.is_none() && p.path.is_ident(self.name))
-    }
-
-    fn declares(&self, p: &syn::Pat) -> bool {
-        let mut names = Vec::new();
-        names_of(p, &mut names);
-        names.iter().any(|n| n == self.name || n == self.base)
     }
 }
 
@@ -96,25 +92,6 @@ impl syn::visit_mut::VisitMut for Uses<'_> {
             }
             _ => syn::visit_mut::visit_expr_mut(self, e),
         }
-    }
-
-    fn visit_local_mut(&mut self, l: &mut syn::Local) {
-        self.other |= self.declares(&l.pat);
-        syn::visit_mut::visit_local_mut(self, l);
-    }
-
-    fn visit_expr_closure_mut(&mut self, c: &mut syn::ExprClosure) {
-        self.other |= c.inputs.iter().any(|p| self.declares(p));
-        syn::visit_mut::visit_expr_closure_mut(self, c);
-    }
-
-    fn visit_expr_for_loop_mut(&mut self, f: &mut syn::ExprForLoop) {
-        self.other |= self.declares(&f.pat);
-        syn::visit_mut::visit_expr_for_loop_mut(self, f);
-    }
-
-    fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
-        self.other |= super::mentions(&m.tokens, self.name);
     }
 
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}

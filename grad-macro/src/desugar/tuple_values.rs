@@ -1,7 +1,7 @@
 //! Tuples as values: computed by a block, an `if` or a `match`, held in a local and read by field.
 //! Each becomes one local per component, which lowering knows.
 
-use super::tuples::{names_of, pair};
+use super::tuples::pair;
 
 /// Input: `let (a, b): (f64, f64) = if c { s; (e1, e2) } else { (f1, f2) };`, with blocks, `if`s,
 /// `match`es and diverging tails (`return`, `break`, `panic!`) at any depth.
@@ -9,10 +9,7 @@ use super::tuples::{names_of, pair};
 /// let a = T0; let b = T1;`: late-initialized locals assigned on every path. `None` when a tail is
 /// not a tuple the pattern destructures (a call returning a tuple, say).
 pub fn branch_tuple_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
-    let (pat, ty) = match &l.pat {
-        syn::Pat::Type(pt) => (&*pt.pat, Some(&*pt.ty)),
-        p => (p, None),
-    };
+    let (pat, ty) = super::pat_and_type(l);
     if !matches!(pat, syn::Pat::Tuple(_)) {
         return None;
     }
@@ -226,6 +223,9 @@ pub fn tuple_local(l: &syn::Local, rest: &mut [syn::Stmt]) -> Option<Vec<syn::St
     let parts: Vec<syn::Ident> = (0..n)
         .map(|k| crate::naming::fresh(&format!("{name}_{k}_")))
         .collect();
+    if rest.iter().any(|s| super::redeclares(s, &[name])) {
+        return None;
+    }
     let mut copy: Vec<syn::Stmt> = rest.to_vec();
     let mut r = Uses {
         name,
@@ -286,33 +286,6 @@ impl syn::visit_mut::VisitMut for Uses<'_> {
             }
             _ => syn::visit_mut::visit_expr_mut(self, e),
         }
-    }
-
-    fn visit_local_mut(&mut self, l: &mut syn::Local) {
-        let mut names = Vec::new();
-        names_of(&l.pat, &mut names);
-        self.other |= names.contains(self.name);
-        syn::visit_mut::visit_local_mut(self, l);
-    }
-
-    fn visit_expr_for_loop_mut(&mut self, f: &mut syn::ExprForLoop) {
-        let mut names = Vec::new();
-        names_of(&f.pat, &mut names);
-        self.other |= names.contains(self.name);
-        syn::visit_mut::visit_expr_for_loop_mut(self, f);
-    }
-
-    fn visit_expr_closure_mut(&mut self, c: &mut syn::ExprClosure) {
-        for p in &c.inputs {
-            let mut names = Vec::new();
-            names_of(p, &mut names);
-            self.other |= names.contains(self.name);
-        }
-        syn::visit_mut::visit_expr_closure_mut(self, c);
-    }
-
-    fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
-        self.other |= super::mentions(&m.tokens, self.name);
     }
 
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}

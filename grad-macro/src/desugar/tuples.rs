@@ -6,10 +6,7 @@
 /// computed before any name is bound, as in the original. `None` when the initializer does not
 /// match the pattern's shape with tuple expressions and `sin_cos()`.
 pub fn split_tuple_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
-    let (pat, ty) = match &l.pat {
-        syn::Pat::Type(pt) => (&*pt.pat, Some(&*pt.ty)),
-        p => (p, None),
-    };
+    let (pat, ty) = super::pat_and_type(l);
     if !matches!(pat, syn::Pat::Tuple(_)) {
         return None;
     }
@@ -95,10 +92,7 @@ pub fn pair(
 /// Output: `let mut a = [0.0; 3]; a[0] = x; a[1] = 2.0 * y; a[2] = 0.5;`, a local buffer, whose
 /// elements are then differentiated like any other (`[x, y][0]` inside an expression is not).
 pub fn array_literal_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
-    let (pat, ty) = match &l.pat {
-        syn::Pat::Type(pt) => (&*pt.pat, Some(&*pt.ty)),
-        p => (p, None),
-    };
+    let (pat, ty) = super::pat_and_type(l);
     let syn::Pat::Ident(id) = pat else {
         return None;
     };
@@ -544,10 +538,7 @@ impl syn::visit_mut::VisitMut for MatUses<'_> {
 /// Output: `let a = (c)[0]; let b = (c)[1]; let z = (c)[c.len() - 1];` (each element read where
 /// the pattern puts it), or one `let` per element of the literal.
 pub fn array_pattern_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
-    let (pat, ty) = match &l.pat {
-        syn::Pat::Type(pt) => (&*pt.pat, Some(&*pt.ty)),
-        p => (p, None),
-    };
+    let (pat, ty) = super::pat_and_type(l);
     let syn::Pat::Slice(sp) = pat else {
         return None;
     };
@@ -560,7 +551,7 @@ pub fn array_pattern_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
         Some(_) => return None,
         None => None,
     };
-    let e = place_of(&init.expr);
+    let e = super::place_of(&init.expr);
     // A name the pattern binds that the value reads again would read the new binding.
     let mut names = Vec::new();
     names_of(pat, &mut names);
@@ -603,21 +594,6 @@ pub fn array_pattern_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
         });
     }
     Some(out)
-}
-
-/// `*c`, `&c`, `(c)`, `c[..]`: the place they read, `c`.
-fn place_of(mut e: &syn::Expr) -> &syn::Expr {
-    loop {
-        e = match e {
-            syn::Expr::Paren(p) => &p.expr,
-            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => &u.expr,
-            syn::Expr::Reference(r) if r.mutability.is_none() => &r.expr,
-            syn::Expr::Index(ix) if matches!(&*ix.index, syn::Expr::Range(r) if r.start.is_none() && r.end.is_none()) => {
-                &ix.expr
-            }
-            _ => return e,
-        };
-    }
 }
 
 /// Input: `let [a, .., z] = x[..] else { return 0.0; };`, a slice pattern of names over a place.

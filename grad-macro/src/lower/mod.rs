@@ -1108,18 +1108,7 @@ fn slice_pattern_by_index(
     let syn::Pat::Slice(sp) = pat else {
         return None;
     };
-    let mut place = data;
-    loop {
-        place = match place {
-            syn::Expr::Paren(p) => &p.expr,
-            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => &u.expr,
-            syn::Expr::Reference(r) if r.mutability.is_none() => &r.expr,
-            syn::Expr::Index(ix) if matches!(&*ix.index, syn::Expr::Range(r) if r.start.is_none() && r.end.is_none()) => {
-                &ix.expr
-            }
-            _ => break,
-        };
-    }
+    let place = crate::desugar::place_of(data);
     if !matches!(place, syn::Expr::Path(_) | syn::Expr::Field(_)) {
         return None;
     }
