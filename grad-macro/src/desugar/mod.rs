@@ -463,6 +463,46 @@ pub(crate) fn redeclares(s: &syn::Stmt, names: &[&syn::Ident]) -> bool {
     f.1
 }
 
+/// `let NAME = init;` or `let NAME: T = init;` with a plain name (no `ref`, no `@`) and no `else`:
+/// the name's pattern, the type, the initializer.
+pub(crate) fn plain_let(
+    l: &syn::Local,
+) -> Option<(&syn::PatIdent, Option<&syn::Type>, &syn::Expr)> {
+    let (syn::Pat::Ident(id), ty) = pat_and_type(l) else {
+        return None;
+    };
+    if id.by_ref.is_some() || id.subpat.is_some() {
+        return None;
+    }
+    let init = l.init.as_ref()?;
+    if init.diverge.is_some() {
+        return None;
+    }
+    Some((id, ty, &init.expr))
+}
+
+/// Applies `v` to a copy of the statements after a `let`, and keeps the copy only if `ok(v)`
+/// holds after and no statement declares `name` again.
+pub(crate) fn rewrite_rest<V: syn::visit_mut::VisitMut>(
+    rest: &mut [syn::Stmt],
+    name: &syn::Ident,
+    v: &mut V,
+    ok: impl Fn(&V) -> bool,
+) -> Option<()> {
+    if rest.iter().any(|s| redeclares(s, &[name])) {
+        return None;
+    }
+    let mut copy: Vec<syn::Stmt> = rest.to_vec();
+    for s in &mut copy {
+        v.visit_stmt_mut(s);
+    }
+    if !ok(v) {
+        return None;
+    }
+    rest.clone_from_slice(&copy);
+    Some(())
+}
+
 /// The pattern of a `let` and its type, if it has one (`let (a, b): (f64, f64) = ..`).
 pub(crate) fn pat_and_type(l: &syn::Local) -> (&syn::Pat, Option<&syn::Type>) {
     match &l.pat {

@@ -5,22 +5,11 @@
 /// in the rest: the reference always names that place, so reading and writing through it is
 /// reading and writing the place. `None` if `p`, `s` (or `buf`) is declared again or `p` assigned.
 pub fn mut_ref_let(l: &syn::Local, rest: &mut [syn::Stmt]) -> Option<Vec<syn::Stmt>> {
-    let syn::Pat::Ident(id) = (match &l.pat {
-        syn::Pat::Type(pt) if matches!(&*pt.ty, syn::Type::Reference(r) if r.mutability.is_some()) => {
-            &*pt.pat
-        }
-        p => p,
-    }) else {
-        return None;
-    };
-    if id.by_ref.is_some() || id.subpat.is_some() {
+    let (id, ty, init) = super::plain_let(l)?;
+    if ty.is_some_and(|t| !matches!(t, syn::Type::Reference(r) if r.mutability.is_some())) {
         return None;
     }
-    let init = l.init.as_ref()?;
-    if init.diverge.is_some() {
-        return None;
-    }
-    let syn::Expr::Reference(r) = &*init.expr else {
+    let syn::Expr::Reference(r) = init else {
         return None;
     };
     r.mutability?;
@@ -44,25 +33,15 @@ pub fn mut_ref_let(l: &syn::Local, rest: &mut [syn::Stmt]) -> Option<Vec<syn::St
         }
         _ => return None,
     };
-    if rest
-        .iter()
-        .any(|s| super::redeclares(s, &[&id.ident, &base]))
-    {
+    if rest.iter().any(|s| super::redeclares(s, &[&base])) {
         return None;
     }
-    let mut copy: Vec<syn::Stmt> = rest.to_vec();
     let mut u = Uses {
         name: &id.ident,
         place: &place,
         other: false,
     };
-    for s in &mut copy {
-        syn::visit_mut::VisitMut::visit_stmt_mut(&mut u, s);
-    }
-    if u.other {
-        return None;
-    }
-    rest.clone_from_slice(&copy);
+    super::rewrite_rest(rest, &id.ident, &mut u, |u| !u.other)?;
     Some(pre)
 }
 

@@ -201,46 +201,24 @@ fn arity(e: &syn::Expr) -> Option<usize> {
 /// U1; }` and `(T0, T1)` in the rest, whose tuple `let`s the other rewrites then split. `None` if
 /// `t` is declared again or read where the rewrite cannot follow (inside a macro).
 pub fn tuple_local(l: &syn::Local, rest: &mut [syn::Stmt]) -> Option<Vec<syn::Stmt>> {
-    let (syn::Pat::Ident(id), ty) = (match &l.pat {
-        syn::Pat::Type(pt) => (&*pt.pat, Some(&*pt.ty)),
-        p => (p, None),
-    }) else {
-        return None;
-    };
-    if id.by_ref.is_some() || id.subpat.is_some() {
-        return None;
-    }
-    let init = l.init.as_ref()?;
-    if init.diverge.is_some() {
-        return None;
-    }
+    let (id, ty, init_expr) = super::plain_let(l)?;
     let n = match ty {
         Some(syn::Type::Tuple(tt)) if !tt.elems.is_empty() => tt.elems.len(),
         Some(_) => return None,
-        None => arity(&init.expr)?,
+        None => arity(init_expr)?,
     };
     let name = &id.ident;
     let parts: Vec<syn::Ident> = (0..n)
         .map(|k| crate::naming::fresh(&format!("{name}_{k}_")))
         .collect();
-    if rest.iter().any(|s| super::redeclares(s, &[name])) {
-        return None;
-    }
-    let mut copy: Vec<syn::Stmt> = rest.to_vec();
     let mut r = Uses {
         name,
         parts: &parts,
         other: false,
     };
-    for s in &mut copy {
-        syn::visit_mut::VisitMut::visit_stmt_mut(&mut r, s);
-    }
-    if r.other {
-        return None;
-    }
-    rest.clone_from_slice(&copy);
+    super::rewrite_rest(rest, name, &mut r, |r| !r.other)?;
     let m = vec![id.mutability; n];
-    let e = &init.expr;
+    let e = init_expr;
     Some(vec![match ty {
         Some(t) => syn::parse_quote!(let (#(#m #parts),*): #t = #e;),
         None => syn::parse_quote!(let (#(#m #parts),*) = #e;),

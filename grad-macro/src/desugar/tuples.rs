@@ -92,19 +92,9 @@ pub fn pair(
 /// Output: `let mut a = [0.0; 3]; a[0] = x; a[1] = 2.0 * y; a[2] = 0.5;`, a local buffer, whose
 /// elements are then differentiated like any other (`[x, y][0]` inside an expression is not).
 pub fn array_literal_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
-    let (pat, ty) = super::pat_and_type(l);
-    let syn::Pat::Ident(id) = pat else {
-        return None;
-    };
-    if id.by_ref.is_some() || id.subpat.is_some() {
-        return None;
-    }
-    let init = l.init.as_ref()?;
-    if init.diverge.is_some() {
-        return None;
-    }
+    let (id, ty, init_expr) = super::plain_let(l)?;
     // `vec![x, 2.0 * y]` is the same buffer as `[x, 2.0 * y]`.
-    let from_vec: Option<syn::ExprArray> = match &*init.expr {
+    let from_vec: Option<syn::ExprArray> = match init_expr {
         syn::Expr::Macro(m) if m.mac.path.is_ident("vec") => {
             let elems = m
                 .mac
@@ -116,7 +106,7 @@ pub fn array_literal_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
         }
         _ => None,
     };
-    let arr = match (&*init.expr, &from_vec) {
+    let arr = match (init_expr, &from_vec) {
         (syn::Expr::Array(a), _) => a,
         (_, Some(a)) => a,
         _ => return None,
@@ -367,7 +357,6 @@ pub fn matrix_let(l: &syn::Local, rest: &mut [syn::Stmt]) -> Option<Vec<syn::Stm
     }
     let flat = crate::naming::hidden(&format!("mat_{name}"));
     // Rewrite the uses first: any other use leaves the `let` as it is.
-    let mut copy: Vec<syn::Stmt> = rest.to_vec();
     let mut r = MatUses {
         name,
         flat: &flat,
@@ -375,20 +364,7 @@ pub fn matrix_let(l: &syn::Local, rest: &mut [syn::Stmt]) -> Option<Vec<syn::Stm
         cols: quote::quote!(#cols),
         other: false,
     };
-    for s in &mut copy {
-        if let syn::Stmt::Local(l2) = s {
-            let mut names = Vec::new();
-            names_of(&l2.pat, &mut names);
-            if names.contains(name) {
-                return None;
-            }
-        }
-        syn::visit_mut::VisitMut::visit_stmt_mut(&mut r, s);
-    }
-    if r.other {
-        return None;
-    }
-    rest.clone_from_slice(&copy);
+    super::rewrite_rest(rest, name, &mut r, |r| !r.other)?;
     let n = rows * cols;
     let mut out: Vec<syn::Stmt> = vec![syn::parse_quote!(let mut #flat = [0.0; #n];)];
     match elems {
@@ -471,7 +447,6 @@ fn vec_matrix_let(
         crate::naming::fresh(&format!("rows_{name}")),
         crate::naming::fresh(&format!("cols_{name}")),
     );
-    let mut copy: Vec<syn::Stmt> = rest.to_vec();
     let mut u = MatUses {
         name,
         flat: &flat,
@@ -479,20 +454,7 @@ fn vec_matrix_let(
         cols: quote::quote!(#cn),
         other: false,
     };
-    for s in &mut copy {
-        if let syn::Stmt::Local(l2) = s {
-            let mut names = Vec::new();
-            names_of(&l2.pat, &mut names);
-            if names.contains(name) {
-                return None;
-            }
-        }
-        syn::visit_mut::VisitMut::visit_stmt_mut(&mut u, s);
-    }
-    if u.other {
-        return None;
-    }
-    rest.clone_from_slice(&copy);
+    super::rewrite_rest(rest, name, &mut u, |u| !u.other)?;
     Some(vec![
         syn::parse_quote!(let #rn: usize = #r;),
         syn::parse_quote!(let #cn: usize = #c;),
