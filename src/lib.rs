@@ -25,9 +25,9 @@
 //! constant data with `wrt(..)` naming what to differentiate, or a trait's default method),
 //! with one float type throughout. Parameters of that type are differentiated (also taken by
 //! reference, `x: &T`), and so are float sequences `&[T]`, `&[T; N]`, `[T; N]` and `&Vec<T>` and
-//! rows `&[[T; N]]`, `&Vec<[T; N]>`, `&[Vec<T>]`, `&Vec<Vec<T>>` (their gradient buffers have the
+//! rows `&[[T; N]]`, `&Vec<[T; N]>`, `&[Vec<T>]`, `&Vec<Vec<T>>`, `&[(T, T)]` (their gradient buffers have the
 //! rows' shape); every other parameter (integers, booleans, `&[usize]`, ...) is a constant, and one
-//! that holds floats in another shape (`&[(f64, f64)]`, `&Box<f64>`) is a compile error unless
+//! that holds floats in another shape (`&[(usize, f64)]`, `&Box<f64>`) is a compile error unless
 //! `wrt(...)` leaves it out (as a constant it is data of any shape).
 //! `#[gradient(wrt(a, b))]` differentiates only the named parameters.
 //!

@@ -802,3 +802,34 @@ fn methods_with_self_as_data() {
         &[1.5, 0.2],
     );
 }
+
+fn bounds<T>(v: &[T]) -> (usize, usize) {
+    (0, v.len() - 1)
+}
+
+#[gradient(wrt(w))]
+fn tuples_of_data(w: &[f64], pts: &[(f64, f64, usize)]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..pts.len() {
+        let (x, y, k) = pts[i];
+        let (lo, (hi, _)) = (bounds(pts).0, (bounds(pts).1.min(w.len() - 1), 0));
+        s += (w[k.min(hi)] * x - y).powi(2) + w[lo];
+    }
+    let (first, last) = bounds(pts);
+    s + w[first] * w[last]
+}
+
+#[test]
+fn tuples_destructured_from_data_and_calls() {
+    let w = [0.3, -0.7, 1.2];
+    let pts = [(1.0, 0.5, 0), (2.0, -1.0, 2), (0.5, 0.25, 7)];
+    let mut d = [0.0; 3];
+    let v = tuples_of_data_grad(&w, &pts, &mut d);
+    check(
+        "tuples_of_data",
+        &|p: &[f64]| tuples_of_data(p, &pts),
+        v,
+        &d,
+        &w,
+    );
+}

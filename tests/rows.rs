@@ -238,3 +238,46 @@ fn inner_ranges_that_read_the_outer_index() {
     )
     .unwrap();
 }
+
+/// Rows that are tuples of floats, differentiated: points in the plane.
+#[gradient]
+fn path_length(pts: &[(f64, f64)], scale: f64) -> f64 {
+    let mut len = 0.0;
+    for i in 1..pts.len() {
+        let (dx, dy) = (pts[i].0 - pts[i - 1].0, pts[i].1 - pts[i - 1].1);
+        len += (dx * dx + dy * dy).sqrt();
+    }
+    let mut spread = 0.0;
+    for &(x, y) in pts.iter() {
+        spread += x * x + y * y;
+    }
+    let (x0, y0) = pts[0];
+    let last = &pts[pts.len() - 1];
+    scale * len
+        + 0.1 * spread
+        + x0 * y0
+        + last.0 * last.1
+        + pts.iter().map(|p| p.0 - p.1).sum::<f64>()
+}
+
+#[test]
+fn tuple_rows() {
+    let pts = vec![(0.0, 0.1), (1.0, 0.5), (1.5, 2.0), (-0.5, 1.0)];
+    let mut d = vec![(f64::NAN, f64::NAN); 4];
+    let (v, g) = path_length_grad(&pts, 0.7, &mut d);
+    let mut p: Vec<f64> = pts.iter().flat_map(|&(a, b)| [a, b]).collect();
+    p.push(0.7);
+    let mut grad: Vec<f64> = d.iter().flat_map(|&(a, b)| [a, b]).collect();
+    grad.push(g[0]);
+    check_flat(
+        "path_length",
+        &p,
+        &|p: &[f64]| {
+            let pts: Vec<(f64, f64)> = p[..8].chunks(2).map(|c| (c[0], c[1])).collect();
+            path_length(&pts, p[8])
+        },
+        v,
+        &grad,
+    )
+    .unwrap();
+}

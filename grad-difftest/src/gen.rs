@@ -72,6 +72,8 @@ pub enum ParamKind {
         width: Option<usize>,
         /// Written with `Vec` outside (`&Vec<..>`) rather than as a slice.
         vec: bool,
+        /// Rows of `width` as tuples `(T, T, ..)` rather than arrays.
+        tuple: bool,
     },
 }
 
@@ -327,10 +329,12 @@ enum VarKind {
         min_len: usize,
         slice: bool,
     },
-    /// Rows of floats (a parameter), each at least one long (`width` when all have it).
+    /// Rows of floats (a parameter), each at least one long (`width` when all have it), tuples
+    /// or not.
     Rows {
         iv: Iv,
         width: Option<usize>,
+        tuple: bool,
     },
 }
 
@@ -2451,18 +2455,22 @@ impl<'a> FnGen<'a> {
     /// A read of a rows parameter: by index, row by row (named, by pattern, with `enumerate`),
     /// element by element, in a `map` reduction, through a row bound by `let`.
     fn rows_stmt(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
-        let rows: Vec<(String, Iv, Option<usize>)> = self
+        let rows: Vec<(String, Iv, Option<usize>, bool)> = self
             .visible()
             .into_iter()
             .filter_map(|v| match v.kind {
-                VarKind::Rows { iv, width } => Some((v.name, iv, width)),
+                VarKind::Rows { iv, width, tuple } => Some((v.name, iv, width, tuple)),
                 _ => None,
             })
             .collect();
         if rows.is_empty() {
             return;
         }
-        let (w, _, width) = self.rng.pick(&rows).clone();
+        let (w, _, width, tuple) = self.rng.pick(&rows).clone();
+        if tuple {
+            self.tuple_rows_stmt(ctx, &w, width.unwrap_or(2), out, ind);
+            return;
+        }
         let acc = self.some_mut(ctx, out, ind);
         let e = self.wrapped(1, (-2.0, 2.0));
         let e = paren(&e.s);
@@ -2656,6 +2664,55 @@ impl<'a> FnGen<'a> {
         );
         let m = body.iv.mag() * 3.0;
         self.declare(&v, VarKind::Float(Iv(-m, m, true)), false);
+    }
+
+    /// A read of rows of tuples: by field, by pattern, row by row, in a `map` reduction.
+    fn tuple_rows_stmt(&mut self, ctx: Ctx, w: &str, n: usize, out: &mut String, ind: usize) {
+        let acc = self.some_mut(ctx, out, ind);
+        let e = self.wrapped(1, (-2.0, 2.0));
+        let e = paren(&e.s);
+        let (row, i) = (self.fresh("row"), self.fresh("i"));
+        let names: Vec<String> = (0..n).map(|_| self.fresh("a")).collect();
+        let last = n - 1;
+        match self.rng.below(5) {
+            0 => Self::nested(
+                out,
+                ind,
+                &format!("for ({i}, {row}) in {w}.iter().enumerate()"),
+                &format!("{acc} += {FLT}::tanh({row}.0 * {e}) + {i} as {FLT} * 0.1;"),
+            ),
+            1 => Self::nested(
+                out,
+                ind,
+                &format!("for &({}) in {w}.iter()", names.join(", ")),
+                &format!("{acc} += {FLT}::tanh({} * {e});", names.join(" * ")),
+            ),
+            2 => Self::line(
+                out,
+                ind,
+                &format!("{acc} += {w}.iter().map(|{row}| {FLT}::tanh({row}.{last} * {e})).sum::<{FLT}>();"),
+            ),
+            3 => Self::nested(
+                out,
+                ind,
+                &format!("for {i} in 0..{w}.len()"),
+                &format!("{acc} += {FLT}::tanh({w}[{i}].0 * {w}[{i}].{last} + {e});"),
+            ),
+            _ => {
+                Self::line(out, ind, "{");
+                Self::line(
+                    out,
+                    ind + 1,
+                    &format!("let ({}) = {w}[{w}.len() - 1];", names.join(", ")),
+                );
+                Self::line(
+                    out,
+                    ind + 1,
+                    &format!("{acc} += {FLT}::tanh({} + {e});", names.join(" * ")),
+                );
+                Self::line(out, ind, "}");
+            }
+        }
     }
 
     /// `std::mem::swap(&mut a, &mut b)` of two mutable floats.
@@ -2968,13 +3025,15 @@ impl<'a> FnGen<'a> {
                 None
             };
             let vec = self.rng.chance(0.3);
+            let tuple = width.is_some() && self.rng.chance(0.4) && self.on("param:tuple_rows");
             names.push((
                 "ws".into(),
                 ParamKind::Rows {
                     lo: -1.5,
                     hi: 1.5,
                     width,
-                    vec,
+                    vec: vec && !tuple,
+                    tuple,
                 },
             ));
         }
@@ -3052,8 +3111,15 @@ impl<'a> FnGen<'a> {
                     },
                 ),
                 ParamKind::Bool => ("bool".into(), VarKind::Bool),
-                ParamKind::Rows { lo, hi, width, vec } => {
+                ParamKind::Rows {
+                    lo,
+                    hi,
+                    width,
+                    vec,
+                    tuple,
+                } => {
                     let row = match width {
+                        Some(w) if tuple => format!("({})", vec![FLT; w].join(", ")),
                         Some(w) => format!("[{FLT}; {w}]"),
                         None => format!("Vec<{FLT}>"),
                     };
@@ -3067,6 +3133,7 @@ impl<'a> FnGen<'a> {
                         VarKind::Rows {
                             iv: Iv(lo, hi, active),
                             width,
+                            tuple,
                         },
                     )
                 }

@@ -438,6 +438,11 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
                                 .collect();
                             at += r.len();
                             match param.kind {
+                                ParamKind::Rows {
+                                    width: Some(_),
+                                    tuple: true,
+                                    ..
+                                } => format!("({})", elems.join(", ")),
                                 ParamKind::Rows { width: Some(_), .. } => {
                                     format!("[{}]", elems.join(", "))
                                 }
@@ -495,6 +500,11 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
                     let rows: Vec<String> = rs
                         .iter()
                         .map(|r| match param.kind {
+                            ParamKind::Rows {
+                                width: Some(w),
+                                tuple: true,
+                                ..
+                            } => format!("({})", vec!["0.0"; w].join(", ")),
                             ParamKind::Rows { width: Some(w), .. } => format!("[0.0; {w}]"),
                             _ => format!("vec![0.0; {}]", r.len()),
                         })
@@ -531,16 +541,22 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
             .filter(|p| p.active && matches!(p.kind, ParamKind::Slice(..) | ParamKind::Rows { .. }))
         {
             // In declaration order, as the flat point is laid out.
-            let flatten = if matches!(param.kind, ParamKind::Rows { .. }) {
-                ".flatten()"
-            } else {
-                ""
+            let fields;
+            let flatten = match param.kind {
+                ParamKind::Rows {
+                    width: Some(w),
+                    tuple: true,
+                    ..
+                } => {
+                    // Owned values: the `&d` of the other forms becomes `d`.
+                    let ks: Vec<String> = (0..w).map(|k| format!("t.{k}")).collect();
+                    fields = format!(".flat_map(|t| [{}]).map(|d| d as f64)", ks.join(", "));
+                    fields.as_str()
+                }
+                ParamKind::Rows { .. } => ".flatten().map(|&d| d as f64)",
+                _ => ".map(|&d| d as f64)",
             };
-            let _ = write!(
-                collect,
-                " gr.extend(d_{}.iter(){flatten}.map(|&d| d as f64));",
-                param.name
-            );
+            let _ = write!(collect, " gr.extend(d_{}.iter(){flatten});", param.name);
         }
         let g = format!(
             "|pp: &[f64]| -> (f64, Vec<f64>) {{ {pre} {bufs} let {lhs} = {name}_grad({}); {collect} (v as f64, gr) }}",

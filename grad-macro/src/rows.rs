@@ -19,6 +19,8 @@ enum Layout {
     Fixed(syn::Expr),
     /// `Vec<T>` rows: row `r` starts at `OFFS[r]` and ends at `OFFS[r + 1]`.
     Ragged,
+    /// `(T, T, ..)` rows of `n` floats: row `r` starts at `r * n`, copied in and out.
+    Tuple(usize),
 }
 
 /// A parameter of rows that `NAME_grad` differentiates.
@@ -38,6 +40,7 @@ impl Rows {
     fn start(&self, r: &TokenStream) -> TokenStream {
         match &self.layout {
             Layout::Fixed(n) => quote!((#r) * (#n)),
+            Layout::Tuple(n) => quote!((#r) * #n),
             Layout::Ragged => {
                 let offs = &self.offs;
                 quote!(#offs[#r])
@@ -49,6 +52,7 @@ impl Rows {
     fn len(&self, r: &TokenStream) -> TokenStream {
         match &self.layout {
             Layout::Fixed(n) => quote!((#n)),
+            Layout::Tuple(n) => quote!(#n),
             Layout::Ragged => {
                 let offs = &self.offs;
                 quote!((#offs[(#r) + 1] - #offs[#r]))
@@ -89,6 +93,13 @@ fn rows_of(ty: &syn::Type) -> Option<(FloatTy, Layout)> {
     };
     match row {
         syn::Type::Array(a) => Some((float_of(&a.elem)?, Layout::Fixed(a.len.clone()))),
+        syn::Type::Tuple(t) if t.elems.len() >= 2 => {
+            let f = float_of(&t.elems[0])?;
+            t.elems
+                .iter()
+                .all(|e| float_of(e) == Some(f))
+                .then_some((f, Layout::Tuple(t.elems.len())))
+        }
         t => Some((float_of(vec_elem(t)?)?, Layout::Ragged)),
     }
 }
@@ -316,6 +327,24 @@ fn wrapper(
                     prelude.push(quote!(let #dflat: &mut [#t] = #d.as_flattened_mut();));
                     call_args.push(quote!(#flat));
                     call_bufs.push(quote!(#dflat));
+                }
+                Layout::Tuple(n) => {
+                    let ts = vec![quote!(#t); *n];
+                    bufs.push(quote!(#d: &mut [(#(#ts),*)]));
+                    let ks: Vec<syn::Index> = (0..*n).map(syn::Index::from).collect();
+                    let ds: Vec<TokenStream> =
+                        (0..*n).map(|k| quote!(#dflat[r * #n + #k])).collect();
+                    prelude.push(quote! {
+                        let #flat: ::std::vec::Vec<#t> = #id.iter().flat_map(|r| [#(r.#ks),*]).collect();
+                        let mut #dflat: ::std::vec::Vec<#t> = ::std::vec![0.0; #flat.len()];
+                    });
+                    call_args.push(quote!(&#flat));
+                    call_bufs.push(quote!(&mut #dflat));
+                    after.push(quote! {
+                        for (r, row) in #d.iter_mut().enumerate() {
+                            *row = (#(#ds),*);
+                        }
+                    });
                 }
                 Layout::Ragged => {
                     bufs.push(quote!(#d: &mut [::std::vec::Vec<#t>]));
@@ -576,6 +605,20 @@ impl ParamUses<'_> {
                 Some(Vec::new())
             }
             syn::Pat::Wild(_) => Some(Vec::new()),
+            syn::Pat::Tuple(t) if matches!(self.rows.layout, Layout::Tuple(n) if n == t.elems.len()) => {
+                Some(
+                    t.elems
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, p)| !matches!(p, syn::Pat::Wild(_)))
+                        .map(|(j, p)| {
+                            let j: syn::Expr = syn::parse_quote!(#j);
+                            let e = self.rows.elem(&rt, &j);
+                            syn::parse_quote!(let #p = #e;)
+                        })
+                        .collect(),
+                )
+            }
             syn::Pat::Slice(s) => Some(
                 s.elems
                     .iter()
@@ -655,6 +698,20 @@ impl VisitMut for ParamUses<'_> {
                 for a in &mut m.args {
                     self.visit_expr_mut(a);
                 }
+            }
+            syn::Expr::Field(f)
+                if matches!(&f.member, syn::Member::Unnamed(_))
+                    && matches!(&*f.base, syn::Expr::Index(ix) if is_name(&ix.expr, &w)) =>
+            {
+                let (syn::Expr::Index(ix), syn::Member::Unnamed(k)) = (&mut *f.base, &f.member)
+                else {
+                    return;
+                };
+                let k = k.index as usize;
+                self.visit_expr_mut(&mut ix.index);
+                let r = &ix.index;
+                let j: syn::Expr = syn::parse_quote!(#k);
+                *e = self.rows.elem(&quote!(#r), &j);
             }
             syn::Expr::Index(outer) => {
                 if let syn::Expr::Index(inner) = &mut *outer.expr {
@@ -796,6 +853,13 @@ fn alias(
                 syn::Expr::Index(ix) if is_name(&ix.expr, row) => {
                     self.visit_expr_mut(&mut ix.index);
                     *e = self.rows.elem(self.r, &ix.index);
+                }
+                syn::Expr::Field(f) if is_name(&f.base, row) => {
+                    if let syn::Member::Unnamed(k) = &f.member {
+                        let k = k.index as usize;
+                        let j: syn::Expr = syn::parse_quote!(#k);
+                        *e = self.rows.elem(self.r, &j);
+                    }
                 }
                 syn::Expr::MethodCall(m) if is_name(&m.receiver, row) && m.args.is_empty() => {
                     match m.method.to_string().as_str() {

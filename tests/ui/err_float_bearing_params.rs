@@ -3,8 +3,8 @@
 use grad::gradient;
 
 #[gradient]
-fn nested(pairs: &[(f64, f64)], rows: &[&[f64]], b: &Box<f64>) -> f64 {
-    pairs[0].0 + rows[0][1] + **b
+fn nested(pairs: &[(usize, f64)], rows: &[&[f64]], b: &Box<f64>) -> f64 {
+    pairs[0].1 + rows[0][1] + **b
 }
 
 // Beside differentiated rows too.
@@ -14,10 +14,10 @@ fn beside_rows(w: &[[f64; 2]], b: &Box<f64>) -> f64 {
 }
 
 #[gradient(wrt(a))]
-fn excluded(a: f64, pairs: &[(f64, f64)]) -> f64 {
-    a * pairs[0].0
+fn excluded(a: f64, pairs: &[(usize, f64)]) -> f64 {
+    a * pairs[0].1
 }
 
 fn main() {
-    let _ = excluded_grad(1.0, &[(1.0, 2.0)]);
+    let _ = excluded_grad(1.0, &[(1, 2.0)]);
 }

@@ -320,6 +320,7 @@ impl Desugar<'_> {
                     None => {
                         let made = tuple_values::branch_tuple_let(l)
                             .or_else(|| tuples::array_pattern_let(l))
+                            .or_else(|| tuples::tuple_by_field(l))
                             .or_else(|| tuples::array_literal_let(l))
                             .or_else(|| iterators::collect_let(l))
                             .or_else(|| {

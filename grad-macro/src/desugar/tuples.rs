@@ -595,3 +595,35 @@ fn slice_let_else(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     out.extend(array_pattern_let(&plain)?);
     Some(out)
 }
+
+/// Input: `let (a, (b, _)) = e;` where `e` is no tuple expression the other rewrites split
+/// (`data[i]` of constant tuples, a call returning a tuple).
+/// Output: `let T = e; let a = T.0; let (b, _) = T.1;`, whose inner tuple `let` is split in turn:
+/// each part read by field, as the original's pattern reads it.
+pub fn tuple_by_field(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
+    let (pat, ty) = super::pat_and_type(l);
+    let syn::Pat::Tuple(tp) = pat else {
+        return None;
+    };
+    let init = l.init.as_ref()?;
+    if init.diverge.is_some() {
+        return None;
+    }
+    let t = crate::naming::fresh("tuple");
+    let e = &init.expr;
+    let mut out: Vec<syn::Stmt> = vec![match ty {
+        Some(ty) => syn::parse_quote!(let #t: #ty = #e;),
+        None => syn::parse_quote!(let #t = #e;),
+    }];
+    for (k, p) in tp.elems.iter().enumerate() {
+        if matches!(p, syn::Pat::Wild(_) | syn::Pat::Rest(_)) {
+            if matches!(p, syn::Pat::Rest(_)) {
+                return None;
+            }
+            continue;
+        }
+        let k = syn::Index::from(k);
+        out.push(syn::parse_quote!(let #p = #t.#k;));
+    }
+    Some(out)
+}
