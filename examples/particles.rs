@@ -12,6 +12,8 @@ use grad::runtime::optim::Lbfgs;
 use grad::runtime::{minimize, Options};
 
 /// Total Lennard-Jones energy, 4 Σ_{i<j} (r⁻¹² − r⁻⁶), of atoms at `pos`.
+// Coordinates by index, as the formula reads.
+#[allow(clippy::needless_range_loop)]
 #[gradient]
 fn energy(pos: &[[f64; 3]]) -> f64 {
     let mut e = 0.0;
