@@ -63,6 +63,27 @@ struct Outcome {
     panics: Vec<String>,
 }
 
+/// The input being expanded and when it started, for [`watchdog`].
+static CURRENT: std::sync::Mutex<Option<(String, std::time::Instant)>> =
+    std::sync::Mutex::new(None);
+
+/// A macro that never returns hangs the user's build, which is worse than a panic: a thread that
+/// prints the input taking longer than `limit` and aborts the run.
+fn watchdog(limit: std::time::Duration) {
+    std::thread::spawn(move || loop {
+        std::thread::sleep(limit / 4);
+        let slow = CURRENT.lock().ok().and_then(|c| {
+            c.as_ref()
+                .filter(|(_, t)| t.elapsed() > limit)
+                .map(|(s, _)| s.clone())
+        });
+        if let Some(input) = slow {
+            eprintln!("the engine has not returned after {limit:?} on:\n{input}");
+            std::process::abort();
+        }
+    });
+}
+
 impl Outcome {
     /// Expands every `#[gradient]` item of `src`, recording a panic with its input.
     fn feed(&mut self, src: &str) {
@@ -73,7 +94,14 @@ impl Outcome {
         for (args, item) in its {
             self.expanded += 1;
             let (a, it) = (args.to_string(), item.to_string());
-            if let Err(e) = catch_unwind(AssertUnwindSafe(|| crate::expand::expand(args, item))) {
+            if let Ok(mut c) = CURRENT.lock() {
+                *c = Some((format!("#[gradient({a})]\n{it}"), std::time::Instant::now()));
+            }
+            let result = catch_unwind(AssertUnwindSafe(|| crate::expand::expand(args, item)));
+            if let Ok(mut c) = CURRENT.lock() {
+                *c = None;
+            }
+            if let Err(e) = result {
                 let msg = e
                     .downcast_ref::<String>()
                     .cloned()
@@ -108,6 +136,7 @@ fn corpus() -> Vec<String> {
 
 /// About `inputs` expansions: generated functions, then mutations of them and of the corpus.
 fn run(seed: u64, inputs: usize) -> Outcome {
+    watchdog(std::time::Duration::from_secs(30));
     let mut o = Outcome::default();
     let mut rng = Rng::new(seed);
     let corpus = corpus();

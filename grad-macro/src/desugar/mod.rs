@@ -301,7 +301,15 @@ impl Desugar<'_> {
         let mut out = Vec::with_capacity(b.stmts.len());
         let mut work: Vec<syn::Stmt> = std::mem::take(&mut b.stmts);
         work.reverse();
+        // Every rewrite makes progress, but a statement rewritten into itself would never end
+        // the loop: past a generous budget the rest stays as written (and lowering reports it).
+        let mut budget = 64 * work.len() + 1024;
         while let Some(s) = work.pop() {
+            if budget == 0 {
+                out.push(s);
+                continue;
+            }
+            budget -= 1;
             match &s {
                 syn::Stmt::Expr(syn::Expr::Match(m), semi) => {
                     let (bind, chain) = matches::match_to_if(m);

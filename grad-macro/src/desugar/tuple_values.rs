@@ -208,6 +208,14 @@ pub fn tuple_local(l: &syn::Local, rest: &mut [syn::Stmt]) -> Option<Vec<syn::St
         None => arity(init_expr)?,
     };
     let name = &id.ident;
+    // A block, `if` or `match` whose tails are not all tuples the rewrite splits stays as written
+    // (and is reported where its value is a tuple), rather than split into a `let` of parts that
+    // no rewrite can take.
+    if is_branching(init_expr) {
+        let temps: Vec<syn::Ident> = (0..n).map(|_| crate::naming::fresh("probe")).collect();
+        let pat: syn::Pat = syn::parse_quote!((#(#temps),*));
+        assign(init_expr, &pat, None, &temps)?;
+    }
     let parts: Vec<syn::Ident> = (0..n)
         .map(|k| crate::naming::fresh(&format!("{name}_{k}_")))
         .collect();

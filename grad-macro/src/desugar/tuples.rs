@@ -606,7 +606,14 @@ pub fn tuple_by_field(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
         return None;
     };
     let init = l.init.as_ref()?;
-    if init.diverge.is_some() {
+    // A block, `if` or `match` is `branch_tuple_let`'s: bound whole here, `tuple_local` would
+    // split it again, without end.
+    if init.diverge.is_some()
+        || matches!(
+            &*init.expr,
+            syn::Expr::Block(_) | syn::Expr::If(_) | syn::Expr::Match(_) | syn::Expr::Paren(_)
+        )
+    {
         return None;
     }
     let t = crate::naming::fresh("tuple");

@@ -183,7 +183,14 @@ impl Lowerer<'_> {
                     None
                 }
             },
-            Expr::Tuple(_) | Expr::Array(_) | Expr::Repeat(_) | Expr::Struct(_) => {
+            Expr::Tuple(_) => {
+                self.errors.push_spanned(
+                    e,
+                    "`#[gradient]` follows a tuple of floats into the names it is destructured to or the fields read from it, when every value the tuple can take is written as a tuple in the body (`let (a, b) = if c { (x, y) } else { (y, x) };`); here it cannot: bind the parts to names instead",
+                );
+                None
+            }
+            Expr::Array(_) | Expr::Repeat(_) | Expr::Struct(_) => {
                 self.errors.push_spanned(
                     e,
                     "`#[gradient]` differentiates float scalars: tuples, arrays and structs are not supported here",
