@@ -368,6 +368,18 @@ struct Ctx {
     brk: bool,
 }
 
+impl Ctx {
+    /// Inside `k` more loops, where `break` and `continue` are allowed.
+    fn in_loops(self, k: u32) -> Ctx {
+        Ctx {
+            loops: self.loops + k,
+            depth: self.depth + k,
+            top: false,
+            brk: true,
+        }
+    }
+}
+
 /// The generator: a seed and the set of pending constructs switched on.
 #[derive(Clone, Debug)]
 pub struct Gen {
@@ -2145,12 +2157,7 @@ impl<'a> FnGen<'a> {
     /// The rest of a loop's body (up to `max - 1` statements, then an update of `acc`) in the
     /// frame the caller pushed, and the closing brace.
     fn loop_body(&mut self, ctx: Ctx, acc: &str, max: usize, out: &mut String, ind: usize) {
-        let inner = Ctx {
-            depth: ctx.depth + 1,
-            loops: ctx.loops + 1,
-            top: false,
-            brk: true,
-        };
+        let inner = ctx.in_loops(1);
         let n = self.rng.below(max);
         self.block(inner, n, out, ind + 1);
         self.update(acc, inner, out, ind + 1);
@@ -2263,21 +2270,11 @@ impl<'a> FnGen<'a> {
             self.cond(1)
         };
         Self::nested(out, ind + 2, &format!("if {c}"), &format!("{jump} '{l};"));
-        let inner = Ctx {
-            loops: ctx.loops + 2,
-            depth: ctx.depth + 2,
-            top: false,
-            brk: true,
-        };
+        let inner = ctx.in_loops(2);
         self.update(&acc, inner, out, ind + 2);
         self.frames.pop();
         Self::line(out, ind + 1, "}");
-        let outer = Ctx {
-            loops: ctx.loops + 1,
-            depth: ctx.depth + 1,
-            top: false,
-            brk: true,
-        };
+        let outer = ctx.in_loops(1);
         self.update(&acc, outer, out, ind + 1);
         self.frames.pop();
         Self::line(out, ind, "}");
@@ -2311,12 +2308,7 @@ impl<'a> FnGen<'a> {
             &format!("if {c}"),
             &format!("break '{l} {} + {acc};", paren(&e1.s)),
         );
-        let inner = Ctx {
-            loops: ctx.loops + 2,
-            depth: ctx.depth + 2,
-            top: false,
-            brk: true,
-        };
+        let inner = ctx.in_loops(2);
         self.update(&acc, inner, out, ind + 2);
         self.frames.pop();
         Self::line(out, ind + 1, "}");
