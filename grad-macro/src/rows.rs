@@ -753,8 +753,7 @@ impl VisitMut for ParamUses<'_> {
             if let syn::Stmt::Local(l) = &b.stmts[k] {
                 if let Some((pat, index)) = row_let(l, &self.rows.ident) {
                     let r = crate::naming::fresh("row");
-                    let (before, rest) = b.stmts.split_at_mut(k + 1);
-                    let _ = before;
+                    let rest = &mut b.stmts[k + 1..];
                     let mut index = index.clone();
                     self.visit_expr_mut(&mut index);
                     let binds = self.bind_row(&pat, &r, rest);

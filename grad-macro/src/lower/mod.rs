@@ -697,7 +697,7 @@ impl<'f> Lowerer<'f> {
     /// for what it does, as in the original; it must not read a differentiated value, whose
     /// derivative it would lose.
     fn lower_expr_stmt(&mut self, e: &syn::Expr) {
-        let Some(Value::Other { tokens, uses, kind }) = self.lower_expr(e) else {
+        let Some(Value::Other { tokens, uses, .. }) = self.lower_expr(e) else {
             return;
         };
         if !matches!(e, syn::Expr::Call(_) | syn::Expr::MethodCall(_)) {
@@ -737,7 +737,6 @@ impl<'f> Lowerer<'f> {
             );
             return;
         }
-        let _ = kind;
         self.b.push(Stmt::Effect { expr: tokens, uses });
     }
 
