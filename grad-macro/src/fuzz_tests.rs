@@ -206,3 +206,20 @@ fn fuzz_long() {
         var("GRAD_FUZZ_INPUTS", 1_000_000) as usize,
     ));
 }
+
+/// Inputs the long runs found, each once a panic or a hang.
+#[test]
+fn found_inputs_stay_fixed() {
+    let mut o = Outcome::default();
+    for src in [
+        // A part of a tuple `let` that `let` alone cannot take (an or-pattern).
+        "#[gradient(wrt(x))] fn f(x: f64, d: &[(usize, f64)]) -> f64 { let (0 | 1, y) = d[0]; x * y }",
+        "#[gradient] fn f(p: &[(f64, f64)]) -> f64 { let mut s = 0.0; for &(a | a, b) in p.iter() { s += a * b; } s }",
+        // A tuple local computed by a `match` whose arm is a call (the rewriter looped).
+        "#[gradient(wrt(x))] fn f(x: f64, k: usize) -> f64 { let t = match k { 0 => (x, 1.0), _ => h(x) }; t.0 }",
+    ] {
+        o.feed(src);
+    }
+    assert_eq!(o.expanded, 3);
+    assert!(o.panics.is_empty(), "{}", o.panics.join("\n\n"));
+}

@@ -614,9 +614,9 @@ impl ParamUses<'_> {
                         .map(|(j, p)| {
                             let j: syn::Expr = syn::parse_quote!(#j);
                             let e = self.rows.elem(&rt, &j);
-                            syn::parse_quote!(let #p = #e;)
+                            syn::parse2(quote!(let #p = #e;)).ok()
                         })
-                        .collect(),
+                        .collect::<Option<Vec<syn::Stmt>>>()?,
                 )
             }
             syn::Pat::Slice(s) => Some(
@@ -626,9 +626,9 @@ impl ParamUses<'_> {
                     .map(|(j, p)| {
                         let j: syn::Expr = syn::parse_quote!(#j);
                         let e = self.rows.elem(&rt, &j);
-                        syn::parse_quote!(let #p = #e;)
+                        syn::parse2(quote!(let #p = #e;)).ok()
                     })
-                    .collect(),
+                    .collect::<Option<Vec<syn::Stmt>>>()?,
             ),
             _ => None,
         }

@@ -630,7 +630,9 @@ pub fn tuple_by_field(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
             continue;
         }
         let k = syn::Index::from(k);
-        out.push(syn::parse_quote!(let #p = #t.#k;));
+        // Parsed, not `parse_quote!`: a part `let` cannot take (`a | b`) leaves the `let` as it
+        // is, reported by lowering.
+        out.push(syn::parse2(quote::quote!(let #p = #t.#k;)).ok()?);
     }
     Some(out)
 }
