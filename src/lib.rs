@@ -184,6 +184,12 @@
 /// ```
 pub use grad_macro::gradient;
 
+#[doc(inline)]
+pub use grad_macro::Params;
+
+#[doc(no_inline)]
+pub use grad_runtime::Params;
+
 /// Optimizers, stopping rules, gradient checks and the other run-time helpers (the `grad-runtime`
 /// crate).
 ///

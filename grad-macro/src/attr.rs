@@ -1,5 +1,6 @@
 //! The attribute arguments: `#[gradient]` or `#[gradient(wrt(a, b))]`.
 
+use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{Ident, Token};
@@ -27,7 +28,9 @@ impl Parse for Args {
             }
             let content;
             syn::parenthesized!(content in input);
-            let names = Punctuated::<Ident, Token![,]>::parse_terminated(&content)?;
+            // `self` is a keyword, and a method's receiver can be named.
+            let names =
+                Punctuated::<Ident, Token![,]>::parse_terminated_with(&content, Ident::parse_any)?;
             if names.is_empty() {
                 return Err(syn::Error::new(
                     key.span(),

@@ -95,6 +95,9 @@ fn expand_cfg_variants(
 }
 
 pub fn expand_item(args: TokenStream, item: &syn::ItemFn) -> TokenStream {
+    if let Some(out) = crate::fields::expand(&args, item) {
+        return out;
+    }
     if let Some(out) = crate::rows::expand(&args, item) {
         return out;
     }

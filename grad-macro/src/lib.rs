@@ -12,11 +12,13 @@ extern crate proc_macro;
 
 mod attr;
 mod dce;
+mod derive;
 mod desugar;
 mod emit;
 mod errors;
 mod expand;
 mod fallback;
+mod fields;
 #[cfg(test)]
 mod fuzz_tests;
 mod inline;
@@ -55,4 +57,29 @@ pub fn gradient(
     item: proc_macro::TokenStream,
 ) -> proc_macro::TokenStream {
     expand::expand(args.into(), item.into()).into()
+}
+
+/// Implements `grad::runtime::Params` for a struct of parameters, visiting its fields in order.
+///
+/// Fields may be floats, `Vec`s and arrays of them (any depth), and nested structs that derive
+/// `Params`. Integer, `bool`, `String` and reference fields are data, and so is any field marked
+/// `#[params(skip)]` (a configuration, a cache).
+///
+/// ```
+/// use grad::Params;
+///
+/// #[derive(Clone, Debug, PartialEq, Params)]
+/// struct Layer {
+///     w: Vec<f64>,
+///     b: f64,
+///     n_in: usize,
+/// }
+///
+/// let layer = Layer { w: vec![1.0, 2.0], b: 3.0, n_in: 2 };
+/// assert_eq!(layer.to_flat(), [1.0, 2.0, 3.0]);
+/// assert_eq!(layer.zeros_like(), Layer { w: vec![0.0, 0.0], b: 0.0, n_in: 2 });
+/// ```
+#[proc_macro_derive(Params, attributes(params))]
+pub fn derive_params(item: proc_macro::TokenStream) -> proc_macro::TokenStream {
+    derive::expand(item.into()).into()
 }

@@ -94,6 +94,7 @@ pub mod data;
 mod error;
 pub mod linesearch;
 pub mod optim;
+pub mod params;
 pub mod schedule;
 
 pub use crate::core::{
@@ -101,6 +102,7 @@ pub use crate::core::{
     minimize_batches, norm,
 };
 pub use crate::error::Error;
+pub use crate::params::Params;
 
 /// The names most programs need, for a glob import.
 ///
@@ -126,5 +128,6 @@ pub mod prelude {
     pub use crate::optim::{
         Adagrad, Adam, AdamW, FirstOrder, GradientDescent, Lbfgs, Optimizer, RmsProp, Sgd,
     };
+    pub use crate::params::Params;
     pub use crate::schedule::{CosineAnnealingLr, ExponentialLr, StepLr};
 }

@@ -1,0 +1,166 @@
+//! `#[derive(Params)]`: a struct's trainable fields, visited in declaration order, as one tree of
+//! floats (the `grad::runtime::Params` trait). Each field's own `Params` impl does the work, so
+//! floats, sequences, arrays and nested models compose without this file knowing their shapes.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+
+/// Field types that are data, never parameters, without needing `#[params(skip)]`.
+const DATA_TYPES: &[&str] = &[
+    "usize",
+    "isize",
+    "u8",
+    "u16",
+    "u32",
+    "u64",
+    "u128",
+    "i8",
+    "i16",
+    "i32",
+    "i64",
+    "i128",
+    "bool",
+    "char",
+    "String",
+    "PhantomData",
+];
+
+struct Field {
+    member: syn::Member,
+    ty: syn::Type,
+}
+
+pub fn expand(input: TokenStream) -> TokenStream {
+    match derive(input) {
+        Ok(t) => t,
+        Err(e) => e.to_compile_error(),
+    }
+}
+
+fn derive(input: TokenStream) -> syn::Result<TokenStream> {
+    let input: syn::DeriveInput = syn::parse2(input)?;
+    let syn::Data::Struct(data) = &input.data else {
+        return Err(syn::Error::new_spanned(
+            &input.ident,
+            "`#[derive(Params)]` applies to structs whose fields are floats, float sequences and nested models; an enum or union has no fixed set of parameters",
+        ));
+    };
+    let mut errors: Option<syn::Error> = None;
+    let mut fields = Vec::new();
+    for (k, f) in data.fields.iter().enumerate() {
+        let mut skip = false;
+        for a in f.attrs.iter().filter(|a| a.path().is_ident("params")) {
+            let r = a.parse_nested_meta(|m| {
+                if m.path.is_ident("skip") {
+                    skip = true;
+                    Ok(())
+                } else {
+                    Err(m.error(
+                        "`#[params(..)]` takes `skip` (a field that is data, not a parameter)",
+                    ))
+                }
+            });
+            if let Err(e) = r {
+                match &mut errors {
+                    Some(all) => all.combine(e),
+                    None => errors = Some(e),
+                }
+            }
+        }
+        if skip || is_data_type(&f.ty) {
+            continue;
+        }
+        let member = match &f.ident {
+            Some(id) => syn::Member::Named(id.clone()),
+            None => syn::Member::Unnamed(syn::Index::from(k)),
+        };
+        fields.push(Field {
+            member,
+            ty: f.ty.clone(),
+        });
+    }
+    if let Some(e) = errors {
+        return Err(e);
+    }
+    let Some(first) = fields.first() else {
+        return Err(syn::Error::new_spanned(
+            &input.ident,
+            "`#[derive(Params)]` found no trainable field: give the struct a float, float sequence or nested model field (integer, `bool` and `#[params(skip)]` fields are data)",
+        ));
+    };
+    let krate = quote!(::grad::runtime);
+    let first_ty = &first.ty;
+    let scalar = quote!(<#first_ty as #krate::Params>::Scalar);
+    let name = &input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let mut predicates: Vec<TokenStream> = where_clause
+        .map(|w| w.predicates.iter().map(|p| quote!(#p)).collect())
+        .unwrap_or_default();
+    // Each field's type is `Params`; that all share one float type the bodies below check.
+    for f in &fields {
+        let ty = &f.ty;
+        predicates.push(quote_spanned!(ty.span()=> #ty: #krate::Params));
+    }
+    let members: Vec<&syn::Member> = fields.iter().map(|f| &f.member).collect();
+    let labels = fields.iter().map(|f| match &f.member {
+        syn::Member::Named(id) => format!(".{id}"),
+        syn::Member::Unnamed(i) => format!(".{}", i.index),
+    });
+    let mismatch = format_ident!("mismatch");
+    Ok(quote! {
+        #[automatically_derived]
+        impl #impl_generics #krate::Params for #name #ty_generics where #(#predicates,)* {
+            type Scalar = #scalar;
+
+            fn num_params(&self) -> usize {
+                0 #(+ #krate::Params::num_params(&self.#members))*
+            }
+
+            fn write_flat(&self, out: &mut [Self::Scalar]) {
+                let mut at = 0usize;
+                #(
+                    #krate::Params::write_flat(&self.#members, &mut out[at..]);
+                    at += #krate::Params::num_params(&self.#members);
+                )*
+                let _ = at;
+            }
+
+            fn read_flat(&mut self, src: &[Self::Scalar]) {
+                let mut at = 0usize;
+                #(
+                    #krate::Params::read_flat(&mut self.#members, &src[at..]);
+                    at += #krate::Params::num_params(&self.#members);
+                )*
+                let _ = at;
+            }
+
+            fn fill_params(&mut self, value: Self::Scalar) {
+                #(#krate::Params::fill_params(&mut self.#members, value);)*
+            }
+
+            fn shape_mismatch(&self, other: &Self) -> ::core::option::Option<::std::string::String> {
+                #(
+                    if let ::core::option::Option::Some(#mismatch) =
+                        #krate::Params::shape_mismatch(&self.#members, &other.#members)
+                    {
+                        return ::core::option::Option::Some(::std::format!("{}{}", #labels, #mismatch));
+                    }
+                )*
+                ::core::option::Option::None
+            }
+        }
+    })
+}
+
+fn is_data_type(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Path(p) => p
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| DATA_TYPES.iter().any(|d| s.ident == d)),
+        syn::Type::Reference(_) => true,
+        _ => false,
+    }
+}

@@ -1,0 +1,278 @@
+//! Models as structs: the [`Params`] trait, which `#[derive(grad::Params)]` implements.
+//!
+//! A model is a tree whose leaves are floats: `f64`, `Vec<f64>`, `[f64; N]`, `Vec<Vec<f64>>`,
+//! `[[f64; N]; M]`, nested structs, `Vec`s of structs. The trait walks the leaves in field order,
+//! which gives every model a flat view (what the optimizers step) without the user computing an
+//! offset, and a gradient of the model's own type (`m.zeros_like()`).
+
+use crate::core::Real;
+
+/// A tree of trainable floats: a float, a sequence of `Params`, or a struct deriving it.
+///
+/// Leaves are visited in a fixed order (fields in declaration order, sequences front to back),
+/// so [`write_flat`](Params::write_flat) and [`read_flat`](Params::read_flat) are inverse views.
+/// `#[derive(grad::Params)]` implements it for a struct by visiting its fields; integer and `bool`
+/// fields and fields marked `#[params(skip)]` are not parameters (a gradient keeps them as
+/// [`zeros_like`](Params::zeros_like) cloned them).
+///
+/// ```
+/// use grad_runtime::Params;
+///
+/// let w = vec![vec![1.0, 2.0], vec![3.0]];
+/// assert_eq!(w.num_params(), 3);
+/// assert_eq!(w.to_flat(), [1.0, 2.0, 3.0]);
+///
+/// let mut g = w.zeros_like();
+/// g.read_flat(&[0.5, 0.25, 0.125]);
+/// assert_eq!(g, vec![vec![0.5, 0.25], vec![0.125]]);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a tree of trainable parameters",
+    label = "not `Params`",
+    note = "derive it (`#[derive(Clone, grad::Params)]`) for a struct of floats, float sequences and nested models; mark other fields `#[params(skip)]`"
+)]
+pub trait Params {
+    /// The float type of the leaves (`f32` or `f64`).
+    type Scalar: Real;
+
+    /// How many floats the tree holds.
+    ///
+    /// ```
+    /// use grad_runtime::Params;
+    ///
+    /// assert_eq!([[0.0_f32; 3]; 2].num_params(), 6);
+    /// ```
+    fn num_params(&self) -> usize;
+
+    /// Copies the leaves, in order, to the front of `out` (which holds at least
+    /// [`num_params`](Params::num_params) floats).
+    ///
+    /// ```
+    /// use grad_runtime::Params;
+    ///
+    /// let mut out = [0.0; 3];
+    /// vec![1.0, 2.0].write_flat(&mut out);
+    /// assert_eq!(out, [1.0, 2.0, 0.0]);
+    /// ```
+    fn write_flat(&self, out: &mut [Self::Scalar]);
+
+    /// Overwrites the leaves, in order, from the front of `src` (which holds at least
+    /// [`num_params`](Params::num_params) floats); the shape stays.
+    ///
+    /// ```
+    /// use grad_runtime::Params;
+    ///
+    /// let mut w = [0.0; 2];
+    /// w.read_flat(&[4.0, 5.0, 6.0]);
+    /// assert_eq!(w, [4.0, 5.0]);
+    /// ```
+    fn read_flat(&mut self, src: &[Self::Scalar]);
+
+    /// Sets every leaf to `value`.
+    ///
+    /// ```
+    /// use grad_runtime::Params;
+    ///
+    /// let mut w = vec![1.0, 2.0];
+    /// w.fill_params(0.0);
+    /// assert_eq!(w, [0.0, 0.0]);
+    /// ```
+    fn fill_params(&mut self, value: Self::Scalar);
+
+    /// Where `other` differs in shape from `self` (`Some(".w1: length 4, expected 6")`), or `None`.
+    ///
+    /// ```
+    /// use grad_runtime::Params;
+    ///
+    /// assert_eq!(vec![1.0, 2.0].shape_mismatch(&vec![3.0, 4.0]), None);
+    /// assert_eq!(
+    ///     vec![vec![1.0], vec![2.0]].shape_mismatch(&vec![vec![1.0], vec![]]),
+    ///     Some("[1]: length 0, expected 1".to_string())
+    /// );
+    /// ```
+    fn shape_mismatch(&self, other: &Self) -> Option<String>;
+
+    /// A tree of the same shape with every leaf zero: a gradient buffer to pass as `d_m`.
+    ///
+    /// ```
+    /// use grad_runtime::Params;
+    ///
+    /// assert_eq!(vec![1.5, -2.0].zeros_like(), [0.0, 0.0]);
+    /// ```
+    fn zeros_like(&self) -> Self
+    where
+        Self: Clone,
+    {
+        let mut z = self.clone();
+        z.fill_params(<Self::Scalar as num_traits::Zero>::zero());
+        z
+    }
+
+    /// The leaves as one vector, in order.
+    ///
+    /// ```
+    /// use grad_runtime::Params;
+    ///
+    /// assert_eq!([[1.0, 2.0], [3.0, 4.0]].to_flat(), [1.0, 2.0, 3.0, 4.0]);
+    /// ```
+    fn to_flat(&self) -> Vec<Self::Scalar> {
+        let mut v = vec![<Self::Scalar as num_traits::Zero>::zero(); self.num_params()];
+        self.write_flat(&mut v);
+        v
+    }
+}
+
+macro_rules! float_leaf {
+    ($($t:ty),*) => {$(
+        impl Params for $t {
+            type Scalar = $t;
+
+            fn num_params(&self) -> usize {
+                1
+            }
+
+            fn write_flat(&self, out: &mut [$t]) {
+                out[0] = *self;
+            }
+
+            fn read_flat(&mut self, src: &[$t]) {
+                *self = src[0];
+            }
+
+            fn fill_params(&mut self, value: $t) {
+                *self = value;
+            }
+
+            fn shape_mismatch(&self, _: &Self) -> Option<String> {
+                None
+            }
+        }
+    )*};
+}
+float_leaf!(f32, f64);
+
+/// The shared walk of `Vec<P>` and `[P; N]`.
+fn seq_write<P: Params>(items: &[P], out: &mut [P::Scalar]) {
+    let mut at = 0;
+    for p in items {
+        p.write_flat(&mut out[at..]);
+        at += p.num_params();
+    }
+}
+
+fn seq_read<P: Params>(items: &mut [P], src: &[P::Scalar]) {
+    let mut at = 0;
+    for p in items {
+        p.read_flat(&src[at..]);
+        at += p.num_params();
+    }
+}
+
+fn seq_mismatch<P: Params>(a: &[P], b: &[P]) -> Option<String> {
+    if a.len() != b.len() {
+        return Some(format!(": length {}, expected {}", b.len(), a.len()));
+    }
+    a.iter()
+        .zip(b)
+        .enumerate()
+        .find_map(|(i, (x, y))| x.shape_mismatch(y).map(|m| format!("[{i}]{m}")))
+}
+
+impl<P: Params> Params for Vec<P> {
+    type Scalar = P::Scalar;
+
+    fn num_params(&self) -> usize {
+        self.iter().map(Params::num_params).sum()
+    }
+
+    fn write_flat(&self, out: &mut [P::Scalar]) {
+        seq_write(self, out);
+    }
+
+    fn read_flat(&mut self, src: &[P::Scalar]) {
+        seq_read(self, src);
+    }
+
+    fn fill_params(&mut self, value: P::Scalar) {
+        self.iter_mut().for_each(|p| p.fill_params(value));
+    }
+
+    fn shape_mismatch(&self, other: &Self) -> Option<String> {
+        seq_mismatch(self, other)
+    }
+}
+
+impl<P: Params, const N: usize> Params for [P; N] {
+    type Scalar = P::Scalar;
+
+    fn num_params(&self) -> usize {
+        self.iter().map(Params::num_params).sum()
+    }
+
+    fn write_flat(&self, out: &mut [P::Scalar]) {
+        seq_write(self, out);
+    }
+
+    fn read_flat(&mut self, src: &[P::Scalar]) {
+        seq_read(self, src);
+    }
+
+    fn fill_params(&mut self, value: P::Scalar) {
+        self.iter_mut().for_each(|p| p.fill_params(value));
+    }
+
+    fn shape_mismatch(&self, other: &Self) -> Option<String> {
+        seq_mismatch(self, other)
+    }
+}
+
+impl<P: Params> Params for Box<P> {
+    type Scalar = P::Scalar;
+
+    fn num_params(&self) -> usize {
+        (**self).num_params()
+    }
+
+    fn write_flat(&self, out: &mut [P::Scalar]) {
+        (**self).write_flat(out);
+    }
+
+    fn read_flat(&mut self, src: &[P::Scalar]) {
+        (**self).read_flat(src);
+    }
+
+    fn fill_params(&mut self, value: P::Scalar) {
+        (**self).fill_params(value);
+    }
+
+    fn shape_mismatch(&self, other: &Self) -> Option<String> {
+        (**self).shape_mismatch(other)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Params;
+
+    #[test]
+    fn flat_view_round_trips_nested_shapes() {
+        let w = vec![[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]];
+        let flat = w.to_flat();
+        assert_eq!(flat, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+        let mut z = w.zeros_like();
+        assert_eq!(z.to_flat(), [0.0; 6]);
+        z.read_flat(&flat);
+        assert_eq!(z, w);
+    }
+
+    #[test]
+    fn mismatch_names_the_first_differing_row() {
+        let a = vec![vec![1.0_f32; 2], vec![1.0; 3]];
+        let b = vec![vec![1.0_f32; 2], vec![1.0; 4]];
+        assert_eq!(
+            a.shape_mismatch(&b).as_deref(),
+            Some("[1]: length 4, expected 3")
+        );
+        assert_eq!(a.shape_mismatch(&a), None);
+    }
+}
