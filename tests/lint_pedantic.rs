@@ -180,3 +180,53 @@ fn methods_run() {
     let (v, [d]) = s.error_grad(0.5);
     assert!(v.is_finite() && d.is_finite());
 }
+
+/// A model as a struct, differentiated as a parameter and as `self`.
+#[derive(Clone, grad::Params)]
+pub struct Layer {
+    w: Vec<f64>,
+    grid: Vec<Vec<f64>>,
+    b: f64,
+    n: usize,
+}
+
+/// Fields as numbers, sequences and rows, and a count that is data.
+#[gradient(wrt(layer))]
+fn layer_loss(layer: &Layer, x: &[f64]) -> f64 {
+    let mut s = layer.b;
+    for (j, xj) in x.iter().enumerate().take(layer.n) {
+        s += layer.w[j] * xj;
+    }
+    for row in 0..layer.grid.len() {
+        s += layer.grid[row][0] * layer.b;
+    }
+    s.tanh()
+}
+
+impl Layer {
+    /// The same loss as a method.
+    #[gradient]
+    fn loss(&self, x: &[f64]) -> f64 {
+        let mut s = self.b;
+        for (w, xi) in self.w.iter().zip(x) {
+            s += w * xi;
+        }
+        s.tanh()
+    }
+}
+
+#[test]
+fn models_run() {
+    use grad::runtime::Params;
+    let layer = Layer {
+        w: vec![0.5, -0.5],
+        grid: vec![vec![1.0]],
+        b: 0.1,
+        n: 2,
+    };
+    let mut d = layer.zeros_like();
+    let v = layer_loss_grad(&layer, &[1.0, 2.0], &mut d);
+    assert!(v.is_finite() && d.b.is_finite());
+    let v = layer.loss_grad(&[1.0, 2.0], &mut d);
+    assert!(v.is_finite() && d.w[0].is_finite());
+}

@@ -25,6 +25,8 @@ enum Use {
     Rows,
     /// In an index, a range bound, a cast, a condition: data.
     Data,
+    /// `.len()`, `.is_empty()`: the shape alone, which is data.
+    Shape,
 }
 
 /// Where the expression being visited stands.
@@ -39,12 +41,16 @@ enum Ctx {
 struct Root {
     ident: Ident,
     receiver: bool,
+    /// The model's type (`Self` for a receiver), where the user wrote it.
+    ty: TokenStream,
 }
 
 /// One field path of a root, and how the body reads it.
 struct Path {
     root: usize,
     members: Vec<syn::Member>,
+    /// `m.layers[l].w`: the fields after the index into a sequence of structs (`w`).
+    suffix: Option<Vec<syn::Member>>,
     uses: Vec<Use>,
     span: Span,
     /// `let NAME = m.path;`: names whose own reads decide.
@@ -53,13 +59,25 @@ struct Path {
 
 impl Path {
     fn dotted(&self, roots: &[Root]) -> String {
-        let mut s = roots[self.root].ident.to_string();
-        for m in &self.members {
+        key(&roots[self.root].ident, &self.members, self.suffix.as_deref(), "[_]")
+    }
+}
+
+/// `m.a.b`, or `m.layers[_].w` for a field of the elements of a sequence of structs.
+fn key(root: &Ident, members: &[syn::Member], suffix: Option<&[syn::Member]>, index: &str) -> String {
+    let mut s = root.to_string();
+    for m in members {
+        s.push('.');
+        s.push_str(&member_name(m));
+    }
+    if let Some(suffix) = suffix {
+        s.push_str(index);
+        for m in suffix {
             s.push('.');
             s.push_str(&member_name(m));
         }
-        s
     }
+    s
 }
 
 fn member_name(m: &syn::Member) -> String {
@@ -126,18 +144,21 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
             syn::FnArg::Receiver(r) if r.reference.is_some() && r.mutability.is_none() => {
                 let id = Ident::new("self", r.self_token.span);
                 if args.wrt.is_none() || named(&id) {
+                    let ty = quote_spanned!(r.self_token.span=> Self);
                     roots.push(Root {
                         ident: id,
                         receiver: true,
+                        ty,
                     });
                 }
             }
             syn::FnArg::Typed(pt) => {
-                if let (syn::Pat::Ident(pi), true) = (&*pt.pat, is_struct_ref(&pt.ty)) {
-                    if named(&pi.ident) {
+                if let (syn::Pat::Ident(pi), syn::Type::Reference(r)) = (&*pt.pat, &*pt.ty) {
+                    if named(&pi.ident) && is_struct_ref(&pt.ty) {
                         roots.push(Root {
                             ident: pi.ident.clone(),
                             receiver: false,
+                            ty: r.elem.to_token_stream(),
                         });
                     }
                 }
@@ -156,6 +177,8 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         );
     }
     let mut body = (*item.block).clone();
+    Elements { roots: &roots }.visit_block_mut(&mut body);
+    let elements_body = body.clone();
     let mut finder = Finder {
         roots: &roots,
         paths: Vec::new(),
@@ -179,9 +202,25 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         }
         let has = |u: Use| uses.contains(&u);
         let dotted = p.dotted(&roots);
-        let leaf = if has(Use::Rows) {
+        let elements = p.suffix.is_some();
+        let leaf = if has(Use::Rows) && elements {
+            errors.push(
+                p.span,
+                format!("`#[gradient]` differentiates fields of the elements of a sequence of structs that are numbers or sequences (`{dotted}[j]`), not rows (`{dotted}[i][j]`) yet: store them flat (`Vec<f64>` read at `i * n + j`)"),
+            );
+            continue;
+        } else if has(Use::Rows) || (has(Use::Seq) && elements) {
             Leaf::Rows
         } else if has(Use::Seq) {
+            if paths.iter().any(|q| q.root == p.root && q.members == p.members && q.suffix.is_some()) {
+                errors.push(
+                    p.span,
+                    format!("`#[gradient]` follows the structs of `{dotted}` when they are indexed (`{dotted}[l].w[j]`) or iterated by `for layer in &{dotted}` (or `.iter()`, `.iter().enumerate()`); this read of `{dotted}` is not followed yet"),
+                );
+                continue;
+            }
+            Leaf::Seq
+        } else if has(Use::Number) && elements {
             Leaf::Seq
         } else if has(Use::Number) && has(Use::Data) {
             errors.push(
@@ -194,18 +233,8 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         } else {
             continue;
         };
-        if leaf == Leaf::Rows && roots[p.root].receiver {
-            errors.push(
-                p.span,
-                format!("`#[gradient]` differentiates rows fields (`{dotted}[i][j]`) of a model passed as a parameter, not yet of `self`: store the rows flat (`Vec<f64>` read at `i * n + j`), or make the loss a free function `fn loss(m: &Model, ..)` with `wrt(m)`"),
-            );
-            continue;
-        }
-        let mut name = format!("{}", roots[p.root].ident);
-        for m in &p.members {
-            name.push('_');
-            name.push_str(&member_name(m));
-        }
+        let name = key(&roots[p.root].ident, &p.members, p.suffix.as_deref(), "__")
+            .replace('.', "_");
         leaves.push((k, leaf, crate::naming::hidden(&format!("field_{name}"))));
     }
     if leaves.is_empty() && errors.is_empty() {
@@ -221,7 +250,7 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         .iter()
         .map(|(k, l, id)| (paths[*k].dotted(&roots), (*l, id.clone())))
         .collect();
-    let mut body = (*item.block).clone();
+    let mut body = elements_body;
     let mut rewriter = Finder {
         roots: &roots,
         paths: Vec::new(),
@@ -268,13 +297,17 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
     let mut inner_sig = item.sig.clone();
     inner_sig.ident = inner_name.clone();
     inner_sig.inputs = syn::parse_quote!(#(#inner_inputs),*);
+    let mut attrs: Vec<syn::Attribute> = item
+        .attrs
+        .iter()
+        .filter(|a| a.path().is_ident("allow") || a.path().is_ident("cfg"))
+        .cloned()
+        .collect();
+    // A rewritten copy of the user's body, never called: the model itself may be read only
+    // through the leaves, and lints would only repeat (or misname) those of the original.
+    attrs.push(syn::parse_quote!(#[allow(unused_variables, clippy::all, clippy::pedantic)]));
     let inner = syn::ItemFn {
-        attrs: item
-            .attrs
-            .iter()
-            .filter(|a| a.path().is_ident("allow") || a.path().is_ident("cfg"))
-            .cloned()
-            .collect(),
+        attrs,
         vis: syn::Visibility::Inherited,
         sig: inner_sig,
         block: Box::new(body),
@@ -334,22 +367,40 @@ struct Finder<'a> {
     rewrite: Option<&'a HashMap<String, (Leaf, Ident)>>,
 }
 
-/// `m.a.b` as (root, members), when `e` is a pure field path of a root.
-fn field_path<'e>(e: &'e syn::Expr, roots: &[Root]) -> Option<(usize, Vec<&'e syn::Member>)> {
+/// A field path of a root, found in an expression.
+struct Found {
+    root: usize,
+    members: Vec<syn::Member>,
+    /// For `m.layers[l].w`: `l` and `w`.
+    index: Option<(syn::Expr, Vec<syn::Member>)>,
+}
+
+/// `m.a.b` or `m.layers[l].w`, when `e` is such a path of a root.
+fn field_path(e: &syn::Expr, roots: &[Root]) -> Option<Found> {
     let mut members = Vec::new();
+    let mut index = None;
     let mut cur = e;
     loop {
         match cur {
             syn::Expr::Field(f) => {
-                members.push(&f.member);
+                members.push(f.member.clone());
                 cur = &f.base;
             }
             syn::Expr::Paren(p) if !members.is_empty() => cur = &p.expr,
+            syn::Expr::Index(ix) if !members.is_empty() && index.is_none() => {
+                members.reverse();
+                index = Some(((*ix.index).clone(), std::mem::take(&mut members)));
+                cur = &ix.expr;
+            }
             syn::Expr::Path(p) if !members.is_empty() => {
                 let id = p.path.get_ident()?;
-                let r = roots.iter().position(|r| r.ident == *id)?;
+                let root = roots.iter().position(|r| r.ident == *id)?;
                 members.reverse();
-                return Some((r, members));
+                return Some(Found {
+                    root,
+                    members,
+                    index,
+                });
             }
             _ => return None,
         }
@@ -379,40 +430,56 @@ fn is_int_lit(e: &syn::Expr) -> bool {
 }
 
 impl Finder<'_> {
-    fn key(&self, root: usize, members: &[&syn::Member]) -> String {
-        let mut s = self.roots[root].ident.to_string();
-        for m in members {
-            s.push('.');
-            s.push_str(&member_name(m));
-        }
-        s
+    fn key_of(&self, f: &Found) -> String {
+        key(
+            &self.roots[f.root].ident,
+            &f.members,
+            f.index.as_ref().map(|(_, s)| s.as_slice()),
+            "[_]",
+        )
     }
 
     /// Records one read of a field path (or, rewriting, replaces it by its leaf).
     fn record(&mut self, e: &mut syn::Expr, how: Use, alias: Option<&Ident>) -> bool {
-        let Some((root, members)) = field_path(e, self.roots) else {
+        let Some(found) = field_path(e, self.roots) else {
             return false;
         };
-        let key = self.key(root, &members);
+        let key = self.key_of(&found);
+        let mut index = found.index.as_ref().map(|(i, _)| i.clone());
+        if let Some(i) = &mut index {
+            self.with_ctx(Ctx::Data, |s| s.visit_expr_mut(i));
+        }
         if let Some(map) = self.rewrite {
             if let Some((_, leaf)) = map.get(&key) {
                 let leaf = Ident::new(&leaf.to_string(), e.span());
-                *e = syn::parse_quote!(#leaf);
+                *e = match &index {
+                    Some(i) => syn::parse_quote!(#leaf[#i]),
+                    None => syn::parse_quote!(#leaf),
+                };
+            } else if let (Some(i), syn::Expr::Field(_)) = (index, &mut *e) {
+                // Data read through an element: only the index is rewritten.
+                replace_index(e, i);
             }
             return true;
         }
-        let members: Vec<syn::Member> = members.into_iter().cloned().collect();
+        let Found {
+            root,
+            members,
+            index: suffix,
+        } = found;
+        let suffix = suffix.map(|(_, s)| s);
         let span = e.span();
         let at = match self
             .paths
             .iter()
-            .position(|p| p.root == root && p.members == members)
+            .position(|p| p.root == root && p.members == members && p.suffix == suffix)
         {
             Some(k) => k,
             None => {
                 self.paths.push(Path {
                     root,
                     members,
+                    suffix,
                     uses: Vec::new(),
                     span,
                     aliases: Vec::new(),
@@ -499,7 +566,9 @@ impl VisitMut for Finder<'_> {
                 }
                 if !done {
                     if field_path(&mc.receiver, self.roots).is_some() {
-                        let how = if SEQ_METHODS.contains(&name.as_str()) {
+                        let how = if name == "len" || name == "is_empty" {
+                            Use::Shape
+                        } else if SEQ_METHODS.contains(&name.as_str()) {
                             Use::Seq
                         } else if ctx == Ctx::Data {
                             Use::Data
@@ -532,8 +601,8 @@ impl VisitMut for Finder<'_> {
                 if field_path(&r.expr, self.roots).is_some() {
                     if let Some(map) = self.rewrite {
                         // `&m.w` is the leaf itself, a slice.
-                        if let Some((root, members)) = field_path(&r.expr, self.roots) {
-                            if let Some((l, leaf)) = map.get(&self.key(root, &members)) {
+                        if let Some(found) = field_path(&r.expr, self.roots) {
+                            if let (Some((l, leaf)), None) = (map.get(&self.key_of(&found)), &found.index) {
                                 if *l != Leaf::Number {
                                     let leaf = Ident::new(&leaf.to_string(), r.expr.span());
                                     *e = syn::parse_quote!(#leaf);
@@ -707,6 +776,16 @@ impl VisitMut for Finder<'_> {
     }
 }
 
+/// Puts `i` in place of the index of `m.layers[l].n`.
+fn replace_index(e: &mut syn::Expr, i: syn::Expr) {
+    match e {
+        syn::Expr::Field(f) => replace_index(&mut f.base, i),
+        syn::Expr::Paren(p) => replace_index(&mut p.expr, i),
+        syn::Expr::Index(ix) => *ix.index = i,
+        _ => {}
+    }
+}
+
 fn e_ident(e: &syn::Expr) -> Option<String> {
     match e {
         syn::Expr::Path(p) => p.path.get_ident().map(ToString::to_string),
@@ -760,19 +839,20 @@ fn wrapper(
     let root_of = |id: &Ident| roots.iter().position(|r| r.ident == *id);
     let inner_grad_name = format_ident!("{}_grad", inner_name);
     // The inner gradient's signature: its parameters, then its buffers.
+    // No inner gradient when its derivation reported errors: they are the ones to read.
     let inner_grad: Option<syn::ItemFn> = inner_expanded.as_ref().and_then(|ts| {
-        syn::parse2::<syn::File>(ts.clone())
-            .ok()?
-            .items
-            .into_iter()
-            .find_map(|i| match i {
-                syn::Item::Fn(f) if f.sig.ident == inner_grad_name => Some(f),
-                _ => None,
-            })
+        let items = syn::parse2::<syn::File>(ts.clone()).ok()?.items;
+        if items.iter().any(|i| matches!(i, syn::Item::Macro(_))) {
+            return None;
+        }
+        items.into_iter().find_map(|i| match i {
+            syn::Item::Fn(f) if f.sig.ident == inner_grad_name => Some(f),
+            _ => None,
+        })
     });
     let original_inputs = typed_inputs(item);
     let inner_inputs = inner_grad.as_ref().map(typed_inputs).unwrap_or_default();
-    let n_params = item.sig.inputs.len() + leaves.iter().filter(|_| inner_grad.is_some()).count();
+    let n_params = item.sig.inputs.len() + leaves.len();
     let inner_bufs: Vec<(Ident, Option<syn::Type>)> =
         inner_inputs.iter().skip(n_params).cloned().collect();
     let leaf_of = |id: &Ident| leaves.iter().find(|(_, _, l)| l == id);
@@ -825,13 +905,23 @@ fn wrapper(
             let mut prelude = Vec::new();
             let mut after = Vec::new();
             let mut call_args = Vec::new();
+            let mut leaf_bufs: HashMap<String, TokenStream> = HashMap::new();
             // The inner function's active scalars, in order: leaves or the caller's own slots.
             let mut slots: Vec<Option<TokenStream>> = Vec::new();
             let receiver = roots.iter().any(|r| r.receiver);
+            // Fields the loss never reads are zero; the model's type must be `Params` (said once,
+            // at the type).
             for r in roots {
-                let (id, d) = (&r.ident, format_ident!("d_{}", r.ident));
-                prelude.push(quote!(::grad::runtime::Params::fill_params(#d, #zero);));
-                let _ = id;
+                let (ty, d) = (&r.ty, format_ident!("d_{}", r.ident));
+                let span = ty
+                    .clone()
+                    .into_iter()
+                    .next()
+                    .map_or(Span::call_site(), |t| t.span());
+                let d = Ident::new(&d.to_string(), span);
+                prelude.push(
+                    quote_spanned!(span=> <#ty as ::grad::runtime::Params>::fill_params(#d, 0.0);),
+                );
             }
             for (id, ty) in inner_inputs.iter().take(n_params) {
                 if ty.is_none() {
@@ -844,39 +934,63 @@ fn wrapper(
                     let members = &p.members;
                     let dotted = p.dotted(roots);
                     let span = p.span;
-                    match leaf {
-                        Leaf::Number => {
+                    let suffix = p.suffix.clone().unwrap_or_default();
+                    // A copy in and out, for leaves that are not a field's own storage.
+                    let (copy, dcopy) = (
+                        crate::naming::hidden(&format!("copy_{id}")),
+                        crate::naming::hidden(&format!("dcopy_{id}")),
+                    );
+                    let shape_msg = format!("{fname}: the gradient `d_{dotted}` does not have the shape of `{dotted}`; make the gradient with `Params::zeros_like`");
+                    match (leaf, p.suffix.is_some()) {
+                        (Leaf::Number, _) => {
                             call_args.push(quote_spanned!(span=> #root #(.#members)*));
                             slots.push(Some(quote!(#d #(.#members)*)));
                         }
-                        Leaf::Seq => {
+                        (Leaf::Seq, false) => {
                             let msg = format!("{fname}: the gradient `d_{dotted}` has length {{}} but `{dotted}` has length {{}}; make the gradient with `Params::zeros_like`");
                             prelude.push(quote!(::core::assert!(#d #(.#members)*.len() == #root #(.#members)*.len(), #msg, #d #(.#members)*.len(), #root #(.#members)*.len());));
                             call_args.push(quote_spanned!(span=> &#root #(.#members)*[..]));
+                            leaf_bufs.insert(id.to_string(), quote!(&mut #d #(.#members)*[..]));
                         }
-                        Leaf::Rows => {
-                            let (rows, drows) = (
-                                crate::naming::hidden(&format!("rows_{id}")),
-                                crate::naming::hidden(&format!("drows_{id}")),
-                            );
-                            let msg = format!("{fname}: the gradient `d_{dotted}` does not have the shape of `{dotted}`; make the gradient with `Params::zeros_like`");
+                        (Leaf::Seq, true) => {
+                            // One number per element: gathered, and scattered back.
+                            prelude.push(quote! {
+                                ::core::assert!(#d #(.#members)*.len() == #root #(.#members)*.len(), #shape_msg);
+                                let #copy: ::std::vec::Vec<#t> =
+                                    #root #(.#members)*.iter().map(|e| e #(.#suffix)*).collect();
+                                let mut #dcopy: ::std::vec::Vec<#t> = ::std::vec![#zero; #copy.len()];
+                            });
+                            after.push(quote! {
+                                for (e, v) in #d #(.#members)*.iter_mut().zip(&#dcopy) {
+                                    e #(.#suffix)* = *v;
+                                }
+                            });
+                            call_args.push(quote!(&#copy));
+                            leaf_bufs.insert(id.to_string(), quote!(&mut #dcopy));
+                        }
+                        (Leaf::Rows, _) => {
+                            // Rows, or one sequence per element: copied as rows.
                             prelude.push(quote! {
                                 ::core::assert!(
                                     #d #(.#members)*.len() == #root #(.#members)*.len()
-                                        && #d #(.#members)*.iter().zip(#root #(.#members)*.iter()).all(|(a, b)| a.len() == b.len()),
-                                    #msg
+                                        && #d #(.#members)*.iter().zip(#root #(.#members)*.iter())
+                                            .all(|(a, b)| a #(.#suffix)*.len() == b #(.#suffix)*.len()),
+                                    #shape_msg
                                 );
-                                let #rows: ::std::vec::Vec<::std::vec::Vec<#t>> =
-                                    #root #(.#members)*.iter().map(|r| r.iter().copied().collect()).collect();
-                                let mut #drows: ::std::vec::Vec<::std::vec::Vec<#t>> =
-                                    #rows.iter().map(|r| ::std::vec![#zero; r.len()]).collect();
+                                let #copy: ::std::vec::Vec<::std::vec::Vec<#t>> = #root #(.#members)*
+                                    .iter()
+                                    .map(|e| e #(.#suffix)*.iter().copied().collect())
+                                    .collect();
+                                let mut #dcopy: ::std::vec::Vec<::std::vec::Vec<#t>> =
+                                    #copy.iter().map(|r| ::std::vec![#zero; r.len()]).collect();
                             });
                             after.push(quote! {
-                                for (d, s) in #d #(.#members)*.iter_mut().zip(&#drows) {
-                                    d.copy_from_slice(s);
+                                for (e, v) in #d #(.#members)*.iter_mut().zip(&#dcopy) {
+                                    e #(.#suffix)*.copy_from_slice(v);
                                 }
                             });
-                            call_args.push(quote!(&#rows));
+                            call_args.push(quote!(&#copy));
+                            leaf_bufs.insert(id.to_string(), quote!(&mut #dcopy));
                         }
                     }
                 } else {
@@ -888,26 +1002,8 @@ fn wrapper(
             }
             let mut call_bufs = Vec::new();
             for (d, _) in &inner_bufs {
-                match leaf_of_buf(d) {
-                    Some((k, leaf, _)) => {
-                        let p = &paths[*k];
-                        let dr = format_ident!("d_{}", roots[p.root].ident);
-                        let members = &p.members;
-                        match leaf {
-                            Leaf::Rows => {
-                                let id = &leaves
-                                    .iter()
-                                    .find(|(j, _, _)| j == k)
-                                    .map(|(_, _, l)| l.clone());
-                                let drows = crate::naming::hidden(&format!(
-                                    "drows_{}",
-                                    id.as_ref().map(ToString::to_string).unwrap_or_default()
-                                ));
-                                call_bufs.push(quote!(&mut #drows));
-                            }
-                            _ => call_bufs.push(quote!(&mut #dr #(.#members)*[..])),
-                        }
-                    }
+                match leaf_of_buf(d).and_then(|(_, _, l)| leaf_bufs.get(&l.to_string())) {
+                    Some(buf) => call_bufs.push(buf.clone()),
                     None => call_bufs.push(quote!(#d)),
                 }
             }
@@ -971,6 +1067,174 @@ fn wrapper(
         #[allow(unused_variables, clippy::too_many_arguments, clippy::needless_borrow)]
         #vis fn #name (#(#sig_params,)* #(#bufs),*) -> #ret {
             #body
+        }
+    }
+}
+
+/// Input: `for layer in &m.layers { .. layer.w[j] .. }` (or `m.layers.iter()`, or
+/// `for (l, layer) in m.layers.iter().enumerate()`), and `let layer = &m.layers[l];`.
+/// Output: `for l in 0..m.layers.len() { .. m.layers[l].w[j] .. }`: every read through the
+/// element names the path and the index, so the element's fields are found like the model's own.
+struct Elements<'a> {
+    roots: &'a [Root],
+}
+
+/// The loop's index name (if the user named one), the element name and the sequence.
+fn element_loop(f: &syn::ExprForLoop, roots: &[Root]) -> Option<(Option<Ident>, Ident, syn::Expr)> {
+    let (index, name, iter) = match &*f.pat {
+        syn::Pat::Ident(pi) => (None, pi.ident.clone(), &*f.expr),
+        syn::Pat::Tuple(t) if t.elems.len() == 2 => {
+            let (syn::Pat::Ident(i), syn::Pat::Ident(n)) = (&t.elems[0], &t.elems[1]) else {
+                return None;
+            };
+            let syn::Expr::MethodCall(mc) = &*f.expr else {
+                return None;
+            };
+            if mc.method != "enumerate" || !mc.args.is_empty() {
+                return None;
+            }
+            (Some(i.ident.clone()), n.ident.clone(), &*mc.receiver)
+        }
+        _ => return None,
+    };
+    let seq = match iter {
+        syn::Expr::Reference(r) if r.mutability.is_none() => &*r.expr,
+        syn::Expr::MethodCall(mc) if mc.method == "iter" && mc.args.is_empty() => &*mc.receiver,
+        _ => return None,
+    };
+    let found = field_path(seq, roots)?;
+    found.index.is_none().then(|| (index, name, seq.clone()))
+}
+
+/// Whether `name.field` is read in `tokens`' syntax tree.
+struct FieldOf<'a> {
+    name: &'a Ident,
+    found: bool,
+}
+
+impl<'ast> syn::visit::Visit<'ast> for FieldOf<'_> {
+    fn visit_expr_field(&mut self, f: &'ast syn::ExprField) {
+        if matches!(&*f.base, syn::Expr::Path(p) if p.path.is_ident(self.name)) {
+            self.found = true;
+        }
+        syn::visit::visit_expr_field(self, f);
+    }
+}
+
+/// `name.a.b` → `seq[index].a.b` everywhere below.
+struct Substitute<'a> {
+    name: &'a Ident,
+    element: syn::Expr,
+}
+
+impl VisitMut for Substitute<'_> {
+    fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+        // `vec![0.0; layer.n]`, `assert!(layer.w.len() > 0)`: `name .` in the tokens.
+        fn tokens(ts: TokenStream, name: &Ident, element: &TokenStream) -> TokenStream {
+            let tts: Vec<proc_macro2::TokenTree> = ts.into_iter().collect();
+            let mut out = TokenStream::new();
+            for (k, tt) in tts.iter().enumerate() {
+                match tt {
+                    proc_macro2::TokenTree::Ident(i)
+                        if i == name
+                            && matches!(tts.get(k + 1), Some(proc_macro2::TokenTree::Punct(p)) if p.as_char() == '.')
+                            && !matches!(k.checked_sub(1).and_then(|j| tts.get(j)), Some(proc_macro2::TokenTree::Punct(p)) if p.as_char() == '.') =>
+                    {
+                        out.extend(element.clone());
+                    }
+                    proc_macro2::TokenTree::Group(g) => {
+                        let mut ng = proc_macro2::Group::new(g.delimiter(), tokens(g.stream(), name, element));
+                        ng.set_span(g.span());
+                        out.extend([proc_macro2::TokenTree::Group(ng)]);
+                    }
+                    other => out.extend([other.clone()]),
+                }
+            }
+            out
+        }
+        let element = self.element.to_token_stream();
+        m.tokens = tokens(std::mem::take(&mut m.tokens), self.name, &element);
+    }
+
+    fn visit_expr_field_mut(&mut self, f: &mut syn::ExprField) {
+        if matches!(&*f.base, syn::Expr::Path(p) if p.path.is_ident(self.name)) {
+            *f.base = self.element.clone();
+            return;
+        }
+        syn::visit_mut::visit_expr_field_mut(self, f);
+    }
+}
+
+impl VisitMut for Elements<'_> {
+    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        if let syn::Expr::ForLoop(f) = e {
+            if let Some((index, name, seq)) = element_loop(f, self.roots) {
+                let mut uses = FieldOf {
+                    name: &name,
+                    found: false,
+                };
+                syn::visit::Visit::visit_block(&mut uses, &f.body);
+                if uses.found {
+                    let index = index.unwrap_or_else(|| crate::naming::fresh("elem"));
+                    let stmts = &f.body.stmts;
+                    let (attrs, label) = (&f.attrs, &f.label);
+                    *e = syn::parse_quote! {
+                        #(#attrs)* #label for #index in 0..#seq.len() {
+                            let #name = &#seq[#index];
+                            #(#stmts)*
+                        }
+                    };
+                }
+            }
+        }
+        syn::visit_mut::visit_expr_mut(self, e);
+    }
+
+    fn visit_block_mut(&mut self, b: &mut syn::Block) {
+        syn::visit_mut::visit_block_mut(self, b);
+        let mut i = 0;
+        while i < b.stmts.len() {
+            let alias = match &b.stmts[i] {
+                syn::Stmt::Local(syn::Local {
+                    pat,
+                    init: Some(syn::LocalInit { expr, diverge: None, .. }),
+                    ..
+                }) => {
+                    match (pat, &**expr) {
+                        (syn::Pat::Ident(pi), syn::Expr::Reference(r))
+                            if pi.by_ref.is_none() && pi.subpat.is_none() =>
+                        {
+                            match &*r.expr {
+                                syn::Expr::Index(ix)
+                                    if field_path(&ix.expr, self.roots)
+                                        .is_some_and(|f| f.index.is_none())
+                                        && matches!(&*ix.index, syn::Expr::Path(_) | syn::Expr::Lit(_)) =>
+                                {
+                                    Some((pi.ident.clone(), (*r.expr).clone()))
+                                }
+                                _ => None,
+                            }
+                        }
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            if let Some((name, element)) = alias {
+                let mut sub = Substitute {
+                    name: &name,
+                    element,
+                };
+                for s in &mut b.stmts[i + 1..] {
+                    sub.visit_stmt_mut(s);
+                }
+                let rest: TokenStream = b.stmts[i + 1..].iter().map(ToTokens::to_token_stream).collect();
+                if !crate::desugar::mentions(&rest, &name) {
+                    b.stmts.remove(i);
+                    continue;
+                }
+            }
+            i += 1;
         }
     }
 }

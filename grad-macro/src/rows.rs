@@ -140,18 +140,17 @@ fn plain_float_param(ty: &syn::Type) -> bool {
 /// for one whose attribute or signature the usual path reports on).
 pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStream> {
     let args: Args = syn::parse2(args_tokens.clone()).ok()?;
-    if item
-        .sig
-        .inputs
-        .iter()
-        .any(|i| matches!(i, syn::FnArg::Receiver(_)))
-    {
-        return None;
-    }
+    // A method's `&self` is data here; its inner function is a method too.
+    let mut receiver = None;
     let mut params: Vec<(Ident, syn::Type)> = Vec::new();
     for input in &item.sig.inputs {
-        let syn::FnArg::Typed(pt) = input else {
-            return None;
+        let pt = match input {
+            syn::FnArg::Receiver(r) if r.reference.is_some() && r.mutability.is_none() => {
+                receiver = Some(r.clone());
+                continue;
+            }
+            syn::FnArg::Receiver(_) => return None,
+            syn::FnArg::Typed(pt) => pt,
         };
         let syn::Pat::Ident(pi) = &*pt.pat else {
             return None;
@@ -179,7 +178,7 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
     }
     let row_of = |id: &Ident| rows.iter().find(|r| r.ident == *id);
     // The inner function's parameters and what it differentiates.
-    let mut inner_inputs: Vec<TokenStream> = Vec::new();
+    let mut inner_inputs: Vec<TokenStream> = receiver.iter().map(|r| quote!(#r)).collect();
     let mut inner_wrt: Vec<Ident> = Vec::new();
     for (id, ty) in &params {
         match row_of(id) {
@@ -235,7 +234,7 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
     };
     if !errors.is_empty() {
         // The reads are reported; the inner derivation would only add a cascade.
-        return Some(wrapper(item, &args, &params, &rows, None, errors));
+        return Some(wrapper(item, &args, &params, &rows, None, errors, receiver.is_some()));
     }
     let inner_args = quote!(wrt(#(#inner_wrt),*));
     let inner_expanded = crate::expand::expand_item(inner_args, &inner);
@@ -271,6 +270,7 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         &rows,
         Some(&inner_grad),
         errors,
+        receiver.is_some(),
     ))
 }
 
@@ -293,6 +293,7 @@ fn wrapper(
     rows: &[Rows],
     inner_grad: Option<&syn::ItemFn>,
     errors: crate::errors::Errors,
+    receiver: bool,
 ) -> TokenStream {
     let errors = errors.combined().map(|e| e.to_compile_error());
     let fname = format!("{}_grad", item.sig.ident);
@@ -444,7 +445,20 @@ fn wrapper(
         item.sig.ident
     );
     let must_use = (!value_only).then(|| quote!(#[must_use]));
+    // In a method, the inner gradient is a method beside the wrapper (a function nested in the
+    // wrapper could not read `self` or name `Self`).
+    let mut beside = None;
     let body = match inner_grad {
+        Some(inner) if receiver => {
+            let inner_name = &inner.sig.ident;
+            beside = Some(quote!(#[doc(hidden)] #inner));
+            quote! {
+                #(#prelude)*
+                let value = self.#inner_name #turbofish (#(#call_args,)* #(#call_bufs),*);
+                #(#after)*
+                value
+            }
+        }
         Some(inner) => {
             let inner_name = &inner.sig.ident;
             quote! {
@@ -462,9 +476,14 @@ fn wrapper(
     let original = crate::expand::original_item(item);
     let inherited = crate::expand::inherited_attributes(item);
     let table_name = format_ident!("{}_grad_wrt", item.sig.ident);
+    if receiver {
+        sig_params.insert(0, quote!(&self));
+        flags.insert(0, 0);
+    }
     let n = flags.len();
     quote! {
         #original
+        #beside
         #[doc(hidden)]
         #[allow(non_upper_case_globals, dead_code)]
         #vis const #table_name: [u8; #n] = [#(#flags),*];

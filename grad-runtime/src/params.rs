@@ -108,6 +108,23 @@ pub trait Params {
         z
     }
 
+    /// A copy whose leaves are read from `flat` (a flat view such as a report's `x`).
+    ///
+    /// ```
+    /// use grad_runtime::Params;
+    ///
+    /// let shape = vec![[0.0; 2]; 2];
+    /// assert_eq!(shape.with_flat(&[1.0, 2.0, 3.0, 4.0]), [[1.0, 2.0], [3.0, 4.0]]);
+    /// ```
+    fn with_flat(&self, flat: &[Self::Scalar]) -> Self
+    where
+        Self: Clone,
+    {
+        let mut m = self.clone();
+        m.read_flat(flat);
+        m
+    }
+
     /// The leaves as one vector, in order.
     ///
     /// ```

@@ -584,7 +584,7 @@ pub(crate) fn tail_expr(e: &syn::Expr) -> syn::Expr {
 }
 
 /// Whether a macro's tokens name `name` (a rewrite cannot follow a name into a macro).
-fn mentions(ts: &proc_macro2::TokenStream, name: &syn::Ident) -> bool {
+pub(crate) fn mentions(ts: &proc_macro2::TokenStream, name: &syn::Ident) -> bool {
     ts.clone().into_iter().any(|tt| match tt {
         proc_macro2::TokenTree::Ident(i) => i == *name,
         proc_macro2::TokenTree::Group(g) => mentions(&g.stream(), name),

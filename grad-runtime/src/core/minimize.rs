@@ -1,6 +1,8 @@
 //! The entry points. Both hand their objective to the one loop in `run.rs`.
 
-use crate::core::objective::Objective;
+use crate::core::objective::{
+    FlatModel, ModelArgs, ModelRefArgs, Objective, ScalarArgs, SliceArgs,
+};
 use crate::core::options::Options;
 use crate::core::real::Real;
 use crate::core::report::Report;
@@ -9,6 +11,7 @@ use crate::core::source::{FullBatch, MiniBatch};
 use crate::data::Batches;
 use crate::error::Error;
 use crate::optim::Optimizer;
+use crate::params::Params;
 
 /// Minimizes `objective` from `x0` with `optimizer` until a rule of `options` stops it.
 ///
@@ -76,16 +79,119 @@ pub fn minimize<T, A, F, O, X>(
 ) -> Result<Report<T>, Error>
 where
     T: Real,
-    F: Objective<T, A>,
+    X: Start<T, A, F>,
     O: Optimizer<T>,
-    X: AsRef<[T]>,
 {
-    run(
-        &mut FullBatch::new(objective),
-        x0.as_ref(),
-        optimizer,
-        options,
-    )
+    x0.minimize(objective, optimizer, options)
+}
+
+/// A starting point [`minimize`] accepts for an objective of shape `A`: anything that views as
+/// `&[T]` for slice objectives and functions of scalars, and a model (`P: Params`, by value or by
+/// reference) for objectives `FnMut(&P, &mut P) -> T`.
+///
+/// With a model, the report's `x` is the model's flat view; [`Params::with_flat`] puts it back
+/// into a model:
+///
+/// ```
+/// use grad_runtime::{Options, Params, minimize, optim::Lbfgs};
+///
+/// let start = vec![[3.0, -1.0], [0.5, 2.0]];
+/// let bowl = |w: &Vec<[f64; 2]>, g: &mut Vec<[f64; 2]>| {
+///     let mut value = 0.0;
+///     for (row, d) in w.iter().zip(g.iter_mut()) {
+///         for k in 0..2 {
+///             value += (row[k] - 1.0).powi(2);
+///             d[k] = 2.0 * (row[k] - 1.0);
+///         }
+///     }
+///     value
+/// };
+/// let report = minimize(bowl, &start, Lbfgs::default(), Options::new())?;
+/// let best = start.with_flat(&report.x);
+/// assert!(best.iter().flatten().all(|&v| (v - 1.0).abs() < 1e-8));
+/// # Ok::<(), grad_runtime::Error>(())
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`minimize` cannot start from `{Self}` with this objective",
+    note = "objectives are `FnMut(&[T], &mut [T]) -> T` from a start that views as `&[T]`, `Fn(T, .., T) -> (T, [T; K])` from `[x0, y0, ..]`, or `FnMut(&P, &mut P) -> T` from a model `P: Params`",
+    note = "write the closure's parameter types out: `|w: &[f64], g: &mut [f64]| ..` or `|m: &Model, g: &mut Model| ..`"
+)]
+pub trait Start<T: Real, A, F> {
+    /// Runs the loop from this start; what [`minimize`] calls.
+    ///
+    /// ```
+    /// use grad_runtime::{Options, core::Start, optim::Lbfgs};
+    ///
+    /// fn f_grad(x: f64) -> (f64, [f64; 1]) {
+    ///     ((x - 2.0).powi(2), [2.0 * (x - 2.0)])
+    /// }
+    /// let report = [0.0].minimize(f_grad, Lbfgs::default(), Options::new())?;
+    /// assert!((report.x[0] - 2.0).abs() < 1e-8);
+    /// # Ok::<(), grad_runtime::Error>(())
+    /// ```
+    fn minimize<O: Optimizer<T>>(
+        self,
+        objective: F,
+        optimizer: O,
+        options: Options<'_, T>,
+    ) -> Result<Report<T>, Error>;
+}
+
+impl<T: Real, F: Objective<T, SliceArgs>, X: AsRef<[T]>> Start<T, SliceArgs, F> for X {
+    fn minimize<O: Optimizer<T>>(
+        self,
+        objective: F,
+        optimizer: O,
+        options: Options<'_, T>,
+    ) -> Result<Report<T>, Error> {
+        run(
+            &mut FullBatch::new(objective),
+            self.as_ref(),
+            optimizer,
+            options,
+        )
+    }
+}
+
+impl<T: Real, F: Objective<T, ScalarArgs<K>>, X: AsRef<[T]>, const K: usize>
+    Start<T, ScalarArgs<K>, F> for X
+{
+    fn minimize<O: Optimizer<T>>(
+        self,
+        objective: F,
+        optimizer: O,
+        options: Options<'_, T>,
+    ) -> Result<Report<T>, Error> {
+        run(
+            &mut FullBatch::new(objective),
+            self.as_ref(),
+            optimizer,
+            options,
+        )
+    }
+}
+
+impl<T, P, F> Start<T, ModelRefArgs, F> for &P
+where
+    T: Real,
+    P: Params<Scalar = T> + Clone,
+    F: FnMut(&P, &mut P) -> T,
+{
+    fn minimize<O: Optimizer<T>>(
+        self,
+        objective: F,
+        optimizer: O,
+        options: Options<'_, T>,
+    ) -> Result<Report<T>, Error> {
+        let x0 = self.to_flat();
+        let flat = FlatModel::new(objective, self);
+        run(
+            &mut FullBatch::<_, SliceArgs>::new(flat),
+            &x0,
+            optimizer,
+            options,
+        )
+    }
 }
 
 /// Stochastic minimization over shuffled mini-batches: each step uses the gradient of the next
@@ -140,4 +246,20 @@ where
         optimizer,
         options,
     )
+}
+
+impl<T, P, F> Start<T, ModelArgs, F> for P
+where
+    T: Real,
+    P: Params<Scalar = T> + Clone,
+    F: FnMut(&P, &mut P) -> T,
+{
+    fn minimize<O: Optimizer<T>>(
+        self,
+        objective: F,
+        optimizer: O,
+        options: Options<'_, T>,
+    ) -> Result<Report<T>, Error> {
+        Start::<T, ModelRefArgs, F>::minimize(&self, objective, optimizer, options)
+    }
 }

@@ -34,8 +34,9 @@ mod run;
 mod source;
 mod stop;
 
+pub use minimize::Start;
 pub use minimize::{minimize, minimize_batches};
-pub use objective::{Objective, ScalarArgs, SliceArgs};
+pub use objective::{FlatModel, ModelArgs, ModelRefArgs, Objective, ScalarArgs, SliceArgs};
 pub use observer::{Control, Observer, RunInfo, State};
 pub use options::Options;
 pub use problem::{Point, Problem};

@@ -150,3 +150,102 @@ scalar_objective!(5: 0 1 2 3 4);
 scalar_objective!(6: 0 1 2 3 4 5);
 scalar_objective!(7: 0 1 2 3 4 5 6);
 scalar_objective!(8: 0 1 2 3 4 5 6 7);
+
+/// Marker of objectives over a model: `FnMut(&P, &mut P) -> T` for a `P` that implements
+/// [`Params`](crate::Params), the shape `#[gradient(wrt(m))]` emits for `m: &Model`.
+///
+/// ```
+/// use grad_runtime::core::{Objective, FlatModel};
+///
+/// // What #[gradient(wrt(w))] emits for `fn f(w: &Vec<f64>) -> f64 { w[0] * w[1] }`.
+/// let f = |w: &Vec<f64>, g: &mut Vec<f64>| {
+///     g[0] = w[1];
+///     g[1] = w[0];
+///     w[0] * w[1]
+/// };
+/// let mut flat = FlatModel::new(f, &vec![0.0; 2]);
+/// let mut g = [0.0; 2];
+/// assert_eq!(flat.eval(&[2.0, 3.0], &mut g), 6.0);
+/// assert_eq!(g, [3.0, 2.0]);
+/// ```
+pub enum ModelArgs {}
+
+/// Marker of the same objectives as [`ModelArgs`], started from a model passed by reference
+/// (`minimize(f, &model, ..)`); the model is copied, never modified.
+///
+/// ```
+/// use grad_runtime::{Options, minimize, optim::Lbfgs};
+///
+/// let start = vec![4.0];
+/// let f = |w: &Vec<f64>, g: &mut Vec<f64>| {
+///     g[0] = 2.0 * w[0];
+///     w[0] * w[0]
+/// };
+/// let report = minimize(f, &start, Lbfgs::default(), Options::new())?;
+/// assert!(report.x[0].abs() < 1e-8 && start[0] == 4.0);
+/// # Ok::<(), grad_runtime::Error>(())
+/// ```
+pub enum ModelRefArgs {}
+
+/// A model objective `FnMut(&P, &mut P) -> T` seen through the model's flat view
+/// ([`Params::write_flat`](crate::Params::write_flat)), so that every optimizer, stopping rule
+/// and check that works on slices works on it. [`minimize`](crate::minimize) builds one when it
+/// is given a model; build one yourself for `minimize_batches` or the argmin adapter.
+///
+/// Each evaluation copies the parameters into a model and the gradient out of one: two passes
+/// over the parameters, small next to a loss that reads every parameter once per sample.
+///
+/// ```
+/// use grad_runtime::{Params, core::{FlatModel, Objective}};
+///
+/// let mut f = FlatModel::new(|w: &[f64; 2], g: &mut [f64; 2]| {
+///     *g = [2.0 * w[0], 2.0 * w[1]];
+///     w[0] * w[0] + w[1] * w[1]
+/// }, &[0.0; 2]);
+/// assert_eq!(f.dim(), Some(2));
+/// let mut g = [0.0; 2];
+/// assert_eq!(f.eval(&[1.0, 2.0], &mut g), 5.0);
+/// assert_eq!(g, [2.0, 4.0]);
+/// ```
+pub struct FlatModel<F, P> {
+    objective: F,
+    model: P,
+    grad: P,
+}
+
+impl<F, P: crate::Params + Clone> FlatModel<F, P> {
+    /// Wraps `objective`, with models of the shape of `like`.
+    ///
+    /// ```
+    /// use grad_runtime::core::FlatModel;
+    ///
+    /// let _ = FlatModel::new(|w: &Vec<f64>, g: &mut Vec<f64>| { g[0] = 1.0; w[0] }, &vec![0.0]);
+    /// ```
+    pub fn new(objective: F, like: &P) -> Self {
+        FlatModel {
+            objective,
+            model: like.clone(),
+            grad: like.zeros_like(),
+        }
+    }
+}
+
+impl<T, P, F> Objective<T> for FlatModel<F, P>
+where
+    T: crate::Real,
+    P: crate::Params<Scalar = T>,
+    F: FnMut(&P, &mut P) -> T,
+{
+    fn eval(&mut self, x: &[T], grad: &mut [T]) -> T {
+        self.model.read_flat(x);
+        // A gradient that leaves a field unwritten reads as zero there, not as the last one.
+        self.grad.fill_params(T::zero());
+        let value = (self.objective)(&self.model, &mut self.grad);
+        self.grad.write_flat(grad);
+        value
+    }
+
+    fn dim(&self) -> Option<usize> {
+        Some(self.model.num_params())
+    }
+}

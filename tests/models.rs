@@ -1,0 +1,325 @@
+//! Models as structs (issue 9): `#[derive(Params)]`, `#[gradient(wrt(m))]` on `m: &Model` and on a
+//! method's `&self`, with the gradient in a model of the same type. Each against central finite
+//! differences over the model's flat view, values bit for bit, gradients starting dirty (NaN) so
+//! that a field the loss never reads must come back zero.
+
+#![allow(clippy::needless_range_loop)]
+
+mod common;
+
+use common::check_flat;
+use grad::runtime::prelude::*;
+use grad::{gradient, Params};
+
+/// Value and gradient of a model loss against finite differences over its flat view.
+fn check_model<P: Params<Scalar = f64> + Clone>(
+    what: &str,
+    m: &P,
+    f: impl Fn(&P) -> f64,
+    g: impl Fn(&P, &mut P) -> f64,
+) {
+    let mut d = m.zeros_like();
+    d.fill_params(f64::NAN);
+    let value = g(m, &mut d);
+    let flat = m.to_flat();
+    let at = |p: &[f64]| f(&m.with_flat(p));
+    check_flat(what, &flat, &at, value, &d.to_flat()).unwrap();
+}
+
+#[derive(Clone, Debug, PartialEq, Params)]
+struct Mlp {
+    w1: Vec<f64>,
+    b1: Vec<f64>,
+    w2: Vec<f64>,
+    b2: f64,
+    n_in: usize,
+    n_hidden: usize,
+}
+
+impl Mlp {
+    fn new(n_in: usize, n_hidden: usize) -> Self {
+        let wave = |k: usize| ((k as f64) * 0.7).sin() * 0.5;
+        Mlp {
+            w1: (0..n_in * n_hidden).map(wave).collect(),
+            b1: (0..n_hidden).map(|k| wave(k + 50)).collect(),
+            w2: (0..n_hidden).map(|k| wave(k + 90)).collect(),
+            b2: 0.1,
+            n_in,
+            n_hidden,
+        }
+    }
+
+    /// The loss as a method: `self` is differentiated by default.
+    #[gradient]
+    fn loss(&self, x: &[f64], y: &[f64]) -> f64 {
+        let mut total = 0.0;
+        for (s, &target) in y.iter().enumerate() {
+            let mut out = self.b2;
+            for k in 0..self.n_hidden {
+                let mut z = self.b1[k];
+                for j in 0..self.n_in {
+                    z += self.w1[k * self.n_in + j] * x[s * self.n_in + j];
+                }
+                out += self.w2[k] * z.tanh();
+            }
+            total += (out - target).powi(2);
+        }
+        total / y.len() as f64
+    }
+}
+
+/// A free function over the model, the way a user writes it: sizes read from the model, a
+/// scratch buffer for the hidden layer.
+#[gradient(wrt(m))]
+fn mlp_loss(m: &Mlp, x: &[f64], y: &[f64]) -> f64 {
+    let n = m.n_in;
+    let mut hidden = vec![0.0; m.n_hidden];
+    let mut total = 0.0;
+    for (s, &target) in y.iter().enumerate() {
+        for k in 0..m.n_hidden {
+            let mut z = m.b1[k];
+            for j in 0..n {
+                z += m.w1[k * n + j] * x[s * n + j];
+            }
+            hidden[k] = z.tanh();
+        }
+        let out: f64 = m.b2 + m.w2.iter().zip(&hidden).map(|(w, h)| w * h).sum::<f64>();
+        total += (out - target).powi(2);
+    }
+    total / y.len() as f64
+}
+
+#[test]
+fn mlp_as_free_function_and_as_method() {
+    let m = Mlp::new(2, 3);
+    let x = [0.5, -1.0, 1.5, 2.0, -0.3, 0.8];
+    let y = [0.3, -0.2, 0.9];
+    check_model(
+        "mlp_loss",
+        &m,
+        |m| mlp_loss(m, &x, &y),
+        |m, d| mlp_loss_grad(m, &x, &y, d),
+    );
+    check_model(
+        "Mlp::loss",
+        &m,
+        |m| m.loss(&x, &y),
+        |m, d| m.loss_grad(&x, &y, d),
+    );
+    // Both forms are the same loss.
+    let (mut d1, mut d2) = (m.zeros_like(), m.zeros_like());
+    assert_eq!(
+        mlp_loss_grad(&m, &x, &y, &mut d1),
+        m.loss_grad(&x, &y, &mut d2)
+    );
+    // Sizes are data, kept as they were.
+    assert_eq!((d1.n_in, d1.n_hidden), (2, 3));
+}
+
+#[derive(Clone, Debug, Params)]
+struct Inner {
+    w: [f64; 3],
+    scale: f64,
+}
+
+#[derive(Clone, Debug, Params)]
+struct Outer {
+    enc: Inner,
+    dec: Inner,
+    bias: f64,
+    unused: Vec<f64>,
+    #[params(skip)]
+    label: &'static str,
+    steps: usize,
+    use_bias: bool,
+}
+
+fn outer() -> Outer {
+    Outer {
+        enc: Inner {
+            w: [0.5, -0.25, 0.75],
+            scale: 1.5,
+        },
+        dec: Inner {
+            w: [-0.1, 0.2, 0.3],
+            scale: 0.5,
+        },
+        bias: 0.4,
+        unused: vec![1.0, 2.0],
+        label: "outer",
+        steps: 3,
+        use_bias: true,
+    }
+}
+
+#[gradient]
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// Nested fields read every way a sequence is read, flags and counts as data, helpers called
+/// with fields, closures capturing fields.
+#[gradient(wrt(m))]
+fn nested(m: &Outer, x: &[f64]) -> f64 {
+    let s = m.enc.scale;
+    let mut acc = vec![m.bias; 2];
+    let mut t = 0.0;
+    for i in 0..m.steps {
+        t += m.enc.w[i] * x[i] * s;
+    }
+    for w in &m.dec.w {
+        t += w * m.dec.scale;
+    }
+    acc[1] += t;
+    let d = dot(&m.enc.w, x);
+    let squares: f64 = m.dec.w.iter().map(|w| w * w).sum();
+    let shifted = |z: f64| z * m.bias;
+    let r = if m.use_bias { acc[0] * acc[1] } else { acc[1] };
+    let zipped = m.enc.w.iter().zip(x).map(|(a, b)| a * b).sum::<f64>();
+    r + d + squares + shifted(2.0) + zipped + (m.steps as f64) * m.dec.scale
+}
+
+#[test]
+fn nested_structs_unread_fields_and_data_fields() {
+    let m = outer();
+    let x = [1.0, 2.0, -1.0];
+    check_model(
+        "nested",
+        &m,
+        |m| nested(m, &x),
+        |m, d| nested_grad(m, &x, d),
+    );
+    let mut d = m.zeros_like();
+    d.unused = vec![9.0, 9.0];
+    let _ = nested_grad(&m, &x, &mut d);
+    assert_eq!(d.unused, [0.0, 0.0], "a field the loss never reads is zero");
+    assert_eq!((d.label, d.steps, d.use_bias), ("outer", 3, true));
+    let mut off = outer();
+    off.use_bias = false;
+    check_model(
+        "nested, flag off",
+        &off,
+        |m| nested(m, &x),
+        |m, d| nested_grad(m, &x, d),
+    );
+}
+
+#[derive(Clone, Debug, Params)]
+struct Grid {
+    cells: Vec<Vec<f64>>,
+    fixed: [[f64; 2]; 3],
+    gain: f64,
+}
+
+/// Rows fields, ragged and fixed, read by two indices and row by row.
+#[gradient(wrt(g))]
+fn grid_energy(g: &Grid) -> f64 {
+    let mut e = 0.0;
+    for r in 0..g.cells.len() {
+        for c in 0..g.cells[r].len() {
+            e += g.cells[r][c] * g.cells[r][c] * (c as f64 + 1.0);
+        }
+    }
+    for r in 0..3 {
+        e += g.gain * g.fixed[r][0] * g.fixed[r][1];
+    }
+    e
+}
+
+#[test]
+fn rows_fields() {
+    let g = Grid {
+        cells: vec![vec![0.1, 0.2, 0.3], vec![], vec![-0.4]],
+        fixed: [[1.0, 2.0], [-0.5, 0.25], [0.0, 3.0]],
+        gain: 0.7,
+    };
+    check_model("grid_energy", &g, grid_energy, grid_energy_grad);
+}
+
+#[derive(Clone, Debug, Params)]
+struct Line {
+    a: f64,
+    b: f64,
+}
+
+impl Line {
+    /// A method that differentiates `self` and a parameter.
+    #[gradient(wrt(self, shift))]
+    fn shifted_loss(&self, shift: f64, x: &[f64], y: &[f64]) -> f64 {
+        let mut s = 0.0;
+        for (xi, yi) in x.iter().zip(y) {
+            let r = self.a * xi + self.b + shift - yi;
+            s += r * r;
+        }
+        s
+    }
+}
+
+#[test]
+fn method_with_self_and_a_scalar() {
+    let l = Line { a: 2.0, b: 1.0 };
+    let (x, y) = ([1.0, 2.0], [3.5, 4.0]);
+    let mut d = l.zeros_like();
+    let (v, [ds]) = l.shifted_loss_grad(0.25, &x, &y, &mut d);
+    assert_eq!(v, l.shifted_loss(0.25, &x, &y));
+    // r = (-0.25, 1.25): d/da = 2 Σ r x, d/db = d/dshift = 2 Σ r.
+    assert_eq!((d.a, d.b, ds), (4.5, 2.0, 2.0));
+}
+
+#[derive(Clone, Debug, Params)]
+struct Small32 {
+    w: Vec<f32>,
+    c: f32,
+}
+
+#[gradient(wrt(m))]
+fn small32(m: &Small32, x: &[f32]) -> f32 {
+    let mut s = m.c * m.c;
+    for (w, xi) in m.w.iter().zip(x) {
+        s += (w * xi).sin();
+    }
+    s
+}
+
+#[test]
+fn f32_models() {
+    let m = Small32 {
+        w: vec![0.5, -1.0],
+        c: 0.25,
+    };
+    let x = [1.0f32, 2.0];
+    let mut d = m.zeros_like();
+    let v = small32_grad(&m, &x, &mut d);
+    assert_eq!(v, small32(&m, &x));
+    let want = [(0.5f32).cos(), 2.0 * (-2.0f32).cos()];
+    assert!((d.w[0] - want[0]).abs() < 1e-6 && (d.w[1] - want[1]).abs() < 1e-6);
+    assert_eq!(d.c, 0.5);
+}
+
+#[test]
+#[should_panic(expected = "the gradient `d_m.w1` has length 2 but `m.w1` has length 6")]
+fn a_gradient_of_another_shape_is_named() {
+    let m = Mlp::new(2, 3);
+    let mut d = m.zeros_like();
+    d.w1.truncate(2);
+    let _ = mlp_loss_grad(&m, &[0.0; 2], &[0.0], &mut d);
+}
+
+#[test]
+fn minimize_takes_a_model() {
+    let x = [0.0, 1.0, 2.0, 3.0];
+    let y = [1.0, 3.0, 5.0, 7.0];
+    let start = Line { a: 0.0, b: 0.0 };
+    let objective = |l: &Line, d: &mut Line| l.shifted_loss_grad(0.0, &x, &y, d).0;
+    let report = minimize(objective, &start, Lbfgs::default(), Options::new()).unwrap();
+    let fit = start.with_flat(&report.x);
+    assert!(
+        (fit.a - 2.0).abs() < 1e-6 && (fit.b - 1.0).abs() < 1e-6,
+        "{fit:?}"
+    );
+    // By value, with a first-order optimizer.
+    let adam = Adam::new(0.05).unwrap();
+    let options = Options::new().max_iters(4000).grad_tol(1e-7);
+    let report = minimize(objective, start.clone(), adam, options).unwrap();
+    assert!((report.x[0] - 2.0).abs() < 1e-3, "{report}");
+}
