@@ -59,12 +59,22 @@ struct Path {
 
 impl Path {
     fn dotted(&self, roots: &[Root]) -> String {
-        key(&roots[self.root].ident, &self.members, self.suffix.as_deref(), "[_]")
+        key(
+            &roots[self.root].ident,
+            &self.members,
+            self.suffix.as_deref(),
+            "[_]",
+        )
     }
 }
 
 /// `m.a.b`, or `m.layers[_].w` for a field of the elements of a sequence of structs.
-fn key(root: &Ident, members: &[syn::Member], suffix: Option<&[syn::Member]>, index: &str) -> String {
+fn key(
+    root: &Ident,
+    members: &[syn::Member],
+    suffix: Option<&[syn::Member]>,
+    index: &str,
+) -> String {
     let mut s = root.to_string();
     for m in members {
         s.push('.');
@@ -212,7 +222,10 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         } else if has(Use::Rows) || (has(Use::Seq) && elements) {
             Leaf::Rows
         } else if has(Use::Seq) {
-            if paths.iter().any(|q| q.root == p.root && q.members == p.members && q.suffix.is_some()) {
+            if paths
+                .iter()
+                .any(|q| q.root == p.root && q.members == p.members && q.suffix.is_some())
+            {
                 errors.push(
                     p.span,
                     format!("`#[gradient]` follows the structs of `{dotted}` when they are indexed (`{dotted}[l].w[j]`) or iterated by `for layer in &{dotted}` (or `.iter()`, `.iter().enumerate()`); this read of `{dotted}` is not followed yet"),
@@ -233,8 +246,8 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         } else {
             continue;
         };
-        let name = key(&roots[p.root].ident, &p.members, p.suffix.as_deref(), "__")
-            .replace('.', "_");
+        let name =
+            key(&roots[p.root].ident, &p.members, p.suffix.as_deref(), "__").replace('.', "_");
         leaves.push((k, leaf, crate::naming::hidden(&format!("field_{name}"))));
     }
     if leaves.is_empty() && errors.is_empty() {
@@ -602,7 +615,9 @@ impl VisitMut for Finder<'_> {
                     if let Some(map) = self.rewrite {
                         // `&m.w` is the leaf itself, a slice.
                         if let Some(found) = field_path(&r.expr, self.roots) {
-                            if let (Some((l, leaf)), None) = (map.get(&self.key_of(&found)), &found.index) {
+                            if let (Some((l, leaf)), None) =
+                                (map.get(&self.key_of(&found)), &found.index)
+                            {
                                 if *l != Leaf::Number {
                                     let leaf = Ident::new(&leaf.to_string(), r.expr.span());
                                     *e = syn::parse_quote!(#leaf);
@@ -1143,7 +1158,10 @@ impl VisitMut for Substitute<'_> {
                         out.extend(element.clone());
                     }
                     proc_macro2::TokenTree::Group(g) => {
-                        let mut ng = proc_macro2::Group::new(g.delimiter(), tokens(g.stream(), name, element));
+                        let mut ng = proc_macro2::Group::new(
+                            g.delimiter(),
+                            tokens(g.stream(), name, element),
+                        );
                         ng.set_span(g.span());
                         out.extend([proc_macro2::TokenTree::Group(ng)]);
                     }
@@ -1197,27 +1215,33 @@ impl VisitMut for Elements<'_> {
             let alias = match &b.stmts[i] {
                 syn::Stmt::Local(syn::Local {
                     pat,
-                    init: Some(syn::LocalInit { expr, diverge: None, .. }),
+                    init:
+                        Some(syn::LocalInit {
+                            expr,
+                            diverge: None,
+                            ..
+                        }),
                     ..
-                }) => {
-                    match (pat, &**expr) {
-                        (syn::Pat::Ident(pi), syn::Expr::Reference(r))
-                            if pi.by_ref.is_none() && pi.subpat.is_none() =>
-                        {
-                            match &*r.expr {
-                                syn::Expr::Index(ix)
-                                    if field_path(&ix.expr, self.roots)
-                                        .is_some_and(|f| f.index.is_none())
-                                        && matches!(&*ix.index, syn::Expr::Path(_) | syn::Expr::Lit(_)) =>
-                                {
-                                    Some((pi.ident.clone(), (*r.expr).clone()))
-                                }
-                                _ => None,
+                }) => match (pat, &**expr) {
+                    (syn::Pat::Ident(pi), syn::Expr::Reference(r))
+                        if pi.by_ref.is_none() && pi.subpat.is_none() =>
+                    {
+                        match &*r.expr {
+                            syn::Expr::Index(ix)
+                                if field_path(&ix.expr, self.roots)
+                                    .is_some_and(|f| f.index.is_none())
+                                    && matches!(
+                                        &*ix.index,
+                                        syn::Expr::Path(_) | syn::Expr::Lit(_)
+                                    ) =>
+                            {
+                                Some((pi.ident.clone(), (*r.expr).clone()))
                             }
+                            _ => None,
                         }
-                        _ => None,
                     }
-                }
+                    _ => None,
+                },
                 _ => None,
             };
             if let Some((name, element)) = alias {
@@ -1228,7 +1252,10 @@ impl VisitMut for Elements<'_> {
                 for s in &mut b.stmts[i + 1..] {
                     sub.visit_stmt_mut(s);
                 }
-                let rest: TokenStream = b.stmts[i + 1..].iter().map(ToTokens::to_token_stream).collect();
+                let rest: TokenStream = b.stmts[i + 1..]
+                    .iter()
+                    .map(ToTokens::to_token_stream)
+                    .collect();
                 if !crate::desugar::mentions(&rest, &name) {
                     b.stmts.remove(i);
                     continue;

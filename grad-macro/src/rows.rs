@@ -234,7 +234,15 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
     };
     if !errors.is_empty() {
         // The reads are reported; the inner derivation would only add a cascade.
-        return Some(wrapper(item, &args, &params, &rows, None, errors, receiver.is_some()));
+        return Some(wrapper(
+            item,
+            &args,
+            &params,
+            &rows,
+            None,
+            errors,
+            receiver.is_some(),
+        ));
     }
     let inner_args = quote!(wrt(#(#inner_wrt),*));
     let inner_expanded = crate::expand::expand_item(inner_args, &inner);

@@ -74,6 +74,9 @@ impl Lowerer<'_> {
             Expr::Unary(u) => self.lower_unary(u),
             Expr::Binary(b) => self.lower_binary(b),
             Expr::Assign(a) => {
+                if let Some(copy) = self.buffer_assign(a) {
+                    return self.lower_expr(&copy);
+                }
                 let v = self.lower_expr(&a.right)?;
                 self.assign_to(&a.left, v)?;
                 Some(Value::Unit)
@@ -495,6 +498,37 @@ impl Lowerer<'_> {
                 None
             }
         }
+    }
+
+    /// Input: `h = h_new;` (or `h = h_new.clone()`, `h = h_new.to_vec()`) where both are local
+    /// buffers. Output: the copy `h.copy_from_slice(&h_new)` makes, element by element, after a
+    /// check that the lengths agree (a buffer that changes length is not followed).
+    fn buffer_assign(&self, a: &syn::ExprAssign) -> Option<Expr> {
+        let buffer = |e: &Expr| -> Option<syn::Ident> {
+            let e = match e {
+                Expr::MethodCall(m)
+                    if m.args.is_empty() && (m.method == "clone" || m.method == "to_vec") =>
+                {
+                    &*m.receiver
+                }
+                e => e,
+            };
+            let Expr::Path(p) = e else { return None };
+            let id = p.path.get_ident()?;
+            matches!(self.env.lookup(id), Some(Binding::Seq(s)) if self.b.func.seq(s).buffer)
+                .then(|| id.clone())
+        };
+        let (to, from) = (buffer(&a.left)?, buffer(&a.right)?);
+        let k = crate::naming::fresh("k");
+        let msg = format!(
+            "`{to} = {from}` between buffers of different lengths: the gradient `#[gradient]` generated follows buffers whose length stays the same"
+        );
+        Some(syn::parse_quote!({
+            ::core::assert!(#to.len() == #from.len(), #msg);
+            for #k in 0..#to.len() {
+                #to[#k] = #from[#k];
+            }
+        }))
     }
 
     /// `name = value` (also the second half of `name += value`).

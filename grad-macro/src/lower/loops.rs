@@ -134,6 +134,18 @@ impl Lowerer<'_> {
     /// `x[i]` of a float sequence is a load; indexing anything else is carried along.
     pub fn lower_index(&mut self, e: &syn::ExprIndex) -> Option<Value> {
         if let Expr::Range(r) = &*e.index {
+            // A part of constant data (`x[a..b]` of a parameter not differentiated) is data.
+            if let Some(seq) = self.seq_of_expr(&e.expr) {
+                let info = self.b.func.seq(seq);
+                if !info.active && !info.buffer {
+                    let (tokens, uses) = self.rename(&Expr::Index(e.clone()));
+                    return Some(Value::Other {
+                        tokens,
+                        uses,
+                        kind: Kind::Other,
+                    });
+                }
+            }
             self.errors.push_spanned(
                 r,
                 "`#[gradient]` does not support sub-slices (`x[a..b]`): index elements (`x[i]`) in a loop",

@@ -635,10 +635,28 @@ impl<'f> Lowerer<'f> {
     /// `let a = [y, x[1]];`: an array of floats (each element lowered first, so the elements may
     /// read an earlier `a`) becomes a local buffer written element by element; an array of other
     /// values (`[0, 2, 5]`) is carried along as written. `None` (reported) for a mix.
-    fn lower_array_let(&mut self, name: &Ident, arr: &syn::ExprArray) -> Option<Binding> {
+    /// `let a = [x, 2.0 * y];`, or with `vec`, `let a = vec![x, 2.0 * y];`: a buffer filled
+    /// element by element (a constant when no element is differentiated).
+    fn lower_array_let(
+        &mut self,
+        name: &Ident,
+        arr: &syn::ExprArray,
+        vec: bool,
+    ) -> Option<Binding> {
         let mut vals = Vec::new();
         for e in &arr.elems {
             vals.push(self.lower_expr(e)?);
+        }
+        // Constants beside differentiated elements are floats of the buffer too.
+        if vals.iter().any(|v| matches!(v, Value::Float(_))) {
+            let mut floats = Vec::with_capacity(vals.len());
+            for v in vals {
+                floats.push(match v {
+                    Value::Other { .. } => Value::Float(self.to_float(v, arr.span())?),
+                    v => v,
+                });
+            }
+            vals = floats;
         }
         if vals.iter().all(|v| matches!(v, Value::Other { .. })) {
             let mut tokens = Vec::new();
@@ -653,13 +671,14 @@ impl<'f> Lowerer<'f> {
                     all_uses.extend(uses);
                 }
             }
-            let v = self.b.opaque(
-                Kind::Other,
-                None,
-                quote!([#(#tokens),*]),
-                all_uses,
-                arr.span(),
-            );
+            let literal = if vec {
+                quote!(::std::vec![#(#tokens),*])
+            } else {
+                quote!([#(#tokens),*])
+            };
+            let v = self
+                .b
+                .opaque(Kind::Other, None, literal, all_uses, arr.span());
             return Some(Binding::Val(v));
         }
         if !vals.iter().all(|v| matches!(v, Value::Float(_))) {
@@ -675,7 +694,7 @@ impl<'f> Lowerer<'f> {
         let (binding, _) = self.lower_buffer(buffers::BufInit {
             init: zero,
             len,
-            array: true,
+            array: !vec,
         })?;
         // The name stands for the buffer while it is filled, in a scope of its own: the
         // elements were read before it existed.
@@ -772,10 +791,18 @@ impl<'f> Lowerer<'f> {
             return;
         }
         if let (syn::Expr::Array(arr), Some(ident)) = (&*init.expr, &ident) {
-            if let Some(binding) = self.lower_array_let(ident, arr) {
+            if let Some(binding) = self.lower_array_let(ident, arr, false) {
                 self.env.declare(ident.clone(), binding);
                 return;
             }
+        }
+        if let (Some(arr), Some(ident)) = (vec_list(&init.expr), &ident) {
+            if let Some(binding) = self.lower_array_let(ident, &arr, true) {
+                self.env.declare(ident.clone(), binding);
+            } else {
+                self.env.declare(ident.clone(), Binding::Poisoned);
+            }
+            return;
         }
         if let Some(buf) = self.buffer_init(&init.expr) {
             let made = self.lower_buffer(buf);
@@ -1189,4 +1216,14 @@ fn find_return(e: &syn::Expr) -> Option<syn::ExprReturn> {
 
 pub fn expr_contains_return(e: &syn::Expr) -> bool {
     stmt_contains_return(&syn::Stmt::Expr(e.clone(), None))
+}
+
+/// `vec![a, b, c]` (not `vec![x; n]`) as the array `[a, b, c]`.
+fn vec_list(e: &syn::Expr) -> Option<syn::ExprArray> {
+    let syn::Expr::Macro(m) = e else { return None };
+    if !m.mac.path.is_ident("vec") || m.mac.tokens.is_empty() {
+        return None;
+    }
+    let tokens = &m.mac.tokens;
+    syn::parse2::<syn::ExprArray>(quote!([#tokens])).ok()
 }
