@@ -833,3 +833,71 @@ fn tuples_destructured_from_data_and_calls() {
         &w,
     );
 }
+
+/// A state vector carried across steps by `h = h_new` (and `.clone()`), started from a part of
+/// the data copied by `x[a..b].to_vec()`; a buffer written as `vec![a, b, c]` with constants
+/// beside differentiated elements; parts of constant data read as data.
+#[gradient(wrt(w))]
+fn carried_state(w: &[f64], x: &[f64]) -> f64 {
+    let mut h = x[1..4].to_vec();
+    for step in 0..3 {
+        let mut h_new = vec![0.0; h.len()];
+        for k in 0..h.len() {
+            h_new[k] = (w[k] * h[k] + w[(k + step) % 3] * x[0]).tanh();
+        }
+        if step == 1 {
+            h = h_new.clone();
+        } else {
+            h = h_new;
+        }
+    }
+    let v = vec![w[0], 0.5, x[2], 2.0 * w[1]];
+    let scale: f64 = x[..2].iter().sum();
+    let tail = x[2..].to_vec();
+    let mut s = 0.0;
+    for k in 0..v.len() {
+        s += v[k] * v[k] * tail[k % tail.len()];
+    }
+    s * scale + h.iter().sum::<f64>()
+}
+
+#[gradient]
+fn carried_state_f32(w: &[f32]) -> f32 {
+    let mut h = vec![w[0], 1.0];
+    for _ in 0..4 {
+        let h_new = vec![(h[0] * w[1]).sin(), h[0] + h[1] * w[0]];
+        h = h_new;
+    }
+    h[0] * h[1]
+}
+
+#[test]
+fn buffers_carried_and_built_from_lists() {
+    let w = [0.3, -0.7, 1.2];
+    let x = [0.5, 1.5, -0.25, 2.0];
+    let mut d = [0.0; 3];
+    let v = carried_state_grad(&w, &x, &mut d);
+    check(
+        "carried_state",
+        &|p: &[f64]| carried_state(p, &x),
+        v,
+        &d,
+        &w,
+    );
+    let w32 = [0.6f32, -0.4];
+    let mut d32 = [0.0f32; 2];
+    let v = carried_state_f32_grad(&w32, &mut d32);
+    assert_eq!(v, carried_state_f32(&w32));
+    let h = 1e-3f32;
+    for k in 0..2 {
+        let (mut p, mut m) = (w32, w32);
+        p[k] += h;
+        m[k] -= h;
+        let fd = (carried_state_f32(&p) - carried_state_f32(&m)) / (2.0 * h);
+        assert!(
+            (d32[k] - fd).abs() < 2e-2 * (1.0 + fd.abs()),
+            "{k}: {} {fd}",
+            d32[k]
+        );
+    }
+}

@@ -323,3 +323,110 @@ fn minimize_takes_a_model() {
     let report = minimize(objective, start.clone(), adam, options).unwrap();
     assert!((report.x[0] - 2.0).abs() < 1e-3, "{report}");
 }
+
+#[derive(Clone, Debug, Params)]
+struct Layer {
+    w: Vec<f64>,
+    b: Vec<f64>,
+    gain: f64,
+    n_in: usize,
+    n_out: usize,
+}
+
+#[derive(Clone, Debug, Params)]
+struct Net {
+    layers: Vec<Layer>,
+    head: Vec<f64>,
+}
+
+impl Net {
+    fn new(widths: &[usize]) -> Self {
+        let layers = widths
+            .windows(2)
+            .enumerate()
+            .map(|(l, w)| Layer {
+                w: (0..w[0] * w[1])
+                    .map(|k| ((k + 7 * l) as f64 * 0.37).sin() * 0.6)
+                    .collect(),
+                b: (0..w[1])
+                    .map(|k| ((k + l) as f64 * 0.91).cos() * 0.1)
+                    .collect(),
+                gain: 0.9 + 0.05 * l as f64,
+                n_in: w[0],
+                n_out: w[1],
+            })
+            .collect();
+        let last = widths[widths.len() - 1];
+        Net {
+            layers,
+            head: (0..last).map(|k| 0.5 - 0.3 * k as f64).collect(),
+        }
+    }
+
+    /// Layers iterated by reference, a hidden vector carried from layer to layer (`act = next`).
+    #[gradient]
+    fn loss(&self, x: &[f64], y: &[f64]) -> f64 {
+        let width = self.head.len();
+        let mut total = 0.0;
+        for (s, &target) in y.iter().enumerate() {
+            let mut act = x[s * width..(s + 1) * width].to_vec();
+            for layer in &self.layers {
+                let mut next = vec![0.0; layer.n_out];
+                for o in 0..layer.n_out {
+                    let mut z = layer.b[o];
+                    for i in 0..layer.n_in {
+                        z += layer.w[o * layer.n_in + i] * act[i];
+                    }
+                    next[o] = (layer.gain * z).tanh();
+                }
+                act = next;
+            }
+            let out: f64 = self.head.iter().zip(&act).map(|(h, a)| h * a).sum();
+            total += (out - target).powi(2);
+        }
+        total
+    }
+}
+
+/// Layers indexed, bound by `let`, and enumerated.
+#[gradient(wrt(net))]
+fn layer_terms(net: &Net, x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for l in 0..net.layers.len() {
+        let layer = &net.layers[l];
+        for j in 0..layer.w.len() {
+            s += layer.w[j] * x[j % 2] * net.layers[l].gain;
+        }
+    }
+    for (l, layer) in net.layers.iter().enumerate() {
+        s += layer.b.iter().map(|b| b * b).sum::<f64>() * (l as f64 + 1.0);
+    }
+    s
+}
+
+#[test]
+fn sequences_of_layers() {
+    let net = Net::new(&[3, 3, 3, 3]);
+    let x = [0.5, -1.0, 1.5, 2.0, -0.25, 0.75];
+    let y = [0.3, -0.2];
+    check_model(
+        "Net::loss",
+        &net,
+        |n| n.loss(&x, &y),
+        |n, d| n.loss_grad(&x, &y, d),
+    );
+    check_model(
+        "layer_terms",
+        &net,
+        |n| layer_terms(n, &x),
+        |n, d| layer_terms_grad(n, &x, d),
+    );
+}
+
+#[test]
+#[should_panic(expected = "`act = next` between buffers of different lengths")]
+fn a_hidden_vector_that_changes_length_is_refused_at_run_time() {
+    let net = Net::new(&[2, 3, 2]);
+    let mut d = net.zeros_like();
+    let _ = net.loss_grad(&[0.5, 1.0], &[0.0], &mut d);
+}

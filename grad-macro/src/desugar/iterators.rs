@@ -150,6 +150,24 @@ pub fn collect_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     };
     let k = crate::naming::hidden("k");
     if m.method == "to_vec" && m.args.is_empty() {
+        // `x[a..b].to_vec()`: the part, copied from its start.
+        if let syn::Expr::Index(ix) = &*m.receiver {
+            let (syn::Expr::Path(x), syn::Expr::Range(r)) = (&*ix.expr, &*ix.index) else {
+                return None;
+            };
+            let start = r.start.as_ref().map_or(quote!(0), |a| quote!((#a)));
+            let end = match (&r.end, &r.limits) {
+                (None, _) => quote!(#x.len()),
+                (Some(b), syn::RangeLimits::HalfOpen(_)) => quote!((#b)),
+                (Some(b), syn::RangeLimits::Closed(_)) => quote!((#b) + 1),
+            };
+            let first = crate::naming::fresh("first");
+            return Some(vec![
+                syn::parse_quote!(let #first: usize = #start;),
+                syn::parse_quote!(let mut #name = vec![0.0; #end - #first];),
+                syn::parse_quote!(for #k in 0..#name.len() { #name[#k] = #x[#first + #k]; }),
+            ]);
+        }
         let x = root(&m.receiver)?;
         if !matches!(&*m.receiver, syn::Expr::Path(_)) {
             return None;
