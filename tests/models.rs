@@ -3,7 +3,11 @@
 //! differences over the model's flat view, values bit for bit, gradients starting dirty (NaN) so
 //! that a field the loss never reads must come back zero.
 
-#![allow(clippy::needless_range_loop)]
+#![allow(
+    clippy::needless_range_loop,
+    clippy::nonminimal_bool,
+    clippy::useless_vec
+)]
 
 mod common;
 
@@ -429,4 +433,78 @@ fn a_hidden_vector_that_changes_length_is_refused_at_run_time() {
     let net = Net::new(&[2, 3, 2]);
     let mut d = net.zeros_like();
     let _ = net.loss_grad(&[0.5, 1.0], &[0.0], &mut d);
+}
+
+/// A loss that reads only data fields of the model: its gradient is zero, the value the loss's.
+#[gradient(wrt(m))]
+fn reads_no_parameter(m: &Outer, x: f64) -> f64 {
+    let mut s = x;
+    for _ in 0..m.steps {
+        s = s * 0.5 + 1.0;
+    }
+    if m.use_bias {
+        s
+    } else {
+        -s
+    }
+}
+
+#[test]
+fn a_model_read_only_for_data_has_a_zero_gradient() {
+    let m = outer();
+    let mut d = m.zeros_like();
+    d.fill_params(f64::NAN);
+    assert_eq!(
+        reads_no_parameter_grad(&m, 2.0, &mut d),
+        reads_no_parameter(&m, 2.0)
+    );
+    assert!(d.to_flat().iter().all(|&g| g == 0.0));
+}
+
+#[derive(Clone, Debug, Params)]
+struct Thresholds {
+    cut: f64,
+    scale: f64,
+    n: usize,
+    k: i32,
+    w: Vec<f64>,
+}
+
+/// Fields in conditions, comparisons, conversions and references: floats compared are
+/// parameters; integers compared, converted and counted are data.
+#[gradient(wrt(t))]
+fn thresholds(t: &Thresholds, x: &[f64]) -> f64 {
+    let r = &t.scale;
+    let w = &t.w;
+    let mut s = 0.0;
+    for (i, xi) in x.iter().enumerate() {
+        if *xi > t.cut && t.k != -1 && i < t.n {
+            s += *r * w[i] * xi;
+        } else if !(t.n == 0) {
+            s += f64::from(t.k) * t.cut * xi;
+        }
+    }
+    match &t.w[..] {
+        [] => s,
+        [a, .., b] => s + a * b,
+        [a] => s + a,
+    }
+}
+
+#[test]
+fn fields_in_conditions_conversions_and_references() {
+    let t = Thresholds {
+        cut: 0.25,
+        scale: 1.5,
+        n: 2,
+        k: 3,
+        w: vec![0.5, -1.0, 2.0],
+    };
+    let x = [0.5, 1.0, -0.5];
+    check_model(
+        "thresholds",
+        &t,
+        |t| thresholds(t, &x),
+        |t, d| thresholds_grad(t, &x, d),
+    );
 }

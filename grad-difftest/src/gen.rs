@@ -88,6 +88,18 @@ pub struct Param {
     pub active: bool,
     /// A scalar taken by reference (`x: &T`), read through `let x: T = *x;`.
     pub by_ref: bool,
+    /// A field of the case's model struct (see [`Model`]) rather than a parameter of its own.
+    pub in_model: bool,
+}
+
+/// The parameters moved into a struct deriving `Params`: `model: &M` with `wrt(model, ..)`, or
+/// the `&self` of a method in `impl M`. The body reads them as `model.x0`, `&model.xs`, ...
+#[derive(Clone, Debug)]
+pub struct Model {
+    /// The struct's name (with `FLT` for the float type).
+    pub ty: String,
+    /// A method of the struct (`self`) rather than a free function (`model`).
+    pub method: bool,
 }
 
 /// The value of one parameter at a point.
@@ -118,6 +130,8 @@ pub struct Case {
     pub params: Vec<Param>,
     /// Points to evaluate at, one value per parameter.
     pub points: Vec<Vec<Value>>,
+    /// Parameters moved into a struct, if any.
+    pub model: Option<Model>,
 }
 
 impl Case {
@@ -423,7 +437,7 @@ impl Gen {
         };
         let name = format!("g{id}");
         let mut g = FnGen::new(rng, &self.pending, float, name.clone());
-        let (items, params) = g.case();
+        let (items, params, model) = g.case();
         let mut points = Vec::new();
         for _ in 0..4 {
             points.push(params.iter().map(|p| g.value(&p.kind)).collect());
@@ -434,6 +448,7 @@ impl Gen {
             items,
             params,
             points,
+            model,
         }
     }
 }
@@ -2983,7 +2998,7 @@ impl<'a> FnGen<'a> {
     }
 
     /// The whole case: helpers, then the function under test.
-    fn case(&mut self) -> (String, Vec<Param>) {
+    fn case(&mut self) -> (String, Vec<Param>, Option<Model>) {
         let nh = if self.on("expr:call") {
             self.rng.weighted(&[5, 3, 1])
         } else {
@@ -3069,6 +3084,8 @@ impl<'a> FnGen<'a> {
         self.frames = vec![vec![]];
         let mut sig = Vec::new();
         let mut derefs = String::new();
+        // Mutable parameters, which cannot become fields.
+        let mut fixed: Vec<String> = Vec::new();
         for (n, k) in &names {
             let active = floats.contains(n) && wrt.as_ref().is_none_or(|w| w.contains(n));
             let mutable =
@@ -3153,22 +3170,141 @@ impl<'a> FnGen<'a> {
                 kind: k.clone(),
                 active,
                 by_ref,
+                in_model: false,
             });
+            if mutable {
+                fixed.push(n.clone());
+            }
         }
         let mut body = derefs;
         let size = 4 + self.rng.below(20) as i32;
         self.body(&mut body, size);
+        let name = format!("{}_{FLT}", self.base);
+        if self.rng.chance(0.3) && self.on("param:model") {
+            if let Some(model) = self.model(&mut params, &mut sig, &mut body, &fixed, &name) {
+                return (std::mem::take(&mut self.items), params, Some(model));
+            }
+        }
         let attr = match &wrt {
             Some(w) => format!("#[gradient(wrt({}))]", w.join(", ")),
             None => "#[gradient]".into(),
         };
-        let name = format!("{}_{FLT}", self.base);
         let _ = write!(
             self.items,
             "{attr}\nfn {name}({}) -> {FLT} {{\n{body}}}\n",
             sig.join(", ")
         );
-        (std::mem::take(&mut self.items), params)
+        (std::mem::take(&mut self.items), params, None)
+    }
+
+    /// Moves some parameters into a struct deriving `Params` (differentiated scalars and slices,
+    /// integers and flags as data) and writes the function over it: `fn f(model: &M, ..)` with
+    /// `wrt(model, ..)`, or a method `fn f(&self, ..)` of `impl M`. The body reads the fields
+    /// where it read the parameters. `None` (nothing written) when no parameter can move.
+    fn model(
+        &mut self,
+        params: &mut [Param],
+        sig: &mut Vec<String>,
+        body: &mut String,
+        fixed: &[String],
+        name: &str,
+    ) -> Option<Model> {
+        let mut moved: Vec<usize> = Vec::new();
+        for (j, p) in params.iter().enumerate() {
+            let eligible = match p.kind {
+                ParamKind::Scalar(..) | ParamKind::Slice(..) => {
+                    p.active && !p.by_ref && !fixed.contains(&p.name)
+                }
+                ParamKind::Usize | ParamKind::I32 | ParamKind::Bool => {
+                    self.on("param:model:data") && self.rng.chance(0.5)
+                }
+                ParamKind::Rows { .. } => false,
+            };
+            // A format string that captures the name could not name a field, and a name the
+            // body declares again (`let x0 = x0 * 0.5;`) is a local from there on.
+            let n = &p.name;
+            let captured = body.contains(&format!("{{{n}}}"))
+                || body.contains(&format!("{{{n}:"))
+                || body.contains(&format!("let {n} "))
+                || body.contains(&format!("let {n}:"))
+                || body.contains(&format!("let mut {n} "))
+                || body.contains(&format!("let mut {n}:"))
+                || body.contains(&format!("|{n}|"))
+                || body.contains(&format!("for {n} "));
+            if eligible && !captured && (self.rng.chance(0.7) || moved.is_empty()) {
+                moved.push(j);
+            }
+        }
+        if !moved.iter().any(|&j| params[j].active) {
+            return None;
+        }
+        let method = self.rng.chance(0.5) && self.on("param:model:method");
+        let root = if method { "self" } else { "model" };
+        let fields: Vec<(String, bool)> = moved
+            .iter()
+            .map(|&j| {
+                (
+                    params[j].name.clone(),
+                    matches!(params[j].kind, ParamKind::Slice(..)),
+                )
+            })
+            .collect();
+        *body = fields_of(body, &fields, root);
+        let ty = format!("M{}_{FLT}", self.base);
+        let mut decl = Vec::new();
+        for &j in &moved {
+            params[j].in_model = true;
+            let t = match params[j].kind {
+                ParamKind::Scalar(..) => FLT.to_string(),
+                ParamKind::Slice(..) => format!("Vec<{FLT}>"),
+                ParamKind::Usize => "usize".into(),
+                ParamKind::I32 => "i32".into(),
+                _ => "bool".into(),
+            };
+            decl.push(format!("    {}: {t},", params[j].name));
+        }
+        let rest: Vec<String> = sig
+            .iter()
+            .zip(params.iter())
+            .filter(|(_, p)| !p.in_model)
+            .map(|(s, _)| s.clone())
+            .collect();
+        let others: Vec<String> = params
+            .iter()
+            .filter(|p| p.active && !p.in_model)
+            .map(|p| p.name.clone())
+            .collect();
+        let wrt = std::iter::once(root.to_string())
+            .chain(others)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let _ = writeln!(
+            self.items,
+            "#[derive(Clone, grad::Params)]\n#[allow(non_camel_case_types, dead_code)]\nstruct {ty} {{\n{}\n}}",
+            decl.join("\n")
+        );
+        let attr = format!("#[gradient(wrt({wrt}))]");
+        if method {
+            let inputs = std::iter::once("&self".to_string())
+                .chain(rest)
+                .collect::<Vec<_>>();
+            let _ = write!(
+                self.items,
+                "impl {ty} {{\n{attr}\nfn {name}({}) -> {FLT} {{\n{body}}}\n}}\n",
+                inputs.join(", ")
+            );
+        } else {
+            let inputs = std::iter::once(format!("model: &{ty}"))
+                .chain(rest)
+                .collect::<Vec<_>>();
+            let _ = write!(
+                self.items,
+                "{attr}\nfn {name}({}) -> {FLT} {{\n{body}}}\n",
+                inputs.join(", ")
+            );
+        }
+        *sig = Vec::new();
+        Some(Model { ty, method })
     }
 }
 
@@ -3236,4 +3372,71 @@ fn join_all(first: &str, rest: &[String]) -> String {
     let mut v = vec![first.to_string()];
     v.extend(rest.iter().cloned());
     v.join(", ")
+}
+
+/// The body with each moved parameter read as a field of `root`: `x0` → `root.x0`; a slice
+/// `xs` → `root.xs` where it is indexed, called or borrowed, `&root.xs` where it is passed on.
+/// Identifiers after a `.` (fields, methods) and text in string literals stay.
+fn fields_of(body: &str, fields: &[(String, bool)], root: &str) -> String {
+    let chars: Vec<char> = body.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    let prev_non_space = |out: &str| out.chars().rev().find(|c| !c.is_whitespace());
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '"' {
+            // A string literal, copied as it is.
+            out.push(c);
+            i += 1;
+            while i < chars.len() {
+                out.push(chars[i]);
+                if chars[i] == '\\' && i + 1 < chars.len() {
+                    out.push(chars[i + 1]);
+                    i += 2;
+                    continue;
+                }
+                i += 1;
+                if chars[i - 1] == '"' {
+                    break;
+                }
+            }
+            continue;
+        }
+        if c.is_ascii_alphanumeric() || c == '_' {
+            let start = i;
+            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_') {
+                i += 1;
+            }
+            let word: String = chars[start..i].iter().collect();
+            // `a.x0` is a field; `0..x0` is a range.
+            let tail: Vec<char> = out
+                .chars()
+                .rev()
+                .filter(|c| !c.is_whitespace())
+                .take(2)
+                .collect();
+            let after_dot = tail.first() == Some(&'.') && tail.get(1) != Some(&'.');
+            let is_label = start > 0 && chars[start - 1] == '\'';
+            let field = fields.iter().find(|(n, _)| *n == word);
+            match field {
+                Some((n, seq)) if !after_dot && !is_label && !c.is_ascii_digit() => {
+                    let next = chars[i..].iter().find(|c| !c.is_whitespace()).copied();
+                    let borrowed = prev_non_space(&out) == Some('&');
+                    if *seq && !borrowed && next == Some('{') {
+                        // `match &m.xs {[a, ..] => ..}` needs a slice, not a `&Vec`.
+                        let _ = write!(out, "&{root}.{n}[..]");
+                    } else if *seq && !borrowed && !matches!(next, Some('[' | '.')) {
+                        let _ = write!(out, "&{root}.{n}");
+                    } else {
+                        let _ = write!(out, "{root}.{n}");
+                    }
+                }
+                _ => out.push_str(&word),
+            }
+            continue;
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
 }

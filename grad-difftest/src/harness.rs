@@ -4,7 +4,7 @@
 //! output into a [`Report`]. A batch that does not compile is bisected down to the units that do
 //! not, each reported with its source and the compiler's error; the others still run.
 
-use crate::gen::{Case, Float, ParamKind, Value};
+use crate::gen::{Case, Float, ParamKind, Value, FLT};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -394,9 +394,32 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
     let mut args_of = |ty: &str| -> (String, Vec<String>) {
         let mut pre = String::new();
         let mut args = Vec::new();
+        // The model's fields, from the same arguments the parameters would get.
+        let mut fields = Vec::new();
         for (j, (param, v)) in case.params.iter().zip(pt).enumerate() {
             let n = &param.name;
             let off = offs[j];
+            if param.in_model {
+                let value = match (v, param.active) {
+                    (Value::Float(_), true) => format!("pp[{off}] as {ty}"),
+                    (Value::Slice(xs), true) => format!(
+                        "pp[{off}..{}].iter().map(|&v| v as {ty}).collect()",
+                        off + xs.len()
+                    ),
+                    (Value::Int(i), _) => {
+                        let t = if matches!(param.kind, ParamKind::I32) {
+                            "i32"
+                        } else {
+                            "usize"
+                        };
+                        format!("{i}{t}")
+                    }
+                    (Value::Bool(b), _) => b.to_string(),
+                    _ => unreachable!("only differentiated floats and data move into a model"),
+                };
+                fields.push(format!("{n}: {value}"));
+                continue;
+            }
             match (v, param.active) {
                 (Value::Float(_), true) if param.by_ref => {
                     args.push(format!("&(pp[{off}] as {ty})"));
@@ -464,6 +487,14 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
                 (Value::Bool(b), _) => args.push(b.to_string()),
             }
         }
+        if let Some(m) = &case.model {
+            let _ = writeln!(
+                pre,
+                "let model = {} {{ {} }};",
+                m.ty.replace(FLT, ty),
+                fields.join(", ")
+            );
+        }
         (pre, args)
     };
     let pv: Vec<String> = p.iter().map(|&x| bits(x)).collect();
@@ -473,16 +504,30 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
      -> (String, String) {
         let (pre, args) = args_of(ty);
         let name = format!("{}_{ty}", case.name);
+        // `f(&model, ..)`, or `model.f(..)` for a method.
+        let (call, grad_call, mut args) = match &case.model {
+            Some(m) if m.method => (format!("model.{name}"), format!("model.{name}_grad"), args),
+            Some(_) => {
+                let mut a = vec!["&model".to_string()];
+                a.extend(args);
+                (name.clone(), format!("{name}_grad"), a)
+            }
+            None => (name.clone(), format!("{name}_grad"), args),
+        };
         let f = format!(
-            "|pp: &[f64]| -> f64 {{ {pre} {name}({}) as f64 }}",
+            "|pp: &[f64]| -> f64 {{ {pre} {call}({}) as f64 }}",
             args.join(", ")
         );
         // The gradient: scalar components in declaration order, then each d_ buffer.
         let mut bufs = String::new();
         let mut extra = Vec::new();
         let mut scalars = Vec::new();
+        if case.model.is_some() {
+            bufs.push_str("let mut d_model = grad::runtime::Params::zeros_like(&model); ");
+            extra.push("&mut d_model".to_string());
+        }
         for (param, v) in case.params.iter().zip(pt) {
-            if !param.active {
+            if !param.active || param.in_model {
                 continue;
             }
             match v {
@@ -520,21 +565,31 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
                 _ => {}
             }
         }
-        let mut all = args.clone();
-        all.extend(extra);
+        let all = {
+            args.extend(extra);
+            args
+        };
         let lhs = if scalars.is_empty() {
             "v".to_string()
         } else {
             format!("(v, [{}])", scalars.join(", "))
         };
-        let mut collect = format!(
-            "let mut gr: Vec<f64> = vec![{}];",
-            scalars
-                .iter()
-                .map(|g| format!("{g} as f64"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        // Scalars in declaration order: a model's from `d_model`, the others from the array.
+        let mut outer = scalars.iter();
+        let scalar_grads: Vec<String> = case
+            .params
+            .iter()
+            .zip(pt)
+            .filter(|(p, v)| p.active && matches!(v, Value::Float(_)))
+            .map(|(p, _)| {
+                if p.in_model {
+                    format!("d_model.{} as f64", p.name)
+                } else {
+                    format!("{} as f64", outer.next().expect("one slot per scalar"))
+                }
+            })
+            .collect();
+        let mut collect = format!("let mut gr: Vec<f64> = vec![{}];", scalar_grads.join(", "));
         for param in case
             .params
             .iter()
@@ -556,10 +611,15 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
                 ParamKind::Rows { .. } => ".flatten().map(|&d| d as f64)",
                 _ => ".map(|&d| d as f64)",
             };
-            let _ = write!(collect, " gr.extend(d_{}.iter(){flatten});", param.name);
+            let d = if param.in_model {
+                format!("d_model.{}", param.name)
+            } else {
+                format!("d_{}", param.name)
+            };
+            let _ = write!(collect, " gr.extend({d}.iter(){flatten});");
         }
         let g = format!(
-            "|pp: &[f64]| -> (f64, Vec<f64>) {{ {pre} {bufs} let {lhs} = {name}_grad({}); {collect} (v as f64, gr) }}",
+            "|pp: &[f64]| -> (f64, Vec<f64>) {{ {pre} {bufs} let {lhs} = {grad_call}({}); {collect} (v as f64, gr) }}",
             all.join(", ")
         );
         (f, g)

@@ -141,6 +141,7 @@ fn cell(
             kind: ParamKind::Scalar(lo, hi),
             active: true,
             by_ref: false,
+            in_model: false,
         });
     }
     if int_arg {
@@ -156,6 +157,7 @@ fn cell(
             kind: ParamKind::I32,
             active: false,
             by_ref: false,
+            in_model: false,
         });
     }
     let (elo, ehi) = range_in(doms[pos.min(doms.len() - 1)]);
@@ -164,6 +166,7 @@ fn cell(
         kind: ParamKind::Slice(elo, ehi),
         active: true,
         by_ref: false,
+        in_model: false,
     });
     let call = match form {
         "method" => format!("{}.{m}({})", ops[0], ops[1..].join(", ")),
@@ -217,6 +220,7 @@ fn cell(
         items,
         params,
         points,
+        model: None,
     };
     Cell { keys, case }
 }

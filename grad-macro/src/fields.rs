@@ -35,6 +35,8 @@ enum Ctx {
     Value,
     /// A position that takes an integer or a flag.
     Data,
+    /// A condition: a flag itself, or comparisons of numbers.
+    Cond,
 }
 
 /// A differentiated struct parameter (or `self`).
@@ -249,14 +251,6 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         let name =
             key(&roots[p.root].ident, &p.members, p.suffix.as_deref(), "__").replace('.', "_");
         leaves.push((k, leaf, crate::naming::hidden(&format!("field_{name}"))));
-    }
-    if leaves.is_empty() && errors.is_empty() {
-        for r in &roots {
-            errors.push(
-                r.ident.span(),
-                format!("`#[gradient]` differentiates `{}`, but the body reads none of its fields as a number of the loss", r.ident),
-            );
-        }
     }
     // The reads of differentiated fields become reads of the leaves.
     let by_path: HashMap<String, (Leaf, Ident)> = leaves
@@ -523,6 +517,7 @@ impl Finder<'_> {
                 .is_some_and(|i| self.int_names.contains(&i.to_string())),
             syn::Expr::MethodCall(m) => m.method == "len",
             syn::Expr::Paren(p) => self.is_int_expr(&p.expr),
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => self.is_int_expr(&u.expr),
             syn::Expr::Binary(b) => self.is_int_expr(&b.left) || self.is_int_expr(&b.right),
             _ => false,
         }
@@ -543,7 +538,7 @@ impl VisitMut for Finder<'_> {
         if field_path(e, self.roots).is_some() {
             let how = match ctx {
                 Ctx::Value => Use::Number,
-                Ctx::Data => Use::Data,
+                Ctx::Data | Ctx::Cond => Use::Data,
             };
             self.record(e, how, None);
             return;
@@ -552,7 +547,10 @@ impl VisitMut for Finder<'_> {
             syn::Expr::Index(ix) => {
                 // `m.w[i][j]`: rows; `m.w[i]`: a sequence.
                 if let syn::Expr::Index(inner) = &mut *ix.expr {
-                    if field_path(&inner.expr, self.roots).is_some() {
+                    // `m.w[a..b][j]` is a part of a sequence, not rows.
+                    if field_path(&inner.expr, self.roots).is_some()
+                        && !matches!(&*inner.index, syn::Expr::Range(_))
+                    {
                         self.record(&mut inner.expr, Use::Rows, None);
                         self.with_ctx(Ctx::Data, |s| s.visit_expr_mut(&mut inner.index));
                         self.with_ctx(Ctx::Data, |s| s.visit_expr_mut(&mut ix.index));
@@ -560,7 +558,11 @@ impl VisitMut for Finder<'_> {
                     }
                 }
                 if !self.record(&mut ix.expr, Use::Seq, None) {
-                    self.visit_expr_mut(&mut ix.expr);
+                    if let Some(id) = e_ident(&ix.expr) {
+                        self.alias_uses.entry(id).or_default().push(Use::Seq);
+                    } else {
+                        self.visit_expr_mut(&mut ix.expr);
+                    }
                 }
                 self.with_ctx(Ctx::Data, |s| s.visit_expr_mut(&mut ix.index));
             }
@@ -571,6 +573,7 @@ impl VisitMut for Finder<'_> {
                 if let syn::Expr::Index(inner) = &mut *mc.receiver {
                     if SEQ_METHODS.contains(&name.as_str())
                         && field_path(&inner.expr, self.roots).is_some()
+                        && !matches!(&*inner.index, syn::Expr::Range(_))
                     {
                         self.record(&mut inner.expr, Use::Rows, None);
                         self.with_ctx(Ctx::Data, |s| s.visit_expr_mut(&mut inner.index));
@@ -583,7 +586,7 @@ impl VisitMut for Finder<'_> {
                             Use::Shape
                         } else if SEQ_METHODS.contains(&name.as_str()) {
                             Use::Seq
-                        } else if ctx == Ctx::Data {
+                        } else if ctx != Ctx::Value {
                             Use::Data
                         } else {
                             Use::Number
@@ -597,6 +600,15 @@ impl VisitMut for Finder<'_> {
                             &*mc,
                             format!("`#[gradient]` does not follow a call of a method on the differentiated `{}` yet: read its fields in this body, or pass them to a `#[gradient]` function (`dense(&{}.w, ..)`)", self.roots[r].ident, self.roots[r].ident),
                         );
+                    } else if let (Some(id), true) =
+                        (e_ident(&mc.receiver), SEQ_METHODS.contains(&name.as_str()))
+                    {
+                        let how = if name == "len" || name == "is_empty" {
+                            Use::Shape
+                        } else {
+                            Use::Seq
+                        };
+                        self.alias_uses.entry(id).or_default().push(how);
                     } else {
                         self.visit_expr_mut(&mut mc.receiver);
                     }
@@ -607,10 +619,28 @@ impl VisitMut for Finder<'_> {
                     Ctx::Value
                 };
                 for a in &mut mc.args {
-                    self.with_ctx(arg_ctx, |s| s.visit_expr_mut(a));
+                    // A name passed on (`.zip(r)`) says nothing of what it is.
+                    if e_ident(a).is_none() {
+                        self.with_ctx(arg_ctx, |s| s.visit_expr_mut(a));
+                    }
                 }
             }
             syn::Expr::Reference(r) => {
+                // `&m.w[..]`: the sequence itself, as a slice.
+                if let syn::Expr::Index(ix) = &*r.expr {
+                    if matches!(
+                        &*ix.index,
+                        syn::Expr::Range(syn::ExprRange {
+                            start: None,
+                            end: None,
+                            ..
+                        })
+                    ) && field_path(&ix.expr, self.roots).is_some_and(|f| f.index.is_none())
+                    {
+                        let whole = (*ix.expr).clone();
+                        *r.expr = whole;
+                    }
+                }
                 if field_path(&r.expr, self.roots).is_some() {
                     if let Some(map) = self.rewrite {
                         // `&m.w` is the leaf itself, a slice.
@@ -641,7 +671,7 @@ impl VisitMut for Finder<'_> {
             }
             syn::Expr::Cast(c) => self.with_ctx(Ctx::Data, |s| s.visit_expr_mut(&mut c.expr)),
             syn::Expr::If(i) => {
-                self.with_ctx(Ctx::Data, |s| s.visit_expr_mut(&mut i.cond));
+                self.with_ctx(Ctx::Cond, |s| s.visit_expr_mut(&mut i.cond));
                 self.with_ctx(Ctx::Value, |s| {
                     s.visit_block_mut(&mut i.then_branch);
                     if let Some((_, e)) = &mut i.else_branch {
@@ -650,7 +680,7 @@ impl VisitMut for Finder<'_> {
                 });
             }
             syn::Expr::While(w) => {
-                self.with_ctx(Ctx::Data, |s| s.visit_expr_mut(&mut w.cond));
+                self.with_ctx(Ctx::Cond, |s| s.visit_expr_mut(&mut w.cond));
                 self.with_ctx(Ctx::Value, |s| s.visit_block_mut(&mut w.body));
             }
             syn::Expr::Match(m) => {
@@ -658,20 +688,31 @@ impl VisitMut for Finder<'_> {
                 self.with_ctx(Ctx::Value, |s| {
                     for arm in &mut m.arms {
                         if let Some((_, g)) = &mut arm.guard {
-                            s.with_ctx(Ctx::Data, |s| s.visit_expr_mut(g));
+                            s.with_ctx(Ctx::Cond, |s| s.visit_expr_mut(g));
                         }
                         s.visit_expr_mut(&mut arm.body);
                     }
                 });
             }
             syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => {
-                self.with_ctx(Ctx::Data, |s| s.visit_expr_mut(&mut u.expr));
+                self.with_ctx(Ctx::Cond, |s| s.visit_expr_mut(&mut u.expr));
             }
+            syn::Expr::Paren(p) if ctx == Ctx::Cond => self.visit_expr_mut(&mut p.expr),
             syn::Expr::Binary(b) => {
                 use syn::BinOp::*;
                 let logic = matches!(b.op, And(_) | Or(_));
+                let compare = matches!(b.op, Eq(_) | Ne(_) | Lt(_) | Le(_) | Gt(_) | Ge(_));
                 let int = self.is_int_expr(&b.left) || self.is_int_expr(&b.right);
-                let inner = if logic || int { Ctx::Data } else { ctx };
+                // `a && m.flag`: flags; `x < m.t`: numbers, compared; `i + m.n`: integers.
+                let inner = if logic {
+                    Ctx::Cond
+                } else if int {
+                    Ctx::Data
+                } else if compare || ctx == Ctx::Cond {
+                    Ctx::Value
+                } else {
+                    ctx
+                };
                 self.with_ctx(inner, |s| {
                     s.visit_expr_mut(&mut b.left);
                     s.visit_expr_mut(&mut b.right);
@@ -689,14 +730,29 @@ impl VisitMut for Finder<'_> {
                         }
                     }
                 }
+                if let Some(id) = e_ident(&f.expr) {
+                    self.alias_uses.entry(id).or_default().push(Use::Seq);
+                }
                 self.with_ctx(Ctx::Value, |s| {
-                    s.visit_expr_mut(&mut f.expr);
+                    if e_ident(&f.expr).is_none() {
+                        s.visit_expr_mut(&mut f.expr);
+                    }
                     s.visit_block_mut(&mut f.body);
                 });
             }
             syn::Expr::Call(c) => {
                 self.visit_expr_mut(&mut c.func);
+                // `f64::from(m.n)`: a conversion of data.
+                let conversion = matches!(&*c.func, syn::Expr::Path(p)
+                    if p.path.segments.last().is_some_and(|s| s.ident == "from"));
                 for a in &mut c.args {
+                    if conversion {
+                        self.with_ctx(Ctx::Data, |s| s.visit_expr_mut(a));
+                        continue;
+                    }
+                    if e_ident(a).is_some() {
+                        continue;
+                    }
                     if root_name(a, self.roots).is_some() && self.rewrite.is_none() {
                         let r = root_name(a, self.roots).unwrap_or(0);
                         self.errors.push_spanned(
@@ -752,6 +808,24 @@ impl VisitMut for Finder<'_> {
             }
             let ctx = if data { Ctx::Data } else { Ctx::Value };
             self.with_ctx(ctx, |s| s.visit_expr_mut(&mut init.expr));
+        } else if let (Some(n), syn::Expr::Reference(r)) = (&name, &mut *init.expr) {
+            if r.mutability.is_none() && field_path(&r.expr, self.roots).is_some() {
+                // `let r = &m.x;`: how `r` is read decides; a sequence's leaf is a slice already.
+                if let Some(map) = self.rewrite {
+                    let seq = field_path(&r.expr, self.roots)
+                        .and_then(|f| map.get(&self.key_of(&f)).filter(|_| f.index.is_none()))
+                        .is_some_and(|(l, _)| *l != Leaf::Number);
+                    self.record(&mut r.expr, Use::Number, None);
+                    if seq {
+                        let inner = (*r.expr).clone();
+                        *init.expr = inner;
+                    }
+                } else {
+                    self.record(&mut r.expr, Use::Number, Some(n));
+                }
+            } else {
+                self.with_ctx(Ctx::Value, |s| s.visit_expr_mut(&mut init.expr));
+            }
         } else if let (Some(n), true) = (&name, field_path(&init.expr, self.roots).is_some()) {
             // `let n = m.n;`: how `n` is read decides.
             if self.rewrite.is_some() {
@@ -913,6 +987,24 @@ fn wrapper(
     };
 
     let body = match &inner_grad {
+        // Nothing the loss reads is differentiated: the value, and a zero gradient.
+        None if inner_expanded.is_none() && errors.is_empty() => {
+            let name = &item.sig.ident;
+            let fills = roots.iter().map(|r| {
+                let (ty, d) = (&r.ty, format_ident!("d_{}", r.ident));
+                quote!(<#ty as ::grad::runtime::Params>::fill_params(#d, 0.0);)
+            });
+            let args = original_inputs
+                .iter()
+                .filter(|(_, t)| t.is_some())
+                .map(|(id, _)| id);
+            let call = if roots.iter().any(|r| r.receiver) {
+                quote!(self.#name(#(#args),*))
+            } else {
+                quote!(#name(#(#args),*))
+            };
+            quote!(#(#fills)* #call)
+        }
         None => quote!(::core::unreachable!(
             "`#[gradient]` reported a compile error for this function"
         )),
