@@ -1,23 +1,24 @@
 //! A small neural network trained from scratch: 2 inputs → 16 tanh units → 1 sigmoid output,
 //! classifying the "two moons", two interleaved half circles that no straight line separates.
-//! The 65 parameters live in one flat slice; `#[gradient(wrt(p))]` differentiates the mean binary
-//! cross-entropy of a mini-batch through the network (a call to another `#[gradient]` function),
-//! checked against finite differences at start-up. Adam trains it on shuffled mini-batches with
-//! `minimize_batches`; an observer records loss and accuracy after every epoch.
+//! The network is a struct, `Mlp`, with a `Dense` hidden layer; its loss is a method, and
+//! `#[gradient]` on it gives `mlp.batch_loss_grad(.., &mut grad)` with the gradient as another
+//! `Mlp`. Each hidden unit is a call to a `#[gradient]` helper. The gradient is checked against
+//! finite differences at start-up; Adam trains the model on shuffled mini-batches with
+//! `minimize_batches`, which takes the model itself; an observer records loss and accuracy after
+//! every epoch.
 //!
 //! Run with `cargo run --release --example neural_network`, or with
 //! `cargo run --release --example neural_network --features progress` for a progress bar.
 
-use grad::gradient;
 use grad::runtime::check::check_gradient;
+use grad::runtime::core::FlatModel;
 use grad::runtime::data::{Batches, Rng};
 use grad::runtime::optim::Adam;
 use grad::runtime::{minimize_batches, Options};
+use grad::{gradient, Params};
 
 /// Hidden units.
 const HIDDEN: usize = 16;
-/// Parameters, packed as [W₁ (HIDDEN × 2, row-major) | b₁ (HIDDEN) | w₂ (HIDDEN) | b₂].
-const PARAMS: usize = 4 * HIDDEN + 1;
 
 const TRAIN: usize = 400;
 const TEST: usize = 200;
@@ -25,15 +26,27 @@ const NOISE: f64 = 0.15;
 const EPOCHS: usize = 200;
 const BATCH: usize = 32;
 
-/// The network's output before the sigmoid (the logit) for the input (x0, x1).
+/// A fully connected layer: `w` is `n_out × n_in`, row-major.
+#[derive(Clone, Debug, Params)]
+struct Dense {
+    w: Vec<f64>,
+    b: Vec<f64>,
+    n_in: usize,
+    n_out: usize,
+}
+
+/// The network: a tanh hidden layer, then one output unit whose logit goes through a sigmoid.
+#[derive(Clone, Debug, Params)]
+struct Mlp {
+    hidden: Dense,
+    out_w: Vec<f64>,
+    out_b: f64,
+}
+
+/// One hidden unit: tanh of the weighted inputs plus the bias.
 #[gradient]
-fn forward(p: &[f64], x0: f64, x1: f64) -> f64 {
-    let mut z = p[4 * HIDDEN];
-    for h in 0..HIDDEN {
-        let a = (p[2 * h] * x0 + p[2 * h + 1] * x1 + p[2 * HIDDEN + h]).tanh();
-        z += p[3 * HIDDEN + h] * a;
-    }
-    z
+fn unit(w: &[f64], b: f64, x0: f64, x1: f64) -> f64 {
+    (w[0] * x0 + w[1] * x1 + b).tanh()
 }
 
 /// Binary cross-entropy of the prediction sigmoid(z) for the label y ∈ {0, 1}, in the form
@@ -43,15 +56,58 @@ fn bce_with_logit(z: f64, y: f64) -> f64 {
     z.max(0.0) - y * z + (-z.abs()).exp().ln_1p()
 }
 
-/// Mean cross-entropy over the samples `batch` of the data set (`x` holds points as (x0, x1)
-/// pairs).
-#[gradient(wrt(p))]
-fn batch_loss(p: &[f64], x: &[f64], y: &[f64], batch: &[usize]) -> f64 {
-    let mut total = 0.0;
-    for &i in batch.iter() {
-        total += bce_with_logit(forward(p, x[2 * i], x[2 * i + 1]), y[i]);
+impl Mlp {
+    /// Small random weights, N(0, 1/fan_in) in both layers, and zero biases.
+    fn new(rng: &mut Rng) -> Self {
+        let n_in = 2;
+        Mlp {
+            hidden: Dense {
+                w: (0..HIDDEN * n_in)
+                    .map(|_| rng.normal() / (n_in as f64).sqrt())
+                    .collect(),
+                b: vec![0.0; HIDDEN],
+                n_in,
+                n_out: HIDDEN,
+            },
+            out_w: (0..HIDDEN)
+                .map(|_| rng.normal() / (HIDDEN as f64).sqrt())
+                .collect(),
+            out_b: 0.0,
+        }
     }
-    total / batch.len() as f64
+
+    /// Mean cross-entropy over the samples `batch` of the data set (`x` holds points as
+    /// (x0, x1) pairs). Differentiated with respect to `self`: `batch_loss_grad` fills an `Mlp`.
+    #[gradient]
+    fn batch_loss(&self, x: &[f64], y: &[f64], batch: &[usize]) -> f64 {
+        let n = self.hidden.n_in;
+        let mut total = 0.0;
+        for &i in batch.iter() {
+            let mut z = self.out_b;
+            for h in 0..self.hidden.n_out {
+                let a = unit(
+                    &self.hidden.w[h * n..h * n + 2],
+                    self.hidden.b[h],
+                    x[2 * i],
+                    x[2 * i + 1],
+                );
+                z += self.out_w[h] * a;
+            }
+            total += bce_with_logit(z, y[i]);
+        }
+        total / batch.len() as f64
+    }
+
+    /// The logit for the input (x0, x1): class 1 when it is positive.
+    fn logit(&self, x0: f64, x1: f64) -> f64 {
+        let n = self.hidden.n_in;
+        (0..self.hidden.n_out)
+            .map(|h| {
+                self.out_w[h] * unit(&self.hidden.w[h * n..h * n + 2], self.hidden.b[h], x0, x1)
+            })
+            .sum::<f64>()
+            + self.out_b
+    }
 }
 
 /// `n` points of two interleaved half moons with Gaussian noise, centred near the origin:
@@ -75,18 +131,18 @@ fn two_moons(n: usize, noise: f64, rng: &mut Rng) -> (Vec<f64>, Vec<f64>) {
 }
 
 /// The fraction of points classified correctly (predicted class 1 when the logit is positive).
-fn accuracy(p: &[f64], x: &[f64], y: &[f64]) -> f64 {
+fn accuracy(m: &Mlp, x: &[f64], y: &[f64]) -> f64 {
     let correct = x
         .chunks_exact(2)
         .zip(y)
-        .filter(|(point, &label)| (forward(p, point[0], point[1]) > 0.0) == (label == 1.0))
+        .filter(|(point, &label)| (m.logit(point[0], point[1]) > 0.0) == (label == 1.0))
         .count();
     correct as f64 / y.len() as f64
 }
 
 /// The decision regions as text: `·` where the network predicts the lower moon (class 1),
 /// blank for the upper one, with the training points on top (`o` upper, `x` lower).
-fn decision_map(p: &[f64], x: &[f64], y: &[f64]) -> String {
+fn decision_map(m: &Mlp, x: &[f64], y: &[f64]) -> String {
     const COLS: usize = 72;
     const ROWS: usize = 22;
     let (x_min, x_max, y_min, y_max) = (-2.0, 2.0, -1.25, 1.25);
@@ -102,7 +158,7 @@ fn decision_map(p: &[f64], x: &[f64], y: &[f64]) -> String {
                 .map(|c| {
                     let a = x_min + (c as f64 + 0.5) / COLS as f64 * (x_max - x_min);
                     let b = y_max - (r as f64 + 0.5) / ROWS as f64 * (y_max - y_min);
-                    if forward(p, a, b) > 0.0 {
+                    if m.logit(a, b) > 0.0 {
                         '·'
                     } else {
                         ' '
@@ -142,24 +198,19 @@ fn main() -> Result<(), grad::runtime::Error> {
     let (x_test, y_test) = two_moons(TEST, NOISE, &mut rng);
     let everyone: Vec<usize> = (0..TRAIN).collect();
 
-    // Small random weights: N(0, 1/fan_in) for both layers, zero biases.
-    let mut p0 = vec![0.0; PARAMS];
-    for w in &mut p0[..2 * HIDDEN] {
-        *w = rng.normal() / 2f64.sqrt();
-    }
-    for w in &mut p0[3 * HIDDEN..4 * HIDDEN] {
-        *w = rng.normal() / (HIDDEN as f64).sqrt();
-    }
+    let mlp = Mlp::new(&mut rng);
+    let params = mlp.num_params();
 
     println!("two moons: {TRAIN} training and {TEST} test points, noise σ = {NOISE}");
-    println!("network:   2 → {HIDDEN} tanh → 1 sigmoid, {PARAMS} parameters in one slice");
+    println!("network:   2 → {HIDDEN} tanh → 1 sigmoid, {params} parameters in an `Mlp`");
 
-    // Trust the generated gradient only after comparing it with finite differences.
-    let full_loss = |p: &[f64], g: &mut [f64]| batch_loss_grad(p, &x, &y, &everyone, g);
-    let check = check_gradient(full_loss, &p0)?;
+    // Trust the generated gradient only after comparing it with finite differences (over the
+    // model's flat view).
+    let full_loss = |m: &Mlp, g: &mut Mlp| m.batch_loss_grad(&x, &y, &everyone, g);
+    let check = check_gradient(FlatModel::new(full_loss, &mlp), mlp.to_flat())?;
     assert!(check.passed, "{check}");
     println!(
-        "gradient:  all {PARAMS} components match finite differences (largest relative error {:.1e})",
+        "gradient:  all {params} components match finite differences (largest relative error {:.1e})",
         check.max_rel_error()
     );
     println!();
@@ -174,19 +225,20 @@ fn main() -> Result<(), grad::runtime::Error> {
         .on_iteration(|s| {
             if s.epoch != last_epoch {
                 last_epoch = s.epoch;
+                let m = mlp.with_flat(s.x);
                 log.push(EpochLog {
                     epoch: s.epoch.unwrap_or(0),
-                    loss: batch_loss(s.x, &x, &y, &everyone),
-                    train_accuracy: accuracy(s.x, &x, &y),
-                    test_accuracy: accuracy(s.x, &x_test, &y_test),
+                    loss: m.batch_loss(&x, &y, &everyone),
+                    train_accuracy: accuracy(&m, &x, &y),
+                    test_accuracy: accuracy(&m, &x_test, &y_test),
                 });
             }
         });
     #[cfg(feature = "progress")]
     let options = options.progress_bar();
-    let objective =
-        |p: &[f64], batch: &[usize], g: &mut [f64]| batch_loss_grad(p, &x, &y, batch, g);
-    let report = minimize_batches(objective, &p0, Adam::new(0.01)?, batches, options)?;
+    let objective = |m: &Mlp, batch: &[usize], g: &mut Mlp| m.batch_loss_grad(&x, &y, batch, g);
+    let report = minimize_batches(objective, &mlp, Adam::new(0.01)?, batches, options)?;
+    let trained = mlp.with_flat(&report.x);
 
     println!(
         "after each epoch: loss and accuracy on all training points, accuracy on the test points"
@@ -209,11 +261,11 @@ fn main() -> Result<(), grad::runtime::Error> {
     println!("{report}");
     println!();
     println!("decision regions after training (· = lower moon predicted; o upper, x lower):");
-    println!("{}", decision_map(&report.x, &x, &y));
+    println!("{}", decision_map(&trained, &x, &y));
     println!();
 
-    let train_accuracy = accuracy(&report.x, &x, &y);
-    let test_accuracy = accuracy(&report.x, &x_test, &y_test);
+    let train_accuracy = accuracy(&trained, &x, &y);
+    let test_accuracy = accuracy(&trained, &x_test, &y_test);
     println!(
         "After {EPOCHS} epochs ({} Adam steps, {:.2?}) the network classifies {:.1}% of the \
          training points and {:.1}% of the unseen test points correctly.",

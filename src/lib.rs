@@ -21,8 +21,9 @@
 //!
 //! # The contract
 //!
-//! **Input**: a function returning `f64` or `f32` (free, associated, a method reading `&self` as
-//! constant data with `wrt(..)` naming what to differentiate, or a trait's default method),
+//! **Input**: a function returning `f64` or `f32` (free, associated, a method of a model (see
+//! [Models as structs](#models-as-structs)), a method reading `&self` as constant data with
+//! `wrt(..)` naming other parameters, or a trait's default method),
 //! with one float type throughout. Parameters of that type are differentiated (also taken by
 //! reference, `x: &T`), and so are float sequences `&[T]`, `&[T; N]`, `[T; N]` and `&Vec<T>` and
 //! rows `&[[T; N]]`, `&Vec<[T; N]>`, `&[Vec<T>]`, `&Vec<Vec<T>>`, `&[(T, T)]` (their gradient buffers have the
@@ -66,6 +67,72 @@
 //! let loss = least_squares_grad(&[0.0, 0.0], &x, &y, &mut dw);
 //! assert_eq!(loss, 13.0);
 //! assert_eq!(dw, [-4.0, -6.0]); // ∂/∂w_j = -2 Σ_i r_i x_ij
+//! ```
+//!
+//! # Models as structs
+//!
+//! A struct of parameters derives [`Params`](macro@Params); `#[gradient(wrt(m))]` on `m: &Model`,
+//! or `#[gradient]` on a method taking `&self`, gives a gradient of the model's own type, with
+//! every trainable field overwritten (fields the loss does not read become zero). The body reads
+//! fields as it would read parameters, layers of a `Vec` of structs included; fields read as
+//! integers or flags (loop bounds, indices, casts, conditions) are data.
+//!
+//! ```
+//! use grad::{gradient, Params};
+//! use grad::runtime::prelude::*;
+//!
+//! #[derive(Clone, Debug, Params)]
+//! struct Layer {
+//!     w: Vec<f64>,
+//!     b: Vec<f64>,
+//!     n_in: usize,
+//! }
+//!
+//! #[derive(Clone, Debug, Params)]
+//! struct Mlp {
+//!     hidden: Layer,
+//!     out: Vec<f64>,
+//!     bias: f64,
+//! }
+//!
+//! impl Mlp {
+//!     #[gradient]
+//!     fn loss(&self, x: &[f64], y: &[f64]) -> f64 {
+//!         let n = self.hidden.n_in;
+//!         let mut h = vec![0.0; self.out.len()];
+//!         let mut total = 0.0;
+//!         for (s, target) in y.iter().enumerate() {
+//!             for k in 0..h.len() {
+//!                 let mut z = self.hidden.b[k];
+//!                 for j in 0..n {
+//!                     z += self.hidden.w[k * n + j] * x[s * n + j];
+//!                 }
+//!                 h[k] = z.tanh();
+//!             }
+//!             let pred = self.bias + self.out.iter().zip(&h).map(|(o, h)| o * h).sum::<f64>();
+//!             total += (pred - target).powi(2);
+//!         }
+//!         total / y.len() as f64
+//!     }
+//! }
+//!
+//! let mlp = Mlp {
+//!     hidden: Layer { w: vec![0.1, -0.2, 0.3, 0.4], b: vec![0.0, 0.1], n_in: 2 },
+//!     out: vec![0.5, -0.5],
+//!     bias: 0.0,
+//! };
+//! let (x, y) = ([0.0, 1.0, 1.0, 0.0, 1.0, 1.0], [1.0, 1.0, 0.0]);
+//! let mut grad = mlp.zeros_like();
+//! let value = mlp.loss_grad(&x, &y, &mut grad);
+//! assert_eq!(value, mlp.loss(&x, &y));
+//! assert_eq!(grad.hidden.n_in, 2); // data stays
+//!
+//! // The optimizers take the model itself; the report's `x` is its flat view.
+//! let adam = Adam::new(0.05)?;
+//! let report = minimize(|m: &Mlp, g: &mut Mlp| m.loss_grad(&x, &y, g), &mlp, adam, Options::new().max_iters(500))?;
+//! let trained = mlp.with_flat(&report.x);
+//! assert!(trained.loss(&x, &y) < 0.1 * mlp.loss(&x, &y));
+//! # Ok::<(), grad::runtime::Error>(())
 //! ```
 //!
 //! # What a body may contain

@@ -508,3 +508,40 @@ fn fields_in_conditions_conversions_and_references() {
         |t, d| thresholds_grad(t, &x, d),
     );
 }
+
+#[derive(Clone, Debug, Params)]
+struct Pair {
+    b: f64,
+    c: f64,
+    w: Vec<f64>,
+}
+
+/// Names that once were integers and are bound again as floats, and a field reached through a
+/// reference passed on to a `#[gradient]` helper: all differentiated.
+#[gradient(wrt(m))]
+fn rebound_names(m: &Pair, x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..2 {
+        s += x[i];
+    }
+    let i = 0.5 * m.b;
+    s += i * m.c;
+    let r = &m.w;
+    s + dot(r, x) + x.iter().map(|&i| i * m.b).sum::<f64>()
+}
+
+#[test]
+fn names_bound_again_and_references_passed_on() {
+    let m = Pair {
+        b: 0.75,
+        c: -1.25,
+        w: vec![0.5, 2.0],
+    };
+    let x = [1.5, -0.5];
+    check_model(
+        "rebound_names",
+        &m,
+        |m| rebound_names(m, &x),
+        |m, d| rebound_names_grad(m, &x, d),
+    );
+}

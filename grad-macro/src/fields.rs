@@ -27,6 +27,8 @@ enum Use {
     Data,
     /// `.len()`, `.is_empty()`: the shape alone, which is data.
     Shape,
+    /// A name passed to a function as it is: a number, or for `let r = &m.w;` a sequence.
+    Arg,
 }
 
 /// Where the expression being visited stands.
@@ -55,8 +57,8 @@ struct Path {
     suffix: Option<Vec<syn::Member>>,
     uses: Vec<Use>,
     span: Span,
-    /// `let NAME = m.path;`: names whose own reads decide.
-    aliases: Vec<Ident>,
+    /// `let NAME = m.path;` (or `= &m.path;`, with `true`): names whose own reads decide.
+    aliases: Vec<(Ident, bool)>,
 }
 
 impl Path {
@@ -207,9 +209,14 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
     let mut leaves: Vec<(usize, Leaf, Ident)> = Vec::new();
     for (k, p) in paths.iter().enumerate() {
         let mut uses = p.uses.clone();
-        for a in &p.aliases {
+        for (a, by_ref) in &p.aliases {
             if let Some(u) = alias_uses.get(&a.to_string()) {
-                uses.extend(u);
+                // Passed on as it is, a reference is to a sequence and a copy is a number.
+                uses.extend(u.iter().map(|&u| match (u, by_ref) {
+                    (Use::Arg, true) => Use::Seq,
+                    (Use::Arg, false) => Use::Number,
+                    (u, _) => u,
+                }));
             }
         }
         let has = |u: Use| uses.contains(&u);
@@ -447,7 +454,7 @@ impl Finder<'_> {
     }
 
     /// Records one read of a field path (or, rewriting, replaces it by its leaf).
-    fn record(&mut self, e: &mut syn::Expr, how: Use, alias: Option<&Ident>) -> bool {
+    fn record(&mut self, e: &mut syn::Expr, how: Use, alias: Option<(&Ident, bool)>) -> bool {
         let Some(found) = field_path(e, self.roots) else {
             return false;
         };
@@ -495,7 +502,7 @@ impl Finder<'_> {
             }
         };
         match alias {
-            Some(a) => self.paths[at].aliases.push(a.clone()),
+            Some((a, by_ref)) => self.paths[at].aliases.push((a.clone(), by_ref)),
             None => self.paths[at].uses.push(how),
         }
         true
@@ -531,7 +538,25 @@ impl Finder<'_> {
     }
 }
 
+impl Finder<'_> {
+    fn forget_bindings(&mut self, pat: &syn::Pat) {
+        struct Names<'n>(&'n mut HashSet<String>);
+        impl<'ast> syn::visit::Visit<'ast> for Names<'_> {
+            fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+                self.0.remove(&p.ident.to_string());
+                syn::visit::visit_pat_ident(self, p);
+            }
+        }
+        syn::visit::Visit::visit_pat(&mut Names(&mut self.int_names), pat);
+    }
+}
+
 impl VisitMut for Finder<'_> {
+    fn visit_pat_mut(&mut self, p: &mut syn::Pat) {
+        // Closure parameters, match arms, `if let`s: names bound again.
+        self.forget_bindings(p);
+    }
+
     fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
         let ctx = self.ctx;
         // A field path read as a whole.
@@ -619,9 +644,13 @@ impl VisitMut for Finder<'_> {
                     Ctx::Value
                 };
                 for a in &mut mc.args {
-                    // A name passed on (`.zip(r)`) says nothing of what it is.
-                    if e_ident(a).is_none() {
-                        self.with_ctx(arg_ctx, |s| s.visit_expr_mut(a));
+                    // A name passed on (`.zip(r)`) says nothing of what it is; the model
+                    // itself is reported (as a path).
+                    match e_ident(a) {
+                        Some(id) if root_name(a, self.roots).is_none() => {
+                            self.alias_uses.entry(id).or_default().push(Use::Arg);
+                        }
+                        _ => self.with_ctx(arg_ctx, |s| s.visit_expr_mut(a)),
                     }
                 }
             }
@@ -719,6 +748,7 @@ impl VisitMut for Finder<'_> {
                 });
             }
             syn::Expr::ForLoop(f) => {
+                self.forget_bindings(&f.pat);
                 // `for i in 0..n`: `i` is an integer.
                 if matches!(&*f.expr, syn::Expr::Range(_)) {
                     self.note_int_pat(&f.pat);
@@ -743,14 +773,22 @@ impl VisitMut for Finder<'_> {
             syn::Expr::Call(c) => {
                 self.visit_expr_mut(&mut c.func);
                 // `f64::from(m.n)`: a conversion of data.
-                let conversion = matches!(&*c.func, syn::Expr::Path(p)
-                    if p.path.segments.last().is_some_and(|s| s.ident == "from"));
-                for a in &mut c.args {
-                    if conversion {
+                let last = match &*c.func {
+                    syn::Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+                    _ => None,
+                };
+                let conversion = last.as_deref() == Some("from");
+                // `f64::powi(x, m.k)`: after the receiver, the method's own arguments.
+                let int_args = last
+                    .as_deref()
+                    .is_some_and(|m| INT_ARG_METHODS.contains(&m));
+                for (j, a) in c.args.iter_mut().enumerate() {
+                    if conversion || (int_args && j > 0) {
                         self.with_ctx(Ctx::Data, |s| s.visit_expr_mut(a));
                         continue;
                     }
-                    if e_ident(a).is_some() {
+                    if let (Some(id), None) = (e_ident(a), root_name(a, self.roots)) {
+                        self.alias_uses.entry(id).or_default().push(Use::Arg);
                         continue;
                     }
                     if root_name(a, self.roots).is_some() && self.rewrite.is_none() {
@@ -787,6 +825,8 @@ impl VisitMut for Finder<'_> {
     }
 
     fn visit_local_mut(&mut self, l: &mut syn::Local) {
+        // A name bound again is no longer the integer it may have been.
+        self.forget_bindings(&l.pat);
         let Some(init) = &mut l.init else {
             return;
         };
@@ -821,7 +861,7 @@ impl VisitMut for Finder<'_> {
                         *init.expr = inner;
                     }
                 } else {
-                    self.record(&mut r.expr, Use::Number, Some(n));
+                    self.record(&mut r.expr, Use::Number, Some((n, true)));
                 }
             } else {
                 self.with_ctx(Ctx::Value, |s| s.visit_expr_mut(&mut init.expr));
@@ -831,15 +871,14 @@ impl VisitMut for Finder<'_> {
             if self.rewrite.is_some() {
                 self.record(&mut init.expr, Use::Number, None);
             } else {
-                self.record(&mut init.expr, Use::Number, Some(n));
+                self.record(&mut init.expr, Use::Number, Some((n, false)));
             }
         } else {
-            if let Some(n) = &name {
-                if self.is_int_expr(&init.expr) {
-                    self.int_names.insert(n.to_string());
-                }
-            }
+            let int = self.is_int_expr(&init.expr);
             self.with_ctx(Ctx::Value, |s| s.visit_expr_mut(&mut init.expr));
+            if let (Some(n), true) = (&name, int) {
+                self.int_names.insert(n.to_string());
+            }
         }
         if let Some((_, e)) = &mut init.diverge {
             self.visit_expr_mut(e);

@@ -1,5 +1,6 @@
 // Reads of a differentiated model that the macro does not follow yet: a method called on it, the
-// model passed as a whole, a field read both as a number and as a count, rows of `self`.
+// model passed as a whole (to a function or a method), a field read both as a number and as a
+// count, rows of the structs of a `Vec` of structs.
 use grad::{gradient, Params};
 
 #[derive(Clone, Params)]
@@ -25,14 +26,28 @@ impl Model {
     }
 
     #[gradient]
-    fn rows_of_self(&self) -> f64 {
-        self.grid[0][0] * self.b
+    fn passes_self(&self, v: &[f64]) -> f64 {
+        v.iter().map(|x| x * self.b).sum::<f64>() + v.iter().fold(0.0, |a, _| a + helper(self))
     }
 }
 
 #[gradient(wrt(m))]
 fn passes_the_model(m: &Model) -> f64 {
     helper(m) * m.b
+}
+
+#[derive(Clone, Params)]
+struct Stack {
+    layers: Vec<Model>,
+}
+
+#[gradient(wrt(s))]
+fn rows_of_layers(s: &Stack) -> f64 {
+    let mut t = 0.0;
+    for layer in &s.layers {
+        t += layer.grid[0][1] * layer.b;
+    }
+    t
 }
 
 #[gradient(wrt(m))]

@@ -222,7 +222,7 @@ where
 /// assert!((report.x[0] - 4.95).abs() < 0.5);
 /// # Ok::<(), grad_runtime::Error>(())
 /// ```
-pub fn minimize_batches<T, F, O, X>(
+pub fn minimize_batches<T, A, F, O, X>(
     objective: F,
     x0: X,
     optimizer: O,
@@ -231,21 +231,129 @@ pub fn minimize_batches<T, F, O, X>(
 ) -> Result<Report<T>, Error>
 where
     T: Real,
-    F: FnMut(&[T], &[usize], &mut [T]) -> T,
+    X: BatchStart<T, A, F>,
     O: Optimizer<T>,
-    X: AsRef<[T]>,
 {
     if batches.is_empty() {
         return Err(Error::Empty {
             what: "an epoch (fewer samples than one batch, with drop_last)",
         });
     }
-    run(
-        &mut MiniBatch::new(objective, batches),
-        x0.as_ref(),
-        optimizer,
-        options,
-    )
+    x0.minimize_batches(objective, optimizer, batches, options)
+}
+
+/// A starting point [`minimize_batches`] accepts: anything that views as `&[T]` for objectives
+/// `FnMut(&[T], &[usize], &mut [T]) -> T`, and a model `P: Params` (by value or by reference) for
+/// objectives `FnMut(&P, &[usize], &mut P) -> T`.
+///
+/// ```
+/// use grad_runtime::{Options, Params, minimize_batches, data::Batches, optim::Adam};
+///
+/// // The mean of the data as a one-field model, fitted on mini-batches.
+/// let y: Vec<f64> = (0..64).map(|i| (i % 8) as f64).collect();
+/// let objective = |w: &Vec<f64>, batch: &[usize], g: &mut Vec<f64>| {
+///     let n = batch.len() as f64;
+///     g[0] = batch.iter().map(|&i| w[0] - y[i]).sum::<f64>() / n;
+///     batch.iter().map(|&i| 0.5 * (w[0] - y[i]).powi(2)).sum::<f64>() / n
+/// };
+/// let start = vec![0.0];
+/// let batches = Batches::new(y.len(), 16)?.seed(1);
+/// let options = Options::new().max_epochs(200).grad_tol(0.0);
+/// let report = minimize_batches(objective, &start, Adam::new(0.05)?, batches, options)?;
+/// assert!((start.with_flat(&report.x)[0] - 3.5).abs() < 0.5);
+/// # Ok::<(), grad_runtime::Error>(())
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`minimize_batches` cannot start from `{Self}` with this objective",
+    note = "objectives are `FnMut(&[T], &[usize], &mut [T]) -> T` from a start that views as `&[T]`, or `FnMut(&P, &[usize], &mut P) -> T` from a model `P: Params`",
+    note = "write the closure's parameter types out: `|w: &[f64], batch: &[usize], g: &mut [f64]| ..`"
+)]
+pub trait BatchStart<T: Real, A, F> {
+    /// Runs the loop from this start; what [`minimize_batches`] calls.
+    ///
+    /// ```
+    /// use grad_runtime::{Options, core::BatchStart, data::Batches, optim::Sgd};
+    ///
+    /// let f = |w: &[f64], _: &[usize], g: &mut [f64]| {
+    ///     g[0] = w[0];
+    ///     0.5 * w[0] * w[0]
+    /// };
+    /// let batches = Batches::new(4, 2)?;
+    /// let report = [1.0].minimize_batches(f, Sgd::new(0.5)?, batches, Options::new().max_epochs(20))?;
+    /// assert!(report.x[0].abs() < 1e-3);
+    /// # Ok::<(), grad_runtime::Error>(())
+    /// ```
+    fn minimize_batches<O: Optimizer<T>>(
+        self,
+        objective: F,
+        optimizer: O,
+        batches: Batches,
+        options: Options<'_, T>,
+    ) -> Result<Report<T>, Error>;
+}
+
+impl<T: Real, F: FnMut(&[T], &[usize], &mut [T]) -> T, X: AsRef<[T]>> BatchStart<T, SliceArgs, F>
+    for X
+{
+    fn minimize_batches<O: Optimizer<T>>(
+        self,
+        objective: F,
+        optimizer: O,
+        batches: Batches,
+        options: Options<'_, T>,
+    ) -> Result<Report<T>, Error> {
+        run(
+            &mut MiniBatch::new(objective, batches),
+            self.as_ref(),
+            optimizer,
+            options,
+        )
+    }
+}
+
+impl<T, P, F> BatchStart<T, ModelRefArgs, F> for &P
+where
+    T: Real,
+    P: Params<Scalar = T> + Clone,
+    F: FnMut(&P, &[usize], &mut P) -> T,
+{
+    fn minimize_batches<O: Optimizer<T>>(
+        self,
+        mut objective: F,
+        optimizer: O,
+        batches: Batches,
+        options: Options<'_, T>,
+    ) -> Result<Report<T>, Error> {
+        let x0 = self.to_flat();
+        let (mut model, mut grad) = (self.clone(), self.zeros_like());
+        let flat = move |x: &[T], batch: &[usize], g: &mut [T]| {
+            model.read_flat(x);
+            grad.fill_params(T::zero());
+            let value = objective(&model, batch, &mut grad);
+            grad.write_flat(g);
+            value
+        };
+        run(&mut MiniBatch::new(flat, batches), &x0, optimizer, options)
+    }
+}
+
+impl<T, P, F> BatchStart<T, ModelArgs, F> for P
+where
+    T: Real,
+    P: Params<Scalar = T> + Clone,
+    F: FnMut(&P, &[usize], &mut P) -> T,
+{
+    fn minimize_batches<O: Optimizer<T>>(
+        self,
+        objective: F,
+        optimizer: O,
+        batches: Batches,
+        options: Options<'_, T>,
+    ) -> Result<Report<T>, Error> {
+        BatchStart::<T, ModelRefArgs, F>::minimize_batches(
+            &self, objective, optimizer, batches, options,
+        )
+    }
 }
 
 impl<T, P, F> Start<T, ModelArgs, F> for P

@@ -34,7 +34,7 @@ mod run;
 mod source;
 mod stop;
 
-pub use minimize::Start;
+pub use minimize::{BatchStart, Start};
 pub use minimize::{minimize, minimize_batches};
 pub use objective::{FlatModel, ModelArgs, ModelRefArgs, Objective, ScalarArgs, SliceArgs};
 pub use observer::{Control, Observer, RunInfo, State};
