@@ -258,6 +258,29 @@ fn b5_mlp(c: &mut Criterion) {
             })
         });
     }
+    {
+        // The same loss on a model struct: the gradient is another `Mlp`.
+        use grad::runtime::Params;
+        let model = generated::Mlp {
+            hidden: generated::Dense {
+                w: w1.clone(),
+                b: b1.clone(),
+                n_in: w1.len() / b1.len(),
+            },
+            w2: w2.clone(),
+            b2,
+        };
+        let mut d_model = model.zeros_like();
+        let f = model.loss_grad(x, y, &mut d_model);
+        let mut gh = vec![0.0; p.n_params()];
+        let fh = p.grad_hand_flat(&p.params(), &mut gh);
+        assert_matches_hand("B5 (struct)", f, &d_model.to_flat(), fh, &gh);
+        group.bench_function("generated_struct", |b| {
+            b.iter(|| {
+                black_box(&model).loss_grad(black_box(x), black_box(y), black_box(&mut d_model))
+            })
+        });
+    }
     slow(&mut group);
     group.bench_function("dual", |b| {
         b.iter(|| {

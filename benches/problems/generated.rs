@@ -15,6 +15,7 @@
 //! mlp_grad(w1: &[f64], b1: &[f64], w2: &[f64], b2: f64, x: &[f64], y: &[f64],
 //!          d_w1: &mut [f64], d_b1: &mut [f64], d_w2: &mut [f64]) -> (f64, [f64; 1])
 //! rnn_grad(a: f64, u: f64, c: f64, x: &[f64], y: &[f64]) -> (f64, [f64; 3])
+//! Mlp::loss_grad(&self, x: &[f64], y: &[f64], d_self: &mut Mlp) -> f64
 //! ```
 
 #![allow(dead_code)]
@@ -100,6 +101,46 @@ pub fn mlp(w1: &[f64], b1: &[f64], w2: &[f64], b2: f64, x: &[f64], y: &[f64]) ->
         loss += r * r;
     }
     loss / n as f64
+}
+
+/// B5's hidden layer as a struct: `w` is `h x n_in` row-major.
+#[derive(Clone, grad::Params)]
+pub struct Dense {
+    pub w: Vec<f64>,
+    pub b: Vec<f64>,
+    pub n_in: usize,
+}
+
+/// B5 written as a model: a `Dense` hidden layer, the output weights and bias.
+#[derive(Clone, grad::Params)]
+pub struct Mlp {
+    pub hidden: Dense,
+    pub w2: Vec<f64>,
+    pub b2: f64,
+}
+
+impl Mlp {
+    /// B5's loss as a method; `loss_grad` fills a gradient `Mlp`.
+    #[gradient]
+    pub fn loss(&self, x: &[f64], y: &[f64]) -> f64 {
+        let h = self.hidden.b.len();
+        let d = self.hidden.n_in;
+        let n = y.len();
+        let mut loss = 0.0;
+        for i in 0..n {
+            let mut out = 0.0;
+            for k in 0..h {
+                let mut a = 0.0;
+                for j in 0..d {
+                    a += self.hidden.w[k * d + j] * x[i * d + j];
+                }
+                out += self.w2[k] * sigmoid(a + self.hidden.b[k]);
+            }
+            let r = sigmoid(out + self.b2) - y[i];
+            loss += r * r;
+        }
+        loss / n as f64
+    }
 }
 
 /// B6: scalar tanh RNN, sum of squared errors over the sequence.
