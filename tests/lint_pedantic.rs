@@ -230,3 +230,43 @@ fn models_run() {
     let v = layer.loss_grad(&[1.0, 2.0], &mut d);
     assert!(v.is_finite() && d.w[0].is_finite());
 }
+
+/// Calls that take the whole model: a method on `self` and a free function.
+#[derive(Clone, grad::Params)]
+pub struct Stack {
+    a: f64,
+    w: Vec<f64>,
+}
+
+impl Stack {
+    /// A layer.
+    #[gradient]
+    fn layer(&self, h: &[f64]) -> f64 {
+        self.a * h[0] + self.w.iter().zip(h).map(|(w, v)| w * v).sum::<f64>()
+    }
+
+    /// The loss, through the layer.
+    #[gradient]
+    fn loss(&self, x: &[f64]) -> f64 {
+        let h = vec![self.a * x[0], x[1]];
+        self.layer(&h).tanh()
+    }
+}
+
+/// The whole model passed on.
+#[gradient(wrt(s))]
+fn stack_loss(s: &Stack, x: &[f64]) -> f64 {
+    s.loss(x) + s.layer(x)
+}
+
+#[test]
+fn model_calls_run() {
+    use grad::runtime::Params;
+    let s = Stack {
+        a: 0.5,
+        w: vec![1.0, -1.0],
+    };
+    let mut d = s.zeros_like();
+    let v = stack_loss_grad(&s, &[1.0, 2.0], &mut d);
+    assert!(v.is_finite() && d.a.is_finite());
+}

@@ -1195,6 +1195,8 @@ proptest! {
 
     #[test]
     fn integer_counters(x in vals(0..=10)) {
+        // `int_counter` has a kink at every 0 (the count steps there): no finite difference.
+        prop_assume!(x.iter().all(|v| v.abs() > 1e-3));
         check1("int_counter", &int_counter, &int_counter_grad, &x)?;
         check1("int_counter_index", &int_counter_index, &int_counter_index_grad, &x)?;
         check1("int_counter_while", &int_counter_while, &int_counter_while_grad, &x)?;

@@ -6,7 +6,8 @@
 #![allow(
     clippy::needless_range_loop,
     clippy::nonminimal_bool,
-    clippy::useless_vec
+    clippy::useless_vec,
+    clippy::needless_borrow
 )]
 
 mod common;
@@ -544,4 +545,63 @@ fn names_bound_again_and_references_passed_on() {
         |m| rebound_names(m, &x),
         |m, d| rebound_names_grad(m, &x, d),
     );
+}
+
+#[derive(Clone, Debug, Params)]
+struct Chain {
+    a: f64,
+    b: f64,
+    w: Vec<f64>,
+}
+
+impl Chain {
+    /// A layer: differentiated with respect to `self` (and, when a caller needs it, `h`).
+    #[gradient]
+    fn layer(&self, h: &[f64]) -> f64 {
+        self.a * h[0] + self.b * h[1] * h[1] + self.w.iter().zip(h).map(|(w, v)| w * v).sum::<f64>()
+    }
+
+    /// Calls of `#[gradient]` methods on `self`, with data and with a differentiated buffer.
+    #[gradient]
+    fn loss(&self, x: &[f64]) -> f64 {
+        let h = vec![self.a * x[0], (self.b * x[1]).sin()];
+        self.layer(&h) * self.layer(x) + self.w[1]
+    }
+}
+
+/// A free function given the whole model, and one that passes it on.
+#[gradient(wrt(c))]
+fn chain_once(c: &Chain, x: &[f64]) -> f64 {
+    c.layer(x).tanh() + c.b
+}
+
+#[gradient(wrt(c, t))]
+fn chain_twice(c: &Chain, t: f64, x: &[f64]) -> f64 {
+    chain_once(c, x) * t + chain_once(&c, &x[..2]) + c.loss(x)
+}
+
+#[test]
+fn calls_that_take_the_whole_model() {
+    let c = Chain {
+        a: 0.5,
+        b: -0.75,
+        w: vec![0.25, 1.5],
+    };
+    let x = [1.25, -0.5];
+    check_model("Chain::loss", &c, |c| c.loss(&x), |c, d| c.loss_grad(&x, d));
+    check_model(
+        "chain_once",
+        &c,
+        |c| chain_once(c, &x),
+        |c, d| chain_once_grad(c, &x, d),
+    );
+    check_model(
+        "chain_twice",
+        &c,
+        |c| chain_twice(c, 0.7, &x),
+        |c, d| chain_twice_grad(c, 0.7, &x, d).0,
+    );
+    let mut d = c.zeros_like();
+    let (_, [dt]) = chain_twice_grad(&c, 0.7, &x, &mut d);
+    assert!((dt - chain_once(&c, &x)).abs() < 1e-15);
 }

@@ -40,7 +40,7 @@ pub fn expand(input: TokenStream) -> TokenStream {
 
 fn derive(input: TokenStream) -> syn::Result<TokenStream> {
     let input: syn::DeriveInput = syn::parse2(input)?;
-    let syn::Data::Struct(data) = &input.data else {
+    let syn::Data::Struct(strukt) = &input.data else {
         return Err(syn::Error::new_spanned(
             &input.ident,
             "`#[derive(Params)]` applies to structs whose fields are floats, float sequences and nested models; an enum or union has no fixed set of parameters",
@@ -48,7 +48,9 @@ fn derive(input: TokenStream) -> syn::Result<TokenStream> {
     };
     let mut errors: Option<syn::Error> = None;
     let mut fields = Vec::new();
-    for (k, f) in data.fields.iter().enumerate() {
+    // Fields that are data: copied into a gradient as they are.
+    let mut data: Vec<syn::Member> = Vec::new();
+    for (k, f) in strukt.fields.iter().enumerate() {
         let mut skip = false;
         for a in f.attrs.iter().filter(|a| a.path().is_ident("params")) {
             let r = a.parse_nested_meta(|m| {
@@ -68,13 +70,14 @@ fn derive(input: TokenStream) -> syn::Result<TokenStream> {
                 }
             }
         }
-        if skip || is_data_type(&f.ty) {
-            continue;
-        }
         let member = match &f.ident {
             Some(id) => syn::Member::Named(id.clone()),
             None => syn::Member::Unnamed(syn::Index::from(k)),
         };
+        if skip || is_data_type(&f.ty) {
+            data.push(member);
+            continue;
+        }
         fields.push(Field {
             member,
             ty: f.ty.clone(),
@@ -137,6 +140,13 @@ fn derive(input: TokenStream) -> syn::Result<TokenStream> {
 
             fn fill_params(&mut self, value: Self::Scalar) {
                 #(#krate::Params::fill_params(&mut self.#members, value);)*
+            }
+
+            fn zeros_like(&self) -> Self {
+                #name {
+                    #(#members: #krate::Params::zeros_like(&self.#members),)*
+                    #(#data: ::core::clone::Clone::clone(&self.#data),)*
+                }
             }
 
             fn shape_mismatch(&self, other: &Self) -> ::core::option::Option<::std::string::String> {

@@ -29,6 +29,9 @@ enum Use {
     Shape,
     /// A name passed to a function as it is: a number, or for `let r = &m.w;` a sequence.
     Arg,
+    /// The whole model, passed to a `#[gradient]` function or the receiver of a `#[gradient]`
+    /// method: read through its flat view.
+    Model,
 }
 
 /// Where the expression being visited stands.
@@ -107,6 +110,8 @@ enum Leaf {
     Number,
     Seq,
     Rows,
+    /// The model's flat view (`Params::to_flat`), for the calls that take the whole model.
+    Flat,
 }
 
 /// Methods of slices and `Vec`s: their receiver is a sequence.
@@ -222,7 +227,9 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         let has = |u: Use| uses.contains(&u);
         let dotted = p.dotted(&roots);
         let elements = p.suffix.is_some();
-        let leaf = if has(Use::Rows) && elements {
+        let leaf = if has(Use::Model) {
+            Leaf::Flat
+        } else if has(Use::Rows) && elements {
             errors.push(
                 p.span,
                 format!("`#[gradient]` differentiates fields of the elements of a sequence of structs that are numbers or sequences (`{dotted}[j]`), not rows (`{dotted}[i][j]`) yet: store them flat (`Vec<f64>` read at `i * n + j`)"),
@@ -282,6 +289,7 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         Leaf::Number => quote!(#id: #t),
         Leaf::Seq => quote!(#id: &[#t]),
         Leaf::Rows => quote!(#id: &[::std::vec::Vec<#t>]),
+        Leaf::Flat => quote!(#id: &[#t]),
     };
     let mut inner_inputs: Vec<TokenStream> = Vec::new();
     let mut inner_wrt: Vec<Ident> = Vec::new();
@@ -332,7 +340,8 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
     } else {
         None
     };
-    Some(wrapper(
+    let ok = errors.is_empty();
+    let out = wrapper(
         item,
         &args,
         &roots,
@@ -342,7 +351,153 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         inner_name,
         inner_expanded,
         errors,
-    ))
+    );
+    let model_fns = match roots.as_slice() {
+        [root] if ok => model_fns(item, root, float),
+        _ => TokenStream::new(),
+    };
+    Some(quote!(#out #model_fns))
+}
+
+/// Suffix of the derivation with respect to the model and every float parameter.
+const ALL: &str = "__all";
+
+/// What a caller that passes the whole model calls (`forward(m, x)`, `self.forward(x)`):
+/// `NAME__model` takes the model's flat view beside it, so that the caller's derivation sees a
+/// differentiated slice, and `NAME__model_grad` gives that view's gradient and those of every
+/// float parameter (a caller may pass differentiated values anywhere), from `NAME__all_grad`, the
+/// function derived once more with respect to all of them. Nothing when that derivation fails
+/// (the caller's build then says `NAME__model` is missing, at its call).
+fn model_fns(item: &syn::ItemFn, root: &Root, float: FloatTy) -> TokenStream {
+    let fname = &item.sig.ident;
+    if fname.to_string().ends_with(ALL) {
+        return TokenStream::new();
+    }
+    let t = Ident::new(float.name(), Span::call_site());
+    let mut wrt: Vec<Ident> = vec![root.ident.clone()];
+    let mut params = Vec::new();
+    for input in &item.sig.inputs {
+        match input {
+            syn::FnArg::Receiver(_) => params.push((root.ident.clone(), None)),
+            syn::FnArg::Typed(pt) => {
+                let syn::Pat::Ident(pi) = &*pt.pat else {
+                    return TokenStream::new();
+                };
+                if pi.ident != root.ident && crate::sig::differentiable(&pt.ty) {
+                    wrt.push(pi.ident.clone());
+                }
+                params.push((pi.ident.clone(), Some((*pt.ty).clone())));
+            }
+        }
+    }
+    let mut all = item.clone();
+    all.sig.ident = format_ident!("{}{ALL}", fname);
+    all.attrs
+        .retain(|a| a.path().is_ident("allow") || a.path().is_ident("cfg"));
+    all.attrs.push(syn::parse_quote!(#[doc(hidden)]));
+    all.attrs.push(syn::parse_quote!(#[allow(non_snake_case)]));
+    all.vis = item.vis.clone();
+    let Some(expanded) = expand(&quote!(wrt(#(#wrt),*)), &all) else {
+        return TokenStream::new();
+    };
+    let all_grad_name = format_ident!("{}{ALL}_grad", fname);
+    let Ok(file) = syn::parse2::<syn::File>(expanded.clone()) else {
+        return TokenStream::new();
+    };
+    if file.items.iter().any(|i| matches!(i, syn::Item::Macro(_))) {
+        return TokenStream::new();
+    }
+    let Some(all_grad) = file.items.iter().find_map(|i| match i {
+        syn::Item::Fn(f) if f.sig.ident == all_grad_name => Some(f.clone()),
+        _ => None,
+    }) else {
+        return TokenStream::new();
+    };
+    let inputs = typed_inputs(&all_grad);
+    let bufs: Vec<(Ident, Option<syn::Type>)> = inputs[params.len()..].to_vec();
+    let d_root = format_ident!("d_{}", root.ident);
+    let flat = crate::naming::hidden("flat");
+    let dflat = format_ident!("d_{}", flat);
+    let dmodel = crate::naming::hidden("dmodel");
+    let rpos = params
+        .iter()
+        .position(|(id, _)| *id == root.ident)
+        .unwrap_or(0);
+    let mut sig: Vec<TokenStream> = params
+        .iter()
+        .map(|(id, ty)| match ty {
+            Some(ty) => quote!(#id: #ty),
+            None => quote!(&self),
+        })
+        .collect();
+    sig.insert(rpos + 1, quote!(#flat: &[#t]));
+    let mut model_bufs = Vec::new();
+    let mut call_bufs = Vec::new();
+    for (b, ty) in &bufs {
+        if *b == d_root {
+            model_bufs.push(quote!(#dflat: &mut [#t]));
+            call_bufs.push(quote!(&mut #dmodel));
+        } else {
+            model_bufs.push(quote!(#b: #ty));
+            call_bufs.push(quote!(#b));
+        }
+    }
+    let args: Vec<&Ident> = params
+        .iter()
+        .filter(|(_, t)| t.is_some())
+        .map(|(id, _)| id)
+        .collect();
+    let (value_call, grad_call) = if root.receiver {
+        (
+            quote!(self.#fname(#(#args),*)),
+            quote!(self.#all_grad_name(#(#args,)* #(#call_bufs),*)),
+        )
+    } else {
+        (
+            quote!(#fname(#(#args),*)),
+            quote!(#all_grad_name(#(#args,)* #(#call_bufs),*)),
+        )
+    };
+    // The table: the flat view is a differentiated sequence, right after the model.
+    let mut flags: Vec<u8> = params
+        .iter()
+        .map(|(id, _)| u8::from(wrt.contains(id) && *id != root.ident))
+        .collect();
+    for (k, (id, ty)) in params.iter().enumerate() {
+        if flags[k] == 1 && ty.as_ref().is_some_and(|t| !crate::sig::is_scalar(t)) {
+            flags[k] = 2;
+        }
+        let _ = id;
+    }
+    flags.insert(rpos + 1, 2);
+    let n = flags.len();
+    let ret = &all_grad.sig.output;
+    let vis = &item.vis;
+    let (model_name, model_grad, model_table) = (
+        format_ident!("{}__model", fname),
+        format_ident!("{}__model_grad", fname),
+        format_ident!("{}__model_grad_wrt", fname),
+    );
+    let (rid, rty) = (&root.ident, &root.ty);
+    quote! {
+        #expanded
+        #[doc(hidden)]
+        #[allow(unused_variables, non_snake_case, clippy::too_many_arguments)]
+        #vis fn #model_name(#(#sig),*) -> #t {
+            #value_call
+        }
+        #[doc(hidden)]
+        #[allow(unused_variables, non_snake_case, clippy::too_many_arguments, clippy::needless_borrow)]
+        #vis fn #model_grad(#(#sig,)* #(#model_bufs),*) #ret {
+            let mut #dmodel = <#rty as ::grad::runtime::Params>::zeros_like(#rid);
+            let value = #grad_call;
+            ::grad::runtime::Params::write_flat(&#dmodel, #dflat);
+            value
+        }
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals, dead_code)]
+        #vis const #model_table: [u8; #n] = [#(#flags),*];
+    }
 }
 
 /// `&Name` or `&path::Name<..>`: a struct passed by reference (not a float, slice, array, `Vec`
@@ -508,6 +663,30 @@ impl Finder<'_> {
         true
     }
 
+    /// Records a call that takes the whole model `root` (or, rewriting, returns its flat leaf).
+    fn record_model(&mut self, root: usize, span: Span) -> Option<Ident> {
+        let key = self.roots[root].ident.to_string();
+        if let Some(map) = self.rewrite {
+            return map.get(&key).map(|(_, l)| l.clone());
+        }
+        match self
+            .paths
+            .iter()
+            .position(|p| p.root == root && p.members.is_empty())
+        {
+            Some(k) => self.paths[k].uses.push(Use::Model),
+            None => self.paths.push(Path {
+                root,
+                members: Vec::new(),
+                suffix: None,
+                uses: vec![Use::Model],
+                span,
+                aliases: Vec::new(),
+            }),
+        }
+        None
+    }
+
     fn with_ctx(&mut self, ctx: Ctx, f: impl FnOnce(&mut Self)) {
         let saved = self.ctx;
         self.ctx = ctx;
@@ -617,13 +796,36 @@ impl VisitMut for Finder<'_> {
                             Use::Number
                         };
                         self.record(&mut mc.receiver, how, None);
+                    } else if let Some(r) = root_name(&mc.receiver, self.roots).filter(|&r| {
+                        self.roots[r].receiver || simple_type(&self.roots[r].ty).is_some()
+                    }) {
+                        // `self.forward(x)` of a `#[gradient]` method: its `forward__model`
+                        // takes the model's flat view too, and gives its gradient.
+                        for a in &mut mc.args {
+                            self.with_ctx(Ctx::Value, |s| s.visit_expr_mut(a));
+                        }
+                        if let Some(leaf) = self.record_model(r, mc.span()) {
+                            let method =
+                                format_ident!("{}__model", mc.method, span = mc.method.span());
+                            let args = &mc.args;
+                            let recv = &mc.receiver;
+                            *e = match simple_type(&self.roots[r].ty) {
+                                Some(ty) if !self.roots[r].receiver => {
+                                    syn::parse_quote_spanned!(mc.span()=> #ty::#method(#recv, #leaf, #args))
+                                }
+                                _ => {
+                                    syn::parse_quote_spanned!(mc.span()=> Self::#method(#recv, #leaf, #args))
+                                }
+                            };
+                        }
+                        return;
                     } else if root_name(&mc.receiver, self.roots).is_some()
                         && self.rewrite.is_none()
                     {
                         let r = root_name(&mc.receiver, self.roots).unwrap_or(0);
                         self.errors.push_spanned(
                             &*mc,
-                            format!("`#[gradient]` does not follow a call of a method on the differentiated `{}` yet: read its fields in this body, or pass them to a `#[gradient]` function (`dense(&{}.w, ..)`)", self.roots[r].ident, self.roots[r].ident),
+                            format!("`#[gradient]` follows calls of `#[gradient]` methods on a differentiated `self`, not yet on a model passed as a parameter: pass `{0}` to a `#[gradient]` function instead (`{1}({0}, ..)`), or make the loss a method", self.roots[r].ident, mc.method),
                         );
                     } else if let (Some(id), true) =
                         (e_ident(&mc.receiver), SEQ_METHODS.contains(&name.as_str()))
@@ -772,6 +974,38 @@ impl VisitMut for Finder<'_> {
             }
             syn::Expr::Call(c) => {
                 self.visit_expr_mut(&mut c.func);
+                // `forward(m, x)` or `Self::forward(self, x)` of a `#[gradient]` function that
+                // takes the whole model: its `forward__model` takes the flat view too.
+                let whole: Vec<(usize, usize)> = c
+                    .args
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(j, a)| {
+                        let a = match a {
+                            syn::Expr::Reference(r) if r.mutability.is_none() => &*r.expr,
+                            a => a,
+                        };
+                        root_name(a, self.roots).map(|r| (j, r))
+                    })
+                    .collect();
+                let span = c.span();
+                if let ([(at, r)], syn::Expr::Path(fp)) = (whole.as_slice(), &mut *c.func) {
+                    let (at, r) = (*at, *r);
+                    for (j, a) in c.args.iter_mut().enumerate() {
+                        if j != at {
+                            self.with_ctx(Ctx::Value, |s| s.visit_expr_mut(a));
+                        }
+                    }
+                    if let Some(leaf) = self.record_model(r, span) {
+                        if let Some(last) = fp.path.segments.last_mut() {
+                            last.ident =
+                                format_ident!("{}__model", last.ident, span = last.ident.span());
+                        }
+                        let leaf: syn::Expr = syn::parse_quote!(#leaf);
+                        c.args.insert(at + 1, leaf);
+                    }
+                    return;
+                }
                 // `f64::from(m.n)`: a conversion of data.
                 let last = match &*c.func {
                     syn::Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
@@ -914,6 +1148,15 @@ fn replace_index(e: &mut syn::Expr, i: syn::Expr) {
     }
 }
 
+/// The model's type as a path without generic arguments (`Mlp`, `nets::Mlp`), to name its
+/// methods by.
+fn simple_type(ty: &TokenStream) -> Option<syn::Path> {
+    let syn::Type::Path(p) = syn::parse2::<syn::Type>(ty.clone()).ok()? else {
+        return None;
+    };
+    (p.qself.is_none() && p.path.segments.iter().all(|s| s.arguments.is_none())).then_some(p.path)
+}
+
 fn e_ident(e: &syn::Expr) -> Option<String> {
     match e {
         syn::Expr::Path(p) => p.path.get_ident().map(ToString::to_string),
@@ -1052,6 +1295,7 @@ fn wrapper(
             let mut after = Vec::new();
             let mut call_args = Vec::new();
             let mut leaf_bufs: HashMap<String, TokenStream> = HashMap::new();
+            let mut finally = Vec::new();
             // The inner function's active scalars, in order: leaves or the caller's own slots.
             let mut slots: Vec<Option<TokenStream>> = Vec::new();
             let receiver = roots.iter().any(|r| r.receiver);
@@ -1110,6 +1354,23 @@ fn wrapper(
                                 for (e, v) in #d #(.#members)*.iter_mut().zip(&#dcopy) {
                                     e #(.#suffix)* = *v;
                                 }
+                            });
+                            call_args.push(quote!(&#copy));
+                            leaf_bufs.insert(id.to_string(), quote!(&mut #dcopy));
+                        }
+                        (Leaf::Flat, _) => {
+                            // The whole model, for the calls that take it: its flat view in, and
+                            // the calls' gradient added to what the fields read here get.
+                            prelude.push(quote! {
+                                let #copy: ::std::vec::Vec<#t> = ::grad::runtime::Params::to_flat(#root);
+                                let mut #dcopy: ::std::vec::Vec<#t> = ::std::vec![#zero; #copy.len()];
+                            });
+                            finally.push(quote! {
+                                let mut #copy = ::grad::runtime::Params::to_flat(#d);
+                                for (a, b) in #copy.iter_mut().zip(&#dcopy) {
+                                    *a += *b;
+                                }
+                                ::grad::runtime::Params::read_flat(#d, &#copy);
                             });
                             call_args.push(quote!(&#copy));
                             leaf_bufs.insert(id.to_string(), quote!(&mut #dcopy));
@@ -1182,6 +1443,7 @@ fn wrapper(
                 #(#prelude)*
                 let #result = #call;
                 #(#after)*
+                #(#finally)*
                 #ret_expr
             }
         }

@@ -104,6 +104,11 @@ fn rows_of(ty: &syn::Type) -> Option<(FloatTy, Layout)> {
     }
 }
 
+/// Rows of floats `#[gradient]` differentiates (`&[[T; N]]`, `&[Vec<T>]`, ...).
+pub fn is_rows(ty: &syn::Type) -> bool {
+    rows_of(ty).is_some()
+}
+
 /// `T` of `Vec<T>`.
 fn vec_elem(t: &syn::Type) -> Option<&syn::Type> {
     let syn::Type::Path(p) = t else {

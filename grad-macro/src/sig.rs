@@ -138,6 +138,20 @@ pub fn holds_float(ty: &Type) -> bool {
     f.0
 }
 
+/// A parameter type `#[gradient]` differentiates: a float (by value or reference), a float
+/// sequence, or rows of floats.
+pub fn differentiable(ty: &Type) -> bool {
+    is_scalar(ty) || seq_of(ty).is_some() || crate::rows::is_rows(ty)
+}
+
+/// `f64`, `f32`, `&f64` or `&f32`.
+pub fn is_scalar(ty: &Type) -> bool {
+    match ty {
+        Type::Reference(r) if r.mutability.is_none() => float_of(&r.elem).is_some(),
+        t => float_of(t).is_some(),
+    }
+}
+
 /// True for `&mut` types that hold floats, which the engine cannot differentiate through.
 pub fn is_mut_float_ref(ty: &Type) -> bool {
     match ty {

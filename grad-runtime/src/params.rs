@@ -12,8 +12,8 @@ use crate::core::Real;
 /// Leaves are visited in a fixed order (fields in declaration order, sequences front to back),
 /// so [`write_flat`](Params::write_flat) and [`read_flat`](Params::read_flat) are inverse views.
 /// `#[derive(grad::Params)]` implements it for a struct by visiting its fields; integer and `bool`
-/// fields and fields marked `#[params(skip)]` are not parameters (a gradient keeps them as
-/// [`zeros_like`](Params::zeros_like) cloned them).
+/// fields and fields marked `#[params(skip)]` are data, not parameters (they must be `Clone`:
+/// [`zeros_like`](Params::zeros_like) copies them into the gradient).
 ///
 /// ```
 /// use grad_runtime::Params;
@@ -29,7 +29,7 @@ use crate::core::Real;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a tree of trainable parameters",
     label = "not `Params`",
-    note = "derive it (`#[derive(Clone, grad::Params)]`) for a struct of floats, float sequences and nested models; mark other fields `#[params(skip)]`"
+    note = "derive it (`#[derive(grad::Params)]`) for a struct of floats, float sequences and nested models; mark other fields `#[params(skip)]`"
 )]
 pub trait Params {
     /// The float type of the leaves (`f32` or `f64`).
@@ -92,7 +92,8 @@ pub trait Params {
     /// ```
     fn shape_mismatch(&self, other: &Self) -> Option<String>;
 
-    /// A tree of the same shape with every leaf zero: a gradient buffer to pass as `d_m`.
+    /// A tree of the same shape with every leaf zero, and data fields copied (`Clone`): a
+    /// gradient buffer to pass as `d_m`.
     ///
     /// ```
     /// use grad_runtime::Params;
@@ -101,12 +102,7 @@ pub trait Params {
     /// ```
     fn zeros_like(&self) -> Self
     where
-        Self: Clone,
-    {
-        let mut z = self.clone();
-        z.fill_params(<Self::Scalar as num_traits::Zero>::zero());
-        z
-    }
+        Self: Sized;
 
     /// A copy whose leaves are read from `flat` (a flat view such as a report's `x`).
     ///
@@ -118,9 +114,9 @@ pub trait Params {
     /// ```
     fn with_flat(&self, flat: &[Self::Scalar]) -> Self
     where
-        Self: Clone,
+        Self: Sized,
     {
-        let mut m = self.clone();
+        let mut m = self.zeros_like();
         m.read_flat(flat);
         m
     }
@@ -162,6 +158,10 @@ macro_rules! float_leaf {
 
             fn shape_mismatch(&self, _: &Self) -> Option<String> {
                 None
+            }
+
+            fn zeros_like(&self) -> Self {
+                0.0
             }
         }
     )*};
@@ -217,6 +217,10 @@ impl<P: Params> Params for Vec<P> {
     fn shape_mismatch(&self, other: &Self) -> Option<String> {
         seq_mismatch(self, other)
     }
+
+    fn zeros_like(&self) -> Self {
+        self.iter().map(Params::zeros_like).collect()
+    }
 }
 
 impl<P: Params, const N: usize> Params for [P; N] {
@@ -241,6 +245,10 @@ impl<P: Params, const N: usize> Params for [P; N] {
     fn shape_mismatch(&self, other: &Self) -> Option<String> {
         seq_mismatch(self, other)
     }
+
+    fn zeros_like(&self) -> Self {
+        std::array::from_fn(|i| self[i].zeros_like())
+    }
 }
 
 impl<P: Params> Params for Box<P> {
@@ -264,6 +272,10 @@ impl<P: Params> Params for Box<P> {
 
     fn shape_mismatch(&self, other: &Self) -> Option<String> {
         (**self).shape_mismatch(other)
+    }
+
+    fn zeros_like(&self) -> Self {
+        Box::new((**self).zeros_like())
     }
 }
 

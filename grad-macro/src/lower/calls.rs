@@ -406,11 +406,19 @@ impl Lowerer<'_> {
                 kind: Kind::Other,
             });
         }
-        if fp
+        // `Model::forward__model(m, ..)`: a `#[gradient]` method given the whole model (see
+        // `fields`), named through its type.
+        let model_call = fp
             .path
             .segments
-            .iter()
-            .any(|s| s.ident != "Self" && s.ident.to_string().starts_with(char::is_uppercase))
+            .last()
+            .is_some_and(|s| s.ident.to_string().ends_with("__model"));
+        if !model_call
+            && fp
+                .path
+                .segments
+                .iter()
+                .any(|s| s.ident != "Self" && s.ident.to_string().starts_with(char::is_uppercase))
         {
             // `Box::new(x)`, `Some(x)`, `Vec::from(..)`: a constructor or a type's function, not a
             // `#[gradient]` function that could carry the derivative.

@@ -174,7 +174,7 @@ impl<T: Real, F: Objective<T, ScalarArgs<K>>, X: AsRef<[T]>, const K: usize>
 impl<T, P, F> Start<T, ModelRefArgs, F> for &P
 where
     T: Real,
-    P: Params<Scalar = T> + Clone,
+    P: Params<Scalar = T>,
     F: FnMut(&P, &mut P) -> T,
 {
     fn minimize<O: Optimizer<T>>(
@@ -314,7 +314,7 @@ impl<T: Real, F: FnMut(&[T], &[usize], &mut [T]) -> T, X: AsRef<[T]>> BatchStart
 impl<T, P, F> BatchStart<T, ModelRefArgs, F> for &P
 where
     T: Real,
-    P: Params<Scalar = T> + Clone,
+    P: Params<Scalar = T>,
     F: FnMut(&P, &[usize], &mut P) -> T,
 {
     fn minimize_batches<O: Optimizer<T>>(
@@ -325,7 +325,7 @@ where
         options: Options<'_, T>,
     ) -> Result<Report<T>, Error> {
         let x0 = self.to_flat();
-        let (mut model, mut grad) = (self.clone(), self.zeros_like());
+        let (mut model, mut grad) = (self.zeros_like(), self.zeros_like());
         let flat = move |x: &[T], batch: &[usize], g: &mut [T]| {
             model.read_flat(x);
             grad.fill_params(T::zero());
@@ -340,7 +340,7 @@ where
 impl<T, P, F> BatchStart<T, ModelArgs, F> for P
 where
     T: Real,
-    P: Params<Scalar = T> + Clone,
+    P: Params<Scalar = T>,
     F: FnMut(&P, &[usize], &mut P) -> T,
 {
     fn minimize_batches<O: Optimizer<T>>(
@@ -359,7 +359,7 @@ where
 impl<T, P, F> Start<T, ModelArgs, F> for P
 where
     T: Real,
-    P: Params<Scalar = T> + Clone,
+    P: Params<Scalar = T>,
     F: FnMut(&P, &mut P) -> T,
 {
     fn minimize<O: Optimizer<T>>(

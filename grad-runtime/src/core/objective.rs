@@ -213,7 +213,7 @@ pub struct FlatModel<F, P> {
     grad: P,
 }
 
-impl<F, P: crate::Params + Clone> FlatModel<F, P> {
+impl<F, P: crate::Params> FlatModel<F, P> {
     /// Wraps `objective`, with models of the shape of `like`.
     ///
     /// ```
@@ -224,7 +224,7 @@ impl<F, P: crate::Params + Clone> FlatModel<F, P> {
     pub fn new(objective: F, like: &P) -> Self {
         FlatModel {
             objective,
-            model: like.clone(),
+            model: like.zeros_like(),
             grad: like.zeros_like(),
         }
     }
