@@ -3284,24 +3284,81 @@ impl<'a> FnGen<'a> {
             decl.join("\n")
         );
         let attr = format!("#[gradient(wrt({wrt}))]");
+        // Sometimes the body is a function of its own, called with the whole model by the
+        // function under test (`inner(model, ..)`, `self.inner(..)`), twice, beside a field read.
+        // (Rows are not passed whole to another function: a limit of the macro.)
+        let rows = params
+            .iter()
+            .any(|p| !p.in_model && matches!(p.kind, ParamKind::Rows { .. }));
+        let call = !rows && self.rng.chance(0.35) && self.on("param:model:call");
+        let inner = if call {
+            format!("{}_body_{FLT}", self.base)
+        } else {
+            name.to_string()
+        };
+        let rest_names: Vec<String> = rest
+            .iter()
+            .map(|r| {
+                r.split(':')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .trim_start_matches("mut ")
+                    .to_string()
+            })
+            .collect();
+        let field = params
+            .iter()
+            .find(|p| p.in_model && p.active && matches!(p.kind, ParamKind::Scalar(..)))
+            .map(|p| p.name.clone());
+        let args = rest_names.join(", ");
+        // The caller's own parameters are never assigned.
+        let outer_rest: Vec<String> = rest
+            .iter()
+            .map(|r| r.trim_start_matches("mut ").to_string())
+            .collect();
         if method {
             let inputs = std::iter::once("&self".to_string())
                 .chain(rest)
                 .collect::<Vec<_>>();
-            let _ = write!(
-                self.items,
-                "impl {ty} {{\n{attr}\nfn {name}({}) -> {FLT} {{\n{body}}}\n}}\n",
+            let mut items = format!(
+                "{attr}\nfn {inner}({}) -> {FLT} {{\n{body}}}\n",
                 inputs.join(", ")
             );
+            if call {
+                let read = field.map_or(String::new(), |f| format!(" + self.{f}"));
+                let sep = if args.is_empty() { "" } else { ", " };
+                let outer = std::iter::once("&self".to_string())
+                    .chain(outer_rest)
+                    .collect::<Vec<_>>();
+                let _ = write!(
+                    items,
+                    "{attr}\nfn {name}({}) -> {FLT} {{\n    self.{inner}({args}) * 0.75 + Self::{inner}(self{sep}{args}){read}\n}}\n",
+                    outer.join(", ")
+                );
+            }
+            let _ = write!(self.items, "impl {ty} {{\n{items}}}\n");
         } else {
             let inputs = std::iter::once(format!("model: &{ty}"))
                 .chain(rest)
                 .collect::<Vec<_>>();
             let _ = write!(
                 self.items,
-                "{attr}\nfn {name}({}) -> {FLT} {{\n{body}}}\n",
+                "{attr}\nfn {inner}({}) -> {FLT} {{\n{body}}}\n",
                 inputs.join(", ")
             );
+            if call {
+                let read = field.map_or(String::new(), |f| format!(" * model.{f}"));
+                let sep = if args.is_empty() { "" } else { ", " };
+                let outer = std::iter::once(format!("model: &{ty}"))
+                    .chain(outer_rest)
+                    .collect::<Vec<_>>();
+                let _ = write!(
+                    self.items,
+                    "{attr}\nfn {name}({}) -> {FLT} {{\n    {inner}(model{sep}{args}) + 0.5 * {inner}(&model{sep}{args}){read}\n}}\n",
+                    outer.join(", ")
+                );
+            }
         }
         *sig = Vec::new();
         Some(Model { ty, method })
