@@ -605,3 +605,58 @@ fn calls_that_take_the_whole_model() {
     let (_, [dt]) = chain_twice_grad(&c, 0.7, &x, &mut d);
     assert!((dt - chain_once(&c, &x)).abs() < 1e-15);
 }
+
+#[derive(Clone, Debug, Params)]
+struct Enc<T> {
+    w: Vec<T>,
+    s: T,
+}
+
+#[derive(Clone, Debug, Params)]
+struct Dec {
+    v: [f64; 2],
+}
+
+/// Two models and a scalar differentiated together; a model generic over its float type.
+#[gradient(wrt(enc, dec, t))]
+fn two_models(enc: &Enc<f64>, dec: &Dec, t: f64, x: &[f64]) -> f64 {
+    let mut z = enc.s * t;
+    for i in 0..enc.w.len() {
+        z += enc.w[i] * x[i] * dec.v[i % 2];
+    }
+    z.tanh() + dec.v[1] * t
+}
+
+#[test]
+fn two_models_and_a_scalar() {
+    let enc = Enc {
+        w: vec![0.5, -0.3, 0.2],
+        s: 0.7,
+    };
+    let dec = Dec { v: [0.4, -1.1] };
+    let x = [1.0, 2.0, 3.0];
+    check_model(
+        "two_models (enc)",
+        &enc,
+        |e| two_models(e, &dec, 0.3, &x),
+        |e, d| two_models_grad(e, &dec, 0.3, &x, d, &mut dec.zeros_like()).0,
+    );
+    check_model(
+        "two_models (dec)",
+        &dec,
+        |dd| two_models(&enc, dd, 0.3, &x),
+        |dd, d| two_models_grad(&enc, dd, 0.3, &x, &mut enc.zeros_like(), d).0,
+    );
+    let (_, [dt]) = two_models_grad(
+        &enc,
+        &dec,
+        0.3,
+        &x,
+        &mut enc.zeros_like(),
+        &mut dec.zeros_like(),
+    );
+    let h = 1e-6;
+    let fd =
+        (two_models(&enc, &dec, 0.3 + h, &x) - two_models(&enc, &dec, 0.3 - h, &x)) / (2.0 * h);
+    assert!((dt - fd).abs() < 1e-8, "{dt} {fd}");
+}

@@ -3,7 +3,7 @@
 //! floats, sequences, arrays and nested models compose without this file knowing their shapes.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 
 /// Field types that are data, never parameters, without needing `#[params(skip)]`.
@@ -100,10 +100,30 @@ fn derive(input: TokenStream) -> syn::Result<TokenStream> {
     let mut predicates: Vec<TokenStream> = where_clause
         .map(|w| w.predicates.iter().map(|p| quote!(#p)).collect())
         .unwrap_or_default();
-    // Each field's type is `Params`; that all share one float type the bodies below check.
-    for f in &fields {
-        let ty = &f.ty;
-        predicates.push(quote_spanned!(ty.span()=> #ty: #krate::Params));
+    // A type parameter a trainable field holds is `Params` (as serde bounds its parameters:
+    // a bound on the field's type itself would hide the impls that say what its `Scalar` is).
+    // That the fields share one float type, the bodies below check.
+    // Without type parameters, a field that is not `Params` is reported where the user wrote its
+    // type (and again where the impl uses it).
+    let field_checks = input.generics.params.is_empty().then(|| {
+        let checks = fields.iter().map(|f| {
+            let ty = &f.ty;
+            quote_spanned!(ty.span()=> __grad_assert_params::<#ty>();)
+        });
+        quote! {
+            const _: () = {
+                fn __grad_assert_params<P: #krate::Params + ?::core::marker::Sized>() {}
+                fn __grad_fields() {
+                    #(#checks)*
+                }
+            };
+        }
+    });
+    for g in input.generics.type_params() {
+        let id = &g.ident;
+        if fields.iter().any(|f| mentions(&f.ty.to_token_stream(), id)) {
+            predicates.push(quote!(#id: #krate::Params));
+        }
     }
     let members: Vec<&syn::Member> = fields.iter().map(|f| &f.member).collect();
     let labels = fields.iter().map(|f| match &f.member {
@@ -112,6 +132,7 @@ fn derive(input: TokenStream) -> syn::Result<TokenStream> {
     });
     let mismatch = format_ident!("mismatch");
     Ok(quote! {
+        #field_checks
         #[automatically_derived]
         impl #impl_generics #krate::Params for #name #ty_generics where #(#predicates,)* {
             type Scalar = #scalar;
@@ -173,4 +194,12 @@ fn is_data_type(ty: &syn::Type) -> bool {
         syn::Type::Reference(_) => true,
         _ => false,
     }
+}
+
+fn mentions(ts: &TokenStream, id: &syn::Ident) -> bool {
+    ts.clone().into_iter().any(|tt| match tt {
+        proc_macro2::TokenTree::Ident(i) => i == *id,
+        proc_macro2::TokenTree::Group(g) => mentions(&g.stream(), id),
+        _ => false,
+    })
 }
