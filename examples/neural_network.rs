@@ -11,7 +11,6 @@
 //! `cargo run --release --example neural_network --features progress` for a progress bar.
 
 use grad::runtime::check::check_gradient;
-use grad::runtime::core::FlatModel;
 use grad::runtime::data::{Batches, Rng};
 use grad::runtime::optim::Adam;
 use grad::runtime::{minimize_batches, Options};
@@ -207,7 +206,7 @@ fn main() -> Result<(), grad::runtime::Error> {
     // Trust the generated gradient only after comparing it with finite differences (over the
     // model's flat view).
     let full_loss = |m: &Mlp, g: &mut Mlp| m.batch_loss_grad(&x, &y, &everyone, g);
-    let check = check_gradient(FlatModel::new(full_loss, &mlp), mlp.to_flat())?;
+    let check = check_gradient(full_loss, &mlp)?;
     assert!(check.passed, "{check}");
     println!(
         "gradient:  all {params} components match finite differences (largest relative error {:.1e})",

@@ -3,7 +3,7 @@
 use std::fmt;
 
 use crate::check::{as_f64, cbrt_eps, evaluate, relative_error};
-use crate::core::{Objective, Real};
+use crate::core::{Objective, Real, Start};
 use crate::error::{Error, non_negative, positive};
 
 /// Checks the gradient of `f` at `x` against central finite differences with the default step
@@ -25,11 +25,25 @@ use crate::error::{Error, non_negative, positive};
 /// println!("{report}");
 /// # Ok::<(), grad_runtime::Error>(())
 /// ```
+///
+/// A model (`P: Params`) is checked through its flat view, with an objective
+/// `|m: &Model, g: &mut Model| loss_grad(m, .., g)`:
+///
+/// ```
+/// use grad_runtime::check::check_gradient;
+///
+/// let f = |w: &Vec<f64>, g: &mut Vec<f64>| {
+///     g[0] = 2.0 * w[0] * w[1];
+///     g[1] = w[0] * w[0];
+///     w[0] * w[0] * w[1]
+/// };
+/// assert!(check_gradient(f, &vec![1.5, -2.0])?.passed);
+/// # Ok::<(), grad_runtime::Error>(())
+/// ```
 pub fn check_gradient<T, A, F, X>(f: F, x: X) -> Result<GradientReport<T>, Error>
 where
     T: Real,
-    F: Objective<T, A>,
-    X: AsRef<[T]>,
+    X: Start<T, A, F>,
 {
     GradientChecker::new().check(f, x)
 }
@@ -134,12 +148,12 @@ impl<T: Real> GradientChecker<T> {
     /// assert!(report.passed, "{report}");
     /// # Ok::<(), grad_runtime::Error>(())
     /// ```
-    pub fn check<A, F, X>(&self, mut f: F, x: X) -> Result<GradientReport<T>, Error>
+    pub fn check<A, F, X>(&self, f: F, x: X) -> Result<GradientReport<T>, Error>
     where
-        F: Objective<T, A>,
-        X: AsRef<[T]>,
+        X: Start<T, A, F>,
     {
-        self.check_at(&mut f, x.as_ref())
+        let (x, mut f) = x.into_flat(f);
+        self.check_at(&mut f, &x)
     }
 
     /// Checks the gradient of `f` at each of `points`.

@@ -82,7 +82,13 @@ where
     X: Start<T, A, F>,
     O: Optimizer<T>,
 {
-    x0.minimize(objective, optimizer, options)
+    let (x0, objective) = x0.into_flat(objective);
+    run(
+        &mut FullBatch::<_, SliceArgs>::new(objective),
+        &x0,
+        optimizer,
+        options,
+    )
 }
 
 /// A starting point [`minimize`] accepts for an objective of shape `A`: anything that views as
@@ -112,62 +118,60 @@ where
 /// # Ok::<(), grad_runtime::Error>(())
 /// ```
 #[diagnostic::on_unimplemented(
-    message = "`minimize` cannot start from `{Self}` with this objective",
+    message = "cannot start from `{Self}` with this objective",
     note = "objectives are `FnMut(&[T], &mut [T]) -> T` from a start that views as `&[T]`, `Fn(T, .., T) -> (T, [T; K])` from `[x0, y0, ..]`, or `FnMut(&P, &mut P) -> T` from a model `P: Params`",
     note = "write the closure's parameter types out: `|w: &[f64], g: &mut [f64]| ..` or `|m: &Model, g: &mut Model| ..`"
 )]
 pub trait Start<T: Real, A, F> {
-    /// Runs the loop from this start; what [`minimize`] calls.
+    /// The objective over the flat view of the start.
+    type Flat: Objective<T>;
+
+    /// The start as a flat vector, and the objective over such vectors; what [`minimize`] and
+    /// [`check_gradient`](crate::check::check_gradient) work on.
     ///
     /// ```
-    /// use grad_runtime::{Options, core::Start, optim::Lbfgs};
+    /// use grad_runtime::core::{Objective, Start};
     ///
-    /// fn f_grad(x: f64) -> (f64, [f64; 1]) {
-    ///     ((x - 2.0).powi(2), [2.0 * (x - 2.0)])
+    /// fn f_grad(x: f64, y: f64) -> (f64, [f64; 2]) {
+    ///     (x * y, [y, x])
     /// }
-    /// let report = [0.0].minimize(f_grad, Lbfgs::default(), Options::new())?;
-    /// assert!((report.x[0] - 2.0).abs() < 1e-8);
-    /// # Ok::<(), grad_runtime::Error>(())
+    /// let (x0, mut f) = [2.0, 3.0].into_flat(f_grad);
+    /// let mut g = [0.0; 2];
+    /// assert_eq!(f.eval(&x0, &mut g), 6.0);
+    /// assert_eq!(g, [3.0, 2.0]);
     /// ```
-    fn minimize<O: Optimizer<T>>(
-        self,
-        objective: F,
-        optimizer: O,
-        options: Options<'_, T>,
-    ) -> Result<Report<T>, Error>;
+    fn into_flat(self, objective: F) -> (Vec<T>, Self::Flat);
+}
+
+/// A function of `K` scalars seen as a slice objective.
+#[doc(hidden)]
+pub struct Scalars<F, const K: usize>(F);
+
+impl<T, F: Objective<T, ScalarArgs<K>>, const K: usize> Objective<T> for Scalars<F, K> {
+    fn eval(&mut self, x: &[T], grad: &mut [T]) -> T {
+        self.0.eval(x, grad)
+    }
+
+    fn dim(&self) -> Option<usize> {
+        self.0.dim()
+    }
 }
 
 impl<T: Real, F: Objective<T, SliceArgs>, X: AsRef<[T]>> Start<T, SliceArgs, F> for X {
-    fn minimize<O: Optimizer<T>>(
-        self,
-        objective: F,
-        optimizer: O,
-        options: Options<'_, T>,
-    ) -> Result<Report<T>, Error> {
-        run(
-            &mut FullBatch::new(objective),
-            self.as_ref(),
-            optimizer,
-            options,
-        )
+    type Flat = F;
+
+    fn into_flat(self, objective: F) -> (Vec<T>, F) {
+        (self.as_ref().to_vec(), objective)
     }
 }
 
 impl<T: Real, F: Objective<T, ScalarArgs<K>>, X: AsRef<[T]>, const K: usize>
     Start<T, ScalarArgs<K>, F> for X
 {
-    fn minimize<O: Optimizer<T>>(
-        self,
-        objective: F,
-        optimizer: O,
-        options: Options<'_, T>,
-    ) -> Result<Report<T>, Error> {
-        run(
-            &mut FullBatch::new(objective),
-            self.as_ref(),
-            optimizer,
-            options,
-        )
+    type Flat = Scalars<F, K>;
+
+    fn into_flat(self, objective: F) -> (Vec<T>, Scalars<F, K>) {
+        (self.as_ref().to_vec(), Scalars(objective))
     }
 }
 
@@ -177,20 +181,23 @@ where
     P: Params<Scalar = T>,
     F: FnMut(&P, &mut P) -> T,
 {
-    fn minimize<O: Optimizer<T>>(
-        self,
-        objective: F,
-        optimizer: O,
-        options: Options<'_, T>,
-    ) -> Result<Report<T>, Error> {
-        let x0 = self.to_flat();
-        let flat = FlatModel::new(objective, self);
-        run(
-            &mut FullBatch::<_, SliceArgs>::new(flat),
-            &x0,
-            optimizer,
-            options,
-        )
+    type Flat = FlatModel<F, P>;
+
+    fn into_flat(self, objective: F) -> (Vec<T>, FlatModel<F, P>) {
+        (self.to_flat(), FlatModel::new(objective, self))
+    }
+}
+
+impl<T, P, F> Start<T, ModelArgs, F> for P
+where
+    T: Real,
+    P: Params<Scalar = T>,
+    F: FnMut(&P, &mut P) -> T,
+{
+    type Flat = FlatModel<F, P>;
+
+    fn into_flat(self, objective: F) -> (Vec<T>, FlatModel<F, P>) {
+        (self.to_flat(), FlatModel::new(objective, &self))
     }
 }
 
@@ -353,21 +360,5 @@ where
         BatchStart::<T, ModelRefArgs, F>::minimize_batches(
             &self, objective, optimizer, batches, options,
         )
-    }
-}
-
-impl<T, P, F> Start<T, ModelArgs, F> for P
-where
-    T: Real,
-    P: Params<Scalar = T>,
-    F: FnMut(&P, &mut P) -> T,
-{
-    fn minimize<O: Optimizer<T>>(
-        self,
-        objective: F,
-        optimizer: O,
-        options: Options<'_, T>,
-    ) -> Result<Report<T>, Error> {
-        Start::<T, ModelRefArgs, F>::minimize(&self, objective, optimizer, options)
     }
 }
