@@ -660,3 +660,28 @@ fn two_models_and_a_scalar() {
         (two_models(&enc, &dec, 0.3 + h, &x) - two_models(&enc, &dec, 0.3 - h, &x)) / (2.0 * h);
     assert!((dt - fd).abs() < 1e-8, "{dt} {fd}");
 }
+
+/// A field copied (`clone`, `to_vec`) and a scalar field's `sin_cos`.
+#[gradient(wrt(m))]
+fn copies(m: &Pair, d: &[f64]) -> f64 {
+    let w = m.w.clone();
+    let v = m.w.to_vec();
+    let (s, c) = m.b.sin_cos();
+    w[0] * s + c * w.iter().zip(d).map(|(a, b)| a * b).sum::<f64>() + v[1] * m.c
+}
+
+#[test]
+fn fields_copied() {
+    let m = Pair {
+        b: 0.3,
+        c: -0.6,
+        w: vec![0.5, 1.5],
+    };
+    let d = [1.0, 2.0];
+    check_model(
+        "copies",
+        &m,
+        |m| copies(m, &d),
+        |m, g| copies_grad(m, &d, g),
+    );
+}

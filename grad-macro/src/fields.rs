@@ -132,6 +132,8 @@ const SEQ_METHODS: &[&str] = &[
     "as_slice",
     "into_iter",
     "contains",
+    "clone",
+    "to_owned",
 ];
 
 /// Methods whose arguments are integers.
@@ -785,7 +787,26 @@ impl VisitMut for Finder<'_> {
                     }
                 }
                 if !done {
+                    let float_method = crate::rules::Prim::from_method(&name).is_some()
+                        || crate::rules::NON_FLOAT_METHODS.contains(&name.as_str())
+                        || name == "sin_cos";
+                    if field_path(&mc.receiver, self.roots).is_some()
+                        && !float_method
+                        && !SEQ_METHODS.contains(&name.as_str())
+                        && self.rewrite.is_none()
+                    {
+                        // `self.layer.forward(x)`: the field's own method, which only a call
+                        // with the whole model can follow.
+                        self.errors.push_spanned(
+                            &*mc,
+                            format!("`#[gradient]` does not follow `.{name}(..)` called on a field of a differentiated model yet: call a `#[gradient]` method of the model itself (`self.{name}(..)`) or a `#[gradient]` function given the whole model, or read the field's values in this body"),
+                        );
+                    }
                     if field_path(&mc.receiver, self.roots).is_some() {
+                        // `m.w.clone()`: a copy of the leaf, which is a slice.
+                        if self.rewrite.is_some() && (name == "clone" || name == "to_owned") {
+                            mc.method = Ident::new("to_vec", mc.method.span());
+                        }
                         let how = if name == "len" || name == "is_empty" {
                             Use::Shape
                         } else if SEQ_METHODS.contains(&name.as_str()) {

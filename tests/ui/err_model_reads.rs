@@ -1,6 +1,6 @@
-// Reads of a differentiated model that the macro does not follow yet: a method called on it, the
-// model passed as a whole (to a function or a method), a field read both as a number and as a
-// count, rows of the structs of a `Vec` of structs.
+// Reads of a differentiated model that the macro does not follow: a method without `#[gradient]`
+// called on it, the model passed whole to a plain function, a method of one of its fields, a
+// field read both as a number and as a count, rows of the structs of a `Vec` of structs.
 use grad::{gradient, Params};
 
 #[derive(Clone, Params)]
@@ -29,6 +29,16 @@ impl Model {
     fn passes_self(&self, v: &[f64]) -> f64 {
         v.iter().map(|x| x * self.b).sum::<f64>() + v.iter().fold(0.0, |a, _| a + helper(self))
     }
+}
+
+#[derive(Clone, Params)]
+struct Outer {
+    inner: Model,
+}
+
+#[gradient(wrt(o))]
+fn method_of_a_field(o: &Outer) -> f64 {
+    o.inner.forward(2.0) * o.inner.b
 }
 
 #[gradient(wrt(m))]
