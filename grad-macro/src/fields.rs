@@ -1535,6 +1535,55 @@ fn element_loop(f: &syn::ExprForLoop, roots: &[Root]) -> Option<(Option<Ident>, 
     found.index.is_none().then(|| (index, name, seq.clone()))
 }
 
+/// `redeclares` also counts a name read inside a macro (`vec![0.0; layer.n]`), which is no
+/// declaration: that alone is fine here.
+fn only_in_macros(s: &syn::Stmt, name: &Ident) -> bool {
+    struct Pats<'a>(&'a Ident, bool);
+    impl<'ast> syn::visit::Visit<'ast> for Pats<'_> {
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            self.1 |= p.ident == *self.0;
+            syn::visit::visit_pat_ident(self, p);
+        }
+    }
+    let mut p = Pats(name, false);
+    syn::visit::Visit::visit_stmt(&mut p, s);
+    !p.1
+}
+
+/// Whether `name` is assigned (`name = ..`, `name += ..`) in `stmts`.
+fn assigned(stmts: &[syn::Stmt], name: &Ident) -> bool {
+    struct Find<'a>(&'a Ident, bool);
+    impl<'ast> syn::visit::Visit<'ast> for Find<'_> {
+        fn visit_expr(&mut self, e: &'ast syn::Expr) {
+            let target = match e {
+                syn::Expr::Assign(a) => Some(&*a.left),
+                syn::Expr::Binary(b)
+                    if matches!(
+                        b.op,
+                        syn::BinOp::AddAssign(_)
+                            | syn::BinOp::SubAssign(_)
+                            | syn::BinOp::MulAssign(_)
+                            | syn::BinOp::DivAssign(_)
+                            | syn::BinOp::RemAssign(_)
+                    ) =>
+                {
+                    Some(&*b.left)
+                }
+                _ => None,
+            };
+            if matches!(target, Some(syn::Expr::Path(p)) if p.path.is_ident(self.0)) {
+                self.1 = true;
+            }
+            syn::visit::visit_expr(self, e);
+        }
+    }
+    let mut f = Find(name, false);
+    for s in stmts {
+        syn::visit::Visit::visit_stmt(&mut f, s);
+    }
+    f.1
+}
+
 /// Whether `name.field` is read in `tokens`' syntax tree.
 struct FieldOf<'a> {
     name: &'a Ident,
@@ -1658,6 +1707,25 @@ impl VisitMut for Elements<'_> {
                 },
                 _ => None,
             };
+            // The element stays bound to what it was bound to: the index must not change after.
+            let alias = alias.filter(|(_, element)| {
+                let syn::Expr::Index(ix) = element else {
+                    return false;
+                };
+                match &*ix.index {
+                    syn::Expr::Path(p) => p
+                        .path
+                        .get_ident()
+                        .is_some_and(|id| !assigned(&b.stmts[i + 1..], id)),
+                    _ => true,
+                }
+            });
+            // ... and the name must keep naming the element.
+            let alias = alias.filter(|(name, _)| {
+                !b.stmts[i + 1..]
+                    .iter()
+                    .any(|s| crate::desugar::redeclares(s, &[name]) && !only_in_macros(s, name))
+            });
             if let Some((name, element)) = alias {
                 let mut sub = Substitute {
                     name: &name,
