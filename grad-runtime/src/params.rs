@@ -29,7 +29,8 @@ use crate::core::Real;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a tree of trainable parameters",
     label = "not `Params`",
-    note = "derive it (`#[derive(grad::Params)]`) for a struct of floats, float sequences and nested models; mark other fields `#[params(skip)]`"
+    note = "derive it (`#[derive(grad::Params)]`) for a struct of floats, float sequences and nested models; mark other fields `#[params(skip)]`",
+    note = "a method's `&self` is differentiated unless `#[gradient(wrt(..))]` names other parameters: if `self` is data, name them"
 )]
 pub trait Params {
     /// The float type of the leaves (`f32` or `f64`).
