@@ -1,0 +1,255 @@
+//! Reads through an element of a sequence of structs, written with its path and index.
+
+use super::find::field_path;
+use super::Root;
+use proc_macro2::{Ident, TokenStream};
+use quote::ToTokens;
+use syn::visit_mut::VisitMut;
+
+/// Input: `for layer in &m.layers { .. layer.w[j] .. }` (or `m.layers.iter()`, or
+/// `for (l, layer) in m.layers.iter().enumerate()`), and `let layer = &m.layers[l];`.
+/// Output: `for l in 0..m.layers.len() { .. m.layers[l].w[j] .. }`: every read through the
+/// element names the path and the index, so the element's fields are found like the model's own.
+pub(super) struct Elements<'a> {
+    pub(super) roots: &'a [Root],
+}
+
+/// The loop's index name (if the user named one), the element name and the sequence.
+fn element_loop(f: &syn::ExprForLoop, roots: &[Root]) -> Option<(Option<Ident>, Ident, syn::Expr)> {
+    let (index, name, iter) = match &*f.pat {
+        syn::Pat::Ident(pi) => (None, pi.ident.clone(), &*f.expr),
+        syn::Pat::Tuple(t) if t.elems.len() == 2 => {
+            let (syn::Pat::Ident(i), syn::Pat::Ident(n)) = (&t.elems[0], &t.elems[1]) else {
+                return None;
+            };
+            let syn::Expr::MethodCall(mc) = &*f.expr else {
+                return None;
+            };
+            if mc.method != "enumerate" || !mc.args.is_empty() {
+                return None;
+            }
+            (Some(i.ident.clone()), n.ident.clone(), &*mc.receiver)
+        }
+        _ => return None,
+    };
+    let seq = match iter {
+        syn::Expr::Reference(r) if r.mutability.is_none() => &*r.expr,
+        syn::Expr::MethodCall(mc) if mc.method == "iter" && mc.args.is_empty() => &*mc.receiver,
+        _ => return None,
+    };
+    let found = field_path(seq, roots)?;
+    found.index.is_none().then(|| (index, name, seq.clone()))
+}
+
+/// `redeclares` also counts a name read inside a macro (`vec![0.0; layer.n]`), which is no
+/// declaration: that alone is fine here.
+fn only_in_macros(s: &syn::Stmt, name: &Ident) -> bool {
+    struct Pats<'a>(&'a Ident, bool);
+    impl<'ast> syn::visit::Visit<'ast> for Pats<'_> {
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            self.1 |= p.ident == *self.0;
+            syn::visit::visit_pat_ident(self, p);
+        }
+    }
+    let mut p = Pats(name, false);
+    syn::visit::Visit::visit_stmt(&mut p, s);
+    !p.1
+}
+
+/// Whether `name` is assigned (`name = ..`, `name += ..`) in `stmts`.
+fn assigned(stmts: &[syn::Stmt], name: &Ident) -> bool {
+    struct Find<'a>(&'a Ident, bool);
+    impl<'ast> syn::visit::Visit<'ast> for Find<'_> {
+        fn visit_expr(&mut self, e: &'ast syn::Expr) {
+            let target = match e {
+                syn::Expr::Assign(a) => Some(&*a.left),
+                syn::Expr::Binary(b)
+                    if matches!(
+                        b.op,
+                        syn::BinOp::AddAssign(_)
+                            | syn::BinOp::SubAssign(_)
+                            | syn::BinOp::MulAssign(_)
+                            | syn::BinOp::DivAssign(_)
+                            | syn::BinOp::RemAssign(_)
+                    ) =>
+                {
+                    Some(&*b.left)
+                }
+                _ => None,
+            };
+            if matches!(target, Some(syn::Expr::Path(p)) if p.path.is_ident(self.0)) {
+                self.1 = true;
+            }
+            syn::visit::visit_expr(self, e);
+        }
+    }
+    let mut f = Find(name, false);
+    for s in stmts {
+        syn::visit::Visit::visit_stmt(&mut f, s);
+    }
+    f.1
+}
+
+/// Whether `name.field` is read in `tokens`' syntax tree.
+struct FieldOf<'a> {
+    name: &'a Ident,
+    found: bool,
+}
+
+impl<'ast> syn::visit::Visit<'ast> for FieldOf<'_> {
+    fn visit_expr_field(&mut self, f: &'ast syn::ExprField) {
+        if matches!(&*f.base, syn::Expr::Path(p) if p.path.is_ident(self.name)) {
+            self.found = true;
+        }
+        syn::visit::visit_expr_field(self, f);
+    }
+}
+
+/// `name.a.b` → `seq[index].a.b` everywhere below.
+struct Substitute<'a> {
+    name: &'a Ident,
+    element: syn::Expr,
+}
+
+impl VisitMut for Substitute<'_> {
+    fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+        // `vec![0.0; layer.n]`, `assert!(layer.w.len() > 0)`: `name .` in the tokens.
+        fn tokens(ts: TokenStream, name: &Ident, element: &TokenStream) -> TokenStream {
+            let tts: Vec<proc_macro2::TokenTree> = ts.into_iter().collect();
+            let mut out = TokenStream::new();
+            for (k, tt) in tts.iter().enumerate() {
+                match tt {
+                    proc_macro2::TokenTree::Ident(i)
+                        if i == name
+                            && matches!(tts.get(k + 1), Some(proc_macro2::TokenTree::Punct(p)) if p.as_char() == '.')
+                            && !matches!(k.checked_sub(1).and_then(|j| tts.get(j)), Some(proc_macro2::TokenTree::Punct(p)) if p.as_char() == '.') =>
+                    {
+                        out.extend(element.clone());
+                    }
+                    proc_macro2::TokenTree::Group(g) => {
+                        let mut ng = proc_macro2::Group::new(
+                            g.delimiter(),
+                            tokens(g.stream(), name, element),
+                        );
+                        ng.set_span(g.span());
+                        out.extend([proc_macro2::TokenTree::Group(ng)]);
+                    }
+                    other => out.extend([other.clone()]),
+                }
+            }
+            out
+        }
+        let element = self.element.to_token_stream();
+        m.tokens = tokens(std::mem::take(&mut m.tokens), self.name, &element);
+    }
+
+    fn visit_expr_field_mut(&mut self, f: &mut syn::ExprField) {
+        if matches!(&*f.base, syn::Expr::Path(p) if p.path.is_ident(self.name)) {
+            *f.base = self.element.clone();
+            return;
+        }
+        syn::visit_mut::visit_expr_field_mut(self, f);
+    }
+}
+
+impl VisitMut for Elements<'_> {
+    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        if let syn::Expr::ForLoop(f) = e {
+            if let Some((index, name, seq)) = element_loop(f, self.roots) {
+                let mut uses = FieldOf {
+                    name: &name,
+                    found: false,
+                };
+                syn::visit::Visit::visit_block(&mut uses, &f.body);
+                if uses.found {
+                    let index = index.unwrap_or_else(|| crate::naming::fresh("elem"));
+                    let stmts = &f.body.stmts;
+                    let (attrs, label) = (&f.attrs, &f.label);
+                    *e = syn::parse_quote! {
+                        #(#attrs)* #label for #index in 0..#seq.len() {
+                            let #name = &#seq[#index];
+                            #(#stmts)*
+                        }
+                    };
+                }
+            }
+        }
+        syn::visit_mut::visit_expr_mut(self, e);
+    }
+
+    fn visit_block_mut(&mut self, b: &mut syn::Block) {
+        syn::visit_mut::visit_block_mut(self, b);
+        let mut i = 0;
+        while i < b.stmts.len() {
+            let alias = match &b.stmts[i] {
+                syn::Stmt::Local(syn::Local {
+                    pat,
+                    init:
+                        Some(syn::LocalInit {
+                            expr,
+                            diverge: None,
+                            ..
+                        }),
+                    ..
+                }) => match (pat, &**expr) {
+                    (syn::Pat::Ident(pi), syn::Expr::Reference(r))
+                        if pi.by_ref.is_none() && pi.subpat.is_none() =>
+                    {
+                        match &*r.expr {
+                            syn::Expr::Index(ix)
+                                if field_path(&ix.expr, self.roots)
+                                    .is_some_and(|f| f.index.is_none())
+                                    && matches!(
+                                        &*ix.index,
+                                        syn::Expr::Path(_) | syn::Expr::Lit(_)
+                                    ) =>
+                            {
+                                Some((pi.ident.clone(), (*r.expr).clone()))
+                            }
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                },
+                _ => None,
+            };
+            // The element stays bound to what it was bound to: the index must not change after.
+            let alias = alias.filter(|(_, element)| {
+                let syn::Expr::Index(ix) = element else {
+                    return false;
+                };
+                match &*ix.index {
+                    syn::Expr::Path(p) => p
+                        .path
+                        .get_ident()
+                        .is_some_and(|id| !assigned(&b.stmts[i + 1..], id)),
+                    _ => true,
+                }
+            });
+            // ... and the name must keep naming the element.
+            let alias = alias.filter(|(name, _)| {
+                !b.stmts[i + 1..]
+                    .iter()
+                    .any(|s| crate::desugar::redeclares(s, &[name]) && !only_in_macros(s, name))
+            });
+            if let Some((name, element)) = alias {
+                let mut sub = Substitute {
+                    name: &name,
+                    element,
+                };
+                for s in &mut b.stmts[i + 1..] {
+                    sub.visit_stmt_mut(s);
+                }
+                let rest: TokenStream = b.stmts[i + 1..]
+                    .iter()
+                    .map(ToTokens::to_token_stream)
+                    .collect();
+                if !crate::desugar::mentions(&rest, &name) {
+                    b.stmts.remove(i);
+                    continue;
+                }
+            }
+            i += 1;
+        }
+    }
+}

@@ -1,0 +1,688 @@
+//! Which field paths the body reads, and how; then the differentiated ones replaced by leaves.
+
+use super::{key, Ctx, Leaf, Path, Root, Use, INT_ARG_METHODS, SEQ_METHODS};
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote, ToTokens};
+use std::collections::{HashMap, HashSet};
+use syn::spanned::Spanned;
+use syn::visit_mut::VisitMut;
+
+/// Finds the field paths of the roots and how each is read (and, with `rewrite`, replaces the
+/// differentiated ones by their leaves).
+pub(super) struct Finder<'a> {
+    pub(super) roots: &'a [Root],
+    pub(super) paths: Vec<Path>,
+    pub(super) ctx: Ctx,
+    /// Locals known to be integers: loop counters over ranges, `enumerate` indices, `.len()`s.
+    pub(super) int_names: HashSet<String>,
+    /// How each `let NAME = m.path;` alias is read.
+    pub(super) alias_uses: HashMap<String, Vec<Use>>,
+    pub(super) errors: &'a crate::errors::Errors,
+    pub(super) rewrite: Option<&'a HashMap<String, (Leaf, Ident)>>,
+}
+
+/// A field path of a root, found in an expression.
+pub(super) struct Found {
+    pub(super) root: usize,
+    pub(super) members: Vec<syn::Member>,
+    /// For `m.layers[l].w`: `l` and `w`.
+    pub(super) index: Option<(syn::Expr, Vec<syn::Member>)>,
+}
+
+/// `m.a.b` or `m.layers[l].w`, when `e` is such a path of a root.
+pub(super) fn field_path(e: &syn::Expr, roots: &[Root]) -> Option<Found> {
+    let mut members = Vec::new();
+    let mut index = None;
+    let mut cur = e;
+    loop {
+        match cur {
+            syn::Expr::Field(f) => {
+                members.push(f.member.clone());
+                cur = &f.base;
+            }
+            syn::Expr::Paren(p) if !members.is_empty() => cur = &p.expr,
+            syn::Expr::Index(ix) if !members.is_empty() && index.is_none() => {
+                members.reverse();
+                index = Some(((*ix.index).clone(), std::mem::take(&mut members)));
+                cur = &ix.expr;
+            }
+            syn::Expr::Path(p) if !members.is_empty() => {
+                let id = p.path.get_ident()?;
+                let root = roots.iter().position(|r| r.ident == *id)?;
+                members.reverse();
+                return Some(Found {
+                    root,
+                    members,
+                    index,
+                });
+            }
+            _ => return None,
+        }
+    }
+}
+
+fn root_name(e: &syn::Expr, roots: &[Root]) -> Option<usize> {
+    match e {
+        syn::Expr::Path(p) => {
+            let id = p.path.get_ident()?;
+            roots.iter().position(|r| r.ident == *id)
+        }
+        syn::Expr::Paren(p) => root_name(&p.expr, roots),
+        _ => None,
+    }
+}
+
+/// An integer literal (`2`, `3usize`): arithmetic next to it is on integers.
+fn is_int_lit(e: &syn::Expr) -> bool {
+    matches!(
+        e,
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(_),
+            ..
+        })
+    )
+}
+
+impl Finder<'_> {
+    /// A method call: a sequence's or a float's method on a field, or a `#[gradient]` method called on the model.
+    fn method_call(&mut self, e: &mut syn::Expr) {
+        let ctx = self.ctx;
+        let syn::Expr::MethodCall(mc) = e else {
+            return;
+        };
+        let name = mc.method.to_string();
+        // `m.w[i].len()`, `m.w[i].iter()`: rows.
+        let mut done = false;
+        if let syn::Expr::Index(inner) = &mut *mc.receiver {
+            if SEQ_METHODS.contains(&name.as_str())
+                && field_path(&inner.expr, self.roots).is_some()
+                && !matches!(&*inner.index, syn::Expr::Range(_))
+            {
+                self.record(&mut inner.expr, Use::Rows, None);
+                self.with_ctx(Ctx::Data, |s| s.visit_expr_mut(&mut inner.index));
+                done = true;
+            }
+        }
+        if !done {
+            let float_method = crate::rules::Prim::from_method(&name).is_some()
+                || crate::rules::NON_FLOAT_METHODS.contains(&name.as_str())
+                || name == "sin_cos";
+            if field_path(&mc.receiver, self.roots).is_some()
+                && !float_method
+                && !SEQ_METHODS.contains(&name.as_str())
+                && self.rewrite.is_none()
+            {
+                // `self.layer.forward(x)`: the field's own method, which only a call
+                // with the whole model can follow.
+                self.errors.push_spanned(
+                    &*mc,
+                    format!("`#[gradient]` does not follow `.{name}(..)` called on a field of a differentiated model yet: call a `#[gradient]` method of the model itself (`self.{name}(..)`) or a `#[gradient]` function given the whole model, or read the field's values in this body"),
+                );
+            }
+            if field_path(&mc.receiver, self.roots).is_some() {
+                // `m.w.clone()`: a copy of the leaf, which is a slice.
+                if self.rewrite.is_some() && (name == "clone" || name == "to_owned") {
+                    mc.method = Ident::new("to_vec", mc.method.span());
+                }
+                let how = if name == "len" || name == "is_empty" {
+                    Use::Shape
+                } else if SEQ_METHODS.contains(&name.as_str()) {
+                    Use::Seq
+                } else if ctx != Ctx::Value {
+                    Use::Data
+                } else {
+                    Use::Number
+                };
+                self.record(&mut mc.receiver, how, None);
+            } else if let Some(r) = root_name(&mc.receiver, self.roots)
+                .filter(|&r| self.roots[r].receiver || simple_type(&self.roots[r].ty).is_some())
+            {
+                // `self.forward(x)` of a `#[gradient]` method: its `forward__model`
+                // takes the model's flat view too, and gives its gradient.
+                for a in &mut mc.args {
+                    self.with_ctx(Ctx::Value, |s| s.visit_expr_mut(a));
+                }
+                if let Some(leaf) = self.record_model(r, mc.span()) {
+                    let method = format_ident!("{}__model", mc.method, span = mc.method.span());
+                    let args = &mc.args;
+                    let recv = &mc.receiver;
+                    *e = match simple_type(&self.roots[r].ty) {
+                        Some(ty) if !self.roots[r].receiver => {
+                            syn::parse_quote_spanned!(mc.span()=> #ty::#method(#recv, #leaf, #args))
+                        }
+                        _ => {
+                            syn::parse_quote_spanned!(mc.span()=> Self::#method(#recv, #leaf, #args))
+                        }
+                    };
+                }
+                return;
+            } else if root_name(&mc.receiver, self.roots).is_some() && self.rewrite.is_none() {
+                let r = root_name(&mc.receiver, self.roots).unwrap_or(0);
+                self.errors.push_spanned(
+                    &*mc,
+                    format!("`#[gradient]` follows calls of `#[gradient]` methods on a differentiated `self`, not yet on a model passed as a parameter: pass `{0}` to a `#[gradient]` function instead (`{1}({0}, ..)`), or make the loss a method", self.roots[r].ident, mc.method),
+                );
+            } else if let (Some(id), true) =
+                (e_ident(&mc.receiver), SEQ_METHODS.contains(&name.as_str()))
+            {
+                let how = if name == "len" || name == "is_empty" {
+                    Use::Shape
+                } else {
+                    Use::Seq
+                };
+                self.alias_uses.entry(id).or_default().push(how);
+            } else {
+                self.visit_expr_mut(&mut mc.receiver);
+            }
+        }
+        let arg_ctx = if INT_ARG_METHODS.contains(&name.as_str()) {
+            Ctx::Data
+        } else {
+            Ctx::Value
+        };
+        for a in &mut mc.args {
+            // A name passed on (`.zip(r)`) says nothing of what it is; the model
+            // itself is reported (as a path).
+            match e_ident(a) {
+                Some(id) if root_name(a, self.roots).is_none() => {
+                    self.alias_uses.entry(id).or_default().push(Use::Arg);
+                }
+                _ => self.with_ctx(arg_ctx, |s| s.visit_expr_mut(a)),
+            }
+        }
+    }
+
+    /// A call: the model passed whole, conversions of data, the rest read as values.
+    fn call(&mut self, e: &mut syn::Expr) {
+        let syn::Expr::Call(c) = e else {
+            return;
+        };
+        self.visit_expr_mut(&mut c.func);
+        // `forward(m, x)` or `Self::forward(self, x)` of a `#[gradient]` function that
+        // takes the whole model: its `forward__model` takes the flat view too.
+        let whole: Vec<(usize, usize)> = c
+            .args
+            .iter()
+            .enumerate()
+            .filter_map(|(j, a)| {
+                let a = match a {
+                    syn::Expr::Reference(r) if r.mutability.is_none() => &*r.expr,
+                    a => a,
+                };
+                root_name(a, self.roots).map(|r| (j, r))
+            })
+            .collect();
+        let span = c.span();
+        if let ([(at, r)], syn::Expr::Path(fp)) = (whole.as_slice(), &mut *c.func) {
+            let (at, r) = (*at, *r);
+            for (j, a) in c.args.iter_mut().enumerate() {
+                if j != at {
+                    self.with_ctx(Ctx::Value, |s| s.visit_expr_mut(a));
+                }
+            }
+            if let Some(leaf) = self.record_model(r, span) {
+                if let Some(last) = fp.path.segments.last_mut() {
+                    last.ident = format_ident!("{}__model", last.ident, span = last.ident.span());
+                }
+                let leaf: syn::Expr = syn::parse_quote!(#leaf);
+                c.args.insert(at + 1, leaf);
+            }
+            return;
+        }
+        // `f64::from(m.n)`: a conversion of data.
+        let last = match &*c.func {
+            syn::Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+            _ => None,
+        };
+        let conversion = last.as_deref() == Some("from");
+        // `f64::powi(x, m.k)`: after the receiver, the method's own arguments.
+        let int_args = last
+            .as_deref()
+            .is_some_and(|m| INT_ARG_METHODS.contains(&m));
+        for (j, a) in c.args.iter_mut().enumerate() {
+            if conversion || (int_args && j > 0) {
+                self.with_ctx(Ctx::Data, |s| s.visit_expr_mut(a));
+                continue;
+            }
+            if let (Some(id), None) = (e_ident(a), root_name(a, self.roots)) {
+                self.alias_uses.entry(id).or_default().push(Use::Arg);
+                continue;
+            }
+            if root_name(a, self.roots).is_some() && self.rewrite.is_none() {
+                let r = root_name(a, self.roots).unwrap_or(0);
+                self.errors.push_spanned(
+                    &*a,
+                    format!("`#[gradient]` does not pass the differentiated `{0}` as a whole to a function yet: pass the fields it reads (`&{0}.w`, `{0}.b`) to a `#[gradient]` function", self.roots[r].ident),
+                );
+                continue;
+            }
+            self.with_ctx(Ctx::Value, |s| s.visit_expr_mut(a));
+        }
+    }
+
+    /// `&m.w`, `&m.w[..]`: the sequence.
+    fn reference(&mut self, e: &mut syn::Expr) {
+        let syn::Expr::Reference(r) = e else {
+            return;
+        };
+        // `&m.w[..]`: the sequence itself, as a slice.
+        if let syn::Expr::Index(ix) = &*r.expr {
+            if matches!(
+                &*ix.index,
+                syn::Expr::Range(syn::ExprRange {
+                    start: None,
+                    end: None,
+                    ..
+                })
+            ) && field_path(&ix.expr, self.roots).is_some_and(|f| f.index.is_none())
+            {
+                let whole = (*ix.expr).clone();
+                *r.expr = whole;
+            }
+        }
+        if field_path(&r.expr, self.roots).is_some() {
+            if let Some(map) = self.rewrite {
+                // `&m.w` is the leaf itself, a slice.
+                if let Some(found) = field_path(&r.expr, self.roots) {
+                    if let (Some((l, leaf)), None) = (map.get(&self.key_of(&found)), &found.index) {
+                        if *l != Leaf::Number {
+                            let leaf = Ident::new(&leaf.to_string(), r.expr.span());
+                            *e = syn::parse_quote!(#leaf);
+                            return;
+                        }
+                    }
+                }
+            }
+            self.record(&mut r.expr, Use::Seq, None);
+        } else {
+            self.visit_expr_mut(&mut r.expr);
+        }
+    }
+
+    /// `m.w[i]`: a sequence; `m.w[i][j]`: rows.
+    fn index(&mut self, e: &mut syn::Expr) {
+        let syn::Expr::Index(ix) = e else {
+            return;
+        };
+        // `m.w[i][j]`: rows; `m.w[i]`: a sequence.
+        if let syn::Expr::Index(inner) = &mut *ix.expr {
+            // `m.w[a..b][j]` is a part of a sequence, not rows.
+            if field_path(&inner.expr, self.roots).is_some()
+                && !matches!(&*inner.index, syn::Expr::Range(_))
+            {
+                self.record(&mut inner.expr, Use::Rows, None);
+                self.with_ctx(Ctx::Data, |s| s.visit_expr_mut(&mut inner.index));
+                self.with_ctx(Ctx::Data, |s| s.visit_expr_mut(&mut ix.index));
+                return;
+            }
+        }
+        if !self.record(&mut ix.expr, Use::Seq, None) {
+            if let Some(id) = e_ident(&ix.expr) {
+                self.alias_uses.entry(id).or_default().push(Use::Seq);
+            } else {
+                self.visit_expr_mut(&mut ix.expr);
+            }
+        }
+        self.with_ctx(Ctx::Data, |s| s.visit_expr_mut(&mut ix.index));
+    }
+
+    fn key_of(&self, f: &Found) -> String {
+        key(
+            &self.roots[f.root].ident,
+            &f.members,
+            f.index.as_ref().map(|(_, s)| s.as_slice()),
+            "[_]",
+        )
+    }
+
+    /// Records one read of a field path (or, rewriting, replaces it by its leaf).
+    fn record(&mut self, e: &mut syn::Expr, how: Use, alias: Option<(&Ident, bool)>) -> bool {
+        let Some(found) = field_path(e, self.roots) else {
+            return false;
+        };
+        let key = self.key_of(&found);
+        let mut index = found.index.as_ref().map(|(i, _)| i.clone());
+        if let Some(i) = &mut index {
+            self.with_ctx(Ctx::Data, |s| s.visit_expr_mut(i));
+        }
+        if let Some(map) = self.rewrite {
+            if let Some((_, leaf)) = map.get(&key) {
+                let leaf = Ident::new(&leaf.to_string(), e.span());
+                *e = match &index {
+                    Some(i) => syn::parse_quote!(#leaf[#i]),
+                    None => syn::parse_quote!(#leaf),
+                };
+            } else if let (Some(i), syn::Expr::Field(_)) = (index, &mut *e) {
+                // Data read through an element: only the index is rewritten.
+                replace_index(e, i);
+            }
+            return true;
+        }
+        let Found {
+            root,
+            members,
+            index: suffix,
+        } = found;
+        let suffix = suffix.map(|(_, s)| s);
+        let span = e.span();
+        let at = match self
+            .paths
+            .iter()
+            .position(|p| p.root == root && p.members == members && p.suffix == suffix)
+        {
+            Some(k) => k,
+            None => {
+                self.paths.push(Path {
+                    root,
+                    members,
+                    suffix,
+                    uses: Vec::new(),
+                    span,
+                    aliases: Vec::new(),
+                });
+                self.paths.len() - 1
+            }
+        };
+        match alias {
+            Some((a, by_ref)) => self.paths[at].aliases.push((a.clone(), by_ref)),
+            None => self.paths[at].uses.push(how),
+        }
+        true
+    }
+
+    /// Records a call that takes the whole model `root` (or, rewriting, returns its flat leaf).
+    fn record_model(&mut self, root: usize, span: Span) -> Option<Ident> {
+        let key = self.roots[root].ident.to_string();
+        if let Some(map) = self.rewrite {
+            return map.get(&key).map(|(_, l)| l.clone());
+        }
+        match self
+            .paths
+            .iter()
+            .position(|p| p.root == root && p.members.is_empty())
+        {
+            Some(k) => self.paths[k].uses.push(Use::Model),
+            None => self.paths.push(Path {
+                root,
+                members: Vec::new(),
+                suffix: None,
+                uses: vec![Use::Model],
+                span,
+                aliases: Vec::new(),
+            }),
+        }
+        None
+    }
+
+    fn with_ctx(&mut self, ctx: Ctx, f: impl FnOnce(&mut Self)) {
+        let saved = self.ctx;
+        self.ctx = ctx;
+        f(self);
+        self.ctx = saved;
+    }
+
+    fn is_int_expr(&self, e: &syn::Expr) -> bool {
+        match e {
+            syn::Expr::Lit(_) => is_int_lit(e),
+            syn::Expr::Path(p) => p
+                .path
+                .get_ident()
+                .is_some_and(|i| self.int_names.contains(&i.to_string())),
+            syn::Expr::MethodCall(m) => m.method == "len",
+            syn::Expr::Paren(p) => self.is_int_expr(&p.expr),
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => self.is_int_expr(&u.expr),
+            syn::Expr::Binary(b) => self.is_int_expr(&b.left) || self.is_int_expr(&b.right),
+            _ => false,
+        }
+    }
+
+    /// Remembers the integer names a pattern binds from an integer source.
+    fn note_int_pat(&mut self, pat: &syn::Pat) {
+        if let syn::Pat::Ident(pi) = pat {
+            self.int_names.insert(pi.ident.to_string());
+        }
+    }
+}
+
+impl Finder<'_> {
+    fn forget_bindings(&mut self, pat: &syn::Pat) {
+        struct Names<'n>(&'n mut HashSet<String>);
+        impl<'ast> syn::visit::Visit<'ast> for Names<'_> {
+            fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+                self.0.remove(&p.ident.to_string());
+                syn::visit::visit_pat_ident(self, p);
+            }
+        }
+        syn::visit::Visit::visit_pat(&mut Names(&mut self.int_names), pat);
+    }
+}
+
+impl VisitMut for Finder<'_> {
+    fn visit_pat_mut(&mut self, p: &mut syn::Pat) {
+        // Closure parameters, match arms, `if let`s: names bound again.
+        self.forget_bindings(p);
+    }
+
+    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        let ctx = self.ctx;
+        // A field path read as a whole.
+        if field_path(e, self.roots).is_some() {
+            let how = match ctx {
+                Ctx::Value => Use::Number,
+                Ctx::Data | Ctx::Cond => Use::Data,
+            };
+            self.record(e, how, None);
+            return;
+        }
+        match e {
+            syn::Expr::Index(_) => self.index(e),
+            syn::Expr::MethodCall(_) => self.method_call(e),
+            syn::Expr::Reference(_) => self.reference(e),
+            syn::Expr::Range(r) => {
+                if let Some(s) = &mut r.start {
+                    self.with_ctx(Ctx::Data, |f| f.visit_expr_mut(s));
+                }
+                if let Some(s) = &mut r.end {
+                    self.with_ctx(Ctx::Data, |f| f.visit_expr_mut(s));
+                }
+            }
+            syn::Expr::Cast(c) => self.with_ctx(Ctx::Data, |s| s.visit_expr_mut(&mut c.expr)),
+            syn::Expr::If(i) => {
+                self.with_ctx(Ctx::Cond, |s| s.visit_expr_mut(&mut i.cond));
+                self.with_ctx(Ctx::Value, |s| {
+                    s.visit_block_mut(&mut i.then_branch);
+                    if let Some((_, e)) = &mut i.else_branch {
+                        s.visit_expr_mut(e);
+                    }
+                });
+            }
+            syn::Expr::While(w) => {
+                self.with_ctx(Ctx::Cond, |s| s.visit_expr_mut(&mut w.cond));
+                self.with_ctx(Ctx::Value, |s| s.visit_block_mut(&mut w.body));
+            }
+            syn::Expr::Match(m) => {
+                self.with_ctx(Ctx::Data, |s| s.visit_expr_mut(&mut m.expr));
+                self.with_ctx(Ctx::Value, |s| {
+                    for arm in &mut m.arms {
+                        if let Some((_, g)) = &mut arm.guard {
+                            s.with_ctx(Ctx::Cond, |s| s.visit_expr_mut(g));
+                        }
+                        s.visit_expr_mut(&mut arm.body);
+                    }
+                });
+            }
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => {
+                self.with_ctx(Ctx::Cond, |s| s.visit_expr_mut(&mut u.expr));
+            }
+            syn::Expr::Paren(p) if ctx == Ctx::Cond => self.visit_expr_mut(&mut p.expr),
+            syn::Expr::Binary(b) => {
+                use syn::BinOp::*;
+                let logic = matches!(b.op, And(_) | Or(_));
+                let compare = matches!(b.op, Eq(_) | Ne(_) | Lt(_) | Le(_) | Gt(_) | Ge(_));
+                let int = self.is_int_expr(&b.left) || self.is_int_expr(&b.right);
+                // `a && m.flag`: flags; `x < m.t`: numbers, compared; `i + m.n`: integers.
+                let inner = if logic {
+                    Ctx::Cond
+                } else if int {
+                    Ctx::Data
+                } else if compare || ctx == Ctx::Cond {
+                    Ctx::Value
+                } else {
+                    ctx
+                };
+                self.with_ctx(inner, |s| {
+                    s.visit_expr_mut(&mut b.left);
+                    s.visit_expr_mut(&mut b.right);
+                });
+            }
+            syn::Expr::ForLoop(f) => {
+                self.forget_bindings(&f.pat);
+                // `for i in 0..n`: `i` is an integer.
+                if matches!(&*f.expr, syn::Expr::Range(_)) {
+                    self.note_int_pat(&f.pat);
+                }
+                if let syn::Pat::Tuple(t) = &*f.pat {
+                    if let (Some(first), syn::Expr::MethodCall(mc)) = (t.elems.first(), &*f.expr) {
+                        if mc.method == "enumerate" {
+                            self.note_int_pat(first);
+                        }
+                    }
+                }
+                if let Some(id) = e_ident(&f.expr) {
+                    self.alias_uses.entry(id).or_default().push(Use::Seq);
+                }
+                self.with_ctx(Ctx::Value, |s| {
+                    if e_ident(&f.expr).is_none() {
+                        s.visit_expr_mut(&mut f.expr);
+                    }
+                    s.visit_block_mut(&mut f.body);
+                });
+            }
+            syn::Expr::Call(_) => self.call(e),
+            syn::Expr::Macro(m) => self.visit_macro_mut(&mut m.mac),
+            syn::Expr::Repeat(r) => {
+                self.visit_expr_mut(&mut r.expr);
+                self.with_ctx(Ctx::Data, |s| s.visit_expr_mut(&mut r.len));
+            }
+            syn::Expr::Path(_) => {
+                if root_name(e, self.roots).is_some() && self.rewrite.is_none() {
+                    let r = root_name(e, self.roots).unwrap_or(0);
+                    self.errors.push_spanned(
+                        &*e,
+                        format!("`#[gradient]` reads the differentiated `{0}` through its fields (`{0}.b`, `{0}.w[j]`, `&{0}.w`); this read of `{0}` as a whole is not supported yet", self.roots[r].ident),
+                    );
+                } else if let (Ctx::Data, Some(id)) = (ctx, e_ident(e)) {
+                    self.alias_uses.entry(id).or_default().push(Use::Data);
+                } else if let Some(id) = e_ident(e) {
+                    self.alias_uses.entry(id).or_default().push(Use::Number);
+                }
+            }
+            _ => self.with_ctx(Ctx::Value, |s| syn::visit_mut::visit_expr_mut(s, e)),
+        }
+    }
+
+    fn visit_local_mut(&mut self, l: &mut syn::Local) {
+        // A name bound again is no longer the integer it may have been.
+        self.forget_bindings(&l.pat);
+        let Some(init) = &mut l.init else {
+            return;
+        };
+        let (pat, ty) = match &l.pat {
+            syn::Pat::Type(pt) => (&*pt.pat, Some(&*pt.ty)),
+            p => (p, None),
+        };
+        let name = match pat {
+            syn::Pat::Ident(pi) => Some(pi.ident.clone()),
+            _ => None,
+        };
+        if let Some(ty) = ty {
+            // `let n: usize = ..`: data; `let b: f64 = ..`: a number.
+            let data = crate::sig::float_of(ty).is_none() && !crate::sig::holds_float(ty);
+            if data {
+                if let Some(n) = &name {
+                    self.int_names.insert(n.to_string());
+                }
+            }
+            let ctx = if data { Ctx::Data } else { Ctx::Value };
+            self.with_ctx(ctx, |s| s.visit_expr_mut(&mut init.expr));
+        } else if let (Some(n), syn::Expr::Reference(r)) = (&name, &mut *init.expr) {
+            if r.mutability.is_none() && field_path(&r.expr, self.roots).is_some() {
+                // `let r = &m.x;`: how `r` is read decides; a sequence's leaf is a slice already.
+                if let Some(map) = self.rewrite {
+                    let seq = field_path(&r.expr, self.roots)
+                        .and_then(|f| map.get(&self.key_of(&f)).filter(|_| f.index.is_none()))
+                        .is_some_and(|(l, _)| *l != Leaf::Number);
+                    self.record(&mut r.expr, Use::Number, None);
+                    if seq {
+                        let inner = (*r.expr).clone();
+                        *init.expr = inner;
+                    }
+                } else {
+                    self.record(&mut r.expr, Use::Number, Some((n, true)));
+                }
+            } else {
+                self.with_ctx(Ctx::Value, |s| s.visit_expr_mut(&mut init.expr));
+            }
+        } else if let (Some(n), true) = (&name, field_path(&init.expr, self.roots).is_some()) {
+            // `let n = m.n;`: how `n` is read decides.
+            if self.rewrite.is_some() {
+                self.record(&mut init.expr, Use::Number, None);
+            } else {
+                self.record(&mut init.expr, Use::Number, Some((n, false)));
+            }
+        } else {
+            let int = self.is_int_expr(&init.expr);
+            self.with_ctx(Ctx::Value, |s| s.visit_expr_mut(&mut init.expr));
+            if let (Some(n), true) = (&name, int) {
+                self.int_names.insert(n.to_string());
+            }
+        }
+        if let Some((_, e)) = &mut init.diverge {
+            self.visit_expr_mut(e);
+        }
+    }
+
+    fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+        // `vec![m.b; n]` and `vec![m.a, m.b]`: read as the expressions they are.
+        if m.path.is_ident("vec") {
+            let tokens = &m.tokens;
+            if let Ok(mut e) = syn::parse2::<syn::Expr>(quote!([#tokens])) {
+                self.with_ctx(Ctx::Value, |s| s.visit_expr_mut(&mut e));
+                match &e {
+                    syn::Expr::Array(a) => m.tokens = a.elems.to_token_stream(),
+                    syn::Expr::Repeat(r) => {
+                        let (x, n) = (&r.expr, &r.len);
+                        m.tokens = quote!(#x; #n);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// Puts `i` in place of the index of `m.layers[l].n`.
+fn replace_index(e: &mut syn::Expr, i: syn::Expr) {
+    match e {
+        syn::Expr::Field(f) => replace_index(&mut f.base, i),
+        syn::Expr::Paren(p) => replace_index(&mut p.expr, i),
+        syn::Expr::Index(ix) => *ix.index = i,
+        _ => {}
+    }
+}
+
+/// The model's type as a path without generic arguments (`Mlp`, `nets::Mlp`), to name its
+/// methods by.
+fn simple_type(ty: &TokenStream) -> Option<syn::Path> {
+    let syn::Type::Path(p) = syn::parse2::<syn::Type>(ty.clone()).ok()? else {
+        return None;
+    };
+    (p.qself.is_none() && p.path.segments.iter().all(|s| s.arguments.is_none())).then_some(p.path)
+}
+
+fn e_ident(e: &syn::Expr) -> Option<String> {
+    match e {
+        syn::Expr::Path(p) => p.path.get_ident().map(ToString::to_string),
+        _ => None,
+    }
+}

@@ -1,0 +1,417 @@
+//! Differentiated models as structs — `m: &Model` named in `wrt(..)`, or the `&self` of a method —
+//! as a pass before the rest: every field path the body reads as a number (`m.b`, `m.enc.scale`),
+//! as a sequence (`m.w[j]`, `m.w.len()`, `&m.w`, `m.w.iter()`) or as rows (`m.w[i][j]`, free
+//! functions only) becomes a parameter of an inner function, which is differentiated as any other;
+//! `NAME_grad` wraps it, passing the fields in and writing their derivatives into `d_m`, a gradient
+//! of the model's own type. Fields read as integers or flags (`0..m.n`, `w[k * m.d + j]`,
+//! `if m.bias {..}`, `m.n as f64`) stay data, read from the model as written.
+
+use crate::attr::Args;
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
+use std::collections::{HashMap, HashSet};
+use syn::visit_mut::VisitMut;
+
+mod elements;
+mod find;
+mod model_calls;
+mod wrapper;
+
+use elements::Elements;
+use find::Finder;
+use model_calls::model_fns;
+use wrapper::wrapper;
+
+/// How a field path is read.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Use {
+    /// In arithmetic: a differentiated float.
+    Number,
+    /// Indexed, iterated, borrowed, measured: a differentiated sequence of floats.
+    Seq,
+    /// Indexed twice (`m.w[i][j]`): differentiated rows.
+    Rows,
+    /// In an index, a range bound, a cast, a condition: data.
+    Data,
+    /// `.len()`, `.is_empty()`: the shape alone, which is data.
+    Shape,
+    /// A name passed to a function as it is: a number, or for `let r = &m.w;` a sequence.
+    Arg,
+    /// The whole model, passed to a `#[gradient]` function or the receiver of a `#[gradient]`
+    /// method: read through its flat view.
+    Model,
+}
+
+/// Where the expression being visited stands.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ctx {
+    Value,
+    /// A position that takes an integer or a flag.
+    Data,
+    /// A condition: a flag itself, or comparisons of numbers.
+    Cond,
+}
+
+/// A differentiated struct parameter (or `self`).
+struct Root {
+    ident: Ident,
+    receiver: bool,
+    /// The model's type (`Self` for a receiver), where the user wrote it.
+    ty: TokenStream,
+}
+
+/// One field path of a root, and how the body reads it.
+struct Path {
+    root: usize,
+    members: Vec<syn::Member>,
+    /// `m.layers[l].w`: the fields after the index into a sequence of structs (`w`).
+    suffix: Option<Vec<syn::Member>>,
+    uses: Vec<Use>,
+    span: Span,
+    /// `let NAME = m.path;` (or `= &m.path;`, with `true`): names whose own reads decide.
+    aliases: Vec<(Ident, bool)>,
+}
+
+impl Path {
+    fn dotted(&self, roots: &[Root]) -> String {
+        key(
+            &roots[self.root].ident,
+            &self.members,
+            self.suffix.as_deref(),
+            "[_]",
+        )
+    }
+}
+
+/// `m.a.b`, or `m.layers[_].w` for a field of the elements of a sequence of structs.
+fn key(
+    root: &Ident,
+    members: &[syn::Member],
+    suffix: Option<&[syn::Member]>,
+    index: &str,
+) -> String {
+    let mut s = root.to_string();
+    for m in members {
+        s.push('.');
+        s.push_str(&member_name(m));
+    }
+    if let Some(suffix) = suffix {
+        s.push_str(index);
+        for m in suffix {
+            s.push('.');
+            s.push_str(&member_name(m));
+        }
+    }
+    s
+}
+
+fn member_name(m: &syn::Member) -> String {
+    match m {
+        syn::Member::Named(i) => i.to_string(),
+        syn::Member::Unnamed(i) => i.index.to_string(),
+    }
+}
+
+/// What one leaf of the inner function is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Leaf {
+    Number,
+    Seq,
+    Rows,
+    /// The model's flat view (`Params::to_flat`), for the calls that take the whole model.
+    Flat,
+}
+
+/// Methods of slices and `Vec`s: their receiver is a sequence.
+const SEQ_METHODS: &[&str] = &[
+    "len",
+    "is_empty",
+    "iter",
+    "first",
+    "last",
+    "get",
+    "windows",
+    "chunks",
+    "chunks_exact",
+    "to_vec",
+    "split_at",
+    "split_first",
+    "split_last",
+    "as_slice",
+    "into_iter",
+    "contains",
+    "clone",
+    "to_owned",
+];
+
+/// Methods whose arguments are integers.
+const INT_ARG_METHODS: &[&str] = &[
+    "powi",
+    "take",
+    "skip",
+    "step_by",
+    "chunks",
+    "chunks_exact",
+    "windows",
+    "nth",
+    "get",
+    "split_at",
+    "with_capacity",
+    "resize",
+];
+
+pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStream> {
+    let args: Args = syn::parse2(args_tokens.clone()).ok()?;
+    let float = match &item.sig.output {
+        syn::ReturnType::Type(_, t) => crate::sig::float_of(t)?,
+        syn::ReturnType::Default => return None,
+    };
+    let named = |id: &Ident| args.wrt.as_ref().is_some_and(|w| w.iter().any(|n| n == id));
+    let mut roots = Vec::new();
+    for input in &item.sig.inputs {
+        match input {
+            syn::FnArg::Receiver(r) if r.reference.is_some() && r.mutability.is_none() => {
+                let id = Ident::new("self", r.self_token.span);
+                if args.wrt.is_none() || named(&id) {
+                    let ty = quote_spanned!(r.self_token.span=> Self);
+                    roots.push(Root {
+                        ident: id,
+                        receiver: true,
+                        ty,
+                    });
+                }
+            }
+            syn::FnArg::Typed(pt) => {
+                if let (syn::Pat::Ident(pi), syn::Type::Reference(r)) = (&*pt.pat, &*pt.ty) {
+                    if named(&pi.ident) && is_struct_ref(&pt.ty) {
+                        roots.push(Root {
+                            ident: pi.ident.clone(),
+                            receiver: false,
+                            ty: r.elem.to_token_stream(),
+                        });
+                    }
+                }
+            }
+            syn::FnArg::Receiver(_) => {}
+        }
+    }
+    if roots.is_empty() {
+        return None;
+    }
+    let errors = crate::errors::Errors::default();
+    if !item.sig.generics.params.is_empty() {
+        errors.push_spanned(
+            &item.sig.generics,
+            "`#[gradient]` differentiates a model struct in functions without generic parameters for now: write the function for `f64` or `f32`",
+        );
+    }
+    let mut body = (*item.block).clone();
+    Elements { roots: &roots }.visit_block_mut(&mut body);
+    let elements_body = body.clone();
+    let mut finder = Finder {
+        roots: &roots,
+        paths: Vec::new(),
+        ctx: Ctx::Value,
+        int_names: HashSet::new(),
+        alias_uses: HashMap::new(),
+        errors: &errors,
+        rewrite: None,
+    };
+    finder.visit_block_mut(&mut body);
+    let Finder {
+        paths, alias_uses, ..
+    } = finder;
+    let mut leaves: Vec<(usize, Leaf, Ident)> = Vec::new();
+    for (k, p) in paths.iter().enumerate() {
+        let mut uses = p.uses.clone();
+        for (a, by_ref) in &p.aliases {
+            if let Some(u) = alias_uses.get(&a.to_string()) {
+                // Passed on as it is, a reference is to a sequence and a copy is a number.
+                uses.extend(u.iter().map(|&u| match (u, by_ref) {
+                    (Use::Arg, true) => Use::Seq,
+                    (Use::Arg, false) => Use::Number,
+                    (u, _) => u,
+                }));
+            }
+        }
+        let has = |u: Use| uses.contains(&u);
+        let dotted = p.dotted(&roots);
+        let elements = p.suffix.is_some();
+        let leaf = if has(Use::Model) {
+            Leaf::Flat
+        } else if has(Use::Rows) && elements {
+            errors.push(
+                p.span,
+                format!("`#[gradient]` differentiates fields of the elements of a sequence of structs that are numbers or sequences (`{dotted}[j]`), not rows (`{dotted}[i][j]`) yet: store them flat (`Vec<f64>` read at `i * n + j`)"),
+            );
+            continue;
+        } else if has(Use::Rows) || (has(Use::Seq) && elements) {
+            Leaf::Rows
+        } else if has(Use::Seq) {
+            if paths
+                .iter()
+                .any(|q| q.root == p.root && q.members == p.members && q.suffix.is_some())
+            {
+                errors.push(
+                    p.span,
+                    format!("`#[gradient]` follows the structs of `{dotted}` when they are indexed (`{dotted}[l].w[j]`) or iterated by `for layer in &{dotted}` (or `.iter()`, `.iter().enumerate()`); this read of `{dotted}` is not followed yet"),
+                );
+                continue;
+            }
+            Leaf::Seq
+        } else if has(Use::Number) && elements {
+            Leaf::Seq
+        } else if has(Use::Number) && has(Use::Data) {
+            errors.push(
+                p.span,
+                format!("`#[gradient]` cannot tell whether `{dotted}` is a parameter or data: it is read as a number of the loss here and as an integer or flag (an index, a bound, a cast, a condition) elsewhere; bind the data once with its type (`let n: usize = {dotted};`) and read that"),
+            );
+            continue;
+        } else if has(Use::Number) {
+            Leaf::Number
+        } else {
+            continue;
+        };
+        let name =
+            key(&roots[p.root].ident, &p.members, p.suffix.as_deref(), "__").replace('.', "_");
+        leaves.push((k, leaf, crate::naming::hidden(&format!("field_{name}"))));
+    }
+    // The reads of differentiated fields become reads of the leaves.
+    let by_path: HashMap<String, (Leaf, Ident)> = leaves
+        .iter()
+        .map(|(k, l, id)| (paths[*k].dotted(&roots), (*l, id.clone())))
+        .collect();
+    let mut body = elements_body;
+    let mut rewriter = Finder {
+        roots: &roots,
+        paths: Vec::new(),
+        ctx: Ctx::Value,
+        int_names: HashSet::new(),
+        alias_uses: HashMap::new(),
+        errors: &crate::errors::Errors::default(),
+        rewrite: Some(&by_path),
+    };
+    rewriter.visit_block_mut(&mut body);
+
+    let t = Ident::new(float.name(), Span::call_site());
+    let root_of = |id: &Ident| roots.iter().position(|r| r.ident == *id);
+    let leaf_param = |l: Leaf, id: &Ident| match l {
+        Leaf::Number => quote!(#id: #t),
+        Leaf::Seq => quote!(#id: &[#t]),
+        Leaf::Rows => quote!(#id: &[::std::vec::Vec<#t>]),
+        Leaf::Flat => quote!(#id: &[#t]),
+    };
+    let mut inner_inputs: Vec<TokenStream> = Vec::new();
+    let mut inner_wrt: Vec<Ident> = Vec::new();
+    for input in &item.sig.inputs {
+        let (id, tokens) = match input {
+            syn::FnArg::Receiver(r) => (Ident::new("self", r.self_token.span), quote!(#r)),
+            syn::FnArg::Typed(pt) => match &*pt.pat {
+                syn::Pat::Ident(pi) => (pi.ident.clone(), quote!(#pt)),
+                _ => return None,
+            },
+        };
+        inner_inputs.push(tokens);
+        match root_of(&id) {
+            Some(r) => {
+                for (k, l, leaf) in &leaves {
+                    if paths[*k].root == r {
+                        inner_inputs.push(leaf_param(*l, leaf));
+                        inner_wrt.push(leaf.clone());
+                    }
+                }
+            }
+            None if named(&id) => inner_wrt.push(id),
+            None => {}
+        }
+    }
+    let inner_name = crate::naming::hidden(&format!("fields_{}", item.sig.ident));
+    let mut inner_sig = item.sig.clone();
+    inner_sig.ident = inner_name.clone();
+    inner_sig.inputs = syn::parse_quote!(#(#inner_inputs),*);
+    let mut attrs: Vec<syn::Attribute> = item
+        .attrs
+        .iter()
+        .filter(|a| a.path().is_ident("allow") || a.path().is_ident("cfg"))
+        .cloned()
+        .collect();
+    // A rewritten copy of the user's body, never called: the model itself may be read only
+    // through the leaves, and lints would only repeat (or misname) those of the original.
+    attrs.push(syn::parse_quote!(#[allow(unused_variables, clippy::all, clippy::pedantic)]));
+    let inner = syn::ItemFn {
+        attrs,
+        vis: syn::Visibility::Inherited,
+        sig: inner_sig,
+        block: Box::new(body),
+    };
+    let inner_expanded = if errors.is_empty() && !inner_wrt.is_empty() {
+        let inner_args = quote!(wrt(#(#inner_wrt),*));
+        Some(crate::expand::expand_item(inner_args, &inner))
+    } else {
+        None
+    };
+    let ok = errors.is_empty();
+    let out = wrapper(
+        item,
+        &args,
+        &roots,
+        &paths,
+        &leaves,
+        float,
+        inner_name,
+        inner_expanded,
+        errors,
+    );
+    let model_fns = match roots.as_slice() {
+        [root] if ok => model_fns(item, root, float),
+        _ => TokenStream::new(),
+    };
+    Some(quote!(#out #model_fns))
+}
+
+/// `&Name` or `&path::Name<..>`: a struct passed by reference (not a float, slice, array, `Vec`
+/// or tuple).
+fn is_struct_ref(ty: &syn::Type) -> bool {
+    let syn::Type::Reference(r) = ty else {
+        return false;
+    };
+    if r.mutability.is_some() {
+        return false;
+    }
+    let syn::Type::Path(p) = &*r.elem else {
+        return false;
+    };
+    let Some(last) = p.path.segments.last() else {
+        return false;
+    };
+    let known = [
+        "f64", "f32", "Vec", "str", "String", "usize", "isize", "i32", "i64", "u32", "u64", "bool",
+        "Option", "Box", "HashMap", "BTreeMap",
+    ];
+    p.qself.is_none() && !known.iter().any(|k| last.ident == k)
+}
+
+/// A parameter of the inner gradient function: its name and type.
+fn typed_inputs(f: &syn::ItemFn) -> Vec<(Ident, Option<syn::Type>)> {
+    f.sig
+        .inputs
+        .iter()
+        .map(|i| match i {
+            syn::FnArg::Receiver(r) => (Ident::new("self", r.self_token.span), None),
+            syn::FnArg::Typed(pt) => match &*pt.pat {
+                syn::Pat::Ident(pi) => (pi.ident.clone(), Some((*pt.ty).clone())),
+                _ => (format_ident!("_"), Some((*pt.ty).clone())),
+            },
+        })
+        .collect()
+}
+
+/// `f64`, `f32`, `&f64`, `&f32`: a scalar with a slot in the returned array.
+fn scalar_param(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Reference(r) if r.mutability.is_none() => {
+            crate::sig::float_of(&r.elem).is_some()
+        }
+        t => crate::sig::float_of(t).is_some(),
+    }
+}

@@ -1,0 +1,298 @@
+//! `NAME_grad`: the model's fields in, their derivatives out into a gradient model.
+
+use super::{scalar_param, typed_inputs, Leaf, Path, Root};
+use crate::attr::Args;
+use crate::ir::FloatTy;
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use std::collections::HashMap;
+
+/// `NAME_grad` around the inner gradient, with the original function, its table and the inner
+/// items.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn wrapper(
+    item: &syn::ItemFn,
+    args: &Args,
+    roots: &[Root],
+    paths: &[Path],
+    leaves: &[(usize, Leaf, Ident)],
+    float: FloatTy,
+    inner_name: Ident,
+    inner_expanded: Option<TokenStream>,
+    errors: crate::errors::Errors,
+) -> TokenStream {
+    let t = Ident::new(float.name(), Span::call_site());
+    let zero = crate::emit::float_literal(0.0, float);
+    let fname = format!("{}_grad", item.sig.ident);
+    let named = |id: &Ident| args.wrt.as_ref().is_some_and(|w| w.iter().any(|n| n == id));
+    let root_of = |id: &Ident| roots.iter().position(|r| r.ident == *id);
+    let inner_grad_name = format_ident!("{}_grad", inner_name);
+    // The inner gradient's signature: its parameters, then its buffers.
+    // No inner gradient when its derivation reported errors: they are the ones to read.
+    let inner_grad: Option<syn::ItemFn> = inner_expanded.as_ref().and_then(|ts| {
+        let items = syn::parse2::<syn::File>(ts.clone()).ok()?.items;
+        if items.iter().any(|i| matches!(i, syn::Item::Macro(_))) {
+            return None;
+        }
+        items.into_iter().find_map(|i| match i {
+            syn::Item::Fn(f) if f.sig.ident == inner_grad_name => Some(f),
+            _ => None,
+        })
+    });
+    let original_inputs = typed_inputs(item);
+    let inner_inputs = inner_grad.as_ref().map(typed_inputs).unwrap_or_default();
+    let n_params = item.sig.inputs.len() + leaves.len();
+    let inner_bufs: Vec<(Ident, Option<syn::Type>)> =
+        inner_inputs.iter().skip(n_params).cloned().collect();
+    let leaf_of = |id: &Ident| leaves.iter().find(|(_, _, l)| l == id);
+    let leaf_of_buf = |d: &Ident| leaves.iter().find(|(_, _, l)| *d == format!("d_{l}"));
+
+    let mut sig_params = Vec::new();
+    let mut bufs = Vec::new();
+    let mut flags = Vec::new();
+    let mut k_outer = 0usize;
+    for (id, ty) in &original_inputs {
+        match ty {
+            None => sig_params.push(quote!(&self)),
+            Some(ty) => sig_params.push(quote!(#id: #ty)),
+        }
+        let d = format_ident!("d_{}", id);
+        if root_of(id).is_some() {
+            flags.push(0u8);
+            match ty {
+                None => bufs.push(quote!(#d: &mut Self)),
+                Some(syn::Type::Reference(r)) => {
+                    let elem = &r.elem;
+                    bufs.push(quote!(#d: &mut #elem));
+                }
+                Some(_) => {}
+            }
+            continue;
+        }
+        if let Some((_, Some(bt))) = inner_bufs.iter().find(|(b, _)| *b == d) {
+            flags.push(2);
+            bufs.push(quote!(#d: #bt));
+        } else if named(id) && ty.as_ref().is_some_and(scalar_param) {
+            flags.push(1);
+            k_outer += 1;
+        } else {
+            flags.push(0);
+        }
+    }
+    let value_only = k_outer == 0;
+    let ret = if value_only {
+        quote!(#t)
+    } else {
+        quote!((#t, [#t; #k_outer]))
+    };
+
+    let body = match &inner_grad {
+        // Nothing the loss reads is differentiated: the value, and a zero gradient.
+        None if inner_expanded.is_none() && errors.is_empty() => {
+            let name = &item.sig.ident;
+            let fills = roots.iter().map(|r| {
+                let (ty, d) = (&r.ty, format_ident!("d_{}", r.ident));
+                quote!(<#ty as ::grad::runtime::Params>::fill_params(#d, 0.0);)
+            });
+            let args = original_inputs
+                .iter()
+                .filter(|(_, t)| t.is_some())
+                .map(|(id, _)| id);
+            let call = if roots.iter().any(|r| r.receiver) {
+                quote!(self.#name(#(#args),*))
+            } else {
+                quote!(#name(#(#args),*))
+            };
+            quote!(#(#fills)* #call)
+        }
+        None => quote!(::core::unreachable!(
+            "`#[gradient]` reported a compile error for this function"
+        )),
+        Some(inner) => {
+            let mut prelude = Vec::new();
+            let mut after = Vec::new();
+            let mut call_args = Vec::new();
+            let mut leaf_bufs: HashMap<String, TokenStream> = HashMap::new();
+            let mut finally = Vec::new();
+            // The inner function's active scalars, in order: leaves or the caller's own slots.
+            let mut slots: Vec<Option<TokenStream>> = Vec::new();
+            let receiver = roots.iter().any(|r| r.receiver);
+            // Fields the loss never reads are zero; the model's type must be `Params` (said once,
+            // at the type).
+            for r in roots {
+                let (ty, d) = (&r.ty, format_ident!("d_{}", r.ident));
+                let span = ty
+                    .clone()
+                    .into_iter()
+                    .next()
+                    .map_or(Span::call_site(), |t| t.span());
+                let d = Ident::new(&d.to_string(), span);
+                prelude.push(
+                    quote_spanned!(span=> <#ty as ::grad::runtime::Params>::fill_params(#d, 0.0);),
+                );
+            }
+            for (id, ty) in inner_inputs.iter().take(n_params) {
+                if ty.is_none() {
+                    continue;
+                }
+                if let Some((k, leaf, _)) = leaf_of(id) {
+                    let p = &paths[*k];
+                    let root = &roots[p.root].ident;
+                    let d = format_ident!("d_{}", root);
+                    let members = &p.members;
+                    let dotted = p.dotted(roots);
+                    let span = p.span;
+                    let suffix = p.suffix.clone().unwrap_or_default();
+                    // A copy in and out, for leaves that are not a field's own storage.
+                    let (copy, dcopy) = (
+                        crate::naming::hidden(&format!("copy_{id}")),
+                        crate::naming::hidden(&format!("dcopy_{id}")),
+                    );
+                    let shape_msg = format!("{fname}: the gradient `d_{dotted}` does not have the shape of `{dotted}`; make the gradient with `Params::zeros_like`");
+                    match (leaf, p.suffix.is_some()) {
+                        (Leaf::Number, _) => {
+                            call_args.push(quote_spanned!(span=> #root #(.#members)*));
+                            slots.push(Some(quote!(#d #(.#members)*)));
+                        }
+                        (Leaf::Seq, false) => {
+                            let msg = format!("{fname}: the gradient `d_{dotted}` has length {{}} but `{dotted}` has length {{}}; make the gradient with `Params::zeros_like`");
+                            prelude.push(quote!(::core::assert!(#d #(.#members)*.len() == #root #(.#members)*.len(), #msg, #d #(.#members)*.len(), #root #(.#members)*.len());));
+                            call_args.push(quote_spanned!(span=> &#root #(.#members)*[..]));
+                            leaf_bufs.insert(id.to_string(), quote!(&mut #d #(.#members)*[..]));
+                        }
+                        (Leaf::Seq, true) => {
+                            // One number per element: gathered, and scattered back.
+                            prelude.push(quote! {
+                                ::core::assert!(#d #(.#members)*.len() == #root #(.#members)*.len(), #shape_msg);
+                                let #copy: ::std::vec::Vec<#t> =
+                                    #root #(.#members)*.iter().map(|e| e #(.#suffix)*).collect();
+                                let mut #dcopy: ::std::vec::Vec<#t> = ::std::vec![#zero; #copy.len()];
+                            });
+                            after.push(quote! {
+                                for (e, v) in #d #(.#members)*.iter_mut().zip(&#dcopy) {
+                                    e #(.#suffix)* = *v;
+                                }
+                            });
+                            call_args.push(quote!(&#copy));
+                            leaf_bufs.insert(id.to_string(), quote!(&mut #dcopy));
+                        }
+                        (Leaf::Flat, _) => {
+                            // The whole model, for the calls that take it: its flat view in, and
+                            // the calls' gradient added to what the fields read here get.
+                            prelude.push(quote! {
+                                let #copy: ::std::vec::Vec<#t> = ::grad::runtime::Params::to_flat(#root);
+                                let mut #dcopy: ::std::vec::Vec<#t> = ::std::vec![#zero; #copy.len()];
+                            });
+                            finally.push(quote! {
+                                let mut #copy = ::grad::runtime::Params::to_flat(#d);
+                                for (a, b) in #copy.iter_mut().zip(&#dcopy) {
+                                    *a += *b;
+                                }
+                                ::grad::runtime::Params::read_flat(#d, &#copy);
+                            });
+                            call_args.push(quote!(&#copy));
+                            leaf_bufs.insert(id.to_string(), quote!(&mut #dcopy));
+                        }
+                        (Leaf::Rows, _) => {
+                            // Rows, or one sequence per element: copied as rows.
+                            prelude.push(quote! {
+                                ::core::assert!(
+                                    #d #(.#members)*.len() == #root #(.#members)*.len()
+                                        && #d #(.#members)*.iter().zip(#root #(.#members)*.iter())
+                                            .all(|(a, b)| a #(.#suffix)*.len() == b #(.#suffix)*.len()),
+                                    #shape_msg
+                                );
+                                let #copy: ::std::vec::Vec<::std::vec::Vec<#t>> = #root #(.#members)*
+                                    .iter()
+                                    .map(|e| e #(.#suffix)*.iter().copied().collect())
+                                    .collect();
+                                let mut #dcopy: ::std::vec::Vec<::std::vec::Vec<#t>> =
+                                    #copy.iter().map(|r| ::std::vec![#zero; r.len()]).collect();
+                            });
+                            after.push(quote! {
+                                for (e, v) in #d #(.#members)*.iter_mut().zip(&#dcopy) {
+                                    e #(.#suffix)*.copy_from_slice(v);
+                                }
+                            });
+                            call_args.push(quote!(&#copy));
+                            leaf_bufs.insert(id.to_string(), quote!(&mut #dcopy));
+                        }
+                    }
+                } else {
+                    call_args.push(quote!(#id));
+                    if named(id) && ty.as_ref().is_some_and(scalar_param) {
+                        slots.push(None);
+                    }
+                }
+            }
+            let mut call_bufs = Vec::new();
+            for (d, _) in &inner_bufs {
+                match leaf_of_buf(d).and_then(|(_, _, l)| leaf_bufs.get(&l.to_string())) {
+                    Some(buf) => call_bufs.push(buf.clone()),
+                    None => call_bufs.push(quote!(#d)),
+                }
+            }
+            let inner_returns_value_only = matches!(&inner.sig.output, syn::ReturnType::Type(_, ty) if crate::sig::float_of(ty).is_some());
+            let result = crate::naming::hidden("inner");
+            let (value, grads) = if inner_returns_value_only {
+                (quote!(#result), None)
+            } else {
+                (quote!(#result.0), Some(quote!(#result.1)))
+            };
+            let mut outer_slots = Vec::new();
+            for (k, slot) in slots.iter().enumerate() {
+                let g = grads.clone().unwrap_or_default();
+                match slot {
+                    Some(place) => after.push(quote!(#place = #g[#k];)),
+                    None => outer_slots.push(quote!(#g[#k])),
+                }
+            }
+            let call = if receiver {
+                quote!(self.#inner_grad_name(#(#call_args,)* #(#call_bufs),*))
+            } else {
+                quote!(#inner_grad_name(#(#call_args,)* #(#call_bufs),*))
+            };
+            let ret_expr = if value_only {
+                quote!(#value)
+            } else {
+                quote!((#value, [#(#outer_slots),*]))
+            };
+            quote! {
+                #(#prelude)*
+                let #result = #call;
+                #(#after)*
+                #(#finally)*
+                #ret_expr
+            }
+        }
+    };
+    let errors = errors.combined().map(|e| e.to_compile_error());
+    let original = crate::expand::original_item(item);
+    let inherited = crate::expand::inherited_attributes(item);
+    let vis = &item.vis;
+    let name = format_ident!("{}_grad", item.sig.ident);
+    let table_name = format_ident!("{}_grad_wrt", item.sig.ident);
+    let n = flags.len();
+    let wrt: Vec<String> = roots.iter().map(|r| format!("`{}`", r.ident)).collect();
+    let doc = format!(
+        " Value and gradient of [`{}`] with respect to {}, generated by `#[gradient]`.",
+        item.sig.ident,
+        wrt.join(", ")
+    );
+    let must_use = (!value_only).then(|| quote!(#[must_use]));
+    quote! {
+        #original
+        #inner_expanded
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals, dead_code)]
+        #vis const #table_name: [u8; #n] = [#(#flags),*];
+        #errors
+        #(#inherited)*
+        #[doc = #doc]
+        #must_use
+        #[allow(unused_variables, clippy::too_many_arguments, clippy::needless_borrow)]
+        #vis fn #name (#(#sig_params,)* #(#bufs),*) -> #ret {
+            #body
+        }
+    }
+}
