@@ -196,61 +196,44 @@ fn seq_mismatch<P: Params>(a: &[P], b: &[P]) -> Option<String> {
         .find_map(|(i, (x, y))| x.shape_mismatch(y).map(|m| format!("[{i}]{m}")))
 }
 
-impl<P: Params> Params for Vec<P> {
-    type Scalar = P::Scalar;
+/// `Vec<P>` and `[P; N]`: the elements in order; they differ only in how a copy is built.
+macro_rules! seq_params {
+    ($ty:ty, [$($generics:tt)*], $zeros:expr) => {
+        impl<P: Params, $($generics)*> Params for $ty {
+            type Scalar = P::Scalar;
 
-    fn num_params(&self) -> usize {
-        self.iter().map(Params::num_params).sum()
-    }
+            fn num_params(&self) -> usize {
+                self.iter().map(Params::num_params).sum()
+            }
 
-    fn write_flat(&self, out: &mut [P::Scalar]) {
-        seq_write(self, out);
-    }
+            fn write_flat(&self, out: &mut [P::Scalar]) {
+                seq_write(self, out);
+            }
 
-    fn read_flat(&mut self, src: &[P::Scalar]) {
-        seq_read(self, src);
-    }
+            fn read_flat(&mut self, src: &[P::Scalar]) {
+                seq_read(self, src);
+            }
 
-    fn fill_params(&mut self, value: P::Scalar) {
-        self.iter_mut().for_each(|p| p.fill_params(value));
-    }
+            fn fill_params(&mut self, value: P::Scalar) {
+                self.iter_mut().for_each(|p| p.fill_params(value));
+            }
 
-    fn shape_mismatch(&self, other: &Self) -> Option<String> {
-        seq_mismatch(self, other)
-    }
+            fn shape_mismatch(&self, other: &Self) -> Option<String> {
+                seq_mismatch(self, other)
+            }
 
-    fn zeros_like(&self) -> Self {
-        self.iter().map(Params::zeros_like).collect()
-    }
+            fn zeros_like(&self) -> Self {
+                $zeros(self)
+            }
+        }
+    };
 }
 
-impl<P: Params, const N: usize> Params for [P; N] {
-    type Scalar = P::Scalar;
-
-    fn num_params(&self) -> usize {
-        self.iter().map(Params::num_params).sum()
-    }
-
-    fn write_flat(&self, out: &mut [P::Scalar]) {
-        seq_write(self, out);
-    }
-
-    fn read_flat(&mut self, src: &[P::Scalar]) {
-        seq_read(self, src);
-    }
-
-    fn fill_params(&mut self, value: P::Scalar) {
-        self.iter_mut().for_each(|p| p.fill_params(value));
-    }
-
-    fn shape_mismatch(&self, other: &Self) -> Option<String> {
-        seq_mismatch(self, other)
-    }
-
-    fn zeros_like(&self) -> Self {
-        std::array::from_fn(|i| self[i].zeros_like())
-    }
-}
+seq_params!(Vec<P>, [], |v: &Vec<P>| v
+    .iter()
+    .map(Params::zeros_like)
+    .collect());
+seq_params!([P; N], [const N: usize], |a: &[P; N]| std::array::from_fn(|i| a[i].zeros_like()));
 
 impl<P: Params> Params for Box<P> {
     type Scalar = P::Scalar;
