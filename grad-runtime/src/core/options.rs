@@ -40,6 +40,7 @@ pub struct Options<'a, T> {
     pub(crate) divergence_factor: T,
     pub(crate) history: bool,
     pub(crate) history_points: bool,
+    pub(crate) resume: bool,
     pub(crate) observers: Vec<Box<dyn Observer<T> + 'a>>,
 }
 
@@ -56,6 +57,7 @@ impl<T: Real> Default for Options<'_, T> {
             divergence_factor: T::from(1e10).unwrap_or_else(T::max_value),
             history: false,
             history_points: false,
+            resume: false,
             observers: Vec::new(),
         }
     }
@@ -216,6 +218,33 @@ impl<'a, T: Real> Options<'a, T> {
     /// ```
     pub fn divergence_factor(mut self, factor: T) -> Self {
         self.divergence_factor = factor;
+        self
+    }
+
+    /// Continues from the optimizer's state instead of resetting it: with the same optimizer passed
+    /// as `&mut`, a run from the last run's `report.x` takes the steps the last run would have
+    /// taken next (Adam's moments and step count, L-BFGS's memory, a schedule's position are
+    /// kept). Off by default: each run starts the optimizer afresh. With `minimize_batches` the
+    /// optimizer's state is kept too, but the batches start again from their first epoch.
+    ///
+    /// ```
+    /// use grad_runtime::{Options, minimize, optim::Adam};
+    ///
+    /// fn f_grad(x: f64, y: f64) -> (f64, [f64; 2]) {
+    ///     (x * x + 10.0 * y * y, [2.0 * x, 20.0 * y])
+    /// }
+    /// let mut adam = Adam::new(0.1)?;
+    /// let once = minimize(f_grad, [1.0, 1.0], &mut adam, Options::new().max_iters(200).grad_tol(0.0))?;
+    ///
+    /// let mut adam = Adam::new(0.1)?;
+    /// let first = minimize(f_grad, [1.0, 1.0], &mut adam, Options::new().max_iters(100).grad_tol(0.0))?;
+    /// let options = Options::new().max_iters(100).grad_tol(0.0).resume(true);
+    /// let second = minimize(f_grad, &first.x, &mut adam, options)?;
+    /// assert_eq!(second.x, once.x); // bit for bit
+    /// # Ok::<(), grad_runtime::Error>(())
+    /// ```
+    pub fn resume(mut self, on: bool) -> Self {
+        self.resume = on;
         self
     }
 

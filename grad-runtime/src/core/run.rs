@@ -39,7 +39,11 @@ where
             found: dim,
         });
     }
-    optimizer.init(dim)?;
+    if options.resume {
+        optimizer.resume(dim)?;
+    } else {
+        optimizer.init(dim)?;
+    }
     let rules = Rules::new(&options);
     let Options {
         mut observers,

@@ -225,6 +225,13 @@ impl<T: Real> Optimizer<T> for Adagrad<T> {
         Ok(())
     }
 
+    fn resume(&mut self, dim: usize) -> Result<(), Error> {
+        if self.sum.len() == dim {
+            return Ok(());
+        }
+        self.init(dim)
+    }
+
     fn step(&mut self, problem: &mut Problem<'_, T>, point: &mut Point<T>) -> Step {
         let lr = self.decayed_lr();
         for ((x, &g), s) in point.x.iter_mut().zip(&point.grad).zip(&mut self.sum) {

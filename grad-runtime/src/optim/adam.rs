@@ -202,6 +202,13 @@ impl<T: Real> Optimizer<T> for Adam<T> {
         Ok(())
     }
 
+    fn resume(&mut self, dim: usize) -> Result<(), Error> {
+        if !self.moments.ready(dim) {
+            self.moments.init(dim, self.hyper.amsgrad);
+        }
+        Ok(())
+    }
+
     fn step(&mut self, problem: &mut Problem<'_, T>, point: &mut Point<T>) -> Step {
         self.moments
             .update(&self.hyper, self.weight_decay, &mut point.x, &point.grad);
@@ -276,6 +283,11 @@ impl<T: Real> Default for Moments<T> {
 }
 
 impl<T: Real> Moments<T> {
+    /// Set up for `dim` parameters by an earlier run.
+    pub(crate) fn ready(&self, dim: usize) -> bool {
+        self.m.len() == dim
+    }
+
     pub(crate) fn init(&mut self, dim: usize, amsgrad: bool) {
         for buffer in [&mut self.m, &mut self.v] {
             buffer.clear();

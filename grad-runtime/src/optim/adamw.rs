@@ -196,6 +196,13 @@ impl<T: Real> Optimizer<T> for AdamW<T> {
         Ok(())
     }
 
+    fn resume(&mut self, dim: usize) -> Result<(), Error> {
+        if !self.moments.ready(dim) {
+            self.moments.init(dim, self.hyper.amsgrad);
+        }
+        Ok(())
+    }
+
     fn step(&mut self, problem: &mut Problem<'_, T>, point: &mut Point<T>) -> Step {
         let shrink = T::one() - self.hyper.lr * self.weight_decay;
         for x in &mut point.x {

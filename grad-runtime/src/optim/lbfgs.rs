@@ -261,6 +261,13 @@ impl<T: Real, L: LineSearch<T>> Optimizer<T> for Lbfgs<T, L> {
         Ok(())
     }
 
+    fn resume(&mut self, dim: usize) -> Result<(), Error> {
+        if self.direction.len() == dim {
+            return Ok(());
+        }
+        self.init(dim)
+    }
+
     fn step(&mut self, problem: &mut Problem<'_, T>, point: &mut Point<T>) -> Step {
         loop {
             let steepest = self.len == 0;

@@ -128,6 +128,23 @@ pub trait Optimizer<T: Real> {
     /// ```
     fn init(&mut self, dim: usize) -> Result<(), Error>;
 
+    /// Prepares a run that continues from where the last one left off (see
+    /// [`Options::resume`](crate::Options::resume)): the state (moments, memory, step counts) is
+    /// kept when it was set up for `dim` parameters, and set up as by [`init`](Optimizer::init)
+    /// otherwise. Optimizers without state need not implement it.
+    ///
+    /// ```
+    /// use grad_runtime::optim::{Adam, Optimizer};
+    ///
+    /// let mut adam = Adam::<f64>::default();
+    /// adam.resume(3)?; // nothing to keep yet: as `init`
+    /// adam.resume(3)?; // keeps the moments
+    /// # Ok::<(), grad_runtime::Error>(())
+    /// ```
+    fn resume(&mut self, dim: usize) -> Result<(), Error> {
+        self.init(dim)
+    }
+
     /// Moves `point` (evaluated) to the next iterate (evaluated).
     ///
     /// ```
@@ -170,6 +187,9 @@ impl<T: Real, O: Optimizer<T> + ?Sized> Optimizer<T> for &mut O {
     fn init(&mut self, dim: usize) -> Result<(), Error> {
         (**self).init(dim)
     }
+    fn resume(&mut self, dim: usize) -> Result<(), Error> {
+        (**self).resume(dim)
+    }
     fn step(&mut self, problem: &mut Problem<'_, T>, point: &mut Point<T>) -> Step {
         (**self).step(problem, point)
     }
@@ -184,6 +204,9 @@ impl<T: Real, O: Optimizer<T> + ?Sized> Optimizer<T> for Box<O> {
     }
     fn init(&mut self, dim: usize) -> Result<(), Error> {
         (**self).init(dim)
+    }
+    fn resume(&mut self, dim: usize) -> Result<(), Error> {
+        (**self).resume(dim)
     }
     fn step(&mut self, problem: &mut Problem<'_, T>, point: &mut Point<T>) -> Step {
         (**self).step(problem, point)

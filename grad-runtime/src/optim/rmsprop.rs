@@ -237,6 +237,13 @@ impl<T: Real> Optimizer<T> for RmsProp<T> {
         Ok(())
     }
 
+    fn resume(&mut self, dim: usize) -> Result<(), Error> {
+        if self.square_avg.len() == dim {
+            return Ok(());
+        }
+        self.init(dim)
+    }
+
     fn step(&mut self, problem: &mut Problem<'_, T>, point: &mut Point<T>) -> Step {
         let (rho, one) = (self.alpha, T::one());
         let with_momentum = self.momentum > T::zero();

@@ -235,6 +235,13 @@ impl<T: Real> Optimizer<T> for Sgd<T> {
         Ok(())
     }
 
+    fn resume(&mut self, dim: usize) -> Result<(), Error> {
+        if self.buffer.len() == dim {
+            return Ok(());
+        }
+        self.init(dim)
+    }
+
     fn step(&mut self, problem: &mut Problem<'_, T>, point: &mut Point<T>) -> Step {
         let (mu, lr) = (self.momentum, self.lr);
         let keep = T::one() - self.dampening;

@@ -78,6 +78,13 @@ impl<T: Real, O: FirstOrder<T>, S: Schedule<T>> Optimizer<T> for Scheduled<O, S,
         self.inner.init(dim)
     }
 
+    fn resume(&mut self, dim: usize) -> Result<(), Error> {
+        if self.step == 0 {
+            return self.init(dim);
+        }
+        self.inner.resume(dim)
+    }
+
     fn step(&mut self, problem: &mut Problem<'_, T>, point: &mut Point<T>) -> Step {
         self.inner
             .set_lr(self.schedule.learning_rate(self.base, self.step));

@@ -11,6 +11,7 @@ mod convergence;
 mod divergence;
 mod f32;
 mod linesearch;
+mod resume;
 mod schedules;
 mod stopping;
 mod updates;
