@@ -240,12 +240,53 @@ impl<T> Report<T> {
     }
 }
 
+/// A summary for people: reason, counts, value, gradient norm and the first coordinates.
+///
+/// ```
+/// use grad_runtime::{Options, minimize, optim::GradientDescent};
+///
+/// fn f_grad(x: f64, y: f64) -> (f64, [f64; 2]) {
+///     (x * x + y * y, [2.0 * x, 2.0 * y])
+/// }
+/// let report = minimize(f_grad, [1e-8, 2.0], GradientDescent::new(0.5)?, Options::new())?;
+/// let text = report.to_string();
+/// assert!(text.contains("after 1 iteration, 2 evaluations"), "{text}");
+/// assert!(text.contains("x: [0.000000, 0.000000]"), "{text}");
+///
+/// let start = minimize(f_grad, [1e-8, 3e7], GradientDescent::new(0.1)?, Options::new().max_iters(0))?;
+/// assert!(start.to_string().contains("x: [1.000000e-8, 3.000000e7]"), "{start}");
+///
+/// fn nan_grad(x: f64) -> (f64, [f64; 1]) {
+///     (x.sqrt(), [0.5 / x.sqrt()])
+/// }
+/// let report = minimize(nan_grad, [-1.0], GradientDescent::new(0.1)?, Options::new())?;
+/// assert!(report.to_string().contains("stopped at the start: the value is not finite there"));
+/// # Ok::<(), grad_runtime::Error>(())
+/// ```
 impl<T: Real> fmt::Display for Report<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let plural = |n: usize, one: &str, many: &str| {
+            if n == 1 {
+                format!("{n} {one}")
+            } else {
+                format!("{n} {many}")
+            }
+        };
+        // Not finite before any step: the start is the problem, not a divergence.
+        let reason = match self.reason {
+            StopReason::Diverged(
+                d @ (Divergence::NonFiniteValue | Divergence::NonFiniteGradient),
+            ) if self.iterations == 0 => format!("stopped at the start: {d} there"),
+            r => r.to_string(),
+        };
         writeln!(
             f,
-            "{}: {} after {} iterations, {} evaluations, {:.3?}",
-            self.optimizer, self.reason, self.iterations, self.evaluations, self.elapsed
+            "{}: {} after {}, {}, {:.3?}",
+            self.optimizer,
+            reason,
+            plural(self.iterations, "iteration", "iterations"),
+            plural(self.evaluations, "evaluation", "evaluations"),
+            self.elapsed
         )?;
         if let Some(epochs) = self.epochs {
             writeln!(f, "  epochs: {epochs}")?;
@@ -261,11 +302,21 @@ impl<T: Real> fmt::Display for Report<T> {
         write!(f, "  x: [")?;
         for (i, v) in self.x.iter().take(SHOWN).enumerate() {
             let sep = if i == 0 { "" } else { ", " };
-            write!(f, "{sep}{:.6}", as_f64(*v))?;
+            write!(f, "{sep}{}", point(as_f64(*v)))?;
         }
         if self.x.len() > SHOWN {
             write!(f, ", … ({} more)", self.x.len() - SHOWN)?;
         }
         write!(f, "]")
+    }
+}
+
+/// A coordinate for reading: six decimals where that shows its size, scientific notation where
+/// it would print a small nonzero value as `0.000000` or a large one with many digits.
+fn point(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() || (1e-4..1e6).contains(&v.abs()) {
+        format!("{v:.6}")
+    } else {
+        format!("{v:.6e}")
     }
 }
