@@ -126,7 +126,8 @@ pub mod prelude {
     pub use crate::error::Error;
     pub use crate::linesearch::{Backtracking, StrongWolfe};
     pub use crate::optim::{
-        Adagrad, Adam, AdamW, FirstOrder, GradientDescent, Lbfgs, Optimizer, RmsProp, Sgd,
+        Adagrad, Adam, AdamW, Clip, Clipped, FirstOrder, GradientDescent, Lbfgs, Optimizer,
+        RmsProp, Sgd,
     };
     pub use crate::params::Params;
     pub use crate::schedule::{CosineAnnealingLr, ExponentialLr, StepLr};

@@ -31,6 +31,7 @@
 mod adagrad;
 mod adam;
 mod adamw;
+mod clip;
 mod gd;
 mod lbfgs;
 mod rmsprop;
@@ -39,6 +40,7 @@ mod sgd;
 pub use adagrad::{Adagrad, AdagradBuilder};
 pub use adam::{Adam, AdamBuilder};
 pub use adamw::{AdamW, AdamWBuilder};
+pub use clip::{Clip, Clipped};
 pub use gd::GradientDescent;
 pub use lbfgs::{Lbfgs, LbfgsBuilder};
 pub use rmsprop::{RmsProp, RmsPropBuilder};
@@ -261,5 +263,35 @@ pub trait FirstOrder<T: Real>: Optimizer<T> {
         Self: Sized,
     {
         Scheduled::new(self, schedule)
+    }
+
+    /// Steps on the gradient scaled down to Euclidean norm `max` when it is longer.
+    ///
+    /// ```
+    /// use grad_runtime::optim::{Adam, FirstOrder};
+    ///
+    /// let adam = Adam::<f64>::new(1e-3)?.clip_grad_norm(1.0)?;
+    /// # Ok::<(), grad_runtime::Error>(())
+    /// ```
+    fn clip_grad_norm(self, max: T) -> Result<Clipped<Self, T>, Error>
+    where
+        Self: Sized,
+    {
+        Clipped::new(self, Clip::Norm(max))
+    }
+
+    /// Steps on the gradient with each component clamped to `[-max, max]`.
+    ///
+    /// ```
+    /// use grad_runtime::optim::{FirstOrder, Sgd};
+    ///
+    /// let sgd = Sgd::<f64>::new(0.1)?.clip_grad_value(0.5)?;
+    /// # Ok::<(), grad_runtime::Error>(())
+    /// ```
+    fn clip_grad_value(self, max: T) -> Result<Clipped<Self, T>, Error>
+    where
+        Self: Sized,
+    {
+        Clipped::new(self, Clip::Value(max))
     }
 }

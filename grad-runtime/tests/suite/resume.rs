@@ -64,3 +64,19 @@ fn resuming_a_fresh_optimizer_starts_it() {
     };
     assert_eq!(gd(true).x, gd(false).x);
 }
+
+#[test]
+fn clipping_composes_with_schedules_and_resumes() {
+    use grad_runtime::schedule::StepLr;
+    let make = || {
+        Adam::new(0.05)
+            .unwrap()
+            .clip_grad_norm(1.0)
+            .unwrap()
+            .with_schedule(StepLr::new(30, 0.5).unwrap())
+    };
+    resumes(make, 60);
+    let mut clipped = Sgd::new(1e-3).unwrap().clip_grad_value(0.5).unwrap();
+    let report = run(&mut clipped, &[-1.2, 1.0], 2000, false);
+    assert!(report.value < rosenbrock_grad(-1.2, 1.0).0, "{report}");
+}
