@@ -72,14 +72,15 @@ fn root_name(e: &syn::Expr, roots: &[Root]) -> Option<usize> {
     }
 }
 
-/// An integer literal (`2`, `3usize`): arithmetic next to it is on integers.
+/// An integer literal (`2`, `3usize`, not `1_f64`, which syn reads as an integer with a float
+/// suffix): arithmetic next to it is on integers.
 fn is_int_lit(e: &syn::Expr) -> bool {
     matches!(
         e,
         syn::Expr::Lit(syn::ExprLit {
-            lit: syn::Lit::Int(_),
+            lit: syn::Lit::Int(i),
             ..
-        })
+        }) if !matches!(i.suffix(), "f32" | "f64")
     )
 }
 
