@@ -148,8 +148,33 @@ impl<'a, T> Problem<'a, T> {
     /// let mut g = [0.0];
     /// assert_eq!(Problem::new(&mut f).eval(&[4.0], &mut g), 4.0);
     /// ```
-    pub fn eval(&mut self, x: &[T], grad: &mut [T]) -> T {
+    ///
+    /// In debug builds the buffer is filled with NaN first, so that an objective that leaves a
+    /// component unwritten (or adds to it instead of writing it) is caught as a non-finite
+    /// gradient rather than silently reusing the last value:
+    ///
+    /// ```
+    /// use grad_runtime::{Options, StopReason, Divergence, minimize, optim::GradientDescent};
+    ///
+    /// // Forgets g[1].
+    /// let f = |x: &[f64], g: &mut [f64]| {
+    ///     g[0] = 2.0 * x[0];
+    ///     x[0] * x[0] + x[1] * x[1]
+    /// };
+    /// let report = minimize(f, [1.0, 1.0], GradientDescent::new(0.1)?, Options::new())?;
+    /// if cfg!(debug_assertions) {
+    ///     assert_eq!(report.reason, StopReason::Diverged(Divergence::NonFiniteGradient));
+    /// }
+    /// # Ok::<(), grad_runtime::Error>(())
+    /// ```
+    pub fn eval(&mut self, x: &[T], grad: &mut [T]) -> T
+    where
+        T: num_traits::Float,
+    {
         self.evaluations += 1;
+        if cfg!(debug_assertions) {
+            grad.fill(T::nan());
+        }
         (self.f)(x, grad)
     }
 
@@ -166,7 +191,10 @@ impl<'a, T> Problem<'a, T> {
     /// Problem::new(&mut f).eval_point(&mut p);
     /// assert_eq!((p.value, p.grad[0]), (9.0, 6.0));
     /// ```
-    pub fn eval_point(&mut self, point: &mut Point<T>) {
+    pub fn eval_point(&mut self, point: &mut Point<T>)
+    where
+        T: num_traits::Float,
+    {
         point.value = self.eval(&point.x, &mut point.grad);
     }
 
