@@ -41,6 +41,7 @@ pub struct Options<'a, T> {
     pub(crate) history: bool,
     pub(crate) history_points: bool,
     pub(crate) resume: bool,
+    pub(crate) patience: Option<usize>,
     pub(crate) observers: Vec<Box<dyn Observer<T> + 'a>>,
 }
 
@@ -58,6 +59,7 @@ impl<T: Real> Default for Options<'_, T> {
             history: false,
             history_points: false,
             resume: false,
+            patience: None,
             observers: Vec::new(),
         }
     }
@@ -245,6 +247,28 @@ impl<'a, T: Real> Options<'a, T> {
     /// ```
     pub fn resume(mut self, on: bool) -> Self {
         self.resume = on;
+        self
+    }
+
+    /// Early stopping: ends the run with [`StopReason::NoImprovement`](crate::StopReason) once
+    /// `iterations` steps have passed without a value below the best so far (`Report::best_x`
+    /// holds that best point).
+    ///
+    /// ```
+    /// use grad_runtime::{Options, StopReason, minimize, optim::GradientDescent};
+    ///
+    /// fn f_grad(x: f64) -> (f64, [f64; 1]) {
+    ///     (x * x, [2.0 * x])
+    /// }
+    /// // Oscillates between 3 and -3 forever: no step improves on the start.
+    /// let options = Options::new().patience(5);
+    /// let report = minimize(f_grad, [3.0], GradientDescent::new(1.0)?, options)?;
+    /// assert_eq!(report.reason, StopReason::NoImprovement);
+    /// assert_eq!((report.iterations, report.best_iteration), (5, 0));
+    /// # Ok::<(), grad_runtime::Error>(())
+    /// ```
+    pub fn patience(mut self, iterations: usize) -> Self {
+        self.patience = Some(iterations);
         self
     }
 

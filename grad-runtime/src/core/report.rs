@@ -38,6 +38,9 @@ pub enum StopReason {
     /// descent direction). Usually the point is as good as floating point allows, or the
     /// gradient does not match the value.
     Stalled,
+    /// The best value had not improved for the number of iterations `Options::patience` allows
+    /// (early stopping); the report's `best_x` is the point to keep.
+    NoImprovement,
 }
 
 impl StopReason {
@@ -75,6 +78,7 @@ impl fmt::Display for StopReason {
             StopReason::UserStop => f.write_str("stopped by a callback"),
             StopReason::Diverged(d) => write!(f, "diverged: {d}"),
             StopReason::Stalled => f.write_str("stalled: no step decreases the value"),
+            StopReason::NoImprovement => f.write_str("no improvement within the patience"),
         }
     }
 }
@@ -220,6 +224,26 @@ pub struct Report<T> {
     pub optimizer: &'static str,
     /// The iterates, if recorded.
     pub history: History<T>,
+    /// The point with the lowest value the run saw (the start included): for noisy or
+    /// oscillating runs, often better than the last. With mini-batches the values compared are
+    /// those of single batches.
+    ///
+    /// ```
+    /// use grad_runtime::{Options, minimize, optim::GradientDescent};
+    ///
+    /// fn f_grad(x: f64) -> (f64, [f64; 1]) {
+    ///     (x * x, [2.0 * x])
+    /// }
+    /// // A rate of 1.0 jumps between 3 and -3: every point is as good as the start.
+    /// let report = minimize(f_grad, [3.0], GradientDescent::new(1.0)?, Options::new().max_iters(4))?;
+    /// assert_eq!((report.best_x[0], report.best_value, report.best_iteration), (3.0, 9.0, 0));
+    /// # Ok::<(), grad_runtime::Error>(())
+    /// ```
+    pub best_x: Vec<T>,
+    /// The value at `best_x`.
+    pub best_value: T,
+    /// The iteration `best_x` was reached at (0: the start).
+    pub best_iteration: usize,
 }
 
 impl<T> Report<T> {

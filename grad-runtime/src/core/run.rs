@@ -73,6 +73,8 @@ where
         p.evaluations()
     });
     let start_value = point.value;
+    let patience = options.patience;
+    let (mut best_x, mut best_value, mut best_iteration) = (point.x.clone(), point.value, 0);
 
     let reason = if let Some(divergence) = non_finite(&point) {
         StopReason::Diverged(divergence)
@@ -115,6 +117,9 @@ where
             if user_stop {
                 break StopReason::UserStop;
             }
+            if patience.is_some_and(|k| iteration - best_iteration >= k) {
+                break StopReason::NoImprovement;
+            }
 
             previous.copy_from(&point);
             source.advance();
@@ -131,6 +136,12 @@ where
                 break StopReason::Diverged(divergence);
             }
             iteration += 1;
+            // NaN is never below anything: a non-finite start is replaced by the first value.
+            if point.value < best_value || best_value.is_nan() {
+                best_x.copy_from_slice(&point.x);
+                best_value = point.value;
+                best_iteration = iteration;
+            }
         }
     };
 
@@ -146,6 +157,9 @@ where
         elapsed: clock.elapsed(),
         optimizer: optimizer.name(),
         history,
+        best_x,
+        best_value,
+        best_iteration,
     };
     for observer in &mut observers {
         observer.finish(&report);
