@@ -1,11 +1,11 @@
 //! The `#[gradient]` attribute of the `grad` crate.
 //!
-//! The pipeline follows `thiserror`/`serde_derive`: [`attr`] parses the attribute arguments,
-//! [`sig`] checks the signature, [`lower`] turns the body into the IR of [`ir`] while collecting every
-//! unsupported construct as an error, [`memory`] marks the buffer writes the backward pass must undo,
-//! [`reverse`] builds the adjoint program from the derivative table in
-//! [`rules`], [`dce`] drops what nobody reads, [`emit`] prints the IR as Rust, and [`expand`] assembles the
-//! output (or, on error, the fallback of [`fallback`]). Everything below this file works on `proc_macro2`
+//! The pipeline follows `thiserror`/`serde_derive`: `attr` parses the attribute arguments,
+//! `sig` checks the signature, `lower` turns the body into the IR of `ir` while collecting every
+//! unsupported construct as an error, `memory` marks the buffer writes the backward pass must undo,
+//! `reverse` builds the adjoint program from the derivative table in
+//! `rules`, `dce` drops what nobody reads, `emit` prints the IR as Rust, and `expand` assembles the
+//! output (or, on error, the fallback of `fallback`). Everything below this file works on `proc_macro2`
 //! only, so it is unit-tested without a compiler plugin.
 
 extern crate proc_macro;

@@ -64,11 +64,14 @@
 //!   observers), [`Report`] and [`StopReason`], the [`Objective`] trait, the one loop.
 //! - [`optim`]: [`Optimizer`](optim::Optimizer) and one type per algorithm: gradient descent,
 //!   SGD with momentum/Nesterov, Adam, AdamW, RMSProp, Adagrad, L-BFGS. Defaults are PyTorch's.
+//!   Gradient clipping ([`Clipped`](optim::Clipped)) in front of any of them.
 //! - [`linesearch`]: Armijo backtracking and strong Wolfe, for L-BFGS.
 //! - [`schedule`]: step, exponential and cosine learning-rate schedules for any first-order
 //!   optimizer.
 //! - [`data`]: seeded shuffled mini-batches for [`minimize_batches`].
 //! - [`check`]: gradients against finite differences.
+//! - [`params`]: [`Params`], models as trees of floats with a flat view (what
+//!   `#[derive(grad::Params)]` implements); every entry point above takes a model as its start.
 //! - `argmin` (feature `argmin`): run argmin's solvers on the same functions.
 //!
 //! # Features
