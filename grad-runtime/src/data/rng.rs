@@ -177,3 +177,62 @@ mod tests {
         assert_eq!(rng.below(1), 0);
     }
 }
+
+/// With the `rand` feature, [`Rng`] is a `rand_core` generator: `rand_distr`'s distributions
+/// sample from it, and `SeedableRng::seed_from_u64` gives the same stream as
+/// [`Rng::seed_from_u64`].
+///
+/// ```
+/// # #[cfg(feature = "rand")] {
+/// use grad_runtime::data::Rng;
+/// use rand_core::{RngCore, SeedableRng};
+///
+/// let mut a = <Rng as SeedableRng>::seed_from_u64(9);
+/// let mut b = Rng::seed_from_u64(9);
+/// assert_eq!(RngCore::next_u64(&mut a), b.next_u64());
+/// let mut bytes = [0u8; 5];
+/// a.fill_bytes(&mut bytes);
+/// # }
+/// ```
+#[cfg(feature = "rand")]
+impl rand_core::RngCore for Rng {
+    fn next_u32(&mut self) -> u32 {
+        // The high half: xoshiro256**'s strongest bits.
+        (Rng::next_u64(self) >> 32) as u32
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        Rng::next_u64(self)
+    }
+
+    fn fill_bytes(&mut self, dst: &mut [u8]) {
+        for chunk in dst.chunks_mut(8) {
+            let bytes = Rng::next_u64(self).to_le_bytes();
+            chunk.copy_from_slice(&bytes[..chunk.len()]);
+        }
+    }
+}
+
+#[cfg(feature = "rand")]
+impl rand_core::SeedableRng for Rng {
+    type Seed = [u8; 32];
+
+    /// The state read as four little-endian words; the all-zero seed, which xoshiro cannot
+    /// start from, is taken as `seed_from_u64(0)`.
+    fn from_seed(seed: [u8; 32]) -> Self {
+        let mut s = [0u64; 4];
+        for (w, bytes) in s.iter_mut().zip(seed.chunks_exact(8)) {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(bytes);
+            *w = u64::from_le_bytes(b);
+        }
+        if s == [0; 4] {
+            return Rng::seed_from_u64(0);
+        }
+        Rng { s }
+    }
+
+    fn seed_from_u64(state: u64) -> Self {
+        Rng::seed_from_u64(state)
+    }
+}
