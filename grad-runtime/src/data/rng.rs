@@ -135,49 +135,6 @@ impl Rng {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::Rng;
-
-    #[test]
-    fn xoshiro256starstar_matches_the_reference_vectors() {
-        // From the reference implementation's test vectors (as used by rand_xoshiro).
-        let mut rng = Rng { s: [1, 2, 3, 4] };
-        let expected: [u64; 6] = [
-            11520,
-            0,
-            1509978240,
-            1215971899390074240,
-            1216172134540287360,
-            607988272756665600,
-        ];
-        for e in expected {
-            assert_eq!(rng.next_u64(), e);
-        }
-    }
-
-    #[test]
-    fn seeding_uses_splitmix64() {
-        // splitmix64 from 0: the reference sequence starts 0xe220a8397b1dcdaf.
-        assert_eq!(Rng::seed_from_u64(0).s[0], 0xe220_a839_7b1d_cdaf);
-    }
-
-    #[test]
-    fn below_is_unbiased_enough_and_in_range() {
-        let mut rng = Rng::seed_from_u64(99);
-        let mut counts = [0usize; 3];
-        for _ in 0..30_000 {
-            counts[rng.below(3)] += 1;
-        }
-        assert!(
-            counts.iter().all(|&c| (9_500..10_500).contains(&c)),
-            "{counts:?}"
-        );
-        assert_eq!(rng.below(0), 0);
-        assert_eq!(rng.below(1), 0);
-    }
-}
-
 /// With the `rand` feature, [`Rng`] is a `rand_core` generator: `rand_distr`'s distributions
 /// sample from it, and `SeedableRng::seed_from_u64` gives the same stream as
 /// [`Rng::seed_from_u64`].
@@ -234,5 +191,48 @@ impl rand_core::SeedableRng for Rng {
 
     fn seed_from_u64(state: u64) -> Self {
         Rng::seed_from_u64(state)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Rng;
+
+    #[test]
+    fn xoshiro256starstar_matches_the_reference_vectors() {
+        // From the reference implementation's test vectors (as used by rand_xoshiro).
+        let mut rng = Rng { s: [1, 2, 3, 4] };
+        let expected: [u64; 6] = [
+            11520,
+            0,
+            1509978240,
+            1215971899390074240,
+            1216172134540287360,
+            607988272756665600,
+        ];
+        for e in expected {
+            assert_eq!(rng.next_u64(), e);
+        }
+    }
+
+    #[test]
+    fn seeding_uses_splitmix64() {
+        // splitmix64 from 0: the reference sequence starts 0xe220a8397b1dcdaf.
+        assert_eq!(Rng::seed_from_u64(0).s[0], 0xe220_a839_7b1d_cdaf);
+    }
+
+    #[test]
+    fn below_is_unbiased_enough_and_in_range() {
+        let mut rng = Rng::seed_from_u64(99);
+        let mut counts = [0usize; 3];
+        for _ in 0..30_000 {
+            counts[rng.below(3)] += 1;
+        }
+        assert!(
+            counts.iter().all(|&c| (9_500..10_500).contains(&c)),
+            "{counts:?}"
+        );
+        assert_eq!(rng.below(0), 0);
+        assert_eq!(rng.below(1), 0);
     }
 }
