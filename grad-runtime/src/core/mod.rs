@@ -32,6 +32,7 @@ mod real;
 mod report;
 mod run;
 mod source;
+mod stepper;
 mod stop;
 
 pub use minimize::{BatchStart, Start};
@@ -44,5 +45,6 @@ pub use problem::{Point, Problem};
 pub use progress::ProgressBar;
 pub use real::{Real, norm};
 pub use report::{Criterion, Divergence, History, Report, StopReason};
+pub use stepper::Stepper;
 
 pub(crate) use real::{count, dot, lit};
