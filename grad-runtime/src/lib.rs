@@ -122,8 +122,8 @@ pub use crate::params::Params;
 pub mod prelude {
     pub use crate::check::{check_gradient, directional_derivative, gradient_norm};
     pub use crate::core::{
-        Control, Criterion, Divergence, Objective, Options, Real, Report, State, StopReason,
-        minimize, minimize_batches,
+        Control, Criterion, Divergence, Objective, Options, Real, Report, State, Stepper,
+        StopReason, minimize, minimize_batches,
     };
     pub use crate::data::Batches;
     pub use crate::error::Error;

@@ -126,6 +126,20 @@ pub enum Divergence {
     /// The value grew past the divergence limit (see `Options::divergence_factor`): typically a
     /// learning rate that is too large.
     ValueExploded,
+    /// The value fell below −√(the largest float): the objective has no minimum, or is not the
+    /// one meant (a sign error, a missing penalty).
+    ///
+    /// ```
+    /// use grad_runtime::{Divergence, Options, StopReason, minimize, optim::Lbfgs};
+    ///
+    /// fn upside_down_grad(x: f64) -> (f64, [f64; 1]) {
+    ///     (-x * x, [-2.0 * x])
+    /// }
+    /// let report = minimize(upside_down_grad, [1.0], Lbfgs::default(), Options::new())?;
+    /// assert_eq!(report.reason, StopReason::Diverged(Divergence::Unbounded));
+    /// # Ok::<(), grad_runtime::Error>(())
+    /// ```
+    Unbounded,
 }
 
 impl fmt::Display for Divergence {
@@ -134,6 +148,7 @@ impl fmt::Display for Divergence {
             Divergence::NonFiniteValue => "the value is not finite",
             Divergence::NonFiniteGradient => "the gradient is not finite",
             Divergence::ValueExploded => "the value grew without bound",
+            Divergence::Unbounded => "the value decreases without bound (no minimum?)",
         })
     }
 }

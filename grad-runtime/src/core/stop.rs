@@ -62,6 +62,10 @@ impl<T: Real> Rules<T> {
         if f - p.start_value > self.divergence_factor * scale {
             return Some(StopReason::Diverged(Divergence::ValueExploded));
         }
+        // Past −√max the value is running to −∞ (and would reach it in a few more steps).
+        if f < -T::max_value().sqrt() {
+            return Some(StopReason::Diverged(Divergence::Unbounded));
+        }
         if self.grad_tol.is_some_and(|tol| p.grad_norm <= tol) {
             return Some(StopReason::Converged(Criterion::GradientNorm));
         }
