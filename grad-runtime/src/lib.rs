@@ -66,8 +66,8 @@
 //!   SGD with momentum/Nesterov, Adam, AdamW, RMSProp, Adagrad, L-BFGS. Defaults are PyTorch's.
 //!   Gradient clipping ([`Clipped`](optim::Clipped)) in front of any of them.
 //! - [`linesearch`]: Armijo backtracking and strong Wolfe, for L-BFGS.
-//! - [`schedule`]: step, exponential and cosine learning-rate schedules for any first-order
-//!   optimizer.
+//! - [`schedule`]: step, exponential, cosine, linear, warm-up, one-cycle and cosine-with-restarts
+//!   learning-rate schedules for any first-order optimizer.
 //! - [`data`]: seeded shuffled mini-batches for [`minimize_batches`].
 //! - [`check`]: gradients against finite differences.
 //! - [`params`]: [`Params`], models as trees of floats with a flat view (what

@@ -19,9 +19,11 @@
 //! # Ok::<(), grad_runtime::Error>(())
 //! ```
 
+mod cycles;
 mod lr;
 mod scheduled;
 
+pub use cycles::{CosineWarmRestarts, LinearLr, OneCycleLr, Warmup};
 pub use lr::{CosineAnnealingLr, ExponentialLr, StepLr};
 pub use scheduled::Scheduled;
 
