@@ -91,7 +91,16 @@ impl<T: Real> Observer<T> for ProgressBar {
 
     fn finish(&mut self, report: &Report<T>) {
         if let Some(bar) = self.bar.take() {
-            bar.finish_with_message(report.reason.to_string());
+            // The last position and values, not those of the last throttled update.
+            let position = if self.by_epoch {
+                report.epochs.unwrap_or(0)
+            } else {
+                report.iterations
+            };
+            bar.set_position(position as u64);
+            let value = report.value.to_f64().unwrap_or(f64::NAN);
+            let grad = report.grad_norm.to_f64().unwrap_or(f64::NAN);
+            bar.finish_with_message(format!("f {value:.4e} |g| {grad:.2e}: {}", report.reason));
         }
     }
 }
