@@ -42,6 +42,7 @@ pub struct Options<'a, T> {
     pub(crate) history_points: bool,
     pub(crate) resume: bool,
     pub(crate) patience: Option<usize>,
+    pub(crate) catch_panics: bool,
     pub(crate) observers: Vec<Box<dyn Observer<T> + 'a>>,
 }
 
@@ -60,6 +61,7 @@ impl<T: Real> Default for Options<'_, T> {
             history_points: false,
             resume: false,
             patience: None,
+            catch_panics: false,
             observers: Vec::new(),
         }
     }
@@ -269,6 +271,32 @@ impl<'a, T: Real> Options<'a, T> {
     /// ```
     pub fn patience(mut self, iterations: usize) -> Self {
         self.patience = Some(iterations);
+        self
+    }
+
+    /// Catches a panic of the objective, an observer or a callback during the run and returns
+    /// the report so far (`StopReason::Panicked`, the message in `report.panic`, `x` the last
+    /// iterate evaluated) instead of unwinding through `minimize` and losing the run. Off by
+    /// default: a panic then propagates as usual. (A panic while evaluating the start is not
+    /// caught: there is nothing to keep yet.) Costs one copy of the iterate per step.
+    ///
+    /// ```
+    /// use grad_runtime::{Options, StopReason, minimize, optim::GradientDescent};
+    ///
+    /// let f = |x: &[f64], g: &mut [f64]| {
+    ///     assert!(x[0] > 0.5, "left the domain at {}", x[0]);
+    ///     g[0] = 2.0 * x[0];
+    ///     x[0] * x[0]
+    /// };
+    /// let options = Options::new().catch_panics(true);
+    /// let report = minimize(f, [1.0], GradientDescent::new(0.1)?, options)?;
+    /// assert_eq!(report.reason, StopReason::Panicked);
+    /// assert!(report.panic.as_deref().is_some_and(|m| m.starts_with("left the domain")));
+    /// assert!(report.x[0] > 0.5); // the last point the objective accepted
+    /// # Ok::<(), grad_runtime::Error>(())
+    /// ```
+    pub fn catch_panics(mut self, on: bool) -> Self {
+        self.catch_panics = on;
         self
     }
 

@@ -41,6 +41,9 @@ pub enum StopReason {
     /// The best value had not improved for the number of iterations `Options::patience` allows
     /// (early stopping); the report's `best_x` is the point to keep.
     NoImprovement,
+    /// The objective, an observer or a callback panicked, and `Options::catch_panics` caught it:
+    /// the report's `panic` holds the message, `x` the last iterate evaluated.
+    Panicked,
 }
 
 impl StopReason {
@@ -79,6 +82,7 @@ impl fmt::Display for StopReason {
             StopReason::Diverged(d) => write!(f, "diverged: {d}"),
             StopReason::Stalled => f.write_str("stalled: no step decreases the value"),
             StopReason::NoImprovement => f.write_str("no improvement within the patience"),
+            StopReason::Panicked => f.write_str("a panic during the run (caught)"),
         }
     }
 }
@@ -259,6 +263,9 @@ pub struct Report<T> {
     pub best_value: T,
     /// The iteration `best_x` was reached at (0: the start).
     pub best_iteration: usize,
+    /// The message of a panic caught with `Options::catch_panics` (then `reason` is
+    /// `StopReason::Panicked` and `x` the last iterate evaluated before it).
+    pub panic: Option<String>,
 }
 
 impl<T> Report<T> {

@@ -75,75 +75,103 @@ where
     let start_value = point.value;
     let patience = options.patience;
     let (mut best_x, mut best_value, mut best_iteration) = (point.x.clone(), point.value, 0);
+    // With `catch_panics`, the last evaluated iterate, kept outside the loop that may unwind.
+    let mut last_good = options.catch_panics.then(|| point.clone());
 
-    let reason = if let Some(divergence) = non_finite(&point) {
-        StopReason::Diverged(divergence)
-    } else {
-        loop {
-            let grad_norm = norm(&point.grad);
-            if keep_values || keep_points {
-                history.record(&point, grad_norm, keep_points);
-            }
-            let elapsed = clock.elapsed();
-            let epochs = source.epochs(iteration);
-            let state = State {
-                iteration,
-                x: &point.x,
-                value: point.value,
-                grad: &point.grad,
-                grad_norm,
-                evaluations,
-                elapsed,
-                epoch: epochs,
-                learning_rate: optimizer.learning_rate(),
-            };
-            // Every observer sees every state, even if an earlier one already asked to stop.
-            let user_stop = observers
-                .iter_mut()
-                .fold(false, |stop, o| (o.observe(&state) == Control::Stop) | stop);
-            let progress = Progress {
-                iteration,
-                evaluations,
-                elapsed,
-                epochs,
-                start_value,
-                point: &point,
-                grad_norm,
-                previous: (iteration > 0).then_some(&previous),
-            };
-            if let Some(reason) = rules.check(&progress) {
-                break reason;
-            }
-            if user_stop {
-                break StopReason::UserStop;
-            }
-            if patience.is_some_and(|k| iteration - best_iteration >= k) {
-                break StopReason::NoImprovement;
-            }
+    let mut body = || {
+        if let Some(divergence) = non_finite(&point) {
+            StopReason::Diverged(divergence)
+        } else {
+            loop {
+                let grad_norm = norm(&point.grad);
+                if keep_values || keep_points {
+                    history.record(&point, grad_norm, keep_points);
+                }
+                let elapsed = clock.elapsed();
+                let epochs = source.epochs(iteration);
+                let state = State {
+                    iteration,
+                    x: &point.x,
+                    value: point.value,
+                    grad: &point.grad,
+                    grad_norm,
+                    evaluations,
+                    elapsed,
+                    epoch: epochs,
+                    learning_rate: optimizer.learning_rate(),
+                };
+                // Every observer sees every state, even if an earlier one already asked to stop.
+                let user_stop = observers
+                    .iter_mut()
+                    .fold(false, |stop, o| (o.observe(&state) == Control::Stop) | stop);
+                let progress = Progress {
+                    iteration,
+                    evaluations,
+                    elapsed,
+                    epochs,
+                    start_value,
+                    point: &point,
+                    grad_norm,
+                    previous: (iteration > 0).then_some(&previous),
+                };
+                if let Some(reason) = rules.check(&progress) {
+                    break reason;
+                }
+                if user_stop {
+                    break StopReason::UserStop;
+                }
+                if patience.is_some_and(|k| iteration - best_iteration >= k) {
+                    break StopReason::NoImprovement;
+                }
 
-            previous.copy_from(&point);
-            source.advance();
-            let (step, used) =
-                source.with_problem(|p| (optimizer.step(p, &mut point), p.evaluations()));
-            evaluations += used;
-            if step == Step::Stalled {
-                // The contract says the point is untouched; restoring makes that true regardless.
-                point.copy_from(&previous);
-                break StopReason::Stalled;
-            }
-            if let Some(divergence) = non_finite(&point) {
-                point.copy_from(&previous);
-                break StopReason::Diverged(divergence);
-            }
-            iteration += 1;
-            // NaN is never below anything: a non-finite start is replaced by the first value.
-            if point.value < best_value || best_value.is_nan() {
-                best_x.copy_from_slice(&point.x);
-                best_value = point.value;
-                best_iteration = iteration;
+                previous.copy_from(&point);
+                source.advance();
+                let (step, used) =
+                    source.with_problem(|p| (optimizer.step(p, &mut point), p.evaluations()));
+                evaluations += used;
+                if step == Step::Stalled {
+                    // The contract says the point is untouched; restoring makes that true regardless.
+                    point.copy_from(&previous);
+                    break StopReason::Stalled;
+                }
+                if let Some(divergence) = non_finite(&point) {
+                    point.copy_from(&previous);
+                    break StopReason::Diverged(divergence);
+                }
+                iteration += 1;
+                // NaN is never below anything: a non-finite start is replaced by the first value.
+                if point.value < best_value || best_value.is_nan() {
+                    best_x.copy_from_slice(&point.x);
+                    best_value = point.value;
+                    best_iteration = iteration;
+                }
+                if let Some(good) = &mut last_good {
+                    good.copy_from(&point);
+                }
             }
         }
     };
+    let mut panic = None;
+    let reason = if options.catch_panics {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(&mut body)) {
+            Ok(reason) => reason,
+            Err(payload) => {
+                panic = Some(
+                    payload
+                        .downcast_ref::<&str>()
+                        .map(|s| (*s).to_string())
+                        .or_else(|| payload.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "a panic without a message".to_string()),
+                );
+                StopReason::Panicked
+            }
+        }
+    } else {
+        body()
+    };
+    if let (Some(good), Some(_)) = (&last_good, &panic) {
+        point.copy_from(good);
+    }
 
     let report = Report {
         reason,
@@ -160,6 +188,7 @@ where
         best_x,
         best_value,
         best_iteration,
+        panic,
     };
     for observer in &mut observers {
         observer.finish(&report);
