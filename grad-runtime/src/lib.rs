@@ -78,6 +78,10 @@
 //!
 //! - `progress`: `Options::progress_bar()`, an `indicatif` bar for long runs.
 //! - `argmin`: `grad_runtime::argmin::ArgminProblem`.
+//! - `serde`: optimizers (with their state), schedules and reports implement `Serialize` and
+//!   `Deserialize`: save a run, read it back after a restart and continue it with
+//!   `Options::resume(true)`, bit for bit.
+//! - `rand`: `data::Rng` implements `rand_core`'s `RngCore` and `SeedableRng`.
 //!
 //! # Errors and bad numbers
 //!

@@ -13,10 +13,19 @@ use crate::core::real::{Real, all_finite};
 /// assert_eq!(p.grad, [0.0, 0.0]);
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(bound(
+        serialize = "T: crate::core::Real + serde::Serialize",
+        deserialize = "T: crate::core::Real + serde::Deserialize<'de>"
+    ))
+)]
 pub struct Point<T> {
     /// The parameters.
     pub x: Vec<T>,
     /// The objective's value at `x`.
+    #[cfg_attr(feature = "serde", serde(with = "crate::core::real::nan_as_none"))]
     pub value: T,
     /// The objective's gradient at `x`.
     pub grad: Vec<T>,

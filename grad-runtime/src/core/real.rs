@@ -63,3 +63,24 @@ pub(crate) fn distance<T: Real>(a: &[T], b: &[T]) -> T {
 pub(crate) fn all_finite<T: Real>(v: &[T]) -> bool {
     v.iter().all(|x| x.is_finite())
 }
+
+/// A NaN value (a point not evaluated yet, a start that was not finite) written as `None`, so
+/// that formats without NaN, such as JSON, can hold it.
+#[cfg(feature = "serde")]
+pub(crate) mod nan_as_none {
+    use super::Real;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub(crate) fn serialize<T: Real + Serialize, S: Serializer>(
+        v: &T,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        (!v.is_nan()).then_some(*v).serialize(s)
+    }
+
+    pub(crate) fn deserialize<'de, T: Real + Deserialize<'de>, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<T, D::Error> {
+        Ok(Option::<T>::deserialize(d)?.unwrap_or_else(T::nan))
+    }
+}

@@ -17,6 +17,7 @@ use crate::core::real::Real;
 /// assert!(StopReason::Diverged(Divergence::NonFiniteValue).is_diverged());
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub enum StopReason {
     /// A convergence tolerance was met.
@@ -95,6 +96,7 @@ impl fmt::Display for StopReason {
 /// assert_eq!(Criterion::ParamChange.to_string(), "parameter change below tolerance");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Criterion {
     /// `‖∇f‖₂ ≤ grad_tol`.
     GradientNorm,
@@ -122,6 +124,7 @@ impl fmt::Display for Criterion {
 /// assert_eq!(Divergence::NonFiniteGradient.to_string(), "the gradient is not finite");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Divergence {
     /// The value became NaN or infinite.
     NonFiniteValue,
@@ -174,6 +177,7 @@ impl fmt::Display for Divergence {
 /// # Ok::<(), grad_runtime::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct History<T> {
     /// `f(x_k)` for k = 0, 1, ….
@@ -219,13 +223,22 @@ impl<T> Default for History<T> {
 /// # Ok::<(), grad_runtime::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
+#[cfg_attr(
+    feature = "serde",
+    serde(bound(
+        serialize = "T: crate::core::Real + serde::Serialize",
+        deserialize = "T: crate::core::Real + serde::Deserialize<'de>"
+    ))
+)]
 pub struct Report<T> {
     /// Why the run stopped.
     pub reason: StopReason,
     /// The final point; after a divergence, the last point whose value and gradient were finite.
     pub x: Vec<T>,
     /// The value at `x` (NaN only if the start itself was not finite).
+    #[cfg_attr(feature = "serde", serde(with = "crate::core::real::nan_as_none"))]
     pub value: T,
     /// The gradient at `x`.
     pub grad: Vec<T>,
@@ -239,7 +252,8 @@ pub struct Report<T> {
     pub epochs: Option<usize>,
     /// Wall-clock time of the run.
     pub elapsed: Duration,
-    /// The optimizer's name, e.g. `"Adam"`.
+    /// The optimizer's name, e.g. `"Adam"` (empty in a report read back with serde).
+    #[cfg_attr(feature = "serde", serde(skip_deserializing))]
     pub optimizer: &'static str,
     /// The iterates, if recorded.
     pub history: History<T>,
@@ -260,6 +274,7 @@ pub struct Report<T> {
     /// ```
     pub best_x: Vec<T>,
     /// The value at `best_x`.
+    #[cfg_attr(feature = "serde", serde(with = "crate::core::real::nan_as_none"))]
     pub best_value: T,
     /// The iteration `best_x` was reached at (0: the start).
     pub best_iteration: usize,

@@ -28,6 +28,7 @@ use crate::linesearch::{LineSearch, LineSearchError, initial_slope, probe};
 /// # Ok::<(), grad_runtime::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Backtracking<T> {
     c1: T,
     rho: T,

@@ -33,6 +33,7 @@ use crate::core::{Point, Problem, Real, dot};
 /// assert_eq!(LineSearchError::NotDescent.to_string(), "the direction is not a descent direction");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum LineSearchError {
     /// `∇f(x)·d ≥ 0` (or NaN): no positive step can decrease `f` to first order.
     NotDescent,

@@ -38,6 +38,14 @@ const MAX_STEP: f64 = 1e10;
 /// # Ok::<(), grad_runtime::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(bound(
+        serialize = "T: crate::core::Real + serde::Serialize",
+        deserialize = "T: crate::core::Real + serde::Deserialize<'de>"
+    ))
+)]
 pub struct StrongWolfe<T> {
     c1: T,
     c2: T,
@@ -49,6 +57,7 @@ pub struct StrongWolfe<T> {
 
 /// One end of a bracket: step, value, slope.
 #[derive(Clone, Copy)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 struct End<T> {
     alpha: T,
     value: T,

@@ -34,6 +34,7 @@ use crate::optim::{FirstOrder, Optimizer, Step};
 /// # Ok::<(), grad_runtime::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Adagrad<T> {
     lr: T,
     lr_decay: T,
@@ -92,6 +93,7 @@ impl<T: Real> Default for Adagrad<T> {
 /// assert!(Adagrad::<f64>::builder().lr_decay(-1.0).build().is_err());
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct AdagradBuilder<T> {
     lr: T,
     lr_decay: T,

@@ -37,6 +37,7 @@ use crate::optim::{FirstOrder, Optimizer, Step};
 /// # Ok::<(), grad_runtime::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Adam<T> {
     hyper: Hyper<T>,
     weight_decay: T,
@@ -90,6 +91,7 @@ impl<T: Real> Default for Adam<T> {
 /// assert_eq!(err.to_string(), "beta2 must be in [0, 1) (beta2 = 1)");
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct AdamBuilder<T> {
     hyper: Hyper<T>,
     weight_decay: T,
@@ -233,6 +235,7 @@ impl<T: Real> FirstOrder<T> for Adam<T> {
 
 /// The hyper-parameters Adam and AdamW share.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub(crate) struct Hyper<T> {
     pub(crate) lr: T,
     pub(crate) beta1: T,
@@ -262,6 +265,7 @@ impl<T: Real> Hyper<T> {
 
 /// Adam's state: moment estimates and the running powers β₁ᵗ, β₂ᵗ for the bias corrections.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub(crate) struct Moments<T> {
     m: Vec<T>,
     v: Vec<T>,

@@ -34,6 +34,7 @@ use crate::optim::{FirstOrder, Optimizer, Step};
 /// # Ok::<(), grad_runtime::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct AdamW<T> {
     hyper: Hyper<T>,
     weight_decay: T,
@@ -85,6 +86,7 @@ impl<T: Real> Default for AdamW<T> {
 /// assert!(AdamW::<f64>::builder().weight_decay(-1.0).build().is_err());
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct AdamWBuilder<T> {
     hyper: Hyper<T>,
     weight_decay: T,

@@ -13,6 +13,7 @@ use crate::optim::{FirstOrder, Optimizer, Step};
 /// assert_ne!(by_norm, Clip::Value(1.0));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Clip<T> {
     /// Scales the whole gradient down to norm `max` when its Euclidean norm is larger
     /// (PyTorch's `clip_grad_norm_`, Optax's `clip_by_global_norm`).
@@ -41,6 +42,7 @@ pub enum Clip<T> {
 /// # Ok::<(), grad_runtime::Error>(())
 /// ```
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Clipped<O, T> {
     inner: O,
     clip: Clip<T>,

@@ -27,6 +27,7 @@ use crate::optim::{FirstOrder, Optimizer, Step};
 /// # Ok::<(), grad_runtime::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct GradientDescent<T> {
     lr: T,
 }

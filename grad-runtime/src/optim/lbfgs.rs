@@ -41,6 +41,14 @@ use crate::optim::{Optimizer, Step};
 /// # Ok::<(), grad_runtime::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(bound(
+        serialize = "T: crate::core::Real + serde::Serialize, L: serde::Serialize",
+        deserialize = "T: crate::core::Real + serde::Deserialize<'de>, L: serde::Deserialize<'de>"
+    ))
+)]
 pub struct Lbfgs<T, L = StrongWolfe<T>> {
     memory: usize,
     line_search: L,
@@ -102,6 +110,7 @@ impl<T: Real> Default for Lbfgs<T> {
 /// assert_eq!(err.to_string(), "the memory must hold at least one pair (memory = 0)");
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct LbfgsBuilder<T, L> {
     memory: usize,
     line_search: L,

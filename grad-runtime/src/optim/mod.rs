@@ -58,6 +58,7 @@ use crate::schedule::{Schedule, Scheduled};
 /// assert_ne!(Step::Moved, Step::Stalled);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Step {
     /// The point moved to a new, evaluated iterate.
     Moved,

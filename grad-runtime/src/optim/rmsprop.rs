@@ -35,6 +35,7 @@ use crate::optim::{FirstOrder, Optimizer, Step};
 /// # Ok::<(), grad_runtime::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct RmsProp<T> {
     lr: T,
     alpha: T,
@@ -96,6 +97,7 @@ impl<T: Real> Default for RmsProp<T> {
 /// assert!(RmsProp::<f64>::builder().alpha(1.5).build().is_err());
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct RmsPropBuilder<T> {
     lr: T,
     alpha: T,

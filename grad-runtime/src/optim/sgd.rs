@@ -36,6 +36,7 @@ use crate::optim::{FirstOrder, Optimizer, Step};
 /// # Ok::<(), grad_runtime::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Sgd<T> {
     lr: T,
     momentum: T,
@@ -95,6 +96,7 @@ impl<T: Real> Default for Sgd<T> {
 /// assert_eq!(err.to_string(), "Nesterov momentum needs a positive momentum (momentum = 0)");
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct SgdBuilder<T> {
     lr: T,
     momentum: T,

@@ -29,6 +29,7 @@ fn cos_anneal<T: Real>(start: T, end: T, pct: T) -> T {
 /// # Ok::<(), grad_runtime::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Warmup<S> {
     steps: usize,
     inner: S,
@@ -72,6 +73,7 @@ impl<T: Real, S: Schedule<T>> Schedule<T> for Warmup<S> {
 /// # Ok::<(), grad_runtime::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct LinearLr<T> {
     start: T,
     end: T,
@@ -124,6 +126,7 @@ impl<T: Real> Schedule<T> for LinearLr<T> {
 /// # Ok::<(), grad_runtime::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct OneCycleLr<T> {
     total: usize,
     pct_start: T,
@@ -237,6 +240,7 @@ impl<T: Real> Schedule<T> for OneCycleLr<T> {
 /// # Ok::<(), grad_runtime::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct CosineWarmRestarts<T> {
     t_0: usize,
     t_mult: usize,

@@ -16,6 +16,7 @@ use crate::schedule::Schedule;
 /// # Ok::<(), grad_runtime::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct StepLr<T> {
     step_size: usize,
     gamma: T,
@@ -58,6 +59,7 @@ impl<T: Real> Schedule<T> for StepLr<T> {
 /// # Ok::<(), grad_runtime::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ExponentialLr<T> {
     gamma: T,
 }
@@ -100,6 +102,7 @@ impl<T: Real> Schedule<T> for ExponentialLr<T> {
 /// # Ok::<(), grad_runtime::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct CosineAnnealingLr<T> {
     t_max: usize,
     eta_min: T,

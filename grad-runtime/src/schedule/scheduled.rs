@@ -25,6 +25,7 @@ use crate::schedule::Schedule;
 /// # Ok::<(), grad_runtime::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Scheduled<O, S, T> {
     inner: O,
     schedule: S,
