@@ -21,10 +21,12 @@
 
 mod cycles;
 mod lr;
+mod plateau;
 mod scheduled;
 
 pub use cycles::{CosineWarmRestarts, LinearLr, OneCycleLr, Warmup};
 pub use lr::{CosineAnnealingLr, ExponentialLr, StepLr};
+pub use plateau::ReduceOnPlateau;
 pub use scheduled::Scheduled;
 
 /// The learning rate of step `step` (0, 1, …) given the base rate.
