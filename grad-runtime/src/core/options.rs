@@ -43,6 +43,7 @@ pub struct Options<'a, T> {
     pub(crate) resume: bool,
     pub(crate) patience: Option<usize>,
     pub(crate) catch_panics: bool,
+    pub(crate) validation: Option<Validation<'a, T>>,
     pub(crate) observers: Vec<Box<dyn Observer<T> + 'a>>,
 }
 
@@ -62,6 +63,7 @@ impl<T: Real> Default for Options<'_, T> {
             resume: false,
             patience: None,
             catch_panics: false,
+            validation: None,
             observers: Vec::new(),
         }
     }
@@ -300,6 +302,32 @@ impl<'a, T: Real> Options<'a, T> {
         self
     }
 
+    /// Judges the best point (`Report::best_x`, and `patience`) by a validation objective
+    /// `f(x) -> T`, evaluated at the start and every `every` iterations, instead of by the
+    /// training value: the usual guard against over-fitting.
+    ///
+    /// ```
+    /// use grad_runtime::{Options, StopReason, minimize, optim::GradientDescent};
+    ///
+    /// // Training pulls x to 1; the validation data would have it at 0.5.
+    /// fn train_grad(x: f64) -> (f64, [f64; 1]) {
+    ///     ((x - 1.0).powi(2), [2.0 * (x - 1.0)])
+    /// }
+    /// let validation = |x: &[f64]| (x[0] - 0.5).powi(2);
+    /// let options = Options::new().validation(1, validation).patience(3);
+    /// let report = minimize(train_grad, [0.0], GradientDescent::new(0.1)?, options)?;
+    /// assert_eq!(report.reason, StopReason::NoImprovement);
+    /// assert!((report.best_x[0] - 0.5).abs() < 0.1, "{:?}", report.best_x);
+    /// # Ok::<(), grad_runtime::Error>(())
+    /// ```
+    pub fn validation(mut self, every: usize, f: impl FnMut(&[T]) -> T + 'a) -> Self {
+        self.validation = Some(Validation {
+            every: every.max(1),
+            f: Box::new(f),
+        });
+        self
+    }
+
     /// Records the value and gradient norm of every iterate in `Report::history`.
     ///
     /// ```
@@ -476,4 +504,13 @@ impl<T: fmt::Debug> fmt::Debug for Options<'_, T> {
             .field("observers", &self.observers.len())
             .finish()
     }
+}
+
+/// A validation objective: the point's score, lower is better.
+type Score<'a, T> = Box<dyn FnMut(&[T]) -> T + 'a>;
+
+/// A validation objective and how often to evaluate it.
+pub(crate) struct Validation<'a, T> {
+    pub(crate) every: usize,
+    pub(crate) f: Score<'a, T>,
 }

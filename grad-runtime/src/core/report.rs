@@ -273,7 +273,7 @@ pub struct Report<T> {
     /// # Ok::<(), grad_runtime::Error>(())
     /// ```
     pub best_x: Vec<T>,
-    /// The value at `best_x`.
+    /// The value at `best_x` (the validation objective's, with `Options::validation`).
     #[cfg_attr(feature = "serde", serde(with = "crate::core::real::nan_as_none"))]
     pub best_value: T,
     /// The iteration `best_x` was reached at (0: the start).

@@ -49,6 +49,7 @@ where
         mut observers,
         history: keep_values,
         history_points: keep_points,
+        mut validation,
         ..
     } = options;
     let info = RunInfo {
@@ -74,7 +75,17 @@ where
     });
     let start_value = point.value;
     let patience = options.patience;
-    let (mut best_x, mut best_value, mut best_iteration) = (point.x.clone(), point.value, 0);
+    // The best point, by the training value or, if given, the validation objective.
+    let mut judge = |x: &[T], value: T, iteration: usize| match &mut validation {
+        Some(v) if iteration % v.every == 0 => Some((v.f)(x)),
+        Some(_) => None,
+        None => Some(value),
+    };
+    let (mut best_x, mut best_value, mut best_iteration) = (
+        point.x.clone(),
+        judge(&point.x, point.value, 0).unwrap_or_else(T::nan),
+        0,
+    );
     // With `catch_panics`, the last evaluated iterate, kept outside the loop that may unwind.
     let mut last_good = options.catch_panics.then(|| point.clone());
 
@@ -140,10 +151,12 @@ where
                 }
                 iteration += 1;
                 // NaN is never below anything: a non-finite start is replaced by the first value.
-                if point.value < best_value || best_value.is_nan() {
-                    best_x.copy_from_slice(&point.x);
-                    best_value = point.value;
-                    best_iteration = iteration;
+                if let Some(score) = judge(&point.x, point.value, iteration) {
+                    if score < best_value || best_value.is_nan() {
+                        best_x.copy_from_slice(&point.x);
+                        best_value = score;
+                        best_iteration = iteration;
+                    }
                 }
                 if let Some(good) = &mut last_good {
                     good.copy_from(&point);
