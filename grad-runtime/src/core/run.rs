@@ -77,7 +77,7 @@ where
     let patience = options.patience;
     // The best point, by the training value or, if given, the validation objective.
     let mut judge = |x: &[T], value: T, iteration: usize| match &mut validation {
-        Some(v) if iteration % v.every == 0 => Some((v.f)(x)),
+        Some(v) if iteration.is_multiple_of(v.every) => Some((v.f)(x)),
         Some(_) => None,
         None => Some(value),
     };
