@@ -151,12 +151,12 @@ where
                 }
                 iteration += 1;
                 // NaN is never below anything: a non-finite start is replaced by the first value.
-                if let Some(score) = judge(&point.x, point.value, iteration) {
-                    if score < best_value || best_value.is_nan() {
-                        best_x.copy_from_slice(&point.x);
-                        best_value = score;
-                        best_iteration = iteration;
-                    }
+                if let Some(score) = judge(&point.x, point.value, iteration)
+                    && (score < best_value || best_value.is_nan())
+                {
+                    best_x.copy_from_slice(&point.x);
+                    best_value = score;
+                    best_iteration = iteration;
                 }
                 if let Some(good) = &mut last_good {
                     good.copy_from(&point);
