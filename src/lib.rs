@@ -236,19 +236,8 @@
 //! derivative (`xs[1..3][0]`). Every error of a
 //! function shows in one build, and a `NAME_grad` stub keeps follow-on errors away.
 
-/// Differentiates a function at compile time and emits `NAME_grad` beside it; see the
-/// [crate documentation](crate) for the contract.
-///
-/// ```
-/// use grad::gradient;
-///
-/// #[gradient]
-/// fn f(x: f64, y: f64) -> f64 {
-///     x * x + 3.0 * x * y + y * y
-/// }
-///
-/// assert_eq!(f_grad(1.0, 2.0), (11.0, [8.0, 7.0]));
-/// ```
+// The macro's own documentation (shown once, inline).
+#[doc(inline)]
 pub use grad_macro::gradient;
 
 #[doc(inline)]
@@ -257,20 +246,6 @@ pub use grad_macro::Params;
 #[doc(no_inline)]
 pub use grad_runtime::Params;
 
-/// Optimizers, stopping rules, gradient checks and the other run-time helpers (the `grad-runtime`
-/// crate).
-///
-/// ```
-/// use grad::gradient;
-/// use grad::runtime::prelude::*;
-///
-/// #[gradient]
-/// fn bowl(x: f64, y: f64) -> f64 {
-///     x * x + 2.0 * y * y
-/// }
-///
-/// let report = minimize(bowl_grad, [4.0, 3.0], GradientDescent::new(0.2).unwrap(), Options::new())
-///     .unwrap();
-/// assert!(report.value < 1e-10);
-/// ```
+// The runtime crate's documentation, reached from this front page.
+#[doc(inline)]
 pub use grad_runtime as runtime;
