@@ -685,3 +685,44 @@ fn fields_copied() {
         |m, g| copies_grad(m, &d, g),
     );
 }
+
+impl Pair {
+    fn len(&self) -> usize {
+        self.w.len()
+    }
+
+    fn has_weights(&self) -> bool {
+        !self.w.is_empty()
+    }
+
+    /// Plain methods of the model read as data: a loop bound, a condition, a typed `let`.
+    #[gradient]
+    fn data_methods(&self, x: &[f64]) -> f64 {
+        let n: usize = self.len();
+        let mut s = 0.0;
+        for i in 0..self.len() {
+            s += self.w[i] * x[i % n];
+        }
+        if self.has_weights() {
+            s * self.b
+        } else {
+            self.c
+        }
+    }
+}
+
+#[test]
+fn plain_methods_read_as_data() {
+    let m = Pair {
+        b: 0.3,
+        c: -0.6,
+        w: vec![0.5, 1.5],
+    };
+    let x = [1.0, 2.0];
+    check_model(
+        "data_methods",
+        &m,
+        |m| m.data_methods(&x),
+        |m, g| m.data_methods_grad(&x, g),
+    );
+}

@@ -241,12 +241,9 @@ pub fn analyze(item: &ItemFn, args: &Args, errors: &Errors) -> Sig {
                         r,
                         "`#[gradient]` takes a method's receiver as `&self` (constant data): take `self` by shared reference, or pass the values as parameters",
                     );
-                } else if args.wrt.is_none() {
-                    errors.push_spanned(
-                        r,
-                        "`#[gradient]` reads `&self` as constant data and does not differentiate it yet: name the parameters to differentiate with `#[gradient(wrt(..))]` (for a model's own weights, pass them as a slice parameter)",
-                    );
                 }
+                // Without `wrt`, `self` is a model (see `fields`), which reaches this only when
+                // the signature has another error to report.
                 params.push(Param {
                     ident: Ident::new("self", r.self_token.span),
                     ty: (*r.ty).clone(),

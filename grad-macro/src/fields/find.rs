@@ -135,6 +135,13 @@ impl Finder<'_> {
                     Use::Number
                 };
                 self.record(&mut mc.receiver, how, None);
+            } else if root_name(&mc.receiver, self.roots).is_some() && ctx != Ctx::Value {
+                // `0..self.dim()`, `if self.ready() {..}`: a method's result read as an integer
+                // or a flag is data, computed on the model as written.
+                for a in &mut mc.args {
+                    self.with_ctx(Ctx::Value, |s| s.visit_expr_mut(a));
+                }
+                return;
             } else if let Some(r) = root_name(&mc.receiver, self.roots)
                 .filter(|&r| self.roots[r].receiver || simple_type(&self.roots[r].ty).is_some())
             {
