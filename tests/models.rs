@@ -726,3 +726,44 @@ fn plain_methods_read_as_data() {
         |m, g| m.data_methods_grad(&x, g),
     );
 }
+
+#[derive(Clone, Debug, Params)]
+struct Casts {
+    x: f64,
+    w: Vec<f64>,
+    n: usize,
+}
+
+/// A float field cast to a float is the float (read as a number elsewhere, so a parameter; read
+/// only so it would be a compile error), an integer one is data; a `match` that binds its
+/// scrutinee reads it.
+#[gradient(wrt(m))]
+fn casts_and_bindings(m: &Casts, d: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..m.n {
+        s += m.w[i] * d[i];
+    }
+    #[allow(clippy::unnecessary_cast)]
+    let c = m.x as f64;
+    let v = match m.w[0] {
+        v if v > 0.0 => v * 2.0,
+        _ => 0.0,
+    };
+    s * c + v + (m.n as f64) + 0.25 * m.x
+}
+
+#[test]
+fn float_casts_and_match_bindings() {
+    let m = Casts {
+        x: 0.5,
+        w: vec![1.0, 2.0],
+        n: 2,
+    };
+    let d = [1.0, 3.0];
+    check_model(
+        "casts",
+        &m,
+        |m| casts_and_bindings(m, &d),
+        |m, g| casts_and_bindings_grad(m, &d, g),
+    );
+}

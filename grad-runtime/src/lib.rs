@@ -102,6 +102,12 @@ mod error;
 pub mod linesearch;
 pub mod optim;
 pub mod params;
+#[doc(hidden)]
+pub mod __private {
+    //! Support for generated code; not an API.
+    pub use crate::private::*;
+}
+mod private;
 pub mod schedule;
 
 pub use crate::core::{

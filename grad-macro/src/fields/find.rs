@@ -494,7 +494,15 @@ impl VisitMut for Finder<'_> {
                     self.with_ctx(Ctx::Data, |f| f.visit_expr_mut(s));
                 }
             }
-            syn::Expr::Cast(c) => self.with_ctx(Ctx::Data, |s| s.visit_expr_mut(&mut c.expr)),
+            // `m.n as f64` reads data, but `m.x as f64` of a float would be the float itself: a
+            // field cast to a float decides nothing alone (a field read only so is checked not to
+            // be a float, see `wrapper`).
+            syn::Expr::Cast(c) => {
+                let to_float = crate::sig::float_of(&c.ty).is_some();
+                if !(to_float && self.record(&mut c.expr, Use::FloatCast, None)) {
+                    self.with_ctx(Ctx::Data, |s| s.visit_expr_mut(&mut c.expr));
+                }
+            }
             syn::Expr::If(i) => {
                 self.with_ctx(Ctx::Cond, |s| s.visit_expr_mut(&mut i.cond));
                 self.with_ctx(Ctx::Value, |s| {
@@ -509,7 +517,10 @@ impl VisitMut for Finder<'_> {
                 self.with_ctx(Ctx::Value, |s| s.visit_block_mut(&mut w.body));
             }
             syn::Expr::Match(m) => {
-                self.with_ctx(Ctx::Data, |s| s.visit_expr_mut(&mut m.expr));
+                // Arms that bind the scrutinee (`v => v * 2.0`) read it as a value.
+                let binds = m.arms.iter().any(|a| binds_value(&a.pat));
+                let scrutinee = if binds { Ctx::Value } else { Ctx::Data };
+                self.with_ctx(scrutinee, |s| s.visit_expr_mut(&mut m.expr));
                 self.with_ctx(Ctx::Value, |s| {
                     for arm in &mut m.arms {
                         if let Some((_, g)) = &mut arm.guard {
@@ -667,6 +678,21 @@ impl VisitMut for Finder<'_> {
             }
         }
     }
+}
+
+/// Whether a `match` arm's pattern binds (part of) the scrutinee to a name.
+fn binds_value(p: &syn::Pat) -> bool {
+    struct Binds(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Binds {
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            // `None`, `MAX`: a variant or a constant, by Rust's naming conventions.
+            self.0 |= !p.ident.to_string().starts_with(char::is_uppercase);
+            syn::visit::visit_pat_ident(self, p);
+        }
+    }
+    let mut b = Binds(false);
+    syn::visit::Visit::visit_pat(&mut b, p);
+    b.0
 }
 
 /// Puts `i` in place of the index of `m.layers[l].n`.

@@ -40,6 +40,9 @@ enum Use {
     /// The whole model, passed to a `#[gradient]` function or the receiver of a `#[gradient]`
     /// method: read through its flat view.
     Model,
+    /// `m.n as f64`: a float made of the field, which is data if an integer and a parameter if a
+    /// float; the other reads decide.
+    FloatCast,
 }
 
 /// Where the expression being visited stands.
@@ -222,6 +225,8 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         paths, alias_uses, ..
     } = finder;
     let mut leaves: Vec<(usize, Leaf, Ident)> = Vec::new();
+    // Paths read only as data: `NAME_grad` has the compiler check that none is a float.
+    let mut data_paths: Vec<usize> = Vec::new();
     for (k, p) in paths.iter().enumerate() {
         let mut uses = p.uses.clone();
         for (a, by_ref) in &p.aliases {
@@ -270,6 +275,9 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         } else if has(Use::Number) {
             Leaf::Number
         } else {
+            if has(Use::Data) || has(Use::FloatCast) {
+                data_paths.push(k);
+            }
             continue;
         };
         let name =
@@ -357,6 +365,7 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         &roots,
         &paths,
         &leaves,
+        &data_paths,
         float,
         inner_name,
         inner_expanded,

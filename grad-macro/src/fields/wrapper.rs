@@ -16,6 +16,7 @@ pub(super) fn wrapper(
     roots: &[Root],
     paths: &[Path],
     leaves: &[(usize, Leaf, Ident)],
+    data_paths: &[usize],
     float: FloatTy,
     inner_name: Ident,
     inner_expanded: Option<TokenStream>,
@@ -86,6 +87,34 @@ pub(super) fn wrapper(
         quote!((#t, [#t; #k_outer]))
     };
 
+    let mut data_checks: Vec<TokenStream> = Vec::new();
+    // A field read only as data must not be a float (see `grad_runtime::__private`).
+    for &k in data_paths {
+        let p = &paths[k];
+        let (root, members, span) = (&roots[p.root].ident, &p.members, p.span);
+        let check = |field: TokenStream| {
+            quote_spanned! {span=>
+                let _: ::grad::runtime::__private::DataField =
+                    (&&::grad::runtime::__private::Probe::of(&#field)).check();
+            }
+        };
+        data_checks.push(match &p.suffix {
+            None => check(quote!(#root #(.#members)*)),
+            Some(suffix) => {
+                let e = crate::naming::hidden("element");
+                let c = check(quote!(#e #(.#suffix)*));
+                quote!(if let ::core::option::Option::Some(#e) = #root #(.#members)*.first() { #c })
+            }
+        });
+    }
+    if !data_paths.is_empty() {
+        data_checks.insert(
+            0,
+            quote!(
+                use ::grad::runtime::__private::{DataCheck as _, FloatCheck as _};
+            ),
+        );
+    }
     let body = match &inner_grad {
         // Nothing the loss reads is differentiated: the value, and a zero gradient.
         None if inner_expanded.is_none() && errors.is_empty() => {
@@ -103,7 +132,7 @@ pub(super) fn wrapper(
             } else {
                 quote!(#name(#(#args),*))
             };
-            quote!(#(#fills)* #call)
+            quote!(#(#data_checks)* #(#fills)* #call)
         }
         None => quote!(::core::unreachable!(
             "`#[gradient]` reported a compile error for this function"
@@ -258,6 +287,7 @@ pub(super) fn wrapper(
                 quote!((#value, [#(#outer_slots),*]))
             };
             quote! {
+                #(#data_checks)*
                 #(#prelude)*
                 let #result = #call;
                 #(#after)*

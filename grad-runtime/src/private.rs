@@ -1,0 +1,74 @@
+//! Support for the code `#[gradient]` generates; not an API.
+//!
+//! A field of a differentiated model that the macro reads only as data (a loop bound, an index,
+//! a condition) must not be a float: a float read there is a parameter whose derivative would be
+//! lost. The macro cannot see the field's type, so the generated `NAME_grad` asks the compiler:
+//! `let _: DataField = (&&Probe::of(&m.field)).check();` picks the impl for floats (whose type
+//! does not fit) only when the field is `f32` or `f64` — a compile error at the user's tokens.
+
+use std::marker::PhantomData;
+
+#[doc(hidden)]
+pub struct Probe<T>(PhantomData<T>);
+
+impl<T> Probe<T> {
+    #[doc(hidden)]
+    pub fn of(_: &T) -> Self {
+        Probe(PhantomData)
+    }
+}
+
+/// What a data field's check gives.
+#[doc(hidden)]
+pub struct DataField;
+
+/// What a float field's check gives: the type named in the error the user reads.
+#[doc(hidden)]
+pub struct FloatFieldReadOnlyAsDataReadItAsANumberSomewhereOrBindItWithLetXF64;
+
+#[doc(hidden)]
+pub trait FloatCheck {
+    fn check(&self) -> FloatFieldReadOnlyAsDataReadItAsANumberSomewhereOrBindItWithLetXF64;
+}
+
+impl FloatCheck for &Probe<f64> {
+    fn check(&self) -> FloatFieldReadOnlyAsDataReadItAsANumberSomewhereOrBindItWithLetXF64 {
+        FloatFieldReadOnlyAsDataReadItAsANumberSomewhereOrBindItWithLetXF64
+    }
+}
+
+impl FloatCheck for &Probe<f32> {
+    fn check(&self) -> FloatFieldReadOnlyAsDataReadItAsANumberSomewhereOrBindItWithLetXF64 {
+        FloatFieldReadOnlyAsDataReadItAsANumberSomewhereOrBindItWithLetXF64
+    }
+}
+
+#[doc(hidden)]
+pub trait DataCheck {
+    fn check(&self) -> DataField;
+}
+
+impl<T> DataCheck for Probe<T> {
+    fn check(&self) -> DataField {
+        DataField
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{DataCheck, DataField, FloatCheck, Probe};
+
+    // The double borrow is the mechanism: method lookup tries `&Probe` first.
+    #[test]
+    #[allow(clippy::needless_borrow)]
+    fn integers_pass_and_floats_are_told_apart() {
+        let _: DataField = (&&Probe::of(&3usize)).check();
+        let _: DataField = (&&Probe::of(&true)).check();
+        let _: DataField = (&&Probe::of(&vec![1.0f64])).check();
+        let float = (&&Probe::of(&1.0f64)).check();
+        assert_eq!(
+            std::any::type_name_of_val(&float).rsplit("::").next(),
+            Some("FloatFieldReadOnlyAsDataReadItAsANumberSomewhereOrBindItWithLetXF64")
+        );
+    }
+}
