@@ -1,8 +1,8 @@
 //! Six optimizers on the Rosenbrock function from the classic start (−1.2, 1), side by side:
 //! gradient descent, SGD with heavy-ball and with Nesterov momentum, Adam, RMSProp and L-BFGS with
 //! a strong Wolfe line search. One table compares iterations, evaluations, the final value and
-//! the distance to the minimum (1, 1); an SVG draws the function's contours with every
-//! optimizer's path, to `target/rosenbrock_paths.svg`.
+//! the distance to the minimum (1, 1); an SVG draws each optimizer's path over the function's
+//! contours, one panel each so that no path hides another, to `target/rosenbrock_paths.svg`.
 //!
 //! Run with `cargo run --release --example optimizers`.
 
@@ -135,7 +135,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::fs::create_dir_all(dir)?;
     }
     std::fs::write(&path, plot(&runs))?;
-    println!("contour plot with all six paths: {}", path.display());
+    println!("contour plots, one per optimizer: {}", path.display());
     println!();
 
     let fastest = runs
@@ -170,19 +170,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// The region shown, in function coordinates.
 const X_RANGE: (f64, f64) = (-2.0, 2.0);
 const Y_RANGE: (f64, f64) = (-1.0, 3.0);
-/// The plot area on the page, in pixels.
-const LEFT: f64 = 60.0;
-const TOP: f64 = 50.0;
-const SIZE: f64 = 560.0;
-const WIDTH: f64 = 880.0;
-const HEIGHT: f64 = 670.0;
+/// One panel per optimizer, in a grid of `COLS` columns: each path on its own, so none hides
+/// another (they all follow the same valley).
+const COLS: usize = 3;
+const PANEL: f64 = 280.0;
+const GAP: f64 = 70.0;
+const LEFT: f64 = 50.0;
+const TOP: f64 = 85.0;
 
-fn px(x: f64) -> f64 {
-    LEFT + (x - X_RANGE.0) / (X_RANGE.1 - X_RANGE.0) * SIZE
+/// Where a panel's square sits on the page.
+#[derive(Clone, Copy)]
+struct Frame {
+    left: f64,
+    top: f64,
 }
 
-fn py(y: f64) -> f64 {
-    TOP + (Y_RANGE.1 - y) / (Y_RANGE.1 - Y_RANGE.0) * SIZE
+impl Frame {
+    fn px(self, x: f64) -> f64 {
+        self.left + (x - X_RANGE.0) / (X_RANGE.1 - X_RANGE.0) * PANEL
+    }
+
+    fn py(self, y: f64) -> f64 {
+        self.top + (Y_RANGE.1 - y) / (Y_RANGE.1 - Y_RANGE.0) * PANEL
+    }
 }
 
 /// Escapes text for an SVG text node or attribute.
@@ -194,166 +204,137 @@ fn escape(text: &str) -> String {
 }
 
 fn plot(runs: &[Run]) -> String {
+    let rows = runs.len().div_ceil(COLS);
+    let width = LEFT + COLS as f64 * (PANEL + GAP);
+    let height = TOP + rows as f64 * (PANEL + GAP) - 10.0;
     let mut svg = String::new();
     let _ = writeln!(
         svg,
         r#"<?xml version="1.0" encoding="UTF-8"?>
-<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" font-family="Helvetica, Arial, sans-serif" font-size="13">
+<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="Helvetica, Arial, sans-serif" font-size="12">
 <rect width="100%" height="100%" fill="white"/>
-<defs><clipPath id="plot"><rect x="{LEFT}" y="{TOP}" width="{SIZE}" height="{SIZE}"/></clipPath></defs>
-<text x="{}" y="30" text-anchor="middle" font-size="16">Rosenbrock (1 − x)² + 100(y − x²)²: paths from (−1.2, 1) to (1, 1)</text>"#,
-        WIDTH / 2.0
-    );
-
-    // Contours at f = 10^(k/2), from 0.01 to 1000: darker on whole decades.
-    let _ = writeln!(
-        svg,
-        r#"<g clip-path="url(#plot)" fill="none" stroke-linecap="round">"#
+<text x="{}" y="28" text-anchor="middle" font-size="16">Rosenbrock (1 − x)² + 100(y − x²)²: each optimizer's path from (−1.2, 1) (●) toward (1, 1) (×), ending at ○</text>"#,
+        width / 2.0
     );
     let grid = sample_grid();
-    for k in -4..=6 {
-        let level = 10f64.powf(k as f64 / 2.0);
-        let (stroke, width) = if k % 2 == 0 {
-            ("#777", 1.0)
+    for (k, r) in runs.iter().enumerate() {
+        let frame = Frame {
+            left: LEFT + (k % COLS) as f64 * (PANEL + GAP),
+            top: TOP + (k / COLS) as f64 * (PANEL + GAP),
+        };
+        panel(&mut svg, &grid, frame, k, r);
+    }
+    let _ = writeln!(
+        svg,
+        r##"<text x="{LEFT}" y="{:.1}" fill="#555">contours: f = 0.01, 0.1, 1, … 1000 (dark) and 0.03, 0.3, … 300 (light); dots mark iterates of runs short enough to show them</text>"##,
+        height - 12.0
+    );
+    let _ = writeln!(svg, "</svg>");
+    svg
+}
+
+/// One optimizer: contours, its path, start, minimum and where it ended, framed and titled.
+fn panel(svg: &mut String, grid: &[Vec<(f64, f64, f64)>], frame: Frame, k: usize, r: &Run) {
+    let _ = writeln!(
+        svg,
+        r#"<defs><clipPath id="panel{k}"><rect x="{}" y="{}" width="{PANEL}" height="{PANEL}"/></clipPath></defs>"#,
+        frame.left, frame.top
+    );
+    let _ = writeln!(
+        svg,
+        r#"<g clip-path="url(#panel{k})" fill="none" stroke-linecap="round">"#
+    );
+    // Contours at f = 10^(k/2), from 0.01 to 1000: darker on whole decades.
+    for level in -4..=6 {
+        let (stroke, width) = if level % 2 == 0 {
+            ("#999", 0.9)
         } else {
-            ("#bbb", 0.8)
+            ("#ccc", 0.7)
         };
         let _ = writeln!(
             svg,
             r#"<path stroke="{stroke}" stroke-width="{width}" d="{}"/>"#,
-            contour_path(&grid, level)
+            contour_path(grid, 10f64.powf(level as f64 / 2.0), frame)
         );
     }
-    // The paths, thinned to what a pixel can show.
-    for r in runs {
-        let mut d = String::new();
-        let mut last: Option<(f64, f64)> = None;
-        let points = &r.report.history.points;
-        for (i, p) in points.iter().enumerate() {
-            let (x, y) = (px(p[0]), py(p[1]));
-            let far = last.is_none_or(|(lx, ly)| (x - lx).hypot(y - ly) >= 0.75);
-            if far || i + 1 == points.len() {
-                let _ = write!(
-                    d,
-                    "{}{x:.1},{y:.1}",
-                    if last.is_none() { "M" } else { " L" }
-                );
-                last = Some((x, y));
-            }
-        }
-        let _ = writeln!(
-            svg,
-            r#"<path stroke="{}" stroke-width="1.8" stroke-linejoin="round" stroke-opacity="0.9" d="{d}"/>"#,
-            r.color
-        );
-        // A short path gets a dot per iterate, to show how long its steps are.
-        if points.len() <= 100 {
-            for p in points {
-                let _ = write!(
-                    svg,
-                    r#"<circle cx="{:.1}" cy="{:.1}" r="2.5" fill="{}"/>"#,
-                    px(p[0]),
-                    py(p[1]),
-                    r.color
-                );
-            }
-            let _ = writeln!(svg);
+    // The path, thinned to what a pixel can show.
+    let points = &r.report.history.points;
+    let mut d = String::new();
+    let mut last: Option<(f64, f64)> = None;
+    for (i, p) in points.iter().enumerate() {
+        let (x, y) = (frame.px(p[0]), frame.py(p[1]));
+        let far = last.is_none_or(|(lx, ly)| (x - lx).hypot(y - ly) >= 0.5);
+        if far || i + 1 == points.len() {
+            let _ = write!(
+                d,
+                "{}{x:.1},{y:.1}",
+                if last.is_none() { "M" } else { " L" }
+            );
+            last = Some((x, y));
         }
     }
-    let _ = writeln!(svg, "</g>");
-
-    // Start and minimum.
     let _ = writeln!(
         svg,
-        r#"<circle cx="{:.1}" cy="{:.1}" r="5" fill="black"/><text x="{:.1}" y="{:.1}">start</text>"#,
-        px(START[0]),
-        py(START[1]),
-        px(START[0]) - 14.0,
-        py(START[1]) - 10.0
+        r#"<path stroke="{}" stroke-width="2" stroke-linejoin="round" d="{d}"/>"#,
+        r.color
     );
-    let (mx, my) = (px(MINIMUM[0]), py(MINIMUM[1]));
-    let _ = writeln!(
-        svg,
-        r#"<path d="M{:.1},{:.1} l12,12 m0,-12 l-12,12" stroke="black" stroke-width="2.5"/><text x="{:.1}" y="{:.1}">minimum (1, 1)</text>"#,
-        mx - 6.0,
-        my - 6.0,
-        mx + 10.0,
-        my + 20.0
-    );
-
-    // Frame, ticks and axis labels.
-    let _ = writeln!(
-        svg,
-        r#"<rect x="{LEFT}" y="{TOP}" width="{SIZE}" height="{SIZE}" fill="none" stroke="black"/>"#
-    );
-    for i in 0..=8 {
-        let t = i as f64 * 0.5;
-        let (x, y) = (X_RANGE.0 + t, Y_RANGE.0 + t);
-        let major = i % 2 == 0;
-        let len = if major { 6.0 } else { 3.0 };
-        let bottom = TOP + SIZE;
-        let _ = writeln!(
-            svg,
-            r#"<path stroke="black" d="M{:.1},{bottom} v{len} M{LEFT},{:.1} h-{len}"/>"#,
-            px(x),
-            py(y)
-        );
-        if major {
-            let _ = writeln!(
+    // A short path gets a dot per iterate, to show how long its steps are.
+    if points.len() <= 100 {
+        for p in points {
+            let _ = write!(
                 svg,
-                r#"<text x="{:.1}" y="{}" text-anchor="middle">{x}</text><text x="{}" y="{:.1}" text-anchor="end">{y}</text>"#,
-                px(x),
-                bottom + 20.0,
-                LEFT - 9.0,
-                py(y) + 4.0
+                r#"<circle cx="{:.1}" cy="{:.1}" r="2.2" fill="{}"/>"#,
+                frame.px(p[0]),
+                frame.py(p[1]),
+                r.color
             );
         }
+        let _ = writeln!(svg);
     }
+    let _ = writeln!(svg, "</g>");
+    // Start, minimum, and the end of this run.
+    let (sx, sy) = (frame.px(START[0]), frame.py(START[1]));
+    let (mx, my) = (frame.px(MINIMUM[0]), frame.py(MINIMUM[1]));
+    let (ex, ey) = (frame.px(r.report.x[0]), frame.py(r.report.x[1]));
     let _ = writeln!(
         svg,
-        r#"<text x="{}" y="{}" text-anchor="middle" font-style="italic">x</text><text x="{}" y="{}" font-style="italic">y</text>"#,
-        LEFT + SIZE / 2.0,
-        TOP + SIZE + 40.0,
-        LEFT - 45.0,
-        TOP + SIZE / 2.0
+        r#"<circle cx="{sx:.1}" cy="{sy:.1}" r="4" fill="black"/><path d="M{:.1},{:.1} l10,10 m0,-10 l-10,10" stroke="black" stroke-width="2"/><circle cx="{ex:.1}" cy="{ey:.1}" r="6" fill="none" stroke="{}" stroke-width="2"/>"#,
+        mx - 5.0,
+        my - 5.0,
+        r.color
     );
-
-    // Legend.
-    let lx = LEFT + SIZE + 25.0;
+    // Frame, axis ticks, title.
+    let (left, top) = (frame.left, frame.top);
     let _ = writeln!(
         svg,
-        r#"<text x="{lx}" y="{}" font-weight="bold">optimizer (iterations)</text>"#,
-        TOP + 10.0
+        r#"<rect x="{left}" y="{top}" width="{PANEL}" height="{PANEL}" fill="none" stroke="black"/>"#
     );
-    for (i, r) in runs.iter().enumerate() {
-        let y = TOP + 40.0 + 42.0 * i as f64;
+    for i in 0..=4 {
+        let t = i as f64;
+        let (x, y) = (X_RANGE.0 + t, Y_RANGE.0 + t);
+        let bottom = top + PANEL;
         let _ = writeln!(
             svg,
-            r##"<path stroke="{}" stroke-width="3" d="M{lx},{:.1} h28"/><text x="{}" y="{:.1}">{} ({})</text><text x="{}" y="{:.1}" fill="#555" font-size="11">{}</text>"##,
-            r.color,
-            y - 4.0,
-            lx + 36.0,
-            y,
-            escape(r.name),
-            r.report.iterations,
-            lx + 36.0,
-            y + 15.0,
-            escape(r.settings)
+            r#"<path stroke="black" d="M{:.1},{bottom} v5 M{left},{:.1} h-5"/><text x="{:.1}" y="{}" text-anchor="middle" font-size="10">{x}</text><text x="{}" y="{:.1}" text-anchor="end" font-size="10">{y}</text>"#,
+            frame.px(x),
+            frame.py(y),
+            frame.px(x),
+            bottom + 16.0,
+            left - 7.0,
+            frame.py(y) + 3.5
         );
     }
-    let y = TOP + 60.0 + 42.0 * runs.len() as f64;
     let _ = writeln!(
         svg,
-        r##"<path stroke="#777" d="M{lx},{:.1} h28"/><text x="{}" y="{:.1}">f = 0.01, 0.1, 1, … 1000</text><path stroke="#bbb" d="M{lx},{:.1} h28"/><text x="{}" y="{:.1}">f = 0.03, 0.3, 3, … 300</text>"##,
-        y - 4.0,
-        lx + 36.0,
-        y,
-        y + 20.0,
-        lx + 36.0,
-        y + 24.0
+        r##"<text x="{left}" y="{:.1}" font-weight="bold" fill="{}">{}</text><text x="{left}" y="{:.1}" fill="#555" font-size="11">{}: {} iterations, ended at f = {:.1e}</text>"##,
+        top - 22.0,
+        r.color,
+        escape(r.name),
+        top - 8.0,
+        escape(r.settings),
+        r.report.iterations,
+        r.report.value
     );
-    let _ = writeln!(svg, "</svg>");
-    svg
 }
 
 /// Cells per side of the contouring grid.
@@ -377,7 +358,7 @@ fn sample_grid() -> Vec<Vec<(f64, f64, f64)>> {
 
 /// The level set `f = level` as SVG path data: marching squares on the sampled grid, one
 /// straight segment per crossed cell.
-fn contour_path(grid: &[Vec<(f64, f64, f64)>], level: f64) -> String {
+fn contour_path(grid: &[Vec<(f64, f64, f64)>], level: f64, frame: Frame) -> String {
     let target = level.ln();
 
     let mut d = String::new();
@@ -419,10 +400,10 @@ fn contour_path(grid: &[Vec<(f64, f64, f64)>], level: f64) -> String {
                 let _ = write!(
                     d,
                     "M{:.1},{:.1}L{:.1},{:.1}",
-                    px(ax),
-                    py(ay),
-                    px(bx),
-                    py(by)
+                    frame.px(ax),
+                    frame.py(ay),
+                    frame.px(bx),
+                    frame.py(by)
                 );
             }
         }
