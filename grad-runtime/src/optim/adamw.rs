@@ -38,6 +38,7 @@ use crate::optim::{FirstOrder, Optimizer, Step};
 pub struct AdamW<T> {
     hyper: Hyper<T>,
     weight_decay: T,
+    decay_mask: Option<Vec<bool>>,
     moments: Moments<T>,
 }
 
@@ -68,6 +69,7 @@ impl<T: Real> AdamW<T> {
         AdamWBuilder {
             hyper: Hyper::torch_defaults(),
             weight_decay: lit(1e-2),
+            decay_mask: None,
         }
     }
 }
@@ -90,6 +92,7 @@ impl<T: Real> Default for AdamW<T> {
 pub struct AdamWBuilder<T> {
     hyper: Hyper<T>,
     weight_decay: T,
+    decay_mask: Option<Vec<bool>>,
 }
 
 impl<T: Real> AdamWBuilder<T> {
@@ -146,6 +149,32 @@ impl<T: Real> AdamWBuilder<T> {
         self
     }
 
+    /// Decays only the parameters whose entry is `true` (Optax's `mask`; biases and norms are
+    /// usually left out). The mask has one entry per parameter, in the flat order; for a model,
+    /// build it from a model of flags: `flags.to_flat().iter().map(|&f| f != 0.0).collect()`.
+    /// A mask of another length fails the run's set-up.
+    ///
+    /// ```
+    /// use grad_runtime::optim::AdamW;
+    /// use grad_runtime::{Options, minimize};
+    ///
+    /// // Only x is in the loss; y moves by decay alone.
+    /// fn f_grad(x: f64, _y: f64) -> (f64, [f64; 2]) {
+    ///     (0.5 * (x - 5.0).powi(2), [x - 5.0, 0.0])
+    /// }
+    /// let run = |mask: Vec<bool>| {
+    ///     let adamw = AdamW::builder().lr(0.1).weight_decay(0.5).decay_mask(mask).build()?;
+    ///     minimize(f_grad, [1.0, 1.0], adamw, Options::new().max_iters(10))
+    /// };
+    /// assert_eq!(run(vec![true, false])?.x[1], 1.0);
+    /// assert!(run(vec![false, true])?.x[1] < 1.0);
+    /// # Ok::<(), grad_runtime::Error>(())
+    /// ```
+    pub fn decay_mask(mut self, mask: Vec<bool>) -> Self {
+        self.decay_mask = Some(mask);
+        self
+    }
+
     /// The AMSGrad variant (default off).
     ///
     /// ```
@@ -177,9 +206,23 @@ impl<T: Real> AdamWBuilder<T> {
 
     fn into_adamw(self) -> AdamW<T> {
         AdamW {
+            decay_mask: self.decay_mask,
             hyper: self.hyper,
             weight_decay: self.weight_decay,
             moments: Moments::default(),
+        }
+    }
+}
+
+impl<T: Real> AdamW<T> {
+    fn check_mask(&self, dim: usize) -> Result<(), Error> {
+        match &self.decay_mask {
+            Some(mask) if mask.len() != dim => Err(Error::DimensionMismatch {
+                what: "the weight-decay mask",
+                expected: dim,
+                found: mask.len(),
+            }),
+            _ => Ok(()),
         }
     }
 }
@@ -194,11 +237,13 @@ impl<T: Real> Optimizer<T> for AdamW<T> {
     }
 
     fn init(&mut self, dim: usize) -> Result<(), Error> {
+        self.check_mask(dim)?;
         self.moments.init(dim, self.hyper.amsgrad);
         Ok(())
     }
 
     fn resume(&mut self, dim: usize) -> Result<(), Error> {
+        self.check_mask(dim)?;
         if !self.moments.ready(dim) {
             self.moments.init(dim, self.hyper.amsgrad);
         }
@@ -207,8 +252,15 @@ impl<T: Real> Optimizer<T> for AdamW<T> {
 
     fn step(&mut self, problem: &mut Problem<'_, T>, point: &mut Point<T>) -> Step {
         let shrink = T::one() - self.hyper.lr * self.weight_decay;
-        for x in &mut point.x {
-            *x = *x * shrink;
+        match &self.decay_mask {
+            None => point.x.iter_mut().for_each(|x| *x = *x * shrink),
+            Some(mask) => {
+                for (x, &decay) in point.x.iter_mut().zip(mask) {
+                    if decay {
+                        *x = *x * shrink;
+                    }
+                }
+            }
         }
         self.moments
             .update(&self.hyper, T::zero(), &mut point.x, &point.grad);
