@@ -117,15 +117,7 @@ impl<T: Real, O: Optimizer<T>> Optimizer<T> for Clipped<O, T> {
     }
 }
 
-impl<T: Real, O: FirstOrder<T>> FirstOrder<T> for Clipped<O, T> {
-    fn lr(&self) -> T {
-        self.inner.lr()
-    }
-
-    fn set_lr(&mut self, lr: T) {
-        self.inner.set_lr(lr);
-    }
-}
+crate::optim::first_order_of_inner!(Clipped);
 
 #[cfg(test)]
 mod tests {

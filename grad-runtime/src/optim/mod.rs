@@ -28,6 +28,23 @@
 //! # Ok::<(), grad_runtime::Error>(())
 //! ```
 
+/// `FirstOrder` for a wrapper whose learning rate is its `inner` optimizer's (clipping,
+/// plateau reduction): one definition instead of a copy per wrapper.
+macro_rules! first_order_of_inner {
+    ($wrapper:ident) => {
+        impl<T: Real, O: FirstOrder<T>> FirstOrder<T> for $wrapper<O, T> {
+            fn lr(&self) -> T {
+                self.inner.lr()
+            }
+
+            fn set_lr(&mut self, lr: T) {
+                self.inner.set_lr(lr);
+            }
+        }
+    };
+}
+pub(crate) use first_order_of_inner;
+
 mod adagrad;
 mod adam;
 mod adamw;

@@ -138,15 +138,7 @@ impl<T: Real, O: FirstOrder<T>> Optimizer<T> for ReduceOnPlateau<O, T> {
     }
 }
 
-impl<T: Real, O: FirstOrder<T>> FirstOrder<T> for ReduceOnPlateau<O, T> {
-    fn lr(&self) -> T {
-        self.inner.lr()
-    }
-
-    fn set_lr(&mut self, lr: T) {
-        self.inner.set_lr(lr);
-    }
-}
+crate::optim::first_order_of_inner!(ReduceOnPlateau);
 
 #[cfg(test)]
 mod tests {
