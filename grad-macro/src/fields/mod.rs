@@ -414,13 +414,3 @@ fn typed_inputs(f: &syn::ItemFn) -> Vec<(Ident, Option<syn::Type>)> {
         })
         .collect()
 }
-
-/// `f64`, `f32`, `&f64`, `&f32`: a scalar with a slot in the returned array.
-fn scalar_param(ty: &syn::Type) -> bool {
-    match ty {
-        syn::Type::Reference(r) if r.mutability.is_none() => {
-            crate::sig::float_of(&r.elem).is_some()
-        }
-        t => crate::sig::float_of(t).is_some(),
-    }
-}

@@ -1,6 +1,6 @@
 //! `NAME_grad`: the model's fields in, their derivatives out into a gradient model.
 
-use super::{scalar_param, typed_inputs, Leaf, Path, Root};
+use super::{typed_inputs, Leaf, Path, Root};
 use crate::attr::Args;
 use crate::ir::FloatTy;
 use proc_macro2::{Ident, Span, TokenStream};
@@ -73,7 +73,7 @@ pub(super) fn wrapper(
         if let Some((_, Some(bt))) = inner_bufs.iter().find(|(b, _)| *b == d) {
             flags.push(2);
             bufs.push(quote!(#d: #bt));
-        } else if named(id) && ty.as_ref().is_some_and(scalar_param) {
+        } else if named(id) && ty.as_ref().is_some_and(crate::sig::is_scalar) {
             flags.push(1);
             k_outer += 1;
         } else {
@@ -249,7 +249,7 @@ pub(super) fn wrapper(
                     }
                 } else {
                     call_args.push(quote!(#id));
-                    if named(id) && ty.as_ref().is_some_and(scalar_param) {
+                    if named(id) && ty.as_ref().is_some_and(crate::sig::is_scalar) {
                         slots.push(None);
                     }
                 }
