@@ -100,6 +100,8 @@ pub struct Model {
     pub ty: String,
     /// A method of the struct (`self`) rather than a free function (`model`).
     pub method: bool,
+    /// The fields sit in a struct of their own, the model's field `inner`.
+    pub nested: bool,
 }
 
 /// The value of one parameter at a point.
@@ -3239,7 +3241,14 @@ impl<'a> FnGen<'a> {
             return None;
         }
         let method = self.rng.chance(0.5) && self.on("param:model:method");
-        let root = if method { "self" } else { "model" };
+        // Sometimes the fields sit one struct deeper: `model.inner.x0`.
+        let nested = self.rng.chance(0.3) && self.on("param:model:nested");
+        let root = match (method, nested) {
+            (true, false) => "self",
+            (true, true) => "self.inner",
+            (false, false) => "model",
+            (false, true) => "model.inner",
+        };
         let fields: Vec<(String, bool)> = moved
             .iter()
             .map(|&j| {
@@ -3274,15 +3283,24 @@ impl<'a> FnGen<'a> {
             .filter(|p| p.active && !p.in_model)
             .map(|p| p.name.clone())
             .collect();
-        let wrt = std::iter::once(root.to_string())
+        let wrt = std::iter::once(if method { "self" } else { "model" }.to_string())
             .chain(others)
             .collect::<Vec<_>>()
             .join(", ");
-        let _ = writeln!(
-            self.items,
-            "#[derive(Clone, grad::Params)]\n#[allow(non_camel_case_types, dead_code)]\nstruct {ty} {{\n{}\n}}",
-            decl.join("\n")
-        );
+        if nested {
+            let inner_ty = format!("MI{}_{FLT}", self.base);
+            let _ = writeln!(
+                self.items,
+                "#[derive(Clone, grad::Params)]\n#[allow(non_camel_case_types, dead_code)]\nstruct {inner_ty} {{\n{}\n}}\n#[derive(Clone, grad::Params)]\n#[allow(non_camel_case_types, dead_code)]\nstruct {ty} {{\n    inner: {inner_ty},\n}}",
+                decl.join("\n")
+            );
+        } else {
+            let _ = writeln!(
+                self.items,
+                "#[derive(Clone, grad::Params)]\n#[allow(non_camel_case_types, dead_code)]\nstruct {ty} {{\n{}\n}}",
+                decl.join("\n")
+            );
+        }
         let attr = format!("#[gradient(wrt({wrt}))]");
         // Sometimes the body is a function of its own, called with the whole model by the
         // function under test (`inner(model, ..)`, `self.inner(..)`), twice, beside a field read.
@@ -3326,7 +3344,7 @@ impl<'a> FnGen<'a> {
                 inputs.join(", ")
             );
             if call {
-                let read = field.map_or(String::new(), |f| format!(" + self.{f}"));
+                let read = field.map_or(String::new(), |f| format!(" + {root}.{f}"));
                 let sep = if args.is_empty() { "" } else { ", " };
                 let outer = std::iter::once("&self".to_string())
                     .chain(outer_rest)
@@ -3348,7 +3366,7 @@ impl<'a> FnGen<'a> {
                 inputs.join(", ")
             );
             if call {
-                let read = field.map_or(String::new(), |f| format!(" * model.{f}"));
+                let read = field.map_or(String::new(), |f| format!(" * {root}.{f}"));
                 let sep = if args.is_empty() { "" } else { ", " };
                 let outer = std::iter::once(format!("model: &{ty}"))
                     .chain(outer_rest)
@@ -3361,7 +3379,7 @@ impl<'a> FnGen<'a> {
             }
         }
         *sig = Vec::new();
-        Some(Model { ty, method })
+        Some(Model { ty, method, nested })
     }
 }
 

@@ -488,12 +488,17 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
             }
         }
         if let Some(m) = &case.model {
-            let _ = writeln!(
-                pre,
-                "let model = {} {{ {} }};",
-                m.ty.replace(FLT, ty),
-                fields.join(", ")
-            );
+            let ty_m = m.ty.replace(FLT, ty);
+            let literal = if m.nested {
+                format!(
+                    "{ty_m} {{ inner: MI{} {{ {} }} }}",
+                    &ty_m[1..],
+                    fields.join(", ")
+                )
+            } else {
+                format!("{ty_m} {{ {} }}", fields.join(", "))
+            };
+            let _ = writeln!(pre, "let model = {literal};");
         }
         (pre, args)
     };
@@ -504,6 +509,12 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
      -> (String, String) {
         let (pre, args) = args_of(ty);
         let name = format!("{}_{ty}", case.name);
+        // The model's fields, one struct deeper when nested.
+        let inner = if case.model.as_ref().is_some_and(|m| m.nested) {
+            "inner."
+        } else {
+            ""
+        };
         // `f(&model, ..)`, or `model.f(..)` for a method.
         let (call, grad_call, mut args) = match &case.model {
             Some(m) if m.method => (format!("model.{name}"), format!("model.{name}_grad"), args),
@@ -583,7 +594,7 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
             .filter(|(p, v)| p.active && matches!(v, Value::Float(_)))
             .map(|(p, _)| {
                 if p.in_model {
-                    format!("d_model.{} as f64", p.name)
+                    format!("d_model.{}{} as f64", inner, p.name)
                 } else {
                     format!("{} as f64", outer.next().expect("one slot per scalar"))
                 }
@@ -612,7 +623,7 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
                 _ => ".map(|&d| d as f64)",
             };
             let d = if param.in_model {
-                format!("d_model.{}", param.name)
+                format!("d_model.{}{}", inner, param.name)
             } else {
                 format!("d_{}", param.name)
             };
