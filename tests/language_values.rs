@@ -901,3 +901,148 @@ fn buffers_carried_and_built_from_lists() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// `return` inside loops, at any depth
+// ---------------------------------------------------------------------------------------------
+
+#[gradient]
+fn return_in_for(x: f64, ys: &[f64]) -> f64 {
+    let mut acc = x;
+    for (k, y) in ys.iter().enumerate() {
+        if acc * y > 2.0 {
+            return acc * x;
+        }
+        acc += y * x + k as f64 * 0.1;
+    }
+    acc
+}
+
+#[gradient]
+fn return_in_nested(x: f64, ys: &[f64]) -> f64 {
+    let mut acc = x;
+    'outer: for i in 0..3 {
+        let mut j = 0;
+        while j < ys.len() {
+            if acc * ys[j] > 3.0 {
+                return acc * x.sin();
+            }
+            if j == 2 {
+                continue 'outer;
+            }
+            acc += ys[j] * x * f64::from(i);
+            j += 1;
+        }
+    }
+    if x > 0.0 {
+        for (k, y) in ys.iter().enumerate() {
+            match k {
+                3 if *y < 1.0 => return y * x,
+                1 | 2 => {
+                    acc += 0.5 * y;
+                    if x > 1.0 {
+                        return x * acc;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut t = 0.0;
+    loop {
+        t += 0.25 * x.abs() + 0.13;
+        if t > 1.0 {
+            return t * acc;
+        }
+    }
+}
+
+#[test]
+fn returns_inside_loops() {
+    let ys = [0.5, 1.2, 1.6, 0.3, 1.9];
+    for x in [-1.3, -0.4, 0.3, 0.7, 1.1, 1.6, 2.4, 3.0] {
+        let mut d = [f64::NAN; 5];
+        let (v, g) = return_in_for_grad(x, &ys, &mut d);
+        let mut p = vec![x];
+        p.extend(ys);
+        let mut full = g.to_vec();
+        full.extend(d);
+        check(
+            "return_in_for",
+            &|p: &[f64]| return_in_for(p[0], &p[1..]),
+            v,
+            &full,
+            &p,
+        );
+        let mut d = [f64::NAN; 5];
+        let (v, g) = return_in_nested_grad(x, &ys, &mut d);
+        let mut full = g.to_vec();
+        full.extend(d);
+        check(
+            "return_in_nested",
+            &|p: &[f64]| return_in_nested(p[0], &p[1..]),
+            v,
+            &full,
+            &p,
+        );
+    }
+}
+
+/// Labeled `break` and `continue` as `match` arms.
+#[gradient]
+fn labeled_jumps_in_match_arms(x: f64, ys: &[f64]) -> f64 {
+    let mut acc = 0.0;
+    'outer: for i in 0..3 {
+        for (k, y) in ys.iter().enumerate() {
+            match k + i {
+                2 => continue 'outer,
+                4 => break 'outer,
+                _ => acc += y * x.sin(),
+            }
+        }
+        acc *= x;
+    }
+    acc
+}
+
+#[test]
+fn labeled_jumps_from_match_arms() {
+    let ys = [0.5, 1.2, 1.6, 0.3, 1.9];
+    for x in [-1.3, 0.3, 1.1] {
+        let mut d = [f64::NAN; 5];
+        let (v, g) = labeled_jumps_in_match_arms_grad(x, &ys, &mut d);
+        let mut p = vec![x];
+        p.extend(ys);
+        let mut full = g.to_vec();
+        full.extend(d);
+        check(
+            "labeled_jumps_in_match_arms",
+            &|p: &[f64]| labeled_jumps_in_match_arms(p[0], &p[1..]),
+            v,
+            &full,
+            &p,
+        );
+    }
+}
+
+/// Elements of a rows parameter inside `vec![a, b, ..]` and `vec![e; n]` are differentiated (they
+/// were once reads of the original rows, constants to the derivation).
+#[gradient]
+fn rows_in_vec_lists(ws: &[Vec<f64>], x: f64) -> f64 {
+    let v = vec![0.5, ws[0][1] * x, ws[ws.len() - 1][0]];
+    let w = vec![ws[0][0]; 2];
+    v.iter().sum::<f64>() * w[1] + v[1] * v[2]
+}
+
+#[test]
+fn rows_elements_in_vec_lists() {
+    let ws = vec![vec![0.3, -0.7], vec![1.1]];
+    let x = 0.6;
+    let mut dws = vec![vec![0.0; 2], vec![0.0; 1]];
+    let (v, [dx]) = rows_in_vec_lists_grad(&ws, x, &mut dws);
+    assert_eq!(v, rows_in_vec_lists(&ws, x));
+    let p = [0.3, -0.7, 1.1, x];
+    let f = |p: &[f64]| rows_in_vec_lists(&[vec![p[0], p[1]], vec![p[2]]], p[3]);
+    let g = [dws[0][0], dws[0][1], dws[1][0], dx];
+    check("rows_in_vec_lists", &f, v, &g, &p);
+}

@@ -1,15 +1,19 @@
 use grad::gradient;
 
+// A `return` inside a loop whose value a `let` takes: the loop is not a statement.
 #[gradient]
 fn f(x: &[f64]) -> f64 {
     let mut s = 0.0;
-    for &v in x.iter() {
-        if v > 1.0 {
+    let last = loop {
+        if s > 1.0 {
             return s;
         }
-        s += v * v;
-    }
-    s
+        s += x[0] * x[0];
+        if s > 0.5 {
+            break s;
+        }
+    };
+    last
 }
 
 fn main() {}

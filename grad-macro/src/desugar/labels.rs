@@ -95,6 +95,18 @@ fn rewrite_expr(e: &mut syn::Expr, label: &syn::Lifetime, flag: &syn::Ident, dep
             used
         }
         syn::Expr::Block(b) => rewrite_block(&mut b.block, label, flag, depth),
+        syn::Expr::Match(m) => {
+            let mut used = false;
+            for arm in &mut m.arms {
+                // `=> break 'a,` becomes `=> { break 'a }`, a statement the rewrite sees.
+                if !matches!(&*arm.body, syn::Expr::Block(_)) {
+                    let body = &arm.body;
+                    *arm.body = syn::parse_quote!({ #body });
+                }
+                used |= rewrite_expr(&mut arm.body, label, flag, depth);
+            }
+            used
+        }
         e => match body_of(e) {
             Some(body) => rewrite_block(body, label, flag, depth + 1),
             None => false,

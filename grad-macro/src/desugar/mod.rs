@@ -7,6 +7,7 @@ mod labels;
 mod matches;
 mod ranges;
 mod refs;
+mod returns;
 mod tuple_values;
 mod tuples;
 
@@ -22,8 +23,12 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
         .filter(|p| matches!(p.class, crate::sig::ParamClass::FloatSeq(_)))
         .map(|p| p.ident.to_string())
         .collect();
+    let mut ret = None;
     // `fn f(..) -> f64 { (0..n).map(..).sum() }`: the tail's type is the return type.
     if let syn::ReturnType::Type(_, ty) = &item.sig.output {
+        if crate::sig::float_of(ty).is_some() {
+            ret = Some((**ty).clone());
+        }
         if crate::sig::float_of(ty).is_some() {
             if let Some(syn::Stmt::Expr(e, None)) = item.block.stmts.last_mut() {
                 name_reduction_type(e, ty);
@@ -34,6 +39,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
         errors,
         seqs: &seqs,
         in_cond: 0,
+        ret,
     }
     .visit_block_mut(&mut item.block);
 }
@@ -62,6 +68,8 @@ struct Desugar<'e> {
     /// differentiated, so its iterator chains stay as the user wrote them (the loops they would
     /// become bind references as floats, which only lowering accepts).
     in_cond: usize,
+    /// The function's float return type, for the value of a `return` inside a loop.
+    ret: Option<syn::Type>,
 }
 
 /// The `cfg(...)` predicate of a `#[cfg]` attribute, removing every attribute that only concerns
@@ -151,6 +159,9 @@ impl VisitMut for Desugar<'_> {
                     *s = syn::parse_quote!(if #(::core::cfg!(#preds))&&* { #stmt });
                 }
             }
+        }
+        if let Some(ret) = &self.ret {
+            returns::hoist_loop_returns(&mut b.stmts, ret);
         }
         labels::unlabel_loops(&mut b.stmts);
         closures::inline_closures(b);

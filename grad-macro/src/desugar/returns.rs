@@ -1,0 +1,192 @@
+//! `return` inside loops, rewritten into a labeled `break` and a `return` after the loop, which
+//! lowering knows (a `return` as a statement of the body or of an `if`).
+//!
+//! Input: `for i in .. { for j in .. { if c { return v; } .. } .. }` in a block.
+//! Output: `let mut F = false; let mut R: T = 0.0; 'L: for i in .. { for j in .. { if c
+//! { R = v; F = true; break 'L; } .. } .. } if F { return R; }`, with hidden `F`, `R`, `'L`
+//! (the loop's own label when it has one); `T` is the function's return type. The labeled
+//! `break` is then rewritten by `labels` like any other.
+
+use syn::visit_mut::VisitMut;
+
+/// Rewrites every loop statement of `stmts` that contains a `return` (outside closures and
+/// nested items), for a function returning `ret`.
+pub fn hoist_loop_returns(stmts: &mut Vec<syn::Stmt>, ret: &syn::Type) {
+    let mut out = Vec::with_capacity(stmts.len());
+    for mut s in std::mem::take(stmts) {
+        let expr = match &mut s {
+            syn::Stmt::Expr(e, _) if is_loop(e) && contains_return(e) => e,
+            _ => {
+                out.push(s);
+                continue;
+            }
+        };
+        let (flag, value) = (crate::naming::fresh("retf"), crate::naming::fresh("retv"));
+        let label = match loop_label(expr) {
+            Some(l) => l.clone(),
+            None => {
+                let l = syn::Lifetime::new(
+                    &format!("'{}", crate::naming::fresh("ret")),
+                    proc_macro2::Span::call_site(),
+                );
+                set_label(expr, l.clone());
+                l
+            }
+        };
+        // A `loop` nothing breaks out of (its type is `!`) is left only by a `return`.
+        let endless = matches!(&*expr, syn::Expr::Loop(l) if !breaks_out(&l.body, &label));
+        Rewrite {
+            flag: &flag,
+            value: &value,
+            label: &label,
+        }
+        .visit_expr_mut(expr);
+        out.push(syn::parse_quote!(let mut #flag = false;));
+        out.push(syn::parse_quote!(let mut #value: #ret = 0.0;));
+        if let syn::Stmt::Expr(e, None) = &s {
+            // A loop in tail position has type `()` or `!`; it becomes a statement.
+            out.push(syn::Stmt::Expr(e.clone(), Some(Default::default())));
+        } else {
+            out.push(s);
+        }
+        if endless {
+            out.push(syn::parse_quote!(return #value;));
+        } else {
+            out.push(syn::parse_quote!(if #flag { return #value; }));
+        }
+    }
+    *stmts = out;
+}
+
+fn is_loop(e: &syn::Expr) -> bool {
+    matches!(
+        e,
+        syn::Expr::ForLoop(_) | syn::Expr::While(_) | syn::Expr::Loop(_)
+    )
+}
+
+fn loop_label(e: &syn::Expr) -> Option<&syn::Lifetime> {
+    match e {
+        syn::Expr::ForLoop(f) => f.label.as_ref().map(|l| &l.name),
+        syn::Expr::While(w) => w.label.as_ref().map(|l| &l.name),
+        syn::Expr::Loop(l) => l.label.as_ref().map(|l| &l.name),
+        _ => None,
+    }
+}
+
+fn set_label(e: &mut syn::Expr, name: syn::Lifetime) {
+    let label = Some(syn::Label {
+        name,
+        colon_token: Default::default(),
+    });
+    match e {
+        syn::Expr::ForLoop(f) => f.label = label,
+        syn::Expr::While(w) => w.label = label,
+        syn::Expr::Loop(l) => l.label = label,
+        _ => {}
+    }
+}
+
+/// Whether a `break` in `body` leaves the loop labeled `label` that `body` belongs to (before the
+/// rewrite: an unlabeled `break` outside nested loops, or `break 'label`).
+fn breaks_out(body: &syn::Block, label: &syn::Lifetime) -> bool {
+    struct Find<'l> {
+        label: &'l syn::Lifetime,
+        depth: usize,
+        found: bool,
+    }
+    impl<'a> syn::visit::Visit<'a> for Find<'_> {
+        fn visit_expr_break(&mut self, b: &'a syn::ExprBreak) {
+            match &b.label {
+                Some(l) if l == self.label => self.found = true,
+                None if self.depth == 0 => self.found = true,
+                _ => {}
+            }
+            syn::visit::visit_expr_break(self, b);
+        }
+        fn visit_expr_for_loop(&mut self, e: &'a syn::ExprForLoop) {
+            self.depth += 1;
+            syn::visit::visit_expr_for_loop(self, e);
+            self.depth -= 1;
+        }
+        fn visit_expr_while(&mut self, e: &'a syn::ExprWhile) {
+            self.depth += 1;
+            syn::visit::visit_expr_while(self, e);
+            self.depth -= 1;
+        }
+        fn visit_expr_loop(&mut self, e: &'a syn::ExprLoop) {
+            self.depth += 1;
+            syn::visit::visit_expr_loop(self, e);
+            self.depth -= 1;
+        }
+        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut f = Find {
+        label,
+        depth: 0,
+        found: false,
+    };
+    syn::visit::Visit::visit_block(&mut f, body);
+    f.found
+}
+
+fn contains_return(e: &syn::Expr) -> bool {
+    struct Find(bool);
+    impl<'a> syn::visit::Visit<'a> for Find {
+        fn visit_expr_return(&mut self, _: &'a syn::ExprReturn) {
+            self.0 = true;
+        }
+        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut f = Find(false);
+    syn::visit::Visit::visit_expr(&mut f, e);
+    f.0
+}
+
+struct Rewrite<'a> {
+    flag: &'a syn::Ident,
+    value: &'a syn::Ident,
+    label: &'a syn::Lifetime,
+}
+
+impl VisitMut for Rewrite<'_> {
+    /// A `return` statement becomes the three statements (lowering wants `break` as a statement).
+    fn visit_block_mut(&mut self, b: &mut syn::Block) {
+        let (flag, value, label) = (self.flag, self.value, self.label);
+        let mut out = Vec::with_capacity(b.stmts.len());
+        for mut s in std::mem::take(&mut b.stmts) {
+            if let syn::Stmt::Expr(syn::Expr::Return(r), _) = &mut s {
+                if let Some(v) = &mut r.expr {
+                    self.visit_expr_mut(v);
+                    out.push(syn::parse_quote!(#value = #v;));
+                    out.push(syn::parse_quote!(#flag = true;));
+                    out.push(syn::parse_quote!(break #label;));
+                    continue;
+                }
+            }
+            self.visit_stmt_mut(&mut s);
+            out.push(s);
+        }
+        b.stmts = out;
+    }
+
+    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        if let syn::Expr::Return(r) = e {
+            let (flag, value, label) = (self.flag, self.value, self.label);
+            let v = match &mut r.expr {
+                Some(v) => {
+                    self.visit_expr_mut(v);
+                    v
+                }
+                None => return,
+            };
+            *e = syn::parse_quote!({ #value = #v; #flag = true; break #label; });
+            return;
+        }
+        syn::visit_mut::visit_expr_mut(self, e);
+    }
+    fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
