@@ -13,7 +13,7 @@ mod generated;
 
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, SamplingMode};
-use problems::dual;
+use problems::dual::{self, DualProblem};
 use problems::*;
 use std::hint::black_box;
 use std::time::Duration;
@@ -45,6 +45,133 @@ fn fd_entry<P: Problem>(group: &mut BenchmarkGroup<'_, WallTime>, prob: &P) {
     group.bench_function("fd", |b| {
         b.iter(|| fd_gradient_in_place(|q| prob.value_flat(q), black_box(&mut scratch), &mut g))
     });
+}
+
+/// Forward mode on B1–B4: the plain function, `NAME_jvp` (value and `∇f · v` in one sweep), one
+/// dual-number pass along `v`, and the generated gradient dotted with `v`. Each JVP is checked
+/// against the gradient's dot product before it is timed.
+fn forward_mode(c: &mut Criterion) {
+    fn check(name: &str, (f, t): (f64, f64), (fg, dot): (f64, f64)) {
+        assert!(f.to_bits() == fg.to_bits(), "{name}: jvp value {f} != {fg}");
+        assert!(
+            (t - dot).abs() <= 1e-9 * (1.0 + dot.abs()),
+            "{name}: jvp {t} != gradient · v {dot}"
+        );
+    }
+    fn direction(n: usize) -> Vec<f64> {
+        (0..n)
+            .map(|k| ((k * 7 + 3) % 11) as f64 / 4.0 - 1.25)
+            .collect()
+    }
+    fn dot(a: &[f64], b: &[f64]) -> f64 {
+        a.iter().zip(b).map(|(x, y)| x * y).sum()
+    }
+
+    let p = Rosen2Problem::new();
+    let (vx, vy) = (0.3, -0.7);
+    let mut group = c.benchmark_group("JVP_B1_rosen2");
+    let (f, g) = generated::rosen2_grad(p.x, p.y);
+    check(
+        "B1",
+        generated::rosen2_jvp(p.x, p.y, vx, vy),
+        (f, g[0] * vx + g[1] * vy),
+    );
+    group.bench_function("plain", |b| {
+        b.iter(|| rosen2(black_box(p.x), black_box(p.y)))
+    });
+    group.bench_function("jvp", |b| {
+        b.iter(|| {
+            generated::rosen2_jvp(black_box(p.x), black_box(p.y), black_box(vx), black_box(vy))
+        })
+    });
+    group.bench_function("dual", |b| {
+        b.iter(|| p.directional_dual_flat(black_box(&[p.x, p.y]), black_box(&[vx, vy])))
+    });
+    group.finish();
+
+    let p = RosenNProblem::new();
+    let x = &p.x;
+    let v = direction(x.len());
+    let mut d_x = vec![0.0; x.len()];
+    let mut group = c.benchmark_group("JVP_B2_rosen_n");
+    let f = generated::rosen_n_grad(x, &mut d_x);
+    check("B2", generated::rosen_n_jvp(x, &v), (f, dot(&d_x, &v)));
+    group.bench_function("plain", |b| b.iter(|| rosen_n(black_box(x))));
+    group.bench_function("jvp", |b| {
+        b.iter(|| generated::rosen_n_jvp(black_box(x), black_box(&v)))
+    });
+    group.bench_function("dual", |b| {
+        b.iter(|| p.directional_dual_flat(black_box(x), black_box(&v)))
+    });
+    group.bench_function("gradient_dot", |b| {
+        b.iter(|| {
+            let f = generated::rosen_n_grad(black_box(x), &mut d_x);
+            (f, dot(&d_x, &v))
+        })
+    });
+    group.finish();
+
+    let p = LinregProblem::new();
+    let (w, x, y) = (&p.w, &p.x, &p.y);
+    let v = direction(w.len());
+    let mut d_w = vec![0.0; w.len()];
+    let mut group = c.benchmark_group("JVP_B3_linreg");
+    let f = generated::linreg_grad(w, x, y, &mut d_w);
+    check("B3", generated::linreg_jvp(w, x, y, &v), (f, dot(&d_w, &v)));
+    group.bench_function("plain", |b| {
+        b.iter(|| linreg(black_box(w), black_box(x), black_box(y)))
+    });
+    group.bench_function("jvp", |b| {
+        b.iter(|| generated::linreg_jvp(black_box(w), black_box(x), black_box(y), black_box(&v)))
+    });
+    group.bench_function("gradient_dot", |b| {
+        b.iter(|| {
+            let f = generated::linreg_grad(black_box(w), black_box(x), black_box(y), &mut d_w);
+            (f, dot(&d_w, &v))
+        })
+    });
+    group.finish();
+
+    let p = LogregProblem::new();
+    let (w, bb, x, y) = (&p.w, p.b, &p.x, &p.y);
+    let v = direction(w.len());
+    let vb = 0.5;
+    let mut d_w = vec![0.0; w.len()];
+    let mut group = c.benchmark_group("JVP_B4_logreg");
+    let (f, [db]) = generated::logreg_grad(w, bb, x, y, &mut d_w);
+    check(
+        "B4",
+        generated::logreg_jvp(w, bb, x, y, &v, vb),
+        (f, dot(&d_w, &v) + db * vb),
+    );
+    group.bench_function("plain", |b| {
+        b.iter(|| logreg(black_box(w), black_box(bb), black_box(x), black_box(y)))
+    });
+    group.bench_function("jvp", |b| {
+        b.iter(|| {
+            generated::logreg_jvp(
+                black_box(w),
+                black_box(bb),
+                black_box(x),
+                black_box(y),
+                black_box(&v),
+                black_box(vb),
+            )
+        })
+    });
+    group.bench_function("gradient_dot", |b| {
+        b.iter(|| {
+            let (f, [db]) = generated::logreg_grad(
+                black_box(w),
+                black_box(bb),
+                black_box(x),
+                black_box(y),
+                &mut d_w,
+            );
+            (f, dot(&d_w, &v) + db * vb)
+        })
+    });
+    group.finish();
 }
 
 fn b1_rosen2(c: &mut Criterion) {
@@ -375,6 +502,6 @@ criterion_group! {
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2))
         .sample_size(25);
-    targets = b1_rosen2, b2_rosen_n, b3_linreg, b4_logreg, b5_mlp, b6_rnn
+    targets = b1_rosen2, b2_rosen_n, b3_linreg, b4_logreg, b5_mlp, b6_rnn, forward_mode
 }
 criterion_main!(benches);

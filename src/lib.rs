@@ -69,6 +69,34 @@
 //! assert_eq!(dw, [-4.0, -6.0]); // ∂/∂w_j = -2 Σ_i r_i x_ij
 //! ```
 //!
+//! # Forward mode: directional derivatives
+//!
+//! `#[gradient(jvp)]` (alone or with `wrt(..)`) also emits
+//! `fn NAME_jvp(<same parameters>, v_x: T, v_w: &[T], ...) -> (T, T)`: the value (bit for bit
+//! `NAME`'s) and the directional derivative `∇f · v` along the direction whose component for
+//! each differentiated parameter is its tangent `v_NAME` (a `T` for a scalar, a slice or array as
+//! long as the sequence), in declaration order after all the original parameters. It is one
+//! forward sweep — no tape, no gradient buffer — through everything the gradient accepts (loops,
+//! buffers, branches, calls to other `#[gradient]` functions, whose tangent comes from their
+//! `_grad`). A tangent slice of another length panics naming it. Functions of models or of rows
+//! do not have `jvp` yet (a compile error says so).
+//!
+//! ```
+//! use grad::gradient;
+//!
+//! #[gradient(jvp)]
+//! fn rosenbrock(x: f64, y: f64) -> f64 {
+//!     (1.0 - x).powi(2) + 100.0 * (y - x * x).powi(2)
+//! }
+//!
+//! // Along (1, 0) the directional derivative is ∂f/∂x; along any v it is ∇f · v.
+//! let (value, dx) = rosenbrock_jvp(-1.2, 1.0, 1.0, 0.0);
+//! let (_, [gx, gy]) = rosenbrock_grad(-1.2, 1.0);
+//! assert_eq!((value, dx), (24.199999999999996, gx));
+//! let (_, along) = rosenbrock_jvp(-1.2, 1.0, 0.6, 0.8);
+//! assert!((along - (0.6 * gx + 0.8 * gy)).abs() < 1e-12);
+//! ```
+//!
 //! # Models as structs
 //!
 //! A struct of parameters derives [`Params`](macro@Params); `#[gradient(wrt(m))]` on `m: &Model`,
@@ -144,7 +172,8 @@
 //!   locals, `std::mem::swap`;
 //! - `if` / `else if` / `else` and `match` (literals, ranges, `|`, guards, variants, bindings of
 //!   constant data with guards that read them, `_`) as statement and expression, comparisons and
-//!   `&& || !`, early `return` (the derivative is that of the branch taken); `panic!` and
+//!   `&& || !`, early `return` anywhere, also inside loops and `match` arms (the derivative is
+//!   that of the path taken); `panic!` and
 //!   `unreachable!` on paths not taken; `#[cfg]` on statements (the gradient follows the compiled
 //!   code);
 //! - the float methods `powi powf sqrt cbrt exp exp2 exp_m1 ln log log2 log10 ln_1p sin cos tan asin

@@ -8,8 +8,8 @@ use grad::gradient;
 
 const SCALE: f64 = 0.25;
 
-/// `max`, `min`, `clamp` and `abs`, whose derivatives compare floats.
-#[gradient]
+/// `max`, `min`, `clamp` and `abs`, whose derivatives compare floats (and forward mode).
+#[gradient(jvp)]
 fn kinks(x: f64, y: f64) -> f64 {
     x.max(y) + f64::min(x, 0.0) + x.clamp(-1.0, 1.0) + (x - y).abs() + f64::max(0.0, y)
 }
@@ -20,8 +20,8 @@ fn sum_of_squares(w: &[f64]) -> f64 {
     w.iter().map(|v| v * v).sum::<f64>()
 }
 
-/// Loops, a buffer, a cast, a constant and a call.
-#[gradient(wrt(w, b))]
+/// Loops, a buffer, a cast, a constant and a call (and forward mode).
+#[gradient(jvp, wrt(w, b))]
 fn model(w: &[f64], b: f64, data: &[f64], n: usize, m: u32) -> f64 {
     let mut hidden = vec![0.0; n];
     for (i, h) in (0..n).zip(0..n) {
@@ -37,8 +37,8 @@ fn model(w: &[f64], b: f64, data: &[f64], n: usize, m: u32) -> f64 {
     loss + sum_of_squares(w) * 1e-2
 }
 
-/// Branches, early return, and a long chain of literals the emitter prints.
-#[gradient]
+/// Branches, early return, and a long chain of literals the emitter prints (and forward mode).
+#[gradient(jvp)]
 fn branches(x: f32) -> f32 {
     if x > 10.0 {
         return x.ln();
@@ -58,11 +58,17 @@ fn every_function_runs() {
     assert!(v.is_finite() && db.is_finite());
     let (v, [d]) = branches_grad(2.0);
     assert!(v.is_finite() && d.is_finite());
+    let (v, t) = kinks_jvp(0.5, -0.25, 1.0, 0.0);
+    assert!(v.is_finite() && (t - dx).abs() < 1e-12);
+    let (v, t) = model_jvp(&[0.5, -0.5], 0.1, &[1.0, 2.0], 2, 3, &[0.0, 0.0], 1.0);
+    assert!(v.is_finite() && (t - db).abs() < 1e-12);
+    let (v, t) = branches_jvp(2.0, 1.0);
+    assert!(v.is_finite() && (t - d).abs() < 1e-6);
 }
 
 /// The constructs `#[gradient]` rewrites before lowering: `match`, `loop` with a value, tuple
 /// `let`s, a local closure, a range reduction, `if let`, an item in the body, a reference.
-#[gradient(wrt(x))]
+#[gradient(wrt(x), jvp)]
 fn rewritten(x: f64, count: usize, weight: Option<f64>) -> f64 {
     const HALF: f64 = 0.5;
     let square = |z: f64| z * z;

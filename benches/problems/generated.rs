@@ -25,13 +25,13 @@
 use grad::gradient;
 
 /// B1: two-dimensional Rosenbrock.
-#[gradient]
+#[gradient(jvp)]
 pub fn rosen2(x: f64, y: f64) -> f64 {
     (1.0 - x).powi(2) + 100.0 * (y - x * x).powi(2)
 }
 
 /// B2: chained n-dimensional Rosenbrock.
-#[gradient]
+#[gradient(jvp)]
 pub fn rosen_n(x: &[f64]) -> f64 {
     let n = x.len();
     let mut s = 0.0;
@@ -42,7 +42,7 @@ pub fn rosen_n(x: &[f64]) -> f64 {
 }
 
 /// B3: sum of squared residuals of a linear model; `x` is `n x d` row-major.
-#[gradient(wrt(w))]
+#[gradient(wrt(w), jvp)]
 pub fn linreg(w: &[f64], x: &[f64], y: &[f64]) -> f64 {
     let d = w.len();
     let n = y.len();
@@ -59,7 +59,7 @@ pub fn linreg(w: &[f64], x: &[f64], y: &[f64]) -> f64 {
 }
 
 /// B4: mean logistic loss, `z_i = X_i . w + b`.
-#[gradient(wrt(w, b))]
+#[gradient(wrt(w, b), jvp)]
 pub fn logreg(w: &[f64], b: f64, x: &[f64], y: &[f64]) -> f64 {
     let d = w.len();
     let n = y.len();

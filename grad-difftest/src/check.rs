@@ -43,6 +43,22 @@ pub type F<'a> = &'a dyn Fn(&[f64]) -> f64;
 /// Its `_grad`, returning the value and the gradient in the same coordinates.
 pub type G<'a> = &'a dyn Fn(&[f64]) -> (f64, Vec<f64>);
 
+/// Its `_jvp`: the value and the directional derivative along a direction in the same coordinates.
+pub type J<'a> = &'a dyn Fn(&[f64], &[f64]) -> (f64, f64);
+
+/// Relative tolerance of an f64 directional derivative against the gradient's dot product with
+/// the direction, on the scale `1 + Σ|∂ₖf · vₖ| + |f|`: both are exact derivatives evaluated
+/// in different orders, so they differ by rounding only; a wrong tangent rule errs by O(1).
+pub const JVP_RTOL64: f64 = 1e-9;
+
+/// The direction a `_jvp` is checked along: quarters in [-1.25, 1.25], exact in f32, none 0
+/// except where the pattern puts it (so a tangent that is never read is also exercised).
+pub fn direction(n: usize) -> Vec<f64> {
+    (0..n)
+        .map(|k| ((k * 7 + 3) % 11) as f64 / 4.0 - 1.25)
+        .collect()
+}
+
 /// Counts and failures of one run.
 #[derive(Default, Debug)]
 pub struct Stats {
@@ -64,6 +80,12 @@ pub struct Stats {
     pub wrong_gradient: usize,
     /// A unit panicked.
     pub panics: usize,
+    /// Points where `_jvp` was checked.
+    pub jvp_points: usize,
+    /// `_jvp`'s value differs from the function's.
+    pub jvp_value_mismatch: usize,
+    /// `_jvp`'s directional derivative differs from the gradient's dot product with the direction.
+    pub jvp_wrong: usize,
     failures_of_unit: usize,
 }
 
@@ -158,10 +180,48 @@ impl Stats {
         }
     }
 
+    /// Checks `j` at one point: its value bit for bit against `f`, and its directional derivative
+    /// along [`direction`] against `g`'s gradient dotted with it (`rtol` on the scale above).
+    pub fn check_jvp(&mut self, unit: usize, p: &[f64], f: F<'_>, g: G<'_>, j: J<'_>, rtol: f64) {
+        self.jvp_points += 1;
+        let dir = direction(p.len());
+        let v = f(p);
+        let (vj, t) = j(p, &dir);
+        if !(v.to_bits() == vj.to_bits() || (v.is_nan() && vj.is_nan())) {
+            self.jvp_value_mismatch += 1;
+            let m = format!(
+                "at {p:?}: NAME returns {v:e} ({:#x}), NAME_jvp returns {vj:e} ({:#x})",
+                v.to_bits(),
+                vj.to_bits()
+            );
+            self.fail(unit, "jvp_value_mismatch", m);
+        }
+        let (_, grad) = g(p);
+        let dot: f64 = grad.iter().zip(&dir).map(|(a, b)| a * b).sum();
+        if !v.is_finite() || !dot.is_finite() {
+            self.skipped_nonfinite += 1;
+            return;
+        }
+        let scale = 1.0
+            + grad
+                .iter()
+                .zip(&dir)
+                .map(|(a, b)| (a * b).abs())
+                .sum::<f64>()
+            + v.abs();
+        if (t - dot).abs() > rtol * scale || t.is_nan() {
+            self.jvp_wrong += 1;
+            let m = format!(
+                "at {p:?} along {dir:?}: NAME_jvp gives {t:e}, the gradient {grad:?} gives {dot:e}"
+            );
+            self.fail(unit, "jvp_wrong", m);
+        }
+    }
+
     /// Prints the figures and exits, non-zero if anything failed.
     pub fn finish(&self) -> ! {
         println!(
-            "DIFFTEST-STATS units={} points={} components={} skipped_kink={} skipped_nonfinite={} skipped_f32={} value_mismatch={} wrong_gradient={} panics={}",
+            "DIFFTEST-STATS units={} points={} components={} skipped_kink={} skipped_nonfinite={} skipped_f32={} value_mismatch={} wrong_gradient={} panics={} jvp_points={} jvp_value_mismatch={} jvp_wrong={}",
             self.units,
             self.points,
             self.components,
@@ -170,9 +230,16 @@ impl Stats {
             self.skipped_f32,
             self.value_mismatch,
             self.wrong_gradient,
-            self.panics
+            self.panics,
+            self.jvp_points,
+            self.jvp_value_mismatch,
+            self.jvp_wrong
         );
-        let bad = self.value_mismatch + self.wrong_gradient + self.panics;
+        let bad = self.value_mismatch
+            + self.wrong_gradient
+            + self.panics
+            + self.jvp_value_mismatch
+            + self.jvp_wrong;
         std::process::exit(if bad > 0 { 1 } else { 0 })
     }
 }

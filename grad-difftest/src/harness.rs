@@ -344,12 +344,48 @@ fn bits(v: f64) -> String {
     format!("f64::from_bits({:#x})", v.to_bits())
 }
 
+/// Whether the case's function also gets `jvp` (forward mode covers scalars and slices).
+fn has_jvp(case: &Case) -> bool {
+    case.model.is_none()
+        && !case
+            .params
+            .iter()
+            .any(|p| matches!(p.kind, ParamKind::Rows { .. }))
+}
+
+/// `items` with `jvp` added to the `#[gradient]` attribute of the function `fname`.
+fn with_jvp(items: &str, fname: &str) -> String {
+    let Some(at) = items.find(&format!("fn {fname}(")) else {
+        return items.to_string();
+    };
+    let Some(attr) = items[..at].rfind("#[gradient") else {
+        return items.to_string();
+    };
+    let rest = &items[attr..];
+    let rewritten = if let Some(r) = rest.strip_prefix("#[gradient]") {
+        format!("#[gradient(jvp)]{r}")
+    } else if let Some(r) = rest.strip_prefix("#[gradient(") {
+        format!("#[gradient(jvp, {r}")
+    } else {
+        return items.to_string();
+    };
+    format!("{}{rewritten}", &items[..attr])
+}
+
 /// The unit that checks a case: every point, and for an f32 case its f64 twin as well.
 pub fn unit(case: &Case) -> Unit {
     let mut check = String::new();
-    let mut items = case.render(case.float);
+    let render = |float: Float| {
+        let items = case.render(float);
+        if has_jvp(case) {
+            with_jvp(&items, &format!("{}_{}", case.name, float.name()))
+        } else {
+            items
+        }
+    };
+    let mut items = render(case.float);
     if case.float == Float::F32 {
-        items.push_str(&case.render(Float::F64));
+        items.push_str(&render(Float::F64));
     }
     for pt in &case.points {
         check.push_str("    {\n");
@@ -506,7 +542,7 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
     let _ = writeln!(s, "        let p: Vec<f64> = vec![{}];", pv.join(", "));
     let closures = |ty: &str,
                     args_of: &mut dyn FnMut(&str) -> (String, Vec<String>)|
-     -> (String, String) {
+     -> (String, String, String) {
         let (pre, args) = args_of(ty);
         let name = format!("{}_{ty}", case.name);
         // The model's fields, one struct deeper when nested.
@@ -516,6 +552,7 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
             ""
         };
         // `f(&model, ..)`, or `model.f(..)` for a method.
+        let plain_args = args.clone();
         let (call, grad_call, mut args) = match &case.model {
             Some(m) if m.method => (format!("model.{name}"), format!("model.{name}_grad"), args),
             Some(_) => {
@@ -633,18 +670,69 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
             "|pp: &[f64]| -> (f64, Vec<f64>) {{ {pre} {bufs} let {lhs} = {grad_call}({}); {collect} (v as f64, gr) }}",
             all.join(", ")
         );
-        (f, g)
+        (
+            f,
+            g,
+            jvp_closure(case, pt, &offs, ty, &pre, &plain_args, &name),
+        )
     };
-    let (f, g) = closures(case.float.name(), &mut args_of);
+    let (f, g, j) = closures(case.float.name(), &mut args_of);
     let _ = writeln!(s, "        let f = {f};\n        let g = {g};");
+    let jvp = has_jvp(case);
     if case.float == Float::F32 {
-        let (f64f, f64g) = closures("f64", &mut args_of);
+        let (f64f, f64g, f64j) = closures("f64", &mut args_of);
         let _ = writeln!(s, "        let t = {f64f};\n        let tg = {f64g};");
         s.push_str(
             "        h.check(u, &p, &f, &g, Some(&t));\n        h.check(u, &p, &t, &tg, None);\n",
         );
+        if jvp {
+            let _ = writeln!(s, "        let j = {j};\n        let tj = {f64j};");
+            s.push_str("        h.check_jvp(u, &p, &f, &g, &j, check::RTOL32);\n        h.check_jvp(u, &p, &t, &tg, &tj, check::JVP_RTOL64);\n");
+        }
     } else {
         s.push_str("        h.check(u, &p, &f, &g, None);\n");
+        if jvp {
+            let _ = writeln!(s, "        let j = {j};");
+            s.push_str("        h.check_jvp(u, &p, &f, &g, &j, check::JVP_RTOL64);\n");
+        }
     }
     s
+}
+
+/// `|pp, vv| NAME_jvp(args.., tangents..)`: the tangents of the differentiated parameters, in
+/// declaration order, from the direction `vv` laid out as the flat point is.
+fn jvp_closure(
+    case: &Case,
+    pt: &[Value],
+    offs: &[usize],
+    ty: &str,
+    pre: &str,
+    args: &[String],
+    name: &str,
+) -> String {
+    let mut pre = pre.to_string();
+    let mut all = args.to_vec();
+    for (j, (param, v)) in case.params.iter().zip(pt).enumerate() {
+        if !param.active {
+            continue;
+        }
+        let off = offs[j];
+        match v {
+            Value::Float(_) => all.push(format!("vv[{off}] as {ty}")),
+            Value::Slice(xs) => {
+                let _ = write!(
+                    pre,
+                    "let v_{n}: Vec<{ty}> = vv[{off}..{}].iter().map(|&v| v as {ty}).collect(); ",
+                    off + xs.len(),
+                    n = param.name
+                );
+                all.push(format!("&v_{}", param.name));
+            }
+            _ => {}
+        }
+    }
+    format!(
+        "|pp: &[f64], vv: &[f64]| -> (f64, f64) {{ {pre} let (v, t) = {name}_jvp({}); (v as f64, t as f64) }}",
+        all.join(", ")
+    )
 }

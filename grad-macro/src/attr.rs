@@ -1,4 +1,4 @@
-//! The attribute arguments: `#[gradient]` or `#[gradient(wrt(a, b))]`.
+//! The attribute arguments: `#[gradient]`, `#[gradient(wrt(a, b))]`, `#[gradient(jvp)]`.
 
 use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
@@ -10,6 +10,8 @@ use syn::{Ident, Token};
 pub struct Args {
     /// The parameters named in `wrt(...)`, or `None` for "every float parameter".
     pub wrt: Option<Vec<Ident>>,
+    /// `jvp`: also emit the forward-mode `NAME_jvp` (value and directional derivative).
+    pub jvp: Option<proc_macro2::Span>,
 }
 
 impl Parse for Args {
@@ -17,10 +19,22 @@ impl Parse for Args {
         let mut args = Args::default();
         while !input.is_empty() {
             let key: Ident = input.parse()?;
+            if key == "jvp" {
+                if args.jvp.is_some() {
+                    return Err(syn::Error::new(key.span(), "`jvp` is given twice"));
+                }
+                args.jvp = Some(key.span());
+                if !input.is_empty() {
+                    input.parse::<Token![,]>()?;
+                }
+                continue;
+            }
             if key != "wrt" {
                 return Err(syn::Error::new(
                     key.span(),
-                    format!("unknown argument `{key}`: the only argument is `wrt(param, ...)`"),
+                    format!(
+                        "unknown argument `{key}`: the arguments are `wrt(param, ...)` and `jvp`"
+                    ),
                 ));
             }
             if args.wrt.is_some() {

@@ -35,7 +35,7 @@ pub fn for_each_use(s: &Stmt, f: &mut impl FnMut(ValId)) {
     match s {
         Stmt::Prim { args, .. } => args.iter().for_each(|a| op(a, f)),
         Stmt::Opaque { uses, .. } | Stmt::Effect { uses, .. } => uses.iter().for_each(|v| f(*v)),
-        Stmt::Call { args, .. } => call_uses(args, f),
+        Stmt::Call { args, .. } | Stmt::CallTangent { args, .. } => call_uses(args, f),
         Stmt::CallAdjoint { args, seed, .. } => {
             call_uses(args, f);
             op(seed, f);
@@ -106,6 +106,10 @@ pub fn for_each_def(s: &Stmt, f: &mut impl FnMut(ValId)) {
             grads.iter().flatten().for_each(|g| f(*g));
         }
         Stmt::CallAdjoint { grads, .. } => grads.iter().flatten().for_each(|g| f(*g)),
+        Stmt::CallTangent { dst, grads, .. } => {
+            f(*dst);
+            grads.iter().flatten().for_each(|g| f(*g));
+        }
         Stmt::Loop(l) => {
             if let Some(range) = l.iter.range() {
                 range.binds.iter().for_each(|v| f(*v));
@@ -209,7 +213,7 @@ pub fn eliminate(block: &mut Block, live: &mut HashSet<ValId>) {
             Stmt::Prim { dst, .. } | Stmt::Opaque { dst, .. } | Stmt::Load { dst, .. } => {
                 live.contains(dst)
             }
-            Stmt::Call { dst, grads, .. } => {
+            Stmt::Call { dst, grads, .. } | Stmt::CallTangent { dst, grads, .. } => {
                 for g in grads.iter_mut() {
                     if g.is_some_and(|v| !live.contains(&v)) {
                         *g = None;
@@ -330,7 +334,9 @@ pub fn drop_unread_buffers(func: &mut crate::ir::Func) {
                 Stmt::Load { seq, .. } => {
                     read.insert(*seq);
                 }
-                Stmt::Call { args, .. } | Stmt::CallAdjoint { args, .. } => {
+                Stmt::Call { args, .. }
+                | Stmt::CallAdjoint { args, .. }
+                | Stmt::CallTangent { args, .. } => {
                     for a in args {
                         match a {
                             CallArg::Seq(seq, t, _) => {

@@ -510,28 +510,90 @@ impl Emitter<'_> {
         seed: Operand,
         grads: &[Option<ValId>],
     ) -> TokenStream {
-        let zero = float_literal(0.0, self.func.float_ty);
         let seed = self.operand(seed);
+        let (d, s) = (crate::naming::hidden("d"), crate::naming::hidden("s"));
+        self.call_with_scratch(callee, args, grads, None, |k, seq, range, scratch| {
+            if !self.func.seq(seq).active {
+                return None;
+            }
+            let _ = k;
+            let d_seq = self.seq_adjoint(seq);
+            let target = match range {
+                Some((r, _)) => quote!(#d_seq[#r]),
+                None => quote!(#d_seq),
+            };
+            Some(quote! {
+                for (#d, #s) in #target.iter_mut().zip(#scratch.iter()) {
+                    *#d += #seed * *#s;
+                }
+            })
+        })
+    }
+
+    /// Input: a call `f(w, b)` with a slice `w` whose tangent is `t_w`.
+    /// Output: `f_grad(w, b, &mut scratch)`, then `dst = Σ scratch · t_w`; binds the scalar
+    /// gradient (the forward-mode derivative of a call, from the callee's gradient).
+    fn call_tangent(
+        &self,
+        dst: ValId,
+        callee: &syn::Path,
+        args: &[CallArg],
+        tangents: &[Option<SeqId>],
+        grads: &[Option<ValId>],
+    ) -> TokenStream {
+        let dot = crate::naming::hidden("dot");
+        let zero = float_literal(0.0, self.func.float_ty);
+        let ty = self.ty();
+        let (a, b) = (crate::naming::hidden("a"), crate::naming::hidden("b"));
+        let init = quote!(let mut #dot: #ty = #zero;);
+        let name = self.name(dst);
+        let bind = quote!(#name);
+        self.call_with_scratch(
+            callee,
+            args,
+            grads,
+            Some((init, dot.clone(), bind)),
+            |k, _, range, scratch| {
+                let t = self.seq(tangents.get(k).copied().flatten()?);
+                let source = match range {
+                    Some((r, _)) => quote!(#t[#r]),
+                    None => quote!(#t),
+                };
+                Some(quote! {
+                    for (#a, #b) in #scratch.iter().zip(#source.iter()) {
+                        #dot += *#a * *#b;
+                    }
+                })
+            },
+        )
+    }
+
+    /// The call to `callee`'s gradient with a zeroed scratch buffer for each sequence argument,
+    /// then `per_seq` for each (its code reads the scratch), binding the scalar gradient to
+    /// `grads`. With `extra = (init, value, dst)`, `init` runs before the `per_seq` code and
+    /// `dst` is bound to `value` after it.
+    fn call_with_scratch(
+        &self,
+        callee: &syn::Path,
+        args: &[CallArg],
+        grads: &[Option<ValId>],
+        extra: Option<(TokenStream, Ident, TokenStream)>,
+        per_seq: impl Fn(
+            usize,
+            SeqId,
+            &Option<(TokenStream, Vec<ValId>)>,
+            &Ident,
+        ) -> Option<TokenStream>,
+    ) -> TokenStream {
+        let zero = float_literal(0.0, self.func.float_ty);
         let mut scratch = Vec::new();
-        let mut accumulate = Vec::new();
+        let mut after = Vec::new();
         for (k, a) in args.iter().enumerate() {
             if let CallArg::Seq(s, t, range) = a {
                 let name = crate::naming::hidden(&format!("scratch{k}"));
                 let t = strip_parens(t);
                 scratch.push(quote!(let mut #name = ::std::vec![#zero; (#t).len()];));
-                if self.func.seq(*s).active {
-                    let d = self.seq_adjoint(*s);
-                    let target = match range {
-                        Some((r, _)) => quote!(#d[#r]),
-                        None => quote!(#d),
-                    };
-                    let (d, s) = (crate::naming::hidden("d"), crate::naming::hidden("s"));
-                    accumulate.push(quote! {
-                        for (#d, #s) in #target.iter_mut().zip(#name.iter()) {
-                            *#d += #seed * *#s;
-                        }
-                    });
-                }
+                after.extend(per_seq(k, *s, range, &name));
             }
         }
         let buffers: Vec<TokenStream> = args
@@ -546,24 +608,50 @@ impl Emitter<'_> {
             })
             .collect();
         let call = self.checked_call(callee, args, grads, &buffers);
+        let (init, value, dst) = match extra {
+            Some((init, value, dst)) => (init, Some(value), Some(dst)),
+            None => (TokenStream::new(), None, None),
+        };
         if grads.iter().all(Option::is_none) {
+            let Some(dst) = dst else {
+                return quote! {
+                    {
+                        #(#scratch)*
+                        let _ = #call;
+                        #(#after)*
+                    }
+                };
+            };
             return quote! {
-                {
+                let #dst = {
                     #(#scratch)*
                     let _ = #call;
-                    #(#accumulate)*
-                }
+                    #init
+                    #(#after)*
+                    #value
+                };
             };
         }
         let slots = grads.iter().flatten().map(|v| self.name(*v));
         let g = crate::naming::hidden("g");
-        quote! {
-            let [#(#slots),*] = {
-                #(#scratch)*
-                let (_, #g) = #call;
-                #(#accumulate)*
-                #g
-            };
+        match dst {
+            None => quote! {
+                let [#(#slots),*] = {
+                    #(#scratch)*
+                    let (_, #g) = #call;
+                    #(#after)*
+                    #g
+                };
+            },
+            Some(dst) => quote! {
+                let (#dst, [#(#slots),*]) = {
+                    #(#scratch)*
+                    let (_, #g) = #call;
+                    #init
+                    #(#after)*
+                    (#value, #g)
+                };
+            },
         }
     }
 
@@ -852,6 +940,13 @@ impl Emitter<'_> {
                 seed,
                 grads,
             } => self.call_adjoint(callee, args, *seed, grads),
+            Stmt::CallTangent {
+                dst,
+                callee,
+                args,
+                tangents,
+                grads,
+            } => self.call_tangent(*dst, callee, args, tangents, grads),
             Stmt::If {
                 cond,
                 then,

@@ -95,10 +95,15 @@ fn expand_cfg_variants(
 }
 
 pub fn expand_item(args: TokenStream, item: &syn::ItemFn) -> TokenStream {
-    if let Some(out) = crate::fields::expand(&args, item) {
-        return out;
-    }
-    if let Some(out) = crate::rows::expand(&args, item) {
+    let other_path =
+        crate::fields::expand(&args, item).or_else(|| crate::rows::expand(&args, item));
+    if let Some(mut out) = other_path {
+        if let Some(span) = syn::parse2::<Args>(args).ok().and_then(|a| a.jvp) {
+            out.extend(
+                syn::Error::new(span, "`jvp` is not supported yet for functions of models or of rows (`&[Vec<f64>]`): differentiate a function of scalars and slices, or drop `jvp`")
+                    .to_compile_error(),
+            );
+        }
         return out;
     }
     let item = item.clone();
@@ -112,6 +117,9 @@ pub fn expand_item(args: TokenStream, item: &syn::ItemFn) -> TokenStream {
     };
     let sig = crate::sig::analyze(&item, &args, &errors);
     check_buffer_names(&sig, &errors);
+    if args.jvp.is_some() {
+        crate::jvp::check_names(&sig, &errors);
+    }
     let mut body = item.clone();
     crate::desugar::run(&mut body, &sig, &errors);
     let lowered = if sig.returns_float {
@@ -120,10 +128,17 @@ pub fn expand_item(args: TokenStream, item: &syn::ItemFn) -> TokenStream {
         None
     };
     if let Some(e) = errors.combined() {
-        return crate::fallback::emit(&item, &sig, e);
+        return crate::fallback::emit(&item, &sig, args.jvp.is_some(), e);
     }
     let lowered = lowered.expect("lowering succeeds when it reports no error");
-    differentiate(&item, &sig, lowered)
+    // Each mode transforms the IR in place, so forward mode lowers the body again.
+    let jvp = args.jvp.and_then(|_| {
+        let again = crate::lower::lower(&body, &sig, &Errors::default())?;
+        Some(crate::jvp::item(&item, &sig, again))
+    });
+    let mut out = differentiate(&item, &sig, lowered);
+    out.extend(jvp);
+    out
 }
 
 /// A `d_NAME` buffer must not take the name of another parameter.

@@ -91,8 +91,17 @@ impl Outcome {
             self.unlexable += 1;
             return;
         };
-        for (args, item) in its {
+        for (mut args, item) in its {
             self.expanded += 1;
+            // Every other item also asks for forward mode, so `forward` is fuzzed too.
+            if self.expanded % 2 == 1 && !args.to_string().contains("jvp") {
+                let rest = args;
+                args = if rest.is_empty() {
+                    quote::quote!(jvp)
+                } else {
+                    quote::quote!(jvp, #rest)
+                };
+            }
             let (a, it) = (args.to_string(), item.to_string());
             if let Ok(mut c) = CURRENT.lock() {
                 *c = Some((format!("#[gradient({a})]\n{it}"), std::time::Instant::now()));

@@ -152,6 +152,16 @@ pub enum Stmt {
         seed: Operand,
         grads: Vec<Option<ValId>>,
     },
+    /// Forward mode's counterpart of [`Stmt::CallAdjoint`]: `callee` with scratch buffers for
+    /// the sequence arguments, then `dst = Σ scratch · tangent` over the arguments whose tangent
+    /// sequence is given (`tangents[k]` for argument `k`); binds the scalar gradient to `grads`.
+    CallTangent {
+        dst: ValId,
+        callee: syn::Path,
+        args: Vec<CallArg>,
+        tangents: Vec<Option<SeqId>>,
+        grads: Vec<Option<ValId>>,
+    },
     /// `dst = seq[index]`.
     Load {
         dst: ValId,
@@ -626,6 +636,12 @@ impl<'f> Builder<'f> {
     pub fn remember(&mut self, op: Prim, args: &[Operand], dst: ValId) {
         let key = CseKey(op, args.iter().map(|a| operand_key(*a)).collect());
         self.cse[0].insert(key, dst);
+    }
+
+    /// Like [`Builder::remember`], for an operation computed in the innermost open scope.
+    pub fn remember_here(&mut self, op: Prim, args: &[Operand], dst: ValId) {
+        let key = CseKey(op, args.iter().map(|a| operand_key(*a)).collect());
+        self.cse.last_mut().unwrap().insert(key, dst);
     }
 }
 

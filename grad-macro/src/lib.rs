@@ -19,11 +19,13 @@ mod errors;
 mod expand;
 mod fallback;
 mod fields;
+mod forward;
 #[cfg(test)]
 mod fuzz_tests;
 mod inline;
 mod ir;
 mod jam;
+mod jvp;
 mod lower;
 mod memory;
 mod naming;

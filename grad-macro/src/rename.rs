@@ -109,6 +109,13 @@ impl Renaming {
                 self.call_args(args);
                 grads.iter_mut().flatten().for_each(|g| self.val(g));
             }
+            Stmt::CallTangent {
+                dst, args, grads, ..
+            } => {
+                self.val(dst);
+                self.call_args(args);
+                grads.iter_mut().flatten().for_each(|g| self.val(g));
+            }
             Stmt::CallAdjoint {
                 args, seed, grads, ..
             } => {

@@ -236,6 +236,7 @@ impl Rev<'_> {
             Stmt::NewBuf { .. } | Stmt::ResetAdj { .. } | Stmt::AdjLoad { .. } => {}
             Stmt::Opaque { .. }
             | Stmt::CallAdjoint { .. }
+            | Stmt::CallTangent { .. }
             | Stmt::Effect { .. }
             | Stmt::AccumSeq { .. }
             | Stmt::ScaleSeq { .. }

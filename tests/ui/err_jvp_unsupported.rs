@@ -1,0 +1,30 @@
+use grad::{gradient, Params};
+
+#[derive(Params)]
+struct Line {
+    a: f64,
+    b: f64,
+}
+
+// Forward mode does not cover models yet: a clear error at `jvp`, and `NAME_grad` still works.
+#[gradient(jvp, wrt(m))]
+fn fit(m: &Line, x: f64) -> f64 {
+    (m.a * x + m.b).powi(2)
+}
+
+// The tangent of `x` is called `v_x`: a parameter of that name is refused at its name.
+#[gradient(jvp, wrt(x))]
+fn clash(x: f64, v_x: f64) -> f64 {
+    x * v_x
+}
+
+// `jvp` twice.
+#[gradient(jvp, jvp)]
+fn twice(x: f64) -> f64 {
+    x * x
+}
+
+fn main() {
+    let mut d = Line { a: 0.0, b: 0.0 };
+    let _ = fit_grad(&Line { a: 1.0, b: 2.0 }, 3.0, &mut d);
+}
