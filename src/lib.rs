@@ -97,6 +97,42 @@
 //! assert!((along - (0.6 * gx + 0.8 * gy)).abs() < 1e-12);
 //! ```
 //!
+//! # Second order: Hessian–vector products and Hessians
+//!
+//! `#[gradient(hvp)]` also emits, for a function of scalars and slices that calls no other
+//! `#[gradient]` function:
+//!
+//! - `fn NAME_hvp(<same parameters>, v_x: T, v_w: &[T], .., d_w: &mut [T], .., hv_w: &mut [T], ..)
+//!   -> (T, [T; K], [T; K])`: the value, the gradient and the Hessian–vector product `H · v` along
+//!   the tangents `v_…`, from one forward-over-reverse sweep (forward mode run over the function
+//!   and its adjoint), without forming `H`; for the scalars in the returned arrays, for each
+//!   sequence `w` in `d_w` (gradient) and `hv_w` (`H · v`), both overwritten. As for `NAME_grad`,
+//!   it returns `T` alone when only sequences are differentiated;
+//! - `fn NAME_hessian(<same parameters>) -> (T, [T; K], [[T; K]; K])` for scalar parameters, and
+//!   `fn NAME_hessian(<same parameters>, d_w: &mut [T], .., hess: &mut [T]) -> (T, [T; K])` with
+//!   sequences, where `hess` is `n × n` row-major over every differentiated entry (the scalars in
+//!   declaration order, then each sequence's elements): one sweep per entry.
+//!
+//! Second derivatives follow the same conventions as first ones (0 across the kinks of `abs`,
+//! `max`, `min`, `clamp`, `floor`, ...). A call to another `#[gradient]` function in the body is
+//! a compile error with `hvp` (its Hessian is not available yet), as are models and rows.
+//!
+//! ```
+//! use grad::gradient;
+//!
+//! #[gradient(hvp)]
+//! fn saddle(x: f64, y: f64) -> f64 {
+//!     x * x - y * y
+//! }
+//!
+//! // At the critical point (0, 0) the Hessian has one positive and one negative eigenvalue.
+//! let (value, gradient, hessian) = saddle_hessian(0.0, 0.0);
+//! assert_eq!((value, gradient), (0.0, [0.0, 0.0]));
+//! assert_eq!(hessian, [[2.0, 0.0], [0.0, -2.0]]);
+//! let (_, _, hv) = saddle_hvp(1.0, 2.0, 1.0, 1.0);
+//! assert_eq!(hv, [2.0, -2.0]);
+//! ```
+//!
 //! # Models as structs
 //!
 //! A struct of parameters derives [`Params`](macro@Params); `#[gradient(wrt(m))]` on `m: &Model`,

@@ -8,8 +8,9 @@ use grad::gradient;
 
 const SCALE: f64 = 0.25;
 
-/// `max`, `min`, `clamp` and `abs`, whose derivatives compare floats (and forward mode).
-#[gradient(jvp)]
+/// `max`, `min`, `clamp` and `abs`, whose derivatives compare floats (and forward mode, second
+/// order).
+#[gradient(jvp, hvp)]
 fn kinks(x: f64, y: f64) -> f64 {
     x.max(y) + f64::min(x, 0.0) + x.clamp(-1.0, 1.0) + (x - y).abs() + f64::max(0.0, y)
 }
@@ -37,8 +38,9 @@ fn model(w: &[f64], b: f64, data: &[f64], n: usize, m: u32) -> f64 {
     loss + sum_of_squares(w) * 1e-2
 }
 
-/// Branches, early return, and a long chain of literals the emitter prints (and forward mode).
-#[gradient(jvp)]
+/// Branches, early return, and a long chain of literals the emitter prints (and forward mode,
+/// second order).
+#[gradient(jvp, hvp)]
 fn branches(x: f32) -> f32 {
     if x > 10.0 {
         return x.ln();
@@ -64,11 +66,16 @@ fn every_function_runs() {
     assert!(v.is_finite() && (t - db).abs() < 1e-12);
     let (v, t) = branches_jvp(2.0, 1.0);
     assert!(v.is_finite() && (t - d).abs() < 1e-6);
+    let (value, grad, hessian) = kinks_hessian(0.5, -0.25);
+    assert!(value.is_finite() && (grad[0] - dx).abs() < 1e-12 && (grad[1] - dy).abs() < 1e-12);
+    assert!(hessian.iter().flatten().all(|h| h.abs() < 1e-12));
+    let (value, [grad], [hv]) = branches_hvp(2.0, 1.0);
+    assert!(value.is_finite() && (grad - d).abs() < 1e-6 && hv.is_finite());
 }
 
 /// The constructs `#[gradient]` rewrites before lowering: `match`, `loop` with a value, tuple
 /// `let`s, a local closure, a range reduction, `if let`, an item in the body, a reference.
-#[gradient(wrt(x), jvp)]
+#[gradient(wrt(x), jvp, hvp)]
 fn rewritten(x: f64, count: usize, weight: Option<f64>) -> f64 {
     const HALF: f64 = 0.5;
     let square = |z: f64| z * z;
@@ -100,6 +107,8 @@ fn rewritten(x: f64, count: usize, weight: Option<f64>) -> f64 {
 fn rewritten_constructs_run() {
     let (v, [d]) = rewritten_grad(0.3, 2, Some(2.0));
     assert!(v.is_finite() && d.is_finite());
+    let (_, [g], [[h]]) = rewritten_hessian(0.3, 2, Some(2.0));
+    assert!((g - d).abs() < 1e-12 && h.is_finite());
 }
 
 /// Rows of one length and of any lengths, differentiated.

@@ -46,6 +46,15 @@ pub type G<'a> = &'a dyn Fn(&[f64]) -> (f64, Vec<f64>);
 /// Its `_jvp`: the value and the directional derivative along a direction in the same coordinates.
 pub type J<'a> = &'a dyn Fn(&[f64], &[f64]) -> (f64, f64);
 
+/// Its `_hvp`: the value, the gradient and the Hessian–vector product along a direction.
+pub type H<'a> = &'a dyn Fn(&[f64], &[f64]) -> (f64, Vec<f64>, Vec<f64>);
+
+/// Relative tolerance of an f64 Hessian–vector product against central differences of the
+/// gradient along the direction, on the scale `1 + |difference| + max|∂f|`: the gradient is itself
+/// computed with a relative error of a few hundred eps, which the step `h ≈ 6e-6` amplifies to
+/// ~1e-8 of the gradient's size; a wrong second-order rule errs by O(1).
+pub const HVP_RTOL64: f64 = 1e-5;
+
 /// Relative tolerance of an f64 directional derivative against the gradient's dot product with
 /// the direction, on the scale `1 + Σ|∂ₖf · vₖ| + |f|`: both are exact derivatives evaluated
 /// in different orders, so they differ by rounding only; a wrong tangent rule errs by O(1).
@@ -86,6 +95,14 @@ pub struct Stats {
     pub jvp_value_mismatch: usize,
     /// `_jvp`'s directional derivative differs from the gradient's dot product with the direction.
     pub jvp_wrong: usize,
+    /// Points where `_hvp` was checked.
+    pub hvp_points: usize,
+    /// Components of `H · v` compared.
+    pub hvp_components: usize,
+    /// `_hvp`'s value differs from the function's, or its gradient from `_grad`'s.
+    pub hvp_value_mismatch: usize,
+    /// A component of `H · v` disagrees with both differences of the gradient.
+    pub hvp_wrong: usize,
     failures_of_unit: usize,
 }
 
@@ -218,10 +235,82 @@ impl Stats {
         }
     }
 
+    /// Checks `hv` at one point along [`direction`]: its value bit for bit against `f`, its
+    /// gradient against `g`'s, and each component of `H · v` against central differences of the
+    /// gradient `reference` (the f64 twin's for an f32 function) along the direction, at `h` and
+    /// `h/4`; where the two disagree (a kink of the gradient) the component is skipped.
+    #[allow(clippy::too_many_arguments)]
+    pub fn check_hvp(
+        &mut self,
+        unit: usize,
+        p: &[f64],
+        f: F<'_>,
+        g: G<'_>,
+        hv: H<'_>,
+        reference: G<'_>,
+        rtol: f64,
+    ) {
+        self.hvp_points += 1;
+        let dir = direction(p.len());
+        let v = f(p);
+        let (vh, gh, h) = hv(p, &dir);
+        let (_, grad) = g(p);
+        // The two gradients come from differently arranged sweeps (no loop fusion in `_hvp`),
+        // so they agree up to rounding: f32's when `rtol` is f32's.
+        let gtol = if rtol > 1e-3 { 1e-4 } else { 1e-9 };
+        let same_grad = grad
+            .iter()
+            .zip(&gh)
+            .all(|(a, b)| (a - b).abs() <= gtol * (1.0 + a.abs()) || (a.is_nan() && b.is_nan()));
+        if !(v.to_bits() == vh.to_bits() || (v.is_nan() && vh.is_nan())) || !same_grad {
+            self.hvp_value_mismatch += 1;
+            let m = format!("at {p:?}: NAME returns {v:e}, NAME_hvp {vh:e}; gradient {grad:?}, NAME_hvp's {gh:?}");
+            self.fail(unit, "hvp_value_mismatch", m);
+        }
+        if !v.is_finite() {
+            self.skipped_nonfinite += 1;
+            return;
+        }
+        let size = 1.0 + grad.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+        let step = |frac: f64| {
+            let scale = p.iter().fold(1.0f64, |m, x| m.max(x.abs()));
+            let hh = frac * f64::EPSILON.cbrt() * scale;
+            let plus: Vec<f64> = p.iter().zip(&dir).map(|(x, d)| x + hh * d).collect();
+            let minus: Vec<f64> = p.iter().zip(&dir).map(|(x, d)| x - hh * d).collect();
+            let (gp, gm) = (reference(&plus).1, reference(&minus).1);
+            gp.iter()
+                .zip(&gm)
+                .map(|(a, b)| (a - b) / (2.0 * hh))
+                .collect::<Vec<f64>>()
+        };
+        let (d1, d4) = (step(1.0), step(0.25));
+        for k in 0..h.len() {
+            self.hvp_components += 1;
+            if !d1[k].is_finite() || !d4[k].is_finite() {
+                self.skipped_nonfinite += 1;
+                continue;
+            }
+            let scale = size + d1[k].abs();
+            if (d1[k] - d4[k]).abs() > HVP_RTOL64 * scale {
+                self.skipped_kink += 1;
+                continue;
+            }
+            let ok = |d: f64| (h[k] - d).abs() <= rtol * scale;
+            if !(ok(d1[k]) || ok(d4[k])) {
+                self.hvp_wrong += 1;
+                let m = format!(
+                    "at {p:?} along {dir:?}: (H·v)[{k}] = {:e}, differences of the gradient {:e} (h), {:e} (h/4); whole H·v {h:?}",
+                    h[k], d1[k], d4[k]
+                );
+                self.fail(unit, "hvp_wrong", m);
+            }
+        }
+    }
+
     /// Prints the figures and exits, non-zero if anything failed.
     pub fn finish(&self) -> ! {
         println!(
-            "DIFFTEST-STATS units={} points={} components={} skipped_kink={} skipped_nonfinite={} skipped_f32={} value_mismatch={} wrong_gradient={} panics={} jvp_points={} jvp_value_mismatch={} jvp_wrong={}",
+            "DIFFTEST-STATS units={} points={} components={} skipped_kink={} skipped_nonfinite={} skipped_f32={} value_mismatch={} wrong_gradient={} panics={} jvp_points={} jvp_value_mismatch={} jvp_wrong={} hvp_points={} hvp_components={} hvp_value_mismatch={} hvp_wrong={}",
             self.units,
             self.points,
             self.components,
@@ -233,13 +322,19 @@ impl Stats {
             self.panics,
             self.jvp_points,
             self.jvp_value_mismatch,
-            self.jvp_wrong
+            self.jvp_wrong,
+            self.hvp_points,
+            self.hvp_components,
+            self.hvp_value_mismatch,
+            self.hvp_wrong
         );
         let bad = self.value_mismatch
             + self.wrong_gradient
             + self.panics
             + self.jvp_value_mismatch
-            + self.jvp_wrong;
+            + self.jvp_wrong
+            + self.hvp_value_mismatch
+            + self.hvp_wrong;
         std::process::exit(if bad > 0 { 1 } else { 0 })
     }
 }

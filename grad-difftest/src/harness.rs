@@ -353,8 +353,14 @@ fn has_jvp(case: &Case) -> bool {
             .any(|p| matches!(p.kind, ParamKind::Rows { .. }))
 }
 
-/// `items` with `jvp` added to the `#[gradient]` attribute of the function `fname`.
-fn with_jvp(items: &str, fname: &str) -> String {
+/// Whether the case's function also gets `hvp`: as `jvp`, and calling no `#[gradient]` helper
+/// (second order cannot differentiate a call twice yet).
+fn has_hvp(case: &Case) -> bool {
+    has_jvp(case) && case.items.matches("#[gradient").count() == 1
+}
+
+/// `items` with `modes` (`jvp`, `jvp, hvp`) added to the `#[gradient]` attribute of `fname`.
+fn with_modes(items: &str, fname: &str, modes: &str) -> String {
     let Some(at) = items.find(&format!("fn {fname}(")) else {
         return items.to_string();
     };
@@ -363,9 +369,9 @@ fn with_jvp(items: &str, fname: &str) -> String {
     };
     let rest = &items[attr..];
     let rewritten = if let Some(r) = rest.strip_prefix("#[gradient]") {
-        format!("#[gradient(jvp)]{r}")
+        format!("#[gradient({modes})]{r}")
     } else if let Some(r) = rest.strip_prefix("#[gradient(") {
-        format!("#[gradient(jvp, {r}")
+        format!("#[gradient({modes}, {r}")
     } else {
         return items.to_string();
     };
@@ -377,8 +383,11 @@ pub fn unit(case: &Case) -> Unit {
     let mut check = String::new();
     let render = |float: Float| {
         let items = case.render(float);
-        if has_jvp(case) {
-            with_jvp(&items, &format!("{}_{}", case.name, float.name()))
+        let fname = format!("{}_{}", case.name, float.name());
+        if has_hvp(case) {
+            with_modes(&items, &fname, "jvp, hvp")
+        } else if has_jvp(case) {
+            with_modes(&items, &fname, "jvp")
         } else {
             items
         }
@@ -542,7 +551,7 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
     let _ = writeln!(s, "        let p: Vec<f64> = vec![{}];", pv.join(", "));
     let closures = |ty: &str,
                     args_of: &mut dyn FnMut(&str) -> (String, Vec<String>)|
-     -> (String, String, String) {
+     -> (String, String, String, String) {
         let (pre, args) = args_of(ty);
         let name = format!("{}_{ty}", case.name);
         // The model's fields, one struct deeper when nested.
@@ -670,17 +679,15 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
             "|pp: &[f64]| -> (f64, Vec<f64>) {{ {pre} {bufs} let {lhs} = {grad_call}({}); {collect} (v as f64, gr) }}",
             all.join(", ")
         );
-        (
-            f,
-            g,
-            jvp_closure(case, pt, &offs, ty, &pre, &plain_args, &name),
-        )
+        let j = jvp_closure(case, pt, &offs, ty, &pre, &plain_args, &name);
+        let hv = hvp_closure(case, pt, &offs, ty, &pre, &plain_args, &name);
+        (f, g, j, hv)
     };
-    let (f, g, j) = closures(case.float.name(), &mut args_of);
+    let (f, g, j, hv) = closures(case.float.name(), &mut args_of);
     let _ = writeln!(s, "        let f = {f};\n        let g = {g};");
-    let jvp = has_jvp(case);
+    let (jvp, hvp) = (has_jvp(case), has_hvp(case));
     if case.float == Float::F32 {
-        let (f64f, f64g, f64j) = closures("f64", &mut args_of);
+        let (f64f, f64g, f64j, f64hv) = closures("f64", &mut args_of);
         let _ = writeln!(s, "        let t = {f64f};\n        let tg = {f64g};");
         s.push_str(
             "        h.check(u, &p, &f, &g, Some(&t));\n        h.check(u, &p, &t, &tg, None);\n",
@@ -689,14 +696,85 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
             let _ = writeln!(s, "        let j = {j};\n        let tj = {f64j};");
             s.push_str("        h.check_jvp(u, &p, &f, &g, &j, check::RTOL32);\n        h.check_jvp(u, &p, &t, &tg, &tj, check::JVP_RTOL64);\n");
         }
+        if hvp {
+            let _ = writeln!(s, "        let hv = {hv};\n        let thv = {f64hv};");
+            s.push_str("        h.check_hvp(u, &p, &f, &g, &hv, &tg, check::RTOL32);\n        h.check_hvp(u, &p, &t, &tg, &thv, &tg, check::HVP_RTOL64);\n");
+        }
     } else {
         s.push_str("        h.check(u, &p, &f, &g, None);\n");
         if jvp {
             let _ = writeln!(s, "        let j = {j};");
             s.push_str("        h.check_jvp(u, &p, &f, &g, &j, check::JVP_RTOL64);\n");
         }
+        if hvp {
+            let _ = writeln!(s, "        let hv = {hv};");
+            s.push_str("        h.check_hvp(u, &p, &f, &g, &hv, &g, check::HVP_RTOL64);\n");
+        }
     }
     s
+}
+
+/// `|pp, vv| NAME_hvp(args.., tangents.., d_.., hv_..)` returning the value, the gradient and
+/// `H · v`, each flat as the point is laid out.
+fn hvp_closure(
+    case: &Case,
+    pt: &[Value],
+    offs: &[usize],
+    ty: &str,
+    pre: &str,
+    args: &[String],
+    name: &str,
+) -> String {
+    let mut pre = pre.to_string();
+    let mut all = args.to_vec();
+    let (mut bufs, mut hvs) = (Vec::new(), Vec::new());
+    let (mut gs, mut hs) = (Vec::new(), Vec::new());
+    let mut collect = String::new();
+    for (j, (param, v)) in case.params.iter().zip(pt).enumerate() {
+        if !param.active {
+            continue;
+        }
+        let off = offs[j];
+        match v {
+            Value::Float(_) => {
+                all.push(format!("vv[{off}] as {ty}"));
+                gs.push(format!("g{}", gs.len()));
+                hs.push(format!("h{}", hs.len()));
+            }
+            Value::Slice(xs) => {
+                let n = &param.name;
+                let _ = write!(
+                    pre,
+                    "let v_{n}: Vec<{ty}> = vv[{off}..{}].iter().map(|&v| v as {ty}).collect(); let mut d_{n}: Vec<{ty}> = vec![0.0; {len}]; let mut hv_{n}: Vec<{ty}> = vec![0.0; {len}]; ",
+                    off + xs.len(),
+                    len = xs.len()
+                );
+                all.push(format!("&v_{n}"));
+                bufs.push(format!("&mut d_{n}"));
+                hvs.push(format!("&mut hv_{n}"));
+                let _ = write!(
+                    collect,
+                    " gr.extend(d_{n}.iter().map(|&d| d as f64)); hr.extend(hv_{n}.iter().map(|&d| d as f64));"
+                );
+            }
+            _ => {}
+        }
+    }
+    all.extend(bufs);
+    all.extend(hvs);
+    let lhs = if gs.is_empty() {
+        "v".to_string()
+    } else {
+        format!("(v, [{}], [{}])", gs.join(", "), hs.join(", "))
+    };
+    let g0: Vec<String> = gs.iter().map(|g| format!("{g} as f64")).collect();
+    let h0: Vec<String> = hs.iter().map(|h| format!("{h} as f64")).collect();
+    format!(
+        "|pp: &[f64], vv: &[f64]| -> (f64, Vec<f64>, Vec<f64>) {{ {pre} let {lhs} = {name}_hvp({}); let mut gr: Vec<f64> = vec![{}]; let mut hr: Vec<f64> = vec![{}];{collect} (v as f64, gr, hr) }}",
+        all.join(", "),
+        g0.join(", "),
+        h0.join(", ")
+    )
 }
 
 /// `|pp, vv| NAME_jvp(args.., tangents..)`: the tangents of the differentiated parameters, in

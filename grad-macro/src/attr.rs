@@ -1,4 +1,5 @@
-//! The attribute arguments: `#[gradient]`, `#[gradient(wrt(a, b))]`, `#[gradient(jvp)]`.
+//! The attribute arguments: `#[gradient]`, `#[gradient(wrt(a, b))]`, `#[gradient(jvp)]`,
+//! `#[gradient(hvp)]`.
 
 use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
@@ -12,6 +13,8 @@ pub struct Args {
     pub wrt: Option<Vec<Ident>>,
     /// `jvp`: also emit the forward-mode `NAME_jvp` (value and directional derivative).
     pub jvp: Option<proc_macro2::Span>,
+    /// `hvp`: also emit the second-order `NAME_hvp` and `NAME_hessian`.
+    pub hvp: Option<proc_macro2::Span>,
 }
 
 impl Parse for Args {
@@ -19,11 +22,19 @@ impl Parse for Args {
         let mut args = Args::default();
         while !input.is_empty() {
             let key: Ident = input.parse()?;
-            if key == "jvp" {
-                if args.jvp.is_some() {
-                    return Err(syn::Error::new(key.span(), "`jvp` is given twice"));
+            if key == "jvp" || key == "hvp" {
+                let slot = if key == "jvp" {
+                    &mut args.jvp
+                } else {
+                    &mut args.hvp
+                };
+                if slot.is_some() {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        format!("`{key}` is given twice"),
+                    ));
                 }
-                args.jvp = Some(key.span());
+                *slot = Some(key.span());
                 if !input.is_empty() {
                     input.parse::<Token![,]>()?;
                 }
@@ -33,7 +44,7 @@ impl Parse for Args {
                 return Err(syn::Error::new(
                     key.span(),
                     format!(
-                        "unknown argument `{key}`: the arguments are `wrt(param, ...)` and `jvp`"
+                        "unknown argument `{key}`: the arguments are `wrt(param, ...)`, `jvp` and `hvp`"
                     ),
                 ));
             }

@@ -314,6 +314,9 @@ impl Emitter<'_> {
 
     /// The adjoint of a sequence: `d_x` for a parameter `x`, `__grad_adjN` for a local buffer.
     pub fn seq_adjoint(&self, s: SeqId) -> Ident {
+        if let Some(name) = &self.func.seq(s).adjoint {
+            return name.clone();
+        }
         if self.func.seq(s).buffer {
             crate::naming::hidden(&format!("adj{}", s.0))
         } else {

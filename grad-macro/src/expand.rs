@@ -98,11 +98,15 @@ pub fn expand_item(args: TokenStream, item: &syn::ItemFn) -> TokenStream {
     let other_path =
         crate::fields::expand(&args, item).or_else(|| crate::rows::expand(&args, item));
     if let Some(mut out) = other_path {
-        if let Some(span) = syn::parse2::<Args>(args).ok().and_then(|a| a.jvp) {
-            out.extend(
-                syn::Error::new(span, "`jvp` is not supported yet for functions of models or of rows (`&[Vec<f64>]`): differentiate a function of scalars and slices, or drop `jvp`")
-                    .to_compile_error(),
-            );
+        if let Ok(a) = syn::parse2::<Args>(args) {
+            for (span, what) in [(a.jvp, "jvp"), (a.hvp, "hvp")] {
+                if let Some(span) = span {
+                    out.extend(
+                        syn::Error::new(span, format!("`{what}` is not supported yet for functions of models or of rows (`&[Vec<f64>]`): differentiate a function of scalars and slices, or drop `{what}`"))
+                            .to_compile_error(),
+                    );
+                }
+            }
         }
         return out;
     }
@@ -117,8 +121,11 @@ pub fn expand_item(args: TokenStream, item: &syn::ItemFn) -> TokenStream {
     };
     let sig = crate::sig::analyze(&item, &args, &errors);
     check_buffer_names(&sig, &errors);
-    if args.jvp.is_some() {
+    if args.jvp.is_some() || args.hvp.is_some() {
         crate::jvp::check_names(&sig, &errors);
+    }
+    if args.hvp.is_some() {
+        crate::hvp::check_names(&sig, &errors);
     }
     let mut body = item.clone();
     crate::desugar::run(&mut body, &sig, &errors);
@@ -128,7 +135,7 @@ pub fn expand_item(args: TokenStream, item: &syn::ItemFn) -> TokenStream {
         None
     };
     if let Some(e) = errors.combined() {
-        return crate::fallback::emit(&item, &sig, args.jvp.is_some(), e);
+        return crate::fallback::emit(&item, &sig, &args, e);
     }
     let lowered = lowered.expect("lowering succeeds when it reports no error");
     // Each mode transforms the IR in place, so forward mode lowers the body again.
@@ -136,8 +143,23 @@ pub fn expand_item(args: TokenStream, item: &syn::ItemFn) -> TokenStream {
         let again = crate::lower::lower(&body, &sig, &Errors::default())?;
         Some(crate::jvp::item(&item, &sig, again))
     });
+    let hvp = args.hvp.map(|span| {
+        let lower = || crate::lower::lower(&body, &sig, &Errors::default());
+        match (lower(), lower()) {
+            (Some(once), Some(again)) => match crate::hvp::first_call(&once.func) {
+                Some(call) => {
+                    let e = syn::Error::new(call, "`hvp` cannot differentiate a call to another `#[gradient]` function twice yet (its Hessian is not available): write the helper's body inline, or drop `hvp`").to_compile_error();
+                    let stubs = crate::fallback::second_order_stubs(&item, &sig);
+                    quote!(#e #stubs)
+                }
+                None => crate::hvp::items(&item, &sig, once, again),
+            },
+            _ => syn::Error::new(span, "`hvp`: the body could not be lowered again").to_compile_error(),
+        }
+    });
     let mut out = differentiate(&item, &sig, lowered);
     out.extend(jvp);
+    out.extend(hvp);
     out
 }
 

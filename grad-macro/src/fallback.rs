@@ -1,12 +1,18 @@
 //! What to emit when the function cannot be differentiated: the user's function unchanged, the
-//! errors, and a `NAME_grad` (and `NAME_jvp` when asked for) with the right signature whose body is `unreachable!()`, so that the
+//! errors, and a `NAME_grad` (and `NAME_jvp`, `NAME_hvp`, `NAME_hessian` when asked for) with the right signature whose body is `unreachable!()`, so that the
 //! build shows the real errors and not a cascade of "cannot find function `NAME_grad`".
 
 use crate::sig::Sig;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-pub fn emit(item: &syn::ItemFn, sig: &Sig, jvp: bool, error: syn::Error) -> TokenStream {
+pub fn emit(
+    item: &syn::ItemFn,
+    sig: &Sig,
+    args: &crate::attr::Args,
+    error: syn::Error,
+) -> TokenStream {
+    let jvp = args.jvp.is_some();
     let errors = error.to_compile_error();
     let signature = crate::expand::grad_signature(item, sig);
     let inherited = crate::expand::inherited_attributes(item);
@@ -21,6 +27,7 @@ pub fn emit(item: &syn::ItemFn, sig: &Sig, jvp: bool, error: syn::Error) -> Toke
             }
         }
     });
+    let second = args.hvp.is_some().then(|| second_order_stubs(item, sig));
     let item = crate::expand::original_item(item);
     quote! {
         #item
@@ -32,5 +39,28 @@ pub fn emit(item: &syn::ItemFn, sig: &Sig, jvp: bool, error: syn::Error) -> Toke
             ::core::unreachable!("`#[gradient]` reported a compile error for this function")
         }
         #jvp
+        #second
+    }
+}
+
+/// `NAME_hvp` and `NAME_hessian` whose bodies are `unreachable!()`, beside an error.
+pub fn second_order_stubs(item: &syn::ItemFn, sig: &Sig) -> TokenStream {
+    if !crate::jvp::can_declare(sig) {
+        return TokenStream::new();
+    }
+    let inherited = crate::expand::inherited_attributes(item);
+    let hvp = crate::hvp::signature(item, sig);
+    let hessian = crate::hvp::hessian_signature(item, sig);
+    quote! {
+        #(#inherited)*
+        #[allow(unused_variables, clippy::too_many_arguments)]
+        #hvp {
+            ::core::unreachable!("`#[gradient]` reported a compile error for this function")
+        }
+        #(#inherited)*
+        #[allow(unused_variables, clippy::too_many_arguments)]
+        #hessian {
+            ::core::unreachable!("`#[gradient]` reported a compile error for this function")
+        }
     }
 }

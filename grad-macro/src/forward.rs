@@ -1,5 +1,5 @@
-//! Forward mode: from the forward IR, one program that computes the value and its directional
-//! derivative together.
+//! Forward mode: from the IR, one program that computes the values and their directional
+//! derivatives together.
 //!
 //! Statements are visited first to last and copied unchanged (so the value stays bit-identical to
 //! the function's); after each one that defines a differentiated float, its tangent follows:
@@ -8,9 +8,14 @@
 //! at the same positions; a loop carries the tangent of each carried value beside it; a branch
 //! merges the tangents of its merged values. A call to another `#[gradient]` function takes its
 //! tangent from the callee's gradient (`Σ ∂f/∂aₖ · ȧₖ`), so callees need nothing new.
+//!
+//! Run on a function's IR followed by its adjoint (see `reverse`), the same pass gives second
+//! order, forward over reverse: the tangent of the gradient is the Hessian times the direction.
+//! The adjoint's own statements then get tangents too: an adjoint buffer has a tangent adjoint
+//! buffer, a tape carries the tangents of what it holds, a buffer snapshot the tangent buffer's.
 
 use crate::ir::{Block, Builder, CallArg, Carry, Func, Kind, Merge, Operand, SeqId, SeqInfo, Stmt};
-use crate::ir::{Iter, ValId};
+use crate::ir::{Iter, TapeId, ValId};
 use crate::rules::{self, Prim};
 use proc_macro2::Span;
 use std::collections::HashMap;
@@ -21,34 +26,54 @@ struct Fwd<'f> {
     tan: HashMap<ValId, Operand>,
     /// The tangent sequence of each sequence that holds differentiated values.
     seqs: HashMap<SeqId, SeqId>,
+    /// For a sequence with an adjoint, the sequence whose adjoint holds that adjoint's tangent.
+    adjoints: HashMap<SeqId, SeqId>,
+    /// For each tape, the positions of the pushed values whose tangents are pushed after them.
+    tapes: HashMap<TapeId, Vec<usize>>,
+    /// The tape of a buffer's snapshots → the tape of its tangent buffer's snapshots.
+    snapshots: HashMap<TapeId, TapeId>,
 }
 
-/// Rewrites `func.body` into the program that also computes tangents, given the tangent of each
-/// differentiated scalar input and the tangent sequence of each differentiated sequence input.
-/// Returns the tangent of the result.
-pub fn forward(func: &mut Func, scalars: &[(ValId, ValId)], seqs: &[(SeqId, SeqId)]) -> Operand {
+/// Where the tangents start: each differentiated scalar input and its tangent value, each
+/// differentiated sequence and its tangent sequence, and (second order) each sequence whose
+/// adjoint is an output and the sequence whose adjoint receives that adjoint's tangent.
+#[derive(Default)]
+pub struct Seeds {
+    pub scalars: Vec<(ValId, ValId)>,
+    pub seqs: Vec<(SeqId, SeqId)>,
+    pub adjoints: Vec<(SeqId, SeqId)>,
+}
+
+/// Rewrites `func.body` into the program that also computes tangents, from `seeds`. Returns the
+/// tangent of each of `outputs`.
+pub fn forward(func: &mut Func, seeds: &Seeds, outputs: &[Operand]) -> Vec<Operand> {
     let body = std::mem::take(&mut func.body);
-    let ret = func.ret;
     let mut fwd = Fwd {
         b: Builder::new(func, true),
-        tan: scalars
+        tan: seeds
+            .scalars
             .iter()
             .map(|(v, t)| (*v, Operand::Val(*t)))
             .collect(),
-        seqs: seqs.iter().copied().collect(),
+        seqs: seeds.seqs.iter().copied().collect(),
+        adjoints: seeds.adjoints.iter().copied().collect(),
+        tapes: HashMap::new(),
+        snapshots: HashMap::new(),
     };
     fwd.block(&body);
-    let t_ret = fwd.t(ret);
+    let tangents = outputs.iter().map(|o| fwd.t(*o)).collect();
     func.body = fwd.b.finish();
-    t_ret
+    tangents
 }
 
-/// A tangent sequence beside `of`: a parameter `v_NAME` or a hidden local buffer.
+/// A new sequence for tangents: a parameter `v_NAME` or a hidden local buffer. It is not
+/// differentiated itself (no adjoint is declared for it).
 pub fn tangent_seq(func: &mut Func, ident: proc_macro2::Ident, buffer: bool) -> SeqId {
     func.seqs.push(SeqInfo {
         ident,
-        active: true,
+        active: false,
         buffer,
+        adjoint: None,
     });
     SeqId(func.seqs.len() as u32 - 1)
 }
@@ -175,6 +200,7 @@ impl Fwd<'_> {
             } => self.call(*dst, callee, plain, args, grads),
             Stmt::Loop(l) => {
                 let mut l = l.clone();
+                self.loop_memory(&mut l);
                 let mut pending = Vec::new();
                 for c in &l.carried {
                     if self.b.func.info(c.phi).active {
@@ -197,7 +223,6 @@ impl Fwd<'_> {
                     });
                     self.tan.insert(c.out, Operand::Val(out));
                 }
-                debug_assert!(matches!(l.iter, Iter::Range { .. } | Iter::While { .. }));
                 self.b.push(Stmt::Loop(l));
             }
             Stmt::If {
@@ -231,14 +256,116 @@ impl Fwd<'_> {
                     exports: exports.clone(),
                 });
             }
-            Stmt::CallAdjoint { .. }
-            | Stmt::CallTangent { .. }
-            | Stmt::AccumSeq { .. }
-            | Stmt::ResetAdj { .. }
-            | Stmt::AdjLoad { .. }
-            | Stmt::ScaleSeq { .. }
-            | Stmt::TapePush { .. } => {
-                unreachable!("forward mode runs on the function's own IR, before any adjoint")
+            Stmt::AccumSeq { seq, index, value } => {
+                self.b.push(s.clone());
+                let t = self.t(*value);
+                if let (Some(ta), true) = (self.adjoint_of(*seq), t != Operand::Const(0.0)) {
+                    self.b.push(Stmt::AccumSeq {
+                        seq: ta,
+                        index: *index,
+                        value: t,
+                    });
+                }
+            }
+            Stmt::ResetAdj { seq, len } => {
+                self.b.push(s.clone());
+                if let Some(ta) = self.adjoint_of(*seq) {
+                    self.b.push(Stmt::ResetAdj {
+                        seq: ta,
+                        len: len.clone(),
+                    });
+                }
+            }
+            Stmt::AdjLoad { dst, seq, index } => {
+                self.b.push(s.clone());
+                if let Some(ta) = self.adjoint_of(*seq) {
+                    let t = self.new_tangent(Span::call_site());
+                    self.b.push(Stmt::AdjLoad {
+                        dst: t,
+                        seq: ta,
+                        index: *index,
+                    });
+                    self.tan.insert(*dst, Operand::Val(t));
+                }
+            }
+            Stmt::TapePush { tape, vals } => {
+                let mut vals = vals.clone();
+                let mut with = Vec::new();
+                for (k, v) in vals.clone().into_iter().enumerate() {
+                    if let Some(t) = self.tangent_value(v) {
+                        with.push(k);
+                        vals.push(t);
+                    }
+                }
+                self.tapes.insert(*tape, with);
+                self.b.push(Stmt::TapePush { tape: *tape, vals });
+            }
+            Stmt::CallAdjoint { .. } | Stmt::CallTangent { .. } | Stmt::ScaleSeq { .. } => {
+                unreachable!("second order refuses calls and does not fuse loops (see `hvp`)")
+            }
+        }
+    }
+
+    /// The sequence whose adjoint holds the tangent of `seq`'s adjoint: given for parameters,
+    /// a new hidden buffer for a local buffer.
+    fn adjoint_of(&mut self, seq: SeqId) -> Option<SeqId> {
+        if let Some(t) = self.adjoints.get(&seq) {
+            return Some(*t);
+        }
+        if !self.b.func.seq(seq).buffer {
+            return None;
+        }
+        let ident = crate::naming::hidden(&format!("tadj{}", seq.0));
+        self.b.func.seqs.push(SeqInfo {
+            ident,
+            active: true,
+            buffer: true,
+            adjoint: None,
+        });
+        let t = SeqId(self.b.func.seqs.len() as u32 - 1);
+        self.adjoints.insert(seq, t);
+        Some(t)
+    }
+
+    /// The tangent of `v` as a value a tape can hold, if it has one.
+    fn tangent_value(&mut self, v: ValId) -> Option<ValId> {
+        match self.t(Operand::Val(v)) {
+            Operand::Val(t) => Some(t),
+            // A constant tangent (never produced from value seeds, kept for completeness).
+            Operand::Const(c) if c != 0.0 => {
+                let ty = proc_macro2::Ident::new(self.b.func.float_ty.name(), Span::call_site());
+                let lit = crate::emit::float_literal(c, self.b.func.float_ty);
+                let span = Span::call_site();
+                Some(
+                    self.b
+                        .opaque(Kind::Float, Some(syn::parse_quote!(#ty)), lit, vec![], span),
+                )
+            }
+            Operand::Const(_) | Operand::Int(_) => None,
+        }
+    }
+
+    /// A loop's memory traffic for the reverse sweep, extended to tangents: a loop over a tape
+    /// also binds the tangents pushed with its values, and a buffer snapshotted or restored per
+    /// iteration takes its tangent buffer along.
+    fn loop_memory(&mut self, l: &mut crate::ir::Loop) {
+        if let Iter::Tape { tape, vals, .. } = &mut l.iter {
+            for k in self.tapes.get(tape).cloned().unwrap_or_default() {
+                let t = self.new_tangent(Span::call_site());
+                self.tan.insert(vals[k], Operand::Val(t));
+                vals.push(t);
+            }
+        }
+        for (seq, tape) in l.snapshots.clone() {
+            if let Some(ts) = self.seqs.get(&seq).copied() {
+                let t = self.b.func.new_tape();
+                self.snapshots.insert(tape, t);
+                l.snapshots.push((ts, t));
+            }
+        }
+        for (seq, tape) in l.restores.clone() {
+            if let (Some(ts), Some(t)) = (self.seqs.get(&seq), self.snapshots.get(&tape)) {
+                l.restores.push((*ts, *t));
             }
         }
     }

@@ -230,6 +230,8 @@ pub struct SeqInfo {
     pub active: bool,
     /// A local buffer (`let mut z = vec![0.0; n]`), written and read by index.
     pub buffer: bool,
+    /// The name of its adjoint, where it is not the usual `d_NAME` / `__grad_adjN`.
+    pub adjoint: Option<Ident>,
 }
 
 /// The length of a local buffer.
@@ -242,7 +244,7 @@ pub enum BufLen {
 }
 
 /// A tape: per-iteration values a loop stores for its reverse sweep.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub struct TapeId(pub u32);
 
 /// A loop-carried variable in SSA form: `phi` is its value at the start of an iteration (`init` on

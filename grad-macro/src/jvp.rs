@@ -9,7 +9,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
 /// The name of the tangent of parameter `p`.
-fn tangent_name(p: &Ident) -> Ident {
+pub fn tangent_name(p: &Ident) -> Ident {
     format_ident!("v_{}", p)
 }
 
@@ -40,16 +40,15 @@ pub fn can_declare(sig: &Sig) -> bool {
     clashes(sig).next().is_none()
 }
 
-fn is_differentiated(p: &crate::sig::Param) -> bool {
+pub fn is_differentiated(p: &crate::sig::Param) -> bool {
     p.active && matches!(p.class, ParamClass::Float | ParamClass::FloatSeq(_))
 }
 
-/// Input: the function, its signature and its lowered body. Output: `NAME_jvp`.
-pub fn item(item: &syn::ItemFn, sig: &Sig, mut lowered: Lowered) -> TokenStream {
-    let func = &mut lowered.func;
-    let mut scalars = Vec::new();
-    let mut seqs = Vec::new();
-    for (p, slot) in sig.params.iter().zip(&lowered.params) {
+/// The tangent of each differentiated parameter: a value named `v_x` for a scalar, a sequence
+/// `v_w` for a sequence.
+pub fn seeds(sig: &Sig, params: &[ParamSlot], func: &mut crate::ir::Func) -> crate::forward::Seeds {
+    let mut seeds = crate::forward::Seeds::default();
+    for (p, slot) in sig.params.iter().zip(params) {
         if !is_differentiated(p) {
             continue;
         }
@@ -58,23 +57,34 @@ pub fn item(item: &syn::ItemFn, sig: &Sig, mut lowered: Lowered) -> TokenStream 
             (ParamSlot::Val(v), ParamClass::Float) => {
                 let t = crate::ir::new_val(func, Kind::Float, true, p.ident.span());
                 func.vals[t.0 as usize].name = name;
-                scalars.push((*v, t));
+                seeds.scalars.push((*v, t));
             }
             _ => {
-                let found = func
-                    .seqs
-                    .iter()
-                    .position(|s| !s.buffer && s.ident == p.ident);
-                if let Some(k) = found {
+                if let Some(k) = param_seq(func, &p.ident) {
                     let t = crate::forward::tangent_seq(func, name, false);
-                    seqs.push((SeqId(k as u32), t));
+                    seeds.seqs.push((k, t));
                 }
             }
         }
     }
+    seeds
+}
+
+/// The sequence of the parameter `ident`, if the body reads it.
+pub fn param_seq(func: &crate::ir::Func, ident: &Ident) -> Option<SeqId> {
+    func.seqs
+        .iter()
+        .position(|s| !s.buffer && s.ident == *ident)
+        .map(|k| SeqId(k as u32))
+}
+
+/// Input: the function, its signature and its lowered body. Output: `NAME_jvp`.
+pub fn item(item: &syn::ItemFn, sig: &Sig, mut lowered: Lowered) -> TokenStream {
+    let func = &mut lowered.func;
+    let seeds = seeds(sig, &lowered.params, func);
     crate::dce::drop_unread_buffers(func);
-    let t_ret = crate::forward::forward(func, &scalars, &seqs);
     let ret = func.ret;
+    let t_ret = crate::forward::forward(func, &seeds, &[ret])[0];
     let mut body = std::mem::take(&mut func.body);
     let mut live: std::collections::HashSet<_> =
         [ret, t_ret].iter().filter_map(|o| o.val()).collect();

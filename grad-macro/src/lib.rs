@@ -22,6 +22,7 @@ mod fields;
 mod forward;
 #[cfg(test)]
 mod fuzz_tests;
+mod hvp;
 mod inline;
 mod ir;
 mod jam;

@@ -1,6 +1,7 @@
 //! The table of primitive operations: each elementary function, how the user may write it, how it is
-//! folded, and its local derivative. Every mode (reverse today; forward and second order later) reads
-//! its derivatives from [`partial`] and nowhere else.
+//! folded, and its local derivative. Every mode (reverse, forward, and second order as forward over
+//! reverse, which differentiates the derivative operations too) reads its derivatives from
+//! [`partial`] and nowhere else.
 
 use crate::ir::{Builder, Operand};
 use proc_macro2::Span;
@@ -355,8 +356,46 @@ pub fn partial(
             _ => b.prim(Prim::IsLt, vec![args[2], x], span),
         },
         Prim::Sign0 | Prim::IsEq | Prim::IsLt => Const(0.0),
-        Prim::DivOr0 | Prim::MulOr0 | Prim::PowIDeriv => {
-            unreachable!("only derivative code uses {op:?}, and it is not differentiated again")
+        // The operations only derivative code uses, differentiated again for second order, with
+        // the same zeros: where the first derivative is 0 by convention, so is its derivative.
+        // `a / b` or 0 where b = 0: 1/b and -res/b, 0 where b = 0.
+        Prim::DivOr0 if i == 0 => b.prim(Prim::DivOr0, vec![one, args[1]], span),
+        Prim::DivOr0 => {
+            let q = b.prim(Prim::DivOr0, vec![res, args[1]], span);
+            b.neg(q, span)
         }
+        // `p · a` or 0 where a = 0: ∂/∂p = a (0 there too), ∂/∂a = p.
+        Prim::MulOr0 => args[1 - i],
+        // `n · x^(n-1)`, 0 where n = 0: ∂/∂x = n · (n-1) · x^(n-2) = n · PowIDeriv(x, n - 1).
+        Prim::PowIDeriv => match args[1] {
+            Operand::Int(n) => {
+                let d = b.prim(Prim::PowIDeriv, vec![x, Operand::Int(n - 1)], span);
+                b.mul(Const(f64::from(n)), d, span)
+            }
+            n => {
+                let n = n
+                    .val()
+                    .expect("an integer exponent is a constant or a value");
+                let name = b.func.info(n).name.clone();
+                let m = b.opaque(
+                    crate::ir::Kind::Int,
+                    None,
+                    quote::quote!(#name.wrapping_sub(1)),
+                    vec![n],
+                    span,
+                );
+                let d = b.prim(Prim::PowIDeriv, vec![x, Operand::Val(m)], span);
+                let ty = b.func.float_ty.name();
+                let ty = proc_macro2::Ident::new(ty, span);
+                let nf = b.opaque(
+                    crate::ir::Kind::Float,
+                    Some(syn::parse_quote!(#ty)),
+                    quote::quote!(#name as #ty),
+                    vec![n],
+                    span,
+                );
+                b.mul(Operand::Val(nf), d, span)
+            }
+        },
     }
 }

@@ -73,6 +73,7 @@ impl Lowerer<'_> {
             ident: crate::naming::hidden(&format!("buf{}", seq.0)),
             active: false,
             buffer: true,
+            adjoint: None,
         });
         self.b.push(Stmt::NewBuf { seq, init, len });
         Some((Binding::Seq(seq), fill))

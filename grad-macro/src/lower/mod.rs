@@ -100,6 +100,7 @@ pub fn lower(item: &syn::ItemFn, sig: &Sig, errors: &Errors) -> Option<Lowered> 
                     ident: p.ident.clone(),
                     active: p.active,
                     buffer: false,
+                    adjoint: None,
                 });
                 env.declare(p.ident.clone(), Binding::Seq(id));
                 params.push(ParamSlot::Seq);

@@ -234,7 +234,8 @@ impl Rev<'_> {
             .collect();
         let acc: Vec<bool> = l.carried.iter().map(|c| is_accumulator(l, c)).collect();
         let all_acc = active.iter().all(|&k| acc[k]);
-        if self.depth == 1
+        if self.fuse
+            && self.depth == 1
             && all_acc
             && !touches_outer
             && active.len() == 1

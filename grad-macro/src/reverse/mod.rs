@@ -26,11 +26,19 @@ struct Rev<'f> {
     depth: usize,
     /// Adjoints that control flow may leave at 0 at run time (see [`Rev::scale`]).
     may_be_zero: HashSet<ValId>,
+    /// Loops may fuse their adjoint into the forward sweep (see `loops`).
+    fuse: bool,
 }
 
 /// The adjoint program of `func` and the adjoint of each of `inputs` (a constant 0 when the result
 /// does not depend on it).
 pub fn reverse(func: &mut Func, inputs: &[ValId]) -> (Block, Vec<Operand>) {
+    reverse_with(func, inputs, true)
+}
+
+/// [`reverse`], with loops fused into their adjoint only when `fuse` (a fused loop scales its
+/// adjoints by the seed afterwards, a statement forward mode does not differentiate).
+pub fn reverse_with(func: &mut Func, inputs: &[ValId], fuse: bool) -> (Block, Vec<Operand>) {
     let mut forward = std::mem::take(&mut func.body);
     let ret = func.ret;
     let mut loads = HashMap::new();
@@ -41,6 +49,7 @@ pub fn reverse(func: &mut Func, inputs: &[ValId]) -> (Block, Vec<Operand>) {
         loads,
         depth: 0,
         may_be_zero: HashSet::new(),
+        fuse,
     };
     // Operations the forward sweep already computed at top level are reused, not recomputed.
     for s in &forward.stmts {

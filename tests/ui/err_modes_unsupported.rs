@@ -24,7 +24,26 @@ fn twice(x: f64) -> f64 {
     x * x
 }
 
+#[gradient]
+fn helper(x: f64) -> f64 {
+    x.sin()
+}
+
+// Second order does not differentiate a call twice yet: an error at the call, and stubs of
+// `NAME_hvp` and `NAME_hessian` so that their callers see no cascade.
+#[gradient(hvp)]
+fn calls(x: f64) -> f64 {
+    helper(x) * x
+}
+
+// Models do not have second order yet either.
+#[gradient(hvp, wrt(m))]
+fn fit2(m: &Line, x: f64) -> f64 {
+    (m.a * x + m.b).powi(2)
+}
+
 fn main() {
+    let _ = calls_hessian(1.0);
     let mut d = Line { a: 0.0, b: 0.0 };
     let _ = fit_grad(&Line { a: 1.0, b: 2.0 }, 3.0, &mut d);
 }

@@ -1,0 +1,423 @@
+//! Second order, asked for by `#[gradient(hvp)]`: `NAME_hvp`, the value, the gradient and the
+//! Hessian–vector product `H · v` in one sweep, forward over reverse (the forward-mode pass of
+//! `forward` run over the function followed by its adjoint, so the tangent of the gradient is
+//! `H · v`), and `NAME_hessian`, the whole Hessian from one such sweep per differentiated entry.
+
+use crate::ir::{Block, Func, Operand, SeqId, SeqInfo, Stmt, ValId};
+use crate::jvp::{is_differentiated, tangent_name};
+use crate::lower::{Lowered, ParamSlot};
+use crate::sig::{ParamClass, SeqShape, Sig};
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+
+/// The name of the buffer that receives the Hessian–vector product for sequence `p`.
+fn hv_name(p: &Ident) -> Ident {
+    format_ident!("hv_{}", p)
+}
+
+/// The span of the first call to another `#[gradient]` function, which second order cannot
+/// differentiate twice (the callee's Hessian is not available).
+pub fn first_call(func: &Func) -> Option<Span> {
+    fn walk(b: &Block, func: &Func) -> Option<Span> {
+        b.stmts.iter().find_map(|s| match s {
+            Stmt::Call { dst, .. } => Some(func.info(*dst).span),
+            Stmt::If { then, els, .. } => walk(then, func).or_else(|| walk(els, func)),
+            Stmt::Loop(l) => {
+                let cond = match &l.iter {
+                    crate::ir::Iter::While { cond_block, .. } => walk(cond_block, func),
+                    _ => None,
+                };
+                cond.or_else(|| walk(&l.body, func))
+            }
+            _ => None,
+        })
+    }
+    walk(&func.body, func)
+}
+
+/// The parameters that `hv_`/`hess` buffers would shadow, as errors.
+pub fn check_names(sig: &Sig, errors: &crate::errors::Errors) {
+    for p in sig.active_seqs() {
+        let hv = hv_name(&p.ident).to_string();
+        if let Some(clash) = sig.params.iter().find(|q| q.ident == hv) {
+            errors.push(
+                clash.ident.span(),
+                format!("the parameter name `{hv}` is taken by the Hessian–vector product of `{}` in `hvp`: rename this parameter", p.ident),
+            );
+        }
+    }
+    if let Some(clash) = sig.params.iter().find(|q| q.ident == "hess") {
+        errors.push(
+            clash.ident.span(),
+            "the parameter name `hess` is taken by the Hessian buffer of `NAME_hessian` in `hvp`: rename this parameter",
+        );
+    }
+}
+
+/// The generated code of one forward-over-reverse sweep, in pieces the two items assemble.
+struct Sweep {
+    /// Declarations (helpers, tapes, adjoint buffers), then the statements.
+    code: TokenStream,
+    value: TokenStream,
+    grads: Vec<TokenStream>,
+    hvs: Vec<TokenStream>,
+    items: Vec<syn::Item>,
+}
+
+fn sweep(sig: &Sig, mut lowered: Lowered) -> Sweep {
+    let scalar_inputs: Vec<ValId> = sig
+        .params
+        .iter()
+        .zip(&lowered.params)
+        .filter(|(p, _)| p.active && p.class == ParamClass::Float)
+        .map(|(_, slot)| match slot {
+            ParamSlot::Val(v) => *v,
+            ParamSlot::Seq => unreachable!("scalars have values"),
+        })
+        .collect();
+    let func = &mut lowered.func;
+    let mut seeds = crate::jvp::seeds(sig, &lowered.params, func);
+    for p in sig.active_seqs() {
+        if let Some(k) = crate::jvp::param_seq(func, &p.ident) {
+            func.seqs.push(SeqInfo {
+                ident: hv_name(&p.ident),
+                active: true,
+                buffer: false,
+                adjoint: Some(hv_name(&p.ident)),
+            });
+            seeds.adjoints.push((k, SeqId(func.seqs.len() as u32 - 1)));
+        }
+    }
+    crate::dce::drop_unread_buffers(func);
+    crate::memory::plan_undo(func);
+    let (adjoint, grads) = crate::reverse::reverse_with(func, &scalar_inputs, false);
+    func.body.stmts.extend(adjoint.stmts);
+    let ret = func.ret;
+    let hv = crate::forward::forward(func, &seeds, &grads);
+    let mut body = std::mem::take(&mut func.body);
+    let roots: Vec<Operand> = grads
+        .iter()
+        .chain(&hv)
+        .copied()
+        .chain(std::iter::once(ret))
+        .collect();
+    let mut live: std::collections::HashSet<_> = roots.iter().filter_map(|o| o.val()).collect();
+    crate::dce::eliminate(&mut body, &mut live);
+    crate::dce::export_reads(&mut body, &Default::default());
+    func.body = body;
+
+    let func: &Func = func;
+    let em = crate::emit::Emitter::new(func, &[&func.body], &roots);
+    let helpers = em.helper_declarations();
+    let tapes = em.tape_declarations();
+    let adjoints = em.buffer_adjoint_declarations();
+    let block = em.block(&func.body);
+    Sweep {
+        code: quote! {
+            #helpers
+            #tapes
+            #adjoints
+            #block
+        },
+        value: em.operand(ret),
+        grads: grads.iter().map(|g| em.operand(*g)).collect(),
+        hvs: hv.iter().map(|g| em.operand(*g)).collect(),
+        items: func.items.clone(),
+    }
+}
+
+/// `let x: T = *x;` for scalars taken by reference, as `NAME_grad` does.
+fn by_value(sig: &Sig) -> TokenStream {
+    let float = Ident::new(sig.float_ty.name(), Span::call_site());
+    sig.params
+        .iter()
+        .filter(|p| p.by_ref)
+        .map(|p| {
+            let id = &p.ident;
+            quote!(let #id: #float = *#id;)
+        })
+        .collect()
+}
+
+/// Length checks of the tangents and of the `d_`/`hv_` buffers against their sequences.
+fn length_checks(fname: &str, sig: &Sig, with_tangents: bool) -> TokenStream {
+    let mut out = TokenStream::new();
+    for p in sig
+        .active_seqs()
+        .filter(|p| p.class == ParamClass::FloatSeq(SeqShape::Slice))
+    {
+        let x = &p.ident;
+        let mut names = vec![format_ident!("d_{}", x), hv_name(x)];
+        if with_tangents {
+            names.insert(0, tangent_name(x));
+        }
+        for b in names {
+            let msg = format!(
+                "{fname}: `{b}` has length {{}} but `{x}` has length {{}}; pass one as long as `{x}`"
+            );
+            out.extend(quote!(::core::assert!(#b.len() == #x.len(), #msg, #b.len(), #x.len());));
+        }
+    }
+    out
+}
+
+fn zero_buffers(sig: &Sig) -> TokenStream {
+    let zero = crate::emit::float_literal(0.0, sig.float_ty);
+    sig.active_seqs()
+        .map(|p| {
+            let (d, hv) = (format_ident!("d_{}", p.ident), hv_name(&p.ident));
+            quote!(#d.fill(#zero); #hv.fill(#zero);)
+        })
+        .collect()
+}
+
+fn params(sig: &Sig) -> Vec<TokenStream> {
+    sig.params
+        .iter()
+        .map(|p| {
+            let (id, t) = (&p.ident, &p.ty);
+            if p.receiver {
+                quote!(&#id)
+            } else {
+                quote!(#id: #t)
+            }
+        })
+        .collect()
+}
+
+fn buffer_type(sig: &Sig, p: &crate::sig::Param) -> TokenStream {
+    let ty = Ident::new(sig.float_ty.name(), Span::call_site());
+    match &p.class {
+        ParamClass::FloatSeq(SeqShape::Array(n)) => quote!([#ty; #n]),
+        _ => quote!([#ty]),
+    }
+}
+
+const ALLOWS: &str = "unused_variables, unused_assignments, unused_mut, unreachable_code, clippy::too_many_arguments, clippy::needless_late_init, clippy::float_cmp, clippy::needless_borrow, clippy::diverging_sub_expression";
+
+fn allows() -> TokenStream {
+    let lints: TokenStream = ALLOWS.parse().expect("lint names parse");
+    quote!(#[allow(#lints)])
+}
+
+/// `NAME_hvp(params.., tangents.., d_ buffers.., hv_ buffers..) -> (T, [T; K], [T; K])`
+/// (just `T` when only sequences are differentiated).
+pub fn signature(item: &syn::ItemFn, sig: &Sig) -> TokenStream {
+    let vis = &item.vis;
+    let fname = &item.sig.ident;
+    let name = format_ident!("{}_hvp", fname);
+    let generics = &item.sig.generics;
+    let where_clause = &generics.where_clause;
+    let ty = Ident::new(sig.float_ty.name(), Span::call_site());
+    let params = params(sig);
+    let tangents = sig.params.iter().filter(|p| is_differentiated(p)).map(|p| {
+        let v = tangent_name(&p.ident);
+        match &p.class {
+            ParamClass::FloatSeq(_) => {
+                let t = buffer_type(sig, p);
+                quote!(#v: &#t)
+            }
+            _ => quote!(#v: #ty),
+        }
+    });
+    let bufs = sig.active_seqs().map(|p| {
+        let d = format_ident!("d_{}", p.ident);
+        let t = buffer_type(sig, p);
+        quote!(#d: &mut #t)
+    });
+    let hvs = sig.active_seqs().map(|p| {
+        let hv = hv_name(&p.ident);
+        let t = buffer_type(sig, p);
+        quote!(#hv: &mut #t)
+    });
+    let k = sig.active_scalars().count();
+    let ret = if k == 0 && sig.active_seqs().next().is_some() {
+        quote!(#ty)
+    } else {
+        quote!((#ty, [#ty; #k], [#ty; #k]))
+    };
+    let doc = format!(
+        " Value, gradient and Hessian–vector product `H · v` of [`{fname}`] along the direction of the tangents `v_…`, from one forward-over-reverse sweep, generated by `#[gradient(hvp)]`: returns `(value, gradient, H · v)` for the scalar parameters, and writes the gradient into each `d_…` and `H · v` into each `hv_…` (both overwritten)."
+    );
+    quote! {
+        #[doc = #doc]
+        #[must_use]
+        #vis fn #name #generics (#(#params,)* #(#tangents,)* #(#bufs,)* #(#hvs),*) -> #ret #where_clause
+    }
+}
+
+/// Input: the function, its signature and its lowered body (twice: each item transforms its own).
+/// Output: `NAME_hvp` and `NAME_hessian`.
+pub fn items(item: &syn::ItemFn, sig: &Sig, lowered: Lowered, again: Lowered) -> TokenStream {
+    let mut out = hvp_item(item, sig, lowered);
+    out.extend(hessian_item(item, sig, again));
+    out
+}
+
+fn hvp_item(item: &syn::ItemFn, sig: &Sig, lowered: Lowered) -> TokenStream {
+    let fname = format!("{}_hvp", item.sig.ident);
+    let s = sweep(sig, lowered);
+    let (items, code, value) = (&s.items, &s.code, &s.value);
+    let by_value = by_value(sig);
+    let checks = length_checks(&fname, sig, true);
+    let zero = zero_buffers(sig);
+    let k = sig.active_scalars().count();
+    let result = if k == 0 && sig.active_seqs().next().is_some() {
+        quote!(#value)
+    } else {
+        let (g, h) = (&s.grads, &s.hvs);
+        quote!((#value, [#(#g),*], [#(#h),*]))
+    };
+    let signature = signature(item, sig);
+    let inherited = crate::expand::inherited_attributes(item);
+    let allows = allows();
+    quote! {
+        #(#inherited)*
+        #allows
+        #signature {
+            #(#items)*
+            #by_value
+            #checks
+            #zero
+            #code
+            #result
+        }
+    }
+}
+
+/// `NAME_hessian(params..) -> (T, [T; K], [[T; K]; K])` for scalar parameters, or
+/// `NAME_hessian(params.., d_ buffers.., hess: &mut [T]) -> (T, [T; K])` with sequences.
+pub fn hessian_signature(item: &syn::ItemFn, sig: &Sig) -> TokenStream {
+    let vis = &item.vis;
+    let fname = &item.sig.ident;
+    let name = format_ident!("{}_hessian", fname);
+    let generics = &item.sig.generics;
+    let where_clause = &generics.where_clause;
+    let ty = Ident::new(sig.float_ty.name(), Span::call_site());
+    let params = params(sig);
+    let k = sig.active_scalars().count();
+    let doc_layout = "the differentiated scalars in declaration order, then the elements of each differentiated sequence in declaration order";
+    if sig.active_seqs().next().is_none() {
+        let doc = format!(
+            " Value, gradient and Hessian of [`{fname}`] with respect to its {k} differentiated scalars, in declaration order, generated by `#[gradient(hvp)]` (one forward-over-reverse sweep per parameter)."
+        );
+        return quote! {
+            #[doc = #doc]
+            #[must_use]
+            #vis fn #name #generics (#(#params),*) -> (#ty, [#ty; #k], [[#ty; #k]; #k]) #where_clause
+        };
+    }
+    let bufs = sig.active_seqs().map(|p| {
+        let d = format_ident!("d_{}", p.ident);
+        let t = buffer_type(sig, p);
+        quote!(#d: &mut #t)
+    });
+    let doc = format!(
+        " Value, gradient and Hessian of [`{fname}`], generated by `#[gradient(hvp)]`: returns the value and the gradient of the scalars, writes the gradient of each sequence into its `d_…`, and writes the Hessian into `hess`, row-major `n × n` over every differentiated entry ({doc_layout}); one forward-over-reverse sweep per entry.\n\n # Panics\n\n When `hess` does not have `n × n` elements or a `d_…` buffer is not as long as its sequence."
+    );
+    quote! {
+        #[doc = #doc]
+        #vis fn #name #generics (#(#params,)* #(#bufs,)* hess: &mut [#ty]) -> (#ty, [#ty; #k]) #where_clause
+    }
+}
+
+/// The Hessian as one HVP sweep per differentiated entry along its basis vector, inside a loop.
+fn hessian_item(item: &syn::ItemFn, sig: &Sig, lowered: Lowered) -> TokenStream {
+    let fname = format!("{}_hessian", item.sig.ident);
+    let s = sweep(sig, lowered);
+    let (items, code, value) = (&s.items, &s.code, &s.value);
+    let by_value = by_value(sig);
+    let ty = Ident::new(sig.float_ty.name(), Span::call_site());
+    let zero = crate::emit::float_literal(0.0, sig.float_ty);
+    let one = crate::emit::float_literal(1.0, sig.float_ty);
+    let k = sig.active_scalars().count();
+    let e = crate::naming::hidden("e");
+    let n = crate::naming::hidden("n");
+    let out = crate::naming::hidden("out");
+    let row = crate::naming::hidden("row");
+    // The tangents of this sweep: 1 at entry `e` of the flat layout, 0 elsewhere.
+    let mut tangents = Vec::new();
+    let mut offset = quote!(0usize);
+    for (j, p) in sig.active_scalars().enumerate() {
+        let v = tangent_name(&p.ident);
+        tangents.push(quote!(let #v: #ty = if #e == #j { #one } else { #zero };));
+    }
+    let mut hv_decls = Vec::new();
+    let mut hv_rows = Vec::new();
+    let mut lens = Vec::new();
+    let mut d_checks = Vec::new();
+    for p in sig.active_seqs() {
+        let x = &p.ident;
+        let (v, hv, d) = (tangent_name(x), hv_name(x), format_ident!("d_{}", x));
+        let len = quote!(#x.len());
+        let start = quote!(#k + #offset);
+        hv_decls.push(quote! {
+            let mut #v = ::std::vec![#zero; #len];
+            let mut #hv = ::std::vec![#zero; #len];
+        });
+        tangents.push(quote! {
+            #v.fill(#zero);
+            if (#start..#start + #len).contains(&#e) {
+                #v[#e - (#start)] = #one;
+            }
+            #hv.fill(#zero);
+            #d.fill(#zero);
+        });
+        hv_rows.push(quote!(#row.extend_from_slice(&#hv);));
+        if p.class == ParamClass::FloatSeq(SeqShape::Slice) {
+            let msg = format!("{fname}: `{d}` has length {{}} but `{x}` has length {{}}; pass one as long as `{x}`");
+            d_checks.push(quote!(::core::assert!(#d.len() == #x.len(), #msg, #d.len(), #x.len());));
+        }
+        lens.push(len);
+        offset = quote!(#offset + #x.len());
+    }
+    let grads = &s.grads;
+    let hvs = &s.hvs;
+    let inherited = crate::expand::inherited_attributes(item);
+    let allows = allows();
+    let signature = hessian_signature(item, sig);
+    if sig.active_seqs().next().is_none() {
+        return quote! {
+            #(#inherited)*
+            #allows
+            #signature {
+                #(#items)*
+                #by_value
+                let mut #out = (#zero, [#zero; #k], [[#zero; #k]; #k]);
+                for #e in 0..#k {
+                    #(#tangents)*
+                    #code
+                    #out.0 = #value;
+                    #out.1 = [#(#grads),*];
+                    #out.2[#e] = [#(#hvs),*];
+                }
+                #out
+            }
+        };
+    }
+    let msg = format!("{fname}: `hess` has length {{}} but the function has {{}} differentiated entries, so it needs {{}} (n × n)");
+    quote! {
+        #(#inherited)*
+        #allows
+        #signature {
+            #(#items)*
+            #by_value
+            #(#d_checks)*
+            let #n: usize = #k #(+ #lens)*;
+            ::core::assert!(hess.len() == #n * #n, #msg, hess.len(), #n, #n * #n);
+            #(#hv_decls)*
+            let mut #out = (#zero, [#zero; #k]);
+            let mut #row: ::std::vec::Vec<#ty> = ::std::vec::Vec::with_capacity(#n);
+            for #e in 0..#n {
+                #(#tangents)*
+                #code
+                #out = (#value, [#(#grads),*]);
+                #row.clear();
+                #row.extend_from_slice(&[#(#hvs),*]);
+                #(#hv_rows)*
+                hess[#e * #n..(#e + 1) * #n].copy_from_slice(&#row);
+            }
+            #out
+        }
+    }
+}

@@ -1,0 +1,258 @@
+//! Second order: `#[gradient(hvp)]` emits `NAME_hvp` (value, gradient and `H · v` from one
+//! forward-over-reverse sweep) and `NAME_hessian` (the whole Hessian, one sweep per entry).
+//!
+//! Checked at random points along random directions: the value bit for bit against the
+//! function; the gradient against `NAME_grad`'s (1e-12: the same derivatives, arranged
+//! differently); `H · v` against central differences of `NAME_grad` along `v` (step
+//! h = cbrt(eps)·max(1, |p|); the gradient's own rounding of ~1e-14 relative becomes ~1e-9 after
+//! dividing by h, so 1e-6 on the scale `1 + |difference| + max|∂f|` leaves a factor 1000, while a
+//! wrong second-order rule errs by O(1)); the Hessian against `H · eₖ` column by column and
+//! against second differences of the function; its symmetry.
+
+mod common;
+
+use grad::gradient;
+use proptest::prelude::*;
+
+type GradFn<'a> = &'a dyn Fn(&[f64]) -> Vec<f64>;
+
+/// Central difference of the gradient along `v`.
+fn fd_grad_dir(g: GradFn<'_>, p: &[f64], v: &[f64]) -> Vec<f64> {
+    let scale = p.iter().fold(1.0f64, |m, x| m.max(x.abs()));
+    let h = f64::EPSILON.cbrt() * scale;
+    let plus: Vec<f64> = p.iter().zip(v).map(|(x, d)| x + h * d).collect();
+    let minus: Vec<f64> = p.iter().zip(v).map(|(x, d)| x - h * d).collect();
+    g(&plus)
+        .iter()
+        .zip(g(&minus))
+        .map(|(a, b)| (a - b) / (2.0 * h))
+        .collect()
+}
+
+fn check_hv(
+    what: &str,
+    p: &[f64],
+    v: &[f64],
+    g: GradFn<'_>,
+    hv: &[f64],
+) -> Result<(), TestCaseError> {
+    let grad = g(p);
+    let size = 1.0 + grad.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+    let d = fd_grad_dir(g, p, v);
+    for k in 0..hv.len() {
+        prop_assert!(
+            (hv[k] - d[k]).abs() <= 1e-6 * (size + d[k].abs()),
+            "{what} at {p:?} along {v:?}: (H·v)[{k}] = {:e}, difference of the gradient {:e}",
+            hv[k],
+            d[k]
+        );
+    }
+    Ok(())
+}
+
+fn same(what: &str, a: &[f64], b: &[f64]) -> Result<(), TestCaseError> {
+    for (k, (x, y)) in a.iter().zip(b).enumerate() {
+        prop_assert!(
+            (x - y).abs() <= 1e-12 * (1.0 + x.abs()),
+            "{what}: component {k}: {x:e} vs {y:e}"
+        );
+    }
+    Ok(())
+}
+
+#[gradient(hvp)]
+fn rosenbrock(x: f64, y: f64) -> f64 {
+    (1.0 - x).powi(2) + 100.0 * (y - x * x).powi(2)
+}
+
+/// A taped loop (the carried state's adjoint changes every iteration), a buffer, a branch.
+#[gradient(hvp)]
+fn rnn(a: f64, w: &[f64]) -> f64 {
+    let mut h = 0.5;
+    let mut squares = vec![0.0; w.len()];
+    for i in 0..w.len() {
+        h = (h * a + w[i]).tanh();
+        squares[i] = h * h;
+    }
+    let m = if a > 0.5 { a.sqrt() } else { a * a.exp() };
+    squares.iter().sum::<f64>() * m + h.powi(3) / (1.0 + w[0].abs())
+}
+
+/// Data, `wrt`, a scalar by reference, a reduction, `match`, `powi` with a run-time exponent,
+/// `powf`, `hypot`, `atan2`, `max`: every second-order rule the table has on the way.
+#[gradient(hvp, wrt(w, b))]
+fn model(w: &[f64], b: &f64, xs: &[f64], k: i32, mode: usize) -> f64 {
+    let d = w.len();
+    let mut loss = 0.0;
+    for (i, row) in xs.chunks(d).enumerate() {
+        let z: f64 = (0..d).map(|j| w[j] * row[j]).sum::<f64>() + b;
+        loss += match mode {
+            0 => (1.0 + (-z).exp()).ln(),
+            1 => z.powi(k) * 0.1 + z.hypot(w[0]),
+            _ => (z * z + 1.0).powf(w[d - 1].atan2(1.5)) + z.max(0.3 * i as f64),
+        };
+    }
+    loss + 0.01 * w.iter().map(|v| v * v).sum::<f64>()
+}
+
+/// Early return from a loop, a `while` loop carrying state, an array local, `f64` only.
+#[gradient(hvp)]
+fn control(x: f64, y: f64, zs: [f64; 3]) -> f64 {
+    let mut acc = [x * y, y, 0.0];
+    let mut i = 0;
+    while i < 3 {
+        acc[i % 3] += zs[i] * (x - acc[(i + 1) % 3]).sin();
+        if acc[0] > 30.0 {
+            return acc[0].ln();
+        }
+        i += 1;
+    }
+    acc[0] * acc[1] + acc[2].cosh() / (1.0 + y * y)
+}
+
+fn vec_in(n: usize) -> impl Strategy<Value = Vec<f64>> {
+    proptest::collection::vec(-1.2f64..1.2, n)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn rosenbrock_second_order(p in vec_in(2), v in vec_in(2)) {
+        let g = |p: &[f64]| rosenbrock_grad(p[0], p[1]).1.to_vec();
+        let (value, grad, hv) = rosenbrock_hvp(p[0], p[1], v[0], v[1]);
+        prop_assert_eq!(value.to_bits(), rosenbrock(p[0], p[1]).to_bits());
+        same("rosenbrock gradient", &grad, &g(&p))?;
+        check_hv("rosenbrock", &p, &v, &g, &hv)?;
+        // The Hessian by hand: [[2 - 400(y - 3x²), -400x], [-400x, 200]].
+        let (x, y) = (p[0], p[1]);
+        let (_, _, h) = rosenbrock_hessian(x, y);
+        let want = [[2.0 - 400.0 * (y - 3.0 * x * x), -400.0 * x], [-400.0 * x, 200.0]];
+        for i in 0..2 {
+            same("rosenbrock Hessian", &h[i], &want[i])?;
+        }
+    }
+
+    #[test]
+    fn rnn_second_order(p in vec_in(5), v in vec_in(5)) {
+        let g = |p: &[f64]| {
+            let mut d = vec![0.0; 4];
+            let (_, [da]) = rnn_grad(p[0], &p[1..], &mut d);
+            common::cat(&[&[da], &d])
+        };
+        let mut d = vec![f64::NAN; 4];
+        let mut hv = vec![f64::NAN; 4];
+        let (value, [da], [ha]) = rnn_hvp(p[0], &p[1..], v[0], &v[1..], &mut d, &mut hv);
+        prop_assert_eq!(value.to_bits(), rnn(p[0], &p[1..]).to_bits());
+        same("rnn gradient", &common::cat(&[&[da], &d]), &g(&p))?;
+        check_hv("rnn", &p, &v, &g, &common::cat(&[&[ha], &hv]))?;
+    }
+
+    #[test]
+    fn model_second_order(p in vec_in(3), v in vec_in(3), k in 0i32..4, mode in 0usize..3) {
+        let xs = [0.5, -1.0, 0.3, 2.0, -0.7, 0.1];
+        let g = |p: &[f64]| {
+            let mut d = vec![0.0; 2];
+            let (_, [db]) = model_grad(&p[1..], &p[0], &xs, k, mode, &mut d);
+            common::cat(&[&[db], &d])
+        };
+        let mut d = vec![0.0; 2];
+        let mut hv = vec![0.0; 2];
+        let (value, [db], [hb]) = model_hvp(&p[1..], &p[0], &xs, k, mode, &v[1..], v[0], &mut d, &mut hv);
+        prop_assert_eq!(value.to_bits(), model(&p[1..], &p[0], &xs, k, mode).to_bits());
+        same("model gradient", &common::cat(&[&[db], &d]), &g(&p))?;
+        check_hv("model", &p, &v, &g, &common::cat(&[&[hb], &hv]))?;
+    }
+
+    #[test]
+    fn control_second_order(p in vec_in(5), v in vec_in(5)) {
+        let zs = |p: &[f64]| [p[2], p[3], p[4]];
+        let g = |p: &[f64]| {
+            let mut d = [0.0; 3];
+            let (_, [dx, dy]) = control_grad(p[0], p[1], zs(p), &mut d);
+            common::cat(&[&[dx, dy], &d])
+        };
+        let mut d = [0.0; 3];
+        let mut hv = [0.0; 3];
+        let (value, gr, h) = control_hvp(p[0], p[1], zs(&p), v[0], v[1], &zs(&v), &mut d, &mut hv);
+        prop_assert_eq!(value.to_bits(), control(p[0], p[1], zs(&p)).to_bits());
+        same("control gradient", &common::cat(&[&gr, &d]), &g(&p))?;
+        check_hv("control", &p, &v, &g, &common::cat(&[&h, &hv]))?;
+    }
+}
+
+/// The whole Hessian of a function of a slice: symmetric, each column `H · eₖ`, and close to
+/// the second differences of the function.
+#[test]
+fn hessian_of_a_sequence_function() {
+    let p = [0.7, 0.5, 1.2, -0.3, 0.8];
+    let n = p.len();
+    let mut d = [0.0; 4];
+    let mut hess = vec![f64::NAN; n * n];
+    let (value, [da]) = rnn_hessian(p[0], &p[1..], &mut d, &mut hess);
+    assert_eq!(value.to_bits(), rnn(p[0], &p[1..]).to_bits());
+    let mut dg = [0.0; 4];
+    let (_, [dag]) = rnn_grad(p[0], &p[1..], &mut dg);
+    assert!((da - dag).abs() < 1e-12 && d.iter().zip(&dg).all(|(a, b)| (a - b).abs() < 1e-12));
+    for i in 0..n {
+        for j in 0..n {
+            let (a, b) = (hess[i * n + j], hess[j * n + i]);
+            assert!(
+                (a - b).abs() <= 1e-12 * (1.0 + a.abs()),
+                "H[{i}][{j}] = {a} but H[{j}][{i}] = {b}"
+            );
+        }
+        let mut e = vec![0.0; n];
+        e[i] = 1.0;
+        let (mut dd, mut hv) = ([0.0; 4], [0.0; 4]);
+        let (_, _, [ha]) = rnn_hvp(p[0], &p[1..], e[0], &e[1..], &mut dd, &mut hv);
+        let column = common::cat(&[&[ha], &hv]);
+        // The same sweep, compiled in a loop: equal up to the last bits.
+        for j in 0..n {
+            let (a, b) = (hess[j * n + i], column[j]);
+            assert!(
+                (a - b).abs() <= 1e-12 * (1.0 + b.abs()),
+                "column {i}, row {j}: {a} vs {b}"
+            );
+        }
+    }
+    let f = |q: &[f64]| rnn(q[0], &q[1..]);
+    let h = 1e-4;
+    for i in 0..n {
+        for j in 0..n {
+            let at = |di: f64, dj: f64| {
+                let mut q = p.to_vec();
+                q[i] += di;
+                q[j] += dj;
+                f(&q)
+            };
+            let fd = (at(h, h) - at(h, -h) - at(-h, h) + at(-h, -h)) / (4.0 * h * h);
+            assert!(
+                (hess[i * n + j] - fd).abs() <= 1e-5 * (1.0 + fd.abs()),
+                "H[{i}][{j}] = {} vs {fd}",
+                hess[i * n + j]
+            );
+        }
+    }
+}
+
+#[test]
+#[should_panic(expected = "`hess` has length 24 but the function has 5 differentiated entries")]
+fn hessian_buffer_length_is_checked() {
+    let mut d = [0.0; 4];
+    let mut hess = vec![0.0; 24];
+    let _ = rnn_hessian(0.7, &[0.5, 1.2, -0.3, 0.8], &mut d, &mut hess);
+}
+
+/// A saddle: f = x² − y² has the Hessian diag(2, −2) everywhere; a minimum: x² + y².
+#[gradient(hvp)]
+fn saddle(x: f64, y: f64) -> f64 {
+    x * x - y * y
+}
+
+#[test]
+fn hessian_tells_a_saddle() {
+    let (_, g, h) = saddle_hessian(0.0, 0.0);
+    assert_eq!(g, [0.0, 0.0]);
+    assert_eq!(h, [[2.0, 0.0], [0.0, -2.0]]);
+}
