@@ -767,3 +767,30 @@ fn float_casts_and_match_bindings() {
         |m, g| casts_and_bindings_grad(m, &d, g),
     );
 }
+
+#[derive(Clone, Debug, Params)]
+struct RowsInLists {
+    fixed: [[f64; 2]; 3],
+    ragged: Vec<Vec<f64>>,
+    x: f64,
+}
+
+/// Elements of rows fields inside `vec![a, b, ..]` and `vec![e; n]`: differentiated like any
+/// other read (they once stayed reads of the original rows, with a zero gradient).
+#[gradient(wrt(m))]
+fn rows_in_lists(m: &RowsInLists) -> f64 {
+    let v = vec![0.5, m.fixed[0][1] * m.x, m.ragged[1][0]];
+    let w = vec![m.ragged[0][m.ragged[0].len() - 1]; 2];
+    let s: f64 = v.iter().sum();
+    s * w[1] + v[1] * v[2] + (w[0] * m.fixed[2][0]).sin()
+}
+
+#[test]
+fn rows_elements_in_vec_lists() {
+    let m = RowsInLists {
+        fixed: [[0.3, -0.7], [1.1, 0.2], [-0.4, 0.9]],
+        ragged: vec![vec![0.25, -1.5], vec![0.75]],
+        x: 1.3,
+    };
+    check_model("rows_in_lists", &m, rows_in_lists, rows_in_lists_grad);
+}

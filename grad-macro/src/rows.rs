@@ -806,6 +806,26 @@ impl VisitMut for ParamUses<'_> {
     }
 
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+
+    /// `vec![w[i][j], ..]` and `vec![w[i][j]; n]`: the elements are read as the expressions they
+    /// are (without this the rows' reads inside stayed reads of the original rows, constants to
+    /// the derivation).
+    fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+        if m.path.is_ident("vec") {
+            let tokens = &m.tokens;
+            if let Ok(mut e) = syn::parse2::<syn::Expr>(quote!([#tokens])) {
+                self.visit_expr_mut(&mut e);
+                match &e {
+                    syn::Expr::Array(a) => m.tokens = quote::ToTokens::to_token_stream(&a.elems),
+                    syn::Expr::Repeat(r) => {
+                        let (x, n) = (&r.expr, &r.len);
+                        m.tokens = quote!(#x; #n);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
 }
 
 /// `let row = &w[i];`, `let row = w[i];`, `let [a, b, c] = w[i];`: the pattern and the index.
