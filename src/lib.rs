@@ -99,8 +99,7 @@
 //!
 //! # Second order: Hessian–vector products and Hessians
 //!
-//! `#[gradient(hvp)]` also emits, for a function of scalars and slices that calls no other
-//! `#[gradient]` function:
+//! `#[gradient(hvp)]` also emits, for a function of scalars and slices:
 //!
 //! - `fn NAME_hvp(<same parameters>, v_x: T, v_w: &[T], .., d_w: &mut [T], .., hv_w: &mut [T], ..)
 //!   -> (T, [T; K], [T; K])`: the value, the gradient and the Hessian–vector product `H · v` along
@@ -114,8 +113,10 @@
 //!   declaration order, then each sequence's elements): one sweep per entry.
 //!
 //! Second derivatives follow the same conventions as first ones (0 across the kinks of `abs`,
-//! `max`, `min`, `clamp`, `floor`, ...). A call to another `#[gradient]` function in the body is
-//! a compile error with `hvp` (its Hessian is not available yet), as are models and rows.
+//! `max`, `min`, `clamp`, `floor`, ...). A call to another `#[gradient]` function with scalar
+//! arguments goes through that function's own second order, so it needs `hvp` too (it emits a
+//! hidden `NAME__hvp_call` for its callers); a call with a slice argument, models and rows are
+//! not supported with `hvp` yet (a compile error says so).
 //!
 //! ```
 //! use grad::gradient;

@@ -256,3 +256,43 @@ fn hessian_tells_a_saddle() {
     assert_eq!(g, [0.0, 0.0]);
     assert_eq!(h, [[2.0, 0.0], [0.0, -2.0]]);
 }
+
+/// Helpers called with scalar arguments, with and without `wrt`: each has `hvp` too, and the
+/// caller's second order goes through their Hessian–vector products.
+#[gradient(hvp)]
+fn logistic(z: f64) -> f64 {
+    1.0 / (1.0 + (-z).exp())
+}
+
+#[gradient(hvp, wrt(a))]
+fn poly(a: f64, b: f64) -> f64 {
+    a * a * b + a.sin()
+}
+
+#[gradient(hvp)]
+fn with_calls(x: f64, w: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..w.len() {
+        s += logistic(w[i] * x) * poly(w[i], 2.0) + poly(x * w[i], 0.5);
+    }
+    s * logistic(x)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn calls_second_order(p in vec_in(4), v in vec_in(4)) {
+        let g = |p: &[f64]| {
+            let mut d = vec![0.0; 3];
+            let (_, [dx]) = with_calls_grad(p[0], &p[1..], &mut d);
+            common::cat(&[&[dx], &d])
+        };
+        let mut d = vec![0.0; 3];
+        let mut hv = vec![0.0; 3];
+        let (value, [dx], [hx]) = with_calls_hvp(p[0], &p[1..], v[0], &v[1..], &mut d, &mut hv);
+        prop_assert_eq!(value.to_bits(), with_calls(p[0], &p[1..]).to_bits());
+        same("with_calls gradient", &common::cat(&[&[dx], &d]), &g(&p))?;
+        check_hv("with_calls", &p, &v, &g, &common::cat(&[&[hx], &hv]))?;
+    }
+}

@@ -353,10 +353,44 @@ fn has_jvp(case: &Case) -> bool {
             .any(|p| matches!(p.kind, ParamKind::Rows { .. }))
 }
 
-/// Whether the case's function also gets `hvp`: as `jvp`, and calling no `#[gradient]` helper
-/// (second order cannot differentiate a call twice yet).
+/// Whether the case's function also gets `hvp` (and its helpers too, which it needs): as `jvp`,
+/// when no `#[gradient]` helper takes a slice (second order differentiates calls with scalar
+/// arguments only).
 fn has_hvp(case: &Case) -> bool {
-    has_jvp(case) && case.items.matches("#[gradient").count() == 1
+    let main = format!("fn {}_{FLT}(", case.name);
+    has_jvp(case)
+        && case.items.split("#[gradient").skip(1).all(|item| {
+            let signature = item.split('{').next().unwrap_or("");
+            signature.contains(&main) || !signature.contains("&[")
+        })
+}
+
+/// `items` with `hvp` added to the `#[gradient]` attribute of every helper (the function under
+/// test gets its modes from [`with_modes`]).
+fn helpers_with_hvp(items: &str, fname: &str) -> String {
+    let main = format!("fn {fname}(");
+    let mut out = String::new();
+    for (k, part) in items.split("#[gradient").enumerate() {
+        if k == 0 {
+            out.push_str(part);
+            continue;
+        }
+        let is_main = part.split('{').next().unwrap_or("").contains(&main);
+        if is_main {
+            out.push_str("#[gradient");
+            out.push_str(part);
+        } else if let Some(r) = part.strip_prefix(']') {
+            out.push_str("#[gradient(hvp)]");
+            out.push_str(r);
+        } else if let Some(r) = part.strip_prefix('(') {
+            out.push_str("#[gradient(hvp, ");
+            out.push_str(r);
+        } else {
+            out.push_str("#[gradient");
+            out.push_str(part);
+        }
+    }
+    out
 }
 
 /// `items` with `modes` (`jvp`, `jvp, hvp`) added to the `#[gradient]` attribute of `fname`.
@@ -385,7 +419,7 @@ pub fn unit(case: &Case) -> Unit {
         let items = case.render(float);
         let fname = format!("{}_{}", case.name, float.name());
         if has_hvp(case) {
-            with_modes(&items, &fname, "jvp, hvp")
+            with_modes(&helpers_with_hvp(&items, &fname), &fname, "jvp, hvp")
         } else if has_jvp(case) {
             with_modes(&items, &fname, "jvp")
         } else {

@@ -36,6 +36,10 @@ pub fn for_each_use(s: &Stmt, f: &mut impl FnMut(ValId)) {
         Stmt::Prim { args, .. } => args.iter().for_each(|a| op(a, f)),
         Stmt::Opaque { uses, .. } | Stmt::Effect { uses, .. } => uses.iter().for_each(|v| f(*v)),
         Stmt::Call { args, .. } | Stmt::CallTangent { args, .. } => call_uses(args, f),
+        Stmt::CallSecond { args, tangents, .. } => {
+            call_uses(args, f);
+            tangents.iter().for_each(|t| op(t, f));
+        }
         Stmt::CallAdjoint { args, seed, .. } => {
             call_uses(args, f);
             op(seed, f);
@@ -109,6 +113,19 @@ pub fn for_each_def(s: &Stmt, f: &mut impl FnMut(ValId)) {
         Stmt::CallTangent { dst, grads, .. } => {
             f(*dst);
             grads.iter().flatten().for_each(|g| f(*g));
+        }
+        Stmt::CallSecond {
+            dst,
+            grads,
+            grad_tangents,
+            ..
+        } => {
+            f(*dst);
+            grads
+                .iter()
+                .chain(grad_tangents)
+                .flatten()
+                .for_each(|g| f(*g));
         }
         Stmt::Loop(l) => {
             if let Some(range) = l.iter.range() {
@@ -212,6 +229,22 @@ pub fn eliminate(block: &mut Block, live: &mut HashSet<ValId>) {
         let keep = match &mut s {
             Stmt::Prim { dst, .. } | Stmt::Opaque { dst, .. } | Stmt::Load { dst, .. } => {
                 live.contains(dst)
+            }
+            Stmt::CallSecond {
+                dst,
+                grads,
+                grad_tangents,
+                ..
+            } => {
+                // Slots stay paired: a gradient is kept when it or its tangent is read.
+                for (g, t) in grads.iter_mut().zip(grad_tangents.iter_mut()) {
+                    let read = |v: &Option<ValId>| v.is_some_and(|v| live.contains(&v));
+                    if !read(g) && !read(t) {
+                        *g = None;
+                        *t = None;
+                    }
+                }
+                live.contains(dst) || grads.iter().any(|g| g.is_some())
             }
             Stmt::Call { dst, grads, .. } | Stmt::CallTangent { dst, grads, .. } => {
                 for g in grads.iter_mut() {

@@ -672,6 +672,20 @@ impl Emitter<'_> {
         grads: &[Option<ValId>],
         buffers: &[TokenStream],
     ) -> TokenStream {
+        self.checked_call_with(callee, args, grads, buffers, None)
+    }
+
+    /// [`Emitter::checked_call`], or with `second = tangents` the call of the callee's hidden
+    /// `NAME__hvp_call(args.., [tangents..])`, which gives `(value, [∂f..], [(H·t)..])` with both
+    /// arrays picked by the same slots.
+    fn checked_call_with(
+        &self,
+        callee: &syn::Path,
+        args: &[CallArg],
+        grads: &[Option<ValId>],
+        buffers: &[TokenStream],
+        second: Option<&[Operand]>,
+    ) -> TokenStream {
         let mut table = callee.clone();
         let last = table.segments.last_mut().expect("a path has a segment");
         let span = last.ident.span();
@@ -716,7 +730,7 @@ impl Emitter<'_> {
                 let read = grads.get(floats).is_some_and(|g| g.is_some());
                 floats += 1;
                 read.then(|| {
-                    quote!(#g[const {
+                    quote!(const {
                         let (mut n, mut i) = (0, 0);
                         while i < #k {
                             if #table[i] == 1 {
@@ -725,11 +739,30 @@ impl Emitter<'_> {
                             i += 1;
                         }
                         n
-                    }])
+                    })
                 })
             })
             .collect();
         let call_args = args.iter().map(|a| self.call_arg(a));
+        if let Some(tangents) = second {
+            let mut hvp = callee.clone();
+            let last = hvp.segments.last_mut().expect("a path has a segment");
+            let base = last.ident.to_string();
+            let base = base.trim_end_matches("_grad");
+            last.ident = format_ident!("{}__hvp_call", base, span = span);
+            let tangents = tangents.iter().map(|t| self.operand(*t));
+            let h = crate::naming::hidden("h");
+            let hpicks = picks.iter().map(|slot| quote!(#h[#slot]));
+            let picks = picks.iter().map(|slot| quote!(#g[#slot]));
+            return quote! {
+                {
+                    #checks
+                    let (#value, #g, #h) = #hvp(#(#call_args,)* [#(#tangents),*]);
+                    (#value, [#(#picks),*], [#(#hpicks),*])
+                }
+            };
+        }
+        let picks: Vec<TokenStream> = picks.iter().map(|slot| quote!(#g[#slot])).collect();
         if picks.is_empty() {
             // The value alone: the callee may return `T` or `(T, [T; K])`.
             return quote! {
@@ -943,6 +976,20 @@ impl Emitter<'_> {
                 seed,
                 grads,
             } => self.call_adjoint(callee, args, *seed, grads),
+            Stmt::CallSecond {
+                dst,
+                callee,
+                args,
+                tangents,
+                grads,
+                grad_tangents,
+            } => {
+                let name = self.name(*dst);
+                let call = self.checked_call_with(callee, args, grads, &[], Some(tangents));
+                let slots = grads.iter().flatten().map(|v| self.name(*v));
+                let tslots = grad_tangents.iter().flatten().map(|v| self.name(*v));
+                quote!(let (#name, [#(#slots),*], [#(#tslots),*]) = #call;)
+            }
             Stmt::CallTangent {
                 dst,
                 callee,

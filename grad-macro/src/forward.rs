@@ -32,6 +32,8 @@ struct Fwd<'f> {
     tapes: HashMap<TapeId, Vec<usize>>,
     /// The tape of a buffer's snapshots → the tape of its tangent buffer's snapshots.
     snapshots: HashMap<TapeId, TapeId>,
+    /// Second order: the gradient a call returns needs its own tangent (see [`Seeds::second`]).
+    second: bool,
 }
 
 /// Where the tangents start: each differentiated scalar input and its tangent value, each
@@ -42,6 +44,9 @@ pub struct Seeds {
     pub scalars: Vec<(ValId, ValId)>,
     pub seqs: Vec<(SeqId, SeqId)>,
     pub adjoints: Vec<(SeqId, SeqId)>,
+    /// Second order: the program holds the adjoint, which reads the gradients that calls return,
+    /// so a call takes the callee's Hessian–vector product as well (`NAME__hvp_call`).
+    pub second: bool,
 }
 
 /// Rewrites `func.body` into the program that also computes tangents, from `seeds`. Returns the
@@ -59,6 +64,7 @@ pub fn forward(func: &mut Func, seeds: &Seeds, outputs: &[Operand]) -> Vec<Opera
         adjoints: seeds.adjoints.iter().copied().collect(),
         tapes: HashMap::new(),
         snapshots: HashMap::new(),
+        second: seeds.second,
     };
     fwd.block(&body);
     let tangents = outputs.iter().map(|o| fwd.t(*o)).collect();
@@ -300,8 +306,13 @@ impl Fwd<'_> {
                 self.tapes.insert(*tape, with);
                 self.b.push(Stmt::TapePush { tape: *tape, vals });
             }
-            Stmt::CallAdjoint { .. } | Stmt::CallTangent { .. } | Stmt::ScaleSeq { .. } => {
-                unreachable!("second order refuses calls and does not fuse loops (see `hvp`)")
+            Stmt::CallAdjoint { .. }
+            | Stmt::CallTangent { .. }
+            | Stmt::CallSecond { .. }
+            | Stmt::ScaleSeq { .. } => {
+                unreachable!(
+                    "second order refuses calls with sequences and does not fuse loops (see `hvp`)"
+                )
             }
         }
     }
@@ -396,6 +407,42 @@ impl Fwd<'_> {
             .collect();
         let has_seq = args.iter().any(|a| matches!(a, CallArg::Seq(..)));
         let mut terms = Vec::new();
+        if self.second && !has_seq && floats.iter().any(|o| self.t(*o) != Operand::Const(0.0)) {
+            // The gradient's tangent (H · ȧ) comes with it from the callee's second order.
+            let tangents: Vec<Operand> = args
+                .iter()
+                .map(|a| match a {
+                    CallArg::Float(o) | CallArg::FloatRef(o) => self.t(*o),
+                    _ => Operand::Const(0.0),
+                })
+                .collect();
+            let grad_tangents: Vec<Option<ValId>> = grads
+                .iter()
+                .map(|g| g.map(|_| self.new_tangent(span)))
+                .collect();
+            self.b.push(Stmt::CallSecond {
+                dst,
+                callee: callee.clone(),
+                args: args.to_vec(),
+                tangents,
+                grads: grads.to_vec(),
+                grad_tangents: grad_tangents.clone(),
+            });
+            for (g, t) in grads.iter().zip(&grad_tangents) {
+                if let (Some(g), Some(t)) = (g, t) {
+                    self.tan.insert(*g, Operand::Val(*t));
+                }
+            }
+            for (o, g) in floats.iter().zip(grads) {
+                let t = self.t(*o);
+                if let (Some(g), true) = (g, t != Operand::Const(0.0)) {
+                    terms.push(self.scale(Operand::Val(*g), t, span));
+                }
+            }
+            let t = self.sum(terms, span);
+            self.set(dst, t);
+            return;
+        }
         let grads = if has_seq {
             // The value from the plain function; the gradient from a second call, when needed.
             self.b.push(Stmt::Call {

@@ -15,12 +15,19 @@ fn hv_name(p: &Ident) -> Ident {
     format_ident!("hv_{}", p)
 }
 
-/// The span of the first call to another `#[gradient]` function, which second order cannot
-/// differentiate twice (the callee's Hessian is not available).
+/// The span of the first call to another `#[gradient]` function with a sequence argument, which
+/// second order cannot differentiate twice yet (calls with scalar arguments use the callee's
+/// `NAME__hvp_call`).
 pub fn first_call(func: &Func) -> Option<Span> {
     fn walk(b: &Block, func: &Func) -> Option<Span> {
         b.stmts.iter().find_map(|s| match s {
-            Stmt::Call { dst, .. } => Some(func.info(*dst).span),
+            Stmt::Call { dst, args, .. }
+                if args
+                    .iter()
+                    .any(|a| matches!(a, crate::ir::CallArg::Seq(..))) =>
+            {
+                Some(func.info(*dst).span)
+            }
             Stmt::If { then, els, .. } => walk(then, func).or_else(|| walk(els, func)),
             Stmt::Loop(l) => {
                 let cond = match &l.iter {
@@ -77,6 +84,7 @@ fn sweep(sig: &Sig, mut lowered: Lowered) -> Sweep {
         .collect();
     let func = &mut lowered.func;
     let mut seeds = crate::jvp::seeds(sig, &lowered.params, func);
+    seeds.second = true;
     for p in sig.active_seqs() {
         if let Some(k) = crate::jvp::param_seq(func, &p.ident) {
             func.seqs.push(SeqInfo {
@@ -193,7 +201,7 @@ fn buffer_type(sig: &Sig, p: &crate::sig::Param) -> TokenStream {
     }
 }
 
-const ALLOWS: &str = "unused_variables, unused_assignments, unused_mut, unreachable_code, clippy::too_many_arguments, clippy::needless_late_init, clippy::float_cmp, clippy::needless_borrow, clippy::diverging_sub_expression";
+const ALLOWS: &str = "non_snake_case, unused_variables, unused_assignments, unused_mut, unreachable_code, clippy::too_many_arguments, clippy::needless_late_init, clippy::float_cmp, clippy::needless_borrow, clippy::diverging_sub_expression";
 
 fn allows() -> TokenStream {
     let lints: TokenStream = ALLOWS.parse().expect("lint names parse");
@@ -246,12 +254,63 @@ pub fn signature(item: &syn::ItemFn, sig: &Sig) -> TokenStream {
     }
 }
 
-/// Input: the function, its signature and its lowered body (twice: each item transforms its own).
-/// Output: `NAME_hvp` and `NAME_hessian`.
-pub fn items(item: &syn::ItemFn, sig: &Sig, lowered: Lowered, again: Lowered) -> TokenStream {
-    let mut out = hvp_item(item, sig, lowered);
-    out.extend(hessian_item(item, sig, again));
+/// Input: the function, its signature and a way to lower its body (each item transforms its own
+/// copy). Output: `NAME_hvp`, `NAME_hessian` and, for a function whose differentiated parameters
+/// are scalars, the hidden `NAME__hvp_call` that callers with `hvp` use.
+pub fn items(item: &syn::ItemFn, sig: &Sig, mut lower: impl FnMut() -> Lowered) -> TokenStream {
+    let mut out = hvp_item(item, sig, lower());
+    out.extend(hessian_item(item, sig, lower()));
+    if sig.active_seqs().next().is_none() {
+        out.extend(call_item(item, sig, lower()));
+    }
     out
+}
+
+/// `NAME__hvp_call(params.., t: [T; N]) -> (T, [T; K], [T; K])`: `NAME_hvp` with one tangent per
+/// parameter (those of constants ignored), the form a caller can pass without knowing which
+/// parameters `NAME` differentiates (it picks the slots from `NAME_grad_wrt`, as for a call).
+fn call_item(item: &syn::ItemFn, sig: &Sig, lowered: Lowered) -> TokenStream {
+    let s = sweep(sig, lowered);
+    let (items, code, value) = (&s.items, &s.code, &s.value);
+    let vis = &item.vis;
+    let name = format_ident!("{}__hvp_call", item.sig.ident);
+    let generics = &item.sig.generics;
+    let where_clause = &generics.where_clause;
+    let ty = Ident::new(sig.float_ty.name(), Span::call_site());
+    let params = params(sig);
+    let n = sig.params.len();
+    let k = sig.active_scalars().count();
+    let t = crate::naming::hidden("t");
+    let tangents = sig
+        .params
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| is_differentiated(p))
+        .map(|(i, p)| {
+            let v = tangent_name(&p.ident);
+            quote!(let #v: #ty = #t[#i];)
+        });
+    let by_value = by_value(sig);
+    let (g, h) = (&s.grads, &s.hvs);
+    let doc = format!(
+        " `{}_hvp` with a tangent per parameter, for callers differentiated twice.",
+        item.sig.ident
+    );
+    let inherited = crate::expand::inherited_attributes(item);
+    let allows = allows();
+    quote! {
+        #(#inherited)*
+        #[doc = #doc]
+        #[doc(hidden)]
+        #allows
+        #vis fn #name #generics (#(#params,)* #t: [#ty; #n]) -> (#ty, [#ty; #k], [#ty; #k]) #where_clause {
+            #(#items)*
+            #(#tangents)*
+            #by_value
+            #code
+            (#value, [#(#g),*], [#(#h),*])
+        }
+    }
 }
 
 fn hvp_item(item: &syn::ItemFn, sig: &Sig, lowered: Lowered) -> TokenStream {

@@ -162,6 +162,18 @@ pub enum Stmt {
         tangents: Vec<Option<SeqId>>,
         grads: Vec<Option<ValId>>,
     },
+    /// Second order's counterpart of a [`Stmt::Call`] with scalar arguments:
+    /// `(dst, [grads..], [grad_tangents..]) = callee__hvp_call(args.., [tangents..])`, the
+    /// callee's value, gradient and Hessian–vector product along the arguments' tangents (one per
+    /// argument, 0 for constants), its gradient slots picked as for a call.
+    CallSecond {
+        dst: ValId,
+        callee: syn::Path,
+        args: Vec<CallArg>,
+        tangents: Vec<Operand>,
+        grads: Vec<Option<ValId>>,
+        grad_tangents: Vec<Option<ValId>>,
+    },
     /// `dst = seq[index]`.
     Load {
         dst: ValId,

@@ -109,6 +109,23 @@ impl Renaming {
                 self.call_args(args);
                 grads.iter_mut().flatten().for_each(|g| self.val(g));
             }
+            Stmt::CallSecond {
+                dst,
+                args,
+                tangents,
+                grads,
+                grad_tangents,
+                ..
+            } => {
+                self.val(dst);
+                self.call_args(args);
+                tangents.iter_mut().for_each(|t| self.op(t));
+                grads
+                    .iter_mut()
+                    .chain(grad_tangents.iter_mut())
+                    .flatten()
+                    .for_each(|g| self.val(g));
+            }
             Stmt::CallTangent {
                 dst, args, grads, ..
             } => {

@@ -246,6 +246,7 @@ impl Rev<'_> {
             Stmt::Opaque { .. }
             | Stmt::CallAdjoint { .. }
             | Stmt::CallTangent { .. }
+            | Stmt::CallSecond { .. }
             | Stmt::Effect { .. }
             | Stmt::AccumSeq { .. }
             | Stmt::ScaleSeq { .. }
