@@ -134,6 +134,13 @@
 //! assert_eq!(hv, [2.0, -2.0]);
 //! ```
 //!
+//! # Custom derivative rules and generated checks
+//!
+//! [`custom_gradient`] marks a hand-written `NAME_grad` (the signature `#[gradient]` would emit)
+//! as the derivative of `NAME`: `#[gradient]` functions that call `NAME` use it, in reverse and
+//! forward mode. `check(at(..), ..)` on it or on `#[gradient]` (free functions of scalars)
+//! generates a `#[test]` per point comparing the gradient with central differences of `NAME`.
+//!
 //! # Models as structs
 //!
 //! A struct of parameters derives [`Params`](macro@Params); `#[gradient(wrt(m))]` on `m: &Model`,
@@ -305,6 +312,9 @@
 // The macro's own documentation (shown once, inline).
 #[doc(inline)]
 pub use grad_macro::gradient;
+
+#[doc(inline)]
+pub use grad_macro::custom_gradient;
 
 #[doc(inline)]
 pub use grad_macro::Params;

@@ -1046,3 +1046,40 @@ fn rows_elements_in_vec_lists() {
     let g = [dws[0][0], dws[0][1], dws[1][0], dx];
     check("rows_in_vec_lists", &f, v, &g, &p);
 }
+
+/// Local buffers written through `iter_mut()` (plain and enumerated) and `&mut`.
+#[gradient]
+fn iter_mut_writes(x: f64, w: &[f64]) -> f64 {
+    let mut h = vec![0.0; w.len()];
+    for (k, hk) in h.iter_mut().enumerate() {
+        *hk = w[k] * x + k as f64;
+    }
+    for v in h.iter_mut() {
+        *v = v.tanh() * 2.0;
+        *v += x;
+    }
+    for v in &mut h {
+        *v *= *v;
+    }
+    h.iter().sum::<f64>() * x
+}
+
+#[test]
+fn buffers_written_through_iter_mut() {
+    let w = [0.5, -1.2, 0.8];
+    for x in [-0.7, 0.4, 1.3] {
+        let mut d = [f64::NAN; 3];
+        let (v, g) = iter_mut_writes_grad(x, &w, &mut d);
+        let mut p = vec![x];
+        p.extend(w);
+        let mut full = g.to_vec();
+        full.extend(d);
+        check(
+            "iter_mut_writes",
+            &|p: &[f64]| iter_mut_writes(p[0], &p[1..]),
+            v,
+            &full,
+            &p,
+        );
+    }
+}

@@ -285,3 +285,24 @@ fn model_calls_run() {
     let v = stack_loss_grad(&s, &[1.0, 2.0], &mut d);
     assert!(v.is_finite() && d.a.is_finite());
 }
+
+/// A hand-written rule and the tests `check(at(..))` generates.
+fn half_square(x: f64) -> f64 {
+    0.5 * x * x
+}
+
+#[grad::custom_gradient(check(at(1.5)))]
+fn half_square_grad(x: f64) -> (f64, [f64; 1]) {
+    (half_square(x), [x])
+}
+
+#[gradient(check(at(0.5, 2)), jvp)]
+fn uses_rule(x: f64, n: u32) -> f64 {
+    half_square(x) * f64::from(n)
+}
+
+#[test]
+fn rule_runs() {
+    let (value, [d]) = uses_rule_grad(2.0, 3);
+    assert!((value - 6.0).abs() < 1e-12 && (d - 6.0).abs() < 1e-12);
+}

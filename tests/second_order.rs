@@ -272,8 +272,8 @@ fn poly(a: f64, b: f64) -> f64 {
 #[gradient(hvp)]
 fn with_calls(x: f64, w: &[f64]) -> f64 {
     let mut s = 0.0;
-    for i in 0..w.len() {
-        s += logistic(w[i] * x) * poly(w[i], 2.0) + poly(x * w[i], 0.5);
+    for &wi in w {
+        s += logistic(wi * x) * poly(wi, 2.0) + poly(x * wi, 0.5);
     }
     s * logistic(x)
 }

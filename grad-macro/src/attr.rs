@@ -15,6 +15,8 @@ pub struct Args {
     pub jvp: Option<proc_macro2::Span>,
     /// `hvp`: also emit the second-order `NAME_hvp` and `NAME_hessian`.
     pub hvp: Option<proc_macro2::Span>,
+    /// `check(at(..), ..)`: points where a generated test compares `NAME_grad` with differences.
+    pub check: crate::custom::Checks,
 }
 
 impl Parse for Args {
@@ -40,11 +42,20 @@ impl Parse for Args {
                 }
                 continue;
             }
+            if key == "check" {
+                let content;
+                syn::parenthesized!(content in input);
+                args.check = crate::custom::Checks::parse_inner(&content)?;
+                if !input.is_empty() {
+                    input.parse::<Token![,]>()?;
+                }
+                continue;
+            }
             if key != "wrt" {
                 return Err(syn::Error::new(
                     key.span(),
                     format!(
-                        "unknown argument `{key}`: the arguments are `wrt(param, ...)`, `jvp` and `hvp`"
+                        "unknown argument `{key}`: the arguments are `wrt(param, ...)`, `jvp`, `hvp` and `check(at(..), ..)`"
                     ),
                 ));
             }

@@ -99,7 +99,8 @@ pub fn expand_item(args: TokenStream, item: &syn::ItemFn) -> TokenStream {
         crate::fields::expand(&args, item).or_else(|| crate::rows::expand(&args, item));
     if let Some(mut out) = other_path {
         if let Ok(a) = syn::parse2::<Args>(args) {
-            for (span, what) in [(a.jvp, "jvp"), (a.hvp, "hvp")] {
+            let check = a.check.points.first().map(|(s, _)| *s);
+            for (span, what) in [(a.jvp, "jvp"), (a.hvp, "hvp"), (check, "check")] {
                 if let Some(span) = span {
                     out.extend(
                         syn::Error::new(span, format!("`{what}` is not supported yet for functions of models or of rows (`&[Vec<f64>]`): differentiate a function of scalars and slices, or drop `{what}`"))
@@ -168,7 +169,37 @@ pub fn expand_item(args: TokenStream, item: &syn::ItemFn) -> TokenStream {
     let mut out = differentiate(&item, &sig, lowered);
     out.extend(jvp);
     out.extend(hvp);
+    out.extend(check_tests(&item, &sig, &args));
     out
+}
+
+/// The tests `check(at(..))` asks for: `NAME_grad` against central differences of `NAME`.
+fn check_tests(item: &syn::ItemFn, sig: &Sig, args: &Args) -> TokenStream {
+    let Some((span, _)) = args.check.points.first() else {
+        return TokenStream::new();
+    };
+    if sig.params.iter().any(|p| p.receiver) {
+        return syn::Error::new(*span, "`check(at(..))` generates a test that calls the function by name, which a method cannot be: check a free function, or call `NAME_grad` from a test of your own").to_compile_error();
+    }
+    let flags: Vec<u8> = sig
+        .params
+        .iter()
+        .map(|p| match (p.active, &p.class) {
+            (false, _) | (true, ParamClass::Other) => 0,
+            (true, ParamClass::Float) => 1,
+            (true, ParamClass::FloatSeq(_)) => 2,
+        })
+        .collect();
+    let ty = Ident::new(sig.float_ty.name(), Span::call_site());
+    let grad = format_ident!("{}_grad", item.sig.ident);
+    crate::custom::check_tests(
+        &args.check,
+        &item.sig.ident,
+        &grad,
+        &flags,
+        &ty,
+        "the gradient",
+    )
 }
 
 /// A `d_NAME` buffer must not take the name of another parameter.

@@ -11,6 +11,7 @@
 extern crate proc_macro;
 
 mod attr;
+mod custom;
 mod dce;
 mod derive;
 mod desugar;
@@ -60,6 +61,43 @@ pub fn gradient(
     item: proc_macro::TokenStream,
 ) -> proc_macro::TokenStream {
     expand::expand(args.into(), item.into()).into()
+}
+
+/// Marks a hand-written `NAME_grad` as the derivative of `NAME`: `#[gradient]` code that calls
+/// `NAME` uses it (also in forward mode), so functions the macro cannot see through (another
+/// crate's special function, a call into C, a numerically careful formula) take part in
+/// gradients. Its signature is the one `#[gradient]` would emit: `NAME`'s parameters, then a
+/// `d_x: &mut [T]` buffer for each differentiated slice `x`, returning `(value, [∂/∂ each float
+/// parameter])`. `check(at(..), ..)` generates a test comparing it with central differences of
+/// `NAME` at each point.
+///
+/// ```
+/// use grad::{custom_gradient, gradient};
+///
+/// /// log(1 + eˣ), written so that it does not overflow for large `x`.
+/// fn softplus(x: f64) -> f64 {
+///     x.max(0.0) + (-x.abs()).exp().ln_1p()
+/// }
+///
+/// #[custom_gradient(check(at(-3.0), at(0.5), at(40.0)))]
+/// fn softplus_grad(x: f64) -> (f64, [f64; 1]) {
+///     (softplus(x), [1.0 / (1.0 + (-x).exp())])
+/// }
+///
+/// #[gradient]
+/// fn loss(w: f64) -> f64 {
+///     softplus(2.0 * w) + w * w
+/// }
+///
+/// let (_, [d]) = loss_grad(1.0);
+/// assert!((d - (2.0 / (1.0 + (-2.0f64).exp()) + 2.0)).abs() < 1e-12);
+/// ```
+#[proc_macro_attribute]
+pub fn custom_gradient(
+    args: proc_macro::TokenStream,
+    item: proc_macro::TokenStream,
+) -> proc_macro::TokenStream {
+    custom::expand(args.into(), item.into()).into()
 }
 
 /// Implements `grad::runtime::Params` for a struct of parameters, visiting its fields in order.

@@ -586,3 +586,81 @@ pub fn extremum(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
         #best
     }))
 }
+
+/// Input: `for l in x.iter_mut() { .. *l = e; .. *l += e .. }` (also `&mut x`, and
+/// `x.iter_mut().enumerate()` with the pattern `(k, l)`), where the body uses `l` only as `*l`
+/// or as the receiver of a method (`l.tanh()`).
+/// Output: `for K in 0..x.len() { let k = K; .. x[K] = e; .. }`: the elements as positions of
+/// `x`, so each write is a store into the buffer and differentiated as such.
+pub fn iter_mut_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
+    let (source, enumerate) = match &*f.expr {
+        syn::Expr::MethodCall(m) if m.method == "enumerate" && m.args.is_empty() => {
+            (&*m.receiver, true)
+        }
+        e => (e, false),
+    };
+    let x = match source {
+        syn::Expr::MethodCall(m) if m.method == "iter_mut" && m.args.is_empty() => &*m.receiver,
+        syn::Expr::Reference(r) if r.mutability.is_some() && !enumerate => &*r.expr,
+        _ => return None,
+    };
+    let syn::Expr::Path(xp) = x else { return None };
+    let x = xp.path.get_ident()?;
+    let (k, l) = match (&*f.pat, enumerate) {
+        (syn::Pat::Tuple(t), true) if t.elems.len() == 2 => {
+            let k = match &t.elems[0] {
+                syn::Pat::Wild(_) => None,
+                p => Some(pat_ident(p)?.clone()),
+            };
+            (k, pat_ident(&t.elems[1])?.clone())
+        }
+        (p, false) => (None, pat_ident(p)?.clone()),
+        _ => return None,
+    };
+    struct Sub<'a> {
+        l: &'a syn::Ident,
+        with: syn::Expr,
+        other_use: bool,
+    }
+    impl syn::visit_mut::VisitMut for Sub<'_> {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            if let syn::Expr::Unary(syn::ExprUnary {
+                op: syn::UnOp::Deref(_),
+                expr,
+                ..
+            }) = e
+            {
+                if matches!(&**expr, syn::Expr::Path(p) if p.path.is_ident(self.l)) {
+                    *e = self.with.clone();
+                    return;
+                }
+            }
+            if let syn::Expr::MethodCall(m) = e {
+                // `l.tanh()` reads the element through auto-deref.
+                if matches!(&*m.receiver, syn::Expr::Path(p) if p.path.is_ident(self.l)) {
+                    *m.receiver = self.with.clone();
+                }
+            }
+            if matches!(e, syn::Expr::Path(p) if p.path.is_ident(self.l)) {
+                self.other_use = true;
+            }
+            syn::visit_mut::visit_expr_mut(self, e);
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    let pos = crate::naming::fresh("k");
+    let mut body = f.body.clone();
+    let mut sub = Sub {
+        l: &l,
+        with: syn::parse_quote!(#x[#pos]),
+        other_use: false,
+    };
+    syn::visit_mut::VisitMut::visit_block_mut(&mut sub, &mut body);
+    if sub.other_use {
+        return None;
+    }
+    let bind = k.map(|k| quote::quote!(let #k = #pos;));
+    let label = &f.label;
+    let stmts = &body.stmts;
+    Some(syn::parse_quote!(#label for #pos in 0..#x.len() { #bind #(#stmts)* }))
+}

@@ -232,6 +232,8 @@ impl VisitMut for Desugar<'_> {
                 }
                 if let Some(l) = iterators::pieces_loop(f) {
                     *e = l;
+                } else if let Some(l) = iterators::iter_mut_loop(f) {
+                    *e = l;
                 }
             }
             syn::Expr::MethodCall(_) if subslice_iter(e).is_some() => {

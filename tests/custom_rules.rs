@@ -1,0 +1,115 @@
+//! Custom derivative rules (`#[custom_gradient]` on a hand-written `NAME_grad`) used by
+//! `#[gradient]` code in reverse and forward mode, and the tests `check(at(..))` generates (they
+//! run as part of this file's tests: `softplus_grad_check_0`, `loss_grad_check_0`, ...).
+
+#![allow(clippy::needless_range_loop)]
+
+use grad::{custom_gradient, gradient};
+
+/// log(1 + eˣ) without overflow; its derivative, the logistic function, written by hand.
+fn softplus(x: f64) -> f64 {
+    x.max(0.0) + (-x.abs()).exp().ln_1p()
+}
+
+#[custom_gradient(check(at(-30.0), at(-1.5), at(0.0), at(2.0), at(700.0)))]
+fn softplus_grad(x: f64) -> (f64, [f64; 1]) {
+    (softplus(x), [1.0 / (1.0 + (-x).exp())])
+}
+
+/// A function of a slice whose rule fills a gradient buffer, as `NAME_grad` would:
+/// log Σ eˣ, shifted by the maximum.
+fn log_sum_exp(x: &[f64]) -> f64 {
+    let m = x.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v));
+    m + x.iter().map(|v| (v - m).exp()).sum::<f64>().ln()
+}
+
+#[custom_gradient]
+fn log_sum_exp_grad(x: &[f64], d_x: &mut [f64]) -> f64 {
+    let value = log_sum_exp(x);
+    for (d, v) in d_x.iter_mut().zip(x) {
+        *d = (v - value).exp();
+    }
+    value
+}
+
+/// A rule with a constant parameter among the scalars: `scale` is not differentiated (table 0).
+fn clipped(x: f64, limit: u32) -> f64 {
+    x.clamp(-f64::from(limit), f64::from(limit))
+}
+
+#[custom_gradient(check(at(0.5, 2), at(-0.25, 1)))]
+fn clipped_grad(x: f64, limit: u32) -> (f64, [f64; 1]) {
+    let inside = x.abs() < f64::from(limit);
+    (clipped(x, limit), [if inside { 1.0 } else { 0.0 }])
+}
+
+#[gradient(jvp, check(at(0.3, -0.7), at(2.0, 1.0)))]
+fn loss(a: f64, b: f64) -> f64 {
+    softplus(a * b) + clipped(a - b, 3) * softplus(-b)
+}
+
+#[gradient(jvp)]
+fn classifier(w: &[f64], x: f64) -> f64 {
+    let mut logits = vec![0.0; w.len()];
+    for (k, l) in logits.iter_mut().enumerate() {
+        *l = w[k] * x + k as f64;
+    }
+    let target = logits[0];
+    log_sum_exp(&logits) - target + log_sum_exp(w)
+}
+
+fn fd(f: &dyn Fn(&[f64]) -> f64, p: &[f64], k: usize) -> f64 {
+    let h = f64::EPSILON.cbrt() * p[k].abs().max(1.0);
+    let (mut a, mut b) = (p.to_vec(), p.to_vec());
+    a[k] += h;
+    b[k] -= h;
+    (f(&a) - f(&b)) / (a[k] - b[k])
+}
+
+#[test]
+fn rules_are_used_by_callers() {
+    for (a, b) in [(0.3, -0.7), (1.5, 0.2), (-2.0, 1.1)] {
+        let (v, g) = loss_grad(a, b);
+        assert_eq!(v, loss(a, b));
+        let f = |p: &[f64]| loss(p[0], p[1]);
+        for k in 0..2 {
+            let d = fd(&f, &[a, b], k);
+            assert!(
+                (g[k] - d).abs() <= 1e-6 * (1.0 + d.abs()),
+                "d{k}: {} vs {d}",
+                g[k]
+            );
+        }
+        let (vj, t) = loss_jvp(a, b, 0.5, -1.0);
+        assert_eq!(vj, v);
+        assert!((t - (0.5 * g[0] - g[1])).abs() < 1e-12);
+    }
+}
+
+#[test]
+fn slice_rules_fill_the_callers_buffers() {
+    let w = [0.5, -1.0, 2.0];
+    let x = 0.7;
+    let mut d_w = [0.0; 3];
+    let (v, [d_x]) = classifier_grad(&w, x, &mut d_w);
+    assert_eq!(v, classifier(&w, x));
+    let f = |p: &[f64]| classifier(&p[..3], p[3]);
+    let p = [w[0], w[1], w[2], x];
+    let g = [d_w[0], d_w[1], d_w[2], d_x];
+    for k in 0..4 {
+        let d = fd(&f, &p, k);
+        assert!(
+            (g[k] - d).abs() <= 1e-6 * (1.0 + d.abs()),
+            "d{k}: {} vs {d}",
+            g[k]
+        );
+    }
+    let v_w = [1.0, 0.5, -0.5];
+    let (_, t) = classifier_jvp(&w, x, &v_w, 2.0);
+    let dot: f64 = g
+        .iter()
+        .zip([1.0, 0.5, -0.5, 2.0])
+        .map(|(a, b)| a * b)
+        .sum();
+    assert!((t - dot).abs() < 1e-12, "{t} vs {dot}");
+}
