@@ -174,6 +174,99 @@ fn forward_mode(c: &mut Criterion) {
     group.finish();
 }
 
+/// Second order on B1 and B2: the gradient, `NAME_hvp` (value, gradient and `H · v` in one
+/// forward-over-reverse sweep), the whole Hessian from `NAME_hessian` (one sweep per entry), and a
+/// hand-written Hessian (dense 2 × 2 for B1; for B2 the tridiagonal entries written into a
+/// zeroed dense n × n buffer, what a careful person writes). Each is checked before it is timed.
+fn second_order(c: &mut Criterion) {
+    let p = Rosen2Problem::new();
+    let (x, y) = (p.x, p.y);
+    let hand = |x: f64, y: f64| {
+        [
+            [2.0 - 400.0 * (y - 3.0 * x * x), -400.0 * x],
+            [-400.0 * x, 200.0],
+        ]
+    };
+    let (_, _, h) = generated::rosen2_hessian(x, y);
+    let want = hand(x, y);
+    for i in 0..2 {
+        for j in 0..2 {
+            assert!((h[i][j] - want[i][j]).abs() <= 1e-9 * want[i][j].abs().max(1.0));
+        }
+    }
+    let mut group = c.benchmark_group("HVP_B1_rosen2");
+    group.bench_function("gradient", |b| {
+        b.iter(|| generated::rosen2_grad(black_box(x), black_box(y)))
+    });
+    group.bench_function("hvp", |b| {
+        b.iter(|| {
+            generated::rosen2_hvp(black_box(x), black_box(y), black_box(0.3), black_box(-0.7))
+        })
+    });
+    group.bench_function("hessian", |b| {
+        b.iter(|| generated::rosen2_hessian(black_box(x), black_box(y)))
+    });
+    group.bench_function("hessian_hand", |b| {
+        b.iter(|| hand(black_box(x), black_box(y)))
+    });
+    group.finish();
+
+    let p = RosenNProblem::new();
+    let x = &p.x;
+    let n = x.len();
+    let v: Vec<f64> = (0..n)
+        .map(|k| ((k * 7 + 3) % 11) as f64 / 4.0 - 1.25)
+        .collect();
+    let mut d_x = vec![0.0; n];
+    let mut hv = vec![0.0; n];
+    let mut hess = vec![0.0; n * n];
+    let hand_n = |x: &[f64], h: &mut [f64]| {
+        let n = x.len();
+        h.fill(0.0);
+        for i in 0..n - 1 {
+            // (1 - x_i)² + 100 (x_{i+1} - x_i²)²
+            h[i * n + i] += 2.0 - 400.0 * (x[i + 1] - 3.0 * x[i] * x[i]);
+            h[i * n + i + 1] += -400.0 * x[i];
+            h[(i + 1) * n + i] += -400.0 * x[i];
+            h[(i + 1) * n + i + 1] += 200.0;
+        }
+    };
+    {
+        let mut want = vec![0.0; n * n];
+        hand_n(x, &mut want);
+        let _ = generated::rosen_n_hessian(x, &mut d_x, &mut hess);
+        let worst = hess
+            .iter()
+            .zip(&want)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        assert!(worst <= 1e-9 * 1e3, "B2 Hessian off by {worst}");
+        let _ = generated::rosen_n_hvp(x, &v, &mut d_x, &mut hv);
+        for i in 0..n {
+            let row: f64 = (0..n).map(|j| want[i * n + j] * v[j]).sum();
+            assert!(
+                (hv[i] - row).abs() <= 1e-9 * row.abs().max(1.0),
+                "B2 H·v[{i}]"
+            );
+        }
+    }
+    let mut group = c.benchmark_group("HVP_B2_rosen_n");
+    group.bench_function("gradient", |b| {
+        b.iter(|| generated::rosen_n_grad(black_box(x), black_box(&mut d_x)))
+    });
+    group.bench_function("hvp", |b| {
+        b.iter(|| generated::rosen_n_hvp(black_box(x), black_box(&v), &mut d_x, &mut hv))
+    });
+    slow(&mut group);
+    group.bench_function("hessian", |b| {
+        b.iter(|| generated::rosen_n_hessian(black_box(x), &mut d_x, &mut hess))
+    });
+    group.bench_function("hessian_hand", |b| {
+        b.iter(|| hand_n(black_box(x), &mut hess))
+    });
+    group.finish();
+}
+
 fn b1_rosen2(c: &mut Criterion) {
     let p = Rosen2Problem::new();
     let mut group = c.benchmark_group("B1_rosen2");
@@ -502,6 +595,6 @@ criterion_group! {
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2))
         .sample_size(25);
-    targets = b1_rosen2, b2_rosen_n, b3_linreg, b4_logreg, b5_mlp, b6_rnn, forward_mode
+    targets = b1_rosen2, b2_rosen_n, b3_linreg, b4_logreg, b5_mlp, b6_rnn, forward_mode, second_order
 }
 criterion_main!(benches);

@@ -25,13 +25,13 @@
 use grad::gradient;
 
 /// B1: two-dimensional Rosenbrock.
-#[gradient(jvp)]
+#[gradient(jvp, hvp)]
 pub fn rosen2(x: f64, y: f64) -> f64 {
     (1.0 - x).powi(2) + 100.0 * (y - x * x).powi(2)
 }
 
 /// B2: chained n-dimensional Rosenbrock.
-#[gradient(jvp)]
+#[gradient(jvp, hvp)]
 pub fn rosen_n(x: &[f64]) -> f64 {
     let n = x.len();
     let mut s = 0.0;
