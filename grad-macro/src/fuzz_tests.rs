@@ -93,14 +93,23 @@ impl Outcome {
         };
         for (mut args, item) in its {
             self.expanded += 1;
-            // Every other item also asks for forward mode, so `forward` is fuzzed too.
-            if self.expanded % 2 == 1 && !args.to_string().contains("jvp") {
-                let rest = args;
-                args = if rest.is_empty() {
-                    quote::quote!(jvp)
-                } else {
-                    quote::quote!(jvp, #rest)
+            // Two items in three also ask for forward mode or second order, so `forward` and
+            // `hvp` are fuzzed too.
+            let text = args.to_string();
+            if !text.contains("jvp") && !text.contains("hvp") {
+                let modes = match self.expanded % 3 {
+                    1 => Some(quote::quote!(jvp)),
+                    2 => Some(quote::quote!(jvp, hvp)),
+                    _ => None,
                 };
+                if let Some(modes) = modes {
+                    let rest = args;
+                    args = if rest.is_empty() {
+                        modes
+                    } else {
+                        quote::quote!(#modes, #rest)
+                    };
+                }
             }
             let (a, it) = (args.to_string(), item.to_string());
             if let Ok(mut c) = CURRENT.lock() {
