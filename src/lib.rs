@@ -36,6 +36,9 @@
 //! `fn NAME_grad(<same parameters>, d_x: &mut [T], ...) -> (T, [T; K])`:
 //!
 //! - the value, equal to what `NAME` returns for the same arguments;
+//! - in its rustdoc, each partial derivative as a formula for functions of scalars without loops,
+//!   branches or calls (`∂f/∂x = −400·x·(y − x²) − 2·(1 − x)` for Rosenbrock), otherwise how each
+//!   loop's adjoint is computed;
 //! - `[T; K]`, the gradient with respect to the K differentiated scalar parameters in declaration
 //!   order (when K = 0 and there are differentiated sequences, the return type is just `T`);
 //! - for each differentiated sequence `x`, a buffer `d_x` after all the original parameters, in

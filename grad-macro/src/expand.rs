@@ -229,6 +229,21 @@ fn differentiate(item: &syn::ItemFn, sig: &Sig, mut lowered: crate::lower::Lower
     crate::dce::drop_unread_buffers(&mut lowered.func);
     crate::memory::plan_undo(&mut lowered.func);
     let (mut adjoint, grads) = crate::reverse::reverse(&mut lowered.func, &scalar_inputs);
+    let named: Vec<(String, Operand)> = sig
+        .active_scalars()
+        .map(|p| p.ident.to_string())
+        .zip(grads.iter().copied())
+        .collect();
+    let fname = item.sig.ident.to_string();
+    // Read before `promote` and `jam` rearrange the loops.
+    let blocks = [&lowered.func.body, &adjoint];
+    let explained = sig
+        .active_seqs()
+        .next()
+        .is_none()
+        .then(|| crate::formula::partials(&lowered.func, &blocks, &fname, &named))
+        .flatten()
+        .unwrap_or_else(|| crate::formula::loop_notes(&lowered.func.body));
     let mut forward = std::mem::take(&mut lowered.func.body);
     crate::promote::run(&mut lowered.func, &mut forward);
     crate::promote::run(&mut lowered.func, &mut adjoint);
@@ -273,7 +288,7 @@ fn differentiate(item: &syn::ItemFn, sig: &Sig, mut lowered: crate::lower::Lower
     } else {
         quote!((#value, [#(#grad_vals),*]))
     };
-    let signature = grad_signature(item, sig);
+    let signature = grad_signature_with(item, sig, &explained);
     let inherited = inherited_attributes(item);
     let items = &lowered.func.items;
     let table = wrt_table(item, sig);
@@ -372,6 +387,12 @@ fn length_checks(item: &syn::ItemFn, sig: &Sig) -> TokenStream {
 
 /// `vis fn NAME_grad(params.., d_bufs..) -> (T, [T; K])`, shared with the fallback stub.
 pub fn grad_signature(item: &syn::ItemFn, sig: &Sig) -> TokenStream {
+    grad_signature_with(item, sig, &[])
+}
+
+/// [`grad_signature`] whose rustdoc also shows `explained` (the derivative's formulas, or how
+/// its loops are differentiated), one paragraph line each.
+pub fn grad_signature_with(item: &syn::ItemFn, sig: &Sig, explained: &[String]) -> TokenStream {
     let vis = &item.vis;
     let name = format_ident!("{}_grad", item.sig.ident);
     let generics = &item.sig.generics;
@@ -416,8 +437,16 @@ pub fn grad_signature(item: &syn::ItemFn, sig: &Sig) -> TokenStream {
     );
     // A `NAME_grad` that returns only the value is often called just to fill the buffers.
     let must_use = (!returns_value_only).then(|| quote!(#[must_use]));
+    let explained = (!explained.is_empty()).then(|| {
+        let lines = explained.iter().map(|l| format!(" - {l}"));
+        quote! {
+            #[doc = ""]
+            #(#[doc = #lines])*
+        }
+    });
     quote! {
         #[doc = #doc]
+        #explained
         #must_use
         #vis fn #name #generics (#(#params,)* #(#bufs),*) -> #ret #where_clause
     }

@@ -20,6 +20,7 @@ mod errors;
 mod expand;
 mod fallback;
 mod fields;
+mod formula;
 mod forward;
 #[cfg(test)]
 mod fuzz_tests;

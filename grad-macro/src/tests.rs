@@ -197,3 +197,28 @@ fn expansion_time() {
         );
     }
 }
+
+/// The rustdoc of `NAME_grad` shows each partial derivative of a function of scalars without
+/// loops, simplified, and for loops how their adjoint is computed.
+#[test]
+fn derivative_formulas_in_the_docs() {
+    let out = expand(
+        "",
+        "fn rosenbrock(x: f64, y: f64) -> f64 { (1.0 - x).powi(2) + 100.0 * (y - x * x).powi(2) }",
+    )
+    .to_string();
+    assert!(
+        out.contains("∂rosenbrock/∂x = −400·x·(y − x²) − 2·(1 − x)"),
+        "{out}"
+    );
+    assert!(out.contains("∂rosenbrock/∂y = 200·(y − x²)"), "{out}");
+    let out = expand(
+        "",
+        "fn sum(w: &[f64]) -> f64 { let mut s = 0.0; for i in 0..w.len() { s += w[i] * w[i]; } s }",
+    )
+    .to_string();
+    assert!(
+        out.contains("Loop 1 (in order of appearance) is fused"),
+        "{out}"
+    );
+}
