@@ -64,12 +64,16 @@
 //!   observers), [`Report`] and [`StopReason`], the [`Objective`] trait, the one loop.
 //! - [`optim`]: [`Optimizer`](optim::Optimizer) and one type per algorithm: gradient descent,
 //!   SGD with momentum/Nesterov, Adam, AdamW, RMSProp, Adagrad, L-BFGS. Defaults are PyTorch's.
-//!   Gradient clipping ([`Clipped`](optim::Clipped)) in front of any of them.
+//!   Gradient clipping ([`Clipped`](optim::Clipped)) in front of any of them. Second order:
+//!   Newton (dense Hessian) and Newton-CG (Hessian–vector products, as `#[gradient(hvp)]`
+//!   emits them).
 //! - [`linesearch`]: Armijo backtracking and strong Wolfe, for L-BFGS.
 //! - [`schedule`]: step, exponential, cosine, linear, warm-up, one-cycle and cosine-with-restarts
 //!   learning-rate schedules for any first-order optimizer.
 //! - [`data`]: seeded shuffled mini-batches for [`minimize_batches`].
 //! - [`check`]: gradients against finite differences.
+//! - [`critical`]: eigenvalues of a symmetric matrix; a critical point classified from its
+//!   Hessian (minimum, maximum, saddle).
 //! - [`params`]: [`Params`], models as trees of floats with a flat view (what
 //!   `#[derive(grad::Params)]` implements); every entry point above takes a model as its start.
 //! - `argmin` (feature `argmin`): run argmin's solvers on the same functions.
@@ -97,6 +101,7 @@
 pub mod argmin;
 pub mod check;
 pub mod core;
+pub mod critical;
 pub mod data;
 mod error;
 pub mod linesearch;
@@ -139,8 +144,8 @@ pub mod prelude {
     pub use crate::error::Error;
     pub use crate::linesearch::{Backtracking, StrongWolfe};
     pub use crate::optim::{
-        Adagrad, Adam, AdamW, Clip, Clipped, FirstOrder, GradientDescent, Lbfgs, Optimizer,
-        RmsProp, Sgd,
+        Adagrad, Adam, AdamW, Clip, Clipped, FirstOrder, GradientDescent, Lbfgs, Newton, NewtonCg,
+        Optimizer, RmsProp, Sgd,
     };
     pub use crate::params::Params;
     pub use crate::schedule::{CosineAnnealingLr, ExponentialLr, StepLr};

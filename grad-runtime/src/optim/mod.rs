@@ -8,6 +8,8 @@
 //! | [`RmsProp`] | gradient | non-stationary objectives |
 //! | [`Adagrad`] | gradient | sparse features |
 //! | [`Lbfgs`] | value + gradient, deterministic | smooth problems to high accuracy |
+//! | [`NewtonCg`] | + Hessian–vector products | large smooth problems, few iterations |
+//! | [`Newton`] | + the dense Hessian | small smooth problems (n up to a few hundred) |
 //!
 //! First-order optimizers also implement [`FirstOrder`], which lets a learning-rate
 //! [schedule](crate::schedule) drive them. Defaults equal `torch.optim`'s.
@@ -51,6 +53,8 @@ mod adamw;
 mod clip;
 mod gd;
 mod lbfgs;
+mod newton;
+mod newton_cg;
 mod rmsprop;
 mod sgd;
 
@@ -60,6 +64,8 @@ pub use adamw::{AdamW, AdamWBuilder};
 pub use clip::{Clip, Clipped};
 pub use gd::GradientDescent;
 pub use lbfgs::{Lbfgs, LbfgsBuilder};
+pub use newton::Newton;
+pub use newton_cg::{Forcing, NewtonCg, NewtonCgBuilder};
 pub use rmsprop::{RmsProp, RmsPropBuilder};
 pub use sgd::{Sgd, SgdBuilder};
 

@@ -13,5 +13,6 @@ mod f32;
 mod linesearch;
 mod resume;
 mod schedules;
+mod second_order;
 mod stopping;
 mod updates;
