@@ -81,8 +81,10 @@
 //! long as the sequence), in declaration order after all the original parameters. It is one
 //! forward sweep — no tape, no gradient buffer — through everything the gradient accepts (loops,
 //! buffers, branches, calls to other `#[gradient]` functions, whose tangent comes from their
-//! `_grad`). A tangent slice of another length panics naming it. Functions of models or of rows
-//! do not have `jvp` yet (a compile error says so).
+//! `_grad`). A tangent slice of another length panics naming it. A function of a model takes a
+//! tangent model `v_m: &Model` of the model's type; model fields read as rows or as sequences
+//! inside the elements of a `Vec` of structs, and functions of rows, do not have `jvp` yet (a
+//! compile error says so).
 //!
 //! ```
 //! use grad::gradient;

@@ -95,15 +95,24 @@ fn expand_cfg_variants(
 }
 
 pub fn expand_item(args: TokenStream, item: &syn::ItemFn) -> TokenStream {
-    let other_path =
-        crate::fields::expand(&args, item).or_else(|| crate::rows::expand(&args, item));
+    // Functions of models do forward mode themselves; the rest of these modes is not there yet.
+    let (other_path, models) = match crate::fields::expand(&args, item) {
+        Some(out) => (Some(out), true),
+        None => (crate::rows::expand(&args, item), false),
+    };
     if let Some(mut out) = other_path {
         if let Ok(a) = syn::parse2::<Args>(args) {
             let check = a.check.points.first().map(|(s, _)| *s);
-            for (span, what) in [(a.jvp, "jvp"), (a.hvp, "hvp"), (check, "check")] {
+            let jvp = if models { None } else { a.jvp };
+            let what_kind = if models {
+                "models"
+            } else {
+                "rows (`&[Vec<f64>]`)"
+            };
+            for (span, what) in [(jvp, "jvp"), (a.hvp, "hvp"), (check, "check")] {
                 if let Some(span) = span {
                     out.extend(
-                        syn::Error::new(span, format!("`{what}` is not supported yet for functions of models or of rows (`&[Vec<f64>]`): differentiate a function of scalars and slices, or drop `{what}`"))
+                        syn::Error::new(span, format!("`{what}` is not supported yet for functions of {what_kind}: differentiate a function of scalars and slices, or drop `{what}`"))
                             .to_compile_error(),
                     );
                 }

@@ -6,10 +6,25 @@ struct Line {
     b: f64,
 }
 
-// Forward mode does not cover models yet: a clear error at `jvp`, and `NAME_grad` still works.
+#[derive(Params)]
+struct Layer {
+    w: Vec<f64>,
+}
+
+#[derive(Params)]
+struct Stack {
+    layers: Vec<Layer>,
+}
+
+// Forward mode does not follow fields read as rows (a `Vec` of layers) yet: a clear error at
+// `jvp`, and `NAME_grad` still works.
 #[gradient(jvp, wrt(m))]
-fn fit(m: &Line, x: f64) -> f64 {
-    (m.a * x + m.b).powi(2)
+fn fit(m: &Stack, x: f64) -> f64 {
+    let mut s = 0.0;
+    for layer in &m.layers {
+        s += (layer.w[0] * x + layer.w[1]).powi(2);
+    }
+    s
 }
 
 // The tangent of `x` is called `v_x`: a parameter of that name is refused at its name.
@@ -44,6 +59,7 @@ fn fit2(m: &Line, x: f64) -> f64 {
 
 fn main() {
     let _ = calls_hessian(1.0);
-    let mut d = Line { a: 0.0, b: 0.0 };
-    let _ = fit_grad(&Line { a: 1.0, b: 2.0 }, 3.0, &mut d);
+    let m = Stack { layers: vec![Layer { w: vec![1.0, 2.0] }] };
+    let mut d = Stack { layers: vec![Layer { w: vec![0.0, 0.0] }] };
+    let _ = fit_grad(&m, 3.0, &mut d);
 }

@@ -14,6 +14,7 @@ use syn::visit_mut::VisitMut;
 
 mod elements;
 mod find;
+mod jvp;
 mod model_calls;
 mod wrapper;
 
@@ -353,12 +354,36 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         block: Box::new(body),
     };
     let inner_expanded = if errors.is_empty() && !inner_wrt.is_empty() {
-        let inner_args = quote!(wrt(#(#inner_wrt),*));
+        let rows_leaf = leaves.iter().find(|(_, l, _)| *l == Leaf::Rows);
+        if let (Some(span), Some((k, _, _))) = (args.jvp, rows_leaf) {
+            let dotted = paths[*k].dotted(&roots);
+            errors.push(
+                span,
+                format!("`jvp` does not follow rows, or a sequence inside each element of a `Vec` of structs, in a model yet (`{dotted}`): store such fields flat (one `Vec<f64>` read at `i * n + j`), or drop `jvp`"),
+            );
+        }
+        let inner_args = if args.jvp.is_some() && rows_leaf.is_none() {
+            quote!(jvp, wrt(#(#inner_wrt),*))
+        } else {
+            quote!(wrt(#(#inner_wrt),*))
+        };
         Some(crate::expand::expand_item(inner_args, &inner))
     } else {
         None
     };
     let ok = errors.is_empty();
+    let jvp = args.jvp.map(|_| {
+        jvp::wrapper(
+            item,
+            &named,
+            &roots,
+            &paths,
+            &leaves,
+            float,
+            &inner_name,
+            inner_expanded.as_ref(),
+        )
+    });
     let out = wrapper(
         item,
         &args,
@@ -371,6 +396,7 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         inner_expanded,
         errors,
     );
+    let out = quote!(#out #jvp);
     let model_fns = match roots.as_slice() {
         [root] if ok => model_fns(item, root, float),
         _ => TokenStream::new(),
