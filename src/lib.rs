@@ -82,9 +82,7 @@
 //! forward sweep — no tape, no gradient buffer — through everything the gradient accepts (loops,
 //! buffers, branches, calls to other `#[gradient]` functions, whose tangent comes from their
 //! `_grad`). A tangent slice of another length panics naming it. A function of a model takes a
-//! tangent model `v_m: &Model` of the model's type; model fields read as rows or as sequences
-//! inside the elements of a `Vec` of structs, and functions of rows, do not have `jvp` yet (a
-//! compile error says so).
+//! tangent model `v_m: &Model` of the model's type, and rows take tangent rows of their type.
 //!
 //! ```
 //! use grad::gradient;

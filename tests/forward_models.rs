@@ -121,3 +121,103 @@ fn a_tangent_model_of_another_shape_is_refused() {
     v.penalty.pop();
     let _ = net.loss_jvp(&[0.5, -1.0], 0.3, &v);
 }
+
+#[derive(Clone, Debug, Params)]
+struct Layer {
+    w: Vec<f64>,
+    b: Vec<f64>,
+    gain: f64,
+    n_in: usize,
+    n_out: usize,
+}
+
+#[derive(Clone, Debug, Params)]
+struct Stack {
+    layers: Vec<Layer>,
+    head: Vec<f64>,
+}
+
+/// A `Vec` of layers iterated by reference, a hidden vector carried from layer to layer.
+#[gradient(jvp, wrt(net))]
+fn stack_loss(net: &Stack, x: &[f64], target: f64) -> f64 {
+    let mut act = x.to_vec();
+    for layer in &net.layers {
+        let mut next = vec![0.0; layer.n_out];
+        for o in 0..layer.n_out {
+            let mut z = layer.b[o];
+            for i in 0..layer.n_in {
+                z += layer.w[o * layer.n_in + i] * act[i];
+            }
+            next[o] = (layer.gain * z).tanh();
+        }
+        act = next;
+    }
+    let out: f64 = net.head.iter().zip(&act).map(|(h, a)| h * a).sum();
+    (out - target).powi(2)
+}
+
+/// Rows of any lengths and rows of one length as parameters.
+#[gradient(jvp)]
+fn rows_loss(grid: &[Vec<f64>], pts: &[[f64; 2]], s: f64) -> f64 {
+    let mut total = 0.0;
+    for (i, row) in grid.iter().enumerate() {
+        for &v in row {
+            total += (v * s - pts[i % pts.len()][0]).powi(2);
+        }
+    }
+    total + pts.iter().map(|p| p[0] * p[1]).sum::<f64>() * s
+}
+
+#[test]
+fn jvp_through_a_vec_of_layers() {
+    let layer = |l: usize| Layer {
+        w: (0..4)
+            .map(|k| ((k + 3 * l) as f64 * 0.37).sin() * 0.6)
+            .collect(),
+        b: (0..2)
+            .map(|k| ((k + l) as f64 * 0.91).cos() * 0.1)
+            .collect(),
+        gain: 0.9 + 0.05 * l as f64,
+        n_in: 2,
+        n_out: 2,
+    };
+    let net = Stack {
+        layers: vec![layer(0), layer(1)],
+        head: vec![0.5, -0.25],
+    };
+    let x = [0.5, -1.0];
+    let mut d = net.zeros_like();
+    let value = stack_loss_grad(&net, &x, 0.3, &mut d);
+    let v = net.with_flat(&direction(net.num_params()));
+    let (vj, t) = stack_loss_jvp(&net, &x, 0.3, &v);
+    assert_eq!(vj.to_bits(), value.to_bits());
+    let dot: f64 = d
+        .to_flat()
+        .iter()
+        .zip(v.to_flat())
+        .map(|(a, b)| a * b)
+        .sum();
+    assert!((t - dot).abs() <= 1e-10 * (1.0 + dot.abs()), "{t} vs {dot}");
+}
+
+#[test]
+fn jvp_of_rows_parameters() {
+    let grid = vec![vec![0.5, -0.25], vec![1.5], vec![0.1, 0.2, 0.3]];
+    let pts = [[0.3, 0.7], [-0.4, 1.1]];
+    let s = 0.8;
+    let mut d_grid = vec![vec![0.0; 2], vec![0.0; 1], vec![0.0; 3]];
+    let mut d_pts = [[0.0; 2]; 2];
+    let (value, [ds]) = rows_loss_grad(&grid, &pts, s, &mut d_grid, &mut d_pts);
+    let v_grid = vec![vec![1.0, -0.5], vec![0.25], vec![0.5, 0.0, -1.0]];
+    let v_pts = [[0.5, -0.75], [1.0, 0.25]];
+    let (vj, t) = rows_loss_jvp(&grid, &pts, s, &v_grid, &v_pts, 0.5);
+    assert_eq!(vj.to_bits(), value.to_bits());
+    let mut dot = 0.5 * ds;
+    for (dr, vr) in d_grid.iter().zip(&v_grid) {
+        dot += dr.iter().zip(vr).map(|(a, b)| a * b).sum::<f64>();
+    }
+    for (dr, vr) in d_pts.iter().zip(&v_pts) {
+        dot += dr.iter().zip(vr).map(|(a, b)| a * b).sum::<f64>();
+    }
+    assert!((t - dot).abs() <= 1e-10 * (1.0 + dot.abs()), "{t} vs {dot}");
+}

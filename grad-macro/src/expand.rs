@@ -95,7 +95,8 @@ fn expand_cfg_variants(
 }
 
 pub fn expand_item(args: TokenStream, item: &syn::ItemFn) -> TokenStream {
-    // Functions of models do forward mode themselves; the rest of these modes is not there yet.
+    // Functions of models and of rows do forward mode themselves; second order and checks at
+    // points are not there yet.
     let (other_path, models) = match crate::fields::expand(&args, item) {
         Some(out) => (Some(out), true),
         None => (crate::rows::expand(&args, item), false),
@@ -103,13 +104,12 @@ pub fn expand_item(args: TokenStream, item: &syn::ItemFn) -> TokenStream {
     if let Some(mut out) = other_path {
         if let Ok(a) = syn::parse2::<Args>(args) {
             let check = a.check.points.first().map(|(s, _)| *s);
-            let jvp = if models { None } else { a.jvp };
             let what_kind = if models {
                 "models"
             } else {
                 "rows (`&[Vec<f64>]`)"
             };
-            for (span, what) in [(jvp, "jvp"), (a.hvp, "hvp"), (check, "check")] {
+            for (span, what) in [(a.hvp, "hvp"), (check, "check")] {
                 if let Some(span) = span {
                     out.extend(
                         syn::Error::new(span, format!("`{what}` is not supported yet for functions of {what_kind}: differentiate a function of scalars and slices, or drop `{what}`"))

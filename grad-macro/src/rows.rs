@@ -249,8 +249,20 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
             receiver.is_some(),
         ));
     }
-    let inner_args = quote!(wrt(#(#inner_wrt),*));
+    let inner_args = if args.jvp.is_some() {
+        quote!(jvp, wrt(#(#inner_wrt),*))
+    } else {
+        quote!(wrt(#(#inner_wrt),*))
+    };
     let inner_expanded = crate::expand::expand_item(inner_args, &inner);
+    let inner_jvp = syn::parse2::<syn::File>(inner_expanded.clone())
+        .ok()
+        .and_then(|f| {
+            f.items.into_iter().find_map(|i| match i {
+                syn::Item::Fn(f) if f.sig.ident == format_ident!("{}_jvp", inner_name) => Some(f),
+                _ => None,
+            })
+        });
     // Only `INNER_grad` is needed: the rewritten original and its table are dropped.
     let inner_grad = syn::parse2::<syn::File>(inner_expanded.clone())
         .ok()
@@ -276,7 +288,8 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
     inner_grad.vis = syn::Visibility::Inherited;
     inner_grad.attrs.retain(|a| a.path().is_ident("allow"));
     inner_grad.attrs.push(syn::parse_quote!(#[inline]));
-    Some(wrapper(
+    let jvp = inner_jvp.map(|f| jvp_wrapper(item, &args, &params, &rows, &f, receiver.is_some()));
+    let grad = wrapper(
         item,
         &args,
         &params,
@@ -284,7 +297,8 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         Some(&inner_grad),
         errors,
         receiver.is_some(),
-    ))
+    );
+    Some(quote!(#grad #jvp))
 }
 
 /// Adds the error items of the inner expansion to `errors`.
@@ -974,4 +988,153 @@ fn alias(
     }
     stmts.clone_from_slice(&copy);
     Some(())
+}
+
+/// `NAME_jvp` for a function of rows: the rows and their tangents (of the rows' own type and
+/// shape) viewed or copied as flat slices, and the inner function's forward mode called with
+/// both. The inner function's `_jvp` comes beside it (a method for a method).
+fn jvp_wrapper(
+    item: &syn::ItemFn,
+    args: &Args,
+    params: &[(Ident, syn::Type)],
+    rows: &[Rows],
+    inner_jvp: &syn::ItemFn,
+    receiver: bool,
+) -> TokenStream {
+    let fname = format!("{}_jvp", item.sig.ident);
+    let row_of = |id: &Ident| rows.iter().find(|r| r.ident == *id);
+    let named = |id: &Ident| args.wrt.as_ref().is_none_or(|w| w.contains(id));
+    let inner_inputs: Vec<(Ident, syn::Type)> = inner_jvp
+        .sig
+        .inputs
+        .iter()
+        .filter_map(|i| match i {
+            syn::FnArg::Typed(pt) => match &*pt.pat {
+                syn::Pat::Ident(pi) => Some((pi.ident.clone(), (*pt.ty).clone())),
+                _ => None,
+            },
+            syn::FnArg::Receiver(_) => None,
+        })
+        .collect();
+    let tangent_ty = |v: &Ident| inner_inputs.iter().find(|(n, _)| n == v).map(|(_, t)| t);
+    let t = Ident::new(rows[0].float.name(), Span::call_site());
+    let mut sig_params: Vec<TokenStream> = Vec::new();
+    let mut tangents = Vec::new();
+    let mut prelude = Vec::new();
+    let mut call_args = Vec::new();
+    // The flat tangent of each rows parameter, by the inner tangent's name.
+    let mut flat_tangents: Vec<(Ident, TokenStream)> = Vec::new();
+    for (id, ty) in params {
+        sig_params.push(quote!(#id: #ty));
+        let v = format_ident!("v_{}", id);
+        match row_of(id) {
+            Some(r) => {
+                tangents.push(quote!(#v: #ty));
+                let (flat, offs) = (&r.flat, &r.offs);
+                let vflat = crate::naming::hidden(&format!("vflat_{id}"));
+                let msg = format!(
+                    "{fname}: the tangent `{v}` does not have the shape of `{id}`; pass rows of the same lengths"
+                );
+                prelude.push(quote!(::core::assert!(#v.len() == #id.len(), #msg);));
+                match &r.layout {
+                    Layout::Fixed(_) => {
+                        prelude.push(quote! {
+                            let #flat: &[#t] = #id.as_flattened();
+                            let #vflat: &[#t] = #v.as_flattened();
+                        });
+                        call_args.push(quote!(#flat));
+                        flat_tangents.push((format_ident!("v_{}", flat), quote!(#vflat)));
+                    }
+                    Layout::Tuple(n) => {
+                        let ks: Vec<syn::Index> = (0..*n).map(syn::Index::from).collect();
+                        prelude.push(quote! {
+                            let #flat: ::std::vec::Vec<#t> = #id.iter().flat_map(|r| [#(r.#ks),*]).collect();
+                            let #vflat: ::std::vec::Vec<#t> = #v.iter().flat_map(|r| [#(r.#ks),*]).collect();
+                        });
+                        call_args.push(quote!(&#flat));
+                        flat_tangents.push((format_ident!("v_{}", flat), quote!(&#vflat)));
+                    }
+                    Layout::Ragged => {
+                        prelude.push(quote! {
+                            ::core::assert!(#v.iter().zip(#id.iter()).all(|(a, b)| a.len() == b.len()), #msg);
+                            let #flat: ::std::vec::Vec<#t> = #id.iter().flat_map(|r| r.iter().copied()).collect();
+                            let #vflat: ::std::vec::Vec<#t> = #v.iter().flat_map(|r| r.iter().copied()).collect();
+                            let mut #offs: ::std::vec::Vec<usize> = ::std::vec::Vec::with_capacity(#id.len() + 1);
+                            #offs.push(0);
+                            for r in #id.iter() {
+                                #offs.push(#offs[#offs.len() - 1] + r.len());
+                            }
+                        });
+                        call_args.push(quote!(&#flat));
+                        call_args.push(quote!(&#offs));
+                        flat_tangents.push((format_ident!("v_{}", flat), quote!(&#vflat)));
+                    }
+                }
+                call_args.push(quote!(#id));
+            }
+            None => {
+                call_args.push(quote!(#id));
+                if named(id) && plain_float_param(ty) {
+                    if let Some(tt) = tangent_ty(&v) {
+                        tangents.push(quote!(#v: #tt));
+                    }
+                }
+            }
+        }
+    }
+    let n_inner = inner_inputs.len()
+        - inner_inputs
+            .iter()
+            .rev()
+            .take_while(|(n, _)| n.to_string().starts_with("v_"))
+            .count();
+    let tangent_args: Vec<TokenStream> = inner_inputs[n_inner..]
+        .iter()
+        .map(|(v, _)| match flat_tangents.iter().find(|(n, _)| n == v) {
+            Some((_, arg)) => arg.clone(),
+            None => quote!(#v),
+        })
+        .collect();
+    let inner_name = &inner_jvp.sig.ident;
+    let mut inner_jvp = inner_jvp.clone();
+    inner_jvp.vis = syn::Visibility::Inherited;
+    inner_jvp.attrs.retain(|a| a.path().is_ident("allow"));
+    inner_jvp.attrs.push(syn::parse_quote!(#[inline]));
+    let (beside, nested, call) = if receiver {
+        (
+            Some(quote!(#[doc(hidden)] #inner_jvp)),
+            None,
+            quote!(self.#inner_name(#(#call_args,)* #(#tangent_args),*)),
+        )
+    } else {
+        (
+            None,
+            Some(quote!(#inner_jvp)),
+            quote!(#inner_name(#(#call_args,)* #(#tangent_args),*)),
+        )
+    };
+    if receiver {
+        sig_params.insert(0, quote!(&self));
+    }
+    let vis = &item.vis;
+    let name = format_ident!("{}_jvp", item.sig.ident);
+    let generics = &item.sig.generics;
+    let where_clause = &generics.where_clause;
+    let inherited = crate::expand::inherited_attributes(item);
+    let doc = format!(
+        " Value of [`{}`] and its directional derivative along the tangents `v_…` (rows of the rows' shape), generated by `#[gradient(jvp)]`.",
+        item.sig.ident
+    );
+    quote! {
+        #beside
+        #(#inherited)*
+        #[doc = #doc]
+        #[must_use]
+        #[allow(unused_variables, clippy::too_many_arguments, clippy::needless_borrow)]
+        #vis fn #name #generics (#(#sig_params,)* #(#tangents),*) -> (#t, #t) #where_clause {
+            #nested
+            #(#prelude)*
+            #call
+        }
+    }
 }

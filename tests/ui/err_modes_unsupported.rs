@@ -6,27 +6,6 @@ struct Line {
     b: f64,
 }
 
-#[derive(Params)]
-struct Layer {
-    w: Vec<f64>,
-}
-
-#[derive(Params)]
-struct Stack {
-    layers: Vec<Layer>,
-}
-
-// Forward mode does not follow fields read as rows (a `Vec` of layers) yet: a clear error at
-// `jvp`, and `NAME_grad` still works.
-#[gradient(jvp, wrt(m))]
-fn fit(m: &Stack, x: f64) -> f64 {
-    let mut s = 0.0;
-    for layer in &m.layers {
-        s += (layer.w[0] * x + layer.w[1]).powi(2);
-    }
-    s
-}
-
 // The tangent of `x` is called `v_x`: a parameter of that name is refused at its name.
 #[gradient(jvp, wrt(x))]
 fn clash(x: f64, v_x: f64) -> f64 {
@@ -59,7 +38,4 @@ fn fit2(m: &Line, x: f64) -> f64 {
 
 fn main() {
     let _ = calls_hessian(1.0);
-    let m = Stack { layers: vec![Layer { w: vec![1.0, 2.0] }] };
-    let mut d = Stack { layers: vec![Layer { w: vec![0.0, 0.0] }] };
-    let _ = fit_grad(&m, 3.0, &mut d);
 }

@@ -354,15 +354,7 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         block: Box::new(body),
     };
     let inner_expanded = if errors.is_empty() && !inner_wrt.is_empty() {
-        let rows_leaf = leaves.iter().find(|(_, l, _)| *l == Leaf::Rows);
-        if let (Some(span), Some((k, _, _))) = (args.jvp, rows_leaf) {
-            let dotted = paths[*k].dotted(&roots);
-            errors.push(
-                span,
-                format!("`jvp` does not follow rows, or a sequence inside each element of a `Vec` of structs, in a model yet (`{dotted}`): store such fields flat (one `Vec<f64>` read at `i * n + j`), or drop `jvp`"),
-            );
-        }
-        let inner_args = if args.jvp.is_some() && rows_leaf.is_none() {
+        let inner_args = if args.jvp.is_some() {
             quote!(jvp, wrt(#(#inner_wrt),*))
         } else {
             quote!(wrt(#(#inner_wrt),*))
