@@ -23,10 +23,69 @@ use std::fmt::Write as _;
 /// switches off unsuffixed literal receivers of `f64::m(..)` for every method). Remove an entry
 /// when the macro handles it.
 pub const PENDING: &[&str] = &[
-    // Empty: every construct the generator knows is handled. The constructs once listed here (literal
-    // and `const` receivers, `<f64>::m`, constants as helper arguments and branch values, lets
-    // initialized from constants, late-initialized lets, empty sums, shadowing in returning `if`s,
-    // buffers after an early return) are regression tests in `tests/regressions.rs`.
+    // (The constructs once listed here — literal and `const` receivers, `<f64>::m`, constants as
+    // helper arguments and branch values, lets initialized from constants, late-initialized lets,
+    // empty sums, shadowing in returning `if`s, buffers after an early return — are regression
+    // tests in `tests/regressions.rs`.)
+    //
+    // A model's rows field read row by row (a row bound by `for` or `let`) is rejected ("this
+    // expression reads a differentiated value but its result is not a float the engine can
+    // follow"); by index (`m.ws[i][j]`, `m.ws[i].iter()`) it is fine:
+    //     struct A { rs: Vec<Vec<f64>> }   // also `[[f64; 2]; 3]`, `Vec<[f64; 2]>`
+    //     #[gradient(wrt(m))] fn f(m: &A) -> f64 { let mut s = 0.0; for row in &m.rs { s += row[0]; } s }
+    //     #[gradient(wrt(m))] fn g(m: &A) -> f64 { let row = &m.rs[0]; row[0] }
+    "model:rows_by_row",
+    // A layer of `Vec<Layer>` picked by an index that is not a variable or a literal is rejected
+    // ("this read of `m.layers` is not followed yet"); `&m.layers[0]`, `m.layers[l]` are fine:
+    //     #[gradient(wrt(m))] fn f(m: &Net) -> f64 { let layer = &m.layers[m.layers.len() - 1]; layer.b }
+    "layers:index_expr",
+    // A slice pattern `match` on a layer's field in a loop over the layers is rejected ("does not
+    // know how to differentiate this kind of expression"); on a model's own field it is fine:
+    //     for layer in &m.layers { s += match &layer.w[..] { [] => 0.0, [a] => a * 2.0, [a, .., b] => a - b }; }
+    "layers:slice_match",
+    // `#[derive(Params)]` on a generic struct with a field of a concrete struct deriving `Params`
+    // does not compile (`expected &[f64], found &[<T as Params>::Scalar]`); a generic inner
+    // struct (`layers: Vec<L<T>>`) is fine:
+    //     #[derive(Clone, Params)] struct L { w: Vec<f64>, b: f64 }
+    //     #[derive(Clone, Params)] struct H<T> { layers: Vec<L>, s: T }
+    "model:generic_concrete_field",
+    // `windows`/`chunks` of a layer's `w` are rejected ("reads the differentiated rows
+    // `__grad_field_m_layers___w` by index ..., write this read in one of those forms"):
+    //     for layer in &m.layers { s += layer.w.chunks(2).map(|p| p[0]).sum::<f64>(); }
+    "layers:w_windows",
+    // Sub-slices of a layer's `w` are rejected ("does not know how to differentiate this kind of
+    // expression"); the whole `&layer.w` passed on is fine:
+    //     for l in 0..m.layers.len() { let tv = m.layers[l].w[..1].to_vec(); s += tv[0]; }
+    //     for layer in &m.layers { s += helper(1.5, &layer.w[0..1]); }
+    "layers:w_subslice",
+    // `get`/`first`/`last`/slice patterns on a layer's `w` are rejected ("reads the differentiated
+    // rows `__grad_field_m_layers___w` by index ..."):
+    //     for layer in &m.layers { if let Some(&a) = layer.w.get(1) { s += a; } }
+    "layers:w_get",
+    // `filter`/`take_while` over a layer's `w` are rejected ("`filter` is not supported in a `for`
+    // over a differentiated slice", "cannot iterate over this form"); over a slice they are fine:
+    //     for layer in &m.layers { s += layer.w.iter().filter(|v| **v > 0.0).map(|&v| v * 2.0).sum::<f64>(); }
+    //     for layer in &m.layers { s += layer.w.iter().take_while(|&&v| v < 1.0).map(|&v| v).sum::<f64>(); }
+    "layers:w_filter",
+    // `x[a..b].to_vec()` of a differentiated slice in a branch inside a loop (or after the
+    // `if j > n { break; }` of a `loop`) does not compile (`cannot find value __grad_buf2 in this
+    // scope`); directly in a `for` body, in an `if` outside loops, or `xs.to_vec()` it is fine:
+    //     #[gradient] fn f(xs: &[f64], x: f64) -> f64 {
+    //         let mut s = 0.0;
+    //         for _ in 0..2 { if x > 0.0 { let tv = xs[1..].to_vec(); s += tv[0] * x; } }
+    //         s
+    //     }
+    //     loop { j += 1; if j > 2 { break; } let tv = xs[1..].to_vec(); s += tv[0] * x; }
+    "stmt:range_to_vec_in_loop",
+    // A row of rows that are data (not differentiated) iterated with a differentiated closure is
+    // rejected ("this expression reads a differentiated value but its result is not a float the
+    // engine can follow"); with differentiated rows it is fine:
+    //     #[gradient(wrt(x))] fn f(ws: &[Vec<f64>], x: f64) -> f64 {
+    //         let mut s = 0.0;
+    //         for i in 0..ws.len() { s += ws[i].iter().map(|v| v * x).sum::<f64>(); }
+    //         s
+    //     }
+    "rows:row_iter_data",
 ];
 
 /// The placeholder of the float type in generated text.
@@ -134,6 +193,10 @@ pub struct Case {
     pub points: Vec<Vec<Value>>,
     /// Parameters moved into a struct, if any.
     pub model: Option<Model>,
+    /// `NAME`, `NAME_grad` and `NAME_jvp` are plain wrappers over the parameters of a `#[gradient]`
+    /// function of models, `NAME_core` (a rich case, see `FnGen::rich_model`): options added to
+    /// `#[gradient]` (`jvp`, `hvp`) do not apply to them.
+    pub wrapper: bool,
 }
 
 impl Case {
@@ -352,6 +415,12 @@ enum VarKind {
         width: Option<usize>,
         tuple: bool,
     },
+    /// A model's `Vec` of layers, each with a differentiated `w: Vec<T>` of `wlen` elements and
+    /// `b: T`.
+    Layers {
+        iv: Iv,
+        wlen: usize,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -440,6 +509,7 @@ impl Gen {
         let name = format!("g{id}");
         let mut g = FnGen::new(rng, &self.pending, float, name.clone());
         let (items, params, model) = g.case();
+        let wrapper = items.contains(&format!("fn {name}_core_"));
         let mut points = Vec::new();
         for _ in 0..4 {
             points.push(params.iter().map(|p| g.value(&p.kind)).collect());
@@ -451,6 +521,7 @@ impl Gen {
             params,
             points,
             model,
+            wrapper,
         }
     }
 }
@@ -477,6 +548,8 @@ struct FnGen<'a> {
     budget: i32,
     /// The current function has an early `return` so far.
     returned: bool,
+    /// Names that must not be bound again (parameters that become fields of a model).
+    no_shadow: Vec<String>,
 }
 
 const OPS: &[&str] = &["+", "-", "*"];
@@ -495,6 +568,7 @@ impl<'a> FnGen<'a> {
             items: String::new(),
             budget: 0,
             returned: false,
+            no_shadow: vec![],
         }
     }
 
@@ -803,6 +877,11 @@ impl<'a> FnGen<'a> {
     /// An element of a sequence, with a valid index, whose values lie in `d`.
     fn elem(&mut self, d: (f64, f64)) -> Option<Ex> {
         let ints = self.ints();
+        if self.rng.chance(0.4) {
+            if let Some(e) = self.nested_elem(d, &ints) {
+                return Some(e);
+            }
+        }
         let mut cands = Vec::new();
         for (name, key, iv, min_len, _) in self.seqs() {
             if !iv.within(d) {
@@ -831,6 +910,78 @@ impl<'a> FnGen<'a> {
         None
     }
 
+    /// An element of rows (`ws[0][0]`, `ws[i][0]`, `ws[ws.len() - 1][..]`) or of a model's
+    /// layers (`layers[l].b`, `layers[0].w[j]`) whose values lie in `d`.
+    fn nested_elem(
+        &mut self,
+        d: (f64, f64),
+        ints: &[(String, Option<String>, &str)],
+    ) -> Option<Ex> {
+        let mut cands = Vec::new();
+        for v in self.visible() {
+            let w = &v.name;
+            let idx: Vec<&String> = ints
+                .iter()
+                .filter(|i| i.1.as_deref() == Some(&format!("rows:{w}")))
+                .map(|i| &i.0)
+                .collect();
+            match v.kind {
+                VarKind::Rows {
+                    iv,
+                    width,
+                    tuple: false,
+                } if iv.within(d) && self.on("elem:rows") => {
+                    cands.push((format!("{w}[0][0]"), iv));
+                    cands.push((
+                        format!("{w}[{w}.len() - 1][{w}[{w}.len() - 1].len() - 1]"),
+                        iv,
+                    ));
+                    if let Some(n) = width {
+                        cands.push((format!("{w}[0][{}]", n - 1), iv));
+                    }
+                    for i in idx {
+                        cands.push((format!("{w}[{i}][0]"), iv));
+                        cands.push((format!("{w}[{i}][{w}[{i}].len() - 1]"), iv));
+                    }
+                }
+                VarKind::Layers { iv, wlen } if iv.within(d) && self.on("elem:layers") => {
+                    cands.push((format!("{w}[0].b"), iv));
+                    cands.push((format!("{w}[0].w[{}]", wlen - 1), iv));
+                    if self.on("layers:index_expr") {
+                        cands.push((format!("{w}[{w}.len() - 1].w[{}]", wlen - 1), iv));
+                        cands.push((format!("{w}[{w}.len() - 1].b"), iv));
+                    }
+                    cands.push((format!("{w}[0].w[{w}[0].w.len() - 1]"), iv));
+                    let idx: Vec<&String> = ints
+                        .iter()
+                        .filter(|i| i.1.as_deref() == Some(&format!("layers:{w}")))
+                        .map(|i| &i.0)
+                        .collect();
+                    for l in idx {
+                        cands.push((format!("{w}[{l}].b"), iv));
+                        cands.push((format!("{w}[{l}].w[0]"), iv));
+                    }
+                }
+                _ => {}
+            }
+        }
+        if cands.is_empty() {
+            return None;
+        }
+        let (s, iv) = self.rng.pick(&cands).clone();
+        Some(Ex::new(s, true, iv))
+    }
+
+    /// `xs` is not a layer's `w`, or the construct `key` on such a `w` is on.
+    fn layer_ok(&self, xs: &str, key: &str) -> bool {
+        !is_placeholder(xs) || self.on(key)
+    }
+
+    /// Whether `name` may be bound again (by a shadowing `let`) or captured by a format string.
+    fn may_shadow(&self, name: &str) -> bool {
+        !self.no_shadow.iter().any(|n| n == name) && !is_placeholder(name)
+    }
+
     /// `(i as FLT)`, `FLT::from(k)`.
     fn int_cast(&mut self) -> Option<Ex> {
         let ints = self.ints();
@@ -838,6 +989,15 @@ impl<'a> FnGen<'a> {
             return None;
         }
         let (n, _, ty) = self.rng.pick(&ints).clone();
+        if ty == "u32" && self.rng.chance(0.5) {
+            // `f32: From<u32>` does not exist; `From<u16>` does.
+            let s = if self.float == Float::F64 {
+                format!("{FLT}::from({n})")
+            } else {
+                format!("{FLT}::from({n} as u16)")
+            };
+            return Some(Ex::new(s, true, Iv(0.0, 3.0, false)));
+        }
         if ty == "i32" && self.on("atom:from_i32") && self.rng.chance(0.5) {
             // `f32: From<i32>` does not exist; `From<i16>` does, for both types.
             let s = if self.float == Float::F64 {
@@ -1253,7 +1413,10 @@ impl<'a> FnGen<'a> {
         let v = self.fresh("v");
         let which = self.rng.below(9);
         let key = format!("reduce:{which}");
-        if !self.on(&key) {
+        if !self.on(&key)
+            || (which == 6 && !self.layer_ok(&xs, "layers:w_windows"))
+            || (which == 7 && !self.layer_ok(&xs, "layers:w_filter"))
+        {
             return None;
         }
         let e = match which {
@@ -1388,9 +1551,10 @@ impl<'a> FnGen<'a> {
             if is_slice {
                 let (xs, xiv) = self.rng.pick(&sl).clone();
                 act |= xiv.2;
+                let sub = self.on("call:subslice") && self.layer_ok(&xs, "layers:w_subslice");
                 let a = match self.rng.below(4) {
-                    0 if self.on("call:subslice") => format!("&{xs}[0..1]"),
-                    1 if self.on("call:subslice") => format!("&{xs}[0..{xs}.len()]"),
+                    0 if sub => format!("&{xs}[0..1]"),
+                    1 if sub => format!("&{xs}[0..{xs}.len()]"),
                     _ => xs,
                 };
                 args.push(a);
@@ -1531,10 +1695,12 @@ impl<'a> FnGen<'a> {
         // iterations of a loop, labeled jump out of a nested loop, tuple computed by a branch or
         // held in a local, panic on a path not taken, `&mut` local, `std::mem::swap`, labeled
         // `break` with a value, a read of rows, slice patterns and `first`/`last`/`get`, buffers
-        // made by `vec![x; n]` and `vec![vec![0.0; c]; r]`, closures called in closures
+        // made by `vec![x; n]` and `vec![vec![0.0; c]; r]`, closures called in closures, a state
+        // carried across iterations by `h = h_new`, `vec![a, b, c]` lists, `x[a..b].to_vec()`,
+        // a read of a model's layers
         let w = [
             5, 3, 2, 6, 3, 4, 1, 1, 1, 1, 1, 1, 2, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1,
-            1, 1, 1, 3, 1, 1, 1,
+            1, 1, 1, 3, 1, 1, 1, 1, 1, 1, 2,
         ];
         let i = self.rng.weighted(&w);
         match i {
@@ -1549,7 +1715,7 @@ impl<'a> FnGen<'a> {
                 && (!(ctx.top && ctx.depth > 0) || self.on("stmt:shadow_in_returning_if")) =>
             {
                 // Not a mutable one: an enclosing loop may still assign to it.
-                let fs = self.floats(|v, _| !v.mutable);
+                let fs = self.floats(|v, _| !v.mutable && self.may_shadow(&v.name));
                 if fs.is_empty() {
                     return;
                 }
@@ -1605,6 +1771,15 @@ impl<'a> FnGen<'a> {
             33 if self.on("stmt:slice_pattern") => self.slice_pattern(ctx, out, ind),
             34 if ctx.loops == 0 && self.on("stmt:vec_forms") => self.vec_forms(out, ind),
             35 if self.on("stmt:closure_in_closure") => self.closure_in_closure(out, ind),
+            36 if ctx.loops == 0
+                && self.on("stmt:carry")
+                && (!self.returned || self.on("stmt:buffer_after_return")) =>
+            {
+                self.carry(out, ind)
+            }
+            37 if self.on("stmt:vec_list") => self.vec_list(ctx, out, ind),
+            38 if self.on("stmt:range_to_vec") => self.range_to_vec(ctx, out, ind),
+            39 if self.on("stmt:layers") => self.layers_stmt(ctx, out, ind),
             31 if nested && ctx.loops < 2 && self.on("stmt:labeled_value") => {
                 self.labeled_value(ctx, out, ind);
             }
@@ -1627,7 +1802,9 @@ impl<'a> FnGen<'a> {
             9 if self.on("stmt:assert") => {
                 let ints = self.ints();
                 let s = match ints.first() {
-                    Some((n, _, "i32")) => format!("assert!({n} > -100, \"{n} is small\");"),
+                    Some((n, _, "i32")) if self.may_shadow(n) => {
+                        format!("assert!({n} > -100, \"{n} is small\");")
+                    }
                     Some((n, _, _)) => format!("debug_assert!({n} < 1000);"),
                     None => match self.slices().first() {
                         Some((xs, _)) => format!("assert!(!{xs}.is_empty());"),
@@ -2064,10 +2241,40 @@ impl<'a> FnGen<'a> {
             .collect();
         let i = self.fresh("i");
         let v = self.fresh("e");
-        let which = self.rng.below(15);
+        let which = self.rng.below(17);
         let key = format!("loop:{which}");
         if !self.on(&key) {
             return None;
+        }
+        if which >= 15 {
+            // Bounds read from rows or from a model's layers: `0..ws.len()`, `0..ws[0].len()`,
+            // `0..layers.len()`.
+            let mut hs = Vec::new();
+            for v in self.visible() {
+                let w = v.name;
+                match v.kind {
+                    VarKind::Rows { tuple: false, .. } if self.on("loop:rows_len") => {
+                        hs.push((
+                            format!("for {i} in 0..{w}.len()"),
+                            Some(format!("rows:{w}")),
+                        ));
+                        hs.push((format!("for {i} in 0..{w}[0].len()"), None));
+                    }
+                    VarKind::Layers { .. } if self.on("loop:layers_len") => {
+                        hs.push((
+                            format!("for {i} in 0..{w}.len()"),
+                            Some(format!("layers:{w}")),
+                        ));
+                        hs.push((format!("for {i} in 0..{w}[0].w.len()"), None));
+                    }
+                    _ => {}
+                }
+            }
+            if hs.is_empty() {
+                return None;
+            }
+            let (h, key) = self.rng.pick(&hs).clone();
+            return Some((h, vec![], vec![(i, key)]));
         }
         if which >= 3 && sl.is_empty() {
             return None;
@@ -2077,6 +2284,9 @@ impl<'a> FnGen<'a> {
         } else {
             self.rng.pick(&sl).clone()
         };
+        if (which == 13 || which == 14) && !self.layer_ok(&xs, "layers:w_subslice") {
+            return None;
+        }
         let idx = |k: &str| vec![(i.clone(), Some(k.to_string()))];
         Some(match which {
             0 => {
@@ -2423,7 +2633,7 @@ impl<'a> FnGen<'a> {
     /// A `panic!` or `unreachable!` on a path the test points never take: as a statement, as the
     /// branch of an `if` that gives a value, as the last arm of a `match` on `k % 4`.
     fn panic_path(&mut self, out: &mut String, ind: usize) {
-        let fs = self.floats(|_, _| true);
+        let fs = self.floats(|v, _| self.may_shadow(&v.name));
         let n = self.fresh("pv");
         let e = self.typed_expr(1);
         match (self.rng.below(3), fs.first()) {
@@ -2475,7 +2685,7 @@ impl<'a> FnGen<'a> {
         if rows.is_empty() {
             return;
         }
-        let (w, _, width, tuple) = self.rng.pick(&rows).clone();
+        let (w, wiv, width, tuple) = self.rng.pick(&rows).clone();
         if tuple {
             self.tuple_rows_stmt(ctx, &w, width.unwrap_or(2), out, ind);
             return;
@@ -2489,11 +2699,35 @@ impl<'a> FnGen<'a> {
             self.fresh("j"),
             self.fresh("v"),
         );
-        let form = match (self.rng.below(6), width) {
+        let form = match (self.rng.below(7), width) {
             (5, None) => 0,
             (k, _) => k,
         };
+        // A model's rows field is read by index (`m.ws[i][j]`, `m.ws[i].iter()`); row by row
+        // (a row bound by `for` or `let`) is pending.
+        let field = !self.may_shadow(&w);
+        let form = if field && !self.on("model:rows_by_row") && !matches!(form, 3 | 6) {
+            if self.rng.chance(0.5) {
+                3
+            } else {
+                6
+            }
+        } else {
+            form
+        };
+        if form == 6 && (!self.on("rows:row_iter") || (!wiv.2 && !self.on("rows:row_iter_data"))) {
+            return;
+        }
         match form {
+            6 => {
+                // Each row through `ws[i].iter()`.
+                Self::nested(
+                    out,
+                    ind,
+                    &format!("for {i} in 0..{w}.len()"),
+                    &format!("{acc} += {w}[{i}].iter().map(|{v}| {FLT}::tanh({v} * {e})).sum::<{FLT}>();"),
+                );
+            }
             0 => {
                 Self::line(out, ind, &format!("for ({i}, {row}) in {w}.iter().enumerate() {{"));
                 Self::line(
@@ -2565,7 +2799,11 @@ impl<'a> FnGen<'a> {
         let e = self.wrapped(1, (-2.0, 2.0));
         let e = paren(&e.s);
         let (a, b) = (self.fresh("a"), self.fresh("b"));
-        let (head, body) = match self.rng.below(5) {
+        let form = self.rng.below(5);
+        if form < 4 && !self.layer_ok(&xs, "layers:w_get") {
+            return;
+        }
+        let (head, body) = match form {
             0 => (
                 format!("if let Some(&{a}) = {xs}.first()"),
                 format!("{acc} += {FLT}::tanh({a} * {e});"),
@@ -2582,6 +2820,7 @@ impl<'a> FnGen<'a> {
                 format!("if let [{a}, .., {b}] = {xs}[..]"),
                 format!("{acc} += {FLT}::tanh({a} * {b} + {e});"),
             ),
+            _ if is_placeholder(&xs) && !self.on("layers:slice_match") => return,
             _ => {
                 let v = self.fresh("sp");
                 Self::line(
@@ -2643,6 +2882,358 @@ impl<'a> FnGen<'a> {
             );
             let iv = a.iv.mul(b.iv).add(c.iv.mul(Iv::pt(0.0))).add(Iv::pt(0.2));
             self.declare(&r, VarKind::Float(iv), false);
+        }
+    }
+
+    /// A state carried across the iterations of a loop by `h = h_new;` or `h = h_new.clone();`
+    /// between two local buffers of the same length, the next state declared in the loop or
+    /// before it, started from a copy of a slice, a `vec![e; k]` or a list; then read.
+    fn carry(&mut self, out: &mut String, ind: usize) {
+        let (h, hn, t, q) = (
+            self.fresh("h"),
+            self.fresh("hn"),
+            self.fresh("t"),
+            self.fresh("q"),
+        );
+        let slices = self.slices();
+        let start = match self.rng.below(3) {
+            0 if !slices.is_empty() => {
+                let (xs, iv) = self.rng.pick(&slices).clone();
+                (format!("{xs}.to_vec()"), iv)
+            }
+            1 => {
+                let e = self.wrapped(1, (-2.0, 2.0));
+                let k = 1 + self.rng.below(3);
+                (format!("vec![{}; {k}]", self.typed(e.clone()).s), e.iv)
+            }
+            _ => {
+                let (a, b) = (self.wrapped(1, (-2.0, 2.0)), self.wrapped(1, (-2.0, 2.0)));
+                (format!("vec![{}, 0.5, {}]", a.s, b.s), a.iv.union(b.iv))
+            }
+        };
+        Self::line(out, ind, &format!("let mut {h}: Vec<{FLT}> = {};", start.0));
+        let outside = self.rng.chance(0.4);
+        if outside {
+            Self::line(out, ind, &format!("let mut {hn} = vec![0.0; {h}.len()];"));
+        }
+        let trips = 1 + self.rng.below(3);
+        Self::line(out, ind, &format!("for {t} in 0..{trips} {{"));
+        if !outside {
+            Self::line(
+                out,
+                ind + 1,
+                &format!("let mut {hn} = vec![0.0; {h}.len()];"),
+            );
+        }
+        self.frames.push(vec![]);
+        let int = VarKind::Int {
+            index_for: None,
+            ty: "usize",
+        };
+        self.declare(&t, int, false);
+        let state = VarKind::Seq {
+            key: h.clone(),
+            iv: start.1.union(Iv(-2.0, 2.0, true)),
+            min_len: 1,
+            slice: false,
+        };
+        self.declare(&h, state.clone(), false);
+        Self::line(out, ind + 1, &format!("for {q} in 0..{h}.len() {{"));
+        self.frames.push(vec![]);
+        self.declare(
+            &q,
+            VarKind::Int {
+                index_for: Some(h.clone()),
+                ty: "usize",
+            },
+            false,
+        );
+        let e = self.wrapped(1, (-2.0, 2.0));
+        let f = self.wrapped(1, (-2.0, 2.0));
+        Self::line(
+            out,
+            ind + 2,
+            &format!(
+                "{hn}[{q}] = {FLT}::tanh({h}[{q}] * {} + {h}[({q} + 1) % {h}.len()] * 0.5 + {});",
+                paren(&e.s),
+                paren(&f.s)
+            ),
+        );
+        self.frames.pop();
+        Self::line(out, ind + 1, "}");
+        let assign = if outside {
+            format!("{h} = {hn}.clone();")
+        } else {
+            match self.rng.below(3) {
+                0 => format!("{h} = {hn}.clone();"),
+                1 => format!("if {t} == 1 {{ {h} = {hn}.clone(); }} else {{ {h} = {hn}; }}"),
+                _ => format!("{h} = {hn};"),
+            }
+        };
+        Self::line(out, ind + 1, &assign);
+        self.frames.pop();
+        Self::line(out, ind, "}");
+        self.declare(&h, state, false);
+        let r = self.fresh("hr");
+        let read = match self.rng.below(3) {
+            0 => format!("{h}.iter().sum::<{FLT}>()"),
+            1 => format!("{h}[0] * {h}[{h}.len() - 1]"),
+            _ => format!("{h}.iter().map(|v| v * v).sum::<{FLT}>()"),
+        };
+        Self::line(out, ind, &format!("let {r}: {FLT} = {read};"));
+        self.declare(&r, VarKind::Float(Iv(-6.0, 6.0, true)), false);
+    }
+
+    /// `let v = vec![e1, 0.5, e2];` (constants beside differentiated elements), then indexed,
+    /// iterated or summed.
+    fn vec_list(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
+        let n = self.fresh("vl");
+        let k = 2 + self.rng.below(3);
+        let mut elems = Vec::new();
+        let mut iv = Iv::pt(0.0);
+        let mut typed = false;
+        for j in 0..k {
+            if j % 2 == 1 || self.rng.chance(0.2) {
+                let v = self.value_in((-2.0, 2.0));
+                let e = if self.rng.chance(0.3) {
+                    self.lit_sfx(v)
+                } else {
+                    self.lit(v)
+                };
+                typed |= e.typed;
+                iv = iv.union(e.iv);
+                elems.push(e.s);
+            } else {
+                let e = self.wrapped(1, (-2.0, 2.0));
+                typed |= e.typed;
+                iv = iv.union(e.iv);
+                elems.push(e.s);
+            }
+        }
+        let ann = if !typed || self.rng.chance(0.4) {
+            format!(": Vec<{FLT}>")
+        } else {
+            String::new()
+        };
+        Self::line(
+            out,
+            ind,
+            &format!("let {n}{ann} = vec![{}];", elems.join(", ")),
+        );
+        self.declare(
+            &n,
+            VarKind::Seq {
+                key: n.clone(),
+                iv,
+                min_len: k,
+                slice: false,
+            },
+            false,
+        );
+        self.read_seq(ctx, &n, iv, out, ind);
+    }
+
+    /// `let v = xs[a..b].to_vec();` of a slice in scope, `a..b` within it, then indexed,
+    /// iterated or summed.
+    fn range_to_vec(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
+        let slices = self.slices();
+        if slices.is_empty() {
+            return;
+        }
+        let (xs, iv) = self.rng.pick(&slices).clone();
+        // In a loop, pending; a layer's `w`, pending.
+        if (ctx.loops > 0 && !self.on("stmt:range_to_vec_in_loop"))
+            || !self.layer_ok(&xs, "layers:w_subslice")
+        {
+            return;
+        }
+        let n = self.fresh("tv");
+        let (range, min_len) = match self.rng.below(4) {
+            0 => ("0..1".to_string(), 1),
+            1 => (format!("{xs}.len() / 2..{xs}.len()"), 1),
+            2 => (format!("..{xs}.len()"), 1),
+            _ => (format!("1_usize.min({xs}.len() - 1)..{xs}.len()"), 1),
+        };
+        Self::line(out, ind, &format!("let {n} = {xs}[{range}].to_vec();"));
+        self.declare(
+            &n,
+            VarKind::Seq {
+                key: n.clone(),
+                iv,
+                min_len,
+                slice: false,
+            },
+            false,
+        );
+        self.read_seq(ctx, &n, iv, out, ind);
+    }
+
+    /// A read of a model's layers: `for layer in &m.layers { .. layer.w[j] .. layer.b .. }`, with
+    /// `enumerate`, by index with `let layer = &m.layers[l];` or `m.layers[l].w[j]`, or one
+    /// layer bound in a block. The statements inside read the layer's `w` as a slice and its `b`
+    /// as a float.
+    fn layers_stmt(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
+        let ls: Vec<(String, Iv, usize)> = self
+            .visible()
+            .into_iter()
+            .filter_map(|v| match v.kind {
+                VarKind::Layers { iv, wlen } => Some((v.name, iv, wlen)),
+                _ => None,
+            })
+            .collect();
+        if ls.is_empty() {
+            return;
+        }
+        let (ls, iv, wlen) = self.rng.pick(&ls).clone();
+        let acc = self.some_mut(ctx, out, ind);
+        let (layer, l, pw, pb) = (
+            self.fresh("layer"),
+            self.fresh("l"),
+            self.fresh("lw"),
+            self.fresh("lb"),
+        );
+        let in_loop = ctx.loops < 2 && ctx.depth < 3;
+        let form = if in_loop { self.rng.below(5) } else { 4 };
+        let (head, pre, wpath, bpath, index) = match form {
+            0 => (
+                format!("for {layer} in &{ls}"),
+                None,
+                format!("{layer}.w"),
+                format!("{layer}.b"),
+                false,
+            ),
+            1 => (
+                format!("for ({l}, {layer}) in {ls}.iter().enumerate()"),
+                None,
+                format!("{layer}.w"),
+                format!("{layer}.b"),
+                true,
+            ),
+            2 => (
+                format!("for {l} in 0..{ls}.len()"),
+                Some(format!("let {layer} = &{ls}[{l}];")),
+                format!("{layer}.w"),
+                format!("{ls}[{l}].b"),
+                true,
+            ),
+            3 => (
+                format!("for {l} in 0..{ls}.len()"),
+                None,
+                format!("{ls}[{l}].w"),
+                format!("{ls}[{l}].b"),
+                true,
+            ),
+            _ => (
+                String::new(),
+                Some(if self.on("layers:index_expr") && self.rng.chance(0.5) {
+                    format!("let {layer} = &{ls}[{ls}.len() - 1];")
+                } else {
+                    format!("let {layer} = &{ls}[0];")
+                }),
+                format!("{layer}.w"),
+                format!("{layer}.b"),
+                false,
+            ),
+        };
+        let inner = if form == 4 {
+            Ctx {
+                depth: ctx.depth + 1,
+                top: false,
+                brk: false,
+                ..ctx
+            }
+        } else {
+            ctx.in_loops(1)
+        };
+        self.frames.push(vec![]);
+        if index {
+            self.declare(
+                &l,
+                VarKind::Int {
+                    index_for: Some(format!("layers:{ls}")),
+                    ty: "usize",
+                },
+                false,
+            );
+        }
+        self.declare(
+            &pw,
+            VarKind::Seq {
+                key: pw.clone(),
+                iv,
+                min_len: wlen,
+                slice: true,
+            },
+            false,
+        );
+        self.declare(&pb, VarKind::Float(iv), false);
+        let mut body = String::new();
+        if let Some(p) = pre {
+            Self::line(&mut body, ind + 1, &p);
+        }
+        let n = self.rng.below(3);
+        self.block(inner, n, &mut body, ind + 1);
+        let e = self.wrapped(1, (-2.0, 2.0));
+        let j = self.rng.below(wlen);
+        Self::line(
+            &mut body,
+            ind + 1,
+            &format!(
+                "{acc} += {FLT}::tanh({pb} * {}) + {pw}[{j}] * {pw}[{pw}.len() - 1] * 0.1;",
+                paren(&e.s)
+            ),
+        );
+        self.frames.pop();
+        let body = subst(&body, &[(pw, wpath, true), (pb, bpath, false)]);
+        if form == 4 {
+            Self::line(out, ind, "{");
+        } else {
+            Self::line(out, ind, &format!("{head} {{"));
+        }
+        out.push_str(&body);
+        Self::line(out, ind, "}");
+    }
+
+    /// A read of the local sequence `v` (at least one long) into an accumulator or a new local:
+    /// by index in a loop, by iteration, by a sum.
+    fn read_seq(&mut self, ctx: Ctx, v: &str, iv: Iv, out: &mut String, ind: usize) {
+        let e = self.wrapped(1, (-2.0, 2.0));
+        let e = paren(&e.s);
+        let r = self.fresh("sr");
+        match self.rng.below(4) {
+            0 => {
+                let acc = self.some_mut(ctx, out, ind);
+                let i = self.fresh("i");
+                Self::nested(
+                    out,
+                    ind,
+                    &format!("for {i} in 0..{v}.len()"),
+                    &format!("{acc} += {FLT}::tanh({v}[{i}] * {e}) * 0.5;"),
+                );
+            }
+            1 => {
+                let acc = self.some_mut(ctx, out, ind);
+                let w = self.fresh("w");
+                Self::nested(
+                    out,
+                    ind,
+                    &format!("for {w} in {v}.iter()"),
+                    &format!("{acc} += {FLT}::tanh({w} * {e});"),
+                );
+            }
+            2 => {
+                Self::line(out, ind, &format!("let {r}: {FLT} = {v}.iter().sum();"));
+                self.declare(&r, VarKind::Float(iv.mul(Iv(0.0, 6.0, false))), false);
+            }
+            _ => {
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {r}: {FLT} = {v}[0] * {e} + {v}[{v}.len() - 1];"),
+                );
+                let m = iv.mag() * 3.0 + iv.mag();
+                self.declare(&r, VarKind::Float(Iv(-m, m, iv.2)), false);
+            }
         }
     }
 
@@ -3046,6 +3637,44 @@ impl<'a> FnGen<'a> {
                 },
             ));
         }
+        // Parameters that become fields of one or two structs built by a wrapper (see
+        // `rich_model`), with a model's rows and layers.
+        let mut rich = self.rng.chance(0.25) && self.on("model:rich");
+        if rich && self.on("model:layers") && self.rng.chance(0.5) {
+            let width = Some(3 + self.rng.below(2));
+            names.push((
+                "layers".into(),
+                ParamKind::Rows {
+                    lo: -1.5,
+                    hi: 1.5,
+                    width,
+                    vec: false,
+                    tuple: false,
+                },
+            ));
+        }
+        if rich
+            && self.on("model:rows")
+            && !names.iter().any(|n| n.0 == "ws")
+            && self.rng.chance(0.5)
+        {
+            let width = if self.rng.chance(0.5) {
+                Some(2 + self.rng.below(2))
+            } else {
+                None
+            };
+            let vec = self.rng.chance(0.3);
+            names.push((
+                "ws".into(),
+                ParamKind::Rows {
+                    lo: -1.5,
+                    hi: 1.5,
+                    width,
+                    vec,
+                    tuple: false,
+                },
+            ));
+        }
         if self.rng.chance(0.6) {
             names.push(("n".into(), ParamKind::Usize));
         }
@@ -3062,11 +3691,12 @@ impl<'a> FnGen<'a> {
         }
         let floats: Vec<String> = names
             .iter()
-            .filter(|(_, k)| {
-                matches!(
-                    k,
-                    ParamKind::Scalar(..) | ParamKind::Slice(..) | ParamKind::Rows { .. }
-                )
+            .filter(|(n, k)| {
+                n != "layers"
+                    && matches!(
+                        k,
+                        ParamKind::Scalar(..) | ParamKind::Slice(..) | ParamKind::Rows { .. }
+                    )
             })
             .map(|(n, _)| n.clone())
             .collect();
@@ -3088,8 +3718,11 @@ impl<'a> FnGen<'a> {
         let mut derefs = String::new();
         // Mutable parameters, which cannot become fields.
         let mut fixed: Vec<String> = Vec::new();
+        // The parameters a rich case moves into its models.
+        let mut moved: Vec<String> = Vec::new();
         for (n, k) in &names {
-            let active = floats.contains(n) && wrt.as_ref().is_none_or(|w| w.contains(n));
+            let active =
+                n == "layers" || (floats.contains(n) && wrt.as_ref().is_none_or(|w| w.contains(n)));
             let mutable =
                 matches!(k, ParamKind::Scalar(..)) && self.rng.chance(0.1) && self.on("param:mut");
             let by_ref = !mutable
@@ -3156,11 +3789,32 @@ impl<'a> FnGen<'a> {
             } else {
                 sig.push(format!("{m}{n}: {ty}"));
             }
-            let kind = if mutable {
-                VarKind::Float(NOMINAL.to(-1e3, 1e3).union(Iv(0.0, 0.0, active)))
-            } else {
-                kind
+            let kind = match (mutable, k) {
+                (true, _) => VarKind::Float(NOMINAL.to(-1e3, 1e3).union(Iv(0.0, 0.0, active))),
+                (
+                    _,
+                    ParamKind::Rows {
+                        lo,
+                        hi,
+                        width: Some(w),
+                        ..
+                    },
+                ) if n == "layers" => VarKind::Layers {
+                    iv: Iv(*lo, *hi, true),
+                    wlen: w - 1,
+                },
+                _ => kind,
             };
+            let movable = rich
+                && match k {
+                    ParamKind::Scalar(..) => active && !by_ref && !mutable,
+                    ParamKind::Slice(..) => active,
+                    ParamKind::Rows { tuple, .. } => active && !tuple,
+                    _ => self.rng.chance(0.6),
+                };
+            if n == "layers" || (movable && self.rng.chance(0.7)) {
+                moved.push(n.clone());
+            }
             self.frames[0].push(Var {
                 name: n.clone(),
                 kind,
@@ -3178,10 +3832,40 @@ impl<'a> FnGen<'a> {
                 fixed.push(n.clone());
             }
         }
+        let moves_float = names.iter().any(|(n, k)| {
+            moved.contains(n) && !matches!(k, ParamKind::Usize | ParamKind::I32 | ParamKind::Bool)
+        });
+        rich &= moves_float;
+        let mut q = None;
+        if rich {
+            self.no_shadow = moved.clone();
+            if self.on("model:data_u32") && self.rng.chance(0.5) {
+                // A `u32` field of data, set from `n` when there is one.
+                let init = if names.iter().any(|(n, _)| n == "n") {
+                    "n as u32 % 3".to_string()
+                } else {
+                    format!("{}", self.rng.below(4))
+                };
+                q = Some(init);
+                self.frames[0].push(Var {
+                    name: "q".into(),
+                    kind: VarKind::Int {
+                        index_for: None,
+                        ty: "u32",
+                    },
+                    mutable: false,
+                    param: true,
+                });
+            }
+        }
         let mut body = derefs;
         let size = 4 + self.rng.below(20) as i32;
         self.body(&mut body, size);
         let name = format!("{}_{FLT}", self.base);
+        if rich {
+            self.rich_model(&params, &sig, &body, &moved, q, &name);
+            return (std::mem::take(&mut self.items), params, None);
+        }
         if self.rng.chance(0.3) && self.on("param:model") {
             if let Some(model) = self.model(&mut params, &mut sig, &mut body, &fixed, &name) {
                 return (std::mem::take(&mut self.items), params, Some(model));
@@ -3197,6 +3881,347 @@ impl<'a> FnGen<'a> {
             sig.join(", ")
         );
         (std::mem::take(&mut self.items), params, None)
+    }
+
+    /// Writes a rich case: the parameters of `moved` become fields of one struct deriving `Params`
+    /// or of two (`wrt(ma, mb, ..)`), maybe generic over the float type (`MA<T>` used as
+    /// `MA<FLT>`), with rows fields (`Vec<Vec<T>>`, `Vec<[T; N]>`, `[[T; N]; 3]`), a `Vec` of layers
+    /// (from the rows `layers`, a row `[b, w..]` per layer), data (`usize`, `i32`, `bool`, `u32`);
+    /// the body, read over the fields, is the `#[gradient]` function (or method of `MA`)
+    /// `NAME_core`. The function the harness checks, `NAME`, and its `NAME_grad` are plain wrappers
+    /// over the parameters: they build the models, call `NAME_core` (or `NAME_core_grad`) and
+    /// hand each field's gradient back to its parameter's.
+    fn rich_model(
+        &mut self,
+        params: &[Param],
+        sig: &[String],
+        body: &str,
+        moved: &[String],
+        q: Option<String>,
+        name: &str,
+    ) {
+        let base = self.base.clone();
+        let is_float =
+            |p: &Param| !matches!(p.kind, ParamKind::Usize | ParamKind::I32 | ParamKind::Bool);
+        let mv: Vec<&Param> = params.iter().filter(|p| moved.contains(&p.name)).collect();
+        let nfloat = mv.iter().filter(|p| is_float(p)).count();
+        let two = nfloat >= 2 && self.on("model:two") && self.rng.chance(0.4);
+        // Which model each moved parameter goes to: the first float to `ma`, the second to `mb`.
+        let mut side: Vec<(String, usize)> = Vec::new();
+        let mut seen = 0;
+        for p in &mv {
+            let s = if !two {
+                0
+            } else if is_float(p) {
+                seen += 1;
+                match seen {
+                    1 => 0,
+                    2 => 1,
+                    _ => self.rng.below(2),
+                }
+            } else {
+                self.rng.below(2)
+            };
+            side.push((p.name.clone(), s));
+        }
+        let side_of = |n: &str| side.iter().find(|s| s.0 == n).map_or(0, |s| s.1);
+        // `T` must be used by a field of its own.
+        let generic = self.on("model:generic")
+            && self.rng.chance(0.3)
+            && mv
+                .iter()
+                .any(|p| side_of(&p.name) == 0 && is_float(p) && p.name != "layers");
+        let method = self.on("model:method") && self.rng.chance(0.4);
+        let fixed_rows: Vec<String> = mv
+            .iter()
+            .filter(|p| {
+                matches!(p.kind, ParamKind::Rows { width: Some(_), .. }) && p.name != "layers"
+            })
+            .filter(|_| self.on("model:rows_array") && self.rng.chance(0.5))
+            .map(|p| p.name.clone())
+            .collect();
+        let (ta, tb, tl) = (
+            format!("MA{base}_{FLT}"),
+            format!("MB{base}_{FLT}"),
+            format!("L{base}_{FLT}"),
+        );
+        let ta_use = if generic {
+            format!("{ta}<{FLT}>")
+        } else {
+            ta.clone()
+        };
+        let roots = [if method { "self" } else { "ma" }, "mb"];
+        let derive = "#[derive(Clone, grad::Params)]\n#[allow(non_camel_case_types, dead_code)]";
+        // The layers are generic too in a generic model: a field of a concrete struct deriving
+        // `Params` in a generic one is pending.
+        let lgen = generic && !self.on("model:generic_concrete_field");
+        if mv.iter().any(|p| p.name == "layers") {
+            let (g, t) = if lgen { ("<T>", "T") } else { ("", FLT) };
+            let _ = writeln!(
+                self.items,
+                "{derive}\nstruct {tl}{g} {{\n    w: Vec<{t}>,\n    b: {t},\n}}"
+            );
+        }
+        // Declarations, literals (over the parameters) and gradients handed back, per model.
+        let mut decls = [Vec::new(), Vec::new()];
+        let mut lits = [Vec::new(), Vec::new()];
+        let mut back = Vec::new();
+        let mut paths = Vec::new();
+        for p in &mv {
+            let n = &p.name;
+            let m = side_of(n);
+            let t = if m == 0 && generic { "T" } else { FLT };
+            let dm = ["d_ma", "d_mb"][m];
+            let (ty, lit) = match p.kind {
+                ParamKind::Scalar(..) => (t.to_string(), n.clone()),
+                ParamKind::Slice(..) => {
+                    back.push(format!("d_{n}.copy_from_slice(&{dm}.{n});"));
+                    (format!("Vec<{t}>"), format!("{n}: {n}.to_vec()"))
+                }
+                ParamKind::Rows { width, .. } if n == "layers" => {
+                    let _ = width;
+                    back.push(format!("for (d, g) in d_{n}.iter_mut().zip({dm}.{n}.iter()) {{ d[0] = g.b; d[1..].copy_from_slice(&g.w); }}"));
+                    let ty = match (lgen, m == 0) {
+                        (true, true) => format!("Vec<{tl}<T>>"),
+                        (true, false) => format!("Vec<{tl}<{FLT}>>"),
+                        _ => format!("Vec<{tl}>"),
+                    };
+                    (
+                        ty,
+                        format!("{n}: {n}.iter().map(|r| {tl} {{ w: r[1..].to_vec(), b: r[0] }}).collect()"),
+                    )
+                }
+                ParamKind::Rows { width, .. } => {
+                    back.push(format!("for (d, g) in d_{n}.iter_mut().zip({dm}.{n}.iter()) {{ d.copy_from_slice(&g[..]); }}"));
+                    match width {
+                        Some(w) if fixed_rows.contains(n) => (
+                            format!("[[{t}; {w}]; 3]"),
+                            format!("{n}: {{ let mut r = [[0.5; {w}]; 3]; for (i, row) in {n}.iter().enumerate() {{ r[i] = *row; }} r }}"),
+                        ),
+                        Some(w) => (format!("Vec<[{t}; {w}]>"), format!("{n}: {n}.to_vec()")),
+                        None => (format!("Vec<Vec<{t}>>"), format!("{n}: {n}.to_vec()")),
+                    }
+                }
+                ParamKind::Usize => ("usize".into(), n.clone()),
+                ParamKind::I32 => ("i32".into(), n.clone()),
+                ParamKind::Bool => ("bool".into(), n.clone()),
+            };
+            decls[m].push(format!("    {n}: {ty},"));
+            lits[m].push(lit);
+            let seq = matches!(p.kind, ParamKind::Slice(..) | ParamKind::Rows { .. });
+            paths.push((n.clone(), format!("{}.{n}", roots[m]), seq));
+        }
+        if let Some(init) = &q {
+            decls[0].push("    q: u32,".into());
+            lits[0].push(format!("q: {init}"));
+            paths.push(("q".into(), format!("{}.q", roots[0]), false));
+        }
+        let body = subst(body, &paths);
+        let gen_decl = if generic { "<T>" } else { "" };
+        let _ = writeln!(
+            self.items,
+            "{derive}\nstruct {ta}{gen_decl} {{\n{}\n}}",
+            decls[0].join("\n")
+        );
+        if two {
+            let _ = writeln!(
+                self.items,
+                "{derive}\nstruct {tb} {{\n{}\n}}",
+                decls[1].join("\n")
+            );
+        }
+        // The core: the models first, then the parameters that stay.
+        let stay: Vec<(&Param, &String)> = params
+            .iter()
+            .zip(sig)
+            .filter(|(p, _)| !moved.contains(&p.name))
+            .collect();
+        let core = format!("{base}_core_{FLT}");
+        let mut inputs: Vec<String> = vec![if method {
+            "&self".to_string()
+        } else {
+            format!("ma: &{ta_use}")
+        }];
+        let mut wrt = vec![roots[0].to_string()];
+        if two {
+            inputs.push(format!("mb: &{tb}"));
+            wrt.push("mb".into());
+        }
+        inputs.extend(stay.iter().map(|(_, s)| (*s).clone()));
+        wrt.extend(
+            stay.iter()
+                .filter(|(p, _)| p.active)
+                .map(|(p, _)| p.name.clone()),
+        );
+        // (A harness that adds `hvp` to every `#[gradient]` function but `NAME` unless one of
+        // them takes a slice (`&[`) finds this line.)
+        let _ = writeln!(
+            self.items,
+            "// #[gradient] on {core}: a function of models built from &[..] parameters."
+        );
+        let core_fn = format!(
+            "#[gradient(wrt({}))]\nfn {core}({}) -> {FLT} {{\n{body}}}\n",
+            wrt.join(", "),
+            inputs.join(", ")
+        );
+        if method {
+            let _ = write!(self.items, "impl {ta_use} {{\n{core_fn}}}\n");
+        } else {
+            self.items.push_str(&core_fn);
+        }
+        // The wrappers the harness calls (they are not `#[gradient]` functions: a harness that adds
+        // options to the attribute nearest above `fn NAME(` finds this line).
+        let _ = writeln!(
+            self.items,
+            "// #[gradient] is on {core}; NAME, NAME_grad and NAME_jvp wrap it."
+        );
+        let build = {
+            let mut b = format!("    let ma = {ta} {{ {} }};\n", lits[0].join(", "));
+            if two {
+                let _ = writeln!(b, "    let mb = {tb} {{ {} }};", lits[1].join(", "));
+            }
+            b
+        };
+        let stay_names: Vec<String> = stay.iter().map(|(p, _)| p.name.clone()).collect();
+        let models = if two { "&ma, &mb" } else { "&ma" };
+        let call = |suffix: &str, extra: &[String]| {
+            let mut args: Vec<String> = Vec::new();
+            if method && two {
+                args.push("&mb".into());
+            } else if !method {
+                args.push(models.to_string());
+            }
+            args.extend(stay_names.iter().cloned());
+            args.extend(extra.iter().cloned());
+            if method {
+                format!("ma.{core}{suffix}({})", args.join(", "))
+            } else {
+                format!("{core}{suffix}({})", args.join(", "))
+            }
+        };
+        let outer_sig: Vec<String> = sig
+            .iter()
+            .map(|s| s.trim_start_matches("mut ").to_string())
+            .collect();
+        let _ = write!(
+            self.items,
+            "fn {name}({}) -> {FLT} {{\n{build}    {}\n}}\n",
+            outer_sig.join(", "),
+            call("", &[])
+        );
+        // `NAME_grad`: a buffer per differentiated sequence, the scalars' derivatives returned.
+        let mut gsig = outer_sig.clone();
+        let mut extra = vec!["&mut d_ma".to_string()];
+        if two {
+            extra.push("&mut d_mb".into());
+        }
+        for p in params.iter().filter(|p| p.active) {
+            let row = match p.kind {
+                ParamKind::Slice(..) => FLT.to_string(),
+                ParamKind::Rows {
+                    width: Some(w),
+                    tuple: true,
+                    ..
+                } => format!("({})", vec![FLT; w].join(", ")),
+                ParamKind::Rows { width: Some(w), .. } => format!("[{FLT}; {w}]"),
+                ParamKind::Rows { width: None, .. } => format!("Vec<{FLT}>"),
+                _ => continue,
+            };
+            gsig.push(format!("d_{}: &mut Vec<{row}>", p.name));
+            if !moved.contains(&p.name) {
+                extra.push(format!("d_{}", p.name));
+            }
+        }
+        let scalars: Vec<&Param> = params
+            .iter()
+            .filter(|p| p.active && matches!(p.kind, ParamKind::Scalar(..)))
+            .collect();
+        let core_scalars: Vec<String> = scalars
+            .iter()
+            .filter(|p| !moved.contains(&p.name))
+            .enumerate()
+            .map(|(k, _)| format!("c{k}"))
+            .collect();
+        let lhs = if core_scalars.is_empty() {
+            "v".to_string()
+        } else {
+            format!("(v, [{}])", core_scalars.join(", "))
+        };
+        let mut cs = core_scalars.iter();
+        let outs: Vec<String> = scalars
+            .iter()
+            .map(|p| {
+                if moved.contains(&p.name) {
+                    format!("{}.{}", ["d_ma", "d_mb"][side_of(&p.name)], p.name)
+                } else {
+                    cs.next().expect("one per scalar").clone()
+                }
+            })
+            .collect();
+        let (ret, value) = if scalars.is_empty() {
+            (FLT.to_string(), "v".to_string())
+        } else {
+            (
+                format!("({FLT}, [{FLT}; {}])", scalars.len()),
+                format!("(v, [{}])", outs.join(", ")),
+            )
+        };
+        let mut zeros = "    let mut d_ma = grad::runtime::Params::zeros_like(&ma);\n".to_string();
+        if two {
+            zeros.push_str("    let mut d_mb = grad::runtime::Params::zeros_like(&mb);\n");
+        }
+        let _ = write!(
+            self.items,
+            "fn {name}_grad({}) -> {ret} {{\n{build}{zeros}    let {lhs} = {};\n    {}\n    {value}\n}}\n",
+            gsig.join(", "),
+            call("_grad", &extra),
+            back.join("\n    ")
+        );
+        // `NAME_jvp(args.., tangents..)` (scalars and slices only): the gradient's dot product
+        // with the tangents, for a harness that checks forward mode too.
+        if params
+            .iter()
+            .any(|p| matches!(p.kind, ParamKind::Rows { .. }))
+        {
+            return;
+        }
+        let mut jsig = outer_sig;
+        let mut bufs = String::new();
+        let mut gargs: Vec<String> = params.iter().map(|p| p.name.clone()).collect();
+        let mut dot = String::new();
+        for p in params.iter().filter(|p| p.active) {
+            let n = &p.name;
+            match p.kind {
+                ParamKind::Scalar(..) => jsig.push(format!("t_{n}: {FLT}")),
+                ParamKind::Slice(..) => {
+                    jsig.push(format!("t_{n}: &[{FLT}]"));
+                    let _ = writeln!(bufs, "    let mut d_{n} = vec![0.0; {n}.len()];");
+                    gargs.push(format!("&mut d_{n}"));
+                    let _ = writeln!(
+                        dot,
+                        "    for (a, b) in d_{n}.iter().zip(t_{n}) {{ t += a * b; }}"
+                    );
+                }
+                _ => {}
+            }
+        }
+        let (glhs, sdot) = if scalars.is_empty() {
+            ("v".to_string(), String::new())
+        } else {
+            let gs: Vec<String> = (0..scalars.len()).map(|k| format!("g{k}")).collect();
+            let terms: Vec<String> = scalars
+                .iter()
+                .enumerate()
+                .map(|(k, p)| format!("    t += g{k} * t_{};\n", p.name))
+                .collect();
+            (format!("(v, [{}])", gs.join(", ")), terms.concat())
+        };
+        let _ = write!(
+            self.items,
+            "fn {name}_jvp({}) -> ({FLT}, {FLT}) {{\n{bufs}    let {glhs} = {name}_grad({});\n    let mut t: {FLT} = 0.0;\n{sdot}{dot}    (v, t)\n}}\n",
+            jsig.join(", "),
+            gargs.join(", ")
+        );
     }
 
     /// Moves some parameters into a struct deriving `Params` (differentiated scalars and slices,
@@ -3443,6 +4468,14 @@ fn is_literal(s: &str) -> bool {
             .all(|c| c.is_alphanumeric() || c == '.' || c == '_')
 }
 
+/// A name that stands for a path until the text around it is done (`lw3` for `layer.w`, `lb3`
+/// for `layer.b`): never bound again.
+fn is_placeholder(name: &str) -> bool {
+    (name.starts_with("lw") || name.starts_with("lb"))
+        && name[2..].chars().all(|c| c.is_ascii_digit())
+        && name.len() > 2
+}
+
 fn join_all(first: &str, rest: &[String]) -> String {
     let mut v = vec![first.to_string()];
     v.extend(rest.iter().cloned());
@@ -3453,6 +4486,18 @@ fn join_all(first: &str, rest: &[String]) -> String {
 /// `xs` → `root.xs` where it is indexed, called or borrowed, `&root.xs` where it is passed on.
 /// Identifiers after a `.` (fields, methods) and text in string literals stay.
 fn fields_of(body: &str, fields: &[(String, bool)], root: &str) -> String {
+    let paths: Vec<(String, String, bool)> = fields
+        .iter()
+        .map(|(n, seq)| (n.clone(), format!("{root}.{n}"), *seq))
+        .collect();
+    subst(body, &paths)
+}
+
+/// The body with each name of `names` replaced by its path (`(name, path, seq)`): a sequence
+/// `xs` → `path` where it is indexed, called or borrowed, `&path` where it is passed on, `&path[..]`
+/// before a `{` (a `match` or a `for` over it). Identifiers after a `.` (fields, methods) and text
+/// in string literals stay.
+fn subst(body: &str, names: &[(String, String, bool)]) -> String {
     let chars: Vec<char> = body.chars().collect();
     let mut out = String::new();
     let mut i = 0;
@@ -3492,18 +4537,18 @@ fn fields_of(body: &str, fields: &[(String, bool)], root: &str) -> String {
                 .collect();
             let after_dot = tail.first() == Some(&'.') && tail.get(1) != Some(&'.');
             let is_label = start > 0 && chars[start - 1] == '\'';
-            let field = fields.iter().find(|(n, _)| *n == word);
+            let field = names.iter().find(|(n, _, _)| *n == word);
             match field {
-                Some((n, seq)) if !after_dot && !is_label && !c.is_ascii_digit() => {
+                Some((_, path, seq)) if !after_dot && !is_label && !c.is_ascii_digit() => {
                     let next = chars[i..].iter().find(|c| !c.is_whitespace()).copied();
                     let borrowed = prev_non_space(&out) == Some('&');
                     if *seq && !borrowed && next == Some('{') {
                         // `match &m.xs {[a, ..] => ..}` needs a slice, not a `&Vec`.
-                        let _ = write!(out, "&{root}.{n}[..]");
+                        let _ = write!(out, "&{path}[..]");
                     } else if *seq && !borrowed && !matches!(next, Some('[' | '.')) {
-                        let _ = write!(out, "&{root}.{n}");
+                        let _ = write!(out, "&{path}");
                     } else {
-                        let _ = write!(out, "{root}.{n}");
+                        out.push_str(path);
                     }
                 }
                 _ => out.push_str(&word),

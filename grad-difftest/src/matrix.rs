@@ -221,6 +221,7 @@ fn cell(
         params,
         points,
         model: None,
+        wrapper: false,
     };
     Cell { keys, case }
 }
