@@ -346,11 +346,8 @@ fn bits(v: f64) -> String {
 
 /// Whether the case's function also gets `jvp` (forward mode covers scalars and slices).
 fn has_jvp(case: &Case) -> bool {
-    case.model.is_none()
-        && !case
-            .params
-            .iter()
-            .any(|p| matches!(p.kind, ParamKind::Rows { .. }))
+    let _ = case;
+    true
 }
 
 /// Whether the case's function also gets `hvp` (and its helpers too, which it needs): as `jvp`,
@@ -359,6 +356,11 @@ fn has_jvp(case: &Case) -> bool {
 fn has_hvp(case: &Case) -> bool {
     let main = format!("fn {}_{FLT}(", case.name);
     has_jvp(case)
+        && case.model.is_none()
+        && !case
+            .params
+            .iter()
+            .any(|p| matches!(p.kind, ParamKind::Rows { .. }))
         && case.items.split("#[gradient").skip(1).all(|item| {
             let signature = item.split('{').next().unwrap_or("");
             signature.contains(&main) || !signature.contains("&[")
@@ -823,28 +825,103 @@ fn jvp_closure(
     name: &str,
 ) -> String {
     let mut pre = pre.to_string();
-    let mut all = args.to_vec();
+    let mut tangents = Vec::new();
+    // The tangent model: the model's literal with its differentiated fields from `vv`.
+    let mut fields = Vec::new();
     for (j, (param, v)) in case.params.iter().zip(pt).enumerate() {
+        let n = &param.name;
+        let off = offs[j];
+        if param.in_model {
+            let value = match (v, param.active) {
+                (Value::Float(_), true) => format!("vv[{off}] as {ty}"),
+                (Value::Slice(xs), true) => format!(
+                    "vv[{off}..{}].iter().map(|&v| v as {ty}).collect()",
+                    off + xs.len()
+                ),
+                (Value::Int(i), _) => {
+                    let t = if matches!(param.kind, ParamKind::I32) {
+                        "i32"
+                    } else {
+                        "usize"
+                    };
+                    format!("{i}{t}")
+                }
+                (Value::Bool(b), _) => b.to_string(),
+                _ => unreachable!("only differentiated floats and data move into a model"),
+            };
+            fields.push(format!("{n}: {value}"));
+            continue;
+        }
         if !param.active {
             continue;
         }
-        let off = offs[j];
         match v {
-            Value::Float(_) => all.push(format!("vv[{off}] as {ty}")),
+            Value::Float(_) => tangents.push(format!("vv[{off}] as {ty}")),
             Value::Slice(xs) => {
                 let _ = write!(
                     pre,
                     "let v_{n}: Vec<{ty}> = vv[{off}..{}].iter().map(|&v| v as {ty}).collect(); ",
-                    off + xs.len(),
-                    n = param.name
+                    off + xs.len()
                 );
-                all.push(format!("&v_{}", param.name));
+                tangents.push(format!("&v_{n}"));
+            }
+            Value::Rows(rs) => {
+                let mut at = off;
+                let rows: Vec<String> = rs
+                    .iter()
+                    .map(|r| {
+                        let elems: Vec<String> = (0..r.len())
+                            .map(|k| format!("vv[{}] as {ty}", at + k))
+                            .collect();
+                        at += r.len();
+                        match param.kind {
+                            ParamKind::Rows {
+                                width: Some(_),
+                                tuple: true,
+                                ..
+                            } => format!("({})", elems.join(", ")),
+                            ParamKind::Rows { width: Some(_), .. } => {
+                                format!("[{}]", elems.join(", "))
+                            }
+                            _ => format!("vec![{}]", elems.join(", ")),
+                        }
+                    })
+                    .collect();
+                let _ = write!(pre, "let v_{n} = vec![{}]; ", rows.join(", "));
+                tangents.push(format!("&v_{n}"));
             }
             _ => {}
         }
     }
+    let mut all = args.to_vec();
+    let call = match &case.model {
+        Some(m) => {
+            let ty_m = m.ty.replace(FLT, ty);
+            let literal = if m.nested {
+                format!(
+                    "{ty_m} {{ inner: MI{} {{ {} }} }}",
+                    &ty_m[1..],
+                    fields.join(", ")
+                )
+            } else {
+                format!("{ty_m} {{ {} }}", fields.join(", "))
+            };
+            let _ = write!(pre, "let v_model = {literal}; ");
+            // The tangent model comes first among the tangents: the model is the first
+            // differentiated parameter.
+            all.push("&v_model".to_string());
+            if m.method {
+                format!("model.{name}_jvp")
+            } else {
+                all.insert(0, "&model".to_string());
+                format!("{name}_jvp")
+            }
+        }
+        None => format!("{name}_jvp"),
+    };
+    all.extend(tangents);
     format!(
-        "|pp: &[f64], vv: &[f64]| -> (f64, f64) {{ {pre} let (v, t) = {name}_jvp({}); (v as f64, t as f64) }}",
+        "|pp: &[f64], vv: &[f64]| -> (f64, f64) {{ {pre} let (v, t) = {call}({}); (v as f64, t as f64) }}",
         all.join(", ")
     )
 }
