@@ -4177,14 +4177,8 @@ impl<'a> FnGen<'a> {
             call("_grad", &extra),
             back.join("\n    ")
         );
-        // `NAME_jvp(args.., tangents..)` (scalars and slices only): the gradient's dot product
-        // with the tangents, for a harness that checks forward mode too.
-        if params
-            .iter()
-            .any(|p| matches!(p.kind, ParamKind::Rows { .. }))
-        {
-            return;
-        }
+        // `NAME_jvp(args.., tangents..)`: the gradient's dot product with the tangents (a slice,
+        // rows of the parameter's type), for a harness that checks forward mode too.
         let mut jsig = outer_sig;
         let mut bufs = String::new();
         let mut gargs: Vec<String> = params.iter().map(|p| p.name.clone()).collect();
@@ -4200,6 +4194,37 @@ impl<'a> FnGen<'a> {
                     let _ = writeln!(
                         dot,
                         "    for (a, b) in d_{n}.iter().zip(t_{n}) {{ t += a * b; }}"
+                    );
+                }
+                ParamKind::Rows { width, tuple, .. } => {
+                    let (row, zero) = match (width, tuple) {
+                        (Some(w), true) => (
+                            format!("({})", vec![FLT; w].join(", ")),
+                            format!("vec![({}); {n}.len()]", vec!["0.0"; w].join(", ")),
+                        ),
+                        (Some(w), false) => (
+                            format!("[{FLT}; {w}]"),
+                            format!("vec![[0.0; {w}]; {n}.len()]"),
+                        ),
+                        (None, _) => (
+                            format!("Vec<{FLT}>"),
+                            format!("{n}.iter().map(|r| vec![0.0; r.len()]).collect()"),
+                        ),
+                    };
+                    jsig.push(format!("t_{n}: &Vec<{row}>"));
+                    let _ = writeln!(bufs, "    let mut d_{n}: Vec<{row}> = {zero};");
+                    gargs.push(format!("&mut d_{n}"));
+                    let body = match (width, tuple) {
+                        (Some(w), true) => {
+                            let terms: Vec<String> =
+                                (0..w).map(|k| format!("a.{k} * b.{k}")).collect();
+                            format!("t += {};", terms.join(" + "))
+                        }
+                        _ => "for (x, y) in a.iter().zip(b.iter()) { t += x * y; }".to_string(),
+                    };
+                    let _ = writeln!(
+                        dot,
+                        "    for (a, b) in d_{n}.iter().zip(t_{n}.iter()) {{ {body} }}"
                     );
                 }
                 _ => {}
