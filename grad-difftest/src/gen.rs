@@ -77,6 +77,9 @@ pub const PENDING: &[&str] = &[
     //     }
     //     loop { j += 1; if j > 2 { break; } let tv = xs[1..].to_vec(); s += tv[0] * x; }
     "stmt:range_to_vec_in_loop",
+    // The same for a `vec![a, b]` list with a differentiated element (`__grad_buf2` not found):
+    //     loop { j += 1; if j > 4 { break; } let vl = vec![xs[0] * x, -1.49]; for i in 0..vl.len() { s += vl[i]; } }
+    "stmt:vec_list_in_loop",
     // A row of rows that are data (not differentiated) iterated with a differentiated closure is
     // rejected ("this expression reads a differentiated value but its result is not a float the
     // engine can follow"); with differentiated rows it is fine:
@@ -2987,6 +2990,9 @@ impl<'a> FnGen<'a> {
     /// `let v = vec![e1, 0.5, e2];` (constants beside differentiated elements), then indexed,
     /// iterated or summed.
     fn vec_list(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
+        if ctx.loops > 0 && !self.on("stmt:vec_list_in_loop") {
+            return;
+        }
         let n = self.fresh("vl");
         let k = 2 + self.rng.below(3);
         let mut elems = Vec::new();
