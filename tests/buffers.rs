@@ -312,3 +312,49 @@ proptest! {
         }
     }
 }
+
+/// Local buffers declared in a branch inside a loop (an `if`, or the rest of a `loop` body after
+/// its `break`): the declaration is hoisted so the loop's adjoint reaches it.
+#[gradient]
+fn buffer_in_branch_in_loop(x: f64, xs: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for _ in 0..2 {
+        if x > 0.0 {
+            let tv = xs[1..].to_vec();
+            s += tv[0] * x;
+        }
+    }
+    let mut j = 0;
+    loop {
+        j += 1;
+        if j > 4 {
+            break;
+        }
+        let vl = vec![xs[0] * x, -1.49];
+        for v in &vl {
+            s += v * s.tanh();
+        }
+    }
+    s
+}
+
+#[test]
+fn buffers_declared_in_branches_inside_loops() {
+    let xs = [0.5, 1.5, 2.0];
+    for x in [-0.7, 0.4, 1.2] {
+        let mut d = [f64::NAN; 3];
+        let (v, [dx]) = buffer_in_branch_in_loop_grad(x, &xs, &mut d);
+        let mut p = vec![x];
+        p.extend(xs);
+        let mut g = vec![dx];
+        g.extend(d);
+        check_flat(
+            "buffer_in_branch_in_loop",
+            &p,
+            &|p: &[f64]| buffer_in_branch_in_loop(p[0], &p[1..]),
+            v,
+            &g,
+        )
+        .unwrap();
+    }
+}

@@ -296,3 +296,48 @@ proptest! {
         check_hv("with_calls", &p, &v, &g, &common::cat(&[&[hx], &hv]))?;
     }
 }
+
+/// Helpers taking slices and sub-slices, called from a loop and with a local buffer: their
+/// second order comes from their own `NAME__hvp_call` with the slices' tangents.
+#[gradient(hvp)]
+fn dot_tanh(a: &[f64], b: &[f64], gain: f64) -> f64 {
+    let mut s = 0.0;
+    for i in 0..a.len() {
+        s += (gain * a[i] * b[i]).tanh();
+    }
+    s
+}
+
+#[gradient(hvp, wrt(w))]
+fn sq_norm(w: &[f64], scale: f64) -> f64 {
+    w.iter().map(|v| v * v).sum::<f64>() * scale
+}
+
+#[gradient(hvp)]
+fn slice_calls(x: f64, w: &[f64]) -> f64 {
+    let mut h = vec![0.0; w.len()];
+    for i in 0..w.len() {
+        h[i] = (w[i] * x).sin();
+    }
+    let data = [0.5, -1.0, 2.0, 0.25];
+    dot_tanh(&h, w, x) + sq_norm(&w[1..3], 0.5) * x + dot_tanh(&data[..w.len()], &h, 1.5)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn slice_calls_second_order(p in vec_in(4), v in vec_in(4)) {
+        let g = |p: &[f64]| {
+            let mut d = vec![0.0; 3];
+            let (_, [dx]) = slice_calls_grad(p[0], &p[1..], &mut d);
+            common::cat(&[&[dx], &d])
+        };
+        let mut d = vec![0.0; 3];
+        let mut hv = vec![0.0; 3];
+        let (value, [dx], [hx]) = slice_calls_hvp(p[0], &p[1..], v[0], &v[1..], &mut d, &mut hv);
+        prop_assert_eq!(value.to_bits(), slice_calls(p[0], &p[1..]).to_bits());
+        same("slice_calls gradient", &common::cat(&[&[dx], &d]), &g(&p))?;
+        check_hv("slice_calls", &p, &v, &g, &common::cat(&[&[hx], &hv]))?;
+    }
+}

@@ -67,19 +67,6 @@ pub const PENDING: &[&str] = &[
     //     for layer in &m.layers { s += layer.w.iter().filter(|v| **v > 0.0).map(|&v| v * 2.0).sum::<f64>(); }
     //     for layer in &m.layers { s += layer.w.iter().take_while(|&&v| v < 1.0).map(|&v| v).sum::<f64>(); }
     "layers:w_filter",
-    // `x[a..b].to_vec()` of a differentiated slice in a branch inside a loop (or after the
-    // `if j > n { break; }` of a `loop`) does not compile (`cannot find value __grad_buf2 in this
-    // scope`); directly in a `for` body, in an `if` outside loops, or `xs.to_vec()` it is fine:
-    //     #[gradient] fn f(xs: &[f64], x: f64) -> f64 {
-    //         let mut s = 0.0;
-    //         for _ in 0..2 { if x > 0.0 { let tv = xs[1..].to_vec(); s += tv[0] * x; } }
-    //         s
-    //     }
-    //     loop { j += 1; if j > 2 { break; } let tv = xs[1..].to_vec(); s += tv[0] * x; }
-    "stmt:range_to_vec_in_loop",
-    // The same for a `vec![a, b]` list with a differentiated element (`__grad_buf2` not found):
-    //     loop { j += 1; if j > 4 { break; } let vl = vec![xs[0] * x, -1.49]; for i in 0..vl.len() { s += vl[i]; } }
-    "stmt:vec_list_in_loop",
     // A row of rows that are data (not differentiated) iterated with a differentiated closure is
     // rejected ("this expression reads a differentiated value but its result is not a float the
     // engine can follow"); with differentiated rows it is fine:

@@ -350,21 +350,15 @@ fn has_jvp(case: &Case) -> bool {
     true
 }
 
-/// Whether the case's function also gets `hvp` (and its helpers too, which it needs): as `jvp`,
-/// when no `#[gradient]` helper takes a slice (second order differentiates calls with scalar
-/// arguments only).
+/// Whether the case's function also gets `hvp` (and its helpers too, which it needs): every
+/// function of scalars and slices.
 fn has_hvp(case: &Case) -> bool {
-    let main = format!("fn {}_{FLT}(", case.name);
-    has_jvp(case)
+    !case.wrapper
         && case.model.is_none()
         && !case
             .params
             .iter()
             .any(|p| matches!(p.kind, ParamKind::Rows { .. }))
-        && case.items.split("#[gradient").skip(1).all(|item| {
-            let signature = item.split('{').next().unwrap_or("");
-            signature.contains(&main) || !signature.contains("&[")
-        })
 }
 
 /// `items` with `hvp` added to the `#[gradient]` attribute of every helper (the function under
@@ -420,7 +414,10 @@ pub fn unit(case: &Case) -> Unit {
     let render = |float: Float| {
         let items = case.render(float);
         let fname = format!("{}_{}", case.name, float.name());
-        if has_hvp(case) {
+        if case.wrapper {
+            // Plain wrappers of a `#[gradient]` core that give `NAME_jvp` themselves.
+            items
+        } else if has_hvp(case) {
             with_modes(&helpers_with_hvp(&items, &fname), &fname, "jvp, hvp")
         } else if has_jvp(case) {
             with_modes(&items, &fname, "jvp")

@@ -40,6 +40,18 @@ pub fn for_each_use(s: &Stmt, f: &mut impl FnMut(ValId)) {
             call_uses(args, f);
             tangents.iter().for_each(|t| op(t, f));
         }
+        Stmt::CallAdjointSecond {
+            args,
+            seed,
+            seed_tangent,
+            tangents,
+            ..
+        } => {
+            call_uses(args, f);
+            op(seed, f);
+            op(seed_tangent, f);
+            tangents.iter().for_each(|t| op(t, f));
+        }
         Stmt::CallAdjoint { args, seed, .. } => {
             call_uses(args, f);
             op(seed, f);
@@ -110,6 +122,15 @@ pub fn for_each_def(s: &Stmt, f: &mut impl FnMut(ValId)) {
             grads.iter().flatten().for_each(|g| f(*g));
         }
         Stmt::CallAdjoint { grads, .. } => grads.iter().flatten().for_each(|g| f(*g)),
+        Stmt::CallAdjointSecond {
+            grads,
+            grad_tangents,
+            ..
+        } => grads
+            .iter()
+            .chain(grad_tangents)
+            .flatten()
+            .for_each(|g| f(*g)),
         Stmt::CallTangent { dst, grads, .. } => {
             f(*dst);
             grads.iter().flatten().for_each(|g| f(*g));

@@ -199,6 +199,9 @@ impl<'a> Emitter<'a> {
                         branch_bufs(then, true, out);
                         branch_bufs(els, true, out);
                     }
+                    // A branch inside a loop (the rest of a body after a `break`, an `if`)
+                    // declares buffers that the loop's adjoint reads outside that branch too.
+                    Stmt::Loop(l) => branch_bufs(&l.body, nested, out),
                     _ => {}
                 }
             }
@@ -675,6 +678,102 @@ impl Emitter<'_> {
         self.checked_call_with(callee, args, grads, buffers, None)
     }
 
+    /// Input: the reverse of a call `f(w, b)` with sequence arguments, in a second-order sweep.
+    /// Output: `f__hvp_call(w, b, [ṫ..], ẇ.., &mut s.., &mut h..)` (zeros for sequences
+    /// without a tangent), then `d_w += seed · s` and `ḋ_w += ṡeed · s + seed · h`; binds the
+    /// scalar gradient and its tangent.
+    #[allow(clippy::too_many_arguments)]
+    fn call_adjoint_second(
+        &self,
+        callee: &syn::Path,
+        args: &[CallArg],
+        seed: Operand,
+        seed_tangent: Operand,
+        tangents: &[Operand],
+        seq_tangents: &[Option<SeqId>],
+        adjoint_tangents: &[Option<SeqId>],
+        grads: &[Option<ValId>],
+        grad_tangents: &[Option<ValId>],
+    ) -> TokenStream {
+        let zero = float_literal(0.0, self.func.float_ty);
+        let (seed, seed_t) = (self.operand(seed), self.operand(seed_tangent));
+        let (d, s, h) = (
+            crate::naming::hidden("d"),
+            crate::naming::hidden("s"),
+            crate::naming::hidden("h"),
+        );
+        let mut scratch = Vec::new();
+        let (mut tangent_args, mut s_args, mut h_args) = (Vec::new(), Vec::new(), Vec::new());
+        let mut accumulate = Vec::new();
+        for (k, a) in args.iter().enumerate() {
+            let CallArg::Seq(seq, t, range) = a else {
+                continue;
+            };
+            let t = strip_parens(t);
+            let (sn, hn, zn) = (
+                crate::naming::hidden(&format!("scratch{k}")),
+                crate::naming::hidden(&format!("hscratch{k}")),
+                crate::naming::hidden(&format!("zeros{k}")),
+            );
+            scratch.push(quote! {
+                let mut #sn = ::std::vec![#zero; (#t).len()];
+                let mut #hn = ::std::vec![#zero; (#t).len()];
+            });
+            let sub = |base: TokenStream| match range {
+                Some((r, _)) => quote!(&#base[#r]),
+                None => quote!(&#base[..]),
+            };
+            match seq_tangents.get(k).copied().flatten() {
+                Some(ts) => tangent_args.push(sub(self.seq(ts).into_token_stream())),
+                None => {
+                    scratch.push(quote!(let #zn = ::std::vec![#zero; (#t).len()];));
+                    tangent_args.push(quote!(&#zn));
+                }
+            }
+            s_args.push(quote!(&mut #sn));
+            h_args.push(quote!(&mut #hn));
+            let target = |adj: Ident| match range {
+                Some((r, _)) => quote!(#adj[#r]),
+                None => quote!(#adj),
+            };
+            if self.func.seq(*seq).active {
+                let dt = target(self.seq_adjoint(*seq));
+                accumulate.push(quote! {
+                    for (#d, #s) in #dt.iter_mut().zip(#sn.iter()) {
+                        *#d += #seed * *#s;
+                    }
+                });
+            }
+            if let Some(ta) = adjoint_tangents.get(k).copied().flatten() {
+                let tt = target(self.seq_adjoint(ta));
+                accumulate.push(quote! {
+                    for ((#d, #s), #h) in #tt.iter_mut().zip(#sn.iter()).zip(#hn.iter()) {
+                        *#d += #seed_t * *#s + #seed * *#h;
+                    }
+                });
+            }
+        }
+        let mut extra = tangent_args;
+        extra.extend(s_args);
+        extra.extend(h_args);
+        let call = self.checked_call_with(callee, args, grads, &[], Some((tangents, &extra)));
+        let (value, g, hh) = (
+            crate::naming::hidden("value"),
+            crate::naming::hidden("g"),
+            crate::naming::hidden("hg"),
+        );
+        let slots = grads.iter().flatten().map(|v| self.name(*v));
+        let tslots = grad_tangents.iter().flatten().map(|v| self.name(*v));
+        quote! {
+            let (#value, [#(#slots),*], [#(#tslots),*]) = {
+                #(#scratch)*
+                let (#value, #g, #hh) = #call;
+                #(#accumulate)*
+                (#value, #g, #hh)
+            };
+        }
+    }
+
     /// [`Emitter::checked_call`], or with `second = tangents` the call of the callee's hidden
     /// `NAME__hvp_call(args.., [tangents..])`, which gives `(value, [∂f..], [(H·t)..])` with both
     /// arrays picked by the same slots.
@@ -684,7 +783,7 @@ impl Emitter<'_> {
         args: &[CallArg],
         grads: &[Option<ValId>],
         buffers: &[TokenStream],
-        second: Option<&[Operand]>,
+        second: Option<(&[Operand], &[TokenStream])>,
     ) -> TokenStream {
         let mut table = callee.clone();
         let last = table.segments.last_mut().expect("a path has a segment");
@@ -744,7 +843,7 @@ impl Emitter<'_> {
             })
             .collect();
         let call_args = args.iter().map(|a| self.call_arg(a));
-        if let Some(tangents) = second {
+        if let Some((tangents, extra)) = second {
             let mut hvp = callee.clone();
             let last = hvp.segments.last_mut().expect("a path has a segment");
             let base = last.ident.to_string();
@@ -753,12 +852,17 @@ impl Emitter<'_> {
             let tangents = tangents.iter().map(|t| self.operand(*t));
             let h = crate::naming::hidden("h");
             let hpicks = picks.iter().map(|slot| quote!(#h[#slot]));
+            let np = picks.len();
             let picks = picks.iter().map(|slot| quote!(#g[#slot]));
+            let (ty, picked) = (self.ty(), crate::naming::hidden("picked"));
             return quote! {
                 {
                     #checks
-                    let (#value, #g, #h) = #hvp(#(#call_args,)* [#(#tangents),*]);
-                    (#value, [#(#picks),*], [#(#hpicks),*])
+                    let (#value, #g, #h) = #hvp(#(#call_args,)* [#(#tangents),*] #(, #extra)*);
+                    // Typed: with no scalar slot read the arrays are empty.
+                    let #picked: (#ty, [#ty; #np], [#ty; #np]) =
+                        (#value, [#(#picks),*], [#(#hpicks),*]);
+                    #picked
                 }
             };
         }
@@ -976,6 +1080,27 @@ impl Emitter<'_> {
                 seed,
                 grads,
             } => self.call_adjoint(callee, args, *seed, grads),
+            Stmt::CallAdjointSecond {
+                callee,
+                args,
+                seed,
+                seed_tangent,
+                tangents,
+                seq_tangents,
+                adjoint_tangents,
+                grads,
+                grad_tangents,
+            } => self.call_adjoint_second(
+                callee,
+                args,
+                *seed,
+                *seed_tangent,
+                tangents,
+                seq_tangents,
+                adjoint_tangents,
+                grads,
+                grad_tangents,
+            ),
             Stmt::CallSecond {
                 dst,
                 callee,
@@ -985,7 +1110,7 @@ impl Emitter<'_> {
                 grad_tangents,
             } => {
                 let name = self.name(*dst);
-                let call = self.checked_call_with(callee, args, grads, &[], Some(tangents));
+                let call = self.checked_call_with(callee, args, grads, &[], Some((tangents, &[])));
                 let slots = grads.iter().flatten().map(|v| self.name(*v));
                 let tslots = grad_tangents.iter().flatten().map(|v| self.name(*v));
                 quote!(let (#name, [#(#slots),*], [#(#tslots),*]) = #call;)

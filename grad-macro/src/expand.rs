@@ -156,23 +156,17 @@ pub fn expand_item(args: TokenStream, item: &syn::ItemFn) -> TokenStream {
     let hvp = args.hvp.map(|span| {
         let lower = || crate::lower::lower(&body, &sig, &Errors::default());
         match lower() {
-            Some(once) => match crate::hvp::first_call(&once.func) {
-                Some(call) => {
-                    let e = syn::Error::new(call, "`hvp` cannot differentiate a call with a slice argument twice yet: pass the elements as scalars, write the helper's body inline, or drop `hvp`").to_compile_error();
-                    let stubs = crate::fallback::second_order_stubs(&item, &sig);
-                    quote!(#e #stubs)
-                }
-                None => {
-                    let mut first = Some(once);
-                    crate::hvp::items(&item, &sig, || {
-                        first
-                            .take()
-                            .or_else(lower)
-                            .expect("a body lowered once lowers again")
-                    })
-                }
-            },
-            None => syn::Error::new(span, "`hvp`: the body could not be lowered again").to_compile_error(),
+            Some(once) => {
+                let mut first = Some(once);
+                crate::hvp::items(&item, &sig, || {
+                    first
+                        .take()
+                        .or_else(lower)
+                        .expect("a body lowered once lowers again")
+                })
+            }
+            None => syn::Error::new(span, "`hvp`: the body could not be lowered again")
+                .to_compile_error(),
         }
     });
     let mut out = differentiate(&item, &sig, lowered);

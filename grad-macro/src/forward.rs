@@ -306,9 +306,16 @@ impl Fwd<'_> {
                 self.tapes.insert(*tape, with);
                 self.b.push(Stmt::TapePush { tape: *tape, vals });
             }
+            Stmt::CallAdjoint {
+                callee,
+                args,
+                seed,
+                grads,
+            } if self.second => self.call_adjoint(callee, args, *seed, grads),
             Stmt::CallAdjoint { .. }
             | Stmt::CallTangent { .. }
             | Stmt::CallSecond { .. }
+            | Stmt::CallAdjointSecond { .. }
             | Stmt::ScaleSeq { .. } => {
                 unreachable!(
                     "second order refuses calls with sequences and does not fuse loops (see `hvp`)"
@@ -379,6 +386,60 @@ impl Fwd<'_> {
                 l.restores.push((*ts, *t));
             }
         }
+    }
+
+    /// The reverse of a call with sequence arguments, with its tangent: the callee's gradient and
+    /// Hessian–vector product along the arguments' tangents, from its `NAME__hvp_call`.
+    fn call_adjoint(
+        &mut self,
+        callee: &syn::Path,
+        args: &[CallArg],
+        seed: Operand,
+        grads: &[Option<ValId>],
+    ) {
+        let tangents = args
+            .iter()
+            .map(|a| match a {
+                CallArg::Float(o) | CallArg::FloatRef(o) => self.t(*o),
+                _ => Operand::Const(0.0),
+            })
+            .collect();
+        let seq_tangents = args
+            .iter()
+            .map(|a| match a {
+                CallArg::Seq(s, ..) => self.seqs.get(s).copied(),
+                _ => None,
+            })
+            .collect();
+        let adjoint_tangents = args
+            .iter()
+            .map(|a| match a {
+                CallArg::Seq(s, ..) if self.b.func.seq(*s).active => self.adjoint_of(*s),
+                _ => None,
+            })
+            .collect();
+        let span = Span::call_site();
+        let grad_tangents: Vec<Option<ValId>> = grads
+            .iter()
+            .map(|g| g.map(|_| self.new_tangent(span)))
+            .collect();
+        for (g, t) in grads.iter().zip(&grad_tangents) {
+            if let (Some(g), Some(t)) = (g, t) {
+                self.tan.insert(*g, Operand::Val(*t));
+            }
+        }
+        let seed_tangent = self.t(seed);
+        self.b.push(Stmt::CallAdjointSecond {
+            callee: callee.clone(),
+            args: args.to_vec(),
+            seed,
+            seed_tangent,
+            tangents,
+            seq_tangents,
+            adjoint_tangents,
+            grads: grads.to_vec(),
+            grad_tangents,
+        });
     }
 
     /// `y = f(a, w)`: the value as before, and `ẏ = Σ ∂f/∂aₖ · ȧₖ + ∇_w f · ẇ` from `f_grad`.
@@ -456,9 +517,11 @@ impl Fwd<'_> {
             if !moved && tangents.iter().all(Option::is_none) {
                 return;
             }
-            let new: Vec<Option<ValId>> = grads
+            // One slot per float argument that moves (the reverse sweep of a second-order
+            // program has cleared the call's own slots: its forward sweep needs only the value).
+            let new: Vec<Option<ValId>> = floats
                 .iter()
-                .map(|g| g.map(|_| self.new_tangent(span)))
+                .map(|o| (self.t(*o) != Operand::Const(0.0)).then(|| self.new_tangent(span)))
                 .collect();
             let t_seqs = self.new_tangent(span);
             self.b.push(Stmt::CallTangent {

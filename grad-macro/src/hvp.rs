@@ -3,7 +3,7 @@
 //! `forward` run over the function followed by its adjoint, so the tangent of the gradient is
 //! `H · v`), and `NAME_hessian`, the whole Hessian from one such sweep per differentiated entry.
 
-use crate::ir::{Block, Func, Operand, SeqId, SeqInfo, Stmt, ValId};
+use crate::ir::{Func, Operand, SeqId, SeqInfo, ValId};
 use crate::jvp::{is_differentiated, tangent_name};
 use crate::lower::{Lowered, ParamSlot};
 use crate::sig::{ParamClass, SeqShape, Sig};
@@ -13,33 +13,6 @@ use quote::{format_ident, quote};
 /// The name of the buffer that receives the Hessian–vector product for sequence `p`.
 fn hv_name(p: &Ident) -> Ident {
     format_ident!("hv_{}", p)
-}
-
-/// The span of the first call to another `#[gradient]` function with a sequence argument, which
-/// second order cannot differentiate twice yet (calls with scalar arguments use the callee's
-/// `NAME__hvp_call`).
-pub fn first_call(func: &Func) -> Option<Span> {
-    fn walk(b: &Block, func: &Func) -> Option<Span> {
-        b.stmts.iter().find_map(|s| match s {
-            Stmt::Call { dst, args, .. }
-                if args
-                    .iter()
-                    .any(|a| matches!(a, crate::ir::CallArg::Seq(..))) =>
-            {
-                Some(func.info(*dst).span)
-            }
-            Stmt::If { then, els, .. } => walk(then, func).or_else(|| walk(els, func)),
-            Stmt::Loop(l) => {
-                let cond = match &l.iter {
-                    crate::ir::Iter::While { cond_block, .. } => walk(cond_block, func),
-                    _ => None,
-                };
-                cond.or_else(|| walk(&l.body, func))
-            }
-            _ => None,
-        })
-    }
-    walk(&func.body, func)
 }
 
 /// The parameters that `hv_`/`hess` buffers would shadow, as errors.
@@ -255,14 +228,12 @@ pub fn signature(item: &syn::ItemFn, sig: &Sig) -> TokenStream {
 }
 
 /// Input: the function, its signature and a way to lower its body (each item transforms its own
-/// copy). Output: `NAME_hvp`, `NAME_hessian` and, for a function whose differentiated parameters
-/// are scalars, the hidden `NAME__hvp_call` that callers with `hvp` use.
+/// copy). Output: `NAME_hvp`, `NAME_hessian` and the hidden `NAME__hvp_call` that callers with
+/// `hvp` use.
 pub fn items(item: &syn::ItemFn, sig: &Sig, mut lower: impl FnMut() -> Lowered) -> TokenStream {
     let mut out = hvp_item(item, sig, lower());
     out.extend(hessian_item(item, sig, lower()));
-    if sig.active_seqs().next().is_none() {
-        out.extend(call_item(item, sig, lower()));
-    }
+    out.extend(call_item(item, sig, lower()));
     out
 }
 
@@ -285,15 +256,29 @@ fn call_item(item: &syn::ItemFn, sig: &Sig, lowered: Lowered) -> TokenStream {
         .params
         .iter()
         .enumerate()
-        .filter(|(_, p)| is_differentiated(p))
+        .filter(|(_, p)| is_differentiated(p) && p.class == ParamClass::Float)
         .map(|(i, p)| {
             let v = tangent_name(&p.ident);
             quote!(let #v: #ty = #t[#i];)
         });
+    // Each differentiated sequence: its tangent, then (after all tangents) its gradient and
+    // Hessian–vector buffers, which the caller zeroes.
+    let seq_tangents = sig.active_seqs().map(|p| {
+        let (v, bt) = (tangent_name(&p.ident), buffer_type(sig, p));
+        quote!(#v: &#bt)
+    });
+    let bufs = sig.active_seqs().map(|p| {
+        let (d, bt) = (format_ident!("d_{}", p.ident), buffer_type(sig, p));
+        quote!(#d: &mut #bt)
+    });
+    let hvs = sig.active_seqs().map(|p| {
+        let (hv, bt) = (hv_name(&p.ident), buffer_type(sig, p));
+        quote!(#hv: &mut #bt)
+    });
     let by_value = by_value(sig);
     let (g, h) = (&s.grads, &s.hvs);
     let doc = format!(
-        " `{}_hvp` with a tangent per parameter, for callers differentiated twice.",
+        " `{}_hvp` with a tangent per scalar parameter (those of constants ignored), for callers differentiated twice.",
         item.sig.ident
     );
     let inherited = crate::expand::inherited_attributes(item);
@@ -303,7 +288,7 @@ fn call_item(item: &syn::ItemFn, sig: &Sig, lowered: Lowered) -> TokenStream {
         #[doc = #doc]
         #[doc(hidden)]
         #allows
-        #vis fn #name #generics (#(#params,)* #t: [#ty; #n]) -> (#ty, [#ty; #k], [#ty; #k]) #where_clause {
+        #vis fn #name #generics (#(#params,)* #t: [#ty; #n], #(#seq_tangents,)* #(#bufs,)* #(#hvs),*) -> (#ty, [#ty; #k], [#ty; #k]) #where_clause {
             #(#items)*
             #(#tangents)*
             #by_value

@@ -174,6 +174,22 @@ pub enum Stmt {
         grads: Vec<Option<ValId>>,
         grad_tangents: Vec<Option<ValId>>,
     },
+    /// Second order's counterpart of a [`Stmt::CallAdjoint`]: `callee__hvp_call` with the
+    /// arguments' tangents (`tangents` per argument for scalars, `seq_tangents` per sequence
+    /// argument, zeros where `None`) and scratch buffers, then `d_x += seed · scratch` and
+    /// `ḋ_x += ṡeed · scratch + seed · hv_scratch` into the adjoint of `adjoint_tangents[k]`;
+    /// binds the scalar gradient and its tangent.
+    CallAdjointSecond {
+        callee: syn::Path,
+        args: Vec<CallArg>,
+        seed: Operand,
+        seed_tangent: Operand,
+        tangents: Vec<Operand>,
+        seq_tangents: Vec<Option<SeqId>>,
+        adjoint_tangents: Vec<Option<SeqId>>,
+        grads: Vec<Option<ValId>>,
+        grad_tangents: Vec<Option<ValId>>,
+    },
     /// `dst = seq[index]`.
     Load {
         dst: ValId,
@@ -334,6 +350,7 @@ impl Stmt {
                 | Stmt::ScaleSeq { .. }
                 | Stmt::TapePush { .. }
                 | Stmt::CallAdjoint { .. }
+                | Stmt::CallAdjointSecond { .. }
                 | Stmt::NewBuf { .. }
                 | Stmt::Store { .. }
                 | Stmt::ResetAdj { .. }

@@ -126,6 +126,25 @@ impl Renaming {
                     .flatten()
                     .for_each(|g| self.val(g));
             }
+            Stmt::CallAdjointSecond {
+                args,
+                seed,
+                seed_tangent,
+                tangents,
+                grads,
+                grad_tangents,
+                ..
+            } => {
+                self.call_args(args);
+                self.op(seed);
+                self.op(seed_tangent);
+                tangents.iter_mut().for_each(|t| self.op(t));
+                grads
+                    .iter_mut()
+                    .chain(grad_tangents.iter_mut())
+                    .flatten()
+                    .for_each(|g| self.val(g));
+            }
             Stmt::CallTangent {
                 dst, args, grads, ..
             } => {

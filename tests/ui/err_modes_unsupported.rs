@@ -18,18 +18,6 @@ fn twice(x: f64) -> f64 {
     x * x
 }
 
-#[gradient]
-fn helper(x: f64) -> f64 {
-    x.sin()
-}
-
-// Second order does not differentiate a call twice yet: an error at the call, and stubs of
-// `NAME_hvp` and `NAME_hessian` so that their callers see no cascade.
-#[gradient(hvp)]
-fn calls(x: f64) -> f64 {
-    helper(x) * x
-}
-
 // Models do not have second order yet either.
 #[gradient(hvp, wrt(m))]
 fn fit2(m: &Line, x: f64) -> f64 {
@@ -37,5 +25,4 @@ fn fit2(m: &Line, x: f64) -> f64 {
 }
 
 fn main() {
-    let _ = calls_hessian(1.0);
 }

@@ -247,6 +247,7 @@ impl Rev<'_> {
             | Stmt::CallAdjoint { .. }
             | Stmt::CallTangent { .. }
             | Stmt::CallSecond { .. }
+            | Stmt::CallAdjointSecond { .. }
             | Stmt::Effect { .. }
             | Stmt::AccumSeq { .. }
             | Stmt::ScaleSeq { .. }
