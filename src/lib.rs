@@ -116,10 +116,9 @@
 //!   declaration order, then each sequence's elements): one sweep per entry.
 //!
 //! Second derivatives follow the same conventions as first ones (0 across the kinks of `abs`,
-//! `max`, `min`, `clamp`, `floor`, ...). A call to another `#[gradient]` function with scalar
-//! arguments goes through that function's own second order, so it needs `hvp` too (it emits a
-//! hidden `NAME__hvp_call` for its callers); a call with a slice argument, models and rows are
-//! not supported with `hvp` yet (a compile error says so).
+//! `max`, `min`, `clamp`, `floor`, ...). A call to another `#[gradient]` function goes through
+//! that function's own second order, so it needs `hvp` too (it emits a hidden `NAME__hvp_call`
+//! for its callers); models and rows are not supported with `hvp` yet (a compile error says so).
 //!
 //! ```
 //! use grad::gradient;

@@ -111,3 +111,53 @@ fn mini_batch_steps_do_not_allocate() {
     };
     assert_eq!(allocations(|| run(2)), allocations(|| run(200)));
 }
+
+/// Newton and Newton-CG allocate their scratch in `init` only: f = Σ cosh(xᵢ) from far away,
+/// where each Newton step moves about 1 (x ← x − tanh x), so 40 steps are taken before the
+/// minimum.
+#[test]
+fn second_order_steps_do_not_allocate() {
+    let f = |x: &[f64], g: &mut [f64]| {
+        let mut value = 0.0;
+        for (gi, &xi) in g.iter_mut().zip(x) {
+            *gi = xi.sinh();
+            value += xi.cosh();
+        }
+        value
+    };
+    let hvp = |x: &[f64], v: &[f64], out: &mut [f64]| {
+        for ((o, &xi), &vi) in out.iter_mut().zip(x).zip(v) {
+            *o = xi.cosh() * vi;
+        }
+    };
+    let hessian = |x: &[f64], h: &mut [f64]| {
+        let n = x.len();
+        h.fill(0.0);
+        for (i, &xi) in x.iter().enumerate() {
+            h[i * n + i] = xi.cosh();
+        }
+    };
+    let start = [40.0, -45.0, 50.0];
+    let steps = Cell::new(0);
+    let run_cg = |iters: usize| {
+        let options = Options::new().grad_tol(0.0).max_iters(iters);
+        let report = minimize(f, start, NewtonCg::new(hvp), options).unwrap();
+        steps.set(steps.get().max(report.iterations));
+    };
+    assert_eq!(
+        allocations(|| run_cg(5)),
+        allocations(|| run_cg(200)),
+        "Newton-CG"
+    );
+    let run_newton = |iters: usize| {
+        let options = Options::new().grad_tol(0.0).max_iters(iters);
+        let report = minimize(f, start, Newton::new(hessian), options).unwrap();
+        steps.set(steps.get().max(report.iterations));
+    };
+    assert_eq!(
+        allocations(|| run_newton(5)),
+        allocations(|| run_newton(200)),
+        "Newton"
+    );
+    assert!(steps.get() > 20, "only {} steps", steps.get());
+}
