@@ -388,6 +388,21 @@ fn length_checks(item: &syn::ItemFn, sig: &Sig) -> TokenStream {
         .collect()
 }
 
+/// The original parameters as the generated functions declare them (`&self` for a receiver).
+pub fn sig_params(sig: &Sig) -> Vec<TokenStream> {
+    sig.params
+        .iter()
+        .map(|p| {
+            let (id, t) = (&p.ident, &p.ty);
+            if p.receiver {
+                quote!(&#id)
+            } else {
+                quote!(#id: #t)
+            }
+        })
+        .collect()
+}
+
 /// `vis fn NAME_grad(params.., d_bufs..) -> (T, [T; K])`, shared with the fallback stub.
 pub fn grad_signature(item: &syn::ItemFn, sig: &Sig) -> TokenStream {
     grad_signature_with(item, sig, &[])
@@ -401,14 +416,7 @@ pub fn grad_signature_with(item: &syn::ItemFn, sig: &Sig, explained: &[String]) 
     let generics = &item.sig.generics;
     let where_clause = &generics.where_clause;
     let ty = Ident::new(sig.float_ty.name(), Span::call_site());
-    let params = sig.params.iter().map(|p| {
-        let (id, t) = (&p.ident, &p.ty);
-        if p.receiver {
-            quote!(&#id)
-        } else {
-            quote!(#id: #t)
-        }
-    });
+    let params = sig_params(sig);
     let bufs = sig.active_seqs().map(|p| {
         let d = format_ident!("d_{}", p.ident);
         match &p.class {

@@ -147,14 +147,7 @@ pub fn signature(item: &syn::ItemFn, sig: &Sig) -> TokenStream {
     let generics = &item.sig.generics;
     let where_clause = &generics.where_clause;
     let ty = Ident::new(sig.float_ty.name(), Span::call_site());
-    let params = sig.params.iter().map(|p| {
-        let (id, t) = (&p.ident, &p.ty);
-        if p.receiver {
-            quote!(&#id)
-        } else {
-            quote!(#id: #t)
-        }
-    });
+    let params = crate::expand::sig_params(sig);
     let tangents = sig.params.iter().filter(|p| is_differentiated(p)).map(|p| {
         let v = tangent_name(&p.ident);
         match &p.class {

@@ -119,6 +119,38 @@ pub trait LineSearch<T: Real> {
 
 /// φ(α) and φ'(α) at `start.x + α d`, evaluated into `trial`. A non-finite value or gradient
 /// becomes φ = +∞, which every acceptance test rejects, so searches shrink away from it.
+/// The line-search step of a Newton-type method: from the evaluated `point` along `direction`
+/// from a step of 1, and along −∇f when that fails and `direction` was not already −∇f
+/// (`steepest`); moves `point` to the accepted trial, or reports [`Step::Stalled`]. `direction`
+/// is overwritten by −∇f on the retry.
+///
+/// [`Step::Stalled`]: crate::optim::Step::Stalled
+pub(crate) fn newton_step<T: Real, L: LineSearch<T> + ?Sized>(
+    search: &mut L,
+    problem: &mut Problem<'_, T>,
+    point: &mut Point<T>,
+    direction: &mut [T],
+    trial: &mut Point<T>,
+    mut steepest: bool,
+) -> crate::optim::Step {
+    loop {
+        match search.search(problem, point, direction, T::one(), trial) {
+            Ok(_) => {
+                std::mem::swap(point, trial);
+                return crate::optim::Step::Moved;
+            }
+            Err(_) if !steepest => {
+                direction
+                    .iter_mut()
+                    .zip(&point.grad)
+                    .for_each(|(d, &g)| *d = -g);
+                steepest = true;
+            }
+            Err(_) => return crate::optim::Step::Stalled,
+        }
+    }
+}
+
 pub(crate) fn probe<T: Real>(
     problem: &mut Problem<'_, T>,
     start: &Point<T>,

@@ -264,26 +264,15 @@ impl<T: Real, H: FnMut(&[T], &mut [T]), L: LineSearch<T>> Optimizer<T> for Newto
         if point.grad.iter().all(|&g| g == T::zero()) {
             return Step::Stalled;
         }
-        let mut steepest = self.newton_direction(&point.x, &point.grad);
-        loop {
-            let found =
-                self.line_search
-                    .search(problem, point, &self.direction, T::one(), &mut self.trial);
-            match found {
-                Ok(_) => {
-                    std::mem::swap(point, &mut self.trial);
-                    return Step::Moved;
-                }
-                Err(_) if !steepest => {
-                    self.direction
-                        .iter_mut()
-                        .zip(&point.grad)
-                        .for_each(|(d, &g)| *d = -g);
-                    steepest = true;
-                }
-                Err(_) => return Step::Stalled,
-            }
-        }
+        let steepest = self.newton_direction(&point.x, &point.grad);
+        crate::linesearch::newton_step(
+            &mut self.line_search,
+            problem,
+            point,
+            &mut self.direction,
+            &mut self.trial,
+            steepest,
+        )
     }
 }
 

@@ -412,26 +412,15 @@ impl<T: Real, H: FnMut(&[T], &[T], &mut [T]), L: LineSearch<T>> Optimizer<T> for
         if point.grad.iter().all(|&g| g == T::zero()) {
             return Step::Stalled;
         }
-        let mut steepest = self.solve_newton_system(&point.x, &point.grad);
-        loop {
-            let found = self
-                .line_search
-                .search(problem, point, &self.z, T::one(), &mut self.trial);
-            match found {
-                Ok(_) => {
-                    std::mem::swap(point, &mut self.trial);
-                    return Step::Moved;
-                }
-                Err(_) if !steepest => {
-                    self.z
-                        .iter_mut()
-                        .zip(&point.grad)
-                        .for_each(|(z, &g)| *z = -g);
-                    steepest = true;
-                }
-                Err(_) => return Step::Stalled,
-            }
-        }
+        let steepest = self.solve_newton_system(&point.x, &point.grad);
+        crate::linesearch::newton_step(
+            &mut self.line_search,
+            problem,
+            point,
+            &mut self.z,
+            &mut self.trial,
+            steepest,
+        )
     }
 }
 
