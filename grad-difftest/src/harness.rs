@@ -353,7 +353,9 @@ fn has_jvp(case: &Case) -> bool {
 /// Whether the case's function also gets `hvp` (and its helpers too, which it needs): every
 /// function of scalars and slices.
 fn has_hvp(case: &Case) -> bool {
+    // A custom rule has no second order of its own.
     !case.wrapper
+        && !case.items.contains("custom_gradient")
         && case.model.is_none()
         && !case
             .params
@@ -442,6 +444,43 @@ pub fn unit(case: &Case) -> Unit {
     }
 }
 
+/// `NAME: VALUE` of a model field in the literal that builds the model, its differentiated
+/// values read from the flat vector `src` (`pp` for the point, `vv` for the direction).
+fn model_field(param: &crate::gen::Param, v: &Value, off: usize, ty: &str, src: &str) -> String {
+    let value = match (v, param.active) {
+        (Value::Float(_), true) => format!("{src}[{off}] as {ty}"),
+        (Value::Slice(xs), true) => format!(
+            "{src}[{off}..{}].iter().map(|&v| v as {ty}).collect()",
+            off + xs.len()
+        ),
+        (Value::Int(i), _) => {
+            let t = if matches!(param.kind, ParamKind::I32) {
+                "i32"
+            } else {
+                "usize"
+            };
+            format!("{i}{t}")
+        }
+        (Value::Bool(b), _) => b.to_string(),
+        _ => unreachable!("only differentiated floats and data move into a model"),
+    };
+    format!("{}: {value}", param.name)
+}
+
+/// The literal of the case's model with `fields`, one struct deeper when nested.
+fn model_literal(m: &crate::gen::Model, ty: &str, fields: &[String]) -> String {
+    let ty_m = m.ty.replace(FLT, ty);
+    if m.nested {
+        format!(
+            "{ty_m} {{ inner: MI{} {{ {} }} }}",
+            &ty_m[1..],
+            fields.join(", ")
+        )
+    } else {
+        format!("{ty_m} {{ {} }}", fields.join(", "))
+    }
+}
+
 /// The code of one point: constants, the flat closures, the check call(s).
 fn point_code(case: &Case, pt: &[Value]) -> String {
     let mut s = String::new();
@@ -478,24 +517,7 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
             let n = &param.name;
             let off = offs[j];
             if param.in_model {
-                let value = match (v, param.active) {
-                    (Value::Float(_), true) => format!("pp[{off}] as {ty}"),
-                    (Value::Slice(xs), true) => format!(
-                        "pp[{off}..{}].iter().map(|&v| v as {ty}).collect()",
-                        off + xs.len()
-                    ),
-                    (Value::Int(i), _) => {
-                        let t = if matches!(param.kind, ParamKind::I32) {
-                            "i32"
-                        } else {
-                            "usize"
-                        };
-                        format!("{i}{t}")
-                    }
-                    (Value::Bool(b), _) => b.to_string(),
-                    _ => unreachable!("only differentiated floats and data move into a model"),
-                };
-                fields.push(format!("{n}: {value}"));
+                fields.push(model_field(param, v, off, ty, "pp"));
                 continue;
             }
             match (v, param.active) {
@@ -566,17 +588,7 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
             }
         }
         if let Some(m) = &case.model {
-            let ty_m = m.ty.replace(FLT, ty);
-            let literal = if m.nested {
-                format!(
-                    "{ty_m} {{ inner: MI{} {{ {} }} }}",
-                    &ty_m[1..],
-                    fields.join(", ")
-                )
-            } else {
-                format!("{ty_m} {{ {} }}", fields.join(", "))
-            };
-            let _ = writeln!(pre, "let model = {literal};");
+            let _ = writeln!(pre, "let model = {};", model_literal(m, ty, &fields));
         }
         (pre, args)
     };
@@ -829,24 +841,7 @@ fn jvp_closure(
         let n = &param.name;
         let off = offs[j];
         if param.in_model {
-            let value = match (v, param.active) {
-                (Value::Float(_), true) => format!("vv[{off}] as {ty}"),
-                (Value::Slice(xs), true) => format!(
-                    "vv[{off}..{}].iter().map(|&v| v as {ty}).collect()",
-                    off + xs.len()
-                ),
-                (Value::Int(i), _) => {
-                    let t = if matches!(param.kind, ParamKind::I32) {
-                        "i32"
-                    } else {
-                        "usize"
-                    };
-                    format!("{i}{t}")
-                }
-                (Value::Bool(b), _) => b.to_string(),
-                _ => unreachable!("only differentiated floats and data move into a model"),
-            };
-            fields.push(format!("{n}: {value}"));
+            fields.push(model_field(param, v, off, ty, "vv"));
             continue;
         }
         if !param.active {
@@ -893,17 +888,7 @@ fn jvp_closure(
     let mut all = args.to_vec();
     let call = match &case.model {
         Some(m) => {
-            let ty_m = m.ty.replace(FLT, ty);
-            let literal = if m.nested {
-                format!(
-                    "{ty_m} {{ inner: MI{} {{ {} }} }}",
-                    &ty_m[1..],
-                    fields.join(", ")
-                )
-            } else {
-                format!("{ty_m} {{ {} }}", fields.join(", "))
-            };
-            let _ = write!(pre, "let v_model = {literal}; ");
+            let _ = write!(pre, "let v_model = {}; ", model_literal(m, ty, &fields));
             // The tangent model comes first among the tangents: the model is the first
             // differentiated parameter.
             all.push("&v_model".to_string());
