@@ -264,6 +264,28 @@ fn second_order(c: &mut Criterion) {
     group.bench_function("hessian_hand", |b| {
         b.iter(|| hand_n(black_box(x), &mut hess))
     });
+    // The tridiagonal Hessian from three HVP sweeps (columns probed together; the grouping is
+    // made once, outside the timing, as a Newton loop would).
+    let pattern = grad::runtime::hessian::HessianPattern::new(
+        n,
+        &grad::runtime::hessian::banded_pattern(n, 1),
+    )
+    .expect("a valid pattern");
+    let mut banded = || {
+        pattern.hessian(|v: &[f64], out: &mut [f64]| {
+            let _ = generated::rosen_n_hvp(x, v, &mut d_x, out);
+        })
+    };
+    {
+        let h = banded();
+        let mut want = vec![0.0; n * n];
+        hand_n(x, &mut want);
+        assert_eq!(h.products, 3);
+        for &(i, j, v) in &h.entries {
+            assert!((v - want[i * n + j]).abs() <= 1e-9 * want[i * n + j].abs().max(1.0));
+        }
+    }
+    group.bench_function("hessian_banded", |b| b.iter(|| black_box(banded())));
     group.finish();
 }
 

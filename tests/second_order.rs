@@ -341,3 +341,37 @@ proptest! {
         check_hv("slice_calls", &p, &v, &g, &common::cat(&[&[hx], &hv]))?;
     }
 }
+
+/// B2's chained Rosenbrock: its Hessian is tridiagonal, so three HVP sweeps with columns probed
+/// together give all of it (`grad::runtime::hessian::sparse_hessian`), equal to the dense
+/// `NAME_hessian` that takes one sweep per entry.
+#[gradient(hvp)]
+fn chained_rosenbrock(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() - 1 {
+        s += (1.0 - x[i]).powi(2) + 100.0 * (x[i + 1] - x[i] * x[i]).powi(2);
+    }
+    s
+}
+
+#[test]
+fn a_banded_hessian_from_three_sweeps() {
+    use grad::runtime::hessian::{banded_pattern, sparse_hessian};
+    let x: Vec<f64> = (0..12).map(|k| (k as f64 * 0.7).sin()).collect();
+    let n = x.len();
+    let mut d = vec![0.0; n];
+    let mut dense = vec![0.0; n * n];
+    let _ = chained_rosenbrock_hessian(&x, &mut d, &mut dense);
+    let h = sparse_hessian(n, &banded_pattern(n, 1), |v: &[f64], out: &mut [f64]| {
+        let _ = chained_rosenbrock_hvp(&x, v, &mut d, out);
+    })
+    .unwrap();
+    assert_eq!(h.products, 3);
+    let sparse = h.to_dense();
+    for (k, (a, b)) in sparse.iter().zip(&dense).enumerate() {
+        assert!(
+            (a - b).abs() <= 1e-12 * (1.0 + b.abs()),
+            "entry {k}: {a} vs {b}"
+        );
+    }
+}

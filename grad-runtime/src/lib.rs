@@ -74,6 +74,8 @@
 //! - [`check`]: gradients against finite differences.
 //! - [`critical`]: eigenvalues of a symmetric matrix; a critical point classified from its
 //!   Hessian (minimum, maximum, saddle).
+//! - [`hessian`]: sparse and banded Hessians from a few Hessian–vector products (columns that
+//!   share no row of a known pattern probed together: `2b + 1` products for a band).
 //! - [`params`]: [`Params`], models as trees of floats with a flat view (what
 //!   `#[derive(grad::Params)]` implements); every entry point above takes a model as its start.
 //! - `argmin` (feature `argmin`): run argmin's solvers on the same functions.
@@ -104,6 +106,7 @@ pub mod core;
 pub mod critical;
 pub mod data;
 mod error;
+pub mod hessian;
 pub mod linesearch;
 pub mod optim;
 pub mod params;
