@@ -1687,10 +1687,10 @@ impl<'a> FnGen<'a> {
         // `break` with a value, a read of rows, slice patterns and `first`/`last`/`get`, buffers
         // made by `vec![x; n]` and `vec![vec![0.0; c]; r]`, closures called in closures, a state
         // carried across iterations by `h = h_new`, `vec![a, b, c]` lists, `x[a..b].to_vec()`,
-        // a read of a model's layers
+        // a read of a model's layers, `return` inside a loop
         let w = [
             5, 3, 2, 6, 3, 4, 1, 1, 1, 1, 1, 1, 2, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1,
-            1, 1, 1, 3, 1, 1, 1, 1, 1, 1, 2,
+            1, 1, 1, 3, 1, 1, 1, 1, 1, 1, 2, 2,
         ];
         let i = self.rng.weighted(&w);
         match i {
@@ -1834,6 +1834,16 @@ impl<'a> FnGen<'a> {
                     &format!("if {c} {{ {n} = {}; }} else {{ {n} = {}; }}", a.s, b.s),
                 );
                 self.declare(&n, VarKind::Float(a.iv.union(b.iv)), false);
+            }
+            // `return` from inside a loop (at any depth, also in a `match` arm there): the
+            // rest of the function is skipped on that path.
+            40 if ctx.brk && ctx.loops > 0 && self.on("stmt:return_in_loop") => {
+                let c = self.cond(1);
+                let e = self.expr(2);
+                Self::line(out, ind, &format!("if {c} {{"));
+                Self::line(out, ind + 1, &format!("return {};", e.s));
+                Self::line(out, ind, "}");
+                self.returned = true;
             }
             12 if ctx.brk && self.on("stmt:break_continue") => {
                 let c = self.cond(1);
@@ -2431,20 +2441,43 @@ impl<'a> FnGen<'a> {
         }
         Self::line(out, ind, &decl);
         let i = self.fresh("i");
-        Self::line(out, ind, &format!("for {i} in 0..{key} {{"));
+        // Written by index, or through `iter_mut()` (enumerated or not) or `&mut`.
+        let form = if self.on("buffer:iter_mut") {
+            self.rng.below(5)
+        } else {
+            0
+        };
+        let el = self.fresh("el");
+        match form {
+            1 | 2 => Self::line(
+                out,
+                ind,
+                &format!("for ({i}, {el}) in {z}.iter_mut().enumerate() {{"),
+            ),
+            3 => Self::line(out, ind, &format!("for {el} in {z}.iter_mut() {{")),
+            4 => Self::line(out, ind, &format!("for {el} in &mut {z} {{")),
+            _ => Self::line(out, ind, &format!("for {i} in 0..{key} {{")),
+        }
         self.frames.push(vec![]);
-        self.declare(
-            &i,
-            VarKind::Int {
-                index_for: Some(key.clone()),
-                ty: "usize",
-            },
-            false,
-        );
+        if form <= 2 {
+            self.declare(
+                &i,
+                VarKind::Int {
+                    index_for: Some(key.clone()),
+                    ty: "usize",
+                },
+                false,
+            );
+        }
         let e = self.expr(2);
         let e = self.wrap(e, (-20.0, 20.0));
         let op = if self.rng.chance(0.3) { "+=" } else { "=" };
-        Self::line(out, ind + 1, &format!("{z}[{i}] {op} {};", e.s));
+        let place = if form == 0 {
+            format!("{z}[{i}]")
+        } else {
+            format!("*{el}")
+        };
+        Self::line(out, ind + 1, &format!("{place} {op} {};", e.s));
         self.frames.pop();
         Self::line(out, ind, "}");
         let _ = ctx;
@@ -3540,6 +3573,9 @@ impl<'a> FnGen<'a> {
 
     fn helper(&mut self, j: usize) -> Helper {
         let name = format!("{}_h{j}_{FLT}", self.base);
+        if self.rng.chance(0.2) && self.on("call:custom_rule") {
+            return self.custom_rule(name);
+        }
         let nsc = 1 + self.rng.below(2);
         let has_slice = self.rng.chance(0.4);
         self.frames = vec![vec![]];
@@ -3581,6 +3617,47 @@ impl<'a> FnGen<'a> {
             sig.join(", ")
         );
         Helper { name, slices }
+    }
+
+    /// A helper the macro does not see through: a plain function and its hand-written
+    /// derivative under `#[grad::custom_gradient]`, from a few formulas with known derivatives
+    /// (finite for every argument).
+    fn custom_rule(&mut self, name: String) -> Helper {
+        let rules: [(usize, &str, &[&str]); 4] = [
+            (1, "a0.sin() * 1.5 + a0 * 0.25", &["a0.cos() * 1.5 + 0.25"]),
+            (
+                1,
+                "a0.max(0.0) + (-a0.abs()).exp().ln_1p()",
+                &["1.0 / (1.0 + (-a0).exp())"],
+            ),
+            (
+                2,
+                "a0 * a1.tanh() + a0 * a0 * 0.1",
+                &["a1.tanh() + 0.2 * a0", "a0 * (1.0 - a1.tanh() * a1.tanh())"],
+            ),
+            (
+                2,
+                "(a0 * a0 + a1 * a1 + 1.0).sqrt()",
+                &[
+                    "a0 / (a0 * a0 + a1 * a1 + 1.0).sqrt()",
+                    "a1 / (a0 * a0 + a1 * a1 + 1.0).sqrt()",
+                ],
+            ),
+        ];
+        let (n, f, d) = rules[self.rng.below(rules.len())];
+        let sig: Vec<String> = (0..n).map(|k| format!("a{k}: {FLT}")).collect();
+        let args: Vec<String> = (0..n).map(|k| format!("a{k}")).collect();
+        let _ = write!(
+            self.items,
+            "fn {name}({sig}) -> {FLT} {{\n    {f}\n}}\n#[grad::custom_gradient]\nfn {name}_grad({sig}) -> ({FLT}, [{FLT}; {n}]) {{\n    ({name}({args}), [{d}])\n}}\n",
+            sig = sig.join(", "),
+            args = args.join(", "),
+            d = d.join(", ")
+        );
+        Helper {
+            name,
+            slices: vec![false; n],
+        }
     }
 
     /// The whole case: helpers, then the function under test.
