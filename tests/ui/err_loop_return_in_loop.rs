@@ -16,4 +16,19 @@ fn f(x: &[f64]) -> f64 {
     last
 }
 
+// The same for a `loop` whose value is the function's.
+#[gradient]
+fn g(x: f64) -> f64 {
+    let mut t = 0.0;
+    loop {
+        t += x;
+        if t > 10.0 {
+            return t;
+        }
+        if t > 5.0 {
+            break t * 2.0;
+        }
+    }
+}
+
 fn main() {}

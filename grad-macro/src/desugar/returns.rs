@@ -14,6 +14,15 @@ use syn::visit_mut::VisitMut;
 pub fn hoist_loop_returns(stmts: &mut Vec<syn::Stmt>, ret: &syn::Type) {
     let mut out = Vec::with_capacity(stmts.len());
     for mut s in std::mem::take(stmts) {
+        // A `loop` whose value is the block's (`loop { .. break v; .. }` in tail position) keeps
+        // its value only as an expression: left as written, lowering reports the `return`.
+        if let syn::Stmt::Expr(syn::Expr::Loop(l), None) = &s {
+            let label = l.label.as_ref().map(|l| &l.name);
+            if breaks_with_value(&l.body, label) {
+                out.push(s);
+                continue;
+            }
+        }
         let expr = match &mut s {
             syn::Stmt::Expr(e, _) if is_loop(e) && contains_return(e) => e,
             _ => {
@@ -102,6 +111,49 @@ fn breaks_out(body: &syn::Block, label: &syn::Lifetime) -> bool {
                 None if self.depth == 0 => self.found = true,
                 _ => {}
             }
+            syn::visit::visit_expr_break(self, b);
+        }
+        fn visit_expr_for_loop(&mut self, e: &'a syn::ExprForLoop) {
+            self.depth += 1;
+            syn::visit::visit_expr_for_loop(self, e);
+            self.depth -= 1;
+        }
+        fn visit_expr_while(&mut self, e: &'a syn::ExprWhile) {
+            self.depth += 1;
+            syn::visit::visit_expr_while(self, e);
+            self.depth -= 1;
+        }
+        fn visit_expr_loop(&mut self, e: &'a syn::ExprLoop) {
+            self.depth += 1;
+            syn::visit::visit_expr_loop(self, e);
+            self.depth -= 1;
+        }
+        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut f = Find {
+        label,
+        depth: 0,
+        found: false,
+    };
+    syn::visit::Visit::visit_block(&mut f, body);
+    f.found
+}
+
+/// Whether a `break` with a value in `body` leaves the loop `body` belongs to (labeled `label`).
+fn breaks_with_value(body: &syn::Block, label: Option<&syn::Lifetime>) -> bool {
+    struct Find<'l> {
+        label: Option<&'l syn::Lifetime>,
+        depth: usize,
+        found: bool,
+    }
+    impl<'a> syn::visit::Visit<'a> for Find<'_> {
+        fn visit_expr_break(&mut self, b: &'a syn::ExprBreak) {
+            let ours = match &b.label {
+                Some(l) => Some(l) == self.label,
+                None => self.depth == 0,
+            };
+            self.found |= ours && b.expr.is_some();
             syn::visit::visit_expr_break(self, b);
         }
         fn visit_expr_for_loop(&mut self, e: &'a syn::ExprForLoop) {

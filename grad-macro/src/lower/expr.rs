@@ -120,7 +120,7 @@ impl Lowerer<'_> {
             Expr::Return(r) => {
                 self.errors.push_spanned(
                     r,
-                    "`return` is only supported as a statement of the function body or of an `if` in it; inside a loop, `break` out of it and return after the loop",
+                    "`return` is supported as a statement (of the body, an `if`, a `match` arm, or a loop that is itself a statement); this one is inside an expression whose value is used (such as `let v = loop { .. }`): assign the value to a variable, `break`, and return it after",
                 );
                 None
             }
