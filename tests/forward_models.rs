@@ -3,6 +3,9 @@
 //! model's type. Checked against the gradient model dotted with the tangent (both flattened by
 //! `Params::to_flat`; 1e-10, rounding only) and against a central difference along it.
 
+// The losses are written the way users write them (index loops over layers and buffers).
+#![allow(clippy::needless_range_loop, clippy::useless_vec)]
+
 use grad::{gradient, Params};
 
 #[derive(Clone, Debug, Params)]
