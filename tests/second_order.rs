@@ -375,3 +375,143 @@ fn a_banded_hessian_from_three_sweeps() {
         );
     }
 }
+
+/// Found by the differential tester (seed 1200602, `g58`): a call inside a branch inside a loop
+/// whose adjoint recomputes the loop's values. The recomputed call carries no gradient slots; its
+/// tangent was once taken from the first computation's, out of scope (a compile error inside the
+/// generated code), and would have been 0 in scope. Kept as generated.
+#[allow(clippy::all, unused, non_upper_case_globals)]
+mod recomputed {
+    use grad::gradient;
+
+    const CG58_0_f64: f64 = 1.62;
+    const CG58_1_f64: f64 = -0.99;
+    #[gradient(hvp)]
+    fn g58_h0_f64(a0: f64, a1: f64) -> f64 {
+        let v1 = a1;
+        let mut acc2 = CG58_0_f64;
+        match 3_usize % 4 {
+            0 => {
+                acc2 *= 1.0 + 0.1 * f64::tanh(((-0.45) + a0));
+            }
+            1 | 2 => {
+                acc2 *= 1.0
+                    + 0.1
+                        * f64::tanh(
+                            (({
+                                let t3 = acc2;
+                                t3 * (-0.07f64) + (-0.07f64)
+                            }) * ({
+                                let t3 = acc2;
+                                t3 * (-0.07f64) + (-0.07f64)
+                            }) + 0.4)
+                                .log(CG58_0_f64),
+                        );
+            }
+            3 => acc2 *= 0.5,
+            _ => {}
+        }
+        let v1 = v1 * 0.5 + (1.0f64 + (1.0 + f64::EPSILON));
+        return ({
+            let t4: f64 = (-1.32);
+            t4 * (1.1 - CG58_1_f64) + (1.1 - CG58_1_f64)
+        }) + f64::tanh(acc2)
+            + v1;
+    }
+    const CG58_2_f64: f64 = -1.84;
+    const CG58_3_f64: f64 = 1.14;
+    const CG58_4_f64: f64 = 0.97;
+    #[gradient(hvp, wrt(xs, x1))]
+    pub fn g58_f64(n: usize, x1: f64, xs: &[f64], ys: &[f64], x0: f64) -> f64 {
+        let mut h5: Vec<f64> = vec![
+            (0.0 + 1.9 * f64::tanh(((xs[0] + (-1.36)) / 1.9))),
+            0.5,
+            (if CG58_2_f64
+                >= (xs
+                    .iter()
+                    .zip(ys.iter())
+                    .map(|(&v9, &w10)| v9 * (xs[xs.len() - 1]))
+                    .sum::<f64>())
+            {
+                xs[0]
+            } else {
+                (1.0 + f64::EPSILON)
+            }),
+        ];
+        for t7 in 0..2 {
+            let mut hn6 = vec![0.0; h5.len()];
+            for q8 in 0..h5.len() {
+                hn6[q8] = f64::tanh(
+                    h5[q8] * (0.0 + 1.9 * f64::tanh(((g58_h0_f64(CG58_3_f64, x1)) / 1.9)))
+                        + h5[(q8 + 1) % h5.len()] * 0.5
+                        + (0.0 + 1.9 * f64::tanh(((g58_h0_f64(0.87_f64, x1)) / 1.9))),
+                );
+            }
+            h5 = hn6.clone();
+        }
+        let hr11: f64 = h5.iter().sum::<f64>();
+        let mut acc15 = xs.iter().sum::<f64>();
+        for i12 in 0..n {
+            if ((-2.51f64).exp_m1()) >= (CG58_4_f64 * acc15) {
+                return (hr11);
+            }
+            acc15 /= hr11 * hr11 + 1.0;
+        }
+        for &e19 in xs.iter().rev() {
+            if n > 0 {
+                return (((1.0 + f64::EPSILON) * x0) + ((-1.91_f64) * x1));
+            }
+            let mut acc22 = (if true {
+                g58_h0_f64((-1.31), CG58_4_f64)
+            } else {
+                g58_h0_f64(x1, xs[xs.len() - 1])
+            });
+            for i20 in (0..xs.len()).rev() {
+                {
+                    let rv24: f64 = <f64>::round((-1.41));
+                    let r23 = &mut acc15;
+                    *r23 += rv24;
+                }
+                acc22 -= (x1.signum() + (xs[0] * (-0.69)));
+            }
+            acc15 += (n as f64);
+        }
+        ((0.84_f64 + x1) - (x0 - x0)) + hr11 + hr11
+    }
+}
+
+#[test]
+fn a_recomputed_call_has_its_own_tangent() {
+    use recomputed::{g58_f64, g58_f64_grad, g58_f64_hvp};
+    let _ = g58_f64;
+    for (x1, xs, n) in [
+        (0.3f64, vec![0.5, -1.2, 0.8], 2usize),
+        (-0.7, vec![1.5, 0.2], 0),
+        (1.1, vec![-0.4, 0.9, 0.1, 0.6], 1),
+    ] {
+        let ys = vec![0.2; xs.len()];
+        let x0 = 0.4;
+        let g = |x1: f64, xs: &[f64]| {
+            let mut d = vec![0.0; xs.len()];
+            let (_, [a]) = g58_f64_grad(n, x1, xs, &ys, x0, &mut d);
+            common::cat(&[&[a], &d])
+        };
+        let vx1 = 0.7;
+        let vxs: Vec<f64> = (0..xs.len()).map(|k| 0.3 - 0.2 * k as f64).collect();
+        let mut d = vec![0.0; xs.len()];
+        let mut hv = vec![0.0; xs.len()];
+        let (_, _, [h1]) = g58_f64_hvp(n, x1, &xs, &ys, x0, vx1, &vxs, &mut d, &mut hv);
+        let h = 1e-6;
+        let xp: Vec<f64> = xs.iter().zip(&vxs).map(|(a, b)| a + h * b).collect();
+        let xm: Vec<f64> = xs.iter().zip(&vxs).map(|(a, b)| a - h * b).collect();
+        let fd: Vec<f64> = g(x1 + h * vx1, &xp)
+            .iter()
+            .zip(g(x1 - h * vx1, &xm))
+            .map(|(a, b)| (a - b) / (2.0 * h))
+            .collect();
+        let got = common::cat(&[&[h1], &hv]);
+        for (a, b) in got.iter().zip(&fd) {
+            assert!((a - b).abs() < 1e-5 * (1.0 + b.abs()), "{got:?} vs {fd:?}");
+        }
+    }
+}

@@ -92,8 +92,12 @@ impl Fwd<'_> {
         }
     }
 
+    /// Records the tangent of `v`. A value the reverse sweep recomputes is defined again with
+    /// the same id, so an earlier definition's tangent (out of scope here) is always replaced.
     fn set(&mut self, v: ValId, t: Operand) {
-        if t != Operand::Const(0.0) {
+        if t == Operand::Const(0.0) {
+            self.tan.remove(&v);
+        } else {
             self.tan.insert(v, t);
         }
     }
@@ -244,6 +248,8 @@ impl Fwd<'_> {
                 for m in merges.clone() {
                     let (t, e) = (self.t(m.then), self.t(m.els));
                     if t == Operand::Const(0.0) && e == Operand::Const(0.0) {
+                        // A recomputed `if` defines `m.dst` again: no stale tangent survives.
+                        self.tan.remove(&m.dst);
                         continue;
                     }
                     let dst = self.new_tangent(self.b.func.info(m.dst).span);
@@ -477,6 +483,17 @@ impl Fwd<'_> {
                     _ => Operand::Const(0.0),
                 })
                 .collect();
+            // A slot for every float argument that moves: a call the reverse sweep recomputes
+            // comes without its gradient slots (only its value was needed there).
+            let grads: Vec<Option<ValId>> = floats
+                .iter()
+                .zip(grads.iter().chain(std::iter::repeat(&None)))
+                .map(|(o, g)| match g {
+                    Some(g) => Some(*g),
+                    None if self.t(*o) != Operand::Const(0.0) => Some(self.new_tangent(span)),
+                    None => None,
+                })
+                .collect();
             let grad_tangents: Vec<Option<ValId>> = grads
                 .iter()
                 .map(|g| g.map(|_| self.new_tangent(span)))
@@ -486,7 +503,7 @@ impl Fwd<'_> {
                 callee: callee.clone(),
                 args: args.to_vec(),
                 tangents,
-                grads: grads.to_vec(),
+                grads: grads.clone(),
                 grad_tangents: grad_tangents.clone(),
             });
             for (g, t) in grads.iter().zip(&grad_tangents) {
@@ -494,7 +511,7 @@ impl Fwd<'_> {
                     self.tan.insert(*g, Operand::Val(*t));
                 }
             }
-            for (o, g) in floats.iter().zip(grads) {
+            for (o, g) in floats.iter().zip(&grads) {
                 let t = self.t(*o);
                 if let (Some(g), true) = (g, t != Operand::Const(0.0)) {
                     terms.push(self.scale(Operand::Val(*g), t, span));
