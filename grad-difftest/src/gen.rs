@@ -441,6 +441,9 @@ struct Ctx {
     top: bool,
     /// Directly in a loop body or in an `if` there (`break` and `continue` allowed).
     brk: bool,
+    /// Inside loops whose outermost one stands where `return` may (at the top level or in an
+    /// `if` there, and not a loop whose value is used): a `return` in them is supported.
+    ret: bool,
 }
 
 impl Ctx {
@@ -451,6 +454,7 @@ impl Ctx {
             depth: self.depth + k,
             top: false,
             brk: true,
+            ret: if self.loops == 0 { self.top } else { self.ret },
         }
     }
 }
@@ -1837,7 +1841,7 @@ impl<'a> FnGen<'a> {
             }
             // `return` from inside a loop (at any depth, also in a `match` arm there): the
             // rest of the function is skipped on that path.
-            40 if ctx.brk && ctx.loops > 0 && self.on("stmt:return_in_loop") => {
+            40 if ctx.brk && ctx.ret && ctx.loops > 0 && self.on("stmt:return_in_loop") => {
                 let c = self.cond(1);
                 let e = self.expr(2);
                 Self::line(out, ind, &format!("if {c} {{"));
@@ -2100,6 +2104,7 @@ impl<'a> FnGen<'a> {
             loops: ctx.loops + 1,
             top: false,
             brk: false,
+            ret: false,
         };
         self.frames.push(vec![]);
         self.update(&acc, inner, out, ind + 1);
@@ -2520,7 +2525,11 @@ impl<'a> FnGen<'a> {
             self.cond(1)
         };
         Self::nested(out, ind + 2, &format!("if {c}"), &format!("{jump} '{l};"));
-        let inner = ctx.in_loops(2);
+        // A loop whose value is used: no `return` inside.
+        let inner = Ctx {
+            ret: false,
+            ..ctx.in_loops(2)
+        };
         self.update(&acc, inner, out, ind + 2);
         self.frames.pop();
         Self::line(out, ind + 1, "}");
@@ -3548,6 +3557,7 @@ impl<'a> FnGen<'a> {
             loops: 0,
             top: true,
             brk: false,
+            ret: true,
         };
         while self.budget > 0 {
             self.stmt(ctx, out, 1);
