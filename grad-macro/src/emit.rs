@@ -518,11 +518,10 @@ impl Emitter<'_> {
     ) -> TokenStream {
         let seed = self.operand(seed);
         let (d, s) = (crate::naming::hidden("d"), crate::naming::hidden("s"));
-        self.call_with_scratch(callee, args, grads, None, |k, seq, range, scratch| {
+        self.call_with_scratch(callee, args, grads, None, |_, seq, range, scratch| {
             if !self.func.seq(seq).active {
                 return None;
             }
-            let _ = k;
             let d_seq = self.seq_adjoint(seq);
             let target = match range {
                 Some((r, _)) => quote!(#d_seq[#r]),
