@@ -467,6 +467,39 @@ fn model_field(param: &crate::gen::Param, v: &Value, off: usize, ty: &str, src: 
     format!("{}: {value}", param.name)
 }
 
+/// `vec![row, ..]` of rows parameter `param` with values `rs`, each element written by
+/// `elem(flat offset, value)` (the rows start at offset `off` of the flat point); rows are
+/// tuples, arrays or `Vec`s as the parameter's kind says.
+fn rows_literal(
+    param: &crate::gen::Param,
+    rs: &[Vec<f64>],
+    off: usize,
+    elem: impl Fn(usize, f64) -> String,
+) -> String {
+    let mut at = off;
+    let rows: Vec<String> = rs
+        .iter()
+        .map(|r| {
+            let elems: Vec<String> = r
+                .iter()
+                .enumerate()
+                .map(|(k, &x)| elem(at + k, x))
+                .collect();
+            at += r.len();
+            match param.kind {
+                ParamKind::Rows {
+                    width: Some(_),
+                    tuple: true,
+                    ..
+                } => format!("({})", elems.join(", ")),
+                ParamKind::Rows { width: Some(_), .. } => format!("[{}]", elems.join(", ")),
+                _ => format!("vec![{}]", elems.join(", ")),
+            }
+        })
+        .collect();
+    format!("vec![{}]", rows.join(", "))
+}
+
 /// The literal of the case's model with `fields`, one struct deeper when nested.
 fn model_literal(m: &crate::gen::Model, ty: &str, fields: &[String]) -> String {
     let ty_m = m.ty.replace(FLT, ty);
@@ -544,36 +577,14 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
                     args.push(format!("&{n}"));
                 }
                 (Value::Rows(rs), active) => {
-                    let mut at = off;
-                    let rows: Vec<String> = rs
-                        .iter()
-                        .map(|r| {
-                            let elems: Vec<String> = r
-                                .iter()
-                                .enumerate()
-                                .map(|(k, x)| {
-                                    if active {
-                                        format!("pp[{}] as {ty}", at + k)
-                                    } else {
-                                        format!("{} as {ty}", bits(*x))
-                                    }
-                                })
-                                .collect();
-                            at += r.len();
-                            match param.kind {
-                                ParamKind::Rows {
-                                    width: Some(_),
-                                    tuple: true,
-                                    ..
-                                } => format!("({})", elems.join(", ")),
-                                ParamKind::Rows { width: Some(_), .. } => {
-                                    format!("[{}]", elems.join(", "))
-                                }
-                                _ => format!("vec![{}]", elems.join(", ")),
-                            }
-                        })
-                        .collect();
-                    let _ = writeln!(pre, "let {n} = vec![{}];", rows.join(", "));
+                    let rows = rows_literal(param, rs, off, |at, x| {
+                        if active {
+                            format!("pp[{at}] as {ty}")
+                        } else {
+                            format!("{} as {ty}", bits(x))
+                        }
+                    });
+                    let _ = writeln!(pre, "let {n} = {rows};");
                     args.push(format!("&{n}"));
                 }
                 (Value::Int(i), _) => {
@@ -858,28 +869,8 @@ fn jvp_closure(
                 tangents.push(format!("&v_{n}"));
             }
             Value::Rows(rs) => {
-                let mut at = off;
-                let rows: Vec<String> = rs
-                    .iter()
-                    .map(|r| {
-                        let elems: Vec<String> = (0..r.len())
-                            .map(|k| format!("vv[{}] as {ty}", at + k))
-                            .collect();
-                        at += r.len();
-                        match param.kind {
-                            ParamKind::Rows {
-                                width: Some(_),
-                                tuple: true,
-                                ..
-                            } => format!("({})", elems.join(", ")),
-                            ParamKind::Rows { width: Some(_), .. } => {
-                                format!("[{}]", elems.join(", "))
-                            }
-                            _ => format!("vec![{}]", elems.join(", ")),
-                        }
-                    })
-                    .collect();
-                let _ = write!(pre, "let v_{n} = vec![{}]; ", rows.join(", "));
+                let rows = rows_literal(param, rs, off, |at, _| format!("vv[{at}] as {ty}"));
+                let _ = write!(pre, "let v_{n} = {rows}; ");
                 tangents.push(format!("&v_{n}"));
             }
             _ => {}

@@ -208,13 +208,19 @@ fn check_tests(item: &syn::ItemFn, sig: &Sig, args: &Args) -> TokenStream {
 /// A `d_NAME` buffer must not take the name of another parameter.
 fn check_buffer_names(sig: &Sig, errors: &Errors) {
     for p in sig.active_seqs() {
-        let d = format!("d_{}", p.ident);
-        if let Some(clash) = sig.params.iter().find(|q| q.ident == d) {
-            errors.push(
-                clash.ident.span(),
-                format!("the parameter name `{d}` is taken by the gradient buffer of `{}`: rename this parameter", p.ident),
-            );
-        }
+        let what = format!("the gradient buffer of `{}`", p.ident);
+        check_name_free(sig, errors, &format!("d_{}", p.ident), &what);
+    }
+}
+
+/// A name the generated code gives (`d_x`, `v_x`, `hv_x`, `hess`) must not be a parameter's: an
+/// error at that parameter, saying what takes the name.
+pub fn check_name_free(sig: &Sig, errors: &Errors, name: &str, taken_by: &str) {
+    if let Some(clash) = sig.params.iter().find(|q| q.ident == name) {
+        errors.push(
+            clash.ident.span(),
+            format!("the parameter name `{name}` is taken by {taken_by}: rename this parameter"),
+        );
     }
 }
 

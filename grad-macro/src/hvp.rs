@@ -18,20 +18,11 @@ fn hv_name(p: &Ident) -> Ident {
 /// The parameters that `hv_`/`hess` buffers would shadow, as errors.
 pub fn check_names(sig: &Sig, errors: &crate::errors::Errors) {
     for p in sig.active_seqs() {
-        let hv = hv_name(&p.ident).to_string();
-        if let Some(clash) = sig.params.iter().find(|q| q.ident == hv) {
-            errors.push(
-                clash.ident.span(),
-                format!("the parameter name `{hv}` is taken by the Hessian–vector product of `{}` in `hvp`: rename this parameter", p.ident),
-            );
-        }
+        let what = format!("the Hessian–vector product of `{}` in `hvp`", p.ident);
+        crate::expand::check_name_free(sig, errors, &hv_name(&p.ident).to_string(), &what);
     }
-    if let Some(clash) = sig.params.iter().find(|q| q.ident == "hess") {
-        errors.push(
-            clash.ident.span(),
-            "the parameter name `hess` is taken by the Hessian buffer of `NAME_hessian` in `hvp`: rename this parameter",
-        );
-    }
+    let what = "the Hessian buffer of `NAME_hessian` in `hvp`";
+    crate::expand::check_name_free(sig, errors, "hess", what);
 }
 
 /// The generated code of one forward-over-reverse sweep, in pieces the two items assemble.
@@ -187,16 +178,7 @@ pub fn signature(item: &syn::ItemFn, sig: &Sig) -> TokenStream {
     let where_clause = &generics.where_clause;
     let ty = Ident::new(sig.float_ty.name(), Span::call_site());
     let params = crate::expand::sig_params(sig);
-    let tangents = sig.params.iter().filter(|p| is_differentiated(p)).map(|p| {
-        let v = tangent_name(&p.ident);
-        match &p.class {
-            ParamClass::FloatSeq(_) => {
-                let t = buffer_type(sig, p);
-                quote!(#v: &#t)
-            }
-            _ => quote!(#v: #ty),
-        }
-    });
+    let tangents = crate::jvp::tangent_params(sig);
     let bufs = seq_buffers(sig, |x| format_ident!("d_{}", x));
     let hvs = seq_buffers(sig, hv_name);
     let k = sig.active_scalars().count();

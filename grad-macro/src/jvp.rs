@@ -27,11 +27,9 @@ fn clashes(sig: &Sig) -> impl Iterator<Item = (&Ident, &Ident)> {
 
 /// A `v_NAME` tangent must not take the name of another parameter.
 pub fn check_names(sig: &Sig, errors: &Errors) {
-    for (clash, p) in clashes(sig) {
-        errors.push(
-            clash.span(),
-            format!("the parameter name `{clash}` is taken by the tangent of `{p}` in `jvp`: rename this parameter"),
-        );
+    for p in sig.params.iter().filter(|p| is_differentiated(p)) {
+        let what = format!("the tangent of `{}` in `jvp`", p.ident);
+        crate::expand::check_name_free(sig, errors, &tangent_name(&p.ident).to_string(), &what);
     }
 }
 
@@ -140,6 +138,24 @@ fn length_checks(item: &syn::ItemFn, sig: &Sig) -> TokenStream {
         .collect()
 }
 
+/// `v_x: T` for each differentiated scalar and `v_w: &[T]` (`&[T; N]`) for each sequence, in
+/// declaration order: the tangents `NAME_jvp` and `NAME_hvp` take.
+pub fn tangent_params(sig: &Sig) -> Vec<TokenStream> {
+    let ty = Ident::new(sig.float_ty.name(), Span::call_site());
+    sig.params
+        .iter()
+        .filter(|p| is_differentiated(p))
+        .map(|p| {
+            let v = tangent_name(&p.ident);
+            match &p.class {
+                ParamClass::FloatSeq(SeqShape::Array(n)) => quote!(#v: &[#ty; #n]),
+                ParamClass::FloatSeq(_) => quote!(#v: &[#ty]),
+                _ => quote!(#v: #ty),
+            }
+        })
+        .collect()
+}
+
 /// `vis fn NAME_jvp(params.., tangents..) -> (T, T)`.
 pub fn signature(item: &syn::ItemFn, sig: &Sig) -> TokenStream {
     let vis = &item.vis;
@@ -148,14 +164,7 @@ pub fn signature(item: &syn::ItemFn, sig: &Sig) -> TokenStream {
     let where_clause = &generics.where_clause;
     let ty = Ident::new(sig.float_ty.name(), Span::call_site());
     let params = crate::expand::sig_params(sig);
-    let tangents = sig.params.iter().filter(|p| is_differentiated(p)).map(|p| {
-        let v = tangent_name(&p.ident);
-        match &p.class {
-            ParamClass::FloatSeq(SeqShape::Array(n)) => quote!(#v: &[#ty; #n]),
-            ParamClass::FloatSeq(_) => quote!(#v: &[#ty]),
-            _ => quote!(#v: #ty),
-        }
-    });
+    let tangents = tangent_params(sig);
     let wrt: Vec<String> = sig
         .params
         .iter()

@@ -18,7 +18,7 @@ pub fn hoist_loop_returns(stmts: &mut Vec<syn::Stmt>, ret: &syn::Type) {
         // its value only as an expression: left as written, lowering reports the `return`.
         if let syn::Stmt::Expr(syn::Expr::Loop(l), None) = &s {
             let label = l.label.as_ref().map(|l| &l.name);
-            if breaks_with_value(&l.body, label) {
+            if breaks_out(&l.body, label).1 {
                 out.push(s);
                 continue;
             }
@@ -43,7 +43,7 @@ pub fn hoist_loop_returns(stmts: &mut Vec<syn::Stmt>, ret: &syn::Type) {
             }
         };
         // A `loop` nothing breaks out of (its type is `!`) is left only by a `return`.
-        let endless = matches!(&*expr, syn::Expr::Loop(l) if !breaks_out(&l.body, &label));
+        let endless = matches!(&*expr, syn::Expr::Loop(l) if !breaks_out(&l.body, Some(&label)).0);
         Rewrite {
             flag: &flag,
             value: &value,
@@ -96,56 +96,14 @@ fn set_label(e: &mut syn::Expr, name: syn::Lifetime) {
     }
 }
 
-/// Whether a `break` in `body` leaves the loop labeled `label` that `body` belongs to (before the
-/// rewrite: an unlabeled `break` outside nested loops, or `break 'label`).
-fn breaks_out(body: &syn::Block, label: &syn::Lifetime) -> bool {
-    struct Find<'l> {
-        label: &'l syn::Lifetime,
-        depth: usize,
-        found: bool,
-    }
-    impl<'a> syn::visit::Visit<'a> for Find<'_> {
-        fn visit_expr_break(&mut self, b: &'a syn::ExprBreak) {
-            match &b.label {
-                Some(l) if l == self.label => self.found = true,
-                None if self.depth == 0 => self.found = true,
-                _ => {}
-            }
-            syn::visit::visit_expr_break(self, b);
-        }
-        fn visit_expr_for_loop(&mut self, e: &'a syn::ExprForLoop) {
-            self.depth += 1;
-            syn::visit::visit_expr_for_loop(self, e);
-            self.depth -= 1;
-        }
-        fn visit_expr_while(&mut self, e: &'a syn::ExprWhile) {
-            self.depth += 1;
-            syn::visit::visit_expr_while(self, e);
-            self.depth -= 1;
-        }
-        fn visit_expr_loop(&mut self, e: &'a syn::ExprLoop) {
-            self.depth += 1;
-            syn::visit::visit_expr_loop(self, e);
-            self.depth -= 1;
-        }
-        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
-        fn visit_item(&mut self, _: &'a syn::Item) {}
-    }
-    let mut f = Find {
-        label,
-        depth: 0,
-        found: false,
-    };
-    syn::visit::Visit::visit_block(&mut f, body);
-    f.found
-}
-
-/// Whether a `break` with a value in `body` leaves the loop `body` belongs to (labeled `label`).
-fn breaks_with_value(body: &syn::Block, label: Option<&syn::Lifetime>) -> bool {
+/// The `break`s in `body` that leave the loop `body` belongs to (labeled `label`): an unlabeled
+/// `break` outside nested loops, or `break 'label`. Returns (any such `break`, one with a value).
+fn breaks_out(body: &syn::Block, label: Option<&syn::Lifetime>) -> (bool, bool) {
     struct Find<'l> {
         label: Option<&'l syn::Lifetime>,
         depth: usize,
-        found: bool,
+        any: bool,
+        with_value: bool,
     }
     impl<'a> syn::visit::Visit<'a> for Find<'_> {
         fn visit_expr_break(&mut self, b: &'a syn::ExprBreak) {
@@ -153,7 +111,8 @@ fn breaks_with_value(body: &syn::Block, label: Option<&syn::Lifetime>) -> bool {
                 Some(l) => Some(l) == self.label,
                 None => self.depth == 0,
             };
-            self.found |= ours && b.expr.is_some();
+            self.any |= ours;
+            self.with_value |= ours && b.expr.is_some();
             syn::visit::visit_expr_break(self, b);
         }
         fn visit_expr_for_loop(&mut self, e: &'a syn::ExprForLoop) {
@@ -177,10 +136,11 @@ fn breaks_with_value(body: &syn::Block, label: Option<&syn::Lifetime>) -> bool {
     let mut f = Find {
         label,
         depth: 0,
-        found: false,
+        any: false,
+        with_value: false,
     };
     syn::visit::Visit::visit_block(&mut f, body);
-    f.found
+    (f.any, f.with_value)
 }
 
 fn contains_return(e: &syn::Expr) -> bool {
