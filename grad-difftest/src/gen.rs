@@ -2524,12 +2524,14 @@ impl<'a> FnGen<'a> {
         } else {
             self.cond(1)
         };
-        Self::nested(out, ind + 2, &format!("if {c}"), &format!("{jump} '{l};"));
-        // A loop whose value is used: no `return` inside.
-        let inner = Ctx {
-            ret: false,
-            ..ctx.in_loops(2)
-        };
+        if self.rng.chance(0.3) && self.on("labeled:match_arm") {
+            // The jump as a `match` arm.
+            let s = format!("match {j} % 2 {{ 0 if {c} => {jump} '{l}, _ => {{}} }}");
+            Self::line(out, ind + 2, &s);
+        } else {
+            Self::nested(out, ind + 2, &format!("if {c}"), &format!("{jump} '{l};"));
+        }
+        let inner = ctx.in_loops(2);
         self.update(&acc, inner, out, ind + 2);
         self.frames.pop();
         Self::line(out, ind + 1, "}");
@@ -2567,7 +2569,11 @@ impl<'a> FnGen<'a> {
             &format!("if {c}"),
             &format!("break '{l} {} + {acc};", paren(&e1.s)),
         );
-        let inner = ctx.in_loops(2);
+        // A loop whose value is used: no `return` inside.
+        let inner = Ctx {
+            ret: false,
+            ..ctx.in_loops(2)
+        };
         self.update(&acc, inner, out, ind + 2);
         self.frames.pop();
         Self::line(out, ind + 1, "}");
