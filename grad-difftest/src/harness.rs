@@ -174,6 +174,9 @@ impl Harness {
         let mut c = Command::new(cargo);
         c.current_dir(dir)
             .env("CARGO_TARGET_DIR", self.target.join("difftest-target"))
+            // Each batch is built once (or a few times while bisecting): incremental state
+            // would only cost disk, gigabytes of it per batch.
+            .env("CARGO_INCREMENTAL", "0")
             .env_remove("RUSTFLAGS")
             .env_remove("CARGO_ENCODED_RUSTFLAGS");
         c
@@ -208,6 +211,10 @@ impl Harness {
         err: String,
         out: &mut Vec<(usize, String)>,
     ) {
+        // The final build of the batch reports such a failure as a crash.
+        if environment_failure(&err).is_some() {
+            return;
+        }
         if keep.len() == 1 {
             out.push((keep[0], trim_errors(&err)));
             return;
@@ -250,6 +257,15 @@ impl Harness {
                 }
             }
             if found.is_empty() {
+                // A build that failed for a reason outside the code (a full disk, a killed
+                // compiler) would fail in every half: bisecting it only repeats the failure.
+                if let Some(why) = environment_failure(&e) {
+                    report.crashed = Some(format!(
+                        "the build failed outside the code ({why}):\n{}",
+                        trim_errors(&e)
+                    ));
+                    return report;
+                }
                 let mut rest = Vec::new();
                 self.bisect(batch, units, &keep, e, &mut rest);
                 if rest.is_empty() {
@@ -317,8 +333,28 @@ impl Harness {
 
 fn write_if_changed(path: &Path, text: &str) {
     if std::fs::read_to_string(path).ok().as_deref() != Some(text) {
-        std::fs::write(path, text).expect("write the scratch crate");
+        if let Err(e) = std::fs::write(path, text) {
+            panic!("cannot write the scratch crate {}: {e}", path.display());
+        }
     }
+}
+
+/// What in a failed build's output says the machine, not the code, failed.
+fn environment_failure(err: &str) -> Option<&'static str> {
+    const SIGNS: [(&str, &str); 5] = [
+        ("No space left on device", "the disk is full"),
+        ("Disk quota exceeded", "the disk quota is exhausted"),
+        (
+            "signal: 9",
+            "the compiler was killed, probably out of memory",
+        ),
+        ("SIGKILL", "the compiler was killed, probably out of memory"),
+        ("memory allocation of", "the compiler ran out of memory"),
+    ];
+    SIGNS
+        .iter()
+        .find(|(s, _)| err.contains(s))
+        .map(|(_, why)| *why)
 }
 
 /// The compiler's error lines (not warnings), at most 40.
@@ -897,4 +933,17 @@ fn jvp_closure(
         "|pp: &[f64], vv: &[f64]| -> (f64, f64) {{ {pre} let (v, t) = {call}({}); (v as f64, t as f64) }}",
         all.join(", ")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::environment_failure;
+
+    #[test]
+    fn a_full_disk_is_not_a_compile_error() {
+        let full = "error: failed to write `/t/deps/x.rlib`: No space left on device (os error 28)";
+        assert_eq!(environment_failure(full), Some("the disk is full"));
+        let code = "src/main.rs:40:9: error[E0308]: mismatched types";
+        assert_eq!(environment_failure(code), None);
+    }
 }
