@@ -209,6 +209,37 @@
 //! # Ok::<(), grad::runtime::Error>(())
 //! ```
 //!
+//! # Generic floats
+//!
+//! The float type may be a type parameter bounded by num-traits' `Float` or by [`Real`] (`Float`
+//! and what the optimizers need): one function for `f32` and `f64`, with `NAME_grad` (and `jvp`,
+//! `hvp`) as generic as it. Constants are written as generic code writes them (`T::from(0.5)
+//! .unwrap()`, `T::one()`, `T::from(n).unwrap()` for counts) and the value stays bit for bit the
+//! function's in each instantiation.
+//!
+//! ```
+//! use grad::{gradient, Real};
+//!
+//! #[gradient]
+//! fn smooth_l1<T: Real>(w: &[T], beta: T) -> T {
+//!     let half = T::from(0.5).unwrap();
+//!     let mut s = T::zero();
+//!     for &v in w {
+//!         let a = v.abs();
+//!         s = s + if a < beta { half * v * v / beta } else { a - half * beta };
+//!     }
+//!     s
+//! }
+//!
+//! let mut d64 = [0.0_f64; 2];
+//! let (v, [dbeta]) = smooth_l1_grad(&[0.2, -3.0], 1.0, &mut d64);
+//! assert_eq!(v, smooth_l1(&[0.2, -3.0], 1.0));
+//! assert_eq!((d64, dbeta), ([0.2, -1.0], -0.5 * 0.04 - 0.5));
+//! let mut d32 = [0.0_f32; 2];
+//! let (v32, _) = smooth_l1_grad(&[0.2_f32, -3.0], 1.0, &mut d32);
+//! assert_eq!(v32, smooth_l1(&[0.2_f32, -3.0], 1.0));
+//! ```
+//!
 //! # What a body may contain
 //!
 //! - float literals (suffixed or not), `const`s, parentheses, unary minus, `+ - * /`,
@@ -238,6 +269,8 @@
 //!   `copy_from_slice`) and read by index, also across the iterations of a loop (a hidden buffer
 //!   reused for every sample, an RNN's state vector); array literals of floats (`[x, 2.0 * y]`) and
 //!   small matrices (`[[x, y], [y, x]]`, `[[0.0; 3]; 2]`, read and written as `m[i][j]`);
+//!   vectors filled by `push` (`Vec::new()`, then pushes that always run: at the top of one
+//!   `for` loop's body, or in straight-line code);
 //! - reductions `x.iter().map(|v| v * v).sum::<f64>()`, `.product()`, `.fold(init, |acc, v| ..)`
 //!   (or `.fold(f64::NEG_INFINITY, f64::max)`), after `.filter(..)` or `.take_while(..)`, over
 //!   ranges, local buffers and constant data; `.max_by(|a, b| a.total_cmp(b)).unwrap()` and
@@ -323,6 +356,10 @@ pub use grad_macro::Params;
 
 #[doc(no_inline)]
 pub use grad_runtime::Params;
+
+/// The float types (`f32`, `f64`) as one bound, for generic `#[gradient]` functions and models.
+#[doc(no_inline)]
+pub use grad_runtime::Real;
 
 // The runtime crate's documentation, reached from this front page.
 #[doc(inline)]

@@ -306,3 +306,72 @@ fn rule_runs() {
     let (value, [d]) = uses_rule_grad(2.0, 3);
     assert!((value - 6.0).abs() < 1e-12 && (d - 6.0).abs() < 1e-12);
 }
+
+/// A generic float type: literals through `T::from`, compound assignment (the bound allows it,
+/// the generated code must not trip `assign_op_pattern`), forward mode and second order.
+#[gradient(jvp, hvp)]
+fn generic_loss<T: grad::Real + core::ops::AddAssign>(w: &[T], b: T, data: &[f64]) -> T {
+    let mut acc = T::zero();
+    for (i, &x) in data.iter().enumerate() {
+        let p = w[i % w.len()] * T::from(x).unwrap_or_else(T::nan) + b;
+        acc += p.tanh().powi(2);
+    }
+    acc / T::from(data.len()).unwrap_or_else(T::one)
+}
+
+/// A generic model's method.
+#[derive(Clone, grad::Params)]
+struct GenericLine<T> {
+    w: T,
+    b: T,
+}
+
+impl<T: grad::Real> GenericLine<T> {
+    #[gradient]
+    fn loss(&self, xs: &[T]) -> T {
+        xs.iter()
+            .fold(T::zero(), |acc, &x| acc + (self.w * x + self.b).powi(2))
+    }
+}
+
+#[test]
+fn generic_runs() {
+    let mut d = [0.0_f32; 2];
+    let (v, [db]) = generic_loss_grad(&[0.5_f32, -0.25], 0.1, &[1.0, 2.0, 3.0], &mut d);
+    assert!(v.is_finite() && db.is_finite() && d.iter().all(|g| g.is_finite()));
+    let m = GenericLine {
+        w: 0.5_f64,
+        b: 0.25,
+    };
+    let mut g = GenericLine { w: 0.0, b: 0.0 };
+    let value = m.loss_grad(&[1.0, 2.0], &mut g);
+    assert!(
+        (value - m.loss(&[1.0, 2.0])).abs() < 1e-15 && (g.b - 2.0 * (0.75 + 1.25)).abs() < 1e-12
+    );
+}
+
+/// Pushes into a vector over ranges of `usize` and `i32` and over a slice (the trip counts the
+/// generated code computes must not trip casts or conversion lints).
+#[gradient]
+fn pushed(weights: &[f64], count: usize, last: i32) -> f64 {
+    let mut doubled = Vec::with_capacity(count);
+    for i in 0..count {
+        doubled.push(weights[i % weights.len()] * 2.0);
+    }
+    let mut ramp: Vec<f64> = Vec::new();
+    for k in -1..=last {
+        ramp.push(f64::from(k) * weights[0]);
+    }
+    let mut squashed = Vec::new();
+    for &x in weights {
+        squashed.push(x.tanh());
+    }
+    doubled.iter().sum::<f64>() + ramp.iter().sum::<f64>() + squashed.iter().sum::<f64>()
+}
+
+#[test]
+fn pushed_runs() {
+    let mut d = [0.0; 2];
+    let v = pushed_grad(&[0.5, 1.0], 3, 2, &mut d);
+    assert!(v.is_finite() && d.iter().all(|g| g.is_finite()));
+}

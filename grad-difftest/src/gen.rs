@@ -187,6 +187,9 @@ pub struct Case {
     /// function of models, `NAME_core` (a rich case, see `FnGen::rich_model`): options added to
     /// `#[gradient]` (`jvp`, `hvp`) do not apply to them.
     pub wrapper: bool,
+    /// Checked as its generic twin (see [`crate::generic`]): every item over `T: grad::Real`,
+    /// instantiated with the case's float type.
+    pub generic: bool,
 }
 
 impl Case {
@@ -195,9 +198,19 @@ impl Case {
         self.items.replace(FLT, float.name())
     }
 
+    /// Rendered items (attributes completed) as they are compiled: the generic twin for a
+    /// generic case.
+    pub fn finish(&self, items: String, float: Float) -> String {
+        if self.generic {
+            crate::generic::genericize(&items, float.name()).unwrap_or(items)
+        } else {
+            items
+        }
+    }
+
     /// The source a reader needs: the items in the case's own type.
     pub fn source(&self) -> String {
-        self.render(self.float)
+        self.finish(self.render(self.float), self.float)
     }
 }
 
@@ -508,6 +521,16 @@ impl Gen {
         for _ in 0..4 {
             points.push(params.iter().map(|p| g.value(&p.kind)).collect());
         }
+        // The type parameter is inferred from a float parameter; the rewrite skips structs.
+        let generic = model.is_none()
+            && !wrapper
+            && self.on("generic")
+            && g.rng.chance(0.25)
+            && params
+                .iter()
+                .any(|p| !matches!(p.kind, ParamKind::Usize | ParamKind::I32 | ParamKind::Bool))
+            && crate::generic::genericize(&items.replace(FLT, float.name()), float.name())
+                .is_some();
         Case {
             name,
             float,
@@ -516,6 +539,7 @@ impl Gen {
             points,
             model,
             wrapper,
+            generic,
         }
     }
 }
@@ -1691,10 +1715,10 @@ impl<'a> FnGen<'a> {
         // `break` with a value, a read of rows, slice patterns and `first`/`last`/`get`, buffers
         // made by `vec![x; n]` and `vec![vec![0.0; c]; r]`, closures called in closures, a state
         // carried across iterations by `h = h_new`, `vec![a, b, c]` lists, `x[a..b].to_vec()`,
-        // a read of a model's layers, `return` inside a loop
+        // a read of a model's layers, `return` inside a loop, a vector filled by `push`
         let w = [
             5, 3, 2, 6, 3, 4, 1, 1, 1, 1, 1, 1, 2, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1,
-            1, 1, 1, 3, 1, 1, 1, 1, 1, 1, 2, 2,
+            1, 1, 1, 3, 1, 1, 1, 1, 1, 1, 2, 2, 2,
         ];
         let i = self.rng.weighted(&w);
         match i {
@@ -1773,6 +1797,7 @@ impl<'a> FnGen<'a> {
             }
             37 if self.on("stmt:vec_list") => self.vec_list(ctx, out, ind),
             38 if self.on("stmt:range_to_vec") => self.range_to_vec(ctx, out, ind),
+            41 if self.on("stmt:push") => self.push_stmt(ctx, out, ind),
             39 if self.on("stmt:layers") => self.layers_stmt(ctx, out, ind),
             31 if nested && ctx.loops < 2 && self.on("stmt:labeled_value") => {
                 self.labeled_value(ctx, out, ind);
@@ -3067,6 +3092,107 @@ impl<'a> FnGen<'a> {
                 key: n.clone(),
                 iv,
                 min_len: k,
+                slice: false,
+            },
+            false,
+        );
+        self.read_seq(ctx, &n, iv, out, ind);
+    }
+
+    /// `let mut v = Vec::new();` (or `Vec::with_capacity(n)`, `vec![]`, typed or not) filled by
+    /// `push`: one or two pushes at the top of a `for` loop over a range or a slice in scope
+    /// (with `enumerate`, `zip`, `windows`, `step_by`), or pushes as statements with another
+    /// statement between; then indexed, iterated or summed like any buffer.
+    fn push_stmt(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
+        let n = self.fresh("pv");
+        let init = match self.rng.below(3) {
+            0 => "Vec::new()".to_string(),
+            1 => "Vec::with_capacity(4)".to_string(),
+            _ => "vec![]".to_string(),
+        };
+        let ann = if self.rng.chance(0.4) {
+            format!(": Vec<{FLT}>")
+        } else {
+            String::new()
+        };
+        Self::line(out, ind, &format!("let mut {n}{ann} = {init};"));
+        let slices = self.slices();
+        let form = self.rng.below(if slices.is_empty() { 2 } else { 6 });
+        let mut iv = Iv::pt(0.0);
+        let min_len;
+        if form == 0 {
+            // Straight-line pushes.
+            let k = 1 + self.rng.below(3);
+            for j in 0..k {
+                let e = self.wrapped(1, (-2.0, 2.0));
+                iv = iv.union(e.iv);
+                Self::line(out, ind, &format!("{n}.push({});", e.s));
+                if j == 0 && k > 1 {
+                    let t = self.fresh("pt");
+                    let e = self.wrapped(1, (-2.0, 2.0));
+                    Self::line(out, ind, &format!("let {t}: {FLT} = {};", e.s));
+                    self.declare(&t, VarKind::Float(e.iv), false);
+                }
+            }
+            min_len = k;
+        } else {
+            let i = self.fresh("i");
+            let v = self.fresh("e");
+            let (head, bound_float, trips): (String, Option<(String, Iv)>, usize) = match form {
+                1 => {
+                    let m = 1 + self.rng.below(4);
+                    if self.rng.chance(0.5) {
+                        (format!("for {i} in 0..{m}"), None, m)
+                    } else {
+                        (format!("for {i} in 1..={m}"), None, m)
+                    }
+                }
+                _ => {
+                    let (xs, xiv) = self.rng.pick(&slices).clone();
+                    match form {
+                        2 => (
+                            format!("for &{v} in {xs}.iter()"),
+                            Some((v.clone(), xiv)),
+                            1,
+                        ),
+                        3 => (
+                            format!("for ({i}, &{v}) in {xs}.iter().enumerate()"),
+                            Some((v.clone(), xiv)),
+                            1,
+                        ),
+                        4 => (format!("for {v} in {xs}.windows(1)"), None, 1),
+                        _ => (format!("for {i} in (0..{xs}.len()).step_by(2)"), None, 1),
+                    }
+                }
+            };
+            Self::line(out, ind, &format!("{head} {{"));
+            self.frames.push(vec![]);
+            if let Some((name, fiv)) = &bound_float {
+                self.declare(name, VarKind::Float(*fiv), false);
+            }
+            let per = 1 + self.rng.below(2);
+            for _ in 0..per {
+                let mut e = self.wrapped(1, (-2.0, 2.0));
+                if form == 1 || (form >= 3 && form != 4) {
+                    e.s = format!("{} + {i} as {FLT} * 0.25", paren(&e.s));
+                    e.iv = e.iv.union(Iv(-3.0, 3.0, e.iv.2));
+                } else if form == 4 {
+                    e.s = format!("{} * {v}[0]", paren(&e.s));
+                    e.iv = Iv(-6.0, 6.0, true);
+                }
+                iv = iv.union(e.iv);
+                Self::line(out, ind + 1, &format!("{n}.push({});", e.s));
+            }
+            self.frames.pop();
+            Self::line(out, ind, "}");
+            min_len = per * trips;
+        }
+        self.declare(
+            &n,
+            VarKind::Seq {
+                key: n.clone(),
+                iv,
+                min_len,
                 slice: false,
             },
             false,

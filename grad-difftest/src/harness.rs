@@ -134,7 +134,7 @@ impl Harness {
         std::fs::create_dir_all(dir.join("src")).expect("create the scratch crate");
         let manifest = format!(
             "[package]\nname = \"difftest-{batch}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
-             [dependencies]\ngrad = {{ path = {:?} }}\n\n# Not a member of the workspace it may sit in.\n[workspace]\n",
+             [dependencies]\ngrad = {{ path = {:?} }}\n# The generic twins' conversions (`num_traits::cast`).\nnum-traits = \"0.2\"\n\n# Not a member of the workspace it may sit in.\n[workspace]\n",
             self.root.display().to_string()
         );
         write_if_changed(&dir.join("Cargo.toml"), &manifest);
@@ -452,7 +452,7 @@ pub fn unit(case: &Case) -> Unit {
     let render = |float: Float| {
         let items = case.render(float);
         let fname = format!("{}_{}", case.name, float.name());
-        if case.wrapper {
+        let items = if case.wrapper {
             // Plain wrappers of a `#[gradient]` core that give `NAME_jvp` themselves.
             items
         } else if has_hvp(case) {
@@ -461,7 +461,8 @@ pub fn unit(case: &Case) -> Unit {
             with_modes(&items, &fname, "jvp")
         } else {
             items
-        }
+        };
+        case.finish(items, float)
     };
     let mut items = render(case.float);
     if case.float == Float::F32 {

@@ -222,6 +222,7 @@ fn cell(
         points,
         model: None,
         wrapper: false,
+        generic: false,
     };
     Cell { keys, case }
 }

@@ -149,6 +149,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             return quote!(#e #item);
         }
     };
+    crate::sig::choose_generic_float_of_rule(&f.sig);
     let args: RuleArgs = match syn::parse2(args) {
         Ok(a) => a,
         Err(e) => {
@@ -214,6 +215,13 @@ pub fn check_tests(
     if checks.points.is_empty() {
         return out;
     }
+    // A generic function is checked in `f64` (its literals' default type).
+    let f64_ident = proc_macro2::Ident::new("f64", ty.span());
+    let ty = if ty == "f32" || ty == "f64" {
+        ty
+    } else {
+        &f64_ident
+    };
     if flags.contains(&2) {
         return syn::Error::new(
             checks.points[0].0,

@@ -85,9 +85,31 @@ const NAMED: &[(&str, f64, f32)] = &[
 /// [`Emitter::batched_block`]).
 const BATCH: usize = 32;
 
+/// `n` converted to the generic float type `ty` (the `Float` bound implies `NumCast`). The
+/// conversion cannot fail for a float type; the path goes through `grad` so that it names the
+/// trait whatever the user imported.
+pub fn generic_cast(ty: &Ident, n: &TokenStream) -> TokenStream {
+    quote!(<#ty as ::grad::runtime::__private::NumCast>::from(#n).unwrap())
+}
+
 /// A float constant as tokens of type `ty`.
 pub fn float_literal(c: f64, ty: FloatTy) -> TokenStream {
     let tyi = Ident::new(ty.name(), Span::call_site());
+    if let FloatTy::Generic(_) = ty {
+        // Converted from the `f64` the user wrote, as `T::from(0.1).unwrap()` in the body does.
+        let lit = if c.is_nan() {
+            quote!(::core::f64::NAN)
+        } else if c.is_infinite() {
+            if c > 0.0 {
+                quote!(::core::f64::INFINITY)
+            } else {
+                quote!(::core::f64::NEG_INFINITY)
+            }
+        } else {
+            Literal::f64_suffixed(c).into_token_stream()
+        };
+        return generic_cast(&tyi, &lit);
+    }
     if c.is_nan() {
         return quote!(#tyi::NAN);
     }
@@ -107,6 +129,7 @@ pub fn float_literal(c: f64, ty: FloatTy) -> TokenStream {
     let named = NAMED.iter().find(|(_, v64, v32)| match ty {
         FloatTy::F64 => *v64 == m,
         FloatTy::F32 => *v32 == m as f32,
+        FloatTy::Generic(_) => false,
     });
     let body = match named {
         Some((n, _, _)) => {
@@ -114,7 +137,7 @@ pub fn float_literal(c: f64, ty: FloatTy) -> TokenStream {
             quote!(::core::#tyi::consts::#n)
         }
         None => match ty {
-            FloatTy::F64 => Literal::f64_unsuffixed(m).into_token_stream(),
+            FloatTy::F64 | FloatTy::Generic(_) => Literal::f64_unsuffixed(m).into_token_stream(),
             FloatTy::F32 => Literal::f32_unsuffixed(m as f32).into_token_stream(),
         },
     };
@@ -226,19 +249,44 @@ impl<'a> Emitter<'a> {
 
     /// The local helper functions the emitted statements call.
     pub fn helper_declarations(&self) -> TokenStream {
-        if !self.uses_mul0 {
-            return TokenStream::new();
+        let mut out = TokenStream::new();
+        let generic = matches!(self.func.float_ty, FloatTy::Generic(_));
+        if generic {
+            // A type parameter that is no float type is an error here, at the return type,
+            // rather than in the code below.
+            let ty = Ident::new(self.func.float_ty.name(), crate::sig::generic_float_span());
+            out.extend(
+                quote_spanned!(ty.span()=> ::grad::runtime::__private::generic_float::<#ty>();),
+            );
         }
-        let (name, ty) = (crate::naming::hidden("mul0"), self.ty());
-        let zero = float_literal(0.0, self.func.float_ty);
+        if !self.uses_mul0 {
+            return out;
+        }
+        let name = crate::naming::hidden("mul0");
         // One definition instead of a conditional at every use keeps the expansion small; LLVM
-        // inlines it into a select.
-        quote! {
+        // inlines it into a select. An inner function cannot name the outer one's type
+        // parameters, so for a generic float it has its own.
+        let (generics, ty, zero) = if generic {
+            let x = crate::naming::hidden("X");
+            (
+                quote!(<#x: ::grad::runtime::__private::GenericFloat>),
+                x.clone(),
+                quote!(<#x as ::grad::runtime::__private::NumCast>::from(0.0_f64).unwrap()),
+            )
+        } else {
+            (
+                TokenStream::new(),
+                self.ty(),
+                float_literal(0.0, self.func.float_ty),
+            )
+        };
+        out.extend(quote! {
             #[inline]
-            fn #name(p: #ty, adj: #ty) -> #ty {
+            fn #name #generics (p: #ty, adj: #ty) -> #ty {
                 if adj == #zero { #zero } else { p * adj }
             }
-        }
+        });
+        out
     }
 }
 
@@ -259,6 +307,15 @@ fn redefined(blocks: &[&Block]) -> std::collections::HashSet<ValId> {
 }
 
 impl Emitter<'_> {
+    /// `place += value;`, spelled `place = place + value;` for a generic float: `Float` does
+    /// not imply `AddAssign`, and the generated code may ask for no bound the user did not write.
+    fn add_assign(&self, place: &TokenStream, value: &TokenStream) -> TokenStream {
+        match self.func.float_ty {
+            FloatTy::Generic(_) => quote!(#place = #place + #value;),
+            FloatTy::F32 | FloatTy::F64 => quote!(#place += #value;),
+        }
+    }
+
     fn ty(&self) -> Ident {
         Ident::new(self.func.float_ty.name(), Span::call_site())
     }
@@ -527,9 +584,10 @@ impl Emitter<'_> {
                 Some((r, _)) => quote!(#d_seq[#r]),
                 None => quote!(#d_seq),
             };
+            let add = self.add_assign(&quote!(*#d), &quote!(#seed * *#s));
             Some(quote! {
                 for (#d, #s) in #target.iter_mut().zip(#scratch.iter()) {
-                    *#d += #seed * *#s;
+                    #add
                 }
             })
         })
@@ -564,9 +622,10 @@ impl Emitter<'_> {
                     Some((r, _)) => quote!(#t[#r]),
                     None => quote!(#t),
                 };
+                let add = self.add_assign(&quote!(#dot), &quote!(*#a * *#b));
                 Some(quote! {
                     for (#a, #b) in #scratch.iter().zip(#source.iter()) {
-                        #dot += *#a * *#b;
+                        #add
                     }
                 })
             },
@@ -737,17 +796,19 @@ impl Emitter<'_> {
             };
             if self.func.seq(*seq).active {
                 let dt = target(self.seq_adjoint(*seq));
+                let add = self.add_assign(&quote!(*#d), &quote!(#seed * *#s));
                 accumulate.push(quote! {
                     for (#d, #s) in #dt.iter_mut().zip(#sn.iter()) {
-                        *#d += #seed * *#s;
+                        #add
                     }
                 });
             }
             if let Some(ta) = adjoint_tangents.get(k).copied().flatten() {
                 let tt = target(self.seq_adjoint(ta));
+                let add = self.add_assign(&quote!(*#d), &quote!(#seed_t * *#s + #seed * *#h));
                 accumulate.push(quote! {
                     for ((#d, #s), #h) in #tt.iter_mut().zip(#sn.iter()).zip(#hn.iter()) {
-                        *#d += #seed_t * *#s + #seed * *#h;
+                        #add
                     }
                 });
             }
@@ -986,7 +1047,7 @@ impl Emitter<'_> {
                     self.name(*index),
                     self.operand(*value),
                 );
-                quote!(#d[#i] += #v;)
+                self.add_assign(&quote!(#d[#i]), &v)
             }
             Stmt::ScaleSeq { seq, factor } => {
                 let (d, f) = (self.seq_adjoint(*seq), self.operand(*factor));
@@ -1239,8 +1300,8 @@ impl Emitter<'_> {
             }
             Prim::PowIDeriv => {
                 let (x, n) = (a(0), self.operand(args[1]));
-                let ty = self.ty();
-                quote!(if #n == 0 { #zero } else { #n as #ty * #x.powi(#n.wrapping_sub(1)) })
+                let nf = self.func.float_ty.convert_int(&n);
+                quote!(if #n == 0 { #zero } else { #nf * #x.powi(#n.wrapping_sub(1)) })
             }
             method => {
                 let name = Ident::new(

@@ -37,6 +37,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             return quote!(#e #item);
         }
     };
+    crate::sig::choose_generic_float(&item.sig);
     let preds = crate::desugar::let_cfg_predicates(&item.block);
     if preds.is_empty() {
         expand_item(args, &item)
@@ -302,12 +303,13 @@ fn differentiate(item: &syn::ItemFn, sig: &Sig, mut lowered: crate::lower::Lower
     let items = &lowered.func.items;
     let table = wrt_table(item, sig);
     let item = original_item(item);
+    let allows = generated_allows();
     quote! {
         #item
         #table
         #(#inherited)*
         // The parameters mirror the original's; code the gradient does not need may leave one unread.
-        #[allow(unused_variables, unused_assignments, unreachable_code, clippy::too_many_arguments, clippy::needless_late_init, clippy::float_cmp, clippy::needless_borrow, clippy::diverging_sub_expression)]
+        #allows
         #signature {
             #(#items)*
             #helpers
@@ -407,6 +409,17 @@ pub fn sig_params(sig: &Sig) -> Vec<TokenStream> {
             }
         })
         .collect()
+}
+
+/// The lints generated code may trip in the user's crate: names and unused values of the IR,
+/// comparisons of floats with constants, and `a = a + b` for a generic float type (which has
+/// no `AddAssign` unless the user asked for it).
+const ALLOWS: &str = "non_snake_case, unused_variables, unused_assignments, unused_mut, unreachable_code, clippy::too_many_arguments, clippy::needless_late_init, clippy::float_cmp, clippy::needless_borrow, clippy::diverging_sub_expression, clippy::assign_op_pattern";
+
+/// `#[allow(..)]` of [`ALLOWS`], on every generated function derived from the IR.
+pub fn generated_allows() -> TokenStream {
+    let lints: TokenStream = ALLOWS.parse().expect("lint names parse");
+    quote!(#[allow(#lints)])
 }
 
 /// `vis fn NAME_grad(params.., d_bufs..) -> (T, [T; K])`, shared with the fallback stub.

@@ -161,13 +161,6 @@ fn buffer_type(sig: &Sig, p: &crate::sig::Param) -> TokenStream {
     }
 }
 
-const ALLOWS: &str = "non_snake_case, unused_variables, unused_assignments, unused_mut, unreachable_code, clippy::too_many_arguments, clippy::needless_late_init, clippy::float_cmp, clippy::needless_borrow, clippy::diverging_sub_expression";
-
-fn allows() -> TokenStream {
-    let lints: TokenStream = ALLOWS.parse().expect("lint names parse");
-    quote!(#[allow(#lints)])
-}
-
 /// `NAME_hvp(params.., tangents.., d_ buffers.., hv_ buffers..) -> (T, [T; K], [T; K])`
 /// (just `T` when only sequences are differentiated).
 pub fn signature(item: &syn::ItemFn, sig: &Sig) -> TokenStream {
@@ -246,7 +239,7 @@ fn call_item(item: &syn::ItemFn, sig: &Sig, lowered: Lowered) -> TokenStream {
         item.sig.ident
     );
     let inherited = crate::expand::inherited_attributes(item);
-    let allows = allows();
+    let allows = crate::expand::generated_allows();
     quote! {
         #(#inherited)*
         #[doc = #doc]
@@ -278,7 +271,7 @@ fn hvp_item(item: &syn::ItemFn, sig: &Sig, lowered: Lowered) -> TokenStream {
     };
     let signature = signature(item, sig);
     let inherited = crate::expand::inherited_attributes(item);
-    let allows = allows();
+    let allows = crate::expand::generated_allows();
     quote! {
         #(#inherited)*
         #allows
@@ -378,7 +371,7 @@ fn hessian_item(item: &syn::ItemFn, sig: &Sig, lowered: Lowered) -> TokenStream 
     let grads = &s.grads;
     let hvs = &s.hvs;
     let inherited = crate::expand::inherited_attributes(item);
-    let allows = allows();
+    let allows = crate::expand::generated_allows();
     let signature = hessian_signature(item, sig);
     if sig.active_seqs().next().is_none() {
         return quote! {

@@ -26,6 +26,9 @@ pub enum Kind {
 pub enum FloatTy {
     F32,
     F64,
+    /// A type parameter bounded by num-traits' `Float` (`fn f<T: Float>(x: T) -> T`), by its
+    /// name. Its constants are converted at run time (`NumCast::from`), as the user writes them.
+    Generic(&'static str),
 }
 
 impl FloatTy {
@@ -33,14 +36,57 @@ impl FloatTy {
         match self {
             FloatTy::F32 => "f32",
             FloatTy::F64 => "f64",
+            FloatTy::Generic(name) => name,
         }
     }
 
+    /// The generic float type named `name`. The name is interned for the life of the compiler
+    /// process (a few bytes per distinct name), so the type stays `Copy`.
+    pub fn generic(name: &str) -> FloatTy {
+        thread_local! {
+            static NAMES: std::cell::RefCell<Vec<&'static str>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        NAMES.with(|names| {
+            let mut names = names.borrow_mut();
+            if let Some(n) = names.iter().find(|n| **n == name) {
+                return FloatTy::Generic(n);
+            }
+            let n: &'static str = Box::leak(name.to_owned().into_boxed_str());
+            names.push(n);
+            FloatTy::Generic(n)
+        })
+    }
+
     /// Rounds a constant to this type, so folding matches what the program computes at run time.
+    /// A generic type keeps the `f64` value: it is converted where it is used.
     pub fn round(self, v: f64) -> f64 {
         match self {
             FloatTy::F32 => v as f32 as f64,
-            FloatTy::F64 => v,
+            FloatTy::F64 | FloatTy::Generic(_) => v,
+        }
+    }
+
+    /// Whether folding an arithmetic operation on the constants `args` at compile time gives what
+    /// the program computes. Always for `f32` and `f64`; for a generic type, only when every
+    /// constant is an `f32` too: then rounding the `f64` result of `+ - * /` to `f32` equals the
+    /// `f32` operation (53 ≥ 2·24 + 2 bits), and the instantiation with `f32` agrees.
+    pub fn folds(self, args: &[Operand]) -> bool {
+        match self {
+            FloatTy::F32 | FloatTy::F64 => true,
+            FloatTy::Generic(_) => args.iter().all(|a| {
+                a.as_const()
+                    .is_none_or(|c| f64::from(c as f32) == c || !c.is_finite())
+            }),
+        }
+    }
+
+    /// An integer `n` (tokens) converted to this type: `n as f64`, or `NumCast::from(n)` for a
+    /// generic type, which has no `as`.
+    pub fn convert_int(self, n: &TokenStream) -> TokenStream {
+        let ty = Ident::new(self.name(), Span::call_site());
+        match self {
+            FloatTy::F32 | FloatTy::F64 => quote::quote!((#n as #ty)),
+            FloatTy::Generic(_) => crate::emit::generic_cast(&ty, n),
         }
     }
 }
@@ -510,7 +556,7 @@ impl<'f> Builder<'f> {
 
     fn simplify(&self, op: Prim, args: &[Operand]) -> Option<Operand> {
         let ty = self.func.float_ty;
-        if let Some(v) = op.fold(args) {
+        if let Some(v) = op.fold(args).filter(|_| ty.folds(args)) {
             return Some(Operand::Const(ty.round(v)));
         }
         let c = |i: usize| args.get(i).and_then(|a| a.as_const());
@@ -591,7 +637,9 @@ impl<'f> Builder<'f> {
             };
             if let (Some(c1), Some((op, args))) = (a.as_const(), self.def_of(b)) {
                 match (op, args.as_slice()) {
-                    (Prim::Mul, [Operand::Const(c2), x]) => {
+                    (Prim::Mul, [Operand::Const(c2), x])
+                        if self.func.float_ty.folds(&[a, Operand::Const(*c2)]) =>
+                    {
                         let c = self.func.float_ty.round(c1 * c2);
                         return self.mul(Operand::Const(c), *x, span);
                     }

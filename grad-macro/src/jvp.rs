@@ -107,9 +107,10 @@ pub fn item(item: &syn::ItemFn, sig: &Sig, mut lowered: Lowered) -> TokenStream 
     let items = &func.items;
     let signature = signature(item, sig);
     let inherited = crate::expand::inherited_attributes(item);
+    let allows = crate::expand::generated_allows();
     quote! {
         #(#inherited)*
-        #[allow(unused_variables, unused_assignments, unreachable_code, clippy::too_many_arguments, clippy::needless_late_init, clippy::float_cmp, clippy::needless_borrow, clippy::diverging_sub_expression)]
+        #allows
         #signature {
             #(#items)*
             #helpers

@@ -342,6 +342,7 @@ fn wrapper(
             any_seq = true;
             flags.push(2u8);
             let t = Ident::new(r.float.name(), Span::call_site());
+            let zero = crate::emit::float_literal(0.0, r.float);
             let (flat, offs, dflat) = (&r.flat, &r.offs, &r.dflat);
             let msg = format!(
                 "{fname}: the gradient buffer `{d}` has {{}} rows but `{id}` has {{}}; pass a buffer of the shape of `{id}`"
@@ -364,7 +365,7 @@ fn wrapper(
                         (0..*n).map(|k| quote!(#dflat[r * #n + #k])).collect();
                     prelude.push(quote! {
                         let #flat: ::std::vec::Vec<#t> = #id.iter().flat_map(|r| [#(r.#ks),*]).collect();
-                        let mut #dflat: ::std::vec::Vec<#t> = ::std::vec![0.0; #flat.len()];
+                        let mut #dflat: ::std::vec::Vec<#t> = ::std::vec![#zero; #flat.len()];
                     });
                     call_args.push(quote!(&#flat));
                     call_bufs.push(quote!(&mut #dflat));
@@ -389,7 +390,7 @@ fn wrapper(
                         for r in #id.iter() {
                             #offs.push(#offs[#offs.len() - 1] + r.len());
                         }
-                        let mut #dflat: ::std::vec::Vec<#t> = ::std::vec![0.0; #flat.len()];
+                        let mut #dflat: ::std::vec::Vec<#t> = ::std::vec![#zero; #flat.len()];
                     });
                     call_args.push(quote!(&#flat));
                     call_args.push(quote!(&#offs));

@@ -385,12 +385,12 @@ pub fn partial(
                     span,
                 );
                 let d = b.prim(Prim::PowIDeriv, vec![x, Operand::Val(m)], span);
-                let ty = b.func.float_ty.name();
-                let ty = proc_macro2::Ident::new(ty, span);
+                let float_ty = b.func.float_ty;
+                let ty = proc_macro2::Ident::new(float_ty.name(), span);
                 let nf = b.opaque(
                     crate::ir::Kind::Float,
                     Some(syn::parse_quote!(#ty)),
-                    quote::quote!(#name as #ty),
+                    float_ty.convert_int(&quote::ToTokens::to_token_stream(&name)),
                     vec![n],
                     span,
                 );

@@ -59,7 +59,95 @@ impl Sig {
     }
 }
 
-/// `f64` or `f32` written as such.
+thread_local! {
+    /// The generic float type of the function being expanded, if it has one (see
+    /// [`choose_generic_float`]): every type test of the expansion reads it, as they read `f64`.
+    static GENERIC_FLOAT: std::cell::Cell<Option<(FloatTy, proc_macro2::Span)>> = const { std::cell::Cell::new(None) };
+}
+
+/// Fixes, for one expansion, the type parameter that stands for the float type: the return
+/// type, when it is a single name other than `f64`/`f32` that the function declares as a type
+/// parameter (`fn f<T: Float>(x: T) -> T`), or a one-letter name, which a method takes from its
+/// `impl` (`impl<T: Float> Mlp<T> { fn loss(&self) -> T }`). The generated code checks that it is
+/// `Float` where the user wrote it, so a wrong guess is a clear error at the return type.
+pub fn choose_generic_float(sig: &syn::Signature) {
+    let name = match &sig.output {
+        ReturnType::Type(_, ty) => generic_float_name(sig, ty),
+        ReturnType::Default => None,
+    };
+    GENERIC_FLOAT.with(|g| g.set(name.map(|(n, span)| (FloatTy::generic(&n), span))));
+}
+
+/// The float type of a hand-written rule `NAME_grad<T: Float>(..) -> (T, [T; K])`: the first
+/// element of the returned tuple, as [`choose_generic_float`] decides it for a return type.
+pub fn choose_generic_float_of_rule(sig: &syn::Signature) {
+    let name = match &sig.output {
+        ReturnType::Type(_, ty) => match &**ty {
+            Type::Tuple(t) => t
+                .elems
+                .first()
+                .and_then(|first| generic_float_name(sig, first)),
+            _ => None,
+        },
+        ReturnType::Default => None,
+    };
+    GENERIC_FLOAT.with(|g| g.set(name.map(|(n, span)| (FloatTy::generic(&n), span))));
+}
+
+/// The name and span of `ty` if it names the generic float type of a function with `sig`.
+fn generic_float_name(sig: &syn::Signature, ty: &Type) -> Option<(String, proc_macro2::Span)> {
+    let Type::Path(p) = ty else {
+        return None;
+    };
+    if p.qself.is_some()
+        || p.path.leading_colon.is_some()
+        || p.path.segments.len() != 1
+        || !p.path.segments[0].arguments.is_empty()
+    {
+        return None;
+    }
+    let id = &p.path.segments[0].ident;
+    let declared = sig.generics.type_params().any(|t| t.ident == *id);
+    let s = id.to_string();
+    let one_letter = s.len() == 1 && s.chars().all(|c| c.is_ascii_uppercase());
+    (s != "f64" && s != "f32" && (declared || one_letter)).then_some((s, id.span()))
+}
+
+/// A float type parameter declared with no bound at all (`fn f<T>(x: T) -> T`) cannot do
+/// arithmetic: said at the parameter, before rustc says it in the generated code.
+fn unbounded_float_param(sig: &syn::Signature, name: &str, errors: &Errors) {
+    let Some(t) = sig.generics.type_params().find(|t| t.ident == name) else {
+        return;
+    };
+    let in_where = sig.generics.where_clause.as_ref().is_some_and(|w| {
+        w.predicates.iter().any(|p| match p {
+            syn::WherePredicate::Type(pt) => {
+                matches!(&pt.bounded_ty, Type::Path(tp) if tp.path.is_ident(name))
+            }
+            _ => false,
+        })
+    });
+    if t.bounds.is_empty() && !in_where {
+        errors.push_spanned(
+            t,
+            format!("`#[gradient]` computes in `{name}`, the return type, which has no bound: bound it by num-traits' `Float` (`{name}: Float`) or by `grad::Real`"),
+        );
+    }
+}
+
+/// The generic float type of this expansion, if any.
+pub fn generic_float() -> Option<FloatTy> {
+    GENERIC_FLOAT.with(std::cell::Cell::get).map(|g| g.0)
+}
+
+/// Where the user wrote the generic float type (the return type).
+pub fn generic_float_span() -> proc_macro2::Span {
+    GENERIC_FLOAT
+        .with(std::cell::Cell::get)
+        .map_or_else(proc_macro2::Span::call_site, |g| g.1)
+}
+
+/// `f64` or `f32` written as such, or the function's generic float type.
 pub fn float_of(ty: &Type) -> Option<FloatTy> {
     match ty {
         Type::Path(p) if p.qself.is_none() && p.path.segments.len() == 1 => {
@@ -72,7 +160,7 @@ pub fn float_of(ty: &Type) -> Option<FloatTy> {
             } else if s.ident == "f32" {
                 Some(FloatTy::F32)
             } else {
-                None
+                generic_float().filter(|g| s.ident == g.name())
             }
         }
         Type::Paren(p) => float_of(&p.elem),
@@ -124,7 +212,13 @@ pub fn holds_float(ty: &Type) -> bool {
     struct Finder(bool);
     impl<'a> syn::visit::Visit<'a> for Finder {
         fn visit_path_segment(&mut self, s: &'a syn::PathSegment) {
-            if s.ident == "f64" || s.ident == "f32" {
+            // In a generic function, the floats that are differentiated are the generic ones;
+            // `f64` data beside them is read through conversions.
+            let float = match generic_float() {
+                Some(g) => s.ident == g.name(),
+                None => s.ident == "f64" || s.ident == "f32",
+            };
+            if float {
                 self.0 = true;
             }
             syn::visit::visit_path_segment(self, s);
@@ -193,15 +287,7 @@ pub fn analyze(item: &ItemFn, args: &Args, errors: &Errors) -> Sig {
     if let Some(v) = &sig.variadic {
         errors.push_spanned(v, "`#[gradient]` does not support variadic functions");
     }
-    for g in &sig.generics.params {
-        match g {
-            syn::GenericParam::Lifetime(_) => {}
-            _ => errors.push_spanned(
-                g,
-                "`#[gradient]` does not support generic functions: write the function for `f64` or `f32`",
-            ),
-        }
-    }
+
     let float_ty_found = match &sig.output {
         ReturnType::Type(_, ty) => match float_of(ty) {
             Some(f) => Some(f),
@@ -229,6 +315,9 @@ pub fn analyze(item: &ItemFn, args: &Args, errors: &Errors) -> Sig {
     // With the float type unknown, the rest is still checked as if it were `f64`, so that every
     // problem shows in one build and the fallback stub has a plausible signature.
     let float_ty = float_ty_found.unwrap_or(FloatTy::F64);
+    if let FloatTy::Generic(name) = float_ty {
+        unbounded_float_param(sig, name, errors);
+    }
 
     let mut params = Vec::new();
     for input in &sig.inputs {
@@ -273,7 +362,13 @@ pub fn analyze(item: &ItemFn, args: &Args, errors: &Errors) -> Sig {
             Type::Reference(r) if by_ref => float_of(&r.elem),
             t => float_of(t),
         };
-        let class = if let Some(f) = scalar {
+        // Concrete floats beside a generic float type are data (`T::from(x[i])` reads them).
+        let concrete_data = |f: FloatTy| matches!(float_ty, FloatTy::Generic(_)) && f != float_ty;
+        let class = if scalar.is_some_and(concrete_data)
+            || seq_of(&ty).is_some_and(|(f, _)| concrete_data(f))
+        {
+            ParamClass::Other
+        } else if let Some(f) = scalar {
             if f != float_ty {
                 errors.push_spanned(
                     &ty,

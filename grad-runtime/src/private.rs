@@ -72,3 +72,23 @@ mod tests {
         );
     }
 }
+
+/// The conversion of constants into a generic float type, named whatever the user imported.
+#[doc(hidden)]
+pub use num_traits::NumCast;
+
+/// What the generated code of a generic function asks of its float type.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`#[gradient]` computes in `{Self}`, the return type, which is not a float type",
+    label = "the float type of this function",
+    note = "bound the type parameter by num-traits' `Float` (`fn f<T: Float>(x: T) -> T`) or by `grad::Real`"
+)]
+pub trait GenericFloat: num_traits::Float {}
+
+impl<T: num_traits::Float> GenericFloat for T {}
+
+/// Checks at compile time that `T` is a float type (see [`GenericFloat`]).
+#[doc(hidden)]
+#[inline(always)]
+pub fn generic_float<T: GenericFloat>() {}

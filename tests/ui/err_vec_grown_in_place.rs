@@ -1,12 +1,16 @@
-// A `Vec` grown with `push` (or changed in place by any method) is not followed: a clear error at
-// the call, not a silent drop of the effect. A buffer of a fixed length written by index is.
+// A `Vec` grown with `push` is followed when every push runs (at the top of one `for` loop, or
+// in straight-line code) and the values are floats; a push under a condition, or of an index,
+// is a clear error at the call, not a silent drop of the effect. A buffer of a fixed length
+// written by index is always followed.
 use grad::gradient;
 
 #[gradient]
 fn pushes(x: &[f64]) -> f64 {
     let mut out = Vec::new();
     for &v in x {
-        out.push(v * v);
+        if v > 0.0 {
+            out.push(v * v);
+        }
     }
     out.iter().sum::<f64>()
 }
@@ -16,6 +20,16 @@ fn indices(x: &[f64], k: usize) -> f64 {
     let mut picked = Vec::new();
     picked.push(k);
     x[picked[0]]
+}
+
+#[gradient]
+fn sorted(x: &[f64]) -> f64 {
+    let mut v: Vec<f64> = Vec::new();
+    for &a in x {
+        v.push(a);
+    }
+    v.sort_by(f64::total_cmp);
+    v[0]
 }
 
 fn main() {}

@@ -130,6 +130,9 @@ fn rewrite_block(
     used
 }
 
+/// The name of the hidden variable that holds a labeled loop's `break` value.
+pub const LOOP_VALUE: &str = "loop_value";
+
 /// Input: `let r = 'a: loop { .. break 'a v; .. };` (or such a loop as the block's value).
 /// Output: `let mut B = Default::default(); 'a: loop { .. { B = v; break 'a; } .. } let r = B;`
 /// (or `B` as the value), `B` hidden: the labeled loop becomes a statement.
@@ -147,7 +150,7 @@ fn loop_value_to_stmt(s: syn::Stmt) -> Vec<syn::Stmt> {
     let Some(label) = lp.label.as_ref().map(|l| l.name.clone()) else {
         return vec![s];
     };
-    let value = crate::naming::fresh("loop_value");
+    let value = crate::naming::fresh(LOOP_VALUE);
     let mut lp = lp.clone();
     let mut r = BreakValue {
         label: &label,

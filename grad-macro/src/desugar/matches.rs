@@ -124,13 +124,16 @@ pub fn match_to_if(m: &syn::ExprMatch) -> (Option<syn::Stmt>, syn::Expr) {
     (bind, chain)
 }
 
+/// The name of the hidden variable that holds a loop's `break` value.
+pub const BROKE_WITH: &str = "broke_with";
+
 /// Input: `'a: loop { body }`. Output: `'a: while true { body }`, whose `break`s lowering knows.
 /// With `break value` (of this loop, unlabeled): `{ let mut B = Default::default(); while true {
 /// body with each `break v` as `{ B = v; break; }` } B }`, `B` hidden.
 pub fn loop_to_while(l: &syn::ExprLoop) -> syn::Expr {
     let label = &l.label;
     let mut body = l.body.clone();
-    let value = crate::naming::hidden("broke_with");
+    let value = crate::naming::hidden(BROKE_WITH);
     let mut r = BreakValues {
         target: &value,
         depth: 0,

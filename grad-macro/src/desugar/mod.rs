@@ -5,6 +5,7 @@ mod closures;
 mod iterators;
 mod labels;
 mod matches;
+mod pushes;
 mod ranges;
 mod refs;
 mod returns;
@@ -349,7 +350,8 @@ impl Desugar<'_> {
                                 work.reverse();
                                 let m = tuples::matrix_let(l, &mut work)
                                     .or_else(|| tuple_values::tuple_local(l, &mut work))
-                                    .or_else(|| refs::mut_ref_let(l, &mut work));
+                                    .or_else(|| refs::mut_ref_let(l, &mut work))
+                                    .or_else(|| pushes::push_let(l, &mut work));
                                 work.reverse();
                                 m
                             });
@@ -612,6 +614,21 @@ fn has_statements(e: &syn::Expr) -> bool {
         syn::Expr::Paren(p) => has_statements(&p.expr),
         _ => false,
     }
+}
+
+/// Whether `name` is the hidden variable a desugared `loop { .. break v }` keeps its value in.
+pub fn is_break_value_name(name: &proc_macro2::Ident) -> bool {
+    let s = name.to_string();
+    let Some(rest) = s
+        .strip_prefix(&crate::naming::prefix())
+        .and_then(|r| r.strip_prefix('_'))
+    else {
+        return false;
+    };
+    rest == matches::BROKE_WITH
+        || rest
+            .strip_prefix(labels::LOOP_VALUE)
+            .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// The distinct predicates of `#[cfg(..)]` attributes on `let` statements anywhere in the body (not

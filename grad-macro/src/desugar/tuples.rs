@@ -163,6 +163,11 @@ fn has_float_literal(e: &syn::Expr) -> bool {
         fn visit_lit_float(&mut self, _: &'a syn::LitFloat) {
             self.0 = true;
         }
+        /// `T::from(0.5).unwrap()`, `T::zero()`: the literals of a generic float type.
+        fn visit_path(&mut self, p: &'a syn::Path) {
+            self.0 |= generic_float_path(p);
+            syn::visit::visit_path(self, p);
+        }
         fn visit_lit_int(&mut self, i: &'a syn::LitInt) {
             self.0 |= matches!(i.suffix(), "f32" | "f64");
         }
@@ -339,13 +344,7 @@ pub fn matrix_let(l: &syn::Local, rest: &mut [syn::Stmt]) -> Option<Vec<syn::Stm
             let syn::Expr::Repeat(inner) = &*outer.expr else {
                 return None;
             };
-            if !matches!(
-                &*inner.expr,
-                syn::Expr::Lit(syn::ExprLit {
-                    lit: syn::Lit::Float(_),
-                    ..
-                })
-            ) {
+            if !float_constant(&inner.expr) {
                 return None;
             }
             (lit_usize(&outer.len)?, lit_usize(&inner.len)?, None)
@@ -383,6 +382,29 @@ pub fn matrix_let(l: &syn::Local, rest: &mut [syn::Stmt]) -> Option<Vec<syn::Stm
         }
     }
     Some(out)
+}
+
+/// `T::..` with `T` the function's generic float type.
+fn generic_float_path(p: &syn::Path) -> bool {
+    p.segments.len() >= 2
+        && crate::sig::generic_float().is_some_and(|g| p.segments[0].ident == g.name())
+}
+
+/// A float constant as a buffer's initial value: a literal, or, for a generic float type `T`,
+/// `T::zero()`, `T::from(0.0).unwrap()` and the like.
+fn float_constant(e: &syn::Expr) -> bool {
+    let call_of_float = |e: &syn::Expr| matches!(e, syn::Expr::Call(c) if matches!(&*c.func, syn::Expr::Path(p) if generic_float_path(&p.path)));
+    match e {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Float(_),
+            ..
+        }) => true,
+        syn::Expr::MethodCall(m) if m.method == "unwrap" || m.method == "expect" => {
+            call_of_float(&m.receiver)
+        }
+        syn::Expr::Paren(p) => float_constant(&p.expr),
+        e => call_of_float(e),
+    }
 }
 
 fn lit_usize(e: &syn::Expr) -> Option<usize> {
@@ -433,13 +455,7 @@ fn vec_matrix_let(
         return None;
     }
     let Repeat(v, c) = inner.mac.parse_body().ok()?;
-    if !matches!(
-        &v,
-        syn::Expr::Lit(syn::ExprLit {
-            lit: syn::Lit::Float(_),
-            ..
-        })
-    ) {
+    if !float_constant(&v) {
         return None;
     }
     let flat = crate::naming::hidden(&format!("mat_{name}"));

@@ -184,12 +184,13 @@ pub(super) fn wrapper(
         item.sig.ident,
         wrt.join(", ")
     );
+    let (generics, where_clause) = (&item.sig.generics, &item.sig.generics.where_clause);
     quote! {
         #(#inherited)*
         #[doc = #doc]
         #[must_use]
         #[allow(unused_variables, clippy::too_many_arguments, clippy::needless_borrow)]
-        #vis fn #name (#(#params,)* #(#tangents),*) -> (#t, #t) {
+        #vis fn #name #generics (#(#params,)* #(#tangents),*) -> (#t, #t) #where_clause {
             #body
         }
     }

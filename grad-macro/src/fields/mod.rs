@@ -203,12 +203,6 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         return None;
     }
     let errors = crate::errors::Errors::default();
-    if !item.sig.generics.params.is_empty() {
-        errors.push_spanned(
-            &item.sig.generics,
-            "`#[gradient]` differentiates a model struct in functions without generic parameters for now: write the function for `f64` or `f32`",
-        );
-    }
     let mut body = (*item.block).clone();
     Elements { roots: &roots }.visit_block_mut(&mut body);
     let elements_body = body.clone();
@@ -411,6 +405,10 @@ fn is_struct_ref(ty: &syn::Type) -> bool {
     let Some(last) = p.path.segments.last() else {
         return false;
     };
+    // `&T` with `T` the generic float type is a float.
+    if crate::sig::float_of(&r.elem).is_some() {
+        return false;
+    }
     let known = [
         "f64", "f32", "Vec", "str", "String", "usize", "isize", "i32", "i64", "u32", "u64", "bool",
         "Option", "Box", "HashMap", "BTreeMap",

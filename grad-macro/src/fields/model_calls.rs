@@ -125,16 +125,17 @@ pub(super) fn model_fns(item: &syn::ItemFn, root: &Root, float: FloatTy) -> Toke
         format_ident!("{}__model_grad_wrt", fname),
     );
     let (rid, rty) = (&root.ident, &root.ty);
+    let (generics, where_clause) = (&item.sig.generics, &item.sig.generics.where_clause);
     quote! {
         #expanded
         #[doc(hidden)]
         #[allow(unused_variables, non_snake_case, clippy::too_many_arguments)]
-        #vis fn #model_name(#(#sig),*) -> #t {
+        #vis fn #model_name #generics (#(#sig),*) -> #t #where_clause {
             #value_call
         }
         #[doc(hidden)]
         #[allow(unused_variables, non_snake_case, clippy::too_many_arguments, clippy::needless_borrow)]
-        #vis fn #model_grad(#(#sig,)* #(#model_bufs),*) #ret {
+        #vis fn #model_grad #generics (#(#sig,)* #(#model_bufs),*) #ret #where_clause {
             let mut #dmodel = <#rty as ::grad::runtime::Params>::zeros_like(#rid);
             let value = #grad_call;
             ::grad::runtime::Params::write_flat(&#dmodel, #dflat);

@@ -121,7 +121,7 @@ pub(super) fn wrapper(
             let name = &item.sig.ident;
             let fills = roots.iter().map(|r| {
                 let (ty, d) = (&r.ty, format_ident!("d_{}", r.ident));
-                quote!(<#ty as ::grad::runtime::Params>::fill_params(#d, 0.0);)
+                quote!(<#ty as ::grad::runtime::Params>::fill_params(#d, #zero);)
             });
             let args = original_inputs
                 .iter()
@@ -157,7 +157,7 @@ pub(super) fn wrapper(
                     .map_or(Span::call_site(), |t| t.span());
                 let d = Ident::new(&d.to_string(), span);
                 prelude.push(
-                    quote_spanned!(span=> <#ty as ::grad::runtime::Params>::fill_params(#d, 0.0);),
+                    quote_spanned!(span=> <#ty as ::grad::runtime::Params>::fill_params(#d, #zero);),
                 );
             }
             for (id, ty) in inner_inputs.iter().take(n_params) {
@@ -310,6 +310,7 @@ pub(super) fn wrapper(
         wrt.join(", ")
     );
     let must_use = (!value_only).then(|| quote!(#[must_use]));
+    let (generics, where_clause) = (&item.sig.generics, &item.sig.generics.where_clause);
     quote! {
         #original
         #inner_expanded
@@ -321,7 +322,7 @@ pub(super) fn wrapper(
         #[doc = #doc]
         #must_use
         #[allow(unused_variables, clippy::too_many_arguments, clippy::needless_borrow)]
-        #vis fn #name (#(#sig_params,)* #(#bufs),*) -> #ret {
+        #vis fn #name #generics (#(#sig_params,)* #(#bufs),*) -> #ret #where_clause {
             #body
         }
     }

@@ -115,6 +115,22 @@ impl Lowerer<'_> {
         let index = self
             .b
             .opaque(Kind::Int, None, tokens, uses, ix.index.span());
+        if let Value::Other {
+            kind: kind @ (Kind::Int | Kind::Bool),
+            ..
+        } = &value
+        {
+            let what = if *kind == Kind::Int {
+                "an integer"
+            } else {
+                "a `bool`"
+            };
+            self.errors.push_spanned(
+                ix,
+                format!("this stores {what} into a buffer of floats (a `vec![0.0; n]`, or a vector filled by `push` that `#[gradient]` makes one): a vector of other values is not followed yet; convert the value (`f64::from(..)`), or compute such values without a vector"),
+            );
+            return None;
+        }
         let value = self.to_float(value, ix.span())?;
         if self.b.func.is_active(value) && !self.b.func.seq(seq).active {
             self.b.func.seqs[seq.0 as usize].active = true;

@@ -3,7 +3,7 @@
 
 use super::env::Binding;
 use super::{Lowerer, Value};
-use crate::ir::{CallArg, Kind, Operand, Stmt};
+use crate::ir::{CallArg, FloatTy, Kind, Operand, Stmt};
 use crate::rules::{Prim, NON_FLOAT_METHODS};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{quote, quote_spanned};
@@ -16,6 +16,9 @@ type RangeArg = (TokenStream, Vec<crate::ir::ValId>);
 impl Lowerer<'_> {
     pub(super) fn lower_method_call(&mut self, m: &syn::ExprMethodCall) -> Option<Value> {
         if let Some(r) = self.lower_reduction(m) {
+            return r;
+        }
+        if let Some(r) = self.generic_conversion(m) {
             return r;
         }
         let name = m.method.to_string();
@@ -218,10 +221,23 @@ impl Lowerer<'_> {
                 }
             }
         }
+        // `<T as Float>::exp(x)`, `Float::exp(x)`, `num_traits::Float::exp(x)`: `T::exp(x)`.
+        if let Some(p) = self.float_trait_path(fp) {
+            let c2 = syn::ExprCall {
+                func: Box::new(Expr::Path(p)),
+                ..c.clone()
+            };
+            return self.lower_call(&c2);
+        }
         // `f64::exp(x)`: the path form of a float method.
         if fp.qself.is_none() && path.segments.len() == 2 {
             let first = path.segments[0].ident.to_string();
-            if first == "f64" || first == "f32" {
+            let generic =
+                matches!(self.float_ty, FloatTy::Generic(_)) && first == self.float_ty.name();
+            if generic && c.args.is_empty() {
+                return Some(self.generic_constant(fp));
+            }
+            if first == "f64" || first == "f32" || generic {
                 if first != self.float_ty.name() {
                     self.errors.push_spanned(
                         &path.segments[0].ident,
@@ -268,6 +284,137 @@ impl Lowerer<'_> {
             return v;
         }
         self.lower_user_call(c, fp)
+    }
+
+    /// `<T as Float>::m`, `Float::m` or `num_traits::Float::m` (any path ending in `Float::m`) as
+    /// `T::m` with `T` the function's float type; `None` for any other path.
+    fn float_trait_path(&self, fp: &syn::ExprPath) -> Option<syn::ExprPath> {
+        let path = &fp.path;
+        let method = path.segments.last()?.ident.clone();
+        let ty = syn::Ident::new(self.float_ty.name(), method.span());
+        let of_float = match &fp.qself {
+            Some(q) => {
+                q.position == path.segments.len() - 1
+                    && crate::sig::float_of(&q.ty) == Some(self.float_ty)
+            }
+            None => {
+                path.segments.len() >= 2 && path.segments[path.segments.len() - 2].ident == "Float"
+            }
+        };
+        of_float.then(|| syn::parse_quote!(#ty::#method))
+    }
+
+    /// `T::one()`, `T::zero()`, `T::nan()`, `T::infinity()`, `T::neg_infinity()`: constants;
+    /// any other associated function without arguments (`T::epsilon()`, `T::PI()`,
+    /// `T::max_value()`) is a constant of the type, computed at run time as written.
+    fn generic_constant(&mut self, fp: &syn::ExprPath) -> Value {
+        let name = fp.path.segments[1].ident.to_string();
+        let c = match name.as_str() {
+            "one" => Some(1.0),
+            "zero" => Some(0.0),
+            "neg_zero" => Some(-0.0),
+            "nan" => Some(f64::NAN),
+            "infinity" => Some(f64::INFINITY),
+            "neg_infinity" => Some(f64::NEG_INFINITY),
+            _ => None,
+        };
+        match c {
+            Some(c) => Value::Float(Operand::Const(c)),
+            None => {
+                let ty = self.ty.clone();
+                let v = self
+                    .b
+                    .opaque(Kind::Float, Some(ty), quote!(#fp()), Vec::new(), fp.span());
+                Value::Float(Operand::Val(v))
+            }
+        }
+    }
+
+    /// `T::from(e).unwrap()` (also `T::from_f64`, `T::from_usize`, ..., and `.expect(..)`,
+    /// `.unwrap_or(..)`, `.unwrap_or_else(..)`) for the generic float type `T`: `e` itself when
+    /// it is a float of the function, else a conversion of data, as `f64::from(n)` is. `None`
+    /// when `m` is no such call.
+    fn generic_conversion(&mut self, m: &syn::ExprMethodCall) -> Option<Option<Value>> {
+        const UNWRAPS: [&str; 5] = [
+            "unwrap",
+            "expect",
+            "unwrap_or",
+            "unwrap_or_else",
+            "unwrap_or_default",
+        ];
+        if !matches!(self.float_ty, FloatTy::Generic(_)) || !UNWRAPS.iter().any(|u| m.method == u) {
+            return None;
+        }
+        let Expr::Call(call) = &*m.receiver else {
+            return None;
+        };
+        let Expr::Path(fp) = &*call.func else {
+            return None;
+        };
+        let segs = &fp.path.segments;
+        let last = &segs.last()?.ident;
+        // `T::from(..)`, `T::from_f64(..)`, `<T as NumCast>::from(..)`, `num_traits::cast(..)`.
+        let of_type = match &fp.qself {
+            Some(q) => crate::sig::float_of(&q.ty) == Some(self.float_ty),
+            None => segs.len() == 2 && segs[0].ident == self.float_ty.name(),
+        };
+        // `cast::<_, T>(..)` names its target; without it the target may be an integer.
+        let cast_to_float = || match &segs.last()?.arguments {
+            syn::PathArguments::AngleBracketed(a) if a.args.len() == 2 => match &a.args[1] {
+                syn::GenericArgument::Type(t) => {
+                    Some(crate::sig::float_of(t) == Some(self.float_ty))
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        let conversion = call.args.len() == 1
+            && ((of_type && (last == "from" || last.to_string().starts_with("from_")))
+                || (fp.qself.is_none() && last == "cast" && cast_to_float() == Some(true)));
+        if !conversion {
+            return None;
+        }
+        let arg = &call.args[0];
+        // `T::from(2)`: a constant, as `2.0` is.
+        if let Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(i),
+            ..
+        }) = arg
+        {
+            if let Ok(v) = i.base10_parse::<i64>() {
+                #[allow(clippy::cast_precision_loss)]
+                let c = v as f64;
+                if c as i64 == v && c.abs() < 9.0e15 {
+                    return Some(Some(Value::Float(Operand::Const(c))));
+                }
+            }
+        }
+        let (tokens, mut uses) = self.rename(arg);
+        let v = self.lower_expr(arg);
+        Some(match v? {
+            Value::Float(o) => Some(Value::Float(o)),
+            _ => {
+                // The fallback of `unwrap_or(..)` is never taken (a float converts to any float
+                // type) but is emitted as written, its names renamed as the body's are.
+                let mut margs = Vec::new();
+                for a in &m.args {
+                    let (t, u) = self.rename(a);
+                    margs.push(t);
+                    uses.extend(u);
+                }
+                self.check_inactive(&uses, m.span())?;
+                let ty = self.ty.clone();
+                let method = &m.method;
+                let v = self.b.opaque(
+                    Kind::Float,
+                    Some(ty),
+                    quote!(#fp(#tokens).#method(#(#margs),*)),
+                    uses,
+                    m.span(),
+                );
+                Some(Value::Float(Operand::Val(v)))
+            }
+        })
     }
 
     /// `std::mem::swap(&mut a, &mut b)`: for values, the names trade what they stand for (no code);

@@ -512,9 +512,20 @@ impl Lowerer<'_> {
             let (kind, act) = (info.kind, info.active);
             let out = self.b.new_val(kind, act, name.span());
             self.env.assign(&name, Binding::Val(out));
+            // The value of `loop { .. break v }` starts as `Default::default()` (see
+            // `desugar::labels`), which a generic float type does not have: it is never read, so
+            // a float zero serves.
+            let placeholder = kind == Kind::Float
+                && matches!(self.float_ty, crate::ir::FloatTy::Generic(_))
+                && self.b.func.info(init).kind != Kind::Float
+                && crate::desugar::is_break_value_name(&name);
             carried.push(Carry {
                 phi,
-                init: Operand::Val(init),
+                init: if placeholder {
+                    Operand::Const(0.0)
+                } else {
+                    Operand::Val(init)
+                },
                 next: Operand::Val(next),
                 out,
             });

@@ -109,7 +109,7 @@ pub fn lower(item: &syn::ItemFn, sig: &Sig, errors: &Errors) -> Option<Lowered> 
                 let kind = if *class == ParamClass::Float {
                     Kind::Float
                 } else {
-                    Kind::Other
+                    primitive_kind(&p.ty)
                 };
                 let v = crate::ir::new_val(&mut func, kind, p.active, p.ident.span());
                 func.vals[v.0 as usize].name = p.ident.clone();
@@ -731,10 +731,12 @@ impl<'f> Lowerer<'f> {
                     if let Some(Binding::Val(v)) = self.env.lookup(id) {
                         if self.b.func.info(v).name != *id {
                             let method = &m.method;
-                            self.errors.push_spanned(
-                                e,
-                                format!("`#[gradient]` cannot follow `{id}.{method}(..)`, which changes the local `{id}` in place: for floats, declare a buffer of a fixed length (`let mut {id} = vec![0.0; n];`) and write `{id}[i] = ..`; compute other values without changing them in place"),
-                            );
+                            let msg = if method == "push" {
+                                format!("`#[gradient]` follows `{id}.push(..)` into a `Vec::new()` of floats when every push runs: at the top of the body of one `for` loop over a range or a slice (no `break`, `continue` or `return` in it, no other use of `{id}` in the loop but `{id}[i]`), or as statements of the block `{id}` is declared in; this push is not one of those: declare a buffer of a fixed length (`let mut {id} = vec![0.0; n];`) and write `{id}[i] = ..`")
+                            } else {
+                                format!("`#[gradient]` cannot follow `{id}.{method}(..)`, which changes the local `{id}` in place: for floats, declare a buffer of a fixed length (`let mut {id} = vec![0.0; n];`) and write `{id}[i] = ..`; compute other values without changing them in place")
+                            };
+                            self.errors.push_spanned(e, msg);
                             return;
                         }
                     }
@@ -1227,4 +1229,19 @@ fn vec_list(e: &syn::Expr) -> Option<syn::ExprArray> {
     }
     let tokens = &m.mac.tokens;
     syn::parse2::<syn::ExprArray>(quote!([#tokens])).ok()
+}
+
+/// The kind of a constant parameter of a primitive type: an integer, a `bool`, or anything else.
+fn primitive_kind(ty: &syn::Type) -> Kind {
+    const INTS: [&str; 12] = [
+        "usize", "isize", "u8", "u16", "u32", "u64", "u128", "i8", "i16", "i32", "i64", "i128",
+    ];
+    match ty {
+        syn::Type::Path(p) if p.qself.is_none() => match p.path.get_ident() {
+            Some(i) if INTS.iter().any(|n| i == n) => Kind::Int,
+            Some(i) if i == "bool" => Kind::Bool,
+            _ => Kind::Other,
+        },
+        _ => Kind::Other,
+    }
 }

@@ -1,0 +1,324 @@
+//! Generic floats (issue 9): `#[gradient]` on functions over `T: Float` (num-traits) or
+//! `T: grad::Real`, written as generic numeric Rust is written (`T::from(0.5).unwrap()`,
+//! `T::one()`, `T::exp(x)`, `Float::sin(x)`, `T::from(i).unwrap()` for counts). Each function is
+//! instantiated with `f64` and `f32`: the value of `NAME_grad` equals the function's bit for bit
+//! in both, the `f64` gradient matches central differences, the `f32` one the `f64` one.
+
+#![allow(clippy::many_single_char_names)]
+
+use grad::{gradient, Params, Real};
+use num_traits::Float;
+
+/// Central differences of `f` at `p`, each coordinate.
+fn fd(f: &dyn Fn(&[f64]) -> f64, p: &[f64]) -> Vec<f64> {
+    (0..p.len())
+        .map(|k| {
+            let h = f64::EPSILON.cbrt() * p[k].abs().max(1.0);
+            let (mut a, mut b) = (p.to_vec(), p.to_vec());
+            a[k] += h;
+            b[k] -= h;
+            (f(&a) - f(&b)) / (a[k] - b[k])
+        })
+        .collect()
+}
+
+fn close(what: &str, got: &[f64], want: &[f64], tol: f64) {
+    assert_eq!(got.len(), want.len(), "{what}: lengths");
+    for (k, (g, w)) in got.iter().zip(want).enumerate() {
+        assert!(
+            (g - w).abs() <= tol * (1.0 + w.abs()),
+            "{what}: component {k}: {g} vs {w}"
+        );
+    }
+}
+
+/// A function of a flat point: the plain value, `NAME_grad`'s value and its gradient.
+type Flat<'a, T> = &'a dyn Fn(&[T]) -> (T, T, Vec<T>);
+
+/// A flat function checked in `f64` against central differences, and its `f32` instantiation
+/// against the `f64` gradient.
+fn check(what: &str, p: &[f64], f64_fn: Flat<'_, f64>, f32_fn: Flat<'_, f32>) {
+    let (plain, value, grad) = f64_fn(p);
+    assert_eq!(plain.to_bits(), value.to_bits(), "{what}: f64 value");
+    let want = fd(&|q| f64_fn(q).0, p);
+    close(&format!("{what} (f64)"), &grad, &want, 1e-6);
+    let p32: Vec<f32> = p.iter().map(|&v| v as f32).collect();
+    let (plain, value, grad32) = f32_fn(&p32);
+    assert_eq!(plain.to_bits(), value.to_bits(), "{what}: f32 value");
+    let grad32: Vec<f64> = grad32.iter().map(|&g| f64::from(g)).collect();
+    close(&format!("{what} (f32)"), &grad32, &grad, 1e-3);
+}
+
+/// Scalars, literals through `T::from`, `T::one()`, path forms of methods.
+#[gradient(jvp, hvp)]
+fn rosenbrock<T: Float>(x: T, y: T) -> T {
+    let one = T::one();
+    let a = one - x;
+    let b = y - x * x;
+    a * a
+        + T::from(100.0).unwrap() * b * b
+        + Float::sin(x) * <T as Float>::cos(y)
+        + T::exp(y) / T::from(4).unwrap()
+}
+
+#[test]
+fn scalars() {
+    check(
+        "rosenbrock",
+        &[0.3, -0.7],
+        &|p| {
+            let (v, g) = rosenbrock_grad(p[0], p[1]);
+            (rosenbrock(p[0], p[1]), v, g.to_vec())
+        },
+        &|p| {
+            let (v, g) = rosenbrock_grad(p[0], p[1]);
+            (rosenbrock(p[0], p[1]), v, g.to_vec())
+        },
+    );
+    // Forward mode and the Hessian in both types.
+    let (v, g) = rosenbrock_grad(0.3_f64, -0.7);
+    let (vj, t) = rosenbrock_jvp(0.3_f64, -0.7, 0.25, -1.5);
+    assert_eq!(v.to_bits(), vj.to_bits());
+    assert!((t - (0.25 * g[0] - 1.5 * g[1])).abs() < 1e-12);
+    let (_, _, h) = rosenbrock_hessian(0.3_f64, -0.7);
+    let (_, _, h32) = rosenbrock_hessian(0.3_f32, -0.7);
+    let fd_row = |k: usize| fd(&|q| rosenbrock_grad(q[0], q[1]).1[k], &[0.3, -0.7]);
+    for k in 0..2 {
+        close("hessian", &h[k], &fd_row(k), 1e-6);
+        let row: Vec<f64> = h32[k].iter().map(|&v| f64::from(v)).collect();
+        close("hessian (f32)", &row, &h[k], 1e-3);
+    }
+}
+
+/// Slices, data in `f64` converted with `T::from`, counts, a local buffer of `T::zero()`,
+/// compound assignment (the bound allows it), and a reduction with `fold`.
+#[gradient(jvp)]
+fn fit<T: Float + std::ops::AddAssign>(w: &[T], b: T, xs: &[f64], ys: &[f64]) -> T {
+    let n = xs.len();
+    let mut pred = vec![T::zero(); n];
+    for i in 0..n {
+        let x = T::from(xs[i]).unwrap();
+        pred[i] = (w[0] * x + w[1] * x * x + b).tanh();
+    }
+    let mut loss = T::zero();
+    for (i, &y) in ys.iter().enumerate() {
+        let r = pred[i] - T::from(y).unwrap();
+        loss += r * r;
+    }
+    let reg = w.iter().fold(T::zero(), |acc, &v| acc + v * v) * T::from(0.01).unwrap();
+    loss / T::from(n).unwrap() + reg + T::epsilon()
+}
+
+#[test]
+fn slices_and_data() {
+    let (xs, ys) = ([0.5, -1.0, 2.0], [0.2, -0.4, 0.9]);
+    check(
+        "fit",
+        &[0.3, -0.2, 0.1],
+        &|p| {
+            let mut d = [0.0; 2];
+            let (v, [gb]) = fit_grad(&p[..2], p[2], &xs, &ys, &mut d);
+            (fit(&p[..2], p[2], &xs, &ys), v, vec![d[0], d[1], gb])
+        },
+        &|p| {
+            let mut d = [0.0; 2];
+            let (v, [gb]) = fit_grad(&p[..2], p[2], &xs, &ys, &mut d);
+            (fit(&p[..2], p[2], &xs, &ys), v, vec![d[0], d[1], gb])
+        },
+    );
+}
+
+/// Calls between generic functions, a closure, a `loop` with a `break` value, a small matrix,
+/// `&T` parameters and constants of the type (`T::max_value()`).
+#[gradient]
+fn helper<T: Real>(x: T, s: &[T]) -> T {
+    s.iter()
+        .map(|&v| (v * x).sin())
+        .fold(T::zero(), |a, b| a + b)
+}
+
+#[gradient(wrt(x, s))]
+fn composite<T: Real>(x: &T, s: &[T], k: &T) -> T {
+    let sq = |z: T| z * z;
+    let mut m = [[T::zero(); 2]; 2];
+    m[0][0] = *x;
+    m[1][1] = sq(*x) + *k;
+    let mut j = 0;
+    let b = loop {
+        j += 1;
+        if j > 2 {
+            break helper(*x, s) * T::from(j).unwrap();
+        }
+    };
+    (m[0][0] * m[1][1] + b).min(T::max_value())
+}
+
+#[test]
+fn calls_closures_loops() {
+    check(
+        "composite",
+        &[0.4, 0.1, -0.3, 0.7],
+        &|p| {
+            let mut d = [0.0; 3];
+            let (v, [g]) = composite_grad(&p[0], &p[1..], &2.0, &mut d);
+            (
+                composite(&p[0], &p[1..], &2.0),
+                v,
+                vec![g, d[0], d[1], d[2]],
+            )
+        },
+        &|p| {
+            let mut d = [0.0; 3];
+            let (v, [g]) = composite_grad(&p[0], &p[1..], &2.0, &mut d);
+            (
+                composite(&p[0], &p[1..], &2.0),
+                v,
+                vec![g, d[0], d[1], d[2]],
+            )
+        },
+    );
+}
+
+/// A generic model: a method of `impl<T: Real>` and a free function, each in both types.
+#[derive(Params, Clone)]
+struct Affine<T> {
+    w: Vec<T>,
+    b: T,
+}
+
+impl<T: Real> Affine<T> {
+    #[gradient]
+    fn loss(&self, xs: &[T], ys: &[T]) -> T {
+        let mut l = T::zero();
+        for (x, y) in xs.iter().zip(ys) {
+            let r = self.w[0] * *x + self.w[1] + self.b - *y;
+            l = l + r * r;
+        }
+        l
+    }
+}
+
+#[gradient(wrt(m), jvp)]
+fn penalized<T: Real>(m: &Affine<T>, xs: &[T], ys: &[T]) -> T {
+    let mut l = T::zero();
+    for (x, y) in xs.iter().zip(ys) {
+        l = l + (m.w[0] * *x + m.b - *y).powi(2);
+    }
+    l * T::from(0.5).unwrap() + m.b.powi(2)
+}
+
+#[test]
+fn generic_models() {
+    fn run<T: Real>(p: &[T]) -> (T, T, Vec<T>, T, T, Vec<T>) {
+        let m = Affine {
+            w: vec![p[0], p[1]],
+            b: p[2],
+        };
+        let xs = [T::one(), T::from(2.0).unwrap(), T::from(-0.5).unwrap()];
+        let ys = [T::from(1.0).unwrap(), T::from(3.0).unwrap(), T::zero()];
+        let mut d = m.zeros_like();
+        let v = m.loss_grad(&xs, &ys, &mut d);
+        let mut e = m.zeros_like();
+        let u = penalized_grad(&m, &xs, &ys, &mut e);
+        (
+            m.loss(&xs, &ys),
+            v,
+            d.to_flat(),
+            penalized(&m, &xs, &ys),
+            u,
+            e.to_flat(),
+        )
+    }
+    let p = [0.5, -0.25, 0.1];
+    check(
+        "method",
+        &p,
+        &|p| {
+            let r = run(p);
+            (r.0, r.1, r.2)
+        },
+        &|p| {
+            let r = run(p);
+            (r.0, r.1, r.2)
+        },
+    );
+    check(
+        "free function",
+        &p,
+        &|p| {
+            let r = run(p);
+            (r.3, r.4, r.5)
+        },
+        &|p| {
+            let r = run(p);
+            (r.3, r.4, r.5)
+        },
+    );
+}
+
+/// A hand-written rule over a generic float type, checked at a point by the generated test, and
+/// used by a generic function in both types.
+fn softplus<T: Float>(x: T) -> T {
+    (T::one() + x.exp()).ln()
+}
+
+#[grad::custom_gradient(check(at(0.5), at(-2.0)))]
+fn softplus_grad<T: Float>(x: T) -> (T, [T; 1]) {
+    (softplus(x), [T::one() / (T::one() + (-x).exp())])
+}
+
+#[gradient(jvp, check(at(0.3, 1.5)))]
+fn uses_rule<T: Float>(x: T, w: T) -> T {
+    softplus(x * w) + w * w
+}
+
+#[test]
+fn custom_rules() {
+    check(
+        "uses_rule",
+        &[0.3, 1.5],
+        &|p| {
+            let (v, g) = uses_rule_grad(p[0], p[1]);
+            (uses_rule(p[0], p[1]), v, g.to_vec())
+        },
+        &|p| {
+            let (v, g) = uses_rule_grad(p[0], p[1]);
+            (uses_rule(p[0], p[1]), v, g.to_vec())
+        },
+    );
+}
+
+/// The other spellings of constants and conversions: `FromPrimitive`'s `from_f64`, `NumCast`'s
+/// `from` through the trait, `num_traits::cast::<_, T>`, `.expect(..)`, `.unwrap_or(..)`, and
+/// `where` clauses.
+#[gradient]
+fn spellings<T>(x: T, xs: &[f64]) -> T
+where
+    T: Float + num_traits::FromPrimitive,
+{
+    let half = T::from_f64(0.5).expect("a float converts");
+    let two = <T as num_traits::NumCast>::from(2).unwrap();
+    let third = num_traits::cast::<f64, T>(1.0 / 3.0).unwrap();
+    let mut s = T::zero();
+    for (i, &v) in xs.iter().enumerate() {
+        s = s + T::from_usize(i).unwrap_or(T::zero()) * T::from(v).unwrap_or_else(T::nan) * x;
+    }
+    half * x * x + two * x.sin() + third * s
+}
+
+#[test]
+fn other_spellings() {
+    let xs = [0.5, -1.0, 2.0];
+    check(
+        "spellings",
+        &[0.7],
+        &|p| {
+            let (v, g) = spellings_grad(p[0], &xs);
+            (spellings(p[0], &xs), v, g.to_vec())
+        },
+        &|p| {
+            let (v, g) = spellings_grad(p[0], &xs);
+            (spellings(p[0], &xs), v, g.to_vec())
+        },
+    );
+}

@@ -1,0 +1,166 @@
+//! `Vec::push` into a local vector of floats (issue 8): pushes at the top of one `for` loop (over
+//! ranges, slices, zips, windows, steps) and pushes in straight-line code, the vector then read
+//! whole (`iter`, `len`, index, passed on). Each against central differences, values bit for bit.
+
+use grad::gradient;
+
+fn fd(f: &dyn Fn(&[f64]) -> f64, p: &[f64]) -> Vec<f64> {
+    (0..p.len())
+        .map(|k| {
+            let h = f64::EPSILON.cbrt() * p[k].abs().max(1.0);
+            let (mut a, mut b) = (p.to_vec(), p.to_vec());
+            a[k] += h;
+            b[k] -= h;
+            (f(&a) - f(&b)) / (a[k] - b[k])
+        })
+        .collect()
+}
+
+fn close(what: &str, got: &[f64], want: &[f64]) {
+    assert_eq!(got.len(), want.len(), "{what}");
+    for (k, (g, w)) in got.iter().zip(want).enumerate() {
+        assert!(
+            (g - w).abs() <= 1e-6 * (1.0 + w.abs()),
+            "{what}: {k}: {g} vs {w}"
+        );
+    }
+}
+
+#[gradient]
+fn residuals(w: &[f64], xs: &[f64], ys: &[f64]) -> f64 {
+    let mut res = Vec::new();
+    for (x, y) in xs.iter().zip(ys) {
+        let pred = w[0] * x + w[1];
+        res.push(pred - y);
+    }
+    res.iter().map(|r| r * r).sum::<f64>() / res.len() as f64
+}
+
+#[test]
+fn pushes_in_a_zip_loop() {
+    let (xs, ys) = ([0.5, 1.0, 2.0, -1.0], [1.0, 2.0, 2.5, 0.1]);
+    let w = [0.3, -0.2];
+    let (mut d, mut dx, mut dy) = ([0.0; 2], [0.0; 4], [0.0; 4]);
+    let v = residuals_grad(&w, &xs, &ys, &mut d, &mut dx, &mut dy);
+    assert_eq!(v.to_bits(), residuals(&w, &xs, &ys).to_bits());
+    close("w", &d, &fd(&|p| residuals(p, &xs, &ys), &w));
+    close("xs", &dx, &fd(&|p| residuals(&w, p, &ys), &xs));
+}
+
+/// Two pushes per iteration of a range, a typed vector made with `with_capacity`, read by
+/// `enumerate`, by index and by `len`.
+#[gradient(jvp)]
+fn layer(w: &[f64], b: &[f64], x: &[f64], n: usize) -> f64 {
+    let mut h: Vec<f64> = Vec::with_capacity(2 * n);
+    for j in 0..n {
+        let z = w[2 * j] * x[0] + w[2 * j + 1] * x[1] + b[j];
+        h.push(z.tanh());
+        h.push(z * 0.5);
+    }
+    let mut out = 0.0;
+    for (k, v) in h.iter().enumerate() {
+        out += v * (k as f64 + 1.0);
+    }
+    out + h[h.len() - 1]
+}
+
+#[test]
+fn two_pushes_per_iteration() {
+    let (w, b, x) = (
+        [0.3, -0.2, 0.5, 0.1, -0.7, 0.4],
+        [0.1, -0.3, 0.2],
+        [0.7, -1.1],
+    );
+    let (mut dw, mut db, mut dx) = ([0.0; 6], [0.0; 3], [0.0; 2]);
+    let v = layer_grad(&w, &b, &x, 3, &mut dw, &mut db, &mut dx);
+    assert_eq!(v.to_bits(), layer(&w, &b, &x, 3).to_bits());
+    close("w", &dw, &fd(&|p| layer(p, &b, &x, 3), &w));
+    close("b", &db, &fd(&|p| layer(&w, p, &x, 3), &b));
+    let (vj, t) = layer_jvp(&w, &b, &x, 3, &[1.0; 6], &[0.0; 3], &[0.0; 2]);
+    assert_eq!(vj.to_bits(), v.to_bits());
+    assert!((t - dw.iter().sum::<f64>()).abs() < 1e-12);
+}
+
+/// Pushes as statements, with other statements between them.
+#[gradient]
+fn straight(x: f64, y: f64) -> f64 {
+    let mut v = vec![];
+    v.push(x * y);
+    let t = x.sin();
+    v.push(t);
+    v.push(y);
+    v.iter().sum::<f64>() * v[0]
+}
+
+#[test]
+fn straight_line_pushes() {
+    let (v, g) = straight_grad(0.3, 0.8);
+    assert_eq!(v.to_bits(), straight(0.3, 0.8).to_bits());
+    close("x, y", &g, &fd(&|p| straight(p[0], p[1]), &[0.3, 0.8]));
+}
+
+/// Windows, steps, negative and inclusive ranges of `i32`.
+#[gradient]
+fn shapes(w: &[f64], n: i32) -> f64 {
+    let mut diffs = Vec::new();
+    for p in w.windows(2) {
+        diffs.push(p[1] - p[0]);
+    }
+    let mut evens = Vec::new();
+    for i in (0..w.len()).step_by(2) {
+        evens.push(w[i] * 2.0);
+    }
+    let mut ramp = Vec::new();
+    for k in -2..n {
+        ramp.push(w[0] * f64::from(k));
+    }
+    let mut incl: Vec<f64> = Vec::new();
+    for k in 1..=3 {
+        incl.push(f64::from(k) * w[1]);
+    }
+    diffs.iter().map(|d| d * d).sum::<f64>()
+        + evens.iter().sum::<f64>()
+        + ramp.iter().sum::<f64>()
+        + incl.iter().sum::<f64>()
+        + (ramp.len() + incl.len()) as f64
+}
+
+#[test]
+fn iteration_shapes() {
+    let w = [0.3, -0.2, 0.5, 0.1, 0.9];
+    let mut d = [0.0; 5];
+    let v = shapes_grad(&w, 2, &mut d);
+    assert_eq!(v.to_bits(), shapes(&w, 2).to_bits());
+    close("w", &d, &fd(&|p| shapes(p, 2), &w));
+}
+
+/// A vector of a generic float type, and one passed whole to a `#[gradient]` helper.
+#[gradient]
+fn mean<T: grad::Real>(v: &[T]) -> T {
+    v.iter().fold(T::zero(), |a, &b| a + b) / T::from(v.len()).unwrap()
+}
+
+#[gradient]
+fn generic_push<T: grad::Real>(w: &[T], scale: T) -> T {
+    let mut sq: Vec<T> = Vec::new();
+    for &x in w {
+        sq.push(x * x * scale);
+    }
+    mean(&sq) + sq[0]
+}
+
+#[test]
+fn generic_and_passed_on() {
+    let w = [0.3_f64, -0.2, 0.5];
+    let mut d = [0.0; 3];
+    let (v, [ds]) = generic_push_grad(&w, 1.5, &mut d);
+    assert_eq!(v.to_bits(), generic_push(&w, 1.5).to_bits());
+    close("w", &d, &fd(&|p| generic_push(p, 1.5), &w));
+    close("scale", &[ds], &fd(&|p| generic_push(&w, p[0]), &[1.5]));
+    let mut d32 = [0.0_f32; 3];
+    let (v32, _) = generic_push_grad(&[0.3_f32, -0.2, 0.5], 1.5, &mut d32);
+    assert_eq!(
+        v32.to_bits(),
+        generic_push(&[0.3_f32, -0.2, 0.5], 1.5).to_bits()
+    );
+}
