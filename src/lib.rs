@@ -240,6 +240,43 @@
 //! assert_eq!(v32, smooth_l1(&[0.2_f32, -3.0], 1.0));
 //! ```
 //!
+//! # Vector-valued functions
+//!
+//! On a function that returns `Vec<T>` or `[T; N]` (a layer, a residual vector), `#[gradient]`
+//! emits `NAME_vjp(params.., d_out, d_x..) -> (value, [T; K])`, the vector–Jacobian product, and
+//! `NAME_jacobian(params..) -> (value, rows)`; a `#[gradient]` function that binds such a call
+//! (`let h = dense(&w, &b, x);`) and reads `h` as a sequence is differentiated through it.
+//!
+//! ```
+//! use grad::gradient;
+//!
+//! #[gradient]
+//! fn dense(w: &[f64], b: &[f64], x: &[f64]) -> Vec<f64> {
+//!     let mut out = vec![0.0; b.len()];
+//!     for j in 0..b.len() {
+//!         out[j] = (w[2 * j] * x[0] + w[2 * j + 1] * x[1] + b[j]).tanh();
+//!     }
+//!     out
+//! }
+//!
+//! #[gradient]
+//! fn loss(w: &[f64], b: &[f64], x: &[f64]) -> f64 {
+//!     let h = dense(w, b, x);
+//!     h.iter().map(|v| v * v).sum::<f64>()
+//! }
+//!
+//! let (w, b, x) = ([0.5, -0.25, 1.0, 0.5], [0.0, 0.1], [1.0, 2.0]);
+//! let (value, rows) = dense_jacobian(&w, &b, &x);
+//! assert_eq!((value.len(), rows.len(), rows[0].len()), (2, 2, 4 + 2 + 2));
+//! let (mut dw, mut db, mut dx) = ([0.0; 4], [0.0; 2], [0.0; 2]);
+//! let l = loss_grad(&w, &b, &x, &mut dw, &mut db, &mut dx);
+//! // ∂loss/∂b_j = 2 h_j (1 − h_j²)
+//! for j in 0..2 {
+//!     assert!((db[j] - 2.0 * value[j] * (1.0 - value[j] * value[j])).abs() < 1e-12);
+//! }
+//! assert_eq!(l, loss(&w, &b, &x));
+//! ```
+//!
 //! # What a body may contain
 //!
 //! - float literals (suffixed or not), `const`s, parentheses, unary minus, `+ - * /`,

@@ -375,3 +375,32 @@ fn pushed_runs() {
     let v = pushed_grad(&[0.5, 1.0], 3, 2, &mut d);
     assert!(v.is_finite() && d.iter().all(|g| g.is_finite()));
 }
+
+/// A vector-valued layer (`NAME_vjp`, `NAME_jacobian`) and a loss that calls it in a loop.
+#[gradient]
+fn layer(weights: &[f64], input: &[f64]) -> Vec<f64> {
+    let mut out = vec![0.0; weights.len()];
+    for (k, w) in weights.iter().enumerate() {
+        out[k] = (w * input[k % input.len()]).tanh();
+    }
+    out
+}
+
+#[gradient]
+fn layered(weights: &[f64], inputs: &[f64]) -> f64 {
+    let mut total = 0.0;
+    for s in 0..inputs.len() / 2 {
+        let hidden = layer(weights, &inputs[2 * s..2 * s + 2]);
+        total += hidden.iter().sum::<f64>();
+    }
+    total
+}
+
+#[test]
+fn layered_runs() {
+    let (mut dw, mut dx) = ([0.0; 3], [0.0; 4]);
+    let v = layered_grad(&[0.5, -0.2, 0.1], &[1.0, 2.0, -1.0, 0.5], &mut dw, &mut dx);
+    assert!(v.is_finite() && dw.iter().all(|g| g.is_finite()));
+    let (_, jac) = layer_jacobian(&[0.5, -0.2], &[1.0, 2.0]);
+    assert_eq!(jac.len(), 2);
+}

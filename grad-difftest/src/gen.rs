@@ -1715,10 +1715,11 @@ impl<'a> FnGen<'a> {
         // `break` with a value, a read of rows, slice patterns and `first`/`last`/`get`, buffers
         // made by `vec![x; n]` and `vec![vec![0.0; c]; r]`, closures called in closures, a state
         // carried across iterations by `h = h_new`, `vec![a, b, c]` lists, `x[a..b].to_vec()`,
-        // a read of a model's layers, `return` inside a loop, a vector filled by `push`
+        // a read of a model's layers, `return` inside a loop, a vector filled by `push`, a call
+        // of a vector-valued helper
         let w = [
             5, 3, 2, 6, 3, 4, 1, 1, 1, 1, 1, 1, 2, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1,
-            1, 1, 1, 3, 1, 1, 1, 1, 1, 1, 2, 2, 2,
+            1, 1, 1, 3, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2,
         ];
         let i = self.rng.weighted(&w);
         match i {
@@ -1798,6 +1799,7 @@ impl<'a> FnGen<'a> {
             37 if self.on("stmt:vec_list") => self.vec_list(ctx, out, ind),
             38 if self.on("stmt:range_to_vec") => self.range_to_vec(ctx, out, ind),
             41 if self.on("stmt:push") => self.push_stmt(ctx, out, ind),
+            42 if self.on("stmt:vector_call") => self.vector_call_stmt(ctx, out, ind),
             39 if self.on("stmt:layers") => self.layers_stmt(ctx, out, ind),
             31 if nested && ctx.loops < 2 && self.on("stmt:labeled_value") => {
                 self.labeled_value(ctx, out, ind);
@@ -3097,6 +3099,70 @@ impl<'a> FnGen<'a> {
             false,
         );
         self.read_seq(ctx, &n, iv, out, ind);
+    }
+
+    /// A vector-valued `#[gradient]` helper made for this statement (`-> Vec<FLT>` from a buffer,
+    /// from pushes or from a `collect()`, or `-> [FLT; 2]`), called with a slice in scope and a
+    /// float: `let hv = NAME_vhK(xs, e);`, the result read as a sequence, sometimes passed to
+    /// the helper again (`NAME_vhK(&hv, e)`, a second layer).
+    fn vector_call_stmt(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
+        let slices = self.slices();
+        if slices.is_empty() {
+            return;
+        }
+        let k = self.items.matches("_vh").count();
+        let name = format!("{}_vh{k}_{FLT}", self.base);
+        let (ret, body, array) = match self.rng.below(4) {
+            0 => (
+                format!("Vec<{FLT}>"),
+                "let mut out = vec![0.0; s.len()];\n    for i in 0..s.len() {\n        out[i] = (s[i] * a).tanh() + a;\n    }\n    out".to_string(),
+                false,
+            ),
+            1 => (
+                format!("Vec<{FLT}>"),
+                "let mut out = Vec::new();\n    for &v in s {\n        out.push((v + a).sin() * v);\n    }\n    out".to_string(),
+                false,
+            ),
+            2 => (
+                format!("Vec<{FLT}>"),
+                "s.iter().map(|&v| v * a + 0.5 * v.tanh()).collect()".to_string(),
+                false,
+            ),
+            _ => (
+                format!("[{FLT}; 2]"),
+                "[s[0] * a, (s[s.len() - 1] - a).tanh()]".to_string(),
+                true,
+            ),
+        };
+        let _ = writeln!(
+            self.items,
+            "#[gradient]\nfn {name}(s: &[{FLT}], a: {FLT}) -> {ret} {{\n    {body}\n}}"
+        );
+        let (xs, xiv) = self.rng.pick(&slices).clone();
+        let a = self.wrapped(1, (-1.5, 1.5));
+        let hv = self.fresh("hv");
+        Self::line(out, ind, &format!("let {hv} = {name}({xs}, {});", a.s));
+        let iv = Iv(-4.0, 4.0, xiv.2 || a.iv.2);
+        let min_len = if array { 2 } else { 1 };
+        let seq = if !array && self.rng.chance(0.3) {
+            let a2 = self.wrapped(1, (-1.5, 1.5));
+            let hv2 = self.fresh("hv");
+            Self::line(out, ind, &format!("let {hv2} = {name}(&{hv}, {});", a2.s));
+            hv2
+        } else {
+            hv
+        };
+        self.declare(
+            &seq,
+            VarKind::Seq {
+                key: seq.clone(),
+                iv,
+                min_len,
+                slice: false,
+            },
+            false,
+        );
+        self.read_seq(ctx, &seq, iv, out, ind);
     }
 
     /// `let mut v = Vec::new();` (or `Vec::with_capacity(n)`, `vec![]`, typed or not) filled by

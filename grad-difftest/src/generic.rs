@@ -213,7 +213,12 @@ impl Rewrite<'_> {
                     }
                 }
                 TokenTree::Literal(l) if float_literal(&l.to_string()) => {
-                    out.extend(self.literal(t));
+                    // An operand of `as` keeps the form the cast's rewrite can take apart.
+                    if matches!(ts.get(i + 1), Some(TokenTree::Ident(a)) if a == "as") {
+                        out.extend(convert(vec![t.clone()]));
+                    } else {
+                        out.extend(self.literal(t));
+                    }
                 }
                 TokenTree::Group(g) => {
                     let inner: Vec<TokenTree> = g.stream().into_iter().collect();

@@ -21,6 +21,7 @@ fn call_uses(args: &[CallArg], f: &mut impl FnMut(ValId)) {
         match a {
             CallArg::Float(o) | CallArg::FloatRef(o) => op(o, f),
             CallArg::Tokens(_, uses) => uses.iter().for_each(|v| f(*v)),
+            CallArg::Adjoint(_) => {}
             CallArg::Seq(_, _, range) => {
                 if let Some((_, uses)) = range {
                     uses.iter().for_each(|v| f(*v));
@@ -36,6 +37,7 @@ pub fn for_each_use(s: &Stmt, f: &mut impl FnMut(ValId)) {
         Stmt::Prim { args, .. } => args.iter().for_each(|a| op(a, f)),
         Stmt::Opaque { uses, .. } | Stmt::Effect { uses, .. } => uses.iter().for_each(|v| f(*v)),
         Stmt::Call { args, .. } | Stmt::CallTangent { args, .. } => call_uses(args, f),
+        Stmt::CallVec { args, .. } => call_uses(args, f),
         Stmt::CallSecond { args, tangents, .. } => {
             call_uses(args, f);
             tangents.iter().for_each(|t| op(t, f));
@@ -112,7 +114,8 @@ pub fn for_each_def(s: &Stmt, f: &mut impl FnMut(ValId)) {
         | Stmt::Opaque { dst, .. }
         | Stmt::Load { dst, .. }
         | Stmt::AdjLoad { dst, .. } => f(*dst),
-        Stmt::NewBuf { .. } | Stmt::Store { .. } | Stmt::ResetAdj { .. } => {}
+        Stmt::NewBuf { .. } | Stmt::Store { .. } | Stmt::ResetAdj { .. } | Stmt::CallVec { .. } => {
+        }
         Stmt::Effect { .. }
         | Stmt::AccumSeq { .. }
         | Stmt::ScaleSeq { .. }
@@ -390,7 +393,8 @@ pub fn drop_unread_buffers(func: &mut crate::ir::Func) {
                 }
                 Stmt::Call { args, .. }
                 | Stmt::CallAdjoint { args, .. }
-                | Stmt::CallTangent { args, .. } => {
+                | Stmt::CallTangent { args, .. }
+                | Stmt::CallVec { args, .. } => {
                     for a in args {
                         match a {
                             CallArg::Seq(seq, t, _) => {
@@ -398,7 +402,7 @@ pub fn drop_unread_buffers(func: &mut crate::ir::Func) {
                                 named.push(t.clone());
                             }
                             CallArg::Tokens(t, _) => named.push(t.clone()),
-                            CallArg::Float(_) | CallArg::FloatRef(_) => {}
+                            CallArg::Float(_) | CallArg::FloatRef(_) | CallArg::Adjoint(_) => {}
                         }
                     }
                 }

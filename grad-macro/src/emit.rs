@@ -561,6 +561,10 @@ impl Emitter<'_> {
                 quote!(&#o)
             }
             CallArg::Tokens(t, _) | CallArg::Seq(_, t, _) => strip_parens(t),
+            CallArg::Adjoint(s) => {
+                let adj = self.seq_adjoint(*s);
+                quote!(&#adj)
+            }
         }
     }
 
@@ -855,12 +859,15 @@ impl Emitter<'_> {
             .map(|s| s.ident.to_string().trim_end_matches("_grad").to_string())
             .unwrap_or_default();
         let mut checks = Vec::new();
+        let vector = crate::vector::VECTOR_MARKER;
+        let msg = format!("`{fname}` returns a vector: bind its result to a name (`let h = {fname}(..);`) and read it as a sequence (`h[j]`, `h.iter()`, `&h` passed on); it is used here as a number");
+        checks.push(quote_spanned!(span=> ::core::assert!(#table.is_empty() || #table[0] != #vector, #msg);));
         for (k, a) in args.iter().enumerate() {
             let active = match a {
                 CallArg::Float(o) | CallArg::FloatRef(o) => self.func.is_active(*o),
                 // Every slice argument gets a gradient buffer, so the callee must have one for it.
                 CallArg::Seq(..) => true,
-                CallArg::Tokens(..) => false,
+                CallArg::Tokens(..) | CallArg::Adjoint(_) => false,
             };
             if active {
                 let msg = format!(
@@ -1066,6 +1073,13 @@ impl Emitter<'_> {
                 quote!(#tape.push((#(#names,)*));)
             }
             Stmt::Loop(l) => self.emit_loop(l),
+            Stmt::CallVec {
+                seq, plain, args, ..
+            } => {
+                let (name, ty) = (self.seq(*seq), self.ty());
+                let args = args.iter().map(|a| self.call_arg(a));
+                quote!(let mut #name: ::std::vec::Vec<#ty> = ::std::vec::Vec::from(#plain(#(#args),*));)
+            }
             Stmt::NewBuf { seq, init, len } => {
                 let (name, ty, init) = (self.seq(*seq), self.ty(), self.operand(*init));
                 let n = self.buf_len(len);

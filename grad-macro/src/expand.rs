@@ -96,6 +96,9 @@ fn expand_cfg_variants(
 }
 
 pub fn expand_item(args: TokenStream, item: &syn::ItemFn) -> TokenStream {
+    if let Some(out) = crate::vector::expand(&args, item) {
+        return out;
+    }
     // Functions of models and of rows do forward mode themselves; second order and checks at
     // points are not there yet.
     let (other_path, models) = match crate::fields::expand(&args, item) {

@@ -173,6 +173,16 @@ impl Fwd<'_> {
                     self.tan.insert(*dst, Operand::Val(t));
                 }
             }
+            Stmt::CallVec { plain, .. } => {
+                self.b.push(s.clone());
+                // Forward mode needs the callee's own forward mode over a vector (not there yet).
+                let msg = format!("`{}` returns a vector: `jvp` and `hvp` do not follow calls of vector-valued functions yet; drop `jvp`/`hvp`, or inline the callee", quote::ToTokens::to_token_stream(plain));
+                let span = syn::spanned::Spanned::span(plain);
+                self.b.push(Stmt::Effect {
+                    expr: quote::quote_spanned!(span=> ::core::compile_error!(#msg)),
+                    uses: Vec::new(),
+                });
+            }
             Stmt::NewBuf { seq, init, len } => {
                 self.b.push(s.clone());
                 if self.b.func.seq(*seq).active {

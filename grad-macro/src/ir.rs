@@ -139,6 +139,9 @@ pub enum CallArg {
     Seq(SeqId, TokenStream, Option<(TokenStream, Vec<ValId>)>),
     /// Anything else, passed through as written (with the values it reads).
     Tokens(TokenStream, Vec<ValId>),
+    /// `&d_buf`, the adjoint of a local buffer: the cotangent a vector-valued call's reverse
+    /// passes to `NAME__dot_grad`.
+    Adjoint(SeqId),
 }
 
 /// A value defined in both branches of an `If`, visible after it.
@@ -247,6 +250,17 @@ pub enum Stmt {
         seq: SeqId,
         index: ValId,
         value: Operand,
+    },
+    /// `let mut buf = Vec::from(plain(args))`: the result of a call of a vector-valued
+    /// `#[gradient]` function, a local buffer whose length `len` is bound right after. The
+    /// reverse sweep adds `Jᵀ · d_buf` to the arguments' adjoints by a [`Stmt::CallAdjoint`] of
+    /// `dot` (the callee's `NAME__dot_grad`) with the cotangent `&d_buf` as a last argument.
+    CallVec {
+        seq: SeqId,
+        plain: syn::Path,
+        dot: syn::Path,
+        args: Vec<CallArg>,
+        len: ValId,
     },
     /// `let mut buf = vec![init; len]` (or `[init; len]` for an array).
     NewBuf {
@@ -398,6 +412,7 @@ impl Stmt {
                 | Stmt::CallAdjoint { .. }
                 | Stmt::CallAdjointSecond { .. }
                 | Stmt::NewBuf { .. }
+                | Stmt::CallVec { .. }
                 | Stmt::Store { .. }
                 | Stmt::ResetAdj { .. }
                 | Stmt::AdjLoad { .. }

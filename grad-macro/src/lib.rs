@@ -40,6 +40,7 @@ mod rules;
 mod sig;
 #[cfg(test)]
 mod tests;
+mod vector;
 
 /// Differentiates a function at compile time and emits `NAME_grad` beside it.
 ///

@@ -33,7 +33,7 @@ fn scopes(func: &mut Func, block: &mut Block) {
     // The undo loads inserted into the block lengthen it as it is visited.
     let mut q = 0;
     while q < block.stmts.len() {
-        if let Stmt::NewBuf { seq, .. } = block.stmts[q] {
+        if let Stmt::NewBuf { seq, .. } | Stmt::CallVec { seq, .. } = block.stmts[q] {
             let mut seen = false;
             let mut rest = Block {
                 stmts: block.stmts.split_off(q + 1),
@@ -71,7 +71,7 @@ fn undo_in(
             Stmt::Opaque { expr, .. } => {
                 (loops >= 2 || branch) && buffers_read(func, expr).contains(&seq)
             }
-            Stmt::Call { args, .. } => passes(args, seq),
+            Stmt::Call { args, .. } | Stmt::CallVec { args, .. } => passes(args, seq),
             _ => false,
         };
         *seen |= memory_read;
@@ -194,7 +194,7 @@ fn reads_from_memory(func: &Func, b: &Block, seq: SeqId, depth: usize, branch: b
         Stmt::Opaque { expr, .. } => {
             (depth >= 1 || branch) && buffers_read(func, expr).contains(&seq)
         }
-        Stmt::Call { args, .. } => passes(args, seq),
+        Stmt::Call { args, .. } | Stmt::CallVec { args, .. } => passes(args, seq),
         Stmt::Loop(l) => reads_from_memory(func, &l.body, seq, depth + 1, branch),
         Stmt::If { then, els, .. } => {
             reads_from_memory(func, then, seq, depth, true)

@@ -73,6 +73,7 @@ impl Renaming {
                     *t = self.tokens(t);
                     uses.iter_mut().for_each(|v| self.val(v));
                 }
+                CallArg::Adjoint(_) => {}
                 CallArg::Seq(_, t, range) => {
                     *t = self.tokens(t);
                     if let Some((rt, uses)) = range {
@@ -101,6 +102,10 @@ impl Renaming {
             Stmt::Effect { expr, uses } => {
                 *expr = self.tokens(expr);
                 uses.iter_mut().for_each(|v| self.val(v));
+            }
+            Stmt::CallVec { args, len, .. } => {
+                self.val(len);
+                self.call_args(args);
             }
             Stmt::Call {
                 dst, args, grads, ..

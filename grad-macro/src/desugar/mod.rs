@@ -11,6 +11,9 @@ mod refs;
 mod returns;
 mod tuple_values;
 mod tuples;
+mod vector_calls;
+
+pub use vector_calls::vector_call;
 
 use crate::errors::Errors;
 use quote::quote;
@@ -351,7 +354,8 @@ impl Desugar<'_> {
                                 let m = tuples::matrix_let(l, &mut work)
                                     .or_else(|| tuple_values::tuple_local(l, &mut work))
                                     .or_else(|| refs::mut_ref_let(l, &mut work))
-                                    .or_else(|| pushes::push_let(l, &mut work));
+                                    .or_else(|| pushes::push_let(l, &mut work))
+                                    .or_else(|| vector_calls::mark(l, &work));
                                 work.reverse();
                                 m
                             });

@@ -417,6 +417,93 @@ impl Lowerer<'_> {
         })
     }
 
+    /// A call none of whose arguments is differentiated: carried along as written.
+    pub(super) fn plain_call(
+        &self,
+        c: &syn::ExprCall,
+        fp: &syn::ExprPath,
+        args: &[CallArg],
+    ) -> Value {
+        let mut uses = Vec::new();
+        let ts: Vec<TokenStream> = args
+            .iter()
+            .map(|a| match a {
+                CallArg::Float(o) => {
+                    uses.extend(o.val());
+                    self.operand_tokens(*o, c.span())
+                }
+                CallArg::FloatRef(o) => {
+                    uses.extend(o.val());
+                    let t = self.operand_tokens(*o, c.span());
+                    quote!(&#t)
+                }
+                CallArg::Tokens(t, u) => {
+                    uses.extend(u.iter().copied());
+                    t.clone()
+                }
+                CallArg::Seq(_, t, _) => t.clone(),
+                CallArg::Adjoint(_) => unreachable!("lowering passes no adjoints"),
+            })
+            .collect();
+        Value::Other {
+            tokens: quote!(#fp(#(#ts),*)),
+            uses,
+            kind: Kind::Other,
+        }
+    }
+
+    /// `let h = f(args);` of a vector-valued `#[gradient]` function `f` (a call the desugaring
+    /// marked because `h` is used as a sequence): `h` becomes a local buffer holding the result,
+    /// whose reverse goes through `f__dot_grad` (see [`Stmt::CallVec`]). With no differentiated
+    /// argument, the plain call carried along, bound as any value (`Some(None)`: the caller binds).
+    pub(super) fn lower_vector_call(
+        &mut self,
+        name: &Ident,
+        c: &syn::ExprCall,
+    ) -> Option<Option<Binding>> {
+        let Expr::Path(fp) = &*c.func else {
+            self.errors.push_spanned(
+                &c.func,
+                "`#[gradient]` can call only functions named by a path",
+            );
+            return None;
+        };
+        let (args, any_active) = self.lower_call_args(c)?;
+        if !any_active {
+            let v = self.plain_call(c, fp, &args);
+            let b = self.bind(v, None, c.span())?;
+            self.env.declare(name.clone(), b);
+            return Some(None);
+        }
+        let seq = crate::ir::SeqId(self.b.func.seqs.len() as u32);
+        let ident = crate::naming::hidden(&format!("buf{}", seq.0));
+        self.b.func.seqs.push(crate::ir::SeqInfo {
+            ident: ident.clone(),
+            active: true,
+            buffer: true,
+            adjoint: None,
+        });
+        let mut dot = fp.path.clone();
+        let last = dot.segments.last_mut().expect("a path has a segment");
+        let base = syn::ext::IdentExt::unraw(&last.ident);
+        last.ident = Ident::new(&format!("{base}__dot_grad"), last.ident.span());
+        let len = self.b.new_val(Kind::Int, false, c.span());
+        self.b.push(Stmt::CallVec {
+            seq,
+            plain: fp.path.clone(),
+            dot,
+            args,
+            len,
+        });
+        self.b.push(Stmt::Opaque {
+            dst: len,
+            ty: None,
+            expr: quote!(#ident.len()),
+            uses: Vec::new(),
+        });
+        Some(Some(Binding::Seq(seq)))
+    }
+
     /// `std::mem::swap(&mut a, &mut b)`: for values, the names trade what they stand for (no code);
     /// for two buffers of one length, their elements trade places. `None` when `c` is no such call.
     #[allow(clippy::option_option)]
@@ -449,11 +536,9 @@ impl Lowerer<'_> {
 
     /// A call to another function: with differentiated float arguments it must be a `#[gradient]`
     /// function, whose `NAME_grad` gives the value and the local gradient.
-    pub(super) fn lower_user_call(
-        &mut self,
-        c: &syn::ExprCall,
-        fp: &syn::ExprPath,
-    ) -> Option<Value> {
+    /// The arguments of a call of another `#[gradient]` function, and whether any depends on
+    /// the differentiated inputs.
+    pub(super) fn lower_call_args(&mut self, c: &syn::ExprCall) -> Option<(Vec<CallArg>, bool)> {
         let mut args = Vec::new();
         let mut any_active = false;
         let mut failed = false;
@@ -525,33 +610,17 @@ impl Lowerer<'_> {
         if failed {
             return None;
         }
+        Some((args, any_active))
+    }
+
+    pub(super) fn lower_user_call(
+        &mut self,
+        c: &syn::ExprCall,
+        fp: &syn::ExprPath,
+    ) -> Option<Value> {
+        let (args, any_active) = self.lower_call_args(c)?;
         if !any_active {
-            // Nothing to differentiate: the plain call, carried along.
-            let mut uses = Vec::new();
-            let ts: Vec<TokenStream> = args
-                .iter()
-                .map(|a| match a {
-                    CallArg::Float(o) => {
-                        uses.extend(o.val());
-                        self.operand_tokens(*o, c.span())
-                    }
-                    CallArg::FloatRef(o) => {
-                        uses.extend(o.val());
-                        let t = self.operand_tokens(*o, c.span());
-                        quote!(&#t)
-                    }
-                    CallArg::Tokens(t, u) => {
-                        uses.extend(u.iter().copied());
-                        t.clone()
-                    }
-                    CallArg::Seq(_, t, _) => t.clone(),
-                })
-                .collect();
-            return Some(Value::Other {
-                tokens: quote!(#fp(#(#ts),*)),
-                uses,
-                kind: Kind::Other,
-            });
+            return Some(self.plain_call(c, fp, &args));
         }
         // `Model::forward__model(m, ..)`: a `#[gradient]` method given the whole model (see
         // `fields`), named through its type.
@@ -594,7 +663,7 @@ impl Lowerer<'_> {
                 } else {
                     None
                 }),
-                CallArg::Tokens(..) | CallArg::Seq(..) => None,
+                CallArg::Tokens(..) | CallArg::Seq(..) | CallArg::Adjoint(_) => None,
             })
             .collect();
         self.b.push(Stmt::Call {

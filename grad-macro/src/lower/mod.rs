@@ -799,6 +799,14 @@ impl<'f> Lowerer<'f> {
                 return;
             }
         }
+        if let (Some(call), Some(ident)) = (crate::desugar::vector_call(&init.expr), &ident) {
+            match self.lower_vector_call(ident, &call) {
+                Some(Some(binding)) => self.env.declare(ident.clone(), binding),
+                Some(None) => {}
+                None => self.env.declare(ident.clone(), Binding::Poisoned),
+            }
+            return;
+        }
         if let (Some(arr), Some(ident)) = (vec_list(&init.expr), &ident) {
             if let Some(binding) = self.lower_array_let(ident, &arr, true) {
                 self.env.declare(ident.clone(), binding);

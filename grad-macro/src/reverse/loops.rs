@@ -26,7 +26,7 @@ pub fn count_loads(block: &Block, out: &mut HashMap<SeqId, usize>) {
     for s in &block.stmts {
         match s {
             Stmt::Load { seq, .. } => *out.entry(*seq).or_default() += 1,
-            Stmt::Call { args, .. } => {
+            Stmt::Call { args, .. } | Stmt::CallVec { args, .. } => {
                 for a in args {
                     if let crate::ir::CallArg::Seq(seq, _, _) = a {
                         *out.entry(*seq).or_default() += 1;
@@ -70,7 +70,7 @@ fn accumulated_seqs(block: &Block, out: &mut Vec<SeqId>) {
 fn declared_buffers(block: &Block, out: &mut HashSet<SeqId>) {
     for s in &block.stmts {
         match s {
-            Stmt::NewBuf { seq, .. } => {
+            Stmt::NewBuf { seq, .. } | Stmt::CallVec { seq, .. } => {
                 out.insert(*seq);
             }
             Stmt::If { then, els, .. } => {
@@ -89,6 +89,14 @@ fn buffer_accesses(block: &Block, f: &mut impl FnMut(SeqId, bool)) {
         match s {
             Stmt::Load { seq, .. } => f(*seq, false),
             Stmt::Store { seq, .. } => f(*seq, true),
+            Stmt::CallVec { seq, args, .. } => {
+                f(*seq, true);
+                for a in args {
+                    if let crate::ir::CallArg::Seq(s, _, _) = a {
+                        f(*s, false)
+                    }
+                }
+            }
             Stmt::Call { args, .. } => {
                 for a in args {
                     if let crate::ir::CallArg::Seq(seq, _, _) = a {
@@ -169,7 +177,7 @@ fn expensive(s: &Stmt) -> bool {
                 | Prim::ToRadians
                 | Prim::PowI
         ),
-        Stmt::Call { .. } | Stmt::Loop(_) => true,
+        Stmt::Call { .. } | Stmt::CallVec { .. } | Stmt::Loop(_) => true,
         _ => false,
     }
 }

@@ -242,6 +242,42 @@ impl Rev<'_> {
                     });
                 }
             }
+            Stmt::CallVec { seq, dot, args, .. } => {
+                if !self.b.func.seq(*seq).active {
+                    return;
+                }
+                // Jᵀ · d_seq, from the gradient of the callee's `f · d_out` with `d_out = d_seq`.
+                let span = Span::call_site();
+                let floats: Vec<Operand> = args
+                    .iter()
+                    .filter_map(|a| match a {
+                        crate::ir::CallArg::Float(o) | crate::ir::CallArg::FloatRef(o) => Some(*o),
+                        _ => None,
+                    })
+                    .collect();
+                let grads: Vec<Option<ValId>> = floats
+                    .iter()
+                    .map(|o| {
+                        self.b
+                            .func
+                            .is_active(*o)
+                            .then(|| self.b.new_val(crate::ir::Kind::Float, true, span))
+                    })
+                    .collect();
+                let mut all = args.clone();
+                all.push(crate::ir::CallArg::Adjoint(*seq));
+                self.b.push(Stmt::CallAdjoint {
+                    callee: dot.clone(),
+                    args: all,
+                    seed: Operand::Const(1.0),
+                    grads: grads.clone(),
+                });
+                for (arg, g) in floats.into_iter().zip(grads) {
+                    if let Some(g) = g {
+                        self.contribute(arg, Operand::Val(g));
+                    }
+                }
+            }
             Stmt::NewBuf { .. } | Stmt::ResetAdj { .. } | Stmt::AdjLoad { .. } => {}
             Stmt::Opaque { .. }
             | Stmt::CallAdjoint { .. }
@@ -344,6 +380,14 @@ impl Rev<'_> {
                     self.b.push(Stmt::ResetAdj {
                         seq: *seq,
                         len: len.clone(),
+                    });
+                }
+            }
+            if let Stmt::CallVec { seq, len, .. } = s {
+                if self.b.func.seq(*seq).active {
+                    self.b.push(Stmt::ResetAdj {
+                        seq: *seq,
+                        len: crate::ir::BufLen::Vec(*len),
                     });
                 }
             }

@@ -1,0 +1,100 @@
+//! Calls whose result is used as a sequence: candidates for vector-valued `#[gradient]` calls.
+//!
+//! Lowering cannot see another function's return type. A `let h = f(args);` whose `h` the rest
+//! of the block indexes (`h[j]`), iterates (`h.iter()`, `for v in &h`) or measures (`h.len()`),
+//! or whose type says so (`Vec<f64>`, `[f64; N]`), holds a vector: the call is marked, and
+//! lowering makes `h` a buffer filled by `f` when an argument is differentiated (and carries the
+//! call along as data otherwise).
+
+/// The marker macro's name.
+fn marker() -> syn::Ident {
+    crate::naming::hidden("vector_call")
+}
+
+/// The call inside a marked initializer (see [`mark`]).
+pub fn vector_call(e: &syn::Expr) -> Option<syn::ExprCall> {
+    let syn::Expr::Macro(m) = e else {
+        return None;
+    };
+    if !m.mac.path.is_ident(&marker()) {
+        return None;
+    }
+    m.mac.parse_body().ok()
+}
+
+/// Input: `let h = f(args);` then `rest`. Output: the same `let` with the call marked, when
+/// `h` is used as a sequence in `rest` or typed as a vector; `None` otherwise.
+pub fn mark(l: &syn::Local, rest: &[syn::Stmt]) -> Option<Vec<syn::Stmt>> {
+    let (pat, ty) = super::pat_and_type(l);
+    let syn::Pat::Ident(pi) = pat else {
+        return None;
+    };
+    let init = l.init.as_ref()?;
+    if init.diverge.is_some() {
+        return None;
+    }
+    let syn::Expr::Call(call) = &*init.expr else {
+        return None;
+    };
+    let syn::Expr::Path(fp) = &*call.func else {
+        return None;
+    };
+    // Constructors and conversions of types (`Vec::from(..)`, `f64::from(..)`) are no calls of
+    // `#[gradient]` functions.
+    let last = fp.path.segments.last()?.ident.to_string();
+    if fp.path.segments.len() > 1 && fp.path.segments[fp.path.segments.len() - 2].ident != "Self"
+        || last.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+    {
+        return None;
+    }
+    let typed = ty.is_some_and(|t| crate::vector::vector_elem(t).is_some());
+    if !typed && !rest.iter().any(|s| used_as_sequence(s, &pi.ident)) {
+        return None;
+    }
+    let m = marker();
+    let mut l = l.clone();
+    let e = &init.expr;
+    l.init.as_mut().expect("checked").expr = syn::parse_quote!(#m!(#e));
+    Some(vec![syn::Stmt::Local(l)])
+}
+
+/// Whether `s` indexes `name`, iterates it or asks its length.
+fn used_as_sequence(s: &syn::Stmt, name: &syn::Ident) -> bool {
+    struct Find<'a> {
+        name: &'a syn::Ident,
+        found: bool,
+    }
+    impl<'a> syn::visit::Visit<'a> for Find<'_> {
+        fn visit_expr(&mut self, e: &'a syn::Expr) {
+            let is_name =
+                |e: &syn::Expr| matches!(e, syn::Expr::Path(p) if p.path.is_ident(self.name));
+            match e {
+                syn::Expr::Index(i) if is_name(&i.expr) => self.found = true,
+                syn::Expr::MethodCall(m)
+                    if is_name(&m.receiver)
+                        && ["iter", "len", "into_iter", "windows", "chunks"]
+                            .iter()
+                            .any(|n| m.method == n) =>
+                {
+                    self.found = true;
+                }
+                syn::Expr::ForLoop(f) if is_name(&f.expr) || matches!(&*f.expr, syn::Expr::Reference(r) if is_name(&r.expr)) => {
+                    self.found = true;
+                }
+                // `g(&h)`: a layer's output passed on to the next layer (a scalar result is
+                // seldom passed by reference).
+                syn::Expr::Call(c)
+                    if c.args.iter().any(|a| matches!(a, syn::Expr::Reference(r) if r.mutability.is_none() && is_name(&r.expr))) =>
+                {
+                    self.found = true;
+                }
+                _ => {}
+            }
+            syn::visit::visit_expr(self, e);
+        }
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut f = Find { name, found: false };
+    syn::visit::Visit::visit_stmt(&mut f, s);
+    f.found
+}

@@ -1,0 +1,342 @@
+//! Vector-valued functions: `#[gradient]` on `fn f(..) -> Vec<T>` or `-> [T; N]`.
+//!
+//! The vector–Jacobian product `Jᵀ·u` of `f` is the gradient of the scalar `u · f(x)`. So the
+//! pass writes that scalar function — `f`'s body with its result dotted with a cotangent
+//! `d_out` — as a hidden `NAME__dot`, which the engine differentiates like any loss (loops,
+//! buffers, calls: everything a loss may contain), and wraps it:
+//!
+//! - `NAME_vjp(params.., d_out: &[T], d_x: &mut [T]..) -> (RET, [T; K])`: the value and the
+//!   cotangents of the inputs (scalars returned, sequences written into their `d_` buffers);
+//! - `NAME_jacobian(params..) -> (RET, Vec<Vec<T>>)`: one row per output, the partial derivatives
+//!   with respect to every differentiated entry (scalars in declaration order, then each
+//!   sequence's elements), from one reverse sweep per output.
+//!
+//! Calls of a vector-valued function from another `#[gradient]` function are not followed yet:
+//! its `NAME_grad_wrt` table holds a marker that the caller's compile-time check turns into an
+//! error at the call.
+
+use crate::attr::Args;
+use crate::errors::Errors;
+use crate::sig::{ParamClass, SeqShape};
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote, ToTokens};
+
+/// The marker `NAME_grad_wrt` holds for a vector-valued `NAME` (see `emit::checked_call_with`).
+pub const VECTOR_MARKER: u8 = 3;
+
+/// The element type of a vector return type (`Vec<T>`, `[T; N]`) with `T` a float type.
+pub fn vector_elem(ty: &syn::Type) -> Option<syn::Type> {
+    match ty {
+        syn::Type::Array(a) => crate::sig::float_of(&a.elem).map(|_| (*a.elem).clone()),
+        syn::Type::Path(p) if p.qself.is_none() => {
+            let last = p.path.segments.last()?;
+            if last.ident != "Vec" {
+                return None;
+            }
+            let syn::PathArguments::AngleBracketed(a) = &last.arguments else {
+                return None;
+            };
+            match a.args.first()? {
+                syn::GenericArgument::Type(t) if crate::sig::float_of(t).is_some() => {
+                    Some(t.clone())
+                }
+                _ => None,
+            }
+        }
+        syn::Type::Paren(p) => vector_elem(&p.elem),
+        _ => None,
+    }
+}
+
+/// The expansion of a vector-valued function, or `None` when `item` returns no vector.
+pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStream> {
+    let syn::ReturnType::Type(_, ret) = &item.sig.output else {
+        return None;
+    };
+    let elem = vector_elem(ret)?;
+    let float = crate::sig::float_of(&elem)?;
+    let errors = Errors::default();
+    let args: Args = match syn::parse2(args_tokens.clone()) {
+        Ok(a) => a,
+        Err(e) => {
+            errors.push_error(e);
+            Args::default()
+        }
+    };
+    for (span, what) in [(args.jvp, "jvp"), (args.hvp, "hvp")] {
+        if let Some(span) = span {
+            errors.push(span, format!("`{what}` is not supported yet for a function that returns a vector: it gets `NAME_vjp` and `NAME_jacobian`; drop `{what}`"));
+        }
+    }
+    if let Some((span, _)) = args.check.points.first() {
+        errors.push(*span, "`check(at(..))` is not supported yet for a function that returns a vector: compare `NAME_jacobian` with differences in a test of your own");
+    }
+    if item.sig.receiver().is_some() {
+        errors.push_spanned(
+            &item.sig.output,
+            "`#[gradient]` differentiates vector-valued free and associated functions for now, not methods: take the model's fields as parameters",
+        );
+    }
+    if has_return(&item.block) {
+        errors.push_spanned(
+            &item.sig.output,
+            "a `#[gradient]` function that returns a vector must give its result as the body's last expression, without `return`",
+        );
+    }
+    // The scalar function `NAME__dot(params.., d_out) = Σ f(params..)ᵢ · d_outᵢ`.
+    let name = &item.sig.ident;
+    let dot_name = format_ident!("{}__dot", name);
+    let d_out = crate::naming::hidden("d_out");
+    let mut dot = item.clone();
+    dot.sig.ident = dot_name.clone();
+    dot.vis = syn::Visibility::Inherited;
+    dot.sig.output = syn::parse_quote!(-> #elem);
+    dot.sig.inputs.push(syn::parse_quote!(#d_out: &[#elem]));
+    dot.attrs.retain(|a| !a.path().is_ident("doc"));
+    dot.attrs.push(syn::parse_quote!(#[doc(hidden)]));
+    // A rewritten copy of the user's body: its lints would only repeat the original's.
+    dot.attrs.push(syn::parse_quote!(#[allow(non_snake_case, dead_code, unused_variables, clippy::all, clippy::pedantic)]));
+    let Some(syn::Stmt::Expr(tail, None)) = dot.block.stmts.pop() else {
+        errors.push_spanned(
+            &item.sig.output,
+            "a `#[gradient]` function that returns a vector must end with the vector as its last expression",
+        );
+        return Some(errors_with_original(item, errors));
+    };
+    let zero = match float {
+        crate::ir::FloatTy::Generic(_) => quote!(#elem::zero()),
+        _ => quote!(0.0),
+    };
+    let (out, o, d, acc) = (
+        crate::naming::hidden("out"),
+        crate::naming::hidden("o"),
+        crate::naming::hidden("d"),
+        crate::naming::hidden("dot"),
+    );
+    let bind: Option<syn::Stmt> = match (&tail, &**ret) {
+        (syn::Expr::Path(p), _) if p.path.get_ident().is_some() => None,
+        (syn::Expr::Array(_), _) => Some(syn::parse_quote!(let #out = #tail;)),
+        (_, syn::Type::Array(_)) => Some(syn::parse_quote!(let #out: #ret = #tail;)),
+        _ => Some(syn::parse_quote!(let #out: ::std::vec::Vec<#elem> = #tail;)),
+    };
+    let source: syn::Expr = match (&bind, &tail) {
+        (None, t) => t.clone(),
+        _ => syn::parse_quote!(#out),
+    };
+    dot.block.stmts.extend(bind);
+    dot.block.stmts.extend([
+        syn::parse_quote!(let mut #acc = #zero;),
+        syn::parse_quote!(for (#o, #d) in #source.iter().zip(#d_out.iter()) { #acc = #acc + *#o * *#d; }),
+        syn::Stmt::Expr(syn::parse_quote!(#acc), None),
+    ]);
+    // Differentiated: what `wrt(..)` names, else every float parameter of `f`.
+    let wrt: Vec<Ident> = match &args.wrt {
+        Some(names) => names.clone(),
+        None => item
+            .sig
+            .inputs
+            .iter()
+            .filter_map(|a| match a {
+                syn::FnArg::Typed(pt) if crate::sig::differentiable(&pt.ty) => match &*pt.pat {
+                    syn::Pat::Ident(pi) => Some(pi.ident.clone()),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect(),
+    };
+    let dot_args = quote!(wrt(#(#wrt),*));
+    let dot_parsed = syn::parse2::<Args>(dot_args.clone()).unwrap_or_default();
+    let sig = crate::sig::analyze(&dot, &dot_parsed, &errors);
+    if sig
+        .params
+        .iter()
+        .any(|p| p.active && crate::rows::is_rows(&p.ty))
+    {
+        errors.push_spanned(
+            &item.sig.inputs,
+            "`#[gradient]` differentiates vector-valued functions of scalars and slices for now: pass rows as a flat slice",
+        );
+    }
+    crate::expand::check_name_free(&sig, &errors, "d_out", "the cotangent of `NAME_vjp`");
+    if !errors.is_empty() {
+        return Some(errors_with_original(item, errors));
+    }
+    let dot_expanded = crate::expand::expand_item(dot_args, &dot);
+    let table = marker_table(item);
+    let vjp = vjp(item, &sig, &elem, ret, &dot_name);
+    let jacobian = jacobian(item, &sig, &elem, ret, &dot_name, float);
+    let original = crate::expand::original_item(item);
+    Some(quote! {
+        #original
+        #table
+        #dot_expanded
+        #vjp
+        #jacobian
+    })
+}
+
+fn errors_with_original(item: &syn::ItemFn, errors: Errors) -> TokenStream {
+    let original = crate::expand::original_item(item);
+    let e = errors.combined().map(|e| e.to_compile_error());
+    quote!(#original #e)
+}
+
+/// `NAME_grad_wrt` with the vector marker in every slot, so that a `#[gradient]` caller's check
+/// reports the call (a vector is no scalar it could differentiate through yet).
+fn marker_table(item: &syn::ItemFn) -> TokenStream {
+    let vis = &item.vis;
+    let name = format_ident!("{}_grad_wrt", item.sig.ident);
+    let n = item.sig.inputs.len();
+    let m = VECTOR_MARKER;
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals, dead_code)]
+        #vis const #name: [u8; #n] = [#m; #n];
+    }
+}
+
+/// The parameters as declared, and as passed on (`name` each).
+fn params(sig: &crate::sig::Sig) -> (Vec<TokenStream>, Vec<TokenStream>) {
+    let own: Vec<_> = sig.params[..sig.params.len() - 1].iter().collect();
+    let decl = own
+        .iter()
+        .map(|p| {
+            let (id, t) = (&p.ident, &p.ty);
+            quote!(#id: #t)
+        })
+        .collect();
+    let pass = own.iter().map(|p| p.ident.to_token_stream()).collect();
+    (decl, pass)
+}
+
+/// `NAME_vjp(params.., d_out: &[T], d_x: &mut [T]..) -> (RET, [T; K])`.
+fn vjp(
+    item: &syn::ItemFn,
+    sig: &crate::sig::Sig,
+    elem: &syn::Type,
+    ret: &syn::Type,
+    dot: &Ident,
+) -> TokenStream {
+    let vis = &item.vis;
+    let name = &item.sig.ident;
+    let vjp_name = format_ident!("{}_vjp", name);
+    let dot_grad = format_ident!("{}_grad", dot);
+    let (generics, where_clause) = (&item.sig.generics, &item.sig.generics.where_clause);
+    let (decl, pass) = params(sig);
+    let bufs: Vec<TokenStream> = sig
+        .active_seqs()
+        .map(|p| {
+            let d = format_ident!("d_{}", p.ident);
+            match &p.class {
+                ParamClass::FloatSeq(SeqShape::Array(n)) => quote!(#d: &mut [#elem; #n]),
+                _ => quote!(#d: &mut [#elem]),
+            }
+        })
+        .collect();
+    let buf_names: Vec<Ident> = sig
+        .active_seqs()
+        .map(|p| format_ident!("d_{}", p.ident))
+        .collect();
+    let k = sig.active_scalars().count();
+    let msg = format!("{vjp_name}: the cotangent `d_out` has length {{}} but `{name}` returns {{}} values; pass one per output");
+    let call = quote!(#dot_grad(#(#pass,)* d_out, #(#buf_names),*));
+    let grads = if k == 0 && !buf_names.is_empty() {
+        quote!({ let _ = #call; [] })
+    } else {
+        quote!(#call.1)
+    };
+    let doc = format!(
+        " The vector–Jacobian product of [`{name}`]: its value and `Jᵀ · d_out`, the cotangent of each differentiated parameter (scalars returned in declaration order, sequences written into their `d_` buffers), generated by `#[gradient]`."
+    );
+    let allows = crate::expand::generated_allows();
+    quote! {
+        #[doc = #doc]
+        #allows
+        #[must_use]
+        #vis fn #vjp_name #generics (#(#decl,)* d_out: &[#elem], #(#bufs),*) -> (#ret, [#elem; #k]) #where_clause {
+            let value = #name(#(#pass),*);
+            ::core::assert!(d_out.len() == value.len(), #msg, d_out.len(), value.len());
+            let grads = #grads;
+            (value, grads)
+        }
+    }
+}
+
+/// `NAME_jacobian(params..) -> (RET, Vec<Vec<T>>)`: one `NAME_vjp` per output with a unit
+/// cotangent.
+fn jacobian(
+    item: &syn::ItemFn,
+    sig: &crate::sig::Sig,
+    elem: &syn::Type,
+    ret: &syn::Type,
+    dot: &Ident,
+    float: crate::ir::FloatTy,
+) -> TokenStream {
+    let vis = &item.vis;
+    let name = &item.sig.ident;
+    let jac_name = format_ident!("{}_jacobian", name);
+    let dot_grad = format_ident!("{}_grad", dot);
+    let (generics, where_clause) = (&item.sig.generics, &item.sig.generics.where_clause);
+    let (decl, pass) = params(sig);
+    let zero = crate::emit::float_literal(0.0, float);
+    let one = crate::emit::float_literal(1.0, float);
+    let k = sig.active_scalars().count();
+    let seqs: Vec<(Ident, TokenStream)> = sig
+        .active_seqs()
+        .map(|p| {
+            let (id, d) = (&p.ident, format_ident!("d_{}", p.ident));
+            let make = match &p.class {
+                ParamClass::FloatSeq(SeqShape::Array(n)) => quote!(let mut #d = [#zero; #n];),
+                _ => quote!(let mut #d = ::std::vec![#zero; #id.len()];),
+            };
+            (d, make)
+        })
+        .collect();
+    let (buf_names, makes): (Vec<_>, Vec<_>) = seqs.into_iter().unzip();
+    let call = quote!(#dot_grad(#(#pass,)* &unit, #(&mut #buf_names),*));
+    let scalars = if k == 0 {
+        quote!({ let _ = #call; })
+    } else {
+        quote!(row.extend_from_slice(&#call.1);)
+    };
+    let doc = format!(
+        " The Jacobian of [`{name}`] at a point, with its value: row `i` holds the partial derivatives of output `i` with respect to every differentiated entry (scalars in declaration order, then each sequence's elements), one reverse sweep per output; generated by `#[gradient]`."
+    );
+    let allows = crate::expand::generated_allows();
+    quote! {
+        #[doc = #doc]
+        #allows
+        #[must_use]
+        #vis fn #jac_name #generics (#(#decl),*) -> (#ret, ::std::vec::Vec<::std::vec::Vec<#elem>>) #where_clause {
+            let value = #name(#(#pass),*);
+            let mut unit = ::std::vec![#zero; value.len()];
+            let mut rows = ::std::vec::Vec::with_capacity(value.len());
+            for i in 0..value.len() {
+                unit[i] = #one;
+                let mut row = ::std::vec::Vec::new();
+                #(#makes)*
+                #scalars
+                #(row.extend_from_slice(&#buf_names[..]);)*
+                rows.push(row);
+                unit[i] = #zero;
+            }
+            (value, rows)
+        }
+    }
+}
+
+/// Whether a body holds a `return` of its own (not in a closure or a nested item).
+fn has_return(b: &syn::Block) -> bool {
+    struct R(bool);
+    impl<'a> syn::visit::Visit<'a> for R {
+        fn visit_expr_return(&mut self, _: &'a syn::ExprReturn) {
+            self.0 = true;
+        }
+        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut r = R(false);
+    syn::visit::Visit::visit_block(&mut r, b);
+    r.0
+}

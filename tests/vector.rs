@@ -1,0 +1,219 @@
+//! Vector-valued functions (issue 9): `#[gradient]` on a function that returns `Vec<T>` or
+//! `[T; N]` gives `NAME_vjp` (value and `Jᵀ · d_out`) and `NAME_jacobian`. Each checked against
+//! central differences of the function, output by output.
+
+use grad::gradient;
+
+fn fd(f: &dyn Fn(&[f64]) -> f64, p: &[f64]) -> Vec<f64> {
+    (0..p.len())
+        .map(|k| {
+            let h = f64::EPSILON.cbrt() * p[k].abs().max(1.0);
+            let (mut a, mut b) = (p.to_vec(), p.to_vec());
+            a[k] += h;
+            b[k] -= h;
+            (f(&a) - f(&b)) / (a[k] - b[k])
+        })
+        .collect()
+}
+
+fn close(what: &str, got: &[f64], want: &[f64]) {
+    assert_eq!(got.len(), want.len(), "{what}");
+    for (k, (g, w)) in got.iter().zip(want).enumerate() {
+        assert!(
+            (g - w).abs() <= 1e-6 * (1.0 + w.abs()),
+            "{what}: {k}: {g} vs {w}"
+        );
+    }
+}
+
+/// A dense layer, `tanh(W x + b)` with `W` row-major, `n_out × n_in`.
+#[gradient]
+fn dense(w: &[f64], b: &[f64], x: &[f64]) -> Vec<f64> {
+    let n_in = x.len();
+    let mut out = vec![0.0; b.len()];
+    for j in 0..b.len() {
+        let mut z = b[j];
+        for i in 0..n_in {
+            z += w[j * n_in + i] * x[i];
+        }
+        out[j] = z.tanh();
+    }
+    out
+}
+
+#[test]
+fn vjp_of_a_layer() {
+    let (w, b, x) = (
+        [0.1, -0.2, 0.3, 0.4, -0.5, 0.6],
+        [0.05, -0.1, 0.2],
+        [0.7, -1.2],
+    );
+    let u = [1.0, 0.5, -2.0];
+    let (mut dw, mut db, mut dx) = ([0.0; 6], [0.0; 3], [0.0; 2]);
+    let (value, scalars) = dense_vjp(&w, &b, &x, &u, &mut dw, &mut db, &mut dx);
+    assert_eq!(value, dense(&w, &b, &x));
+    assert!(scalars.is_empty());
+    let dot = |out: Vec<f64>| out.iter().zip(&u).map(|(o, c)| o * c).sum::<f64>();
+    close("w", &dw, &fd(&|p| dot(dense(p, &b, &x)), &w));
+    close("b", &db, &fd(&|p| dot(dense(&w, p, &x)), &b));
+    close("x", &dx, &fd(&|p| dot(dense(&w, &b, p)), &x));
+}
+
+/// Residuals of an exponential decay `a e^(-k t)` against data: the Jacobian a Gauss–Newton
+/// step needs, with respect to the two parameters only.
+#[gradient(wrt(a, k))]
+fn residuals(a: f64, k: f64, ts: &[f64], ys: &[f64]) -> Vec<f64> {
+    let mut r = Vec::new();
+    for (t, y) in ts.iter().zip(ys) {
+        r.push(a * (-k * t).exp() - y);
+    }
+    r
+}
+
+#[test]
+fn jacobian_of_residuals() {
+    let (ts, ys) = ([0.0, 1.0, 2.0, 3.5], [2.0, 1.2, 0.8, 0.3]);
+    let (value, jac) = residuals_jacobian(2.0, 0.5, &ts, &ys);
+    assert_eq!(value, residuals(2.0, 0.5, &ts, &ys));
+    assert_eq!(jac.len(), 4);
+    for (i, row) in jac.iter().enumerate() {
+        let want = fd(&|p| residuals(p[0], p[1], &ts, &ys)[i], &[2.0, 0.5]);
+        close(&format!("row {i}"), row, &want);
+    }
+    // The VJP returns the scalars' cotangents.
+    let (_, [da, dk]) = residuals_vjp(2.0, 0.5, &ts, &ys, &[1.0, 1.0, 1.0, 1.0]);
+    let col = |c: usize| jac.iter().map(|r| r[c]).sum::<f64>();
+    assert!((da - col(0)).abs() < 1e-12 && (dk - col(1)).abs() < 1e-12);
+}
+
+/// An array result over a generic float type, in `f32` and `f64`.
+#[gradient]
+fn polar<T: grad::Real>(r: T, theta: T) -> [T; 2] {
+    [r * theta.cos(), r * theta.sin()]
+}
+
+#[test]
+fn generic_array_result() {
+    let (value, jac) = polar_jacobian(2.0_f64, 0.5);
+    assert_eq!(value, polar(2.0, 0.5));
+    for (i, row) in jac.iter().enumerate() {
+        close(
+            &format!("row {i}"),
+            row,
+            &fd(&|p| polar(p[0], p[1])[i], &[2.0, 0.5]),
+        );
+    }
+    let (v32, jac32) = polar_jacobian(2.0_f32, 0.5);
+    assert_eq!(v32, polar(2.0_f32, 0.5));
+    for (r32, r) in jac32.iter().zip(&jac) {
+        let r32: Vec<f64> = r32.iter().map(|&v| f64::from(v)).collect();
+        for (a, b) in r32.iter().zip(r) {
+            assert!((a - b).abs() < 1e-5);
+        }
+    }
+}
+
+#[test]
+#[should_panic(expected = "the cotangent `d_out` has length 1 but `dense` returns 3 values")]
+fn cotangent_length_is_checked() {
+    let (mut dw, mut db, mut dx) = ([0.0; 6], [0.0; 3], [0.0; 2]);
+    let _ = dense_vjp(
+        &[0.0; 6],
+        &[0.0; 3],
+        &[1.0, 2.0],
+        &[1.0],
+        &mut dw,
+        &mut db,
+        &mut dx,
+    );
+}
+
+/// A network whose layers are calls of the vector-valued `dense`: per sample in a loop (on a
+/// sub-slice of the data), and chained (`dense(.., &h)`). The reverse sweep goes through each
+/// layer's VJP.
+#[gradient]
+fn mlp_loss(w1: &[f64], b1: &[f64], w2: &[f64], b2: &[f64], xs: &[f64], ys: &[f64]) -> f64 {
+    let mut loss = 0.0;
+    for s in 0..ys.len() {
+        let h = dense(w1, b1, &xs[2 * s..2 * s + 2]);
+        let o = dense(w2, b2, &h);
+        loss += (o[0] - ys[s]).powi(2);
+    }
+    loss / ys.len() as f64
+}
+
+#[test]
+fn layers_called_from_a_loss() {
+    let (w1, b1) = ([0.1, -0.2, 0.3, 0.4, -0.5, 0.6], [0.05, -0.1, 0.2]);
+    let (w2, b2) = ([0.7, -0.3, 0.2], [0.1]);
+    let (xs, ys) = ([0.5, -1.0, 1.5, 0.2, -0.7, 0.9], [0.3, -0.4, 0.8]);
+    let mut d = ([0.0; 6], [0.0; 3], [0.0; 3], [0.0; 1], [0.0; 6], [0.0; 3]);
+    let v = mlp_loss_grad(
+        &w1, &b1, &w2, &b2, &xs, &ys, &mut d.0, &mut d.1, &mut d.2, &mut d.3, &mut d.4, &mut d.5,
+    );
+    assert_eq!(
+        v.to_bits(),
+        mlp_loss(&w1, &b1, &w2, &b2, &xs, &ys).to_bits()
+    );
+    close(
+        "w1",
+        &d.0,
+        &fd(&|p| mlp_loss(p, &b1, &w2, &b2, &xs, &ys), &w1),
+    );
+    close(
+        "b1",
+        &d.1,
+        &fd(&|p| mlp_loss(&w1, p, &w2, &b2, &xs, &ys), &b1),
+    );
+    close(
+        "w2",
+        &d.2,
+        &fd(&|p| mlp_loss(&w1, &b1, p, &b2, &xs, &ys), &w2),
+    );
+    close(
+        "b2",
+        &d.3,
+        &fd(&|p| mlp_loss(&w1, &b1, &w2, p, &xs, &ys), &b2),
+    );
+    close(
+        "xs",
+        &d.4,
+        &fd(&|p| mlp_loss(&w1, &b1, &w2, &b2, p, &ys), &xs),
+    );
+}
+
+/// Scalar arguments of a vector-valued function, its result typed, iterated and summed.
+#[gradient]
+fn scaled<T: grad::Real>(x: &[T], s: T, t: T) -> Vec<T> {
+    let mut out = Vec::new();
+    for &v in x {
+        out.push((v * s).sin() + t);
+    }
+    out
+}
+
+#[gradient]
+fn uses_scaled<T: grad::Real>(x: &[T], s: T) -> T {
+    let y: Vec<T> = scaled(x, s, s * s);
+    let mut acc = T::zero();
+    for v in y.iter() {
+        acc = acc + *v * *v;
+    }
+    acc + y[y.len() - 1]
+}
+
+#[test]
+fn scalar_arguments_and_generic_floats() {
+    let x = [0.3_f64, -0.2, 0.9];
+    let mut dx = [0.0; 3];
+    let (v, [ds]) = uses_scaled_grad(&x, 0.7, &mut dx);
+    assert_eq!(v.to_bits(), uses_scaled(&x, 0.7).to_bits());
+    close("x", &dx, &fd(&|p| uses_scaled(p, 0.7), &x));
+    close("s", &[ds], &fd(&|p| uses_scaled(&x, p[0]), &[0.7]));
+    let mut dx32 = [0.0_f32; 3];
+    let (v32, _) = uses_scaled_grad(&[0.3_f32, -0.2, 0.9], 0.7, &mut dx32);
+    assert_eq!(
+        v32.to_bits(),
+        uses_scaled(&[0.3_f32, -0.2, 0.9], 0.7).to_bits()
+    );
+}
