@@ -6,31 +6,11 @@
 
 #![allow(clippy::many_single_char_names)]
 
+mod common;
+
+use common::{close_tol as close, fd_all as fd};
 use grad::{gradient, Params, Real};
 use num_traits::Float;
-
-/// Central differences of `f` at `p`, each coordinate.
-fn fd(f: &dyn Fn(&[f64]) -> f64, p: &[f64]) -> Vec<f64> {
-    (0..p.len())
-        .map(|k| {
-            let h = f64::EPSILON.cbrt() * p[k].abs().max(1.0);
-            let (mut a, mut b) = (p.to_vec(), p.to_vec());
-            a[k] += h;
-            b[k] -= h;
-            (f(&a) - f(&b)) / (a[k] - b[k])
-        })
-        .collect()
-}
-
-fn close(what: &str, got: &[f64], want: &[f64], tol: f64) {
-    assert_eq!(got.len(), want.len(), "{what}: lengths");
-    for (k, (g, w)) in got.iter().zip(want).enumerate() {
-        assert!(
-            (g - w).abs() <= tol * (1.0 + w.abs()),
-            "{what}: component {k}: {g} vs {w}"
-        );
-    }
-}
 
 /// A function of a flat point: the plain value, `NAME_grad`'s value and its gradient.
 type Flat<'a, T> = &'a dyn Fn(&[T]) -> (T, T, Vec<T>);

@@ -2,29 +2,10 @@
 //! ranges, slices, zips, windows, steps) and pushes in straight-line code, the vector then read
 //! whole (`iter`, `len`, index, passed on). Each against central differences, values bit for bit.
 
+mod common;
+
+use common::{close, fd_all as fd};
 use grad::gradient;
-
-fn fd(f: &dyn Fn(&[f64]) -> f64, p: &[f64]) -> Vec<f64> {
-    (0..p.len())
-        .map(|k| {
-            let h = f64::EPSILON.cbrt() * p[k].abs().max(1.0);
-            let (mut a, mut b) = (p.to_vec(), p.to_vec());
-            a[k] += h;
-            b[k] -= h;
-            (f(&a) - f(&b)) / (a[k] - b[k])
-        })
-        .collect()
-}
-
-fn close(what: &str, got: &[f64], want: &[f64]) {
-    assert_eq!(got.len(), want.len(), "{what}");
-    for (k, (g, w)) in got.iter().zip(want).enumerate() {
-        assert!(
-            (g - w).abs() <= 1e-6 * (1.0 + w.abs()),
-            "{what}: {k}: {g} vs {w}"
-        );
-    }
-}
 
 #[gradient]
 fn residuals(w: &[f64], xs: &[f64], ys: &[f64]) -> f64 {

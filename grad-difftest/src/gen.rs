@@ -3049,6 +3049,29 @@ impl<'a> FnGen<'a> {
         self.declare(&r, VarKind::Float(Iv(-6.0, 6.0, true)), false);
     }
 
+    /// Declares the local buffer `name` (values in `iv`, at least `min_len` long) and reads it.
+    fn buffer_read(
+        &mut self,
+        ctx: Ctx,
+        name: &str,
+        iv: Iv,
+        min_len: usize,
+        out: &mut String,
+        ind: usize,
+    ) {
+        self.declare(
+            name,
+            VarKind::Seq {
+                key: name.to_string(),
+                iv,
+                min_len,
+                slice: false,
+            },
+            false,
+        );
+        self.read_seq(ctx, name, iv, out, ind);
+    }
+
     /// `let v = vec![e1, 0.5, e2];` (constants beside differentiated elements), then indexed,
     /// iterated or summed.
     fn vec_list(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
@@ -3088,17 +3111,7 @@ impl<'a> FnGen<'a> {
             ind,
             &format!("let {n}{ann} = vec![{}];", elems.join(", ")),
         );
-        self.declare(
-            &n,
-            VarKind::Seq {
-                key: n.clone(),
-                iv,
-                min_len: k,
-                slice: false,
-            },
-            false,
-        );
-        self.read_seq(ctx, &n, iv, out, ind);
+        self.buffer_read(ctx, &n, iv, k, out, ind);
     }
 
     /// A vector-valued `#[gradient]` helper made for this statement (`-> Vec<FLT>` from a buffer,
@@ -3152,17 +3165,7 @@ impl<'a> FnGen<'a> {
         } else {
             hv
         };
-        self.declare(
-            &seq,
-            VarKind::Seq {
-                key: seq.clone(),
-                iv,
-                min_len,
-                slice: false,
-            },
-            false,
-        );
-        self.read_seq(ctx, &seq, iv, out, ind);
+        self.buffer_read(ctx, &seq, iv, min_len, out, ind);
     }
 
     /// `let mut v = Vec::new();` (or `Vec::with_capacity(n)`, `vec![]`, typed or not) filled by
@@ -3253,17 +3256,7 @@ impl<'a> FnGen<'a> {
             Self::line(out, ind, "}");
             min_len = per * trips;
         }
-        self.declare(
-            &n,
-            VarKind::Seq {
-                key: n.clone(),
-                iv,
-                min_len,
-                slice: false,
-            },
-            false,
-        );
-        self.read_seq(ctx, &n, iv, out, ind);
+        self.buffer_read(ctx, &n, iv, min_len, out, ind);
     }
 
     /// `let v = xs[a..b].to_vec();` of a slice in scope, `a..b` within it, then indexed,
@@ -3288,17 +3281,7 @@ impl<'a> FnGen<'a> {
             _ => (format!("1_usize.min({xs}.len() - 1)..{xs}.len()"), 1),
         };
         Self::line(out, ind, &format!("let {n} = {xs}[{range}].to_vec();"));
-        self.declare(
-            &n,
-            VarKind::Seq {
-                key: n.clone(),
-                iv,
-                min_len,
-                slice: false,
-            },
-            false,
-        );
-        self.read_seq(ctx, &n, iv, out, ind);
+        self.buffer_read(ctx, &n, iv, min_len, out, ind);
     }
 
     /// A read of a model's layers: `for layer in &m.layers { .. layer.w[j] .. layer.b .. }`, with

@@ -77,7 +77,7 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
             "`#[gradient]` differentiates vector-valued free and associated functions for now, not methods: take the model's fields as parameters",
         );
     }
-    if has_return(&item.block) {
+    if crate::desugar::exits(&item.block, false) {
         errors.push_spanned(
             &item.sig.output,
             "a `#[gradient]` function that returns a vector must give its result as the body's last expression, without `return`",
@@ -324,19 +324,4 @@ fn jacobian(
             (value, rows)
         }
     }
-}
-
-/// Whether a body holds a `return` of its own (not in a closure or a nested item).
-fn has_return(b: &syn::Block) -> bool {
-    struct R(bool);
-    impl<'a> syn::visit::Visit<'a> for R {
-        fn visit_expr_return(&mut self, _: &'a syn::ExprReturn) {
-            self.0 = true;
-        }
-        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
-        fn visit_item(&mut self, _: &'a syn::Item) {}
-    }
-    let mut r = R(false);
-    syn::visit::Visit::visit_block(&mut r, b);
-    r.0
 }

@@ -116,3 +116,24 @@ pub fn config() -> ProptestConfig {
         ..ProptestConfig::default()
     }
 }
+
+/// Central differences of `f` at `p`, every component (h = cbrt(eps)·max(1, |p_k|)).
+pub fn fd_all(f: Flat<'_>, p: &[f64]) -> Vec<f64> {
+    (0..p.len()).map(|k| fd(f, p, k)).collect()
+}
+
+/// Each component of `got` within `RTOL` (relative to `1 + |want|`) of `want`.
+pub fn close(what: &str, got: &[f64], want: &[f64]) {
+    close_tol(what, got, want, RTOL);
+}
+
+/// Each component of `got` within `tol` (relative to `1 + |want|`) of `want`.
+pub fn close_tol(what: &str, got: &[f64], want: &[f64], tol: f64) {
+    assert_eq!(got.len(), want.len(), "{what}: lengths");
+    for (k, (g, w)) in got.iter().zip(want).enumerate() {
+        assert!(
+            (g - w).abs() <= tol * (1.0 + w.abs()),
+            "{what}: component {k}: {g} vs {w}"
+        );
+    }
+}

@@ -620,6 +620,37 @@ fn has_statements(e: &syn::Expr) -> bool {
     }
 }
 
+/// Whether `b` can leave early: by `return` or `?`, and with `jumps` by `break` or `continue`
+/// too (not counting closures and nested items, which have their own).
+pub fn exits(b: &syn::Block, jumps: bool) -> bool {
+    struct E {
+        jumps: bool,
+        found: bool,
+    }
+    impl<'a> syn::visit::Visit<'a> for E {
+        fn visit_expr_break(&mut self, _: &'a syn::ExprBreak) {
+            self.found |= self.jumps;
+        }
+        fn visit_expr_continue(&mut self, _: &'a syn::ExprContinue) {
+            self.found |= self.jumps;
+        }
+        fn visit_expr_return(&mut self, _: &'a syn::ExprReturn) {
+            self.found = true;
+        }
+        fn visit_expr_try(&mut self, _: &'a syn::ExprTry) {
+            self.found = true;
+        }
+        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut e = E {
+        jumps,
+        found: false,
+    };
+    syn::visit::Visit::visit_block(&mut e, b);
+    e.found
+}
+
 /// Whether `name` is the hidden variable a desugared `loop { .. break v }` keeps its value in.
 pub fn is_break_value_name(name: &proc_macro2::Ident) -> bool {
     let s = name.to_string();

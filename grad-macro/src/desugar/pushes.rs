@@ -57,7 +57,7 @@ pub fn push_let(l: &syn::Local, rest: &mut Vec<syn::Stmt>) -> Option<Vec<syn::St
             unreachable!("checked");
         };
         let mut fl = fl.clone();
-        if fl.label.is_some() || jumps(&fl.body) {
+        if fl.label.is_some() || super::exits(&fl.body, true) {
             return None;
         }
         let per_iteration = rewrite_pushes(&mut fl.body.stmts, name, &count)?;
@@ -261,31 +261,6 @@ fn other_uses(b: &syn::Block, name: &syn::Ident) -> bool {
     let mut u = Uses { name, other: false };
     syn::visit::Visit::visit_block(&mut u, b);
     u.other
-}
-
-/// Whether a loop body can leave an iteration early (`break`, `continue`, `return`, `?`), so that
-/// a push might not run.
-fn jumps(b: &syn::Block) -> bool {
-    struct J(bool);
-    impl<'a> syn::visit::Visit<'a> for J {
-        fn visit_expr_break(&mut self, _: &'a syn::ExprBreak) {
-            self.0 = true;
-        }
-        fn visit_expr_continue(&mut self, _: &'a syn::ExprContinue) {
-            self.0 = true;
-        }
-        fn visit_expr_return(&mut self, _: &'a syn::ExprReturn) {
-            self.0 = true;
-        }
-        fn visit_expr_try(&mut self, _: &'a syn::ExprTry) {
-            self.0 = true;
-        }
-        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
-        fn visit_item(&mut self, _: &'a syn::Item) {}
-    }
-    let mut j = J(false);
-    syn::visit::Visit::visit_block(&mut j, b);
-    j.0
 }
 
 /// How many times `for _ in e` iterates, as an expression evaluated just before the loop: from
