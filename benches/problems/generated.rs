@@ -143,6 +143,39 @@ impl Mlp {
     }
 }
 
+/// B5's hidden layer as a vector-valued function: the activations of one sample `x`.
+#[gradient]
+pub fn hidden_layer(w1: &[f64], b1: &[f64], x: &[f64]) -> Vec<f64> {
+    let d = x.len();
+    let mut a = vec![0.0; b1.len()];
+    for k in 0..b1.len() {
+        let mut z = b1[k];
+        for j in 0..d {
+            z += w1[k * d + j] * x[j];
+        }
+        a[k] = sigmoid(z);
+    }
+    a
+}
+
+/// B5 with its hidden layer a call of `hidden_layer` per sample (the layer's VJP in reverse).
+#[gradient(wrt(w1, b1, w2, b2))]
+pub fn mlp_layered(w1: &[f64], b1: &[f64], w2: &[f64], b2: f64, x: &[f64], y: &[f64]) -> f64 {
+    let d = w1.len() / b1.len();
+    let n = y.len();
+    let mut loss = 0.0;
+    for i in 0..n {
+        let h = hidden_layer(w1, b1, &x[i * d..(i + 1) * d]);
+        let mut out = 0.0;
+        for k in 0..h.len() {
+            out += w2[k] * h[k];
+        }
+        let r = sigmoid(out + b2) - y[i];
+        loss += r * r;
+    }
+    loss / n as f64
+}
+
 /// B6: scalar tanh RNN, sum of squared errors over the sequence.
 #[gradient(wrt(a, u, c))]
 pub fn rnn(a: f64, u: f64, c: f64, x: &[f64], y: &[f64]) -> f64 {

@@ -218,6 +218,9 @@ impl<'a> Emitter<'a> {
             for s in &b.stmts {
                 match s {
                     Stmt::NewBuf { seq, len, .. } if nested => out.push((*seq, len.clone())),
+                    Stmt::CallVec { seq, len, .. } if nested => {
+                        out.push((*seq, crate::ir::BufLen::Vec(*len)));
+                    }
                     Stmt::If { then, els, .. } => {
                         branch_bufs(then, true, out);
                         branch_bufs(els, true, out);
@@ -1078,7 +1081,12 @@ impl Emitter<'_> {
             } => {
                 let (name, ty) = (self.seq(*seq), self.ty());
                 let args = args.iter().map(|a| self.call_arg(a));
-                quote!(let mut #name: ::std::vec::Vec<#ty> = ::std::vec::Vec::from(#plain(#(#args),*));)
+                let value = quote!(::std::vec::Vec::from(#plain(#(#args),*)));
+                if self.hoisted.iter().any(|(h, _)| h == seq) {
+                    quote!(#name = #value;)
+                } else {
+                    quote!(let mut #name: ::std::vec::Vec<#ty> = #value;)
+                }
             }
             Stmt::NewBuf { seq, init, len } => {
                 let (name, ty, init) = (self.seq(*seq), self.ty(), self.operand(*init));

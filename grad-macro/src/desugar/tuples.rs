@@ -393,7 +393,19 @@ fn generic_float_path(p: &syn::Path) -> bool {
 /// A float constant as a buffer's initial value: a literal, or, for a generic float type `T`,
 /// `T::zero()`, `T::from(0.0).unwrap()` and the like.
 fn float_constant(e: &syn::Expr) -> bool {
-    let call_of_float = |e: &syn::Expr| matches!(e, syn::Expr::Call(c) if matches!(&*c.func, syn::Expr::Path(p) if generic_float_path(&p.path)));
+    // `T::from(..)`, `<T as NumCast>::from(..)`, `num_traits::cast::<_, T>(..)`.
+    let call_of_float = |e: &syn::Expr| {
+        let syn::Expr::Call(c) = e else { return false };
+        let syn::Expr::Path(p) = &*c.func else {
+            return false;
+        };
+        let generic = crate::sig::generic_float();
+        generic_float_path(&p.path)
+            || p.qself
+                .as_ref()
+                .is_some_and(|q| generic.is_some() && crate::sig::float_of(&q.ty) == generic)
+            || generic.is_some() && p.path.segments.last().is_some_and(|s| s.ident == "cast")
+    };
     match e {
         syn::Expr::Lit(syn::ExprLit {
             lit: syn::Lit::Float(_),

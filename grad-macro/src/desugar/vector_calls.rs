@@ -2,24 +2,24 @@
 //!
 //! Lowering cannot see another function's return type. A `let h = f(args);` whose `h` the rest
 //! of the block indexes (`h[j]`), iterates (`h.iter()`, `for v in &h`) or measures (`h.len()`),
-//! or whose type says so (`Vec<f64>`, `[f64; N]`), holds a vector: the call is marked, and
+//! or whose type says so (`Vec<f64>`, `[f64; N]`), holds a vector: the `let` is marked, and
 //! lowering makes `h` a buffer filled by `f` when an argument is differentiated (and carries the
 //! call along as data otherwise).
 
-/// The marker macro's name.
+/// The marker attribute's name.
 fn marker() -> syn::Ident {
     crate::naming::hidden("vector_call")
 }
 
-/// The call inside a marked initializer (see [`mark`]).
-pub fn vector_call(e: &syn::Expr) -> Option<syn::ExprCall> {
-    let syn::Expr::Macro(m) = e else {
-        return None;
-    };
-    if !m.mac.path.is_ident(&marker()) {
+/// The call of a `let` that [`mark`] marked (its arguments desugared like any others).
+pub fn vector_call(l: &syn::Local) -> Option<&syn::ExprCall> {
+    if !l.attrs.iter().any(|a| a.path().is_ident(&marker())) {
         return None;
     }
-    m.mac.parse_body().ok()
+    match &*l.init.as_ref()?.expr {
+        syn::Expr::Call(c) => Some(c),
+        _ => None,
+    }
 }
 
 /// Input: `let h = f(args);` then `rest`. Output: the same `let` with the call marked, when
@@ -30,7 +30,7 @@ pub fn mark(l: &syn::Local, rest: &[syn::Stmt]) -> Option<Vec<syn::Stmt>> {
         return None;
     };
     let init = l.init.as_ref()?;
-    if init.diverge.is_some() {
+    if init.diverge.is_some() || vector_call(l).is_some() {
         return None;
     }
     let syn::Expr::Call(call) = &*init.expr else {
@@ -53,8 +53,7 @@ pub fn mark(l: &syn::Local, rest: &[syn::Stmt]) -> Option<Vec<syn::Stmt>> {
     }
     let m = marker();
     let mut l = l.clone();
-    let e = &init.expr;
-    l.init.as_mut().expect("checked").expr = syn::parse_quote!(#m!(#e));
+    l.attrs.push(syn::parse_quote!(#[#m]));
     Some(vec![syn::Stmt::Local(l)])
 }
 

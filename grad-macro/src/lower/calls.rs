@@ -454,13 +454,9 @@ impl Lowerer<'_> {
 
     /// `let h = f(args);` of a vector-valued `#[gradient]` function `f` (a call the desugaring
     /// marked because `h` is used as a sequence): `h` becomes a local buffer holding the result,
-    /// whose reverse goes through `f__dot_grad` (see [`Stmt::CallVec`]). With no differentiated
-    /// argument, the plain call carried along, bound as any value (`Some(None)`: the caller binds).
-    pub(super) fn lower_vector_call(
-        &mut self,
-        name: &Ident,
-        c: &syn::ExprCall,
-    ) -> Option<Option<Binding>> {
+    /// whose reverse goes through `f__dot_grad` (see [`Stmt::CallVec`]); with no differentiated
+    /// argument the buffer is data, which later calls still take as a sequence.
+    pub(super) fn lower_vector_call(&mut self, c: &syn::ExprCall) -> Option<Binding> {
         let Expr::Path(fp) = &*c.func else {
             self.errors.push_spanned(
                 &c.func,
@@ -469,17 +465,11 @@ impl Lowerer<'_> {
             return None;
         };
         let (args, any_active) = self.lower_call_args(c)?;
-        if !any_active {
-            let v = self.plain_call(c, fp, &args);
-            let b = self.bind(v, None, c.span())?;
-            self.env.declare(name.clone(), b);
-            return Some(None);
-        }
         let seq = crate::ir::SeqId(self.b.func.seqs.len() as u32);
         let ident = crate::naming::hidden(&format!("buf{}", seq.0));
         self.b.func.seqs.push(crate::ir::SeqInfo {
             ident: ident.clone(),
-            active: true,
+            active: any_active,
             buffer: true,
             adjoint: None,
         });
@@ -501,7 +491,7 @@ impl Lowerer<'_> {
             expr: quote!(#ident.len()),
             uses: Vec::new(),
         });
-        Some(Some(Binding::Seq(seq)))
+        Some(Binding::Seq(seq))
     }
 
     /// `std::mem::swap(&mut a, &mut b)`: for values, the names trade what they stand for (no code);

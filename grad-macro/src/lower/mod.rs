@@ -799,12 +799,9 @@ impl<'f> Lowerer<'f> {
                 return;
             }
         }
-        if let (Some(call), Some(ident)) = (crate::desugar::vector_call(&init.expr), &ident) {
-            match self.lower_vector_call(ident, &call) {
-                Some(Some(binding)) => self.env.declare(ident.clone(), binding),
-                Some(None) => {}
-                None => self.env.declare(ident.clone(), Binding::Poisoned),
-            }
+        if let (Some(call), Some(ident)) = (crate::desugar::vector_call(local), &ident) {
+            let binding = self.lower_vector_call(call).unwrap_or(Binding::Poisoned);
+            self.env.declare(ident.clone(), binding);
             return;
         }
         if let (Some(arr), Some(ident)) = (vec_list(&init.expr), &ident) {
