@@ -375,7 +375,8 @@
 //!
 //! What the macro cannot differentiate is a compile error at the exact tokens that says what to
 //! change: unknown methods, macros other than `assert!`-like and panicking ones, closures outside
-//! reductions, `while let`, `unsafe`, `async`/`const`/generic functions, methods taking `self` or `&mut self`
+//! reductions, `while let`, `unsafe`, `async`/`const` functions, a type parameter as the float type
+//! without a bound, methods taking `self` or `&mut self`
 //! (`self`), casts that drop a derivative (`x as i32` of a differentiated `x`), mixing `f32` and
 //! `f64`, `%` on floats, expressions that would read a differentiated slice without following its
 //! derivative (`xs[1..3][0]`). Every error of a
