@@ -198,3 +198,43 @@ fn scalar_arguments_and_generic_floats() {
         uses_scaled(&[0.3_f32, -0.2, 0.9], 0.7).to_bits()
     );
 }
+
+/// Calls whose result is used without a name: passed on (`dense(.., &dense(..))`), iterated,
+/// indexed, measured; beside a plain function that returns data (indices), which stays data.
+fn reversed(n: usize) -> Vec<usize> {
+    (0..n).rev().collect()
+}
+
+#[gradient]
+fn nested_layers(w1: &[f64], b1: &[f64], w2: &[f64], b2: &[f64], x: &[f64]) -> f64 {
+    let o = dense(w2, b2, &dense(w1, b1, x));
+    let s: f64 = dense(w1, b1, x).iter().sum();
+    let idx = reversed(x.len());
+    o[0] + dense(w2, b2, &dense(w1, b1, x))[0] * s + x[idx[0]] + dense(w1, b1, x).len() as f64
+}
+
+#[test]
+fn results_used_without_a_name() {
+    let (w1, b1) = ([0.1, -0.2, 0.3, 0.4, -0.5, 0.6], [0.05, -0.1, 0.2]);
+    let (w2, b2, x) = ([0.7, -0.3, 0.2], [0.1], [0.5, -1.0]);
+    let mut d = ([0.0; 6], [0.0; 3], [0.0; 3], [0.0; 1], [0.0; 2]);
+    let v = nested_layers_grad(
+        &w1, &b1, &w2, &b2, &x, &mut d.0, &mut d.1, &mut d.2, &mut d.3, &mut d.4,
+    );
+    assert_eq!(v.to_bits(), nested_layers(&w1, &b1, &w2, &b2, &x).to_bits());
+    close(
+        "w1",
+        &d.0,
+        &fd(&|p| nested_layers(p, &b1, &w2, &b2, &x), &w1),
+    );
+    close(
+        "w2",
+        &d.2,
+        &fd(&|p| nested_layers(&w1, &b1, p, &b2, &x), &w2),
+    );
+    close(
+        "x",
+        &d.4,
+        &fd(&|p| nested_layers(&w1, &b1, &w2, &b2, p), &x),
+    );
+}

@@ -3153,11 +3153,30 @@ impl<'a> FnGen<'a> {
         );
         let (xs, xiv) = self.rng.pick(&slices).clone();
         let a = self.wrapped(1, (-1.5, 1.5));
+        let iv = Iv(-4.0, 4.0, xiv.2 || a.iv.2);
+        // The result used without a name: iterated, indexed, or passed on to the helper again.
+        if iv.2 && self.rng.chance(0.3) {
+            let r = self.fresh("vr");
+            let inline = match self.rng.below(3) {
+                0 => format!("{name}({xs}, {}).iter().sum::<{FLT}>()", a.s),
+                1 => format!("{name}({xs}, {})[0]", a.s),
+                _ => {
+                    let a2 = self.wrapped(1, (-1.5, 1.5));
+                    format!("{name}(&{name}({xs}, {}), {})[0]", a.s, a2.s)
+                }
+            };
+            Self::line(out, ind, &format!("let {r}: {FLT} = {inline};"));
+            let m = if array { 4.0 } else { 4.0 * 6.0 };
+            self.declare(&r, VarKind::Float(Iv(-m, m, true)), false);
+            return;
+        }
         let hv = self.fresh("hv");
         Self::line(out, ind, &format!("let {hv} = {name}({xs}, {});", a.s));
-        let iv = Iv(-4.0, 4.0, xiv.2 || a.iv.2);
         let min_len = if array { 2 } else { 1 };
-        let seq = if !array && self.rng.chance(0.3) {
+        // A call with constant arguments is data (a `Vec` carried along), which a second
+        // `#[gradient]` call cannot take as a differentiated slice: chained only when it depends
+        // on an input.
+        let seq = if !array && iv.2 && self.rng.chance(0.3) {
             let a2 = self.wrapped(1, (-1.5, 1.5));
             let hv2 = self.fresh("hv");
             Self::line(out, ind, &format!("let {hv2} = {name}(&{hv}, {});", a2.s));

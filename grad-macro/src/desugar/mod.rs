@@ -327,6 +327,10 @@ impl Desugar<'_> {
                 continue;
             }
             budget -= 1;
+            if let Some(parts) = vector_calls::hoist_nested(&s) {
+                work.extend(parts.into_iter().rev());
+                continue;
+            }
             match &s {
                 syn::Stmt::Expr(syn::Expr::Match(m), semi) => {
                     let (bind, chain) = matches::match_to_if(m);

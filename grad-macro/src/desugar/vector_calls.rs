@@ -97,3 +97,84 @@ fn used_as_sequence(s: &syn::Stmt, name: &syn::Ident) -> bool {
     syn::visit::Visit::visit_stmt(&mut f, s);
     f.found
 }
+
+/// Input: a statement that uses the result of a call as a sequence without naming it —
+/// `g(&f(x))`, `f(x).iter()..`, `f(x).len()`, `f(x)[i]` — evaluated once by the statement (not in
+/// a closure, a branch, a loop body or a `while` condition). Output: `let N = f(x);` then the
+/// statement with `N` in its place, which [`mark`] then takes; `None` when there is no such call.
+pub fn hoist_nested(s: &syn::Stmt) -> Option<Vec<syn::Stmt>> {
+    let mut s = s.clone();
+    let expr = match &mut s {
+        syn::Stmt::Local(l) => &mut l.init.as_mut()?.expr,
+        syn::Stmt::Expr(e, _) => e,
+        _ => return None,
+    };
+    let name = crate::naming::fresh("nest");
+    let call = take_nested(expr, &name)?;
+    let hoisted: syn::Stmt = syn::parse_quote!(let #name = #call;);
+    Some(vec![hoisted, s])
+}
+
+/// A call of a function by a lowercase path (not a type's constructor or conversion).
+fn plain_fn_call(e: &syn::Expr) -> bool {
+    let syn::Expr::Call(c) = e else { return false };
+    let syn::Expr::Path(p) = &*c.func else {
+        return false;
+    };
+    let segs = &p.path.segments;
+    let Some(last) = segs.last() else {
+        return false;
+    };
+    p.qself.is_none()
+        && last
+            .ident
+            .to_string()
+            .starts_with(|c: char| c.is_ascii_lowercase())
+        && (segs.len() == 1 || segs[segs.len() - 2].ident == "Self")
+}
+
+/// Replaces the first call used as a sequence in `e` by `name`, returning the call.
+fn take_nested(e: &mut syn::Expr, name: &syn::Ident) -> Option<syn::Expr> {
+    let with_name: syn::Expr = syn::parse_quote!(#name);
+    match e {
+        syn::Expr::Call(c) => {
+            for a in c.args.iter_mut() {
+                if let syn::Expr::Reference(r) = a {
+                    if r.mutability.is_none() && plain_fn_call(&r.expr) {
+                        return Some(std::mem::replace(&mut *r.expr, with_name));
+                    }
+                }
+            }
+            c.args.iter_mut().find_map(|a| take_nested(a, name))
+        }
+        syn::Expr::MethodCall(m) => {
+            let seq_method = ["iter", "len", "into_iter", "windows", "chunks"]
+                .iter()
+                .any(|n| m.method == n);
+            if seq_method && plain_fn_call(&m.receiver) {
+                return Some(std::mem::replace(&mut *m.receiver, with_name));
+            }
+            take_nested(&mut m.receiver, name)
+                .or_else(|| m.args.iter_mut().find_map(|a| take_nested(a, name)))
+        }
+        syn::Expr::Index(i) => {
+            if plain_fn_call(&i.expr) {
+                return Some(std::mem::replace(&mut *i.expr, with_name));
+            }
+            take_nested(&mut i.expr, name).or_else(|| take_nested(&mut i.index, name))
+        }
+        // Operands evaluated every time the statement runs (not `&&`/`||`'s right side).
+        syn::Expr::Binary(b) if !matches!(b.op, syn::BinOp::And(_) | syn::BinOp::Or(_)) => {
+            take_nested(&mut b.left, name).or_else(|| take_nested(&mut b.right, name))
+        }
+        syn::Expr::Unary(u) => take_nested(&mut u.expr, name),
+        syn::Expr::Paren(p) => take_nested(&mut p.expr, name),
+        syn::Expr::Reference(r) => take_nested(&mut r.expr, name),
+        syn::Expr::Cast(c) => take_nested(&mut c.expr, name),
+        syn::Expr::Assign(a) => take_nested(&mut a.right, name),
+        syn::Expr::ForLoop(f) => take_nested(&mut f.expr, name),
+        syn::Expr::If(i) => take_nested(&mut i.cond, name),
+        syn::Expr::Tuple(t) => t.elems.iter_mut().find_map(|x| take_nested(x, name)),
+        _ => None,
+    }
+}

@@ -454,8 +454,9 @@ impl Lowerer<'_> {
 
     /// `let h = f(args);` of a vector-valued `#[gradient]` function `f` (a call the desugaring
     /// marked because `h` is used as a sequence): `h` becomes a local buffer holding the result,
-    /// whose reverse goes through `f__dot_grad` (see [`Stmt::CallVec`]); with no differentiated
-    /// argument the buffer is data, which later calls still take as a sequence.
+    /// whose reverse goes through `f__dot_grad` (see [`Stmt::CallVec`]). With no differentiated
+    /// argument the call is carried along as data, as any such call (its result may hold
+    /// anything: indices, a table).
     pub(super) fn lower_vector_call(&mut self, c: &syn::ExprCall) -> Option<Binding> {
         let Expr::Path(fp) = &*c.func else {
             self.errors.push_spanned(
@@ -465,11 +466,15 @@ impl Lowerer<'_> {
             return None;
         };
         let (args, any_active) = self.lower_call_args(c)?;
+        if !any_active {
+            let v = self.plain_call(c, fp, &args);
+            return self.bind(v, None, c.span());
+        }
         let seq = crate::ir::SeqId(self.b.func.seqs.len() as u32);
         let ident = crate::naming::hidden(&format!("buf{}", seq.0));
         self.b.func.seqs.push(crate::ir::SeqInfo {
             ident: ident.clone(),
-            active: any_active,
+            active: true,
             buffer: true,
             adjoint: None,
         });
