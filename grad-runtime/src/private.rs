@@ -54,25 +54,6 @@ impl<T> DataCheck for Probe<T> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::{DataCheck, DataField, FloatCheck, Probe};
-
-    // The double borrow is the mechanism: method lookup tries `&Probe` first.
-    #[test]
-    #[allow(clippy::needless_borrow)]
-    fn integers_pass_and_floats_are_told_apart() {
-        let _: DataField = (&&Probe::of(&3usize)).check();
-        let _: DataField = (&&Probe::of(&true)).check();
-        let _: DataField = (&&Probe::of(&vec![1.0f64])).check();
-        let float = (&&Probe::of(&1.0f64)).check();
-        assert_eq!(
-            std::any::type_name_of_val(&float).rsplit("::").next(),
-            Some("FloatFieldReadOnlyAsDataReadItAsANumberSomewhereOrBindItWithLetXF64")
-        );
-    }
-}
-
 /// The conversion of constants into a generic float type, named whatever the user imported.
 #[doc(hidden)]
 pub use num_traits::NumCast;
@@ -92,3 +73,22 @@ impl<T: num_traits::Float> GenericFloat for T {}
 #[doc(hidden)]
 #[inline(always)]
 pub fn generic_float<T: GenericFloat>() {}
+
+#[cfg(test)]
+mod tests {
+    use super::{DataCheck, DataField, FloatCheck, Probe};
+
+    // The double borrow is the mechanism: method lookup tries `&Probe` first.
+    #[test]
+    #[allow(clippy::needless_borrow)]
+    fn integers_pass_and_floats_are_told_apart() {
+        let _: DataField = (&&Probe::of(&3usize)).check();
+        let _: DataField = (&&Probe::of(&true)).check();
+        let _: DataField = (&&Probe::of(&vec![1.0f64])).check();
+        let float = (&&Probe::of(&1.0f64)).check();
+        assert_eq!(
+            std::any::type_name_of_val(&float).rsplit("::").next(),
+            Some("FloatFieldReadOnlyAsDataReadItAsANumberSomewhereOrBindItWithLetXF64")
+        );
+    }
+}
