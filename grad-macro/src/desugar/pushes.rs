@@ -29,7 +29,7 @@ pub fn push_let(l: &syn::Local, rest: &mut Vec<syn::Stmt>) -> Option<Vec<syn::St
     }
     // A vector of integers or tuples is data, not a buffer of floats.
     let elem = match ty {
-        Some(t) => Some(vec_elem(t)?),
+        Some(t) => Some(crate::vector::vector_elem(t)?),
         None => None,
     };
     let name = &pi.ident;
@@ -68,13 +68,14 @@ pub fn push_let(l: &syn::Local, rest: &mut Vec<syn::Stmt>) -> Option<Vec<syn::St
         trips = syn::parse_quote!(#per_iteration * (#n));
         new_first.push(syn::Stmt::Expr(syn::Expr::ForLoop(fl), *semi));
     } else {
-        // Straight-line pushes, each a statement of this block.
-        for &at in &pushing {
-            let push = push_arg(&rest[at], name)?;
-            if not_a_float(&push) {
-                return None;
-            }
-            rest[at] = store(&rest[at], name, &count, &push);
+        // Straight-line pushes, each a statement of this block: all checked before any is
+        // rewritten, so that a `None` leaves the block as it was.
+        let pushed: Vec<syn::Expr> = pushing
+            .iter()
+            .map(|&at| push_arg(&rest[at], name).filter(|e| !not_a_float(e)))
+            .collect::<Option<_>>()?;
+        for (&at, push) in pushing.iter().zip(&pushed) {
+            rest[at] = store(&rest[at], name, &count, push);
         }
         let k = pushing.len();
         trips = syn::parse_quote!(#k);
@@ -125,24 +126,6 @@ fn empty_vec(e: &syn::Expr) -> bool {
         }
         syn::Expr::Macro(m) => m.mac.path.is_ident("vec") && m.mac.tokens.is_empty(),
         _ => false,
-    }
-}
-
-/// The float element type of `Vec<T>`; `None` for any other type.
-fn vec_elem(t: &syn::Type) -> Option<syn::Type> {
-    let syn::Type::Path(p) = t else {
-        return None;
-    };
-    let last = p.path.segments.last()?;
-    if last.ident != "Vec" {
-        return None;
-    }
-    let syn::PathArguments::AngleBracketed(a) = &last.arguments else {
-        return None;
-    };
-    match a.args.first()? {
-        syn::GenericArgument::Type(e) if crate::sig::float_of(e).is_some() => Some(e.clone()),
-        _ => None,
     }
 }
 
