@@ -411,7 +411,17 @@ fn float_constant(e: &syn::Expr) -> bool {
             lit: syn::Lit::Float(_),
             ..
         }) => true,
-        syn::Expr::MethodCall(m) if m.method == "unwrap" || m.method == "expect" => {
+        syn::Expr::MethodCall(m)
+            if [
+                "unwrap",
+                "expect",
+                "unwrap_or",
+                "unwrap_or_else",
+                "unwrap_or_default",
+            ]
+            .iter()
+            .any(|u| m.method == u) =>
+        {
             call_of_float(&m.receiver)
         }
         syn::Expr::Paren(p) => float_constant(&p.expr),
