@@ -327,8 +327,11 @@ impl Desugar<'_> {
                 continue;
             }
             budget -= 1;
-            if let Some(parts) = vector_calls::hoist_nested(&s) {
-                work.extend(parts.into_iter().rev());
+            let mut s = s;
+            if let Some(hoisted) = vector_calls::hoist_nested(&mut s) {
+                // `work` is a stack: the `let` runs first.
+                work.push(s);
+                work.push(hoisted);
                 continue;
             }
             match &s {

@@ -151,7 +151,7 @@ fn store(s: &syn::Stmt, name: &syn::Ident, count: &syn::Ident, e: &syn::Expr) ->
 /// reference, a `Vec`, a count): such a vector is not a buffer of floats. Values whose type only
 /// the compiler knows are taken as floats; lowering reports an integer stored into the buffer.
 fn not_a_float(e: &syn::Expr) -> bool {
-    use syn::{BinOp, Expr, Lit};
+    use syn::{Expr, Lit};
     match e {
         Expr::Lit(l) => match &l.lit {
             Lit::Float(_) => false,
@@ -168,17 +168,7 @@ fn not_a_float(e: &syn::Expr) -> bool {
         | Expr::Repeat(_) => true,
         Expr::Paren(p) => not_a_float(&p.expr),
         Expr::Cast(c) => crate::sig::float_of(&c.ty).is_none(),
-        Expr::Binary(b) => matches!(
-            b.op,
-            BinOp::Eq(_)
-                | BinOp::Ne(_)
-                | BinOp::Lt(_)
-                | BinOp::Le(_)
-                | BinOp::Gt(_)
-                | BinOp::Ge(_)
-                | BinOp::And(_)
-                | BinOp::Or(_)
-        ),
+        Expr::Binary(b) => crate::lower::yields_bool(&b.op),
         Expr::MethodCall(m) => {
             const NOT_FLOATS: [&str; 10] = [
                 "len",

@@ -33,18 +33,7 @@ pub fn mark(l: &syn::Local, rest: &[syn::Stmt]) -> Option<Vec<syn::Stmt>> {
     if init.diverge.is_some() || vector_call(l).is_some() {
         return None;
     }
-    let syn::Expr::Call(call) = &*init.expr else {
-        return None;
-    };
-    let syn::Expr::Path(fp) = &*call.func else {
-        return None;
-    };
-    // Constructors and conversions of types (`Vec::from(..)`, `f64::from(..)`) are no calls of
-    // `#[gradient]` functions.
-    let last = fp.path.segments.last()?.ident.to_string();
-    if fp.path.segments.len() > 1 && fp.path.segments[fp.path.segments.len() - 2].ident != "Self"
-        || last.chars().next().is_some_and(|c| c.is_ascii_uppercase())
-    {
+    if !plain_fn_call(&init.expr) {
         return None;
     }
     let typed = ty.is_some_and(|t| crate::vector::vector_elem(t).is_some());
@@ -100,19 +89,18 @@ fn used_as_sequence(s: &syn::Stmt, name: &syn::Ident) -> bool {
 
 /// Input: a statement that uses the result of a call as a sequence without naming it —
 /// `g(&f(x))`, `f(x).iter()..`, `f(x).len()`, `f(x)[i]` — evaluated once by the statement (not in
-/// a closure, a branch, a loop body or a `while` condition). Output: `let N = f(x);` then the
-/// statement with `N` in its place, which [`mark`] then takes; `None` when there is no such call.
-pub fn hoist_nested(s: &syn::Stmt) -> Option<Vec<syn::Stmt>> {
-    let mut s = s.clone();
-    let expr = match &mut s {
+/// a closure, a branch, a loop body or a `while` condition). Output: `let N = f(x);`, to run
+/// before the statement, which now reads `N` in the call's place ([`mark`] then takes the
+/// `let`); `None`, the statement untouched, when there is no such call.
+pub fn hoist_nested(s: &mut syn::Stmt) -> Option<syn::Stmt> {
+    let expr = match s {
         syn::Stmt::Local(l) => &mut l.init.as_mut()?.expr,
         syn::Stmt::Expr(e, _) => e,
         _ => return None,
     };
     let name = crate::naming::fresh("nest");
     let call = take_nested(expr, &name)?;
-    let hoisted: syn::Stmt = syn::parse_quote!(let #name = #call;);
-    Some(vec![hoisted, s])
+    Some(syn::parse_quote!(let #name = #call;))
 }
 
 /// A call of a function by a lowercase path (not a type's constructor or conversion).

@@ -196,14 +196,22 @@ impl Lowerer<'_> {
         )))
     }
 
+    /// The path a call names its function by; an error for any other callee.
+    fn call_path<'c>(&self, c: &'c syn::ExprCall) -> Option<&'c syn::ExprPath> {
+        match &*c.func {
+            Expr::Path(fp) => Some(fp),
+            other => {
+                self.errors.push_spanned(
+                    other,
+                    "`#[gradient]` can call only functions named by a path",
+                );
+                None
+            }
+        }
+    }
+
     pub(super) fn lower_call(&mut self, c: &syn::ExprCall) -> Option<Value> {
-        let Expr::Path(fp) = &*c.func else {
-            self.errors.push_spanned(
-                &c.func,
-                "`#[gradient]` can call only functions named by a path",
-            );
-            return None;
-        };
+        let fp = self.call_path(c)?;
         let path = &fp.path;
         // `<f64>::exp(x)`: the same with the type in angle brackets.
         if let Some(q) = &fp.qself {
@@ -458,13 +466,7 @@ impl Lowerer<'_> {
     /// argument the call is carried along as data, as any such call (its result may hold
     /// anything: indices, a table).
     pub(super) fn lower_vector_call(&mut self, c: &syn::ExprCall) -> Option<Binding> {
-        let Expr::Path(fp) = &*c.func else {
-            self.errors.push_spanned(
-                &c.func,
-                "`#[gradient]` can call only functions named by a path",
-            );
-            return None;
-        };
+        let fp = self.call_path(c)?;
         let (args, any_active) = self.lower_call_args(c)?;
         if !any_active {
             let v = self.plain_call(c, fp, &args);

@@ -48,6 +48,21 @@ impl Arith {
     }
 }
 
+/// A comparison or a logical operator: its value is a `bool`, never differentiated.
+pub fn yields_bool(op: &BinOp) -> bool {
+    matches!(
+        op,
+        BinOp::Eq(_)
+            | BinOp::Ne(_)
+            | BinOp::Lt(_)
+            | BinOp::Le(_)
+            | BinOp::Gt(_)
+            | BinOp::Ge(_)
+            | BinOp::And(_)
+            | BinOp::Or(_)
+    )
+}
+
 fn is_compound_assign(op: &BinOp) -> bool {
     matches!(
         op,
@@ -382,14 +397,7 @@ impl Lowerer<'_> {
             return self.arith(op, l?, r?, b.span());
         }
         match &b.op {
-            BinOp::Eq(_)
-            | BinOp::Ne(_)
-            | BinOp::Lt(_)
-            | BinOp::Le(_)
-            | BinOp::Gt(_)
-            | BinOp::Ge(_)
-            | BinOp::And(_)
-            | BinOp::Or(_) => {
+            op if yields_bool(op) => {
                 self.check_no_return(&Expr::Binary(b.clone()))?;
                 let (tokens, uses) = self.rename(&Expr::Binary(b.clone()));
                 Some(Value::Other {

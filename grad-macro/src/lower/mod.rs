@@ -16,6 +16,7 @@ mod reduce;
 
 pub use env::SeqId;
 use env::{Binding, Env};
+pub use expr::yields_bool;
 pub use opaque::collect_pat_idents as collect_idents;
 pub use opaque::collect_pat_idents;
 
