@@ -3168,6 +3168,27 @@ impl<'a> FnGen<'a> {
         let (xs, xiv) = self.rng.pick(&slices).clone();
         let a = self.wrapped(1, (-1.5, 1.5));
         let iv = Iv(-4.0, 4.0, xiv.2 || a.iv.2);
+        // The result used without a name in a loop header or a condition.
+        if iv.2 && self.rng.chance(0.15) {
+            let acc = self.some_mut(ctx, out, ind);
+            let w = self.fresh("w");
+            if self.rng.chance(0.5) {
+                Self::nested(
+                    out,
+                    ind,
+                    &format!("for {w} in {name}({xs}, {}).iter()", a.s),
+                    &format!("{acc} += {FLT}::tanh(*{w}) * 0.5;"),
+                );
+            } else {
+                Self::nested(
+                    out,
+                    ind,
+                    &format!("if {name}({xs}, {})[0] > 0.25", a.s),
+                    &format!("{acc} *= 0.5;"),
+                );
+            }
+            return;
+        }
         // The result used without a name: iterated, indexed, or passed on to the helper again.
         if iv.2 && self.rng.chance(0.3) {
             let r = self.fresh("vr");
