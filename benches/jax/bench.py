@@ -7,7 +7,7 @@ JAX:
     python benches/jax/bench.py [--json OUT.json] [--filter REGEX] [--min-time SECONDS]
                                 [--single-thread] [--no-check]
 
-The data is built exactly as `benches/problems/mod.rs` builds it (the LCG of
+The data is built exactly as `grad-tests/benches/problems/mod.rs` builds it (the LCG of
 `/work/shared/BENCH-SPEC.md` / BENCHMARKS.md "The problems", same seeds, sizes and evaluation
 points), in float64. The directions for forward mode and Hessian–vector products are the Rust
 bench's (`benches/benchmarks.rs`): B1 v = (0.3, -0.7); B2, B3 v_k = ((7k + 3) mod 11)/4 - 1.25;
@@ -25,7 +25,7 @@ every output, median over many calls after warm-up):
                 which also returns the value and the gradient)
 
 Before timing, each result is checked: the data against values the Rust tests pin
-(tests/bench_problems.rs), the gradients of B1/B2 against closed forms, every JVP against the
+(grad-tests/tests/bench_problems.rs), the gradients of B1/B2 against closed forms, every JVP against the
 gradient dotted with the direction, every HVP against the Hessian times the direction, and the
 Hessians against the hand-written ones of benches/benchmarks.rs.
 """
@@ -66,7 +66,7 @@ import numpy as np  # noqa: E402
 jax.config.update("jax_enable_x64", True)
 
 # ------------------------------------------------------------------------------------------------
-# Data: the suite's 64-bit LCG (bit-identical to benches/problems/mod.rs)
+# Data: the suite's 64-bit LCG (bit-identical to grad-tests/benches/problems/mod.rs)
 # ------------------------------------------------------------------------------------------------
 
 LCG_MUL = 6364136223846793005
@@ -90,7 +90,7 @@ class Lcg:
 
 
 def dot_seq(a, b):
-    """Sequential sum, the order of `dot` in benches/problems/mod.rs."""
+    """Sequential sum, the order of `dot` in grad-tests/benches/problems/mod.rs."""
     s = 0.0
     for ai, bi in zip(a, b):
         s += ai * bi
@@ -150,7 +150,7 @@ def make_data():
 
 
 def check_data(data):
-    """Values pinned by tests/bench_problems.rs (computed there by the Rust generator)."""
+    """Values pinned by grad-tests/tests/bench_problems.rs (computed there by the Rust generator)."""
     rng = Lcg(42)
     assert [rng.next_f64() for _ in range(3)] == [0.2254634289477513, 0.41283831882951183, 0.6303980498395979]
     b3 = data["B3"]
@@ -317,7 +317,7 @@ def check(entries):
             close(f, float(np.sum((1 - a) ** 2 + 100 * (b - a * a) ** 2)), 1e-13, name + " value")
             close(g, want, 1e-13, name)
         elif kind == "B3value":
-            # tests/bench_problems.rs pins the Rust plain value (sequential sum) at 28241.861211556115.
+            # grad-tests/tests/bench_problems.rs pins the Rust plain value (sequential sum) at 28241.861211556115.
             close(out, 28241.861211556115, 1e-12, name)
         elif kind == "jvp":
             f, t = out

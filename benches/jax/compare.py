@@ -2,7 +2,7 @@
 """Prints the side-by-side tables of BENCHMARKS.md ("Measured against JAX side by side") from one
 Rust run and one JAX run. Standard library only.
 
-    CARGO_TARGET_DIR=target cargo bench --bench benchmarks -- "B[1-6]_.*/(generated|hand|plain)$|JVP|HVP"
+    CARGO_TARGET_DIR=target cargo bench -p grad-tests --bench benchmarks -- "B[1-6]_.*/(generated|hand|plain)$|JVP|HVP"
     benches/jax/run.sh -- --json target/jax-bench.json
     python3 benches/jax/compare.py [--criterion target/criterion] [--jax target/jax-bench.json ...]
 

@@ -9,7 +9,7 @@
 #
 # and, for the Rust side of the same table, in the same session:
 #
-#   cargo bench --bench benchmarks -- "B[1-6]_.*/(generated|hand|plain)$|JVP|HVP"
+#   cargo bench -p grad-tests --bench benchmarks -- "B[1-6]_.*/(generated|hand|plain)$|JVP|HVP"
 #
 # Prefix both with `taskset -c 1` to run them on one core (the Rust code is single-threaded; JAX
 # otherwise hands work to a second thread, which is slow and bimodal when that core is busy).

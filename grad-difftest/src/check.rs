@@ -6,7 +6,7 @@
 //! **f64.** The reference is the central difference `(f(x+h) - f(x-h)) / 2h` with
 //! `h = cbrt(eps) · max(1, |x|) ≈ 6.1e-6 · max(1, |x|)`, the step that balances truncation
 //! `h²/6 · |f'''|` against rounding `≈ δ·|f| / h` (δ a few eps, libm being within an ulp or two),
-//! as in `tests/ops.rs`. It is computed twice, at `h` and at `h/4`. Truncation shrinks 16-fold from
+//! as in `grad-tests/tests/ops.rs`. It is computed twice, at `h` and at `h/4`. Truncation shrinks 16-fold from
 //! one to the other and rounding grows 4-fold, so when the two agree within `RTOL64 · scale`
 //! (`scale = 1 + |f'| + |f|`) both are within about that of the true derivative; when they
 //! disagree, a kink or jump of the function (`if`, `max`, `abs`, `floor`, `clamp`, ...) lies

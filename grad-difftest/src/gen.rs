@@ -39,7 +39,7 @@ pub const PENDING: &[&str] = &[
     // (The constructs once listed here — literal and `const` receivers, `<f64>::m`, constants as
     // helper arguments and branch values, lets initialized from constants, late-initialized lets,
     // empty sums, shadowing in returning `if`s, buffers after an early return — are regression
-    // tests in `tests/regressions.rs`.)
+    // tests in `grad-tests/tests/regressions.rs`.)
     //
     // A model's rows field read row by row (a row bound by `for` or `let`) is rejected ("this
     // expression reads a differentiated value but its result is not a float the engine can

@@ -109,10 +109,11 @@ impl Report {
 }
 
 impl Harness {
-    /// The harness of a test of the package at `manifest_dir` (the workspace root): the target
+    /// The harness for the workspace at `root` (where `grad`'s own `Cargo.toml` is): the target
     /// directory is `CARGO_TARGET_DIR`, else `<root>/target`.
-    pub fn new(manifest_dir: &str) -> Self {
-        let root = PathBuf::from(manifest_dir);
+    pub fn new(root: &str) -> Self {
+        // `grad-tests/..` as the scratch crates' dependency path would read badly in their errors.
+        let root = std::fs::canonicalize(root).unwrap_or_else(|_| PathBuf::from(root));
         let target = std::env::var_os("CARGO_TARGET_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| root.join("target"));
