@@ -42,6 +42,15 @@ pub enum Error {
         /// What is empty.
         what: &'static str,
     },
+    /// A [`Groups`](crate::optim::Groups) index that is out of range or already in a group.
+    InvalidGroup {
+        /// The group, counted from 0 in the order they were added.
+        group: usize,
+        /// The parameter index at fault.
+        index: usize,
+        /// What is wrong with it, e.g. `is in an earlier group`.
+        problem: &'static str,
+    },
 }
 
 impl fmt::Display for Error {
@@ -62,6 +71,11 @@ impl fmt::Display for Error {
                 write!(f, "{what} has length {found}, expected {expected}")
             }
             Error::Empty { what } => write!(f, "{what} is empty"),
+            Error::InvalidGroup {
+                group,
+                index,
+                problem,
+            } => write!(f, "parameter group {group}: parameter {index} {problem}"),
         }
     }
 }

@@ -64,7 +64,8 @@
 //!   observers), [`Report`] and [`StopReason`], the [`Objective`] trait, the one loop.
 //! - [`optim`]: [`Optimizer`](optim::Optimizer) and one type per algorithm: gradient descent,
 //!   SGD with momentum/Nesterov, Adam, AdamW, RMSProp, Adagrad, L-BFGS. Defaults are PyTorch's.
-//!   Gradient clipping ([`Clipped`](optim::Clipped)) in front of any of them. Second order:
+//!   Gradient clipping ([`Clipped`](optim::Clipped)) in front of any of them; parameter groups
+//!   with optimizers and rates of their own ([`Groups`](optim::Groups)). Second order:
 //!   Newton (dense Hessian) and Newton-CG (Hessian–vector products, as `#[gradient(hvp)]`
 //!   emits them).
 //! - [`linesearch`]: Armijo backtracking and strong Wolfe, for L-BFGS.
@@ -86,7 +87,8 @@
 //! - `argmin`: `grad_runtime::argmin::ArgminProblem`.
 //! - `serde`: optimizers (with their state), schedules and reports implement `Serialize` and
 //!   `Deserialize`: save a run, read it back after a restart and continue it with
-//!   `Options::resume(true)`, bit for bit.
+//!   `Options::resume(true)`, bit for bit. (With JSON, turn on `serde_json`'s `float_roundtrip`
+//!   feature: its default parser may read a float back one ulp off.)
 //! - `rand`: `data::Rng` implements `rand_core`'s `RngCore` and `SeedableRng`.
 //!
 //! # Errors and bad numbers
@@ -147,8 +149,8 @@ pub mod prelude {
     pub use crate::error::Error;
     pub use crate::linesearch::{Backtracking, StrongWolfe};
     pub use crate::optim::{
-        Adagrad, Adam, AdamW, Clip, Clipped, FirstOrder, GradientDescent, Lbfgs, Newton, NewtonCg,
-        Optimizer, RmsProp, Sgd,
+        Adagrad, Adam, AdamW, Clip, Clipped, FirstOrder, GradientDescent, Groups, Lbfgs, Newton,
+        NewtonCg, Optimizer, RmsProp, Sgd,
     };
     pub use crate::params::Params;
     pub use crate::schedule::{CosineAnnealingLr, ExponentialLr, StepLr};

@@ -134,6 +134,33 @@ pub trait Params {
         self.write_flat(&mut v);
         v
     }
+
+    /// The flat positions of the leaves `mark` selects: `mark` gets a tree of zeros of this
+    /// shape and sets the leaves it wants to anything else, typically whole fields with
+    /// [`fill_params`](Params::fill_params). Names a parameter group or a weight-decay mask by
+    /// fields, without computing an offset: for a model,
+    /// `model.flat_indices(|m| { m.w1.fill_params(1.0); m.w2.fill_params(1.0) })`.
+    ///
+    /// ```
+    /// use grad_runtime::Params;
+    ///
+    /// // Two "layers" of three and two weights, then a bias.
+    /// let model = vec![vec![0.5; 3], vec![0.5; 2], vec![0.0]];
+    /// assert_eq!(model.flat_indices(|m| m[1].fill_params(1.0)), [3, 4]);
+    /// assert_eq!(model.flat_indices(|m| m[2][0] = 1.0), [5]);
+    /// ```
+    fn flat_indices(&self, mark: impl FnOnce(&mut Self)) -> Vec<usize>
+    where
+        Self: Sized,
+    {
+        let mut flags = self.zeros_like();
+        flags.fill_params(<Self::Scalar as num_traits::Zero>::zero());
+        mark(&mut flags);
+        let flat = flags.to_flat();
+        (0..flat.len())
+            .filter(|&i| flat[i] != <Self::Scalar as num_traits::Zero>::zero())
+            .collect()
+    }
 }
 
 macro_rules! float_leaf {

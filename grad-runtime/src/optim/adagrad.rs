@@ -2,7 +2,7 @@
 
 use crate::core::{Point, Problem, Real, count, lit};
 use crate::error::{Error, non_negative, positive};
-use crate::optim::{FirstOrder, Optimizer, Step};
+use crate::optim::{FirstOrder, Optimizer, Step, first_order_step};
 
 /// Adagrad: divide each coordinate's step by the root of its summed squared gradients, step for
 /// step as `torch.optim.Adagrad`:
@@ -235,15 +235,7 @@ impl<T: Real> Optimizer<T> for Adagrad<T> {
     }
 
     fn step(&mut self, problem: &mut Problem<'_, T>, point: &mut Point<T>) -> Step {
-        let lr = self.decayed_lr();
-        for ((x, &g), s) in point.x.iter_mut().zip(&point.grad).zip(&mut self.sum) {
-            let g = g + self.weight_decay * *x;
-            *s = *s + g * g;
-            *x = *x - lr * g / (s.sqrt() + self.eps);
-        }
-        self.steps += 1;
-        problem.eval_point(point);
-        Step::Moved
+        first_order_step(self, problem, point)
     }
 
     fn learning_rate(&self) -> Option<T> {
@@ -258,5 +250,15 @@ impl<T: Real> FirstOrder<T> for Adagrad<T> {
 
     fn set_lr(&mut self, lr: T) {
         self.lr = lr;
+    }
+
+    fn update(&mut self, point: &mut Point<T>) {
+        let lr = self.decayed_lr();
+        for ((x, &g), s) in point.x.iter_mut().zip(&point.grad).zip(&mut self.sum) {
+            let g = g + self.weight_decay * *x;
+            *s = *s + g * g;
+            *x = *x - lr * g / (s.sqrt() + self.eps);
+        }
+        self.steps += 1;
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::core::{Point, Problem, Real, lit};
 use crate::error::{Error, non_negative, positive, unit_interval};
-use crate::optim::{FirstOrder, Optimizer, Step};
+use crate::optim::{FirstOrder, Optimizer, Step, first_order_step};
 
 /// Adam: per-coordinate steps scaled by running estimates of the gradient's first and second
 /// moments, bias-corrected, step for step as `torch.optim.Adam`:
@@ -212,10 +212,7 @@ impl<T: Real> Optimizer<T> for Adam<T> {
     }
 
     fn step(&mut self, problem: &mut Problem<'_, T>, point: &mut Point<T>) -> Step {
-        self.moments
-            .update(&self.hyper, self.weight_decay, &mut point.x, &point.grad);
-        problem.eval_point(point);
-        Step::Moved
+        first_order_step(self, problem, point)
     }
 
     fn learning_rate(&self) -> Option<T> {
@@ -230,6 +227,11 @@ impl<T: Real> FirstOrder<T> for Adam<T> {
 
     fn set_lr(&mut self, lr: T) {
         self.hyper.lr = lr;
+    }
+
+    fn update(&mut self, point: &mut Point<T>) {
+        self.moments
+            .update(&self.hyper, self.weight_decay, &mut point.x, &point.grad);
     }
 }
 

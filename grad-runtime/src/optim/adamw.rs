@@ -3,7 +3,7 @@
 use crate::core::{Point, Problem, Real, lit};
 use crate::error::{Error, non_negative};
 use crate::optim::adam::{Hyper, Moments};
-use crate::optim::{FirstOrder, Optimizer, Step};
+use crate::optim::{FirstOrder, Optimizer, Step, first_order_step};
 
 /// AdamW: Adam whose weight decay shrinks the parameters directly instead of entering the
 /// gradient, step for step as `torch.optim.AdamW`:
@@ -251,21 +251,7 @@ impl<T: Real> Optimizer<T> for AdamW<T> {
     }
 
     fn step(&mut self, problem: &mut Problem<'_, T>, point: &mut Point<T>) -> Step {
-        let shrink = T::one() - self.hyper.lr * self.weight_decay;
-        match &self.decay_mask {
-            None => point.x.iter_mut().for_each(|x| *x = *x * shrink),
-            Some(mask) => {
-                for (x, &decay) in point.x.iter_mut().zip(mask) {
-                    if decay {
-                        *x = *x * shrink;
-                    }
-                }
-            }
-        }
-        self.moments
-            .update(&self.hyper, T::zero(), &mut point.x, &point.grad);
-        problem.eval_point(point);
-        Step::Moved
+        first_order_step(self, problem, point)
     }
 
     fn learning_rate(&self) -> Option<T> {
@@ -280,5 +266,21 @@ impl<T: Real> FirstOrder<T> for AdamW<T> {
 
     fn set_lr(&mut self, lr: T) {
         self.hyper.lr = lr;
+    }
+
+    fn update(&mut self, point: &mut Point<T>) {
+        let shrink = T::one() - self.hyper.lr * self.weight_decay;
+        match &self.decay_mask {
+            None => point.x.iter_mut().for_each(|x| *x = *x * shrink),
+            Some(mask) => {
+                for (x, &decay) in point.x.iter_mut().zip(mask) {
+                    if decay {
+                        *x = *x * shrink;
+                    }
+                }
+            }
+        }
+        self.moments
+            .update(&self.hyper, T::zero(), &mut point.x, &point.grad);
     }
 }

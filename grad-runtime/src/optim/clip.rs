@@ -77,6 +77,13 @@ impl<O, T: Real> Clipped<O, T> {
         &self.inner
     }
 
+    fn before_step(&mut self, point: &mut Point<T>) {
+        // A non-finite gradient stays as it is: the loop reports it.
+        if point.grad.iter().all(|g| g.is_finite()) {
+            self.apply(&mut point.grad);
+        }
+    }
+
     fn apply(&self, grad: &mut [T]) {
         match self.clip {
             Clip::Norm(max) => {
@@ -105,10 +112,7 @@ impl<T: Real, O: Optimizer<T>> Optimizer<T> for Clipped<O, T> {
     }
 
     fn step(&mut self, problem: &mut Problem<'_, T>, point: &mut Point<T>) -> Step {
-        // A non-finite gradient stays as it is: the loop reports it.
-        if point.grad.iter().all(|g| g.is_finite()) {
-            self.apply(&mut point.grad);
-        }
+        self.before_step(point);
         self.inner.step(problem, point)
     }
 

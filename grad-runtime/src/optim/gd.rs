@@ -2,7 +2,7 @@
 
 use crate::core::{Point, Problem, Real, lit};
 use crate::error::{Error, positive};
-use crate::optim::{FirstOrder, Optimizer, Step};
+use crate::optim::{FirstOrder, Optimizer, Step, first_order_step};
 
 /// Gradient descent with a fixed learning rate: `x ← x − α ∇f(x)`.
 ///
@@ -64,11 +64,7 @@ impl<T: Real> Optimizer<T> for GradientDescent<T> {
     }
 
     fn step(&mut self, problem: &mut Problem<'_, T>, point: &mut Point<T>) -> Step {
-        for (x, &g) in point.x.iter_mut().zip(&point.grad) {
-            *x = *x - self.lr * g;
-        }
-        problem.eval_point(point);
-        Step::Moved
+        first_order_step(self, problem, point)
     }
 
     fn learning_rate(&self) -> Option<T> {
@@ -83,5 +79,11 @@ impl<T: Real> FirstOrder<T> for GradientDescent<T> {
 
     fn set_lr(&mut self, lr: T) {
         self.lr = lr;
+    }
+
+    fn update(&mut self, point: &mut Point<T>) {
+        for (x, &g) in point.x.iter_mut().zip(&point.grad) {
+            *x = *x - self.lr * g;
+        }
     }
 }

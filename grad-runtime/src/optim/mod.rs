@@ -12,7 +12,13 @@
 //! | [`Newton`] | + the dense Hessian | small smooth problems (n up to a few hundred) |
 //!
 //! First-order optimizers also implement [`FirstOrder`], which lets a learning-rate
-//! [schedule](crate::schedule) drive them. Defaults equal `torch.optim`'s.
+//! [schedule](crate::schedule) drive them and [`Groups`] give each part of the parameters an
+//! optimizer of its own. Defaults equal `torch.optim`'s.
+//!
+//! Gradient transformations chain as wrappers, in the spirit of Optax's `chain`, without a type
+//! per combination: `Adam::new(1e-3)?.clip_grad_norm(1.0)?.with_schedule(..)` clips, then steps
+//! Adam at the scheduled rate; `Clipped::new(Groups::new().group(..).group(..), Clip::Norm(1.0))`
+//! clips by the global norm before each group steps.
 //!
 //! ```
 //! use grad_runtime::optim::{Adam, Lbfgs, Optimizer, Sgd};
@@ -31,7 +37,8 @@
 //! ```
 
 /// `FirstOrder` for a wrapper whose learning rate is its `inner` optimizer's (clipping,
-/// plateau reduction): one definition instead of a copy per wrapper.
+/// plateau reduction) and whose own work is its `before_step(&mut self, &mut Point<T>)`: one
+/// definition instead of a copy per wrapper.
 macro_rules! first_order_of_inner {
     ($wrapper:ident) => {
         impl<T: Real, O: FirstOrder<T>> FirstOrder<T> for $wrapper<O, T> {
@@ -41,6 +48,11 @@ macro_rules! first_order_of_inner {
 
             fn set_lr(&mut self, lr: T) {
                 self.inner.set_lr(lr);
+            }
+
+            fn update(&mut self, point: &mut Point<T>) {
+                self.before_step(point);
+                self.inner.update(point);
             }
         }
     };
@@ -52,6 +64,7 @@ mod adam;
 mod adamw;
 mod clip;
 mod gd;
+mod groups;
 mod lbfgs;
 mod newton;
 mod newton_cg;
@@ -63,6 +76,7 @@ pub use adam::{Adam, AdamBuilder};
 pub use adamw::{AdamW, AdamWBuilder};
 pub use clip::{Clip, Clipped};
 pub use gd::GradientDescent;
+pub use groups::Groups;
 pub use lbfgs::{Lbfgs, LbfgsBuilder};
 pub use newton::Newton;
 pub use newton_cg::{Forcing, NewtonCg, NewtonCgBuilder};
@@ -242,6 +256,29 @@ impl<T: Real, O: Optimizer<T> + ?Sized> Optimizer<T> for Box<O> {
     }
 }
 
+/// The step of a first-order optimizer: its update, then the evaluation at the new point.
+pub(crate) fn first_order_step<T: Real, O: FirstOrder<T> + ?Sized>(
+    optimizer: &mut O,
+    problem: &mut Problem<'_, T>,
+    point: &mut Point<T>,
+) -> Step {
+    optimizer.update(point);
+    problem.eval_point(point);
+    Step::Moved
+}
+
+impl<T: Real, O: FirstOrder<T> + ?Sized> FirstOrder<T> for Box<O> {
+    fn lr(&self) -> T {
+        (**self).lr()
+    }
+    fn set_lr(&mut self, lr: T) {
+        (**self).set_lr(lr);
+    }
+    fn update(&mut self, point: &mut Point<T>) {
+        (**self).update(point);
+    }
+}
+
 /// An optimizer driven by a learning rate, which a [`Schedule`] may change between steps.
 ///
 /// ```
@@ -272,6 +309,24 @@ pub trait FirstOrder<T: Real>: Optimizer<T> {
     /// assert_eq!(rms.lr(), 0.5);
     /// ```
     fn set_lr(&mut self, lr: T);
+
+    /// Moves `point.x` by one step from the value and gradient `point` holds, without evaluating
+    /// the objective: the update rule alone, which [`Groups`] applies to each group's share of the
+    /// parameters. [`step`](Optimizer::step) is this update followed by an evaluation.
+    ///
+    /// ```
+    /// use grad_runtime::core::Point;
+    /// use grad_runtime::optim::{FirstOrder, Sgd};
+    ///
+    /// let mut point = Point::new(vec![1.0, 2.0]);
+    /// point.grad = vec![0.5, -1.0];
+    /// let mut sgd = Sgd::new(0.1)?;
+    /// grad_runtime::optim::Optimizer::init(&mut sgd, 2)?;
+    /// sgd.update(&mut point);
+    /// assert_eq!(point.x, [1.0 - 0.1 * 0.5, 2.0 + 0.1]);
+    /// # Ok::<(), grad_runtime::Error>(())
+    /// ```
+    fn update(&mut self, point: &mut Point<T>);
 
     /// Drives the learning rate with `schedule`, starting from the current one.
     ///

@@ -2,7 +2,7 @@
 
 use crate::core::{Point, Problem, Real, lit};
 use crate::error::{Error, non_negative, positive, unit_interval};
-use crate::optim::{FirstOrder, Optimizer, Step};
+use crate::optim::{FirstOrder, Optimizer, Step, first_order_step};
 
 /// RMSProp: divide each gradient coordinate by a running root mean square of its history,
 /// step for step as `torch.optim.RMSprop`:
@@ -247,6 +247,24 @@ impl<T: Real> Optimizer<T> for RmsProp<T> {
     }
 
     fn step(&mut self, problem: &mut Problem<'_, T>, point: &mut Point<T>) -> Step {
+        first_order_step(self, problem, point)
+    }
+
+    fn learning_rate(&self) -> Option<T> {
+        Some(self.lr)
+    }
+}
+
+impl<T: Real> FirstOrder<T> for RmsProp<T> {
+    fn lr(&self) -> T {
+        self.lr
+    }
+
+    fn set_lr(&mut self, lr: T) {
+        self.lr = lr;
+    }
+
+    fn update(&mut self, point: &mut Point<T>) {
         let (rho, one) = (self.alpha, T::one());
         let with_momentum = self.momentum > T::zero();
         for i in 0..point.x.len() {
@@ -268,21 +286,5 @@ impl<T: Real> Optimizer<T> for RmsProp<T> {
                 x - self.lr * g / scale
             };
         }
-        problem.eval_point(point);
-        Step::Moved
-    }
-
-    fn learning_rate(&self) -> Option<T> {
-        Some(self.lr)
-    }
-}
-
-impl<T: Real> FirstOrder<T> for RmsProp<T> {
-    fn lr(&self) -> T {
-        self.lr
-    }
-
-    fn set_lr(&mut self, lr: T) {
-        self.lr = lr;
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::core::{Point, Problem, Real, lit};
 use crate::error::{Error, ensure, non_negative, positive, unit_interval};
-use crate::optim::{FirstOrder, Optimizer, Step};
+use crate::optim::{FirstOrder, Optimizer, Step, first_order_step};
 
 /// SGD with optional heavy-ball or Nesterov momentum, dampening and L2 weight decay, step for
 /// step as `torch.optim.SGD`:
@@ -245,21 +245,7 @@ impl<T: Real> Optimizer<T> for Sgd<T> {
     }
 
     fn step(&mut self, problem: &mut Problem<'_, T>, point: &mut Point<T>) -> Step {
-        let (mu, lr) = (self.momentum, self.lr);
-        let keep = T::one() - self.dampening;
-        let with_momentum = mu != T::zero();
-        for ((x, &g), b) in point.x.iter_mut().zip(&point.grad).zip(&mut self.buffer) {
-            let mut d = g + self.weight_decay * *x;
-            if with_momentum {
-                // PyTorch starts the buffer at the first gradient, undamped.
-                *b = if self.started { mu * *b + keep * d } else { d };
-                d = if self.nesterov { d + mu * *b } else { *b };
-            }
-            *x = *x - lr * d;
-        }
-        self.started = true;
-        problem.eval_point(point);
-        Step::Moved
+        first_order_step(self, problem, point)
     }
 
     fn learning_rate(&self) -> Option<T> {
@@ -274,5 +260,21 @@ impl<T: Real> FirstOrder<T> for Sgd<T> {
 
     fn set_lr(&mut self, lr: T) {
         self.lr = lr;
+    }
+
+    fn update(&mut self, point: &mut Point<T>) {
+        let (mu, lr) = (self.momentum, self.lr);
+        let keep = T::one() - self.dampening;
+        let with_momentum = mu != T::zero();
+        for ((x, &g), b) in point.x.iter_mut().zip(&point.grad).zip(&mut self.buffer) {
+            let mut d = g + self.weight_decay * *x;
+            if with_momentum {
+                // PyTorch starts the buffer at the first gradient, undamped.
+                *b = if self.started { mu * *b + keep * d } else { d };
+                d = if self.nesterov { d + mu * *b } else { *b };
+            }
+            *x = *x - lr * d;
+        }
+        self.started = true;
     }
 }

@@ -94,6 +94,10 @@ impl<T: Real, O: FirstOrder<T>> ReduceOnPlateau<O, T> {
         &self.inner
     }
 
+    fn before_step(&mut self, point: &mut Point<T>) {
+        self.observe(point.value);
+    }
+
     /// Records the value the step starts from, lowering the rate after too long a plateau.
     fn observe(&mut self, value: T) {
         let improved = self
@@ -129,7 +133,7 @@ impl<T: Real, O: FirstOrder<T>> Optimizer<T> for ReduceOnPlateau<O, T> {
     }
 
     fn step(&mut self, problem: &mut Problem<'_, T>, point: &mut Point<T>) -> Step {
-        self.observe(point.value);
+        self.before_step(point);
         self.inner.step(problem, point)
     }
 

@@ -66,6 +66,13 @@ impl<T: Real, O: FirstOrder<T>, S: Schedule<T>> Scheduled<O, S, T> {
     pub fn inner(&self) -> &O {
         &self.inner
     }
+
+    /// Sets the rate of step t and moves on to t + 1.
+    fn advance(&mut self) {
+        self.inner
+            .set_lr(self.schedule.learning_rate(self.base, self.step));
+        self.step += 1;
+    }
 }
 
 impl<T: Real, O: FirstOrder<T>, S: Schedule<T>> Optimizer<T> for Scheduled<O, S, T> {
@@ -87,13 +94,30 @@ impl<T: Real, O: FirstOrder<T>, S: Schedule<T>> Optimizer<T> for Scheduled<O, S,
     }
 
     fn step(&mut self, problem: &mut Problem<'_, T>, point: &mut Point<T>) -> Step {
-        self.inner
-            .set_lr(self.schedule.learning_rate(self.base, self.step));
-        self.step += 1;
+        self.advance();
         self.inner.step(problem, point)
     }
 
     fn learning_rate(&self) -> Option<T> {
         Some(self.schedule.learning_rate(self.base, self.step))
+    }
+}
+
+/// A scheduled optimizer is itself first-order, so it can be clipped, or be one of several
+/// [`Groups`](crate::optim::Groups) with a schedule of its own.
+impl<T: Real, O: FirstOrder<T>, S: Schedule<T>> FirstOrder<T> for Scheduled<O, S, T> {
+    /// The rate of the next step.
+    fn lr(&self) -> T {
+        self.schedule.learning_rate(self.base, self.step)
+    }
+
+    /// Replaces the base rate the schedule scales.
+    fn set_lr(&mut self, lr: T) {
+        self.base = lr;
+    }
+
+    fn update(&mut self, point: &mut Point<T>) {
+        self.advance();
+        self.inner.update(point);
     }
 }

@@ -10,6 +10,7 @@ mod common;
 mod convergence;
 mod divergence;
 mod f32;
+mod groups;
 mod linesearch;
 mod resume;
 mod schedules;
