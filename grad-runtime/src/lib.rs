@@ -84,8 +84,13 @@
 //! # Features
 //!
 //! - `progress`: `Options::progress_bar()`, an `indicatif` bar for long runs.
-//! - `argmin`: `grad_runtime::argmin::ArgminProblem`.
-//! - `serde`: optimizers (with their state), schedules and reports implement `Serialize` and
+//! - `argmin`: `grad_runtime::argmin::ArgminProblem`, over `Vec<T>`.
+//! - `argmin-ndarray`, `argmin-nalgebra` (each with `argmin`): the same over `ndarray::Array1<T>`
+//!   (ndarray 0.16) or `nalgebra::DVector<T>` (nalgebra 0.34), for argmin's math backends
+//!   (`ArgminProblem::with_param_type`).
+//! - `serde`: optimizers (with their state), schedules, reports, `Options` (its settings; observers
+//!   and the validation objective are attached again after loading) and `data::Batches` (its
+//!   place in the stream of shuffles) implement `Serialize` and
 //!   `Deserialize`: save a run, read it back after a restart and continue it with
 //!   `Options::resume(true)`, bit for bit. (With JSON, turn on `serde_json`'s `float_roundtrip`
 //!   feature: its default parser may read a float back one ulp off.)

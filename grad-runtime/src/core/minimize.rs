@@ -1,5 +1,7 @@
 //! The entry points. Both hand their objective to the one loop in `run.rs`.
 
+use std::borrow::BorrowMut;
+
 use crate::core::objective::{
     FlatModel, ModelArgs, ModelRefArgs, Objective, ScalarArgs, SliceArgs,
 };
@@ -210,6 +212,11 @@ where
 /// [`Options::max_epochs`] to bound the run by passes over the data. Meant for the first-order
 /// optimizers (SGD, Adam, …); L-BFGS needs a deterministic objective.
 ///
+/// `batches` is a [`Batches`] by value, or `&mut` to keep its place in the stream of shuffles: a
+/// later run then draws the batches this one would have drawn next. Together with the optimizer
+/// as `&mut` and [`Options::resume`], a run split in two lands bit for bit where one run lands
+/// (see the second example). `report.epochs` counts the epochs of this run's steps.
+///
 /// ```
 /// use grad_runtime::{Options, StopReason, minimize_batches, data::Batches, optim::Sgd};
 ///
@@ -229,18 +236,43 @@ where
 /// assert!((report.x[0] - 4.95).abs() < 0.5);
 /// # Ok::<(), grad_runtime::Error>(())
 /// ```
-pub fn minimize_batches<T, A, F, O, X>(
+///
+/// Stopped after 10 epochs and resumed for 10 more, with the same optimizer and batches:
+///
+/// ```
+/// use grad_runtime::{Options, minimize_batches, data::Batches, optim::Adam};
+///
+/// let y: Vec<f64> = (0..50).map(|i| (i % 7) as f64).collect();
+/// let objective = |w: &[f64], batch: &[usize], g: &mut [f64]| {
+///     let n = batch.len() as f64;
+///     g[0] = batch.iter().map(|&i| w[0] - y[i]).sum::<f64>() / n;
+///     batch.iter().map(|&i| 0.5 * (w[0] - y[i]).powi(2)).sum::<f64>() / n
+/// };
+/// let epochs = |n| Options::new().max_epochs(n).grad_tol(0.0);
+/// let batches = Batches::new(y.len(), 8)?.seed(3);
+///
+/// let once = minimize_batches(objective, [0.0], Adam::new(0.1)?, batches.clone(), epochs(20))?;
+///
+/// let (mut adam, mut stream) = (Adam::new(0.1)?, batches);
+/// let first = minimize_batches(objective, [0.0], &mut adam, &mut stream, epochs(10))?;
+/// let second = minimize_batches(objective, &first.x, &mut adam, &mut stream, epochs(10).resume(true))?;
+/// assert_eq!(second.x, once.x); // bit for bit
+/// # Ok::<(), grad_runtime::Error>(())
+/// ```
+pub fn minimize_batches<T, A, F, O, X, B>(
     objective: F,
     x0: X,
     optimizer: O,
-    batches: Batches,
+    mut batches: B,
     options: Options<'_, T>,
 ) -> Result<Report<T>, Error>
 where
     T: Real,
     X: BatchStart<T, A, F>,
     O: Optimizer<T>,
+    B: BorrowMut<Batches>,
 {
+    let batches = batches.borrow_mut();
     if batches.is_empty() {
         return Err(Error::Empty {
             what: "an epoch (fewer samples than one batch, with drop_last)",
@@ -276,7 +308,8 @@ where
     note = "write the closure's parameter types out: `|w: &[f64], batch: &[usize], g: &mut [f64]| ..`"
 )]
 pub trait BatchStart<T: Real, A, F> {
-    /// Runs the loop from this start; what [`minimize_batches`] calls.
+    /// Runs the loop from this start; what [`minimize_batches`] calls. `batches` by value or
+    /// as `&mut`, as there.
     ///
     /// ```
     /// use grad_runtime::{Options, core::BatchStart, data::Batches, optim::Sgd};
@@ -290,11 +323,11 @@ pub trait BatchStart<T: Real, A, F> {
     /// assert!(report.x[0].abs() < 1e-3);
     /// # Ok::<(), grad_runtime::Error>(())
     /// ```
-    fn minimize_batches<O: Optimizer<T>>(
+    fn minimize_batches<O: Optimizer<T>, B: BorrowMut<Batches>>(
         self,
         objective: F,
         optimizer: O,
-        batches: Batches,
+        batches: B,
         options: Options<'_, T>,
     ) -> Result<Report<T>, Error>;
 }
@@ -302,15 +335,15 @@ pub trait BatchStart<T: Real, A, F> {
 impl<T: Real, F: FnMut(&[T], &[usize], &mut [T]) -> T, X: AsRef<[T]>> BatchStart<T, SliceArgs, F>
     for X
 {
-    fn minimize_batches<O: Optimizer<T>>(
+    fn minimize_batches<O: Optimizer<T>, B: BorrowMut<Batches>>(
         self,
         objective: F,
         optimizer: O,
-        batches: Batches,
+        mut batches: B,
         options: Options<'_, T>,
     ) -> Result<Report<T>, Error> {
         run(
-            &mut MiniBatch::new(objective, batches),
+            &mut MiniBatch::new(objective, batches.borrow_mut()),
             self.as_ref(),
             optimizer,
             options,
@@ -324,11 +357,11 @@ where
     P: Params<Scalar = T>,
     F: FnMut(&P, &[usize], &mut P) -> T,
 {
-    fn minimize_batches<O: Optimizer<T>>(
+    fn minimize_batches<O: Optimizer<T>, B: BorrowMut<Batches>>(
         self,
         mut objective: F,
         optimizer: O,
-        batches: Batches,
+        mut batches: B,
         options: Options<'_, T>,
     ) -> Result<Report<T>, Error> {
         let x0 = self.to_flat();
@@ -340,7 +373,12 @@ where
             grad.write_flat(g);
             value
         };
-        run(&mut MiniBatch::new(flat, batches), &x0, optimizer, options)
+        run(
+            &mut MiniBatch::new(flat, batches.borrow_mut()),
+            &x0,
+            optimizer,
+            options,
+        )
     }
 }
 
@@ -350,11 +388,11 @@ where
     P: Params<Scalar = T>,
     F: FnMut(&P, &[usize], &mut P) -> T,
 {
-    fn minimize_batches<O: Optimizer<T>>(
+    fn minimize_batches<O: Optimizer<T>, B: BorrowMut<Batches>>(
         self,
         objective: F,
         optimizer: O,
-        batches: Batches,
+        batches: B,
         options: Options<'_, T>,
     ) -> Result<Report<T>, Error> {
         BatchStart::<T, ModelRefArgs, F>::minimize_batches(

@@ -29,6 +29,53 @@ pub(crate) const DEFAULT_MAX_ITERS: usize = 1000;
 ///     .max_time(Duration::from_secs(2))
 ///     .history(true);
 /// ```
+///
+/// # Checkpoints
+///
+/// With the `serde` feature `Options` implements `Serialize` and `Deserialize`, so that a
+/// checkpoint holds the settings next to the optimizer, the [`Batches`](crate::data::Batches)
+/// and the last report, and a restarted program stops exactly where the first would have.
+///
+/// - Saved: every setting, that is `max_iters`, `max_epochs`, `max_evaluations`, `max_time`,
+///   `grad_tol`, `value_tol`, `param_tol`, `divergence_factor`, `history`, `history_points`,
+///   `resume`, `patience` and `catch_panics`.
+/// - Not saved, because they are code: the observers (`on_iteration`, `stop_when`, `observer`,
+///   `progress_bar`) and the validation objective with its interval (`validation`). Attach them
+///   again to the options read back. A checkpoint is usually written with the options of the
+///   run before it, so set `resume(true)` on them too.
+///
+/// Settings missing from the input take their defaults (a hand-written file may hold only
+/// `{"max_iters": 500}`); unknown ones are an error. JSON has no infinity or NaN, so human-readable
+/// formats write such a setting (`divergence_factor(f64::INFINITY)`) as the string `"inf"`,
+/// `"-inf"` or `"NaN"`; binary formats write the number.
+///
+/// ```
+/// # #[cfg(feature = "serde")] {
+/// use grad_runtime::{Options, minimize, optim::GradientDescent};
+///
+/// fn f_grad(x: f64) -> (f64, [f64; 1]) {
+///     (x * x, [2.0 * x])
+/// }
+/// let options = Options::new()
+///     .max_iters(50)
+///     .grad_tol(0.0)
+///     .value_tol(1e-12)
+///     .divergence_factor(f64::INFINITY)
+///     .on_iteration(|s| println!("{} {:e}", s.iteration, s.value));
+/// let saved = serde_json::to_string(&options).unwrap();
+/// assert!(saved.contains(r#""divergence_factor":"inf""#), "{saved}");
+///
+/// // After a restart: the settings from the file, the observer attached again.
+/// let restored: Options<f64> = serde_json::from_str(&saved).unwrap();
+/// let restored = restored.on_iteration(|s| println!("{} {:e}", s.iteration, s.value));
+/// assert_eq!(serde_json::to_string(&restored).unwrap(), saved);
+///
+/// let gd = || GradientDescent::new(0.1).unwrap();
+/// let (a, b) = (minimize(f_grad, [1.0], gd(), options)?, minimize(f_grad, [1.0], gd(), restored)?);
+/// assert_eq!((a.reason, a.iterations, a.x), (b.reason, b.iterations, b.x));
+/// # }
+/// # Ok::<(), grad_runtime::Error>(())
+/// ```
 pub struct Options<'a, T> {
     pub(crate) max_iters: Option<usize>,
     pub(crate) max_epochs: Option<usize>,
@@ -230,8 +277,10 @@ impl<'a, T: Real> Options<'a, T> {
     /// Continues from the optimizer's state instead of resetting it: with the same optimizer passed
     /// as `&mut`, a run from the last run's `report.x` takes the steps the last run would have
     /// taken next (Adam's moments and step count, L-BFGS's memory, a schedule's position are
-    /// kept). Off by default: each run starts the optimizer afresh. With `minimize_batches` the
-    /// optimizer's state is kept too, but the batches start again from their first epoch.
+    /// kept). Off by default: each run starts the optimizer afresh. With `minimize_batches` and
+    /// the batches passed as `&mut` too, the start is evaluated on the batch the last run ended
+    /// on and the shuffles continue, so a split mini-batch run also equals one run (see
+    /// [`minimize_batches`](crate::minimize_batches)).
     ///
     /// ```
     /// use grad_runtime::{Options, minimize, optim::Adam};
@@ -501,6 +550,13 @@ impl<T: fmt::Debug> fmt::Debug for Options<'_, T> {
             .field("divergence_factor", &self.divergence_factor)
             .field("history", &self.history)
             .field("history_points", &self.history_points)
+            .field("resume", &self.resume)
+            .field("patience", &self.patience)
+            .field("catch_panics", &self.catch_panics)
+            .field(
+                "validation_every",
+                &self.validation.as_ref().map(|v| v.every),
+            )
             .field("observers", &self.observers.len())
             .finish()
     }
@@ -513,4 +569,212 @@ type Score<'a, T> = Box<dyn FnMut(&[T]) -> T + 'a>;
 pub(crate) struct Validation<'a, T> {
     pub(crate) every: usize,
     pub(crate) f: Score<'a, T>,
+}
+
+/// Writes every setting and none of the hooks (see [Checkpoints](Options#checkpoints)).
+///
+/// ```
+/// # #[cfg(feature = "serde")] {
+/// use grad_runtime::Options;
+///
+/// let options = Options::<f64>::new().max_epochs(20).patience(5).validation(2, |x| x[0]);
+/// let json = serde_json::to_string(&options).unwrap();
+/// assert!(json.contains(r#""max_epochs":20"#) && json.contains(r#""patience":5"#), "{json}");
+/// assert!(!json.contains("validation"), "{json}"); // code is not saved
+/// # }
+/// ```
+#[cfg(feature = "serde")]
+impl<T: Real + serde::Serialize> serde::Serialize for Options<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        saved::Settings::of(self).serialize(serializer)
+    }
+}
+
+/// Reads the settings into options without hooks (see [Checkpoints](Options#checkpoints)).
+/// The options may be given any lifetime, `Options<'static, T>` in a checkpoint struct
+/// included, and still take hooks that borrow local data afterwards.
+///
+/// ```
+/// # #[cfg(feature = "serde")] {
+/// use grad_runtime::{Options, StopReason, minimize, optim::GradientDescent};
+///
+/// #[derive(serde::Deserialize)]
+/// struct Checkpoint {
+///     options: Options<'static, f64>,
+///     x: Vec<f64>,
+/// }
+/// let file = r#"{ "options": { "max_iters": 3, "grad_tol": null }, "x": [1.0] }"#;
+/// let Checkpoint { options, x } = serde_json::from_str(file).unwrap();
+///
+/// let mut seen = Vec::new();
+/// let options = options.on_iteration(|s| seen.push(s.value));
+/// fn f_grad(x: f64) -> (f64, [f64; 1]) {
+///     (x * x, [2.0 * x])
+/// }
+/// let report = minimize(f_grad, &x, GradientDescent::new(0.25)?, options)?;
+/// assert_eq!((report.reason, report.iterations), (StopReason::MaxIterations, 3));
+/// assert_eq!(seen.len(), 4);
+/// # }
+/// # Ok::<(), grad_runtime::Error>(())
+/// ```
+#[cfg(feature = "serde")]
+impl<'de, T: Real + serde::Deserialize<'de>> serde::Deserialize<'de> for Options<'_, T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(saved::Settings::deserialize(deserializer)?.into_options())
+    }
+}
+
+/// The saved form of `Options`: the settings without the hooks, which are code.
+#[cfg(feature = "serde")]
+mod saved {
+    use std::fmt;
+    use std::marker::PhantomData;
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
+
+    use super::Options;
+    use crate::core::real::Real;
+
+    /// Field names are those of the builder methods, so a hand-written file reads like code.
+    #[derive(Serialize, Deserialize)]
+    #[serde(
+        rename = "Options",
+        default,
+        deny_unknown_fields,
+        bound(
+            serialize = "T: Real + Serialize",
+            deserialize = "T: Real + Deserialize<'de>"
+        )
+    )]
+    pub(super) struct Settings<T> {
+        max_iters: Option<usize>,
+        max_epochs: Option<usize>,
+        max_evaluations: Option<usize>,
+        max_time: Option<Duration>,
+        grad_tol: Option<Float<T>>,
+        value_tol: Option<Float<T>>,
+        param_tol: Option<Float<T>>,
+        divergence_factor: Float<T>,
+        history: bool,
+        history_points: bool,
+        resume: bool,
+        patience: Option<usize>,
+        catch_panics: bool,
+    }
+
+    impl<T: Real> Settings<T> {
+        pub(super) fn of(o: &Options<'_, T>) -> Self {
+            Settings {
+                max_iters: o.max_iters,
+                max_epochs: o.max_epochs,
+                max_evaluations: o.max_evaluations,
+                max_time: o.max_time,
+                grad_tol: o.grad_tol.map(Float),
+                value_tol: o.value_tol.map(Float),
+                param_tol: o.param_tol.map(Float),
+                divergence_factor: Float(o.divergence_factor),
+                history: o.history,
+                history_points: o.history_points,
+                resume: o.resume,
+                patience: o.patience,
+                catch_panics: o.catch_panics,
+            }
+        }
+
+        pub(super) fn into_options<'a>(self) -> Options<'a, T> {
+            Options {
+                max_iters: self.max_iters,
+                max_epochs: self.max_epochs,
+                max_evaluations: self.max_evaluations,
+                max_time: self.max_time,
+                grad_tol: self.grad_tol.map(|t| t.0),
+                value_tol: self.value_tol.map(|t| t.0),
+                param_tol: self.param_tol.map(|t| t.0),
+                divergence_factor: self.divergence_factor.0,
+                history: self.history,
+                history_points: self.history_points,
+                resume: self.resume,
+                patience: self.patience,
+                catch_panics: self.catch_panics,
+                validation: None,
+                observers: Vec::new(),
+            }
+        }
+    }
+
+    /// What a file that leaves a setting out means: the default, as with the builder.
+    impl<T: Real> Default for Settings<T> {
+        fn default() -> Self {
+            Settings::of(&Options::default())
+        }
+    }
+
+    /// A float setting. serde_json writes infinity and NaN as `null`, which would read back as
+    /// "no tolerance" or fail, so human-readable formats get words for them instead.
+    pub(super) struct Float<T>(pub(super) T);
+
+    impl<T: Real + Serialize> Serialize for Float<T> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let v = self.0;
+            if v.is_finite() || !s.is_human_readable() {
+                v.serialize(s)
+            } else if v.is_nan() {
+                s.serialize_str("NaN")
+            } else if v > T::zero() {
+                s.serialize_str("inf")
+            } else {
+                s.serialize_str("-inf")
+            }
+        }
+    }
+
+    impl<'de, T: Real + Deserialize<'de>> Deserialize<'de> for Float<T> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            if d.is_human_readable() {
+                // A number or a word: only a self-describing format can say which comes.
+                d.deserialize_any(FloatVisitor(PhantomData)).map(Float)
+            } else {
+                T::deserialize(d).map(Float)
+            }
+        }
+    }
+
+    struct FloatVisitor<T>(PhantomData<T>);
+
+    impl<T: Real> FloatVisitor<T> {
+        fn number<E: de::Error>(v: f64) -> Result<T, E> {
+            T::from(v).ok_or_else(|| E::custom(format_args!("{v} is out of range")))
+        }
+    }
+
+    impl<T: Real> de::Visitor<'_> for FloatVisitor<T> {
+        type Value = T;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(r#"a number, "inf", "-inf" or "NaN""#)
+        }
+
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<T, E> {
+            Self::number(v)
+        }
+
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
+            // Integers in a hand-written file (`"grad_tol": 0`) are tolerances too.
+            Self::number(v as f64)
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
+            Self::number(v as f64)
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+            match v {
+                "inf" => Ok(T::infinity()),
+                "-inf" => Ok(T::neg_infinity()),
+                "NaN" => Ok(T::nan()),
+                _ => Err(E::invalid_value(de::Unexpected::Str(v), &self)),
+            }
+        }
+    }
 }

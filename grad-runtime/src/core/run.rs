@@ -68,7 +68,7 @@ where
     let mut previous = Point::zeros(dim);
     let mut history = History::default();
     let mut iteration = 0;
-    source.advance();
+    source.start(options.resume);
     let mut evaluations = source.with_problem(|p| {
         p.eval_point(&mut point);
         p.evaluations()

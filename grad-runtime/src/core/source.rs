@@ -11,6 +11,9 @@ use crate::data::Batches;
 pub(crate) trait Source<T> {
     /// The parameter count the objective insists on, if any.
     fn dim(&self) -> Option<usize>;
+    /// Moves to the data the start is evaluated on: with `resume`, the data the last run ended
+    /// on, so the resumed run's first step is the one that run would have taken next.
+    fn start(&mut self, resume: bool);
     /// Moves to the data of the next evaluation (a no-op for a full-batch objective).
     fn advance(&mut self);
     /// Completed epochs after `steps` optimizer steps; `None` without epochs.
@@ -39,6 +42,8 @@ impl<T, A, F: Objective<T, A>> Source<T> for FullBatch<F, A> {
         self.objective.dim()
     }
 
+    fn start(&mut self, _resume: bool) {}
+
     fn advance(&mut self) {}
 
     fn epochs(&self, _steps: usize) -> Option<usize> {
@@ -52,14 +57,15 @@ impl<T, A, F: Objective<T, A>> Source<T> for FullBatch<F, A> {
     }
 }
 
-pub(crate) struct MiniBatch<F> {
+/// Borrows the batches so that the stream's position is the caller's: a later run continues it.
+pub(crate) struct MiniBatch<'b, F> {
     objective: F,
-    batches: Batches,
+    batches: &'b mut Batches,
     current: Range<usize>,
 }
 
-impl<F> MiniBatch<F> {
-    pub(crate) fn new(objective: F, batches: Batches) -> Self {
+impl<'b, F> MiniBatch<'b, F> {
+    pub(crate) fn new(objective: F, batches: &'b mut Batches) -> Self {
         MiniBatch {
             objective,
             batches,
@@ -68,12 +74,16 @@ impl<F> MiniBatch<F> {
     }
 }
 
-impl<T, F> Source<T> for MiniBatch<F>
+impl<T, F> Source<T> for MiniBatch<'_, F>
 where
     F: FnMut(&[T], &[usize], &mut [T]) -> T,
 {
     fn dim(&self) -> Option<usize> {
         None
+    }
+
+    fn start(&mut self, resume: bool) {
+        self.current = self.batches.first_range(resume);
     }
 
     fn advance(&mut self) {

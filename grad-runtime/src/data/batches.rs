@@ -9,7 +9,9 @@ use crate::error::Error;
 /// [`Rng`]: the same seed gives the same batches.
 ///
 /// Use it directly with [`epoch`](Batches::epoch), or hand it to
-/// [`minimize_batches`](crate::minimize_batches).
+/// [`minimize_batches`](crate::minimize_batches): by value for a run of its own, or as `&mut` to
+/// keep its place in the stream of epochs, so that a later run, or a run resumed after a
+/// restart, continues the shuffles instead of repeating them.
 ///
 /// ```
 /// use grad_runtime::data::Batches;
@@ -24,7 +26,25 @@ use crate::error::Error;
 /// }
 /// # Ok::<(), grad_runtime::Error>(())
 /// ```
+///
+/// With the `serde` feature the whole position is saved (the current order, the generator's
+/// state, where the stream stands), so a checkpoint taken mid-run resumes with the very batches
+/// the run would have drawn next:
+///
+/// ```
+/// # #[cfg(feature = "serde")] {
+/// use grad_runtime::data::Batches;
+///
+/// let mut batches = Batches::new(10, 4)?.seed(7);
+/// batches.epoch();
+/// let saved = serde_json::to_string(&batches).unwrap();
+/// let mut restored: Batches = serde_json::from_str(&saved).unwrap();
+/// assert!(restored.epoch().eq(batches.epoch()));
+/// # }
+/// # Ok::<(), grad_runtime::Error>(())
+/// ```
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Batches {
     order: Vec<usize>,
     batch_size: usize,
@@ -33,6 +53,9 @@ pub struct Batches {
     rng: Rng,
     /// Where the next streamed batch starts; 0 means a new epoch (reshuffle first).
     cursor: usize,
+    /// The batch the stream handed out last: a resumed run evaluates its start on it again, as
+    /// the run before it did, so its first step is the one that run would have taken next.
+    current: Option<Range<usize>>,
 }
 
 impl Batches {
@@ -66,6 +89,7 @@ impl Batches {
             drop_last: false,
             rng: Rng::seed_from_u64(0),
             cursor: 0,
+            current: None,
         })
     }
 
@@ -180,6 +204,7 @@ impl Batches {
         self.start_epoch();
         // The stream of `next_range` restarts too, so mixing both stays per-epoch consistent.
         self.cursor = 0;
+        self.current = None;
         Epoch {
             order: &self.order,
             batch_size: self.batch_size,
@@ -199,6 +224,15 @@ impl Batches {
         &self.order[range]
     }
 
+    /// The batch a run evaluates its start on: with `resume`, the one the last run ended on (if
+    /// any run drew from this stream yet), else the next one. Needs `!self.is_empty()`.
+    pub(crate) fn first_range(&mut self, resume: bool) -> Range<usize> {
+        match (&self.current, resume) {
+            (Some(current), true) => current.clone(),
+            _ => self.next_range(),
+        }
+    }
+
     /// The next batch of an endless stream of epochs; needs `!self.is_empty()`.
     pub(crate) fn next_range(&mut self) -> Range<usize> {
         let n = self.samples();
@@ -213,7 +247,85 @@ impl Batches {
             end == n
         };
         self.cursor = if exhausted { 0 } else { end };
+        self.current = Some(range.clone());
         range
+    }
+}
+
+/// Reads what `Serialize` wrote, refusing a state the stream could never reach (an order that
+/// is not a permutation, a position past the end): a damaged checkpoint is an error when it is
+/// read, not an index panic or a silently wrong batch many steps into the run.
+///
+/// ```
+/// # #[cfg(feature = "serde")] {
+/// use grad_runtime::data::Batches;
+///
+/// let mut saved = serde_json::to_value(Batches::new(3, 2)?).unwrap();
+/// assert!(serde_json::from_value::<Batches>(saved.clone()).is_ok());
+/// saved["order"] = serde_json::json!([0, 2, 2]);
+/// let err = serde_json::from_value::<Batches>(saved).unwrap_err();
+/// assert!(err.to_string().contains("not a permutation"), "{err}");
+/// # }
+/// # Ok::<(), grad_runtime::Error>(())
+/// ```
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for Batches {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(rename = "Batches", deny_unknown_fields)]
+        struct Saved {
+            order: Vec<usize>,
+            batch_size: usize,
+            shuffle: bool,
+            drop_last: bool,
+            rng: Rng,
+            cursor: usize,
+            current: Option<Range<usize>>,
+        }
+        let Saved {
+            order,
+            batch_size,
+            shuffle,
+            drop_last,
+            rng,
+            cursor,
+            current,
+        } = Saved::deserialize(d)?;
+        let n = order.len();
+        let mut seen = vec![false; n];
+        let permutation = order
+            .iter()
+            .all(|&i| i < n && !std::mem::replace(&mut seen[i], true));
+        let problem = if n == 0 {
+            Some("the data set is empty")
+        } else if batch_size == 0 {
+            Some("the batch size must be positive")
+        } else if !permutation {
+            Some("the order is not a permutation of the sample indices")
+        } else if cursor >= n {
+            Some("the position is past the last sample")
+        } else if current
+            .as_ref()
+            .is_some_and(|r| r.start >= r.end || r.end > n)
+        {
+            Some("the current batch is not a range of the samples")
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            return Err(serde::de::Error::custom(format_args!(
+                "invalid mini-batches: {problem}"
+            )));
+        }
+        Ok(Batches {
+            order,
+            batch_size,
+            shuffle,
+            drop_last,
+            rng,
+            cursor,
+            current,
+        })
     }
 }
 

@@ -13,9 +13,47 @@
 /// let u = a.uniform();
 /// assert!((0.0..1.0).contains(&u));
 /// ```
+///
+/// With the `serde` feature it serializes its state, so a generator saved mid-stream and read
+/// back continues the same sequence:
+///
+/// ```
+/// # #[cfg(feature = "serde")] {
+/// use grad_runtime::data::Rng;
+///
+/// let mut rng = Rng::seed_from_u64(42);
+/// rng.next_u64();
+/// let saved = serde_json::to_string(&rng).unwrap();
+/// let mut restored: Rng = serde_json::from_str(&saved).unwrap();
+/// assert_eq!(restored.next_u64(), rng.next_u64());
+/// // xoshiro cannot run from an all-zero state: such a file is rejected, not run.
+/// assert!(serde_json::from_str::<Rng>(r#"{"s":[0,0,0,0]}"#).is_err());
+/// # }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Rng {
     s: [u64; 4],
+}
+
+/// Reads what `Serialize` wrote, refusing the all-zero state: from there xoshiro would return
+/// zeros forever, and a shuffle would silently stop shuffling.
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for Rng {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(rename = "Rng", deny_unknown_fields)]
+        struct Saved {
+            s: [u64; 4],
+        }
+        let Saved { s } = Saved::deserialize(d)?;
+        if s == [0; 4] {
+            return Err(serde::de::Error::custom(
+                "an all-zero xoshiro256** state (it would only ever return zeros)",
+            ));
+        }
+        Ok(Rng { s })
+    }
 }
 
 impl Rng {
