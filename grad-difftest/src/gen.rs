@@ -3139,6 +3139,9 @@ impl<'a> FnGen<'a> {
         }
         let k = self.items.matches("_vh").count();
         let name = format!("{}_vh{k}_{FLT}", self.base);
+        if self.on("stmt:tuple_call") && self.rng.chance(0.35) {
+            return self.tuple_call_stmt(out, ind, &name, &slices);
+        }
         let (ret, body, array) = match self.rng.below(4) {
             0 => (
                 format!("Vec<{FLT}>"),
@@ -3221,6 +3224,88 @@ impl<'a> FnGen<'a> {
             hv
         };
         self.buffer_read(ctx, &seq, iv, min_len, out, ind);
+    }
+
+    /// A `#[gradient]` helper returning a tuple of two or three floats (built by a tuple
+    /// expression or by an `if`), called with a slice in scope and a float, its parts read by a
+    /// pattern (`let (p, q) = ..`, `let (p, _, r) = ..`, typed or not), by field on the call
+    /// (`NAME(..).1`) or by field on a local (`let t = NAME(..); t.0`).
+    fn tuple_call_stmt(
+        &mut self,
+        out: &mut String,
+        ind: usize,
+        name: &str,
+        slices: &[(String, Iv)],
+    ) {
+        // Every part lies in [-2, 2].
+        let (ret, body, n) = match self.rng.below(3) {
+            0 => (
+                format!("({FLT}, {FLT})"),
+                "((s[0] * a).tanh(), (s[s.len() - 1] - a).sin() * 2.0)".to_string(),
+                2,
+            ),
+            1 => (
+                format!("({FLT}, {FLT}, {FLT})"),
+                "let m = (s[0] * a).tanh();\n    (m, (s[s.len() - 1] + m).sin(), m * a.cos())".to_string(),
+                3,
+            ),
+            _ => (
+                format!("({FLT}, {FLT})"),
+                "let m = s.iter().map(|v| v * a).sum::<FLT>().tanh();\n    if s.len() > 1 {\n        (m, (s[1] * m).cos())\n    } else {\n        (m * 0.5, a.sin())\n    }".to_string(),
+                2,
+            ),
+        };
+        let _ = writeln!(
+            self.items,
+            "#[gradient]\nfn {name}(s: &[{FLT}], a: {FLT}) -> {ret} {{\n    {body}\n}}"
+        );
+        let (xs, xiv) = self.rng.pick(slices).clone();
+        let a = self.wrapped(1, (-1.5, 1.5));
+        let active = xiv.2 || a.iv.2;
+        let part = Iv(-2.0, 2.0, active);
+        let call = format!("{name}({xs}, {})", a.s);
+        // A call with constant arguments is data; its generic twin is pending (see `PENDING`).
+        let form = if active { self.rng.below(4) } else { 3 };
+        match form {
+            0 | 1 => {
+                let names: Vec<String> = (0..n).map(|_| self.fresh("tp")).collect();
+                let mut pat: Vec<String> = names.clone();
+                // One part skipped sometimes (its cotangent is zero).
+                let skipped = (n == 3 && self.rng.chance(0.5)).then_some(1);
+                if let Some(j) = skipped {
+                    pat[j] = "_".to_string();
+                }
+                let ty = if form == 1 {
+                    format!(": {ret}")
+                } else {
+                    String::new()
+                };
+                Self::line(out, ind, &format!("let ({}){ty} = {call};", pat.join(", ")));
+                for (j, v) in names.iter().enumerate() {
+                    if skipped != Some(j) {
+                        self.declare(v, VarKind::Float(part), false);
+                    }
+                }
+            }
+            2 => {
+                let r = self.fresh("tp");
+                let j = self.rng.below(n);
+                Self::line(out, ind, &format!("let {r}: {FLT} = {call}.{j} * 0.5;"));
+                self.declare(&r, VarKind::Float(Iv(-1.0, 1.0, active)), false);
+            }
+            _ => {
+                let t = self.fresh(if active { "ht" } else { "hc" });
+                let r = self.fresh("tp");
+                Self::line(out, ind, &format!("let {t} = {call};"));
+                let j = self.rng.below(n);
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {r}: {FLT} = {t}.{j} * {t}.0 + {t}.1;"),
+                );
+                self.declare(&r, VarKind::Float(Iv(-6.0, 6.0, active)), false);
+            }
+        }
     }
 
     /// `let mut v = Vec::new();` (or `Vec::with_capacity(n)`, `vec![]`, typed or not) filled by

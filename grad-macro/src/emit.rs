@@ -863,7 +863,7 @@ impl Emitter<'_> {
             .unwrap_or_default();
         let mut checks = Vec::new();
         let vector = crate::vector::VECTOR_MARKER;
-        let msg = format!("`{fname}` returns a vector: bind its result to a name (`let h = {fname}(..);`) and read it as a sequence (`h[j]`, `h.iter()`, `&h` passed on); it is used here as a number");
+        let msg = format!("`{fname}` returns a vector: bind its result to a name (`let h = {fname}(..);`) and read it as a sequence (`h[j]`, `h.iter()`, `&h` passed on), or destructure a tuple (`let (a, b) = {fname}(..);`, `{fname}(..).0`); it is used here as a number");
         checks.push(quote_spanned!(span=> ::core::assert!(#table.is_empty() || #table[0] != #vector, #msg);));
         for (k, a) in args.iter().enumerate() {
             let active = match a {
@@ -1077,11 +1077,22 @@ impl Emitter<'_> {
             }
             Stmt::Loop(l) => self.emit_loop(l),
             Stmt::CallVec {
-                seq, plain, args, ..
+                seq,
+                plain,
+                args,
+                tuple,
+                ..
             } => {
                 let (name, ty) = (self.seq(*seq), self.ty());
                 let args = args.iter().map(|a| self.call_arg(a));
-                let value = quote!(::std::vec::Vec::from(#plain(#(#args),*)));
+                let value = match tuple {
+                    None => quote!(::std::vec::Vec::from(#plain(#(#args),*))),
+                    Some(n) => {
+                        let t = crate::naming::hidden("parts");
+                        let parts = (0..*n).map(syn::Index::from);
+                        quote!({ let #t = #plain(#(#args),*); ::std::vec![#(#t.#parts),*] })
+                    }
+                };
                 if self.hoisted.iter().any(|(h, _)| h == seq) {
                     quote!(#name = #value;)
                 } else {

@@ -251,7 +251,8 @@ pub enum Stmt {
         index: ValId,
         value: Operand,
     },
-    /// `let mut buf = Vec::from(plain(args))`: the result of a call of a vector-valued
+    /// `let mut buf = Vec::from(plain(args))` (or `vec![t.0, t.1, ..]` of the tuple `t` it
+    /// returns): the result of a call of a vector-valued
     /// `#[gradient]` function, a local buffer whose length `len` is bound right after. The
     /// reverse sweep adds `Jᵀ · d_buf` to the arguments' adjoints by a [`Stmt::CallAdjoint`] of
     /// `dot` (the callee's `NAME__dot_grad`) with the cotangent `&d_buf` as a last argument.
@@ -261,6 +262,9 @@ pub enum Stmt {
         dot: syn::Path,
         args: Vec<CallArg>,
         len: ValId,
+        /// `Some(n)` when the callee returns a tuple of floats, of which the caller reads the
+        /// first `n` parts: the buffer holds them.
+        tuple: Option<usize>,
     },
     /// `let mut buf = vec![init; len]` (or `[init; len]` for an array).
     NewBuf {

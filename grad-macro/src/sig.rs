@@ -96,9 +96,17 @@ pub fn choose_generic_float_of_rule(sig: &syn::Signature) {
 
 /// The name and span of `ty` if it names the generic float type of a function with `sig`.
 fn generic_float_name(sig: &syn::Signature, ty: &Type) -> Option<(String, proc_macro2::Span)> {
-    // A vector-valued function's element type (`-> Vec<T>`, `-> [T; N]`).
+    // A vector-valued function's element type (`-> Vec<T>`, `-> [T; N]`, `-> (T, T)`).
     match ty {
         Type::Array(a) => return generic_float_name(sig, &a.elem),
+        Type::Tuple(t) if t.elems.len() >= 2 => {
+            let first = generic_float_name(sig, t.elems.first()?)?;
+            return t
+                .elems
+                .iter()
+                .all(|e| generic_float_name(sig, e).is_some_and(|(n, _)| n == first.0))
+                .then_some(first);
+        }
         Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Vec") => {
             let syn::PathArguments::AngleBracketed(a) = &p.path.segments.last()?.arguments else {
                 return None;
@@ -313,7 +321,7 @@ pub fn analyze(item: &ItemFn, args: &Args, errors: &Errors) -> Sig {
                     .replace("& ", "&");
                 errors.push_spanned(
                     ty,
-                    format!("`#[gradient]` needs a function that returns `f64` or `f32` (a scalar loss) or a vector of them (`Vec<f64>`, `[f64; N]`), found `{found}`"),
+                    format!("`#[gradient]` needs a function that returns `f64` or `f32` (a scalar loss) or a vector of them (`Vec<f64>`, `[f64; N]`, `(f64, f64)`), found `{found}`"),
                 );
                 None
             }

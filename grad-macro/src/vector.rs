@@ -1,4 +1,4 @@
-//! Vector-valued functions: `#[gradient]` on `fn f(..) -> Vec<T>` or `-> [T; N]`.
+//! Vector-valued functions: `#[gradient]` on `fn f(..) -> Vec<T>`, `-> [T; N]` or `-> (T, T, ..)`.
 //!
 //! The vector–Jacobian product `Jᵀ·u` of `f` is the gradient of the scalar `u · f(x)`. So the
 //! pass writes that scalar function — `f`'s body with its result dotted with a cotangent
@@ -48,12 +48,38 @@ pub fn vector_elem(ty: &syn::Type) -> Option<syn::Type> {
     }
 }
 
+/// The element type and arity of a tuple of two or more floats of one type (`(T, T)`).
+pub fn tuple_elem(ty: &syn::Type) -> Option<(syn::Type, usize)> {
+    match ty {
+        syn::Type::Tuple(t) if t.elems.len() >= 2 => {
+            let first = t.elems.first()?;
+            let float = crate::sig::float_of(first)?;
+            t.elems
+                .iter()
+                .all(|e| crate::sig::float_of(e) == Some(float))
+                .then(|| (first.clone(), t.elems.len()))
+        }
+        syn::Type::Paren(p) => tuple_elem(&p.elem),
+        _ => None,
+    }
+}
+
 /// The expansion of a vector-valued function, or `None` when `item` returns no vector.
+///
+/// A function returning a tuple of floats (`-> (T, T)`) is a vector of that many outputs: its
+/// `NAME__dot` dots the tuple's parts, and its callers read `let (a, b) = f(..)` or `f(..).0`
+/// (see `desugar::vector_calls`).
 pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStream> {
     let syn::ReturnType::Type(_, ret) = &item.sig.output else {
         return None;
     };
-    let elem = vector_elem(ret)?;
+    let (elem, arity) = match vector_elem(ret) {
+        Some(elem) => (elem, None),
+        None => {
+            let (elem, n) = tuple_elem(ret)?;
+            (elem, Some(n))
+        }
+    };
     let float = crate::sig::float_of(&elem)?;
     let errors = Errors::default();
     let args: Args = match syn::parse2(args_tokens.clone()) {
@@ -113,15 +139,26 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         crate::naming::hidden("d"),
         crate::naming::hidden("dot"),
     );
-    let bind: Option<syn::Stmt> = match (&tail, &**ret) {
-        (syn::Expr::Path(p), _) if p.path.get_ident().is_some() => None,
-        (syn::Expr::Array(_), _) => Some(syn::parse_quote!(let #out = #tail;)),
-        (_, syn::Type::Array(_)) => Some(syn::parse_quote!(let #out: #ret = #tail;)),
-        _ => Some(syn::parse_quote!(let #out: ::std::vec::Vec<#elem> = #tail;)),
+    let bind: Vec<syn::Stmt> = match (&tail, &**ret, arity) {
+        // The parts by name, then as an array (a tuple's parts are dotted like a vector's).
+        (_, _, Some(n)) => {
+            let parts: Vec<Ident> = (0..n)
+                .map(|k| crate::naming::hidden(&format!("part{k}")))
+                .collect();
+            vec![
+                syn::parse_quote!(let (#(#parts),*) = #tail;),
+                syn::parse_quote!(let #out = [#(#parts),*];),
+            ]
+        }
+        (syn::Expr::Path(p), _, _) if p.path.get_ident().is_some() => Vec::new(),
+        (syn::Expr::Array(_), _, _) => vec![syn::parse_quote!(let #out = #tail;)],
+        (_, syn::Type::Array(_), _) => vec![syn::parse_quote!(let #out: #ret = #tail;)],
+        _ => vec![syn::parse_quote!(let #out: ::std::vec::Vec<#elem> = #tail;)],
     };
-    let source: syn::Expr = match (&bind, &tail) {
-        (None, t) => t.clone(),
-        _ => syn::parse_quote!(#out),
+    let source: syn::Expr = if bind.is_empty() {
+        tail.clone()
+    } else {
+        syn::parse_quote!(#out)
     };
     dot.block.stmts.extend(bind);
     dot.block.stmts.extend([
@@ -164,8 +201,13 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
     }
     let dot_expanded = crate::expand::expand_item(dot_args, &dot);
     let table = marker_table(item);
-    let vjp = vjp(item, &sig, &elem, ret, &dot_name);
-    let jacobian = jacobian(item, &sig, &elem, ret, &dot_name, float);
+    // How many outputs the value has.
+    let len = match arity {
+        Some(n) => quote!(#n),
+        None => quote!(value.len()),
+    };
+    let vjp = vjp(item, &sig, &elem, ret, &len, &dot_name);
+    let jacobian = jacobian(item, &sig, &elem, ret, &len, &dot_name, float);
     let original = crate::expand::original_item(item);
     Some(quote! {
         #original
@@ -216,6 +258,7 @@ fn vjp(
     sig: &crate::sig::Sig,
     elem: &syn::Type,
     ret: &syn::Type,
+    len: &TokenStream,
     dot: &Ident,
 ) -> TokenStream {
     let vis = &item.vis;
@@ -256,7 +299,7 @@ fn vjp(
         #[must_use]
         #vis fn #vjp_name #generics (#(#decl,)* d_out: &[#elem], #(#bufs),*) -> (#ret, [#elem; #k]) #where_clause {
             let value = #name(#(#pass),*);
-            ::core::assert!(d_out.len() == value.len(), #msg, d_out.len(), value.len());
+            ::core::assert!(d_out.len() == #len, #msg, d_out.len(), #len);
             let grads = #grads;
             (value, grads)
         }
@@ -270,6 +313,7 @@ fn jacobian(
     sig: &crate::sig::Sig,
     elem: &syn::Type,
     ret: &syn::Type,
+    len: &TokenStream,
     dot: &Ident,
     float: crate::ir::FloatTy,
 ) -> TokenStream {
@@ -310,9 +354,9 @@ fn jacobian(
         #[must_use]
         #vis fn #jac_name #generics (#(#decl),*) -> (#ret, ::std::vec::Vec<::std::vec::Vec<#elem>>) #where_clause {
             let value = #name(#(#pass),*);
-            let mut unit = ::std::vec![#zero; value.len()];
-            let mut rows = ::std::vec::Vec::with_capacity(value.len());
-            for i in 0..value.len() {
+            let mut unit = ::std::vec![#zero; #len];
+            let mut rows = ::std::vec::Vec::with_capacity(#len);
+            for i in 0..#len {
                 unit[i] = #one;
                 let mut row = ::std::vec::Vec::new();
                 #(#makes)*

@@ -404,3 +404,23 @@ fn layered_runs() {
     let (_, jac) = layer_jacobian(&[0.5, -0.2], &[1.0, 2.0]);
     assert_eq!(jac.len(), 2);
 }
+
+/// A tuple of floats as the result, its parts read by a pattern and by field.
+#[gradient]
+fn to_cartesian(r: f64, theta: f64) -> (f64, f64) {
+    (r * theta.cos(), r * theta.sin())
+}
+
+#[gradient]
+fn uses_cartesian(r: f64, theta: f64) -> f64 {
+    let (x, y) = to_cartesian(r, theta);
+    x * y + to_cartesian(theta, r).0
+}
+
+#[test]
+fn tuples_run() {
+    let (v, g) = uses_cartesian_grad(1.5, 0.25);
+    assert!(v.is_finite() && g.iter().all(|d| d.is_finite()));
+    let ((x, _), jac) = to_cartesian_jacobian(1.5, 0.25);
+    assert!(x.is_finite() && jac.len() == 2);
+}

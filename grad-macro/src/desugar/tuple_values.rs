@@ -202,6 +202,11 @@ fn arity(e: &syn::Expr) -> Option<usize> {
 /// `t` is declared again or read where the rewrite cannot follow (inside a macro).
 pub fn tuple_local(l: &syn::Local, rest: &mut [syn::Stmt]) -> Option<Vec<syn::Stmt>> {
     let (id, ty, init_expr) = super::plain_let(l)?;
+    // A function's tuple is `vector_calls::mark`'s, typed or not (split here, it would come back
+    // as a typed `let` of the call, and be split again).
+    if super::vector_calls::plain_fn_call(init_expr) {
+        return None;
+    }
     let n = match ty {
         Some(syn::Type::Tuple(tt)) if !tt.elems.is_empty() => tt.elems.len(),
         Some(_) => return None,

@@ -11,13 +11,16 @@ fn marker() -> syn::Ident {
     crate::naming::hidden("vector_call")
 }
 
-/// The call of a `let` that [`mark`] marked (its arguments desugared like any others).
-pub fn vector_call(l: &syn::Local) -> Option<&syn::ExprCall> {
-    if !l.attrs.iter().any(|a| a.path().is_ident(&marker())) {
-        return None;
-    }
+/// The call of a `let` that [`mark`] marked (its arguments desugared like any others), and the
+/// arity of the tuple it returns when its result is read as one (`t.0`).
+pub fn vector_call(l: &syn::Local) -> Option<(&syn::ExprCall, Option<usize>)> {
+    let attr = l.attrs.iter().find(|a| a.path().is_ident(&marker()))?;
+    let arity = attr
+        .parse_args::<syn::LitInt>()
+        .ok()
+        .and_then(|n| n.base10_parse().ok());
     match &*l.init.as_ref()?.expr {
-        syn::Expr::Call(c) => Some(c),
+        syn::Expr::Call(c) => Some((c, arity)),
         _ => None,
     }
 }
@@ -36,14 +39,48 @@ pub fn mark(l: &syn::Local, rest: &[syn::Stmt]) -> Option<Vec<syn::Stmt>> {
     if !plain_fn_call(&init.expr) {
         return None;
     }
+    let m = marker();
+    let mut l = l.clone();
+    // A tuple of floats (`let (a, b) = f(x);` is `let t = f(x); let a = t.0; ..` by now).
+    let fields = rest
+        .iter()
+        .filter_map(|s| tuple_fields_read(s, &pi.ident))
+        .max();
+    let typed_tuple = ty.and_then(crate::vector::tuple_elem).map(|(_, n)| n);
+    if let Some(n) = typed_tuple.or(fields) {
+        let n = syn::LitInt::new(&n.to_string(), proc_macro2::Span::call_site());
+        l.attrs.push(syn::parse_quote!(#[#m(#n)]));
+        return Some(vec![syn::Stmt::Local(l)]);
+    }
     let typed = ty.is_some_and(|t| crate::vector::vector_elem(t).is_some());
     if !typed && !rest.iter().any(|s| used_as_sequence(s, &pi.ident)) {
         return None;
     }
-    let m = marker();
-    let mut l = l.clone();
     l.attrs.push(syn::parse_quote!(#[#m]));
     Some(vec![syn::Stmt::Local(l)])
+}
+
+/// How many parts of `name` `s` reads as a tuple (`name.0`, `name.2`: 3), if any.
+fn tuple_fields_read(s: &syn::Stmt, name: &syn::Ident) -> Option<usize> {
+    struct Find<'a> {
+        name: &'a syn::Ident,
+        most: Option<usize>,
+    }
+    impl<'a> syn::visit::Visit<'a> for Find<'_> {
+        fn visit_expr_field(&mut self, f: &'a syn::ExprField) {
+            if let (syn::Expr::Path(p), syn::Member::Unnamed(k)) = (&*f.base, &f.member) {
+                if p.path.is_ident(self.name) {
+                    let n = k.index as usize + 1;
+                    self.most = Some(self.most.map_or(n, |m| m.max(n)));
+                }
+            }
+            syn::visit::visit_expr_field(self, f);
+        }
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut f = Find { name, most: None };
+    syn::visit::Visit::visit_stmt(&mut f, s);
+    f.most
 }
 
 /// Whether `s` indexes `name`, iterates it or asks its length.
@@ -88,7 +125,7 @@ fn used_as_sequence(s: &syn::Stmt, name: &syn::Ident) -> bool {
 }
 
 /// Input: a statement that uses the result of a call as a sequence without naming it —
-/// `g(&f(x))`, `f(x).iter()..`, `f(x).len()`, `f(x)[i]` — evaluated once by the statement (not in
+/// `g(&f(x))`, `f(x).iter()..`, `f(x).len()`, `f(x)[i]`, or as a tuple, `f(x).0` — evaluated once by the statement (not in
 /// a closure, a branch, a loop body or a `while` condition). Output: `let N = f(x);`, to run
 /// before the statement, which now reads `N` in the call's place ([`mark`] then takes the
 /// `let`); `None`, the statement untouched, when there is no such call.
@@ -104,7 +141,7 @@ pub fn hoist_nested(s: &mut syn::Stmt) -> Option<syn::Stmt> {
 }
 
 /// A call of a function by a lowercase path (not a type's constructor or conversion).
-fn plain_fn_call(e: &syn::Expr) -> bool {
+pub(super) fn plain_fn_call(e: &syn::Expr) -> bool {
     let syn::Expr::Call(c) = e else { return false };
     let syn::Expr::Path(p) = &*c.func else {
         return false;
@@ -150,6 +187,13 @@ fn take_nested(e: &mut syn::Expr, name: &syn::Ident) -> Option<syn::Expr> {
                 return Some(std::mem::replace(&mut *i.expr, with_name));
             }
             take_nested(&mut i.expr, name).or_else(|| take_nested(&mut i.index, name))
+        }
+        // `f(x).0`: a part of a tuple-valued call.
+        syn::Expr::Field(f) => {
+            if matches!(f.member, syn::Member::Unnamed(_)) && plain_fn_call(&f.base) {
+                return Some(std::mem::replace(&mut *f.base, with_name));
+            }
+            take_nested(&mut f.base, name)
         }
         // Operands evaluated every time the statement runs (not `&&`/`||`'s right side).
         syn::Expr::Binary(b) if !matches!(b.op, syn::BinOp::And(_) | syn::BinOp::Or(_)) => {

@@ -465,7 +465,11 @@ impl Lowerer<'_> {
     /// whose reverse goes through `f__dot_grad` (see [`Stmt::CallVec`]). With no differentiated
     /// argument the call is carried along as data, as any such call (its result may hold
     /// anything: indices, a table).
-    pub(super) fn lower_vector_call(&mut self, c: &syn::ExprCall) -> Option<Binding> {
+    pub(super) fn lower_vector_call(
+        &mut self,
+        c: &syn::ExprCall,
+        tuple: Option<usize>,
+    ) -> Option<Binding> {
         let fp = self.call_path(c)?;
         let (args, any_active) = self.lower_call_args(c)?;
         if !any_active {
@@ -491,6 +495,7 @@ impl Lowerer<'_> {
             dot,
             args,
             len,
+            tuple,
         });
         self.b.push(Stmt::Opaque {
             dst: len,

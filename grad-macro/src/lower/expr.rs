@@ -180,6 +180,20 @@ impl Lowerer<'_> {
                 );
                 None
             }
+            // A part of a tuple-valued call's result, held in a buffer (`desugar::vector_calls`).
+            Expr::Field(syn::ExprField {
+                base,
+                member: syn::Member::Unnamed(k),
+                ..
+            }) if self.seq_of_expr(base).is_some() => {
+                let seq = self.seq_of_expr(base)?;
+                let index = k.index as usize;
+                let idx = self
+                    .b
+                    .opaque(Kind::Int, None, quote!(#index), Vec::new(), k.span);
+                let dst = self.b.load(seq, idx, e.span());
+                Some(Value::Float(Operand::Val(dst)))
+            }
             Expr::Field(f) => match self.lower_expr(&f.base)? {
                 // A field of constant data (`cfg.l2`, `pair.0`): carried along as written.
                 Value::Other { tokens, uses, .. }

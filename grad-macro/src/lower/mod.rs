@@ -800,8 +800,10 @@ impl<'f> Lowerer<'f> {
                 return;
             }
         }
-        if let (Some(call), Some(ident)) = (crate::desugar::vector_call(local), &ident) {
-            let binding = self.lower_vector_call(call).unwrap_or(Binding::Poisoned);
+        if let (Some((call, tuple)), Some(ident)) = (crate::desugar::vector_call(local), &ident) {
+            let binding = self
+                .lower_vector_call(call, tuple)
+                .unwrap_or(Binding::Poisoned);
             self.env.declare(ident.clone(), binding);
             return;
         }
