@@ -3313,6 +3313,9 @@ impl<'a> FnGen<'a> {
     /// (with `enumerate`, `zip`, `windows`, `step_by`), or pushes as statements with another
     /// statement between; then indexed, iterated or summed like any buffer.
     fn push_stmt(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
+        if self.on("stmt:cond_push") && self.rng.chance(0.4) {
+            return self.cond_push_stmt(ctx, out, ind);
+        }
         let n = self.fresh("pv");
         let init = match self.rng.below(3) {
             0 => "Vec::new()".to_string(),
@@ -3397,6 +3400,164 @@ impl<'a> FnGen<'a> {
             min_len = per * trips;
         }
         self.buffer_read(ctx, &n, iv, min_len, out, ind);
+    }
+
+    /// Pushes that may not run: in the branches of an `if` at the top of the block, or in a
+    /// `for` loop over a range or a slice under an `if` (a `match` on a flag sometimes), after a
+    /// `continue`, in a nested loop of a fixed length or over a range starting past the outer
+    /// index; then the vector's length (`len()`, `is_empty()`) read beside its elements.
+    fn cond_push_stmt(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
+        let n = self.fresh("cv");
+        let ann = if self.rng.chance(0.5) {
+            format!(": Vec<{FLT}>")
+        } else {
+            String::new()
+        };
+        Self::line(out, ind, &format!("let mut {n}{ann} = Vec::new();"));
+        let slices = self.slices();
+        let form = self.rng.below(if slices.is_empty() { 2 } else { 5 });
+        let mut iv = Iv::pt(0.0);
+        let mut push = |g: &mut Self, extra: &str| {
+            let e = g.wrapped(1, (-2.0, 2.0));
+            iv = iv.union(e.iv).union(Iv(-3.0, 3.0, e.iv.2));
+            format!("{n}.push({}{extra});", paren(&e.s))
+        };
+        let min_len = match form {
+            0 => {
+                // An `if` at the top of the block.
+                let c = self.cond(1);
+                let (a, b, c2) = (push(self, ""), push(self, ""), push(self, ""));
+                Self::line(out, ind, &format!("if {c} {{"));
+                Self::line(out, ind + 1, &a);
+                Self::line(out, ind, "} else {");
+                Self::line(out, ind + 1, &b);
+                Self::line(out, ind + 1, &c2);
+                Self::line(out, ind, "}");
+                1
+            }
+            1 => {
+                // Both branches push, by `if` or by `match`.
+                let i = self.fresh("i");
+                let m = 1 + self.rng.below(3);
+                Self::line(out, ind, &format!("for {i} in 0..{m} {{"));
+                self.frames.push(vec![]);
+                let extra = format!(" + {i} as {FLT} * 0.25");
+                let (a, b, c2) = (push(self, &extra), push(self, ""), push(self, ""));
+                if self.rng.chance(0.5) {
+                    let c = if self.rng.chance(0.5) {
+                        format!("{i} % 2 == 0")
+                    } else {
+                        self.cond(1)
+                    };
+                    Self::line(out, ind + 1, &format!("if {c} {{"));
+                    Self::line(out, ind + 2, &a);
+                    Self::line(out, ind + 1, "} else {");
+                    Self::line(out, ind + 2, &b);
+                    Self::line(out, ind + 2, &c2);
+                    Self::line(out, ind + 1, "}");
+                } else {
+                    Self::line(out, ind + 1, &format!("match {i} % 3 {{"));
+                    Self::line(out, ind + 2, &format!("0 => {},", a.trim_end_matches(';')));
+                    Self::line(out, ind + 2, "_ => {");
+                    Self::line(out, ind + 3, &b);
+                    Self::line(out, ind + 3, &c2);
+                    Self::line(out, ind + 2, "}");
+                    Self::line(out, ind + 1, "}");
+                }
+                self.frames.pop();
+                Self::line(out, ind, "}");
+                m
+            }
+            2 => {
+                // A `continue` on a condition before the push, over a slice.
+                let (xs, xiv) = self.rng.pick(&slices).clone();
+                let v = self.fresh("e");
+                Self::line(out, ind, &format!("for &{v} in {xs}.iter() {{"));
+                self.frames.push(vec![]);
+                self.declare(&v, VarKind::Float(xiv), false);
+                let c = self.cond(1);
+                let a = push(self, &format!(" * {v}"));
+                iv = iv.union(Iv(-6.0, 6.0, true));
+                Self::line(out, ind + 1, &format!("if {c} {{"));
+                Self::line(out, ind + 2, "continue;");
+                Self::line(out, ind + 1, "}");
+                Self::line(out, ind + 1, &a);
+                self.frames.pop();
+                Self::line(out, ind, "}");
+                0
+            }
+            3 => {
+                // Nested loops, the inner one of a fixed length.
+                let (xs, xiv) = self.rng.pick(&slices).clone();
+                let (v, k) = (self.fresh("e"), self.fresh("k"));
+                let m = 1 + self.rng.below(2);
+                Self::line(out, ind, &format!("for &{v} in {xs}.iter() {{"));
+                self.frames.push(vec![]);
+                self.declare(&v, VarKind::Float(xiv), false);
+                Self::line(out, ind + 1, &format!("for {k} in 0..{m} {{"));
+                let a = push(self, &format!(" * {v} + {k} as {FLT}"));
+                iv = iv.union(Iv(-9.0, 9.0, true));
+                Self::line(out, ind + 2, &a);
+                Self::line(out, ind + 1, "}");
+                self.frames.pop();
+                Self::line(out, ind, "}");
+                m
+            }
+            _ => {
+                // Pairs: the inner range starts past the outer index.
+                let (xs, _) = self.rng.pick(&slices).clone();
+                let (i, j) = (self.fresh("i"), self.fresh("j"));
+                Self::line(out, ind, &format!("for {i} in 0..{xs}.len() {{"));
+                Self::line(
+                    out,
+                    ind + 1,
+                    &format!("for {j} in ({i} + 1)..{xs}.len() {{"),
+                );
+                Self::line(
+                    out,
+                    ind + 2,
+                    &format!("{n}.push(({xs}[{i}] - {xs}[{j}]).tanh());"),
+                );
+                iv = iv.union(Iv(-1.0, 1.0, true));
+                Self::line(out, ind + 1, "}");
+                Self::line(out, ind, "}");
+                0
+            }
+        };
+        let r = self.fresh("cl");
+        let e = self.wrapped(1, (-1.0, 1.0));
+        Self::line(
+            out,
+            ind,
+            &format!(
+                "let {r}: {FLT} = if {n}.is_empty() {{ 0.0 }} else {{ {n}.len() as {FLT} * {} }};",
+                paren(&e.s)
+            ),
+        );
+        self.declare(&r, VarKind::Float(Iv(-20.0, 20.0, e.iv.2)), false);
+        if min_len == 0 {
+            // Possibly empty: read without an index.
+            let acc = self.some_mut(ctx, out, ind);
+            let w = self.fresh("w");
+            Self::nested(
+                out,
+                ind,
+                &format!("for {w} in &{n}"),
+                &format!("{acc} += {FLT}::sin(*{w}) * 0.5;"),
+            );
+            self.declare(
+                &n,
+                VarKind::Seq {
+                    key: n.clone(),
+                    iv,
+                    min_len: 0,
+                    slice: false,
+                },
+                false,
+            );
+        } else {
+            self.buffer_read(ctx, &n, iv, min_len, out, ind);
+        }
     }
 
     /// `let v = xs[a..b].to_vec();` of a slice in scope, `a..b` within it, then indexed,

@@ -145,3 +145,143 @@ fn generic_and_passed_on() {
         generic_push(&[0.3_f32, -0.2, 0.5], 1.5).to_bits()
     );
 }
+
+// Pushes that may not run: under a condition, in `match` arms, after a `continue`, in nested
+// loops (of a fixed length, or of a range whose start moves with the outer loop), in an `if` at
+// the top of the body. The vector holds what was pushed: its length, iteration and reads by
+// index see exactly those elements, inside the loop and after it.
+
+#[gradient]
+fn selected_residuals(w: &[f64], xs: &[f64], ys: &[f64]) -> f64 {
+    let mut res = Vec::new();
+    for i in 0..xs.len() {
+        let r = w[0] * xs[i] + w[1] - ys[i];
+        if xs[i] > 0.0 {
+            res.push(r * r);
+        }
+    }
+    res.iter().sum::<f64>() / res.len() as f64
+}
+
+#[gradient]
+fn pairwise(x: &[f64]) -> f64 {
+    let mut d = Vec::new();
+    for i in 0..x.len() {
+        for j in (i + 1)..x.len() {
+            d.push((x[i] - x[j]).powi(2));
+        }
+    }
+    d.iter().map(|v| (-v).exp()).sum()
+}
+
+#[gradient]
+fn grid(x: &[f64], s: f64) -> f64 {
+    let mut g: Vec<f64> = Vec::with_capacity(8);
+    for a in x {
+        for k in 0..3 {
+            if k == 1 {
+                continue;
+            }
+            g.push(a * s + k as f64);
+        }
+    }
+    g.iter().map(|v| v.tanh()).sum::<f64>() + g[g.len() - 1]
+}
+
+#[gradient]
+fn kept_with_jumps(x: &[f64], s: f64) -> f64 {
+    let mut kept: Vec<f64> = Vec::new();
+    for &v in x {
+        if v * s < -0.5 {
+            continue;
+        }
+        match v > 0.0 {
+            true => kept.push(v * s),
+            false => {
+                kept.push(v.sin());
+                kept.push(s);
+            }
+        }
+        if kept.len() > 4 {
+            break;
+        }
+    }
+    let mut t = 0.0;
+    for k in &kept {
+        t += k * k;
+    }
+    let last = if kept.is_empty() {
+        0.0
+    } else {
+        kept[kept.len() - 1]
+    };
+    t + kept[0] + last
+}
+
+#[gradient]
+fn branch_pushes(x: &[f64], s: f64) -> f64 {
+    let mut v = Vec::new();
+    if s > 0.0 {
+        v.push(s * x[0]);
+    } else {
+        v.push(x[1]);
+        v.push(s);
+    }
+    v.iter().sum::<f64>() * v.len() as f64
+}
+
+#[gradient]
+fn generic_selected<T: grad::Real>(w: &[T], cut: T) -> T {
+    let mut big = Vec::new();
+    for &v in w {
+        if v > cut {
+            big.push(v * v);
+        }
+    }
+    mean(&big) + T::from(big.len()).unwrap()
+}
+
+#[test]
+fn conditional_and_nested_pushes() {
+    let (xs, ys) = ([1.0, -2.0, 0.5, 3.0, -0.25], [0.1, 0.2, 0.3, 0.4, 0.5]);
+    let w = [0.5, -0.3];
+    let (mut dw, mut dx, mut dy) = ([0.0; 2], [0.0; 5], [0.0; 5]);
+    let v = selected_residuals_grad(&w, &xs, &ys, &mut dw, &mut dx, &mut dy);
+    assert_eq!(v.to_bits(), selected_residuals(&w, &xs, &ys).to_bits());
+    close("w", &dw, &fd(&|p| selected_residuals(p, &xs, &ys), &w));
+    close("xs", &dx, &fd(&|p| selected_residuals(&w, p, &ys), &xs));
+
+    let mut dx = [0.0; 5];
+    let v = pairwise_grad(&xs, &mut dx);
+    assert_eq!(v.to_bits(), pairwise(&xs).to_bits());
+    close("pairwise", &dx, &fd(&|p| pairwise(p), &xs));
+
+    for s in [0.7, -1.3] {
+        let mut dx = [0.0; 5];
+        let (v, [ds]) = grid_grad(&xs, s, &mut dx);
+        assert_eq!(v.to_bits(), grid(&xs, s).to_bits());
+        close("grid x", &dx, &fd(&|p| grid(p, s), &xs));
+        close("grid s", &[ds], &fd(&|p| grid(&xs, p[0]), &[s]));
+
+        let mut dx = [0.0; 5];
+        let (v, [ds]) = kept_with_jumps_grad(&xs, s, &mut dx);
+        assert_eq!(v.to_bits(), kept_with_jumps(&xs, s).to_bits());
+        close("kept x", &dx, &fd(&|p| kept_with_jumps(p, s), &xs));
+        close("kept s", &[ds], &fd(&|p| kept_with_jumps(&xs, p[0]), &[s]));
+
+        let mut dx = [0.0; 5];
+        let (v, [ds]) = branch_pushes_grad(&xs, s, &mut dx);
+        assert_eq!(v.to_bits(), branch_pushes(&xs, s).to_bits());
+        close("branch x", &dx, &fd(&|p| branch_pushes(p, s), &xs));
+        close("branch s", &[ds], &fd(&|p| branch_pushes(&xs, p[0]), &[s]));
+    }
+
+    let mut dx = [0.0; 5];
+    let (v, [_]) = generic_selected_grad(&xs, 0.2, &mut dx);
+    assert_eq!(v.to_bits(), generic_selected(&xs, 0.2).to_bits());
+    close("generic", &dx, &fd(&|p| generic_selected(p, 0.2), &xs));
+    let xs32: Vec<f32> = xs.iter().map(|&v| v as f32).collect();
+    let mut dx32 = [0.0f32; 5];
+    let (v, _) = generic_selected_grad(&xs32, 0.2, &mut dx32);
+    assert_eq!(v.to_bits(), generic_selected(&xs32, 0.2).to_bits());
+}

@@ -5,6 +5,7 @@ mod closures;
 mod iterators;
 mod labels;
 mod matches;
+mod partial_pushes;
 mod pushes;
 mod ranges;
 mod refs;

@@ -56,17 +56,18 @@ pub fn push_let(l: &syn::Local, rest: &mut Vec<syn::Stmt>) -> Option<Vec<syn::St
         let syn::Stmt::Expr(syn::Expr::ForLoop(fl), semi) = &rest[first] else {
             unreachable!("checked");
         };
-        let mut fl = fl.clone();
-        if fl.label.is_some() || super::exits(&fl.body, true) {
-            return None;
-        }
-        let per_iteration = rewrite_pushes(&mut fl.body.stmts, name, &count)?;
-        if per_iteration == 0 || other_uses(&fl.body, name) {
-            return None;
-        }
-        let n = trip_count(&fl.expr)?;
-        trips = syn::parse_quote!(#per_iteration * (#n));
+        let complete = complete_loop(fl, name, &count);
+        let Some((fl, n)) = complete else {
+            return partial(l, rest, first, elem.as_ref(), &count);
+        };
+        trips = n;
         new_first.push(syn::Stmt::Expr(syn::Expr::ForLoop(fl), *semi));
+    } else if push_arg(&rest[first], name).is_none() {
+        // An `if` or a `match` that may push.
+        if first != last {
+            return None;
+        }
+        return partial(l, rest, first, elem.as_ref(), &count);
     } else {
         // Straight-line pushes, each a statement of this block: all checked before any is
         // rewritten, so that a `None` leaves the block as it was.
@@ -95,12 +96,77 @@ pub fn push_let(l: &syn::Local, rest: &mut Vec<syn::Stmt>) -> Option<Vec<syn::St
     Some(Vec::new())
 }
 
-/// Whether `s` is `name.push(..);` or a `for` loop with such a statement at the top of its body.
+/// The loop with its pushes rewritten and how many it makes, when every iteration pushes the
+/// same number of times: the pushes are statements at the top of the body, which never leaves
+/// early, and nothing else in it reads the vector whole.
+fn complete_loop(
+    fl: &syn::ExprForLoop,
+    name: &syn::Ident,
+    count: &syn::Ident,
+) -> Option<(syn::ExprForLoop, syn::Expr)> {
+    let mut fl = fl.clone();
+    if fl.label.is_some() || super::exits(&fl.body, true) {
+        return None;
+    }
+    let per_iteration = rewrite_pushes(&mut fl.body.stmts, name, count)?;
+    if per_iteration == 0 || other_uses(&fl.body, name) {
+        return None;
+    }
+    let n = trip_count(&fl.expr)?;
+    Some((fl, syn::parse_quote!(#per_iteration * (#n))))
+}
+
+/// The pushes of the statement `rest[at]` (a `for` loop, an `if`, a `match`), which may not all
+/// run: a buffer as long as the most they can make, a counter of those that did, and the reads
+/// after the statement limited to the pushed part (see `partial_pushes`).
+fn partial(
+    l: &syn::Local,
+    rest: &mut Vec<syn::Stmt>,
+    at: usize,
+    elem: Option<&syn::Type>,
+    count: &syn::Ident,
+) -> Option<Vec<syn::Stmt>> {
+    let (syn::Pat::Ident(pi), _) = super::pat_and_type(l) else {
+        return None;
+    };
+    let name = &pi.ident;
+    let (stmt, bound) = match &rest[at] {
+        syn::Stmt::Expr(syn::Expr::ForLoop(fl), semi) => {
+            let (fl, bound) = super::partial_pushes::bound_loop(fl, name, count)?;
+            (syn::Stmt::Expr(syn::Expr::ForLoop(fl), *semi), bound)
+        }
+        syn::Stmt::Expr(e, semi) => {
+            let mut e = e.clone();
+            let bound = super::partial_pushes::bound_statement(&mut e, name, count)?;
+            (syn::Stmt::Expr(e, *semi), bound)
+        }
+        _ => return None,
+    };
+    // Reads inside the statement too see what was pushed so far.
+    let mut stmt = [stmt];
+    super::partial_pushes::rewrite_reads(&mut stmt, name, count)?;
+    let [stmt] = stmt;
+    let mut tail: Vec<syn::Stmt> = rest[at + 1..].to_vec();
+    super::partial_pushes::rewrite_reads(&mut tail, name, count)?;
+    let typed = elem.map(|t| quote!(: ::std::vec::Vec<#t>));
+    rest.truncate(at);
+    rest.extend([
+        syn::parse_quote!(let mut #name #typed = vec![0.0; #bound];),
+        syn::parse_quote!(let mut #count: usize = 0;),
+        stmt,
+    ]);
+    rest.extend(tail);
+    Some(Vec::new())
+}
+
+/// Whether `s` is `name.push(..);`, or a `for` loop, an `if` or a `match` with such a push
+/// somewhere inside.
 fn pushes_into(s: &syn::Stmt, name: &syn::Ident) -> bool {
     match s {
-        syn::Stmt::Expr(syn::Expr::ForLoop(fl), _) => {
-            fl.body.stmts.iter().any(|b| push_arg(b, name).is_some())
-        }
+        syn::Stmt::Expr(
+            e @ (syn::Expr::ForLoop(_) | syn::Expr::If(_) | syn::Expr::Match(_)),
+            _,
+        ) => super::partial_pushes::pushes_anywhere(&quote!(#e), name),
         s => push_arg(s, name).is_some(),
     }
 }
@@ -130,7 +196,7 @@ fn empty_vec(e: &syn::Expr) -> bool {
 }
 
 /// `name.push(e);` as a statement: `e`.
-fn push_arg(s: &syn::Stmt, name: &syn::Ident) -> Option<syn::Expr> {
+pub(super) fn push_arg(s: &syn::Stmt, name: &syn::Ident) -> Option<syn::Expr> {
     let syn::Stmt::Expr(syn::Expr::MethodCall(m), Some(_)) = s else {
         return None;
     };
@@ -140,7 +206,12 @@ fn push_arg(s: &syn::Stmt, name: &syn::Ident) -> Option<syn::Expr> {
 
 /// `{ v[K] = e; K += 1; }` in place of the push `s`, whose span the store keeps (an error about
 /// the value points at the push).
-fn store(s: &syn::Stmt, name: &syn::Ident, count: &syn::Ident, e: &syn::Expr) -> syn::Stmt {
+pub(super) fn store(
+    s: &syn::Stmt,
+    name: &syn::Ident,
+    count: &syn::Ident,
+    e: &syn::Expr,
+) -> syn::Stmt {
     let span = syn::spanned::Spanned::span(s);
     let name = syn::Ident::new(&name.to_string(), span);
     let target: syn::Expr = syn::parse_quote_spanned!(span=> #name[#count]);
@@ -150,7 +221,7 @@ fn store(s: &syn::Stmt, name: &syn::Ident, count: &syn::Ident, e: &syn::Expr) ->
 /// Whether a pushed value is plainly not a float (an integer literal, a comparison, a tuple, a
 /// reference, a `Vec`, a count): such a vector is not a buffer of floats. Values whose type only
 /// the compiler knows are taken as floats; lowering reports an integer stored into the buffer.
-fn not_a_float(e: &syn::Expr) -> bool {
+pub(super) fn not_a_float(e: &syn::Expr) -> bool {
     use syn::{Expr, Lit};
     match e {
         Expr::Lit(l) => match &l.lit {
@@ -239,7 +310,7 @@ fn other_uses(b: &syn::Block, name: &syn::Ident) -> bool {
 /// How many times `for _ in e` iterates, as an expression evaluated just before the loop: from
 /// the bounds of a range, or from the length of the slice for iterations over slices (`xs`, `&xs`, `xs.iter()`, with `enumerate`, `copied`,
 /// `cloned`, `rev`, `zip`, `skip`, `take`, `step_by`, `windows`, `chunks`, `chunks_exact`).
-fn trip_count(e: &syn::Expr) -> Option<syn::Expr> {
+pub(super) fn trip_count(e: &syn::Expr) -> Option<syn::Expr> {
     match e {
         syn::Expr::Paren(p) => trip_count(&p.expr),
         syn::Expr::Range(r) => {

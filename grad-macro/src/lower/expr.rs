@@ -63,7 +63,8 @@ pub fn yields_bool(op: &BinOp) -> bool {
     )
 }
 
-fn is_compound_assign(op: &BinOp) -> bool {
+/// `+=`, `-=` and the other operators that assign.
+pub fn is_compound_assign(op: &BinOp) -> bool {
     matches!(
         op,
         BinOp::AddAssign(_)

@@ -16,7 +16,7 @@ mod reduce;
 
 pub use env::SeqId;
 use env::{Binding, Env};
-pub use expr::yields_bool;
+pub use expr::{is_compound_assign, yields_bool};
 pub use opaque::collect_pat_idents as collect_idents;
 pub use opaque::collect_pat_idents;
 
@@ -714,10 +714,29 @@ impl<'f> Lowerer<'f> {
         Some(binding)
     }
 
+    /// `id` when `e` names a local the engine carries along as data (a `Vec` it does not follow).
+    fn carried_local(&self, e: &syn::Expr) -> Option<Ident> {
+        let syn::Expr::Path(p) = e else { return None };
+        let id = p.path.get_ident()?;
+        match self.env.lookup(id) {
+            Some(Binding::Val(v)) if self.b.func.info(v).name != *id => Some(id.clone()),
+            _ => None,
+        }
+    }
+
     /// An expression statement. A call the engine carries along (`log(n)`, `out.push(v)`) is kept
     /// for what it does, as in the original; it must not read a differentiated value, whose
     /// derivative it would lose.
     fn lower_expr_stmt(&mut self, e: &syn::Expr) {
+        // A push the desugaring did not make a buffer of, reported as such before its value
+        // (which may be differentiated) is.
+        if let syn::Expr::MethodCall(m) = e {
+            if m.method == "push" && self.carried_local(&m.receiver).is_some() {
+                let id = self.carried_local(&m.receiver).expect("checked");
+                self.errors.push_spanned(e, push_message(&id));
+                return;
+            }
+        }
         let Some(Value::Other { tokens, uses, .. }) = self.lower_expr(e) else {
             return;
         };
@@ -727,21 +746,11 @@ impl<'f> Lowerer<'f> {
         // `out.push(v)` on a local the engine carries along: its value changes in place, which
         // the values read from it later cannot see.
         if let syn::Expr::MethodCall(m) = e {
-            if let syn::Expr::Path(p) = &*m.receiver {
-                if let Some(id) = p.path.get_ident() {
-                    if let Some(Binding::Val(v)) = self.env.lookup(id) {
-                        if self.b.func.info(v).name != *id {
-                            let method = &m.method;
-                            let msg = if method == "push" {
-                                format!("`#[gradient]` follows `{id}.push(..)` into a `Vec::new()` of floats when every push runs: at the top of the body of one `for` loop over a range or a slice (no `break`, `continue` or `return` in it, no other use of `{id}` in the loop but `{id}[i]`), or as statements of the block `{id}` is declared in; this push is not one of those: declare a buffer of a fixed length (`let mut {id} = vec![0.0; n];`) and write `{id}[i] = ..`")
-                            } else {
-                                format!("`#[gradient]` cannot follow `{id}.{method}(..)`, which changes the local `{id}` in place: for floats, declare a buffer of a fixed length (`let mut {id} = vec![0.0; n];`) and write `{id}[i] = ..`; compute other values without changing them in place")
-                            };
-                            self.errors.push_spanned(e, msg);
-                            return;
-                        }
-                    }
-                }
+            if let Some(id) = self.carried_local(&m.receiver) {
+                let method = &m.method;
+                let msg = format!("`#[gradient]` cannot follow `{id}.{method}(..)`, which changes the local `{id}` in place: for floats, declare a buffer of a fixed length (`let mut {id} = vec![0.0; n];`) and write `{id}[i] = ..`; compute other values without changing them in place");
+                self.errors.push_spanned(e, msg);
+                return;
             }
         }
         let active = uses.iter().any(|v| {
@@ -1252,4 +1261,9 @@ fn primitive_kind(ty: &syn::Type) -> Kind {
         },
         _ => Kind::Other,
     }
+}
+
+/// The error for a push into a vector the desugaring could not make a buffer of.
+fn push_message(id: &Ident) -> String {
+    format!("`#[gradient]` follows `{id}.push(..)` into a `Vec::new()` of floats when it can bound how many pushes run before the first: pushes as statements of the block `{id}` is declared in, or inside one `for` loop over a range or a slice, or one `if` or `match` (in its branches and arms, in nested `for` loops whose length the outer loop does not change), with `{id}` read whole only after them or by `{id}.len()`, `{id}.iter()`, `&{id}`, `{id}[i]`; this push is not one of those (in a `while` or a `loop`, a closure, a second loop, a loop whose length changes inside it): declare a buffer of a fixed length (`let mut {id} = vec![0.0; n];`) and write `{id}[i] = ..`")
 }

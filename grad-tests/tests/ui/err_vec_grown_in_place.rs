@@ -1,16 +1,18 @@
-// A `Vec` grown with `push` is followed when every push runs (at the top of one `for` loop, or
-// in straight-line code) and the values are floats; a push under a condition, or of an index,
-// is a clear error at the call, not a silent drop of the effect. A buffer of a fixed length
-// written by index is always followed.
+// A `Vec` grown with `push` is followed when the pushes can be bounded before they run (in
+// straight-line code, in one `for` loop over a range or a slice, in one `if` or `match`) and the
+// values are floats; a push in a `while` loop, or of an index, is a clear error at the call, not
+// a silent drop of the effect. A buffer of a fixed length written by index is always followed.
 use grad::gradient;
 
 #[gradient]
 fn pushes(x: &[f64]) -> f64 {
     let mut out = Vec::new();
-    for &v in x {
-        if v > 0.0 {
-            out.push(v * v);
+    let mut i = 0;
+    while i < x.len() {
+        if x[i] > 0.0 {
+            out.push(x[i] * x[i]);
         }
+        i += 1;
     }
     out.iter().sum::<f64>()
 }
