@@ -23,19 +23,6 @@ use std::fmt::Write as _;
 /// switches off unsuffixed literal receivers of `f64::m(..)` for every method). Remove an entry
 /// when the macro handles it.
 pub const PENDING: &[&str] = &[
-    // In a generic function, the result of a vector-valued call whose arguments are all
-    // constant is data of a type the engine does not know (`[T; 2]`, `Vec<T>`); defined in a
-    // branch (also the rest of a body after an early `return`), its placeholder in the other
-    // branch is `Default::default()`, which `T: Float` does not give (rustc: `T: Default` is not
-    // satisfied, in the generated code):
-    //     #[gradient] fn v<T: Real>(s: &[T], a: T) -> [T; 2] { [s[0] * a, a] }
-    //     #[gradient(wrt(x))] fn f<T: Real>(x: T, xs: &[T], c: bool) -> T {
-    //         if c { return x; }
-    //         let h = v(xs, T::one());
-    //         let mut s = x;
-    //         for i in 0..h.len() { s = s * h[i]; }
-    //         s }
-    "generic:constant_vector_call",
     // (The constructs once listed here — literal and `const` receivers, `<f64>::m`, constants as
     // helper arguments and branch values, lets initialized from constants, late-initialized lets,
     // empty sums, shadowing in returning `if`s, buffers after an early return — are regression
@@ -542,7 +529,6 @@ impl Gen {
             && params
                 .iter()
                 .any(|p| !matches!(p.kind, ParamKind::Usize | ParamKind::I32 | ParamKind::Bool))
-            && (!items.contains("let hc") || self.on("generic:constant_vector_call"))
             && crate::generic::genericize(&items.replace(FLT, float.name()), float.name())
                 .is_some();
         Case {

@@ -736,3 +736,51 @@ fn inlined_calls_that_start_an_expression() {
     )
     .unwrap();
 }
+
+// A vector- or tuple-valued call with constant arguments in a generic function, made on one
+// branch only (here: after an early `return`): its result is data of a type built from `T`, whose
+// placeholder on the other branch needs `T: Default` (in `grad::Real`).
+#[gradient]
+fn pair_of<T: grad::Real>(s: &[T], a: T) -> [T; 2] {
+    [s[0] * a, a]
+}
+
+#[gradient]
+fn tuple_of<T: grad::Real>(s: &[T], a: T) -> (T, T) {
+    (s[0] * a, a + s[0])
+}
+
+#[gradient(wrt(x))]
+fn constant_vector_call_after_return<T: grad::Real>(x: T, xs: &[T], c: bool) -> T {
+    if c {
+        return x;
+    }
+    let h = pair_of(xs, T::one());
+    let t = tuple_of(xs, T::one());
+    let mut s = x;
+    for i in 0..h.len() {
+        s = s * h[i] + t.1;
+    }
+    s
+}
+
+#[test]
+fn generic_constant_vector_calls_on_one_branch() {
+    let xs = [0.5_f64, -1.5];
+    for c in [false, true] {
+        let (v, [dx]) = constant_vector_call_after_return_grad(1.25, &xs, c);
+        assert_eq!(
+            v.to_bits(),
+            constant_vector_call_after_return(1.25, &xs, c).to_bits()
+        );
+        let f = |x: f64| constant_vector_call_after_return(x, &xs, c);
+        let fd = (f(1.25 + 1e-6) - f(1.25 - 1e-6)) / 2e-6;
+        assert!((dx - fd).abs() < 1e-6, "{dx} vs {fd}");
+        let xs32 = [0.5f32, -1.5];
+        let (v, _) = constant_vector_call_after_return_grad(1.25f32, &xs32, c);
+        assert_eq!(
+            v.to_bits(),
+            constant_vector_call_after_return(1.25f32, &xs32, c).to_bits()
+        );
+    }
+}

@@ -7,7 +7,7 @@ use num_traits::Float;
 /// The floating-point types everything here is generic over: `f32` and `f64`.
 ///
 /// One short bound instead of a wall of arithmetic traits, so compiler errors stay readable.
-/// It is implemented for every `num_traits::Float` that prints, is thread-safe and is a leaf of
+/// It is implemented for every `num_traits::Float` that prints, is thread-safe, has a `Default` and is a leaf of
 /// a parameter tree ([`Params`](crate::Params)): `f32` and `f64`. As a bound it is all a generic
 /// `#[gradient]` function or model needs (`impl<T: Real> Mlp<T> { .. }`), `Params` included.
 ///
@@ -24,12 +24,19 @@ use num_traits::Float;
     message = "`{Self}` is not a floating-point type the optimizers support",
     note = "use `f64` or `f32`"
 )]
+///
+/// `Default` (zero) is in the bound so that values built from `T` (`[T; N]`, tuples of `T`) have
+/// one too: generated code needs a placeholder of such a value on the branch that does not make
+/// it.
 pub trait Real:
-    Float + Debug + Display + Send + Sync + 'static + crate::Params<Scalar = Self>
+    Float + Default + Debug + Display + Send + Sync + 'static + crate::Params<Scalar = Self>
 {
 }
 
-impl<T: Float + Debug + Display + Send + Sync + 'static + crate::Params<Scalar = T>> Real for T {}
+impl<T: Float + Default + Debug + Display + Send + Sync + 'static + crate::Params<Scalar = T>> Real
+    for T
+{
+}
 
 /// An `f64` constant in `T`. Float-to-float casts cannot fail (out of range gives ±inf).
 pub(crate) fn lit<T: Real>(x: f64) -> T {
