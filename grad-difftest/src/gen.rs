@@ -3391,7 +3391,8 @@ impl<'a> FnGen<'a> {
     /// Pushes that may not run: in the branches of an `if` at the top of the block, or in a
     /// `for` loop over a range or a slice under an `if` (a `match` on a flag sometimes), after a
     /// `continue`, in a nested loop of a fixed length or over a range starting past the outer
-    /// index; then the vector's length (`len()`, `is_empty()`) read beside its elements.
+    /// index; `extend`s of a slice followed by a push; then the vector's length (`len()`,
+    /// `is_empty()`) read beside its elements.
     fn cond_push_stmt(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
         let n = self.fresh("cv");
         let ann = if self.rng.chance(0.5) {
@@ -3401,7 +3402,7 @@ impl<'a> FnGen<'a> {
         };
         Self::line(out, ind, &format!("let mut {n}{ann} = Vec::new();"));
         let slices = self.slices();
-        let form = self.rng.below(if slices.is_empty() { 2 } else { 5 });
+        let form = self.rng.below(if slices.is_empty() { 2 } else { 6 });
         let mut iv = Iv::pt(0.0);
         let mut push = |g: &mut Self, extra: &str| {
             let e = g.wrapped(1, (-2.0, 2.0));
@@ -3488,6 +3489,25 @@ impl<'a> FnGen<'a> {
                 self.frames.pop();
                 Self::line(out, ind, "}");
                 m
+            }
+            5 => {
+                // `extend`s of a slice in scope, then a push.
+                let (xs, xiv) = self.rng.pick(&slices).clone();
+                let q = self.fresh("q");
+                let e = self.wrapped(1, (-1.5, 1.5));
+                match self.rng.below(3) {
+                    0 => Self::line(out, ind, &format!("{n}.extend_from_slice({xs});")),
+                    1 => Self::line(
+                        out,
+                        ind,
+                        &format!("{n}.extend({xs}.iter().map(|{q}| {q} * {}));", paren(&e.s)),
+                    ),
+                    _ => Self::line(out, ind, &format!("{n}.extend({xs}.iter().copied());")),
+                }
+                let a = push(self, "");
+                iv = iv.union(xiv).union(Iv(-6.0, 6.0, true));
+                Self::line(out, ind, &a);
+                1
             }
             _ => {
                 // Pairs: the inner range starts past the outer index.

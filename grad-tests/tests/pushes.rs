@@ -285,3 +285,52 @@ fn conditional_and_nested_pushes() {
     let (v, _) = generic_selected_grad(&xs32, 0.2, &mut dx32);
     assert_eq!(v.to_bits(), generic_selected(&xs32, 0.2).to_bits());
 }
+
+// `extend_from_slice` and `extend` (of a `map`, `copied()`, `iter()`, `&xs`) are pushes in a
+// loop; several loops and pushes may fill one vector.
+
+#[gradient]
+fn concatenated(a: &[f64], b: &[f64], s: f64) -> f64 {
+    let mut v = Vec::new();
+    v.extend_from_slice(a);
+    v.push(s);
+    v.extend(b.iter().map(|x| x * s));
+    v.extend(a.iter().copied());
+    v.extend(&b[..1]);
+    let n = v.len() as f64;
+    v.iter().map(|t| t.sin()).sum::<f64>() / n + v[a.len()]
+}
+
+#[gradient]
+fn two_loops(a: &[f64], s: f64) -> f64 {
+    let mut v: Vec<f64> = Vec::new();
+    for &x in a {
+        v.push(x * s);
+    }
+    for k in 0..3 {
+        if k != 1 {
+            v.push(s * k as f64);
+        }
+    }
+    let mut t = 0.0;
+    for (i, x) in v.iter().enumerate() {
+        t += x * (i as f64 + 1.0);
+    }
+    t
+}
+
+#[test]
+fn extends_and_several_pushing_statements() {
+    let (a, b) = ([1.0, -2.0, 0.5], [0.3, 0.4]);
+    let (mut da, mut db) = ([0.0; 3], [0.0; 2]);
+    let (v, [ds]) = concatenated_grad(&a, &b, 0.7, &mut da, &mut db);
+    assert_eq!(v.to_bits(), concatenated(&a, &b, 0.7).to_bits());
+    close("a", &da, &fd(&|p| concatenated(p, &b, 0.7), &a));
+    close("b", &db, &fd(&|p| concatenated(&a, p, 0.7), &b));
+    close("s", &[ds], &fd(&|p| concatenated(&a, &b, p[0]), &[0.7]));
+    let mut da = [0.0; 3];
+    let (v, [ds]) = two_loops_grad(&a, 0.7, &mut da);
+    assert_eq!(v.to_bits(), two_loops(&a, 0.7).to_bits());
+    close("a", &da, &fd(&|p| two_loops(p, 0.7), &a));
+    close("s", &[ds], &fd(&|p| two_loops(&a, p[0]), &[0.7]));
+}

@@ -12,62 +12,62 @@ use quote::quote;
 use syn::visit::Visit;
 use syn::visit_mut::VisitMut;
 
-/// The rewritten loop, the expression bounding its pushes (evaluated just before the loop), or
-/// `None` when some push has no bound this pass can state (in a `while`, a `loop`, a closure, a
-/// nested loop whose length changes inside the outer one).
-pub fn bound_loop(
-    fl: &syn::ExprForLoop,
-    name: &syn::Ident,
-    count: &syn::Ident,
-) -> Option<(syn::ExprForLoop, syn::Expr)> {
-    let mut fl = fl.clone();
-    let trips = super::pushes::trip_count(&fl.expr)?;
-    let mut varying = Vec::new();
-    bound_in_loop(&fl, &mut varying);
-    let per = bound_stmts(&mut fl.body.stmts, name, count, &varying)?;
-    Some((fl, syn::parse_quote!((#trips) * (#per))))
-}
-
-/// The statement expression (an `if` or a `match` outside any loop) with its pushes rewritten,
-/// and the most it can make.
+/// The statement expression (a `for` loop, an `if`, a `match`) with its pushes rewritten, and
+/// the most pushes it can make; `None` when some push has no bound this pass can state (in a
+/// `while`, a `loop`, a closure, a loop whose length changes before it runs: it mentions one of
+/// `varying`, or is nested in a loop that changes it).
 pub fn bound_statement(
     e: &mut syn::Expr,
     name: &syn::Ident,
     count: &syn::Ident,
+    varying: &[syn::Ident],
 ) -> Option<syn::Expr> {
-    bound_expr(e, name, count, &[])?
+    bound_expr(e, name, count, varying)?
 }
 
-/// The names a loop binds or assigns (its pattern, `let`s, assignment targets, `&mut` borrows):
-/// a trip count that mentions none of them is the same in every iteration.
-fn bound_in_loop(fl: &syn::ExprForLoop, out: &mut Vec<syn::Ident>) {
-    struct Bound<'o>(&'o mut Vec<syn::Ident>);
-    impl<'a> Visit<'a> for Bound<'_> {
-        fn visit_pat_ident(&mut self, p: &'a syn::PatIdent) {
-            self.0.push(p.ident.clone());
-            syn::visit::visit_pat_ident(self, p);
-        }
-        fn visit_expr_assign(&mut self, a: &'a syn::ExprAssign) {
-            self.0.extend(root(&a.left));
-            syn::visit::visit_expr_assign(self, a);
-        }
-        fn visit_expr_binary(&mut self, b: &'a syn::ExprBinary) {
-            if crate::lower::is_compound_assign(&b.op) {
-                self.0.extend(root(&b.left));
-            }
-            syn::visit::visit_expr_binary(self, b);
-        }
-        fn visit_expr_reference(&mut self, r: &'a syn::ExprReference) {
-            if r.mutability.is_some() {
-                self.0.extend(root(&r.expr));
-            }
-            syn::visit::visit_expr_reference(self, r);
-        }
-        fn visit_item(&mut self, _: &'a syn::Item) {}
+/// The names that `stmts` bind or assign (see [`Bound`]).
+pub fn bound_in_stmts(stmts: &[syn::Stmt]) -> Vec<syn::Ident> {
+    let mut out = Vec::new();
+    let mut b = Bound(&mut out);
+    for s in stmts {
+        b.visit_stmt(s);
     }
+    out
+}
+
+/// The names a loop binds or assigns.
+fn bound_in_loop(fl: &syn::ExprForLoop, out: &mut Vec<syn::Ident>) {
     let mut b = Bound(out);
     b.visit_pat(&fl.pat);
     b.visit_block(&fl.body);
+}
+
+/// Collects the names code binds or assigns (patterns, `let`s, assignment targets, `&mut`
+/// borrows): a trip count that mentions none of them keeps its value across that code.
+struct Bound<'o>(&'o mut Vec<syn::Ident>);
+
+impl<'a> Visit<'a> for Bound<'_> {
+    fn visit_pat_ident(&mut self, p: &'a syn::PatIdent) {
+        self.0.push(p.ident.clone());
+        syn::visit::visit_pat_ident(self, p);
+    }
+    fn visit_expr_assign(&mut self, a: &'a syn::ExprAssign) {
+        self.0.extend(root(&a.left));
+        syn::visit::visit_expr_assign(self, a);
+    }
+    fn visit_expr_binary(&mut self, b: &'a syn::ExprBinary) {
+        if crate::lower::is_compound_assign(&b.op) {
+            self.0.extend(root(&b.left));
+        }
+        syn::visit::visit_expr_binary(self, b);
+    }
+    fn visit_expr_reference(&mut self, r: &'a syn::ExprReference) {
+        if r.mutability.is_some() {
+            self.0.extend(root(&r.expr));
+        }
+        syn::visit::visit_expr_reference(self, r);
+    }
+    fn visit_item(&mut self, _: &'a syn::Item) {}
 }
 
 /// The variable at the root of a place (`a` of `a[i].0`).
@@ -186,7 +186,7 @@ fn bound_expr(
             let first: syn::Expr = it.next()?;
             it.fold(first, |a, b| syn::parse_quote!(::core::cmp::max(#a, #b)))
         }
-        syn::Expr::ForLoop(inner) if inner.label.is_none() => {
+        syn::Expr::ForLoop(inner) => {
             let trips = invariant_trips(&inner.expr, varying)?;
             let mut varying = varying.to_vec();
             bound_in_loop(inner, &mut varying);

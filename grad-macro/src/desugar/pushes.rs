@@ -33,55 +33,58 @@ pub fn push_let(l: &syn::Local, rest: &mut Vec<syn::Stmt>) -> Option<Vec<syn::St
         None => None,
     };
     let name = &pi.ident;
+    // `extend`s become loops of pushes, in a copy: a `None` leaves the block as it was.
+    let mut work = rest.clone();
+    let mut extended = false;
+    for s in &mut work {
+        extended |= extend_to_pushes(s, name);
+    }
     // The statements that push (directly, or a loop whose body does).
-    let pushing: Vec<usize> = (0..rest.len())
-        .filter(|&k| pushes_into(&rest[k], name))
+    let pushing: Vec<usize> = (0..work.len())
+        .filter(|&k| pushes_into(&work[k], name))
         .collect();
     let (&first, &last) = (pushing.first()?, pushing.last()?);
     // Before the first push the vector is empty; up to the last, only pushes touch it.
-    if rest[..first].iter().any(|s| mentions_stmt(s, name))
-        || (first..=last).any(|k| mentions_stmt(&rest[k], name) && !pushing.contains(&k))
+    if work[..first].iter().any(|s| mentions_stmt(s, name))
+        || (first..=last).any(|k| mentions_stmt(&work[k], name) && !pushing.contains(&k))
     {
         return None;
     }
-    let loop_form = matches!(&rest[first], syn::Stmt::Expr(syn::Expr::ForLoop(_), _));
     let count = crate::naming::fresh(&format!("len_{name}"));
     let mut new_first: Vec<syn::Stmt> = Vec::new();
     let trips: syn::Expr;
-    if loop_form {
-        // One loop holds every push.
-        if first != last {
-            return None;
+    let all_plain = pushing.iter().all(|&k| push_arg(&work[k], name).is_some());
+    let complete = match &work[first] {
+        syn::Stmt::Expr(syn::Expr::ForLoop(fl), semi) if first == last && !extended => {
+            complete_loop(fl, name, &count)
+                .map(|(fl, n)| (syn::Stmt::Expr(syn::Expr::ForLoop(fl), *semi), n))
         }
-        let syn::Stmt::Expr(syn::Expr::ForLoop(fl), semi) = &rest[first] else {
-            unreachable!("checked");
-        };
-        let complete = complete_loop(fl, name, &count);
-        let Some((fl, n)) = complete else {
-            return partial(l, rest, first, elem.as_ref(), &count);
-        };
+        _ => None,
+    };
+    if let Some((stmt, n)) = complete {
+        // One loop whose every iteration pushes alike.
         trips = n;
-        new_first.push(syn::Stmt::Expr(syn::Expr::ForLoop(fl), *semi));
-    } else if push_arg(&rest[first], name).is_none() {
-        // An `if` or a `match` that may push.
-        if first != last {
-            return None;
-        }
-        return partial(l, rest, first, elem.as_ref(), &count);
+        new_first.push(stmt);
+    } else if !all_plain {
+        // Pushes that may not run, or several loops and branches that push.
+        partial(l, &mut work, first, last, elem.as_ref(), &count)?;
+        *rest = work;
+        return Some(Vec::new());
     } else {
         // Straight-line pushes, each a statement of this block: all checked before any is
         // rewritten, so that a `None` leaves the block as it was.
         let pushed: Vec<syn::Expr> = pushing
             .iter()
-            .map(|&at| push_arg(&rest[at], name).filter(|e| !not_a_float(e)))
+            .map(|&at| push_arg(&work[at], name).filter(|e| !not_a_float(e)))
             .collect::<Option<_>>()?;
         for (&at, push) in pushing.iter().zip(&pushed) {
-            rest[at] = store(&rest[at], name, &count, push);
+            work[at] = store(&work[at], name, &count, push);
         }
         let k = pushing.len();
         trips = syn::parse_quote!(#k);
-        new_first.push(rest[first].clone());
+        new_first.push(work[first].clone());
     }
+    *rest = work;
     let typed = elem.map(|t| quote!(: ::std::vec::Vec<#t>));
     let mut make: Vec<syn::Stmt> = vec![
         syn::parse_quote!(let mut #name #typed = vec![0.0; #trips];),
@@ -116,47 +119,107 @@ fn complete_loop(
     Some((fl, syn::parse_quote!(#per_iteration * (#n))))
 }
 
-/// The pushes of the statement `rest[at]` (a `for` loop, an `if`, a `match`), which may not all
-/// run: a buffer as long as the most they can make, a counter of those that did, and the reads
-/// after the statement limited to the pushed part (see `partial_pushes`).
+/// The pushes of the statements `rest[first..=last]` (loops, `if`s, `match`es, plain pushes),
+/// which may not all run: a buffer as long as the most they can make, a counter of those that
+/// did, and the reads after them limited to the pushed part (see `partial_pushes`). The bound
+/// is evaluated before the first, so a loop's length must not depend on what the statements
+/// before it (from the first) bind or change.
 fn partial(
     l: &syn::Local,
     rest: &mut Vec<syn::Stmt>,
-    at: usize,
+    first: usize,
+    last: usize,
     elem: Option<&syn::Type>,
     count: &syn::Ident,
-) -> Option<Vec<syn::Stmt>> {
+) -> Option<()> {
     let (syn::Pat::Ident(pi), _) = super::pat_and_type(l) else {
         return None;
     };
     let name = &pi.ident;
-    let (stmt, bound) = match &rest[at] {
-        syn::Stmt::Expr(syn::Expr::ForLoop(fl), semi) => {
-            let (fl, bound) = super::partial_pushes::bound_loop(fl, name, count)?;
-            (syn::Stmt::Expr(syn::Expr::ForLoop(fl), *semi), bound)
+    let mut stmts: Vec<syn::Stmt> = rest[first..=last].to_vec();
+    let mut bounds: Vec<syn::Expr> = Vec::new();
+    for k in 0..stmts.len() {
+        if !pushes_into(&stmts[k], name) {
+            continue;
         }
-        syn::Stmt::Expr(e, semi) => {
-            let mut e = e.clone();
-            let bound = super::partial_pushes::bound_statement(&mut e, name, count)?;
-            (syn::Stmt::Expr(e, *semi), bound)
+        let varying = super::partial_pushes::bound_in_stmts(&stmts[..k]);
+        let stmt = &mut stmts[k];
+        if let Some(e) = push_arg(stmt, name) {
+            if not_a_float(&e) {
+                return None;
+            }
+            *stmt = store(stmt, name, count, &e);
+            bounds.push(syn::parse_quote!(1usize));
+            continue;
         }
-        _ => return None,
-    };
-    // Reads inside the statement too see what was pushed so far.
-    let mut stmt = [stmt];
-    super::partial_pushes::rewrite_reads(&mut stmt, name, count)?;
-    let [stmt] = stmt;
-    let mut tail: Vec<syn::Stmt> = rest[at + 1..].to_vec();
+        let syn::Stmt::Expr(e, _) = stmt else {
+            return None;
+        };
+        bounds.push(super::partial_pushes::bound_statement(
+            e, name, count, &varying,
+        )?);
+    }
+    // Reads inside the statements too see what was pushed so far.
+    super::partial_pushes::rewrite_reads(&mut stmts, name, count)?;
+    let mut tail: Vec<syn::Stmt> = rest[last + 1..].to_vec();
     super::partial_pushes::rewrite_reads(&mut tail, name, count)?;
     let typed = elem.map(|t| quote!(: ::std::vec::Vec<#t>));
-    rest.truncate(at);
+    rest.truncate(first);
     rest.extend([
-        syn::parse_quote!(let mut #name #typed = vec![0.0; #bound];),
+        syn::parse_quote!(let mut #name #typed = vec![0.0; #(#bounds)+*];),
         syn::parse_quote!(let mut #count: usize = 0;),
-        stmt,
     ]);
+    rest.extend(stmts);
     rest.extend(tail);
-    Some(Vec::new())
+    Some(())
+}
+
+/// `name.extend_from_slice(xs);`, `name.extend(xs.iter().map(|p| e));` (also over `&xs`,
+/// `xs.iter()`, `.copied()`, `.cloned()`) in place as `for .. in .. { name.push(..); }`;
+/// whether `s` was one.
+fn extend_to_pushes(s: &mut syn::Stmt, name: &syn::Ident) -> bool {
+    let syn::Stmt::Expr(syn::Expr::MethodCall(m), Some(_)) = s else {
+        return false;
+    };
+    let is_name = matches!(&*m.receiver, syn::Expr::Path(p) if p.path.is_ident(name));
+    if !is_name || m.args.len() != 1 {
+        return false;
+    }
+    let e = crate::naming::fresh("extended");
+    let arg = &m.args[0];
+    let lp: syn::Expr = match (m.method.to_string().as_str(), arg) {
+        ("extend_from_slice", a) => syn::parse_quote!(for &#e in (#a).iter() { #name.push(#e); }),
+        ("extend", syn::Expr::MethodCall(mc)) if mc.method == "map" && mc.args.len() == 1 => {
+            let syn::Expr::Closure(c) = &mc.args[0] else {
+                return false;
+            };
+            if c.inputs.len() != 1 {
+                return false;
+            }
+            let (p, body, src) = (&c.inputs[0], &c.body, &mc.receiver);
+            let p = match p {
+                syn::Pat::Type(t) => &*t.pat,
+                p => p,
+            };
+            syn::parse_quote!(for #p in #src { #name.push(#body); })
+        }
+        ("extend", syn::Expr::MethodCall(mc))
+            if (mc.method == "copied" || mc.method == "cloned") && mc.args.is_empty() =>
+        {
+            let src = &mc.receiver;
+            syn::parse_quote!(for &#e in #src { #name.push(#e); })
+        }
+        ("extend", syn::Expr::MethodCall(mc)) if mc.method == "iter" && mc.args.is_empty() => {
+            syn::parse_quote!(for &#e in #arg { #name.push(#e); })
+        }
+        ("extend", syn::Expr::Reference(r)) if r.mutability.is_none() => {
+            let src = &r.expr;
+            syn::parse_quote!(for &#e in #src.iter() { #name.push(#e); })
+        }
+        _ => return false,
+    };
+    *s = syn::Stmt::Expr(lp, None);
+    true
 }
 
 /// Whether `s` is `name.push(..);`, or a `for` loop, an `if` or a `match` with such a push
@@ -326,6 +389,27 @@ pub(super) fn trip_count(e: &syn::Expr) -> Option<syn::Expr> {
         }
         syn::Expr::Reference(r) => trip_count(&r.expr),
         syn::Expr::Path(_) | syn::Expr::Field(_) => Some(syn::parse_quote!(#e.len())),
+        // A sub-slice `xs[a..b]` (`a` and `b` optional): its length, as the range's.
+        syn::Expr::Index(i) => {
+            let syn::Expr::Range(r) = &*i.index else {
+                return None;
+            };
+            let base = &i.expr;
+            let start: syn::Expr = match &r.start {
+                Some(a) => (**a).clone(),
+                None => syn::parse_quote!(0usize),
+            };
+            let end: syn::Expr = match &r.end {
+                Some(b) => (**b).clone(),
+                None => syn::parse_quote!(#base.len()),
+            };
+            let full: syn::Expr = syn::parse_quote!(#start..#end);
+            let syn::Expr::Range(mut full) = full else {
+                return None;
+            };
+            full.limits = r.limits;
+            trip_count(&syn::Expr::Range(full))
+        }
         syn::Expr::MethodCall(m) => {
             let inner = || trip_count(&m.receiver);
             let arg = m.args.first();
