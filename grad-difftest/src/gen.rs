@@ -1543,8 +1543,19 @@ impl<'a> FnGen<'a> {
                 } else {
                     format!("{ys}.iter()")
                 };
+                // Only the pairs past a threshold, sometimes (a kink where one crosses it).
+                let filter = if self.on("reduce:zip_filter") && self.rng.chance(0.3) {
+                    let c = fmt_float(self.rng.uniform(-1.0, 1.0));
+                    if self.rng.chance(0.5) {
+                        format!(".filter(|({v}, _)| **{v} > {c})")
+                    } else {
+                        format!(".filter(|&({v}, {w})| *{v} + *{w} < {c} + 1.0)")
+                    }
+                } else {
+                    String::new()
+                };
                 let s = format!(
-                    "{xs}.iter().zip({other}).map(|(&{v}, &{w})| {}).sum::<{FLT}>()",
+                    "{xs}.iter().zip({other}){filter}.map(|(&{v}, &{w})| {}).sum::<{FLT}>()",
                     b.s
                 );
                 Ex::new(s, true, n6(b.iv))
@@ -2794,6 +2805,28 @@ impl<'a> FnGen<'a> {
                 );
             }
             0 => {
+                let slices = self.slices();
+                if !slices.is_empty() && self.on("rows:zip_slice") && self.rng.chance(0.5) {
+                    // Rows zipped with a slice, its element bound by `&y` or by reference.
+                    let (ys, _) = self.rng.pick(&slices).clone();
+                    let (pat, y) = if self.rng.chance(0.5) {
+                        (format!("&{v}"), v.clone())
+                    } else {
+                        (v.clone(), format!("*{v}"))
+                    };
+                    Self::line(
+                        out,
+                        ind,
+                        &format!("for ({row}, {pat}) in {w}.iter().zip({ys}) {{"),
+                    );
+                    Self::line(
+                        out,
+                        ind + 1,
+                        &format!("{acc} += {FLT}::tanh({row}[0] * {e} + {y} * 0.5);"),
+                    );
+                    Self::line(out, ind, "}");
+                    return;
+                }
                 Self::line(out, ind, &format!("for ({i}, {row}) in {w}.iter().enumerate() {{"));
                 Self::line(
                     out,

@@ -619,7 +619,17 @@ impl ParamUses<'_> {
                     }
                     o => o,
                 };
-                pre.insert(0, syn::parse_quote!(let #pat = &#other[#r];));
+                // `(row, &y)`: the element by value; `(row, y)`: by reference, as `zip` gives it.
+                pre.insert(
+                    0,
+                    match pat {
+                        syn::Pat::Reference(p) if p.mutability.is_none() => {
+                            let inner = &p.pat;
+                            syn::parse_quote!(let #inner = #other[#r];)
+                        }
+                        pat => syn::parse_quote!(let #pat = &#other[#r];),
+                    },
+                );
                 syn::parse_quote!(#w.len().min(#other.len()))
             }
             None => syn::parse_quote!(#w.len()),

@@ -638,3 +638,72 @@ fn let_else_with_a_type() {
     assert_eq!(let_else_typed_grad(2.0, Some(3)), (6.0, [3.0]));
     assert_eq!(let_else_typed_grad(2.0, None), (2.0, [1.0]));
 }
+
+// ---- Filters over zipped slices, rows zipped with a data slice by `&y` ----------------------
+
+/// `filter` before a reduction over `a.iter().zip(b)`, with the pair taken as `(a, _)`,
+/// `&(a, b)` and `(&a, &b)`; and rows zipped with a slice whose elements are bound by `&y`.
+#[gradient]
+fn zipped_filters(p: &[f64], q: &[f64]) -> f64 {
+    let kl = p
+        .iter()
+        .zip(q)
+        .filter(|(a, _)| **a > 0.0)
+        .map(|(a, b)| a * (a / b).ln())
+        .sum::<f64>();
+    let masked = p
+        .iter()
+        .zip(q.iter())
+        .filter(|&(a, b)| *a + *b < 2.0)
+        .map(|(&a, &b)| (a - b).powi(2))
+        .product::<f64>();
+    kl + masked
+}
+
+#[gradient]
+fn rows_zipped_by_value(w: &[f64], xs: &[[f64; 2]], ys: &[f64]) -> f64 {
+    let mut loss = 0.0;
+    for (x, &y) in xs.iter().zip(ys) {
+        let z = w[0] * x[0] + w[1] * x[1];
+        loss += (z - y).powi(2);
+    }
+    loss
+}
+
+#[test]
+fn filters_over_zips_and_rows_zipped_by_value() {
+    let (p, q) = ([0.5, -0.2, 0.9, 0.3], [0.4, 0.6, 0.7, 1.9]);
+    let (mut dp, mut dq) = ([0.0; 4], [0.0; 4]);
+    let v = zipped_filters_grad(&p, &q, &mut dp, &mut dq);
+    assert_eq!(v.to_bits(), zipped_filters(&p, &q).to_bits());
+    common::close("p", &dp, &common::fd_all(&|x| zipped_filters(x, &q), &p));
+    common::close("q", &dq, &common::fd_all(&|x| zipped_filters(&p, x), &q));
+    let (w, xs, ys) = (
+        [0.5, -0.3],
+        [[1.0, 2.0], [-0.5, 0.25], [0.1, 0.2]],
+        [0.3, 0.7, -0.1],
+    );
+    let (mut dw, mut dxs, mut dys) = ([0.0; 2], [[0.0; 2]; 3], [0.0; 3]);
+    let v = rows_zipped_by_value_grad(&w, &xs, &ys, &mut dw, &mut dxs, &mut dys);
+    assert_eq!(v.to_bits(), rows_zipped_by_value(&w, &xs, &ys).to_bits());
+    common::close(
+        "w",
+        &dw,
+        &common::fd_all(&|x| rows_zipped_by_value(x, &xs, &ys), &w),
+    );
+    common::close(
+        "ys",
+        &dys,
+        &common::fd_all(&|x| rows_zipped_by_value(&w, &xs, x), &ys),
+    );
+    let flat: Vec<f64> = xs.iter().flatten().copied().collect();
+    let got: Vec<f64> = dxs.iter().flatten().copied().collect();
+    let want = common::fd_all(
+        &|x| {
+            let rows: Vec<[f64; 2]> = x.chunks(2).map(|c| [c[0], c[1]]).collect();
+            rows_zipped_by_value(&w, &rows, &ys)
+        },
+        &flat,
+    );
+    common::close("xs", &got, &want);
+}

@@ -449,6 +449,9 @@ pub fn filtered_reduction(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
         return None;
     }
     filters.reverse();
+    if let Some(zipped) = zipped_filtered(e, &filters, map_closure, &init, add) {
+        return Some(zipped);
+    }
     // `x.iter()`, with or without `.copied()`: the loop binds each element as a float (`for &X in
     // x.iter()`), and every closure gets it with as many references as std gives it (`filter` one
     // more than `map`), so the block is Rust as written even where it is kept as written.
@@ -485,6 +488,120 @@ pub fn filtered_reduction(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
         }
         #acc
     }))
+}
+
+/// The filtered reduction over `a.iter().zip(b)` (`b` a slice, `&b` or `b.iter()`), whose
+/// closures take the pair by a tuple pattern: `|(a, _)| cond` (each name a reference to the
+/// element's reference, as std's `&(&x, &y)` binds it), `|&(a, b)|`, and `|(a, b)| body` or
+/// `|(&a, &b)| body` for the `map`.
+fn zipped_filtered(
+    e: &syn::Expr,
+    filters: &[(&syn::Expr, bool)],
+    map_closure: Option<&syn::Expr>,
+    init: &proc_macro2::TokenStream,
+    add: bool,
+) -> Option<syn::Expr> {
+    let syn::Expr::MethodCall(zip) = e else {
+        return None;
+    };
+    if zip.method != "zip" || zip.args.len() != 1 {
+        return None;
+    }
+    if !matches!(&*zip.receiver, syn::Expr::MethodCall(it) if it.method == "iter" && it.args.is_empty())
+    {
+        return None;
+    }
+    let parts = [
+        crate::naming::hidden("zip_a"),
+        crate::naming::hidden("zip_b"),
+    ];
+    let acc = crate::naming::hidden("acc");
+    let mut guards = Vec::new();
+    for (c, filter) in filters {
+        let test = bind_pair(c, &parts, true)?;
+        let exit = if *filter {
+            quote!(continue)
+        } else {
+            quote!(break)
+        };
+        guards.push(quote!(if !#test { #exit; }));
+    }
+    let value = match map_closure {
+        Some(c) => bind_pair(c, &parts, false)?,
+        None => return None,
+    };
+    let step = if add {
+        quote!(#acc += #value;)
+    } else {
+        quote!(#acc *= #value;)
+    };
+    let [pa, pb] = &parts;
+    Some(syn::parse_quote!({
+        let mut #acc = #init;
+        for (&#pa, &#pb) in #e {
+            #(#guards)*
+            #step
+        }
+        #acc
+    }))
+}
+
+/// `{ let a = ..; let b = ..; body }` for a closure over a zipped pair (`parts`, the two
+/// floats), called by std with the pair by reference (`by_ref`, as `filter`
+/// does) or by value (`map`); `None` for other patterns.
+fn bind_pair(
+    e: &syn::Expr,
+    parts: &[syn::Ident; 2],
+    by_ref: bool,
+) -> Option<proc_macro2::TokenStream> {
+    let syn::Expr::Closure(c) = e else {
+        return None;
+    };
+    if c.inputs.len() != 1 {
+        return None;
+    }
+    let mut p = untyped(&c.inputs[0]);
+    // `&(a, b)` takes the outer reference off; without it, names bind one level deeper.
+    let mut deeper = by_ref;
+    if let syn::Pat::Reference(r) = p {
+        if !by_ref {
+            return None;
+        }
+        deeper = false;
+        p = &r.pat;
+    }
+    let syn::Pat::Tuple(t) = p else {
+        return None;
+    };
+    if t.elems.len() != 2 {
+        return None;
+    }
+    let mut lets = Vec::new();
+    for (elem, part) in t.elems.iter().zip(parts) {
+        match elem {
+            syn::Pat::Wild(_) => {}
+            // The loop binds the floats themselves (`for (&A, &B) in ..`); std's elements are
+            // references to them.
+            syn::Pat::Ident(i) if i.subpat.is_none() && i.by_ref.is_none() => {
+                let name = &i.ident;
+                lets.push(if deeper {
+                    quote!(let #name = &&#part;)
+                } else {
+                    quote!(let #name = &#part;)
+                });
+            }
+            syn::Pat::Reference(r) if !deeper => match &*r.pat {
+                syn::Pat::Ident(i) if i.subpat.is_none() && i.by_ref.is_none() => {
+                    let name = &i.ident;
+                    lets.push(quote!(let #name = #part;));
+                }
+                _ => return None,
+            },
+            _ => return None,
+        }
+    }
+    let body = super::tail_expr(&c.body);
+    Some(quote!({ #(#lets)* #body }))
 }
 
 /// `{ let v = &&X; body }` for a closure `|v| body` that std calls with `refs` references to the
