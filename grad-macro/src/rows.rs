@@ -89,6 +89,8 @@ fn rows_of(ty: &syn::Type) -> Option<(FloatTy, Layout)> {
     }
     let row = match &*r.elem {
         syn::Type::Slice(s) => &*s.elem,
+        // `&[[T; N]; M]`: a fixed number of fixed rows (a small matrix), read as any rows.
+        syn::Type::Array(a) if matches!(&*a.elem, syn::Type::Array(_)) => &*a.elem,
         t => vec_elem(t)?,
     };
     match row {

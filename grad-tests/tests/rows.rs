@@ -281,3 +281,55 @@ fn tuple_rows() {
     )
     .unwrap();
 }
+
+/// A small matrix by reference, `&[[T; N]; M]`: rows of a fixed count; the gradient buffer is
+/// the same array (passed as `&mut`), forward mode takes a tangent of the same type.
+#[gradient(jvp)]
+fn mat_vec_norm(m: &[[f64; 2]; 3], v: [f64; 2]) -> f64 {
+    let r = [
+        m[0][0] * v[0] + m[0][1] * v[1],
+        m[1][0] * v[0] + m[1][1] * v[1],
+        m[2][0] * v[0] + m[2][1] * v[1],
+    ];
+    let mut s = 0.0;
+    for row in m {
+        s += row[0] * row[1];
+    }
+    r[0].hypot(r[1]) + r[2] * s
+}
+
+#[test]
+fn fixed_count_rows() {
+    let m = [[1.0, 2.0], [-0.5, 0.3], [0.25, -1.5]];
+    let v = [0.7, -1.1];
+    let (mut dm, mut dv) = ([[0.0; 2]; 3], [0.0; 2]);
+    let value = mat_vec_norm_grad(&m, v, &mut dm, &mut dv);
+    assert_eq!(value.to_bits(), mat_vec_norm(&m, v).to_bits());
+    let flat: Vec<f64> = m.iter().flatten().copied().collect();
+    let at = |p: &[f64]| {
+        let mm = [[p[0], p[1]], [p[2], p[3]], [p[4], p[5]]];
+        mat_vec_norm(&mm, v)
+    };
+    let got: Vec<f64> = dm.iter().flatten().copied().collect();
+    common::close("m", &got, &common::fd_all(&at, &flat));
+    common::close(
+        "v",
+        &dv,
+        &common::fd_all(&|p| mat_vec_norm(&m, [p[0], p[1]]), &v),
+    );
+    let tm = [[0.5, -1.0], [0.25, 0.0], [1.0, 0.5]];
+    let tv = [0.3, 0.2];
+    let (value, dot) = mat_vec_norm_jvp(&m, v, &tm, &tv);
+    assert_eq!(value.to_bits(), mat_vec_norm(&m, v).to_bits());
+    let want: f64 = got
+        .iter()
+        .zip(tm.iter().flatten())
+        .map(|(a, b)| a * b)
+        .sum::<f64>()
+        + dv[0] * tv[0]
+        + dv[1] * tv[1];
+    assert!(
+        (dot - want).abs() < 1e-12 * want.abs().max(1.0),
+        "{dot} vs {want}"
+    );
+}
