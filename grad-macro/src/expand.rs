@@ -333,8 +333,22 @@ fn differentiate(item: &syn::ItemFn, sig: &Sig, mut lowered: crate::lower::Lower
 /// is `Self::NAME`, outside it is `NAME`, and the macro cannot tell where it stands.)
 pub fn original_item(item: &syn::ItemFn) -> syn::ItemFn {
     let mut item = item.clone();
+    item.attrs.retain(|a| !is_rewritten_marker(a));
     item.attrs.push(syn::parse_quote!(#[allow(dead_code)]));
     item
+}
+
+/// The attribute that marks a function the macro wrote from the user's body for its own use
+/// (the flat inner function of a model or of rows): never called for its value, and rewritten
+/// in ways that type-check only when the rewrite succeeded. When the derivation of such a copy
+/// reports an error, the copy is emitted without its body, so that the error is the only one.
+pub fn rewritten_marker() -> syn::Attribute {
+    syn::parse_quote!(#[doc = "grad: a rewritten copy of the user's function"])
+}
+
+/// Whether `a` is [`rewritten_marker`].
+pub fn is_rewritten_marker(a: &syn::Attribute) -> bool {
+    a == &rewritten_marker()
 }
 
 /// The original's lint levels and `cfg`s apply to its gradient too.

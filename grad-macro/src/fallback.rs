@@ -28,7 +28,13 @@ pub fn emit(
         }
     });
     let second = args.hvp.is_some().then(|| second_order_stubs(item, sig));
-    let item = crate::expand::original_item(item);
+    let rewritten = item.attrs.iter().any(crate::expand::is_rewritten_marker);
+    let mut item = crate::expand::original_item(item);
+    if rewritten {
+        item.block = Box::new(syn::parse_quote!({
+            ::core::unreachable!("`#[gradient]` reported a compile error for this function")
+        }));
+    }
     quote! {
         #item
         #table

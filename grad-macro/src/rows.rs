@@ -234,7 +234,7 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
     inner_sig.ident = inner_name.clone();
     inner_sig.inputs = syn::parse_quote!(#(#inner_inputs),*);
     let inner = syn::ItemFn {
-        attrs: Vec::new(),
+        attrs: vec![crate::expand::rewritten_marker()],
         vis: syn::Visibility::Inherited,
         sig: inner_sig,
         block: Box::new(body),

@@ -845,3 +845,84 @@ fn rows_elements_in_vec_lists() {
     };
     check_model("rows_in_lists", &m, rows_in_lists, rows_in_lists_grad);
 }
+
+/// Rows fields read row by row: in a method (`self.w1.iter().zip(&self.b1).map(|(row, b)| ..)`)
+/// and in free functions over `Vec<Vec<T>>`, `[[T; N]; M]` and `Vec<[T; N]>` fields (`for row in
+/// &m.rs`, `.iter().enumerate()`, `.map(|row| ..)`).
+#[derive(Clone, Debug, Params)]
+struct RowNet {
+    w1: Vec<Vec<f64>>,
+    b1: Vec<f64>,
+    w2: Vec<f64>,
+    b2: f64,
+}
+
+impl RowNet {
+    #[gradient]
+    fn loss(&self, xs: &[Vec<f64>], ys: &[f64]) -> f64 {
+        let mut l = 0.0;
+        for (x, y) in xs.iter().zip(ys) {
+            let h: Vec<f64> = self
+                .w1
+                .iter()
+                .zip(&self.b1)
+                .map(|(row, b)| (row.iter().zip(x).map(|(w, xi)| w * xi).sum::<f64>() + b).tanh())
+                .collect();
+            let out = h.iter().zip(&self.w2).map(|(a, w)| a * w).sum::<f64>() + self.b2;
+            l += (out - y).powi(2);
+        }
+        l / xs.len() as f64
+    }
+}
+
+#[derive(Clone, Debug, Params)]
+struct Grids {
+    ragged: Vec<Vec<f64>>,
+    fixed: [[f64; 2]; 3],
+    rows: Vec<[f64; 2]>,
+    s: f64,
+}
+
+#[gradient(wrt(m))]
+fn rows_by_row(m: &Grids) -> f64 {
+    let mut t = 0.0;
+    for row in &m.ragged {
+        for v in row {
+            t += (v * m.s).sin();
+        }
+    }
+    for (i, row) in m.fixed.iter().enumerate() {
+        t += row[0] * row[1] * (i as f64 + 1.0);
+    }
+    t + m.rows.iter().map(|row| row[1] * m.s).sum::<f64>()
+}
+
+#[test]
+fn rows_fields_row_by_row() {
+    let net = RowNet {
+        w1: vec![vec![0.5, -0.2], vec![0.3, 0.8], vec![-0.6, 0.1]],
+        b1: vec![0.1, -0.2, 0.05],
+        w2: vec![0.7, -0.4, 0.9],
+        b2: 0.05,
+    };
+    let (xs, ys) = (vec![vec![1.0, 2.0], vec![-0.5, 0.3]], [0.4, -0.2]);
+    let mut d = net.zeros_like();
+    let v = net.loss_grad(&xs, &ys, &mut d);
+    assert_eq!(v.to_bits(), net.loss(&xs, &ys).to_bits());
+    check_model(
+        "RowNet::loss",
+        &net,
+        |m| m.loss(&xs, &ys),
+        |m, d| m.loss_grad(&xs, &ys, d),
+    );
+    let g = Grids {
+        ragged: vec![vec![0.5, -0.2], vec![0.3, 0.8, 0.1]],
+        fixed: [[0.5, -0.2], [0.3, 0.8], [0.1, 0.9]],
+        rows: vec![[0.5, -0.2], [0.3, 0.8]],
+        s: 1.5,
+    };
+    let mut d = g.zeros_like();
+    let v = rows_by_row_grad(&g, &mut d);
+    assert_eq!(v.to_bits(), rows_by_row(&g).to_bits());
+    check_model("rows_by_row", &g, rows_by_row, rows_by_row_grad);
+}

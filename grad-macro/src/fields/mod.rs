@@ -1,7 +1,8 @@
 //! Differentiated models as structs — `m: &Model` named in `wrt(..)`, or the `&self` of a method —
 //! as a pass before the rest: every field path the body reads as a number (`m.b`, `m.enc.scale`),
-//! as a sequence (`m.w[j]`, `m.w.len()`, `&m.w`, `m.w.iter()`) or as rows (`m.w[i][j]`, free
-//! functions only) becomes a parameter of an inner function, which is differentiated as any other;
+//! as a sequence (`m.w[j]`, `m.w.len()`, `&m.w`, `m.w.iter()`) or as rows (`m.w[i][j]`, or row by
+//! row: `for row in &m.w { .. row[j] .. }`, `m.w.iter().map(|row| ..)`, see `row_iters`) becomes
+//! a parameter of an inner function, which is differentiated as any other;
 //! `NAME_grad` wraps it, passing the fields in and writing their derivatives into `d_m`, a gradient
 //! of the model's own type. Fields read as integers or flags (`0..m.n`, `w[k * m.d + j]`,
 //! `if m.bias {..}`, `m.n as f64`) stay data, read from the model as written.
@@ -16,6 +17,7 @@ mod elements;
 mod find;
 mod jvp;
 mod model_calls;
+mod row_iters;
 mod wrapper;
 
 use elements::Elements;
@@ -219,6 +221,7 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
     let Finder {
         paths, alias_uses, ..
     } = finder;
+    let row_iterated = row_iters::row_iterated(&elements_body, &roots);
     let mut leaves: Vec<(usize, Leaf, Ident)> = Vec::new();
     // Paths read only as data: `NAME_grad` has the compiler check that none is a float.
     let mut data_paths: Vec<usize> = Vec::new();
@@ -233,6 +236,9 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
                     (u, _) => u,
                 }));
             }
+        }
+        if p.suffix.is_none() && row_iterated.contains(&(p.root, p.members.clone())) {
+            uses.push(Use::Rows);
         }
         let has = |u: Use| uses.contains(&u);
         let dotted = p.dotted(&roots);
@@ -341,6 +347,7 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
     // A rewritten copy of the user's body, never called: the model itself may be read only
     // through the leaves, and lints would only repeat (or misname) those of the original.
     attrs.push(syn::parse_quote!(#[allow(unused_variables, clippy::all, clippy::pedantic)]));
+    attrs.push(crate::expand::rewritten_marker());
     let inner = syn::ItemFn {
         attrs,
         vis: syn::Visibility::Inherited,
