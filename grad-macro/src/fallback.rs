@@ -31,9 +31,9 @@ pub fn emit(
     let rewritten = item.attrs.iter().any(crate::expand::is_rewritten_marker);
     let mut item = crate::expand::original_item(item);
     if rewritten {
-        item.block = Box::new(syn::parse_quote!({
+        *item.block = syn::parse_quote!({
             ::core::unreachable!("`#[gradient]` reported a compile error for this function")
-        }));
+        });
     }
     quote! {
         #item
