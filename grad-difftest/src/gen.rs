@@ -1577,7 +1577,28 @@ impl<'a> FnGen<'a> {
         }
         let mut args = Vec::new();
         let mut act = false;
+        // Rows parameters that are data: a row of one is a slice too.
+        let data_rows: Vec<String> = self
+            .visible()
+            .into_iter()
+            .filter_map(|v| match v.kind {
+                VarKind::Rows {
+                    iv, tuple: false, ..
+                } if !iv.2 && self.may_shadow(&v.name) => Some(v.name),
+                _ => None,
+            })
+            .collect();
         for &is_slice in &h.slices {
+            if is_slice && !data_rows.is_empty() && self.on("call:data_row") && self.rng.chance(0.2)
+            {
+                let ws = self.rng.pick(&data_rows).clone();
+                args.push(if self.rng.chance(0.5) {
+                    format!("&{ws}[0]")
+                } else {
+                    format!("&{ws}[{ws}.len() - 1]")
+                });
+                continue;
+            }
             if is_slice {
                 let (xs, xiv) = self.rng.pick(&sl).clone();
                 act |= xiv.2;

@@ -333,3 +333,65 @@ fn fixed_count_rows() {
         "{dot} vs {want}"
     );
 }
+
+/// Rows that are data (not in `wrt`) passed row by row to a `#[gradient]` helper whose slice
+/// parameter it differentiates: the row gets a scratch buffer like any slice (it was a missing
+/// argument in the generated call). By a `for` over the rows (with `.enumerate()`, `.zip(..)`),
+/// `&xs[i]`, a `let` of a row; in forward and second order too.
+#[gradient(jvp, hvp)]
+fn dot_row(w: &[f64], x: &[f64]) -> f64 {
+    w.iter().zip(x).map(|(w, x)| w * x).sum::<f64>()
+}
+
+#[gradient(wrt(w), jvp, hvp)]
+fn rows_to_helper(w: &[f64], xs: &[Vec<f64>], ys: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for (x, y) in xs.iter().zip(ys) {
+        let e = dot_row(w, x) - y;
+        s += e * e;
+    }
+    for (i, x) in xs.iter().enumerate() {
+        s += dot_row(w, x).tanh() * i as f64;
+    }
+    let last = &xs[xs.len() - 1];
+    s + dot_row(w, &xs[0]).powi(2) + dot_row(w, last) * 0.5
+}
+
+#[test]
+fn data_rows_passed_to_helpers() {
+    let w = [0.5, -0.3];
+    let xs = vec![vec![1.0, 2.0], vec![-0.5, 0.25], vec![0.1, 0.7]];
+    let ys = [0.3, 0.7, -0.2];
+    let mut dw = [0.0; 2];
+    let v = rows_to_helper_grad(&w, &xs, &ys, &mut dw);
+    assert_eq!(v.to_bits(), rows_to_helper(&w, &xs, &ys).to_bits());
+    common::close(
+        "w",
+        &dw,
+        &common::fd_all(&|p| rows_to_helper(p, &xs, &ys), &w),
+    );
+    let t = [1.0, 0.5];
+    let (value, dot) = rows_to_helper_jvp(&w, &xs, &ys, &t);
+    assert_eq!(value.to_bits(), v.to_bits());
+    assert!((dot - (dw[0] + 0.5 * dw[1])).abs() < 1e-12);
+    let (mut g, mut hv) = ([0.0; 2], [0.0; 2]);
+    let value = rows_to_helper_hvp(&w, &xs, &ys, &t, &mut g, &mut hv);
+    assert_eq!(value.to_bits(), v.to_bits());
+    let grad_at = |p: &[f64]| {
+        let mut d = [0.0; 2];
+        let _ = rows_to_helper_grad(p, &xs, &ys, &mut d);
+        d
+    };
+    let h = 1e-6;
+    let (wp, wm): (Vec<f64>, Vec<f64>) = (
+        w.iter().zip(&t).map(|(a, b)| a + h * b).collect(),
+        w.iter().zip(&t).map(|(a, b)| a - h * b).collect(),
+    );
+    let (gp, gm) = (grad_at(&wp), grad_at(&wm));
+    let want: Vec<f64> = gp
+        .iter()
+        .zip(&gm)
+        .map(|(a, b)| (a - b) / (2.0 * h))
+        .collect();
+    common::close("hvp", &hv, &want);
+}

@@ -600,6 +600,19 @@ impl Lowerer<'_> {
                     if self.check_inactive_kind(&uses, kind, a.span()).is_none() {
                         failed = true;
                     }
+                    if self.is_data_row(a) {
+                        // A slice of data: a constant sequence, given a scratch buffer at the
+                        // call like any slice (the whole range; the values it reads kept alive).
+                        let seq = crate::ir::SeqId(self.b.func.seqs.len() as u32);
+                        self.b.func.seqs.push(crate::ir::SeqInfo {
+                            ident: crate::naming::hidden(&format!("row{}", seq.0)),
+                            active: false,
+                            buffer: false,
+                            adjoint: None,
+                        });
+                        args.push(CallArg::Seq(seq, tokens, Some((quote!(..), uses))));
+                        continue;
+                    }
                     args.push(CallArg::Tokens(tokens, uses));
                 }
                 Some(Value::Unit) => {

@@ -181,7 +181,12 @@ impl Lowerer<'_> {
         // Once broken, a `for` body does nothing for the remaining iterations.
         let guarded = loop_exits(&f.body).breaks;
         let header = Header::Range(plan, &f.pat);
-        self.lower_loop(&f.body, f.span(), &broken, header, guarded)
+        let rows = self.loop_row_names(&f.expr, &f.pat);
+        let before = self.row_names.len();
+        self.row_names.extend(rows);
+        let r = self.lower_loop(&f.body, f.span(), &broken, header, guarded);
+        self.row_names.truncate(before);
+        r
     }
 
     /// A `while` loop.

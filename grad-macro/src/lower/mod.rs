@@ -7,6 +7,7 @@
 
 mod buffers;
 mod calls;
+mod data_rows;
 mod env;
 mod expr;
 mod iter;
@@ -66,6 +67,11 @@ pub struct Lowerer<'f> {
     /// The parameters taken as `&f64`, with where they are declared: passed on by reference to the
     /// helpers they are passed to (unless a `let` shadows them).
     pub ref_params: Vec<(Ident, (usize, usize))>,
+    /// The rows parameters that are data (`xs: &[Vec<f64>]` not differentiated), and the names
+    /// bound to one of their rows (by a `for` over them, or `let x = &xs[i];`): slices of floats
+    /// whose type lowering does not otherwise see (see `data_rows`).
+    pub data_rows: Vec<Ident>,
+    pub row_names: Vec<Ident>,
 }
 
 /// A statement of a sequence being lowered; `else if` chains are spliced in as `If` items.
@@ -132,6 +138,13 @@ pub fn lower(item: &syn::ItemFn, sig: &Sig, errors: &Errors) -> Option<Lowered> 
         float_ty: sig.float_ty,
         ty,
         ref_params,
+        data_rows: sig
+            .params
+            .iter()
+            .filter(|p| !p.active && crate::rows::is_rows(&p.ty))
+            .map(|p| p.ident.clone())
+            .collect(),
+        row_names: Vec::new(),
     };
     let items: Vec<Item> = item.block.stmts.iter().map(Item::Stmt).collect();
     let ret = l.lower_returning(&items, item.block.brace_token.span.close());
@@ -796,6 +809,9 @@ impl<'f> Lowerer<'f> {
             }
             return;
         };
+        if let Some(ident) = &ident {
+            self.note_row_let(ident, &init.expr);
+        }
         if let Some((_, diverge)) = &init.diverge {
             self.errors.push_spanned(
                 diverge,

@@ -1,0 +1,82 @@
+//! Rows of a rows parameter that is data (`xs: &[Vec<f64>]` outside `wrt`): a row is a slice of
+//! floats, but lowering sees it as data of a type it does not know. Passed to a `#[gradient]`
+//! helper whose parameter is a differentiated slice (`predict(w, x)` for `x` in `xs`), it needs a
+//! gradient buffer like any slice, or the call would miss an argument. The names bound to such
+//! rows are tracked here, so that the call gives them one (a scratch buffer, thrown away).
+
+use super::Lowerer;
+use syn::Expr;
+
+impl Lowerer<'_> {
+    /// Whether `e` is a row of a data rows parameter: `x` bound to one, `xs[i]`, `&xs[i]`,
+    /// `xs[i].as_slice()`, `&xs[i][..]`.
+    pub(super) fn is_data_row(&self, e: &Expr) -> bool {
+        match e {
+            Expr::Reference(r) if r.mutability.is_none() => self.is_data_row(&r.expr),
+            Expr::Paren(p) => self.is_data_row(&p.expr),
+            Expr::Group(g) => self.is_data_row(&g.expr),
+            Expr::Path(p) => p
+                .path
+                .get_ident()
+                .is_some_and(|i| self.row_names.contains(i)),
+            Expr::Index(ix) => match &*ix.index {
+                // `xs[i][..]`: the whole row.
+                Expr::Range(r) if r.start.is_none() && r.end.is_none() => {
+                    self.is_data_row(&ix.expr)
+                }
+                Expr::Range(_) => false,
+                _ => {
+                    matches!(&*ix.expr, Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.data_rows.contains(i)))
+                }
+            },
+            Expr::MethodCall(m) if m.method == "as_slice" && m.args.is_empty() => {
+                self.is_data_row(&m.receiver)
+            }
+            _ => false,
+        }
+    }
+
+    /// Records `name` as a row when a `let` binds it to one.
+    pub(super) fn note_row_let(&mut self, name: &syn::Ident, init: &Expr) {
+        if self.is_data_row(init) {
+            self.row_names.push(name.clone());
+        } else {
+            self.row_names.retain(|n| n != name);
+        }
+    }
+
+    /// The names a `for` pattern binds to the rows of a data rows parameter it iterates
+    /// (`for x in xs`, `&xs`, `xs.iter()`, with `.enumerate()` or `.zip(..)`).
+    pub(super) fn loop_row_names(&self, iter: &Expr, pat: &syn::Pat) -> Vec<syn::Ident> {
+        let is_rows = |e: &Expr| {
+            let e = match e {
+                Expr::Reference(r) => &*r.expr,
+                Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => &*m.receiver,
+                e => e,
+            };
+            matches!(e, Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.data_rows.contains(i)))
+        };
+        let part = if is_rows(iter) {
+            None
+        } else {
+            match iter {
+                Expr::MethodCall(m) if m.method == "enumerate" && is_rows(&m.receiver) => Some(1),
+                Expr::MethodCall(m) if m.method == "zip" && is_rows(&m.receiver) => Some(0),
+                _ => return Vec::new(),
+            }
+        };
+        let pat = match pat {
+            syn::Pat::Type(t) => &*t.pat,
+            p => p,
+        };
+        let pat = match (pat, part) {
+            (p, None) => p,
+            (syn::Pat::Tuple(t), Some(k)) if t.elems.len() == 2 => &t.elems[k],
+            _ => return Vec::new(),
+        };
+        match pat {
+            syn::Pat::Ident(i) if i.subpat.is_none() => vec![i.ident.clone()],
+            _ => Vec::new(),
+        }
+    }
+}
