@@ -28,12 +28,11 @@ pub const PENDING: &[&str] = &[
     // empty sums, shadowing in returning `if`s, buffers after an early return — are regression
     // tests in `grad-tests/tests/regressions.rs`.)
     //
-    // A model's rows field with a row bound by `let`, or taken apart by a slice pattern, is
-    // rejected ("this expression reads a differentiated value but its result is not a float the
-    // engine can follow"); by index (`m.ws[i][j]`, `m.ws[i].iter()`) and row by row in a `for`
-    // or a closure (`for row in &m.rs`, `m.rs.iter().map(|row| ..)`) it is fine:
-    //     struct A { rs: Vec<Vec<f64>> }   // also `[[f64; 2]; 3]`, `Vec<[f64; 2]>`
-    //     #[gradient(wrt(m))] fn g(m: &A) -> f64 { let row = &m.rs[0]; row[0] }
+    // A model's rows field taken apart by a slice pattern is rejected ("this pattern does not
+    // match what the iterator yields"); by index (`m.ws[i][j]`, `m.ws[i].iter()`) and row by row
+    // in a `for`, a closure or a `let` (`for row in &m.rs`, `m.rs.iter().map(|row| ..)`,
+    // `let row = &m.rs[0];`) it is fine:
+    //     struct B { rs: [[f64; 2]; 3] }
     //     #[gradient(wrt(m))] fn h(m: &B) -> f64 { let mut s = 0.0; for &[a, b] in m.rs.iter() { s += a * b; } s }
     "model:rows_by_row",
     // A layer of `Vec<Layer>` picked by an index that is not a variable or a literal is rejected
@@ -2802,10 +2801,10 @@ impl<'a> FnGen<'a> {
             (k, _) => k,
         };
         // A model's rows field is read by index (`m.ws[i][j]`, `m.ws[i].iter()`) and row by row
-        // (`for row in &m.ws`, `.iter().enumerate()`, `.zip(..)`, `.map(|row| ..)`); a row bound by
-        // `let` and rows taken apart by a slice pattern are pending.
+        // (`for row in &m.ws`, `.iter().enumerate()`, `.zip(..)`, `.map(|row| ..)`, `let row =
+        // &m.ws[i];`); rows taken apart by a slice pattern are pending.
         let field = !self.may_shadow(&w);
-        let form = if field && !self.on("model:rows_by_row") && matches!(form, 4 | 5) {
+        let form = if field && !self.on("model:rows_by_row") && form == 5 {
             if self.rng.chance(0.5) {
                 3
             } else {

@@ -926,3 +926,30 @@ fn rows_fields_row_by_row() {
     assert_eq!(v.to_bits(), rows_by_row(&g).to_bits());
     check_model("rows_by_row", &g, rows_by_row, rows_by_row_grad);
 }
+
+/// A row of a rows field bound by `let` and read as a sequence.
+#[gradient(wrt(m))]
+fn row_bound_by_let(m: &Grids) -> f64 {
+    let first = &m.ragged[0];
+    let last = &m.fixed[m.fixed.len() - 1];
+    first[0] * m.s + first[first.len() - 1] + last.iter().sum::<f64>() * last[0]
+}
+
+#[test]
+fn rows_field_row_bound_by_let() {
+    let g = Grids {
+        ragged: vec![vec![0.5, -0.2, 0.7], vec![0.3]],
+        fixed: [[0.5, -0.2], [0.3, 0.8], [0.1, 0.9]],
+        rows: vec![[0.5, -0.2]],
+        s: 1.5,
+    };
+    let mut d = g.zeros_like();
+    let v = row_bound_by_let_grad(&g, &mut d);
+    assert_eq!(v.to_bits(), row_bound_by_let(&g).to_bits());
+    check_model(
+        "row_bound_by_let",
+        &g,
+        row_bound_by_let,
+        row_bound_by_let_grad,
+    );
+}

@@ -134,7 +134,52 @@ impl RowIters<'_> {
     }
 }
 
+/// The field a `let` binds one row of: `&m.w[i]`, `m.w[i].as_slice()`, `&m.w[i][..]`.
+fn row_of_field(e: &syn::Expr, roots: &[Root]) -> Option<Found> {
+    match e {
+        syn::Expr::Reference(r) if r.mutability.is_none() => row_of_field(&r.expr, roots),
+        syn::Expr::Paren(p) => row_of_field(&p.expr, roots),
+        syn::Expr::MethodCall(m) if m.method == "as_slice" && m.args.is_empty() => {
+            row_of_field(&m.receiver, roots)
+        }
+        syn::Expr::Index(ix) => match &*ix.index {
+            syn::Expr::Range(r) if r.start.is_none() && r.end.is_none() => {
+                row_of_field(&ix.expr, roots)
+            }
+            syn::Expr::Range(_) => None,
+            _ => field_path(&ix.expr, roots).filter(|f| f.index.is_none()),
+        },
+        _ => None,
+    }
+}
+
 impl<'a> Visit<'a> for RowIters<'_> {
+    fn visit_block(&mut self, b: &'a syn::Block) {
+        // `let row = &m.w[i];` read as a sequence in the statements after it.
+        for (k, s) in b.stmts.iter().enumerate() {
+            let syn::Stmt::Local(l) = s else { continue };
+            let Some(init) = &l.init else { continue };
+            let Some(found) = row_of_field(&init.expr, self.roots) else {
+                continue;
+            };
+            let Some(name) = element_name(&l.pat, None) else {
+                continue;
+            };
+            let rest = syn::Expr::Block(syn::ExprBlock {
+                attrs: Vec::new(),
+                label: None,
+                block: syn::Block {
+                    brace_token: b.brace_token,
+                    stmts: b.stmts[k + 1..].to_vec(),
+                },
+            });
+            if read_as_row(&rest, name) {
+                self.mark(found);
+            }
+        }
+        syn::visit::visit_block(self, b);
+    }
+
     fn visit_expr_for_loop(&mut self, f: &'a syn::ExprForLoop) {
         if let Some((found, part)) = row_source(&f.expr, self.roots) {
             if let Some(name) = element_name(&f.pat, part) {
