@@ -953,3 +953,30 @@ fn rows_field_row_bound_by_let() {
         row_bound_by_let_grad,
     );
 }
+
+#[gradient(wrt(m))]
+fn rows_as_full_range(m: &Grids) -> f64 {
+    let mut t = 0.0;
+    for row in &m.ragged[..] {
+        for v in row {
+            t += v * m.s;
+        }
+    }
+    t
+}
+
+#[test]
+fn rows_field_iterated_as_full_range() {
+    let g = Grids {
+        ragged: vec![vec![0.5, -0.2, 0.7], vec![0.3]],
+        fixed: [[0.5, -0.2], [0.3, 0.8], [0.1, 0.9]],
+        rows: vec![[0.5, -0.2]],
+        s: 1.5,
+    };
+    check_model(
+        "rows_as_full_range",
+        &g,
+        rows_as_full_range,
+        rows_as_full_range_grad,
+    );
+}

@@ -334,3 +334,30 @@ fn extends_and_several_pushing_statements() {
     close("a", &da, &fd(&|p| two_loops(p, 0.7), &a));
     close("s", &[ds], &fd(&|p| two_loops(&a, p[0]), &[0.7]));
 }
+
+/// A conditionally filled vector read inside `vec![..]` afterwards, and a model's rows field
+/// iterated as `&m.ws[..]` (both once rejected; found by the differential tester).
+// `vec!` is the construct under test.
+#[allow(clippy::useless_vec)]
+#[gradient]
+fn pushed_then_listed(x: f64, y: f64) -> f64 {
+    let mut v = Vec::new();
+    if x > 0.0 {
+        v.push(x.sin());
+    } else {
+        v.push(y);
+        v.push(x * y);
+    }
+    let list = vec![v[v.len() - 1] * 2.0, v[0], 0.5];
+    let rep = vec![v[0]; 2];
+    list.iter().sum::<f64>() * rep[1]
+}
+
+#[test]
+fn conditional_pushes_read_in_vec_macros() {
+    for (x, y) in [(0.7, -0.3), (-0.4, 1.2)] {
+        let (v, g) = pushed_then_listed_grad(x, y);
+        assert_eq!(v.to_bits(), pushed_then_listed(x, y).to_bits());
+        close("xy", &g, &fd(&|p| pushed_then_listed(p[0], p[1]), &[x, y]));
+    }
+}

@@ -327,7 +327,29 @@ impl VisitMut for Reads<'_> {
         }
     }
     fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
-        self.other |= super::mentions(&m.tokens, self.name);
+        if !super::mentions(&m.tokens, self.name) {
+            return;
+        }
+        // `vec![a, b]` and `vec![e; n]`: expressions, rewritten as any others.
+        if m.path.is_ident("vec") {
+            let tokens = &m.tokens;
+            if let Ok(mut list) = syn::parse2::<syn::ExprArray>(quote!([#tokens])) {
+                for e in &mut list.elems {
+                    self.visit_expr_mut(e);
+                }
+                let elems = &list.elems;
+                m.tokens = quote!(#elems);
+                return;
+            }
+            if let Ok(mut rep) = syn::parse2::<syn::ExprRepeat>(quote!([#tokens])) {
+                self.visit_expr_mut(&mut rep.expr);
+                self.visit_expr_mut(&mut rep.len);
+                let (e, n) = (&rep.expr, &rep.len);
+                m.tokens = quote!(#e; #n);
+                return;
+            }
+        }
+        self.other = true;
     }
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }

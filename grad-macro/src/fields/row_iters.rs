@@ -31,6 +31,13 @@ fn row_source(e: &syn::Expr, roots: &[Root]) -> Option<(Found, Option<usize>)> {
             syn::Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => &*m.receiver,
             _ => return None,
         };
+        // `&m.w[..]`: all the rows.
+        let e = match e {
+            syn::Expr::Index(ix) if matches!(&*ix.index, syn::Expr::Range(r) if r.start.is_none() && r.end.is_none()) => {
+                &*ix.expr
+            }
+            e => e,
+        };
         field_path(e, roots).filter(|f| f.index.is_none())
     };
     if let Some(f) = plain(e) {
