@@ -111,6 +111,66 @@ pub fn is_rows(ty: &syn::Type) -> bool {
     rows_of(ty).is_some()
 }
 
+/// The sequence a `for` header (or an adapter chain) iterates element by element, and where
+/// the element sits in what it yields: `xs`, `&xs`, `&xs[..]`, `xs.iter()` (the item itself),
+/// `xs.iter().enumerate()` (part 1), `xs.iter().zip(..)` (part 0).
+pub fn row_iteration(e: &syn::Expr) -> Option<(&syn::Expr, Option<usize>)> {
+    if let syn::Expr::MethodCall(m) = e {
+        let part = match (m.method.to_string().as_str(), m.args.len()) {
+            ("enumerate", 0) => Some(1),
+            ("zip", 1) => Some(0),
+            _ => None,
+        };
+        if let Some(part) = part {
+            let syn::Expr::MethodCall(it) = &*m.receiver else {
+                return None;
+            };
+            if it.method != "iter" || !it.args.is_empty() {
+                return None;
+            }
+            return Some((whole(&it.receiver), Some(part)));
+        }
+    }
+    Some((whole(e), None))
+}
+
+/// `xs` of `&xs`, `xs.iter()`, `&xs[..]`: the sequence iterated whole.
+fn whole(e: &syn::Expr) -> &syn::Expr {
+    let e = match e {
+        syn::Expr::Reference(r) if r.mutability.is_none() => &*r.expr,
+        syn::Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => &*m.receiver,
+        e => e,
+    };
+    match e {
+        syn::Expr::Index(ix) if matches!(&*ix.index, syn::Expr::Range(r) if r.start.is_none() && r.end.is_none()) => {
+            &ix.expr
+        }
+        e => e,
+    }
+}
+
+/// The name a pattern binds for the element [`row_iteration`] locates (part `part` of a pair,
+/// or the whole item), through `&` and a type annotation.
+pub fn row_binding(pat: &syn::Pat, part: Option<usize>) -> Option<&Ident> {
+    let pat = match pat {
+        syn::Pat::Type(t) => &*t.pat,
+        p => p,
+    };
+    let pat = match (pat, part) {
+        (p, None) => p,
+        (syn::Pat::Tuple(t), Some(k)) if t.elems.len() == 2 => &t.elems[k],
+        _ => return None,
+    };
+    let pat = match pat {
+        syn::Pat::Reference(r) => &*r.pat,
+        p => p,
+    };
+    match pat {
+        syn::Pat::Ident(i) if i.subpat.is_none() => Some(&i.ident),
+        _ => None,
+    }
+}
+
 /// `T` of `Vec<T>`.
 fn vec_elem(t: &syn::Type) -> Option<&syn::Type> {
     let syn::Type::Path(p) = t else {

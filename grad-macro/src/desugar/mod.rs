@@ -14,7 +14,7 @@ mod tuple_values;
 mod tuples;
 mod vector_calls;
 
-pub use vector_calls::vector_call;
+pub use vector_calls::{read_as_sequence, vector_call};
 
 use crate::errors::Errors;
 use quote::quote;

@@ -83,10 +83,21 @@ fn tuple_fields_read(s: &syn::Stmt, name: &syn::Ident) -> Option<usize> {
     f.most
 }
 
-/// Whether `s` indexes `name`, iterates it or asks its length.
+/// Whether `s` indexes `name`, iterates it, asks its length or passes it on by reference.
 fn used_as_sequence(s: &syn::Stmt, name: &syn::Ident) -> bool {
+    sequence_use(s, name, true)
+}
+
+/// Whether `s` indexes `name`, iterates it or asks its length (a reference passed to a call
+/// may be to a number: `f(&x)` of a `&f64` parameter).
+pub fn read_as_sequence(s: &syn::Stmt, name: &syn::Ident) -> bool {
+    sequence_use(s, name, false)
+}
+
+fn sequence_use(s: &syn::Stmt, name: &syn::Ident, passed_on: bool) -> bool {
     struct Find<'a> {
         name: &'a syn::Ident,
+        passed_on: bool,
         found: bool,
     }
     impl<'a> syn::visit::Visit<'a> for Find<'_> {
@@ -97,9 +108,17 @@ fn used_as_sequence(s: &syn::Stmt, name: &syn::Ident) -> bool {
                 syn::Expr::Index(i) if is_name(&i.expr) => self.found = true,
                 syn::Expr::MethodCall(m)
                     if is_name(&m.receiver)
-                        && ["iter", "len", "into_iter", "windows", "chunks"]
-                            .iter()
-                            .any(|n| m.method == n) =>
+                        && [
+                            "iter",
+                            "len",
+                            "into_iter",
+                            "windows",
+                            "chunks",
+                            "first",
+                            "last",
+                        ]
+                        .iter()
+                        .any(|n| m.method == n) =>
                 {
                     self.found = true;
                 }
@@ -109,7 +128,7 @@ fn used_as_sequence(s: &syn::Stmt, name: &syn::Ident) -> bool {
                 // `g(&h)`: a layer's output passed on to the next layer (a scalar result is
                 // seldom passed by reference).
                 syn::Expr::Call(c)
-                    if c.args.iter().any(|a| matches!(a, syn::Expr::Reference(r) if r.mutability.is_none() && is_name(&r.expr))) =>
+                    if self.passed_on && c.args.iter().any(|a| matches!(a, syn::Expr::Reference(r) if r.mutability.is_none() && is_name(&r.expr))) =>
                 {
                     self.found = true;
                 }
@@ -119,7 +138,11 @@ fn used_as_sequence(s: &syn::Stmt, name: &syn::Ident) -> bool {
         }
         fn visit_item(&mut self, _: &'a syn::Item) {}
     }
-    let mut f = Find { name, found: false };
+    let mut f = Find {
+        name,
+        passed_on,
+        found: false,
+    };
     syn::visit::Visit::visit_stmt(&mut f, s);
     f.found
 }

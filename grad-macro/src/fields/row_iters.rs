@@ -22,114 +22,17 @@ struct RowIters<'r> {
     found: Vec<(usize, Vec<syn::Member>)>,
 }
 
-/// How a source iterates a field: the position of the element in the item (`None`: the item
-/// itself; `Some(k)`: part `k` of a pair from `enumerate` or `zip`).
+/// The field a source iterates row by row, and where the row sits in what it yields (see
+/// [`crate::rows::row_iteration`]).
 fn row_source(e: &syn::Expr, roots: &[Root]) -> Option<(Found, Option<usize>)> {
-    let plain = |e: &syn::Expr| -> Option<Found> {
-        let e = match e {
-            syn::Expr::Reference(r) if r.mutability.is_none() => &*r.expr,
-            syn::Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => &*m.receiver,
-            _ => return None,
-        };
-        // `&m.w[..]`: all the rows.
-        let e = match e {
-            syn::Expr::Index(ix) if matches!(&*ix.index, syn::Expr::Range(r) if r.start.is_none() && r.end.is_none()) => {
-                &*ix.expr
-            }
-            e => e,
-        };
-        field_path(e, roots).filter(|f| f.index.is_none())
-    };
-    if let Some(f) = plain(e) {
-        return Some((f, None));
-    }
-    let syn::Expr::MethodCall(m) = e else {
-        return None;
-    };
-    let part = match (m.method.to_string().as_str(), m.args.len()) {
-        ("enumerate", 0) => 1,
-        ("zip", 1) => 0,
-        _ => return None,
-    };
-    let syn::Expr::MethodCall(it) = &*m.receiver else {
-        return None;
-    };
-    if it.method != "iter" || !it.args.is_empty() {
-        return None;
-    }
-    let f = field_path(&it.receiver, roots).filter(|f| f.index.is_none())?;
-    Some((f, Some(part)))
-}
-
-/// The name a pattern binds for the element (part `part` of a pair, or the whole item).
-fn element_name(pat: &syn::Pat, part: Option<usize>) -> Option<&syn::Ident> {
-    let pat = match pat {
-        syn::Pat::Type(t) => &*t.pat,
-        p => p,
-    };
-    let pat = match (pat, part) {
-        (p, None) => p,
-        (syn::Pat::Tuple(t), Some(k)) if t.elems.len() == 2 => &t.elems[k],
-        _ => return None,
-    };
-    let pat = match pat {
-        syn::Pat::Reference(r) => &*r.pat,
-        p => p,
-    };
-    match pat {
-        syn::Pat::Ident(i) if i.subpat.is_none() => Some(&i.ident),
-        _ => None,
-    }
+    let (base, part) = crate::rows::row_iteration(e)?;
+    let found = field_path(base, roots).filter(|f| f.index.is_none())?;
+    Some((found, part))
 }
 
 /// Whether `name` is read as a sequence in `e`: indexed, iterated, measured.
 fn read_as_row(e: &syn::Expr, name: &syn::Ident) -> bool {
-    struct Find<'a> {
-        name: &'a syn::Ident,
-        found: bool,
-    }
-    impl<'a> Visit<'a> for Find<'_> {
-        fn visit_expr(&mut self, e: &'a syn::Expr) {
-            let is_name = |e: &syn::Expr| {
-                let e = match e {
-                    syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => &*u.expr,
-                    e => e,
-                };
-                matches!(e, syn::Expr::Path(p) if p.path.is_ident(self.name))
-            };
-            match e {
-                syn::Expr::Index(i) if is_name(&i.expr) => self.found = true,
-                syn::Expr::MethodCall(m)
-                    if is_name(&m.receiver)
-                        && [
-                            "iter",
-                            "len",
-                            "into_iter",
-                            "windows",
-                            "chunks",
-                            "first",
-                            "last",
-                        ]
-                        .iter()
-                        .any(|n| m.method == n) =>
-                {
-                    self.found = true;
-                }
-                syn::Expr::ForLoop(f)
-                    if is_name(&f.expr)
-                        || matches!(&*f.expr, syn::Expr::Reference(r) if is_name(&r.expr)) =>
-                {
-                    self.found = true;
-                }
-                _ => {}
-            }
-            syn::visit::visit_expr(self, e);
-        }
-        fn visit_item(&mut self, _: &'a syn::Item) {}
-    }
-    let mut f = Find { name, found: false };
-    f.visit_expr(e);
-    f.found
+    crate::desugar::read_as_sequence(&syn::Stmt::Expr(e.clone(), None), name)
 }
 
 impl RowIters<'_> {
@@ -169,7 +72,7 @@ impl<'a> Visit<'a> for RowIters<'_> {
             let Some(found) = row_of_field(&init.expr, self.roots) else {
                 continue;
             };
-            let Some(name) = element_name(&l.pat, None) else {
+            let Some(name) = crate::rows::row_binding(&l.pat, None) else {
                 continue;
             };
             let rest = syn::Expr::Block(syn::ExprBlock {
@@ -189,7 +92,7 @@ impl<'a> Visit<'a> for RowIters<'_> {
 
     fn visit_expr_for_loop(&mut self, f: &'a syn::ExprForLoop) {
         if let Some((found, part)) = row_source(&f.expr, self.roots) {
-            if let Some(name) = element_name(&f.pat, part) {
+            if let Some(name) = crate::rows::row_binding(&f.pat, part) {
                 let body = syn::Expr::Block(syn::ExprBlock {
                     attrs: Vec::new(),
                     label: None,
@@ -208,7 +111,11 @@ impl<'a> Visit<'a> for RowIters<'_> {
         if let (Some((found, part)), Some(syn::Expr::Closure(c))) =
             (row_source(&m.receiver, self.roots), m.args.first())
         {
-            if let Some(name) = c.inputs.first().and_then(|p| element_name(p, part)) {
+            if let Some(name) = c
+                .inputs
+                .first()
+                .and_then(|p| crate::rows::row_binding(p, part))
+            {
                 if read_as_row(&c.body, name) {
                     self.mark(found);
                 }

@@ -48,34 +48,12 @@ impl Lowerer<'_> {
     /// The names a `for` pattern binds to the rows of a data rows parameter it iterates
     /// (`for x in xs`, `&xs`, `xs.iter()`, with `.enumerate()` or `.zip(..)`).
     pub(super) fn loop_row_names(&self, iter: &Expr, pat: &syn::Pat) -> Vec<syn::Ident> {
-        let is_rows = |e: &Expr| {
-            let e = match e {
-                Expr::Reference(r) => &*r.expr,
-                Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => &*m.receiver,
-                e => e,
-            };
-            matches!(e, Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.data_rows.contains(i)))
+        let Some((base, part)) = crate::rows::row_iteration(iter) else {
+            return Vec::new();
         };
-        let part = if is_rows(iter) {
-            None
-        } else {
-            match iter {
-                Expr::MethodCall(m) if m.method == "enumerate" && is_rows(&m.receiver) => Some(1),
-                Expr::MethodCall(m) if m.method == "zip" && is_rows(&m.receiver) => Some(0),
-                _ => return Vec::new(),
-            }
-        };
-        let pat = match pat {
-            syn::Pat::Type(t) => &*t.pat,
-            p => p,
-        };
-        let pat = match (pat, part) {
-            (p, None) => p,
-            (syn::Pat::Tuple(t), Some(k)) if t.elems.len() == 2 => &t.elems[k],
-            _ => return Vec::new(),
-        };
-        match pat {
-            syn::Pat::Ident(i) if i.subpat.is_none() => vec![i.ident.clone()],
+        let rows = matches!(base, Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.data_rows.contains(i)));
+        match crate::rows::row_binding(pat, part) {
+            Some(name) if rows => vec![name.clone()],
             _ => Vec::new(),
         }
     }
