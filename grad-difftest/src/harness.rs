@@ -388,13 +388,16 @@ fn has_jvp(case: &Case) -> bool {
 }
 
 /// Whether the case's function also gets `hvp` (and its helpers too, which it needs): every
-/// function of scalars and slices.
+/// function of scalars and slices, and of a model of numbers and sequences that is its only
+/// differentiated parameter and is not passed whole to another function.
 fn has_hvp(case: &Case) -> bool {
     // A custom rule has no second order of its own.
+    let model_ok = case.model.is_none()
+        || (!case.items.contains("_body_") && case.params.iter().all(|p| !p.active || p.in_model));
     has_jvp(case)
         && !case.wrapper
         && !case.items.contains("custom_gradient")
-        && case.model.is_none()
+        && model_ok
         && !case
             .params
             .iter()
@@ -822,6 +825,9 @@ fn hvp_closure(
 ) -> String {
     let mut pre = pre.to_string();
     let mut all = args.to_vec();
+    if let Some(m) = &case.model {
+        return model_hvp_closure(case, m, pt, offs, ty, &pre, args, name);
+    }
     let (mut bufs, mut hvs) = (Vec::new(), Vec::new());
     let (mut gs, mut hs) = (Vec::new(), Vec::new());
     let mut collect = String::new();
@@ -866,6 +872,74 @@ fn hvp_closure(
     let h0: Vec<String> = hs.iter().map(|h| format!("{h} as f64")).collect();
     format!(
         "|pp: &[f64], vv: &[f64]| -> (f64, Vec<f64>, Vec<f64>) {{ {pre} let {lhs} = {name}_hvp({}); let mut gr: Vec<f64> = vec![{}]; let mut hr: Vec<f64> = vec![{}];{collect} (v as f64, gr, hr) }}",
+        all.join(", "),
+        g0.join(", "),
+        h0.join(", ")
+    )
+}
+
+/// `|pp, vv| NAME_hvp(&model, args.., &v_model, &mut d_model, &mut hv_model)` (or the method)
+/// for a function whose only differentiated parameter is the model: the direction model from
+/// `vv`, the gradient and `H · v` read from the models' fields as the point is laid out
+/// (scalars, then sequences, each in declaration order).
+#[allow(clippy::too_many_arguments)]
+fn model_hvp_closure(
+    case: &Case,
+    m: &crate::gen::Model,
+    pt: &[Value],
+    offs: &[usize],
+    ty: &str,
+    pre: &str,
+    args: &[String],
+    name: &str,
+) -> String {
+    let inner = if m.nested { "inner." } else { "" };
+    let mut pre = pre.to_string();
+    let mut fields = Vec::new();
+    let (mut scalars, mut seqs) = (Vec::new(), String::new());
+    for (j, (param, v)) in case.params.iter().zip(pt).enumerate() {
+        if !param.in_model {
+            continue;
+        }
+        fields.push(model_field(param, v, offs[j], ty, "vv"));
+        if !param.active {
+            continue;
+        }
+        let n = &param.name;
+        match v {
+            Value::Float(_) => scalars.push(n.clone()),
+            Value::Slice(_) => {
+                let _ = write!(
+                    seqs,
+                    " gr.extend(d_model.{inner}{n}.iter().map(|&d| d as f64)); hr.extend(hv_model.{inner}{n}.iter().map(|&d| d as f64));"
+                );
+            }
+            _ => {}
+        }
+    }
+    let _ = write!(
+        pre,
+        "let v_model = {}; let mut d_model = grad::runtime::Params::zeros_like(&model); let mut hv_model = grad::runtime::Params::zeros_like(&model); ",
+        model_literal(m, ty, &fields)
+    );
+    let mut all = args.to_vec();
+    let call = if m.method {
+        format!("model.{name}_hvp")
+    } else {
+        all.insert(0, "&model".to_string());
+        format!("{name}_hvp")
+    };
+    all.extend(["&v_model", "&mut d_model", "&mut hv_model"].map(String::from));
+    let g0: Vec<String> = scalars
+        .iter()
+        .map(|n| format!("d_model.{inner}{n} as f64"))
+        .collect();
+    let h0: Vec<String> = scalars
+        .iter()
+        .map(|n| format!("hv_model.{inner}{n} as f64"))
+        .collect();
+    format!(
+        "|pp: &[f64], vv: &[f64]| -> (f64, Vec<f64>, Vec<f64>) {{ {pre} let v = {call}({}); let mut gr: Vec<f64> = vec![{}]; let mut hr: Vec<f64> = vec![{}];{seqs} (v as f64, gr, hr) }}",
         all.join(", "),
         g0.join(", "),
         h0.join(", ")

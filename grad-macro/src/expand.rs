@@ -113,7 +113,9 @@ pub fn expand_item(args: TokenStream, item: &syn::ItemFn) -> TokenStream {
             } else {
                 "rows (`&[Vec<f64>]`)"
             };
-            for (span, what) in [(a.hvp, "hvp"), (check, "check")] {
+            // Models do `hvp` themselves (or report why not).
+            let hvp = if models { None } else { a.hvp };
+            for (span, what) in [(hvp, "hvp"), (check, "check")] {
                 if let Some(span) = span {
                     out.extend(
                         syn::Error::new(span, format!("`{what}` is not supported yet for functions of {what_kind}: differentiate a function of scalars and slices, or drop `{what}`"))

@@ -219,8 +219,8 @@ fn layer_loss(layer: &Layer, x: &[f64]) -> f64 {
 }
 
 impl Layer {
-    /// The same loss as a method.
-    #[gradient]
+    /// The same loss as a method, with second order.
+    #[gradient(hvp)]
     fn loss(&self, x: &[f64]) -> f64 {
         let mut s = self.b;
         for (w, xi) in self.w.iter().zip(x) {
@@ -244,6 +244,9 @@ fn models_run() {
     assert!(v.is_finite() && d.b.is_finite());
     let v = layer.loss_grad(&[1.0, 2.0], &mut d);
     assert!(v.is_finite() && d.w[0].is_finite());
+    let (dir, mut hv) = (layer.zeros_like(), layer.zeros_like());
+    let v = layer.loss_hvp(&[1.0, 2.0], &dir, &mut d, &mut hv);
+    assert!(v.is_finite() && hv.w[0].is_finite());
 }
 
 /// Calls that take the whole model: a method on `self` and a free function.

@@ -15,6 +15,7 @@ use syn::visit_mut::VisitMut;
 
 mod elements;
 mod find;
+mod hvp;
 mod jvp;
 mod model_calls;
 mod row_iters;
@@ -354,12 +355,20 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         sig: inner_sig,
         block: Box::new(body),
     };
+    // Second order: the inner function's own `hvp`, for the models it supports.
+    let hvp = args.hvp.filter(|&span| {
+        match hvp::unsupported(item, &named, &roots, &paths, &leaves) {
+            Some(reason) => {
+                errors.push(span, format!("`hvp` is not supported yet for {reason}: differentiate a function of scalars and slices, or drop `hvp`"));
+                false
+            }
+            None => true,
+        }
+    });
     let inner_expanded = if errors.is_empty() && !inner_wrt.is_empty() {
-        let inner_args = if args.jvp.is_some() {
-            quote!(jvp, wrt(#(#inner_wrt),*))
-        } else {
-            quote!(wrt(#(#inner_wrt),*))
-        };
+        let modes = [args.jvp.map(|_| quote!(jvp)), hvp.map(|_| quote!(hvp))];
+        let modes = modes.iter().flatten();
+        let inner_args = quote!(#(#modes,)* wrt(#(#inner_wrt),*));
         Some(crate::expand::expand_item(inner_args, &inner))
     } else {
         None
@@ -369,6 +378,17 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         jvp::wrapper(
             item,
             &named,
+            &roots,
+            &paths,
+            &leaves,
+            float,
+            &inner_name,
+            inner_expanded.as_ref(),
+        )
+    });
+    let hvp = hvp.map(|_| {
+        hvp::wrapper(
+            item,
             &roots,
             &paths,
             &leaves,
@@ -389,7 +409,7 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         inner_expanded,
         errors,
     );
-    let out = quote!(#out #jvp);
+    let out = quote!(#out #jvp #hvp);
     let model_fns = match roots.as_slice() {
         [root] if ok => model_fns(item, root, float),
         _ => TokenStream::new(),

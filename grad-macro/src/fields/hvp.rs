@@ -1,0 +1,195 @@
+//! `NAME_hvp` for functions of models: the model's fields and a direction model's matching fields
+//! in, the inner function's forward-over-reverse sweep (see `hvp`), the gradient and `H · v`
+//! out into two models of the model's own type.
+//!
+//! Models whose differentiated fields are numbers and sequences read as such, with the model the
+//! only differentiated parameter: the form of most losses over a parameter struct. Rows fields,
+//! fields of the elements of a `Vec` of structs and whole-model calls are reported.
+
+use super::{typed_inputs, Leaf, Path, Root};
+use crate::ir::FloatTy;
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+
+/// Why a model function cannot have `NAME_hvp` yet, if it cannot.
+pub(super) fn unsupported(
+    item: &syn::ItemFn,
+    named: &dyn Fn(&Ident) -> bool,
+    roots: &[Root],
+    paths: &[Path],
+    leaves: &[(usize, Leaf, Ident)],
+) -> Option<String> {
+    if roots.len() != 1 {
+        return Some("a function of two models".into());
+    }
+    let other = typed_inputs(item)
+        .into_iter()
+        .any(|(id, _)| named(&id) && roots.iter().all(|r| r.ident != id));
+    if other {
+        return Some(
+            "a model beside other differentiated parameters (name only the model in `wrt`)".into(),
+        );
+    }
+    for (k, leaf, _) in leaves {
+        let p = &paths[*k];
+        let dotted = p.dotted(roots);
+        match (leaf, p.suffix.is_some()) {
+            (Leaf::Number | Leaf::Seq, false) => {}
+            (Leaf::Rows, _) => return Some(format!("a model whose rows field `{dotted}` is read")),
+            (Leaf::Flat, _) => {
+                return Some(
+                    "a model passed whole to another `#[gradient]` function or method".into(),
+                )
+            }
+            _ => {
+                return Some(format!(
+                    "a model whose `{dotted}` is read from the elements of a sequence of structs"
+                ))
+            }
+        }
+    }
+    None
+}
+
+/// Input: the model function, its (single) root, field paths and leaves, and the inner
+/// function's expansion (with `hvp`). Output: `NAME_hvp(params.., v_m: &Model, d_m: &mut Model,
+/// hv_m: &mut Model) -> T`.
+pub(super) fn wrapper(
+    item: &syn::ItemFn,
+    roots: &[Root],
+    paths: &[Path],
+    leaves: &[(usize, Leaf, Ident)],
+    float: FloatTy,
+    inner_name: &Ident,
+    inner_expanded: Option<&TokenStream>,
+) -> TokenStream {
+    let t = Ident::new(float.name(), Span::call_site());
+    let zero = crate::emit::float_literal(0.0, float);
+    let fname = format!("{}_hvp", item.sig.ident);
+    let inner_hvp_name = format_ident!("{}_hvp", inner_name);
+    let inner_hvp: Option<syn::ItemFn> = inner_expanded.and_then(|ts| {
+        let items = syn::parse2::<syn::File>(ts.clone()).ok()?.items;
+        items.into_iter().find_map(|i| match i {
+            syn::Item::Fn(f) if f.sig.ident == inner_hvp_name => Some(f),
+            _ => None,
+        })
+    });
+    let root = &roots[0];
+    let (r, rt) = (&root.ident, &root.ty);
+    let (v, d, hv) = (
+        format_ident!("v_{}", r),
+        format_ident!("d_{}", r),
+        format_ident!("hv_{}", r),
+    );
+    let original = typed_inputs(item);
+    let mut params = Vec::new();
+    for (id, ty) in &original {
+        match ty {
+            None => params.push(quote!(&self)),
+            Some(ty) => params.push(quote!(#id: #ty)),
+        }
+    }
+    let model_ty = rt;
+    let leaf_of = |id: &str| leaves.iter().find(|(_, _, l)| *l == id);
+    let body = match &inner_hvp {
+        None => quote!(::core::unreachable!(
+            "`#[gradient]` reported a compile error for this function"
+        )),
+        Some(inner) => {
+            let mut prelude = vec![quote! {
+                ::grad::runtime::Params::fill_params(#d, #zero);
+                ::grad::runtime::Params::fill_params(#hv, #zero);
+            }];
+            let mut args = Vec::new();
+            // The inner function's scalar slots, in order: where their gradient and `H · v` go.
+            let mut scalar_slots = Vec::new();
+            for (id, _) in typed_inputs(inner) {
+                let name = id.to_string();
+                if name == "self" {
+                    continue;
+                }
+                let (kind, leaf_name) = if let Some(l) = name.strip_prefix("hv_") {
+                    ("hv", l)
+                } else if let Some(l) = name.strip_prefix("d_") {
+                    ("d", l)
+                } else if let Some(l) = name.strip_prefix("v_") {
+                    ("v", l)
+                } else {
+                    ("value", name.as_str())
+                };
+                let Some((k, leaf, _)) = leaf_of(leaf_name) else {
+                    // A parameter of the function's own, passed on as it is.
+                    args.push(quote!(#id));
+                    continue;
+                };
+                let p = &paths[*k];
+                let members = &p.members;
+                let dotted = p.dotted(roots);
+                let from = |m: &Ident| quote!(#m #(.#members)*);
+                match (kind, leaf) {
+                    ("value", Leaf::Number) => {
+                        args.push(from(r));
+                        scalar_slots.push(members.clone());
+                    }
+                    ("value", _) => args.push({
+                        let f = from(r);
+                        quote!(&#f[..])
+                    }),
+                    ("v", Leaf::Number) => args.push(from(&v)),
+                    (_, _) => {
+                        let (m, mutability) = match kind {
+                            "v" => (&v, quote!()),
+                            "d" => (&d, quote!(mut)),
+                            _ => (&hv, quote!(mut)),
+                        };
+                        let (f, own) = (from(m), from(r));
+                        let msg = format!("{fname}: `{m}.{}` does not have the shape of `{dotted}`; make it with `Params::zeros_like`", dotted.split_once('.').map_or(dotted.as_str(), |(_, rest)| rest));
+                        prelude.push(quote!(::core::assert!(#f.len() == #own.len(), #msg);));
+                        args.push(quote!(&#mutability #f[..]));
+                    }
+                }
+            }
+            let result = crate::naming::hidden("result");
+            let call = if root.receiver {
+                quote!(self.#inner_hvp_name(#(#args),*))
+            } else {
+                quote!(#inner_hvp_name(#(#args),*))
+            };
+            let k = scalar_slots.len();
+            let (value, scatter) = if k == 0 {
+                (quote!(#result), TokenStream::new())
+            } else {
+                let writes = scalar_slots.iter().enumerate().map(|(i, members)| {
+                    quote! {
+                        #d #(.#members)* = #result.1[#i];
+                        #hv #(.#members)* = #result.2[#i];
+                    }
+                });
+                (quote!(#result.0), quote!(#(#writes)*))
+            };
+            quote! {
+                #(#prelude)*
+                let #result = #call;
+                #scatter
+                #value
+            }
+        }
+    };
+    let vis = &item.vis;
+    let name = format_ident!("{}_hvp", item.sig.ident);
+    let inherited = crate::expand::inherited_attributes(item);
+    let doc = format!(
+        " Value of [`{}`], its gradient (into `{d}`) and the Hessian–vector product `H · {v}` (into `{hv}`), the direction, gradient and product models of the model's own type; one forward-over-reverse sweep, generated by `#[gradient(hvp)]`.",
+        item.sig.ident
+    );
+    let (generics, where_clause) = (&item.sig.generics, &item.sig.generics.where_clause);
+    quote! {
+        #(#inherited)*
+        #[doc = #doc]
+        #[must_use]
+        #[allow(unused_variables, clippy::too_many_arguments, clippy::needless_borrow)]
+        #vis fn #name #generics (#(#params,)* #v: &#model_ty, #d: &mut #model_ty, #hv: &mut #model_ty) -> #t #where_clause {
+            #body
+        }
+    }
+}
