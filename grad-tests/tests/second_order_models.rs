@@ -122,3 +122,30 @@ fn a_direction_of_another_shape_is_named() {
     let (mut d, mut h) = (m.zeros_like(), m.zeros_like());
     let _ = free_hvp(&m, 0.7, &v, &mut d, &mut h);
 }
+
+#[test]
+fn hessian_of_a_model_over_its_flat_view() {
+    let m = Model::new();
+    let n = m.num_params();
+    let (xs, ys) = ([1.0, 2.0, -0.5], [0.3, 0.1, 0.2]);
+    let mut hess = vec![0.0; n * n];
+    let (mut d, mut g) = (m.zeros_like(), m.zeros_like());
+    let value = m.loss_hessian(&xs, &ys, &mut d, &mut hess);
+    assert_eq!(value.to_bits(), m.loss_grad(&xs, &ys, &mut g).to_bits());
+    assert_eq!(d.to_flat(), g.to_flat());
+    // Column j is H · e_j, and H is symmetric.
+    for j in 0..n {
+        let mut e = vec![0.0; n];
+        e[j] = 1.0;
+        let dir = m.with_flat(&e);
+        let (mut dd, mut hv) = (m.zeros_like(), m.zeros_like());
+        let _ = m.loss_hvp(&xs, &ys, &dir, &mut dd, &mut hv);
+        for (i, h) in hv.to_flat().iter().enumerate() {
+            assert_eq!(hess[i * n + j].to_bits(), h.to_bits());
+            assert!((hess[i * n + j] - hess[j * n + i]).abs() < 1e-12);
+        }
+    }
+    let mut hess = vec![0.0; n * n];
+    let value = free_hessian(&m, 0.7, &mut d, &mut hess);
+    assert_eq!(value.to_bits(), free(&m, 0.7).to_bits());
+}
