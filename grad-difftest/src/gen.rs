@@ -3181,7 +3181,7 @@ impl<'a> FnGen<'a> {
         let k = self.items.matches("_vh").count();
         let name = format!("{}_vh{k}_{FLT}", self.base);
         if self.on("stmt:tuple_call") && self.rng.chance(0.35) {
-            return self.tuple_call_stmt(out, ind, &name, &slices);
+            return self.tuple_call_stmt(ctx, out, ind, &name, &slices);
         }
         let (ret, body, array) = match self.rng.below(4) {
             0 => (
@@ -3270,9 +3270,10 @@ impl<'a> FnGen<'a> {
     /// A `#[gradient]` helper returning a tuple of two or three floats (built by a tuple
     /// expression or by an `if`), called with a slice in scope and a float, its parts read by a
     /// pattern (`let (p, q) = ..`, `let (p, _, r) = ..`, typed or not), by field on the call
-    /// (`NAME(..).1`) or by field on a local (`let t = NAME(..); t.0`).
+    /// (`NAME(..).1`, also in a condition) or by field on a local (`let t = NAME(..); t.0`).
     fn tuple_call_stmt(
         &mut self,
+        ctx: Ctx,
         out: &mut String,
         ind: usize,
         name: &str,
@@ -3305,9 +3306,19 @@ impl<'a> FnGen<'a> {
         let active = xiv.2 || a.iv.2;
         let part = Iv(-2.0, 2.0, active);
         let call = format!("{name}({xs}, {})", a.s);
-        // A call with constant arguments is data; its generic twin is pending (see `PENDING`).
-        let form = if active { self.rng.below(4) } else { 3 };
+        let form = if active { self.rng.below(5) } else { 3 };
         match form {
+            4 => {
+                // A part in a condition.
+                let acc = self.some_mut(ctx, out, ind);
+                let j = self.rng.below(n);
+                Self::nested(
+                    out,
+                    ind,
+                    &format!("if {call}.{j} > 0.25"),
+                    &format!("{acc} *= 0.5;"),
+                );
+            }
             0 | 1 => {
                 let names: Vec<String> = (0..n).map(|_| self.fresh("tp")).collect();
                 let mut pat: Vec<String> = names.clone();

@@ -162,3 +162,43 @@ fn data_tuples_stay_data() {
     assert_eq!(value.to_bits(), data_tuple(0.3, &d).to_bits());
     close("w", &[dw], &fd(&|p| data_tuple(p[0], &d), &[0.3]));
 }
+
+/// A part of a tuple-valued call read in every position: a receiver, a condition, a `while`
+/// body, a `match` arm, a closure, a call argument.
+#[gradient]
+fn parts_in_every_position(r: f64, t: f64, n: usize) -> f64 {
+    let mut s = polar(r, t).0.sin();
+    if polar(r, t).1 > 0.0 {
+        s += 1.0;
+    }
+    let mut k = 0;
+    while k < 2 {
+        let (a, b) = polar(r + f64::from(k), t);
+        s += a * b;
+        k += 1;
+    }
+    match n {
+        0 => s += polar(t, r).0,
+        _ => {
+            let p = polar(t, r);
+            s += p.1;
+        }
+    }
+    let f = |x: f64| polar(x, t).0 * 2.0;
+    s + f(r) + polar(polar(r, t).0, t).1
+}
+
+#[test]
+fn parts_read_in_every_position() {
+    for n in [0, 1] {
+        for (r, t) in [(1.3, 0.7), (0.4, -2.1)] {
+            let (value, grad) = parts_in_every_position_grad(r, t, n);
+            assert_eq!(value.to_bits(), parts_in_every_position(r, t, n).to_bits());
+            close(
+                "rt",
+                &grad,
+                &fd2(|r, t| parts_in_every_position(r, t, n), r, t),
+            );
+        }
+    }
+}

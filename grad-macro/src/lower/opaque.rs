@@ -49,6 +49,25 @@ impl VisitMut for Renamer<'_, '_> {
                 }
             }
         }
+        // `t.1` of a tuple-valued call's result, which the engine holds in a buffer: `t[1]`.
+        if let syn::Expr::Field(f) = e {
+            if let (syn::Member::Unnamed(k), syn::Expr::Path(p)) = (&f.member, &*f.base) {
+                let seq = p
+                    .path
+                    .get_ident()
+                    .filter(|i| !self.shadowed.contains(i))
+                    .and_then(|i| match self.env.lookup(i) {
+                        Some(Binding::Seq(s)) => Some(s),
+                        _ => None,
+                    });
+                if let Some(s) = seq {
+                    let name = self.lowerer.seq_ident(s, k.span);
+                    let index = k.index as usize;
+                    *e = syn::parse_quote!(#name[#index]);
+                    return;
+                }
+            }
+        }
         // A `&f64` parameter, which `NAME_grad` reads by value, is a reference where the user
         // passes it on as written (`helper(x)`).
         if let syn::Expr::Path(p) = e {
