@@ -1544,7 +1544,12 @@ impl<'a> FnGen<'a> {
                     format!("{ys}.iter()")
                 };
                 // Only the pairs past a threshold, sometimes (a kink where one crosses it).
-                let filter = if self.on("reduce:zip_filter") && self.rng.chance(0.3) {
+                // (Over a layer's `w`, pending as `filter` is.)
+                let filter = if self.on("reduce:zip_filter")
+                    && self.layer_ok(&xs, "layers:w_filter")
+                    && self.layer_ok(&ys, "layers:w_filter")
+                    && self.rng.chance(0.3)
+                {
                     let c = fmt_float(self.rng.uniform(-1.0, 1.0));
                     if self.rng.chance(0.5) {
                         format!(".filter(|({v}, _)| **{v} > {c})")

@@ -361,3 +361,46 @@ fn conditional_pushes_read_in_vec_macros() {
         close("xy", &g, &fd(&|p| pushed_then_listed(p[0], p[1]), &[x, y]));
     }
 }
+
+/// Pushes as `match` arm values in a loop whose body also returns early (the early return turns
+/// the arms' pushes into tail expressions; once rejected, found by the differential tester).
+#[gradient]
+fn pushed_by_arms_then_returns(a: f64, x: f64, n: usize) -> f64 {
+    let mut acc = 0.0;
+    for _ in 0..n {
+        let mut cv = Vec::new();
+        for j in 0..3 {
+            match j % 3 {
+                0 => cv.push(a * x + f64::from(j)),
+                _ => {
+                    cv.push(-0.88);
+                    cv.push(a);
+                }
+            }
+        }
+        let cl: f64 = if cv.is_empty() {
+            0.0
+        } else {
+            cv.len() as f64 * 2.0
+        };
+        let s: f64 = cv.iter().sum();
+        if acc > 10.0 {
+            return std::f64::consts::LN_2;
+        }
+        acc += s + cl;
+    }
+    acc
+}
+
+#[test]
+fn pushes_in_arms_beside_an_early_return() {
+    for (a, x, n) in [(0.7, 1.3, 2), (2.5, 3.0, 4)] {
+        let (v, g) = pushed_by_arms_then_returns_grad(a, x, n);
+        assert_eq!(v.to_bits(), pushed_by_arms_then_returns(a, x, n).to_bits());
+        close(
+            "ax",
+            &g,
+            &fd(&|p| pushed_by_arms_then_returns(p[0], p[1], n), &[a, x]),
+        );
+    }
+}

@@ -133,6 +133,16 @@ fn bound_expr(
     if !pushes_anywhere(&quote!(#e), name) {
         return Some(None);
     }
+    // `v.push(x)` as a value: a `match` arm's, a block's tail.
+    if let Some(push) = push_expr(e, name) {
+        if super::pushes::not_a_float(&push) {
+            return None;
+        }
+        let stmt = syn::Stmt::Expr(e.clone(), Some(Default::default()));
+        let store = super::pushes::store(&stmt, name, count, &push);
+        *e = syn::parse_quote!({ #store });
+        return Some(Some(syn::parse_quote!(1usize)));
+    }
     Some(Some(match e {
         syn::Expr::Block(b) if b.label.is_none() => {
             bound_stmts(&mut b.block.stmts, name, count, varying)?
@@ -166,17 +176,6 @@ fn bound_expr(
                     .is_some_and(|(_, g)| pushes_anywhere(&quote!(#g), name))
                 {
                     return None;
-                }
-                // `=> v.push(x),`: a push as the arm's value.
-                if let Some(push) = push_expr(&arm.body, name) {
-                    let stmt = syn::Stmt::Expr((*arm.body).clone(), Some(Default::default()));
-                    if super::pushes::not_a_float(&push) {
-                        return None;
-                    }
-                    let store = super::pushes::store(&stmt, name, count, &push);
-                    *arm.body = syn::parse_quote!({ #store });
-                    arms.push(syn::parse_quote!(1usize));
-                    continue;
                 }
                 if let Some(b) = bound_expr(&mut arm.body, name, count, varying)? {
                     arms.push(b);
