@@ -102,8 +102,21 @@ fn rows_of(ty: &syn::Type) -> Option<(FloatTy, Layout)> {
                 .all(|e| float_of(e) == Some(f))
                 .then_some((f, Layout::Tuple(t.elems.len())))
         }
+        // `&[&[T]]`: slices of any lengths, as `Vec`s are.
+        syn::Type::Reference(r) if r.mutability.is_none() => match &*r.elem {
+            syn::Type::Slice(s) => Some((float_of(&s.elem)?, Layout::Ragged)),
+            _ => None,
+        },
         t => Some((float_of(vec_elem(t)?)?, Layout::Ragged)),
     }
+}
+
+/// Whether rows of `ty` are borrowed slices (`&[&[T]]`): their gradient is `&mut [&mut [T]]`.
+fn rows_are_slices(ty: &syn::Type) -> bool {
+    let syn::Type::Reference(r) = ty else {
+        return false;
+    };
+    matches!(&*r.elem, syn::Type::Slice(s) if matches!(&*s.elem, syn::Type::Reference(_)))
 }
 
 /// Rows of floats `#[gradient]` differentiates (`&[[T; N]]`, `&[Vec<T>]`, ...).
@@ -438,7 +451,11 @@ fn wrapper(
                     });
                 }
                 Layout::Ragged => {
-                    bufs.push(quote!(#d: &mut [::std::vec::Vec<#t>]));
+                    if rows_are_slices(ty) {
+                        bufs.push(quote!(#d: &mut [&mut [#t]]));
+                    } else {
+                        bufs.push(quote!(#d: &mut [::std::vec::Vec<#t>]));
+                    }
                     let msg = format!(
                         "{fname}: row {{}} of the gradient buffer `{d}` has length {{}} but row {{}} of `{id}` has length {{}}; pass a buffer of the shape of `{id}`"
                     );

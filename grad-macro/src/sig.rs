@@ -224,7 +224,7 @@ fn seq_of(ty: &Type) -> Option<(FloatTy, SeqShape)> {
 pub fn undifferentiable(id: &Ident, float_ty: FloatTy) -> String {
     let t = float_ty.name();
     format!(
-        "`#[gradient]` cannot differentiate the parameter `{id}` of this type yet: it differentiates `{t}`, `&{t}`, `&[{t}]`, `&[{t}; N]`, `[{t}; N]`, `&Vec<{t}>` and rows (`&[[{t}; N]]`, `&[[{t}; N]; M]`, `&[Vec<{t}>]`, `&Vec<Vec<{t}>>`, `&Vec<[{t}; N]>`, `&[({t}, {t})]`) parameters; pass the values as one of those (flattened into a `&[{t}]`, say), or name the parameters to differentiate with `#[gradient(wrt(..))]` so that `{id}` is a constant",
+        "`#[gradient]` cannot differentiate the parameter `{id}` of this type yet: it differentiates `{t}`, `&{t}`, `&[{t}]`, `&[{t}; N]`, `[{t}; N]`, `&Vec<{t}>` and rows (`&[[{t}; N]]`, `&[[{t}; N]; M]`, `&[Vec<{t}>]`, `&[&[{t}]]`, `&Vec<Vec<{t}>>`, `&Vec<[{t}; N]>`, `&[({t}, {t})]`) parameters; pass the values as one of those (flattened into a `&[{t}]`, say), or name the parameters to differentiate with `#[gradient(wrt(..))]` so that `{id}` is a constant",
     )
 }
 
@@ -459,7 +459,7 @@ pub fn analyze(item: &ItemFn, args: &Args, errors: &Errors) -> Sig {
                     Some(p) if p.class == ParamClass::Other => errors.push(
                         name.span(),
                         format!(
-                            "`{name}` cannot be differentiated: only `{t}`, `&{t}`, `&[{t}]`, `&[{t}; N]`, `[{t}; N]`, `&Vec<{t}>` and rows (`&[[{t}; N]]`, `&[[{t}; N]; M]`, `&[Vec<{t}>]`, `&Vec<Vec<{t}>>`, `&Vec<[{t}; N]>`, `&[({t}, {t})]`) parameters can be named in `wrt`",
+                            "`{name}` cannot be differentiated: only `{t}`, `&{t}`, `&[{t}]`, `&[{t}; N]`, `[{t}; N]`, `&Vec<{t}>` and rows (`&[[{t}; N]]`, `&[[{t}; N]; M]`, `&[Vec<{t}>]`, `&[&[{t}]]`, `&Vec<Vec<{t}>>`, `&Vec<[{t}; N]>`, `&[({t}, {t})]`) parameters can be named in `wrt`",
                             t = float_ty.name()
                         ),
                     ),

@@ -395,3 +395,70 @@ fn data_rows_passed_to_helpers() {
         .collect();
     common::close("hvp", &hv, &want);
 }
+
+/// Rows as borrowed slices, `&[&[T]]`: the gradient is `&mut [&mut [T]]` of the same shape,
+/// forward mode takes a tangent of the parameter's type; as data (outside `wrt`) they are read
+/// by any indexing and iterator form.
+#[gradient(jvp)]
+fn slice_rows(xs: &[&[f64]], s: f64) -> f64 {
+    let mut t = 0.0;
+    for row in xs {
+        t += row.iter().sum::<f64>().powi(2) * s;
+    }
+    t + xs[0][0] * xs[xs.len() - 1][xs[xs.len() - 1].len() - 1]
+}
+
+#[gradient(wrt(w))]
+fn slice_rows_data(w: &[f64], xs: &[&[f64]], ys: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for (x, y) in xs.iter().zip(ys) {
+        let p: f64 = w.iter().zip(x.iter()).map(|(a, b)| a * b).sum();
+        s += (p - y).powi(2) + dot_row(w, x);
+    }
+    s + w[0] * xs[0][0]
+}
+
+#[test]
+fn rows_as_slices() {
+    let (a, b) = ([0.5, -0.2, 0.7], [0.3]);
+    let xs: Vec<&[f64]> = vec![&a, &b];
+    let (mut da, mut db) = ([0.0; 3], [0.0; 1]);
+    let (value, [ds]) = {
+        let mut d: Vec<&mut [f64]> = vec![&mut da, &mut db];
+        slice_rows_grad(&xs, 1.5, &mut d)
+    };
+    assert_eq!(value.to_bits(), slice_rows(&xs, 1.5).to_bits());
+    let flat = [0.5, -0.2, 0.7, 0.3];
+    let at = |p: &[f64]| slice_rows(&[&p[..3], &p[3..]], 1.5);
+    let got = [da[0], da[1], da[2], db[0]];
+    common::close("xs", &got, &common::fd_all(&at, &flat));
+    common::close(
+        "s",
+        &[ds],
+        &common::fd_all(&|p| slice_rows(&xs, p[0]), &[1.5]),
+    );
+    let (va, vb) = ([1.0, 0.0, 0.5], [2.0]);
+    let vs: Vec<&[f64]> = vec![&va, &vb];
+    let (v, dot) = slice_rows_jvp(&xs, 1.5, &vs, 0.25);
+    assert_eq!(v.to_bits(), value.to_bits());
+    let want = got
+        .iter()
+        .zip([1.0, 0.0, 0.5, 2.0])
+        .map(|(g, t)| g * t)
+        .sum::<f64>()
+        + ds * 0.25;
+    assert!((dot - want).abs() < 1e-12, "{dot} vs {want}");
+
+    let w = [0.4, -0.6];
+    let (r0, r1) = ([1.0, 2.0], [-0.5, 0.25]);
+    let xs: Vec<&[f64]> = vec![&r0, &r1];
+    let ys = [0.3, 0.7];
+    let mut dw = [0.0; 2];
+    let v = slice_rows_data_grad(&w, &xs, &ys, &mut dw);
+    assert_eq!(v.to_bits(), slice_rows_data(&w, &xs, &ys).to_bits());
+    common::close(
+        "w",
+        &dw,
+        &common::fd_all(&|p| slice_rows_data(p, &xs, &ys), &w),
+    );
+}
