@@ -134,7 +134,7 @@ fn bound_expr(
         return Some(None);
     }
     // `v.push(x)` as a value: a `match` arm's, a block's tail.
-    if let Some(push) = push_expr(e, name) {
+    if let Some(push) = super::pushes::push_expr(e, name) {
         if super::pushes::not_a_float(&push) {
             return None;
         }
@@ -217,15 +217,6 @@ fn invariant_trips(e: &syn::Expr, varying: &[syn::Ident]) -> Option<syn::Expr> {
         syn::RangeLimits::HalfOpen(_) => n,
         syn::RangeLimits::Closed(_) => syn::parse_quote!(#n + 1),
     })
-}
-
-/// `name.push(e)` as an expression: `e`.
-fn push_expr(e: &syn::Expr, name: &syn::Ident) -> Option<syn::Expr> {
-    let syn::Expr::MethodCall(m) = e else {
-        return None;
-    };
-    let is_name = matches!(&*m.receiver, syn::Expr::Path(p) if p.path.is_ident(name));
-    (is_name && m.method == "push" && m.args.len() == 1).then(|| m.args[0].clone())
 }
 
 /// Whether `tokens` hold a `name.push(..)` anywhere.

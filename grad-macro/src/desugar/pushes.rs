@@ -260,7 +260,15 @@ fn empty_vec(e: &syn::Expr) -> bool {
 
 /// `name.push(e);` as a statement: `e`.
 pub(super) fn push_arg(s: &syn::Stmt, name: &syn::Ident) -> Option<syn::Expr> {
-    let syn::Stmt::Expr(syn::Expr::MethodCall(m), Some(_)) = s else {
+    let syn::Stmt::Expr(e, Some(_)) = s else {
+        return None;
+    };
+    push_expr(e, name)
+}
+
+/// `name.push(e)` as an expression: `e`.
+pub(super) fn push_expr(e: &syn::Expr, name: &syn::Ident) -> Option<syn::Expr> {
+    let syn::Expr::MethodCall(m) = e else {
         return None;
     };
     let is_name = matches!(&*m.receiver, syn::Expr::Path(p) if p.path.is_ident(name));
