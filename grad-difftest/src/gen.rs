@@ -3637,7 +3637,8 @@ impl<'a> FnGen<'a> {
         }
     }
 
-    /// `let v = xs[a..b].to_vec();` of a slice in scope, `a..b` within it, then indexed,
+    /// `let v = xs[a..b].to_vec();` of a slice in scope, `a..b` within it (sometimes sorted by
+    /// `sort_by`), then indexed,
     /// iterated or summed.
     fn range_to_vec(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
         let slices = self.slices();
@@ -3658,7 +3659,19 @@ impl<'a> FnGen<'a> {
             2 => (format!("..{xs}.len()"), 1),
             _ => (format!("1_usize.min({xs}.len() - 1)..{xs}.len()"), 1),
         };
-        Self::line(out, ind, &format!("let {n} = {xs}[{range}].to_vec();"));
+        if self.on("stmt:sort") && self.rng.chance(0.3) {
+            // Sorted in place (a kink where two elements are equal).
+            Self::line(out, ind, &format!("let mut {n} = {xs}[{range}].to_vec();"));
+            let cmp = match self.rng.below(4) {
+                0 => "|a, b| a.partial_cmp(b).unwrap()".to_string(),
+                1 => "|a, b| b.total_cmp(a)".to_string(),
+                2 => format!("{FLT}::total_cmp"),
+                _ => "|a, b| b.partial_cmp(a).unwrap()".to_string(),
+            };
+            Self::line(out, ind, &format!("{n}.sort_by({cmp});"));
+        } else {
+            Self::line(out, ind, &format!("let {n} = {xs}[{range}].to_vec();"));
+        }
         self.buffer_read(ctx, &n, iv, min_len, out, ind);
     }
 

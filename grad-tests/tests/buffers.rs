@@ -358,3 +358,31 @@ fn buffers_declared_in_branches_inside_loops() {
         .unwrap();
     }
 }
+
+/// `sort_by` on a local buffer (increasing by `partial_cmp` or `total_cmp`, decreasing, a path
+/// comparator): the derivative of each element follows it to where it lands — a median, a
+/// trimmed mean.
+#[gradient(jvp)]
+fn sorted_statistics(x: &[f64], s: f64) -> f64 {
+    let mut v = x.to_vec();
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let median = v[v.len() / 2];
+    let trimmed = v[1..v.len() - 1].iter().sum::<f64>() / (v.len() - 2) as f64;
+    let mut w: Vec<f64> = x.iter().map(|a| a * s).collect();
+    w.sort_unstable_by(|a, b| b.total_cmp(a));
+    let mut u = [s, x[0], -s];
+    u.sort_by(f64::total_cmp);
+    median * s + trimmed + w[0] - w[w.len() - 1] + u[1]
+}
+
+#[test]
+fn sorting_buffers() {
+    let x = [0.5, -0.7, 1.2, -0.1, 0.3];
+    for s in [0.8, -1.3] {
+        let mut dx = [0.0; 5];
+        let (v, [ds]) = sorted_statistics_grad(&x, s, &mut dx);
+        assert_eq!(v.to_bits(), sorted_statistics(&x, s).to_bits());
+        close("x", &dx, &fd_all(&|p| sorted_statistics(p, s), &x));
+        close("s", &[ds], &fd_all(&|p| sorted_statistics(&x, p[0]), &[s]));
+    }
+}

@@ -215,6 +215,95 @@ pub fn buffer_method(m: &syn::ExprMethodCall) -> Option<syn::Stmt> {
                 #a[#j] = #t;
             }))
         }
+        ("sort_by" | "sort_unstable_by", 1) => {
+            // A stable insertion sort by swaps: the derivative follows each element to where
+            // it lands (a kink where two are equal).
+            let ascending = sort_order(&m.args[0])?;
+            let (i, j, t) = (
+                crate::naming::hidden("i"),
+                crate::naming::hidden("j"),
+                crate::naming::hidden("t"),
+            );
+            let out_of_order: syn::Expr = if ascending {
+                syn::parse_quote!(#a[#j - 1] > #a[#j])
+            } else {
+                syn::parse_quote!(#a[#j - 1] < #a[#j])
+            };
+            Some(syn::parse_quote!(for #i in 1..#a.len() {
+                let mut #j: usize = #i;
+                while #j > 0 && #out_of_order {
+                    let #t = #a[#j - 1];
+                    #a[#j - 1] = #a[#j];
+                    #a[#j] = #t;
+                    #j -= 1;
+                }
+            }))
+        }
+        _ => None,
+    }
+}
+
+/// Whether a comparator sorts in increasing order (`|a, b| a.partial_cmp(b).unwrap()`,
+/// `a.total_cmp(b)`, `f64::total_cmp`) or decreasing (`b.partial_cmp(a)..`); `None` for any
+/// other comparator.
+fn sort_order(c: &syn::Expr) -> Option<bool> {
+    if let syn::Expr::Path(p) = c {
+        return p
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "total_cmp")
+            .then_some(true);
+    }
+    let syn::Expr::Closure(c) = c else {
+        return None;
+    };
+    if c.inputs.len() != 2 {
+        return None;
+    }
+    let name = |p: &syn::Pat| -> Option<syn::Ident> {
+        let mut p = p;
+        loop {
+            match p {
+                syn::Pat::Reference(r) => p = &r.pat,
+                syn::Pat::Type(t) => p = &t.pat,
+                syn::Pat::Ident(i) if i.subpat.is_none() => return Some(i.ident.clone()),
+                _ => return None,
+            }
+        }
+    };
+    let (a, b) = (name(&c.inputs[0])?, name(&c.inputs[1])?);
+    let mut body = super::tail_expr(&c.body);
+    // `.unwrap()`, `.expect(..)`, `.unwrap_or(..)` of a `partial_cmp`.
+    if let syn::Expr::MethodCall(m) = &body {
+        if ["unwrap", "expect", "unwrap_or"]
+            .iter()
+            .any(|n| m.method == n)
+        {
+            body = (*m.receiver).clone();
+        }
+    }
+    let syn::Expr::MethodCall(cmp) = &body else {
+        return None;
+    };
+    if !(cmp.method == "partial_cmp" || cmp.method == "total_cmp") || cmp.args.len() != 1 {
+        return None;
+    }
+    let ident = |e: &syn::Expr| -> Option<syn::Ident> {
+        let mut e = e;
+        loop {
+            match e {
+                syn::Expr::Reference(r) => e = &r.expr,
+                syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => e = &u.expr,
+                syn::Expr::Paren(p) => e = &p.expr,
+                syn::Expr::Path(p) => return p.path.get_ident().cloned(),
+                _ => return None,
+            }
+        }
+    };
+    match (ident(&cmp.receiver)?, ident(&cmp.args[0])?) {
+        (x, y) if x == a && y == b => Some(true),
+        (x, y) if x == b && y == a => Some(false),
         _ => None,
     }
 }
