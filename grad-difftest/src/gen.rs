@@ -123,6 +123,8 @@ pub enum ParamKind {
         vec: bool,
         /// Rows of `width` as tuples `(T, T, ..)` rather than arrays.
         tuple: bool,
+        /// Ragged rows as borrowed slices, `&[&[T]]`.
+        slices: bool,
     },
 }
 
@@ -417,6 +419,8 @@ enum VarKind {
         iv: Iv,
         width: Option<usize>,
         tuple: bool,
+        /// `&[&[T]]`: a row is iterated by `.iter()` (a `&&[T]` is no iterator).
+        slices: bool,
     },
     /// A model's `Vec` of layers, each with a differentiated `w: Vec<T>` of `wlen` elements and
     /// `b: T`.
@@ -948,6 +952,7 @@ impl<'a> FnGen<'a> {
                     iv,
                     width,
                     tuple: false,
+                    ..
                 } if iv.within(d) && self.on("elem:rows") => {
                     cands.push((format!("{w}[0][0]"), iv));
                     cands.push((
@@ -2776,18 +2781,23 @@ impl<'a> FnGen<'a> {
     /// A read of a rows parameter: by index, row by row (named, by pattern, with `enumerate`),
     /// element by element, in a `map` reduction, through a row bound by `let`.
     fn rows_stmt(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
-        let rows: Vec<(String, Iv, Option<usize>, bool)> = self
+        let rows: Vec<(String, Iv, Option<usize>, bool, bool)> = self
             .visible()
             .into_iter()
             .filter_map(|v| match v.kind {
-                VarKind::Rows { iv, width, tuple } => Some((v.name, iv, width, tuple)),
+                VarKind::Rows {
+                    iv,
+                    width,
+                    tuple,
+                    slices,
+                } => Some((v.name, iv, width, tuple, slices)),
                 _ => None,
             })
             .collect();
         if rows.is_empty() {
             return;
         }
-        let (w, wiv, width, tuple) = self.rng.pick(&rows).clone();
+        let (w, wiv, width, tuple, slices) = self.rng.pick(&rows).clone();
         if tuple {
             self.tuple_rows_stmt(ctx, &w, width.unwrap_or(2), out, ind);
             return;
@@ -2864,10 +2874,15 @@ impl<'a> FnGen<'a> {
             }
             1 => {
                 Self::line(out, ind, &format!("for {row} in {w} {{"));
+                let elems = if slices {
+                    format!("{row}.iter()")
+                } else {
+                    row.clone()
+                };
                 Self::nested(
                     out,
                     ind + 1,
-                    &format!("for {v} in {row}"),
+                    &format!("for {v} in {elems}"),
                     &format!("{acc} += {FLT}::tanh({v} * {e});"),
                 );
                 Self::line(out, ind, "}");
@@ -4278,6 +4293,8 @@ impl<'a> FnGen<'a> {
             };
             let vec = self.rng.chance(0.3);
             let tuple = width.is_some() && self.rng.chance(0.4) && self.on("param:tuple_rows");
+            let slices =
+                width.is_none() && !vec && self.rng.chance(0.3) && self.on("param:slice_rows");
             names.push((
                 "ws".into(),
                 ParamKind::Rows {
@@ -4286,6 +4303,7 @@ impl<'a> FnGen<'a> {
                     width,
                     vec: vec && !tuple,
                     tuple,
+                    slices,
                 },
             ));
         }
@@ -4302,6 +4320,7 @@ impl<'a> FnGen<'a> {
                     width,
                     vec: false,
                     tuple: false,
+                    slices: false,
                 },
             ));
         }
@@ -4324,6 +4343,7 @@ impl<'a> FnGen<'a> {
                     width,
                     vec,
                     tuple: false,
+                    slices: false,
                 },
             ));
         }
@@ -4413,10 +4433,12 @@ impl<'a> FnGen<'a> {
                     width,
                     vec,
                     tuple,
+                    slices,
                 } => {
                     let row = match width {
                         Some(w) if tuple => format!("({})", vec![FLT; w].join(", ")),
                         Some(w) => format!("[{FLT}; {w}]"),
+                        None if slices => format!("&[{FLT}]"),
                         None => format!("Vec<{FLT}>"),
                     };
                     let ty = if vec {
@@ -4430,6 +4452,7 @@ impl<'a> FnGen<'a> {
                             iv: Iv(lo, hi, active),
                             width,
                             tuple,
+                            slices,
                         },
                     )
                 }
@@ -4461,7 +4484,7 @@ impl<'a> FnGen<'a> {
                 && match k {
                     ParamKind::Scalar(..) => active && !by_ref && !mutable,
                     ParamKind::Slice(..) => active,
-                    ParamKind::Rows { tuple, .. } => active && !tuple,
+                    ParamKind::Rows { tuple, slices, .. } => active && !tuple && !slices,
                     _ => self.rng.chance(0.6),
                 };
             if n == "layers" || (movable && self.rng.chance(0.7)) {

@@ -509,6 +509,11 @@ fn model_field(param: &crate::gen::Param, v: &Value, off: usize, ty: &str, src: 
     format!("{}: {value}", param.name)
 }
 
+/// Whether `param` is rows of borrowed slices (`&[&[T]]`).
+fn slice_rows(param: &crate::gen::Param) -> bool {
+    matches!(param.kind, ParamKind::Rows { slices: true, .. })
+}
+
 /// `vec![row, ..]` of rows parameter `param` with values `rs`, each element written by
 /// `elem(flat offset, value)` (the rows start at offset `off` of the flat point); rows are
 /// tuples, arrays or `Vec`s as the parameter's kind says.
@@ -626,7 +631,12 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
                             format!("{} as {ty}", bits(x))
                         }
                     });
-                    let _ = writeln!(pre, "let {n} = {rows};");
+                    if slice_rows(param) {
+                        // `&[&[T]]`: borrowed views of owned rows.
+                        let _ = writeln!(pre, "let {n}_rows = {rows}; let {n}: Vec<&[{ty}]> = {n}_rows.iter().map(|r| r.as_slice()).collect();");
+                    } else {
+                        let _ = writeln!(pre, "let {n} = {rows};");
+                    }
                     args.push(format!("&{n}"));
                 }
                 (Value::Int(i), _) => {
@@ -715,7 +725,15 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
                         param.name,
                         rows.join(", ")
                     );
-                    extra.push(format!("&mut d_{}", param.name));
+                    if slice_rows(param) {
+                        // `&mut [&mut [T]]`: views of the owned rows, read after the call.
+                        extra.push(format!(
+                            "&mut d_{}.iter_mut().map(|r| r.as_mut_slice()).collect::<Vec<&mut [{ty}]>>()",
+                            param.name
+                        ));
+                    } else {
+                        extra.push(format!("&mut d_{}", param.name));
+                    }
                 }
                 _ => {}
             }
@@ -983,7 +1001,11 @@ fn jvp_closure(
             }
             Value::Rows(rs) => {
                 let rows = rows_literal(param, rs, off, |at, _| format!("vv[{at}] as {ty}"));
-                let _ = write!(pre, "let v_{n} = {rows}; ");
+                if slice_rows(param) {
+                    let _ = write!(pre, "let v_{n}_rows = {rows}; let v_{n}: Vec<&[{ty}]> = v_{n}_rows.iter().map(|r| r.as_slice()).collect(); ");
+                } else {
+                    let _ = write!(pre, "let v_{n} = {rows}; ");
+                }
                 tangents.push(format!("&v_{n}"));
             }
             _ => {}
