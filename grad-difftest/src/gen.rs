@@ -125,6 +125,8 @@ pub enum ParamKind {
         tuple: bool,
         /// Ragged rows as borrowed slices, `&[&[T]]`.
         slices: bool,
+        /// A fixed number of fixed rows, `&[[T; N]; M]` (`Some(M)`).
+        count: Option<usize>,
     },
 }
 
@@ -625,8 +627,14 @@ impl<'a> FnGen<'a> {
                         .collect(),
                 )
             }
-            ParamKind::Rows { lo, hi, width, .. } => {
-                let n = 1 + self.rng.below(3);
+            ParamKind::Rows {
+                lo,
+                hi,
+                width,
+                count,
+                ..
+            } => {
+                let n = count.unwrap_or_else(|| 1 + self.rng.below(3));
                 Value::Rows(
                     (0..n)
                         .map(|_| {
@@ -4295,6 +4303,12 @@ impl<'a> FnGen<'a> {
             let tuple = width.is_some() && self.rng.chance(0.4) && self.on("param:tuple_rows");
             let slices =
                 width.is_none() && !vec && self.rng.chance(0.3) && self.on("param:slice_rows");
+            let count = (width.is_some()
+                && !tuple
+                && !vec
+                && self.rng.chance(0.3)
+                && self.on("param:fixed_count_rows"))
+            .then(|| 1 + self.rng.below(3));
             names.push((
                 "ws".into(),
                 ParamKind::Rows {
@@ -4304,12 +4318,22 @@ impl<'a> FnGen<'a> {
                     vec: vec && !tuple,
                     tuple,
                     slices,
+                    count,
                 },
             ));
         }
         // Parameters that become fields of one or two structs built by a wrapper (see
         // `rich_model`), with a model's rows and layers.
         let mut rich = self.rng.chance(0.25) && self.on("model:rich");
+        if rich {
+            // The wrappers of rich models pass rows on as `Vec`s: plain rows only.
+            for (_, kind) in &mut names {
+                if let ParamKind::Rows { slices, count, .. } = kind {
+                    *slices = false;
+                    *count = None;
+                }
+            }
+        }
         if rich && self.on("model:layers") && self.rng.chance(0.5) {
             let width = Some(3 + self.rng.below(2));
             names.push((
@@ -4321,6 +4345,7 @@ impl<'a> FnGen<'a> {
                     vec: false,
                     tuple: false,
                     slices: false,
+                    count: None,
                 },
             ));
         }
@@ -4344,6 +4369,7 @@ impl<'a> FnGen<'a> {
                     vec,
                     tuple: false,
                     slices: false,
+                    count: None,
                 },
             ));
         }
@@ -4434,6 +4460,7 @@ impl<'a> FnGen<'a> {
                     vec,
                     tuple,
                     slices,
+                    count,
                 } => {
                     let row = match width {
                         Some(w) if tuple => format!("({})", vec![FLT; w].join(", ")),
@@ -4441,10 +4468,10 @@ impl<'a> FnGen<'a> {
                         None if slices => format!("&[{FLT}]"),
                         None => format!("Vec<{FLT}>"),
                     };
-                    let ty = if vec {
-                        format!("&Vec<{row}>")
-                    } else {
-                        format!("&[{row}]")
+                    let ty = match count {
+                        Some(m) => format!("&[{row}; {m}]"),
+                        None if vec => format!("&Vec<{row}>"),
+                        None => format!("&[{row}]"),
                     };
                     (
                         ty,
@@ -4484,7 +4511,12 @@ impl<'a> FnGen<'a> {
                 && match k {
                     ParamKind::Scalar(..) => active && !by_ref && !mutable,
                     ParamKind::Slice(..) => active,
-                    ParamKind::Rows { tuple, slices, .. } => active && !tuple && !slices,
+                    ParamKind::Rows {
+                        tuple,
+                        slices,
+                        count,
+                        ..
+                    } => active && !tuple && !slices && count.is_none(),
                     _ => self.rng.chance(0.6),
                 };
             if n == "layers" || (movable && self.rng.chance(0.7)) {

@@ -544,7 +544,12 @@ fn rows_literal(
             }
         })
         .collect();
-    format!("vec![{}]", rows.join(", "))
+    if matches!(param.kind, ParamKind::Rows { count: Some(_), .. }) {
+        // `&[[T; N]; M]`: an array of rows.
+        format!("[{}]", rows.join(", "))
+    } else {
+        format!("vec![{}]", rows.join(", "))
+    }
 }
 
 /// The literal of the case's model with `fields`, one struct deeper when nested.
