@@ -3635,6 +3635,22 @@ impl<'a> FnGen<'a> {
             ),
         );
         self.declare(&r, VarKind::Float(Iv(-20.0, 20.0, e.iv.2)), false);
+        if self.rng.chance(0.4) {
+            // Read through an open range, which ends at what was pushed (a zero left in the
+            // buffer would add cos(0) = 1).
+            let q = self.fresh("cq");
+            let range = if min_len >= 1 && self.rng.chance(0.5) {
+                "1.."
+            } else {
+                ".."
+            };
+            Self::line(
+                out,
+                ind,
+                &format!("let {q}: {FLT} = {n}[{range}].iter().map(|t| t.cos()).sum::<{FLT}>();"),
+            );
+            self.declare(&q, VarKind::Float(Iv(-20.0, 20.0, iv.2)), false);
+        }
         if min_len == 0 {
             // Possibly empty: read without an index.
             let acc = self.some_mut(ctx, out, ind);

@@ -404,3 +404,28 @@ fn pushes_in_arms_beside_an_early_return() {
         );
     }
 }
+
+/// A conditionally filled vector read through open ranges: `v[1..]` and `v[..]` end at what was
+/// pushed, not at the buffer's bound.
+#[gradient]
+fn pushed_then_ranged(x: &[f64], s: f64) -> f64 {
+    let mut v = Vec::new();
+    for &a in x {
+        if a > 0.0 {
+            v.push(a * s);
+        }
+    }
+    // A product over the unpushed zeros (shifted to ones) or their count would differ.
+    let tail: f64 = v[1..].iter().map(|t| t * t + 2.0).product();
+    tail + v[..].iter().sum::<f64>() * v.len() as f64
+}
+
+#[test]
+fn pushed_part_read_through_open_ranges() {
+    let x = [0.5, -0.7, 1.2, -0.1, 0.3];
+    let mut dx = [0.0; 5];
+    let (v, [ds]) = pushed_then_ranged_grad(&x, 0.8, &mut dx);
+    assert_eq!(v.to_bits(), pushed_then_ranged(&x, 0.8).to_bits());
+    close("x", &dx, &fd(&|p| pushed_then_ranged(p, 0.8), &x));
+    close("s", &[ds], &fd(&|p| pushed_then_ranged(&x, p[0]), &[0.8]));
+}

@@ -300,7 +300,16 @@ impl VisitMut for Reads<'_> {
                     }
                 }
             }
-            syn::Expr::Index(i) if self.is_name(&i.expr) => self.visit_expr_mut(&mut i.index),
+            syn::Expr::Index(i) if self.is_name(&i.expr) => {
+                self.visit_expr_mut(&mut i.index);
+                // `v[a..]`, `v[..]`: up to what was pushed, not to the buffer's end.
+                if let syn::Expr::Range(r) = &mut *i.index {
+                    if r.end.is_none() {
+                        r.end = Some(Box::new(syn::parse_quote!(#count)));
+                        r.limits = syn::RangeLimits::HalfOpen(Default::default());
+                    }
+                }
+            }
             syn::Expr::Reference(r) if self.is_name(&r.expr) => {
                 if r.mutability.is_some() {
                     self.other = true;
