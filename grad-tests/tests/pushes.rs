@@ -429,3 +429,29 @@ fn pushed_part_read_through_open_ranges() {
     close("x", &dx, &fd(&|p| pushed_then_ranged(p, 0.8), &x));
     close("s", &[ds], &fd(&|p| pushed_then_ranged(&x, p[0]), &[0.8]));
 }
+
+/// A conditionally filled vector whose name a later `let` (or a closure's parameter) binds
+/// again: the reads after it are of the new value, left as written.
+#[gradient]
+fn pushed_then_shadowed(x: &[f64], s: f64) -> f64 {
+    let mut v = Vec::new();
+    for &a in x {
+        if a > 0.0 {
+            v.push(a * s);
+        }
+    }
+    let first = v.iter().sum::<f64>() + v.len() as f64;
+    let count = |v: &[f64]| v.len() as f64;
+    let v = vec![s, 2.0 * s, 3.0];
+    first + v.len() as f64 * v[1] + count(&v)
+}
+
+#[test]
+fn a_pushed_vector_shadowed_later() {
+    let x = [0.5, -0.7, 1.2, -0.1, 0.3];
+    let mut dx = [0.0; 5];
+    let (v, [ds]) = pushed_then_shadowed_grad(&x, 0.8, &mut dx);
+    assert_eq!(v.to_bits(), pushed_then_shadowed(&x, 0.8).to_bits());
+    close("x", &dx, &fd(&|p| pushed_then_shadowed(p, 0.8), &x));
+    close("s", &[ds], &fd(&|p| pushed_then_shadowed(&x, p[0]), &[0.8]));
+}

@@ -251,9 +251,7 @@ pub fn rewrite_reads(rest: &mut [syn::Stmt], name: &syn::Ident, count: &syn::Ide
         other: false,
     };
     let mut copy = rest.to_vec();
-    for s in &mut copy {
-        r.visit_stmt_mut(s);
-    }
+    r.visit_stmts(&mut copy);
     if r.other {
         return None;
     }
@@ -270,6 +268,23 @@ struct Reads<'a> {
 impl Reads<'_> {
     fn is_name(&self, e: &syn::Expr) -> bool {
         matches!(e, syn::Expr::Path(p) if p.path.is_ident(self.name))
+    }
+
+    /// Whether a pattern binds the name again (what follows reads another value).
+    fn rebinds(&self, p: &syn::Pat) -> bool {
+        let mut names = Vec::new();
+        crate::lower::collect_idents(p, &mut names);
+        names.contains(self.name)
+    }
+
+    /// The statements of a block, up to a `let` that binds the name again.
+    fn visit_stmts(&mut self, stmts: &mut [syn::Stmt]) {
+        for s in stmts {
+            self.visit_stmt_mut(s);
+            if matches!(s, syn::Stmt::Local(l) if self.rebinds(&l.pat)) {
+                return;
+            }
+        }
     }
 }
 
@@ -319,12 +334,25 @@ impl VisitMut for Reads<'_> {
             }
             syn::Expr::ForLoop(f) if self.is_name(&f.expr) => {
                 *f.expr = syn::parse_quote!(#pushed.iter().copied());
-                self.visit_block_mut(&mut f.body);
+                if !self.rebinds(&f.pat) {
+                    self.visit_block_mut(&mut f.body);
+                }
             }
+            syn::Expr::ForLoop(f) if self.rebinds(&f.pat) => self.visit_expr_mut(&mut f.expr),
             syn::Expr::Path(_) if self.is_name(e) => self.other = true,
             _ => syn::visit_mut::visit_expr_mut(self, e),
         }
     }
+    fn visit_block_mut(&mut self, b: &mut syn::Block) {
+        self.visit_stmts(&mut b.stmts);
+    }
+
+    fn visit_expr_closure_mut(&mut self, c: &mut syn::ExprClosure) {
+        if !c.inputs.iter().any(|p| self.rebinds(p)) {
+            self.visit_expr_mut(&mut c.body);
+        }
+    }
+
     fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
         if !super::mentions(&m.tokens, self.name) {
             return;
