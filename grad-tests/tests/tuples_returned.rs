@@ -202,3 +202,19 @@ fn parts_read_in_every_position() {
         }
     }
 }
+
+/// A tuple-valued call's name bound again later, to a tuple of another arity.
+#[gradient]
+fn shadowed_tuple(r: f64, t: f64) -> f64 {
+    let p = polar(r, t);
+    let first = p.0 * p.1;
+    let p = (r, t, 2.0 * r);
+    first + p.2 * p.0
+}
+
+#[test]
+fn a_tuple_name_bound_again() {
+    let (value, grad) = shadowed_tuple_grad(1.3, 0.7);
+    assert_eq!(value.to_bits(), shadowed_tuple(1.3, 0.7).to_bits());
+    close("rt", &grad, &fd2(shadowed_tuple, 1.3, 0.7));
+}

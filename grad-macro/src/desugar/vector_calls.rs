@@ -41,6 +41,19 @@ pub fn mark(l: &syn::Local, rest: &[syn::Stmt]) -> Option<Vec<syn::Stmt>> {
     }
     let m = marker();
     let mut l = l.clone();
+    // The statements that read this `h`: up to (and with the value of) a `let` binding the
+    // name again.
+    let end = rest
+        .iter()
+        .position(|s| {
+            matches!(s, syn::Stmt::Local(l) if {
+                let mut names = Vec::new();
+                crate::lower::collect_idents(&l.pat, &mut names);
+                names.contains(&pi.ident)
+            })
+        })
+        .map_or(rest.len(), |k| k + 1);
+    let rest = &rest[..end];
     // A tuple of floats (`let (a, b) = f(x);` is `let t = f(x); let a = t.0; ..` by now).
     let fields = rest
         .iter()
