@@ -149,3 +149,35 @@ fn hessian_of_a_model_over_its_flat_view() {
     let value = free_hessian(&m, 0.7, &mut d, &mut hess);
     assert_eq!(value.to_bits(), free(&m, 0.7).to_bits());
 }
+
+#[derive(Clone, Debug, Params)]
+struct Unread {
+    flag: bool,
+    x0: f64,
+}
+
+impl Unread {
+    /// A loss that reads none of the model's differentiated fields (found by the differential
+    /// tester: `NAME_hvp` was an `unreachable!()`).
+    #[gradient(wrt(self), hvp)]
+    fn constant(&self, n: usize) -> f64 {
+        (n as f64).sqrt() + 0.5
+    }
+}
+
+#[test]
+fn hvp_of_a_loss_that_reads_no_field() {
+    let m = Unread {
+        flag: true,
+        x0: 1.5,
+    };
+    let (mut d, mut hv) = (m.zeros_like(), m.zeros_like());
+    d.x0 = f64::NAN;
+    hv.x0 = f64::NAN;
+    let v = m.constant_hvp(4, &m.zeros_like(), &mut d, &mut hv);
+    assert_eq!(v.to_bits(), m.constant(4).to_bits());
+    assert_eq!((d.x0, hv.x0), (0.0, 0.0));
+    let mut hess = vec![f64::NAN; 1];
+    let v = m.constant_hessian(4, &mut d, &mut hess);
+    assert_eq!((v, hess[0]), (m.constant(4), 0.0));
+}

@@ -238,3 +238,43 @@ fn results_used_without_a_name() {
         &fd(&|p| nested_layers(&w1, &b1, &w2, &b2, p), &x),
     );
 }
+
+/// Parameters named like the locals of `NAME_vjp` and `NAME_jacobian` (hygiene: the generated
+/// code once shadowed them).
+#[gradient]
+fn named_like_locals(value: &[f64], unit: f64, rows: f64, row: f64, i: f64) -> Vec<f64> {
+    vec![value[0] * unit + rows, row * i - value[1], unit * row]
+}
+
+#[test]
+fn parameters_named_like_generated_locals() {
+    let value = [0.5, -1.5];
+    let args = (0.7, 1.1, -0.4, 2.0);
+    let f = |v: &[f64], a: (f64, f64, f64, f64)| named_like_locals(v, a.0, a.1, a.2, a.3);
+    let (out, jac) = named_like_locals_jacobian(&value, args.0, args.1, args.2, args.3);
+    assert_eq!(out, f(&value, args));
+    // Columns: unit, rows, row, i (scalars in order), then value[0], value[1].
+    let flat = [args.0, args.1, args.2, args.3, value[0], value[1]];
+    for (k, r) in jac.iter().enumerate() {
+        let want = fd(&|p: &[f64]| f(&p[4..], (p[0], p[1], p[2], p[3]))[k], &flat);
+        close(&format!("row {k}"), r, &want);
+    }
+    let mut d_value = [0.0; 2];
+    let (out, scalars) = named_like_locals_vjp(
+        &value,
+        args.0,
+        args.1,
+        args.2,
+        args.3,
+        &[1.0, 0.5, -2.0],
+        &mut d_value,
+    );
+    assert_eq!(out, f(&value, args));
+    let dot = |p: &[f64]| {
+        let o = f(&p[4..], (p[0], p[1], p[2], p[3]));
+        o[0] + 0.5 * o[1] - 2.0 * o[2]
+    };
+    let want = fd(&dot, &flat);
+    close("vjp scalars", &scalars, &want[..4]);
+    close("vjp value", &d_value, &want[4..]);
+}

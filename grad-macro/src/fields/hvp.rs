@@ -62,6 +62,7 @@ pub(super) fn wrapper(
     float: FloatTy,
     inner_name: &Ident,
     inner_expanded: Option<&TokenStream>,
+    ok: bool,
 ) -> TokenStream {
     let t = Ident::new(float.name(), Span::call_site());
     let zero = crate::emit::float_literal(0.0, float);
@@ -91,7 +92,24 @@ pub(super) fn wrapper(
     }
     let model_ty = rt;
     let leaf_of = |id: &str| leaves.iter().find(|(_, _, l)| *l == id);
+    let fname_ident = &item.sig.ident;
+    let pass: Vec<TokenStream> = original
+        .iter()
+        .filter(|(_, ty)| ty.is_some())
+        .map(|(id, _)| quote!(#id))
+        .collect();
+    let plain_call = if root.receiver {
+        quote!(self.#fname_ident(#(#pass),*))
+    } else {
+        quote!(#fname_ident(#(#pass),*))
+    };
     let body = match &inner_hvp {
+        // Nothing the loss reads is differentiated: the value, a zero gradient and product.
+        None if ok && inner_expanded.is_none() => quote! {
+            ::grad::runtime::Params::fill_params(#d, #zero);
+            ::grad::runtime::Params::fill_params(#hv, #zero);
+            #plain_call
+        },
         None => quote!(::core::unreachable!(
             "`#[gradient]` reported a compile error for this function"
         )),
@@ -185,22 +203,15 @@ pub(super) fn wrapper(
     let (generics, where_clause) = (&item.sig.generics, &item.sig.generics.where_clause);
     // `NAME_hessian`: one `NAME_hvp` per entry of the flat view, along its basis vector.
     let hessian = format_ident!("{}_hessian", item.sig.ident);
-    let pass: Vec<TokenStream> = original
-        .iter()
-        .filter(|(_, ty)| ty.is_some())
-        .map(|(id, _)| quote!(#id))
-        .collect();
-    let fname_ident = &item.sig.ident;
-    let (hvp_call, plain_call) = if root.receiver {
-        (
-            quote!(self.#name(#(#pass,)* &unit, #d, &mut column)),
-            quote!(self.#fname_ident(#(#pass),*)),
-        )
+    // Hidden names: the user's parameters are in scope.
+    let [model, n, basis, unit, column, flat, value, i, j, h] = [
+        "model", "n", "basis", "unit", "column", "flat", "value", "i", "j", "h",
+    ]
+    .map(crate::naming::hidden);
+    let hvp_call = if root.receiver {
+        quote!(self.#name(#(#pass,)* &#unit, #d, &mut #column))
     } else {
-        (
-            quote!(#name(#(#pass,)* &unit, #d, &mut column)),
-            quote!(#fname_ident(#(#pass),*)),
-        )
+        quote!(#name(#(#pass,)* &#unit, #d, &mut #column))
     };
     let one = crate::emit::float_literal(1.0, float);
     let hdoc = format!(
@@ -224,28 +235,29 @@ pub(super) fn wrapper(
         #[doc = #hdoc]
         #[allow(unused_variables, clippy::too_many_arguments, clippy::needless_borrow)]
         #vis fn #hessian #generics (#(#params,)* #d: &mut #model_ty, hess: &mut [#t]) -> #t #where_clause {
-            let model: &#model_ty = #r;
-            let n = ::grad::runtime::Params::num_params(model);
-            ::core::assert!(hess.len() == n * n, #hmsg, hess.len(), n, n * n);
-            let mut basis = ::std::vec![#zero; n];
-            let mut unit = ::grad::runtime::Params::zeros_like(model);
-            let mut column = ::grad::runtime::Params::zeros_like(model);
-            let mut flat = ::std::vec![#zero; n];
-            if n == 0 {
+            let #model: &#model_ty = #r;
+            let #n = ::grad::runtime::Params::num_params(#model);
+            ::core::assert!(hess.len() == #n * #n, #hmsg, hess.len(), #n, #n * #n);
+            let mut #basis = ::std::vec![#zero; #n];
+            let mut #unit = ::grad::runtime::Params::zeros_like(#model);
+            let mut #column = ::grad::runtime::Params::zeros_like(#model);
+            let mut #flat = ::std::vec![#zero; #n];
+            if #n == 0 {
+                ::grad::runtime::Params::fill_params(#d, #zero);
                 return #plain_call;
             }
-            let mut value = #zero;
-            for j in 0..n {
-                basis[j] = #one;
-                ::grad::runtime::Params::read_flat(&mut unit, &basis);
-                basis[j] = #zero;
-                value = #hvp_call;
-                ::grad::runtime::Params::write_flat(&column, &mut flat);
-                for (i, h) in flat.iter().enumerate() {
-                    hess[i * n + j] = *h;
+            let mut #value = #zero;
+            for #j in 0..#n {
+                #basis[#j] = #one;
+                ::grad::runtime::Params::read_flat(&mut #unit, &#basis);
+                #basis[#j] = #zero;
+                #value = #hvp_call;
+                ::grad::runtime::Params::write_flat(&#column, &mut #flat);
+                for (#i, #h) in #flat.iter().enumerate() {
+                    hess[#i * #n + #j] = *#h;
                 }
             }
-            value
+            #value
         }
     }
 }

@@ -395,6 +395,7 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
             float,
             &inner_name,
             inner_expanded.as_ref(),
+            ok,
         )
     });
     let out = wrapper(
