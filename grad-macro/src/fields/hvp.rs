@@ -54,6 +54,7 @@ pub(super) fn unsupported(
 /// Input: the model function, its (single) root, field paths and leaves, and the inner
 /// function's expansion (with `hvp`). Output: `NAME_hvp(params.., v_m: &Model, d_m: &mut Model,
 /// hv_m: &mut Model) -> T`.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn wrapper(
     item: &syn::ItemFn,
     roots: &[Root],
