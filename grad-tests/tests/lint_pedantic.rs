@@ -427,3 +427,82 @@ fn tuples_run() {
     let ((x, _), jac) = to_cartesian_jacobian(1.5, 0.25);
     assert!(x.is_finite() && jac.len() == 2);
 }
+
+/// Pushes that may not run, an `extend`, a read through an open range, a sort.
+#[gradient]
+fn conditional_pushes(x: &[f64], s: f64) -> f64 {
+    let mut kept = Vec::new();
+    for &a in x {
+        if a > 0.0 {
+            kept.push(a * s);
+        }
+    }
+    kept.extend_from_slice(x);
+    let mut sorted = x.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    kept[1..].iter().map(|t| t.cos()).sum::<f64>() + sorted[0] * s
+}
+
+/// Rows as borrowed slices and rows of a fixed count.
+#[gradient]
+fn slice_and_matrix_rows(xs: &[&[f64]], m: &[[f64; 2]; 2]) -> f64 {
+    let mut t = 0.0;
+    for row in xs {
+        t += row.iter().sum::<f64>() * m[0][1];
+    }
+    t + m[1][0] * m[1][1]
+}
+
+/// A data row passed to a helper that differentiates its slice.
+#[gradient(wrt(w))]
+fn rows_to_sum_of_squares(w: &[f64], xs: &[Vec<f64>]) -> f64 {
+    let mut t = 0.0;
+    for x in xs {
+        t += sum_of_squares(w) * sum_of_squares(x);
+    }
+    t
+}
+
+/// A model's rows field read row by row.
+#[derive(Clone, grad::Params)]
+pub struct Rowwise {
+    w: Vec<Vec<f64>>,
+    b: Vec<f64>,
+}
+
+impl Rowwise {
+    #[gradient]
+    fn loss(&self, x: &[f64]) -> f64 {
+        self.w
+            .iter()
+            .zip(&self.b)
+            .map(|(row, b)| (row.iter().zip(x).map(|(w, v)| w * v).sum::<f64>() + b).tanh())
+            .sum()
+    }
+}
+
+#[test]
+fn added_constructs_run() {
+    use grad::runtime::Params;
+    let mut dx = [0.0; 3];
+    let (value, [ds]) = conditional_pushes_grad(&[0.5, -1.0, 2.0], 0.3, &mut dx);
+    assert!(value.is_finite() && ds.is_finite());
+    let (first, second) = ([0.5, 1.0], [2.0]);
+    let xs: Vec<&[f64]> = vec![&first, &second];
+    let (mut da, mut db) = ([0.0; 2], [0.0; 1]);
+    let mut dm = [[0.0; 2]; 2];
+    let value = {
+        let mut views: Vec<&mut [f64]> = vec![&mut da, &mut db];
+        slice_and_matrix_rows_grad(&xs, &[[1.0, 2.0], [3.0, 4.0]], &mut views, &mut dm)
+    };
+    assert!(value.is_finite() && da[0].is_finite());
+    let mut dw = [0.0; 2];
+    let value = rows_to_sum_of_squares_grad(&[0.5, 1.0], &[vec![1.0, 2.0]], &mut dw);
+    assert!(value.is_finite() && dw[0].is_finite());
+    let model = Rowwise {
+        w: vec![vec![0.5, -0.5]],
+        b: vec![0.1],
+    };
+    let mut grad = model.zeros_like();
+    assert!(model.loss_grad(&[1.0, 2.0], &mut grad).is_finite());
+}
