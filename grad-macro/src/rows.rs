@@ -124,6 +124,31 @@ pub fn is_rows(ty: &syn::Type) -> bool {
     rows_of(ty).is_some()
 }
 
+/// A view of one row as the expression it is taken from: `&e`, `(e)`, `e.as_slice()` and
+/// `e[..]` are `e`, so `&xs[i][..]` is `xs[i]`.
+pub fn row_view(e: &syn::Expr) -> &syn::Expr {
+    match e {
+        syn::Expr::Reference(r) if r.mutability.is_none() => row_view(&r.expr),
+        syn::Expr::Paren(p) => row_view(&p.expr),
+        syn::Expr::Group(g) => row_view(&g.expr),
+        syn::Expr::MethodCall(m) if m.method == "as_slice" && m.args.is_empty() => {
+            row_view(&m.receiver)
+        }
+        syn::Expr::Index(ix) if matches!(&*ix.index, syn::Expr::Range(r) if r.start.is_none() && r.end.is_none()) => {
+            row_view(&ix.expr)
+        }
+        e => e,
+    }
+}
+
+/// The rows `xs` of a row view `&xs[i]` (see [`row_view`]): indexed once, not by a range.
+pub fn indexed_rows(e: &syn::Expr) -> Option<&syn::Expr> {
+    match row_view(e) {
+        syn::Expr::Index(ix) if !matches!(&*ix.index, syn::Expr::Range(_)) => Some(&ix.expr),
+        _ => None,
+    }
+}
+
 /// The sequence a `for` header (or an adapter chain) iterates element by element, and where
 /// the element sits in what it yields: `xs`, `&xs`, `&xs[..]`, `xs.iter()` (the item itself),
 /// `xs.iter().enumerate()` (part 1), `xs.iter().zip(..)` (part 0).

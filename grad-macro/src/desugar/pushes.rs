@@ -85,11 +85,7 @@ pub fn push_let(l: &syn::Local, rest: &mut Vec<syn::Stmt>) -> Option<Vec<syn::St
         new_first.push(work[first].clone());
     }
     *rest = work;
-    let typed = elem.map(|t| quote!(: ::std::vec::Vec<#t>));
-    let mut make: Vec<syn::Stmt> = vec![
-        syn::parse_quote!(let mut #name #typed = vec![0.0; #trips];),
-        syn::parse_quote!(let mut #count: usize = 0;),
-    ];
+    let mut make: Vec<syn::Stmt> = buffer(name, elem.as_ref(), &trips, &count).into();
     make.extend(new_first);
     // The statements before the first push keep their place; the buffer is made just before
     // it, where the loop's bounds have the values the loop sees.
@@ -163,15 +159,26 @@ fn partial(
     super::partial_pushes::rewrite_reads(&mut stmts, name, count)?;
     let mut tail: Vec<syn::Stmt> = rest[last + 1..].to_vec();
     super::partial_pushes::rewrite_reads(&mut tail, name, count)?;
-    let typed = elem.map(|t| quote!(: ::std::vec::Vec<#t>));
     rest.truncate(first);
-    rest.extend([
-        syn::parse_quote!(let mut #name #typed = vec![0.0; #(#bounds)+*];),
-        syn::parse_quote!(let mut #count: usize = 0;),
-    ]);
+    rest.extend(buffer(name, elem, &syn::parse_quote!(#(#bounds)+*), count));
     rest.extend(stmts);
     rest.extend(tail);
     Some(())
+}
+
+/// `let mut name = vec![0.0; len]; let mut count = 0;`: the buffer the pushes write and the
+/// counter of the pushes made.
+fn buffer(
+    name: &syn::Ident,
+    elem: Option<&syn::Type>,
+    len: &syn::Expr,
+    count: &syn::Ident,
+) -> [syn::Stmt; 2] {
+    let typed = elem.map(|t| quote!(: ::std::vec::Vec<#t>));
+    [
+        syn::parse_quote!(let mut #name #typed = vec![0.0; #len];),
+        syn::parse_quote!(let mut #count: usize = 0;),
+    ]
 }
 
 /// `name.extend_from_slice(xs);`, `name.extend(xs.iter().map(|p| e));` (also over `&xs`,

@@ -46,21 +46,7 @@ impl RowIters<'_> {
 
 /// The field a `let` binds one row of: `&m.w[i]`, `m.w[i].as_slice()`, `&m.w[i][..]`.
 fn row_of_field(e: &syn::Expr, roots: &[Root]) -> Option<Found> {
-    match e {
-        syn::Expr::Reference(r) if r.mutability.is_none() => row_of_field(&r.expr, roots),
-        syn::Expr::Paren(p) => row_of_field(&p.expr, roots),
-        syn::Expr::MethodCall(m) if m.method == "as_slice" && m.args.is_empty() => {
-            row_of_field(&m.receiver, roots)
-        }
-        syn::Expr::Index(ix) => match &*ix.index {
-            syn::Expr::Range(r) if r.start.is_none() && r.end.is_none() => {
-                row_of_field(&ix.expr, roots)
-            }
-            syn::Expr::Range(_) => None,
-            _ => field_path(&ix.expr, roots).filter(|f| f.index.is_none()),
-        },
-        _ => None,
-    }
+    field_path(crate::rows::indexed_rows(e)?, roots).filter(|f| f.index.is_none())
 }
 
 impl<'a> Visit<'a> for RowIters<'_> {

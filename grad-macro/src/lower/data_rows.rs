@@ -11,29 +11,9 @@ impl Lowerer<'_> {
     /// Whether `e` is a row of a data rows parameter: `x` bound to one, `xs[i]`, `&xs[i]`,
     /// `xs[i].as_slice()`, `&xs[i][..]`.
     pub(super) fn is_data_row(&self, e: &Expr) -> bool {
-        match e {
-            Expr::Reference(r) if r.mutability.is_none() => self.is_data_row(&r.expr),
-            Expr::Paren(p) => self.is_data_row(&p.expr),
-            Expr::Group(g) => self.is_data_row(&g.expr),
-            Expr::Path(p) => p
-                .path
-                .get_ident()
-                .is_some_and(|i| self.row_names.contains(i)),
-            Expr::Index(ix) => match &*ix.index {
-                // `xs[i][..]`: the whole row.
-                Expr::Range(r) if r.start.is_none() && r.end.is_none() => {
-                    self.is_data_row(&ix.expr)
-                }
-                Expr::Range(_) => false,
-                _ => {
-                    matches!(&*ix.expr, Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.data_rows.contains(i)))
-                }
-            },
-            Expr::MethodCall(m) if m.method == "as_slice" && m.args.is_empty() => {
-                self.is_data_row(&m.receiver)
-            }
-            _ => false,
-        }
+        let is = |e: &Expr, names: &[syn::Ident]| matches!(e, Expr::Path(p) if p.path.get_ident().is_some_and(|i| names.contains(i)));
+        is(crate::rows::row_view(e), &self.row_names)
+            || crate::rows::indexed_rows(e).is_some_and(|xs| is(xs, &self.data_rows))
     }
 
     /// Records `name` as a row when a `let` binds it to one.
