@@ -3211,6 +3211,9 @@ impl<'a> FnGen<'a> {
         if self.on("stmt:tuple_call") && self.rng.chance(0.35) {
             return self.tuple_call_stmt(ctx, out, ind, &name, &slices);
         }
+        if self.on("stmt:out_call") && self.rng.chance(0.4) {
+            return self.out_call_stmt(ctx, out, ind, &name, &slices);
+        }
         let (ret, body, array) = match self.rng.below(4) {
             0 => (
                 format!("Vec<{FLT}>"),
@@ -3293,6 +3296,112 @@ impl<'a> FnGen<'a> {
             hv
         };
         self.buffer_read(ctx, &seq, iv, min_len, out, ind);
+    }
+
+    /// A helper writing its result into an output parameter `out: &mut [FLT]` (written by
+    /// index, through `iter_mut()` with `zip`/`enumerate`, added to what `out` held, or a
+    /// function of what it held; or passing `out` on to a second helper), mostly `#[gradient]`
+    /// and sometimes plain (then called on data only). The call `NAME(xs, a, &mut ob)` fills a
+    /// fresh buffer (a `Vec` or an array, initialized with a differentiated value or not,
+    /// sometimes written first) or its tail `&mut ob[1..]`, once, twice or in a loop; then `ob`
+    /// is read like any buffer.
+    fn out_call_stmt(
+        &mut self,
+        ctx: Ctx,
+        out: &mut String,
+        ind: usize,
+        name: &str,
+        slices: &[(String, Iv)],
+    ) {
+        let (xs, xiv) = self.rng.pick(slices).clone();
+        let a = self.wrapped(1, (-1.5, 1.5));
+        let plain = !xiv.2 && !a.iv.2 && self.rng.chance(0.5);
+        let form = self.rng.below(5);
+        let body = match form {
+            0 => "for i in 0..out.len() {\n        out[i] = (s[i % s.len()] * a).tanh() + a;\n    }".to_string(),
+            1 => "for (o, v) in out.iter_mut().zip(s) {\n        *o += v * a;\n    }".to_string(),
+            2 => "out.fill(0.0);\n    for (k, o) in out.iter_mut().enumerate() {\n        *o = (s[k % s.len()] - a).sin() * 0.5;\n    }".to_string(),
+            3 => "for o in out.iter_mut() {\n        *o = (*o * a).tanh() + 0.25;\n    }".to_string(),
+            _ => {
+                let inner = format!("{name}_in");
+                let ann = if plain { "" } else { "#[gradient]\n" };
+                let _ = writeln!(
+                    self.items,
+                    "{ann}fn {inner}(s: &[{FLT}], a: {FLT}, out: &mut [{FLT}]) {{\n    for i in 0..out.len() {{\n        out[i] = (s[i % s.len()] * a).tanh() + a;\n    }}\n}}"
+                );
+                format!("let mut t = vec![0.0; out.len()];\n    {inner}(s, a, &mut t);\n    for i in 0..out.len() {{\n        out[i] = t[i] * 0.5 + out[i] * a;\n    }}")
+            }
+        };
+        let ann = if plain { "" } else { "#[gradient]\n" };
+        let _ = writeln!(
+            self.items,
+            "{ann}fn {name}(s: &[{FLT}], a: {FLT}, out: &mut [{FLT}]) {{\n    {body}\n}}"
+        );
+        // What one call makes of an element that held `old`.
+        let step = |old: Iv| -> Iv {
+            let t = Iv(-1.0 + a.iv.0, 1.0 + a.iv.1, xiv.2 || a.iv.2);
+            match form {
+                0 => t,
+                // Elements past the end of `s` keep what they held.
+                1 => old.union(old.add(xiv.mul(a.iv))),
+                2 => Iv(-0.5, 0.5, xiv.2 || a.iv.2),
+                3 => Iv(-0.75, 1.25, old.2 || a.iv.2),
+                _ => t.mul(Iv::pt(0.5)).add(old.mul(a.iv)),
+            }
+        };
+        let ob = self.fresh(if plain { "oc" } else { "ob" });
+        let n = 1 + self.rng.below(3);
+        let array = self.rng.chance(0.3);
+        let init = if !plain && self.rng.chance(0.4) {
+            self.wrapped(1, (-1.0, 1.0))
+        } else {
+            Ex {
+                s: "0.5".to_string(),
+                typed: false,
+                iv: Iv::pt(0.5),
+                named: false,
+            }
+        };
+        let decl = if array {
+            format!("let mut {ob} = [{}; {n}];", init.s)
+        } else {
+            format!("let mut {ob} = vec![{}; {n}];", init.s)
+        };
+        Self::line(out, ind, &decl);
+        let mut iv = init.iv;
+        if !plain && self.rng.chance(0.3) {
+            let e = self.wrapped(1, (-1.0, 1.0));
+            Self::line(out, ind, &format!("{ob}[0] = {};", e.s));
+            iv = iv.union(e.iv);
+        }
+        // The target: the whole buffer, or its tail (the head keeps what it held).
+        let tail = n >= 2 && self.rng.chance(0.3);
+        let target = if tail {
+            format!("&mut {ob}[1..]")
+        } else {
+            format!("&mut {ob}")
+        };
+        let call = format!("{name}({xs}, {}, {target});", a.s);
+        let times = match self.rng.below(4) {
+            0 if ctx.loops < 2 => {
+                let it = self.fresh("it");
+                Self::nested(out, ind, &format!("for {it} in 0..2"), &call);
+                2
+            }
+            1 => {
+                Self::line(out, ind, &call);
+                Self::line(out, ind, &call);
+                2
+            }
+            _ => {
+                Self::line(out, ind, &call);
+                1
+            }
+        };
+        for _ in 0..times {
+            iv = if tail { iv.union(step(iv)) } else { step(iv) };
+        }
+        self.buffer_read(ctx, &ob, iv, n, out, ind);
     }
 
     /// A `#[gradient]` helper returning a tuple of two or three floats (built by a tuple

@@ -32,6 +32,7 @@ mod jvp;
 mod lower;
 mod memory;
 mod naming;
+mod out_param;
 mod promote;
 mod rename;
 mod reverse;

@@ -92,3 +92,12 @@ mod tests {
         );
     }
 }
+
+/// The new contents of a buffer that a plain function writes as its output parameter
+/// (`f(x, &mut h)` on data inside a `#[gradient]` function): `f` runs on a copy of `old`.
+#[doc(hidden)]
+pub fn out_call<T: Copy, F: FnOnce(&mut [T])>(f: F, old: &[T]) -> Vec<T> {
+    let mut new = old.to_vec();
+    f(&mut new);
+    new
+}

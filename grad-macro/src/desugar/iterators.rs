@@ -710,6 +710,9 @@ pub fn extremum(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
 /// Output: `for K in 0..x.len() { let k = K; .. x[K] = e; .. }`: the elements as positions of
 /// `x`, so each write is a store into the buffer and differentiated as such.
 pub fn iter_mut_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
+    if let Some(e) = iter_mut_zip_loop(f) {
+        return Some(e);
+    }
     let (source, enumerate) = match &*f.expr {
         syn::Expr::MethodCall(m) if m.method == "enumerate" && m.args.is_empty() => {
             (&*m.receiver, true)
@@ -734,6 +737,69 @@ pub fn iter_mut_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
         (p, false) => (None, pat_ident(p)?.clone()),
         _ => return None,
     };
+    let pos = crate::naming::fresh("k");
+    let mut body = f.body.clone();
+    if !elements_as_places(&mut body, &l, &syn::parse_quote!(#x[#pos])) {
+        return None;
+    }
+    let bind = k.map(|k| quote::quote!(let #k = #pos;));
+    let label = &f.label;
+    let stmts = &body.stmts;
+    Some(syn::parse_quote!(#label for #pos in 0..#x.len() { #bind #(#stmts)* }))
+}
+
+/// Input: `for (l, p) in x.iter_mut().zip(ys) { .. *l += e .. }`, the body using `l` as
+/// [`iter_mut_loop`] allows.
+/// Output: `for (K, p) in ys.enumerate().take(x.len()) { .. x[K] += e .. }` (`ys` a slice or
+/// `&ys` iterated with `.iter()`), as long as the shorter of the two, as `zip` is.
+fn iter_mut_zip_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
+    let syn::Expr::MethodCall(zip) = &*f.expr else {
+        return None;
+    };
+    if zip.method != "zip" || zip.args.len() != 1 {
+        return None;
+    }
+    let syn::Expr::MethodCall(m) = &*zip.receiver else {
+        return None;
+    };
+    if m.method != "iter_mut" || !m.args.is_empty() {
+        return None;
+    }
+    let syn::Expr::Path(xp) = &*m.receiver else {
+        return None;
+    };
+    let x = xp.path.get_ident()?;
+    let syn::Pat::Tuple(t) = &*f.pat else {
+        return None;
+    };
+    if t.elems.len() != 2 {
+        return None;
+    }
+    let l = pat_ident(&t.elems[0])?.clone();
+    let other = &t.elems[1];
+    let ys = match &zip.args[0] {
+        syn::Expr::Path(p) if p.path.get_ident().is_some() => quote::quote!(#p.iter()),
+        syn::Expr::Reference(r) if r.mutability.is_none() => {
+            let inner = &r.expr;
+            quote::quote!(#inner.iter())
+        }
+        e => quote::quote!(#e),
+    };
+    let pos = crate::naming::fresh("k");
+    let mut body = f.body.clone();
+    if !elements_as_places(&mut body, &l, &syn::parse_quote!(#x[#pos])) {
+        return None;
+    }
+    let label = &f.label;
+    let stmts = &body.stmts;
+    Some(
+        syn::parse_quote!(#label for (#pos, #other) in #ys.enumerate().take(#x.len()) { #(#stmts)* }),
+    )
+}
+
+/// `*l` (and `l` as a method's receiver) replaced by `with` in `body`; false when `body` uses
+/// `l` otherwise (`let r = l;`), which the rewrite cannot follow.
+fn elements_as_places(body: &mut syn::Block, l: &syn::Ident, with: &syn::Expr) -> bool {
     struct Sub<'a> {
         l: &'a syn::Ident,
         with: syn::Expr,
@@ -765,19 +831,11 @@ pub fn iter_mut_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
         }
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }
-    let pos = crate::naming::fresh("k");
-    let mut body = f.body.clone();
     let mut sub = Sub {
-        l: &l,
-        with: syn::parse_quote!(#x[#pos]),
+        l,
+        with: with.clone(),
         other_use: false,
     };
-    syn::visit_mut::VisitMut::visit_block_mut(&mut sub, &mut body);
-    if sub.other_use {
-        return None;
-    }
-    let bind = k.map(|k| quote::quote!(let #k = #pos;));
-    let label = &f.label;
-    let stmts = &body.stmts;
-    Some(syn::parse_quote!(#label for #pos in 0..#x.len() { #bind #(#stmts)* }))
+    syn::visit_mut::VisitMut::visit_block_mut(&mut sub, body);
+    !sub.other_use
 }

@@ -506,6 +506,121 @@ impl Lowerer<'_> {
         Some(Binding::Seq(seq))
     }
 
+    /// `f(.., &mut h);` with `h` a float buffer: a function writing its result into an output
+    /// parameter (`out_param`). With a differentiated argument (or `h` differentiated), `f` is
+    /// a `#[gradient]` function, whose twin `f__out(.., &h) -> Vec<T>` gives the new contents
+    /// (its reverse through `f__out__dot_grad` reaches `h`'s previous contents too), copied into
+    /// `h`. Otherwise the call is data and is kept as written. `None` when `c` has no such
+    /// argument.
+    #[allow(clippy::option_option)]
+    fn lower_out_call(&mut self, c: &syn::ExprCall, fp: &syn::ExprPath) -> Option<Option<Value>> {
+        // `&mut h`, or `&mut h[a..b]` (whose start is where the result goes).
+        let mut found = c.args.iter().enumerate().filter_map(|(k, a)| match a {
+            Expr::Reference(r) if r.mutability.is_some() => match &*r.expr {
+                Expr::Path(p) => p.path.get_ident().map(|id| (k, id.clone(), None)),
+                Expr::Index(ix) => match (&*ix.expr, &*ix.index) {
+                    (Expr::Path(p), Expr::Range(range))
+                        if matches!(range.limits, syn::RangeLimits::HalfOpen(_)) =>
+                    {
+                        let start: Expr = match &range.start {
+                            Some(e) => (**e).clone(),
+                            None => syn::parse_quote!(0),
+                        };
+                        p.path
+                            .get_ident()
+                            .map(|id| (k, id.clone(), Some((start, range.clone()))))
+                    }
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        });
+        let (k, name, part) = found.next()?;
+        let Some(Binding::Seq(_)) = self.env.lookup(&name) else {
+            return None;
+        };
+        if found.next().is_some() {
+            self.errors.push_spanned(
+                c,
+                "`#[gradient]` follows calls with one output buffer (`f(.., &mut out)`) for now: write the results into one buffer, or call once per buffer",
+            );
+            return Some(None);
+        }
+        let mut read = c.clone();
+        read.args[k] = match &part {
+            None => syn::parse_quote_spanned!(c.args[k].span()=> &#name),
+            Some((_, range)) => syn::parse_quote_spanned!(c.args[k].span()=> &#name[#range]),
+        };
+        let Some((mut args, any_active)) = self.lower_call_args(&read) else {
+            return Some(None);
+        };
+        let (plain, dot, args) = if any_active {
+            let mut twin = fp.path.clone();
+            let last = twin.segments.last_mut().expect("a path has a segment");
+            let base = syn::ext::IdentExt::unraw(&last.ident);
+            last.ident = Ident::new(&format!("{base}__out"), last.ident.span());
+            let mut dot = twin.clone();
+            let last = dot.segments.last_mut().expect("a path has a segment");
+            last.ident = Ident::new(&format!("{base}__out__dot_grad"), last.ident.span());
+            (twin, dot, args)
+        } else {
+            // Data in, data out: the call as the user wrote it, on a copy of `h` (the copy
+            // back is a store like any other, so a reverse sweep sees `h` as it was).
+            let t = crate::naming::hidden("new_contents");
+            let old = args[k].clone();
+            args[k] = CallArg::Tokens(quote!(#t), Vec::new());
+            let Value::Other { tokens, uses, .. } = self.plain_call(c, fp, &args) else {
+                unreachable!("a plain call is opaque")
+            };
+            let ty = self.ty.clone();
+            let path: syn::Path = syn::parse_quote!(::grad::runtime::__private::out_call);
+            let closure = CallArg::Tokens(quote!(|#t: &mut [#ty]| #tokens), uses);
+            (path.clone(), path, vec![closure, old])
+        };
+        let seq = crate::ir::SeqId(self.b.func.seqs.len() as u32);
+        let ident = crate::naming::hidden(&format!("buf{}", seq.0));
+        self.b.func.seqs.push(crate::ir::SeqInfo {
+            ident: ident.clone(),
+            active: any_active,
+            buffer: true,
+            adjoint: None,
+        });
+        let len = self.b.new_val(Kind::Int, false, c.span());
+        self.b.push(Stmt::CallVec {
+            seq,
+            plain,
+            dot,
+            args,
+            len,
+            tuple: None,
+        });
+        self.b.push(Stmt::Opaque {
+            dst: len,
+            ty: None,
+            expr: quote!(#ident.len()),
+            uses: Vec::new(),
+        });
+        // `h[i] = new[i]` for every `i`: the copy whose reverse hands `h`'s cotangent to the call.
+        let (new, i, at) = (
+            crate::naming::fresh("new"),
+            crate::naming::fresh("i"),
+            crate::naming::fresh("at"),
+        );
+        self.env.push();
+        self.env.declare(new.clone(), Binding::Seq(seq));
+        let start = part.map_or_else(|| syn::parse_quote!(0), |(start, _)| start);
+        let copy: Expr = syn::parse_quote_spanned!(c.span()=> {
+            let #at: usize = #start;
+            for #i in 0..#new.len() {
+                #name[#at + #i] = #new[#i];
+            }
+        });
+        let done = self.lower_expr(&copy);
+        self.env.pop();
+        Some(done.map(|_| Value::Unit))
+    }
+
     /// `std::mem::swap(&mut a, &mut b)`: for values, the names trade what they stand for (no code);
     /// for two buffers of one length, their elements trade places. `None` when `c` is no such call.
     #[allow(clippy::option_option)]
@@ -633,6 +748,9 @@ impl Lowerer<'_> {
         c: &syn::ExprCall,
         fp: &syn::ExprPath,
     ) -> Option<Value> {
+        if let Some(v) = self.lower_out_call(c, fp) {
+            return v;
+        }
         let (args, any_active) = self.lower_call_args(c)?;
         if !any_active {
             return Some(self.plain_call(c, fp, &args));

@@ -1,0 +1,395 @@
+//! Layers that write their result into an output parameter:
+//! `#[gradient] fn dense(w: &[T], b: &[T], x: &[T], out: &mut [T])`.
+//!
+//! Such a function is vector-valued: its result is what `out` holds afterwards, a function of
+//! its inputs and of what `out` held before (a body may accumulate into `out`). The pass writes
+//! that function as `NAME__out(.., out0: &[T]) -> Vec<T>` — the user's body working on a copy
+//! of `out0` — and hands it to [`crate::vector`], which differentiates it like any vector-valued
+//! function. A `#[gradient]` caller's `f(.., &mut h);` goes through it (`lower::calls`), so the
+//! chain rule reaches both the inputs and `h`'s previous contents. For the user it emits
+//!
+//! - `NAME_vjp(params.., d_out: &mut [T], d_x: &mut [T]..) -> [T; K]`: `out` receives the value;
+//!   `d_out` holds the cotangent of `out`'s new contents on entry and that of its old contents on
+//!   return (zero where the function overwrites them, as Enzyme's shadow of an output);
+//! - `NAME_jacobian(params..) -> Vec<Vec<T>>`: `out` receives the value, row `i` holds the
+//!   partial derivatives of `out[i]` with respect to every differentiated input entry.
+
+use crate::attr::Args;
+use crate::errors::Errors;
+use crate::sig::{ParamClass, SeqShape};
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote, ToTokens};
+use syn::visit_mut::VisitMut;
+
+/// An output parameter: its position, name and element type.
+struct Out {
+    index: usize,
+    ident: Ident,
+    elem: syn::Type,
+}
+
+/// The element type of `&mut [T]`, `&mut [T; N]` or `&mut Vec<T>` with `T` a float type (the
+/// generic float type chosen from it where `T` is a type parameter).
+fn out_elem(sig: &syn::Signature, ty: &syn::Type) -> Option<syn::Type> {
+    let syn::Type::Reference(r) = ty else {
+        return None;
+    };
+    r.mutability?;
+    let elem = match &*r.elem {
+        syn::Type::Slice(s) => (*s.elem).clone(),
+        syn::Type::Array(a) => (*a.elem).clone(),
+        t @ syn::Type::Path(_) => crate::vector::vector_elem(t)?,
+        _ => return None,
+    };
+    if crate::sig::float_of(&elem).is_none() {
+        // `T` of `fn f<T: Float>(.., out: &mut [T])`: the float type, as a return type fixes it.
+        let mut probe = sig.clone();
+        probe.output = syn::parse_quote!(-> #elem);
+        crate::sig::choose_generic_float(&probe);
+    }
+    crate::sig::float_of(&elem).map(|_| elem)
+}
+
+fn returns_unit(sig: &syn::Signature) -> bool {
+    match &sig.output {
+        syn::ReturnType::Default => true,
+        syn::ReturnType::Type(_, t) => matches!(&**t, syn::Type::Tuple(t) if t.elems.is_empty()),
+    }
+}
+
+fn outs(sig: &syn::Signature) -> Vec<Out> {
+    sig.inputs
+        .iter()
+        .enumerate()
+        .filter_map(|(index, a)| match a {
+            syn::FnArg::Typed(pt) => {
+                let elem = out_elem(sig, &pt.ty)?;
+                let syn::Pat::Ident(pi) = &*pt.pat else {
+                    return None;
+                };
+                Some(Out {
+                    index,
+                    ident: pi.ident.clone(),
+                    elem,
+                })
+            }
+            syn::FnArg::Receiver(_) => None,
+        })
+        .collect()
+}
+
+/// The expansion of a function with an output parameter, or `None` for any other function.
+pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStream> {
+    if !returns_unit(&item.sig) {
+        return None;
+    }
+    let found = outs(&item.sig);
+    let first = found.first()?;
+    let errors = Errors::default();
+    let args: Args = match syn::parse2(args_tokens.clone()) {
+        Ok(a) => a,
+        Err(e) => {
+            errors.push_error(e);
+            Args::default()
+        }
+    };
+    if let Some(second) = found.get(1) {
+        errors.push_spanned(
+            &item.sig.inputs[second.index],
+            format!("`#[gradient]` differentiates functions with one output parameter for now, and `{}` is a second: write both results into one buffer, or split the function in two", second.ident),
+        );
+    }
+    if let Some(named) = args
+        .wrt
+        .iter()
+        .flatten()
+        .find(|n| found.iter().any(|o| o.ident == **n))
+    {
+        errors.push_spanned(
+            named,
+            format!("`{named}` is the output of this function, not one of its inputs: name in `wrt(..)` the parameters to differentiate with respect to"),
+        );
+    }
+    if let Some(span) = args.jvp.or(args.hvp) {
+        errors.push(span, "`jvp` and `hvp` are not supported yet for a function with an output parameter: it gets `NAME_vjp` and `NAME_jacobian`");
+    }
+    if let Some((span, _)) = args.check.points.first() {
+        errors.push(*span, "`check(at(..))` is not supported yet for a function with an output parameter: compare `NAME_jacobian` with differences in a test of your own");
+    }
+    if item.sig.receiver().is_some() {
+        errors.push_spanned(
+            &item.sig.inputs[first.index],
+            "`#[gradient]` differentiates functions with an output parameter that are free or associated functions for now, not methods: take the model's fields as parameters",
+        );
+    }
+    if let Some(m) = resizes(&item.block, &first.ident) {
+        errors.push_spanned(
+            &m.method,
+            format!("`#[gradient]` differentiates an output parameter written in place, and `{}.{}(..)` changes its length: take `{}: &mut [T]`, write `{}[i] = ..`, and let the caller size the buffer", first.ident, m.method, first.ident, first.ident),
+        );
+    }
+    if crate::desugar::exits(&item.block, false) {
+        errors.push_spanned(
+            &item.sig.ident,
+            "a `#[gradient]` function with an output parameter must run to the end of its body, without `return`",
+        );
+    }
+    if !errors.is_empty() {
+        let original = crate::expand::original_item(item);
+        let e = errors.combined().map(|e| e.to_compile_error());
+        return Some(quote!(#original #e));
+    }
+    let twin = twin(item, first);
+    // The twin's `wrt`: the user's (or every float input), and what `out` held before.
+    let out0 = out0_name();
+    let twin_wrt: Vec<Ident> = match &args.wrt {
+        Some(names) => names.iter().cloned().chain([out0.clone()]).collect(),
+        None => twin
+            .sig
+            .inputs
+            .iter()
+            .filter_map(|a| match a {
+                syn::FnArg::Typed(pt) if crate::sig::differentiable(&pt.ty) => match &*pt.pat {
+                    syn::Pat::Ident(pi) => Some(pi.ident.clone()),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect(),
+    };
+    let twin_args = quote!(wrt(#(#twin_wrt),*));
+    let twin_parsed: Args = syn::parse2(twin_args.clone()).unwrap_or_default();
+    crate::sig::choose_generic_float(&twin.sig);
+    let sig = crate::sig::analyze(&twin, &twin_parsed, &Errors::default());
+    let twin_expanded =
+        crate::vector::expand(&twin_args, &twin).expect("the twin returns a vector of floats");
+    let original = crate::expand::original_item(item);
+    let wrappers = wrappers(item, first, &sig);
+    Some(quote! {
+        #original
+        #twin_expanded
+        #wrappers
+    })
+}
+
+/// The first call in `body` that changes the length of `out` (`out.push(..)`, `out.clear()`).
+fn resizes(body: &syn::Block, out: &Ident) -> Option<syn::ExprMethodCall> {
+    struct Find<'a> {
+        out: &'a Ident,
+        found: Option<syn::ExprMethodCall>,
+    }
+    impl<'ast> syn::visit::Visit<'ast> for Find<'_> {
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            const RESIZING: &[&str] = &[
+                "push",
+                "pop",
+                "clear",
+                "resize",
+                "resize_with",
+                "truncate",
+                "extend",
+                "extend_from_slice",
+                "insert",
+                "remove",
+                "swap_remove",
+                "append",
+                "drain",
+                "retain",
+                "dedup",
+                "split_off",
+            ];
+            let on_out = matches!(&*m.receiver, syn::Expr::Path(p) if p.path.is_ident(self.out));
+            if on_out && self.found.is_none() && RESIZING.contains(&m.method.to_string().as_str()) {
+                self.found = Some(m.clone());
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+    }
+    let mut f = Find { out, found: None };
+    syn::visit::Visit::visit_block(&mut f, body);
+    f.found
+}
+
+/// The hidden name of the twin's parameter that holds what `out` held before the call.
+fn out0_name() -> Ident {
+    crate::naming::hidden("out0")
+}
+
+/// `NAME__out(.., out0: &[T]) -> Vec<T>`: the body on a copy of `out0`, returning the copy.
+fn twin(item: &syn::ItemFn, out: &Out) -> syn::ItemFn {
+    let (elem, ident, out0) = (&out.elem, &out.ident, out0_name());
+    let mut twin = item.clone();
+    twin.sig.ident = format_ident!("{}__out", item.sig.ident);
+    twin.attrs.retain(|a| !a.path().is_ident("doc"));
+    twin.attrs.push(syn::parse_quote!(#[doc(hidden)]));
+    twin.attrs.push(syn::parse_quote!(#[allow(non_snake_case, dead_code, unused_variables, clippy::all, clippy::pedantic)]));
+    twin.sig.inputs[out.index] = syn::parse_quote!(#out0: &[#elem]);
+    twin.sig.output = syn::parse_quote!(-> ::std::vec::Vec<#elem>);
+    // The body sees a `Vec` where it saw `&mut [T]`: passed on, it is borrowed again.
+    let mut body = item.block.clone();
+    Reborrow(ident).visit_block_mut(&mut body);
+    let mut stmts: Vec<syn::Stmt> =
+        vec![syn::parse_quote!(let mut #ident: ::std::vec::Vec<#elem> = #out0.to_vec();)];
+    for s in body.stmts {
+        stmts.push(match s {
+            syn::Stmt::Expr(e, None) => syn::Stmt::Expr(e, Some(Default::default())),
+            s => s,
+        });
+    }
+    stmts.push(syn::Stmt::Expr(syn::parse_quote!(#ident), None));
+    twin.block.stmts = stmts;
+    twin
+}
+
+/// `out` passed as a call argument (`helper(x, out)`) becomes `&mut out`.
+struct Reborrow<'a>(&'a Ident);
+
+impl VisitMut for Reborrow<'_> {
+    fn visit_expr_call_mut(&mut self, c: &mut syn::ExprCall) {
+        syn::visit_mut::visit_expr_call_mut(self, c);
+        for a in &mut c.args {
+            if matches!(a, syn::Expr::Path(p) if p.path.is_ident(self.0)) {
+                let id = self.0;
+                *a = syn::parse_quote!(&mut #id);
+            }
+        }
+    }
+
+    fn visit_expr_closure_mut(&mut self, c: &mut syn::ExprClosure) {
+        // A closure's parameter of the same name is another variable.
+        let mut names = Vec::new();
+        for p in &c.inputs {
+            crate::lower::collect_idents(p, &mut names);
+        }
+        if !names.contains(self.0) {
+            syn::visit_mut::visit_expr_closure_mut(self, c);
+        }
+    }
+}
+
+/// `NAME_vjp` and `NAME_jacobian` over the twin's VJP.
+fn wrappers(item: &syn::ItemFn, out: &Out, sig: &crate::sig::Sig) -> TokenStream {
+    let vis = &item.vis;
+    let name = &item.sig.ident;
+    let (generics, where_clause) = (&item.sig.generics, &item.sig.generics.where_clause);
+    let elem = &out.elem;
+    let out_id = &out.ident;
+    let d_out = format_ident!("d_{}", out_id);
+    let twin_vjp = format_ident!("{}__out_vjp", name);
+    let out0 = out0_name();
+    let decl: Vec<&syn::FnArg> = item.sig.inputs.iter().collect();
+    // The twin's arguments: the user's, with `out` read.
+    let pass: Vec<TokenStream> = item
+        .sig
+        .inputs
+        .iter()
+        .enumerate()
+        .filter_map(|(k, a)| match a {
+            syn::FnArg::Typed(pt) => Some(if k == out.index {
+                quote!(&*#out_id)
+            } else {
+                pt.pat.to_token_stream()
+            }),
+            syn::FnArg::Receiver(_) => None,
+        })
+        .collect();
+    // The twin's cotangent buffers, in its order: the inputs' (named as the user's `d_x`), and
+    // a scratch one for `out0`.
+    let scratch = crate::naming::hidden("d_out0");
+    let inputs: Vec<(Ident, TokenStream)> = sig
+        .active_seqs()
+        .filter(|p| p.ident != out0)
+        .map(|p| {
+            let d = format_ident!("d_{}", p.ident);
+            let ty = match &p.class {
+                ParamClass::FloatSeq(SeqShape::Array(n)) => quote!(&mut [#elem; #n]),
+                _ => quote!(&mut [#elem]),
+            };
+            (d, ty)
+        })
+        .collect();
+    let twin_bufs: Vec<TokenStream> = sig
+        .active_seqs()
+        .map(|p| {
+            if p.ident == out0 {
+                quote!(&mut #scratch)
+            } else {
+                format_ident!("d_{}", p.ident).to_token_stream()
+            }
+        })
+        .collect();
+    let input_decl = inputs.iter().map(|(d, t)| quote!(#d: #t));
+    let k = sig.active_scalars().count();
+    let float = crate::sig::float_of(elem).expect("an output parameter holds floats");
+    let zero = crate::emit::float_literal(0.0, float);
+    let one = crate::emit::float_literal(1.0, float);
+    let [value, value_next, grads, unit, rows, row, i] =
+        ["value", "value_next", "grads", "unit", "rows", "row", "i"].map(crate::naming::hidden);
+    let vjp_name = format_ident!("{}_vjp", name);
+    let jac_name = format_ident!("{}_jacobian", name);
+    let allows = crate::expand::generated_allows();
+    let vjp_doc = format!(
+        " The vector–Jacobian product of [`{name}`], generated by `#[gradient]`: `{out_id}` receives the value as `{name}` writes it; `{d_out}` holds the cotangent of `{out_id}`'s new contents on entry and that of its previous contents on return (zero where `{name}` overwrites them); the cotangents of the differentiated scalars are returned in declaration order, those of the sequences written into their `d_` buffers.\n\n # Panics\n\n When `{d_out}` and `{out_id}` differ in length, or a `d_` buffer and its parameter do."
+    );
+    let jac_doc = format!(
+        " The Jacobian of [`{name}`] at a point, generated by `#[gradient]`: `{out_id}` receives the value; row `i` holds the partial derivatives of `{out_id}[i]` with respect to every differentiated input entry (scalars in declaration order, then each sequence's elements), one reverse sweep per output."
+    );
+    // Each row: the scalars, then the inputs' buffers (not `out0`'s).
+    let jac_bufs: Vec<(Ident, TokenStream)> = sig
+        .active_seqs()
+        .map(|p| {
+            let d = if p.ident == out0 {
+                scratch.clone()
+            } else {
+                format_ident!("d_{}", p.ident)
+            };
+            let id = if p.ident == out0 {
+                out_id.to_token_stream()
+            } else {
+                p.ident.to_token_stream()
+            };
+            let make = quote!(let mut #d = ::std::vec![#zero; #id.len()];);
+            (d, make)
+        })
+        .collect();
+    let jac_makes = jac_bufs.iter().map(|(_, m)| m);
+    let jac_pass = jac_bufs.iter().map(|(d, _)| quote!(&mut #d));
+    let jac_rows = inputs
+        .iter()
+        .map(|(d, _)| quote!(#row.extend_from_slice(&#d[..]);));
+    quote! {
+        #[doc = #vjp_doc]
+        #allows
+        #vis fn #vjp_name #generics (#(#decl,)* #d_out: &mut [#elem], #(#input_decl),*) -> [#elem; #k] #where_clause {
+            let mut #scratch = ::std::vec![#zero; #out_id.len()];
+            let (#value, #grads) = #twin_vjp(#(#pass,)* &*#d_out, #(#twin_bufs),*);
+            #out_id.copy_from_slice(&#value);
+            #d_out.copy_from_slice(&#scratch);
+            #grads
+        }
+
+        #[doc = #jac_doc]
+        #allows
+        #[must_use]
+        #vis fn #jac_name #generics (#(#decl),*) -> ::std::vec::Vec<::std::vec::Vec<#elem>> #where_clause {
+            let mut #unit = ::std::vec![#zero; #out_id.len()];
+            let mut #rows = ::std::vec::Vec::with_capacity(#out_id.len());
+            let mut #value = ::std::vec::Vec::new();
+            for #i in 0..#out_id.len() {
+                #unit[#i] = #one;
+                #(#jac_makes)*
+                let (#value_next, #grads) = #twin_vjp(#(#pass,)* &#unit, #(#jac_pass),*);
+                let mut #row = ::std::vec::Vec::with_capacity(#k);
+                #row.extend_from_slice(&#grads);
+                #(#jac_rows)*
+                #rows.push(#row);
+                #value = #value_next;
+                #unit[#i] = #zero;
+            }
+            if !#value.is_empty() {
+                #out_id.copy_from_slice(&#value);
+            }
+            #rows
+        }
+    }
+}
