@@ -183,6 +183,14 @@ pub struct Emitter<'a> {
     uses_mul0: bool,
 }
 
+/// The method a call path names when it is the method marker's (`fields::find`): the call
+/// is a method call on its first argument, and the callee's tables cannot be named.
+pub fn method_of(callee: &syn::Path) -> Option<&Ident> {
+    let marker = crate::naming::hidden("method");
+    (callee.segments.len() == 2 && callee.segments[0].ident == marker)
+        .then(|| &callee.segments[1].ident)
+}
+
 /// Whether a statement of `b`, at any depth, is the primitive `op`.
 fn uses_prim(b: &Block, op: Prim) -> bool {
     b.stmts.iter().any(|s| match s {
@@ -883,7 +891,11 @@ impl Emitter<'_> {
         // A `const` item is checked even by `cargo check` and in functions never called; inside an
         // `impl` it cannot name `Self`, so calls of `Self::f` take an inline `const` block, which
         // is checked when the function is compiled to code.
-        let checks = if callee.segments.iter().any(|s| s.ident == "Self") {
+        let method = method_of(callee).is_some();
+        let checks = if method {
+            // Its table is an associated item of a type the macro cannot name.
+            TokenStream::new()
+        } else if callee.segments.iter().any(|s| s.ident == "Self") {
             quote_spanned!(span=> const { #(#checks)* };)
         } else {
             quote_spanned!(span=> const _: () = { #(#checks)* };)
@@ -898,7 +910,13 @@ impl Emitter<'_> {
             .filter_map(|(k, _)| {
                 let read = grads.get(floats).is_some_and(|g| g.is_some());
                 floats += 1;
+                let nth = floats - 1;
                 read.then(|| {
+                    if method {
+                        // A method of a field's struct (`__model`): derived with respect to
+                        // every float parameter, so the k-th float argument has slot k.
+                        return quote!(#nth);
+                    }
                     quote!(const {
                         let (mut n, mut i) = (0, 0);
                         while i < #k {
@@ -920,6 +938,13 @@ impl Emitter<'_> {
             let base = base.trim_end_matches("_grad");
             last.ident = format_ident!("{}__hvp_call", base, span = span);
             let tangents = tangents.iter().map(|t| self.operand(*t));
+            let hvp_call = Self::call_tokens(
+                &hvp,
+                call_args
+                    .chain([quote!([#(#tangents),*])])
+                    .chain(extra.iter().cloned())
+                    .collect(),
+            );
             let h = crate::naming::hidden("h");
             let hpicks = picks.iter().map(|slot| quote!(#h[#slot]));
             let np = picks.len();
@@ -928,7 +953,7 @@ impl Emitter<'_> {
             return quote! {
                 {
                     #checks
-                    let (#value, #g, #h) = #hvp(#(#call_args,)* [#(#tangents),*] #(, #extra)*);
+                    let (#value, #g, #h) = #hvp_call;
                     // Typed: with no scalar slot read the arrays are empty.
                     let #picked: (#ty, [#ty; #np], [#ty; #np]) =
                         (#value, [#(#picks),*], [#(#hpicks),*]);
@@ -937,22 +962,35 @@ impl Emitter<'_> {
             };
         }
         let picks: Vec<TokenStream> = picks.iter().map(|slot| quote!(#g[#slot])).collect();
+        let call = Self::call_tokens(callee, call_args.chain(buffers.iter().cloned()).collect());
         if picks.is_empty() {
             // The value alone: the callee may return `T` or `(T, [T; K])`.
             return quote! {
                 {
                     #checks
-                    #callee(#(#call_args,)* #(#buffers),*)
+                    #call
                 }
             };
         }
         quote! {
             {
                 #checks
-                let (#value, #g) = #callee(#(#call_args,)* #(#buffers),*);
+                let (#value, #g) = #call;
                 (#value, [#(#picks),*])
             }
         }
+    }
+
+    /// `callee(args..)`; for a method of a model's field (`fields::find` writes the call
+    /// `METHOD_MARKER::f(&self.layer, ..)`, the field's type being the compiler's to know),
+    /// `(&self.layer).f(..)`.
+    fn call_tokens(callee: &syn::Path, args: Vec<TokenStream>) -> TokenStream {
+        if let Some(method) = method_of(callee) {
+            let mut args = args.into_iter();
+            let recv = args.next().expect("a method call has a receiver");
+            return quote!((#recv).#method(#(#args),*));
+        }
+        quote!(#callee(#(#args),*))
     }
 
     pub fn block(&self, b: &Block) -> TokenStream {
@@ -1084,13 +1122,14 @@ impl Emitter<'_> {
                 ..
             } => {
                 let (name, ty) = (self.seq(*seq), self.ty());
-                let args = args.iter().map(|a| self.call_arg(a));
+                let call =
+                    Self::call_tokens(plain, args.iter().map(|a| self.call_arg(a)).collect());
                 let value = match tuple {
-                    None => quote!(::std::vec::Vec::from(#plain(#(#args),*))),
+                    None => quote!(::std::vec::Vec::from(#call)),
                     Some(n) => {
                         let t = crate::naming::hidden("parts");
                         let parts = (0..*n).map(syn::Index::from);
-                        quote!({ let #t = #plain(#(#args),*); ::std::vec![#(#t.#parts),*] })
+                        quote!({ let #t = #call; ::std::vec![#(#t.#parts),*] })
                     }
                 };
                 if self.hoisted.iter().any(|(h, _)| h == seq) {
@@ -1155,8 +1194,9 @@ impl Emitter<'_> {
                 let name = self.name(*dst);
                 let ty = self.ty();
                 if args.iter().any(|a| matches!(a, CallArg::Seq(..))) {
-                    let args = args.iter().map(|a| self.call_arg(a));
-                    return quote!(let #name: #ty = #plain(#(#args),*););
+                    let call =
+                        Self::call_tokens(plain, args.iter().map(|a| self.call_arg(a)).collect());
+                    return quote!(let #name: #ty = #call;);
                 }
                 let slots = grads.iter().flatten().map(|v| self.name(*v));
                 let call = self.checked_call(callee, args, grads, &[]);

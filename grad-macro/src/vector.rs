@@ -97,11 +97,21 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
     if let Some((span, _)) = args.check.points.first() {
         errors.push(*span, "`check(at(..))` is not supported yet for a function that returns a vector: compare `NAME_jacobian` with differences in a test of your own");
     }
-    if item.sig.receiver().is_some() {
-        errors.push_spanned(
-            &item.sig.output,
-            "`#[gradient]` differentiates vector-valued free and associated functions for now, not methods: take the model's fields as parameters",
-        );
+    // A method of a model (`&self`, differentiated unless `wrt(..)` leaves it out): its
+    // `NAME__dot` is a method too, which `fields` differentiates with respect to the model.
+    let receiver = item.sig.receiver();
+    let model = receiver.is_some()
+        && args
+            .wrt
+            .as_ref()
+            .is_none_or(|w| w.iter().any(|n| n == "self"));
+    if let Some(r) = receiver {
+        if r.reference.is_none() || r.mutability.is_some() {
+            errors.push_spanned(
+                r,
+                "`#[gradient]` takes a vector-valued method's receiver as `&self`: take `self` by shared reference, or pass the values as parameters",
+            );
+        }
     }
     if crate::desugar::exits(&item.block, false) {
         errors.push_spanned(
@@ -169,21 +179,24 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
     // Differentiated: what `wrt(..)` names, else every float parameter of `f`.
     let wrt: Vec<Ident> = match &args.wrt {
         Some(names) => names.clone(),
-        None => item
-            .sig
-            .inputs
-            .iter()
-            .filter_map(|a| match a {
+        None => model
+            .then(|| Ident::new("self", proc_macro2::Span::call_site()))
+            .into_iter()
+            .chain(item.sig.inputs.iter().filter_map(|a| match a {
                 syn::FnArg::Typed(pt) if crate::sig::differentiable(&pt.ty) => match &*pt.pat {
                     syn::Pat::Ident(pi) => Some(pi.ident.clone()),
                     _ => None,
                 },
                 _ => None,
-            })
+            }))
             .collect(),
     };
     let dot_args = quote!(wrt(#(#wrt),*));
-    let dot_parsed = syn::parse2::<Args>(dot_args.clone()).unwrap_or_default();
+    // The parameters besides the model (which `fields` differentiates), for the wrappers.
+    let dot_parsed = Args {
+        wrt: Some(wrt.iter().filter(|n| *n != "self").cloned().collect()),
+        ..Args::default()
+    };
     let sig = crate::sig::analyze(&dot, &dot_parsed, &errors);
     if sig
         .params
@@ -209,8 +222,9 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
             quote!(#value.len())
         }
     };
-    let vjp = vjp(item, &sig, &elem, ret, &len, &dot_name);
-    let jacobian = jacobian(item, &sig, &elem, ret, &len, &dot_name, float);
+    let vjp = vjp(item, &sig, &elem, ret, &len, &dot_name, model);
+    let jacobian = jacobian(item, &sig, &elem, ret, &len, &dot_name, float, model);
+    let model_fn = model.then(|| model_value(item, &elem));
     let original = crate::expand::original_item(item);
     Some(quote! {
         #original
@@ -218,6 +232,7 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         #dot_expanded
         #vjp
         #jacobian
+        #model_fn
     })
 }
 
@@ -255,6 +270,36 @@ fn params(sig: &crate::sig::Sig) -> (Vec<TokenStream>, Vec<TokenStream>) {
     (decl, pass)
 }
 
+/// `NAME__model(&self, flat, params..) -> RET`: what a caller that reads the model through its
+/// flat view (`fields`) calls for the value of `self.NAME(..)`; its reverse goes through
+/// `NAME__dot__model_grad`, which `fields` emits for `NAME__dot` (see
+/// `lower::calls::lower_vector_call`).
+fn model_value(item: &syn::ItemFn, elem: &syn::Type) -> TokenStream {
+    let name = &item.sig.ident;
+    let model_name = format_ident!("{}__model", name);
+    let vis = &item.vis;
+    let (generics, where_clause) = (&item.sig.generics, &item.sig.generics.where_clause);
+    let flat = crate::naming::hidden("flat");
+    let typed: Vec<&syn::PatType> = item
+        .sig
+        .inputs
+        .iter()
+        .filter_map(|a| match a {
+            syn::FnArg::Typed(pt) => Some(pt),
+            syn::FnArg::Receiver(_) => None,
+        })
+        .collect();
+    let pass = typed.iter().map(|pt| &pt.pat);
+    let output = &item.sig.output;
+    quote! {
+        #[doc(hidden)]
+        #[allow(unused_variables, non_snake_case, clippy::too_many_arguments)]
+        #vis fn #model_name #generics (&self, #flat: &[#elem], #(#typed),*) #output #where_clause {
+            self.#name(#(#pass),*)
+        }
+    }
+}
+
 /// `NAME_vjp(params.., d_out: &[T], d_x: &mut [T]..) -> (RET, [T; K])`.
 fn vjp(
     item: &syn::ItemFn,
@@ -263,30 +308,36 @@ fn vjp(
     ret: &syn::Type,
     len: &TokenStream,
     dot: &Ident,
+    model: bool,
 ) -> TokenStream {
     let vis = &item.vis;
     let name = &item.sig.ident;
     let vjp_name = format_ident!("{}_vjp", name);
+    let qual = item.sig.receiver().map(|_| quote!(Self::));
     let dot_grad = format_ident!("{}_grad", dot);
     let (generics, where_clause) = (&item.sig.generics, &item.sig.generics.where_clause);
     let (decl, pass) = params(sig);
-    let bufs: Vec<TokenStream> = sig
-        .active_seqs()
-        .map(|p| {
+    // The model's gradient first, as `fields` orders a method's buffers.
+    let d_self = format_ident!("d_self");
+    let bufs: Vec<TokenStream> = model
+        .then(|| quote!(#d_self: &mut Self))
+        .into_iter()
+        .chain(sig.active_seqs().map(|p| {
             let d = format_ident!("d_{}", p.ident);
             match &p.class {
                 ParamClass::FloatSeq(SeqShape::Array(n)) => quote!(#d: &mut [#elem; #n]),
                 _ => quote!(#d: &mut [#elem]),
             }
-        })
+        }))
         .collect();
-    let buf_names: Vec<Ident> = sig
-        .active_seqs()
-        .map(|p| format_ident!("d_{}", p.ident))
+    let buf_names: Vec<Ident> = model
+        .then(|| d_self.clone())
+        .into_iter()
+        .chain(sig.active_seqs().map(|p| format_ident!("d_{}", p.ident)))
         .collect();
     let k = sig.active_scalars().count();
     let msg = format!("{vjp_name}: the cotangent `d_out` has length {{}} but `{name}` returns {{}} values; pass one per output");
-    let call = quote!(#dot_grad(#(#pass,)* d_out, #(#buf_names),*));
+    let call = quote!(#qual #dot_grad(#(#pass,)* d_out, #(#buf_names),*));
     let grads = if k == 0 && !buf_names.is_empty() {
         quote!({ let _ = #call; [] })
     } else {
@@ -306,7 +357,7 @@ fn vjp(
         #allows
         #[must_use]
         #vis fn #vjp_name #generics (#(#decl,)* d_out: &[#elem], #(#bufs),*) -> (#ret, [#elem; #k]) #where_clause {
-            let #value = #name(#(#pass),*);
+            let #value = #qual #name(#(#pass),*);
             ::core::assert!(d_out.len() == #len, #msg, d_out.len(), #len);
             let #grads_name = #grads;
             (#value, #grads_name)
@@ -324,10 +375,12 @@ fn jacobian(
     len: &TokenStream,
     dot: &Ident,
     float: crate::ir::FloatTy,
+    model: bool,
 ) -> TokenStream {
     let vis = &item.vis;
     let name = &item.sig.ident;
     let jac_name = format_ident!("{}_jacobian", name);
+    let qual = item.sig.receiver().map(|_| quote!(Self::));
     let dot_grad = format_ident!("{}_grad", dot);
     let (generics, where_clause) = (&item.sig.generics, &item.sig.generics.where_clause);
     let (decl, pass) = params(sig);
@@ -347,13 +400,26 @@ fn jacobian(
         .collect();
     let (buf_names, makes): (Vec<_>, Vec<_>) = seqs.into_iter().unzip();
     // Hidden names: the parameters are in scope.
-    let [value, unit, rows, row, i] =
-        ["value", "unit", "rows", "row", "i"].map(crate::naming::hidden);
-    let call = quote!(#dot_grad(#(#pass,)* &#unit, #(&mut #buf_names),*));
-    let scalars = if k == 0 {
-        quote!({ let _ = #call; })
-    } else {
-        quote!(#row.extend_from_slice(&#call.1);)
+    let [value, unit, rows, row, i, dm] =
+        ["value", "unit", "rows", "row", "i", "dmodel"].map(crate::naming::hidden);
+    let model_buf = model.then(|| quote!(, &mut #dm));
+    let value_grads = crate::naming::hidden("scalars");
+    let call = quote!(#qual #dot_grad(#(#pass,)* &#unit #model_buf #(, &mut #buf_names)*));
+    // The model's entries first (its flat order), then the scalars, then the sequences.
+    let scalars = match (k, model) {
+        (0, false) => quote!({ let _ = #call; }),
+        (0, true) => quote! {
+            let mut #dm = <Self as ::grad::runtime::Params>::zeros_like(self);
+            let _ = #call;
+            #row.extend(::grad::runtime::Params::to_flat(&#dm));
+        },
+        (_, false) => quote!(#row.extend_from_slice(&#call.1);),
+        (_, true) => quote! {
+            let mut #dm = <Self as ::grad::runtime::Params>::zeros_like(self);
+            let #value_grads = #call.1;
+            #row.extend(::grad::runtime::Params::to_flat(&#dm));
+            #row.extend_from_slice(&#value_grads);
+        },
     };
     let doc = format!(
         " The Jacobian of [`{name}`] at a point, with its value: row `i` holds the partial derivatives of output `i` with respect to every differentiated entry (scalars in declaration order, then each sequence's elements), one reverse sweep per output; generated by `#[gradient]`."
@@ -364,7 +430,7 @@ fn jacobian(
         #allows
         #[must_use]
         #vis fn #jac_name #generics (#(#decl),*) -> (#ret, ::std::vec::Vec<::std::vec::Vec<#elem>>) #where_clause {
-            let #value = #name(#(#pass),*);
+            let #value = #qual #name(#(#pass),*);
             let mut #unit = ::std::vec![#zero; #len];
             let mut #rows = ::std::vec::Vec::with_capacity(#len);
             for #i in 0..#len {

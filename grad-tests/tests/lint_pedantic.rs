@@ -506,3 +506,51 @@ fn added_constructs_run() {
     let mut grad = model.zeros_like();
     assert!(model.loss_grad(&[1.0, 2.0], &mut grad).is_finite());
 }
+
+/// A layer writing into an output parameter (by index, through `iter_mut().zip`), and a loss
+/// calling it and a plain data helper on buffers reused per sample, into a buffer's tail too.
+#[gradient]
+fn layer_into(weights: &[f64], input: &[f64], out: &mut [f64]) {
+    for (k, o) in out.iter_mut().enumerate() {
+        *o = (weights[k] * input[k % input.len()]).tanh();
+    }
+    for (o, w) in out.iter_mut().zip(weights) {
+        *o += w * 0.5;
+    }
+}
+
+fn prepare(input: &[f64], out: &mut [f64]) {
+    out.copy_from_slice(input);
+}
+
+#[gradient(wrt(weights))]
+fn layered_into(weights: &[f64], inputs: &[f64]) -> f64 {
+    let mut x = [0.0; 2];
+    let mut h = vec![0.0; 3];
+    let mut loss = 0.0;
+    for row in inputs.chunks_exact(2) {
+        prepare(row, &mut x);
+        layer_into(weights, &x, &mut h);
+        layer_into(weights, &x, &mut h[1..]);
+        loss += h.iter().sum::<f64>();
+    }
+    loss
+}
+
+#[test]
+fn output_parameters_run() {
+    let mut dw = [0.0; 3];
+    let v = layered_into_grad(&[0.1, 0.2, 0.3], &[1.0, 2.0, 3.0, 4.0], &mut dw);
+    assert!(v.is_finite() && dw.iter().all(|d| d.is_finite()));
+    let (mut out, mut d_out, mut dwi, mut dx) = ([0.0; 3], [1.0; 3], [0.0; 3], [0.0; 2]);
+    let [] = layer_into_vjp(
+        &[0.1, 0.2, 0.3],
+        &[1.0, 2.0],
+        &mut out,
+        &mut d_out,
+        &mut dwi,
+        &mut dx,
+    );
+    let jac = layer_into_jacobian(&[0.1, 0.2, 0.3], &[1.0, 2.0], &mut out);
+    assert_eq!(jac.len(), 3);
+}

@@ -13,14 +13,16 @@ fn marker() -> syn::Ident {
 
 /// The call of a `let` that [`mark`] marked (its arguments desugared like any others), and the
 /// arity of the tuple it returns when its result is read as one (`t.0`).
-pub fn vector_call(l: &syn::Local) -> Option<(&syn::ExprCall, Option<usize>)> {
+pub fn vector_call(l: &syn::Local) -> Option<(syn::ExprCall, Option<usize>)> {
     let attr = l.attrs.iter().find(|a| a.path().is_ident(&marker()))?;
     let arity = attr
         .parse_args::<syn::LitInt>()
         .ok()
         .and_then(|n| n.base10_parse().ok());
     match &*l.init.as_ref()?.expr {
-        syn::Expr::Call(c) => Some((c, arity)),
+        syn::Expr::Call(c) => Some((c.clone(), arity)),
+        // A `#[gradient]` method of a model's field (`fields::find`).
+        syn::Expr::MethodCall(m) => Some((crate::lower::field_method_call(m)?, arity)),
         _ => None,
     }
 }
@@ -145,6 +147,14 @@ fn sequence_use(s: &syn::Stmt, name: &syn::Ident, passed_on: bool) -> bool {
                 {
                     self.found = true;
                 }
+                // `self.layer.forward(&h)`, as `fields` writes it.
+                syn::Expr::MethodCall(m)
+                    if self.passed_on
+                        && crate::lower::field_method_call(m).is_some()
+                        && m.args.iter().any(|a| matches!(a, syn::Expr::Reference(r) if r.mutability.is_none() && is_name(&r.expr))) =>
+                {
+                    self.found = true;
+                }
                 _ => {}
             }
             syn::visit::visit_expr(self, e);
@@ -178,6 +188,9 @@ pub fn hoist_nested(s: &mut syn::Stmt) -> Option<syn::Stmt> {
 
 /// A call of a function by a lowercase path (not a type's constructor or conversion).
 pub(super) fn plain_fn_call(e: &syn::Expr) -> bool {
+    if let syn::Expr::MethodCall(m) = e {
+        return crate::lower::field_method_call(m).is_some();
+    }
     let syn::Expr::Call(c) = e else { return false };
     let syn::Expr::Path(p) = &*c.func else {
         return false;
@@ -191,7 +204,10 @@ pub(super) fn plain_fn_call(e: &syn::Expr) -> bool {
             .ident
             .to_string()
             .starts_with(|c: char| c.is_ascii_lowercase())
-        && (segs.len() == 1 || segs[segs.len() - 2].ident == "Self")
+        && (segs.len() == 1
+            || segs[segs.len() - 2].ident == "Self"
+            // `Mlp::forward__model(m, ..)`: a model's method (`fields::find`).
+            || last.ident.to_string().ends_with("__model"))
 }
 
 /// Replaces the first call used as a sequence in `e` by `name`, returning the call.

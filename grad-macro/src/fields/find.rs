@@ -108,16 +108,33 @@ impl Finder<'_> {
             let float_method = crate::rules::Prim::from_method(&name).is_some()
                 || crate::rules::NON_FLOAT_METHODS.contains(&name.as_str())
                 || name == "sin_cos";
+            let sub_model = field_path(&mc.receiver, self.roots).filter(|f| {
+                f.index.is_none() && !float_method && !SEQ_METHODS.contains(&name.as_str())
+            });
+            if let Some(found) = sub_model {
+                // `self.layer.forward(x)`: a `#[gradient]` method of the field's own type,
+                // whose `forward__model` takes the field's flat view too (called as a method:
+                // the field's type is the compiler's to know).
+                for a in &mut mc.args {
+                    self.with_ctx(Ctx::Value, |s| s.visit_expr_mut(a));
+                }
+                if let Some(leaf) = self.record_sub_model(found, mc.span()) {
+                    let method = format_ident!("{}__model", mc.method, span = mc.method.span());
+                    let (args, recv) = (&mc.args, &mc.receiver);
+                    *e = syn::parse_quote_spanned!(mc.span()=> (&#recv).#method(#leaf, #args));
+                }
+                return;
+            }
             if field_path(&mc.receiver, self.roots).is_some()
                 && !float_method
                 && !SEQ_METHODS.contains(&name.as_str())
                 && self.rewrite.is_none()
             {
-                // `self.layer.forward(x)`: the field's own method, which only a call
-                // with the whole model can follow.
+                // `self.layers[l].forward(x)`: the method of an element of a sequence of
+                // structs, which only a call with the whole model can follow.
                 self.errors.push_spanned(
                     &*mc,
-                    format!("`#[gradient]` does not follow `.{name}(..)` called on a field of a differentiated model yet: call a `#[gradient]` method of the model itself (`self.{name}(..)`) or a `#[gradient]` function given the whole model, or read the field's values in this body"),
+                    format!("`#[gradient]` does not follow `.{name}(..)` called on an element of a sequence of structs yet: call a `#[gradient]` method on a field (`self.layer.{name}(..)`) or of the model itself (`self.{name}(..)`), or read the element's values in this body"),
                 );
             }
             if field_path(&mc.receiver, self.roots).is_some() {
@@ -396,6 +413,32 @@ impl Finder<'_> {
             None => self.paths[at].uses.push(how),
         }
         true
+    }
+
+    /// Records a call of a method of the struct at `found` (a field of a model, `self.layer`),
+    /// which takes its flat view; rewriting, returns that view's leaf.
+    fn record_sub_model(&mut self, found: Found, span: Span) -> Option<Ident> {
+        let key = self.key_of(&found);
+        if let Some(map) = self.rewrite {
+            return map.get(&key).map(|(_, l)| l.clone());
+        }
+        let Found { root, members, .. } = found;
+        match self
+            .paths
+            .iter()
+            .position(|p| p.root == root && p.members == members && p.suffix.is_none())
+        {
+            Some(k) => self.paths[k].uses.push(Use::Model),
+            None => self.paths.push(Path {
+                root,
+                members,
+                suffix: None,
+                uses: vec![Use::Model],
+                span,
+                aliases: Vec::new(),
+            }),
+        }
+        None
     }
 
     /// Records a call that takes the whole model `root` (or, rewriting, returns its flat leaf).

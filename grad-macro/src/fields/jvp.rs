@@ -30,7 +30,11 @@ fn leaf_arg(
             quote!(&#copy),
         ),
         (Leaf::Flat, _) => (
-            quote!(let #copy: ::std::vec::Vec<#t> = ::grad::runtime::Params::to_flat(#root);),
+            if members.is_empty() {
+                quote!(let #copy: ::std::vec::Vec<#t> = ::grad::runtime::Params::to_flat(#root);)
+            } else {
+                quote!(let #copy: ::std::vec::Vec<#t> = ::grad::runtime::Params::to_flat(&#root #(.#members)*);)
+            },
             quote!(&#copy),
         ),
         (Leaf::Rows, _) => (

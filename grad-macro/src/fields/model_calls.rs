@@ -29,7 +29,11 @@ pub(super) fn model_fns(item: &syn::ItemFn, root: &Root, float: FloatTy) -> Toke
                 let syn::Pat::Ident(pi) = &*pt.pat else {
                     return TokenStream::new();
                 };
-                if pi.ident != root.ident && crate::sig::differentiable(&pt.ty) {
+                // The cotangent of a vector-valued method's `NAME__dot` (see `vector`) is data.
+                if pi.ident != root.ident
+                    && pi.ident != crate::naming::hidden("d_out")
+                    && crate::sig::differentiable(&pt.ty)
+                {
                     wrt.push(pi.ident.clone());
                 }
                 params.push((pi.ident.clone(), Some((*pt.ty).clone())));

@@ -208,16 +208,22 @@ pub(super) fn wrapper(
                         (Leaf::Flat, _) => {
                             // The whole model, for the calls that take it: its flat view in, and
                             // the calls' gradient added to what the fields read here get.
+                            // A field's struct (`self.layer`, for its methods) the same way.
+                            let (of, dof) = if members.is_empty() {
+                                (quote!(#root), quote!(#d))
+                            } else {
+                                (quote!(&#root #(.#members)*), quote!(&mut #d #(.#members)*))
+                            };
                             prelude.push(quote! {
-                                let #copy: ::std::vec::Vec<#t> = ::grad::runtime::Params::to_flat(#root);
+                                let #copy: ::std::vec::Vec<#t> = ::grad::runtime::Params::to_flat(#of);
                                 let mut #dcopy: ::std::vec::Vec<#t> = ::std::vec![#zero; #copy.len()];
                             });
                             finally.push(quote! {
-                                let mut #copy = ::grad::runtime::Params::to_flat(#d);
+                                let mut #copy = ::grad::runtime::Params::to_flat(&*#dof);
                                 for (a, b) in #copy.iter_mut().zip(&#dcopy) {
-                                    *a += *b;
+                                    *a = *a + *b;
                                 }
-                                ::grad::runtime::Params::read_flat(#d, &#copy);
+                                ::grad::runtime::Params::read_flat(#dof, &#copy);
                             });
                             call_args.push(quote!(&#copy));
                             leaf_bufs.insert(id.to_string(), quote!(&mut #dcopy));

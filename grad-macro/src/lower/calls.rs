@@ -22,6 +22,9 @@ impl Lowerer<'_> {
             return r;
         }
         let name = m.method.to_string();
+        if let Some(c) = field_method_call(m) {
+            return self.lower_call(&c);
+        }
         let receiver = self.lower_expr(&m.receiver)?;
         match receiver {
             Value::Float(x) => self.float_method(x, &m.method, m.args.iter().collect(), m.span()),
@@ -486,8 +489,14 @@ impl Lowerer<'_> {
         });
         let mut dot = fp.path.clone();
         let last = dot.segments.last_mut().expect("a path has a segment");
-        let base = syn::ext::IdentExt::unraw(&last.ident);
-        last.ident = Ident::new(&format!("{base}__dot_grad"), last.ident.span());
+        let base = syn::ext::IdentExt::unraw(&last.ident).to_string();
+        // A model's vector-valued method read through the model's flat view (`f__model`):
+        // the reverse of its `f__dot` with respect to that view, `f__dot__model_grad`.
+        let dot_name = match base.strip_suffix("__model") {
+            Some(stem) => format!("{stem}__dot__model_grad"),
+            None => format!("{base}__dot_grad"),
+        };
+        last.ident = Ident::new(&dot_name, last.ident.span());
         let len = self.b.new_val(Kind::Int, false, c.span());
         self.b.push(Stmt::CallVec {
             seq,
@@ -917,4 +926,23 @@ pub fn swap_args(c: &syn::ExprCall, path: &syn::Path) -> Option<[Ident; 2]> {
         _ => None,
     };
     Some([name(&c.args[0])?, name(&c.args[1])?])
+}
+
+/// `(&self.layer).f__model(flat, ..)`, a `#[gradient]` method of a model's field as
+/// `fields::find` writes it, as the call `METHOD_MARKER::f__model(&self.layer, flat, ..)`
+/// that lowering follows like any call of a `#[gradient]` function (see `emit::method_of`).
+pub fn field_method_call(m: &syn::ExprMethodCall) -> Option<syn::ExprCall> {
+    let syn::Expr::Paren(p) = &*m.receiver else {
+        return None;
+    };
+    if !matches!(&*p.expr, Expr::Reference(r) if r.mutability.is_none())
+        || !m.method.to_string().ends_with("__model")
+    {
+        return None;
+    }
+    let marker = crate::naming::hidden("method");
+    let method = &m.method;
+    let recv = &p.expr;
+    let args = &m.args;
+    Some(syn::parse_quote_spanned!(m.span()=> #marker::#method(#recv, #args)))
 }

@@ -15,6 +15,7 @@ mod loops;
 mod opaque;
 mod reduce;
 
+pub use calls::field_method_call;
 pub use env::SeqId;
 use env::{Binding, Env};
 pub use expr::{is_compound_assign, yields_bool};
@@ -827,7 +828,7 @@ impl<'f> Lowerer<'f> {
         }
         if let (Some((call, tuple)), Some(ident)) = (crate::desugar::vector_call(local), &ident) {
             let binding = self
-                .lower_vector_call(call, tuple)
+                .lower_vector_call(&call, tuple)
                 .unwrap_or(Binding::Poisoned);
             self.env.declare(ident.clone(), binding);
             return;

@@ -1,0 +1,337 @@
+//! Models built from layers (issue 9): `#[gradient]` methods of a model's fields
+//! (`self.hidden.forward(x)`), vector-valued methods (`fn forward(&self, x) -> Vec<T>`, with
+//! `NAME_vjp` and `NAME_jacobian` over the model), methods of the model itself returning a
+//! vector, nested two levels, called from methods and from free functions given the model.
+//! Each gradient against central differences over the model's flat view, the value bit for bit.
+
+use grad::{gradient, Params};
+
+#[derive(Clone, Debug, Params)]
+struct Dense {
+    w: Vec<f64>,
+    b: Vec<f64>,
+}
+
+impl Dense {
+    /// `tanh(W x + b)`, `W` row-major.
+    #[gradient]
+    fn forward(&self, x: &[f64]) -> Vec<f64> {
+        let n = x.len();
+        let mut out = vec![0.0; self.b.len()];
+        for k in 0..self.b.len() {
+            let mut a = self.b[k];
+            for j in 0..n {
+                a += self.w[k * n + j] * x[j];
+            }
+            out[k] = a.tanh();
+        }
+        out
+    }
+
+    /// A scalar method (forward mode too).
+    #[gradient(jvp)]
+    fn energy(&self, x: &[f64]) -> f64 {
+        self.w
+            .iter()
+            .zip(x)
+            .map(|(w, v)| (w * v).sin())
+            .sum::<f64>()
+            + self.b[0]
+    }
+
+    /// Calls between vector-valued methods of one struct.
+    #[gradient]
+    fn twice(&self, x: &[f64]) -> f64 {
+        let h = self.forward(x);
+        let h2 = self.forward(&h);
+        h2.iter().sum::<f64>()
+    }
+}
+
+#[derive(Clone, Debug, Params)]
+struct Mlp {
+    hidden: Dense,
+    out: Dense,
+}
+
+impl Mlp {
+    /// The model's own vector-valued method, through its layers.
+    #[gradient]
+    fn predict(&self, x: &[f64]) -> Vec<f64> {
+        let h = self.hidden.forward(x);
+        self.out.forward(&h)
+    }
+
+    /// The loss as users write it: layers called per sample.
+    #[gradient]
+    fn loss(&self, x: &[f64], y: &[f64]) -> f64 {
+        let d = 2;
+        let mut s = 0.0;
+        for i in 0..y.len() {
+            let h = self.hidden.forward(&x[i * d..(i + 1) * d]);
+            let o = self.out.forward(&h);
+            s += (o[0] - y[i]).powi(2);
+        }
+        s / y.len() as f64
+    }
+}
+
+/// A free function given the model: its vector-valued method, a field's method, a field read.
+#[gradient(wrt(m))]
+fn free_loss(m: &Mlp, x: &[f64], y: f64) -> f64 {
+    let p = m.predict(x);
+    let q = m.hidden.forward(x);
+    (p[0] - y).powi(2) + q[1] * m.out.b[0] + m.hidden.energy(x)
+}
+
+/// Two levels: the encoder's method calls its layer's.
+#[derive(Clone, Debug, Params)]
+struct Encoder {
+    l1: Dense,
+    scale: f64,
+}
+
+impl Encoder {
+    #[gradient]
+    fn encode(&self, x: &[f64]) -> Vec<f64> {
+        let h = self.l1.forward(x);
+        let mut out = vec![0.0; h.len()];
+        for k in 0..h.len() {
+            out[k] = h[k] * self.scale;
+        }
+        out
+    }
+}
+
+#[derive(Clone, Debug, Params)]
+struct Auto {
+    enc: Encoder,
+    dec: Dense,
+}
+
+impl Auto {
+    #[gradient]
+    fn loss(&self, x: &[f64]) -> f64 {
+        let z = self.enc.encode(x);
+        let r = self.dec.forward(&z);
+        r.iter().zip(x).map(|(a, b)| (a - b) * (a - b)).sum::<f64>() + self.enc.l1.energy(x)
+    }
+}
+
+/// Central differences of `f` over the flat view of `m`.
+fn fd_model<M: Params<Scalar = f64> + Clone>(m: &M, f: impl Fn(&M) -> f64) -> Vec<f64> {
+    let flat = m.to_flat();
+    let h = 1e-6;
+    (0..flat.len())
+        .map(|k| {
+            let (mut p, mut q) = (flat.clone(), flat.clone());
+            p[k] += h;
+            q[k] -= h;
+            let (mut mp, mut mq) = (m.clone(), m.clone());
+            mp.read_flat(&p);
+            mq.read_flat(&q);
+            (f(&mp) - f(&mq)) / (2.0 * h)
+        })
+        .collect()
+}
+
+fn close(what: &str, got: &[f64], want: &[f64]) {
+    assert_eq!(got.len(), want.len(), "{what}: lengths");
+    for (k, (g, w)) in got.iter().zip(want).enumerate() {
+        assert!(
+            (g - w).abs() <= 1e-6 * (1.0 + w.abs()),
+            "{what}[{k}]: {g} against {w}"
+        );
+    }
+}
+
+fn dense(w: &[f64], b: &[f64]) -> Dense {
+    Dense {
+        w: w.to_vec(),
+        b: b.to_vec(),
+    }
+}
+
+fn mlp() -> Mlp {
+    Mlp {
+        hidden: dense(&[0.1, 0.2, 0.3, 0.4], &[0.3, -0.1]),
+        out: dense(&[0.5, -0.7], &[0.05]),
+    }
+}
+
+#[test]
+fn loss_through_layer_methods() {
+    let m = mlp();
+    let (x, y) = ([1.0, 2.0, -0.5, 0.3], [0.2, 0.4]);
+    let mut g = m.zeros_like();
+    let v = m.loss_grad(&x, &y, &mut g);
+    assert_eq!(v.to_bits(), m.loss(&x, &y).to_bits());
+    close("mlp", &g.to_flat(), &fd_model(&m, |m| m.loss(&x, &y)));
+}
+
+#[test]
+fn free_function_given_a_model_of_layers() {
+    let m = mlp();
+    let x = [1.0, 2.0];
+    let mut g = m.zeros_like();
+    let v = free_loss_grad(&m, &x, 0.3, &mut g);
+    assert_eq!(v.to_bits(), free_loss(&m, &x, 0.3).to_bits());
+    close(
+        "free",
+        &g.to_flat(),
+        &fd_model(&m, |m| free_loss(m, &x, 0.3)),
+    );
+}
+
+#[test]
+fn vjp_and_jacobian_of_a_vector_valued_method() {
+    let d = dense(&[0.1, 0.2, 0.3, 0.4], &[0.3, -0.1]);
+    let x = [1.0, 2.0];
+    let u = [1.0, 0.5];
+    let mut dd = d.zeros_like();
+    let mut dx = [0.0; 2];
+    let (value, scalars) = d.forward_vjp(&x, &u, &mut dd, &mut dx);
+    assert_eq!(value, d.forward(&x));
+    assert!(scalars.is_empty());
+    let dot = |d: &Dense, x: &[f64]| d.forward(x).iter().zip(&u).map(|(o, c)| o * c).sum::<f64>();
+    close("d_self", &dd.to_flat(), &fd_model(&d, |d| dot(d, &x)));
+    let h = 1e-6;
+    let want_x: Vec<f64> = (0..2)
+        .map(|k| {
+            let (mut p, mut q) = (x, x);
+            p[k] += h;
+            q[k] -= h;
+            (dot(&d, &p) - dot(&d, &q)) / (2.0 * h)
+        })
+        .collect();
+    close("d_x", &dx, &want_x);
+    // Rows: the model's entries (flat order), then `x`'s.
+    let m = mlp();
+    let (value, jac) = m.predict_jacobian(&x);
+    assert_eq!(value, m.predict(&x));
+    assert_eq!(jac.len(), 1);
+    let n = m.num_params();
+    assert_eq!(jac[0].len(), n + 2);
+    close("row 0", &jac[0][..n], &fd_model(&m, |m| m.predict(&x)[0]));
+}
+
+#[test]
+fn calls_between_vector_valued_methods_of_one_struct() {
+    let d = dense(&[0.1, 0.2, 0.3, 0.4], &[0.3, -0.1]);
+    let x = [1.0, 2.0];
+    let mut g = d.zeros_like();
+    let v = d.twice_grad(&x, &mut g);
+    assert_eq!(v.to_bits(), d.twice(&x).to_bits());
+    close("twice", &g.to_flat(), &fd_model(&d, |d| d.twice(&x)));
+}
+
+#[test]
+fn nested_two_levels() {
+    let a = Auto {
+        enc: Encoder {
+            l1: dense(&[0.1, 0.2, 0.3, 0.4], &[0.3, -0.1]),
+            scale: 1.3,
+        },
+        dec: dense(&[0.5, -0.7, 0.2, 0.9], &[0.05, -0.2]),
+    };
+    let x = [0.6, -0.4];
+    let mut g = a.zeros_like();
+    let v = a.loss_grad(&x, &mut g);
+    assert_eq!(v.to_bits(), a.loss(&x).to_bits());
+    close("auto", &g.to_flat(), &fd_model(&a, |a| a.loss(&x)));
+}
+
+#[derive(Clone, Debug, Params)]
+struct Scored {
+    a: Dense,
+    s: f64,
+}
+
+impl Scored {
+    #[gradient(jvp)]
+    fn loss(&self, x: &[f64]) -> f64 {
+        self.a.energy(x) * self.s
+    }
+}
+
+#[test]
+fn forward_mode_through_a_field_method() {
+    let m = Scored {
+        a: dense(&[0.1, 0.2], &[0.3, -0.1]),
+        s: 1.5,
+    };
+    let t = Scored {
+        a: dense(&[1.0, 0.5], &[-0.3, 0.2]),
+        s: 0.7,
+    };
+    let x = [1.0, 2.0];
+    let (v, dv) = m.loss_jvp(&x, &t);
+    assert_eq!(v.to_bits(), m.loss(&x).to_bits());
+    let mut g = m.zeros_like();
+    let _ = m.loss_grad(&x, &mut g);
+    let want: f64 = g
+        .to_flat()
+        .iter()
+        .zip(t.to_flat())
+        .map(|(a, b)| a * b)
+        .sum();
+    assert!((dv - want).abs() < 1e-12, "{dv} against {want}");
+}
+
+/// Generic over the float type, in `f32` and `f64`.
+#[derive(Clone, Debug, Params)]
+struct GDense<T> {
+    w: Vec<T>,
+}
+
+impl<T: grad::Real> GDense<T> {
+    #[gradient]
+    fn forward(&self, x: &[T]) -> Vec<T> {
+        let mut out = vec![T::zero(); x.len()];
+        for k in 0..x.len() {
+            out[k] = (self.w[k] * x[k]).tanh();
+        }
+        out
+    }
+}
+
+#[derive(Clone, Debug, Params)]
+struct GNet<T> {
+    l: GDense<T>,
+}
+
+impl<T: grad::Real> GNet<T> {
+    #[gradient]
+    fn loss(&self, x: &[T]) -> T {
+        let h = self.l.forward(x);
+        h[0] * h[1]
+    }
+}
+
+#[test]
+fn generic_layers_f32_and_f64() {
+    let n = GNet {
+        l: GDense {
+            w: vec![0.5_f32, -0.25],
+        },
+    };
+    let x = [1.0_f32, 2.0];
+    let mut g = n.zeros_like();
+    let v = n.loss_grad(&x, &mut g);
+    assert_eq!(v.to_bits(), n.loss(&x).to_bits());
+    let (h0, h1) = ((0.5_f32).tanh(), (-0.5_f32).tanh());
+    let want = [(1.0 - h0 * h0) * h1, h0 * (1.0 - h1 * h1) * 2.0];
+    for (a, b) in g.l.w.iter().zip(want) {
+        assert!((a - b).abs() < 1e-6, "{a} against {b}");
+    }
+    let n = GNet {
+        l: GDense {
+            w: vec![0.5_f64, -0.25],
+        },
+    };
+    let x = [1.0_f64, 2.0];
+    let mut g = n.zeros_like();
+    let v = n.loss_grad(&x, &mut g);
+    assert_eq!(v.to_bits(), n.loss(&x).to_bits());
+    close("generic", &g.to_flat(), &fd_model(&n, |n| n.loss(&x)));
+}

@@ -1,0 +1,261 @@
+//! Functions that write their result into an output parameter (issue 9): `#[gradient]` on
+//! `fn f(.., out: &mut [T])` gives `NAME_vjp` and `NAME_jacobian`, and a `#[gradient]` caller's
+//! `f(.., &mut h);` carries the chain rule through it — to the inputs and to what `h` held
+//! before the call. Each checked against central differences, the value bit for bit.
+
+mod common;
+
+use common::{close, fd_all as fd};
+use grad::gradient;
+
+/// A dense layer written the allocation-free way: `out = tanh(W x + b)`, `W` row-major.
+#[gradient]
+fn dense(w: &[f64], b: &[f64], x: &[f64], out: &mut [f64]) {
+    let n = x.len();
+    for k in 0..out.len() {
+        let mut a = b[k];
+        for j in 0..n {
+            a += w[k * n + j] * x[j];
+        }
+        out[k] = a.tanh();
+    }
+}
+
+/// Adds `a · x` into `out`: the result depends on what `out` held.
+#[gradient]
+fn axpy(a: f64, x: &[f64], out: &mut [f64]) {
+    for (o, xi) in out.iter_mut().zip(x) {
+        *o += a * xi;
+    }
+}
+
+/// Overwrites, then maps in place through `iter_mut`.
+#[gradient]
+fn sines(b: &[f64], out: &mut [f64]) {
+    out.fill(0.0);
+    out.copy_from_slice(b);
+    for o in out.iter_mut() {
+        *o = o.sin();
+    }
+}
+
+/// Two layers through a scratch buffer, the second writing into `out` passed on as it is.
+#[gradient]
+fn two_layers(w: &[f64], b: &[f64], x: &[f64], out: &mut [f64]) {
+    let mut h = vec![0.0; b.len()];
+    dense(w, b, x, &mut h);
+    dense(w, b, &h, out);
+}
+
+/// Data preparation the macro does not differentiate: a plain function with an output buffer.
+fn features(x: &[f64], out: &mut [f64]) {
+    for (o, v) in out.iter_mut().zip(x) {
+        *o = v * 2.0 - 0.5;
+    }
+}
+
+/// The loss of a small network whose layers write into buffers reused for every sample.
+#[gradient(wrt(w, b, a))]
+fn loss(w: &[f64], b: &[f64], a: f64, x: &[f64], y: &[f64]) -> f64 {
+    let d = 2;
+    let n = y.len();
+    let mut f = [0.0; 2];
+    let mut h = vec![0.0; 2];
+    let mut s = 0.0;
+    for i in 0..n {
+        features(&x[i * d..(i + 1) * d], &mut f);
+        dense(w, b, &f, &mut h);
+        axpy(a, &f, &mut h);
+        let mut h2 = [0.0; 2];
+        two_layers(w, b, &h, &mut h2);
+        sines(&h2, &mut h);
+        let r = h.iter().sum::<f64>() - y[i];
+        s += r * r;
+    }
+    s / n as f64
+}
+
+const W: [f64; 4] = [0.1, -0.2, 0.3, 0.4];
+const B: [f64; 2] = [0.5, -0.5];
+const X: [f64; 6] = [1.0, 2.0, -0.5, 0.3, 0.7, -1.1];
+const Y: [f64; 3] = [0.3, -0.2, 0.5];
+
+#[test]
+fn loss_through_output_parameters() {
+    let a = 0.7;
+    let (mut dw, mut db) = ([0.0; 4], [0.0; 2]);
+    let (value, [da]) = loss_grad(&W, &B, a, &X, &Y, &mut dw, &mut db);
+    assert_eq!(value.to_bits(), loss(&W, &B, a, &X, &Y).to_bits());
+    close("w", &dw, &fd(&|p| loss(p, &B, a, &X, &Y), &W));
+    close("b", &db, &fd(&|p| loss(&W, p, a, &X, &Y), &B));
+    close("a", &[da], &fd(&|p| loss(&W, &B, p[0], &X, &Y), &[a]));
+}
+
+#[test]
+fn vjp_of_a_layer_with_an_output_parameter() {
+    let x = [0.7, -1.2];
+    let u = [1.0, -0.5];
+    let mut out = [9.0; 2];
+    let mut d_out = u;
+    let (mut dw, mut db, mut dx) = ([0.0; 4], [0.0; 2], [0.0; 2]);
+    let scalars = dense_vjp(&W, &B, &x, &mut out, &mut d_out, &mut dw, &mut db, &mut dx);
+    assert!(scalars.is_empty());
+    let mut want = [0.0; 2];
+    dense(&W, &B, &x, &mut want);
+    assert_eq!(out, want);
+    // `dense` overwrites `out`: what it held has no influence.
+    assert_eq!(d_out, [0.0, 0.0]);
+    let dot = |w: &[f64], b: &[f64], x: &[f64]| {
+        let mut o = [0.0; 2];
+        dense(w, b, x, &mut o);
+        o[0] * u[0] + o[1] * u[1]
+    };
+    close("w", &dw, &fd(&|p| dot(p, &B, &x), &W));
+    close("b", &db, &fd(&|p| dot(&W, p, &x), &B));
+    close("x", &dx, &fd(&|p| dot(&W, &B, p), &x));
+}
+
+#[test]
+fn vjp_reaches_what_out_held() {
+    let mut out = [1.0, 2.0];
+    let mut d_out = [1.0, 3.0];
+    let mut dx = [0.0; 2];
+    let [da] = axpy_vjp(0.5, &[3.0, 4.0], &mut out, &mut d_out, &mut dx);
+    assert_eq!(out, [2.5, 4.0]);
+    assert_eq!(da, 3.0 + 3.0 * 4.0);
+    assert_eq!(dx, [0.5, 1.5]);
+    // `out[i] += ..` passes the cotangent of the new contents on to the old ones.
+    assert_eq!(d_out, [1.0, 3.0]);
+}
+
+#[test]
+fn jacobian_of_a_layer_with_an_output_parameter() {
+    let x = [0.7, -1.2];
+    let mut out = [0.0; 2];
+    let jac = two_layers_jacobian(&W, &B, &x, &mut out);
+    let mut want = [0.0; 2];
+    two_layers(&W, &B, &x, &mut want);
+    assert_eq!(out, want);
+    let flat = |p: &[f64]| -> [f64; 2] {
+        let mut o = [0.0; 2];
+        two_layers(&p[0..4], &p[4..6], &p[6..8], &mut o);
+        o
+    };
+    let p: Vec<f64> = W.iter().chain(&B).chain(&x).copied().collect();
+    for (i, row) in jac.iter().enumerate() {
+        close(&format!("row {i}"), row, &fd(&|q| flat(q)[i], &p));
+    }
+}
+
+/// Into part of a buffer: the head keeps what it held, the tail's old contents feed the call.
+#[gradient]
+fn squash(w: &[f64], out: &mut [f64]) {
+    for k in 0..out.len() {
+        out[k] = w[k] * 3.0 + out[k] * out[k];
+    }
+}
+
+#[gradient]
+fn into_part(w: &[f64]) -> f64 {
+    let mut h = vec![0.5; 4];
+    h[1] = w[3];
+    squash(w, &mut h[1..3]);
+    squash(&w[2..], &mut h[2..]);
+    h[1] * h[2] + h[3] + h[0]
+}
+
+#[test]
+fn output_into_a_sub_slice() {
+    let w = [0.1, 0.2, 0.3, 0.4];
+    let mut dw = [0.0; 4];
+    let value = into_part_grad(&w, &mut dw);
+    assert_eq!(value.to_bits(), into_part(&w).to_bits());
+    close("w", &dw, &fd(&|p| into_part(p), &w));
+}
+
+/// Generic over the float type, called under a branch, in `f32` and `f64`.
+#[gradient]
+fn scale<T: grad::Real>(w: &[T], x: &[T], out: &mut [T]) {
+    for (k, o) in out.iter_mut().enumerate() {
+        *o = w[k] * x[k];
+    }
+}
+
+#[gradient]
+fn branchy<T: grad::Real>(w: &[T], x: &[T]) -> T {
+    let mut h = [T::zero(); 2];
+    if w[0] > T::zero() {
+        scale(w, x, &mut h);
+    } else {
+        scale(x, w, &mut h);
+    }
+    h[0] * h[1]
+}
+
+#[test]
+fn generic_output_parameter_f32_and_f64() {
+    let (w, x) = ([0.5_f32, 0.25], [2.0_f32, 3.0]);
+    let (mut dw, mut dx) = ([0.0_f32; 2], [0.0_f32; 2]);
+    let v = branchy_grad(&w, &x, &mut dw, &mut dx);
+    assert_eq!(v.to_bits(), branchy(&w, &x).to_bits());
+    assert_eq!(dw, [2.0 * 0.75, 3.0 * 1.0]);
+    assert_eq!(dx, [0.5 * 0.75, 0.25 * 1.0]);
+    let (w, x) = ([-0.5_f64, 0.25], [2.0, 3.0]);
+    let (mut dw, mut dx) = ([0.0; 2], [0.0; 2]);
+    let v = branchy_grad(&w, &x, &mut dw, &mut dx);
+    assert_eq!(v.to_bits(), branchy(&w, &x).to_bits());
+    close("w", &dw, &fd(&|p| branchy(p, &x), &w));
+    close("x", &dx, &fd(&|p| branchy(&w, p), &x));
+}
+
+#[derive(Clone, grad::Params)]
+struct Mlp {
+    w1: Vec<f64>,
+    b1: Vec<f64>,
+    w2: Vec<f64>,
+}
+
+impl Mlp {
+    /// A model's loss calling the layer with its fields, once per sample.
+    #[gradient]
+    fn loss(&self, x: &[f64], y: &[f64]) -> f64 {
+        let d = 2;
+        let mut h = vec![0.0; self.b1.len()];
+        let mut s = 0.0;
+        for i in 0..y.len() {
+            dense(&self.w1, &self.b1, &x[i * d..(i + 1) * d], &mut h);
+            let mut o = 0.0;
+            for k in 0..h.len() {
+                o += self.w2[k] * h[k];
+            }
+            s += (o - y[i]).powi(2);
+        }
+        s
+    }
+}
+
+#[test]
+fn model_fields_into_an_output_parameter() {
+    use grad::Params;
+    let m = Mlp {
+        w1: W.to_vec(),
+        b1: B.to_vec(),
+        w2: vec![0.3, -0.6],
+    };
+    let (x, y) = ([1.0, 2.0, -0.5, 0.3], [0.2, 0.4]);
+    let mut g = m.zeros_like();
+    let v = m.loss_grad(&x, &y, &mut g);
+    assert_eq!(v.to_bits(), m.loss(&x, &y).to_bits());
+    let flat = m.to_flat();
+    let want = fd(
+        &|p| {
+            let mut q = m.clone();
+            q.w1.copy_from_slice(&p[0..4]);
+            q.b1.copy_from_slice(&p[4..6]);
+            q.w2.copy_from_slice(&p[6..8]);
+            q.loss(&x, &y)
+        },
+        &flat,
+    );
+    close("model", &g.to_flat(), &want);
+}
