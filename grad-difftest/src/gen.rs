@@ -5140,7 +5140,16 @@ impl<'a> FnGen<'a> {
                 )
             })
             .collect();
-        *body = fields_of(body, &fields, root);
+        // Sometimes, with the fields one struct deeper, the body is a method of that struct,
+        // called on the field by the function under test (`model.inner.body(..)`), returning
+        // the value or a vector of two (then read by index).
+        let rows_param = params
+            .iter()
+            .any(|p| matches!(p.kind, ParamKind::Rows { .. }));
+        let field_method =
+            nested && !rows_param && self.on("param:model:field_method") && self.rng.chance(0.5);
+        let vector_method = field_method && !body.contains("return") && self.rng.chance(0.5);
+        *body = fields_of(body, &fields, if field_method { "self" } else { root });
         let ty = format!("M{}_{FLT}", self.base);
         let mut decl = Vec::new();
         for &j in &moved {
@@ -5190,7 +5199,7 @@ impl<'a> FnGen<'a> {
         let rows = params
             .iter()
             .any(|p| !p.in_model && matches!(p.kind, ParamKind::Rows { .. }));
-        let call = !rows && self.rng.chance(0.35) && self.on("param:model:call");
+        let call = field_method || (!rows && self.rng.chance(0.35) && self.on("param:model:call"));
         let inner = if call {
             format!("{}_body_{FLT}", self.base)
         } else {
@@ -5217,7 +5226,65 @@ impl<'a> FnGen<'a> {
             .iter()
             .map(|r| r.trim_start_matches("mut ").to_string())
             .collect();
-        if method {
+        if field_method {
+            let inner_ty = format!("MI{}_{FLT}", self.base);
+            let inner_wrt = wrt.replacen(if method { "self" } else { "model" }, "self", 1);
+            let inputs = std::iter::once("&self".to_string())
+                .chain(rest)
+                .collect::<Vec<_>>();
+            let (ret, inner_body) = if vector_method {
+                (
+                    format!("Vec<{FLT}>"),
+                    format!(
+                        "    let r: {FLT} = {{
+{body}    }};
+    vec![r, r * 0.5 + 0.25]
+"
+                    ),
+                )
+            } else {
+                (FLT.to_string(), body.clone())
+            };
+            let _ = write!(
+                self.items,
+                "impl {inner_ty} {{
+#[gradient(wrt({inner_wrt}))]
+fn {inner}({}) -> {ret} {{
+{inner_body}}}
+}}
+",
+                inputs.join(", ")
+            );
+            let recv = if method { "self.inner" } else { "model.inner" };
+            let read = field.map_or(String::new(), |f| format!(" + {root}.{f}"));
+            let value = if vector_method {
+                format!(
+                    "    let hv = {recv}.{inner}({args});
+    hv[0] * 0.75 + hv[1]{read}
+"
+                )
+            } else {
+                format!(
+                    "    {recv}.{inner}({args}) * 0.75{read}
+"
+                )
+            };
+            let (head, outer) = if method {
+                ("&self".to_string(), "impl")
+            } else {
+                (format!("model: &{ty}"), "")
+            };
+            let outer_inputs = std::iter::once(head).chain(outer_rest).collect::<Vec<_>>();
+            let f = format!(
+                "{attr}\nfn {name}({}) -> {FLT} {{\n{value}}}\n",
+                outer_inputs.join(", ")
+            );
+            if outer == "impl" {
+                let _ = write!(self.items, "impl {ty} {{\n{f}}}\n");
+            } else {
+                let _ = write!(self.items, "{f}");
+            }
+        } else if method {
             let inputs = std::iter::once("&self".to_string())
                 .chain(rest)
                 .collect::<Vec<_>>();
