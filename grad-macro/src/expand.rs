@@ -333,6 +333,26 @@ fn differentiate(item: &syn::ItemFn, sig: &Sig, mut lowered: crate::lower::Lower
     }
 }
 
+/// How a generated wrapper calls the functions emitted beside it: `Self::` for a method or an
+/// associated function that names `Self` (so it stands in an `impl`); `None` otherwise, where
+/// the macro cannot tell a free function (called bare) from an associated one (called with
+/// `Self::`), and the wrapper carries copies of what it calls as items nested in its body,
+/// which resolve the same in both places (a body that names no `Self` needs nothing of the
+/// `impl`).
+pub fn sibling_path(item: &syn::ItemFn) -> Option<TokenStream> {
+    fn names_self(ts: TokenStream) -> bool {
+        ts.into_iter().any(|t| match t {
+            proc_macro2::TokenTree::Ident(i) => i == "Self",
+            proc_macro2::TokenTree::Group(g) => names_self(g.stream()),
+            _ => false,
+        })
+    }
+    let in_impl = item.sig.receiver().is_some()
+        || names_self(item.sig.to_token_stream())
+        || names_self(item.block.to_token_stream());
+    in_impl.then(|| quote!(Self::))
+}
+
 /// The user's function as written, allowed to be unused: a loss whose gradient alone is called
 /// is not dead code. (`NAME_grad` cannot name it to mark it used: inside an `impl` or a trait it
 /// is `Self::NAME`, outside it is `NAME`, and the macro cannot tell where it stands.)

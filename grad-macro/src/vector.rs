@@ -11,9 +11,11 @@
 //!   with respect to every differentiated entry (scalars in declaration order, then each
 //!   sequence's elements), from one reverse sweep per output.
 //!
-//! Calls of a vector-valued function from another `#[gradient]` function are not followed yet:
-//! its `NAME_grad_wrt` table holds a marker that the caller's compile-time check turns into an
-//! error at the call.
+//! A `#[gradient]` caller reads the result as a sequence (`desugar::vector_calls`), and its
+//! reverse sweep goes through `NAME__dot_grad` (`ir::Stmt::CallVec`); `NAME_grad_wrt` holds a
+//! marker that turns a result used as a number into an error at the call. A method of a model
+//! (`fn forward(&self, x) -> Vec<T>`) has a `NAME__dot` method, which `fields` differentiates with
+//! respect to the model, and `NAME__model` for callers that read the model through its flat view.
 
 use crate::attr::Args;
 use crate::errors::Errors;
@@ -70,6 +72,88 @@ pub fn tuple_elem(ty: &syn::Type) -> Option<(syn::Type, usize)> {
 /// `NAME__dot` dots the tuple's parts, and its callers read `let (a, b) = f(..)` or `f(..).0`
 /// (see `desugar::vector_calls`).
 pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStream> {
+    let p = match parts(args_tokens, item)? {
+        Ok(p) => p,
+        Err(e) => return Some(e),
+    };
+    let ret = p.ret();
+    // How many outputs the value has.
+    let len = match p.arity {
+        Some(n) => quote!(#n),
+        None => {
+            let value = crate::naming::hidden("value");
+            quote!(#value.len())
+        }
+    };
+    let qual = crate::expand::sibling_path(item);
+    let nest = qual.is_none().then(|| p.nested());
+    let w = Wrap {
+        item,
+        sig: &p.sig,
+        elem: &p.elem,
+        ret,
+        len: &len,
+        dot: &p.dot_name,
+        model: p.model,
+        qual: qual.as_ref(),
+        nest: nest.as_ref(),
+    };
+    let vjp = vjp(&w);
+    let jacobian = jacobian(&w, p.float);
+    let model_fn = p.model.then(|| model_value(item, &p.elem));
+    let Parts {
+        original,
+        table,
+        dot,
+        ..
+    } = p;
+    Some(quote! {
+        #original
+        #table
+        #dot
+        #vjp
+        #jacobian
+        #model_fn
+    })
+}
+
+/// What [`parts`] makes of a vector-valued function: the function itself, its marker table, and
+/// the derivation of its `NAME__dot`, with what the wrappers need to know.
+pub struct Parts {
+    pub original: syn::ItemFn,
+    pub table: TokenStream,
+    /// `NAME__dot` and its derivation (`NAME__dot_grad`, its table).
+    pub dot: TokenStream,
+    pub sig: crate::sig::Sig,
+    pub elem: syn::Type,
+    pub arity: Option<usize>,
+    pub dot_name: Ident,
+    pub float: crate::ir::FloatTy,
+    pub model: bool,
+}
+
+impl Parts {
+    fn ret(&self) -> &syn::Type {
+        match &self.original.sig.output {
+            syn::ReturnType::Type(_, t) => t,
+            syn::ReturnType::Default => unreachable!("a vector-valued function returns a vector"),
+        }
+    }
+
+    /// The function and its `NAME__dot` derivation as items nested in a wrapper's body, where the
+    /// wrapper cannot name them beside it (see `expand::sibling_path`).
+    pub fn nested(&self) -> TokenStream {
+        let mut original = self.original.clone();
+        original.vis = syn::Visibility::Inherited;
+        original.attrs.retain(|a| !a.path().is_ident("doc"));
+        let dot = &self.dot;
+        quote!(#original #dot)
+    }
+}
+
+/// The parts of the expansion of a vector-valued function (`Err`: the function with the errors
+/// that stop it), or `None` when `item` returns no vector.
+pub fn parts(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<Result<Parts, TokenStream>> {
     let syn::ReturnType::Type(_, ret) = &item.sig.output else {
         return None;
     };
@@ -137,7 +221,7 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
             &item.sig.output,
             "a `#[gradient]` function that returns a vector must end with the vector as its last expression",
         );
-        return Some(errors_with_original(item, errors));
+        return Some(Err(errors_with_original(item, errors)));
     };
     let zero = match float {
         crate::ir::FloatTy::Generic(_) => quote!(#elem::zero()),
@@ -210,30 +294,20 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
     }
     crate::expand::check_name_free(&sig, &errors, "d_out", "the cotangent of `NAME_vjp`");
     if !errors.is_empty() {
-        return Some(errors_with_original(item, errors));
+        return Some(Err(errors_with_original(item, errors)));
     }
     let dot_expanded = crate::expand::expand_item(dot_args, &dot);
-    let table = marker_table(item);
-    // How many outputs the value has.
-    let len = match arity {
-        Some(n) => quote!(#n),
-        None => {
-            let value = crate::naming::hidden("value");
-            quote!(#value.len())
-        }
-    };
-    let vjp = vjp(item, &sig, &elem, ret, &len, &dot_name, model);
-    let jacobian = jacobian(item, &sig, &elem, ret, &len, &dot_name, float, model);
-    let model_fn = model.then(|| model_value(item, &elem));
-    let original = crate::expand::original_item(item);
-    Some(quote! {
-        #original
-        #table
-        #dot_expanded
-        #vjp
-        #jacobian
-        #model_fn
-    })
+    Some(Ok(Parts {
+        original: crate::expand::original_item(item),
+        table: marker_table(item),
+        dot: dot_expanded,
+        sig,
+        elem,
+        arity,
+        dot_name,
+        float,
+        model,
+    }))
 }
 
 fn errors_with_original(item: &syn::ItemFn, errors: Errors) -> TokenStream {
@@ -300,20 +374,37 @@ fn model_value(item: &syn::ItemFn, elem: &syn::Type) -> TokenStream {
     }
 }
 
-/// `NAME_vjp(params.., d_out: &[T], d_x: &mut [T]..) -> (RET, [T; K])`.
-fn vjp(
-    item: &syn::ItemFn,
-    sig: &crate::sig::Sig,
-    elem: &syn::Type,
-    ret: &syn::Type,
-    len: &TokenStream,
-    dot: &Ident,
+/// What the wrappers `NAME_vjp` and `NAME_jacobian` are made of.
+struct Wrap<'a> {
+    item: &'a syn::ItemFn,
+    sig: &'a crate::sig::Sig,
+    elem: &'a syn::Type,
+    ret: &'a syn::Type,
+    len: &'a TokenStream,
+    dot: &'a Ident,
     model: bool,
-) -> TokenStream {
+    /// `Self::`, to call the functions beside the wrapper from an `impl`.
+    qual: Option<&'a TokenStream>,
+    /// Or copies of them, nested in the wrapper's body (see `expand::sibling_path`).
+    nest: Option<&'a TokenStream>,
+}
+
+/// `NAME_vjp(params.., d_out: &[T], d_x: &mut [T]..) -> (RET, [T; K])`.
+fn vjp(w: &Wrap) -> TokenStream {
+    let Wrap {
+        item,
+        sig,
+        elem,
+        ret,
+        len,
+        dot,
+        model,
+        qual,
+        nest,
+    } = *w;
     let vis = &item.vis;
     let name = &item.sig.ident;
     let vjp_name = format_ident!("{}_vjp", name);
-    let qual = item.sig.receiver().map(|_| quote!(Self::));
     let dot_grad = format_ident!("{}_grad", dot);
     let (generics, where_clause) = (&item.sig.generics, &item.sig.generics.where_clause);
     let (decl, pass) = params(sig);
@@ -357,6 +448,7 @@ fn vjp(
         #allows
         #[must_use]
         #vis fn #vjp_name #generics (#(#decl,)* d_out: &[#elem], #(#bufs),*) -> (#ret, [#elem; #k]) #where_clause {
+            #nest
             let #value = #qual #name(#(#pass),*);
             ::core::assert!(d_out.len() == #len, #msg, d_out.len(), #len);
             let #grads_name = #grads;
@@ -367,20 +459,21 @@ fn vjp(
 
 /// `NAME_jacobian(params..) -> (RET, Vec<Vec<T>>)`: one `NAME_vjp` per output with a unit
 /// cotangent.
-fn jacobian(
-    item: &syn::ItemFn,
-    sig: &crate::sig::Sig,
-    elem: &syn::Type,
-    ret: &syn::Type,
-    len: &TokenStream,
-    dot: &Ident,
-    float: crate::ir::FloatTy,
-    model: bool,
-) -> TokenStream {
+fn jacobian(w: &Wrap, float: crate::ir::FloatTy) -> TokenStream {
+    let Wrap {
+        item,
+        sig,
+        elem,
+        ret,
+        len,
+        dot,
+        model,
+        qual,
+        nest,
+    } = *w;
     let vis = &item.vis;
     let name = &item.sig.ident;
     let jac_name = format_ident!("{}_jacobian", name);
-    let qual = item.sig.receiver().map(|_| quote!(Self::));
     let dot_grad = format_ident!("{}_grad", dot);
     let (generics, where_clause) = (&item.sig.generics, &item.sig.generics.where_clause);
     let (decl, pass) = params(sig);
@@ -430,6 +523,7 @@ fn jacobian(
         #allows
         #[must_use]
         #vis fn #jac_name #generics (#(#decl),*) -> (#ret, ::std::vec::Vec<::std::vec::Vec<#elem>>) #where_clause {
+            #nest
             let #value = #qual #name(#(#pass),*);
             let mut #unit = ::std::vec![#zero; #len];
             let mut #rows = ::std::vec::Vec::with_capacity(#len);

@@ -259,3 +259,54 @@ fn model_fields_into_an_output_parameter() {
     );
     close("model", &g.to_flat(), &want);
 }
+
+/// Associated functions: the wrappers call what is emitted beside them whether or not the body
+/// names `Self` (the macro cannot see the `impl` around a function).
+struct Layers;
+
+impl Layers {
+    #[gradient]
+    fn scaled(w: &[f64], x: &[f64]) -> Vec<f64> {
+        vec![w[0] * x[0], w[1] * x[1]]
+    }
+
+    #[gradient]
+    fn doubled(w: &[f64], out: &mut [f64]) {
+        out[0] = w[0] * 2.0;
+    }
+
+    #[gradient]
+    fn doubled_by_self(w: &[f64], out: &mut [f64]) {
+        Self::doubled(w, out);
+        out[1] = w[1];
+    }
+
+    #[gradient]
+    fn loss(w: &[f64], x: &[f64]) -> f64 {
+        let h = Self::scaled(w, x);
+        let mut o = vec![0.0; 2];
+        Self::doubled_by_self(w, &mut o);
+        h[0] + h[1] * o[0] + o[1]
+    }
+}
+
+#[test]
+fn associated_functions_in_an_impl() {
+    let (w, x) = ([1.0, 2.0], [3.0, 4.0]);
+    let (v, j) = Layers::scaled_jacobian(&w, &x);
+    assert_eq!(v, [3.0, 8.0]);
+    assert_eq!(j, [[3.0, 0.0, 1.0, 0.0], [0.0, 4.0, 0.0, 2.0]]);
+    let mut o = [0.0; 2];
+    let j = Layers::doubled_by_self_jacobian(&w, &mut o);
+    assert_eq!(o, [2.0, 2.0]);
+    assert_eq!(j, [[2.0, 0.0], [0.0, 1.0]]);
+    let mut d_o = [1.0, 1.0];
+    let mut dw = [0.0; 2];
+    let [] = Layers::doubled_vjp(&w, &mut o, &mut d_o, &mut dw);
+    assert_eq!((o, d_o, dw), ([2.0, 2.0], [0.0, 1.0], [2.0, 0.0]));
+    let (mut dw, mut dx) = ([0.0; 2], [0.0; 2]);
+    let v = Layers::loss_grad(&w, &x, &mut dw, &mut dx);
+    assert_eq!(v.to_bits(), Layers::loss(&w, &x).to_bits());
+    close("w", &dw, &fd(&|p| Layers::loss(p, &x), &w));
+    close("x", &dx, &fd(&|p| Layers::loss(&w, p), &x));
+}
