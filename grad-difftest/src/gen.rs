@@ -574,6 +574,8 @@ struct FnGen<'a> {
     returned: bool,
     /// Names that must not be bound again (parameters that become fields of a model).
     no_shadow: Vec<String>,
+    /// A layer's `#[gradient]` method is called (`layer.score_vh(..)`): the layer struct gets it.
+    layer_method: bool,
 }
 
 const OPS: &[&str] = &["+", "-", "*"];
@@ -593,6 +595,7 @@ impl<'a> FnGen<'a> {
             budget: 0,
             returned: false,
             no_shadow: vec![],
+            layer_method: false,
         }
     }
 
@@ -3930,6 +3933,21 @@ impl<'a> FnGen<'a> {
         self.block(inner, n, &mut body, ind + 1);
         let e = self.wrapped(1, (-2.0, 2.0));
         let j = self.rng.below(wlen);
+        if self.on("layers:method") && self.rng.chance(0.35) {
+            // The layer's own `#[gradient]` method, on the element (its value is within
+            // 1 + |w|², as the line below).
+            self.layer_method = true;
+            let element = if form == 3 {
+                format!("{ls}[{l}]")
+            } else {
+                layer.clone()
+            };
+            Self::line(
+                &mut body,
+                ind + 1,
+                &format!("{acc} += {element}.score_vh({}) * 0.1;", e.s),
+            );
+        }
         Self::line(
             &mut body,
             ind + 1,
@@ -4793,6 +4811,13 @@ impl<'a> FnGen<'a> {
                 self.items,
                 "{derive}\nstruct {tl}{g} {{\n    w: Vec<{t}>,\n    b: {t},\n}}"
             );
+            if self.layer_method {
+                let bound = if lgen { "<T: grad::Real>" } else { "" };
+                let _ = writeln!(
+                    self.items,
+                    "impl{bound} {tl}{g} {{\n    #[gradient]\n    fn score_vh(&self, a: {t}) -> {t} {{\n        (self.b * a).tanh() + self.w[0] * self.w[self.w.len() - 1]\n    }}\n}}"
+                );
+            }
         }
         // Declarations, literals (over the parameters) and gradients handed back, per model.
         let mut decls = [Vec::new(), Vec::new()];
@@ -5200,7 +5225,10 @@ impl<'a> FnGen<'a> {
             .iter()
             .any(|p| !p.in_model && matches!(p.kind, ParamKind::Rows { .. }));
         let call = field_method || (!rows && self.rng.chance(0.35) && self.on("param:model:call"));
-        let inner = if call {
+        let inner = if call && vector_method {
+            // `_vh`: a vector-valued helper, whose callers forward mode does not follow yet.
+            format!("{}_body_vh_{FLT}", self.base)
+        } else if call {
             format!("{}_body_{FLT}", self.base)
         } else {
             name.to_string()

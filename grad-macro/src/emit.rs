@@ -191,6 +191,25 @@ pub fn method_of(callee: &syn::Path) -> Option<&Ident> {
         .then(|| &callee.segments[1].ident)
 }
 
+/// The name a user wrote for a call the engine rewrote (`Self::forward__model`,
+/// `METHOD_MARKER::forward__model`, `dense__out`): `forward`, `dense`; for messages.
+pub fn user_name(callee: &syn::Path) -> String {
+    let last = callee
+        .segments
+        .last()
+        .map(|s| s.ident.to_string())
+        .unwrap_or_default();
+    let base = ["__model", "__out"]
+        .iter()
+        .find_map(|suffix| last.strip_suffix(suffix))
+        .unwrap_or(&last);
+    if method_of(callee).is_some() {
+        format!(".{base}(..)")
+    } else {
+        base.to_string()
+    }
+}
+
 /// Whether a statement of `b`, at any depth, is the primitive `op`.
 fn uses_prim(b: &Block, op: Prim) -> bool {
     b.stmts.iter().any(|s| match s {

@@ -176,7 +176,7 @@ impl Fwd<'_> {
             Stmt::CallVec { plain, .. } => {
                 self.b.push(s.clone());
                 // Forward mode needs the callee's own forward mode over a vector (not there yet).
-                let msg = format!("`{}` returns a vector: `jvp` and `hvp` do not follow calls of vector-valued functions yet; drop `jvp`/`hvp`, or inline the callee", quote::ToTokens::to_token_stream(plain));
+                let msg = format!("`{}` returns a vector: `jvp` and `hvp` do not follow calls of vector-valued functions yet; drop `jvp`/`hvp`, or inline the callee", crate::emit::user_name(plain));
                 let span = syn::spanned::Spanned::span(plain);
                 self.b.push(Stmt::Effect {
                     expr: quote::quote_spanned!(span=> ::core::compile_error!(#msg)),

@@ -335,3 +335,46 @@ fn generic_layers_f32_and_f64() {
     assert_eq!(v.to_bits(), n.loss(&x).to_bits());
     close("generic", &g.to_flat(), &fd_model(&n, |n| n.loss(&x)));
 }
+
+/// A network as a `Vec` of layers: each layer's method on the element, in a loop that carries
+/// the activations in a buffer of one width, and on one element by index.
+#[derive(Clone, Debug, Params)]
+struct Deep {
+    layers: Vec<Dense>,
+    head: Vec<f64>,
+}
+
+impl Deep {
+    #[gradient]
+    fn loss(&self, x: &[f64], y: f64) -> f64 {
+        let h1 = self.layers[0].forward(x);
+        let mut h = vec![0.0; 2];
+        h.copy_from_slice(&h1);
+        for layer in &self.layers {
+            let next = layer.forward(&h);
+            h.copy_from_slice(&next);
+        }
+        let mut o = 0.0;
+        for k in 0..h.len() {
+            o += self.head[k] * h[k];
+        }
+        (o - y).powi(2) + self.layers[1].energy(x)
+    }
+}
+
+#[test]
+fn methods_of_a_vec_of_layers() {
+    let d = Deep {
+        layers: vec![
+            dense(&[0.1, 0.2, 0.3, 0.4], &[0.3, -0.1]),
+            dense(&[0.5, -0.7, 0.2, 0.9], &[0.05, 0.1]),
+            dense(&[-0.3, 0.6, 0.8, -0.1], &[0.0, 0.2]),
+        ],
+        head: vec![1.0, -0.5],
+    };
+    let x = [1.0, 2.0];
+    let mut g = d.zeros_like();
+    let v = d.loss_grad(&x, 0.3, &mut g);
+    assert_eq!(v.to_bits(), d.loss(&x, 0.3).to_bits());
+    close("deep", &g.to_flat(), &fd_model(&d, |d| d.loss(&x, 0.3)));
+}

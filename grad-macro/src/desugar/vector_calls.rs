@@ -147,6 +147,19 @@ fn sequence_use(s: &syn::Stmt, name: &syn::Ident, passed_on: bool) -> bool {
                 {
                     self.found = true;
                 }
+                // `buf.copy_from_slice(&h)`, `a.iter().zip(&h)`: a sequence's methods that
+                // take another.
+                syn::Expr::MethodCall(m)
+                    if ["copy_from_slice", "clone_from_slice", "extend_from_slice", "zip"]
+                        .iter()
+                        .any(|n| m.method == n)
+                        && m.args.iter().any(|a| {
+                            is_name(a)
+                                || matches!(a, syn::Expr::Reference(r) if r.mutability.is_none() && is_name(&r.expr))
+                        }) =>
+                {
+                    self.found = true;
+                }
                 // `self.layer.forward(&h)`, as `fields` writes it.
                 syn::Expr::MethodCall(m)
                     if self.passed_on

@@ -90,7 +90,8 @@ fn assigned(stmts: &[syn::Stmt], name: &Ident) -> bool {
     f.1
 }
 
-/// Whether `name.field` is read in `tokens`' syntax tree.
+/// Whether `name.field` is read, or a method called on `name` (`layer.forward(x)`), in
+/// `tokens`' syntax tree.
 struct FieldOf<'a> {
     name: &'a Ident,
     found: bool,
@@ -102,6 +103,13 @@ impl<'ast> syn::visit::Visit<'ast> for FieldOf<'_> {
             self.found = true;
         }
         syn::visit::visit_expr_field(self, f);
+    }
+
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        if matches!(&*m.receiver, syn::Expr::Path(p) if p.path.is_ident(self.name)) {
+            self.found = true;
+        }
+        syn::visit::visit_expr_method_call(self, m);
     }
 }
 
@@ -149,6 +157,13 @@ impl VisitMut for Substitute<'_> {
             return;
         }
         syn::visit_mut::visit_expr_field_mut(self, f);
+    }
+
+    fn visit_expr_method_call_mut(&mut self, m: &mut syn::ExprMethodCall) {
+        if matches!(&*m.receiver, syn::Expr::Path(p) if p.path.is_ident(self.name)) {
+            *m.receiver = self.element.clone();
+        }
+        syn::visit_mut::visit_expr_method_call_mut(self, m);
     }
 }
 

@@ -72,6 +72,22 @@ fn root_name(e: &syn::Expr, roots: &[Root]) -> Option<usize> {
     }
 }
 
+/// The struct a method is called on: a field (`m.layer`), or an element of a field
+/// (`m.layers[l]`, with an empty suffix).
+fn receiver_path(e: &syn::Expr, roots: &[Root]) -> Option<Found> {
+    match e {
+        syn::Expr::Index(ix) => {
+            let f = field_path(&ix.expr, roots)?;
+            f.index.is_none().then(|| Found {
+                index: Some(((*ix.index).clone(), Vec::new())),
+                ..f
+            })
+        }
+        syn::Expr::Paren(p) => receiver_path(&p.expr, roots),
+        e => field_path(e, roots),
+    }
+}
+
 /// An integer literal (`2`, `3usize`, not `1_f64`, which syn reads as an integer with a float
 /// suffix): arithmetic next to it is on integers.
 fn is_int_lit(e: &syn::Expr) -> bool {
@@ -108,20 +124,32 @@ impl Finder<'_> {
             let float_method = crate::rules::Prim::from_method(&name).is_some()
                 || crate::rules::NON_FLOAT_METHODS.contains(&name.as_str())
                 || name == "sin_cos";
-            let sub_model = field_path(&mc.receiver, self.roots).filter(|f| {
-                f.index.is_none() && !float_method && !SEQ_METHODS.contains(&name.as_str())
+            let sub_model = receiver_path(&mc.receiver, self.roots).filter(|f| {
+                f.index.as_ref().is_none_or(|(_, suffix)| suffix.is_empty())
+                    && !float_method
+                    && !SEQ_METHODS.contains(&name.as_str())
             });
             if let Some(found) = sub_model {
                 // `self.layer.forward(x)`: a `#[gradient]` method of the field's own type,
                 // whose `forward__model` takes the field's flat view too (called as a method:
-                // the field's type is the compiler's to know).
+                // the field's type is the compiler's to know); `self.layers[l].forward(x)`, of
+                // an element, the element's flat view.
                 for a in &mut mc.args {
                     self.with_ctx(Ctx::Value, |s| s.visit_expr_mut(a));
+                }
+                let index = found.index.as_ref().map(|(i, _)| i.clone());
+                if let Some(i) = &index {
+                    let mut i = i.clone();
+                    self.with_ctx(Ctx::Data, |s| s.visit_expr_mut(&mut i));
                 }
                 if let Some(leaf) = self.record_sub_model(found, mc.span()) {
                     let method = format_ident!("{}__model", mc.method, span = mc.method.span());
                     let (args, recv) = (&mc.args, &mc.receiver);
-                    *e = syn::parse_quote_spanned!(mc.span()=> (&#recv).#method(#leaf, #args));
+                    let view = match &index {
+                        Some(i) => quote!(&#leaf[#i]),
+                        None => quote!(#leaf),
+                    };
+                    *e = syn::parse_quote_spanned!(mc.span()=> (&#recv).#method(#view, #args));
                 }
                 return;
             }
@@ -422,17 +450,22 @@ impl Finder<'_> {
         if let Some(map) = self.rewrite {
             return map.get(&key).map(|(_, l)| l.clone());
         }
-        let Found { root, members, .. } = found;
+        let Found {
+            root,
+            members,
+            index,
+        } = found;
+        let suffix = index.map(|(_, s)| s);
         match self
             .paths
             .iter()
-            .position(|p| p.root == root && p.members == members && p.suffix.is_none())
+            .position(|p| p.root == root && p.members == members && p.suffix == suffix)
         {
             Some(k) => self.paths[k].uses.push(Use::Model),
             None => self.paths.push(Path {
                 root,
                 members,
-                suffix: None,
+                suffix,
                 uses: vec![Use::Model],
                 span,
                 aliases: Vec::new(),

@@ -36,7 +36,7 @@ pub(super) fn unsupported(
         match (leaf, p.suffix.is_some()) {
             (Leaf::Number | Leaf::Seq, false) => {}
             (Leaf::Rows, _) => return Some(format!("a model whose rows field `{dotted}` is read")),
-            (Leaf::Flat, _) => {
+            (Leaf::Flat | Leaf::Flats, _) => {
                 return Some(
                     "a model passed whole to another `#[gradient]` function or method".into(),
                 )

@@ -37,6 +37,15 @@ fn leaf_arg(
             },
             quote!(&#copy),
         ),
+        (Leaf::Flats, _) => (
+            quote! {
+                let #copy: ::std::vec::Vec<::std::vec::Vec<#t>> = #root #(.#members)*
+                    .iter()
+                    .map(::grad::runtime::Params::to_flat)
+                    .collect();
+            },
+            quote!(&#copy),
+        ),
         (Leaf::Rows, _) => (
             quote! {
                 let #copy: ::std::vec::Vec<::std::vec::Vec<#t>> = #root #(.#members)*
@@ -155,7 +164,7 @@ pub(super) fn wrapper(
                         let root = &roots[p.root].ident;
                         let dotted = p.dotted(roots);
                         let members = &p.members;
-                        if matches!(leaf, Leaf::Seq | Leaf::Rows) {
+                        if matches!(leaf, Leaf::Seq | Leaf::Rows | Leaf::Flats) {
                             let msg = format!("{fname}: the tangent `v_{dotted}` does not have the shape of `{dotted}`; make it with `Params::zeros_like` and fill it");
                             prelude.push(quote!(::core::assert!(#vr #(.#members)*.len() == #root #(.#members)*.len(), #msg);));
                         }

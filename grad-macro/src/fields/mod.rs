@@ -127,6 +127,9 @@ enum Leaf {
     Rows,
     /// The model's flat view (`Params::to_flat`), for the calls that take the whole model.
     Flat,
+    /// The flat view of each element of a sequence of structs, for their methods
+    /// (`self.layers[l].forward(x)`).
+    Flats,
 }
 
 /// Methods of slices and `Vec`s: their receiver is a sequence.
@@ -244,7 +247,9 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         let has = |u: Use| uses.contains(&u);
         let dotted = p.dotted(&roots);
         let elements = p.suffix.is_some();
-        let leaf = if has(Use::Model) {
+        let leaf = if has(Use::Model) && elements {
+            Leaf::Flats
+        } else if has(Use::Model) {
             Leaf::Flat
         } else if has(Use::Rows) && elements {
             errors.push(
@@ -310,6 +315,7 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         Leaf::Seq => quote!(#id: &[#t]),
         Leaf::Rows => quote!(#id: &[::std::vec::Vec<#t>]),
         Leaf::Flat => quote!(#id: &[#t]),
+        Leaf::Flats => quote!(#id: &[::std::vec::Vec<#t>]),
     };
     let mut inner_inputs: Vec<TokenStream> = Vec::new();
     let mut inner_wrt: Vec<Ident> = Vec::new();

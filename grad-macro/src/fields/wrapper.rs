@@ -228,6 +228,30 @@ pub(super) fn wrapper(
                             call_args.push(quote!(&#copy));
                             leaf_bufs.insert(id.to_string(), quote!(&mut #dcopy));
                         }
+                        (Leaf::Flats, _) => {
+                            // The elements of a sequence of structs, for their methods: each
+                            // element's flat view in, and the calls' gradients added back.
+                            prelude.push(quote! {
+                                ::core::assert!(#d #(.#members)*.len() == #root #(.#members)*.len(), #shape_msg);
+                                let #copy: ::std::vec::Vec<::std::vec::Vec<#t>> = #root #(.#members)*
+                                    .iter()
+                                    .map(::grad::runtime::Params::to_flat)
+                                    .collect();
+                                let mut #dcopy: ::std::vec::Vec<::std::vec::Vec<#t>> =
+                                    #copy.iter().map(|r| ::std::vec![#zero; r.len()]).collect();
+                            });
+                            finally.push(quote! {
+                                for (e, v) in #d #(.#members)*.iter_mut().zip(&#dcopy) {
+                                    let mut c = ::grad::runtime::Params::to_flat(&*e);
+                                    for (a, b) in c.iter_mut().zip(v) {
+                                        *a = *a + *b;
+                                    }
+                                    ::grad::runtime::Params::read_flat(e, &c);
+                                }
+                            });
+                            call_args.push(quote!(&#copy));
+                            leaf_bufs.insert(id.to_string(), quote!(&mut #dcopy));
+                        }
                         (Leaf::Rows, _) => {
                             // Rows, or one sequence per element: copied as rows.
                             prelude.push(quote! {

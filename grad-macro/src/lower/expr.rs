@@ -580,8 +580,10 @@ impl Lowerer<'_> {
                 self.bind(value, None, span)?
             }
             Some(Binding::Seq(_)) => {
-                self.errors
-                    .push(span, "assigning to a whole slice is not supported");
+                self.errors.push(
+                    span,
+                    format!("`{ident} = ..` replaces a whole sequence, which `#[gradient]` does not follow yet: it follows buffers of a fixed length, written element by element; bind a new name (`let {ident}2 = ..;`), or copy into the buffer when the lengths agree (`{ident}.copy_from_slice(&..)`)"),
+                );
                 return None;
             }
             None => {
