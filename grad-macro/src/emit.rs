@@ -181,6 +181,8 @@ pub struct Emitter<'a> {
     redefined: std::collections::HashSet<ValId>,
     /// Whether some statement is a [`Prim::MulOr0`] (emitted as a call to one local helper).
     uses_mul0: bool,
+    /// Whether some call gets scratch gradient buffers (see [`Emitter::call_with_scratch`]).
+    uses_scratch: bool,
 }
 
 /// The method a call path names when it is the method marker's (`fields::find`): the call
@@ -208,6 +210,20 @@ pub fn user_name(callee: &syn::Path) -> String {
     } else {
         base.to_string()
     }
+}
+
+/// Whether a statement of `b`, at any depth, calls another function's gradient with scratch
+/// buffers for its sequence arguments.
+fn uses_scratch(b: &Block) -> bool {
+    b.stmts.iter().any(|s| match s {
+        Stmt::CallAdjoint { .. }
+        | Stmt::CallTangent { .. }
+        | Stmt::CallAdjointSecond { .. }
+        | Stmt::CallSecond { .. } => true,
+        Stmt::If { then, els, .. } => uses_scratch(then) || uses_scratch(els),
+        Stmt::Loop(l) => uses_scratch(&l.body),
+        _ => false,
+    })
 }
 
 /// Whether a statement of `b`, at any depth, is the primitive `op`.
@@ -274,6 +290,7 @@ impl<'a> Emitter<'a> {
             inline: crate::inline::plan(func, blocks, roots),
             redefined: redefined(blocks),
             uses_mul0: blocks.iter().any(|b| uses_prim(b, Prim::MulOr0)),
+            uses_scratch: blocks.iter().any(|b| uses_scratch(b)),
         }
     }
 
@@ -288,6 +305,12 @@ impl<'a> Emitter<'a> {
             out.extend(
                 quote_spanned!(ty.span()=> ::grad::runtime::__private::generic_float::<#ty>();),
             );
+        }
+        if self.uses_scratch {
+            // The scratch buffers of calls, reused from call to call (a loop over samples
+            // allocates them once).
+            let (pool, ty) = (crate::naming::hidden("pool"), self.ty());
+            out.extend(quote!(let mut #pool: ::std::vec::Vec<::std::vec::Vec<#ty>> = ::std::vec::Vec::new();));
         }
         if !self.uses_mul0 {
             return out;
@@ -684,16 +707,24 @@ impl Emitter<'_> {
         ) -> Option<TokenStream>,
     ) -> TokenStream {
         let zero = float_literal(0.0, self.func.float_ty);
+        let pool = crate::naming::hidden("pool");
         let mut scratch = Vec::new();
         let mut after = Vec::new();
+        let mut give_back = Vec::new();
         for (k, a) in args.iter().enumerate() {
             if let CallArg::Seq(s, t, range) = a {
                 let name = crate::naming::hidden(&format!("scratch{k}"));
                 let t = strip_parens(t);
-                scratch.push(quote!(let mut #name = ::std::vec![#zero; (#t).len()];));
+                scratch.push(quote! {
+                    let mut #name = #pool.pop().unwrap_or_default();
+                    #name.clear();
+                    #name.resize((#t).len(), #zero);
+                });
                 after.extend(per_seq(k, *s, range, &name));
+                give_back.push(quote!(#pool.push(#name);));
             }
         }
+        after.extend(give_back);
         let buffers: Vec<TokenStream> = args
             .iter()
             .enumerate()

@@ -305,7 +305,10 @@ fn wrappers(
             syn::FnArg::Typed(pt) => Some(if k == out.index {
                 quote!(&*#out_id)
             } else {
-                pt.pat.to_token_stream()
+                match &*pt.pat {
+                    syn::Pat::Ident(pi) => pi.ident.to_token_stream(),
+                    p => p.to_token_stream(),
+                }
             }),
             syn::FnArg::Receiver(_) => None,
         })

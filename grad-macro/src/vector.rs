@@ -261,11 +261,12 @@ pub fn parts(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<Result<Par
         syn::Stmt::Expr(syn::parse_quote!(#acc), None),
     ]);
     // Differentiated: what `wrt(..)` names, else every float parameter of `f`.
+    // As for a method's gradient, `self` alone unless `wrt(..)` names more (callers that pass
+    // differentiated values go through `NAME__dot__model`, derived with respect to all).
     let wrt: Vec<Ident> = match &args.wrt {
         Some(names) => names.clone(),
-        None => model
-            .then(|| Ident::new("self", proc_macro2::Span::call_site()))
-            .into_iter()
+        None if model => vec![Ident::new("self", proc_macro2::Span::call_site())],
+        None => std::iter::empty()
             .chain(item.sig.inputs.iter().filter_map(|a| match a {
                 syn::FnArg::Typed(pt) if crate::sig::differentiable(&pt.ty) => match &*pt.pat {
                     syn::Pat::Ident(pi) => Some(pi.ident.clone()),
@@ -337,7 +338,11 @@ fn params(sig: &crate::sig::Sig) -> (Vec<TokenStream>, Vec<TokenStream>) {
         .iter()
         .map(|p| {
             let (id, t) = (&p.ident, &p.ty);
-            quote!(#id: #t)
+            if p.receiver {
+                quote!(&self)
+            } else {
+                quote!(#id: #t)
+            }
         })
         .collect();
     let pass = own.iter().map(|p| p.ident.to_token_stream()).collect();
@@ -354,16 +359,27 @@ fn model_value(item: &syn::ItemFn, elem: &syn::Type) -> TokenStream {
     let vis = &item.vis;
     let (generics, where_clause) = (&item.sig.generics, &item.sig.generics.where_clause);
     let flat = crate::naming::hidden("flat");
-    let typed: Vec<&syn::PatType> = item
+    // Declared without `mut` (only passed on).
+    let typed: Vec<syn::PatType> = item
         .sig
         .inputs
         .iter()
         .filter_map(|a| match a {
-            syn::FnArg::Typed(pt) => Some(pt),
+            syn::FnArg::Typed(pt) => {
+                let mut pt = pt.clone();
+                if let syn::Pat::Ident(pi) = &mut *pt.pat {
+                    pi.mutability = None;
+                }
+                Some(pt)
+            }
             syn::FnArg::Receiver(_) => None,
         })
         .collect();
-    let pass = typed.iter().map(|pt| &pt.pat);
+    // The names alone (`mut x` is declared, `x` passed on).
+    let pass = typed.iter().map(|pt| match &*pt.pat {
+        syn::Pat::Ident(pi) => pi.ident.to_token_stream(),
+        p => p.to_token_stream(),
+    });
     let output = &item.sig.output;
     quote! {
         #[doc(hidden)]

@@ -554,3 +554,63 @@ fn output_parameters_run() {
     let jac = layer_into_jacobian(&[0.1, 0.2, 0.3], &[1.0, 2.0], &mut out);
     assert_eq!(jac.len(), 3);
 }
+
+/// A model of layers: a vector-valued method, called on a field and on the elements of a `Vec`
+/// of layers, and a scalar method called on a field.
+#[derive(Clone, grad::Params)]
+struct Linear {
+    w: Vec<f64>,
+    b: Vec<f64>,
+}
+
+impl Linear {
+    #[gradient(wrt(self, x))]
+    fn forward(&self, x: &[f64]) -> Vec<f64> {
+        let mut out = vec![0.0; self.b.len()];
+        for (k, o) in out.iter_mut().enumerate() {
+            *o = (self.w[k] * x[k % x.len()] + self.b[k]).tanh();
+        }
+        out
+    }
+
+    #[gradient]
+    fn penalty(&self) -> f64 {
+        self.w.iter().map(|w| w * w).sum::<f64>()
+    }
+}
+
+#[derive(Clone, grad::Params)]
+struct LayerStack {
+    first: Linear,
+    rest: Vec<Linear>,
+}
+
+impl LayerStack {
+    #[gradient]
+    fn loss(&self, x: &[f64]) -> f64 {
+        let h = self.first.forward(x);
+        let mut acc = vec![0.0; h.len()];
+        acc.copy_from_slice(&h);
+        for layer in &self.rest {
+            let next = layer.forward(&acc);
+            acc.copy_from_slice(&next);
+        }
+        acc.iter().sum::<f64>() + self.first.penalty() * SCALE
+    }
+}
+
+#[test]
+fn model_of_layers_runs() {
+    use grad::Params;
+    let layer = Linear {
+        w: vec![0.1, 0.2],
+        b: vec![0.0, 0.1],
+    };
+    let m = LayerStack {
+        first: layer.clone(),
+        rest: vec![layer.clone(), layer],
+    };
+    let mut g = m.zeros_like();
+    let v = m.loss_grad(&[1.0, 2.0], &mut g);
+    assert!(v.is_finite() && g.to_flat().iter().all(|d| d.is_finite()));
+}

@@ -4,6 +4,8 @@
 //! vector, nested two levels, called from methods and from free functions given the model.
 //! Each gradient against central differences over the model's flat view, the value bit for bit.
 
+#![allow(clippy::needless_range_loop)]
+
 use grad::{gradient, Params};
 
 #[derive(Clone, Debug, Params)]
@@ -13,8 +15,8 @@ struct Dense {
 }
 
 impl Dense {
-    /// `tanh(W x + b)`, `W` row-major.
-    #[gradient]
+    /// `tanh(W x + b)`, `W` row-major; its VJP also gives the cotangent of `x`.
+    #[gradient(wrt(self, x))]
     fn forward(&self, x: &[f64]) -> Vec<f64> {
         let n = x.len();
         let mut out = vec![0.0; self.b.len()];
@@ -205,14 +207,17 @@ fn vjp_and_jacobian_of_a_vector_valued_method() {
         })
         .collect();
     close("d_x", &dx, &want_x);
-    // Rows: the model's entries (flat order), then `x`'s.
+    // Rows: the model's entries (flat order); without `wrt`, `self` alone.
     let m = mlp();
     let (value, jac) = m.predict_jacobian(&x);
     assert_eq!(value, m.predict(&x));
     assert_eq!(jac.len(), 1);
-    let n = m.num_params();
-    assert_eq!(jac[0].len(), n + 2);
-    close("row 0", &jac[0][..n], &fd_model(&m, |m| m.predict(&x)[0]));
+    close("row 0", &jac[0], &fd_model(&m, |m| m.predict(&x)[0]));
+    // With `wrt(self, x)`: then `x`'s entries.
+    let (_, jac) = d.forward_jacobian(&x);
+    let n = d.num_params();
+    assert_eq!(jac[1].len(), n + 2);
+    close("row 1", &jac[1][..n], &fd_model(&d, |d| d.forward(&x)[1]));
 }
 
 #[test]
@@ -377,4 +382,29 @@ fn methods_of_a_vec_of_layers() {
     let v = d.loss_grad(&x, 0.3, &mut g);
     assert_eq!(v.to_bits(), d.loss(&x, 0.3).to_bits());
     close("deep", &g.to_flat(), &fd_model(&d, |d| d.loss(&x, 0.3)));
+}
+
+impl Dense {
+    /// A parameter declared `mut` in a vector-valued method.
+    #[gradient]
+    fn shifted(&self, mut s: f64) -> Vec<f64> {
+        s += self.b[0];
+        vec![s * self.w[0], s]
+    }
+
+    #[gradient(wrt(self, s))]
+    fn shifted_sum(&self, s: f64) -> f64 {
+        let v = self.shifted(s);
+        v[0] + v[1]
+    }
+}
+
+#[test]
+fn mut_parameter_of_a_vector_valued_method() {
+    let d = dense(&[0.5, 0.25], &[1.0, 2.0]);
+    let mut g = d.zeros_like();
+    let (v, [ds]) = d.shifted_sum_grad(3.0, &mut g);
+    assert_eq!(v, 4.0 * 0.5 + 4.0);
+    assert_eq!(ds, 1.5);
+    assert_eq!(g.to_flat(), [4.0, 0.0, 1.5, 0.0]);
 }

@@ -3,6 +3,8 @@
 //! `f(.., &mut h);` carries the chain rule through it — to the inputs and to what `h` held
 //! before the call. Each checked against central differences, the value bit for bit.
 
+#![allow(clippy::needless_range_loop, clippy::useless_vec)]
+
 mod common;
 
 use common::{close, fd_all as fd};
@@ -309,4 +311,21 @@ fn associated_functions_in_an_impl() {
     assert_eq!(v.to_bits(), Layers::loss(&w, &x).to_bits());
     close("w", &dw, &fd(&|p| Layers::loss(p, &x), &w));
     close("x", &dx, &fd(&|p| Layers::loss(&w, p), &x));
+}
+
+/// A parameter declared `mut` (changed in the body, passed on by name).
+#[gradient]
+fn doubled_scale(mut a: f64, x: &[f64], out: &mut [f64]) {
+    a *= 2.0;
+    for (o, v) in out.iter_mut().zip(x) {
+        *o = a * v;
+    }
+}
+
+#[test]
+fn mut_parameter_of_a_function_with_an_output() {
+    let mut out = [0.0; 2];
+    let jac = doubled_scale_jacobian(1.5, &[1.0, -2.0], &mut out);
+    assert_eq!(out, [3.0, -6.0]);
+    assert_eq!(jac, [[2.0, 3.0, 0.0], [-4.0, 0.0, 3.0]]);
 }

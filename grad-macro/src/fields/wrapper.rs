@@ -221,7 +221,7 @@ pub(super) fn wrapper(
                             finally.push(quote! {
                                 let mut #copy = ::grad::runtime::Params::to_flat(&*#dof);
                                 for (a, b) in #copy.iter_mut().zip(&#dcopy) {
-                                    *a = *a + *b;
+                                    *a = ::core::ops::Add::add(*a, *b);
                                 }
                                 ::grad::runtime::Params::read_flat(#dof, &#copy);
                             });
@@ -244,7 +244,7 @@ pub(super) fn wrapper(
                                 for (e, v) in #d #(.#members)*.iter_mut().zip(&#dcopy) {
                                     let mut c = ::grad::runtime::Params::to_flat(&*e);
                                     for (a, b) in c.iter_mut().zip(v) {
-                                        *a = *a + *b;
+                                        *a = ::core::ops::Add::add(*a, *b);
                                     }
                                     ::grad::runtime::Params::read_flat(e, &c);
                                 }
