@@ -72,6 +72,8 @@
 //! - [`schedule`]: step, exponential, cosine, linear, warm-up, one-cycle and cosine-with-restarts
 //!   learning-rate schedules for any first-order optimizer.
 //! - [`data`]: seeded shuffled mini-batches for [`minimize_batches`].
+//! - [`distributed`]: data-parallel minimization, each process on its shard of the data, values
+//!   and gradients summed by an all-reduce before every step (over MPI with the feature `mpi`).
 //! - [`check`]: gradients against finite differences.
 //! - [`critical`]: eigenvalues of a symmetric matrix; a critical point classified from its
 //!   Hessian (minimum, maximum, saddle).
@@ -95,6 +97,9 @@
 //!   `Options::resume(true)`, bit for bit. (With JSON, turn on `serde_json`'s `float_roundtrip`
 //!   feature: its default parser may read a float back one ulp off.)
 //! - `rand`: `data::Rng` implements `rand_core`'s `RngCore` and `SeedableRng`.
+//! - `mpi`: `distributed::DataParallel::mpi` over any communicator of the `mpi` crate (rsmpi,
+//!   re-exported as `distributed::mpi`), summing with `MPI_Allreduce`. Building it needs an MPI
+//!   installation (Open MPI or MPICH, with `mpicc`) and libclang.
 //!
 //! # Errors and bad numbers
 //!
@@ -112,6 +117,7 @@ pub mod check;
 pub mod core;
 pub mod critical;
 pub mod data;
+pub mod distributed;
 mod error;
 pub mod hessian;
 pub mod linesearch;

@@ -8,6 +8,7 @@ mod batches;
 mod check;
 mod common;
 mod convergence;
+mod distributed;
 mod divergence;
 mod f32;
 mod groups;
