@@ -1,7 +1,6 @@
 // Reads of a differentiated model that the macro does not follow: a method without `#[gradient]`
 // called on it or on one of its fields, the model passed whole to a plain function, a field read
-// both as a number and as a count, rows of the structs of a `Vec` of structs, a method of an
-// element of a `Vec` of structs.
+// both as a number and as a count, rows of the structs of a `Vec` of structs.
 use grad::{gradient, Params};
 
 #[derive(Clone, Params)]
@@ -59,18 +58,6 @@ fn rows_of_layers(s: &Stack) -> f64 {
         t += layer.grid[0][1] * layer.b;
     }
     t
-}
-
-#[gradient(wrt(s))]
-fn method_of_an_element(s: &Stack) -> f64 {
-    s.layers[0].score(1.5)
-}
-
-impl Model {
-    #[gradient]
-    fn score(&self, x: f64) -> f64 {
-        self.b * x
-    }
 }
 
 #[gradient(wrt(m))]
