@@ -408,3 +408,37 @@ fn mut_parameter_of_a_vector_valued_method() {
     assert_eq!(ds, 1.5);
     assert_eq!(g.to_flat(), [4.0, 0.0, 1.5, 0.0]);
 }
+
+/// `h = layer.forward(&h);` in the loop over the layers, as deep networks are written (layers of
+/// one width: the buffer keeps its length).
+#[derive(Clone, Debug, Params)]
+struct Tower {
+    layers: Vec<Dense>,
+}
+
+impl Tower {
+    #[gradient]
+    fn loss(&self, x: &[f64]) -> f64 {
+        let mut h = x.to_vec();
+        for layer in &self.layers {
+            h = layer.forward(&h);
+        }
+        h = self.layers[0].forward(&h);
+        h.iter().map(|v| v * v).sum::<f64>()
+    }
+}
+
+#[test]
+fn activations_reassigned_layer_by_layer() {
+    let t = Tower {
+        layers: vec![
+            dense(&[0.1, 0.2, 0.3, 0.4], &[0.3, -0.1]),
+            dense(&[0.5, -0.7, 0.2, 0.9], &[0.05, 0.1]),
+        ],
+    };
+    let x = [1.0, -2.0];
+    let mut g = t.zeros_like();
+    let v = t.loss_grad(&x, &mut g);
+    assert_eq!(v.to_bits(), t.loss(&x).to_bits());
+    close("tower", &g.to_flat(), &fd_model(&t, |t| t.loss(&x)));
+}

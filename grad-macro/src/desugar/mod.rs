@@ -16,6 +16,17 @@ mod vector_calls;
 
 pub use vector_calls::{read_as_sequence, vector_call};
 
+/// Whether `e` is a call that may be of a vector-valued `#[gradient]` function (`f(..)`,
+/// `Self::f(..)`, a model's `(&self.layer).f__model(..)`).
+pub fn is_vector_call_candidate(e: &syn::Expr) -> bool {
+    vector_calls::plain_fn_call(e)
+}
+
+/// The attribute that marks `let h = f(..);` as a vector-valued call (see `vector_call`).
+pub fn vector_call_marker() -> syn::Ident {
+    vector_calls::marker()
+}
+
 use crate::errors::Errors;
 use quote::quote;
 use syn::visit_mut::VisitMut;

@@ -7,7 +7,7 @@
 //! call along as data otherwise).
 
 /// The marker attribute's name.
-fn marker() -> syn::Ident {
+pub fn marker() -> syn::Ident {
     crate::naming::hidden("vector_call")
 }
 

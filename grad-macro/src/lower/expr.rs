@@ -541,8 +541,27 @@ impl Lowerer<'_> {
             matches!(self.env.lookup(id), Some(Binding::Seq(s)) if self.b.func.seq(s).buffer)
                 .then(|| id.clone())
         };
-        let (to, from) = (buffer(&a.left)?, buffer(&a.right)?);
+        let to = buffer(&a.left)?;
         let k = crate::naming::fresh("k");
+        if crate::desugar::is_vector_call_candidate(&a.right) {
+            // `h = layer.forward(&h);`: the new contents from a vector-valued `#[gradient]`
+            // call, copied in (into a buffer of one length).
+            let new = crate::naming::fresh("new");
+            let marker = crate::desugar::vector_call_marker();
+            let right = &a.right;
+            let msg = format!(
+                "`{to} = ..` with a result of another length: the gradient `#[gradient]` generated follows buffers whose length stays the same"
+            );
+            return Some(syn::parse_quote!({
+                #[#marker]
+                let #new = #right;
+                ::core::assert!(#to.len() == #new.len(), #msg);
+                for #k in 0..#to.len() {
+                    #to[#k] = #new[#k];
+                }
+            }));
+        }
+        let from = buffer(&a.right)?;
         let msg = format!(
             "`{to} = {from}` between buffers of different lengths: the gradient `#[gradient]` generated follows buffers whose length stays the same"
         );
