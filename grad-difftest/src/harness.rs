@@ -381,10 +381,10 @@ fn bits(v: f64) -> String {
     format!("f64::from_bits({:#x})", v.to_bits())
 }
 
-/// Whether the case's function also gets `jvp`: everything but calls of vector-valued helpers
-/// (`NAME_vhK`), which forward mode does not follow yet.
-fn has_jvp(case: &Case) -> bool {
-    !case.items.contains("_vh")
+/// Whether the case's function also gets `jvp`: every case (calls of vector-valued helpers,
+/// `NAME_vhK`, included).
+fn has_jvp(_case: &Case) -> bool {
+    true
 }
 
 /// Whether the case's function also gets `hvp` (and its helpers too, which it needs): every
@@ -394,7 +394,9 @@ fn has_hvp(case: &Case) -> bool {
     // A custom rule has no second order of its own.
     let model_ok = case.model.is_none()
         || (!case.items.contains("_body_") && case.params.iter().all(|p| !p.active || p.in_model));
+    // Second order does not follow calls of vector-valued helpers (`NAME_vhK`) yet.
     has_jvp(case)
+        && !case.items.contains("_vh")
         && !case.wrapper
         && !case.items.contains("custom_gradient")
         && model_ok

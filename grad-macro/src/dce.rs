@@ -38,6 +38,10 @@ pub fn for_each_use(s: &Stmt, f: &mut impl FnMut(ValId)) {
         Stmt::Opaque { uses, .. } | Stmt::Effect { uses, .. } => uses.iter().for_each(|v| f(*v)),
         Stmt::Call { args, .. } | Stmt::CallTangent { args, .. } => call_uses(args, f),
         Stmt::CallVec { args, .. } => call_uses(args, f),
+        Stmt::VecTangent { args, floats, .. } => {
+            call_uses(args, f);
+            floats.iter().for_each(|t| op(t, f));
+        }
         Stmt::CallSecond { args, tangents, .. } => {
             call_uses(args, f);
             tangents.iter().for_each(|t| op(t, f));
@@ -114,8 +118,12 @@ pub fn for_each_def(s: &Stmt, f: &mut impl FnMut(ValId)) {
         | Stmt::Opaque { dst, .. }
         | Stmt::Load { dst, .. }
         | Stmt::AdjLoad { dst, .. } => f(*dst),
-        Stmt::NewBuf { .. } | Stmt::Store { .. } | Stmt::ResetAdj { .. } | Stmt::CallVec { .. } => {
-        }
+        // `VecTangent`'s `dst` and `grads` are bound inside its own loop.
+        Stmt::NewBuf { .. }
+        | Stmt::Store { .. }
+        | Stmt::ResetAdj { .. }
+        | Stmt::CallVec { .. }
+        | Stmt::VecTangent { .. } => {}
         Stmt::Effect { .. }
         | Stmt::AccumSeq { .. }
         | Stmt::ScaleSeq { .. }
@@ -394,7 +402,8 @@ pub fn drop_unread_buffers(func: &mut crate::ir::Func) {
                 Stmt::Call { args, .. }
                 | Stmt::CallAdjoint { args, .. }
                 | Stmt::CallTangent { args, .. }
-                | Stmt::CallVec { args, .. } => {
+                | Stmt::CallVec { args, .. }
+                | Stmt::VecTangent { args, .. } => {
                     for a in args {
                         match a {
                             CallArg::Seq(seq, t, _) => {

@@ -218,6 +218,7 @@ fn uses_scratch(b: &Block) -> bool {
     b.stmts.iter().any(|s| match s {
         Stmt::CallAdjoint { .. }
         | Stmt::CallTangent { .. }
+        | Stmt::VecTangent { .. }
         | Stmt::CallAdjointSecond { .. }
         | Stmt::CallSecond { .. } => true,
         Stmt::If { then, els, .. } => uses_scratch(then) || uses_scratch(els),
@@ -241,7 +242,7 @@ impl<'a> Emitter<'a> {
         fn scan(b: &Block, out: &mut std::collections::HashSet<SeqId>) {
             for s in &b.stmts {
                 match s {
-                    Stmt::Store { seq, .. } => {
+                    Stmt::Store { seq, .. } | Stmt::VecTangent { tseq: seq, .. } => {
                         out.insert(*seq);
                     }
                     Stmt::Loop(l) if !l.restores.is_empty() => {
@@ -1305,6 +1306,48 @@ impl Emitter<'_> {
                 tangents,
                 grads,
             } => self.call_tangent(*dst, callee, args, tangents, grads),
+            Stmt::VecTangent {
+                seq,
+                tseq,
+                callee,
+                args,
+                tangents,
+                floats,
+                dst,
+                grads,
+            } => {
+                let (buf, tbuf) = (self.seq(*seq), self.seq(*tseq));
+                let (unit, i) = (
+                    crate::naming::hidden("unit"),
+                    crate::naming::hidden("out_i"),
+                );
+                let zero = float_literal(0.0, self.func.float_ty);
+                let one = float_literal(1.0, self.func.float_ty);
+                // Output `i`'s gradient: the callee's `NAME__dot_grad` with the cotangent `e_i`.
+                let mut all = args.clone();
+                all.push(CallArg::Tokens(quote!(&#unit), Vec::new()));
+                let mut tans = tangents.clone();
+                tans.push(None);
+                let call = self.call_tangent(*dst, callee, &all, &tans, grads);
+                let mut sum = self.name(*dst).into_token_stream();
+                for (g, t) in grads.iter().zip(floats) {
+                    if let Some(g) = g {
+                        let (g, t) = (self.name(*g), self.operand(*t));
+                        sum = quote!(#sum + #g * #t);
+                    }
+                }
+                quote! {
+                    {
+                        let mut #unit = ::std::vec![#zero; #buf.len()];
+                        for #i in 0..#buf.len() {
+                            #unit[#i] = #one;
+                            #call
+                            #tbuf[#i] = #sum;
+                            #unit[#i] = #zero;
+                        }
+                    }
+                }
+            }
             Stmt::If {
                 cond,
                 then,

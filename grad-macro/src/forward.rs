@@ -85,6 +85,62 @@ pub fn tangent_seq(func: &mut Func, ident: proc_macro2::Ident, buffer: bool) -> 
 }
 
 impl Fwd<'_> {
+    /// The tangent of a vector-valued call's result `seq`: a tangent buffer of its length,
+    /// filled by a [`Stmt::VecTangent`] (one reverse sweep of the callee per output), when an
+    /// argument moves.
+    fn vec_tangent(&mut self, seq: SeqId, dot: &syn::Path, args: &[CallArg]) {
+        let floats: Vec<Operand> = args
+            .iter()
+            .filter_map(|a| match a {
+                CallArg::Float(o) | CallArg::FloatRef(o) => Some(self.t(*o)),
+                _ => None,
+            })
+            .collect();
+        let tangents: Vec<Option<SeqId>> = args
+            .iter()
+            .map(|a| match a {
+                CallArg::Seq(s, ..) => self.seqs.get(s).copied(),
+                _ => None,
+            })
+            .collect();
+        if floats.iter().all(|t| *t == Operand::Const(0.0)) && tangents.iter().all(Option::is_none)
+        {
+            return;
+        }
+        let span = proc_macro2::Span::call_site();
+        let ident = crate::naming::hidden(&format!("tan{}", seq.0));
+        let ts = tangent_seq(self.b.func, ident, true);
+        self.seqs.insert(seq, ts);
+        let len = self.b.new_val(crate::ir::Kind::Int, false, span);
+        let buf = self.b.func.seq(seq).ident.clone();
+        self.b.push(Stmt::Opaque {
+            dst: len,
+            ty: None,
+            expr: quote::quote!(#buf.len()),
+            uses: Vec::new(),
+        });
+        self.b.push(Stmt::NewBuf {
+            seq: ts,
+            init: Operand::Const(0.0),
+            len: crate::ir::BufLen::Vec(len),
+        });
+        let dst = self.new_tangent(span);
+        let grads = floats
+            .iter()
+            .map(|t| (*t != Operand::Const(0.0)).then(|| self.new_tangent(span)))
+            .collect();
+        self.b.push(Stmt::VecTangent {
+            seq,
+            tseq: ts,
+            callee: dot.clone(),
+            args: args.to_vec(),
+            tangents,
+            floats,
+            dst,
+            grads,
+        });
+    }
+
     fn t(&self, o: Operand) -> Operand {
         match o {
             Operand::Val(v) => self.tan.get(&v).copied().unwrap_or(Operand::Const(0.0)),
@@ -173,10 +229,14 @@ impl Fwd<'_> {
                     self.tan.insert(*dst, Operand::Val(t));
                 }
             }
+            Stmt::CallVec { seq, dot, args, .. } if !self.second => {
+                self.b.push(s.clone());
+                self.vec_tangent(*seq, dot, args);
+            }
             Stmt::CallVec { plain, .. } => {
                 self.b.push(s.clone());
-                // Forward mode needs the callee's own forward mode over a vector (not there yet).
-                let msg = format!("`{}` returns a vector: `jvp` and `hvp` do not follow calls of vector-valued functions yet; drop `jvp`/`hvp`, or inline the callee", crate::emit::user_name(plain));
+                // Second order needs the callee's own second order over a vector (not there yet).
+                let msg = format!("`{}` returns a vector: `hvp` does not follow calls of vector-valued functions yet; drop `hvp`, or inline the callee", crate::emit::user_name(plain));
                 let span = syn::spanned::Spanned::span(plain);
                 self.b.push(Stmt::Effect {
                     expr: quote::quote_spanned!(span=> ::core::compile_error!(#msg)),
@@ -330,6 +390,7 @@ impl Fwd<'_> {
             } if self.second => self.call_adjoint(callee, args, *seed, grads),
             Stmt::CallAdjoint { .. }
             | Stmt::CallTangent { .. }
+            | Stmt::VecTangent { .. }
             | Stmt::CallSecond { .. }
             | Stmt::CallAdjointSecond { .. }
             | Stmt::ScaleSeq { .. } => {

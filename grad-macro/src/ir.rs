@@ -211,6 +211,22 @@ pub enum Stmt {
         tangents: Vec<Option<SeqId>>,
         grads: Vec<Option<ValId>>,
     },
+    /// Forward mode's counterpart of a [`Stmt::CallVec`]: the tangent of the result, `J · ṫ`,
+    /// written into `tseq` one output at a time — output `i`'s gradient (`callee`, the
+    /// function's `NAME__dot_grad`, with a unit cotangent `e_i`) dotted with the arguments'
+    /// tangents: `floats[k]` for the `k`-th float argument, `tangents[k]` for a sequence
+    /// argument. `dst` and `grads` name the per-output call's results (see
+    /// [`Stmt::CallTangent`]); they live inside the loop over the outputs.
+    VecTangent {
+        seq: SeqId,
+        tseq: SeqId,
+        callee: syn::Path,
+        args: Vec<CallArg>,
+        tangents: Vec<Option<SeqId>>,
+        floats: Vec<Operand>,
+        dst: ValId,
+        grads: Vec<Option<ValId>>,
+    },
     /// Second order's counterpart of a [`Stmt::Call`] with scalar arguments:
     /// `(dst, [grads..], [grad_tangents..]) = callee__hvp_call(args.., [tangents..])`, the
     /// callee's value, gradient and Hessian–vector product along the arguments' tangents (one per
@@ -417,6 +433,7 @@ impl Stmt {
                 | Stmt::CallAdjointSecond { .. }
                 | Stmt::NewBuf { .. }
                 | Stmt::CallVec { .. }
+                | Stmt::VecTangent { .. }
                 | Stmt::Store { .. }
                 | Stmt::ResetAdj { .. }
                 | Stmt::AdjLoad { .. }

@@ -157,6 +157,18 @@ impl Renaming {
                 self.call_args(args);
                 grads.iter_mut().flatten().for_each(|g| self.val(g));
             }
+            Stmt::VecTangent {
+                dst,
+                args,
+                grads,
+                floats,
+                ..
+            } => {
+                self.val(dst);
+                self.call_args(args);
+                floats.iter_mut().for_each(|t| self.op(t));
+                grads.iter_mut().flatten().for_each(|g| self.val(g));
+            }
             Stmt::CallAdjoint {
                 args, seed, grads, ..
             } => {

@@ -247,6 +247,39 @@ fn nested_two_levels() {
 }
 
 #[derive(Clone, Debug, Params)]
+struct Predicted {
+    m: Mlp,
+    c: f64,
+}
+
+impl Predicted {
+    /// Forward mode through a field's vector-valued methods.
+    #[gradient(jvp)]
+    fn loss(&self, x: &[f64]) -> f64 {
+        let p = self.m.predict(x);
+        let h = self.m.hidden.forward(x);
+        (p[0] - self.c).powi(2) + h[0] * h[1]
+    }
+}
+
+#[test]
+fn forward_mode_through_vector_valued_methods() {
+    let m = Predicted { m: mlp(), c: 0.3 };
+    let mut t = m.clone();
+    let flat: Vec<f64> = (0..m.num_params())
+        .map(|k| ((7 * k + 3) % 11) as f64 / 4.0 - 1.25)
+        .collect();
+    t.read_flat(&flat);
+    let x = [1.0, 2.0];
+    let (v, dv) = m.loss_jvp(&x, &t);
+    assert_eq!(v.to_bits(), m.loss(&x).to_bits());
+    let mut g = m.zeros_like();
+    let _ = m.loss_grad(&x, &mut g);
+    let want: f64 = g.to_flat().iter().zip(&flat).map(|(a, b)| a * b).sum();
+    assert!((dv - want).abs() < 1e-12, "{dv} against {want}");
+}
+
+#[derive(Clone, Debug, Params)]
 struct Scored {
     a: Dense,
     s: f64,

@@ -329,3 +329,36 @@ fn mut_parameter_of_a_function_with_an_output() {
     assert_eq!(out, [3.0, -6.0]);
     assert_eq!(jac, [[2.0, 3.0, 0.0], [-4.0, 0.0, 3.0]]);
 }
+
+/// A vector-valued helper for forward mode's tests.
+#[gradient]
+fn tanh_layer(w: &[f64], s: f64, x: &[f64]) -> Vec<f64> {
+    let mut out = vec![0.0; x.len()];
+    for i in 0..x.len() {
+        out[i] = (w[i] * x[i] + s).tanh();
+    }
+    out
+}
+
+/// Forward mode through calls of vector-valued functions and of functions with an output.
+#[gradient(jvp)]
+fn forward_through_layers(w: &[f64], s: f64, x: &[f64]) -> f64 {
+    let h = tanh_layer(w, s * 2.0, x);
+    let mut o = vec![0.5; 2];
+    axpy(s, &h, &mut o);
+    let h2 = tanh_layer(&o, s, &h);
+    h2.iter().sum::<f64>() * s
+}
+
+#[test]
+fn jvp_through_vector_calls_and_output_parameters() {
+    let (w, x) = ([0.3, -0.5], [1.0, 2.0]);
+    let (tw, tx, ts) = ([0.7, 0.2], [-0.4, 0.9], 0.6);
+    let s = 0.8;
+    let (v, t) = forward_through_layers_jvp(&w, s, &x, &tw, ts, &tx);
+    assert_eq!(v.to_bits(), forward_through_layers(&w, s, &x).to_bits());
+    let (mut dw, mut dx) = ([0.0; 2], [0.0; 2]);
+    let (_, [ds]) = forward_through_layers_grad(&w, s, &x, &mut dw, &mut dx);
+    let want = dw[0] * tw[0] + dw[1] * tw[1] + dx[0] * tx[0] + dx[1] * tx[1] + ds * ts;
+    assert!((t - want).abs() < 1e-12, "{t} against {want}");
+}

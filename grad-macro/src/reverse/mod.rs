@@ -282,6 +282,7 @@ impl Rev<'_> {
             Stmt::Opaque { .. }
             | Stmt::CallAdjoint { .. }
             | Stmt::CallTangent { .. }
+            | Stmt::VecTangent { .. }
             | Stmt::CallSecond { .. }
             | Stmt::CallAdjointSecond { .. }
             | Stmt::Effect { .. }
