@@ -3797,6 +3797,38 @@ impl<'a> FnGen<'a> {
             return;
         }
         let (xs, iv) = self.rng.pick(&slices).clone();
+        if self.on("stmt:sub_slice_let")
+            && self.rng.chance(0.4)
+            && self.layer_ok(&xs, "layers:w_subslice")
+        {
+            // A sub-slice bound to a name (also in loops), read like a slice parameter: by
+            // index, iterated, summed, passed on.
+            let n = self.fresh("ss");
+            let ann = if self.rng.chance(0.3) {
+                format!(": &[{FLT}]")
+            } else {
+                String::new()
+            };
+            let range = match self.rng.below(4) {
+                0 => format!("..{xs}.len()"),
+                1 => format!("{xs}.len() / 2.."),
+                2 => format!("{xs}.len() - 1..{xs}.len()"),
+                _ => format!("0..=({xs}.len() - 1) / 2"),
+            };
+            Self::line(out, ind, &format!("let {n}{ann} = &{xs}[{range}];"));
+            self.declare(
+                &n,
+                VarKind::Seq {
+                    key: n.clone(),
+                    iv,
+                    min_len: 1,
+                    slice: true,
+                },
+                false,
+            );
+            self.read_seq(ctx, &n, iv, out, ind);
+            return;
+        }
         // In a loop, pending; a layer's `w`, pending.
         if (ctx.loops > 0 && !self.on("stmt:range_to_vec_in_loop"))
             || !self.layer_ok(&xs, "layers:w_subslice")

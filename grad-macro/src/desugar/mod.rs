@@ -10,6 +10,7 @@ mod pushes;
 mod ranges;
 mod refs;
 mod returns;
+mod sub_slices;
 mod tuple_values;
 mod tuples;
 mod vector_calls;
@@ -51,11 +52,18 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
             }
         }
     }
+    let other_params = sig
+        .params
+        .iter()
+        .filter(|p| !matches!(p.class, crate::sig::ParamClass::FloatSeq(_)))
+        .map(|p| p.ident.to_string())
+        .collect();
     Desugar {
         errors,
         seqs: &seqs,
         in_cond: 0,
         ret,
+        other_params,
     }
     .visit_block_mut(&mut item.block);
 }
@@ -86,6 +94,8 @@ struct Desugar<'e> {
     in_cond: usize,
     /// The function's float return type, for the value of a `return` inside a loop.
     ret: Option<syn::Type>,
+    /// The parameters that are no float sequences (a `let s = &p[a..b];` of one stays as it is).
+    other_params: std::collections::HashSet<String>,
 }
 
 /// The `cfg(...)` predicate of a `#[cfg]` attribute, removing every attribute that only concerns
@@ -357,6 +367,17 @@ impl Desugar<'_> {
                         Some(stmts) => out.extend(stmts),
                         None => out.push(s),
                     }
+                }
+                syn::Stmt::Local(l)
+                    if sub_slices::sub_slice_let(l, &self.other_params).is_some() =>
+                {
+                    let (lets, mut sub) = sub_slices::sub_slice_let(l, &self.other_params)
+                        .expect("checked just above");
+                    // `work` is a stack: the rest of the block, its first statement last.
+                    work.reverse();
+                    sub.apply(&mut work);
+                    work.reverse();
+                    work.extend(lets.into_iter().rev());
                 }
                 syn::Stmt::Local(l) => match tuples::split_tuple_let(l) {
                     // Nested tuples are split in turn.

@@ -1,0 +1,218 @@
+//! A sub-slice bound to a name: `let s = &x[a..b];` (also `&x[a..]`, `&x[..b]`, `&x[..]`,
+//! typed `let s: &[f64] = ..`).
+//!
+//! Lowering follows sub-slices where they are written (`x[a..b].iter()`, `f(&x[a..b])`) and
+//! elements of `x`, not a name for part of it. So the name is read through `x` instead: `s[i]`
+//! is `x[A + i]`, and any other read of `s` (`s.iter()`, `s.len()`, `f(s)`, `for v in s`) is
+//! `x[A..B]`, with the bounds `A`, `B` evaluated once where the `let` stood. The borrow checker
+//! keeps `x` unchanged while `s` is alive, so both read the same values.
+
+use proc_macro2::Ident;
+use syn::visit_mut::VisitMut;
+
+/// What the rest of the block reads instead of the name.
+pub struct Subst {
+    name: Ident,
+    seq: Ident,
+    start: Ident,
+    end: Option<Ident>,
+}
+
+/// Input: `let s = &x[a..b];` with `x` a name not among `skip` (parameters that are no float
+/// sequences). Output: `let A: usize = a; let B: usize = b;` and the substitution for the
+/// statements after it; `None` for any other `let`.
+pub fn sub_slice_let(
+    l: &syn::Local,
+    skip: &std::collections::HashSet<String>,
+) -> Option<(Vec<syn::Stmt>, Subst)> {
+    let (pat, _) = super::pat_and_type(l);
+    let syn::Pat::Ident(pi) = pat else {
+        return None;
+    };
+    if pi.by_ref.is_some() || pi.subpat.is_some() || pi.mutability.is_some() {
+        return None;
+    }
+    let init = l.init.as_ref()?;
+    if init.diverge.is_some() {
+        return None;
+    }
+    let syn::Expr::Reference(r) = &*init.expr else {
+        return None;
+    };
+    if r.mutability.is_some() {
+        return None;
+    }
+    let syn::Expr::Index(ix) = &*r.expr else {
+        return None;
+    };
+    let syn::Expr::Path(p) = &*ix.expr else {
+        return None;
+    };
+    let seq = p.path.get_ident()?.clone();
+    if skip.contains(&seq.to_string()) || seq == pi.ident {
+        return None;
+    }
+    let syn::Expr::Range(range) = &*ix.index else {
+        return None;
+    };
+    let (start, end) = (crate::naming::fresh("start"), crate::naming::fresh("end"));
+    let a: syn::Expr = match &range.start {
+        Some(a) => (**a).clone(),
+        None => syn::parse_quote!(0),
+    };
+    let mut lets: Vec<syn::Stmt> = vec![syn::parse_quote!(let #start: usize = #a;)];
+    let end = match &range.end {
+        Some(b) => {
+            let b: syn::Expr = match range.limits {
+                syn::RangeLimits::HalfOpen(_) => (**b).clone(),
+                syn::RangeLimits::Closed(_) => syn::parse_quote!(#b + 1),
+            };
+            lets.push(syn::parse_quote!(let #end: usize = #b;));
+            Some(end)
+        }
+        None => None,
+    };
+    Some((
+        lets,
+        Subst {
+            name: pi.ident.clone(),
+            seq,
+            start,
+            end,
+        },
+    ))
+}
+
+impl Subst {
+    /// `x[A..B]` (or `x[A..]`).
+    fn whole(&self) -> syn::Expr {
+        let (seq, start) = (&self.seq, &self.start);
+        match &self.end {
+            Some(end) => syn::parse_quote!(#seq[#start..#end]),
+            None => syn::parse_quote!(#seq[#start..]),
+        }
+    }
+
+    /// `x.iter().skip(A).take(B - A)` (or `x.iter().skip(A)`): the elements, in the iterator
+    /// forms lowering follows.
+    fn iter(&self) -> syn::Expr {
+        let (seq, start) = (&self.seq, &self.start);
+        match &self.end {
+            Some(end) => syn::parse_quote!(#seq.iter().skip(#start).take(#end - #start)),
+            None => syn::parse_quote!(#seq.iter().skip(#start)),
+        }
+    }
+
+    /// `(B - A)` (or `(x.len() - A)`).
+    fn len(&self) -> syn::Expr {
+        let (seq, start) = (&self.seq, &self.start);
+        match &self.end {
+            Some(end) => syn::parse_quote!((#end - #start)),
+            None => syn::parse_quote!((#seq.len() - #start)),
+        }
+    }
+
+    fn is_name(&self, e: &syn::Expr) -> bool {
+        matches!(e, syn::Expr::Path(p) if p.path.is_ident(&self.name))
+    }
+
+    /// Rewrites `stmts` (the rest of the block after the `let`) up to and including a `let`
+    /// that binds the name again (whose initializer still reads the old one).
+    pub fn apply(&mut self, stmts: &mut [syn::Stmt]) {
+        for s in stmts {
+            let rebinds = matches!(s, syn::Stmt::Local(l) if binds(&l.pat, &self.name));
+            self.visit_stmt_mut(s);
+            if rebinds {
+                return;
+            }
+        }
+    }
+}
+
+/// Whether the pattern `p` binds `name`.
+fn binds(p: &syn::Pat, name: &Ident) -> bool {
+    let mut names = Vec::new();
+    crate::lower::collect_idents(p, &mut names);
+    names.contains(name)
+}
+
+impl VisitMut for Subst {
+    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        match e {
+            syn::Expr::Index(ix) if self.is_name(&ix.expr) => {
+                self.visit_expr_mut(&mut ix.index);
+                let (seq, start) = (&self.seq, &self.start);
+                let index = &ix.index;
+                *e = match &**index {
+                    syn::Expr::Range(r) => {
+                        // `s[a..b]`: the same part of `x`, shifted.
+                        let lo = r.start.as_ref().map_or_else(
+                            || quote::quote!(#start),
+                            |a| quote::quote!(#start + (#a)),
+                        );
+                        let hi = match (&r.end, &self.end) {
+                            (Some(b), _) => {
+                                let limits = &r.limits;
+                                quote::quote!(#limits #start + (#b))
+                            }
+                            (None, Some(end)) => quote::quote!(..#end),
+                            (None, None) => quote::quote!(..),
+                        };
+                        syn::parse_quote!(#seq[#lo #hi])
+                    }
+                    i => syn::parse_quote!(#seq[#start + (#i)]),
+                };
+            }
+            syn::Expr::Reference(r) if r.mutability.is_none() && self.is_name(&r.expr) => {
+                let whole = self.whole();
+                *e = syn::parse_quote!(&#whole);
+            }
+            syn::Expr::MethodCall(m) if self.is_name(&m.receiver) => {
+                for a in &mut m.args {
+                    self.visit_expr_mut(a);
+                }
+                match (m.method.to_string().as_str(), m.args.is_empty()) {
+                    ("iter" | "into_iter", true) => *e = self.iter(),
+                    ("len", true) => *e = self.len(),
+                    ("is_empty", true) => {
+                        let len = self.len();
+                        *e = syn::parse_quote!((#len == 0));
+                    }
+                    _ => *m.receiver = self.whole(),
+                }
+            }
+            syn::Expr::ForLoop(f) => {
+                let named = match &*f.expr {
+                    syn::Expr::Reference(r) => self.is_name(&r.expr),
+                    e => self.is_name(e),
+                };
+                if named {
+                    *f.expr = self.iter();
+                } else {
+                    self.visit_expr_mut(&mut f.expr);
+                }
+                // A loop variable of the same name is another variable.
+                if !binds(&f.pat, &self.name) {
+                    self.visit_block_mut(&mut f.body);
+                }
+            }
+            syn::Expr::Path(_) if self.is_name(e) => {
+                let whole = self.whole();
+                *e = syn::parse_quote!((&#whole));
+            }
+            syn::Expr::Closure(c) => {
+                // A closure's parameter of the same name is another variable.
+                if !c.inputs.iter().any(|p| binds(p, &self.name)) {
+                    syn::visit_mut::visit_expr_closure_mut(self, c);
+                }
+            }
+            _ => syn::visit_mut::visit_expr_mut(self, e),
+        }
+    }
+
+    fn visit_block_mut(&mut self, b: &mut syn::Block) {
+        self.apply(&mut b.stmts);
+    }
+
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
