@@ -592,3 +592,78 @@ fn f32_versions_match_their_f64_twins() {
         assert!(near(*g as f32, *e), "{dx:?} {dy:?} vs {ex:?} {ey:?}");
     }
 }
+
+/// Sub-slices of a differentiated slice bound to names: read by index, iterated, zipped,
+/// measured, passed on, in a loop over rows and with an inclusive range.
+#[gradient]
+fn named_parts(w: &[f64], b: f64) -> f64 {
+    let head = &w[..2];
+    let tail: &[f64] = &w[1..];
+    let mid = &w[1..=2];
+    let mut s = head[0] * tail[tail.len() - 1] + mid.iter().sum::<f64>() * b;
+    for (a, c) in head.iter().zip(tail) {
+        s += a * c;
+    }
+    for &v in mid {
+        s += v * v;
+    }
+    s + weighted(tail, head, b) + tail.len() as f64
+}
+
+#[gradient(wrt(w))]
+fn rows_of_x(w: &[f64], x: &[f64]) -> f64 {
+    let d = w.len();
+    let mut loss = 0.0;
+    for i in 0..x.len() / d {
+        let row = &x[i * d..(i + 1) * d];
+        let wr = &w[..d];
+        let mut z = 0.0;
+        for j in 0..d {
+            z += row[j] * wr[j];
+        }
+        loss += z.tanh();
+    }
+    loss
+}
+
+#[test]
+fn sub_slices_bound_to_names() {
+    let (w, b) = ([0.5, -0.25, 2.0], 0.75);
+    let mut dw = [DIRTY; 3];
+    let (v, [db]) = named_parts_grad(&w, b, &mut dw);
+    assert_eq!(v.to_bits(), named_parts(&w, b).to_bits());
+    let h = 1e-6;
+    let fd: Vec<f64> = (0..3)
+        .map(|k| {
+            let (mut p, mut q) = (w, w);
+            p[k] += h;
+            q[k] -= h;
+            (named_parts(&p, b) - named_parts(&q, b)) / (2.0 * h)
+        })
+        .collect();
+    for k in 0..3 {
+        assert!(
+            close(dw[k], fd[k], 1e-7),
+            "w[{k}]: {} against {}",
+            dw[k],
+            fd[k]
+        );
+    }
+    let fdb = (named_parts(&w, b + h) - named_parts(&w, b - h)) / (2.0 * h);
+    assert!(close(db, fdb, 1e-7), "b: {db} against {fdb}");
+    let x = [1.0, 2.0, 3.0, -1.0, 0.5, 0.25];
+    let mut dw = [DIRTY; 3];
+    let v = rows_of_x_grad(&w, &x, &mut dw);
+    assert_eq!(v.to_bits(), rows_of_x(&w, &x).to_bits());
+    for k in 0..3 {
+        let (mut p, mut q) = (w, w);
+        p[k] += h;
+        q[k] -= h;
+        let fd = (rows_of_x(&p, &x) - rows_of_x(&q, &x)) / (2.0 * h);
+        assert!(
+            close(dw[k], fd, 1e-7),
+            "rows w[{k}]: {} against {fd}",
+            dw[k]
+        );
+    }
+}

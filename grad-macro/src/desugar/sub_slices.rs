@@ -167,6 +167,19 @@ impl VisitMut for Subst {
                 let whole = self.whole();
                 *e = syn::parse_quote!(&#whole);
             }
+            syn::Expr::MethodCall(m)
+                if m.method == "zip"
+                    && m.args.len() == 1
+                    && {
+                        let a = &m.args[0];
+                        self.is_name(a)
+                            || matches!(a, syn::Expr::Reference(r) if r.mutability.is_none() && self.is_name(&r.expr))
+                    } =>
+            {
+                // `a.iter().zip(s)`: the elements, as an iterator.
+                m.args[0] = self.iter();
+                self.visit_expr_mut(&mut m.receiver);
+            }
             syn::Expr::MethodCall(m) if self.is_name(&m.receiver) => {
                 for a in &mut m.args {
                     self.visit_expr_mut(a);
