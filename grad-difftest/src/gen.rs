@@ -2842,6 +2842,24 @@ impl<'a> FnGen<'a> {
         if form == 6 && (!self.on("rows:row_iter") || (!wiv.2 && !self.on("rows:row_iter_data"))) {
             return;
         }
+        if !field && self.on("rows:windows") && self.rng.chance(0.2) {
+            // Consecutive rows (`windows(2)`, in a loop or a reduction), read by index.
+            if self.rng.chance(0.5) {
+                Self::nested(
+                    out,
+                    ind,
+                    &format!("for {row} in {w}.windows(2)"),
+                    &format!("{acc} += {FLT}::tanh(({row}[1][0] - {row}[0][0]) * {e});"),
+                );
+            } else {
+                Self::line(
+                    out,
+                    ind,
+                    &format!("{acc} += {w}.windows(2).map(|{row}| {FLT}::tanh({row}[0][0] * {row}[1][{row}[1].len() - 1] + {e})).sum::<{FLT}>();"),
+                );
+            }
+            return;
+        }
         match form {
             6 => {
                 // Each row through `ws[i].iter()`.

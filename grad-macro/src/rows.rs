@@ -281,6 +281,8 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
     if rows.is_empty() {
         return None;
     }
+    let with_pieces = pieces_of_rows(item, &rows);
+    let item = &with_pieces;
     let row_of = |id: &Ident| rows.iter().find(|r| r.ident == *id);
     // The inner function's parameters and what it differentiates.
     let mut inner_inputs: Vec<TokenStream> = receiver.iter().map(|r| quote!(#r)).collect();
@@ -637,6 +639,40 @@ fn wrapper(
 struct ParamUses<'a> {
     rows: &'a Rows,
     errors: &'a crate::errors::Errors,
+}
+
+/// `for w in pos.windows(2) { .. w[1][0] .. }` (also `chunks`, `chunks_exact`, and
+/// `pos.windows(2).map(|w| ..)` before a reduction) over differentiated rows: the pieces as
+/// positions of the rows (`pos[i + 1][0]`), which the reads below follow, as for slices.
+fn pieces_of_rows(item: &syn::ItemFn, rows: &[Rows]) -> syn::ItemFn {
+    struct P<'a>(&'a [Rows]);
+    impl VisitMut for P<'_> {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            let of_rows = |x: &syn::Expr| {
+                matches!(x, syn::Expr::MethodCall(m)
+                    if ["windows", "chunks", "chunks_exact"].iter().any(|n| m.method == n)
+                        && self.0.iter().any(|r| is_name(&m.receiver, &r.ident)))
+            };
+            match e {
+                syn::Expr::ForLoop(f) if of_rows(&f.expr) => {
+                    if let Some(l) = crate::desugar::pieces_loop(f) {
+                        *e = l;
+                    }
+                }
+                syn::Expr::MethodCall(m) => {
+                    if matches!(&*m.receiver, syn::Expr::MethodCall(map) if map.method == "map" && of_rows(&map.receiver))
+                    {
+                        crate::desugar::pieces_chain(m);
+                    }
+                }
+                _ => {}
+            }
+            syn::visit_mut::visit_expr_mut(self, e);
+        }
+    }
+    let mut item = item.clone();
+    P(rows).visit_block_mut(&mut item.block);
+    item
 }
 
 fn is_name(e: &syn::Expr, name: &Ident) -> bool {

@@ -462,3 +462,39 @@ fn rows_as_slices() {
         &common::fd_all(&|p| slice_rows_data(p, &xs, &ys), &w),
     );
 }
+
+/// Consecutive rows of a differentiated `&[[T; 2]]` (`windows(2)`, in a loop and in a
+/// reduction): a chain of springs.
+#[gradient]
+fn spring_chain(pos: &[[f64; 2]], k: f64) -> f64 {
+    let mut e = 0.0;
+    for w in pos.windows(2) {
+        let (dx, dy) = (w[1][0] - w[0][0], w[1][1] - w[0][1]);
+        e += 0.5 * k * ((dx * dx + dy * dy).sqrt() - 1.0).powi(2);
+    }
+    e + pos.windows(2).map(|w| w[0][0] * w[1][1]).sum::<f64>()
+}
+
+#[test]
+fn windows_over_rows() {
+    let pos = [[0.0, 0.0], [1.0, 0.2], [2.1, -0.1], [2.5, 1.0]];
+    let mut d = [[0.0; 2]; 4];
+    let (v, [dk]) = spring_chain_grad(&pos, 2.0, &mut d);
+    assert_eq!(v.to_bits(), spring_chain(&pos, 2.0).to_bits());
+    let h = 1e-6;
+    for i in 0..4 {
+        for c in 0..2 {
+            let (mut p, mut q) = (pos, pos);
+            p[i][c] += h;
+            q[i][c] -= h;
+            let fd = (spring_chain(&p, 2.0) - spring_chain(&q, 2.0)) / (2.0 * h);
+            assert!(
+                (d[i][c] - fd).abs() < 1e-7,
+                "pos[{i}][{c}]: {} against {fd}",
+                d[i][c]
+            );
+        }
+    }
+    let fd = (spring_chain(&pos, 2.0 + h) - spring_chain(&pos, 2.0 - h)) / (2.0 * h);
+    assert!((dk - fd).abs() < 1e-7);
+}
