@@ -72,6 +72,24 @@ impl Rows {
         syn::parse_quote!(#flat.iter().skip(#s).take(#n))
     }
 
+    /// `FLAT[start + a..start + b]` (`b` the row's length when open): part of row `r`.
+    fn part(&self, r: &TokenStream, range: &syn::ExprRange) -> syn::Expr {
+        let (flat, s) = (&self.flat, self.start(r));
+        let a = range
+            .start
+            .as_ref()
+            .map_or_else(|| quote!(0), |a| quote!((#a)));
+        let b = match &range.end {
+            Some(b) => quote!((#b)),
+            None => {
+                let n = self.len(r);
+                quote!(#n)
+            }
+        };
+        let limits = &range.limits;
+        syn::parse_quote!(#flat[#s + #a #limits #s + #b])
+    }
+
     /// `FLAT[start + j]`: element `j` of row `r`.
     fn elem(&self, r: &TokenStream, j: &syn::Expr) -> syn::Expr {
         let (flat, s) = (&self.flat, self.start(r));
@@ -916,7 +934,11 @@ impl VisitMut for ParamUses<'_> {
                         self.visit_expr_mut(&mut inner.index);
                         self.visit_expr_mut(&mut outer.index);
                         let r = &inner.index;
-                        *e = self.rows.elem(&quote!(#r), &outer.index);
+                        *e = match &*outer.index {
+                            // `w[i][a..b]`: part of row `i`, a sub-slice of the flat slice.
+                            syn::Expr::Range(range) => self.rows.part(&quote!(#r), range),
+                            j => self.rows.elem(&quote!(#r), j),
+                        };
                         return;
                     }
                 }

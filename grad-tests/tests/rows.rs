@@ -498,3 +498,46 @@ fn windows_over_rows() {
     let fd = (spring_chain(&pos, 2.0 + h) - spring_chain(&pos, 2.0 - h)) / (2.0 * h);
     assert!((dk - fd).abs() < 1e-7);
 }
+
+/// Matrix factorization: rows of two differentiated parameters zipped (`u[i].iter().zip(&v[j])`),
+/// picked by indices read from tuple data.
+#[gradient(wrt(u, v))]
+fn factorization(u: &[Vec<f64>], v: &[Vec<f64>], ratings: &[(usize, usize, f64)]) -> f64 {
+    let mut loss = 0.0;
+    for &(i, j, r) in ratings {
+        let pred: f64 = u[i].iter().zip(&v[j]).map(|(a, b)| a * b).sum();
+        loss += (pred - r).powi(2);
+    }
+    loss + u[0][1..].iter().map(|x| x * x).sum::<f64>()
+}
+
+#[test]
+fn zipped_rows_of_two_parameters() {
+    let u = vec![vec![0.1, 0.2, -0.3], vec![0.3, -0.1, 0.5]];
+    let v = vec![vec![0.5, 0.5, 0.1], vec![-0.2, 0.4, 0.3]];
+    let r = [(0, 1, 1.0), (1, 0, -0.5), (1, 1, 0.25)];
+    let (mut du, mut dv) = (vec![vec![0.0; 3]; 2], vec![vec![0.0; 3]; 2]);
+    let value = factorization_grad(&u, &v, &r, &mut du, &mut dv);
+    assert_eq!(value.to_bits(), factorization(&u, &v, &r).to_bits());
+    let h = 1e-6;
+    for (which, g) in [(0, &du), (1, &dv)] {
+        for i in 0..2 {
+            for j in 0..3 {
+                let (mut up, mut vp, mut uq, mut vq) = (u.clone(), v.clone(), u.clone(), v.clone());
+                if which == 0 {
+                    up[i][j] += h;
+                    uq[i][j] -= h;
+                } else {
+                    vp[i][j] += h;
+                    vq[i][j] -= h;
+                }
+                let fd = (factorization(&up, &vp, &r) - factorization(&uq, &vq, &r)) / (2.0 * h);
+                assert!(
+                    (g[i][j] - fd).abs() < 1e-7,
+                    "{which} [{i}][{j}]: {} against {fd}",
+                    g[i][j]
+                );
+            }
+        }
+    }
+}

@@ -53,8 +53,56 @@ impl Lowerer<'_> {
         }
     }
 
+    /// `x[a..b]` (also `&x[a..b]`, `x[a..b].iter()`, open and inclusive ranges) of a sequence:
+    /// the positions `a..b` of `x`.
+    fn sub_slice_plan(&mut self, e: &Expr) -> Option<Option<Plan>> {
+        let inner = match e {
+            Expr::Reference(r) if r.mutability.is_none() => &*r.expr,
+            Expr::MethodCall(m)
+                if (m.method == "iter" || m.method == "into_iter") && m.args.is_empty() =>
+            {
+                match &*m.receiver {
+                    Expr::Reference(r) if r.mutability.is_none() => &*r.expr,
+                    r => r,
+                }
+            }
+            e => e,
+        };
+        let Expr::Index(ix) = inner else {
+            return None;
+        };
+        let Expr::Range(range) = &*ix.index else {
+            return None;
+        };
+        let s = self.seq_of_expr(&ix.expr)?;
+        let x = self.seq_ident(s, e.span());
+        let mut uses = Vec::new();
+        let mut bound = |me: &mut Self, b: &Option<Box<Expr>>, default: TokenStream| match b {
+            Some(b) => {
+                let (t, u) = me.rename(b);
+                uses.extend(u);
+                quote!((#t))
+            }
+            None => default,
+        };
+        let start = bound(self, &range.start, quote!(0));
+        let end = bound(self, &range.end, quote!(#x.len()));
+        if self.check_inactive(&uses, range.span()).is_none() {
+            return Some(None);
+        }
+        let limits = &range.limits;
+        Some(Some(Plan {
+            tokens: quote!((#start #limits #end)),
+            uses,
+            shape: Shape::Elem(s),
+        }))
+    }
+
     /// Rewrites an iterator so it yields positions instead of float elements.
     pub(super) fn plan(&mut self, e: &Expr) -> Option<Plan> {
+        if let Some(p) = self.sub_slice_plan(e) {
+            return p;
+        }
         if let Some(s) = self.seq_of_expr(e) {
             let x = self.seq_ident(s, e.span());
             return Some(Plan {
