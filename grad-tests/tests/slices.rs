@@ -667,3 +667,46 @@ fn sub_slices_bound_to_names() {
         );
     }
 }
+
+/// A dense layer in iterator style: the rows of `w` as `chunks`, zipped with the biases,
+/// collected; a reduction over `chunks_exact` with `enumerate`; `windows` zipped with data.
+#[gradient(wrt(w, b))]
+fn chunked_layer(w: &[f64], b: &[f64], x: &[f64]) -> f64 {
+    let n_in = x.len();
+    let z: Vec<f64> = w
+        .chunks(n_in)
+        .zip(b)
+        .map(|(row, bi)| row.iter().zip(x).map(|(a, c)| a * c).sum::<f64>() + bi)
+        .collect();
+    let a: Vec<f64> = z.iter().map(|v| v.max(0.0)).collect();
+    let e: f64 = w
+        .chunks_exact(n_in)
+        .enumerate()
+        .map(|(i, row)| row[0] * i as f64 + row.len() as f64)
+        .sum();
+    let s: f64 = w.windows(2).zip(x).map(|(p, xi)| (p[1] - p[0]) * xi).sum();
+    a.iter().map(|v| v * v).sum::<f64>() + e + s
+}
+
+#[test]
+fn pieces_in_iterator_chains() {
+    let (w, b, x) = ([0.1, 0.2, -0.3, 0.4], [0.1, 0.2], [1.0, 2.0]);
+    let (mut dw, mut db) = ([DIRTY; 4], [DIRTY; 2]);
+    let v = chunked_layer_grad(&w, &b, &x, &mut dw, &mut db);
+    assert_eq!(v.to_bits(), chunked_layer(&w, &b, &x).to_bits());
+    let h = 1e-6;
+    for k in 0..4 {
+        let (mut p, mut q) = (w, w);
+        p[k] += h;
+        q[k] -= h;
+        let fd = (chunked_layer(&p, &b, &x) - chunked_layer(&q, &b, &x)) / (2.0 * h);
+        assert!(close(dw[k], fd, 1e-7), "w[{k}]: {} against {fd}", dw[k]);
+    }
+    for k in 0..2 {
+        let (mut p, mut q) = (b, b);
+        p[k] += h;
+        q[k] -= h;
+        let fd = (chunked_layer(&w, &p, &x) - chunked_layer(&w, &q, &x)) / (2.0 * h);
+        assert!(close(db[k], fd, 1e-7), "b[{k}]: {} against {fd}", db[k]);
+    }
+}

@@ -180,6 +180,13 @@ pub fn collect_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     if m.method != "collect" || !m.args.is_empty() {
         return None;
     }
+    // `x.chunks(k).map(..)` (also with `.zip(ys)` or `.enumerate()`): over the pieces' starts.
+    let pieces_len = pieces_len(&m.receiver);
+    let mut with_starts = m.clone();
+    if pieces_len.is_some() {
+        pieces_chain(&mut with_starts);
+    }
+    let m = &with_starts;
     // The element type must be a float: from the `let`'s type or the turbofish.
     let vec_ty = ty.or_else(|| match m.turbofish.as_ref()?.args.first()? {
         syn::GenericArgument::Type(t) => Some(t),
@@ -201,14 +208,17 @@ pub fn collect_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
         return None;
     }
     let source = strip_copies(&map.receiver);
-    let len = match source {
-        syn::Expr::MethodCall(it) if it.method == "iter" && it.args.is_empty() => {
-            let syn::Expr::Path(x) = &*it.receiver else {
-                return None;
-            };
-            quote!(#x.len())
-        }
-        s => range_len(s)?,
+    let len = match (pieces_len, source) {
+        (Some(len), _) => len,
+        (None, source) => match source {
+            syn::Expr::MethodCall(it) if it.method == "iter" && it.args.is_empty() => {
+                let syn::Expr::Path(x) = &*it.receiver else {
+                    return None;
+                };
+                quote!(#x.len())
+            }
+            s => range_len(s)?,
+        },
     };
     let (p, body) = (untyped(&c.inputs[0]), super::tail_expr(&c.body));
     Some(vec![
@@ -315,7 +325,22 @@ fn substitute_piece(
                     let len = &self.pc.len;
                     *e = syn::parse_quote!(#len);
                 }
-                syn::Expr::Path(_) if is_p(e) => self.other_use = true,
+                // `p.iter()`, `p` passed on: the piece as a sub-slice of `x`.
+                syn::Expr::MethodCall(mc) if is_p(&mc.receiver) => {
+                    let (x, s, len) = (&self.pc.data, self.start, &self.pc.len);
+                    *mc.receiver = syn::parse_quote!(#x[#s..#s + #len]);
+                    for a in &mut mc.args {
+                        self.visit_expr_mut(a);
+                    }
+                }
+                syn::Expr::Reference(r) if r.mutability.is_none() && is_p(&r.expr) => {
+                    let (x, s, len) = (&self.pc.data, self.start, &self.pc.len);
+                    *e = syn::parse_quote!(&#x[#s..#s + #len]);
+                }
+                syn::Expr::Path(_) if is_p(e) => {
+                    let (x, s, len) = (&self.pc.data, self.start, &self.pc.len);
+                    *e = syn::parse_quote!((&#x[#s..#s + #len]));
+                }
                 _ => syn::visit_mut::visit_expr_mut(self, e),
             }
         }
@@ -370,19 +395,133 @@ pub fn pieces_chain(m: &mut syn::ExprMethodCall) {
     let syn::Expr::Closure(c) = &map.args[0] else {
         return;
     };
-    let Some(p) = c.inputs.first().and_then(pat_ident) else {
-        return;
-    };
     let start = crate::naming::hidden("start");
-    let Some(pc) = pieces(&map.receiver, &start) else {
+    // `x.chunks(k).zip(ys).map(|(p, y)| ..)`, `x.chunks(k).enumerate().map(|(i, p)| ..)`: over
+    // the pieces' numbers `t`, the piece starting at `t * step`, `y` bound to `&ys[t]` and `i`
+    // to `t`.
+    let (source, piece_at, ys) = match &*map.receiver {
+        syn::Expr::MethodCall(z) if z.method == "zip" && z.args.len() == 1 => {
+            let ys = match &z.args[0] {
+                syn::Expr::Reference(r) if r.mutability.is_none() => &*r.expr,
+                syn::Expr::MethodCall(it) if it.method == "iter" && it.args.is_empty() => {
+                    &*it.receiver
+                }
+                e => e,
+            };
+            if !matches!(ys, syn::Expr::Path(_)) {
+                return;
+            }
+            (&*z.receiver, Some(0), Some(ys.clone()))
+        }
+        syn::Expr::MethodCall(en) if en.method == "enumerate" && en.args.is_empty() => {
+            (&*en.receiver, Some(1), None)
+        }
+        r => (r, None, None),
+    };
+    let Some(pc) = pieces(source, &start) else {
         return;
     };
-    let Some(body) = substitute_piece(&c.body, p, &start, &pc) else {
+    let Some(piece_at) = piece_at else {
+        let Some(p) = c.inputs.first().and_then(pat_ident) else {
+            return;
+        };
+        let Some(body) = substitute_piece(&c.body, p, &start, &pc) else {
+            return;
+        };
+        let range = &pc.range;
+        *map.receiver = syn::parse_quote!((#range));
+        map.args[0] = syn::parse_quote!(|#start| #body);
         return;
     };
-    let range = &pc.range;
-    *map.receiver = syn::parse_quote!((#range));
-    map.args[0] = syn::parse_quote!(|#start| #body);
+    let Some(syn::Pat::Tuple(t)) = c.inputs.first() else {
+        return;
+    };
+    if t.elems.len() != 2 {
+        return;
+    }
+    let Some(p) = pat_ident(&t.elems[piece_at]).cloned() else {
+        return;
+    };
+    let other = &t.elems[1 - piece_at];
+    let Some(body) = substitute_piece(&c.body, &p, &start, &pc) else {
+        return;
+    };
+    let (Some(count), Some(step)) = (piece_count(source), piece_step(source)) else {
+        return;
+    };
+    let n = crate::naming::hidden("piece");
+    let (count, bind) = match &ys {
+        Some(ys) => (
+            quote!((#count).min(#ys.len())),
+            quote!(let #other = &#ys[#n];),
+        ),
+        None => (count, quote!(let #other = #n;)),
+    };
+    *map.receiver = syn::parse_quote!((0..#count));
+    map.args[0] = syn::parse_quote!(|#n| {
+        let #start = #n * (#step);
+        #bind
+        #body
+    });
+}
+
+/// How far apart the pieces of `x.windows(k)` (1), `x.chunks(k)` and `x.chunks_exact(k)` (`k`)
+/// start.
+fn piece_step(source: &syn::Expr) -> Option<proc_macro2::TokenStream> {
+    let syn::Expr::MethodCall(m) = source else {
+        return None;
+    };
+    let k = m.args.first()?;
+    Some(match m.method.to_string().as_str() {
+        "windows" => quote!(1),
+        "chunks" | "chunks_exact" => quote!((#k)),
+        _ => return None,
+    })
+}
+
+/// How many elements `x.chunks(k).map(..)` gives (also through `.enumerate()`, and
+/// `.zip(ys)` of a slice `ys`: the shorter).
+fn pieces_len(receiver: &syn::Expr) -> Option<proc_macro2::TokenStream> {
+    let syn::Expr::MethodCall(map) = receiver else {
+        return None;
+    };
+    if map.method != "map" {
+        return None;
+    }
+    match &*map.receiver {
+        syn::Expr::MethodCall(z) if z.method == "zip" && z.args.len() == 1 => {
+            let n = piece_count(&z.receiver)?;
+            let ys = match &z.args[0] {
+                syn::Expr::Reference(r) => &*r.expr,
+                e => e,
+            };
+            let syn::Expr::Path(ys) = ys else {
+                return None;
+            };
+            Some(quote!((#n).min(#ys.len())))
+        }
+        syn::Expr::MethodCall(en) if en.method == "enumerate" && en.args.is_empty() => {
+            piece_count(&en.receiver)
+        }
+        r => piece_count(r),
+    }
+}
+
+/// How many pieces `x.windows(k)`, `x.chunks(k)` or `x.chunks_exact(k)` gives.
+fn piece_count(source: &syn::Expr) -> Option<proc_macro2::TokenStream> {
+    let syn::Expr::MethodCall(m) = source else {
+        return None;
+    };
+    if m.args.len() != 1 || !matches!(&*m.receiver, syn::Expr::Path(_)) {
+        return None;
+    }
+    let (x, k) = (&*m.receiver, &m.args[0]);
+    Some(match m.method.to_string().as_str() {
+        "windows" => quote!(#x.len().saturating_sub((#k) - 1)),
+        "chunks" => quote!(#x.len().div_ceil(#k)),
+        "chunks_exact" => quote!((#x.len() / (#k))),
+        _ => return None,
+    })
 }
 
 /// `body` with every `*name` (and `**name`) read as `name`: the lowered loop binds the float itself.
