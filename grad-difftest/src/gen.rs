@@ -1515,7 +1515,24 @@ impl<'a> FnGen<'a> {
                 let e = self.wrapped(1, (-2.0, 2.0));
                 let m = xiv.mag();
                 let iv = Iv(-2.0 * m, 2.0 * m, true).mul(e.iv);
-                let s = if self.rng.chance(0.5) {
+                let others = self.slices();
+                let s = if self.on("reduce:pieces_zip") && self.rng.chance(0.3) {
+                    // Pieces zipped with a slice in scope (`&y` bound), or enumerated; each
+                    // piece read by index, iterated or measured.
+                    let (i, y) = (self.fresh("i"), self.fresh("y"));
+                    if !others.is_empty() && self.rng.chance(0.5) {
+                        let (ys, _) = self.rng.pick(&others).clone();
+                        format!(
+                            "{xs}.chunks(2).zip({ys}).map(|({p}, {y})| {p}.iter().sum::<{FLT}>() * {FLT}::tanh(*{y}) * {}).sum::<{FLT}>()",
+                            paren(&e.s)
+                        )
+                    } else {
+                        format!(
+                            "{xs}.windows(2).enumerate().map(|({i}, {p})| ({p}[1] - {p}[0]) * {} + {p}.len() as {FLT} * 0.1 + {i} as {FLT} * 0.0).sum::<{FLT}>()",
+                            paren(&e.s)
+                        )
+                    }
+                } else if self.rng.chance(0.5) {
                     format!(
                         "{xs}.windows(2).map(|{p}| ({p}[1] - {p}[0]) * {}).sum::<{FLT}>()",
                         paren(&e.s)
