@@ -178,7 +178,12 @@ pub fn row_iteration(e: &syn::Expr) -> Option<(&syn::Expr, Option<usize>)> {
             _ => None,
         };
         if let Some(part) = part {
-            let syn::Expr::MethodCall(it) = &*m.receiver else {
+            // `(xs.iter()).enumerate()`, as rewrites write it.
+            let mut receiver = &*m.receiver;
+            while let syn::Expr::Paren(p) = receiver {
+                receiver = &p.expr;
+            }
+            let syn::Expr::MethodCall(it) = receiver else {
                 return None;
             };
             if it.method != "iter" || !it.args.is_empty() {

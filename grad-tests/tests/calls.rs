@@ -280,3 +280,47 @@ proptest! {
         prop_assert!(close(dy as f64, hy, 2.0 * s.powi(3), 1e-5), "{} vs {}", dy, hy);
     }
 }
+
+/// A dot product helper, for the forms below.
+#[gradient]
+fn dot2(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// A closure of a row calling a helper; a `Vec<_>` collected from a map that reads the
+/// parameters (its element type inferred); rows of data mapped through a helper.
+#[gradient(wrt(w, b))]
+fn collected_forms(w: &[f64], b: f64, xs: &[Vec<f64>], ys: &[f64]) -> f64 {
+    let predict = |x: &[f64]| dot2(w, x) + b;
+    let mse = xs
+        .iter()
+        .zip(ys)
+        .map(|(x, y)| (predict(x) - y).powi(2))
+        .sum::<f64>()
+        / ys.len() as f64;
+    let preds = ys.iter().map(|&y| w[0] * y + b).collect::<Vec<_>>();
+    let squashed: Vec<_> = ys.iter().map(|&y| (w[1] * y).tanh()).collect();
+    let y_hat: Vec<f64> = xs.iter().map(|x| dot2(w, x)).collect();
+    mse + preds.iter().sum::<f64>() + squashed[0] + y_hat.iter().map(|v| v * v).sum::<f64>()
+}
+
+#[test]
+fn closures_and_collected_vectors_through_helpers() {
+    let xs = vec![vec![1.0, 2.0], vec![0.5, -1.0]];
+    let ys = [1.0, 0.0];
+    let (w, b) = ([0.1, 0.2], 0.3);
+    let mut dw = [0.0; 2];
+    let (v, [db]) = collected_forms_grad(&w, b, &xs, &ys, &mut dw);
+    assert_eq!(v.to_bits(), collected_forms(&w, b, &xs, &ys).to_bits());
+    let h = 1e-6;
+    for k in 0..2 {
+        let (mut p, mut q) = (w, w);
+        p[k] += h;
+        q[k] -= h;
+        let fd = (collected_forms(&p, b, &xs, &ys) - collected_forms(&q, b, &xs, &ys)) / (2.0 * h);
+        assert!((dw[k] - fd).abs() < 1e-7, "w[{k}]: {} against {fd}", dw[k]);
+    }
+    let fd =
+        (collected_forms(&w, b + h, &xs, &ys) - collected_forms(&w, b - h, &xs, &ys)) / (2.0 * h);
+    assert!((db - fd).abs() < 1e-7, "b: {db} against {fd}");
+}

@@ -135,7 +135,10 @@ pub fn reduction_over_data(m: &syn::ExprMethodCall, seqs: &SeqParams) -> Option<
 /// SOURCE `x.iter()` (possibly `.cloned()`) or a range; also `let name = x.to_vec();`.
 /// Output: a local buffer filled in order: `let mut name = vec![0.0; LEN];
 /// for (K, p) in SOURCE.enumerate() { name[K] = body; }`.
-pub fn collect_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
+pub fn collect_let(
+    l: &syn::Local,
+    floats: &std::collections::HashSet<String>,
+) -> Option<Vec<syn::Stmt>> {
     let (pat, ty) = super::pat_and_type(l);
     let syn::Pat::Ident(id) = pat else {
         return None;
@@ -192,7 +195,9 @@ pub fn collect_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
         syn::GenericArgument::Type(t) => Some(t),
         _ => None,
     })?;
-    if !float_vec(vec_ty) {
+    // `Vec<_>`: floats when the closure reads a float parameter (a collection of data keeps
+    // its own element type, as written).
+    if !float_vec(vec_ty) && !(inferred_vec(vec_ty) && reads_any(&m.receiver, floats)) {
         return None;
     }
     let syn::Expr::MethodCall(map) = &*m.receiver else {
@@ -225,6 +230,29 @@ pub fn collect_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
         syn::parse_quote!(let mut #name = vec![0.0; #len];),
         syn::parse_quote!(for (#k, #p) in (#source).enumerate() { #name[#k] = #body; }),
     ])
+}
+
+/// `Vec<_>`.
+fn inferred_vec(ty: &syn::Type) -> bool {
+    let syn::Type::Path(p) = ty else { return false };
+    let Some(last) = p.path.segments.last() else {
+        return false;
+    };
+    last.ident == "Vec"
+        && matches!(&last.arguments, syn::PathArguments::AngleBracketed(a)
+            if matches!(a.args.first(), Some(syn::GenericArgument::Type(syn::Type::Infer(_)))))
+}
+
+/// Whether `e` names one of `names`.
+fn reads_any(e: &syn::Expr, names: &std::collections::HashSet<String>) -> bool {
+    fn any(ts: proc_macro2::TokenStream, names: &std::collections::HashSet<String>) -> bool {
+        ts.into_iter().any(|t| match t {
+            proc_macro2::TokenTree::Ident(i) => names.contains(&i.to_string()),
+            proc_macro2::TokenTree::Group(g) => any(g.stream(), names),
+            _ => false,
+        })
+    }
+    any(quote::ToTokens::to_token_stream(e), names)
 }
 
 /// `Vec<f64>` or `Vec<f32>`.

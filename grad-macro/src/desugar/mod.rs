@@ -59,12 +59,24 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
         .filter(|p| !matches!(p.class, crate::sig::ParamClass::FloatSeq(_)))
         .map(|p| p.ident.to_string())
         .collect();
+    let float_params = sig
+        .params
+        .iter()
+        .filter(|p| {
+            matches!(
+                p.class,
+                crate::sig::ParamClass::Float | crate::sig::ParamClass::FloatSeq(_)
+            )
+        })
+        .map(|p| p.ident.to_string())
+        .collect();
     Desugar {
         errors,
         seqs: &seqs,
         in_cond: 0,
         ret,
         other_params,
+        float_params,
     }
     .visit_block_mut(&mut item.block);
 }
@@ -97,6 +109,8 @@ struct Desugar<'e> {
     ret: Option<syn::Type>,
     /// The parameters that are no float sequences (a `let s = &p[a..b];` of one stays as it is).
     other_params: std::collections::HashSet<String>,
+    /// The float and float-sequence parameters.
+    float_params: std::collections::HashSet<String>,
 }
 
 /// The `cfg(...)` predicate of a `#[cfg]` attribute, removing every attribute that only concerns
@@ -388,7 +402,7 @@ impl Desugar<'_> {
                             .or_else(|| tuples::array_pattern_let(l))
                             .or_else(|| tuples::tuple_by_field(l))
                             .or_else(|| tuples::array_literal_let(l))
-                            .or_else(|| iterators::collect_let(l))
+                            .or_else(|| iterators::collect_let(l, &self.float_params))
                             .or_else(|| {
                                 // The statements still to come are in `work`, last first.
                                 work.reverse();
