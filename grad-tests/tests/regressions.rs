@@ -786,3 +786,25 @@ fn generic_constant_vector_calls_on_one_branch() {
         );
     }
 }
+
+/// A name bound by `if let Some(&last) = w.last()` that is also the method's name was taken for
+/// a read of the binding and refused.
+#[gradient]
+fn binds_the_methods_name(w: &[f64]) -> f64 {
+    let mut l = 0.0;
+    if let Some(&last) = w.last() {
+        l += last * last;
+    }
+    if let Some(first) = w.first() {
+        l += first * 3.0;
+    }
+    l
+}
+
+#[test]
+fn binding_named_like_the_method() {
+    let mut d = [0.0; 3];
+    let v = binds_the_methods_name_grad(&[1.0, 2.0, 3.0], &mut d);
+    assert_eq!(v, 12.0);
+    assert_eq!(d, [3.0, 0.0, 6.0]);
+}

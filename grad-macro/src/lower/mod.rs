@@ -1160,10 +1160,17 @@ fn slice_pattern_by_index(
             }
             _ => return None,
         };
-        if quote!(#m)
-            .into_iter()
-            .any(|t| matches!(&t, proc_macro2::TokenTree::Ident(x) if *x == id.ident))
-        {
+        // The name bound must not be read by the receiver or the index (`x.get(i)` binding
+        // `i`); the method's own name (`Some(&last) = x.last()`) is no read.
+        fn names(ts: TokenStream, id: &Ident) -> bool {
+            ts.into_iter().any(|t| match t {
+                proc_macro2::TokenTree::Ident(x) => x == *id,
+                proc_macro2::TokenTree::Group(g) => names(g.stream(), id),
+                _ => false,
+            })
+        }
+        let (recv, args) = (&m.receiver, &m.args);
+        if names(quote!(#recv #args), &id.ident) {
             return None;
         }
         return Some((syn::parse_quote!(Some(_)), vec![(id.ident.clone(), e)]));
