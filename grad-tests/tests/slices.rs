@@ -710,3 +710,49 @@ fn pieces_in_iterator_chains() {
         assert!(close(db[k], fd, 1e-7), "b[{k}]: {} against {fd}", db[k]);
     }
 }
+
+/// Named sub-slices in every iterator form: filtered and `take_while` reductions, pieces as
+/// loops and reductions, `enumerate`, `fold`, `zip` of two parts.
+#[gradient]
+fn named_parts_iterated(xs: &[f64], a: f64) -> f64 {
+    let ss = &xs[0..=(xs.len() - 1) / 2];
+    let t = &xs[1..];
+    let mut s = ss
+        .iter()
+        .take_while(|&&v| v < 1.5)
+        .map(|&v| v * a)
+        .sum::<f64>();
+    s += ss
+        .iter()
+        .filter(|v| **v > -0.3)
+        .map(|&v| v * 2.0)
+        .sum::<f64>();
+    s += t.windows(2).map(|p| (p[1] - p[0]) * a).sum::<f64>();
+    s += t.chunks(2).map(|p| p[0] * p[p.len() - 1]).sum::<f64>();
+    for (i, v) in t.iter().enumerate() {
+        s += v * i as f64;
+    }
+    s += t.iter().fold(0.0, |acc, &v| acc * 0.5 + v);
+    for p in t.windows(2) {
+        s += p[0] * p[1];
+    }
+    s + ss.iter().zip(t).map(|(a, b)| a * b).sum::<f64>()
+}
+
+#[test]
+fn named_sub_slices_in_iterator_forms() {
+    let xs = [0.5, -0.2, 1.0, 0.7, 2.0];
+    let mut d = [DIRTY; 5];
+    let (v, [da]) = named_parts_iterated_grad(&xs, 1.3, &mut d);
+    assert_eq!(v.to_bits(), named_parts_iterated(&xs, 1.3).to_bits());
+    let h = 1e-6;
+    for k in 0..5 {
+        let (mut p, mut q) = (xs, xs);
+        p[k] += h;
+        q[k] -= h;
+        let fd = (named_parts_iterated(&p, 1.3) - named_parts_iterated(&q, 1.3)) / (2.0 * h);
+        assert!(close(d[k], fd, 1e-7), "xs[{k}]: {} against {fd}", d[k]);
+    }
+    let fd = (named_parts_iterated(&xs, 1.3 + h) - named_parts_iterated(&xs, 1.3 - h)) / (2.0 * h);
+    assert!(close(da, fd, 1e-7), "a: {da} against {fd}");
+}

@@ -303,18 +303,38 @@ fn pieces(source: &syn::Expr, start: &syn::Ident) -> Option<Pieces> {
     let syn::Expr::MethodCall(m) = source else {
         return None;
     };
-    if m.args.len() != 1 || !matches!(&*m.receiver, syn::Expr::Path(_)) {
+    if m.args.len() != 1 {
         return None;
     }
-    let (x, k) = (&*m.receiver, &m.args[0]);
+    // `x`, or a part `x[a..b]` (the positions then run over `a..b` of `x`).
+    let (x, lo, hi) = match &*m.receiver {
+        x @ syn::Expr::Path(_) => (x, quote!(0), quote!(#x.len())),
+        syn::Expr::Index(ix) => {
+            let (x @ syn::Expr::Path(_), syn::Expr::Range(r)) = (&*ix.expr, &*ix.index) else {
+                return None;
+            };
+            let lo = r.start.as_ref().map_or_else(|| quote!(0), |a| quote!((#a)));
+            let hi = match (&r.end, &r.limits) {
+                (None, _) => quote!(#x.len()),
+                (Some(b), syn::RangeLimits::HalfOpen(_)) => quote!((#b)),
+                (Some(b), syn::RangeLimits::Closed(_)) => quote!(((#b) + 1)),
+            };
+            (x, lo, hi)
+        }
+        _ => return None,
+    };
+    let k = &m.args[0];
     let (range, len) = match m.method.to_string().as_str() {
-        "windows" => (quote!(0..#x.len().saturating_sub((#k) - 1)), quote!((#k))),
+        "windows" => (
+            quote!(#lo..#lo + (#hi - #lo).saturating_sub((#k) - 1)),
+            quote!((#k)),
+        ),
         "chunks" => (
-            quote!((0..#x.len()).step_by(#k)),
-            quote!((#x.len() - #start).min(#k)),
+            quote!((#lo..#hi).step_by(#k)),
+            quote!((#hi - #start).min(#k)),
         ),
         "chunks_exact" => (
-            quote!((0..#x.len() / (#k) * (#k)).step_by(#k)),
+            quote!((#lo..#lo + (#hi - #lo) / (#k) * (#k)).step_by(#k)),
             quote!((#k)),
         ),
         _ => return None,
@@ -623,7 +643,20 @@ pub fn filtered_reduction(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
     // x.iter()`), and every closure gets it with as many references as std gives it (`filter` one
     // more than `map`), so the block is Rust as written even where it is kept as written.
     let source = strip_copies(e);
-    if !matches!(source, syn::Expr::MethodCall(it) if it.method == "iter" && it.args.is_empty()) {
+    // `x.iter()`, also through `skip`/`take`/`step_by`/`rev` (a part of `x`, as `x[a..b].iter()`
+    // is written by then).
+    let mut it = source;
+    while let syn::Expr::MethodCall(a) = it {
+        if ["skip", "take", "step_by", "rev"]
+            .iter()
+            .any(|n| a.method == n)
+        {
+            it = &a.receiver;
+        } else {
+            break;
+        }
+    }
+    if !matches!(it, syn::Expr::MethodCall(it) if it.method == "iter" && it.args.is_empty()) {
         return None;
     }
     let copied = !std::ptr::eq(source, e);

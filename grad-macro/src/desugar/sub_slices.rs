@@ -93,14 +93,10 @@ impl Subst {
         }
     }
 
-    /// `x.iter().skip(A).take(B - A)` (or `x.iter().skip(A)`): the elements, in the iterator
-    /// forms lowering follows.
+    /// `x[A..B].iter()`: the elements, as lowering iterates a part of a sequence.
     fn iter(&self) -> syn::Expr {
-        let (seq, start) = (&self.seq, &self.start);
-        match &self.end {
-            Some(end) => syn::parse_quote!(#seq.iter().skip(#start).take(#end - #start)),
-            None => syn::parse_quote!(#seq.iter().skip(#start)),
-        }
+        let whole = self.whole();
+        syn::parse_quote!(#whole.iter())
     }
 
     /// `(B - A)` (or `(x.len() - A)`).
