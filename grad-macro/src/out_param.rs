@@ -144,18 +144,7 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
     let out0 = out0_name();
     let twin_wrt: Vec<Ident> = match &args.wrt {
         Some(names) => names.iter().cloned().chain([out0.clone()]).collect(),
-        None => twin
-            .sig
-            .inputs
-            .iter()
-            .filter_map(|a| match a {
-                syn::FnArg::Typed(pt) if crate::sig::differentiable(&pt.ty) => match &*pt.pat {
-                    syn::Pat::Ident(pi) => Some(pi.ident.clone()),
-                    _ => None,
-                },
-                _ => None,
-            })
-            .collect(),
+        None => crate::sig::differentiable_names(&twin.sig),
     };
     let twin_args = quote!(wrt(#(#twin_wrt),*));
     let twin_parsed: Args = syn::parse2(twin_args.clone()).unwrap_or_default();

@@ -256,6 +256,20 @@ pub fn holds_float(ty: &Type) -> bool {
 
 /// A parameter type `#[gradient]` differentiates: a float (by value or reference), a float
 /// sequence, or rows of floats.
+/// The names of the parameters that can be differentiated (what `wrt(..)` names by default).
+pub fn differentiable_names(sig: &syn::Signature) -> Vec<Ident> {
+    sig.inputs
+        .iter()
+        .filter_map(|a| match a {
+            FnArg::Typed(pt) if differentiable(&pt.ty) => match &*pt.pat {
+                Pat::Ident(pi) => Some(pi.ident.clone()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
 pub fn differentiable(ty: &Type) -> bool {
     is_scalar(ty) || seq_of(ty).is_some() || crate::rows::is_rows(ty)
 }

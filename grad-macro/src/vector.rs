@@ -266,15 +266,7 @@ pub fn parts(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<Result<Par
     let wrt: Vec<Ident> = match &args.wrt {
         Some(names) => names.clone(),
         None if model => vec![Ident::new("self", proc_macro2::Span::call_site())],
-        None => std::iter::empty()
-            .chain(item.sig.inputs.iter().filter_map(|a| match a {
-                syn::FnArg::Typed(pt) if crate::sig::differentiable(&pt.ty) => match &*pt.pat {
-                    syn::Pat::Ident(pi) => Some(pi.ident.clone()),
-                    _ => None,
-                },
-                _ => None,
-            }))
-            .collect(),
+        None => crate::sig::differentiable_names(&item.sig),
     };
     let dot_args = quote!(wrt(#(#wrt),*));
     // The parameters besides the model (which `fields` differentiates), for the wrappers.

@@ -197,7 +197,8 @@ pub fn collect_let(
     })?;
     // `Vec<_>`: floats when the closure reads a float parameter (a collection of data keeps
     // its own element type, as written).
-    if !float_vec(vec_ty) && !(inferred_vec(vec_ty) && reads_any(&m.receiver, floats)) {
+    let floats_vec = float_vec(vec_ty) || (inferred_vec(vec_ty) && reads_any(&m.receiver, floats));
+    if !floats_vec {
         return None;
     }
     let syn::Expr::MethodCall(map) = &*m.receiver else {

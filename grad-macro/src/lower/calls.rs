@@ -479,28 +479,39 @@ impl Lowerer<'_> {
             let v = self.plain_call(c, fp, &args);
             return self.bind(v, None, c.span());
         }
+        // A model's vector-valued method read through the model's flat view (`f__model`):
+        // the reverse of its `f__dot` with respect to that view, `f__dot__model_grad`.
+        let dot = renamed(&fp.path, |base| match base.strip_suffix("__model") {
+            Some(stem) => format!("{stem}__dot__model_grad"),
+            None => format!("{base}__dot_grad"),
+        });
+        let seq = self.push_call_vec(fp.path.clone(), dot, args, tuple, true, c.span());
+        Some(Binding::Seq(seq))
+    }
+
+    /// A local buffer holding the result of a vector-valued call (`plain`, its reverse through
+    /// `dot`), and its length.
+    fn push_call_vec(
+        &mut self,
+        plain: syn::Path,
+        dot: syn::Path,
+        args: Vec<CallArg>,
+        tuple: Option<usize>,
+        active: bool,
+        span: Span,
+    ) -> crate::ir::SeqId {
         let seq = crate::ir::SeqId(self.b.func.seqs.len() as u32);
         let ident = crate::naming::hidden(&format!("buf{}", seq.0));
         self.b.func.seqs.push(crate::ir::SeqInfo {
             ident: ident.clone(),
-            active: true,
+            active,
             buffer: true,
             adjoint: None,
         });
-        let mut dot = fp.path.clone();
-        let last = dot.segments.last_mut().expect("a path has a segment");
-        let base = syn::ext::IdentExt::unraw(&last.ident).to_string();
-        // A model's vector-valued method read through the model's flat view (`f__model`):
-        // the reverse of its `f__dot` with respect to that view, `f__dot__model_grad`.
-        let dot_name = match base.strip_suffix("__model") {
-            Some(stem) => format!("{stem}__dot__model_grad"),
-            None => format!("{base}__dot_grad"),
-        };
-        last.ident = Ident::new(&dot_name, last.ident.span());
-        let len = self.b.new_val(Kind::Int, false, c.span());
+        let len = self.b.new_val(Kind::Int, false, span);
         self.b.push(Stmt::CallVec {
             seq,
-            plain: fp.path.clone(),
+            plain,
             dot,
             args,
             len,
@@ -512,7 +523,7 @@ impl Lowerer<'_> {
             expr: quote!(#ident.len()),
             uses: Vec::new(),
         });
-        Some(Binding::Seq(seq))
+        seq
     }
 
     /// `f(.., &mut h);` with `h` a float buffer: a function writing its result into an output
@@ -565,13 +576,8 @@ impl Lowerer<'_> {
             return Some(None);
         };
         let (plain, dot, args) = if any_active {
-            let mut twin = fp.path.clone();
-            let last = twin.segments.last_mut().expect("a path has a segment");
-            let base = syn::ext::IdentExt::unraw(&last.ident);
-            last.ident = Ident::new(&format!("{base}__out"), last.ident.span());
-            let mut dot = twin.clone();
-            let last = dot.segments.last_mut().expect("a path has a segment");
-            last.ident = Ident::new(&format!("{base}__out__dot_grad"), last.ident.span());
+            let twin = renamed(&fp.path, |base| format!("{base}__out"));
+            let dot = renamed(&fp.path, |base| format!("{base}__out__dot_grad"));
             (twin, dot, args)
         } else {
             // Data in, data out: the call as the user wrote it, on a copy of `h` (the copy
@@ -587,29 +593,7 @@ impl Lowerer<'_> {
             let closure = CallArg::Tokens(quote!(|#t: &mut [#ty]| #tokens), uses);
             (path.clone(), path, vec![closure, old])
         };
-        let seq = crate::ir::SeqId(self.b.func.seqs.len() as u32);
-        let ident = crate::naming::hidden(&format!("buf{}", seq.0));
-        self.b.func.seqs.push(crate::ir::SeqInfo {
-            ident: ident.clone(),
-            active: any_active,
-            buffer: true,
-            adjoint: None,
-        });
-        let len = self.b.new_val(Kind::Int, false, c.span());
-        self.b.push(Stmt::CallVec {
-            seq,
-            plain,
-            dot,
-            args,
-            len,
-            tuple: None,
-        });
-        self.b.push(Stmt::Opaque {
-            dst: len,
-            ty: None,
-            expr: quote!(#ident.len()),
-            uses: Vec::new(),
-        });
+        let seq = self.push_call_vec(plain, dot, args, None, any_active, c.span());
         // `h[i] = new[i]` for every `i`: the copy whose reverse hands `h`'s cotangent to the call.
         let (new, i, at) = (
             crate::naming::fresh("new"),
@@ -926,6 +910,15 @@ pub fn swap_args(c: &syn::ExprCall, path: &syn::Path) -> Option<[Ident; 2]> {
         _ => None,
     };
     Some([name(&c.args[0])?, name(&c.args[1])?])
+}
+
+/// `path` with its last name `base` replaced by `f(base)` (`f` → `f__dot_grad`).
+fn renamed(path: &syn::Path, f: impl FnOnce(&str) -> String) -> syn::Path {
+    let mut path = path.clone();
+    let last = path.segments.last_mut().expect("a path has a segment");
+    let base = syn::ext::IdentExt::unraw(&last.ident).to_string();
+    last.ident = Ident::new(&f(&base), last.ident.span());
+    path
 }
 
 /// `(&self.layer).f__model(flat, ..)`, a `#[gradient]` method of a model's field as
