@@ -9,7 +9,8 @@
 //!   cotangents of the inputs (scalars returned, sequences written into their `d_` buffers);
 //! - `NAME_jacobian(params..) -> (RET, Vec<Vec<T>>)`: one row per output, the partial derivatives
 //!   with respect to every differentiated entry (scalars in declaration order, then each
-//!   sequence's elements), from one reverse sweep per output.
+//!   sequence's elements), from one reverse sweep per output;
+//! - with `jvp`, `NAME_jvp(params.., v_params..) -> (RET, RET)`: the value and `J · v`.
 //!
 //! A `#[gradient]` caller reads the result as a sequence (`desugar::vector_calls`), and its
 //! reverse sweep goes through `NAME__dot_grad` (`ir::Stmt::CallVec`); `NAME_grad_wrt` holds a
@@ -100,6 +101,7 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
     };
     let vjp = vjp(&w);
     let jacobian = jacobian(&w, p.float);
+    let jvp = p.jvp.then(|| jvp(&w, p.float, p.arity));
     let model_fn = p.model.then(|| model_value(item, &p.elem));
     let Parts {
         original,
@@ -113,6 +115,7 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         #dot
         #vjp
         #jacobian
+        #jvp
         #model_fn
     })
 }
@@ -130,6 +133,8 @@ pub struct Parts {
     pub dot_name: Ident,
     pub float: crate::ir::FloatTy,
     pub model: bool,
+    /// `jvp` asked for: `NAME_jvp` too.
+    pub jvp: bool,
 }
 
 impl Parts {
@@ -173,10 +178,8 @@ pub fn parts(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<Result<Par
             Args::default()
         }
     };
-    for (span, what) in [(args.jvp, "jvp"), (args.hvp, "hvp")] {
-        if let Some(span) = span {
-            errors.push(span, format!("`{what}` is not supported yet for a function that returns a vector: it gets `NAME_vjp` and `NAME_jacobian`; drop `{what}`"));
-        }
+    if let Some(span) = args.hvp {
+        errors.push(span, "`hvp` is not supported yet for a function that returns a vector: it gets `NAME_vjp`, `NAME_jacobian` and, with `jvp`, `NAME_jvp`; drop `hvp`");
     }
     if let Some((span, _)) = args.check.points.first() {
         errors.push(*span, "`check(at(..))` is not supported yet for a function that returns a vector: compare `NAME_jacobian` with differences in a test of your own");
@@ -300,6 +303,7 @@ pub fn parts(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<Result<Par
         dot_name,
         float,
         model,
+        jvp: args.jvp.is_some(),
     }))
 }
 
@@ -461,6 +465,133 @@ fn vjp(w: &Wrap) -> TokenStream {
             ::core::assert!(d_out.len() == #len, #msg, d_out.len(), #len);
             let #grads_name = #grads;
             (#value, #grads_name)
+        }
+    }
+}
+
+/// `NAME_jvp(params.., v_params..) -> (RET, RET)`: the value and the directional derivative
+/// `J · v` along one tangent per differentiated parameter (`v_x: T`, `v_w: &[T]`, `v_self:
+/// &Self` for the model), output by output from one reverse sweep each (the Jacobian's rows
+/// dotted with `v`).
+fn jvp(w: &Wrap, float: crate::ir::FloatTy, arity: Option<usize>) -> TokenStream {
+    let Wrap {
+        item,
+        sig,
+        elem,
+        ret,
+        len,
+        dot,
+        model,
+        qual,
+        nest,
+    } = *w;
+    let vis = &item.vis;
+    let name = &item.sig.ident;
+    let jvp_name = format_ident!("{}_jvp", name);
+    let dot_grad = format_ident!("{}_grad", dot);
+    let (generics, where_clause) = (&item.sig.generics, &item.sig.generics.where_clause);
+    let (decl, pass) = params(sig);
+    let zero = crate::emit::float_literal(0.0, float);
+    let one = crate::emit::float_literal(1.0, float);
+    let scalars: Vec<Ident> = sig.active_scalars().map(|p| p.ident.clone()).collect();
+    let k = scalars.len();
+    // The tangents: the model's first, then the parameters' in declaration order.
+    let mut tangent_decl: Vec<TokenStream> = Vec::new();
+    if model {
+        tangent_decl.push(quote!(v_self: &Self));
+    }
+    for p in sig.params.iter().filter(|p| p.active) {
+        let v = format_ident!("v_{}", p.ident);
+        tangent_decl.push(match &p.class {
+            ParamClass::Float => quote!(#v: #elem),
+            ParamClass::FloatSeq(SeqShape::Array(n)) => quote!(#v: &[#elem; #n]),
+            _ => quote!(#v: &[#elem]),
+        });
+    }
+    let seqs: Vec<(Ident, Ident, TokenStream)> = sig
+        .active_seqs()
+        .map(|p| {
+            let (id, d, v) = (
+                &p.ident,
+                format_ident!("d_{}", p.ident),
+                format_ident!("v_{}", p.ident),
+            );
+            let make = quote!(let mut #d = ::std::vec![#zero; #id.len()];);
+            (d, v, make)
+        })
+        .collect();
+    let makes = seqs.iter().map(|(_, _, m)| m);
+    let bufs = seqs.iter().map(|(d, _, _)| quote!(&mut #d));
+    let [value, unit, tan, i, t, dm, g] =
+        ["value", "unit", "tan", "i", "t", "dmodel", "g"].map(crate::naming::hidden);
+    let model_buf = model.then(|| quote!(, &mut #dm));
+    let call = quote!(#qual #dot_grad(#(#pass,)* &#unit #model_buf #(, #bufs)*));
+    let grads = if k == 0 {
+        quote!({ let _ = #call; })
+    } else {
+        quote!(let #g = #call.1;)
+    };
+    let scalar_terms = scalars.iter().enumerate().map(|(j, s)| {
+        let v = format_ident!("v_{}", s);
+        quote!(#t = #t + #g[#j] * #v;)
+    });
+    let seq_terms = seqs.iter().map(|(d, v, _)| {
+        quote! {
+            ::core::assert!(#v.len() == #d.len(), "the tangent `{}` must be as long as its parameter", ::core::stringify!(#v));
+            for (a, b) in #d.iter().zip(#v.iter()) {
+                #t = #t + *a * *b;
+            }
+        }
+    });
+    let model_term = model.then(|| {
+        quote! {
+            let #dm = ::grad::runtime::Params::to_flat(&#dm);
+            for (a, b) in #dm.iter().zip(::grad::runtime::Params::to_flat(v_self).iter()) {
+                #t = #t + *a * *b;
+            }
+        }
+    });
+    let model_make =
+        model.then(|| quote!(let mut #dm = <Self as ::grad::runtime::Params>::zeros_like(self);));
+    let tangent_value = match (arity, ret) {
+        (Some(n), _) => {
+            let parts = (0..n).map(|j| quote!(#tan[#j]));
+            quote!((#(#parts),*))
+        }
+        (None, syn::Type::Array(_)) => quote!({
+            let mut out = #value;
+            out.copy_from_slice(&#tan);
+            out
+        }),
+        (None, _) => quote!(#tan),
+    };
+    let doc = format!(
+        " The value of [`{name}`] and its directional derivative `J · v` (of the type of the value) along one tangent per differentiated parameter, generated by `#[gradient(jvp)]`: one reverse sweep per output."
+    );
+    let allows = crate::expand::generated_allows();
+    quote! {
+        #[doc = #doc]
+        #allows
+        #[must_use]
+        #vis fn #jvp_name #generics (#(#decl,)* #(#tangent_decl),*) -> (#ret, #ret) #where_clause {
+            #nest
+            let #value = #qual #name(#(#pass),*);
+            let mut #unit = ::std::vec![#zero; #len];
+            let mut #tan = ::std::vec![#zero; #len];
+            for #i in 0..#len {
+                #unit[#i] = #one;
+                #model_make
+                #(#makes)*
+                #grads
+                let mut #t = #zero;
+                #(#scalar_terms)*
+                #(#seq_terms)*
+                #model_term
+                #tan[#i] = #t;
+                #unit[#i] = #zero;
+            }
+            let #t = #tangent_value;
+            (#value, #t)
         }
     }
 }

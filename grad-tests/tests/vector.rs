@@ -278,3 +278,43 @@ fn parameters_named_like_generated_locals() {
     close("vjp scalars", &scalars, &want[..4]);
     close("vjp value", &d_value, &want[4..]);
 }
+
+/// Forward mode of vector-valued functions: `NAME_jvp` gives `J · v` of the value's own type.
+#[gradient(jvp)]
+fn tanh_layer(w: &[f64], s: f64, x: &[f64]) -> Vec<f64> {
+    let mut out = vec![0.0; x.len()];
+    for i in 0..x.len() {
+        out[i] = (w[i] * x[i] + s).tanh();
+    }
+    out
+}
+
+#[gradient(jvp)]
+fn polar_jvp_fn(r: f64, t: f64) -> [f64; 2] {
+    [r * t.cos(), r * t.sin()]
+}
+
+#[gradient(jvp, wrt(a))]
+fn pair_of(a: f64, b: f64) -> (f64, f64) {
+    (a * b, a.sin())
+}
+
+#[test]
+fn jvp_of_vector_valued_functions() {
+    let (w, x) = ([0.3, -0.5], [1.0, 2.0]);
+    let (v, t) = tanh_layer_jvp(&w, 0.8, &x, &[0.7, 0.2], 0.6, &[-0.4, 0.9]);
+    assert_eq!(v, tanh_layer(&w, 0.8, &x));
+    // The Jacobian's columns: the scalar, then `w`, then `x`.
+    let (_, j) = tanh_layer_jacobian(&w, 0.8, &x);
+    let dir = [0.6, 0.7, 0.2, -0.4, 0.9];
+    for (row, ti) in j.iter().zip(&t) {
+        let want: f64 = row.iter().zip(&dir).map(|(a, b)| a * b).sum();
+        assert!((ti - want).abs() < 1e-14, "{ti} against {want}");
+    }
+    let (v, t) = polar_jvp_fn_jvp(2.0, 0.5, 1.0, 0.0);
+    assert_eq!(v, polar_jvp_fn(2.0, 0.5));
+    assert_eq!(t, [0.5_f64.cos(), 0.5_f64.sin()]);
+    let (v, t) = pair_of_jvp(2.0, 0.5, 1.0);
+    assert_eq!(v, pair_of(2.0, 0.5));
+    assert_eq!(t, (0.5, 2.0_f64.cos()));
+}

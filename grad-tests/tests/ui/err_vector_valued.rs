@@ -1,8 +1,9 @@
-// Vector-valued functions get `NAME_vjp` and `NAME_jacobian`, and their calls are followed in
-// reverse mode; forward mode over them is a clear error, at the option and at the call.
+// Vector-valued functions get `NAME_vjp`, `NAME_jacobian` and `NAME_jvp`, and their calls are
+// followed in reverse and forward mode; second order over them is a clear error, at the option
+// and at the call.
 use grad::gradient;
 
-#[gradient(jvp)]
+#[gradient(hvp)]
 fn layer(w: &[f64], x: &[f64]) -> Vec<f64> {
     let mut out = vec![0.0; w.len()];
     for k in 0..w.len() {
@@ -20,7 +21,7 @@ fn layer2(w: &[f64], x: &[f64]) -> Vec<f64> {
     out
 }
 
-#[gradient(jvp)]
+#[gradient(hvp)]
 fn caller(w: &[f64]) -> f64 {
     let h = layer2(w, w);
     h[0]
