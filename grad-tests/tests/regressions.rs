@@ -808,3 +808,36 @@ fn binding_named_like_the_method() {
     assert_eq!(v, 12.0);
     assert_eq!(d, [3.0, 0.0, 6.0]);
 }
+
+/// A piece's own reduction at the start of the body of a reduction over zipped pieces (`p.iter()
+/// .sum() * y`): the rewrite wrote the body after `let`s in a block, where the reduction's block
+/// ended the statement once printed, so `* y` was lost — a wrong value the differential tester
+/// found (seed 9401).
+#[gradient]
+fn sum_of_pieces_times(ys: &[f64], a: f64) -> f64 {
+    let mut acc = a;
+    acc += ys
+        .chunks(2)
+        .zip(ys)
+        .map(|(p, y)| p.iter().sum::<f64>() * y.tanh() * acc)
+        .sum::<f64>();
+    acc
+}
+
+#[test]
+fn piece_reduction_at_the_start_of_a_body() {
+    let ys = [0.5, -0.2, 1.0, 0.7, 2.0];
+    let mut d = [0.0; 5];
+    let (v, [da]) = sum_of_pieces_times_grad(&ys, 1.3, &mut d);
+    assert_eq!(v.to_bits(), sum_of_pieces_times(&ys, 1.3).to_bits());
+    let h = 1e-6;
+    for k in 0..5 {
+        let (mut p, mut q) = (ys, ys);
+        p[k] += h;
+        q[k] -= h;
+        let fd = (sum_of_pieces_times(&p, 1.3) - sum_of_pieces_times(&q, 1.3)) / (2.0 * h);
+        assert!((d[k] - fd).abs() < 1e-7, "ys[{k}]: {} against {fd}", d[k]);
+    }
+    let fd = (sum_of_pieces_times(&ys, 1.3 + h) - sum_of_pieces_times(&ys, 1.3 - h)) / (2.0 * h);
+    assert!((da - fd).abs() < 1e-7);
+}

@@ -510,7 +510,7 @@ pub fn pieces_chain(m: &mut syn::ExprMethodCall) {
     map.args[0] = syn::parse_quote!(|#n| {
         let #start = #n * (#step);
         #bind
-        #body
+        (#body)
     });
 }
 

@@ -291,7 +291,12 @@ impl VisitMut for Desugar<'_> {
                     .or_else(|| ranges::reduction_to_loop(m))
                     .or_else(|| iterators::reduction_over_data(m, self.seqs))
                 {
-                    *e = l;
+                    // In parentheses: a block at the start of a statement (`{ .. } * y`, as
+                    // a closure's body is written into a block) would end there once printed.
+                    *e = match l {
+                        syn::Expr::Block(_) => syn::parse_quote!((#l)),
+                        l => l,
+                    };
                 }
             }
             syn::Expr::If(i) if has_statements(&i.cond) => {
