@@ -74,6 +74,15 @@ impl<T: num_traits::Float> GenericFloat for T {}
 #[inline(always)]
 pub fn generic_float<T: GenericFloat>() {}
 
+/// The new contents of a buffer that a plain function writes as its output parameter
+/// (`f(x, &mut h)` on data inside a `#[gradient]` function): `f` runs on a copy of `old`.
+#[doc(hidden)]
+pub fn out_call<T: Copy, F: FnOnce(&mut [T])>(f: F, old: &[T]) -> Vec<T> {
+    let mut new = old.to_vec();
+    f(&mut new);
+    new
+}
+
 #[cfg(test)]
 mod tests {
     use super::{DataCheck, DataField, FloatCheck, Probe};
@@ -91,13 +100,4 @@ mod tests {
             Some("FloatFieldReadOnlyAsDataReadItAsANumberSomewhereOrBindItWithLetXF64")
         );
     }
-}
-
-/// The new contents of a buffer that a plain function writes as its output parameter
-/// (`f(x, &mut h)` on data inside a `#[gradient]` function): `f` runs on a copy of `old`.
-#[doc(hidden)]
-pub fn out_call<T: Copy, F: FnOnce(&mut [T])>(f: F, old: &[T]) -> Vec<T> {
-    let mut new = old.to_vec();
-    f(&mut new);
-    new
 }
