@@ -1,8 +1,9 @@
 //! A small neural network trained from scratch: 2 inputs → 16 tanh units → 1 sigmoid output,
 //! classifying the "two moons", two interleaved half circles that no straight line separates.
-//! The network is a struct, `Mlp`, with a `Dense` hidden layer; its loss is a method, and
-//! `#[gradient]` on it gives `mlp.batch_loss_grad(.., &mut grad)` with the gradient as another
-//! `Mlp`. Each hidden unit is a call to a `#[gradient]` helper. The gradient is checked against
+//! The network is a struct, `Mlp`, with a `Dense` hidden layer whose `forward` method returns
+//! the layer's activations; the loss is a method of `Mlp` that calls `self.hidden.forward(..)`,
+//! and `#[gradient]` on it gives `mlp.batch_loss_grad(.., &mut grad)` with the gradient as another
+//! `Mlp` (the layer is differentiated once, where it is defined). The gradient is checked against
 //! finite differences at start-up; Adam trains the model on shuffled mini-batches with
 //! `minimize_batches`, which takes the model itself; an observer records loss and accuracy after
 //! every epoch.
@@ -42,10 +43,18 @@ struct Mlp {
     out_b: f64,
 }
 
-/// One hidden unit: tanh of the weighted inputs plus the bias.
-#[gradient]
-fn unit(w: &[f64], b: f64, x0: f64, x1: f64) -> f64 {
-    (w[0] * x0 + w[1] * x1 + b).tanh()
+impl Dense {
+    /// The layer's activations for one input: `tanh(W x + b)`.
+    #[gradient]
+    fn forward(&self, x: &[f64]) -> Vec<f64> {
+        let mut out = vec![0.0; self.n_out];
+        for (k, o) in out.iter_mut().enumerate() {
+            let row = &self.w[k * self.n_in..(k + 1) * self.n_in];
+            let z: f64 = row.iter().zip(x).map(|(w, x)| w * x).sum::<f64>() + self.b[k];
+            *o = z.tanh();
+        }
+        out
+    }
 }
 
 /// Binary cross-entropy of the prediction sigmoid(z) for the label y ∈ {0, 1}, in the form
@@ -79,19 +88,10 @@ impl Mlp {
     /// (x0, x1) pairs). Differentiated with respect to `self`: `batch_loss_grad` fills an `Mlp`.
     #[gradient]
     fn batch_loss(&self, x: &[f64], y: &[f64], batch: &[usize]) -> f64 {
-        let n = self.hidden.n_in;
         let mut total = 0.0;
         for &i in batch.iter() {
-            let mut z = self.out_b;
-            for h in 0..self.hidden.n_out {
-                let a = unit(
-                    &self.hidden.w[h * n..h * n + 2],
-                    self.hidden.b[h],
-                    x[2 * i],
-                    x[2 * i + 1],
-                );
-                z += self.out_w[h] * a;
-            }
+            let h = self.hidden.forward(&x[2 * i..2 * i + 2]);
+            let z: f64 = self.out_w.iter().zip(&h).map(|(w, a)| w * a).sum::<f64>() + self.out_b;
             total += bce_with_logit(z, y[i]);
         }
         total / batch.len() as f64
@@ -99,13 +99,8 @@ impl Mlp {
 
     /// The logit for the input (x0, x1): class 1 when it is positive.
     fn logit(&self, x0: f64, x1: f64) -> f64 {
-        let n = self.hidden.n_in;
-        (0..self.hidden.n_out)
-            .map(|h| {
-                self.out_w[h] * unit(&self.hidden.w[h * n..h * n + 2], self.hidden.b[h], x0, x1)
-            })
-            .sum::<f64>()
-            + self.out_b
+        let h = self.hidden.forward(&[x0, x1]);
+        self.out_w.iter().zip(&h).map(|(w, a)| w * a).sum::<f64>() + self.out_b
     }
 }
 
