@@ -3362,8 +3362,20 @@ impl<'a> FnGen<'a> {
         slices: &[(String, Iv)],
     ) {
         let (xs, xiv) = self.rng.pick(slices).clone();
-        let a = self.wrapped(1, (-1.5, 1.5));
-        let plain = !xiv.2 && !a.iv.2 && self.rng.chance(0.5);
+        // A plain helper only on data the generator knows to be constant: a constant slice and
+        // a literal (the activity of a local updated in place is not tracked exactly).
+        let plain = !xiv.2 && self.rng.chance(0.5);
+        let a = if plain {
+            let c = fmt_float(self.rng.uniform(-1.5, 1.5));
+            Ex {
+                s: format!("({c})"),
+                typed: false,
+                iv: Iv::pt(c.parse().unwrap_or(0.0)),
+                named: false,
+            }
+        } else {
+            self.wrapped(1, (-1.5, 1.5))
+        };
         let form = self.rng.below(5);
         let body = match form {
             0 => "for i in 0..out.len() {\n        out[i] = (s[i % s.len()] * a).tanh() + a;\n    }".to_string(),
