@@ -32,6 +32,7 @@ mod jvp;
 mod lower;
 mod memory;
 mod naming;
+mod parallel;
 mod promote;
 mod rename;
 mod reverse;

@@ -95,6 +95,8 @@
 //!   `Options::resume(true)`, bit for bit. (With JSON, turn on `serde_json`'s `float_roundtrip`
 //!   feature: its default parser may read a float back one ulp off.)
 //! - `rand`: `data::Rng` implements `rand_core`'s `RngCore` and `SeedableRng`.
+//! - `parallel`: what `#[gradient(parallel)]` needs (rayon), which splits a loss's sum over data
+//!   points across threads.
 //!
 //! # Errors and bad numbers
 //!
@@ -120,8 +122,10 @@ pub mod params;
 #[doc(hidden)]
 pub mod __private {
     //! Support for generated code; not an API.
+    pub use crate::parallel::*;
     pub use crate::private::*;
 }
+mod parallel;
 mod private;
 pub mod schedule;
 
