@@ -190,6 +190,30 @@ twins! {
     }
 }
 
+twins! {
+    /// `(a..b).step_by(k)`, and a local buffer iterated by reference, read in the split loop.
+    [wrt(w),] fn stepped / stepped_s(w: &[f64], x: &[f64]) -> f64 {
+        let scaled: Vec<f64> = x.iter().map(|v| 2.0 * v).collect();
+        let mut s = 0.0;
+        for i in (0..x.len()).step_by(3) {
+            s += (w[0] * scaled[i] + w[1]).powi(2);
+        }
+        s
+    }
+}
+
+twins! {
+    /// A local buffer of data iterated as `&v`.
+    [wrt(w),] fn local_ref / local_ref_s(w: &[f64], x: &[f64]) -> f64 {
+        let v: Vec<f64> = x.iter().map(|a| a * a).collect();
+        let mut s = 0.0;
+        for a in &v {
+            s += (w[0] - a).powi(2) * w[1];
+        }
+        s
+    }
+}
+
 /// Generic over the float type.
 #[gradient(parallel(min_len = 8))]
 fn generic<T: grad::Real>(w: &[T], x: &[T]) -> T {
@@ -537,6 +561,28 @@ fn enumerate_and_pairs() {
         &|p| pairs(p, &pts),
         &w,
     );
+}
+
+#[test]
+fn step_by_and_local_buffers() {
+    let x = Lcg::new(16).vec(400, -1.0, 1.0);
+    let w = [0.3, 0.9];
+    for (name, g, s, f) in [
+        (
+            "stepped",
+            stepped_grad as fn(&[f64], &[f64], &mut [f64]) -> f64,
+            stepped_s_grad as fn(&[f64], &[f64], &mut [f64]) -> f64,
+            stepped as fn(&[f64], &[f64]) -> f64,
+        ),
+        ("local_ref", local_ref_grad, local_ref_s_grad, local_ref),
+    ] {
+        let run = |g: fn(&[f64], &[f64], &mut [f64]) -> f64| {
+            let mut d = vec![0.0; 2];
+            let v = g(&w, &x, &mut d);
+            (v, d)
+        };
+        check(name, REL, &|| run(g), &|| run(s), &|p| f(p, &x), &w);
+    }
 }
 
 #[test]
