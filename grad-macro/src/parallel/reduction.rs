@@ -122,17 +122,13 @@ fn local_may_be_float(l: &syn::Local) -> bool {
     if let Pat::Type(pt) = &l.pat {
         return crate::sig::float_of(&pt.ty).is_some();
     }
-    match l.init.as_ref().map(|i| &*i.expr) {
+    !matches!(
+        l.init.as_ref().map(|i| &*i.expr),
         Some(Expr::Lit(syn::ExprLit {
-            lit: syn::Lit::Int(_),
+            lit: syn::Lit::Int(_) | syn::Lit::Bool(_),
             ..
-        })) => false,
-        Some(Expr::Lit(syn::ExprLit {
-            lit: syn::Lit::Bool(_),
-            ..
-        })) => false,
-        _ => true,
-    }
+        }))
+    )
 }
 
 fn check(block: &syn::Block, k: usize, params: &[(Ident, bool)]) -> Result<Reduction, syn::Error> {
@@ -178,7 +174,7 @@ fn check(block: &syn::Block, k: usize, params: &[(Ident, bool)]) -> Result<Reduc
     }
     if accs.is_empty() {
         return Err(syn::Error::new_spanned(
-            &f.for_token,
+            f.for_token,
             "this loop adds to no float declared before it (`loss += ..`): `parallel` splits a sum over data points",
         ));
     }
@@ -405,10 +401,8 @@ impl Body<'_> {
         fn walk(b: &mut Body<'_>, tokens: &TokenStream, at: &syn::Macro) {
             for tt in tokens.clone() {
                 match tt {
-                    TokenTree::Ident(i) => {
-                        if b.outer_mut(&i) == Some(true) {
-                            b.reads.push((i, at.to_token_stream()));
-                        }
+                    TokenTree::Ident(i) if b.outer_mut(&i) == Some(true) => {
+                        b.reads.push((i, at.to_token_stream()));
                     }
                     TokenTree::Group(g) => walk(b, &g.stream(), at),
                     _ => {}

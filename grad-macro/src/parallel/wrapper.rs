@@ -204,7 +204,7 @@ impl Wrapper<'_> {
         let n_post = k_scalars + k_accs;
         let post_ty = quote!((#t, [#t; #n_post]));
         let body = if k_accs == 1 {
-            let run = chunk_task(&[one.clone()]);
+            let run = chunk_task(std::slice::from_ref(&one));
             let post = post_call(&[quote!(#sv)]);
             quote! {
                 let #parts = #run;
