@@ -4,6 +4,14 @@
 //! with central finite differences, and with itself (repeated calls give the same bits). One
 //! thread, or a loop shorter than `min_len`, gives the serial result bit for bit.
 
+// The losses spell their sums in each form the split accepts (`acc = acc + e`, index loops),
+// and the harness passes gradient functions by their types.
+#![allow(
+    clippy::assign_op_pattern,
+    clippy::needless_range_loop,
+    clippy::type_complexity
+)]
+
 use grad::gradient;
 
 /// The two functions of one body: `$par` with `parallel(min_len = 8)` (so that small data is
