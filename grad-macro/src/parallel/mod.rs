@@ -260,3 +260,109 @@ fn mentions_self(item: &syn::ItemFn) -> bool {
 fn float_from_impl(item: &syn::ItemFn, float: crate::ir::FloatTy) -> bool {
     matches!(float, crate::ir::FloatTy::Generic(name) if !item.sig.generics.type_params().any(|t| t.ident == name))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::reduction::{find, Form};
+    use proc_macro2::Span;
+    use syn::Ident;
+
+    fn params(names: &[&str]) -> Vec<(Ident, bool)> {
+        names
+            .iter()
+            .map(|n| (Ident::new(n, Span::call_site()), false))
+            .collect()
+    }
+
+    fn split(body: &str) -> Result<(usize, Vec<String>, bool), String> {
+        let block: syn::Block = syn::parse_str(body).unwrap();
+        find(&block, &params(&["w", "x", "y"]), Span::call_site())
+            .map(|r| {
+                let range = matches!(r.form, Form::Range { .. });
+                (
+                    r.index,
+                    r.accs.iter().map(ToString::to_string).collect(),
+                    range,
+                )
+            })
+            .map_err(|e| {
+                e.into_iter()
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+    }
+
+    #[test]
+    fn the_last_sum_at_the_top_is_split() {
+        let body = "{
+            let mut m = 0.0;
+            for v in x { m += v; }
+            let mut s = 0.0;
+            let mut q = 1.0;
+            for i in 0..y.len() {
+                let mut p = 0.0;
+                for j in 0..2 { p += w[j] * x[2 * i + j]; if p > 9.0 { break; } }
+                if y[i] < 0.0 { continue; }
+                q = q - p;
+                s += (p - y[i] - m).powi(2);
+            }
+            s / q
+        }";
+        assert_eq!(split(body), Ok((4, vec!["q".into(), "s".into()], true)));
+        let iter = "{ let mut s = 0.0; for (a, b) in x.iter().zip(y) { s -= a * b * w[0]; } s }";
+        assert_eq!(split(iter), Ok((1, vec!["s".into()], false)));
+    }
+
+    #[test]
+    fn state_carried_across_iterations_is_named() {
+        let rnn = "{ let mut h = 0.0; let mut l = 0.0; for t in 0..x.len() { h = (w[0] * h + x[t]).tanh(); l += h; } l }";
+        let e = split(rnn).unwrap_err();
+        assert!(
+            e.contains("found no loop it can split") && e.contains("this writes `h`"),
+            "{e}"
+        );
+        let reads = "{ let mut s = 0.0; for v in x { s += v * s; } s }";
+        assert!(split(reads)
+            .unwrap_err()
+            .contains("this reads `s`, the running sum"));
+        let pushes =
+            "{ let mut b = Vec::new(); let mut s = 0.0; for v in x { b.push(*v); s += v; } s }";
+        assert!(split(pushes).unwrap_err().contains("this writes `b`"));
+        let counts = "{ let mut k = 0; let mut s = 0.0; for v in x { k += 1; s += v; } s }";
+        assert!(split(counts).unwrap_err().contains("`k` is not a float"));
+        let shadowed =
+            "{ let mut s = 0.0; for v in x { let mut h = 0.0; h = h * 2.0 + v; s += h; } s }";
+        assert!(split(shadowed).is_ok());
+        let closure = "{ let mut s = 0.0; for v in x { let f = |a: f64| { return a * 2.0; }; s += f(*v); } s }";
+        assert!(split(closure).is_ok());
+        let macro_read = "{ let mut s = 0.0; for v in x { assert!(s >= 0.0); s += v; } s }";
+        assert!(split(macro_read).unwrap_err().contains("this reads `s`"));
+    }
+
+    #[test]
+    fn no_loop_and_jumps() {
+        assert!(split("{ x.iter().sum::<f64>() }")
+            .unwrap_err()
+            .contains("this body has none"));
+        let breaks = "{ let mut s = 0.0; 'o: for v in x { for k in 0..2 { if k == 1 { break 'o; } } s += v; } s }";
+        assert!(split(breaks)
+            .unwrap_err()
+            .contains("`break` out of the loop"));
+        let returns = "{ let mut s = 0.0; for v in x { if *v > 1.0 { return s; } s += v; } s }";
+        assert!(split(returns)
+            .unwrap_err()
+            .contains("`return` inside the loop"));
+        let unbounded = "{ let mut s = 0.0; for i in 0.. { s += x[i]; } s }";
+        assert!(split(unbounded).unwrap_err().contains("both ends"));
+    }
+
+    #[test]
+    fn headers_print_as_written() {
+        assert_eq!(
+            super::wrapper::tidy("x . chunks_exact (d) . zip (& y [1 ..])"),
+            "x.chunks_exact(d).zip(&y[1..])"
+        );
+        assert_eq!(super::wrapper::tidy("0 ..= n - 1"), "0..=n - 1");
+    }
+}

@@ -292,7 +292,7 @@ impl Wrapper<'_> {
 
     /// The lines the rustdoc of `NAME_grad` adds about the split.
     fn explained(&self) -> Vec<String> {
-        let header = self.reduction.header.to_string();
+        let header = tidy(&self.reduction.header.to_string());
         let when = match &self.args.parallel.as_ref().and_then(|p| p.min_len.as_ref()) {
             Some(n) => format!("when it has at least {n} iterations"),
             None => "when it has enough iterations to repay the threads (an estimate from the loop's body; `parallel(min_len = N)` sets it)".to_string(),
@@ -315,4 +315,27 @@ impl Hidden {
         } = self;
         quote!(#bounds #chunk #sums #post #serial)
     }
+}
+
+/// Tokens printed closer to how they are written: `x . iter ()` → `x.iter()`, `0 .. n` → `0..n`.
+pub fn tidy(printed: &str) -> String {
+    let mut s = printed.to_string();
+    for (from, to) in [
+        (" . ", "."),
+        (" .. ", ".."),
+        (" ..]", "..]"),
+        (" ..)", "..)"),
+        (" ..= ", "..="),
+        (" (", "("),
+        ("( ", "("),
+        (" )", ")"),
+        (" ,", ","),
+        ("& ", "&"),
+        (" [", "["),
+        ("[ ", "["),
+        (" ]", "]"),
+    ] {
+        s = s.replace(from, to);
+    }
+    s
 }
