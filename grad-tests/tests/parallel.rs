@@ -251,6 +251,16 @@ fn with_jvp(w: &[f64], x: &[f64]) -> f64 {
     s
 }
 
+/// Second order beside `parallel`: `NAME_hvp` stays serial.
+#[gradient(wrt(w), hvp, parallel(min_len = 8))]
+fn with_hvp(w: &[f64], x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for v in x {
+        s += (w[0] * v).powi(3) + w[1] * w[0] * v;
+    }
+    s
+}
+
 /// Data read through `&self`, the parameters differentiated.
 struct Dataset {
     x: Vec<f64>,
@@ -746,6 +756,25 @@ fn jvp_stays_serial_beside_parallel() {
     assert_eq!(vj, with_jvp(&w, &x));
     assert!((v - vj).abs() <= REL * vj.abs());
     assert!((t - d[0]).abs() <= REL * d[0].abs().max(d[1].abs()));
+}
+
+#[test]
+fn hvp_stays_serial_beside_parallel() {
+    let x = Lcg::new(17).vec(100, -1.0, 1.0);
+    let w = [0.4, 1.5];
+    let (mut d, mut dh, mut hv) = ([0.0; 2], [0.0; 2], [0.0; 2]);
+    let v = pool(2, || with_hvp_grad(&w, &x, &mut d));
+    let vh = with_hvp_hvp(&w, &x, &[1.0, 0.0], &mut dh, &mut hv);
+    assert_eq!(vh, with_hvp(&w, &x));
+    assert!((v - vh).abs() <= REL * vh.abs());
+    for k in 0..2 {
+        assert!((d[k] - dh[k]).abs() <= REL * dh[0].abs().max(dh[1].abs()));
+    }
+    // ∂²/∂w0² Σ (w0 v)³ = Σ 6 w0 v³; ∂²/∂w1∂w0 = Σ v.
+    let h00: f64 = x.iter().map(|v| 6.0 * w[0] * v.powi(3)).sum();
+    let h10: f64 = x.iter().sum();
+    assert!((hv[0] - h00).abs() <= 1e-10 * (1.0 + h00.abs()));
+    assert!((hv[1] - h10).abs() <= 1e-10 * (1.0 + h10.abs()));
 }
 
 #[test]
