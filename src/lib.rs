@@ -35,7 +35,8 @@
 //! **Output**: the original function unchanged and, with the same visibility,
 //! `fn NAME_grad(<same parameters>, d_x: &mut [T], ...) -> (T, [T; K])`:
 //!
-//! - the value, equal to what `NAME` returns for the same arguments;
+//! - the value, equal to what `NAME` returns for the same arguments (bit for bit; with
+//!   `parallel`, up to rounding: see [Data parallelism](#data-parallelism));
 //! - in its rustdoc, each partial derivative as a formula for functions of scalars without loops,
 //!   branches or calls (`∂f/∂x = −400·x·(y − x²) − 2·(1 − x)` for Rosenbrock), otherwise how each
 //!   loop's adjoint is computed;
@@ -275,6 +276,50 @@
 //!     assert!((db[j] - 2.0 * value[j] * (1.0 - value[j] * value[j])).abs() < 1e-12);
 //! }
 //! assert_eq!(l, loss(&w, &b, &x));
+//! ```
+//!
+//! # Data parallelism
+//!
+//! `#[gradient(parallel)]` (feature `parallel`, which brings in rayon; without it the attribute
+//! is a compile error saying so) splits the loss's sum over data points across rayon's threads:
+//! the last `for` loop at the top of the body whose iterations only add to floats declared before
+//! it (`loss += ..`, `loss -= ..`, `loss = loss + ..`; one accumulator or several), over `a..b`,
+//! `a..=b` or an exact-size iterator (`x.iter()`, `&v`, `.zip(..)`, `.enumerate()`,
+//! `.chunks_exact(d)`, ...). `NAME_grad` keeps its serial signature. Each thread runs a contiguous
+//! chunk of the iterations (the statements before the loop once per chunk, those after it once,
+//! on the totals) and the chunks' values and gradients are added in chunk order, so the result is
+//! the same for the same number of threads and **the value is `NAME`'s up to rounding, not bit
+//! for bit**; the gradient is exact (the chain rule over the pieces, each differentiated by the
+//! engine). Short loops (an estimate from the loop's body; `parallel(min_len = N)` sets the number
+//! of iterations) and a pool of one thread run the serial gradient, bit for bit. A loop that
+//! carries state from one iteration to the next (an RNN's hidden state, a buffer written, a
+//! `break`) cannot be split: a compile error names the statement.
+//!
+//! ```
+//! # #[cfg(feature = "parallel")] {
+//! use grad::gradient;
+//!
+//! #[gradient(wrt(w), parallel)]
+//! fn mean_squared_error(w: &[f64], x: &[f64], y: &[f64]) -> f64 {
+//!     let d = w.len();
+//!     let mut loss = 0.0;
+//!     for (row, &target) in x.chunks_exact(d).zip(y) {
+//!         let mut pred = 0.0;
+//!         for j in 0..d {
+//!             pred += row[j] * w[j];
+//!         }
+//!         loss += (pred - target).powi(2);
+//!     }
+//!     loss / y.len() as f64
+//! }
+//!
+//! let x: Vec<f64> = (0..40_000).map(|k| (k as f64 * 0.37).sin()).collect();
+//! let y: Vec<f64> = (0..20_000).map(|k| (k as f64 * 0.11).cos()).collect();
+//! let mut dw = [0.0; 2];
+//! let value = mean_squared_error_grad(&[0.5, -0.25], &x, &y, &mut dw);
+//! let exact = mean_squared_error(&[0.5, -0.25], &x, &y);
+//! assert!((value - exact).abs() <= 1e-12 * exact);
+//! # }
 //! ```
 //!
 //! # What a body may contain

@@ -99,6 +99,9 @@ pub fn expand_item(args: TokenStream, item: &syn::ItemFn) -> TokenStream {
     if let Some(out) = crate::out_param::expand(&args, item) {
         return out;
     }
+    if let Some(out) = crate::parallel::expand(&args, item) {
+        return out;
+    }
     if let Some(out) = crate::vector::expand(&args, item) {
         return out;
     }
@@ -423,7 +426,7 @@ pub fn wrt_table(item: &syn::ItemFn, sig: &Sig) -> TokenStream {
 }
 
 /// Every `d_NAME` slice must have the length of `NAME`.
-fn length_checks(item: &syn::ItemFn, sig: &Sig) -> TokenStream {
+pub fn length_checks(item: &syn::ItemFn, sig: &Sig) -> TokenStream {
     let fname = format!("{}_grad", item.sig.ident);
     sig.active_seqs()
         .filter(|p| p.class == ParamClass::FloatSeq(SeqShape::Slice))

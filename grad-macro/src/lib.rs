@@ -33,6 +33,7 @@ mod lower;
 mod memory;
 mod naming;
 mod out_param;
+mod parallel;
 mod promote;
 mod rename;
 mod reverse;
@@ -56,7 +57,16 @@ mod vector;
 /// assert_eq!(f_grad(1.0, 2.0), (11.0, [8.0, 7.0]));
 /// ```
 ///
-/// The full contract (parameters, `wrt(...)`, what a body may contain, conventions at
+/// The arguments: `wrt(a, b)` differentiates only the named parameters; `jvp` also emits the
+/// forward-mode `NAME_jvp`; `hvp` the second-order `NAME_hvp` and `NAME_hessian`;
+/// `check(at(..), ..)` a test against finite differences; `parallel` (or `parallel(min_len = N)`,
+/// with the `parallel` feature of `grad`) splits the loss's sum over data points — its top-level
+/// `for` loop that only adds to floats declared before it — across rayon's threads. With
+/// `parallel` the value of `NAME_grad` is `NAME`'s up to rounding, not bit for bit (the chunks'
+/// sums are added in chunk order: the same result for the same number of threads), unless the
+/// loop is too short to split or the pool has one thread, when it is the serial gradient.
+///
+/// The full contract (parameters, the options, what a body may contain, conventions at
 /// non-differentiable points) is documented on the `grad` crate.
 #[proc_macro_attribute]
 pub fn gradient(

@@ -110,6 +110,9 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
             format!("`{named}` is the output of this function, not one of its inputs: name in `wrt(..)` the parameters to differentiate with respect to"),
         );
     }
+    if let Some(p) = &args.parallel {
+        errors.push(p.span, "`parallel` is not supported for a function with an output parameter: it splits the sum of a loss over data points; put it on the loss that calls this function");
+    }
     if let Some(span) = args.jvp.or(args.hvp) {
         errors.push(span, "`jvp` and `hvp` are not supported yet for a function with an output parameter: it gets `NAME_vjp` and `NAME_jacobian`");
     }

@@ -100,6 +100,8 @@
 //! - `mpi`: `distributed::DataParallel::mpi` over any communicator of the `mpi` crate (rsmpi,
 //!   re-exported as `distributed::mpi`), summing with `MPI_Allreduce`. Building it needs an MPI
 //!   installation (Open MPI or MPICH, with `mpicc`) and libclang.
+//! - `parallel`: what `#[gradient(parallel)]` needs (rayon), which splits a loss's sum over data
+//!   points across threads.
 //!
 //! # Errors and bad numbers
 //!
@@ -126,8 +128,10 @@ pub mod params;
 #[doc(hidden)]
 pub mod __private {
     //! Support for generated code; not an API.
+    pub use crate::parallel::*;
     pub use crate::private::*;
 }
+mod parallel;
 mod private;
 pub mod schedule;
 

@@ -1,6 +1,7 @@
 //! Benchmarks B1–B6: for each problem the plain loss (`plain`), the hand-written gradient (`hand`),
 //! forward-mode dual numbers with `num-dual` (`dual`), central finite differences (`fd`) and the
-//! `#[gradient]`-generated gradient (`generated`).
+//! `#[gradient]`-generated gradient (`generated`); for B3–B5 also `generated_parallel`, the same
+//! source with `#[gradient(parallel)]` (rayon's global pool, one thread per core).
 //!
 //! Every gradient entry computes the value and the full gradient in one call. Output buffers are
 //! allocated outside the timed closures. Run with `cargo bench --bench benchmarks`.
@@ -372,6 +373,18 @@ fn b3_linreg(c: &mut Criterion) {
                 )
             })
         });
+        let f = generated::linreg_par_grad(w, x, y, &mut d_w);
+        assert_matches_hand("B3 (parallel)", f, &d_w, fh, &d_h);
+        group.bench_function("generated_parallel", |b| {
+            b.iter(|| {
+                generated::linreg_par_grad(
+                    black_box(w),
+                    black_box(x),
+                    black_box(y),
+                    black_box(&mut d_w),
+                )
+            })
+        });
     }
     slow(&mut group);
     group.bench_function("dual", |b| {
@@ -418,6 +431,21 @@ fn b4_logreg(c: &mut Criterion) {
         group.bench_function("generated", |b| {
             b.iter(|| {
                 generated::logreg_grad(
+                    black_box(w),
+                    black_box(bb),
+                    black_box(x),
+                    black_box(y),
+                    black_box(&mut d_w),
+                )
+            })
+        });
+        let (f, [db]) = generated::logreg_par_grad(w, bb, x, y, &mut d_w);
+        let mut g = d_w.clone();
+        g.push(db);
+        assert_matches_hand("B4 (parallel)", f, &g, fh, &d_h);
+        group.bench_function("generated_parallel", |b| {
+            b.iter(|| {
+                generated::logreg_par_grad(
                     black_box(w),
                     black_box(bb),
                     black_box(x),
@@ -490,8 +518,13 @@ fn b5_mlp(c: &mut Criterion) {
         &mut [f64],
         &mut [f64],
     ) -> (f64, [f64; 1]);
-    let flat: [(&str, &str, FlatMlpGrad); 2] = [
+    let flat: [(&str, &str, FlatMlpGrad); 3] = [
         ("generated", "B5", generated::mlp_grad),
+        (
+            "generated_parallel",
+            "B5 (parallel)",
+            generated::mlp_par_grad,
+        ),
         ("generated_layer", "B5 (layer)", generated::mlp_layered_grad),
     ];
     for (label, what, grad) in flat {

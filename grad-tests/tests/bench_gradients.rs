@@ -272,3 +272,60 @@ fn small_shapes() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// B3–B5 with `parallel` (the `generated_parallel` benchmark entries)
+// ---------------------------------------------------------------------------------------------
+
+/// The parallel gradient at the benchmark's data, in the global pool: the value within 1e-12 of
+/// the plain function's (the chunks' sums are added in another order), the gradient within
+/// `HAND_RTOL` of the serial generated one, and the same bits from call to call.
+fn check_parallel<P: Generated>(prob: &P, par: impl Fn(&[f64], &mut [f64]) -> f64) {
+    let name = P::NAME;
+    let p = prob.params();
+    let n = p.len();
+    let (mut g, mut g_par, mut g_again) = (vec![0.0; n], vec![f64::NAN; n], vec![1e9; n]);
+    let f = prob.grad_gen_flat(&p, &mut g);
+    let f_par = par(&p, &mut g_par);
+    assert!(
+        (f_par - f).abs() <= 1e-12 * f.abs(),
+        "{name}: parallel value {f_par:e} != {f:e}"
+    );
+    let scale = inf_norm(&g);
+    for k in 0..n {
+        assert!(
+            (g_par[k] - g[k]).abs() <= HAND_RTOL * scale,
+            "{name}: parallel d[{k}] = {:e}, serial {:e}",
+            g_par[k],
+            g[k]
+        );
+    }
+    assert_eq!(par(&p, &mut g_again).to_bits(), f_par.to_bits());
+    assert_eq!(
+        g_par, g_again,
+        "{name}: parallel gradient not deterministic"
+    );
+}
+
+#[test]
+fn b3_b4_b5_parallel() {
+    let b3 = LinregProblem::new();
+    check_parallel(&b3, |p, g| generated::linreg_par_grad(p, &b3.x, &b3.y, g));
+    let b4 = LogregProblem::new();
+    check_parallel(&b4, |p, g| {
+        let (g_w, g_b) = g.split_at_mut(b4.d);
+        let (f, [d_b]) = generated::logreg_par_grad(&p[..b4.d], p[b4.d], &b4.x, &b4.y, g_w);
+        g_b[0] = d_b;
+        f
+    });
+    let b5 = MlpProblem::new();
+    check_parallel(&b5, |p, g| {
+        let (w1, b1, w2, &b2) = b5.split(p);
+        let (g_w1, rest) = g.split_at_mut(b5.h * b5.d);
+        let (g_b1, rest) = rest.split_at_mut(b5.h);
+        let (g_w2, g_b2) = rest.split_at_mut(b5.h);
+        let (f, [d_b2]) = generated::mlp_par_grad(w1, b1, w2, b2, &b5.x, &b5.y, g_w1, g_b1, g_w2);
+        g_b2[0] = d_b2;
+        f
+    });
+}

@@ -613,4 +613,74 @@ fn model_of_layers_runs() {
     let mut g = m.zeros_like();
     let v = m.loss_grad(&[1.0, 2.0], &mut g);
     assert!(v.is_finite() && g.to_flat().iter().all(|d| d.is_finite()));
+/// `parallel`: the serial gradient under a hidden name, the hidden pieces (range, chunk, partial
+/// sums, what follows the loop) nested in `NAME_grad`, and the wrapper; two accumulators, rows
+/// zipped with labels, a scalar.
+#[gradient(wrt(weights, bias), parallel(min_len = 4))]
+fn split_sum(weights: &[f64], bias: f64, rows: &[f64], labels: &[f64]) -> f64 {
+    let dim = weights.len();
+    let mut loss = 0.0;
+    let mut total = 0.0;
+    for (row, &label) in rows.chunks_exact(dim).zip(labels) {
+        let pred = row.iter().zip(weights).map(|(a, c)| a * c).sum::<f64>() + bias;
+        loss += (pred - label).powi(2) * label.abs();
+        total += label.abs();
+    }
+    (loss / total).sqrt()
+}
+
+/// `parallel` with the estimated threshold, one accumulator; a method reading `&self` as data
+/// (the hidden pieces are its siblings); a generic float type.
+#[gradient(wrt(w), parallel)]
+fn split_range(w: &[f64], x: &[f64], y: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        s += (w[0] * x[i] - y[i]).tanh();
+    }
+    s
+}
+
+struct Points {
+    x: Vec<f64>,
+}
+
+impl Points {
+    #[gradient(wrt(w), parallel(min_len = 2))]
+    fn loss(&self, w: &[f64]) -> f64 {
+        let mut s = 0.0;
+        for v in &self.x {
+            s += (w[0] * v - 1.0).powi(2);
+        }
+        s
+    }
+}
+
+#[gradient(parallel(min_len = 2))]
+fn split_generic<T: grad::Real>(w: &[T], x: &[T]) -> T {
+    let mut s = T::zero();
+    for v in x {
+        s = s + (w[0] * *v).sin();
+    }
+    s
+}
+
+#[test]
+fn parallel_runs() {
+    let mut dw = [0.0; 2];
+    let (value, [db]) = split_sum_grad(
+        &[0.5, -0.5],
+        0.1,
+        &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+        &[1.0, 0.5, 2.0],
+        &mut dw,
+    );
+    assert!(value.is_finite() && db.is_finite() && dw[0].is_finite());
+    let mut dw = [0.0; 1];
+    assert!(split_range_grad(&[0.5], &[1.0, 2.0], &[0.0, 1.0], &mut dw).is_finite());
+    let points = Points {
+        x: vec![1.0, 2.0, 3.0],
+    };
+    assert!(points.loss_grad(&[0.5], &mut dw).is_finite());
+    let (mut dw, mut dx) = ([0.0_f32; 1], [0.0_f32; 3]);
+    assert!(split_generic_grad(&[0.5_f32], &[1.0, 2.0, 3.0], &mut dw, &mut dx).is_finite());
 }

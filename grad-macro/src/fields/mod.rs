@@ -426,7 +426,7 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
 
 /// `&Name` or `&path::Name<..>`: a struct passed by reference (not a float, slice, array, `Vec`
 /// or tuple).
-fn is_struct_ref(ty: &syn::Type) -> bool {
+pub fn is_struct_ref(ty: &syn::Type) -> bool {
     let syn::Type::Reference(r) = ty else {
         return false;
     };

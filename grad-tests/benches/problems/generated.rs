@@ -17,6 +17,9 @@
 //! rnn_grad(a: f64, u: f64, c: f64, x: &[f64], y: &[f64]) -> (f64, [f64; 3])
 //! Mlp::loss_grad(&self, x: &[f64], y: &[f64], d_self: &mut Mlp) -> f64
 //! ```
+//!
+//! `linreg_par`, `logreg_par` and `mlp_par` are B3, B4 and B5 with `#[gradient(parallel)]`: the
+//! same bodies, the same signatures, the sum over samples split across rayon's threads.
 
 #![allow(dead_code)]
 #![allow(clippy::needless_range_loop)]
@@ -169,6 +172,62 @@ pub fn mlp_layered(w1: &[f64], b1: &[f64], w2: &[f64], b2: f64, x: &[f64], y: &[
         let mut out = 0.0;
         for k in 0..h.len() {
             out += w2[k] * h[k];
+        }
+        let r = sigmoid(out + b2) - y[i];
+        loss += r * r;
+    }
+    loss / n as f64
+}
+
+/// B3 with `parallel`: the sum over the rows split across threads.
+#[gradient(wrt(w), parallel)]
+pub fn linreg_par(w: &[f64], x: &[f64], y: &[f64]) -> f64 {
+    let d = w.len();
+    let n = y.len();
+    let mut loss = 0.0;
+    for i in 0..n {
+        let mut pred = 0.0;
+        for j in 0..d {
+            pred += x[i * d + j] * w[j];
+        }
+        let r = y[i] - pred;
+        loss += r * r;
+    }
+    loss
+}
+
+/// B4 with `parallel`.
+#[gradient(wrt(w, b), parallel)]
+pub fn logreg_par(w: &[f64], b: f64, x: &[f64], y: &[f64]) -> f64 {
+    let d = w.len();
+    let n = y.len();
+    let mut loss = 0.0;
+    for i in 0..n {
+        let mut z = 0.0;
+        for j in 0..d {
+            z += x[i * d + j] * w[j];
+        }
+        z += b;
+        loss += z.exp().ln_1p() - y[i] * z;
+    }
+    loss / n as f64
+}
+
+/// B5 with `parallel`.
+#[gradient(wrt(w1, b1, w2, b2), parallel)]
+pub fn mlp_par(w1: &[f64], b1: &[f64], w2: &[f64], b2: f64, x: &[f64], y: &[f64]) -> f64 {
+    let h = b1.len();
+    let d = w1.len() / h;
+    let n = y.len();
+    let mut loss = 0.0;
+    for i in 0..n {
+        let mut out = 0.0;
+        for k in 0..h {
+            let mut a = 0.0;
+            for j in 0..d {
+                a += w1[k * d + j] * x[i * d + j];
+            }
+            out += w2[k] * sigmoid(a + b1[k]);
         }
         let r = sigmoid(out + b2) - y[i];
         loss += r * r;
