@@ -613,6 +613,8 @@ fn model_of_layers_runs() {
     let mut g = m.zeros_like();
     let v = m.loss_grad(&[1.0, 2.0], &mut g);
     assert!(v.is_finite() && g.to_flat().iter().all(|d| d.is_finite()));
+}
+
 /// `parallel`: the serial gradient under a hidden name, the hidden pieces (range, chunk, partial
 /// sums, what follows the loop) nested in `NAME_grad`, and the wrapper; two accumulators, rows
 /// zipped with labels, a scalar.
