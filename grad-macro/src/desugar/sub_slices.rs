@@ -223,5 +223,33 @@ impl VisitMut for Subst {
         self.apply(&mut b.stmts);
     }
 
+    /// `vec![s.iter().sum::<f64>(); 2]`, `assert!(s.len() > 1)`: the name in a macro's tokens
+    /// is the part `(&x[A..B])` (or its iterator before `.iter()`).
+    fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+        fn tokens(ts: proc_macro2::TokenStream, s: &Subst) -> proc_macro2::TokenStream {
+            let tts: Vec<proc_macro2::TokenTree> = ts.into_iter().collect();
+            let mut out = proc_macro2::TokenStream::new();
+            for (k, tt) in tts.iter().enumerate() {
+                match tt {
+                    proc_macro2::TokenTree::Ident(i)
+                        if *i == s.name
+                            && !matches!(k.checked_sub(1).and_then(|j| tts.get(j)), Some(proc_macro2::TokenTree::Punct(p)) if p.as_char() == '.') =>
+                    {
+                        let whole = s.whole();
+                        out.extend(quote::quote!((&#whole)));
+                    }
+                    proc_macro2::TokenTree::Group(g) => {
+                        let mut ng = proc_macro2::Group::new(g.delimiter(), tokens(g.stream(), s));
+                        ng.set_span(g.span());
+                        out.extend([proc_macro2::TokenTree::Group(ng)]);
+                    }
+                    other => out.extend([other.clone()]),
+                }
+            }
+            out
+        }
+        m.tokens = tokens(std::mem::take(&mut m.tokens), self);
+    }
+
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }

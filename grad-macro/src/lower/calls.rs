@@ -452,7 +452,13 @@ impl Lowerer<'_> {
                     uses.extend(u.iter().copied());
                     t.clone()
                 }
-                CallArg::Seq(_, t, _) => t.clone(),
+                CallArg::Seq(_, t, range) => {
+                    // The bounds of a sub-slice (`&x[a..]`) are read too.
+                    if let Some((_, u)) = range {
+                        uses.extend(u.iter().copied());
+                    }
+                    t.clone()
+                }
                 CallArg::Adjoint(_) => unreachable!("lowering passes no adjoints"),
             })
             .collect();

@@ -56,12 +56,19 @@ impl Lowerer<'_> {
     /// `x[a..b]` (also `&x[a..b]`, `x[a..b].iter()`, open and inclusive ranges) of a sequence:
     /// the positions `a..b` of `x`.
     fn sub_slice_plan(&mut self, e: &Expr) -> Option<Option<Plan>> {
+        if let Expr::Paren(p) = e {
+            return self.sub_slice_plan(&p.expr);
+        }
         let inner = match e {
             Expr::Reference(r) if r.mutability.is_none() => &*r.expr,
             Expr::MethodCall(m)
                 if (m.method == "iter" || m.method == "into_iter") && m.args.is_empty() =>
             {
-                match &*m.receiver {
+                let mut r = &*m.receiver;
+                while let Expr::Paren(p) = r {
+                    r = &p.expr;
+                }
+                match r {
                     Expr::Reference(r) if r.mutability.is_none() => &*r.expr,
                     r => r,
                 }
