@@ -756,3 +756,57 @@ fn named_sub_slices_in_iterator_forms() {
     let fd = (named_parts_iterated(&xs, 1.3 + h) - named_parts_iterated(&xs, 1.3 - h)) / (2.0 * h);
     assert!(close(da, fd, 1e-7), "a: {da} against {fd}");
 }
+
+/// Data the tester combined: pieces zipped with a named part, a named part's pieces enumerated,
+/// a named part zipped with a field in a filtered reduction, a part's pieces zipped with a field.
+struct Labels {
+    xs: Vec<f64>,
+}
+
+#[gradient]
+fn parts_and_pieces(xs: &[f64], a: f64, d: &Labels) -> f64 {
+    let tail = &xs[1..];
+    let head = &xs[..xs.len() - 1];
+    let mut s = xs
+        .chunks(2)
+        .zip(tail)
+        .map(|(p, y)| p.iter().sum::<f64>() * y.tanh() * a)
+        .sum::<f64>();
+    s += head
+        .windows(2)
+        .enumerate()
+        .map(|(i, p)| (p[1] - p[0]) * a + p.len() as f64 * 0.1 + i as f64)
+        .sum::<f64>();
+    s += tail
+        .iter()
+        .zip(d.xs.iter())
+        .filter(|&(v, w)| *v + *w < 1.0)
+        .map(|(&v, &w)| v * w * a)
+        .sum::<f64>();
+    s + head
+        .chunks(2)
+        .zip(&d.xs)
+        .map(|(p, y)| p[0] * y)
+        .sum::<f64>()
+}
+
+#[test]
+fn parts_and_pieces_combined() {
+    let xs = [0.5, -0.2, 1.0, 0.7, 2.0];
+    let d = Labels {
+        xs: vec![0.1, 0.3, -0.4],
+    };
+    let mut g = [DIRTY; 5];
+    let (v, [da]) = parts_and_pieces_grad(&xs, 1.3, &d, &mut g);
+    assert_eq!(v.to_bits(), parts_and_pieces(&xs, 1.3, &d).to_bits());
+    let h = 1e-6;
+    for k in 0..5 {
+        let (mut p, mut q) = (xs, xs);
+        p[k] += h;
+        q[k] -= h;
+        let fd = (parts_and_pieces(&p, 1.3, &d) - parts_and_pieces(&q, 1.3, &d)) / (2.0 * h);
+        assert!(close(g[k], fd, 1e-7), "xs[{k}]: {} against {fd}", g[k]);
+    }
+    let fd = (parts_and_pieces(&xs, 1.3 + h, &d) - parts_and_pieces(&xs, 1.3 - h, &d)) / (2.0 * h);
+    assert!(close(da, fd, 1e-7));
+}

@@ -450,17 +450,10 @@ pub fn pieces_chain(m: &mut syn::ExprMethodCall) {
     // to `t`.
     let (source, piece_at, ys) = match &*map.receiver {
         syn::Expr::MethodCall(z) if z.method == "zip" && z.args.len() == 1 => {
-            let ys = match &z.args[0] {
-                syn::Expr::Reference(r) if r.mutability.is_none() => &*r.expr,
-                syn::Expr::MethodCall(it) if it.method == "iter" && it.args.is_empty() => {
-                    &*it.receiver
-                }
-                e => e,
-            };
-            if !matches!(ys, syn::Expr::Path(_)) {
+            let Some(ys) = slice_part(&z.args[0]) else {
                 return;
-            }
-            (&*z.receiver, Some(0), Some(ys.clone()))
+            };
+            (&*z.receiver, Some(0), Some(ys))
         }
         syn::Expr::MethodCall(en) if en.method == "enumerate" && en.args.is_empty() => {
             (&*en.receiver, Some(1), None)
@@ -495,23 +488,142 @@ pub fn pieces_chain(m: &mut syn::ExprMethodCall) {
     let Some(body) = substitute_piece(&c.body, &p, &start, &pc) else {
         return;
     };
-    let (Some(count), Some(step)) = (piece_count(source), piece_step(source)) else {
+    let (Some(count), Some(step), Some(lo)) = (
+        piece_count(source),
+        piece_step(source),
+        geometry(source).map(|g| g.1),
+    ) else {
         return;
     };
     let n = crate::naming::hidden("piece");
     let (count, bind) = match &ys {
-        Some(ys) => (
-            quote!((#count).min(#ys.len())),
-            quote!(let #other = &#ys[#n];),
+        Some((y, ylo, yhi)) => (
+            quote!((#count).min(#yhi - #ylo)),
+            quote!(let #other = &#y[#ylo + #n];),
         ),
         None => (count, quote!(let #other = #n;)),
     };
     *map.receiver = syn::parse_quote!((0..#count));
     map.args[0] = syn::parse_quote!(|#n| {
-        let #start = #n * (#step);
+        let #start = #lo + #n * (#step);
         #bind
         (#body)
     });
+}
+
+/// The slice `ys` zipped with pieces (`ys`, `&ys`, `ys.iter()`, a part `&ys[a..b]` or
+/// `ys[a..b].iter()`), with the positions it covers.
+fn slice_part(
+    e: &syn::Expr,
+) -> Option<(
+    syn::Expr,
+    proc_macro2::TokenStream,
+    proc_macro2::TokenStream,
+)> {
+    // `x.iter().skip(a).take(n)`, `x.iter().skip(a)`, `x.iter().take(n)`: a part as written by
+    // then.
+    if let syn::Expr::MethodCall(m) = e {
+        let (take, inner) = match (m.method.to_string().as_str(), m.args.first()) {
+            ("take", Some(n)) => (Some(n), &*m.receiver),
+            _ => (None, e),
+        };
+        let (skip, inner) = match inner {
+            syn::Expr::MethodCall(s) if s.method == "skip" && s.args.len() == 1 => {
+                (Some(&s.args[0]), &*s.receiver)
+            }
+            i => (None, i),
+        };
+        if take.is_some() || skip.is_some() {
+            let syn::Expr::MethodCall(it) = inner else {
+                return None;
+            };
+            if it.method != "iter" || !it.args.is_empty() {
+                return None;
+            }
+            let x = &*it.receiver;
+            if !matches!(x, syn::Expr::Path(_) | syn::Expr::Field(_)) {
+                return None;
+            }
+            let lo = skip.map_or_else(|| quote!(0), |a| quote!((#a)));
+            let hi = match take {
+                Some(n) => quote!((#lo + (#n)).min(#x.len())),
+                None => quote!(#x.len()),
+            };
+            return Some((x.clone(), lo, hi));
+        }
+    }
+    let e = match e {
+        syn::Expr::Reference(r) if r.mutability.is_none() => &*r.expr,
+        syn::Expr::MethodCall(it) if it.method == "iter" && it.args.is_empty() => &*it.receiver,
+        syn::Expr::Paren(p) => return slice_part(&p.expr),
+        e => e,
+    };
+    let e = match e {
+        syn::Expr::Paren(p) => &*p.expr,
+        syn::Expr::Reference(r) if r.mutability.is_none() => &*r.expr,
+        e => e,
+    };
+    match e {
+        syn::Expr::Path(_) | syn::Expr::Field(_) => Some((e.clone(), quote!(0), quote!(#e.len()))),
+        syn::Expr::Index(ix) => {
+            let (x @ (syn::Expr::Path(_) | syn::Expr::Field(_)), syn::Expr::Range(r)) =
+                (&*ix.expr, &*ix.index)
+            else {
+                return None;
+            };
+            let (lo, hi) = range_bounds(x, r);
+            Some((x.clone(), lo, hi))
+        }
+        _ => None,
+    }
+}
+
+/// `a` and `b` of `x[a..b]` (`0`, `x.len()` when open; `b + 1` for `a..=b`).
+fn range_bounds(
+    x: &syn::Expr,
+    r: &syn::ExprRange,
+) -> (proc_macro2::TokenStream, proc_macro2::TokenStream) {
+    let lo = r.start.as_ref().map_or_else(|| quote!(0), |a| quote!((#a)));
+    let hi = match (&r.end, &r.limits) {
+        (None, _) => quote!(#x.len()),
+        (Some(b), syn::RangeLimits::HalfOpen(_)) => quote!((#b)),
+        (Some(b), syn::RangeLimits::Closed(_)) => quote!(((#b) + 1)),
+    };
+    (lo, hi)
+}
+
+/// The data of `x.windows(k)` (`chunks`, `chunks_exact`), also of a part `x[a..b].windows(k)`:
+/// `x`, the first and past-the-last positions, `k`.
+fn geometry(
+    source: &syn::Expr,
+) -> Option<(
+    syn::Expr,
+    proc_macro2::TokenStream,
+    proc_macro2::TokenStream,
+    syn::Expr,
+)> {
+    let syn::Expr::MethodCall(m) = source else {
+        return None;
+    };
+    if m.args.len() != 1
+        || !["windows", "chunks", "chunks_exact"]
+            .iter()
+            .any(|n| m.method == n)
+    {
+        return None;
+    }
+    let (x, lo, hi) = match &*m.receiver {
+        x @ syn::Expr::Path(_) => (x.clone(), quote!(0), quote!(#x.len())),
+        syn::Expr::Index(ix) => {
+            let (x @ syn::Expr::Path(_), syn::Expr::Range(r)) = (&*ix.expr, &*ix.index) else {
+                return None;
+            };
+            let (lo, hi) = range_bounds(x, r);
+            (x.clone(), lo, hi)
+        }
+        _ => return None,
+    };
+    Some((x, lo, hi, m.args[0].clone()))
 }
 
 /// How far apart the pieces of `x.windows(k)` (1), `x.chunks(k)` and `x.chunks_exact(k)` (`k`)
@@ -540,14 +652,8 @@ fn pieces_len(receiver: &syn::Expr) -> Option<proc_macro2::TokenStream> {
     match &*map.receiver {
         syn::Expr::MethodCall(z) if z.method == "zip" && z.args.len() == 1 => {
             let n = piece_count(&z.receiver)?;
-            let ys = match &z.args[0] {
-                syn::Expr::Reference(r) => &*r.expr,
-                e => e,
-            };
-            let syn::Expr::Path(ys) = ys else {
-                return None;
-            };
-            Some(quote!((#n).min(#ys.len())))
+            let (_, lo, hi) = slice_part(&z.args[0])?;
+            Some(quote!((#n).min(#hi - #lo)))
         }
         syn::Expr::MethodCall(en) if en.method == "enumerate" && en.args.is_empty() => {
             piece_count(&en.receiver)
@@ -561,14 +667,11 @@ fn piece_count(source: &syn::Expr) -> Option<proc_macro2::TokenStream> {
     let syn::Expr::MethodCall(m) = source else {
         return None;
     };
-    if m.args.len() != 1 || !matches!(&*m.receiver, syn::Expr::Path(_)) {
-        return None;
-    }
-    let (x, k) = (&*m.receiver, &m.args[0]);
+    let (_, lo, hi, k) = geometry(source)?;
     Some(match m.method.to_string().as_str() {
-        "windows" => quote!(#x.len().saturating_sub((#k) - 1)),
-        "chunks" => quote!(#x.len().div_ceil(#k)),
-        "chunks_exact" => quote!((#x.len() / (#k))),
+        "windows" => quote!((#hi - #lo).saturating_sub((#k) - 1)),
+        "chunks" => quote!((#hi - #lo).div_ceil(#k)),
+        "chunks_exact" => quote!(((#hi - #lo) / (#k))),
         _ => return None,
     })
 }
@@ -644,20 +747,7 @@ pub fn filtered_reduction(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
     // x.iter()`), and every closure gets it with as many references as std gives it (`filter` one
     // more than `map`), so the block is Rust as written even where it is kept as written.
     let source = strip_copies(e);
-    // `x.iter()`, also through `skip`/`take`/`step_by`/`rev` (a part of `x`, as `x[a..b].iter()`
-    // is written by then).
-    let mut it = source;
-    while let syn::Expr::MethodCall(a) = it {
-        if ["skip", "take", "step_by", "rev"]
-            .iter()
-            .any(|n| a.method == n)
-        {
-            it = &a.receiver;
-        } else {
-            break;
-        }
-    }
-    if !matches!(it, syn::Expr::MethodCall(it) if it.method == "iter" && it.args.is_empty()) {
+    if !is_slice_iter(source) {
         return None;
     }
     let copied = !std::ptr::eq(source, e);
@@ -708,8 +798,7 @@ fn zipped_filtered(
     if zip.method != "zip" || zip.args.len() != 1 {
         return None;
     }
-    if !matches!(&*zip.receiver, syn::Expr::MethodCall(it) if it.method == "iter" && it.args.is_empty())
-    {
+    if !is_slice_iter(&zip.receiver) {
         return None;
     }
     let parts = [
@@ -745,6 +834,23 @@ fn zipped_filtered(
         }
         #acc
     }))
+}
+
+/// `x.iter()`, also through `skip`/`take`/`step_by`/`rev` (a part of `x`, as `x[a..b].iter()` is
+/// written by then).
+fn is_slice_iter(e: &syn::Expr) -> bool {
+    let mut it = e;
+    while let syn::Expr::MethodCall(a) = it {
+        if ["skip", "take", "step_by", "rev"]
+            .iter()
+            .any(|n| a.method == n)
+        {
+            it = &a.receiver;
+        } else {
+            break;
+        }
+    }
+    matches!(it, syn::Expr::MethodCall(it) if it.method == "iter" && it.args.is_empty())
 }
 
 /// `{ let a = ..; let b = ..; body }` for a closure over a zipped pair (`parts`, the two
