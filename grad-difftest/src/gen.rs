@@ -3376,7 +3376,10 @@ impl<'a> FnGen<'a> {
         } else {
             self.wrapped(1, (-1.5, 1.5))
         };
-        let form = self.rng.below(5);
+        // A plain helper takes no slice: the hidden derivation of a model's method (for callers
+        // given the whole model) differentiates its data slices too, and a plain function
+        // called on them is not followed there (README, "What is a compile error").
+        let form = if plain { 3 } else { self.rng.below(5) };
         let body = match form {
             0 => "for i in 0..out.len() {\n        out[i] = (s[i % s.len()] * a).tanh() + a;\n    }".to_string(),
             1 => "for (o, v) in out.iter_mut().zip(s) {\n        *o += v * a;\n    }".to_string(),
@@ -3393,9 +3396,14 @@ impl<'a> FnGen<'a> {
             }
         };
         let ann = if plain { "" } else { "#[gradient]\n" };
+        let slice_param = if plain {
+            String::new()
+        } else {
+            format!("s: &[{FLT}], ")
+        };
         let _ = writeln!(
             self.items,
-            "{ann}fn {name}(s: &[{FLT}], a: {FLT}, out: &mut [{FLT}]) {{\n    {body}\n}}"
+            "{ann}fn {name}({slice_param}a: {FLT}, out: &mut [{FLT}]) {{\n    {body}\n}}"
         );
         // What one call makes of an element that held `old`.
         let step = |old: Iv| -> Iv {
@@ -3441,7 +3449,11 @@ impl<'a> FnGen<'a> {
         } else {
             format!("&mut {ob}")
         };
-        let call = format!("{name}({xs}, {}, {target});", a.s);
+        let call = if plain {
+            format!("{name}({}, {target});", a.s)
+        } else {
+            format!("{name}({xs}, {}, {target});", a.s)
+        };
         let times = match self.rng.below(4) {
             0 if ctx.loops < 2 => {
                 let it = self.fresh("it");
