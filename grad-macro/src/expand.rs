@@ -343,13 +343,7 @@ fn differentiate(item: &syn::ItemFn, sig: &Sig, mut lowered: crate::lower::Lower
 /// which resolve the same in both places (a body that names no `Self` needs nothing of the
 /// `impl`).
 pub fn sibling_path(item: &syn::ItemFn) -> Option<TokenStream> {
-    fn names_self(ts: TokenStream) -> bool {
-        ts.into_iter().any(|t| match t {
-            proc_macro2::TokenTree::Ident(i) => i == "Self",
-            proc_macro2::TokenTree::Group(g) => names_self(g.stream()),
-            _ => false,
-        })
-    }
+    let names_self = |ts: TokenStream| crate::naming::mentions(ts, &|i| i == "Self");
     let in_impl = item.sig.receiver().is_some()
         || names_self(item.sig.to_token_stream())
         || names_self(item.block.to_token_stream());

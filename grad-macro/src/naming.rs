@@ -58,3 +58,13 @@ pub fn fresh(name: &str) -> Ident {
     });
     hidden(&format!("{name}{n}"))
 }
+
+/// Whether the tokens `ts` (at any depth of groups) hold a name for which `is` holds: a
+/// syntactic "does this read `x`", also inside macros.
+pub fn mentions(ts: proc_macro2::TokenStream, is: &dyn Fn(&Ident) -> bool) -> bool {
+    ts.into_iter().any(|t| match t {
+        proc_macro2::TokenTree::Ident(i) => is(&i),
+        proc_macro2::TokenTree::Group(g) => mentions(g.stream(), is),
+        _ => false,
+    })
+}

@@ -246,14 +246,9 @@ fn inferred_vec(ty: &syn::Type) -> bool {
 
 /// Whether `e` names one of `names`.
 fn reads_any(e: &syn::Expr, names: &std::collections::HashSet<String>) -> bool {
-    fn any(ts: proc_macro2::TokenStream, names: &std::collections::HashSet<String>) -> bool {
-        ts.into_iter().any(|t| match t {
-            proc_macro2::TokenTree::Ident(i) => names.contains(&i.to_string()),
-            proc_macro2::TokenTree::Group(g) => any(g.stream(), names),
-            _ => false,
-        })
-    }
-    any(quote::ToTokens::to_token_stream(e), names)
+    crate::naming::mentions(quote::ToTokens::to_token_stream(e), &|i| {
+        names.contains(&i.to_string())
+    })
 }
 
 /// `Vec<f64>` or `Vec<f32>`.

@@ -1162,15 +1162,8 @@ fn slice_pattern_by_index(
         };
         // The name bound must not be read by the receiver or the index (`x.get(i)` binding
         // `i`); the method's own name (`Some(&last) = x.last()`) is no read.
-        fn names(ts: TokenStream, id: &Ident) -> bool {
-            ts.into_iter().any(|t| match t {
-                proc_macro2::TokenTree::Ident(x) => x == *id,
-                proc_macro2::TokenTree::Group(g) => names(g.stream(), id),
-                _ => false,
-            })
-        }
         let (recv, args) = (&m.receiver, &m.args);
-        if names(quote!(#recv #args), &id.ident) {
+        if crate::naming::mentions(quote!(#recv #args), &|x| *x == id.ident) {
             return None;
         }
         return Some((syn::parse_quote!(Some(_)), vec![(id.ident.clone(), e)]));
