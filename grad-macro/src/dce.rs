@@ -253,6 +253,58 @@ pub fn export_reads(block: &mut Block, later: &HashSet<ValId>) {
     }
 }
 
+/// Removes from `live` the values `l`'s body defines: they are in scope only inside the body,
+/// so a read of the same value elsewhere (a later loop that recomputes it, in an adjoint) is of
+/// its own definition and does not keep this one.
+fn forget_body_defs(l: &crate::ir::Loop, live: &mut HashSet<ValId>) {
+    for s in &l.body.stmts {
+        for_each_def(s, &mut |v| {
+            live.remove(&v);
+        });
+    }
+    if let Iter::While { cond_block, .. } = &l.iter {
+        for s in &cond_block.stmts {
+            for_each_def(s, &mut |v| {
+                live.remove(&v);
+            });
+        }
+    }
+}
+
+/// Which carried variables of `l` a loop that must produce the values in `live` needs: those
+/// read after the loop, and, to a fixed point, those the body or the condition reads in
+/// computing the effects and the carried values kept so far.
+fn carried_needed(l: &crate::ir::Loop, live: &HashSet<ValId>) -> Vec<bool> {
+    let mut keep: Vec<bool> = l.carried.iter().map(|c| live.contains(&c.out)).collect();
+    loop {
+        let mut trial = live.clone();
+        forget_body_defs(l, &mut trial);
+        for (c, _) in l.carried.iter().zip(&keep).filter(|(_, k)| **k) {
+            op(&c.next, &mut |v| {
+                trial.insert(v);
+            });
+        }
+        if let Iter::Tape { vals, .. } = &l.iter {
+            trial.extend(vals.iter().copied());
+        }
+        eliminate(&mut l.body.clone(), &mut trial);
+        if let Iter::While { cond_block, cond } = &l.iter {
+            trial.insert(*cond);
+            eliminate(&mut cond_block.clone(), &mut trial);
+        }
+        let mut changed = false;
+        for (c, k) in l.carried.iter().zip(keep.iter_mut()) {
+            if !*k && trial.contains(&c.phi) {
+                *k = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            return keep;
+        }
+    }
+}
+
 /// Drops, last to first, every statement whose values are not in `live` (which grows with what the
 /// kept statements read; SSA makes one set enough).
 pub fn eliminate(block: &mut Block, live: &mut HashSet<ValId>) {
@@ -300,6 +352,15 @@ pub fn eliminate(block: &mut Block, live: &mut HashSet<ValId>) {
                     .iter()
                     .map(|c| live.contains(&c.out) || body_reads.contains(&c.phi))
                     .collect();
+                // But not one that only its own update reads (`acc = acc + x[i]` with `acc`
+                // unused after the loop, as where an adjoint recomputes more than it needs).
+                if l.carried
+                    .iter()
+                    .zip(&keep)
+                    .any(|(c, k)| *k && !live.contains(&c.out))
+                {
+                    keep = carried_needed(l, live);
+                }
                 loop {
                     let fed: Vec<ValId> = l
                         .carried
@@ -320,6 +381,7 @@ pub fn eliminate(block: &mut Block, live: &mut HashSet<ValId>) {
                 }
                 let mut flags = keep.into_iter();
                 l.carried.retain(|_| flags.next().unwrap_or(true));
+                forget_body_defs(l, live);
                 for c in &l.carried {
                     op(&c.next, &mut |v| {
                         live.insert(v);
