@@ -183,6 +183,12 @@ pub struct Emitter<'a> {
     uses_mul0: bool,
     /// Whether some call gets scratch gradient buffers (see [`Emitter::call_with_scratch`]).
     uses_scratch: bool,
+    /// The vector-valued calls whose reverse goes through the closure their `NAME__split`
+    /// returned (see `split`): the buffer each call's result is in.
+    split_calls: std::collections::HashSet<SeqId>,
+    /// In a `NAME__split`'s closure: the differentiated parameters whose gradient is written only
+    /// when the caller asks for it, with the (compile-time) condition that it does.
+    pub guards: std::collections::HashMap<SeqId, TokenStream>,
 }
 
 /// The method a call path names when it is the method marker's (`fields::find`): the call
@@ -210,6 +216,45 @@ pub fn user_name(callee: &syn::Path) -> String {
     } else {
         base.to_string()
     }
+}
+
+/// `f__split` for a vector-valued call whose reverse goes through `dot` (`f__dot_grad`), when
+/// the call can take it: a function (not a method of a model, not an output parameter's twin)
+/// whose differentiated sequence arguments are distinct buffers (each gets its gradient added
+/// directly, through a `&mut` borrow).
+pub fn split_path(dot: &syn::Path, args: &[CallArg], func: &Func) -> Option<syn::Path> {
+    if method_of(dot).is_some() {
+        return None;
+    }
+    let last = dot.segments.last()?.ident.to_string();
+    let base = last.strip_suffix("__dot_grad")?;
+    if base.ends_with("__out") || base.ends_with("__model") {
+        return None;
+    }
+    // The closure borrows the arguments until the reverse sweep calls it: only the caller's
+    // parameters (and slices of them) outlive everything the caller does in between; a local
+    // buffer may be written again, a temporary is gone.
+    let borrows = |t: &TokenStream| {
+        t.clone().into_iter().any(|t| match t {
+            TokenTree::Punct(p) => matches!(p.as_char(), '&' | '.'),
+            TokenTree::Group(g) => g.stream().into_iter().any(|_| true),
+            _ => false,
+        })
+    };
+    let mut seen = std::collections::HashSet::new();
+    for a in args {
+        match a {
+            CallArg::Seq(s, ..) if func.seq(*s).buffer => return None,
+            CallArg::Seq(s, ..) if func.seq(*s).active && !seen.insert(*s) => return None,
+            CallArg::Tokens(t, _) if borrows(t) => return None,
+            CallArg::Adjoint(_) => return None,
+            _ => {}
+        }
+    }
+    let mut path = dot.clone();
+    let seg = path.segments.last_mut()?;
+    seg.ident = format_ident!("{}__split", base, span = seg.ident.span());
+    Some(path)
 }
 
 /// Whether a statement of `b`, at any depth, calls another function's gradient with scratch
@@ -292,7 +337,69 @@ impl<'a> Emitter<'a> {
             redefined: redefined(blocks),
             uses_mul0: blocks.iter().any(|b| uses_prim(b, Prim::MulOr0)),
             uses_scratch: blocks.iter().any(|b| uses_scratch(b)),
+            split_calls: std::collections::HashSet::new(),
+            guards: std::collections::HashMap::new(),
         }
+    }
+
+    /// Emits the reverse of the vector-valued calls of `forward` that can, through their
+    /// `NAME__split` (see [`Emitter::split_path`]): the forward sweep keeps what each call's
+    /// adjoint needs instead of the reverse sweep computing the call again.
+    #[must_use]
+    pub fn with_split_calls(mut self, forward: &Block) -> Self {
+        fn scan(em: &Emitter, b: &Block, out: &mut std::collections::HashSet<SeqId>) {
+            for s in &b.stmts {
+                match s {
+                    Stmt::CallVec {
+                        seq,
+                        dot,
+                        args,
+                        tuple: None,
+                        ..
+                    } if em.func.seq(*seq).active && split_path(dot, args, em.func).is_some() => {
+                        out.insert(*seq);
+                    }
+                    Stmt::If { then, els, .. } => {
+                        scan(em, then, out);
+                        scan(em, els, out);
+                    }
+                    Stmt::Loop(l) => scan(em, &l.body, out),
+                    _ => {}
+                }
+            }
+        }
+        let mut found = std::collections::HashSet::new();
+        scan(&self, forward, &mut found);
+        self.split_calls = found;
+        self
+    }
+
+    /// `code`, which writes the gradient of `seq`, run only when the caller of a `NAME__split`
+    /// asks for that gradient (see [`Emitter::guards`]).
+    fn guarded(&self, seq: SeqId, code: TokenStream) -> TokenStream {
+        match self.guards.get(&seq) {
+            Some(on) => quote!(if #on { #code }),
+            None => code,
+        }
+    }
+
+    /// The stack of closures of the vector-valued call whose result is in `seq`.
+    fn split_stack(seq: SeqId) -> Ident {
+        crate::naming::hidden(&format!("ks{}", seq.0))
+    }
+
+    /// `On`/`Off` for each sequence argument: whether the caller differentiates it.
+    fn split_flags(&self, args: &[CallArg]) -> Vec<TokenStream> {
+        args.iter()
+            .filter_map(|a| match a {
+                CallArg::Seq(s, ..) => Some(if self.func.seq(*s).active {
+                    quote!(::grad::runtime::__private::On)
+                } else {
+                    quote!(::grad::runtime::__private::Off)
+                }),
+                _ => None,
+            })
+            .collect()
     }
 
     /// The local helper functions the emitted statements call.
@@ -312,6 +419,12 @@ impl<'a> Emitter<'a> {
             // allocates them once).
             let (pool, ty) = (crate::naming::hidden("pool"), self.ty());
             out.extend(quote!(let mut #pool: ::std::vec::Vec<::std::vec::Vec<#ty>> = ::std::vec::Vec::new();));
+        }
+        let mut stacks: Vec<&SeqId> = self.split_calls.iter().collect();
+        stacks.sort_by_key(|s| s.0);
+        for s in stacks {
+            let ks = Self::split_stack(*s);
+            out.extend(quote!(let mut #ks = ::std::vec::Vec::new();));
         }
         if !self.uses_mul0 {
             return out;
@@ -422,7 +535,7 @@ impl Emitter<'_> {
         self.receiver(o)
     }
 
-    fn seq(&self, s: SeqId) -> Ident {
+    pub fn seq(&self, s: SeqId) -> Ident {
         self.func.seq(s).ident.clone()
     }
 
@@ -643,12 +756,56 @@ impl Emitter<'_> {
                 None => quote!(#d_seq),
             };
             let add = self.add_assign(&quote!(*#d), &quote!(#seed * *#s));
-            Some(quote! {
-                for (#d, #s) in #target.iter_mut().zip(#scratch.iter()) {
-                    #add
-                }
-            })
+            Some(self.guarded(
+                seq,
+                quote! {
+                    for (#d, #s) in #target.iter_mut().zip(#scratch.iter()) {
+                        #add
+                    }
+                },
+            ))
         })
+    }
+
+    /// Input: the reverse of `h = f(w, x)`, a vector-valued call whose forward sweep pushed the
+    /// closure `f__split` returned. Output: the closure called with the cotangent `d_h` and the
+    /// caller's own gradient buffers (`&mut d_w[..]`, and an empty one for the data `x`), to which
+    /// it adds `Jᵀ · d_h`; binds the scalar gradient.
+    fn call_adjoint_split(
+        &self,
+        seq: SeqId,
+        dot: &syn::Path,
+        args: &[CallArg],
+        grads: &[Option<ValId>],
+    ) -> TokenStream {
+        let ty = self.ty();
+        let adj = self.seq_adjoint(seq);
+        let buffers: Vec<TokenStream> = args
+            .iter()
+            .filter_map(|a| match a {
+                CallArg::Seq(s, _, range) => Some(if self.func.seq(*s).active {
+                    let d = self.seq_adjoint(*s);
+                    match range {
+                        Some((r, _)) => quote!(&mut #d[#r]),
+                        None => quote!(&mut #d[..]),
+                    }
+                } else {
+                    quote!(&mut [] as &mut [#ty])
+                }),
+                _ => None,
+            })
+            .collect();
+        let ks = Self::split_stack(seq);
+        let name = user_name(dot);
+        let name = name.strip_suffix("__dot_grad").unwrap_or(&name);
+        let msg = format!("internal error of #[gradient]: the reverse sweep reached the call of `{name}` before its forward sweep did");
+        let call = quote!((#ks.pop().expect(#msg))(&#adj[..], #(#buffers),*));
+        let call = self.checked_call_with(dot, args, grads, &[], None, Some(call));
+        if grads.iter().all(Option::is_none) {
+            return quote!(let _ = #call;);
+        }
+        let slots = grads.iter().flatten().map(|v| self.name(*v));
+        quote!(let (_, [#(#slots),*]) = #call;)
     }
 
     /// Input: a call `f(w, b)` with a slice `w` whose tangent is `t_w`.
@@ -799,7 +956,7 @@ impl Emitter<'_> {
         grads: &[Option<ValId>],
         buffers: &[TokenStream],
     ) -> TokenStream {
-        self.checked_call_with(callee, args, grads, buffers, None)
+        self.checked_call_with(callee, args, grads, buffers, None, None)
     }
 
     /// Input: the reverse of a call `f(w, b)` with sequence arguments, in a second-order sweep.
@@ -882,7 +1039,7 @@ impl Emitter<'_> {
         let mut extra = tangent_args;
         extra.extend(s_args);
         extra.extend(h_args);
-        let call = self.checked_call_with(callee, args, grads, &[], Some((tangents, &extra)));
+        let call = self.checked_call_with(callee, args, grads, &[], Some((tangents, &extra)), None);
         let (value, g, hh) = (
             crate::naming::hidden("value"),
             crate::naming::hidden("g"),
@@ -910,6 +1067,7 @@ impl Emitter<'_> {
         grads: &[Option<ValId>],
         buffers: &[TokenStream],
         second: Option<(&[Operand], &[TokenStream])>,
+        closure: Option<TokenStream>,
     ) -> TokenStream {
         let mut table = callee.clone();
         let last = table.segments.last_mut().expect("a path has a segment");
@@ -1013,7 +1171,9 @@ impl Emitter<'_> {
             };
         }
         let picks: Vec<TokenStream> = picks.iter().map(|slot| quote!(#g[#slot])).collect();
-        let call = Self::call_tokens(callee, call_args.chain(buffers.iter().cloned()).collect());
+        let call = closure.unwrap_or_else(|| {
+            Self::call_tokens(callee, call_args.chain(buffers.iter().cloned()).collect())
+        });
         if picks.is_empty() {
             // The value alone: the callee may return `T` or `(T, [T; K])`.
             return quote! {
@@ -1146,7 +1306,8 @@ impl Emitter<'_> {
                     self.name(*index),
                     self.operand(*value),
                 );
-                self.add_assign(&quote!(#d[#i]), &v)
+                let add = self.add_assign(&quote!(#d[#i]), &v);
+                self.guarded(*seq, add)
             }
             Stmt::ScaleSeq { seq, factor } => {
                 let (d, f) = (self.seq_adjoint(*seq), self.operand(*factor));
@@ -1168,11 +1329,33 @@ impl Emitter<'_> {
             Stmt::CallVec {
                 seq,
                 plain,
+                dot,
                 args,
                 tuple,
                 ..
             } => {
                 let (name, ty) = (self.seq(*seq), self.ty());
+                if let Some(split) = self
+                    .split_calls
+                    .contains(seq)
+                    .then(|| split_path(dot, args, self.func))
+                    .flatten()
+                {
+                    // The value now, and the closure that takes the cotangent later.
+                    let call_args = args.iter().map(|a| self.call_arg(a));
+                    let flags = self.split_flags(args);
+                    let (ks, pair) = (Self::split_stack(*seq), crate::naming::hidden("pair"));
+                    let assign = if self.hoisted.iter().any(|(h, _)| h == seq) {
+                        quote!(#name = #pair.0;)
+                    } else {
+                        quote!(let mut #name: ::std::vec::Vec<#ty> = #pair.0;)
+                    };
+                    return quote! {
+                        let #pair = #split(#(#call_args,)* #(#flags),*);
+                        #assign
+                        #ks.push(#pair.1);
+                    };
+                }
                 let call =
                     Self::call_tokens(plain, args.iter().map(|a| self.call_arg(a)).collect());
                 let value = match tuple {
@@ -1263,7 +1446,12 @@ impl Emitter<'_> {
                 args,
                 seed,
                 grads,
-            } => self.call_adjoint(callee, args, *seed, grads),
+            } => match args.split_last() {
+                Some((CallArg::Adjoint(seq), own)) if self.split_calls.contains(seq) => {
+                    self.call_adjoint_split(*seq, callee, own, grads)
+                }
+                _ => self.call_adjoint(callee, args, *seed, grads),
+            },
             Stmt::CallAdjointSecond {
                 callee,
                 args,
@@ -1294,7 +1482,8 @@ impl Emitter<'_> {
                 grad_tangents,
             } => {
                 let name = self.name(*dst);
-                let call = self.checked_call_with(callee, args, grads, &[], Some((tangents, &[])));
+                let call =
+                    self.checked_call_with(callee, args, grads, &[], Some((tangents, &[])), None);
                 let slots = grads.iter().flatten().map(|v| self.name(*v));
                 let tslots = grad_tangents.iter().flatten().map(|v| self.name(*v));
                 quote!(let (#name, [#(#slots),*], [#(#tslots),*]) = #call;)

@@ -285,7 +285,8 @@ fn differentiate(item: &syn::ItemFn, sig: &Sig, mut lowered: crate::lower::Lower
         .copied()
         .chain(std::iter::once(lowered.func.ret))
         .collect();
-    let em = crate::emit::Emitter::new(&lowered.func, &[&lowered.func.body, &adjoint], &roots);
+    let em = crate::emit::Emitter::new(&lowered.func, &[&lowered.func.body, &adjoint], &roots)
+        .with_split_calls(&lowered.func.body);
     let helpers = em.helper_declarations();
     let tapes = em.tape_declarations();
     let buffer_adjoints = em.buffer_adjoint_declarations();

@@ -40,6 +40,7 @@ mod reverse;
 mod rows;
 mod rules;
 mod sig;
+mod split;
 #[cfg(test)]
 mod tests;
 mod vector;

@@ -100,6 +100,17 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         nest: nest.as_ref(),
     };
     let vjp = vjp(&w);
+    // Callers reach functions through `NAME__split`; a model's methods through `fields`.
+    let split = item.sig.receiver().is_none().then(|| {
+        crate::split::item(&crate::split::Input {
+            item,
+            dot: &p.dot_item,
+            dot_args: &p.dot_args,
+            elem: &p.elem,
+            qual: qual.as_ref(),
+            nest: nest.as_ref(),
+        })
+    });
     let jacobian = jacobian(&w, p.float);
     let jvp = p.jvp.then(|| jvp(&w, p.float, p.arity));
     let model_fn = p.model.then(|| model_value(item, &p.elem));
@@ -114,6 +125,7 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         #table
         #dot
         #vjp
+        #split
         #jacobian
         #jvp
         #model_fn
@@ -135,6 +147,9 @@ pub struct Parts {
     pub model: bool,
     /// `jvp` asked for: `NAME_jvp` too.
     pub jvp: bool,
+    /// `NAME__dot` as an item, and what its derivation differentiates.
+    pub dot_item: syn::ItemFn,
+    pub dot_args: Args,
 }
 
 impl Parts {
@@ -304,6 +319,8 @@ pub fn parts(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<Result<Par
         float,
         model,
         jvp: args.jvp.is_some(),
+        dot_item: dot,
+        dot_args: dot_parsed,
     }))
 }
 

@@ -101,3 +101,30 @@ mod tests {
         );
     }
 }
+
+/// Whether a vector-valued function's caller differentiates an argument: the argument types of
+/// `NAME__split` (see the macro's `split`), so each activity pattern is its own
+/// monomorphization and the adjoint of an argument the caller does not differentiate is
+/// removed at compile time.
+#[doc(hidden)]
+pub trait Flag: Copy {
+    const ON: bool;
+}
+
+/// The caller differentiates this argument: its gradient is added to the caller's buffer.
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub struct On;
+
+/// The caller passes data here: no gradient is computed for it.
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub struct Off;
+
+impl Flag for On {
+    const ON: bool = true;
+}
+
+impl Flag for Off {
+    const ON: bool = false;
+}
