@@ -414,7 +414,7 @@ impl<'a> Emitter<'a> {
                 quote_spanned!(ty.span()=> ::grad::runtime::__private::generic_float::<#ty>();),
             );
         }
-        if self.uses_scratch {
+        if self.uses_scratch || !self.split_calls.is_empty() {
             // The scratch buffers of calls, reused from call to call (a loop over samples
             // allocates them once).
             let (pool, ty) = (crate::naming::hidden("pool"), self.ty());
@@ -799,7 +799,8 @@ impl Emitter<'_> {
         let name = user_name(dot);
         let name = name.strip_suffix("__dot_grad").unwrap_or(&name);
         let msg = format!("internal error of #[gradient]: the reverse sweep reached the call of `{name}` before its forward sweep did");
-        let call = quote!((#ks.pop().expect(#msg))(&#adj[..], #(#buffers),*));
+        let pool = crate::naming::hidden("pool");
+        let call = quote!((#ks.pop().expect(#msg))(&#adj[..], &mut #pool, #(#buffers),*));
         let call = self.checked_call_with(dot, args, grads, &[], None, Some(call));
         if grads.iter().all(Option::is_none) {
             return quote!(let _ = #call;);
@@ -1306,8 +1307,7 @@ impl Emitter<'_> {
                     self.name(*index),
                     self.operand(*value),
                 );
-                let add = self.add_assign(&quote!(#d[#i]), &v);
-                self.guarded(*seq, add)
+                self.add_assign(&quote!(#d[#i]), &v)
             }
             Stmt::ScaleSeq { seq, factor } => {
                 let (d, f) = (self.seq_adjoint(*seq), self.operand(*factor));
@@ -1350,8 +1350,9 @@ impl Emitter<'_> {
                     } else {
                         quote!(let mut #name: ::std::vec::Vec<#ty> = #pair.0;)
                     };
+                    let pool = crate::naming::hidden("pool");
                     return quote! {
-                        let #pair = #split(#(#call_args,)* #(#flags),*);
+                        let #pair = #split(#(#call_args,)* &mut #pool, #(#flags),*);
                         #assign
                         #ks.push(#pair.1);
                     };

@@ -54,8 +54,33 @@ pub fn run(func: &mut Func, block: &mut Block) {
 fn body_ok(b: &Block) -> bool {
     b.stmts.iter().all(|s| match s {
         Stmt::TapePush { .. } => true,
+        Stmt::Store {
+            seq, undo: None, ..
+        } => stored_only(b, *seq),
         s => inner_ok(s),
     })
+}
+
+/// Whether `seq` is a buffer that `b` writes by one statement and reads nowhere (`a[k] = s(z)`,
+/// a layer's output): the copies' writes then land as the loop's would, the last copy's last.
+fn stored_only(b: &Block, seq: crate::ir::SeqId) -> bool {
+    fn touches(b: &Block, seq: crate::ir::SeqId, stores: &mut usize) -> bool {
+        b.stmts.iter().any(|s| match s {
+            Stmt::Store { seq: s, .. } => {
+                *stores += usize::from(*s == seq);
+                false
+            }
+            Stmt::Load { seq: s, .. } => *s == seq,
+            Stmt::Call { args, .. } => args
+                .iter()
+                .any(|a| matches!(a, crate::ir::CallArg::Seq(s, ..) if *s == seq)),
+            Stmt::If { then, els, .. } => touches(then, seq, stores) || touches(els, seq, stores),
+            Stmt::Loop(l) => touches(&l.body, seq, stores),
+            _ => false,
+        })
+    }
+    let mut stores = 0;
+    !touches(b, seq, &mut stores) && stores == 1
 }
 
 fn inner_ok(s: &Stmt) -> bool {

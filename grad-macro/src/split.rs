@@ -101,6 +101,7 @@ fn signature(input: &Input, sig: &Sig) -> TokenStream {
         Elided(&lt).visit_type_mut(&mut ty);
         quote!(#id: #ty)
     });
+    let lend = crate::naming::hidden("lend");
     let flags = (0..seqs).map(|k| {
         let (f, v) = (flag(k), format_ident!("__grad_flag{}", k));
         quote!(#v: #f)
@@ -108,8 +109,8 @@ fn signature(input: &Input, sig: &Sig) -> TokenStream {
     let bufs = (0..seqs).map(|_| quote!(&mut [#elem]));
     let k = sig.active_scalars().count();
     quote! {
-        #vis fn #name #generics (#(#params,)* #(#flags),*)
-            -> (::std::vec::Vec<#elem>, impl ::core::ops::FnOnce(&[#elem], #(#bufs),*) -> ((), [#elem; #k]) + #lt)
+        #vis fn #name #generics (#(#params,)* #lend: &mut ::std::vec::Vec<::std::vec::Vec<#elem>>, #(#flags),*)
+            -> (::std::vec::Vec<#elem>, impl ::core::ops::FnOnce(&[#elem], &mut ::std::vec::Vec<::std::vec::Vec<#elem>>, #(#bufs),*) -> ((), [#elem; #k]) + #lt)
             #where_clause
     }
 }
@@ -134,13 +135,20 @@ impl VisitMut for Elided<'_> {
 
 /// The closure's parameters: the cotangent and one gradient buffer per differentiated sequence.
 fn closure_params(sig: &Sig, elem: &syn::Type) -> (Ident, Vec<TokenStream>) {
-    let d_out = crate::naming::hidden("d_out");
-    let params = std::iter::once(quote!(#d_out: &[#elem]))
-        .chain(sig.active_seqs().map(|p| {
-            let d = format_ident!("d_{}", p.ident);
-            quote!(#d: &mut [#elem])
-        }))
-        .collect();
+    let (d_out, lend) = (
+        crate::naming::hidden("d_out"),
+        crate::naming::hidden("lend"),
+    );
+    let params = [
+        quote!(#d_out: &[#elem]),
+        quote!(#lend: &mut ::std::vec::Vec<::std::vec::Vec<#elem>>),
+    ]
+    .into_iter()
+    .chain(sig.active_seqs().map(|p| {
+        let d = format_ident!("d_{}", p.ident);
+        quote!(#d: &mut [#elem])
+    }))
+    .collect();
     (d_out, params)
 }
 
@@ -173,14 +181,20 @@ fn fallback(input: &Input, sig: &Sig) -> TokenStream {
     let (d_out, closure_params) = closure_params(sig, input.elem);
     let checks = closure_checks(input, sig);
     let zero = crate::emit::float_literal(0.0, sig.float_ty);
+    let lend = crate::naming::hidden("lend");
     let scratch: Vec<Ident> = sig
         .active_seqs()
         .map(|p| crate::naming::hidden(&format!("s_{}", p.ident)))
         .collect();
     let makes = sig.active_seqs().zip(&scratch).map(|(p, s)| {
         let x = &p.ident;
-        quote!(let mut #s = ::std::vec![#zero; #x.len()];)
+        quote! {
+            let mut #s = #lend.pop().unwrap_or_default();
+            #s.clear();
+            #s.resize(#x.len(), #zero);
+        }
     });
+    let give_back = scratch.iter().map(|s| quote!(#lend.push(#s);));
     let adds = sig
         .active_seqs()
         .zip(&scratch)
@@ -212,6 +226,7 @@ fn fallback(input: &Input, sig: &Sig) -> TokenStream {
             #(#makes)*
             let #g = #grads;
             #(#adds)*
+            #(#give_back)*
             ((), #g)
         })
     }
@@ -277,22 +292,32 @@ fn derived(input: &Input, sig: &Sig) -> Option<TokenStream> {
     crate::dce::eliminate(&mut lowered.func.body, &mut live);
     drop_dot_loop(&mut lowered.func.body, &adjoint, d_out);
 
-    let mut em = crate::emit::Emitter::new(&lowered.func, &[&lowered.func.body, &adjoint], &grads);
-    let mut k = 0;
-    for p in &sig.params {
-        if p.active && matches!(p.class, ParamClass::FloatSeq(_)) {
-            let seq = (0..lowered.func.seqs.len())
-                .map(|s| crate::ir::SeqId(s as u32))
-                .find(|s| !lowered.func.seq(*s).buffer && lowered.func.seq(*s).ident == p.ident)?;
-            let f = flag(k);
-            em.guards
-                .insert(seq, quote!(<#f as ::grad::runtime::__private::Flag>::ON));
-            k += 1;
-        }
+    let mut guards = std::collections::HashMap::new();
+    for (k, p) in sig.active_seqs().enumerate() {
+        let seq = (0..lowered.func.seqs.len())
+            .map(|s| crate::ir::SeqId(s as u32))
+            .find(|s| !lowered.func.seq(*s).buffer && lowered.func.seq(*s).ident == p.ident)?;
+        let f = flag(k);
+        guards.insert(seq, quote!(<#f as ::grad::runtime::__private::Flag>::ON));
     }
+    sink_guarded(&mut lowered.func, &mut adjoint, &guards);
+    let mut em = crate::emit::Emitter::new(&lowered.func, &[&lowered.func.body, &adjoint], &grads);
+    em.guards = guards;
     let helpers = em.helper_declarations();
     let tapes = em.tape_declarations();
-    let buffer_adjoints = em.buffer_adjoint_declarations();
+    // The adjoints of local buffers, lent by the caller and given back by the closure, so that
+    // a layer called once per sample allocates them once.
+    let lend = crate::naming::hidden("lend");
+    let adjoints: Vec<Ident> = (0..lowered.func.seqs.len())
+        .map(|k| crate::ir::SeqId(k as u32))
+        .filter(|s| lowered.func.seq(*s).buffer && lowered.func.seq(*s).active)
+        .map(|s| em.seq_adjoint(s))
+        .collect();
+    let buffer_adjoints = adjoints
+        .iter()
+        .map(|a| quote!(let mut #a: ::std::vec::Vec<_> = #lend.pop().unwrap_or_default();));
+    let buffer_adjoints = quote!(#(#buffer_adjoints)*);
+    let give_back = adjoints.iter().map(|a| quote!(#lend.push(#a);));
     let forward = em.block(&lowered.func.body);
     let reverse = em.block(&adjoint);
     let grad_vals: Vec<TokenStream> = grads.iter().map(|g| em.operand(*g)).collect();
@@ -305,10 +330,12 @@ fn derived(input: &Input, sig: &Sig) -> Option<TokenStream> {
         return None;
     }
     let out_name = em.seq(out);
-    let value = if crate::naming::mentions(reverse.clone(), &|i| *i == out_name) {
-        quote!(#out_name.to_vec())
-    } else {
-        quote!(::std::vec::Vec::from(#out_name))
+    // The value moves out to the caller; the closure keeps a copy only if it reads more of it
+    // than its length.
+    let out_len = crate::naming::hidden("out_len");
+    let (value, reverse) = match lengths_only(&reverse, &out_name, &out_len) {
+        Some(reverse) => (quote!(::std::vec::Vec::from(#out_name)), reverse),
+        None => (quote!(#out_name.to_vec()), reverse),
     };
     let float = Ident::new(sig.float_ty.name(), Span::call_site());
     let by_value = sig.params.iter().filter(|p| p.by_ref).map(|p| {
@@ -326,10 +353,12 @@ fn derived(input: &Input, sig: &Sig) -> Option<TokenStream> {
         #tapes
         #buffer_adjoints
         #forward
+        let #out_len = #out_name.len();
         let #v = #value;
         (#v, move |#(#closure_params),*| {
             #(#checks)*
             #reverse
+            #(#give_back)*
             ((), [#(#grad_vals),*])
         })
     })
@@ -399,4 +428,155 @@ fn drop_dot_loop(body: &mut Block, adjoint: &Block, d_out: crate::ir::SeqId) {
     if outs.iter().all(|o| !read.contains(o)) {
         body.stmts.remove(k);
     }
+}
+
+/// `ts` with every `name.len()` replaced by `len` (and `name.is_empty()` by `len == 0`), or
+/// `None` when `ts` reads `name` otherwise.
+fn lengths_only(ts: &TokenStream, name: &Ident, len: &Ident) -> Option<TokenStream> {
+    use proc_macro2::{Group, TokenTree};
+    let tokens: Vec<TokenTree> = ts.clone().into_iter().collect();
+    let mut out = TokenStream::new();
+    let mut k = 0;
+    while k < tokens.len() {
+        match &tokens[k] {
+            TokenTree::Ident(i) if i == name => {
+                let method = match (tokens.get(k + 1), tokens.get(k + 2), tokens.get(k + 3)) {
+                    (
+                        Some(TokenTree::Punct(p)),
+                        Some(TokenTree::Ident(m)),
+                        Some(TokenTree::Group(g)),
+                    ) if p.as_char() == '.'
+                        && g.delimiter() == proc_macro2::Delimiter::Parenthesis
+                        && g.stream().is_empty() =>
+                    {
+                        m.to_string()
+                    }
+                    _ => return None,
+                };
+                match method.as_str() {
+                    "len" => out.extend(quote!(#len)),
+                    "is_empty" => out.extend(quote!((#len == 0))),
+                    _ => return None,
+                }
+                k += 4;
+                continue;
+            }
+            TokenTree::Group(g) => {
+                let inner = lengths_only(&g.stream(), name, len)?;
+                let mut ng = Group::new(g.delimiter(), inner);
+                ng.set_span(g.span());
+                out.extend([TokenTree::Group(ng)]);
+            }
+            t => out.extend([t.clone()]),
+        }
+        k += 1;
+    }
+    Some(out)
+}
+
+/// Moves each write of a guarded parameter's gradient (`d_x[i] += v`), together with the
+/// computations only it reads (`v`, the loads `v` is made of), into `if ON { .. }`: where the
+/// caller passes `x` as data, the whole chain is compiled away, bounds checks included.
+fn sink_guarded(
+    func: &mut crate::ir::Func,
+    adjoint: &mut Block,
+    guards: &std::collections::HashMap<crate::ir::SeqId, TokenStream>,
+) {
+    use crate::ir::ValId;
+    use std::collections::HashMap;
+    fn count(b: &Block, counts: &mut HashMap<ValId, usize>) {
+        for s in &b.stmts {
+            crate::dce::for_each_use(s, &mut |v| *counts.entry(v).or_default() += 1);
+        }
+    }
+    fn pure_def(s: &Stmt) -> Option<ValId> {
+        match s {
+            Stmt::Prim { dst, .. } | Stmt::Load { dst, .. } | Stmt::Opaque { dst, .. } => {
+                Some(*dst)
+            }
+            _ => None,
+        }
+    }
+    fn run(
+        b: &mut Block,
+        conds: &HashMap<crate::ir::SeqId, ValId>,
+        counts: &HashMap<ValId, usize>,
+    ) {
+        for s in &mut b.stmts {
+            match s {
+                Stmt::If { then, els, .. } => {
+                    run(then, conds, counts);
+                    run(els, conds, counts);
+                }
+                Stmt::Loop(l) => run(&mut l.body, conds, counts),
+                _ => {}
+            }
+        }
+        let mut p = b.stmts.len();
+        while p > 0 {
+            p -= 1;
+            let cond = match &b.stmts[p] {
+                Stmt::AccumSeq { seq, .. } => match conds.get(seq) {
+                    Some(c) => *c,
+                    None => continue,
+                },
+                _ => continue,
+            };
+            let mut sunk = vec![p];
+            let mut local: HashMap<ValId, usize> = HashMap::new();
+            crate::dce::for_each_use(&b.stmts[p], &mut |v| *local.entry(v).or_default() += 1);
+            for q in (0..p).rev() {
+                let Some(d) = pure_def(&b.stmts[q]) else {
+                    continue;
+                };
+                if local.get(&d).is_some_and(|n| Some(n) == counts.get(&d)) {
+                    sunk.push(q);
+                    crate::dce::for_each_use(&b.stmts[q], &mut |v| {
+                        *local.entry(v).or_default() += 1;
+                    });
+                }
+            }
+            sunk.sort_unstable();
+            // Where the write was, less what moved in from before it: the statements in
+            // between stay ahead of it, still to be visited.
+            let at = p + 1 - sunk.len();
+            let mut then = Block::default();
+            for q in sunk.iter().rev() {
+                then.stmts.push(b.stmts.remove(*q));
+            }
+            then.stmts.reverse();
+            b.stmts.insert(
+                at,
+                Stmt::If {
+                    cond,
+                    then,
+                    els: Block::default(),
+                    merges: Vec::new(),
+                    exports: Vec::new(),
+                },
+            );
+            p = at;
+        }
+    }
+    // Uses in the adjoint alone: a definition inside it is out of the forward sweep's scope
+    // (a value both define is the adjoint's recomputation, read by the adjoint).
+    let mut counts = HashMap::new();
+    count(adjoint, &mut counts);
+    let span = Span::call_site();
+    let mut conds = HashMap::new();
+    let mut defs = Vec::new();
+    let mut sorted: Vec<_> = guards.iter().collect();
+    sorted.sort_by_key(|(s, _)| **s);
+    for (seq, on) in sorted {
+        let c = crate::ir::new_val(func, crate::ir::Kind::Bool, false, span);
+        defs.push(Stmt::Opaque {
+            dst: c,
+            ty: Some(syn::parse_quote!(bool)),
+            expr: on.clone(),
+            uses: Vec::new(),
+        });
+        conds.insert(*seq, c);
+    }
+    run(adjoint, &conds, &counts);
+    adjoint.stmts.splice(0..0, defs);
 }
