@@ -45,7 +45,7 @@ pub fn item(input: &Input) -> TokenStream {
     quote! {
         #[doc(hidden)]
         #allows
-        #[allow(clippy::type_complexity, clippy::used_underscore_binding)]
+        #[allow(clippy::type_complexity, clippy::multiple_bound_locations)]
         #head {
             #body
         }
@@ -69,21 +69,14 @@ fn signature(input: &Input, sig: &Sig) -> TokenStream {
     let elem = input.elem;
     let lt = syn::Lifetime::new(LIFETIME, Span::call_site());
     let mut generics = item.sig.generics.clone();
-    let bounds: Vec<syn::WherePredicate> = generics
-        .params
-        .iter()
-        .filter_map(|g| match g {
-            syn::GenericParam::Type(t) => {
-                let id = &t.ident;
-                Some(syn::parse_quote!(#id: #lt))
-            }
-            syn::GenericParam::Lifetime(l) => {
-                let l = &l.lifetime;
-                Some(syn::parse_quote!(#l: #lt))
-            }
-            syn::GenericParam::Const(_) => None,
-        })
-        .collect();
+    // Every type and lifetime outlives `'g`, bounded where it is declared.
+    for g in &mut generics.params {
+        match g {
+            syn::GenericParam::Type(t) => t.bounds.push(syn::parse_quote!(#lt)),
+            syn::GenericParam::Lifetime(l) => l.bounds.push(lt.clone()),
+            syn::GenericParam::Const(_) => {}
+        }
+    }
     generics.params.insert(0, syn::parse_quote!(#lt));
     let seqs = sig.active_seqs().count();
     for k in 0..seqs {
@@ -92,7 +85,6 @@ fn signature(input: &Input, sig: &Sig) -> TokenStream {
             .params
             .push(syn::parse_quote!(#f: ::grad::runtime::__private::Flag));
     }
-    generics.make_where_clause().predicates.extend(bounds);
     let where_clause = &generics.where_clause;
     let own = &sig.params[..sig.params.len() - 1];
     let params = own.iter().map(|p| {
