@@ -572,6 +572,19 @@ fn b5_mlp(c: &mut Criterion) {
                 black_box(&model).loss_grad(black_box(x), black_box(y), black_box(&mut d_model))
             })
         });
+        // With its hidden layer a `hidden_layer` call per sample (the layer's split).
+        let mut d_model = model.zeros_like();
+        let f = model.loss_layered_grad(x, y, &mut d_model);
+        assert_matches_hand("B5 (struct, layer)", f, &d_model.to_flat(), fh, &gh);
+        group.bench_function("generated_struct_layer", |b| {
+            b.iter(|| {
+                black_box(&model).loss_layered_grad(
+                    black_box(x),
+                    black_box(y),
+                    black_box(&mut d_model),
+                )
+            })
+        });
     }
     slow(&mut group);
     group.bench_function("dual", |b| {

@@ -386,3 +386,42 @@ fn sorting_buffers() {
         close("s", &[ds], &fd_all(&|p| sorted_statistics(&x, p[0]), &[s]));
     }
 }
+
+/// `collect()` of a `map` over zipped sequences (a differentiated slice with data, two
+/// differentiated slices, three-way, enumerated, by reference patterns and by deref), as a
+/// local buffer and as a vector-valued function's result.
+#[gradient]
+fn zipped_collects(w: &[f64], v: &[f64], x: &[f64]) -> f64 {
+    let a: Vec<f64> = w.iter().zip(x).map(|(p, q)| (*p * *q).tanh()).collect();
+    let b: Vec<f64> = w.iter().zip(v.iter()).map(|(p, q)| p * q).collect();
+    let c: Vec<f64> = w
+        .iter()
+        .zip(v)
+        .zip(x.iter())
+        .map(|((&p, &q), &r)| p * r - q)
+        .collect();
+    let d = w
+        .iter()
+        .copied()
+        .enumerate()
+        .map(|(i, p)| p * i as f64)
+        .collect::<Vec<f64>>();
+    let e = zipped_layer(w, x);
+    a.iter().sum::<f64>() + b[1] * c[0] + d[2] + e.iter().map(|t| t * t).sum::<f64>()
+}
+
+#[gradient]
+fn zipped_layer(w: &[f64], x: &[f64]) -> Vec<f64> {
+    w.iter().zip(x).map(|(a, b)| (*a * *b).sin()).collect()
+}
+
+#[test]
+fn collects_of_zips() {
+    let (w, v, x) = ([0.4, -0.3, 0.9], [1.1, 0.2, -0.5, 0.7], [0.6, -1.4, 0.3]);
+    let (mut dw, mut dv, mut dx) = ([0.0; 3], [0.0; 4], [0.0; 3]);
+    let val = zipped_collects_grad(&w, &v, &x, &mut dw, &mut dv, &mut dx);
+    assert_eq!(val.to_bits(), zipped_collects(&w, &v, &x).to_bits());
+    close("w", &dw, &fd_all(&|p| zipped_collects(p, &v, &x), &w));
+    close("v", &dv, &fd_all(&|p| zipped_collects(&w, p, &x), &v));
+    close("x", &dx, &fd_all(&|p| zipped_collects(&w, &v, p), &x));
+}

@@ -214,17 +214,9 @@ pub fn collect_let(
         return None;
     }
     let source = strip_copies(&map.receiver);
-    let len = match (pieces_len, source) {
-        (Some(len), _) => len,
-        (None, source) => match source {
-            syn::Expr::MethodCall(it) if it.method == "iter" && it.args.is_empty() => {
-                let syn::Expr::Path(x) = &*it.receiver else {
-                    return None;
-                };
-                quote!(#x.len())
-            }
-            s => range_len(s)?,
-        },
+    let len = match pieces_len {
+        Some(len) => len,
+        None => seq_len(source)?,
     };
     let (p, body) = (untyped(&c.inputs[0]), super::tail_expr(&c.body));
     Some(vec![
@@ -270,6 +262,30 @@ fn float_vec(ty: &syn::Type) -> bool {
 }
 
 /// The length of `a..b`, `a..=b` or either with `.rev()`, as an integer expression.
+/// How many items a chain of slices and ranges yields: `x.iter()` (also copied),
+/// `.enumerate()`, and `.zip(..)` of another such chain or of a slice `y`/`&y` (the shorter).
+fn seq_len(e: &syn::Expr) -> Option<proc_macro2::TokenStream> {
+    match strip_copies(e) {
+        syn::Expr::Paren(p) => seq_len(&p.expr),
+        syn::Expr::Reference(r) => seq_len(&r.expr),
+        syn::Expr::Path(x) if x.path.get_ident().is_some() => Some(quote!(#x.len())),
+        syn::Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => {
+            let syn::Expr::Path(x) = &*m.receiver else {
+                return None;
+            };
+            Some(quote!(#x.len()))
+        }
+        syn::Expr::MethodCall(m) if m.method == "enumerate" && m.args.is_empty() => {
+            seq_len(&m.receiver)
+        }
+        syn::Expr::MethodCall(m) if m.method == "zip" && m.args.len() == 1 => {
+            let (a, b) = (seq_len(&m.receiver)?, seq_len(&m.args[0])?);
+            Some(quote!(::core::cmp::min(#a, #b)))
+        }
+        s => range_len(s),
+    }
+}
+
 fn range_len(e: &syn::Expr) -> Option<proc_macro2::TokenStream> {
     match e {
         syn::Expr::Paren(p) => range_len(&p.expr),

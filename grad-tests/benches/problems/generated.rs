@@ -144,6 +144,25 @@ impl Mlp {
         }
         loss / n as f64
     }
+
+    /// B5 as a user writes it with a layer helper: the hidden layer is `hidden_layer` (a
+    /// vector-valued `#[gradient]` function) called per sample on the model's fields.
+    #[gradient]
+    pub fn loss_layered(&self, x: &[f64], y: &[f64]) -> f64 {
+        let d = self.hidden.n_in;
+        let n = y.len();
+        let mut loss = 0.0;
+        for i in 0..n {
+            let h = hidden_layer(&self.hidden.w, &self.hidden.b, &x[i * d..(i + 1) * d]);
+            let mut out = 0.0;
+            for k in 0..h.len() {
+                out += self.w2[k] * h[k];
+            }
+            let r = sigmoid(out + self.b2) - y[i];
+            loss += r * r;
+        }
+        loss / n as f64
+    }
 }
 
 /// B5's hidden layer as a vector-valued function: the activations of one sample `x`.
