@@ -74,6 +74,7 @@ pub fn gradient(
     args: proc_macro::TokenStream,
     item: proc_macro::TokenStream,
 ) -> proc_macro::TokenStream {
+    desugar::forget_originals();
     expand::expand(args.into(), item.into()).into()
 }
 

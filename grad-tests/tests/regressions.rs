@@ -660,6 +660,108 @@ fn conditions_and_chains_that_read_memory_or_constants() {
     assert_eq!(d, filtered_chains_on_constants(1.0, &ys));
 }
 
+/// A `const` (or associated `const`) receiver of a float method whose argument is an iterator
+/// reduction over data (`C.log(xs.iter().copied().max_by(..).unwrap())`, `min_by`,
+/// `fold(.., f64::max)` over a local buffer): the receiver is no differentiated value, so the call
+/// was kept as written, with the argument as `desugar` had rewritten it — a loop that binds
+/// references as floats, which only lowering accepts (a compile error inside generated code,
+/// E0308, before). The same for every expression kept as written: a comparison, a loop bound, an
+/// index, the argument of `total_cmp`. As an argument, in a loop body and in a branch; data only
+/// (`wrt(w)`), and with the slice differentiated too.
+const C_RECV: f64 = 0.7;
+struct Consts;
+impl Consts {
+    const K: f64 = 1.3;
+}
+
+#[gradient(wrt(w))]
+fn const_receiver_of_reduction(w: f64, xs: &[f64]) -> f64 {
+    w * C_RECV.log((xs.iter().copied().max_by(|a, b| a.total_cmp(b)).unwrap()) * 2.0 + 1.6)
+}
+
+#[gradient(wrt(w))]
+fn const_receivers_in_positions(w: f64, xs: &[f64]) -> f64 {
+    let v = vec![0.5, 1.5, -0.25];
+    // As an argument of a call of the differentiated value.
+    let mut s = (w * C_RECV.powf(
+        xs.iter()
+            .copied()
+            .min_by(|a, b| a.partial_cmp(b).unwrap())
+            .unwrap(),
+    ))
+    .sin();
+    // In a loop body.
+    for k in 0..2 {
+        s += w
+            * (k as f64 + 1.0)
+            * Consts::K.max(v.iter().copied().fold(f64::NEG_INFINITY, f64::max));
+        s += w * C_RECV.min(xs.iter().copied().fold(0.0, |a, b| a + b * b));
+    }
+    // A loop bound, an index, the argument of a method that reads no derivative.
+    for k in 0..(xs.iter().copied().max_by(|a, b| a.total_cmp(b)).unwrap() as usize).min(3) {
+        s += w * v[v.iter().copied().fold(0.0, |a, b| a + b) as usize % 3] * k as f64;
+    }
+    if w.total_cmp(&xs.iter().copied().min_by(|a, b| a.total_cmp(b)).unwrap())
+        == std::cmp::Ordering::Less
+    {
+        s += w;
+    }
+    // In a branch, and a comparison.
+    let big = xs.iter().copied().max_by(|a, b| a.total_cmp(b)).unwrap() > 1.0;
+    if big {
+        s += w * w * Consts::K.powi(xs.iter().copied().fold(0.0_f64, |a, b| a.max(b)) as i32);
+    } else {
+        s -= w * C_RECV.hypot(v.iter().copied().min_by(|a, b| a.total_cmp(b)).unwrap());
+    }
+    s
+}
+
+#[gradient]
+fn const_receiver_of_differentiated_reduction(w: f64, xs: &[f64]) -> f64 {
+    let mut s =
+        w * C_RECV.log(xs.iter().copied().max_by(|a, b| a.total_cmp(b)).unwrap() * 2.0 + 1.6);
+    for k in 0..2 {
+        if k == 1 {
+            s += Consts::K.powf(xs.iter().copied().min_by(|a, b| a.total_cmp(b)).unwrap() * w);
+        }
+    }
+    s
+}
+
+#[test]
+fn const_receivers_of_iterator_reductions() {
+    let sets: [&[f64]; 3] = [
+        &[0.3, -0.8, 1.1, 0.4, 2.0],
+        &[0.2, 0.9],
+        &[-0.5, 0.25, 0.75],
+    ];
+    for xs in sets {
+        for w in [-0.6, 0.45, 1.7] {
+            let (v, [d]) = const_receiver_of_reduction_grad(w, xs);
+            let f = |p: &[f64]| const_receiver_of_reduction(p[0], xs);
+            check_flat("const_receiver_of_reduction", &[w], &f, v, &[d]).unwrap();
+            let (v, [d]) = const_receivers_in_positions_grad(w, xs);
+            let f = |p: &[f64]| const_receivers_in_positions(p[0], xs);
+            check_flat("const_receivers_in_positions", &[w], &f, v, &[d]).unwrap();
+            let mut dx = vec![0.0; xs.len()];
+            let (v, [dw]) = const_receiver_of_differentiated_reduction_grad(w, xs, &mut dx);
+            let mut p = vec![w];
+            p.extend_from_slice(xs);
+            let mut grad = vec![dw];
+            grad.extend_from_slice(&dx);
+            let f = |p: &[f64]| const_receiver_of_differentiated_reduction(p[0], &p[1..]);
+            check_flat(
+                "const_receiver_of_differentiated_reduction",
+                &p,
+                &f,
+                v,
+                &grad,
+            )
+            .unwrap();
+        }
+    }
+}
+
 /// Two carried variables that feed each other with nothing else (`let t = a; a = b + y; b = t;`,
 /// or `std::mem::swap`): the backward loop carries both adjoints (found by the differential
 /// tester: one of them was dropped and the expansion did not compile).

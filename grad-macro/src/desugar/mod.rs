@@ -33,6 +33,31 @@ use crate::errors::Errors;
 use quote::quote;
 use syn::visit_mut::VisitMut;
 
+thread_local! {
+    /// The iterator reductions rewritten into loops (see `Desugar::visit_expr_mut`): each loop, as
+    /// printed, and the expression it was.
+    static ORIGINALS: std::cell::RefCell<std::collections::HashMap<String, syn::Expr>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// The expression a rewritten reduction was, for `e` the loop it became. Lowering follows the loop;
+/// where it keeps an expression as written instead (a constant's method `C.log(..)`, a condition,
+/// a bound), the loop, which binds references as floats (`max_by` over `xs.iter().copied()`), may
+/// not type-check, and the user's expression is printed.
+pub fn original(e: &syn::Expr) -> Option<syn::Expr> {
+    if !matches!(e, syn::Expr::Paren(_) | syn::Expr::Block(_)) {
+        return None;
+    }
+    let key = quote!(#e).to_string();
+    ORIGINALS.with(|o| o.borrow().get(&key).cloned())
+}
+
+/// Forgets the rewritten reductions of the expansions before (one expansion expands several
+/// derivations, each rewritten and lowered in turn, and keeps them all).
+pub fn forget_originals() {
+    ORIGINALS.with(|o| o.borrow_mut().clear());
+}
+
 /// Runs every rewrite on the body of `item`.
 pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     let seqs: iterators::SeqParams = sig
@@ -284,6 +309,7 @@ impl VisitMut for Desugar<'_> {
                 if self.in_cond > 0 {
                     return;
                 }
+                let before = syn::Expr::MethodCall(m.clone());
                 iterators::fold_path_to_closure(m);
                 iterators::pieces_chain(m);
                 if let Some(l) = iterators::filtered_reduction(m)
@@ -297,6 +323,8 @@ impl VisitMut for Desugar<'_> {
                         syn::Expr::Block(_) => syn::parse_quote!((#l)),
                         l => l,
                     };
+                    let key = quote!(#e).to_string();
+                    ORIGINALS.with(|o| o.borrow_mut().insert(key, before));
                 }
             }
             syn::Expr::If(i) if has_statements(&i.cond) => {

@@ -38,6 +38,11 @@ impl VisitMut for Renamer<'_, '_> {
     }
 
     fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        // An iterator reduction `desugar` rewrote into a loop that only lowering accepts: the
+        // expression the user wrote.
+        if let Some(original) = crate::desugar::original(e) {
+            *e = syn::parse_quote!((#original));
+        }
         // `*v` of an element the engine bound by value (`for v in xs.iter()`): the value itself.
         if let syn::Expr::Unary(u) = e {
             if let (syn::UnOp::Deref(_), syn::Expr::Path(p)) = (&u.op, &*u.expr) {
