@@ -4,7 +4,7 @@
 //! instantiated with `f64` and `f32`: the value of `NAME_grad` equals the function's bit for bit
 //! in both, the `f64` gradient matches central differences, the `f32` one the `f64` one.
 
-#![allow(clippy::many_single_char_names)]
+#![allow(clippy::many_single_char_names, clippy::needless_range_loop)]
 
 mod common;
 
@@ -154,6 +154,107 @@ fn calls_closures_loops() {
                 composite(&p[0], &p[1..], &2.0),
                 v,
                 vec![g, d[0], d[1], d[2]],
+            )
+        },
+    );
+}
+
+/// A `loop` with a `break` value inside a `for` (reported as rejected for a generic float type,
+/// "supports `break` and `continue` as statements"; the `f64` body was accepted): as a `let`, as
+/// an argument, in a branch, with the broken-out value carried across the outer iterations.
+#[gradient]
+fn loop_value_in_for<T: num_traits::Float>(x: &[T], x0: T) -> T {
+    let mut acc = T::zero();
+    let mut x0 = x0;
+    for i in 0..3 {
+        let mut j = 0;
+        let b: T = loop {
+            j += 1;
+            if j >= 4 {
+                break x[i] + x0;
+            }
+            x0 = x0 * T::from(0.9).unwrap();
+        };
+        acc = acc + b * b;
+    }
+    acc
+}
+
+#[gradient]
+fn loop_value_positions<T: Real>(x: &[T], x0: T) -> T {
+    let mut acc = T::zero();
+    for i in 0..x.len() {
+        let mut j = 0;
+        // As an argument.
+        acc = acc
+            + T::sin(loop {
+                j += 1;
+                if j >= 2 {
+                    break x[i] * x0;
+                }
+            });
+        // In a branch.
+        if i % 2 == 0 {
+            let mut k = 0usize;
+            let mut t = x0;
+            let c = loop {
+                k += 1;
+                t = t * T::from(0.5).unwrap() + x[i];
+                if k > i {
+                    break t * t;
+                }
+            };
+            acc = acc + c;
+        } else {
+            acc = acc - x0;
+        }
+    }
+    acc
+}
+
+#[test]
+fn loop_with_a_break_value_in_a_for() {
+    check(
+        "loop_value_in_for",
+        &[0.4, -0.3, 0.7, 0.5],
+        &|p| {
+            let mut d = [0.0; 3];
+            let (v, [g]) = loop_value_in_for_grad(&p[..3], p[3], &mut d);
+            (
+                loop_value_in_for(&p[..3], p[3]),
+                v,
+                vec![d[0], d[1], d[2], g],
+            )
+        },
+        &|p| {
+            let mut d = [0.0; 3];
+            let (v, [g]) = loop_value_in_for_grad(&p[..3], p[3], &mut d);
+            (
+                loop_value_in_for(&p[..3], p[3]),
+                v,
+                vec![d[0], d[1], d[2], g],
+            )
+        },
+    );
+    check(
+        "loop_value_positions",
+        &[0.4, -0.3, 0.7, 0.5],
+        &|p| {
+            let mut d = [0.0; 3];
+            let (v, [g]) = loop_value_positions_grad(&p[..3], p[3], &mut d);
+            (
+                loop_value_positions(&p[..3], p[3]),
+                v,
+                vec![d[0], d[1], d[2], g],
+            )
+        },
+        &|p| {
+            let mut d = [0.0; 3];
+            let (v, [g]) = loop_value_positions_grad(&p[..3], p[3], &mut d);
+            (
+                loop_value_positions(&p[..3], p[3]),
+                v,
+                vec![d[0], d[1], d[2], g],
             )
         },
     );
