@@ -3898,6 +3898,45 @@ impl<'a> FnGen<'a> {
             self.read_seq(ctx, &n, iv, out, ind);
             return;
         }
+        if self.on("stmt:zip_collect") && self.rng.chance(0.3) {
+            // A `map` over two zipped slices collected into a local buffer.
+            let (ys, iv2) = self.rng.pick(&slices).clone();
+            if self.layer_ok(&xs, "layers:w_subslice") && self.layer_ok(&ys, "layers:w_subslice") {
+                let n = self.fresh("zc");
+                let (src, pat, body, out_iv) = match self.rng.below(3) {
+                    0 => (
+                        format!("{xs}.iter().zip({ys})"),
+                        "(a, b)",
+                        "*a * *b".to_string(),
+                        iv.mul(iv2),
+                    ),
+                    1 => (
+                        format!("{xs}.iter().copied().zip({ys}.iter().copied())"),
+                        "(a, b)",
+                        "a - b * 0.5".to_string(),
+                        iv.add(iv2.mul(Iv::pt(-0.5))),
+                    ),
+                    _ => (
+                        format!("{xs}.iter().zip({ys}.iter())"),
+                        "(&a, &b)",
+                        "(a + b).sin()".to_string(),
+                        Iv(-1.0, 1.0, iv.2 || iv2.2),
+                    ),
+                };
+                let ty = if self.rng.chance(0.3) {
+                    "_".to_string()
+                } else {
+                    FLT.to_string()
+                };
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: Vec<{ty}> = {src}.map(|{pat}| {body}).collect();"),
+                );
+                self.buffer_read(ctx, &n, out_iv, 1, out, ind);
+                return;
+            }
+        }
         // In a loop, pending; a layer's `w`, pending.
         if (ctx.loops > 0 && !self.on("stmt:range_to_vec_in_loop"))
             || !self.layer_ok(&xs, "layers:w_subslice")
