@@ -1328,6 +1328,18 @@ impl<'a> FnGen<'a> {
                 format!("({a}) {op} ({b})")
             }
             3 if d > 0 && self.on("cond:not") => format!("!({})", self.cond(d - 1)),
+            4 if self.on("cond:any_all") && self.rng.chance(0.3) && !self.slices().is_empty() => {
+                // A predicate over a slice's items.
+                let (xs, _) = self.rng.pick(&self.slices()).clone();
+                let v = self.fresh("q");
+                let k = self.value_in((-1.0, 1.0));
+                let (m, op) = (*self.rng.pick(&["any", "all"]), *self.rng.pick(&["<", ">"]));
+                if self.rng.chance(0.5) {
+                    format!("{xs}.iter().{m}(|{v}| *{v} {op} {k:?})")
+                } else {
+                    format!("{xs}.iter().{m}(|&{v}| {v} {op} {k:?})")
+                }
+            }
             4 => {
                 let bools: Vec<String> = self
                     .visible()
@@ -1458,6 +1470,20 @@ impl<'a> FnGen<'a> {
             return None;
         }
         let e = match which {
+            0 if self.on("reduce:chain") && self.rng.chance(0.3) => {
+                // Two slices chained, summed (their items' bounds joined, twice as many).
+                let (ys, yiv) = self.rng.pick(&sl).clone();
+                let arg = if self.rng.chance(0.5) {
+                    ys.clone()
+                } else {
+                    format!("{ys}.iter()")
+                };
+                Ex::new(
+                    format!("{xs}.iter().chain({arg}).sum::<{FLT}>()"),
+                    true,
+                    n6(xiv.union(yiv)).mul(Iv::pt(2.0)),
+                )
+            }
             0 => Ex::new(format!("{xs}.iter().sum::<{FLT}>()"), true, n6(xiv)),
             1 => {
                 let b = self.closure_body(&[&v], xiv, d - 1);
@@ -1497,7 +1523,14 @@ impl<'a> FnGen<'a> {
                 let b = self.expr(d.min(2) - 1);
                 let t = self.tanh_ex(b);
                 self.frames.pop();
-                let s = if self.rng.chance(0.3) && self.on("reduce:fold_path") {
+                let s = if self.rng.chance(0.2) && self.on("reduce:reduce_path") {
+                    // The maximum or minimum of the slice alone, `reduce` with a path.
+                    let (copy, f) = (
+                        *self.rng.pick(&["cloned", "copied"]),
+                        *self.rng.pick(&["max", "min"]),
+                    );
+                    format!("{xs}.iter().{copy}().reduce({FLT}::{f}).unwrap()")
+                } else if self.rng.chance(0.3) && self.on("reduce:fold_path") {
                     // The maximum or minimum of the slice and the start, `fold` with a path.
                     let (copy, f) = (
                         *self.rng.pick(&["cloned", "copied"]),

@@ -1083,3 +1083,44 @@ fn buffers_written_through_iter_mut() {
         );
     }
 }
+
+/// `.chain(..)` of slices (in a `for`, in a typed and an untyped sum, after `map`, in a `fold`,
+/// copied), `reduce(..).unwrap()` of copied items (a function path and a closure), and
+/// `any`/`all` as conditions and as values.
+#[gradient(wrt(a, b, w))]
+fn chains_reduces_predicates(a: &[f64], b: &[f64], w: f64, data: &[f64]) -> f64 {
+    let s: f64 = a.iter().chain(b).sum();
+    let t = a.iter().chain(b.iter()).map(|v| v * v).sum::<f64>();
+    let mut u = 0.0;
+    for v in a.iter().copied().chain(b.iter().copied()) {
+        u += (v * w).sin();
+    }
+    let m = a.iter().chain(data).fold(0.0, |acc: f64, v| acc.max(*v));
+    let hi = a.iter().copied().reduce(f64::max).unwrap();
+    let prod = b.iter().cloned().reduce(|p, q| p * q).expect("non-empty");
+    let pos = data.iter().all(|v| *v > 0.0);
+    let big = if a.iter().any(|&v| v > 0.5) { w * w } else { w };
+    s * t + u + m + hi * prod + if pos { big } else { -big }
+}
+
+#[test]
+fn chains_reductions_and_predicates() {
+    let (a, b) = ([0.7, -0.2, 0.4], [1.3, 0.6]);
+    for (w, data) in [(0.9, [0.5, 0.8]), (-1.1, [0.5, -0.3])] {
+        let (mut da, mut db) = ([0.0; 3], [0.0; 2]);
+        let (v, [dw]) = chains_reduces_predicates_grad(&a, &b, w, &data, &mut da, &mut db);
+        assert_eq!(
+            v.to_bits(),
+            chains_reduces_predicates(&a, &b, w, &data).to_bits()
+        );
+        let p: Vec<f64> = a.iter().chain(&b).copied().chain([w]).collect();
+        let g: Vec<f64> = da.iter().chain(&db).copied().chain([dw]).collect();
+        check(
+            "chains_reduces_predicates",
+            &|p| chains_reduces_predicates(&p[..3], &p[3..5], p[5], &data),
+            v,
+            &g,
+            &p,
+        );
+    }
+}

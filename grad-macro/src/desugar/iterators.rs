@@ -73,9 +73,12 @@ pub fn reduction_over_data(m: &syn::ExprMethodCall, seqs: &SeqParams) -> Option<
     let typed = super::ranges::float_turbofish(m);
     let (source, map) = super::ranges::split_map(m)?;
     let source = strip_copies(source);
-    if directly_lowered(source, seqs) {
+    // A chain of float-slice parameters yields floats, so an untyped sum of it is a float sum.
+    let params_chain = chains(source) && directly_lowered(source, seqs);
+    if directly_lowered(source, seqs) && !params_chain {
         return None;
     }
+    let typed = typed || params_chain;
     let acc = crate::naming::hidden("acc");
     let item = crate::naming::hidden("item");
     let (pat, value) = match map {
@@ -122,12 +125,84 @@ pub fn reduction_over_data(m: &syn::ExprMethodCall, seqs: &SeqParams) -> Option<
         }
         _ => return None,
     };
-    Some(syn::parse_quote!({
+    let mut block: syn::Expr = syn::parse_quote!({
         let mut #acc = #init;
         for #pat in #source {
             #step
         }
         #acc
+    });
+    split_chains(&mut block);
+    Some(block)
+}
+
+/// Whether an iterator chain has a `.chain(..)` in it.
+fn chains(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::MethodCall(m) => m.method == "chain" || chains(&m.receiver),
+        syn::Expr::Paren(p) => chains(&p.expr),
+        _ => false,
+    }
+}
+
+/// Input: `for p in A.chain(B) { body }` (also `A.chain(B).copied()`), at any depth of `e`, with
+/// no `break` or `continue` in `body`. Output: `for p in A { body } for p in B { body }`, the
+/// same iterations in the same order, each over a sequence the engine iterates.
+pub fn split_chains(e: &mut syn::Expr) {
+    struct Split;
+    impl syn::visit_mut::VisitMut for Split {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            syn::visit_mut::visit_expr_mut(self, e);
+            if let syn::Expr::ForLoop(f) = e {
+                if let Some(two) = chain_loop(f) {
+                    *e = two;
+                }
+            }
+        }
+    }
+    syn::visit_mut::VisitMut::visit_expr_mut(&mut Split, e);
+}
+
+/// One `for` over a chain as two loops (see [`split_chains`]).
+pub fn chain_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
+    fn jumps(ts: proc_macro2::TokenStream) -> bool {
+        crate::naming::mentions(ts, &|i| i == "break" || i == "continue")
+    }
+    if f.label.is_some() || jumps(quote::ToTokens::to_token_stream(&f.body)) {
+        return None;
+    }
+    let (source, copies) = match &*f.expr {
+        syn::Expr::MethodCall(m)
+            if (m.method == "copied" || m.method == "cloned") && m.args.is_empty() =>
+        {
+            (&*m.receiver, Some(&m.method))
+        }
+        e => (e, None),
+    };
+    let syn::Expr::MethodCall(c) = source else {
+        return None;
+    };
+    if c.method != "chain" || c.args.len() != 1 {
+        return None;
+    }
+    let (a, b) = (&c.receiver, &c.args[0]);
+    // The argument as an iterator of the same items as the receiver's.
+    let b: syn::Expr = match b {
+        syn::Expr::Reference(r) => {
+            let x = &r.expr;
+            syn::parse_quote!(#x.iter())
+        }
+        syn::Expr::Path(x) => syn::parse_quote!(#x.iter()),
+        b => b.clone(),
+    };
+    let (a, b) = match copies {
+        Some(m) => (quote!(#a.#m()), quote!(#b.#m())),
+        None => (quote!(#a), quote!(#b)),
+    };
+    let (pat, body) = (&f.pat, &f.body);
+    Some(syn::parse_quote!({
+        for #pat in #a #body
+        for #pat in #b #body
     }))
 }
 
@@ -1156,4 +1231,80 @@ fn elements_as_places(body: &mut syn::Block, l: &syn::Ident, with: &syn::Expr) -
     };
     syn::visit_mut::VisitMut::visit_block_mut(&mut sub, body);
     !sub.other_use
+}
+
+/// Input: `SOURCE.any(|p| pred)` or `SOURCE.all(|p| pred)` (a predicate on the items: data,
+/// never differentiated). Output: `{ let mut R = false; for p in SOURCE { if pred { R = true; }
+/// } R }` (`all`: starting from `true`, cleared where the predicate fails), a loop the engine
+/// lowers over any source it iterates; the result is the same (the predicate has no effects).
+pub fn any_all(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
+    let any = match m.method.to_string().as_str() {
+        "any" => true,
+        "all" => false,
+        _ => return None,
+    };
+    let [syn::Expr::Closure(c)] = &m.args.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    if c.inputs.len() != 1 {
+        return None;
+    }
+    let (p, pred) = (untyped(&c.inputs[0]), &c.body);
+    let source = &m.receiver;
+    let r = crate::naming::fresh("found");
+    Some(if any {
+        syn::parse_quote!(({
+            let mut #r = false;
+            for #p in #source {
+                if #pred {
+                    #r = true;
+                }
+            }
+            #r
+        }))
+    } else {
+        syn::parse_quote!(({
+            let mut #r = true;
+            for #p in #source {
+                if !(#pred) {
+                    #r = false;
+                }
+            }
+            #r
+        }))
+    })
+}
+
+/// Input: `x.iter().copied().reduce(F).unwrap()` (or `.cloned()`, `.expect(..)`). Output:
+/// `x.iter().copied().skip(1).fold(x[0], F)`: the same operations on the same values (a
+/// sequence that may be empty panics at `x[0]` where `unwrap` would).
+pub fn reduce_as_fold(m: &syn::ExprMethodCall) -> Option<syn::ExprMethodCall> {
+    if !(m.method == "unwrap" && m.args.is_empty() || m.method == "expect" && m.args.len() == 1) {
+        return None;
+    }
+    let syn::Expr::MethodCall(r) = &*m.receiver else {
+        return None;
+    };
+    if r.method != "reduce" || r.args.len() != 1 {
+        return None;
+    }
+    // The items are values (`copied`/`cloned`) of a slice's `iter()`.
+    let syn::Expr::MethodCall(copies) = &*r.receiver else {
+        return None;
+    };
+    if !(copies.method == "copied" || copies.method == "cloned") || !copies.args.is_empty() {
+        return None;
+    }
+    let syn::Expr::MethodCall(it) = &*copies.receiver else {
+        return None;
+    };
+    if it.method != "iter" || !it.args.is_empty() {
+        return None;
+    }
+    let x = &it.receiver;
+    if !matches!(&**x, syn::Expr::Path(_) | syn::Expr::Field(_)) {
+        return None;
+    }
+    let (src, f) = (&r.receiver, &r.args[0]);
+    syn::parse2(quote!(#src.skip(1).fold(#x[0], #f))).ok()
 }

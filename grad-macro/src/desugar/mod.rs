@@ -300,16 +300,27 @@ impl VisitMut for Desugar<'_> {
                     *e = l;
                 } else if let Some(l) = iterators::iter_mut_loop(f) {
                     *e = l;
+                } else if let Some(l) = iterators::chain_loop(f) {
+                    *e = l;
                 }
             }
             syn::Expr::MethodCall(_) if subslice_iter(e).is_some() => {
                 *e = subslice_iter(e).expect("checked");
             }
             syn::Expr::MethodCall(m) if !closure_returns(m) => {
+                let before = syn::Expr::MethodCall(m.clone());
+                if let Some(folded) = iterators::reduce_as_fold(m) {
+                    *m = folded;
+                }
+                if let Some(l) = iterators::any_all(m) {
+                    *e = l;
+                    let key = quote!(#e).to_string();
+                    ORIGINALS.with(|o| o.borrow_mut().insert(key, before));
+                    return;
+                }
                 if self.in_cond > 0 {
                     return;
                 }
-                let before = syn::Expr::MethodCall(m.clone());
                 iterators::fold_path_to_closure(m);
                 iterators::pieces_chain(m);
                 if let Some(l) = iterators::filtered_reduction(m)
