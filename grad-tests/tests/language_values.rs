@@ -1124,3 +1124,33 @@ fn chains_reductions_and_predicates() {
         );
     }
 }
+
+/// `fold` with a tuple accumulator: mean and variance in one pass, after a `map`, over a range,
+/// three parts, the result read by pattern and by field.
+#[gradient]
+fn tuple_folds(x: &[f64], w: f64) -> f64 {
+    let (s, q) = x.iter().fold((0.0, 0.0), |(s, q), &v| (s + v, q + v * v));
+    let n = x.len() as f64;
+    let var = q / n - (s / n).powi(2);
+    let scaled = x
+        .iter()
+        .map(|v| v * w)
+        .fold((0.0, 1.0), |(a, p), v| (a + v, p * v));
+    let three = (0..x.len()).fold((w, 0.0_f64, 1.0), |(a, b, c), i| {
+        (a * 0.5 + x[i], b.max(x[i]), c)
+    });
+    var + scaled.0 * scaled.1 + three.0 + three.1 * three.2
+}
+
+#[test]
+fn folds_into_tuples() {
+    let x = [0.7, -0.2, 0.4, 1.3];
+    for w in [0.9, -1.4] {
+        let mut dx = [0.0; 4];
+        let (v, [dw]) = tuple_folds_grad(&x, w, &mut dx);
+        assert_eq!(v.to_bits(), tuple_folds(&x, w).to_bits());
+        let p: Vec<f64> = x.iter().copied().chain([w]).collect();
+        let g: Vec<f64> = dx.iter().copied().chain([dw]).collect();
+        check("tuple_folds", &|p| tuple_folds(&p[..4], p[4]), v, &g, &p);
+    }
+}

@@ -1308,3 +1308,47 @@ pub fn reduce_as_fold(m: &syn::ExprMethodCall) -> Option<syn::ExprMethodCall> {
     let (src, f) = (&r.receiver, &r.args[0]);
     syn::parse2(quote!(#src.skip(1).fold(#x[0], #f))).ok()
 }
+
+/// Input: `SOURCE.fold((a, b), |(s, q), v| (s + v, q + v * v))` (also after `map`): a fold whose
+/// accumulator is a tuple, written as a tuple literal. Output: one accumulator per part,
+/// `{ let mut A0 = a; let mut A1 = b; for v in SOURCE { let (N0, N1) = { let (s, q) = (A0, A1);
+/// body }; A0 = N0; A1 = N1; } (A0, A1) }`: the same operations in the same order.
+pub fn tuple_fold(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
+    if m.method != "fold" || m.args.len() != 2 {
+        return None;
+    }
+    let syn::Expr::Tuple(init) = &m.args[0] else {
+        return None;
+    };
+    let syn::Expr::Closure(c) = &m.args[1] else {
+        return None;
+    };
+    if c.inputs.len() != 2 || init.elems.is_empty() {
+        return None;
+    }
+    let (source, map) = super::ranges::split_map(m)?;
+    let (pa, pv, body) = (untyped(&c.inputs[0]), untyped(&c.inputs[1]), &c.body);
+    let n = init.elems.len();
+    let accs: Vec<syn::Ident> = (0..n).map(|_| crate::naming::fresh("part")).collect();
+    let nexts: Vec<syn::Ident> = (0..n).map(|_| crate::naming::fresh("next")).collect();
+    let inits = init.elems.iter();
+    let (pat, bind_item) = match map {
+        Some(mc) => {
+            let (p, value) = (untyped(&mc.inputs[0]), super::tail_expr(&mc.body));
+            (quote!(#p), quote!(let #pv = #value;))
+        }
+        None => (quote!(#pv), quote!()),
+    };
+    Some(syn::parse_quote!({
+        #(let mut #accs = #inits;)*
+        for #pat in #source {
+            #bind_item
+            let (#(#nexts,)*) = {
+                let #pa = (#(#accs,)*);
+                #body
+            };
+            #(#accs = #nexts;)*
+        }
+        (#(#accs,)*)
+    }))
+}

@@ -95,6 +95,20 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
         })
         .map(|p| p.ident.to_string())
         .collect();
+    // Folds into tuples first: the tuple rewrites below then see the tuple the loop gives.
+    struct TupleFolds;
+    impl VisitMut for TupleFolds {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            syn::visit_mut::visit_expr_mut(self, e);
+            if let syn::Expr::MethodCall(m) = e {
+                if let Some(l) = iterators::tuple_fold(m) {
+                    *e = l;
+                }
+            }
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    TupleFolds.visit_block_mut(&mut item.block);
     Desugar {
         errors,
         seqs: &seqs,
