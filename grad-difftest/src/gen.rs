@@ -1523,7 +1523,16 @@ impl<'a> FnGen<'a> {
                 let b = self.expr(d.min(2) - 1);
                 let t = self.tanh_ex(b);
                 self.frames.pop();
-                let s = if self.rng.chance(0.2) && self.on("reduce:reduce_path") {
+                let s = if self.rng.chance(0.2) && self.on("reduce:tuple_fold") {
+                    // A tuple accumulator: the contraction beside a sum of the items, one part
+                    // read (the sum's bound is the same as the contraction's).
+                    let acc2 = self.fresh("acc");
+                    let part = self.rng.below(2);
+                    format!(
+                        "{xs}.iter().fold(({}, 0.0), |({acc}, {acc2}), &{v}| ({acc} * 0.5 + {t}, {acc2} * 0.5 + {v} * 0.5)).{part}",
+                        init.s
+                    )
+                } else if self.rng.chance(0.2) && self.on("reduce:reduce_path") {
                     // The maximum or minimum of the slice alone, `reduce` with a path.
                     let (copy, f) = (
                         *self.rng.pick(&["cloned", "copied"]),

@@ -326,7 +326,7 @@ impl VisitMut for Desugar<'_> {
                 if let Some(folded) = iterators::reduce_as_fold(m) {
                     *m = folded;
                 }
-                if let Some(l) = iterators::any_all(m) {
+                if let Some(l) = iterators::any_all(m).filter(|_| self.in_cond == 0) {
                     *e = l;
                     let key = quote!(#e).to_string();
                     ORIGINALS.with(|o| o.borrow_mut().insert(key, before));
