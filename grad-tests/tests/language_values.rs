@@ -1154,3 +1154,26 @@ fn folds_into_tuples() {
         check("tuple_folds", &|p| tuple_folds(&p[..4], p[4]), v, &g, &p);
     }
 }
+
+/// A state array reassigned whole each step (`state = [x + dt * v, v + dt * a];`), every new
+/// element computed from the old state before any is stored.
+#[gradient]
+fn oscillator(k: f64, x0: f64, v0: f64) -> f64 {
+    let dt = 0.05;
+    let mut state = [x0, v0];
+    for _ in 0..40 {
+        let a = -k * state[0];
+        state = [state[0] + dt * state[1], state[1] + dt * a];
+    }
+    let mut pair = [k, 0.5];
+    pair = [state[1] * pair[1], state[0] * pair[0]];
+    state[0] * state[0] + pair[0] * pair[1]
+}
+
+#[test]
+fn arrays_reassigned_whole() {
+    let p = [1.3, 0.8, -0.4];
+    let (v, g) = oscillator_grad(p[0], p[1], p[2]);
+    assert_eq!(v.to_bits(), oscillator(p[0], p[1], p[2]).to_bits());
+    check("oscillator", &|p| oscillator(p[0], p[1], p[2]), v, &g, &p);
+}

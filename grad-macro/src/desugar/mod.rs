@@ -295,6 +295,27 @@ impl VisitMut for Desugar<'_> {
                     m.mac.tokens = quote!(#v; #n);
                 }
             }
+            // `state = [a, b];` of an array: every element computed, then stored in turn.
+            syn::Expr::Assign(a)
+                if matches!(&*a.left, syn::Expr::Path(_))
+                    && matches!(&*a.right, syn::Expr::Array(arr) if !arr.elems.is_empty()) =>
+            {
+                let syn::Expr::Array(arr) = &*a.right else {
+                    unreachable!("matched above")
+                };
+                let x = &a.left;
+                let temps: Vec<syn::Ident> = arr
+                    .elems
+                    .iter()
+                    .map(|_| crate::naming::fresh("elem"))
+                    .collect();
+                let elems = arr.elems.iter();
+                let k = 0..temps.len();
+                *e = syn::parse_quote!({
+                    #(let #temps = #elems;)*
+                    #(#x[#k] = #temps;)*
+                });
+            }
             // `x.sin_cos().0` is `x.sin()`.
             syn::Expr::Field(f) => {
                 if let (syn::Expr::MethodCall(m), syn::Member::Unnamed(k)) = (&*f.base, &f.member) {
