@@ -3078,6 +3078,55 @@ impl<'a> FnGen<'a> {
     /// `m[i][j]`, and elements read through `first`/`last`/`get(..)` with `unwrap`.
     fn vec_forms(&mut self, out: &mut String, ind: usize) {
         let n = self.fresh("vz");
+        if self.on("stmt:array_reassign") && self.rng.chance(0.25) {
+            // A small state array stepped by reassigning it whole, each new element read from
+            // the old ones; and a predicate over a slice bound to a name.
+            let (e, f, g) = (
+                self.wrapped(1, (-2.0, 2.0)),
+                self.wrapped(1, (-2.0, 2.0)),
+                self.wrapped(1, (-2.0, 2.0)),
+            );
+            Self::line(
+                out,
+                ind,
+                &format!("let mut {n} = [{}, {}];", self.typed(e.clone()).s, f.s),
+            );
+            Self::line(
+                out,
+                ind,
+                &format!(
+                    "{n} = [{n}[0] * 0.5 + {}, {n}[1] - {n}[0] * 0.25];",
+                    paren(&g.s)
+                ),
+            );
+            let r = self.fresh("vr");
+            let sl = self.slices();
+            let pred = match sl.first() {
+                Some((xs, _)) if self.on("stmt:any_all_let") => {
+                    let q = self.fresh("q");
+                    let m = *self.rng.pick(&["any", "all"]);
+                    let b = self.fresh("pb");
+                    Self::line(
+                        out,
+                        ind,
+                        &format!("let {b}: bool = {xs}.iter().{m}(|{q}| *{q} > 0.0);"),
+                    );
+                    format!(" * if {b} {{ 1.0 }} else {{ -0.5 }}")
+                }
+                _ => String::new(),
+            };
+            Self::line(
+                out,
+                ind,
+                &format!("let {r}: {FLT} = ({n}[0] + {n}[1]){pred};"),
+            );
+            self.declare(
+                &r,
+                VarKind::Float(Iv(-6.0, 6.0, e.iv.2 || f.iv.2 || g.iv.2)),
+                false,
+            );
+            return;
+        }
         if self.rng.chance(0.5) {
             let k = 1 + self.rng.below(4);
             let e = self.wrapped(1, (-2.0, 2.0));

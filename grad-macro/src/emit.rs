@@ -801,7 +801,17 @@ impl Emitter<'_> {
         let msg = format!("internal error of #[gradient]: the reverse sweep reached the call of `{name}` before its forward sweep did");
         let pool = crate::naming::hidden("pool");
         let call = quote!((#ks.pop().expect(#msg))(&#adj[..], &mut #pool, #(#buffers),*));
-        let call = self.checked_call_with(dot, args, grads, &[], None, Some(call));
+        // Data passed to a sequence parameter needs no derivative there (its flag is `Off`).
+        let checked: Vec<CallArg> = args
+            .iter()
+            .map(|a| match a {
+                CallArg::Seq(s, t, _) if !self.func.seq(*s).active => {
+                    CallArg::Tokens(t.clone(), Vec::new())
+                }
+                a => a.clone(),
+            })
+            .collect();
+        let call = self.checked_call_with(dot, &checked, grads, &[], None, Some(call));
         if grads.iter().all(Option::is_none) {
             return quote!(let _ = #call;);
         }

@@ -54,9 +54,30 @@ pub fn item(input: &Input) -> TokenStream {
 
 const LIFETIME: &str = "'__grad_g";
 
-/// The flag type parameter of the `k`-th differentiated sequence.
+/// The flag type parameter of the `k`-th sequence parameter.
 fn flag(k: usize) -> Ident {
     format_ident!("__GradF{}", k)
+}
+
+/// The sequence parameters (the cotangent aside), each with its flag: one per sequence
+/// argument a caller passes, differentiated or not (a caller that passes a differentiated value
+/// where `f` has none fails at its table check, as for any call).
+fn seq_params(sig: &Sig) -> Vec<(Ident, &crate::sig::Param)> {
+    sig.params[..sig.params.len() - 1]
+        .iter()
+        .filter(|p| matches!(p.class, ParamClass::FloatSeq(_)))
+        .enumerate()
+        .map(|(k, p)| (flag(k), p))
+        .collect()
+}
+
+/// The name of a sequence's gradient buffer in the closure.
+fn buffer_name(p: &crate::sig::Param) -> Ident {
+    if p.active {
+        format_ident!("d_{}", p.ident)
+    } else {
+        crate::naming::hidden(&format!("no_d_{}", p.ident))
+    }
 }
 
 /// `vis fn f__split<'g, .., F0: Flag, ..>(params.., _: F0, ..) -> (Vec<T>, impl FnOnce(&[T],
@@ -78,7 +99,7 @@ fn signature(input: &Input, sig: &Sig) -> TokenStream {
         }
     }
     generics.params.insert(0, syn::parse_quote!(#lt));
-    let seqs = sig.active_seqs().count();
+    let seqs = seq_params(sig).len();
     for k in 0..seqs {
         let f = flag(k);
         generics
@@ -136,8 +157,8 @@ fn closure_params(sig: &Sig, elem: &syn::Type) -> (Ident, Vec<TokenStream>) {
         quote!(#lend: &mut ::std::vec::Vec<::std::vec::Vec<#elem>>),
     ]
     .into_iter()
-    .chain(sig.active_seqs().map(|p| {
-        let d = format_ident!("d_{}", p.ident);
+    .chain(seq_params(sig).into_iter().map(|(_, p)| {
+        let d = buffer_name(p);
         quote!(#d: &mut [#elem])
     }))
     .collect();
@@ -147,10 +168,11 @@ fn closure_params(sig: &Sig, elem: &syn::Type) -> (Ident, Vec<TokenStream>) {
 /// The length check of each gradient buffer the caller passes (and only of those).
 fn closure_checks(input: &Input, sig: &Sig) -> Vec<TokenStream> {
     let name = &input.item.sig.ident;
-    sig.active_seqs()
-        .enumerate()
-        .map(|(k, p)| {
-            let (x, d, f) = (&p.ident, format_ident!("d_{}", p.ident), flag(k));
+    seq_params(sig)
+        .into_iter()
+        .filter(|(_, p)| p.active)
+        .map(|(f, p)| {
+            let (x, d) = (&p.ident, buffer_name(p));
             let msg =
                 format!("{name}: the gradient of `{x}` has length {{}} but `{x}` has length {{}}");
             quote! {
@@ -174,11 +196,15 @@ fn fallback(input: &Input, sig: &Sig) -> TokenStream {
     let checks = closure_checks(input, sig);
     let zero = crate::emit::float_literal(0.0, sig.float_ty);
     let lend = crate::naming::hidden("lend");
-    let scratch: Vec<Ident> = sig
-        .active_seqs()
-        .map(|p| crate::naming::hidden(&format!("s_{}", p.ident)))
+    let active: Vec<(Ident, &crate::sig::Param)> = seq_params(sig)
+        .into_iter()
+        .filter(|(_, p)| p.active)
         .collect();
-    let makes = sig.active_seqs().zip(&scratch).map(|(p, s)| {
+    let scratch: Vec<Ident> = active
+        .iter()
+        .map(|(_, p)| crate::naming::hidden(&format!("s_{}", p.ident)))
+        .collect();
+    let makes = active.iter().zip(&scratch).map(|((_, p), s)| {
         let x = &p.ident;
         quote! {
             let mut #s = #lend.pop().unwrap_or_default();
@@ -187,21 +213,17 @@ fn fallback(input: &Input, sig: &Sig) -> TokenStream {
         }
     });
     let give_back = scratch.iter().map(|s| quote!(#lend.push(#s);));
-    let adds = sig
-        .active_seqs()
-        .zip(&scratch)
-        .enumerate()
-        .map(|(k, (p, s))| {
-            let (d, f) = (format_ident!("d_{}", p.ident), flag(k));
-            let (a, b) = (crate::naming::hidden("a"), crate::naming::hidden("b"));
-            quote! {
-                if <#f as ::grad::runtime::__private::Flag>::ON {
-                    for (#a, #b) in #d.iter_mut().zip(#s.iter()) {
-                        *#a = *#a + *#b;
-                    }
+    let adds = active.iter().zip(&scratch).map(|((f, p), s)| {
+        let d = buffer_name(p);
+        let (a, b) = (crate::naming::hidden("a"), crate::naming::hidden("b"));
+        quote! {
+            if <#f as ::grad::runtime::__private::Flag>::ON {
+                for (#a, #b) in #d.iter_mut().zip(#s.iter()) {
+                    *#a = *#a + *#b;
                 }
             }
-        });
+        }
+    });
     let k = sig.active_scalars().count();
     let (value, g) = (crate::naming::hidden("value"), crate::naming::hidden("g"));
     let call = quote!(#qual #dot_grad(#(#pass,)* #d_out #(, &mut #scratch)*));
@@ -285,11 +307,10 @@ fn derived(input: &Input, sig: &Sig) -> Option<TokenStream> {
     drop_dot_loop(&mut lowered.func.body, &adjoint, d_out);
 
     let mut guards = std::collections::HashMap::new();
-    for (k, p) in sig.active_seqs().enumerate() {
+    for (f, p) in seq_params(sig).into_iter().filter(|(_, p)| p.active) {
         let seq = (0..lowered.func.seqs.len())
             .map(|s| crate::ir::SeqId(s as u32))
             .find(|s| !lowered.func.seq(*s).buffer && lowered.func.seq(*s).ident == p.ident)?;
-        let f = flag(k);
         guards.insert(seq, quote!(<#f as ::grad::runtime::__private::Flag>::ON));
     }
     sink_guarded(&mut lowered.func, &mut adjoint, &guards);

@@ -236,3 +236,28 @@ fn the_closure_adds_to_what_the_buffers_hold() {
     close("w", &dw, &plus1(&ew));
     close("b", &db, &plus1(&eb));
 }
+
+/// A layer that differentiates its weights only (`wrt(w)`), called per sample on data.
+#[gradient(wrt(w))]
+fn weights_only(w: &[f64], x: &[f64]) -> Vec<f64> {
+    vec![(w[0] * x[0] + w[1]).tanh(), w[1] * x[1] * x[0]]
+}
+
+#[gradient(wrt(w))]
+fn over_data(w: &[f64], xs: &[f64]) -> f64 {
+    let mut acc = 0.0;
+    for i in 0..xs.len() / 2 {
+        let h = weights_only(w, &xs[2 * i..2 * i + 2]);
+        acc += h[0] * h[1] + h[0];
+    }
+    acc
+}
+
+#[test]
+fn a_layer_with_wrt_called_on_data() {
+    let w = [0.6, -0.3];
+    let mut dw = [0.0; 2];
+    let v = over_data_grad(&w, &XS, &mut dw);
+    assert_eq!(v.to_bits(), over_data(&w, &XS).to_bits());
+    close("over_data", &dw, &fd(&|p| over_data(p, &XS), &w));
+}
