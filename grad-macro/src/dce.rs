@@ -287,10 +287,10 @@ fn carried_needed(l: &crate::ir::Loop, live: &HashSet<ValId>) -> Vec<bool> {
         if let Iter::Tape { vals, .. } = &l.iter {
             trial.extend(vals.iter().copied());
         }
-        eliminate(&mut l.body.clone(), &mut trial);
+        eliminate_with(&mut l.body.clone(), &mut trial, false);
         if let Iter::While { cond_block, cond } = &l.iter {
             trial.insert(*cond);
-            eliminate(&mut cond_block.clone(), &mut trial);
+            eliminate_with(&mut cond_block.clone(), &mut trial, false);
         }
         let mut changed = false;
         for (c, k) in l.carried.iter().zip(keep.iter_mut()) {
@@ -308,6 +308,13 @@ fn carried_needed(l: &crate::ir::Loop, live: &HashSet<ValId>) -> Vec<bool> {
 /// Drops, last to first, every statement whose values are not in `live` (which grows with what the
 /// kept statements read; SSA makes one set enough).
 pub fn eliminate(block: &mut Block, live: &mut HashSet<ValId>) {
+    eliminate_with(block, live, true);
+}
+
+/// [`eliminate`]; with `precise` off, a loop keeps every carried variable its body reads (the
+/// cheap rule the trials of [`carried_needed`] use for the loops nested in the one they decide,
+/// so that deciding costs one pass per level rather than one per level per trial).
+fn eliminate_with(block: &mut Block, live: &mut HashSet<ValId>, precise: bool) {
     let mut kept = Vec::with_capacity(block.stmts.len());
     for mut s in std::mem::take(&mut block.stmts).into_iter().rev() {
         let keep = match &mut s {
@@ -354,10 +361,11 @@ pub fn eliminate(block: &mut Block, live: &mut HashSet<ValId>) {
                     .collect();
                 // But not one that only its own update reads (`acc = acc + x[i]` with `acc`
                 // unused after the loop, as where an adjoint recomputes more than it needs).
-                if l.carried
-                    .iter()
-                    .zip(&keep)
-                    .any(|(c, k)| *k && !live.contains(&c.out))
+                if precise
+                    && l.carried
+                        .iter()
+                        .zip(&keep)
+                        .any(|(c, k)| *k && !live.contains(&c.out))
                 {
                     keep = carried_needed(l, live);
                 }
@@ -390,10 +398,10 @@ pub fn eliminate(block: &mut Block, live: &mut HashSet<ValId>) {
                 if let Iter::Tape { vals, .. } = &l.iter {
                     live.extend(vals.iter().copied());
                 }
-                eliminate(&mut l.body, live);
+                eliminate_with(&mut l.body, live, precise);
                 if let Iter::While { cond_block, cond } = &mut l.iter {
                     live.insert(*cond);
-                    eliminate(cond_block, live);
+                    eliminate_with(cond_block, live, precise);
                 }
                 !l.carried.is_empty() || !l.body.stmts.is_empty()
             }
@@ -414,8 +422,8 @@ pub fn eliminate(block: &mut Block, live: &mut HashSet<ValId>) {
                     }
                 }
                 live.extend(exports.iter().map(|e| e.val));
-                eliminate(then, live);
-                eliminate(els, live);
+                eliminate_with(then, live, precise);
+                eliminate_with(els, live, precise);
                 !merges.is_empty() || !then.stmts.is_empty() || !els.stmts.is_empty()
             }
             s => {

@@ -74,8 +74,11 @@ pub fn gradient(
     args: proc_macro::TokenStream,
     item: proc_macro::TokenStream,
 ) -> proc_macro::TokenStream {
+    desugar::abandon_originals();
+    let out = expand::expand(args.into(), item.into());
+    // Dropped while this expansion's token handles are alive: a later expansion may not drop them.
     desugar::forget_originals();
-    expand::expand(args.into(), item.into()).into()
+    out.into()
 }
 
 /// Marks a hand-written `NAME_grad` as the derivative of `NAME`: `#[gradient]` code that calls

@@ -58,6 +58,12 @@ pub fn forget_originals() {
     ORIGINALS.with(|o| o.borrow_mut().clear());
 }
 
+/// Forgets, without dropping, what an expansion that did not finish left (a panic in it): the
+/// compiler's token handles inside are stale, and dropping one in another expansion is an error.
+pub fn abandon_originals() {
+    ORIGINALS.with(|o| std::mem::forget(std::mem::take(&mut *o.borrow_mut())));
+}
+
 /// Runs every rewrite on the body of `item`.
 pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     let seqs: iterators::SeqParams = sig
