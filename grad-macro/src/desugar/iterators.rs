@@ -1252,27 +1252,21 @@ pub fn any_all(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
     let (p, pred) = (untyped(&c.inputs[0]), &c.body);
     let source = &m.receiver;
     let r = crate::naming::fresh("found");
-    Some(if any {
-        syn::parse_quote!(({
-            let mut #r = false;
-            for #p in #source {
-                if #pred {
-                    #r = true;
-                }
-            }
-            #r
-        }))
+    // `any` starts false and turns true where the predicate holds; `all` the other way round.
+    let (start, found, test) = if any {
+        (quote!(false), quote!(true), quote!(#pred))
     } else {
-        syn::parse_quote!(({
-            let mut #r = true;
-            for #p in #source {
-                if !(#pred) {
-                    #r = false;
-                }
+        (quote!(true), quote!(false), quote!(!(#pred)))
+    };
+    Some(syn::parse_quote!(({
+        let mut #r = #start;
+        for #p in #source {
+            if #test {
+                #r = #found;
             }
-            #r
-        }))
-    })
+        }
+        #r
+    })))
 }
 
 /// Input: `x.iter().copied().reduce(F).unwrap()` (or `.cloned()`, `.expect(..)`). Output:
