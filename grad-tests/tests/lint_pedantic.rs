@@ -720,3 +720,29 @@ fn parallel_runs() {
     let (mut dw, mut dx) = ([0.0_f32; 1], [0.0_f32; 3]);
     assert!(split_generic_grad(&[0.5_f32], &[1.0, 2.0, 3.0], &mut dw, &mut dx).is_finite());
 }
+
+/// The iterator forms of session 10: a collect of a zip, a chain in a loop and a sum, `reduce`,
+/// `any`/`all` bound to names, a tuple fold, an array reassigned whole.
+#[gradient]
+fn iterator_forms(xs: &[f64], ys: &[f64], scale: f64) -> f64 {
+    let products: Vec<f64> = xs.iter().zip(ys).map(|(p, q)| p * q).collect();
+    let mut chained = 0.0;
+    for v in xs.iter().chain(ys.iter()) {
+        chained += v * scale;
+    }
+    let total: f64 = xs.iter().chain(ys).sum();
+    let high = xs.iter().copied().reduce(f64::max).unwrap();
+    let positive = ys.iter().all(|v| *v > 0.0);
+    let (mean, square) = xs.iter().fold((0.0, 0.0), |(m, q), &v| (m + v, q + v * v));
+    let mut state = [scale, mean];
+    state = [state[0] * 0.5 + square, state[1] - state[0]];
+    let sign = if positive { 1.0 } else { -1.0 };
+    products.iter().sum::<f64>() + chained + total * high * sign + state[0] * state[1]
+}
+
+#[test]
+fn iterator_forms_run() {
+    let (mut da, mut db) = ([0.0; 2], [0.0; 2]);
+    let (v, [dw]) = iterator_forms_grad(&[0.5, -0.2], &[1.0, 0.3], 0.7, &mut da, &mut db);
+    assert!(v.is_finite() && dw.is_finite() && da.iter().chain(&db).all(|g| g.is_finite()));
+}
