@@ -583,9 +583,19 @@ pub fn pieces_chain(m: &mut syn::ExprMethodCall) {
     };
     let n = crate::naming::hidden("piece");
     let (count, bind) = match &ys {
+        // `y` is the element's reference, `&y` the element, `_` nothing.
         Some((y, ylo, yhi)) => (
             quote!((#count).min(#yhi - #ylo)),
-            quote!(let #other = &#y[#ylo + #n];),
+            match untyped(other) {
+                syn::Pat::Wild(_) => quote!(),
+                syn::Pat::Reference(r) if r.mutability.is_none() => {
+                    let Some(v) = pat_ident(&r.pat) else {
+                        return;
+                    };
+                    quote!(let #v = #y[#ylo + #n];)
+                }
+                other => quote!(let #other = &#y[#ylo + #n];),
+            },
         ),
         None => (count, quote!(let #other = #n;)),
     };
@@ -1082,10 +1092,19 @@ pub fn extremum(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
         (false, false) => quote!(#item < #best),
     };
     let source = strip_copies(&mb.receiver);
+    // Over `map`s and `filter`s: the loop runs them and binds the float they give.
+    let (pattern, source, steps): (_, &syn::Expr, _) = if is_slice_iter(source) {
+        (quote!(#item), source, Vec::new())
+    } else {
+        let (pattern, source, mut steps, value) = super::filters::float_items(&mb.receiver)?;
+        steps.push(quote!(let #item = #value;));
+        (pattern, source, steps)
+    };
     Some(syn::parse_quote!({
         let mut #best = 0.0;
         let mut #first = true;
-        for #item in #source {
+        for #pattern in #source {
+            #(#steps)*
             if #first || #better {
                 #best = #item;
             }

@@ -2,6 +2,7 @@
 //! emitted untouched; only the body that `NAME_grad` is derived from is rewritten.
 
 mod closures;
+mod filters;
 mod iterators;
 mod labels;
 mod matches;
@@ -110,6 +111,31 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
                 if let Some(l) = iterators::tuple_fold(m) {
                     *e = l;
                 }
+            }
+            // `x.iter().fold((a, b), ..).1`: the block's tail is the tuple, so the field is one
+            // of its parts.
+            if let syn::Expr::Field(f) = e {
+                let syn::Member::Unnamed(k) = &f.member else {
+                    return;
+                };
+                let k = k.index as usize;
+                let mut base = &mut *f.base;
+                while let syn::Expr::Paren(p) = base {
+                    base = &mut p.expr;
+                }
+                let syn::Expr::Block(b) = base else {
+                    return;
+                };
+                let Some(syn::Stmt::Expr(syn::Expr::Tuple(t), None)) = b.block.stmts.last() else {
+                    return;
+                };
+                if k >= t.elems.len() {
+                    return;
+                }
+                let part = t.elems[k].clone();
+                let n = b.block.stmts.len();
+                b.block.stmts[n - 1] = syn::Stmt::Expr(part, None);
+                *e = syn::Expr::Block(b.clone());
             }
         }
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
@@ -343,10 +369,17 @@ impl VisitMut for Desugar<'_> {
                     *e = l;
                 } else if let Some(l) = iterators::chain_loop(f) {
                     *e = l;
+                } else if let Some(l) = filters::filter_loop(f) {
+                    *e = l;
                 }
             }
             syn::Expr::MethodCall(_) if subslice_iter(e).is_some() => {
                 *e = subslice_iter(e).expect("checked");
+            }
+            syn::Expr::MethodCall(m) if self.in_cond == 0 && unwrap_or(m).is_some() => {
+                let (test, default, mut unwrap) = unwrap_or(m).expect("checked");
+                self.visit_expr_mut(&mut unwrap);
+                *e = syn::parse_quote!((if #test { #default } else { #unwrap }));
             }
             syn::Expr::MethodCall(m) if !closure_returns(m) => {
                 let before = syn::Expr::MethodCall(m.clone());
@@ -365,6 +398,7 @@ impl VisitMut for Desugar<'_> {
                 iterators::fold_path_to_closure(m);
                 iterators::pieces_chain(m);
                 if let Some(l) = iterators::filtered_reduction(m)
+                    .or_else(|| filters::filtered_chain(m))
                     .or_else(|| iterators::extremum(m))
                     .or_else(|| ranges::reduction_to_loop(m))
                     .or_else(|| iterators::reduction_over_data(m, self.seqs))
@@ -536,7 +570,44 @@ fn closure_returns(m: &syn::ExprMethodCall) -> bool {
     f.0
 }
 
-/// Input: `x.first()`, `x.last()` or `x.get(i)` (of a name or a field), then `.copied()` or
+/// The slice and the position of an element that `e` takes as an `Option`: `x.first()`,
+/// `x.last()`, `x.get(i)`, also through `x.iter()` (`.next()`, `.last()`, `.nth(i)`, with
+/// `.copied()`/`.cloned()` anywhere), of a name or a field. The position is `None` for the last.
+fn option_element(e: &syn::Expr) -> Option<(&syn::Expr, Option<syn::Expr>, bool)> {
+    fn strip(e: &syn::Expr) -> &syn::Expr {
+        match e {
+            syn::Expr::MethodCall(c)
+                if (c.method == "copied" || c.method == "cloned") && c.args.is_empty() =>
+            {
+                strip(&c.receiver)
+            }
+            e => e,
+        }
+    }
+    let syn::Expr::MethodCall(m) = strip(e) else {
+        return None;
+    };
+    // Through `iter()`: the iterator's `next`/`last`/`nth` are the slice's `first`/`last`/`get`.
+    let (x, through_iter) = match strip(&m.receiver) {
+        syn::Expr::MethodCall(it) if it.method == "iter" && it.args.is_empty() => {
+            (&*it.receiver, true)
+        }
+        x => (x, false),
+    };
+    if !matches!(x, syn::Expr::Path(_) | syn::Expr::Field(_)) {
+        return None;
+    }
+    let zero: syn::Expr = syn::parse_quote!(0);
+    let at = match (m.method.to_string().as_str(), m.args.len(), through_iter) {
+        ("first", 0, false) | ("next", 0, true) => Some(zero),
+        ("last", 0, _) | ("next_back", 0, true) => None,
+        ("get", 1, false) | ("nth", 1, true) => Some(m.args[0].clone()),
+        _ => return None,
+    };
+    Some((x, at, !std::ptr::eq(strip(e), e)))
+}
+
+/// Input: `x.first()`, `x.last()` or `x.get(i)` (see `option_element`), then `.copied()` or
 /// `.cloned()` or nothing, then `.unwrap()` or `.expect(..)`. Output: `x[0]`, `x[x.len() - 1]`,
 /// `x[i]`: the element read by index, which lowering differentiates (the original panics on an
 /// empty `x` where this does too).
@@ -549,28 +620,76 @@ fn element_access(e: &syn::Expr) -> Option<syn::Expr> {
     {
         return None;
     }
-    let mut inner = &*un.receiver;
-    if let syn::Expr::MethodCall(c) = inner {
-        if (c.method == "copied" || c.method == "cloned") && c.args.is_empty() {
-            inner = &c.receiver;
-        }
-    }
-    let syn::Expr::MethodCall(m) = inner else {
-        return None;
+    let (x, at, _) = option_element(&un.receiver)?;
+    Some(match at {
+        Some(i) => syn::parse_quote!(#x[#i]),
+        None => syn::parse_quote!(#x[#x.len() - 1]),
+    })
+}
+
+/// Input: `OPT.unwrap_or(d)` (`unwrap_or_default()`, `unwrap_or_else(|| d)`) where `OPT` is an
+/// element (`x.last()`, see `option_element`) or a reduction of a slice's items
+/// (`x.iter().copied().reduce(f64::max)`, `max_by`, `min_by`). Output: `if x.is_empty() { d }
+/// else { OPT.unwrap() }` (for `get(i)`, `i < x.len()`): the same value on both paths, each
+/// differentiated as its own. Returns the test, `d` and `OPT.unwrap()`, which the caller rewrites
+/// as any `unwrap`.
+fn unwrap_or(m: &syn::ExprMethodCall) -> Option<(syn::Expr, syn::Expr, syn::Expr)> {
+    let default: syn::Expr = match (m.method.to_string().as_str(), m.args.len()) {
+        ("unwrap_or", 1) => m.args[0].clone(),
+        ("unwrap_or_default", 0) => syn::parse_quote!(0.0),
+        ("unwrap_or_else", 1) => match &m.args[0] {
+            syn::Expr::Closure(c) if c.inputs.is_empty() => (*c.body).clone(),
+            _ => return None,
+        },
+        _ => return None,
     };
-    let x = &m.receiver;
-    if !matches!(&**x, syn::Expr::Path(_) | syn::Expr::Field(_)) {
-        return None;
-    }
-    match (m.method.to_string().as_str(), m.args.len()) {
-        ("first", 0) => Some(syn::parse_quote!(#x[0])),
-        ("last", 0) => Some(syn::parse_quote!(#x[#x.len() - 1])),
-        ("get", 1) => {
-            let i = &m.args[0];
-            Some(syn::parse_quote!(#x[#i]))
+    let opt = &m.receiver;
+    let test: syn::Expr = if let Some((x, at, copied)) = option_element(opt) {
+        // Without a copy, the `Option` holds a reference, and so does the default.
+        let default_by_ref = matches!(&default, syn::Expr::Reference(_));
+        if copied == default_by_ref && m.method == "unwrap_or" {
+            return None;
         }
-        _ => None,
-    }
+        match at {
+            Some(i) if !matches!(&i, syn::Expr::Lit(_)) => syn::parse_quote!(#i >= #x.len()),
+            _ => syn::parse_quote!(#x.is_empty()),
+        }
+    } else {
+        let syn::Expr::MethodCall(r) = &**opt else {
+            return None;
+        };
+        if !matches!(
+            r.method.to_string().as_str(),
+            "reduce" | "max_by" | "min_by"
+        ) {
+            return None;
+        }
+        // The slice whose items are reduced, through adapters that keep their number.
+        let mut src = &*r.receiver;
+        while let syn::Expr::MethodCall(a) = src {
+            match a.method.to_string().as_str() {
+                "copied" | "cloned" | "map" | "rev" | "enumerate" => src = &a.receiver,
+                _ => break,
+            }
+        }
+        let syn::Expr::MethodCall(it) = src else {
+            return None;
+        };
+        let x = &it.receiver;
+        if it.method != "iter"
+            || !it.args.is_empty()
+            || !matches!(&**x, syn::Expr::Path(_) | syn::Expr::Field(_))
+        {
+            return None;
+        }
+        syn::parse_quote!(#x.is_empty())
+    };
+    let default = match default {
+        syn::Expr::Reference(r) if r.mutability.is_none() => *r.expr,
+        d => d,
+    };
+    let unwrap = syn::parse_quote!(#opt.unwrap());
+    Some((test, default, unwrap))
 }
 
 /// Input: `&x[a..b]` or `x[a..b].iter()` (any range form) as what a loop or a chain iterates.
