@@ -167,10 +167,11 @@ pub fn inline_closures(b: &mut syn::Block) {
             },
             _ => None,
         };
-        let Some((name, closure)) = def else {
+        let Some((name, mut closure)) = def else {
             k += 1;
             continue;
         };
+        returns_to_breaks(&mut closure);
         let mut free = free_names(&closure);
         free.insert(name.to_string());
         let mut end = k + 1;
@@ -189,6 +190,96 @@ pub fn inline_closures(b: &mut syn::Block) {
         if !mentions(&b.stmts[k + 1..], &name) {
             b.stmts.remove(k);
         } else {
+            k += 1;
+        }
+    }
+}
+
+/// Input: a closure whose body `return`s (`|v: f64| { if v < 0.0 { return 0.0; } v * v }`).
+/// Output: its body as `'R: loop { break 'R { .. break 'R 0.0; .. v * v }; }`, so that, inlined,
+/// each `return` still leaves the closure's body only.
+fn returns_to_breaks(c: &mut syn::ExprClosure) {
+    struct Returns<'l>(&'l syn::Lifetime, bool);
+    impl VisitMut for Returns<'_> {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            syn::visit_mut::visit_expr_mut(self, e);
+            if let syn::Expr::Return(r) = e {
+                let (label, value) = (self.0, &r.expr);
+                *e = syn::parse_quote!(break #label #value);
+                self.1 = true;
+            }
+        }
+        // Their `return`s are their own.
+        fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    let label = syn::Lifetime::new(
+        &format!("'{}", crate::naming::fresh("closure")),
+        proc_macro2::Span::call_site(),
+    );
+    let mut r = Returns(&label, false);
+    let mut body = (*c.body).clone();
+    r.visit_expr_mut(&mut body);
+    // The body's statements become the loop's, so each `break` is a statement of it.
+    if let (true, syn::Expr::Block(b)) = (r.1, &body) {
+        let mut stmts = b.block.stmts.clone();
+        let tail = match stmts.pop() {
+            Some(syn::Stmt::Expr(e, None)) => e,
+            Some(s) => {
+                stmts.push(s);
+                return;
+            }
+            None => return,
+        };
+        *c.body = syn::parse_quote!({ #label: loop { #(#stmts)* break #label #tail; } });
+    }
+}
+
+/// Input: `fn sq(v: f64) -> f64 { v * v }` declared in a block, called in it.
+/// Output: every call inlined as a closure's would be (see `inline_closures`); the item goes
+/// once no use is left. A function that calls itself, is generic, or takes `self` stays.
+pub fn inline_fn_items(b: &mut syn::Block) {
+    let mut k = 0;
+    while k < b.stmts.len() {
+        let syn::Stmt::Item(syn::Item::Fn(f)) = &b.stmts[k] else {
+            k += 1;
+            continue;
+        };
+        let sig = &f.sig;
+        let typed_params = sig.inputs.iter().all(|a| match a {
+            syn::FnArg::Typed(t) => simple_param(&t.pat),
+            syn::FnArg::Receiver(_) => false,
+        });
+        let plain = sig.generics.params.is_empty()
+            && sig.asyncness.is_none()
+            && sig.unsafety.is_none()
+            && sig.constness.is_none()
+            && sig.variadic.is_none()
+            && matches!(sig.output, syn::ReturnType::Type(..))
+            && typed_params;
+        let name = sig.ident.clone();
+        if !plain || mentions(&f.block.stmts, &name) {
+            k += 1;
+            continue;
+        }
+        let params = sig.inputs.iter();
+        let (output, block) = (&sig.output, &f.block);
+        let mut closure: syn::ExprClosure = syn::parse_quote!(|#(#params),*| #output #block);
+        returns_to_breaks(&mut closure);
+        let item = b.stmts.remove(k);
+        let mut free = free_names(&closure);
+        free.insert(name.to_string());
+        let mut inline = Inline {
+            name: &name,
+            closure: &closure,
+            free: &free,
+        };
+        for s in &mut b.stmts {
+            inline.visit_stmt_mut(s);
+        }
+        // Still named (passed as a value, or called inside another item): it stays declared.
+        if mentions(&b.stmts, &name) {
+            b.stmts.insert(k, item);
             k += 1;
         }
     }

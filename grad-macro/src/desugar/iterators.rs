@@ -272,7 +272,8 @@ pub fn collect_let(
     })?;
     // `Vec<_>`: floats when the closure reads a float parameter (a collection of data keeps
     // its own element type, as written).
-    let floats_vec = float_vec(vec_ty) || (inferred_vec(vec_ty) && reads_any(&m.receiver, floats));
+    let floats_vec = float_vec(vec_ty)
+        || (inferred_vec(vec_ty) && (reads_any(&m.receiver, floats) || float_math(&m.receiver)));
     if !floats_vec {
         return None;
     }
@@ -298,6 +299,26 @@ pub fn collect_let(
         syn::parse_quote!(let mut #name = vec![0.0; #len];),
         syn::parse_quote!(for (#k, #p) in (#source).enumerate() { #name[#k] = #body; }),
     ])
+}
+
+/// Whether `e` calls a method only floats have (`sin`, `exp`, `powi`, ..) or holds a float
+/// literal: what a `Vec<_>` collected from it holds is then floats.
+fn float_math(e: &syn::Expr) -> bool {
+    struct Finder(bool);
+    impl<'a> syn::visit::Visit<'a> for Finder {
+        fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
+            let name = m.method.to_string();
+            self.0 |= crate::rules::Prim::method_names().any(|n| n == name)
+                && !["abs", "max", "min", "signum", "pow"].contains(&name.as_str());
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_lit_float(&mut self, _: &'a syn::LitFloat) {
+            self.0 = true;
+        }
+    }
+    let mut f = Finder(false);
+    syn::visit::Visit::visit_expr(&mut f, e);
+    f.0
 }
 
 /// `Vec<_>`.

@@ -276,6 +276,7 @@ impl VisitMut for Desugar<'_> {
             returns::hoist_loop_returns(&mut b.stmts, ret);
         }
         labels::unlabel_loops(&mut b.stmts);
+        closures::inline_fn_items(b);
         closures::inline_closures(b);
         self.splice(b);
         syn::visit_mut::visit_block_mut(self, b);
@@ -501,6 +502,10 @@ impl Desugar<'_> {
                         Some(stmts) => out.extend(stmts),
                         None => out.push(s),
                     }
+                }
+                syn::Stmt::Local(l) if sub_slices::split_at_let(l).is_some() => {
+                    let lets = sub_slices::split_at_let(l).expect("checked just above");
+                    work.extend(lets.into_iter().rev());
                 }
                 syn::Stmt::Local(l)
                     if sub_slices::sub_slice_let(l, &self.other_params).is_some() =>

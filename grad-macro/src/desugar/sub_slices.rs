@@ -253,3 +253,59 @@ impl VisitMut for Subst {
 
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
+
+/// Input: `let (a, b) = x.split_at(k);` (either name may be `_`; `x` may be a part `x[lo..hi]`).
+/// Output: `let K: usize = lo + k; let a = &x[lo..K]; let b = &x[K..hi];`, two sub-slices as
+/// above.
+pub fn split_at_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
+    let (pat, _) = super::pat_and_type(l);
+    let syn::Pat::Tuple(t) = pat else {
+        return None;
+    };
+    let init = l.init.as_ref()?;
+    let syn::Expr::MethodCall(m) = &*init.expr else {
+        return None;
+    };
+    if init.diverge.is_some() || m.method != "split_at" || m.args.len() != 1 || t.elems.len() != 2 {
+        return None;
+    }
+    // `x`, or a part `x[a..b]` (a name for a part is read so by then).
+    let (x, lo, hi) = match &*m.receiver {
+        x @ (syn::Expr::Path(_) | syn::Expr::Field(_)) => (x, quote::quote!(0), None),
+        syn::Expr::Index(ix) => {
+            let (x @ syn::Expr::Path(_), syn::Expr::Range(r)) = (&*ix.expr, &*ix.index) else {
+                return None;
+            };
+            let lo = r
+                .start
+                .as_ref()
+                .map_or_else(|| quote::quote!(0), |a| quote::quote!((#a)));
+            let hi = r.end.as_ref().map(|b| match r.limits {
+                syn::RangeLimits::HalfOpen(_) => quote::quote!((#b)),
+                syn::RangeLimits::Closed(_) => quote::quote!((#b) + 1),
+            });
+            (x, lo, hi)
+        }
+        _ => return None,
+    };
+    let k = crate::naming::fresh("split");
+    let at = &m.args[0];
+    let mut out: Vec<syn::Stmt> = vec![syn::parse_quote!(let #k: usize = #lo + (#at);)];
+    let parts: [syn::Expr; 2] = [
+        syn::parse_quote!(&#x[#lo..#k]),
+        match hi {
+            Some(hi) => syn::parse_quote!(&#x[#k..#hi]),
+            None => syn::parse_quote!(&#x[#k..]),
+        },
+    ];
+    for (p, part) in t.elems.iter().zip(parts) {
+        match p {
+            syn::Pat::Wild(_) => {}
+            syn::Pat::Ident(i) if i.by_ref.is_none() && i.subpat.is_none() => {
+                out.push(syn::parse_quote!(let #i = #part;));
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
+}

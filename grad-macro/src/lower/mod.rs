@@ -26,7 +26,7 @@ use crate::errors::Errors;
 use crate::ir::{Block, Builder, FloatTy, Func, Kind, Merge, Operand, SeqInfo, Stmt, ValId};
 use crate::sig::{ParamClass, Sig};
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::{quote, ToTokens};
+use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 
 /// The result of lowering an expression.
@@ -981,7 +981,8 @@ impl<'f> Lowerer<'f> {
         self.lower_macro(mac);
     }
 
-    /// `assert!`-like macros are kept when they read no differentiated value; others are errors.
+    /// `assert!`-like macros, and output (`println!`, `dbg!` as a statement, the `log` crate's),
+    /// are kept as effects of the forward sweep, with the values they read; others are errors.
     pub fn lower_macro(&mut self, mac: &syn::Macro) -> Option<Value> {
         let name = mac
             .path
@@ -996,6 +997,16 @@ impl<'f> Lowerer<'f> {
             "debug_assert",
             "debug_assert_eq",
             "debug_assert_ne",
+            "print",
+            "println",
+            "eprint",
+            "eprintln",
+            "dbg",
+            "trace",
+            "debug",
+            "info",
+            "warn",
+            "error",
         ];
         if CHECKS.contains(&name.as_str()) || is_panic(mac) {
             let args = mac.parse_body_with(
@@ -1026,7 +1037,26 @@ impl<'f> Lowerer<'f> {
                 all_uses.extend(u);
             }
             let path = &mac.path;
-            let tokens = quote!(#path!(#(#renamed),*));
+            let tokens = if name == "dbg" {
+                // As `dbg!` prints it: the expression as written, not as renamed.
+                let span = mac.span();
+                let written = mac
+                    .parse_body_with(
+                        syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
+                    )
+                    .map(|a| a.iter().map(|e| quote!(#e).to_string()).collect::<Vec<_>>())
+                    .unwrap_or_default();
+                quote_spanned!(span=> { #(::std::eprintln!(
+                    "[{}:{}:{}] {} = {:#?}",
+                    ::core::file!(),
+                    ::core::line!(),
+                    ::core::column!(),
+                    #written,
+                    #renamed
+                );)* })
+            } else {
+                quote!(#path!(#(#renamed),*))
+            };
             self.b.push(Stmt::Effect {
                 expr: tokens,
                 uses: all_uses,

@@ -115,11 +115,13 @@ fn buffer_accesses(block: &Block, f: &mut impl FnMut(SeqId, bool)) {
 }
 
 /// Removes the stores into buffers declared outside (their memory already holds what the forward
-/// sweep wrote; the adjoint reads the taped values instead).
+/// sweep wrote; the adjoint reads the taped values instead), and the effects (`println!`,
+/// `assert!`): the forward sweep ran them, in order, once.
 fn drop_outer_stores(block: &mut Block, inner: &HashSet<SeqId>) {
-    block
-        .stmts
-        .retain(|s| !matches!(s, Stmt::Store { seq, .. } if !inner.contains(seq)));
+    block.stmts.retain(|s| {
+        !matches!(s, Stmt::Store { seq, .. } if !inner.contains(seq))
+            && !matches!(s, Stmt::Effect { .. })
+    });
     for s in &mut block.stmts {
         match s {
             Stmt::If { then, els, .. } => {
