@@ -28,7 +28,6 @@ pub const PENDING: &[&str] = &[
     // (`x.iter().fold((a, 0.0), |(p, q), &v| ..).0`: "follows a tuple of floats ..."), a sum of
     // a `chain` inside an `if` or `match` condition ("`iter` on a slice is not supported"), and
     // `any`/`all` under `!` in a `match` scrutinee.
-    "reduce:tuple_fold",
     "reduce:chain",
     "cond:any_all",
     // (The constructs once listed here — literal and `const` receivers, `<f64>::m`, constants as
@@ -1599,6 +1598,39 @@ impl<'a> FnGen<'a> {
                 };
                 Ex::new(s, true, n6(iv.union(xiv)))
             }
+            7 if self.on("reduce:filter_chain") && self.rng.chance(0.5) => {
+                // A predicate among other stages: on the index of `enumerate`, after a `map`,
+                // on a range, on a zip's pair, or a `take_while` after a `map`.
+                let c = fmt_float(self.rng.uniform(-1.0, 1.0));
+                let (i, t) = (self.fresh("i"), self.fresh("t"));
+                let b = self.closure_body(&[&v], xiv, d - 1);
+                let s = match self.rng.below(5) {
+                    0 => format!(
+                        "{xs}.iter().enumerate().filter(|({i}, _)| {i} % 2 == 0).map(|(_, &{v})| {}).sum::<{FLT}>()",
+                        b.s
+                    ),
+                    1 => format!(
+                        "{xs}.iter().map(|&{v}| {}).filter(|{t}| *{t} > {c}).sum::<{FLT}>()",
+                        b.s
+                    ),
+                    2 => format!(
+                        "(0..{xs}.len()).filter(|{i}| {i} % 2 == 1).map(|{i}| {xs}[{i}]).map(|{v}| {}).sum::<{FLT}>()",
+                        b.s
+                    ),
+                    3 => {
+                        let (ys, _) = self.rng.pick(&sl).clone();
+                        format!(
+                            "{xs}.iter().zip({ys}.iter()).enumerate().filter(|&({i}, (_, b))| {i} != 1 && *b < {c} + 1.0).map(|(_, (&{v}, _))| {}).sum::<{FLT}>()",
+                            b.s
+                        )
+                    }
+                    _ => format!(
+                        "{xs}.iter().copied().map(|{v}| {}).take_while(|&{t}| {t} < {c} + 1.5).sum::<{FLT}>()",
+                        b.s
+                    ),
+                };
+                Ex::new(s, true, n6(b.iv))
+            }
             7 => {
                 // Only the elements past a threshold (a kink where one crosses it).
                 let c = fmt_float(self.rng.uniform(-1.0, 1.0));
@@ -1618,6 +1650,34 @@ impl<'a> FnGen<'a> {
                         .rng
                         .pick(&["a.total_cmp(b)", "a.partial_cmp(b).unwrap()"]),
                 );
+                if self.on("reduce:map_extremum") && self.rng.chance(0.3) {
+                    // Of the items a closure makes, sometimes with a default for none.
+                    let b = self.closure_body(&[&v], xiv, d - 1);
+                    let or = if self.on("reduce:unwrap_or") && self.rng.chance(0.5) {
+                        ".unwrap_or(0.0)"
+                    } else {
+                        ".unwrap()"
+                    };
+                    let s = format!("{xs}.iter().map(|&{v}| {}).{f}(|a, b| {cmp}){or}", b.s);
+                    return Some(Ex::new(s, true, b.iv.union(Iv::pt(0.0))));
+                }
+                if self.on("reduce:unwrap_or") && self.rng.chance(0.3) {
+                    // An element or a reduction that may be absent, with its default.
+                    let k = self.rng.range(0, 4);
+                    let (copy, f) = (
+                        *self.rng.pick(&["cloned", "copied"]),
+                        *self.rng.pick(&["max", "min"]),
+                    );
+                    let s = match self.rng.below(6) {
+                        0 => format!("{xs}.iter().{copy}().reduce({FLT}::{f}).unwrap_or(0.5)"),
+                        1 => format!("{xs}.iter().{copy}().reduce({FLT}::{f}).unwrap_or_default()"),
+                        2 => format!("*{xs}.get({k}).unwrap_or(&0.5)"),
+                        3 => format!("{xs}.get({k}).copied().unwrap_or(0.5)"),
+                        4 => format!("{xs}.iter().{copy}().last().unwrap_or(0.5)"),
+                        _ => format!("{xs}.iter().nth({k}).{copy}().unwrap_or_else(|| 0.5)"),
+                    };
+                    return Some(Ex::new(s, true, xiv.union(Iv::pt(0.5)).union(Iv::pt(0.0))));
+                }
                 let s = format!("{xs}.iter().copied().{f}(|a, b| {cmp}).unwrap()");
                 Ex::new(s, true, xiv)
             }
@@ -1944,6 +2004,20 @@ impl<'a> FnGen<'a> {
                 self.frames.pop();
                 Self::line(out, ind, "}");
             }
+            9 if self.on("stmt:print") && self.rng.chance(0.3) => {
+                // Output of a value, on a path the point never takes (the values are bounded):
+                // kept as an effect of the forward sweep, which reads the value.
+                let fs = self.floats(|_, _| true);
+                let Some((v, _)) = fs.first().cloned() else {
+                    return;
+                };
+                let s = match self.rng.below(3) {
+                    0 => format!("println!(\"{{}}\", {v});"),
+                    1 => format!("eprintln!(\"{{{v}:.3}}\");"),
+                    _ => format!("dbg!({v});"),
+                };
+                Self::line(out, ind, &format!("if {v} > 1.0e30 {{ {s} }}"));
+            }
             9 if self.on("stmt:assert") => {
                 let ints = self.ints();
                 let s = match ints.first() {
@@ -2073,6 +2147,7 @@ impl<'a> FnGen<'a> {
             19 if self.on("stmt:tuple_let") => self.tuple_let(out, ind),
             20 if self.on("stmt:closure") => self.closure_stmt(out, ind),
             21 if self.on("expr:range_reduction") => self.range_reduction(out, ind),
+            23 if self.on("stmt:fn_item") && self.rng.chance(0.4) => self.fn_item(out, ind),
             23 if self.on("stmt:item") => {
                 let c = self.fresh("K").to_uppercase();
                 let v = self.value_in((-2.0, 2.0));
@@ -2310,6 +2385,49 @@ impl<'a> FnGen<'a> {
     }
 
     /// `let f = |z: T| body; let v = f(e1) + f(e2);`, the body reading locals and parameters.
+    /// A function item in the body (it reads only its parameter), called twice, sometimes
+    /// leaving by `return`; or, with `fn` off, the same as a closure that `return`s.
+    fn fn_item(&mut self, out: &mut String, ind: usize) {
+        let (f, z) = (self.fresh("f"), self.fresh("z"));
+        let (e1, e2) = (self.expr(1), self.expr(1));
+        let (e1, e2) = (self.wrap(e1, (-5.0, 5.0)), self.wrap(e2, (-5.0, 5.0)));
+        let c = fmt_float(self.rng.uniform(-1.0, 1.0));
+        let pieces = [
+            format!("{c} * {z} + ({z} * 0.5).sin()"),
+            format!("{z} * (0.5 + 0.25 * {z}.tanh())"),
+            format!("({z} * {z} + 1.0).sqrt() - 1.0"),
+        ];
+        let (t1, t2) = (
+            self.rng.pick(&pieces).clone(),
+            self.rng.pick(&pieces).clone(),
+        );
+        let returns = self.on("stmt:fn_return") && self.rng.chance(0.5);
+        let body = if returns {
+            format!("if {z} > {c} {{ return {t1}; }} {t2}")
+        } else {
+            t1
+        };
+        // |piece| <= |z| + 1 for |c| <= 1 and |z| <= 5.
+        let m = e1.iv.union(e2.iv).mag() + 1.0;
+        if returns && self.rng.chance(0.3) && self.on("stmt:closure_return") {
+            Self::line(out, ind, &format!("let {f} = |{z}: {FLT}| {{ {body} }};"));
+        } else {
+            Self::line(
+                out,
+                ind,
+                &format!("fn {f}({z}: {FLT}) -> {FLT} {{ {body} }}"),
+            );
+        }
+        let n = self.fresh("v");
+        Self::line(
+            out,
+            ind,
+            &format!("let {n}: {FLT} = {f}({}) * 0.5 + {f}({});", e1.s, e2.s),
+        );
+        let act = e1.iv.2 || e2.iv.2;
+        self.declare(&n, VarKind::Float(Iv(-2.0 * m, 2.0 * m, act)), false);
+    }
+
     fn closure_stmt(&mut self, out: &mut String, ind: usize) {
         let f = self.fresh("f");
         let z = self.fresh("z");
@@ -2465,17 +2583,39 @@ impl<'a> FnGen<'a> {
                 vec![],
                 idx(&xs),
             ),
-            6 => (format!("for &{v} in {xs}.iter()"), vec![(v, xiv)], vec![]),
-            7 => (
-                format!("for (i{i}, &{v}) in {xs}.iter().enumerate()"),
-                vec![(v, xiv)],
-                vec![(format!("i{i}"), Some(xs))],
-            ),
+            6 => {
+                // Sometimes only the elements a predicate keeps (`filter`, `take_while`).
+                let keep = self.loop_filter(&["a"], "**a", "&&a", "a");
+                (
+                    format!("for &{v} in {xs}.iter(){keep}"),
+                    vec![(v, xiv)],
+                    vec![],
+                )
+            }
+            7 => {
+                let keep = if self.on("loop:filter") && self.rng.chance(0.3) {
+                    let k = self.fresh("k");
+                    let m = self.rng.range(2, 3);
+                    if self.rng.chance(0.5) {
+                        format!(".filter(|({k}, _)| {k} % {m} == 0)")
+                    } else {
+                        format!(".filter(|&({k}, &a)| {k} != 1 || a > 0.0)")
+                    }
+                } else {
+                    String::new()
+                };
+                (
+                    format!("for (i{i}, &{v}) in {xs}.iter().enumerate(){keep}"),
+                    vec![(v, xiv)],
+                    vec![(format!("i{i}"), Some(xs))],
+                )
+            }
             8 => {
                 let (ys, yiv) = self.rng.pick(&sl).clone();
                 let w = self.fresh("y");
+                let keep = self.loop_filter(&["a", "_"], "**a", "&(&a, _)", "a");
                 (
-                    format!("for (&{v}, &{w}) in {xs}.iter().zip({ys}.iter())"),
+                    format!("for (&{v}, &{w}) in {xs}.iter().zip({ys}.iter()){keep}"),
                     vec![(v, xiv), (w, yiv)],
                     vec![],
                 )
@@ -2512,6 +2652,27 @@ impl<'a> FnGen<'a> {
                 vec![],
             ),
         })
+    }
+
+    /// Sometimes `.filter(..)` or `.take_while(..)` after a loop's iterator, keeping the items
+    /// past a threshold: `names` the closure's pattern parts (one: `|a|`; more: a tuple), `deref`
+    /// the item read through the reference it gets, `by_value` a pattern that takes the float,
+    /// `value` the float it then names.
+    fn loop_filter(&mut self, names: &[&str], deref: &str, by_value: &str, value: &str) -> String {
+        if !self.on("loop:filter") || !self.rng.chance(0.3) {
+            return String::new();
+        }
+        let c = fmt_float(self.rng.uniform(-1.0, 1.0));
+        let pat = if names.len() == 1 {
+            names[0].to_string()
+        } else {
+            format!("({})", names.join(", "))
+        };
+        match self.rng.below(3) {
+            0 => format!(".filter(|{pat}| {deref} > {c})"),
+            1 => format!(".filter(|{by_value}| {value} < {c} + 1.0)"),
+            _ => format!(".take_while(|{by_value}| {value} < {c} + 1.5)"),
+        }
     }
 
     fn for_stmt(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
@@ -3983,7 +4144,23 @@ impl<'a> FnGen<'a> {
                 2 => format!("{xs}.len() - 1..{xs}.len()"),
                 _ => format!("0..=({xs}.len() - 1) / 2"),
             };
-            Self::line(out, ind, &format!("let {n}{ann} = &{xs}[{range}];"));
+            if self.on("stmt:split_at") && self.rng.chance(0.3) {
+                // The second half by `split_at` (never empty), the first summed.
+                let (a, s) = (self.fresh("ss"), self.fresh("v"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let ({a}, {n}) = {xs}.split_at({xs}.len() / 2);"),
+                );
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {s}: {FLT} = {a}.iter().sum::<{FLT}>() * 0.25;"),
+                );
+                self.declare(&s, VarKind::Float(iv.mul(Iv(-1.5, 1.5, false))), false);
+            } else {
+                Self::line(out, ind, &format!("let {n}{ann} = &{xs}[{range}];"));
+            }
             self.declare(
                 &n,
                 VarKind::Seq {

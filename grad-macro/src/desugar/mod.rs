@@ -105,6 +105,16 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     // Folds into tuples first: the tuple rewrites below then see the tuple the loop gives.
     struct TupleFolds;
     impl VisitMut for TupleFolds {
+        fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+            // `vec![e; n]`: the value inside is rewritten like any other expression.
+            if m.path.is_ident("vec") {
+                if let Ok(mut r) = m.parse_body::<VecRepeat>() {
+                    self.visit_expr_mut(&mut r.0);
+                    let (v, n) = (&r.0, &r.1);
+                    m.tokens = quote!(#v; #n);
+                }
+            }
+        }
         fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
             syn::visit_mut::visit_expr_mut(self, e);
             if let syn::Expr::MethodCall(m) = e {
@@ -593,6 +603,8 @@ fn option_element(e: &syn::Expr) -> Option<(&syn::Expr, Option<syn::Expr>, bool)
         return None;
     };
     // Through `iter()`: the iterator's `next`/`last`/`nth` are the slice's `first`/`last`/`get`.
+    // Copied before (`x.iter().copied().last()`) or after (`x.last().copied()`).
+    let copied = !std::ptr::eq(strip(e), e) || !std::ptr::eq(strip(&m.receiver), &*m.receiver);
     let (x, through_iter) = match strip(&m.receiver) {
         syn::Expr::MethodCall(it) if it.method == "iter" && it.args.is_empty() => {
             (&*it.receiver, true)
@@ -609,7 +621,7 @@ fn option_element(e: &syn::Expr) -> Option<(&syn::Expr, Option<syn::Expr>, bool)
         ("get", 1, false) | ("nth", 1, true) => Some(m.args[0].clone()),
         _ => return None,
     };
-    Some((x, at, !std::ptr::eq(strip(e), e)))
+    Some((x, at, copied))
 }
 
 /// Input: `x.first()`, `x.last()` or `x.get(i)` (see `option_element`), then `.copied()` or
