@@ -746,3 +746,52 @@ fn iterator_forms_run() {
     let (v, [dw]) = iterator_forms_grad(&[0.5, -0.2], &[1.0, 0.3], 0.7, &mut da, &mut db);
     assert!(v.is_finite() && dw.is_finite() && da.iter().chain(&db).all(|g| g.is_finite()));
 }
+
+/// This session's forms: filters among other stages, in loops and reductions; defaults of what
+/// may be absent; a tuple fold's part; a function item and a closure that return; output
+/// macros; `split_at`.
+#[gradient(wrt(xs), jvp, hvp)]
+fn everyday_forms(xs: &[f64], ys: &[f64], verbose: bool) -> f64 {
+    fn bump(v: f64) -> f64 {
+        if v < 0.0 {
+            return -v;
+        }
+        v * v
+    }
+    let soft = |v: f64| {
+        if v > 2.0 {
+            return 2.0;
+        }
+        v.tanh()
+    };
+    let (head, tail) = xs.split_at(1);
+    let even: f64 = xs
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 2 == 0)
+        .map(|(_, v)| v * v)
+        .sum();
+    let mut looped = 0.0;
+    for (&a, b) in tail.iter().zip(ys).filter(|&(_, b)| *b > 0.0) {
+        looped += a * b;
+    }
+    let top = ys.iter().copied().reduce(f64::max).unwrap_or_default();
+    let last = xs.iter().copied().last().unwrap_or(0.5);
+    let part = xs
+        .iter()
+        .fold((0.0, 1.0), |acc, &v| (acc.0 + v, acc.1 * v))
+        .1;
+    if verbose {
+        println!("even = {even}, looped = {looped}");
+    }
+    bump(head[0]) + soft(even) + looped * top + last + part
+}
+
+#[test]
+fn everyday_forms_run() {
+    let mut dx = [0.0; 3];
+    let v = everyday_forms_grad(&[0.5, -0.2, 0.9], &[1.0, 0.3], false, &mut dx);
+    assert!(v.is_finite() && dx.iter().all(|g| g.is_finite()));
+    let (v, t) = everyday_forms_jvp(&[0.5, -0.2, 0.9], &[1.0, 0.3], false, &[1.0, 0.0, 0.0]);
+    assert!(v.is_finite() && (t - dx[0]).abs() < 1e-12);
+}

@@ -103,6 +103,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
         .map(|p| p.ident.to_string())
         .collect();
     // Folds into tuples first: the tuple rewrites below then see the tuple the loop gives.
+    // Function paths given to `map` become closures here too.
     struct TupleFolds;
     impl VisitMut for TupleFolds {
         fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
@@ -118,6 +119,14 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
         fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
             syn::visit_mut::visit_expr_mut(self, e);
             if let syn::Expr::MethodCall(m) = e {
+                // `.map(f64::cos)`, `.map(sigmoid)`: a closure calling it (before closures
+                // defined in the body are inlined at their calls).
+                if m.method == "map" && m.args.len() == 1 {
+                    if let syn::Expr::Path(f) = &m.args[0] {
+                        let v = crate::naming::hidden("mapped");
+                        m.args[0] = syn::parse_quote!(|#v| #f(#v));
+                    }
+                }
                 if let Some(l) = iterators::tuple_fold(m) {
                     *e = l;
                 }

@@ -1,0 +1,242 @@
+//! Iterator chains and body forms as everyday losses write them (issue 8): `filter` and
+//! `take_while` among `enumerate`, `zip`, ranges and `map`s, in `for` loops and in reductions;
+//! `unwrap_or` on elements and reductions that may be absent; the iterator's `next`/`last`/`nth`;
+//! the part of a tuple fold read by field; functions declared in the body, closures that
+//! `return`; `println!`/`dbg!` in the body; `split_at`. Each against central finite differences,
+//! values bit for bit; and the effects run once per call.
+
+#![allow(
+    clippy::needless_range_loop,
+    clippy::unnecessary_fold,
+    clippy::items_after_statements,
+    clippy::iter_nth_zero,
+    clippy::iter_next_slice,
+    clippy::double_ended_iterator_last,
+    clippy::unnecessary_lazy_evaluations,
+    clippy::iter_nth,
+    clippy::useless_vec
+)]
+
+mod common;
+
+use common::check_flat;
+use grad::gradient;
+
+fn check(what: &str, f: &dyn Fn(&[f64]) -> f64, v: f64, g: &[f64], p: &[f64]) {
+    check_flat(what, p, f, v, g).unwrap();
+}
+
+const XS: [f64; 5] = [0.3, -1.2, 2.0, 0.7, 0.45];
+const YS: [f64; 5] = [1.0, 0.5, -0.3, 2.2, -0.8];
+
+#[gradient(wrt(x))]
+fn filters_in_reductions(x: &[f64], y: &[f64]) -> f64 {
+    let even: f64 = x
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 2 == 0)
+        .map(|(_, v)| v * v)
+        .sum();
+    let big = x.iter().map(|v| v * v).filter(|v| *v > 0.5).sum::<f64>();
+    let odd = (0..x.len())
+        .filter(|i| i % 2 == 1)
+        .map(|i| x[i].exp())
+        .sum::<f64>();
+    let head = x
+        .iter()
+        .copied()
+        .take_while(|&v| v < 1.5)
+        .map(f64::cos)
+        .product::<f64>();
+    let pairs = x
+        .iter()
+        .zip(y)
+        .enumerate()
+        .filter(|&(i, (_, b))| i != 1 && *b > 0.0)
+        .map(|(i, (a, b))| a * b + i as f64)
+        .sum::<f64>();
+    even + big + odd + head + pairs
+}
+
+#[gradient(wrt(x))]
+fn filters_in_loops(x: &[f64], y: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for (i, (&a, b)) in x
+        .iter()
+        .zip(y)
+        .enumerate()
+        .filter(|&(i, (_, b))| i != 1 && *b > 0.0)
+    {
+        s += a * b + (i as f64) * a.sin();
+    }
+    for &v in x.iter().filter(|v| **v < 1.0) {
+        s += v.tanh();
+    }
+    for (i, v) in x.iter().enumerate().take_while(|(_, v)| **v < 1.9) {
+        s += v * i as f64;
+    }
+    s
+}
+
+#[test]
+fn filter_chains() {
+    let (x, y) = (XS.to_vec(), YS.to_vec());
+    let mut d = vec![0.0; 5];
+    let v = filters_in_reductions_grad(&x, &y, &mut d);
+    check(
+        "filters_in_reductions",
+        &|p| filters_in_reductions(p, &y),
+        v,
+        &d,
+        &x,
+    );
+    let v = filters_in_loops_grad(&x, &y, &mut d);
+    check("filters_in_loops", &|p| filters_in_loops(p, &y), v, &d, &x);
+}
+
+#[gradient(wrt(x))]
+fn defaults(x: &[f64], e: &[f64], i: usize) -> f64 {
+    let a = x.iter().copied().reduce(f64::min).unwrap_or_default();
+    let b = e.iter().copied().reduce(f64::max).unwrap_or(-1.0);
+    let c = *x.get(i).unwrap_or(&0.5);
+    let d = x.get(i + 100).copied().unwrap_or(0.25);
+    let f = x
+        .iter()
+        .map(|v| v * v)
+        .max_by(|a, b| a.total_cmp(b))
+        .unwrap_or(0.0);
+    let g = x.iter().next().copied().unwrap_or_else(|| 3.0)
+        + x.iter().nth(1).unwrap() * x.iter().copied().last().unwrap();
+    let h = e.last().copied().unwrap_or(x[0]) + x.iter().map(|v| v.sin()).fold(0.0, f64::max);
+    a + b + c * d + f + g + h
+}
+
+#[gradient(wrt(x))]
+fn tuple_fold_parts(x: &[f64]) -> f64 {
+    let s = x
+        .iter()
+        .fold((0.0, 1.0), |acc, &v| (acc.0 + v, acc.1 * v))
+        .1;
+    let (m, q) = x.iter().fold((0.0, 0.0), |(a, b), &v| (a + v, b + v * v));
+    let n = x.len() as f64;
+    let zs = vec![x.iter().fold((0.5, 0.0), |(a, b), &v| (a * v, b + v)).0; 2];
+    s + q / n - (m / n).powi(2) + zs[1]
+}
+
+#[test]
+fn absent_values_and_tuple_folds() {
+    let x = XS.to_vec();
+    let mut d = vec![0.0; 5];
+    for (e, i) in [(&[][..], 2), (&YS[..], 9)] {
+        let v = defaults_grad(&x, e, i, &mut d);
+        check("defaults", &|p| defaults(p, e, i), v, &d, &x);
+    }
+    let v = tuple_fold_parts_grad(&x, &mut d);
+    check("tuple_fold_parts", &tuple_fold_parts, v, &d, &x);
+}
+
+#[gradient]
+fn fn_items_and_returning_closures(x: f64, y: f64) -> f64 {
+    let s = helper(x) * helper(y);
+    fn helper(v: f64) -> f64 {
+        if v < 0.0 {
+            return -v;
+        }
+        let t = v.sin();
+        t * t + scale(v)
+    }
+    fn scale(v: f64) -> f64 {
+        2.0 * v
+    }
+    fn idx(i: usize, n: usize) -> usize {
+        i * n + 1
+    }
+    let clamp = |v: f64| {
+        if v > 2.0 {
+            return 2.0;
+        }
+        for k in 0..3 {
+            if v < -1.0 - f64::from(k) {
+                return v * 0.5;
+            }
+        }
+        v * v
+    };
+    let a = [x, y];
+    s + a[idx(0, 0)] + clamp(x * 3.0) + clamp(y - 2.0)
+}
+
+#[test]
+fn items_and_closures_that_return() {
+    for p in [[0.4, 0.7], [-0.5, 1.3], [1.1, -2.5], [-1.5, -0.2]] {
+        let (v, g) = fn_items_and_returning_closures_grad(p[0], p[1]);
+        check(
+            "fn_items_and_returning_closures",
+            &|q| fn_items_and_returning_closures(q[0], q[1]),
+            v,
+            &g,
+            &p,
+        );
+    }
+}
+
+#[gradient(wrt(params))]
+fn split_mlp(params: &[f64], x: &[f64]) -> f64 {
+    let (w1, rest) = params.split_at(4);
+    let (b1, w2) = rest.split_at(2);
+    let mut out = 0.0;
+    for j in 0..2 {
+        let z = w1[2 * j] * x[0] + w1[2 * j + 1] * x[1] + b1[j];
+        out += w2[j] * z.tanh();
+    }
+    out * out
+}
+
+#[test]
+fn split_at_gives_sub_slices() {
+    let p = [0.2, -0.3, 0.5, 0.1, 0.05, -0.1, 0.7, -0.4];
+    let mut d = [0.0; 8];
+    let v = split_mlp_grad(&p, &[1.0, 0.5], &mut d);
+    check("split_mlp", &|q| split_mlp(q, &[1.0, 0.5]), v, &d, &p);
+}
+
+thread_local! {
+    static LOGGED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+fn counted(t: f64) -> bool {
+    LOGGED.with(|c| c.set(c.get() + 1));
+    t.is_finite()
+}
+
+#[gradient(wrt(x))]
+fn with_output(x: &[f64], verbose: bool) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        let t = x[i].sin() * s + x[i];
+        if verbose {
+            println!("step {i}: t = {t:.3}, s = {}", s);
+        }
+        assert!(counted(t), "a finite step");
+        s += t * t;
+    }
+    for v in x {
+        let e = v.exp();
+        if verbose {
+            dbg!(e);
+        }
+        s += e * e;
+    }
+    s
+}
+
+#[test]
+fn output_runs_once_per_call() {
+    let x = XS.to_vec();
+    let mut d = vec![0.0; 5];
+    LOGGED.with(|c| c.set(0));
+    let v = with_output_grad(&x, true, &mut d);
+    // The reverse sweep recomputes the loop; its effects ran in the forward sweep only.
+    assert_eq!(LOGGED.with(std::cell::Cell::get), x.len());
+    check("with_output", &|p| with_output(p, false), v, &d, &x);
+}
