@@ -68,3 +68,11 @@ pub fn mentions(ts: proc_macro2::TokenStream, is: &dyn Fn(&Ident) -> bool) -> bo
         _ => false,
     })
 }
+
+/// A shorthand field pattern (`Point { x }`) written out (`Point { x: x }`), so that renaming
+/// its name keeps the field it binds; a pattern that binds no plain name is left alone.
+pub fn unshorten(f: &mut syn::FieldPat) {
+    if f.colon_token.is_none() && matches!(&*f.pat, syn::Pat::Ident(_)) {
+        f.colon_token = Some(syn::Token![:](Span::call_site()));
+    }
+}

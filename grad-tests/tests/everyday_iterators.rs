@@ -240,3 +240,62 @@ fn output_runs_once_per_call() {
     assert_eq!(LOGGED.with(std::cell::Cell::get), x.len());
     check("with_output", &|p| with_output(p, false), v, &d, &x);
 }
+
+#[derive(Clone, Copy)]
+pub struct Point {
+    pub x: f64,
+    pub y: f64,
+}
+
+#[gradient(wrt(w))]
+fn struct_patterns(w: &[f64], pts: &[Point]) -> f64 {
+    let mut l = 0.0;
+    for &Point { x, y } in pts {
+        l += (w[0] * x + w[1] - y).powi(2);
+    }
+    let Point { x, y: first_y } = pts[0];
+    l += w.iter().map(|v| v * x).sum::<f64>() * first_y;
+    l + pts
+        .iter()
+        .map(|&Point { x, y }| (w[0] * x - y).abs())
+        .sum::<f64>()
+}
+
+#[test]
+fn shorthand_struct_patterns_on_data() {
+    let pts = [
+        Point { x: 1.0, y: 2.0 },
+        Point { x: -0.5, y: 0.3 },
+        Point { x: 2.0, y: 3.5 },
+    ];
+    let w = [0.4, 0.1];
+    let mut d = [0.0; 2];
+    let v = struct_patterns_grad(&w, &pts, &mut d);
+    check(
+        "struct_patterns",
+        &|p| struct_patterns(p, &pts),
+        v,
+        &d,
+        &w,
+    );
+}
+
+#[gradient(wrt(x))]
+fn elements_of_parts(x: &[f64], k: usize) -> f64 {
+    let (head, tail) = x.split_at(2);
+    let part = &x[1..];
+    tail.iter().nth(1).copied().unwrap_or(0.5) * head.iter().copied().last().unwrap_or(2.0)
+        + part.iter().nth(k).copied().unwrap_or(-1.0)
+        + x.iter().take(10).last().unwrap() * part.first().copied().unwrap_or(0.0)
+        + part.iter().copied().reduce(f64::max).unwrap_or(0.25)
+}
+
+#[test]
+fn elements_of_parts_by_position() {
+    let x = XS.to_vec();
+    let mut d = vec![0.0; 5];
+    for k in [0, 2, 7] {
+        let v = elements_of_parts_grad(&x, k, &mut d);
+        check("elements_of_parts", &|p| elements_of_parts(p, k), v, &d, &x);
+    }
+}

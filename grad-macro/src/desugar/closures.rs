@@ -237,8 +237,10 @@ fn returns_to_breaks(c: &mut syn::ExprClosure) {
 
 /// Input: `fn sq(v: f64) -> f64 { v * v }` declared in a block, called in it.
 /// Output: every call inlined as a closure's would be (see `inline_closures`); the item goes
-/// once no use is left. A function that calls itself, is generic, or takes `self` stays.
-pub fn inline_fn_items(b: &mut syn::Block) {
+/// once no use is left. A function that calls itself, takes `self`, or is generic over other
+/// than the enclosing function's own type parameters (`fn sq<T: Float>(v: T) -> T` in a
+/// function generic over `T`, which the inlined body then names) stays.
+pub fn inline_fn_items(b: &mut syn::Block, type_params: &HashSet<String>) {
     let mut k = 0;
     while k < b.stmts.len() {
         let syn::Stmt::Item(syn::Item::Fn(f)) = &b.stmts[k] else {
@@ -250,7 +252,11 @@ pub fn inline_fn_items(b: &mut syn::Block) {
             syn::FnArg::Typed(t) => simple_param(&t.pat),
             syn::FnArg::Receiver(_) => false,
         });
-        let plain = sig.generics.params.is_empty()
+        let outer_generics = sig.generics.params.iter().all(|g| match g {
+            syn::GenericParam::Type(t) => type_params.contains(&t.ident.to_string()),
+            _ => false,
+        });
+        let plain = outer_generics
             && sig.asyncness.is_none()
             && sig.unsafety.is_none()
             && sig.constness.is_none()

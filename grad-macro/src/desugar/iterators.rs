@@ -1309,9 +1309,10 @@ pub fn any_all(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
     })))
 }
 
-/// Input: `x.iter().copied().reduce(F).unwrap()` (or `.cloned()`, `.expect(..)`). Output:
-/// `x.iter().copied().skip(1).fold(x[0], F)`: the same operations on the same values (a
-/// sequence that may be empty panics at `x[0]` where `unwrap` would).
+/// Input: `x.iter().copied().reduce(F).unwrap()` (or `.cloned()`, `.expect(..)`; of a part
+/// `x.iter().skip(a).take(n)`). Output: `x.iter().copied().skip(1).fold(x[0], F)` (`x[a]`): the
+/// same operations on the same values (a sequence that may be empty panics at `x[0]` where
+/// `unwrap` would).
 pub fn reduce_as_fold(m: &syn::ExprMethodCall) -> Option<syn::ExprMethodCall> {
     if !(m.method == "unwrap" && m.args.is_empty() || m.method == "expect" && m.args.len() == 1) {
         return None;
@@ -1329,7 +1330,22 @@ pub fn reduce_as_fold(m: &syn::ExprMethodCall) -> Option<syn::ExprMethodCall> {
     if !(copies.method == "copied" || copies.method == "cloned") || !copies.args.is_empty() {
         return None;
     }
-    let syn::Expr::MethodCall(it) = &*copies.receiver else {
+    // Of a part, as `x[a..b].iter()` is written by then: `x.iter().skip(a).take(n)`.
+    let mut inner = &*copies.receiver;
+    if let syn::Expr::MethodCall(t) = inner {
+        if t.method == "take" && t.args.len() == 1 {
+            inner = &t.receiver;
+        }
+    }
+    let mut first = quote!(0);
+    if let syn::Expr::MethodCall(sk) = inner {
+        if sk.method == "skip" && sk.args.len() == 1 {
+            let a = &sk.args[0];
+            first = quote!((#a));
+            inner = &sk.receiver;
+        }
+    }
+    let syn::Expr::MethodCall(it) = inner else {
         return None;
     };
     if it.method != "iter" || !it.args.is_empty() {
@@ -1340,7 +1356,7 @@ pub fn reduce_as_fold(m: &syn::ExprMethodCall) -> Option<syn::ExprMethodCall> {
         return None;
     }
     let (src, f) = (&r.receiver, &r.args[0]);
-    syn::parse2(quote!(#src.skip(1).fold(#x[0], #f))).ok()
+    syn::parse2(quote!(#src.skip(1).fold(#x[#first], #f))).ok()
 }
 
 /// Input: `SOURCE.fold((a, b), |(s, q), v| (s + v, q + v * v))` (also after `map`): a fold whose

@@ -160,11 +160,18 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }
     TupleFolds.visit_block_mut(&mut item.block);
+    let type_params = item
+        .sig
+        .generics
+        .type_params()
+        .map(|t| t.ident.to_string())
+        .collect();
     Desugar {
         errors,
         seqs: &seqs,
         in_cond: 0,
         ret,
+        type_params,
         other_params,
         float_params,
     }
@@ -197,6 +204,8 @@ struct Desugar<'e> {
     in_cond: usize,
     /// The function's float return type, for the value of a `return` inside a loop.
     ret: Option<syn::Type>,
+    /// The function's type parameters, which a function declared in its body may name again.
+    type_params: std::collections::HashSet<String>,
     /// The parameters that are no float sequences (a `let s = &p[a..b];` of one stays as it is).
     other_params: std::collections::HashSet<String>,
     /// The float and float-sequence parameters.
@@ -295,7 +304,7 @@ impl VisitMut for Desugar<'_> {
             returns::hoist_loop_returns(&mut b.stmts, ret);
         }
         labels::unlabel_loops(&mut b.stmts);
-        closures::inline_fn_items(b);
+        closures::inline_fn_items(b, &self.type_params);
         closures::inline_closures(b);
         self.splice(b);
         syn::visit_mut::visit_block_mut(self, b);
@@ -305,6 +314,13 @@ impl VisitMut for Desugar<'_> {
     /// Output: `{ let mut F = true; while F { F = { res += x; c += 1; c < 3 }; if !F { break; } body } }`
     /// with a hidden `F`: the condition's statements become statements of the loop.
     fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        // `OPT.unwrap_or(d)`: rewritten before its parts, whose own rewrites (a sub-slice's
+        // `iter()`) would hide where the items come from.
+        if let syn::Expr::MethodCall(m) = e {
+            if let Some((test, default, unwrap)) = unwrap_or(m).filter(|_| self.in_cond == 0) {
+                *e = syn::parse_quote!((if #test { #default } else { #unwrap }));
+            }
+        }
         syn::visit_mut::visit_expr_mut(self, e);
         match e {
             syn::Expr::While(w) if has_statements(&w.cond) => {
@@ -395,11 +411,6 @@ impl VisitMut for Desugar<'_> {
             }
             syn::Expr::MethodCall(_) if subslice_iter(e).is_some() => {
                 *e = subslice_iter(e).expect("checked");
-            }
-            syn::Expr::MethodCall(m) if self.in_cond == 0 && unwrap_or(m).is_some() => {
-                let (test, default, mut unwrap) = unwrap_or(m).expect("checked");
-                self.visit_expr_mut(&mut unwrap);
-                *e = syn::parse_quote!((if #test { #default } else { #unwrap }));
             }
             syn::Expr::MethodCall(m) if !closure_returns(m) => {
                 let before = syn::Expr::MethodCall(m.clone());
@@ -543,6 +554,7 @@ impl Desugar<'_> {
                     None => {
                         let made = tuple_values::branch_tuple_let(l)
                             .or_else(|| tuples::array_pattern_let(l))
+                            .or_else(|| tuples::struct_pattern_let(l))
                             .or_else(|| tuples::tuple_by_field(l))
                             .or_else(|| tuples::array_literal_let(l))
                             .or_else(|| iterators::collect_let(l, &self.float_params))
@@ -594,10 +606,18 @@ fn closure_returns(m: &syn::ExprMethodCall) -> bool {
     f.0
 }
 
-/// The slice and the position of an element that `e` takes as an `Option`: `x.first()`,
-/// `x.last()`, `x.get(i)`, also through `x.iter()` (`.next()`, `.last()`, `.nth(i)`, with
-/// `.copied()`/`.cloned()` anywhere), of a name or a field. The position is `None` for the last.
-fn option_element(e: &syn::Expr) -> Option<(&syn::Expr, Option<syn::Expr>, bool)> {
+/// An element that an expression takes as an `Option`: the read of it by index, the test that
+/// it is absent, and whether the `Option` holds a copy (else a reference).
+struct OptElement {
+    read: syn::Expr,
+    absent: syn::Expr,
+    copied: bool,
+}
+
+/// `x.first()`, `x.last()`, `x.get(i)`, also through `x.iter()` (`.next()`, `.last()`,
+/// `.nth(i)`, with `.copied()`/`.cloned()` anywhere), of a name, a field, or a part `x[a..b]`
+/// of one.
+fn option_element(e: &syn::Expr) -> Option<OptElement> {
     fn strip(e: &syn::Expr) -> &syn::Expr {
         match e {
             syn::Expr::MethodCall(c)
@@ -614,23 +634,95 @@ fn option_element(e: &syn::Expr) -> Option<(&syn::Expr, Option<syn::Expr>, bool)
     // Through `iter()`: the iterator's `next`/`last`/`nth` are the slice's `first`/`last`/`get`.
     // Copied before (`x.iter().copied().last()`) or after (`x.last().copied()`).
     let copied = !std::ptr::eq(strip(e), e) || !std::ptr::eq(strip(&m.receiver), &*m.receiver);
-    let (x, through_iter) = match strip(&m.receiver) {
+    // A part as `x[a..b].iter()` is written by then: `x.iter().skip(a).take(b - a)`.
+    let mut iter = strip(&m.receiver);
+    let mut take = None;
+    let mut skip = None;
+    if let syn::Expr::MethodCall(t) = iter {
+        if t.method == "take" && t.args.len() == 1 {
+            take = Some(&t.args[0]);
+            iter = &t.receiver;
+        }
+    }
+    if let syn::Expr::MethodCall(sk) = iter {
+        if sk.method == "skip" && sk.args.len() == 1 {
+            skip = Some(&sk.args[0]);
+            iter = &sk.receiver;
+        }
+    }
+    let (x, through_iter) = match iter {
         syn::Expr::MethodCall(it) if it.method == "iter" && it.args.is_empty() => {
             (&*it.receiver, true)
         }
+        _ if take.is_some() || skip.is_some() => return None,
         x => (x, false),
     };
-    if !matches!(x, syn::Expr::Path(_) | syn::Expr::Field(_)) {
-        return None;
+    // The part as an index range of `x`.
+    let part: Option<syn::Expr> = match (skip, take) {
+        (None, None) => None,
+        (a, n) => {
+            let lo = a.map_or_else(|| quote!(0), |a| quote!((#a)));
+            Some(match n {
+                // `take` stops at the end of `x` as well.
+                Some(n) => syn::parse_quote!(#x[#lo..(#lo + (#n)).min(#x.len())]),
+                None => syn::parse_quote!(#x[#lo..]),
+            })
+        }
+    };
+    let x = part.as_ref().unwrap_or(x);
+    enum Pos {
+        First,
+        Last,
+        At(syn::Expr),
     }
-    let zero: syn::Expr = syn::parse_quote!(0);
-    let at = match (m.method.to_string().as_str(), m.args.len(), through_iter) {
-        ("first", 0, false) | ("next", 0, true) => Some(zero),
-        ("last", 0, _) | ("next_back", 0, true) => None,
-        ("get", 1, false) | ("nth", 1, true) => Some(m.args[0].clone()),
+    let pos = match (m.method.to_string().as_str(), m.args.len(), through_iter) {
+        ("first", 0, false) | ("next", 0, true) => Pos::First,
+        ("last", 0, _) | ("next_back", 0, true) => Pos::Last,
+        ("get", 1, false) | ("nth", 1, true) => match &m.args[0] {
+            syn::Expr::Lit(l) if quote!(#l).to_string() == "0" => Pos::First,
+            i => Pos::At(i.clone()),
+        },
         _ => return None,
     };
-    Some((x, at, copied))
+    let (read, absent): (syn::Expr, syn::Expr) = match x {
+        syn::Expr::Path(_) | syn::Expr::Field(_) => match pos {
+            Pos::First => (syn::parse_quote!(#x[0]), syn::parse_quote!(#x.is_empty())),
+            Pos::Last => (
+                syn::parse_quote!(#x[#x.len() - 1]),
+                syn::parse_quote!(#x.is_empty()),
+            ),
+            Pos::At(i) => (syn::parse_quote!(#x[#i]), syn::parse_quote!(#i >= #x.len())),
+        },
+        // `x[a..b]`: positions `a..b` of `x`.
+        syn::Expr::Index(ix) => {
+            let (x @ (syn::Expr::Path(_) | syn::Expr::Field(_)), syn::Expr::Range(r)) =
+                (&*ix.expr, &*ix.index)
+            else {
+                return None;
+            };
+            let lo = r.start.as_ref().map_or_else(|| quote!(0), |a| quote!((#a)));
+            let hi = match (&r.end, &r.limits) {
+                (None, _) => quote!(#x.len()),
+                (Some(b), syn::RangeLimits::HalfOpen(_)) => quote!((#b)),
+                (Some(b), syn::RangeLimits::Closed(_)) => quote!((#b) + 1),
+            };
+            let empty = syn::parse_quote!(#hi <= #lo);
+            match pos {
+                Pos::First => (syn::parse_quote!(#x[#lo]), empty),
+                Pos::Last => (syn::parse_quote!(#x[#hi - 1]), empty),
+                Pos::At(i) => (
+                    syn::parse_quote!(#x[#lo + (#i)]),
+                    syn::parse_quote!(#lo + (#i) >= #hi),
+                ),
+            }
+        }
+        _ => return None,
+    };
+    Some(OptElement {
+        read,
+        absent,
+        copied,
+    })
 }
 
 /// Input: `x.first()`, `x.last()` or `x.get(i)` (see `option_element`), then `.copied()` or
@@ -646,19 +738,15 @@ fn element_access(e: &syn::Expr) -> Option<syn::Expr> {
     {
         return None;
     }
-    let (x, at, _) = option_element(&un.receiver)?;
-    Some(match at {
-        Some(i) => syn::parse_quote!(#x[#i]),
-        None => syn::parse_quote!(#x[#x.len() - 1]),
-    })
+    Some(option_element(&un.receiver)?.read)
 }
 
 /// Input: `OPT.unwrap_or(d)` (`unwrap_or_default()`, `unwrap_or_else(|| d)`) where `OPT` is an
 /// element (`x.last()`, see `option_element`) or a reduction of a slice's items
 /// (`x.iter().copied().reduce(f64::max)`, `max_by`, `min_by`). Output: `if x.is_empty() { d }
 /// else { OPT.unwrap() }` (for `get(i)`, `i < x.len()`): the same value on both paths, each
-/// differentiated as its own. Returns the test, `d` and `OPT.unwrap()`, which the caller rewrites
-/// as any `unwrap`.
+/// differentiated as its own (a reduction of a part `x[a..b]` tests the range). Returns the
+/// test, `d` and `OPT.unwrap()`, which the caller then rewrites as any `unwrap`.
 fn unwrap_or(m: &syn::ExprMethodCall) -> Option<(syn::Expr, syn::Expr, syn::Expr)> {
     let default: syn::Expr = match (m.method.to_string().as_str(), m.args.len()) {
         ("unwrap_or", 1) => m.args[0].clone(),
@@ -670,16 +758,13 @@ fn unwrap_or(m: &syn::ExprMethodCall) -> Option<(syn::Expr, syn::Expr, syn::Expr
         _ => return None,
     };
     let opt = &m.receiver;
-    let test: syn::Expr = if let Some((x, at, copied)) = option_element(opt) {
+    let test: syn::Expr = if let Some(el) = option_element(opt) {
         // Without a copy, the `Option` holds a reference, and so does the default.
         let default_by_ref = matches!(&default, syn::Expr::Reference(_));
-        if copied == default_by_ref && m.method == "unwrap_or" {
+        if el.copied == default_by_ref && m.method == "unwrap_or" {
             return None;
         }
-        match at {
-            Some(i) if !matches!(&i, syn::Expr::Lit(_)) => syn::parse_quote!(#i >= #x.len()),
-            _ => syn::parse_quote!(#x.is_empty()),
-        }
+        el.absent
     } else {
         let syn::Expr::MethodCall(r) = &**opt else {
             return None;
@@ -701,14 +786,28 @@ fn unwrap_or(m: &syn::ExprMethodCall) -> Option<(syn::Expr, syn::Expr, syn::Expr
         let syn::Expr::MethodCall(it) = src else {
             return None;
         };
-        let x = &it.receiver;
-        if it.method != "iter"
-            || !it.args.is_empty()
-            || !matches!(&**x, syn::Expr::Path(_) | syn::Expr::Field(_))
-        {
+        if it.method != "iter" || !it.args.is_empty() {
             return None;
         }
-        syn::parse_quote!(#x.is_empty())
+        match &*it.receiver {
+            x @ (syn::Expr::Path(_) | syn::Expr::Field(_)) => syn::parse_quote!(#x.is_empty()),
+            // A part `x[a..b]`: empty when its range is.
+            syn::Expr::Index(ix) => {
+                let (syn::Expr::Path(_) | syn::Expr::Field(_), syn::Expr::Range(r)) =
+                    (&*ix.expr, &*ix.index)
+                else {
+                    return None;
+                };
+                let x = &ix.expr;
+                let a = r.start.as_ref().map_or_else(|| quote!(0), |a| quote!((#a)));
+                match (&r.end, &r.limits) {
+                    (None, _) => syn::parse_quote!(#x.len() <= #a),
+                    (Some(b), syn::RangeLimits::HalfOpen(_)) => syn::parse_quote!((#b) <= #a),
+                    (Some(b), syn::RangeLimits::Closed(_)) => syn::parse_quote!((#b) < #a),
+                }
+            }
+            _ => return None,
+        }
     };
     let default = match default {
         syn::Expr::Reference(r) if r.mutability.is_none() => *r.expr,

@@ -370,6 +370,10 @@ fn mutability_of(p: &syn::Pat, name: &syn::Ident) -> Option<syn::Token![mut]> {
 fn rename_ident(p: &mut syn::Pat, from: &syn::Ident, to: &syn::Ident) {
     struct R<'a>(&'a syn::Ident, &'a syn::Ident);
     impl syn::visit_mut::VisitMut for R<'_> {
+        fn visit_field_pat_mut(&mut self, f: &mut syn::FieldPat) {
+            crate::naming::unshorten(f);
+            syn::visit_mut::visit_field_pat_mut(self, f);
+        }
         fn visit_pat_ident_mut(&mut self, i: &mut syn::PatIdent) {
             if i.ident == *self.0 {
                 i.ident = self.1.clone();
@@ -760,6 +764,40 @@ pub fn tuple_by_field(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
         // Parsed, not `parse_quote!`: a part `let` cannot take (`a | b`) leaves the `let` as it
         // is, reported by lowering.
         out.push(syn::parse2(quote::quote!(let #p = #t.#k;)).ok()?);
+    }
+    Some(out)
+}
+
+/// Input: `let Point { x, y: b, .. } = p[0];` (a struct pattern of plain names or `_`, of a
+/// place: a name, a field, an element). Output: `let x = p[0].x; let b = p[0].y;`, the fields
+/// read as any field of constant data is.
+pub fn struct_pattern_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
+    let (pat, _) = super::pat_and_type(l);
+    let syn::Pat::Struct(ps) = pat else {
+        return None;
+    };
+    let init = l.init.as_ref()?;
+    if init.diverge.is_some()
+        || !matches!(
+            &*init.expr,
+            syn::Expr::Path(_) | syn::Expr::Field(_) | syn::Expr::Index(_)
+        )
+    {
+        return None;
+    }
+    let place = &init.expr;
+    let mut out = Vec::new();
+    for f in &ps.fields {
+        let member = &f.member;
+        match &*f.pat {
+            syn::Pat::Wild(_) => {}
+            syn::Pat::Ident(i) if i.by_ref.is_none() && i.subpat.is_none() => {
+                let name = &i.ident;
+                let m = i.mutability;
+                out.push(syn::parse_quote!(let #m #name = #place.#member;));
+            }
+            _ => return None,
+        }
     }
     Some(out)
 }

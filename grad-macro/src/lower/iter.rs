@@ -306,6 +306,11 @@ impl Lowerer<'_> {
 fn rename_pat(p: &mut Pat, map: &[(Ident, Ident)]) {
     struct R<'a>(&'a [(Ident, Ident)]);
     impl syn::visit_mut::VisitMut for R<'_> {
+        // `Point { x, y }`: renamed, the shorthand needs its field name (`x: NEW`).
+        fn visit_field_pat_mut(&mut self, f: &mut syn::FieldPat) {
+            crate::naming::unshorten(f);
+            syn::visit_mut::visit_field_pat_mut(self, f);
+        }
         fn visit_pat_ident_mut(&mut self, pi: &mut syn::PatIdent) {
             if let Some((_, new)) = self.0.iter().find(|(o, _)| *o == pi.ident) {
                 pi.ident = new.clone();

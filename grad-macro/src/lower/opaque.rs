@@ -86,6 +86,19 @@ impl VisitMut for Renamer<'_, '_> {
         syn::visit_mut::visit_expr_mut(self, e);
     }
 
+    // `Point { x, y }`: renamed, the shorthand needs its field name (`x: NEW`).
+    fn visit_field_value_mut(&mut self, f: &mut syn::FieldValue) {
+        if f.colon_token.is_none() {
+            let before = f.expr.clone();
+            syn::visit_mut::visit_field_value_mut(self, f);
+            if f.expr != before {
+                f.colon_token = Some(syn::Token![:](proc_macro2::Span::call_site()));
+            }
+            return;
+        }
+        syn::visit_mut::visit_field_value_mut(self, f);
+    }
+
     fn visit_expr_closure_mut(&mut self, c: &mut syn::ExprClosure) {
         let before = self.shadowed.len();
         for input in &c.inputs {
