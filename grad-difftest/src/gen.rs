@@ -23,13 +23,6 @@ use std::fmt::Write as _;
 /// switches off unsuffixed literal receivers of `f64::m(..)` for every method). Remove an entry
 /// when the macro handles it.
 pub const PENDING: &[&str] = &[
-    // Supported as statements and in `let`s (tests in `grad-tests/tests/language_values.rs`), not
-    // yet where the generator also puts them: a tuple fold's part read by field in an expression
-    // (`x.iter().fold((a, 0.0), |(p, q), &v| ..).0`: "follows a tuple of floats ..."), a sum of
-    // a `chain` inside an `if` or `match` condition ("`iter` on a slice is not supported"), and
-    // `any`/`all` under `!` in a `match` scrutinee.
-    "reduce:chain",
-    "cond:any_all",
     // (The constructs once listed here — literal and `const` receivers, `<f64>::m`, constants as
     // helper arguments and branch values, lets initialized from constants, late-initialized lets,
     // empty sums, shadowing in returning `if`s, buffers after an early return — are regression
@@ -2144,6 +2137,9 @@ impl<'a> FnGen<'a> {
             18 if ctx.loops < 2 && self.on("stmt:loop_break_value") => {
                 self.loop_value(ctx, out, ind)
             }
+            19 if self.on("stmt:struct_local") && self.rng.chance(0.3) => {
+                self.struct_local(out, ind);
+            }
             19 if self.on("stmt:tuple_let") => self.tuple_let(out, ind),
             20 if self.on("stmt:closure") => self.closure_stmt(out, ind),
             21 if self.on("expr:range_reduction") => self.range_reduction(out, ind),
@@ -2340,6 +2336,42 @@ impl<'a> FnGen<'a> {
     }
 
     /// `let (a, (b, _)) = (e1, (e2, e3));`, `let (a, b): (T, T) = ..`, `let (s, c) = e.sin_cos();`.
+    /// A small struct declared in the body (generic over its float, so the generic rendering
+    /// declares it too) as a local state: built, its fields updated, sometimes replaced whole,
+    /// then read.
+    fn struct_local(&mut self, out: &mut String, ind: usize) {
+        let (ty, s, v) = (
+            self.fresh("S").to_uppercase(),
+            self.fresh("st"),
+            self.fresh("v"),
+        );
+        let (e1, e2) = (self.expr(1), self.expr(1));
+        let (e1, e2) = (self.wrap(e1, (-5.0, 5.0)), self.wrap(e2, (-5.0, 5.0)));
+        Self::line(
+            out,
+            ind,
+            &format!("#[derive(Clone, Copy)] struct {ty}<U> {{ p: U, q: U }}"),
+        );
+        Self::line(
+            out,
+            ind,
+            &format!("let mut {s} = {ty} {{ p: {}, q: {} }};", e1.s, e2.s),
+        );
+        // |p|, |q| <= 5 throughout.
+        Self::line(out, ind, &format!("{s}.p = {s}.p * 0.5 + {s}.q * 0.25;"));
+        if self.rng.chance(0.5) {
+            Self::line(
+                out,
+                ind,
+                &format!("{s} = {ty} {{ p: {s}.q, q: {s}.p * 0.5 }};"),
+            );
+        }
+        Self::line(out, ind, &format!("{s}.q *= 0.75;"));
+        Self::line(out, ind, &format!("let {v}: {FLT} = {s}.p + {s}.q;"));
+        let act = e1.iv.2 || e2.iv.2;
+        self.declare(&v, VarKind::Float(Iv(-10.0, 10.0, act)), false);
+    }
+
     fn tuple_let(&mut self, out: &mut String, ind: usize) {
         let (a, b) = (self.fresh("ta"), self.fresh("tb"));
         match self.rng.below(3) {

@@ -563,6 +563,7 @@ impl Desugar<'_> {
                                 work.reverse();
                                 let m = tuples::matrix_let(l, &mut work)
                                     .or_else(|| tuple_values::tuple_local(l, &mut work))
+                                    .or_else(|| tuple_values::struct_local(l, &mut work))
                                     .or_else(|| refs::mut_ref_let(l, &mut work))
                                     .or_else(|| pushes::push_let(l, &mut work))
                                     .or_else(|| vector_calls::mark(l, &work));

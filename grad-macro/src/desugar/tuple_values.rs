@@ -281,3 +281,120 @@ impl syn::visit_mut::VisitMut for Uses<'_> {
 
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
+
+/// Input: `let mut s = State { pos: 1.0, vel: v0 };` (a struct literal of named fields, no
+/// `..base`), then `s.pos`, `s.vel += ..`, `s = State { pos: .., vel: .. }` in the rest of the
+/// block. Output: `let mut S_pos = 1.0; let mut S_vel = v0;` and the parts in the rest: a small
+/// state struct of a simulation as the floats it holds. `None` where `s` is used whole (passed
+/// on, a method called on it, copied) or declared again: it is then left as written.
+pub fn struct_local(l: &syn::Local, rest: &mut [syn::Stmt]) -> Option<Vec<syn::Stmt>> {
+    let (id, ty, init_expr) = super::plain_let(l)?;
+    let syn::Expr::Struct(lit) = init_expr else {
+        return None;
+    };
+    if lit.rest.is_some() || lit.dot2_token.is_some() || lit.qself.is_some() {
+        return None;
+    }
+    if let Some(t) = ty {
+        let syn::Type::Path(tp) = t else { return None };
+        if tp.path != lit.path {
+            return None;
+        }
+    }
+    let name = &id.ident;
+    let mut fields = Vec::new();
+    for f in &lit.fields {
+        let syn::Member::Named(m) = &f.member else {
+            return None;
+        };
+        fields.push((m.clone(), crate::naming::fresh(&format!("{name}_{m}_"))));
+    }
+    let mut r = StructUses {
+        name,
+        path: &lit.path,
+        fields: &fields,
+        other: false,
+    };
+    super::rewrite_rest(rest, name, &mut r, |r| !r.other)?;
+    let m = id.mutability;
+    Some(
+        lit.fields
+            .iter()
+            .zip(&fields)
+            .map(|(f, (_, part))| {
+                let e = &f.expr;
+                syn::parse_quote!(let #m #part = #e;)
+            })
+            .collect(),
+    )
+}
+
+struct StructUses<'a> {
+    name: &'a syn::Ident,
+    path: &'a syn::Path,
+    fields: &'a [(syn::Ident, syn::Ident)],
+    other: bool,
+}
+
+impl StructUses<'_> {
+    fn is_s(&self, e: &syn::Expr) -> bool {
+        matches!(e, syn::Expr::Path(p) if p.qself.is_none() && p.path.is_ident(self.name))
+    }
+
+    fn part(&self, m: &syn::Member) -> Option<&syn::Ident> {
+        let syn::Member::Named(m) = m else {
+            return None;
+        };
+        self.fields.iter().find(|(f, _)| f == m).map(|(_, p)| p)
+    }
+}
+
+impl syn::visit_mut::VisitMut for StructUses<'_> {
+    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        match e {
+            syn::Expr::Field(f) if self.is_s(&f.base) => match self.part(&f.member) {
+                Some(p) => *e = syn::parse_quote!(#p),
+                None => self.other = true,
+            },
+            // `s = State { .. }` with every field: each computed, then stored.
+            syn::Expr::Assign(a) if self.is_s(&a.left) => {
+                self.visit_expr_mut(&mut a.right);
+                let syn::Expr::Struct(lit) = &*a.right else {
+                    self.other = true;
+                    return;
+                };
+                if lit.path != *self.path
+                    || lit.rest.is_some()
+                    || lit.fields.len() != self.fields.len()
+                {
+                    self.other = true;
+                    return;
+                }
+                let mut lets = Vec::new();
+                let mut stores = Vec::new();
+                for f in &lit.fields {
+                    let Some(p) = self.part(&f.member) else {
+                        self.other = true;
+                        return;
+                    };
+                    let t = crate::naming::fresh("sa");
+                    let v = &f.expr;
+                    lets.push(quote::quote!(let #t = #v;));
+                    stores.push(quote::quote!(#p = #t;));
+                }
+                *e = syn::parse_quote!({ #(#lets)* #(#stores)* });
+            }
+            e if self.is_s(e) => self.other = true,
+            _ => syn::visit_mut::visit_expr_mut(self, e),
+        }
+    }
+
+    fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+        // Read inside a macro (`println!("{}", s.pos)`): not followed.
+        if crate::naming::mentions(m.tokens.clone(), &|i| i == self.name) {
+            self.other = true;
+        }
+    }
+
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}

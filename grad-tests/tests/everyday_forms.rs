@@ -2,7 +2,8 @@
 //! `take_while` among `enumerate`, `zip`, ranges and `map`s, in `for` loops and in reductions;
 //! `unwrap_or` on elements and reductions that may be absent; the iterator's `next`/`last`/`nth`;
 //! the part of a tuple fold read by field; functions declared in the body, closures that
-//! `return`; `println!`/`dbg!` in the body; `split_at`. Each against central finite differences,
+//! `return`; `println!`/`dbg!` in the body; `split_at`; struct patterns on data and struct
+//! locals (a simulation's state). Each against central finite differences,
 //! values bit for bit; and the effects run once per call.
 
 #![allow(
@@ -271,13 +272,7 @@ fn shorthand_struct_patterns_on_data() {
     let w = [0.4, 0.1];
     let mut d = [0.0; 2];
     let v = struct_patterns_grad(&w, &pts, &mut d);
-    check(
-        "struct_patterns",
-        &|p| struct_patterns(p, &pts),
-        v,
-        &d,
-        &w,
-    );
+    check("struct_patterns", &|p| struct_patterns(p, &pts), v, &d, &w);
 }
 
 #[gradient(wrt(x))]
@@ -298,4 +293,61 @@ fn elements_of_parts_by_position() {
         let v = elements_of_parts_grad(&x, k, &mut d);
         check("elements_of_parts", &|p| elements_of_parts(p, k), v, &d, &x);
     }
+}
+
+#[derive(Clone, Copy)]
+struct State {
+    pos: f64,
+    vel: f64,
+}
+
+#[derive(Clone, Copy)]
+struct Body {
+    x: f64,
+    y: f64,
+    m: f64,
+}
+
+#[gradient]
+fn spring(k: f64, c: f64) -> f64 {
+    let mut s = State { pos: 1.0, vel: 0.0 };
+    let dt = 0.01;
+    for _ in 0..100 {
+        let a = -k * s.pos - c * s.vel;
+        s.vel += a * dt;
+        s.pos += s.vel * dt;
+    }
+    let target = State { pos: 0.2, vel: 0.0 };
+    (s.pos - target.pos).powi(2) + (s.vel - target.vel).powi(2)
+}
+
+#[gradient(wrt(g))]
+fn orbit(g: f64, steps: usize) -> f64 {
+    let mut b = Body {
+        x: 1.0,
+        y: 0.0,
+        m: 1.0,
+    };
+    let (mut vx, mut vy) = (0.0, 1.0);
+    for _ in 0..steps {
+        let r2 = b.x * b.x + b.y * b.y;
+        let f = g * b.m / (r2 * r2.sqrt());
+        vx -= f * b.x * 0.01;
+        vy -= f * b.y * 0.01;
+        b = Body {
+            x: b.x + vx * 0.01,
+            y: b.y + vy * 0.01,
+            m: b.m,
+        };
+    }
+    b.x * b.x + b.y
+}
+
+#[test]
+fn struct_locals_as_their_fields() {
+    let p = [2.0, 0.3];
+    let (v, g) = spring_grad(p[0], p[1]);
+    check("spring", &|q| spring(q[0], q[1]), v, &g, &p);
+    let (v, g) = orbit_grad(1.0, 50);
+    check("orbit", &|q| orbit(q[0], 50), v, &g, &[1.0]);
 }
