@@ -2350,24 +2350,28 @@ impl<'a> FnGen<'a> {
         Self::line(
             out,
             ind,
-            &format!("#[derive(Clone, Copy)] struct {ty}<U> {{ p: U, q: U }}"),
+            &format!("#[derive(Clone, Copy)] struct {ty}<U> {{ pos: U, vel: U }}"),
         );
         Self::line(
             out,
             ind,
-            &format!("let mut {s} = {ty} {{ p: {}, q: {} }};", e1.s, e2.s),
+            &format!("let mut {s} = {ty} {{ pos: {}, vel: {} }};", e1.s, e2.s),
         );
-        // |p|, |q| <= 5 throughout.
-        Self::line(out, ind, &format!("{s}.p = {s}.p * 0.5 + {s}.q * 0.25;"));
+        // |pos|, |vel| <= 5 throughout (field names the model renderings do not rewrite).
+        Self::line(
+            out,
+            ind,
+            &format!("{s}.pos = {s}.pos * 0.5 + {s}.vel * 0.25;"),
+        );
         if self.rng.chance(0.5) {
             Self::line(
                 out,
                 ind,
-                &format!("{s} = {ty} {{ p: {s}.q, q: {s}.p * 0.5 }};"),
+                &format!("{s} = {ty} {{ pos: {s}.vel, vel: {s}.pos * 0.5 }};"),
             );
         }
-        Self::line(out, ind, &format!("{s}.q *= 0.75;"));
-        Self::line(out, ind, &format!("let {v}: {FLT} = {s}.p + {s}.q;"));
+        Self::line(out, ind, &format!("{s}.vel *= 0.75;"));
+        Self::line(out, ind, &format!("let {v}: {FLT} = {s}.pos + {s}.vel;"));
         let act = e1.iv.2 || e2.iv.2;
         self.declare(&v, VarKind::Float(Iv(-10.0, 10.0, act)), false);
     }
