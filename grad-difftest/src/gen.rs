@@ -1562,7 +1562,20 @@ impl<'a> FnGen<'a> {
                 let m = xiv.mag();
                 let iv = Iv(-2.0 * m, 2.0 * m, true).mul(e.iv);
                 let others = self.slices();
-                let s = if self.on("reduce:pieces_zip") && self.rng.chance(0.3) {
+                let s = if self.on("reduce:pieces_pieces") && self.rng.chance(0.2) {
+                    // Pieces zipped with pieces of another slice.
+                    let (ys, _) = self.rng.pick(&others).clone();
+                    let ys = if self.layer_ok(&ys, "layers:w_windows") {
+                        ys
+                    } else {
+                        xs.clone()
+                    };
+                    let q = self.fresh("q");
+                    format!(
+                        "{xs}.chunks(2).zip({ys}.windows(2)).map(|({p}, {q})| {p}[0] * {FLT}::tanh({q}[1] - {q}[0]) * {}).sum::<{FLT}>()",
+                        paren(&e.s)
+                    )
+                } else if self.on("reduce:pieces_zip") && self.rng.chance(0.3) {
                     // Pieces zipped with a slice in scope (`&y` bound), or enumerated; each
                     // piece read by index, iterated or measured.
                     let (i, y) = (self.fresh("i"), self.fresh("y"));
@@ -2024,6 +2037,43 @@ impl<'a> FnGen<'a> {
                     },
                 };
                 Self::line(out, ind, &s);
+            }
+            10 if self.on("stmt:pieces_loop") && self.rng.chance(0.3) => {
+                // A `for` over pieces paired with a slice, with pieces, or with their number.
+                let sl = self.slices();
+                if sl.is_empty() {
+                    return;
+                }
+                let (xs, _) = self.rng.pick(&sl).clone();
+                let (ys, _) = self.rng.pick(&sl).clone();
+                if !self.layer_ok(&xs, "layers:w_windows")
+                    || !self.layer_ok(&ys, "layers:w_windows")
+                {
+                    return;
+                }
+                let (n, p, q) = (self.fresh("s"), self.fresh("p"), self.fresh("q"));
+                let (head, term) = match self.rng.below(3) {
+                    0 => (
+                        format!("for ({p}, {q}) in {xs}.chunks(2).zip({ys})"),
+                        format!("{FLT}::tanh(*{q}) * 0.25"),
+                    ),
+                    1 => (
+                        format!("for ({p}, {q}) in {xs}.chunks(2).zip({ys}.chunks_exact(2))"),
+                        format!("{FLT}::tanh({q}[0] * {q}[1]) * 0.25"),
+                    ),
+                    _ => (
+                        format!("for ({q}, {p}) in {xs}.windows(2).enumerate()"),
+                        format!("{q} as {FLT} * 0.05"),
+                    ),
+                };
+                Self::line(out, ind, &format!("let mut {n}: {FLT} = 0.0;"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("{head} {{ {n} += {FLT}::tanh({p}[0] * {p}[{p}.len() - 1]) * 0.5 + {term}; }}"),
+                );
+                // At most 6 pieces of at most 0.75 each.
+                self.declare(&n, VarKind::Float(Iv(-4.5, 4.5, true)), true);
             }
             10 if self.on("stmt:let_sum") => {
                 let sl = self.slices();

@@ -351,3 +351,45 @@ fn struct_locals_as_their_fields() {
     let (v, g) = orbit_grad(1.0, 50);
     check("orbit", &|q| orbit(q[0], 50), v, &g, &[1.0]);
 }
+
+#[gradient(wrt(w, b))]
+fn dense_by_chunks(w: &[f64], b: &[f64], x: &[f64], y: f64) -> f64 {
+    let n_in = x.len();
+    let mut out = 0.0;
+    for (row, bias) in w.chunks(n_in).zip(b) {
+        let z = row.iter().zip(x).map(|(a, c)| a * c).sum::<f64>() + bias;
+        out += z.tanh();
+    }
+    for (i, pair) in w.windows(2).enumerate() {
+        out += (pair[1] - pair[0]) * i as f64 * 0.1;
+    }
+    let paired: f64 = w
+        .chunks(3)
+        .zip(x.chunks(1))
+        .map(|(a, c)| a.iter().sum::<f64>() * c[0])
+        .sum();
+    (out - y).powi(2) + paired
+}
+
+#[test]
+fn pieces_paired() {
+    let w = [0.1, 0.2, 0.3, 0.4, -0.5, 0.6];
+    let b = [0.1, -0.1, 0.2];
+    let x = [1.0, 0.5];
+    let (mut dw, mut db) = ([0.0; 6], [0.0; 3]);
+    let v = dense_by_chunks_grad(&w, &b, &x, 0.3, &mut dw, &mut db);
+    check(
+        "dense_by_chunks w",
+        &|p| dense_by_chunks(p, &b, &x, 0.3),
+        v,
+        &dw,
+        &w,
+    );
+    check(
+        "dense_by_chunks b",
+        &|p| dense_by_chunks(&w, p, &x, 0.3),
+        v,
+        &db,
+        &b,
+    );
+}

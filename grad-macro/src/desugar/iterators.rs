@@ -526,6 +526,18 @@ fn pat_ident(p: &syn::Pat) -> Option<&syn::Ident> {
 /// Output: `for S in 0..x.len().saturating_sub(2 - 1) { .. x[S + 1] - x[S + 0] .. }`: the pieces
 /// as positions in `x`, so every read is an element of `x` and differentiated as such.
 pub fn pieces_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
+    if let Some(pp) = piece_pairs(&f.expr, &f.pat) {
+        // `for (row, b) in w.chunks(n).zip(bs)`, `for (a, b) in x.chunks(k).zip(y.chunks(k))`,
+        // `for (i, p) in x.windows(2).enumerate()`: over the pieces' numbers.
+        let block = syn::Expr::Block(syn::ExprBlock {
+            attrs: Vec::new(),
+            label: None,
+            block: f.body.clone(),
+        });
+        let body = pp.substitute(&block)?;
+        let (label, n, count, lets) = (&f.label, &pp.n, &pp.count, &pp.lets);
+        return Some(syn::parse_quote!(#label for #n in 0..#count { #(#lets)* #body }));
+    }
     let p = pat_ident(&f.pat)?;
     let start = crate::naming::hidden("start");
     let pc = pieces(&f.expr, &start)?;
@@ -537,6 +549,124 @@ pub fn pieces_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
     let body = substitute_piece(&block, p, &start, &pc)?;
     let (label, range) = (&f.label, &pc.range);
     Some(syn::parse_quote!(#label for #start in #range #body))
+}
+
+/// A pair of pieces and what goes with them (`x.chunks(k).zip(ys)`, `.zip(y.chunks(k))`,
+/// `.enumerate()`) bound by a tuple pattern, read by the pieces' number `n`: how many pairs
+/// there are, the `let`s that bind the pattern's names for piece `n`, and the pieces read
+/// through `x` (see `substitute_piece`).
+struct PiecePairs {
+    n: syn::Ident,
+    count: proc_macro2::TokenStream,
+    lets: Vec<proc_macro2::TokenStream>,
+    pieces: Vec<(syn::Ident, syn::Ident, Pieces)>,
+}
+
+impl PiecePairs {
+    fn substitute(&self, body: &syn::Expr) -> Option<syn::Expr> {
+        let mut body = body.clone();
+        for (p, start, pc) in &self.pieces {
+            body = substitute_piece(&body, p, start, pc)?;
+        }
+        Some(body)
+    }
+}
+
+fn piece_pairs(e: &syn::Expr, pat: &syn::Pat) -> Option<PiecePairs> {
+    enum Side<'a> {
+        Pieces(&'a syn::Expr),
+        Slice(
+            syn::Expr,
+            proc_macro2::TokenStream,
+            proc_macro2::TokenStream,
+        ),
+        Index,
+    }
+    let syn::Pat::Tuple(t) = untyped(pat) else {
+        return None;
+    };
+    let syn::Expr::MethodCall(m) = e else {
+        return None;
+    };
+    if t.elems.len() != 2 {
+        return None;
+    }
+    let sides = match (m.method.to_string().as_str(), m.args.len()) {
+        ("zip", 1) => {
+            geometry(&m.receiver)?;
+            let other = if geometry(&m.args[0]).is_some() {
+                Side::Pieces(&m.args[0])
+            } else {
+                let (y, lo, hi) = slice_part(&m.args[0])?;
+                Side::Slice(y, lo, hi)
+            };
+            [Side::Pieces(&m.receiver), other]
+        }
+        ("enumerate", 0) => {
+            geometry(&m.receiver)?;
+            [Side::Index, Side::Pieces(&m.receiver)]
+        }
+        _ => return None,
+    };
+    let n = crate::naming::fresh("piece");
+    let mut counts = Vec::new();
+    let mut lets = Vec::new();
+    let mut pieces_read = Vec::new();
+    for (elem, side) in t.elems.iter().zip(&sides) {
+        match side {
+            Side::Pieces(src) => {
+                let syn::Pat::Ident(pi) = untyped(elem) else {
+                    return None;
+                };
+                if pi.subpat.is_some() || pi.by_ref.is_some() {
+                    return None;
+                }
+                let start = crate::naming::fresh("start");
+                let pc = pieces(src, &start)?;
+                let (step, lo) = (piece_step(src)?, geometry(src)?.1);
+                counts.push(piece_count(src)?);
+                lets.push(quote!(let #start = #lo + #n * (#step);));
+                pieces_read.push((pi.ident.clone(), start, pc));
+            }
+            Side::Slice(y, lo, hi) => {
+                counts.push(quote!((#hi - #lo)));
+                match untyped(elem) {
+                    syn::Pat::Wild(_) => {}
+                    syn::Pat::Reference(r) if r.mutability.is_none() => {
+                        let syn::Pat::Ident(v) = &*r.pat else {
+                            return None;
+                        };
+                        let v = &v.ident;
+                        lets.push(quote!(let #v = #y[#lo + #n];));
+                    }
+                    syn::Pat::Ident(v) if v.subpat.is_none() && v.by_ref.is_none() => {
+                        let v = &v.ident;
+                        lets.push(quote!(let #v = &#y[#lo + #n];));
+                    }
+                    _ => return None,
+                }
+            }
+            Side::Index => match untyped(elem) {
+                syn::Pat::Wild(_) => {}
+                syn::Pat::Ident(i) if i.subpat.is_none() && i.by_ref.is_none() => {
+                    let i = &i.ident;
+                    lets.push(quote!(let #i = #n;));
+                }
+                _ => return None,
+            },
+        }
+    }
+    let count = match counts.as_slice() {
+        [a] => a.clone(),
+        [a, b] => quote!((#a).min(#b)),
+        _ => return None,
+    };
+    Some(PiecePairs {
+        n,
+        count,
+        lets,
+        pieces: pieces_read,
+    })
 }
 
 /// Input: `x.windows(2).map(|p| body)` as the receiver of a reduction.
@@ -551,6 +681,25 @@ pub fn pieces_chain(m: &mut syn::ExprMethodCall) {
     let syn::Expr::Closure(c) = &map.args[0] else {
         return;
     };
+    // Pieces zipped with pieces: `x.chunks(k).zip(y.chunks(k)).map(|(a, b)| ..)`.
+    if let syn::Expr::MethodCall(z) = &*map.receiver {
+        let pieces_both = z.method == "zip"
+            && z.args.len() == 1
+            && geometry(&z.args[0]).is_some()
+            && c.inputs.len() == 1;
+        if pieces_both {
+            let Some(pp) = piece_pairs(&map.receiver, &c.inputs[0]) else {
+                return;
+            };
+            let Some(body) = pp.substitute(&c.body) else {
+                return;
+            };
+            let (n, count, lets) = (&pp.n, &pp.count, &pp.lets);
+            *map.receiver = syn::parse_quote!((0..#count));
+            map.args[0] = syn::parse_quote!(|#n| { #(#lets)* (#body) });
+            return;
+        }
+    }
     let start = crate::naming::hidden("start");
     // `x.chunks(k).zip(ys).map(|(p, y)| ..)`, `x.chunks(k).enumerate().map(|(i, p)| ..)`: over
     // the pieces' numbers `t`, the piece starting at `t * step`, `y` bound to `&ys[t]` and `i`
