@@ -1760,9 +1760,20 @@ impl<'a> FnGen<'a> {
                 let (xs, xiv) = self.rng.pick(&sl).clone();
                 act |= xiv.2;
                 let sub = self.on("call:subslice") && self.layer_ok(&xs, "layers:w_subslice");
-                let a = match self.rng.below(4) {
+                let a = match self.rng.below(5) {
                     0 if sub => format!("&{xs}[0..1]"),
                     1 if sub => format!("&{xs}[0..{xs}.len()]"),
+                    // An array listed in place.
+                    2 if self.on("call:array_arg") => {
+                        let (e1, e2) = (self.expr(d - 1), self.expr(d - 1));
+                        let (e1, e2) = (self.wrap(e1, (-3.0, 3.0)), self.wrap(e2, (-3.0, 3.0)));
+                        act |= e1.iv.2 || e2.iv.2;
+                        if self.rng.chance(0.5) {
+                            format!("&[{}, {}]", e1.s, e2.s)
+                        } else {
+                            format!("&vec![{}, 0.5, {}]", e1.s, e2.s)
+                        }
+                    }
                     _ => xs,
                 };
                 args.push(a);

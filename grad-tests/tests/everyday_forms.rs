@@ -393,3 +393,29 @@ fn pieces_paired() {
         &b,
     );
 }
+
+#[gradient]
+fn norm2(v: &[f64]) -> f64 {
+    v.iter().map(|a| a * a).sum::<f64>().sqrt()
+}
+
+#[gradient]
+fn arrays_in_place(x: f64, y: f64) -> f64 {
+    let mut s = norm2(&[x, y]);
+    for k in 0..3 {
+        s += norm2(&vec![x * f64::from(k), 1.0, y]) * 0.5;
+    }
+    s
+}
+
+#[test]
+fn arrays_listed_as_call_arguments() {
+    let (v, g) = arrays_in_place_grad(3.0, 4.0);
+    check(
+        "arrays_in_place",
+        &|p| arrays_in_place(p[0], p[1]),
+        v,
+        &g,
+        &[3.0, 4.0],
+    );
+}

@@ -184,7 +184,8 @@ fn sequence_use(s: &syn::Stmt, name: &syn::Ident, passed_on: bool) -> bool {
 }
 
 /// Input: a statement that uses the result of a call as a sequence without naming it —
-/// `g(&f(x))`, `f(x).iter()..`, `f(x).len()`, `f(x)[i]`, or as a tuple, `f(x).0` — evaluated once by the statement (not in
+/// `g(&f(x))`, `f(x).iter()..`, `f(x).len()`, `f(x)[i]`, or as a tuple, `f(x).0` — or passes
+/// an array it lists (`g(&[x, y])`, `g(&vec![x, y])`), evaluated once by the statement (not in
 /// a closure, a branch, a loop body or a `while` condition). Output: `let N = f(x);`, to run
 /// before the statement, which now reads `N` in the call's place ([`mark`] then takes the
 /// `let`); `None`, the statement untouched, when there is no such call.
@@ -228,9 +229,19 @@ fn take_nested(e: &mut syn::Expr, name: &syn::Ident) -> Option<syn::Expr> {
     let with_name: syn::Expr = syn::parse_quote!(#name);
     match e {
         syn::Expr::Call(c) => {
+            let plain = plain_fn_call(&syn::Expr::Call(c.clone()));
             for a in c.args.iter_mut() {
                 if let syn::Expr::Reference(r) = a {
                     if r.mutability.is_none() && plain_fn_call(&r.expr) {
+                        return Some(std::mem::replace(&mut *r.expr, with_name));
+                    }
+                    // `f(&[x, 2.0 * y])`, `f(&vec![x, y])`: the array is a local buffer.
+                    let listed = match &*r.expr {
+                        syn::Expr::Array(arr) => !arr.elems.is_empty(),
+                        syn::Expr::Macro(m) => m.mac.path.is_ident("vec"),
+                        _ => false,
+                    };
+                    if plain && r.mutability.is_none() && listed {
                         return Some(std::mem::replace(&mut *r.expr, with_name));
                     }
                 }
