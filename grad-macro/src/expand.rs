@@ -9,6 +9,9 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, ToTokens};
 
 pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    if let Ok(imp) = syn::parse2::<syn::ItemImpl>(item.clone()) {
+        return expand_impl(&args, imp);
+    }
     crate::naming::choose_prefix(&item);
     let item: syn::ItemFn = match syn::parse2(item.clone()) {
         Ok(i) => i,
@@ -43,6 +46,78 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         expand_item(args, &item)
     } else {
         expand_cfg_variants(args, &item, &preds)
+    }
+}
+
+/// Input: `#[gradient] impl Trait for Type { #[gradient(..)] fn loss(&self, ..) -> f64 { .. } }`
+/// (or an inherent `impl`). Output: the `impl` with the inner attributes taken off, and what
+/// each marked method's expansion adds (`loss_grad`, hidden helpers) in an inherent
+/// `impl Type` beside it: a trait's `impl` may hold only the trait's items.
+fn expand_impl(args: &TokenStream, mut imp: syn::ItemImpl) -> TokenStream {
+    let is_gradient = |a: &syn::Attribute| {
+        a.path()
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "gradient")
+    };
+    if !args.is_empty() {
+        let e = syn::Error::new_spanned(
+            args,
+            "`#[gradient]` on an `impl` takes no arguments: give them to the methods (`#[gradient(wrt(w))] fn loss(..)`)",
+        )
+        .to_compile_error();
+        return quote!(#e #imp);
+    }
+    let mut added: Vec<syn::ImplItem> = Vec::new();
+    let mut errors = Vec::new();
+    for item in &mut imp.items {
+        let syn::ImplItem::Fn(f) = item else { continue };
+        let Some(at) = f.attrs.iter().position(is_gradient) else {
+            continue;
+        };
+        let attr = f.attrs.remove(at);
+        let method_args = match &attr.meta {
+            syn::Meta::List(l) => l.tokens.clone(),
+            _ => TokenStream::new(),
+        };
+        let as_fn = syn::ItemFn {
+            attrs: f.attrs.clone(),
+            vis: f.vis.clone(),
+            sig: f.sig.clone(),
+            block: Box::new(f.block.clone()),
+        };
+        let out = expand(method_args, as_fn.into_token_stream());
+        match syn::parse2::<syn::ItemImpl>(quote!(impl __GradExpansion { #out })) {
+            Ok(parsed) => added.extend(
+                parsed
+                    .items
+                    .into_iter()
+                    .filter(|i| !matches!(i, syn::ImplItem::Fn(g) if g.sig.ident == f.sig.ident)),
+            ),
+            // Not items of an `impl` (an error's tokens): reported as they are.
+            Err(_) => errors.push(out),
+        }
+    }
+    if added.is_empty() && errors.is_empty() {
+        let e = syn::Error::new_spanned(
+            &imp.self_ty,
+            "`#[gradient]` on an `impl` differentiates the methods in it marked `#[gradient]` (`#[gradient(wrt(w))] fn loss(&self, w: &[f64]) -> f64`): mark one",
+        )
+        .to_compile_error();
+        return quote!(#imp #e);
+    }
+    if imp.trait_.is_none() {
+        imp.items.extend(added);
+        return quote!(#imp #(#errors)*);
+    }
+    let (generics, ty) = (&imp.generics, &imp.self_ty);
+    let (params, _, where_clause) = generics.split_for_impl();
+    quote! {
+        #imp
+        impl #params #ty #where_clause {
+            #(#added)*
+        }
+        #(#errors)*
     }
 }
 

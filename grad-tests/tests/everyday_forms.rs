@@ -419,3 +419,32 @@ fn arrays_listed_as_call_arguments() {
         &[3.0, 4.0],
     );
 }
+
+pub trait Loss {
+    fn loss(&self, w: &[f64]) -> f64;
+    fn name(&self) -> &'static str {
+        "loss"
+    }
+}
+
+pub struct Squares {
+    pub y: Vec<f64>,
+}
+
+#[gradient]
+impl Loss for Squares {
+    #[gradient(wrt(w))]
+    fn loss(&self, w: &[f64]) -> f64 {
+        w.iter().zip(&self.y).map(|(a, b)| (a - b).powi(2)).sum()
+    }
+}
+
+#[test]
+fn methods_of_trait_impls() {
+    let s = Squares { y: vec![1.0, 2.0] };
+    let w = [0.5, 0.25];
+    let mut d = [0.0; 2];
+    let v = s.loss_grad(&w, &mut d);
+    check("trait impl", &|p| s.loss(p), v, &d, &w);
+    assert_eq!(s.name(), "loss");
+}
