@@ -576,9 +576,11 @@ fn piece_pairs(e: &syn::Expr, pat: &syn::Pat) -> Option<PiecePairs> {
     enum Side<'a> {
         Pieces(&'a syn::Expr),
         Slice(
-            syn::Expr,
-            proc_macro2::TokenStream,
-            proc_macro2::TokenStream,
+            Box<(
+                syn::Expr,
+                proc_macro2::TokenStream,
+                proc_macro2::TokenStream,
+            )>,
         ),
         Index,
     }
@@ -597,8 +599,7 @@ fn piece_pairs(e: &syn::Expr, pat: &syn::Pat) -> Option<PiecePairs> {
             let other = if geometry(&m.args[0]).is_some() {
                 Side::Pieces(&m.args[0])
             } else {
-                let (y, lo, hi) = slice_part(&m.args[0])?;
-                Side::Slice(y, lo, hi)
+                Side::Slice(Box::new(slice_part(&m.args[0])?))
             };
             [Side::Pieces(&m.receiver), other]
         }
@@ -628,7 +629,8 @@ fn piece_pairs(e: &syn::Expr, pat: &syn::Pat) -> Option<PiecePairs> {
                 lets.push(quote!(let #start = #lo + #n * (#step);));
                 pieces_read.push((pi.ident.clone(), start, pc));
             }
-            Side::Slice(y, lo, hi) => {
+            Side::Slice(part) => {
+                let (y, lo, hi) = &**part;
                 counts.push(quote!((#hi - #lo)));
                 match untyped(elem) {
                     syn::Pat::Wild(_) => {}
