@@ -1485,6 +1485,15 @@ impl<'a> FnGen<'a> {
                 )
             }
             0 => Ex::new(format!("{xs}.iter().sum::<{FLT}>()"), true, n6(xiv)),
+            1 if self.on("reduce:map_path") && self.rng.chance(0.2) => {
+                // A function path in place of the closure.
+                let f = *self.rng.pick(&["tanh", "sin", "atan"]);
+                Ex::new(
+                    format!("{xs}.iter().copied().map({FLT}::{f}).sum::<{FLT}>()"),
+                    true,
+                    Iv(-10.0, 10.0, xiv.2),
+                )
+            }
             1 => {
                 let b = self.closure_body(&[&v], xiv, d - 1);
                 Ex::new(
@@ -4306,6 +4315,19 @@ impl<'a> FnGen<'a> {
                     ind,
                     &format!("let {n}: Vec<{ty}> = {src}.map(|{pat}| {body}).collect();"),
                 );
+                if self.on("stmt:infer_collect") && self.rng.chance(0.3) {
+                    // Collected again from the local buffer, the element type left to infer.
+                    let m = self.fresh("zc");
+                    Self::line(
+                        out,
+                        ind,
+                        &format!(
+                            "let {m}: Vec<_> = {n}.iter().map(|&t| (t * 0.5).tanh()).collect();"
+                        ),
+                    );
+                    self.buffer_read(ctx, &m, Iv(-1.0, 1.0, out_iv.2), 1, out, ind);
+                    return;
+                }
                 self.buffer_read(ctx, &n, out_iv, 1, out, ind);
                 return;
             }
