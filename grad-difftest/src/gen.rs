@@ -2095,6 +2095,25 @@ impl<'a> FnGen<'a> {
                 // At most 6 pieces of at most 0.75 each.
                 self.declare(&n, VarKind::Float(Iv(-4.5, 4.5, true)), true);
             }
+            10 if self.on("stmt:for_each") && self.rng.chance(0.3) => {
+                // A closure run for each element, adding to an accumulator it captures.
+                let sl = self.slices();
+                if sl.is_empty() {
+                    return;
+                }
+                let (xs, _) = self.rng.pick(&sl).clone();
+                let acc = self.some_mut(ctx, out, ind);
+                let v = self.fresh("v");
+                let e = self.wrapped(1, (-2.0, 2.0));
+                Self::line(
+                    out,
+                    ind,
+                    &format!(
+                        "{xs}.iter().for_each(|&{v}| {acc} += {FLT}::tanh({v} * {}) * 0.5);",
+                        paren(&e.s)
+                    ),
+                );
+            }
             10 if self.on("stmt:let_sum") => {
                 let sl = self.slices();
                 if sl.is_empty() {
@@ -3461,7 +3480,11 @@ impl<'a> FnGen<'a> {
         let start = match self.rng.below(3) {
             0 if !slices.is_empty() => {
                 let (xs, iv) = self.rng.pick(&slices).clone();
-                (format!("{xs}.to_vec()"), iv)
+                if self.on("stmt:to_owned") && self.rng.chance(0.3) {
+                    (format!("{xs}.to_owned()"), iv)
+                } else {
+                    (format!("{xs}.to_vec()"), iv)
+                }
             }
             1 => {
                 let e = self.wrapped(1, (-2.0, 2.0));

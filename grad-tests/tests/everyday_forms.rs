@@ -448,3 +448,28 @@ fn methods_of_trait_impls() {
     check("trait impl", &|p| s.loss(p), v, &d, &w);
     assert_eq!(s.name(), "loss");
 }
+
+#[gradient(wrt(x))]
+fn copies_and_for_each(x: &[f64]) -> f64 {
+    let mut v = x.to_owned();
+    v.iter_mut().for_each(|p| *p *= 2.0);
+    let w = Vec::from(x);
+    let c = x.iter().copied().collect::<Vec<f64>>();
+    let mut s = v.iter().sum::<f64>() + w[0] * c[1];
+    x.iter().for_each(|v| s += v * v);
+    (0..x.len()).for_each(|i| {
+        if i == 1 {
+            return;
+        }
+        s += x[i].sin();
+    });
+    s + f64::ln(x.iter().map(|v| v.exp()).sum())
+}
+
+#[test]
+fn copies_and_closures_for_each() {
+    let x = XS.to_vec();
+    let mut d = vec![0.0; 5];
+    let v = copies_and_for_each_grad(&x, &mut d);
+    check("copies_and_for_each", &copies_and_for_each, v, &d, &x);
+}

@@ -223,8 +223,63 @@ pub fn collect_let(
         return None;
     }
     let name = &id.ident;
-    let syn::Expr::MethodCall(m) = &*init.expr else {
-        return None;
+    // `x.to_owned()`, `Vec::from(x)`, `x.iter().copied().collect::<Vec<f64>>()`: `x.to_vec()`.
+    let copy: Option<syn::ExprMethodCall> = match &*init.expr {
+        syn::Expr::MethodCall(o) if o.method == "to_owned" && o.args.is_empty() => {
+            let r = &o.receiver;
+            Some(syn::parse_quote!(#r.to_vec()))
+        }
+        syn::Expr::Call(c)
+            if c.args.len() == 1 && {
+                let f = &c.func;
+                let f = quote!(#f).to_string().replace(' ', "");
+                f == "Vec::from" || f == "std::vec::Vec::from"
+            } =>
+        {
+            match &c.args[0] {
+                syn::Expr::Path(x) => Some(syn::parse_quote!(#x.to_vec())),
+                syn::Expr::Reference(r)
+                    if matches!(&*r.expr, syn::Expr::Path(_) | syn::Expr::Index(_)) =>
+                {
+                    let x = &r.expr;
+                    Some(syn::parse_quote!(#x.to_vec()))
+                }
+                _ => None,
+            }
+        }
+        syn::Expr::MethodCall(c) if c.method == "collect" && c.args.is_empty() => {
+            match &*c.receiver {
+                syn::Expr::MethodCall(cp)
+                    if (cp.method == "copied" || cp.method == "cloned") && cp.args.is_empty() =>
+                {
+                    match &*cp.receiver {
+                        syn::Expr::MethodCall(it)
+                            if it.method == "iter"
+                                && it.args.is_empty()
+                                && matches!(&*it.receiver, syn::Expr::Path(_)) =>
+                        {
+                            let vec_ty =
+                                ty.or_else(|| match c.turbofish.as_ref()?.args.first()? {
+                                    syn::GenericArgument::Type(t) => Some(t),
+                                    _ => None,
+                                });
+                            let x = &it.receiver;
+                            vec_ty
+                                .filter(|t| float_vec(t) || inferred_vec(t))
+                                .map(|_| syn::parse_quote!(#x.to_vec()))
+                        }
+                        _ => None,
+                    }
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    let m = match (&copy, &*init.expr) {
+        (Some(c), _) => c,
+        (None, syn::Expr::MethodCall(m)) => m,
+        _ => return None,
     };
     let k = crate::naming::hidden("k");
     if m.method == "to_vec" && m.args.is_empty() {

@@ -178,6 +178,67 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     .visit_block_mut(&mut item.block);
 }
 
+/// Input: `SOURCE.for_each(|p| body)` (the closure's value unused). Output: `for p in SOURCE {
+/// body; }`, a `return` of the closure (leaving one call) as `continue`; `None` for a closure
+/// that holds a loop its `return` would leave (its `continue` would then be that loop's).
+fn for_each_loop(e: &syn::Expr) -> Option<syn::Expr> {
+    let syn::Expr::MethodCall(m) = e else {
+        return None;
+    };
+    let (true, Some(syn::Expr::Closure(c))) = (m.method == "for_each", m.args.first()) else {
+        return None;
+    };
+    if c.inputs.len() != 1 || m.args.len() != 1 {
+        return None;
+    }
+    struct Returns {
+        found: bool,
+        in_loop: usize,
+        bad: bool,
+    }
+    impl VisitMut for Returns {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            match e {
+                syn::Expr::Return(r) if r.expr.is_none() => {
+                    self.found = true;
+                    self.bad |= self.in_loop > 0;
+                    *e = syn::parse_quote!(continue);
+                }
+                syn::Expr::ForLoop(_) | syn::Expr::While(_) | syn::Expr::Loop(_) => {
+                    self.in_loop += 1;
+                    syn::visit_mut::visit_expr_mut(self, e);
+                    self.in_loop -= 1;
+                }
+                _ => syn::visit_mut::visit_expr_mut(self, e),
+            }
+        }
+        fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    let mut body = (*c.body).clone();
+    let mut r = Returns {
+        found: false,
+        in_loop: 0,
+        bad: false,
+    };
+    r.visit_expr_mut(&mut body);
+    if r.bad {
+        return None;
+    }
+    let (pat, source) = (&c.inputs[0], &m.receiver);
+    let pat = match pat {
+        syn::Pat::Type(t) => &*t.pat,
+        p => p,
+    };
+    Some(match body {
+        syn::Expr::Block(b) => {
+            let stmts = &b.block.stmts;
+            syn::parse_quote!(for #pat in #source { #(#stmts)* })
+        }
+        other => syn::parse_quote!(for #pat in #source { #other; }),
+    })
+}
+
 /// Input: `.sum()` or `.product()` whose float type `ty` the context gives (`let s: f64 = ..`,
 /// the function's tail). Output: `.sum::<ty>()`, the form every reduction rewrite recognizes.
 fn name_reduction_type(e: &mut syn::Expr, ty: &syn::Type) {
@@ -320,6 +381,34 @@ impl VisitMut for Desugar<'_> {
             if let Some((test, default, unwrap)) = unwrap_or(m).filter(|_| self.in_cond == 0) {
                 *e = syn::parse_quote!((if #test { #default } else { #unwrap }));
             }
+        }
+        // `SOURCE.for_each(|p| body)`: the loop it is, before the loop's own rewrites.
+        if let Some(l) = for_each_loop(e) {
+            *e = l;
+        }
+        // `f64::ln(x.iter().sum())`, `return x.iter().sum();`: the sum's type is the float.
+        match e {
+            syn::Expr::Call(c) => {
+                if let syn::Expr::Path(p) = &*c.func {
+                    let float = p.path.segments.len() == 2
+                        && (p.path.segments[0].ident == "f64" || p.path.segments[0].ident == "f32");
+                    if float && p.qself.is_none() {
+                        let ty: syn::Type = {
+                            let t = &p.path.segments[0].ident;
+                            syn::parse_quote!(#t)
+                        };
+                        for a in &mut c.args {
+                            name_reduction_type(a, &ty);
+                        }
+                    }
+                }
+            }
+            syn::Expr::Return(r) => {
+                if let (Some(v), Some(ty)) = (&mut r.expr, &self.ret) {
+                    name_reduction_type(v, ty);
+                }
+            }
+            _ => {}
         }
         syn::visit_mut::visit_expr_mut(self, e);
         match e {
