@@ -15,7 +15,8 @@
     clippy::double_ended_iterator_last,
     clippy::unnecessary_lazy_evaluations,
     clippy::iter_nth,
-    clippy::useless_vec
+    clippy::useless_vec,
+    clippy::iter_cloned_collect
 )]
 
 mod common;
