@@ -567,10 +567,13 @@ impl VisitMut for Desugar<'_> {
     }
 
     fn visit_expr_match_mut(&mut self, m: &mut syn::ExprMatch) {
-        // The scrutinee becomes the arms' conditions.
-        self.in_cond += 1;
+        // The scrutinee is bound to a name (`let M = ..;`) that the arms' conditions read: it is
+        // a value, rewritten as any other (a `match` of `bool`s that only computes a condition
+        // stays a condition).
+        let cond = usize::from(matches::only_bools(m));
+        self.in_cond += cond;
         self.visit_expr_mut(&mut m.expr);
-        self.in_cond -= 1;
+        self.in_cond -= cond;
         for a in &mut m.arms {
             self.visit_arm_mut(a);
         }
