@@ -421,13 +421,32 @@ fn seq_len(e: &syn::Expr) -> Option<proc_macro2::TokenStream> {
         syn::Expr::Reference(r) => seq_len(&r.expr),
         syn::Expr::Path(x) if x.path.get_ident().is_some() => Some(quote!(#x.len())),
         syn::Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => {
-            let syn::Expr::Path(x) = &*m.receiver else {
-                return None;
-            };
-            Some(quote!(#x.len()))
+            match &*m.receiver {
+                syn::Expr::Path(x) => Some(quote!(#x.len())),
+                // A part `x[a..b]`.
+                syn::Expr::Index(ix) => {
+                    let (x @ syn::Expr::Path(_), syn::Expr::Range(r)) = (&*ix.expr, &*ix.index)
+                    else {
+                        return None;
+                    };
+                    let (lo, hi) = range_bounds(x, r);
+                    Some(quote!((#hi - #lo)))
+                }
+                _ => None,
+            }
         }
-        syn::Expr::MethodCall(m) if m.method == "enumerate" && m.args.is_empty() => {
+        syn::Expr::MethodCall(m)
+            if (m.method == "enumerate" || m.method == "rev") && m.args.is_empty() =>
+        {
             seq_len(&m.receiver)
+        }
+        syn::Expr::MethodCall(m) if m.method == "skip" && m.args.len() == 1 => {
+            let (n, a) = (seq_len(&m.receiver)?, &m.args[0]);
+            Some(quote!((#n).saturating_sub(#a)))
+        }
+        syn::Expr::MethodCall(m) if m.method == "take" && m.args.len() == 1 => {
+            let (n, a) = (seq_len(&m.receiver)?, &m.args[0]);
+            Some(quote!(::core::cmp::min(#n, #a)))
         }
         syn::Expr::MethodCall(m) if m.method == "zip" && m.args.len() == 1 => {
             let (a, b) = (seq_len(&m.receiver)?, seq_len(&m.args[0])?);
