@@ -2114,6 +2114,35 @@ impl<'a> FnGen<'a> {
                     ),
                 );
             }
+            10 if self.on("stmt:shadow_copy") && self.rng.chance(0.2) => {
+                // A slice's name declared again, in a block, for a copy or a part of itself.
+                let sl = self.slices();
+                let Some((xs, iv)) = sl
+                    .iter()
+                    .find(|(x, _)| x.chars().all(|c| c.is_alphanumeric() || c == '_'))
+                    .cloned()
+                else {
+                    return;
+                };
+                if !self.layer_ok(&xs, "layers:w_subslice") {
+                    return;
+                }
+                let n = self.fresh("v");
+                let copy = match self.rng.below(4) {
+                    0 => format!("{xs}.to_vec()"),
+                    1 => format!("&{xs}[{xs}.len() / 2..]"),
+                    2 => format!("{xs}.iter().map(|t| t * 0.5).collect::<Vec<{FLT}>>()"),
+                    _ => format!("{xs}.to_owned()"),
+                };
+                Self::line(
+                    out,
+                    ind,
+                    &format!(
+                        "let {n}: {FLT} = {{ let {xs} = {copy}; {xs}[0] * 0.5 + {xs}[{xs}.len() - 1] }};"
+                    ),
+                );
+                self.declare(&n, VarKind::Float(iv.mul(Iv(-1.5, 1.5, false))), false);
+            }
             10 if self.on("stmt:let_sum") => {
                 let sl = self.slices();
                 if sl.is_empty() {

@@ -474,3 +474,40 @@ fn copies_and_closures_for_each() {
     let v = copies_and_for_each_grad(&x, &mut d);
     check("copies_and_for_each", &copies_and_for_each, v, &d, &x);
 }
+
+#[gradient]
+fn shadowing_copies(a: &[f64]) -> f64 {
+    let a = a.to_vec();
+    if a[0] > 100.0 {
+        println!("{a:?} {}", a[1]);
+    }
+    let s = {
+        let a = &a[1..];
+        a[0] * 2.0
+    };
+    let v: f64 = {
+        let a = a.iter().map(|t| t * 0.5).collect::<Vec<f64>>();
+        a[0] * 0.5 + a[a.len() - 1]
+    };
+    a[0] * a[1] + s + v
+}
+
+#[gradient]
+fn shadowing_parts(a: &[f64]) -> f64 {
+    let a = &a[1..];
+    let mut b = a.to_vec();
+    b[0] *= 3.0;
+    let b: Vec<f64> = b.iter().map(|v| v * 2.0).collect();
+    a[0] * a[1] + b[0] + b.iter().sum::<f64>()
+}
+
+#[test]
+fn names_declared_again_for_copies_of_themselves() {
+    // Once silently wrong: the copy was read from the new, still empty buffer.
+    let x = [3.0, 4.0, 5.0];
+    let mut d = [0.0; 3];
+    let v = shadowing_copies_grad(&x, &mut d);
+    check("shadowing_copies", &shadowing_copies, v, &d, &x);
+    let v = shadowing_parts_grad(&x, &mut d);
+    check("shadowing_parts", &shadowing_parts, v, &d, &x);
+}

@@ -223,9 +223,14 @@ pub fn collect_let(
         return None;
     }
     let name = &id.ident;
-    // `x.to_owned()`, `Vec::from(x)`, `x.iter().copied().collect::<Vec<f64>>()`: `x.to_vec()`.
+    // `x.to_owned()`, `x.clone()`, `Vec::from(x)`, `x.iter().copied().collect::<Vec<f64>>()`:
+    // `x.to_vec()`.
     let copy: Option<syn::ExprMethodCall> = match &*init.expr {
-        syn::Expr::MethodCall(o) if o.method == "to_owned" && o.args.is_empty() => {
+        syn::Expr::MethodCall(o)
+            if (o.method == "to_owned" || o.method == "clone")
+                && o.args.is_empty()
+                && matches!(&*o.receiver, syn::Expr::Path(_)) =>
+        {
             let r = &o.receiver;
             Some(syn::parse_quote!(#r.to_vec()))
         }
@@ -463,7 +468,18 @@ fn range_len(e: &syn::Expr) -> Option<proc_macro2::TokenStream> {
             range_len(&m.receiver)
         }
         syn::Expr::Range(r) => {
-            let (start, end) = (r.start.as_ref()?, r.end.as_ref()?);
+            // An unsuffixed literal bound (`0..2`) is a `usize` here, as an index range's is.
+            let typed = |b: &syn::Expr| match b {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Int(i),
+                    ..
+                }) if i.suffix().is_empty() => {
+                    let v = syn::LitInt::new(&format!("{}usize", i.base10_digits()), i.span());
+                    quote!(#v)
+                }
+                b => quote!(#b),
+            };
+            let (start, end) = (typed(r.start.as_ref()?), typed(r.end.as_ref()?));
             Some(match r.limits {
                 syn::RangeLimits::HalfOpen(_) => quote!((#end).saturating_sub(#start)),
                 syn::RangeLimits::Closed(_) => quote!((#end + 1).saturating_sub(#start)),

@@ -613,6 +613,16 @@ impl Desugar<'_> {
                 work.push(hoisted);
                 continue;
             }
+            // `let a = a.to_vec();`: the copy gets a name of its own.
+            if let syn::Stmt::Local(l) = &s {
+                work.reverse();
+                let renamed = sub_slices::shadowing_copy(l, &mut work);
+                work.reverse();
+                if let Some(r) = renamed {
+                    work.push(r);
+                    continue;
+                }
+            }
             match &s {
                 syn::Stmt::Expr(syn::Expr::Match(m), semi) => {
                     let (bind, chain) = matches::match_to_if(m);

@@ -309,3 +309,196 @@ pub fn split_at_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     }
     Some(out)
 }
+
+/// Input: `let a = a.to_vec();` — a `let` whose value is a copy or part of the sequence the name
+/// it declares already has (`a.iter().map(..).collect()`, `a.clone()`, `&a[1..]`,
+/// `Vec::from(a)`), which the rewrites into buffers would otherwise read from the new, empty
+/// buffer. Output: the `let` with a fresh name, and that name in the rest of the block (to where
+/// `a` is declared again). `None` for other `let`s, or where a macro reads `a` inside its
+/// format string (`"{a}"`), which renaming cannot reach.
+pub fn shadowing_copy(l: &syn::Local, rest: &mut [syn::Stmt]) -> Option<syn::Stmt> {
+    let (id, _, init) = super::plain_let(l)?;
+    let name = &id.ident;
+    if !crate::naming::mentions(quote::ToTokens::to_token_stream(init), &|i| i == name) {
+        return None;
+    }
+    struct Copies(bool);
+    impl<'a> syn::visit::Visit<'a> for Copies {
+        fn visit_expr(&mut self, e: &'a syn::Expr) {
+            match e {
+                syn::Expr::MethodCall(m)
+                    if [
+                        "to_vec",
+                        "to_owned",
+                        "collect",
+                        "clone",
+                        "iter",
+                        "into_iter",
+                    ]
+                    .iter()
+                    .any(|n| m.method == n) =>
+                {
+                    self.0 = true;
+                }
+                syn::Expr::Reference(r) if matches!(&*r.expr, syn::Expr::Index(ix) if matches!(&*ix.index, syn::Expr::Range(_))) =>
+                {
+                    self.0 = true;
+                }
+                syn::Expr::Call(c)
+                    if quote::quote!(#c)
+                        .to_string()
+                        .replace(' ', "")
+                        .starts_with("Vec::from(") =>
+                {
+                    self.0 = true;
+                }
+                _ => {}
+            }
+            syn::visit::visit_expr(self, e);
+        }
+    }
+    let mut c = Copies(false);
+    syn::visit::Visit::visit_expr(&mut c, init);
+    if !c.0 {
+        return None;
+    }
+    let fresh = crate::naming::fresh(&name.to_string());
+    let mut r = Rename {
+        from: name,
+        to: &fresh,
+        active: true,
+        unreachable: false,
+    };
+    let mut copy = rest.to_vec();
+    r.visit_stmts(&mut copy);
+    if r.unreachable {
+        return None;
+    }
+    rest.clone_from_slice(&copy);
+    let mut l = l.clone();
+    super::tuples::rename_ident(&mut l.pat, name, &fresh);
+    Some(syn::Stmt::Local(l))
+}
+
+/// Renames a local in the statements after its `let`, up to where it is declared again.
+struct Rename<'a> {
+    from: &'a Ident,
+    to: &'a Ident,
+    active: bool,
+    /// A macro reads the name inside a format string.
+    unreachable: bool,
+}
+
+impl Rename<'_> {
+    fn visit_stmts(&mut self, stmts: &mut [syn::Stmt]) {
+        let saved = self.active;
+        for s in stmts {
+            if let syn::Stmt::Local(l) = s {
+                if let Some(init) = &mut l.init {
+                    self.visit_expr_mut(&mut init.expr);
+                    if let Some((_, d)) = &mut init.diverge {
+                        self.visit_expr_mut(d);
+                    }
+                }
+                if binds(&l.pat, self.from) {
+                    self.active = false;
+                }
+                continue;
+            }
+            self.visit_stmt_mut(s);
+        }
+        self.active = saved;
+    }
+}
+
+impl VisitMut for Rename<'_> {
+    fn visit_block_mut(&mut self, b: &mut syn::Block) {
+        self.visit_stmts(&mut b.stmts);
+    }
+
+    fn visit_expr_path_mut(&mut self, p: &mut syn::ExprPath) {
+        if self.active && p.qself.is_none() && p.path.is_ident(self.from) {
+            p.path.segments[0].ident = self.to.clone();
+        }
+    }
+
+    fn visit_expr_closure_mut(&mut self, c: &mut syn::ExprClosure) {
+        if c.inputs.iter().any(|p| binds(p, self.from)) {
+            return;
+        }
+        syn::visit_mut::visit_expr_closure_mut(self, c);
+    }
+
+    fn visit_expr_for_loop_mut(&mut self, f: &mut syn::ExprForLoop) {
+        self.visit_expr_mut(&mut f.expr);
+        if !binds(&f.pat, self.from) {
+            self.visit_block_mut(&mut f.body);
+        }
+    }
+
+    fn visit_arm_mut(&mut self, a: &mut syn::Arm) {
+        if !binds(&a.pat, self.from) {
+            syn::visit_mut::visit_arm_mut(self, a);
+        }
+    }
+
+    fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+        if !self.active {
+            return;
+        }
+        // A message macro: its format string's captures (`"{a}"`) made explicit (`a = a`), so
+        // that they are renamed with the rest.
+        if let Ok(args) = m.parse_body_with(
+            syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
+        ) {
+            let mut args = crate::lower::explicit_captures(args.into_iter().collect());
+            for a in &mut args {
+                match a {
+                    syn::Expr::Assign(asg) => self.visit_expr_mut(&mut asg.right),
+                    a => self.visit_expr_mut(a),
+                }
+            }
+            m.tokens = quote::quote!(#(#args),*);
+            return;
+        }
+        let (from, to) = (self.from.to_string(), self.to);
+        let mut inline = false;
+        m.tokens = rename_tokens(m.tokens.clone(), &from, to, &mut inline);
+        self.unreachable |= inline;
+    }
+
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+/// `tokens` with the identifier `from` as `to`; `inline` set where a string literal holds
+/// `{from}` or `{from:..}` (a format string's capture).
+fn rename_tokens(
+    tokens: proc_macro2::TokenStream,
+    from: &str,
+    to: &Ident,
+    inline: &mut bool,
+) -> proc_macro2::TokenStream {
+    use proc_macro2::TokenTree;
+    tokens
+        .into_iter()
+        .map(|t| match t {
+            TokenTree::Ident(i) if i == from => TokenTree::Ident(to.clone()),
+            TokenTree::Group(g) => {
+                let mut n = proc_macro2::Group::new(
+                    g.delimiter(),
+                    rename_tokens(g.stream(), from, to, inline),
+                );
+                n.set_span(g.span());
+                TokenTree::Group(n)
+            }
+            TokenTree::Literal(l) => {
+                let s = l.to_string();
+                if s.contains(&format!("{{{from}}}")) || s.contains(&format!("{{{from}:")) {
+                    *inline = true;
+                }
+                TokenTree::Literal(l)
+            }
+            t => t,
+        })
+        .collect()
+}

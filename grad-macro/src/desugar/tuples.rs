@@ -367,7 +367,7 @@ fn mutability_of(p: &syn::Pat, name: &syn::Ident) -> Option<syn::Token![mut]> {
     m.1
 }
 
-fn rename_ident(p: &mut syn::Pat, from: &syn::Ident, to: &syn::Ident) {
+pub(super) fn rename_ident(p: &mut syn::Pat, from: &syn::Ident, to: &syn::Ident) {
     struct R<'a>(&'a syn::Ident, &'a syn::Ident);
     impl syn::visit_mut::VisitMut for R<'_> {
         fn visit_field_pat_mut(&mut self, f: &mut syn::FieldPat) {

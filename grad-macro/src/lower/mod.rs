@@ -1108,7 +1108,7 @@ fn block_panics(b: &syn::Block) -> bool {
 /// The arguments of a message macro with every name the format string captures (`"{k}"`,
 /// `"{x:.3}"`) made an explicit named argument (`k = k`), so that renaming the arguments renames
 /// what the message reads.
-fn explicit_captures(mut args: Vec<syn::Expr>) -> Vec<syn::Expr> {
+pub(crate) fn explicit_captures(mut args: Vec<syn::Expr>) -> Vec<syn::Expr> {
     let Some(fmt) = args.iter().find_map(|a| match a {
         syn::Expr::Lit(syn::ExprLit {
             lit: syn::Lit::Str(s),
