@@ -449,6 +449,8 @@ struct Var {
 struct Helper {
     name: String,
     slices: Vec<bool>,
+    /// Its slice is data (`wrt(..)` leaves it out): callers pass only data there.
+    data_slice: bool,
 }
 
 /// A `for` header and what it binds: floats with their values, integers with the sequence they
@@ -1737,7 +1739,11 @@ impl<'a> FnGen<'a> {
             return None;
         }
         let h = self.rng.pick(&self.helpers).clone();
-        let sl = self.slices();
+        let mut sl = self.slices();
+        if h.data_slice {
+            // Only data where the helper's `wrt` leaves its slice out.
+            sl.retain(|(_, iv)| !iv.2);
+        }
         if h.slices.iter().any(|&s| s) && sl.is_empty() {
             return None;
         }
@@ -1772,8 +1778,8 @@ impl<'a> FnGen<'a> {
                 let a = match self.rng.below(5) {
                     0 if sub => format!("&{xs}[0..1]"),
                     1 if sub => format!("&{xs}[0..{xs}.len()]"),
-                    // An array listed in place.
-                    2 if self.on("call:array_arg") => {
+                    // An array listed in place (of data where the helper's slice is).
+                    2 if self.on("call:array_arg") && !h.data_slice => {
                         let (e1, e2) = (self.expr(d - 1), self.expr(d - 1));
                         let (e1, e2) = (self.wrap(e1, (-3.0, 3.0)), self.wrap(e2, (-3.0, 3.0)));
                         act |= e1.iv.2 || e2.iv.2;
@@ -4927,11 +4933,13 @@ impl<'a> FnGen<'a> {
             });
             slices.push(false);
         }
+        // Sometimes the slice is data of the helper (`wrt` names only the scalars).
+        let data_slice = has_slice && self.on("call:helper_wrt") && self.rng.chance(0.3);
         if has_slice {
             sig.push(format!("s0: &[{FLT}]"));
             let kind = VarKind::Seq {
                 key: "s0".into(),
-                iv: Iv(-3.0, 3.0, true),
+                iv: Iv(-3.0, 3.0, !data_slice),
                 min_len: 1,
                 slice: true,
             };
@@ -4946,12 +4954,22 @@ impl<'a> FnGen<'a> {
         let mut body = String::new();
         let size = 2 + self.rng.below(5) as i32;
         self.body(&mut body, size);
+        let attr = if data_slice {
+            let wrt: Vec<String> = (0..nsc).map(|k| format!("a{k}")).collect();
+            format!("#[gradient(wrt({}))]", wrt.join(", "))
+        } else {
+            "#[gradient]".to_string()
+        };
         let _ = write!(
             self.items,
-            "#[gradient]\nfn {name}({}) -> {FLT} {{\n{body}}}\n",
+            "{attr}\nfn {name}({}) -> {FLT} {{\n{body}}}\n",
             sig.join(", ")
         );
-        Helper { name, slices }
+        Helper {
+            name,
+            slices,
+            data_slice,
+        }
     }
 
     /// A helper the macro does not see through: a plain function and its hand-written
@@ -4992,6 +5010,7 @@ impl<'a> FnGen<'a> {
         Helper {
             name,
             slices: vec![false; n],
+            data_slice: false,
         }
     }
 

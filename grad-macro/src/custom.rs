@@ -188,12 +188,53 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         &ty,
         "the custom gradient",
     );
+    // `NAME__all_grad`, which `#[gradient]` callers that pass data slices call: a rule takes a
+    // buffer for every slice already.
+    let all = format_ident!("{}__all_grad", base);
+    let (generics, output) = (&f.sig.generics, &f.sig.output);
+    let where_clause = &generics.where_clause;
+    let inputs = &f.sig.inputs;
+    let names: Vec<TokenStream> = inputs
+        .iter()
+        .map(|a| match a {
+            syn::FnArg::Typed(t) => {
+                let p = &t.pat;
+                quote!(#p)
+            }
+            syn::FnArg::Receiver(_) => quote!(self),
+        })
+        .collect();
+    let plain_names = inputs.iter().all(|a| {
+        matches!(a, syn::FnArg::Typed(t) if matches!(&*t.pat, syn::Pat::Ident(i) if i.by_ref.is_none() && i.subpat.is_none()))
+    });
+    let rule = &f.sig.ident;
+    let forward = plain_names.then(|| {
+        let turbofish = (!generics.params.is_empty()).then(|| {
+            let (_, ty_generics, _) = generics.split_for_impl();
+            let t = ty_generics.as_turbofish();
+            quote!(#t)
+        });
+        let names = names.iter().map(|n| {
+            let n = n.to_string();
+            let n = n.trim_start_matches("mut ");
+            proc_macro2::Ident::new(n, Span::call_site())
+        });
+        quote! {
+            #[doc(hidden)]
+            #[allow(dead_code, clippy::too_many_arguments)]
+            #[inline]
+            #vis fn #all #generics (#inputs) #output #where_clause {
+                #rule #turbofish (#(#names),*)
+            }
+        }
+    });
     quote! {
         #f
         #[doc = #doc]
         #[doc(hidden)]
         #[allow(non_upper_case_globals, dead_code)]
         #vis const #table: [u8; #n] = [#(#flags),*];
+        #forward
         #checks
     }
 }

@@ -1096,8 +1096,9 @@ impl Emitter<'_> {
         for (k, a) in args.iter().enumerate() {
             let active = match a {
                 CallArg::Float(o) | CallArg::FloatRef(o) => self.func.is_active(*o),
-                // Every slice argument gets a gradient buffer, so the callee must have one for it.
-                CallArg::Seq(..) => true,
+                // A differentiated slice needs the callee's derivative; a data slice goes to
+                // `NAME__all_grad`, which takes a buffer for every slice (below).
+                CallArg::Seq(s, ..) => self.func.seq(*s).active,
                 CallArg::Tokens(..) | CallArg::Adjoint(_) => false,
             };
             if active {
@@ -1182,8 +1183,29 @@ impl Emitter<'_> {
             };
         }
         let picks: Vec<TokenStream> = picks.iter().map(|slot| quote!(#g[#slot])).collect();
+        // With a data slice among the arguments the callee's `wrt` may leave that parameter out,
+        // so that `NAME_grad` has no buffer for it: `NAME__all_grad` has one for every slice.
+        let data_slice = args
+            .iter()
+            .any(|a| matches!(a, CallArg::Seq(s, ..) if !self.func.seq(*s).active));
+        // (The macro's own functions, `NAME__model_grad` and the like, take what callers give.)
+        let own = callee
+            .segments
+            .last()
+            .is_some_and(|l| l.ident.to_string().trim_end_matches("_grad").contains("__"));
+        let all = (data_slice && !buffers.is_empty() && !method && !own).then(|| {
+            let mut all = callee.clone();
+            let last = all.segments.last_mut().expect("a path has a segment");
+            let base = last.ident.to_string();
+            let base = base.strip_suffix("_grad").unwrap_or(&base).to_string();
+            last.ident = format_ident!("{}__all_grad", base, span = span);
+            all
+        });
         let call = closure.unwrap_or_else(|| {
-            Self::call_tokens(callee, call_args.chain(buffers.iter().cloned()).collect())
+            Self::call_tokens(
+                all.as_ref().unwrap_or(callee),
+                call_args.chain(buffers.iter().cloned()).collect(),
+            )
         });
         if picks.is_empty() {
             // The value alone: the callee may return `T` or `(T, [T; K])`.

@@ -389,8 +389,34 @@ fn differentiate(item: &syn::ItemFn, sig: &Sig, mut lowered: crate::lower::Lower
     let inherited = inherited_attributes(item);
     let items = &lowered.func.items;
     let table = wrt_table(item, sig);
+    let all_signature = all_grad_signature(item, sig);
     let item = original_item(item);
     let allows = generated_allows();
+    let body = quote! {
+        #(#items)*
+        #helpers
+        #(#by_value)*
+        #checks
+        #(#seq_zeroing)*
+        #tapes
+        #buffer_adjoints
+        #forward
+        #reverse
+        #result
+    };
+    // The same body again: a caller cannot name `NAME_grad` from its own expansion in a way that
+    // holds both for a free function and for an associated one, and builds only what it calls
+    // (`#[inline]`: no code unless used).
+    let all = all_signature.map(|all_signature| {
+        quote! {
+            #(#inherited)*
+            #allows
+            #[inline]
+            #all_signature {
+                #body
+            }
+        }
+    });
     quote! {
         #item
         #table
@@ -398,18 +424,56 @@ fn differentiate(item: &syn::ItemFn, sig: &Sig, mut lowered: crate::lower::Lower
         // The parameters mirror the original's; code the gradient does not need may leave one unread.
         #allows
         #signature {
-            #(#items)*
-            #helpers
-            #(#by_value)*
-            #checks
-            #(#seq_zeroing)*
-            #tapes
-            #buffer_adjoints
-            #forward
-            #reverse
-            #result
+            #body
         }
+        #all
     }
+}
+
+/// `NAME__all_grad`: `NAME_grad` with a gradient buffer for every float sequence parameter, in
+/// order, those `NAME` does not differentiate (left out by `wrt`) ignored. A `#[gradient]`
+/// caller that passes data for such a parameter calls it, not knowing the callee's `wrt`.
+/// `None` without sequence parameters, and for methods (their callers go through the model).
+pub fn all_grad_signature(item: &syn::ItemFn, sig: &Sig) -> Option<TokenStream> {
+    let seqs = || {
+        sig.params
+            .iter()
+            .filter(|p| matches!(p.class, ParamClass::FloatSeq(_)))
+    };
+    // Functions the macro writes for itself (a model's flat inner function) are called by the
+    // macro's own code, which knows their signature.
+    let own =
+        item.sig.ident.to_string().starts_with("__") || item.attrs.iter().any(is_rewritten_marker);
+    if seqs().next().is_none() || item.sig.receiver().is_some() || own {
+        return None;
+    }
+    let vis = &item.vis;
+    let name = format_ident!("{}__all_grad", item.sig.ident);
+    let generics = &item.sig.generics;
+    let where_clause = &generics.where_clause;
+    let ty = Ident::new(sig.float_ty.name(), Span::call_site());
+    let params = sig_params(sig);
+    let bufs = seqs().map(|p| {
+        let d = if p.active {
+            format_ident!("d_{}", p.ident)
+        } else {
+            format_ident!("_")
+        };
+        match &p.class {
+            ParamClass::FloatSeq(SeqShape::Array(n)) => quote!(#d: &mut [#ty; #n]),
+            _ => quote!(#d: &mut [#ty]),
+        }
+    });
+    let k = sig.active_scalars().count();
+    let ret = if k == 0 && sig.active_seqs().next().is_some() {
+        quote!(#ty)
+    } else {
+        quote!((#ty, [#ty; #k]))
+    };
+    Some(quote! {
+        #[doc(hidden)]
+        #vis fn #name #generics (#(#params,)* #(#bufs),*) -> #ret #where_clause
+    })
 }
 
 /// How a generated wrapper calls the functions emitted beside it: `Self::` for a method or an

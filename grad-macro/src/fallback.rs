@@ -28,6 +28,15 @@ pub fn emit(
         }
     });
     let second = args.hvp.is_some().then(|| second_order_stubs(item, sig));
+    let all = crate::expand::all_grad_signature(item, sig).map(|all| {
+        quote! {
+            #(#inherited)*
+            #[allow(unused_variables, clippy::too_many_arguments)]
+            #all {
+                ::core::unreachable!("`#[gradient]` reported a compile error for this function")
+            }
+        }
+    });
     let rewritten = item.attrs.iter().any(crate::expand::is_rewritten_marker);
     let mut item = crate::expand::original_item(item);
     if rewritten {
@@ -46,6 +55,7 @@ pub fn emit(
         }
         #jvp
         #second
+        #all
     }
 }
 

@@ -511,3 +511,32 @@ fn names_declared_again_for_copies_of_themselves() {
     let v = shadowing_parts_grad(&x, &mut d);
     check("shadowing_parts", &shadowing_parts, v, &d, &x);
 }
+
+#[gradient(wrt(w))]
+fn predict(w: &[f64], x: &[f64]) -> f64 {
+    w[0] * x[0] + w[1] * x[1]
+}
+
+#[gradient]
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(p, q)| p * q).sum()
+}
+
+#[gradient(wrt(w))]
+fn loss_with_helpers(w: &[f64], x: &[f64], y: f64) -> f64 {
+    (predict(w, x) - y).powi(2) + predict(w, &x[..2]) * 0.1 + dot(w, x) * predict(w, &[x[0], 1.0])
+}
+
+#[test]
+fn helpers_whose_wrt_leaves_out_the_data() {
+    let (w, x) = ([0.5, 0.2], [1.0, 2.0]);
+    let mut d = [0.0; 2];
+    let v = loss_with_helpers_grad(&w, &x, 0.3, &mut d);
+    check(
+        "loss_with_helpers",
+        &|p| loss_with_helpers(p, &x, 0.3),
+        v,
+        &d,
+        &w,
+    );
+}
