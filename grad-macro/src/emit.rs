@@ -1084,6 +1084,8 @@ impl Emitter<'_> {
         let last = table.segments.last_mut().expect("a path has a segment");
         let span = last.ident.span();
         last.ident = format_ident!("{}_wrt", last.ident, span = span);
+        // `id::<f64>(x)`: the table is a constant, with no generic arguments.
+        last.arguments = syn::PathArguments::None;
         let fname = callee
             .segments
             .last()

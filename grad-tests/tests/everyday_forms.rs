@@ -540,3 +540,51 @@ fn helpers_whose_wrt_leaves_out_the_data() {
         &w,
     );
 }
+
+#[gradient]
+fn sq_ref(x: &f64) -> f64 {
+    x * x
+}
+
+#[gradient]
+fn bigger(a: &f64, b: &f64) -> f64 {
+    a.max(*b)
+}
+
+#[gradient]
+fn squared<T: num_traits::Float>(x: T) -> T {
+    x * x
+}
+
+#[gradient]
+fn references_to_computed_values(a: f64, y: f64) -> f64 {
+    let v = vec![a * 2.0, 1.0];
+    sq_ref(&(2.0 * a)) + sq_ref(&v[0]) + bigger(&(a * y), &y) + sq_ref(&a.sin()) + squared::<f64>(a)
+}
+
+#[gradient(wrt(x))]
+fn interpolated(t: &[f64], x: f64) -> f64 {
+    let i = x.floor() as usize;
+    let w = x - i as f64;
+    let k = f64::round(x * 2.0) as i64;
+    let s = if k % 2 == 0 { 1.0 } else { -1.0 };
+    (t[i] * (1.0 - w) + t[i + 1] * w) * s
+}
+
+#[test]
+fn references_turbofish_and_table_lookups() {
+    let p = [0.7, 1.3];
+    let (v, g) = references_to_computed_values_grad(p[0], p[1]);
+    check(
+        "references_to_computed_values",
+        &|q| references_to_computed_values(q[0], q[1]),
+        v,
+        &g,
+        &p,
+    );
+    let t = [0.0, 1.0, 4.0, 9.0];
+    for x in [0.4, 1.3, 2.1] {
+        let (v, g) = interpolated_grad(&t, x);
+        check("interpolated", &|q| interpolated(&t, q[0]), v, &g, &[x]);
+    }
+}

@@ -663,7 +663,23 @@ impl Lowerer<'_> {
                 let float_name = matches!(&*r.expr, Expr::Path(p) if p.path.get_ident().is_some_and(|i| {
                     matches!(self.env.lookup(i), Some(super::env::Binding::Val(v)) if self.b.func.info(v).kind == Kind::Float)
                 }));
-                if r.mutability.is_none() && float_name {
+                // `f(&(2.0 * a))`, `f(&v[0])`, `f(&x.sqrt())`: a float computed for a `&f64`
+                // parameter (an element, not a part: `&v[a..b]` is a sub-slice below).
+                let float_expr = match &*r.expr {
+                    Expr::Paren(_) | Expr::Binary(_) | Expr::Unary(_) | Expr::Lit(_) => true,
+                    // An element of a local buffer (a parameter's `&x[i]` may be a row).
+                    Expr::Index(ix) => {
+                        !matches!(&*ix.index, Expr::Range(_))
+                            && matches!(&*ix.expr, Expr::Path(p) if p.path.get_ident().is_some_and(|i| {
+                                matches!(self.env.lookup(i), Some(super::env::Binding::Seq(s)) if self.b.func.seq(s).buffer)
+                            }))
+                    }
+                    Expr::MethodCall(m) => {
+                        crate::rules::Prim::method_names().any(|n| m.method == n)
+                    }
+                    _ => false,
+                };
+                if r.mutability.is_none() && (float_name || float_expr) {
                     if let Some(Value::Float(o)) = self.lower_expr(&r.expr) {
                         // `f(&x)` of a differentiated `x`: a `&f64` parameter, a scalar of `f_grad`.
                         if self.b.func.is_active(o) {
@@ -844,7 +860,21 @@ impl Lowerer<'_> {
                 None
             }
             (Value::Float(o), None) => {
-                if self.b.func.is_active(o) {
+                // `x.floor() as usize` (`ceil`, `round`, `trunc`): a whole number whose
+                // derivative is 0 wherever it has one, so the cast loses nothing — a table
+                // index, as interpolation takes it (the derivative is that of the cell the
+                // point is in, as for a branch).
+                let whole = match &*c.expr {
+                    Expr::MethodCall(m) => ["floor", "ceil", "round", "trunc"]
+                        .iter()
+                        .any(|n| m.method == n && m.args.is_empty()),
+                    Expr::Call(call) => {
+                        matches!(&*call.func, Expr::Path(p) if p.path.segments.len() == 2
+                        && ["floor", "ceil", "round", "trunc"].iter().any(|n| p.path.segments[1].ident == n))
+                    }
+                    _ => false,
+                };
+                if self.b.func.is_active(o) && !whole {
                     self.errors.push_spanned(
                         c,
                         "this cast drops the derivative of a differentiated value: an index or a count must not depend on differentiated values (compute it from integers, or leave the parameter out of `wrt(...)`); for a whole-number float use `.floor()`, `.round()` or `.trunc()`",
@@ -853,6 +883,22 @@ impl Lowerer<'_> {
                 }
                 let xt = self.operand_tokens(o, c.expr.span());
                 let ty = &c.ty;
+                if whole && self.b.func.is_active(o) {
+                    // Bound once, as a value of its own that no derivative flows through.
+                    let v = self.b.opaque(
+                        Kind::Int,
+                        Some((*c.ty).clone()),
+                        quote_spanned!(c.span()=> (#xt as #ty)),
+                        o.val().into_iter().collect(),
+                        c.span(),
+                    );
+                    let t = self.operand_tokens(crate::ir::Operand::Val(v), c.span());
+                    return Some(Value::Other {
+                        tokens: t,
+                        uses: vec![v],
+                        kind: Kind::Int,
+                    });
+                }
                 Some(Value::Other {
                     tokens: quote_spanned!(c.span()=> (#xt as #ty)),
                     uses: o.val().into_iter().collect(),
