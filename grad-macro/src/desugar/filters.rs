@@ -262,12 +262,7 @@ pub fn filter_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
 /// `filter` or `take_while`). Output: `{ let mut ACC = -0.0; for ITEM in SOURCE { .. guards ..;
 /// ACC += M; } ACC }`: the items std would add, in its order.
 pub fn filtered_chain(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
-    let typed = super::ranges::float_turbofish(m);
-    let (init, add) = match m.method.to_string().as_str() {
-        "sum" if typed && m.args.is_empty() => (quote!(-0.0), true),
-        "product" if typed && m.args.is_empty() => (quote!(1.0), false),
-        _ => return None,
-    };
+    let reduce = super::iterators::sum_or_product(m)?;
     let (source, stages) = stages(&m.receiver)?;
     let s = shape(source)?;
     let pattern = s.pattern();
@@ -275,18 +270,7 @@ pub fn filtered_chain(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
     let Shape::Leaf(value, _) = &last else {
         return None;
     };
-    let acc = crate::naming::hidden("acc");
-    let step = if add {
-        quote!(#acc += #value;)
-    } else {
-        quote!(#acc *= #value;)
-    };
-    Some(syn::parse_quote!({
-        let mut #acc = #init;
-        for #pattern in #source {
-            #(#steps)*
-            #step
-        }
-        #acc
-    }))
+    Some(super::iterators::reduction_loop(
+        &reduce, &pattern, source, &steps, value,
+    ))
 }

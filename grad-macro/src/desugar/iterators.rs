@@ -23,7 +23,7 @@ fn root(e: &syn::Expr) -> Option<&syn::Ident> {
 
 /// `source` without a last `.cloned()` or `.copied()` (the lowered loop reads a reference to a
 /// float as the float).
-fn strip_copies(source: &syn::Expr) -> &syn::Expr {
+pub(super) fn strip_copies(source: &syn::Expr) -> &syn::Expr {
     match source {
         syn::Expr::MethodCall(m)
             if (m.method == "cloned" || m.method == "copied") && m.args.is_empty() =>
@@ -511,12 +511,7 @@ fn pieces(source: &syn::Expr, start: &syn::Ident) -> Option<Pieces> {
             let (x @ syn::Expr::Path(_), syn::Expr::Range(r)) = (&*ix.expr, &*ix.index) else {
                 return None;
             };
-            let lo = r.start.as_ref().map_or_else(|| quote!(0), |a| quote!((#a)));
-            let hi = match (&r.end, &r.limits) {
-                (None, _) => quote!(#x.len()),
-                (Some(b), syn::RangeLimits::HalfOpen(_)) => quote!((#b)),
-                (Some(b), syn::RangeLimits::Closed(_)) => quote!(((#b) + 1)),
-            };
+            let (lo, hi) = range_bounds(x, r);
             (x, lo, hi)
         }
         _ => return None,
@@ -937,7 +932,7 @@ fn slice_part(
 }
 
 /// `a` and `b` of `x[a..b]` (`0`, `x.len()` when open; `b + 1` for `a..=b`).
-fn range_bounds(
+pub(super) fn range_bounds(
     x: &syn::Expr,
     r: &syn::ExprRange,
 ) -> (proc_macro2::TokenStream, proc_macro2::TokenStream) {
@@ -1068,15 +1063,8 @@ fn strip_derefs(body: &syn::Expr, name: &syn::Ident) -> syn::Expr {
 /// ACC += { let v = X; body }; } ACC }` (`take_while` breaks instead): the elements std would
 /// add, in its order.
 pub fn filtered_reduction(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
-    let name = m.method.to_string();
-    let typed = super::ranges::float_turbofish(m);
-    let (init, add) = match name.as_str() {
-        "sum" if typed && m.args.is_empty() => (quote!(-0.0), true),
-        "product" if typed && m.args.is_empty() => (quote!(1.0), false),
-        _ => return None,
-    };
+    let (init, add) = sum_or_product(m)?;
     let item = crate::naming::hidden("item");
-    let acc = crate::naming::hidden("acc");
     let mut e = &*m.receiver;
     let mut map_closure = None;
     if let syn::Expr::MethodCall(map) = e {
@@ -1124,19 +1112,13 @@ pub fn filtered_reduction(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
         Some(c) => bind_closure(c, &item, map_refs)?,
         None => quote!(#item),
     };
-    let step = if add {
-        quote!(#acc += #value;)
-    } else {
-        quote!(#acc *= #value;)
-    };
-    Some(syn::parse_quote!({
-        let mut #acc = #init;
-        for &#item in #source {
-            #(#guards)*
-            #step
-        }
-        #acc
-    }))
+    Some(reduction_loop(
+        &(init, add),
+        &quote!(&#item),
+        source,
+        &guards,
+        &value,
+    ))
 }
 
 /// The filtered reduction over `a.iter().zip(b)` (`b` a slice, `&b` or `b.iter()`), whose
@@ -1163,7 +1145,6 @@ fn zipped_filtered(
         crate::naming::hidden("zip_a"),
         crate::naming::hidden("zip_b"),
     ];
-    let acc = crate::naming::hidden("acc");
     let mut guards = Vec::new();
     for (c, filter) in filters {
         let test = bind_pair(c, &parts, true)?;
@@ -1178,20 +1159,14 @@ fn zipped_filtered(
         Some(c) => bind_pair(c, &parts, false)?,
         None => return None,
     };
-    let step = if add {
-        quote!(#acc += #value;)
-    } else {
-        quote!(#acc *= #value;)
-    };
     let [pa, pb] = &parts;
-    Some(syn::parse_quote!({
-        let mut #acc = #init;
-        for (&#pa, &#pb) in #e {
-            #(#guards)*
-            #step
-        }
-        #acc
-    }))
+    Some(reduction_loop(
+        &(init.clone(), add),
+        &quote!((&#pa, &#pb)),
+        e,
+        &guards,
+        &value,
+    ))
 }
 
 /// `x.iter()`, also through `skip`/`take`/`step_by`/`rev` (a part of `x`, as `x[a..b].iter()` is
@@ -1642,4 +1617,40 @@ pub fn tuple_fold(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
         }
         (#(#accs,)*)
     }))
+}
+
+/// `.sum::<T>()` or `.product::<T>()` of floats: where std's fold starts (a float sum from
+/// -0.0) and whether it adds.
+pub(super) fn sum_or_product(m: &syn::ExprMethodCall) -> Option<(proc_macro2::TokenStream, bool)> {
+    let typed = super::ranges::float_turbofish(m);
+    match m.method.to_string().as_str() {
+        "sum" if typed && m.args.is_empty() => Some((quote!(-0.0), true)),
+        "product" if typed && m.args.is_empty() => Some((quote!(1.0), false)),
+        _ => None,
+    }
+}
+
+/// `{ let mut ACC = init; for pattern in source { guards.. ACC += value; } ACC }` (`*=` for a
+/// product): a reduction as the loop std runs.
+pub(super) fn reduction_loop(
+    (init, add): &(proc_macro2::TokenStream, bool),
+    pattern: &proc_macro2::TokenStream,
+    source: &syn::Expr,
+    guards: &[proc_macro2::TokenStream],
+    value: &dyn quote::ToTokens,
+) -> syn::Expr {
+    let acc = crate::naming::hidden("acc");
+    let step = if *add {
+        quote!(#acc += #value;)
+    } else {
+        quote!(#acc *= #value;)
+    };
+    syn::parse_quote!({
+        let mut #acc = #init;
+        for #pattern in #source {
+            #(#guards)*
+            #step
+        }
+        #acc
+    })
 }

@@ -721,16 +721,7 @@ struct OptElement {
 /// `.nth(i)`, with `.copied()`/`.cloned()` anywhere), of a name, a field, or a part `x[a..b]`
 /// of one.
 fn option_element(e: &syn::Expr) -> Option<OptElement> {
-    fn strip(e: &syn::Expr) -> &syn::Expr {
-        match e {
-            syn::Expr::MethodCall(c)
-                if (c.method == "copied" || c.method == "cloned") && c.args.is_empty() =>
-            {
-                strip(&c.receiver)
-            }
-            e => e,
-        }
-    }
+    let strip = iterators::strip_copies;
     let syn::Expr::MethodCall(m) = strip(e) else {
         return None;
     };
@@ -803,12 +794,7 @@ fn option_element(e: &syn::Expr) -> Option<OptElement> {
             else {
                 return None;
             };
-            let lo = r.start.as_ref().map_or_else(|| quote!(0), |a| quote!((#a)));
-            let hi = match (&r.end, &r.limits) {
-                (None, _) => quote!(#x.len()),
-                (Some(b), syn::RangeLimits::HalfOpen(_)) => quote!((#b)),
-                (Some(b), syn::RangeLimits::Closed(_)) => quote!((#b) + 1),
-            };
+            let (lo, hi) = iterators::range_bounds(x, r);
             let empty = syn::parse_quote!(#hi <= #lo);
             match pos {
                 Pos::First => (syn::parse_quote!(#x[#lo]), empty),
