@@ -2,7 +2,8 @@ use grad::gradient;
 
 #[gradient]
 fn f(x: f64) -> f64 {
-    println!("x = {x}");
+    let label = format!("x = {x}");
+    assert!(!label.is_empty());
     x * x
 }
 
