@@ -176,8 +176,9 @@ pub enum Stmt {
         expr: TokenStream,
         uses: Vec<ValId>,
     },
-    /// A statement kept for its effect (`assert!`), reading only values the engine does not
-    /// differentiate.
+    /// A statement kept for its effect (`assert!`, `println!`), run by the forward sweep only
+    /// (recomputations in the reverse sweep drop it); it may read any value, none of which it
+    /// changes.
     Effect {
         expr: TokenStream,
         uses: Vec<ValId>,

@@ -1575,6 +1575,32 @@ pub fn reduce_as_fold(m: &syn::ExprMethodCall) -> Option<syn::ExprMethodCall> {
     syn::parse2(quote!(#src.skip(1).fold(#x[#first], #f))).ok()
 }
 
+/// Input: `{ .. (A0, A1) }.1` — a part of a block whose tail is a tuple (a [`tuple_fold`] read
+/// by field, `x.iter().fold((a, b), ..).1`). Output: `{ .. A1 }`.
+pub fn tuple_block_field(e: &syn::Expr) -> Option<syn::Expr> {
+    let syn::Expr::Field(f) = e else {
+        return None;
+    };
+    let syn::Member::Unnamed(k) = &f.member else {
+        return None;
+    };
+    let mut base = &*f.base;
+    while let syn::Expr::Paren(p) = base {
+        base = &p.expr;
+    }
+    let syn::Expr::Block(b) = base else {
+        return None;
+    };
+    let Some(syn::Stmt::Expr(syn::Expr::Tuple(t), None)) = b.block.stmts.last() else {
+        return None;
+    };
+    let part = t.elems.iter().nth(k.index as usize)?.clone();
+    let mut b = b.clone();
+    let n = b.block.stmts.len();
+    b.block.stmts[n - 1] = syn::Stmt::Expr(part, None);
+    Some(syn::Expr::Block(b))
+}
+
 /// Input: `SOURCE.fold((a, b), |(s, q), v| (s + v, q + v * v))` (also after `map`): a fold whose
 /// accumulator is a tuple, written as a tuple literal. Output: one accumulator per part,
 /// `{ let mut A0 = a; let mut A1 = b; for v in SOURCE { let (N0, N1) = { let (s, q) = (A0, A1);

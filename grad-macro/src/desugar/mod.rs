@@ -131,30 +131,8 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
                     *e = l;
                 }
             }
-            // `x.iter().fold((a, b), ..).1`: the block's tail is the tuple, so the field is one
-            // of its parts.
-            if let syn::Expr::Field(f) = e {
-                let syn::Member::Unnamed(k) = &f.member else {
-                    return;
-                };
-                let k = k.index as usize;
-                let mut base = &mut *f.base;
-                while let syn::Expr::Paren(p) = base {
-                    base = &mut p.expr;
-                }
-                let syn::Expr::Block(b) = base else {
-                    return;
-                };
-                let Some(syn::Stmt::Expr(syn::Expr::Tuple(t), None)) = b.block.stmts.last() else {
-                    return;
-                };
-                if k >= t.elems.len() {
-                    return;
-                }
-                let part = t.elems[k].clone();
-                let n = b.block.stmts.len();
-                b.block.stmts[n - 1] = syn::Stmt::Expr(part, None);
-                *e = syn::Expr::Block(b.clone());
+            if let Some(part) = iterators::tuple_block_field(e) {
+                *e = part;
             }
         }
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
@@ -192,7 +170,6 @@ fn for_each_loop(e: &syn::Expr) -> Option<syn::Expr> {
         return None;
     }
     struct Returns {
-        found: bool,
         in_loop: usize,
         bad: bool,
     }
@@ -200,7 +177,6 @@ fn for_each_loop(e: &syn::Expr) -> Option<syn::Expr> {
         fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
             match e {
                 syn::Expr::Return(r) if r.expr.is_none() => {
-                    self.found = true;
                     self.bad |= self.in_loop > 0;
                     *e = syn::parse_quote!(continue);
                 }
@@ -217,7 +193,6 @@ fn for_each_loop(e: &syn::Expr) -> Option<syn::Expr> {
     }
     let mut body = (*c.body).clone();
     let mut r = Returns {
-        found: false,
         in_loop: 0,
         bad: false,
     };
@@ -375,41 +350,7 @@ impl VisitMut for Desugar<'_> {
     /// Output: `{ let mut F = true; while F { F = { res += x; c += 1; c < 3 }; if !F { break; } body } }`
     /// with a hidden `F`: the condition's statements become statements of the loop.
     fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
-        // `OPT.unwrap_or(d)`: rewritten before its parts, whose own rewrites (a sub-slice's
-        // `iter()`) would hide where the items come from.
-        if let syn::Expr::MethodCall(m) = e {
-            if let Some((test, default, unwrap)) = unwrap_or(m).filter(|_| self.in_cond == 0) {
-                *e = syn::parse_quote!((if #test { #default } else { #unwrap }));
-            }
-        }
-        // `SOURCE.for_each(|p| body)`: the loop it is, before the loop's own rewrites.
-        if let Some(l) = for_each_loop(e) {
-            *e = l;
-        }
-        // `f64::ln(x.iter().sum())`, `return x.iter().sum();`: the sum's type is the float.
-        match e {
-            syn::Expr::Call(c) => {
-                if let syn::Expr::Path(p) = &*c.func {
-                    let float = p.path.segments.len() == 2
-                        && (p.path.segments[0].ident == "f64" || p.path.segments[0].ident == "f32");
-                    if float && p.qself.is_none() {
-                        let ty: syn::Type = {
-                            let t = &p.path.segments[0].ident;
-                            syn::parse_quote!(#t)
-                        };
-                        for a in &mut c.args {
-                            name_reduction_type(a, &ty);
-                        }
-                    }
-                }
-            }
-            syn::Expr::Return(r) => {
-                if let (Some(v), Some(ty)) = (&mut r.expr, &self.ret) {
-                    name_reduction_type(v, ty);
-                }
-            }
-            _ => {}
-        }
+        self.rewrite_before_parts(e);
         syn::visit_mut::visit_expr_mut(self, e);
         match e {
             syn::Expr::While(w) if has_statements(&w.cond) => {
@@ -590,6 +531,45 @@ impl VisitMut for Desugar<'_> {
 }
 
 impl Desugar<'_> {
+    /// The rewrites that must see an expression before its parts are rewritten.
+    fn rewrite_before_parts(&self, e: &mut syn::Expr) {
+        // `OPT.unwrap_or(d)`: rewritten before its parts, whose own rewrites (a sub-slice's
+        // `iter()`) would hide where the items come from.
+        if let syn::Expr::MethodCall(m) = e {
+            if let Some((test, default, unwrap)) = unwrap_or(m).filter(|_| self.in_cond == 0) {
+                *e = syn::parse_quote!((if #test { #default } else { #unwrap }));
+            }
+        }
+        // `SOURCE.for_each(|p| body)`: the loop it is, before the loop's own rewrites.
+        if let Some(l) = for_each_loop(e) {
+            *e = l;
+        }
+        // `f64::ln(x.iter().sum())`, `return x.iter().sum();`: the sum's type is the float.
+        match e {
+            syn::Expr::Call(c) => {
+                if let syn::Expr::Path(p) = &*c.func {
+                    let float = p.path.segments.len() == 2
+                        && (p.path.segments[0].ident == "f64" || p.path.segments[0].ident == "f32");
+                    if float && p.qself.is_none() {
+                        let ty: syn::Type = {
+                            let t = &p.path.segments[0].ident;
+                            syn::parse_quote!(#t)
+                        };
+                        for a in &mut c.args {
+                            name_reduction_type(a, &ty);
+                        }
+                    }
+                }
+            }
+            syn::Expr::Return(r) => {
+                if let (Some(v), Some(ty)) = (&mut r.expr, &self.ret) {
+                    name_reduction_type(v, ty);
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// Statement-level rewrites that add statements to the block: a `match` statement keeps its
     /// arms' `return`s at statement level (`let M = k; if .. { return a; } else ..`), and a tuple
     /// `let` becomes one `let` per name.
