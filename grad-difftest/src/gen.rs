@@ -1739,12 +1739,8 @@ impl<'a> FnGen<'a> {
             return None;
         }
         let h = self.rng.pick(&self.helpers).clone();
-        let mut sl = self.slices();
-        if h.data_slice {
-            // Only data where the helper's `wrt` leaves its slice out.
-            sl.retain(|(_, iv)| !iv.2);
-        }
-        if h.slices.iter().any(|&s| s) && sl.is_empty() {
+        let sl = self.slices();
+        if h.slices.iter().any(|&s| s) && sl.is_empty() && !h.data_slice {
             return None;
         }
         let mut args = Vec::new();
@@ -1761,6 +1757,13 @@ impl<'a> FnGen<'a> {
             })
             .collect();
         for &is_slice in &h.slices {
+            if is_slice && h.data_slice {
+                // Data in every rendering (a parameter may become a model's field): constants
+                // listed in place.
+                let (a, b) = (self.value_in((-2.0, 2.0)), self.value_in((-2.0, 2.0)));
+                args.push(format!("&[{}, {}]", fmt_float(a), fmt_float(b)));
+                continue;
+            }
             if is_slice && !data_rows.is_empty() && self.on("call:data_row") && self.rng.chance(0.2)
             {
                 let ws = self.rng.pick(&data_rows).clone();
@@ -2045,7 +2048,8 @@ impl<'a> FnGen<'a> {
                 };
                 let s = match self.rng.below(3) {
                     0 => format!("println!(\"{{}}\", {v});"),
-                    1 => format!("eprintln!(\"{{{v}:.3}}\");"),
+                    // (Not a capture `{v}` inside the string: model renderings rename `v`.)
+                    1 => format!("eprintln!(\"{{:.3}}\", {v});"),
                     _ => format!("dbg!({v});"),
                 };
                 Self::line(out, ind, &format!("if {v} > 1.0e30 {{ {s} }}"));

@@ -1195,7 +1195,14 @@ impl Emitter<'_> {
             .segments
             .last()
             .is_some_and(|l| l.ident.to_string().trim_end_matches("_grad").contains("__"));
-        let all = (data_slice && !buffers.is_empty() && !method && !own).then(|| {
+        // One gradient buffer per slice argument, as `NAME_grad` takes them (second-order calls
+        // pass more: tangents, H·v buffers).
+        let seqs = args
+            .iter()
+            .filter(|a| matches!(a, CallArg::Seq(..)))
+            .count();
+        let plain_buffers = !buffers.is_empty() && buffers.len() == seqs;
+        let all = (data_slice && plain_buffers && !method && !own).then(|| {
             let mut all = callee.clone();
             let last = all.segments.last_mut().expect("a path has a segment");
             let base = last.ident.to_string();

@@ -588,3 +588,43 @@ fn references_turbofish_and_table_lookups() {
         check("interpolated", &|q| interpolated(&t, q[0]), v, &g, &[x]);
     }
 }
+
+#[gradient(wrt(a))]
+fn weighted(a: f64, s: &[f64]) -> f64 {
+    a * s[0] + s[1]
+}
+
+#[gradient(wrt(x, w))]
+fn arrays_in_branches(x: f64, w: &[f64], n: usize) -> f64 {
+    let m = match n % 3 {
+        0 => norm2(&[x, 1.0]),
+        1 => norm2(&[1.0, 2.0]) * x,
+        _ => weighted(x, &[0.5, 1.5]),
+    };
+    let listed = vec![
+        w.iter().fold((0.5, 0.0), |(p, q), &v| (p * v, q + v)).1,
+        1.0,
+        x * 2.0,
+    ];
+    m + if x > 0.0 {
+        weighted(x, &[2.0, 3.0])
+    } else {
+        0.0
+    } + listed[0] * listed[2]
+}
+
+#[test]
+fn arrays_listed_in_branches_and_lists() {
+    let w = [0.3, -0.7];
+    for n in 0..3 {
+        let mut dw = [0.0; 2];
+        let (v, [dx]) = arrays_in_branches_grad(0.7, &w, n, &mut dw);
+        check(
+            "arrays_in_branches",
+            &|p| arrays_in_branches(p[0], &p[1..], n),
+            v,
+            &[dx, dw[0], dw[1]],
+            &[0.7, w[0], w[1]],
+        );
+    }
+}

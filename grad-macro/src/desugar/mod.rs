@@ -109,11 +109,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
         fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
             // `vec![e; n]`: the value inside is rewritten like any other expression.
             if m.path.is_ident("vec") {
-                if let Ok(mut r) = m.parse_body::<VecRepeat>() {
-                    self.visit_expr_mut(&mut r.0);
-                    let (v, n) = (&r.0, &r.1);
-                    m.tokens = quote!(#v; #n);
-                }
+                vec_elements(m, |e| self.visit_expr_mut(e));
             }
         }
         fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
@@ -387,11 +383,7 @@ impl VisitMut for Desugar<'_> {
             }
             // `vec![e; n]`: the value inside is rewritten like any other expression.
             syn::Expr::Macro(m) if m.mac.path.is_ident("vec") => {
-                if let Ok(mut r) = m.mac.parse_body::<VecRepeat>() {
-                    self.visit_expr_mut(&mut r.0);
-                    let (v, n) = (&r.0, &r.1);
-                    m.mac.tokens = quote!(#v; #n);
-                }
+                vec_elements(&mut m.mac, |e| self.visit_expr_mut(e));
             }
             // `state = [a, b];` of an array: every element computed, then stored in turn.
             syn::Expr::Assign(a)
@@ -1008,6 +1000,22 @@ pub(crate) fn place_of(mut e: &syn::Expr) -> &syn::Expr {
 }
 
 /// `value; len`, the body of `vec![value; len]`.
+/// Runs `f` on the values inside `vec![e; n]` (`e`) or `vec![a, b, ..]` (each), writing the
+/// macro's tokens back: they are rewritten like any other expression.
+fn vec_elements(m: &mut syn::Macro, mut f: impl FnMut(&mut syn::Expr)) {
+    if let Ok(mut r) = m.parse_body::<VecRepeat>() {
+        f(&mut r.0);
+        let (v, n) = (&r.0, &r.1);
+        m.tokens = quote!(#v; #n);
+    } else if let Ok(list) = m
+        .parse_body_with(syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
+    {
+        let mut list: Vec<syn::Expr> = list.into_iter().collect();
+        list.iter_mut().for_each(&mut f);
+        m.tokens = quote!(#(#list),*);
+    }
+}
+
 struct VecRepeat(syn::Expr, syn::Expr);
 
 impl syn::parse::Parse for VecRepeat {

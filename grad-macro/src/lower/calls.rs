@@ -693,6 +693,30 @@ impl Lowerer<'_> {
                     }
                 }
             }
+            // `f(&[x, 2.0 * y])` where no statement could take the array out first (a branch,
+            // a match arm): a local buffer made here.
+            if let Expr::Reference(r) = a {
+                if let (None, Expr::Array(arr)) = (r.mutability, &*r.expr) {
+                    let name = crate::naming::fresh("listed");
+                    match self.lower_array_let(&name, arr, false) {
+                        Some(super::env::Binding::Seq(s)) => {
+                            any_active |= self.b.func.seq(s).active;
+                            let t = self.seq_ident(s, a.span());
+                            args.push(CallArg::Seq(s, quote!(&#t), None));
+                            continue;
+                        }
+                        Some(super::env::Binding::Val(v)) => {
+                            let t = self.operand_tokens(crate::ir::Operand::Val(v), a.span());
+                            args.push(CallArg::Tokens(quote!(&#t), vec![v]));
+                            continue;
+                        }
+                        _ => {
+                            failed = true;
+                            continue;
+                        }
+                    }
+                }
+            }
             if let Some((s, range)) = self.sub_slice(a) {
                 let Some((rt, ru)) = range else {
                     failed = true;

@@ -653,7 +653,7 @@ impl<'f> Lowerer<'f> {
     /// values (`[0, 2, 5]`) is carried along as written. `None` (reported) for a mix.
     /// `let a = [x, 2.0 * y];`, or with `vec`, `let a = vec![x, 2.0 * y];`: a buffer filled
     /// element by element (a constant when no element is differentiated).
-    fn lower_array_let(
+    pub(super) fn lower_array_let(
         &mut self,
         name: &Ident,
         arr: &syn::ExprArray,
