@@ -795,3 +795,62 @@ fn everyday_forms_run() {
     let (v, t) = everyday_forms_jvp(&[0.5, -0.2, 0.9], &[1.0, 0.3], false, &[1.0, 0.0, 0.0]);
     assert!(v.is_finite() && (t - dx[0]).abs() < 1e-12);
 }
+
+/// A helper whose `wrt` leaves its slice out, given data (through `NAME__all_grad`).
+#[gradient(wrt(a))]
+fn weighted_sum(a: f64, s: &[f64]) -> f64 {
+    a * s[0] + s[s.len() - 1]
+}
+
+/// A helper taking `&f64` (as the user wrote it; that lint is the user's).
+#[allow(clippy::trivially_copy_pass_by_ref)]
+#[gradient]
+fn squared_ref(x: &f64) -> f64 {
+    x * x
+}
+
+#[derive(Clone, Copy)]
+struct Motion {
+    pos: f64,
+    vel: f64,
+}
+
+/// The later forms: a struct local, a copy shadowing its source, data given to a `wrt` helper
+/// (also as an array in a `match` arm), a computed `&f64`, a whole-number index, `for_each`,
+/// pieces zipped with a slice.
+/// (The cast is the user's, and so are its lints.)
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::needless_for_each
+)]
+#[gradient(wrt(x, w))]
+fn later_forms(x: f64, w: &[f64], data: &[f64], k: usize) -> f64 {
+    let mut state = Motion { pos: x, vel: 0.0 };
+    for _ in 0..3 {
+        state.vel -= 0.1 * state.pos;
+        state.pos += 0.1 * state.vel;
+    }
+    let w = w.to_vec();
+    let lookup = match k % 2 {
+        0 => weighted_sum(state.pos, data),
+        _ => weighted_sum(state.vel, &[0.5, 1.5]),
+    };
+    let index = x.abs().floor() as usize;
+    let cell = w[index.min(w.len() - 1)];
+    let mut acc = 0.0;
+    w.iter().for_each(|v| acc += v * v);
+    for (pair, d) in w.chunks(2).zip(data) {
+        acc += pair[0] * d;
+    }
+    lookup + squared_ref(&(2.0 * state.pos)) + cell + acc
+}
+
+#[test]
+fn later_forms_run() {
+    let mut dw = [0.0; 3];
+    let (v, [dx]) = later_forms_grad(0.7, &[0.5, -0.2, 0.9], &[1.0, 0.3], 0, &mut dw);
+    assert!(v.is_finite() && dx.is_finite() && dw.iter().all(|g| g.is_finite()));
+    let (v, [dx]) = later_forms_grad(1.4, &[0.5, -0.2, 0.9], &[1.0, 0.3], 1, &mut dw);
+    assert!(v.is_finite() && dx.is_finite() && dw.iter().all(|g| g.is_finite()));
+}
