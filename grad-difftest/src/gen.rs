@@ -451,6 +451,8 @@ struct Helper {
     slices: Vec<bool>,
     /// Its slice is data (`wrt(..)` leaves it out): callers pass only data there.
     data_slice: bool,
+    /// Its first scalar is taken by reference (`a0: &f64`).
+    by_ref: bool,
 }
 
 /// A `for` header and what it binds: floats with their values, integers with the sequence they
@@ -1779,6 +1781,12 @@ impl<'a> FnGen<'a> {
                 act |= xiv.2;
                 let sub = self.on("call:subslice") && self.layer_ok(&xs, "layers:w_subslice");
                 let a = match self.rng.below(5) {
+                    0 if sub && self.on("call:part_of_part") && self.rng.chance(0.5) => {
+                        format!("&{xs}[0..][..1]")
+                    }
+                    1 if sub && self.on("call:part_of_part") && self.rng.chance(0.5) => {
+                        format!("&{xs}[..{xs}.len()][0..]")
+                    }
                     0 if sub => format!("&{xs}[0..1]"),
                     1 if sub => format!("&{xs}[0..{xs}.len()]"),
                     // An array listed in place (of data where the helper's slice is).
@@ -1827,7 +1835,17 @@ impl<'a> FnGen<'a> {
                     e = self.lit(0.5);
                 }
                 act |= e.iv.2;
-                args.push(e.s);
+                // (Never a bare name: `&m.x` of a model's field that is read no other way could
+                // be a slice's, which the macro cannot tell.)
+                args.push(if h.by_ref && args.is_empty() {
+                    if e.s.chars().all(|c| c.is_alphanumeric() || c == '_') {
+                        format!("&({} * 1.0)", e.s)
+                    } else {
+                        format!("&{}", paren(&e.s))
+                    }
+                } else {
+                    e.s
+                });
             }
         }
         Some(Ex::new(
@@ -1875,6 +1893,303 @@ impl<'a> FnGen<'a> {
     }
 
     /// A mutable float visible here, declared now if there is none.
+    /// A block statement that may `return` (`{ let t = ..; if c { return ..; } }`).
+    fn block_return(&mut self, out: &mut String, ind: usize) {
+        let (t, e) = (self.fresh("t"), self.expr(1));
+        let (c, r) = (self.cond(1), self.expr(2));
+        Self::line(out, ind, "{");
+        Self::line(out, ind + 1, &format!("let {t}: {FLT} = {};", e.s));
+        Self::line(
+            out,
+            ind + 1,
+            &format!("if {c} {{ return {t} * 0.5 + {}; }}", paren(&r.s)),
+        );
+        Self::line(out, ind, "}");
+        self.returned = true;
+    }
+
+    /// A block with statements as an operand of `&&` or `||` (`c && { acc += e; acc > v }`),
+    /// run only when the other operand does not decide.
+    fn block_operand(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
+        let acc = self.some_mut(ctx, out, ind);
+        let c = self.cond(1);
+        let (e, e2) = (self.expr(1), self.expr(1));
+        let (e, e2) = (self.tanh_ex(e), self.tanh_ex(e2));
+        let v = fmt_float(self.value_in((-1.0, 1.0)));
+        let op = if self.rng.chance(0.5) { "&&" } else { "||" };
+        let block = format!("{{ {acc} += {e}; {acc} > {v} }}");
+        let test = if self.rng.chance(0.5) {
+            format!("{c} {op} {block}")
+        } else {
+            format!("{block} {op} {c}")
+        };
+        if self.rng.chance(0.5) {
+            Self::line(out, ind, &format!("if {test} {{ {acc} -= {e2}; }}"));
+        } else {
+            let b = self.fresh("b");
+            Self::line(out, ind, &format!("let {b}: bool = {test};"));
+            Self::line(out, ind, &format!("if {b} {{ {acc} -= {e2}; }}"));
+        }
+    }
+
+    /// A variable declared without a value before the loop that assigns it in every iteration
+    /// before reading it (`let mut t: f64; for .. { t = ..; acc += t; }`).
+    fn late_init_loop(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
+        let acc = self.some_mut(ctx, out, ind);
+        let (t, i) = (self.fresh("t"), self.fresh("i"));
+        let e = self.expr(1);
+        let e = self.wrap(e, (-2.0, 2.0));
+        Self::line(out, ind, &format!("let mut {t}: {FLT};"));
+        let head = if self.rng.chance(0.5) {
+            format!("for {i} in 0..3")
+        } else {
+            Self::line(out, ind, &format!("let mut {i}: usize = 0;"));
+            format!("while {i} < 3")
+        };
+        Self::line(out, ind, &format!("{head} {{"));
+        Self::line(
+            out,
+            ind + 1,
+            &format!("{t} = {} + {i} as {FLT} * 0.25;", paren(&e.s)),
+        );
+        if self.rng.chance(0.5) {
+            let c = self.cond(1);
+            Self::line(out, ind + 1, &format!("if {c} {{ {t} *= 0.5; }}"));
+        }
+        Self::line(out, ind + 1, &format!("{acc} += {FLT}::tanh({t}) * 0.5;"));
+        if head.starts_with("while") {
+            Self::line(out, ind + 1, &format!("{i} += 1;"));
+        }
+        Self::line(out, ind, "}");
+    }
+
+    /// A shared reference to a float in a local (`let p = &(..);`), read through and passed on
+    /// to a helper taking `&f64`.
+    fn ref_local(&mut self, out: &mut String, ind: usize) {
+        let (p, n) = (self.fresh("p"), self.fresh("r"));
+        let e = self.expr(1);
+        let e = self.wrap(e, (-3.0, 3.0));
+        Self::line(out, ind, &format!("let {p} = &{};", paren(&e.s)));
+        let call = self
+            .helpers
+            .iter()
+            .find(|h| h.by_ref && !h.slices.iter().any(|&s| s))
+            .map(|h| {
+                let rest = vec!["0.5"; h.slices.len() - 1];
+                let args = std::iter::once(p.as_str()).chain(rest).collect::<Vec<_>>();
+                format!(" + {FLT}::tanh({}({}))", h.name, args.join(", "))
+            })
+            .unwrap_or_default();
+        Self::line(
+            out,
+            ind,
+            &format!("let {n}: {FLT} = *{p} * 0.5 + {p}.tanh(){call};"),
+        );
+        self.declare(
+            &n,
+            VarKind::Float(e.iv.mul(Iv::pt(0.5)).add(Iv(-2.0, 2.0, e.iv.2))),
+            false,
+        );
+    }
+
+    /// A helper whose parameters are named like the caller's variables, called with them in the
+    /// other order (`fn f(b: T, a: T) -> T {..} f(a, b)`): each argument reads the caller's.
+    fn swapped_names(&mut self, out: &mut String, ind: usize) {
+        // Locals only: a parameter's name may become a model's field when rendered.
+        let fs = self.floats(|v, _| !v.param && self.may_shadow(&v.name));
+        if fs.len() < 2 {
+            return;
+        }
+        let (a, aiv) = self.rng.pick(&fs).clone();
+        let (b, biv) = self.rng.pick(&fs).clone();
+        if a == b {
+            return;
+        }
+        let (f, n) = (self.fresh("f"), self.fresh("v"));
+        let body = format!("{a} * 0.5 + ({b} * 0.25).sin()");
+        if self.rng.chance(0.5) {
+            Self::line(
+                out,
+                ind,
+                &format!("fn {f}({b}: {FLT}, {a}: {FLT}) -> {FLT} {{ {body} }}"),
+            );
+        } else {
+            Self::line(
+                out,
+                ind,
+                &format!("let {f} = |{b}: {FLT}, {a}: {FLT}| {body};"),
+            );
+        }
+        Self::line(
+            out,
+            ind,
+            &format!("let {n}: {FLT} = {f}({a}, {b}) + {f}({b} * 0.5, {a});"),
+        );
+        let m = aiv.union(biv).mag();
+        let act = aiv.2 || biv.2;
+        self.declare(&n, VarKind::Float(Iv(-m - 2.0, m + 2.0, act)), false);
+    }
+
+    /// Destructuring assignment of two mutable floats, swapping them in a loop.
+    fn destructure(&mut self, out: &mut String, ind: usize) {
+        let (e1, e2) = (self.expr(1), self.expr(1));
+        let (e1, e2) = (self.wrap(e1, (-3.0, 3.0)), self.wrap(e2, (-3.0, 3.0)));
+        let (p, q, n) = (self.fresh("p"), self.fresh("q"), self.fresh("v"));
+        Self::line(
+            out,
+            ind,
+            &format!(
+                "let (mut {p}, mut {q}): ({FLT}, {FLT}) = ({}, {});",
+                e1.s, e2.s
+            ),
+        );
+        Self::line(
+            out,
+            ind,
+            &format!("for _ in 0..2 {{ ({p}, {q}) = ({q}, {p} * 0.5 + {q} * 0.25); }}"),
+        );
+        Self::line(out, ind, &format!("let {n}: {FLT} = {p} - {q} * 0.5;"));
+        let act = e1.iv.2 || e2.iv.2;
+        self.declare(&n, VarKind::Float(Iv(-4.5, 4.5, act)), false);
+    }
+
+    /// The largest (or smallest) element of a slice with its position.
+    fn argmax(&mut self, out: &mut String, ind: usize) {
+        let sl = self.slices();
+        if sl.is_empty() {
+            return;
+        }
+        let (xs, iv) = self.rng.pick(&sl).clone();
+        let (i, v, n) = (self.fresh("i"), self.fresh("m"), self.fresh("v"));
+        let f = *self.rng.pick(&["max_by", "min_by"]);
+        let s = match self.rng.below(3) {
+            0 => format!(
+                "let ({i}, &{v}) = {xs}.iter().enumerate().{f}(|a, b| a.1.total_cmp(b.1)).unwrap();"
+            ),
+            1 => format!(
+                "let ({i}, {v}) = {xs}.iter().enumerate().{f}(|(_, a), (_, b)| a.partial_cmp(b).unwrap()).unwrap(); let {v} = *{v};"
+            ),
+            _ => {
+                let c = fmt_float(self.value_in((-1.0, 1.0)));
+                format!(
+                    "let {i} = {xs}.iter().enumerate().{f}(|&(_, a), &(_, b)| (*a - {c}).abs().total_cmp(&(*b - {c}).abs())).map(|(k, _)| k).unwrap(); let {v} = {xs}[{i}];"
+                )
+            }
+        };
+        Self::line(out, ind, &s);
+        Self::line(
+            out,
+            ind,
+            &format!("let {n}: {FLT} = {v} * 0.5 + {i} as {FLT} * 0.1;"),
+        );
+        self.declare(
+            &n,
+            VarKind::Float(iv.mul(Iv::pt(0.5)).add(Iv(0.0, 0.6, false))),
+            false,
+        );
+    }
+
+    /// A position found in constant data by comparisons with a differentiated value, indexing a
+    /// slice.
+    fn search(&mut self, out: &mut String, ind: usize) {
+        let sl = self.slices();
+        if sl.is_empty() {
+            return;
+        }
+        let (xs, iv) = self.rng.pick(&sl).clone();
+        let e = self.expr(1);
+        let e = self.wrap(e, (-2.0, 2.0));
+        let ks = format!("K{}_{}_{FLT}", self.base.to_uppercase(), self.fresh("S"));
+        let _ = writeln!(self.items, "const {ks}: [{FLT}; 3] = [-0.5, 0.25, 1.0];");
+        let (k, n) = (self.fresh("k"), self.fresh("v"));
+        let t = paren(&e.s);
+        let found = match self.rng.below(4) {
+            0 => format!("{ks}.partition_point(|&c| c <= {t})"),
+            1 => format!("{ks}.iter().position(|&c| c > {t}).unwrap_or(3)"),
+            2 => format!("{ks}.iter().filter(|&&c| c <= {t}).count()"),
+            _ => format!(
+                "match {ks}.binary_search_by(|c| c.total_cmp(&{t})) {{ Ok(j) | Err(j) => j }}"
+            ),
+        };
+        Self::line(
+            out,
+            ind,
+            &format!("let {k}: usize = ({found}).min({xs}.len() - 1);"),
+        );
+        Self::line(out, ind, &format!("let {n}: {FLT} = {xs}[{k}] * {t};"));
+        self.declare(&n, VarKind::Float(iv.mul(e.iv)), false);
+    }
+
+    /// A local buffer written through parts (`h[1..].copy_from_slice(xs)`) and `iter_mut` with
+    /// adapters.
+    fn copy_part(&mut self, out: &mut String, ind: usize) {
+        let sl = self.slices();
+        if sl.is_empty() {
+            return;
+        }
+        let (xs, iv) = self.rng.pick(&sl).clone();
+        let (h, n) = (self.fresh("h"), self.fresh("v"));
+        Self::line(
+            out,
+            ind,
+            &format!("let mut {h}: Vec<{FLT}> = vec![0.5; {xs}.len() + 1];"),
+        );
+        Self::line(out, ind, &format!("{h}[1..].copy_from_slice(&{xs});"));
+        if self.rng.chance(0.5) {
+            Self::line(
+                out,
+                ind,
+                &format!("for l in {h}.iter_mut().skip(1).step_by(2) {{ *l *= 0.5; }}"),
+            );
+        } else {
+            Self::line(out, ind, &format!("{h}[..1].copy_from_slice(&{xs}[..1]);"));
+        }
+        Self::line(
+            out,
+            ind,
+            &format!("let {n}: {FLT} = {h}[0] * {h}[{h}.len() - 1] + {h}[1];"),
+        );
+        let m = iv.union(Iv::pt(0.5));
+        self.declare(&n, VarKind::Float(m.mul(m).add(m)), false);
+    }
+
+    /// A small matrix of names of floats (`[[a, b], [b, a]]`), without a literal in it.
+    fn matrix_names(&mut self, out: &mut String, ind: usize) {
+        let fs = self.floats(|_, _| true);
+        if fs.len() < 2 {
+            return;
+        }
+        let (a, aiv) = self.rng.pick(&fs).clone();
+        let (b, biv) = self.rng.pick(&fs).clone();
+        let (m, n) = (self.fresh("mx"), self.fresh("v"));
+        Self::line(out, ind, &format!("let {m} = [[{a}, {b}], [{b}, {a}]];"));
+        Self::line(
+            out,
+            ind,
+            &format!("let {n}: {FLT} = {m}[0][0] * {m}[1][1] - {m}[0][1] * {m}[1][0] * 0.5;"),
+        );
+        let u = aiv.union(biv);
+        self.declare(&n, VarKind::Float(u.mul(u).add(u.mul(u))), false);
+    }
+
+    /// `let b = match .. { .. => return e, .. };`: an arm of a `match` whose value is bound
+    /// returns.
+    fn return_match_let(&mut self, out: &mut String, ind: usize) {
+        let c = self.cond(1);
+        let (r, e) = (self.expr(2), self.expr(1));
+        let n = self.fresh("v");
+        Self::line(
+            out,
+            ind,
+            &format!(
+                "let {n}: {FLT} = match {c} {{ true => return {}, false => {} }};",
+                r.s, e.s
+            ),
+        );
+        self.returned = true;
+        self.declare(&n, VarKind::Float(e.iv), false);
+    }
+
     fn some_mut(&mut self, ctx: Ctx, out: &mut String, ind: usize) -> String {
         let ms: Vec<String> = self
             .floats(|v, _| v.mutable)
@@ -2163,6 +2478,13 @@ impl<'a> FnGen<'a> {
                 Self::line(out, ind, &format!("let {n}: {FLT} = {xs}.iter().sum();"));
                 self.declare(&n, VarKind::Float(iv.mul(Iv(0.0, 6.0, false))), false);
             }
+            11 if nested
+                && ctx.loops < 2
+                && self.on("stmt:late_init_loop")
+                && self.rng.chance(0.3) =>
+            {
+                self.late_init_loop(ctx, out, ind);
+            }
             11 if nested && self.on("stmt:late_init") => {
                 let n = self.fresh("l");
                 Self::line(out, ind, &format!("let {n}: {FLT};"));
@@ -2187,6 +2509,14 @@ impl<'a> FnGen<'a> {
             }
             // `return` from inside a loop (at any depth, also in a `match` arm there): the
             // rest of the function is skipped on that path.
+            40 if ctx.brk
+                && ctx.ret
+                && ctx.loops > 0
+                && self.on("stmt:block_return")
+                && self.rng.chance(0.3) =>
+            {
+                self.block_return(out, ind);
+            }
             40 if ctx.brk && ctx.ret && ctx.loops > 0 && self.on("stmt:return_in_loop") => {
                 let c = self.cond(1);
                 let e = self.expr(2);
@@ -2211,6 +2541,13 @@ impl<'a> FnGen<'a> {
                 }
                 Self::line(out, ind + 1, &format!("{k};"));
                 Self::line(out, ind, "}");
+            }
+            13 if ctx.top
+                && ctx.loops == 0
+                && self.on("stmt:block_return")
+                && self.rng.chance(0.3) =>
+            {
+                self.block_return(out, ind);
             }
             13 if ctx.top && ctx.loops == 0 && self.on("stmt:early_return") => {
                 let c = self.cond(1);
@@ -2264,6 +2601,29 @@ impl<'a> FnGen<'a> {
             17 if nested && ctx.loops < 2 && self.on("stmt:loop") => self.loop_stmt(ctx, out, ind),
             18 if ctx.loops < 2 && self.on("stmt:loop_break_value") => {
                 self.loop_value(ctx, out, ind)
+            }
+            19 if self.on("stmt:block_operand") && self.rng.chance(0.2) => {
+                self.block_operand(ctx, out, ind);
+            }
+            19 if self.on("stmt:ref_local") && self.rng.chance(0.2) => self.ref_local(out, ind),
+            20 if self.on("stmt:swapped_names") && self.rng.chance(0.2) => {
+                self.swapped_names(out, ind);
+            }
+            20 if self.on("stmt:destructure") && self.rng.chance(0.2) => {
+                self.destructure(out, ind);
+            }
+            21 if self.on("stmt:argmax") && self.rng.chance(0.2) => self.argmax(out, ind),
+            21 if self.on("stmt:search") && self.rng.chance(0.2) => self.search(out, ind),
+            23 if self.on("stmt:copy_part") && self.rng.chance(0.2) => self.copy_part(out, ind),
+            23 if self.on("stmt:matrix_names") && self.rng.chance(0.2) => {
+                self.matrix_names(out, ind);
+            }
+            13 if ctx.top
+                && ctx.loops == 0
+                && self.on("stmt:return_match_let")
+                && self.rng.chance(0.2) =>
+            {
+                self.return_match_let(out, ind);
             }
             19 if self.on("stmt:struct_local") && self.rng.chance(0.3) => {
                 self.struct_local(out, ind);
@@ -2739,6 +3099,11 @@ impl<'a> FnGen<'a> {
             3 => (format!("for {i} in 0..{xs}.len()"), vec![], idx(&xs)),
             4 => (
                 format!("for {i} in (0..{xs}.len()).rev()"),
+                vec![],
+                idx(&xs),
+            ),
+            5 if self.on("loop:step_incl") && self.rng.chance(0.4) => (
+                format!("for {i} in (0..={xs}.len() - 1).step_by(2)"),
                 vec![],
                 idx(&xs),
             ),
@@ -3254,6 +3619,26 @@ impl<'a> FnGen<'a> {
                     &format!("{acc} += {w}.windows(2).map(|{row}| {FLT}::tanh({row}[0][0] * {row}[1][{row}[1].len() - 1] + {e})).sum::<{FLT}>();"),
                 );
             }
+            return;
+        }
+        if !field && self.on("rows:part") && self.rng.chance(0.2) {
+            // Part of the rows: a sub-slice, or `skip` (after `enumerate`), read pairwise.
+            let head = match self.rng.below(3) {
+                0 => format!("for {row} in &{w}[{w}.len() / 2..]"),
+                1 => format!("for {row} in {w}.iter().skip(1)"),
+                _ => format!("for ({i}, {row}) in {w}.iter().enumerate().skip(1).step_by(2)"),
+            };
+            let extra = if head.contains("enumerate") {
+                format!(" + {i} as {FLT} * 0.1")
+            } else {
+                String::new()
+            };
+            Self::nested(
+                out,
+                ind,
+                &head,
+                &format!("{acc} += {FLT}::tanh({row}[0] * {w}[0][0] * {e}){extra};"),
+            );
             return;
         }
         match form {
@@ -4955,11 +5340,25 @@ impl<'a> FnGen<'a> {
             });
             slices.push(true);
         }
+        // Sometimes the first scalar is taken by reference, read through a copy.
+        let by_ref = self.on("call:ref_param") && self.rng.chance(0.25);
         let mut body = String::new();
+        if by_ref {
+            sig[0] = format!("r0: &{FLT}");
+            body.push_str(&format!("    let a0: {FLT} = *r0;\n"));
+        }
         let size = 2 + self.rng.below(5) as i32;
         self.body(&mut body, size);
         let attr = if data_slice {
-            let wrt: Vec<String> = (0..nsc).map(|k| format!("a{k}")).collect();
+            let wrt: Vec<String> = (0..nsc)
+                .map(|k| {
+                    if by_ref && k == 0 {
+                        "r0".to_string()
+                    } else {
+                        format!("a{k}")
+                    }
+                })
+                .collect();
             format!("#[gradient(wrt({}))]", wrt.join(", "))
         } else {
             "#[gradient]".to_string()
@@ -4973,6 +5372,7 @@ impl<'a> FnGen<'a> {
             name,
             slices,
             data_slice,
+            by_ref,
         }
     }
 
@@ -5015,6 +5415,7 @@ impl<'a> FnGen<'a> {
             name,
             slices: vec![false; n],
             data_slice: false,
+            by_ref: false,
         }
     }
 

@@ -400,6 +400,7 @@ fn has_hvp(case: &Case) -> bool {
     has_jvp(case)
         && !case.items.contains("_vh")
         && !case.items.contains("#[gradient(wrt(a")
+        && !case.items.contains("#[gradient(wrt(r0")
         && !case.wrapper
         && !case.items.contains("custom_gradient")
         && model_ok

@@ -899,8 +899,9 @@ impl Emitter<'_> {
             .enumerate()
             .filter_map(|(k, a)| match a {
                 CallArg::Seq(..) => {
+                    // As `&mut [T]`, or `&mut [T; N]` where the callee takes an array.
                     let name = crate::naming::hidden(&format!("scratch{k}"));
-                    Some(quote!(&mut #name))
+                    Some(quote!(::core::convert::TryInto::try_into(&mut #name[..]).expect("the gradient of an array has its length")))
                 }
                 _ => None,
             })

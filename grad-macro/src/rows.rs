@@ -682,6 +682,11 @@ fn pieces_of_rows(item: &syn::ItemFn, rows: &[Rows]) -> syn::ItemFn {
                         *e = l;
                     }
                 }
+                syn::Expr::ForLoop(f) => {
+                    if let Some(l) = rows_by_position(f, self.0) {
+                        *e = l;
+                    }
+                }
                 syn::Expr::MethodCall(m) => {
                     if matches!(&*m.receiver, syn::Expr::MethodCall(map) if map.method == "map" && of_rows(&map.receiver))
                     {
@@ -696,6 +701,97 @@ fn pieces_of_rows(item: &syn::ItemFn, rows: &[Rows]) -> syn::ItemFn {
     let mut item = item.clone();
     P(rows).visit_block_mut(&mut item.block);
     item
+}
+
+/// Input: a `for` over part of differentiated rows: `for b in &pos[a..]` (`pos[a..b].iter()`),
+/// `for b in pos.iter().skip(k)` (`take`, `step_by`; after `.enumerate()` too, binding `(j, b)`).
+/// Output: `for J in a..pos.len() { let b = &pos[J]; .. }` (`(0..pos.len()).skip(k)`): the rows
+/// by index, which the rows' rewrite follows.
+fn rows_by_position(f: &syn::ExprForLoop, rows: &[Rows]) -> Option<syn::Expr> {
+    let of_rows = |x: &syn::Expr| rows.iter().find(|r| is_name(x, &r.ident)).map(|r| &r.ident);
+    let mut adapters = Vec::new();
+    let mut it = &*f.expr;
+    while let syn::Expr::MethodCall(m) = it {
+        if ["skip", "take", "step_by"].iter().any(|n| m.method == n) && m.args.len() == 1 {
+            let (mm, ma) = (&m.method, &m.args[0]);
+            adapters.push(quote!(.#mm(#ma)));
+            it = &m.receiver;
+        } else {
+            break;
+        }
+    }
+    adapters.reverse();
+    let (enumerated, it) = match it {
+        syn::Expr::MethodCall(m) if m.method == "enumerate" && m.args.is_empty() => {
+            (true, &*m.receiver)
+        }
+        it => (false, it),
+    };
+    // The rows, the range of positions iterated, and whether it is a part of them.
+    let (name, range, part): (&Ident, TokenStream, bool) = match it {
+        syn::Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => match &*m.receiver {
+            syn::Expr::Index(ix) => part_range(ix, &of_rows)?,
+            r => {
+                let name = of_rows(r)?;
+                (name, quote!(0..#name.len()), false)
+            }
+        },
+        syn::Expr::Reference(r) if r.mutability.is_none() => match &*r.expr {
+            syn::Expr::Index(ix) => part_range(ix, &of_rows)?,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    // A `for` over all the rows is the rows' rewrite's own.
+    if adapters.is_empty() && !part {
+        return None;
+    }
+    let (at, row) = match (&*f.pat, enumerated) {
+        (syn::Pat::Tuple(t), true) if t.elems.len() == 2 => {
+            let at = match &t.elems[0] {
+                syn::Pat::Ident(pi) if pi.subpat.is_none() => pi.ident.clone(),
+                syn::Pat::Wild(_) => crate::naming::fresh("row_at"),
+                _ => return None,
+            };
+            (at, &t.elems[1])
+        }
+        (p, false) => (crate::naming::fresh("row_at"), p),
+        _ => return None,
+    };
+    let syn::Pat::Ident(pi) = row else {
+        return None;
+    };
+    if pi.by_ref.is_some() || pi.subpat.is_some() {
+        return None;
+    }
+    let positions = if adapters.is_empty() {
+        range
+    } else {
+        quote!((#range)#(#adapters)*)
+    };
+    let (label, body) = (&f.label, &f.body.stmts);
+    Some(syn::parse_quote!(#label for #at in #positions { let #row = &#name[#at]; #(#body)* }))
+}
+
+/// `pos[a..b]` of rows: the rows and the range `a..b` (`0` and `pos.len()` where left out).
+fn part_range<'r>(
+    ix: &syn::ExprIndex,
+    of_rows: &dyn Fn(&syn::Expr) -> Option<&'r Ident>,
+) -> Option<(&'r Ident, TokenStream, bool)> {
+    let name = of_rows(&ix.expr)?;
+    let syn::Expr::Range(r) = &*ix.index else {
+        return None;
+    };
+    let start = match &r.start {
+        Some(a) => quote!(#a),
+        None => quote!(0),
+    };
+    let end = match (&r.end, &r.limits) {
+        (Some(b), syn::RangeLimits::HalfOpen(_)) => quote!(#b),
+        (Some(b), syn::RangeLimits::Closed(_)) => quote!((#b) + 1),
+        (None, _) => quote!(#name.len()),
+    };
+    Some((name, quote!(#start..#end), true))
 }
 
 fn is_name(e: &syn::Expr, name: &Ident) -> bool {

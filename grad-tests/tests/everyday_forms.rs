@@ -4,7 +4,11 @@
 //! the part of a tuple fold read by field; functions declared in the body, closures that
 //! `return`; `println!`/`dbg!` in the body; `split_at`; struct patterns on data and struct
 //! locals (a simulation's state). Each against central finite differences,
-//! values bit for bit; and the effects run once per call.
+//! values bit for bit; and the effects run once per call. Then the forms of a second round of
+//! realistic losses and transcribed test suites: references bound to locals, parameters named
+//! again, block statements that return, variables given their value in a loop, blocks as `&&`
+//! operands, parts of parts, helpers whose parameters are named like the caller's arguments,
+//! destructuring assignment, array parameters, matrices of names, argmax, searches on data.
 
 #![allow(
     clippy::needless_range_loop,
@@ -16,7 +20,17 @@
     clippy::unnecessary_lazy_evaluations,
     clippy::iter_nth,
     clippy::useless_vec,
-    clippy::iter_cloned_collect
+    clippy::iter_cloned_collect,
+    clippy::nonminimal_bool,
+    clippy::manual_memcpy,
+    clippy::map_flatten,
+    clippy::blocks_in_conditions,
+    clippy::match_same_arms,
+    clippy::unnecessary_cast,
+    clippy::match_overlapping_arm,
+    clippy::manual_range_contains,
+    clippy::no_effect,
+    clippy::short_circuit_statement
 )]
 
 mod common;
@@ -627,4 +641,548 @@ fn arrays_listed_in_branches_and_lists() {
             &[0.7, w[0], w[1]],
         );
     }
+}
+
+#[gradient]
+fn references_to_locals(a: f64, b: f64) -> f64 {
+    let p = &a;
+    let q = &(a * b);
+    let r: &f64 = &b;
+    sq_ref(p) + sq_ref(q) * *p + r.sin() * sq_ref(r)
+}
+
+#[derive(Clone, grad::Params)]
+struct Complex {
+    re: f64,
+    im: f64,
+}
+
+#[gradient(wrt(c))]
+fn named_again(c: &Complex, k: f64) -> f64 {
+    let mut c = Complex {
+        re: c.re * k,
+        im: c.im,
+    };
+    c.re = 2.0 * c.im + c.re;
+    for _ in 0..3 {
+        let c = Complex { re: c.im, im: 0.5 };
+        if c.re > 10.0 {
+            return c.im;
+        }
+    }
+    c.re * c.im
+}
+
+#[test]
+fn references_and_parameters_named_again() {
+    for p in [[0.4, 0.7], [-1.5, 2.0]] {
+        let (v, g) = references_to_locals_grad(p[0], p[1]);
+        check(
+            "references_to_locals",
+            &|q| references_to_locals(q[0], q[1]),
+            v,
+            &g,
+            &p,
+        );
+        let c = Complex { re: p[0], im: p[1] };
+        let mut d = Complex { re: 0.0, im: 0.0 };
+        let v = named_again_grad(&c, 1.5, &mut d);
+        check(
+            "named_again",
+            &|q| named_again(&Complex { re: q[0], im: q[1] }, 1.5),
+            v,
+            &[d.re, d.im],
+            &p,
+        );
+    }
+}
+
+#[gradient]
+fn block_statements(x: f64, w: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..w.len() {
+        {
+            let t = w[i] * x;
+            if t > 10.0 {
+                return s + t;
+            }
+            s += t * t;
+        }
+    }
+    {
+        let a = s.sqrt();
+        if a > 10.0 {
+            return a;
+        }
+    };
+    let base = match w.len() {
+        0 => return x,
+        1 => x.exp(),
+        _ => x * s,
+    };
+    base * 2.0
+}
+
+#[gradient]
+fn assigned_in_loops(x: f64, w: &[f64]) -> f64 {
+    let mut t: f64;
+    let mut k;
+    let mut s = 0.0;
+    for i in 0..w.len() {
+        t = w[i] * x;
+        if t > 1.0 {
+            t = t.sqrt();
+        }
+        k = 2;
+        while k > 0 {
+            k -= 1;
+            s += t * 0.5;
+        }
+    }
+    let mut j = 0;
+    while j < 2 {
+        t = x * f64::from(j);
+        s += t;
+        j += 1;
+    }
+    s
+}
+
+#[gradient]
+fn blocks_as_operands(x: f64) -> f64 {
+    let mut res = 0.0;
+    for i in 0..3 {
+        let fi = f64::from(i);
+        if {
+            res += 2.0 * fi * x;
+            res > 1.0
+        } && {
+            res *= x;
+            res < 50.0
+        } || {
+            res -= 0.5 * x;
+            false
+        } {
+            res += x * x;
+        }
+        let c = i == 1 && {
+            res = res.sin() + res;
+            res > 0.0
+        };
+        if c {
+            res += 1.0;
+        }
+    }
+    res
+}
+
+#[test]
+fn blocks_that_return_and_late_values() {
+    for (x, w) in [
+        (1.5, vec![1.0, 2.0, 30.0]),
+        (1.5, vec![1.0, 2.0, 3.0]),
+        (0.3, vec![0.5]),
+        (2.5, vec![40.0, 1.0]),
+    ] {
+        let mut d = vec![0.0; w.len()];
+        let (v, [dx]) = block_statements_grad(x, &w, &mut d);
+        let mut p = vec![x];
+        p.extend(&w);
+        let mut g = vec![dx];
+        g.extend(&d);
+        check(
+            "block_statements",
+            &|q| block_statements(q[0], &q[1..]),
+            v,
+            &g,
+            &p,
+        );
+        let (v, [dx]) = assigned_in_loops_grad(x, &w, &mut d);
+        let mut g = vec![dx];
+        g.extend(&d);
+        check(
+            "assigned_in_loops",
+            &|q| assigned_in_loops(q[0], &q[1..]),
+            v,
+            &g,
+            &p,
+        );
+    }
+    for x in [0.3, 1.2, 2.0, -0.7] {
+        let (v, g) = blocks_as_operands_grad(x);
+        check(
+            "blocks_as_operands",
+            &|q| blocks_as_operands(q[0]),
+            v,
+            &g,
+            &[x],
+        );
+    }
+}
+
+#[gradient]
+fn sumsq(x: &[f64]) -> f64 {
+    x.iter().map(|v| v * v).sum()
+}
+
+#[gradient]
+fn parts_and_ranges(q: &[f64], k: usize) -> f64 {
+    let s: f64 = q[1..][..2].iter().sum();
+    let ramp: Vec<f64> = (0..=3).map(|i| q[0] * i as f64).collect();
+    let mut t = 0.0;
+    for i in (0..=q.len() - 1).step_by(2) {
+        t += q[i].sin();
+    }
+    sumsq(&q[k..][..2]) + s * sumsq(&q[1..4][1..]) + ramp[3] + t
+}
+
+#[gradient]
+fn steps(x: &[f64], out: &mut [f64]) {
+    for i in (0..=4).step_by(2) {
+        out[i] = x[i] * x[i];
+    }
+    for i in (1..=3).rev() {
+        out[i] = x[i].sin() + x[i - 1];
+    }
+}
+
+#[test]
+fn parts_of_parts_and_inclusive_ranges() {
+    let q = [0.5, 1.0, 1.5, 2.0, 2.5];
+    let mut d = [0.0; 5];
+    let v = parts_and_ranges_grad(&q, 2, &mut d);
+    check("parts_and_ranges", &|p| parts_and_ranges(p, 2), v, &d, &q);
+    // The output function's Jacobian against finite differences of each output.
+    let mut out = [0.0; 5];
+    let j = steps_jacobian(&q, &mut out);
+    let h = 1e-6;
+    for row in 0..5 {
+        for col in 0..5 {
+            let (mut a, mut b) = (q, q);
+            a[col] += h;
+            b[col] -= h;
+            let (mut oa, mut ob) = ([0.0; 5], [0.0; 5]);
+            steps(&a, &mut oa);
+            steps(&b, &mut ob);
+            let fd = (oa[row] - ob[row]) / (2.0 * h);
+            let got = j[row][col];
+            assert!(
+                (fd - got).abs() < 1e-6,
+                "steps J[{row}][{col}] = {got} vs {fd}"
+            );
+        }
+    }
+}
+
+#[gradient]
+fn helpers_with_callers_names(a: f64, b: f64) -> f64 {
+    fn sub(a: f64, b: f64) -> f64 {
+        a - b
+    }
+    let div = |b: f64, a: f64| b / (a * a + 1.0);
+    let t = a.sin();
+    fn h(t: f64, a: f64) -> f64 {
+        t * a + t
+    }
+    sub(b, a) + div(a, b) + h(a, t) + t
+}
+
+#[gradient]
+fn destructuring(a: f64, b: f64) -> f64 {
+    let (a, b) = (b, a * 2.0);
+    let (x, y) = (a + b, a - b);
+    let (y, x) = (x, y * x);
+    let (mut s, mut t) = (a, b);
+    for _ in 0..3 {
+        (s, t) = (t, s * 0.5 + t);
+    }
+    let mut m = [0.0; 2];
+    [m[0], _, m[1]] = [s, 1.0, t];
+    a * 10.0 + b + x * 0.1 + y * 0.01 + m[0] * m[1]
+}
+
+#[test]
+fn parameters_bound_before_arguments_are_read() {
+    for p in [[1.0, 2.0], [0.3, -0.8], [-1.2, 0.5]] {
+        let (v, g) = helpers_with_callers_names_grad(p[0], p[1]);
+        check(
+            "helpers_with_callers_names",
+            &|q| helpers_with_callers_names(q[0], q[1]),
+            v,
+            &g,
+            &p,
+        );
+        let (v, g) = destructuring_grad(p[0], p[1]);
+        check("destructuring", &|q| destructuring(q[0], q[1]), v, &g, &p);
+    }
+}
+
+#[gradient]
+fn h3(s: &[f64; 3]) -> f64 {
+    s[1] * s[0].sin() + s[2]
+}
+
+#[gradient]
+fn h2(s: [f64; 2]) -> f64 {
+    s[1] * s[0].sin()
+}
+
+#[gradient]
+fn array_parameters(p: &[f64; 3], x: f64, y: f64) -> f64 {
+    let s = [x, y * 1.5];
+    h3(p) * 2.0 + h2(s) + h2([x * 2.0, y]) + h3(&[x, 2.0 * x, 1.0])
+}
+
+#[gradient]
+fn matrices_of_names(x: f64, y: f64) -> f64 {
+    let m = [[x, y], [y, x]];
+    let (s, c) = x.sin_cos();
+    let r = [[c, -s], [s, c]];
+    let t: [[f64; 2]; 2] = [[x, y], [y + x, x]];
+    m[0][0] * m[1][1] - m[0][1] * m[1][0] + r[0][0] * t[1][1] - r[0][1] * t[1][0]
+}
+
+#[test]
+fn arrays_by_type_and_matrices_of_names() {
+    let p = [0.4, -1.1, 2.0];
+    let mut d = [0.0; 3];
+    let (v, [dx, dy]) = array_parameters_grad(&p, 0.7, -0.3, &mut d);
+    check(
+        "array_parameters",
+        &|q| array_parameters(&[q[0], q[1], q[2]], q[3], q[4]),
+        v,
+        &[d[0], d[1], d[2], dx, dy],
+        &[p[0], p[1], p[2], 0.7, -0.3],
+    );
+    for q in [[1.0, 2.0], [-0.4, 0.9]] {
+        let (v, g) = matrices_of_names_grad(q[0], q[1]);
+        check(
+            "matrices_of_names",
+            &|r| matrices_of_names(r[0], r[1]),
+            v,
+            &g,
+            &q,
+        );
+    }
+}
+
+#[gradient]
+fn conversions<T: num_traits::Float>(x: T, n: usize) -> T {
+    let d = T::from(n as f64 * 0.5).unwrap();
+    let two_pi = T::from(2.0 * std::f64::consts::PI).unwrap();
+    d * x + (two_pi * x).cos()
+}
+
+#[test]
+fn generic_conversions_of_data() {
+    let (v, g) = conversions_grad(0.3f64, 3);
+    check("conversions", &|q| conversions(q[0], 3), v, &g, &[0.3]);
+    let (v32, g32) = conversions_grad(0.3f32, 3);
+    assert_eq!(v32, conversions(0.3f32, 3));
+    assert!((f64::from(g32[0]) - g[0]).abs() < 1e-4);
+}
+
+#[gradient]
+fn closures_and_stages(x: &[f64], y: f64) -> f64 {
+    let f = |v: f64| v * y;
+    let g = |y: f64| y * 3.0;
+    let mut acc = 1.0;
+    for i in 0..3 {
+        let step = |v: f64| v * acc + i as f64;
+        acc = step(y);
+    }
+    let staged = x.iter().map(|v| v * 2.0).map(|v| v * v).sum::<f64>()
+        + x.iter()
+            .map(|&v| v.sin())
+            .map(|s: f64| s.exp())
+            .map(f64::ln)
+            .sum::<f64>();
+    f(x[0]) + g(x[1]) + acc + staged
+}
+
+#[test]
+fn closures_after_other_closures_and_map_stages() {
+    let x = [0.5, 1.0, -0.4];
+    let mut d = [0.0; 3];
+    let (v, [dy]) = closures_and_stages_grad(&x, 0.7, &mut d);
+    check(
+        "closures_and_stages",
+        &|q| closures_and_stages(&q[..3], q[3]),
+        v,
+        &[d[0], d[1], d[2], dy],
+        &[x[0], x[1], x[2], 0.7],
+    );
+}
+
+const KNOTS: [f64; 4] = [0.0, 1.0, 2.0, 3.0];
+
+#[gradient]
+fn argmax_and_searches(x: &[f64], c: &[f64], t: f64) -> f64 {
+    let mut s = 0.0;
+    for &p in x {
+        let k = c
+            .iter()
+            .enumerate()
+            .min_by(|(_, a), (_, b)| (*a - p).abs().total_cmp(&(*b - p).abs()))
+            .map(|(i, _)| i)
+            .unwrap();
+        s += (p - c[k]).powi(2);
+    }
+    let j = x
+        .iter()
+        .enumerate()
+        .max_by(|&(_, a), &(_, b)| a.total_cmp(b))
+        .unwrap()
+        .0;
+    let (imax, &vmax) = x
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.partial_cmp(b.1).unwrap())
+        .unwrap();
+    let (i2, v2) = c
+        .iter()
+        .enumerate()
+        .min_by(|a, b| a.1.total_cmp(b.1))
+        .unwrap();
+    let i = KNOTS.partition_point(|&k| k <= t).clamp(1, 3);
+    let at = KNOTS
+        .iter()
+        .position(|&k| k > t)
+        .unwrap_or(KNOTS.len())
+        .clamp(1, 3);
+    let below = KNOTS.iter().filter(|&&k| k <= t).count().clamp(1, 3);
+    let found = match KNOTS.binary_search_by(|k| k.total_cmp(&t)) {
+        Ok(i) | Err(i) => i,
+    }
+    .clamp(1, 3);
+    let w = (t - KNOTS[i - 1]) / (KNOTS[i] - KNOTS[i - 1]);
+    s + x[j] * 0.5
+        + vmax * imax as f64
+        + *v2 * i2 as f64
+        + w * c[at - 1]
+        + c[below - 1] * t
+        + c[found - 1]
+}
+
+#[test]
+fn argmax_and_searches_on_data() {
+    let x = [0.1, 0.9, 2.2, 1.4];
+    let c = [0.0, 1.0, 2.0];
+    for t in [0.4, 1.5, 2.7] {
+        let (mut dx, mut dc) = ([0.0; 4], [0.0; 3]);
+        let (v, [dt]) = argmax_and_searches_grad(&x, &c, t, &mut dx, &mut dc);
+        let mut p = x.to_vec();
+        p.extend(c);
+        p.push(t);
+        let mut g = dx.to_vec();
+        g.extend(dc);
+        g.push(dt);
+        check(
+            "argmax_and_searches",
+            &|q| argmax_and_searches(&q[..4], &q[4..7], q[7]),
+            v,
+            &g,
+            &p,
+        );
+    }
+}
+
+pub struct Dataset {
+    pub x: Vec<f64>,
+    pub y: Vec<f64>,
+}
+
+impl Dataset {
+    #[gradient(wrt(w))]
+    pub fn predict(&self, w: &[f64], i: usize) -> f64 {
+        w[0] * self.x[i] + w[1]
+    }
+
+    #[gradient(wrt(w))]
+    pub fn loss(&self, w: &[f64]) -> f64 {
+        let mut s = 0.0;
+        for i in 0..self.y.len() {
+            s += (self.predict(w, i) - self.y[i]).powi(2);
+        }
+        s
+    }
+}
+
+#[gradient(wrt(x))]
+fn writes_into_parts(x: &[f64], w: f64) -> f64 {
+    let mut lap = vec![0.0; x.len()];
+    for (i, l) in lap.iter_mut().enumerate().skip(1) {
+        *l = x[i] - x[i - 1];
+    }
+    for l in lap.iter_mut().skip(1).step_by(2) {
+        *l *= 2.0;
+    }
+    let mut h = vec![0.0; 5];
+    let mut g = [1.0; 3];
+    g[1..].copy_from_slice(&x[..2]);
+    h[1..4].clone_from_slice(&g);
+    h[3..].copy_from_slice(&[w, w * x[3]]);
+    lap.iter().map(|v| v * v).sum::<f64>() + h.iter().sum::<f64>() * w
+}
+
+#[test]
+fn methods_of_data_and_writes_into_parts() {
+    let d = Dataset {
+        x: vec![1.0, 2.0, -0.5],
+        y: vec![3.0, 4.0, 0.2],
+    };
+    let w = [0.5, 1.0];
+    let mut g = [0.0; 2];
+    let v = d.loss_grad(&w, &mut g);
+    check("Dataset::loss", &|q| d.loss(q), v, &g, &w);
+    let x = [1.0, 2.0, 4.0, 7.0];
+    let mut dx = [0.0; 4];
+    let v = writes_into_parts_grad(&x, 1.5, &mut dx);
+    check(
+        "writes_into_parts",
+        &|q| writes_into_parts(q, 1.5),
+        v,
+        &dx,
+        &x,
+    );
+}
+
+#[gradient(wrt(pos))]
+fn pair_energies(pos: &[[f64; 2]], w: &[f64]) -> f64 {
+    let mut e = 0.0;
+    for (i, a) in pos.iter().enumerate() {
+        for b in &pos[i + 1..] {
+            let r2 = (a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2);
+            e += 1.0 / r2;
+        }
+        for b in pos.iter().skip(i + 1) {
+            e += (a[0] - b[0]).powi(2) * 0.1;
+        }
+    }
+    for (i, a) in pos.iter().enumerate().skip(1) {
+        for b in pos[..i].iter() {
+            e += (a[0] * b[1]).sin() * w[i];
+        }
+    }
+    e
+}
+
+#[test]
+fn parts_of_differentiated_rows() {
+    let p = [[0.1, 0.5], [1.0, -0.3], [0.7, 2.0], [-1.0, 0.2]];
+    let w = [1.0, 2.0, 0.5, -1.0];
+    let mut d = [[0.0; 2]; 4];
+    let v = pair_energies_grad(&p, &w, &mut d);
+    let flat: Vec<f64> = p.iter().flatten().copied().collect();
+    let g: Vec<f64> = d.iter().flatten().copied().collect();
+    check(
+        "pair_energies",
+        &|q| {
+            let rows: Vec<[f64; 2]> = q.chunks(2).map(|c| [c[0], c[1]]).collect();
+            pair_energies(&rows, &w)
+        },
+        v,
+        &g,
+        &flat,
+    );
 }

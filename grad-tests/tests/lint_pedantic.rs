@@ -854,3 +854,74 @@ fn later_forms_run() {
     let (v, [dx]) = later_forms_grad(1.4, &[0.5, -0.2, 0.9], &[1.0, 0.3], 1, &mut dw);
     assert!(v.is_finite() && dx.is_finite() && dw.iter().all(|g| g.is_finite()));
 }
+
+#[gradient]
+fn array_norm(s: &[f64; 2]) -> f64 {
+    s[0] * s[0] + s[1]
+}
+
+const KNOTS: [f64; 3] = [-0.5, 0.25, 1.0];
+
+/// The forms of the second round: a reference bound to a local, a block statement that returns,
+/// a variable given its value in a loop, a block as an operand of `&&`, a part of a part, a
+/// helper whose parameters are named like the caller's variables, destructuring assignment, an
+/// array parameter, a matrix of names, an argmax, a search in constant data, writes into parts,
+/// a struct declared in the body.
+#[allow(clippy::cast_precision_loss, clippy::items_after_statements)]
+#[gradient(wrt(x, w))]
+fn second_round_forms(x: f64, w: &[f64], k: usize) -> f64 {
+    struct Pair {
+        a: f64,
+        b: f64,
+    }
+    let p = &x;
+    let mut s = squared_ref(p);
+    {
+        let t = w[0] * x;
+        if t > 100.0 {
+            return t;
+        }
+    }
+    let mut t: f64;
+    for v in w {
+        t = v * x;
+        s += t.tanh();
+    }
+    let mut y = 0.0;
+    if x > 0.0 && {
+        y = 2.0 * x;
+        y > 1.0
+    } {
+        s += y;
+    }
+    let part: f64 = w[k..][..2].iter().sum();
+    let sub = |b: f64, a: f64| a - 0.5 * b;
+    let (mut a, mut b) = (x, s);
+    (a, b) = (b, a * 0.5);
+    let m = [[a, b], [b, a]];
+    let (imax, &vmax) = w
+        .iter()
+        .enumerate()
+        .max_by(|u, v| u.1.total_cmp(v.1))
+        .unwrap();
+    let cell = KNOTS.partition_point(|&c| c <= x).min(w.len() - 1);
+    let mut h = vec![0.0; 3];
+    h[1..].copy_from_slice(&w[..2]);
+    let pair = Pair { a: h[1], b: h[2] };
+    s + part
+        + sub(a, b)
+        + m[0][1] * m[1][0]
+        + vmax * imax as f64
+        + w[cell]
+        + array_norm(&[x, y])
+        + pair.a * pair.b
+}
+
+#[test]
+fn second_round_forms_run() {
+    let mut dw = [0.0; 4];
+    for k in 0..2 {
+        let (v, [dx]) = second_round_forms_grad(0.7, &[0.5, -0.2, 0.9, 0.1], k, &mut dw);
+        assert!(v.is_finite() && dx.is_finite() && dw.iter().all(|g| g.is_finite()));
+    }
+}

@@ -35,6 +35,11 @@ fn touches(s: &syn::Stmt, names: &HashSet<String>) -> bool {
             self.1 |= self.0.contains(&i.ident.to_string());
             syn::visit::visit_pat_ident(self, i);
         }
+        // A closure's parameters are its own (`let g = |y: f64| ..` declares no `y` here); its
+        // body may still assign.
+        fn visit_expr_closure(&mut self, c: &'a syn::ExprClosure) {
+            self.visit_expr(&c.body);
+        }
         fn visit_expr_assign(&mut self, a: &'a syn::ExprAssign) {
             self.1 |= assigned(&a.left, self.0);
             syn::visit::visit_expr_assign(self, a);
@@ -93,12 +98,31 @@ impl VisitMut for Inline<'_> {
         if p.path.get_ident() != Some(self.name) || call.args.len() != self.closure.inputs.len() {
             return;
         }
-        let lets = self
-            .closure
-            .inputs
-            .iter()
-            .zip(&call.args)
-            .map(|(p, a)| -> syn::Stmt { syn::parse_quote!(let #p = #a;) });
+        // `sub(b, a)` of `|a, b| ..`: an argument that reads a name an earlier parameter binds
+        // reads the caller's, so every argument is evaluated before any parameter is bound.
+        let mut bound = Vec::new();
+        let mut clash = false;
+        for (p, a) in self.closure.inputs.iter().zip(&call.args) {
+            let reads = |i: &syn::Ident| bound.contains(i);
+            clash |= crate::naming::mentions(quote::ToTokens::to_token_stream(a), &reads);
+            crate::lower::collect_pat_idents(p, &mut bound);
+        }
+        let mut lets: Vec<syn::Stmt> = Vec::new();
+        let mut args: Vec<syn::Expr> = call.args.iter().cloned().collect();
+        if clash {
+            for a in &mut args {
+                let t = crate::naming::fresh("arg");
+                lets.push(syn::parse_quote!(let #t = #a;));
+                *a = syn::parse_quote!(#t);
+            }
+        }
+        lets.extend(
+            self.closure
+                .inputs
+                .iter()
+                .zip(&args)
+                .map(|(p, a)| -> syn::Stmt { syn::parse_quote!(let #p = #a;) }),
+        );
         let body = &super::tail_expr(&self.closure.body);
         let ret = match &self.closure.output {
             syn::ReturnType::Type(_, t) => Some(quote::quote!(: #t)),
@@ -182,6 +206,12 @@ pub fn inline_closures(b: &mut syn::Block) {
         };
         while end < b.stmts.len() {
             if touches(&b.stmts[end], &free) {
+                // `acc = g(x);`, `let y = g(x);`: the value is computed before the write.
+                if let Some(value) = value_before_write(&mut b.stmts[end]) {
+                    if !touches(&syn::Stmt::Expr(value.clone(), None), &free) {
+                        inline.visit_expr_mut(value);
+                    }
+                }
                 break;
             }
             inline.visit_stmt_mut(&mut b.stmts[end]);
@@ -192,6 +222,33 @@ pub fn inline_closures(b: &mut syn::Block) {
         } else {
             k += 1;
         }
+    }
+}
+
+/// The value a statement computes before it writes a name: the initializer of a `let`, the right
+/// side of an assignment (`acc = ..;`, `acc += ..;`) to a name.
+fn value_before_write(s: &mut syn::Stmt) -> Option<&mut syn::Expr> {
+    match s {
+        syn::Stmt::Local(l) => match &mut l.init {
+            Some(init) if init.diverge.is_none() => Some(&mut init.expr),
+            _ => None,
+        },
+        syn::Stmt::Expr(syn::Expr::Assign(a), _) if matches!(&*a.left, syn::Expr::Path(_)) => {
+            Some(&mut a.right)
+        }
+        syn::Stmt::Expr(syn::Expr::Binary(b), _)
+            if matches!(&*b.left, syn::Expr::Path(_))
+                && matches!(
+                    b.op,
+                    syn::BinOp::AddAssign(_)
+                        | syn::BinOp::SubAssign(_)
+                        | syn::BinOp::MulAssign(_)
+                        | syn::BinOp::DivAssign(_)
+                ) =>
+        {
+            Some(&mut b.right)
+        }
+        _ => None,
     }
 }
 

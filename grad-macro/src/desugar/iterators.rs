@@ -1362,7 +1362,19 @@ pub fn iter_mut_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
     if let Some(e) = iter_mut_zip_loop(f) {
         return Some(e);
     }
-    let (source, enumerate) = match &*f.expr {
+    // `.skip(a)`, `.take(b)`, `.step_by(c)` last: the same on the positions.
+    let mut adapters = Vec::new();
+    let mut outer = &*f.expr;
+    while let syn::Expr::MethodCall(m) = outer {
+        if ["skip", "take", "step_by"].iter().any(|n| m.method == n) && m.args.len() == 1 {
+            adapters.push((&m.method, &m.args[0]));
+            outer = &m.receiver;
+        } else {
+            break;
+        }
+    }
+    adapters.reverse();
+    let (source, enumerate) = match outer {
         syn::Expr::MethodCall(m) if m.method == "enumerate" && m.args.is_empty() => {
             (&*m.receiver, true)
         }
@@ -1394,7 +1406,13 @@ pub fn iter_mut_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
     let bind = k.map(|k| quote::quote!(let #k = #pos;));
     let label = &f.label;
     let stmts = &body.stmts;
-    Some(syn::parse_quote!(#label for #pos in 0..#x.len() { #bind #(#stmts)* }))
+    let range = if adapters.is_empty() {
+        quote::quote!(0..#x.len())
+    } else {
+        let calls = adapters.iter().map(|(m, a)| quote::quote!(.#m(#a)));
+        quote::quote!((0..#x.len())#(#calls)*)
+    };
+    Some(syn::parse_quote!(#label for #pos in #range { #bind #(#stmts)* }))
 }
 
 /// Input: `for (l, p) in x.iter_mut().zip(ys) { .. *l += e .. }`, the body using `l` as
@@ -1679,4 +1697,255 @@ pub(super) fn reduction_loop(
         }
         #acc
     })
+}
+
+/// Input: `x.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1))` (`min_by`; `partial_cmp(..)
+/// .unwrap()`; the closure's parameters also as `(_, a), (_, b)` or `&(_, a), &(_, b)`).
+/// Output: the statements of a loop keeping the element std returns and its position, and the
+/// pair `(I, &V)` std's `unwrap` gives (`None` for other forms).
+pub fn enumerated_extremum(mb: &syn::ExprMethodCall) -> Option<(Vec<syn::Stmt>, syn::Expr)> {
+    let max = match mb.method.to_string().as_str() {
+        "max_by" => true,
+        "min_by" => false,
+        _ => return None,
+    };
+    let syn::Expr::MethodCall(en) = &*mb.receiver else {
+        return None;
+    };
+    if en.method != "enumerate" || !en.args.is_empty() || !is_slice_iter(&en.receiver) {
+        return None;
+    }
+    let [syn::Expr::Closure(c)] = &mb.args.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    if c.inputs.len() != 2 {
+        return None;
+    }
+    // The value compared of each parameter: `a.1` of a pair `a`, or `a` of a pattern `(_, a)`.
+    let value_of = |p: &syn::Pat| -> Option<(syn::Ident, bool)> {
+        let mut p = p;
+        while let syn::Pat::Reference(r) = p {
+            p = &r.pat;
+        }
+        match p {
+            syn::Pat::Tuple(t) if t.elems.len() == 2 => {
+                Some((pat_ident(&t.elems[1])?.clone(), false))
+            }
+            p => Some((pat_ident(p)?.clone(), true)),
+        }
+    };
+    let ((a, a_pair), (b, b_pair)) = (value_of(&c.inputs[0])?, value_of(&c.inputs[1])?);
+    // What a side of the comparison reads, without `*`, `&` and parentheses.
+    fn strip(e: &syn::Expr) -> &syn::Expr {
+        match e {
+            syn::Expr::Unary(syn::ExprUnary {
+                op: syn::UnOp::Deref(_),
+                expr,
+                ..
+            })
+            | syn::Expr::Reference(syn::ExprReference { expr, .. })
+            | syn::Expr::Paren(syn::ExprParen { expr, .. }) => strip(expr),
+            e => e,
+        }
+    }
+    // `e` with the value a parameter stands for (`a.1`, `*a`, `a`) replaced by `with`; `None`
+    // where `e` reads the parameter otherwise (`a.0`).
+    fn subst(e: &syn::Expr, name: &syn::Ident, pair: bool, with: &syn::Ident) -> Option<syn::Expr> {
+        struct S<'a>(&'a syn::Ident, bool, &'a syn::Ident, bool);
+        impl syn::visit_mut::VisitMut for S<'_> {
+            fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+                let inner = strip_deref(e);
+                let hit = match inner {
+                    syn::Expr::Field(f) if self.1 => {
+                        matches!(&f.member, syn::Member::Unnamed(i) if i.index == 1)
+                            && matches!(strip_deref(&f.base), syn::Expr::Path(p) if p.path.is_ident(self.0))
+                    }
+                    syn::Expr::Path(p) if p.path.is_ident(self.0) => {
+                        self.3 |= self.1;
+                        !self.1
+                    }
+                    _ => false,
+                };
+                if hit {
+                    let w = self.2;
+                    *e = syn::parse_quote!(#w);
+                } else {
+                    syn::visit_mut::visit_expr_mut(self, e);
+                }
+            }
+        }
+        fn strip_deref(e: &syn::Expr) -> &syn::Expr {
+            match e {
+                syn::Expr::Unary(syn::ExprUnary {
+                    op: syn::UnOp::Deref(_),
+                    expr,
+                    ..
+                })
+                | syn::Expr::Paren(syn::ExprParen { expr, .. }) => strip_deref(expr),
+                e => e,
+            }
+        }
+        let mut s = S(name, pair, with, false);
+        let mut e = e.clone();
+        syn::visit_mut::VisitMut::visit_expr_mut(&mut s, &mut e);
+        (!s.3).then_some(e)
+    }
+    let body = super::tail_expr(&c.body);
+    let (cmp, total) = match strip(&body) {
+        syn::Expr::MethodCall(t) if t.method == "total_cmp" => (t, true),
+        syn::Expr::MethodCall(u) if u.method == "unwrap" => match strip(&u.receiver) {
+            syn::Expr::MethodCall(p) if p.method == "partial_cmp" => (p, false),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    if cmp.args.len() != 1 {
+        return None;
+    }
+    let (item, at, best, best_at, first) = (
+        crate::naming::hidden("item"),
+        crate::naming::hidden("at"),
+        crate::naming::hidden("best"),
+        crate::naming::hidden("best_at"),
+        crate::naming::hidden("first"),
+    );
+    // The keys compared: the same expression of each side's value (`(*a - p).abs()`).
+    let arg = match &cmp.args[0] {
+        syn::Expr::Reference(r) if r.mutability.is_none() => &*r.expr,
+        e => e,
+    };
+    let key_item = subst(&cmp.receiver, &a, a_pair, &item)?;
+    let key_best = subst(&cmp.receiver, &a, a_pair, &best)?;
+    let key_b = subst(arg, &b, b_pair, &best)?;
+    let norm = |e: &syn::Expr| quote!(#e).to_string();
+    if norm(strip(&key_b)) != norm(strip(&key_best)) || norm(&key_item) == norm(&cmp.receiver) {
+        return None;
+    }
+    let better = match (max, total) {
+        (true, true) => {
+            quote!((#key_item).total_cmp(&(#key_best)) != ::core::cmp::Ordering::Less)
+        }
+        (false, true) => {
+            quote!((#key_item).total_cmp(&(#key_best)) == ::core::cmp::Ordering::Less)
+        }
+        (true, false) => quote!((#key_item) >= (#key_best)),
+        (false, false) => quote!((#key_item) < (#key_best)),
+    };
+    let source = &en.receiver;
+    let stmts: syn::Block = syn::parse_quote!({
+        let mut #best = 0.0;
+        let mut #best_at: usize = 0;
+        let mut #first = true;
+        for (#at, &#item) in #source.enumerate() {
+            if #first || #better {
+                #best = #item;
+                #best_at = #at;
+            }
+            #first = false;
+        }
+        ::core::assert!(!#first, "the iterator of `max_by`/`min_by` is empty");
+    });
+    Some((stmts.stmts, syn::parse_quote!((#best_at, &#best))))
+}
+
+/// Input: `SOURCE.enumerate().max_by(..).unwrap()` followed by `.0`, or
+/// `.max_by(..).map(|(i, _)| i).unwrap()` (`expect`). Output: a block with the loop of
+/// `enumerated_extremum` whose value is that part of the pair.
+pub fn enumerated_extremum_expr(e: &syn::Expr) -> Option<syn::Expr> {
+    let is_unwrap = |m: &syn::ExprMethodCall| {
+        (m.method == "unwrap" && m.args.is_empty()) || (m.method == "expect" && m.args.len() == 1)
+    };
+    match e {
+        syn::Expr::Field(f) => {
+            let syn::Expr::MethodCall(u) = &*f.base else {
+                return None;
+            };
+            let syn::Expr::MethodCall(mb) = &*u.receiver else {
+                return None;
+            };
+            if !is_unwrap(u) {
+                return None;
+            }
+            let (stmts, pair) = enumerated_extremum(mb)?;
+            let syn::Expr::Tuple(parts) = &pair else {
+                return None;
+            };
+            let part = match &f.member {
+                syn::Member::Unnamed(i) if i.index < 2 => &parts.elems[i.index as usize],
+                _ => return None,
+            };
+            Some(syn::parse_quote!({ #(#stmts)* #part }))
+        }
+        syn::Expr::MethodCall(u) if is_unwrap(u) => {
+            let syn::Expr::MethodCall(map) = &*u.receiver else {
+                return None;
+            };
+            let syn::Expr::MethodCall(mb) = &*map.receiver else {
+                return None;
+            };
+            let [syn::Expr::Closure(c)] = &map.args.iter().collect::<Vec<_>>()[..] else {
+                return None;
+            };
+            if map.method != "map" || c.inputs.len() != 1 {
+                return None;
+            }
+            let (mut stmts, pair) = enumerated_extremum(mb)?;
+            bind_extremum(&c.inputs[0], &pair, &mut stmts)?;
+            let body = &c.body;
+            Some(syn::parse_quote!({ #(#stmts)* #body }))
+        }
+        _ => None,
+    }
+}
+
+/// Input: `let P = SOURCE.enumerate().max_by(..).unwrap();`. Output: the loop of
+/// `enumerated_extremum`, then `let P = (I, &V);`.
+pub fn enumerated_extremum_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
+    let init = l.init.as_ref()?;
+    if init.diverge.is_some() {
+        return None;
+    }
+    let syn::Expr::MethodCall(u) = &*init.expr else {
+        return None;
+    };
+    if !((u.method == "unwrap" && u.args.is_empty()) || (u.method == "expect" && u.args.len() == 1))
+    {
+        return None;
+    }
+    let syn::Expr::MethodCall(mb) = &*u.receiver else {
+        return None;
+    };
+    let (mut stmts, pair) = enumerated_extremum(mb)?;
+    bind_extremum(&l.pat, &pair, &mut stmts)?;
+    Some(stmts)
+}
+
+/// `let P = (I, &V);` of `enumerated_extremum`'s pair, a `let` per part where `P` is a pair.
+fn bind_extremum(pat: &syn::Pat, pair: &syn::Expr, stmts: &mut Vec<syn::Stmt>) -> Option<()> {
+    let syn::Expr::Tuple(parts) = pair else {
+        return None;
+    };
+    let (at, value) = (&parts.elems[0], &parts.elems[1]);
+    match pat {
+        // `(i, &v)`, `(i, v)`, `(_, v)`: a `let` per part.
+        syn::Pat::Tuple(t) if t.elems.len() == 2 => {
+            match &t.elems[0] {
+                syn::Pat::Wild(_) => {}
+                p => stmts.push(syn::parse_quote!(let #p = #at;)),
+            }
+            match &t.elems[1] {
+                syn::Pat::Wild(_) => {}
+                syn::Pat::Reference(r) if r.mutability.is_none() => {
+                    let (p, syn::Expr::Reference(v)) = (&r.pat, value) else {
+                        return None;
+                    };
+                    let v = &v.expr;
+                    stmts.push(syn::parse_quote!(let #p = #v;));
+                }
+                p => stmts.push(syn::parse_quote!(let #p = #value;)),
+            }
+        }
+        p => stmts.push(syn::parse_quote!(let #p = #pair;)),
+    }
+    Some(())
 }

@@ -126,7 +126,7 @@ impl Subst {
 }
 
 /// Whether the pattern `p` binds `name`.
-fn binds(p: &syn::Pat, name: &Ident) -> bool {
+pub fn binds(p: &syn::Pat, name: &Ident) -> bool {
     let mut names = Vec::new();
     crate::lower::collect_idents(p, &mut names);
     names.contains(name)
@@ -363,21 +363,31 @@ pub fn shadowing_copy(l: &syn::Local, rest: &mut [syn::Stmt]) -> Option<syn::Stm
         return None;
     }
     let fresh = crate::naming::fresh(&name.to_string());
+    if !rename_rest(rest, name, &fresh) {
+        return None;
+    }
+    let mut l = l.clone();
+    super::tuples::rename_ident(&mut l.pat, name, &fresh);
+    Some(syn::Stmt::Local(l))
+}
+
+/// `from` as `to` in `rest`, the statements after a `let` of `from`, up to where it is declared
+/// again (nested blocks, closures, `for` and `match` patterns that bind it respected); `false`,
+/// with `rest` unchanged, where a macro reads it inside a format string renaming cannot reach.
+pub fn rename_rest(rest: &mut [syn::Stmt], from: &Ident, to: &Ident) -> bool {
     let mut r = Rename {
-        from: name,
-        to: &fresh,
+        from,
+        to,
         active: true,
         unreachable: false,
     };
     let mut copy = rest.to_vec();
     r.visit_stmts(&mut copy);
     if r.unreachable {
-        return None;
+        return false;
     }
     rest.clone_from_slice(&copy);
-    let mut l = l.clone();
-    super::tuples::rename_ident(&mut l.pat, name, &fresh);
-    Some(syn::Stmt::Local(l))
+    true
 }
 
 /// Renames a local in the statements after its `let`, up to where it is declared again.
@@ -501,4 +511,126 @@ fn rename_tokens(
             t => t,
         })
         .collect()
+}
+
+/// Input: `q[a..b][c..d]`, any bound left out, `..` ranges only. Output: `q[a + c..a + d]`
+/// (`q[a + c..b]` without `d`): the same elements, where the first indexing does not panic.
+pub fn part_of_part(e: &syn::Expr) -> Option<syn::Expr> {
+    let syn::Expr::Index(outer) = e else {
+        return None;
+    };
+    let syn::Expr::Range(inner) = &*outer.index else {
+        return None;
+    };
+    let syn::Expr::Index(first) = &*outer.expr else {
+        return None;
+    };
+    let syn::Expr::Range(r) = &*first.index else {
+        return None;
+    };
+    if !matches!(r.limits, syn::RangeLimits::HalfOpen(_))
+        || !matches!(inner.limits, syn::RangeLimits::HalfOpen(_))
+    {
+        return None;
+    }
+    let base = &first.expr;
+    let shift = |b: &syn::Expr| -> syn::Expr {
+        match &r.start {
+            Some(a) => syn::parse_quote!((#a) + (#b)),
+            None => b.clone(),
+        }
+    };
+    let start = inner
+        .start
+        .as_deref()
+        .map(shift)
+        .or_else(|| r.start.as_deref().cloned());
+    let end = match &inner.end {
+        Some(d) => Some(shift(d)),
+        None => r.end.as_deref().cloned(),
+    };
+    let start = start.map(|s| quote::quote!(#s));
+    let end = end.map(|s| quote::quote!(#s));
+    Some(syn::parse_quote!(#base[#start..#end]))
+}
+
+/// Input: `h[a..b].copy_from_slice(SRC)` (`clone_from_slice`; any bound left out; `SRC` a slice
+/// `y`, `&y` or a part `&y[c..d]`). Output: `for K in 0..LEN { h[a + K] = y[c + K]; }`, the
+/// elements written one by one (std's length check kept as an assertion).
+pub fn copy_into_part(e: &syn::Expr) -> Option<syn::Expr> {
+    let syn::Expr::MethodCall(m) = e else {
+        return None;
+    };
+    if !(m.method == "copy_from_slice" || m.method == "clone_from_slice") || m.args.len() != 1 {
+        return None;
+    }
+    let syn::Expr::Index(dst) = &*m.receiver else {
+        return None;
+    };
+    let syn::Expr::Range(r) = &*dst.index else {
+        return None;
+    };
+    if !matches!(r.limits, syn::RangeLimits::HalfOpen(_)) {
+        return None;
+    }
+    let syn::Expr::Path(h) = &*dst.expr else {
+        return None;
+    };
+    let h = h.path.get_ident()?;
+    let k = crate::naming::fresh("k");
+    let start: syn::Expr = match &r.start {
+        Some(a) => syn::parse_quote!((#a)),
+        None => syn::parse_quote!(0),
+    };
+    let end: syn::Expr = match &r.end {
+        Some(b) => syn::parse_quote!((#b)),
+        None => syn::parse_quote!(#h.len()),
+    };
+    let mut src = &m.args[0];
+    if let syn::Expr::Reference(rf) = src {
+        if rf.mutability.is_none() {
+            src = &rf.expr;
+        }
+    }
+    let (y, src_start, src_len): (&syn::Expr, syn::Expr, syn::Expr) = match src {
+        syn::Expr::Index(ix) => {
+            let syn::Expr::Range(sr) = &*ix.index else {
+                return None;
+            };
+            if !matches!(sr.limits, syn::RangeLimits::HalfOpen(_)) {
+                return None;
+            }
+            let y = &*ix.expr;
+            let c: syn::Expr = match &sr.start {
+                Some(c) => syn::parse_quote!((#c)),
+                None => syn::parse_quote!(0),
+            };
+            let len: syn::Expr = match &sr.end {
+                Some(d) => syn::parse_quote!((#d) - #c),
+                None => syn::parse_quote!(#y.len() - #c),
+            };
+            (y, c, len)
+        }
+        syn::Expr::Path(p) if p.path.get_ident().is_some() => {
+            (src, syn::parse_quote!(0), syn::parse_quote!(#src.len()))
+        }
+        // `&[w, w * w]`: a local array first.
+        syn::Expr::Array(a) => {
+            let t = crate::naming::fresh("listed");
+            let mut m = m.clone();
+            m.args[0] = syn::parse_quote!(&#t);
+            let rest = copy_into_part(&syn::Expr::MethodCall(m))?;
+            return Some(syn::parse_quote!({
+                let #t = #a;
+                #rest
+            }));
+        }
+        _ => return None,
+    };
+    Some(syn::parse_quote!({
+        ::core::assert_eq!(#end - #start, #src_len, "destination and source slices have different lengths");
+        for #k in 0..#end - #start {
+            #h[#start + #k] = #y[#src_start + #k];
+        }
+    }))
 }

@@ -1,5 +1,7 @@
 //! `let` with a tuple pattern, rewritten into one `let` per name.
 
+use std::collections::HashSet;
+
 /// Input: `let (a, (b, c)) = (e1, (e2, e3));` or `let (s, c) = x.sin_cos();`.
 /// Output: `let T0 = e1; let T1 = e2; let T2 = e3; let a = T0; let b = T1; let c = T2;`, or
 /// `let T = x; let T0 = T.sin(); let T1 = T.cos(); let s = T0; let c = T1;`: every value is
@@ -399,7 +401,15 @@ pub fn names_of(p: &syn::Pat, out: &mut Vec<syn::Ident>) {
 /// then `m[i][j]` and `m.len()` in the rest of the block. Output: `let mut M = [0.0; R * C];` with
 /// the elements stored row by row, `M[(i) * C + (j)]` and `R`: a local buffer. `None` if `m` is
 /// used otherwise (a row on its own) or declared again.
-pub fn matrix_let(l: &syn::Local, rest: &mut [syn::Stmt]) -> Option<Vec<syn::Stmt>> {
+pub fn matrix_let(
+    l: &syn::Local,
+    rest: &mut [syn::Stmt],
+    floats: &HashSet<String>,
+) -> Option<Vec<syn::Stmt>> {
+    let float_typed = match &l.pat {
+        syn::Pat::Type(pt) => mentions_float_type(&pt.ty),
+        _ => false,
+    };
     let syn::Pat::Ident(id) = (match &l.pat {
         syn::Pat::Type(pt) => &*pt.pat,
         p => p,
@@ -428,7 +438,13 @@ pub fn matrix_let(l: &syn::Local, rest: &mut [syn::Stmt]) -> Option<Vec<syn::Stm
                 }
                 elems.extend(r.elems.iter());
             }
-            if !elems.iter().any(|e| has_float_literal(e)) {
+            let float = |e: &syn::Expr| {
+                has_float_literal(e)
+                    || crate::naming::mentions(quote::ToTokens::to_token_stream(e), &|i| {
+                        floats.contains(&i.to_string())
+                    })
+            };
+            if !float_typed && !elems.iter().any(|e| float(e)) {
                 return None;
             }
             (a.elems.len(), cols?, Some(elems))
@@ -800,4 +816,116 @@ pub fn struct_pattern_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
         }
     }
     Some(out)
+}
+
+/// Input: `(a, b) = (b, a + b);` (also `[a, b] = ..`, nested, `_` for a part left alone, any
+/// value a tuple `let` takes). Output: `{ let (t0, t1) = (b, a + b); a = t0; b = t1; }` with
+/// fresh `t`s: every part of the value is computed before any place is assigned.
+pub fn destructuring_assign(e: &syn::Expr) -> Option<syn::Expr> {
+    let syn::Expr::Assign(a) = e else {
+        return None;
+    };
+    if !matches!(&*a.left, syn::Expr::Tuple(_) | syn::Expr::Array(_)) {
+        return None;
+    }
+    let mut assigns: Vec<syn::Stmt> = Vec::new();
+    let pat = places(&a.left, &mut assigns)?;
+    let right = &a.right;
+    Some(syn::parse_quote!({
+        let #pat = #right;
+        #(#assigns)*
+    }))
+}
+
+/// The pattern binding fresh names where `e` has places, and the assignments of those names to
+/// the places.
+fn places(e: &syn::Expr, assigns: &mut Vec<syn::Stmt>) -> Option<syn::Pat> {
+    Some(match e {
+        syn::Expr::Tuple(t) => {
+            let ps = t
+                .elems
+                .iter()
+                .map(|e| places(e, assigns))
+                .collect::<Option<Vec<_>>>()?;
+            if ps.len() == 1 {
+                syn::parse_quote!((#(#ps),*,))
+            } else {
+                syn::parse_quote!((#(#ps),*))
+            }
+        }
+        syn::Expr::Array(arr) => {
+            let ps = arr
+                .elems
+                .iter()
+                .map(|e| places(e, assigns))
+                .collect::<Option<Vec<_>>>()?;
+            syn::parse_quote!([#(#ps),*])
+        }
+        syn::Expr::Infer(_) => syn::parse_quote!(_),
+        syn::Expr::Paren(p) => places(&p.expr, assigns)?,
+        syn::Expr::Path(_) | syn::Expr::Index(_) | syn::Expr::Field(_) | syn::Expr::Unary(_) => {
+            let t = crate::naming::fresh("part");
+            assigns.push(syn::parse_quote!(#e = #t;));
+            syn::parse_quote!(#t)
+        }
+        _ => return None,
+    })
+}
+
+/// Whether a type names `f64` or `f32` (`[[f64; 2]; 2]`, `Vec<f32>`).
+fn mentions_float_type(t: &syn::Type) -> bool {
+    crate::naming::mentions(quote::ToTokens::to_token_stream(t), &|i| {
+        i == "f64" || i == "f32"
+    })
+}
+
+/// `floats` and the names the body's `let`s bind to floats, as far as their form tells: a `let`
+/// whose type names `f64`/`f32`, or whose value has a float literal, calls a float method
+/// (`x.sin_cos()`) or reads a name already known to hold floats — unless the value is a cast to
+/// another type or a length (`n as usize`, `xs.len()`). Scopes are not followed: a name is a
+/// float's if any of its `let`s says so (it only decides whether an array of names is of floats).
+pub fn float_names(body: &syn::Block, floats: &HashSet<String>) -> HashSet<String> {
+    struct Lets<'a>(Vec<&'a syn::Local>);
+    impl<'a> syn::visit::Visit<'a> for Lets<'a> {
+        fn visit_local(&mut self, l: &'a syn::Local) {
+            self.0.push(l);
+            syn::visit::visit_local(self, l);
+        }
+    }
+    let mut lets = Lets(Vec::new());
+    syn::visit::Visit::visit_block(&mut lets, body);
+    let mut out = floats.clone();
+    loop {
+        let before = out.len();
+        for l in &lets.0 {
+            let typed = match &l.pat {
+                syn::Pat::Type(pt) => mentions_float_type(&pt.ty),
+                _ => false,
+            };
+            let valued = l.init.as_ref().is_some_and(|i| {
+                let not_float = match &*i.expr {
+                    syn::Expr::Cast(c) => !mentions_float_type(&c.ty),
+                    syn::Expr::MethodCall(m) => m.method == "len" || m.method == "count",
+                    _ => false,
+                };
+                !not_float
+                    && (has_float_literal(&i.expr)
+                        || crate::naming::mentions(
+                            quote::ToTokens::to_token_stream(&i.expr),
+                            &|n| {
+                                out.contains(&n.to_string())
+                                    || crate::rules::Prim::method_names().any(|m| n == m)
+                            },
+                        ))
+            });
+            if typed || valued {
+                let mut names = Vec::new();
+                names_of(&l.pat, &mut names);
+                out.extend(names.iter().map(ToString::to_string));
+            }
+        }
+        if out.len() == before {
+            return out;
+        }
+    }
 }

@@ -346,7 +346,7 @@ impl Finder<'_> {
                     }
                 }
             }
-            self.record(&mut r.expr, Use::Seq, None);
+            self.record(&mut r.expr, Use::Borrowed, None);
         } else {
             self.visit_expr_mut(&mut r.expr);
         }

@@ -47,6 +47,9 @@ enum Use {
     /// `m.n as f64`: a float made of the field, which is data if an integer and a parameter if a
     /// float; the other reads decide.
     FloatCast,
+    /// `&m.w` (to a function, or bound): a sequence, unless the field is also read as a number
+    /// (then `&m.b` is a `&f64`).
+    Borrowed,
 }
 
 /// Where the expression being visited stands.
@@ -210,6 +213,7 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
     }
     let errors = crate::errors::Errors::default();
     let mut body = (*item.block).clone();
+    Unshadow { roots: &roots }.visit_block_mut(&mut body);
     Elements { roots: &roots }.visit_block_mut(&mut body);
     let elements_body = body.clone();
     let mut finder = Finder {
@@ -243,6 +247,12 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         }
         if p.suffix.is_none() && row_iterated.contains(&(p.root, p.members.clone())) {
             uses.push(Use::Rows);
+        }
+        let number = uses.contains(&Use::Number);
+        for u in &mut uses {
+            if *u == Use::Borrowed {
+                *u = if number { Use::Number } else { Use::Seq };
+            }
         }
         let has = |u: Use| uses.contains(&u);
         let dotted = p.dotted(&roots);
@@ -463,4 +473,53 @@ fn typed_inputs(f: &syn::ItemFn) -> Vec<(Ident, Option<syn::Type>)> {
             },
         })
         .collect()
+}
+
+/// Renames the locals that shadow a model parameter (`let mut c = C { re: c.re, im: c.im };`) and
+/// their reads, so that the fields' rewrite, which follows names, sees only the parameter's.
+struct Unshadow<'a> {
+    roots: &'a [Root],
+}
+
+impl VisitMut for Unshadow<'_> {
+    fn visit_block_mut(&mut self, b: &mut syn::Block) {
+        for k in 0..b.stmts.len() {
+            for r in self.roots {
+                let from = &r.ident;
+                let shadows = matches!(&b.stmts[k], syn::Stmt::Local(l) if crate::desugar::sub_slices::binds(&l.pat, from));
+                if r.receiver || !shadows {
+                    continue;
+                }
+                let to = crate::naming::fresh(&from.to_string());
+                if crate::desugar::sub_slices::rename_rest(&mut b.stmts[k + 1..], from, &to) {
+                    if let syn::Stmt::Local(l) = &mut b.stmts[k] {
+                        RenamePat { from, to: &to }.visit_pat_mut(&mut l.pat);
+                    }
+                }
+            }
+        }
+        syn::visit_mut::visit_block_mut(self, b);
+    }
+
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+/// A pattern's binding of `from` as `to` (shorthand field patterns written out).
+struct RenamePat<'a> {
+    from: &'a Ident,
+    to: &'a Ident,
+}
+
+impl VisitMut for RenamePat<'_> {
+    fn visit_field_pat_mut(&mut self, f: &mut syn::FieldPat) {
+        crate::naming::unshorten(f);
+        syn::visit_mut::visit_field_pat_mut(self, f);
+    }
+
+    fn visit_pat_ident_mut(&mut self, i: &mut syn::PatIdent) {
+        if i.ident == *self.from {
+            i.ident = self.to.clone();
+        }
+        syn::visit_mut::visit_pat_ident_mut(self, i);
+    }
 }

@@ -13,8 +13,52 @@ use syn::Expr;
 /// The range of a sub-slice argument, as tokens, and the values it reads.
 type RangeArg = (TokenStream, Vec<crate::ir::ValId>);
 
+/// Methods that find a position by comparisons (see `lower_method_call`).
+const SEARCHES: [&str; 5] = [
+    "partition_point",
+    "position",
+    "rposition",
+    "binary_search_by",
+    "count",
+];
+
 impl Lowerer<'_> {
     pub(super) fn lower_method_call(&mut self, m: &syn::ExprMethodCall) -> Option<Value> {
+        // `KNOTS.partition_point(|&k| k <= x)`, `.position(..)`, `.filter(..).count()`,
+        // `.binary_search_by(|k| k.total_cmp(&x))` on data: a position found by comparisons,
+        // constant between the points where one of them changes (as `x.floor() as usize` is),
+        // so no derivative flows through it. Bound once, as a value of its own.
+        if SEARCHES.iter().any(|n| m.method == n) {
+            // Its comparisons may read a differentiated slice as they are written.
+            self.searching += 1;
+            let found = self.lower_method_call_as_written(m);
+            self.searching -= 1;
+            if let Value::Other { tokens, uses, kind } = found? {
+                if !uses
+                    .iter()
+                    .any(|v| self.b.func.is_active(crate::ir::Operand::Val(*v)))
+                {
+                    return Some(Value::Other { tokens, uses, kind });
+                }
+                let kind = if m.method == "partition_point" || m.method == "count" {
+                    Kind::Int
+                } else {
+                    Kind::Other
+                };
+                let v = self.b.opaque(kind, None, tokens, uses, m.span());
+                let t = self.operand_tokens(Operand::Val(v), m.span());
+                return Some(Value::Other {
+                    tokens: t,
+                    uses: vec![v],
+                    kind,
+                });
+            }
+            return None;
+        }
+        self.lower_method_call_as_written(m)
+    }
+
+    fn lower_method_call_as_written(&mut self, m: &syn::ExprMethodCall) -> Option<Value> {
         if let Some(r) = self.lower_reduction(m) {
             return r;
         }
@@ -401,7 +445,15 @@ impl Lowerer<'_> {
             }
         }
         let (tokens, mut uses) = self.rename(arg);
-        let v = self.lower_expr(arg);
+        // Of data only (`T::from(n as f64 * 0.5)`, `T::from(2.0 * PI)`): as written, where its
+        // literals are `f64`'s, not the function's.
+        let data = uses.iter().all(|v| !self.b.func.info(*v).active)
+            && !matches!(arg, Expr::Lit(_) | Expr::Unary(_));
+        let v = if data {
+            Some(Value::Unit)
+        } else {
+            self.lower_expr(arg)
+        };
         Some(match v? {
             Value::Float(o) => Some(Value::Float(o)),
             _ => {
@@ -695,19 +747,34 @@ impl Lowerer<'_> {
             }
             // `f(&[x, 2.0 * y])` where no statement could take the array out first (a branch,
             // a match arm): a local buffer made here.
-            if let Expr::Reference(r) = a {
-                if let (None, Expr::Array(arr)) = (r.mutability, &*r.expr) {
+            // `f([x, 2.0 * y])` to a `[f64; N]` parameter alike, passed by value.
+            // `f(&vec![a, b])` alike, where no statement could take it out first (a `return`).
+            let vec_listed = match a {
+                Expr::Reference(r) if r.mutability.is_none() => super::vec_list(&r.expr),
+                _ => None,
+            };
+            let listed = match (a, &vec_listed) {
+                (_, Some(arr)) => Some((arr, quote!(&))),
+                (Expr::Reference(r), None) => match (r.mutability, &*r.expr) {
+                    (None, Expr::Array(arr)) => Some((arr, quote!(&))),
+                    _ => None,
+                },
+                (Expr::Array(arr), None) => Some((arr, TokenStream::new())),
+                _ => None,
+            };
+            if let Some((arr, amp)) = listed {
+                {
                     let name = crate::naming::fresh("listed");
                     match self.lower_array_let(&name, arr, false) {
                         Some(super::env::Binding::Seq(s)) => {
                             any_active |= self.b.func.seq(s).active;
                             let t = self.seq_ident(s, a.span());
-                            args.push(CallArg::Seq(s, quote!(&#t), None));
+                            args.push(CallArg::Seq(s, quote!(#amp #t), None));
                             continue;
                         }
                         Some(super::env::Binding::Val(v)) => {
                             let t = self.operand_tokens(crate::ir::Operand::Val(v), a.span());
-                            args.push(CallArg::Tokens(quote!(&#t), vec![v]));
+                            args.push(CallArg::Tokens(quote!(#amp #t), vec![v]));
                             continue;
                         }
                         _ => {
@@ -815,6 +882,18 @@ impl Lowerer<'_> {
                 format!(
                     "`#[gradient]` cannot differentiate through `{}(..)`: only calls to free functions marked `#[gradient]` carry derivatives; compute with the float values directly",
                     quote::ToTokens::to_token_stream(&fp.path).to_string().replace(' ', "")
+                ),
+            );
+            return None;
+        }
+        // (A closure refused already is bound as poisoned: one error is enough.)
+        let bound = |f: &&Ident| !matches!(self.env.lookup(f), None | Some(Binding::Poisoned));
+        if let Some(f) = fp.path.get_ident().filter(bound) {
+            // `f: fn(f64) -> f64` or `f: impl Fn(f64) -> f64`, a parameter or a local.
+            self.errors.push_spanned(
+                c,
+                format!(
+                    "`#[gradient]` cannot differentiate a call through `{f}`, a value holding a function: the macro sees only the body it is given. Call a `#[gradient]` function by its name, or write the computation here"
                 ),
             );
             return None;

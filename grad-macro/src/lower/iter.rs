@@ -219,7 +219,7 @@ impl Lowerer<'_> {
     /// Tokens carried along as written must not read a differentiated slice: its derivative would
     /// be lost (`xs[1..3][0]`, `[xs[0], 1.0][0]`).
     pub(super) fn check_no_seq_read(&self, e: &Expr) -> Option<()> {
-        if self.mentions_seq(e) {
+        if self.searching == 0 && self.mentions_seq(e) {
             self.errors.push_spanned(
                 e,
                 "`#[gradient]` cannot follow a differentiated slice through this expression, so its derivative would be lost: read its elements directly (`xs[i]`, with the offset added to the index instead of a sub-slice)",

@@ -110,12 +110,20 @@ pub fn assigned_names(block: &syn::Block) -> Vec<Ident> {
         fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
         fn visit_item(&mut self, _: &'a syn::Item) {}
     }
+    // A name the body declares before assigning it (`let mut k; k = 3;`, a `let` at the body's
+    // top level) is the body's own from there on.
     let mut f = Finder(Vec::new());
-    f.visit_block(block);
+    let mut own: Vec<Ident> = Vec::new();
     let mut seen = Vec::new();
-    for i in f.0 {
-        if !seen.contains(&i) {
-            seen.push(i);
+    for stmt in &block.stmts {
+        f.visit_stmt(stmt);
+        for i in f.0.drain(..) {
+            if !seen.contains(&i) && !own.contains(&i) {
+                seen.push(i);
+            }
+        }
+        if let syn::Stmt::Local(l) = stmt {
+            crate::lower::collect_idents(&l.pat, &mut own);
         }
     }
     seen

@@ -65,14 +65,18 @@ pub struct Lowerer<'f> {
     pub float_ty: FloatTy,
     /// `f64` or `f32`, as tokens.
     pub ty: syn::Type,
-    /// The parameters taken as `&f64`, with where they are declared: passed on by reference to the
-    /// helpers they are passed to (unless a `let` shadows them).
+    /// The parameters taken as `&f64` and the locals bound to `&` of a float, with where they are
+    /// declared: passed on by reference to the helpers they are passed to (unless a `let` shadows
+    /// them).
     pub ref_params: Vec<(Ident, (usize, usize))>,
     /// The rows parameters that are data (`xs: &[Vec<f64>]` not differentiated), and the names
     /// bound to one of their rows (by a `for` over them, or `let x = &xs[i];`): slices of floats
     /// whose type lowering does not otherwise see (see `data_rows`).
     pub data_rows: Vec<Ident>,
     pub row_names: Vec<Ident>,
+    /// Inside a search by comparisons (`partition_point`, ...; see `lower_method_call`), whose
+    /// result no derivative flows through: its closures read slices as written.
+    pub searching: u32,
 }
 
 /// A statement of a sequence being lowered; `else if` chains are spliced in as `If` items.
@@ -146,6 +150,7 @@ pub fn lower(item: &syn::ItemFn, sig: &Sig, errors: &Errors) -> Option<Lowered> 
             .map(|p| p.ident.clone())
             .collect(),
         row_names: Vec::new(),
+        searching: 0,
     };
     let items: Vec<Item> = item.block.stmts.iter().map(Item::Stmt).collect();
     let ret = l.lower_returning(&items, item.block.brace_token.span.close());
@@ -639,8 +644,9 @@ impl<'f> Lowerer<'f> {
             // them again, so the body's uses of them resolve the same way.
             // A loop body may be lowered more than once (see `build_loop`): declare each once.
             syn::Stmt::Item(item) => {
-                if !self.b.func.items.contains(item) {
-                    self.b.func.items.push(item.clone());
+                let item = quiet_item(item);
+                if !self.b.func.items.contains(&item) {
+                    self.b.func.items.push(item);
                 }
             }
             syn::Stmt::Expr(e, _) => self.lower_expr_stmt(e),
@@ -878,8 +884,16 @@ impl<'f> Lowerer<'f> {
             }
             _ => self.bind(value, ty.cloned(), init.expr.span()),
         };
+        // `let p = &x;` of a float: the engine holds the value, and passes `p` on to a `&f64`
+        // parameter as the reference it is (like a `&f64` parameter).
+        let by_ref = matches!(&*init.expr, syn::Expr::Reference(r) if r.mutability.is_none())
+            && matches!(binding, Some(Binding::Val(v)) if self.b.func.info(v).kind == Kind::Float);
         self.env
-            .declare(ident, binding.unwrap_or(Binding::Poisoned));
+            .declare(ident.clone(), binding.unwrap_or(Binding::Poisoned));
+        if by_ref {
+            let at = self.env.position(&ident).expect("just declared");
+            self.ref_params.push((ident, at));
+        }
     }
 
     /// A binding for a lowered value, materializing carried-along expressions as values.
@@ -1265,7 +1279,7 @@ fn stmt_contains_return(s: &syn::Stmt) -> bool {
 }
 
 /// The first `return` inside an expression (not inside closures).
-fn find_return(e: &syn::Expr) -> Option<syn::ExprReturn> {
+pub(crate) fn find_return(e: &syn::Expr) -> Option<syn::ExprReturn> {
     struct Finder(Option<syn::ExprReturn>);
     impl<'ast> syn::visit::Visit<'ast> for Finder {
         fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
@@ -1286,7 +1300,7 @@ pub fn expr_contains_return(e: &syn::Expr) -> bool {
 }
 
 /// `vec![a, b, c]` (not `vec![x; n]`) as the array `[a, b, c]`.
-fn vec_list(e: &syn::Expr) -> Option<syn::ExprArray> {
+pub(super) fn vec_list(e: &syn::Expr) -> Option<syn::ExprArray> {
     let syn::Expr::Macro(m) = e else { return None };
     if !m.mac.path.is_ident("vec") || m.mac.tokens.is_empty() {
         return None;
@@ -1313,4 +1327,25 @@ fn primitive_kind(ty: &syn::Type) -> Kind {
 /// The error for a push into a vector the desugaring could not make a buffer of.
 fn push_message(id: &Ident) -> String {
     format!("`#[gradient]` follows `{id}.push(..)` into a `Vec::new()` of floats when it can bound how many pushes run before the first: pushes as statements of the block `{id}` is declared in, or inside one `for` loop over a range or a slice, or one `if` or `match` (in its branches and arms, in nested `for` loops whose length the outer loop does not change), with `{id}` read whole only after them or by `{id}.len()`, `{id}.iter()`, `&{id}`, `{id}[i]`; this push is not one of those (in a `while` or a `loop`, a closure, a second loop, a loop whose length changes inside it): declare a buffer of a fixed length (`let mut {id} = vec![0.0; n];`) and write `{id}[i] = ..`")
+}
+
+/// An item of the body as the generated functions declare it again: one whose uses the rewrites
+/// removed there (a struct whose fields became locals) is no warning in the user's crate.
+fn quiet_item(item: &syn::Item) -> syn::Item {
+    let mut item = item.clone();
+    let (attrs, lint): (Option<&mut Vec<syn::Attribute>>, TokenStream) = match &mut item {
+        syn::Item::Struct(i) => (Some(&mut i.attrs), quote!(dead_code)),
+        syn::Item::Enum(i) => (Some(&mut i.attrs), quote!(dead_code)),
+        syn::Item::Union(i) => (Some(&mut i.attrs), quote!(dead_code)),
+        syn::Item::Fn(i) => (Some(&mut i.attrs), quote!(dead_code)),
+        syn::Item::Const(i) => (Some(&mut i.attrs), quote!(dead_code)),
+        syn::Item::Static(i) => (Some(&mut i.attrs), quote!(dead_code)),
+        syn::Item::Type(i) => (Some(&mut i.attrs), quote!(dead_code)),
+        syn::Item::Use(i) => (Some(&mut i.attrs), quote!(unused_imports)),
+        _ => (None, TokenStream::new()),
+    };
+    if let Some(attrs) = attrs {
+        attrs.push(syn::parse_quote!(#[allow(#lint)]));
+    }
+    item
 }

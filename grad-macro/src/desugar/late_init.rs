@@ -1,0 +1,57 @@
+//! Variables declared without a value before the loops that assign them.
+//!
+//! Input: `let mut k; for .. { k = 3; while k > 0 { k -= 1; .. } }`.
+//! Output: the same, with `let mut k;` again as the first statement of the `for`'s body.
+//! Rust accepts a read of `k` in a `for` or `while` body only after an assignment in the same
+//! iteration (at the loop's head `k` may be unassigned), so no iteration reads what the one before
+//! left: the variable is the body's own, and not carried by the loop, which lowering needs.
+
+use quote::ToTokens;
+
+/// Declares again, inside the `for` and `while` loops after it, each `let k;` of `stmts` without
+/// a value, up to a plain assignment `k = ..;` (after which `k` has a value) or another statement
+/// that mentions `k`.
+pub fn declare_in_loops(stmts: &mut [syn::Stmt]) {
+    for i in 0..stmts.len() {
+        let syn::Stmt::Local(l) = &stmts[i] else {
+            continue;
+        };
+        if l.init.is_some() {
+            continue;
+        }
+        let pat = match &l.pat {
+            syn::Pat::Type(pt) => &*pt.pat,
+            p => p,
+        };
+        let syn::Pat::Ident(pi) = pat else { continue };
+        if pi.by_ref.is_some() || pi.subpat.is_some() {
+            continue;
+        }
+        let (name, decl) = (pi.ident.clone(), stmts[i].clone());
+        for s in &mut stmts[i + 1..] {
+            let is = |id: &syn::Ident| *id == name;
+            if !crate::naming::mentions(s.to_token_stream(), &is) {
+                continue;
+            }
+            let body = match s {
+                syn::Stmt::Expr(syn::Expr::ForLoop(f), _)
+                    if !crate::naming::mentions(f.expr.to_token_stream(), &is)
+                        && !binds(&f.pat, &name) =>
+                {
+                    &mut f.body
+                }
+                syn::Stmt::Expr(syn::Expr::While(w), _)
+                    if !crate::naming::mentions(w.cond.to_token_stream(), &is) =>
+                {
+                    &mut w.body
+                }
+                _ => break,
+            };
+            body.stmts.insert(0, decl.clone());
+        }
+    }
+}
+
+fn binds(p: &syn::Pat, name: &syn::Ident) -> bool {
+    super::sub_slices::binds(p, name)
+}
