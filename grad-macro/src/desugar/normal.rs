@@ -1,0 +1,315 @@
+//! Normal forms, before the rewrites into what lowering knows: one pass per form over the whole
+//! body (folds into tuples, jumping blocks, `let`s of returning `match`es, blocks as `&&`/`||`
+//! operands, parts of parts, inclusive ranges of iterator chains, destructuring assignment,
+//! writes into parts).
+
+use super::{iterators, sub_slices, tuples, vec_elements};
+use syn::visit_mut::VisitMut;
+
+/// Rewrites `block` into the normal forms the rest of `desugar` expects.
+pub(super) fn normal_forms(block: &mut syn::Block) {
+    // Folds into tuples first: the tuple rewrites below then see the tuple the loop gives.
+    // Function paths given to `map` become closures here too.
+    struct TupleFolds;
+    impl VisitMut for TupleFolds {
+        fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+            // `vec![e; n]`: the value inside is rewritten like any other expression.
+            if m.path.is_ident("vec") {
+                vec_elements(m, |e| self.visit_expr_mut(e));
+            }
+        }
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            syn::visit_mut::visit_expr_mut(self, e);
+            if let syn::Expr::MethodCall(m) = e {
+                // `.map(f64::cos)`, `.map(sigmoid)`: a closure calling it (before closures
+                // defined in the body are inlined at their calls).
+                if m.method == "map" && m.args.len() == 1 {
+                    if let syn::Expr::Path(f) = &m.args[0] {
+                        let v = crate::naming::hidden("mapped");
+                        m.args[0] = syn::parse_quote!(|#v| #f(#v));
+                    }
+                }
+                // `.map(|a| e1).map(|b| e2)`: one stage, `.map(|a| { let b = e1; e2 })`.
+                if m.method == "map" && m.args.len() == 1 {
+                    if let (syn::Expr::MethodCall(inner), syn::Expr::Closure(second)) =
+                        (&*m.receiver, &m.args[0])
+                    {
+                        if let (true, [syn::Expr::Closure(first)]) = (
+                            inner.method == "map" && second.inputs.len() == 1,
+                            &inner.args.iter().collect::<Vec<_>>()[..],
+                        ) {
+                            if first.inputs.len() == 1 && second.capture.is_none() {
+                                let (b, e1, e2) = (&second.inputs[0], &first.body, &second.body);
+                                let mut fused = (*first).clone();
+                                *fused.body = syn::parse_quote!({ let #b = #e1; #e2 });
+                                fused.output = second.output.clone();
+                                let source = &inner.receiver;
+                                *e = syn::parse_quote!(#source.map(#fused));
+                            }
+                        }
+                    }
+                }
+                if let syn::Expr::MethodCall(m) = e {
+                    if let Some(l) = iterators::tuple_fold(m) {
+                        *e = l;
+                    }
+                }
+            }
+            if let Some(part) = iterators::tuple_block_field(e) {
+                *e = part;
+            }
+            // `self.predict(w, i)` of a data `self` (a model's are the fields pass's): the call
+            // `Self::predict(self, w, i)`, which the chain rule follows like any other.
+            if let syn::Expr::MethodCall(m) = e {
+                if matches!(&*m.receiver, syn::Expr::Path(p) if p.path.is_ident("self"))
+                    && !m.args.is_empty()
+                    && m.turbofish.is_none()
+                {
+                    let (method, args) = (&m.method, &m.args);
+                    *e = syn::parse_quote!(Self::#method(self, #args));
+                }
+            }
+            // `x.iter().enumerate().max_by(..).unwrap().0`, an argmax.
+            if let Some(b) = iterators::enumerated_extremum_expr(e) {
+                *e = syn::parse_quote!((#b));
+            }
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    TupleFolds.visit_block_mut(block);
+    // `{ let a = ..; if .. { return v; } }`: a block statement that returns, breaks or continues
+    // is an `if` taken always, whose branches lowering knows to jump from.
+    struct JumpingBlocks;
+    impl VisitMut for JumpingBlocks {
+        fn visit_block_mut(&mut self, b: &mut syn::Block) {
+            let n = b.stmts.len();
+            for (k, s) in b.stmts.iter_mut().enumerate() {
+                if let syn::Stmt::Expr(syn::Expr::Block(blk), semi) = s {
+                    if (semi.is_some() || k + 1 < n || unit_block(&blk.block))
+                        && blk.label.is_none()
+                        && blk.attrs.is_empty()
+                        && jumps(&blk.block)
+                    {
+                        let inner = &blk.block;
+                        *s = syn::parse_quote!(if true #inner);
+                    }
+                }
+            }
+            syn::visit_mut::visit_block_mut(self, b);
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    JumpingBlocks.visit_block_mut(block);
+    // `let v = match k { 0 => return x, _ => x * 2.0 };`: `let v; match k { 0 => return x, _ =>
+    // v = x * 2.0 }`, the `match` a statement whose arms lowering knows to return from.
+    struct ReturningMatchLets;
+    impl VisitMut for ReturningMatchLets {
+        fn visit_block_mut(&mut self, b: &mut syn::Block) {
+            let mut out = Vec::with_capacity(b.stmts.len());
+            for s in b.stmts.drain(..) {
+                match returning_match_let(&s) {
+                    Some(two) => out.extend(two),
+                    None => out.push(s),
+                }
+            }
+            b.stmts = out;
+            syn::visit_mut::visit_block_mut(self, b);
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    ReturningMatchLets.visit_block_mut(block);
+    // `a && { y = 2.0 * x; y > 1.0 }`: the right operand's statements run only when the left
+    // does not decide, as statements of an `if` (`||` alike, on `!a`).
+    struct BlockOperands;
+    impl VisitMut for BlockOperands {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            syn::visit_mut::visit_expr_mut(self, e);
+            let syn::Expr::Binary(b) = e else { return };
+            let or = match b.op {
+                syn::BinOp::And(_) => false,
+                syn::BinOp::Or(_) => true,
+                _ => return,
+            };
+            // A block with statements (`{ y = 2.0 * x; y > 1.0 }`), and what it runs before its
+            // value.
+            fn effects(e: &syn::Expr) -> Option<(&[syn::Stmt], &syn::Expr)> {
+                let mut e = e;
+                while let syn::Expr::Paren(p) = e {
+                    e = &p.expr;
+                }
+                let syn::Expr::Block(blk) = e else {
+                    return None;
+                };
+                let stmts = &blk.block.stmts;
+                match stmts.last() {
+                    Some(syn::Stmt::Expr(tail, None))
+                        if stmts.len() > 1 && blk.label.is_none() && blk.attrs.is_empty() =>
+                    {
+                        Some((&stmts[..stmts.len() - 1], tail))
+                    }
+                    _ => None,
+                }
+            }
+            if effects(&b.left).is_none() && effects(&b.right).is_none() {
+                return;
+            }
+            let (c, left) = (crate::naming::fresh("cond"), &b.left);
+            let (before, tail) = effects(&b.right).unwrap_or((&[], &b.right));
+            *e = if or {
+                syn::parse_quote!({
+                    let mut #c: bool = true;
+                    if #left {
+                    } else {
+                        #(#before)*
+                        #c = #tail;
+                    }
+                    #c
+                })
+            } else {
+                syn::parse_quote!({
+                    let mut #c: bool = false;
+                    if #left {
+                        #(#before)*
+                        #c = #tail;
+                    }
+                    #c
+                })
+            };
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    BlockOperands.visit_block_mut(block);
+    // `q[k..][..2]`, a part of a part: one part of `q` (`q[k..k + 2]`). `(a..=b).step_by(k)`,
+    // which is not double-ended where a reverse sweep needs it, and `(a..=b).map(..)`, which has
+    // no exact size where a collect needs it: `(a..b + 1).m(..)`.
+    // `(a, b) = (b, a + b);` as a tuple `let` and assignments.
+    struct PartsOfParts;
+    impl VisitMut for PartsOfParts {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            syn::visit_mut::visit_expr_mut(self, e);
+            if let Some(part) = sub_slices::part_of_part(e) {
+                *e = part;
+            }
+            if let Some(b) = tuples::destructuring_assign(e) {
+                *e = b;
+            }
+            // `h[..2].copy_from_slice(&x[1..3])`: element by element.
+            if let Some(b) = sub_slices::copy_into_part(e) {
+                *e = b;
+            }
+            if let syn::Expr::MethodCall(m) = e {
+                {
+                    let mut r = &mut *m.receiver;
+                    while let syn::Expr::Paren(p) = r {
+                        r = &mut *p.expr;
+                    }
+                    if let syn::Expr::Range(syn::ExprRange {
+                        start,
+                        limits: syn::RangeLimits::Closed(_),
+                        end: Some(b),
+                        ..
+                    }) = r
+                    {
+                        let start = start.take();
+                        // A literal stays one (its type is still the range's to choose).
+                        let end: syn::Expr = match &**b {
+                            syn::Expr::Lit(syn::ExprLit {
+                                lit: syn::Lit::Int(i),
+                                ..
+                            }) if i.suffix().is_empty() && i.base10_parse::<u64>().is_ok() => {
+                                let n = i.base10_parse::<u64>().unwrap_or_default() + 1;
+                                let lit = syn::LitInt::new(&n.to_string(), i.span());
+                                syn::parse_quote!(#lit)
+                            }
+                            b => syn::parse_quote!((#b) + 1),
+                        };
+                        *r = syn::parse_quote!(#start..#end);
+                    }
+                }
+            }
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    PartsOfParts.visit_block_mut(block);
+}
+
+/// Whether a `return`, `break` or `continue` is in `b` (outside closures and items).
+fn jumps(b: &syn::Block) -> bool {
+    struct Finder(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_expr(&mut self, e: &'ast syn::Expr) {
+            match e {
+                syn::Expr::Return(_) | syn::Expr::Break(_) | syn::Expr::Continue(_) => {
+                    self.0 = true
+                }
+                syn::Expr::Closure(_) => {}
+                e => syn::visit::visit_expr(self, e),
+            }
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut f = Finder(false);
+    syn::visit::Visit::visit_block(&mut f, b);
+    f.0
+}
+
+/// Whether `b`'s value is `()` by its form: it ends with a statement, or with an `if` without
+/// `else` or a `for`/`while` loop.
+fn unit_block(b: &syn::Block) -> bool {
+    match b.stmts.last() {
+        None | Some(syn::Stmt::Local(_) | syn::Stmt::Item(_) | syn::Stmt::Expr(_, Some(_))) => true,
+        Some(syn::Stmt::Expr(e, None)) => matches!(
+            e,
+            syn::Expr::If(syn::ExprIf {
+                else_branch: None,
+                ..
+            }) | syn::Expr::ForLoop(_)
+                | syn::Expr::While(_)
+        ),
+        Some(syn::Stmt::Macro(_)) => false,
+    }
+}
+
+/// Input: `let v = match s { p => return a, q => b };` (some arm a `return`). Output: `let v;
+/// match s { p => return a, q => { v = b; } }`.
+fn returning_match_let(s: &syn::Stmt) -> Option<[syn::Stmt; 2]> {
+    let syn::Stmt::Local(l) = s else { return None };
+    let id = match &l.pat {
+        syn::Pat::Ident(pi) => pi,
+        syn::Pat::Type(pt) => match &*pt.pat {
+            syn::Pat::Ident(pi) => pi,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    if id.by_ref.is_some() || id.subpat.is_some() || !l.attrs.is_empty() {
+        return None;
+    }
+    let init = l.init.as_ref()?;
+    let syn::Expr::Match(m) = &*init.expr else {
+        return None;
+    };
+    if init.diverge.is_some()
+        || !m
+            .arms
+            .iter()
+            .any(|a| matches!(&*a.body, syn::Expr::Return(_)))
+    {
+        return None;
+    }
+    let name = &id.ident;
+    let mut m = m.clone();
+    for a in &mut m.arms {
+        if !matches!(&*a.body, syn::Expr::Return(_)) {
+            let body = &a.body;
+            *a.body = syn::parse_quote!({ #name = #body; });
+            a.comma = Some(Default::default());
+        }
+    }
+    let mut decl = l.clone();
+    decl.init = None;
+    Some([
+        syn::Stmt::Local(decl),
+        syn::Stmt::Expr(syn::Expr::Match(m), None),
+    ])
+}
