@@ -709,24 +709,7 @@ fn pieces_of_rows(item: &syn::ItemFn, rows: &[Rows]) -> syn::ItemFn {
 /// by index, which the rows' rewrite follows.
 fn rows_by_position(f: &syn::ExprForLoop, rows: &[Rows]) -> Option<syn::Expr> {
     let of_rows = |x: &syn::Expr| rows.iter().find(|r| is_name(x, &r.ident)).map(|r| &r.ident);
-    let mut adapters = Vec::new();
-    let mut it = &*f.expr;
-    while let syn::Expr::MethodCall(m) = it {
-        if ["skip", "take", "step_by"].iter().any(|n| m.method == n) && m.args.len() == 1 {
-            let (mm, ma) = (&m.method, &m.args[0]);
-            adapters.push(quote!(.#mm(#ma)));
-            it = &m.receiver;
-        } else {
-            break;
-        }
-    }
-    adapters.reverse();
-    let (enumerated, it) = match it {
-        syn::Expr::MethodCall(m) if m.method == "enumerate" && m.args.is_empty() => {
-            (true, &*m.receiver)
-        }
-        it => (false, it),
-    };
+    let (adapters, it, enumerated) = crate::desugar::position_adapters(&f.expr);
     // The rows, the range of positions iterated, and whether it is a part of them.
     let (name, range, part): (&Ident, TokenStream, bool) = match it {
         syn::Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => match &*m.receiver {

@@ -1363,23 +1363,7 @@ pub fn iter_mut_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
         return Some(e);
     }
     // `.skip(a)`, `.take(b)`, `.step_by(c)` last: the same on the positions.
-    let mut adapters = Vec::new();
-    let mut outer = &*f.expr;
-    while let syn::Expr::MethodCall(m) = outer {
-        if ["skip", "take", "step_by"].iter().any(|n| m.method == n) && m.args.len() == 1 {
-            adapters.push((&m.method, &m.args[0]));
-            outer = &m.receiver;
-        } else {
-            break;
-        }
-    }
-    adapters.reverse();
-    let (source, enumerate) = match outer {
-        syn::Expr::MethodCall(m) if m.method == "enumerate" && m.args.is_empty() => {
-            (&*m.receiver, true)
-        }
-        e => (e, false),
-    };
+    let (adapters, source, enumerate) = position_adapters(&f.expr);
     let x = match source {
         syn::Expr::MethodCall(m) if m.method == "iter_mut" && m.args.is_empty() => &*m.receiver,
         syn::Expr::Reference(r) if r.mutability.is_some() && !enumerate => &*r.expr,
@@ -1409,8 +1393,7 @@ pub fn iter_mut_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
     let range = if adapters.is_empty() {
         quote::quote!(0..#x.len())
     } else {
-        let calls = adapters.iter().map(|(m, a)| quote::quote!(.#m(#a)));
-        quote::quote!((0..#x.len())#(#calls)*)
+        quote::quote!((0..#x.len())#(#adapters)*)
     };
     Some(syn::parse_quote!(#label for #pos in #range { #bind #(#stmts)* }))
 }
@@ -1948,4 +1931,28 @@ fn bind_extremum(pat: &syn::Pat, pair: &syn::Expr, stmts: &mut Vec<syn::Stmt>) -
         p => stmts.push(syn::parse_quote!(let #p = #pair;)),
     }
     Some(())
+}
+
+/// The iterator `e` of a `for` as its source, whether an `.enumerate()` follows that, and the
+/// `.skip(a)`, `.take(b)`, `.step_by(c)` after them (in order, as tokens), which apply to the
+/// positions alike.
+pub fn position_adapters(e: &syn::Expr) -> (Vec<proc_macro2::TokenStream>, &syn::Expr, bool) {
+    let mut adapters = Vec::new();
+    let mut outer = e;
+    while let syn::Expr::MethodCall(m) = outer {
+        if ["skip", "take", "step_by"].iter().any(|n| m.method == n) && m.args.len() == 1 {
+            let (method, arg) = (&m.method, &m.args[0]);
+            adapters.push(quote!(.#method(#arg)));
+            outer = &m.receiver;
+        } else {
+            break;
+        }
+    }
+    adapters.reverse();
+    match outer {
+        syn::Expr::MethodCall(m) if m.method == "enumerate" && m.args.is_empty() => {
+            (adapters, &*m.receiver, true)
+        }
+        e => (adapters, e, false),
+    }
 }
