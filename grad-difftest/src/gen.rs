@@ -39,8 +39,8 @@ pub const PENDING: &[&str] = &[
     // ("this read of `m.layers` is not followed yet"); `&m.layers[0]`, `m.layers[l]` are fine:
     //     #[gradient(wrt(m))] fn f(m: &Net) -> f64 { let layer = &m.layers[m.layers.len() - 1]; layer.b }
     "layers:index_expr",
-    // A slice pattern `match` on a layer's field in a loop over the layers is rejected ("does not
-    // know how to differentiate this kind of expression"); on a model's own field it is fine:
+    // A slice pattern `match` on a layer's field in a loop over the layers is rejected ("cannot
+    // differentiate this expression"); on a model's own field it is fine:
     //     for layer in &m.layers { s += match &layer.w[..] { [] => 0.0, [a] => a * 2.0, [a, .., b] => a - b }; }
     "layers:slice_match",
     // `#[derive(Params)]` on a generic struct with a field of a concrete struct deriving `Params`

@@ -233,7 +233,7 @@ impl Lowerer<'_> {
             _ => {
                 self.errors.push_spanned(
                     e,
-                    "`#[gradient]` does not know how to differentiate this kind of expression",
+                    format!("`#[gradient]` cannot differentiate {}", expr_kind(e)),
                 );
                 None
             }
@@ -627,5 +627,26 @@ fn compound_to_plain(op: &BinOp) -> TokenStream {
         BinOp::ShlAssign(_) => quote!(<<),
         BinOp::ShrAssign(_) => quote!(>>),
         _ => quote!(+),
+    }
+}
+
+/// What an expression the lowering refuses is, and how to write it instead, for its message.
+fn expr_kind(e: &Expr) -> &'static str {
+    match e {
+        Expr::Closure(_) => "a closure used as a value here: define it with `let f = |x: f64| ..;` and call it by name (`f(x)`), or compute inline",
+        Expr::Range(_) => "a range used as a value: iterate over it (`for i in a..b`) or reduce it (`(a..b).map(..).sum::<f64>()`)",
+        Expr::Try(_) => "the `?` operator: differentiated code has no error path; unwrap constant data before, or return early with `if`",
+        Expr::Async(_) | Expr::Await(_) => "`async` code",
+        Expr::TryBlock(_) => "a `try` block",
+        Expr::Yield(_) => "`yield`",
+        Expr::Let(_) => "a `let` expression here: use `if let` or `let .. else` as a statement on constant data",
+        Expr::RawAddr(_) => "a raw pointer",
+        Expr::Assign(_) => "an assignment used as a value: write it as a statement (`y = ..;`)",
+        Expr::Const(_) => "a `const` block: declare a `const` item",
+        Expr::Infer(_) => "`_` as a value",
+        Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_) => {
+            "a loop used as a value here: bind its result with `let v = loop { .. break x; };`"
+        }
+        _ => "this expression: write the computation with float arithmetic, the float methods, locals, loops and calls of `#[gradient]` functions (see the README, \"What a body may contain\")",
     }
 }
