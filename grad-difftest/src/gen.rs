@@ -2615,6 +2615,22 @@ impl<'a> FnGen<'a> {
             21 if self.on("stmt:argmax") && self.rng.chance(0.2) => self.argmax(out, ind),
             21 if self.on("stmt:search") && self.rng.chance(0.2) => self.search(out, ind),
             23 if self.on("stmt:copy_part") && self.rng.chance(0.2) => self.copy_part(out, ind),
+            23 if self.on("stmt:while_let") && self.rng.chance(0.2) => {
+                let sl = self.slices();
+                if sl.is_empty() {
+                    return;
+                }
+                let (xs, _) = self.rng.pick(&sl).clone();
+                let acc = self.some_mut(ctx, out, ind);
+                let (k, v) = (self.fresh("k"), self.fresh("v"));
+                Self::line(out, ind, &format!("let mut {k}: usize = 0;"));
+                Self::nested(
+                    out,
+                    ind,
+                    &format!("while let Some(&{v}) = {xs}.get({k})"),
+                    &format!("{acc} += {FLT}::tanh({v}) * 0.5; {k} += 1;"),
+                );
+            }
             23 if self.on("stmt:matrix_names") && self.rng.chance(0.2) => {
                 self.matrix_names(out, ind);
             }

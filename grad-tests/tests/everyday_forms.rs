@@ -1186,3 +1186,31 @@ fn parts_of_differentiated_rows() {
         &flat,
     );
 }
+
+#[gradient(wrt(w))]
+fn while_lets(w: &[f64], idx: &[usize]) -> f64 {
+    let mut i = 0;
+    let mut s = 0.0;
+    while let Some(&v) = w.get(i) {
+        s += v * v;
+        i += 1;
+    }
+    let mut k = 0;
+    'outer: while let Some(&j) = idx.get(k) {
+        k += 1;
+        if j >= w.len() {
+            continue 'outer;
+        }
+        s += w[j].sin();
+    }
+    s
+}
+
+#[test]
+fn while_let_loops() {
+    let w = [1.0, 2.0, -0.5];
+    let idx = [0, 2, 7, 2];
+    let mut d = [0.0; 3];
+    let v = while_lets_grad(&w, &idx, &mut d);
+    check("while_lets", &|q| while_lets(q, &idx), v, &d, &w);
+}

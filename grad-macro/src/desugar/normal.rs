@@ -182,7 +182,8 @@ pub(super) fn normal_forms(block: &mut syn::Block) {
     // `q[k..][..2]`, a part of a part: one part of `q` (`q[k..k + 2]`). `(a..=b).step_by(k)`,
     // which is not double-ended where a reverse sweep needs it, and `(a..=b).map(..)`, which has
     // no exact size where a collect needs it: `(a..b + 1).m(..)`.
-    // `(a, b) = (b, a + b);` as a tuple `let` and assignments.
+    // `(a, b) = (b, a + b);` as a tuple `let` and assignments. `while let` as a `loop` around a
+    // `let .. else`.
     struct PartsOfParts;
     impl VisitMut for PartsOfParts {
         fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
@@ -192,6 +193,16 @@ pub(super) fn normal_forms(block: &mut syn::Block) {
             }
             if let Some(b) = tuples::destructuring_assign(e) {
                 *e = b;
+            }
+            // `while let P = e { body }`: `loop { let P = e else { break; }; body }`.
+            if let syn::Expr::While(w) = e {
+                if let syn::Expr::Let(l) = &*w.cond {
+                    let (label, pat, scrutinee, body) = (&w.label, &l.pat, &l.expr, &w.body.stmts);
+                    *e = syn::parse_quote!(#label loop {
+                        let #pat = #scrutinee else { break; };
+                        #(#body)*
+                    });
+                }
             }
             // `h[..2].copy_from_slice(&x[1..3])`: element by element.
             if let Some(b) = sub_slices::copy_into_part(e) {
