@@ -1214,3 +1214,75 @@ fn while_let_loops() {
     let v = while_lets_grad(&w, &idx, &mut d);
     check("while_lets", &|q| while_lets(q, &idx), v, &d, &w);
 }
+
+#[gradient]
+fn closure_names_like_outer(xs: &[f64], b: f64) -> f64 {
+    let s: f64 = xs
+        .iter()
+        .zip(xs.iter().skip(1))
+        .filter(|(a, b)| **a + **b < 1.4)
+        .map(|(&a, &b)| a * b)
+        .sum::<f64>();
+    let t: f64 = xs.iter().filter(|b| **b > 0.3).map(|b| b * 2.0).sum();
+    let mut u = 0.0;
+    for (i, v) in xs.iter().enumerate().filter(|&(b, _)| b % 2 == 0) {
+        u += v * i as f64;
+    }
+    s + t + u + b
+}
+
+#[gradient]
+fn reductions_in_block_conditions(mut x1: f64, xs: &[f64]) -> f64 {
+    let b: bool = {
+        x1 += f64::tanh(
+            xs.iter()
+                .copied()
+                .map(|v| v * 2.0)
+                .take_while(|&t| t < 1.5)
+                .sum::<f64>(),
+        );
+        x1 > -0.77
+    } && x1 < 3.0;
+    let mut acc = 0.5;
+    if x1 > 5.0 || {
+        acc += f64::tanh(
+            xs.iter()
+                .zip(xs.iter().skip(1))
+                .filter(|&(a, b)| *a + *b < 1.4)
+                .map(|(&a, &b)| a * b)
+                .sum::<f64>(),
+        );
+        acc > 0.83
+    } {
+        acc -= 0.1 * x1;
+    }
+    if b {
+        x1 * acc
+    } else {
+        x1
+    }
+}
+
+#[test]
+fn closure_parameters_and_block_conditions() {
+    let xs = [0.2, 0.4, 0.9];
+    let mut d = [0.0; 3];
+    let (v, [db]) = closure_names_like_outer_grad(&xs, 10.0, &mut d);
+    check(
+        "closure_names_like_outer",
+        &|q| closure_names_like_outer(&q[..3], q[3]),
+        v,
+        &[d[0], d[1], d[2], db],
+        &[xs[0], xs[1], xs[2], 10.0],
+    );
+    for x1 in [0.5, -2.0, 1.3] {
+        let (v, [dx]) = reductions_in_block_conditions_grad(x1, &xs, &mut d);
+        check(
+            "reductions_in_block_conditions",
+            &|q| reductions_in_block_conditions(q[0], &q[1..]),
+            v,
+            &[dx, d[0], d[1], d[2]],
+            &[x1, xs[0], xs[1], xs[2]],
+        );
+    }
+}

@@ -459,9 +459,7 @@ impl VisitMut for Desugar<'_> {
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 
     fn visit_expr_if_mut(&mut self, i: &mut syn::ExprIf) {
-        self.in_cond += 1;
-        self.visit_expr_mut(&mut i.cond);
-        self.in_cond -= 1;
+        self.visit_condition(&mut i.cond);
         self.visit_block_mut(&mut i.then_branch);
         if let Some((_, e)) = &mut i.else_branch {
             self.visit_expr_mut(e);
@@ -469,9 +467,7 @@ impl VisitMut for Desugar<'_> {
     }
 
     fn visit_expr_while_mut(&mut self, w: &mut syn::ExprWhile) {
-        self.in_cond += 1;
-        self.visit_expr_mut(&mut w.cond);
-        self.in_cond -= 1;
+        self.visit_condition(&mut w.cond);
         self.visit_block_mut(&mut w.body);
     }
 
@@ -499,6 +495,31 @@ impl VisitMut for Desugar<'_> {
 }
 
 impl Desugar<'_> {
+    /// A condition: its value read as a condition, the statements of a block condition (`if {
+    /// acc += xs.iter().sum::<f64>(); acc > 1.0 } { .. }`) rewritten as the statements they are.
+    fn visit_condition(&mut self, cond: &mut syn::Expr) {
+        if let syn::Expr::Block(b) = cond {
+            if let (true, Some(syn::Stmt::Expr(_, None))) =
+                (b.block.stmts.len() > 1, b.block.stmts.last())
+            {
+                let tail = b.block.stmts.pop().expect("checked just above");
+                let saved = std::mem::take(&mut self.in_cond);
+                self.visit_block_mut(&mut b.block);
+                self.in_cond = saved;
+                b.block.stmts.push(tail);
+                if let Some(syn::Stmt::Expr(tail, None)) = b.block.stmts.last_mut() {
+                    self.in_cond += 1;
+                    self.visit_expr_mut(tail);
+                    self.in_cond -= 1;
+                }
+                return;
+            }
+        }
+        self.in_cond += 1;
+        self.visit_expr_mut(cond);
+        self.in_cond -= 1;
+    }
+
     /// The rewrites that must see an expression before its parts are rewritten.
     fn rewrite_before_parts(&self, e: &mut syn::Expr) {
         // `OPT.unwrap_or(d)`: rewritten before its parts, whose own rewrites (a sub-slice's

@@ -728,7 +728,12 @@ impl Lowerer<'_> {
                     }
                     Expr::MethodCall(m) => {
                         crate::rules::Prim::method_names().any(|n| m.method == n)
+                            // `&T::from(1.5).unwrap()`: a constant of the float type.
+                            || (["unwrap", "expect"].iter().any(|n| m.method == n)
+                                && matches!(&*m.receiver, Expr::Call(c) if self.float_type_path(&c.func)))
                     }
+                    // `&T::one()`, `&f64::max(a, b)`: a function of the float type.
+                    Expr::Call(c) => self.float_type_path(&c.func),
                     _ => false,
                 };
                 if r.mutability.is_none() && (float_name || float_expr) {
@@ -847,6 +852,13 @@ impl Lowerer<'_> {
             return None;
         }
         Some((args, any_active))
+    }
+
+    /// Whether `f` is a path into the function's float type (`f64::max`, `T::from`, `T::one`).
+    fn float_type_path(&self, f: &Expr) -> bool {
+        matches!(f, Expr::Path(p) if p.qself.is_none()
+            && p.path.segments.len() == 2
+            && p.path.segments[0].ident == self.float_ty.name())
     }
 
     pub(super) fn lower_user_call(

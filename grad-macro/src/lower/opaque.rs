@@ -107,6 +107,38 @@ impl VisitMut for Renamer<'_, '_> {
         self.visit_expr_mut(&mut c.body);
         self.shadowed.truncate(before);
     }
+
+    // `{ let b = &&x; **b > 0.3 }` (a filter's closure as rewritten): a name a `let` of the block
+    // declares is the block's own after it.
+    fn visit_block_mut(&mut self, b: &mut syn::Block) {
+        let before = self.shadowed.len();
+        for s in &mut b.stmts {
+            self.visit_stmt_mut(s);
+            if let syn::Stmt::Local(l) = s {
+                collect_pat_idents(&l.pat, &mut self.shadowed);
+            }
+        }
+        self.shadowed.truncate(before);
+    }
+
+    // A `for` or `match` pattern's names are the body's own.
+    fn visit_expr_for_loop_mut(&mut self, f: &mut syn::ExprForLoop) {
+        self.visit_expr_mut(&mut f.expr);
+        let before = self.shadowed.len();
+        collect_pat_idents(&f.pat, &mut self.shadowed);
+        self.visit_block_mut(&mut f.body);
+        self.shadowed.truncate(before);
+    }
+
+    fn visit_arm_mut(&mut self, a: &mut syn::Arm) {
+        let before = self.shadowed.len();
+        collect_pat_idents(&a.pat, &mut self.shadowed);
+        if let Some((_, g)) = &mut a.guard {
+            self.visit_expr_mut(g);
+        }
+        self.visit_expr_mut(&mut a.body);
+        self.shadowed.truncate(before);
+    }
 }
 
 impl Renamer<'_, '_> {
