@@ -2615,6 +2615,36 @@ impl<'a> FnGen<'a> {
             21 if self.on("stmt:argmax") && self.rng.chance(0.2) => self.argmax(out, ind),
             21 if self.on("stmt:search") && self.rng.chance(0.2) => self.search(out, ind),
             23 if self.on("stmt:copy_part") && self.rng.chance(0.2) => self.copy_part(out, ind),
+            24 if self.on("stmt:match_tuple") && self.rng.chance(0.2) => {
+                let (c1, c2) = (self.cond(1), self.cond(1));
+                let (e1, e2, e3) = (self.expr(1), self.expr(1), self.expr(1));
+                let n = self.fresh("v");
+                Self::line(
+                    out,
+                    ind,
+                    &format!(
+                        "let {n}: {FLT} = match ({c1}, {c2}) {{ (true, true) => {}, (true, false) => {}, (false, _) => {} }};",
+                        e1.s, e2.s, e3.s
+                    ),
+                );
+                self.declare(&n, VarKind::Float(e1.iv.union(e2.iv).union(e3.iv)), false);
+            }
+            24 if self.on("stmt:free_zip") && self.rng.chance(0.2) => {
+                let sl = self.slices();
+                if sl.len() < 2 {
+                    return;
+                }
+                let ((xs, _), (ys, _)) = (sl[0].clone(), sl[1].clone());
+                let n = self.fresh("v");
+                Self::line(
+                    out,
+                    ind,
+                    &format!(
+                        "let {n}: {FLT} = std::iter::zip({xs}, {ys}).map(|(a, b)| {FLT}::tanh(a * b)).sum::<{FLT}>();"
+                    ),
+                );
+                self.declare(&n, VarKind::Float(Iv(-8.0, 8.0, true)), false);
+            }
             23 if self.on("stmt:while_let") && self.rng.chance(0.2) => {
                 let sl = self.slices();
                 if sl.is_empty() {

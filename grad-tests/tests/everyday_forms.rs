@@ -1286,3 +1286,36 @@ fn closure_parameters_and_block_conditions() {
         );
     }
 }
+
+#[gradient]
+fn tuple_matches(x: f64, y: f64) -> f64 {
+    let q = match (x > 0.0, y > 0.0) {
+        (true, true) => x * y,
+        (true, false) => x - y,
+        (false, true) => y.exp() * x,
+        (false, false) => -(x + y),
+    };
+    q + match (x > 1.0, 3 % 2) {
+        (true, 1) => x,
+        (_, n) => y * f64::from(n),
+    }
+}
+
+#[gradient(wrt(x))]
+fn free_zip(x: &[f64], y: &[f64]) -> f64 {
+    std::iter::zip(x, y)
+        .map(|(a, b)| (a - b).powi(2))
+        .sum::<f64>()
+}
+
+#[test]
+fn tuples_matched_and_free_zip() {
+    for p in [[1.5, 2.0], [0.7, -2.0], [-1.0, 2.0], [-1.0, -2.0]] {
+        let (v, g) = tuple_matches_grad(p[0], p[1]);
+        check("tuple_matches", &|q| tuple_matches(q[0], q[1]), v, &g, &p);
+    }
+    let (x, y) = ([0.5, -1.0, 2.0], [1.0, 0.2]);
+    let mut d = [0.0; 3];
+    let v = free_zip_grad(&x, &y, &mut d);
+    check("free_zip", &|q| free_zip(q, &y), v, &d, &x);
+}

@@ -53,12 +53,25 @@ fn as_block(e: &syn::Expr) -> syn::Block {
 /// else { let n = M; c }`. The conditions are carried along as written (they read no derivative),
 /// the arms become branches: their derivative is that of the arm taken. An arm whose pattern binds
 /// parts (`Some(n) => ..`) reads them with `if let`.
-pub fn match_to_if(m: &syn::ExprMatch) -> (Option<syn::Stmt>, syn::Expr) {
-    let (scrut, bind): (TokenStream, Option<syn::Stmt>) = match &*m.expr {
-        syn::Expr::Path(p) if p.path.get_ident().is_some() => (quote!(#p), None),
+pub fn match_to_if(m: &syn::ExprMatch) -> (Vec<syn::Stmt>, syn::Expr) {
+    let (scrut, bind): (TokenStream, Vec<syn::Stmt>) = match &*m.expr {
+        syn::Expr::Path(p) if p.path.get_ident().is_some() => (quote!(#p), Vec::new()),
+        // `match (x > 0.0, k) { .. }`: each part bound on its own (a tuple `let` would be taken
+        // for one of floats), the tuple of the names matched.
+        syn::Expr::Tuple(t) if t.elems.len() > 1 => {
+            let names: Vec<syn::Ident> = (0..t.elems.len())
+                .map(|_| crate::naming::fresh("scrutinee"))
+                .collect();
+            let lets = names
+                .iter()
+                .zip(&t.elems)
+                .map(|(n, e)| syn::parse_quote!(let #n = #e;))
+                .collect();
+            (quote!((#(#names),*)), lets)
+        }
         e => {
             let name = crate::naming::hidden("scrutinee");
-            (quote!(#name), Some(syn::parse_quote!(let #name = #e;)))
+            (quote!(#name), vec![syn::parse_quote!(let #name = #e;)])
         }
     };
     let n = m.arms.len();

@@ -345,7 +345,7 @@ impl VisitMut for Desugar<'_> {
             // carried along as written.
             syn::Expr::Match(m) if !matches::only_bools(m) => {
                 let (bind, chain) = matches::match_to_if(m);
-                *e = syn::parse_quote!({ #bind #chain });
+                *e = syn::parse_quote!({ #(#bind)* #chain });
             }
             syn::Expr::Loop(l) => *e = matches::loop_to_while(l),
             // `*x.last().unwrap()`, `x.first().copied().unwrap()`, `x.get(i).unwrap()`: `x[..]`.

@@ -194,6 +194,35 @@ pub(super) fn normal_forms(block: &mut syn::Block) {
             if let Some(b) = tuples::destructuring_assign(e) {
                 *e = b;
             }
+            // `std::iter::zip(a, b)` (or `zip` imported): `a.iter().zip(b)`.
+            if let syn::Expr::Call(c) = e {
+                if let (syn::Expr::Path(p), 2) = (&*c.func, c.args.len()) {
+                    let names: Vec<String> = p
+                        .path
+                        .segments
+                        .iter()
+                        .map(|s| s.ident.to_string())
+                        .collect();
+                    let zip = matches!(
+                        names.iter().map(String::as_str).collect::<Vec<_>>()[..],
+                        ["zip"] | ["iter", "zip"] | ["std" | "core", "iter", "zip"]
+                    );
+                    if zip && p.qself.is_none() {
+                        let (a, b) = (&c.args[0], &c.args[1]);
+                        let source: syn::Expr = match a {
+                            syn::Expr::Reference(r) if r.mutability.is_none() => {
+                                let x = &r.expr;
+                                syn::parse_quote!(#x.iter())
+                            }
+                            syn::Expr::Path(_) | syn::Expr::Field(_) => {
+                                syn::parse_quote!(#a.iter())
+                            }
+                            a => a.clone(),
+                        };
+                        *e = syn::parse_quote!(#source.zip(#b));
+                    }
+                }
+            }
             // `while let P = e { body }`: `loop { let P = e else { break; }; body }`.
             if let syn::Expr::While(w) = e {
                 if let syn::Expr::Let(l) = &*w.cond {
