@@ -243,18 +243,40 @@ fn twin(item: &syn::ItemFn, out: &Out) -> syn::ItemFn {
     twin
 }
 
-/// `out` passed as a call argument (`helper(x, out)`) becomes `&mut out`.
+/// `out` passed as a call argument becomes `&mut out` where the call is a statement (`helper(x,
+/// out);`, which may write into it) and `&out` where its value is read (`let r = sqsum(out);`).
 struct Reborrow<'a>(&'a Ident);
 
-impl VisitMut for Reborrow<'_> {
-    fn visit_expr_call_mut(&mut self, c: &mut syn::ExprCall) {
-        syn::visit_mut::visit_expr_call_mut(self, c);
+impl Reborrow<'_> {
+    fn pass(&mut self, c: &mut syn::ExprCall, written: bool) {
         for a in &mut c.args {
             if matches!(a, syn::Expr::Path(p) if p.path.is_ident(self.0)) {
                 let id = self.0;
-                *a = syn::parse_quote!(&mut #id);
+                *a = if written {
+                    syn::parse_quote!(&mut #id)
+                } else {
+                    syn::parse_quote!(&#id)
+                };
             }
         }
+    }
+}
+
+impl VisitMut for Reborrow<'_> {
+    fn visit_stmt_mut(&mut self, s: &mut syn::Stmt) {
+        if let syn::Stmt::Expr(syn::Expr::Call(c), _) = s {
+            for a in &mut c.args {
+                self.visit_expr_mut(a);
+            }
+            self.pass(c, true);
+            return;
+        }
+        syn::visit_mut::visit_stmt_mut(self, s);
+    }
+
+    fn visit_expr_call_mut(&mut self, c: &mut syn::ExprCall) {
+        syn::visit_mut::visit_expr_call_mut(self, c);
+        self.pass(c, false);
     }
 
     fn visit_expr_closure_mut(&mut self, c: &mut syn::ExprClosure) {

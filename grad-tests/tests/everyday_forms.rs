@@ -1319,3 +1319,38 @@ fn tuples_matched_and_free_zip() {
     let v = free_zip_grad(&x, &y, &mut d);
     check("free_zip", &|q| free_zip(q, &y), v, &d, &x);
 }
+
+#[gradient]
+fn sum_sq(x: &[f64]) -> f64 {
+    x.iter().map(|v| v * v).sum()
+}
+
+// ADBench's bundle adjustment: the output buffer read by a scalar helper before it is written.
+#[gradient]
+fn radial_distort(rad: &[f64], proj: &mut [f64]) {
+    let rsq = sum_sq(proj);
+    let l = 1.0 + rad[0] * rsq + rad[1] * rsq * rsq;
+    proj[0] *= l;
+    proj[1] *= l;
+}
+
+#[gradient]
+fn camera(x: &[f64], rad: &[f64]) -> f64 {
+    let mut p = vec![x[0], x[1]];
+    radial_distort(rad, &mut p);
+    p[0] * p[0] + p[1]
+}
+
+#[test]
+fn output_buffer_read_by_a_helper() {
+    let (x, rad) = ([0.5, -0.3], [0.1, 0.02]);
+    let (mut dx, mut dr) = ([0.0; 2], [0.0; 2]);
+    let v = camera_grad(&x, &rad, &mut dx, &mut dr);
+    check(
+        "camera",
+        &|q| camera(&q[..2], &q[2..]),
+        v,
+        &[dx[0], dx[1], dr[0], dr[1]],
+        &[x[0], x[1], rad[0], rad[1]],
+    );
+}
