@@ -394,13 +394,9 @@ fn has_hvp(case: &Case) -> bool {
     // A custom rule has no second order of its own.
     let model_ok = case.model.is_none()
         || (!case.items.contains("_body_") && case.params.iter().all(|p| !p.active || p.in_model));
-    // Second order does not follow calls of vector-valued helpers (`NAME_vhK`) yet, nor a data
-    // slice into a helper whose `wrt` leaves it out (`#[gradient(wrt(a0, ..))]`: its
-    // `NAME__hvp_call` has no tangent for it, and the caller passes one).
+    // Second order does not follow calls of vector-valued helpers (`NAME_vhK`) yet.
     has_jvp(case)
         && !case.items.contains("_vh")
-        && !case.items.contains("#[gradient(wrt(a")
-        && !case.items.contains("#[gradient(wrt(r0")
         && !case.wrapper
         && !case.items.contains("custom_gradient")
         && model_ok

@@ -224,14 +224,36 @@ fn call_item(item: &syn::ItemFn, sig: &Sig, lowered: Lowered) -> TokenStream {
             let v = tangent_name(&p.ident);
             quote!(let #v: #ty = #t[#i];)
         });
-    // Each differentiated sequence: its tangent, then (after all tangents) its gradient and
-    // Hessian–vector buffers, which the caller zeroes.
-    let seq_tangents = sig.active_seqs().map(|p| {
-        let (v, bt) = (tangent_name(&p.ident), buffer_type(sig, p));
+    // Each sequence: its tangent, then (after all tangents) its gradient and Hessian–vector
+    // buffers, which the caller zeroes. A caller passes them for every sequence, not knowing which
+    // `wrt` leaves out (those of data stay unread, and their buffers zero).
+    let seqs: Vec<&crate::sig::Param> = sig
+        .params
+        .iter()
+        .filter(|p| matches!(p.class, ParamClass::FloatSeq(_)))
+        .collect();
+    let named = |p: &crate::sig::Param, name: Ident| {
+        if p.active {
+            name
+        } else {
+            format_ident!("_{}", name)
+        }
+    };
+    let seq_tangents = seqs.iter().map(|p| {
+        let (v, bt) = (named(p, tangent_name(&p.ident)), buffer_type(sig, p));
         quote!(#v: &#bt)
     });
-    let bufs = seq_buffers(sig, |x| format_ident!("d_{}", x));
-    let hvs = seq_buffers(sig, hv_name);
+    let bufs = seqs.iter().map(|p| {
+        let (b, t) = (
+            named(p, format_ident!("d_{}", p.ident)),
+            buffer_type(sig, p),
+        );
+        quote!(#b: &mut #t)
+    });
+    let hvs = seqs.iter().map(|p| {
+        let (b, t) = (named(p, hv_name(&p.ident)), buffer_type(sig, p));
+        quote!(#b: &mut #t)
+    });
     let by_value = by_value(sig);
     let (g, h) = (&s.grads, &s.hvs);
     let doc = format!(

@@ -1354,3 +1354,34 @@ fn output_buffer_read_by_a_helper() {
         &[x[0], x[1], rad[0], rad[1]],
     );
 }
+
+#[gradient(hvp, wrt(w))]
+fn predict_hvp(w: &[f64], x: &[f64]) -> f64 {
+    (w[0] * x[0] + w[1] * x[1]).tanh()
+}
+
+#[gradient(hvp, wrt(w))]
+fn loss_hvp_helper(w: &[f64], x: &[f64], y: f64) -> f64 {
+    (predict_hvp(w, x) - y).powi(2) + predict_hvp(w, &[0.5, x[1]])
+}
+
+#[test]
+fn second_order_through_helpers_with_data() {
+    let (w, x) = ([0.3, -0.5], [1.0, 2.0]);
+    let (mut g, mut hv) = ([0.0; 2], [0.0; 2]);
+    let v = loss_hvp_helper_hvp(&w, &x, 0.2, &[1.0, -0.5], &mut g, &mut hv);
+    assert_eq!(v, loss_hvp_helper(&w, &x, 0.2));
+    // H·t against finite differences of the gradient along t.
+    let h = 1e-6;
+    let (mut gp, mut gm) = ([0.0; 2], [0.0; 2]);
+    let _ = loss_hvp_helper_grad(&[w[0] + h, w[1] - 0.5 * h], &x, 0.2, &mut gp);
+    let _ = loss_hvp_helper_grad(&[w[0] - h, w[1] + 0.5 * h], &x, 0.2, &mut gm);
+    for k in 0..2 {
+        let fd = (gp[k] - gm[k]) / (2.0 * h);
+        assert!(
+            (fd - hv[k]).abs() < 1e-6 * (1.0 + fd.abs()),
+            "H·t[{k}] = {} vs {fd}",
+            hv[k]
+        );
+    }
+}
