@@ -730,7 +730,7 @@ impl Lowerer<'_> {
                         crate::rules::Prim::method_names().any(|n| m.method == n)
                             // `&T::from(1.5).unwrap()`: a constant of the float type.
                             || (["unwrap", "expect"].iter().any(|n| m.method == n)
-                                && matches!(&*m.receiver, Expr::Call(c) if self.float_type_path(&c.func)))
+                                && matches!(&*m.receiver, Expr::Call(c) if self.float_type_path(&c.func) || conversion_path(&c.func)))
                     }
                     // `&T::one()`, `&f64::max(a, b)`: a function of the float type.
                     Expr::Call(c) => self.float_type_path(&c.func),
@@ -1105,4 +1105,14 @@ pub fn field_method_call(m: &syn::ExprMethodCall) -> Option<syn::ExprCall> {
     let recv = &p.expr;
     let args = &m.args;
     Some(syn::parse_quote_spanned!(m.span()=> #marker::#method(#recv, #args)))
+}
+
+/// `<T as NumCast>::from`, `num_traits::cast::<_, T>`, `T::from_f64`: a conversion into a float
+/// type (whose `unwrap` is a float).
+fn conversion_path(f: &Expr) -> bool {
+    let Expr::Path(p) = f else { return false };
+    p.path.segments.last().is_some_and(|s| {
+        let name = s.ident.to_string();
+        name == "cast" || (p.qself.is_some() && (name == "from" || name.starts_with("from_")))
+    })
 }
