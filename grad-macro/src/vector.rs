@@ -286,6 +286,20 @@ pub fn parts(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<Result<Par
         None if model => vec![Ident::new("self", proc_macro2::Span::call_site())],
         None => crate::sig::differentiable_names(&item.sig),
     };
+    // Without `wrt(..)`, a parameter holding floats in a shape not differentiated would silently
+    // be a constant (a tuple `a: (f64, f64)`): an error, as for a function of scalars.
+    if args.wrt.is_none() && !model {
+        for input in &item.sig.inputs {
+            let syn::FnArg::Typed(pt) = input else { continue };
+            let syn::Pat::Ident(pi) = &*pt.pat else { continue };
+            if crate::sig::holds_float(&pt.ty)
+                && !wrt.contains(&pi.ident)
+                && !crate::sig::is_mut_float_ref(&pt.ty)
+            {
+                errors.push_spanned(&pt.ty, crate::sig::undifferentiable(&pi.ident, float));
+            }
+        }
+    }
     let dot_args = quote!(wrt(#(#wrt),*));
     // The parameters besides the model (which `fields` differentiates), for the wrappers.
     let dot_parsed = Args {
