@@ -290,8 +290,12 @@ pub fn parts(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<Result<Par
     // be a constant (a tuple `a: (f64, f64)`): an error, as for a function of scalars.
     if args.wrt.is_none() && !model {
         for input in &item.sig.inputs {
-            let syn::FnArg::Typed(pt) = input else { continue };
-            let syn::Pat::Ident(pi) = &*pt.pat else { continue };
+            let syn::FnArg::Typed(pt) = input else {
+                continue;
+            };
+            let syn::Pat::Ident(pi) = &*pt.pat else {
+                continue;
+            };
             if crate::sig::holds_float(&pt.ty)
                 && !wrt.contains(&pi.ident)
                 && !crate::sig::is_mut_float_ref(&pt.ty)

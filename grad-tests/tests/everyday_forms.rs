@@ -1385,3 +1385,41 @@ fn second_order_through_helpers_with_data() {
         );
     }
 }
+
+#[allow(non_snake_case)]
+#[derive(Clone, Copy)]
+pub enum Screening {
+    Coulomb { za: f64, zb: f64 },
+    Morse { D: f64 },
+    Free,
+}
+
+// Physics code names charges and constants in uppercase; a pattern that binds such a name again
+// binds it (the parameter `Z1` is not what the arm reads).
+#[allow(non_snake_case)]
+#[gradient]
+fn uppercase_bindings(Z1: f64, D: f64, x: f64, s: Screening) -> f64 {
+    match s {
+        Screening::Coulomb { za: Z1, zb } => Z1 * x + zb,
+        Screening::Morse { D } => D * x * x,
+        Screening::Free => x * Z1 + D,
+    }
+}
+
+#[test]
+fn uppercase_names_bound_by_patterns() {
+    for s in [
+        Screening::Coulomb { za: 4.0, zb: 1.0 },
+        Screening::Morse { D: 0.5 },
+        Screening::Free,
+    ] {
+        let (v, g) = uppercase_bindings_grad(2.0, 1.5, 3.0, s);
+        check(
+            "uppercase_bindings",
+            &|q| uppercase_bindings(q[0], q[1], q[2], s),
+            v,
+            &g,
+            &[2.0, 1.5, 3.0],
+        );
+    }
+}

@@ -76,13 +76,30 @@ pub fn match_to_if(m: &syn::ExprMatch) -> (Vec<syn::Stmt>, syn::Expr) {
     };
     let n = m.arms.len();
     let mut chain: Option<syn::Expr> = None;
+    // An uppercase name in a pattern is a constant or a binding (`P::C { Za }`, `Some(Z1)`);
+    // read by the arm, it is taken as a binding (`if let` reads constants alike).
+    let reads_its_names = |arm: &syn::Arm| {
+        binds(&arm.pat) || {
+            let mut names = Vec::new();
+            crate::lower::collect_pat_idents(&arm.pat, &mut names);
+            let b = &arm.body;
+            let mut read = quote!(#b);
+            if let Some((_, g)) = &arm.guard {
+                read.extend(quote!(#g));
+            }
+            names
+                .iter()
+                .any(|n| crate::naming::mentions(read.clone(), &|i| i == n))
+        }
+    };
     for (k, arm) in m.arms.iter().enumerate().rev() {
         let pat = &arm.pat;
         let body = as_block(&arm.body);
         let last = k + 1 == n;
+        let arm_binds = reads_its_names(arm);
         if last && arm.guard.is_none() {
             // The match is exhaustive, so the last arm takes whatever the others did not.
-            let block: syn::Block = if binds(pat) {
+            let block: syn::Block = if arm_binds {
                 match pat {
                     syn::Pat::Ident(i) if i.subpat.is_none() => {
                         let stmts = &body.stmts;
@@ -104,7 +121,7 @@ pub fn match_to_if(m: &syn::ExprMatch) -> (Vec<syn::Stmt>, syn::Expr) {
             }));
             continue;
         }
-        if binds(pat) {
+        if arm_binds {
             if let Some((i, g)) = &arm.guard {
                 // `n if n > 2 => a`: the guard decides with the names bound, and the arm binds
                 // them again (`if let` on constant data, which matches when the guard held).

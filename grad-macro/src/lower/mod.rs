@@ -350,7 +350,15 @@ impl<'f> Lowerer<'f> {
         let pat = &l.pat;
         let mut names = Vec::new();
         opaque::collect_pat_idents(pat, &mut names);
-        names.retain(|n| !n.to_string().starts_with(char::is_uppercase));
+        // An uppercase name is a constant or a unit variant, unless it is a field's shorthand
+        // (`P::C { Za }`) or the name of a local or parameter (`Za` bound again: reading the outer
+        // one would be wrong).
+        let shorthand = shorthand_fields(pat);
+        names.retain(|n| {
+            !n.to_string().starts_with(char::is_uppercase)
+                || shorthand.contains(n)
+                || self.env.lookup(n).is_some()
+        });
         if !names.is_empty() && self.mentions_seq(&l.expr) {
             let Some((wild, elems)) = slice_pattern_by_index(pat, &l.expr) else {
                 self.errors.push_spanned(
@@ -1348,4 +1356,22 @@ fn quiet_item(item: &syn::Item) -> syn::Item {
         attrs.push(syn::parse_quote!(#[allow(#lint)]));
     }
     item
+}
+
+/// The names a pattern binds by a field's shorthand (`P::C { za, Zb }`).
+fn shorthand_fields(p: &syn::Pat) -> Vec<Ident> {
+    struct F(Vec<Ident>);
+    impl<'a> syn::visit::Visit<'a> for F {
+        fn visit_field_pat(&mut self, f: &'a syn::FieldPat) {
+            if f.colon_token.is_none() {
+                if let syn::Member::Named(n) = &f.member {
+                    self.0.push(n.clone());
+                }
+            }
+            syn::visit::visit_field_pat(self, f);
+        }
+    }
+    let mut f = F(Vec::new());
+    syn::visit::Visit::visit_pat(&mut f, p);
+    f.0
 }
