@@ -30,7 +30,11 @@
     clippy::match_overlapping_arm,
     clippy::manual_range_contains,
     clippy::no_effect,
-    clippy::short_circuit_statement
+    clippy::short_circuit_statement,
+    clippy::assign_op_pattern,
+    clippy::redundant_closure_call,
+    clippy::match_single_binding,
+    clippy::needless_return
 )]
 
 mod common;
@@ -1420,6 +1424,71 @@ fn uppercase_names_bound_by_patterns() {
             v,
             &g,
             &[2.0, 1.5, 3.0],
+        );
+    }
+}
+
+#[gradient]
+fn nested_fns_in_order(x: f64) -> f64 {
+    fn g(v: f64) -> f64 {
+        v.sin()
+    }
+    fn f(v: f64) -> f64 {
+        g(v) * 2.0 + g(v * v)
+    }
+    f(x)
+}
+
+pub enum Either {
+    A(f64),
+    B(f64),
+}
+
+#[gradient]
+fn single_returning_arm(x: f64, k: u32) -> f64 {
+    match k {
+        _ => {
+            return x.sin();
+        }
+    }
+}
+
+#[gradient(wrt(x))]
+fn single_returning_or_arm(e: &Either, x: f64) -> f64 {
+    match e {
+        Either::A(c) | Either::B(c) => {
+            return x * c;
+        }
+    }
+}
+
+#[test]
+fn nested_fns_and_returning_arms() {
+    for x in [0.3, -1.2] {
+        let (v, g) = nested_fns_in_order_grad(x);
+        check(
+            "nested_fns_in_order",
+            &|q| nested_fns_in_order(q[0]),
+            v,
+            &g,
+            &[x],
+        );
+        let (v, g) = single_returning_arm_grad(x, 0);
+        check(
+            "single_returning_arm",
+            &|q| single_returning_arm(q[0], 0),
+            v,
+            &g,
+            &[x],
+        );
+        let e = Either::B(2.5);
+        let (v, g) = single_returning_or_arm_grad(&e, x);
+        check(
+            "single_returning_or_arm",
+            &|q| single_returning_or_arm(&e, q[0]),
+            v,
+            &g,
+            &[x],
         );
     }
 }

@@ -871,50 +871,54 @@ const KNOTS: [f64; 3] = [-0.5, 0.25, 1.0];
 #[gradient(wrt(x, w))]
 fn second_round_forms(x: f64, w: &[f64], k: usize) -> f64 {
     struct Pair {
-        a: f64,
-        b: f64,
+        first: f64,
+        second: f64,
     }
-    let p = &x;
-    let mut s = squared_ref(p);
+    let point = &x;
+    let mut total = squared_ref(point);
     {
-        let t = w[0] * x;
-        if t > 100.0 {
-            return t;
+        let scaled = w[0] * x;
+        if scaled > 100.0 {
+            return scaled;
         }
     }
-    let mut t: f64;
-    for v in w {
-        t = v * x;
-        s += t.tanh();
+    let mut term: f64;
+    for weight in w {
+        term = weight * x;
+        total += term.tanh();
     }
-    let mut y = 0.0;
+    let mut doubled = 0.0;
     if x > 0.0 && {
-        y = 2.0 * x;
-        y > 1.0
+        doubled = 2.0 * x;
+        doubled > 1.0
     } {
-        s += y;
+        total += doubled;
     }
     let part: f64 = w[k..][..2].iter().sum();
-    let sub = |b: f64, a: f64| a - 0.5 * b;
-    let (mut a, mut b) = (x, s);
-    (a, b) = (b, a * 0.5);
-    let m = [[a, b], [b, a]];
+    let sub = |second: f64, first: f64| first - 0.5 * second;
+    let (mut first, mut second) = (x, total);
+    (first, second) = (second, first * 0.5);
+    let matrix = [[first, second], [second, first]];
     let (imax, &vmax) = w
         .iter()
         .enumerate()
-        .max_by(|u, v| u.1.total_cmp(v.1))
+        .max_by(|left, right| left.1.total_cmp(right.1))
         .unwrap();
-    let cell = KNOTS.partition_point(|&c| c <= x).min(w.len() - 1);
-    let mut h = vec![0.0; 3];
-    h[1..].copy_from_slice(&w[..2]);
-    let pair = Pair { a: h[1], b: h[2] };
-    s + part
-        + sub(a, b)
-        + m[0][1] * m[1][0]
+    let cell = KNOTS.partition_point(|&knot| knot <= x).min(w.len() - 1);
+    let mut copies = [0.0; 3];
+    copies[1..].copy_from_slice(&w[..2]);
+    let pair = Pair {
+        first: copies[1],
+        second: copies[2],
+    };
+    total
+        + part
+        + sub(first, second)
+        + matrix[0][1] * matrix[1][0]
         + vmax * imax as f64
         + w[cell]
-        + array_norm(&[x, y])
-        + pair.a * pair.b
+        + array_norm(&[x, doubled])
+        + pair.first * pair.second
 }
 
 #[test]

@@ -338,7 +338,12 @@ pub fn inline_fn_items(b: &mut syn::Block, type_params: &HashSet<String>) {
             free: &free,
         };
         for s in &mut b.stmts {
-            inline.visit_stmt_mut(s);
+            match s {
+                // Another nested `fn` calling this one (it captures nothing, so it may be
+                // inlined there too).
+                syn::Stmt::Item(syn::Item::Fn(other)) => inline.visit_block_mut(&mut other.block),
+                s => inline.visit_stmt_mut(s),
+            }
         }
         // Still named (passed as a value, or called inside another item): it stays declared.
         if mentions(&b.stmts, &name) {

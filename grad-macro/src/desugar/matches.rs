@@ -151,6 +151,19 @@ pub fn match_to_if(m: &syn::ExprMatch) -> (Vec<syn::Stmt>, syn::Expr) {
         chain = Some(syn::parse_quote!(if #cond #body #els));
     }
     let chain = chain.unwrap_or_else(|| syn::parse_quote!({}));
+    // One arm that returns (`_ => { return x; }`): a block taken always, as an `if` whose branch
+    // lowering knows to return from.
+    let chain = match chain {
+        syn::Expr::Block(b)
+            if super::normal::jumps(&b.block)
+                && (super::normal::unit_block(&b.block)
+                    || super::normal::ends_in_return(&syn::Expr::Block(b.clone()))) =>
+        {
+            let block = &b.block;
+            syn::parse_quote!(if true #block)
+        }
+        chain => chain,
+    };
     (bind, chain)
 }
 

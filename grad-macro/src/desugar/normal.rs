@@ -8,6 +8,19 @@ use syn::visit_mut::VisitMut;
 
 /// Rewrites `block` into the normal forms the rest of `desugar` expects.
 pub(super) fn normal_forms(block: &mut syn::Block) {
+    // `match k { _ => { return x.sin(); } }` as the body's value, every arm returning: a
+    // statement, the body's value never reached.
+    if let Some(syn::Stmt::Expr(syn::Expr::Match(m), None)) = block.stmts.last() {
+        if !m.arms.is_empty() && m.arms.iter().all(|a| ends_in_return(&a.body)) {
+            if let Some(syn::Stmt::Expr(_, semi)) = block.stmts.last_mut() {
+                *semi = Some(Default::default());
+            }
+            block.stmts.push(syn::Stmt::Expr(
+                syn::parse_quote!(::core::unreachable!()),
+                None,
+            ));
+        }
+    }
     // Folds into tuples first: the tuple rewrites below then see the tuple the loop gives.
     // Function paths given to `map` become closures here too.
     struct TupleFolds;
@@ -274,7 +287,7 @@ pub(super) fn normal_forms(block: &mut syn::Block) {
 }
 
 /// Whether a `return`, `break` or `continue` is in `b` (outside closures and items).
-fn jumps(b: &syn::Block) -> bool {
+pub(super) fn jumps(b: &syn::Block) -> bool {
     struct Finder(bool);
     impl<'ast> syn::visit::Visit<'ast> for Finder {
         fn visit_expr(&mut self, e: &'ast syn::Expr) {
@@ -295,7 +308,7 @@ fn jumps(b: &syn::Block) -> bool {
 
 /// Whether `b`'s value is `()` by its form: it ends with a statement, or with an `if` without
 /// `else` or a `for`/`while` loop.
-fn unit_block(b: &syn::Block) -> bool {
+pub(super) fn unit_block(b: &syn::Block) -> bool {
     match b.stmts.last() {
         None | Some(syn::Stmt::Local(_) | syn::Stmt::Item(_) | syn::Stmt::Expr(_, Some(_))) => true,
         Some(syn::Stmt::Expr(e, None)) => matches!(
@@ -352,4 +365,33 @@ fn returning_match_let(s: &syn::Stmt) -> Option<[syn::Stmt; 2]> {
         syn::Stmt::Local(decl),
         syn::Stmt::Expr(syn::Expr::Match(m), None),
     ])
+}
+
+/// Whether an arm's body ends by returning (`return v`, `{ ..; return v; }`).
+pub(super) fn ends_in_return(e: &syn::Expr) -> bool {
+    let ends = |b: &syn::Block| match b.stmts.last() {
+        Some(syn::Stmt::Expr(e, _)) => ends_in_return(e),
+        Some(syn::Stmt::Macro(m)) => panics(&m.mac),
+        _ => false,
+    };
+    match e {
+        syn::Expr::Return(_) => true,
+        syn::Expr::Macro(m) => panics(&m.mac),
+        syn::Expr::Block(b) => ends(&b.block),
+        // `if let P = d { return v; } else { unreachable!() }`
+        syn::Expr::If(i) => {
+            ends(&i.then_branch)
+                && i.else_branch
+                    .as_ref()
+                    .is_some_and(|(_, e)| ends_in_return(e))
+        }
+        _ => false,
+    }
+}
+
+/// `panic!`, `unreachable!`, `todo!`, `unimplemented!`.
+fn panics(m: &syn::Macro) -> bool {
+    ["panic", "unreachable", "todo", "unimplemented"]
+        .iter()
+        .any(|n| m.path.segments.last().is_some_and(|s| s.ident == n))
 }
