@@ -1492,3 +1492,45 @@ fn nested_fns_and_returning_arms() {
         );
     }
 }
+
+#[gradient]
+fn dot2(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+#[gradient]
+fn scaled_by(r: &f64, x: f64) -> f64 {
+    r * x
+}
+
+pub struct Layer {
+    pub w: Vec<f64>,
+    pub b: f64,
+}
+
+impl Layer {
+    #[gradient(wrt(x))]
+    pub fn out(&self, x: &[f64]) -> f64 {
+        dot2(x, &self.w) + self.b
+    }
+}
+
+#[gradient(wrt(x))]
+fn data_fields_lent(x: &[f64], l: &Layer) -> f64 {
+    let w = &l.w;
+    dot2(x, l.w.as_slice()) + dot2(x, w) + scaled_by(&l.b, x[0]) + l.b * x[1]
+}
+
+#[test]
+fn fields_of_data_lent_as_slices() {
+    let l = Layer {
+        w: vec![3.0, -4.0],
+        b: 0.5,
+    };
+    let x = [1.0, 2.0];
+    let mut d = [0.0; 2];
+    let v = data_fields_lent_grad(&x, &l, &mut d);
+    check("data_fields_lent", &|q| data_fields_lent(q, &l), v, &d, &x);
+    let v = l.out_grad(&x, &mut d);
+    check("Layer::out", &|q| l.out(q), v, &d, &x);
+}

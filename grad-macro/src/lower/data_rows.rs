@@ -14,6 +14,27 @@ impl Lowerer<'_> {
         let is = |e: &Expr, names: &[syn::Ident]| matches!(e, Expr::Path(p) if p.path.get_ident().is_some_and(|i| names.contains(i)));
         is(crate::rows::row_view(e), &self.row_names)
             || crate::rows::indexed_rows(e).is_some_and(|xs| is(xs, &self.data_rows))
+            || self.data_field_slice(e)
+    }
+
+    /// `&self.w`, `&p.w[..]`, `p.w.as_slice()`: a field of data lent as a slice (to a helper's
+    /// `&[f64]` parameter). A field the body also reads as a number (`&p.b` of `p.b * x`) is a
+    /// `&f64` instead.
+    fn data_field_slice(&self, e: &Expr) -> bool {
+        let field = match e {
+            Expr::Reference(r) if r.mutability.is_none() => match &*r.expr {
+                Expr::Index(ix) if matches!(&*ix.index, Expr::Range(rg) if rg.start.is_none() && rg.end.is_none()) => {
+                    &*ix.expr
+                }
+                f => f,
+            },
+            Expr::MethodCall(m) if m.args.is_empty() && m.method == "as_slice" => &*m.receiver,
+            _ => return false,
+        };
+        let Some(path) = field_path(field) else {
+            return false;
+        };
+        !self.number_fields.contains(&path)
     }
 
     /// Records `name` as a row when a `let` binds it to one.
@@ -37,4 +58,45 @@ impl Lowerer<'_> {
             _ => Vec::new(),
         }
     }
+}
+
+/// `self.w`, `p.layer.w`: a chain of named fields on a name, as a key.
+pub(super) fn field_path(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Field(f) => {
+            let syn::Member::Named(m) = &f.member else {
+                return None;
+            };
+            let base = match &*f.base {
+                Expr::Path(p) => p.path.get_ident()?.to_string(),
+                b => field_path(b)?,
+            };
+            Some(format!("{base}.{m}"))
+        }
+        _ => None,
+    }
+}
+
+/// The field paths of `body` read as numbers: anywhere but borrowed (`&p.w`), indexed
+/// (`p.w[i]`), or the receiver of a method (`p.w.len()`, `p.w.iter()`).
+pub(super) fn number_fields(body: &syn::Block) -> std::collections::HashSet<String> {
+    struct F(std::collections::HashSet<String>);
+    impl<'a> syn::visit::Visit<'a> for F {
+        fn visit_expr(&mut self, e: &'a Expr) {
+            match e {
+                Expr::Reference(r) if field_path(&r.expr).is_some() => {}
+                Expr::Index(ix) if field_path(&ix.expr).is_some() => self.visit_expr(&ix.index),
+                Expr::MethodCall(m) if field_path(&m.receiver).is_some() => {
+                    m.args.iter().for_each(|a| self.visit_expr(a));
+                }
+                Expr::Field(_) if field_path(e).is_some() => {
+                    self.0.extend(field_path(e));
+                }
+                e => syn::visit::visit_expr(self, e),
+            }
+        }
+    }
+    let mut f = F(std::collections::HashSet::new());
+    syn::visit::Visit::visit_block(&mut f, body);
+    f.0
 }

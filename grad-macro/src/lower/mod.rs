@@ -74,6 +74,9 @@ pub struct Lowerer<'f> {
     /// whose type lowering does not otherwise see (see `data_rows`).
     pub data_rows: Vec<Ident>,
     pub row_names: Vec<Ident>,
+    /// The field paths the body reads as numbers (`p.b` of `p.b * x`): `&p.b` passed on is a
+    /// `&f64`, and `&p.w` of a field never read so a slice (see `data_field_slice`).
+    pub number_fields: std::collections::HashSet<String>,
     /// Inside a search by comparisons (`partition_point`, ...; see `lower_method_call`), whose
     /// result no derivative flows through: its closures read slices as written.
     pub searching: u32,
@@ -150,6 +153,7 @@ pub fn lower(item: &syn::ItemFn, sig: &Sig, errors: &Errors) -> Option<Lowered> 
             .map(|p| p.ident.clone())
             .collect(),
         row_names: Vec::new(),
+        number_fields: data_rows::number_fields(&item.block),
         searching: 0,
     };
     let items: Vec<Item> = item.block.stmts.iter().map(Item::Stmt).collect();
