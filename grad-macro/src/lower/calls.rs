@@ -826,7 +826,9 @@ impl Lowerer<'_> {
                     if self.check_inactive_kind(&uses, kind, a.span()).is_none() {
                         failed = true;
                     }
-                    if self.is_data_row(a) {
+                    // (A model's own field given to its layers' hidden `NAME__model` is no slice.)
+                    let hidden_callee = matches!(&*c.func, Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident.to_string().contains("__")));
+                    if self.is_data_row(a) || (!hidden_callee && self.data_field_slice(a)) {
                         // A slice of data: a constant sequence, given a scratch buffer at the
                         // call like any slice (the whole range; the values it reads kept alive).
                         let seq = crate::ir::SeqId(self.b.func.seqs.len() as u32);

@@ -14,13 +14,12 @@ impl Lowerer<'_> {
         let is = |e: &Expr, names: &[syn::Ident]| matches!(e, Expr::Path(p) if p.path.get_ident().is_some_and(|i| names.contains(i)));
         is(crate::rows::row_view(e), &self.row_names)
             || crate::rows::indexed_rows(e).is_some_and(|xs| is(xs, &self.data_rows))
-            || self.data_field_slice(e)
     }
 
     /// `&self.w`, `&p.w[..]`, `p.w.as_slice()`: a field of data lent as a slice (to a helper's
     /// `&[f64]` parameter). A field the body also reads as a number (`&p.b` of `p.b * x`) is a
     /// `&f64` instead.
-    fn data_field_slice(&self, e: &Expr) -> bool {
+    pub(super) fn data_field_slice(&self, e: &Expr) -> bool {
         let field = match e {
             Expr::Reference(r) if r.mutability.is_none() => match &*r.expr {
                 Expr::Index(ix) if matches!(&*ix.index, Expr::Range(rg) if rg.start.is_none() && rg.end.is_none()) => {
@@ -39,7 +38,7 @@ impl Lowerer<'_> {
 
     /// Records `name` as a row when a `let` binds it to one.
     pub(super) fn note_row_let(&mut self, name: &syn::Ident, init: &Expr) {
-        if self.is_data_row(init) {
+        if self.is_data_row(init) || self.data_field_slice(init) {
             self.row_names.push(name.clone());
         } else {
             self.row_names.retain(|n| n != name);
