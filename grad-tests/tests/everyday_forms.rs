@@ -1534,3 +1534,28 @@ fn fields_of_data_lent_as_slices() {
     let v = l.out_grad(&x, &mut d);
     check("Layer::out", &|q| l.out(q), v, &d, &x);
 }
+
+#[gradient]
+fn rates(s: [f64; 2], k: f64) -> [f64; 2] {
+    [s[0] * (1.0 - s[1]) * k, s[0].sin() - s[1]]
+}
+
+// An ODE step as people write it: the right-hand side wrapped in a closure.
+#[gradient]
+fn euler_with_closure(s0: f64, k: f64) -> f64 {
+    let f = |s: [f64; 2], kk: f64| rates(s, kk);
+    let mut s = [s0, 0.5];
+    for _ in 0..3 {
+        let d = f(s, k);
+        s = [s[0] + 0.1 * d[0], s[1] + 0.1 * d[1]];
+    }
+    s[0] * s[1]
+}
+
+#[test]
+fn closures_around_vector_calls() {
+    for p in [[0.4, 1.5], [-0.3, 0.7]] {
+        let (v, g) = euler_with_closure_grad(p[0], p[1]);
+        check("euler_with_closure", &|q| euler_with_closure(q[0], q[1]), v, &g, &p);
+    }
+}

@@ -123,6 +123,12 @@ impl VisitMut for Inline<'_> {
                 .zip(&args)
                 .map(|(p, a)| -> syn::Stmt { syn::parse_quote!(let #p = #a;) }),
         );
+        // `|a: [f64; 2]| v(a)` called as `f(x)`: the call itself, `v(x)`, where every argument is
+        // a name or a literal (a vector-valued call stays one the rewrites recognize).
+        if let Some(direct) = direct_call(self.closure, &call.args) {
+            *e = direct;
+            return;
+        }
         let body = &super::tail_expr(&self.closure.body);
         let ret = match &self.closure.output {
             syn::ReturnType::Type(_, t) => Some(quote::quote!(: #t)),
@@ -360,4 +366,66 @@ fn simple_param(p: &syn::Pat) -> bool {
         syn::Pat::Type(t) => simple_param(&t.pat),
         _ => false,
     }
+}
+
+/// The body of a closure that is one call (`|a, b| f(a, 2.0 * b)`) with its parameters replaced by
+/// `args`, where each argument is a name or a literal and each parameter a plain name (read once
+/// or many times, an argument of that form is the same value).
+fn direct_call(
+    c: &syn::ExprClosure,
+    args: &syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>,
+) -> Option<syn::Expr> {
+    if c.output != syn::ReturnType::Default {
+        return None;
+    }
+    let body = match &*c.body {
+        syn::Expr::Call(call) => call,
+        _ => return None,
+    };
+    let simple = |a: &syn::Expr| {
+        matches!(a, syn::Expr::Lit(_))
+            || matches!(a, syn::Expr::Path(p) if p.path.get_ident().is_some())
+    };
+    if !args.iter().all(simple) || c.inputs.len() != args.len() {
+        return None;
+    }
+    let mut names = Vec::new();
+    for p in &c.inputs {
+        let p = match p {
+            syn::Pat::Type(t) => &*t.pat,
+            p => p,
+        };
+        let syn::Pat::Ident(pi) = p else { return None };
+        if pi.by_ref.is_some() || pi.subpat.is_some() {
+            return None;
+        }
+        names.push(pi.ident.clone());
+    }
+    // (One pass puts every argument in place at once: `|a, b| f(b, a)` called as `g(b, a)` is
+    // `f(a, b)`.)
+    struct Subst<'a>(&'a [syn::Ident], Vec<syn::Expr>, bool);
+    impl VisitMut for Subst<'_> {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            if let syn::Expr::Path(p) = e {
+                if let Some(k) = p
+                    .path
+                    .get_ident()
+                    .and_then(|i| self.0.iter().position(|n| n == i))
+                {
+                    *e = self.1[k].clone();
+                    return;
+                }
+            }
+            if matches!(e, syn::Expr::Closure(_) | syn::Expr::Block(_)) {
+                // A name bound again inside: not followed.
+                self.2 = true;
+                return;
+            }
+            syn::visit_mut::visit_expr_mut(self, e);
+        }
+    }
+    let mut s = Subst(&names, args.iter().cloned().collect(), false);
+    let mut out = syn::Expr::Call(body.clone());
+    s.visit_expr_mut(&mut out);
+    (!s.2).then_some(out)
 }
