@@ -473,7 +473,7 @@ pub fn analyze(item: &ItemFn, args: &Args, errors: &Errors) -> Sig {
                     Some(p) if p.class == ParamClass::Other => errors.push(
                         name.span(),
                         format!(
-                            "`{name}` cannot be differentiated: only `{t}`, `&{t}`, `&[{t}]`, `&[{t}; N]`, `[{t}; N]`, `&Vec<{t}>` and rows (`&[[{t}; N]]`, `&[[{t}; N]; M]`, `&[Vec<{t}>]`, `&[&[{t}]]`, `&Vec<Vec<{t}>>`, `&Vec<[{t}; N]>`, `&[({t}, {t})]`) parameters can be named in `wrt`",
+                            "`{name}` cannot be differentiated: only `{t}`, `&{t}`, `&[{t}]`, `&[{t}; N]`, `[{t}; N]`, `&Vec<{t}>`, rows (`&[[{t}; N]]`, `&[[{t}; N]; M]`, `&[Vec<{t}>]`, `&[&[{t}]]`, `&Vec<Vec<{t}>>`, `&Vec<[{t}; N]>`, `&[({t}, {t})]`) and models by reference (`m: &Model` of a struct deriving `grad::Params`, in a function returning `{t}`) can be named in `wrt`",
                             t = float_ty.name()
                         ),
                     ),
