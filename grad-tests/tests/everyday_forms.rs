@@ -1556,6 +1556,85 @@ fn euler_with_closure(s0: f64, k: f64) -> f64 {
 fn closures_around_vector_calls() {
     for p in [[0.4, 1.5], [-0.3, 0.7]] {
         let (v, g) = euler_with_closure_grad(p[0], p[1]);
-        check("euler_with_closure", &|q| euler_with_closure(q[0], q[1]), v, &g, &p);
+        check(
+            "euler_with_closure",
+            &|q| euler_with_closure(q[0], q[1]),
+            v,
+            &g,
+            &p,
+        );
     }
+}
+
+#[derive(Clone, grad::Params)]
+pub struct Mass {
+    pub vel: f64,
+    pub mass: f64,
+}
+
+#[derive(Clone, grad::Params)]
+pub struct Masses {
+    pub nodes: Vec<Mass>,
+}
+
+impl Masses {
+    #[gradient]
+    pub fn kinetic(&self) -> f64 {
+        self.nodes
+            .iter()
+            .map(|n| 0.5 * n.mass * n.vel * n.vel)
+            .sum::<f64>()
+            + self.nodes.iter().map(|n| n.mass).product::<f64>()
+    }
+}
+
+#[test]
+fn reductions_over_a_models_structs() {
+    let m = Masses {
+        nodes: vec![
+            Mass {
+                vel: 2.0,
+                mass: 3.0,
+            },
+            Mass {
+                vel: -1.0,
+                mass: 0.5,
+            },
+        ],
+    };
+    let mut d = m.clone();
+    let v = m.kinetic_grad(&mut d);
+    let flat = [
+        m.nodes[0].vel,
+        m.nodes[0].mass,
+        m.nodes[1].vel,
+        m.nodes[1].mass,
+    ];
+    let g = [
+        d.nodes[0].vel,
+        d.nodes[0].mass,
+        d.nodes[1].vel,
+        d.nodes[1].mass,
+    ];
+    check(
+        "Masses::kinetic",
+        &|q| {
+            Masses {
+                nodes: vec![
+                    Mass {
+                        vel: q[0],
+                        mass: q[1],
+                    },
+                    Mass {
+                        vel: q[2],
+                        mass: q[3],
+                    },
+                ],
+            }
+            .kinetic()
+        },
+        v,
+        &g,
+        &flat,
+    );
 }
