@@ -3707,11 +3707,13 @@ impl<'a> FnGen<'a> {
                     } else {
                         (v.clone(), format!("*{v}"))
                     };
-                    Self::line(
-                        out,
-                        ind,
-                        &format!("for ({row}, {pat}) in {w}.iter().zip({ys}) {{"),
-                    );
+                    let head = if self.on("rows:zip_second") && self.rng.chance(0.5) {
+                        // The rows as `zip`'s argument.
+                        format!("for ({pat}, {row}) in {ys}.iter().zip({w}) {{")
+                    } else {
+                        format!("for ({row}, {pat}) in {w}.iter().zip({ys}) {{")
+                    };
+                    Self::line(out, ind, &head);
                     Self::line(
                         out,
                         ind + 1,

@@ -685,6 +685,8 @@ fn pieces_of_rows(item: &syn::ItemFn, rows: &[Rows]) -> syn::ItemFn {
                 syn::Expr::ForLoop(f) => {
                     if let Some(l) = rows_by_position(f, self.0) {
                         *e = l;
+                    } else if let Some(swapped) = rows_zipped_second(f, self.0) {
+                        *f = swapped;
                     }
                 }
                 syn::Expr::MethodCall(m) => {
@@ -754,6 +756,45 @@ fn rows_by_position(f: &syn::ExprForLoop, rows: &[Rows]) -> Option<syn::Expr> {
     };
     let (label, body) = (&f.label, &f.body.stmts);
     Some(syn::parse_quote!(#label for #at in #positions { let #row = &#name[#at]; #(#body)* }))
+}
+
+/// Input: `for (r, q) in y.iter().zip(p)` with `p` differentiated rows (`&p`, `p.iter()` too).
+/// Output: `for (q, r) in p.iter().zip(y.iter())`: the rows first, as the rows' rewrite follows
+/// them (the same pairs, as `zip` stops at the shorter of the two).
+fn rows_zipped_second(f: &syn::ExprForLoop, rows: &[Rows]) -> Option<syn::ExprForLoop> {
+    let syn::Expr::MethodCall(zip) = &*f.expr else {
+        return None;
+    };
+    if zip.method != "zip" || zip.args.len() != 1 {
+        return None;
+    }
+    let arg = &zip.args[0];
+    let rows_of = |x: &syn::Expr| {
+        let x = match x {
+            syn::Expr::Reference(r) if r.mutability.is_none() => &*r.expr,
+            syn::Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => &*m.receiver,
+            x => x,
+        };
+        rows.iter()
+            .find(|r| is_name(x, &r.ident))
+            .map(|r| r.ident.clone())
+    };
+    let name = rows_of(arg)?;
+    if rows_of(&zip.receiver).is_some() {
+        return None;
+    }
+    let syn::Pat::Tuple(t) = &*f.pat else {
+        return None;
+    };
+    if t.elems.len() != 2 {
+        return None;
+    }
+    let (first, second) = (&t.elems[0], &t.elems[1]);
+    let other = &zip.receiver;
+    let mut out = f.clone();
+    out.expr = Box::new(syn::parse_quote!(#name.iter().zip(#other)));
+    out.pat = Box::new(syn::parse_quote!((#second, #first)));
+    Some(out)
 }
 
 /// `pos[a..b]` of rows: the rows and the range `a..b` (`0` and `pos.len()` where left out).

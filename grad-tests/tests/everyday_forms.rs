@@ -1638,3 +1638,31 @@ fn reductions_over_a_models_structs() {
         &flat,
     );
 }
+
+#[gradient(wrt(p))]
+fn rows_zipped_second(y: &[Vec<f64>], p: &[Vec<f64>]) -> f64 {
+    let mut sum = 0.0;
+    for (r, q) in y.iter().zip(p) {
+        for (a, b) in r.iter().zip(q) {
+            sum += a * b.ln();
+        }
+    }
+    sum
+}
+
+#[test]
+fn rows_as_the_argument_of_zip() {
+    let y = vec![vec![1.0, 2.0], vec![0.5]];
+    let p = vec![vec![0.3, 0.6], vec![0.9, 0.1]];
+    let mut d = vec![vec![0.0; 2]; 2];
+    let v = rows_zipped_second_grad(&y, &p, &mut d);
+    let flat: Vec<f64> = p.iter().flatten().copied().collect();
+    let g: Vec<f64> = d.iter().flatten().copied().collect();
+    check(
+        "rows_zipped_second",
+        &|q| rows_zipped_second(&y, &[q[..2].to_vec(), q[2..].to_vec()]),
+        v,
+        &g,
+        &flat,
+    );
+}
