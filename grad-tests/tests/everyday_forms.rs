@@ -1518,7 +1518,7 @@ impl Layer {
 #[gradient(wrt(x))]
 fn data_fields_lent(x: &[f64], l: &Layer) -> f64 {
     let w = &l.w;
-    dot2(x, l.w.as_slice()) + dot2(x, w) + scaled_by(&l.b, x[0]) + l.b * x[1]
+    dot2(x, l.w.as_slice()) + dot2(x, w) + scaled_by(&l.b, x[0]) + l.b * x[1] + l.out(x)
 }
 
 #[test]

@@ -395,3 +395,69 @@ fn panics(m: &syn::Macro) -> bool {
         .iter()
         .any(|n| m.path.segments.last().is_some_and(|s| s.ident == n))
 }
+
+/// `l.out(x)` of a parameter `l: &Layer` (a type of the user's): `Layer::out(l, x)`, the call the
+/// chain rule follows through `Layer::out_grad` (as `self.m(..)` of a data `self` is
+/// `Self::m(self, ..)`).
+pub(super) fn methods_of_data_params(block: &mut syn::Block, sig: &syn::Signature) {
+    let generic: Vec<String> = sig
+        .generics
+        .type_params()
+        .map(|t| t.ident.to_string())
+        .collect();
+    let mut types: Vec<(syn::Ident, syn::Ident)> = Vec::new();
+    for input in &sig.inputs {
+        let syn::FnArg::Typed(pt) = input else {
+            continue;
+        };
+        let syn::Pat::Ident(pi) = &*pt.pat else {
+            continue;
+        };
+        let ty = match &*pt.ty {
+            syn::Type::Reference(r) if r.mutability.is_none() => &*r.elem,
+            t => t,
+        };
+        let syn::Type::Path(tp) = ty else { continue };
+        let (true, Some(last)) = (
+            tp.qself.is_none() && tp.path.segments.len() == 1,
+            tp.path.segments.last(),
+        ) else {
+            continue;
+        };
+        let name = last.ident.to_string();
+        if name.starts_with(char::is_uppercase)
+            && !generic.contains(&name)
+            && !crate::lower::STD_TYPES.contains(&name.as_str())
+            && matches!(last.arguments, syn::PathArguments::None)
+        {
+            types.push((pi.ident.clone(), last.ident.clone()));
+        }
+    }
+    if types.is_empty() {
+        return;
+    }
+    struct Ufcs<'a>(&'a [(syn::Ident, syn::Ident)]);
+    impl VisitMut for Ufcs<'_> {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            syn::visit_mut::visit_expr_mut(self, e);
+            let syn::Expr::MethodCall(m) = e else { return };
+            let syn::Expr::Path(p) = &*m.receiver else {
+                return;
+            };
+            let Some((_, ty)) = p
+                .path
+                .get_ident()
+                .and_then(|i| self.0.iter().find(|(n, _)| n == i))
+            else {
+                return;
+            };
+            if m.args.is_empty() || m.turbofish.is_some() {
+                return;
+            }
+            let (recv, method, args) = (&m.receiver, &m.method, &m.args);
+            *e = syn::parse_quote!(#ty::#method(#recv, #args));
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    Ufcs(&types).visit_block_mut(block);
+}

@@ -13,6 +13,12 @@ use syn::Expr;
 /// The range of a sub-slice argument, as tokens, and the values it reads.
 type RangeArg = (TokenStream, Vec<crate::ir::ValId>);
 
+/// Types of std whose functions are no `#[gradient]` methods of the user's.
+pub const STD_TYPES: [&str; 16] = [
+    "Vec", "Option", "Box", "Rc", "Arc", "String", "HashMap", "BTreeMap", "HashSet", "BTreeSet",
+    "VecDeque", "Result", "Cow", "RefCell", "Cell", "Mutex",
+];
+
 /// Methods that find a position by comparisons (see `lower_method_call`).
 const SEARCHES: [&str; 5] = [
     "partition_point",
@@ -882,7 +888,19 @@ impl Lowerer<'_> {
             .segments
             .last()
             .is_some_and(|s| s.ident.to_string().ends_with("__model"));
+        // `Layer::out(l, x)`: a method of the user's type called by its path (also as
+        // `desugar` writes `l.out(x)` of a data parameter), whose `Layer::out_grad` carries it;
+        // not a constructor (`Box::new`, `Vec::from`, `Some(x)`, `Wrapper(x)`).
+        let segs = &fp.path.segments;
+        let method_of_type = segs.len() == 2
+            && segs[1].ident.to_string().starts_with(char::is_lowercase)
+            && !["new", "from", "default", "with_capacity"]
+                .iter()
+                .any(|n| segs[1].ident == n)
+            && !segs[1].ident.to_string().starts_with("from_")
+            && !STD_TYPES.iter().any(|t| segs[0].ident == t);
         if !model_call
+            && !method_of_type
             && fp
                 .path
                 .segments
