@@ -2442,9 +2442,12 @@ impl<'a> FnGen<'a> {
             10 if self.on("stmt:shadow_copy") && self.rng.chance(0.2) => {
                 // A slice's name declared again, in a block, for a copy or a part of itself.
                 let sl = self.slices();
+                // (Not a name a model's rendering turns into a field.)
                 let Some((xs, iv)) = sl
                     .iter()
-                    .find(|(x, _)| x.chars().all(|c| c.is_alphanumeric() || c == '_'))
+                    .find(|(x, _)| {
+                        x.chars().all(|c| c.is_alphanumeric() || c == '_') && self.may_shadow(x)
+                    })
                     .cloned()
                 else {
                     return;
