@@ -71,17 +71,6 @@ pub(super) fn normal_forms(block: &mut syn::Block) {
             if let Some(part) = iterators::tuple_block_field(e) {
                 *e = part;
             }
-            // `self.predict(w, i)` of a data `self` (a model's are the fields pass's): the call
-            // `Self::predict(self, w, i)`, which the chain rule follows like any other.
-            if let syn::Expr::MethodCall(m) = e {
-                if matches!(&*m.receiver, syn::Expr::Path(p) if p.path.is_ident("self"))
-                    && !m.args.is_empty()
-                    && m.turbofish.is_none()
-                {
-                    let (method, args) = (&m.method, &m.args);
-                    *e = syn::parse_quote!(Self::#method(self, #args));
-                }
-            }
             // `x.iter().enumerate().max_by(..).unwrap().0`, an argmax.
             if let Some(b) = iterators::enumerated_extremum_expr(e) {
                 *e = syn::parse_quote!((#b));
@@ -397,8 +386,8 @@ fn panics(m: &syn::Macro) -> bool {
 }
 
 /// `l.out(x)` of a parameter `l: &Layer` (a type of the user's): `Layer::out(l, x)`, the call the
-/// chain rule follows through `Layer::out_grad` (as `self.m(..)` of a data `self` is
-/// `Self::m(self, ..)`).
+/// chain rule follows through `Layer::out_grad`; `self.predict(w, i)` of a data `self` (a model's
+/// are the fields pass's): `Self::predict(self, w, i)`.
 pub(super) fn methods_of_data_params(block: &mut syn::Block, sig: &syn::Signature) {
     let generic: Vec<String> = sig
         .generics
@@ -406,6 +395,10 @@ pub(super) fn methods_of_data_params(block: &mut syn::Block, sig: &syn::Signatur
         .map(|t| t.ident.to_string())
         .collect();
     let mut types: Vec<(syn::Ident, syn::Ident)> = Vec::new();
+    if let Some(r) = sig.receiver() {
+        let span = r.self_token.span;
+        types.push((syn::Ident::new("self", span), syn::Ident::new("Self", span)));
+    }
     for input in &sig.inputs {
         let syn::FnArg::Typed(pt) = input else {
             continue;
