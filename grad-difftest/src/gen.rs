@@ -2711,16 +2711,30 @@ impl<'a> FnGen<'a> {
                         fmt_float(v)
                     ),
                 );
-                let w = self.fresh("w");
                 let e = self.expr(1);
                 let e = self.wrap(e, UNIT);
+                // Sometimes the binding takes the name of a float in scope (not the accumulator),
+                // which the arm then reads as the binding, and the code after as before.
+                let shadowed: Vec<String> = self
+                    .floats(|v, _| v.name != acc && self.may_shadow(&v.name))
+                    .into_iter()
+                    .map(|(n, _)| n)
+                    .collect();
+                let w = if !shadowed.is_empty()
+                    && self.on("stmt:if_let_shadow")
+                    && self.rng.chance(0.3)
+                {
+                    self.rng.pick(&shadowed).clone()
+                } else {
+                    self.fresh("w")
+                };
                 if self.rng.chance(0.5) {
                     Self::line(
                         out,
                         ind,
                         &format!(
-                            "if let Some({w}) = {o} {{ {acc} += {w} * {}; }}",
-                            paren(&e.s)
+                            "if let Some({w}) = {o} {{ {acc} += {w} * {FLT}::tanh({}); }}",
+                            e.s
                         ),
                     );
                 } else {
@@ -2728,8 +2742,8 @@ impl<'a> FnGen<'a> {
                         out,
                         ind,
                         &format!(
-                            "match {o} {{ Some({w}) => {acc} += {w} * {}, None => {acc} *= 0.5 }}",
-                            paren(&e.s)
+                            "match {o} {{ Some({w}) => {acc} += {w} * {FLT}::tanh({}), None => {acc} *= 0.5 }}",
+                            e.s
                         ),
                     );
                 }
