@@ -1666,3 +1666,19 @@ fn rows_as_the_argument_of_zip() {
         &flat,
     );
 }
+
+// argmin's test functions rescale their parameter array with `map`.
+#[gradient]
+fn picheny_like(param: &[f64; 2]) -> f64 {
+    let [x1, x2] = param.map(|x| 4.0 * x - 2.0);
+    let s = param.map(f64::sin);
+    x1 * x2 + s[0] * s[1]
+}
+
+#[test]
+fn maps_of_array_parameters() {
+    let p = [0.3, 0.8];
+    let mut d = [0.0; 2];
+    let v = picheny_like_grad(&p, &mut d);
+    check("picheny_like", &|q| picheny_like(&[q[0], q[1]]), v, &d, &p);
+}

@@ -106,6 +106,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
         .collect();
     normal::normal_forms(&mut item.block);
     normal::methods_of_data_params(&mut item.block, &item.sig);
+    normal::maps_of_array_params(&mut item.block, &item.sig);
     let type_params = item
         .sig
         .generics

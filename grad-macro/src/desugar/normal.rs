@@ -454,3 +454,62 @@ pub(super) fn methods_of_data_params(block: &mut syn::Block, sig: &syn::Signatur
     }
     Ufcs(&types).visit_block_mut(block);
 }
+
+/// `p.map(|x| e)` of an array parameter `p: [f64; N]` (or `&[f64; N]`) with a literal `N`: the
+/// array `[{ let x = p[0]; e }, ..]`, whose elements the array rewrites follow.
+pub(super) fn maps_of_array_params(block: &mut syn::Block, sig: &syn::Signature) {
+    let mut arrays: Vec<(syn::Ident, usize)> = Vec::new();
+    for input in &sig.inputs {
+        let syn::FnArg::Typed(pt) = input else {
+            continue;
+        };
+        let syn::Pat::Ident(pi) = &*pt.pat else {
+            continue;
+        };
+        let ty = match &*pt.ty {
+            syn::Type::Reference(r) if r.mutability.is_none() => &*r.elem,
+            t => t,
+        };
+        let syn::Type::Array(a) = ty else { continue };
+        if let syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(n),
+            ..
+        }) = &a.len
+        {
+            if let Ok(n) = n.base10_parse::<usize>() {
+                arrays.push((pi.ident.clone(), n));
+            }
+        }
+    }
+    if arrays.is_empty() {
+        return;
+    }
+    struct Maps<'a>(&'a [(syn::Ident, usize)]);
+    impl VisitMut for Maps<'_> {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            syn::visit_mut::visit_expr_mut(self, e);
+            let syn::Expr::MethodCall(m) = e else { return };
+            let syn::Expr::Path(p) = &*m.receiver else {
+                return;
+            };
+            let Some(&(_, n)) = p
+                .path
+                .get_ident()
+                .and_then(|i| self.0.iter().find(|(a, _)| a == i))
+            else {
+                return;
+            };
+            let [syn::Expr::Closure(c)] = &m.args.iter().collect::<Vec<_>>()[..] else {
+                return;
+            };
+            if m.method != "map" || c.inputs.len() != 1 {
+                return;
+            }
+            let (x, body, recv) = (&c.inputs[0], &c.body, &m.receiver);
+            let elems = (0..n).map(|k| quote::quote!({ let #x = #recv[#k]; #body }));
+            *e = syn::parse_quote!([#(#elems),*]);
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    Maps(&arrays).visit_block_mut(block);
+}
