@@ -929,3 +929,55 @@ fn second_round_forms_run() {
         assert!(v.is_finite() && dx.is_finite() && dw.iter().all(|g| g.is_finite()));
     }
 }
+
+#[gradient]
+fn pair_rates(state: [f64; 2], rate: f64) -> [f64; 2] {
+    [state[0] * rate, state[1].sin()]
+}
+
+/// Data with a method, lent by field.
+struct Weights {
+    values: Vec<f64>,
+}
+
+impl Weights {
+    #[gradient(wrt(x))]
+    fn apply(&self, x: &[f64]) -> f64 {
+        weighted_sum(x[0], &self.values)
+    }
+}
+
+/// The later forms: `while let`, a `match` on a tuple, `std::iter::zip`, a data field lent as a
+/// slice, a data parameter's method, a closure around a vector-valued call, `map` of an array
+/// parameter.
+#[gradient(wrt(x, point))]
+fn third_round_forms(x: &[f64], point: &[f64; 2], weights: &Weights) -> f64 {
+    let mut index = 0;
+    let mut total = 0.0;
+    while let Some(&value) = x.get(index) {
+        total += value * value;
+        index += 1;
+    }
+    total += match (total > 1.0, index % 2) {
+        (true, 0) => total.sqrt(),
+        (true, _) => total * 0.5,
+        (false, _) => total,
+    };
+    let paired: f64 = std::iter::zip(x, &weights.values)
+        .map(|(left, right)| left * right)
+        .sum();
+    let step = |state: [f64; 2], rate: f64| pair_rates(state, rate);
+    let scaled = point.map(|coordinate| 2.0 * coordinate);
+    let rates = step(scaled, x[0]);
+    total + paired + weights.apply(x) + rates[0] * rates[1]
+}
+
+#[test]
+fn third_round_forms_run() {
+    let weights = Weights {
+        values: vec![0.5, -1.0, 2.0],
+    };
+    let (mut dx, mut dp) = ([0.0; 3], [0.0; 2]);
+    let value = third_round_forms_grad(&[0.3, 0.7, -0.2], &[0.4, 0.9], &weights, &mut dx, &mut dp);
+    assert!(value.is_finite() && dx.iter().chain(&dp).all(|g| g.is_finite()));
+}

@@ -369,8 +369,8 @@ fn simple_param(p: &syn::Pat) -> bool {
 }
 
 /// The body of a closure that is one call (`|a, b| f(a, 2.0 * b)`) with its parameters replaced by
-/// `args`, where each argument is a name or a literal and each parameter a plain name (read once
-/// or many times, an argument of that form is the same value).
+/// `args`, where each argument is a name, a literal or a read of them and each parameter a plain
+/// name (read once or many times, an argument of that form is the same value).
 fn direct_call(
     c: &syn::ExprClosure,
     args: &syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>,
@@ -382,10 +382,18 @@ fn direct_call(
         syn::Expr::Call(call) => call,
         _ => return None,
     };
-    let simple = |a: &syn::Expr| {
-        matches!(a, syn::Expr::Lit(_))
-            || matches!(a, syn::Expr::Path(p) if p.path.get_ident().is_some())
-    };
+    // Names, literals and reads of them (`x[0]`, `p.w`): the same value however often read.
+    fn simple(a: &syn::Expr) -> bool {
+        match a {
+            syn::Expr::Lit(_) => true,
+            syn::Expr::Path(p) => p.path.get_ident().is_some(),
+            syn::Expr::Index(ix) => simple(&ix.expr) && simple(&ix.index),
+            syn::Expr::Field(f) => simple(&f.base),
+            syn::Expr::Reference(r) => r.mutability.is_none() && simple(&r.expr),
+            syn::Expr::Paren(p) => simple(&p.expr),
+            _ => false,
+        }
+    }
     if !args.iter().all(simple) || c.inputs.len() != args.len() {
         return None;
     }
