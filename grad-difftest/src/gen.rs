@@ -2716,7 +2716,7 @@ impl<'a> FnGen<'a> {
                 // Sometimes the binding takes the name of a float in scope (not the accumulator),
                 // which the arm then reads as the binding, and the code after as before.
                 let shadowed: Vec<String> = self
-                    .floats(|v, _| v.name != acc && self.may_shadow(&v.name))
+                    .floats(|v, _| v.name != acc && !v.param && self.may_shadow(&v.name))
                     .into_iter()
                     .map(|(n, _)| n)
                     .collect();

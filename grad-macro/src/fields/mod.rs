@@ -564,6 +564,22 @@ impl VisitMut for StructReductions<'_> {
         if iter.method != "iter" || !iter.args.is_empty() || c.inputs.len() != 1 {
             return;
         }
+        // Only over structs, whose fields the closure reads (`n.mass`); a sequence of floats is
+        // reduced as it is.
+        let mut names = Vec::new();
+        crate::lower::collect_pat_idents(&c.inputs[0], &mut names);
+        struct ReadsField<'a>(&'a [Ident], bool);
+        impl<'a> syn::visit::Visit<'a> for ReadsField<'_> {
+            fn visit_expr_field(&mut self, f: &'a syn::ExprField) {
+                self.1 |= matches!(&*f.base, syn::Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.0.contains(i)));
+                syn::visit::visit_expr_field(self, f);
+            }
+        }
+        let mut reads = ReadsField(&names, false);
+        syn::visit::Visit::visit_expr(&mut reads, &c.body);
+        if !reads.1 {
+            return;
+        }
         let source = &iter.receiver;
         match find::field_path(source, self.roots) {
             Some(found) if found.index.is_none() => {}
