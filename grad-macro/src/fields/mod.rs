@@ -587,7 +587,11 @@ impl VisitMut for StructReductions<'_> {
         }
         let init = crate::emit::float_literal(if sum { -0.0 } else { 1.0 }, self.float);
         let t = Ident::new(self.float.name(), Span::call_site());
-        let (acc, pat, body) = (crate::naming::fresh("acc"), &c.inputs[0], &c.body);
+        let (acc, pat, body) = (
+            crate::naming::fresh("struct_reduction"),
+            &c.inputs[0],
+            &c.body,
+        );
         let op = if sum { quote!(+) } else { quote!(*) };
         *e = syn::parse_quote!({
             let mut #acc: #t = #init;
