@@ -214,11 +214,6 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
     let errors = crate::errors::Errors::default();
     let mut body = (*item.block).clone();
     Unshadow { roots: &roots }.visit_block_mut(&mut body);
-    StructReductions {
-        roots: &roots,
-        float,
-    }
-    .visit_block_mut(&mut body);
     Elements { roots: &roots }.visit_block_mut(&mut body);
     let elements_body = body.clone();
     let mut finder = Finder {
@@ -527,80 +522,4 @@ impl VisitMut for RenamePat<'_> {
         }
         syn::visit_mut::visit_pat_ident_mut(self, i);
     }
-}
-
-/// `self.nodes.iter().map(|n| 0.5 * n.mass * n.vel * n.vel).sum::<f64>()` (`product`) over a
-/// model's sequence of structs: the `for` loop over its elements that the fields pass follows,
-/// adding in std's order from std's start (`-0.0`, so the value is bit for bit the same).
-struct StructReductions<'a> {
-    roots: &'a [Root],
-    float: crate::ir::FloatTy,
-}
-
-impl VisitMut for StructReductions<'_> {
-    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
-        syn::visit_mut::visit_expr_mut(self, e);
-        let syn::Expr::MethodCall(m) = e else { return };
-        let sum = match m.method.to_string().as_str() {
-            "sum" => true,
-            "product" => false,
-            _ => return,
-        };
-        if !m.args.is_empty() {
-            return;
-        }
-        let syn::Expr::MethodCall(map) = &*m.receiver else {
-            return;
-        };
-        let (true, [syn::Expr::Closure(c)]) = (
-            map.method == "map",
-            &map.args.iter().collect::<Vec<_>>()[..],
-        ) else {
-            return;
-        };
-        let syn::Expr::MethodCall(iter) = &*map.receiver else {
-            return;
-        };
-        if iter.method != "iter" || !iter.args.is_empty() || c.inputs.len() != 1 {
-            return;
-        }
-        // Only over structs, whose fields the closure reads (`n.mass`); a sequence of floats is
-        // reduced as it is.
-        let mut names = Vec::new();
-        crate::lower::collect_pat_idents(&c.inputs[0], &mut names);
-        struct ReadsField<'a>(&'a [Ident], bool);
-        impl<'a> syn::visit::Visit<'a> for ReadsField<'_> {
-            fn visit_expr_field(&mut self, f: &'a syn::ExprField) {
-                self.1 |= matches!(&*f.base, syn::Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.0.contains(i)));
-                syn::visit::visit_expr_field(self, f);
-            }
-        }
-        let mut reads = ReadsField(&names, false);
-        syn::visit::Visit::visit_expr(&mut reads, &c.body);
-        if !reads.1 {
-            return;
-        }
-        let source = &iter.receiver;
-        match find::field_path(source, self.roots) {
-            Some(found) if found.index.is_none() => {}
-            _ => return,
-        }
-        let init = crate::emit::float_literal(if sum { -0.0 } else { 1.0 }, self.float);
-        let t = Ident::new(self.float.name(), Span::call_site());
-        let (acc, pat, body) = (
-            crate::naming::fresh("struct_reduction"),
-            &c.inputs[0],
-            &c.body,
-        );
-        let op = if sum { quote!(+) } else { quote!(*) };
-        *e = syn::parse_quote!({
-            let mut #acc: #t = #init;
-            for #pat in #source.iter() {
-                #acc = #acc #op #body;
-            }
-            #acc
-        });
-    }
-
-    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
