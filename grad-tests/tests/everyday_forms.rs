@@ -1581,3 +1581,24 @@ fn maps_of_array_parameters() {
     let v = picheny_like_grad(&p, &mut d);
     check("picheny_like", &|q| picheny_like(&[q[0], q[1]]), v, &d, &p);
 }
+
+// The first `map`'s parameter is named like a parameter the second reads.
+#[gradient]
+fn stages_reading_outer_names(w: &[f64], x: f64) -> f64 {
+    w.iter().map(|x| x * 2.0).map(|y| y + x).sum::<f64>()
+        + w.iter().map(|&x| x.sin()).map(|s: f64| s * x).sum::<f64>()
+}
+
+#[test]
+fn map_stages_keep_outer_names() {
+    let w = [1.0, 2.0, -0.5];
+    let mut d = [0.0; 3];
+    let (v, [dx]) = stages_reading_outer_names_grad(&w, 0.7, &mut d);
+    check(
+        "stages_reading_outer_names",
+        &|q| stages_reading_outer_names(&q[..3], q[3]),
+        v,
+        &[d[0], d[1], d[2], dx],
+        &[w[0], w[1], w[2], 0.7],
+    );
+}

@@ -52,9 +52,23 @@ pub(super) fn normal_forms(block: &mut syn::Block) {
                             &inner.args.iter().collect::<Vec<_>>()[..],
                         ) {
                             if first.inputs.len() == 1 && second.capture.is_none() {
-                                let (b, e1, e2) = (&second.inputs[0], &first.body, &second.body);
+                                // The first's parameter in a block of its own, so the second does
+                                // not see it (`.map(|x| x * 2.0).map(|y| y + x)` with an outer `x`).
+                                let (a, b) = (&first.inputs[0], &second.inputs[0]);
+                                let (e1, e2) = (&first.body, &second.body);
+                                let item = crate::naming::fresh("item");
                                 let mut fused = (*first).clone();
-                                *fused.body = syn::parse_quote!({ let #b = #e1; #e2 });
+                                fused.inputs =
+                                    std::iter::once::<syn::Pat>(syn::parse_quote!(#item)).collect();
+                                // `&v` of an element: `let v = *ITEM;`.
+                                let (a, read): (&syn::Pat, syn::Expr) = match a {
+                                    syn::Pat::Reference(r) if r.mutability.is_none() => {
+                                        (&r.pat, syn::parse_quote!(*#item))
+                                    }
+                                    a => (a, syn::parse_quote!(#item)),
+                                };
+                                *fused.body =
+                                    syn::parse_quote!({ let #b = { let #a = #read; #e1 }; #e2 });
                                 fused.output = second.output.clone();
                                 let source = &inner.receiver;
                                 *e = syn::parse_quote!(#source.map(#fused));
