@@ -2632,6 +2632,27 @@ impl<'a> FnGen<'a> {
                 );
                 self.declare(&n, VarKind::Float(e1.iv.union(e2.iv).union(e3.iv)), false);
             }
+            24 if self.on("stmt:map_map") && self.rng.chance(0.2) => {
+                // Two `map` stages; the first's parameter takes the name of a float in scope,
+                // which the second reads (the outer one).
+                let sl = self.slices();
+                let outer: Vec<(String, Iv)> =
+                    self.floats(|v, _| !v.param && self.may_shadow(&v.name));
+                if sl.is_empty() || outer.is_empty() {
+                    return;
+                }
+                let (xs, _) = self.rng.pick(&sl).clone();
+                let (o, _) = self.rng.pick(&outer).clone();
+                let n = self.fresh("v");
+                Self::line(
+                    out,
+                    ind,
+                    &format!(
+                        "let {n}: {FLT} = {xs}.iter().map(|&{o}| {o} * 0.5).map(|t| {FLT}::tanh(t + {o})).sum::<{FLT}>();"
+                    ),
+                );
+                self.declare(&n, VarKind::Float(Iv(-8.0, 8.0, true)), false);
+            }
             24 if self.on("stmt:free_zip") && self.rng.chance(0.2) => {
                 let sl = self.slices();
                 if sl.len() < 2 {
