@@ -202,6 +202,11 @@ pub(super) fn normal_forms(block: &mut syn::Block) {
     // `let .. else`.
     struct PartsOfParts;
     impl VisitMut for PartsOfParts {
+        fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+            if m.path.is_ident("vec") {
+                vec_elements(m, |e| self.visit_expr_mut(e));
+            }
+        }
         fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
             syn::visit_mut::visit_expr_mut(self, e);
             if let Some(part) = sub_slices::part_of_part(e) {
