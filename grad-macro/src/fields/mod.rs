@@ -214,6 +214,18 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
     let errors = crate::errors::Errors::default();
     let mut body = (*item.block).clone();
     Unshadow { roots: &roots }.visit_block_mut(&mut body);
+    // `&m.w[0..][..1]`: one part (`&m.w[0..0 + 1]`), which the fields' rewrite follows.
+    struct Parts;
+    impl VisitMut for Parts {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            syn::visit_mut::visit_expr_mut(self, e);
+            if let Some(part) = crate::desugar::sub_slices::part_of_part(e) {
+                *e = part;
+            }
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    Parts.visit_block_mut(&mut body);
     Elements { roots: &roots }.visit_block_mut(&mut body);
     let elements_body = body.clone();
     let mut finder = Finder {
