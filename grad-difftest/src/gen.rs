@@ -1969,7 +1969,7 @@ impl<'a> FnGen<'a> {
         let (p, n) = (self.fresh("p"), self.fresh("r"));
         let e = self.expr(1);
         let e = self.wrap(e, (-3.0, 3.0));
-        Self::line(out, ind, &format!("let {p} = &{};", paren(&e.s)));
+        Self::line(out, ind, &format!("let {p}: &{FLT} = &{};", paren(&e.s)));
         let call = self
             .helpers
             .iter()
@@ -2123,7 +2123,18 @@ impl<'a> FnGen<'a> {
     /// A local buffer written through parts (`h[1..].copy_from_slice(xs)`) and `iter_mut` with
     /// adapters.
     fn copy_part(&mut self, out: &mut String, ind: usize) {
-        let sl = self.slices();
+        // Of the function's slice parameters (parts of parts of a `split_at` half are pending).
+        let params: Vec<String> = self
+            .visible()
+            .into_iter()
+            .filter(|v| v.param)
+            .map(|v| v.name)
+            .collect();
+        let sl: Vec<(String, Iv)> = self
+            .slices()
+            .into_iter()
+            .filter(|(n, _)| params.contains(n))
+            .collect();
         if sl.is_empty() {
             return;
         }
