@@ -735,7 +735,7 @@ impl Lowerer<'_> {
                     Expr::MethodCall(m) => {
                         crate::rules::Prim::method_names().any(|n| m.method == n)
                             // `&T::from(1.5).unwrap()`: a constant of the float type.
-                            || (["unwrap", "expect"].iter().any(|n| m.method == n)
+                            || (["unwrap", "expect", "unwrap_or", "unwrap_or_else"].iter().any(|n| m.method == n)
                                 && matches!(&*m.receiver, Expr::Call(c) if self.float_type_path(&c.func) || conversion_path(&c.func)))
                     }
                     // `&T::one()`, `&f64::max(a, b)`: a function of the float type.
