@@ -3756,7 +3756,7 @@ impl<'a> FnGen<'a> {
                     } else {
                         (v.clone(), format!("*{v}"))
                     };
-                    let head = if self.on("rows:zip_second") && self.rng.chance(0.5) {
+                    let head = if !field && self.on("rows:zip_second") && self.rng.chance(0.5) {
                         // The rows as `zip`'s argument.
                         format!("for ({pat}, {row}) in {ys}.iter().zip({w}) {{")
                     } else {
