@@ -2030,6 +2030,145 @@ impl<'a> FnGen<'a> {
         self.declare(&n, VarKind::Float(Iv(-m - 2.0, m + 2.0, act)), false);
     }
 
+    /// Items in a block that shadow the module's (`const` of a module constant's name, `fn` of a
+    /// helper's name) and a closure with a `const` of its own; after the block the names mean
+    /// the module's items again.
+    fn scoped_items(&mut self, out: &mut String, ind: usize) {
+        let outer = self.konst((-2.0, 2.0));
+        let c = outer.s.clone();
+        let inner = self.value_in((-2.0, 2.0));
+        // A helper's name where there is one taking one scalar by value.
+        let f = self
+            .helpers
+            .iter()
+            .find(|h| h.slices.len() == 1 && !h.slices[0] && !h.by_ref)
+            .map(|h| h.name.clone())
+            .filter(|_| self.rng.chance(0.5))
+            .unwrap_or_else(|| self.fresh("h"));
+        let (e1, e2) = (self.expr(1), self.expr(1));
+        let (t1, t2) = (self.tanh_ex(e1.clone()), self.tanh_ex(e2.clone()));
+        let (v, w) = (self.fresh("v"), self.fresh("v"));
+        let act = e1.iv.2 || e2.iv.2;
+        Self::line(out, ind, &format!("let {v}: {FLT} = {{"));
+        Self::line(
+            out,
+            ind + 1,
+            &format!("const {c}: {FLT} = {};", fmt_float(inner)),
+        );
+        Self::line(
+            out,
+            ind + 1,
+            &format!("fn {f}(t: {FLT}) -> {FLT} {{ t * {c} + 0.5 }}"),
+        );
+        Self::line(out, ind + 1, &format!("{f}({t1}) + {c} * {t2}"));
+        Self::line(out, ind, "};");
+        let m = 2.0 * inner.abs() + 0.5;
+        self.declare(&v, VarKind::Float(Iv(-m, m, act)), false);
+        let k = self.fresh("k");
+        let e3 = self.expr(1);
+        let t3 = self.tanh_ex(e3.clone());
+        let other = self.value_in((-2.0, 2.0));
+        Self::line(
+            out,
+            ind,
+            &format!(
+                "let {k} = |t: {FLT}| {{ const {c}: {FLT} = {}; {c} * t }};",
+                fmt_float(other)
+            ),
+        );
+        let cv = self
+            .consts
+            .iter()
+            .find(|(n, _)| *n == c)
+            .map_or(2.0, |(_, v)| v.abs());
+        Self::line(
+            out,
+            ind,
+            &format!("let {w}: {FLT} = {v} * 0.5 + {k}({t3}) + {c} * 0.25;"),
+        );
+        let m = m * 0.5 + other.abs() + cv * 0.25;
+        self.declare(&w, VarKind::Float(Iv(-m, m, act || e3.iv.2)), false);
+    }
+
+    /// A view of a slice (`let a = &xs[1..];`, the pieces of `xs.windows(2)`) read where the
+    /// slice's name is declared again (a block's `let`, a loop variable): the view reads the
+    /// slice declared before it.
+    fn view_shadow(&mut self, out: &mut String, ind: usize) {
+        let sl: Vec<(String, Iv, usize)> = self
+            .seqs()
+            .into_iter()
+            .filter(|s| s.4 && self.may_shadow(&s.0))
+            .map(|s| (s.0, s.2, s.3))
+            .collect();
+        if sl.is_empty() {
+            return;
+        }
+        let (xs, iv, min_len) = self.rng.pick(&sl).clone();
+        let e = self.expr(1);
+        let t = self.tanh_ex(e.clone());
+        let (v, w) = (self.fresh("v"), self.fresh("v"));
+        if min_len >= 2 && self.rng.chance(0.5) {
+            let mut s = String::new();
+            let _ = write!(s, "let {v}: {FLT} = {{ let mut {w}: {FLT} = 0.0; ");
+            let _ = write!(
+                s,
+                "for p in {xs}.windows(2) {{ let {xs}: {FLT} = p[0] * {t}; "
+            );
+            let _ = write!(s, "{w} += {xs} * 0.5 + p[1]; }} {w} }};");
+            Self::line(out, ind, &s);
+            let per = iv.mul(Iv(-0.5, 0.5, false)).add(iv);
+            self.declare(&v, VarKind::Float(per.mul(Iv(0.0, 6.0, false))), false);
+            return;
+        }
+        let a = self.fresh("a");
+        let lo = if min_len >= 2 && self.rng.chance(0.5) {
+            1
+        } else {
+            0
+        };
+        Self::line(out, ind, &format!("let {a}: &[{FLT}] = &{xs}[{lo}..];"));
+        Self::line(
+            out,
+            ind,
+            &format!(
+                "let {v}: {FLT} = {{ let {xs}: {FLT} = {t}; {a}[0] * {xs} + {a}[{a}.len() - 1] }};"
+            ),
+        );
+        self.declare(
+            &v,
+            VarKind::Float(iv.mul(Iv(-1.0, 1.0, e.iv.2)).add(iv)),
+            false,
+        );
+        Self::line(
+            out,
+            ind,
+            &format!(
+                "let mut {w}: {FLT} = 0.0; for {xs} in 0..{a}.len() {{ {w} += {a}[{xs}] * 0.5; }}"
+            ),
+        );
+        self.declare(&w, VarKind::Float(iv.mul(Iv(0.0, 3.0, false))), true);
+    }
+
+    /// An uppercase name bound by a `match` arm and an `if let` (`Some(K3) => K3 as f64 * e`).
+    fn upper_bind(&mut self, out: &mut String, ind: usize) {
+        let c = self.cond(1);
+        let (o, k, v) = (self.fresh("o"), self.fresh("K"), self.fresh("v"));
+        let (e1, e2) = (self.expr(1), self.expr(1));
+        let (t1, t2) = (self.tanh_ex(e1.clone()), self.tanh_ex(e2.clone()));
+        Self::line(
+            out,
+            ind,
+            &format!("let {o}: Option<usize> = if {c} {{ None }} else {{ Some(2) }};"),
+        );
+        let body = if self.rng.chance(0.5) {
+            format!("match {o} {{ Some({k}) => {k} as {FLT} * {t1}, None => {t2} }}")
+        } else {
+            format!("if let Some({k}) = {o} {{ {k} as {FLT} * {t1} }} else {{ {t2} }}")
+        };
+        Self::line(out, ind, &format!("let {v}: {FLT} = {body};"));
+        self.declare(&v, VarKind::Float(Iv(-2.0, 2.0, e1.iv.2 || e2.iv.2)), false);
+    }
+
     /// Destructuring assignment of two mutable floats, swapping them in a loop.
     fn destructure(&mut self, out: &mut String, ind: usize) {
         let (e1, e2) = (self.expr(1), self.expr(1));
@@ -2626,6 +2765,11 @@ impl<'a> FnGen<'a> {
             20 if self.on("stmt:destructure") && self.rng.chance(0.2) => {
                 self.destructure(out, ind);
             }
+            21 if self.on("stmt:scoped_items") && self.rng.chance(0.15) => {
+                self.scoped_items(out, ind);
+            }
+            21 if self.on("stmt:view_shadow") && self.rng.chance(0.2) => self.view_shadow(out, ind),
+            21 if self.on("stmt:upper_bind") && self.rng.chance(0.15) => self.upper_bind(out, ind),
             21 if self.on("stmt:argmax") && self.rng.chance(0.2) => self.argmax(out, ind),
             21 if self.on("stmt:search") && self.rng.chance(0.2) => self.search(out, ind),
             23 if self.on("stmt:copy_part") && self.rng.chance(0.2) => self.copy_part(out, ind),

@@ -1,6 +1,7 @@
 //! Names of generated temporaries. They share one prefix, `__grad` unless the input already has an
 //! identifier that starts with it (then `__grad1`, `__grad2`, ...), so a generated name can never
-//! capture or shadow a name of the user's: a parameter called `__grad_acc` stays the user's.
+//! capture or shadow a name of the user's: a parameter called `__grad_acc` stays the user's. The
+//! comparison ignores case, so the prefix upper-cased (for renamed constants) is free too.
 
 use proc_macro2::{Ident, Span, TokenStream, TokenTree};
 use std::cell::RefCell;
@@ -26,7 +27,7 @@ pub fn choose_prefix(input: &TokenStream) {
     idents(input, &mut all);
     let taken = |p: &str| {
         all.iter()
-            .any(|i| i.trim_start_matches("r#").starts_with(p))
+            .any(|i| i.trim_start_matches("r#").to_lowercase().starts_with(p))
     };
     let mut prefix = String::from("__grad");
     let mut n = 0u32;

@@ -587,6 +587,13 @@ fn substitute_piece(
         }
     }
     let mut body = body.clone();
+    // What the pieces read means what it means before the loop, whatever the body declares.
+    let (data, len) = (&pc.data, &pc.len);
+    for name in crate::desugar::sub_slices::names_in(&quote!(#data #len)) {
+        if !crate::desugar::sub_slices::unshadow_expr(&mut body, &name) {
+            return None;
+        }
+    }
     let mut s = Sub {
         p,
         start,

@@ -3,6 +3,7 @@
 
 mod closures;
 mod filters;
+mod items;
 mod iterators;
 mod labels;
 mod late_init;
@@ -104,6 +105,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
         })
         .map(|p| p.ident.to_string())
         .collect();
+    items::scope_items(&mut item.block);
     normal::normal_forms(&mut item.block);
     normal::methods_of_data_params(&mut item.block, &item.sig);
     normal::maps_of_array_params(&mut item.block, &item.sig);
@@ -617,6 +619,13 @@ impl Desugar<'_> {
                         .expect("checked just above");
                     // `work` is a stack: the rest of the block, its first statement last.
                     work.reverse();
+                    // The view reads the sequence declared before it, whatever comes after.
+                    if !sub_slices::unshadow(&mut work, &sub.seq) {
+                        self.errors.push_spanned(
+                            &l.pat,
+                            format!("`#[gradient]` cannot follow this view of `{}`: a format string below reads a `{0}` declared again; give that one a name of its own", sub.seq),
+                        );
+                    }
                     sub.apply(&mut work);
                     work.reverse();
                     work.extend(lets.into_iter().rev());

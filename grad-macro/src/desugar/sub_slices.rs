@@ -13,7 +13,7 @@ use syn::visit_mut::VisitMut;
 /// What the rest of the block reads instead of the name.
 pub struct Subst {
     name: Ident,
-    seq: Ident,
+    pub seq: Ident,
     start: Ident,
     end: Option<Ident>,
 }
@@ -633,4 +633,202 @@ pub fn copy_into_part(e: &syn::Expr) -> Option<syn::Expr> {
             #h[#start + #k] = #y[#src_start + #k];
         }
     }))
+}
+
+/// Every declaration of `name` in `stmts` (at any depth: `let`s, `for`, closure and `match`
+/// patterns, `if let`/`while let`), with what reads it, under a fresh name: for a rewrite that
+/// puts `name` into these statements and means the `name` declared before them. `false` where
+/// a macro reads a declaration inside a format string (nothing renamed then).
+pub fn unshadow(stmts: &mut [syn::Stmt], name: &Ident) -> bool {
+    let mut u = Unshadow { name, ok: true };
+    let mut copy = stmts.to_vec();
+    u.visit_stmts(&mut copy);
+    if u.ok {
+        stmts.clone_from_slice(&copy);
+    }
+    u.ok
+}
+
+/// The identifiers in `ts`, at any depth, each once.
+pub fn names_in(ts: &proc_macro2::TokenStream) -> Vec<Ident> {
+    let mut out: Vec<Ident> = Vec::new();
+    for t in ts.clone() {
+        match t {
+            proc_macro2::TokenTree::Ident(i) if !out.contains(&i) => out.push(i),
+            proc_macro2::TokenTree::Group(g) => {
+                for i in names_in(&g.stream()) {
+                    if !out.contains(&i) {
+                        out.push(i);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// `unshadow` in an expression (a loop's body).
+pub fn unshadow_expr(e: &mut syn::Expr, name: &Ident) -> bool {
+    let mut u = Unshadow { name, ok: true };
+    let mut copy = e.clone();
+    u.visit_expr_mut(&mut copy);
+    if u.ok {
+        *e = copy;
+    }
+    u.ok
+}
+
+struct Unshadow<'a> {
+    name: &'a Ident,
+    ok: bool,
+}
+
+impl Unshadow<'_> {
+    fn visit_stmts(&mut self, stmts: &mut [syn::Stmt]) {
+        for k in 0..stmts.len() {
+            self.visit_stmt_mut(&mut stmts[k]);
+            let syn::Stmt::Local(l) = &mut stmts[k] else {
+                continue;
+            };
+            if binds(&l.pat, self.name) {
+                let to = crate::naming::fresh(&self.name.to_string());
+                rename_binding(&mut l.pat, self.name, &to);
+                self.ok &= rename_rest(&mut stmts[k + 1..], self.name, &to);
+            }
+        }
+    }
+
+    /// The binding of `name` in `pat` as a fresh name, in `pat` and in `scope`.
+    fn rename_scope(&mut self, pat: &mut syn::Pat, scope: &mut [&mut syn::Expr]) {
+        if !binds(pat, self.name) {
+            return;
+        }
+        let to = crate::naming::fresh(&self.name.to_string());
+        rename_binding(pat, self.name, &to);
+        for e in scope {
+            let mut r = Rename {
+                from: self.name,
+                to: &to,
+                active: true,
+                unreachable: false,
+            };
+            r.visit_expr_mut(e);
+            self.ok &= !r.unreachable;
+        }
+    }
+}
+
+impl VisitMut for Unshadow<'_> {
+    fn visit_block_mut(&mut self, b: &mut syn::Block) {
+        self.visit_stmts(&mut b.stmts);
+    }
+
+    fn visit_expr_for_loop_mut(&mut self, f: &mut syn::ExprForLoop) {
+        syn::visit_mut::visit_expr_for_loop_mut(self, f);
+        let mut body = syn::Expr::Block(syn::ExprBlock {
+            attrs: Vec::new(),
+            label: None,
+            block: f.body.clone(),
+        });
+        self.rename_scope(&mut f.pat, &mut [&mut body]);
+        if let syn::Expr::Block(b) = body {
+            f.body = b.block;
+        }
+    }
+
+    fn visit_expr_closure_mut(&mut self, c: &mut syn::ExprClosure) {
+        syn::visit_mut::visit_expr_closure_mut(self, c);
+        for k in 0..c.inputs.len() {
+            let mut pat = c.inputs[k].clone();
+            self.rename_scope(&mut pat, &mut [&mut c.body]);
+            c.inputs[k] = pat;
+        }
+    }
+
+    fn visit_arm_mut(&mut self, a: &mut syn::Arm) {
+        syn::visit_mut::visit_arm_mut(self, a);
+        let mut scope: Vec<&mut syn::Expr> = vec![&mut a.body];
+        if let Some((_, g)) = &mut a.guard {
+            scope.push(g);
+        }
+        self.rename_scope(&mut a.pat, &mut scope);
+    }
+
+    fn visit_expr_if_mut(&mut self, i: &mut syn::ExprIf) {
+        syn::visit_mut::visit_expr_if_mut(self, i);
+        let mut then = syn::Expr::Block(syn::ExprBlock {
+            attrs: Vec::new(),
+            label: None,
+            block: i.then_branch.clone(),
+        });
+        let_scopes(self, &mut i.cond, &mut then);
+        if let syn::Expr::Block(b) = then {
+            i.then_branch = b.block;
+        }
+    }
+
+    fn visit_expr_while_mut(&mut self, w: &mut syn::ExprWhile) {
+        syn::visit_mut::visit_expr_while_mut(self, w);
+        let mut body = syn::Expr::Block(syn::ExprBlock {
+            attrs: Vec::new(),
+            label: None,
+            block: w.body.clone(),
+        });
+        let_scopes(self, &mut w.cond, &mut body);
+        if let syn::Expr::Block(b) = body {
+            w.body = b.block;
+        }
+    }
+
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+/// The `let`s of a condition (`let P = e && c && let Q = f`): each binds for the conditions
+/// after it and for `body`.
+fn let_scopes(u: &mut Unshadow, cond: &mut syn::Expr, body: &mut syn::Expr) {
+    fn operands(e: syn::Expr, out: &mut Vec<syn::Expr>) {
+        match e {
+            syn::Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
+                operands(*b.left, out);
+                operands(*b.right, out);
+            }
+            e => out.push(e),
+        }
+    }
+    let mut conds = Vec::new();
+    operands(cond.clone(), &mut conds);
+    if !conds.iter().any(|c| matches!(c, syn::Expr::Let(_))) {
+        return;
+    }
+    for k in 0..conds.len() {
+        let (head, later) = conds.split_at_mut(k + 1);
+        if let syn::Expr::Let(l) = &mut head[k] {
+            let mut scope: Vec<&mut syn::Expr> = later.iter_mut().collect();
+            scope.push(body);
+            u.rename_scope(&mut l.pat, &mut scope);
+        }
+    }
+    let mut it = conds.into_iter();
+    let first = it.next().expect("a condition has an operand");
+    *cond = it.fold(first, |a, b| syn::parse_quote!(#a && #b));
+}
+
+/// A pattern's binding of `from` as `to`, its mutability kept (shorthand field patterns
+/// written out).
+fn rename_binding(p: &mut syn::Pat, from: &Ident, to: &Ident) {
+    struct R<'a>(&'a Ident, &'a Ident);
+    impl VisitMut for R<'_> {
+        fn visit_field_pat_mut(&mut self, f: &mut syn::FieldPat) {
+            crate::naming::unshorten(f);
+            syn::visit_mut::visit_field_pat_mut(self, f);
+        }
+        fn visit_pat_ident_mut(&mut self, i: &mut syn::PatIdent) {
+            if i.ident == *self.0 {
+                i.ident = self.1.clone();
+            }
+            syn::visit_mut::visit_pat_ident_mut(self, i);
+        }
+    }
+    R(from, to).visit_pat_mut(p);
 }

@@ -319,7 +319,7 @@ impl Lowerer<'_> {
                     return Some(());
                 }
                 Expr::If(ei) if loop_exits_if(ei) => {
-                    let (cond, binds) = self.lower_if_cond(&ei.cond);
+                    let (cond, binds) = self.lower_if_cond(&ei.cond, &ei.then_branch);
                     let cond = cond?;
                     let rest = &items[k + 1..];
                     // The branch's own `let`s go out of scope before the rest of the body,

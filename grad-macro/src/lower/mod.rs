@@ -281,7 +281,7 @@ impl<'f> Lowerer<'f> {
         rest: &[Item],
         end: Span,
     ) -> Option<Operand> {
-        let (cond, binds) = self.lower_if_cond(&ei.cond);
+        let (cond, binds) = self.lower_if_cond(&ei.cond, &ei.then_branch);
         let saved = self.env.clone();
 
         self.b.open();
@@ -343,7 +343,11 @@ impl<'f> Lowerer<'f> {
     /// branch where it matched) and the values those read. The data must not be differentiated,
     /// but for a slice pattern of names over a differentiated slice (`[a, .., z]`), whose names are
     /// bound by index and differentiated.
-    fn lower_if_cond(&mut self, e: &syn::Expr) -> (Option<ValId>, Vec<IfLetBind>) {
+    fn lower_if_cond(
+        &mut self,
+        e: &syn::Expr,
+        then: &syn::Block,
+    ) -> (Option<ValId>, Vec<IfLetBind>) {
         let syn::Expr::Let(l) = e else {
             return (self.lower_cond(e), Vec::new());
         };
@@ -355,13 +359,16 @@ impl<'f> Lowerer<'f> {
         let mut names = Vec::new();
         opaque::collect_pat_idents(pat, &mut names);
         // An uppercase name is a constant or a unit variant, unless it is a field's shorthand
-        // (`P::C { Za }`) or the name of a local or parameter (`Za` bound again: reading the outer
-        // one would be wrong).
+        // (`P::C { Za }`), the name of a local or parameter (`Za` bound again: reading the outer
+        // one would be wrong), or read by the branch (`Some(N) => N`: bound, it is the same
+        // value where it is a constant).
         let shorthand = shorthand_fields(pat);
+        let read = quote!(#then);
         names.retain(|n| {
             !n.to_string().starts_with(char::is_uppercase)
                 || shorthand.contains(n)
                 || self.env.lookup(n).is_some()
+                || crate::naming::mentions(read.clone(), &|i| i == n)
         });
         if !names.is_empty() && self.mentions_seq(&l.expr) {
             let Some((wild, elems)) = slice_pattern_by_index(pat, &l.expr) else {
@@ -428,7 +435,7 @@ impl<'f> Lowerer<'f> {
 
     /// `if`/`else` as statement or expression, without early returns.
     pub fn lower_if(&mut self, ei: &syn::ExprIf) -> Option<Value> {
-        let (cond, binds) = self.lower_if_cond(&ei.cond);
+        let (cond, binds) = self.lower_if_cond(&ei.cond, &ei.then_branch);
         let saved = self.env.clone();
 
         self.b.open();

@@ -73,6 +73,19 @@ impl VisitMut for Renamer<'_, '_> {
                 }
             }
         }
+        // `st.pop()` of a buffer: kept as written, it would run again where the expression is
+        // tested and read again (an `if let`'s names, the backward pass).
+        if let syn::Expr::MethodCall(m) = e {
+            if MUTATING.contains(&m.method.to_string().as_str()) && self.is_local(&m.receiver) {
+                self.lowerer.errors.push_spanned(
+                    &m.method,
+                    format!(
+                        "`#[gradient]` cannot run `{}`, which changes a local, inside a condition or another expression it keeps as written (it would run again where its result is read and in the backward pass): loop over indices instead (`for i in (0..st.len()).rev() {{ let v = st[i]; .. }}`)",
+                        m.method
+                    ),
+                );
+            }
+        }
         // A `&f64` parameter, which `NAME_grad` reads by value, is a reference where the user
         // passes it on as written (`helper(x)`).
         if let syn::Expr::Path(p) = e {
@@ -141,7 +154,64 @@ impl VisitMut for Renamer<'_, '_> {
     }
 }
 
+/// Methods that change a `Vec`, a slice or an iterator.
+const MUTATING: &[&str] = &[
+    "push",
+    "pop",
+    "remove",
+    "swap_remove",
+    "insert",
+    "truncate",
+    "clear",
+    "drain",
+    "retain",
+    "retain_mut",
+    "dedup",
+    "dedup_by",
+    "dedup_by_key",
+    "split_off",
+    "extend",
+    "extend_from_slice",
+    "append",
+    "resize",
+    "resize_with",
+    "sort_by",
+    "sort_unstable_by",
+    "sort_by_key",
+    "reverse",
+    "fill",
+    "fill_with",
+    "swap",
+    "rotate_left",
+    "rotate_right",
+    "copy_from_slice",
+    "clone_from_slice",
+    "iter_mut",
+    "first_mut",
+    "last_mut",
+    "get_mut",
+    "pop_front",
+    "pop_back",
+    "push_back",
+    "push_front",
+    "next",
+    "next_back",
+    "nth",
+    "nth_back",
+];
+
 impl Renamer<'_, '_> {
+    /// A local or a buffer of the function (not a name a closure or block inside declares).
+    fn is_local(&self, e: &syn::Expr) -> bool {
+        let syn::Expr::Path(p) = e else {
+            return false;
+        };
+        let Some(ident) = p.path.get_ident() else {
+            return false;
+        };
+        !self.shadowed.contains(ident) && self.env.lookup(ident).is_some()
+    }
+
     fn is_ref_param(&self, p: &syn::ExprPath) -> bool {
         let Some(ident) = p.path.get_ident() else {
             return false;
