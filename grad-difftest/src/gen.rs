@@ -2169,6 +2169,35 @@ impl<'a> FnGen<'a> {
         self.declare(&v, VarKind::Float(Iv(-2.0, 2.0, e1.iv.2 || e2.iv.2)), false);
     }
 
+    /// A nested `fn` or a closure that writes through a `&mut` parameter, called on a mutable
+    /// float (`bump(&mut acc, e);`), its parameter sometimes named like the caller's local.
+    fn mut_ref_helper(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
+        let acc = self.some_mut(ctx, out, ind);
+        let e = self.expr(1);
+        let t = self.tanh_ex(e);
+        let f = self.fresh("bump");
+        let p = if self.rng.chance(0.5) && self.may_shadow(&acc) {
+            acc.clone()
+        } else {
+            String::from("s")
+        };
+        let op = if self.rng.chance(0.5) { "+=" } else { "-=" };
+        if self.rng.chance(0.5) {
+            Self::line(
+                out,
+                ind,
+                &format!("fn {f}({p}: &mut {FLT}, v: {FLT}) {{ *{p} {op} v * 0.5; }}"),
+            );
+        } else {
+            Self::line(
+                out,
+                ind,
+                &format!("let {f} = |{p}: &mut {FLT}, v: {FLT}| *{p} {op} v * 0.5;"),
+            );
+        }
+        Self::line(out, ind, &format!("{f}(&mut {acc}, {t});"));
+    }
+
     /// Destructuring assignment of two mutable floats, swapping them in a loop.
     fn destructure(&mut self, out: &mut String, ind: usize) {
         let (e1, e2) = (self.expr(1), self.expr(1));
@@ -2770,6 +2799,9 @@ impl<'a> FnGen<'a> {
             }
             21 if self.on("stmt:view_shadow") && self.rng.chance(0.2) => self.view_shadow(out, ind),
             21 if self.on("stmt:upper_bind") && self.rng.chance(0.15) => self.upper_bind(out, ind),
+            21 if self.on("stmt:mut_ref_helper") && self.rng.chance(0.2) => {
+                self.mut_ref_helper(ctx, out, ind);
+            }
             21 if self.on("stmt:argmax") && self.rng.chance(0.2) => self.argmax(out, ind),
             21 if self.on("stmt:search") && self.rng.chance(0.2) => self.search(out, ind),
             23 if self.on("stmt:copy_part") && self.rng.chance(0.2) => self.copy_part(out, ind),

@@ -1602,3 +1602,35 @@ fn map_stages_keep_outer_names() {
         &[w[0], w[1], w[2], 0.7],
     );
 }
+
+#[gradient]
+fn mut_ref_helpers(x: &[f64], w: f64) -> f64 {
+    fn add_sq(s: &mut f64, v: f64) {
+        *s += v * v;
+    }
+    let scale = |s: &mut f64, k: f64| *s *= k;
+    let mut s = 0.0;
+    let mut t = 1.0;
+    for v in x {
+        add_sq(&mut s, *v * w);
+        // The argument named like the parameter it is not passed to.
+        add_sq(&mut t, s);
+        scale(&mut t, 0.5);
+    }
+    s + t
+}
+
+#[test]
+fn helpers_that_write_through_mut_references() {
+    let x = [0.3, -1.2, 0.8];
+    let mut d = [f64::NAN; 3];
+    let (v, dw) = mut_ref_helpers_grad(&x, 0.7, &mut d);
+    let f = |p: &[f64]| mut_ref_helpers(&p[..3], p[3]);
+    check(
+        "mut_ref_helpers",
+        &f,
+        v,
+        &[d[0], d[1], d[2], dw[0]],
+        &[x[0], x[1], x[2], 0.7],
+    );
+}

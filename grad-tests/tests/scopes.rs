@@ -290,3 +290,38 @@ fn an_uppercase_name_an_arm_reads_is_bound() {
     let (_, g) = uppercase_binding_grad(0.7, Some(3));
     assert!((g[0] - (3.0 + 6.0 * 0.7)).abs() < 1e-12);
 }
+
+#[derive(Clone, Debug, grad::Params)]
+struct Lin {
+    w: Vec<f64>,
+    b: f64,
+}
+
+#[gradient(wrt(m))]
+fn model_named_again(m: &Lin, x: &[f64]) -> f64 {
+    let mut s = m.b;
+    for m in 0..2 {
+        s += x[m] * 0.5;
+    }
+    let f = |m: f64| m * 2.0;
+    let t = match x.len() {
+        0 => 0.0,
+        m => x[m - 1],
+    };
+    s * m.w[0] + f(m.w[1]) + t * m.b
+}
+
+#[test]
+fn a_model_named_again_is_still_the_model_where_its_name_reads_it() {
+    use grad::runtime::prelude::*;
+    let m = Lin {
+        w: vec![0.4, -0.7],
+        b: 0.3,
+    };
+    let x = [0.5, -1.5, 2.0];
+    let mut d = m.zeros_like();
+    d.fill_params(f64::NAN);
+    let v = model_named_again_grad(&m, &x, &mut d);
+    let at = |p: &[f64]| model_named_again(&m.with_flat(p), &x);
+    check("model_named_again", &at, v, &d.to_flat(), &m.to_flat());
+}

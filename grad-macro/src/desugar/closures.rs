@@ -102,15 +102,24 @@ impl VisitMut for Inline<'_> {
         // reads the caller's, so every argument is evaluated before any parameter is bound.
         let mut bound = Vec::new();
         let mut clash = false;
+        // Per argument: it reads a name a parameter before it binds.
+        let mut reads_bound = Vec::new();
         for (p, a) in self.closure.inputs.iter().zip(&call.args) {
             let reads = |i: &syn::Ident| bound.contains(i);
-            clash |= crate::naming::mentions(quote::ToTokens::to_token_stream(a), &reads);
+            let r = crate::naming::mentions(quote::ToTokens::to_token_stream(a), &reads);
+            clash |= r;
+            reads_bound.push(r);
             crate::lower::collect_pat_idents(p, &mut bound);
         }
         let mut lets: Vec<syn::Stmt> = Vec::new();
         let mut args: Vec<syn::Expr> = call.args.iter().cloned().collect();
         if clash {
-            for a in &mut args {
+            for (a, reads_bound) in args.iter_mut().zip(reads_bound) {
+                // `&mut acc` stays a reference to the caller's local (what `let p = &mut acc;`
+                // becomes), unless a parameter before it is named `acc`.
+                if matches!(a, syn::Expr::Reference(_)) && !reads_bound {
+                    continue;
+                }
                 let t = crate::naming::fresh("arg");
                 lets.push(syn::parse_quote!(let #t = #a;));
                 *a = syn::parse_quote!(#t);
@@ -324,7 +333,6 @@ pub fn inline_fn_items(b: &mut syn::Block, type_params: &HashSet<String>) {
             && sig.unsafety.is_none()
             && sig.constness.is_none()
             && sig.variadic.is_none()
-            && matches!(sig.output, syn::ReturnType::Type(..))
             && typed_params;
         let name = sig.ident.clone();
         if !plain || mentions(&f.block.stmts, &name) {

@@ -213,7 +213,11 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
     }
     let errors = crate::errors::Errors::default();
     let mut body = (*item.block).clone();
-    Unshadow { roots: &roots }.visit_block_mut(&mut body);
+    // A model's name declared again (`let m = ..;`, `for m in ..`, a closure's `|m| ..`) takes a
+    // name of its own, so that what says `m` reads the model.
+    for r in roots.iter().filter(|r| !r.receiver) {
+        crate::desugar::sub_slices::unshadow(&mut body.stmts, &r.ident);
+    }
     // `&m.w[0..][..1]`: one part (`&m.w[0..0 + 1]`), which the fields' rewrite follows.
     struct Parts;
     impl VisitMut for Parts {
@@ -485,53 +489,4 @@ fn typed_inputs(f: &syn::ItemFn) -> Vec<(Ident, Option<syn::Type>)> {
             },
         })
         .collect()
-}
-
-/// Renames the locals that shadow a model parameter (`let mut c = C { re: c.re, im: c.im };`) and
-/// their reads, so that the fields' rewrite, which follows names, sees only the parameter's.
-struct Unshadow<'a> {
-    roots: &'a [Root],
-}
-
-impl VisitMut for Unshadow<'_> {
-    fn visit_block_mut(&mut self, b: &mut syn::Block) {
-        for k in 0..b.stmts.len() {
-            for r in self.roots {
-                let from = &r.ident;
-                let shadows = matches!(&b.stmts[k], syn::Stmt::Local(l) if crate::desugar::sub_slices::binds(&l.pat, from));
-                if r.receiver || !shadows {
-                    continue;
-                }
-                let to = crate::naming::fresh(&from.to_string());
-                if crate::desugar::sub_slices::rename_rest(&mut b.stmts[k + 1..], from, &to) {
-                    if let syn::Stmt::Local(l) = &mut b.stmts[k] {
-                        RenamePat { from, to: &to }.visit_pat_mut(&mut l.pat);
-                    }
-                }
-            }
-        }
-        syn::visit_mut::visit_block_mut(self, b);
-    }
-
-    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
-}
-
-/// A pattern's binding of `from` as `to` (shorthand field patterns written out).
-struct RenamePat<'a> {
-    from: &'a Ident,
-    to: &'a Ident,
-}
-
-impl VisitMut for RenamePat<'_> {
-    fn visit_field_pat_mut(&mut self, f: &mut syn::FieldPat) {
-        crate::naming::unshorten(f);
-        syn::visit_mut::visit_field_pat_mut(self, f);
-    }
-
-    fn visit_pat_ident_mut(&mut self, i: &mut syn::PatIdent) {
-        if i.ident == *self.from {
-            i.ident = self.to.clone();
-        }
-        syn::visit_mut::visit_pat_ident_mut(self, i);
-    }
 }
