@@ -981,3 +981,48 @@ fn third_round_forms_run() {
     let value = third_round_forms_grad(&[0.3, 0.7, -0.2], &[0.4, 0.9], &weights, &mut dx, &mut dp);
     assert!(value.is_finite() && dx.iter().chain(&dp).all(|g| g.is_finite()));
 }
+
+/// Scopes: items of one name in inner blocks, a closure and a nested function; a view read where
+/// its slice's name is declared again; a helper writing through `&mut`; an uppercase name bound by
+/// an arm.
+#[gradient(wrt(x, w))]
+fn scoped_forms(x: f64, w: &[f64], count: Option<usize>) -> f64 {
+    const RATE: f64 = 0.5;
+    fn add_square(total: &mut f64, value: f64) {
+        *total += value * value;
+    }
+    let inner = {
+        const RATE: f64 = 2.0;
+        RATE * x
+    };
+    let scale = |value: f64| {
+        const RATE: f64 = 3.0;
+        RATE * value
+    };
+    let tail = &w[1..];
+    let viewed = {
+        let w = x * 0.5;
+        tail[0] * w
+    };
+    let mut total = inner + scale(x) + viewed + RATE * x;
+    add_square(&mut total, x);
+    for pair in w.windows(2) {
+        let w = pair[0] * pair[1];
+        total += w;
+    }
+    #[allow(non_snake_case)]
+    let counted = match count {
+        Some(N) => f64::from(u32::try_from(N).unwrap_or(0)) * x,
+        None => x,
+    };
+    total + counted
+}
+
+#[test]
+fn scoped_forms_run() {
+    let mut dw = [0.0; 3];
+    for count in [Some(2), None] {
+        let (value, [dx]) = scoped_forms_grad(0.7, &[0.5, -0.2, 0.9], count, &mut dw);
+        assert!(value.is_finite() && dx.is_finite() && dw.iter().all(|g| g.is_finite()));
+    }
+}
