@@ -367,7 +367,7 @@ pub fn shadowing_copy(l: &syn::Local, rest: &mut [syn::Stmt]) -> Option<syn::Stm
         return None;
     }
     let mut l = l.clone();
-    super::tuples::rename_ident(&mut l.pat, name, &fresh);
+    rename_in_pattern(&mut l.pat, name, &fresh, false);
     Some(syn::Stmt::Local(l))
 }
 
@@ -726,15 +726,9 @@ impl VisitMut for Unshadow<'_> {
 
     fn visit_expr_for_loop_mut(&mut self, f: &mut syn::ExprForLoop) {
         syn::visit_mut::visit_expr_for_loop_mut(self, f);
-        let mut body = syn::Expr::Block(syn::ExprBlock {
-            attrs: Vec::new(),
-            label: None,
-            block: f.body.clone(),
+        as_expr(&mut f.body, |body| {
+            self.rename_scope(&mut f.pat, &mut [body])
         });
-        self.rename_scope(&mut f.pat, &mut [&mut body]);
-        if let syn::Expr::Block(b) = body {
-            f.body = b.block;
-        }
     }
 
     fn visit_expr_closure_mut(&mut self, c: &mut syn::ExprClosure) {
@@ -757,31 +751,30 @@ impl VisitMut for Unshadow<'_> {
 
     fn visit_expr_if_mut(&mut self, i: &mut syn::ExprIf) {
         syn::visit_mut::visit_expr_if_mut(self, i);
-        let mut then = syn::Expr::Block(syn::ExprBlock {
-            attrs: Vec::new(),
-            label: None,
-            block: i.then_branch.clone(),
+        as_expr(&mut i.then_branch, |then| {
+            let_scopes(self, &mut i.cond, then)
         });
-        let_scopes(self, &mut i.cond, &mut then);
-        if let syn::Expr::Block(b) = then {
-            i.then_branch = b.block;
-        }
     }
 
     fn visit_expr_while_mut(&mut self, w: &mut syn::ExprWhile) {
         syn::visit_mut::visit_expr_while_mut(self, w);
-        let mut body = syn::Expr::Block(syn::ExprBlock {
-            attrs: Vec::new(),
-            label: None,
-            block: w.body.clone(),
-        });
-        let_scopes(self, &mut w.cond, &mut body);
-        if let syn::Expr::Block(b) = body {
-            w.body = b.block;
-        }
+        as_expr(&mut w.body, |body| let_scopes(self, &mut w.cond, body));
     }
 
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+/// Runs `f` on `block` as a block expression (a scope `Rename` visits as one).
+fn as_expr(block: &mut syn::Block, f: impl FnOnce(&mut syn::Expr)) {
+    let mut e = syn::Expr::Block(syn::ExprBlock {
+        attrs: Vec::new(),
+        label: None,
+        block: std::mem::replace(block, syn::parse_quote!({})),
+    });
+    f(&mut e);
+    if let syn::Expr::Block(b) = e {
+        *block = b.block;
+    }
 }
 
 /// The `let`s of a condition (`let P = e && c && let Q = f`): each binds for the conditions
@@ -817,7 +810,13 @@ fn let_scopes(u: &mut Unshadow, cond: &mut syn::Expr, body: &mut syn::Expr) {
 /// A pattern's binding of `from` as `to`, its mutability kept (shorthand field patterns
 /// written out).
 fn rename_binding(p: &mut syn::Pat, from: &Ident, to: &Ident) {
-    struct R<'a>(&'a Ident, &'a Ident);
+    rename_in_pattern(p, from, to, true);
+}
+
+/// A pattern's binding of `from` as `to` (shorthand field patterns written out), `mut` dropped
+/// unless `keep_mut`.
+pub fn rename_in_pattern(p: &mut syn::Pat, from: &Ident, to: &Ident, keep_mut: bool) {
+    struct R<'a>(&'a Ident, &'a Ident, bool);
     impl VisitMut for R<'_> {
         fn visit_field_pat_mut(&mut self, f: &mut syn::FieldPat) {
             crate::naming::unshorten(f);
@@ -826,9 +825,12 @@ fn rename_binding(p: &mut syn::Pat, from: &Ident, to: &Ident) {
         fn visit_pat_ident_mut(&mut self, i: &mut syn::PatIdent) {
             if i.ident == *self.0 {
                 i.ident = self.1.clone();
+                if !self.2 {
+                    i.mutability = None;
+                }
             }
             syn::visit_mut::visit_pat_ident_mut(self, i);
         }
     }
-    R(from, to).visit_pat_mut(p);
+    R(from, to, keep_mut).visit_pat_mut(p);
 }

@@ -341,7 +341,7 @@ pub fn let_else(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
             for n in names {
                 let t = crate::naming::fresh("bound");
                 let m = mutability_of(&pat, n);
-                rename_ident(&mut pat, n, &t);
+                super::sub_slices::rename_in_pattern(&mut pat, n, &t, false);
                 out.push(parse(quote::quote!(let #m #n;))?);
                 assigns.push(quote::quote!(#n = #t;));
             }
@@ -367,23 +367,6 @@ fn mutability_of(p: &syn::Pat, name: &syn::Ident) -> Option<syn::Token![mut]> {
     let mut m = M(name, None);
     syn::visit::Visit::visit_pat(&mut m, p);
     m.1
-}
-
-pub(super) fn rename_ident(p: &mut syn::Pat, from: &syn::Ident, to: &syn::Ident) {
-    struct R<'a>(&'a syn::Ident, &'a syn::Ident);
-    impl syn::visit_mut::VisitMut for R<'_> {
-        fn visit_field_pat_mut(&mut self, f: &mut syn::FieldPat) {
-            crate::naming::unshorten(f);
-            syn::visit_mut::visit_field_pat_mut(self, f);
-        }
-        fn visit_pat_ident_mut(&mut self, i: &mut syn::PatIdent) {
-            if i.ident == *self.0 {
-                i.ident = self.1.clone();
-                i.mutability = None;
-            }
-        }
-    }
-    syn::visit_mut::VisitMut::visit_pat_mut(&mut R(from, to), p);
 }
 
 pub fn names_of(p: &syn::Pat, out: &mut Vec<syn::Ident>) {
