@@ -2195,7 +2195,100 @@ impl<'a> FnGen<'a> {
                 &format!("let {f} = |{p}: &mut {FLT}, v: {FLT}| *{p} {op} v * 0.5;"),
             );
         }
-        Self::line(out, ind, &format!("{f}(&mut {acc}, {t});"));
+        // The value first: `f(&mut acc, acc + 1.0)` is a borrow error in Rust.
+        let n = self.fresh("v");
+        Self::line(out, ind, &format!("let {n}: {FLT} = {t};"));
+        Self::line(out, ind, &format!("{f}(&mut {acc}, {n});"));
+    }
+
+    /// A local matrix as a `Vec` of rows (`vec![vec![0.0; c]; r]` or `vec![[0.0; C]; r]`),
+    /// filled by row (`iter_mut().enumerate()`, `m[i] = [a, b]`) and read by row (`for row in
+    /// &m`, `m.iter().map(..)`, a `zip` with a slice, `m[i].fill(..)`, `m[i].iter()`).
+    fn matrix_rows(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
+        let (m, r, cols) = (
+            self.fresh("m"),
+            2 + self.rng.below(2),
+            2 + self.rng.below(2),
+        );
+        let arrays = self.rng.chance(0.5);
+        if arrays {
+            Self::line(
+                out,
+                ind,
+                &format!("let mut {m} = vec![[0.0; {cols}]; {r}];"),
+            );
+        } else {
+            Self::line(
+                out,
+                ind,
+                &format!("let mut {m} = vec![vec![0.0; {cols}]; {r}];"),
+            );
+        }
+        let e = self.expr(1);
+        let t = self.tanh_ex(e.clone());
+        let act = e.iv.2;
+        if arrays && self.rng.chance(0.5) {
+            let i = self.fresh("i");
+            let elems: Vec<String> = (0..cols)
+                .map(|c| format!("{t} * {}.0 + {i} as {FLT} * 0.25", c + 1))
+                .collect();
+            Self::line(
+                out,
+                ind,
+                &format!("for {i} in 0..{r} {{ {m}[{i}] = [{}]; }}", elems.join(", ")),
+            );
+        } else {
+            let (k, row, j, v) = (
+                self.fresh("k"),
+                self.fresh("row"),
+                self.fresh("j"),
+                self.fresh("v"),
+            );
+            Self::line(
+                out,
+                ind,
+                &format!("for ({k}, {row}) in {m}.iter_mut().enumerate() {{ for ({j}, {v}) in {row}.iter_mut().enumerate() {{ *{v} = {t} * ({k} + {j} + 1) as {FLT} * 0.5; }} }}"),
+            );
+        }
+        // Elements within ±3.
+        if self.rng.chance(0.3) {
+            Self::line(out, ind, &format!("{m}[{}].fill(0.25);", self.rng.below(r)));
+        }
+        let acc = self.some_mut(ctx, out, ind);
+        let row = self.fresh("row");
+        match self.rng.below(4) {
+            0 => Self::line(
+                out,
+                ind,
+                &format!("{acc} += {m}.iter().map(|{row}| {row}[0] * {row}[{}]).sum::<{FLT}>() * 0.1;", cols - 1),
+            ),
+            1 => Self::line(
+                out,
+                ind,
+                &format!("for {row} in &{m} {{ {acc} += {row}.iter().sum::<{FLT}>() * 0.1; }}"),
+            ),
+            2 => {
+                let sl = self.slices();
+                match sl.first() {
+                    Some((xs, _)) => Self::line(
+                        out,
+                        ind,
+                        &format!("for ({row}, w) in {m}.iter().zip({xs}.iter()) {{ {acc} += {FLT}::tanh({row}[1] * w) * 0.5; }}"),
+                    ),
+                    None => Self::line(
+                        out,
+                        ind,
+                        &format!("{acc} += {m}[{}].iter().map(|v| v * v).sum::<{FLT}>() * 0.1;", r - 1),
+                    ),
+                }
+            }
+            _ => Self::line(
+                out,
+                ind,
+                &format!("for {row} in {m}.iter_mut() {{ {row}[0] *= 0.5; {acc} += {row}[0] * {row}.len() as {FLT} * 0.1; }}"),
+            ),
+        }
+        let _ = act;
     }
 
     /// Destructuring assignment of two mutable floats, swapping them in a loop.
@@ -2801,6 +2894,9 @@ impl<'a> FnGen<'a> {
             21 if self.on("stmt:upper_bind") && self.rng.chance(0.15) => self.upper_bind(out, ind),
             21 if self.on("stmt:mut_ref_helper") && self.rng.chance(0.2) => {
                 self.mut_ref_helper(ctx, out, ind);
+            }
+            21 if self.on("stmt:matrix_rows") && self.rng.chance(0.2) => {
+                self.matrix_rows(ctx, out, ind);
             }
             21 if self.on("stmt:argmax") && self.rng.chance(0.2) => self.argmax(out, ind),
             21 if self.on("stmt:search") && self.rng.chance(0.2) => self.search(out, ind),

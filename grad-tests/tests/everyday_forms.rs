@@ -1634,3 +1634,76 @@ fn helpers_that_write_through_mut_references() {
         &[x[0], x[1], x[2], 0.7],
     );
 }
+
+#[gradient]
+fn row_of(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(p, q)| p * q).sum()
+}
+
+/// A local matrix as a `Vec` of rows, read and written by row: `for row in &m`, `iter_mut`,
+/// `enumerate`, `zip` with another sequence, `m.iter().map(..)`, a row passed on, `fill`.
+#[gradient]
+fn matrix_rows(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut m = vec![vec![0.0; n]; 3];
+    for (k, row) in m.iter_mut().enumerate() {
+        for (j, v) in row.iter_mut().enumerate() {
+            *v = x[j] * (k as f64 + 1.0);
+        }
+    }
+    m[1].fill(0.5);
+    let mut s = row_of(&m[0], x) + m[2].iter().zip(x).map(|(a, b)| a * b.sin()).sum::<f64>();
+    s += m.len() as f64 * m[0].len() as f64;
+    for row in m.iter_mut() {
+        for v in row.iter_mut() {
+            *v *= 0.5;
+        }
+    }
+    for row in &m {
+        s += row.iter().map(|v| v * v).sum::<f64>();
+    }
+    s + m.iter().map(|row| row[0] * row[n - 1]).sum::<f64>()
+}
+
+/// Particles as a `Vec` of `[f64; 2]`, stepped with rows zipped, and a table of constant rows.
+#[gradient]
+fn particles(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut pos = vec![[0.0; 2]; n];
+    let mut vel = vec![[0.0; 2]; n];
+    for i in 0..n {
+        pos[i] = [x[i], 0.5 * x[i]];
+    }
+    for _ in 0..3 {
+        for i in 0..n {
+            vel[i][0] -= 0.1 * pos[i][0];
+            vel[i][1] -= 0.1 * pos[i][1].sin();
+        }
+        for (p, v) in pos.iter_mut().zip(&vel) {
+            p[0] += 0.1 * v[0];
+            p[1] += 0.1 * v[1];
+        }
+    }
+    let table: Vec<[f64; 2]> = vec![[0.0, 1.0], [1.0, 2.0], [2.0, 2.5]];
+    let mut fit = 0.0;
+    for p in &table {
+        let [px, py] = *p;
+        let r = x[0] * px + x[1] - py;
+        fit += r * r;
+    }
+    fit + pos.iter().map(|p| p[0] * p[0] + p[1] * p[1]).sum::<f64>()
+}
+
+#[test]
+fn local_matrices_by_row() {
+    let x = [0.3, -1.2, 2.0, 0.7, 0.45];
+    let cases: [(&str, fn(&[f64]) -> f64, fn(&[f64], &mut [f64]) -> f64); 2] = [
+        ("matrix_rows", matrix_rows, matrix_rows_grad),
+        ("particles", particles, particles_grad),
+    ];
+    for (what, f, g) in cases {
+        let mut d = [f64::NAN; 5];
+        let v = g(&x, &mut d);
+        check(what, &f, v, &d, &x);
+    }
+}

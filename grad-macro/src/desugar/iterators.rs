@@ -1376,8 +1376,7 @@ pub fn iter_mut_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
         syn::Expr::Reference(r) if r.mutability.is_some() && !enumerate => &*r.expr,
         _ => return None,
     };
-    let syn::Expr::Path(xp) = x else { return None };
-    let x = xp.path.get_ident()?;
+    let (x, lo, hi) = mutable_part(x)?;
     let (k, l) = match (&*f.pat, enumerate) {
         (syn::Pat::Tuple(t), true) if t.elems.len() == 2 => {
             let k = match &t.elems[0] {
@@ -1394,15 +1393,51 @@ pub fn iter_mut_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
     if !elements_as_places(&mut body, &l, &syn::parse_quote!(#x[#pos])) {
         return None;
     }
-    let bind = k.map(|k| quote::quote!(let #k = #pos;));
+    // The count `enumerate` gives starts at 0 in a part too.
+    let bind = k.map(|k| quote::quote!(let #k = #pos - (#lo);));
     let label = &f.label;
     let stmts = &body.stmts;
     let range = if adapters.is_empty() {
-        quote::quote!(0..#x.len())
+        quote::quote!(#lo..#hi)
     } else {
-        quote::quote!((0..#x.len())#(#adapters)*)
+        quote::quote!((#lo..#hi)#(#adapters)*)
     };
     Some(syn::parse_quote!(#label for #pos in #range { #bind #(#stmts)* }))
+}
+
+/// `x` or a part of it `x[a..b]` (`x[a..]`, `x[..=b]`): the name and the positions it spans,
+/// the bounds evaluated where the loop starts.
+pub(super) fn mutable_part(
+    e: &syn::Expr,
+) -> Option<(
+    syn::Ident,
+    proc_macro2::TokenStream,
+    proc_macro2::TokenStream,
+)> {
+    let name = |e: &syn::Expr| match e {
+        syn::Expr::Path(p) => p.path.get_ident().cloned(),
+        _ => None,
+    };
+    if let Some(x) = name(e) {
+        return Some((x.clone(), quote::quote!(0), quote::quote!(#x.len())));
+    }
+    let syn::Expr::Index(ix) = e else {
+        return None;
+    };
+    let x = name(&ix.expr)?;
+    let syn::Expr::Range(r) = &*ix.index else {
+        return None;
+    };
+    let lo = r
+        .start
+        .as_ref()
+        .map_or_else(|| quote::quote!(0), |a| quote::quote!((#a)));
+    let hi = match (&r.end, &r.limits) {
+        (Some(b), syn::RangeLimits::HalfOpen(_)) => quote::quote!((#b)),
+        (Some(b), syn::RangeLimits::Closed(_)) => quote::quote!((#b) + 1),
+        (None, _) => quote::quote!(#x.len()),
+    };
+    Some((x, lo, hi))
 }
 
 /// Input: `for (l, p) in x.iter_mut().zip(ys) { .. *l += e .. }`, the body using `l` as
@@ -1422,10 +1457,7 @@ fn iter_mut_zip_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
     if m.method != "iter_mut" || !m.args.is_empty() {
         return None;
     }
-    let syn::Expr::Path(xp) = &*m.receiver else {
-        return None;
-    };
-    let x = xp.path.get_ident()?;
+    let (x, lo, hi) = mutable_part(&m.receiver)?;
     let syn::Pat::Tuple(t) = &*f.pat else {
         return None;
     };
@@ -1442,16 +1474,17 @@ fn iter_mut_zip_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
         }
         e => quote::quote!(#e),
     };
-    let pos = crate::naming::fresh("k");
+    let (pos, lo_name) = (crate::naming::fresh("k"), crate::naming::fresh("lo"));
     let mut body = f.body.clone();
-    if !elements_as_places(&mut body, &l, &syn::parse_quote!(#x[#pos])) {
+    if !elements_as_places(&mut body, &l, &syn::parse_quote!(#x[#lo_name + #pos])) {
         return None;
     }
     let label = &f.label;
     let stmts = &body.stmts;
-    Some(
-        syn::parse_quote!(#label for (#pos, #other) in #ys.enumerate().take(#x.len()) { #(#stmts)* }),
-    )
+    Some(syn::parse_quote!({
+        let #lo_name: usize = #lo;
+        #label for (#pos, #other) in #ys.enumerate().take(#hi - #lo_name) { #(#stmts)* }
+    }))
 }
 
 /// `*l` (and `l` as a method's receiver) replaced by `with` in `body`; false when `body` uses

@@ -16,6 +16,8 @@ pub struct Subst {
     pub seq: Ident,
     start: Ident,
     end: Option<Ident>,
+    /// `let s = &mut x[a..b];`: the name on its own lends the part mutably.
+    mutable: bool,
 }
 
 /// Input: `let s = &x[a..b];` with `x` a name not among `skip` (parameters that are no float
@@ -39,9 +41,6 @@ pub fn sub_slice_let(
     let syn::Expr::Reference(r) = &*init.expr else {
         return None;
     };
-    if r.mutability.is_some() {
-        return None;
-    }
     let syn::Expr::Index(ix) = &*r.expr else {
         return None;
     };
@@ -79,6 +78,7 @@ pub fn sub_slice_let(
             seq,
             start,
             end,
+            mutable: r.mutability.is_some(),
         },
     ))
 }
@@ -207,7 +207,11 @@ impl VisitMut for Subst {
             }
             syn::Expr::Path(_) if self.is_name(e) => {
                 let whole = self.whole();
-                *e = syn::parse_quote!((&#whole));
+                *e = if self.mutable {
+                    syn::parse_quote!((&mut #whole))
+                } else {
+                    syn::parse_quote!((&#whole))
+                };
             }
             syn::Expr::Closure(c) => {
                 // A closure's parameter of the same name is another variable.

@@ -185,6 +185,16 @@ fn has_float_literal(e: &syn::Expr) -> bool {
 /// other: `for K in 0..a.len() { a[K] = b[K]; }`, `{ let V = v; for K in 0..a.len() { a[K] = V; } }`,
 /// `{ let I = i; let J = j; let T = a[I]; a[I] = a[J]; a[J] = T; }`.
 pub fn buffer_method(m: &syn::ExprMethodCall) -> Option<syn::Stmt> {
+    // `x[a..b].fill(v)`: the positions of the part.
+    if let (syn::Expr::Index(_), true) = (&*m.receiver, m.method == "fill" && m.args.len() == 1) {
+        let (x, lo, hi) = super::iterators::mutable_part(&m.receiver)?;
+        let (k, v, value) = (
+            crate::naming::hidden("k"),
+            crate::naming::hidden("fill"),
+            &m.args[0],
+        );
+        return Some(syn::parse_quote!({ let #v = #value; for #k in #lo..#hi { #x[#k] = #v; } }));
+    }
     let syn::Expr::Path(recv) = &*m.receiver else {
         return None;
     };
@@ -407,8 +417,29 @@ pub fn matrix_let(
     if let Some(out) = vec_matrix_let(name, &init.expr, rest) {
         return Some(out);
     }
+    // `vec![[a, b], [c, d]]`: the rows as an array's.
+    let rows_of_vec = match &*init.expr {
+        syn::Expr::Macro(m) if m.mac.path.is_ident("vec") => m
+            .mac
+            .parse_body_with(
+                syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
+            )
+            .ok()
+            .filter(|rows| {
+                !rows.is_empty() && rows.iter().all(|r| matches!(r, syn::Expr::Array(_)))
+            })
+            .map(|elems| {
+                syn::Expr::Array(syn::ExprArray {
+                    attrs: Vec::new(),
+                    bracket_token: Default::default(),
+                    elems,
+                })
+            }),
+        _ => None,
+    };
+    let value = rows_of_vec.as_ref().unwrap_or(&init.expr);
     // The elements, row by row, or the repeated value.
-    let (rows, cols, elems): (usize, usize, Option<Vec<&syn::Expr>>) = match &*init.expr {
+    let (rows, cols, elems): (usize, usize, Option<Vec<&syn::Expr>>) = match value {
         syn::Expr::Array(a) => {
             let mut elems = Vec::new();
             let mut cols = None;
@@ -562,13 +593,12 @@ fn vec_matrix_let(
         return None;
     }
     let Repeat(row, r) = outer.mac.parse_body().ok()?;
-    let syn::Expr::Macro(inner) = row else {
-        return None;
+    // Rows `vec![v; c]` or `[v; c]` (a `Vec` of arrays).
+    let Repeat(v, c) = match row {
+        syn::Expr::Macro(inner) if inner.mac.path.is_ident("vec") => inner.mac.parse_body().ok()?,
+        syn::Expr::Repeat(inner) => Repeat(*inner.expr, *inner.len),
+        _ => return None,
     };
-    if !inner.mac.path.is_ident("vec") {
-        return None;
-    }
-    let Repeat(v, c) = inner.mac.parse_body().ok()?;
     if !float_constant(&v) {
         return None;
     }
@@ -606,6 +636,14 @@ impl syn::visit_mut::VisitMut for MatUses<'_> {
                         return;
                     }
                 }
+                // `m[i]` as a row on its own (`m[i].iter()`, `&m[i]`, `m[i].fill(0.0)`): that
+                // part of the flat buffer.
+                if is_m(&outer.expr) && !matches!(&*outer.index, syn::Expr::Range(_)) {
+                    self.visit_expr_mut(&mut outer.index);
+                    let (f, c, i) = (self.flat, &self.cols, &outer.index);
+                    *e = syn::parse_quote!(#f[(#i) * #c..(#i) * #c + #c]);
+                    return;
+                }
                 syn::visit_mut::visit_expr_mut(self, e);
             }
             syn::Expr::MethodCall(m) if is_m(&m.receiver) && m.method == "len" => {
@@ -619,10 +657,189 @@ impl syn::visit_mut::VisitMut for MatUses<'_> {
                 let c = &self.cols;
                 *e = syn::parse_quote!(#c);
             }
+            // `m[i] = [a, b]`: the row's elements stored one by one; another whole row
+            // (`m[i] = v`) is not followed.
+            syn::Expr::Assign(a) if matches!(&*a.left, syn::Expr::Index(ix) if is_m(&ix.expr)) => {
+                let (syn::Expr::Index(ix), syn::Expr::Array(row)) = (&mut *a.left, &mut *a.right)
+                else {
+                    self.other = true;
+                    return;
+                };
+                self.visit_expr_mut(&mut ix.index);
+                for v in &mut row.elems {
+                    self.visit_expr_mut(v);
+                }
+                let r = crate::naming::fresh("row");
+                let (f, c, i) = (self.flat, &self.cols, &ix.index);
+                let stores = row
+                    .elems
+                    .iter()
+                    .enumerate()
+                    .map(|(k, v)| quote::quote!(#f[#r * #c + #k] = #v;));
+                *e = syn::parse_quote!({ let #r: usize = #i; #(#stores)* });
+            }
+            // `m.iter().map(|p| p[0] * p[1])` in a chain: over the rows' numbers, each row a
+            // view.
+            syn::Expr::MethodCall(m) if self.rows_map(m).is_some() => {
+                *e = self.rows_map(m).expect("checked just above");
+                syn::visit_mut::visit_expr_mut(self, e);
+            }
+            syn::Expr::ForLoop(f) => match self.rows_loop(f) {
+                Some(l) => {
+                    *e = l;
+                    syn::visit_mut::visit_expr_mut(self, e);
+                }
+                None => syn::visit_mut::visit_expr_mut(self, e),
+            },
             e if is_m(e) => self.other = true,
             _ => syn::visit_mut::visit_expr_mut(self, e),
         }
     }
+}
+
+impl MatUses<'_> {
+    /// Input: `for row in &m { body }` (`m.iter()`, `&mut m`, `m.iter_mut()`, and with
+    /// `.enumerate()` a pattern `(i, row)`). Output: `for R in 0..ROWS { let row = &M[R * C..R *
+    /// C + C]; body }` (`&mut` for the mutable forms), the row a view of the flat buffer.
+    fn rows_loop(&self, f: &syn::ExprForLoop) -> Option<syn::Expr> {
+        if let (syn::Expr::MethodCall(m), syn::Pat::Tuple(t)) = (&*f.expr, &*f.pat) {
+            if m.method == "enumerate" && m.args.is_empty() && t.elems.len() == 2 {
+                let count = Beside::Count(&t.elems[0]);
+                return self.rows_loop_of(f, &m.receiver, count, &t.elems[1]);
+            }
+            // `for (p, v) in m.iter_mut().zip(&vs)`, `for (w, row) in ws.iter().zip(&m)`.
+            if m.method == "zip" && m.args.len() == 1 && t.elems.len() == 2 {
+                let (a, b) = (&*m.receiver, &m.args[0]);
+                if self.rows_source(a).is_some() {
+                    return self.rows_loop_of(f, a, Beside::Zipped(&t.elems[1], b), &t.elems[0]);
+                }
+                if self.rows_source(b).is_some() {
+                    return self.rows_loop_of(f, b, Beside::Zipped(&t.elems[0], a), &t.elems[1]);
+                }
+            }
+            return None;
+        }
+        self.rows_loop_of(f, &f.expr, Beside::Nothing, &f.pat)
+    }
+
+    /// Input: `m.iter().map(|p| body)`. Output: `(0..ROWS).map(|R| { let p = &M[R * C..R * C
+    /// + C]; body })`.
+    fn rows_map(&self, m: &syn::ExprMethodCall) -> Option<syn::Expr> {
+        if m.method != "map" || m.args.len() != 1 || self.rows_source(&m.receiver) != Some(false) {
+            return None;
+        }
+        let syn::Expr::Closure(c) = &m.args[0] else {
+            return None;
+        };
+        let [p] = c.inputs.iter().collect::<Vec<_>>()[..] else {
+            return None;
+        };
+        let syn::Pat::Ident(row) = p else {
+            return None;
+        };
+        if row.by_ref.is_some()
+            || row.subpat.is_some()
+            || !matches!(c.output, syn::ReturnType::Default)
+        {
+            return None;
+        }
+        let r = crate::naming::fresh("row");
+        let (flat, cols, rows, name, body) =
+            (self.flat, &self.cols, &self.rows, &row.ident, &c.body);
+        Some(syn::parse_quote! {
+            (0..#rows).map(|#r| { let #name = &#flat[#r * #cols..#r * #cols + #cols]; #body })
+        })
+    }
+
+    /// `&m`, `m.iter()` (`Some(false)`), `&mut m`, `m.iter_mut()` (`Some(true)`).
+    fn rows_source(&self, e: &syn::Expr) -> Option<bool> {
+        let is_m = |e: &syn::Expr| matches!(e, syn::Expr::Path(p) if p.path.is_ident(self.name));
+        match e {
+            syn::Expr::Reference(r) if is_m(&r.expr) => Some(r.mutability.is_some()),
+            syn::Expr::MethodCall(m) if is_m(&m.receiver) && m.args.is_empty() => {
+                match m.method.to_string().as_str() {
+                    "iter" => Some(false),
+                    "iter_mut" => Some(true),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    fn rows_loop_of(
+        &self,
+        f: &syn::ExprForLoop,
+        source: &syn::Expr,
+        beside: Beside,
+        row: &syn::Pat,
+    ) -> Option<syn::Expr> {
+        let mutable = self.rows_source(source)?;
+        let syn::Pat::Ident(row) = row else {
+            return None;
+        };
+        if row.by_ref.is_some() || row.subpat.is_some() {
+            return None;
+        }
+        let r = crate::naming::fresh("row");
+        let (flat, c, rows, label, body) = (self.flat, &self.cols, &self.rows, &f.label, &f.body);
+        let name = &row.ident;
+        let view: syn::Stmt = if mutable {
+            syn::parse_quote!(let #name = &mut #flat[#r * #c..#r * #c + #c];)
+        } else {
+            syn::parse_quote!(let #name = &#flat[#r * #c..#r * #c + #c];)
+        };
+        let (count, other): (Option<syn::Stmt>, _) = match beside {
+            Beside::Nothing => (None, None),
+            Beside::Count(p) => (Some(syn::parse_quote!(let #p = #r;)), None),
+            Beside::Zipped(p, e) => {
+                let (seq, elem) = zipped_element(e, &r)?;
+                let elem: syn::Stmt = syn::parse_quote!(let #p = #elem;);
+                (Some(elem), Some(seq))
+            }
+        };
+        // A zip stops at the shorter side.
+        let end = match other {
+            Some(seq) => quote::quote!(::core::cmp::min(#rows, #seq.len())),
+            None => quote::quote!(#rows),
+        };
+        let stmts = &body.stmts;
+        Some(syn::parse_quote!(#label for #r in 0..#end { #count #view #(#stmts)* }))
+    }
+}
+
+/// What a loop over a matrix's rows binds beside the row.
+enum Beside<'a> {
+    Nothing,
+    /// `.enumerate()`'s count.
+    Count(&'a syn::Pat),
+    /// The other side of a `zip`: its pattern and its sequence.
+    Zipped(&'a syn::Pat, &'a syn::Expr),
+}
+
+/// The other side of a rows loop's `zip` (`&vs`, `vs.iter()`, `&mut vs`, `vs.iter_mut()`, `vs`)
+/// as its sequence and its element number `r` (`&vs[r]`, `&mut vs[r]`).
+fn zipped_element(e: &syn::Expr, r: &syn::Ident) -> Option<(syn::Ident, syn::Expr)> {
+    let name = |e: &syn::Expr| match e {
+        syn::Expr::Path(p) => p.path.get_ident().cloned(),
+        _ => None,
+    };
+    let (seq, mutable) = match e {
+        syn::Expr::Reference(re) => (name(&re.expr)?, re.mutability.is_some()),
+        syn::Expr::MethodCall(m) if m.args.is_empty() && m.method == "iter" => {
+            (name(&m.receiver)?, false)
+        }
+        syn::Expr::MethodCall(m) if m.args.is_empty() && m.method == "iter_mut" => {
+            (name(&m.receiver)?, true)
+        }
+        e => (name(e)?, false),
+    };
+    let elem = if mutable {
+        syn::parse_quote!(&mut #seq[#r])
+    } else {
+        syn::parse_quote!(&#seq[#r])
+    };
+    Some((seq, elem))
 }
 
 /// Input: `let [a, b, .., z] = *c;` (or `= c;`, `= w[i];`, `= [x, y];`), an array pattern of
