@@ -287,6 +287,8 @@ pub const METHODS: &[Method] = &[
     m!("abs", [ANY], |a| a[0].abs()),
     m!("signum", [ANY], |a| a[0].signum()),
     m!("hypot", [ANY, ANY], |a| a[0].hypot(a[1])),
+    m!("copysign", [ANY, ANY], |a| a[0].copysign(a[1])),
+    m!("rem_euclid", [ANY, (1.5, INF)], |a| a[0].rem_euclid(a[1])),
     m!("recip", [POS], |a| a[0].recip()),
     m!("mul_add", [ANY, ANY, ANY], |a| a[0].mul_add(a[1], a[2])),
     m!("max", [ANY, ANY], |a| a[0].max(a[1])),
@@ -2090,6 +2092,45 @@ impl<'a> FnGen<'a> {
         self.declare(&w, VarKind::Float(Iv(-m, m, act || e3.iv.2)), false);
     }
 
+    /// In a block: a nested `fn` that calls a function (a helper of the module, or another
+    /// nested `fn`), then a closure that takes the callee's name: the nested `fn` still calls
+    /// the function, later calls the closure.
+    fn fn_then_closure(&mut self, out: &mut String, ind: usize) {
+        let callee = self
+            .helpers
+            .iter()
+            .find(|h| h.slices.len() == 1 && !h.slices[0] && !h.by_ref)
+            .map(|h| h.name.clone())
+            .filter(|_| self.rng.chance(0.5));
+        let (g, a, v) = (self.fresh("g"), self.fresh("a"), self.fresh("v"));
+        let (e1, e2, e3) = (self.expr(1), self.expr(1), self.expr(1));
+        let act = e1.iv.2 || e2.iv.2 || e3.iv.2;
+        let (t1, t2, t3) = (self.tanh_ex(e1), self.tanh_ex(e2), self.tanh_ex(e3));
+        Self::line(out, ind, &format!("let {v}: {FLT} = {{"));
+        let callee = match callee {
+            Some(c) => c,
+            None => {
+                let h = self.fresh("h");
+                Self::line(
+                    out,
+                    ind + 1,
+                    &format!("fn {h}(t: {FLT}) -> {FLT} {{ t * t * 0.25 }}"),
+                );
+                h
+            }
+        };
+        Self::line(
+            out,
+            ind + 1,
+            &format!("fn {g}(t: {FLT}) -> {FLT} {{ {FLT}::tanh({callee}(t)) * 0.5 }}"),
+        );
+        Self::line(out, ind + 1, &format!("let {a}: {FLT} = {g}({t1});"));
+        Self::line(out, ind + 1, &format!("let {callee} = |t: {FLT}| t * 1.5;"));
+        Self::line(out, ind + 1, &format!("{a} + {callee}({t2}) + {g}({t3})"));
+        Self::line(out, ind, "};");
+        self.declare(&v, VarKind::Float(Iv(-2.5, 2.5, act)), false);
+    }
+
     /// A view of a slice (`let a = &xs[1..];`, the pieces of `xs.windows(2)`) read where the
     /// slice's name is declared again (a block's `let`, a loop variable): the view reads the
     /// slice declared before it.
@@ -2898,6 +2939,9 @@ impl<'a> FnGen<'a> {
             21 if self.on("stmt:matrix_rows") && self.rng.chance(0.2) => {
                 self.matrix_rows(ctx, out, ind);
             }
+            21 if self.on("stmt:fn_then_closure") && self.rng.chance(0.15) => {
+                self.fn_then_closure(out, ind);
+            }
             21 if self.on("stmt:argmax") && self.rng.chance(0.2) => self.argmax(out, ind),
             21 if self.on("stmt:search") && self.rng.chance(0.2) => self.search(out, ind),
             23 if self.on("stmt:copy_part") && self.rng.chance(0.2) => self.copy_part(out, ind),
@@ -2927,11 +2971,22 @@ impl<'a> FnGen<'a> {
                 let (xs, _) = self.rng.pick(&sl).clone();
                 let (o, _) = self.rng.pick(&outer).clone();
                 let n = self.fresh("v");
+                // The first stage over pairs (`enumerate`, `zip`) takes a tuple pattern.
+                let first = match self.rng.below(3) {
+                    0 => format!("{xs}.iter().map(|&{o}| {o} * 0.5)"),
+                    1 => format!(
+                        "{xs}.iter().enumerate().map(|(i, {o})| {o} * 0.5 + i as {FLT} * 0.1)"
+                    ),
+                    _ => {
+                        let (ys, _) = self.rng.pick(&sl).clone();
+                        format!("{xs}.iter().zip({ys}.iter()).map(|({o}, b)| {o} * 0.5 - b * 0.25)")
+                    }
+                };
                 Self::line(
                     out,
                     ind,
                     &format!(
-                        "let {n}: {FLT} = {xs}.iter().map(|&{o}| {o} * 0.5).map(|t| {FLT}::tanh(t + {o})).sum::<{FLT}>();"
+                        "let {n}: {FLT} = {first}.map(|t| {FLT}::tanh(t + {o})).sum::<{FLT}>();"
                     ),
                 );
                 self.declare(&n, VarKind::Float(Iv(-8.0, 8.0, true)), false);

@@ -52,6 +52,10 @@ pub enum Prim {
     Log,
     Atan2,
     Hypot,
+    /// `x.copysign(y)`: `|x|` with the sign of `y`.
+    Copysign,
+    /// `x.rem_euclid(m)`: `x - m · x.div_euclid(m)`.
+    RemEuclid,
     Max,
     Min,
     MulAdd,
@@ -109,6 +113,8 @@ const METHODS: &[(&str, Prim, usize)] = &[
     ("log", Prim::Log, 1),
     ("atan2", Prim::Atan2, 1),
     ("hypot", Prim::Hypot, 1),
+    ("copysign", Prim::Copysign, 1),
+    ("rem_euclid", Prim::RemEuclid, 1),
     ("max", Prim::Max, 1),
     ("min", Prim::Min, 1),
     ("mul_add", Prim::MulAdd, 2),
@@ -336,6 +342,18 @@ pub fn partial(
             b.prim(Prim::MulOr0, vec![l, res], span)
         }
         Prim::Hypot => b.prim(Prim::DivOr0, vec![args[i], res], span),
+        // ±1 as the sign is kept or flipped (`res / x`), 0 at x = 0 as for `abs`; the sign taken
+        // from `y` is piecewise constant.
+        Prim::Copysign if i == 0 => b.prim(Prim::DivOr0, vec![res, x], span),
+        Prim::Copysign => Const(0.0),
+        // x = m · q + res with q = x.div_euclid(m) constant between its jumps: ∂/∂x = 1,
+        // ∂/∂m = -q = -(x - res) / m.
+        Prim::RemEuclid if i == 0 => one,
+        Prim::RemEuclid => {
+            let t = b.sub(x, res, span);
+            let q = b.div(t, args[1], span);
+            b.neg(q, span)
+        }
         Prim::Max | Prim::Min => {
             // The first argument wins ties; a NaN argument loses (Rust returns the other one).
             let first = b.prim(Prim::IsEq, vec![res, args[0]], span);

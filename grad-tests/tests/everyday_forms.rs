@@ -1707,3 +1707,63 @@ fn local_matrices_by_row() {
         check(what, &f, v, &d, &x);
     }
 }
+
+/// Two `map` stages, the first over pairs (`zip`, `enumerate`) with a tuple pattern whose names
+/// the second stage does not see.
+#[gradient(wrt(a))]
+fn maps_after_pairs(a: &[f64], b: &[f64]) -> f64 {
+    let x = 0.25;
+    let zipped: f64 = a.iter().zip(b).map(|(x, y)| x * y).map(|r| r * r + x).sum();
+    let counted: f64 = a
+        .iter()
+        .enumerate()
+        .map(|(i, v)| v * i as f64)
+        .map(|t| (t + x).sin())
+        .sum();
+    zipped + counted
+}
+
+#[test]
+fn maps_after_pairs_of_elements() {
+    let (a, b) = ([0.3, -1.2, 2.0], [1.0, 0.5, -0.3]);
+    let mut d = [f64::NAN; 3];
+    let v = maps_after_pairs_grad(&a, &b, &mut d);
+    check("maps_after_pairs", &|p| maps_after_pairs(p, &b), v, &d, &a);
+}
+
+/// Angle wrapping with `rem_euclid` and a signed square root with `copysign`, in every mode.
+#[gradient(jvp, hvp)]
+fn wrapped_angle(a: f64, b: f64) -> f64 {
+    let d = (a - b + std::f64::consts::PI).rem_euclid(2.0 * std::f64::consts::PI)
+        - std::f64::consts::PI;
+    d * d + (a * b).abs().sqrt().copysign(a - 0.1 * b) + 0.5_f64.rem_euclid(b.abs() + 1.0) * b
+}
+
+#[test]
+fn rem_euclid_and_copysign() {
+    for (a, b) in [(3.0, -3.0), (-0.7, 0.4), (1.3, 2.2)] {
+        let (v, g) = wrapped_angle_grad(a, b);
+        check(
+            "wrapped_angle",
+            &|p| wrapped_angle(p[0], p[1]),
+            v,
+            &g,
+            &[a, b],
+        );
+        // Along the first axis the JVP is the first partial.
+        let (_, tangent) = wrapped_angle_jvp(a, b, 1.0, 0.0);
+        assert!((tangent - g[0]).abs() < 1e-12);
+        // H·v against central differences of the gradient.
+        let (_, _, hv) = wrapped_angle_hvp(a, b, 0.0, 1.0);
+        let h = 1e-6;
+        let (_, gp) = wrapped_angle_grad(a, b + h);
+        let (_, gm) = wrapped_angle_grad(a, b - h);
+        for k in 0..2 {
+            let fd = (gp[k] - gm[k]) / (2.0 * h);
+            assert!(
+                (hv[k] - fd).abs() < 1e-5 * (1.0 + fd.abs()),
+                "{k}: {hv:?} vs {fd}"
+            );
+        }
+    }
+}

@@ -123,6 +123,41 @@ fn recursive_fns_of_one_name(x: f64) -> f64 {
 }
 
 #[gradient]
+fn closure_after_fn_of_its_name(x: f64) -> f64 {
+    fn act(z: f64) -> f64 {
+        z.tanh()
+    }
+    let a = act(x);
+    let act = |z: f64| z.max(0.0);
+    let mut s = 0.0;
+    fn step(z: f64) -> f64 {
+        z * 0.5
+    }
+    for k in 0..3 {
+        s += step(x);
+        let step = |z: f64| z * k as f64;
+        s += step(x);
+    }
+    a + act(x) + s
+}
+
+#[gradient]
+fn closure_named_like_a_callee(x: f64) -> f64 {
+    fn g(t: f64) -> f64 {
+        square(t)
+    }
+    fn h(t: f64) -> f64 {
+        t * t
+    }
+    fn k(t: f64) -> f64 {
+        h(t)
+    }
+    let square = |v: f64| 3.0 * v;
+    let h = |v: f64| 5.0 * v;
+    g(x) + square(x) + k(x) + h(x)
+}
+
+#[gradient]
 fn items_f32(x: f32) -> f32 {
     const K: f32 = 2.0;
     let a = {
@@ -144,6 +179,12 @@ fn items_keep_the_scope_of_their_block() {
         let (v, g) = items_in_nested_fn_and_closure_grad(x);
         let f = |p: &[f64]| items_in_nested_fn_and_closure(p[0]);
         check("items_in_nested_fn_and_closure", &f, v, &g, &[x]);
+        let (v, g) = closure_after_fn_of_its_name_grad(x);
+        let f = |p: &[f64]| closure_after_fn_of_its_name(p[0]);
+        check("closure_after_fn_of_its_name", &f, v, &g, &[x]);
+        let (v, g) = closure_named_like_a_callee_grad(x);
+        let f = |p: &[f64]| closure_named_like_a_callee(p[0]);
+        check("closure_named_like_a_callee", &f, v, &g, &[x]);
         let (v, g) = recursive_fns_of_one_name_grad(x);
         let f = |p: &[f64]| recursive_fns_of_one_name(p[0]);
         check("recursive_fns_of_one_name", &f, v, &g, &[x]);

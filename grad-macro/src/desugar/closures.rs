@@ -346,6 +346,15 @@ pub fn inline_fn_items(b: &mut syn::Block, type_params: &HashSet<String>) {
         let item = b.stmts.remove(k);
         let mut free = free_names(&closure);
         free.insert(name.to_string());
+        // The function's name and the items its body calls mean the block's items wherever it
+        // is called: a local that takes one of those names (`let act = |z| ..;` after `fn act`)
+        // gets a name of its own first.
+        let mut sorted: Vec<&String> = free.iter().collect();
+        sorted.sort();
+        for n in sorted {
+            let n = syn::Ident::new(n, proc_macro2::Span::call_site());
+            super::sub_slices::unshadow(&mut b.stmts, &n);
+        }
         let mut inline = Inline {
             name: &name,
             closure: &closure,

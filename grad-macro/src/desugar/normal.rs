@@ -56,6 +56,14 @@ pub(super) fn normal_forms(block: &mut syn::Block) {
                                 // not see it (`.map(|x| x * 2.0).map(|y| y + x)` with an outer `x`).
                                 let (a, b) = (&first.inputs[0], &second.inputs[0]);
                                 let (e1, e2) = (&first.body, &second.body);
+                                // `.zip(..).map(|(x, y)| e1)`: the pattern stays the
+                                // parameter (it says what the iterator yields), its names
+                                // renamed apart so that the second stage does not see them.
+                                if let Some(fused) = fuse_tuple_stage(first, second) {
+                                    let source = &inner.receiver;
+                                    *e = syn::parse_quote!(#source.map(#fused));
+                                    return;
+                                }
                                 let item = crate::naming::fresh("item");
                                 let mut fused = (*first).clone();
                                 fused.inputs =
@@ -531,4 +539,32 @@ pub(super) fn maps_of_array_params(block: &mut syn::Block, sig: &syn::Signature)
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }
     Maps(&arrays).visit_block_mut(block);
+}
+
+/// `.map(|(x, y)| e1).map(|b| e2)` as one stage `.map(|(X, Y)| { let b = e1'; e2 })`, with
+/// `X`, `Y` fresh names for `x`, `y` (`e1'` reads them); `None` for another first parameter.
+fn fuse_tuple_stage(
+    first: &syn::ExprClosure,
+    second: &syn::ExprClosure,
+) -> Option<syn::ExprClosure> {
+    let mut a = first.inputs[0].clone();
+    if !matches!(a, syn::Pat::Tuple(_)) {
+        return None;
+    }
+    let mut e1 = (*first.body).clone();
+    let mut names = Vec::new();
+    crate::lower::collect_pat_idents(&a, &mut names);
+    for n in names {
+        let to = crate::naming::fresh(&n.to_string());
+        super::sub_slices::rename_in_pattern(&mut a, &n, &to, true);
+        if !super::sub_slices::rename_expr(&mut e1, &n, &to) {
+            return None;
+        }
+    }
+    let (b, e2) = (&second.inputs[0], &second.body);
+    let mut fused = first.clone();
+    fused.inputs = std::iter::once(a).collect();
+    *fused.body = syn::parse_quote!({ let #b = #e1; #e2 });
+    fused.output = second.output.clone();
+    Some(fused)
 }

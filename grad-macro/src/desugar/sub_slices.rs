@@ -394,6 +394,24 @@ pub fn rename_rest(rest: &mut [syn::Stmt], from: &Ident, to: &Ident) -> bool {
     true
 }
 
+/// `from` as `to` in `e` (scopes inside that declare `from` again respected); `false`, with
+/// `e` unchanged, where a format string reads it.
+pub fn rename_expr(e: &mut syn::Expr, from: &Ident, to: &Ident) -> bool {
+    let mut r = Rename {
+        from,
+        to,
+        active: true,
+        unreachable: false,
+    };
+    let mut copy = e.clone();
+    r.visit_expr_mut(&mut copy);
+    if r.unreachable {
+        return false;
+    }
+    *e = copy;
+    true
+}
+
 /// Renames a local in the statements after its `let`, up to where it is declared again.
 struct Rename<'a> {
     from: &'a Ident,

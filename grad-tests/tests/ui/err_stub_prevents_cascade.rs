@@ -2,7 +2,7 @@ use grad::gradient;
 
 #[gradient]
 fn f(x: f64) -> f64 {
-    x.copysign(-1.0)
+    x.div_euclid(-1.0)
 }
 
 fn main() {
