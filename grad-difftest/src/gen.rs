@@ -1607,10 +1607,17 @@ impl<'a> FnGen<'a> {
                         )
                     }
                 } else if self.rng.chance(0.5) {
-                    format!(
-                        "{xs}.windows(2).map(|{p}| ({p}[1] - {p}[0]) * {}).sum::<{FLT}>()",
-                        paren(&e.s)
-                    )
+                    if self.on("expr:pieces_fold") && self.rng.chance(0.3) {
+                        format!(
+                            "{xs}.windows(2).fold(0.0, |acc, {p}| acc + ({p}[1] - {p}[0]) * {})",
+                            paren(&e.s)
+                        )
+                    } else {
+                        format!(
+                            "{xs}.windows(2).map(|{p}| ({p}[1] - {p}[0]) * {}).sum::<{FLT}>()",
+                            paren(&e.s)
+                        )
+                    }
                 } else {
                     format!(
                         "{xs}.chunks(2).map(|{p}| {p}[0] * {} + {p}[{p}.len() - 1]).sum::<{FLT}>()",
@@ -2252,17 +2259,24 @@ impl<'a> FnGen<'a> {
             2 + self.rng.below(2),
         );
         let arrays = self.rng.chance(0.5);
+        // The starting value: a literal, negative, or an associated constant.
+        let init = match self.rng.below(4) {
+            0 => String::from("0.0"),
+            1 => String::from("0.5"),
+            2 => String::from("-1.0"),
+            _ => format!("{FLT}::EPSILON"),
+        };
         if arrays {
             Self::line(
                 out,
                 ind,
-                &format!("let mut {m} = vec![[0.0; {cols}]; {r}];"),
+                &format!("let mut {m} = vec![[{init}; {cols}]; {r}];"),
             );
         } else {
             Self::line(
                 out,
                 ind,
-                &format!("let mut {m} = vec![vec![0.0; {cols}]; {r}];"),
+                &format!("let mut {m} = vec![vec![{init}; {cols}]; {r}];"),
             );
         }
         let e = self.expr(1);

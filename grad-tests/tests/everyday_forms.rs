@@ -1767,3 +1767,34 @@ fn rem_euclid_and_copysign() {
         }
     }
 }
+
+/// A pendulum stepped by a nested `fn` returning a tuple, a dynamic-programming table started at
+/// infinity, and a `fold` over `windows`.
+#[gradient]
+fn pendulum_table_windows(u: &[f64]) -> f64 {
+    fn deriv(th: f64, om: f64) -> (f64, f64) {
+        (om, -th.sin())
+    }
+    let (mut th, mut om) = (u[0], u[1]);
+    for _ in 0..4 {
+        let (a, b) = deriv(th, om);
+        th += 0.1 * a;
+        om += 0.1 * b;
+    }
+    let n = u.len();
+    let mut r = vec![vec![f64::INFINITY; n + 1]; 2];
+    r[0][0] = 0.0;
+    for j in 1..=n {
+        r[1][j] = u[j - 1] * u[j - 1] + r[0][j - 1].min(r[1][j - 1]);
+    }
+    let rough = u.windows(2).fold(0.0, |acc, w| acc + (w[1] - w[0]).powi(2));
+    th * om + r[1][n] + rough
+}
+
+#[test]
+fn tuple_helpers_infinite_tables_and_window_folds() {
+    let u = [0.3, -1.2, 2.0, 0.7];
+    let mut d = [f64::NAN; 4];
+    let v = pendulum_table_windows_grad(&u, &mut d);
+    check("pendulum_table_windows", &pendulum_table_windows, v, &d, &u);
+}

@@ -140,6 +140,9 @@ impl VisitMut for Inline<'_> {
         }
         let body = &super::tail_expr(&self.closure.body);
         let ret = match &self.closure.output {
+            // A tuple is taken apart where it is bound (`let (a, b) = f(x);`), from the block's
+            // value as written.
+            syn::ReturnType::Type(_, t) if matches!(&**t, syn::Type::Tuple(_)) => None,
             syn::ReturnType::Type(_, t) => Some(quote::quote!(: #t)),
             syn::ReturnType::Default => None,
         };

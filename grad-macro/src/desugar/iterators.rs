@@ -75,7 +75,9 @@ pub fn reduction_over_data(m: &syn::ExprMethodCall, seqs: &SeqParams) -> Option<
     let source = strip_copies(source);
     // A chain of float-slice parameters yields floats, so an untyped sum of it is a float sum.
     let params_chain = chains(source) && directly_lowered(source, seqs);
-    if directly_lowered(source, seqs) && !params_chain {
+    // `x.windows(2).fold(..)`: a loop over the pieces, which `pieces_loop` rewrites.
+    let fold_of_pieces = name == "fold" && geometry(source).is_some();
+    if directly_lowered(source, seqs) && !params_chain && !fold_of_pieces {
         return None;
     }
     let typed = typed || params_chain;
@@ -125,11 +127,16 @@ pub fn reduction_over_data(m: &syn::ExprMethodCall, seqs: &SeqParams) -> Option<
         }
         _ => return None,
     };
+    let lp: syn::ExprForLoop = syn::parse_quote!(for #pat in #source { #step });
+    // The loop is made after the desugaring visited the parts: the pieces' rewrite now.
+    let lp = if fold_of_pieces {
+        pieces_loop(&lp)?
+    } else {
+        syn::Expr::ForLoop(lp)
+    };
     let mut block: syn::Expr = syn::parse_quote!({
         let mut #acc = #init;
-        for #pat in #source {
-            #step
-        }
+        #lp
         #acc
     });
     split_chains(&mut block);

@@ -548,6 +548,22 @@ fn float_constant(e: &syn::Expr) -> bool {
             call_of_float(&m.receiver)
         }
         syn::Expr::Paren(p) => float_constant(&p.expr),
+        // `-1.0`, `f64::INFINITY`, `std::f64::consts::PI` (a user's constant may be an integer).
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => float_constant(&u.expr),
+        syn::Expr::Path(p) if p.qself.is_none() => {
+            let segs: Vec<String> = p
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
+            segs.len() >= 2
+                && segs.iter().any(|s| s == "f64" || s == "f32")
+                && segs.last().is_some_and(|l| {
+                    l.chars()
+                        .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit())
+                })
+        }
         e => call_of_float(e),
     }
 }
