@@ -2138,6 +2138,32 @@ impl<'a> FnGen<'a> {
         self.declare(&v, VarKind::Float(Iv(-2.5, 2.5, act)), false);
     }
 
+    /// A closure capturing a local that is declared again before the closure is called, then a
+    /// second closure of the first one's name: each call reads what its closure captured.
+    fn closure_named_again(&mut self, out: &mut String, ind: usize) {
+        let locals = self.floats(|v, _| !v.param && self.may_shadow(&v.name));
+        if locals.is_empty() {
+            return;
+        }
+        let (w, wiv) = self.rng.pick(&locals).clone();
+        let (c, a, b) = (self.fresh("c"), self.fresh("a"), self.fresh("b"));
+        let (e1, e2, e3) = (self.expr(1), self.expr(1), self.expr(1));
+        let act = e1.iv.2 || e2.iv.2 || e3.iv.2 || wiv.2;
+        let (t1, t2, t3) = (self.tanh_ex(e1), self.tanh_ex(e2), self.tanh_ex(e3));
+        Self::line(
+            out,
+            ind,
+            &format!("let {c} = |t: {FLT}| t * 0.5 + {FLT}::tanh({w});"),
+        );
+        Self::line(out, ind, &format!("let {w}: {FLT} = {t2};"));
+        Self::line(out, ind, &format!("let {a}: {FLT} = {c}({t1}) + {w};"));
+        Self::line(out, ind, &format!("let {c} = |t: {FLT}| t * 1.5 - {w};"));
+        Self::line(out, ind, &format!("let {b}: {FLT} = {a} + {c}({t3});"));
+        self.declare(&w, VarKind::Float(Iv(-1.0, 1.0, act)), false);
+        self.declare(&a, VarKind::Float(Iv(-2.5, 2.5, act)), false);
+        self.declare(&b, VarKind::Float(Iv(-5.5, 5.5, act)), false);
+    }
+
     /// A view of a slice (`let a = &xs[1..];`, the pieces of `xs.windows(2)`) read where the
     /// slice's name is declared again (a block's `let`, a loop variable): the view reads the
     /// slice declared before it.
@@ -2955,6 +2981,9 @@ impl<'a> FnGen<'a> {
             }
             21 if self.on("stmt:fn_then_closure") && self.rng.chance(0.15) => {
                 self.fn_then_closure(out, ind);
+            }
+            21 if self.on("stmt:closure_named_again") && self.rng.chance(0.15) => {
+                self.closure_named_again(out, ind);
             }
             21 if self.on("stmt:argmax") && self.rng.chance(0.2) => self.argmax(out, ind),
             21 if self.on("stmt:search") && self.rng.chance(0.2) => self.search(out, ind),

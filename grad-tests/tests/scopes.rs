@@ -366,3 +366,23 @@ fn a_model_named_again_is_still_the_model_where_its_name_reads_it() {
     let at = |p: &[f64]| model_named_again(&m.with_flat(p), &x);
     check("model_named_again", &at, v, &d.to_flat(), &m.to_flat());
 }
+
+#[gradient]
+fn closures_named_again(x: f64, y: f64) -> f64 {
+    let act = |z: f64| z.tanh();
+    let a = act(x);
+    let act = |z: f64| z.max(0.0);
+    let s = 2.0 * x;
+    let scaled = |t: f64| s * t;
+    let s = y * y;
+    a + act(y) + scaled(y) + s
+}
+
+#[test]
+fn a_closure_reads_what_it_captured_and_its_name_can_be_taken_again() {
+    for (x, y) in [(0.7, 1.3), (-0.4, -0.9)] {
+        let (v, g) = closures_named_again_grad(x, y);
+        let f = |p: &[f64]| closures_named_again(p[0], p[1]);
+        check("closures_named_again", &f, v, &g, &[x, y]);
+    }
+}

@@ -216,6 +216,15 @@ pub fn inline_closures(b: &mut syn::Block) {
         returns_to_breaks(&mut closure);
         let mut free = free_names(&closure);
         free.insert(name.to_string());
+        // What the closure reads, and its own name, mean at its calls what they meant where it
+        // was defined: a later `let` of one of those names (`let act = |z| ..;` again, `let w =
+        // ..;`) gets a name of its own.
+        let mut sorted: Vec<&String> = free.iter().collect();
+        sorted.sort();
+        for n in sorted {
+            let n = syn::Ident::new(n, proc_macro2::Span::call_site());
+            super::sub_slices::unshadow(&mut b.stmts[k + 1..], &n);
+        }
         let mut end = k + 1;
         let mut inline = Inline {
             name: &name,
