@@ -2164,6 +2164,34 @@ impl<'a> FnGen<'a> {
         self.declare(&b, VarKind::Float(Iv(-5.5, 5.5, act)), false);
     }
 
+    /// Two accumulators, one chosen by a condition through `&mut` (`let s = if c { &mut a } else
+    /// { &mut b };`), written (`*s += e; *s *= 0.5;`) and read (`*s`) through the reference.
+    fn chosen_ref(&mut self, out: &mut String, ind: usize) {
+        let (a, b, p, r) = (
+            self.fresh("pa"),
+            self.fresh("pb"),
+            self.fresh("slot"),
+            self.fresh("v"),
+        );
+        let c = self.cond(1);
+        let (e1, e2) = (self.expr(1), self.expr(1));
+        let act = e1.iv.2 || e2.iv.2;
+        let (t1, t2) = (self.tanh_ex(e1), self.tanh_ex(e2));
+        Self::line(out, ind, &format!("let mut {a}: {FLT} = {t2};"));
+        Self::line(out, ind, &format!("let mut {b}: {FLT} = 0.5;"));
+        Self::line(
+            out,
+            ind,
+            &format!("let {p} = if {c} {{ &mut {a} }} else {{ &mut {b} }};"),
+        );
+        Self::line(out, ind, &format!("*{p} += {t1};"));
+        Self::line(out, ind, &format!("*{p} *= 0.5;"));
+        Self::line(out, ind, &format!("let {r}: {FLT} = *{p} * 0.5;"));
+        self.declare(&a, VarKind::Float(Iv(-2.0, 2.0, act)), false);
+        self.declare(&b, VarKind::Float(Iv(-1.0, 1.0, act)), false);
+        self.declare(&r, VarKind::Float(Iv(-1.0, 1.0, act)), false);
+    }
+
     /// A view of a slice (`let a = &xs[1..];`, the pieces of `xs.windows(2)`) read where the
     /// slice's name is declared again (a block's `let`, a loop variable): the view reads the
     /// slice declared before it.
@@ -2985,6 +3013,7 @@ impl<'a> FnGen<'a> {
             21 if self.on("stmt:closure_named_again") && self.rng.chance(0.15) => {
                 self.closure_named_again(out, ind);
             }
+            21 if self.on("stmt:chosen_ref") && self.rng.chance(0.15) => self.chosen_ref(out, ind),
             21 if self.on("stmt:argmax") && self.rng.chance(0.2) => self.argmax(out, ind),
             21 if self.on("stmt:search") && self.rng.chance(0.2) => self.search(out, ind),
             23 if self.on("stmt:copy_part") && self.rng.chance(0.2) => self.copy_part(out, ind),
@@ -4085,6 +4114,40 @@ impl<'a> FnGen<'a> {
                 );
             }
             return;
+        }
+        if !field && self.on("rows:pairs") && self.rng.chance(0.15) {
+            // Every pair of rows: the inner loop over the rows after the outer one's.
+            let j = self.fresh("j");
+            let q = self.fresh("q");
+            Self::line(
+                out,
+                ind,
+                &format!("for ({i}, {row}) in {w}.iter().enumerate() {{"),
+            );
+            Self::nested(
+                out,
+                ind + 1,
+                &format!("for ({j}, {q}) in {w}.iter().enumerate().skip({i} + 1)"),
+                &format!(
+                    "{acc} += {FLT}::tanh(({row}[0] - {q}[0]) * {e}) * 0.5 + {j} as {FLT} * 0.01;"
+                ),
+            );
+            Self::line(out, ind, "}");
+            return;
+        }
+        if !field && self.on("rows:zip_twice") && self.rng.chance(0.15) {
+            let slices = self.slices();
+            if slices.len() >= 2 {
+                let ((a, _), (b, _)) = (slices[0].clone(), slices[1].clone());
+                let (p, q) = (self.fresh("p"), self.fresh("q"));
+                Self::nested(
+                    out,
+                    ind,
+                    &format!("for (({row}, {p}), {q}) in {w}.iter().zip({a}).zip({b}.iter())"),
+                    &format!("{acc} += {FLT}::tanh({row}[0] * {p} + {q} * {e}) * 0.5;"),
+                );
+                return;
+            }
         }
         if !field && self.on("rows:part") && self.rng.chance(0.2) {
             // Part of the rows: a sub-slice, or `skip` (after `enumerate`), read pairwise.

@@ -683,7 +683,9 @@ fn pieces_of_rows(item: &syn::ItemFn, rows: &[Rows]) -> syn::ItemFn {
                     }
                 }
                 syn::Expr::ForLoop(f) => {
-                    if let Some(l) = rows_by_position(f, self.0) {
+                    if let Some(l) =
+                        rows_by_position(f, self.0).or_else(|| rows_zipped_twice(f, self.0))
+                    {
                         *e = l;
                     } else if let Some(swapped) = rows_zipped_second(f, self.0) {
                         *f = swapped;
@@ -743,11 +745,10 @@ fn rows_by_position(f: &syn::ExprForLoop, rows: &[Rows]) -> Option<syn::Expr> {
         (p, false) => (crate::naming::fresh("row_at"), p),
         _ => return None,
     };
-    let syn::Pat::Ident(pi) = row else {
-        return None;
-    };
-    if pi.by_ref.is_some() || pi.subpat.is_some() {
-        return None;
+    if let syn::Pat::Ident(pi) = row {
+        if pi.by_ref.is_some() || pi.subpat.is_some() {
+            return None;
+        }
     }
     let positions = if adapters.is_empty() {
         range
@@ -756,6 +757,66 @@ fn rows_by_position(f: &syn::ExprForLoop, rows: &[Rows]) -> Option<syn::Expr> {
     };
     let (label, body) = (&f.label, &f.body.stmts);
     Some(syn::parse_quote!(#label for #at in #positions { let #row = &#name[#at]; #(#body)* }))
+}
+
+/// Input: `for ((row, b), w) in rows.iter().zip(bs).zip(ws) { body }` (`&rows`, `bs.iter()`,
+/// `&ws` alike). Output: `for J in 0..N { let row = &rows[J]; let b = &bs[J]; let w = &ws[J];
+/// body }` with `N` the shortest length, as `zip` stops there: the rows by index.
+fn rows_zipped_twice(f: &syn::ExprForLoop, rows: &[Rows]) -> Option<syn::Expr> {
+    let syn::Pat::Tuple(outer_pat) = &*f.pat else {
+        return None;
+    };
+    let syn::Pat::Tuple(inner_pat) = outer_pat.elems.first()? else {
+        return None;
+    };
+    if outer_pat.elems.len() != 2 || inner_pat.elems.len() != 2 {
+        return None;
+    }
+    let syn::Expr::MethodCall(outer) = &*f.expr else {
+        return None;
+    };
+    let syn::Expr::MethodCall(inner) = &*outer.receiver else {
+        return None;
+    };
+    if outer.method != "zip"
+        || inner.method != "zip"
+        || outer.args.len() != 1
+        || inner.args.len() != 1
+    {
+        return None;
+    }
+    // A sequence as a name: `xs`, `&xs`, `xs.iter()`.
+    let name = |e: &syn::Expr| -> Option<Ident> {
+        let e = match e {
+            syn::Expr::Reference(r) if r.mutability.is_none() => &*r.expr,
+            syn::Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => &*m.receiver,
+            e => e,
+        };
+        match e {
+            syn::Expr::Path(p) => p.path.get_ident().cloned(),
+            _ => None,
+        }
+    };
+    let w = name(&inner.receiver)?;
+    if !rows.iter().any(|r| r.ident == w) {
+        return None;
+    }
+    let (b, c) = (name(&inner.args[0])?, name(&outer.args[0])?);
+    let at = crate::naming::fresh("row_at");
+    let (p_row, p_b, p_c) = (
+        &inner_pat.elems[0],
+        &inner_pat.elems[1],
+        &outer_pat.elems[1],
+    );
+    let (label, body) = (&f.label, &f.body.stmts);
+    Some(syn::parse_quote! {
+        #label for #at in 0..::core::cmp::min(#w.len(), ::core::cmp::min(#b.len(), #c.len())) {
+            let #p_row = &#w[#at];
+            let #p_b = &#b[#at];
+            let #p_c = &#c[#at];
+            #(#body)*
+        }
+    })
 }
 
 /// Input: `for (r, q) in y.iter().zip(p)` with `p` differentiated rows (`&p`, `p.iter()` too).

@@ -1697,7 +1697,12 @@ fn particles(x: &[f64]) -> f64 {
 #[test]
 fn local_matrices_by_row() {
     let x = [0.3, -1.2, 2.0, 0.7, 0.45];
-    let cases: [(&str, fn(&[f64]) -> f64, fn(&[f64], &mut [f64]) -> f64); 2] = [
+    type Case = (
+        &'static str,
+        fn(&[f64]) -> f64,
+        fn(&[f64], &mut [f64]) -> f64,
+    );
+    let cases: [Case; 2] = [
         ("matrix_rows", matrix_rows, matrix_rows_grad),
         ("particles", particles, particles_grad),
     ];
@@ -1797,4 +1802,30 @@ fn tuple_helpers_infinite_tables_and_window_folds() {
     let mut d = [f64::NAN; 4];
     let v = pendulum_table_windows_grad(&u, &mut d);
     check("pendulum_table_windows", &pendulum_table_windows, v, &d, &u);
+}
+
+/// An accumulator chosen by a condition through `&mut` (`let slot = if c { &mut a } else { &mut b
+/// };`), written and read through.
+#[gradient]
+fn chosen_accumulator(x: &[f64]) -> f64 {
+    let mut pos = 0.0;
+    let mut neg = 0.0;
+    for &v in x {
+        let slot = if v > 0.0 { &mut pos } else { &mut neg };
+        *slot += v * v;
+        *slot *= 1.0 + 0.1 * v;
+        let seen = *slot;
+        if seen > 10.0 {
+            *slot = seen.sqrt();
+        }
+    }
+    pos - 2.0 * neg
+}
+
+#[test]
+fn accumulators_chosen_by_mut_reference() {
+    let x = [0.3, -0.9, 1.7, -0.2];
+    let mut d = [f64::NAN; 4];
+    let v = chosen_accumulator_grad(&x, &mut d);
+    check("chosen_accumulator", &chosen_accumulator, v, &d, &x);
 }

@@ -541,3 +541,76 @@ fn zipped_rows_of_two_parameters() {
         }
     }
 }
+
+/// Pairwise energies as physics code writes them: the inner loop over the rows after `i`
+/// (`.enumerate().skip(i + 1)`), rows taken apart by a pattern (`&[xj, yj]`, `&(xj, yj)`).
+#[gradient]
+fn pair_potential(pos: &[[f64; 2]]) -> f64 {
+    let mut u = 0.0;
+    for (i, &[xi, yi]) in pos.iter().enumerate() {
+        for (_, &[xj, yj]) in pos.iter().enumerate().skip(i + 1) {
+            u += 1.0 / ((xi - xj).powi(2) + (yi - yj).powi(2)).sqrt();
+        }
+        for q in pos.iter().skip(i + 1).take(1) {
+            u += (q[0] - xi) * 0.1;
+        }
+    }
+    u
+}
+
+#[gradient]
+fn pair_potential_tuples(pts: &[(f64, f64)]) -> f64 {
+    let mut u = 0.0;
+    for (i, &(xi, yi)) in pts.iter().enumerate() {
+        for (_j, &(xj, yj)) in pts.iter().enumerate().skip(i + 1) {
+            u += 1.0 / ((xi - xj).powi(2) + (yi - yj).powi(2)).sqrt();
+        }
+    }
+    u
+}
+
+#[test]
+fn pairs_after_each_row() {
+    let pos = [[0.0, 0.1], [1.1, 0.0], [0.0, 1.2], [1.0, 1.0]];
+    let mut d = [[f64::NAN; 2]; 4];
+    let v = pair_potential_grad(&pos, &mut d);
+    let f = |p: &[f64]| pair_potential(&unflat::<2>(p));
+    check_flat("pair_potential", &flat(&pos), &f, v, &flat(&d)).unwrap();
+
+    let pts: Vec<(f64, f64)> = pos.iter().map(|r| (r[0], r[1])).collect();
+    let mut d = vec![(f64::NAN, f64::NAN); 4];
+    let v = pair_potential_tuples_grad(&pts, &mut d);
+    let f = |p: &[f64]| {
+        let t: Vec<(f64, f64)> = p.chunks(2).map(|c| (c[0], c[1])).collect();
+        pair_potential_tuples(&t)
+    };
+    let grad: Vec<f64> = d.iter().flat_map(|&(a, b)| [a, b]).collect();
+    check_flat("pair_potential_tuples", &flat(&pos), &f, v, &grad).unwrap();
+}
+
+/// A layer as rows of weights zipped with its biases and the next layer's weights.
+#[gradient(wrt(w1, b1, w2))]
+fn rows_zipped_twice(w1: &[Vec<f64>], b1: &[f64], w2: &[f64], x: &[f64]) -> f64 {
+    let mut out = 0.0;
+    for ((row, b), w) in w1.iter().zip(b1).zip(w2) {
+        out += w * (row[0] * x[0] + row[1] * x[1] + b).tanh();
+    }
+    out
+}
+
+#[test]
+fn rows_zipped_with_two_sequences() {
+    let w1 = vec![vec![0.5, -0.3], vec![0.8, 0.1], vec![-0.2, 0.6]];
+    let (b1, w2, x) = ([0.1, -0.1, 0.3], [0.3, 0.4, -0.5], [0.2, 0.5]);
+    let mut g1 = vec![vec![f64::NAN; 2]; 3];
+    let (mut g2, mut g3) = ([f64::NAN; 3], [f64::NAN; 3]);
+    let v = rows_zipped_twice_grad(&w1, &b1, &w2, &x, &mut g1, &mut g2, &mut g3);
+    let mut p = w1.concat();
+    p.extend(b1);
+    p.extend(w2);
+    let f = |p: &[f64]| rows_zipped_twice(&ragged(&p[..6], &[2, 2, 2]), &p[6..9], &p[9..], &x);
+    let mut grad = g1.concat();
+    grad.extend(g2);
+    grad.extend(g3);
+    check_flat("rows_zipped_twice", &p, &f, v, &grad).unwrap();
+}

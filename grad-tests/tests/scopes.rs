@@ -6,6 +6,8 @@
 //! its arm. Each against central finite differences, the value bit for bit.
 
 #![allow(
+    clippy::needless_range_loop,
+    clippy::type_complexity,
     clippy::items_after_statements,
     non_snake_case,
     clippy::match_single_binding,

@@ -9,6 +9,9 @@ pub fn mut_ref_let(l: &syn::Local, rest: &mut [syn::Stmt]) -> Option<Vec<syn::St
     if ty.is_some_and(|t| !matches!(t, syn::Type::Reference(r) if r.mutability.is_some())) {
         return None;
     }
+    if let Some(out) = chosen_ref_let(&id.ident, init, rest) {
+        return Some(out);
+    }
     let syn::Expr::Reference(r) = init else {
         return None;
     };
@@ -39,15 +42,63 @@ pub fn mut_ref_let(l: &syn::Local, rest: &mut [syn::Stmt]) -> Option<Vec<syn::St
     let mut u = Uses {
         name: &id.ident,
         place: &place,
+        other_place: None,
         other: false,
     };
     super::rewrite_rest(rest, &id.ident, &mut u, |u| !u.other)?;
     Some(pre)
 }
 
+/// Input: `let p = if c { &mut a } else { &mut b };` (locals), then `*p += x`, `*p = x` and `*p`
+/// in the rest of the block. Output: `let F: bool = c;`, with `if F { a += X } else { b += X }`
+/// (`X` the value, computed once) for the writes and `(if F { a } else { b })` for the reads.
+fn chosen_ref_let(
+    name: &syn::Ident,
+    init: &syn::Expr,
+    rest: &mut [syn::Stmt],
+) -> Option<Vec<syn::Stmt>> {
+    let syn::Expr::If(i) = init else {
+        return None;
+    };
+    let place_of = |b: &syn::Block| -> Option<syn::Ident> {
+        let [syn::Stmt::Expr(syn::Expr::Reference(r), None)] = &b.stmts[..] else {
+            return None;
+        };
+        r.mutability?;
+        match &*r.expr {
+            syn::Expr::Path(p) => p.path.get_ident().cloned(),
+            _ => None,
+        }
+    };
+    let a = place_of(&i.then_branch)?;
+    let Some((_, els)) = &i.else_branch else {
+        return None;
+    };
+    let syn::Expr::Block(eb) = &**els else {
+        return None;
+    };
+    let b = place_of(&eb.block)?;
+    if rest.iter().any(|s| super::redeclares(s, &[&a, &b])) {
+        return None;
+    }
+    let flag = crate::naming::fresh("chosen");
+    let (pa, pb): (syn::Expr, syn::Expr) = (syn::parse_quote!(#a), syn::parse_quote!(#b));
+    let mut u = Uses {
+        name,
+        place: &pa,
+        other_place: Some((&flag, &pb)),
+        other: false,
+    };
+    super::rewrite_rest(rest, name, &mut u, |u| !u.other)?;
+    let cond = &i.cond;
+    Some(vec![syn::parse_quote!(let #flag: bool = #cond;)])
+}
+
 struct Uses<'a> {
     name: &'a syn::Ident,
     place: &'a syn::Expr,
+    /// For a reference chosen by a condition: the flag, and the place where it is false.
+    other_place: Option<(&'a syn::Ident, &'a syn::Expr)>,
     other: bool,
 }
 
@@ -59,6 +110,36 @@ impl Uses<'_> {
 
 impl syn::visit_mut::VisitMut for Uses<'_> {
     fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        let deref_p = |e: &syn::Expr| matches!(e, syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) && self.is_p(&u.expr));
+        if let Some((flag, other)) = self.other_place {
+            let place = self.place;
+            // `*p = v` and `*p op= v`: the value once, written to the place chosen.
+            let write = match e {
+                syn::Expr::Assign(a) if deref_p(&a.left) => Some((quote::quote!(=), &mut a.right)),
+                syn::Expr::Binary(b) if deref_p(&b.left) && assign_op(&b.op) => {
+                    let op = &b.op;
+                    Some((quote::quote!(#op), &mut b.right))
+                }
+                _ => None,
+            };
+            if let Some((op, value)) = write {
+                self.visit_expr_mut(value);
+                let v = crate::naming::fresh("value");
+                *e = syn::parse_quote!({
+                    let #v = #value;
+                    if #flag { #place #op #v } else { #other #op #v }
+                });
+                return;
+            }
+            if deref_p(e) {
+                *e = syn::parse_quote!((if #flag { #place } else { #other }));
+                return;
+            }
+            if self.is_p(e) {
+                self.other = true;
+                return;
+            }
+        }
         match e {
             syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) && self.is_p(&u.expr) => {
                 let place = self.place;
@@ -74,4 +155,16 @@ impl syn::visit_mut::VisitMut for Uses<'_> {
     }
 
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+/// `+=`, `-=`, `*=`, `/=` and the other compound assignments.
+fn assign_op(op: &syn::BinOp) -> bool {
+    matches!(
+        op,
+        syn::BinOp::AddAssign(_)
+            | syn::BinOp::SubAssign(_)
+            | syn::BinOp::MulAssign(_)
+            | syn::BinOp::DivAssign(_)
+            | syn::BinOp::RemAssign(_)
+    )
 }
