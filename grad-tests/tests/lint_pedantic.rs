@@ -1026,3 +1026,60 @@ fn scoped_forms_run() {
         assert!(value.is_finite() && dx.is_finite() && dw.iter().all(|g| g.is_finite()));
     }
 }
+
+/// Later forms: a matrix of rows, an accumulator chosen through `&mut`, a nested function
+/// returning a tuple, a closure named again, a fold over windows, maps after pairs, `copysign`
+/// and `rem_euclid`, pairs of differentiated rows.
+#[gradient(wrt(x, points))]
+fn fourth_round_forms(x: &[f64], points: &[[f64; 2]]) -> f64 {
+    fn split(value: f64) -> (f64, f64) {
+        (value * 0.5, value.sin())
+    }
+    let count = x.len();
+    let mut table = vec![vec![f64::INFINITY; count]; 2];
+    for (row_index, row) in table.iter_mut().enumerate() {
+        for (column, cell) in row.iter_mut().enumerate() {
+            *cell = x[column] * (f64::from(u32::try_from(row_index).unwrap_or(0)) + 1.0);
+        }
+    }
+    let mut above = 0.0;
+    let mut below = 0.0;
+    for &value in x {
+        let slot = if value > 0.0 { &mut above } else { &mut below };
+        *slot += value * value;
+    }
+    let (half, sine) = split(x[0]);
+    let scale = |value: f64| value * 2.0;
+    let first = scale(half);
+    let scale = |value: f64| value + sine;
+    let rough = x
+        .windows(2)
+        .fold(0.0, |total, pair| total + (pair[1] - pair[0]).powi(2));
+    let paired: f64 = x
+        .iter()
+        .zip(&table[1])
+        .map(|(left, right)| left * right)
+        .map(|product| product.tanh() * 0.5)
+        .sum();
+    let mut energy = 0.0;
+    for (index, point) in points.iter().enumerate() {
+        for other in points.iter().skip(index + 1) {
+            energy += (point[0] - other[0]).hypot(point[1] - other[1]);
+        }
+    }
+    above - below
+        + first
+        + scale(rough)
+        + paired
+        + energy
+        + x[0].copysign(x[1])
+        + x[1].rem_euclid(2.0)
+}
+
+#[test]
+fn fourth_round_forms_run() {
+    let (mut dx, mut dp) = ([0.0; 3], [[0.0; 2]; 3]);
+    let points = [[0.0, 0.1], [1.0, 0.3], [0.4, 1.2]];
+    let value = fourth_round_forms_grad(&[0.3, -0.7, 1.1], &points, &mut dx, &mut dp);
+    assert!(value.is_finite() && dx.iter().chain(dp.iter().flatten()).all(|g| g.is_finite()));
+}
