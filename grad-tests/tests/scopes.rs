@@ -388,3 +388,35 @@ fn a_closure_reads_what_it_captured_and_its_name_can_be_taken_again() {
         check("closures_named_again", &f, v, &g, &[x, y]);
     }
 }
+
+impl Lin {
+    /// A method whose inner blocks and loop body declare constants of a module constant's name.
+    #[gradient]
+    fn scoped_loss(&self, x: &[f64]) -> f64 {
+        let a = {
+            const M: f64 = 5.0;
+            M * self.b
+        };
+        let mut s = 0.0;
+        for (w, xi) in self.w.iter().zip(x) {
+            const M: f64 = 3.0;
+            s += M * w * xi.sin();
+        }
+        a + M * s
+    }
+}
+
+#[test]
+fn a_models_method_keeps_the_scope_of_its_items() {
+    use grad::runtime::prelude::*;
+    let m = Lin {
+        w: vec![0.5, -0.25],
+        b: 0.3,
+    };
+    let x = [1.0, 2.0];
+    let mut d = m.zeros_like();
+    d.fill_params(f64::NAN);
+    let v = m.scoped_loss_grad(&x, &mut d);
+    let at = |p: &[f64]| m.with_flat(p).scoped_loss(&x);
+    check("scoped_loss", &at, v, &d.to_flat(), &m.to_flat());
+}
