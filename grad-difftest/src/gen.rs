@@ -2192,6 +2192,42 @@ impl<'a> FnGen<'a> {
         self.declare(&r, VarKind::Float(Iv(-1.0, 1.0, act)), false);
     }
 
+    /// A closure or a nested `fn` of a two-float array returning one, applied twice (the second
+    /// time to the first's result), its elements read.
+    fn array_helper(&mut self, out: &mut String, ind: usize) {
+        let (f, k, k2, v) = (
+            self.fresh("af"),
+            self.fresh("k"),
+            self.fresh("k"),
+            self.fresh("v"),
+        );
+        let (e1, e2) = (self.expr(1), self.expr(1));
+        let act = e1.iv.2 || e2.iv.2;
+        let (t1, t2) = (self.tanh_ex(e1), self.tanh_ex(e2));
+        let body = format!("[s[1] * 0.5, {FLT}::tanh(s[0]) * 0.75]");
+        if self.rng.chance(0.5) {
+            Self::line(
+                out,
+                ind,
+                &format!("let {f} = |s: [{FLT}; 2]| -> [{FLT}; 2] {{ {body} }};"),
+            );
+        } else {
+            Self::line(
+                out,
+                ind,
+                &format!("fn {f}(s: [{FLT}; 2]) -> [{FLT}; 2] {{ {body} }}"),
+            );
+        }
+        Self::line(out, ind, &format!("let {k} = {f}([{t1}, {t2}]);"));
+        Self::line(out, ind, &format!("let {k2} = {f}({k});"));
+        Self::line(
+            out,
+            ind,
+            &format!("let {v}: {FLT} = {k2}[0] + {k}[1] * {k2}[1];"),
+        );
+        self.declare(&v, VarKind::Float(Iv(-1.5, 1.5, act)), false);
+    }
+
     /// A view of a slice (`let a = &xs[1..];`, the pieces of `xs.windows(2)`) read where the
     /// slice's name is declared again (a block's `let`, a loop variable): the view reads the
     /// slice declared before it.
@@ -3014,6 +3050,9 @@ impl<'a> FnGen<'a> {
                 self.closure_named_again(out, ind);
             }
             21 if self.on("stmt:chosen_ref") && self.rng.chance(0.15) => self.chosen_ref(out, ind),
+            21 if self.on("stmt:array_helper") && self.rng.chance(0.15) => {
+                self.array_helper(out, ind);
+            }
             21 if self.on("stmt:argmax") && self.rng.chance(0.2) => self.argmax(out, ind),
             21 if self.on("stmt:search") && self.rng.chance(0.2) => self.search(out, ind),
             23 if self.on("stmt:copy_part") && self.rng.chance(0.2) => self.copy_part(out, ind),

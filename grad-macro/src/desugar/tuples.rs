@@ -89,12 +89,106 @@ pub fn pair(
     }
 }
 
+/// Input: `let k = { stmts; let V: [f64; N] = [e0, .., en]; V };` (in parentheses, blocks
+/// nested, as a closure returning an array is inlined at its call; or a block ending in the array
+/// under a `let k: [f64; N]`). Output: `let (T0, .., Tn) = { stmts; (e0, .., en) }; let k: [f64;
+/// N] = [T0, .., Tn];`: the elements computed where the block computes them, then a local buffer.
+pub fn array_block_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
+    let (id, ty, init) = super::plain_let(l)?;
+    if !matches!(super::place_of(init), syn::Expr::Block(_)) && !matches!(init, syn::Expr::Paren(_))
+    {
+        return None;
+    }
+    let mut prefix = Vec::new();
+    let (arr, found_ty) = array_tail(init, &mut prefix)?;
+    let elem_ty = match (ty, &found_ty) {
+        (Some(syn::Type::Array(a)), _) | (None, Some(syn::Type::Array(a))) => (*a.elem).clone(),
+        _ => return None,
+    };
+    crate::sig::float_of(&elem_ty)?;
+    if arr.elems.is_empty() || prefix.is_empty() {
+        return None;
+    }
+    let temps: Vec<syn::Ident> = arr
+        .elems
+        .iter()
+        .map(|_| crate::naming::fresh("elem"))
+        .collect();
+    let elems = arr.elems.iter();
+    let n = temps.len();
+    let name = &id.ident;
+    let one = if n == 1 {
+        quote::quote!(,)
+    } else {
+        quote::quote!()
+    };
+    Some(vec![
+        syn::parse_quote!(let (#(#temps),* #one) = { #(#prefix)* (#(#elems),* #one) };),
+        syn::parse_quote!(let #name: [#elem_ty; #n] = [#(#temps),*];),
+    ])
+}
+
+/// The array literal a block ends in (through parentheses, nested blocks and a `let V: [T; N] =
+/// ..; V` tail), with the statements before it in `prefix` and the type of that `let`.
+fn array_tail(
+    e: &syn::Expr,
+    prefix: &mut Vec<syn::Stmt>,
+) -> Option<(syn::ExprArray, Option<syn::Type>)> {
+    match e {
+        syn::Expr::Paren(p) => array_tail(&p.expr, prefix),
+        syn::Expr::Array(a) => Some((a.clone(), None)),
+        syn::Expr::Block(b) if b.label.is_none() => {
+            let stmts = &b.block.stmts;
+            let (last, rest) = stmts.split_last()?;
+            let syn::Stmt::Expr(tail, None) = last else {
+                return None;
+            };
+            // `let V: [T; N] = value; V`.
+            if let (syn::Expr::Path(p), Some((syn::Stmt::Local(bind), before))) =
+                (tail, rest.split_last())
+            {
+                if let Some((v, Some(t), value)) = super::plain_let(bind) {
+                    if p.path.is_ident(&v.ident) {
+                        prefix.extend(before.iter().cloned());
+                        let (a, _) = array_tail(value, prefix)?;
+                        return Some((a, Some(t.clone())));
+                    }
+                }
+            }
+            prefix.extend(rest.iter().cloned());
+            array_tail(tail, prefix)
+        }
+        _ => None,
+    }
+}
+
 /// Input: `let a = [x, 2.0 * y, 0.5];` (or `let a: [f64; 3] = [..];`), an array of floats: its type
 /// says so or an element holds a float literal.
 /// Output: `let mut a = [0.0; 3]; a[0] = x; a[1] = 2.0 * y; a[2] = 0.5;`, a local buffer, whose
 /// elements are then differentiated like any other (`[x, y][0]` inside an expression is not).
 pub fn array_literal_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     let (id, ty, init_expr) = super::plain_let(l)?;
+    // `let q: [f64; 2] = *p;` (a helper's array parameter bound to `*p` of a reference): the
+    // elements of `p`, listed.
+    if let (Some(syn::Type::Array(a)), syn::Expr::Unary(u)) = (ty, init_expr) {
+        if matches!(u.op, syn::UnOp::Deref(_)) && crate::sig::float_of(&a.elem).is_some() {
+            let n = lit_usize(&a.len)?;
+            let inner = &u.expr;
+            // Read first: the new name may be the reference's (`let q: [f64; 2] = *q;`).
+            let temps: Vec<syn::Ident> = (0..n).map(|_| crate::naming::fresh("elem")).collect();
+            let mut out: Vec<syn::Stmt> = temps
+                .iter()
+                .enumerate()
+                .map(|(k, t)| syn::parse_quote!(let #t = (#inner)[#k];))
+                .collect();
+            let mut listed = l.clone();
+            if let Some(init) = &mut listed.init {
+                *init.expr = syn::parse_quote!([#(#temps),*]);
+            }
+            out.extend(array_literal_let(&listed)?);
+            return Some(out);
+        }
+    }
     // `vec![x, 2.0 * y]` is the same buffer as `[x, 2.0 * y]`.
     let from_vec: Option<syn::ExprArray> = match init_expr {
         syn::Expr::Macro(m) if m.mac.path.is_ident("vec") => {
