@@ -2141,7 +2141,8 @@ impl<'a> FnGen<'a> {
     /// A closure capturing a local that is declared again before the closure is called, then a
     /// second closure of the first one's name: each call reads what its closure captured.
     fn closure_named_again(&mut self, out: &mut String, ind: usize) {
-        let locals = self.floats(|v, _| !v.param && self.may_shadow(&v.name));
+        // Not a mutable one: an enclosing construct may still assign it (a loop's accumulator).
+        let locals = self.floats(|v, _| !v.param && !v.mutable && self.may_shadow(&v.name));
         if locals.is_empty() {
             return;
         }
