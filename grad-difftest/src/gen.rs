@@ -2229,6 +2229,37 @@ impl<'a> FnGen<'a> {
         self.declare(&v, VarKind::Float(Iv(-1.5, 1.5, act)), false);
     }
 
+    /// Untyped integer locals whose type comes from where they are used (`let p = 1;` compared
+    /// with a `usize`), beside literals of the same text typed otherwise (`1` and `-1` as `i32`).
+    fn untyped_int(&mut self, out: &mut String, ind: usize) {
+        let usize_var = self
+            .ints()
+            .into_iter()
+            .find(|(_, _, ty)| *ty == "usize")
+            .map(|(n, _, _)| n);
+        let (p, s, v) = (self.fresh("p"), self.fresh("sg"), self.fresh("v"));
+        let c = self.cond(1);
+        let (e1, e2) = (self.expr(1), self.expr(1));
+        let act = e1.iv.2 || e2.iv.2;
+        let (t1, t2) = (self.tanh_ex(e1), self.tanh_ex(e2));
+        Self::line(out, ind, &format!("let {p} = 1;"));
+        Self::line(
+            out,
+            ind,
+            &format!("let {s}: i32 = if {c} {{ 1 }} else {{ -1 }};"),
+        );
+        let test = match usize_var {
+            Some(n) => format!("{n} >= {p} && {s} > 0"),
+            None => format!("{p} < 3 && {s} > 0"),
+        };
+        Self::line(
+            out,
+            ind,
+            &format!("let {v}: {FLT} = if {test} {{ {t1} }} else {{ {t2} * ({s} as {FLT}) }};"),
+        );
+        self.declare(&v, VarKind::Float(Iv(-1.0, 1.0, act)), false);
+    }
+
     /// A view of a slice (`let a = &xs[1..];`, the pieces of `xs.windows(2)`) read where the
     /// slice's name is declared again (a block's `let`, a loop variable): the view reads the
     /// slice declared before it.
@@ -3053,6 +3084,9 @@ impl<'a> FnGen<'a> {
             21 if self.on("stmt:chosen_ref") && self.rng.chance(0.15) => self.chosen_ref(out, ind),
             21 if self.on("stmt:array_helper") && self.rng.chance(0.15) => {
                 self.array_helper(out, ind);
+            }
+            21 if self.on("stmt:untyped_int") && self.rng.chance(0.15) => {
+                self.untyped_int(out, ind)
             }
             21 if self.on("stmt:argmax") && self.rng.chance(0.2) => self.argmax(out, ind),
             21 if self.on("stmt:search") && self.rng.chance(0.2) => self.search(out, ind),

@@ -703,8 +703,13 @@ impl<'f> Builder<'f> {
         span: Span,
     ) -> ValId {
         let text = expr.to_string();
-        // Expressions that read a local buffer may see it change between two evaluations.
-        let key = (!text.contains(&format!("{}_buf", crate::naming::prefix()))).then(|| {
+        // Expressions that read a local buffer may see it change between two evaluations; an
+        // untyped integer constant (`1`, `-1`) takes its type where it is used, which another
+        // use of the same text may not share (`let p = 1;` compared with a `usize`, `1` an `i32`).
+        let untyped_constant = ty.is_none() && uses.is_empty() && untyped_int_constant(&expr);
+        let key = (!untyped_constant
+            && !text.contains(&format!("{}_buf", crate::naming::prefix())))
+        .then(|| {
             let ty = ty
                 .as_ref()
                 .map(|t| quote::ToTokens::to_token_stream(t).to_string());
@@ -772,4 +777,24 @@ pub fn new_val(func: &mut Func, kind: Kind, active: bool, span: Span) -> ValId {
         span,
     });
     id
+}
+
+/// Tokens of literals and operators only, among them an integer literal without a suffix.
+fn untyped_int_constant(ts: &TokenStream) -> bool {
+    fn walk(ts: &TokenStream, unsuffixed: &mut bool) -> bool {
+        ts.clone().into_iter().all(|t| match t {
+            proc_macro2::TokenTree::Ident(_) => false,
+            proc_macro2::TokenTree::Group(g) => walk(&g.stream(), unsuffixed),
+            proc_macro2::TokenTree::Literal(l) => {
+                let s = l.to_string();
+                if s.chars().all(|c| c.is_ascii_digit() || c == '_') {
+                    *unsuffixed = true;
+                }
+                true
+            }
+            proc_macro2::TokenTree::Punct(_) => true,
+        })
+    }
+    let mut unsuffixed = false;
+    walk(ts, &mut unsuffixed) && unsuffixed
 }

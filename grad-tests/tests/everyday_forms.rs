@@ -1885,3 +1885,34 @@ fn arrays_returned_by_closures_and_nested_functions() {
     assert!((g[0] - (y / 2.0 + x * y * y)).abs() < 1e-5, "{g:?}");
     assert!((g[1] - (x / 2.0 + x * x * y)).abs() < 1e-5, "{g:?}");
 }
+
+/// Untyped integer locals whose type comes from their use (`let p = 1;` compared with a `usize`),
+/// beside integer literals of another type (`1` and `-1` as `i32`).
+#[gradient]
+fn untyped_integers(x: f64, m: usize) -> f64 {
+    let p = 1;
+    let s: i32 = if m == 7 { 1 } else { -1 };
+    let mut sign = 1;
+    let mut acc = if m >= p && s < 0 { x } else { -x };
+    for i in 0..m {
+        if i >= p {
+            acc += f64::from(sign) * x * i as f64;
+        }
+        sign = -sign;
+    }
+    acc
+}
+
+#[test]
+fn integer_literals_keep_the_type_of_their_use() {
+    for m in [3, 4, 7] {
+        let (v, g) = untyped_integers_grad(0.7, m);
+        check(
+            "untyped_integers",
+            &|p| untyped_integers(p[0], m),
+            v,
+            &g,
+            &[0.7],
+        );
+    }
+}
