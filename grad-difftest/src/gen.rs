@@ -2260,6 +2260,49 @@ impl<'a> FnGen<'a> {
         self.declare(&v, VarKind::Float(Iv(-1.0, 1.0, act)), false);
     }
 
+    /// A nested `fn` or closure writing into a local buffer through `&mut [T]` (`scale(&mut buf,
+    /// k)`), and a `&mut` reference to the buffer indexed through; then the buffer read.
+    fn mut_slice_helper(&mut self, out: &mut String, ind: usize) {
+        let (b, f, r, v) = (
+            self.fresh("mb"),
+            self.fresh("sc"),
+            self.fresh("rf"),
+            self.fresh("v"),
+        );
+        let (e1, e2) = (self.expr(1), self.expr(1));
+        let act = e1.iv.2 || e2.iv.2;
+        let (t1, t2) = (self.tanh_ex(e1), self.tanh_ex(e2));
+        Self::line(out, ind, &format!("let mut {b} = vec![0.0; 3];"));
+        Self::line(out, ind, &format!("{b}[0] = {t1}; {b}[2] = 0.5;"));
+        let body = "for e in w.iter_mut() { *e *= k; } w[1] += k";
+        if self.rng.chance(0.5) {
+            Self::line(
+                out,
+                ind,
+                &format!("fn {f}(w: &mut [{FLT}], k: {FLT}) {{ {body}; }}"),
+            );
+        } else {
+            Self::line(
+                out,
+                ind,
+                &format!("let {f} = |w: &mut [{FLT}], k: {FLT}| {{ {body}; }};"),
+            );
+        }
+        Self::line(out, ind, &format!("{f}(&mut {b}, {t2});"));
+        Self::line(out, ind, &format!("let {r} = &mut {b};"));
+        Self::line(
+            out,
+            ind,
+            &format!("{r}[2] = {r}[0] * 0.5 + {r}.len() as {FLT} * 0.1;"),
+        );
+        Self::line(
+            out,
+            ind,
+            &format!("let {v}: {FLT} = {b}.iter().sum::<{FLT}>() * 0.5;"),
+        );
+        self.declare(&v, VarKind::Float(Iv(-3.0, 3.0, act)), false);
+    }
+
     /// A view of a slice (`let a = &xs[1..];`, the pieces of `xs.windows(2)`) read where the
     /// slice's name is declared again (a block's `let`, a loop variable): the view reads the
     /// slice declared before it.
@@ -3087,6 +3130,9 @@ impl<'a> FnGen<'a> {
             }
             21 if self.on("stmt:untyped_int") && self.rng.chance(0.15) => {
                 self.untyped_int(out, ind)
+            }
+            21 if self.on("stmt:mut_slice_helper") && self.rng.chance(0.15) => {
+                self.mut_slice_helper(out, ind);
             }
             21 if self.on("stmt:argmax") && self.rng.chance(0.2) => self.argmax(out, ind),
             21 if self.on("stmt:search") && self.rng.chance(0.2) => self.search(out, ind),

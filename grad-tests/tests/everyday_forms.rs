@@ -1916,3 +1916,39 @@ fn integer_literals_keep_the_type_of_their_use() {
         );
     }
 }
+
+/// Helpers that write into a local buffer through `&mut [f64]`, and a `&mut` reference to a
+/// buffer indexed through.
+#[gradient]
+fn mut_slice_helpers(x: &[f64]) -> f64 {
+    fn scale(v: &mut [f64], k: f64) {
+        for e in v.iter_mut() {
+            *e *= k;
+        }
+    }
+    fn bump_sum(v: &mut [f64], n: usize) -> f64 {
+        let mut s = 0.0;
+        for i in 0..n {
+            v[i] += 1.0;
+            s += v[i];
+        }
+        s
+    }
+    let mut buf = vec![0.0; x.len()];
+    for i in 0..x.len() {
+        buf[i] = x[i] * x[i];
+    }
+    scale(&mut buf, x[0]);
+    let t = bump_sum(&mut buf, 2);
+    let r = &mut buf;
+    r[1] = r[0] * t;
+    buf.iter().sum::<f64>() + t
+}
+
+#[test]
+fn helpers_that_write_into_buffers() {
+    let x = [0.7, -1.2, 0.4];
+    let mut d = [f64::NAN; 3];
+    let v = mut_slice_helpers_grad(&x, &mut d);
+    check("mut_slice_helpers", &mut_slice_helpers, v, &d, &x);
+}

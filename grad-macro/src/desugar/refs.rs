@@ -135,7 +135,14 @@ impl syn::visit_mut::VisitMut for Uses<'_> {
                 *e = syn::parse_quote!((if #flag { #place } else { #other }));
                 return;
             }
-            if self.is_p(e) {
+            // The name alone, or indexed or called (a buffer chosen by the condition): not
+            // followed.
+            let through = match &*e {
+                syn::Expr::Index(ix) => self.is_p(&ix.expr),
+                syn::Expr::MethodCall(m) => self.is_p(&m.receiver),
+                other => self.is_p(other),
+            };
+            if through {
                 self.other = true;
                 return;
             }
@@ -144,6 +151,17 @@ impl syn::visit_mut::VisitMut for Uses<'_> {
             syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) && self.is_p(&u.expr) => {
                 let place = self.place;
                 *e = syn::parse_quote!(#place);
+            }
+            // `p[i]`, `p.len()`, `p.iter_mut()` of a reference to a buffer: the buffer's.
+            syn::Expr::Index(ix) if self.is_p(&ix.expr) => {
+                self.visit_expr_mut(&mut ix.index);
+                *ix.expr = self.place.clone();
+            }
+            syn::Expr::MethodCall(m) if self.is_p(&m.receiver) => {
+                for a in &mut m.args {
+                    self.visit_expr_mut(a);
+                }
+                *m.receiver = self.place.clone();
             }
             syn::Expr::Assign(a) if self.is_p(&a.left) => self.other = true,
             e if self.is_p(e) => {
