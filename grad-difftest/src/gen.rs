@@ -1941,6 +1941,23 @@ impl<'a> FnGen<'a> {
         }
     }
 
+    /// A loop whose `if` has a block with statements as its condition and `break`s
+    /// (`if { acc += e; acc > v } { break; }`).
+    fn block_cond_jump(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
+        let acc = self.some_mut(ctx, out, ind);
+        let e = self.expr(1);
+        let t = self.tanh_ex(e);
+        let v = fmt_float(self.value_in((-1.0, 1.0)));
+        let i = self.fresh("i");
+        Self::line(out, ind, &format!("for {i} in 0..3 {{"));
+        Self::line(
+            out,
+            ind + 1,
+            &format!("if {{ {acc} += {t} * 0.5; {acc} > {v} }} {{ break; }}"),
+        );
+        Self::line(out, ind, "}");
+    }
+
     /// A variable declared without a value before the loop that assigns it in every iteration
     /// before reading it (`let mut t: f64; for .. { t = ..; acc += t; }`).
     fn late_init_loop(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
@@ -3096,6 +3113,9 @@ impl<'a> FnGen<'a> {
             17 if nested && ctx.loops < 2 && self.on("stmt:loop") => self.loop_stmt(ctx, out, ind),
             18 if ctx.loops < 2 && self.on("stmt:loop_break_value") => {
                 self.loop_value(ctx, out, ind)
+            }
+            19 if self.on("stmt:block_cond_jump") && self.rng.chance(0.15) => {
+                self.block_cond_jump(ctx, out, ind);
             }
             19 if self.on("stmt:block_operand") && self.rng.chance(0.2) => {
                 self.block_operand(ctx, out, ind);

@@ -1952,3 +1952,33 @@ fn helpers_that_write_into_buffers() {
     let v = mut_slice_helpers_grad(&x, &mut d);
     check("mut_slice_helpers", &mut_slice_helpers, v, &d, &x);
 }
+
+/// Conditions that are blocks with statements, on an `if` that returns or breaks.
+#[gradient]
+fn block_conditions_that_jump(mut x: f64, y: f64) -> f64 {
+    let mut s = 0.0;
+    for _ in 0..4 {
+        if {
+            s += y;
+            s > 5.0
+        } {
+            break;
+        }
+    }
+    if {
+        x += s;
+        x > 10.0
+    } {
+        return x * 0.5;
+    }
+    x * s
+}
+
+#[test]
+fn block_conditions_before_jumps() {
+    for (x, y) in [(1.0, 2.0), (9.0, 2.0), (0.5, 0.3)] {
+        let (v, g) = block_conditions_that_jump_grad(x, y);
+        let f = |p: &[f64]| block_conditions_that_jump(p[0], p[1]);
+        check("block_conditions_that_jump", &f, v, &g, &[x, y]);
+    }
+}

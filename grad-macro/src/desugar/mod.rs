@@ -596,6 +596,19 @@ impl Desugar<'_> {
                     continue;
                 }
             }
+            // `if { x += 1.0; x > 0.0 } { return x; }`: the condition's statements first, then
+            // the `if` on its value (its statements declare nothing, so nothing leaks).
+            if let syn::Stmt::Expr(syn::Expr::If(i), semi) = &s {
+                if let Some((stmts, tail)) = condition_statements(&i.cond) {
+                    let flag = crate::naming::fresh("cond");
+                    let mut rest = i.clone();
+                    *rest.cond = syn::parse_quote!(#flag);
+                    work.push(syn::Stmt::Expr(syn::Expr::If(rest), *semi));
+                    work.push(syn::parse_quote!(let #flag: bool = #tail;));
+                    work.extend(stmts.into_iter().rev());
+                    continue;
+                }
+            }
             match &s {
                 syn::Stmt::Expr(syn::Expr::Match(m), semi) => {
                     let (bind, chain) = matches::match_to_if(m);
@@ -1086,6 +1099,37 @@ pub(crate) fn mentions(ts: &proc_macro2::TokenStream, name: &syn::Ident) -> bool
 }
 
 /// A condition written as a block with statements (`{ c += 1; c < 3 }`).
+/// A condition that is a block of statements declaring no names, then a value: the statements
+/// and the value.
+fn condition_statements(e: &syn::Expr) -> Option<(Vec<syn::Stmt>, syn::Expr)> {
+    let syn::Expr::Block(b) = place_of_paren(e) else {
+        return None;
+    };
+    if b.label.is_some() || b.block.stmts.len() < 2 {
+        return None;
+    }
+    let (last, rest) = b.block.stmts.split_last()?;
+    let syn::Stmt::Expr(tail, None) = last else {
+        return None;
+    };
+    if rest.iter().any(|s| {
+        matches!(
+            s,
+            syn::Stmt::Local(_) | syn::Stmt::Item(_) | syn::Stmt::Macro(_)
+        )
+    }) {
+        return None;
+    }
+    Some((rest.to_vec(), tail.clone()))
+}
+
+fn place_of_paren(e: &syn::Expr) -> &syn::Expr {
+    match e {
+        syn::Expr::Paren(p) => place_of_paren(&p.expr),
+        e => e,
+    }
+}
+
 fn has_statements(e: &syn::Expr) -> bool {
     match e {
         syn::Expr::Block(b) => b.label.is_none() && b.block.stmts.len() > 1,
