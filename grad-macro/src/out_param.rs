@@ -85,6 +85,9 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
     }
     let found = outs(&item.sig);
     let first = found.first()?;
+    // `if c { out[0] = 1.0; return; }`: the body as branches that run to its end.
+    let owned = crate::desugar::returns_as_branches(item);
+    let item = owned.as_ref().unwrap_or(item);
     let errors = Errors::default();
     let args: Args = match syn::parse2(args_tokens.clone()) {
         Ok(a) => a,

@@ -73,6 +73,12 @@ pub fn tuple_elem(ty: &syn::Type) -> Option<(syn::Type, usize)> {
 /// `NAME__dot` dots the tuple's parts, and its callers read `let (a, b) = f(..)` or `f(..).0`
 /// (see `desugar::vector_calls`).
 pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStream> {
+    // `if c { return (x, x); }` and the like: the body as branches that give the value.
+    let vector = matches!(&item.sig.output, syn::ReturnType::Type(_, t) if vector_elem(t).is_some() || tuple_elem(t).is_some());
+    let owned = vector
+        .then(|| crate::desugar::returns_as_branches(item))
+        .flatten();
+    let item = owned.as_ref().unwrap_or(item);
     let p = match parts(args_tokens, item)? {
         Ok(p) => p,
         Err(e) => return Some(e),

@@ -1982,3 +1982,50 @@ fn block_conditions_before_jumps() {
         check("block_conditions_that_jump", &f, v, &g, &[x, y]);
     }
 }
+
+/// `return` in the `if`s of a function writing an output parameter and of one returning a tuple:
+/// the body as branches.
+#[gradient]
+fn guarded_normalize(v: &[f64], n: &mut [f64]) {
+    let len = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
+    if len <= 1e-12 {
+        n[0] = 1.0;
+        n[1] = 0.0;
+        n[2] = 0.0;
+        return;
+    }
+    let inv = 1.0 / len;
+    n[0] = v[0] * inv;
+    n[1] = v[1] * inv;
+    n[2] = v[2] * inv;
+}
+
+#[gradient(jvp)]
+fn split_at_three(x: f64) -> (f64, f64) {
+    if x < 3.0 {
+        return (x, x);
+    } else {
+        let y = 2.0 * x;
+        return (y, 2.0 * y);
+    }
+}
+
+#[gradient]
+fn uses_returning_helpers(x: &[f64]) -> f64 {
+    let mut n = [0.0; 3];
+    guarded_normalize(x, &mut n);
+    let (a, b) = split_at_three(x[0] * 5.0);
+    n[0] * a + n[2] * b
+}
+
+#[test]
+fn returns_in_vector_and_output_functions() {
+    for x in [[0.7, -1.2, 0.4], [0.5, 0.1, -0.3]] {
+        let mut d = [f64::NAN; 3];
+        let v = uses_returning_helpers_grad(&x, &mut d);
+        check("uses_returning_helpers", &uses_returning_helpers, v, &d, &x);
+    }
+    // Hand-derived: above 3 the pair is (2x, 4x).
+    assert_eq!(split_at_three_jvp(3.5, 1.0), ((7.0, 14.0), (2.0, 4.0)));
+    assert_eq!(split_at_three_jvp(1.5, 1.0), ((1.5, 1.5), (1.0, 1.0)));
+}

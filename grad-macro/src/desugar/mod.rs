@@ -20,6 +20,7 @@ mod tuples;
 mod vector_calls;
 
 pub use iterators::{pieces_chain, pieces_loop, position_adapters};
+pub use returns::returns_as_branches;
 pub use vector_calls::{read_as_sequence, vector_call};
 
 /// Whether `e` is a call that may be of a vector-valued `#[gradient]` function (`f(..)`,

@@ -202,3 +202,113 @@ impl VisitMut for Rewrite<'_> {
     fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
+
+/// Input: the body of a function that gives a vector or writes an output parameter, with
+/// `return`s in `if`s of the body (`if c { a; return v; } rest; tail`, `if c { return v; } else {
+/// return w; }`, a last `return v;`). Output: the same as branches (`if c { a; v } else { rest;
+/// tail }`), so the body gives its result as its last expression; `None` where a `return` is
+/// elsewhere (in a loop, a `match`, an expression) or there is none.
+pub fn returns_as_branches(item: &syn::ItemFn) -> Option<syn::ItemFn> {
+    if !super::exits(&item.block, false) {
+        return None;
+    }
+    let stmts = branches(&item.block.stmts)?;
+    let mut out = item.clone();
+    out.block.stmts = stmts;
+    (!super::exits(&out.block, false)).then_some(out)
+}
+
+/// `stmts` with their `return`s as branches (see [`returns_as_branches`]).
+fn branches(stmts: &[syn::Stmt]) -> Option<Vec<syn::Stmt>> {
+    let mut out = Vec::new();
+    for (k, s) in stmts.iter().enumerate() {
+        match s {
+            syn::Stmt::Expr(syn::Expr::Return(r), _) => {
+                // The rest is unreachable.
+                if let Some(v) = &r.expr {
+                    out.push(syn::Stmt::Expr((**v).clone(), None));
+                }
+                return Some(out);
+            }
+            syn::Stmt::Expr(syn::Expr::If(i), _) if super::exits(&i.then_branch, false) => {
+                let then = returning_branch(&i.then_branch)?;
+                let els = match &i.else_branch {
+                    None => branches(&stmts[k + 1..])?,
+                    Some((_, e)) => {
+                        let syn::Expr::Block(b) = &**e else {
+                            return None;
+                        };
+                        if super::exits(&b.block, false) {
+                            // Both branches return: what follows is unreachable.
+                            returning_branch(&b.block)?
+                        } else {
+                            let mut els = b.block.stmts.clone();
+                            // The branch's last expression is a statement before the rest.
+                            if let Some(syn::Stmt::Expr(e, None)) = els.pop() {
+                                els.push(syn::Stmt::Expr(e, Some(Default::default())));
+                            } else if let Some(last) = b.block.stmts.last() {
+                                els.push(last.clone());
+                            }
+                            els.extend(branches(&stmts[k + 1..])?);
+                            els
+                        }
+                    }
+                };
+                out.push(if_of(i, then, els));
+                return Some(out);
+            }
+            s => {
+                let probe = syn::Block {
+                    brace_token: Default::default(),
+                    stmts: vec![s.clone()],
+                };
+                if super::exits(&probe, false) {
+                    return None;
+                }
+                out.push(s.clone());
+            }
+        }
+    }
+    Some(out)
+}
+
+/// `if cond { then } else { els }` as a statement, the block's value where the branches give one.
+fn if_of(i: &syn::ExprIf, then: Vec<syn::Stmt>, els: Vec<syn::Stmt>) -> syn::Stmt {
+    let valued = |b: &[syn::Stmt]| matches!(b.last(), Some(syn::Stmt::Expr(_, None)));
+    let (cond, attrs) = (&i.cond, &i.attrs);
+    let unit = !valued(&then) && !valued(&els);
+    let e: syn::Expr = syn::parse_quote!(#(#attrs)* if #cond { #(#then)* } else { #(#els)* });
+    syn::Stmt::Expr(e, unit.then(Default::default))
+}
+
+/// A branch that returns on every path (`a; return v;`, `a; if c { return v; } else { return w;
+/// }`) as one that ends in its value (`a; v`), or `None`.
+fn returning_branch(b: &syn::Block) -> Option<Vec<syn::Stmt>> {
+    let (last, rest) = b.stmts.split_last()?;
+    let probe = syn::Block {
+        brace_token: Default::default(),
+        stmts: rest.to_vec(),
+    };
+    if super::exits(&probe, false) {
+        return None;
+    }
+    let mut out = rest.to_vec();
+    match last {
+        syn::Stmt::Expr(syn::Expr::Return(r), _) => {
+            if let Some(v) = &r.expr {
+                out.push(syn::Stmt::Expr((**v).clone(), None));
+            }
+        }
+        syn::Stmt::Expr(syn::Expr::If(i), _) => {
+            let Some((_, syn::Expr::Block(e))) = i.else_branch.as_ref().map(|(t, e)| (t, &**e))
+            else {
+                return None;
+            };
+            let then = returning_branch(&i.then_branch)?;
+            let els = returning_branch(&e.block)?;
+            out.push(if_of(i, then, els));
+        }
+        _ => return None,
+    }
+    Some(out)
+}
