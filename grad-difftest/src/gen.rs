@@ -4761,6 +4761,12 @@ impl<'a> FnGen<'a> {
                 "s.iter().map(|&v| v * a + 0.5 * v.tanh()).collect()".to_string(),
                 false,
             ),
+            _ if self.on("stmt:vector_return") && self.rng.chance(0.4) => (
+                // `return` in an `if` of the body.
+                format!("[{FLT}; 2]"),
+                "if a > 0.5 {\n        return [a * 2.0, s[0]];\n    }\n    [s[0] * a, (s[s.len() - 1] - a).tanh()]".to_string(),
+                true,
+            ),
             _ => (
                 format!("[{FLT}; 2]"),
                 "[s[0] * a, (s[s.len() - 1] - a).tanh()]".to_string(),
@@ -4864,6 +4870,7 @@ impl<'a> FnGen<'a> {
         // called on them is not followed there (README, "What is a compile error").
         let form = if plain { 3 } else { self.rng.below(5) };
         let body = match form {
+            0 if self.on("stmt:vector_return") && self.rng.chance(0.4) => "if a > 1.0 {\n        out.fill(a);\n        return;\n    }\n    for i in 0..out.len() {\n        out[i] = (s[i % s.len()] * a).tanh() + a;\n    }".to_string(),
             0 => "for i in 0..out.len() {\n        out[i] = (s[i % s.len()] * a).tanh() + a;\n    }".to_string(),
             1 => "for (o, v) in out.iter_mut().zip(s) {\n        *o += v * a;\n    }".to_string(),
             2 => "out.fill(0.0);\n    for (k, o) in out.iter_mut().enumerate() {\n        *o = (s[k % s.len()] - a).sin() * 0.5;\n    }".to_string(),
