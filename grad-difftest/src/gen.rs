@@ -35,10 +35,6 @@ pub const PENDING: &[&str] = &[
     //     struct B { rs: [[f64; 2]; 3] }
     //     #[gradient(wrt(m))] fn h(m: &B) -> f64 { let mut s = 0.0; for &[a, b] in m.rs.iter() { s += a * b; } s }
     "model:rows_by_row",
-    // A layer of `Vec<Layer>` picked by an index that is not a variable or a literal is rejected
-    // ("this read of `m.layers` is not followed yet"); `&m.layers[0]`, `m.layers[l]` are fine:
-    //     #[gradient(wrt(m))] fn f(m: &Net) -> f64 { let layer = &m.layers[m.layers.len() - 1]; layer.b }
-    "layers:index_expr",
     // A slice pattern `match` on a layer's field in a loop over the layers is rejected ("cannot
     // differentiate this expression"); on a model's own field it is fine:
     //     for layer in &m.layers { s += match &layer.w[..] { [] => 0.0, [a] => a * 2.0, [a, .., b] => a - b }; }

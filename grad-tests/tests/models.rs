@@ -980,3 +980,56 @@ fn rows_field_iterated_as_full_range() {
         rows_as_full_range_grad,
     );
 }
+
+#[derive(Clone, Debug, Params)]
+struct Unit3 {
+    w: Vec<f64>,
+    b: f64,
+}
+
+#[derive(Clone, Debug, Params)]
+struct Stack3 {
+    layers: Vec<Unit3>,
+}
+
+impl Stack3 {
+    /// The last layer bound by a computed position (`&self.layers[n - 1]`), the count read by
+    /// `len()`.
+    #[gradient]
+    fn last_layer_loss(&self, x: f64) -> f64 {
+        let count = self.layers.len();
+        let mut h = x;
+        for l in 0..count - 1 {
+            let layer = &self.layers[l];
+            h = (layer.w[0] * h + layer.b).tanh();
+        }
+        let last = &self.layers[count - 1];
+        last.w[0] * h + last.b
+    }
+}
+
+#[test]
+fn a_layer_at_a_computed_position() {
+    let m = Stack3 {
+        layers: vec![
+            Unit3 {
+                w: vec![0.5],
+                b: 0.1,
+            },
+            Unit3 {
+                w: vec![-0.3],
+                b: 0.2,
+            },
+            Unit3 {
+                w: vec![0.8],
+                b: -0.1,
+            },
+        ],
+    };
+    check_model(
+        "last_layer_loss",
+        &m,
+        |m| m.last_layer_loss(0.7),
+        |m, d| m.last_layer_loss_grad(0.7, d),
+    );
+}

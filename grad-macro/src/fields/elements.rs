@@ -196,6 +196,11 @@ impl VisitMut for Elements<'_> {
         syn::visit_mut::visit_block_mut(self, b);
         let mut i = 0;
         while i < b.stmts.len() {
+            // `let last = &m.layers[n - 1];`: the position computed once, before.
+            if let Some(at) = computed_position(&mut b.stmts[i], self.roots) {
+                b.stmts.insert(i, at);
+                i += 1;
+            }
             let alias = match &b.stmts[i] {
                 syn::Stmt::Local(syn::Local {
                     pat,
@@ -267,4 +272,36 @@ impl VisitMut for Elements<'_> {
             i += 1;
         }
     }
+}
+
+/// Input: `let e = &m.layers[i + 1];` (a position other than a name or a literal). Output: `let
+/// AT: usize = i + 1;`, and the `let` reads `&m.layers[AT]`.
+fn computed_position(s: &mut syn::Stmt, roots: &[Root]) -> Option<syn::Stmt> {
+    let syn::Stmt::Local(l) = s else {
+        return None;
+    };
+    let syn::Pat::Ident(_) = &l.pat else {
+        return None;
+    };
+    let init = l.init.as_mut()?;
+    if init.diverge.is_some() {
+        return None;
+    }
+    let syn::Expr::Reference(r) = &mut *init.expr else {
+        return None;
+    };
+    let syn::Expr::Index(ix) = &mut *r.expr else {
+        return None;
+    };
+    if !field_path(&ix.expr, roots).is_some_and(|f| f.index.is_none())
+        || matches!(
+            &*ix.index,
+            syn::Expr::Path(_) | syn::Expr::Lit(_) | syn::Expr::Range(_)
+        )
+    {
+        return None;
+    }
+    let at = crate::naming::fresh("at");
+    let index = std::mem::replace(&mut *ix.index, syn::parse_quote!(#at));
+    Some(syn::parse_quote!(let #at: usize = #index;))
 }
