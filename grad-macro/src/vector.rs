@@ -270,6 +270,17 @@ pub fn parts(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<Result<Par
         }
         (syn::Expr::Path(p), _, _) if p.path.get_ident().is_some() => Vec::new(),
         (syn::Expr::Array(_), _, _) => vec![syn::parse_quote!(let #out = #tail;)],
+        // `if c { [a, b] } else { [c, d] }`: the branches' arrays as tuples, taken apart.
+        (tail, syn::Type::Array(_), _) if arrays_as_tuples(tail).is_some() => {
+            let (as_tuples, n) = arrays_as_tuples(tail).expect("checked just above");
+            let parts: Vec<Ident> = (0..n)
+                .map(|k| crate::naming::hidden(&format!("part{k}")))
+                .collect();
+            vec![
+                syn::parse_quote!(let (#(#parts),*) = #as_tuples;),
+                syn::parse_quote!(let #out = [#(#parts),*];),
+            ]
+        }
         (_, syn::Type::Array(_), _) => vec![syn::parse_quote!(let #out: #ret = #tail;)],
         _ => vec![syn::parse_quote!(let #out: ::std::vec::Vec<#elem> = #tail;)],
     };
@@ -719,4 +730,47 @@ fn jacobian(w: &Wrap, float: crate::ir::FloatTy) -> TokenStream {
             (#value, #rows)
         }
     }
+}
+
+/// `e` (an `if`, a block, a `match`) with the array literal each of its branches ends in written
+/// as a tuple, and their length; `None` unless every branch ends in an array literal of one length
+/// of two or more.
+fn arrays_as_tuples(e: &syn::Expr) -> Option<(syn::Expr, usize)> {
+    fn walk(e: &mut syn::Expr, n: &mut Option<usize>) -> bool {
+        match e {
+            syn::Expr::Array(a) => {
+                let len = a.elems.len();
+                if len < 2 || n.is_some_and(|m| m != len) {
+                    return false;
+                }
+                *n = Some(len);
+                let elems = &a.elems;
+                *e = syn::parse_quote!((#elems));
+                true
+            }
+            syn::Expr::Paren(p) => walk(&mut p.expr, n),
+            syn::Expr::Block(b) => block(&mut b.block, n),
+            syn::Expr::If(i) => {
+                let Some((_, els)) = &mut i.else_branch else {
+                    return false;
+                };
+                block(&mut i.then_branch, n) && walk(els, n)
+            }
+            syn::Expr::Match(m) => m.arms.iter_mut().all(|a| walk(&mut a.body, n)),
+            _ => false,
+        }
+    }
+    fn block(b: &mut syn::Block, n: &mut Option<usize>) -> bool {
+        match b.stmts.last_mut() {
+            Some(syn::Stmt::Expr(e, None)) => walk(e, n),
+            _ => false,
+        }
+    }
+    if matches!(e, syn::Expr::Array(_)) {
+        return None;
+    }
+    let mut e = e.clone();
+    let mut n = None;
+    (walk(&mut e, &mut n)).then_some(())?;
+    Some((e, n?))
 }

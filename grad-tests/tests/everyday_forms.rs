@@ -2029,3 +2029,38 @@ fn returns_in_vector_and_output_functions() {
     assert_eq!(split_at_three_jvp(3.5, 1.0), ((7.0, 14.0), (2.0, 4.0)));
     assert_eq!(split_at_three_jvp(1.5, 1.0), ((1.5, 1.5), (1.0, 1.0)));
 }
+
+/// Functions returning arrays from the branches of an `if` (after a `return`) and of a `match`.
+#[gradient]
+fn branch_array(s: &[f64], a: f64) -> [f64; 2] {
+    if a > 0.5 {
+        return [a * 2.0, s[0]];
+    }
+    [s[0] * a, (s[s.len() - 1] - a).tanh()]
+}
+
+#[gradient]
+fn match_array(a: f64, b: f64) -> [f64; 3] {
+    let t = a * b;
+    match (a > 0.0, b > 0.0) {
+        (true, true) => [t, a, b],
+        (true, false) => [b, t, a],
+        _ => [a, b, t * 2.0],
+    }
+}
+
+#[gradient]
+fn uses_branch_arrays(x: &[f64]) -> f64 {
+    let r = branch_array(x, x[1]);
+    let p = match_array(x[0], x[1] - 0.5);
+    r[0] * r[1] + p[0] + p[2] * p[1]
+}
+
+#[test]
+fn arrays_from_branches() {
+    for x in [[0.7, 1.2, 0.4], [0.7, 0.2, -0.4], [-0.3, 0.9, 0.1]] {
+        let mut d = [f64::NAN; 3];
+        let v = uses_branch_arrays_grad(&x, &mut d);
+        check("uses_branch_arrays", &uses_branch_arrays, v, &d, &x);
+    }
+}
