@@ -60,6 +60,16 @@ pub fn fresh(name: &str) -> Ident {
     hidden(&format!("{name}{n}"))
 }
 
+/// `n` names from [`fresh`], one per element of something taken apart.
+pub fn fresh_names(name: &str, n: usize) -> Vec<Ident> {
+    (0..n).map(|_| fresh(name)).collect()
+}
+
+/// The names of a path's segments (`std::f64::consts::PI` → `["std", "f64", "consts", "PI"]`).
+pub fn segments(path: &syn::Path) -> Vec<String> {
+    path.segments.iter().map(|s| s.ident.to_string()).collect()
+}
+
 /// Whether the tokens `ts` (at any depth of groups) hold a name for which `is` holds: a
 /// syntactic "does this read `x`", also inside macros.
 pub fn mentions(ts: proc_macro2::TokenStream, is: &dyn Fn(&Ident) -> bool) -> bool {

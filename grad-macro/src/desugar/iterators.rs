@@ -1669,8 +1669,8 @@ pub fn tuple_fold(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
     let (source, map) = super::ranges::split_map(m)?;
     let (pa, pv, body) = (untyped(&c.inputs[0]), untyped(&c.inputs[1]), &c.body);
     let n = init.elems.len();
-    let accs: Vec<syn::Ident> = (0..n).map(|_| crate::naming::fresh("part")).collect();
-    let nexts: Vec<syn::Ident> = (0..n).map(|_| crate::naming::fresh("next")).collect();
+    let accs: Vec<syn::Ident> = crate::naming::fresh_names("part", n);
+    let nexts: Vec<syn::Ident> = crate::naming::fresh_names("next", n);
     let inits = init.elems.iter();
     let (pat, bind_item) = match map {
         Some(mc) => {

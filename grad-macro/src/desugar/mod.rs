@@ -375,11 +375,7 @@ impl VisitMut for Desugar<'_> {
                     unreachable!("matched above")
                 };
                 let x = &a.left;
-                let temps: Vec<syn::Ident> = arr
-                    .elems
-                    .iter()
-                    .map(|_| crate::naming::fresh("elem"))
-                    .collect();
+                let temps: Vec<syn::Ident> = crate::naming::fresh_names("elem", arr.elems.len());
                 let elems = arr.elems.iter();
                 let k = 0..temps.len();
                 *e = syn::parse_quote!({

@@ -226,12 +226,7 @@ pub(super) fn normal_forms(block: &mut syn::Block) {
             // `std::iter::zip(a, b)` (or `zip` imported): `a.iter().zip(b)`.
             if let syn::Expr::Call(c) = e {
                 if let (syn::Expr::Path(p), 2) = (&*c.func, c.args.len()) {
-                    let names: Vec<String> = p
-                        .path
-                        .segments
-                        .iter()
-                        .map(|s| s.ident.to_string())
-                        .collect();
+                    let names: Vec<String> = crate::naming::segments(&p.path);
                     let zip = matches!(
                         names.iter().map(String::as_str).collect::<Vec<_>>()[..],
                         ["zip"] | ["iter", "zip"] | ["std" | "core", "iter", "zip"]

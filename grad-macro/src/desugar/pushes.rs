@@ -248,12 +248,7 @@ fn empty_vec(e: &syn::Expr) -> bool {
             let syn::Expr::Path(p) = &*c.func else {
                 return false;
             };
-            let segs: Vec<String> = p
-                .path
-                .segments
-                .iter()
-                .map(|s| s.ident.to_string())
-                .collect();
+            let segs: Vec<String> = crate::naming::segments(&p.path);
             let n = segs.len();
             n >= 2
                 && segs[n - 2] == "Vec"

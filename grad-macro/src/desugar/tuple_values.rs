@@ -217,7 +217,7 @@ pub fn tuple_local(l: &syn::Local, rest: &mut [syn::Stmt]) -> Option<Vec<syn::St
     // (and is reported where its value is a tuple), rather than split into a `let` of parts that
     // no rewrite can take.
     if is_branching(init_expr) {
-        let temps: Vec<syn::Ident> = (0..n).map(|_| crate::naming::fresh("probe")).collect();
+        let temps: Vec<syn::Ident> = crate::naming::fresh_names("probe", n);
         let pat: syn::Pat = syn::parse_quote!((#(#temps),*));
         assign(init_expr, &pat, None, &temps)?;
     }

@@ -109,11 +109,7 @@ pub fn array_block_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     if arr.elems.is_empty() || prefix.is_empty() {
         return None;
     }
-    let temps: Vec<syn::Ident> = arr
-        .elems
-        .iter()
-        .map(|_| crate::naming::fresh("elem"))
-        .collect();
+    let temps: Vec<syn::Ident> = crate::naming::fresh_names("elem", arr.elems.len());
     let elems = arr.elems.iter();
     let n = temps.len();
     let name = &id.ident;
@@ -175,7 +171,7 @@ pub fn array_literal_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
             let n = lit_usize(&a.len)?;
             let inner = &u.expr;
             // Read first: the new name may be the reference's (`let q: [f64; 2] = *q;`).
-            let temps: Vec<syn::Ident> = (0..n).map(|_| crate::naming::fresh("elem")).collect();
+            let temps: Vec<syn::Ident> = crate::naming::fresh_names("elem", n);
             let mut out: Vec<syn::Stmt> = temps
                 .iter()
                 .enumerate()
@@ -645,12 +641,7 @@ fn float_constant(e: &syn::Expr) -> bool {
         // `-1.0`, `f64::INFINITY`, `std::f64::consts::PI` (a user's constant may be an integer).
         syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => float_constant(&u.expr),
         syn::Expr::Path(p) if p.qself.is_none() => {
-            let segs: Vec<String> = p
-                .path
-                .segments
-                .iter()
-                .map(|s| s.ident.to_string())
-                .collect();
+            let segs: Vec<String> = crate::naming::segments(&p.path);
             segs.len() >= 2
                 && segs.iter().any(|s| s == "f64" || s == "f32")
                 && segs.last().is_some_and(|l| {

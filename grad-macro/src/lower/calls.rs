@@ -1075,7 +1075,7 @@ impl Lowerer<'_> {
 
 /// The two names of `swap(&mut a, &mut b)` (through `std::mem`, `core::mem` or `mem`).
 pub fn swap_args(c: &syn::ExprCall, path: &syn::Path) -> Option<[Ident; 2]> {
-    let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let segs: Vec<String> = crate::naming::segments(path);
     let named = match segs
         .iter()
         .map(String::as_str)

@@ -348,7 +348,7 @@ impl Lowerer<'_> {
 
     /// `std::f64::consts::PI`, `f64::consts::E`, `core::f64::consts::LN_2`, `f64::EPSILON`, ...
     fn is_float_const_path(&self, path: &syn::Path) -> bool {
-        let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        let segs: Vec<String> = crate::naming::segments(path);
         let segs: Vec<&str> = segs.iter().map(|s| s.as_str()).collect();
         let rest = match segs.as_slice() {
             ["std" | "core", rest @ ..] => rest,
