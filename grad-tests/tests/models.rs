@@ -1033,3 +1033,48 @@ fn a_layer_at_a_computed_position() {
         |m, d| m.last_layer_loss_grad(0.7, d),
     );
 }
+
+#[derive(Clone, Debug, Params)]
+struct Sized3 {
+    w: Vec<f64>,
+    n: usize,
+}
+
+#[derive(Clone, Debug, Params)]
+struct SizedNet {
+    layers: Vec<Sized3>,
+}
+
+impl SizedNet {
+    /// An integer field of each layer given to an integer local (`width = layer.n;`).
+    #[gradient]
+    fn widths_loss(&self) -> f64 {
+        let mut s = 0.0;
+        let mut width = 3;
+        for l in 0..self.layers.len() {
+            let layer = &self.layers[l];
+            s += layer.w[0] * layer.w[1] * (width as f64);
+            width = layer.n;
+        }
+        s + width as f64
+    }
+}
+
+#[test]
+fn integer_fields_of_layers_given_to_integer_locals() {
+    let m = SizedNet {
+        layers: vec![
+            Sized3 {
+                w: vec![1.0, 2.0],
+                n: 2,
+            },
+            Sized3 {
+                w: vec![-0.5, 0.3],
+                n: 5,
+            },
+        ],
+    };
+    check_model("widths_loss", &m, SizedNet::widths_loss, |m, d| {
+        m.widths_loss_grad(d)
+    });
+}

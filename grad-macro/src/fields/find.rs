@@ -562,6 +562,13 @@ impl VisitMut for Finder<'_> {
             syn::Expr::Index(_) => self.index(e),
             syn::Expr::MethodCall(_) => self.method_call(e),
             syn::Expr::Reference(_) => self.reference(e),
+            // `width = layer.n;` of an integer local: data.
+            syn::Expr::Assign(a) if self.is_int_expr(&a.left) => {
+                self.with_ctx(Ctx::Data, |s| {
+                    s.visit_expr_mut(&mut a.left);
+                    s.visit_expr_mut(&mut a.right);
+                });
+            }
             syn::Expr::Range(r) => {
                 if let Some(s) = &mut r.start {
                     self.with_ctx(Ctx::Data, |f| f.visit_expr_mut(s));
