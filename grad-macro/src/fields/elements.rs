@@ -293,7 +293,7 @@ fn computed_position(s: &mut syn::Stmt, roots: &[Root]) -> Option<syn::Stmt> {
     let syn::Expr::Index(ix) = &mut *r.expr else {
         return None;
     };
-    if !field_path(&ix.expr, roots).is_some_and(|f| f.index.is_none())
+    if field_path(&ix.expr, roots).is_none_or(|f| f.index.is_some())
         || matches!(
             &*ix.index,
             syn::Expr::Path(_) | syn::Expr::Lit(_) | syn::Expr::Range(_)
