@@ -1275,6 +1275,9 @@ impl Emitter<'_> {
             while k < b.stmts.len() && names.len() < BATCH {
                 let s = &b.stmts[k];
                 let once = !matches!(s, Stmt::Prim { dst, .. } | Stmt::Opaque { dst, .. } | Stmt::Load { dst, .. } if self.redefined.contains(dst));
+                // `v = &a.floor();` would borrow a temporary dropped at the `;` (a `let` keeps
+                // it alive): a reference is declared where it is made.
+                let once = once && !matches!(s, Stmt::Opaque { expr, .. } if borrows(expr));
                 match self.simple_let(s).filter(|_| once) {
                     Some((name, ty, e)) => {
                         if names.contains(&name) {
@@ -1719,5 +1722,19 @@ impl Emitter<'_> {
                 quote!(#recv.#name(#(#rest),*))
             }
         }
+    }
+}
+
+/// Whether an expression's tokens start with `&` (outside parentheses): a reference, possibly to a
+/// temporary.
+fn borrows(expr: &TokenStream) -> bool {
+    match expr.clone().into_iter().next() {
+        Some(proc_macro2::TokenTree::Punct(p)) => p.as_char() == '&',
+        Some(proc_macro2::TokenTree::Group(g))
+            if g.delimiter() == proc_macro2::Delimiter::Parenthesis =>
+        {
+            borrows(&g.stream())
+        }
+        _ => false,
     }
 }

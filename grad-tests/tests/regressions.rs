@@ -991,3 +991,67 @@ fn sub_slice_bounds_and_macros() {
     let fd = (named_part_in_macros(&xs, 0.7 + h) - named_part_in_macros(&xs, 0.7 - h)) / (2.0 * h);
     assert!((dx - fd).abs() < 1e-7);
 }
+
+const LONG_BLOCK_C: f64 = 1.7;
+
+/// A reference to a computed constant among more than 32 values of one block (the generated code
+/// declares such values in batches and assigns them later: the reference must not borrow a
+/// temporary dropped at once). Found by the differential tester.
+#[gradient]
+fn reference_in_a_long_block(x: f64) -> f64 {
+    let a1 = (x * 0.99).sin() + x * 0.01;
+    let a2 = (a1 * 0.99).sin() + a1 * 0.01;
+    let a3 = (a2 * 0.99).sin() + a2 * 0.01;
+    let a4 = (a3 * 0.99).sin() + a3 * 0.01;
+    let a5 = (a4 * 0.99).sin() + a4 * 0.01;
+    let a6 = (a5 * 0.99).sin() + a5 * 0.01;
+    let a7 = (a6 * 0.99).sin() + a6 * 0.01;
+    let a8 = (a7 * 0.99).sin() + a7 * 0.01;
+    let a9 = (a8 * 0.99).sin() + a8 * 0.01;
+    let a10 = (a9 * 0.99).sin() + a9 * 0.01;
+    let a11 = (a10 * 0.99).sin() + a10 * 0.01;
+    let a12 = (a11 * 0.99).sin() + a11 * 0.01;
+    let a13 = (a12 * 0.99).sin() + a12 * 0.01;
+    let a14 = (a13 * 0.99).sin() + a13 * 0.01;
+    let a15 = (a14 * 0.99).sin() + a14 * 0.01;
+    let a16 = (a15 * 0.99).sin() + a15 * 0.01;
+    let a17 = (a16 * 0.99).sin() + a16 * 0.01;
+    let a18 = (a17 * 0.99).sin() + a17 * 0.01;
+    let p: &f64 = &(LONG_BLOCK_C.floor());
+    let q = *p * 0.5 + p.tanh();
+    let a19 = (a18 * 0.99).sin() + a18 * 0.01;
+    let a20 = (a19 * 0.99).sin() + a19 * 0.01;
+    let a21 = (a20 * 0.99).sin() + a20 * 0.01;
+    let a22 = (a21 * 0.99).sin() + a21 * 0.01;
+    let a23 = (a22 * 0.99).sin() + a22 * 0.01;
+    let a24 = (a23 * 0.99).sin() + a23 * 0.01;
+    let a25 = (a24 * 0.99).sin() + a24 * 0.01;
+    let a26 = (a25 * 0.99).sin() + a25 * 0.01;
+    let a27 = (a26 * 0.99).sin() + a26 * 0.01;
+    let a28 = (a27 * 0.99).sin() + a27 * 0.01;
+    let a29 = (a28 * 0.99).sin() + a28 * 0.01;
+    let a30 = (a29 * 0.99).sin() + a29 * 0.01;
+    let a31 = (a30 * 0.99).sin() + a30 * 0.01;
+    let a32 = (a31 * 0.99).sin() + a31 * 0.01;
+    let a33 = (a32 * 0.99).sin() + a32 * 0.01;
+    let a34 = (a33 * 0.99).sin() + a33 * 0.01;
+    let a35 = (a34 * 0.99).sin() + a34 * 0.01;
+    let a36 = (a35 * 0.99).sin() + a35 * 0.01;
+    let a37 = (a36 * 0.99).sin() + a36 * 0.01;
+    let a38 = (a37 * 0.99).sin() + a37 * 0.01;
+    let a39 = (a38 * 0.99).sin() + a38 * 0.01;
+    let a40 = (a39 * 0.99).sin() + a39 * 0.01;
+    a40 + q * a3
+}
+
+#[test]
+fn a_reference_to_a_computed_value_in_a_long_block() {
+    let (v, g) = reference_in_a_long_block_grad(0.7);
+    check_scalar(
+        "reference_in_a_long_block",
+        &reference_in_a_long_block,
+        &reference_in_a_long_block_grad,
+        0.7,
+    );
+    assert!(v.is_finite() && g[0].is_finite());
+}

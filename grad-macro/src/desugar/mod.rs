@@ -652,6 +652,7 @@ impl Desugar<'_> {
                             .or_else(|| tuples::array_pattern_let(l))
                             .or_else(|| tuples::struct_pattern_let(l))
                             .or_else(|| tuples::tuple_by_field(l))
+                            .or_else(|| refs::temporary_ref_let(l))
                             .or_else(|| tuples::array_block_let(l))
                             .or_else(|| tuples::array_literal_let(l))
                             .or_else(|| iterators::collect_let(l, &self.float_params))

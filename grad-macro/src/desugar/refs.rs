@@ -186,3 +186,41 @@ fn assign_op(op: &syn::BinOp) -> bool {
             | syn::BinOp::RemAssign(_)
     )
 }
+
+/// Input: `let p = &(a * b);` (a reference to a value computed there, not to a place). Output:
+/// `let T = a * b; let p = &T;`: the value gets a name, so that the reference outlives the
+/// statement wherever the engine puts the assignment (a value declared before a loop or branch
+/// and assigned in it would borrow a temporary dropped at once).
+pub fn temporary_ref_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
+    let (id, ty, init) = super::plain_let(l)?;
+    let syn::Expr::Reference(r) = init else {
+        return None;
+    };
+    if r.mutability.is_some() {
+        return None;
+    }
+    let mut inner = &*r.expr;
+    while let syn::Expr::Paren(p) = inner {
+        inner = &p.expr;
+    }
+    if matches!(
+        inner,
+        syn::Expr::Path(_) | syn::Expr::Field(_) | syn::Expr::Index(_) | syn::Expr::Lit(_)
+    ) {
+        return None;
+    }
+    // Arrays and slices made in place (`&[x, y]`, `&vec![..]`) are buffers' business.
+    if matches!(
+        inner,
+        syn::Expr::Array(_) | syn::Expr::Repeat(_) | syn::Expr::Macro(_)
+    ) {
+        return None;
+    }
+    let t = crate::naming::fresh("referent");
+    let name = &id.ident;
+    let ty = ty.map(|t| quote::quote!(: #t));
+    Some(vec![
+        syn::parse_quote!(let #t = #inner;),
+        syn::parse_quote!(let #name #ty = &#t;),
+    ])
+}
