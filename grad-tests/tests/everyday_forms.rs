@@ -2064,3 +2064,27 @@ fn arrays_from_branches() {
         check("uses_branch_arrays", &uses_branch_arrays, v, &d, &x);
     }
 }
+
+/// A view read inside `vec![..]` by a chain of pieces (`ss.chunks(2).zip(ss)`). Found by the
+/// differential tester.
+#[gradient]
+fn view_in_vec_literal(xs: &[f64]) -> f64 {
+    let ss = &xs[xs.len() / 2..];
+    let v = vec![
+        ss.chunks(2)
+            .zip(ss)
+            .map(|(p, y)| p.iter().sum::<f64>() * y.tanh())
+            .sum::<f64>(),
+        ss.len() as f64,
+        ss[0],
+    ];
+    v[0] + v[1] * v[2]
+}
+
+#[test]
+fn views_inside_vec_literals() {
+    let x = [0.3, -1.2, 2.0, 0.7, 0.45];
+    let mut d = [f64::NAN; 5];
+    let v = view_in_vec_literal_grad(&x, &mut d);
+    check("view_in_vec_literal", &view_in_vec_literal, v, &d, &x);
+}

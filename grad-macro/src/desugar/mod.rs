@@ -1026,7 +1026,7 @@ pub(crate) fn place_of(mut e: &syn::Expr) -> &syn::Expr {
 /// `value; len`, the body of `vec![value; len]`.
 /// Runs `f` on the values inside `vec![e; n]` (`e`) or `vec![a, b, ..]` (each), writing the
 /// macro's tokens back: they are rewritten like any other expression.
-fn vec_elements(m: &mut syn::Macro, mut f: impl FnMut(&mut syn::Expr)) {
+pub(crate) fn vec_elements(m: &mut syn::Macro, mut f: impl FnMut(&mut syn::Expr)) {
     if let Ok(mut r) = m.parse_body::<VecRepeat>() {
         f(&mut r.0);
         let (v, n) = (&r.0, &r.1);

@@ -230,6 +230,12 @@ impl VisitMut for Subst {
     /// `vec![s.iter().sum::<f64>(); 2]`, `assert!(s.len() > 1)`: the name in a macro's tokens
     /// is the part `(&x[A..B])` (or its iterator before `.iter()`).
     fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+        // `vec![s.chunks(2).map(..).sum(), ..]`: the elements are expressions, rewritten as such
+        // (a method's receiver becomes the part itself).
+        if m.path.is_ident("vec") {
+            super::vec_elements(m, |e| self.visit_expr_mut(e));
+            return;
+        }
         fn tokens(ts: proc_macro2::TokenStream, s: &Subst) -> proc_macro2::TokenStream {
             let tts: Vec<proc_macro2::TokenTree> = ts.into_iter().collect();
             let mut out = proc_macro2::TokenStream::new();
