@@ -2287,18 +2287,19 @@ impl<'a> FnGen<'a> {
         let (t1, t2) = (self.tanh_ex(e1), self.tanh_ex(e2));
         Self::line(out, ind, &format!("let mut {b} = vec![0.0; 3];"));
         Self::line(out, ind, &format!("{b}[0] = {t1}; {b}[2] = 0.5;"));
-        let body = "for e in w.iter_mut() { *e *= k; } w[1] += k";
+        // Parameter names no case parameter has (those become a model's fields when rendered).
+        let body = "for e in wv.iter_mut() { *e *= kf; } wv[1] += kf";
         if self.rng.chance(0.5) {
             Self::line(
                 out,
                 ind,
-                &format!("fn {f}(w: &mut [{FLT}], k: {FLT}) {{ {body}; }}"),
+                &format!("fn {f}(wv: &mut [{FLT}], kf: {FLT}) {{ {body}; }}"),
             );
         } else {
             Self::line(
                 out,
                 ind,
-                &format!("let {f} = |w: &mut [{FLT}], k: {FLT}| {{ {body}; }};"),
+                &format!("let {f} = |wv: &mut [{FLT}], kf: {FLT}| {{ {body}; }};"),
             );
         }
         Self::line(out, ind, &format!("{f}(&mut {b}, {t2});"));
@@ -2566,7 +2567,7 @@ impl<'a> FnGen<'a> {
             _ => {
                 let c = fmt_float(self.value_in((-1.0, 1.0)));
                 format!(
-                    "let {i} = {xs}.iter().enumerate().{f}(|&(_, a), &(_, b)| (*a - {c}).abs().total_cmp(&(*b - {c}).abs())).map(|(k, _)| k).unwrap(); let {v} = {xs}[{i}];"
+                    "let {i} = {xs}.iter().enumerate().{f}(|&(_, a), &(_, b)| (*a - {c}).abs().total_cmp(&(*b - {c}).abs())).map(|(pos, _)| pos).unwrap(); let {v} = {xs}[{i}];"
                 )
             }
         };
