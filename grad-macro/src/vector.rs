@@ -257,30 +257,25 @@ pub fn parts(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<Result<Par
         crate::naming::hidden("d"),
         crate::naming::hidden("dot"),
     );
-    let bind: Vec<syn::Stmt> = match (&tail, &**ret, arity) {
-        // The parts by name, then as an array (a tuple's parts are dotted like a vector's).
-        (_, _, Some(n)) => {
+    // A tuple's parts, or the arrays an `if`/`match` ends in written as tuples (`if c { [a, b] }
+    // else { [c, d] }`): taken apart by name, then an array (dotted like a vector).
+    let as_parts = match (arity, &**ret) {
+        (Some(n), _) => Some((tail.clone(), n)),
+        (None, syn::Type::Array(_)) => arrays_as_tuples(&tail),
+        _ => None,
+    };
+    let bind: Vec<syn::Stmt> = match (&tail, &**ret, as_parts) {
+        (_, _, Some((source, n))) => {
             let parts: Vec<Ident> = (0..n)
                 .map(|k| crate::naming::hidden(&format!("part{k}")))
                 .collect();
             vec![
-                syn::parse_quote!(let (#(#parts),*) = #tail;),
+                syn::parse_quote!(let (#(#parts),*) = #source;),
                 syn::parse_quote!(let #out = [#(#parts),*];),
             ]
         }
         (syn::Expr::Path(p), _, _) if p.path.get_ident().is_some() => Vec::new(),
         (syn::Expr::Array(_), _, _) => vec![syn::parse_quote!(let #out = #tail;)],
-        // `if c { [a, b] } else { [c, d] }`: the branches' arrays as tuples, taken apart.
-        (tail, syn::Type::Array(_), _) if arrays_as_tuples(tail).is_some() => {
-            let (as_tuples, n) = arrays_as_tuples(tail).expect("checked just above");
-            let parts: Vec<Ident> = (0..n)
-                .map(|k| crate::naming::hidden(&format!("part{k}")))
-                .collect();
-            vec![
-                syn::parse_quote!(let (#(#parts),*) = #as_tuples;),
-                syn::parse_quote!(let #out = [#(#parts),*];),
-            ]
-        }
         (_, syn::Type::Array(_), _) => vec![syn::parse_quote!(let #out: #ret = #tail;)],
         _ => vec![syn::parse_quote!(let #out: ::std::vec::Vec<#elem> = #tail;)],
     };

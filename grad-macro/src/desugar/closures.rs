@@ -219,12 +219,7 @@ pub fn inline_closures(b: &mut syn::Block) {
         // What the closure reads, and its own name, mean at its calls what they meant where it
         // was defined: a later `let` of one of those names (`let act = |z| ..;` again, `let w =
         // ..;`) gets a name of its own.
-        let mut sorted: Vec<&String> = free.iter().collect();
-        sorted.sort();
-        for n in sorted {
-            let n = syn::Ident::new(n, proc_macro2::Span::call_site());
-            super::sub_slices::unshadow(&mut b.stmts[k + 1..], &n);
-        }
+        unshadow_all(&mut b.stmts[k + 1..], &free);
         let mut end = k + 1;
         let mut inline = Inline {
             name: &name,
@@ -361,12 +356,7 @@ pub fn inline_fn_items(b: &mut syn::Block, type_params: &HashSet<String>) {
         // The function's name and the items its body calls mean the block's items wherever it
         // is called: a local that takes one of those names (`let act = |z| ..;` after `fn act`)
         // gets a name of its own first.
-        let mut sorted: Vec<&String> = free.iter().collect();
-        sorted.sort();
-        for n in sorted {
-            let n = syn::Ident::new(n, proc_macro2::Span::call_site());
-            super::sub_slices::unshadow(&mut b.stmts, &n);
-        }
+        unshadow_all(&mut b.stmts, &free);
         let mut inline = Inline {
             name: &name,
             closure: &closure,
@@ -385,6 +375,17 @@ pub fn inline_fn_items(b: &mut syn::Block, type_params: &HashSet<String>) {
             b.stmts.insert(k, item);
             k += 1;
         }
+    }
+}
+
+/// Every declaration in `stmts` of one of `names` under a name of its own (see
+/// `sub_slices::unshadow`), in a fixed order so that expansions are reproducible.
+fn unshadow_all(stmts: &mut [syn::Stmt], names: &HashSet<String>) {
+    let mut sorted: Vec<&String> = names.iter().collect();
+    sorted.sort();
+    for n in sorted {
+        let n = syn::Ident::new(n, proc_macro2::Span::call_site());
+        super::sub_slices::unshadow(stmts, &n);
     }
 }
 

@@ -385,12 +385,7 @@ pub fn shadowing_copy(l: &syn::Local, rest: &mut [syn::Stmt]) -> Option<syn::Stm
 /// again (nested blocks, closures, `for` and `match` patterns that bind it respected); `false`,
 /// with `rest` unchanged, where a macro reads it inside a format string renaming cannot reach.
 pub fn rename_rest(rest: &mut [syn::Stmt], from: &Ident, to: &Ident) -> bool {
-    let mut r = Rename {
-        from,
-        to,
-        active: true,
-        unreachable: false,
-    };
+    let mut r = Rename::new(from, to);
     let mut copy = rest.to_vec();
     r.visit_stmts(&mut copy);
     if r.unreachable {
@@ -403,12 +398,7 @@ pub fn rename_rest(rest: &mut [syn::Stmt], from: &Ident, to: &Ident) -> bool {
 /// `from` as `to` in `e` (scopes inside that declare `from` again respected); `false`, with
 /// `e` unchanged, where a format string reads it.
 pub fn rename_expr(e: &mut syn::Expr, from: &Ident, to: &Ident) -> bool {
-    let mut r = Rename {
-        from,
-        to,
-        active: true,
-        unreachable: false,
-    };
+    let mut r = Rename::new(from, to);
     let mut copy = e.clone();
     r.visit_expr_mut(&mut copy);
     if r.unreachable {
@@ -427,7 +417,16 @@ struct Rename<'a> {
     unreachable: bool,
 }
 
-impl Rename<'_> {
+impl<'a> Rename<'a> {
+    fn new(from: &'a Ident, to: &'a Ident) -> Self {
+        Rename {
+            from,
+            to,
+            active: true,
+            unreachable: false,
+        }
+    }
+
     fn visit_stmts(&mut self, stmts: &mut [syn::Stmt]) {
         let saved = self.active;
         for s in stmts {
@@ -510,7 +509,7 @@ impl VisitMut for Rename<'_> {
 
 /// `tokens` with the identifier `from` as `to`; `inline` set where a string literal holds
 /// `{from}` or `{from:..}` (a format string's capture).
-fn rename_tokens(
+pub(super) fn rename_tokens(
     tokens: proc_macro2::TokenStream,
     from: &str,
     to: &Ident,
@@ -735,14 +734,7 @@ impl Unshadow<'_> {
         let to = crate::naming::fresh(&self.name.to_string());
         rename_binding(pat, self.name, &to);
         for e in scope {
-            let mut r = Rename {
-                from: self.name,
-                to: &to,
-                active: true,
-                unreachable: false,
-            };
-            r.visit_expr_mut(e);
-            self.ok &= !r.unreachable;
+            self.ok &= rename_expr(e, self.name, &to);
         }
     }
 }
