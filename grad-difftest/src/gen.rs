@@ -4758,6 +4758,12 @@ impl<'a> FnGen<'a> {
                 "s.iter().map(|&v| v * a + 0.5 * v.tanh()).collect()".to_string(),
                 false,
             ),
+            _ if self.on("stmt:vector_return") && self.rng.chance(0.2) => (
+                // The value from a `match`'s arms.
+                format!("[{FLT}; 2]"),
+                "match s.len() % 2 {\n        0 => [a * 2.0, s[0]],\n        _ => [s[0] * a, (s[s.len() - 1] - a).tanh()],\n    }".to_string(),
+                true,
+            ),
             _ if self.on("stmt:vector_return") && self.rng.chance(0.4) => (
                 // `return` in an `if` of the body.
                 format!("[{FLT}; 2]"),

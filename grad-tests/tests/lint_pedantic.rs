@@ -1083,3 +1083,58 @@ fn fourth_round_forms_run() {
     let value = fourth_round_forms_grad(&[0.3, -0.7, 1.1], &points, &mut dx, &mut dp);
     assert!(value.is_finite() && dx.iter().chain(dp.iter().flatten()).all(|g| g.is_finite()));
 }
+
+/// A vector-valued helper returning from an `if` and from a `match`.
+#[gradient]
+fn branch_pair(values: &[f64], scale: f64) -> [f64; 2] {
+    if scale > 0.5 {
+        return [scale * 2.0, values[0]];
+    }
+    match values.len() % 2 {
+        0 => [values[0] * scale, scale],
+        _ => [scale, values[0].tanh()],
+    }
+}
+
+/// The fifth round: helpers writing into buffers through `&mut [f64]`, a block condition that
+/// breaks, an untyped integer local, a reference to a computed constant, a view inside `vec!`,
+/// a vector-valued helper with `return`.
+#[allow(clippy::blocks_in_conditions, clippy::useless_vec)]
+#[gradient(wrt(x))]
+fn fifth_round_forms(x: &[f64], count: usize) -> f64 {
+    fn scale(values: &mut [f64], factor: f64) {
+        for value in values.iter_mut() {
+            *value *= factor;
+        }
+    }
+    let mut buffer = vec![0.0; x.len()];
+    for (slot, value) in buffer.iter_mut().zip(x) {
+        *slot = value * value;
+    }
+    scale(&mut buffer, x[0]);
+    let mut total = 0.0;
+    for value in &buffer {
+        if {
+            total += value;
+            total > 5.0
+        } {
+            break;
+        }
+    }
+    let first = 1;
+    let reference: &f64 = &(SCALE.sqrt());
+    let tail = &x[1..];
+    let listed = vec![tail.iter().sum::<f64>(), tail[0] * *reference];
+    let pair = branch_pair(x, x[1]);
+    let counted = if count >= first { listed[0] } else { listed[1] };
+    total + counted + pair[0] * pair[1]
+}
+
+#[test]
+fn fifth_round_forms_run() {
+    let mut dx = [0.0; 3];
+    for count in [0, 2] {
+        let value = fifth_round_forms_grad(&[0.3, 0.7, -1.1], count, &mut dx);
+        assert!(value.is_finite() && dx.iter().all(|g| g.is_finite()));
+    }
+}
