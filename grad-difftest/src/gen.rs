@@ -3124,6 +3124,12 @@ impl<'a> FnGen<'a> {
             20 if self.on("stmt:destructure") && self.rng.chance(0.2) => {
                 self.destructure(out, ind);
             }
+            21 if self.on("stmt:resized")
+                && (!self.returned || self.on("stmt:buffer_after_return"))
+                && self.rng.chance(0.3) =>
+            {
+                self.resized(out, ind);
+            }
             21 if self.on("stmt:scoped_items") && self.rng.chance(0.15) => {
                 self.scoped_items(out, ind);
             }
@@ -3167,6 +3173,44 @@ impl<'a> FnGen<'a> {
                     ),
                 );
                 self.declare(&n, VarKind::Float(e1.iv.union(e2.iv).union(e3.iv)), false);
+            }
+            24 if self.on("stmt:match_tuple_binding") && self.rng.chance(0.2) => {
+                // A tuple scrutinee with a float part the arms bind (by name, `mut`, under a
+                // guard that reads it) beside a part they test.
+                let c1 = self.cond(1);
+                let f = self.wrapped(1, (-2.0, 2.0));
+                let (e1, e2) = (self.expr(1), self.expr(1));
+                let (n, b) = (self.fresh("v"), self.fresh("b"));
+                let o = self.rng.below(2) == 0;
+                let opt = if o {
+                    format!("if {c1} {{ Some(2usize) }} else {{ None }}")
+                } else {
+                    c1.clone()
+                };
+                let (first, second) = if o {
+                    ("Some(i)", "None")
+                } else {
+                    ("true", "false")
+                };
+                let scale = if o {
+                    format!(" * i as {FLT}")
+                } else {
+                    String::new()
+                };
+                Self::line(
+                    out,
+                    ind,
+                    &format!(
+                        "let {n}: {FLT} = match ({opt}, {}) {{ ({first}, {b}) => {b} * {}{scale}, ({second}, {b}) if {b} > 0.25 => {FLT}::tanh({b}) + {}, (_, mut {b}) => {{ {b} *= 0.5; {b} }} }};",
+                        f.s, paren(&e1.s), paren(&e2.s)
+                    ),
+                );
+                let iv =
+                    f.iv.mul(e1.iv)
+                        .mul(Iv(1.0, 2.0, true))
+                        .union(e2.iv.add(Iv(-1.0, 1.0, true)))
+                        .union(f.iv);
+                self.declare(&n, VarKind::Float(iv), false);
             }
             24 if self.on("stmt:map_map") && self.rng.chance(0.2) => {
                 // Two `map` stages; the first's parameter takes the name of a float in scope,
@@ -4660,6 +4704,119 @@ impl<'a> FnGen<'a> {
         self.declare(&r, VarKind::Float(Iv(-6.0, 6.0, true)), false);
     }
 
+    /// A `Vec` whose length changes from one iteration to the next (layers of different widths,
+    /// a pairwise reduction): `h = hn;` with `hn` of another length, `h.resize(m, c)`,
+    /// `h.truncate(m)`, in a `for` or a `while` that halves it; then read.
+    fn resized(&mut self, out: &mut String, ind: usize) {
+        let (h, hn, t, q, m) = (
+            self.fresh("h"),
+            self.fresh("hn"),
+            self.fresh("t"),
+            self.fresh("q"),
+            self.fresh("m"),
+        );
+        let slices = self.slices();
+        let start = match self.rng.below(3) {
+            0 if !slices.is_empty() => {
+                let (xs, iv) = self.rng.pick(&slices).clone();
+                (format!("{xs}.to_vec()"), iv)
+            }
+            1 => {
+                let e = self.wrapped(1, (-2.0, 2.0));
+                let k = 1 + self.rng.below(4);
+                (format!("vec![{}; {k}]", self.typed(e.clone()).s), e.iv)
+            }
+            _ => {
+                let (a, b) = (self.wrapped(1, (-2.0, 2.0)), self.wrapped(1, (-2.0, 2.0)));
+                (
+                    format!("vec![{}, 0.5, {}, -0.25]", a.s, b.s),
+                    a.iv.union(b.iv),
+                )
+            }
+        };
+        Self::line(out, ind, &format!("let mut {h}: Vec<{FLT}> = {};", start.0));
+        let halving = self.rng.chance(0.25);
+        if halving {
+            Self::line(out, ind, &format!("while {h}.len() > 1 {{"));
+            Self::line(out, ind + 1, &format!("let {m} = {h}.len() / 2;"));
+        } else {
+            let trips = 1 + self.rng.below(4);
+            Self::line(out, ind, &format!("for {t} in 0..{trips} {{"));
+            let len = match self.rng.below(4) {
+                0 => format!("({t} + {}) % 3 + 1", self.rng.below(3)),
+                1 => format!("{h}.len() % 3 + 1"),
+                2 => format!("{h}.len() + 1"),
+                _ => format!("if {h}.len() > 1 {{ {h}.len() - 1 }} else {{ 3 }}"),
+            };
+            Self::line(out, ind + 1, &format!("let {m}: usize = {len};"));
+        }
+        self.frames.push(vec![]);
+        if !halving {
+            let int = VarKind::Int {
+                index_for: None,
+                ty: "usize",
+            };
+            self.declare(&t, int, false);
+        }
+        let state = VarKind::Seq {
+            key: h.clone(),
+            iv: start.1.union(Iv(-2.0, 2.0, true)),
+            min_len: 1,
+            slice: false,
+        };
+        let (e, f) = (self.wrapped(1, (-2.0, 2.0)), self.wrapped(1, (-2.0, 2.0)));
+        let (e, f) = (paren(&e.s), paren(&f.s));
+        let in_place = !halving && self.rng.chance(0.35);
+        if in_place {
+            // The buffer itself takes the new length, then every element a new value.
+            let fill = ["0.0", "0.5", "-1.0"][self.rng.below(3)];
+            if self.rng.chance(0.5) {
+                Self::line(out, ind + 1, &format!("{h}.resize({m}, {fill});"));
+            } else {
+                Self::line(out, ind + 1, &format!("{h}.resize({m} + 1, {fill});"));
+                Self::line(out, ind + 1, &format!("{h}.truncate({m});"));
+            }
+            Self::line(
+                out,
+                ind + 1,
+                &format!("for {q} in 0..{m} {{ {h}[{q}] = {FLT}::tanh({h}[{q}] * {e} + {f} + {q} as {FLT} * 0.25); }}"),
+            );
+        } else {
+            let pair = if halving {
+                format!("{h}[2 * {q}] * {e} + {h}[2 * {q} + 1] * 0.5")
+            } else {
+                format!("{h}[{q} % {h}.len()] * {e} + {h}[({q} + 1) % {h}.len()] * 0.5")
+            };
+            Self::line(out, ind + 1, &format!("let mut {hn} = vec![0.0; {m}];"));
+            Self::line(
+                out,
+                ind + 1,
+                &format!("for {q} in 0..{m} {{ {hn}[{q}] = {FLT}::tanh({pair} + {f}); }}"),
+            );
+            let assign = match self.rng.below(3) {
+                0 => format!("{h} = {hn}.clone();"),
+                1 if !halving => {
+                    format!("if {t} == 1 {{ {h} = {hn}.clone(); }} else {{ {h} = {hn}; }}")
+                }
+                _ => format!("{h} = {hn};"),
+            };
+            Self::line(out, ind + 1, &assign);
+        }
+        self.frames.pop();
+        Self::line(out, ind, "}");
+        self.declare(&h, state, false);
+        let r = self.fresh("hr");
+        let read = match self.rng.below(3) {
+            0 => format!("{h}.iter().sum::<{FLT}>() * 0.5"),
+            1 => format!("{h}[0] * {h}[{h}.len() - 1]"),
+            _ => format!(
+                "{h}.len() as {FLT} * 0.25 + {h}.iter().map(|v| v * v).sum::<{FLT}>() * 0.25"
+            ),
+        };
+        Self::line(out, ind, &format!("let {r}: {FLT} = {read};"));
+        self.declare(&r, VarKind::Float(Iv(-6.0, 6.0, true)), false);
+    }
+
     /// Declares the local buffer `name` (values in `iv`, at least `min_len` long) and reads it.
     fn buffer_read(
         &mut self,
@@ -5168,10 +5325,22 @@ impl<'a> FnGen<'a> {
         } else {
             String::new()
         };
-        Self::line(out, ind, &format!("let mut {n}{ann} = Vec::new();"));
         let slices = self.slices();
         let form = self.rng.below(if slices.is_empty() { 2 } else { 6 });
         let mut iv = Iv::pt(0.0);
+        if form == 5 && self.on("stmt:grown_copy") && self.rng.chance(0.4) {
+            // A copy of a slice that the `extend`s and the push below grow (concatenation).
+            let (xs, xiv) = self.rng.pick(&slices).clone();
+            let copy = if self.rng.chance(0.5) {
+                "to_vec"
+            } else {
+                "to_owned"
+            };
+            Self::line(out, ind, &format!("let mut {n}{ann} = {xs}.{copy}();"));
+            iv = iv.union(xiv);
+        } else {
+            Self::line(out, ind, &format!("let mut {n}{ann} = Vec::new();"));
+        }
         let mut push = |g: &mut Self, extra: &str| {
             let e = g.wrapped(1, (-2.0, 2.0));
             iv = iv.union(e.iv).union(Iv(-3.0, 3.0, e.iv.2));

@@ -73,6 +73,11 @@ pub fn for_each_use(s: &Stmt, f: &mut impl FnMut(ValId)) {
             buf_len_uses(len, f);
         }
         Stmt::ResetAdj { len, .. } => buf_len_uses(len, f),
+        Stmt::Resize { len, init, .. } => {
+            f(*len);
+            op(init, f);
+        }
+        Stmt::Unresize { .. } => {}
         Stmt::Store { index, value, .. } => {
             f(*index);
             op(value, f);
@@ -122,6 +127,8 @@ pub fn for_each_def(s: &Stmt, f: &mut impl FnMut(ValId)) {
         Stmt::NewBuf { .. }
         | Stmt::Store { .. }
         | Stmt::ResetAdj { .. }
+        | Stmt::Resize { .. }
+        | Stmt::Unresize { .. }
         | Stmt::CallVec { .. }
         | Stmt::VecTangent { .. } => {}
         Stmt::Effect { .. }

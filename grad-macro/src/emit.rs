@@ -189,6 +189,11 @@ pub struct Emitter<'a> {
     /// In a `NAME__split`'s closure: the differentiated parameters whose gradient is written only
     /// when the caller asks for it, with the (compile-time) condition that it does.
     pub guards: std::collections::HashMap<SeqId, TokenStream>,
+    /// The buffers whose length changes ([`Stmt::Resize`]): their snapshots keep their lengths.
+    resized: std::collections::HashSet<SeqId>,
+    /// The tapes that have a length tape beside them (`lensN: Vec<usize>`): a resize's saved
+    /// state, or the snapshots of a buffer whose length changes.
+    length_tapes: std::collections::BTreeSet<TapeId>,
 }
 
 /// The method a call path names when it is the method marker's (`fields::find`): the call
@@ -272,6 +277,37 @@ fn uses_scratch(b: &Block) -> bool {
     })
 }
 
+/// The tapes of `b` that keep lengths: those of the resizes, and the snapshots of `resized`.
+fn length_tapes_in(
+    b: &Block,
+    resized: &std::collections::HashSet<SeqId>,
+    out: &mut std::collections::BTreeSet<TapeId>,
+) {
+    for s in &b.stmts {
+        match s {
+            Stmt::Resize { save: Some(t), .. } | Stmt::Unresize { save: t, .. } => {
+                out.insert(*t);
+            }
+            Stmt::Loop(l) => {
+                for (seq, t) in l.snapshots.iter().chain(&l.restores) {
+                    if resized.contains(seq) {
+                        out.insert(*t);
+                    }
+                }
+                if let Iter::While { cond_block, .. } = &l.iter {
+                    length_tapes_in(cond_block, resized, out);
+                }
+                length_tapes_in(&l.body, resized, out);
+            }
+            Stmt::If { then, els, .. } => {
+                length_tapes_in(then, resized, out);
+                length_tapes_in(els, resized, out);
+            }
+            _ => {}
+        }
+    }
+}
+
 /// Whether a statement of `b`, at any depth, is the primitive `op`.
 fn uses_prim(b: &Block, op: Prim) -> bool {
     b.stmts.iter().any(|s| match s {
@@ -287,7 +323,10 @@ impl<'a> Emitter<'a> {
         fn scan(b: &Block, out: &mut std::collections::HashSet<SeqId>) {
             for s in &b.stmts {
                 match s {
-                    Stmt::Store { seq, .. } | Stmt::VecTangent { tseq: seq, .. } => {
+                    Stmt::Store { seq, .. }
+                    | Stmt::VecTangent { tseq: seq, .. }
+                    | Stmt::Resize { seq, .. }
+                    | Stmt::Unresize { seq, .. } => {
                         out.insert(*seq);
                     }
                     Stmt::Loop(l) if !l.restores.is_empty() => {
@@ -329,6 +368,14 @@ impl<'a> Emitter<'a> {
         if let Some(forward) = blocks.first() {
             branch_bufs(forward, false, &mut hoisted);
         }
+        let mut resized = std::collections::HashSet::new();
+        for b in blocks {
+            crate::ir::resized_seqs(b, &mut resized);
+        }
+        let mut length_tapes = std::collections::BTreeSet::new();
+        for b in blocks {
+            length_tapes_in(b, &resized, &mut length_tapes);
+        }
         Emitter {
             func,
             stored,
@@ -339,6 +386,8 @@ impl<'a> Emitter<'a> {
             uses_scratch: blocks.iter().any(|b| uses_scratch(b)),
             split_calls: std::collections::HashSet::new(),
             guards: std::collections::HashMap::new(),
+            resized,
+            length_tapes,
         }
     }
 
@@ -568,11 +617,20 @@ impl Emitter<'_> {
         match len {
             crate::ir::BufLen::Vec(v) => self.name(*v).into_token_stream(),
             crate::ir::BufLen::Array(t) => t.clone(),
+            crate::ir::BufLen::Like(s) => {
+                let buf = self.seq(*s);
+                quote!(#buf.len())
+            }
         }
     }
 
     pub fn tape(&self, t: TapeId) -> Ident {
         crate::naming::hidden(&format!("tape{}", t.0))
+    }
+
+    /// The lengths kept beside tape `t` (see [`Emitter::length_tapes`]).
+    fn lengths(t: TapeId) -> Ident {
+        crate::naming::hidden(&format!("lens{}", t.0))
     }
 
     /// The tapes, declared once at the top of the function and reused by every run of their loop.
@@ -581,18 +639,23 @@ impl Emitter<'_> {
             let name = self.tape(TapeId(t));
             quote!(let mut #name = ::std::vec::Vec::new();)
         });
+        let lengths = self.length_tapes.iter().map(|t| {
+            let name = Self::lengths(*t);
+            quote!(let mut #name: ::std::vec::Vec<usize> = ::std::vec::Vec::new();)
+        });
+        let tapes: Vec<TokenStream> = tapes.chain(lengths).collect();
         let ty = self.ty();
         let zero = float_literal(0.0, self.func.float_ty);
         let bufs = self.hoisted.iter().map(|(seq, len)| {
             let name = self.seq(*seq);
             match len {
-                crate::ir::BufLen::Vec(_) => {
+                crate::ir::BufLen::Vec(_) | crate::ir::BufLen::Like(_) => {
                     quote!(let mut #name: ::std::vec::Vec<#ty> = ::std::vec::Vec::new();)
                 }
                 crate::ir::BufLen::Array(n) => quote!(let mut #name: [#ty; #n] = [#zero; #n];),
             }
         });
-        tapes.chain(bufs).collect()
+        tapes.into_iter().chain(bufs).collect()
     }
 
     fn typed(&self, v: ValId) -> TokenStream {
@@ -626,11 +689,26 @@ impl Emitter<'_> {
         let body = self.block(&l.body);
         let snapshots = l.snapshots.iter().map(|(seq, t)| {
             let (buf, tape) = (self.seq(*seq), self.tape(*t));
-            quote!(#tape.extend_from_slice(&#buf[..]);)
+            let length = self.resized.contains(seq).then(|| {
+                let lens = Self::lengths(*t);
+                quote!(#lens.push(#buf.len());)
+            });
+            quote!(#tape.extend_from_slice(&#buf[..]); #length)
         });
         let restores = l.restores.iter().map(|(seq, t)| {
             let (buf, tape) = (self.seq(*seq), self.tape(*t));
             let start = crate::naming::hidden("start");
+            if self.resized.contains(seq) {
+                // The buffer takes back the length it had as the iteration started.
+                let lens = Self::lengths(*t);
+                let zero = float_literal(0.0, self.func.float_ty);
+                return quote! {
+                    let #start = #tape.len() - #lens.pop().unwrap_or_default();
+                    #buf.resize(#tape.len() - #start, #zero);
+                    #buf.copy_from_slice(&#tape[#start..]);
+                    #tape.truncate(#start);
+                };
+            }
             quote! {
                 let #start = #tape.len() - #buf.len();
                 #buf.copy_from_slice(&#tape[#start..]);
@@ -651,9 +729,13 @@ impl Emitter<'_> {
                 None => quote!(#tape.clear();),
             }
         });
-        let cleared = l.snapshots.iter().map(|(_, t)| {
+        let cleared = l.snapshots.iter().map(|(seq, t)| {
             let tape = self.tape(*t);
-            quote!(#tape.clear();)
+            let length = self.resized.contains(seq).then(|| {
+                let lens = Self::lengths(*t);
+                quote!(#lens.clear();)
+            });
+            quote!(#tape.clear(); #length)
         });
         let prepare = quote!(#records #(#cleared)*);
         if let Iter::While { cond_block, cond } = &l.iter {
@@ -1191,11 +1273,13 @@ impl Emitter<'_> {
         let data_slice = args
             .iter()
             .any(|a| matches!(a, CallArg::Seq(s, ..) if !self.func.seq(*s).active));
-        // (The macro's own functions, `NAME__model_grad` and the like, take what callers give.)
-        let own = callee
-            .segments
-            .last()
-            .is_some_and(|l| l.ident.to_string().trim_end_matches("_grad").contains("__"));
+        // (The macro's own functions, `NAME__model_grad` and the like, take what callers give;
+        // a vector-valued function's `NAME__dot` has an `__all_grad` of its own.)
+        let own = callee.segments.last().is_some_and(|l| {
+            let base = l.ident.to_string();
+            let base = base.trim_end_matches("_grad");
+            base.contains("__") && !base.ends_with("__dot")
+        });
         // One gradient buffer per slice argument, as `NAME_grad` takes them (second-order calls
         // pass more: tangents, H·v buffers).
         let seqs = args
@@ -1424,12 +1508,14 @@ impl Emitter<'_> {
                 let mutability = self.stored.contains(seq).then(|| quote!(mut));
                 if self.hoisted.iter().any(|(h, _)| h == seq) {
                     return match len {
-                        crate::ir::BufLen::Vec(_) => quote!(#name = ::std::vec![#init; #n];),
+                        crate::ir::BufLen::Vec(_) | crate::ir::BufLen::Like(_) => {
+                            quote!(#name = ::std::vec![#init; #n];)
+                        }
                         crate::ir::BufLen::Array(_) => quote!(#name = [#init; #n];),
                     };
                 }
                 match len {
-                    crate::ir::BufLen::Vec(_) => {
+                    crate::ir::BufLen::Vec(_) | crate::ir::BufLen::Like(_) => {
                         quote!(let #mutability #name: ::std::vec::Vec<#ty> = ::std::vec![#init; #n];)
                     }
                     crate::ir::BufLen::Array(_) => {
@@ -1442,6 +1528,50 @@ impl Emitter<'_> {
             } => {
                 let (name, i, v) = (self.seq(*seq), self.name(*index), self.operand(*value));
                 quote!(#name[#i] = #v;)
+            }
+            Stmt::Resize {
+                seq,
+                len,
+                init,
+                save,
+            } => {
+                let (buf, n, init) = (self.seq(*seq), self.name(*len), self.operand(*init));
+                let Some(t) = save else {
+                    return quote!(#buf.resize(#n, #init););
+                };
+                let (tape, lens) = (self.tape(*t), Self::lengths(*t));
+                quote! {
+                    #lens.push(#buf.len());
+                    if #n < #buf.len() {
+                        #tape.extend_from_slice(&#buf[#n..]);
+                    }
+                    #buf.resize(#n, #init);
+                }
+            }
+            Stmt::Unresize {
+                seq,
+                save,
+                adjoints,
+            } => {
+                let (buf, tape, lens) = (self.seq(*seq), self.tape(*save), Self::lengths(*save));
+                let (old, start) = (crate::naming::hidden("old"), crate::naming::hidden("start"));
+                let zero = float_literal(0.0, self.func.float_ty);
+                let adjoints = adjoints.iter().map(|a| {
+                    let adj = self.seq_adjoint(*a);
+                    quote!(#adj.resize(#old, #zero);)
+                });
+                quote! {
+                    if let ::core::option::Option::Some(#old) = #lens.pop() {
+                        if #old > #buf.len() {
+                            let #start = #tape.len() - (#old - #buf.len());
+                            #buf.extend_from_slice(&#tape[#start..]);
+                            #tape.truncate(#start);
+                        } else {
+                            #buf.truncate(#old);
+                        }
+                        #(#adjoints)*
+                    }
+                }
             }
             Stmt::ResetAdj { seq, len } => {
                 let (adj, n) = (self.seq_adjoint(*seq), self.buf_len(len));

@@ -435,10 +435,13 @@ fn differentiate(item: &syn::ItemFn, sig: &Sig, mut lowered: crate::lower::Lower
 /// caller that passes data for such a parameter calls it, not knowing the callee's `wrt`.
 /// `None` without sequence parameters, and for methods (their callers go through the model).
 pub fn all_grad_signature(item: &syn::ItemFn, sig: &Sig) -> Option<TokenStream> {
+    // A vector-valued function's `NAME__dot` takes its cotangent `d_out` as data, and callers
+    // pass no buffer for it.
+    let d_out = crate::naming::hidden("d_out");
     let seqs = || {
         sig.params
             .iter()
-            .filter(|p| matches!(p.class, ParamClass::FloatSeq(_)))
+            .filter(|p| matches!(p.class, ParamClass::FloatSeq(_)) && p.ident != d_out)
     };
     // Functions the macro writes for itself (a model's flat inner function) are called by the
     // macro's own code, which knows their signature.

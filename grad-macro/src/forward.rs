@@ -32,6 +32,8 @@ struct Fwd<'f> {
     tapes: HashMap<TapeId, Vec<usize>>,
     /// The tape of a buffer's snapshots → the tape of its tangent buffer's snapshots.
     snapshots: HashMap<TapeId, TapeId>,
+    /// The saves of a buffer's resizes → those of its tangent buffer's.
+    resizes: HashMap<TapeId, TapeId>,
     /// Second order: the gradient a call returns needs its own tangent (see [`Seeds::second`]).
     second: bool,
 }
@@ -64,6 +66,7 @@ pub fn forward(func: &mut Func, seeds: &Seeds, outputs: &[Operand]) -> Vec<Opera
         adjoints: seeds.adjoints.iter().copied().collect(),
         tapes: HashMap::new(),
         snapshots: HashMap::new(),
+        resizes: HashMap::new(),
         second: seeds.second,
     };
     fwd.block(&body);
@@ -254,6 +257,57 @@ impl Fwd<'_> {
                         seq: ts,
                         init,
                         len: len.clone(),
+                    });
+                }
+            }
+            Stmt::Resize {
+                seq,
+                len,
+                init,
+                save,
+            } => {
+                // Without an adjoint (first order), nothing reads the saves.
+                let save = if self.second { *save } else { None };
+                self.b.push(Stmt::Resize {
+                    seq: *seq,
+                    len: *len,
+                    init: *init,
+                    save,
+                });
+                if let Some(ts) = self.seqs.get(seq).copied() {
+                    let save = save.map(|t| {
+                        *self
+                            .resizes
+                            .entry(t)
+                            .or_insert_with(|| self.b.func.new_tape())
+                    });
+                    self.b.push(Stmt::Resize {
+                        seq: ts,
+                        len: *len,
+                        init: Operand::Const(0.0),
+                        save,
+                    });
+                }
+            }
+            Stmt::Unresize {
+                seq,
+                save,
+                adjoints,
+            } => {
+                let mut all = adjoints.clone();
+                for a in adjoints {
+                    all.extend(self.adjoint_of(*a));
+                }
+                self.b.push(Stmt::Unresize {
+                    seq: *seq,
+                    save: *save,
+                    adjoints: all,
+                });
+                if let (Some(ts), Some(t)) = (self.seqs.get(seq), self.resizes.get(save)) {
+                    self.b.push(Stmt::Unresize {
+                        seq: *ts,
+                        save: *t,
+                        adjoints: Vec::new(),
                     });
                 }
             }

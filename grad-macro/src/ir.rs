@@ -297,6 +297,24 @@ pub enum Stmt {
         value: Operand,
         undo: Option<ValId>,
     },
+    /// `buf.resize(len, init)` on a `Vec` buffer (`h = next` between layers of different widths,
+    /// `h.resize(n, 0.0)`); `init` is never differentiated. With `save`, the old length goes
+    /// onto the length tape of `save` and the elements a shrink drops onto the tape itself, for
+    /// the [`Stmt::Unresize`] of the reverse sweep.
+    Resize {
+        seq: SeqId,
+        len: ValId,
+        init: Operand,
+        save: Option<TapeId>,
+    },
+    /// The reverse of a saved [`Stmt::Resize`]: pops the old length (and the dropped elements),
+    /// gives the buffer back its old length and contents, and resizes the adjoint buffers of
+    /// `adjoints` (zeros where it grows) to it.
+    Unresize {
+        seq: SeqId,
+        save: TapeId,
+        adjoints: Vec<SeqId>,
+    },
     /// Zeroes the adjoint of a buffer, sized like the buffer: where its reverse scope starts.
     ResetAdj {
         seq: SeqId,
@@ -350,10 +368,12 @@ pub enum BufLen {
     Vec(ValId),
     /// `[init; N]`: a constant.
     Array(TokenStream),
+    /// The buffer's length at the time: for the adjoint of a buffer whose length changes.
+    Like(SeqId),
 }
 
 /// A tape: per-iteration values a loop stores for its reverse sweep.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
 pub struct TapeId(pub u32);
 
 /// A loop-carried variable in SSA form: `phi` is its value at the start of an iteration (`init` on
@@ -438,7 +458,31 @@ impl Stmt {
                 | Stmt::Store { .. }
                 | Stmt::ResetAdj { .. }
                 | Stmt::AdjLoad { .. }
+                | Stmt::Resize { .. }
+                | Stmt::Unresize { .. }
         )
+    }
+}
+
+/// The buffers whose length a statement of `block` changes, at any depth.
+pub fn resized_seqs(block: &Block, out: &mut std::collections::HashSet<SeqId>) {
+    for s in &block.stmts {
+        match s {
+            Stmt::Resize { seq, .. } => {
+                out.insert(*seq);
+            }
+            Stmt::Loop(l) => {
+                if let Iter::While { cond_block, .. } = &l.iter {
+                    resized_seqs(cond_block, out);
+                }
+                resized_seqs(&l.body, out);
+            }
+            Stmt::If { then, els, .. } => {
+                resized_seqs(then, out);
+                resized_seqs(els, out);
+            }
+            _ => {}
+        }
     }
 }
 

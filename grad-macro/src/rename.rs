@@ -191,6 +191,11 @@ impl Renaming {
                 self.buf_len(len);
             }
             Stmt::ResetAdj { len, .. } => self.buf_len(len),
+            Stmt::Resize { len, init, .. } => {
+                self.val(len);
+                self.op(init);
+            }
+            Stmt::Unresize { .. } => {}
             Stmt::Loop(l) => {
                 match &mut l.iter {
                     Iter::Range { range, .. } => self.range(range),
@@ -237,6 +242,7 @@ impl Renaming {
         match len {
             BufLen::Vec(v) => self.val(v),
             BufLen::Array(t) => *t = self.tokens(t),
+            BufLen::Like(_) => {}
         }
     }
 }

@@ -2088,3 +2088,65 @@ fn views_inside_vec_literals() {
     let v = view_in_vec_literal_grad(&x, &mut d);
     check("view_in_vec_literal", &view_in_vec_literal, v, &d, &x);
 }
+
+/// A `match` on a tuple whose float part the arms bind: by name, `mut`, read by a guard, beside
+/// parts tested by literals and by `Some(i)`.
+#[gradient]
+fn match_binding_a_float_part(x: f64, n: usize) -> f64 {
+    let s = x * 2.0;
+    let a = match (n, x) {
+        (3, k) if k > 1.0 => k * s,
+        (3, mut k) => {
+            k *= 3.0;
+            k
+        }
+        (_, k) => k.sin(),
+    };
+    let o = if n > 2 { Some(n) } else { None };
+    let b = match (o, x * x, n.is_multiple_of(2)) {
+        (Some(i), v, true) => v * i as f64,
+        (Some(_), v, false) => v - s,
+        (None, v, _) => v.cos(),
+    };
+    a + b
+}
+
+#[test]
+fn a_match_binding_a_float_part_of_a_tuple() {
+    for (x, n) in [(1.5, 3), (0.5, 3), (1.5, 1), (0.7, 4), (-0.3, 3)] {
+        let (v, [g]) = match_binding_a_float_part_grad(x, n);
+        check(
+            "match_binding_a_float_part",
+            &|p| match_binding_a_float_part(p[0], n),
+            v,
+            &[g],
+            &[x],
+        );
+    }
+}
+
+/// Concatenation: a copy of a slice grown by `extend_from_slice` and `push`.
+#[gradient]
+fn concatenated(a: &[f64], b: &[f64]) -> f64 {
+    let mut v = a.to_vec();
+    v.extend_from_slice(b);
+    let mut u = a.to_owned();
+    u.extend_from_slice(&b[1..]);
+    u.push(a[0] * b[0]);
+    v.iter()
+        .enumerate()
+        .map(|(i, x)| x * (i as f64 + 1.0))
+        .sum::<f64>()
+        + u.iter().map(|x| x * x).sum::<f64>()
+        + v.len() as f64
+}
+
+#[test]
+fn a_copy_grown_by_extend_and_push() {
+    let p = [0.3, 0.8, 1.5, -0.5, 0.25];
+    let f = |p: &[f64]| concatenated(&p[..2], &p[2..]);
+    let (mut da, mut db) = ([f64::NAN; 2], [f64::NAN; 3]);
+    let v = concatenated_grad(&p[..2], &p[2..], &mut da, &mut db);
+    let d: Vec<f64> = da.iter().chain(&db).copied().collect();
+    check("concatenated", &f, v, &d, &p);
+}

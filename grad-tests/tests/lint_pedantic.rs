@@ -1138,3 +1138,43 @@ fn fifth_round_forms_run() {
         assert!(value.is_finite() && dx.iter().all(|g| g.is_finite()));
     }
 }
+
+/// The sixth round: buffers whose length changes (`h = next;` between layers of different
+/// widths, `resize`, `truncate`, a `while` that halves its buffer), with forward mode and
+/// second order.
+#[gradient(jvp, hvp, wrt(weights))]
+fn resized_buffers(weights: &[f64], input: &[f64], widths: &[usize]) -> f64 {
+    let mut activations = input.to_vec();
+    let mut offset = 0;
+    for &width in widths {
+        let mut next = vec![0.0; width];
+        for (row, slot) in next.iter_mut().enumerate() {
+            let mut sum = 0.0;
+            for (column, value) in activations.iter().enumerate() {
+                sum += weights[offset + row * activations.len() + column] * value;
+            }
+            *slot = sum.tanh();
+        }
+        offset += width * activations.len();
+        activations = next;
+    }
+    activations.resize(4, 0.5);
+    while activations.len() > 1 {
+        let half = activations.len() / 2;
+        let mut pairs = vec![0.0; half];
+        for (index, slot) in pairs.iter_mut().enumerate() {
+            *slot = activations[2 * index] * activations[2 * index + 1];
+        }
+        activations = pairs;
+    }
+    activations.truncate(1);
+    activations[0]
+}
+
+#[test]
+fn resized_buffers_run() {
+    let weights = [0.1, -0.2, 0.3, 0.4, -0.5, 0.6, 0.7];
+    let mut gradient = [0.0; 7];
+    let value = resized_buffers_grad(&weights, &[0.5, -0.25], &[2, 1, 1], &mut gradient);
+    assert!(value.is_finite() && gradient.iter().all(|g| g.is_finite()));
+}

@@ -1055,3 +1055,56 @@ fn a_reference_to_a_computed_value_in_a_long_block() {
     );
     assert!(v.is_finite() && g[0].is_finite());
 }
+
+/// An output-parameter helper and a vector-valued helper whose `wrt(..)` leaves a slice out,
+/// called with data for it (rustc rejected the expansion: one buffer too many).
+#[gradient(wrt(w))]
+fn layer_into(w: &[f64], x: &[f64], out: &mut [f64]) {
+    for k in 0..out.len() {
+        out[k] = (w[k] * x[k]).tanh();
+    }
+}
+
+#[gradient(wrt(w))]
+fn layer_vec(w: &[f64], x: &[f64]) -> Vec<f64> {
+    vec![w[0] * x[0], w[1] * x[1]]
+}
+
+#[gradient(wrt(w))]
+fn through_helpers_with_wrt(w: &[f64], x: &[f64]) -> f64 {
+    let mut h = vec![0.0; 2];
+    layer_into(w, x, &mut h);
+    let v = layer_vec(w, x);
+    h[0] * h[1] + v[0] * v[1]
+}
+
+/// `&[]` passed for a slice parameter of a `#[gradient]` helper (rustc rejected the expansion:
+/// no buffer for it).
+#[gradient]
+fn penalty_with(w: &[f64], extra: &[f64]) -> f64 {
+    w.iter().map(|v| v * v).sum::<f64>() + extra.iter().sum::<f64>()
+}
+
+#[gradient]
+fn empty_slices(w: &[f64]) -> f64 {
+    penalty_with(w, &[]) + penalty_with(&[], w) * 0.5 + penalty_with(w, &[1.0, 2.0])
+}
+
+#[test]
+fn helpers_with_wrt_given_data_and_empty_slices() {
+    let x = [1.5, -0.5];
+    check1(
+        "through_helpers_with_wrt",
+        &|w| through_helpers_with_wrt(w, &x),
+        &|w, d| through_helpers_with_wrt_grad(w, &x, d),
+        &[0.3, 0.8],
+    )
+    .unwrap();
+    check1(
+        "empty_slices",
+        &empty_slices,
+        &empty_slices_grad,
+        &[0.3, 0.8],
+    )
+    .unwrap();
+}

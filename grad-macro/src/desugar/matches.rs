@@ -54,6 +54,7 @@ fn as_block(e: &syn::Expr) -> syn::Block {
 /// the arms become branches: their derivative is that of the arm taken. An arm whose pattern binds
 /// parts (`Some(n) => ..`) reads them with `if let`.
 pub fn match_to_if(m: &syn::ExprMatch) -> (Vec<syn::Stmt>, syn::Expr) {
+    let mut parts: Vec<syn::Ident> = Vec::new();
     let (scrut, bind): (TokenStream, Vec<syn::Stmt>) = match &*m.expr {
         syn::Expr::Path(p) if p.path.get_ident().is_some() => (quote!(#p), Vec::new()),
         // `match (x > 0.0, k) { .. }`: each part bound on its own (a tuple `let` would be taken
@@ -67,6 +68,7 @@ pub fn match_to_if(m: &syn::ExprMatch) -> (Vec<syn::Stmt>, syn::Expr) {
                 .zip(&t.elems)
                 .map(|(n, e)| syn::parse_quote!(let #n = #e;))
                 .collect();
+            parts.clone_from(&names);
             (quote!((#(#names),*)), lets)
         }
         e => {
@@ -93,10 +95,41 @@ pub fn match_to_if(m: &syn::ExprMatch) -> (Vec<syn::Stmt>, syn::Expr) {
         }
     };
     for (k, arm) in m.arms.iter().enumerate().rev() {
-        let pat = &arm.pat;
-        let body = as_block(&arm.body);
-        let last = k + 1 == n;
-        let arm_binds = reads_its_names(arm);
+        let mut pat = arm.pat.clone();
+        let mut scrut = scrut.clone();
+        let mut body = as_block(&arm.body);
+        let mut last = k + 1 == n;
+        let mut arm_binds = reads_its_names(arm);
+        // `(3, k) => k * s` on a tuple of names: `k` is bound by a `let` of its part (which may
+        // be differentiated), the rest of the pattern tested on the other parts.
+        let split = if arm_binds {
+            bind_parts(&arm.pat, &parts)
+        } else {
+            None
+        };
+        if let Some((tested, on, lets)) = split {
+            let stmts = &body.stmts;
+            if let Some((i, g)) = &arm.guard {
+                // The guard reads the names: the arm's own pattern decides, the body binds.
+                let inner: syn::Block = syn::parse_quote!({ #(#lets)* #(#stmts)* });
+                body = if binds(&tested) {
+                    syn::parse_quote!({ if let #tested = #on #inner else { ::core::unreachable!() } })
+                } else {
+                    inner
+                };
+                let cond: syn::Expr =
+                    syn::parse_quote!(match #scrut { #pat #i #g => true, _ => false });
+                let els = chain.take().map(|e| quote!(else #e));
+                chain = Some(syn::parse_quote!(if #cond #body #els));
+                continue;
+            }
+            body = syn::parse_quote!({ #(#lets)* #(#stmts)* });
+            // Nothing left to test: the arm takes whatever reaches it.
+            last |= matches!(tested, syn::Pat::Wild(_));
+            arm_binds = binds(&tested);
+            (pat, scrut) = (tested, on);
+        }
+        let pat = &pat;
         if last && arm.guard.is_none() {
             // The match is exhaustive, so the last arm takes whatever the others did not.
             let block: syn::Block = if arm_binds {
@@ -165,6 +198,43 @@ pub fn match_to_if(m: &syn::ExprMatch) -> (Vec<syn::Stmt>, syn::Expr) {
         chain => chain,
     };
     (bind, chain)
+}
+
+/// `(Some(i), 3, k)` against the parts `(a, b, c)`: `let k = c;` for each part bound whole, and
+/// the rest of the pattern with the parts it tests (`(Some(i), 3)` on `(a, b)`; one part alone,
+/// `_` on `()` when none is left). `None` when the pattern is no tuple of the parts' number.
+fn bind_parts(
+    p: &syn::Pat,
+    parts: &[syn::Ident],
+) -> Option<(syn::Pat, TokenStream, Vec<syn::Stmt>)> {
+    let syn::Pat::Tuple(t) = p else { return None };
+    if parts.is_empty()
+        || t.elems.len() != parts.len()
+        || t.elems.iter().any(|e| matches!(e, syn::Pat::Rest(_)))
+    {
+        return None;
+    }
+    let mut tested: Vec<(&syn::Pat, &syn::Ident)> = Vec::new();
+    let mut lets = Vec::new();
+    for (elem, part) in t.elems.iter().zip(parts) {
+        match elem {
+            syn::Pat::Ident(i) if i.subpat.is_none() && i.by_ref.is_none() && binds(elem) => {
+                let (m, name) = (&i.mutability, &i.ident);
+                lets.push(syn::parse_quote!(let #m #name = #part;));
+            }
+            syn::Pat::Wild(_) => {}
+            _ => tested.push((elem, part)),
+        }
+    }
+    let (pat, on) = match tested.as_slice() {
+        [] => (syn::parse_quote!(_), quote!(())),
+        [(p, part)] => ((*p).clone(), quote!(#part)),
+        many => {
+            let (ps, names): (Vec<_>, Vec<_>) = many.iter().copied().unzip();
+            (syn::parse_quote!((#(#ps),*)), quote!((#(#names),*)))
+        }
+    };
+    Some((pat, on, lets))
 }
 
 /// The name of the hidden variable that holds a loop's `break` value.

@@ -655,7 +655,12 @@ impl Desugar<'_> {
                             .or_else(|| refs::temporary_ref_let(l))
                             .or_else(|| tuples::array_block_let(l))
                             .or_else(|| tuples::array_literal_let(l))
-                            .or_else(|| iterators::collect_let(l, &self.float_params))
+                            .or_else(|| {
+                                // A copy that pushes grow later is made by them (below).
+                                (!pushes::grown_copy(l, &work))
+                                    .then(|| iterators::collect_let(l, &self.float_params))
+                                    .flatten()
+                            })
                             .or_else(|| {
                                 // The statements still to come are in `work`, last first.
                                 work.reverse();

@@ -24,8 +24,11 @@ pub fn push_let(l: &syn::Local, rest: &mut Vec<syn::Stmt>) -> Option<Vec<syn::St
         return None;
     }
     let init = l.init.as_ref()?;
-    if init.diverge.is_some() || !empty_vec(&init.expr) {
+    if init.diverge.is_some() {
         return None;
+    }
+    if !empty_vec(&init.expr) {
+        return copy_then_pushes(l, &init.expr, rest);
     }
     // A vector of integers or tuples is data, not a buffer of floats.
     let elem = match ty {
@@ -93,6 +96,56 @@ pub fn push_let(l: &syn::Local, rest: &mut Vec<syn::Stmt>) -> Option<Vec<syn::St
     rest.extend(make);
     rest.extend(tail);
     Some(Vec::new())
+}
+
+/// Whether `l` is `let mut v = a.to_vec();` (or `a.to_owned()`) and a statement of `rest` grows
+/// `v` (see [`copy_then_pushes`]).
+pub fn grown_copy(l: &syn::Local, rest: &[syn::Stmt]) -> bool {
+    let Some(init) = &l.init else { return false };
+    let copy = matches!(&*init.expr, syn::Expr::MethodCall(m) if (m.method == "to_vec" || m.method == "to_owned") && m.args.is_empty());
+    let (syn::Pat::Ident(pi), _) = super::pat_and_type(l) else {
+        return false;
+    };
+    copy && pi.mutability.is_some() && {
+        let mut probe = rest.to_vec();
+        probe.iter_mut().any(|s| {
+            extend_to_pushes(s, &pi.ident);
+            pushes_into(s, &pi.ident)
+        })
+    }
+}
+
+/// Input: `let mut v = a.to_vec();` (or `a.to_owned()`), then pushes into `v` or extensions of
+/// it (`v.extend_from_slice(b);`, concatenation). Output: as for `let mut v = Vec::new();
+/// v.extend_from_slice(&a);` and the same statements. `None` when nothing grows `v`.
+fn copy_then_pushes(
+    l: &syn::Local,
+    init: &syn::Expr,
+    rest: &mut Vec<syn::Stmt>,
+) -> Option<Vec<syn::Stmt>> {
+    let syn::Expr::MethodCall(m) = init else {
+        return None;
+    };
+    if !(m.method == "to_vec" || m.method == "to_owned") || !m.args.is_empty() {
+        return None;
+    }
+    let (syn::Pat::Ident(pi), _) = super::pat_and_type(l) else {
+        return None;
+    };
+    let name = &pi.ident;
+    if !grown_copy(l, rest) {
+        return None;
+    }
+    let source = &m.receiver;
+    let mut empty = l.clone();
+    if let Some(init) = &mut empty.init {
+        *init.expr = syn::parse_quote!(::std::vec::Vec::new());
+    }
+    let mut with_copy: Vec<syn::Stmt> = vec![syn::parse_quote!(#name.extend_from_slice(&#source);)];
+    with_copy.extend(rest.iter().cloned());
+    let out = push_let(&empty, &mut with_copy)?;
+    *rest = with_copy;
+    Some(out)
 }
 
 /// The loop with its pushes rewritten and how many it makes, when every iteration pushes the

@@ -600,10 +600,19 @@ impl VisitMut for Finder<'_> {
                 self.with_ctx(Ctx::Value, |s| s.visit_block_mut(&mut w.body));
             }
             syn::Expr::Match(m) => {
-                // Arms that bind the scrutinee (`v => v * 2.0`) read it as a value.
-                let binds = m.arms.iter().any(|a| binds_value(&a.pat));
-                let scrutinee = if binds { Ctx::Value } else { Ctx::Data };
-                self.with_ctx(scrutinee, |s| s.visit_expr_mut(&mut m.expr));
+                // Arms that bind the scrutinee (`v => v * 2.0`) read it as a value; a tuple's
+                // parts one by one (`match (m.flag, x > 0.0) { (true, c) => .. }`).
+                if let syn::Expr::Tuple(t) = &mut *m.expr {
+                    for (k, part) in t.elems.iter_mut().enumerate() {
+                        let binds = m.arms.iter().any(|a| binds_part(&a.pat, k));
+                        let how = if binds { Ctx::Value } else { Ctx::Data };
+                        self.with_ctx(how, |s| s.visit_expr_mut(part));
+                    }
+                } else {
+                    let binds = m.arms.iter().any(|a| binds_value(&a.pat));
+                    let scrutinee = if binds { Ctx::Value } else { Ctx::Data };
+                    self.with_ctx(scrutinee, |s| s.visit_expr_mut(&mut m.expr));
+                }
                 self.with_ctx(Ctx::Value, |s| {
                     for arm in &mut m.arms {
                         if let Some((_, g)) = &mut arm.guard {
@@ -776,6 +785,18 @@ fn binds_value(p: &syn::Pat) -> bool {
     let mut b = Binds(false);
     syn::visit::Visit::visit_pat(&mut b, p);
     b.0
+}
+
+/// Whether a `match` arm's pattern binds part `k` of a tuple scrutinee to a name.
+fn binds_part(p: &syn::Pat, k: usize) -> bool {
+    match p {
+        syn::Pat::Tuple(t) if !t.elems.iter().any(|e| matches!(e, syn::Pat::Rest(_))) => {
+            t.elems.iter().nth(k).is_some_and(binds_value)
+        }
+        syn::Pat::Or(o) => o.cases.iter().any(|c| binds_part(c, k)),
+        syn::Pat::Paren(q) => binds_part(&q.pat, k),
+        p => binds_value(p),
+    }
 }
 
 /// Puts `i` in place of the index of `m.layers[l].n`.

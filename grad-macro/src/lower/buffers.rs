@@ -75,8 +75,62 @@ impl Lowerer<'_> {
             buffer: true,
             adjoint: None,
         });
+        if buf.array {
+            self.arrays.insert(seq);
+        }
         self.b.push(Stmt::NewBuf { seq, init, len });
         Some((Binding::Seq(seq), fill))
+    }
+
+    /// `z.resize(n, c)` or `z.truncate(n)` on a local `Vec` buffer, as a statement: the buffer
+    /// takes another length (new elements `c`, which is not differentiated). `None` when `e` is
+    /// no such call.
+    pub fn lower_resize(&mut self, e: &Expr) -> Option<()> {
+        let Expr::MethodCall(m) = e else { return None };
+        let method = m.method.to_string();
+        let argc = match method.as_str() {
+            "resize" => 2,
+            "truncate" => 1,
+            _ => return None,
+        };
+        let seq = self.seq_of_base(&m.receiver)?;
+        if !self.b.func.seq(seq).buffer || self.arrays.contains(&seq) || m.args.len() != argc {
+            return None;
+        }
+        let n = &m.args[0];
+        let v = self.lower_expr(n)?;
+        let (tokens, uses) = self.other_tokens(v, n.span())?;
+        self.check_inactive(&uses, n.span())?;
+        let tokens = if method == "truncate" {
+            // `truncate` never lengthens.
+            let buf = &self.b.func.seq(seq).ident;
+            quote::quote!(::core::cmp::min(#tokens, #buf.len()))
+        } else {
+            tokens
+        };
+        let len = self.b.opaque(Kind::Int, None, tokens, uses, n.span());
+        let init = match m.args.get(1) {
+            Some(c) => {
+                let v = self.lower_expr(c)?;
+                let init = self.to_float(v, c.span())?;
+                if self.b.func.is_active(init) {
+                    self.errors.push_spanned(
+                        c,
+                        "`#[gradient]` resizes a buffer with a value that is not differentiated: resize with `0.0`, then write the new elements (`z[i] = ..`)",
+                    );
+                    return Some(());
+                }
+                init
+            }
+            None => Operand::Const(0.0),
+        };
+        self.b.push(Stmt::Resize {
+            seq,
+            len,
+            init,
+            save: None,
+        });
+        Some(())
     }
 
     /// `for K in 0..name.len() { name[K] = value; }`: a buffer that starts with a differentiated

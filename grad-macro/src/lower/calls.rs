@@ -774,6 +774,20 @@ impl Lowerer<'_> {
                 _ => None,
             };
             if let Some((arr, amp)) = listed {
+                if arr.elems.is_empty() {
+                    // `f(&[])`: an empty sequence of floats (a buffer of none), for any slice
+                    // parameter.
+                    let empty = super::buffers::BufInit {
+                        init: syn::parse_quote!(0.0),
+                        len: syn::parse_quote!(0),
+                        array: true,
+                    };
+                    if let Some((super::env::Binding::Seq(s), _)) = self.lower_buffer(empty) {
+                        let t = self.seq_ident(s, a.span());
+                        args.push(CallArg::Seq(s, quote!(#amp #t), None));
+                        continue;
+                    }
+                }
                 {
                     let name = crate::naming::fresh("listed");
                     match self.lower_array_let(&name, arr, false) {

@@ -526,6 +526,20 @@ impl Lowerer<'_> {
     /// Input: `h = h_new;` (or `h = h_new.clone()`, `h = h_new.to_vec()`) where both are local
     /// buffers. Output: the copy `h.copy_from_slice(&h_new)` makes, element by element, after a
     /// check that the lengths agree (a buffer that changes length is not followed).
+    /// Gives the buffer `to` the length of `from` before `from` is copied in: a `Vec` takes the
+    /// new length (`h = next` between layers of different widths); an array keeps its own.
+    fn fit(&self, to: &syn::Ident, from: &syn::Ident, what: &str) -> proc_macro2::TokenStream {
+        let is_array =
+            matches!(self.env.lookup(to), Some(Binding::Seq(s)) if self.arrays.contains(&s));
+        if is_array {
+            let msg = what
+                .replace("{to}", &to.to_string())
+                .replace("{from}", &from.to_string());
+            return quote::quote!(::core::assert!(#to.len() == #from.len(), #msg););
+        }
+        quote::quote!(#to.resize(#from.len(), 0.0);)
+    }
+
     fn buffer_assign(&self, a: &syn::ExprAssign) -> Option<Expr> {
         let buffer = |e: &Expr| -> Option<syn::Ident> {
             let e = match e {
@@ -549,24 +563,24 @@ impl Lowerer<'_> {
             let new = crate::naming::fresh("new");
             let marker = crate::desugar::vector_call_marker();
             let right = &a.right;
-            let msg = format!(
-                "`{to} = ..` with a result of another length: the gradient `#[gradient]` generated follows buffers whose length stays the same"
-            );
+            let fit = self.fit(&to, &new, "`{to} = ..` with a result of another length");
             return Some(syn::parse_quote!({
                 #[#marker]
                 let #new = #right;
-                ::core::assert!(#to.len() == #new.len(), #msg);
+                #fit
                 for #k in 0..#to.len() {
                     #to[#k] = #new[#k];
                 }
             }));
         }
         let from = buffer(&a.right)?;
-        let msg = format!(
-            "`{to} = {from}` between buffers of different lengths: the gradient `#[gradient]` generated follows buffers whose length stays the same"
+        let fit = self.fit(
+            &to,
+            &from,
+            "`{to} = {from}` between arrays of different lengths",
         );
         Some(syn::parse_quote!({
-            ::core::assert!(#to.len() == #from.len(), #msg);
+            #fit
             for #k in 0..#to.len() {
                 #to[#k] = #from[#k];
             }

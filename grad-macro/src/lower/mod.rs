@@ -80,6 +80,8 @@ pub struct Lowerer<'f> {
     /// Inside a search by comparisons (`partition_point`, ...; see `lower_method_call`), whose
     /// result no derivative flows through: its closures read slices as written.
     pub searching: u32,
+    /// The buffers that are arrays (`[0.0; N]`): their length never changes.
+    pub arrays: std::collections::HashSet<crate::ir::SeqId>,
 }
 
 /// A statement of a sequence being lowered; `else if` chains are spliced in as `If` items.
@@ -155,6 +157,7 @@ pub fn lower(item: &syn::ItemFn, sig: &Sig, errors: &Errors) -> Option<Lowered> 
         row_names: Vec::new(),
         number_fields: data_rows::number_fields(&item.block),
         searching: 0,
+        arrays: std::collections::HashSet::new(),
     };
     let items: Vec<Item> = item.block.stmts.iter().map(Item::Stmt).collect();
     let ret = l.lower_returning(&items, item.block.brace_token.span.close());
@@ -767,6 +770,9 @@ impl<'f> Lowerer<'f> {
     /// for what it does, as in the original; it must not read a differentiated value, whose
     /// derivative it would lose.
     fn lower_expr_stmt(&mut self, e: &syn::Expr) {
+        if self.lower_resize(e).is_some() {
+            return;
+        }
         // A push the desugaring did not make a buffer of, reported as such before its value
         // (which may be differentiated) is.
         if let syn::Expr::MethodCall(m) = e {

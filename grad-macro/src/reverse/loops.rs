@@ -88,7 +88,7 @@ fn buffer_accesses(block: &Block, f: &mut impl FnMut(SeqId, bool)) {
     for s in &block.stmts {
         match s {
             Stmt::Load { seq, .. } => f(*seq, false),
-            Stmt::Store { seq, .. } => f(*seq, true),
+            Stmt::Store { seq, .. } | Stmt::Resize { seq, .. } => f(*seq, true),
             Stmt::CallVec { seq, args, .. } => {
                 f(*seq, true);
                 for a in args {
@@ -117,13 +117,17 @@ fn buffer_accesses(block: &Block, f: &mut impl FnMut(SeqId, bool)) {
 /// Removes the stores into buffers declared outside (their memory already holds what the forward
 /// sweep wrote; the adjoint reads the taped values instead), and the effects (`println!`,
 /// `assert!`): the forward sweep ran them, in order, once.
+///
+/// A resize the recomputation keeps saves nothing: the reverse restores what the forward sweep
+/// saved (one save per resize the forward sweep ran, popped in reverse order).
 fn drop_outer_stores(block: &mut Block, inner: &HashSet<SeqId>) {
     block.stmts.retain(|s| {
-        !matches!(s, Stmt::Store { seq, .. } if !inner.contains(seq))
+        !matches!(s, Stmt::Store { seq, .. } | Stmt::Resize { seq, .. } if !inner.contains(seq))
             && !matches!(s, Stmt::Effect { .. })
     });
     for s in &mut block.stmts {
         match s {
+            Stmt::Resize { save, .. } => *save = None,
             Stmt::If { then, els, .. } => {
                 drop_outer_stores(then, inner);
                 drop_outer_stores(els, inner);
@@ -232,6 +236,13 @@ impl Rev<'_> {
         });
         let snapshots = crate::memory::snapshots_needed(self.b.func, l, &inner);
         stores_outer |= !snapshots.is_empty();
+        // The saves of resizes are popped in reverse order: such a loop is reversed backwards.
+        let mut resized = HashSet::new();
+        crate::ir::resized_seqs(&l.body, &mut resized);
+        if !resized.is_empty() {
+            (touches_outer, stores_outer) = (true, true);
+            self.range_reads_resized(l, &resized);
+        }
         if out_bars.iter().all(|b| b.is_none())
             && !stores_outer
             && !crate::memory::has_undo(&l.body)
@@ -266,6 +277,27 @@ impl Rev<'_> {
             all_acc && !stores_outer,
             &inner,
         );
+    }
+
+    /// A loop whose bound reads the length of a buffer its body resizes (`for i in 0..h.len() {
+    /// ..; h = next; }`): the reverse would read the length the buffer has at its end. Refused.
+    fn range_reads_resized(&mut self, l: &Loop, resized: &HashSet<SeqId>) {
+        let Some(range) = l.iter.range() else { return };
+        let read = crate::memory::buffers_read(self.b.func, &range.tokens);
+        if !read.iter().any(|s| resized.contains(s)) {
+            return;
+        }
+        let msg = "`#[gradient]` cannot follow a loop whose bound reads the length of a buffer the loop resizes (a `Vec` given another length inside it): bind the length before the loop (`let n = h.len();`) and loop over `0..n`";
+        let span = range
+            .tokens
+            .clone()
+            .into_iter()
+            .next()
+            .map_or_else(Span::call_site, |t| t.span());
+        self.b.push(Stmt::Effect {
+            expr: quote::quote_spanned!(span=> ::core::compile_error!(#msg)),
+            uses: Vec::new(),
+        });
     }
 
     fn holds_all_loads(&self, l: &Loop) -> bool {

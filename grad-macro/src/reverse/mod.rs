@@ -28,6 +28,9 @@ struct Rev<'f> {
     may_be_zero: HashSet<ValId>,
     /// Loops may fuse their adjoint into the forward sweep (see `loops`).
     fuse: bool,
+    /// The buffers whose length changes: their adjoints are sized like them where their reverse
+    /// scope starts.
+    resized: HashSet<SeqId>,
 }
 
 /// The adjoint program of `func` and the adjoint of each of `inputs` (a constant 0 when the result
@@ -43,6 +46,8 @@ pub fn reverse_with(func: &mut Func, inputs: &[ValId], fuse: bool) -> (Block, Ve
     let ret = func.ret;
     let mut loads = HashMap::new();
     loops::count_loads(&forward, &mut loads);
+    let mut resized = HashSet::new();
+    crate::ir::resized_seqs(&forward, &mut resized);
     let mut rev = Rev {
         b: Builder::new(func, true),
         frames: vec![BTreeMap::new()],
@@ -50,6 +55,7 @@ pub fn reverse_with(func: &mut Func, inputs: &[ValId], fuse: bool) -> (Block, Ve
         depth: 0,
         may_be_zero: HashSet::new(),
         fuse,
+        resized,
     };
     // Operations the forward sweep already computed at top level are reused, not recomputed.
     for s in &forward.stmts {
@@ -278,7 +284,24 @@ impl Rev<'_> {
                     }
                 }
             }
-            Stmt::NewBuf { .. } | Stmt::ResetAdj { .. } | Stmt::AdjLoad { .. } => {}
+            Stmt::Resize { seq, save, .. } => {
+                // The old length and the elements a shrink drops, for the reverse to restore.
+                let tape = *save.get_or_insert_with(|| self.b.func.new_tape());
+                let adjoints = if self.b.func.seq(*seq).active {
+                    vec![*seq]
+                } else {
+                    Vec::new()
+                };
+                self.b.push(Stmt::Unresize {
+                    seq: *seq,
+                    save: tape,
+                    adjoints,
+                });
+            }
+            Stmt::NewBuf { .. }
+            | Stmt::ResetAdj { .. }
+            | Stmt::AdjLoad { .. }
+            | Stmt::Unresize { .. } => {}
             Stmt::Opaque { .. }
             | Stmt::CallAdjoint { .. }
             | Stmt::CallTangent { .. }
@@ -376,21 +399,20 @@ impl Rev<'_> {
     /// Zeroes the adjoints of the buffers `block` declares, where the reverse of `block` starts.
     pub(super) fn reset_buffers(&mut self, block: &Block) {
         for s in &block.stmts {
-            if let Stmt::NewBuf { seq, len, .. } = s {
-                if self.b.func.seq(*seq).active {
-                    self.b.push(Stmt::ResetAdj {
-                        seq: *seq,
-                        len: len.clone(),
-                    });
-                }
-            }
-            if let Stmt::CallVec { seq, len, .. } = s {
-                if self.b.func.seq(*seq).active {
-                    self.b.push(Stmt::ResetAdj {
-                        seq: *seq,
-                        len: crate::ir::BufLen::Vec(*len),
-                    });
-                }
+            let (seq, len) = match s {
+                Stmt::NewBuf { seq, len, .. } => (*seq, len.clone()),
+                Stmt::CallVec { seq, len, .. } => (*seq, crate::ir::BufLen::Vec(*len)),
+                _ => continue,
+            };
+            if self.b.func.seq(seq).active {
+                // A buffer whose length changes has, where its reverse scope starts, the length
+                // the forward sweep left it with.
+                let len = if self.resized.contains(&seq) {
+                    crate::ir::BufLen::Like(seq)
+                } else {
+                    len
+                };
+                self.b.push(Stmt::ResetAdj { seq, len });
             }
         }
     }
