@@ -4921,6 +4921,12 @@ impl<'a> FnGen<'a> {
                 "match s.len() % 2 {\n        0 => [a * 2.0, s[0]],\n        _ => [s[0] * a, (s[s.len() - 1] - a).tanh()],\n    }".to_string(),
                 true,
             ),
+            _ if self.on("stmt:vector_lists") && self.rng.chance(0.2) => (
+                // `vec![..]` lists of one length from an `if`'s branches.
+                format!("Vec<{FLT}>"),
+                "if s.len() > 1 {\n        vec![a * 2.0, s[1] * a]\n    } else {\n        vec![s[0] * a, (s[0] - a).tanh()]\n    }".to_string(),
+                false,
+            ),
             _ if self.on("stmt:vector_return") && self.rng.chance(0.4) => (
                 // `return` in an `if` of the body.
                 format!("[{FLT}; 2]"),

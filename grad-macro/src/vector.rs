@@ -262,6 +262,7 @@ pub fn parts(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<Result<Par
     let as_parts = match (arity, &**ret) {
         (Some(n), _) => Some((tail.clone(), n)),
         (None, syn::Type::Array(_)) => arrays_as_tuples(&tail),
+        (None, _) if crate::vector::vector_elem(ret).is_some() => arrays_as_tuples(&tail),
         _ => None,
     };
     let bind: Vec<syn::Stmt> = match (&tail, &**ret, as_parts) {
@@ -743,6 +744,19 @@ fn arrays_as_tuples(e: &syn::Expr) -> Option<(syn::Expr, usize)> {
                 *e = syn::parse_quote!((#elems));
                 true
             }
+            // `vec![a, b]` alike, for a function that returns a `Vec`.
+            syn::Expr::Macro(m) if m.mac.path.is_ident("vec") => {
+                let Ok(elems) = m.mac.parse_body_with(
+                    syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
+                ) else {
+                    return false;
+                };
+                let mut listed: syn::Expr = syn::parse_quote!([#elems]);
+                walk(&mut listed, n) && {
+                    *e = listed;
+                    true
+                }
+            }
             syn::Expr::Paren(p) => walk(&mut p.expr, n),
             syn::Expr::Block(b) => block(&mut b.block, n),
             syn::Expr::If(i) => {
@@ -761,7 +775,7 @@ fn arrays_as_tuples(e: &syn::Expr) -> Option<(syn::Expr, usize)> {
             _ => false,
         }
     }
-    if matches!(e, syn::Expr::Array(_)) {
+    if matches!(e, syn::Expr::Array(_) | syn::Expr::Macro(_)) {
         return None;
     }
     let mut e = e.clone();

@@ -318,3 +318,42 @@ fn jvp_of_vector_valued_functions() {
     assert_eq!(v, pair_of(2.0, 0.5));
     assert_eq!(t, (0.5, 2.0_f64.cos()));
 }
+
+/// `vec![..]` lists of one length as the values of an `if`'s branches.
+#[gradient]
+fn branch_lists(x: f64, c: bool) -> Vec<f64> {
+    if c {
+        vec![x, 2.0 * x]
+    } else {
+        vec![x * x, 1.0]
+    }
+}
+
+#[gradient]
+fn through_branch_lists(x: f64) -> f64 {
+    let a = branch_lists(x, true);
+    let b = branch_lists(x * 0.5, false);
+    a[0] * b[0] + a[1] * b[1]
+}
+
+#[test]
+fn lists_from_branches() {
+    let (v, [g]) = through_branch_lists_grad(0.7);
+    assert_eq!(v.to_bits(), through_branch_lists(0.7).to_bits());
+    close(
+        "through_branch_lists",
+        &[g],
+        &fd(&|p| through_branch_lists(p[0]), &[0.7]),
+    );
+    for c in [true, false] {
+        let (value, jac) = branch_lists_jacobian(0.7, c);
+        assert_eq!(value, branch_lists(0.7, c));
+        for (k, row) in jac.iter().enumerate() {
+            close(
+                "branch_lists",
+                row,
+                &fd(&|p| branch_lists(p[0], c)[k], &[0.7]),
+            );
+        }
+    }
+}
