@@ -23,6 +23,11 @@ use std::fmt::Write as _;
 /// switches off unsuffixed literal receivers of `f64::m(..)` for every method). Remove an entry
 /// when the macro handles it.
 pub const PENDING: &[&str] = &[
+    // A mutable array whose elements are all names of constants of the module, then written
+    // (`let mut z = [C, D]; z = [z[0] * x, z[1]];` or `z[0] = x;`): the macro cannot see that the
+    // elements are floats and refuses the write ("can write by index only into local buffers");
+    // one float literal among the elements, or a type (`[f64; 2]`), is enough.
+    "stmt:array_of_consts",
     // (The constructs once listed here — literal and `const` receivers, `<f64>::m`, constants as
     // helper arguments and branch values, lets initialized from constants, late-initialized lets,
     // empty sums, shadowing in returning `if`s, buffers after an early return — are regression
@@ -1961,7 +1966,27 @@ impl<'a> FnGen<'a> {
         let (t, i) = (self.fresh("t"), self.fresh("i"));
         let e = self.expr(1);
         let e = self.wrap(e, (-2.0, 2.0));
-        Self::line(out, ind, &format!("let mut {t}: {FLT};"));
+        let typed = if self.rng.chance(0.5) {
+            format!(": {FLT}")
+        } else {
+            String::new()
+        };
+        Self::line(out, ind, &format!("let mut {t}{typed};"));
+        if self.on("stmt:late_init_loop_value") && self.rng.chance(0.4) {
+            // `loop { t = ..; .. break; }`, `t` read after it.
+            Self::line(out, ind, &format!("let mut {i}: usize = 0;"));
+            Self::line(out, ind, "loop {");
+            Self::line(
+                out,
+                ind + 1,
+                &format!("{t} = {} + {i} as {FLT} * 0.25;", paren(&e.s)),
+            );
+            Self::line(out, ind + 1, &format!("{i} += 1;"));
+            Self::line(out, ind + 1, &format!("if {i} > 2 {{ break; }}"));
+            Self::line(out, ind, "}");
+            Self::line(out, ind, &format!("{acc} += {FLT}::tanh({t}) * 0.5;"));
+            return;
+        }
         let head = if self.rng.chance(0.5) {
             format!("for {i} in 0..3")
         } else {
@@ -4515,11 +4540,24 @@ impl<'a> FnGen<'a> {
                 self.wrapped(1, (-2.0, 2.0)),
                 self.wrapped(1, (-2.0, 2.0)),
             );
-            Self::line(
-                out,
-                ind,
-                &format!("let mut {n} = [{}, {}];", self.typed(e.clone()).s, f.s),
-            );
+            let first = self.typed(e.clone()).s;
+            // Elements that are all constants' names leave the array's type to the compiler:
+            // the pending `stmt:array_of_consts`.
+            // A number starting a token (not a digit inside a name such as `CG4_0_f64`).
+            let has_literal = |t: &str| {
+                let b = t.as_bytes();
+                (0..b.len()).any(|i| {
+                    b[i].is_ascii_digit()
+                        && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_'))
+                })
+            };
+            let second =
+                if has_literal(&first) || has_literal(&f.s) || self.on("stmt:array_of_consts") {
+                    f.s.clone()
+                } else {
+                    format!("({} + 0.0)", f.s)
+                };
+            Self::line(out, ind, &format!("let mut {n} = [{first}, {second}];"));
             Self::line(
                 out,
                 ind,

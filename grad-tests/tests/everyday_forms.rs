@@ -2150,3 +2150,42 @@ fn a_copy_grown_by_extend_and_push() {
     let d: Vec<f64> = da.iter().chain(&db).copied().collect();
     check("concatenated", &f, v, &d, &p);
 }
+
+/// `let mut t;` before a `loop` that gives it a value in every iteration, read after it (a float
+/// and an integer).
+#[gradient]
+fn declared_before_loop(x: f64) -> f64 {
+    let mut t;
+    let mut k = 0;
+    loop {
+        t = (x * f64::from(k)).sin();
+        k += 1;
+        if k > 3 {
+            break;
+        }
+    }
+    let mut n;
+    let mut i = 0;
+    loop {
+        n = i * 2;
+        i += 1;
+        if i > 2 {
+            break;
+        }
+    }
+    t * t + f64::from(n) * x
+}
+
+#[test]
+fn a_name_declared_before_a_loop_that_assigns_it() {
+    for x in [0.7, -1.3] {
+        let (v, [g]) = declared_before_loop_grad(x);
+        check(
+            "declared_before_loop",
+            &|p| declared_before_loop(p[0]),
+            v,
+            &[g],
+            &[x],
+        );
+    }
+}

@@ -400,15 +400,22 @@ impl Lowerer<'_> {
         };
         // Only variables declared before the loop are carried.
         let mut cands: Vec<(Ident, ValId)> = Vec::new();
+        // Declared without a value (`let mut t; loop { t = ..; .. }`): rustc lets the body read
+        // the name only after assigning it, so the value it enters the loop with is never read.
+        let mut unset: Vec<Ident> = Vec::new();
         for name in carried {
             match self.env.lookup(&name) {
                 Some(Binding::Val(v)) => cands.push((name, v)),
                 Some(Binding::Uninit) => {
-                    self.errors.push(
+                    let v = self.b.opaque(
+                        Kind::Other,
+                        None,
+                        quote!(::core::default::Default::default()),
+                        Vec::new(),
                         name.span(),
-                        format!("give `{name}` a value before the loop: `#[gradient]` needs loop variables initialized"),
                     );
-                    return None;
+                    unset.push(name.clone());
+                    cands.push((name, v));
                 }
                 _ => {}
             }
@@ -529,9 +536,10 @@ impl Lowerer<'_> {
             // `desugar::labels`), which a generic float type does not have: it is never read, so
             // a float zero serves.
             let placeholder = kind == Kind::Float
-                && matches!(self.float_ty, crate::ir::FloatTy::Generic(_))
                 && self.b.func.info(init).kind != Kind::Float
-                && crate::desugar::is_break_value_name(&name);
+                && (unset.contains(&name)
+                    || (matches!(self.float_ty, crate::ir::FloatTy::Generic(_))
+                        && crate::desugar::is_break_value_name(&name)));
             carried.push(Carry {
                 phi,
                 init: if placeholder {
