@@ -692,7 +692,7 @@ impl Lowerer<'_> {
             (Some(Binding::Seq(_)), Some(Binding::Seq(_))) => {
                 let (k, t) = (crate::naming::fresh("k"), crate::naming::fresh("t"));
                 let msg = format!(
-                    "`#[gradient]` swaps the elements of `{a}` and `{b}`, which must have one length"
+                    "`#[gradient]` swaps the elements of `{a}` and `{b}`, which must have one length: to exchange buffers of different lengths, write `let t = {a}.clone(); {a} = {b}.clone(); {b} = t;`"
                 );
                 let e: Expr = syn::parse_quote_spanned!(c.span()=> {
                     ::core::assert_eq!(#a.len(), #b.len(), #msg);

@@ -236,11 +236,14 @@ impl Rev<'_> {
         });
         let snapshots = crate::memory::snapshots_needed(self.b.func, l, &inner);
         stores_outer |= !snapshots.is_empty();
-        // The saves of resizes are popped in reverse order: such a loop is reversed backwards.
+        // The saves of resizes are popped in reverse order: such a loop is reversed backwards,
+        // or fused (each iteration's adjoint right after it) when the buffers it resizes are its
+        // own.
         let mut resized = HashSet::new();
         crate::ir::resized_seqs(&l.body, &mut resized);
         if !resized.is_empty() {
-            (touches_outer, stores_outer) = (true, true);
+            stores_outer = true;
+            touches_outer |= resized.iter().any(|s| !inner.contains(s));
             self.range_reads_resized(l, &resized);
         }
         if out_bars.iter().all(|b| b.is_none())
