@@ -4772,7 +4772,24 @@ impl<'a> FnGen<'a> {
                 )
             }
         };
-        Self::line(out, ind, &format!("let mut {h}: Vec<{FLT}> = {};", start.0));
+        if self.rng.chance(0.25) {
+            // Empty at first, given its contents by an assignment in an `if`'s branches (a copy
+            // of a slice, `vec![e; k]`, a list).
+            let c = self.cond(1);
+            let other = if self.rng.chance(0.5) {
+                "vec![0.5; 2]".to_string()
+            } else {
+                "vec![0.25, -0.5, 1.0]".to_string()
+            };
+            Self::line(out, ind, &format!("let mut {h}: Vec<{FLT}> = Vec::new();"));
+            Self::line(
+                out,
+                ind,
+                &format!("if {c} {{ {h} = {}; }} else {{ {h} = {other}; }}", start.0),
+            );
+        } else {
+            Self::line(out, ind, &format!("let mut {h}: Vec<{FLT}> = {};", start.0));
+        }
         let halving = self.rng.chance(0.25);
         if halving {
             Self::line(out, ind, &format!("while {h}.len() > 1 {{"));

@@ -401,3 +401,48 @@ fn layers_of_different_widths_in_f32_and_generic() {
     assert_eq!(vb.to_bits(), mlp_generic(&w32, &x32, &widths).to_bits());
     assert_eq!(g32b, g32);
 }
+
+/// The activations given a new buffer at every layer (`h = vec![0.0; n_out];` after keeping the
+/// old one), and a buffer that starts empty (`Vec::new()`), given a slice's copy, a list, and
+/// cleared.
+#[gradient(wrt(w))]
+fn reassigned(w: &[f64], x: &[f64], widths: &[usize]) -> f64 {
+    let mut h = x.to_vec();
+    let mut off = 0;
+    for &n_out in widths {
+        let prev = h.clone();
+        h = vec![0.0; n_out];
+        for j in 0..n_out {
+            let mut s = 0.0;
+            for i in 0..prev.len() {
+                s += w[off + j * prev.len() + i] * prev[i];
+            }
+            h[j] = s.tanh();
+        }
+        off += n_out * prev.len();
+    }
+    let mut e: Vec<f64> = Vec::new();
+    if h[0] > 0.0 {
+        e = w.to_vec();
+    } else {
+        e = vec![w[0], 0.5, w[1]];
+    }
+    let spread = e.iter().map(|v| v * v).sum::<f64>();
+    e.clear();
+    h.iter().sum::<f64>() + spread + e.len() as f64
+}
+
+#[test]
+fn buffers_given_new_contents_and_starting_empty() {
+    let x = [0.3, -0.7];
+    let widths = [3usize, 1, 2];
+    let n = 2 * 3 + 3 + 2;
+    for sign in [1.0, -1.0] {
+        let w: Vec<f64> = (0..n)
+            .map(|i| sign * ((i * 7 % 11) as f64 - 5.0) * 0.1)
+            .collect();
+        let mut g = vec![f64::NAN; n];
+        let v = reassigned_grad(&w, &x, &widths, &mut g);
+        check("reassigned", &|w| reassigned(w, &x, &widths), v, &g, &w);
+    }
+}

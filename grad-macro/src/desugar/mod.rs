@@ -11,6 +11,7 @@ mod matches;
 mod normal;
 mod partial_pushes;
 mod pushes;
+pub use pushes::empty_vec;
 mod ranges;
 mod refs;
 mod returns;

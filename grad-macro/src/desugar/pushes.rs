@@ -295,7 +295,7 @@ fn pushes_into(s: &syn::Stmt, name: &syn::Ident) -> bool {
 }
 
 /// `Vec::new()`, `Vec::with_capacity(..)`, `std::vec::Vec::new()`, `vec![]`.
-fn empty_vec(e: &syn::Expr) -> bool {
+pub fn empty_vec(e: &syn::Expr) -> bool {
     match e {
         syn::Expr::Call(c) => {
             let syn::Expr::Path(p) = &*c.func else {

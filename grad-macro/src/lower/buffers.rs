@@ -82,7 +82,7 @@ impl Lowerer<'_> {
         Some((Binding::Seq(seq), fill))
     }
 
-    /// `z.resize(n, c)` or `z.truncate(n)` on a local `Vec` buffer, as a statement: the buffer
+    /// `z.resize(n, c)`, `z.truncate(n)` or `z.clear()` on a local `Vec` buffer, as a statement: the buffer
     /// takes another length (new elements `c`, which is not differentiated). `None` when `e` is
     /// no such call.
     pub fn lower_resize(&mut self, e: &Expr) -> Option<()> {
@@ -91,13 +91,15 @@ impl Lowerer<'_> {
         let argc = match method.as_str() {
             "resize" => 2,
             "truncate" => 1,
+            "clear" => 0,
             _ => return None,
         };
         let seq = self.seq_of_base(&m.receiver)?;
         if !self.b.func.seq(seq).buffer || self.arrays.contains(&seq) || m.args.len() != argc {
             return None;
         }
-        let n = &m.args[0];
+        let zero: Expr = syn::parse_quote!(0);
+        let n = m.args.first().unwrap_or(&zero);
         let v = self.lower_expr(n)?;
         let (tokens, uses) = self.other_tokens(v, n.span())?;
         self.check_inactive(&uses, n.span())?;

@@ -541,22 +541,39 @@ impl Lowerer<'_> {
     }
 
     fn buffer_assign(&self, a: &syn::ExprAssign) -> Option<Expr> {
+        // A buffer, or a copy of a buffer or of a parameter's slice (`x.to_vec()`).
         let buffer = |e: &Expr| -> Option<syn::Ident> {
-            let e = match e {
+            let (e, copy) = match e {
                 Expr::MethodCall(m)
-                    if m.args.is_empty() && (m.method == "clone" || m.method == "to_vec") =>
+                    if m.args.is_empty()
+                        && (m.method == "clone"
+                            || m.method == "to_vec"
+                            || m.method == "to_owned") =>
                 {
-                    &*m.receiver
+                    (&*m.receiver, true)
                 }
-                e => e,
+                e => (e, false),
             };
             let Expr::Path(p) = e else { return None };
             let id = p.path.get_ident()?;
-            matches!(self.env.lookup(id), Some(Binding::Seq(s)) if self.b.func.seq(s).buffer)
+            matches!(self.env.lookup(id), Some(Binding::Seq(s)) if copy || self.b.func.seq(s).buffer)
                 .then(|| id.clone())
         };
         let to = buffer(&a.left)?;
         let k = crate::naming::fresh("k");
+        if matches!(&*a.right, Expr::Macro(m) if m.mac.path.is_ident("vec")) {
+            // `h = vec![c; n];`, `h = vec![a, b];`: a new buffer, copied in.
+            let new = crate::naming::fresh("new");
+            let right = &a.right;
+            let fit = self.fit(&to, &new, "");
+            return Some(syn::parse_quote!({
+                let #new = #right;
+                #fit
+                for #k in 0..#to.len() {
+                    #to[#k] = #new[#k];
+                }
+            }));
+        }
         if crate::desugar::is_vector_call_candidate(&a.right) {
             // `h = layer.forward(&h);`: the new contents from a vector-valued `#[gradient]`
             // call, copied in (into a buffer of one length).

@@ -872,7 +872,20 @@ impl<'f> Lowerer<'f> {
             }
             return;
         }
-        if let Some(buf) = self.buffer_init(&init.expr) {
+        // `let mut h: Vec<f64> = Vec::new();` that no push fills (`h = next;` gives it its
+        // values): a buffer of none.
+        let empty = crate::desugar::empty_vec(&init.expr)
+            && ty.is_none_or(|t| crate::vector::vector_elem(t).is_some());
+        let buf = if empty {
+            Some(buffers::BufInit {
+                init: syn::parse_quote!(0.0),
+                len: syn::parse_quote!(0),
+                array: false,
+            })
+        } else {
+            self.buffer_init(&init.expr)
+        };
+        if let Some(buf) = buf {
             let made = self.lower_buffer(buf);
             let (binding, fill) = match made {
                 Some((b, fill)) => (b, fill),
