@@ -422,6 +422,7 @@ fn reassigned(w: &[f64], x: &[f64], widths: &[usize]) -> f64 {
         off += n_out * prev.len();
     }
     let mut e: Vec<f64> = Vec::new();
+    let none = e.len() as f64;
     if h[0] > 0.0 {
         e = w.to_vec();
     } else {
@@ -429,7 +430,7 @@ fn reassigned(w: &[f64], x: &[f64], widths: &[usize]) -> f64 {
     }
     let spread = e.iter().map(|v| v * v).sum::<f64>();
     e.clear();
-    h.iter().sum::<f64>() + spread + e.len() as f64
+    h.iter().sum::<f64>() + spread + e.len() as f64 + none
 }
 
 #[test]
