@@ -4822,7 +4822,16 @@ impl<'a> FnGen<'a> {
         let (e, f) = (self.wrapped(1, (-2.0, 2.0)), self.wrapped(1, (-2.0, 2.0)));
         let (e, f) = (paren(&e.s), paren(&f.s));
         let in_place = !halving && self.rng.chance(0.35);
-        if in_place {
+        if self.on("stmt:resized_collect") && self.rng.chance(0.25) {
+            // The buffer given what a chain collects (`h = h.chunks(2).map(..).collect();`).
+            let c = self.fresh("c");
+            let chain = if halving || self.rng.chance(0.5) {
+                format!("{h}.chunks(2).map(|{c}| {FLT}::tanh({c}[0] * {e} + {c}[{c}.len() - 1] * 0.5 + {f}))")
+            } else {
+                format!("{h}.iter().map(|{c}| {FLT}::tanh({c} * {e} + {f}))")
+            };
+            Self::line(out, ind + 1, &format!("{h} = {chain}.collect();"));
+        } else if in_place {
             // The buffer itself takes the new length, then every element a new value.
             let fill = ["0.0", "0.5", "-1.0"][self.rng.below(3)];
             if self.rng.chance(0.5) {

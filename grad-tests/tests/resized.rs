@@ -447,3 +447,54 @@ fn buffers_given_new_contents_and_starting_empty() {
         check("reassigned", &|w| reassigned(w, &x, &widths), v, &g, &w);
     }
 }
+
+/// A buffer given what a chain collects: halved by `chunks(2)` until one element is left, shrunk
+/// by `windows(2)`, mapped whole.
+#[gradient]
+fn collected_chunks(x: &[f64]) -> f64 {
+    let mut h = x.to_vec();
+    while h.len() > 1 {
+        h = h
+            .chunks(2)
+            .map(|c| {
+                if c.len() == 2 {
+                    c[0] * c[1] + c[0]
+                } else {
+                    c[0]
+                }
+            })
+            .collect();
+    }
+    h[0]
+}
+
+#[gradient]
+fn collected_windows(x: &[f64]) -> f64 {
+    let mut h = x.to_vec();
+    for _ in 0..3 {
+        h = h.windows(2).map(|w| (w[0] - w[1]).tanh()).collect();
+    }
+    h = h.iter().map(|w| w.tanh()).collect();
+    h.iter().sum()
+}
+
+#[test]
+fn buffers_given_what_a_chain_collects() {
+    let x = [0.9, 1.1, 0.7, 1.3, 0.8, 0.5];
+    for (what, f, g) in [
+        (
+            "collected_chunks",
+            collected_chunks as fn(&[f64]) -> f64,
+            collected_chunks_grad as fn(&[f64], &mut [f64]) -> f64,
+        ),
+        (
+            "collected_windows",
+            collected_windows,
+            collected_windows_grad,
+        ),
+    ] {
+        let mut d = [f64::NAN; 6];
+        let v = g(&x, &mut d);
+        check(what, &f, v, &d, &x);
+    }
+}

@@ -524,6 +524,31 @@ impl Desugar<'_> {
 
     /// The rewrites that must see an expression before its parts are rewritten.
     fn rewrite_before_parts(&self, e: &mut syn::Expr) {
+        // `h = h.chunks(2).map(..).collect();` into a buffer of floats: a collected `let`, then
+        // the buffer given its contents (and length).
+        if let syn::Expr::Assign(a) = e {
+            let target = match &*a.left {
+                syn::Expr::Path(p) => p.path.get_ident().map(ToString::to_string),
+                _ => None,
+            };
+            let collected = matches!(&*a.right, syn::Expr::MethodCall(m) if m.method == "collect" && m.args.is_empty());
+            let elem = self.ret.as_ref().and_then(|t| {
+                crate::sig::float_of(t)
+                    .is_some()
+                    .then(|| t.clone())
+                    .or_else(|| crate::vector::vector_elem(t))
+            });
+            if let (Some(name), true, Some(elem)) = (target, collected, elem) {
+                if self.float_names.contains(&name) {
+                    let new = crate::naming::fresh("collected");
+                    let (x, r) = (&a.left, &a.right);
+                    *e = syn::parse_quote!({
+                        let #new: ::std::vec::Vec<#elem> = #r;
+                        #x = #new;
+                    });
+                }
+            }
+        }
         // `OPT.unwrap_or(d)`: rewritten before its parts, whose own rewrites (a sub-slice's
         // `iter()`) would hide where the items come from.
         if let syn::Expr::MethodCall(m) = e {
