@@ -2189,3 +2189,24 @@ fn a_name_declared_before_a_loop_that_assigns_it() {
         );
     }
 }
+
+/// A loop bound cast from a differentiated value's whole part, written inline.
+#[gradient]
+fn cast_bound(x: f64) -> f64 {
+    let mut s = 0.0;
+    for i in 0..(x * 3.0).floor() as usize {
+        s += x * (i as f64 + 1.0);
+    }
+    for j in (x.abs().trunc() as usize)..3 {
+        s += x * j as f64;
+    }
+    s
+}
+
+#[test]
+fn a_loop_bound_cast_inline() {
+    for x in [1.9, 0.4, 2.6] {
+        let (v, [g]) = cast_bound_grad(x);
+        check("cast_bound", &|p| cast_bound(p[0]), v, &[g], &[x]);
+    }
+}

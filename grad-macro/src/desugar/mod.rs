@@ -524,6 +524,23 @@ impl Desugar<'_> {
 
     /// The rewrites that must see an expression before its parts are rewritten.
     fn rewrite_before_parts(&self, e: &mut syn::Expr) {
+        // `for i in 0..(x * 3.0).floor() as usize`: a bound with a cast is computed first, as a
+        // `let` (Rust evaluates a range's bounds once, before the loop).
+        if let syn::Expr::ForLoop(f) = e {
+            if let syn::Expr::Range(r) = &mut *f.expr {
+                let mut lets: Vec<syn::Stmt> = Vec::new();
+                for bound in [&mut r.start, &mut r.end].into_iter().flatten() {
+                    if has_cast(bound) {
+                        let n = crate::naming::fresh("bound");
+                        lets.push(syn::parse_quote!(let #n = #bound;));
+                        **bound = syn::parse_quote!(#n);
+                    }
+                }
+                if !lets.is_empty() {
+                    *e = syn::parse_quote!({ #(#lets)* #f });
+                }
+            }
+        }
         // `h = h.chunks(2).map(..).collect();` into a buffer of floats: a collected `let`, then
         // the buffer given its contents (and length).
         if let syn::Expr::Assign(a) = e {
@@ -1287,4 +1304,18 @@ pub fn select_cfg_lets(block: &mut syn::Block, preds: &[proc_macro2::TokenStream
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }
     Select(preds, mask).visit_block_mut(block);
+}
+
+/// Whether an expression holds a cast (`x.floor() as usize`), outside closures.
+fn has_cast(e: &syn::Expr) -> bool {
+    struct Casts(bool);
+    impl<'a> syn::visit::Visit<'a> for Casts {
+        fn visit_expr_cast(&mut self, _: &'a syn::ExprCast) {
+            self.0 = true;
+        }
+        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+    }
+    let mut c = Casts(false);
+    syn::visit::Visit::visit_expr(&mut c, e);
+    c.0
 }
