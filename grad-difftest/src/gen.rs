@@ -3794,6 +3794,18 @@ impl<'a> FnGen<'a> {
                 };
                 (format!("for {i} in 0..{bound}"), vec![], idx(&key))
             }
+            1 if self.on("loop:cast_bound") && self.rng.chance(0.3) => {
+                // A bound cast from a float's whole part, written inline (0 to 3 trips).
+                let e = self.wrapped(1, (-2.0, 2.0));
+                (
+                    format!(
+                        "for {i} in 0..({FLT}::floor({} * 0.5 + 1.0) as usize).min(3)",
+                        paren(&e.s)
+                    ),
+                    vec![],
+                    vec![(i.clone(), None)],
+                )
+            }
             1 => (format!("for {i} in 1..=3"), vec![], vec![(i.clone(), None)]),
             2 => (format!("for {i} in (0..4).rev()"), vec![], idx("4")),
             3 => (format!("for {i} in 0..{xs}.len()"), vec![], idx(&xs)),
