@@ -2244,6 +2244,32 @@ impl<'a> FnGen<'a> {
         let act = e1.iv.2 || e2.iv.2;
         let (t1, t2) = (self.tanh_ex(e1), self.tanh_ex(e2));
         let body = format!("[s[1] * 0.5, {FLT}::tanh(s[0]) * 0.75]");
+        if self.on("stmt:vec_helper") && self.rng.chance(0.35) {
+            // The same returning a `Vec` (a slice in, a list out).
+            let body = format!("vec![s[1] * 0.5, {FLT}::tanh(s[0]) * 0.75]");
+            if self.rng.chance(0.5) {
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {f} = |s: &[{FLT}]| -> Vec<{FLT}> {{ {body} }};"),
+                );
+            } else {
+                Self::line(
+                    out,
+                    ind,
+                    &format!("fn {f}(s: &[{FLT}]) -> Vec<{FLT}> {{ {body} }}"),
+                );
+            }
+            Self::line(out, ind, &format!("let {k} = {f}(&[{t1}, {t2}]);"));
+            Self::line(out, ind, &format!("let {k2} = {f}(&{k});"));
+            Self::line(
+                out,
+                ind,
+                &format!("let {v}: {FLT} = {k2}[0] + {k}[1] * {k2}[1];"),
+            );
+            self.declare(&v, VarKind::Float(Iv(-1.5, 1.5, act)), false);
+            return;
+        }
         if self.rng.chance(0.5) {
             Self::line(
                 out,

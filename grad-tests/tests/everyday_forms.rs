@@ -2210,3 +2210,83 @@ fn a_loop_bound_cast_inline() {
         check("cast_bound", &|p| cast_bound(p[0]), v, &[g], &[x]);
     }
 }
+
+/// Nested fns and closures returning `vec![..]` lists: an RK4 step with a `Vec` state.
+#[gradient]
+fn listed_helpers(a: f64, b: f64) -> f64 {
+    fn pair(a: f64, b: f64) -> Vec<f64> {
+        vec![a * b, a + b]
+    }
+    let twice = |a: f64, b: f64| vec![a * b, a + b];
+    let k = pair(a, b);
+    let t = twice(b, a);
+    k[0] + 2.0 * k[1] + t[0] * t[1]
+}
+
+#[gradient]
+fn rk4_vec_state(k: f64, c: f64, y0: f64) -> f64 {
+    let f = |y: &[f64]| -> Vec<f64> { vec![y[1], -k * y[0] - c * y[1]] };
+    let mut y = vec![y0, 0.0];
+    let h = 0.1;
+    for _ in 0..10 {
+        let k1 = f(&y);
+        let y2: Vec<f64> = y.iter().zip(&k1).map(|(a, b)| a + 0.5 * h * b).collect();
+        let k2 = f(&y2);
+        let y3: Vec<f64> = y.iter().zip(&k2).map(|(a, b)| a + 0.5 * h * b).collect();
+        let k3 = f(&y3);
+        let y4: Vec<f64> = y.iter().zip(&k3).map(|(a, b)| a + h * b).collect();
+        let k4 = f(&y4);
+        for i in 0..2 {
+            y[i] += h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
+        }
+    }
+    y[0] * y[0] + y[1]
+}
+
+#[test]
+fn helpers_returning_lists() {
+    let (v, g) = listed_helpers_grad(1.5, 2.0);
+    check(
+        "listed_helpers",
+        &|p| listed_helpers(p[0], p[1]),
+        v,
+        &g,
+        &[1.5, 2.0],
+    );
+    let p = [2.0, 0.3, 1.0];
+    let (v, g) = rk4_vec_state_grad(p[0], p[1], p[2]);
+    check(
+        "rk4_vec_state",
+        &|p| rk4_vec_state(p[0], p[1], p[2]),
+        v,
+        &g,
+        &p,
+    );
+}
+
+/// A nested fn with a slice parameter given a list (`af(&[x.tanh(), y * x])`), a `Vec` out, and
+/// again given that `Vec`.
+#[gradient]
+fn slice_helper_given_lists(x: f64, y: f64) -> f64 {
+    fn af(s: &[f64]) -> Vec<f64> {
+        vec![s[1] * 0.5, f64::tanh(s[0]) * 0.75]
+    }
+    fn total(s: &[f64]) -> f64 {
+        s[1] * 0.5 + f64::tanh(s[0]) * 0.75
+    }
+    let k = af(&[x.tanh(), y * x]);
+    let k2 = af(&k);
+    k2[0] + k[1] * k2[1] + total(&[y, x * x])
+}
+
+#[test]
+fn a_slice_helper_given_lists() {
+    let (v, g) = slice_helper_given_lists_grad(0.4, -1.3);
+    check(
+        "slice_helper_given_lists",
+        &|p| slice_helper_given_lists(p[0], p[1]),
+        v,
+        &g,
+        &[0.4, -1.3],
+    );
+}

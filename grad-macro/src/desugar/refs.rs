@@ -209,11 +209,23 @@ pub fn temporary_ref_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     ) {
         return None;
     }
-    // Arrays and slices made in place (`&[x, y]`, `&vec![..]`) are buffers' business.
-    if matches!(
-        inner,
-        syn::Expr::Array(_) | syn::Expr::Repeat(_) | syn::Expr::Macro(_)
-    ) {
+    // Arrays and slices made in place are buffers' business: `let s = &[x, y];` (a nested fn's
+    // slice parameter given a list) is the array itself, read alike.
+    if let syn::Expr::Array(a) = inner {
+        if a.elems.is_empty() {
+            return None;
+        }
+        let (name, m) = (&id.ident, &id.mutability);
+        let ty = match ty {
+            Some(syn::Type::Reference(r)) if matches!(&*r.elem, syn::Type::Array(_)) => {
+                let t = &r.elem;
+                Some(quote::quote!(: #t))
+            }
+            _ => None,
+        };
+        return Some(vec![syn::parse_quote!(let #m #name #ty = #inner;)]);
+    }
+    if matches!(inner, syn::Expr::Repeat(_) | syn::Expr::Macro(_)) {
         return None;
     }
     let t = crate::naming::fresh("referent");

@@ -101,6 +101,24 @@ pub fn array_block_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     }
     let mut prefix = Vec::new();
     let (arr, found_ty) = array_tail(init, &mut prefix)?;
+    // A `Vec` the block ends in: its elements computed there, then the list (whose elements'
+    // type lowering sees).
+    let listed = found_ty
+        .as_ref()
+        .is_some_and(|t| matches!(t, syn::Type::Path(p) if p.path.segments.last().is_some_and(|l| l.ident == "Vec")));
+    if listed {
+        if arr.elems.len() < 2 || prefix.is_empty() {
+            return None;
+        }
+        let temps: Vec<syn::Ident> = crate::naming::fresh_names("elem", arr.elems.len());
+        let elems = arr.elems.iter();
+        let name = &id.ident;
+        let m = &id.mutability;
+        return Some(vec![
+            syn::parse_quote!(let (#(#temps),*) = { #(#prefix)* (#(#elems),*) };),
+            syn::parse_quote!(let #m #name = vec![#(#temps),*];),
+        ]);
+    }
     let elem_ty = match (ty, &found_ty) {
         (Some(syn::Type::Array(a)), _) | (None, Some(syn::Type::Array(a))) => (*a.elem).clone(),
         _ => return None,
@@ -133,6 +151,17 @@ fn array_tail(
     match e {
         syn::Expr::Paren(p) => array_tail(&p.expr, prefix),
         syn::Expr::Array(a) => Some((a.clone(), None)),
+        // `vec![a, b]` (a nested fn or closure returning a `Vec`), as its list.
+        syn::Expr::Macro(m) if m.mac.path.is_ident("vec") => {
+            let elems = m
+                .mac
+                .parse_body_with(
+                    syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
+                )
+                .ok()?;
+            let vec: syn::Type = syn::parse_quote!(::std::vec::Vec<_>);
+            Some((syn::parse_quote!([#elems]), Some(vec)))
+        }
         syn::Expr::Block(b) if b.label.is_none() => {
             let stmts = &b.block.stmts;
             let (last, rest) = stmts.split_last()?;
