@@ -2290,3 +2290,50 @@ fn a_slice_helper_given_lists() {
         &[0.4, -1.3],
     );
 }
+
+/// Parts of the fields of constant data bound to names: `&self.x[a..b]` in a method whose
+/// `self` is data, `&ds.x[a..b]` of a data parameter.
+struct Samples {
+    x: Vec<f64>,
+    y: Vec<f64>,
+    d: usize,
+}
+
+impl Samples {
+    #[gradient(wrt(w))]
+    fn mse(&self, w: &[f64]) -> f64 {
+        let mut s = 0.0;
+        for i in 0..self.y.len() {
+            let row = &self.x[i * self.d..(i + 1) * self.d];
+            let p: f64 = row.iter().zip(w).map(|(a, b)| a * b).sum();
+            s += (p - self.y[i]).powi(2);
+        }
+        s
+    }
+}
+
+#[gradient(wrt(w))]
+fn mse_of_parts(ds: &Samples, w: &[f64]) -> f64 {
+    let d = w.len();
+    let mut s = 0.0;
+    for i in 0..ds.y.len() {
+        let row = &ds.x[i * d..(i + 1) * d];
+        s += (row[0] * w[0] + row[d - 1] * w[d - 1] - ds.y[i]).powi(2);
+    }
+    s
+}
+
+#[test]
+fn parts_of_constant_fields() {
+    let ds = Samples {
+        x: vec![0.1, -0.4, 0.7, 0.3, 0.9, -0.2],
+        y: vec![0.2, -0.5],
+        d: 3,
+    };
+    let w = [0.1, 0.2, 0.3];
+    let mut d = [f64::NAN; 3];
+    let v = ds.mse_grad(&w, &mut d);
+    check("Samples::mse", &|w| ds.mse(w), v, &d, &w);
+    let v = mse_of_parts_grad(&ds, &w, &mut d);
+    check("mse_of_parts", &|w| mse_of_parts(&ds, w), v, &d, &w);
+}

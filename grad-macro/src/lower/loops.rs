@@ -154,6 +154,17 @@ impl Lowerer<'_> {
                     });
                 }
             }
+            // A part of a constant field (`&self.x[a..b]` of data, `&ds.x[..n]`) is data too.
+            if self.seq_of_expr(&e.expr).is_none() && matches!(&*e.expr, Expr::Field(_)) {
+                let (tokens, uses) = self.rename(&Expr::Index(e.clone()));
+                if !uses.iter().any(|v| self.b.func.info(*v).active) {
+                    return Some(Value::Other {
+                        tokens,
+                        uses,
+                        kind: Kind::Other,
+                    });
+                }
+            }
             self.errors.push_spanned(
                 r,
                 "`#[gradient]` does not support sub-slices (`x[a..b]`): index elements (`x[i]`) in a loop",
