@@ -1679,6 +1679,31 @@ impl<'a> FnGen<'a> {
                         .rng
                         .pick(&["a.total_cmp(b)", "a.partial_cmp(b).unwrap()"]),
                 );
+                if self.on("reduce:key_extremum") && self.rng.chance(0.25) {
+                    // The element whose key is least or greatest (`(p - a).abs()` of each side).
+                    let e = self.wrapped(1, (-2.0, 2.0));
+                    let e = paren(&e.s);
+                    let (ka, kb, tail) = if self.rng.chance(0.5) {
+                        (
+                            format!("({e} - **a).abs()"),
+                            format!("({e} - **b).abs()"),
+                            "total_cmp(&",
+                        )
+                    } else {
+                        (
+                            format!("(**a * 0.5).sin()"),
+                            format!("(**b * 0.5).sin()"),
+                            "partial_cmp(&",
+                        )
+                    };
+                    let close = if tail.starts_with("partial") {
+                        ").unwrap()"
+                    } else {
+                        ")"
+                    };
+                    let s = format!("{xs}.iter().{f}(|a, b| {ka}.{tail}{kb}{close}).unwrap()");
+                    return Some(Ex::new(s, true, xiv));
+                }
                 if self.on("reduce:map_extremum") && self.rng.chance(0.3) {
                     // Of the items a closure makes, sometimes with a default for none.
                     let b = self.closure_body(&[&v], xiv, d - 1);

@@ -2337,3 +2337,32 @@ fn parts_of_constant_fields() {
     let v = mse_of_parts_grad(&ds, &w, &mut d);
     check("mse_of_parts", &|w| mse_of_parts(&ds, w), v, &d, &w);
 }
+
+/// `min_by`/`max_by` comparing a key of each side (the nearest centre, the greatest sine): the
+/// derivative of the element chosen.
+#[gradient]
+fn keyed_extrema(centers: &[f64], pts: &[f64]) -> f64 {
+    let mut loss = 0.0;
+    for &p in pts {
+        let c = centers
+            .iter()
+            .min_by(|a, b| (p - **a).abs().total_cmp(&(p - **b).abs()))
+            .unwrap();
+        loss += (p - c).powi(2);
+    }
+    let m = centers
+        .iter()
+        .max_by(|a, b| (*a * 0.8).sin().partial_cmp(&(*b * 0.8).sin()).unwrap())
+        .unwrap();
+    loss + m * m
+}
+
+#[test]
+fn extrema_by_a_key() {
+    let p = [-0.6, 0.05, 0.7, 0.1, -0.5, 0.8];
+    let f = |p: &[f64]| keyed_extrema(&p[..3], &p[3..]);
+    let (mut dc, mut dp) = ([f64::NAN; 3], [f64::NAN; 3]);
+    let v = keyed_extrema_grad(&p[..3], &p[3..], &mut dc, &mut dp);
+    let d: Vec<f64> = dc.iter().chain(&dp).copied().collect();
+    check("keyed_extrema", &f, v, &d, &p);
+}

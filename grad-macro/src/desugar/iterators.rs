@@ -1324,10 +1324,30 @@ pub fn extremum(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
         },
         _ => return None,
     };
-    let recv_a = matches!(&*cmp.receiver, syn::Expr::Path(p) if p.path.is_ident(a));
-    let arg_b = matches!(cmp.args.first(), Some(syn::Expr::Path(p)) if p.path.is_ident(b))
-        || matches!(cmp.args.first(), Some(syn::Expr::Reference(r)) if matches!(&*r.expr, syn::Expr::Path(p) if p.path.is_ident(b)));
-    if !recv_a || !arg_b || cmp.args.len() != 1 {
+    if cmp.args.len() != 1 {
+        return None;
+    }
+    // `KEY(a).total_cmp(&KEY(b))`: the same key of each side (`(p - a).abs()`), `a` alone the
+    // element itself.
+    let key_a = strip_parens_expr(&cmp.receiver);
+    let key_b = match &cmp.args[0] {
+        syn::Expr::Reference(r) => strip_parens_expr(&r.expr),
+        e => strip_parens_expr(e),
+    };
+    let mentions = |e: &syn::Expr, n: &syn::Ident| {
+        crate::naming::mentions(quote::ToTokens::to_token_stream(e), &|i| i == n)
+    };
+    if !mentions(key_a, a) || mentions(key_a, b) || mentions(key_b, a) {
+        return None;
+    }
+    let mut inline = false;
+    let swapped = super::sub_slices::rename_tokens(
+        quote::ToTokens::to_token_stream(key_a),
+        &a.to_string(),
+        b,
+        &mut inline,
+    );
+    if inline || swapped.to_string() != quote::ToTokens::to_token_stream(key_b).to_string() {
         return None;
     }
     let (item, best, first) = (
@@ -1335,12 +1355,39 @@ pub fn extremum(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
         crate::naming::hidden("best"),
         crate::naming::hidden("first"),
     );
+    let plain = matches!(key_a, syn::Expr::Path(p) if p.path.is_ident(a));
+    let (key, best_key) = if plain {
+        (item.clone(), best.clone())
+    } else {
+        (
+            crate::naming::hidden("key"),
+            crate::naming::hidden("best_key"),
+        )
+    };
     // `max_by` keeps the last of equal maxima (`Greater` or `Equal` replaces), `min_by` the first.
     let better = match (max, total) {
-        (true, true) => quote!(#item.total_cmp(&#best) != ::core::cmp::Ordering::Less),
-        (false, true) => quote!(#item.total_cmp(&#best) == ::core::cmp::Ordering::Less),
-        (true, false) => quote!(#item >= #best),
-        (false, false) => quote!(#item < #best),
+        (true, true) => quote!(#key.total_cmp(&#best_key) != ::core::cmp::Ordering::Less),
+        (false, true) => quote!(#key.total_cmp(&#best_key) == ::core::cmp::Ordering::Less),
+        (true, false) => quote!(#key >= #best_key),
+        (false, false) => quote!(#key < #best_key),
+    };
+    let keyed = (!plain).then(|| {
+        let mut inline = false;
+        let of_item = super::sub_slices::rename_tokens(
+            quote::ToTokens::to_token_stream(key_a),
+            &a.to_string(),
+            &item,
+            &mut inline,
+        );
+        (
+            quote!(let #key = #of_item;),
+            quote!(let mut #best_key = 0.0;),
+            quote!(#best_key = #key;),
+        )
+    });
+    let (key_let, best_key_decl, best_key_set) = match keyed {
+        Some((l, d, s)) => (l, d, s),
+        None => Default::default(),
     };
     let source = strip_copies(&mb.receiver);
     // Over `map`s and `filter`s: the loop runs them and binds the float they give.
@@ -1353,11 +1400,14 @@ pub fn extremum(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
     };
     Some(syn::parse_quote!({
         let mut #best = 0.0;
+        #best_key_decl
         let mut #first = true;
         for #pattern in #source {
             #(#steps)*
+            #key_let
             if #first || #better {
                 #best = #item;
+                #best_key_set
             }
             #first = false;
         }
@@ -2001,5 +2051,13 @@ pub fn position_adapters(e: &syn::Expr) -> (Vec<proc_macro2::TokenStream>, &syn:
             (adapters, &*m.receiver, true)
         }
         e => (adapters, e, false),
+    }
+}
+
+/// `e` without the parentheses around it.
+fn strip_parens_expr(e: &syn::Expr) -> &syn::Expr {
+    match e {
+        syn::Expr::Paren(p) => strip_parens_expr(&p.expr),
+        e => e,
     }
 }
