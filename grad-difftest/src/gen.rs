@@ -1691,8 +1691,8 @@ impl<'a> FnGen<'a> {
                         )
                     } else {
                         (
-                            format!("(**a * 0.5).sin()"),
-                            format!("(**b * 0.5).sin()"),
+                            "(**a * 0.5).sin()".to_string(),
+                            "(**b * 0.5).sin()".to_string(),
                             "partial_cmp(&",
                         )
                     };
