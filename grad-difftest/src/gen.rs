@@ -3875,6 +3875,23 @@ impl<'a> FnGen<'a> {
                 vec![],
                 idx(&xs),
             ),
+            6 if self.on("loop:chain") && self.rng.chance(0.25) => {
+                // Two slices one after the other, sometimes counted across both.
+                let (ys, yiv) = self.rng.pick(&sl).clone();
+                if self.rng.chance(0.5) {
+                    (
+                        format!("for ({i}, &{v}) in {xs}.iter().chain({ys}.iter()).enumerate()"),
+                        vec![(v, xiv.union(yiv))],
+                        vec![(i, None)],
+                    )
+                } else {
+                    (
+                        format!("for &{v} in {xs}.iter().chain({ys})"),
+                        vec![(v, xiv.union(yiv))],
+                        vec![],
+                    )
+                }
+            }
             6 => {
                 // Sometimes only the elements a predicate keeps (`filter`, `take_while`).
                 let keep = self.loop_filter(&["a"], "**a", "&&a", "a");
@@ -3987,13 +4004,32 @@ impl<'a> FnGen<'a> {
                 false,
             );
         }
-        self.loop_body(ctx, &acc, 4, out, ind);
+        // A loop over a chain runs its body twice over: no `break` of it (nor a `continue` or a
+        // `return`, for simplicity).
+        let chained = header.contains(".chain(");
+        self.loop_body_with(ctx, &acc, 4, !chained, out, ind);
     }
 
     /// The rest of a loop's body (up to `max - 1` statements, then an update of `acc`) in the
     /// frame the caller pushed, and the closing brace.
     fn loop_body(&mut self, ctx: Ctx, acc: &str, max: usize, out: &mut String, ind: usize) {
-        let inner = ctx.in_loops(1);
+        self.loop_body_with(ctx, acc, max, true, out, ind);
+    }
+
+    /// [`Self::loop_body`], with jumps out of the body allowed or not.
+    fn loop_body_with(
+        &mut self,
+        ctx: Ctx,
+        acc: &str,
+        max: usize,
+        jumps: bool,
+        out: &mut String,
+        ind: usize,
+    ) {
+        let mut inner = ctx.in_loops(1);
+        if !jumps {
+            (inner.brk, inner.ret) = (false, false);
+        }
         let n = self.rng.below(max);
         self.block(inner, n, out, ind + 1);
         self.update(acc, inner, out, ind + 1);

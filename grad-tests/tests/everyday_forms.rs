@@ -2366,3 +2366,36 @@ fn extrema_by_a_key() {
     let d: Vec<f64> = dc.iter().chain(&dp).copied().collect();
     check("keyed_extrema", &f, v, &d, &p);
 }
+
+/// A loop over two slices one after the other, counted across both (`chain(..).enumerate()`),
+/// with a `continue` and an inner loop's `break`.
+#[gradient]
+fn chained_counted(a: &[f64], b: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for (k, v) in a.iter().chain(b).enumerate() {
+        if k == 1 {
+            continue;
+        }
+        s += (k as f64 + 1.0) * v.sin();
+        for j in 0..3 {
+            if j as f64 > *v {
+                break;
+            }
+            s += v * 0.1;
+        }
+    }
+    for &v in a.iter().chain(b.iter()) {
+        s += v * v;
+    }
+    s
+}
+
+#[test]
+fn loops_over_chains() {
+    let p = [0.2, 0.9, 0.4, 0.3, 1.8];
+    let f = |p: &[f64]| chained_counted(&p[..3], &p[3..]);
+    let (mut da, mut db) = ([f64::NAN; 3], [f64::NAN; 2]);
+    let v = chained_counted_grad(&p[..3], &p[3..], &mut da, &mut db);
+    let d: Vec<f64> = da.iter().chain(&db).copied().collect();
+    check("chained_counted", &f, v, &d, &p);
+}

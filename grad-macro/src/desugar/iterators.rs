@@ -172,11 +172,51 @@ pub fn split_chains(e: &mut syn::Expr) {
 
 /// One `for` over a chain as two loops (see [`split_chains`]).
 pub fn chain_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
-    fn jumps(ts: proc_macro2::TokenStream) -> bool {
-        crate::naming::mentions(ts, &|i| i == "break" || i == "continue")
+    // A `break` of this loop would leave only the first of the two (a `continue` goes on to the
+    // next item either way; a labeled `break` of an outer loop leaves both).
+    struct Breaks(bool);
+    impl<'a> syn::visit::Visit<'a> for Breaks {
+        fn visit_expr_break(&mut self, b: &'a syn::ExprBreak) {
+            self.0 |= b.label.is_none();
+        }
+        fn visit_expr_for_loop(&mut self, l: &'a syn::ExprForLoop) {
+            self.visit_expr(&l.expr);
+        }
+        fn visit_expr_while(&mut self, l: &'a syn::ExprWhile) {
+            self.visit_expr(&l.cond);
+        }
+        fn visit_expr_loop(&mut self, _: &'a syn::ExprLoop) {}
+        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'a syn::Item) {}
     }
-    if f.label.is_some() || jumps(quote::ToTokens::to_token_stream(&f.body)) {
+    let mut breaks = Breaks(false);
+    syn::visit::Visit::visit_block(&mut breaks, &f.body);
+    if f.label.is_some() || breaks.0 {
         return None;
+    }
+    // `for (k, v) in A.chain(B).enumerate()`: a count across both loops.
+    if let (syn::Expr::MethodCall(en), syn::Pat::Tuple(t)) = (&*f.expr, &*f.pat) {
+        if en.method == "enumerate"
+            && en.args.is_empty()
+            && t.elems.len() == 2
+            && chains(&en.receiver)
+        {
+            let count = crate::naming::fresh("count");
+            let (k, body) = (&t.elems[0], &f.body.stmts);
+            let mut inner = f.clone();
+            inner.pat = Box::new(t.elems[1].clone());
+            inner.expr = en.receiver.clone();
+            inner.body = syn::parse_quote!({
+                let #k = #count;
+                #count += 1;
+                #(#body)*
+            });
+            let split = chain_loop(&inner)?;
+            return Some(syn::parse_quote!({
+                let mut #count: usize = 0;
+                #split
+            }));
+        }
     }
     let (source, copies) = match &*f.expr {
         syn::Expr::MethodCall(m)
