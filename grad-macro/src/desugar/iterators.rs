@@ -204,7 +204,7 @@ pub fn chain_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
             let count = crate::naming::fresh("count");
             let (k, body) = (&t.elems[0], &f.body.stmts);
             let mut inner = f.clone();
-            inner.pat = Box::new(t.elems[1].clone());
+            *inner.pat = t.elems[1].clone();
             inner.expr = en.receiver.clone();
             inner.body = syn::parse_quote!({
                 let #k = #count;
