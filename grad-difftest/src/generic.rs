@@ -26,8 +26,9 @@ pub fn genericize(items: &str, float: &str) -> Option<String> {
     {
         return None;
     }
-    // Methods of the concrete float types that num-traits' `Float` does not have.
-    if items.contains("rem_euclid") {
+    // Methods of the concrete float types that num-traits' `Float` does not have; a float cast
+    // to an integer with `as` (generic code converts with `to_usize()`).
+    if items.contains("rem_euclid") || items.contains(" as usize).min(") {
         return None;
     }
     let ts = TokenStream::from_str(items).ok()?;
