@@ -781,6 +781,18 @@ impl<'f> Lowerer<'f> {
                 self.errors.push_spanned(e, push_message(&id));
                 return;
             }
+            // A push the desugaring did not take into a buffer declared `Vec::new()`.
+            if m.method == "push" {
+                if let syn::Expr::Path(p) = &*m.receiver {
+                    if let Some(id) = p.path.get_ident() {
+                        if matches!(self.env.lookup(id), Some(Binding::Seq(s)) if self.b.func.seq(s).buffer)
+                        {
+                            self.errors.push_spanned(e, push_message(id));
+                            return;
+                        }
+                    }
+                }
+            }
         }
         let Some(Value::Other { tokens, uses, .. }) = self.lower_expr(e) else {
             return;
