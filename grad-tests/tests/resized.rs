@@ -498,3 +498,54 @@ fn buffers_given_what_a_chain_collects() {
         check(what, &f, v, &d, &x);
     }
 }
+
+/// Vectors filled by pushes that may not all run, then used whole: sorted, and carried as a
+/// halving reduction's next state (`h = next;` in a `while`).
+#[gradient]
+fn pushed_then_sorted(x: &[f64], y: &[f64]) -> f64 {
+    let mut h = Vec::new();
+    for &v in x {
+        if v > -0.8 {
+            h.push(v * v);
+        }
+    }
+    h.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let mut c = x.to_vec();
+    c.extend_from_slice(y);
+    c.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    h[0] + 2.0 * h[h.len() - 1] + c[1] * c[c.len() - 2]
+}
+
+#[gradient]
+fn pushed_halving(x: &[f64]) -> f64 {
+    let mut h = x.to_vec();
+    while h.len() > 1 {
+        let mut next = Vec::new();
+        let mut i = 0;
+        for _ in 0..(h.len() + 1) / 2 {
+            if i + 1 < h.len() {
+                next.push(h[i] * h[i + 1] + 0.1 * h[i]);
+            } else {
+                next.push(h[i]);
+            }
+            i += 2;
+        }
+        h = next;
+    }
+    h[0]
+}
+
+#[test]
+fn pushed_vectors_used_whole() {
+    let p = [0.9, -1.1, 0.7, 1.3, 0.2];
+    let f = |p: &[f64]| pushed_then_sorted(&p[..3], &p[3..]);
+    let (mut dx, mut dy) = ([f64::NAN; 3], [f64::NAN; 2]);
+    let v = pushed_then_sorted_grad(&p[..3], &p[3..], &mut dx, &mut dy);
+    let d: Vec<f64> = dx.iter().chain(&dy).copied().collect();
+    check("pushed_then_sorted", &f, v, &d, &p);
+    for n in [1, 2, 5] {
+        let mut d = vec![f64::NAN; n];
+        let v = pushed_halving_grad(&p[..n], &mut d);
+        check("pushed_halving", &pushed_halving, v, &d, &p[..n]);
+    }
+}

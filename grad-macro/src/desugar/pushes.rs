@@ -208,13 +208,14 @@ fn partial(
             e, name, count, &varying,
         )?);
     }
-    // Reads inside the statements too see what was pushed so far.
+    // Reads inside the statements see what was pushed so far; after them, the buffer holds
+    // exactly what was pushed (`truncate` to the count), read like any other.
     super::partial_pushes::rewrite_reads(&mut stmts, name, count)?;
-    let mut tail: Vec<syn::Stmt> = rest[last + 1..].to_vec();
-    super::partial_pushes::rewrite_reads(&mut tail, name, count)?;
+    let tail: Vec<syn::Stmt> = rest[last + 1..].to_vec();
     rest.truncate(first);
     rest.extend(buffer(name, elem, &syn::parse_quote!(#(#bounds)+*), count));
     rest.extend(stmts);
+    rest.push(syn::parse_quote!(#name.truncate(#count);));
     rest.extend(tail);
     Some(())
 }
