@@ -522,7 +522,7 @@ fn pushed_halving(x: &[f64]) -> f64 {
     while h.len() > 1 {
         let mut next = Vec::new();
         let mut i = 0;
-        for _ in 0..(h.len() + 1) / 2 {
+        for _ in 0..h.len().div_ceil(2) {
             if i + 1 < h.len() {
                 next.push(h[i] * h[i + 1] + 0.1 * h[i]);
             } else {
