@@ -5636,6 +5636,14 @@ impl<'a> FnGen<'a> {
                 0
             }
         };
+        if self.on("stmt:pushed_sort") && self.rng.chance(0.25) {
+            // Sorted once pushed (each element's derivative follows it).
+            Self::line(
+                out,
+                ind,
+                &format!("{n}.sort_by(|a, b| a.partial_cmp(b).unwrap());"),
+            );
+        }
         let r = self.fresh("cl");
         let e = self.wrapped(1, (-1.0, 1.0));
         Self::line(
