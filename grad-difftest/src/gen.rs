@@ -2268,48 +2268,29 @@ impl<'a> FnGen<'a> {
         let (e1, e2) = (self.expr(1), self.expr(1));
         let act = e1.iv.2 || e2.iv.2;
         let (t1, t2) = (self.tanh_ex(e1), self.tanh_ex(e2));
-        let body = format!("[s[1] * 0.5, {FLT}::tanh(s[0]) * 0.75]");
-        if self.on("stmt:vec_helper") && self.rng.chance(0.35) {
-            // The same returning a `Vec` (a slice in, a list out).
-            let body = format!("vec![s[1] * 0.5, {FLT}::tanh(s[0]) * 0.75]");
-            if self.rng.chance(0.5) {
-                Self::line(
-                    out,
-                    ind,
-                    &format!("let {f} = |s: &[{FLT}]| -> Vec<{FLT}> {{ {body} }};"),
-                );
-            } else {
-                Self::line(
-                    out,
-                    ind,
-                    &format!("fn {f}(s: &[{FLT}]) -> Vec<{FLT}> {{ {body} }}"),
-                );
-            }
-            Self::line(out, ind, &format!("let {k} = {f}(&[{t1}, {t2}]);"));
-            Self::line(out, ind, &format!("let {k2} = {f}(&{k});"));
-            Self::line(
-                out,
-                ind,
-                &format!("let {v}: {FLT} = {k2}[0] + {k}[1] * {k2}[1];"),
-            );
-            self.declare(&v, VarKind::Float(Iv(-1.5, 1.5, act)), false);
-            return;
-        }
+        // An array in and out, or (the same returning a `Vec`) a slice in and a list out.
+        let listed = self.on("stmt:vec_helper") && self.rng.chance(0.35);
+        let (param, ret, open, arg) = if listed {
+            (format!("&[{FLT}]"), format!("Vec<{FLT}>"), "vec![", "&")
+        } else {
+            (format!("[{FLT}; 2]"), format!("[{FLT}; 2]"), "[", "")
+        };
+        let body = format!("{open}s[1] * 0.5, {FLT}::tanh(s[0]) * 0.75]");
         if self.rng.chance(0.5) {
             Self::line(
                 out,
                 ind,
-                &format!("let {f} = |s: [{FLT}; 2]| -> [{FLT}; 2] {{ {body} }};"),
+                &format!("let {f} = |s: {param}| -> {ret} {{ {body} }};"),
             );
         } else {
             Self::line(
                 out,
                 ind,
-                &format!("fn {f}(s: [{FLT}; 2]) -> [{FLT}; 2] {{ {body} }}"),
+                &format!("fn {f}(s: {param}) -> {ret} {{ {body} }}"),
             );
         }
-        Self::line(out, ind, &format!("let {k} = {f}([{t1}, {t2}]);"));
-        Self::line(out, ind, &format!("let {k2} = {f}({k});"));
+        Self::line(out, ind, &format!("let {k} = {f}({arg}[{t1}, {t2}]);"));
+        Self::line(out, ind, &format!("let {k2} = {f}({arg}{k});"));
         Self::line(
             out,
             ind,

@@ -745,13 +745,11 @@ fn arrays_as_tuples(e: &syn::Expr) -> Option<(syn::Expr, usize)> {
                 true
             }
             // `vec![a, b]` alike, for a function that returns a `Vec`.
-            syn::Expr::Macro(m) if m.mac.path.is_ident("vec") => {
-                let Ok(elems) = m.mac.parse_body_with(
-                    syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
-                ) else {
+            syn::Expr::Macro(_) => {
+                let Some(arr) = crate::lower::vec_list(e) else {
                     return false;
                 };
-                let mut listed: syn::Expr = syn::parse_quote!([#elems]);
+                let mut listed = syn::Expr::Array(arr);
                 walk(&mut listed, n) && {
                     *e = listed;
                     true

@@ -152,15 +152,9 @@ fn array_tail(
         syn::Expr::Paren(p) => array_tail(&p.expr, prefix),
         syn::Expr::Array(a) => Some((a.clone(), None)),
         // `vec![a, b]` (a nested fn or closure returning a `Vec`), as its list.
-        syn::Expr::Macro(m) if m.mac.path.is_ident("vec") => {
-            let elems = m
-                .mac
-                .parse_body_with(
-                    syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
-                )
-                .ok()?;
+        syn::Expr::Macro(_) => {
             let vec: syn::Type = syn::parse_quote!(::std::vec::Vec<_>);
-            Some((syn::parse_quote!([#elems]), Some(vec)))
+            Some((crate::lower::vec_list(e)?, Some(vec)))
         }
         syn::Expr::Block(b) if b.label.is_none() => {
             let stmts = &b.block.stmts;
@@ -215,18 +209,7 @@ pub fn array_literal_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
         }
     }
     // `vec![x, 2.0 * y]` is the same buffer as `[x, 2.0 * y]`.
-    let from_vec: Option<syn::ExprArray> = match init_expr {
-        syn::Expr::Macro(m) if m.mac.path.is_ident("vec") => {
-            let elems = m
-                .mac
-                .parse_body_with(
-                    syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
-                )
-                .ok()?;
-            Some(syn::parse_quote!([#elems]))
-        }
-        _ => None,
-    };
+    let from_vec: Option<syn::ExprArray> = crate::lower::vec_list(init_expr);
     let arr = match (init_expr, &from_vec) {
         (syn::Expr::Array(a), _) => a,
         (_, Some(a)) => a,

@@ -1350,7 +1350,7 @@ pub fn expr_contains_return(e: &syn::Expr) -> bool {
 }
 
 /// `vec![a, b, c]` (not `vec![x; n]`) as the array `[a, b, c]`.
-pub(super) fn vec_list(e: &syn::Expr) -> Option<syn::ExprArray> {
+pub fn vec_list(e: &syn::Expr) -> Option<syn::ExprArray> {
     let syn::Expr::Macro(m) = e else { return None };
     if !m.mac.path.is_ident("vec") || m.mac.tokens.is_empty() {
         return None;
