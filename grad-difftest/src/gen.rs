@@ -5842,6 +5842,25 @@ impl<'a> FnGen<'a> {
         let in_loop = ctx.loops < 2 && ctx.depth < 3;
         let form = if in_loop { self.rng.below(5) } else { 4 };
         let (head, pre, wpath, bpath, index) = match form {
+            0 if self.on("layers:iter_adapters") && self.rng.chance(0.4) => (
+                // The layers backwards, past the first, or all but the last.
+                match self.rng.below(3) {
+                    0 => format!("for {layer} in {ls}.iter().rev()"),
+                    1 => format!("for {layer} in {ls}.iter().skip(1)"),
+                    _ => format!("for {layer} in {ls}.iter().take({ls}.len() - 1)"),
+                },
+                None,
+                format!("{layer}.w"),
+                format!("{layer}.b"),
+                false,
+            ),
+            1 if self.on("layers:iter_adapters") && self.rng.chance(0.4) => (
+                format!("for ({l}, {layer}) in {ls}.iter().enumerate().rev()"),
+                None,
+                format!("{layer}.w"),
+                format!("{layer}.b"),
+                true,
+            ),
             0 => (
                 format!("for {layer} in &{ls}"),
                 None,

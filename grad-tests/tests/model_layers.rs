@@ -475,3 +475,51 @@ fn activations_reassigned_layer_by_layer() {
     assert_eq!(v.to_bits(), t.loss(&x).to_bits());
     close("tower", &g.to_flat(), &fd_model(&t, |t| t.loss(&x)));
 }
+
+/// The layers visited backwards, past the first, all but the last (`rev`, `skip`, `take`, also
+/// after `enumerate`).
+#[derive(Clone, Debug, Params)]
+struct Stack {
+    layers: Vec<Dense>,
+}
+
+impl Stack {
+    #[gradient]
+    fn backwards(&self, x: &[f64]) -> f64 {
+        let mut h = x.to_vec();
+        for layer in self.layers.iter().rev() {
+            h = layer.forward(&h);
+        }
+        let mut s = h.iter().sum::<f64>();
+        for (l, layer) in self.layers.iter().enumerate().rev() {
+            s += layer.b[0] * (l as f64 + 1.0);
+        }
+        for layer in self.layers.iter().skip(1) {
+            s += layer.w[0] * layer.w[1];
+        }
+        for layer in self.layers.iter().take(self.layers.len() - 1) {
+            s += layer.b[1].sin();
+        }
+        s
+    }
+}
+
+#[test]
+fn layers_backwards_and_in_part() {
+    let t = Stack {
+        layers: vec![
+            dense(&[0.1, 0.2, 0.3, 0.4], &[0.3, -0.1]),
+            dense(&[0.5, -0.7, 0.2, 0.9], &[0.05, 0.1]),
+            dense(&[-0.3, 0.6, 0.8, -0.1], &[0.0, 0.2]),
+        ],
+    };
+    let x = [1.0, -2.0];
+    let mut g = t.zeros_like();
+    let v = t.backwards_grad(&x, &mut g);
+    assert_eq!(v.to_bits(), t.backwards(&x).to_bits());
+    close(
+        "backwards",
+        &g.to_flat(),
+        &fd_model(&t, |t| t.backwards(&x)),
+    );
+}

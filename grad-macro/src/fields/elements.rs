@@ -14,31 +14,72 @@ pub(super) struct Elements<'a> {
     pub(super) roots: &'a [Root],
 }
 
-/// The loop's index name (if the user named one), the element name and the sequence.
-fn element_loop(f: &syn::ExprForLoop, roots: &[Root]) -> Option<(Option<Ident>, Ident, syn::Expr)> {
-    let (index, name, iter) = match &*f.pat {
-        syn::Pat::Ident(pi) => (None, pi.ident.clone(), &*f.expr),
-        syn::Pat::Tuple(t) if t.elems.len() == 2 => {
+/// The loop's index name (if the user named one), the element name, the sequence and the range
+/// of positions the loop visits: `&m.layers`, `m.layers.iter()`, also with `.rev()`, `.take(k)`
+/// and `.skip(k)` (after `.enumerate()` too, whose count is then the position).
+fn element_loop(
+    f: &syn::ExprForLoop,
+    roots: &[Root],
+) -> Option<(Option<Ident>, Ident, syn::Expr, TokenStream)> {
+    // The adapters after the element source, innermost first.
+    let mut iter = &*f.expr;
+    let mut adapters: Vec<(&Ident, Option<&syn::Expr>)> = Vec::new();
+    while let syn::Expr::MethodCall(mc) = iter {
+        let known = match mc.method.to_string().as_str() {
+            "rev" | "enumerate" => mc.args.is_empty(),
+            "take" | "skip" => mc.args.len() == 1,
+            _ => false,
+        };
+        if !known {
+            break;
+        }
+        adapters.push((&mc.method, mc.args.first()));
+        iter = &mc.receiver;
+    }
+    adapters.reverse();
+    let enumerated = adapters.iter().position(|(m, _)| *m == "enumerate");
+    let (index, name) = match (&*f.pat, enumerated) {
+        (syn::Pat::Ident(pi), None) => (None, pi.ident.clone()),
+        (syn::Pat::Tuple(t), Some(0)) if t.elems.len() == 2 => {
             let (syn::Pat::Ident(i), syn::Pat::Ident(n)) = (&t.elems[0], &t.elems[1]) else {
                 return None;
             };
-            let syn::Expr::MethodCall(mc) = &*f.expr else {
-                return None;
-            };
-            if mc.method != "enumerate" || !mc.args.is_empty() {
-                return None;
-            }
-            (Some(i.ident.clone()), n.ident.clone(), &*mc.receiver)
+            (Some(i.ident.clone()), n.ident.clone())
         }
+        // A count that is not the position (`.rev().enumerate()`).
         _ => return None,
     };
     let seq = match iter {
-        syn::Expr::Reference(r) if r.mutability.is_none() => &*r.expr,
+        syn::Expr::Reference(r) if r.mutability.is_none() && adapters.is_empty() => &*r.expr,
         syn::Expr::MethodCall(mc) if mc.method == "iter" && mc.args.is_empty() => &*mc.receiver,
         _ => return None,
     };
     let found = field_path(seq, roots)?;
-    found.index.is_none().then(|| (index, name, seq.clone()))
+    if found.index.is_some() {
+        return None;
+    }
+    // The positions, narrowed adapter by adapter.
+    let (mut start, mut end): (TokenStream, TokenStream) =
+        (quote::quote!(0), quote::quote!(#seq.len()));
+    let mut rev = false;
+    for (m, arg) in adapters.iter().filter(|(m, _)| *m != "enumerate") {
+        match (m.to_string().as_str(), rev) {
+            ("rev", _) => rev = !rev,
+            ("take", false) => end = quote::quote!(::core::cmp::min(#start + (#arg), #end)),
+            ("skip", false) => start = quote::quote!(::core::cmp::min(#start + (#arg), #end)),
+            ("take", true) => {
+                start = quote::quote!(#end - ::core::cmp::min(#arg, #end - #start));
+            }
+            ("skip", true) => end = quote::quote!(#end - ::core::cmp::min(#arg, #end - #start)),
+            _ => return None,
+        }
+    }
+    let range = if rev {
+        quote::quote!((#start..#end).rev())
+    } else {
+        quote::quote!(#start..#end)
+    };
+    Some((index, name, seq.clone(), range))
 }
 
 /// `redeclares` also counts a name read inside a macro (`vec![0.0; layer.n]`), which is no
@@ -170,7 +211,7 @@ impl VisitMut for Substitute<'_> {
 impl VisitMut for Elements<'_> {
     fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
         if let syn::Expr::ForLoop(f) = e {
-            if let Some((index, name, seq)) = element_loop(f, self.roots) {
+            if let Some((index, name, seq, range)) = element_loop(f, self.roots) {
                 let mut uses = FieldOf {
                     name: &name,
                     found: false,
@@ -181,7 +222,7 @@ impl VisitMut for Elements<'_> {
                     let stmts = &f.body.stmts;
                     let (attrs, label) = (&f.attrs, &f.label);
                     *e = syn::parse_quote! {
-                        #(#attrs)* #label for #index in 0..#seq.len() {
+                        #(#attrs)* #label for #index in #range {
                             let #name = &#seq[#index];
                             #(#stmts)*
                         }
