@@ -3231,6 +3231,27 @@ impl<'a> FnGen<'a> {
                 );
                 self.declare(&n, VarKind::Float(e1.iv.union(e2.iv).union(e3.iv)), false);
             }
+            24 if self.on("stmt:ordering_match") && self.rng.chance(0.15) => {
+                // A `match` on the `Ordering` of two differentiated values.
+                let (a, b) = (self.expr(1), self.expr(1));
+                let (e1, e2, e3) = (self.expr(1), self.expr(1), self.expr(1));
+                let n = self.fresh("v");
+                let (m, arg) = if self.rng.chance(0.5) {
+                    ("partial_cmp", "Some(std::cmp::Ordering::Less)")
+                } else {
+                    ("total_cmp", "std::cmp::Ordering::Less")
+                };
+                let greater = arg.replace("Less", "Greater");
+                Self::line(
+                    out,
+                    ind,
+                    &format!(
+                        "let {n}: {FLT} = match ({}).{m}(&({})) {{ {arg} => {}, {greater} => {}, _ => {} }};",
+                        a.s, b.s, e1.s, e2.s, e3.s
+                    ),
+                );
+                self.declare(&n, VarKind::Float(e1.iv.union(e2.iv).union(e3.iv)), false);
+            }
             24 if self.on("stmt:match_tuple_binding") && self.rng.chance(0.2) => {
                 // A tuple scrutinee with a float part the arms bind (by name, `mut`, under a
                 // guard that reads it) beside a part they test.

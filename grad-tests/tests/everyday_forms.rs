@@ -2399,3 +2399,32 @@ fn loops_over_chains() {
     let d: Vec<f64> = da.iter().chain(&db).copied().collect();
     check("chained_counted", &f, v, &d, &p);
 }
+
+/// A `match` on the `Ordering` of two differentiated values (`partial_cmp`, `total_cmp`).
+#[gradient]
+fn ordering_match(x: f64, y: f64) -> f64 {
+    let a = match x.partial_cmp(&y) {
+        Some(std::cmp::Ordering::Less) => y - x,
+        Some(std::cmp::Ordering::Greater) => (x - y).powi(2),
+        _ => 0.0,
+    };
+    let b = match (x * y).total_cmp(&0.1) {
+        std::cmp::Ordering::Less => x.sin(),
+        _ => y.cos() * x,
+    };
+    a + b
+}
+
+#[test]
+fn a_match_on_an_ordering() {
+    for (x, y) in [(0.7, 0.3), (0.2, 0.9), (-0.4, 0.5)] {
+        let (v, g) = ordering_match_grad(x, y);
+        check(
+            "ordering_match",
+            &|p| ordering_match(p[0], p[1]),
+            v,
+            &g,
+            &[x, y],
+        );
+    }
+}

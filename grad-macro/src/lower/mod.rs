@@ -932,6 +932,18 @@ impl<'f> Lowerer<'f> {
                 self.to_float(value, init.expr.span())
                     .map(|o| self.bind_float(o, init.expr.span()))
             }
+            // `let o = x.partial_cmp(&y);`: an `Ordering` of differentiated values, which (like a
+            // comparison) carries no derivative.
+            _ if is_ordering(&init.expr) => match value {
+                Value::Other { tokens, uses, kind } => Some(Binding::Val(self.b.opaque(
+                    kind,
+                    ty.cloned(),
+                    tokens,
+                    uses,
+                    init.expr.span(),
+                ))),
+                v => self.bind(v, ty.cloned(), init.expr.span()),
+            },
             _ => self.bind(value, ty.cloned(), init.expr.span()),
         };
         // `let p = &x;` of a float: the engine holds the value, and passes `p` on to a `&f64`
@@ -1347,6 +1359,20 @@ pub(crate) fn find_return(e: &syn::Expr) -> Option<syn::ExprReturn> {
 
 pub fn expr_contains_return(e: &syn::Expr) -> bool {
     stmt_contains_return(&syn::Stmt::Expr(e.clone(), None))
+}
+
+/// `a.partial_cmp(&b)`, `a.total_cmp(&b)`, `a.cmp(&b)` (in parentheses too).
+fn is_ordering(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::Paren(p) => is_ordering(&p.expr),
+        syn::Expr::MethodCall(m) => {
+            m.args.len() == 1
+                && ["partial_cmp", "total_cmp", "cmp"]
+                    .iter()
+                    .any(|n| m.method == n)
+        }
+        _ => false,
+    }
 }
 
 /// `vec![a, b, c]` (not `vec![x; n]`) as the array `[a, b, c]`.
