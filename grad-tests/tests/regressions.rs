@@ -1108,3 +1108,37 @@ fn helpers_with_wrt_given_data_and_empty_slices() {
     )
     .unwrap();
 }
+
+/// A condition kept as written that names a local inside a macro (`&vec![v, 0.5]` passed to a
+/// helper in an `else if`): the name is renamed there too (rustc rejected the expansion).
+#[gradient]
+fn listed_sum(s: &[f64]) -> f64 {
+    s.iter().sum()
+}
+
+#[gradient]
+fn local_in_a_macro_of_a_condition(x: f64, k: usize) -> f64 {
+    let v = x * 2.0;
+    let mut acc = x;
+    if k == 0 {
+        acc *= 2.0;
+    } else if listed_sum(&vec![v, 0.5]) > 1.0 {
+        acc += v;
+    } else {
+        acc -= v;
+    }
+    assert!(acc.is_finite(), "acc = {}", acc);
+    acc
+}
+
+#[test]
+fn a_local_named_in_a_macro_of_a_condition() {
+    for (x, k) in [(0.7, 1), (0.1, 1), (0.7, 0)] {
+        check_scalar(
+            "local_in_a_macro_of_a_condition",
+            &|x| local_in_a_macro_of_a_condition(x, k),
+            &|x| local_in_a_macro_of_a_condition_grad(x, k),
+            x,
+        );
+    }
+}

@@ -99,6 +99,26 @@ impl VisitMut for Renamer<'_, '_> {
         syn::visit_mut::visit_expr_mut(self, e);
     }
 
+    /// `vec![a, b]`, `vec![e; n]`, `assert!(c, "..", v)`: the expressions inside a macro whose
+    /// body is a list of them (or `e; n`) renamed like any other.
+    fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+        use syn::punctuated::Punctuated;
+        if let Ok(mut list) =
+            m.parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
+        {
+            list.iter_mut().for_each(|e| self.visit_expr_mut(e));
+            m.tokens = list.into_token_stream();
+            return;
+        }
+        let body = &m.tokens;
+        if let Ok(mut r) = syn::parse2::<syn::ExprRepeat>(quote::quote!([#body])) {
+            self.visit_expr_mut(&mut r.expr);
+            self.visit_expr_mut(&mut r.len);
+            let (e, n) = (&r.expr, &r.len);
+            m.tokens = quote::quote!(#e; #n);
+        }
+    }
+
     // `Point { x, y }`: renamed, the shorthand needs its field name (`x: NEW`).
     fn visit_field_value_mut(&mut self, f: &mut syn::FieldValue) {
         if f.colon_token.is_none() {
