@@ -5603,7 +5603,15 @@ impl<'a> FnGen<'a> {
                 let (xs, xiv) = self.rng.pick(&slices).clone();
                 let q = self.fresh("q");
                 let e = self.wrapped(1, (-1.5, 1.5));
-                match self.rng.below(3) {
+                match self
+                    .rng
+                    .below(if self.on("stmt:extend_in_loop") { 4 } else { 3 })
+                {
+                    3 => Self::line(
+                        out,
+                        ind,
+                        &format!("for _ in 0..2 {{ {n}.extend_from_slice({xs}); }}"),
+                    ),
                     0 => Self::line(out, ind, &format!("{n}.extend_from_slice({xs});")),
                     1 => Self::line(
                         out,

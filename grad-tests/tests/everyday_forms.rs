@@ -2428,3 +2428,28 @@ fn a_match_on_an_ordering() {
         );
     }
 }
+
+/// Extensions inside a loop (of a whole slice and of a fixed part) beside a push.
+#[gradient]
+fn extended_in_a_loop(x: &[f64], y: &[f64]) -> f64 {
+    let mut h = Vec::new();
+    for k in 0..3 {
+        h.extend_from_slice(&x[0..2]);
+        h.extend_from_slice(y);
+        h.push(x[k % 2] * k as f64);
+    }
+    h.iter()
+        .enumerate()
+        .map(|(i, v)| v * (i as f64 + 1.0))
+        .sum()
+}
+
+#[test]
+fn extensions_inside_a_loop() {
+    let p = [0.1, 0.2, 0.3, 0.5, -0.4];
+    let f = |p: &[f64]| extended_in_a_loop(&p[..3], &p[3..]);
+    let (mut dx, mut dy) = ([f64::NAN; 3], [f64::NAN; 2]);
+    let v = extended_in_a_loop_grad(&p[..3], &p[3..], &mut dx, &mut dy);
+    let d: Vec<f64> = dx.iter().chain(&dy).copied().collect();
+    check("extended_in_a_loop", &f, v, &d, &p);
+}

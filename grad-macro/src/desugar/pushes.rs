@@ -40,7 +40,7 @@ pub fn push_let(l: &syn::Local, rest: &mut Vec<syn::Stmt>) -> Option<Vec<syn::St
     let mut work = rest.clone();
     let mut extended = false;
     for s in &mut work {
-        extended |= extend_to_pushes(s, name);
+        extended |= extend_to_pushes(s, name) || extends_inside(s, name);
     }
     // The statements that push (directly, or a loop whose body does).
     let pushing: Vec<usize> = (0..work.len())
@@ -249,6 +249,13 @@ fn extend_to_pushes(s: &mut syn::Stmt, name: &syn::Ident) -> bool {
     let e = crate::naming::fresh("extended");
     let arg = &m.args[0];
     let lp: syn::Expr = match (m.method.to_string().as_str(), arg) {
+        // `&x[a..b]`: its part's elements, as the loops over parts read them.
+        ("extend_from_slice", syn::Expr::Reference(r))
+            if r.mutability.is_none() && matches!(&*r.expr, syn::Expr::Index(_)) =>
+        {
+            let part = &r.expr;
+            syn::parse_quote!(for &#e in #part.iter() { #name.push(#e); })
+        }
         ("extend_from_slice", a) => syn::parse_quote!(for &#e in (#a).iter() { #name.push(#e); }),
         ("extend", syn::Expr::MethodCall(mc)) if mc.method == "map" && mc.args.len() == 1 => {
             let syn::Expr::Closure(c) = &mc.args[0] else {
@@ -281,6 +288,28 @@ fn extend_to_pushes(s: &mut syn::Stmt, name: &syn::Ident) -> bool {
     };
     *s = syn::Stmt::Expr(lp, None);
     true
+}
+
+/// [`extend_to_pushes`] on the statements of the blocks inside `s` (a loop's body, an `if`'s
+/// branches), at any depth; whether one was rewritten.
+fn extends_inside(s: &mut syn::Stmt, name: &syn::Ident) -> bool {
+    struct Inside<'a> {
+        name: &'a syn::Ident,
+        found: bool,
+    }
+    impl syn::visit_mut::VisitMut for Inside<'_> {
+        fn visit_block_mut(&mut self, b: &mut syn::Block) {
+            for s in &mut b.stmts {
+                self.found |= extend_to_pushes(s, self.name);
+            }
+            syn::visit_mut::visit_block_mut(self, b);
+        }
+        fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    let mut v = Inside { name, found: false };
+    syn::visit_mut::VisitMut::visit_stmt_mut(&mut v, s);
+    v.found
 }
 
 /// Whether `s` is `name.push(..);`, or a `for` loop, an `if` or a `match` with such a push

@@ -781,8 +781,12 @@ impl<'f> Lowerer<'f> {
                 self.errors.push_spanned(e, push_message(&id));
                 return;
             }
-            // A push the desugaring did not take into a buffer declared `Vec::new()`.
-            if m.method == "push" {
+            // A push (or an extension) the desugaring did not take into a buffer declared
+            // `Vec::new()`.
+            if ["push", "extend", "extend_from_slice"]
+                .iter()
+                .any(|n| m.method == n)
+            {
                 if let syn::Expr::Path(p) = &*m.receiver {
                     if let Some(id) = p.path.get_ident() {
                         if matches!(self.env.lookup(id), Some(Binding::Seq(s)) if self.b.func.seq(s).buffer)
