@@ -1169,10 +1169,15 @@ impl Emitter<'_> {
         last.ident = format_ident!("{}_wrt", last.ident, span = span);
         // `id::<f64>(x)`: the table is a constant, with no generic arguments.
         last.arguments = syn::PathArguments::None;
+        // (A vector-valued function's derivation `NAME__dot` named as the user wrote it.)
         let fname = callee
             .segments
             .last()
-            .map(|s| s.ident.to_string().trim_end_matches("_grad").to_string())
+            .map(|s| {
+                let base = s.ident.to_string();
+                let base = base.trim_end_matches("_grad");
+                base.strip_suffix("__dot").unwrap_or(base).to_string()
+            })
             .unwrap_or_default();
         let mut checks = Vec::new();
         let vector = crate::vector::VECTOR_MARKER;
@@ -1287,7 +1292,16 @@ impl Emitter<'_> {
             .filter(|a| matches!(a, CallArg::Seq(..)))
             .count();
         let plain_buffers = !buffers.is_empty() && buffers.len() == seqs;
-        let all = (data_slice && plain_buffers && !method && !own).then(|| {
+        // A vector-valued function's `NAME__dot` (hidden, beside its `__all_grad`) is always
+        // called so: with a differentiated argument its `wrt` leaves out, the check above is then
+        // the one error.
+        let dot = callee.segments.last().is_some_and(|l| {
+            l.ident
+                .to_string()
+                .trim_end_matches("_grad")
+                .ends_with("__dot")
+        });
+        let all = ((data_slice || dot) && plain_buffers && !method && !own).then(|| {
             let mut all = callee.clone();
             let last = all.segments.last_mut().expect("a path has a segment");
             let base = last.ident.to_string();
