@@ -1685,14 +1685,14 @@ impl<'a> FnGen<'a> {
                     let e = paren(&e.s);
                     let (ka, kb, tail) = if self.rng.chance(0.5) {
                         (
-                            format!("({e} - **a).abs()"),
-                            format!("({e} - **b).abs()"),
+                            format!("({e} - *a).abs()"),
+                            format!("({e} - *b).abs()"),
                             "total_cmp(&",
                         )
                     } else {
                         (
-                            "(**a * 0.5).sin()".to_string(),
-                            "(**b * 0.5).sin()".to_string(),
+                            "(*a * 0.5).sin()".to_string(),
+                            "(*b * 0.5).sin()".to_string(),
                             "partial_cmp(&",
                         )
                     };
@@ -1701,7 +1701,9 @@ impl<'a> FnGen<'a> {
                     } else {
                         ")"
                     };
-                    let s = format!("{xs}.iter().{f}(|a, b| {ka}.{tail}{kb}{close}).unwrap()");
+                    // Over copies: the element itself, a float (`min_by` lends each side).
+                    let s =
+                        format!("{xs}.iter().copied().{f}(|a, b| {ka}.{tail}{kb}{close}).unwrap()");
                     return Some(Ex::new(s, true, xiv));
                 }
                 if self.on("reduce:map_extremum") && self.rng.chance(0.3) {

@@ -2412,7 +2412,12 @@ fn ordering_match(x: f64, y: f64) -> f64 {
         std::cmp::Ordering::Less => x.sin(),
         _ => y.cos() * x,
     };
-    a + b
+    let w = [x, y * 2.0];
+    let c = match w[0].partial_cmp(&(if x > 0.0 { w[1] } else { 0.5 })) {
+        Some(std::cmp::Ordering::Greater) => w[0] * w[1],
+        _ => w[1],
+    };
+    a + b + c
 }
 
 #[test]

@@ -915,6 +915,24 @@ impl<'f> Lowerer<'f> {
             }
             return;
         }
+        // `let o = x.partial_cmp(&xs[i]);`: the two floats lowered (loads, arithmetic), then
+        // compared as written.
+        let floats = ordering_parts(&init.expr).and_then(|(a, method, b)| {
+            match (self.lower_expr(a)?, self.lower_expr(b)?) {
+                (Value::Float(a), Value::Float(b)) => Some((a, method, b)),
+                _ => None,
+            }
+        });
+        if let (Some(ident), Some((a, method, b))) = (&ident, floats) {
+            let span = init.expr.span();
+            let (ta, tb) = (self.operand_tokens(a, span), self.operand_tokens(b, span));
+            let uses = [a, b].iter().filter_map(|o| o.val()).collect();
+            let v = self
+                .b
+                .opaque(Kind::Other, None, quote!((#ta).#method(&(#tb))), uses, span);
+            self.env.declare(ident.clone(), Binding::Val(v));
+            return;
+        }
         let Some(value) = self.lower_expr(&init.expr) else {
             if let Some(ident) = ident {
                 self.env.declare(ident, Binding::Poisoned);
@@ -1363,6 +1381,23 @@ pub(crate) fn find_return(e: &syn::Expr) -> Option<syn::ExprReturn> {
 
 pub fn expr_contains_return(e: &syn::Expr) -> bool {
     stmt_contains_return(&syn::Stmt::Expr(e.clone(), None))
+}
+
+/// `a.partial_cmp(&b)` or `a.total_cmp(&b)` of floats: `a`, the method and `b`.
+fn ordering_parts(e: &syn::Expr) -> Option<(&syn::Expr, &Ident, &syn::Expr)> {
+    match e {
+        syn::Expr::Paren(p) => ordering_parts(&p.expr),
+        syn::Expr::MethodCall(m)
+            if m.args.len() == 1 && (m.method == "partial_cmp" || m.method == "total_cmp") =>
+        {
+            let b = match &m.args[0] {
+                syn::Expr::Reference(r) if r.mutability.is_none() => &*r.expr,
+                _ => return None,
+            };
+            Some((&m.receiver, &m.method, b))
+        }
+        _ => None,
+    }
 }
 
 /// `a.partial_cmp(&b)`, `a.total_cmp(&b)`, `a.cmp(&b)` (in parentheses too).
