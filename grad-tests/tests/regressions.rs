@@ -1142,3 +1142,29 @@ fn a_local_named_in_a_macro_of_a_condition() {
         );
     }
 }
+
+/// An accumulator chosen through `&mut` whose places are read later inside a macro
+/// (`vec![pa.max(x), 0.32]`): refused before ("cannot differentiate this expression").
+#[gradient]
+fn chosen_place_read_in_a_macro(x: f64, k: i32) -> f64 {
+    let mut pa = x.tanh();
+    let mut pb = 0.5;
+    let slot = if k == 0 { &mut pa } else { &mut pb };
+    *slot += x.sin();
+    *slot *= 0.5;
+    let v = *slot * 0.5;
+    let listed = vec![pb.max(x), 0.32, pa * x];
+    listed[0] + listed[2] + v
+}
+
+#[test]
+fn a_chosen_place_read_in_a_macro() {
+    for (x, k) in [(0.7, 0), (0.3, 1), (-0.4, 0)] {
+        check_scalar(
+            "chosen_place_read_in_a_macro",
+            &|x| chosen_place_read_in_a_macro(x, k),
+            &|x| chosen_place_read_in_a_macro_grad(x, k),
+            x,
+        );
+    }
+}

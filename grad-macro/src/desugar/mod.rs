@@ -992,18 +992,41 @@ fn subslice_iter(e: &syn::Expr) -> Option<syn::Expr> {
 /// pattern) or names one inside a macro: a rewrite of those names in the rest of a block cannot
 /// follow them past it.
 pub(crate) fn redeclares(s: &syn::Stmt, names: &[&syn::Ident]) -> bool {
-    struct Finder<'a>(&'a [&'a syn::Ident], bool);
+    declares_in(s, names, false)
+}
+
+/// [`redeclares`], where a macro whose body is a list of expressions (`vec![a, b]`,
+/// `assert!(c, "..", v)`) declares only what those expressions do: for names that a rewrite
+/// keeps as they are (a place read through a reference), which may be read inside macros.
+pub(crate) fn redeclares_reading_macros(s: &syn::Stmt, names: &[&syn::Ident]) -> bool {
+    declares_in(s, names, true)
+}
+
+fn declares_in(s: &syn::Stmt, names: &[&syn::Ident], lists: bool) -> bool {
+    struct Finder<'a>(&'a [&'a syn::Ident], bool, bool);
     impl<'a> syn::visit::Visit<'a> for Finder<'_> {
         fn visit_pat_ident(&mut self, i: &'a syn::PatIdent) {
             self.1 |= self.0.contains(&&i.ident);
             syn::visit::visit_pat_ident(self, i);
         }
         fn visit_macro(&mut self, m: &'a syn::Macro) {
-            self.1 |= self.0.iter().any(|n| mentions(&m.tokens, n));
+            use syn::punctuated::Punctuated;
+            let list = if self.2 {
+                m.parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
+                    .ok()
+            } else {
+                None
+            };
+            match list {
+                Some(list) => list
+                    .iter()
+                    .for_each(|e| syn::visit::Visit::visit_expr(self, e)),
+                None => self.1 |= self.0.iter().any(|n| mentions(&m.tokens, n)),
+            }
         }
         fn visit_item(&mut self, _: &'a syn::Item) {}
     }
-    let mut f = Finder(names, false);
+    let mut f = Finder(names, false, lists);
     syn::visit::Visit::visit_stmt(&mut f, s);
     f.1
 }

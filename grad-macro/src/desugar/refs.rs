@@ -36,7 +36,10 @@ pub fn mut_ref_let(l: &syn::Local, rest: &mut [syn::Stmt]) -> Option<Vec<syn::St
         }
         _ => return None,
     };
-    if rest.iter().any(|s| super::redeclares(s, &[&base])) {
+    if rest
+        .iter()
+        .any(|s| super::redeclares_reading_macros(s, &[&base]))
+    {
         return None;
     }
     let mut u = Uses {
@@ -78,7 +81,10 @@ fn chosen_ref_let(
         return None;
     };
     let b = place_of(&eb.block)?;
-    if rest.iter().any(|s| super::redeclares(s, &[&a, &b])) {
+    if rest
+        .iter()
+        .any(|s| super::redeclares_reading_macros(s, &[&a, &b]))
+    {
         return None;
     }
     let flag = crate::naming::fresh("chosen");
