@@ -1178,3 +1178,80 @@ fn resized_buffers_run() {
     let value = resized_buffers_grad(&weights, &[0.5, -0.25], &[2, 1, 1], &mut gradient);
     assert!(value.is_finite() && gradient.iter().all(|g| g.is_finite()));
 }
+
+/// A helper taking a slice, given a list and an empty one.
+#[gradient(hvp)]
+fn listed_total(values: &[f64], extra: &[f64]) -> f64 {
+    values.iter().sum::<f64>() + extra.iter().sum::<f64>()
+}
+
+/// The seventh round: a tuple match binding a float part, a match on an `Ordering`, a name
+/// declared before a `loop`, a loop over a chain counted across it, an extremum by a key, a loop
+/// bound cast from a whole number, helpers returning lists, empty and listed slices, a buffer
+/// given what a chain collects, a concatenation sorted (and forward mode, second order).
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+#[gradient(jvp, hvp)]
+fn seventh_round_forms(x: f64, y: f64, data: &[f64]) -> f64 {
+    fn pair(a: f64, b: f64) -> Vec<f64> {
+        vec![a * b, a + b]
+    }
+    let count = data.len();
+    let tupled = match (count, x) {
+        (3, value) if value > 1.0 => value * y,
+        (_, mut value) => {
+            value *= 0.5;
+            value
+        }
+    };
+    let ordered = match x.partial_cmp(&y) {
+        Some(std::cmp::Ordering::Less) => y - x,
+        _ => x * y,
+    };
+    let mut last;
+    let mut step = 0;
+    loop {
+        last = x * f64::from(step);
+        step += 1;
+        if step > 2 {
+            break;
+        }
+    }
+    let mut chained = 0.0;
+    for (position, value) in data.iter().chain(data).enumerate() {
+        chained += value * f64::from(u32::try_from(position).unwrap_or(0));
+    }
+    let nearest = data
+        .iter()
+        .copied()
+        .min_by(|a, b| (x - *a).abs().total_cmp(&(x - *b).abs()))
+        .unwrap_or(0.0);
+    let mut bounded = 0.0;
+    for index in 0..(x.abs() * 2.0).floor() as usize {
+        bounded += y * f64::from(u32::try_from(index).unwrap_or(0));
+    }
+    let listed = pair(x, y);
+    let summed = listed_total(&[x, y], &[]);
+    let mut halves = data.to_vec();
+    halves = halves.chunks(2).map(|chunk| chunk[0] * x).collect();
+    let mut joined = data.to_vec();
+    joined.extend_from_slice(&listed);
+    joined.sort_by(f64::total_cmp);
+    tupled
+        + ordered
+        + last
+        + chained
+        + nearest
+        + bounded
+        + listed[0]
+        + summed
+        + halves[0]
+        + joined[0]
+}
+
+#[test]
+fn seventh_round_forms_run() {
+    let data = [0.3, -0.7, 1.1];
+    let mut gradient = [0.0; 3];
+    let (value, scalars) = seventh_round_forms_grad(0.6, -0.4, &data, &mut gradient);
+    assert!(value.is_finite() && scalars.iter().chain(&gradient).all(|g| g.is_finite()));
+}
