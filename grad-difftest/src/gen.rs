@@ -5106,11 +5106,23 @@ impl<'a> FnGen<'a> {
                 true,
             ),
         };
+        // Sometimes its slice is data (`wrt(a)`): callers pass a data slice or constants there.
+        let data_wrt = self.on("call:vector_wrt") && self.rng.chance(0.25);
+        let attr = if data_wrt {
+            "#[gradient(wrt(a))]"
+        } else {
+            "#[gradient]"
+        };
         let _ = writeln!(
             self.items,
-            "#[gradient]\nfn {name}(s: &[{FLT}], a: {FLT}) -> {ret} {{\n    {body}\n}}"
+            "{attr}\nfn {name}(s: &[{FLT}], a: {FLT}) -> {ret} {{\n    {body}\n}}"
         );
-        let (xs, xiv) = self.rng.pick(&slices).clone();
+        let data: Vec<(String, Iv)> = slices.iter().filter(|(_, iv)| !iv.2).cloned().collect();
+        let (xs, xiv) = match (data_wrt, data.first()) {
+            (false, _) => self.rng.pick(&slices).clone(),
+            (true, Some(d)) => d.clone(),
+            (true, None) => ("&[0.75, -0.5]".to_string(), Iv(-0.5, 0.75, false)),
+        };
         let a = self.wrapped(1, (-1.5, 1.5));
         let iv = Iv(-4.0, 4.0, xiv.2 || a.iv.2);
         // The result used without a name in a loop header or a condition.
@@ -5140,6 +5152,7 @@ impl<'a> FnGen<'a> {
             let inline = match self.rng.below(3) {
                 0 => format!("{name}({xs}, {}).iter().sum::<{FLT}>()", a.s),
                 1 => format!("{name}({xs}, {})[0]", a.s),
+                _ if data_wrt => format!("{name}({xs}, {})[0]", a.s),
                 _ => {
                     let a2 = self.wrapped(1, (-1.5, 1.5));
                     format!("{name}(&{name}({xs}, {}), {})[0]", a.s, a2.s)
@@ -5157,7 +5170,7 @@ impl<'a> FnGen<'a> {
         // A call with constant arguments is data (a `Vec` carried along), which a second
         // `#[gradient]` call cannot take as a differentiated slice: chained only when it depends
         // on an input.
-        let seq = if !array && iv.2 && self.rng.chance(0.3) {
+        let seq = if !array && !data_wrt && iv.2 && self.rng.chance(0.3) {
             let a2 = self.wrapped(1, (-1.5, 1.5));
             let hv2 = self.fresh("hv");
             Self::line(out, ind, &format!("let {hv2} = {name}(&{hv}, {});", a2.s));
