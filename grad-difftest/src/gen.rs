@@ -4742,6 +4742,39 @@ impl<'a> FnGen<'a> {
         }
     }
 
+    /// A buffer's first contents and their values: a copy of a slice (`to_vec`, or `to_owned`
+    /// when `owned` allows), `vec![e; k]` with `k` below `most + 1`, or a list ending in `tail`.
+    fn buffer_start(
+        &mut self,
+        slices: &[(String, Iv)],
+        owned: bool,
+        most: usize,
+        tail: &str,
+    ) -> (String, Iv) {
+        match self.rng.below(3) {
+            0 if !slices.is_empty() => {
+                let (xs, iv) = self.rng.pick(slices).clone();
+                if owned && self.on("stmt:to_owned") && self.rng.chance(0.3) {
+                    (format!("{xs}.to_owned()"), iv)
+                } else {
+                    (format!("{xs}.to_vec()"), iv)
+                }
+            }
+            1 => {
+                let e = self.wrapped(1, (-2.0, 2.0));
+                let k = 1 + self.rng.below(most);
+                (format!("vec![{}; {k}]", self.typed(e.clone()).s), e.iv)
+            }
+            _ => {
+                let (a, b) = (self.wrapped(1, (-2.0, 2.0)), self.wrapped(1, (-2.0, 2.0)));
+                (
+                    format!("vec![{}, 0.5, {}{tail}]", a.s, b.s),
+                    a.iv.union(b.iv),
+                )
+            }
+        }
+    }
+
     /// A state carried across the iterations of a loop by `h = h_new;` or `h = h_new.clone();`
     /// between two local buffers of the same length, the next state declared in the loop or
     /// before it, started from a copy of a slice, a `vec![e; k]` or a list; then read.
@@ -4753,25 +4786,7 @@ impl<'a> FnGen<'a> {
             self.fresh("q"),
         );
         let slices = self.slices();
-        let start = match self.rng.below(3) {
-            0 if !slices.is_empty() => {
-                let (xs, iv) = self.rng.pick(&slices).clone();
-                if self.on("stmt:to_owned") && self.rng.chance(0.3) {
-                    (format!("{xs}.to_owned()"), iv)
-                } else {
-                    (format!("{xs}.to_vec()"), iv)
-                }
-            }
-            1 => {
-                let e = self.wrapped(1, (-2.0, 2.0));
-                let k = 1 + self.rng.below(3);
-                (format!("vec![{}; {k}]", self.typed(e.clone()).s), e.iv)
-            }
-            _ => {
-                let (a, b) = (self.wrapped(1, (-2.0, 2.0)), self.wrapped(1, (-2.0, 2.0)));
-                (format!("vec![{}, 0.5, {}]", a.s, b.s), a.iv.union(b.iv))
-            }
-        };
+        let start = self.buffer_start(&slices, true, 3, "");
         Self::line(out, ind, &format!("let mut {h}: Vec<{FLT}> = {};", start.0));
         let outside = self.rng.chance(0.4);
         if outside {
@@ -4857,24 +4872,7 @@ impl<'a> FnGen<'a> {
             self.fresh("m"),
         );
         let slices = self.slices();
-        let start = match self.rng.below(3) {
-            0 if !slices.is_empty() => {
-                let (xs, iv) = self.rng.pick(&slices).clone();
-                (format!("{xs}.to_vec()"), iv)
-            }
-            1 => {
-                let e = self.wrapped(1, (-2.0, 2.0));
-                let k = 1 + self.rng.below(4);
-                (format!("vec![{}; {k}]", self.typed(e.clone()).s), e.iv)
-            }
-            _ => {
-                let (a, b) = (self.wrapped(1, (-2.0, 2.0)), self.wrapped(1, (-2.0, 2.0)));
-                (
-                    format!("vec![{}, 0.5, {}, -0.25]", a.s, b.s),
-                    a.iv.union(b.iv),
-                )
-            }
-        };
+        let start = self.buffer_start(&slices, false, 4, ", -0.25");
         if self.rng.chance(0.25) {
             // Empty at first, given its contents by an assignment in an `if`'s branches (a copy
             // of a slice, `vec![e; k]`, a list).

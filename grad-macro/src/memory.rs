@@ -144,33 +144,43 @@ pub fn snapshots_needed(func: &Func, l: &Loop, inner: &HashSet<SeqId>) -> Vec<Se
     stored.retain(|s| func.seq(*s).buffer && !inner.contains(s));
     stored.sort();
     stored.dedup();
+    let mut resized = HashSet::new();
+    crate::ir::resized_seqs(&l.body, &mut resized);
     stored
         .into_iter()
         .filter(|s| {
-            reads_from_memory(func, &l.body, *s, 0, false) || bound_reads_length(func, l, *s)
+            reads_from_memory(func, &l.body, *s, 0, false)
+                || (resized.contains(s) && bound_reads_length(func, &l.body, *s))
         })
         .collect()
 }
 
-/// Whether a nested loop's bound (or a `while` condition) in `l` reads `seq`, whose length `l`
-/// changes: the recomputation of an iteration must see the length the forward sweep saw.
-fn bound_reads_length(func: &Func, l: &Loop, seq: SeqId) -> bool {
-    fn bounds(func: &Func, b: &Block, seq: SeqId) -> bool {
-        b.stmts.iter().any(|s| match s {
-            Stmt::Loop(l) => {
-                l.iter
-                    .range()
-                    .is_some_and(|r| buffers_read(func, &r.tokens).contains(&seq))
-                    || matches!(&l.iter, crate::ir::Iter::While { cond_block, .. } if bounds(func, cond_block, seq) || cond_block.stmts.iter().any(|s| matches!(s, Stmt::Opaque { expr, .. } if buffers_read(func, expr).contains(&seq))))
-                    || bounds(func, &l.body, seq)
-            }
-            Stmt::If { then, els, .. } => bounds(func, then, seq) || bounds(func, els, seq),
-            _ => false,
-        })
-    }
-    let mut resized = HashSet::new();
-    crate::ir::resized_seqs(&l.body, &mut resized);
-    resized.contains(&seq) && bounds(func, &l.body, seq)
+/// Whether a nested loop's bound (or a `while` condition) in `b` reads `seq`, whose length the
+/// loop being reversed changes: the recomputation of an iteration must see the length the
+/// forward sweep saw.
+fn bound_reads_length(func: &Func, b: &Block, seq: SeqId) -> bool {
+    b.stmts.iter().any(|s| match s {
+        Stmt::Loop(l) => {
+            let condition = match &l.iter {
+                crate::ir::Iter::While { cond_block, .. } => {
+                    bound_reads_length(func, cond_block, seq)
+                        || cond_block.stmts.iter().any(|s| {
+                            matches!(s, Stmt::Opaque { expr, .. } if buffers_read(func, expr).contains(&seq))
+                        })
+                }
+                _ => false,
+            };
+            l.iter
+                .range()
+                .is_some_and(|r| buffers_read(func, &r.tokens).contains(&seq))
+                || condition
+                || bound_reads_length(func, &l.body, seq)
+        }
+        Stmt::If { then, els, .. } => {
+            bound_reads_length(func, then, seq) || bound_reads_length(func, els, seq)
+        }
+        _ => false,
+    })
 }
 
 /// The local buffers a statement kept as written names (`if z[0] > c`, `z.len()`): the renamed

@@ -915,23 +915,11 @@ impl<'f> Lowerer<'f> {
             }
             return;
         }
-        // `let o = x.partial_cmp(&xs[i]);`: the two floats lowered (loads, arithmetic), then
-        // compared as written.
-        let floats = ordering_parts(&init.expr).and_then(|(a, method, b)| {
-            match (self.lower_expr(a)?, self.lower_expr(b)?) {
-                (Value::Float(a), Value::Float(b)) => Some((a, method, b)),
-                _ => None,
+        if let Some(ident) = &ident {
+            if let Some(v) = self.lower_ordering(&init.expr) {
+                self.env.declare(ident.clone(), Binding::Val(v));
+                return;
             }
-        });
-        if let (Some(ident), Some((a, method, b))) = (&ident, floats) {
-            let span = init.expr.span();
-            let (ta, tb) = (self.operand_tokens(a, span), self.operand_tokens(b, span));
-            let uses = [a, b].iter().filter_map(|o| o.val()).collect();
-            let v = self
-                .b
-                .opaque(Kind::Other, None, quote!((#ta).#method(&(#tb))), uses, span);
-            self.env.declare(ident.clone(), Binding::Val(v));
-            return;
         }
         let Some(value) = self.lower_expr(&init.expr) else {
             if let Some(ident) = ident {
@@ -978,6 +966,22 @@ impl<'f> Lowerer<'f> {
             let at = self.env.position(&ident).expect("just declared");
             self.ref_params.push((ident, at));
         }
+    }
+
+    /// `x.partial_cmp(&xs[i])` (or `total_cmp`) of two floats: each lowered (loads,
+    /// arithmetic), then compared as written, an `Ordering` that carries no derivative.
+    fn lower_ordering(&mut self, e: &syn::Expr) -> Option<ValId> {
+        let (a, method, b) = ordering_parts(e)?;
+        let (Value::Float(a), Value::Float(b)) = (self.lower_expr(a)?, self.lower_expr(b)?) else {
+            return None;
+        };
+        let span = e.span();
+        let (ta, tb) = (self.operand_tokens(a, span), self.operand_tokens(b, span));
+        let uses = [a, b].iter().filter_map(|o| o.val()).collect();
+        Some(
+            self.b
+                .opaque(Kind::Other, None, quote!((#ta).#method(&(#tb))), uses, span),
+        )
     }
 
     /// A binding for a lowered value, materializing carried-along expressions as values.
