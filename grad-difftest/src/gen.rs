@@ -3236,6 +3236,8 @@ impl<'a> FnGen<'a> {
             24 if self.on("stmt:ordering_match") && self.rng.chance(0.15) => {
                 // A `match` on the `Ordering` of two differentiated values.
                 let (a, b) = (self.expr(1), self.expr(1));
+                // A literal receiver typed (`(1.5).total_cmp(..)` is of no known float type).
+                let a = self.typed(a);
                 let (e1, e2, e3) = (self.expr(1), self.expr(1), self.expr(1));
                 let n = self.fresh("v");
                 let (m, arg) = if self.rng.chance(0.5) {
