@@ -2607,6 +2607,91 @@ impl<'a> FnGen<'a> {
         self.declare(&n, VarKind::Float(Iv(-4.5, 4.5, act)), false);
     }
 
+    /// An `Option` of a differentiated float in a local: given on some paths (`if c { Some(e) }
+    /// else { None }`) or carried across a loop over a slice (the running best, a decaying sum
+    /// started by `None`), typed or not, read by `match`, `if let`, `map_or`, `map(..)` then
+    /// `unwrap_or`, `is_some_and` and `unwrap`, or by `let .. else` that returns.
+    fn option_local(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
+        let (o, n, b) = (self.fresh("o"), self.fresh("v"), self.fresh("b"));
+        let ty = if self.rng.chance(0.5) {
+            format!(": Option<{FLT}>")
+        } else {
+            String::new()
+        };
+        let sl = self.slices();
+        let some_iv = if ctx.loops < 2 && !sl.is_empty() && self.rng.chance(0.5) {
+            let (xs, iv) = self.rng.pick(&sl).clone();
+            let v = self.fresh("x");
+            let e = self.expr(1);
+            Self::line(out, ind, &format!("let mut {o}{ty} = None;"));
+            Self::line(out, ind, &format!("for &{v} in {xs}.iter() {{"));
+            let (s, iv) = match self.rng.below(3) {
+                0 => (
+                    format!("{o} = match {o} {{ Some({b}) if {b} >= {v} => Some({b}), _ => Some({v}) }};"),
+                    iv,
+                ),
+                1 => (
+                    format!(
+                        "if {o}.is_none_or(|{b}| {v} * {} > {b}) {{ {o} = Some({v} * {}); }}",
+                        paren(&e.s),
+                        paren(&e.s)
+                    ),
+                    iv.mul(e.iv),
+                ),
+                _ => (
+                    format!("{o} = Some(match {o} {{ Some({b}) => 0.5 * {b} + {v}, None => {v} }});"),
+                    Iv(2.0 * iv.0.min(0.0), 2.0 * iv.1.max(0.0), iv.2),
+                ),
+            };
+            Self::line(out, ind + 1, &s);
+            Self::line(out, ind, "}");
+            iv
+        } else {
+            let c = self.cond(1);
+            let e = self.expr(1);
+            let s = format!("let {o}{ty} = if {c} {{ Some({}) }} else {{ None }};", e.s);
+            Self::line(out, ind, &s);
+            e.iv
+        };
+        let (d, k) = (self.expr(1), self.expr(1));
+        let (dd, kk) = (paren(&d.s), paren(&k.s));
+        if ctx.top && ctx.loops == 0 && self.on("stmt:early_return") && self.rng.chance(0.2) {
+            Self::line(
+                out,
+                ind,
+                &format!("let Some({b}) = {o} else {{ return {dd}; }};"),
+            );
+            self.returned = true;
+            Self::line(out, ind, &format!("let {n}: {FLT} = {b} * {kk};"));
+            self.declare(&n, VarKind::Float(some_iv.mul(k.iv)), false);
+            return;
+        }
+        let (s, iv) = match self.rng.below(5) {
+            0 => (
+                format!("match {o} {{ Some({b}) => {b} * {kk}, None => {dd} }}"),
+                some_iv.mul(k.iv).union(d.iv),
+            ),
+            1 => (
+                format!("if let Some({b}) = {o} {{ {b} + {kk} }} else {{ {dd} }}"),
+                some_iv.add(k.iv).union(d.iv),
+            ),
+            2 => (
+                format!("{o}.map_or({dd}, |{b}| {b} * {kk})"),
+                some_iv.mul(k.iv).union(d.iv),
+            ),
+            3 => (
+                format!("{o}.map(|{b}| {b} + {kk}).unwrap_or({dd})"),
+                some_iv.add(k.iv).union(d.iv),
+            ),
+            _ => (
+                format!("if {o}.is_some_and(|{b}| {b} > 0.25) {{ {o}.unwrap() * {kk} }} else {{ {o}.unwrap_or({dd}) }}"),
+                some_iv.mul(k.iv).union(some_iv).union(d.iv),
+            ),
+        };
+        Self::line(out, ind, &format!("let {n}: {FLT} = {s};"));
+        self.declare(&n, VarKind::Float(iv), false);
+    }
+
     /// The largest (or smallest) element of a slice with its position.
     fn argmax(&mut self, out: &mut String, ind: usize) {
         let sl = self.slices();
@@ -3217,6 +3302,9 @@ impl<'a> FnGen<'a> {
                 self.mut_slice_helper(out, ind);
             }
             21 if self.on("stmt:argmax") && self.rng.chance(0.2) => self.argmax(out, ind),
+            21 if self.on("stmt:option_local") && self.rng.chance(0.2) => {
+                self.option_local(ctx, out, ind);
+            }
             21 if self.on("stmt:search") && self.rng.chance(0.2) => self.search(out, ind),
             23 if self.on("stmt:copy_part") && self.rng.chance(0.2) => self.copy_part(out, ind),
             24 if self.on("stmt:match_tuple") && self.rng.chance(0.2) => {

@@ -9,6 +9,7 @@ mod labels;
 mod late_init;
 mod matches;
 mod normal;
+mod options;
 mod partial_pushes;
 mod pushes;
 pub use pushes::empty_vec;
@@ -117,6 +118,8 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
         .type_params()
         .map(|t| t.ident.to_string())
         .collect();
+    let floats = options::float_locals(&item.block, &item.sig);
+    options::option_locals(&mut item.block, &floats);
     let float_names = tuples::float_names(&item.block, &float_params);
     Desugar {
         errors,

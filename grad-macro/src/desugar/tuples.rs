@@ -261,7 +261,7 @@ pub fn array_literal_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     Some(out)
 }
 
-fn has_float_literal(e: &syn::Expr) -> bool {
+pub fn has_float_literal(e: &syn::Expr) -> bool {
     struct Find(bool);
     impl<'a> syn::visit::Visit<'a> for Find {
         fn visit_lit_float(&mut self, _: &'a syn::LitFloat) {

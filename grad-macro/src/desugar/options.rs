@@ -1,0 +1,567 @@
+//! `Option`s of floats held in locals: a running best (`best = Some(v)` in a loop, `None` before
+//! it), a value computed only on some paths (`let r = if c { Some(e) } else { None };`), the
+//! previous element of a loop. Each becomes a flag and a float, which lowering knows; the float
+//! keeps its last value where the option is `None`, and is read only where the flag is set, so no
+//! derivative flows through it there.
+
+use std::collections::HashSet;
+use syn::visit_mut::VisitMut;
+
+/// Input: a block. Output: the same block with every `let` of an `Option` of a float (typed
+/// `Option<f64>`, or given `Some(e)` of a float somewhere) whose every later use is a form below
+/// rewritten into `let mut S = false; let mut V = 0.0;`, and its uses:
+/// - `r = Some(e)` / `None` / `if`, `match` and blocks of those / `r` itself: `V = e; S = true;`,
+///   `S = false;` on each path;
+/// - `match r { Some(p) [if g] => .., None => .., _ => .. }`: `match (S, V) { (true, p) .. }`;
+/// - `if let Some(p) = r { a } else { b }`: `if S { let p = V; a } else { b }`;
+/// - `let Some(p) = r else { .. };`: `if !S { .. } let p = V;`;
+/// - `r.is_some()`, `r.is_none()`, `r.unwrap()`, `r.expect(m)`, `r.unwrap_or(d)`,
+///   `r.unwrap_or_else(|| d)`, `r.unwrap_or_default()`, `r.map_or(d, |p| e)`,
+///   `r.map_or_else(|| d, |p| e)`, `r.is_some_and(|p| c)`, `r.is_none_or(|p| c)`, with
+///   `r.map(|p| e)` before any of them.
+///
+/// `floats` are the names known to hold floats (see [`float_evidence`]). A local used in any other
+/// way is left as written (lowering then says what it cannot follow).
+pub fn option_locals(block: &mut syn::Block, floats: &HashSet<String>) {
+    Blocks { floats }.visit_block_mut(block);
+}
+
+struct Blocks<'a> {
+    floats: &'a HashSet<String>,
+}
+
+impl VisitMut for Blocks<'_> {
+    fn visit_block_mut(&mut self, b: &mut syn::Block) {
+        let mut k = 0;
+        while k < b.stmts.len() {
+            if let Some(n) = self.rewrite_at(&mut b.stmts, k) {
+                k += n;
+            } else {
+                k += 1;
+            }
+        }
+        syn::visit_mut::visit_block_mut(self, b);
+    }
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+impl Blocks<'_> {
+    /// Rewrites the option `let` at `stmts[k]` and its scope; the number of statements that
+    /// replace it, `None` if it is not one or a use is of another form.
+    fn rewrite_at(&self, stmts: &mut Vec<syn::Stmt>, k: usize) -> Option<usize> {
+        let syn::Stmt::Local(l) = &stmts[k] else {
+            return None;
+        };
+        let (pat, ty) = super::pat_and_type(l);
+        let syn::Pat::Ident(id) = pat else {
+            return None;
+        };
+        if id.by_ref.is_some() || id.subpat.is_some() {
+            return None;
+        }
+        let payload = match ty {
+            Some(t) => Some(option_payload(t)?),
+            None => None,
+        };
+        let init = l.init.as_ref()?;
+        if init.diverge.is_some() {
+            return None;
+        }
+        let name = id.ident.clone();
+        let (s, v) = (crate::naming::fresh("some"), crate::naming::fresh("opt"));
+        let mut rw = Rewrite {
+            name: &name,
+            s: &s,
+            v: &v,
+            ok: true,
+            payloads: Vec::new(),
+        };
+        let first = rw.assign(&init.expr)?;
+        // The scope: up to a `let` of the same name in this block, whose value still reads it.
+        let end = stmts[k + 1..]
+            .iter()
+            .position(|s| binds_at_top(s, &name))
+            .map_or(stmts.len(), |p| k + 1 + p);
+        let scope: Vec<syn::Stmt> = stmts[k + 1..end].to_vec();
+        if scope.iter().any(|s| binds_inside(s, &name)) {
+            return None;
+        }
+        let scope = rw.stmts(scope);
+        // The `let` that ends the scope, its value rewritten (`let best = best.unwrap();`).
+        let last = match stmts.get(end) {
+            Some(syn::Stmt::Local(l)) => Some(rw.last(l)?),
+            _ => None,
+        };
+        let reads: Vec<proc_macro2::TokenStream> = scope
+            .iter()
+            .map(quote::ToTokens::to_token_stream)
+            .chain(last.iter().map(|(read, _)| read.clone()))
+            .collect();
+        if !rw.ok || super::mentions(&quote::quote!(#(#reads)*), &name) {
+            return None;
+        }
+        let payload_ty = match payload {
+            Some(t) => t,
+            None if rw.payloads.iter().any(|e| float_evidence(e, self.floats)) => None,
+            None => return None,
+        };
+        let mut out: Vec<syn::Stmt> = vec![syn::parse_quote!(let mut #s = false;)];
+        out.push(match payload_ty {
+            Some(t) => syn::parse_quote!(let mut #v: #t = 0.0;),
+            None => syn::parse_quote!(let mut #v = 0.0;),
+        });
+        out.push(syn::Stmt::Expr(first, Some(Default::default())));
+        let n = out.len() + scope.len();
+        let rest: Vec<syn::Stmt> = stmts.drain(k..).skip(1 + scope.len()).collect();
+        stmts.extend(out);
+        stmts.extend(scope);
+        match last {
+            Some((_, last)) => {
+                stmts.extend(last);
+                stmts.extend(rest.into_iter().skip(1));
+            }
+            None => stmts.extend(rest),
+        }
+        Some(n)
+    }
+}
+
+/// The `X` of `Option<X>` for a float `X` (`f64`, `f32` or the function's generic float); `None`
+/// for any other type.
+fn option_payload(t: &syn::Type) -> Option<Option<syn::Type>> {
+    let syn::Type::Path(p) = t else { return None };
+    let seg = p.path.segments.last()?;
+    if seg.ident != "Option" || p.qself.is_some() {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(a) = &seg.arguments else {
+        return None;
+    };
+    let Some(syn::GenericArgument::Type(x)) = a.args.first() else {
+        return None;
+    };
+    crate::sig::float_of(x)?;
+    Some(Some(x.clone()))
+}
+
+/// The names that hold floats as far as their form tells: parameters of a type that names a float
+/// (`x: f64`, `xs: &[T]`, `data: &[(f64, f64)]`), `let`s of floats (see `tuples::float_names`),
+/// and what `for` loops over those bind (not the position of an `enumerate`).
+pub fn float_locals(body: &syn::Block, sig: &syn::Signature) -> HashSet<String> {
+    let mut floats: HashSet<String> = sig
+        .inputs
+        .iter()
+        .filter_map(|a| match a {
+            syn::FnArg::Typed(pt) if names_float(&pt.ty) => match &*pt.pat {
+                syn::Pat::Ident(i) => Some(i.ident.to_string()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    struct Loops<'a>(Vec<&'a syn::ExprForLoop>);
+    impl<'a> syn::visit::Visit<'a> for Loops<'a> {
+        fn visit_expr_for_loop(&mut self, f: &'a syn::ExprForLoop) {
+            self.0.push(f);
+            syn::visit::visit_expr_for_loop(self, f);
+        }
+    }
+    let mut loops = Loops(Vec::new());
+    syn::visit::Visit::visit_block(&mut loops, body);
+    loop {
+        let before = floats.len();
+        floats = super::tuples::float_names(body, &floats);
+        for f in &loops.0 {
+            if matches!(&*f.expr, syn::Expr::Range(_))
+                || !crate::naming::mentions(quote::ToTokens::to_token_stream(&f.expr), &|n| {
+                    floats.contains(&n.to_string())
+                })
+            {
+                continue;
+            }
+            let enumerated =
+                matches!(&*f.expr, syn::Expr::MethodCall(m) if m.method == "enumerate");
+            let pat = match (&*f.pat, enumerated) {
+                (syn::Pat::Tuple(t), true) if t.elems.len() == 2 => &t.elems[1],
+                (p, _) => p,
+            };
+            let mut names = Vec::new();
+            super::tuples::names_of(pat, &mut names);
+            floats.extend(names.iter().map(ToString::to_string));
+        }
+        if floats.len() == before {
+            return floats;
+        }
+    }
+}
+
+/// Whether a type names `f64`, `f32` or the function's generic float.
+fn names_float(t: &syn::Type) -> bool {
+    let generic = crate::sig::generic_float();
+    crate::naming::mentions(quote::ToTokens::to_token_stream(t), &|i| {
+        i == "f64" || i == "f32" || generic.is_some_and(|g| i == g.name())
+    })
+}
+
+/// Whether `e` holds a float as far as its form tells: a float literal, a float method
+/// (`b.max(v)`), or a name of `floats`; not a cast to another type or a length.
+pub fn float_evidence(e: &syn::Expr, floats: &HashSet<String>) -> bool {
+    match e {
+        syn::Expr::Cast(c) => return crate::sig::float_of(&c.ty).is_some(),
+        syn::Expr::MethodCall(m) if m.method == "len" || m.method == "count" => return false,
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(i),
+            ..
+        }) => return matches!(i.suffix(), "f32" | "f64"),
+        _ => {}
+    }
+    super::tuples::has_float_literal(e)
+        || crate::naming::mentions(quote::ToTokens::to_token_stream(e), &|n| {
+            floats.contains(&n.to_string()) || crate::rules::Prim::method_names().any(|m| n == m)
+        })
+}
+
+/// Whether `s` is a `let` binding `name` (at the top of the block).
+fn binds_at_top(s: &syn::Stmt, name: &syn::Ident) -> bool {
+    let syn::Stmt::Local(l) = s else { return false };
+    let mut names = Vec::new();
+    super::tuples::names_of(&l.pat, &mut names);
+    names.contains(name)
+}
+
+/// Whether a pattern inside `s` (a closure's, a `match` arm's, a `for`'s) binds `name`.
+fn binds_inside(s: &syn::Stmt, name: &syn::Ident) -> bool {
+    struct Find<'a>(&'a syn::Ident, bool);
+    impl<'a> syn::visit::Visit<'a> for Find<'_> {
+        fn visit_pat_ident(&mut self, i: &'a syn::PatIdent) {
+            self.1 |= i.ident == *self.0;
+            syn::visit::visit_pat_ident(self, i);
+        }
+    }
+    let mut f = Find(name, false);
+    syn::visit::Visit::visit_stmt(&mut f, s);
+    f.1
+}
+
+/// Rewrites the uses of one option local; `ok` turns false at a form it does not know.
+struct Rewrite<'a> {
+    name: &'a syn::Ident,
+    s: &'a syn::Ident,
+    v: &'a syn::Ident,
+    ok: bool,
+    /// The `e` of every `Some(e)` the local is given.
+    payloads: Vec<syn::Expr>,
+}
+
+impl Rewrite<'_> {
+    fn is_name(&self, e: &syn::Expr) -> bool {
+        match e {
+            syn::Expr::Path(p) => p.qself.is_none() && p.path.is_ident(self.name),
+            syn::Expr::Paren(p) => self.is_name(&p.expr),
+            _ => false,
+        }
+    }
+
+    /// The statements of a scope, `let Some(p) = r else { .. };` taken apart.
+    fn stmts(&mut self, stmts: Vec<syn::Stmt>) -> Vec<syn::Stmt> {
+        let mut out = Vec::with_capacity(stmts.len());
+        for mut st in stmts {
+            if let syn::Stmt::Local(l) = &st {
+                if self.let_else(l).is_some() {
+                    if let Some((_, replaced)) = self.last(l) {
+                        out.extend(replaced);
+                        continue;
+                    }
+                }
+            }
+            self.visit_stmt_mut(&mut st);
+            out.push(st);
+        }
+        out
+    }
+
+    /// The `let` that declares the name again, its value read through the option: its value's
+    /// tokens (to look for other reads) and the statements that replace it.
+    fn last(&mut self, l: &syn::Local) -> Option<(proc_macro2::TokenStream, Vec<syn::Stmt>)> {
+        if let Some((p, mut d)) = self.let_else(l) {
+            self.visit_block_mut(&mut d);
+            let (s, v) = (self.s, self.v);
+            return Some((
+                quote::quote!(#d),
+                vec![
+                    syn::parse_quote!(if !#s #d),
+                    syn::parse_quote!(let #p = #v;),
+                ],
+            ));
+        }
+        let mut l = l.clone();
+        let init = l.init.as_mut()?;
+        self.visit_expr_mut(&mut init.expr);
+        if let Some((_, d)) = &mut init.diverge {
+            self.visit_expr_mut(d);
+        }
+        let (e, d) = (&init.expr, init.diverge.as_ref().map(|d| &d.1));
+        Some((quote::quote!(#e #d), vec![syn::Stmt::Local(l)]))
+    }
+
+    fn let_else(&self, l: &syn::Local) -> Option<(syn::Pat, syn::Block)> {
+        let init = l.init.as_ref()?;
+        let (_, d) = init.diverge.as_ref()?;
+        if !self.is_name(&init.expr) {
+            return None;
+        }
+        let syn::Pat::TupleStruct(ts) = &l.pat else {
+            return None;
+        };
+        if !ts.path.is_ident("Some") || ts.elems.len() != 1 {
+            return None;
+        }
+        let syn::Expr::Block(b) = &**d else {
+            return None;
+        };
+        Some((ts.elems[0].clone(), b.block.clone()))
+    }
+
+    /// `e`, an option given to the local, as assignments to its flag and value on every path.
+    fn assign(&mut self, e: &syn::Expr) -> Option<syn::Expr> {
+        let (s, v) = (self.s, self.v);
+        Some(match e {
+            syn::Expr::Paren(p) => self.assign(&p.expr)?,
+            syn::Expr::Path(p) if p.path.is_ident("None") => syn::parse_quote!({ #s = false; }),
+            _ if self.is_name(e) => syn::parse_quote!({}),
+            syn::Expr::Call(c)
+                if c.args.len() == 1
+                    && matches!(&*c.func, syn::Expr::Path(p) if p.path.is_ident("Some")) =>
+            {
+                self.payloads.push(c.args[0].clone());
+                let x = &c.args[0];
+                syn::parse_quote!({ #v = #x; #s = true; })
+            }
+            syn::Expr::If(i) => {
+                let mut i = i.clone();
+                i.then_branch = self.assign_block(&i.then_branch)?;
+                let (_, els) = i.else_branch.as_mut()?;
+                **els = self.assign(els)?;
+                syn::Expr::If(i)
+            }
+            syn::Expr::Match(m) => {
+                let mut m = m.clone();
+                for arm in &mut m.arms {
+                    *arm.body = self.assign(&arm.body)?;
+                }
+                syn::Expr::Match(m)
+            }
+            syn::Expr::Block(b) if b.label.is_none() => {
+                let mut b = b.clone();
+                b.block = self.assign_block(&b.block)?;
+                syn::Expr::Block(b)
+            }
+            syn::Expr::Return(_) | syn::Expr::Break(_) | syn::Expr::Continue(_) => e.clone(),
+            syn::Expr::Macro(m) if diverges(&m.mac) => e.clone(),
+            // `r.map(|p| e)`: the value where the option is set.
+            syn::Expr::MethodCall(m) if m.method == "map" && m.args.len() == 1 => {
+                let (flag, value) = self.view(e)?;
+                syn::parse_quote!(if #flag { #v = #value; #s = true; } else { #s = false; })
+            }
+            _ => return None,
+        })
+    }
+
+    fn assign_block(&mut self, b: &syn::Block) -> Option<syn::Block> {
+        let mut b = b.clone();
+        match b.stmts.last_mut() {
+            Some(syn::Stmt::Expr(e, None)) => *e = self.assign(e)?,
+            Some(syn::Stmt::Expr(e, Some(_))) if diverging(e) => {}
+            Some(syn::Stmt::Macro(m)) if diverges(&m.mac) => {}
+            _ => return None,
+        }
+        Some(b)
+    }
+
+    /// An option read: its flag and its value (read only where the flag holds): the local, or
+    /// `X.map(|p| e)` of such.
+    fn view(&self, e: &syn::Expr) -> Option<(syn::Expr, syn::Expr)> {
+        if self.is_name(e) {
+            let (s, v) = (self.s, self.v);
+            return Some((syn::parse_quote!(#s), syn::parse_quote!(#v)));
+        }
+        let syn::Expr::MethodCall(m) = e else {
+            return None;
+        };
+        if m.method != "map" || m.args.len() != 1 {
+            return None;
+        }
+        let (flag, value) = self.view(&m.receiver)?;
+        Some((flag, apply(&m.args[0], &value)?))
+    }
+
+    /// A read of the option as a method's receiver: the expression that replaces the call.
+    fn read(&self, m: &syn::ExprMethodCall) -> Option<syn::Expr> {
+        let (f, x) = self.view(&m.receiver)?;
+        let arg = |k: usize| m.args.get(k);
+        let thunk = |k: usize| -> Option<syn::Expr> {
+            match arg(k)? {
+                syn::Expr::Closure(c) if c.inputs.is_empty() => Some((*c.body).clone()),
+                _ => None,
+            }
+        };
+        let unwrap_message = |msg: Option<&syn::Expr>| -> syn::Expr {
+            match msg {
+                Some(msg) => syn::parse_quote!({ assert!(#f, "{}", #msg); #x }),
+                None => syn::parse_quote!({
+                    assert!(#f, "called `Option::unwrap()` on a `None` value");
+                    #x
+                }),
+            }
+        };
+        Some(match (m.method.to_string().as_str(), m.args.len()) {
+            ("is_some", 0) => syn::parse_quote!((#f)),
+            ("is_none", 0) => syn::parse_quote!((!#f)),
+            ("unwrap", 0) => unwrap_message(None),
+            ("expect", 1) => unwrap_message(arg(0)),
+            ("unwrap_or", 1) => {
+                let d = arg(0)?;
+                syn::parse_quote!((if #f { #x } else { #d }))
+            }
+            ("unwrap_or_else", 1) => {
+                let d = thunk(0)?;
+                syn::parse_quote!((if #f { #x } else { #d }))
+            }
+            ("unwrap_or_default", 0) => syn::parse_quote!((if #f { #x } else { 0.0 })),
+            ("map_or", 2) => {
+                let (d, e) = (arg(0)?, apply(arg(1)?, &x)?);
+                syn::parse_quote!((if #f { #e } else { #d }))
+            }
+            ("map_or_else", 2) => {
+                let (d, e) = (thunk(0)?, apply(arg(1)?, &x)?);
+                syn::parse_quote!((if #f { #e } else { #d }))
+            }
+            ("is_some_and", 1) => {
+                let c = apply(arg(0)?, &x)?;
+                syn::parse_quote!((#f && #c))
+            }
+            ("is_none_or", 1) => {
+                let c = apply(arg(0)?, &x)?;
+                syn::parse_quote!((!#f || #c))
+            }
+            _ => return None,
+        })
+    }
+
+    /// `match r { Some(p) => .., None => .., _ => .. }`: the patterns on `(S, V)`.
+    fn arm_pattern(&self, p: &syn::Pat) -> Option<syn::Pat> {
+        Some(match p {
+            syn::Pat::Wild(_) => p.clone(),
+            syn::Pat::Ident(i) if i.ident == "None" && i.subpat.is_none() => {
+                syn::parse_quote!((false, _))
+            }
+            syn::Pat::Path(pp) if pp.path.is_ident("None") => syn::parse_quote!((false, _)),
+            syn::Pat::TupleStruct(ts) if ts.path.is_ident("Some") && ts.elems.len() == 1 => {
+                let inner = &ts.elems[0];
+                syn::parse_quote!((true, #inner))
+            }
+            syn::Pat::Or(o) => {
+                let mut o = o.clone();
+                for c in &mut o.cases {
+                    *c = self.arm_pattern(c)?;
+                }
+                syn::Pat::Or(o)
+            }
+            syn::Pat::Paren(pp) => self.arm_pattern(&pp.pat)?,
+            _ => return None,
+        })
+    }
+}
+
+/// `|p| e` applied to `x`: `{ let p = x; e }`.
+fn apply(f: &syn::Expr, x: &syn::Expr) -> Option<syn::Expr> {
+    let syn::Expr::Closure(c) = f else {
+        return None;
+    };
+    if c.inputs.len() != 1 {
+        return None;
+    }
+    let (p, body) = (&c.inputs[0], &c.body);
+    Some(syn::parse_quote!({ let #p = #x; #body }))
+}
+
+fn diverges(m: &syn::Macro) -> bool {
+    m.path.get_ident().is_some_and(|i| {
+        ["panic", "unreachable", "todo", "unimplemented"].contains(&&*i.to_string())
+    })
+}
+
+fn diverging(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::Return(_) | syn::Expr::Break(_) | syn::Expr::Continue(_) => true,
+        syn::Expr::Macro(m) => diverges(&m.mac),
+        _ => false,
+    }
+}
+
+impl VisitMut for Rewrite<'_> {
+    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        if !self.ok {
+            return;
+        }
+        let replaced: Option<syn::Expr> = match e {
+            syn::Expr::Assign(a) if self.is_name(&a.left) => {
+                let r = self.assign(&a.right);
+                self.ok &= r.is_some();
+                r
+            }
+            syn::Expr::MethodCall(m) if self.view(&m.receiver).is_some() => {
+                let r = self.read(m);
+                self.ok &= r.is_some();
+                r
+            }
+            syn::Expr::Match(m) if self.is_name(&m.expr) => {
+                let (s, v) = (self.s, self.v);
+                let mut m = m.clone();
+                *m.expr = syn::parse_quote!((#s, #v));
+                for arm in &mut m.arms {
+                    match self.arm_pattern(&arm.pat) {
+                        Some(p) => arm.pat = p,
+                        None => self.ok = false,
+                    }
+                }
+                Some(syn::Expr::Match(m))
+            }
+            syn::Expr::If(i) => match &*i.cond {
+                syn::Expr::Let(l) if self.is_name(&l.expr) => {
+                    let p = match &*l.pat {
+                        syn::Pat::TupleStruct(ts)
+                            if ts.path.is_ident("Some") && ts.elems.len() == 1 =>
+                        {
+                            Some(ts.elems[0].clone())
+                        }
+                        _ => None,
+                    };
+                    if let Some(p) = p {
+                        let (s, v) = (self.s, self.v);
+                        let mut i = i.clone();
+                        *i.cond = syn::parse_quote!(#s);
+                        i.then_branch
+                            .stmts
+                            .insert(0, syn::parse_quote!(let #p = #v;));
+                        Some(syn::Expr::If(i))
+                    } else {
+                        self.ok = false;
+                        None
+                    }
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        match replaced {
+            // The replacement may itself read the option (`r = match r { .. }`).
+            Some(r) => {
+                *e = r;
+                self.visit_expr_mut(e);
+            }
+            None => syn::visit_mut::visit_expr_mut(self, e),
+        }
+    }
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
