@@ -1179,6 +1179,24 @@ impl Emitter<'_> {
                 base.strip_suffix("__dot").unwrap_or(base).to_string()
             })
             .unwrap_or_default();
+        // A method of data (`lower::data_method_call`): its table through the receiver, whose
+        // type the macro cannot name (a model's field methods, `__model`, differentiate every
+        // float parameter and carry no table).
+        let method = method_of(callee).is_some();
+        let data_method = method && !fname.contains("__model");
+        let of_table = data_method.then(|| {
+            let recv = self.call_arg(&args[0]);
+            let of = format_ident!(
+                "{}_of",
+                table.segments.last().expect("a path has a segment").ident
+            );
+            quote!((#recv).#of())
+        });
+        let tab = crate::naming::hidden("table");
+        let table: TokenStream = match &of_table {
+            Some(_) => quote!(#tab),
+            None => quote!(#table),
+        };
         let mut checks = Vec::new();
         let vector = crate::vector::VECTOR_MARKER;
         let msg = format!("`{fname}` returns a vector: bind its result to a name (`let h = {fname}(..);`) and read it as a sequence (`h[j]`, `h.iter()`, `&h` passed on), or destructure a tuple (`let (a, b) = {fname}(..);`, `{fname}(..).0`); it is used here as a number");
@@ -1202,9 +1220,10 @@ impl Emitter<'_> {
         // A `const` item is checked even by `cargo check` and in functions never called; inside an
         // `impl` it cannot name `Self`, so calls of `Self::f` take an inline `const` block, which
         // is checked when the function is compiled to code.
-        let method = method_of(callee).is_some();
-        let checks = if method {
-            // Its table is an associated item of a type the macro cannot name.
+        let checks = if let Some(of) = &of_table {
+            // Checked when the call runs (the table is a constant, so the checks fold away).
+            quote_spanned!(span=> { let #tab = #of; #(#checks)* })
+        } else if method {
             TokenStream::new()
         } else if callee.segments.iter().any(|s| s.ident == "Self") {
             quote_spanned!(span=> const { #(#checks)* };)
@@ -1223,6 +1242,18 @@ impl Emitter<'_> {
                 floats += 1;
                 let nth = floats - 1;
                 read.then(|| {
+                    if let Some(of) = &of_table {
+                        return quote!({
+                            let (#tab, mut n, mut i) = (#of, 0, 0);
+                            while i < #k {
+                                if #tab[i] == 1 {
+                                    n += 1;
+                                }
+                                i += 1;
+                            }
+                            n
+                        });
+                    }
                     if method {
                         // A method of a field's struct (`__model`): derived with respect to
                         // every float parameter, so the k-th float argument has slot k.
@@ -1301,7 +1332,7 @@ impl Emitter<'_> {
                 .trim_end_matches("_grad")
                 .ends_with("__dot")
         });
-        let all = ((data_slice || dot) && plain_buffers && !method && !own).then(|| {
+        let all = ((data_slice || dot) && plain_buffers && !own).then(|| {
             let mut all = callee.clone();
             let last = all.segments.last_mut().expect("a path has a segment");
             let base = last.ident.to_string();

@@ -433,7 +433,7 @@ fn differentiate(item: &syn::ItemFn, sig: &Sig, mut lowered: crate::lower::Lower
 /// `NAME__all_grad`: `NAME_grad` with a gradient buffer for every float sequence parameter, in
 /// order, those `NAME` does not differentiate (left out by `wrt`) ignored. A `#[gradient]`
 /// caller that passes data for such a parameter calls it, not knowing the callee's `wrt`.
-/// `None` without sequence parameters, and for methods (their callers go through the model).
+/// `None` without sequence parameters.
 pub fn all_grad_signature(item: &syn::ItemFn, sig: &Sig) -> Option<TokenStream> {
     // A vector-valued function's `NAME__dot` takes its cotangent `d_out` as data, and callers
     // pass no buffer for it.
@@ -447,7 +447,9 @@ pub fn all_grad_signature(item: &syn::ItemFn, sig: &Sig) -> Option<TokenStream> 
     // macro's own code, which knows their signature.
     let own =
         item.sig.ident.to_string().starts_with("__") || item.attrs.iter().any(is_rewritten_marker);
-    if seqs().next().is_none() || item.sig.receiver().is_some() || own {
+    // A method's `self` is data here (a model's methods are derived through `fields`), and its
+    // callers, given that data as a parameter, call it by path (`Layer::forward(layer, x)`).
+    if seqs().next().is_none() || own {
         return None;
     }
     let vis = &item.vis;
@@ -553,12 +555,28 @@ pub fn wrt_table(item: &syn::ItemFn, sig: &Sig) -> TokenStream {
         .attrs
         .iter()
         .filter(|a| a.path().is_ident("cfg") && matches!(a.style, syn::AttrStyle::Outer));
+    // A method's callers given its `self` as data reach the table through the value (they
+    // cannot name its type).
+    let of = item.sig.receiver().is_some().then(|| {
+        let of = format_ident!("{}_of", name);
+        let cfgs = cfgs.clone();
+        quote! {
+            #(#cfgs)*
+            #[doc(hidden)]
+            #[must_use]
+            #[allow(non_snake_case, dead_code)]
+            #vis const fn #of(&self) -> [u8; #n] {
+                Self::#name
+            }
+        }
+    });
     quote! {
         #(#cfgs)*
         #[doc = #doc]
         #[doc(hidden)]
         #[allow(non_upper_case_globals, dead_code)]
         #vis const #name: [u8; #n] = [#(#flags),*];
+        #of
     }
 }
 

@@ -107,7 +107,7 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
     };
     let vjp = vjp(&w);
     // Callers reach functions through `NAME__split`; a model's methods through `fields`.
-    let split = item.sig.receiver().is_none().then(|| {
+    let split = (item.sig.receiver().is_none() || !p.model).then(|| {
         crate::split::item(&crate::split::Input {
             item,
             dot: &p.dot_item,

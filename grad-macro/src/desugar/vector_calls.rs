@@ -22,7 +22,10 @@ pub fn vector_call(l: &syn::Local) -> Option<(syn::ExprCall, Option<usize>)> {
     match &*l.init.as_ref()?.expr {
         syn::Expr::Call(c) => Some((c.clone(), arity)),
         // A `#[gradient]` method of a model's field (`fields::find`).
-        syn::Expr::MethodCall(m) => Some((crate::lower::field_method_call(m)?, arity)),
+        syn::Expr::MethodCall(m) => Some((
+            crate::lower::field_method_call(m).or_else(|| crate::lower::data_method_call(m))?,
+            arity,
+        )),
         _ => None,
     }
 }
@@ -203,7 +206,8 @@ pub fn hoist_nested(s: &mut syn::Stmt) -> Option<syn::Stmt> {
 /// A call of a function by a lowercase path (not a type's constructor or conversion).
 pub(super) fn plain_fn_call(e: &syn::Expr) -> bool {
     if let syn::Expr::MethodCall(m) = e {
-        return crate::lower::field_method_call(m).is_some();
+        return crate::lower::field_method_call(m).is_some()
+            || crate::lower::data_method_call(m).is_some();
     }
     let syn::Expr::Call(c) = e else { return false };
     let syn::Expr::Path(p) = &*c.func else {
@@ -220,8 +224,20 @@ pub(super) fn plain_fn_call(e: &syn::Expr) -> bool {
             .starts_with(|c: char| c.is_ascii_lowercase())
         && (segs.len() == 1
             || segs[segs.len() - 2].ident == "Self"
+            // `Layer::forward(layer, x)`: a method of a data parameter of the user's type
+            // (`normal::methods_of_data_params`).
+            || segs.len() == 2 && user_type(&segs[0].ident)
             // `Mlp::forward__model(m, ..)`: a model's method (`fields::find`).
             || last.ident.to_string().ends_with("__model"))
+}
+
+/// Whether `t` names a type of the user's: capitalized, not a standard one nor the function's
+/// generic float.
+fn user_type(t: &syn::Ident) -> bool {
+    let name = t.to_string();
+    name.starts_with(char::is_uppercase)
+        && !crate::lower::STD_TYPES.contains(&name.as_str())
+        && crate::sig::generic_float().is_none_or(|g| g.name() != name)
 }
 
 /// Replaces the first call used as a sequence in `e` by `name`, returning the call.

@@ -106,6 +106,12 @@ impl Lowerer<'_> {
                 mut uses,
                 ..
             } => {
+                // A `#[gradient]` method of data given a differentiated value.
+                if let Some(c) = data_method_call(m) {
+                    if m.args.iter().any(|a| self.reads_active(a)) {
+                        return self.lower_call(&c);
+                    }
+                }
                 // A method of a value the engine carries along (`n.max(1)`): the receiver as
                 // lowered (an `if` in it is already a value), the arguments as written.
                 let mut args = Vec::new();
@@ -136,6 +142,15 @@ impl Lowerer<'_> {
                 None
             }
         }
+    }
+
+    /// Whether `e` reads a differentiated value (a float or a sequence).
+    fn reads_active(&self, e: &Expr) -> bool {
+        let (_, uses) = self.rename(e);
+        self.mentions_seq(e)
+            || uses
+                .iter()
+                .any(|v| self.b.func.is_active(crate::ir::Operand::Val(*v)))
     }
 
     /// A float method called on a carried-along value (a `const`, a cast) with an argument that
@@ -520,8 +535,15 @@ impl Lowerer<'_> {
                 CallArg::Adjoint(_) => unreachable!("lowering passes no adjoints"),
             })
             .collect();
+        let tokens = match crate::emit::method_of(&fp.path) {
+            Some(method) => {
+                let (recv, rest) = ts.split_first().expect("a method call has a receiver");
+                quote!((#recv).#method(#(#rest),*))
+            }
+            None => quote!(#fp(#(#ts),*)),
+        };
         Value::Other {
-            tokens: quote!(#fp(#(#ts),*)),
+            tokens,
             uses,
             kind: Kind::Other,
         }
@@ -716,7 +738,19 @@ impl Lowerer<'_> {
         let mut args = Vec::new();
         let mut any_active = false;
         let mut failed = false;
-        for a in &c.args {
+        // The receiver of a method of data (`data_method_call`): the data as written.
+        let data_receiver = match &*c.func {
+            Expr::Path(p) => {
+                crate::emit::method_of(&p.path).is_some_and(|m| !m.to_string().ends_with("__model"))
+            }
+            _ => false,
+        };
+        for (k, a) in c.args.iter().enumerate() {
+            if k == 0 && data_receiver {
+                let (t, u) = self.rename(a);
+                args.push(CallArg::Tokens(t, u));
+                continue;
+            }
             if let Expr::Reference(r) = a {
                 let float_name = matches!(&*r.expr, Expr::Path(p) if p.path.get_ident().is_some_and(|i| {
                     matches!(self.env.lookup(i), Some(super::env::Binding::Val(v)) if self.b.func.info(v).kind == Kind::Float)
@@ -1139,6 +1173,139 @@ pub fn field_method_call(m: &syn::ExprMethodCall) -> Option<syn::ExprCall> {
     let recv = &p.expr;
     let args = &m.args;
     Some(syn::parse_quote_spanned!(m.span()=> #marker::#method(#recv, #args)))
+}
+
+/// Methods of the standard library's slices, `Vec`s, iterators, integers and floats that take
+/// arguments: never a user's `#[gradient]` method (see [`data_method_call`]).
+const STD_METHODS: &[&str] = &[
+    "get",
+    "get_mut",
+    "zip",
+    "chain",
+    "map",
+    "filter",
+    "filter_map",
+    "fold",
+    "for_each",
+    "windows",
+    "chunks",
+    "chunks_exact",
+    "rchunks",
+    "step_by",
+    "skip",
+    "take",
+    "skip_while",
+    "take_while",
+    "contains",
+    "starts_with",
+    "ends_with",
+    "split_at",
+    "split",
+    "iter",
+    "into_iter",
+    "nth",
+    "cmp",
+    "partial_cmp",
+    "total_cmp",
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "min_by",
+    "max_by",
+    "min_by_key",
+    "max_by_key",
+    "position",
+    "rposition",
+    "find",
+    "any",
+    "all",
+    "reduce",
+    "scan",
+    "abs_diff",
+    "pow",
+    "checked_add",
+    "checked_sub",
+    "checked_mul",
+    "checked_div",
+    "saturating_sub",
+    "saturating_add",
+    "wrapping_add",
+    "wrapping_sub",
+    "wrapping_mul",
+    "div_euclid",
+    "repeat",
+    "concat",
+    "join",
+    "extend",
+    "extend_from_slice",
+    "push",
+    "insert",
+    "remove",
+    "swap",
+    "resize",
+    "truncate",
+    "fill",
+    "copy_from_slice",
+    "clone_from_slice",
+    "sort_by",
+    "sort_unstable_by",
+    "binary_search",
+    "binary_search_by",
+    "partition_point",
+    "eq",
+    "unwrap_or",
+    "unwrap_or_else",
+    "map_or",
+    "expect",
+    "and_then",
+    "or",
+    "ok_or",
+    "collect",
+    "sum",
+    "product",
+    "count",
+    "rev",
+    "enumerate",
+    "copied",
+    "cloned",
+    "last",
+    "first",
+];
+
+/// `layer.forward(x)`, `net.layers[l].score(&h)`, `term.eval(w)`: a method the user wrote on a
+/// value of a type of theirs held in a data parameter (or reached from one: a field, an element,
+/// a loop's element), as the call `METHOD_MARKER::forward(&layer, x)` that lowering follows like
+/// any call of a `#[gradient]` function (see `emit::method_of`); `None` for a method of the
+/// standard library, of a float, or a call on anything but a place.
+pub fn data_method_call(m: &syn::ExprMethodCall) -> Option<syn::ExprCall> {
+    fn place(e: &Expr) -> bool {
+        match e {
+            Expr::Path(p) => p.qself.is_none() && p.path.get_ident().is_some(),
+            Expr::Field(f) => place(&f.base),
+            Expr::Index(i) => place(&i.expr),
+            Expr::Paren(p) => place(&p.expr),
+            Expr::Reference(r) => r.mutability.is_none() && place(&r.expr),
+            Expr::Unary(u) => matches!(u.op, syn::UnOp::Deref(_)) && place(&u.expr),
+            _ => false,
+        }
+    }
+    let name = m.method.to_string();
+    if m.args.is_empty()
+        || m.turbofish.is_some()
+        || !place(&m.receiver)
+        || name.contains("__")
+        || STD_METHODS.contains(&name.as_str())
+        || NON_FLOAT_METHODS.contains(&name.as_str())
+        || Prim::from_method(&name).is_some()
+    {
+        return None;
+    }
+    let marker = crate::naming::hidden("method");
+    let (method, recv, args) = (&m.method, &m.receiver, &m.args);
+    Some(syn::parse_quote_spanned!(m.span()=> #marker::#method(&#recv, #args)))
 }
 
 /// `<T as NumCast>::from`, `num_traits::cast::<_, T>`, `T::from_f64`: a conversion into a float

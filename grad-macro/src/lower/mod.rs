@@ -15,7 +15,7 @@ mod loops;
 mod opaque;
 mod reduce;
 
-pub use calls::{field_method_call, STD_TYPES};
+pub use calls::{data_method_call, field_method_call, STD_TYPES};
 pub use env::SeqId;
 use env::{Binding, Env};
 pub use expr::{is_compound_assign, yields_bool};
