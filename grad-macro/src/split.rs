@@ -110,6 +110,9 @@ fn signature(input: &Input, sig: &Sig) -> TokenStream {
     let own = &sig.params[..sig.params.len() - 1];
     let params = own.iter().map(|p| {
         let id = &p.ident;
+        if p.receiver {
+            return quote!(&#lt #id);
+        }
         let mut ty = p.ty.clone();
         Elided(&lt).visit_type_mut(&mut ty);
         quote!(#id: #ty)

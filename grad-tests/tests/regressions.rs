@@ -1168,3 +1168,36 @@ fn a_chosen_place_read_in_a_macro() {
         );
     }
 }
+
+/// A buffer of a generic float type given new contents by `collect` in a loop (`h =
+/// h.chunks(2).map(..).collect();`), after branches gave it different lengths: refused before
+/// ("cannot differentiate a range used as a value"; the collected `let` was made only for
+/// buffers typed `f64`/`f32`). Found by the differential tester's long run (seed 41001).
+#[gradient]
+fn generic_collected_halving<T: grad::Real + core::iter::Sum>(x: T) -> T {
+    let mut h: Vec<T> = Vec::new();
+    if x < T::one() {
+        h = vec![x; 4];
+    } else {
+        h = vec![x * x; 2];
+    }
+    for _ in 0..4 {
+        h = h
+            .chunks(2)
+            .map(|c| T::tanh(c[0] * T::from(0.5).unwrap() + c[c.len() - 1]))
+            .collect();
+    }
+    h.iter().copied().sum::<T>()
+}
+
+#[test]
+fn a_generic_buffer_collected_in_a_loop() {
+    for x in [0.3, 1.7] {
+        check_scalar(
+            "generic_collected_halving",
+            &|x| generic_collected_halving(x),
+            &|x| generic_collected_halving_grad(x),
+            x,
+        );
+    }
+}

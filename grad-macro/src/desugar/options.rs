@@ -152,7 +152,7 @@ pub fn float_locals(body: &syn::Block, sig: &syn::Signature) -> HashSet<String> 
         .inputs
         .iter()
         .filter_map(|a| match a {
-            syn::FnArg::Typed(pt) if names_float(&pt.ty) => match &*pt.pat {
+            syn::FnArg::Typed(pt) if super::tuples::mentions_float_type(&pt.ty) => match &*pt.pat {
                 syn::Pat::Ident(i) => Some(i.ident.to_string()),
                 _ => None,
             },
@@ -193,14 +193,6 @@ pub fn float_locals(body: &syn::Block, sig: &syn::Signature) -> HashSet<String> 
             return floats;
         }
     }
-}
-
-/// Whether a type names `f64`, `f32` or the function's generic float.
-fn names_float(t: &syn::Type) -> bool {
-    let generic = crate::sig::generic_float();
-    crate::naming::mentions(quote::ToTokens::to_token_stream(t), &|i| {
-        i == "f64" || i == "f32" || generic.is_some_and(|g| i == g.name())
-    })
 }
 
 /// Whether `e` holds a float as far as its form tells: a float literal, a float method

@@ -1185,10 +1185,12 @@ fn places(e: &syn::Expr, assigns: &mut Vec<syn::Stmt>) -> Option<syn::Pat> {
     })
 }
 
-/// Whether a type names `f64` or `f32` (`[[f64; 2]; 2]`, `Vec<f32>`).
-fn mentions_float_type(t: &syn::Type) -> bool {
+/// Whether a type names `f64`, `f32` or the function's generic float (`[[f64; 2]; 2]`,
+/// `Vec<T>`).
+pub fn mentions_float_type(t: &syn::Type) -> bool {
+    let generic = crate::sig::generic_float();
     crate::naming::mentions(quote::ToTokens::to_token_stream(t), &|i| {
-        i == "f64" || i == "f32"
+        i == "f64" || i == "f32" || generic.is_some_and(|g| i == g.name())
     })
 }
 
