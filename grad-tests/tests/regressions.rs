@@ -1179,7 +1179,7 @@ fn generic_collected_halving<T: grad::Real + core::iter::Sum>(x: T) -> T {
     if x < T::one() {
         h = vec![x; 4];
     } else {
-        h = vec![x * x; 2];
+        h.resize(2, x * x);
     }
     for _ in 0..4 {
         h = h
