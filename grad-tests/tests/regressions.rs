@@ -1175,11 +1175,9 @@ fn a_chosen_place_read_in_a_macro() {
 /// buffers typed `f64`/`f32`). Found by the differential tester's long run (seed 41001).
 #[gradient]
 fn generic_collected_halving<T: grad::Real + core::iter::Sum>(x: T) -> T {
-    let mut h: Vec<T> = Vec::new();
+    let mut h: Vec<T> = vec![x * x; 2];
     if x < T::one() {
         h = vec![x; 4];
-    } else {
-        h.resize(2, x * x);
     }
     for _ in 0..4 {
         h = h
