@@ -395,7 +395,7 @@ fn wrappers(
             } else {
                 p.ident.to_token_stream()
             };
-            let make = quote!(let mut #d = ::std::vec![#zero; #id.len()];);
+            let make = crate::vector::zero_buffer(&d, &id, &p.class, &zero);
             (d, make)
         })
         .collect();

@@ -67,6 +67,20 @@ pub fn tuple_elem(ty: &syn::Type) -> Option<(syn::Type, usize)> {
     }
 }
 
+/// `let mut d = ..;`: a zeroed gradient buffer for the sequence parameter `id` of class `class`,
+/// of its type (an array for an array parameter, else a `Vec` of its length).
+pub fn zero_buffer(
+    d: &Ident,
+    id: &dyn quote::ToTokens,
+    class: &ParamClass,
+    zero: &TokenStream,
+) -> TokenStream {
+    match class {
+        ParamClass::FloatSeq(SeqShape::Array(n)) => quote!(let mut #d = [#zero; #n];),
+        _ => quote!(let mut #d = ::std::vec![#zero; #id.len()];),
+    }
+}
+
 /// The expansion of a vector-valued function, or `None` when `item` returns no vector.
 ///
 /// A function returning a tuple of floats (`-> (T, T)`) is a vector of that many outputs: its
@@ -564,7 +578,7 @@ fn jvp(w: &Wrap, float: crate::ir::FloatTy, arity: Option<usize>) -> TokenStream
                 format_ident!("d_{}", p.ident),
                 format_ident!("v_{}", p.ident),
             );
-            let make = quote!(let mut #d = ::std::vec![#zero; #id.len()];);
+            let make = zero_buffer(&d, id, &p.class, &zero);
             (d, v, make)
         })
         .collect();
@@ -671,10 +685,7 @@ fn jacobian(w: &Wrap, float: crate::ir::FloatTy) -> TokenStream {
         .active_seqs()
         .map(|p| {
             let (id, d) = (&p.ident, format_ident!("d_{}", p.ident));
-            let make = match &p.class {
-                ParamClass::FloatSeq(SeqShape::Array(n)) => quote!(let mut #d = [#zero; #n];),
-                _ => quote!(let mut #d = ::std::vec![#zero; #id.len()];),
-            };
+            let make = zero_buffer(&d, id, &p.class, &zero);
             (d, make)
         })
         .collect();

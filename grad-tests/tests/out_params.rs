@@ -362,3 +362,36 @@ fn jvp_through_vector_calls_and_output_parameters() {
     let want = dw[0] * tw[0] + dw[1] * tw[1] + dx[0] * tx[0] + dx[1] * tx[1] + ds * ts;
     assert!((t - want).abs() < 1e-12, "{t} against {want}");
 }
+
+/// An output-parameter function with an array input (`p: &[f64; 2]`): its Jacobian makes the
+/// input's gradient buffer an array (a `Vec` did not type-check).
+#[gradient]
+fn rotate(theta: f64, p: &[f64; 2], out: &mut [f64; 2]) {
+    let (s, c) = theta.sin_cos();
+    out[0] = c * p[0] - s * p[1];
+    out[1] = s * p[0] + c * p[1];
+}
+
+#[test]
+fn array_input_of_an_output_parameter_function() {
+    let (theta, p) = (0.3, [1.0, 2.0]);
+    let mut out = [0.0; 2];
+    let jac = rotate_jacobian(theta, &p, &mut out);
+    let f = |t: f64, q: [f64; 2]| {
+        let mut o = [0.0; 2];
+        rotate(t, &q, &mut o);
+        o
+    };
+    assert_eq!(out, f(theta, p));
+    for i in 0..2 {
+        let fd_t = (f(theta + 1e-6, p)[i] - f(theta - 1e-6, p)[i]) / 2e-6;
+        assert!((jac[i][0] - fd_t).abs() < 1e-8, "{jac:?}");
+        for j in 0..2 {
+            let (mut a, mut b) = (p, p);
+            a[j] += 1e-6;
+            b[j] -= 1e-6;
+            let fd = (f(theta, a)[i] - f(theta, b)[i]) / 2e-6;
+            assert!((jac[i][1 + j] - fd).abs() < 1e-8, "{jac:?}");
+        }
+    }
+}

@@ -357,3 +357,35 @@ fn lists_from_branches() {
         }
     }
 }
+
+/// An array parameter (`&[f64; 3]`) of a vector-valued function with `jvp`: the forward wrapper
+/// and the Jacobian make gradient buffers of the parameter's own type (a `Vec` did not
+/// type-check).
+#[gradient(jvp)]
+fn normalized(v: &[f64; 3]) -> [f64; 3] {
+    let n = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
+    [v[0] / n, v[1] / n, v[2] / n]
+}
+
+#[test]
+fn array_parameter_jvp_and_jacobian() {
+    let v = [1.0, -2.0, 0.5];
+    let (value, jac) = normalized_jacobian(&v);
+    assert_eq!(value, normalized(&v));
+    for (i, row) in jac.iter().enumerate() {
+        for j in 0..3 {
+            let (mut a, mut b) = (v, v);
+            a[j] += 1e-6;
+            b[j] -= 1e-6;
+            let fd = (normalized(&a)[i] - normalized(&b)[i]) / 2e-6;
+            assert!((row[j] - fd).abs() < 1e-8, "J[{i}][{j}] {} vs {fd}", row[j]);
+        }
+    }
+    let dir = [0.3, 0.1, -0.7];
+    let (value, tangent) = normalized_jvp(&v, &dir);
+    assert_eq!(value, normalized(&v));
+    for i in 0..3 {
+        let jv: f64 = (0..3).map(|j| jac[i][j] * dir[j]).sum();
+        assert!((tangent[i] - jv).abs() < 1e-12, "{tangent:?}");
+    }
+}
