@@ -128,3 +128,73 @@ impl Flag for On {
 impl Flag for Off {
     const ON: bool = false;
 }
+
+/// Where the gradient of a model's sequence field goes: the gradient model's own field when it
+/// is storage (`Vec<T>`, `[T; N]`), nowhere when it is a reference (a data field such as
+/// `data: &'a [f64]`, which the gradient cannot be written into).
+#[doc(hidden)]
+pub trait GradBuffer<T> {
+    fn grad_buffer(&mut self) -> Option<&mut [T]>;
+    /// The field as a direction of a Hessian–vector product: none for a reference (data).
+    fn tangent(&self) -> Option<&[T]>;
+}
+
+impl<T> GradBuffer<T> for Vec<T> {
+    fn grad_buffer(&mut self) -> Option<&mut [T]> {
+        Some(&mut self[..])
+    }
+
+    fn tangent(&self) -> Option<&[T]> {
+        Some(&self[..])
+    }
+}
+
+impl<T, const N: usize> GradBuffer<T> for [T; N] {
+    fn grad_buffer(&mut self) -> Option<&mut [T]> {
+        Some(&mut self[..])
+    }
+
+    fn tangent(&self) -> Option<&[T]> {
+        Some(&self[..])
+    }
+}
+
+impl<T> GradBuffer<T> for &[T] {
+    fn grad_buffer(&mut self) -> Option<&mut [T]> {
+        None
+    }
+
+    fn tangent(&self) -> Option<&[T]> {
+        None
+    }
+}
+
+impl<T> GradBuffer<T> for &Vec<T> {
+    fn grad_buffer(&mut self) -> Option<&mut [T]> {
+        None
+    }
+
+    fn tangent(&self) -> Option<&[T]> {
+        None
+    }
+}
+
+impl<T, const N: usize> GradBuffer<T> for &[T; N] {
+    fn grad_buffer(&mut self) -> Option<&mut [T]> {
+        None
+    }
+
+    fn tangent(&self) -> Option<&[T]> {
+        None
+    }
+}
+
+impl<T> GradBuffer<T> for &mut [T] {
+    fn grad_buffer(&mut self) -> Option<&mut [T]> {
+        Some(&mut self[..])
+    }
+
+    fn tangent(&self) -> Option<&[T]> {
+        Some(&self[..])
+    }
+}

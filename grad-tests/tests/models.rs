@@ -1112,3 +1112,88 @@ fn a_flag_matched_in_a_tuple() {
         check_model("flagged", &m, |m| m.flagged(x), |m, d| m.flagged_grad(x, d));
     }
 }
+
+/// A model holding a reference to data (`data: &'a [f64]`, skipped or not): the loss reads it,
+/// and its gradient, which cannot be written into a reference, goes to a scratch buffer (the
+/// expansion wrote into the field, E0596).
+#[derive(Clone, Debug, Params)]
+struct Anchored<'a> {
+    w: Vec<f64>,
+    #[params(skip)]
+    data: &'a [f64],
+    scale: f64,
+}
+
+impl Anchored<'_> {
+    #[gradient(jvp, hvp)]
+    fn loss(&self) -> f64 {
+        let mut s = 0.0;
+        for i in 0..self.w.len() {
+            s += (self.w[i] * self.scale - self.data[i]).powi(2);
+        }
+        s
+    }
+}
+
+#[test]
+fn a_reference_field_is_data() {
+    let data = [1.0, 2.0, -0.5];
+    let m = Anchored {
+        w: vec![0.3, -0.2, 0.9],
+        data: &data,
+        scale: 1.5,
+    };
+    let mut d = m.zeros_like();
+    let v = m.loss_grad(&mut d);
+    assert_eq!(v.to_bits(), m.loss().to_bits());
+    let mut p = m.w.clone();
+    p.push(m.scale);
+    let mut g = d.w.clone();
+    g.push(d.scale);
+    let f = |p: &[f64]| {
+        Anchored {
+            w: p[..3].to_vec(),
+            data: &data,
+            scale: p[3],
+        }
+        .loss()
+    };
+    check_flat("anchored", &p, &f, v, &g).unwrap();
+    let dir = Anchored {
+        w: vec![0.5, -1.0, 0.25],
+        data: &data,
+        scale: 0.75,
+    };
+    let (v1, jv) = m.loss_jvp(&dir);
+    assert_eq!(v1.to_bits(), v.to_bits());
+    let dot: f64 = d.w.iter().zip(&dir.w).map(|(a, b)| a * b).sum::<f64>() + d.scale * dir.scale;
+    assert!((jv - dot).abs() < 1e-12 * (1.0 + dot.abs()), "{jv} {dot}");
+    let (mut d2, mut hv) = (m.zeros_like(), m.zeros_like());
+    let v2 = m.loss_hvp(&dir, &mut d2, &mut hv);
+    assert_eq!(v2.to_bits(), v.to_bits());
+    assert_eq!(d2.w, d.w);
+    let h = 1e-5;
+    let at = |t: f64| {
+        let q = Anchored {
+            w: m.w.iter().zip(&dir.w).map(|(a, b)| a + t * b).collect(),
+            data: &data,
+            scale: m.scale + t * dir.scale,
+        };
+        let mut g = q.zeros_like();
+        q.loss_grad(&mut g);
+        g
+    };
+    let (gp, gm) = (at(h), at(-h));
+    for k in 0..3 {
+        let fd = (gp.w[k] - gm.w[k]) / (2.0 * h);
+        assert!(
+            (hv.w[k] - fd).abs() < 1e-5 * (1.0 + fd.abs()),
+            "{hv:?} {fd}"
+        );
+    }
+    let fd = (gp.scale - gm.scale) / (2.0 * h);
+    assert!(
+        (hv.scale - fd).abs() < 1e-5 * (1.0 + fd.abs()),
+        "{hv:?} {fd}"
+    );
+}

@@ -156,15 +156,35 @@ pub(super) fn wrapper(
                     }),
                     ("v", Leaf::Number) => args.push(from(&v)),
                     (_, _) => {
-                        let (m, mutability) = match kind {
-                            "v" => (&v, quote!()),
-                            "d" => (&d, quote!(mut)),
-                            _ => (&hv, quote!(mut)),
+                        let m = match kind {
+                            "v" => &v,
+                            "d" => &d,
+                            _ => &hv,
                         };
                         let (f, own) = (from(m), from(r));
                         let msg = format!("{fname}: `{m}.{}` does not have the shape of `{dotted}`; make it with `Params::zeros_like`", dotted.split_once('.').map_or(dotted.as_str(), |(_, rest)| rest));
                         prelude.push(quote!(::core::assert!(#f.len() == #own.len(), #msg);));
-                        args.push(quote!(&#mutability #f[..]));
+                        if kind == "v" {
+                            // A reference field is data: no direction along it.
+                            let scratch = crate::naming::hidden(&format!("scratch_v{name}"));
+                            prelude.push(quote! {
+                                let #scratch: ::std::vec::Vec<#t> = match ::grad::runtime::__private::GradBuffer::tangent(&#f) {
+                                    ::core::option::Option::Some(_) => ::std::vec::Vec::new(),
+                                    ::core::option::Option::None => ::std::vec![#zero; #own.len()],
+                                };
+                            });
+                            args.push(quote!(::grad::runtime::__private::GradBuffer::tangent(&#f).unwrap_or(&#scratch)));
+                        } else {
+                            let (make, buf) = super::grad_buffer(
+                                &format!("{kind}{name}"),
+                                &f,
+                                &quote!(#own.len()),
+                                &t,
+                                &zero,
+                            );
+                            prelude.push(make);
+                            args.push(quote!(#buf));
+                        }
                     }
                 }
             }

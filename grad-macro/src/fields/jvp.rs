@@ -15,12 +15,23 @@ fn leaf_arg(
     t: &Ident,
     tag: &str,
     id: &Ident,
+    zero: &TokenStream,
 ) -> (TokenStream, TokenStream) {
     let members = &p.members;
     let suffix = p.suffix.clone().unwrap_or_default();
     let copy = crate::naming::hidden(&format!("{tag}_{id}"));
     match (leaf, p.suffix.is_some()) {
         (Leaf::Number, _) => (TokenStream::new(), quote!(#root #(.#members)*)),
+        // A reference field is data: no direction along it.
+        (Leaf::Seq, false) if tag == "tangent" => (
+            quote! {
+                let #copy: ::std::vec::Vec<#t> = match ::grad::runtime::__private::GradBuffer::tangent(&#root #(.#members)*) {
+                    ::core::option::Option::Some(_) => ::std::vec::Vec::new(),
+                    ::core::option::Option::None => ::std::vec![#zero; #root #(.#members)*.len()],
+                };
+            },
+            quote!(::grad::runtime::__private::GradBuffer::tangent(&#root #(.#members)*).unwrap_or(&#copy)),
+        ),
         (Leaf::Seq, false) => (TokenStream::new(), quote!(&#root #(.#members)*[..])),
         (Leaf::Seq, true) => (
             quote! {
@@ -143,7 +154,7 @@ pub(super) fn wrapper(
                 match leaf_of(id) {
                     Some((k, leaf, _)) => {
                         let root = &roots[paths[*k].root].ident;
-                        let (pre, arg) = leaf_arg(root, &paths[*k], *leaf, &t, "value", id);
+                        let (pre, arg) = leaf_arg(root, &paths[*k], *leaf, &t, "value", id, &zero);
                         prelude.push(pre);
                         call_args.push(arg);
                     }
@@ -158,7 +169,7 @@ pub(super) fn wrapper(
                     Some((k, leaf, l)) => {
                         let p = &paths[*k];
                         let vr = format_ident!("v_{}", roots[p.root].ident);
-                        let (pre, arg) = leaf_arg(&vr, p, *leaf, &t, "tangent", l);
+                        let (pre, arg) = leaf_arg(&vr, p, *leaf, &t, "tangent", l, &zero);
                         prelude.push(pre);
                         // The tangent model must have the model's shape where the loss reads it.
                         let root = &roots[p.root].ident;

@@ -452,6 +452,33 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
 
 /// `&Name` or `&path::Name<..>`: a struct passed by reference (not a float, slice, array, `Vec`
 /// or tuple).
+/// `let BUF: &mut [T] = ..;`: where the gradient of a model's sequence field `place` goes — the
+/// field itself when it is storage (`Vec`, array), a zeroed scratch buffer of `len` when it is a
+/// reference (a data field `&'a [f64]`, which cannot be written into).
+fn grad_buffer(
+    what: &str,
+    place: &TokenStream,
+    len: &TokenStream,
+    t: &dyn quote::ToTokens,
+    zero: &TokenStream,
+) -> (TokenStream, Ident) {
+    let (scratch, buf) = (
+        crate::naming::hidden(&format!("scratch_{what}")),
+        crate::naming::hidden(&format!("buf_{what}")),
+    );
+    let make = quote! {
+        let mut #scratch: ::std::vec::Vec<#t> = ::std::vec::Vec::new();
+        let #buf: &mut [#t] = match ::grad::runtime::__private::GradBuffer::grad_buffer(&mut #place) {
+            ::core::option::Option::Some(b) => b,
+            ::core::option::Option::None => {
+                #scratch.resize(#len, #zero);
+                &mut #scratch
+            }
+        };
+    };
+    (make, buf)
+}
+
 pub fn is_struct_ref(ty: &syn::Type) -> bool {
     let syn::Type::Reference(r) = ty else {
         return false;

@@ -187,7 +187,15 @@ pub(super) fn wrapper(
                             let msg = format!("{fname}: the gradient `d_{dotted}` has length {{}} but `{dotted}` has length {{}}; make the gradient with `Params::zeros_like`");
                             prelude.push(quote!(::core::assert!(#d #(.#members)*.len() == #root #(.#members)*.len(), #msg, #d #(.#members)*.len(), #root #(.#members)*.len());));
                             call_args.push(quote_spanned!(span=> &#root #(.#members)*[..]));
-                            leaf_bufs.insert(id.to_string(), quote!(&mut #d #(.#members)*[..]));
+                            let (make, buf) = super::grad_buffer(
+                                &format!("d{id}"),
+                                &quote!(#d #(.#members)*),
+                                &quote!(#root #(.#members)*.len()),
+                                &t,
+                                &zero,
+                            );
+                            prelude.push(make);
+                            leaf_bufs.insert(id.to_string(), quote!(#buf));
                         }
                         (Leaf::Seq, true) => {
                             // One number per element: gathered, and scattered back.
