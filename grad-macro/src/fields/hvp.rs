@@ -152,7 +152,7 @@ pub(super) fn wrapper(
                     }
                     ("value", _) => args.push({
                         let f = from(r);
-                        quote!(&#f[..])
+                        quote!(::core::convert::AsRef::<[#t]>::as_ref(&#f))
                     }),
                     ("v", Leaf::Number) => args.push(from(&v)),
                     (_, _) => {

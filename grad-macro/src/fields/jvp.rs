@@ -32,7 +32,10 @@ fn leaf_arg(
             },
             quote!(::grad::runtime::__private::GradBuffer::tangent(&#root #(.#members)*).unwrap_or(&#copy)),
         ),
-        (Leaf::Seq, false) => (TokenStream::new(), quote!(&#root #(.#members)*[..])),
+        (Leaf::Seq, false) => (
+            TokenStream::new(),
+            quote!(::core::convert::AsRef::<[#t]>::as_ref(&#root #(.#members)*)),
+        ),
         (Leaf::Seq, true) => (
             quote! {
                 let #copy: ::std::vec::Vec<#t> =

@@ -186,7 +186,7 @@ pub(super) fn wrapper(
                         (Leaf::Seq, false) => {
                             let msg = format!("{fname}: the gradient `d_{dotted}` has length {{}} but `{dotted}` has length {{}}; make the gradient with `Params::zeros_like`");
                             prelude.push(quote!(::core::assert!(#d #(.#members)*.len() == #root #(.#members)*.len(), #msg, #d #(.#members)*.len(), #root #(.#members)*.len());));
-                            call_args.push(quote_spanned!(span=> &#root #(.#members)*[..]));
+                            call_args.push(quote_spanned!(span=> ::core::convert::AsRef::<[#t]>::as_ref(&#root #(.#members)*)));
                             let (make, buf) = super::grad_buffer(
                                 &format!("d{id}"),
                                 &quote!(#d #(.#members)*),
