@@ -2458,3 +2458,90 @@ fn extensions_inside_a_loop() {
     let d: Vec<f64> = dx.iter().chain(&dy).copied().collect();
     check("extended_in_a_loop", &f, v, &d, &p);
 }
+
+/// A sample of data as a tuple or a struct, destructured by reference (`let (x, y) =
+/// &batch[i];`, `let Sample { x, y } = &data[i];`): the names are references (`*y`), the vector
+/// part read by index. The expansion destructured by value (E0614 on `*y`, E0507 moving the
+/// `Vec`), and refused the struct pattern.
+pub struct Sample {
+    x: Vec<f64>,
+    y: f64,
+}
+
+#[gradient(wrt(w))]
+fn tuple_rows_by_reference(w: &[f64], batch: &[(Vec<f64>, f64)]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..batch.len() {
+        let (x, y) = &batch[i];
+        let mut p = w[0];
+        for j in 0..x.len() {
+            p += w[j + 1] * x[j];
+        }
+        s += (p - *y).powi(2) + (p - y).abs();
+    }
+    s
+}
+
+#[gradient(wrt(w))]
+fn struct_rows_by_reference(w: &[f64], data: &[Sample]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..data.len() {
+        let Sample { x, y } = &data[i];
+        let p: f64 = x.iter().zip(&w[1..]).map(|(a, b)| a * b).sum::<f64>() + w[0];
+        s += (p - *y).powi(2);
+    }
+    s
+}
+
+/// Differentiated pairs bound by reference.
+#[gradient]
+fn pairs_by_reference(pts: &[(f64, f64)]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..pts.len() {
+        let (a, b) = &pts[i];
+        s += *a * b.sin() + a;
+    }
+    s
+}
+
+#[test]
+fn samples_destructured_by_reference() {
+    let batch = vec![(vec![1.0, 2.0], 0.5), (vec![-0.5, 0.25], -1.5)];
+    let data: Vec<Sample> = batch
+        .iter()
+        .map(|(x, y)| Sample {
+            x: x.clone(),
+            y: *y,
+        })
+        .collect();
+    let w = [0.1, -0.3, 0.7];
+    let mut d = [0.0; 3];
+    let v = tuple_rows_by_reference_grad(&w, &batch, &mut d);
+    check(
+        "tuple_rows",
+        &|p| tuple_rows_by_reference(p, &batch),
+        v,
+        &d,
+        &w,
+    );
+    let v = struct_rows_by_reference_grad(&w, &data, &mut d);
+    check(
+        "struct_rows",
+        &|p| struct_rows_by_reference(p, &data),
+        v,
+        &d,
+        &w,
+    );
+    let pts = [(0.3, 1.2), (-0.7, 0.4)];
+    let mut dp = [(0.0, 0.0); 2];
+    let v = pairs_by_reference_grad(&pts, &mut dp);
+    let flat = [pts[0].0, pts[0].1, pts[1].0, pts[1].1];
+    let g = [dp[0].0, dp[0].1, dp[1].0, dp[1].1];
+    check(
+        "pairs",
+        &|p| pairs_by_reference(&[(p[0], p[1]), (p[2], p[3])]),
+        v,
+        &g,
+        &flat,
+    );
+}

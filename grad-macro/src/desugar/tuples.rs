@@ -1078,6 +1078,7 @@ pub fn tuple_by_field(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     }
     let t = crate::naming::fresh("tuple");
     let e = &init.expr;
+    let by_reference = matches!(&**e, syn::Expr::Reference(r) if r.mutability.is_none());
     let mut out: Vec<syn::Stmt> = vec![match ty {
         Some(ty) => syn::parse_quote!(let #t: #ty = #e;),
         None => syn::parse_quote!(let #t = #e;),
@@ -1090,9 +1091,12 @@ pub fn tuple_by_field(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
             continue;
         }
         let k = syn::Index::from(k);
+        // `let (x, y) = &rows[i];` binds references to the parts (`*y` reads one), as Rust's
+        // default binding mode does.
+        let amp = by_reference.then(|| quote::quote!(&));
         // Parsed, not `parse_quote!`: a part `let` cannot take (`a | b`) leaves the `let` as it
         // is, reported by lowering.
-        out.push(syn::parse2(quote::quote!(let #p = #t.#k;)).ok()?);
+        out.push(syn::parse2(quote::quote!(let #p = #amp #t.#k;)).ok()?);
     }
     Some(out)
 }
@@ -1106,15 +1110,21 @@ pub fn struct_pattern_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
         return None;
     };
     let init = l.init.as_ref()?;
-    if init.diverge.is_some()
-        || !matches!(
-            &*init.expr,
-            syn::Expr::Path(_) | syn::Expr::Field(_) | syn::Expr::Index(_)
-        )
-    {
+    if init.diverge.is_some() {
         return None;
     }
-    let place = &init.expr;
+    // `let Sample { x, y } = &data[i];`: references to the fields, as Rust's default binding
+    // mode gives.
+    let (place, amp) = match &*init.expr {
+        syn::Expr::Reference(r) if r.mutability.is_none() => (&*r.expr, Some(quote::quote!(&))),
+        e => (e, None),
+    };
+    if !matches!(
+        place,
+        syn::Expr::Path(_) | syn::Expr::Field(_) | syn::Expr::Index(_)
+    ) {
+        return None;
+    }
     let mut out = Vec::new();
     for f in &ps.fields {
         let member = &f.member;
@@ -1123,7 +1133,7 @@ pub fn struct_pattern_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
             syn::Pat::Ident(i) if i.by_ref.is_none() && i.subpat.is_none() => {
                 let name = &i.ident;
                 let m = i.mutability;
-                out.push(syn::parse_quote!(let #m #name = #place.#member;));
+                out.push(syn::parse_quote!(let #m #name = #amp #place.#member;));
             }
             _ => return None,
         }
