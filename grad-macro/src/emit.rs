@@ -809,6 +809,12 @@ impl Emitter<'_> {
                 let o = self.operand(*o);
                 quote!(&#o)
             }
+            // A part (`&x[a..b]`, a row of flattened rows), as `&[T]` or as `&[T; N]` where the
+            // callee takes an array.
+            CallArg::Seq(_, t, Some(_)) => {
+                let (t, ty) = (strip_parens(t), self.ty());
+                quote!(::core::convert::TryInto::try_into(::core::convert::AsRef::<[#ty]>::as_ref(#t)).expect("a part of a slice has the length of the array it is passed as"))
+            }
             CallArg::Tokens(t, _) | CallArg::Seq(_, t, _) => strip_parens(t),
             CallArg::Adjoint(s) => {
                 let adj = self.seq_adjoint(*s);
@@ -1225,7 +1231,13 @@ impl Emitter<'_> {
             quote_spanned!(span=> { let #tab = #of; #(#checks)* })
         } else if method {
             TokenStream::new()
-        } else if callee.segments.iter().any(|s| s.ident == "Self") {
+        } else if callee
+            .segments
+            .iter()
+            .any(|s| s.ident == "Self" || !s.arguments.is_none())
+        {
+            // (A generic type's path, `H::<T>::f`, names the function's own generics, which an
+            // item cannot.)
             quote_spanned!(span=> const { #(#checks)* };)
         } else {
             quote_spanned!(span=> const _: () = { #(#checks)* };)

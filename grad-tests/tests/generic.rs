@@ -403,3 +403,47 @@ fn other_spellings() {
         },
     );
 }
+
+/// A generic model passed as a parameter to a generic loss, its `#[gradient]` method called as a
+/// method (`m.score(x)`) and by path without the type's arguments (`Scorer::score(m, x)`): both
+/// were refused or failed to type-check (the call's checks named `Scorer::<T>` in an item).
+#[derive(Clone, Debug, Params)]
+pub struct Scorer<T> {
+    w: Vec<T>,
+    b: T,
+}
+
+impl<T: Real> Scorer<T> {
+    #[gradient]
+    pub fn score(&self, x: &[T]) -> T {
+        let mut s = self.b;
+        for j in 0..x.len() {
+            s = s + self.w[j] * x[j];
+        }
+        s.tanh()
+    }
+}
+
+#[gradient(wrt(m))]
+fn scored<T: Real>(m: &Scorer<T>, x: &[T]) -> T {
+    m.score(x) * m.score(x) + Scorer::score(m, &x[1..]) * T::from(0.5).unwrap()
+}
+
+#[test]
+fn generic_model_as_a_parameter() {
+    let x = [0.4, -1.1, 0.7];
+    let p = [0.3, -0.2, 0.5, 0.1];
+    fn run<T: Real>(p: &[T], x: &[T]) -> (T, T, Vec<T>) {
+        let m = Scorer {
+            w: p[..3].to_vec(),
+            b: p[3],
+        };
+        let mut d = m.zeros_like();
+        let v = scored_grad(&m, x, &mut d);
+        let mut g = d.w.clone();
+        g.push(d.b);
+        (scored(&m, x), v, g)
+    }
+    let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+    check("scored", &p, &|p| run(p, &x), &|p| run(p, &x32));
+}

@@ -1197,3 +1197,44 @@ fn a_reference_field_is_data() {
         "{hv:?} {fd}"
     );
 }
+
+/// A method taking an array (`x: &[f64; 3]`) called by another with a row of data rows
+/// (`&xs[i]` of `xs: &[[f64; 3]]`): the rows' flattened part is passed as the array (it was
+/// passed as `&[f64]`, E0308).
+#[derive(Clone, Debug, Params)]
+struct Head3 {
+    w: [f64; 3],
+}
+
+impl Head3 {
+    #[gradient]
+    fn score(&self, x: &[f64; 3]) -> f64 {
+        self.w[0] * x[0] + self.w[1] * x[1] + self.w[2] * x[2]
+    }
+
+    #[gradient]
+    fn loss(&self, xs: &[[f64; 3]]) -> f64 {
+        let mut l = 0.0;
+        for i in 0..xs.len() {
+            l += self.score(&xs[i]).tanh().powi(2);
+        }
+        l
+    }
+}
+
+#[test]
+fn an_array_method_given_rows() {
+    let xs = [[1.0, 2.0, 3.0], [0.5, -0.5, 0.25]];
+    let m = Head3 {
+        w: [0.1, 0.2, -0.3],
+    };
+    let mut d = m.zeros_like();
+    let v = m.loss_grad(&xs, &mut d);
+    let f = |p: &[f64]| {
+        Head3 {
+            w: [p[0], p[1], p[2]],
+        }
+        .loss(&xs)
+    };
+    check_flat("head3", &m.w, &f, v, &d.w).unwrap();
+}

@@ -416,10 +416,13 @@ pub(super) fn methods_of_data_params(block: &mut syn::Block, sig: &syn::Signatur
         .type_params()
         .map(|t| t.ident.to_string())
         .collect();
-    let mut types: Vec<(syn::Ident, syn::Ident)> = Vec::new();
+    let mut types: Vec<(syn::Ident, proc_macro2::TokenStream)> = Vec::new();
     if let Some(r) = sig.receiver() {
         let span = r.self_token.span;
-        types.push((syn::Ident::new("self", span), syn::Ident::new("Self", span)));
+        types.push((
+            syn::Ident::new("self", span),
+            quote::ToTokens::into_token_stream(syn::Ident::new("Self", span)),
+        ));
     }
     for input in &sig.inputs {
         let syn::FnArg::Typed(pt) = input else {
@@ -440,18 +443,29 @@ pub(super) fn methods_of_data_params(block: &mut syn::Block, sig: &syn::Signatur
             continue;
         };
         let name = last.ident.to_string();
-        if name.starts_with(char::is_uppercase)
-            && !generic.contains(&name)
-            && !crate::lower::STD_TYPES.contains(&name.as_str())
-            && matches!(last.arguments, syn::PathArguments::None)
-        {
-            types.push((pi.ident.clone(), last.ident.clone()));
+        // `H<T>`, a generic type of the user's: `H::<T>::method`.
+        let args = match &last.arguments {
+            syn::PathArguments::None => Some(proc_macro2::TokenStream::new()),
+            syn::PathArguments::AngleBracketed(a) => {
+                let args = &a.args;
+                Some(quote::quote!(::<#args>))
+            }
+            syn::PathArguments::Parenthesized(_) => None,
+        };
+        if let (true, Some(args)) = (
+            name.starts_with(char::is_uppercase)
+                && !generic.contains(&name)
+                && !crate::lower::STD_TYPES.contains(&name.as_str()),
+            args,
+        ) {
+            let ty = &last.ident;
+            types.push((pi.ident.clone(), quote::quote!(#ty #args)));
         }
     }
     if types.is_empty() {
         return;
     }
-    struct Ufcs<'a>(&'a [(syn::Ident, syn::Ident)]);
+    struct Ufcs<'a>(&'a [(syn::Ident, proc_macro2::TokenStream)]);
     impl VisitMut for Ufcs<'_> {
         fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
             syn::visit_mut::visit_expr_mut(self, e);

@@ -274,6 +274,17 @@ impl Finder<'_> {
                 }
             }
             if let Some(leaf) = self.record_model(r, span) {
+                // `H::score(m, x)` of a generic `m: &H<T>`: `H::<T>::score`, which the checks
+                // of the call can name.
+                if let (Some(ty), 2) = (simple_type(&self.roots[r].ty), fp.path.segments.len()) {
+                    let first = &fp.path.segments[0];
+                    if ty.segments.len() == 1
+                        && ty.segments[0].ident == first.ident
+                        && first.arguments.is_none()
+                    {
+                        fp.path.segments[0] = ty.segments[0].clone();
+                    }
+                }
                 if let Some(last) = fp.path.segments.last_mut() {
                     last.ident = format_ident!("{}__model", last.ident, span = last.ident.span());
                 }
@@ -815,7 +826,19 @@ fn simple_type(ty: &TokenStream) -> Option<syn::Path> {
     let syn::Type::Path(p) = syn::parse2::<syn::Type>(ty.clone()).ok()? else {
         return None;
     };
-    (p.qself.is_none() && p.path.segments.iter().all(|s| s.arguments.is_none())).then_some(p.path)
+    if p.qself.is_some() {
+        return None;
+    }
+    let mut path = p.path;
+    // `H<T>`: `H::<T>` in an expression.
+    for s in &mut path.segments {
+        match &mut s.arguments {
+            syn::PathArguments::None => {}
+            syn::PathArguments::AngleBracketed(a) => a.colon2_token = Some(Default::default()),
+            syn::PathArguments::Parenthesized(_) => return None,
+        }
+    }
+    Some(path)
 }
 
 fn e_ident(e: &syn::Expr) -> Option<String> {
