@@ -261,7 +261,8 @@ pub fn differentiable_names(sig: &syn::Signature) -> Vec<Ident> {
     sig.inputs
         .iter()
         .filter_map(|a| match a {
-            FnArg::Typed(pt) if differentiable(&pt.ty) => match &*pt.pat {
+            // (In a generic function, `f64` data beside the generic floats is not.)
+            FnArg::Typed(pt) if differentiable(&pt.ty) && holds_float(&pt.ty) => match &*pt.pat {
                 Pat::Ident(pi) => Some(pi.ident.clone()),
                 _ => None,
             },

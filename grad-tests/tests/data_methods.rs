@@ -186,3 +186,46 @@ fn differentiated_argument_left_out_by_the_methods_wrt() {
     let mut d = [0.0; 3];
     let _ = misuse_grad(&net(), &[0.1, 0.2, 0.3], &mut d);
 }
+
+/// Data held in `self`'s fields read through iterator chains that collect (`x.iter().zip(&self.a)
+/// ..collect()`, `self.a.iter().zip(x)..collect()` as a vector-valued method's value): refused
+/// before ("`iter` on a slice is not supported yet").
+pub struct Weights {
+    a: Vec<f64>,
+}
+
+impl Weights {
+    #[gradient(wrt(x))]
+    pub fn collected(&self, x: &[f64]) -> f64 {
+        let v: Vec<f64> = x
+            .iter()
+            .zip(&self.a)
+            .map(|(v, a)| a * v * v - 1.0)
+            .collect();
+        v[0] * v[1] + v.iter().sum::<f64>()
+    }
+
+    #[gradient(wrt(x))]
+    pub fn residuals(&self, x: &[f64]) -> Vec<f64> {
+        self.a.iter().zip(x).map(|(a, v)| a * v.sin()).collect()
+    }
+}
+
+#[test]
+fn fields_of_data_self_in_chains() {
+    let wts = Weights {
+        a: vec![1.5, -0.5, 2.0],
+    };
+    let x = [0.3, -0.8, 1.1];
+    let mut d = [0.0; 3];
+    let v = wts.collected_grad(&x, &mut d);
+    check("collected", &|p| wts.collected(p), v, &d, &x);
+    let (value, jac) = wts.residuals_jacobian(&x);
+    assert_eq!(value, wts.residuals(&x));
+    for (i, row) in jac.iter().enumerate() {
+        for (j, g) in row.iter().enumerate() {
+            let want = if i == j { wts.a[i] * x[i].cos() } else { 0.0 };
+            assert!((g - want).abs() < 1e-12, "{jac:?}");
+        }
+    }
+}

@@ -2545,3 +2545,29 @@ fn samples_destructured_by_reference() {
         &flat,
     );
 }
+
+/// A copy of an array parameter written in place (`let mut o = *b;`): refused before
+/// ("unsupported unary operation").
+#[gradient]
+fn copied_array(w: &[f64; 2], b: &[f64; 2], x: f64) -> f64 {
+    let mut o = *b;
+    o[0] += w[0] * x;
+    o[1] += w[1] * x.sin();
+    o[0] * o[1] + b[0]
+}
+
+#[test]
+fn a_copied_array_parameter() {
+    let (w, b, x) = ([0.1, 0.2], [1.0, -1.0], 2.0);
+    let (mut dw, mut db) = ([0.0; 2], [0.0; 2]);
+    let (v, [dx]) = copied_array_grad(&w, &b, x, &mut dw, &mut db);
+    let p = [w[0], w[1], b[0], b[1], x];
+    let g = [dw[0], dw[1], db[0], db[1], dx];
+    check(
+        "copied_array",
+        &|p| copied_array(&[p[0], p[1]], &[p[2], p[3]], p[4]),
+        v,
+        &g,
+        &p,
+    );
+}

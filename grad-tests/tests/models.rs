@@ -1238,3 +1238,39 @@ fn an_array_method_given_rows() {
     };
     check_flat("head3", &m.w, &f, v, &d.w).unwrap();
 }
+
+/// A model's rows field iterated in windows (`for w in self.pos.windows(2)`, each `w[k][j]`):
+/// refused before ("cannot follow a differentiated slice").
+#[derive(Clone, Debug, Params)]
+struct Polyline {
+    pos: Vec<[f64; 2]>,
+}
+
+impl Polyline {
+    #[gradient]
+    fn length(&self) -> f64 {
+        let mut s = 0.0;
+        for w in self.pos.windows(2) {
+            s += ((w[1][0] - w[0][0]).powi(2) + (w[1][1] - w[0][1]).powi(2)).sqrt();
+        }
+        s
+    }
+}
+
+#[test]
+fn a_rows_field_in_windows() {
+    let m = Polyline {
+        pos: vec![[0.0, 0.0], [1.0, 0.5], [2.0, 2.0], [2.5, 1.0]],
+    };
+    let mut d = m.zeros_like();
+    let v = m.length_grad(&mut d);
+    let flat: Vec<f64> = m.pos.iter().flatten().copied().collect();
+    let g: Vec<f64> = d.pos.iter().flatten().copied().collect();
+    let f = |p: &[f64]| {
+        Polyline {
+            pos: p.chunks(2).map(|c| [c[0], c[1]]).collect(),
+        }
+        .length()
+    };
+    check_flat("polyline", &flat, &f, v, &g).unwrap();
+}

@@ -389,3 +389,67 @@ fn array_parameter_jvp_and_jacobian() {
         assert!((tangent[i] - jv).abs() < 1e-12, "{tangent:?}");
     }
 }
+
+/// A generic vector-valued function with `f64` data beside its generic floats, without `wrt`:
+/// the data is not differentiated (it was refused as a parameter `wrt` cannot name).
+#[gradient]
+fn decay<T: num_traits::Float>(a: T, k: T, ts: &[f64]) -> Vec<T> {
+    let mut r = Vec::with_capacity(ts.len());
+    for &t in ts {
+        r.push(a * T::exp(-k * T::from(t).unwrap()));
+    }
+    r
+}
+
+#[test]
+fn generic_function_with_data() {
+    let ts = [0.0, 0.5, 1.0];
+    let (value, jac) = decay_jacobian(2.0_f64, 0.5, &ts);
+    assert_eq!(value, decay(2.0_f64, 0.5, &ts));
+    for (i, t) in ts.iter().enumerate() {
+        let e = (-0.5 * t).exp();
+        assert!((jac[i][0] - e).abs() < 1e-12 && (jac[i][1] + 2.0 * t * e).abs() < 1e-12);
+    }
+    let (v32, jac32) = decay_jacobian(2.0_f32, 0.5, &ts);
+    assert_eq!(v32, decay(2.0_f32, 0.5, &ts));
+    assert!((f64::from(jac32[2][1]) - jac[2][1]).abs() < 1e-5);
+}
+
+/// A vector-valued function that returns its buffer early (`if x[0] <= 0.0 { out[0] = 1.0;
+/// return out; }`): every path gives the same buffer (refused before as "an `if` that chooses
+/// between slices").
+#[gradient]
+fn guarded(x: &[f64]) -> Vec<f64> {
+    let mut out = vec![0.0; 2];
+    if x[0] <= 0.0 {
+        out[0] = x[1].exp();
+        return out;
+    } else if x[1] > 5.0 {
+        out[1] = x[0];
+        return out;
+    }
+    out[0] = x[0] * x[1];
+    out[1] = x[1].sin();
+    out
+}
+
+#[test]
+fn a_buffer_returned_early() {
+    for x in [[1.0, 2.0], [-0.5, 0.3], [0.7, 6.0]] {
+        let (value, jac) = guarded_jacobian(&x);
+        assert_eq!(value, guarded(&x));
+        for i in 0..2 {
+            for j in 0..2 {
+                let (mut a, mut b) = (x, x);
+                a[j] += 1e-6;
+                b[j] -= 1e-6;
+                let fd = (guarded(&a)[i] - guarded(&b)[i]) / 2e-6;
+                assert!(
+                    (jac[i][j] - fd).abs() < 1e-6,
+                    "{x:?}: J[{i}][{j}] {} vs {fd}",
+                    jac[i][j]
+                );
+            }
+        }
+    }
+}

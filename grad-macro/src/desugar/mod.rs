@@ -111,6 +111,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     items::scope_items(&mut item.block);
     normal::normal_forms(&mut item.block);
     normal::methods_of_data_params(&mut item.block, &item.sig);
+    normal::alias_self_fields(&mut item.block, &item.sig);
     normal::maps_of_array_params(&mut item.block, &item.sig);
     let type_params = item
         .sig
@@ -132,6 +133,33 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
         float_names,
     }
     .visit_block_mut(&mut item.block);
+}
+
+/// Input: `let mut o = *b;` of a sequence parameter `b: &[f64; N]`: a copy the body may write.
+/// Output: `let mut o = b.to_vec();`, a local buffer.
+fn copied_param_let(l: &syn::Local, seqs: &iterators::SeqParams) -> Option<Vec<syn::Stmt>> {
+    let (pat, ty) = pat_and_type(l);
+    let syn::Pat::Ident(id) = pat else {
+        return None;
+    };
+    let init = l.init.as_ref()?;
+    if id.mutability.is_none() || id.by_ref.is_some() || init.diverge.is_some() || ty.is_some() {
+        return None;
+    }
+    // (`let mut o = b;` of a `&[f64]` is a reference the body may point elsewhere.)
+    let source = match &*init.expr {
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => &*u.expr,
+        _ => return None,
+    };
+    let syn::Expr::Path(p) = source else {
+        return None;
+    };
+    let name = p.path.get_ident()?;
+    if !seqs.contains(&name.to_string()) {
+        return None;
+    }
+    let o = &id.ident;
+    Some(vec![syn::parse_quote!(let mut #o = #name.to_vec();)])
 }
 
 /// Input: `SOURCE.for_each(|p| body)` (the closure's value unused). Output: `for p in SOURCE {
@@ -701,6 +729,7 @@ impl Desugar<'_> {
                             .or_else(|| refs::temporary_ref_let(l))
                             .or_else(|| tuples::array_block_let(l))
                             .or_else(|| tuples::array_literal_let(l))
+                            .or_else(|| copied_param_let(l, self.seqs))
                             .or_else(|| {
                                 // A copy that pushes grow later is made by them (below).
                                 (!pushes::grown_copy(l, &work))

@@ -491,6 +491,66 @@ pub(super) fn methods_of_data_params(block: &mut syn::Block, sig: &syn::Signatur
     Ufcs(&types).visit_block_mut(block);
 }
 
+/// `x.iter().zip(&self.a)`, `self.a.iter().zip(x)..collect()`, `for v in &self.a` in a method
+/// whose `self` is data (a model's are the fields pass's by now): the field bound once by
+/// reference at the top (`let A = &self.a;`), and read through that name, as a data slice
+/// parameter is.
+pub(super) fn alias_self_fields(block: &mut syn::Block, sig: &syn::Signature) {
+    if sig.receiver().is_none() {
+        return;
+    }
+    fn self_field(e: &syn::Expr) -> bool {
+        match e {
+            syn::Expr::Field(f) => match &*f.base {
+                syn::Expr::Path(p) => p.path.is_ident("self"),
+                base => self_field(base),
+            },
+            _ => false,
+        }
+    }
+    struct Alias(Vec<(String, syn::Expr, syn::Ident)>);
+    impl Alias {
+        fn name(&mut self, field: &syn::Expr) -> syn::Ident {
+            let key = quote::quote!(#field).to_string();
+            if let Some((_, _, id)) = self.0.iter().find(|(k, _, _)| *k == key) {
+                return id.clone();
+            }
+            let id = crate::naming::fresh("self_field");
+            self.0.push((key, field.clone(), id.clone()));
+            id
+        }
+    }
+    impl VisitMut for Alias {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            match e {
+                syn::Expr::Reference(r) if r.mutability.is_none() && self_field(&r.expr) => {
+                    let id = self.name(&r.expr);
+                    *e = syn::parse_quote!(#id);
+                    return;
+                }
+                syn::Expr::MethodCall(m)
+                    if (m.method == "iter" || m.method == "windows" || m.method == "chunks")
+                        && self_field(&m.receiver) =>
+                {
+                    let id = self.name(&m.receiver);
+                    *m.receiver = syn::parse_quote!(#id);
+                }
+                _ => {}
+            }
+            syn::visit_mut::visit_expr_mut(self, e);
+        }
+        fn visit_macro_mut(&mut self, _: &mut syn::Macro) {}
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    let mut alias = Alias(Vec::new());
+    alias.visit_block_mut(block);
+    let lets = alias
+        .0
+        .iter()
+        .map(|(_, field, id)| -> syn::Stmt { syn::parse_quote!(let #id = &#field;) });
+    block.stmts.splice(0..0, lets);
+}
+
 /// `p.map(|x| e)` of an array parameter `p: [f64; N]` (or `&[f64; N]`) with a literal `N`: the
 /// array `[{ let x = p[0]; e }, ..]`, whose elements the array rewrites follow.
 pub(super) fn maps_of_array_params(block: &mut syn::Block, sig: &syn::Signature) {

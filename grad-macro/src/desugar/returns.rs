@@ -212,10 +212,64 @@ pub fn returns_as_branches(item: &syn::ItemFn) -> Option<syn::ItemFn> {
     if !super::exits(&item.block, false) {
         return None;
     }
-    let stmts = branches(&item.block.stmts)?;
+    let mut stmts = branches(&item.block.stmts)?;
+    common_tail(&mut stmts);
     let mut out = item.clone();
     out.block.stmts = stmts;
     (!super::exits(&out.block, false)).then_some(out)
+}
+
+/// Input: statements ending in `if c { a; out } else { b; out }` (at any depth of `else if`),
+/// every branch giving the same local. Output: `if c { a; } else { b; } out`: the buffer is the
+/// value on every path, which an `if` choosing between buffers would not say.
+fn common_tail(stmts: &mut Vec<syn::Stmt>) {
+    fn tail_name(b: &syn::Block) -> Option<syn::Ident> {
+        match b.stmts.last()? {
+            syn::Stmt::Expr(syn::Expr::Path(p), None) => p.path.get_ident().cloned(),
+            syn::Stmt::Expr(syn::Expr::If(i), None) => if_name(i),
+            _ => None,
+        }
+    }
+    fn if_name(i: &syn::ExprIf) -> Option<syn::Ident> {
+        let then = tail_name(&i.then_branch)?;
+        let els = match &*i.else_branch.as_ref()?.1 {
+            syn::Expr::Block(b) => tail_name(&b.block)?,
+            syn::Expr::If(i) => if_name(i)?,
+            _ => return None,
+        };
+        (then == els).then_some(then)
+    }
+    fn strip_block(b: &mut syn::Block) {
+        match b.stmts.pop() {
+            Some(syn::Stmt::Expr(syn::Expr::If(mut i), None)) => {
+                strip_if(&mut i);
+                b.stmts.push(syn::Stmt::Expr(syn::Expr::If(i), None));
+            }
+            Some(syn::Stmt::Expr(syn::Expr::Path(_), None)) | None => {}
+            Some(other) => b.stmts.push(other),
+        }
+    }
+    fn strip_if(i: &mut syn::ExprIf) {
+        strip_block(&mut i.then_branch);
+        if let Some((_, e)) = &mut i.else_branch {
+            match &mut **e {
+                syn::Expr::Block(b) => strip_block(&mut b.block),
+                syn::Expr::If(i) => strip_if(i),
+                _ => {}
+            }
+        }
+    }
+    let Some(syn::Stmt::Expr(syn::Expr::If(i), None)) = stmts.last_mut() else {
+        return;
+    };
+    let Some(name) = if_name(i) else { return };
+    strip_if(i);
+    let Some(syn::Stmt::Expr(e, semi)) = stmts.last_mut() else {
+        return;
+    };
+    let _ = e;
+    *semi = Some(Default::default());
+    stmts.push(syn::Stmt::Expr(syn::parse_quote!(#name), None));
 }
 
 /// `stmts` with their `return`s as branches (see [`returns_as_branches`]).
@@ -235,12 +289,22 @@ fn branches(stmts: &[syn::Stmt]) -> Option<Vec<syn::Stmt>> {
                 let els = match &i.else_branch {
                     None => branches(&stmts[k + 1..])?,
                     Some((_, e)) => {
-                        let syn::Expr::Block(b) = &**e else {
-                            return None;
+                        // `else if ..`: the block `{ if .. }`.
+                        let wrapped: syn::ExprBlock;
+                        let b = match &**e {
+                            syn::Expr::Block(b) => b,
+                            syn::Expr::If(inner) => {
+                                wrapped = syn::parse_quote!({ #inner });
+                                &wrapped
+                            }
+                            _ => return None,
                         };
-                        if super::exits(&b.block, false) {
-                            // Both branches return: what follows is unreachable.
-                            returning_branch(&b.block)?
+                        // Both branches return: what follows is unreachable.
+                        let both = super::exits(&b.block, false)
+                            .then(|| returning_branch(&b.block))
+                            .flatten();
+                        if let Some(both) = both {
+                            both
                         } else {
                             let mut els = b.block.stmts.clone();
                             // The branch's last expression is a statement before the rest.
@@ -249,8 +313,15 @@ fn branches(stmts: &[syn::Stmt]) -> Option<Vec<syn::Stmt>> {
                             } else if let Some(last) = b.block.stmts.last() {
                                 els.push(last.clone());
                             }
-                            els.extend(branches(&stmts[k + 1..])?);
-                            els
+                            if super::exits(&b.block, false) {
+                                // Some paths of the branch return (`else if c { return v; }`):
+                                // the rest follows the others.
+                                els.extend(stmts[k + 1..].iter().cloned());
+                                branches(&els)?
+                            } else {
+                                els.extend(branches(&stmts[k + 1..])?);
+                                els
+                            }
                         }
                     }
                 };

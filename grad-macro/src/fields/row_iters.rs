@@ -44,6 +44,24 @@ impl RowIters<'_> {
     }
 }
 
+/// Whether `body` reads `name[i][j]`.
+fn indexed_twice(body: &syn::Block, name: &syn::Ident) -> bool {
+    struct Find<'n>(&'n syn::Ident, bool);
+    impl<'a> Visit<'a> for Find<'_> {
+        fn visit_expr_index(&mut self, e: &'a syn::ExprIndex) {
+            if let syn::Expr::Index(inner) = &*e.expr {
+                if matches!(&*inner.expr, syn::Expr::Path(p) if p.path.is_ident(self.0)) {
+                    self.1 = true;
+                }
+            }
+            syn::visit::visit_expr_index(self, e);
+        }
+    }
+    let mut f = Find(name, false);
+    f.visit_block(body);
+    f.1
+}
+
 /// The field a `let` binds one row of: `&m.w[i]`, `m.w[i].as_slice()`, `&m.w[i][..]`.
 fn row_of_field(e: &syn::Expr, roots: &[Root]) -> Option<Found> {
     field_path(crate::rows::indexed_rows(e)?, roots).filter(|f| f.index.is_none())
@@ -77,6 +95,21 @@ impl<'a> Visit<'a> for RowIters<'_> {
     }
 
     fn visit_expr_for_loop(&mut self, f: &'a syn::ExprForLoop) {
+        // `for w in m.pos.windows(2) { .. w[1][0] .. }`: pieces of rows, each element a row.
+        if let (syn::Expr::MethodCall(m), syn::Pat::Ident(w)) = (&*f.expr, &*f.pat) {
+            let piece = ["windows", "chunks", "chunks_exact"]
+                .iter()
+                .any(|n| m.method == n);
+            if let Some(found) = piece
+                .then(|| field_path(&m.receiver, self.roots))
+                .flatten()
+                .filter(|f| f.index.is_none())
+            {
+                if indexed_twice(&f.body, &w.ident) {
+                    self.mark(found);
+                }
+            }
+        }
         if let Some((found, part)) = row_source(&f.expr, self.roots) {
             if let Some(name) = crate::rows::row_binding(&f.pat, part) {
                 let body = syn::Expr::Block(syn::ExprBlock {
