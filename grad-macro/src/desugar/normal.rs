@@ -496,7 +496,13 @@ pub(super) fn methods_of_data_params(block: &mut syn::Block, sig: &syn::Signatur
 /// reference at the top (`let A = &self.a;`), and read through that name, as a data slice
 /// parameter is.
 pub(super) fn alias_self_fields(block: &mut syn::Block, sig: &syn::Signature) {
-    if sig.receiver().is_none() {
+    // A model's inner function (its fields lent as `FIELD_..` parameters) keeps its reads of
+    // `self` for the fields pass's element loops.
+    let field = crate::naming::hidden("field_").to_string();
+    let model = sig.inputs.iter().any(|a| {
+        matches!(a, syn::FnArg::Typed(pt) if matches!(&*pt.pat, syn::Pat::Ident(i) if i.ident.to_string().starts_with(&field)))
+    });
+    if sig.receiver().is_none() || model {
         return;
     }
     fn self_field(e: &syn::Expr) -> bool {
