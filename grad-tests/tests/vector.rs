@@ -434,6 +434,7 @@ fn guarded(x: &[f64]) -> Vec<f64> {
 }
 
 #[test]
+#[allow(clippy::needless_range_loop)]
 fn a_buffer_returned_early() {
     for x in [[1.0, 2.0], [-0.5, 0.3], [0.7, 6.0]] {
         let (value, jac) = guarded_jacobian(&x);
