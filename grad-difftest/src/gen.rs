@@ -2607,6 +2607,59 @@ impl<'a> FnGen<'a> {
         self.declare(&n, VarKind::Float(Iv(-4.5, 4.5, act)), false);
     }
 
+    /// `#[gradient(wrt(..))]` methods of a struct of data (made here: a struct, its `impl`, a
+    /// `const` of it and a `const` array of two): called on a local struct literal of constants,
+    /// on the `const`, and on each element of the array in a loop; scalar-valued (`score(x,
+    /// ys)`) and vector-valued (`lift(ys)`, read by index), given a slice in scope.
+    fn data_method(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
+        let sl = self.slices();
+        if sl.is_empty() {
+            return;
+        }
+        let (xs, xiv) = self.rng.pick(&sl).clone();
+        let k = self.items.matches("struct Dm").count();
+        let ty = format!("Dm{}{k}", self.base.to_uppercase());
+        let konst = format!("DM{}_{k}_{FLT}", self.base.to_uppercase());
+        let arr = format!("DMS{}_{k}_{FLT}", self.base.to_uppercase());
+        let _ = writeln!(
+            self.items,
+            "#[allow(dead_code)]\nstruct {ty} {{ w: [{FLT}; 2], k: {FLT} }}\n#[allow(dead_code)]\nimpl {ty} {{\n    #[gradient(wrt(x, ys))]\n    fn score(&self, x: {FLT}, ys: &[{FLT}]) -> {FLT} {{\n        self.k * {FLT}::tanh(x * self.w[0]) + self.w[1] * {FLT}::tanh(ys[0])\n    }}\n    #[gradient(wrt(ys))]\n    fn lift(&self, ys: &[{FLT}]) -> Vec<{FLT}> {{\n        ys.iter().map(|y| {FLT}::tanh(self.w[0] * y + self.k)).collect()\n    }}\n}}\n#[allow(dead_code)]\nconst {konst}: {ty} = {ty} {{ w: [0.5, -1.25], k: 0.75 }};\n#[allow(dead_code)]\nconst {arr}: [{ty}; 2] = [{ty} {{ w: [0.25, 1.0], k: -0.5 }}, {ty} {{ w: [1.5, 0.5], k: 0.25 }}];"
+        );
+        let e = self.expr(1);
+        let (n, d) = (self.fresh("v"), self.fresh("dm"));
+        let x = paren(&e.s);
+        let active = e.iv.2 || xiv.2;
+        let (s, iv) = match self.rng.below(4) {
+            0 => {
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {d} = {ty} {{ w: [0.75, -0.5], k: 1.25 }};"),
+                );
+                (format!("{d}.score({x}, {xs})"), Iv(-1.75, 1.75, active))
+            }
+            1 => (format!("{konst}.score({x}, {xs})"), Iv(-2.0, 2.0, active)),
+            2 if ctx.loops < 2 => {
+                let acc = self.fresh("acc");
+                Self::line(out, ind, &format!("let mut {acc}: {FLT} = 0.0;"));
+                Self::line(out, ind, &format!("for {d} in &{arr} {{"));
+                Self::line(out, ind + 1, &format!("{acc} += {d}.score({x}, {xs});"));
+                Self::line(out, ind, "}");
+                (acc, Iv(-3.0, 3.0, active))
+            }
+            _ => {
+                let h = self.fresh("h");
+                Self::line(out, ind, &format!("let {h} = {konst}.lift({xs});"));
+                (
+                    format!("{h}[0] * 0.5 + {h}[{h}.len() - 1]"),
+                    Iv(-1.5, 1.5, xiv.2),
+                )
+            }
+        };
+        Self::line(out, ind, &format!("let {n}: {FLT} = {s};"));
+        self.declare(&n, VarKind::Float(iv), false);
+    }
+
     /// An `Option` of a differentiated float in a local: given on some paths (`if c { Some(e) }
     /// else { None }`) or carried across a loop over a slice (the running best, a decaying sum
     /// started by `None`), typed or not, read by `match`, `if let`, `map_or`, `map(..)` then
@@ -3307,6 +3360,9 @@ impl<'a> FnGen<'a> {
             }
             21 if self.on("stmt:search") && self.rng.chance(0.2) => self.search(out, ind),
             23 if self.on("stmt:copy_part") && self.rng.chance(0.2) => self.copy_part(out, ind),
+            23 if self.on("stmt:data_method") && self.rng.chance(0.3) => {
+                self.data_method(ctx, out, ind);
+            }
             24 if self.on("stmt:match_tuple") && self.rng.chance(0.2) => {
                 let (c1, c2) = (self.cond(1), self.cond(1));
                 let (e1, e2, e3) = (self.expr(1), self.expr(1), self.expr(1));
@@ -5180,6 +5236,12 @@ impl<'a> FnGen<'a> {
                 // `vec![..]` lists of one length from an `if`'s branches.
                 format!("Vec<{FLT}>"),
                 "if s.len() > 1 {\n        vec![a * 2.0, s[1] * a]\n    } else {\n        vec![s[0] * a, (s[0] - a).tanh()]\n    }".to_string(),
+                false,
+            ),
+            _ if self.on("stmt:vector_return") && self.rng.chance(0.4) => (
+                // The buffer returned early, from an `if` or an `else if`.
+                format!("Vec<{FLT}>"),
+                "let mut out = vec![0.0; 2];\n    if a > 0.5 {\n        out[0] = a * 2.0;\n        return out;\n    } else if a < -0.5 {\n        out[1] = s[0] * a;\n        return out;\n    }\n    out[0] = s[0] * a;\n    out[1] = (s[s.len() - 1] - a).tanh();\n    out".to_string(),
                 false,
             ),
             _ if self.on("stmt:vector_return") && self.rng.chance(0.4) => (

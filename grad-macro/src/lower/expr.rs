@@ -223,6 +223,24 @@ impl Lowerer<'_> {
                 );
                 None
             }
+            // A struct of constants (`Layer { w: [0.5, -1.0], k: 0.75 }`): data, carried along as
+            // written (its `#[gradient]` methods called on it, say).
+            Expr::Struct(_)
+                if {
+                    let (_, uses) = self.rename(e);
+                    !self.mentions_seq(e)
+                        && !uses
+                            .iter()
+                            .any(|v| self.b.func.is_active(crate::ir::Operand::Val(*v)))
+                } =>
+            {
+                let (tokens, uses) = self.rename(e);
+                Some(Value::Other {
+                    tokens,
+                    uses,
+                    kind: Kind::Other,
+                })
+            }
             Expr::Array(_) | Expr::Repeat(_) | Expr::Struct(_) => {
                 self.errors.push_spanned(
                     e,
