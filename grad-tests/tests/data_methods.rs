@@ -229,3 +229,26 @@ fn fields_of_data_self_in_chains() {
         }
     }
 }
+
+/// A struct of constants built in the body (`let t = Term { k: 2.0, r0: 0.5 };`), its methods
+/// called on it: refused before ("tuples, arrays and structs are not supported here").
+#[gradient]
+fn literal_term(x: f64, y: f64) -> f64 {
+    let t = Term { k: 2.0, r0: 0.5 };
+    let u = Term { k: -0.5, r0: 1.5 };
+    t.energy(0.25, x) + u.both(x, y) * t.k
+}
+
+#[test]
+fn a_struct_literal_of_constants() {
+    for (x, y) in [(0.3, -0.4), (2.1, 0.9)] {
+        let (v, g) = literal_term_grad(x, y);
+        check(
+            "literal_term",
+            &|p| literal_term(p[0], p[1]),
+            v,
+            &g,
+            &[x, y],
+        );
+    }
+}

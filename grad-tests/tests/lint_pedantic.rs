@@ -1255,3 +1255,163 @@ fn seventh_round_forms_run() {
     let (value, scalars) = seventh_round_forms_grad(0.6, -0.4, &data, &mut gradient);
     assert!(value.is_finite() && scalars.iter().chain(&gradient).all(|g| g.is_finite()));
 }
+
+/// A term of data whose methods are differentiated with respect to their arguments, and a
+/// vector-valued one.
+pub struct Term {
+    weights: [f64; 2],
+    offset: f64,
+}
+
+impl Term {
+    #[gradient(jvp, wrt(x, ys))]
+    fn score(&self, x: f64, ys: &[f64]) -> f64 {
+        self.offset * (x * self.weights[0]).tanh() + self.weights[1] * ys[0].tanh()
+    }
+
+    #[gradient(jvp, wrt(ys))]
+    fn lift(&self, ys: &[f64]) -> Vec<f64> {
+        ys.iter()
+            .map(|y| (self.weights[0] * y + self.offset).tanh())
+            .collect()
+    }
+
+    #[gradient(jvp, wrt(ys))]
+    fn collected(&self, ys: &[f64]) -> f64 {
+        let parts: Vec<f64> = ys.iter().zip(&self.weights).map(|(y, w)| y * w).collect();
+        parts.iter().sum::<f64>()
+    }
+}
+
+const TERMS: [Term; 2] = [
+    Term {
+        weights: [0.5, -1.0],
+        offset: 0.25,
+    },
+    Term {
+        weights: [1.5, 0.5],
+        offset: -0.75,
+    },
+];
+
+/// A model holding a reference to data, with forward mode and second order.
+#[derive(Clone, grad::Params)]
+struct Anchored<'a> {
+    weights: Vec<f64>,
+    #[params(skip)]
+    targets: &'a [f64],
+}
+
+impl Anchored<'_> {
+    #[gradient(jvp, hvp)]
+    fn loss(&self) -> f64 {
+        let mut total = 0.0;
+        for index in 0..self.weights.len() {
+            total += (self.weights[index] - self.targets[index]).powi(2);
+        }
+        total
+    }
+}
+
+/// A generic model passed as a parameter.
+#[derive(Clone, grad::Params)]
+struct Scorer<T> {
+    weights: Vec<T>,
+}
+
+impl<T: grad::Real> Scorer<T> {
+    #[gradient]
+    fn score(&self, x: &[T]) -> T {
+        self.weights[0] * x[0]
+    }
+}
+
+#[gradient(wrt(model))]
+fn scored<T: grad::Real>(model: &Scorer<T>, x: &[T]) -> T {
+    model.score(x) * Scorer::score(model, x)
+}
+
+/// A sample of data taken apart by reference.
+pub struct Sample {
+    inputs: Vec<f64>,
+    target: f64,
+}
+
+/// The eighth round: options of differentiated floats (a running best, a value on some paths),
+/// methods of data (on a parameter, a struct literal, the elements of a `const` array, a
+/// vector-valued one), samples taken apart by reference, a copied array, a buffer returned
+/// early (and forward mode).
+#[gradient(jvp, wrt(x, y, w))]
+fn eighth_round_forms(x: f64, y: f64, w: &[f64], term: &Term, samples: &[Sample]) -> f64 {
+    let mut best: Option<f64> = None;
+    for &value in w {
+        best = match best {
+            Some(b) if b >= value => Some(b),
+            _ => Some(value),
+        };
+    }
+    let chosen = if x > y { Some(x - y) } else { None };
+    let optional = chosen.map_or(0.5, |d| d * d) + best.unwrap_or(0.0);
+    let literal = Term {
+        weights: [0.75, -0.5],
+        offset: 1.25,
+    };
+    let mut methods = term.score(x, w) + literal.score(y, w) + term.collected(w);
+    for t in &TERMS {
+        methods += t.score(x, w);
+    }
+    let lifted = term.lift(w);
+    let mut fitted = 0.0;
+    for index in 0..samples.len() {
+        let Sample { inputs, target } = &samples[index];
+        fitted += (inputs[0] * x - *target).powi(2) + w[index % 2];
+    }
+    let halves = early(w, x);
+    optional + methods + lifted[0] + fitted + halves[1]
+}
+
+#[gradient(jvp)]
+fn early(w: &[f64], a: f64) -> Vec<f64> {
+    let mut out = vec![0.0; 2];
+    if a > 0.5 {
+        out[0] = a * 2.0;
+        return out;
+    }
+    out[0] = w[0] * a;
+    out[1] = (w[w.len() - 1] - a).tanh();
+    out
+}
+
+#[gradient]
+fn copied_array(w: &[f64; 2], x: f64) -> f64 {
+    let mut copy = *w;
+    copy[0] += x;
+    copy[0] * copy[1]
+}
+
+#[test]
+fn eighth_round_forms_run() {
+    let w = [0.3, -0.7, 1.1];
+    let samples = [Sample {
+        inputs: vec![0.5, 1.0],
+        target: 0.25,
+    }];
+    let mut gradient = [0.0; 3];
+    let (value, scalars) =
+        eighth_round_forms_grad(0.6, -0.4, &w, &TERMS[0], &samples, &mut gradient);
+    assert!(value.is_finite() && scalars.iter().chain(&gradient).all(|g| g.is_finite()));
+    let targets = [1.0, 2.0];
+    let anchored = Anchored {
+        weights: vec![0.5, 0.5],
+        targets: &targets,
+    };
+    let mut d = grad::Params::zeros_like(&anchored);
+    assert!(anchored.loss_grad(&mut d).is_finite());
+    let scorer = Scorer {
+        weights: vec![0.5_f64],
+    };
+    let mut ds = grad::Params::zeros_like(&scorer);
+    assert!(scored_grad(&scorer, &[2.0], &mut ds).is_finite());
+    let mut dw = [0.0; 2];
+    assert!(copied_array_grad(&[0.5, 1.5], 0.25, &mut dw).0.is_finite());
+}

@@ -161,6 +161,20 @@ fn previous_f32(x: &[f32]) -> f32 {
     s
 }
 
+/// Two options in one block, the second declared in the first's scope (it was left as written).
+#[gradient]
+fn two_options(x: &[f64], a: f64) -> f64 {
+    let mut best: Option<f64> = None;
+    for &v in x {
+        best = match best {
+            Some(b) if b >= v => Some(b),
+            _ => Some(v),
+        };
+    }
+    let chosen = if a > 0.0 { Some(a * a) } else { None };
+    chosen.map_or(0.5, |d| d * 3.0) + best.unwrap_or(0.0) * a
+}
+
 /// Forward and second order through an option carried across iterations.
 #[gradient(jvp, hvp)]
 fn carried_second_order(x: &[f64]) -> f64 {
@@ -196,6 +210,12 @@ fn options_of_floats() {
             &g,
             &p,
         );
+        let (v, da) = two_options_grad(x, 0.7, &mut d);
+        let mut p = x.to_vec();
+        p.push(0.7);
+        let mut g = d.clone();
+        g.push(da[0]);
+        check("two_options", &|p| two_options(&p[..n], p[n]), v, &g, &p);
         let v = slopes_grad(x, &mut d);
         check("slopes", &|p| slopes(p), v, &d, x);
         let v = first_positive_grad(x, &mut d);

@@ -47,7 +47,7 @@ impl VisitMut for Blocks<'_> {
 
 impl Blocks<'_> {
     /// Rewrites the option `let` at `stmts[k]` and its scope; the number of statements that
-    /// replace it, `None` if it is not one or a use is of another form.
+    /// replace the `let`, `None` if it is not one or a use is of another form.
     fn rewrite_at(&self, stmts: &mut Vec<syn::Stmt>, k: usize) -> Option<usize> {
         let syn::Stmt::Local(l) = &stmts[k] else {
             return None;
@@ -111,7 +111,8 @@ impl Blocks<'_> {
             None => syn::parse_quote!(let mut #v = 0.0;),
         });
         out.push(syn::Stmt::Expr(first, Some(Default::default())));
-        let n = out.len() + scope.len();
+        // The statements after the new ones may hold other options.
+        let n = out.len();
         let rest: Vec<syn::Stmt> = stmts.drain(k..).skip(1 + scope.len()).collect();
         stmts.extend(out);
         stmts.extend(scope);
