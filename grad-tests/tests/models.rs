@@ -1274,3 +1274,48 @@ fn a_rows_field_in_windows() {
     };
     check_flat("polyline", &flat, &f, v, &g).unwrap();
 }
+
+/// A model's enum of configuration (skipped), matched with a variant binding a float
+/// (`Act::Leaky(s) => s * z`): the field is data (it was taken for a differentiated float).
+#[derive(Clone, Copy, Debug)]
+enum Act {
+    Tanh,
+    Leaky(f64),
+}
+
+#[derive(Clone, Debug, Params)]
+struct Unit {
+    w: f64,
+    #[params(skip)]
+    act: Act,
+}
+
+impl Unit {
+    #[gradient]
+    fn out(&self, x: f64) -> f64 {
+        let z = self.w * x;
+        match self.act {
+            Act::Tanh => z.tanh(),
+            Act::Leaky(s) => {
+                if z > 0.0 {
+                    z
+                } else {
+                    s * z
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn an_enum_field_of_data() {
+    for act in [Act::Tanh, Act::Leaky(0.1)] {
+        for x in [-2.0, 1.5] {
+            let u = Unit { w: 0.5, act };
+            let mut d = u.zeros_like();
+            let v = u.out_grad(x, &mut d);
+            let f = |p: &[f64]| Unit { w: p[0], act }.out(x);
+            check_flat("unit", &[u.w], &f, v, &[d.w]).unwrap();
+        }
+    }
+}

@@ -792,6 +792,10 @@ fn binds_value(p: &syn::Pat) -> bool {
             self.0 |= !p.ident.to_string().starts_with(char::is_uppercase);
             syn::visit::visit_pat_ident(self, p);
         }
+        // `Act::Leaky(s)`, `Cfg { rate, .. }`: the parts of an enum or a struct of data (a
+        // float has none).
+        fn visit_pat_tuple_struct(&mut self, _: &'ast syn::PatTupleStruct) {}
+        fn visit_pat_struct(&mut self, _: &'ast syn::PatStruct) {}
     }
     let mut b = Binds(false);
     syn::visit::Visit::visit_pat(&mut b, p);
