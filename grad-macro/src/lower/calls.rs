@@ -75,6 +75,28 @@ impl Lowerer<'_> {
         if let Some(c) = field_method_call(m) {
             return self.lower_call(&c);
         }
+        // `x.iter().scan(..)`: an adapter none of the rewrites knows, on an iterator over a
+        // differentiated slice (named, rather than the `iter` it stands on).
+        if let Expr::MethodCall(inner) = &*m.receiver {
+            const ADAPTERS: [&str; 12] = [
+                "iter", "into_iter", "copied", "cloned", "enumerate", "zip", "map", "rev", "skip",
+                "take", "step_by", "windows",
+            ];
+            const UNKNOWN: [&str; 7] = [
+                "scan", "flat_map", "flatten", "inspect", "map_while", "peekable", "cycle",
+            ];
+            if ADAPTERS.iter().any(|a| inner.method == a)
+                && UNKNOWN.contains(&name.as_str())
+                && self.searching == 0
+                && self.mentions_seq(&m.receiver)
+            {
+                self.errors.push_spanned(
+                    &m.method,
+                    format!("`{name}` on an iterator over a differentiated slice is not supported yet by `#[gradient]`: write the loop it stands for (`for`, pushing into a `Vec` where it collects)"),
+                );
+                return None;
+            }
+        }
         let receiver = self.lower_expr(&m.receiver)?;
         match receiver {
             Value::Float(x) => self.float_method(x, &m.method, m.args.iter().collect(), m.span()),
