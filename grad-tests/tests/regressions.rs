@@ -1199,3 +1199,42 @@ fn a_generic_buffer_collected_in_a_loop() {
         );
     }
 }
+
+/// `while let Some(&v) = ss.get(k)` and `if let Some(&l) = ss.last()` over a view `let ss =
+/// &xs[n / 2..];`: refused before ("cannot follow a differentiated slice", then "`v` is used
+/// before it is assigned"). Found by the differential tester's long run (seed 36001).
+#[gradient]
+fn view_elements_by_get(xs: &[f64]) -> f64 {
+    let n = xs.len();
+    let ss = &xs[n / 2..];
+    let mut k = 0;
+    let mut s = 0.0;
+    while let Some(&v) = ss.get(k) {
+        s += v * v * (k as f64 + 1.0);
+        k += 1;
+    }
+    if let Some(&l) = ss.last() {
+        s += l.sin();
+    }
+    let head = &xs[..n - 1];
+    if let Some(&f) = head.first() {
+        s *= f.cos();
+    }
+    s
+}
+
+#[test]
+fn elements_of_a_view_by_get() {
+    for xs in [vec![1.0, 2.0, 3.0, 4.0], vec![0.3, -0.2, 0.7]] {
+        let mut d = vec![0.0; xs.len()];
+        let v = view_elements_by_get_grad(&xs, &mut d);
+        check_flat(
+            "view_elements_by_get",
+            &xs,
+            &|p| view_elements_by_get(p),
+            v,
+            &d,
+        )
+        .unwrap();
+    }
+}

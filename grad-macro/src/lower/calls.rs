@@ -79,11 +79,27 @@ impl Lowerer<'_> {
         // differentiated slice (named, rather than the `iter` it stands on).
         if let Expr::MethodCall(inner) = &*m.receiver {
             const ADAPTERS: [&str; 12] = [
-                "iter", "into_iter", "copied", "cloned", "enumerate", "zip", "map", "rev", "skip",
-                "take", "step_by", "windows",
+                "iter",
+                "into_iter",
+                "copied",
+                "cloned",
+                "enumerate",
+                "zip",
+                "map",
+                "rev",
+                "skip",
+                "take",
+                "step_by",
+                "windows",
             ];
             const UNKNOWN: [&str; 7] = [
-                "scan", "flat_map", "flatten", "inspect", "map_while", "peekable", "cycle",
+                "scan",
+                "flat_map",
+                "flatten",
+                "inspect",
+                "map_while",
+                "peekable",
+                "cycle",
             ];
             if ADAPTERS.iter().any(|a| inner.method == a)
                 && UNKNOWN.contains(&name.as_str())

@@ -1283,10 +1283,39 @@ fn slice_pattern_by_index(
             return None;
         }
         let x = &m.receiver;
-        let e: syn::Expr = match (m.method.to_string().as_str(), m.args.len()) {
-            ("first", 0) => syn::parse_quote!((#x)[0]),
-            ("last", 0) => syn::parse_quote!((#x)[(#x).len() - 1]),
-            ("get", 1) => {
+        // A part `p[a..b]` (a view's name replaced by it): its elements are `p`'s from `a`.
+        let mut part = &**x;
+        while let syn::Expr::Paren(p) = part {
+            part = &p.expr;
+        }
+        let part = match part {
+            syn::Expr::Index(ix) => match (&*ix.expr, &*ix.index) {
+                (p @ syn::Expr::Path(_), syn::Expr::Range(r)) => {
+                    let lo: syn::Expr = match &r.start {
+                        Some(a) => syn::parse_quote!((#a)),
+                        None => syn::parse_quote!(0),
+                    };
+                    let hi: syn::Expr = match (&r.end, &r.limits) {
+                        (Some(b), syn::RangeLimits::HalfOpen(_)) => syn::parse_quote!((#b)),
+                        (Some(b), syn::RangeLimits::Closed(_)) => syn::parse_quote!((#b) + 1),
+                        (None, _) => syn::parse_quote!(#p.len()),
+                    };
+                    Some((p, lo, hi))
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        let e: syn::Expr = match (m.method.to_string().as_str(), m.args.len(), part) {
+            ("first", 0, Some((p, lo, _))) => syn::parse_quote!(#p[#lo]),
+            ("last", 0, Some((p, _, hi))) => syn::parse_quote!(#p[#hi - 1]),
+            ("get", 1, Some((p, lo, _))) => {
+                let i = &m.args[0];
+                syn::parse_quote!(#p[#lo + (#i)])
+            }
+            ("first", 0, None) => syn::parse_quote!((#x)[0]),
+            ("last", 0, None) => syn::parse_quote!((#x)[(#x).len() - 1]),
+            ("get", 1, None) => {
                 let i = &m.args[0];
                 syn::parse_quote!((#x)[#i])
             }
