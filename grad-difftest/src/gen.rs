@@ -2618,12 +2618,12 @@ impl<'a> FnGen<'a> {
         }
         let (xs, xiv) = self.rng.pick(&sl).clone();
         let k = self.items.matches("struct Dm").count();
-        let ty = format!("Dm{}{k}", self.base.to_uppercase());
+        let ty = format!("Dm{}{k}_{FLT}", self.base.to_uppercase());
         let konst = format!("DM{}_{k}_{FLT}", self.base.to_uppercase());
         let arr = format!("DMS{}_{k}_{FLT}", self.base.to_uppercase());
         let _ = writeln!(
             self.items,
-            "#[allow(dead_code)]\nstruct {ty} {{ w: [{FLT}; 2], k: {FLT} }}\n#[allow(dead_code)]\nimpl {ty} {{\n    #[gradient(wrt(x, ys))]\n    fn score(&self, x: {FLT}, ys: &[{FLT}]) -> {FLT} {{\n        self.k * {FLT}::tanh(x * self.w[0]) + self.w[1] * {FLT}::tanh(ys[0])\n    }}\n    #[gradient(wrt(ys))]\n    fn lift(&self, ys: &[{FLT}]) -> Vec<{FLT}> {{\n        ys.iter().map(|y| {FLT}::tanh(self.w[0] * y + self.k)).collect()\n    }}\n}}\n#[allow(dead_code)]\nconst {konst}: {ty} = {ty} {{ w: [0.5, -1.25], k: 0.75 }};\n#[allow(dead_code)]\nconst {arr}: [{ty}; 2] = [{ty} {{ w: [0.25, 1.0], k: -0.5 }}, {ty} {{ w: [1.5, 0.5], k: 0.25 }}];"
+            "#[allow(dead_code, non_camel_case_types)]\nstruct {ty} {{ w: [{FLT}; 2], k: {FLT} }}\n#[allow(dead_code)]\nimpl {ty} {{\n    #[gradient(wrt(x, ys))]\n    fn score(&self, x: {FLT}, ys: &[{FLT}]) -> {FLT} {{\n        self.k * {FLT}::tanh(x * self.w[0]) + self.w[1] * {FLT}::tanh(ys[0])\n    }}\n    #[gradient(wrt(ys))]\n    fn lift(&self, ys: &[{FLT}]) -> Vec<{FLT}> {{\n        ys.iter().map(|y| {FLT}::tanh(self.w[0] * y + self.k)).collect()\n    }}\n}}\n#[allow(dead_code)]\nconst {konst}: {ty} = {ty} {{ w: [0.5, -1.25], k: 0.75 }};\n#[allow(dead_code)]\nconst {arr}: [{ty}; 2] = [{ty} {{ w: [0.25, 1.0], k: -0.5 }}, {ty} {{ w: [1.5, 0.5], k: 0.25 }}];"
         );
         let e = self.expr(1);
         let (n, d) = (self.fresh("v"), self.fresh("dm"));

@@ -2571,3 +2571,51 @@ fn a_copied_array_parameter() {
         &p,
     );
 }
+
+/// `max_by`/`min_by` with comparators that are not one key of each side (keys written
+/// differently, a tolerance): the comparator itself decides, as `max_by` calls it (found by the
+/// differential tester's long run, seed 42001, with a key's constant converted two ways).
+#[gradient]
+fn compared_extrema(xs: &[f64], t: f64) -> f64 {
+    let a = xs
+        .iter()
+        .copied()
+        .max_by(|a, b| (a - t).abs().partial_cmp(&(t - b).abs()).unwrap())
+        .unwrap();
+    let b = xs
+        .iter()
+        .max_by(|p, q| (**p * t).sin().total_cmp(&(**q * t).sin()))
+        .unwrap();
+    let c = xs
+        .iter()
+        .copied()
+        .min_by(|p, q| {
+            if (p - q).abs() < 0.1 {
+                std::cmp::Ordering::Equal
+            } else {
+                p.partial_cmp(q).unwrap()
+            }
+        })
+        .unwrap();
+    a * t + b + c * c
+}
+
+#[test]
+fn extrema_by_any_comparator() {
+    for xs in [vec![0.3, -1.2, 0.9, 2.0], vec![-0.5, 1.5, 0.25]] {
+        let mut d = vec![0.0; xs.len()];
+        let (v, [dt]) = compared_extrema_grad(&xs, 0.7, &mut d);
+        let mut p = xs.clone();
+        p.push(0.7);
+        let mut g = d.clone();
+        g.push(dt);
+        let n = xs.len();
+        check(
+            "compared_extrema",
+            &|p| compared_extrema(&p[..n], p[n]),
+            v,
+            &g,
+            &p,
+        );
+    }
+}

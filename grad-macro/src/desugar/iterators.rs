@@ -1354,6 +1354,78 @@ pub fn extremum(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
         return None;
     }
     let (a, b) = (pat_ident(&c.inputs[0])?, pat_ident(&c.inputs[1])?);
+    let (item, best, first) = (
+        crate::naming::hidden("item"),
+        crate::naming::hidden("best"),
+        crate::naming::hidden("first"),
+    );
+    let (better, key_let, best_key_decl, best_key_set) =
+        match keyed_extremum(c, a, b, max, &item, &best) {
+            Some(k) => k,
+            None => {
+                // Any other comparator, called as `max_by` calls it: `compare(&best, &item)`, the
+                // item replacing the best unless it is `Greater` (for `min_by`, when it is).
+                let copied = !std::ptr::eq(strip_copies(&mb.receiver), &*mb.receiver);
+                let (ra, rb) = if copied {
+                    (quote!(&#best), quote!(&#item))
+                } else {
+                    (quote!(&&#best), quote!(&&#item))
+                };
+                let body = &c.body;
+                let order = quote!({ let #a = #ra; let #b = #rb; #body });
+                let better = if max {
+                    quote!(#order != ::core::cmp::Ordering::Greater)
+                } else {
+                    quote!(#order == ::core::cmp::Ordering::Greater)
+                };
+                (better, quote!(), quote!(), quote!())
+            }
+        };
+    let source = strip_copies(&mb.receiver);
+    // Over `map`s and `filter`s: the loop runs them and binds the float they give.
+    let (pattern, source, steps): (_, &syn::Expr, _) = if is_slice_iter(source) {
+        (quote!(#item), source, Vec::new())
+    } else {
+        let (pattern, source, mut steps, value) = super::filters::float_items(&mb.receiver)?;
+        steps.push(quote!(let #item = #value;));
+        (pattern, source, steps)
+    };
+    Some(syn::parse_quote!({
+        let mut #best = 0.0;
+        #best_key_decl
+        let mut #first = true;
+        for #pattern in #source {
+            #(#steps)*
+            #key_let
+            if #first || #better {
+                #best = #item;
+                #best_key_set
+            }
+            #first = false;
+        }
+        // As `unwrap` on no element.
+        ::core::assert!(!#first, "the iterator of `max_by`/`min_by` is empty");
+        #best
+    }))
+}
+
+/// The test and statements of a `max_by`/`min_by` whose comparator compares one key of each
+/// side (`a.total_cmp(b)`, `KEY(a).partial_cmp(&KEY(b)).unwrap()`): whether `item` replaces
+/// `best`, and the key's `let`, declaration and update; `None` for other comparators.
+#[allow(clippy::type_complexity)]
+fn keyed_extremum(
+    c: &syn::ExprClosure,
+    a: &syn::Ident,
+    b: &syn::Ident,
+    max: bool,
+    item: &syn::Ident,
+    best: &syn::Ident,
+) -> Option<(
+    proc_macro2::TokenStream,
+    proc_macro2::TokenStream,
+    proc_macro2::TokenStream,
+    proc_macro2::TokenStream,
+)> {
     let body = strip_derefs(&strip_derefs(&c.body, a), b);
     // `a.total_cmp(b)` or `a.partial_cmp(b).unwrap()`, exactly.
     let (cmp, total) = match &body {
@@ -1390,11 +1462,6 @@ pub fn extremum(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
     if inline || swapped.to_string() != quote::ToTokens::to_token_stream(key_b).to_string() {
         return None;
     }
-    let (item, best, first) = (
-        crate::naming::hidden("item"),
-        crate::naming::hidden("best"),
-        crate::naming::hidden("first"),
-    );
     let plain = matches!(key_a, syn::Expr::Path(p) if p.path.is_ident(a));
     let (key, best_key) = if plain {
         (item.clone(), best.clone())
@@ -1429,32 +1496,7 @@ pub fn extremum(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
         Some((l, d, s)) => (l, d, s),
         None => Default::default(),
     };
-    let source = strip_copies(&mb.receiver);
-    // Over `map`s and `filter`s: the loop runs them and binds the float they give.
-    let (pattern, source, steps): (_, &syn::Expr, _) = if is_slice_iter(source) {
-        (quote!(#item), source, Vec::new())
-    } else {
-        let (pattern, source, mut steps, value) = super::filters::float_items(&mb.receiver)?;
-        steps.push(quote!(let #item = #value;));
-        (pattern, source, steps)
-    };
-    Some(syn::parse_quote!({
-        let mut #best = 0.0;
-        #best_key_decl
-        let mut #first = true;
-        for #pattern in #source {
-            #(#steps)*
-            #key_let
-            if #first || #better {
-                #best = #item;
-                #best_key_set
-            }
-            #first = false;
-        }
-        // As `unwrap` on no element.
-        ::core::assert!(!#first, "the iterator of `max_by`/`min_by` is empty");
-        #best
-    }))
+    Some((better, key_let, best_key_decl, best_key_set))
 }
 
 /// Input: `for l in x.iter_mut() { .. *l = e; .. *l += e .. }` (also `&mut x`, and
