@@ -1483,7 +1483,7 @@ fn keyed_extremum(
         let of_item = super::sub_slices::rename_tokens(
             quote::ToTokens::to_token_stream(key_a),
             &a.to_string(),
-            &item,
+            item,
             &mut inline,
         );
         (
