@@ -2660,6 +2660,59 @@ impl<'a> FnGen<'a> {
         self.declare(&n, VarKind::Float(iv), false);
     }
 
+    /// A buffer collected through a `filter`, through `step_by`, from untyped inner sums typed
+    /// by the turbofish, or a piece of `chunks` copied by `to_vec()`; read by a sum (a filter may
+    /// keep nothing).
+    fn filter_collect(&mut self, out: &mut String, ind: usize) {
+        let sl = self.slices();
+        if sl.is_empty() {
+            return;
+        }
+        let (xs, iv) = self.rng.pick(&sl).clone();
+        let (b, n) = (self.fresh("fc"), self.fresh("v"));
+        let c = fmt_float(self.value_in((0.0, 1.0)));
+        let read = match self.rng.below(4) {
+            0 => {
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {b}: Vec<{FLT}> = {xs}.iter().copied().filter(|q| q.abs() > {c}).collect();"),
+                );
+                format!("{FLT}::tanh({b}.iter().map(|q| q * q).sum::<{FLT}>())")
+            }
+            1 => {
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {b}: Vec<{FLT}> = {xs}.iter().step_by(2).copied().collect();"),
+                );
+                format!("{FLT}::tanh({b}.iter().sum::<{FLT}>())")
+            }
+            2 => {
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {b} = (0..2).map(|c| (0..2).map(|j| {xs}[(c + j) % {xs}.len()] * 0.5).sum()).collect::<Vec<{FLT}>>();"),
+                );
+                format!("{FLT}::tanh({b}[0] * {b}[1])")
+            }
+            _ => {
+                Self::line(out, ind, &format!("let mut {b}: {FLT} = 0.0;"));
+                Self::line(out, ind, &format!("for p in {xs}.chunks(2) {{"));
+                Self::line(out, ind + 1, "let cp = p.to_vec();");
+                Self::line(
+                    out,
+                    ind + 1,
+                    &format!("{b} += {FLT}::tanh(cp[0] * cp[cp.len() - 1]);"),
+                );
+                Self::line(out, ind, "}");
+                format!("{FLT}::tanh({b})")
+            }
+        };
+        Self::line(out, ind, &format!("let {n}: {FLT} = {read};"));
+        self.declare(&n, VarKind::Float(Iv(-1.0, 1.0, iv.2)), false);
+    }
+
     /// An `Option` of a differentiated float in a local: given on some paths (`if c { Some(e) }
     /// else { None }`) or carried across a loop over a slice (the running best, a decaying sum
     /// started by `None`), typed or not, read by `match`, `if let`, `map_or`, `map(..)` then
@@ -3360,8 +3413,11 @@ impl<'a> FnGen<'a> {
             }
             21 if self.on("stmt:search") && self.rng.chance(0.2) => self.search(out, ind),
             23 if self.on("stmt:copy_part") && self.rng.chance(0.2) => self.copy_part(out, ind),
-            23 if self.on("stmt:data_method") && self.rng.chance(0.3) => {
+            23 if self.on("stmt:data_method") && self.rng.chance(0.5) => {
                 self.data_method(ctx, out, ind);
+            }
+            23 if self.on("stmt:filter_collect") && self.rng.chance(0.7) => {
+                self.filter_collect(out, ind);
             }
             24 if self.on("stmt:match_tuple") && self.rng.chance(0.2) => {
                 let (c1, c2) = (self.cond(1), self.cond(1));

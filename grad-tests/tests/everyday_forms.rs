@@ -2619,3 +2619,34 @@ fn extrema_by_any_comparator() {
         );
     }
 }
+
+/// Buffers collected through a `filter` or an adapter that picks positions (`step_by`), a piece
+/// of `chunks_exact` copied by `to_vec()`, and a collected `map` whose items are untyped sums
+/// (typed by the turbofish): refused before, or (the piece's copy) generated code that did not
+/// compile.
+#[gradient(wrt(x))]
+fn collected_forms(x: &[f64], thr: f64) -> f64 {
+    let loud: Vec<f64> = x.iter().copied().filter(|v| v.abs() > thr).collect();
+    let every_other: Vec<f64> = x.iter().step_by(2).copied().collect();
+    let mut pieces = 0.0;
+    for xi in x.chunks_exact(2) {
+        let copy = xi.to_vec();
+        pieces += copy[0] * copy[1];
+    }
+    let rows = (0..2)
+        .map(|c| (0..2).map(|j| x[c + j] * x[j]).sum())
+        .collect::<Vec<f64>>();
+    loud.iter().map(|v| v * v).sum::<f64>() / (loud.len() as f64 + 1.0)
+        + every_other.iter().map(|v| v.sin()).sum::<f64>()
+        + pieces
+        + rows[0] * rows[1]
+}
+
+#[test]
+fn filtered_and_picked_collections() {
+    for x in [vec![0.1, -0.9, 0.5, 0.7], vec![1.2, -0.3, 0.8, -1.1, 0.45]] {
+        let mut d = vec![0.0; x.len()];
+        let v = collected_forms_grad(&x, 0.4, &mut d);
+        check("collected_forms", &|p| collected_forms(p, 0.4), v, &d, &x);
+    }
+}

@@ -274,3 +274,60 @@ pub fn filtered_chain(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
         &reduce, &pattern, source, &steps, value,
     ))
 }
+
+/// Input: `let v: Vec<f64> = SOURCE.filter(F).map(G).collect();` (a `filter` or `take_while`
+/// among the stages; typed by the `let` or a turbofish). Output: `let mut v: Vec<f64> =
+/// Vec::new(); for PAT in SOURCE { stages; v.push(item); }`: the pushes of a loop, which lowering
+/// follows.
+pub fn filtered_collect_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
+    let (pat, ty) = super::pat_and_type(l);
+    let syn::Pat::Ident(id) = pat else {
+        return None;
+    };
+    let init = l.init.as_ref()?;
+    if init.diverge.is_some() || id.by_ref.is_some() {
+        return None;
+    }
+    let syn::Expr::MethodCall(c) = &*init.expr else {
+        return None;
+    };
+    if c.method != "collect" || !c.args.is_empty() {
+        return None;
+    }
+    let turbofish = c.turbofish.as_ref().and_then(|t| match t.args.first()? {
+        syn::GenericArgument::Type(t) => Some(t.clone()),
+        _ => None,
+    });
+    let vec_ty = ty.cloned().or(turbofish)?;
+    if crate::vector::vector_elem(&vec_ty).is_none() {
+        return None;
+    }
+    let name = &id.ident;
+    if stages(&c.receiver).is_none() {
+        // `x.iter().step_by(2).copied().collect()`: the positions an adapter picks, pushed.
+        let source = super::iterators::strip_copies(&c.receiver);
+        let mut e = source;
+        let mut adapted = false;
+        while let syn::Expr::MethodCall(m) = e {
+            match m.method.to_string().as_str() {
+                "step_by" | "skip" | "take" | "rev" => adapted = true,
+                "iter" if m.args.is_empty() => break,
+                _ => return None,
+            }
+            e = &m.receiver;
+        }
+        if !adapted || !matches!(e, syn::Expr::MethodCall(m) if m.method == "iter") {
+            return None;
+        }
+        let v = crate::naming::fresh("item");
+        return Some(vec![
+            syn::parse_quote!(let mut #name: #vec_ty = ::std::vec::Vec::new();),
+            syn::parse_quote!(for &#v in #source { #name.push(#v); }),
+        ]);
+    }
+    let (pattern, source, steps, value) = float_items(&c.receiver)?;
+    Some(vec![
+        syn::parse_quote!(let mut #name: #vec_ty = ::std::vec::Vec::new();),
+        syn::parse_quote!(for #pattern in #source { #(#steps)* #name.push(#value); }),
+    ])
+}

@@ -632,6 +632,12 @@ fn substitute_piece(
                 _ => syn::visit_mut::visit_expr_mut(self, e),
             }
         }
+        // `vec![0.0; p.len()]` (a copy of the piece made by then): its parts as expressions.
+        fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+            if m.path.is_ident("vec") {
+                super::vec_parts(m, |e| self.visit_expr_mut(e));
+            }
+        }
     }
     let mut body = body.clone();
     // What the pieces read means what it means before the loop, whatever the body declares.

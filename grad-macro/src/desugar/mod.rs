@@ -225,6 +225,27 @@ fn for_each_loop(e: &syn::Expr) -> Option<syn::Expr> {
 fn name_reduction_type(e: &mut syn::Expr, ty: &syn::Type) {
     match e {
         syn::Expr::Paren(p) => name_reduction_type(&mut p.expr, ty),
+        // `(0..k).map(|c| (0..d).map(..).sum()).collect::<Vec<f64>>()`: each item a float, the
+        // closure's reduction of that type.
+        syn::Expr::MethodCall(m) if m.method == "collect" && m.args.is_empty() => {
+            let elem = match (&m.turbofish, crate::vector::vector_elem(ty)) {
+                (_, Some(t)) => Some(t),
+                (Some(t), None) => match t.args.first() {
+                    Some(syn::GenericArgument::Type(v)) => crate::vector::vector_elem(v),
+                    _ => None,
+                },
+                _ => None,
+            };
+            if let (Some(elem), syn::Expr::MethodCall(map)) = (elem, &mut *m.receiver) {
+                if map.method == "map" && map.args.len() == 1 {
+                    if let syn::Expr::Closure(c) = &mut map.args[0] {
+                        if crate::sig::float_of(&elem).is_some() {
+                            name_reduction_type(&mut c.body, &elem);
+                        }
+                    }
+                }
+            }
+        }
         syn::Expr::MethodCall(m)
             if (m.method == "sum" || m.method == "product")
                 && m.turbofish.is_none()
@@ -307,8 +328,18 @@ impl VisitMut for Desugar<'_> {
                 ..
             }) = s
             {
-                if crate::sig::float_of(&pt.ty).is_some() {
+                if crate::sig::float_of(&pt.ty).is_some()
+                    || crate::vector::vector_elem(&pt.ty).is_some()
+                {
                     name_reduction_type(&mut init.expr, &pt.ty);
+                }
+            } else if let syn::Stmt::Local(syn::Local {
+                init: Some(init), ..
+            }) = s
+            {
+                // `let v = ...collect::<Vec<f64>>();`: typed by the turbofish.
+                if matches!(&*init.expr, syn::Expr::MethodCall(c) if c.method == "collect") {
+                    name_reduction_type(&mut init.expr, &syn::parse_quote!(_));
                 }
             }
             let tail = k + 1 == n && matches!(s, syn::Stmt::Expr(_, None));
@@ -730,6 +761,7 @@ impl Desugar<'_> {
                             .or_else(|| tuples::array_block_let(l))
                             .or_else(|| tuples::array_literal_let(l))
                             .or_else(|| copied_param_let(l, self.seqs))
+                            .or_else(|| filters::filtered_collect_let(l))
                             .or_else(|| {
                                 // A copy that pushes grow later is made by them (below).
                                 (!pushes::grown_copy(l, &work))
@@ -1140,6 +1172,18 @@ pub(crate) fn vec_elements(m: &mut syn::Macro, mut f: impl FnMut(&mut syn::Expr)
         let mut list: Vec<syn::Expr> = list.into_iter().collect();
         list.iter_mut().for_each(&mut f);
         m.tokens = quote!(#(#list),*);
+    }
+}
+
+/// [`vec_elements`], the length of `vec![e; n]` too.
+pub(crate) fn vec_parts(m: &mut syn::Macro, mut f: impl FnMut(&mut syn::Expr)) {
+    if let Ok(mut r) = m.parse_body::<VecRepeat>() {
+        f(&mut r.0);
+        f(&mut r.1);
+        let (v, n) = (&r.0, &r.1);
+        m.tokens = quote!(#v; #n);
+    } else {
+        vec_elements(m, f);
     }
 }
 
