@@ -299,9 +299,7 @@ pub fn filtered_collect_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
         _ => None,
     });
     let vec_ty = ty.cloned().or(turbofish)?;
-    if crate::vector::vector_elem(&vec_ty).is_none() {
-        return None;
-    }
+    crate::vector::vector_elem(&vec_ty)?;
     let name = &id.ident;
     if stages(&c.receiver).is_none() {
         // `x.iter().step_by(2).copied().collect()`: the positions an adapter picks, pushed.
