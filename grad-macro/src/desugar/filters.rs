@@ -280,15 +280,8 @@ pub fn filtered_chain(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
 /// Vec::new(); for PAT in SOURCE { stages; v.push(item); }`: the pushes of a loop, which lowering
 /// follows.
 pub fn filtered_collect_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
-    let (pat, ty) = super::pat_and_type(l);
-    let syn::Pat::Ident(id) = pat else {
-        return None;
-    };
-    let init = l.init.as_ref()?;
-    if init.diverge.is_some() || id.by_ref.is_some() {
-        return None;
-    }
-    let syn::Expr::MethodCall(c) = &*init.expr else {
+    let (id, ty, init) = super::plain_let(l)?;
+    let syn::Expr::MethodCall(c) = init else {
         return None;
     };
     if c.method != "collect" || !c.args.is_empty() {

@@ -138,16 +138,12 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
 /// Input: `let mut o = *b;` of a sequence parameter `b: &[f64; N]`: a copy the body may write.
 /// Output: `let mut o = b.to_vec();`, a local buffer.
 fn copied_param_let(l: &syn::Local, seqs: &iterators::SeqParams) -> Option<Vec<syn::Stmt>> {
-    let (pat, ty) = pat_and_type(l);
-    let syn::Pat::Ident(id) = pat else {
-        return None;
-    };
-    let init = l.init.as_ref()?;
-    if id.mutability.is_none() || id.by_ref.is_some() || init.diverge.is_some() || ty.is_some() {
+    let (id, ty, init) = plain_let(l)?;
+    if id.mutability.is_none() || ty.is_some() {
         return None;
     }
     // (`let mut o = b;` of a `&[f64]` is a reference the body may point elsewhere.)
-    let source = match &*init.expr {
+    let source = match init {
         syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => &*u.expr,
         _ => return None,
     };

@@ -52,21 +52,11 @@ impl Blocks<'_> {
         let syn::Stmt::Local(l) = &stmts[k] else {
             return None;
         };
-        let (pat, ty) = super::pat_and_type(l);
-        let syn::Pat::Ident(id) = pat else {
-            return None;
-        };
-        if id.by_ref.is_some() || id.subpat.is_some() {
-            return None;
-        }
+        let (id, ty, init) = super::plain_let(l)?;
         let payload = match ty {
             Some(t) => Some(option_payload(t)?),
             None => None,
         };
-        let init = l.init.as_ref()?;
-        if init.diverge.is_some() {
-            return None;
-        }
         let name = id.ident.clone();
         let (s, v) = (crate::naming::fresh("some"), crate::naming::fresh("opt"));
         let mut rw = Rewrite {
@@ -76,7 +66,7 @@ impl Blocks<'_> {
             ok: true,
             payloads: Vec::new(),
         };
-        let first = rw.assign(&init.expr)?;
+        let first = rw.assign(init)?;
         // The scope: up to a `let` of the same name in this block, whose value still reads it.
         let end = stmts[k + 1..]
             .iter()
