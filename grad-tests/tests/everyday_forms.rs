@@ -2650,3 +2650,32 @@ fn filtered_and_picked_collections() {
         check("collected_forms", &|p| collected_forms(p, 0.4), v, &d, &x);
     }
 }
+
+/// A matrix of rows filled with a named constant (`vec![vec![BIG; 3]; 3]`), then written with
+/// floats: refused before ("cannot differentiate through the macro `vec!`").
+const BIG: f64 = 1e10;
+
+#[gradient]
+fn table_of_named_fill(a: &[f64]) -> f64 {
+    let mut r = vec![vec![BIG; 3]; 3];
+    let far = -BIG;
+    let mut s = vec![vec![far; 2]; 2];
+    r[0][0] = 0.0;
+    r[1][1] = a[0] + r[0][0];
+    s[1][0] = a[1] * 2.0;
+    r[1][1] * s[1][0] + r[2][2].min(a[1]) + s[0][1].max(a[0])
+}
+
+#[test]
+fn a_matrix_filled_with_a_named_constant() {
+    let a = [1.5, -0.75];
+    let mut d = [0.0; 2];
+    let v = table_of_named_fill_grad(&a, &mut d);
+    check(
+        "table_of_named_fill",
+        &|p| table_of_named_fill(p),
+        v,
+        &d,
+        &a,
+    );
+}

@@ -712,7 +712,9 @@ fn vec_matrix_let(
         syn::Expr::Repeat(inner) => Repeat(*inner.expr, *inner.len),
         _ => return None,
     };
-    if !float_constant(&v) {
+    // A named value (`vec![vec![BIG; c]; r]`, `BIG` a constant or a local) where a float is
+    // written into the matrix later: the fill is a float too.
+    if !float_constant(&v) && !(matches!(&v, syn::Expr::Path(_)) && float_written(name, rest)) {
         return None;
     }
     let flat = crate::naming::hidden(&format!("mat_{name}"));
@@ -733,6 +735,33 @@ fn vec_matrix_let(
         syn::parse_quote!(let #cn: usize = #c;),
         syn::parse_quote!(let mut #flat = vec![#v; #rn * #cn];),
     ])
+}
+
+/// Whether `rest` writes a float into an element of the matrix `name` (`m[i][j] = 0.0`, `m[i][j]
+/// += ..`, `m[i][j] = x.min(..)`): a value with a float literal or a float method.
+fn float_written(name: &syn::Ident, rest: &[syn::Stmt]) -> bool {
+    struct Find<'a>(&'a syn::Ident, bool);
+    impl<'a> syn::visit::Visit<'a> for Find<'_> {
+        fn visit_expr_assign(&mut self, a: &'a syn::ExprAssign) {
+            if let syn::Expr::Index(outer) = &*a.left {
+                if let syn::Expr::Index(inner) = &*outer.expr {
+                    let floaty = has_float_literal(&a.right)
+                        || crate::naming::mentions(
+                            quote::ToTokens::to_token_stream(&a.right),
+                            &|n| crate::rules::Prim::method_names().any(|m| n == m),
+                        );
+                    self.1 |= matches!(&*inner.expr, syn::Expr::Path(p) if p.path.is_ident(self.0))
+                        && floaty;
+                }
+            }
+            syn::visit::visit_expr_assign(self, a);
+        }
+    }
+    let mut f = Find(name, false);
+    for s in rest {
+        syn::visit::Visit::visit_stmt(&mut f, s);
+    }
+    f.1
 }
 
 impl syn::visit_mut::VisitMut for MatUses<'_> {
