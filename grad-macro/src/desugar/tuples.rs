@@ -714,7 +714,8 @@ fn vec_matrix_let(
     };
     // A named value (`vec![vec![BIG; c]; r]`, `BIG` a constant or a local) where a float is
     // written into the matrix later: the fill is a float too.
-    if !float_constant(&v) && !(matches!(&v, syn::Expr::Path(_)) && float_written(name, rest)) {
+    let named = matches!(&v, syn::Expr::Path(_)) && float_written(name, rest);
+    if !(float_constant(&v) || named) {
         return None;
     }
     let flat = crate::naming::hidden(&format!("mat_{name}"));
