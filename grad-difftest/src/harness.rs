@@ -394,9 +394,11 @@ fn has_hvp(case: &Case) -> bool {
     // A custom rule has no second order of its own.
     let model_ok = case.model.is_none()
         || (!case.items.contains("_body_") && case.params.iter().all(|p| !p.active || p.in_model));
-    // Second order does not follow calls of vector-valued helpers (`NAME_vhK`) yet.
+    // Second order does not follow calls of vector-valued helpers (`NAME_vhK`, a data
+    // method's `lift`) yet.
     has_jvp(case)
         && !case.items.contains("_vh")
+        && !case.items.contains(".lift(")
         && !case.wrapper
         && !case.items.contains("custom_gradient")
         && model_ok
