@@ -556,7 +556,7 @@ pub fn wrt_table(item: &syn::ItemFn, sig: &Sig) -> TokenStream {
         .iter()
         .filter(|a| a.path().is_ident("cfg") && matches!(a.style, syn::AttrStyle::Outer));
     // A method's callers given its `self` as data reach the table through the value (they
-    // cannot name its type).
+    // cannot name its type). Not `const`: a trait's default methods may not be.
     let of = item.sig.receiver().is_some().then(|| {
         let of = format_ident!("{}_of", name);
         let cfgs = cfgs.clone();
@@ -565,7 +565,8 @@ pub fn wrt_table(item: &syn::ItemFn, sig: &Sig) -> TokenStream {
             #[doc(hidden)]
             #[must_use]
             #[allow(non_snake_case, dead_code)]
-            #vis const fn #of(&self) -> [u8; #n] {
+            #[inline]
+            #vis fn #of(&self) -> [u8; #n] {
                 Self::#name
             }
         }

@@ -252,3 +252,34 @@ fn a_struct_literal_of_constants() {
         );
     }
 }
+
+/// A trait's default method under `#[gradient(wrt(w))]` (its table's accessor is a plain
+/// method: a trait's methods may not be `const`), called on a value of a type implementing it.
+pub trait Fit {
+    fn target(&self) -> f64;
+
+    #[gradient(wrt(w))]
+    fn misfit(&self, w: &[f64]) -> f64 {
+        let mut s = 0.0;
+        for v in w {
+            s += (v - 0.5).powi(2);
+        }
+        s
+    }
+}
+
+impl Fit for Term {
+    fn target(&self) -> f64 {
+        self.r0
+    }
+}
+
+#[test]
+fn a_trait_default_method() {
+    let t = Term { k: 1.0, r0: 0.5 };
+    let w = [0.25, 1.5];
+    let mut d = [0.0; 2];
+    let v = t.misfit_grad(&w, &mut d);
+    check("misfit", &|p| t.misfit(p), v, &d, &w);
+    assert!((t.target() - 0.5).abs() < 1e-15);
+}
