@@ -46,6 +46,20 @@ fn sweep(sig: &Sig, mut lowered: Lowered) -> Sweep {
             ParamSlot::Seq => unreachable!("scalars have values"),
         })
         .collect();
+    // Second order does not follow vector-valued calls yet: one error at the call, and nothing
+    // else that would name the callee's missing second order.
+    if let Some(plain) = crate::ir::first_vector_call(&lowered.func.body) {
+        let msg = format!("`{}` returns a vector: `hvp` does not follow calls of vector-valued functions yet; drop `hvp`, or inline the callee", crate::emit::user_name(plain));
+        let span = syn::spanned::Spanned::span(plain);
+        let never = quote!(::core::unreachable!());
+        return Sweep {
+            code: quote::quote_spanned!(span=> ::core::compile_error!(#msg);),
+            value: never.clone(),
+            grads: vec![never.clone(); scalar_inputs.len()],
+            hvs: vec![never; scalar_inputs.len()],
+            items: lowered.func.items.clone(),
+        };
+    }
     let func = &mut lowered.func;
     let mut seeds = crate::jvp::seeds(sig, &lowered.params, func);
     seeds.second = true;

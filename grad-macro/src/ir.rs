@@ -486,6 +486,22 @@ pub fn resized_seqs(block: &Block, out: &mut std::collections::HashSet<SeqId>) {
     }
 }
 
+/// The function path of the first vector-valued call in `block` (at any depth), if any.
+pub fn first_vector_call(block: &Block) -> Option<&syn::Path> {
+    block.stmts.iter().find_map(|s| match s {
+        Stmt::CallVec { plain, .. } => Some(plain),
+        Stmt::Loop(l) => {
+            let cond = match &l.iter {
+                Iter::While { cond_block, .. } => first_vector_call(cond_block),
+                _ => None,
+            };
+            cond.or_else(|| first_vector_call(&l.body))
+        }
+        Stmt::If { then, els, .. } => first_vector_call(then).or_else(|| first_vector_call(els)),
+        _ => None,
+    })
+}
+
 #[derive(Clone, Default)]
 pub struct Block {
     pub stmts: Vec<Stmt>,
