@@ -2679,3 +2679,30 @@ fn a_matrix_filled_with_a_named_constant() {
         &a,
     );
 }
+
+/// The nearest center of each point by `map(..).enumerate().min_by(..)` (k-means' assignment):
+/// refused before (`enumerate` after a `map`).
+#[gradient(wrt(centers))]
+fn kmeans_cost(centers: &[f64], x: &[f64]) -> f64 {
+    let mut cost = 0.0;
+    for &v in x {
+        let (k, d) = centers
+            .iter()
+            .map(|c| (v - c).powi(2))
+            .enumerate()
+            .min_by(|a, b| a.1.partial_cmp(&b.1).unwrap())
+            .unwrap();
+        cost += d * (1.0 + 0.25 * k as f64);
+    }
+    cost
+}
+
+#[test]
+fn nearest_centers() {
+    let x = [0.1, -0.7, 0.9, 0.35];
+    for centers in [vec![-0.5, 0.5], vec![-1.0, 0.2, 1.1]] {
+        let mut d = vec![0.0; centers.len()];
+        let v = kmeans_cost_grad(&centers, &x, &mut d);
+        check("kmeans_cost", &|p| kmeans_cost(p, &x), v, &d, &centers);
+    }
+}

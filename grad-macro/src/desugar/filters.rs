@@ -188,6 +188,22 @@ fn all_stages(e: &syn::Expr) -> Option<(&syn::Expr, Vec<(&str, &syn::Expr)>)> {
     Some((e, stages))
 }
 
+/// [`float_items`] of a chain of `map`s only (each item where the source's is: positions kept).
+pub fn mapped_items(
+    e: &syn::Expr,
+) -> Option<(
+    proc_macro2::TokenStream,
+    &syn::Expr,
+    Vec<proc_macro2::TokenStream>,
+    syn::Ident,
+)> {
+    let (_, stages) = all_stages(e)?;
+    if stages.is_empty() || stages.iter().any(|(k, _)| *k != "map") {
+        return None;
+    }
+    float_items(e)
+}
+
 /// The items of a chain of `map`s, `filter`s and `take_while`s over a source a `for` loop
 /// iterates, as a float: the loop's pattern and source, the statements that run the stages in
 /// its body, and the name of the float. `None` where an item is not one value.

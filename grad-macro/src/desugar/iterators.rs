@@ -1880,7 +1880,13 @@ pub fn enumerated_extremum(mb: &syn::ExprMethodCall) -> Option<(Vec<syn::Stmt>, 
     let syn::Expr::MethodCall(en) = &*mb.receiver else {
         return None;
     };
-    if en.method != "enumerate" || !en.args.is_empty() || !is_slice_iter(&en.receiver) {
+    // `x.iter().map(f).enumerate()`: the mapped values, at the positions of `x`'s.
+    let mapped = if is_slice_iter(&en.receiver) {
+        None
+    } else {
+        Some(super::filters::mapped_items(&en.receiver)?)
+    };
+    if en.method != "enumerate" || !en.args.is_empty() {
         return None;
     }
     let [syn::Expr::Closure(c)] = &mb.args.iter().collect::<Vec<_>>()[..] else {
@@ -1999,12 +2005,26 @@ pub fn enumerated_extremum(mb: &syn::ExprMethodCall) -> Option<(Vec<syn::Stmt>, 
         (true, false) => quote!((#key_item) >= (#key_best)),
         (false, false) => quote!((#key_item) < (#key_best)),
     };
-    let source = &en.receiver;
+    let (pattern, source, steps, pair): (_, &syn::Expr, Vec<proc_macro2::TokenStream>, syn::Expr) =
+        match mapped {
+            None => (
+                quote!(&#item),
+                &en.receiver,
+                Vec::new(),
+                syn::parse_quote!((#best_at, &#best)),
+            ),
+            // (A `map`'s items are values, not references.)
+            Some((pattern, source, mut steps, value)) => {
+                steps.push(quote!(let #item = #value;));
+                (pattern, source, steps, syn::parse_quote!((#best_at, #best)))
+            }
+        };
     let stmts: syn::Block = syn::parse_quote!({
         let mut #best = 0.0;
         let mut #best_at: usize = 0;
         let mut #first = true;
-        for (#at, &#item) in #source.enumerate() {
+        for (#at, #pattern) in #source.enumerate() {
+            #(#steps)*
             if #first || #better {
                 #best = #item;
                 #best_at = #at;
@@ -2013,7 +2033,7 @@ pub fn enumerated_extremum(mb: &syn::ExprMethodCall) -> Option<(Vec<syn::Stmt>, 
         }
         ::core::assert!(!#first, "the iterator of `max_by`/`min_by` is empty");
     });
-    Some((stmts.stmts, syn::parse_quote!((#best_at, &#best))))
+    Some((stmts.stmts, pair))
 }
 
 /// Input: `SOURCE.enumerate().max_by(..).unwrap()` followed by `.0`, or
