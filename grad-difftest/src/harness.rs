@@ -398,7 +398,7 @@ fn has_hvp(case: &Case) -> bool {
     // method's `lift`) yet.
     has_jvp(case)
         && !case.items.contains("_vh")
-        && !case.items.contains(".lift(")
+        && !case.items.contains("fn lift(")
         && !case.wrapper
         && !case.items.contains("custom_gradient")
         && model_ok
