@@ -2669,16 +2669,16 @@ impl<'a> FnGen<'a> {
             return;
         }
         let (xs, iv) = self.rng.pick(&sl).clone();
-        let (b, n) = (self.fresh("fc"), self.fresh("v"));
+        let (b, n, q) = (self.fresh("fc"), self.fresh("v"), self.fresh("q"));
         let c = fmt_float(self.value_in((0.0, 1.0)));
         let read = match self.rng.below(4) {
             0 => {
                 Self::line(
                     out,
                     ind,
-                    &format!("let {b}: Vec<{FLT}> = {xs}.iter().copied().filter(|q| q.abs() > {c}).collect();"),
+                    &format!("let {b}: Vec<{FLT}> = {xs}.iter().copied().filter(|{q}| {q}.abs() > {c}).collect();"),
                 );
-                format!("{FLT}::tanh({b}.iter().map(|q| q * q).sum::<{FLT}>())")
+                format!("{FLT}::tanh({b}.iter().map(|{q}| {q} * {q}).sum::<{FLT}>())")
             }
             1 => {
                 Self::line(
@@ -2697,13 +2697,14 @@ impl<'a> FnGen<'a> {
                 format!("{FLT}::tanh({b}[0] * {b}[1])")
             }
             _ => {
+                let (p, cp) = (self.fresh("pc"), self.fresh("cp"));
                 Self::line(out, ind, &format!("let mut {b}: {FLT} = 0.0;"));
-                Self::line(out, ind, &format!("for p in {xs}.chunks(2) {{"));
-                Self::line(out, ind + 1, "let cp = p.to_vec();");
+                Self::line(out, ind, &format!("for {p} in {xs}.chunks(2) {{"));
+                Self::line(out, ind + 1, &format!("let {cp} = {p}.to_vec();"));
                 Self::line(
                     out,
                     ind + 1,
-                    &format!("{b} += {FLT}::tanh(cp[0] * cp[cp.len() - 1]);"),
+                    &format!("{b} += {FLT}::tanh({cp}[0] * {cp}[{cp}.len() - 1]);"),
                 );
                 Self::line(out, ind, "}");
                 format!("{FLT}::tanh({b})")

@@ -196,23 +196,6 @@ pub struct Emitter<'a> {
     length_tapes: std::collections::BTreeSet<TapeId>,
 }
 
-thread_local! {
-    /// Whether the derivation being emitted checks its calls' `wrt` tables at run time (see
-    /// [`with_checks_at_run_time`]).
-    static RUN_TIME_CHECKS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// Runs `f` (an expansion) with the `wrt` checks of its calls made at run time: for a model's
-/// `NAME__all` derivation, which differentiates every parameter for callers that may pass
-/// differentiated values anywhere, so a call that gives one of them to a callee whose `wrt`
-/// leaves it out is an error only where a caller does pass one.
-pub fn with_checks_at_run_time<R>(f: impl FnOnce() -> R) -> R {
-    let before = RUN_TIME_CHECKS.with(|c| c.replace(true));
-    let r = f();
-    RUN_TIME_CHECKS.with(|c| c.set(before));
-    r
-}
-
 /// The method a call path names when it is the method marker's (`fields::find`): the call
 /// is a method call on its first argument, and the callee's tables cannot be named.
 pub fn method_of(callee: &syn::Path) -> Option<&Ident> {
@@ -1246,8 +1229,6 @@ impl Emitter<'_> {
         let checks = if let Some(of) = &of_table {
             // Checked when the call runs (the table is a constant, so the checks fold away).
             quote_spanned!(span=> { let #tab = #of; #(#checks)* })
-        } else if RUN_TIME_CHECKS.with(std::cell::Cell::get) && !method {
-            quote_spanned!(span=> { #(#checks)* })
         } else if method {
             TokenStream::new()
         } else if callee

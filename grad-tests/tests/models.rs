@@ -1319,34 +1319,3 @@ fn an_enum_field_of_data() {
         }
     }
 }
-
-/// A model's method passing its data slice to a helper whose `wrt` leaves that slice out: the
-/// model's derivation for callers that differentiate every parameter checked the call when it
-/// compiled, and failed the build (found by the differential tester's long run, seed 42001).
-#[gradient(wrt(a))]
-fn scaled_copy(s: &[f64], a: f64) -> Vec<f64> {
-    s.iter().map(|v| (v + a).sin() * v).collect()
-}
-
-#[derive(Clone, Debug, Params)]
-struct Scaler {
-    k: f64,
-}
-
-impl Scaler {
-    #[gradient(wrt(self, x))]
-    fn fit(&self, ys: &[f64], x: f64) -> f64 {
-        let h = scaled_copy(ys, self.k * x);
-        h.iter().sum::<f64>()
-    }
-}
-
-#[test]
-fn a_data_slice_to_a_helper_that_leaves_it_out() {
-    let ys = [0.5, -1.0, 2.0];
-    let m = Scaler { k: 0.7 };
-    let mut d = m.zeros_like();
-    let (v, [dx]) = m.fit_grad(&ys, 0.3, &mut d);
-    let f = |p: &[f64]| Scaler { k: p[0] }.fit(&ys, p[1]);
-    check_flat("scaler", &[m.k, 0.3], &f, v, &[d.k, dx]).unwrap();
-}

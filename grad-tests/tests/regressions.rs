@@ -1238,3 +1238,39 @@ fn elements_of_a_view_by_get() {
         .unwrap();
     }
 }
+
+/// A `match` on the `Ordering` of a suffixed literal and a value (`(1.64f64).total_cmp(&h(x))`):
+/// the generated comparison lost the literal's type (E0689, found by the long run, seed 45001).
+#[gradient]
+fn squared_for_ordering(x: f64) -> f64 {
+    x * x
+}
+
+#[gradient]
+fn ordering_of_a_literal(x0: f64, x2: f64) -> f64 {
+    let v = match (1.64f64).total_cmp(&(squared_for_ordering(x0))) {
+        std::cmp::Ordering::Less => x0.sin(),
+        std::cmp::Ordering::Greater => 0.9_f64.hypot(x2),
+        std::cmp::Ordering::Equal => x2,
+    };
+    let w = match 0.5f64.partial_cmp(&x2) {
+        Some(std::cmp::Ordering::Less) => x2 * 2.0,
+        _ => x0,
+    };
+    v + w
+}
+
+#[test]
+fn an_ordering_of_a_literal() {
+    for (a, b) in [(0.5, 0.7), (1.5, 0.2)] {
+        let (v, g) = ordering_of_a_literal_grad(a, b);
+        check_flat(
+            "ordering_of_a_literal",
+            &[a, b],
+            &|p| ordering_of_a_literal(p[0], p[1]),
+            v,
+            &g,
+        )
+        .unwrap();
+    }
+}

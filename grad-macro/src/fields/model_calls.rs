@@ -47,11 +47,7 @@ pub(super) fn model_fns(item: &syn::ItemFn, root: &Root, float: FloatTy) -> Toke
     all.attrs.push(syn::parse_quote!(#[doc(hidden)]));
     all.attrs.push(syn::parse_quote!(#[allow(non_snake_case)]));
     all.vis = item.vis.clone();
-    // Its callers pass differentiated values only where they have them: a call inside that a
-    // differentiated parameter cannot reach is checked when it runs, not when it compiles.
-    let Some(expanded) =
-        crate::emit::with_checks_at_run_time(|| expand(&quote!(wrt(#(#wrt),*)), &all))
-    else {
+    let Some(expanded) = expand(&quote!(wrt(#(#wrt),*)), &all) else {
         return TokenStream::new();
     };
     let all_grad_name = format_ident!("{}{ALL}_grad", fname);

@@ -978,10 +978,15 @@ impl<'f> Lowerer<'f> {
         let span = e.span();
         let (ta, tb) = (self.operand_tokens(a, span), self.operand_tokens(b, span));
         let uses = [a, b].iter().filter_map(|o| o.val()).collect();
-        Some(
-            self.b
-                .opaque(Kind::Other, None, quote!((#ta).#method(&(#tb))), uses, span),
-        )
+        // By the float type's path: a constant operand is an untyped literal by now.
+        let ty = syn::Ident::new(self.float_ty.name(), span);
+        Some(self.b.opaque(
+            Kind::Other,
+            None,
+            quote!(<#ty>::#method(&(#ta), &(#tb))),
+            uses,
+            span,
+        ))
     }
 
     /// A binding for a lowered value, materializing carried-along expressions as values.
