@@ -2623,7 +2623,7 @@ impl<'a> FnGen<'a> {
         let arr = format!("DMS{}_{k}_{FLT}", self.base.to_uppercase());
         let _ = writeln!(
             self.items,
-            "#[allow(dead_code, non_camel_case_types)]\nstruct {ty} {{ w: [{FLT}; 2], k: {FLT} }}\n#[allow(dead_code)]\nimpl {ty} {{\n    #[gradient(wrt(x, ys))]\n    fn score(&self, x: {FLT}, ys: &[{FLT}]) -> {FLT} {{\n        self.k * {FLT}::tanh(x * self.w[0]) + self.w[1] * {FLT}::tanh(ys[0])\n    }}\n    #[gradient(wrt(ys))]\n    fn lift(&self, ys: &[{FLT}]) -> Vec<{FLT}> {{\n        ys.iter().map(|y| {FLT}::tanh(self.w[0] * y + self.k)).collect()\n    }}\n}}\n#[allow(dead_code)]\nconst {konst}: {ty} = {ty} {{ w: [0.5, -1.25], k: 0.75 }};\n#[allow(dead_code)]\nconst {arr}: [{ty}; 2] = [{ty} {{ w: [0.25, 1.0], k: -0.5 }}, {ty} {{ w: [1.5, 0.5], k: 0.25 }}];"
+            "#[allow(dead_code, non_camel_case_types)]\nstruct {ty} {{ dmw: [{FLT}; 2], dmk: {FLT} }}\n#[allow(dead_code)]\nimpl {ty} {{\n    #[gradient(wrt(dmx, dmys))]\n    fn score(&self, dmx: {FLT}, dmys: &[{FLT}]) -> {FLT} {{\n        self.dmk * {FLT}::tanh(dmx * self.dmw[0]) + self.dmw[1] * {FLT}::tanh(dmys[0])\n    }}\n    #[gradient(wrt(dmys))]\n    fn lift(&self, dmys: &[{FLT}]) -> Vec<{FLT}> {{\n        dmys.iter().map(|dmy| {FLT}::tanh(self.dmw[0] * dmy + self.dmk)).collect()\n    }}\n}}\n#[allow(dead_code)]\nconst {konst}: {ty} = {ty} {{ dmw: [0.5, -1.25], dmk: 0.75 }};\n#[allow(dead_code)]\nconst {arr}: [{ty}; 2] = [{ty} {{ dmw: [0.25, 1.0], dmk: -0.5 }}, {ty} {{ dmw: [1.5, 0.5], dmk: 0.25 }}];"
         );
         let e = self.expr(1);
         let (n, d) = (self.fresh("v"), self.fresh("dm"));
@@ -2634,7 +2634,7 @@ impl<'a> FnGen<'a> {
                 Self::line(
                     out,
                     ind,
-                    &format!("let {d} = {ty} {{ w: [0.75, -0.5], k: 1.25 }};"),
+                    &format!("let {d} = {ty} {{ dmw: [0.75, -0.5], dmk: 1.25 }};"),
                 );
                 (format!("{d}.score({x}, {xs})"), Iv(-1.75, 1.75, active))
             }
