@@ -188,15 +188,17 @@ fn all_stages(e: &syn::Expr) -> Option<(&syn::Expr, Vec<(&str, &syn::Expr)>)> {
     Some((e, stages))
 }
 
-/// [`float_items`] of a chain of `map`s only (each item where the source's is: positions kept).
-pub fn mapped_items(
-    e: &syn::Expr,
-) -> Option<(
+/// A loop over a chain's items (see [`float_items`]): its pattern, its source, the statements
+/// that run the stages, and the name of the float.
+pub type FloatItems<'a> = (
     proc_macro2::TokenStream,
-    &syn::Expr,
+    &'a syn::Expr,
     Vec<proc_macro2::TokenStream>,
     syn::Ident,
-)> {
+);
+
+/// [`float_items`] of a chain of `map`s only (each item where the source's is: positions kept).
+pub fn mapped_items(e: &syn::Expr) -> Option<FloatItems<'_>> {
     let (_, stages) = all_stages(e)?;
     if stages.is_empty() || stages.iter().any(|(k, _)| *k != "map") {
         return None;
@@ -207,14 +209,7 @@ pub fn mapped_items(
 /// The items of a chain of `map`s, `filter`s and `take_while`s over a source a `for` loop
 /// iterates, as a float: the loop's pattern and source, the statements that run the stages in
 /// its body, and the name of the float. `None` where an item is not one value.
-pub fn float_items(
-    e: &syn::Expr,
-) -> Option<(
-    proc_macro2::TokenStream,
-    &syn::Expr,
-    Vec<proc_macro2::TokenStream>,
-    syn::Ident,
-)> {
+pub fn float_items(e: &syn::Expr) -> Option<FloatItems<'_>> {
     let (source, stages) = all_stages(e)?;
     let s = shape(source)?;
     let pattern = s.pattern();

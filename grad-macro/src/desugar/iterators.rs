@@ -1880,15 +1880,15 @@ pub fn enumerated_extremum(mb: &syn::ExprMethodCall) -> Option<(Vec<syn::Stmt>, 
     let syn::Expr::MethodCall(en) = &*mb.receiver else {
         return None;
     };
+    if en.method != "enumerate" || !en.args.is_empty() {
+        return None;
+    }
     // `x.iter().map(f).enumerate()`: the mapped values, at the positions of `x`'s.
     let mapped = if is_slice_iter(&en.receiver) {
         None
     } else {
         Some(super::filters::mapped_items(&en.receiver)?)
     };
-    if en.method != "enumerate" || !en.args.is_empty() {
-        return None;
-    }
     let [syn::Expr::Closure(c)] = &mb.args.iter().collect::<Vec<_>>()[..] else {
         return None;
     };
