@@ -2808,6 +2808,35 @@ impl<'a> FnGen<'a> {
         let (xs, iv) = self.rng.pick(&sl).clone();
         let (i, v, n) = (self.fresh("i"), self.fresh("m"), self.fresh("v"));
         let f = *self.rng.pick(&["max_by", "min_by"]);
+        // The position and value of the extremum of mapped items (k-means' assignment), and an
+        // extremum by a comparator that is not one key of each side (a tolerance).
+        if self.on("reduce:mapped_position") && self.rng.chance(0.3) {
+            let c = fmt_float(self.value_in((-1.0, 1.0)));
+            let (q, a, b) = (self.fresh("q"), self.fresh("a"), self.fresh("b"));
+            Self::line(
+                out,
+                ind,
+                &format!("let ({i}, {v}) = {xs}.iter().map(|{q}| ({q} - {c}) * ({q} - {c})).enumerate().{f}(|{a}, {b}| {a}.1.total_cmp(&{b}.1)).unwrap();"),
+            );
+            Self::line(
+                out,
+                ind,
+                &format!("let {n}: {FLT} = {FLT}::tanh({v}) + {i} as {FLT} * 0.1;"),
+            );
+            self.declare(&n, VarKind::Float(Iv(-1.0, 1.0 + 0.1 * 8.0, iv.2)), false);
+            return;
+        }
+        if self.on("reduce:any_comparator") && self.rng.chance(0.3) {
+            let (a, b) = (self.fresh("a"), self.fresh("b"));
+            Self::line(
+                out,
+                ind,
+                &format!("let {v}: {FLT} = {xs}.iter().copied().{f}(|{a}, {b}| if ({a} - {b}).abs() < 0.05 {{ std::cmp::Ordering::Equal }} else {{ {a}.total_cmp({b}) }}).unwrap();"),
+            );
+            Self::line(out, ind, &format!("let {n}: {FLT} = {v} * 0.5;"));
+            self.declare(&n, VarKind::Float(iv.mul(Iv::pt(0.5))), false);
+            return;
+        }
         let s = match self.rng.below(3) {
             0 => format!(
                 "let ({i}, &{v}) = {xs}.iter().enumerate().{f}(|a, b| a.1.total_cmp(b.1)).unwrap();"
@@ -3417,6 +3446,7 @@ impl<'a> FnGen<'a> {
             23 if self.on("stmt:data_method") && self.rng.chance(0.5) => {
                 self.data_method(ctx, out, ind);
             }
+            23 if self.on("stmt:argmax") && self.rng.chance(0.3) => self.argmax(out, ind),
             23 if self.on("stmt:filter_collect") && self.rng.chance(0.7) => {
                 self.filter_collect(out, ind);
             }
