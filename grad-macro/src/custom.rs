@@ -6,6 +6,7 @@
 //! argument read from the table `f_grad_wrt` (see `expand::wrt_table`). So a rule is a function
 //! with `NAME_grad`'s signature plus that table, which this attribute derives from the signature.
 
+use crate::rule_hvp::SecondOrder;
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::parse::{Parse, ParseStream};
@@ -48,27 +49,37 @@ impl Checks {
 
 struct RuleArgs {
     checks: Checks,
+    second: SecondOrder,
 }
 
 impl Parse for RuleArgs {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let mut checks = Checks::default();
+        let mut second = SecondOrder::None;
         while !input.is_empty() {
             let key: syn::Ident = input.parse()?;
-            if key != "check" {
+            if key == "hvp" {
+                second = if input.peek(Token![=]) {
+                    input.parse::<Token![=]>()?;
+                    SecondOrder::Given(input.parse()?)
+                } else {
+                    SecondOrder::Derive(key.span())
+                };
+            } else if key == "check" {
+                let content;
+                syn::parenthesized!(content in input);
+                checks = Checks::parse_inner(&content)?;
+            } else {
                 return Err(syn::Error::new(
                     key.span(),
-                    format!("unknown argument `{key}`: the only argument is `check(at(..), ..)`"),
+                    format!("unknown argument `{key}`: the arguments are `check(at(..), ..)` and `hvp` (or `hvp = NAME_hvp`)"),
                 ));
             }
-            let content;
-            syn::parenthesized!(content in input);
-            checks = Checks::parse_inner(&content)?;
             if !input.is_empty() {
                 input.parse::<Token![,]>()?;
             }
         }
-        Ok(RuleArgs { checks })
+        Ok(RuleArgs { checks, second })
     }
 }
 
@@ -180,14 +191,18 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         " Which parameters [`{name}`] differentiates, for `#[gradient]` callers of `{base}`."
     );
     let ty = return_float(&f);
+    let hvp_name = format_ident!("{}__hvp_call", base);
     let checks = check_tests(
         &args.checks,
         &format_ident!("{}", base),
         &f.sig.ident,
+        (!matches!(args.second, SecondOrder::None)).then_some(&hvp_name),
         &flags,
         &ty,
         "the custom gradient",
     );
+    crate::naming::choose_prefix(&quote!(#f));
+    let second = crate::rule_hvp::items(&f, &flags, &ty, &args.second);
     // `NAME__all_grad`, which `#[gradient]` callers that pass data slices call: a rule takes a
     // buffer for every slice already.
     let all = format_ident!("{}__all_grad", base);
@@ -235,6 +250,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         #[allow(non_upper_case_globals, dead_code)]
         #vis const #table: [u8; #n] = [#(#flags),*];
         #forward
+        #second
         #checks
     }
 }
@@ -248,6 +264,7 @@ pub fn check_tests(
     checks: &Checks,
     plain: &syn::Ident,
     grad: &syn::Ident,
+    hvp: Option<&syn::Ident>,
     flags: &[u8],
     ty: &proc_macro2::Ident,
     what: &str,
@@ -325,6 +342,51 @@ pub fn check_tests(
                 }
             }
         });
+        // With a second order: each column `H·eᵢ` against central differences of the gradient.
+        let columns = hvp.map(|hvp| {
+            let n = flags.len();
+            let cols = slots.iter().map(|&i| {
+                let unit = (0..n).map(|j| {
+                    if j == i {
+                        quote!(1.0)
+                    } else {
+                        quote!(0.0)
+                    }
+                });
+                let shifted = |sign: TokenStream| {
+                    let args = values.iter().enumerate().map(move |(j, v)| {
+                        if j == i {
+                            quote!((#v) #sign h)
+                        } else {
+                            quote!(#v)
+                        }
+                    });
+                    quote!(#grad(#(#args),*).1)
+                };
+                let (plus, minus) = (shifted(quote!(+)), shifted(quote!(-)));
+                let at = &values[i];
+                let msg = format!(
+                    "the second order of `{plain}` at point {k}: the derivative along argument {} of gradient component {{}} is {{:e}} but central differences of the gradient give {{:e}}",
+                    i + 1
+                );
+                let args = values.iter();
+                quote! {
+                    {
+                        let at: #ty = #at;
+                        let h: #ty = #ty::EPSILON.cbrt() * at.abs().max(1.0);
+                        let (_, g0, hv) = #hvp(#(#args,)* [#(#unit),*]);
+                        let (gp, gm) = (#plus, #minus);
+                        for r in 0..hv.len() {
+                            let d = (f64::from(gp[r]) - f64::from(gm[r])) / (2.0 * f64::from(h));
+                            let got = f64::from(hv[r]);
+                            let scale = 1.0 + d.abs() + g0.iter().fold(0.0f64, |m, g| m.max(f64::from(*g).abs()));
+                            assert!((got - d).abs() <= #rtol * scale, #msg, r + 1, got, d);
+                        }
+                    }
+                }
+            });
+            quote!(#(#cols)*)
+        });
         let msg = format!(
             "{what} of `{plain}` at point {k} returns the value {{}} but `{plain}` returns {{}}"
         );
@@ -337,6 +399,7 @@ pub fn check_tests(
                 let want = #plain(#(#values),*);
                 assert!((f64::from(value) - f64::from(want)).abs() <= 1e-12 * (1.0 + f64::from(want).abs()), #msg, value, want);
                 #(#comps)*
+                #columns
             }
         });
     }

@@ -3,6 +3,7 @@
 //! One `let` per value. Temporaries are named `__grad_vN`: the leading underscore keeps rustc quiet
 //! about the few a caller may not read, and the prefix keeps them apart from the user's names.
 
+use crate::fields::model_calls::Lenient;
 use crate::ir::{
     Block, CallArg, Carry, FloatTy, Func, Iter, Kind, Loop, Operand, SeqId, Stmt, TapeId, ValId,
 };
@@ -1203,6 +1204,23 @@ impl Emitter<'_> {
             Some(_) => quote!(#tab),
             None => quote!(#table),
         };
+        // In a model's `NAME__all`, a parameter passed as it is to a function by path: see
+        // `fields::model_calls::Lenient`.
+        let lenient = |a: &CallArg| -> Option<String> {
+            if method {
+                return None;
+            }
+            let name = match a {
+                CallArg::Float(Operand::Val(v)) | CallArg::FloatRef(Operand::Val(v)) => {
+                    self.func.info(*v).name.to_string()
+                }
+                CallArg::Seq(s, ..) if !self.func.seq(*s).buffer => {
+                    self.func.seq(*s).ident.to_string()
+                }
+                _ => return None,
+            };
+            Lenient::covers(&name).then_some(name)
+        };
         let mut checks = Vec::new();
         let vector = crate::vector::VECTOR_MARKER;
         let msg = format!("`{fname}` returns a vector: bind its result to a name (`let h = {fname}(..);`) and read it as a sequence (`h[j]`, `h.iter()`, `&h` passed on), or destructure a tuple (`let (a, b) = {fname}(..);`, `{fname}(..).0`); it is used here as a number");
@@ -1216,10 +1234,20 @@ impl Emitter<'_> {
                 CallArg::Tokens(..) | CallArg::Adjoint(_) => false,
             };
             if active {
-                let msg = format!(
-                    "`{fname}` is called with a differentiated value as argument {}, but its `#[gradient(wrt(..))]` leaves that parameter out: add it to `wrt` (or drop `wrt`)",
-                    k + 1
-                );
+                if let Some(name) = lenient(a) {
+                    Lenient::record(&name, quote!(#table[#k]));
+                    continue;
+                }
+                let msg = match fname.strip_suffix("__model") {
+                    // See `fields::model_calls::Lenient`.
+                    Some(base) => format!(
+                        "`{base}` is called with a differentiated value for a parameter that it passes on to a function or method whose `wrt` leaves it out, so `{base}` has no derivative with respect to it: pass data there, or add the parameter to that function's `wrt`"
+                    ),
+                    None => format!(
+                        "`{fname}` is called with a differentiated value as argument {}, but its `#[gradient(wrt(..))]` leaves that parameter out: add it to `wrt` (or drop `wrt`)",
+                        k + 1
+                    ),
+                };
                 checks.push(quote_spanned!(span=> ::core::assert!(#table[#k] != 0, #msg);));
             }
         }
@@ -1245,14 +1273,19 @@ impl Emitter<'_> {
         let g = crate::naming::hidden("g");
         let value = crate::naming::hidden("value");
         let mut floats = 0usize;
+        let mut guards = Vec::new();
         let picks: Vec<TokenStream> = args
             .iter()
             .enumerate()
             .filter(|(_, a)| matches!(a, CallArg::Float(_) | CallArg::FloatRef(_)))
-            .filter_map(|(k, _)| {
+            .filter_map(|(k, a)| {
                 let read = grads.get(floats).is_some_and(|g| g.is_some());
                 floats += 1;
                 let nth = floats - 1;
+                if read {
+                    // A lenient argument's slot may not exist: its derivative is then 0.
+                    guards.push(lenient(a).map(|_| quote!(#table[#k] == 1)));
+                }
                 read.then(|| {
                     if let Some(of) = &of_table {
                         return quote!({
@@ -1292,17 +1325,27 @@ impl Emitter<'_> {
             let base = base.trim_end_matches("_grad");
             last.ident = format_ident!("{}__hvp_call", base, span = span);
             let tangents = tangents.iter().map(|t| self.operand(*t));
-            let hvp_call = Self::call_tokens(
-                &hvp,
-                call_args
-                    .chain([quote!([#(#tangents),*])])
-                    .chain(extra.iter().cloned())
-                    .collect(),
-            );
+            let all_args: Vec<TokenStream> = call_args
+                .chain([quote!([#(#tangents),*])])
+                .chain(extra.iter().cloned())
+                .collect();
+            // A path call's parentheses at the call, so that a rule without a second order is
+            // reported there.
+            let hvp_call = if method_of(&hvp).is_some() {
+                Self::call_tokens(&hvp, all_args)
+            } else {
+                quote_spanned!(span=> #hvp(#(#all_args),*))
+            };
             let h = crate::naming::hidden("h");
-            let hpicks = picks.iter().map(|slot| quote!(#h[#slot]));
+            let hpicks = picks
+                .iter()
+                .zip(&guards)
+                .map(|(slot, guard)| self.pick(&h, slot, guard.as_ref()));
             let np = picks.len();
-            let picks = picks.iter().map(|slot| quote!(#g[#slot]));
+            let picks = picks
+                .iter()
+                .zip(&guards)
+                .map(|(slot, guard)| self.pick(&g, slot, guard.as_ref()));
             let (ty, picked) = (self.ty(), crate::naming::hidden("picked"));
             return quote! {
                 {
@@ -1315,12 +1358,17 @@ impl Emitter<'_> {
                 }
             };
         }
-        let picks: Vec<TokenStream> = picks.iter().map(|slot| quote!(#g[#slot])).collect();
+        let picks: Vec<TokenStream> = picks
+            .iter()
+            .zip(&guards)
+            .map(|(slot, guard)| self.pick(&g, slot, guard.as_ref()))
+            .collect();
         // With a data slice among the arguments the callee's `wrt` may leave that parameter out,
         // so that `NAME_grad` has no buffer for it: `NAME__all_grad` has one for every slice.
-        let data_slice = args
-            .iter()
-            .any(|a| matches!(a, CallArg::Seq(s, ..) if !self.func.seq(*s).active));
+        let data_slice = args.iter().any(|a| {
+            matches!(a, CallArg::Seq(s, ..) if !self.func.seq(*s).active)
+                || (matches!(a, CallArg::Seq(..)) && lenient(a).is_some())
+        });
         // (The macro's own functions, `NAME__model_grad` and the like, take what callers give;
         // a vector-valued function's `NAME__dot` has an `__all_grad` of its own.)
         let own = callee.segments.last().is_some_and(|l| {
@@ -1372,6 +1420,18 @@ impl Emitter<'_> {
                 #checks
                 let (#value, #g) = #call;
                 (#value, [#(#picks),*])
+            }
+        }
+    }
+
+    /// `arr[slot]`, or with a `guard` (whether the slot exists) `arr[slot]` where it holds and 0
+    /// where not.
+    fn pick(&self, arr: &Ident, slot: &TokenStream, guard: Option<&TokenStream>) -> TokenStream {
+        match guard {
+            None => quote!(#arr[#slot]),
+            Some(guard) => {
+                let zero = float_literal(0.0, self.func.float_ty);
+                quote!(if #guard { #arr.get(#slot).copied().unwrap_or(#zero) } else { #zero })
             }
         }
     }

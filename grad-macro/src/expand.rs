@@ -282,10 +282,12 @@ fn check_tests(item: &syn::ItemFn, sig: &Sig, args: &Args) -> TokenStream {
         .collect();
     let ty = Ident::new(sig.float_ty.name(), Span::call_site());
     let grad = format_ident!("{}_grad", item.sig.ident);
+    let hvp = format_ident!("{}__hvp_call", item.sig.ident);
     crate::custom::check_tests(
         &args.check,
         &item.sig.ident,
         &grad,
+        args.hvp.is_some().then_some(&hvp),
         &flags,
         &ty,
         "the gradient",

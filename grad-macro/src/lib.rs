@@ -38,6 +38,7 @@ mod promote;
 mod rename;
 mod reverse;
 mod rows;
+mod rule_hvp;
 mod rules;
 mod sig;
 mod split;
@@ -89,6 +90,12 @@ pub fn gradient(
 /// parameter])`. `check(at(..), ..)` generates a test comparing it with central differences of
 /// `NAME` at each point.
 ///
+/// For callers with `hvp` (and `NAME_hessian`), `hvp` derives the rule's second order from its
+/// own gradient formulas (the rule must end in `(value, [∂f/∂x, ..])` written out), and
+/// `hvp = NAME_hvp` names a hand-written one with the signature `#[gradient(hvp)]` gives
+/// `NAME_hvp` (`(params.., v_x.., [v_w, d_w, hv_w per slice]) -> (value, gradient, H·v)`).
+/// `check` then also compares each Hessian column with central differences of the gradient.
+///
 /// ```
 /// use grad::{custom_gradient, gradient};
 ///
@@ -97,18 +104,22 @@ pub fn gradient(
 ///     x.max(0.0) + (-x.abs()).exp().ln_1p()
 /// }
 ///
-/// #[custom_gradient(check(at(-3.0), at(0.5), at(40.0)))]
+/// #[custom_gradient(hvp, check(at(-3.0), at(0.5), at(40.0)))]
 /// fn softplus_grad(x: f64) -> (f64, [f64; 1]) {
 ///     (softplus(x), [1.0 / (1.0 + (-x).exp())])
 /// }
 ///
-/// #[gradient]
+/// #[gradient(hvp)]
 /// fn loss(w: f64) -> f64 {
 ///     softplus(2.0 * w) + w * w
 /// }
 ///
 /// let (_, [d]) = loss_grad(1.0);
 /// assert!((d - (2.0 / (1.0 + (-2.0f64).exp()) + 2.0)).abs() < 1e-12);
+/// // d²/dw² = 4 σ(2w)(1 − σ(2w)) + 2
+/// let s = 1.0 / (1.0 + (-2.0f64).exp());
+/// let (_, _, h) = loss_hessian(1.0);
+/// assert!((h[0][0] - (4.0 * s * (1.0 - s) + 2.0)).abs() < 1e-12);
 /// ```
 #[proc_macro_attribute]
 pub fn custom_gradient(

@@ -198,3 +198,17 @@ impl<T> GradBuffer<T> for &mut [T] {
         Some(&self[..])
     }
 }
+
+/// The bound of the `NAME__hvp_call` a `#[custom_gradient]` rule without a second-order rule
+/// emits: never met, and written with a lifetime bound by `for<'a>` so that the compiler checks
+/// it where the function is called (under `hvp`), not where it is defined.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "this function has a `#[custom_gradient]` rule but no second-order rule, which `hvp` and `NAME_hessian` need: write `#[custom_gradient(hvp)]` on the rule to derive it from the rule's own gradient, or `#[custom_gradient(hvp = NAME_hvp)]` to give `(value, gradient, H·v)` by hand",
+    label = "differentiated twice here"
+)]
+pub trait SecondOrderRule {}
+
+/// See [`SecondOrderRule`].
+#[doc(hidden)]
+pub struct NoSecondOrderRule<'a>(PhantomData<&'a ()>);

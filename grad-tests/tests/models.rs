@@ -1319,3 +1319,101 @@ fn an_enum_field_of_data() {
         }
     }
 }
+
+/// A model method that hands its data on to a helper whose `wrt` leaves it out (`mse(&pred, y)`
+/// with `wrt(pred)`, the usual way to write a loss), called from other `#[gradient]` functions;
+/// and one whose helper differentiates what it is given, called by a function that
+/// differentiates that data too.
+#[derive(Clone, Debug, Params)]
+struct Line {
+    w: f64,
+    b: f64,
+}
+
+#[gradient(wrt(pred))]
+fn mse_of(pred: &[f64], y: &[f64]) -> f64 {
+    pred.iter()
+        .zip(y)
+        .map(|(p, t)| (p - t) * (p - t))
+        .sum::<f64>()
+        / pred.len() as f64
+}
+
+#[gradient(wrt(p))]
+fn huber_of(p: f64, t: f64) -> f64 {
+    let r = p - t;
+    if r.abs() < 1.0 {
+        0.5 * r * r
+    } else {
+        r.abs() - 0.5
+    }
+}
+
+#[gradient]
+fn gap(pred: &[f64], y: &[f64]) -> f64 {
+    pred.iter()
+        .zip(y)
+        .map(|(p, t)| (p - t).powi(2))
+        .sum::<f64>()
+}
+
+impl Line {
+    #[gradient]
+    fn loss(&self, x: &[f64], y: &[f64], t: f64) -> f64 {
+        let pred: Vec<f64> = x.iter().map(|v| self.w * v + self.b).collect();
+        mse_of(&pred, y) + huber_of(self.b, t) + mse_of(&pred[1..], &y[1..])
+    }
+
+    #[gradient]
+    fn fit(&self, x: &[f64], y: &[f64]) -> f64 {
+        let pred: Vec<f64> = x.iter().map(|v| self.w * v + self.b).collect();
+        gap(&pred, y)
+    }
+}
+
+#[gradient(wrt(m))]
+fn line_total(m: &Line, x: &[f64], y: &[f64]) -> f64 {
+    2.0 * m.loss(x, y, 0.25) + m.b * m.b
+}
+
+#[gradient(wrt(m, y))]
+fn line_fit_data(m: &Line, x: &[f64], y: &[f64]) -> f64 {
+    m.fit(x, y) * 0.5
+}
+
+#[test]
+fn model_methods_hand_data_to_helpers_that_leave_it_out() {
+    let (x, y) = ([1.0, 2.0, 3.0, -0.5], [1.0, 1.5, 2.0, 0.3]);
+    let m = Line { w: 0.5, b: 0.1 };
+    check_model(
+        "Line::loss",
+        &m,
+        |m| m.loss(&x, &y, 0.25),
+        |m, d| m.loss_grad(&x, &y, 0.25, d),
+    );
+    check_model(
+        "line_total",
+        &m,
+        |m| line_total(m, &x, &y),
+        |m, d| line_total_grad(m, &x, &y, d),
+    );
+    let mut d = m.zeros_like();
+    let mut d_y = [f64::NAN; 4];
+    let value = line_fit_data_grad(&m, &x, &y, &mut d, &mut d_y);
+    assert_eq!(value.to_bits(), line_fit_data(&m, &x, &y).to_bits());
+    for k in 0..4 {
+        let pred = m.w * x[k] + m.b;
+        let want = 0.5 * -2.0 * (pred - y[k]);
+        assert!(
+            (d_y[k] - want).abs() < 1e-12,
+            "d_y[{k}]: {} vs {want}",
+            d_y[k]
+        );
+    }
+    check_model(
+        "line_fit_data",
+        &m,
+        |m| line_fit_data(m, &x, &y),
+        |m, d| line_fit_data_grad(m, &x, &y, d, &mut [0.0; 4]),
+    );
+}

@@ -17,7 +17,7 @@ mod elements;
 mod find;
 mod hvp;
 mod jvp;
-mod model_calls;
+pub(crate) mod model_calls;
 mod row_iters;
 mod wrapper;
 

@@ -4,6 +4,9 @@ use super::{expand, typed_inputs, Root};
 use crate::ir::FloatTy;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
+use std::cell::RefCell;
+use syn::visit::Visit;
+use syn::Expr;
 
 /// Suffix of the derivation with respect to the model and every float parameter.
 const ALL: &str = "__all";
@@ -21,6 +24,7 @@ pub(super) fn model_fns(item: &syn::ItemFn, root: &Root, float: FloatTy) -> Toke
     }
     let t = Ident::new(float.name(), Span::call_site());
     let mut wrt: Vec<Ident> = vec![root.ident.clone()];
+    let passed_on = passed_to_methods(item, &root.ident);
     let mut params = Vec::new();
     for input in &item.sig.inputs {
         match input {
@@ -33,6 +37,7 @@ pub(super) fn model_fns(item: &syn::ItemFn, root: &Root, float: FloatTy) -> Toke
                 if pi.ident != root.ident
                     && pi.ident != crate::naming::hidden("d_out")
                     && crate::sig::differentiable(&pt.ty)
+                    && !passed_on.contains(&pi.ident)
                 {
                     wrt.push(pi.ident.clone());
                 }
@@ -47,7 +52,13 @@ pub(super) fn model_fns(item: &syn::ItemFn, root: &Root, float: FloatTy) -> Toke
     all.attrs.push(syn::parse_quote!(#[doc(hidden)]));
     all.attrs.push(syn::parse_quote!(#[allow(non_snake_case)]));
     all.vis = item.vis.clone();
-    let Some(expanded) = expand(&quote!(wrt(#(#wrt),*)), &all) else {
+    let soft: Vec<String> = wrt
+        .iter()
+        .filter(|w| **w != root.ident)
+        .map(ToString::to_string)
+        .collect();
+    let (expanded, lost) = Lenient::during(soft, || expand(&quote!(wrt(#(#wrt),*)), &all));
+    let Some(expanded) = expanded else {
         return TokenStream::new();
     };
     let all_grad_name = format_ident!("{}{ALL}_grad", fname);
@@ -83,14 +94,41 @@ pub(super) fn model_fns(item: &syn::ItemFn, root: &Root, float: FloatTy) -> Toke
     sig.insert(rpos + 1, quote!(#flat: &[#t]));
     let mut model_bufs = Vec::new();
     let mut call_bufs = Vec::new();
-    for (b, ty) in &bufs {
-        if *b == d_root {
-            model_bufs.push(quote!(#dflat: &mut [#t]));
-            call_bufs.push(quote!(&mut #dmodel));
-        } else {
-            model_bufs.push(quote!(#b: #ty));
-            call_bufs.push(quote!(#b));
+    // Callers pass a buffer for every float sequence, in order (not knowing which are data):
+    // those handed on to calls (see `passed_to_calls`) are taken and left alone.
+    let mut rest: Vec<&(Ident, Option<syn::Type>)> = bufs.iter().collect();
+    for (id, ty) in &params {
+        let seq = ty
+            .as_ref()
+            .is_some_and(|ty| !crate::sig::is_scalar(ty) && crate::sig::differentiable(ty));
+        if *id == root.ident || (seq && !passed_on.contains(id)) {
+            let b = if *id == root.ident {
+                d_root.clone()
+            } else {
+                format_ident!("d_{}", id)
+            };
+            if let Some(k) = rest.iter().position(|(n, _)| *n == b) {
+                let (b, ty) = rest.remove(k);
+                if *b == d_root {
+                    model_bufs.push(quote!(#dflat: &mut [#t]));
+                    call_bufs.push(quote!(&mut #dmodel));
+                } else {
+                    model_bufs.push(quote!(#b: #ty));
+                    call_bufs.push(quote!(#b));
+                }
+            }
+        } else if seq {
+            let b = format_ident!("_d_{}", id);
+            model_bufs.push(match ty.as_ref().and_then(array_len) {
+                Some(n) => quote!(#b: &mut [#t; #n]),
+                None => quote!(#b: &mut [#t]),
+            });
         }
+    }
+    // (Anything else `NAME__all_grad` takes, in its order.)
+    for (b, ty) in rest {
+        model_bufs.push(quote!(#b: #ty));
+        call_bufs.push(quote!(#b));
     }
     let args: Vec<&Ident> = params
         .iter()
@@ -121,6 +159,17 @@ pub(super) fn model_fns(item: &syn::ItemFn, root: &Root, float: FloatTy) -> Toke
     }
     flags.insert(rpos + 1, 2);
     let n = flags.len();
+    // A parameter whose derivative a callee's `wrt` left out is a constant for callers.
+    let lost = lost.iter().filter_map(|(name, entry)| {
+        let k = params.iter().position(|(id, _)| *id == name.as_str())?;
+        let k = if k > rpos { k + 1 } else { k };
+        Some(quote!(if #entry == 0 { t[#k] = 0; }))
+    });
+    let table = quote!({
+        let mut t: [u8; #n] = [#(#flags),*];
+        #(#lost)*
+        t
+    });
     let ret = &all_grad.sig.output;
     let vis = &item.vis;
     let (model_name, model_grad, model_table) = (
@@ -147,6 +196,106 @@ pub(super) fn model_fns(item: &syn::ItemFn, root: &Root, float: FloatTy) -> Toke
         }
         #[doc(hidden)]
         #[allow(non_upper_case_globals, dead_code)]
-        #vis const #model_table: [u8; #n] = [#(#flags),*];
+        #vis const #model_table: [u8; #n] = #table;
+    }
+}
+
+/// The parameters the body hands on, as they are, to a method of data (`term.energy(y, x)`,
+/// `layer.forward(x)` on a data parameter or its element). Such a parameter is data in
+/// `NAME__all`: the method's `wrt` may leave it out, which only the receiver's type knows (at
+/// run time), and deriving with respect to it would then fail even for callers that pass data.
+/// A caller that differentiates it is told so at compile time by `NAME__model_grad_wrt`, which
+/// marks it as a constant. (Calls by path are derived with respect to it: see [`Lenient`].)
+fn passed_to_methods(item: &syn::ItemFn, root: &Ident) -> Vec<Ident> {
+    struct Finder<'a>(Vec<Ident>, &'a Ident);
+    fn param(e: &Expr) -> Option<&Ident> {
+        match e {
+            Expr::Path(p) if p.qself.is_none() => p.path.get_ident(),
+            Expr::Reference(r) => param(&r.expr),
+            Expr::Paren(p) => param(&p.expr),
+            // A sub-slice `&y[a..b]`.
+            Expr::Index(i) if matches!(&*i.index, Expr::Range(_)) => param(&i.expr),
+            _ => None,
+        }
+    }
+    fn base(e: &Expr) -> Option<&Ident> {
+        match e {
+            Expr::Path(p) => p.path.get_ident(),
+            Expr::Field(f) => base(&f.base),
+            Expr::Index(i) => base(&i.expr),
+            Expr::Paren(p) => base(&p.expr),
+            Expr::Reference(r) => base(&r.expr),
+            Expr::Unary(u) => base(&u.expr),
+            _ => None,
+        }
+    }
+    impl<'ast> Visit<'ast> for Finder<'_> {
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            let model = base(&m.receiver).is_some_and(|b| b == "self" || b == self.1);
+            if !model && crate::lower::data_method_call(m).is_some() {
+                self.0.extend(m.args.iter().filter_map(param).cloned());
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+    }
+    let mut f = Finder(Vec::new(), root);
+    f.visit_block(&item.block);
+    f.0
+}
+
+/// `N` of a parameter `[T; N]` or `&[T; N]`.
+fn array_len(ty: &syn::Type) -> Option<&syn::Expr> {
+    match ty {
+        syn::Type::Reference(r) => array_len(&r.elem),
+        syn::Type::Array(a) => Some(&a.len),
+        syn::Type::Paren(p) => array_len(&p.elem),
+        _ => None,
+    }
+}
+
+/// While `NAME__all` is derived (with respect to every float parameter, for callers that may pass
+/// differentiated values anywhere), a parameter passed as it is to a function whose `wrt` leaves
+/// it out (`mse(&pred, y)` with `#[gradient(wrt(pred))]`, the common case) is no error there: that
+/// call adds nothing to the parameter's derivative, and the emitter records the callee's table
+/// entry, so that `NAME__model_grad_wrt` marks the parameter a constant when the entry is 0 (a
+/// caller that differentiates it is told at compile time, by the usual check).
+pub(crate) struct Lenient {
+    params: Vec<String>,
+    lost: Vec<(String, TokenStream)>,
+}
+
+thread_local! {
+    static LENIENT: RefCell<Option<Lenient>> = const { RefCell::new(None) };
+}
+
+impl Lenient {
+    fn during<R>(params: Vec<String>, f: impl FnOnce() -> R) -> (R, Vec<(String, TokenStream)>) {
+        let before = LENIENT.with(|l| {
+            l.borrow_mut().replace(Lenient {
+                params,
+                lost: Vec::new(),
+            })
+        });
+        let out = f();
+        let lost = LENIENT.with(|l| std::mem::replace(&mut *l.borrow_mut(), before));
+        (out, lost.map(|l| l.lost).unwrap_or_default())
+    }
+
+    /// Whether `name` is a parameter of a `NAME__all` being derived.
+    pub(crate) fn covers(name: &str) -> bool {
+        LENIENT.with(|l| {
+            l.borrow()
+                .as_ref()
+                .is_some_and(|l| l.params.iter().any(|p| p == name))
+        })
+    }
+
+    /// `name` went to a slot whose table entry is `entry`.
+    pub(crate) fn record(name: &str, entry: TokenStream) {
+        LENIENT.with(|l| {
+            if let Some(l) = l.borrow_mut().as_mut() {
+                l.lost.push((name.to_string(), entry));
+            }
+        });
     }
 }
