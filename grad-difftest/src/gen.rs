@@ -7566,6 +7566,52 @@ impl<'a> FnGen<'a> {
             .iter()
             .find(|p| p.in_model && p.active && matches!(p.kind, ParamKind::Scalar(..)))
             .map(|p| p.name.clone());
+        // Sometimes the body called with the whole model hands one of its data parameters, as
+        // it is, to a helper whose `wrt` leaves it out (`mse(&pred, y)` with `wrt(pred)`).
+        let pass = (call && !field_method && self.on("param:model:pass_data"))
+            .then(|| {
+                let data: Vec<&Param> = params
+                    .iter()
+                    .filter(|p| {
+                        let n = &p.name;
+                        !p.in_model
+                            && !p.active
+                            && !p.by_ref
+                            && matches!(p.kind, ParamKind::Scalar(..) | ParamKind::Slice(..))
+                            && !body.contains(&format!("let {n} "))
+                            && !body.contains(&format!("let {n}:"))
+                            && !body.contains(&format!("let mut {n} "))
+                            && !body.contains(&format!("let mut {n}:"))
+                            && !body.contains(&format!("|{n}|"))
+                            && !body.contains(&format!("for {n} "))
+                    })
+                    .collect();
+                let p = data.get(self.rng.below(data.len().max(1)))?;
+                let f = field.clone()?;
+                self.rng
+                    .chance(0.9)
+                    .then(|| (p.name.clone(), matches!(p.kind, ParamKind::Slice(..)), f))
+            })
+            .flatten();
+        if let Some((data, slice, f)) = pass {
+            let helper = format!("{}_pass_{FLT}", self.base);
+            let (ty, read) = if slice {
+                (
+                    format!("&[{FLT}]"),
+                    format!("s.iter().map(|v| v.sin()).sum::<{FLT}>()"),
+                )
+            } else {
+                (FLT.to_string(), "s.sin()".to_string())
+            };
+            let _ = writeln!(
+                self.items,
+                "#[gradient(wrt(a))]\nfn {helper}(a: {FLT}, s: {ty}) -> {FLT} {{\n    a * (0.5 + 0.125 * {read})\n}}"
+            );
+            let fld = format!("{root}.{f}");
+            *body = format!(
+                "    let pass_r: {FLT} = {{\n{body}    }};\n    pass_r + {helper}({fld}, {data})\n"
+            );
+        }
         let args = rest_names.join(", ");
         // The caller's own parameters are never assigned.
         let outer_rest: Vec<String> = rest

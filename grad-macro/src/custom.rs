@@ -255,6 +255,25 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
+/// A point's value of a parameter taken by reference is written `&0.5`: its number.
+fn value_of(v: &Expr) -> &Expr {
+    match v {
+        Expr::Reference(r) => &r.expr,
+        v => v,
+    }
+}
+
+/// `v ± h`, by reference where `v` is written so.
+fn shift(v: &Expr, sign: TokenStream) -> TokenStream {
+    match v {
+        Expr::Reference(r) => {
+            let inner = &r.expr;
+            quote!(&((#inner) #sign h))
+        }
+        v => quote!((#v) #sign h),
+    }
+}
+
 /// `#[test]`s comparing `grad` (returning `(value, [∂f/∂xₖ..])`) with central differences of
 /// `plain` at each point: the value within 1e-12 relative, each component within 1e-6 (f64; 1e-2
 /// for f32) on the scale `1 + |difference| + |f|` (the step `h = cbrt(eps)·max(1, |x|)` leaves an
@@ -317,19 +336,19 @@ pub fn check_tests(
             );
             let args_plus = values.iter().enumerate().map(|(j, v)| {
                 if j == i {
-                    quote!((#v) + h)
+                    shift(v, quote!(+))
                 } else {
                     quote!(#v)
                 }
             });
             let args_minus = values.iter().enumerate().map(|(j, v)| {
                 if j == i {
-                    quote!((#v) - h)
+                    shift(v, quote!(-))
                 } else {
                     quote!(#v)
                 }
             });
-            let at = &values[i];
+            let at = value_of(&values[i]);
             quote! {
                 {
                     let at: #ty = #at;
@@ -356,7 +375,7 @@ pub fn check_tests(
                 let shifted = |sign: TokenStream| {
                     let args = values.iter().enumerate().map(move |(j, v)| {
                         if j == i {
-                            quote!((#v) #sign h)
+                            shift(v, sign.clone())
                         } else {
                             quote!(#v)
                         }
@@ -364,7 +383,7 @@ pub fn check_tests(
                     quote!(#grad(#(#args),*).1)
                 };
                 let (plus, minus) = (shifted(quote!(+)), shifted(quote!(-)));
-                let at = &values[i];
+                let at = value_of(&values[i]);
                 let msg = format!(
                     "the second order of `{plain}` at point {k}: the derivative along argument {} of gradient component {{}} is {{:e}} but central differences of the gradient give {{:e}}",
                     i + 1

@@ -1206,8 +1206,11 @@ impl Emitter<'_> {
         };
         // In a model's `NAME__all`, a parameter passed as it is to a function by path: see
         // `fields::model_calls::Lenient`.
+        // (Not through a generic type's path, `H::<T>::f`, whose table the table of
+        // `NAME__model_grad_wrt`, an item, cannot name.)
+        let generic_path = callee.segments.iter().any(|s| !s.arguments.is_none());
         let lenient = |a: &CallArg| -> Option<String> {
-            if method {
+            if method || generic_path {
                 return None;
             }
             let name = match a {
