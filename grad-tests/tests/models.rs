@@ -1325,7 +1325,7 @@ fn an_enum_field_of_data() {
 /// and one whose helper differentiates what it is given, called by a function that
 /// differentiates that data too.
 #[derive(Clone, Debug, Params)]
-struct Line {
+struct Affine {
     w: f64,
     b: f64,
 }
@@ -1357,7 +1357,7 @@ fn gap(pred: &[f64], y: &[f64]) -> f64 {
         .sum::<f64>()
 }
 
-impl Line {
+impl Affine {
     #[gradient]
     fn loss(&self, x: &[f64], y: &[f64], t: f64) -> f64 {
         let pred: Vec<f64> = x.iter().map(|v| self.w * v + self.b).collect();
@@ -1372,21 +1372,21 @@ impl Line {
 }
 
 #[gradient(wrt(m))]
-fn line_total(m: &Line, x: &[f64], y: &[f64]) -> f64 {
+fn line_total(m: &Affine, x: &[f64], y: &[f64]) -> f64 {
     2.0 * m.loss(x, y, 0.25) + m.b * m.b
 }
 
 #[gradient(wrt(m, y))]
-fn line_fit_data(m: &Line, x: &[f64], y: &[f64]) -> f64 {
+fn line_fit_data(m: &Affine, x: &[f64], y: &[f64]) -> f64 {
     m.fit(x, y) * 0.5
 }
 
 #[test]
 fn model_methods_hand_data_to_helpers_that_leave_it_out() {
     let (x, y) = ([1.0, 2.0, 3.0, -0.5], [1.0, 1.5, 2.0, 0.3]);
-    let m = Line { w: 0.5, b: 0.1 };
+    let m = Affine { w: 0.5, b: 0.1 };
     check_model(
-        "Line::loss",
+        "Affine::loss",
         &m,
         |m| m.loss(&x, &y, 0.25),
         |m, d| m.loss_grad(&x, &y, 0.25, d),

@@ -195,10 +195,10 @@ pub fn inline_closures(b: &mut syn::Block) {
                     if pi.by_ref.is_none() && pi.subpat.is_none() && init.diverge.is_none() =>
                 {
                     match &*init.expr {
+                        // (A `move` closure too: inlined, it reads what it captured, as no
+                        // name it reads is written before its last inlined call.)
                         syn::Expr::Closure(c)
-                            if c.capture.is_none()
-                                && c.asyncness.is_none()
-                                && c.inputs.iter().all(simple_param) =>
+                            if c.asyncness.is_none() && c.inputs.iter().all(simple_param) =>
                         {
                             Some((pi.ident.clone(), c.clone()))
                         }

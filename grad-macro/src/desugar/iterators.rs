@@ -77,7 +77,8 @@ pub fn reduction_over_data(m: &syn::ExprMethodCall, seqs: &SeqParams) -> Option<
     let params_chain = chains(source) && directly_lowered(source, seqs);
     // `x.windows(2).fold(..)`: a loop over the pieces, which `pieces_loop` rewrites.
     let fold_of_pieces = name == "fold" && geometry(source).is_some();
-    if directly_lowered(source, seqs) && !params_chain && !fold_of_pieces {
+    let flat = matches!(source, syn::Expr::MethodCall(f) if f.method == "flat_map");
+    if directly_lowered(source, seqs) && !params_chain && !fold_of_pieces && !flat {
         return None;
     }
     let typed = typed || params_chain;
@@ -131,6 +132,8 @@ pub fn reduction_over_data(m: &syn::ExprMethodCall, seqs: &SeqParams) -> Option<
     // The loop is made after the desugaring visited the parts: the pieces' rewrite now.
     let lp = if fold_of_pieces {
         pieces_loop(&lp)?
+    } else if let Some(flat) = flat_map_loop(&lp) {
+        flat
     } else {
         syn::Expr::ForLoop(lp)
     };
@@ -170,10 +173,8 @@ pub fn split_chains(e: &mut syn::Expr) {
     syn::visit_mut::VisitMut::visit_expr_mut(&mut Split, e);
 }
 
-/// One `for` over a chain as two loops (see [`split_chains`]).
-pub fn chain_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
-    // A `break` of this loop would leave only the first of the two (a `continue` goes on to the
-    // next item either way; a labeled `break` of an outer loop leaves both).
+/// Whether `body` has a `break` of its own loop (not of a loop nested in it, nor a labeled one).
+fn breaks_out(body: &syn::Block) -> bool {
     struct Breaks(bool);
     impl<'a> syn::visit::Visit<'a> for Breaks {
         fn visit_expr_break(&mut self, b: &'a syn::ExprBreak) {
@@ -190,8 +191,15 @@ pub fn chain_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
         fn visit_item(&mut self, _: &'a syn::Item) {}
     }
     let mut breaks = Breaks(false);
-    syn::visit::Visit::visit_block(&mut breaks, &f.body);
-    if f.label.is_some() || breaks.0 {
+    syn::visit::Visit::visit_block(&mut breaks, body);
+    breaks.0
+}
+
+/// One `for` over a chain as two loops (see [`split_chains`]).
+pub fn chain_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
+    // A `break` of this loop would leave only the first of the two (a `continue` goes on to the
+    // next item either way; a labeled `break` of an outer loop leaves both).
+    if f.label.is_some() || breaks_out(&f.body) {
         return None;
     }
     // `for (k, v) in A.chain(B).enumerate()`: a count across both loops.
@@ -251,6 +259,62 @@ pub fn chain_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
         for #pat in #a #body
         for #pat in #b #body
     }))
+}
+
+/// Input: `for p in A.flat_map(|i| B) { body }` (the closure `move` or not), with no `break` of
+/// this loop in `body`. Output: `for i in A { for p in B { body } }`, the same items in the same
+/// order; with `B` a `X.map(|j| e)` of a plain pattern `p`, `for j in X { let p = e; body }`, so
+/// every loop is over a range or a sequence the engine iterates.
+pub fn flat_map_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
+    let syn::Expr::MethodCall(m) = &*f.expr else {
+        return None;
+    };
+    if m.method != "flat_map" || m.args.len() != 1 || f.label.is_some() || breaks_out(&f.body) {
+        return None;
+    }
+    let syn::Expr::Closure(c) = &m.args[0] else {
+        return None;
+    };
+    if c.inputs.len() != 1 {
+        return None;
+    }
+    let (outer, i, inner) = (
+        &m.receiver,
+        untyped(&c.inputs[0]),
+        super::tail_expr(&c.body),
+    );
+    let (pat, body) = (&f.pat, &f.body);
+    let plain = |p: &syn::Pat| match p {
+        syn::Pat::Ident(pi) => pi.by_ref.is_none() && pi.subpat.is_none(),
+        syn::Pat::Tuple(t) => t
+            .elems
+            .iter()
+            .all(|e| matches!(e, syn::Pat::Ident(_) | syn::Pat::Wild(_))),
+        _ => false,
+    };
+    let mapped = match &inner {
+        syn::Expr::MethodCall(im) if im.method == "map" && im.args.len() == 1 && plain(pat) => {
+            match &im.args[0] {
+                syn::Expr::Closure(ic) if ic.inputs.len() == 1 => Some((
+                    &im.receiver,
+                    untyped(&ic.inputs[0]),
+                    super::tail_expr(&ic.body),
+                )),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    let inner_loop: syn::ExprForLoop = match mapped {
+        Some((source, j, e)) => {
+            let stmts = &body.stmts;
+            syn::parse_quote!(for #j in #source { let #pat = #e; #(#stmts)* })
+        }
+        None => syn::parse_quote!(for #pat in #inner #body),
+    };
+    // (Flattened again where `B` flattens too.)
+    let inner_loop = flat_map_loop(&inner_loop).unwrap_or(syn::Expr::ForLoop(inner_loop));
+    Some(syn::parse_quote!(for #i in #outer { #inner_loop }))
 }
 
 /// Input: `let name: Vec<T> = SOURCE.map(|p| body).collect();` (or `.collect::<Vec<T>>()`), with

@@ -13,6 +13,7 @@ mod options;
 mod partial_pushes;
 mod pushes;
 pub use pushes::empty_vec;
+pub use tuples::mentions_float_type;
 mod ranges;
 mod refs;
 mod returns;
@@ -462,6 +463,8 @@ impl VisitMut for Desugar<'_> {
                 } else if let Some(l) = iterators::iter_mut_loop(f) {
                     *e = l;
                 } else if let Some(l) = iterators::chain_loop(f) {
+                    *e = l;
+                } else if let Some(l) = iterators::flat_map_loop(f) {
                     *e = l;
                 } else if let Some(l) = filters::filter_loop(f) {
                     *e = l;

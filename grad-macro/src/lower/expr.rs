@@ -160,7 +160,7 @@ impl Lowerer<'_> {
             Expr::Closure(c) => {
                 self.errors.push_spanned(
                     c,
-                    "`#[gradient]` inlines a closure defined in the body at its calls, and cannot here (it is passed as a value, is a `move` closure, has a pattern parameter, or is called after a name it reads was assigned): call it directly, or write a separate `#[gradient]` function",
+                    "`#[gradient]` inlines a closure defined in the body at its calls, and cannot here (it is passed as a value, has a pattern parameter, or is called after a name it reads was assigned): call it directly, or write a separate `#[gradient]` function",
                 );
                 None
             }

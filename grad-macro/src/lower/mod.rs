@@ -82,6 +82,8 @@ pub struct Lowerer<'f> {
     pub searching: u32,
     /// The buffers that are arrays (`[0.0; N]`): their length never changes.
     pub arrays: std::collections::HashSet<crate::ir::SeqId>,
+    /// Values of data kept as written (see `data_let`), and whether their type holds floats.
+    pub data_values: std::collections::HashMap<ValId, bool>,
 }
 
 /// A statement of a sequence being lowered; `else if` chains are spliced in as `If` items.
@@ -158,6 +160,7 @@ pub fn lower(item: &syn::ItemFn, sig: &Sig, errors: &Errors) -> Option<Lowered> 
         number_fields: data_rows::number_fields(&item.block),
         searching: 0,
         arrays: std::collections::HashSet::new(),
+        data_values: std::collections::HashMap::new(),
     };
     let items: Vec<Item> = item.block.stmts.iter().map(Item::Stmt).collect();
     let ret = l.lower_returning(&items, item.block.brace_token.span.close());
@@ -770,7 +773,7 @@ impl<'f> Lowerer<'f> {
     /// for what it does, as in the original; it must not read a differentiated value, whose
     /// derivative it would lose.
     fn lower_expr_stmt(&mut self, e: &syn::Expr) {
-        if self.lower_resize(e).is_some() {
+        if self.lower_resize(e).is_some() || self.data_value_change(e).is_some() {
             return;
         }
         // A push the desugaring did not make a buffer of, reported as such before its value
@@ -866,6 +869,12 @@ impl<'f> Lowerer<'f> {
                 "`let ... else` is not supported in `#[gradient]` functions",
             );
             return;
+        }
+        if let (Some(ident), Some(ty)) = (&ident, ty) {
+            if let Some(v) = self.data_let(ty, &init.expr) {
+                self.env.declare(ident.clone(), Binding::Val(v));
+                return;
+            }
         }
         if let (syn::Expr::Array(arr), Some(ident)) = (&*init.expr, &ident) {
             if let Some(binding) = self.lower_array_let(ident, arr, false) {
@@ -966,6 +975,86 @@ impl<'f> Lowerer<'f> {
             let at = self.env.position(&ident).expect("just declared");
             self.ref_params.push((ident, at));
         }
+    }
+
+    /// `let idx: Vec<usize> = (0..n).collect();`, `let rows: Vec<Vec<f64>> = x.chunks(d)
+    /// .map(|c| c.to_vec()).collect();` of data: a value of a type the engine does not follow,
+    /// kept as written. Its type says so: no float in it (what a differentiated value gives
+    /// there, through comparisons or casts to integers, carries no derivative), or floats that
+    /// the expression computes from data alone (no differentiated value read). Other values
+    /// (float sequences, tuples, of differentiated values) go the usual way.
+    fn data_let(&mut self, ty: &syn::Type, init: &syn::Expr) -> Option<ValId> {
+        let plain_float = crate::sig::float_of(ty).is_some()
+            || crate::vector::vector_elem(ty).is_some()
+            || matches!(
+                ty,
+                syn::Type::Array(_) | syn::Type::Infer(_) | syn::Type::Tuple(_)
+            );
+        if plain_float || matches!(init, syn::Expr::Array(_) | syn::Expr::Macro(_)) {
+            return None;
+        }
+        let floats = crate::desugar::mentions_float_type(ty);
+        if floats && self.reads_differentiated(init) {
+            return None;
+        }
+        let (tokens, uses) = self.rename(init);
+        let v = self
+            .b
+            .opaque(Kind::Other, Some(ty.clone()), tokens, uses, init.span());
+        self.data_values.insert(v, floats);
+        Some(v)
+    }
+
+    /// `idx.sort_by(|&a, &b| w[a].total_cmp(&w[b]));` on a value of data (see `data_let`): a new
+    /// value, the old one changed by the call (the one before stays what it was, for the code
+    /// that read it). Into data that holds floats, nothing differentiated may go.
+    fn data_value_change(&mut self, e: &syn::Expr) -> Option<()> {
+        let syn::Expr::MethodCall(m) = e else {
+            return None;
+        };
+        let syn::Expr::Path(p) = &*m.receiver else {
+            return None;
+        };
+        let id = p.path.get_ident()?;
+        let Some(Binding::Val(v)) = self.env.lookup(id) else {
+            return None;
+        };
+        let floats = *self.data_values.get(&v)?;
+        if floats && m.args.iter().any(|a| self.reads_differentiated(a)) {
+            return None;
+        }
+        let (recv, mut uses) = self.rename(&m.receiver);
+        let method = &m.method;
+        let turbofish = &m.turbofish;
+        let args: Vec<TokenStream> = m
+            .args
+            .iter()
+            .map(|a| {
+                let (t, u) = self.rename(a);
+                uses.extend(u);
+                t
+            })
+            .collect();
+        let t = crate::naming::hidden("changed");
+        let tokens = quote!({
+            let mut #t = ::core::clone::Clone::clone(&#recv);
+            let _ = #t.#method #turbofish (#(#args),*);
+            #t
+        });
+        let new = self.b.opaque(Kind::Other, None, tokens, uses, e.span());
+        self.data_values.insert(new, floats);
+        self.env.assign(id, Binding::Val(new));
+        Some(())
+    }
+
+    /// Whether `e` names a differentiated value or sequence.
+    fn reads_differentiated(&self, e: &syn::Expr) -> bool {
+        crate::naming::mentions(e.to_token_stream(), &|i| match self.env.lookup(i) {
+            Some(Binding::Val(v)) => self.b.func.info(v).active,
+            Some(Binding::Seq(s)) => self.b.func.seq(s).active,
+            Some(Binding::Poisoned) => true,
+            _ => false,
+        })
     }
 
     /// `x.partial_cmp(&xs[i])` (or `total_cmp`) of two floats: each lowered (loads,

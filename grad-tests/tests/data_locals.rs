@@ -1,0 +1,177 @@
+//! Locals of data and the forms around them (issue 8): index vectors collected from ranges and
+//! sorted by the differentiated values (argsort, ranks, a trimmed loss), rows of data collected
+//! into `Vec<Vec<f64>>`, counts and masks, `move` closures, and `flat_map` in reductions and
+//! loops. Each against central finite differences, values bit for bit, f64 and f32.
+
+#![allow(
+    clippy::needless_range_loop,
+    clippy::cast_precision_loss,
+    clippy::redundant_closure,
+    clippy::manual_flatten
+)]
+
+mod common;
+
+use common::check_flat;
+use grad::gradient;
+
+fn check(what: &str, f: &dyn Fn(&[f64]) -> f64, g: &dyn Fn(&[f64], &mut [f64]) -> f64, p: &[f64]) {
+    let mut d = vec![f64::NAN; p.len()];
+    let v = g(p, &mut d);
+    check_flat(what, p, f, v, &d).unwrap();
+}
+
+const W: [f64; 5] = [0.3, -1.2, 2.0, 0.7, 0.45];
+const X: [f64; 10] = [1.0, 0.5, -0.3, 2.2, -0.8, 0.1, 0.9, -1.5, 0.25, 0.6];
+
+/// Spearman-like: each value weighted by its rank, the ranks from sorting indices by value.
+#[gradient(wrt(w))]
+fn ranked(w: &[f64]) -> f64 {
+    let mut idx: Vec<usize> = (0..w.len()).collect();
+    idx.sort_by(|&a, &b| w[a].partial_cmp(&w[b]).unwrap());
+    let mut s = 0.0;
+    for (rank, &i) in idx.iter().enumerate() {
+        s += w[i] * w[i] * (rank as f64 + 1.0);
+    }
+    s
+}
+
+/// A trimmed loss: the largest residuals dropped, the order found by `sort_unstable_by` on
+/// indices, the kept ones read by index in a reduction.
+#[gradient(wrt(w))]
+fn trimmed(w: &[f64], x: &[f64]) -> f64 {
+    let n = w.len();
+    let r: Vec<f64> = (0..n).map(|i| (w[i] - x[i]).powi(2)).collect();
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_unstable_by(|&a, &b| r[a].total_cmp(&r[b]));
+    order.truncate(n - 2);
+    order.iter().map(|&i| r[i]).sum::<f64>() / (n - 2) as f64
+}
+
+/// Indices kept by a test on the differentiated values (`retain`), then reversed.
+#[gradient(wrt(w))]
+fn kept(w: &[f64]) -> f64 {
+    let mut keep: Vec<usize> = (0..w.len()).collect();
+    keep.retain(|&i| w[i] > 0.0);
+    keep.reverse();
+    let mut s = 0.0;
+    let mut k = 0.0;
+    for &i in &keep {
+        k += 1.0;
+        s += k * w[i].sin();
+    }
+    s
+}
+
+/// Rows of data collected into `Vec<Vec<f64>>`, and a count of positive entries, as data.
+#[gradient(wrt(w))]
+fn rows_of_data(w: &[f64], x: &[f64]) -> f64 {
+    let d = w.len();
+    let rows: Vec<Vec<f64>> = x.chunks(d).map(|c| c.to_vec()).collect();
+    let positives: Vec<usize> = rows
+        .iter()
+        .map(|r| r.iter().filter(|v| **v > 0.0).count())
+        .collect();
+    let mut s = 0.0;
+    for (r, &p) in rows.iter().zip(&positives) {
+        let z: f64 = r.iter().zip(w).map(|(a, b)| a * b).sum();
+        s += (z * z + 1.0).ln() * (p as f64 + 0.5);
+    }
+    s
+}
+
+/// `move` closures capturing a parameter and a local, called in a loop and a reduction.
+#[gradient(wrt(w))]
+fn moved(w: &[f64], x: &[f64]) -> f64 {
+    let scale = 0.5 + x[0].abs();
+    let first = w[0];
+    let f = move |v: f64| (v * scale).tanh() + first;
+    let g = move |a: f64, b: f64| a * b - first * 0.25;
+    let mut s = 0.0;
+    for i in 0..w.len() {
+        s += f(w[i]) * g(w[i], x[i]);
+    }
+    s + w.iter().map(|&v| f(v)).sum::<f64>()
+}
+
+/// `flat_map` over pairs: in a sum, a fold, with a `map` after it, and in a `for` loop.
+#[gradient(wrt(w))]
+fn pairs(w: &[f64], x: &[f64]) -> f64 {
+    let n = w.len();
+    let quad = (0..n)
+        .flat_map(|i| (0..n).map(move |j| w[i] * w[j] * x[(i + j) % x.len()]))
+        .sum::<f64>();
+    let upper = (0..n)
+        .flat_map(|i| (i + 1..n).map(move |j| (w[i] - w[j]).powi(2)))
+        .map(|d| (d + 1.0).ln())
+        .fold(0.0, |a, b| a + b);
+    let mut s = 0.0;
+    for v in (0..n).flat_map(|i| (0..2).map(move |k| w[i] * (k as f64 + x[i]))) {
+        s += v.sin();
+    }
+    quad + upper + s
+}
+
+/// The same forms generic over the float type, in f32.
+#[gradient(wrt(w))]
+fn ranked32(w: &[f32]) -> f32 {
+    let mut idx: Vec<usize> = (0..w.len()).collect();
+    idx.sort_by(|&a, &b| w[b].total_cmp(&w[a]));
+    let sc = 0.5f32;
+    let f = move |v: f32| v * sc;
+    let mut s = 0.0;
+    for (rank, &i) in idx.iter().enumerate() {
+        s += f(w[i]) * (rank as f32 + 1.0);
+    }
+    s + (0..w.len())
+        .flat_map(|i| (0..w.len()).map(move |j| w[i] * w[j]))
+        .sum::<f32>()
+}
+
+#[test]
+fn index_vectors_sorted_by_differentiated_values() {
+    check("ranked", &|w| ranked(w), &|w, d| ranked_grad(w, d), &W);
+    check(
+        "trimmed",
+        &|w| trimmed(w, &X),
+        &|w, d| trimmed_grad(w, &X, d),
+        &W,
+    );
+    check("kept", &|w| kept(w), &|w, d| kept_grad(w, d), &W);
+}
+
+#[test]
+fn rows_and_counts_of_data() {
+    check(
+        "rows_of_data",
+        &|w| rows_of_data(&w[..5], &X),
+        &|w, d| rows_of_data_grad(&w[..5], &X, d),
+        &W,
+    );
+}
+
+#[test]
+fn move_closures_and_flat_map() {
+    check("moved", &|w| moved(w, &X), &|w, d| moved_grad(w, &X, d), &W);
+    check("pairs", &|w| pairs(w, &X), &|w, d| pairs_grad(w, &X, d), &W);
+}
+
+#[test]
+fn in_f32() {
+    let w: Vec<f32> = W.iter().map(|&v| v as f32).collect();
+    let mut d = vec![0.0f32; w.len()];
+    let v = ranked32_grad(&w, &mut d);
+    assert_eq!(v.to_bits(), ranked32(&w).to_bits());
+    for k in 0..w.len() {
+        let h = 1e-2f32;
+        let (mut a, mut b) = (w.clone(), w.clone());
+        a[k] += h;
+        b[k] -= h;
+        let fd = (ranked32(&a) - ranked32(&b)) / (2.0 * h);
+        assert!(
+            (fd - d[k]).abs() <= 2e-2 * (1.0 + fd.abs()),
+            "d{k}: {} vs {fd}",
+            d[k]
+        );
+    }
+}
