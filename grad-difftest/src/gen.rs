@@ -2663,6 +2663,97 @@ impl<'a> FnGen<'a> {
     /// A buffer collected through a `filter`, through `step_by`, from untyped inner sums typed
     /// by the turbofish, or a piece of `chunks` copied by `to_vec()`; read by a sum (a filter may
     /// keep nothing).
+    /// Locals of data: an index vector collected from a range and sorted by a slice's values
+    /// (argsort), then cut (`retain`, `truncate`, `reverse`) and read by rank; or rows of a data
+    /// slice collected into `Vec<Vec<T>>` with a count of each row's positive entries.
+    fn data_local(&mut self, out: &mut String, ind: usize) {
+        let sl = self.slices();
+        if sl.is_empty() {
+            return;
+        }
+        let (xs, iv) = self.rng.pick(&sl).clone();
+        let n = self.fresh("v");
+        let data: Vec<(String, Iv)> = sl.iter().filter(|(_, iv)| !iv.2).cloned().collect();
+        if !data.is_empty() && self.rng.chance(0.35) {
+            let (ds, div) = self.rng.pick(&data).clone();
+            let (rw, cnt, r, c, q) = (
+                self.fresh("rows"),
+                self.fresh("cnt"),
+                self.fresh("r"),
+                self.fresh("c"),
+                self.fresh("q"),
+            );
+            let e = self.expr(1);
+            let e = self.wrap(e, UNIT);
+            Self::line(
+                out,
+                ind,
+                &format!(
+                    "let {rw}: Vec<Vec<{FLT}>> = {ds}.chunks(2).map(|{c}| {c}.to_vec()).collect();"
+                ),
+            );
+            Self::line(
+                out,
+                ind,
+                &format!("let {cnt}: Vec<usize> = {rw}.iter().map(|{r}| {r}.iter().filter(|{q}| **{q} > 0.0).count()).collect();"),
+            );
+            Self::line(
+                out,
+                ind,
+                &format!("let {n}: {FLT} = {rw}.iter().zip(&{cnt}).map(|({r}, &{c})| {FLT}::tanh({r}[0] * {} + {c} as {FLT} * 0.1)).sum::<{FLT}>();", paren(&e.s)),
+            );
+            let _ = div;
+            self.declare(&n, VarKind::Float(Iv(-8.0, 8.0, e.iv.2)), false);
+            return;
+        }
+        let (o, a, b, r, i) = (
+            self.fresh("ord"),
+            self.fresh("a"),
+            self.fresh("b"),
+            self.fresh("rk"),
+            self.fresh("ix"),
+        );
+        Self::line(
+            out,
+            ind,
+            &format!("let mut {o}: Vec<usize> = (0..{xs}.len()).collect();"),
+        );
+        let sort = match self.rng.below(3) {
+            0 => format!("{o}.sort_by(|&{a}, &{b}| {xs}[{a}].partial_cmp(&{xs}[{b}]).unwrap());"),
+            1 => format!("{o}.sort_unstable_by(|&{a}, &{b}| {xs}[{b}].total_cmp(&{xs}[{a}]));"),
+            _ => format!("{o}.sort_by(|{a}, {b}| {xs}[*{a}].total_cmp(&{xs}[*{b}]));"),
+        };
+        Self::line(out, ind, &sort);
+        match self.rng.below(4) {
+            0 => Self::line(out, ind, &format!("{o}.retain(|&{a}| {xs}[{a}] > -0.5);")),
+            1 => Self::line(out, ind, &format!("{o}.truncate(({o}.len() + 1) / 2);")),
+            2 => Self::line(out, ind, &format!("{o}.reverse();")),
+            _ => {}
+        }
+        let read = if self.rng.chance(0.5) {
+            format!("let {n}: {FLT} = {o}.iter().enumerate().map(|({r}, &{i})| {xs}[{i}] * ({r} as {FLT} * 0.25 + 0.5)).sum::<{FLT}>();")
+        } else {
+            let acc = self.fresh("acc");
+            Self::line(out, ind, &format!("let mut {acc}: {FLT} = 0.0;"));
+            Self::line(
+                out,
+                ind,
+                &format!("for ({r}, &{i}) in {o}.iter().enumerate() {{"),
+            );
+            Self::line(
+                out,
+                ind + 1,
+                &format!("{acc} += {FLT}::sin({xs}[{i}]) * ({r} as {FLT} + 1.0);"),
+            );
+            Self::line(out, ind, "}");
+            format!("let {n}: {FLT} = {acc} * 0.125;")
+        };
+        Self::line(out, ind, &read);
+        // At most 8 elements, each weighted by less than 2.5.
+        let m = iv.mag().max(1.0) * 20.0;
+        self.declare(&n, VarKind::Float(Iv(-m, m, iv.2)), false);
+    }
+
     fn filter_collect(&mut self, out: &mut String, ind: usize) {
         let sl = self.slices();
         if sl.is_empty() {
@@ -3450,6 +3541,9 @@ impl<'a> FnGen<'a> {
             23 if self.on("stmt:filter_collect") && self.rng.chance(0.7) => {
                 self.filter_collect(out, ind);
             }
+            23 if self.on("stmt:data_local") && self.rng.chance(0.7) => {
+                self.data_local(out, ind);
+            }
             24 if self.on("stmt:match_tuple") && self.rng.chance(0.2) => {
                 let (c1, c2) = (self.cond(1), self.cond(1));
                 let (e1, e2, e3) = (self.expr(1), self.expr(1), self.expr(1));
@@ -3946,7 +4040,12 @@ impl<'a> FnGen<'a> {
         let (e1, e2) = (self.expr(1), self.expr(1));
         let (e1, e2) = (self.wrap(e1, (-5.0, 5.0)), self.wrap(e2, (-5.0, 5.0)));
         let body = self.closure_body(&[z.as_str()], e1.iv.union(e2.iv), 1);
-        Self::line(out, ind, &format!("let {f} = |{z}: {FLT}| {};", body.s));
+        let mv = if self.on("stmt:move_closure") && self.rng.chance(0.3) {
+            "move "
+        } else {
+            ""
+        };
+        Self::line(out, ind, &format!("let {f} = {mv}|{z}: {FLT}| {};", body.s));
         let n = self.fresh("v");
         Self::line(
             out,
@@ -3964,7 +4063,22 @@ impl<'a> FnGen<'a> {
         let e = self.expr(1);
         let e = self.wrap(e, UNIT);
         let act = e.iv.2;
-        let s = match self.rng.below(4) {
+        let flat = self.on("reduce:flat_map") && self.rng.chance(0.3);
+        let s = match if flat { 4 + self.rng.below(3) } else { self.rng.below(4) } {
+            4..=6 => {
+                // The value bound first: a `move` closure copies it.
+                let (c, j, v) = (self.fresh("fc"), self.fresh("j"), self.fresh("fv"));
+                Self::line(out, ind, &format!("let {c}: {FLT} = {};", e.s));
+                let chain = format!("(0..{lim}).flat_map(|{i}| (0..2).map(move |{j}| ({i} + {j}) as {FLT} * 0.125 * {c}))");
+                match self.rng.below(3) {
+                    0 => format!("let {n}: {FLT} = {chain}.sum::<{FLT}>();"),
+                    1 => format!("let {n}: {FLT} = {chain}.map(|{v}| {FLT}::sin({v})).fold(0.0, |a, b| a + b);"),
+                    _ => {
+                        Self::line(out, ind, &format!("let mut {n}: {FLT} = 0.0;"));
+                        format!("for {v} in {chain} {{ {n} += {FLT}::tanh({v}); }}")
+                    }
+                }
+            }
             0 => format!(
                 "let {n}: {FLT} = (0..{lim}).map(|{i}| {i} as {FLT} * 0.25 * {}).sum::<{FLT}>();",
                 paren(&e.s)

@@ -990,7 +990,18 @@ impl<'f> Lowerer<'f> {
                 ty,
                 syn::Type::Array(_) | syn::Type::Infer(_) | syn::Type::Tuple(_)
             );
-        if plain_float || matches!(init, syn::Expr::Array(_) | syn::Expr::Macro(_)) {
+        // (Scalars, and values that assign to other names, go the usual way.)
+        let container = matches!(ty, syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| {
+            ["Vec", "VecDeque", "HashMap", "HashSet", "BTreeMap", "BTreeSet", "Option", "String"]
+                .iter()
+                .any(|n| s.ident == n)
+        }));
+        if plain_float
+            || !container
+            || !std_data_type(ty)
+            || matches!(init, syn::Expr::Array(_) | syn::Expr::Macro(_))
+            || assigns(init)
+        {
             return None;
         }
         let floats = crate::desugar::mentions_float_type(ty);
@@ -1607,5 +1618,94 @@ fn shorthand_fields(p: &syn::Pat) -> Vec<Ident> {
     }
     let mut f = F(Vec::new());
     syn::visit::Visit::visit_pat(&mut f, p);
+    f.0
+}
+
+/// A type made of std's containers, integers, `bool`, `char` and floats only (`Vec<usize>`,
+/// `Vec<Vec<f64>>`, `HashMap<usize, Vec<f64>>`): what it holds its name tells (a struct of the
+/// user's may hold differentiated floats under any name).
+fn std_data_type(ty: &syn::Type) -> bool {
+    const NAMES: &[&str] = &[
+        "Vec",
+        "VecDeque",
+        "HashMap",
+        "HashSet",
+        "BTreeMap",
+        "BTreeSet",
+        "Option",
+        "String",
+        "usize",
+        "isize",
+        "u8",
+        "u16",
+        "u32",
+        "u64",
+        "u128",
+        "i8",
+        "i16",
+        "i32",
+        "i64",
+        "i128",
+        "bool",
+        "char",
+        "f64",
+        "f32",
+        "std",
+        "collections",
+        "alloc",
+        "vec",
+    ];
+    let generic = crate::sig::generic_float();
+    match ty {
+        syn::Type::Path(p) if p.qself.is_none() => p.path.segments.iter().all(|s| {
+            let name = s.ident.to_string();
+            (NAMES.contains(&name.as_str()) || generic.is_some_and(|g| name == g.name()))
+                && match &s.arguments {
+                    syn::PathArguments::None => true,
+                    syn::PathArguments::AngleBracketed(a) => a.args.iter().all(|a| match a {
+                        syn::GenericArgument::Type(t) => std_data_type(t),
+                        _ => false,
+                    }),
+                    syn::PathArguments::Parenthesized(_) => false,
+                }
+        }),
+        syn::Type::Array(a) => std_data_type(&a.elem),
+        syn::Type::Slice(s) => std_data_type(&s.elem),
+        syn::Type::Reference(r) => std_data_type(&r.elem),
+        syn::Type::Tuple(t) => t.elems.iter().all(std_data_type),
+        syn::Type::Paren(p) => std_data_type(&p.elem),
+        _ => false,
+    }
+}
+
+/// Whether `e` assigns to a name (`a = ..`, `a += ..`) anywhere in it.
+fn assigns(e: &syn::Expr) -> bool {
+    struct Finder(bool);
+    impl<'a> syn::visit::Visit<'a> for Finder {
+        fn visit_expr_assign(&mut self, _: &'a syn::ExprAssign) {
+            self.0 = true;
+        }
+        fn visit_expr_binary(&mut self, b: &'a syn::ExprBinary) {
+            use syn::BinOp::*;
+            if matches!(
+                b.op,
+                AddAssign(_)
+                    | SubAssign(_)
+                    | MulAssign(_)
+                    | DivAssign(_)
+                    | RemAssign(_)
+                    | BitXorAssign(_)
+                    | BitAndAssign(_)
+                    | BitOrAssign(_)
+                    | ShlAssign(_)
+                    | ShrAssign(_)
+            ) {
+                self.0 = true;
+            }
+            syn::visit::visit_expr_binary(self, b);
+        }
+    }
+    let mut f = Finder(false);
+    syn::visit::Visit::visit_expr(&mut f, e);
     f.0
 }
