@@ -268,17 +268,61 @@ fn shift(v: &Expr, sign: TokenStream) -> TokenStream {
     match v {
         Expr::Reference(r) => {
             let inner = &r.expr;
-            quote!(&((#inner) #sign h))
+            quote!(&((#inner) #sign __grad_h))
         }
-        v => quote!((#v) #sign h),
+        v => quote!((#v) #sign __grad_h),
     }
 }
 
-/// `#[test]`s comparing `grad` (returning `(value, [∂f/∂xₖ..])`) with central differences of
-/// `plain` at each point: the value within 1e-12 relative, each component within 1e-6 (f64; 1e-2
-/// for f32) on the scale `1 + |difference| + |f|` (the step `h = cbrt(eps)·max(1, |x|)` leaves an
+/// How a point gives a parameter's value.
+enum PointValue<'a> {
+    /// As written (a scalar, or data passed as it is).
+    Plain(&'a Expr),
+    /// A differentiated sequence: bound to a local (`[1.0, 2.0]` from `&[1.0, 2.0]`, or
+    /// `vec![..]`) that central differences change entry by entry, passed by reference.
+    Seq(TokenStream),
+}
+
+/// `random(n)`: `n` values in [−1, 1) from a fixed seed (a 64-bit LCG), the same on every run.
+fn seeded(n: &Expr, ty: &proc_macro2::Ident, param: usize) -> TokenStream {
+    let seed = 0x9E37_79B9_7F4A_7C15u64 ^ (param as u64).wrapping_mul(0xA076_1D64_78BD_642F);
+    quote!({
+        let mut __grad_state: u64 = #seed;
+        (0..#n)
+            .map(|_| {
+                __grad_state = __grad_state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
+                let __grad_u = ((__grad_state >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0;
+                #[allow(clippy::cast_possible_truncation)]
+                let __grad_v = __grad_u as #ty;
+                __grad_v
+            })
+            .collect::<::std::vec::Vec<#ty>>()
+    })
+}
+
+fn point_value<'a>(v: &'a Expr, flag: u8, ty: &proc_macro2::Ident, param: usize) -> PointValue<'a> {
+    if flag != 2 {
+        return PointValue::Plain(v);
+    }
+    if let Expr::Call(c) = v {
+        if matches!(&*c.func, Expr::Path(p) if p.path.is_ident("random")) && c.args.len() == 1 {
+            return PointValue::Seq(seeded(&c.args[0], ty, param));
+        }
+    }
+    let inner = value_of(v);
+    PointValue::Seq(quote!(#inner))
+}
+
+/// `#[test]`s comparing `grad` (returning `(value, [∂f/∂xₖ..])`, or the value alone with only
+/// sequences differentiated, filling a `d_` buffer for each) with central differences of `plain`
+/// at each point: the value within 1e-12 relative, each component within 1e-6 (f64; 1e-2 for
+/// f32) on the scale `1 + |difference| + |f|` (the step `h = cbrt(eps)·max(1, |x|)` leaves an
 /// error near 1e-10 for smooth f64 functions of values of order one; a wrong rule errs by O(1)).
-/// Only functions whose differentiated parameters are scalars can be checked at points.
+/// A sequence's value is an array or `vec!` literal (`&[1.0, 2.0]`) or `random(n)`. With `hvp`
+/// (functions of scalars), each Hessian column against central differences of the gradient.
 pub fn check_tests(
     checks: &Checks,
     plain: &syn::Ident,
@@ -289,9 +333,6 @@ pub fn check_tests(
     what: &str,
 ) -> TokenStream {
     let mut out = TokenStream::new();
-    if checks.points.is_empty() {
-        return out;
-    }
     // A generic function is checked in `f64` (its literals' default type).
     let f64_ident = proc_macro2::Ident::new("f64", ty.span());
     let ty = if ty == "f32" || ty == "f64" {
@@ -299,13 +340,10 @@ pub fn check_tests(
     } else {
         &f64_ident
     };
-    if flags.contains(&2) {
-        return syn::Error::new(
-            checks.points[0].0,
-            "`check(at(..))` checks functions whose differentiated parameters are scalars; check a function of slices with `grad::runtime::check_gradient`",
-        )
-        .to_compile_error();
-    }
+    // An f32 difference has a step near 5e-3 and rounding near 1e-5 / h: 1e-2 is what it can tell.
+    let rtol = if ty == "f32" { 1e-2 } else { 1e-6 };
+    let seqs = flags.contains(&2);
+    let scalars = flags.iter().filter(|f| **f == 1).count();
     for (k, (span, values)) in checks.points.iter().enumerate() {
         if values.len() != flags.len() {
             return syn::Error::new(
@@ -321,106 +359,185 @@ pub fn check_tests(
             .to_compile_error();
         }
         let test = format_ident!("{}_check_{}", grad, k);
-        let slots: Vec<usize> = flags
+        let points: Vec<PointValue> = values
+            .iter()
+            .zip(flags)
+            .enumerate()
+            .map(|(i, (v, f))| point_value(v, *f, ty, i))
+            .collect();
+        let local = |i: usize| format_ident!("__grad_p{}", i);
+        let bindings = points.iter().enumerate().filter_map(|(i, p)| match p {
+            PointValue::Seq(v) => {
+                let name = local(i);
+                Some(quote!(let #name = #v;))
+            }
+            PointValue::Plain(_) => None,
+        });
+        // The arguments, with parameter `shifted` moved by `± h` (its entry `entry` for a
+        // sequence, read from the local `q`).
+        let args = |shifted: Option<(usize, TokenStream)>| -> Vec<TokenStream> {
+            points
+                .iter()
+                .enumerate()
+                .map(|(i, p)| match (p, &shifted) {
+                    (PointValue::Seq(_), Some((j, _))) if *j == i => quote!(&__grad_q),
+                    (PointValue::Seq(_), _) => {
+                        let name = local(i);
+                        quote!(&#name)
+                    }
+                    (PointValue::Plain(v), Some((j, sign))) if *j == i => shift(v, sign.clone()),
+                    (PointValue::Plain(v), _) => quote!(#v),
+                })
+                .collect()
+        };
+        let buffers: Vec<syn::Ident> = points
             .iter()
             .enumerate()
-            .filter(|(_, f)| **f == 1)
-            .map(|(i, _)| i)
+            .filter(|(_, p)| matches!(p, PointValue::Seq(_)))
+            .map(|(i, _)| format_ident!("__grad_d{}", i))
             .collect();
-        // An f32 difference has a step near 5e-3 and rounding near 1e-5 / h: 1e-2 is what it can tell.
-        let rtol = if ty == "f32" { 1e-2 } else { 1e-6 };
-        let comps = slots.iter().enumerate().map(|(slot, &i)| {
-            let msg = format!(
-                "{what} of `{plain}` at point {k}: ∂/∂(argument {}) is {{:e}} but central differences give {{:e}}",
-                i + 1
-            );
-            let args_plus = values.iter().enumerate().map(|(j, v)| {
-                if j == i {
-                    shift(v, quote!(+))
-                } else {
-                    quote!(#v)
-                }
-            });
-            let args_minus = values.iter().enumerate().map(|(j, v)| {
-                if j == i {
-                    shift(v, quote!(-))
-                } else {
-                    quote!(#v)
-                }
-            });
-            let at = value_of(&values[i]);
-            quote! {
-                {
-                    let at: #ty = #at;
-                    // In the function's own type: an f32 function is differenced in f32, with
-                    // its cube-root step.
-                    let h: #ty = #ty::EPSILON.cbrt() * at.abs().max(1.0);
-                    let d = (f64::from(#plain(#(#args_plus),*)) - f64::from(#plain(#(#args_minus),*))) / (2.0 * f64::from(h));
-                    let got = f64::from(grad[#slot]);
-                    assert!((got - d).abs() <= #rtol * (1.0 + d.abs() + f64::from(value).abs()), #msg, got, d);
-                }
-            }
-        });
-        // With a second order: each column `H·eᵢ` against central differences of the gradient.
-        let columns = hvp.map(|hvp| {
-            let n = flags.len();
-            let cols = slots.iter().map(|&i| {
-                let unit = (0..n).map(|j| {
-                    if j == i {
-                        quote!(1.0)
-                    } else {
-                        quote!(0.0)
+        let buffer_decls = points.iter().enumerate().filter_map(|(i, p)| match p {
+            PointValue::Seq(_) => {
+                let (d, name) = (format_ident!("__grad_d{}", i), local(i));
+                Some(quote! {
+                    let mut #d = ::core::clone::Clone::clone(&#name);
+                    for __grad_v in #d.iter_mut() {
+                        *__grad_v = 0.0;
                     }
-                });
-                let shifted = |sign: TokenStream| {
-                    let args = values.iter().enumerate().map(move |(j, v)| {
-                        if j == i {
-                            shift(v, sign.clone())
-                        } else {
-                            quote!(#v)
+                })
+            }
+            PointValue::Plain(_) => None,
+        });
+        let plain_args = args(None);
+        let call = quote!(#grad(#(#plain_args,)* #(&mut #buffers),*));
+        let result = if scalars == 0 && seqs {
+            quote!(let __grad_value = #call; let __grad_grad: [#ty; 0] = [];)
+        } else {
+            quote!(let (__grad_value, __grad_grad) = #call;)
+        };
+        let mut slot = 0usize;
+        let comps: Vec<TokenStream> = flags
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| **f != 0)
+            .map(|(i, f)| {
+                if *f == 2 {
+                    let (name, d) = (local(i), format_ident!("__grad_d{}", i));
+                    let msg = format!(
+                        "{what} of `{plain}` at point {k}: ∂/∂(argument {})[{{}}] is {{:e}} but central differences give {{:e}}",
+                        i + 1
+                    );
+                    let with_q = args(Some((i, TokenStream::new())));
+                    return quote! {
+                        for __grad_entry in 0..#name.len() {
+                            let __grad_at: #ty = #name[__grad_entry];
+                            let __grad_h: #ty = #ty::EPSILON.cbrt() * __grad_at.abs().max(1.0);
+                            let mut __grad_q = ::core::clone::Clone::clone(&#name);
+                            __grad_q[__grad_entry] = __grad_at + __grad_h;
+                            let __grad_up = f64::from(#plain(#(#with_q),*));
+                            __grad_q[__grad_entry] = __grad_at - __grad_h;
+                            let __grad_down = f64::from(#plain(#(#with_q),*));
+                            let __grad_d = (__grad_up - __grad_down) / (2.0 * f64::from(__grad_h));
+                            let __grad_got = f64::from(#d[__grad_entry]);
+                            assert!((__grad_got - __grad_d).abs() <= #rtol * (1.0 + __grad_d.abs() + f64::from(__grad_value).abs()), #msg, __grad_entry, __grad_got, __grad_d);
                         }
-                    });
-                    quote!(#grad(#(#args),*).1)
-                };
-                let (plus, minus) = (shifted(quote!(+)), shifted(quote!(-)));
-                let at = value_of(&values[i]);
+                    };
+                }
+                let this = slot;
+                slot += 1;
                 let msg = format!(
-                    "the second order of `{plain}` at point {k}: the derivative along argument {} of gradient component {{}} is {{:e}} but central differences of the gradient give {{:e}}",
+                    "{what} of `{plain}` at point {k}: ∂/∂(argument {}) is {{:e}} but central differences give {{:e}}",
                     i + 1
                 );
-                let args = values.iter();
+                let PointValue::Plain(at) = &points[i] else {
+                    unreachable!("a scalar is given as written")
+                };
+                let at = value_of(at);
+                let (plus, minus) = (args(Some((i, quote!(+)))), args(Some((i, quote!(-)))));
+                let fd = quote!((f64::from(#plain(#(#plus),*)) - f64::from(#plain(#(#minus),*))) / (2.0 * f64::from(__grad_h)));
                 quote! {
                     {
-                        let at: #ty = #at;
-                        let h: #ty = #ty::EPSILON.cbrt() * at.abs().max(1.0);
-                        let (_, g0, hv) = #hvp(#(#args,)* [#(#unit),*]);
-                        let (gp, gm) = (#plus, #minus);
-                        for r in 0..hv.len() {
-                            let d = (f64::from(gp[r]) - f64::from(gm[r])) / (2.0 * f64::from(h));
-                            let got = f64::from(hv[r]);
-                            let scale = 1.0 + d.abs() + g0.iter().fold(0.0f64, |m, g| m.max(f64::from(*g).abs()));
-                            assert!((got - d).abs() <= #rtol * scale, #msg, r + 1, got, d);
-                        }
+                        let __grad_at: #ty = #at;
+                        // In the function's own type: an f32 function is differenced in f32,
+                        // with its cube-root step.
+                        let __grad_h: #ty = #ty::EPSILON.cbrt() * __grad_at.abs().max(1.0);
+                        let __grad_d = #fd;
+                        let __grad_got = f64::from(__grad_grad[#this]);
+                        assert!((__grad_got - __grad_d).abs() <= #rtol * (1.0 + __grad_d.abs() + f64::from(__grad_value).abs()), #msg, __grad_got, __grad_d);
                     }
                 }
-            });
-            quote!(#(#cols)*)
-        });
+            })
+            .collect();
+        let columns = hvp
+            .filter(|_| !seqs)
+            .map(|hvp| hessian_columns(values, flags, plain, grad, hvp, ty, rtol, k));
         let msg = format!(
             "{what} of `{plain}` at point {k} returns the value {{}} but `{plain}` returns {{}}"
         );
         out.extend(quote! {
             #[cfg(test)]
             #[test]
-            #[allow(non_snake_case, clippy::float_cmp)]
+            #[allow(non_snake_case, clippy::float_cmp, clippy::many_single_char_names)]
             fn #test() {
-                let (value, grad) = #grad(#(#values),*);
-                let want = #plain(#(#values),*);
-                assert!((f64::from(value) - f64::from(want)).abs() <= 1e-12 * (1.0 + f64::from(want).abs()), #msg, value, want);
+                #(#bindings)*
+                #(#buffer_decls)*
+                #result
+                let __grad_want = #plain(#(#plain_args),*);
+                assert!((f64::from(__grad_value) - f64::from(__grad_want)).abs() <= 1e-12 * (1.0 + f64::from(__grad_want).abs()), #msg, __grad_value, __grad_want);
                 #(#comps)*
                 #columns
             }
         });
     }
     out
+}
+
+/// Each column `H·eᵢ` of a function of scalars against central differences of its gradient.
+#[allow(clippy::too_many_arguments)]
+fn hessian_columns(
+    values: &[Expr],
+    flags: &[u8],
+    plain: &syn::Ident,
+    grad: &syn::Ident,
+    hvp: &syn::Ident,
+    ty: &proc_macro2::Ident,
+    rtol: f64,
+    k: usize,
+) -> TokenStream {
+    let n = flags.len();
+    let cols = flags.iter().enumerate().filter(|(_, f)| **f == 1).map(|(i, _)| {
+        let unit = (0..n).map(|j| if j == i { quote!(1.0) } else { quote!(0.0) });
+        let shifted = |sign: TokenStream| {
+            let args = values.iter().enumerate().map(move |(j, v)| {
+                if j == i {
+                    shift(v, sign.clone())
+                } else {
+                    quote!(#v)
+                }
+            });
+            quote!(#grad(#(#args),*).1)
+        };
+        let (plus, minus) = (shifted(quote!(+)), shifted(quote!(-)));
+        let at = value_of(&values[i]);
+        let msg = format!(
+            "the second order of `{plain}` at point {k}: the derivative along argument {} of gradient component {{}} is {{:e}} but central differences of the gradient give {{:e}}",
+            i + 1
+        );
+        let args = values.iter();
+        quote! {
+            {
+                let __grad_at: #ty = #at;
+                let __grad_h: #ty = #ty::EPSILON.cbrt() * __grad_at.abs().max(1.0);
+                let (_, __grad_g0, __grad_hv) = #hvp(#(#args,)* [#(#unit),*]);
+                let (__grad_gp, __grad_gm) = (#plus, #minus);
+                for __grad_r in 0..__grad_hv.len() {
+                    let __grad_d = (f64::from(__grad_gp[__grad_r]) - f64::from(__grad_gm[__grad_r])) / (2.0 * f64::from(__grad_h));
+                    let __grad_got = f64::from(__grad_hv[__grad_r]);
+                    let __grad_scale = 1.0 + __grad_d.abs() + __grad_g0.iter().fold(0.0f64, |__grad_m, __grad_g| __grad_m.max(f64::from(*__grad_g).abs()));
+                    assert!((__grad_got - __grad_d).abs() <= #rtol * __grad_scale, #msg, __grad_r + 1, __grad_got, __grad_d);
+                }
+            }
+        }
+    });
+    quote!(#(#cols)*)
 }

@@ -1,6 +1,7 @@
 //! Custom derivative rules (`#[custom_gradient]` on a hand-written `NAME_grad`) used by
 //! `#[gradient]` code in reverse and forward mode, and the tests `check(at(..))` generates (they
-//! run as part of this file's tests: `softplus_grad_check_0`, `loss_grad_check_0`, ...).
+//! run as part of this file's tests: `softplus_grad_check_0`, `loss_grad_check_0`, ...), at
+//! points of scalars and of slices (literals and `random(n)`).
 
 #![allow(clippy::needless_range_loop)]
 
@@ -23,7 +24,7 @@ fn log_sum_exp(x: &[f64]) -> f64 {
     m + x.iter().map(|v| (v - m).exp()).sum::<f64>().ln()
 }
 
-#[custom_gradient]
+#[custom_gradient(check(at(random(5)), at(&[1.0, -2.0, 0.5])))]
 fn log_sum_exp_grad(x: &[f64], d_x: &mut [f64]) -> f64 {
     let value = log_sum_exp(x);
     for (d, v) in d_x.iter_mut().zip(x) {
@@ -48,7 +49,7 @@ fn loss(a: f64, b: f64) -> f64 {
     softplus(a * b) + clipped(a - b, 3) * softplus(-b)
 }
 
-#[gradient(jvp)]
+#[gradient(jvp, check(at(&[0.5, -1.0, 2.0], 0.7), at(random(4), -0.3)))]
 fn classifier(w: &[f64], x: f64) -> f64 {
     let mut logits = vec![0.0; w.len()];
     for (k, l) in logits.iter_mut().enumerate() {

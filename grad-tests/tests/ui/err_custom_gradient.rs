@@ -16,8 +16,8 @@ fn cube_grad(x: f64) -> (f64, [f64; 1]) {
     (cube(x), [3.0 * x * x])
 }
 
-// Points for functions of scalars only.
-#[gradient(check(at(&[1.0, 2.0])))]
+// Points for slices are literals or `random(n)` (no error here).
+#[gradient(check(at(&[1.0, 2.0]), at(random(4))))]
 fn norm(w: &[f64]) -> f64 {
     w.iter().map(|v| v * v).sum::<f64>()
 }
