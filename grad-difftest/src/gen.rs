@@ -5582,7 +5582,14 @@ impl<'a> FnGen<'a> {
                 format!("let mut t = vec![0.0; out.len()];\n    {inner}(s, a, &mut t);\n    for i in 0..out.len() {{\n        out[i] = t[i] * 0.5 + out[i] * a;\n    }}")
             }
         };
-        let ann = if plain { "" } else { "#[gradient]\n" };
+        // (Sometimes with its forward mode, `NAME_jvp`, which must then compile.)
+        let ann = if plain {
+            ""
+        } else if self.on("stmt:out_param_jvp") && self.rng.chance(0.4) {
+            "#[gradient(jvp)]\n"
+        } else {
+            "#[gradient]\n"
+        };
         let slice_param = if plain {
             String::new()
         } else {
@@ -7682,31 +7689,34 @@ impl<'a> FnGen<'a> {
             .map(|p| p.name.clone());
         // Sometimes the body called with the whole model hands one of its data parameters, as
         // it is, to a helper whose `wrt` leaves it out (`mse(&pred, y)` with `wrt(pred)`).
-        let pass = (call && !field_method && self.on("param:model:pass_data"))
-            .then(|| {
-                let data: Vec<&Param> = params
-                    .iter()
-                    .filter(|p| {
-                        let n = &p.name;
-                        !p.in_model
-                            && !p.active
-                            && !p.by_ref
-                            && matches!(p.kind, ParamKind::Scalar(..) | ParamKind::Slice(..))
-                            && !body.contains(&format!("let {n} "))
-                            && !body.contains(&format!("let {n}:"))
-                            && !body.contains(&format!("let mut {n} "))
-                            && !body.contains(&format!("let mut {n}:"))
-                            && !body.contains(&format!("|{n}|"))
-                            && !body.contains(&format!("for {n} "))
-                    })
-                    .collect();
-                let p = data.get(self.rng.below(data.len().max(1)))?;
-                let f = field.clone()?;
-                self.rng
-                    .chance(0.9)
-                    .then(|| (p.name.clone(), matches!(p.kind, ParamKind::Slice(..)), f))
-            })
-            .flatten();
+        // (Not around a body that returns: a `return` inside a block whose value is used is
+        // not supported, README.)
+        let pass =
+            (call && !field_method && !body.contains("return") && self.on("param:model:pass_data"))
+                .then(|| {
+                    let data: Vec<&Param> = params
+                        .iter()
+                        .filter(|p| {
+                            let n = &p.name;
+                            !p.in_model
+                                && !p.active
+                                && !p.by_ref
+                                && matches!(p.kind, ParamKind::Scalar(..) | ParamKind::Slice(..))
+                                && !body.contains(&format!("let {n} "))
+                                && !body.contains(&format!("let {n}:"))
+                                && !body.contains(&format!("let mut {n} "))
+                                && !body.contains(&format!("let mut {n}:"))
+                                && !body.contains(&format!("|{n}|"))
+                                && !body.contains(&format!("for {n} "))
+                        })
+                        .collect();
+                    let p = data.get(self.rng.below(data.len().max(1)))?;
+                    let f = field.clone()?;
+                    self.rng
+                        .chance(0.9)
+                        .then(|| (p.name.clone(), matches!(p.kind, ParamKind::Slice(..)), f))
+                })
+                .flatten();
         if let Some((data, slice, f)) = pass {
             let helper = format!("{}_pass_{FLT}", self.base);
             let (ty, read) = if slice {

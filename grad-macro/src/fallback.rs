@@ -59,15 +59,21 @@ pub fn emit(
     }
 }
 
-/// `NAME_hvp` and `NAME_hessian` whose bodies are `unreachable!()`, beside an error.
+/// `NAME_hvp`, `NAME_hessian` and `NAME_hessian_diag` whose bodies are `unreachable!()`, beside an error.
 pub fn second_order_stubs(item: &syn::ItemFn, sig: &Sig) -> TokenStream {
     if !crate::jvp::can_declare(sig) {
         return TokenStream::new();
     }
     let inherited = crate::expand::inherited_attributes(item);
     let hvp = crate::hvp::signature(item, sig);
-    let hessian = crate::hvp::hessian_signature(item, sig);
+    let hessian = crate::hvp::hessian_signature(item, sig, false);
+    let diag = crate::hvp::hessian_signature(item, sig, true);
     quote! {
+        #(#inherited)*
+        #[allow(unused_variables, clippy::too_many_arguments)]
+        #diag {
+            ::core::unreachable!("`#[gradient]` reported a compile error for this function")
+        }
         #(#inherited)*
         #[allow(unused_variables, clippy::too_many_arguments)]
         #hvp {

@@ -1415,3 +1415,104 @@ fn eighth_round_forms_run() {
     let mut dw = [0.0; 2];
     assert!(copied_array_grad(&[0.5, 1.5], 0.25, &mut dw).0.is_finite());
 }
+
+/// log(1 + eˣ) with its derivative by hand and its second order derived from it.
+fn soft(x: f64) -> f64 {
+    x.max(0.0) + (-x.abs()).exp().ln_1p()
+}
+
+#[grad::custom_gradient(hvp, check(at(0.5)))]
+fn soft_grad(x: f64) -> (f64, [f64; 1]) {
+    (soft(x), [1.0 / (1.0 + (-x).exp())])
+}
+
+/// A product with its second order given by hand.
+fn prod2(a: f64, b: f64) -> f64 {
+    a * b
+}
+
+#[grad::custom_gradient(hvp = prod2_hvp)]
+fn prod2_grad(a: f64, b: f64) -> (f64, [f64; 2]) {
+    (prod2(a, b), [b, a])
+}
+
+fn prod2_hvp(a: f64, b: f64, v_a: f64, v_b: f64) -> (f64, [f64; 2], [f64; 2]) {
+    (a * b, [b, a], [v_b, v_a])
+}
+
+/// Squared error of predictions against data, differentiated in the predictions only.
+#[gradient(wrt(pred))]
+fn squared_error(pred: &[f64], y: &[f64]) -> f64 {
+    pred.iter()
+        .zip(y)
+        .map(|(p, t)| (p - t) * (p - t))
+        .sum::<f64>()
+}
+
+/// A model whose loss hands its data to a helper that leaves it out.
+#[derive(Clone, grad::Params)]
+pub struct Affine {
+    slope: f64,
+    offset: f64,
+}
+
+impl Affine {
+    #[gradient]
+    fn loss(&self, x: &[f64], y: &[f64]) -> f64 {
+        let pred: Vec<f64> = x.iter().map(|v| self.slope * v + self.offset).collect();
+        squared_error(&pred, y)
+    }
+}
+
+#[gradient(wrt(m))]
+fn affine_total(m: &Affine, x: &[f64], y: &[f64]) -> f64 {
+    m.loss(x, y) + m.offset * m.offset
+}
+
+/// The ninth round: rules under second order (derived and given), data locals (an argsort, rows
+/// of data, counts), a `move` closure, `flat_map` in a sum and a loop, `check` at a slice point.
+#[allow(clippy::cast_precision_loss)]
+#[gradient(hvp, check(at(&[0.3, -0.7, 1.1], 0.4, &[1.0, 2.0, 3.0, 4.0])))]
+fn ninth_round_forms(w: &[f64], s: f64, x: &[f64]) -> f64 {
+    let mut order: Vec<usize> = (0..w.len()).collect();
+    order.sort_by(|&a, &b| w[a].total_cmp(&w[b]));
+    order.reverse();
+    let rows: Vec<Vec<f64>> = x.chunks(2).map(<[f64]>::to_vec).collect();
+    let counts: Vec<usize> = rows
+        .iter()
+        .map(|r| r.iter().filter(|v| **v > 1.5).count())
+        .collect();
+    let scale = 0.5;
+    let f = move |v: f64| v * scale;
+    let mut total = soft(s) + prod2(w[0], s);
+    for (rank, &i) in order.iter().enumerate() {
+        total += f(w[i]) * (rank as f64 + 1.0);
+    }
+    for (r, &c) in rows.iter().zip(&counts) {
+        total += r[0] * s * c as f64;
+    }
+    let n = w.len();
+    let pairs = (0..n)
+        .flat_map(|i| (0..n).map(move |j| w[i] * w[j]))
+        .sum::<f64>();
+    for v in (0..n).flat_map(|i| (0..2).map(move |k| w[i] * k as f64)) {
+        total += v.sin();
+    }
+    total + pairs
+}
+
+#[test]
+fn ninth_round_forms_run() {
+    let (w, x) = ([0.3, -0.7, 1.1], [1.0, 2.0, 3.0, 4.0]);
+    let (mut d, mut hv) = ([0.0; 3], [0.0; 3]);
+    let (value, [g], [h]) =
+        ninth_round_forms_hvp(&w, 0.4, &x, &[1.0, 0.0, 0.0], 0.0, &mut d, &mut hv);
+    assert!(value.is_finite() && g.is_finite() && h.is_finite());
+    let m = Affine {
+        slope: 0.5,
+        offset: 0.1,
+    };
+    let mut dm = m.clone();
+    let total = affine_total_grad(&m, &[1.0, 2.0], &[1.0, 1.5], &mut dm);
+    assert!(total.is_finite() && dm.slope.is_finite());
+}

@@ -24,7 +24,7 @@ fn dense(w: &[f64], b: &[f64], x: &[f64], out: &mut [f64]) {
 }
 
 /// Adds `a · x` into `out`: the result depends on what `out` held.
-#[gradient]
+#[gradient(jvp)]
 fn axpy(a: f64, x: &[f64], out: &mut [f64]) {
     for (o, xi) in out.iter_mut().zip(x) {
         *o += a * xi;
@@ -393,5 +393,44 @@ fn array_input_of_an_output_parameter_function() {
             let fd = (f(theta, a)[i] - f(theta, b)[i]) / 2e-6;
             assert!((jac[i][1 + j] - fd).abs() < 1e-8, "{jac:?}");
         }
+    }
+}
+
+/// Forward mode of a function with an output parameter: `out` gets the value and `v_out` the
+/// tangent of its new contents, from the tangent of its old ones (Enzyme's `fwddiff` with a
+/// shadow of the output), equal to the Jacobian times the direction.
+#[gradient(jvp, wrt(w))]
+fn dense_jvp_layer(w: &[f64], x: &[f64], out: &mut [f64]) {
+    for i in 0..out.len() {
+        out[i] = (w[2 * i] * x[0] + w[2 * i + 1] * x[1]).tanh();
+    }
+}
+
+#[test]
+fn jvp_of_functions_with_an_output_parameter() {
+    let (a, x) = (0.7, [0.5, -1.5, 2.0]);
+    let old = [0.25, 1.0, -0.5];
+    let (v_a, v_x, v_old) = (0.3, [1.0, -0.5, 0.25], [0.5, 0.0, -1.0]);
+    let mut out = old;
+    let mut v_out = v_old;
+    axpy_jvp(a, &x, &mut out, v_a, &v_x, &mut v_out);
+    let mut want = old;
+    axpy(a, &x, &mut want);
+    assert_eq!(out, want);
+    for i in 0..3 {
+        // ∂out_i = v_old_i + v_a x_i + a v_x_i
+        let t = v_old[i] + v_a * x[i] + a * v_x[i];
+        assert!((v_out[i] - t).abs() < 1e-15, "{i}: {} vs {t}", v_out[i]);
+    }
+    let (w, x) = ([0.1, 0.2, -0.3, 0.4], [1.0, 2.0]);
+    let v = [0.5, -1.0, 0.25, 2.0];
+    let (mut o, mut vo) = ([0.0; 2], [f64::NAN, 3.0]);
+    dense_jvp_layer_jvp(&w, &x, &mut o, &v, &mut vo);
+    let mut o2 = [0.0; 2];
+    let jac = dense_jvp_layer_jacobian(&w, &x, &mut o2);
+    assert_eq!(o, o2);
+    for i in 0..2 {
+        let t: f64 = jac[i].iter().zip(&v).map(|(j, v)| j * v).sum();
+        assert!((vo[i] - t).abs() < 1e-14, "{i}: {} vs {t}", vo[i]);
     }
 }

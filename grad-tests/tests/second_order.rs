@@ -515,3 +515,53 @@ fn a_recomputed_call_has_its_own_tangent() {
         }
     }
 }
+
+/// `NAME_hessian_diag` is the diagonal of `NAME_hessian`, with the same value and gradient, for
+/// scalars and for sequences (Clad's `diagonal_only` Hessian of `h(arr, weights, multiplier)`).
+#[gradient(hvp)]
+fn clad_arrays(arr: &[f64], weights: &[f64], multiplier: f64) -> f64 {
+    let s = (arr[0] * weights[0] + arr[1] * weights[1] + arr[2] * weights[2]) * multiplier;
+    s * s
+}
+
+#[test]
+fn hessian_diagonals() {
+    for (x, y) in [(-1.2, 1.0), (0.3, 0.4)] {
+        let (v, g, h) = rosenbrock_hessian(x, y);
+        let (vd, gd, diag) = rosenbrock_hessian_diag(x, y);
+        assert_eq!((v.to_bits(), g), (vd.to_bits(), gd));
+        assert_eq!(diag, [h[0][0], h[1][1]]);
+    }
+    let p = [0.7, 0.5, 1.2, -0.3, 0.8];
+    let n = p.len();
+    let (mut d, mut dd) = ([0.0; 4], [f64::NAN; 4]);
+    let mut hess = vec![0.0; n * n];
+    let mut diag = vec![f64::NAN; n];
+    let full = rnn_hessian(p[0], &p[1..], &mut d, &mut hess);
+    let only = rnn_hessian_diag(p[0], &p[1..], &mut dd, &mut diag);
+    assert_eq!(full.0.to_bits(), only.0.to_bits());
+    assert_eq!(full.1, only.1);
+    assert_eq!(d, dd);
+    for i in 0..n {
+        assert_eq!(diag[i].to_bits(), hess[i * n + i].to_bits(), "entry {i}");
+    }
+    let (mut da, mut dw, mut diag) = ([0.0; 3], [0.0; 3], [0.0; 7]);
+    let (value, [dm]) = clad_arrays_hessian_diag(
+        &[1.0, 2.0, 3.0],
+        &[4.0, 5.0, 6.0],
+        2.0,
+        &mut da,
+        &mut dw,
+        &mut diag,
+    );
+    assert_eq!((value, dm), (4096.0, 4096.0));
+    // The scalar first, then `arr`, then `weights` (Clad lists the multiplier last).
+    assert_eq!(diag, [2048.0, 128.0, 200.0, 288.0, 8.0, 32.0, 72.0]);
+}
+
+#[test]
+#[should_panic(expected = "`diag` has length 2 but the function has 7 differentiated entries")]
+fn hessian_diagonal_length_is_checked() {
+    let (mut da, mut dw, mut diag) = ([0.0; 3], [0.0; 3], [0.0; 2]);
+    let _ = clad_arrays_hessian_diag(&[1.0; 3], &[1.0; 3], 1.0, &mut da, &mut dw, &mut diag);
+}

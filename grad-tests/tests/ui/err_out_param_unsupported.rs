@@ -26,9 +26,9 @@ fn wrt_out(x: &[f64], out: &mut [f64]) {
     out[0] = x[0];
 }
 
-// Forward mode is not there yet.
-#[gradient(jvp)]
-fn with_jvp(x: &[f64], out: &mut [f64]) {
+// Second order is not there yet.
+#[gradient(hvp)]
+fn with_hvp(x: &[f64], out: &mut [f64]) {
     out[0] = x[0];
 }
 
