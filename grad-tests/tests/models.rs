@@ -1417,3 +1417,32 @@ fn model_methods_hand_data_to_helpers_that_leave_it_out() {
         |m, d| line_fit_data_grad(m, &x, &y, d, &mut [0.0; 4]),
     );
 }
+
+/// References to fields bound with their type written out (`let p: &f64 = &m.x0;`).
+#[derive(Clone, Debug, Params)]
+struct Refs {
+    x0: f64,
+    xs: Vec<f64>,
+}
+
+#[gradient(wrt(m), jvp, hvp)]
+fn typed_field_refs(m: &Refs, n: usize) -> f64 {
+    let p: &f64 = &m.x0;
+    let r: &[f64] = &m.xs;
+    let v: &Vec<f64> = &m.xs;
+    *p * 0.5 + p.tanh() + r.iter().map(|x| x * x).sum::<f64>() * n as f64 + v[0] * *p
+}
+
+#[test]
+fn typed_references_to_fields() {
+    let m = Refs {
+        x0: 0.5,
+        xs: vec![1.0, -0.25],
+    };
+    check_model(
+        "typed_field_refs",
+        &m,
+        |m| typed_field_refs(m, 2),
+        |m, d| typed_field_refs_grad(m, 2, d),
+    );
+}

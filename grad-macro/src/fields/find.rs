@@ -709,6 +709,16 @@ impl VisitMut for Finder<'_> {
         let Some(init) = &mut l.init else {
             return;
         };
+        // `let r: &f64 = &m.x;` (or `&[f64]`, `&Vec<f64>`): a reference to a field, as untyped
+        // (the field may become a slice of the flat view: its type is the compiler's).
+        let field_ref = matches!(&*init.expr, syn::Expr::Reference(r) if r.mutability.is_none() && field_path(&r.expr, self.roots).is_some());
+        if field_ref && self.rewrite.is_some() {
+            if let syn::Pat::Type(pt) = &l.pat {
+                if matches!(&*pt.ty, syn::Type::Reference(_)) {
+                    l.pat = (*pt.pat).clone();
+                }
+            }
+        }
         let (pat, ty) = match &l.pat {
             syn::Pat::Type(pt) => (&*pt.pat, Some(&*pt.ty)),
             p => (p, None),
@@ -717,6 +727,7 @@ impl VisitMut for Finder<'_> {
             syn::Pat::Ident(pi) => Some(pi.ident.clone()),
             _ => None,
         };
+        let ty = ty.filter(|t| !(field_ref && matches!(t, syn::Type::Reference(_))));
         if let Some(ty) = ty {
             // `let n: usize = ..`: data; `let b: f64 = ..`: a number.
             let data = crate::sig::float_of(ty).is_none() && !crate::sig::holds_float(ty);
