@@ -1472,47 +1472,54 @@ fn affine_total(m: &Affine, x: &[f64], y: &[f64]) -> f64 {
 /// The ninth round: rules under second order (derived and given), data locals (an argsort, rows
 /// of data, counts), a `move` closure, `flat_map` in a sum and a loop, `check` at a slice point.
 #[allow(clippy::cast_precision_loss)]
-#[gradient(hvp, check(at(&[0.3, -0.7, 1.1], 0.4, &[1.0, 2.0, 3.0, 4.0])))]
-fn ninth_round_forms(w: &[f64], s: f64, x: &[f64]) -> f64 {
-    let mut order: Vec<usize> = (0..w.len()).collect();
-    order.sort_by(|&a, &b| w[a].total_cmp(&w[b]));
+#[gradient(hvp, wrt(weights, scale), check(at(&[0.3, -0.7, 1.1], 0.4, &[1.0, 2.0, 3.0, 4.0])))]
+fn ninth_round_forms(weights: &[f64], scale: f64, data: &[f64]) -> f64 {
+    let mut order: Vec<usize> = (0..weights.len()).collect();
+    order.sort_by(|&a, &b| weights[a].total_cmp(&weights[b]));
     order.reverse();
-    let rows: Vec<Vec<f64>> = x.chunks(2).map(<[f64]>::to_vec).collect();
+    let rows: Vec<Vec<f64>> = data.chunks(2).map(<[f64]>::to_vec).collect();
     let counts: Vec<usize> = rows
         .iter()
         .map(|r| r.iter().filter(|v| **v > 1.5).count())
         .collect();
-    let scale = 0.5;
-    let f = move |v: f64| v * scale;
-    let mut total = soft(s) + prod2(w[0], s);
-    for (rank, &i) in order.iter().enumerate() {
-        total += f(w[i]) * (rank as f64 + 1.0);
+    let half = 0.5;
+    let halve = move |value: f64| value * half;
+    let mut total = soft(scale) + prod2(weights[0], scale);
+    for (rank, &index) in order.iter().enumerate() {
+        total += halve(weights[index]) * (rank as f64 + 1.0);
     }
-    for (r, &c) in rows.iter().zip(&counts) {
-        total += r[0] * s * c as f64;
+    for (row, &count) in rows.iter().zip(&counts) {
+        total += row[0] * scale * count as f64;
     }
-    let n = w.len();
-    let pairs = (0..n)
-        .flat_map(|i| (0..n).map(move |j| w[i] * w[j]))
+    let len = weights.len();
+    let pairs = (0..len)
+        .flat_map(|i| (0..len).map(move |j| weights[i] * weights[j]))
         .sum::<f64>();
-    for v in (0..n).flat_map(|i| (0..2).map(move |k| w[i] * k as f64)) {
-        total += v.sin();
+    for term in (0..len).flat_map(|i| (0..2).map(move |k| weights[i] * f64::from(k))) {
+        total += term.sin();
     }
     total + pairs
 }
 
 #[test]
 fn ninth_round_forms_run() {
-    let (w, x) = ([0.3, -0.7, 1.1], [1.0, 2.0, 3.0, 4.0]);
-    let (mut d, mut hv) = ([0.0; 3], [0.0; 3]);
-    let (value, [g], [h]) =
-        ninth_round_forms_hvp(&w, 0.4, &x, &[1.0, 0.0, 0.0], 0.0, &mut d, &mut hv);
-    assert!(value.is_finite() && g.is_finite() && h.is_finite());
-    let m = Affine {
+    let (weights, data) = ([0.3, -0.7, 1.1], [1.0, 2.0, 3.0, 4.0]);
+    let (mut grad, mut hv) = ([0.0; 3], [0.0; 3]);
+    let (value, [slope], [curvature]) = ninth_round_forms_hvp(
+        &weights,
+        0.4,
+        &data,
+        &[1.0, 0.0, 0.0],
+        0.0,
+        &mut grad,
+        &mut hv,
+    );
+    assert!(value.is_finite() && slope.is_finite() && curvature.is_finite());
+    let model = Affine {
         slope: 0.5,
         offset: 0.1,
     };
-    let mut dm = m.clone();
-    let total = affine_total_grad(&m, &[1.0, 2.0], &[1.0, 1.5], &mut dm);
-    assert!(total.is_finite() && dm.slope.is_finite());
+    let mut gradient = model.clone();
+    let total = affine_total_grad(&model, &[1.0, 2.0], &[1.0, 1.5], &mut gradient);
+    assert!(total.is_finite() && gradient.slope.is_finite());
 }
