@@ -91,7 +91,12 @@ fn moved(w: &[f64], x: &[f64]) -> f64 {
     for i in 0..w.len() {
         s += f(w[i]) * g(w[i], x[i]);
     }
-    s + w.iter().map(|&v| f(v)).sum::<f64>()
+    // Written after the definition: the closure keeps the value it moved in.
+    let mut k = w[1] * 2.0;
+    let h = move |v: f64| v * k;
+    let before = h(w[0]);
+    k = 10.0;
+    s + w.iter().map(|&v| f(v)).sum::<f64>() + before + h(w[2]) + k
 }
 
 /// `flat_map` over pairs: in a sum, a fold, with a `map` after it, and in a `for` loop.

@@ -214,6 +214,28 @@ pub fn inline_closures(b: &mut syn::Block) {
             continue;
         };
         returns_to_breaks(&mut closure);
+        // A `move` closure holds copies of what it reads, taken where it is defined: a name
+        // written after that is read from its copy (`let f = move |v| v * s; s = 2.0; f(y)`).
+        if closure.capture.is_some() {
+            let mut free: Vec<String> = free_names(&closure).into_iter().collect();
+            free.sort();
+            let mut copies: Vec<syn::Stmt> = Vec::new();
+            for n in free {
+                let one: HashSet<String> = std::iter::once(n.clone()).collect();
+                if !b.stmts[k + 1..].iter().any(|s| touches(s, &one)) {
+                    continue;
+                }
+                let copy = crate::naming::fresh(&format!("moved_{n}"));
+                let orig = syn::Ident::new(&n, proc_macro2::Span::call_site());
+                RenamePath(&orig, &copy).visit_expr_mut(&mut closure.body);
+                copies.push(syn::parse_quote!(let #copy = #orig;));
+            }
+            let count = copies.len();
+            for (j, c) in copies.into_iter().enumerate() {
+                b.stmts.insert(k + j, c);
+            }
+            k += count;
+        }
         let mut free = free_names(&closure);
         free.insert(name.to_string());
         // What the closure reads, and its own name, mean at its calls what they meant where it
@@ -466,4 +488,15 @@ fn direct_call(
     let mut out = syn::Expr::Call(body.clone());
     s.visit_expr_mut(&mut out);
     (!s.2).then_some(out)
+}
+
+/// Renames reads of one name (`a` to `b`) in an expression.
+struct RenamePath<'a>(&'a syn::Ident, &'a syn::Ident);
+
+impl VisitMut for RenamePath<'_> {
+    fn visit_expr_path_mut(&mut self, p: &mut syn::ExprPath) {
+        if p.qself.is_none() && p.path.is_ident(self.0) {
+            p.path.segments[0].ident = self.1.clone();
+        }
+    }
 }
