@@ -6832,9 +6832,16 @@ impl<'a> FnGen<'a> {
         let (n, f, d) = rules[self.rng.below(rules.len())];
         let sig: Vec<String> = (0..n).map(|k| format!("a{k}: {FLT}")).collect();
         let args: Vec<String> = (0..n).map(|k| format!("a{k}")).collect();
+        // Mostly with its second order derived from the rule (then the case's `hvp` goes
+        // through it; without, the harness asks no `hvp`).
+        let attr = if self.on("rule:hvp") && self.rng.chance(0.8) {
+            "#[grad::custom_gradient(hvp)]"
+        } else {
+            "#[grad::custom_gradient]"
+        };
         let _ = write!(
             self.items,
-            "fn {name}({sig}) -> {FLT} {{\n    {f}\n}}\n#[grad::custom_gradient]\nfn {name}_grad({sig}) -> ({FLT}, [{FLT}; {n}]) {{\n    ({name}({args}), [{d}])\n}}\n",
+            "fn {name}({sig}) -> {FLT} {{\n    {f}\n}}\n{attr}\nfn {name}_grad({sig}) -> ({FLT}, [{FLT}; {n}]) {{\n    ({name}({args}), [{d}])\n}}\n",
             sig = sig.join(", "),
             args = args.join(", "),
             d = d.join(", ")

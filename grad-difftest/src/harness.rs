@@ -391,7 +391,7 @@ fn has_jvp(_case: &Case) -> bool {
 /// function of scalars and slices, and of a model of numbers and sequences that is its only
 /// differentiated parameter and is not passed whole to another function.
 fn has_hvp(case: &Case) -> bool {
-    // A custom rule has no second order of its own.
+    // A custom rule without `hvp` has no second order.
     let model_ok = case.model.is_none()
         || (!case.items.contains("_body_") && case.params.iter().all(|p| !p.active || p.in_model));
     // Second order does not follow calls of vector-valued helpers (`NAME_vhK`, a data
@@ -400,7 +400,7 @@ fn has_hvp(case: &Case) -> bool {
         && !case.items.contains("_vh")
         && !case.items.contains("fn lift(")
         && !case.wrapper
-        && !case.items.contains("custom_gradient")
+        && !case.items.contains("#[grad::custom_gradient]")
         && model_ok
         && !case
             .params

@@ -234,11 +234,46 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             let n = n.trim_start_matches("mut ");
             proc_macro2::Ident::new(n, Span::call_site())
         });
+        // A buffer for every float sequence, in order, as callers pass them (not knowing which
+        // the rule differentiates): the rule's own `d_` buffers, and an ignored one for each
+        // sequence it takes as a constant (a table).
+        let typed: Vec<&syn::PatType> = inputs
+            .iter()
+            .filter_map(|a| match a {
+                syn::FnArg::Typed(t) => Some(t),
+                syn::FnArg::Receiver(_) => None,
+            })
+            .collect();
+        let own = flags.len() - usize::from(f.sig.receiver().is_some());
+        let mut decl: Vec<TokenStream> = typed[..own].iter().map(|t| quote!(#t)).collect();
+        for (k, t) in typed[..own].iter().enumerate() {
+            let seq = crate::sig::differentiable(&t.ty) && !crate::sig::is_scalar(&t.ty);
+            if !seq {
+                continue;
+            }
+            let syn::Pat::Ident(pi) = &*t.pat else {
+                continue;
+            };
+            let d = format_ident!("d_{}", pi.ident);
+            match typed[own..]
+                .iter()
+                .find(|b| matches!(&*b.pat, syn::Pat::Ident(i) if i.ident == d))
+            {
+                Some(b) => decl.push(quote!(#b)),
+                None => {
+                    let ignored = format_ident!("_d{}", k);
+                    decl.push(match crate::rule_hvp::array_len(&t.ty) {
+                        Some(n) => quote!(#ignored: &mut [#ty; #n]),
+                        None => quote!(#ignored: &mut [#ty]),
+                    });
+                }
+            }
+        }
         quote! {
             #[doc(hidden)]
             #[allow(dead_code, clippy::too_many_arguments)]
             #[inline]
-            #vis fn #all #generics (#inputs) #output #where_clause {
+            #vis fn #all #generics (#(#decl),*) #output #where_clause {
                 #rule #turbofish (#(#names),*)
             }
         }

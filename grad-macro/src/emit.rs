@@ -816,6 +816,25 @@ impl Emitter<'_> {
                 let (t, ty) = (strip_parens(t), self.ty());
                 quote!(::core::convert::TryInto::try_into(::core::convert::AsRef::<[#ty]>::as_ref(#t)).expect("a part of a slice has the length of the array it is passed as"))
             }
+            // A local buffer, held as a `Vec` or an array, as the callee's parameter takes it
+            // (`&[T]`, `&[T; N]`, `&Vec<T>`).
+            CallArg::Seq(s, t, None)
+                if self.func.seq(*s).buffer
+                    && syn::parse2::<syn::ExprReference>(strip_parens(t))
+                        .is_ok_and(|r| r.mutability.is_none()) =>
+            {
+                let t = strip_parens(t);
+                quote!(::grad::runtime::__private::buffer_arg(#t))
+            }
+            // By value (`scale(a, k)` to `a: [T; N]`): a copy.
+            CallArg::Seq(s, t, None)
+                if self.func.seq(*s).buffer
+                    && syn::parse2::<syn::Path>(strip_parens(t))
+                        .is_ok_and(|p| p.get_ident().is_some()) =>
+            {
+                let t = strip_parens(t);
+                quote!(::grad::runtime::__private::buffer_value(&#t))
+            }
             CallArg::Tokens(t, _) | CallArg::Seq(_, t, _) => strip_parens(t),
             CallArg::Adjoint(s) => {
                 let adj = self.seq_adjoint(*s);

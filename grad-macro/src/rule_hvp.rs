@@ -281,7 +281,7 @@ fn turbofish(generics: &syn::Generics) -> Option<TokenStream> {
 }
 
 /// `N` of `[T; N]` or `&[T; N]`.
-fn array_len(ty: &syn::Type) -> Option<&syn::Expr> {
+pub fn array_len(ty: &syn::Type) -> Option<&syn::Expr> {
     match ty {
         syn::Type::Reference(r) => array_len(&r.elem),
         syn::Type::Array(a) => Some(&a.len),

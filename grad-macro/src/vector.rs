@@ -247,7 +247,8 @@ pub fn parts(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<Result<Par
     let d_out = crate::naming::hidden("d_out");
     let mut dot = item.clone();
     dot.sig.ident = dot_name.clone();
-    dot.vis = syn::Visibility::Inherited;
+    // As visible as the function: callers elsewhere (`use m::*;`) reach its derivation too.
+    dot.vis = item.vis.clone();
     dot.sig.output = syn::parse_quote!(-> #elem);
     dot.sig.inputs.push(syn::parse_quote!(#d_out: &[#elem]));
     dot.attrs.retain(|a| !a.path().is_ident("doc"));

@@ -212,3 +212,82 @@ pub trait SecondOrderRule {}
 /// See [`SecondOrderRule`].
 #[doc(hidden)]
 pub struct NoSecondOrderRule<'a>(PhantomData<&'a ()>);
+
+/// A local buffer (held as a `Vec` or an array) passed on to a parameter `&[T]`, `&[T; N]` or
+/// `&Vec<T>` of another `#[gradient]` function, whose type the macro cannot see: the parameter's
+/// type picks the impl.
+#[doc(hidden)]
+pub trait FromBuffer<S: ?Sized> {
+    fn from_buffer(s: &S) -> &Self;
+}
+
+impl<E> FromBuffer<Vec<E>> for Vec<E> {
+    fn from_buffer(s: &Vec<E>) -> &Self {
+        s
+    }
+}
+
+impl<E> FromBuffer<Vec<E>> for [E] {
+    fn from_buffer(s: &Vec<E>) -> &Self {
+        s
+    }
+}
+
+impl<E, const N: usize> FromBuffer<Vec<E>> for [E; N] {
+    fn from_buffer(s: &Vec<E>) -> &Self {
+        s.as_slice()
+            .try_into()
+            .expect("a buffer passed as an array has the array's length")
+    }
+}
+
+impl<E, const N: usize> FromBuffer<[E; N]> for [E; N] {
+    fn from_buffer(s: &[E; N]) -> &Self {
+        s
+    }
+}
+
+impl<E, const N: usize> FromBuffer<[E; N]> for [E] {
+    fn from_buffer(s: &[E; N]) -> &Self {
+        s
+    }
+}
+
+/// See [`FromBuffer`].
+#[doc(hidden)]
+pub fn buffer_arg<S: ?Sized, T: ?Sized + FromBuffer<S>>(s: &S) -> &T {
+    T::from_buffer(s)
+}
+
+/// A local buffer passed on by value to a parameter `[T; N]` (or `Vec<T>`) of another
+/// `#[gradient]` function: a copy, as the user's code passes one.
+#[doc(hidden)]
+pub trait FromBufferValue<S: ?Sized> {
+    fn from_buffer_value(s: &S) -> Self;
+}
+
+impl<E: Clone> FromBufferValue<Vec<E>> for Vec<E> {
+    fn from_buffer_value(s: &Vec<E>) -> Self {
+        s.clone()
+    }
+}
+
+impl<E: Copy, const N: usize> FromBufferValue<Vec<E>> for [E; N] {
+    fn from_buffer_value(s: &Vec<E>) -> Self {
+        s.as_slice()
+            .try_into()
+            .expect("a buffer passed as an array has the array's length")
+    }
+}
+
+impl<E: Copy, const N: usize> FromBufferValue<[E; N]> for [E; N] {
+    fn from_buffer_value(s: &[E; N]) -> Self {
+        *s
+    }
+}
+
+/// See [`FromBufferValue`].
+#[doc(hidden)]
+pub fn buffer_value<S: ?Sized, T: FromBufferValue<S>>(s: &S) -> T {
+    T::from_buffer_value(s)
+}

@@ -74,6 +74,7 @@ pub fn abandon_originals() {
 
 /// Runs every rewrite on the body of `item`.
 pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
+    vector_calls::find_known(&item.block);
     let seqs: iterators::SeqParams = sig
         .params
         .iter()
@@ -136,11 +137,11 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     .visit_block_mut(&mut item.block);
 }
 
-/// Input: `let mut o = *b;` of a sequence parameter `b: &[f64; N]`: a copy the body may write.
-/// Output: `let mut o = b.to_vec();`, a local buffer.
+/// Input: `let mut o = *b;` (or `let o = *b;`) of a sequence parameter `b: &[f64; N]`: a copy
+/// the body may write. Output: `let mut o = b.to_vec();`, a local buffer.
 fn copied_param_let(l: &syn::Local, seqs: &iterators::SeqParams) -> Option<Vec<syn::Stmt>> {
     let (id, ty, init) = plain_let(l)?;
-    if id.mutability.is_none() || ty.is_some() {
+    if ty.is_some() {
         return None;
     }
     // (`let mut o = b;` of a `&[f64]` is a reference the body may point elsewhere.)
@@ -155,8 +156,8 @@ fn copied_param_let(l: &syn::Local, seqs: &iterators::SeqParams) -> Option<Vec<s
     if !seqs.contains(&name.to_string()) {
         return None;
     }
-    let o = &id.ident;
-    Some(vec![syn::parse_quote!(let mut #o = #name.to_vec();)])
+    let (o, m) = (&id.ident, &id.mutability);
+    Some(vec![syn::parse_quote!(let #m #o = #name.to_vec();)])
 }
 
 /// Input: `SOURCE.for_each(|p| body)` (the closure's value unused). Output: `for p in SOURCE {

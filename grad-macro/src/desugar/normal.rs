@@ -33,6 +33,10 @@ pub(super) fn normal_forms(block: &mut syn::Block) {
         }
         fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
             syn::visit_mut::visit_expr_mut(self, e);
+            if let Some(read) = copied_unwrap(e) {
+                *e = read;
+                return;
+            }
             if let syn::Expr::MethodCall(m) = e {
                 // `.map(f64::cos)`, `.map(sigmoid)`: a closure calling it (before closures
                 // defined in the body are inlined at their calls).
@@ -642,4 +646,42 @@ fn fuse_tuple_stage(
     *fused.body = syn::parse_quote!({ let #b = #e1; #e2 });
     fused.output = second.output.clone();
     Some(fused)
+}
+
+/// Input: `x.iter().max_by(..).copied().unwrap()` (or `.cloned()`, after `min_by`, `last`,
+/// `next`, `nth(k)`, `first()`, `get(k)`, `reduce`, `find`). Output: `*x.iter().max_by(..)
+/// .unwrap()`, the form the reductions take.
+fn copied_unwrap(e: &syn::Expr) -> Option<syn::Expr> {
+    let syn::Expr::MethodCall(u) = e else {
+        return None;
+    };
+    if u.method != "unwrap" && u.method != "expect" {
+        return None;
+    }
+    let syn::Expr::MethodCall(c) = &*u.receiver else {
+        return None;
+    };
+    if !(c.method == "copied" || c.method == "cloned") || !c.args.is_empty() {
+        return None;
+    }
+    let syn::Expr::MethodCall(pick) = &*c.receiver else {
+        return None;
+    };
+    const PICKS: &[&str] = &[
+        "max_by",
+        "min_by",
+        "max_by_key",
+        "min_by_key",
+        "last",
+        "next",
+        "nth",
+        "first",
+        "get",
+        "find",
+    ];
+    if !PICKS.iter().any(|n| pick.method == n) {
+        return None;
+    }
+    let (method, args) = (&u.method, &u.args);
+    Some(syn::parse_quote!((*#pick.#method(#args))))
 }

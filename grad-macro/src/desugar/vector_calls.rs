@@ -71,7 +71,10 @@ pub fn mark(l: &syn::Local, rest: &[syn::Stmt]) -> Option<Vec<syn::Stmt>> {
         return Some(vec![syn::Stmt::Local(l)]);
     }
     let typed = ty.is_some_and(|t| crate::vector::vector_elem(t).is_some());
-    if !typed && !rest.iter().any(|s| used_as_sequence(s, &pi.ident)) {
+    if !typed
+        && !rest.iter().any(|s| used_as_sequence(s, &pi.ident))
+        && !known_vector_callee(&init.expr)
+    {
         return None;
     }
     l.attrs.push(syn::parse_quote!(#[#m]));
@@ -228,7 +231,17 @@ pub(super) fn plain_fn_call(e: &syn::Expr) -> bool {
             // (`normal::methods_of_data_params`).
             || segs.len() == 2 && user_type(&segs[0].ident)
             // `Mlp::forward__model(m, ..)`: a model's method (`fields::find`).
-            || last.ident.to_string().ends_with("__model"))
+            || last.ident.to_string().ends_with("__model")
+            // `losses::softmax(z)`, `crate::nn::dense(..)`: a function of another module.
+            || segs.iter().take(segs.len() - 1).all(|s| module_name(&s.ident)))
+}
+
+/// A module's name in a path (`losses`, `crate`, `super`), not std's nor a float type's.
+fn module_name(m: &syn::Ident) -> bool {
+    let name = m.to_string();
+    name.starts_with(|c: char| c.is_ascii_lowercase())
+        && !["std", "core", "alloc", "f64", "f32", "num_traits", "libm"].contains(&name.as_str())
+        && crate::sig::generic_float().is_none_or(|g| g.name() != name)
 }
 
 /// Whether `t` names a type of the user's: capitalized, not a standard one nor the function's
@@ -301,4 +314,58 @@ fn take_nested(e: &mut syn::Expr, name: &syn::Ident) -> Option<syn::Expr> {
         syn::Expr::Tuple(t) => t.elems.iter_mut().find_map(|x| take_nested(x, name)),
         _ => None,
     }
+}
+
+thread_local! {
+    /// The functions whose result the body reads as a sequence somewhere (see [`find_known`]).
+    static KNOWN: std::cell::RefCell<std::collections::HashSet<String>> =
+        std::cell::RefCell::new(std::collections::HashSet::new());
+}
+
+/// The callee of a plain call, as written.
+fn callee_key(e: &syn::Expr) -> Option<String> {
+    match e {
+        syn::Expr::Call(c) => Some(quote::ToTokens::to_token_stream(&c.func).to_string()),
+        _ => None,
+    }
+}
+
+fn known_vector_callee(e: &syn::Expr) -> bool {
+    callee_key(e).is_some_and(|k| KNOWN.with(|s| s.borrow().contains(&k)))
+}
+
+/// Notes the functions whose result some `let` of the body reads as a sequence (`let b =
+/// scale(a, x); b[0]`): any other call of them gives a vector too, also where its result is only
+/// passed on by value (`let a = scale(v, 2.0); let b = scale(a, x);`).
+pub fn find_known(body: &syn::Block) {
+    struct Find(std::collections::HashSet<String>);
+    impl<'a> syn::visit::Visit<'a> for Find {
+        fn visit_block(&mut self, b: &'a syn::Block) {
+            for (k, s) in b.stmts.iter().enumerate() {
+                let syn::Stmt::Local(l) = s else { continue };
+                let (pat, ty) = super::pat_and_type(l);
+                let (syn::Pat::Ident(pi), Some(init)) = (pat, &l.init) else {
+                    continue;
+                };
+                if !plain_fn_call(&init.expr) {
+                    continue;
+                }
+                let typed = ty.is_some_and(|t| crate::vector::vector_elem(t).is_some());
+                if typed
+                    || b.stmts[k + 1..]
+                        .iter()
+                        .any(|s| read_as_sequence(s, &pi.ident))
+                {
+                    if let Some(key) = callee_key(&init.expr) {
+                        self.0.insert(key);
+                    }
+                }
+            }
+            syn::visit::visit_block(self, b);
+        }
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut f = Find(std::collections::HashSet::new());
+    syn::visit::Visit::visit_block(&mut f, body);
+    KNOWN.with(|s| *s.borrow_mut() = f.0);
 }

@@ -35,6 +35,25 @@ impl Lowerer<'_> {
         // constant between the points where one of them changes (as `x.floor() as usize` is),
         // so no derivative flows through it. Bound once, as a value of its own.
         if SEARCHES.iter().any(|n| m.method == n) {
+            // `x.iter().filter(|v| **v > 0.0).count()`, `x.iter().position(..)` over a
+            // differentiated slice: comparisons of its elements, kept as written.
+            if self.mentions_seq(&m.receiver)
+                && matches!(&*m.receiver, Expr::MethodCall(r) if r.method != "iter" || m.method != "count")
+            {
+                let (tokens, uses) = self.rename(&Expr::MethodCall(m.clone()));
+                let kind = if m.method == "count" || m.method == "partition_point" {
+                    Kind::Int
+                } else {
+                    Kind::Other
+                };
+                let v = self.b.opaque(kind, None, tokens, uses, m.span());
+                let t = self.operand_tokens(Operand::Val(v), m.span());
+                return Some(Value::Other {
+                    tokens: t,
+                    uses: vec![v],
+                    kind,
+                });
+            }
             // Its comparisons may read a differentiated slice as they are written.
             self.searching += 1;
             let found = self.lower_method_call_as_written(m);

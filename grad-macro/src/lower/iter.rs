@@ -139,7 +139,7 @@ impl Lowerer<'_> {
                         if !matches!(inner.shape, Shape::Plain) {
                             let t = inner.tokens;
                             return Some(Plan {
-                                tokens: quote!(#t.enumerate()),
+                                tokens: quote!((#t).enumerate()),
                                 uses: inner.uses,
                                 shape: Shape::Pair(Box::new(Shape::Plain), Box::new(inner.shape)),
                             });
@@ -153,7 +153,7 @@ impl Lowerer<'_> {
                             let mut uses = a.uses;
                             uses.extend(b.uses);
                             return Some(Plan {
-                                tokens: quote!(#ta.zip(#tb)),
+                                tokens: quote!((#ta).zip(#tb)),
                                 uses,
                                 shape: Shape::Pair(Box::new(a.shape), Box::new(b.shape)),
                             });
@@ -172,7 +172,7 @@ impl Lowerer<'_> {
                             }
                             let (t, method) = (inner.tokens, &m.method);
                             return Some(Plan {
-                                tokens: quote!(#t.#method(#(#args),*)),
+                                tokens: quote!((#t).#method(#(#args),*)),
                                 uses,
                                 shape: inner.shape,
                             });
