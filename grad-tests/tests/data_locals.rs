@@ -117,6 +117,43 @@ fn pairs(w: &[f64], x: &[f64]) -> f64 {
     quad + upper + s
 }
 
+/// RankNet's pairs: `flat_map` into index pairs, filtered, then mapped and summed.
+#[gradient(wrt(s))]
+fn ranknet(s: &[f64], rel: &[f64]) -> f64 {
+    let n = s.len();
+    (0..n)
+        .flat_map(|i| (0..n).map(move |j| (i, j)))
+        .filter(|&(i, j)| rel[i] > rel[j])
+        .map(|(i, j)| (1.0 + (-(s[i] - s[j])).exp()).ln())
+        .sum::<f64>()
+}
+
+/// Counts and positions over a differentiated slice, a maximum copied out, and a copy of an
+/// array parameter without `mut`.
+#[gradient(wrt(w))]
+fn counted(w: &[f64], a: &[f64; 2]) -> f64 {
+    let positive = w.iter().filter(|&&v| v > 0.0).count();
+    let first_big = w.iter().position(|&v| v > 0.6).unwrap_or(0);
+    let top = w.iter().max_by(|a, b| a.total_cmp(b)).copied().unwrap();
+    let c = *a;
+    top * positive as f64
+        + w[first_big] * c[0]
+        + (0..w.len()).zip(w).map(|(i, v)| v * i as f64).sum::<f64>() * c[1]
+}
+
+/// A buffer given a new collected value each step (power iteration), and a matrix literal
+/// named like a closure's parameter.
+#[gradient(wrt(w))]
+fn iterated(w: &[f64]) -> f64 {
+    let mut v = vec![1.0; w.len()];
+    for _ in 0..3 {
+        v = v.iter().zip(w).map(|(a, b)| (a * b).tanh() + 0.5).collect();
+    }
+    let a = [[2.0 + w[0], w[1]], [w[1], 1.0]];
+    let sq = w.iter().map(|a| a * a).sum::<f64>();
+    v.iter().sum::<f64>() + sq * a[0][0] + a[1][0]
+}
+
 /// The same forms generic over the float type, in f32.
 #[gradient(wrt(w))]
 fn ranked32(w: &[f32]) -> f32 {
@@ -159,6 +196,29 @@ fn rows_and_counts_of_data() {
 fn move_closures_and_flat_map() {
     check("moved", &|w| moved(w, &X), &|w, d| moved_grad(w, &X, d), &W);
     check("pairs", &|w| pairs(w, &X), &|w, d| pairs_grad(w, &X, d), &W);
+}
+
+#[test]
+fn pairs_counts_and_copies() {
+    check(
+        "ranknet",
+        &|w| ranknet(w, &X[..5]),
+        &|w, d| ranknet_grad(w, &X[..5], d),
+        &W,
+    );
+    let a = [0.5, -1.5];
+    check(
+        "counted",
+        &|w| counted(w, &a),
+        &|w, d| counted_grad(w, &a, d),
+        &W,
+    );
+    check(
+        "iterated",
+        &|w| iterated(w),
+        &|w, d| iterated_grad(w, d),
+        &W,
+    );
 }
 
 #[test]

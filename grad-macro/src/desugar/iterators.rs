@@ -77,7 +77,7 @@ pub fn reduction_over_data(m: &syn::ExprMethodCall, seqs: &SeqParams) -> Option<
     let params_chain = chains(source) && directly_lowered(source, seqs);
     // `x.windows(2).fold(..)`: a loop over the pieces, which `pieces_loop` rewrites.
     let fold_of_pieces = name == "fold" && geometry(source).is_some();
-    let flat = matches!(source, syn::Expr::MethodCall(f) if f.method == "flat_map");
+    let flat = has_flat_map(source);
     if directly_lowered(source, seqs) && !params_chain && !fold_of_pieces && !flat {
         return None;
     }
@@ -132,8 +132,10 @@ pub fn reduction_over_data(m: &syn::ExprMethodCall, seqs: &SeqParams) -> Option<
     // The loop is made after the desugaring visited the parts: the pieces' rewrite now.
     let lp = if fold_of_pieces {
         pieces_loop(&lp)?
-    } else if let Some(flat) = flat_map_loop(&lp) {
-        flat
+    } else if flat {
+        let mut e = syn::Expr::ForLoop(lp);
+        flatten_loops(&mut e);
+        e
     } else {
         syn::Expr::ForLoop(lp)
     };
@@ -259,6 +261,37 @@ pub fn chain_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
         for #pat in #a #body
         for #pat in #b #body
     }))
+}
+
+/// Whether a chain has a `flat_map` among its stages.
+fn has_flat_map(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::MethodCall(m) => m.method == "flat_map" || has_flat_map(&m.receiver),
+        syn::Expr::Paren(p) => has_flat_map(&p.expr),
+        _ => false,
+    }
+}
+
+/// The `for` loops of `e` over `filter`s and `flat_map`s, as the loops they stand for, down to
+/// loops over ranges and sequences (`for p in A.flat_map(..).filter(f) { .. }` is a loop over
+/// `A` holding one over each `B` whose body tests `f`).
+pub fn flatten_loops(e: &mut syn::Expr) {
+    struct Flatten;
+    impl syn::visit_mut::VisitMut for Flatten {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            if let syn::Expr::ForLoop(f) = e {
+                let made = super::filters::filter_loop(f).or_else(|| flat_map_loop(f));
+                if let Some(made) = made {
+                    *e = made;
+                    // The loops it makes, in turn.
+                    self.visit_expr_mut(e);
+                    return;
+                }
+            }
+            syn::visit_mut::visit_expr_mut(self, e);
+        }
+    }
+    syn::visit_mut::VisitMut::visit_expr_mut(&mut Flatten, e);
 }
 
 /// Input: `for p in A.flat_map(|i| B) { body }` (the closure `move` or not), with no `break` of

@@ -787,6 +787,21 @@ impl Desugar<'_> {
                         }
                     }
                 },
+                // `v = v.iter().zip(x).map(..).collect();` into a buffer of floats: `let t:
+                // Vec<T> = ..collect(); v = t;`, a collected buffer then a new value of `v`.
+                syn::Stmt::Expr(syn::Expr::Assign(a), Some(_))
+                    if self.ret.is_some()
+                        && matches!(&*a.left, syn::Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.float_names.contains(&i.to_string())))
+                        && matches!(&*a.right, syn::Expr::MethodCall(m) if m.method == "collect" && m.args.is_empty()) =>
+                {
+                    let t = crate::naming::fresh("collected");
+                    let (left, right, ty) = (&a.left, &a.right, &self.ret);
+                    let made: [syn::Stmt; 2] = [
+                        syn::parse_quote!(let #t: ::std::vec::Vec<#ty> = #right;),
+                        syn::parse_quote!(#left = #t;),
+                    ];
+                    work.extend(made.into_iter().rev());
+                }
                 syn::Stmt::Expr(syn::Expr::MethodCall(m), Some(_)) => {
                     match tuples::buffer_method(m) {
                         Some(stmt) => out.push(stmt),
@@ -1121,6 +1136,9 @@ pub(crate) fn rewrite_rest<V: syn::visit_mut::VisitMut>(
     v: &mut V,
     ok: impl Fn(&V) -> bool,
 ) -> Option<()> {
+    // A closure's parameter of that name (`.map(|a| a * a)` beside a matrix `a`) is another
+    // binding: named apart first (the same closure).
+    rename_closure_params(rest, name);
     if rest.iter().any(|s| redeclares(s, &[name])) {
         return None;
     }
@@ -1417,4 +1435,47 @@ fn has_cast(e: &syn::Expr) -> bool {
     let mut c = Casts(false);
     syn::visit::Visit::visit_expr(&mut c, e);
     c.0
+}
+
+/// Renames the parameters named `name` of the closures in `stmts` (and their reads in the
+/// closures' bodies) to fresh names.
+fn rename_closure_params(stmts: &mut [syn::Stmt], name: &syn::Ident) {
+    struct Params<'a>(&'a syn::Ident);
+    impl syn::visit_mut::VisitMut for Params<'_> {
+        fn visit_expr_closure_mut(&mut self, c: &mut syn::ExprClosure) {
+            let mut names = Vec::new();
+            for p in &c.inputs {
+                crate::lower::collect_idents(p, &mut names);
+            }
+            if names.contains(self.0) {
+                let fresh = crate::naming::fresh(&self.0.to_string());
+                struct Rename<'a>(&'a syn::Ident, &'a syn::Ident);
+                impl syn::visit_mut::VisitMut for Rename<'_> {
+                    fn visit_pat_ident_mut(&mut self, i: &mut syn::PatIdent) {
+                        if i.ident == *self.0 {
+                            i.ident = self.1.clone();
+                        }
+                        syn::visit_mut::visit_pat_ident_mut(self, i);
+                    }
+                    fn visit_expr_path_mut(&mut self, p: &mut syn::ExprPath) {
+                        if p.qself.is_none() && p.path.is_ident(self.0) {
+                            p.path.segments[0].ident = self.1.clone();
+                        }
+                    }
+                    fn visit_macro_mut(&mut self, _: &mut syn::Macro) {}
+                }
+                let mut r = Rename(self.0, &fresh);
+                for p in &mut c.inputs {
+                    r.visit_pat_mut(p);
+                }
+                r.visit_expr_mut(&mut c.body);
+                return;
+            }
+            syn::visit_mut::visit_expr_closure_mut(self, c);
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    for s in stmts {
+        syn::visit_mut::VisitMut::visit_stmt_mut(&mut Params(name), s);
+    }
 }

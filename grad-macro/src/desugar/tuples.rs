@@ -276,6 +276,15 @@ pub fn has_float_literal(e: &syn::Expr) -> bool {
             self.0 |= matches!(i.suffix(), "f32" | "f64");
         }
         fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+        /// `vec![1.0; n]`, `vec![0.5, x]`: the expressions inside.
+        fn visit_macro(&mut self, m: &'a syn::Macro) {
+            if m.path.is_ident("vec") {
+                let tokens = &m.tokens;
+                if let Ok(e) = syn::parse2::<syn::Expr>(quote::quote!([#tokens])) {
+                    self.visit_expr(&e);
+                }
+            }
+        }
     }
     let mut f = Find(false);
     syn::visit::Visit::visit_expr(&mut f, e);
