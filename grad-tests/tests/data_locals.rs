@@ -154,6 +154,21 @@ fn iterated(w: &[f64]) -> f64 {
     v.iter().sum::<f64>() + sq * a[0][0] + a[1][0]
 }
 
+/// A buffer of floats reversed in place, and a part of a slice taken apart through `try_into`.
+#[gradient(wrt(w))]
+fn reversed_and_parts(w: &[f64]) -> f64 {
+    let mut v = w.to_vec();
+    v.reverse();
+    let [a, b, c]: [f64; 3] = w[1..4].try_into().unwrap();
+    let [first, _]: [f64; 2] = (&w[..2]).try_into().expect("two");
+    v.iter()
+        .enumerate()
+        .map(|(i, x)| x * (i + 1) as f64)
+        .sum::<f64>()
+        + a * b
+        - c * first
+}
+
 /// The same forms generic over the float type, in f32.
 #[gradient(wrt(w))]
 fn ranked32(w: &[f32]) -> f32 {
@@ -211,6 +226,12 @@ fn pairs_counts_and_copies() {
         "counted",
         &|w| counted(w, &a),
         &|w, d| counted_grad(w, &a, d),
+        &W,
+    );
+    check(
+        "reversed_and_parts",
+        &|w| reversed_and_parts(w),
+        &|w, d| reversed_and_parts_grad(w, d),
         &W,
     );
     check(

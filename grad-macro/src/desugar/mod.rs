@@ -802,6 +802,27 @@ impl Desugar<'_> {
                     ];
                     work.extend(made.into_iter().rev());
                 }
+                // `v.reverse();` of a buffer of floats: its elements swapped pairwise.
+                syn::Stmt::Expr(syn::Expr::MethodCall(m), Some(_))
+                    if m.method == "reverse"
+                        && m.args.is_empty()
+                        && matches!(&*m.receiver, syn::Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.float_names.contains(&i.to_string()))) =>
+                {
+                    let a = &m.receiver;
+                    let (n, k, t) = (
+                        crate::naming::fresh("n"),
+                        crate::naming::fresh("k"),
+                        crate::naming::fresh("t"),
+                    );
+                    work.push(syn::parse_quote!({
+                        let #n: usize = #a.len();
+                        for #k in 0..#n / 2 {
+                            let #t = #a[#k];
+                            #a[#k] = #a[#n - 1 - #k];
+                            #a[#n - 1 - #k] = #t;
+                        }
+                    }));
+                }
                 syn::Stmt::Expr(syn::Expr::MethodCall(m), Some(_)) => {
                     match tuples::buffer_method(m) {
                         Some(stmt) => out.push(stmt),

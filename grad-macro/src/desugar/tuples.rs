@@ -999,6 +999,9 @@ fn zipped_element(e: &syn::Expr, r: &syn::Ident) -> Option<(syn::Ident, syn::Exp
 /// Output: `let a = (c)[0]; let b = (c)[1]; let z = (c)[c.len() - 1];` (each element read where
 /// the pattern puts it), or one `let` per element of the literal.
 pub fn array_pattern_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
+    if let Some(out) = converted_part_let(l) {
+        return Some(out);
+    }
     let (pat, ty) = super::pat_and_type(l);
     let syn::Pat::Slice(sp) = pat else {
         return None;
@@ -1266,6 +1269,10 @@ pub fn float_names(body: &syn::Block, floats: &HashSet<String>) -> HashSet<Strin
                 syn::Pat::Type(pt) => mentions_float_type(&pt.ty),
                 _ => false,
             };
+            // A type that names no float says so (`let idx: Vec<usize> = (0..w.len())..`).
+            if matches!(&l.pat, syn::Pat::Type(_)) && !typed {
+                continue;
+            }
             let valued = l.init.as_ref().is_some_and(|i| {
                 let not_float = match &*i.expr {
                     syn::Expr::Cast(c) => !mentions_float_type(&c.ty),
@@ -1292,4 +1299,58 @@ pub fn float_names(body: &syn::Block, floats: &HashSet<String>) -> HashSet<Strin
             return out;
         }
     }
+}
+
+/// Input: `let [a, b, c]: [f64; 3] = p[k..k + 3].try_into().unwrap();` (or `.expect(..)`, of
+/// `&p[..3]`, `p[1..4]`). Output: `let a = p[(k) + 0]; let b = p[(k) + 1]; ..`, each element
+/// read where the part puts it.
+fn converted_part_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
+    let (pat, _) = super::pat_and_type(l);
+    let syn::Pat::Slice(sp) = pat else {
+        return None;
+    };
+    let init = l.init.as_ref()?;
+    if init.diverge.is_some() {
+        return None;
+    }
+    let syn::Expr::MethodCall(u) = &*init.expr else {
+        return None;
+    };
+    if u.method != "unwrap" && u.method != "expect" {
+        return None;
+    }
+    let syn::Expr::MethodCall(t) = &*u.receiver else {
+        return None;
+    };
+    if t.method != "try_into" || !t.args.is_empty() {
+        return None;
+    }
+    let mut part = &*t.receiver;
+    while let syn::Expr::Reference(syn::ExprReference { expr, .. })
+    | syn::Expr::Paren(syn::ExprParen { expr, .. }) = part
+    {
+        part = expr;
+    }
+    let syn::Expr::Index(ix) = part else {
+        return None;
+    };
+    let syn::Expr::Range(range) = &*ix.index else {
+        return None;
+    };
+    let start: syn::Expr = match &range.start {
+        Some(s) => (**s).clone(),
+        None => syn::parse_quote!(0),
+    };
+    let x = &ix.expr;
+    let mut out = Vec::new();
+    for (k, p) in sp.elems.iter().enumerate() {
+        match p {
+            syn::Pat::Ident(i) if i.subpat.is_none() && i.by_ref.is_none() => {
+                out.push(syn::parse_quote!(let #i = #x[(#start) + #k];));
+            }
+            syn::Pat::Wild(_) => {}
+            _ => return None,
+        }
+    }
+    Some(out)
 }
