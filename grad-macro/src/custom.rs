@@ -262,7 +262,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                 Some(b) => decl.push(quote!(#b)),
                 None => {
                     let ignored = format_ident!("_d{}", k);
-                    decl.push(match crate::rule_hvp::array_len(&t.ty) {
+                    decl.push(match crate::sig::array_len(&t.ty) {
                         Some(n) => quote!(#ignored: &mut [#ty; #n]),
                         None => quote!(#ignored: &mut [#ty]),
                     });

@@ -479,36 +479,22 @@ fn hessian_item(item: &syn::ItemFn, sig: &Sig, lowered: Lowered, diag: bool) -> 
             }
         };
     }
-    if diag {
+    // The length check and where each sweep's row goes: all of it, or its own entry.
+    let (check, store) = if diag {
         let msg = format!(
             "{fname}: `diag` has length {{}} but the function has {{}} differentiated entries"
         );
-        return quote! {
-            #(#inherited)*
-            #allows
-            #signature {
-                #(#items)*
-                #by_value
-                #(#d_checks)*
-                let #n: usize = #k #(+ #lens)*;
-                ::core::assert!(diag.len() == #n, #msg, diag.len(), #n);
-                #(#hv_decls)*
-                let mut #out = (#zero, [#zero; #k]);
-                let mut #row: ::std::vec::Vec<#ty> = ::std::vec::Vec::with_capacity(#n);
-                for #e in 0..#n {
-                    #(#tangents)*
-                    #code
-                    #out = (#value, [#(#grads),*]);
-                    #row.clear();
-                    #row.extend_from_slice(&[#(#hvs),*]);
-                    #(#hv_rows)*
-                    diag[#e] = #row[#e];
-                }
-                #out
-            }
-        };
-    }
-    let msg = format!("{fname}: `hess` has length {{}} but the function has {{}} differentiated entries, so it needs {{}} (n × n)");
+        (
+            quote!(::core::assert!(diag.len() == #n, #msg, diag.len(), #n);),
+            quote!(diag[#e] = #row[#e];),
+        )
+    } else {
+        let msg = format!("{fname}: `hess` has length {{}} but the function has {{}} differentiated entries, so it needs {{}} (n × n)");
+        (
+            quote!(::core::assert!(hess.len() == #n * #n, #msg, hess.len(), #n, #n * #n);),
+            quote!(hess[#e * #n..(#e + 1) * #n].copy_from_slice(&#row);),
+        )
+    };
     quote! {
         #(#inherited)*
         #allows
@@ -517,7 +503,7 @@ fn hessian_item(item: &syn::ItemFn, sig: &Sig, lowered: Lowered, diag: bool) -> 
             #by_value
             #(#d_checks)*
             let #n: usize = #k #(+ #lens)*;
-            ::core::assert!(hess.len() == #n * #n, #msg, hess.len(), #n, #n * #n);
+            #check
             #(#hv_decls)*
             let mut #out = (#zero, [#zero; #k]);
             let mut #row: ::std::vec::Vec<#ty> = ::std::vec::Vec::with_capacity(#n);
@@ -528,7 +514,7 @@ fn hessian_item(item: &syn::ItemFn, sig: &Sig, lowered: Lowered, diag: bool) -> 
                 #row.clear();
                 #row.extend_from_slice(&[#(#hvs),*]);
                 #(#hv_rows)*
-                hess[#e * #n..(#e + 1) * #n].copy_from_slice(&#row);
+                #store
             }
             #out
         }

@@ -90,7 +90,7 @@ pub fn items(f: &syn::ItemFn, flags: &[u8], ty: &Ident, second: &SecondOrder) ->
             .filter(|p| p.seq)
             .map(|p| {
                 let id = format_ident!("{}{}", prefix, p.ident);
-                let buf = match array_len(&p.ty) {
+                let buf = match crate::sig::array_len(&p.ty) {
                     Some(len) => quote!([#ty; #len]),
                     None => quote!([#ty]),
                 };
@@ -278,14 +278,4 @@ fn turbofish(generics: &syn::Generics) -> Option<TokenStream> {
         let t = ty_generics.as_turbofish();
         quote!(#t)
     })
-}
-
-/// `N` of `[T; N]` or `&[T; N]`.
-pub fn array_len(ty: &syn::Type) -> Option<&syn::Expr> {
-    match ty {
-        syn::Type::Reference(r) => array_len(&r.elem),
-        syn::Type::Array(a) => Some(&a.len),
-        syn::Type::Paren(p) => array_len(&p.elem),
-        _ => None,
-    }
 }

@@ -489,3 +489,13 @@ pub fn analyze(item: &ItemFn, args: &Args, errors: &Errors) -> Sig {
         params,
     }
 }
+
+/// `N` of a parameter `[T; N]` or `&[T; N]`.
+pub fn array_len(ty: &Type) -> Option<&syn::Expr> {
+    match ty {
+        Type::Reference(r) => array_len(&r.elem),
+        Type::Array(a) => Some(&a.len),
+        Type::Paren(p) => array_len(&p.elem),
+        _ => None,
+    }
+}

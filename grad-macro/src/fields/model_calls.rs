@@ -119,7 +119,7 @@ pub(super) fn model_fns(item: &syn::ItemFn, root: &Root, float: FloatTy) -> Toke
             }
         } else if seq {
             let b = format_ident!("_d_{}", id);
-            model_bufs.push(match ty.as_ref().and_then(array_len) {
+            model_bufs.push(match ty.as_ref().and_then(crate::sig::array_len) {
                 Some(n) => quote!(#b: &mut [#t; #n]),
                 None => quote!(#b: &mut [#t]),
             });
@@ -241,16 +241,6 @@ fn passed_to_methods(item: &syn::ItemFn, root: &Ident) -> Vec<Ident> {
     let mut f = Finder(Vec::new(), root);
     f.visit_block(&item.block);
     f.0
-}
-
-/// `N` of a parameter `[T; N]` or `&[T; N]`.
-fn array_len(ty: &syn::Type) -> Option<&syn::Expr> {
-    match ty {
-        syn::Type::Reference(r) => array_len(&r.elem),
-        syn::Type::Array(a) => Some(&a.len),
-        syn::Type::Paren(p) => array_len(&p.elem),
-        _ => None,
-    }
 }
 
 /// While `NAME__all` is derived (with respect to every float parameter, for callers that may pass

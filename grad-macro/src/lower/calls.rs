@@ -41,18 +41,7 @@ impl Lowerer<'_> {
                 && matches!(&*m.receiver, Expr::MethodCall(r) if r.method != "iter" || m.method != "count")
             {
                 let (tokens, uses) = self.rename(&Expr::MethodCall(m.clone()));
-                let kind = if m.method == "count" || m.method == "partition_point" {
-                    Kind::Int
-                } else {
-                    Kind::Other
-                };
-                let v = self.b.opaque(kind, None, tokens, uses, m.span());
-                let t = self.operand_tokens(Operand::Val(v), m.span());
-                return Some(Value::Other {
-                    tokens: t,
-                    uses: vec![v],
-                    kind,
-                });
+                return Some(self.bind_found(m, tokens, uses));
             }
             // Its comparisons may read a differentiated slice as they are written.
             self.searching += 1;
@@ -65,22 +54,33 @@ impl Lowerer<'_> {
                 {
                     return Some(Value::Other { tokens, uses, kind });
                 }
-                let kind = if m.method == "partition_point" || m.method == "count" {
-                    Kind::Int
-                } else {
-                    Kind::Other
-                };
-                let v = self.b.opaque(kind, None, tokens, uses, m.span());
-                let t = self.operand_tokens(Operand::Val(v), m.span());
-                return Some(Value::Other {
-                    tokens: t,
-                    uses: vec![v],
-                    kind,
-                });
+                return Some(self.bind_found(m, tokens, uses));
             }
             return None;
         }
         self.lower_method_call_as_written(m)
+    }
+
+    /// What a search (`count`, `position`, ..) found, bound once as a value of its own: an
+    /// integer for a count, else an `Option` or a `Result` of one.
+    fn bind_found(
+        &mut self,
+        m: &syn::ExprMethodCall,
+        tokens: TokenStream,
+        uses: Vec<crate::ir::ValId>,
+    ) -> Value {
+        let kind = if m.method == "partition_point" || m.method == "count" {
+            Kind::Int
+        } else {
+            Kind::Other
+        };
+        let v = self.b.opaque(kind, None, tokens, uses, m.span());
+        let t = self.operand_tokens(Operand::Val(v), m.span());
+        Value::Other {
+            tokens: t,
+            uses: vec![v],
+            kind,
+        }
     }
 
     fn lower_method_call_as_written(&mut self, m: &syn::ExprMethodCall) -> Option<Value> {
