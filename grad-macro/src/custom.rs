@@ -83,18 +83,21 @@ impl Parse for RuleArgs {
     }
 }
 
-/// How a parameter of a rule stands in the table: 0 constant, 1 scalar slot, 2 sequence with a
-/// `d_` buffer.
-fn classes(f: &syn::ItemFn) -> syn::Result<(Vec<u8>, usize)> {
-    let inputs: Vec<&syn::PatType> = f
-        .sig
-        .inputs
+/// The parameters of a signature other than `self`.
+pub fn typed(sig: &syn::Signature) -> Vec<&syn::PatType> {
+    sig.inputs
         .iter()
         .filter_map(|a| match a {
             syn::FnArg::Typed(t) => Some(t),
             syn::FnArg::Receiver(_) => None,
         })
-        .collect();
+        .collect()
+}
+
+/// How a parameter of a rule stands in the table: 0 constant, 1 scalar slot, 2 sequence with a
+/// `d_` buffer.
+fn classes(f: &syn::ItemFn) -> syn::Result<(Vec<u8>, usize)> {
+    let inputs = typed(&f.sig);
     let name = |t: &syn::PatType| match &*t.pat {
         syn::Pat::Ident(i) => Some(i.ident.to_string()),
         _ => None,
@@ -237,13 +240,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         // A buffer for every float sequence, in order, as callers pass them (not knowing which
         // the rule differentiates): the rule's own `d_` buffers, and an ignored one for each
         // sequence it takes as a constant (a table).
-        let typed: Vec<&syn::PatType> = inputs
-            .iter()
-            .filter_map(|a| match a {
-                syn::FnArg::Typed(t) => Some(t),
-                syn::FnArg::Receiver(_) => None,
-            })
-            .collect();
+        let typed = typed(&f.sig);
         let own = flags.len() - usize::from(f.sig.receiver().is_some());
         let mut decl: Vec<TokenStream> = typed[..own].iter().map(|t| quote!(#t)).collect();
         for (k, t) in typed[..own].iter().enumerate() {

@@ -7,7 +7,7 @@ use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 
 /// Field types that are data, never parameters, without needing `#[params(skip)]`.
-const DATA_TYPES: &[&str] = &[
+pub const DATA_TYPES: &[&str] = &[
     "usize",
     "isize",
     "u8",

@@ -32,15 +32,7 @@ struct RuleParam {
 /// Input: the rule `NAME_grad`, its table classes and its float type. Output: `NAME__hvp_call`
 /// (and for `Derive`, the forward-mode components it calls), or an error at the rule.
 pub fn items(f: &syn::ItemFn, flags: &[u8], ty: &Ident, second: &SecondOrder) -> TokenStream {
-    let typed: Vec<&syn::PatType> = f
-        .sig
-        .inputs
-        .iter()
-        .filter_map(|a| match a {
-            syn::FnArg::Typed(t) => Some(t),
-            syn::FnArg::Receiver(_) => None,
-        })
-        .collect();
+    let typed = crate::custom::typed(&f.sig);
     let receiver = f.sig.receiver().is_some();
     let own = flags.len() - usize::from(receiver);
     let mut params = Vec::new();

@@ -64,6 +64,24 @@ fn loop_exits_if(ei: &syn::ExprIf) -> bool {
     e.breaks || e.continues
 }
 
+/// `+=`, `-=`, .., `>>=`.
+pub fn compound_assign(op: &syn::BinOp) -> bool {
+    use syn::BinOp::*;
+    matches!(
+        op,
+        AddAssign(_)
+            | SubAssign(_)
+            | MulAssign(_)
+            | DivAssign(_)
+            | RemAssign(_)
+            | BitAndAssign(_)
+            | BitOrAssign(_)
+            | BitXorAssign(_)
+            | ShlAssign(_)
+            | ShrAssign(_)
+    )
+}
+
 /// Names a block assigns (`x = ..`, `x += ..`), outside closures: the loop-carried candidates.
 pub fn assigned_names(block: &syn::Block) -> Vec<Ident> {
     struct Finder(Vec<Ident>);
@@ -77,20 +95,7 @@ pub fn assigned_names(block: &syn::Block) -> Vec<Ident> {
             syn::visit::visit_expr_assign(self, a);
         }
         fn visit_expr_binary(&mut self, b: &'a syn::ExprBinary) {
-            use syn::BinOp::*;
-            if matches!(
-                b.op,
-                AddAssign(_)
-                    | SubAssign(_)
-                    | MulAssign(_)
-                    | DivAssign(_)
-                    | RemAssign(_)
-                    | BitAndAssign(_)
-                    | BitOrAssign(_)
-                    | BitXorAssign(_)
-                    | ShlAssign(_)
-                    | ShrAssign(_)
-            ) {
+            if compound_assign(&b.op) {
                 if let Expr::Path(p) = &*b.left {
                     if let Some(i) = p.path.get_ident() {
                         self.0.push(i.clone());

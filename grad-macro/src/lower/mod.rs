@@ -1625,6 +1625,7 @@ fn shorthand_fields(p: &syn::Pat) -> Vec<Ident> {
 /// `Vec<Vec<f64>>`, `HashMap<usize, Vec<f64>>`): what it holds its name tells (a struct of the
 /// user's may hold differentiated floats under any name).
 fn std_data_type(ty: &syn::Type) -> bool {
+    // (With the scalar types that are data anywhere, `derive::DATA_TYPES`.)
     const NAMES: &[&str] = &[
         "Vec",
         "VecDeque",
@@ -1633,21 +1634,6 @@ fn std_data_type(ty: &syn::Type) -> bool {
         "BTreeMap",
         "BTreeSet",
         "Option",
-        "String",
-        "usize",
-        "isize",
-        "u8",
-        "u16",
-        "u32",
-        "u64",
-        "u128",
-        "i8",
-        "i16",
-        "i32",
-        "i64",
-        "i128",
-        "bool",
-        "char",
         "f64",
         "f32",
         "std",
@@ -1659,7 +1645,9 @@ fn std_data_type(ty: &syn::Type) -> bool {
     match ty {
         syn::Type::Path(p) if p.qself.is_none() => p.path.segments.iter().all(|s| {
             let name = s.ident.to_string();
-            (NAMES.contains(&name.as_str()) || generic.is_some_and(|g| name == g.name()))
+            (NAMES.contains(&name.as_str())
+                || crate::derive::DATA_TYPES.contains(&name.as_str())
+                || generic.is_some_and(|g| name == g.name()))
                 && match &s.arguments {
                     syn::PathArguments::None => true,
                     syn::PathArguments::AngleBracketed(a) => a.args.iter().all(|a| match a {
@@ -1686,22 +1674,7 @@ fn assigns(e: &syn::Expr) -> bool {
             self.0 = true;
         }
         fn visit_expr_binary(&mut self, b: &'a syn::ExprBinary) {
-            use syn::BinOp::*;
-            if matches!(
-                b.op,
-                AddAssign(_)
-                    | SubAssign(_)
-                    | MulAssign(_)
-                    | DivAssign(_)
-                    | RemAssign(_)
-                    | BitXorAssign(_)
-                    | BitAndAssign(_)
-                    | BitOrAssign(_)
-                    | ShlAssign(_)
-                    | ShrAssign(_)
-            ) {
-                self.0 = true;
-            }
+            self.0 |= loops::compound_assign(&b.op);
             syn::visit::visit_expr_binary(self, b);
         }
     }
