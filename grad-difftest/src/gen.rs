@@ -2663,6 +2663,74 @@ impl<'a> FnGen<'a> {
     /// A buffer collected through a `filter`, through `step_by`, from untyped inner sums typed
     /// by the turbofish, or a piece of `chunks` copied by `to_vec()`; read by a sum (a filter may
     /// keep nothing).
+    /// Buffers of floats: a reversed copy, a value collected anew each step, a part taken apart
+    /// through `try_into`.
+    fn buffer_forms(&mut self, out: &mut String, ind: usize) {
+        let sl = self.slices();
+        if sl.is_empty() {
+            return;
+        }
+        let (xs, iv) = self.rng.pick(&sl).clone();
+        let n = self.fresh("v");
+        let (b, q, r) = (self.fresh("bf"), self.fresh("q"), self.fresh("r"));
+        let long: Vec<String> = self
+            .seqs()
+            .into_iter()
+            .filter(|s| s.4 && s.3 >= 2)
+            .map(|s| s.0)
+            .collect();
+        let m = iv.mag().max(1.0);
+        match self.rng.below(3) {
+            0 => {
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let mut {b}: Vec<{FLT}> = {xs}.to_vec();"),
+                );
+                Self::line(out, ind, &format!("{b}.reverse();"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = {b}[0] * 0.5 + {b}[{b}.len() - 1] * 0.25;"),
+                );
+                self.declare(&n, VarKind::Float(Iv(-m, m, iv.2)), false);
+            }
+            1 => {
+                Self::line(out, ind, &format!("let mut {b} = vec![0.5; {xs}.len()];"));
+                Self::line(out, ind, "for _ in 0..2 {");
+                Self::line(
+                    out,
+                    ind + 1,
+                    &format!("{b} = {b}.iter().zip({xs}.iter()).map(|({q}, {r})| ({q} * {r}).tanh() + 0.25).collect();"),
+                );
+                Self::line(out, ind, "}");
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = {b}[0] + {b}[{b}.len() - 1];"),
+                );
+                self.declare(&n, VarKind::Float(Iv(-2.5, 2.5, iv.2)), false);
+            }
+            _ if !long.is_empty() => {
+                let ys = self.rng.pick(&long).clone();
+                let yiv = sl.iter().find(|(nm, _)| *nm == ys).map_or(iv, |(_, v)| *v);
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let [{q}, {r}]: [{FLT}; 2] = {ys}[..2].try_into().unwrap();"),
+                );
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = {q} * 0.5 - {r} * 0.25;"),
+                );
+                let m = yiv.mag().max(1.0);
+                self.declare(&n, VarKind::Float(Iv(-m, m, yiv.2)), false);
+            }
+            _ => {}
+        }
+    }
+
     /// Locals of data: an index vector collected from a range and sorted by a slice's values
     /// (argsort), then cut (`retain`, `truncate`, `reverse`) and read by rank; or rows of a data
     /// slice collected into `Vec<Vec<T>>` with a count of each row's positive entries.
@@ -3494,6 +3562,9 @@ impl<'a> FnGen<'a> {
             }
             20 if self.on("stmt:destructure") && self.rng.chance(0.2) => {
                 self.destructure(out, ind);
+            }
+            21 if self.on("stmt:buffer_forms") && self.rng.chance(0.12) => {
+                self.buffer_forms(out, ind);
             }
             21 if self.on("stmt:resized")
                 && (!self.returned || self.on("stmt:buffer_after_return"))
