@@ -4111,7 +4111,10 @@ impl<'a> FnGen<'a> {
         let (e1, e2) = (self.expr(1), self.expr(1));
         let (e1, e2) = (self.wrap(e1, (-5.0, 5.0)), self.wrap(e2, (-5.0, 5.0)));
         let body = self.closure_body(&[z.as_str()], e1.iv.union(e2.iv), 1);
-        let mv = if self.on("stmt:move_closure") && self.rng.chance(0.3) {
+        // (`move` only of numbers: a buffer it read would be moved into it, and the user's
+        // code could not read it after — invalid Rust, not the macro's to accept.)
+        let reads_seq = body.s.contains('[') || body.s.contains(".iter") || body.s.contains(".len");
+        let mv = if !reads_seq && self.on("stmt:move_closure") && self.rng.chance(0.3) {
             "move "
         } else {
             ""
