@@ -263,6 +263,19 @@ pub fn split_path(dot: &syn::Path, args: &[CallArg], func: &Func) -> Option<syn:
     Some(path)
 }
 
+/// The expression of a value of data computed from constants alone (`let t = Term { k: 2.0 };`),
+/// at any depth of `b`.
+fn constant_opaque(b: &Block, v: ValId) -> Option<&TokenStream> {
+    b.stmts.iter().find_map(|s| match s {
+        Stmt::Opaque {
+            dst, expr, uses, ..
+        } if *dst == v && uses.is_empty() => Some(expr),
+        Stmt::If { then, els, .. } => constant_opaque(then, v).or_else(|| constant_opaque(els, v)),
+        Stmt::Loop(l) => constant_opaque(&l.body, v),
+        _ => None,
+    })
+}
+
 /// Whether a statement of `b`, at any depth, calls another function's gradient with scratch
 /// buffers for its sequence arguments.
 fn uses_scratch(b: &Block) -> bool {
@@ -1918,7 +1931,12 @@ impl Emitter<'_> {
             Kind::Float => float_literal(0.0, self.func.float_ty),
             Kind::Bool => quote!(false),
             Kind::Int => quote!(0),
-            Kind::Other => quote!(::core::default::Default::default()),
+            // Data made of constants alone (`Term { k: 2.0 }`): made again, as the user's type
+            // need not implement `Default`.
+            Kind::Other => match constant_opaque(&self.func.body, v) {
+                Some(expr) => quote!((#expr)),
+                None => quote!(::core::default::Default::default()),
+            },
         }
     }
 
