@@ -1274,3 +1274,56 @@ fn an_ordering_of_a_literal() {
         .unwrap();
     }
 }
+
+/// A struct literal of constants bound after an early `return` in a `match` arm, read by a
+/// method of data, under `jvp`: the forward sweep carried the value out of a branch with
+/// `Default::default()` in the other, which the user's type does not implement (a build
+/// failure found by the long runs).
+#[derive(Clone, Copy)]
+struct Scorer {
+    w: [f64; 2],
+    k: f64,
+}
+
+impl Scorer {
+    #[gradient(wrt(x, ys))]
+    fn score(&self, x: f64, ys: &[f64]) -> f64 {
+        self.k * (x * self.w[0]).tanh() + self.w[1] * ys[0].tanh()
+    }
+}
+
+#[gradient(jvp, wrt(x1, xs))]
+fn literal_after_early_return(xs: &[f64], x1: f64, n: usize) -> f64 {
+    let mut acc = x1 * xs[0];
+    match n % 4 {
+        1 => acc += x1,
+        3 => return xs[1],
+        _ => {}
+    }
+    let mut j = 0usize;
+    while j < 1 {
+        j += 1;
+        acc *= 1.0 + 0.1 * xs.iter().sum::<f64>().tanh();
+    }
+    let d = Scorer {
+        w: [0.75, -0.5],
+        k: 1.25,
+    };
+    let v = d.score(x1, xs);
+    acc + v + v
+}
+
+#[test]
+fn constant_data_literal_after_an_early_return() {
+    for n in 0..4 {
+        let p = [0.5, 1.0, 0.3];
+        let f = |q: &[f64]| literal_after_early_return(&q[..2], q[2], n);
+        let mut d = [0.0; 2];
+        let (v, [dx]) = literal_after_early_return_grad(&p[..2], p[2], n, &mut d);
+        check_flat("literal_after_early_return", &p, &f, v, &[d[0], d[1], dx]).unwrap();
+        let (vj, t) = literal_after_early_return_jvp(&p[..2], p[2], n, &[1.0, -0.5], 2.0);
+        assert_eq!(vj.to_bits(), v.to_bits());
+        let want = d[0] - 0.5 * d[1] + 2.0 * dx;
+        assert!((t - want).abs() < 1e-12, "n = {n}: {t} vs {want}");
+    }
+}
