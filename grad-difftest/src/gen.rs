@@ -7744,7 +7744,12 @@ impl<'a> FnGen<'a> {
         let rows = params
             .iter()
             .any(|p| !p.in_model && matches!(p.kind, ParamKind::Rows { .. }));
-        let call = field_method || (!rows && self.rng.chance(0.35) && self.on("param:model:call"));
+        // (Not around a call of a method of data given one of the parameters: the function
+        // called with the whole model takes such a parameter as data, README "Models as
+        // structs", so the caller could not differentiate it.)
+        let data_method = body.contains(".score(") || body.contains(".lift(");
+        let call = field_method
+            || (!rows && !data_method && self.rng.chance(0.35) && self.on("param:model:call"));
         let inner = if call && vector_method {
             // `_vh`: a vector-valued helper, whose callers forward mode does not follow yet.
             format!("{}_body_vh_{FLT}", self.base)
