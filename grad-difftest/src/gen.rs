@@ -6162,6 +6162,52 @@ impl<'a> FnGen<'a> {
             return;
         }
         let (xs, iv) = self.rng.pick(&slices).clone();
+        let nonempty = self.seqs().iter().any(|q| q.0 == xs && q.3 >= 1);
+        if nonempty && self.on("stmt:split_end") && self.rng.chance(0.4) {
+            // One end of a slice and the rest, by `split_first`/`split_last` (the rest may be
+            // empty), the end read through its reference or by value.
+            let (h, n, v) = (self.fresh("ss"), self.fresh("ss"), self.fresh("v"));
+            let end = if self.rng.chance(0.5) {
+                "split_first"
+            } else {
+                "split_last"
+            };
+            let (pat, read) = if self.rng.chance(0.5) {
+                (format!("(&{h}, {n})"), h.clone())
+            } else {
+                (format!("({h}, {n})"), format!("*{h}"))
+            };
+            let k = self.expr(1);
+            let s = if ctx.top
+                && ctx.loops == 0
+                && self.on("stmt:early_return")
+                && self.rng.chance(0.3)
+            {
+                self.returned = true;
+                format!(
+                    "let Some({pat}) = {xs}.{end}() else {{ return {}; }};",
+                    paren(&k.s)
+                )
+            } else if self.rng.chance(0.5) {
+                format!("let {pat} = {xs}.{end}().unwrap();")
+            } else {
+                format!("let {pat} = {xs}.{end}().expect(\"not empty\");")
+            };
+            Self::line(out, ind, &s);
+            Self::line(out, ind, &format!("let {v}: {FLT} = {read} * 0.5;"));
+            self.declare(&v, VarKind::Float(iv.mul(Iv::pt(0.5))), false);
+            self.declare(
+                &n,
+                VarKind::Seq {
+                    key: n.clone(),
+                    iv,
+                    min_len: 0,
+                    slice: true,
+                },
+                false,
+            );
+            return;
+        }
         if self.on("stmt:sub_slice_let")
             && self.rng.chance(0.4)
             && self.layer_ok(&xs, "layers:w_subslice")

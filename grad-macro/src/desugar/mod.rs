@@ -717,6 +717,10 @@ impl Desugar<'_> {
                     out.extend(bind);
                     out.push(syn::Stmt::Expr(chain, *semi));
                 }
+                syn::Stmt::Local(l) if sub_slices::split_end_let(l).is_some() => {
+                    let lets = sub_slices::split_end_let(l).expect("checked just above");
+                    work.extend(lets.into_iter().rev());
+                }
                 syn::Stmt::Local(l) if l.init.as_ref().is_some_and(|i| i.diverge.is_some()) => {
                     match tuples::let_else(l) {
                         Some(stmts) => out.extend(stmts),

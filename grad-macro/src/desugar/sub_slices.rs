@@ -320,6 +320,106 @@ pub fn split_at_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     Some(out)
 }
 
+/// Input: `let (a, rest) = x.split_first().unwrap();` (or `split_last`, `.expect(..)`, or
+/// `let Some((a, rest)) = x.split_first() else { .. };`; `a` may be `&a` or `_`; `x` may be a
+/// part `x[lo..hi]`).
+/// Output: `let K: usize = lo; let a = &x[K]; let rest = &x[K + 1..hi];` (for `split_last`,
+/// `K = hi - 1` and `rest = &x[lo..K]`), after `if x.len() == 0 { .. }` for the `let .. else`:
+/// an element and a sub-slice, as `split_at`'s.
+pub fn split_end_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
+    let (pat, _) = super::pat_and_type(l);
+    let init = l.init.as_ref()?;
+    let (t, call, diverge) = match (pat, &init.diverge) {
+        (syn::Pat::TupleStruct(ts), Some((_, d)))
+            if ts.path.is_ident("Some") && ts.elems.len() == 1 =>
+        {
+            let syn::Pat::Tuple(t) = &ts.elems[0] else {
+                return None;
+            };
+            (t, &*init.expr, Some(d))
+        }
+        (syn::Pat::Tuple(t), None) => {
+            let syn::Expr::MethodCall(u) = &*init.expr else {
+                return None;
+            };
+            let unwraps = (u.method == "unwrap" && u.args.is_empty())
+                || (u.method == "expect" && u.args.len() == 1);
+            if !unwraps {
+                return None;
+            }
+            (t, &*u.receiver, None)
+        }
+        _ => return None,
+    };
+    let syn::Expr::MethodCall(m) = call else {
+        return None;
+    };
+    let last = match m.method.to_string().as_str() {
+        "split_first" => false,
+        "split_last" => true,
+        _ => return None,
+    };
+    if !m.args.is_empty() || t.elems.len() != 2 {
+        return None;
+    }
+    let (x, lo, hi) = match &*m.receiver {
+        x @ (syn::Expr::Path(_) | syn::Expr::Field(_)) => (x, quote::quote!(0), None),
+        syn::Expr::Index(ix) => {
+            let (x @ syn::Expr::Path(_), syn::Expr::Range(r)) = (&*ix.expr, &*ix.index) else {
+                return None;
+            };
+            let lo = r
+                .start
+                .as_ref()
+                .map_or_else(|| quote::quote!(0), |a| quote::quote!((#a)));
+            let hi = r.end.as_ref().map(|b| match r.limits {
+                syn::RangeLimits::HalfOpen(_) => quote::quote!((#b)),
+                syn::RangeLimits::Closed(_) => quote::quote!((#b) + 1),
+            });
+            (x, lo, hi)
+        }
+        _ => return None,
+    };
+    let end = hi.clone().unwrap_or_else(|| quote::quote!(#x.len()));
+    let k = crate::naming::fresh("split");
+    let mut out: Vec<syn::Stmt> = Vec::new();
+    if let Some(d) = diverge {
+        out.push(syn::parse_quote!(if #end <= #lo #d));
+    }
+    let rest: syn::Expr = if last {
+        out.push(syn::parse_quote!(let #k: usize = #end - 1;));
+        syn::parse_quote!(&#x[#lo..#k])
+    } else {
+        out.push(syn::parse_quote!(let #k: usize = #lo;));
+        match hi {
+            Some(hi) => syn::parse_quote!(&#x[#k + 1..#hi]),
+            None => syn::parse_quote!(&#x[#k + 1..]),
+        }
+    };
+    let one: syn::Expr = syn::parse_quote!(#x[#k]);
+    for (i, p) in t.elems.iter().enumerate() {
+        let is_one = i == 0;
+        match p {
+            syn::Pat::Wild(_) => {}
+            syn::Pat::Ident(id) if id.by_ref.is_none() && id.subpat.is_none() => {
+                out.push(if is_one {
+                    syn::parse_quote!(let #id = &#one;)
+                } else {
+                    syn::parse_quote!(let #id = #rest;)
+                });
+            }
+            syn::Pat::Reference(r) if is_one && r.mutability.is_none() => match &*r.pat {
+                syn::Pat::Ident(id) if id.by_ref.is_none() && id.subpat.is_none() => {
+                    out.push(syn::parse_quote!(let #id = #one;));
+                }
+                _ => return None,
+            },
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
 /// Input: `let a = a.to_vec();` — a `let` whose value is a copy or part of the sequence the name
 /// it declares already has (`a.iter().map(..).collect()`, `a.clone()`, `&a[1..]`,
 /// `Vec::from(a)`), which the rewrites into buffers would otherwise read from the new, empty
