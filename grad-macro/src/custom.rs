@@ -336,7 +336,7 @@ fn seeded(n: &Expr, ty: &proc_macro2::Ident, param: usize) -> TokenStream {
 }
 
 fn point_value<'a>(v: &'a Expr, flag: u8, ty: &proc_macro2::Ident, param: usize) -> PointValue<'a> {
-    if flag != 2 {
+    if flag < 2 {
         return PointValue::Plain(v);
     }
     if let Expr::Call(c) = v {
@@ -374,7 +374,7 @@ pub fn check_tests(
     };
     // An f32 difference has a step near 5e-3 and rounding near 1e-5 / h: 1e-2 is what it can tell.
     let rtol = if ty == "f32" { 1e-2 } else { 1e-6 };
-    let seqs = flags.contains(&2);
+    let seqs = flags.iter().any(|f| *f >= 2);
     let scalars = flags.iter().filter(|f| **f == 1).count();
     for (k, (span, values)) in checks.points.iter().enumerate() {
         if values.len() != flags.len() {
@@ -412,10 +412,18 @@ pub fn check_tests(
                 .iter()
                 .enumerate()
                 .map(|(i, p)| match (p, &shifted) {
+                    // A sequence taken by value (flag 3) gets a copy.
+                    (PointValue::Seq(_), Some((j, _))) if *j == i && flags[i] == 3 => {
+                        quote!(::core::clone::Clone::clone(&__grad_q))
+                    }
                     (PointValue::Seq(_), Some((j, _))) if *j == i => quote!(&__grad_q),
                     (PointValue::Seq(_), _) => {
                         let name = local(i);
-                        quote!(&#name)
+                        if flags[i] == 3 {
+                            quote!(::core::clone::Clone::clone(&#name))
+                        } else {
+                            quote!(&#name)
+                        }
                     }
                     (PointValue::Plain(v), Some((j, sign))) if *j == i => shift(v, sign.clone()),
                     (PointValue::Plain(v), _) => quote!(#v),
@@ -453,7 +461,7 @@ pub fn check_tests(
             .enumerate()
             .filter(|(_, f)| **f != 0)
             .map(|(i, f)| {
-                if *f == 2 {
+                if *f >= 2 {
                     let (name, d) = (local(i), format_ident!("__grad_d{}", i));
                     let msg = format!(
                         "{what} of `{plain}` at point {k}: ∂/∂(argument {})[{{}}] is {{:e}} but central differences give {{:e}}",

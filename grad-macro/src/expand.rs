@@ -277,6 +277,8 @@ fn check_tests(item: &syn::ItemFn, sig: &Sig, args: &Args) -> TokenStream {
         .map(|p| match (p.active, &p.class) {
             (false, _) | (true, ParamClass::Other) => 0,
             (true, ParamClass::Float) => 1,
+            // Taken by value (`Vec<T>`, `[T; N]`): the test passes a copy.
+            (true, ParamClass::FloatSeq(_)) if !matches!(p.ty, syn::Type::Reference(_)) => 3,
             (true, ParamClass::FloatSeq(_)) => 2,
         })
         .collect();
@@ -292,6 +294,29 @@ fn check_tests(item: &syn::ItemFn, sig: &Sig, args: &Args) -> TokenStream {
         &ty,
         "the gradient",
     )
+}
+
+/// For each type in [`Sig::alias_probes`], a call the compiler resolves to a method whose bound
+/// is never met when the type is `f64` or `f32` (an inherent method of the probe for those two
+/// types, chosen before the trait method every other type gets): a parameter of an alias of the
+/// float type, which would silently be a constant, is a compile error at its type.
+fn alias_probes(sig: &Sig) -> TokenStream {
+    let calls = sig.alias_probes.iter().map(|ty| {
+        let span = syn::spanned::Spanned::span(ty);
+        quote::quote_spanned! {span=>
+            ::grad::runtime::__private::FloatProbe::<#ty>::new().not_the_float_type();
+        }
+    });
+    if sig.alias_probes.is_empty() {
+        return TokenStream::new();
+    }
+    quote! {
+        {
+            #[allow(unused_imports)]
+            use ::grad::runtime::__private::NotTheFloatType as _;
+            #(#calls)*
+        }
+    }
 }
 
 /// A `d_NAME` buffer must not take the name of another parameter.
@@ -394,11 +419,13 @@ fn differentiate(item: &syn::ItemFn, sig: &Sig, mut lowered: crate::lower::Lower
     let all_signature = all_grad_signature(item, sig);
     let item = original_item(item);
     let allows = generated_allows();
+    let probes = alias_probes(sig);
     let body = quote! {
         #(#items)*
         #helpers
         #(#by_value)*
         #checks
+        #probes
         #(#seq_zeroing)*
         #tapes
         #buffer_adjoints

@@ -43,6 +43,10 @@ pub struct Sig {
     /// follow from the wrong type).
     pub returns_float: bool,
     pub params: Vec<Param>,
+    /// The types, named by a path the macro cannot resolve, of parameters left constant without
+    /// `wrt(..)` (`x: Real`, `w: &[Real]`): the expansion asserts that none is the float type
+    /// under another name (see [`alias_probes`]).
+    pub alias_probes: Vec<Type>,
 }
 
 impl Sig {
@@ -215,6 +219,21 @@ fn seq_of(ty: &Type) -> Option<(FloatTy, SeqShape)> {
             _ => None,
         },
         Type::Array(a) => Some((float_of(&a.elem)?, SeqShape::Array(Box::new(a.len.clone())))),
+        // `Vec<T>` by value, read as `&Vec<T>` is: the caller's vector is moved in, and read only.
+        Type::Path(p) if p.qself.is_none() => {
+            let last = p.path.segments.last()?;
+            match &last.arguments {
+                syn::PathArguments::AngleBracketed(a)
+                    if last.ident == "Vec" && a.args.len() == 1 =>
+                {
+                    match &a.args[0] {
+                        syn::GenericArgument::Type(t) => Some((float_of(t)?, SeqShape::Slice)),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            }
+        }
         _ => None,
     }
 }
@@ -224,7 +243,7 @@ fn seq_of(ty: &Type) -> Option<(FloatTy, SeqShape)> {
 pub fn undifferentiable(id: &Ident, float_ty: FloatTy) -> String {
     let t = float_ty.name();
     format!(
-        "`#[gradient]` cannot differentiate the parameter `{id}` of this type yet: it differentiates `{t}`, `&{t}`, `&[{t}]`, `&[{t}; N]`, `[{t}; N]`, `&Vec<{t}>` and rows (`&[[{t}; N]]`, `&[[{t}; N]; M]`, `&[Vec<{t}>]`, `&[&[{t}]]`, `&Vec<Vec<{t}>>`, `&Vec<[{t}; N]>`, `&[({t}, {t})]`) parameters; pass the values as one of those (flattened into a `&[{t}]`, say), or name the parameters to differentiate with `#[gradient(wrt(..))]` so that `{id}` is a constant",
+        "`#[gradient]` cannot differentiate the parameter `{id}` of this type yet: it differentiates `{t}`, `&{t}`, `&[{t}]`, `&[{t}; N]`, `[{t}; N]`, `&Vec<{t}>`, `Vec<{t}>` and rows (`&[[{t}; N]]`, `&[[{t}; N]; M]`, `&[Vec<{t}>]`, `&[&[{t}]]`, `&Vec<Vec<{t}>>`, `&Vec<[{t}; N]>`, `&[({t}, {t})]`) parameters; pass the values as one of those (flattened into a `&[{t}]`, say), or name the parameters to differentiate with `#[gradient(wrt(..))]` so that `{id}` is a constant",
     )
 }
 
@@ -334,9 +353,20 @@ pub fn analyze(item: &ItemFn, args: &Args, errors: &Errors) -> Sig {
                     .replace(" < ", "<")
                     .replace(" >", ">")
                     .replace("& ", "&");
+                // `-> Real` of `type Real = f64;`: the macro sees names, not what they alias.
+                let alias = {
+                    let mut named = Vec::new();
+                    alias_probes(ty, &mut named);
+                    matches!(&**ty, Type::Path(_)) && named.len() == 1
+                };
+                let hint = if alias {
+                    format!("; if `{found}` is an alias of `f64` or `f32`, write that type (the macro sees the names in the signature, not what they alias), or make the function generic over `T: grad::Real`")
+                } else {
+                    String::new()
+                };
                 errors.push_spanned(
                     ty,
-                    format!("`#[gradient]` needs a function that returns `f64` or `f32` (a scalar loss) or a vector of them (`Vec<f64>`, `[f64; N]`, `(f64, f64)`), found `{found}`"),
+                    format!("`#[gradient]` needs a function that returns `f64` or `f32` (a scalar loss) or a vector of them (`Vec<f64>`, `[f64; N]`, `(f64, f64)`), found `{found}`{hint}"),
                 );
                 None
             }
@@ -450,9 +480,13 @@ pub fn analyze(item: &ItemFn, args: &Args, errors: &Errors) -> Sig {
         });
     }
 
+    let mut probes = Vec::new();
     match &args.wrt {
         None => {
             for p in &mut params {
+                if p.class == ParamClass::Other && !p.receiver && generic_float().is_none() {
+                    alias_probes(&p.ty, &mut probes);
+                }
                 p.active = p.class != ParamClass::Other;
                 if p.class == ParamClass::Other && holds_float(&p.ty) && !is_mut_float_ref(&p.ty) {
                     // Silently a constant, its derivative would be lost.
@@ -474,7 +508,7 @@ pub fn analyze(item: &ItemFn, args: &Args, errors: &Errors) -> Sig {
                     Some(p) if p.class == ParamClass::Other => errors.push(
                         name.span(),
                         format!(
-                            "`{name}` cannot be differentiated: only `{t}`, `&{t}`, `&[{t}]`, `&[{t}; N]`, `[{t}; N]`, `&Vec<{t}>`, rows (`&[[{t}; N]]`, `&[[{t}; N]; M]`, `&[Vec<{t}>]`, `&[&[{t}]]`, `&Vec<Vec<{t}>>`, `&Vec<[{t}; N]>`, `&[({t}, {t})]`) and models by reference (`m: &Model` of a struct deriving `grad::Params`, in a function returning `{t}`) can be named in `wrt`",
+                            "`{name}` cannot be differentiated: only `{t}`, `&{t}`, `&[{t}]`, `&[{t}; N]`, `[{t}; N]`, `&Vec<{t}>`, `Vec<{t}>`, rows (`&[[{t}; N]]`, `&[[{t}; N]; M]`, `&[Vec<{t}>]`, `&[&[{t}]]`, `&Vec<Vec<{t}>>`, `&Vec<[{t}; N]>`, `&[({t}, {t})]`) and models by reference (`m: &Model` of a struct deriving `grad::Params`, in a function returning `{t}`) can be named in `wrt`",
                             t = float_ty.name()
                         ),
                     ),
@@ -487,6 +521,47 @@ pub fn analyze(item: &ItemFn, args: &Args, errors: &Errors) -> Sig {
         float_ty,
         returns_float: float_ty_found.is_some(),
         params,
+        alias_probes: probes,
+    }
+}
+
+/// The types in `ty` named by a path that could be an alias of `f64` or `f32` (`type Real =
+/// f64;`), which the macro cannot see through: `Real` of `x: Real`, `&[Real]`, `&Vec<Real>`,
+/// `(usize, Real)`. Not the primitive types, whose names say what they are.
+fn alias_probes(ty: &Type, out: &mut Vec<Type>) {
+    const PRIMITIVE: &[&str] = &[
+        "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128", "usize",
+        "bool", "char", "str", "String", "f64", "f32",
+    ];
+    match ty {
+        Type::Reference(r) if r.mutability.is_none() => alias_probes(&r.elem, out),
+        Type::Slice(s) => alias_probes(&s.elem, out),
+        Type::Array(a) => alias_probes(&a.elem, out),
+        Type::Paren(p) => alias_probes(&p.elem, out),
+        Type::Group(g) => alias_probes(&g.elem, out),
+        Type::Tuple(t) => t.elems.iter().for_each(|e| alias_probes(e, out)),
+        Type::Path(p) if p.qself.is_none() => {
+            let Some(last) = p.path.segments.last() else {
+                return;
+            };
+            match &last.arguments {
+                syn::PathArguments::None if p.path.segments.len() == 1 => {
+                    if !PRIMITIVE.iter().any(|n| last.ident == n) {
+                        out.push(ty.clone());
+                    }
+                }
+                // `Vec<Real>`: its element.
+                syn::PathArguments::AngleBracketed(a)
+                    if last.ident == "Vec" && a.args.len() == 1 =>
+                {
+                    if let syn::GenericArgument::Type(t) = &a.args[0] {
+                        alias_probes(t, out);
+                    }
+                }
+                _ => {}
+            }
+        }
+        _ => {}
     }
 }
 

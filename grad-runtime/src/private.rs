@@ -213,6 +213,58 @@ pub trait SecondOrderRule {}
 #[doc(hidden)]
 pub struct NoSecondOrderRule<'a>(PhantomData<&'a ()>);
 
+/// Asks, in the code `#[gradient]` generates, whether a parameter's type named by a path the
+/// macro cannot resolve (`type Real = f64;`) is `f64` or `f32`: the inherent methods below, for
+/// those two, take precedence over [`NotTheFloatType`]'s, and their bound is never met.
+#[doc(hidden)]
+pub struct FloatProbe<T: ?Sized>(PhantomData<T>);
+
+impl<T: ?Sized> FloatProbe<T> {
+    #[must_use]
+    pub const fn new() -> Self {
+        FloatProbe(PhantomData)
+    }
+}
+
+/// What every type other than `f64` and `f32` gets: nothing to report.
+#[doc(hidden)]
+pub trait NotTheFloatType {
+    #[inline(always)]
+    fn not_the_float_type(&self) {}
+}
+
+impl<T: ?Sized> NotTheFloatType for FloatProbe<T> {}
+
+/// The bound of the probe's methods for `f64` and `f32`: never met, and written with a lifetime
+/// bound by `for<'a>` so that it is checked where the probe is called.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`#[gradient]` sees a parameter whose type is `f64` or `f32` under another name (a type alias), which it would silently leave a constant",
+    label = "an alias of the float type",
+    note = "write the float type (`f64`, `&[f64]`, ...) in the signature so that the parameter is differentiated, or leave it out with `#[gradient(wrt(..))]` to make it a constant"
+)]
+pub trait FloatTypeSpelledOut {}
+
+/// See [`FloatTypeSpelledOut`].
+#[doc(hidden)]
+pub struct AliasOfTheFloatType<'a>(PhantomData<&'a ()>);
+
+impl FloatProbe<f64> {
+    pub fn not_the_float_type(&self)
+    where
+        for<'a> AliasOfTheFloatType<'a>: FloatTypeSpelledOut,
+    {
+    }
+}
+
+impl FloatProbe<f32> {
+    pub fn not_the_float_type(&self)
+    where
+        for<'a> AliasOfTheFloatType<'a>: FloatTypeSpelledOut,
+    {
+    }
+}
+
 /// A local buffer (held as a `Vec` or an array) passed on to a parameter `&[T]`, `&[T; N]` or
 /// `&Vec<T>` of another `#[gradient]` function, whose type the macro cannot see: the parameter's
 /// type picks the impl.

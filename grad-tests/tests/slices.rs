@@ -810,3 +810,155 @@ fn parts_and_pieces_combined() {
     let fd = (parts_and_pieces(&xs, 1.3 + h, &d) - parts_and_pieces(&xs, 1.3 - h, &d)) / (2.0 * h);
     assert!(close(da, fd, 1e-7));
 }
+
+fn fd_all(f: &dyn Fn(&[f64]) -> f64, p: &[f64]) -> Vec<f64> {
+    let h = 1e-6;
+    (0..p.len())
+        .map(|k| {
+            let (mut a, mut b) = (p.to_vec(), p.to_vec());
+            a[k] += h;
+            b[k] -= h;
+            (f(&a) - f(&b)) / (2.0 * h)
+        })
+        .collect()
+}
+
+#[track_caller]
+fn assert_fd(what: &str, got: &[f64], want: &[f64]) {
+    for k in 0..want.len() {
+        assert!(
+            close(got[k], want[k], 1e-7),
+            "{what}[{k}] = {:e}, central differences {:e}",
+            got[k],
+            want[k]
+        );
+    }
+}
+
+// The bias stored last, unpacked by `split_last`; the element read through its reference.
+#[gradient(wrt(params))]
+fn bias_last(params: &[f64], x: &[f64], y: &[f64]) -> f64 {
+    let (b, w) = params.split_last().unwrap();
+    let d = w.len();
+    let mut l = 0.0;
+    for i in 0..y.len() {
+        let p: f64 = w.iter().zip(&x[i * d..]).map(|(a, c)| a * c).sum::<f64>() + b;
+        l += (p - y[i]).powi(2);
+    }
+    l
+}
+
+// `split_first` with `&b` (by value) and `expect`; the rest iterated.
+#[gradient(wrt(params))]
+fn bias_first(params: &[f64], x: &[f64]) -> f64 {
+    let (&b, w) = params.split_first().expect("one bias and the weights");
+    let mut s = b * b;
+    for (wi, xi) in w.iter().zip(x) {
+        s += (wi * xi - b).sin();
+    }
+    s
+}
+
+// `let .. else` on an empty slice; parts of slices split in turn.
+#[gradient]
+fn split_ends(p: &[f64]) -> f64 {
+    let Some((h, t)) = p.split_last() else {
+        return 0.0;
+    };
+    let (f, u) = p[1..].split_first().unwrap();
+    let (_, v) = p[..3].split_last().unwrap();
+    *h * t.iter().sum::<f64>() + f * u[0] + v.iter().map(|a| a * a).sum::<f64>()
+}
+
+#[gradient(wrt(p))]
+fn split_ends_f32(p: &[f32], k: f32) -> f32 {
+    let (first, rest) = p.split_first().unwrap();
+    rest.iter().map(|r| (r - first * k).powi(2)).sum()
+}
+
+#[test]
+fn split_first_and_split_last() {
+    let (x, y) = ([1.0, 0.5, -0.3, 1.0], [1.0, 2.0]);
+    let p = [1.0, 2.0, 0.5];
+    let mut d = [DIRTY; 3];
+    let v = bias_last_grad(&p, &x, &y, &mut d);
+    assert_eq!(v.to_bits(), bias_last(&p, &x, &y).to_bits());
+    assert_fd("bias_last", &d, &fd_all(&|p| bias_last(p, &x, &y), &p));
+    let v = bias_first_grad(&p, &x, &mut d);
+    assert_eq!(v.to_bits(), bias_first(&p, &x).to_bits());
+    assert_fd("bias_first", &d, &fd_all(&|p| bias_first(p, &x), &p));
+    let q = [1.0, 2.0, 3.0, 4.0];
+    let mut d4 = [DIRTY; 4];
+    let v = split_ends_grad(&q, &mut d4);
+    assert_eq!(v.to_bits(), split_ends(&q).to_bits());
+    assert_fd("split_ends", &d4, &fd_all(&|p| split_ends(p), &q));
+    assert_eq!(split_ends_grad(&[], &mut []), 0.0);
+    let pf = [0.5f32, 1.0, -2.0];
+    let mut df = [f32::NAN; 3];
+    let v = split_ends_f32_grad(&pf, 1.5, &mut df);
+    assert_eq!(v.to_bits(), split_ends_f32(&pf, 1.5).to_bits());
+    // Hand-derived: r - 1.5 f for r in rest.
+    let (r1, r2) = (1.0 - 0.75f32, -2.0 - 0.75f32);
+    let want = [-3.0 * (r1 + r2), 2.0 * r1, 2.0 * r2];
+    for k in 0..3 {
+        assert!((df[k] - want[k]).abs() <= 1e-5 * (1.0 + want[k].abs()));
+    }
+}
+
+// `Vec<f64>` taken by value: read, iterated by reference and by value, passed on as copies.
+#[gradient(jvp, hvp, check(at(random(3), 2.0)))]
+fn owned(w: Vec<f64>, k: f64) -> f64 {
+    w.iter().map(|v| (v * k).sin()).sum()
+}
+
+#[gradient]
+fn owned_array(w: [f64; 2]) -> f64 {
+    w[0] * w[1].cos()
+}
+
+#[gradient(wrt(w, b))]
+fn owned_caller(w: Vec<f64>, b: f64, x: &[f64]) -> f64 {
+    let mut s = b;
+    for i in 0..w.len() {
+        s += w[i] * x[i];
+    }
+    for v in &w {
+        s += v * v;
+    }
+    let h = vec![w[0] * 2.0, b];
+    let a = [w[1], b * b];
+    s * s + owned(w.clone(), b) + owned(x.to_vec(), b) * b + owned(h, 0.5) + owned_array(a)
+}
+
+#[gradient]
+fn owned_consumed(w: Vec<f64>, k: f64) -> f64 {
+    let mut t = 0.0;
+    for v in w {
+        t += v * k;
+    }
+    t
+}
+
+#[test]
+fn vec_parameters_by_value() {
+    let x = [1.0, 2.0];
+    let mut d = vec![DIRTY; 2];
+    let (v, [db]) = owned_caller_grad(vec![0.5, 1.0], 0.3, &x, &mut d);
+    assert_eq!(v.to_bits(), owned_caller(vec![0.5, 1.0], 0.3, &x).to_bits());
+    let f = |p: &[f64]| owned_caller(vec![p[0], p[1]], p[2], &x);
+    let want = fd_all(&f, &[0.5, 1.0, 0.3]);
+    assert_fd("owned_caller", &[d[0], d[1], db], &want);
+    let (v, [dk]) = owned_consumed_grad(vec![0.5, 1.0], 3.0, &mut d);
+    assert_eq!(v, 4.5);
+    assert_eq!((dk, d[0], d[1]), (1.5, 3.0, 3.0));
+    // Forward mode and the Hessian–vector product against the gradient's differences.
+    let w = vec![0.1, 0.2, 0.3];
+    let (_, t) = owned_jvp(w.clone(), 2.0, &[1.0, 0.0, -1.0], 0.5);
+    let mut g = vec![DIRTY; 3];
+    let (_, [gk]) = owned_grad(w.clone(), 2.0, &mut g);
+    assert!(close(t, g[0] - g[2] + 0.5 * gk, 1e-12));
+    let mut hv = vec![DIRTY; 3];
+    let _ = owned_hvp(w.clone(), 2.0, &[1.0, 0.0, 0.0], 0.0, &mut g, &mut hv);
+    assert!(close(hv[0], -4.0 * (0.2f64).sin(), 1e-12));
+    assert_eq!((hv[1], hv[2]), (0.0, 0.0));
+}

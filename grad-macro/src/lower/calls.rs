@@ -900,6 +900,27 @@ impl Lowerer<'_> {
                     }
                 }
             }
+            // `f(w.clone())`, `f(w.to_vec())`: a copy of a sequence for a `Vec<T>` (or `[T; N]`)
+            // parameter taken by value, made again at every call the derivative makes.
+            if let Expr::MethodCall(m) = a {
+                if m.args.is_empty() && (m.method == "clone" || m.method == "to_vec") {
+                    let named = match &*m.receiver {
+                        Expr::Path(p) => {
+                            p.path.get_ident().and_then(|i| match self.env.lookup(i) {
+                                Some(super::env::Binding::Seq(s)) => Some(s),
+                                _ => None,
+                            })
+                        }
+                        _ => None,
+                    };
+                    if let Some(s) = named {
+                        any_active |= self.b.func.seq(s).active;
+                        let (t, _) = self.rename(a);
+                        args.push(CallArg::Seq(s, t, None));
+                        continue;
+                    }
+                }
+            }
             if let Some((s, range)) = self.sub_slice(a) {
                 let Some((rt, ru)) = range else {
                     failed = true;
@@ -931,6 +952,15 @@ impl Lowerer<'_> {
                 Some(Value::Seq(s)) => {
                     any_active |= self.b.func.seq(s).active;
                     let (t, _) = self.rename(a);
+                    // A buffer or a `Vec<T>` parameter passed by name is moved into the callee
+                    // (a `Vec<T>` or `[T; N]` parameter): the derivative calls it more than once.
+                    let moved = matches!(a, Expr::Path(_))
+                        && (self.b.func.seq(s).buffer || self.owned_params.contains(&s));
+                    let t = if moved {
+                        quote!(::core::clone::Clone::clone(&#t))
+                    } else {
+                        t
+                    };
                     args.push(CallArg::Seq(s, t, None));
                 }
                 Some(Value::Other { tokens, uses, kind }) => {

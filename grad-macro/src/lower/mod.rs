@@ -84,6 +84,8 @@ pub struct Lowerer<'f> {
     pub arrays: std::collections::HashSet<crate::ir::SeqId>,
     /// Values of data kept as written (see `data_let`), and whether their type holds floats.
     pub data_values: std::collections::HashMap<ValId, bool>,
+    /// The sequence parameters taken by value as a `Vec<T>`: passed on by name, moved.
+    pub owned_params: std::collections::HashSet<crate::ir::SeqId>,
 }
 
 /// A statement of a sequence being lowered; `else if` chains are spliced in as `If` items.
@@ -111,10 +113,14 @@ pub fn lower(item: &syn::ItemFn, sig: &Sig, errors: &Errors) -> Option<Lowered> 
     env.push();
     let mut params = Vec::new();
     let mut ref_params = Vec::new();
+    let mut owned_params = std::collections::HashSet::new();
     for p in &sig.params {
         match p.class {
             ParamClass::FloatSeq(_) => {
                 let id = SeqId(func.seqs.len() as u32);
+                if matches!(p.ty, syn::Type::Path(_)) {
+                    owned_params.insert(id);
+                }
                 func.seqs.push(SeqInfo {
                     ident: p.ident.clone(),
                     active: p.active,
@@ -161,6 +167,7 @@ pub fn lower(item: &syn::ItemFn, sig: &Sig, errors: &Errors) -> Option<Lowered> 
         searching: 0,
         arrays: std::collections::HashSet::new(),
         data_values: std::collections::HashMap::new(),
+        owned_params,
     };
     let items: Vec<Item> = item.block.stmts.iter().map(Item::Stmt).collect();
     let ret = l.lower_returning(&items, item.block.brace_token.span.close());
