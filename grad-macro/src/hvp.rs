@@ -23,6 +23,10 @@ pub fn check_names(sig: &Sig, errors: &crate::errors::Errors) {
     }
     let what = "the Hessian buffer of `NAME_hessian` in `hvp`";
     crate::expand::check_name_free(sig, errors, "hess", what);
+    if sig.active_seqs().next().is_some() {
+        let what = "the buffer of the Hessian's diagonal of `NAME_hessian_diag` in `hvp`";
+        crate::expand::check_name_free(sig, errors, "diag", what);
+    }
 }
 
 /// The generated code of one forward-over-reverse sweep, in pieces the two items assemble.

@@ -87,3 +87,10 @@ pub fn unshorten(f: &mut syn::FieldPat) {
         f.colon_token = Some(syn::Token![:](Span::call_site()));
     }
 }
+
+/// `name` pointing at `span`, raw (`r#type`) if it was: `Ident::new` of its text would panic.
+pub fn respanned(name: &proc_macro2::Ident, span: proc_macro2::Span) -> proc_macro2::Ident {
+    let mut out = name.clone();
+    out.set_span(span);
+    out
+}

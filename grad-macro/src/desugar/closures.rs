@@ -186,6 +186,57 @@ fn mentions(stmts: &[syn::Stmt], name: &syn::Ident) -> bool {
 /// has been declared again or assigned since its definition (then the inlined body would read
 /// another value, so the rest is left as written and reported). The definition goes once every
 /// use is inlined.
+/// Input: `y = step(&y, a);` where `step` is a closure or a `fn` declared in this block.
+/// Output: `{ let T = step(&y, a); y = T; }`: what the call makes (a `vec![..]`, an array) is a
+/// `let` of its own, as the inlined body of a `let` call is, and only then the new state.
+pub fn assigned_calls_to_lets(b: &mut syn::Block) {
+    let mut names = HashSet::new();
+    for s in &b.stmts {
+        match s {
+            syn::Stmt::Local(l) => {
+                if let (syn::Pat::Ident(pi), Some(init)) = (&l.pat, &l.init) {
+                    if matches!(&*init.expr, syn::Expr::Closure(_)) {
+                        names.insert(pi.ident.to_string());
+                    }
+                }
+            }
+            syn::Stmt::Item(syn::Item::Fn(f)) => {
+                names.insert(f.sig.ident.to_string());
+            }
+            _ => {}
+        }
+    }
+    if names.is_empty() {
+        return;
+    }
+    struct Assigned<'a>(&'a HashSet<String>);
+    impl VisitMut for Assigned<'_> {
+        fn visit_stmt_mut(&mut self, s: &mut syn::Stmt) {
+            syn::visit_mut::visit_stmt_mut(self, s);
+            let syn::Stmt::Expr(syn::Expr::Assign(a), Some(_)) = s else {
+                return;
+            };
+            let (syn::Expr::Path(x), syn::Expr::Call(c)) = (&*a.left, &*a.right) else {
+                return;
+            };
+            let called = matches!(&*c.func, syn::Expr::Path(f) if f.path.get_ident().is_some_and(|i| self.0.contains(&i.to_string())));
+            if x.path.get_ident().is_none() || !called {
+                return;
+            }
+            let t = crate::naming::fresh("made");
+            *s = syn::parse_quote!({
+                let #t = #c;
+                #x = #t;
+            });
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+        fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
+    }
+    for s in &mut b.stmts {
+        Assigned(&names).visit_stmt_mut(s);
+    }
+}
+
 pub fn inline_closures(b: &mut syn::Block) {
     let mut k = 0;
     while k < b.stmts.len() {

@@ -19,7 +19,7 @@ mod refs;
 mod returns;
 pub mod sub_slices;
 mod tuple_values;
-mod tuples;
+pub(crate) mod tuples;
 mod vector_calls;
 
 pub use iterators::{pieces_chain, pieces_loop, position_adapters};
@@ -378,6 +378,7 @@ impl VisitMut for Desugar<'_> {
             returns::hoist_loop_returns(&mut b.stmts, ret);
         }
         labels::unlabel_loops(&mut b.stmts);
+        closures::assigned_calls_to_lets(b);
         closures::inline_fn_items(b, &self.type_params);
         closures::inline_closures(b);
         self.splice(b);
@@ -603,6 +604,50 @@ impl Desugar<'_> {
                 }
             }
         }
+        // `w[i] = (0..n).map(..).sum();`, `t += ..`: a place of floats gives the sum its type.
+        let assigned = match e {
+            syn::Expr::Assign(a) => Some((&*a.left, &mut a.right)),
+            syn::Expr::Binary(b)
+                if matches!(
+                    b.op,
+                    syn::BinOp::AddAssign(_)
+                        | syn::BinOp::SubAssign(_)
+                        | syn::BinOp::MulAssign(_)
+                        | syn::BinOp::DivAssign(_)
+                ) =>
+            {
+                Some((&*b.left, &mut b.right))
+            }
+            _ => None,
+        };
+        if let Some((place, value)) = assigned {
+            let elem = self.ret.as_ref().and_then(|t| {
+                crate::sig::float_of(t)
+                    .is_some()
+                    .then(|| t.clone())
+                    .or_else(|| crate::vector::vector_elem(t))
+            });
+            let mut base = place;
+            while let syn::Expr::Index(syn::ExprIndex { expr: b, .. })
+            | syn::Expr::Paren(syn::ExprParen { expr: b, .. })
+            | syn::Expr::Unary(syn::ExprUnary {
+                op: syn::UnOp::Deref(_),
+                expr: b,
+                ..
+            }) = base
+            {
+                base = b;
+            }
+            let name = match base {
+                syn::Expr::Path(p) => p.path.get_ident().map(ToString::to_string),
+                _ => None,
+            };
+            if let (Some(elem), Some(name)) = (elem, name) {
+                if self.float_names.contains(&name) {
+                    name_reduction_type(value, &elem);
+                }
+            }
+        }
         // `h = h.chunks(2).map(..).collect();` into a buffer of floats: a collected `let`, then
         // the buffer given its contents (and length).
         if let syn::Expr::Assign(a) = e {
@@ -786,7 +831,22 @@ impl Desugar<'_> {
                             });
                         match made {
                             // The loops they become are rewritten in turn.
-                            Some(parts) => work.extend(parts.into_iter().rev()),
+                            Some(parts) => {
+                                // What holds floats holds them under its new names too (a
+                                // matrix's buffer, assigned reductions of its own type).
+                                let (pat, _) = pat_and_type(l);
+                                if matches!(pat, syn::Pat::Ident(i) if self.float_names.contains(&i.ident.to_string()))
+                                {
+                                    for p in &parts {
+                                        if let syn::Stmt::Local(new) = p {
+                                            if let (syn::Pat::Ident(i), _) = pat_and_type(new) {
+                                                self.float_names.insert(i.ident.to_string());
+                                            }
+                                        }
+                                    }
+                                }
+                                work.extend(parts.into_iter().rev());
+                            }
                             None => out.push(s),
                         }
                     }

@@ -830,6 +830,21 @@ impl syn::visit_mut::VisitMut for MatUses<'_> {
                     .map(|(k, v)| quote::quote!(#f[#r * #c + #k] = #v;));
                 *e = syn::parse_quote!({ let #r: usize = #i; #(#stores)* });
             }
+            // `m = r;`, `r = m;`: a whole matrix of the same shape (the type checker sees to
+            // that), the flat buffers given each other's contents (the other one's `let` makes
+            // it flat in turn).
+            syn::Expr::Assign(a)
+                if matches!((&*a.left, &*a.right), (syn::Expr::Path(l), syn::Expr::Path(r)) if l.path.get_ident().is_some() && r.path.get_ident().is_some())
+                    && (is_m(&a.left) || is_m(&a.right)) =>
+            {
+                let f = self.flat;
+                if is_m(&a.left) {
+                    *a.left = syn::parse_quote!(#f);
+                }
+                if is_m(&a.right) {
+                    *a.right = syn::parse_quote!(#f);
+                }
+            }
             // `m.iter().map(|p| p[0] * p[1])` in a chain: over the rows' numbers, each row a
             // view.
             syn::Expr::MethodCall(m) if self.rows_map(m).is_some() => {

@@ -155,7 +155,7 @@ pub(super) fn wrapper(
                     .into_iter()
                     .next()
                     .map_or(Span::call_site(), |t| t.span());
-                let d = Ident::new(&d.to_string(), span);
+                let d = crate::naming::respanned(&d, span);
                 prelude.push(
                     quote_spanned!(span=> <#ty as ::grad::runtime::Params>::fill_params(#d, #zero);),
                 );

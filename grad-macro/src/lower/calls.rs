@@ -61,6 +61,44 @@ impl Lowerer<'_> {
         self.lower_method_call_as_written(m)
     }
 
+    /// `(0..n).sum::<usize>()`, `(1..=k).product::<u64>()`, `(0..n).filter(|i| i % 2 == 0)
+    /// .count()`, `(0..n).map(|i| idx[i]).max()`: a chain over a range that reads no float (no
+    /// float value, sequence, literal or type), kept as written, as integer arithmetic is.
+    fn integer_range_chain(&mut self, m: &syn::ExprMethodCall) -> Option<Value> {
+        let mut root = &*m.receiver;
+        loop {
+            root = match root {
+                Expr::MethodCall(r) => &r.receiver,
+                Expr::Paren(p) => &p.expr,
+                _ => break,
+            };
+        }
+        if !matches!(root, Expr::Range(_)) {
+            return None;
+        }
+        let e = Expr::MethodCall(m.clone());
+        let float_ty = self.float_ty.name();
+        if crate::desugar::tuples::has_float_literal(&e)
+            || crate::naming::mentions(quote!(#e), &|i| i == "f64" || i == "f32" || i == float_ty)
+            || self.mentions_seq(&e)
+        {
+            return None;
+        }
+        let (tokens, uses) = self.rename(&e);
+        if uses
+            .iter()
+            .any(|v| self.b.func.info(*v).kind == Kind::Float)
+        {
+            return None;
+        }
+        let kind = match m.method.to_string().as_str() {
+            "sum" | "product" | "count" | "len" => Kind::Int,
+            "any" | "all" | "is_empty" => Kind::Bool,
+            _ => Kind::Other,
+        };
+        Some(Value::Other { tokens, uses, kind })
+    }
+
     /// What a search (`count`, `position`, ..) found, bound once as a value of its own: an
     /// integer for a count, else an `Option` or a `Result` of one.
     fn bind_found(
@@ -84,6 +122,9 @@ impl Lowerer<'_> {
     }
 
     fn lower_method_call_as_written(&mut self, m: &syn::ExprMethodCall) -> Option<Value> {
+        if let Some(r) = self.integer_range_chain(m) {
+            return Some(r);
+        }
         if let Some(r) = self.lower_reduction(m) {
             return r;
         }

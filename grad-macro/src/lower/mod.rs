@@ -183,12 +183,12 @@ impl<'f> Lowerer<'f> {
     /// body written inside a `macro_rules!` still finds them).
     pub fn ident_of(&self, v: ValId, span: Span) -> Ident {
         let name = &self.b.func.info(v).name;
-        Ident::new(&name.to_string(), name.span().located_at(span))
+        crate::naming::respanned(name, name.span().located_at(span))
     }
 
     pub fn seq_ident(&self, s: SeqId, span: Span) -> Ident {
         let name = &self.b.func.seq(s).ident;
-        Ident::new(&name.to_string(), name.span().located_at(span))
+        crate::naming::respanned(name, name.span().located_at(span))
     }
 
     /// Tokens that read an operand.

@@ -12,5 +12,12 @@ fn twice(x: f64) -> f64 {
     x * x
 }
 
+// `NAME_hessian_diag` of a function of sequences writes into `diag`: a parameter of that
+// name is refused at its name.
+#[gradient(hvp, wrt(x))]
+fn damped(x: &[f64], diag: &[f64]) -> f64 {
+    x.iter().zip(diag).map(|(v, d)| d * v * v).sum::<f64>()
+}
+
 fn main() {
 }
