@@ -3198,7 +3198,7 @@ impl<'a> FnGen<'a> {
         // of a vector-valued helper
         let w = [
             5, 3, 2, 6, 3, 4, 1, 1, 1, 1, 1, 1, 2, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1,
-            1, 1, 1, 3, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2,
+            1, 1, 1, 3, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2,
         ];
         let i = self.rng.weighted(&w);
         match i {
@@ -3279,6 +3279,7 @@ impl<'a> FnGen<'a> {
             38 if self.on("stmt:range_to_vec") => self.range_to_vec(ctx, out, ind),
             41 if self.on("stmt:push") => self.push_stmt(ctx, out, ind),
             42 if self.on("stmt:vector_call") => self.vector_call_stmt(ctx, out, ind),
+            43 if self.on("stmt:range_forms") => self.range_forms(out, ind),
             39 if self.on("stmt:layers") => self.layers_stmt(ctx, out, ind),
             31 if nested && ctx.loops < 2 && self.on("stmt:labeled_value") => {
                 self.labeled_value(ctx, out, ind);
@@ -3562,6 +3563,9 @@ impl<'a> FnGen<'a> {
             }
             20 if self.on("stmt:destructure") && self.rng.chance(0.2) => {
                 self.destructure(out, ind);
+            }
+            21 if self.on("expr:range_reduction") && self.rng.chance(0.1) => {
+                self.range_reduction(out, ind);
             }
             21 if self.on("stmt:buffer_forms") && self.rng.chance(0.12) => {
                 self.buffer_forms(out, ind);
@@ -4127,6 +4131,60 @@ impl<'a> FnGen<'a> {
             &format!("let {n}: {FLT} = {f}({}) + {f}({});", e1.s, e2.s),
         );
         self.declare(&n, VarKind::Float(body.iv.add(body.iv)), false);
+    }
+
+    /// Reductions and states over ranges in the forms people write them: an untyped reduction
+    /// assigned to a float place, integer chains over ranges, a state made by a closure, a
+    /// matrix assigned whole.
+    fn range_forms(&mut self, out: &mut String, ind: usize) {
+        let n = self.fresh("r");
+        let i = self.fresh("i");
+        let lim = self.rng.range(0, 5);
+        let e = self.expr(1);
+        let e = self.wrap(e, UNIT);
+        let act = e.iv.2;
+        {
+            let (b, k, f, y, m, r) = (
+                self.fresh("rb"),
+                self.fresh("k"),
+                self.fresh("step"),
+                self.fresh("y"),
+                self.fresh("m"),
+                self.fresh("mr"),
+            );
+            let ep = paren(&e.s);
+            let (li, lj, lk) = (self.fresh("i"), self.fresh("j"), self.fresh("k"));
+            let line = match self.rng.below(5) {
+                // An untyped reduction assigned to a float local or a buffer's element.
+                0 if self.on("reduce:assigned") => format!(
+                    "let mut {n}: {FLT} = 0.0;\n{n} = (0..{lim}).map(|{i}| {i} as {FLT} * 0.25 * {ep}).sum();"
+                ),
+                1 if self.on("reduce:assigned") => format!(
+                    "let mut {b} = vec![0.0; 2];\n{b}[1] = (1..={lim}).map(|{i}| 1.0 + 0.1 * {ep} / {i} as {FLT}).product();\nlet {n}: {FLT} = {b}[1] * 0.5 + {b}[0];"
+                ),
+                // Integers over ranges, kept as written, scaling a float.
+                2 if self.on("reduce:int_chain") => format!(
+                    "let {k}: usize = (0..{lim}).filter(|{i}| {i} % 2 == 0).count() + (1..={lim}).product::<usize>() + (0..{lim}).map(|{i}| {i} * 2).sum::<usize>();\nlet {n}: {FLT} = {ep} * {k} as {FLT} * 0.05;"
+                ),
+                // State updated by a closure that makes the next state.
+                3 if self.on("stmt:closure_state") => format!(
+                    "let {f} = |s: &[{FLT}], c: {FLT}| -> Vec<{FLT}> {{ vec![s[0] * c, s[1] + c * s[0]] }};\nlet mut {y} = vec![{ep}, 0.5];\nfor _ in 0..{lim} {{\n    {y} = {f}(&{y}, 0.5 * {ep});\n}}\nlet {n}: {FLT} = {y}[0] + {y}[1];"
+                ),
+                // A matrix squared in place by whole assignment.
+                4 if self.on("stmt:matrix_assign") => format!(
+                    "let mut {m} = [[{ep}, 0.5], [-0.5, {ep}]];\nfor _ in 0..{} {{\n    let mut {r} = [[0.0; 2]; 2];\n    for {li} in 0..2 {{\n        for {lj} in 0..2 {{\n            for {lk} in 0..2 {{\n                {r}[{li}][{lj}] += {m}[{li}][{lk}] * {m}[{lk}][{lj}] * 0.5;\n            }}\n        }}\n    }}\n    {m} = {r};\n}}\nlet {n}: {FLT} = {m}[0][0] + {m}[1][0];",
+                    lim.min(2)
+                ),
+                _ => String::new(),
+            };
+            if !line.is_empty() {
+                for l in line.lines() {
+                    Self::line(out, ind, l);
+                }
+                self.declare(&n, VarKind::Float(Iv(-6.0, 6.0, act)), false);
+                return;
+            }
+        }
     }
 
     /// `(0..k).map(|i| ..).sum::<T>()`, `.product::<T>()`, `(0..k).rev().fold(e, |acc, i| ..)`.
@@ -5890,19 +5948,21 @@ impl<'a> FnGen<'a> {
                 }
                 _ => {
                     let (xs, xiv) = self.rng.pick(&slices).clone();
+                    // Each form runs at least once when the slice is never empty.
+                    let once = usize::from(self.seqs().iter().any(|q| q.0 == xs && q.3 >= 1));
                     match form {
                         2 => (
                             format!("for &{v} in {xs}.iter()"),
                             Some((v.clone(), xiv)),
-                            1,
+                            once,
                         ),
                         3 => (
                             format!("for ({i}, &{v}) in {xs}.iter().enumerate()"),
                             Some((v.clone(), xiv)),
-                            1,
+                            once,
                         ),
-                        4 => (format!("for {v} in {xs}.windows(1)"), None, 1),
-                        _ => (format!("for {i} in (0..{xs}.len()).step_by(2)"), None, 1),
+                        4 => (format!("for {v} in {xs}.windows(1)"), None, once),
+                        _ => (format!("for {i} in (0..{xs}.len()).step_by(2)"), None, once),
                     }
                 }
             };
@@ -6167,6 +6227,11 @@ impl<'a> FnGen<'a> {
             // One end of a slice and the rest, by `split_first`/`split_last` (the rest may be
             // empty), the end read through its reference or by value.
             let (h, n, v) = (self.fresh("ss"), self.fresh("ss"), self.fresh("v"));
+            let rest_len = self
+                .seqs()
+                .iter()
+                .find(|q| q.0 == xs)
+                .map_or(0, |q| q.3 - 1);
             let end = if self.rng.chance(0.5) {
                 "split_first"
             } else {
@@ -6201,7 +6266,7 @@ impl<'a> FnGen<'a> {
                 VarKind::Seq {
                     key: n.clone(),
                     iv,
-                    min_len: 0,
+                    min_len: rest_len,
                     slice: true,
                 },
                 false,
@@ -6503,7 +6568,9 @@ impl<'a> FnGen<'a> {
         let e = self.wrapped(1, (-2.0, 2.0));
         let e = paren(&e.s);
         let r = self.fresh("sr");
-        match self.rng.below(4) {
+        // Its first and last elements only where it has some.
+        let nonempty = self.seqs().iter().any(|q| q.0 == v && q.3 >= 1);
+        match self.rng.below(if nonempty { 4 } else { 3 }) {
             0 => {
                 let acc = self.some_mut(ctx, out, ind);
                 let i = self.fresh("i");
