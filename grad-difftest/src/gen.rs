@@ -2731,6 +2731,66 @@ impl<'a> FnGen<'a> {
         }
     }
 
+    /// Data filled in place inside a `for` or `while` loop (an index vector, a queue), then read
+    /// with a differentiated slice.
+    fn data_push_loop(&mut self, out: &mut String, ind: usize) {
+        let sl = self.slices();
+        if sl.is_empty() {
+            return;
+        }
+        let (xs, iv) = self.rng.pick(&sl).clone();
+        let n = self.fresh("v");
+        let data: Vec<(String, Iv)> = sl.iter().filter(|(_, iv)| !iv.2).cloned().collect();
+        {
+            // Data filled in place inside a loop (an index vector, a queue, a map), then read.
+            let (o, i, k) = (self.fresh("idx"), self.fresh("i"), self.fresh("k"));
+            let e = self.expr(1);
+            let e = self.wrap(e, UNIT);
+            let keep = match data.first() {
+                Some((ds, _)) if self.rng.chance(0.5) => {
+                    format!("{ds}[{i} % {ds}.len()] > 0.0")
+                }
+                _ => format!("{i} % 2 == 0"),
+            };
+            let (ty, push) = match self.rng.below(3) {
+                0 => ("Vec<usize>".to_string(), "push"),
+                1 => ("std::collections::VecDeque<usize>".to_string(), "push_back"),
+                _ => ("Vec<usize>".to_string(), "insert"),
+            };
+            let init = if ty.starts_with("Vec<") {
+                "Vec::new()".to_string()
+            } else {
+                "std::collections::VecDeque::new()".to_string()
+            };
+            Self::line(out, ind, &format!("let mut {o}: {ty} = {init};"));
+            let add = if push == "insert" {
+                format!("{o}.insert(0, {i});")
+            } else {
+                format!("{o}.{push}({i});")
+            };
+            if self.rng.chance(0.5) {
+                Self::line(out, ind, &format!("for {i} in 0..{xs}.len() {{"));
+                Self::line(out, ind + 1, &format!("if {keep} {{ {add} }}"));
+                Self::line(out, ind, "}");
+            } else {
+                Self::line(out, ind, &format!("let mut {i} = 0usize;"));
+                Self::line(out, ind, &format!("while {i} < {xs}.len() {{"));
+                Self::line(out, ind + 1, &format!("if {keep} {{ {add} }}"));
+                Self::line(out, ind + 1, &format!("{i} += 1;"));
+                Self::line(out, ind, "}");
+                let _ = k;
+            }
+            Self::line(
+                out,
+                ind,
+                &format!("let {n}: {FLT} = {o}.iter().map(|&{i}| {xs}[{i}] * 0.5).sum::<{FLT}>() + {o}.len() as {FLT} * 0.1 * {};", paren(&e.s)),
+            );
+            let m = iv.mag().max(1.0) * 6.0;
+            self.declare(&n, VarKind::Float(Iv(-m, m, iv.2 || e.iv.2)), false);
+            return;
+        }
+    }
+
     /// Locals of data: an index vector collected from a range and sorted by a slice's values
     /// (argsort), then cut (`retain`, `truncate`, `reverse`) and read by rank; or rows of a data
     /// slice collected into `Vec<Vec<T>>` with a count of each row's positive entries.
@@ -3279,6 +3339,9 @@ impl<'a> FnGen<'a> {
             38 if self.on("stmt:range_to_vec") => self.range_to_vec(ctx, out, ind),
             41 if self.on("stmt:push") => self.push_stmt(ctx, out, ind),
             42 if self.on("stmt:vector_call") => self.vector_call_stmt(ctx, out, ind),
+            43 if self.on("stmt:data_push_loop") && self.rng.chance(0.35) => {
+                self.data_push_loop(out, ind);
+            }
             43 if self.on("stmt:range_forms") => self.range_forms(out, ind),
             39 if self.on("stmt:layers") => self.layers_stmt(ctx, out, ind),
             31 if nested && ctx.loops < 2 && self.on("stmt:labeled_value") => {

@@ -755,6 +755,16 @@ impl Emitter<'_> {
         if let Iter::While { cond_block, cond } = &l.iter {
             let cb = self.block(cond_block);
             let c = self.name(*cond);
+            // Leaving at the condition, the loop's values are those the iteration began with:
+            // one of data (a `Vec` the body pushes to) moved into its phi goes back.
+            let back = l
+                .carried
+                .iter()
+                .filter(|c| self.func.info(c.phi).kind == Kind::Other)
+                .map(|c| {
+                    let (out, phi) = (self.name(c.out), self.name(c.phi));
+                    quote!(#out = #phi;)
+                });
             return quote! {
                 #(#decls)*
                 #prepare
@@ -762,6 +772,7 @@ impl Emitter<'_> {
                     #(#phis)*
                     #cb
                     if !#c {
+                        #(#back)*
                         break;
                     }
                     #body
@@ -769,6 +780,7 @@ impl Emitter<'_> {
                 }
             };
         }
+        let mut prelude = TokenStream::new();
         let (pat, iter) = match &l.iter {
             Iter::Range { range, rev } => {
                 let (p, t) = (&range.pat, strip_parens(&range.tokens));
@@ -786,7 +798,15 @@ impl Emitter<'_> {
             } => {
                 let tape = self.tape(*tape);
                 let names: Vec<Ident> = vals.iter().map(|v| self.name(*v)).collect();
-                let entry = quote!(&(#(#names,)*));
+                // A value of a type the engine does not know (a `Vec` of indices, which is not
+                // `Copy`) is copied out of the tape.
+                let entry = if vals.iter().any(|v| self.func.info(*v).kind == Kind::Other) {
+                    let e = crate::naming::hidden("entry");
+                    prelude = quote!(let (#(#names,)*) = ::core::clone::Clone::clone(#e););
+                    quote!(#e)
+                } else {
+                    quote!(&(#(#names,)*))
+                };
                 match (range, rev) {
                     (Some(range), true) => {
                         let (p, t) = (&range.pat, strip_parens(&range.tokens));
@@ -809,6 +829,7 @@ impl Emitter<'_> {
             #(#decls)*
             #prepare
             for #pat in #iter {
+                #prelude
                 #(#phis)*
                 #body
                 #(#updates)*
@@ -1603,7 +1624,15 @@ impl Emitter<'_> {
             }
             Stmt::TapePush { tape, vals } => {
                 let tape = self.tape(*tape);
-                let names = vals.iter().map(|v| self.name(*v));
+                // A value of data may still be read after its iteration: the tape keeps a copy.
+                let names = vals.iter().map(|v| {
+                    let n = self.name(*v);
+                    if self.func.info(*v).kind == Kind::Other {
+                        quote!(::core::clone::Clone::clone(&#n))
+                    } else {
+                        quote!(#n)
+                    }
+                });
                 quote!(#tape.push((#(#names,)*));)
             }
             Stmt::Loop(l) => self.emit_loop(l),

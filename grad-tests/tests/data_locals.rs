@@ -261,3 +261,84 @@ fn in_f32() {
         );
     }
 }
+
+/// The positions of the positive labels, pushed inside a loop (a wrong value and gradient once:
+/// the loop's pushes were lost), read by index and by count.
+#[gradient(wrt(w), jvp, hvp)]
+fn active(w: &[f64], y: &[f64]) -> f64 {
+    let mut idx: Vec<usize> = Vec::new();
+    for i in 0..y.len() {
+        if y[i] > 0.0 {
+            idx.push(i);
+        }
+    }
+    idx.iter().map(|&i| w[i] * w[i]).sum::<f64>() + w[0] * idx.len() as f64
+}
+
+/// Pairs of data, a queue and a map filled in `for`, `while` and `loop` bodies, pushes twice
+/// in one iteration; the loop bodies taped (a product over the outer loop).
+#[gradient(wrt(w))]
+fn filled_in_loops(w: &[f64], y: &[f64]) -> f64 {
+    let mut pairs: Vec<(usize, f64)> = Vec::new();
+    let mut queue: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
+    let mut last: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+    for (i, &v) in y.iter().enumerate() {
+        if v > 0.0 {
+            pairs.push((i, v));
+        }
+        queue.push_back(i);
+        last.insert(i % 2, i);
+    }
+    let mut k = 0;
+    while k < 2 {
+        queue.push_front(k);
+        k += 1;
+    }
+    loop {
+        pairs.push((0, 0.5));
+        if pairs.len() > 4 {
+            break;
+        }
+    }
+    let mut p = 1.0;
+    for j in 0..2 {
+        let mut odd: Vec<usize> = Vec::new();
+        let mut i = 0;
+        while i < w.len() {
+            if i % 2 == 1 {
+                odd.push(i);
+            }
+            i += 1;
+        }
+        p *= 1.0 + 0.1 * odd.iter().map(|&i| w[i] * (j as f64 + 1.0)).sum::<f64>().tanh();
+    }
+    pairs.iter().map(|&(i, v)| w[i] * v).sum::<f64>()
+        + queue.iter().map(|&i| w[i].sin()).sum::<f64>()
+        + w[last[&0]] * w[last[&1]]
+        + p
+}
+
+#[test]
+fn data_filled_inside_loops() {
+    let y = [1.0, -1.0, 1.0, 0.5, -2.0];
+    check("active", &|p| active(p, &y), &|p, d| active_grad(p, &y, d), &W);
+    check(
+        "filled_in_loops",
+        &|p| filled_in_loops(p, &y),
+        &|p, d| filled_in_loops_grad(p, &y, d),
+        &W,
+    );
+    // By hand: Σ over y > 0 of w² plus w[0] · count.
+    let mut d = [f64::NAN; 5];
+    let v = active_grad(&W, &y, &mut d);
+    assert_eq!(v.to_bits(), active(&W, &y).to_bits());
+    let want = [2.0 * W[0] + 3.0, 0.0, 2.0 * W[2], 2.0 * W[3], 0.0];
+    for k in 0..5 {
+        assert!((d[k] - want[k]).abs() <= 1e-12, "d[{k}] = {}, want {}", d[k], want[k]);
+    }
+    let (_, t) = active_jvp(&W, &y, &[1.0, 0.0, 0.0, 0.0, 0.0]);
+    assert!((t - want[0]).abs() <= 1e-12);
+    let mut hv = [f64::NAN; 5];
+    let _ = active_hvp(&W, &y, &[0.0, 0.0, 1.0, 0.0, 0.0], &mut d, &mut hv);
+    assert_eq!(hv, [0.0, 0.0, 2.0, 0.0, 0.0]);
+}

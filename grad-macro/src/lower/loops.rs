@@ -112,9 +112,68 @@ pub fn assigned_names(block: &syn::Block) -> Vec<Ident> {
             }
             syn::visit::visit_expr_call(self, c);
         }
+        // `active.push(i)`, `seen.insert(k)`, `first.entry(k).or_insert(i)`, `adj[a].push(b)`:
+        // a value of data changed in place, a new value after each (see `data_value_change`).
+        fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
+            if MUTATING.iter().any(|n| m.method == n) {
+                let mut root = &*m.receiver;
+                loop {
+                    root = match root {
+                        Expr::MethodCall(r) => &r.receiver,
+                        Expr::Index(i) => &i.expr,
+                        Expr::Field(f) => &f.base,
+                        Expr::Paren(p) => &p.expr,
+                        _ => break,
+                    };
+                }
+                if let Expr::Path(p) = root {
+                    if let Some(i) = p.path.get_ident() {
+                        self.0.push(i.clone());
+                    }
+                }
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
         fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
         fn visit_item(&mut self, _: &'a syn::Item) {}
     }
+    const MUTATING: &[&str] = &[
+        "push",
+        "push_back",
+        "push_front",
+        "pop",
+        "pop_back",
+        "pop_front",
+        "insert",
+        "remove",
+        "clear",
+        "extend",
+        "extend_from_slice",
+        "truncate",
+        "append",
+        "retain",
+        "dedup",
+        "sort",
+        "sort_by",
+        "sort_unstable",
+        "sort_by_key",
+        "sort_unstable_by",
+        "reverse",
+        "swap",
+        "or_insert",
+        "or_insert_with",
+        "or_default",
+        "and_modify",
+        "drain",
+        "resize",
+        "fill",
+        "entry",
+        "get_mut",
+        "iter_mut",
+        "last_mut",
+        "first_mut",
+        "swap_remove",
+    ];
     // A name the body declares before assigning it (`let mut k; k = 3;`, a `let` at the body's
     // top level) is the body's own from there on.
     let mut f = Finder(Vec::new());
@@ -453,6 +512,10 @@ impl Lowerer<'_> {
             for (((name, init), act), kind) in cands.iter().zip(&active).zip(&kinds) {
                 let kind = *kind;
                 let phi = self.b.new_val(kind, *act, name.span());
+                // A value of data changed in the body stays one through the loop.
+                if let Some(f) = self.data_values.get(init).copied() {
+                    self.data_values.insert(phi, f);
+                }
                 self.env.assign(name, Binding::Val(phi));
                 carries.push((name.clone(), *init, phi));
             }
@@ -547,6 +610,9 @@ impl Lowerer<'_> {
             let info = self.b.func.info(phi);
             let (kind, act) = (info.kind, info.active);
             let out = self.b.new_val(kind, act, name.span());
+            if let Some(f) = self.data_values.get(&init).copied() {
+                self.data_values.insert(out, f);
+            }
             self.env.assign(&name, Binding::Val(out));
             // The value of `loop { .. break v }` starts as `Default::default()` (see
             // `desugar::labels`), which a generic float type does not have: it is never read, so

@@ -646,6 +646,14 @@ impl<'f> Lowerer<'f> {
         }
         let active = self.b.func.is_active(a) || self.b.func.is_active(b);
         let dst = self.b.new_val(kind, active, span);
+        // A value of data changed in a branch stays one after it.
+        let data = [a, b]
+            .iter()
+            .filter_map(|o| o.val().and_then(|v| self.data_values.get(&v).copied()))
+            .reduce(|x, y| x || y);
+        if let Some(f) = data {
+            self.data_values.insert(dst, f);
+        }
         merges.push(Merge {
             dst,
             then: a,
