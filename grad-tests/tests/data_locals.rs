@@ -310,7 +310,13 @@ fn filled_in_loops(w: &[f64], y: &[f64]) -> f64 {
             }
             i += 1;
         }
-        p *= 1.0 + 0.1 * odd.iter().map(|&i| w[i] * (j as f64 + 1.0)).sum::<f64>().tanh();
+        p *= 1.0
+            + 0.1
+                * odd
+                    .iter()
+                    .map(|&i| w[i] * (j as f64 + 1.0))
+                    .sum::<f64>()
+                    .tanh();
     }
     pairs.iter().map(|&(i, v)| w[i] * v).sum::<f64>()
         + queue.iter().map(|&i| w[i].sin()).sum::<f64>()
@@ -321,7 +327,12 @@ fn filled_in_loops(w: &[f64], y: &[f64]) -> f64 {
 #[test]
 fn data_filled_inside_loops() {
     let y = [1.0, -1.0, 1.0, 0.5, -2.0];
-    check("active", &|p| active(p, &y), &|p, d| active_grad(p, &y, d), &W);
+    check(
+        "active",
+        &|p| active(p, &y),
+        &|p, d| active_grad(p, &y, d),
+        &W,
+    );
     check(
         "filled_in_loops",
         &|p| filled_in_loops(p, &y),
@@ -334,7 +345,12 @@ fn data_filled_inside_loops() {
     assert_eq!(v.to_bits(), active(&W, &y).to_bits());
     let want = [2.0 * W[0] + 3.0, 0.0, 2.0 * W[2], 2.0 * W[3], 0.0];
     for k in 0..5 {
-        assert!((d[k] - want[k]).abs() <= 1e-12, "d[{k}] = {}, want {}", d[k], want[k]);
+        assert!(
+            (d[k] - want[k]).abs() <= 1e-12,
+            "d[{k}] = {}, want {}",
+            d[k],
+            want[k]
+        );
     }
     let (_, t) = active_jvp(&W, &y, &[1.0, 0.0, 0.0, 0.0, 0.0]);
     assert!((t - want[0]).abs() <= 1e-12);

@@ -190,18 +190,20 @@ fn mentions(stmts: &[syn::Stmt], name: &syn::Ident) -> bool {
 /// Output: `{ let T = step(&y, a); y = T; }`: what the call makes (a `vec![..]`, an array) is a
 /// `let` of its own, as the inlined body of a `let` call is, and only then the new state.
 pub fn assigned_calls_to_lets(b: &mut syn::Block) {
-    let mut names = HashSet::new();
+    // Each callee with the names it captures: `acc = step(x);` of a closure reading `acc` is
+    // left as it is (its call is before the assignment, which inlining sees as it is).
+    let mut names: std::collections::HashMap<String, HashSet<String>> = Default::default();
     for s in &b.stmts {
         match s {
             syn::Stmt::Local(l) => {
                 if let (syn::Pat::Ident(pi), Some(init)) = (&l.pat, &l.init) {
-                    if matches!(&*init.expr, syn::Expr::Closure(_)) {
-                        names.insert(pi.ident.to_string());
+                    if let syn::Expr::Closure(c) = &*init.expr {
+                        names.insert(pi.ident.to_string(), free_names(c));
                     }
                 }
             }
             syn::Stmt::Item(syn::Item::Fn(f)) => {
-                names.insert(f.sig.ident.to_string());
+                names.insert(f.sig.ident.to_string(), HashSet::new());
             }
             _ => {}
         }
@@ -209,7 +211,7 @@ pub fn assigned_calls_to_lets(b: &mut syn::Block) {
     if names.is_empty() {
         return;
     }
-    struct Assigned<'a>(&'a HashSet<String>);
+    struct Assigned<'a>(&'a std::collections::HashMap<String, HashSet<String>>);
     impl VisitMut for Assigned<'_> {
         fn visit_stmt_mut(&mut self, s: &mut syn::Stmt) {
             syn::visit_mut::visit_stmt_mut(self, s);
@@ -219,8 +221,14 @@ pub fn assigned_calls_to_lets(b: &mut syn::Block) {
             let (syn::Expr::Path(x), syn::Expr::Call(c)) = (&*a.left, &*a.right) else {
                 return;
             };
-            let called = matches!(&*c.func, syn::Expr::Path(f) if f.path.get_ident().is_some_and(|i| self.0.contains(&i.to_string())));
-            if x.path.get_ident().is_none() || !called {
+            let Some(target) = x.path.get_ident() else {
+                return;
+            };
+            let called = match &*c.func {
+                syn::Expr::Path(f) => f.path.get_ident().and_then(|i| self.0.get(&i.to_string())),
+                _ => None,
+            };
+            if !called.is_some_and(|free| !free.contains(&target.to_string())) {
                 return;
             }
             let t = crate::naming::fresh("made");

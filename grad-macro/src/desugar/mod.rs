@@ -587,6 +587,15 @@ impl Desugar<'_> {
 
     /// The rewrites that must see an expression before its parts are rewritten.
     fn rewrite_before_parts(&self, e: &mut syn::Expr) {
+        // `*idx.first().unwrap()`: the element, before the call inside becomes `idx[0]` (the
+        // `*` of which a value of data would keep).
+        if let syn::Expr::Unary(u) = e {
+            if matches!(u.op, syn::UnOp::Deref(_)) {
+                if let Some(ix) = element_access(&u.expr) {
+                    *e = ix;
+                }
+            }
+        }
         // `for i in 0..(x * 3.0).floor() as usize`: a bound with a cast is computed first, as a
         // `let` (Rust evaluates a range's bounds once, before the loop).
         if let syn::Expr::ForLoop(f) = e {
@@ -980,6 +989,8 @@ fn option_element(e: &syn::Expr) -> Option<OptElement> {
     let pos = match (m.method.to_string().as_str(), m.args.len(), through_iter) {
         ("first", 0, false) | ("next", 0, true) => Pos::First,
         ("last", 0, _) | ("next_back", 0, true) => Pos::Last,
+        // (`map.get(&k)` of a map: a slice's `get` takes no reference.)
+        ("get", 1, false) if matches!(&m.args[0], syn::Expr::Reference(_)) => return None,
         ("get", 1, false) | ("nth", 1, true) => match &m.args[0] {
             syn::Expr::Lit(l) if quote!(#l).to_string() == "0" => Pos::First,
             i => Pos::At(i.clone()),

@@ -36,6 +36,15 @@ pub fn push_let(l: &syn::Local, rest: &mut Vec<syn::Stmt>) -> Option<Vec<syn::St
         None => None,
     };
     let name = &pi.ident;
+    // `let mut idx = Vec::new();` that only ever receives integers (a range's loop variable, an
+    // enumeration's index, an integer literal or cast, a length): data, typed as such.
+    if ty.is_none() && integer_pushes(rest, name) {
+        let m = pi.mutability;
+        let e = &init.expr;
+        return Some(vec![
+            syn::parse_quote!(#[grad_integers] let #m #name: ::std::vec::Vec<_> = #e;),
+        ]);
+    }
     // `extend`s become loops of pushes, in a copy: a `None` leaves the block as it was.
     let mut work = rest.clone();
     let mut extended = false;
@@ -314,6 +323,98 @@ fn extends_inside(s: &mut syn::Stmt, name: &syn::Ident) -> bool {
 
 /// Whether `s` is `name.push(..);`, or a `for` loop, an `if` or a `match` with such a push
 /// somewhere inside.
+/// Whether `rest` pushes into `name` and every value pushed is an integer by its form: a name
+/// bound by `for i in a..b` (also `.rev()`, `.step_by(k)`, `.skip(k)`, `.take(k)`) or as the
+/// index of `.enumerate()`, an integer literal, a cast to an integer type, a `.len()`.
+fn integer_pushes(rest: &[syn::Stmt], name: &syn::Ident) -> bool {
+    use syn::visit::Visit;
+    struct Find<'a> {
+        name: &'a syn::Ident,
+        ints: Vec<syn::Ident>,
+        pushes: usize,
+        other: bool,
+    }
+    fn range_source(e: &syn::Expr) -> bool {
+        match e {
+            syn::Expr::Range(_) => true,
+            syn::Expr::Paren(p) => range_source(&p.expr),
+            syn::Expr::MethodCall(m)
+                if ["rev", "step_by", "skip", "take"]
+                    .iter()
+                    .any(|n| m.method == n) =>
+            {
+                range_source(&m.receiver)
+            }
+            _ => false,
+        }
+    }
+    impl Find<'_> {
+        fn integer(&self, e: &syn::Expr) -> bool {
+            const INTS: [&str; 12] = [
+                "usize", "isize", "u8", "u16", "u32", "u64", "u128", "i8", "i16", "i32", "i64",
+                "i128",
+            ];
+            match e {
+                syn::Expr::Lit(l) => {
+                    matches!(&l.lit, syn::Lit::Int(i) if !matches!(i.suffix(), "f64" | "f32"))
+                }
+                syn::Expr::Cast(c) => {
+                    matches!(&*c.ty, syn::Type::Path(p) if p.path.get_ident().is_some_and(|i| INTS.iter().any(|n| i == n)))
+                }
+                syn::Expr::MethodCall(m) => m.method == "len" && m.args.is_empty(),
+                syn::Expr::Path(p) => p.path.get_ident().is_some_and(|i| self.ints.contains(i)),
+                syn::Expr::Paren(p) => self.integer(&p.expr),
+                _ => false,
+            }
+        }
+    }
+    impl<'a> Visit<'a> for Find<'_> {
+        fn visit_expr_for_loop(&mut self, f: &'a syn::ExprForLoop) {
+            match &*f.pat {
+                syn::Pat::Ident(i) if range_source(&f.expr) => self.ints.push(i.ident.clone()),
+                syn::Pat::Tuple(t) if matches!(&*f.expr, syn::Expr::MethodCall(m) if m.method == "enumerate") => {
+                    if let Some(syn::Pat::Ident(i)) = t.elems.first() {
+                        self.ints.push(i.ident.clone());
+                    }
+                }
+                _ => {}
+            }
+            syn::visit::visit_expr_for_loop(self, f);
+        }
+        fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
+            if m.method == "push"
+                && matches!(&*m.receiver, syn::Expr::Path(p) if p.path.is_ident(self.name))
+            {
+                self.pushes += 1;
+                if m.args.len() != 1 || !self.integer(&m.args[0]) {
+                    self.other = true;
+                }
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        // A `let` of the same name ends what the pushes are known by (the loop variable
+        // shadowed): counted as a push of anything.
+        fn visit_local(&mut self, l: &'a syn::Local) {
+            let mut names = Vec::new();
+            crate::lower::collect_pat_idents(&l.pat, &mut names);
+            if names.iter().any(|n| self.ints.contains(n)) {
+                self.other = true;
+            }
+            syn::visit::visit_local(self, l);
+        }
+    }
+    let mut f = Find {
+        name,
+        ints: Vec::new(),
+        pushes: 0,
+        other: false,
+    };
+    for s in rest {
+        f.visit_stmt(s);
+    }
+    f.pushes > 0 && !f.other
+}
+
 fn pushes_into(s: &syn::Stmt, name: &syn::Ident) -> bool {
     match s {
         syn::Stmt::Expr(

@@ -18,6 +18,31 @@ pub struct BufInit {
 
 struct RepeatBody(Expr, Expr);
 
+/// `vec![0usize; n]`, `[0; 3]`, `[false; n]`'s value: an integer literal is never a float in
+/// Rust, so these hold data (counts, masks), not floats.
+pub fn data_repeat(init: &Expr) -> bool {
+    match init {
+        Expr::Lit(l) => match &l.lit {
+            syn::Lit::Int(i) => !matches!(i.suffix(), "f64" | "f32"),
+            syn::Lit::Bool(_) | syn::Lit::Char(_) | syn::Lit::Str(_) => true,
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// Whether `e` is `vec![v; n]` or `[v; n]` of such a value.
+pub fn data_buffer(e: &Expr) -> bool {
+    match e {
+        Expr::Macro(m) if m.mac.path.is_ident("vec") => m
+            .mac
+            .parse_body::<RepeatBody>()
+            .is_ok_and(|RepeatBody(init, _)| data_repeat(&init)),
+        Expr::Repeat(r) => data_repeat(&r.expr),
+        _ => false,
+    }
+}
+
 impl Parse for RepeatBody {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let init = input.parse()?;
@@ -30,15 +55,20 @@ impl Parse for RepeatBody {
 impl Lowerer<'_> {
     /// `vec![init; len]` or `[init; len]`.
     pub fn buffer_init(&self, e: &Expr) -> Option<BufInit> {
+        let data = data_repeat;
         match e {
             Expr::Macro(m) if m.mac.path.is_ident("vec") => {
                 let RepeatBody(init, len) = m.mac.parse_body().ok()?;
+                if data(&init) {
+                    return None;
+                }
                 Some(BufInit {
                     init,
                     len,
                     array: false,
                 })
             }
+            Expr::Repeat(r) if data(&r.expr) => None,
             Expr::Repeat(r) => Some(BufInit {
                 init: (*r.expr).clone(),
                 len: (*r.len).clone(),

@@ -83,23 +83,31 @@ pub fn compound_assign(op: &syn::BinOp) -> bool {
 }
 
 /// Names a block assigns (`x = ..`, `x += ..`), outside closures: the loop-carried candidates.
+/// The name a place is in: `x` of `x`, `counts[l]`, `m[i][j]`, `s.pos` (a buffer's name is
+/// no carried value: only values are carried).
+fn place_root(e: &Expr) -> Option<&Ident> {
+    match e {
+        Expr::Path(p) => p.path.get_ident(),
+        Expr::Index(i) => place_root(&i.expr),
+        Expr::Field(f) => place_root(&f.base),
+        Expr::Paren(p) => place_root(&p.expr),
+        _ => None,
+    }
+}
+
 pub fn assigned_names(block: &syn::Block) -> Vec<Ident> {
     struct Finder(Vec<Ident>);
     impl<'a> Visit<'a> for Finder {
         fn visit_expr_assign(&mut self, a: &'a syn::ExprAssign) {
-            if let Expr::Path(p) = &*a.left {
-                if let Some(i) = p.path.get_ident() {
-                    self.0.push(i.clone());
-                }
+            if let Some(i) = place_root(&a.left) {
+                self.0.push(i.clone());
             }
             syn::visit::visit_expr_assign(self, a);
         }
         fn visit_expr_binary(&mut self, b: &'a syn::ExprBinary) {
             if compound_assign(&b.op) {
-                if let Expr::Path(p) = &*b.left {
-                    if let Some(i) = p.path.get_ident() {
-                        self.0.push(i.clone());
-                    }
+                if let Some(i) = place_root(&b.left) {
+                    self.0.push(i.clone());
                 }
             }
             syn::visit::visit_expr_binary(self, b);

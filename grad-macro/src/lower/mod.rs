@@ -891,6 +891,24 @@ impl<'f> Lowerer<'f> {
                 return;
             }
         }
+        // `let mut counts = vec![0usize; k];`, `let mut seen = [false; 8];`, and a vector the
+        // desugaring found only integers pushed into (`#[grad_integers]`): data, kept as
+        // written and changed in place (see `data_value_change`).
+        let integers = local
+            .attrs
+            .iter()
+            .any(|a| a.path().is_ident("grad_integers"));
+        if let Some(ident) = &ident {
+            if integers || buffers::data_buffer(&init.expr) {
+                let (tokens, uses) = self.rename(&init.expr);
+                let v = self
+                    .b
+                    .opaque(Kind::Other, ty.cloned(), tokens, uses, init.expr.span());
+                self.data_values.insert(v, false);
+                self.env.declare(ident.clone(), Binding::Val(v));
+                return;
+            }
+        }
         if let (syn::Expr::Array(arr), Some(ident)) = (&*init.expr, &ident) {
             if let Some(binding) = self.lower_array_let(ident, arr, false) {
                 self.env.declare(ident.clone(), binding);
@@ -1035,6 +1053,9 @@ impl<'f> Lowerer<'f> {
     /// value, the old one changed by the call (the one before stays what it was, for the code
     /// that read it). Into data that holds floats, nothing differentiated may go.
     fn data_value_change(&mut self, e: &syn::Expr) -> Option<()> {
+        if let Some(r) = self.data_value_change_within(e) {
+            return r;
+        }
         let syn::Expr::MethodCall(m) = e else {
             return None;
         };
@@ -1071,6 +1092,82 @@ impl<'f> Lowerer<'f> {
         self.data_values.insert(new, floats);
         self.env.assign(id, Binding::Val(new));
         Some(())
+    }
+
+    /// `counts[l] += 1;`, `seen[i] = true;`, `first.entry(k).or_insert(i);`, `adj[a].push(b);`: a
+    /// change inside a value of data (see `data_let`) reached through an element or a method's
+    /// result, as [`Self::data_value_change`] does for a method of the value itself: a new
+    /// value, changed in a copy. `None` for anything else.
+    fn data_value_change_within(&mut self, e: &syn::Expr) -> Option<Option<()>> {
+        fn root(e: &syn::Expr) -> Option<&syn::Expr> {
+            match e {
+                syn::Expr::MethodCall(m) => root(&m.receiver).or(Some(&m.receiver)),
+                syn::Expr::Index(i) => root(&i.expr).or(Some(&i.expr)),
+                syn::Expr::Field(f) => root(&f.base).or(Some(&f.base)),
+                syn::Expr::Paren(p) => root(&p.expr),
+                _ => None,
+            }
+            .filter(|r| matches!(r, syn::Expr::Path(_)))
+        }
+        let place = match e {
+            syn::Expr::Assign(a) => &*a.left,
+            syn::Expr::Binary(b) if loops::compound_assign(&b.op) => &*b.left,
+            // A method of the value itself is `data_value_change`'s.
+            syn::Expr::MethodCall(m) if !matches!(&*m.receiver, syn::Expr::Path(_)) => e,
+            _ => return None,
+        };
+        let syn::Expr::Path(p) = root(place)? else {
+            return None;
+        };
+        let id = p.path.get_ident()?;
+        let Some(Binding::Val(v)) = self.env.lookup(id) else {
+            return None;
+        };
+        let floats = *self.data_values.get(&v)?;
+        if floats && self.reads_differentiated(e) {
+            return None;
+        }
+        // The statement with the value's name in place of the root, then the name bound.
+        let t = crate::naming::hidden("changed");
+        struct Root<'a>(&'a syn::Ident, &'a syn::Ident, bool);
+        impl syn::visit_mut::VisitMut for Root<'_> {
+            fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+                if !self.2 {
+                    if let syn::Expr::Path(p) = e {
+                        if p.path.is_ident(self.0) {
+                            let t = self.1;
+                            *e = syn::parse_quote!(#t);
+                            self.2 = true;
+                            return;
+                        }
+                    }
+                }
+                syn::visit_mut::visit_expr_mut(self, e);
+            }
+        }
+        let mut changed = e.clone();
+        // The root is the place's leftmost name: the first path visited in the place.
+        match &mut changed {
+            syn::Expr::Assign(a) => {
+                syn::visit_mut::VisitMut::visit_expr_mut(&mut Root(id, &t, false), &mut a.left)
+            }
+            syn::Expr::Binary(b) => {
+                syn::visit_mut::VisitMut::visit_expr_mut(&mut Root(id, &t, false), &mut b.left)
+            }
+            other => syn::visit_mut::VisitMut::visit_expr_mut(&mut Root(id, &t, false), other),
+        }
+        let (recv, mut uses) = self.rename(&syn::parse_quote!(#p));
+        let (stmt, more) = self.rename(&changed);
+        uses.extend(more);
+        let tokens = quote!({
+            let mut #t = ::core::clone::Clone::clone(&#recv);
+            #stmt;
+            #t
+        });
+        let new = self.b.opaque(Kind::Other, None, tokens, uses, e.span());
+        self.data_values.insert(new, floats);
+        self.env.assign(id, Binding::Val(new));
+        Some(Some(()))
     }
 
     /// Whether `e` names a differentiated value or sequence.

@@ -106,7 +106,49 @@ impl VisitMut for Renamer<'_, '_> {
         if let Ok(mut list) =
             m.parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
         {
-            list.iter_mut().for_each(|e| self.visit_expr_mut(e));
+            // `format!("{s:.3}")` inside a message: what the format string captures named, so
+            // that it is renamed too.
+            const FORMATTING: &[&str] = &[
+                "format",
+                "format_args",
+                "print",
+                "println",
+                "eprint",
+                "eprintln",
+                "write",
+                "writeln",
+                "panic",
+                "assert",
+                "assert_eq",
+                "assert_ne",
+                "debug_assert",
+                "debug_assert_eq",
+                "debug_assert_ne",
+                "unreachable",
+                "todo",
+                "unimplemented",
+            ];
+            let formatting = m
+                .path
+                .get_ident()
+                .is_some_and(|i| FORMATTING.iter().any(|n| i == n));
+            if formatting {
+                list = super::explicit_captures(list.into_iter().collect())
+                    .into_iter()
+                    .collect();
+            }
+            for e in list.iter_mut() {
+                // `name = value`, a named argument of the message: only the value is renamed.
+                match e {
+                    syn::Expr::Assign(a)
+                        if formatting
+                            && matches!(&*a.left, syn::Expr::Path(p) if p.path.get_ident().is_some()) =>
+                    {
+                        self.visit_expr_mut(&mut a.right);
+                    }
+                    e => self.visit_expr_mut(e),
+                }
+            }
             m.tokens = list.into_token_stream();
             return;
         }

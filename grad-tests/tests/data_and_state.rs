@@ -1,0 +1,192 @@
+//! Forms of everyday loss functions around data and state (issue 8): integer counts and masks
+//! filled in place, index vectors with no type, maps read and filled, elements of integer
+//! slices, messages that format values, integer chains over ranges, untyped reductions assigned
+//! to float places, states made by closures and nested `fn`s, matrices assigned whole, raw
+//! identifiers. Each against central finite differences, values bit for bit.
+
+#![allow(
+    clippy::needless_range_loop,
+    clippy::cast_precision_loss,
+    clippy::useless_format,
+    clippy::manual_memcpy
+)]
+
+mod common;
+
+use common::check_flat;
+use grad::gradient;
+use std::collections::HashMap;
+
+fn check(what: &str, f: &dyn Fn(&[f64]) -> f64, g: &dyn Fn(&[f64], &mut [f64]) -> f64, p: &[f64]) {
+    let mut d = vec![f64::NAN; p.len()];
+    let v = g(p, &mut d);
+    check_flat(what, p, f, v, &d).unwrap();
+}
+
+const W: [f64; 4] = [0.3, -1.2, 0.8, 0.45];
+
+/// Class weights from counts in a `vec![0usize; k]` (was taken for a buffer of floats).
+#[gradient(wrt(w))]
+fn class_weighted(w: &[f64], labels: &[usize]) -> f64 {
+    let mut counts = vec![0usize; 4];
+    let mut seen = [false; 4];
+    for &l in labels {
+        counts[l] += 1;
+        seen[l] = true;
+    }
+    (0..4)
+        .map(|k| w[k] * w[k] * counts[k] as f64 + if seen[k] { w[k] } else { 0.0 })
+        .sum::<f64>()
+}
+
+/// Indices pushed into an untyped `Vec::new()`, the first read through `*idx.first().unwrap()`,
+/// a map filled by `entry(..).or_insert(..)` and read by `get(&k).copied()`.
+#[gradient(wrt(w))]
+fn indexed(w: &[f64], keys: &[u32], table: &HashMap<usize, f64>) -> f64 {
+    let mut idx = Vec::new();
+    for c in 0..w.len() {
+        if c % 2 == 1 {
+            idx.push(c);
+        }
+    }
+    let mut first: HashMap<u32, usize> = HashMap::new();
+    for (i, &k) in keys.iter().enumerate() {
+        first.entry(k).or_insert(i);
+    }
+    let head = *idx.first().unwrap();
+    let mut s = w[head] * w[head];
+    for (&k, &i) in &first {
+        s += w[i] * table.get(&(k as usize)).copied().unwrap_or(0.5);
+    }
+    s + idx.iter().map(|&p| w[p]).sum::<f64>()
+}
+
+/// A message formatting a value inside `format!`, and integer chains over ranges scaling floats.
+#[gradient]
+fn checked(x: f64, n: usize) -> f64 {
+    let s = x * 2.0;
+    assert!(s.is_finite(), "bad: {}", format!("{s:.3}"));
+    let k: usize = (0..n).filter(|i| i % 2 == 0).count() + (1..=n).product::<usize>();
+    let m = (0..n).map(|i| i * 2).sum::<usize>();
+    s * x * k as f64 + m as f64 * x
+}
+
+/// Untyped range reductions assigned to a float local and to a buffer's element (a matvec).
+#[gradient]
+fn matvec_norm(a: &[f64], v: &[f64]) -> f64 {
+    let n = v.len();
+    let mut w = vec![0.0; n];
+    let mut t = 0.0;
+    for i in 0..n {
+        w[i] = (0..n).map(|j| a[i * n + j] * v[j]).sum();
+        t = (0..n).map(|j| a[j * n + i] * v[j]).product();
+    }
+    w.iter().map(|x| x * x).sum::<f64>() + t
+}
+
+/// ODE-like states made by a closure returning `Vec` and a nested `fn` returning an array, and a
+/// matrix power by whole assignment.
+#[gradient]
+fn states(a: f64, b: f64) -> f64 {
+    let step = |x: &[f64], s: f64| -> Vec<f64> { vec![x[0] * s, x[1] + s * x[0]] };
+    fn twist(x: &[f64], s: f64) -> [f64; 2] {
+        [x[0] * s.cos(), x[1] - s * x[0]]
+    }
+    let mut y = vec![a, b];
+    let mut z = [b, a];
+    for _ in 0..3 {
+        y = step(&y, a);
+        z = twist(&z, 0.5 * b);
+    }
+    let mut m = [[a, b], [-b, a]];
+    for _ in 0..2 {
+        let mut r = [[0.0; 2]; 2];
+        for i in 0..2 {
+            for j in 0..2 {
+                for k in 0..2 {
+                    r[i][j] += m[i][k] * m[k][j];
+                }
+            }
+        }
+        m = r;
+    }
+    y[0] + y[1] + z[0] * z[1] + m[0][0] + m[1][0]
+}
+
+/// Raw identifiers as parameter names, a slice among them.
+#[gradient]
+fn raw_names(r#in: f64, r#type: &[f64]) -> f64 {
+    let mut y = r#in;
+    for v in r#type {
+        y += v * y;
+    }
+    y
+}
+
+#[test]
+fn counts_masks_indices_and_maps() {
+    let labels = [0, 2, 2, 3, 0, 2];
+    check(
+        "class_weighted",
+        &|p| class_weighted(p, &labels),
+        &|p, d| class_weighted_grad(p, &labels, d),
+        &W,
+    );
+    let keys = [7, 3, 7, 1];
+    let table: HashMap<usize, f64> = [(7, 1.5), (1, -0.25)].into_iter().collect();
+    check(
+        "indexed",
+        &|p| indexed(p, &keys, &table),
+        &|p, d| indexed_grad(p, &keys, &table, d),
+        &W,
+    );
+}
+
+#[test]
+fn messages_and_integer_chains() {
+    for n in [0, 1, 3] {
+        let (v, [d]) = checked_grad(0.7, n);
+        assert_eq!(v.to_bits(), checked(0.7, n).to_bits());
+        let h = 1e-6;
+        let fd = (checked(0.7 + h, n) - checked(0.7 - h, n)) / (2.0 * h);
+        assert!(
+            (d - fd).abs() <= 1e-6 * (1.0 + fd.abs()),
+            "n = {n}: {d} against {fd}"
+        );
+    }
+}
+
+#[test]
+fn reductions_assigned_and_states() {
+    let p = [1.0, 2.0, -0.5, 0.25, 0.5, -1.0];
+    check(
+        "matvec_norm",
+        &|p| matvec_norm(&p[..4], &p[4..]),
+        &|p, d| {
+            let (da, dv) = d.split_at_mut(4);
+            matvec_norm_grad(&p[..4], &p[4..], da, dv)
+        },
+        &p,
+    );
+    check(
+        "states",
+        &|p| states(p[0], p[1]),
+        &|p, d| {
+            let (v, g) = states_grad(p[0], p[1]);
+            d.copy_from_slice(&g);
+            v
+        },
+        &[0.9, 0.4],
+    );
+    check(
+        "raw_names",
+        &|p| raw_names(p[0], &p[1..]),
+        &|p, d| {
+            let (dx, dt) = d.split_at_mut(1);
+            let (v, [g]) = raw_names_grad(p[0], &p[1..], dt);
+            dx[0] = g;
+            v
+        },
+        &[0.5, 0.1, 0.2],
+    );
+}
