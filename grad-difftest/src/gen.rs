@@ -1724,7 +1724,11 @@ impl<'a> FnGen<'a> {
                         *self.rng.pick(&["cloned", "copied"]),
                         *self.rng.pick(&["max", "min"]),
                     );
-                    let s = match self.rng.below(6) {
+                    let s = match self.rng.below(7) {
+                        // The element an extremum picks, copied after the pick.
+                        6 => format!(
+                            "{xs}.iter().{f}_by(|a, b| a.total_cmp(b)).{copy}().unwrap_or(0.5)"
+                        ),
                         0 => format!("{xs}.iter().{copy}().reduce({FLT}::{f}).unwrap_or(0.5)"),
                         1 => format!("{xs}.iter().{copy}().reduce({FLT}::{f}).unwrap_or_default()"),
                         2 => format!("*{xs}.get({k}).unwrap_or(&0.5)"),
@@ -3406,7 +3410,7 @@ impl<'a> FnGen<'a> {
                     return;
                 }
                 let (n, p, q) = (self.fresh("s"), self.fresh("p"), self.fresh("q"));
-                let (head, term) = match self.rng.below(3) {
+                let (head, term) = match self.rng.below(4) {
                     0 => (
                         format!("for ({p}, {q}) in {xs}.chunks(2).zip({ys})"),
                         format!("{FLT}::tanh(*{q}) * 0.25"),
@@ -3415,9 +3419,18 @@ impl<'a> FnGen<'a> {
                         format!("for ({p}, {q}) in {xs}.chunks(2).zip({ys}.chunks_exact(2))"),
                         format!("{FLT}::tanh({q}[0] * {q}[1]) * 0.25"),
                     ),
-                    _ => (
+                    2 => (
                         format!("for ({q}, {p}) in {xs}.windows(2).enumerate()"),
                         format!("{q} as {FLT} * 0.05"),
+                    ),
+                    // The pieces last first.
+                    _ => (
+                        format!(
+                            "for {p} in {xs}.{}.rev()",
+                            self.rng
+                                .pick(&["windows(2)", "chunks(2)", "chunks_exact(2)"])
+                        ),
+                        "0.0".to_string(),
                     ),
                 };
                 Self::line(out, ind, &format!("let mut {n}: {FLT} = 0.0;"));

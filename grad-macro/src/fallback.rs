@@ -67,22 +67,37 @@ pub fn second_order_stubs(item: &syn::ItemFn, sig: &Sig) -> TokenStream {
     let inherited = crate::expand::inherited_attributes(item);
     let hvp = crate::hvp::signature(item, sig);
     let hessian = crate::hvp::hessian_signature(item, sig, false);
-    let diag = crate::hvp::hessian_signature(item, sig, true);
-    quote! {
-        #(#inherited)*
-        #[allow(unused_variables, clippy::too_many_arguments)]
-        #diag {
-            ::core::unreachable!("`#[gradient]` reported a compile error for this function")
+    // (Not where a parameter takes the name of its buffer `diag`: that is the error reported.)
+    let clash = sig
+        .params
+        .iter()
+        .any(|p| p.ident == "diag" || p.ident == "hess");
+    let diag = (!clash).then(|| {
+        let diag = crate::hvp::hessian_signature(item, sig, true);
+        quote! {
+            #(#inherited)*
+            #[allow(unused_variables, clippy::too_many_arguments)]
+            #diag {
+                ::core::unreachable!("`#[gradient]` reported a compile error for this function")
+            }
         }
+    });
+    let hessian = (!clash).then(|| {
+        quote! {
+            #(#inherited)*
+            #[allow(unused_variables, clippy::too_many_arguments)]
+            #hessian {
+                ::core::unreachable!("`#[gradient]` reported a compile error for this function")
+            }
+        }
+    });
+    quote! {
+        #diag
         #(#inherited)*
         #[allow(unused_variables, clippy::too_many_arguments)]
         #hvp {
             ::core::unreachable!("`#[gradient]` reported a compile error for this function")
         }
-        #(#inherited)*
-        #[allow(unused_variables, clippy::too_many_arguments)]
-        #hessian {
-            ::core::unreachable!("`#[gradient]` reported a compile error for this function")
-        }
+        #hessian
     }
 }

@@ -49,7 +49,8 @@ fn indexed(w: &[f64], keys: &[u32], table: &HashMap<usize, f64>) -> f64 {
             idx.push(c);
         }
     }
-    let mut first: HashMap<u32, usize> = HashMap::new();
+    // (A `BTreeMap`: iterating a `HashMap` sums in an order of its own on every call.)
+    let mut first: std::collections::BTreeMap<u32, usize> = std::collections::BTreeMap::new();
     for (i, &k) in keys.iter().enumerate() {
         first.entry(k).or_insert(i);
     }
@@ -189,4 +190,34 @@ fn reductions_assigned_and_states() {
         },
         &[0.5, 0.1, 0.2],
     );
+}
+
+/// Pieces last first, and the least element copied out of `min_by` with a default.
+#[gradient]
+fn backward_pieces(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for w in x.windows(3).rev() {
+        s = s * 0.9 + w[0] * w[2] - w[1];
+    }
+    for c in x.chunks(2).rev() {
+        s = s * 0.5 + c[0] * c[c.len() - 1];
+    }
+    s + x
+        .iter()
+        .min_by(|a, b| a.total_cmp(b))
+        .copied()
+        .unwrap_or(0.0)
+}
+
+#[test]
+fn pieces_reversed_and_extremum_copied() {
+    for p in [&[1.0, 2.0, 3.0, 4.0, -0.5][..], &[0.3, -0.7][..]] {
+        check(
+            "backward_pieces",
+            &backward_pieces,
+            &backward_pieces_grad,
+            p,
+        );
+    }
+    assert_eq!(backward_pieces_grad(&[], &mut []), 0.0);
 }

@@ -782,7 +782,16 @@ pub fn pieces_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
     }
     let p = pat_ident(&f.pat)?;
     let start = crate::naming::hidden("start");
-    let pc = pieces(&f.expr, &start)?;
+    // `x.windows(3).rev()`, `x.chunks(2).rev()`: the same pieces, last first.
+    let (source, rev) = match &*f.expr {
+        syn::Expr::MethodCall(m) if m.method == "rev" && m.args.is_empty() => (&*m.receiver, true),
+        e => (e, false),
+    };
+    let mut pc = pieces(source, &start)?;
+    if rev {
+        let r = &pc.range;
+        pc.range = quote!((#r).rev());
+    }
     let block = syn::Expr::Block(syn::ExprBlock {
         attrs: Vec::new(),
         label: None,

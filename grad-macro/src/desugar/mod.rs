@@ -1066,6 +1066,7 @@ fn unwrap_or(m: &syn::ExprMethodCall) -> Option<(syn::Expr, syn::Expr, syn::Expr
         _ => return None,
     };
     let opt = &m.receiver;
+    let mut deref = None;
     let test: syn::Expr = if let Some(el) = option_element(opt) {
         // Without a copy, the `Option` holds a reference, and so does the default.
         let default_by_ref = matches!(&default, syn::Expr::Reference(_));
@@ -1077,6 +1078,16 @@ fn unwrap_or(m: &syn::ExprMethodCall) -> Option<(syn::Expr, syn::Expr, syn::Expr
         let syn::Expr::MethodCall(r) = &**opt else {
             return None;
         };
+        let mut r = r;
+        // `.min_by(..).copied()`: the element chosen, copied (read as `*OPT.unwrap()`, the form
+        // the normalization gives `.copied().unwrap()`).
+        if (r.method == "copied" || r.method == "cloned") && r.args.is_empty() {
+            let syn::Expr::MethodCall(inner) = &*r.receiver else {
+                return None;
+            };
+            r = inner;
+            deref = Some(inner);
+        }
         if !matches!(
             r.method.to_string().as_str(),
             "reduce" | "max_by" | "min_by"
@@ -1121,7 +1132,10 @@ fn unwrap_or(m: &syn::ExprMethodCall) -> Option<(syn::Expr, syn::Expr, syn::Expr
         syn::Expr::Reference(r) if r.mutability.is_none() => *r.expr,
         d => d,
     };
-    let unwrap = syn::parse_quote!(#opt.unwrap());
+    let unwrap = match deref {
+        Some(inner) => syn::parse_quote!((*#inner.unwrap())),
+        None => syn::parse_quote!(#opt.unwrap()),
+    };
     Some((test, default, unwrap))
 }
 
