@@ -45,7 +45,7 @@ impl Renaming {
             .into_iter()
             .map(|t| match t {
                 TokenTree::Ident(i) => match self.names.get(&i.to_string()) {
-                    Some(n) => TokenTree::Ident(crate::naming::respanned(&n, i.span())),
+                    Some(n) => TokenTree::Ident(crate::naming::respanned(n, i.span())),
                     None => TokenTree::Ident(i),
                 },
                 TokenTree::Group(g) => {

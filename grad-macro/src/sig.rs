@@ -545,10 +545,10 @@ fn alias_probes(ty: &Type, out: &mut Vec<Type>) {
                 return;
             };
             match &last.arguments {
-                syn::PathArguments::None if p.path.segments.len() == 1 => {
-                    if !PRIMITIVE.iter().any(|n| last.ident == n) {
-                        out.push(ty.clone());
-                    }
+                syn::PathArguments::None
+                    if p.path.segments.len() == 1 && !PRIMITIVE.iter().any(|n| last.ident == n) =>
+                {
+                    out.push(ty.clone());
                 }
                 // `Vec<Real>`: its element.
                 syn::PathArguments::AngleBracketed(a)

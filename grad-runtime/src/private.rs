@@ -226,6 +226,12 @@ impl<T: ?Sized> FloatProbe<T> {
     }
 }
 
+impl<T: ?Sized> Default for FloatProbe<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// What every type other than `f64` and `f32` gets: nothing to report.
 #[doc(hidden)]
 pub trait NotTheFloatType {

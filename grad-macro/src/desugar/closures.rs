@@ -228,7 +228,7 @@ pub fn assigned_calls_to_lets(b: &mut syn::Block) {
                 syn::Expr::Path(f) => f.path.get_ident().and_then(|i| self.0.get(&i.to_string())),
                 _ => None,
             };
-            if !called.is_some_and(|free| !free.contains(&target.to_string())) {
+            if called.is_none_or(|free| free.contains(&target.to_string())) {
                 return;
             }
             let t = crate::naming::fresh("made");

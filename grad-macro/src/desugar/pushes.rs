@@ -470,7 +470,7 @@ pub(super) fn store(
     e: &syn::Expr,
 ) -> syn::Stmt {
     let span = syn::spanned::Spanned::span(s);
-    let name = crate::naming::respanned(&name, span);
+    let name = crate::naming::respanned(name, span);
     let target: syn::Expr = syn::parse_quote_spanned!(span=> #name[#count]);
     syn::parse_quote!({ #target = #e; #count += 1; })
 }

@@ -350,7 +350,7 @@ impl Finder<'_> {
                 if let Some(found) = field_path(&r.expr, self.roots) {
                     if let (Some((l, leaf)), None) = (map.get(&self.key_of(&found)), &found.index) {
                         if *l != Leaf::Number {
-                            let leaf = crate::naming::respanned(&leaf, r.expr.span());
+                            let leaf = crate::naming::respanned(leaf, r.expr.span());
                             *e = syn::parse_quote!(#leaf);
                             return;
                         }
@@ -411,7 +411,7 @@ impl Finder<'_> {
         }
         if let Some(map) = self.rewrite {
             if let Some((_, leaf)) = map.get(&key) {
-                let leaf = crate::naming::respanned(&leaf, e.span());
+                let leaf = crate::naming::respanned(leaf, e.span());
                 *e = match &index {
                     Some(i) => syn::parse_quote!(#leaf[#i]),
                     None => syn::parse_quote!(#leaf),
