@@ -586,6 +586,16 @@ impl Desugar<'_> {
     }
 
     /// The rewrites that must see an expression before its parts are rewritten.
+    /// The function's float type: its return type, or the element type of the vector it returns.
+    fn float_elem(&self) -> Option<syn::Type> {
+        self.ret.as_ref().and_then(|t| {
+            crate::sig::float_of(t)
+                .is_some()
+                .then(|| t.clone())
+                .or_else(|| crate::vector::vector_elem(t))
+        })
+    }
+
     fn rewrite_before_parts(&self, e: &mut syn::Expr) {
         // `*idx.first().unwrap()`: the element, before the call inside becomes `idx[0]` (the
         // `*` of which a value of data would keep).
@@ -613,30 +623,9 @@ impl Desugar<'_> {
                 }
             }
         }
-        // `w[i] = (0..n).map(..).sum();`, `t += ..`: a place of floats gives the sum its type.
-        let assigned = match e {
-            syn::Expr::Assign(a) => Some((&*a.left, &mut a.right)),
-            syn::Expr::Binary(b)
-                if matches!(
-                    b.op,
-                    syn::BinOp::AddAssign(_)
-                        | syn::BinOp::SubAssign(_)
-                        | syn::BinOp::MulAssign(_)
-                        | syn::BinOp::DivAssign(_)
-                ) =>
-            {
-                Some((&*b.left, &mut b.right))
-            }
-            _ => None,
-        };
-        if let Some((place, value)) = assigned {
-            let elem = self.ret.as_ref().and_then(|t| {
-                crate::sig::float_of(t)
-                    .is_some()
-                    .then(|| t.clone())
-                    .or_else(|| crate::vector::vector_elem(t))
-            });
-            let mut base = place;
+        // `w[i] = (0..n).map(..).sum();`, `t = ..;`: a place of floats gives the sum its type.
+        if let syn::Expr::Assign(a) = e {
+            let mut base = &*a.left;
             while let syn::Expr::Index(syn::ExprIndex { expr: b, .. })
             | syn::Expr::Paren(syn::ExprParen { expr: b, .. })
             | syn::Expr::Unary(syn::ExprUnary {
@@ -651,9 +640,9 @@ impl Desugar<'_> {
                 syn::Expr::Path(p) => p.path.get_ident().map(ToString::to_string),
                 _ => None,
             };
-            if let (Some(elem), Some(name)) = (elem, name) {
+            if let (Some(elem), Some(name)) = (self.float_elem(), name) {
                 if self.float_names.contains(&name) {
-                    name_reduction_type(value, &elem);
+                    name_reduction_type(&mut a.right, &elem);
                 }
             }
         }
@@ -665,13 +654,7 @@ impl Desugar<'_> {
                 _ => None,
             };
             let collected = matches!(&*a.right, syn::Expr::MethodCall(m) if m.method == "collect" && m.args.is_empty());
-            let elem = self.ret.as_ref().and_then(|t| {
-                crate::sig::float_of(t)
-                    .is_some()
-                    .then(|| t.clone())
-                    .or_else(|| crate::vector::vector_elem(t))
-            });
-            if let (Some(name), true, Some(elem)) = (target, collected, elem) {
+            if let (Some(name), true, Some(elem)) = (target, collected, self.float_elem()) {
                 if self.float_names.contains(&name) {
                     let new = crate::naming::fresh("collected");
                     let (x, r) = (&a.left, &a.right);

@@ -264,6 +264,34 @@ impl VisitMut for Subst {
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
 
+/// `x` (from 0, to its end: `None`), or a part `x[lo..hi]`, as the slice and its bounds.
+fn slice_part(
+    e: &syn::Expr,
+) -> Option<(
+    &syn::Expr,
+    proc_macro2::TokenStream,
+    Option<proc_macro2::TokenStream>,
+)> {
+    match e {
+        x @ (syn::Expr::Path(_) | syn::Expr::Field(_)) => Some((x, quote::quote!(0), None)),
+        syn::Expr::Index(ix) => {
+            let (x @ syn::Expr::Path(_), syn::Expr::Range(r)) = (&*ix.expr, &*ix.index) else {
+                return None;
+            };
+            let lo = r
+                .start
+                .as_ref()
+                .map_or_else(|| quote::quote!(0), |a| quote::quote!((#a)));
+            let hi = r.end.as_ref().map(|b| match r.limits {
+                syn::RangeLimits::HalfOpen(_) => quote::quote!((#b)),
+                syn::RangeLimits::Closed(_) => quote::quote!((#b) + 1),
+            });
+            Some((x, lo, hi))
+        }
+        _ => None,
+    }
+}
+
 /// Input: `let (a, b) = x.split_at(k);` (either name may be `_`; `x` may be a part `x[lo..hi]`).
 /// Output: `let K: usize = lo + k; let a = &x[lo..K]; let b = &x[K..hi];`, two sub-slices as
 /// above.
@@ -280,24 +308,7 @@ pub fn split_at_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
         return None;
     }
     // `x`, or a part `x[a..b]` (a name for a part is read so by then).
-    let (x, lo, hi) = match &*m.receiver {
-        x @ (syn::Expr::Path(_) | syn::Expr::Field(_)) => (x, quote::quote!(0), None),
-        syn::Expr::Index(ix) => {
-            let (x @ syn::Expr::Path(_), syn::Expr::Range(r)) = (&*ix.expr, &*ix.index) else {
-                return None;
-            };
-            let lo = r
-                .start
-                .as_ref()
-                .map_or_else(|| quote::quote!(0), |a| quote::quote!((#a)));
-            let hi = r.end.as_ref().map(|b| match r.limits {
-                syn::RangeLimits::HalfOpen(_) => quote::quote!((#b)),
-                syn::RangeLimits::Closed(_) => quote::quote!((#b) + 1),
-            });
-            (x, lo, hi)
-        }
-        _ => return None,
-    };
+    let (x, lo, hi) = slice_part(&m.receiver)?;
     let k = crate::naming::fresh("split");
     let at = &m.args[0];
     let mut out: Vec<syn::Stmt> = vec![syn::parse_quote!(let #k: usize = #lo + (#at);)];
@@ -362,24 +373,7 @@ pub fn split_end_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     if !m.args.is_empty() || t.elems.len() != 2 {
         return None;
     }
-    let (x, lo, hi) = match &*m.receiver {
-        x @ (syn::Expr::Path(_) | syn::Expr::Field(_)) => (x, quote::quote!(0), None),
-        syn::Expr::Index(ix) => {
-            let (x @ syn::Expr::Path(_), syn::Expr::Range(r)) = (&*ix.expr, &*ix.index) else {
-                return None;
-            };
-            let lo = r
-                .start
-                .as_ref()
-                .map_or_else(|| quote::quote!(0), |a| quote::quote!((#a)));
-            let hi = r.end.as_ref().map(|b| match r.limits {
-                syn::RangeLimits::HalfOpen(_) => quote::quote!((#b)),
-                syn::RangeLimits::Closed(_) => quote::quote!((#b) + 1),
-            });
-            (x, lo, hi)
-        }
-        _ => return None,
-    };
+    let (x, lo, hi) = slice_part(&m.receiver)?;
     let end = hi.clone().unwrap_or_else(|| quote::quote!(#x.len()));
     let k = crate::naming::fresh("split");
     let mut out: Vec<syn::Stmt> = Vec::new();
