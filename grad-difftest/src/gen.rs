@@ -2756,17 +2756,24 @@ impl<'a> FnGen<'a> {
                 }
                 _ => format!("{i} % 2 == 0"),
             };
-            let (ty, push) = match self.rng.below(3) {
+            let (ty, push) = match self.rng.below(4) {
                 0 => ("Vec<usize>".to_string(), "push"),
                 1 => ("std::collections::VecDeque<usize>".to_string(), "push_back"),
-                _ => ("Vec<usize>".to_string(), "insert"),
+                2 => ("Vec<usize>".to_string(), "insert"),
+                // Untyped: what is pushed (a loop's index) says it holds integers.
+                _ => (String::new(), "push"),
             };
-            let init = if ty.starts_with("Vec<") {
-                "Vec::new()".to_string()
-            } else {
+            let init = if ty.starts_with("std::") {
                 "std::collections::VecDeque::new()".to_string()
+            } else {
+                "Vec::new()".to_string()
             };
-            Self::line(out, ind, &format!("let mut {o}: {ty} = {init};"));
+            let ann = if ty.is_empty() {
+                String::new()
+            } else {
+                format!(": {ty}")
+            };
+            Self::line(out, ind, &format!("let mut {o}{ann} = {init};"));
             let add = if push == "insert" {
                 format!("{o}.insert(0, {i});")
             } else {
@@ -2784,12 +2791,19 @@ impl<'a> FnGen<'a> {
                 Self::line(out, ind, "}");
                 let _ = k;
             }
+            // A test of the count by `matches!`, bound by a `let`.
+            let mt = self.fresh("mt");
             Self::line(
                 out,
                 ind,
-                &format!("let {n}: {FLT} = {o}.iter().map(|&{i}| {xs}[{i}] * 0.5).sum::<{FLT}>() + {o}.len() as {FLT} * 0.1 * {};", paren(&e.s)),
+                &format!("let {mt} = matches!({o}.len(), 1 | 3 | 5);"),
             );
-            let m = iv.mag().max(1.0) * 6.0;
+            Self::line(
+                out,
+                ind,
+                &format!("let {n}: {FLT} = {o}.iter().map(|&{i}| {xs}[{i}] * 0.5).sum::<{FLT}>() + {o}.len() as {FLT} * 0.1 * {} + if {mt} {{ 0.25 }} else {{ 0.0 }};", paren(&e.s)),
+            );
+            let m = iv.mag().max(1.0) * 6.0 + 0.25;
             self.declare(&n, VarKind::Float(Iv(-m, m, iv.2 || e.iv.2)), false);
             return;
         }

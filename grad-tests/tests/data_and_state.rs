@@ -221,3 +221,33 @@ fn pieces_reversed_and_extremum_copied() {
     }
     assert_eq!(backward_pieces_grad(&[], &mut []), 0.0);
 }
+
+/// A mask pushed untyped (comparisons of differentiated values: no derivative flows through a
+/// `bool`), and `matches!` bound by a `let`.
+#[gradient]
+fn masked(x: &[f64], k: usize) -> f64 {
+    let mut mask = Vec::new();
+    for &v in x {
+        mask.push(v > 0.0);
+    }
+    let odd_small = matches!(k, 1 | 3 | 5);
+    let mut s = 0.0;
+    for (i, &m) in mask.iter().enumerate() {
+        if m || odd_small {
+            s += x[i] * x[i];
+        }
+    }
+    s
+}
+
+#[test]
+fn masks_and_matches() {
+    for k in [1, 2] {
+        check(
+            "masked",
+            &|p| masked(p, k),
+            &|p, d| masked_grad(p, k, d),
+            &[0.5, -1.5, 2.0],
+        );
+    }
+}

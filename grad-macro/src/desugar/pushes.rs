@@ -323,9 +323,10 @@ fn extends_inside(s: &mut syn::Stmt, name: &syn::Ident) -> bool {
 
 /// Whether `s` is `name.push(..);`, or a `for` loop, an `if` or a `match` with such a push
 /// somewhere inside.
-/// Whether `rest` pushes into `name` and every value pushed is an integer by its form: a name
-/// bound by `for i in a..b` (also `.rev()`, `.step_by(k)`, `.skip(k)`, `.take(k)`) or as the
-/// index of `.enumerate()`, an integer literal, a cast to an integer type, a `.len()`.
+/// Whether `rest` pushes into `name` and every value pushed is an integer or a `bool` by its
+/// form: a name bound by `for i in a..b` (also `.rev()`, `.step_by(k)`, `.skip(k)`, `.take(k)`)
+/// or as the index of `.enumerate()`, an integer literal, a cast to an integer type, a
+/// `.len()`, a comparison.
 fn integer_pushes(rest: &[syn::Stmt], name: &syn::Ident) -> bool {
     use syn::visit::Visit;
     struct Find<'a> {
@@ -355,15 +356,30 @@ fn integer_pushes(rest: &[syn::Stmt], name: &syn::Ident) -> bool {
                 "i128",
             ];
             match e {
-                syn::Expr::Lit(l) => {
-                    matches!(&l.lit, syn::Lit::Int(i) if !matches!(i.suffix(), "f64" | "f32"))
-                }
+                syn::Expr::Lit(l) => match &l.lit {
+                    syn::Lit::Int(i) => !matches!(i.suffix(), "f64" | "f32"),
+                    syn::Lit::Bool(_) => true,
+                    _ => false,
+                },
                 syn::Expr::Cast(c) => {
                     matches!(&*c.ty, syn::Type::Path(p) if p.path.get_ident().is_some_and(|i| INTS.iter().any(|n| i == n)))
                 }
                 syn::Expr::MethodCall(m) => m.method == "len" && m.args.is_empty(),
                 syn::Expr::Path(p) => p.path.get_ident().is_some_and(|i| self.ints.contains(i)),
                 syn::Expr::Paren(p) => self.integer(&p.expr),
+                // A `bool` (a mask): a comparison, a negation, a conjunction.
+                syn::Expr::Binary(b) => matches!(
+                    b.op,
+                    syn::BinOp::Lt(_)
+                        | syn::BinOp::Le(_)
+                        | syn::BinOp::Gt(_)
+                        | syn::BinOp::Ge(_)
+                        | syn::BinOp::Eq(_)
+                        | syn::BinOp::Ne(_)
+                        | syn::BinOp::And(_)
+                        | syn::BinOp::Or(_)
+                ),
+                syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => true,
                 _ => false,
             }
         }
@@ -394,11 +410,20 @@ fn integer_pushes(rest: &[syn::Stmt], name: &syn::Ident) -> bool {
         }
         // A `let` of the same name ends what the pushes are known by (the loop variable
         // shadowed): counted as a push of anything.
+        // `let mut i = 0usize;` (a `while` loop's counter): an integer by its value.
         fn visit_local(&mut self, l: &'a syn::Local) {
             let mut names = Vec::new();
             crate::lower::collect_pat_idents(&l.pat, &mut names);
-            if names.iter().any(|n| self.ints.contains(n)) {
-                self.other = true;
+            let counter = match (&l.pat, &l.init) {
+                (syn::Pat::Ident(p), Some(init)) if init.diverge.is_none() => {
+                    self.integer(&init.expr).then(|| p.ident.clone())
+                }
+                _ => None,
+            };
+            match counter {
+                Some(c) => self.ints.push(c),
+                None if names.iter().any(|n| self.ints.contains(n)) => self.other = true,
+                None => {}
             }
             syn::visit::visit_local(self, l);
         }

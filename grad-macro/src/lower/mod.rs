@@ -1309,6 +1309,29 @@ impl<'f> Lowerer<'f> {
             .last()
             .map(|s| s.ident.to_string())
             .unwrap_or_default();
+        // `matches!(k, 1 | 3 | 5)`: a `bool`, as a comparison is; the value tested renamed, the
+        // pattern as written.
+        if name == "matches" {
+            struct Test(syn::Expr, TokenStream);
+            impl syn::parse::Parse for Test {
+                fn parse(input: syn::parse::ParseStream) -> syn::Result<Self> {
+                    let e = input.parse()?;
+                    input.parse::<syn::Token![,]>()?;
+                    Ok(Test(e, input.parse()?))
+                }
+            }
+            let Ok(Test(e, pattern)) = mac.parse_body::<Test>() else {
+                self.errors
+                    .push_spanned(mac, "could not read the arguments of this macro");
+                return None;
+            };
+            let (t, uses) = self.rename(&e);
+            return Some(Value::Other {
+                tokens: quote!(::core::matches!(#t, #pattern)),
+                uses,
+                kind: Kind::Bool,
+            });
+        }
         const CHECKS: &[&str] = &[
             "assert",
             "assert_eq",
