@@ -6327,10 +6327,17 @@ impl<'a> FnGen<'a> {
             } else {
                 "split_last"
             };
-            let (pat, read) = if self.rng.chance(0.5) {
-                (format!("(&{h}, {n})"), h.clone())
+            // The rest is read on only where it is never empty (the reads of sequences take
+            // their first element).
+            let rest = if rest_len >= 1 {
+                n.clone()
             } else {
-                (format!("({h}, {n})"), format!("*{h}"))
+                "_".to_string()
+            };
+            let (pat, read) = if self.rng.chance(0.5) {
+                (format!("(&{h}, {rest})"), h.clone())
+            } else {
+                (format!("({h}, {rest})"), format!("*{h}"))
             };
             let k = self.expr(1);
             let s = if ctx.top
@@ -6351,16 +6358,18 @@ impl<'a> FnGen<'a> {
             Self::line(out, ind, &s);
             Self::line(out, ind, &format!("let {v}: {FLT} = {read} * 0.5;"));
             self.declare(&v, VarKind::Float(iv.mul(Iv::pt(0.5))), false);
-            self.declare(
-                &n,
-                VarKind::Seq {
-                    key: n.clone(),
-                    iv,
-                    min_len: rest_len,
-                    slice: true,
-                },
-                false,
-            );
+            if rest_len >= 1 {
+                self.declare(
+                    &n,
+                    VarKind::Seq {
+                        key: n.clone(),
+                        iv,
+                        min_len: rest_len,
+                        slice: true,
+                    },
+                    false,
+                );
+            }
             return;
         }
         if self.on("stmt:sub_slice_let")

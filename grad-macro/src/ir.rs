@@ -767,7 +767,10 @@ impl<'f> Builder<'f> {
         // untyped integer constant (`1`, `-1`) takes its type where it is used, which another
         // use of the same text may not share (`let p = 1;` compared with a `usize`, `1` an `i32`).
         let untyped_constant = ty.is_none() && uses.is_empty() && untyped_int_constant(&expr);
+        // A value of a type the engine does not know (`Vec::new()` of indices) may be moved and
+        // changed in place: each is its own.
         let key = (!untyped_constant
+            && kind != Kind::Other
             && !text.contains(&format!("{}_buf", crate::naming::prefix())))
         .then(|| {
             let ty = ty

@@ -358,3 +358,34 @@ fn data_filled_inside_loops() {
     let _ = active_hvp(&W, &y, &[0.0, 0.0, 1.0, 0.0, 0.0], &mut d, &mut hv);
     assert_eq!(hv, [0.0, 0.0, 2.0, 0.0, 0.0]);
 }
+
+/// Two index vectors made by the same `Vec::new()` and filled in two loops (once one value,
+/// moved into the first loop: a build failure inside the expansion, found by the long runs).
+#[gradient(wrt(w))]
+fn two_index_vectors(w: &[f64]) -> f64 {
+    let mut even: Vec<usize> = Vec::new();
+    for i in 0..w.len() {
+        if i % 2 == 0 {
+            even.push(i);
+        }
+    }
+    let mut odd: Vec<usize> = Vec::new();
+    let mut i = 0usize;
+    while i < w.len() {
+        if i % 2 == 1 {
+            odd.insert(0, i);
+        }
+        i += 1;
+    }
+    even.iter().map(|&i| w[i] * w[i]).sum::<f64>() - odd.iter().map(|&i| w[i].sin()).sum::<f64>()
+}
+
+#[test]
+fn index_vectors_made_alike() {
+    check(
+        "two_index_vectors",
+        &two_index_vectors,
+        &two_index_vectors_grad,
+        &W,
+    );
+}
