@@ -2805,7 +2805,6 @@ impl<'a> FnGen<'a> {
             );
             let m = iv.mag().max(1.0) * 6.0 + 0.25;
             self.declare(&n, VarKind::Float(Iv(-m, m, iv.2 || e.iv.2)), false);
-            return;
         }
     }
 
@@ -4272,7 +4271,6 @@ impl<'a> FnGen<'a> {
                     Self::line(out, ind, l);
                 }
                 self.declare(&n, VarKind::Float(Iv(-6.0, 6.0, act)), false);
-                return;
             }
         }
     }

@@ -1523,3 +1523,80 @@ fn ninth_round_forms_run() {
     let total = affine_total_grad(&model, &[1.0, 2.0], &[1.0, 1.5], &mut gradient);
     assert!(total.is_finite() && gradient.slope.is_finite());
 }
+
+/// The tenth round: data filled in place inside `for` and `while` loops (an index vector typed
+/// and untyped, counts, a mask, a map entry), `split_first`, integer chains over ranges, an
+/// untyped reduction assigned to a buffer's element, a state made by a closure, a matrix assigned
+/// whole, pieces last first, `matches!` bound by a `let`, a `Vec` taken by value.
+#[gradient(jvp, hvp)]
+#[allow(clippy::needless_pass_by_value)]
+fn tenth_round_forms(weights: Vec<f64>, labels: &[usize], scale: f64) -> f64 {
+    let (&head, rest) = weights.split_first().expect("weights");
+    let mut active: Vec<usize> = Vec::new();
+    let mut counts = vec![0usize; 4];
+    let mut mask = Vec::new();
+    let mut first: std::collections::BTreeMap<usize, usize> = std::collections::BTreeMap::new();
+    for (i, &label) in labels.iter().enumerate() {
+        if label % 2 == 0 {
+            active.push(i % weights.len());
+        }
+        counts[label % 4] += 1;
+        mask.push(label > 1);
+        first.entry(label).or_insert(i);
+    }
+    let mut odd = Vec::new();
+    let mut k = 0usize;
+    while k < weights.len() {
+        if k % 2 == 1 {
+            odd.push(k);
+        }
+        k += 1;
+    }
+    let small = matches!(odd.len(), 1 | 3);
+    let steps = (0..labels.len()).filter(|i| i % 2 == 0).count() + (1..=3).product::<usize>();
+    let mut column = vec![0.0; 2];
+    column[1] = (0..rest.len()).map(|j| rest[j] * scale).sum();
+    let step = |state: &[f64], s: f64| -> Vec<f64> { vec![state[0] * s, state[1] + s * state[0]] };
+    let mut state = vec![head, scale];
+    for _ in 0..2 {
+        state = step(&state, 0.5 * scale);
+    }
+    let mut m = [[scale, 0.5], [-0.5, scale]];
+    let mut r = [[0.0; 2]; 2];
+    for i in 0..2 {
+        for j in 0..2 {
+            for l in 0..2 {
+                r[i][j] += m[i][l] * m[l][j];
+            }
+        }
+    }
+    m = r;
+    let mut back = 0.0;
+    for piece in weights.windows(2).rev() {
+        back = back * 0.5 + piece[0] * piece[1];
+    }
+    let picked = active.iter().map(|&i| weights[i]).sum::<f64>()
+        + odd.iter().map(|&i| weights[i].sin()).sum::<f64>();
+    let counted = counts
+        .iter()
+        .map(|&c| f64::from(u32::try_from(c).unwrap_or(0)))
+        .sum::<f64>();
+    let masked = mask.iter().filter(|&&b| b).count();
+    let weight = if small { 0.5 } else { 0.25 };
+    picked * weight
+        + counted * head
+        + f64::from(u32::try_from(masked + steps + first.len()).unwrap_or(0)) * 1e-3
+        + column[1]
+        + state[0]
+        + state[1]
+        + m[0][0]
+        + m[1][0] * back
+}
+
+#[test]
+fn tenth_round_forms_run() {
+    let mut grad = vec![0.0; 3];
+    let (value, [dscale]) =
+        tenth_round_forms_grad(vec![0.3, -0.7, 1.1], &[0, 1, 2, 3, 2], 0.4, &mut grad);
+    assert!(value.is_finite() && dscale.is_finite() && grad.iter().all(|g| g.is_finite()));
+}
