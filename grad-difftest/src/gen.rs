@@ -8004,6 +8004,11 @@ impl<'a> FnGen<'a> {
                                 && !body.contains(&format!("let mut {n}:"))
                                 && !body.contains(&format!("|{n}|"))
                                 && !body.contains(&format!("for {n} "))
+                                // A parameter the body assigns may take a differentiated
+                                // value (`x0 *= tanh(w[0])`): no longer data.
+                                && !["=", "+=", "-=", "*=", "/="]
+                                    .iter()
+                                    .any(|op| body.contains(&format!("{n} {op}")))
                         })
                         .collect();
                     let p = data.get(self.rng.below(data.len().max(1)))?;

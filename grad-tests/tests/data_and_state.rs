@@ -8,6 +8,7 @@
     clippy::needless_range_loop,
     clippy::cast_precision_loss,
     clippy::useless_format,
+    clippy::format_in_format_args,
     clippy::manual_memcpy
 )]
 

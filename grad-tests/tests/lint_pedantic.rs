@@ -1554,7 +1554,7 @@ fn tenth_round_forms(weights: Vec<f64>, labels: &[usize], scale: f64) -> f64 {
     }
     let small = matches!(odd.len(), 1 | 3);
     let steps = (0..labels.len()).filter(|i| i % 2 == 0).count() + (1..=3).product::<usize>();
-    let mut column = vec![0.0; 2];
+    let mut column = [0.0; 2];
     column[1] = (0..rest.len()).map(|j| rest[j] * scale).sum();
     let step = |state: &[f64], s: f64| -> Vec<f64> { vec![state[0] * s, state[1] + s * state[0]] };
     let mut state = vec![head, scale];
@@ -1565,9 +1565,7 @@ fn tenth_round_forms(weights: Vec<f64>, labels: &[usize], scale: f64) -> f64 {
     let mut r = [[0.0; 2]; 2];
     for i in 0..2 {
         for j in 0..2 {
-            for l in 0..2 {
-                r[i][j] += m[i][l] * m[l][j];
-            }
+            r[i][j] = m[i][0] * m[0][j] + m[i][1] * m[1][j];
         }
     }
     m = r;
