@@ -688,6 +688,11 @@ impl Emitter<'_> {
         let decls = l.carried.iter().map(|c: &Carry| {
             let out = self.typed(c.out);
             let init = self.operand(c.init);
+            // A value of data the loop changes starts as a copy: what it was before the loop
+            // may be read again (the reverse sweep runs the loop once more).
+            if self.func.info(c.out).kind == Kind::Other {
+                return quote!(let mut #out = ::core::clone::Clone::clone(&#init););
+            }
             quote!(let mut #out = #init;)
         });
         let phis = l.carried.iter().map(|c| {

@@ -389,3 +389,27 @@ fn index_vectors_made_alike() {
         &W,
     );
 }
+
+/// Data changed inside a loop by methods of any name (`rotate_left`, `dedup_by_key`): each a
+/// change the loop carries, as `push` is (methods outside a list were lost once).
+#[gradient(wrt(w))]
+fn rotated_in_loop(w: &[f64]) -> f64 {
+    let mut order: Vec<usize> = (0..w.len()).collect();
+    let mut s = 0.0;
+    for k in 0..3 {
+        order.rotate_left(1);
+        order.dedup_by_key(|i| *i / 8);
+        s += w[order[0]] * (k as f64 + 1.0);
+    }
+    s + w[order[0]] * w[order[order.len() - 1]]
+}
+
+#[test]
+fn data_changed_by_any_method_in_loops() {
+    check(
+        "rotated_in_loop",
+        &rotated_in_loop,
+        &rotated_in_loop_grad,
+        &W,
+    );
+}

@@ -83,11 +83,12 @@ pub fn compound_assign(op: &syn::BinOp) -> bool {
 }
 
 /// Names a block assigns (`x = ..`, `x += ..`), outside closures: the loop-carried candidates.
-/// The name a place is in: `x` of `x`, `counts[l]`, `m[i][j]`, `s.pos` (a buffer's name is
-/// no carried value: only values are carried).
+/// The name a place is in: `x` of `x`, `counts[l]`, `m[i][j]`, `s.pos`, `first.entry(k)` (a
+/// buffer's name is no carried value: only values are carried).
 fn place_root(e: &Expr) -> Option<&Ident> {
     match e {
         Expr::Path(p) => p.path.get_ident(),
+        Expr::MethodCall(m) => place_root(&m.receiver),
         Expr::Index(i) => place_root(&i.expr),
         Expr::Field(f) => place_root(&f.base),
         Expr::Paren(p) => place_root(&p.expr),
@@ -120,68 +121,20 @@ pub fn assigned_names(block: &syn::Block) -> Vec<Ident> {
             }
             syn::visit::visit_expr_call(self, c);
         }
-        // `active.push(i)`, `seen.insert(k)`, `first.entry(k).or_insert(i)`, `adj[a].push(b)`:
-        // a value of data changed in place, a new value after each (see `data_value_change`).
-        fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
-            if MUTATING.iter().any(|n| m.method == n) {
-                let mut root = &*m.receiver;
-                loop {
-                    root = match root {
-                        Expr::MethodCall(r) => &r.receiver,
-                        Expr::Index(i) => &i.expr,
-                        Expr::Field(f) => &f.base,
-                        Expr::Paren(p) => &p.expr,
-                        _ => break,
-                    };
-                }
-                if let Expr::Path(p) = root {
-                    if let Some(i) = p.path.get_ident() {
-                        self.0.push(i.clone());
-                    }
+        // `active.push(i);`, `seen.insert(k);`, `first.entry(k).or_insert(i);`, `adj[a].push(b);`:
+        // a method called as a statement changes what it is called on, which lowering makes a
+        // new value after each call (see `data_value_change`), whatever the method.
+        fn visit_stmt(&mut self, s: &'a syn::Stmt) {
+            if let syn::Stmt::Expr(Expr::MethodCall(m), _) = s {
+                if let Some(i) = place_root(&m.receiver) {
+                    self.0.push(i.clone());
                 }
             }
-            syn::visit::visit_expr_method_call(self, m);
+            syn::visit::visit_stmt(self, s);
         }
         fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
         fn visit_item(&mut self, _: &'a syn::Item) {}
     }
-    const MUTATING: &[&str] = &[
-        "push",
-        "push_back",
-        "push_front",
-        "pop",
-        "pop_back",
-        "pop_front",
-        "insert",
-        "remove",
-        "clear",
-        "extend",
-        "extend_from_slice",
-        "truncate",
-        "append",
-        "retain",
-        "dedup",
-        "sort",
-        "sort_by",
-        "sort_unstable",
-        "sort_by_key",
-        "sort_unstable_by",
-        "reverse",
-        "swap",
-        "or_insert",
-        "or_insert_with",
-        "or_default",
-        "and_modify",
-        "drain",
-        "resize",
-        "fill",
-        "entry",
-        "get_mut",
-        "iter_mut",
-        "last_mut",
-        "first_mut",
-        "swap_remove",
-    ];
     // A name the body declares before assigning it (`let mut k; k = 3;`, a `let` at the body's
     // top level) is the body's own from there on.
     let mut f = Finder(Vec::new());
