@@ -395,8 +395,8 @@
 //!
 //! # Where a derivative does not exist
 //!
-//! `abs` → 0 at 0; `max`/`min` → on a tie the first argument (the receiver) gets the derivative, a
-//! NaN argument none; `clamp` → 1 for `x` on or between the bounds, else 1 for the bound returned;
+//! `abs` → 0 at 0; `max`/`min` → the argument returned, half to each on a tie (as JAX's
+//! `maximum`), a NaN argument none; `clamp` → 1 for `x` on or between the bounds, else 1 for the bound returned;
 //! `hypot` → 0 at the origin; `signum`, `floor`, `ceil`, `round`, `trunc` → 0; `fract` → 1;
 //! `sqrt` at 0 → +∞; `powf` → 0 for the exponent where the power is 0; the branch an `if` takes
 //! decides at a tie of its condition. A value the result does not depend on at the point (a path
@@ -413,7 +413,7 @@
 //!     x.abs() + x.max(y)
 //! }
 //!
-//! assert_eq!(kinks_grad(0.0, 0.0), (0.0, [1.0, 0.0])); // abs'(0) = 0; the tie goes to `x`
+//! assert_eq!(kinks_grad(0.0, 0.0), (0.0, [0.5, 0.5])); // abs'(0) = 0; the tie is shared
 //! ```
 //!
 //! # Errors

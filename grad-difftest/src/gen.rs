@@ -2808,6 +2808,304 @@ impl<'a> FnGen<'a> {
         }
     }
 
+    /// Values taken out of a local: a worklist drained by `while let Some(i) = st.pop()` (or a
+    /// `VecDeque`'s `pop_front`) with a set of visited indices (`if seen.insert(i)`), a `match`
+    /// on `pop()` in a `loop`, `split_off`/`drain(..).collect()`/`swap_remove` of an index
+    /// vector, `map.remove(&k)` in an `if let`, and `pop().unwrap()`/`split_off` of a buffer of
+    /// differentiated floats.
+    fn worklist(&mut self, out: &mut String, ind: usize) {
+        let sl = self.slices();
+        if sl.is_empty() {
+            return;
+        }
+        let (xs, iv) = self.rng.pick(&sl).clone();
+        let n = self.fresh("v");
+        let e = self.expr(1);
+        let e = self.wrap(e, UNIT);
+        let (st, i, seen, k) = (
+            self.fresh("st"),
+            self.fresh("i"),
+            self.fresh("seen"),
+            self.fresh("k"),
+        );
+        let m = iv.mag().max(1.0);
+        let dif = iv.2 || e.iv.2;
+        let ee = paren(&e.s);
+        match self.rng.below(5) {
+            0 => {
+                let (init, pop, push) = match self.rng.below(3) {
+                    0 => ("vec![0usize]", "pop", "push"),
+                    1 => (
+                        "std::collections::VecDeque::from(vec![0usize])",
+                        "pop_front",
+                        "push_back",
+                    ),
+                    _ => ("Vec::from([0usize])", "pop", "push"),
+                };
+                let (set_init, test) = match self.rng.below(3) {
+                    0 => (
+                        "std::collections::HashSet::new()".to_string(),
+                        format!("{seen}.insert({i})"),
+                    ),
+                    1 => (
+                        "std::collections::BTreeSet::new()".to_string(),
+                        format!("{seen}.insert({i})"),
+                    ),
+                    _ => (
+                        format!("vec![false; {xs}.len() + 1]"),
+                        format!("!{seen}[{i}]"),
+                    ),
+                };
+                Self::line(out, ind, &format!("let mut {st} = {init};"));
+                Self::line(out, ind, &format!("let mut {seen} = {set_init};"));
+                Self::line(out, ind, &format!("let mut {n}: {FLT} = 0.0;"));
+                Self::line(out, ind, &format!("while let Some({i}) = {st}.{pop}() {{"));
+                Self::line(out, ind + 1, &format!("if {test} {{"));
+                if set_init.starts_with("vec!") {
+                    Self::line(out, ind + 2, &format!("{seen}[{i}] = true;"));
+                }
+                Self::line(
+                    out,
+                    ind + 2,
+                    &format!("if {i} < {xs}.len() {{ {n} = {n} * 0.5 + {xs}[{i}] * {ee}; }}"),
+                );
+                for step in 1..=2 {
+                    Self::line(
+                        out,
+                        ind + 2,
+                        &format!("if {i} + {step} < {xs}.len() {{ {st}.{push}({i} + {step}); }}"),
+                    );
+                }
+                Self::line(out, ind + 1, "}");
+                Self::line(out, ind, "}");
+                self.declare(&n, VarKind::Float(Iv(-2.0 * m, 2.0 * m, dif)), false);
+            }
+            1 => {
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let mut {st}: Vec<usize> = (0..{xs}.len()).collect();"),
+                );
+                Self::line(out, ind, &format!("let mut {n}: {FLT} = 0.0;"));
+                Self::line(out, ind, "loop {");
+                Self::line(out, ind + 1, &format!("match {st}.pop() {{"));
+                Self::line(
+                    out,
+                    ind + 2,
+                    &format!("Some({i}) if {i} % 2 == 0 => {n} += {xs}[{i}] * 0.5,"),
+                );
+                Self::line(
+                    out,
+                    ind + 2,
+                    &format!("Some({i}) => {n} -= {xs}[{i}] * {ee} * 0.25,"),
+                );
+                Self::line(out, ind + 2, "None => break,");
+                Self::line(out, ind + 1, "}");
+                Self::line(out, ind, "}");
+                let b = m * 6.0;
+                self.declare(&n, VarKind::Float(Iv(-b, b, dif)), false);
+            }
+            2 => {
+                let (tail, head) = (self.fresh("tail"), self.fresh("head"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let mut {st}: Vec<usize> = (0..{xs}.len()).collect();"),
+                );
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let mut {tail} = {st}.split_off({xs}.len() / 2);"),
+                );
+                let drain = if self.rng.chance(0.5) {
+                    "..".to_string()
+                } else {
+                    format!("..{st}.len() / 2")
+                };
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {head}: Vec<usize> = {st}.drain({drain}).collect();"),
+                );
+                Self::line(
+                    out,
+                    ind,
+                    &format!(
+                        "let {k} = if {tail}.is_empty() {{ 0 }} else {{ {tail}.swap_remove(0) }};"
+                    ),
+                );
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = {tail}.iter().map(|&{i}| {xs}[{i}]).sum::<{FLT}>() * {ee} + {head}.len() as {FLT} * 0.1 + {st}.len() as {FLT} * 0.05 + if {k} < {xs}.len() {{ {xs}[{k}] * 0.5 }} else {{ 0.0 }};"),
+                );
+                let b = m * 8.0 + 2.0;
+                self.declare(&n, VarKind::Float(Iv(-b, b, dif)), false);
+            }
+            3 => {
+                let mp = self.fresh("last");
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let mut {mp} = std::collections::HashMap::new();"),
+                );
+                Self::line(
+                    out,
+                    ind,
+                    &format!("for {i} in 0..{xs}.len() {{ {mp}.insert({i} % 3, {i}); }}"),
+                );
+                Self::line(out, ind, &format!("let mut {n}: {FLT} = 0.0;"));
+                Self::line(out, ind, &format!("for {k} in 0..3 {{"));
+                Self::line(
+                    out,
+                    ind + 1,
+                    &format!("if let Some({i}) = {mp}.remove(&{k}) {{ {n} += {xs}[{i}] * {ee}; }} else {{ {n} -= 0.125; }}"),
+                );
+                Self::line(out, ind, "}");
+                let b = m * 3.0 + 0.5;
+                self.declare(&n, VarKind::Float(Iv(-b, b, dif)), false);
+            }
+            _ => {
+                let (b, last, t) = (self.fresh("b"), self.fresh("last"), self.fresh("t"));
+                Self::line(out, ind, &format!("let mut {b} = vec![0.0; {xs}.len()];"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("for {i} in 0..{xs}.len() {{ {b}[{i}] = {xs}[{i}] * {ee}; }}"),
+                );
+                Self::line(out, ind, &format!("let mut {last}: {FLT} = 0.0;"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("if !{b}.is_empty() {{ {last} = {b}.pop().unwrap(); }}"),
+                );
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {t} = {b}.split_off({b}.len() / 2);"),
+                );
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = {last} * 0.5 + {t}.iter().sum::<{FLT}>() * 0.25 + {b}.len() as {FLT} * 0.1;"),
+                );
+                let bd = m * 8.0 + 1.0;
+                self.declare(&n, VarKind::Float(Iv(-bd, bd, dif)), false);
+            }
+        }
+    }
+
+    /// Closures and views as idiomatic code writes them: a running state assigned inside a
+    /// `map` closure of a reduction, a closure with a tuple pattern for a parameter, a search
+    /// (`position`, `partition_point`) of a slice of data, a matrix of a constant size
+    /// (`[[0.0; N]; N]`) assigned whole from a literal of rows, and a `fold` after a `filter` of
+    /// enumerated items.
+    fn closure_forms(&mut self, out: &mut String, ind: usize) {
+        let sl = self.slices();
+        if sl.is_empty() {
+            return;
+        }
+        let (xs, iv) = self.rng.pick(&sl).clone();
+        let n = self.fresh("v");
+        let e = self.expr(1);
+        let e = self.wrap(e, UNIT);
+        let ee = paren(&e.s);
+        let m = iv.mag().max(1.0);
+        let (st, q, r, f) = (
+            self.fresh("st"),
+            self.fresh("q"),
+            self.fresh("r"),
+            self.fresh("f"),
+        );
+        match self.rng.below(5) {
+            4 => {
+                // A fold after a filter of the enumerated items (the largest at even positions).
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = {xs}.iter().enumerate().filter(|&({q}, _)| {q} % 2 == 0).map(|(_, &{r})| {r} * {ee}).fold(-4.0, |{st}, {f}| {st}.max({f}));"),
+                );
+                self.declare(
+                    &n,
+                    VarKind::Float(Iv(-4.0, m.max(4.0), iv.2 || e.iv.2)),
+                    false,
+                );
+            }
+            0 => {
+                Self::line(out, ind, &format!("let mut {st}: {FLT} = 0.0;"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = {xs}.iter().map(|&{q}| {{ {st} = {st} * 0.5 + {q} * {ee}; {st} }}).sum::<{FLT}>() + {st} * 0.25;"),
+                );
+                let b = 25.0 * m;
+                self.declare(&n, VarKind::Float(Iv(-b, b, iv.2 || e.iv.2)), false);
+            }
+            1 => {
+                let p = self.fresh("p");
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {f} = |({q}, {r}): ({FLT}, {FLT})| {q} * 0.5 - {r} * {ee};"),
+                );
+                Self::line(out, ind, &format!("let mut {n}: {FLT} = 0.0;"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("for &{p} in {xs} {{ {n} += {f}(({p}, 0.5)); }}"),
+                );
+                let b = 6.0 * m + 6.0;
+                self.declare(&n, VarKind::Float(Iv(-b, b, iv.2 || e.iv.2)), false);
+            }
+            2 => {
+                let data: Vec<(String, Iv)> = sl.iter().filter(|(_, iv)| !iv.2).cloned().collect();
+                let fs = self.floats(|_, _| true);
+                let (Some((ds, _)), Some((x, xiv))) = (data.first().cloned(), fs.first().cloned())
+                else {
+                    return;
+                };
+                let k = self.fresh("k");
+                let search = if self.rng.chance(0.5) {
+                    format!("{ds}.iter().position(|&{q}| {q} > {x}).unwrap_or({ds}.len())")
+                } else {
+                    format!("{ds}.partition_point(|&{q}| {q} <= {x})")
+                };
+                Self::line(out, ind, &format!("let {k} = {search};"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = {x} * ({k} as {FLT} * 0.25 + 0.5);"),
+                );
+                let b = xiv.mag().max(1.0) * 4.0;
+                self.declare(&n, VarKind::Float(Iv(-b, b, xiv.2)), false);
+            }
+            _ => {
+                let (c, mt, i) = (self.fresh("N"), self.fresh("mt"), self.fresh("i"));
+                let c = c.to_uppercase();
+                Self::line(out, ind, &format!("const {c}: usize = 2;"));
+                Self::line(out, ind, &format!("let mut {mt} = [[0.0; {c}]; {c}];"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("for {i} in 0..{c} {{ {mt}[{i}][{i}] = {ee} + {i} as {FLT}; }}"),
+                );
+                Self::line(out, ind, "for _ in 0..2 {");
+                Self::line(
+                    out,
+                    ind + 1,
+                    &format!("{mt} = [[{mt}[0][0] * 0.5 + {mt}[1][0] * 0.25, {mt}[0][1]], [{mt}[1][0] * 0.5, {mt}[1][1] * 0.5 + {mt}[0][0] * 0.25]];"),
+                );
+                Self::line(out, ind, "}");
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = {mt}[0][0] + {mt}[1][1] * 0.5 + {mt}[0][1];"),
+                );
+                self.declare(&n, VarKind::Float(Iv(-6.0, 6.0, e.iv.2)), false);
+            }
+        }
+    }
+
     /// Locals of data: an index vector collected from a range and sorted by a slice's values
     /// (argsort), then cut (`retain`, `truncate`, `reverse`) and read by rank; or rows of a data
     /// slice collected into `Vec<Vec<T>>` with a count of each row's positive entries.
@@ -3272,10 +3570,11 @@ impl<'a> FnGen<'a> {
         // made by `vec![x; n]` and `vec![vec![0.0; c]; r]`, closures called in closures, a state
         // carried across iterations by `h = h_new`, `vec![a, b, c]` lists, `x[a..b].to_vec()`,
         // a read of a model's layers, `return` inside a loop, a vector filled by `push`, a call
-        // of a vector-valued helper
+        // of a vector-valued helper, data filled in loops or range forms, a worklist, closures
+        // with state or patterns, searches of data and matrices of a constant size
         let w = [
             5, 3, 2, 6, 3, 4, 1, 1, 1, 1, 1, 1, 2, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1,
-            1, 1, 1, 3, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2,
+            1, 1, 1, 3, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2,
         ];
         let i = self.rng.weighted(&w);
         match i {
@@ -3360,6 +3659,8 @@ impl<'a> FnGen<'a> {
                 self.data_push_loop(out, ind);
             }
             43 if self.on("stmt:range_forms") => self.range_forms(out, ind),
+            44 if self.on("stmt:worklist") => self.worklist(out, ind),
+            45 if self.on("stmt:closure_forms") => self.closure_forms(out, ind),
             39 if self.on("stmt:layers") => self.layers_stmt(ctx, out, ind),
             31 if nested && ctx.loops < 2 && self.on("stmt:labeled_value") => {
                 self.labeled_value(ctx, out, ind);

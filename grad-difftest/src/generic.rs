@@ -43,14 +43,18 @@ pub fn genericize(items: &str, float: &str) -> Option<String> {
     Some(rw.tokens(&tokens)?.to_string())
 }
 
-/// The names of the `const` and `static` items at any depth.
+/// The names of the `const` and `static` items at any depth, but those of an integer type (an
+/// array's length `const N: usize = 2;`, which stays an integer).
 fn collect_consts(ts: &[TokenTree], out: &mut HashSet<String>) {
     for (k, t) in ts.iter().enumerate() {
         match (t, ts.get(k + 1)) {
             (TokenTree::Ident(kw), Some(TokenTree::Ident(name)))
                 if kw == "const" || kw == "static" =>
             {
-                out.insert(name.to_string());
+                let integer = matches!(ts.get(k + 3), Some(TokenTree::Ident(ty)) if ty == "usize");
+                if !integer {
+                    out.insert(name.to_string());
+                }
             }
             (TokenTree::Group(g), _) => {
                 let inner: Vec<TokenTree> = g.stream().into_iter().collect();

@@ -181,6 +181,11 @@ fn derive(input: TokenStream) -> syn::Result<TokenStream> {
                 ::core::option::Option::None
             }
         }
+
+        // What `#[gradient]` asks of a parameter's type to tell a model left constant by a
+        // missing `wrt(..)` (the floats of a model are `Params` too, and stay out of this).
+        #[automatically_derived]
+        impl #impl_generics #krate::__private::DerivedModel for #name #ty_generics where #(#predicates,)* {}
     })
 }
 

@@ -1914,8 +1914,8 @@ impl Emitter<'_> {
                 for m in merges {
                     outs.push(self.name(m.dst));
                     tys.push(self.type_of(m.dst));
-                    then_vals.push(self.operand(m.then));
-                    else_vals.push(self.operand(m.els));
+                    then_vals.push(self.merged(m.then, then));
+                    else_vals.push(self.merged(m.els, els));
                 }
                 for e in exports {
                     outs.push(self.name(e.val));
@@ -1947,6 +1947,26 @@ impl Emitter<'_> {
                     },
                 }
             }
+        }
+    }
+
+    /// A branch's value `o` merged out of an `if`. A value of data (a `Vec` of indices, a set)
+    /// that the branch did not make is copied: it may be read after the `if` (what a tape keeps
+    /// of the iteration, the other branch's data).
+    fn merged(&self, o: Operand, branch: &Block) -> TokenStream {
+        let tokens = self.operand(o);
+        let Operand::Val(v) = o else { return tokens };
+        if self.func.info(v).kind != Kind::Other {
+            return tokens;
+        }
+        let mut made = false;
+        for s in &branch.stmts {
+            crate::dce::for_each_def(s, &mut |d| made |= d == v);
+        }
+        if made {
+            tokens
+        } else {
+            quote!(::core::clone::Clone::clone(&#tokens))
         }
     }
 

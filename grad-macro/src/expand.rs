@@ -307,14 +307,22 @@ fn alias_probes(sig: &Sig) -> TokenStream {
             ::grad::runtime::__private::FloatProbe::<#ty>::new().not_the_float_type();
         }
     });
-    if sig.alias_probes.is_empty() {
+    // Alike, a model (a `Params` type) left constant only because `wrt(..)` is missing.
+    let models = sig.model_probes.iter().map(|ty| {
+        let span = syn::spanned::Spanned::span(ty);
+        quote::quote_spanned! {span=>
+            ::grad::runtime::__private::FloatProbe::<#ty>::new().not_a_model();
+        }
+    });
+    if sig.alias_probes.is_empty() && sig.model_probes.is_empty() {
         return TokenStream::new();
     }
     quote! {
         {
             #[allow(unused_imports)]
-            use ::grad::runtime::__private::NotTheFloatType as _;
+            use ::grad::runtime::__private::{NotAModel as _, NotTheFloatType as _};
             #(#calls)*
+            #(#models)*
         }
     }
 }

@@ -187,7 +187,7 @@ impl Prim {
 /// The partial derivative of `res = op(args)` with respect to `args[i]`, built into `b`.
 ///
 /// Conventions at points where the derivative does not exist (documented in the `grad` crate):
-/// `abs` → 0 at 0; `max`/`min` → the first argument on a tie; `clamp` → the bound that is returned when
+/// `abs` → 0 at 0; `max`/`min` → half to each argument on a tie; `clamp` → the bound that is returned when
 /// `x` lies outside, `x` itself on the bounds; `hypot` → 0 at the origin; piecewise-constant functions
 /// (`floor`, `ceil`, `round`, `trunc`, `signum`) → 0.
 pub fn partial(
@@ -355,12 +355,18 @@ pub fn partial(
             b.neg(q, span)
         }
         Prim::Max | Prim::Min => {
-            // The first argument wins ties; a NaN argument loses (Rust returns the other one).
+            // The argument returned gets the derivative, half each on a tie (as JAX's and
+            // PyTorch's `maximum` do, and central differences see: the stable softplus
+            // `z.max(0.0) + (-z.abs()).exp().ln_1p()` has its slope 1/2 at 0); a NaN argument
+            // none (Rust returns the other one).
             let first = b.prim(Prim::IsEq, vec![res, args[0]], span);
+            let tie = b.prim(Prim::IsEq, vec![args[0], args[1]], span);
+            let half = b.mul(Const(0.5), tie, span);
             if i == 0 {
-                first
+                b.sub(first, half, span)
             } else {
-                b.sub(one, first, span)
+                let rest = b.sub(one, first, span);
+                b.add(rest, half, span)
             }
         }
         Prim::MulAdd => match i {

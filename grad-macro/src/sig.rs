@@ -47,6 +47,10 @@ pub struct Sig {
     /// `wrt(..)` (`x: Real`, `w: &[Real]`): the expansion asserts that none is the float type
     /// under another name (see [`alias_probes`]).
     pub alias_probes: Vec<Type>,
+    /// The types, named by a path, of parameters left constant without `wrt(..)` (`m: &Gmm`):
+    /// the expansion asserts that none is a model (a `Params` type), whose gradient the user
+    /// would expect (see [`model_probe`]).
+    pub model_probes: Vec<Type>,
 }
 
 impl Sig {
@@ -481,11 +485,15 @@ pub fn analyze(item: &ItemFn, args: &Args, errors: &Errors) -> Sig {
     }
 
     let mut probes = Vec::new();
+    let mut model_probes = Vec::new();
     match &args.wrt {
         None => {
             for p in &mut params {
                 if p.class == ParamClass::Other && !p.receiver && generic_float().is_none() {
                     alias_probes(&p.ty, &mut probes);
+                }
+                if p.class == ParamClass::Other && !p.receiver {
+                    model_probes.extend(model_probe(&p.ty));
                 }
                 p.active = p.class != ParamClass::Other;
                 if p.class == ParamClass::Other && holds_float(&p.ty) && !is_mut_float_ref(&p.ty) {
@@ -522,6 +530,27 @@ pub fn analyze(item: &ItemFn, args: &Args, errors: &Errors) -> Sig {
         returns_float: float_ty_found.is_some(),
         params,
         alias_probes: probes,
+        model_probes,
+    }
+}
+
+/// `Gmm` of a parameter `m: &Gmm` or `m: Mlp<T>`: a type named by a path that could be a model.
+/// Not the primitive and standard types, whose names say what they are.
+fn model_probe(ty: &Type) -> Option<Type> {
+    const STD: &[&str] = &[
+        "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128", "usize",
+        "bool", "char", "str", "String", "f64", "f32", "Vec", "VecDeque", "HashMap", "HashSet",
+        "BTreeMap", "BTreeSet", "Option", "Box", "Rc", "Arc",
+    ];
+    match ty {
+        Type::Reference(r) => model_probe(&r.elem),
+        Type::Paren(p) => model_probe(&p.elem),
+        Type::Group(g) => model_probe(&g.elem),
+        Type::Path(p) if p.qself.is_none() => {
+            let last = p.path.segments.last()?;
+            (!STD.iter().any(|n| last.ident == n)).then(|| ty.clone())
+        }
+        _ => None,
     }
 }
 

@@ -271,6 +271,41 @@ impl FloatProbe<f32> {
     }
 }
 
+/// What every type that is not a model gets: nothing to report.
+#[doc(hidden)]
+pub trait NotAModel {
+    #[inline(always)]
+    fn not_a_model(&self) {}
+}
+
+impl<T: ?Sized> NotAModel for FloatProbe<T> {}
+
+/// The bound of the probe's method for models: never met (see [`FloatTypeSpelledOut`]).
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`#[gradient]` without `wrt(..)` sees a model (a `Params` type) as a parameter, which it would silently leave a constant",
+    label = "a model, not differentiated",
+    note = "name the parameters to differentiate: `#[gradient(wrt(m))]` gives the model's gradient (`d_m`), `#[gradient(wrt(x))]` differentiates `x` only and keeps the model a constant"
+)]
+pub trait ModelNamedInWrt {}
+
+/// See [`ModelNamedInWrt`].
+#[doc(hidden)]
+pub struct ModelLeftOut<'a>(PhantomData<&'a ()>);
+
+/// A type made a model by `#[derive(grad::Params)]` (not the floats and sequences of floats
+/// that are `Params` too).
+#[doc(hidden)]
+pub trait DerivedModel {}
+
+impl<T: DerivedModel + ?Sized> FloatProbe<T> {
+    pub fn not_a_model(&self)
+    where
+        for<'a> ModelLeftOut<'a>: ModelNamedInWrt,
+    {
+    }
+}
+
 /// A local buffer (held as a `Vec` or an array) passed on to a parameter `&[T]`, `&[T; N]` or
 /// `&Vec<T>` of another `#[gradient]` function, whose type the macro cannot see: the parameter's
 /// type picks the impl.

@@ -51,21 +51,21 @@ fn min32(x: f32, y: f32) -> f32 {
 }
 
 #[test]
-fn max_tie_goes_to_the_receiver() {
-    assert_eq!(max_grad(2.0, 2.0), (2.0, [1.0, 0.0]));
-    assert_eq!(max_path_grad(2.0, 2.0), (2.0, [1.0, 0.0]));
-    assert_eq!(max32_grad(-1.5, -1.5), (-1.5, [1.0, 0.0]));
+fn max_tie_is_shared() {
+    assert_eq!(max_grad(2.0, 2.0), (2.0, [0.5, 0.5]));
+    assert_eq!(max_path_grad(2.0, 2.0), (2.0, [0.5, 0.5]));
+    assert_eq!(max32_grad(-1.5, -1.5), (-1.5, [0.5, 0.5]));
     // 0.0 == -0.0: also a tie.
-    assert_eq!(max_grad(0.0, -0.0).1, [1.0, 0.0]);
+    assert_eq!(max_grad(0.0, -0.0).1, [0.5, 0.5]);
     // Off the tie: the larger one.
     assert_eq!(max_grad(3.0, 2.0).1, [1.0, 0.0]);
     assert_eq!(max_grad(2.0, 3.0).1, [0.0, 1.0]);
 }
 
 #[test]
-fn min_tie_goes_to_the_receiver() {
-    assert_eq!(min_grad(2.0, 2.0), (2.0, [1.0, 0.0]));
-    assert_eq!(min32_grad(7.0, 7.0), (7.0, [1.0, 0.0]));
+fn min_tie_is_shared() {
+    assert_eq!(min_grad(2.0, 2.0), (2.0, [0.5, 0.5]));
+    assert_eq!(min32_grad(7.0, 7.0), (7.0, [0.5, 0.5]));
     assert_eq!(min_grad(3.0, 2.0).1, [0.0, 1.0]);
     assert_eq!(min_grad(2.0, 3.0).1, [1.0, 0.0]);
 }
@@ -241,4 +241,21 @@ fn powf_at_zero_base() {
     assert_eq!(powf_grad(0.0, 1.0), (0.0, [1.0, 0.0]));
     // x^0 = 1: d/dx = 0. (d/dy = ln(x) = -inf at x = 0 is the true one-sided limit; not checked.)
     assert_eq!(powf_grad(0.0, 0.0).1[0], 0.0);
+}
+
+/// The stable softplus (`BCE` with logits as libraries write it) is smooth: at 0, where its two
+/// kinks meet, the shared tie of `max` and the zero slope of `abs` give its slope exactly.
+#[gradient]
+fn bce_with_logits(z: f64, t: f64) -> f64 {
+    z.max(0.0) - z * t + (-z.abs()).exp().ln_1p()
+}
+
+#[test]
+fn stable_softplus_is_exact_at_its_kinks() {
+    for t in [0.0, 0.3, 1.0] {
+        let (v, [dz, dt]) = bce_with_logits_grad(0.0, t);
+        assert_eq!(v.to_bits(), bce_with_logits(0.0, t).to_bits());
+        assert_eq!(dz, 0.5 - t);
+        assert_eq!(dt, 0.0);
+    }
 }

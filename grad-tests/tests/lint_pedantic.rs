@@ -1598,3 +1598,89 @@ fn tenth_round_forms_run() {
         tenth_round_forms_grad(vec![0.3, -0.7, 1.1], &[0, 1, 2, 3, 2], 0.4, &mut grad);
     assert!(value.is_finite() && dscale.is_finite() && grad.iter().all(|g| g.is_finite()));
 }
+
+/// The eleventh round: worklists (`while let Some(u) = stack.pop()`, `q.pop_front()`, `if
+/// seen.insert(u)` in an `else if`, `map.remove(&k)`), values taken out (`split_off`,
+/// `drain(..).collect()`, `pop().unwrap()` of a buffer), a running state in a `map` closure, a
+/// closure with a tuple pattern, `try_into` of a whole slice, a matrix of a constant size
+/// assigned from a literal of rows, a search of a data slice, and a `fold` after a `filter`.
+#[gradient(jvp, hvp, wrt(w))]
+fn eleventh_round_forms(w: &[f64], knots: &[f64], adj: &[Vec<usize>]) -> f64 {
+    const N: usize = 2;
+    let mut seen = std::collections::HashSet::new();
+    let mut stack = vec![0usize];
+    let mut walked = 0.0;
+    while let Some(u) = stack.pop() {
+        if u == 0 && w.len() > 5 {
+            walked += 1.0;
+        } else if seen.insert(u) {
+            walked = walked * 0.5 + w[u].sin();
+            for &v in &adj[u] {
+                stack.push(v);
+            }
+        }
+    }
+    let mut queue = std::collections::VecDeque::from(vec![0usize, 1]);
+    let mut front = 0.0;
+    while let Some(i) = queue.pop_front() {
+        front += w[i % w.len()];
+    }
+    let mut last = std::collections::HashMap::new();
+    for (i, &k) in [1usize, 0, 1].iter().enumerate() {
+        last.insert(k, i);
+    }
+    let removed = if let Some(i) = last.remove(&1) {
+        w[i]
+    } else {
+        0.0
+    };
+    let mut idx: Vec<usize> = (0..w.len()).collect();
+    let tail = idx.split_off(1);
+    let head: Vec<usize> = idx.drain(..1).collect();
+    let mut b = vec![0.0; w.len()];
+    for i in 0..w.len() {
+        b[i] = w[i] * w[i];
+    }
+    let popped = b.pop().unwrap();
+    let mut state = 0.0;
+    let filtered = w
+        .iter()
+        .map(|&x| {
+            state = 0.5 * state + x;
+            state
+        })
+        .sum::<f64>();
+    let resid = |(x, y): (f64, f64)| x * w[0] - y;
+    let q: [f64; 3] = w.try_into().unwrap();
+    let mut p = [[0.0; N]; N];
+    p[0][0] = q[1];
+    p = [[p[0][0] * q[2], p[0][1]], [p[1][0], p[1][1] + q[0]]];
+    let cell = knots.partition_point(|&k| k <= w[0]);
+    let best = w
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| i != 1)
+        .map(|(_, &v)| v)
+        .fold(f64::NEG_INFINITY, f64::max);
+    walked
+        + front
+        + removed
+        + tail.iter().map(|&i| w[i]).sum::<f64>()
+        + head.iter().map(|&i| w[i]).sum::<f64>()
+        + popped
+        + filtered
+        + resid((0.5, 0.25))
+        + p[0][0]
+        + p[1][1]
+        + f64::from(u32::try_from(cell).unwrap_or(0)) * w[2]
+        + best
+        + b.iter().sum::<f64>()
+}
+
+#[test]
+fn eleventh_round_forms_run() {
+    let adj = vec![vec![1, 2], vec![2], vec![0]];
+    let mut grad = [0.0; 3];
+    let value = eleventh_round_forms_grad(&[0.3, -0.7, 1.1], &[0.0, 0.5], &adj, &mut grad);
+    assert!(value.is_finite() && grad.iter().all(|g| g.is_finite()));
+}

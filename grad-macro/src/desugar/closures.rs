@@ -256,10 +256,8 @@ pub fn inline_closures(b: &mut syn::Block) {
                     match &*init.expr {
                         // (A `move` closure too: inlined, it reads what it captured, as no
                         // name it reads is written before its last inlined call.)
-                        syn::Expr::Closure(c)
-                            if c.asyncness.is_none() && c.inputs.iter().all(simple_param) =>
-                        {
-                            Some((pi.ident.clone(), c.clone()))
+                        syn::Expr::Closure(c) if c.asyncness.is_none() => {
+                            named_params(c).map(|c| (pi.ident.clone(), c))
                         }
                         _ => None,
                     }
@@ -468,6 +466,83 @@ fn unshadow_all(stmts: &mut [syn::Stmt], names: &HashSet<String>) {
         let n = syn::Ident::new(n, proc_macro2::Span::call_site());
         super::sub_slices::unshadow(stmts, &n);
     }
+}
+
+/// `c` with a name for each parameter: `|(x, y): (f64, f64)| a * x - y` is `|p: (f64, f64)| {
+/// let (x, y): (f64, f64) = p; a * x - y }`, which inlines as any other (the `let` is taken
+/// apart like one the user wrote). `None` for a pattern that may not match (a literal, a range).
+fn named_params(c: &syn::ExprClosure) -> Option<syn::ExprClosure> {
+    if c.inputs.iter().all(simple_param) {
+        return Some(c.clone());
+    }
+    let mut c = c.clone();
+    let mut lets: Vec<syn::Stmt> = Vec::new();
+    for p in c.inputs.iter_mut() {
+        if simple_param(p) {
+            continue;
+        }
+        let (pat, ty) = match &*p {
+            syn::Pat::Type(t) => (&*t.pat, Some(&t.ty)),
+            p => (p, None),
+        };
+        if !matches!(
+            pat,
+            syn::Pat::Tuple(_)
+                | syn::Pat::Reference(_)
+                | syn::Pat::Struct(_)
+                | syn::Pat::TupleStruct(_)
+                | syn::Pat::Paren(_)
+        ) {
+            return None;
+        }
+        let name = crate::naming::fresh("arg");
+        let (pat, ty) = (pat.clone(), ty.cloned());
+        // `|&(x, y): &(f64, f64)|`: the value behind the reference taken apart.
+        if let syn::Pat::Reference(r) = &pat {
+            let inner = &r.pat;
+            // A tuple's parts read through the reference (`(arg.0, arg.1)`), anything else
+            // copied out of it.
+            let value: syn::Expr = match &**inner {
+                syn::Pat::Tuple(t) => {
+                    let parts = (0..t.elems.len()).map(syn::Index::from);
+                    syn::parse_quote!((#(#name.#parts),*))
+                }
+                _ => syn::parse_quote!(*#name),
+            };
+            let param: syn::Pat = match ty {
+                Some(ty) => syn::Pat::Type(syn::PatType {
+                    attrs: Vec::new(),
+                    pat: Box::new(syn::parse_quote!(#name)),
+                    colon_token: Default::default(),
+                    ty,
+                }),
+                None => syn::parse_quote!(#name),
+            };
+            *p = param;
+            lets.push(syn::parse_quote!(let #inner = #value;));
+            continue;
+        }
+        let (param, bind): (syn::Pat, syn::Stmt) = match ty {
+            Some(ty) => (
+                syn::Pat::Type(syn::PatType {
+                    attrs: Vec::new(),
+                    pat: Box::new(syn::parse_quote!(#name)),
+                    colon_token: Default::default(),
+                    ty: ty.clone(),
+                }),
+                syn::parse_quote!(let #pat: #ty = #name;),
+            ),
+            None => (
+                syn::parse_quote!(#name),
+                syn::parse_quote!(let #pat = #name;),
+            ),
+        };
+        *p = param;
+        lets.push(bind);
+    }
+    let body = &c.body;
+    *c.body = syn::parse_quote!({ #(#lets)* #body });
+    Some(c)
 }
 
 /// `z`, `z: f64`, `mut z`: a parameter bound by a plain `let`.

@@ -286,6 +286,51 @@ pub fn filtered_chain(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
     ))
 }
 
+/// Input: `SOURCE.filter(F).map(G).fold(INIT, |acc, v| BODY)` (any stages with at least one
+/// `filter` or `take_while`; a function path for the closure is one by then). Output: `{ let mut
+/// ACC = INIT; for ITEM in SOURCE { .. guards ..; ACC = { let acc = ACC; let v = M; BODY }; }
+/// ACC }`: the items std would fold, in its order.
+pub fn filtered_fold(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
+    if m.method != "fold" || m.args.len() != 2 {
+        return None;
+    }
+    let syn::Expr::Closure(c) = &m.args[1] else {
+        return None;
+    };
+    let [acc_pat, item_pat] = [c.inputs.first()?, c.inputs.get(1)?].map(|p| match p {
+        syn::Pat::Type(t) => &*t.pat,
+        p => p,
+    });
+    let plain = |p: &syn::Pat| {
+        matches!(p, syn::Pat::Ident(i) if i.by_ref.is_none() && i.subpat.is_none())
+            || matches!(p, syn::Pat::Wild(_))
+    };
+    if c.inputs.len() != 2 || !plain(acc_pat) || !plain(item_pat) {
+        return None;
+    }
+    let (source, stages) = stages(&m.receiver)?;
+    let s = shape(source)?;
+    let pattern = s.pattern();
+    let (steps, last) = guards(s, &stages)?;
+    let Shape::Leaf(value, _) = &last else {
+        return None;
+    };
+    let (init, body) = (&m.args[0], &c.body);
+    let acc = crate::naming::hidden("acc");
+    Some(syn::parse_quote!({
+        let mut #acc = #init;
+        for #pattern in #source {
+            #(#steps)*
+            #acc = {
+                let #acc_pat = #acc;
+                let #item_pat = #value;
+                #body
+            };
+        }
+        #acc
+    }))
+}
+
 /// Input: `let v: Vec<f64> = SOURCE.filter(F).map(G).collect();` (a `filter` or `take_while`
 /// among the stages; typed by the `let` or a turbofish). Output: `let mut v: Vec<f64> =
 /// Vec::new(); for PAT in SOURCE { stages; v.push(item); }`: the pushes of a loop, which lowering

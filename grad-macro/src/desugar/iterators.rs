@@ -1831,13 +1831,17 @@ pub fn reduce_as_fold(m: &syn::ExprMethodCall) -> Option<syn::ExprMethodCall> {
     if r.method != "reduce" || r.args.len() != 1 {
         return None;
     }
-    // The items are values (`copied`/`cloned`) of a slice's `iter()`.
+    // The items are values (`copied`/`cloned`) of a slice's `iter()`, or what a closure makes
+    // of them (`map(|v| 2.0 * v)`, whose first value is then the closure's body on the first
+    // element).
     let syn::Expr::MethodCall(copies) = &*r.receiver else {
         return None;
     };
-    if !(copies.method == "copied" || copies.method == "cloned") || !copies.args.is_empty() {
-        return None;
-    }
+    let mapped = match (copies.method.to_string().as_str(), copies.args.first()) {
+        ("copied" | "cloned", None) => None,
+        ("map", Some(syn::Expr::Closure(c))) if c.inputs.len() == 1 => Some(c),
+        _ => return None,
+    };
     // Of a part, as `x[a..b].iter()` is written by then: `x.iter().skip(a).take(n)`.
     let mut inner = &*copies.receiver;
     if let syn::Expr::MethodCall(t) = inner {
@@ -1864,7 +1868,33 @@ pub fn reduce_as_fold(m: &syn::ExprMethodCall) -> Option<syn::ExprMethodCall> {
         return None;
     }
     let (src, f) = (&r.receiver, &r.args[0]);
-    syn::parse2(quote!(#src.skip(1).fold(#x[#first], #f))).ok()
+    let Some(c) = mapped else {
+        return syn::parse2(quote!(#src.skip(1).fold(#x[#first], #f))).ok();
+    };
+    // The closure's parameter bound to the first element, as the iterator gives it (`&x[a]`).
+    let bind = match untyped(&c.inputs[0]) {
+        syn::Pat::Ident(v) if v.by_ref.is_none() && v.subpat.is_none() => {
+            quote!(let #v = &#x[#first];)
+        }
+        syn::Pat::Reference(r) => match &*r.pat {
+            syn::Pat::Ident(v) if v.by_ref.is_none() && v.subpat.is_none() => {
+                quote!(let #v = #x[#first];)
+            }
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let body = &c.body;
+    // (`skip` before the `map`: the closure computes a value of the element alone.)
+    let rest = quote!(#x.iter().skip((#first) + 1));
+    let rest = match &copies.receiver.as_ref() {
+        syn::Expr::MethodCall(t) if t.method == "take" => {
+            let n = &t.args[0];
+            quote!(#rest.take((#n) - 1))
+        }
+        _ => rest,
+    };
+    syn::parse2(quote!(#rest.map(#c).fold({ #bind #body }, #f))).ok()
 }
 
 /// Input: `{ .. (A0, A1) }.1` — a part of a block whose tail is a tuple (a [`tuple_fold`] read

@@ -3,6 +3,7 @@
 
 mod closures;
 mod filters;
+mod hoist;
 mod items;
 mod iterators;
 mod labels;
@@ -12,6 +13,7 @@ mod normal;
 mod options;
 mod partial_pushes;
 mod pushes;
+pub use hoist::TAKING;
 pub use pushes::empty_vec;
 pub use tuples::mentions_float_type;
 mod ranges;
@@ -112,6 +114,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
         .collect();
     items::scope_items(&mut item.block);
     normal::normal_forms(&mut item.block);
+    hoist::taking_calls(&mut item.block);
     normal::methods_of_data_params(&mut item.block, &item.sig);
     normal::alias_self_fields(&mut item.block, &item.sig);
     normal::maps_of_array_params(&mut item.block, &item.sig);
@@ -124,6 +127,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     let floats = options::float_locals(&item.block, &item.sig);
     options::option_locals(&mut item.block, &floats);
     let float_names = tuples::float_names(&item.block, &float_params);
+    let data_names = hoist::data_names(&item.block, &float_names);
     Desugar {
         errors,
         seqs: &seqs,
@@ -133,6 +137,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
         other_params,
         float_params,
         float_names,
+        data_names,
     }
     .visit_block_mut(&mut item.block);
 }
@@ -273,6 +278,21 @@ struct Desugar<'e> {
     float_params: std::collections::HashSet<String>,
     /// Those and the locals that hold floats by their `let`s (see `tuples::float_names`).
     float_names: std::collections::HashSet<String>,
+    /// The locals that hold data by their `let`s (see `hoist::data_names`).
+    data_names: std::collections::HashSet<String>,
+}
+
+impl Desugar<'_> {
+    /// Whether `l`'s value is a chain of methods on a local of data (`tail.clone()`), which stays
+    /// data (see `hoist::data_names`).
+    fn copies_data(&self, l: &syn::Local) -> bool {
+        let Some(init) = &l.init else { return false };
+        let mut e = &*init.expr;
+        while let syn::Expr::MethodCall(m) = e {
+            e = &m.receiver;
+        }
+        matches!(e, syn::Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.data_names.contains(&i.to_string())))
+    }
 }
 
 /// The `cfg(...)` predicate of a `#[cfg]` attribute, removing every attribute that only concerns
@@ -493,6 +513,7 @@ impl VisitMut for Desugar<'_> {
                 iterators::pieces_chain(m);
                 if let Some(l) = iterators::filtered_reduction(m)
                     .or_else(|| filters::filtered_chain(m))
+                    .or_else(|| filters::filtered_fold(m))
                     .or_else(|| iterators::extremum(m))
                     .or_else(|| ranges::reduction_to_loop(m))
                     .or_else(|| iterators::reduction_over_data(m, self.seqs))
@@ -805,7 +826,7 @@ impl Desugar<'_> {
                             .or_else(|| filters::filtered_collect_let(l))
                             .or_else(|| {
                                 // A copy that pushes grow later is made by them (below).
-                                (!pushes::grown_copy(l, &work))
+                                (!pushes::grown_copy(l, &work) && !self.copies_data(l))
                                     .then(|| iterators::collect_let(l, &self.float_params))
                                     .flatten()
                             })

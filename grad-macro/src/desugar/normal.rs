@@ -251,6 +251,21 @@ pub(super) fn normal_forms(block: &mut syn::Block) {
                     }
                 }
             }
+            // `w.as_slice()`: `&w[..]`, the whole as a slice.
+            if let syn::Expr::MethodCall(m) = e {
+                // (Of a name: a field's is lowering's, see `data_field_slice`.)
+                if m.args.is_empty()
+                    && (m.method == "as_slice" || m.method == "as_mut_slice")
+                    && matches!(&*m.receiver, syn::Expr::Path(p) if p.path.get_ident().is_some())
+                {
+                    let r = &m.receiver;
+                    *e = if m.method == "as_slice" {
+                        syn::parse_quote!((&#r[..]))
+                    } else {
+                        syn::parse_quote!((&mut #r[..]))
+                    };
+                }
+            }
             // `while let P = e { body }`: `loop { let P = e else { break; }; body }`.
             if let syn::Expr::While(w) = e {
                 if let syn::Expr::Let(l) = &*w.cond {
@@ -292,6 +307,18 @@ pub(super) fn normal_forms(block: &mut syn::Block) {
                             b => syn::parse_quote!((#b) + 1),
                         };
                         *r = syn::parse_quote!(#start..#end);
+                    }
+                }
+            }
+        }
+        // `let ws = w.as_slice();` (made `(&w[..])` below): `let ws = &w[..];`, a view.
+        fn visit_local_mut(&mut self, l: &mut syn::Local) {
+            syn::visit_mut::visit_local_mut(self, l);
+            if let Some(init) = &mut l.init {
+                if let syn::Expr::Paren(p) = &*init.expr {
+                    let whole = matches!(&*p.expr, syn::Expr::Reference(r) if matches!(&*r.expr, syn::Expr::Index(ix) if matches!(&*ix.index, syn::Expr::Range(syn::ExprRange { start: None, end: None, .. }))));
+                    if whole {
+                        init.expr = p.expr.clone();
                     }
                 }
             }

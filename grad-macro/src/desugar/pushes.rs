@@ -27,6 +27,24 @@ pub fn push_let(l: &syn::Local, rest: &mut Vec<syn::Stmt>) -> Option<Vec<syn::St
     if init.diverge.is_some() {
         return None;
     }
+    // (Marked data below already.)
+    let marked = l
+        .attrs
+        .iter()
+        .any(|a| a.path().is_ident("grad_integers") || a.path().is_ident("grad_data"));
+    if ty.is_none() && !marked {
+        if let Some(methods) = empty_collection(&init.expr) {
+            // `let mut seen = HashSet::new();` (a set holds no float), `let mut q =
+            // VecDeque::new();` that only receives integers: data; a `VecDeque` of anything
+            // else is data that may hold floats (constants: lowering refuses differentiated
+            // values put into it).
+            let (m, name, e) = (pi.mutability, &pi.ident, &init.expr);
+            if methods.is_empty() || integer_pushes(rest, &pi.ident, methods) {
+                return Some(vec![syn::parse_quote!(#[grad_integers] let #m #name = #e;)]);
+            }
+            return Some(vec![syn::parse_quote!(#[grad_data] let #m #name = #e;)]);
+        }
+    }
     if !empty_vec(&init.expr) {
         return copy_then_pushes(l, &init.expr, rest);
     }
@@ -38,7 +56,7 @@ pub fn push_let(l: &syn::Local, rest: &mut Vec<syn::Stmt>) -> Option<Vec<syn::St
     let name = &pi.ident;
     // `let mut idx = Vec::new();` that only ever receives integers (a range's loop variable, an
     // enumeration's index, an integer literal or cast, a length): data, typed as such.
-    if ty.is_none() && integer_pushes(rest, name) {
+    if ty.is_none() && integer_pushes(rest, name, &[("push", 0)]) {
         let m = pi.mutability;
         let e = &init.expr;
         return Some(vec![
@@ -327,10 +345,13 @@ fn extends_inside(s: &mut syn::Stmt, name: &syn::Ident) -> bool {
 /// form: a name bound by `for i in a..b` (also `.rev()`, `.step_by(k)`, `.skip(k)`, `.take(k)`)
 /// or as the index of `.enumerate()`, an integer literal, a cast to an integer type, a
 /// `.len()`, a comparison.
-fn integer_pushes(rest: &[syn::Stmt], name: &syn::Ident) -> bool {
+/// `methods` are the names that put a value in, each with the position of the value among its
+/// arguments.
+fn integer_pushes(rest: &[syn::Stmt], name: &syn::Ident, methods: &[(&str, usize)]) -> bool {
     use syn::visit::Visit;
     struct Find<'a> {
         name: &'a syn::Ident,
+        methods: &'a [(&'a str, usize)],
         ints: Vec<syn::Ident>,
         pushes: usize,
         other: bool,
@@ -398,12 +419,13 @@ fn integer_pushes(rest: &[syn::Stmt], name: &syn::Ident) -> bool {
             syn::visit::visit_expr_for_loop(self, f);
         }
         fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
-            if m.method == "push"
-                && matches!(&*m.receiver, syn::Expr::Path(p) if p.path.is_ident(self.name))
-            {
-                self.pushes += 1;
-                if m.args.len() != 1 || !self.integer(&m.args[0]) {
-                    self.other = true;
+            let put = self.methods.iter().find(|(n, _)| m.method == n);
+            if let (Some(&(_, at)), syn::Expr::Path(p)) = (put, &*m.receiver) {
+                if p.path.is_ident(self.name) {
+                    self.pushes += 1;
+                    if m.args.len() != at + 1 || !self.integer(&m.args[at]) {
+                        self.other = true;
+                    }
                 }
             }
             syn::visit::visit_expr_method_call(self, m);
@@ -430,6 +452,7 @@ fn integer_pushes(rest: &[syn::Stmt], name: &syn::Ident) -> bool {
     }
     let mut f = Find {
         name,
+        methods,
         ints: Vec::new(),
         pushes: 0,
         other: false,
@@ -447,6 +470,34 @@ fn pushes_into(s: &syn::Stmt, name: &syn::Ident) -> bool {
             _,
         ) => super::partial_pushes::pushes_anywhere(&quote!(#e), name),
         s => push_arg(s, name).is_some(),
+    }
+}
+
+/// `VecDeque::new()`, `HashMap::new()`, `HashSet::default()`, ... (also `with_capacity(..)`):
+/// the methods that put a value in (see `integer_pushes`), none for a collection that cannot
+/// hold a float (a set, a heap).
+pub(super) fn empty_collection(e: &syn::Expr) -> Option<&'static [(&'static str, usize)]> {
+    let syn::Expr::Call(c) = e else {
+        return None;
+    };
+    let syn::Expr::Path(p) = &*c.func else {
+        return None;
+    };
+    let segs: Vec<String> = crate::naming::segments(&p.path);
+    let [.., ty, f] = &segs[..] else {
+        return None;
+    };
+    if !matches!(
+        (f.as_str(), c.args.len()),
+        ("new" | "default", 0) | ("with_capacity", 1)
+    ) {
+        return None;
+    }
+    match ty.as_str() {
+        "HashSet" | "BTreeSet" | "BinaryHeap" => Some(&[]),
+        "VecDeque" => Some(&[("push_back", 0), ("push_front", 0), ("insert", 1)]),
+        "HashMap" | "BTreeMap" => Some(&[("insert", 1)]),
+        _ => None,
     }
 }
 

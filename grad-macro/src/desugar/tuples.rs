@@ -550,7 +550,11 @@ pub fn matrix_let(
     };
     let value = rows_of_vec.as_ref().unwrap_or(&init.expr);
     // The elements, row by row, or the repeated value.
-    let (rows, cols, elems): (usize, usize, Option<Vec<&syn::Expr>>) = match value {
+    let (rows, cols, elems): (
+        proc_macro2::TokenStream,
+        proc_macro2::TokenStream,
+        Option<Vec<&syn::Expr>>,
+    ) = match value {
         syn::Expr::Array(a) => {
             let mut elems = Vec::new();
             let mut cols = None;
@@ -572,7 +576,11 @@ pub fn matrix_let(
             if !float_typed && !elems.iter().any(|e| float(e)) {
                 return None;
             }
-            (a.elems.len(), cols?, Some(elems))
+            let (rows, cols) = (a.elems.len(), cols?);
+            if rows == 0 || cols == 0 {
+                return None;
+            }
+            (quote::quote!(#rows), quote::quote!(#cols), Some(elems))
         }
         syn::Expr::Repeat(outer) => {
             let syn::Expr::Repeat(inner) = &*outer.expr else {
@@ -581,11 +589,20 @@ pub fn matrix_let(
             if !float_constant(&inner.expr) {
                 return None;
             }
-            (lit_usize(&outer.len)?, lit_usize(&inner.len)?, None)
+            // `[[0.0; N]; N]` of a constant `N` alike, its sizes as written.
+            let size = |e: &syn::Expr| match lit_usize(e) {
+                Some(n) => Some(quote::quote!(#n)),
+                // (A length is a constant: Rust takes no other.)
+                None if matches!(e, syn::Expr::Path(p) if p.qself.is_none()) => {
+                    Some(quote::quote!(#e))
+                }
+                None => None,
+            };
+            (size(&outer.len)?, size(&inner.len)?, None)
         }
         _ => return None,
     };
-    if rows == 0 || cols == 0 {
+    if rows.to_string() == "0usize" || cols.to_string() == "0usize" {
         return None;
     }
     let flat = crate::naming::hidden(&format!("mat_{name}"));
@@ -593,12 +610,12 @@ pub fn matrix_let(
     let mut r = MatUses {
         name,
         flat: &flat,
-        rows: quote::quote!(#rows),
-        cols: quote::quote!(#cols),
+        rows: rows.clone(),
+        cols: cols.clone(),
         other: false,
     };
     super::rewrite_rest(rest, name, &mut r, |r| !r.other)?;
-    let n = rows * cols;
+    let n = quote::quote!(#rows * #cols);
     let mut out: Vec<syn::Stmt> = vec![syn::parse_quote!(let mut #flat = [0.0; #n];)];
     match elems {
         Some(elems) => {
@@ -829,6 +846,31 @@ impl syn::visit_mut::VisitMut for MatUses<'_> {
                     .enumerate()
                     .map(|(k, v)| quote::quote!(#f[#r * #c + #k] = #v;));
                 *e = syn::parse_quote!({ let #r: usize = #i; #(#stores)* });
+            }
+            // `m = [[a, b], [c, d]];` (a covariance updated whole): every element computed
+            // first (they may read `m`), then stored.
+            syn::Expr::Assign(a)
+                if is_m(&a.left)
+                    && matches!(&*a.right, syn::Expr::Array(rows) if rows.elems.iter().all(|r| matches!(r, syn::Expr::Array(_)))) =>
+            {
+                let syn::Expr::Array(rows) = &mut *a.right else {
+                    unreachable!("checked")
+                };
+                let (f, c) = (self.flat, self.cols.clone());
+                let mut lets = Vec::new();
+                let mut stores = Vec::new();
+                for (i, row) in rows.elems.iter_mut().enumerate() {
+                    let syn::Expr::Array(row) = row else {
+                        unreachable!("checked")
+                    };
+                    for (j, v) in row.elems.iter_mut().enumerate() {
+                        self.visit_expr_mut(v);
+                        let t = crate::naming::fresh("elem");
+                        lets.push(quote::quote!(let #t = #v;));
+                        stores.push(quote::quote!(#f[#i * #c + #j] = #t;));
+                    }
+                }
+                *e = syn::parse_quote!({ #(#lets)* #(#stores)* });
             }
             // `m = r;`, `r = m;`: a whole matrix of the same shape (the type checker sees to
             // that), the flat buffers given each other's contents (the other one's `let` makes
@@ -1320,10 +1362,7 @@ pub fn float_names(body: &syn::Block, floats: &HashSet<String>) -> HashSet<Strin
 /// `&p[..3]`, `p[1..4]`). Output: `let a = p[(k) + 0]; let b = p[(k) + 1]; ..`, each element
 /// read where the part puts it.
 fn converted_part_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
-    let (pat, _) = super::pat_and_type(l);
-    let syn::Pat::Slice(sp) = pat else {
-        return None;
-    };
+    let (pat, ty) = super::pat_and_type(l);
     let init = l.init.as_ref()?;
     if init.diverge.is_some() {
         return None;
@@ -1346,18 +1385,53 @@ fn converted_part_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     {
         part = expr;
     }
-    let syn::Expr::Index(ix) = part else {
+    // `p[a..b]`, or the whole of `p` (whose length must then be the array's, as `try_into`
+    // checks).
+    let (x, start, whole): (&syn::Expr, syn::Expr, bool) = match part {
+        syn::Expr::Index(ix) => {
+            let syn::Expr::Range(range) = &*ix.index else {
+                return None;
+            };
+            let start = match &range.start {
+                Some(s) => (**s).clone(),
+                None => syn::parse_quote!(0),
+            };
+            (&*ix.expr, start, false)
+        }
+        syn::Expr::Path(p) if p.path.get_ident().is_some() => (part, syn::parse_quote!(0), true),
+        _ => return None,
+    };
+    // `let q: [f64; 3] = p.try_into().unwrap();`: an array of the elements.
+    if let (syn::Pat::Ident(q), Some(syn::Type::Array(arr))) = (pat, ty) {
+        if q.subpat.is_some() || q.by_ref.is_some() {
+            return None;
+        }
+        let syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(n),
+            ..
+        }) = &arr.len
+        else {
+            return None;
+        };
+        let n: usize = n.base10_parse().ok()?;
+        let elems = (0..n).map(|k| quote::quote!(#x[(#start) + #k]));
+        let mut out: Vec<syn::Stmt> = Vec::new();
+        if whole {
+            out.push(syn::parse_quote!(::core::assert!(#x.len() == #n, "could not convert slice to array");));
+        }
+        out.push(syn::parse_quote!(let #q: #arr = [#(#elems),*];));
+        return Some(out);
+    }
+    let syn::Pat::Slice(sp) = pat else {
         return None;
     };
-    let syn::Expr::Range(range) = &*ix.index else {
-        return None;
-    };
-    let start: syn::Expr = match &range.start {
-        Some(s) => (**s).clone(),
-        None => syn::parse_quote!(0),
-    };
-    let x = &ix.expr;
-    let mut out = Vec::new();
+    let mut out: Vec<syn::Stmt> = Vec::new();
+    if whole {
+        let n = sp.elems.len();
+        out.push(
+            syn::parse_quote!(::core::assert!(#x.len() == #n, "could not convert slice to array");),
+        );
+    }
     for (k, p) in sp.elems.iter().enumerate() {
         match p {
             syn::Pat::Ident(i) if i.subpat.is_none() && i.by_ref.is_none() => {

@@ -31,14 +31,31 @@ pub fn data_repeat(init: &Expr) -> bool {
     }
 }
 
-/// Whether `e` is `vec![v; n]` or `[v; n]` of such a value.
+/// Whether `e` is `vec![v; n]` or `[v; n]` of such a value, or a list of them.
 pub fn data_buffer(e: &Expr) -> bool {
     match e {
-        Expr::Macro(m) if m.mac.path.is_ident("vec") => m
-            .mac
-            .parse_body::<RepeatBody>()
-            .is_ok_and(|RepeatBody(init, _)| data_repeat(&init)),
+        Expr::Macro(m) if m.mac.path.is_ident("vec") => {
+            m.mac
+                .parse_body::<RepeatBody>()
+                .is_ok_and(|RepeatBody(init, _)| data_repeat(&init))
+                // `vec![0usize]`, `vec![true, false]`: a list of such values.
+                || m.mac
+                    .parse_body_with(
+                        syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated,
+                    )
+                    .is_ok_and(|l| !l.is_empty() && l.iter().all(data_repeat))
+        }
         Expr::Repeat(r) => data_repeat(&r.expr),
+        Expr::Array(a) => !a.elems.is_empty() && a.elems.iter().all(data_repeat),
+        // `Vec::from([0usize])`, `VecDeque::from(vec![0usize])`.
+        Expr::Call(c) if c.args.len() == 1 => {
+            let Expr::Path(p) = &*c.func else {
+                return false;
+            };
+            let segs = crate::naming::segments(&p.path);
+            matches!(&segs[..], [.., t, f] if (t == "Vec" || t == "VecDeque") && f == "from")
+                && data_buffer(&c.args[0])
+        }
         _ => false,
     }
 }

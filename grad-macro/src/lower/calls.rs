@@ -30,6 +30,9 @@ const SEARCHES: [&str; 5] = [
 
 impl Lowerer<'_> {
     pub(super) fn lower_method_call(&mut self, m: &syn::ExprMethodCall) -> Option<Value> {
+        if let Some(taken) = self.taken_value(m) {
+            return taken;
+        }
         // `KNOTS.partition_point(|&k| k <= x)`, `.position(..)`, `.filter(..).count()`,
         // `.binary_search_by(|k| k.total_cmp(&x))` on data: a position found by comparisons,
         // constant between the points where one of them changes (as `x.floor() as usize` is),
@@ -37,8 +40,12 @@ impl Lowerer<'_> {
         if SEARCHES.iter().any(|n| m.method == n) {
             // `x.iter().filter(|v| **v > 0.0).count()`, `x.iter().position(..)` over a
             // differentiated slice: comparisons of its elements, kept as written.
-            if self.mentions_seq(&m.receiver)
-                && matches!(&*m.receiver, Expr::MethodCall(r) if r.method != "iter" || m.method != "count")
+            // (`x.partition_point(..)` of the slice itself alike, and a search of a slice of
+            // data: `knots.iter().position(|&k| k > x)`.)
+            let of_seq = self.mentions_seq(&m.receiver) || self.mentions_data_seq(&m.receiver);
+            if of_seq
+                && (matches!(&*m.receiver, Expr::MethodCall(r) if r.method != "iter" || m.method != "count")
+                    || matches!(&*m.receiver, Expr::Path(_)) && m.method != "count")
             {
                 let (tokens, uses) = self.rename(&Expr::MethodCall(m.clone()));
                 return Some(self.bind_found(m, tokens, uses));
@@ -874,7 +881,12 @@ impl Lowerer<'_> {
                     Expr::Call(c) => self.float_type_path(&c.func),
                     _ => false,
                 };
-                if r.mutability.is_none() && (float_name || float_expr) {
+                // `f(&w[0])` of a sequence parameter, `f(&w[0][1])` of rows: an element where the
+                // read gives a float (a row of rows is passed on below).
+                let element = !float_expr
+                    && matches!(&*r.expr, Expr::Index(ix) if !matches!(&*ix.index, Expr::Range(_))
+                        && self.seq_of_expr(&ix.expr).is_some());
+                if r.mutability.is_none() && (float_name || float_expr || element) {
                     if let Some(Value::Float(o)) = self.lower_expr(&r.expr) {
                         // `f(&x)` of a differentiated `x`: a `&f64` parameter, a scalar of `f_grad`.
                         if self.b.func.is_active(o) {

@@ -231,6 +231,15 @@ impl Lowerer<'_> {
 
     /// Whether an expression reads a float sequence of this function (so it must not be carried along
     /// as opaque tokens).
+    /// Whether an expression names a float sequence that is not differentiated (a parameter left
+    /// out by `wrt`).
+    pub(super) fn mentions_data_seq(&self, e: &Expr) -> bool {
+        crate::naming::mentions(
+            e.to_token_stream(),
+            &|i| matches!(self.env.lookup(i), Some(Binding::Seq(s)) if !self.b.func.seq(s).active),
+        )
+    }
+
     pub(super) fn mentions_seq(&self, e: &Expr) -> bool {
         let mut idents = Vec::new();
         struct Paths<'a>(&'a mut Vec<Ident>);

@@ -132,6 +132,18 @@ pub fn assigned_names(block: &syn::Block) -> Vec<Ident> {
             }
             syn::visit::visit_stmt(self, s);
         }
+        // `let t = stack.pop();` (also `if seen.insert(k)`, made such a `let` by
+        // `desugar::hoist`): a call that takes something out of a local changes it.
+        fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
+            if crate::desugar::TAKING.iter().any(|n| m.method == n) {
+                if let Expr::Path(p) = &*m.receiver {
+                    if let Some(i) = p.path.get_ident() {
+                        self.0.push(i.clone());
+                    }
+                }
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
         fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
         fn visit_item(&mut self, _: &'a syn::Item) {}
     }

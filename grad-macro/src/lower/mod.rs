@@ -14,6 +14,7 @@ mod iter;
 mod loops;
 mod opaque;
 mod reduce;
+mod taking;
 
 pub use calls::{data_method_call, field_method_call, STD_TYPES};
 pub use env::SeqId;
@@ -86,6 +87,15 @@ pub struct Lowerer<'f> {
     pub data_values: std::collections::HashMap<ValId, bool>,
     /// The sequence parameters taken by value as a `Vec<T>`: passed on by name, moved.
     pub owned_params: std::collections::HashSet<crate::ir::SeqId>,
+    /// Lowering the value of a `let` that takes something out of a local of data, run on a copy
+    /// (see `taking_let`): the call is not refused as one kept where it would run again.
+    pub taking: bool,
+}
+
+/// A differentiated value put into a collection of data (`buf.push_back(x)` into a
+/// `VecDeque<f64>`), which the engine keeps as written: the value's derivative would be lost.
+fn into_data_message(id: &Ident) -> String {
+    format!("`#[gradient]` cannot follow a differentiated value into `{id}`, a collection it keeps as written (a `VecDeque`, a map, a `Vec` of a type it does not follow), so its derivative would be lost: hold the values in a buffer of floats written by index (`let mut {id} = vec![0.0; n];`, `{id}[i] = ..`), or keep indices in `{id}` and read the floats where they are")
 }
 
 /// A statement of a sequence being lowered; `else if` chains are spliced in as `If` items.
@@ -167,6 +177,7 @@ pub fn lower(item: &syn::ItemFn, sig: &Sig, errors: &Errors) -> Option<Lowered> 
         searching: 0,
         arrays: std::collections::HashSet::new(),
         data_values: std::collections::HashMap::new(),
+        taking: false,
         owned_params,
     };
     let items: Vec<Item> = item.block.stmts.iter().map(Item::Stmt).collect();
@@ -885,6 +896,12 @@ impl<'f> Lowerer<'f> {
             );
             return;
         }
+        if let Some(ident) = &ident {
+            if let Some(binding) = self.taking_let(ident, &init.expr, ty) {
+                self.env.declare(ident.clone(), binding);
+                return;
+            }
+        }
         if let (Some(ident), Some(ty)) = (&ident, ty) {
             if let Some(v) = self.data_let(ty, &init.expr) {
                 self.env.declare(ident.clone(), Binding::Val(v));
@@ -894,17 +911,19 @@ impl<'f> Lowerer<'f> {
         // `let mut counts = vec![0usize; k];`, `let mut seen = [false; 8];`, and a vector the
         // desugaring found only integers pushed into (`#[grad_integers]`): data, kept as
         // written and changed in place (see `data_value_change`).
-        let integers = local
-            .attrs
-            .iter()
-            .any(|a| a.path().is_ident("grad_integers"));
+        // A collection that may hold floats (`#[grad_data]`: a `VecDeque::new()`) is data too,
+        // into which nothing differentiated may go.
+        let marked = |name| local.attrs.iter().any(|a| a.path().is_ident(name));
+        let (integers, floats) = (marked("grad_integers"), marked("grad_data"));
         if let Some(ident) = &ident {
-            if integers || buffers::data_buffer(&init.expr) {
+            // A copy of data (`let mut rest = idx.clone();`) is data alike.
+            let copied = self.data_copy(&init.expr);
+            if integers || floats || copied.is_some() || buffers::data_buffer(&init.expr) {
                 let (tokens, uses) = self.rename(&init.expr);
                 let v = self
                     .b
                     .opaque(Kind::Other, ty.cloned(), tokens, uses, init.expr.span());
-                self.data_values.insert(v, false);
+                self.data_values.insert(v, floats || copied == Some(true));
                 self.env.declare(ident.clone(), Binding::Val(v));
                 return;
             }
@@ -1068,7 +1087,8 @@ impl<'f> Lowerer<'f> {
         };
         let floats = *self.data_values.get(&v)?;
         if floats && m.args.iter().any(|a| self.reads_differentiated(a)) {
-            return None;
+            self.errors.push_spanned(e, into_data_message(id));
+            return Some(());
         }
         let (recv, mut uses) = self.rename(&m.receiver);
         let method = &m.method;
@@ -1125,7 +1145,8 @@ impl<'f> Lowerer<'f> {
         };
         let floats = *self.data_values.get(&v)?;
         if floats && self.reads_differentiated(e) {
-            return None;
+            self.errors.push_spanned(e, into_data_message(id));
+            return Some(Some(()));
         }
         // The statement with the value's name in place of the root, then the name bound.
         let t = crate::naming::hidden("changed");
@@ -1168,6 +1189,28 @@ impl<'f> Lowerer<'f> {
         self.data_values.insert(new, floats);
         self.env.assign(id, Binding::Val(new));
         Some(Some(()))
+    }
+
+    /// `idx.clone()`, `idx.to_vec()` or `idx.to_owned()` of a value of data (see `data_let`):
+    /// whether its type holds floats.
+    fn data_copy(&self, e: &syn::Expr) -> Option<bool> {
+        let syn::Expr::MethodCall(m) = e else {
+            return None;
+        };
+        if !m.args.is_empty()
+            || !["clone", "to_vec", "to_owned"]
+                .iter()
+                .any(|n| m.method == n)
+        {
+            return None;
+        }
+        let syn::Expr::Path(p) = &*m.receiver else {
+            return None;
+        };
+        match self.env.lookup(p.path.get_ident()?)? {
+            Binding::Val(v) => self.data_values.get(&v).copied(),
+            _ => None,
+        }
     }
 
     /// Whether `e` names a differentiated value or sequence.

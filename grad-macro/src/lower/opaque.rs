@@ -76,7 +76,9 @@ impl VisitMut for Renamer<'_, '_> {
         // `st.pop()` of a buffer: kept as written, it would run again where the expression is
         // tested and read again (an `if let`'s names, the backward pass).
         if let syn::Expr::MethodCall(m) = e {
-            if MUTATING.contains(&m.method.to_string().as_str()) && self.is_local(&m.receiver) {
+            let method = m.method.to_string();
+            let taken = self.lowerer.taking && crate::desugar::TAKING.contains(&method.as_str());
+            if MUTATING.contains(&method.as_str()) && self.is_local(&m.receiver) && !taken {
                 self.lowerer.errors.push_spanned(
                     &m.method,
                     format!(

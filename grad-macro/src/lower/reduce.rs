@@ -91,74 +91,86 @@ impl Lowerer<'_> {
             }
         };
         let acc2 = acc.clone();
-        let result = self.build_loop(
-            Header::Range(plan, &item_pat),
-            vec![acc.clone()],
-            &mut |this| {
-                let item = match map {
-                    Some(c) => {
-                        let v = this.lower_expr(&c.body)?;
-                        this.to_float(v, c.body.span())?
-                    }
-                    None => match fold {
-                        // The fold's item is its second closure parameter, bound by the pattern.
-                        Some(_) => Operand::Const(0.0),
-                        None => {
-                            let id = crate::naming::hidden("item");
-                            match this.env.lookup(&id) {
-                                Some(Binding::Val(v)) => Operand::Val(v),
-                                _ => return None,
-                            }
+        // A closure that assigns a local of the enclosing scope (`|&x| { state = a * state + x;
+        // state }`, a running filter): the loop carries it too, as a `for` loop would.
+        let mut carried = vec![acc.clone()];
+        for c in map.into_iter().chain(fold) {
+            let mut own = Vec::new();
+            for p in &c.inputs {
+                super::opaque::collect_pat_idents(p, &mut own);
+            }
+            let body = &c.body;
+            let block: syn::Block = syn::parse_quote!({ #body; });
+            for n in super::loops::assigned_names(&block) {
+                if !own.contains(&n) && !carried.contains(&n) {
+                    carried.push(n);
+                }
+            }
+        }
+        let result = self.build_loop(Header::Range(plan, &item_pat), carried, &mut |this| {
+            let item = match map {
+                Some(c) => {
+                    let v = this.lower_expr(&c.body)?;
+                    this.to_float(v, c.body.span())?
+                }
+                None => match fold {
+                    // The fold's item is its second closure parameter, bound by the pattern.
+                    Some(_) => Operand::Const(0.0),
+                    None => {
+                        let id = crate::naming::hidden("item");
+                        match this.env.lookup(&id) {
+                            Some(Binding::Val(v)) => Operand::Val(v),
+                            _ => return None,
                         }
-                    },
-                };
-                let Some(Binding::Val(a)) = this.env.lookup(&acc2) else {
-                    return None;
-                };
-                let a = Operand::Val(a);
-                let next = match (name, fold) {
-                    ("sum", _) => this.b.add(a, item, span),
-                    ("product", _) => this.b.mul(a, item, span),
-                    (_, Some(c)) => {
-                        // `|acc, v| body`: bind the closure's accumulator name to the carried value.
-                        let acc_name = match &c.inputs[0] {
-                            Pat::Ident(pi) => pi.ident.clone(),
+                    }
+                },
+            };
+            let Some(Binding::Val(a)) = this.env.lookup(&acc2) else {
+                return None;
+            };
+            let a = Operand::Val(a);
+            let next = match (name, fold) {
+                ("sum", _) => this.b.add(a, item, span),
+                ("product", _) => this.b.mul(a, item, span),
+                (_, Some(c)) => {
+                    // `|acc, v| body`: bind the closure's accumulator name to the carried value.
+                    let acc_name = match &c.inputs[0] {
+                        Pat::Ident(pi) => pi.ident.clone(),
+                        other => {
+                            this.errors
+                                .push_spanned(other, "name the accumulator: `|acc, v| ...`");
+                            return None;
+                        }
+                    };
+                    this.env.push();
+                    this.env.declare(acc_name, Binding::Val(a.val().unwrap()));
+                    if map.is_some() {
+                        // After `map`, the fold's item is the mapped value.
+                        match &c.inputs[1] {
+                            Pat::Ident(pi) => {
+                                let b = this.bind_float(item, span);
+                                this.env.declare(pi.ident.clone(), b);
+                            }
+                            Pat::Wild(_) => {}
                             other => {
                                 this.errors
-                                    .push_spanned(other, "name the accumulator: `|acc, v| ...`");
+                                    .push_spanned(other, "name the item: `|acc, v| ...`");
+                                this.env.pop();
                                 return None;
                             }
-                        };
-                        this.env.push();
-                        this.env.declare(acc_name, Binding::Val(a.val().unwrap()));
-                        if map.is_some() {
-                            // After `map`, the fold's item is the mapped value.
-                            match &c.inputs[1] {
-                                Pat::Ident(pi) => {
-                                    let b = this.bind_float(item, span);
-                                    this.env.declare(pi.ident.clone(), b);
-                                }
-                                Pat::Wild(_) => {}
-                                other => {
-                                    this.errors
-                                        .push_spanned(other, "name the item: `|acc, v| ...`");
-                                    this.env.pop();
-                                    return None;
-                                }
-                            }
                         }
-                        let v = this.lower_expr(&c.body);
-                        this.env.pop();
-                        let v = v?;
-                        this.to_float(v, c.body.span())?
                     }
-                    _ => unreachable!(),
-                };
-                let b = this.bind_float(next, span);
-                this.env.assign(&acc2, b);
-                Some(())
-            },
-        );
+                    let v = this.lower_expr(&c.body);
+                    this.env.pop();
+                    let v = v?;
+                    this.to_float(v, c.body.span())?
+                }
+                _ => unreachable!(),
+            };
+            let b = this.bind_float(next, span);
+            this.env.assign(&acc2, b);
+            Some(())
+        });
         let out = match self.env.lookup(&acc) {
             Some(Binding::Val(v)) => Some(Value::Float(Operand::Val(v))),
             _ => None,

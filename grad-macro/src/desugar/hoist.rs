@@ -1,0 +1,193 @@
+//! Calls that take something out of a local (`stack.pop()`, `seen.insert(k)`, `v.split_off(n)`)
+//! where lowering keeps an expression as written (a condition, a scrutinee, a `let .. else`, the
+//! value of an assignment): moved into a `let` of their own just before, where lowering can run
+//! them once and change the local (`lower::data_taking_let`). Kept as written, the call would run
+//! again wherever the expression is tested again, and on a copy the expansion cannot change.
+
+use syn::visit_mut::VisitMut;
+
+/// Methods that change their receiver and hand back what they took out or whether they did.
+pub const TAKING: &[&str] = &[
+    "pop",
+    "pop_front",
+    "pop_back",
+    "remove",
+    "swap_remove",
+    "split_off",
+    "insert",
+    "drain",
+];
+
+/// Rewrites every block of `block`.
+pub(super) fn taking_calls(block: &mut syn::Block) {
+    struct Hoist;
+    impl VisitMut for Hoist {
+        fn visit_block_mut(&mut self, b: &mut syn::Block) {
+            syn::visit_mut::visit_block_mut(self, b);
+            let mut out = Vec::with_capacity(b.stmts.len());
+            for mut s in std::mem::take(&mut b.stmts) {
+                if let Some(expr) = hoisted_part(&mut s) {
+                    let t = crate::naming::fresh("taken");
+                    let e = std::mem::replace(expr, syn::parse_quote!(#t));
+                    out.push(syn::parse_quote!(let #t = #e;));
+                }
+                out.push(s);
+            }
+            b.stmts = out;
+        }
+        // `else if seen.insert(k) { .. }`: `else { let t = seen.insert(k); if t { .. } }`.
+        fn visit_expr_if_mut(&mut self, i: &mut syn::ExprIf) {
+            syn::visit_mut::visit_expr_if_mut(self, i);
+            if let Some((_, e)) = &mut i.else_branch {
+                if let syn::Expr::If(inner) = &mut **e {
+                    let cond = match &mut *inner.cond {
+                        syn::Expr::Let(l) => &mut *l.expr,
+                        c => c,
+                    };
+                    if takes(cond) {
+                        let t = crate::naming::fresh("taken");
+                        let c = std::mem::replace(cond, syn::parse_quote!(#t));
+                        let rest = &*inner;
+                        **e = syn::parse_quote!({ let #t = #c; #rest });
+                    }
+                }
+            }
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    Hoist.visit_block_mut(block);
+}
+
+/// The part of `s` to run first: the value of a `let .. else`, the condition of an `if` (the
+/// scrutinee of an `if let`), the scrutinee of a `match` (as statements or a `let`'s value), the
+/// value of an assignment to a name
+/// (`sum -= buf.pop_front().unwrap();` too).
+fn hoisted_part(s: &mut syn::Stmt) -> Option<&mut syn::Expr> {
+    // The condition of an `if`, the scrutinee of an `if let` or a `match`.
+    fn tested(e: &mut syn::Expr) -> Option<&mut syn::Expr> {
+        match e {
+            syn::Expr::If(i) => Some(match &mut *i.cond {
+                syn::Expr::Let(l) => &mut *l.expr,
+                c => c,
+            }),
+            syn::Expr::Match(m) => Some(&mut *m.expr),
+            _ => None,
+        }
+    }
+    let part = match s {
+        syn::Stmt::Local(l) => {
+            let init = l.init.as_mut()?;
+            if init.diverge.is_some() {
+                &mut *init.expr
+            } else {
+                // `let v = if let Some(i) = m.remove(&k) { .. } else { .. };`
+                tested(&mut init.expr)?
+            }
+        }
+        syn::Stmt::Expr(e, _) => match e {
+            syn::Expr::If(_) | syn::Expr::Match(_) => tested(e)?,
+            syn::Expr::Assign(a) if matches!(&*a.left, syn::Expr::Path(_)) => &mut *a.right,
+            syn::Expr::Binary(b)
+                if matches!(&*b.left, syn::Expr::Path(_))
+                    && crate::lower::is_compound_assign(&b.op) =>
+            {
+                &mut *b.right
+            }
+            _ => return None,
+        },
+        _ => return None,
+    };
+    takes(part).then_some(part)
+}
+
+/// Whether `e` runs a taking call on a local name, where running it first keeps its meaning:
+/// not behind `&&`/`||` (which may not run it), not in a closure.
+fn takes(e: &syn::Expr) -> bool {
+    struct Find {
+        found: bool,
+        lazy: bool,
+    }
+    impl<'a> syn::visit::Visit<'a> for Find {
+        fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
+            let mut r = &*m.receiver;
+            while let syn::Expr::Paren(p) = r {
+                r = &p.expr;
+            }
+            if TAKING.iter().any(|n| m.method == n)
+                && matches!(r, syn::Expr::Path(p) if p.path.get_ident().is_some())
+            {
+                self.found = true;
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_bin_op(&mut self, op: &'a syn::BinOp) {
+            self.lazy |= matches!(op, syn::BinOp::And(_) | syn::BinOp::Or(_));
+        }
+        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+        fn visit_expr_block(&mut self, _: &'a syn::ExprBlock) {}
+        fn visit_macro(&mut self, _: &'a syn::Macro) {}
+    }
+    let mut f = Find {
+        found: false,
+        lazy: false,
+    };
+    syn::visit::Visit::visit_expr(&mut f, e);
+    f.found && !f.lazy
+}
+
+/// The locals that hold data by their `let`s, as far as their form tells (and none of
+/// `floats`): a type that names no float (`let idx: Vec<usize> = ..`), a collection that cannot
+/// hold one (`HashSet::new()`), and what a taking call or a copy makes of such a local
+/// (`let tail = idx.split_off(n);`, `let rest = tail.clone();`). A copy of one stays data rather
+/// than becoming a buffer of floats.
+pub(super) fn data_names(
+    body: &syn::Block,
+    floats: &std::collections::HashSet<String>,
+) -> std::collections::HashSet<String> {
+    struct Lets<'a>(Vec<&'a syn::Local>);
+    impl<'a> syn::visit::Visit<'a> for Lets<'a> {
+        fn visit_local(&mut self, l: &'a syn::Local) {
+            self.0.push(l);
+            syn::visit::visit_local(self, l);
+        }
+    }
+    let mut lets = Lets(Vec::new());
+    syn::visit::Visit::visit_block(&mut lets, body);
+    let mut out = std::collections::HashSet::new();
+    loop {
+        let before = out.len();
+        for l in &lets.0 {
+            let (pat, ty) = super::pat_and_type(l);
+            let (syn::Pat::Ident(pi), Some(init)) = (pat, &l.init) else {
+                continue;
+            };
+            let name = pi.ident.to_string();
+            if floats.contains(&name) || out.contains(&name) {
+                continue;
+            }
+            let typed = ty
+                .is_some_and(|t| matches!(t, syn::Type::Path(_)) && !super::mentions_float_type(t));
+            let set =
+                matches!(super::pushes::empty_collection(&init.expr), Some(m) if m.is_empty());
+            let from_data = {
+                let mut e = &*init.expr;
+                let mut first = None;
+                while let syn::Expr::MethodCall(m) = e {
+                    first = Some(m);
+                    e = &m.receiver;
+                }
+                first.is_some_and(|m| {
+                    (TAKING.iter().any(|n| m.method == n)
+                        || ["clone", "to_vec", "to_owned"].iter().any(|n| m.method == n))
+                        && matches!(e, syn::Expr::Path(p) if p.path.get_ident().is_some_and(|i| out.contains(&i.to_string())))
+                })
+            };
+            if typed || set || from_data {
+                out.insert(name);
+            }
+        }
+        if out.len() == before {
+            return out;
+        }
+    }
+}

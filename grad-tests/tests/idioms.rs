@@ -1,0 +1,282 @@
+//! Idioms of code written without `#[gradient]` in mind (issue 8), found by probes of such code:
+//! a running state assigned inside the closure of a reduction, closures with a tuple pattern for
+//! a parameter, `try_into` of a whole slice and `as_slice`, matrices of a constant size and
+//! matrices assigned whole from a literal of rows, searches of a slice of data, references to
+//! elements of parameters passed to `&f64` parameters, and `map(..).reduce(..)`. Each against
+//! central finite differences, values bit for bit.
+
+#![allow(clippy::needless_range_loop, clippy::cast_precision_loss)]
+
+mod common;
+
+use common::check_flat;
+use grad::gradient;
+
+fn check(what: &str, f: &dyn Fn(&[f64]) -> f64, g: &dyn Fn(&[f64], &mut [f64]) -> f64, p: &[f64]) {
+    let mut d = vec![f64::NAN; p.len()];
+    let v = g(p, &mut d);
+    check_flat(what, p, f, v, &d).unwrap();
+}
+
+const XS: [f64; 4] = [1.0, -0.5, 2.0, 0.25];
+
+/// A first-order filter run inside `map` (the state assigned by the closure), summed.
+#[gradient(wrt(a))]
+fn filtered(a: f64, xs: &[f64]) -> f64 {
+    let mut state = 0.0;
+    xs.iter()
+        .map(|&x| {
+            state = a * state + x;
+            state
+        })
+        .sum()
+}
+
+/// A counter and a state in the closures of `fold`, `product`, `zip`, ranges and `max_by`.
+#[gradient(wrt(a))]
+fn stateful(a: f64, xs: &[f64], ys: &[f64]) -> f64 {
+    let mut s = 0.0;
+    let zipped = xs
+        .iter()
+        .zip(ys)
+        .map(|(x, y)| {
+            s = s * a + x;
+            s * y
+        })
+        .sum::<f64>();
+    let mut c = 0.0;
+    let prod = xs
+        .iter()
+        .map(|&x| {
+            c += 1.0;
+            a * x + c
+        })
+        .product::<f64>();
+    let mut st = 1.0;
+    let ranged = (0..3)
+        .map(|i| {
+            st = st * a + f64::from(i);
+            st
+        })
+        .fold(0.0, |m, v| m + v * v);
+    let mut t = 0.0;
+    let top = xs
+        .iter()
+        .map(|&x| {
+            t = a * t + x;
+            t
+        })
+        .max_by(|p, q| p.total_cmp(q))
+        .unwrap();
+    zipped + 0.1 * prod + 0.01 * ranged + top + s + t
+}
+
+#[test]
+fn states_assigned_inside_closures() {
+    let ys = [0.3, 1.0, -2.0, 0.5];
+    for a in [0.5, -0.7, 1.3] {
+        check(
+            "filtered",
+            &|p| filtered(p[0], &XS),
+            &|p, d| {
+                let (v, [g]) = filtered_grad(p[0], &XS);
+                d[0] = g;
+                v
+            },
+            &[a],
+        );
+        check(
+            "stateful",
+            &|p| stateful(p[0], &XS, &ys),
+            &|p, d| {
+                let (v, [g]) = stateful_grad(p[0], &XS, &ys);
+                d[0] = g;
+                v
+            },
+            &[a],
+        );
+    }
+    // By hand: states 1, 1.5, 2.75 at a = 0.5 (x = 1, 1, 1) sum to 5.25 ... with XS it is the
+    // recurrence s_k = a s_(k-1) + x_k; the value is the original's bit for bit.
+    assert_eq!(
+        filtered_grad(0.5, &XS).0.to_bits(),
+        filtered(0.5, &XS).to_bits()
+    );
+}
+
+/// A residual closure taking a data point apart by its pattern.
+#[gradient(wrt(a, b))]
+fn fitted(a: f64, b: f64, data: &[(f64, f64)]) -> f64 {
+    let resid = |(x, y): (f64, f64)| a * x + b - y;
+    let sq = |&(x, y): &(f64, f64)| (a * x - y).powi(2);
+    let mut loss = 0.0;
+    for &pt in data {
+        loss += resid(pt).powi(2) + 0.5 * sq(&pt);
+    }
+    loss
+}
+
+/// A block of parameters converted to an array whole, a vector viewed as a slice.
+#[gradient(wrt(p))]
+fn quadratic(p: &[f64], x: f64) -> f64 {
+    let q: [f64; 3] = p.try_into().unwrap();
+    let [c0, c1, c2]: [f64; 3] = p.try_into().unwrap();
+    q[0] * x * x + q[1] * x + q[2] + c0 * c1 * c2
+}
+
+#[gradient]
+fn viewed(w: &Vec<f64>) -> f64 {
+    let ws = w.as_slice();
+    ws[0] * ws[1] + w.as_slice().iter().sum::<f64>()
+}
+
+#[test]
+fn closure_patterns_and_views() {
+    let data = [(1.0, 2.0), (2.0, 3.5), (-1.0, 0.25)];
+    check(
+        "fitted",
+        &|p| fitted(p[0], p[1], &data),
+        &|p, d| {
+            let (v, g) = fitted_grad(p[0], p[1], &data);
+            d.copy_from_slice(&g);
+            v
+        },
+        &[1.5, -0.25],
+    );
+    check(
+        "quadratic",
+        &|p| quadratic(p, 0.7),
+        &|p, d| quadratic_grad(p, 0.7, d),
+        &[1.0, 2.0, -3.0],
+    );
+    check(
+        "viewed",
+        &|p| viewed(&p.to_vec()),
+        &|p, d| viewed_grad(&p.to_vec(), d),
+        &[2.0, 3.0, -1.0],
+    );
+    // A slice of another length is an error as `try_into` reports it.
+    let r = std::panic::catch_unwind(|| quadratic_grad(&[1.0, 2.0], 0.5, &mut [0.0; 2]));
+    assert!(r.is_err());
+}
+
+const N: usize = 3;
+
+/// A covariance-like matrix of a constant size, updated whole from a literal of rows.
+#[gradient]
+fn covariance(x: f64, y: f64) -> f64 {
+    let mut l = [[0.0; N]; N];
+    for i in 0..N {
+        l[i][i] = x * (i as f64 + 1.0);
+    }
+    l[0][2] = y;
+    let mut p = [[x, y], [y, x]];
+    for _ in 0..2 {
+        p = [
+            [p[0][0] * x + p[1][0], p[0][1]],
+            [p[1][0] * 0.5, p[1][1] + y * p[0][0]],
+        ];
+    }
+    l[2][2] + l[0][2] * l[1][1] + p[0][0] + p[1][1] * p[0][1]
+}
+
+/// Knots searched by comparisons (data), the cell's line differentiated.
+#[gradient(wrt(v))]
+fn interpolated(v: f64, knots: &[f64], vals: &[f64]) -> f64 {
+    let k = knots.iter().position(|&k| k > v).unwrap();
+    let j = knots.partition_point(|&k| k <= v);
+    let below = knots.iter().filter(|&&k| k <= v).count();
+    let t = (v - knots[k - 1]) / (knots[k] - knots[k - 1]);
+    (vals[k - 1] * (1.0 - t) + vals[k] * t) * (j + below) as f64
+}
+
+#[gradient]
+fn sq(s: &f64) -> f64 {
+    s * s
+}
+
+/// Elements of parameters lent to a `&f64` parameter.
+#[gradient(wrt(w, s))]
+fn lent(w: &[f64], rows: &[[f64; 2]], c: &[f64], s: f64) -> f64 {
+    sq(&w[0]) * s + sq(&rows[1][0]) * w[1] + sq(&c[0]) * s
+}
+
+/// `map` then `reduce` with a function path and with a closure.
+#[gradient]
+fn reduced(x: &[f64]) -> f64 {
+    let lo = x.iter().map(|v| v * 2.0).reduce(f64::min).unwrap();
+    let hi = x.iter().map(|&v| v.sin()).reduce(|a, b| a.max(b)).unwrap();
+    lo * hi
+}
+
+#[test]
+fn matrices_searches_lent_elements_reductions() {
+    check(
+        "covariance",
+        &|p| covariance(p[0], p[1]),
+        &|p, d| {
+            let (v, g) = covariance_grad(p[0], p[1]);
+            d.copy_from_slice(&g);
+            v
+        },
+        &[1.5, -0.5],
+    );
+    let (knots, vals) = ([0.0, 0.5, 1.0, 1.5], [0.0, 2.0, 3.0, 1.0]);
+    for v in [0.2, 0.7, 1.2] {
+        check(
+            "interpolated",
+            &|p| interpolated(p[0], &knots, &vals),
+            &|p, d| {
+                let (v, [g]) = interpolated_grad(p[0], &knots, &vals);
+                d[0] = g;
+                v
+            },
+            &[v],
+        );
+    }
+    let rows = [[1.0, 2.0], [3.0, -1.0]];
+    let c = [0.5];
+    check(
+        "lent",
+        &|p| lent(&p[..2], &rows, &c, p[2]),
+        &|p, d| {
+            let mut dw = [0.0; 2];
+            let (v, [ds]) = lent_grad(&p[..2], &rows, &c, p[2], &mut dw);
+            d[..2].copy_from_slice(&dw);
+            d[2] = ds;
+            v
+        },
+        &[1.5, -2.0, 0.75],
+    );
+    check("reduced", &|p| reduced(p), &|p, d| reduced_grad(p, d), &XS);
+}
+
+/// The best score but the label's (a multiclass hinge): a `fold` after a `filter` of the
+/// enumerated scores, with a function path and with a closure.
+#[gradient(wrt(scores))]
+fn hinge(scores: &[f64], label: usize) -> f64 {
+    let correct = scores[label];
+    let best_other = scores
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| i != label)
+        .map(|(_, &s)| s)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let spread = scores
+        .iter()
+        .filter(|&&s| s > 0.0)
+        .fold(0.0, |acc, s| acc + s * s);
+    (1.0 + best_other - correct).max(0.0) + 0.1 * spread
+}
+
+#[test]
+fn folds_after_filters() {
+    for label in 0..4 {
+        check(
+            "hinge",
+            &|p| hinge(p, label),
+            &|p, d| hinge_grad(p, label, d),
+            &[0.3, -1.2, 2.0, 0.7],
+        );
+    }
+}

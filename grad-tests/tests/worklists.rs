@@ -1,0 +1,239 @@
+//! Values taken out of a local (issue 8): worklists (`while let Some(u) = stack.pop()`,
+//! `q.pop_front()` of a `VecDeque`), visited sets (`if seen.insert(u)`), `map.remove(&k)` in an
+//! `if let`, `match stack.pop()`, `split_off`, `drain(..).collect()`, `remove`/`swap_remove`, and
+//! `pop().unwrap()` of a buffer of differentiated floats. Graph searches over constant adjacency
+//! lists as a user writes them, each against central finite differences, values bit for bit.
+
+#![allow(clippy::needless_range_loop, clippy::cast_precision_loss)]
+
+mod common;
+
+use common::{check_flat, close, fd_all};
+use grad::gradient;
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+
+fn check(what: &str, f: &dyn Fn(&[f64]) -> f64, g: &dyn Fn(&[f64], &mut [f64]) -> f64, p: &[f64]) {
+    let mut d = vec![f64::NAN; p.len()];
+    let v = g(p, &mut d);
+    check_flat(what, p, f, v, &d).unwrap();
+}
+
+const W: [f64; 5] = [0.3, -1.2, 2.0, 0.7, 0.45];
+
+fn graph() -> Vec<Vec<usize>> {
+    vec![vec![1, 2], vec![3], vec![3, 4], vec![], vec![0]]
+}
+
+/// Breadth first from node 0, each node weighted by its depth.
+#[gradient(wrt(w))]
+fn bfs(w: &[f64], adj: &[Vec<usize>]) -> f64 {
+    let mut seen = vec![false; w.len()];
+    let mut q = VecDeque::new();
+    q.push_back(0usize);
+    seen[0] = true;
+    let mut s = 0.0;
+    let mut depth = 1.0;
+    while let Some(u) = q.pop_front() {
+        s += depth * w[u] * w[u];
+        depth += 0.5;
+        for &v in &adj[u] {
+            if !seen[v] {
+                seen[v] = true;
+                q.push_back(v);
+            }
+        }
+    }
+    s
+}
+
+/// Depth first with a set of visited nodes, the value carried along the visit order.
+#[gradient(wrt(w), jvp, hvp)]
+fn dfs(w: &[f64], adj: &[Vec<usize>]) -> f64 {
+    let mut visited = HashSet::new();
+    let mut stack = vec![0usize];
+    let mut s = 0.0;
+    while let Some(u) = stack.pop() {
+        if visited.insert(u) {
+            s = s * 0.5 + w[u].sin();
+            for &v in adj[u].iter().rev() {
+                stack.push(v);
+            }
+        }
+    }
+    s
+}
+
+/// A set tested in an `else if`, as the first test of a chain would be.
+#[gradient(wrt(w))]
+fn chained_tests(w: &[f64], keys: &[usize]) -> f64 {
+    let mut seen = HashSet::new();
+    let mut s = 0.0;
+    for &k in keys {
+        if k == 0 {
+            s += 0.5 * w[0];
+        } else if seen.insert(k) {
+            s += w[k] * w[k];
+        } else {
+            s -= w[k];
+        }
+    }
+    s
+}
+
+/// `match` on what `pop` gives, in a `loop`; a `BTreeSet` of what was seen.
+#[gradient(wrt(w))]
+fn drained_by_match(w: &[f64]) -> f64 {
+    let mut order: Vec<usize> = (0..w.len()).collect();
+    let mut seen = BTreeSet::new();
+    let mut s = 0.0;
+    loop {
+        match order.pop() {
+            Some(i) => {
+                if seen.insert(i % 3) {
+                    s += w[i] * (i as f64 + 1.0);
+                } else {
+                    s -= 0.5 * w[i];
+                }
+            }
+            None => break,
+        }
+    }
+    s
+}
+
+/// The last position of each key (`insert` into a map), each taken out once (`remove`).
+#[gradient(wrt(w))]
+fn removed(w: &[f64], keys: &[usize]) -> f64 {
+    let mut last: HashMap<usize, usize> = HashMap::new();
+    for (i, &k) in keys.iter().enumerate() {
+        last.insert(k, i);
+    }
+    let mut s = 0.0;
+    for &k in keys {
+        if let Some(i) = last.remove(&k) {
+            s += w[i].exp();
+        } else {
+            s -= w[k];
+        }
+    }
+    s
+}
+
+/// Indices split, drained and removed: what each part keeps is read by index.
+#[gradient(wrt(w))]
+fn parts(w: &[f64], n: usize) -> f64 {
+    let mut idx: Vec<usize> = (0..w.len()).collect();
+    let tail = idx.split_off(n);
+    let head: Vec<usize> = idx.drain(..1).collect();
+    let first = tail[0];
+    let mut rest = tail.clone();
+    let gone = rest.swap_remove(0);
+    let mut s = w[first] * w[gone];
+    for &i in &head {
+        s += 3.0 * w[i];
+    }
+    for &i in &rest {
+        s += w[i] * w[i];
+    }
+    s + idx.len() as f64
+}
+
+/// A buffer of differentiated values shortened: its last element popped, a tail split off.
+#[gradient(wrt(w), jvp, hvp)]
+fn popped(w: &[f64]) -> f64 {
+    let mut b = vec![0.0; w.len()];
+    for i in 0..w.len() {
+        b[i] = w[i] * w[i] - 0.5;
+    }
+    let last = b.pop().unwrap();
+    let tail = b.split_off(2);
+    let kept;
+    kept = b.split_off(1);
+    let mut s = last * last + 2.0 * kept[0];
+    for v in &tail {
+        s += v.sin();
+    }
+    s + b.iter().sum::<f64>()
+}
+
+#[test]
+fn worklists_and_sets() {
+    let adj = graph();
+    check("bfs", &|p| bfs(p, &adj), &|p, d| bfs_grad(p, &adj, d), &W);
+    check("dfs", &|p| dfs(p, &adj), &|p, d| dfs_grad(p, &adj, d), &W);
+    check(
+        "drained_by_match",
+        &|p| drained_by_match(p),
+        &|p, d| drained_by_match_grad(p, d),
+        &W,
+    );
+    let keys = [3usize, 1, 3, 4, 0];
+    check(
+        "chained_tests",
+        &|p| chained_tests(p, &keys),
+        &|p, d| chained_tests_grad(p, &keys, d),
+        &W,
+    );
+    check(
+        "removed",
+        &|p| removed(p, &keys),
+        &|p, d| removed_grad(p, &keys, d),
+        &W,
+    );
+}
+
+#[test]
+fn parts_taken_out() {
+    for n in 1..4 {
+        check("parts", &|p| parts(p, n), &|p, d| parts_grad(p, n, d), &W);
+    }
+    check("popped", &|p| popped(p), &|p, d| popped_grad(p, d), &W);
+}
+
+/// The directional derivative is the gradient along `v`; the Hessian–vector product the
+/// gradient's central differences along `v`.
+fn check_second(
+    what: &str,
+    g: &dyn Fn(&[f64], &mut [f64]) -> f64,
+    jvp: &dyn Fn(&[f64], &[f64]) -> (f64, f64),
+    hvp: &dyn Fn(&[f64], &[f64], &mut [f64], &mut [f64]) -> f64,
+) {
+    let v = [0.5, -1.0, 0.25, 2.0, -0.75];
+    let mut d = [f64::NAN; 5];
+    let value = g(&W, &mut d);
+    let (jv, t) = jvp(&W, &v);
+    assert_eq!(jv.to_bits(), value.to_bits(), "{what}: jvp value");
+    let want: f64 = d.iter().zip(&v).map(|(a, b)| a * b).sum();
+    close(&format!("{what}: jvp"), &[t], &[want]);
+    let (mut d2, mut hv) = ([f64::NAN; 5], [f64::NAN; 5]);
+    let hv_value = hvp(&W, &v, &mut d2, &mut hv);
+    assert_eq!(hv_value.to_bits(), value.to_bits(), "{what}: hvp value");
+    close(&format!("{what}: hvp gradient"), &d2, &d);
+    let along = |s: f64| {
+        let p: Vec<f64> = W.iter().zip(&v).map(|(w, v)| w + s * v).collect();
+        let mut d = [0.0; 5];
+        g(&p, &mut d);
+        d
+    };
+    let fd_hv: Vec<f64> = (0..5)
+        .map(|k| fd_all(&|s: &[f64]| along(s[0])[k], &[0.0])[0])
+        .collect();
+    close(&format!("{what}: hvp"), &hv, &fd_hv);
+}
+
+#[test]
+fn worklists_in_forward_and_second_order() {
+    let adj = graph();
+    check_second(
+        "dfs",
+        &|p, d| dfs_grad(p, &adj, d),
+        &|p, v| dfs_jvp(p, &adj, v),
+        &|p, v, d, hv| dfs_hvp(p, &adj, v, d, hv),
+    );
+    check_second(
+        "popped",
+        &|p, d| popped_grad(p, d),
+        &|p, v| popped_jvp(p, v),
+        &|p, v, d, hv| popped_hvp(p, v, d, hv),
+    );
+}
