@@ -2808,20 +2808,30 @@ impl<'a> FnGen<'a> {
         }
     }
 
+    /// What the forms of a statement over a slice start from: the slices in scope, one of them
+    /// with its range, the name of the value made, and a bounded expression to mix in. `None`
+    /// without a slice.
+    fn slice_and_value(&mut self) -> Option<(Vec<(String, Iv)>, String, Iv, String, Ex)> {
+        let sl = self.slices();
+        if sl.is_empty() {
+            return None;
+        }
+        let (xs, iv) = self.rng.pick(&sl).clone();
+        let n = self.fresh("v");
+        let e = self.expr(1);
+        let e = self.wrap(e, UNIT);
+        Some((sl, xs, iv, n, e))
+    }
+
     /// Values taken out of a local: a worklist drained by `while let Some(i) = st.pop()` (or a
     /// `VecDeque`'s `pop_front`) with a set of visited indices (`if seen.insert(i)`), a `match`
     /// on `pop()` in a `loop`, `split_off`/`drain(..).collect()`/`swap_remove` of an index
     /// vector, `map.remove(&k)` in an `if let`, and `pop().unwrap()`/`split_off` of a buffer of
     /// differentiated floats.
     fn worklist(&mut self, out: &mut String, ind: usize) {
-        let sl = self.slices();
-        if sl.is_empty() {
+        let Some((_, xs, iv, n, e)) = self.slice_and_value() else {
             return;
-        }
-        let (xs, iv) = self.rng.pick(&sl).clone();
-        let n = self.fresh("v");
-        let e = self.expr(1);
-        let e = self.wrap(e, UNIT);
+        };
         let (st, i, seen, k) = (
             self.fresh("st"),
             self.fresh("i"),
@@ -3001,14 +3011,9 @@ impl<'a> FnGen<'a> {
     /// (`[[0.0; N]; N]`) assigned whole from a literal of rows, and a `fold` after a `filter` of
     /// enumerated items.
     fn closure_forms(&mut self, out: &mut String, ind: usize) {
-        let sl = self.slices();
-        if sl.is_empty() {
+        let Some((sl, xs, iv, n, e)) = self.slice_and_value() else {
             return;
-        }
-        let (xs, iv) = self.rng.pick(&sl).clone();
-        let n = self.fresh("v");
-        let e = self.expr(1);
-        let e = self.wrap(e, UNIT);
+        };
         let ee = paren(&e.s);
         let m = iv.mag().max(1.0);
         let (st, q, r, f) = (

@@ -210,7 +210,17 @@ pub fn mapped_items(e: &syn::Expr) -> Option<FloatItems<'_>> {
 /// iterates, as a float: the loop's pattern and source, the statements that run the stages in
 /// its body, and the name of the float. `None` where an item is not one value.
 pub fn float_items(e: &syn::Expr) -> Option<FloatItems<'_>> {
-    let (source, stages) = all_stages(e)?;
+    items_of(all_stages(e)?)
+}
+
+/// [`float_items`] of a chain with at least one `filter` or `take_while` among its stages.
+fn filtered_items(e: &syn::Expr) -> Option<FloatItems<'_>> {
+    items_of(stages(e)?)
+}
+
+fn items_of<'e>(
+    (source, stages): (&'e syn::Expr, Vec<(&str, &syn::Expr)>),
+) -> Option<FloatItems<'e>> {
     let s = shape(source)?;
     let pattern = s.pattern();
     let (steps, last) = guards(s, &stages)?;
@@ -274,15 +284,9 @@ pub fn filter_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
 /// ACC += M; } ACC }`: the items std would add, in its order.
 pub fn filtered_chain(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
     let reduce = super::iterators::sum_or_product(m)?;
-    let (source, stages) = stages(&m.receiver)?;
-    let s = shape(source)?;
-    let pattern = s.pattern();
-    let (steps, last) = guards(s, &stages)?;
-    let Shape::Leaf(value, _) = &last else {
-        return None;
-    };
+    let (pattern, source, steps, value) = filtered_items(&m.receiver)?;
     Some(super::iterators::reduction_loop(
-        &reduce, &pattern, source, &steps, value,
+        &reduce, &pattern, source, &steps, &value,
     ))
 }
 
@@ -308,13 +312,7 @@ pub fn filtered_fold(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
     if c.inputs.len() != 2 || !plain(acc_pat) || !plain(item_pat) {
         return None;
     }
-    let (source, stages) = stages(&m.receiver)?;
-    let s = shape(source)?;
-    let pattern = s.pattern();
-    let (steps, last) = guards(s, &stages)?;
-    let Shape::Leaf(value, _) = &last else {
-        return None;
-    };
+    let (pattern, source, steps, value) = filtered_items(&m.receiver)?;
     let (init, body) = (&m.args[0], &c.body);
     let acc = crate::naming::hidden("acc");
     Some(syn::parse_quote!({

@@ -144,19 +144,11 @@ pub(super) fn data_names(
     body: &syn::Block,
     floats: &std::collections::HashSet<String>,
 ) -> std::collections::HashSet<String> {
-    struct Lets<'a>(Vec<&'a syn::Local>);
-    impl<'a> syn::visit::Visit<'a> for Lets<'a> {
-        fn visit_local(&mut self, l: &'a syn::Local) {
-            self.0.push(l);
-            syn::visit::visit_local(self, l);
-        }
-    }
-    let mut lets = Lets(Vec::new());
-    syn::visit::Visit::visit_block(&mut lets, body);
+    let lets = super::all_lets(body);
     let mut out = std::collections::HashSet::new();
     loop {
         let before = out.len();
-        for l in &lets.0 {
+        for l in &lets {
             let (pat, ty) = super::pat_and_type(l);
             let (syn::Pat::Ident(pi), Some(init)) = (pat, &l.init) else {
                 continue;

@@ -282,6 +282,20 @@ struct Desugar<'e> {
     data_names: std::collections::HashSet<String>,
 }
 
+/// Every `let` of `body`, at any depth, in order.
+fn all_lets(body: &syn::Block) -> Vec<&syn::Local> {
+    struct Lets<'a>(Vec<&'a syn::Local>);
+    impl<'a> syn::visit::Visit<'a> for Lets<'a> {
+        fn visit_local(&mut self, l: &'a syn::Local) {
+            self.0.push(l);
+            syn::visit::visit_local(self, l);
+        }
+    }
+    let mut lets = Lets(Vec::new());
+    syn::visit::Visit::visit_block(&mut lets, body);
+    lets.0
+}
+
 impl Desugar<'_> {
     /// Whether `l`'s value is a chain of methods on a local of data (`tail.clone()`), which stays
     /// data (see `hoist::data_names`).

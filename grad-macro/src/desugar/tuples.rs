@@ -1309,19 +1309,11 @@ pub fn mentions_float_type(t: &syn::Type) -> bool {
 /// another type or a length (`n as usize`, `xs.len()`). Scopes are not followed: a name is a
 /// float's if any of its `let`s says so (it only decides whether an array of names is of floats).
 pub fn float_names(body: &syn::Block, floats: &HashSet<String>) -> HashSet<String> {
-    struct Lets<'a>(Vec<&'a syn::Local>);
-    impl<'a> syn::visit::Visit<'a> for Lets<'a> {
-        fn visit_local(&mut self, l: &'a syn::Local) {
-            self.0.push(l);
-            syn::visit::visit_local(self, l);
-        }
-    }
-    let mut lets = Lets(Vec::new());
-    syn::visit::Visit::visit_block(&mut lets, body);
+    let lets = super::all_lets(body);
     let mut out = floats.clone();
     loop {
         let before = out.len();
-        for l in &lets.0 {
+        for l in &lets {
             let typed = match &l.pat {
                 syn::Pat::Type(pt) => mentions_float_type(&pt.ty),
                 _ => false,
