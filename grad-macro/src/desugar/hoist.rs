@@ -1,7 +1,7 @@
 //! Calls that take something out of a local (`stack.pop()`, `seen.insert(k)`, `v.split_off(n)`)
 //! where lowering keeps an expression as written (a condition, a scrutinee, a `let .. else`, the
 //! value of an assignment): moved into a `let` of their own just before, where lowering can run
-//! them once and change the local (`lower::data_taking_let`). Kept as written, the call would run
+//! them once and change the local (`lower::taking`). Kept as written, the call would run
 //! again wherever the expression is tested again, and on a copy the expansion cannot change.
 
 use syn::visit_mut::VisitMut;
