@@ -489,6 +489,10 @@ impl Ctx {
     }
 }
 
+/// What a statement's forms over a slice start from (see `Gen::slice_and_value`): the slices in
+/// scope, one of them with its range, the name of the value made, a bounded expression.
+type SliceStart = (Vec<(String, Iv)>, String, Iv, String, Ex);
+
 /// The generator: a seed and the set of pending constructs switched on.
 #[derive(Clone, Debug)]
 pub struct Gen {
@@ -2811,7 +2815,7 @@ impl<'a> FnGen<'a> {
     /// What the forms of a statement over a slice start from: the slices in scope, one of them
     /// with its range, the name of the value made, and a bounded expression to mix in. `None`
     /// without a slice.
-    fn slice_and_value(&mut self) -> Option<(Vec<(String, Iv)>, String, Iv, String, Ex)> {
+    fn slice_and_value(&mut self) -> Option<SliceStart> {
         let sl = self.slices();
         if sl.is_empty() {
             return None;

@@ -258,7 +258,11 @@ pub fn expand_item(args: TokenStream, item: &syn::ItemFn) -> TokenStream {
     });
     let mut out = differentiate(&item, &sig, lowered);
     out.extend(jvp);
-    out.extend(hvp);
+    // (A function of a scalar only: callers reach a vector-valued one otherwise.)
+    let stub = sig
+        .returns_float
+        .then(|| crate::hvp::call_stub(&item, &sig));
+    out.extend(hvp.or(stub));
     out.extend(check_tests(&item, &sig, &args));
     out
 }

@@ -225,14 +225,7 @@ pub fn items(item: &syn::ItemFn, sig: &Sig, mut lower: impl FnMut() -> Lowered) 
 fn call_item(item: &syn::ItemFn, sig: &Sig, lowered: Lowered) -> TokenStream {
     let s = sweep(sig, lowered);
     let (items, code, value) = (&s.items, &s.code, &s.value);
-    let vis = &item.vis;
-    let name = format_ident!("{}__hvp_call", item.sig.ident);
-    let generics = &item.sig.generics;
-    let where_clause = &generics.where_clause;
     let ty = Ident::new(sig.float_ty.name(), Span::call_site());
-    let params = crate::expand::sig_params(sig);
-    let n = sig.params.len();
-    let k = sig.active_scalars().count();
     let t = crate::naming::hidden("t");
     let tangents = sig
         .params
@@ -243,6 +236,68 @@ fn call_item(item: &syn::ItemFn, sig: &Sig, lowered: Lowered) -> TokenStream {
             let v = tangent_name(&p.ident);
             quote!(let #v: #ty = #t[#i];)
         });
+    let by_value = by_value(sig);
+    let (g, h) = (&s.grads, &s.hvs);
+    let doc = format!(
+        " `{}_hvp` with a tangent per scalar parameter (those of constants ignored), for callers differentiated twice.",
+        item.sig.ident
+    );
+    let head = call_head(item, sig, &t, None);
+    let inherited = crate::expand::inherited_attributes(item);
+    let allows = crate::expand::generated_allows();
+    quote! {
+        #(#inherited)*
+        #[doc = #doc]
+        #[doc(hidden)]
+        #allows
+        #head {
+            #(#items)*
+            #(#tangents)*
+            #by_value
+            #code
+            (#value, [#(#g),*], [#(#h),*])
+        }
+    }
+}
+
+/// The `NAME__hvp_call` of a function without `hvp`, which a caller with `hvp` calls as it would
+/// the real one: its bound is never met, so the build fails at that call, saying to add `hvp`
+/// (rather than a missing function inside the caller's expansion).
+pub fn call_stub(item: &syn::ItemFn, sig: &Sig) -> TokenStream {
+    let t = crate::naming::hidden("t");
+    let bound = quote!(for<'a> ::grad::runtime::__private::NoHvp<'a>: ::grad::runtime::__private::HvpOfCallee);
+    let head = call_head(item, sig, &t, Some(bound));
+    let inherited = crate::expand::inherited_attributes(item);
+    let allows = crate::expand::generated_allows();
+    quote! {
+        #(#inherited)*
+        #[doc(hidden)]
+        #allows
+        #[allow(unused_variables, clippy::missing_panics_doc)]
+        #head {
+            ::core::unreachable!()
+        }
+    }
+}
+
+/// `fn NAME__hvp_call(params.., t: [T; N], tangents.., gradients.., products..) -> (T, [T; K],
+/// [T; K])`, with `extra` among its bounds.
+fn call_head(item: &syn::ItemFn, sig: &Sig, t: &Ident, extra: Option<TokenStream>) -> TokenStream {
+    let vis = &item.vis;
+    let name = format_ident!("{}__hvp_call", item.sig.ident);
+    let generics = &item.sig.generics;
+    let where_clause = match (&generics.where_clause, extra) {
+        (w, Some(b)) => {
+            let mut preds = w.as_ref().map(|w| w.predicates.clone()).unwrap_or_default();
+            preds.push(syn::parse_quote!(#b));
+            quote!(where #preds)
+        }
+        (w, None) => quote!(#w),
+    };
+    let ty = Ident::new(sig.float_ty.name(), Span::call_site());
+    let params = crate::expand::sig_params(sig);
+    let n = sig.params.len();
+    let k = sig.active_scalars().count();
     // Each sequence: its tangent, then (after all tangents) its gradient and Hessian–vector
     // buffers, which the caller zeroes. A caller passes them for every sequence, not knowing which
     // `wrt` leaves out (those of data stay unread, and their buffers zero).
@@ -273,26 +328,8 @@ fn call_item(item: &syn::ItemFn, sig: &Sig, lowered: Lowered) -> TokenStream {
         let (b, t) = (named(p, hv_name(&p.ident)), buffer_type(sig, p));
         quote!(#b: &mut #t)
     });
-    let by_value = by_value(sig);
-    let (g, h) = (&s.grads, &s.hvs);
-    let doc = format!(
-        " `{}_hvp` with a tangent per scalar parameter (those of constants ignored), for callers differentiated twice.",
-        item.sig.ident
-    );
-    let inherited = crate::expand::inherited_attributes(item);
-    let allows = crate::expand::generated_allows();
     quote! {
-        #(#inherited)*
-        #[doc = #doc]
-        #[doc(hidden)]
-        #allows
-        #vis fn #name #generics (#(#params,)* #t: [#ty; #n], #(#seq_tangents,)* #(#bufs,)* #(#hvs),*) -> (#ty, [#ty; #k], [#ty; #k]) #where_clause {
-            #(#items)*
-            #(#tangents)*
-            #by_value
-            #code
-            (#value, [#(#g),*], [#(#h),*])
-        }
+        #vis fn #name #generics (#(#params,)* #t: [#ty; #n], #(#seq_tangents,)* #(#bufs,)* #(#hvs),*) -> (#ty, [#ty; #k], [#ty; #k]) #where_clause
     }
 }
 

@@ -108,13 +108,12 @@ pub fn items(f: &syn::ItemFn, flags: &[u8], ty: &Ident, second: &SecondOrder) ->
     match second {
         SecondOrder::None => {
             let bound = quote!(for<'a> ::grad::runtime::__private::NoSecondOrderRule<'a>: ::grad::runtime::__private::SecondOrderRule);
-            let where_clause = match where_clause {
-                Some(w) => {
-                    let preds = &w.predicates;
-                    quote!(where #preds, #bound)
-                }
-                None => quote!(where #bound),
-            };
+            let mut preds = where_clause
+                .as_ref()
+                .map(|w| w.predicates.clone())
+                .unwrap_or_default();
+            preds.push(syn::parse_quote!(#bound));
+            let where_clause = quote!(where #preds);
             let own_params = params_of(&params);
             quote! {
                 #[doc(hidden)]

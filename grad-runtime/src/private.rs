@@ -213,6 +213,19 @@ pub trait SecondOrderRule {}
 #[doc(hidden)]
 pub struct NoSecondOrderRule<'a>(PhantomData<&'a ()>);
 
+/// The bound of the `NAME__hvp_call` a `#[gradient]` function without `hvp` emits: never met,
+/// checked where a caller with `hvp` calls it (see [`SecondOrderRule`]).
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "this function is called by a `#[gradient(hvp)]` function but has no `hvp` itself, which the caller's second derivatives need: add `hvp` to its `#[gradient(..)]`",
+    label = "differentiated twice here"
+)]
+pub trait HvpOfCallee {}
+
+/// See [`HvpOfCallee`].
+#[doc(hidden)]
+pub struct NoHvp<'a>(PhantomData<&'a ()>);
+
 /// Asks, in the code `#[gradient]` generates, whether a parameter's type named by a path the
 /// macro cannot resolve (`type Real = f64;`) is `f64` or `f32`: the inherent methods below, for
 /// those two, take precedence over [`NotTheFloatType`]'s, and their bound is never met.

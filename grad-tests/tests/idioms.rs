@@ -5,7 +5,11 @@
 //! elements of parameters passed to `&f64` parameters, and `map(..).reduce(..)`. Each against
 //! central finite differences, values bit for bit.
 
-#![allow(clippy::needless_range_loop, clippy::cast_precision_loss)]
+#![allow(
+    clippy::needless_range_loop,
+    clippy::cast_precision_loss,
+    clippy::ptr_arg
+)]
 
 mod common;
 

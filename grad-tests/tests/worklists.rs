@@ -4,7 +4,13 @@
 //! `pop().unwrap()` of a buffer of differentiated floats. Graph searches over constant adjacency
 //! lists as a user writes them, each against central finite differences, values bit for bit.
 
-#![allow(clippy::needless_range_loop, clippy::cast_precision_loss)]
+#![allow(
+    clippy::needless_range_loop,
+    clippy::cast_precision_loss,
+    clippy::while_let_loop,
+    clippy::needless_late_init,
+    clippy::type_complexity
+)]
 
 mod common;
 

@@ -1,7 +1,8 @@
 use grad::gradient;
 
 // A function with `hvp` differentiates its callees twice through their own `hvp`: a callee
-// without it is named in the error (`helper__hvp_call` is what `hvp` on `helper` emits).
+// without it is an error at the call, saying to add `hvp` to the callee (its stand-in
+// `helper__hvp_call` has a bound that is never met).
 #[gradient]
 fn helper(x: f64) -> f64 {
     x.sin()
