@@ -284,3 +284,31 @@ fn folds_after_filters() {
         );
     }
 }
+
+/// Floats collected through a vector of indices, and a collected vector of an inferred type
+/// collected again: buffers of floats, not data (a regression of the copies of data, found by
+/// the long runs).
+#[gradient(wrt(w))]
+fn collected_through(w: &[f64]) -> f64 {
+    let idx: Vec<usize> = (0..w.len()).rev().collect();
+    let picked: Vec<f64> = idx.iter().map(|&i| w[i] * 2.0).collect();
+    let pairs: Vec<_> = w
+        .iter()
+        .copied()
+        .zip(picked.iter().copied())
+        .map(|(a, b)| a - b * 0.5)
+        .collect();
+    let squashed: Vec<_> = pairs.iter().map(|&t| (t * 0.5).tanh()).collect();
+    let kept = idx.clone();
+    squashed[0] + picked[1] * squashed[squashed.len() - 1] + w[kept[0]]
+}
+
+#[test]
+fn collected_through_indices() {
+    check(
+        "collected_through",
+        &|p| collected_through(p),
+        &|p, d| collected_through_grad(p, d),
+        &XS,
+    );
+}

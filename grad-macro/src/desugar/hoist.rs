@@ -157,24 +157,13 @@ pub(super) fn data_names(
             if floats.contains(&name) || out.contains(&name) {
                 continue;
             }
-            let typed = ty
-                .is_some_and(|t| matches!(t, syn::Type::Path(_)) && !super::mentions_float_type(t));
+            // (A type to infer, `Vec<_>`, says nothing.)
+            let typed = ty.is_some_and(|t| {
+                matches!(t, syn::Type::Path(_)) && !super::mentions_float_type(t) && !infers(t)
+            });
             let set =
                 matches!(super::pushes::empty_collection(&init.expr), Some(m) if m.is_empty());
-            let from_data = {
-                let mut e = &*init.expr;
-                let mut first = None;
-                while let syn::Expr::MethodCall(m) = e {
-                    first = Some(m);
-                    e = &m.receiver;
-                }
-                first.is_some_and(|m| {
-                    (TAKING.iter().any(|n| m.method == n)
-                        || ["clone", "to_vec", "to_owned"].iter().any(|n| m.method == n))
-                        && matches!(e, syn::Expr::Path(p) if p.path.get_ident().is_some_and(|i| out.contains(&i.to_string())))
-                })
-            };
-            if typed || set || from_data {
+            if typed || set || data_chain(&init.expr, &out) {
                 out.insert(name);
             }
         }
@@ -182,4 +171,41 @@ pub(super) fn data_names(
             return out;
         }
     }
+}
+
+/// Whether `e` copies a local of `data` whole (`tail.clone()`, `.to_vec()`, `.to_owned()`) or
+/// is what a taking call takes out of one (`idx.split_off(n)`, `idx.drain(..k).collect()`).
+pub(super) fn data_chain(e: &syn::Expr, data: &std::collections::HashSet<String>) -> bool {
+    let of_data = |r: &syn::Expr| matches!(r, syn::Expr::Path(p) if p.path.get_ident().is_some_and(|i| data.contains(&i.to_string())));
+    if let syn::Expr::MethodCall(m) = e {
+        if m.args.is_empty()
+            && ["clone", "to_vec", "to_owned"]
+                .iter()
+                .any(|n| m.method == n)
+            && of_data(&m.receiver)
+        {
+            return true;
+        }
+    }
+    let mut at = e;
+    while let syn::Expr::MethodCall(m) = at {
+        if of_data(&m.receiver) {
+            return TAKING.iter().any(|n| m.method == n);
+        }
+        at = &m.receiver;
+    }
+    false
+}
+
+/// Whether a type leaves a part to infer (`Vec<_>`).
+fn infers(t: &syn::Type) -> bool {
+    struct Infer(bool);
+    impl<'a> syn::visit::Visit<'a> for Infer {
+        fn visit_type_infer(&mut self, _: &'a syn::TypeInfer) {
+            self.0 = true;
+        }
+    }
+    let mut i = Infer(false);
+    syn::visit::Visit::visit_type(&mut i, t);
+    i.0
 }

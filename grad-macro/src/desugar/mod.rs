@@ -297,15 +297,11 @@ fn all_lets(body: &syn::Block) -> Vec<&syn::Local> {
 }
 
 impl Desugar<'_> {
-    /// Whether `l`'s value is a chain of methods on a local of data (`tail.clone()`), which stays
-    /// data (see `hoist::data_names`).
+    /// Whether `l`'s value is a copy of a local of data or what a taking call takes out of one
+    /// (`tail.clone()`, `idx.drain(..k).collect()`), which stays data (see `hoist::data_names`).
     fn copies_data(&self, l: &syn::Local) -> bool {
         let Some(init) = &l.init else { return false };
-        let mut e = &*init.expr;
-        while let syn::Expr::MethodCall(m) = e {
-            e = &m.receiver;
-        }
-        matches!(e, syn::Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.data_names.contains(&i.to_string())))
+        hoist::data_chain(&init.expr, &self.data_names)
     }
 }
 
