@@ -117,8 +117,8 @@ fn expansion_of_500_lets_is_valid_rust() {
     let file: syn::File = syn::parse2(out).expect("the expansion parses as Rust items");
     assert_eq!(
         file.items.len(),
-        3,
-        "the original function, the table `chain_grad_wrt` and `chain_grad`"
+        4,
+        "the original function, the table `chain_grad_wrt`, `chain_grad` and the stand-in `chain__hvp_call`"
     );
 }
 
