@@ -109,10 +109,7 @@ fn takes(e: &syn::Expr) -> bool {
     }
     impl<'a> syn::visit::Visit<'a> for Find {
         fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
-            let mut r = &*m.receiver;
-            while let syn::Expr::Paren(p) = r {
-                r = &p.expr;
-            }
+            let r = super::unparen(&m.receiver);
             if TAKING.iter().any(|n| m.method == n)
                 && matches!(r, syn::Expr::Path(p) if p.path.get_ident().is_some())
             {

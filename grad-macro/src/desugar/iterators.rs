@@ -1553,10 +1553,10 @@ fn keyed_extremum(
     }
     // `KEY(a).total_cmp(&KEY(b))`: the same key of each side (`(p - a).abs()`), `a` alone the
     // element itself.
-    let key_a = strip_parens_expr(&cmp.receiver);
+    let key_a = super::unparen(&cmp.receiver);
     let key_b = match &cmp.args[0] {
-        syn::Expr::Reference(r) => strip_parens_expr(&r.expr),
-        e => strip_parens_expr(e),
+        syn::Expr::Reference(r) => super::unparen(&r.expr),
+        e => super::unparen(e),
     };
     let mentions = |e: &syn::Expr, n: &syn::Ident| {
         crate::naming::mentions(quote::ToTokens::to_token_stream(e), &|i| i == n)
@@ -2295,13 +2295,5 @@ pub fn position_adapters(e: &syn::Expr) -> (Vec<proc_macro2::TokenStream>, &syn:
             (adapters, &*m.receiver, true)
         }
         e => (adapters, e, false),
-    }
-}
-
-/// `e` without the parentheses around it.
-fn strip_parens_expr(e: &syn::Expr) -> &syn::Expr {
-    match e {
-        syn::Expr::Paren(p) => strip_parens_expr(&p.expr),
-        e => e,
     }
 }

@@ -282,6 +282,14 @@ struct Desugar<'e> {
     data_names: std::collections::HashSet<String>,
 }
 
+/// `e` without the parentheses around it.
+pub fn unparen(mut e: &syn::Expr) -> &syn::Expr {
+    while let syn::Expr::Paren(p) = e {
+        e = &p.expr;
+    }
+    e
+}
+
 /// Every `let` of `body`, at any depth, in order.
 fn all_lets(body: &syn::Block) -> Vec<&syn::Local> {
     struct Lets<'a>(Vec<&'a syn::Local>);

@@ -21,7 +21,7 @@ impl Lowerer<'_> {
         ty: Option<&syn::Type>,
     ) -> Option<Binding> {
         let call = taking_call(init)?;
-        let syn::Expr::Path(p) = strip(&call.receiver) else {
+        let syn::Expr::Path(p) = crate::desugar::unparen(&call.receiver) else {
             return None;
         };
         let id = p.path.get_ident()?;
@@ -93,7 +93,7 @@ impl Lowerer<'_> {
         if self.taking || !crate::desugar::TAKING.iter().any(|n| m.method == n) {
             return None;
         }
-        let syn::Expr::Path(p) = strip(&m.receiver) else {
+        let syn::Expr::Path(p) = crate::desugar::unparen(&m.receiver) else {
             return None;
         };
         let id = p.path.get_ident()?;
@@ -139,26 +139,19 @@ impl Lowerer<'_> {
 /// The call that takes something out of a local, innermost in `e`'s chain of methods
 /// (`stack.pop()` of `stack.pop().unwrap()`).
 fn taking_call(e: &syn::Expr) -> Option<&syn::ExprMethodCall> {
-    let mut at = strip(e);
+    let mut at = crate::desugar::unparen(e);
     loop {
         let syn::Expr::MethodCall(m) = at else {
             return None;
         };
-        if matches!(strip(&m.receiver), syn::Expr::Path(_)) {
+        if matches!(crate::desugar::unparen(&m.receiver), syn::Expr::Path(_)) {
             return crate::desugar::TAKING
                 .iter()
                 .any(|n| m.method == n)
                 .then_some(m);
         }
-        at = strip(&m.receiver);
+        at = crate::desugar::unparen(&m.receiver);
     }
-}
-
-fn strip(mut e: &syn::Expr) -> &syn::Expr {
-    while let syn::Expr::Paren(p) = e {
-        e = &p.expr;
-    }
-    e
 }
 
 fn call_expr(call: &syn::ExprMethodCall) -> Box<syn::Expr> {
@@ -167,7 +160,7 @@ fn call_expr(call: &syn::ExprMethodCall) -> Box<syn::Expr> {
 
 /// Whether `e` is `call.unwrap()` or `call.expect(..)`.
 fn unwrapped(e: &syn::Expr, call: &syn::ExprMethodCall) -> bool {
-    matches!(strip(e), syn::Expr::MethodCall(o)
+    matches!(crate::desugar::unparen(e), syn::Expr::MethodCall(o)
         if (o.method == "unwrap" || o.method == "expect")
-            && matches!(strip(&o.receiver), syn::Expr::MethodCall(c) if c == call))
+            && matches!(crate::desugar::unparen(&o.receiver), syn::Expr::MethodCall(c) if c == call))
 }
