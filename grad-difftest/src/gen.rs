@@ -2827,6 +2827,57 @@ impl<'a> FnGen<'a> {
         Some((sl, xs, iv, n, e))
     }
 
+    /// Values whose type the macro cannot see, passed to `#[gradient]` helpers (made here, with
+    /// a struct of data): rows of a struct's field by a `for`, by index (`&d.uxs[1]`, to a slice
+    /// and to an array parameter), in a closure of a reduction, a whole field (`&d.uv`,
+    /// `d.uv.as_slice()`), a field of a struct type (`&d.ucfg`), in a condition and a branch, as a
+    /// nested call's argument, and from `self` in a method of the struct.
+    fn unseen_args(&mut self, out: &mut String, ind: usize) {
+        let Some((_, xs, iv, n, e)) = self.slice_and_value() else {
+            return;
+        };
+        let k = self.items.matches("struct Ud").count();
+        let (ty, h) = (
+            format!("Ud{}{k}_{FLT}", self.base.to_uppercase()),
+            format!("ud{}{k}_{FLT}", self.base),
+        );
+        let _ = writeln!(
+            self.items,
+            "#[allow(dead_code, non_camel_case_types)]\nstruct {ty}c {{ uk: {FLT} }}\n#[allow(dead_code, non_camel_case_types)]\nstruct {ty} {{ uxs: [[{FLT}; 2]; 3], uv: [{FLT}; 2], ucfg: {ty}c }}\n#[gradient]\nfn {h}_dot(ua: &[{FLT}], ub: &[{FLT}]) -> {FLT} {{\n    ua.iter().zip(ub).map(|(p, q)| p * q).sum::<{FLT}>()\n}}\n#[gradient]\nfn {h}_arr(ua: &[{FLT}; 2], us: {FLT}) -> {FLT} {{\n    us * (ua[0] - 0.5 * ua[1])\n}}\n#[gradient]\nfn {h}_cfg(ua: {FLT}, uc: &{ty}c) -> {FLT} {{\n    ua * uc.uk\n}}\n#[allow(dead_code)]\nimpl {ty} {{\n    #[gradient(wrt(ux))]\n    fn fit(&self, ux: &[{FLT}]) -> {FLT} {{\n        let mut s = 0.0;\n        for r in &self.uxs {{\n            s += {h}_dot(r, ux);\n        }}\n        s + {h}_cfg({h}_dot(&self.uv, ux), &self.ucfg)\n    }}\n}}"
+        );
+        // Made by a plain function, as data loaded elsewhere is (a struct literal in the body
+        // would be a struct local, whose fields the macro follows as locals).
+        let mut v = || self.value_in((-1.0, 1.0));
+        let lit = format!(
+            "{ty} {{ uxs: [[{:?}, {:?}], [{:?}, {:?}], [{:?}, {:?}]], uv: [{:?}, {:?}], ucfg: {ty}c {{ uk: {:?} }} }}",
+            v(), v(), v(), v(), v(), v(), v(), v(), v()
+        );
+        let _ = writeln!(self.items, "fn {h}_data() -> {ty} {{\n    {lit}\n}}");
+        let d = self.fresh("ud");
+        Self::line(out, ind, &format!("let {d} = {h}_data();"));
+        let (m, me) = (iv.mag().max(1.0), e.iv.mag().max(1.0));
+        let ee = paren(&e.s);
+        let (r, acc) = (self.fresh("r"), self.fresh("acc"));
+        let value = match self.rng.below(7) {
+            0 => {
+                Self::line(out, ind, &format!("let mut {acc}: {FLT} = 0.0;"));
+                Self::line(out, ind, &format!("for {r} in &{d}.uxs {{"));
+                Self::line(out, ind + 1, &format!("{acc} += {h}_dot({r}, {xs}) * 0.5;"));
+                Self::line(out, ind, "}");
+                acc
+            }
+            1 => format!("{h}_dot(&{d}.uxs[{}], {xs})", self.rng.below(3)),
+            2 => format!("{h}_arr(&{d}.uxs[{}], {ee})", self.rng.below(3)),
+            3 => format!("{h}_cfg({h}_dot(&{d}.uxs[0], {xs}) + {ee}, &{d}.ucfg)"),
+            4 => format!("{d}.uxs.iter().map(|{r}| {h}_dot({xs}, {r})).sum::<{FLT}>()"),
+            5 => format!("if {h}_dot(&{d}.uv, {xs}) > 0.0 {{ {h}_dot({xs}, {d}.uv.as_slice()) }} else {{ {h}_cfg({ee}, &{d}.ucfg) * 0.5 }}"),
+            _ => format!("{d}.fit({xs})"),
+        };
+        Self::line(out, ind, &format!("let {n}: {FLT} = {value};"));
+        let b = 8.0 * m + 2.0 * me;
+        self.declare(&n, VarKind::Float(Iv(-b, b, iv.2 || e.iv.2)), false);
+    }
+
     /// Values taken out of a local: a worklist drained by `while let Some(i) = st.pop()` (or a
     /// `VecDeque`'s `pop_front`) with a set of visited indices (`if seen.insert(i)`), a `match`
     /// on `pop()` in a `loop`, `split_off`/`drain(..).collect()`/`swap_remove` of an index
@@ -3669,6 +3720,9 @@ impl<'a> FnGen<'a> {
             }
             43 if self.on("stmt:range_forms") => self.range_forms(out, ind),
             44 if self.on("stmt:worklist") => self.worklist(out, ind),
+            45 if self.on("stmt:unseen_args") && self.rng.chance(0.3) => {
+                self.unseen_args(out, ind);
+            }
             45 if self.on("stmt:closure_forms") => self.closure_forms(out, ind),
             39 if self.on("stmt:layers") => self.layers_stmt(ctx, out, ind),
             31 if nested && ctx.loops < 2 && self.on("stmt:labeled_value") => {

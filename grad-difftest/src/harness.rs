@@ -395,9 +395,11 @@ fn has_hvp(case: &Case) -> bool {
     let model_ok = case.model.is_none()
         || (!case.items.contains("_body_") && case.params.iter().all(|p| !p.active || p.in_model));
     // Second order does not follow calls of vector-valued helpers (`NAME_vhK`, a data
-    // method's `lift`) yet.
+    // method's `lift`) yet, nor calls given data of a type the macro cannot see (`NAME__hvp_call`
+    // has no form that takes a buffer per argument, as `NAME__dyn_grad` does).
     has_jvp(case)
         && !case.items.contains("_vh")
+        && !case.items.contains("struct Ud")
         && !case.items.contains("fn lift(")
         && !case.wrapper
         && !case.items.contains("#[grad::custom_gradient]")

@@ -206,74 +206,29 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     );
     crate::naming::choose_prefix(&quote!(#f));
     let second = crate::rule_hvp::items(&f, &flags, &ty, &args.second);
-    // `NAME__all_grad`, which `#[gradient]` callers that pass data slices call: a rule takes a
-    // buffer for every slice already.
-    let all = format_ident!("{}__all_grad", base);
-    let (generics, output) = (&f.sig.generics, &f.sig.output);
-    let where_clause = &generics.where_clause;
+    // `NAME__dyn_grad`, which `#[gradient]` callers that pass data, or arguments whose types they
+    // do not see, call (see `expand::dyn_grad_head`).
+    let generics = &f.sig.generics;
     let inputs = &f.sig.inputs;
-    let names: Vec<TokenStream> = inputs
-        .iter()
-        .map(|a| match a {
-            syn::FnArg::Typed(t) => {
-                let p = &t.pat;
-                quote!(#p)
-            }
-            syn::FnArg::Receiver(_) => quote!(self),
-        })
-        .collect();
     let plain_names = inputs.iter().all(|a| {
         matches!(a, syn::FnArg::Typed(t) if matches!(&*t.pat, syn::Pat::Ident(i) if i.by_ref.is_none() && i.subpat.is_none()))
     });
-    let rule = &f.sig.ident;
-    let forward = plain_names.then(|| {
+    let forward = (plain_names && f.sig.receiver().is_none()).then(|| {
         let turbofish = (!generics.params.is_empty()).then(|| {
             let (_, ty_generics, _) = generics.split_for_impl();
             let t = ty_generics.as_turbofish();
             quote!(#t)
         });
-        let names = names.iter().map(|n| {
-            let n = n.to_string();
-            let n = n.trim_start_matches("mut ");
-            proc_macro2::Ident::new(n, Span::call_site())
-        });
-        // A buffer for every float sequence, in order, as callers pass them (not knowing which
-        // the rule differentiates): the rule's own `d_` buffers, and an ignored one for each
-        // sequence it takes as a constant (a table).
+        let names: Vec<proc_macro2::Ident> = typed(&f.sig)
+            .iter()
+            .filter_map(|t| match &*t.pat {
+                syn::Pat::Ident(i) => Some(i.ident.clone()),
+                _ => None,
+            })
+            .collect();
         let typed = typed(&f.sig);
-        let own = flags.len() - usize::from(f.sig.receiver().is_some());
-        let mut decl: Vec<TokenStream> = typed[..own].iter().map(|t| quote!(#t)).collect();
-        for (k, t) in typed[..own].iter().enumerate() {
-            let seq = crate::sig::differentiable(&t.ty) && !crate::sig::is_scalar(&t.ty);
-            if !seq {
-                continue;
-            }
-            let syn::Pat::Ident(pi) = &*t.pat else {
-                continue;
-            };
-            let d = format_ident!("d_{}", pi.ident);
-            match typed[own..]
-                .iter()
-                .find(|b| matches!(&*b.pat, syn::Pat::Ident(i) if i.ident == d))
-            {
-                Some(b) => decl.push(quote!(#b)),
-                None => {
-                    let ignored = format_ident!("_d{}", k);
-                    decl.push(match crate::sig::array_len(&t.ty) {
-                        Some(n) => quote!(#ignored: &mut [#ty; #n]),
-                        None => quote!(#ignored: &mut [#ty]),
-                    });
-                }
-            }
-        }
-        quote! {
-            #[doc(hidden)]
-            #[allow(dead_code, clippy::too_many_arguments)]
-            #[inline]
-            #vis fn #all #generics (#(#decl),*) #output #where_clause {
-                #rule #turbofish (#(#names),*)
-            }
-        }
+        let own = flags.len();
+        dyn_rule(&f, &typed[..own], &typed[own..], &ty, &turbofish, &names)
     });
     quote! {
         #f
@@ -284,6 +239,76 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         #forward
         #second
         #checks
+    }
+}
+
+/// `NAME__dyn_grad` of a rule (see `expand::dyn_grad_head`): the rule's parameters `params` and
+/// a buffer per parameter, from which the rule's own `d_` buffers `bufs` are cut to the length
+/// of their sequences; it calls the rule with `names` (those of its inputs, in order) and gives
+/// `(value, [T; K])` whether the rule returns the pair or the value alone.
+fn dyn_rule(
+    f: &syn::ItemFn,
+    params: &[&syn::PatType],
+    bufs: &[&syn::PatType],
+    ty: &proc_macro2::Ident,
+    turbofish: &Option<TokenStream>,
+    names: &[proc_macro2::Ident],
+) -> TokenStream {
+    let vis = &f.vis;
+    let rule_name = f.sig.ident.to_string();
+    let base = rule_name.strip_suffix("_grad").unwrap_or(&rule_name);
+    let name = format_ident!("{}__dyn_grad", base);
+    let (generics, rule) = (&f.sig.generics, &f.sig.ident);
+    let where_clause = &generics.where_clause;
+    let slots = crate::naming::hidden("slots");
+    let n = params.len();
+    let mut pats = Vec::new();
+    let mut bind = Vec::new();
+    for (k, p) in params.iter().enumerate() {
+        let syn::Pat::Ident(pi) = &*p.pat else {
+            pats.push(quote!(_));
+            continue;
+        };
+        let d = format_ident!("d_{}", pi.ident);
+        let Some(b) = bufs
+            .iter()
+            .find(|b| matches!(&*b.pat, syn::Pat::Ident(i) if i.ident == d))
+        else {
+            pats.push(quote!(_));
+            continue;
+        };
+        let (slot, id, bty) = (crate::naming::hidden(&format!("slot{k}")), &pi.ident, &b.ty);
+        pats.push(quote!(#slot));
+        bind.push(quote! {
+            #slot.clear();
+            #slot.resize((#id).len(), ::grad::runtime::__private::NumCast::from(0.0).expect("zero is a float"));
+            let #d: #bty = ::core::convert::TryInto::try_into(&mut #slot[..])
+                .expect("the gradient of an array has its length");
+        });
+    }
+    let k = match &f.sig.output {
+        syn::ReturnType::Type(_, t) => match &**t {
+            syn::Type::Tuple(t) => t.elems.iter().nth(1).cloned(),
+            _ => None,
+        },
+        syn::ReturnType::Default => None,
+    };
+    let (ret, result) = match k {
+        Some(g) => (quote!((#ty, #g)), quote!(#rule #turbofish (#(#names),*))),
+        None => (
+            quote!((#ty, [#ty; 0])),
+            quote!((#rule #turbofish (#(#names),*), [])),
+        ),
+    };
+    quote! {
+        #[doc(hidden)]
+        #[allow(dead_code, clippy::too_many_arguments)]
+        #[inline]
+        #vis fn #name #generics (#(#params,)* #slots: [&mut ::std::vec::Vec<#ty>; #n]) -> #ret #where_clause {
+            let [#(#pats),*] = #slots;
+            #(#bind)*
+            #result
+        }
     }
 }
 

@@ -20,7 +20,7 @@ fn call_uses(args: &[CallArg], f: &mut impl FnMut(ValId)) {
     for a in args {
         match a {
             CallArg::Float(o) | CallArg::FloatRef(o) => op(o, f),
-            CallArg::Tokens(_, uses) => uses.iter().for_each(|v| f(*v)),
+            CallArg::Tokens(_, uses) | CallArg::Unseen(_, uses) => uses.iter().for_each(|v| f(*v)),
             CallArg::Adjoint(_) => {}
             CallArg::Seq(_, _, range) => {
                 if let Some((_, uses)) = range {
@@ -487,7 +487,7 @@ pub fn drop_unread_buffers(func: &mut crate::ir::Func) {
                                 read.insert(*seq);
                                 named.push(t.clone());
                             }
-                            CallArg::Tokens(t, _) => named.push(t.clone()),
+                            CallArg::Tokens(t, _) | CallArg::Unseen(t, _) => named.push(t.clone()),
                             CallArg::Float(_) | CallArg::FloatRef(_) | CallArg::Adjoint(_) => {}
                         }
                     }

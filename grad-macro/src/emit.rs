@@ -205,6 +205,23 @@ pub fn method_of(callee: &syn::Path) -> Option<&Ident> {
         .then(|| &callee.segments[1].ident)
 }
 
+/// Whether a call goes to the callee's `NAME__dyn_grad` (see [`CallArg::Unseen`]): a function
+/// called by path or a model's function given the model (`NAME__model`, also as a method), not
+/// another the macro wrote for itself, and given an argument whose type the macro does not see.
+pub fn dynamic_call(callee: &syn::Path, args: &[CallArg]) -> bool {
+    dynamic_callee(callee) && args.iter().any(|a| matches!(a, CallArg::Unseen(..)))
+}
+
+/// Whether `callee` has a `NAME__dyn_grad`: a function of the user's, also a method, or a model's
+/// function given the model (`NAME__model`), not another the macro wrote for itself.
+fn dynamic_callee(callee: &syn::Path) -> bool {
+    callee.segments.last().is_some_and(|l| {
+        let base = l.ident.to_string();
+        let base = base.trim_end_matches("_grad");
+        !base.trim_end_matches("__model").contains("__")
+    })
+}
+
 /// The name a user wrote for a call the engine rewrote (`Self::forward__model`,
 /// `METHOD_MARKER::forward__model`, `dense__out`): `forward`, `dense`; for messages.
 pub fn user_name(callee: &syn::Path) -> String {
@@ -252,7 +269,7 @@ pub fn split_path(dot: &syn::Path, args: &[CallArg], func: &Func) -> Option<syn:
         match a {
             CallArg::Seq(s, ..) if func.seq(*s).buffer => return None,
             CallArg::Seq(s, ..) if func.seq(*s).active && !seen.insert(*s) => return None,
-            CallArg::Tokens(t, _) if borrows(t) => return None,
+            CallArg::Tokens(t, _) | CallArg::Unseen(t, _) if borrows(t) => return None,
             CallArg::Adjoint(_) => return None,
             _ => {}
         }
@@ -285,6 +302,7 @@ fn uses_scratch(b: &Block) -> bool {
         | Stmt::VecTangent { .. }
         | Stmt::CallAdjointSecond { .. }
         | Stmt::CallSecond { .. } => true,
+        Stmt::Call { callee, args, .. } => dynamic_call(callee, args),
         Stmt::If { then, els, .. } => uses_scratch(then) || uses_scratch(els),
         Stmt::Loop(l) => uses_scratch(&l.body),
         _ => false,
@@ -874,7 +892,9 @@ impl Emitter<'_> {
                 let t = strip_parens(t);
                 quote!(::grad::runtime::__private::buffer_value(&#t))
             }
-            CallArg::Tokens(t, _) | CallArg::Seq(_, t, _) => strip_parens(t),
+            CallArg::Tokens(t, _) | CallArg::Unseen(t, _) | CallArg::Seq(_, t, _) => {
+                strip_parens(t)
+            }
             CallArg::Adjoint(s) => {
                 let adj = self.seq_adjoint(*s);
                 quote!(&#adj)
@@ -1005,6 +1025,95 @@ impl Emitter<'_> {
         )
     }
 
+    /// `dst = f(args)` with its scalar gradient, where an argument's type is not seen: the call of
+    /// `f__dyn_grad` with a scratch buffer for each such argument (see [`dynamic_call`]), which
+    /// returns `(value, [T; K])` whatever `f` differentiates.
+    fn dynamic_value_call(
+        &self,
+        dst: ValId,
+        callee: &syn::Path,
+        args: &[CallArg],
+        grads: &[Option<ValId>],
+    ) -> TokenStream {
+        let pool = crate::naming::hidden("pool");
+        let (mut take, mut give_back) = (Vec::new(), Vec::new());
+        for (k, a) in args.iter().enumerate() {
+            if let CallArg::Unseen(..) = a {
+                let name = crate::naming::hidden(&format!("scratch{k}"));
+                take.push(quote!(let mut #name = #pool.pop().unwrap_or_default();));
+                give_back.push(quote!(#pool.push(#name);));
+            }
+        }
+        let call = self.checked_call(callee, args, grads, &[Self::dyn_slots(args)]);
+        let (name, ty, result) = (self.name(dst), self.ty(), crate::naming::hidden("result"));
+        if grads.iter().all(Option::is_none) {
+            return quote! {
+                let #name: #ty = {
+                    #(#take)*
+                    let (#result, _) = #call;
+                    #(#give_back)*
+                    #result
+                };
+            };
+        }
+        let slots = grads.iter().flatten().map(|v| self.name(*v));
+        quote! {
+            let (#name, [#(#slots),*]) = {
+                #(#take)*
+                let #result = #call;
+                #(#give_back)*
+                #result
+            };
+        }
+    }
+
+    /// Whether a call goes to the callee's `NAME__dyn_grad`: given an argument of a type the
+    /// macro does not see ([`dynamic_call`]), a slice of data, or a model's argument its `wrt` may
+    /// leave out ([`Emitter::lenient`]), for which `NAME_grad` may have no buffer.
+    fn dynamic(&self, callee: &syn::Path, args: &[CallArg]) -> bool {
+        dynamic_callee(callee)
+            && args.iter().any(|a| match a {
+                CallArg::Unseen(..) => true,
+                CallArg::Seq(s, ..) => {
+                    !self.func.seq(*s).active || self.lenient(callee, a).is_some()
+                }
+                _ => false,
+            })
+    }
+
+    /// In a model's `NAME__all`, a parameter passed as it is to a function by path: see
+    /// `fields::model_calls::Lenient`. (Not through a generic type's path, `H::<T>::f`, whose
+    /// table the table of `NAME__model_grad_wrt`, an item, cannot name.)
+    fn lenient(&self, callee: &syn::Path, a: &CallArg) -> Option<String> {
+        let generic_path = callee.segments.iter().any(|s| !s.arguments.is_none());
+        if method_of(callee).is_some() || generic_path {
+            return None;
+        }
+        let name = match a {
+            CallArg::Float(Operand::Val(v)) | CallArg::FloatRef(Operand::Val(v)) => {
+                self.func.info(*v).name.to_string()
+            }
+            CallArg::Seq(s, ..) if !self.func.seq(*s).buffer => self.func.seq(*s).ident.to_string(),
+            _ => return None,
+        };
+        Lenient::covers(&name).then_some(name)
+    }
+
+    /// The last argument of a call of `NAME__dyn_grad`: a buffer per argument, the scratch
+    /// buffer `scratchK` of each sequence and of each argument of a type the macro does not see
+    /// (which the callee sizes where its parameter is a sequence), an empty one (which allocates
+    /// nothing) for the others.
+    fn dyn_slots(args: &[CallArg]) -> TokenStream {
+        let slots = args.iter().enumerate().map(|(k, a)| match a {
+            CallArg::Seq(..) | CallArg::Unseen(..) => {
+                let name = crate::naming::hidden(&format!("scratch{k}"));
+                quote!(&mut #name)
+            }
+            _ => quote!(&mut ::std::vec::Vec::new()),
+        });
+        quote!([#(#slots),*])
+    }
+
     /// The call to `callee`'s gradient with a zeroed scratch buffer for each sequence argument,
     /// then `per_seq` for each (its code reads the scratch), binding the scalar gradient to
     /// `grads`. With `extra = (init, value, dst)`, `init` runs before the `per_seq` code and
@@ -1027,21 +1136,33 @@ impl Emitter<'_> {
         let mut scratch = Vec::new();
         let mut after = Vec::new();
         let mut give_back = Vec::new();
+        let dynamic = self.dynamic(callee, args);
         for (k, a) in args.iter().enumerate() {
-            if let CallArg::Seq(s, t, range) = a {
-                let name = crate::naming::hidden(&format!("scratch{k}"));
-                let t = strip_parens(t);
-                scratch.push(quote! {
-                    let mut #name = #pool.pop().unwrap_or_default();
-                    #name.clear();
-                    #name.resize((#t).len(), #zero);
-                });
-                after.extend(per_seq(k, *s, range, &name));
-                give_back.push(quote!(#pool.push(#name);));
+            let name = crate::naming::hidden(&format!("scratch{k}"));
+            match a {
+                CallArg::Seq(s, t, range) => {
+                    let t = strip_parens(t);
+                    scratch.push(quote! {
+                        let mut #name = #pool.pop().unwrap_or_default();
+                        #name.clear();
+                        #name.resize((#t).len(), #zero);
+                    });
+                    after.extend(per_seq(k, *s, range, &name));
+                    give_back.push(quote!(#pool.push(#name);));
+                }
+                // Sized by the callee, where its parameter is a sequence.
+                CallArg::Unseen(..) if dynamic => {
+                    scratch.push(quote!(let mut #name = #pool.pop().unwrap_or_default();));
+                    give_back.push(quote!(#pool.push(#name);));
+                }
+                _ => {}
             }
         }
         after.extend(give_back);
-        let buffers: Vec<TokenStream> = args
+        let buffers: Vec<TokenStream> = if dynamic {
+            vec![Self::dyn_slots(args)]
+        } else {
+            args
             .iter()
             .enumerate()
             .filter_map(|(k, a)| match a {
@@ -1052,7 +1173,8 @@ impl Emitter<'_> {
                 }
                 _ => None,
             })
-            .collect();
+            .collect()
+        };
         let call = self.checked_call(callee, args, grads, &buffers);
         let (init, value, dst) = match extra {
             Some((init, value, dst)) => (init, Some(value), Some(dst)),
@@ -1262,26 +1384,7 @@ impl Emitter<'_> {
             Some(_) => quote!(#tab),
             None => quote!(#table),
         };
-        // In a model's `NAME__all`, a parameter passed as it is to a function by path: see
-        // `fields::model_calls::Lenient`.
-        // (Not through a generic type's path, `H::<T>::f`, whose table the table of
-        // `NAME__model_grad_wrt`, an item, cannot name.)
-        let generic_path = callee.segments.iter().any(|s| !s.arguments.is_none());
-        let lenient = |a: &CallArg| -> Option<String> {
-            if method || generic_path {
-                return None;
-            }
-            let name = match a {
-                CallArg::Float(Operand::Val(v)) | CallArg::FloatRef(Operand::Val(v)) => {
-                    self.func.info(*v).name.to_string()
-                }
-                CallArg::Seq(s, ..) if !self.func.seq(*s).buffer => {
-                    self.func.seq(*s).ident.to_string()
-                }
-                _ => return None,
-            };
-            Lenient::covers(&name).then_some(name)
-        };
+        let lenient = |a: &CallArg| self.lenient(callee, a);
         let mut checks = Vec::new();
         let vector = crate::vector::VECTOR_MARKER;
         let msg = format!("`{fname}` returns a vector: bind its result to a name (`let h = {fname}(..);`) and read it as a sequence (`h[j]`, `h.iter()`, `&h` passed on), or destructure a tuple (`let (a, b) = {fname}(..);`, `{fname}(..).0`); it is used here as a number");
@@ -1290,9 +1393,9 @@ impl Emitter<'_> {
             let active = match a {
                 CallArg::Float(o) | CallArg::FloatRef(o) => self.func.is_active(*o),
                 // A differentiated slice needs the callee's derivative; a data slice goes to
-                // `NAME__all_grad`, which takes a buffer for every slice (below).
+                // `NAME__dyn_grad`, which takes a buffer for every argument (below).
                 CallArg::Seq(s, ..) => self.func.seq(*s).active,
-                CallArg::Tokens(..) | CallArg::Adjoint(_) => false,
+                CallArg::Tokens(..) | CallArg::Unseen(..) | CallArg::Adjoint(_) => false,
             };
             if active {
                 if let Some(name) = lenient(a) {
@@ -1424,19 +1527,6 @@ impl Emitter<'_> {
             .zip(&guards)
             .map(|(slot, guard)| self.pick(&g, slot, guard.as_ref()))
             .collect();
-        // With a data slice among the arguments the callee's `wrt` may leave that parameter out,
-        // so that `NAME_grad` has no buffer for it: `NAME__all_grad` has one for every slice.
-        let data_slice = args.iter().any(|a| {
-            matches!(a, CallArg::Seq(s, ..) if !self.func.seq(*s).active)
-                || (matches!(a, CallArg::Seq(..)) && lenient(a).is_some())
-        });
-        // (The macro's own functions, `NAME__model_grad` and the like, take what callers give;
-        // a vector-valued function's `NAME__dot` has an `__all_grad` of its own.)
-        let own = callee.segments.last().is_some_and(|l| {
-            let base = l.ident.to_string();
-            let base = base.trim_end_matches("_grad");
-            base.contains("__") && !base.ends_with("__dot")
-        });
         // One gradient buffer per slice argument, as `NAME_grad` takes them (second-order calls
         // pass more: tangents, H·v buffers).
         let seqs = args
@@ -1444,21 +1534,28 @@ impl Emitter<'_> {
             .filter(|a| matches!(a, CallArg::Seq(..)))
             .count();
         let plain_buffers = !buffers.is_empty() && buffers.len() == seqs;
-        // A vector-valued function's `NAME__dot` (hidden, beside its `__all_grad`) is always
-        // called so: with a differentiated argument its `wrt` leaves out, the check above is then
-        // the one error.
+        // A vector-valued function's `NAME__dot` (hidden, beside its `__all_grad`, which takes a
+        // buffer for every slice) is always called so: with a differentiated argument its `wrt`
+        // leaves out, the check above is then the one error.
         let dot = callee.segments.last().is_some_and(|l| {
             l.ident
                 .to_string()
                 .trim_end_matches("_grad")
                 .ends_with("__dot")
         });
-        let all = ((data_slice || dot) && plain_buffers && !own).then(|| {
+        // Data, or an argument of a type the macro does not see: `NAME__dyn_grad`, whose last
+        // parameter gives a buffer for every argument (`Emitter::dyn_slots`).
+        let variant = if second.is_none() && closure.is_none() && self.dynamic(callee, args) {
+            Some("__dyn_grad")
+        } else {
+            (dot && plain_buffers).then_some("__all_grad")
+        };
+        let all = variant.map(|variant| {
             let mut all = callee.clone();
             let last = all.segments.last_mut().expect("a path has a segment");
             let base = last.ident.to_string();
             let base = base.strip_suffix("_grad").unwrap_or(&base).to_string();
-            last.ident = format_ident!("{}__all_grad", base, span = span);
+            last.ident = format_ident!("{}{}", base, variant, span = span);
             all
         });
         let call = closure.unwrap_or_else(|| {
@@ -1795,6 +1892,9 @@ impl Emitter<'_> {
                     return quote!(let #name: #ty = #call;);
                 }
                 let slots = grads.iter().flatten().map(|v| self.name(*v));
+                if dynamic_call(callee, args) {
+                    return self.dynamic_value_call(*dst, callee, args, grads);
+                }
                 let call = self.checked_call(callee, args, grads, &[]);
                 if grads.iter().all(Option::is_none) {
                     // Only the value is read; the callee has float parameters, so it returns a pair.

@@ -428,11 +428,9 @@ fn differentiate(item: &syn::ItemFn, sig: &Sig, mut lowered: crate::lower::Lower
     let inherited = inherited_attributes(item);
     let items = &lowered.func.items;
     let table = wrt_table(item, sig);
-    let all_signature = all_grad_signature(item, sig);
-    let item = original_item(item);
     let allows = generated_allows();
     let probes = alias_probes(sig);
-    let body = quote! {
+    let stmts = quote! {
         #(#items)*
         #helpers
         #(#by_value)*
@@ -443,12 +441,11 @@ fn differentiate(item: &syn::ItemFn, sig: &Sig, mut lowered: crate::lower::Lower
         #buffer_adjoints
         #forward
         #reverse
-        #result
     };
-    // The same body again: a caller cannot name `NAME_grad` from its own expansion in a way that
-    // holds both for a free function and for an associated one, and builds only what it calls
-    // (`#[inline]`: no code unless used).
-    let all = all_signature.map(|all_signature| {
+    let body = quote!(#stmts #result);
+    let pair = quote!((#value, [#(#grad_vals),*]));
+    let dyn_grad = dyn_grad(item, sig, &stmts, &pair);
+    let all = all_grad_signature(item, sig).map(|all_signature| {
         quote! {
             #(#inherited)*
             #allows
@@ -458,6 +455,7 @@ fn differentiate(item: &syn::ItemFn, sig: &Sig, mut lowered: crate::lower::Lower
             }
         }
     });
+    let item = original_item(item);
     quote! {
         #item
         #table
@@ -468,13 +466,16 @@ fn differentiate(item: &syn::ItemFn, sig: &Sig, mut lowered: crate::lower::Lower
             #body
         }
         #all
+        #dyn_grad
     }
 }
 
 /// `NAME__all_grad`: `NAME_grad` with a gradient buffer for every float sequence parameter, in
 /// order, those `NAME` does not differentiate (left out by `wrt`) ignored. A `#[gradient]`
-/// caller that passes data for such a parameter calls it, not knowing the callee's `wrt`.
-/// `None` without sequence parameters.
+/// caller of a vector-valued function passes data for such a parameter of its derivation
+/// `NAME__dot`, not knowing the callee's `wrt` (other functions' callers call
+/// [`dyn_grad_head`]'s `NAME__dyn_grad`). `None` for other functions and without sequence
+/// parameters.
 pub fn all_grad_signature(item: &syn::ItemFn, sig: &Sig) -> Option<TokenStream> {
     // A vector-valued function's `NAME__dot` takes its cotangent `d_out` as data, and callers
     // pass no buffer for it.
@@ -490,7 +491,7 @@ pub fn all_grad_signature(item: &syn::ItemFn, sig: &Sig) -> Option<TokenStream> 
         item.sig.ident.to_string().starts_with("__") || item.attrs.iter().any(is_rewritten_marker);
     // A method's `self` is data here (a model's methods are derived through `fields`), and its
     // callers, given that data as a parameter, call it by path (`Layer::forward(layer, x)`).
-    if seqs().next().is_none() || own {
+    if seqs().next().is_none() || own || !item.sig.ident.to_string().ends_with("__dot") {
         return None;
     }
     let vis = &item.vis;
@@ -520,6 +521,117 @@ pub fn all_grad_signature(item: &syn::ItemFn, sig: &Sig) -> Option<TokenStream> 
         #[doc(hidden)]
         #vis fn #name #generics (#(#params,)* #(#bufs),*) -> #ret #where_clause
     })
+}
+
+/// `NAME__dyn_grad` (see [`dyn_grad_head`]): in an `impl` (a method, or a function that names
+/// `Self`), a call of `Self::NAME_grad` with the buffers cut from the slots; elsewhere the body
+/// `stmts` of `NAME_grad` again, giving `pair` (a caller cannot name `NAME_grad` from its own
+/// expansion in a way that holds both for a free function and for an associated one; `#[inline]`:
+/// no code unless called).
+fn dyn_grad(item: &syn::ItemFn, sig: &Sig, stmts: &TokenStream, pair: &TokenStream) -> TokenStream {
+    let Some((head, prelude)) = dyn_grad_head(item, sig) else {
+        return TokenStream::new();
+    };
+    let inherited = inherited_attributes(item);
+    let allows = generated_allows();
+    let body = match sibling_path(item) {
+        Some(qual) => {
+            let grad = format_ident!("{}_grad", item.sig.ident);
+            let args = sig.params.iter().map(|p| {
+                if p.receiver {
+                    quote!(self)
+                } else {
+                    p.ident.to_token_stream()
+                }
+            });
+            let bufs = sig.active_seqs().map(|p| format_ident!("d_{}", p.ident));
+            let call = quote!(#qual #grad(#(#args,)* #(#bufs),*));
+            let value_only =
+                sig.active_scalars().next().is_none() && sig.active_seqs().next().is_some();
+            if value_only {
+                quote!((#call, []))
+            } else {
+                call
+            }
+        }
+        None => quote!(#stmts #pair),
+    };
+    quote! {
+        #(#inherited)*
+        #allows
+        #[inline]
+        #head {
+            #prelude
+            #body
+        }
+    }
+}
+
+/// `NAME__dyn_grad(params.., slots: [&mut Vec<T>; N]) -> (T, [T; K])`, and the statements that
+/// bind its gradient buffers: `NAME_grad` with a buffer per parameter, those of sequences sized
+/// here and the others ignored. A `#[gradient]` caller that passes an argument whose type it
+/// cannot see (`&data.x[i]`, a field of `self`) calls it, not knowing whether the callee's
+/// parameter there is a sequence (see `emit::dynamic_call`). `None` for the functions the macro
+/// writes for itself, which its own code calls.
+pub fn dyn_grad_head(item: &syn::ItemFn, sig: &Sig) -> Option<(TokenStream, TokenStream)> {
+    let own =
+        item.sig.ident.to_string().contains("__") || item.attrs.iter().any(is_rewritten_marker);
+    // A function of floats and integers taken by value is given no data of an unseen type (a
+    // caller passes such data by reference, see `Lowerer::unseen_type`): its callers call
+    // `NAME_grad`, and it needs no second body.
+    let plain = sig.params.iter().all(|p| {
+        p.receiver
+            || (p.class == ParamClass::Float && !p.by_ref)
+            || crate::lower::primitive_kind(&p.ty) != crate::ir::Kind::Other
+    });
+    if own || plain {
+        return None;
+    }
+    let vis = &item.vis;
+    let name = format_ident!("{}__dyn_grad", item.sig.ident);
+    let generics = &item.sig.generics;
+    let where_clause = &generics.where_clause;
+    let ty = Ident::new(sig.float_ty.name(), Span::call_site());
+    let zero = crate::emit::float_literal(0.0, sig.float_ty);
+    let params = sig_params(sig);
+    let slots = crate::naming::hidden("slots");
+    let n = sig.params.len();
+    let k = sig.active_scalars().count();
+    let mut names = Vec::new();
+    let mut bind = Vec::new();
+    for (i, p) in sig.params.iter().enumerate() {
+        let ParamClass::FloatSeq(shape) = &p.class else {
+            names.push(quote!(_));
+            continue;
+        };
+        if !p.active {
+            names.push(quote!(_));
+            continue;
+        }
+        let (slot, id) = (crate::naming::hidden(&format!("slot{i}")), &p.ident);
+        let d = format_ident!("d_{}", p.ident);
+        names.push(quote!(#slot));
+        bind.push(quote! {
+            #slot.clear();
+            #slot.resize((#id).len(), #zero);
+        });
+        bind.push(match shape {
+            SeqShape::Array(n) => quote! {
+                let #d: &mut [#ty; #n] = ::core::convert::TryInto::try_into(&mut #slot[..])
+                    .expect("the gradient of an array has its length");
+            },
+            _ => quote!(let #d: &mut [#ty] = &mut #slot[..];),
+        });
+    }
+    let head = quote! {
+        #[doc(hidden)]
+        #vis fn #name #generics (#(#params,)* #slots: [&mut ::std::vec::Vec<#ty>; #n]) -> (#ty, [#ty; #k]) #where_clause
+    };
+    let prelude = quote! {
+        let [#(#names),*] = #slots;
+        #(#bind)*
+    };
+    Some((head, prelude))
 }
 
 /// How a generated wrapper calls the functions emitted beside it: `Self::` for a method or an

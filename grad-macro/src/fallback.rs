@@ -37,6 +37,15 @@ pub fn emit(
             }
         }
     });
+    let dyn_grad = crate::expand::dyn_grad_head(item, sig).map(|(head, _)| {
+        quote! {
+            #(#inherited)*
+            #[allow(unused_variables, clippy::too_many_arguments)]
+            #head {
+                ::core::unreachable!("`#[gradient]` reported a compile error for this function")
+            }
+        }
+    });
     let rewritten = item.attrs.iter().any(crate::expand::is_rewritten_marker);
     let mut item = crate::expand::original_item(item);
     if rewritten {
@@ -56,6 +65,7 @@ pub fn emit(
         #jvp
         #second
         #all
+        #dyn_grad
     }
 }
 

@@ -139,6 +139,11 @@ pub enum CallArg {
     Seq(SeqId, TokenStream, Option<(TokenStream, Vec<ValId>)>),
     /// Anything else, passed through as written (with the values it reads).
     Tokens(TokenStream, Vec<ValId>),
+    /// A value whose type the macro does not see (`&data.x[i]`, a row of a struct's field, a
+    /// field of `self`), which may be a float sequence where the callee takes one: passed as
+    /// written, the call goes to the callee's `NAME__dyn_grad`, which gives it a scratch buffer
+    /// for its gradient when its parameter is a sequence (see `expand::dyn_grad`).
+    Unseen(TokenStream, Vec<ValId>),
     /// `&d_buf`, the adjoint of a local buffer: the cotangent a vector-valued call's reverse
     /// passes to `NAME__dot_grad`.
     Adjoint(SeqId),

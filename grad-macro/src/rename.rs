@@ -69,7 +69,7 @@ impl Renaming {
         for a in args {
             match a {
                 CallArg::Float(o) | CallArg::FloatRef(o) => self.op(o),
-                CallArg::Tokens(t, uses) => {
+                CallArg::Tokens(t, uses) | CallArg::Unseen(t, uses) => {
                     *t = self.tokens(t);
                     uses.iter_mut().for_each(|v| self.val(v));
                 }

@@ -14,7 +14,7 @@
 mod common;
 
 use common::check_flat;
-use grad::gradient;
+use grad::{gradient, Params};
 
 fn check(what: &str, f: &dyn Fn(&[f64]) -> f64, g: &dyn Fn(&[f64], &mut [f64]) -> f64, p: &[f64]) {
     let mut d = vec![f64::NAN; p.len()];
@@ -310,5 +310,103 @@ fn collected_through_indices() {
         &|p| collected_through(p),
         &|p, d| collected_through_grad(p, d),
         &XS,
+    );
+}
+
+/// The largest of each row (`max_by(..).unwrap_or(d)`, the part of a flat slice a row is read
+/// as), of differentiated rows and of a model's layers by index and by a `for`.
+#[gradient]
+fn row_peaks(rows: &[Vec<f64>]) -> f64 {
+    let mut s = 0.0;
+    for l in 0..rows.len() {
+        s += rows[l]
+            .iter()
+            .map(|&v| v * v.sin())
+            .max_by(|a, b| a.total_cmp(b))
+            .unwrap_or(0.0);
+    }
+    s
+}
+
+#[derive(Clone, Params)]
+pub struct Layer {
+    pub w: Vec<f64>,
+    pub b: f64,
+}
+
+#[derive(Clone, Params)]
+pub struct Stack {
+    pub layers: Vec<Layer>,
+}
+
+#[gradient(wrt(m))]
+fn layer_peaks(m: &Stack) -> f64 {
+    let mut s = 0.0;
+    for l in 0..m.layers.len() {
+        s += m.layers[l]
+            .w
+            .iter()
+            .map(|&v| v * m.layers[l].b)
+            .min_by(|a, b| a.total_cmp(b))
+            .unwrap_or(-1.0);
+    }
+    for layer in &m.layers {
+        s += layer
+            .w
+            .iter()
+            .map(|&v| (v * layer.b).tanh())
+            .max_by(|a, b| a.total_cmp(b))
+            .unwrap_or(0.0);
+    }
+    s
+}
+
+#[test]
+fn peaks_of_rows_and_layers() {
+    let rows = |p: &[f64]| vec![p[..3].to_vec(), p[3..].to_vec()];
+    let p = [0.3, -1.2, 0.8, 1.1, -0.4];
+    check(
+        "row_peaks",
+        &|p| row_peaks(&rows(p)),
+        &|p, d| {
+            let mut g = vec![vec![0.0; 3], vec![0.0; 2]];
+            let v = row_peaks_grad(&rows(p), &mut g);
+            d.copy_from_slice(&g.concat());
+            v
+        },
+        &p,
+    );
+    let stack = |p: &[f64]| Stack {
+        layers: vec![
+            Layer {
+                w: p[..2].to_vec(),
+                b: p[2],
+            },
+            Layer {
+                w: p[3..5].to_vec(),
+                b: p[5],
+            },
+        ],
+    };
+    let q = [0.3, -1.2, 0.8, 1.1, -0.4, 1.5];
+    check(
+        "layer_peaks",
+        &|p| layer_peaks(&stack(p)),
+        &|p, d| {
+            let m = stack(p);
+            let mut g = Stack::zeros_like(&m);
+            let v = layer_peaks_grad(&m, &mut g);
+            d.copy_from_slice(
+                &[
+                    g.layers[0].w.clone(),
+                    vec![g.layers[0].b],
+                    g.layers[1].w.clone(),
+                    vec![g.layers[1].b],
+                ]
+                .concat(),
+            );
+            v
+        },
+        &q,
     );
 }

@@ -1116,13 +1116,18 @@ fn unwrap_or(m: &syn::ExprMethodCall) -> Option<(syn::Expr, syn::Expr, syn::Expr
         ) {
             return None;
         }
-        // The slice whose items are reduced, through adapters that keep their number.
+        // The slice whose items are reduced, through adapters that keep their number, and a
+        // part of it `x.iter().skip(a).take(n)` (as a row of rows is read).
         let mut src = &*r.receiver;
+        let (mut skip, mut take) = (None, None);
         while let syn::Expr::MethodCall(a) = src {
-            match a.method.to_string().as_str() {
-                "copied" | "cloned" | "map" | "rev" | "enumerate" => src = &a.receiver,
+            match (a.method.to_string().as_str(), a.args.first()) {
+                ("copied" | "cloned" | "map" | "rev" | "enumerate", _) => {}
+                ("take", Some(n)) if skip.is_none() && take.is_none() => take = Some(n),
+                ("skip", Some(k)) if skip.is_none() => skip = Some(k),
                 _ => break,
             }
+            src = &a.receiver;
         }
         let syn::Expr::MethodCall(it) = src else {
             return None;
@@ -1130,24 +1135,39 @@ fn unwrap_or(m: &syn::ExprMethodCall) -> Option<(syn::Expr, syn::Expr, syn::Expr
         if it.method != "iter" || !it.args.is_empty() {
             return None;
         }
-        match &*it.receiver {
-            x @ (syn::Expr::Path(_) | syn::Expr::Field(_)) => syn::parse_quote!(#x.is_empty()),
-            // A part `x[a..b]`: empty when its range is.
-            syn::Expr::Index(ix) => {
-                let (syn::Expr::Path(_) | syn::Expr::Field(_), syn::Expr::Range(r)) =
-                    (&*ix.expr, &*ix.index)
-                else {
-                    return None;
-                };
-                let x = &ix.expr;
-                let a = r.start.as_ref().map_or_else(|| quote!(0), |a| quote!((#a)));
-                match (&r.end, &r.limits) {
-                    (None, _) => syn::parse_quote!(#x.len() <= #a),
-                    (Some(b), syn::RangeLimits::HalfOpen(_)) => syn::parse_quote!((#b) <= #a),
-                    (Some(b), syn::RangeLimits::Closed(_)) => syn::parse_quote!((#b) < #a),
+        if skip.is_some() || take.is_some() {
+            let x = &it.receiver;
+            let k = skip.map_or_else(|| quote!(0), |k| quote!((#k)));
+            let n = take.map_or_else(|| quote!(usize::MAX), |n| quote!((#n)));
+            syn::parse_quote!(#n == 0 || #x.len() <= #k)
+        } else {
+            match &*it.receiver {
+                x @ (syn::Expr::Path(_) | syn::Expr::Field(_)) => syn::parse_quote!(#x.is_empty()),
+                // A row `rows[i]` (also a model's layer's field, `m.layers[l].w`).
+                syn::Expr::Index(ix)
+                    if !matches!(&*ix.index, syn::Expr::Range(_))
+                        && matches!(&*ix.expr, syn::Expr::Path(_) | syn::Expr::Field(_)) =>
+                {
+                    let x = &it.receiver;
+                    syn::parse_quote!(#x.is_empty())
                 }
+                // A part `x[a..b]`: empty when its range is.
+                syn::Expr::Index(ix) => {
+                    let (syn::Expr::Path(_) | syn::Expr::Field(_), syn::Expr::Range(r)) =
+                        (&*ix.expr, &*ix.index)
+                    else {
+                        return None;
+                    };
+                    let x = &ix.expr;
+                    let a = r.start.as_ref().map_or_else(|| quote!(0), |a| quote!((#a)));
+                    match (&r.end, &r.limits) {
+                        (None, _) => syn::parse_quote!(#x.len() <= #a),
+                        (Some(b), syn::RangeLimits::HalfOpen(_)) => syn::parse_quote!((#b) <= #a),
+                        (Some(b), syn::RangeLimits::Closed(_)) => syn::parse_quote!((#b) < #a),
+                    }
+                }
+                _ => return None,
             }
-            _ => return None,
         }
     };
     let default = match default {

@@ -94,10 +94,19 @@ pub(super) fn model_fns(item: &syn::ItemFn, root: &Root, float: FloatTy) -> Toke
     sig.insert(rpos + 1, quote!(#flat: &[#t]));
     let mut model_bufs = Vec::new();
     let mut call_bufs = Vec::new();
+    // `NAME__model__dyn_grad`'s buffers, each cut from the slot of its parameter.
+    let zero = crate::emit::float_literal(0.0, float);
+    let slot = |k: usize| crate::naming::hidden(&format!("slot{k}"));
+    let at = |i: usize| if i > rpos { i + 1 } else { i };
+    let mut dyn_binds = Vec::new();
+    let mut dyn_slots = std::collections::BTreeSet::new();
     // Callers pass a buffer for every float sequence, in order (not knowing which are data):
     // those handed on to calls (see `passed_to_calls`) are taken and left alone.
     let mut rest: Vec<&(Ident, Option<syn::Type>)> = bufs.iter().collect();
-    for (id, ty) in &params {
+    // The name of each of `model_bufs`.
+    let mut buf_names: Vec<Ident> = Vec::new();
+    for (i, (id, ty)) in params.iter().enumerate() {
+        let before = buf_names.len();
         let seq = ty
             .as_ref()
             .is_some_and(|ty| !crate::sig::is_scalar(ty) && crate::sig::differentiable(ty));
@@ -110,22 +119,47 @@ pub(super) fn model_fns(item: &syn::ItemFn, root: &Root, float: FloatTy) -> Toke
             if let Some(k) = rest.iter().position(|(n, _)| *n == b) {
                 let (b, ty) = rest.remove(k);
                 if *b == d_root {
+                    buf_names.push(dflat.clone());
                     model_bufs.push(quote!(#dflat: &mut [#t]));
                     call_bufs.push(quote!(&mut #dmodel));
+                    let s = slot(rpos + 1);
+                    dyn_binds.push(quote! {
+                        #s.clear();
+                        #s.resize(#flat.len(), #zero);
+                        let #dflat: &mut [#t] = &mut #s[..];
+                    });
+                    dyn_slots.insert(rpos + 1);
                 } else {
+                    buf_names.push(b.clone());
                     model_bufs.push(quote!(#b: #ty));
                     call_bufs.push(quote!(#b));
                 }
             }
         } else if seq {
             let b = format_ident!("_d_{}", id);
+            buf_names.push(b.clone());
             model_bufs.push(match ty.as_ref().and_then(crate::sig::array_len) {
                 Some(n) => quote!(#b: &mut [#t; #n]),
                 None => quote!(#b: &mut [#t]),
             });
         }
+        if let Some(name) = buf_names.get(before).filter(|_| *id != root.ident) {
+            let s = slot(at(i));
+            dyn_binds.push(quote! {
+                #s.clear();
+                #s.resize((#id).len(), #zero);
+                let #name = ::core::convert::TryInto::try_into(&mut #s[..])
+                    .expect("the gradient of an array has its length");
+            });
+            dyn_slots.insert(at(i));
+        }
     }
-    // (Anything else `NAME__all_grad` takes, in its order.)
+    // (Anything else `NAME__all_grad` takes, in its order: then no `NAME__model__dyn_grad`, nor
+    // with rows, whose gradients are no slices of floats.)
+    let positional = rest.is_empty()
+        && !params
+            .iter()
+            .any(|(_, ty)| ty.as_ref().is_some_and(crate::rows::is_rows));
     for (b, ty) in rest {
         model_bufs.push(quote!(#b: #ty));
         call_bufs.push(quote!(#b));
@@ -179,6 +213,42 @@ pub(super) fn model_fns(item: &syn::ItemFn, root: &Root, float: FloatTy) -> Toke
     );
     let (rid, rty) = (&root.ident, &root.ty);
     let (generics, where_clause) = (&item.sig.generics, &item.sig.generics.where_clause);
+    let model_dyn = positional.then(|| {
+        let name = format_ident!("{}__model__dyn_grad", fname);
+        let slots = crate::naming::hidden("slots");
+        let n = sig.len();
+        let pats = (0..n).map(|k| {
+            if dyn_slots.contains(&k) {
+                let s = slot(k);
+                quote!(#s)
+            } else {
+                quote!(_)
+            }
+        });
+        let mut pass: Vec<TokenStream> = args.iter().map(|a| quote!(#a)).collect();
+        let rarg = if root.receiver { rpos } else { rpos + 1 };
+        pass.insert(rarg.min(pass.len()), quote!(#flat));
+        let call = if root.receiver {
+            quote!(self.#model_grad(#(#pass,)* #(#buf_names),*))
+        } else {
+            quote!(#model_grad(#(#pass,)* #(#buf_names),*))
+        };
+        let pair = matches!(ret, syn::ReturnType::Type(_, ty) if matches!(**ty, syn::Type::Tuple(_)));
+        let (out, result) = if pair {
+            (quote!(#ret), call)
+        } else {
+            (quote!(-> (#t, [#t; 0])), quote!((#call, [])))
+        };
+        quote! {
+            #[doc(hidden)]
+            #[allow(unused_variables, non_snake_case, clippy::too_many_arguments, clippy::needless_borrow)]
+            #vis fn #name #generics (#(#sig,)* #slots: [&mut ::std::vec::Vec<#t>; #n]) #out #where_clause {
+                let [#(#pats),*] = #slots;
+                #(#dyn_binds)*
+                #result
+            }
+        }
+    });
     quote! {
         #expanded
         #[doc(hidden)]
@@ -197,6 +267,7 @@ pub(super) fn model_fns(item: &syn::ItemFn, root: &Root, float: FloatTy) -> Toke
         #[doc(hidden)]
         #[allow(non_upper_case_globals, dead_code)]
         #vis const #model_table: [u8; #n] = #table;
+        #model_dyn
     }
 }
 

@@ -626,7 +626,7 @@ impl Lowerer<'_> {
                     let t = self.operand_tokens(*o, c.span());
                     quote!(&#t)
                 }
-                CallArg::Tokens(t, u) => {
+                CallArg::Tokens(t, u) | CallArg::Unseen(t, u) => {
                     uses.extend(u.iter().copied());
                     t.clone()
                 }
@@ -665,7 +665,7 @@ impl Lowerer<'_> {
         tuple: Option<usize>,
     ) -> Option<Binding> {
         let fp = self.call_path(c)?;
-        let (args, any_active) = self.lower_call_args(c)?;
+        let (args, any_active) = self.lower_call_args(c, false)?;
         if !any_active {
             let v = self.plain_call(c, fp, &args);
             return self.bind(v, None, c.span());
@@ -763,7 +763,7 @@ impl Lowerer<'_> {
             None => syn::parse_quote_spanned!(c.args[k].span()=> &#name),
             Some((_, range)) => syn::parse_quote_spanned!(c.args[k].span()=> &#name[#range]),
         };
-        let Some((mut args, any_active)) = self.lower_call_args(&read) else {
+        let Some((mut args, any_active)) = self.lower_call_args(&read, false) else {
             return Some(None);
         };
         let (plain, dot, args) = if any_active {
@@ -838,8 +838,14 @@ impl Lowerer<'_> {
     /// A call to another function: with differentiated float arguments it must be a `#[gradient]`
     /// function, whose `NAME_grad` gives the value and the local gradient.
     /// The arguments of a call of another `#[gradient]` function, and whether any depends on
-    /// the differentiated inputs.
-    pub(super) fn lower_call_args(&mut self, c: &syn::ExprCall) -> Option<(Vec<CallArg>, bool)> {
+    /// the differentiated inputs. `scalar`: a call of a scalar function, whose arguments of types
+    /// the macro does not see are [`CallArg::Unseen`] (a vector-valued function's reverse needs
+    /// to know its sequences).
+    pub(super) fn lower_call_args(
+        &mut self,
+        c: &syn::ExprCall,
+        scalar: bool,
+    ) -> Option<(Vec<CallArg>, bool)> {
         let mut args = Vec::new();
         let mut any_active = false;
         let mut failed = false;
@@ -1022,7 +1028,17 @@ impl Lowerer<'_> {
                     }
                     // (A model's own field given to its layers' hidden `NAME__model` is no slice.)
                     let hidden_callee = matches!(&*c.func, Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident.to_string().contains("__")));
-                    if self.is_data_row(a) || (!hidden_callee && self.data_field_slice(a)) {
+                    // (A model's function given the model, `NAME__model`, has a
+                    // `NAME__model__dyn_grad`.)
+                    let model_callee = matches!(&*c.func, Expr::Path(p) if p.path.segments.last().is_some_and(|s| {
+                        let s = s.ident.to_string();
+                        s.ends_with("__model") && !s.trim_end_matches("__model").contains("__")
+                    }));
+                    let unseen =
+                        scalar && (!hidden_callee || model_callee) && self.unseen_type(a, kind);
+                    if self.is_data_row(a)
+                        || (!hidden_callee && !unseen && self.data_field_slice(a))
+                    {
                         // A slice of data: a constant sequence, given a scratch buffer at the
                         // call like any slice (the whole range; the values it reads kept alive).
                         let seq = crate::ir::SeqId(self.b.func.seqs.len() as u32);
@@ -1035,7 +1051,11 @@ impl Lowerer<'_> {
                         args.push(CallArg::Seq(seq, tokens, Some((quote!(..), uses))));
                         continue;
                     }
-                    args.push(CallArg::Tokens(tokens, uses));
+                    args.push(if unseen {
+                        CallArg::Unseen(tokens, uses)
+                    } else {
+                        CallArg::Tokens(tokens, uses)
+                    });
                 }
                 Some(Value::Unit) => {
                     self.errors.push_spanned(a, "expected a value here");
@@ -1065,7 +1085,7 @@ impl Lowerer<'_> {
         if let Some(v) = self.lower_out_call(c, fp) {
             return v;
         }
-        let (args, any_active) = self.lower_call_args(c)?;
+        let (args, any_active) = self.lower_call_args(c, true)?;
         if !any_active {
             return Some(self.plain_call(c, fp, &args));
         }
@@ -1134,7 +1154,10 @@ impl Lowerer<'_> {
                 } else {
                     None
                 }),
-                CallArg::Tokens(..) | CallArg::Seq(..) | CallArg::Adjoint(_) => None,
+                CallArg::Tokens(..)
+                | CallArg::Unseen(..)
+                | CallArg::Seq(..)
+                | CallArg::Adjoint(_) => None,
             })
             .collect();
         self.b.push(Stmt::Call {

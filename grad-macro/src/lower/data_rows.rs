@@ -20,6 +20,10 @@ impl Lowerer<'_> {
     /// `&[f64]` parameter). A field the body also reads as a number (`&p.b` of `p.b * x`) is a
     /// `&f64` instead.
     pub(super) fn data_field_slice(&self, e: &Expr) -> bool {
+        if matches!(e, Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.field_slices.contains(i)))
+        {
+            return true;
+        }
         let field = match e {
             Expr::Reference(r) if r.mutability.is_none() => match &*r.expr {
                 Expr::Index(ix) if matches!(&*ix.index, Expr::Range(rg) if rg.start.is_none() && rg.end.is_none()) => {
@@ -36,12 +40,56 @@ impl Lowerer<'_> {
         !self.number_fields.contains(&path)
     }
 
-    /// Records `name` as a row when a `let` binds it to one.
+    /// Whether a call's argument `e`, of kind `kind`, is data whose type the macro cannot see and
+    /// which may be a float sequence where the callee takes one: a reference (`&d.x[i]`,
+    /// `&self.w`, `&d.cfg`), a method's result (`d.w.as_slice()`), or a name bound to one or to
+    /// an item of data by a loop or a closure (`xi` of `for xi in &self.x`); not a parameter
+    /// (whose type the signature writes), a literal, an integer or a `bool`. (Values passed as
+    /// they are, `d.k`, `d.y[i]`, are numbers or plain data: the callee takes them so, and a
+    /// function of floats and integers has no `NAME__dyn_grad`, see `expand::dyn_grad_head`.)
+    pub(super) fn unseen_type(&self, e: &Expr, kind: crate::ir::Kind) -> bool {
+        if kind != crate::ir::Kind::Other {
+            return false;
+        }
+        let param = |e: &Expr| {
+            matches!(e, Expr::Path(p) if p.path.get_ident().is_some_and(|i| {
+                matches!(self.env.lookup(i), Some(super::env::Binding::Val(v)) if (v.0 as usize) < self.param_vals)
+            }))
+        };
+        match crate::desugar::unparen(e) {
+            Expr::Reference(r) => {
+                let inner = crate::desugar::unparen(&r.expr);
+                !matches!(inner, Expr::Lit(_)) && !param(inner)
+            }
+            Expr::MethodCall(_) => true,
+            e @ Expr::Path(p) => {
+                !param(e)
+                    && p.path.get_ident().is_some_and(|i| {
+                        self.ref_names.contains(i)
+                            || matches!(self.env.lookup(i), Some(super::env::Binding::Val(v)) if self.item_vals.contains(&v))
+                    })
+            }
+            _ => false,
+        }
+    }
+
+    /// Records `name` as a row when a `let` binds it to one (of a data rows parameter, or a
+    /// field lent as a slice).
     pub(super) fn note_row_let(&mut self, name: &syn::Ident, init: &Expr) {
-        if self.is_data_row(init) || self.data_field_slice(init) {
+        let (row, field) = (self.is_data_row(init), self.data_field_slice(init));
+        self.row_names.retain(|n| n != name);
+        self.field_slices.retain(|n| n != name);
+        self.ref_names.retain(|n| n != name);
+        if matches!(
+            crate::desugar::unparen(init),
+            Expr::Reference(_) | Expr::MethodCall(_)
+        ) {
+            self.ref_names.push(name.clone());
+        }
+        if row {
             self.row_names.push(name.clone());
-        } else {
-            self.row_names.retain(|n| n != name);
+        } else if field {
+            self.field_slices.push(name.clone());
         }
     }
 

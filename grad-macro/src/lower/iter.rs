@@ -329,3 +329,58 @@ fn rename_pat(p: &mut Pat, map: &[(Ident, Ident)]) {
     }
     syn::visit_mut::VisitMut::visit_pat_mut(&mut R(map), p);
 }
+
+/// What an iterator of data yields, as far as its syntax tells: references, or anything else
+/// (numbers by value, indices), or pairs of them.
+enum Yields {
+    Refs,
+    Other,
+    Pair(Box<Yields>, Box<Yields>),
+}
+
+fn yields(e: &Expr, refs: &[Ident]) -> Yields {
+    match crate::desugar::unparen(e) {
+        Expr::Reference(r) if r.mutability.is_none() => Yields::Refs,
+        // A name bound to a reference (`let xs = &d.x;`, as the fields of `self` are).
+        Expr::Path(p) if p.path.get_ident().is_some_and(|i| refs.contains(i)) => Yields::Refs,
+        Expr::MethodCall(m) => match (m.method.to_string().as_str(), m.args.len()) {
+            ("iter", 0) => Yields::Refs,
+            ("rev" | "skip" | "take" | "step_by" | "filter" | "skip_while" | "take_while", _) => {
+                yields(&m.receiver, refs)
+            }
+            ("enumerate", 0) => {
+                Yields::Pair(Box::new(Yields::Other), Box::new(yields(&m.receiver, refs)))
+            }
+            ("zip", 1) => Yields::Pair(
+                Box::new(yields(&m.receiver, refs)),
+                Box::new(yields(&m.args[0], refs)),
+            ),
+            _ => Yields::Other,
+        },
+        _ => Yields::Other,
+    }
+}
+
+/// The names `pat` binds to references that the iterator `iter` yields (`xi` of `for xi in
+/// &d.x`, of `d.x.iter().zip(&d.y).map(|(xi, yi)| ..)`): data of a type the macro cannot see,
+/// which a call passes on as it may pass a slice (see `Lowerer::unseen_type`). Not a name bound
+/// by value (`&y`, after `.copied()`), nor an index of `.enumerate()`. `refs`: the names bound to
+/// references.
+pub(super) fn reference_items(pat: &Pat, iter: &Expr, refs: &[Ident]) -> Vec<Ident> {
+    fn walk(p: &Pat, y: &Yields, out: &mut Vec<Ident>) {
+        match (p, y) {
+            (Pat::Ident(pi), Yields::Refs) if pi.subpat.is_none() && pi.by_ref.is_none() => {
+                out.push(pi.ident.clone());
+            }
+            (Pat::Paren(pp), _) => walk(&pp.pat, y, out),
+            (Pat::Tuple(t), Yields::Pair(a, b)) if t.elems.len() == 2 => {
+                walk(&t.elems[0], a, out);
+                walk(&t.elems[1], b, out);
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(pat, &yields(iter, refs), &mut out);
+    out
+}

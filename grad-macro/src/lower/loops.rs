@@ -237,6 +237,7 @@ impl Lowerer<'_> {
         // Once broken, a `for` body does nothing for the remaining iterations.
         let guarded = loop_exits(&f.body).breaks;
         let header = Header::Range(plan, &f.pat);
+        self.pending_refs = super::iter::reference_items(&f.pat, &f.expr, &self.ref_names);
         let rows = self.loop_row_names(&f.expr, &f.pat);
         let before = self.row_names.len();
         self.row_names.extend(rows);
@@ -439,9 +440,15 @@ impl Lowerer<'_> {
         body: &mut dyn FnMut(&mut Self) -> Option<()>,
     ) -> Option<()> {
         let mut bound = Bound::default();
+        let refs = std::mem::take(&mut self.pending_refs);
         let (plan, pat_tokens, cond_expr) = match header {
             Header::Range(plan, pat) => {
                 let t = self.bind_pattern(pat, &plan.shape, &mut bound)?;
+                for (n, v) in &bound.plain {
+                    if refs.contains(n) {
+                        self.item_vals.insert(*v);
+                    }
+                }
                 (Some(plan), t, None)
             }
             Header::While(cond, broken) => (None, TokenStream::new(), Some((cond, broken))),

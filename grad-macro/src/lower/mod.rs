@@ -75,6 +75,16 @@ pub struct Lowerer<'f> {
     /// whose type lowering does not otherwise see (see `data_rows`).
     pub data_rows: Vec<Ident>,
     pub row_names: Vec<Ident>,
+    /// The names a `let` bound to a field of data lent as a slice (see `data_field_slice`).
+    pub field_slices: Vec<Ident>,
+    /// The names a `let` bound to a reference or a method's result of data (`let r = &d.x[i];`),
+    /// and the items of data a loop or a closure binds (`xi` of `for xi in &d.x`): values whose
+    /// type the macro cannot see (see `unseen_type`).
+    pub ref_names: Vec<Ident>,
+    pub item_vals: std::collections::HashSet<ValId>,
+    /// The names the pattern of the loop being built binds to references (see
+    /// `iter::reference_items`), taken by `build_loop`.
+    pub pending_refs: Vec<Ident>,
     /// The field paths the body reads as numbers (`p.b` of `p.b * x`): `&p.b` passed on is a
     /// `&f64`, and `&p.w` of a field never read so a slice (see `data_field_slice`).
     pub number_fields: std::collections::HashSet<String>,
@@ -90,6 +100,9 @@ pub struct Lowerer<'f> {
     /// Lowering the value of a `let` that takes something out of a local of data, run on a copy
     /// (see `taking_let`): the call is not refused as one kept where it would run again.
     pub taking: bool,
+    /// The values of the parameters are the first this many: their types are written in the
+    /// signature (see `unseen_type`).
+    pub param_vals: usize,
 }
 
 /// A differentiated value put into a collection of data (`buf.push_back(x)` into a
@@ -158,6 +171,7 @@ pub fn lower(item: &syn::ItemFn, sig: &Sig, errors: &Errors) -> Option<Lowered> 
         }
     }
     let ty = syn::parse_str::<syn::Type>(sig.float_ty.name()).expect("float type parses");
+    let param_vals = func.vals.len();
     let mut l = Lowerer {
         b: Builder::new(&mut func, false),
         activated: Vec::new(),
@@ -173,12 +187,17 @@ pub fn lower(item: &syn::ItemFn, sig: &Sig, errors: &Errors) -> Option<Lowered> 
             .map(|p| p.ident.clone())
             .collect(),
         row_names: Vec::new(),
+        field_slices: Vec::new(),
+        ref_names: Vec::new(),
+        item_vals: std::collections::HashSet::new(),
+        pending_refs: Vec::new(),
         number_fields: data_rows::number_fields(&item.block),
         searching: 0,
         arrays: std::collections::HashSet::new(),
         data_values: std::collections::HashMap::new(),
         taking: false,
         owned_params,
+        param_vals,
     };
     let items: Vec<Item> = item.block.stmts.iter().map(Item::Stmt).collect();
     let ret = l.lower_returning(&items, item.block.brace_token.span.close());
@@ -1741,7 +1760,7 @@ pub fn vec_list(e: &syn::Expr) -> Option<syn::ExprArray> {
 }
 
 /// The kind of a constant parameter of a primitive type: an integer, a `bool`, or anything else.
-fn primitive_kind(ty: &syn::Type) -> Kind {
+pub fn primitive_kind(ty: &syn::Type) -> Kind {
     const INTS: [&str; 12] = [
         "usize", "isize", "u8", "u16", "u32", "u64", "u128", "i8", "i16", "i32", "i64", "i128",
     ];

@@ -107,6 +107,7 @@ impl Lowerer<'_> {
                 }
             }
         }
+        self.pending_refs = super::iter::reference_items(&item_pat, source, &self.ref_names);
         let result = self.build_loop(Header::Range(plan, &item_pat), carried, &mut |this| {
             let item = match map {
                 Some(c) => {
