@@ -1684,3 +1684,80 @@ fn eleventh_round_forms_run() {
     let value = eleventh_round_forms_grad(&[0.3, -0.7, 1.1], &[0.0, 0.5], &adj, &mut grad);
     assert!(value.is_finite() && grad.iter().all(|g| g.is_finite()));
 }
+
+/// Twelfth round: data whose type the macro cannot see passed to helpers (`NAME__dyn_grad`),
+/// from a free function and from a method of data, and the largest of a row (`unwrap_or`).
+pub struct Batch {
+    pub rows: Vec<Vec<f64>>,
+    pub arrays: Vec<[f64; 2]>,
+    pub scale: Scale,
+}
+
+pub struct Scale {
+    pub k: f64,
+}
+
+#[gradient]
+fn batch_dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+#[gradient]
+fn batch_pair(a: &[f64; 2], s: f64) -> f64 {
+    s * (a[0] - a[1])
+}
+
+#[gradient]
+fn batch_scaled(x: f64, s: &Scale) -> f64 {
+    x * s.k
+}
+
+#[gradient(wrt(w, peaks), jvp)]
+fn twelfth_round_forms(w: &[f64], b: &Batch, peaks: &[Vec<f64>]) -> f64 {
+    let mut s = batch_dot(w, &b.rows[0]);
+    for (i, row) in b.rows.iter().enumerate() {
+        s += batch_scaled(batch_dot(row, w), &b.scale) * batch_pair(&b.arrays[i % 2], w[0]);
+    }
+    let fit: f64 = b.rows.iter().map(|r| batch_dot(w, r).tanh()).sum();
+    let top = peaks[0]
+        .iter()
+        .map(|&v| v * v)
+        .max_by(f64::total_cmp)
+        .unwrap_or(0.0);
+    s + fit + top + b.fit(w)
+}
+
+impl Batch {
+    #[gradient(wrt(w))]
+    fn fit(&self, w: &[f64]) -> f64 {
+        let mut s = 0.0;
+        for row in &self.rows {
+            s += batch_dot(row, w);
+        }
+        s + batch_scaled(batch_dot(&self.arrays[0], &w[..2]), &self.scale)
+    }
+}
+
+#[test]
+fn twelfth_round_forms_run() {
+    let b = Batch {
+        rows: vec![vec![1.0, 0.5, -0.25], vec![0.5, -1.0, 2.0]],
+        arrays: vec![[0.5, 0.25], [-1.0, 1.5]],
+        scale: Scale { k: 1.5 },
+    };
+    let w = [0.3, -0.7, 1.1];
+    let peaks = vec![vec![0.5, 2.0], vec![1.0]];
+    let mut grad = [0.0; 3];
+    let mut d_peaks = vec![vec![0.0; 2], vec![0.0]];
+    let value = twelfth_round_forms_grad(&w, &b, &peaks, &mut grad, &mut d_peaks);
+    assert_eq!(
+        value.to_bits(),
+        twelfth_round_forms(&w, &b, &peaks).to_bits()
+    );
+    assert!(grad.iter().all(|g| g.is_finite()));
+    assert!((d_peaks[0][1] - 4.0).abs() < 1e-12, "{d_peaks:?}");
+    let still = vec![vec![0.0; 2], vec![0.0]];
+    let (v, dv) = twelfth_round_forms_jvp(&w, &b, &peaks, &[1.0, 0.0, 0.0], &still);
+    assert_eq!(v.to_bits(), value.to_bits());
+    assert!((dv - grad[0]).abs() <= 1e-12 * (1.0 + grad[0].abs()));
+}

@@ -1459,8 +1459,26 @@ pub fn extremum(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
         "min_by" => false,
         _ => return None,
     };
-    let syn::Expr::Closure(c) = mb.args.first()? else {
-        return None;
+    // `max_by(f64::total_cmp)` (as clippy's pedantic lints ask): the closure it stands for.
+    let by_path: Option<syn::ExprClosure> = match mb.args.first()? {
+        syn::Expr::Path(p)
+            if p.path
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == "total_cmp") =>
+        {
+            let (a, b) = (
+                crate::naming::hidden("cmp_a"),
+                crate::naming::hidden("cmp_b"),
+            );
+            Some(syn::parse_quote!(|#a, #b| #a.total_cmp(#b)))
+        }
+        _ => None,
+    };
+    let c = match (&by_path, mb.args.first()?) {
+        (Some(c), _) => c,
+        (None, syn::Expr::Closure(c)) => c,
+        _ => return None,
     };
     if c.inputs.len() != 2 || mb.args.len() != 1 {
         return None;
