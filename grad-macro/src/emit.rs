@@ -212,9 +212,10 @@ pub fn dynamic_call(callee: &syn::Path, args: &[CallArg]) -> bool {
     dynamic_callee(callee) && args.iter().any(|a| matches!(a, CallArg::Unseen(..)))
 }
 
-/// Whether `callee` has a `NAME__dyn_grad`: a function of the user's, also a method, or a model's
-/// function given the model (`NAME__model`), not another the macro wrote for itself.
-fn dynamic_callee(callee: &syn::Path) -> bool {
+/// Whether `callee` (its gradient's path, or the function's, as lowering sees it) has a
+/// `NAME__dyn_grad`: a function of the user's, also a method, or a model's function given the
+/// model (`NAME__model`), not another the macro wrote for itself.
+pub fn dynamic_callee(callee: &syn::Path) -> bool {
     callee.segments.last().is_some_and(|l| {
         let base = l.ident.to_string();
         let base = base.trim_end_matches("_grad");
@@ -1035,13 +1036,12 @@ impl Emitter<'_> {
         args: &[CallArg],
         grads: &[Option<ValId>],
     ) -> TokenStream {
-        let pool = crate::naming::hidden("pool");
         let (mut take, mut give_back) = (Vec::new(), Vec::new());
         for (k, a) in args.iter().enumerate() {
             if let CallArg::Unseen(..) = a {
-                let name = crate::naming::hidden(&format!("scratch{k}"));
-                take.push(quote!(let mut #name = #pool.pop().unwrap_or_default();));
-                give_back.push(quote!(#pool.push(#name);));
+                let (t, g) = Self::pooled(&crate::naming::hidden(&format!("scratch{k}")));
+                take.push(t);
+                give_back.push(g);
             }
         }
         let call = self.checked_call(callee, args, grads, &[Self::dyn_slots(args)]);
@@ -1099,6 +1099,16 @@ impl Emitter<'_> {
         Lenient::covers(&name).then_some(name)
     }
 
+    /// `let mut name = pool.pop()..;` and `pool.push(name);`: a scratch buffer of the pool,
+    /// taken before a call and given back after it.
+    fn pooled(name: &Ident) -> (TokenStream, TokenStream) {
+        let pool = crate::naming::hidden("pool");
+        (
+            quote!(let mut #name = #pool.pop().unwrap_or_default();),
+            quote!(#pool.push(#name);),
+        )
+    }
+
     /// The last argument of a call of `NAME__dyn_grad`: a buffer per argument, the scratch
     /// buffer `scratchK` of each sequence and of each argument of a type the macro does not see
     /// (which the callee sizes where its parameter is a sequence), an empty one (which allocates
@@ -1152,8 +1162,9 @@ impl Emitter<'_> {
                 }
                 // Sized by the callee, where its parameter is a sequence.
                 CallArg::Unseen(..) if dynamic => {
-                    scratch.push(quote!(let mut #name = #pool.pop().unwrap_or_default();));
-                    give_back.push(quote!(#pool.push(#name);));
+                    let (take, back) = Self::pooled(&name);
+                    scratch.push(take);
+                    give_back.push(back);
                 }
                 _ => {}
             }

@@ -1028,14 +1028,9 @@ impl Lowerer<'_> {
                     }
                     // (A model's own field given to its layers' hidden `NAME__model` is no slice.)
                     let hidden_callee = matches!(&*c.func, Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident.to_string().contains("__")));
-                    // (A model's function given the model, `NAME__model`, has a
-                    // `NAME__model__dyn_grad`.)
-                    let model_callee = matches!(&*c.func, Expr::Path(p) if p.path.segments.last().is_some_and(|s| {
-                        let s = s.ident.to_string();
-                        s.ends_with("__model") && !s.trim_end_matches("__model").contains("__")
-                    }));
-                    let unseen =
-                        scalar && (!hidden_callee || model_callee) && self.unseen_type(a, kind);
+                    let dynamic =
+                        matches!(&*c.func, Expr::Path(p) if crate::emit::dynamic_callee(&p.path));
+                    let unseen = scalar && dynamic && self.unseen_type(a, kind);
                     if self.is_data_row(a)
                         || (!hidden_callee && !unseen && self.data_field_slice(a))
                     {
