@@ -3060,6 +3060,316 @@ impl<'a> FnGen<'a> {
         }
     }
 
+    /// Iterator stages that drop, stop or carry state and the values around them: `filter_map`
+    /// (`Some`/`None` in branches, `then_some`), `scan` (its state lent, `None` stopping it),
+    /// `map_while`, `skip_while` in a `for`, `Option`s of data read with a differentiated default
+    /// (`o.unwrap_or(x)` of items and elements), accessor closures returning a part, an array (as
+    /// an expression and as a block) and a `Vec`, arrays iterated where they are written,
+    /// `into_iter` of an owned buffer, `let t = if c { a } else { continue };`, each element with
+    /// the next wrapping around (`zip(x.iter().cycle().skip(1))`), pieces stepped and reversed, a
+    /// typed `fold` accumulator, an iterator held in a local, a slice padded by `once(..).chain`,
+    /// an array destructured from a vector-valued helper, a state array started from data and
+    /// assigned whole, pieces zipped after a slice's elements, and arrays made of pieces collected
+    /// into a `Vec<[T; 2]>`.
+    fn stage_forms(&mut self, out: &mut String, ind: usize) {
+        let Some((_, xs, iv, n, e)) = self.slice_and_value() else {
+            return;
+        };
+        let ee = paren(&e.s);
+        let m = iv.mag().max(1.0);
+        let act = iv.2 || e.iv.2;
+        let (st, q, r, f) = (
+            self.fresh("st"),
+            self.fresh("q"),
+            self.fresh("r"),
+            self.fresh("f"),
+        );
+        let fs = self.floats(|_, iv| iv.within((-4.0, 4.0)));
+        let (x, xiv) = if fs.is_empty() {
+            (ee.clone(), e.iv)
+        } else {
+            self.rng.pick(&fs).clone()
+        };
+        let xm = xiv.mag().max(1.0);
+        let bound = match self.rng.below(21) {
+            20 => {
+                let pts = self.fresh("pts");
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {pts}: Vec<[{FLT}; 2]> = {xs}.chunks_exact(2).map(|{f}| [{f}[0] * {ee}, {f}[1]]).collect();"),
+                );
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = {pts}.iter().map(|{r}| {r}[0] + {r}[1]).sum::<{FLT}>();"),
+                );
+                6.0 * m
+            }
+            12 => {
+                if self.rng.chance(0.5) {
+                    Self::line(
+                        out,
+                        ind,
+                        &format!("let {n}: {FLT} = {xs}.iter().zip({xs}.iter().cycle().skip(1)).map(|({r}, {q})| {r} * {q} * {ee}).sum::<{FLT}>();"),
+                    );
+                    6.0 * m * m
+                } else {
+                    Self::line(out, ind, &format!("let mut {n}: {FLT} = 0.0;"));
+                    Self::line(
+                        out,
+                        ind,
+                        &format!("for (&{r}, {q}) in {xs}.iter().zip({xs}.iter().cycle().skip(2)) {{ {n} += {r} * {q}.sin(); }}"),
+                    );
+                    6.0 * m
+                }
+            }
+            13 => {
+                if self.rng.chance(0.5) {
+                    Self::line(out, ind, &format!("let mut {n}: {FLT} = 0.0;"));
+                    Self::line(
+                        out,
+                        ind,
+                        &format!("for {f} in {xs}.windows(2).step_by(2) {{ {n} += {f}[0] * {f}[1] * {ee}; }}"),
+                    );
+                    6.0 * m * m
+                } else {
+                    Self::line(
+                        out,
+                        ind,
+                        &format!("let {n}: {FLT} = {xs}.windows(2).rev().map(|{f}| {f}[0] - {f}[1]).fold(0.0, |{st}, {q}| {st} * 0.5 + {q});"),
+                    );
+                    4.0 * m
+                }
+            }
+            14 => {
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n} = {xs}.iter().rev().fold(0.0, |{st}: {FLT}, &{q}| {st} * 0.5 + {q} * {ee});"),
+                );
+                2.0 * m
+            }
+            15 => {
+                let it = self.fresh("it");
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {it} = {xs}.iter().map(|{q}| {q} * {ee});"),
+                );
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = {it}.clone().sum::<{FLT}>() + {it}.map(|{r}| {r} * {r}).sum::<{FLT}>();"),
+                );
+                6.0 * m + 6.0 * m * m
+            }
+            16 => {
+                let ob = self.fresh("ob");
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {ob}: Vec<{FLT}> = std::iter::once({x}).chain({xs}.iter().copied()).chain(std::iter::once({ee})).collect();"),
+                );
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = {ob}.windows(2).map(|{f}| {f}[1] - {f}[0] * 0.5).sum::<{FLT}>();"),
+                );
+                8.0 * (m.max(xm) + 1.0)
+            }
+            17 => {
+                let k = self.items.matches("fn up").count();
+                let h = format!("up{}{k}_{FLT}", self.base);
+                let _ = writeln!(
+                    self.items,
+                    "#[gradient]\nfn {h}(ua: {FLT}) -> [{FLT}; 2] {{\n    [ua * 0.5, ua.sin()]\n}}"
+                );
+                Self::line(out, ind, &format!("let [{r}, {q}] = {h}({x});"));
+                Self::line(out, ind, &format!("let {n}: {FLT} = {r} * {q} + {r};"));
+                xm
+            }
+            18 => {
+                let k = self.items.matches("fn ur").count();
+                let h = format!("ur{}{k}_{FLT}", self.base);
+                let mut v = || self.value_in((-1.0, 1.0));
+                let lit = format!("[{:?}, {:?}]", v(), v());
+                let _ = writeln!(self.items, "fn {h}() -> [{FLT}; 2] {{\n    {lit}\n}}");
+                Self::line(out, ind, &format!("let mut {st} = {h}();"));
+                Self::line(out, ind, "for _ in 0..3 {");
+                Self::line(out, ind + 1, &format!("let [{r}, {q}] = {st};"));
+                Self::line(
+                    out,
+                    ind + 1,
+                    &format!("{st} = [{r} + 0.1 * {q} * {ee}, {q} - 0.1 * {r}];"),
+                );
+                Self::line(out, ind, "}");
+                Self::line(out, ind, &format!("let {n}: {FLT} = {st}[0] * {st}[1];"));
+                4.0
+            }
+            19 => {
+                Self::line(out, ind, &format!("let mut {n}: {FLT} = 0.0;"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("for ({q}, {r}) in {xs}.iter().zip({xs}.chunks(2)) {{ {n} += {q} * {r}[0] * {ee}; }}"),
+                );
+                6.0 * m * m
+            }
+            0 => {
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = {xs}.iter().filter_map(|&{q}| if {q} > 0.1 {{ Some({q} * {ee}) }} else {{ None }}).sum::<{FLT}>();"),
+                );
+                6.0 * m
+            }
+            1 => {
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = {xs}.iter().enumerate().filter_map(|({q}, &{r})| ({q} % 2 == 1).then_some({r} * {ee})).fold(0.25, |{st}, {f}| {st} * 0.5 + {f});"),
+                );
+                0.25 + 2.0 * m
+            }
+            2 => {
+                let stop = if self.rng.chance(0.5) {
+                    format!("if *{st} > 1.5 {{ None }} else {{ Some(*{st}) }}")
+                } else {
+                    format!("Some(*{st})")
+                };
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = {xs}.iter().scan(0.0, |{st}, &{q}| {{ *{st} = *{st} * 0.5 + {q} * {ee}; {stop} }}).map(|{r}| {r} * {r}).sum::<{FLT}>();"),
+                );
+                24.0 * m * m
+            }
+            3 => {
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = {xs}.iter().map_while(|&{q}| if {q} < 0.5 {{ Some(({q} * {ee}).sin()) }} else {{ None }}).sum::<{FLT}>();"),
+                );
+                6.0
+            }
+            4 => {
+                Self::line(out, ind, &format!("let mut {n}: {FLT} = 0.0;"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("for {r} in {xs}.iter().skip_while(|{q}| **{q} > 0.0) {{ {n} += {r} * {ee}; }}"),
+                );
+                6.0 * m
+            }
+            5 => {
+                let k = self.items.matches("fn uo").count();
+                let h = format!("uo{}{k}_{FLT}", self.base);
+                let mut v = || self.value_in((-1.0, 1.0));
+                let lit = format!("vec![Some({:?}), None, Some({:?}), None]", v(), v());
+                let _ = writeln!(
+                    self.items,
+                    "fn {h}() -> Vec<Option<{FLT}>> {{\n    {lit}\n}}"
+                );
+                let od = self.fresh("od");
+                Self::line(out, ind, &format!("let {od} = {h}();"));
+                let value = match self.rng.below(3) {
+                    0 => format!("{od}.iter().map(|{q}| {q}.unwrap_or({x})).map(|{r}| {r} * {ee}).sum::<{FLT}>()"),
+                    1 => format!("{od}[1].unwrap_or({x} * 0.5) + {od}[0].unwrap_or_else(|| {x})"),
+                    _ => {
+                        Self::line(out, ind, &format!("let mut {st}: {FLT} = 0.0;"));
+                        Self::line(
+                            out,
+                            ind,
+                            &format!("for {q} in &{od} {{ {st} += {q}.unwrap_or({x}) * {ee}; }}"),
+                        );
+                        st.clone()
+                    }
+                };
+                Self::line(out, ind, &format!("let {n}: {FLT} = {value};"));
+                4.0 * xm + 4.0
+            }
+            6 => {
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {f} = |{q}: usize| &{xs}[{xs}.len() / {q}..];"),
+                );
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = {f}(2).iter().zip({f}(3)).map(|({r}, {st})| {r} * {st} * {ee}).sum::<{FLT}>() + {f}(4).iter().sum::<{FLT}>() * 0.5;"),
+                );
+                6.0 * m * m + 3.0 * m
+            }
+            7 => {
+                let body = if self.rng.chance(0.5) {
+                    format!("[{q} * {ee}, {q} + 0.5]")
+                } else {
+                    format!("{{ let {st} = {q} * 0.5; [{st}, {st} * {ee}] }}")
+                };
+                Self::line(out, ind, &format!("let {f} = |{q}: {FLT}| {body};"));
+                Self::line(out, ind, &format!("let {r} = {f}({x});"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = {r}[0] * {r}[1] + {f}(0.25)[1];"),
+                );
+                (xm + 0.5) * (xm + 0.5) + 1.0
+            }
+            8 => {
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {f} = |{q}: {FLT}| -> Vec<{FLT}> {{ let mut {st} = vec![0.0; 2]; {st}[0] = {q}; {st}[1] = {q} * {ee}; {st}.iter().map(|{r}| {r} * 0.5).collect() }};"),
+                );
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = {f}({x}).iter().sum::<{FLT}>();"),
+                );
+                xm
+            }
+            9 => {
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = [{x}, {x} * {ee}, 0.5].into_iter().map(|{r}| {r} * 0.5).sum::<{FLT}>() + [{ee}, {x}].iter().sum::<{FLT}>();"),
+                );
+                2.0 * xm + 2.0
+            }
+            10 => {
+                let ob = self.fresh("ob");
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {ob}: Vec<{FLT}> = {xs}.iter().map(|{q}| {q} * {ee}).collect();"),
+                );
+                Self::line(
+                    out,
+                    ind,
+                    &format!(
+                        "let {n}: {FLT} = {ob}.into_iter().map(|{r}| {r} * 0.5).sum::<{FLT}>();"
+                    ),
+                );
+                3.0 * m
+            }
+            _ => {
+                Self::line(out, ind, &format!("let mut {n}: {FLT} = 0.0;"));
+                Self::line(out, ind, &format!("for &{q} in {xs} {{"));
+                Self::line(
+                    out,
+                    ind + 1,
+                    &format!("let {r} = if {q} > -0.2 {{ {q} * {ee} }} else {{ continue }};"),
+                );
+                Self::line(out, ind + 1, &format!("{n} += {r};"));
+                Self::line(out, ind, "}");
+                6.0 * m
+            }
+        };
+        self.declare(&n, VarKind::Float(Iv(-bound, bound, act || xiv.2)), false);
+    }
+
     /// Closures and views as idiomatic code writes them: a running state assigned inside a
     /// `map` closure of a reduction, a closure with a tuple pattern for a parameter, a search
     /// (`position`, `partition_point`) of a slice of data, a matrix of a constant size
@@ -3631,10 +3941,11 @@ impl<'a> FnGen<'a> {
         // carried across iterations by `h = h_new`, `vec![a, b, c]` lists, `x[a..b].to_vec()`,
         // a read of a model's layers, `return` inside a loop, a vector filled by `push`, a call
         // of a vector-valued helper, data filled in loops or range forms, a worklist, closures
-        // with state or patterns, searches of data and matrices of a constant size
+        // with state or patterns, searches of data and matrices of a constant size, iterator
+        // stages that drop, stop or carry state (`filter_map`, `scan`, ..) and accessor closures
         let w = [
             5, 3, 2, 6, 3, 4, 1, 1, 1, 1, 1, 1, 2, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1,
-            1, 1, 1, 3, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2,
+            1, 1, 1, 3, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2,
         ];
         let i = self.rng.weighted(&w);
         match i {
@@ -3724,6 +4035,7 @@ impl<'a> FnGen<'a> {
                 self.unseen_args(out, ind);
             }
             45 if self.on("stmt:closure_forms") => self.closure_forms(out, ind),
+            46 if self.on("stmt:stage_forms") => self.stage_forms(out, ind),
             39 if self.on("stmt:layers") => self.layers_stmt(ctx, out, ind),
             31 if nested && ctx.loops < 2 && self.on("stmt:labeled_value") => {
                 self.labeled_value(ctx, out, ind);

@@ -226,6 +226,10 @@ pub fn expand_item(args: TokenStream, item: &syn::ItemFn) -> TokenStream {
     }
     let mut body = item.clone();
     crate::desugar::run(&mut body, &sig, &errors);
+    #[cfg(test)]
+    if std::env::var_os("GRAD_DESUGARED").is_some() {
+        eprintln!("{}", quote::quote!(#body));
+    }
     let lowered = if sig.returns_float {
         crate::lower::lower(&body, &sig, &errors)
     } else {

@@ -676,6 +676,10 @@ fn pieces_of_rows(item: &syn::ItemFn, rows: &[Rows]) -> syn::ItemFn {
                     if ["windows", "chunks", "chunks_exact"].iter().any(|n| m.method == n)
                         && self.0.iter().any(|r| is_name(&m.receiver, &r.ident)))
             };
+            // `p.iter().zip(p.iter().cycle().skip(1))`: the rows by index.
+            if let Some(by_index) = crate::desugar::cyclic_by_index(e) {
+                *e = by_index;
+            }
             match e {
                 syn::Expr::ForLoop(f) if of_rows(&f.expr) => {
                     if let Some(l) = crate::desugar::pieces_loop(f) {
@@ -701,10 +705,99 @@ fn pieces_of_rows(item: &syn::ItemFn, rows: &[Rows]) -> syn::ItemFn {
             }
             syn::visit_mut::visit_expr_mut(self, e);
         }
+        fn visit_block_mut(&mut self, b: &mut syn::Block) {
+            syn::visit_mut::visit_block_mut(self, b);
+            let stmts: Vec<syn::Stmt> = b.stmts.drain(..).collect();
+            let mut out = Vec::with_capacity(stmts.len());
+            for (k, s) in stmts.iter().enumerate() {
+                match row_tuple_let(s, self.0).or_else(|| row_state_let(s, &stmts[k + 1..], self.0))
+                {
+                    Some(lets) => out.extend(lets),
+                    None => out.push(s.clone()),
+                }
+            }
+            b.stmts = out;
+        }
     }
     let mut item = item.clone();
     P(rows).visit_block_mut(&mut item.block);
     item
+}
+
+/// Input: `let mut s = w[i];` of rows, where a later statement assigns `s = [a, b];` (a state
+/// started from a row). Output: `let [T0, T1] = w[i]; let mut s: [F; 2] = [T0, T1];`: the row's
+/// elements read, and a local array the assignments then write.
+fn row_state_let(s: &syn::Stmt, rest: &[syn::Stmt], rows: &[Rows]) -> Option<Vec<syn::Stmt>> {
+    let syn::Stmt::Local(l) = s else {
+        return None;
+    };
+    let init = l.init.as_ref()?;
+    let syn::Pat::Ident(pi) = &l.pat else {
+        return None;
+    };
+    if init.diverge.is_some() || pi.mutability.is_none() || pi.subpat.is_some() {
+        return None;
+    }
+    let syn::Expr::Index(ix) = &*init.expr else {
+        return None;
+    };
+    let r = rows.iter().find(|r| is_name(&ix.expr, &r.ident))?;
+    let n = crate::desugar::tuples::assigned_array_len(&pi.ident, rest)?;
+    let temps = crate::naming::fresh_names("row_elem", n);
+    let (name, row, t) = (
+        &pi.ident,
+        &init.expr,
+        Ident::new(r.float.name(), Span::call_site()),
+    );
+    Some(vec![
+        syn::parse_quote!(let [#(#temps),*] = #row;),
+        syn::parse_quote!(let mut #name: [#t; #n] = [#(#temps),*];),
+    ])
+}
+
+/// Input: `let (a, b, c) = (w[0], w[1], w[2]);` (`&w[i]` too), reading rows. Output: `let a =
+/// w[0]; let b = w[1]; let c = w[2];`, the rows bound one by one as the rewrite follows them
+/// (where no part reads a name the pattern binds, so the order of binding is not seen).
+fn row_tuple_let(s: &syn::Stmt, rows: &[Rows]) -> Option<Vec<syn::Stmt>> {
+    let syn::Stmt::Local(l) = s else {
+        return None;
+    };
+    let init = l.init.as_ref()?;
+    let (syn::Pat::Tuple(pt), syn::Expr::Tuple(et), None) = (&l.pat, &*init.expr, &init.diverge)
+    else {
+        return None;
+    };
+    if pt.elems.len() != et.elems.len() || !l.attrs.is_empty() {
+        return None;
+    }
+    let mut names = Vec::new();
+    for p in &pt.elems {
+        match p {
+            syn::Pat::Ident(i) if i.subpat.is_none() && i.by_ref.is_none() => {
+                names.push(i.ident.clone());
+            }
+            syn::Pat::Wild(_) => {}
+            _ => return None,
+        }
+    }
+    let mentions = |e: &syn::Expr, f: &dyn Fn(&Ident) -> bool| {
+        crate::naming::mentions(quote::ToTokens::to_token_stream(e), f)
+    };
+    let reads_rows = et
+        .elems
+        .iter()
+        .any(|e| mentions(e, &|i| rows.iter().any(|r| r.ident == *i)));
+    let reads_bound = et.elems.iter().any(|e| mentions(e, &|i| names.contains(i)));
+    if !reads_rows || reads_bound {
+        return None;
+    }
+    Some(
+        pt.elems
+            .iter()
+            .zip(&et.elems)
+            .map(|(p, e)| syn::parse_quote!(let #p = #e;))
+            .collect(),
+    )
 }
 
 /// Input: a `for` over part of differentiated rows: `for b in &pos[a..]` (`pos[a..b].iter()`),

@@ -1761,3 +1761,112 @@ fn twelfth_round_forms_run() {
     assert_eq!(v.to_bits(), value.to_bits());
     assert!((dv - grad[0]).abs() <= 1e-12 * (1.0 + grad[0].abs()));
 }
+
+/// Thirteenth round: iterator stages that drop, stop or carry state (`filter_map`, `scan`,
+/// `map_while`, `skip_while`), an `Option` of data with a differentiated default, accessor
+/// closures returning a part and an array, a block's `Vec`, arrays iterated where they are
+/// written, `into_iter` of an owned buffer, iterators held in locals, a value of a branch that
+/// `continue`s, rows bound through a tuple and a state vector started from data.
+#[gradient(jvp, wrt(w, fill))]
+fn thirteenth_round_forms(w: &[f64], fill: f64, mask: &[Option<f64>], dim: usize) -> f64 {
+    let masked: f64 = w
+        .iter()
+        .enumerate()
+        .filter_map(|(i, wi)| mask[i].map(|s| s * wi))
+        .sum();
+    let running: f64 = w
+        .iter()
+        .scan(0.0, |acc, &v| {
+            *acc += v;
+            Some(*acc)
+        })
+        .map(|r| r * r)
+        .sum();
+    let head: f64 = w.iter().map_while(|&v| (v > -2.0).then_some(v.sin())).sum();
+    let tail: f64 = w.iter().skip_while(|v| **v > 0.0).map(|v| v * 2.0).sum();
+    let filled: f64 = mask.iter().map(|m| m.unwrap_or(fill)).sum();
+    let row = |i: usize| &w[i * dim..(i + 1) * dim];
+    let pair = |i: usize| [w[i], w[i + 1] * fill];
+    let rows: f64 = row(0).iter().zip(row(1)).map(|(a, b)| a * b).sum();
+    let p = pair(1);
+    let pooled: Vec<f64> = {
+        let mut acc = vec![0.0; dim];
+        for (k, a) in acc.iter_mut().enumerate() {
+            *a = w[k] + w[k + dim];
+        }
+        acc.iter().map(|a| a * 0.5).collect()
+    };
+    let listed = [fill, fill * 2.0].into_iter().map(f64::exp).sum::<f64>();
+    let owned: Vec<f64> = w.iter().map(|v| v * fill).collect();
+    let total: f64 = owned.into_iter().sum();
+    let stored = w.iter().map(|v| v - fill);
+    let mut kept = 0.0;
+    for &v in w {
+        let t = if v > 0.0 { v * fill } else { continue };
+        kept += t;
+    }
+    masked
+        + running
+        + head
+        + tail
+        + filled
+        + rows
+        + p[0] * p[1]
+        + pooled.iter().sum::<f64>()
+        + listed
+        + total
+        + stored.map(|s| s * s).sum::<f64>()
+        + kept
+}
+
+#[gradient(wrt(path, rate))]
+fn thirteenth_round_rows(path: &[[f64; 2]], rate: f64, obs: &[[f64; 2]]) -> f64 {
+    let mut state = path[0];
+    for _ in 0..3 {
+        let [a, b] = state;
+        state = [a + rate * b, b - rate * a];
+    }
+    let mut start = obs[0];
+    for _ in 0..2 {
+        let [a, b] = start;
+        start = [a * rate, b + a * rate];
+    }
+    let edges: f64 = obs
+        .iter()
+        .zip(obs.iter().cycle().skip(1))
+        .map(|(p, q)| p[0] * q[1])
+        .sum();
+    let turns: f64 = path
+        .windows(3)
+        .map(|w| {
+            let (a, b, c) = (w[0], w[1], w[2]);
+            (b[0] - a[0]) * (c[1] - b[1]) - (b[1] - a[1]) * (c[0] - b[0])
+        })
+        .sum();
+    turns + state[0] * state[1] + start[0] * start[1] + edges * rate
+}
+
+#[test]
+fn thirteenth_round_forms_run() {
+    let w = [0.3, -0.7, 1.1, 0.4];
+    let mask = [Some(1.0), None, Some(-0.5), None];
+    let mut grad = [0.0; 4];
+    let (value, [d_fill]) = thirteenth_round_forms_grad(&w, 0.6, &mask, 2, &mut grad);
+    assert_eq!(
+        value.to_bits(),
+        thirteenth_round_forms(&w, 0.6, &mask, 2).to_bits()
+    );
+    assert!(grad.iter().all(|g| g.is_finite()) && d_fill.is_finite());
+    let (v, dv) = thirteenth_round_forms_jvp(&w, 0.6, &mask, 2, &[1.0, 0.0, 0.0, 0.0], 0.0);
+    assert_eq!(v.to_bits(), value.to_bits());
+    assert!((dv - grad[0]).abs() <= 1e-9 * (1.0 + grad[0].abs()));
+    let path = [[0.0, 0.1], [1.1, 0.3], [1.9, 1.2], [2.2, 2.5]];
+    let obs = [[1.0, 0.5], [0.25, -1.0]];
+    let mut d_path = [[0.0; 2]; 4];
+    let (value, [d_rate]) = thirteenth_round_rows_grad(&path, 0.2, &obs, &mut d_path);
+    assert_eq!(
+        value.to_bits(),
+        thirteenth_round_rows(&path, 0.2, &obs).to_bits()
+    );
+    assert!(d_path.iter().flatten().all(|g| g.is_finite()) && d_rate.is_finite());
+}

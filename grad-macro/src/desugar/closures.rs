@@ -181,6 +181,146 @@ fn mentions(stmts: &[syn::Stmt], name: &syn::Ident) -> bool {
     f.1
 }
 
+/// Input: `let r = x.iter().map(|p| p - 1.0); .. r.chain(d).map(..).sum() ..` in a block (an
+/// iterator held in a local, used later, `r.clone()` too). Output: the chain written where it is
+/// used (`x.iter().map(|p| p - 1.0).chain(d)..`), the `let` gone: an iterator computes nothing until
+/// it is consumed, so it is the same items there, while no name the chain reads is assigned or
+/// declared again between the `let` and the last use.
+pub fn inline_iterator_lets(body: &mut syn::Block) {
+    struct Blocks;
+    impl VisitMut for Blocks {
+        fn visit_block_mut(&mut self, b: &mut syn::Block) {
+            syn::visit_mut::visit_block_mut(self, b);
+            iterator_lets(b);
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    Blocks.visit_block_mut(body);
+}
+
+/// Whether a chain of adapters starts with an iterator of a sequence or a range (`x.iter()`,
+/// `x.windows(2)`, `(0..n)`), not a method of arrays (`a.map(..)`, which is a new array).
+fn makes_iterator(e: &syn::Expr) -> bool {
+    const SOURCES: &[&str] = &["iter", "into_iter", "windows", "chunks", "chunks_exact"];
+    match e {
+        syn::Expr::MethodCall(m) => {
+            SOURCES.iter().any(|s| m.method == s) || makes_iterator(&m.receiver)
+        }
+        syn::Expr::Paren(p) => makes_iterator(&p.expr),
+        syn::Expr::Range(_) => true,
+        _ => false,
+    }
+}
+
+/// [`inline_iterator_lets`] in one block.
+fn iterator_lets(b: &mut syn::Block) {
+    const ADAPTERS: &[&str] = &[
+        "iter",
+        "into_iter",
+        "map",
+        "zip",
+        "enumerate",
+        "filter",
+        "filter_map",
+        "chain",
+        "skip",
+        "take",
+        "rev",
+        "copied",
+        "cloned",
+        "step_by",
+        "windows",
+        "chunks",
+        "chunks_exact",
+        "scan",
+        "take_while",
+        "skip_while",
+        "map_while",
+        "flat_map",
+    ];
+    let mut k = 0;
+    while k < b.stmts.len() {
+        let def = match &b.stmts[k] {
+            syn::Stmt::Local(l) => match (&l.pat, &l.init) {
+                // (Not `let mut it`: `it.next()` advances one iterator, which a chain written
+                // again at each use would not.)
+                (syn::Pat::Ident(pi), Some(init))
+                    if pi.by_ref.is_none()
+                        && pi.mutability.is_none()
+                        && pi.subpat.is_none()
+                        && init.diverge.is_none()
+                        && l.attrs.is_empty() =>
+                {
+                    match &*init.expr {
+                        syn::Expr::MethodCall(m)
+                            if ADAPTERS.iter().any(|a| m.method == a)
+                                && makes_iterator(&init.expr) =>
+                        {
+                            Some((pi.ident.clone(), (*init.expr).clone()))
+                        }
+                        _ => None,
+                    }
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some((name, chain)) = def else {
+            k += 1;
+            continue;
+        };
+        // The statements up to the last use, none writing what the chain reads.
+        let Some(last) = (k + 1..b.stmts.len())
+            .rev()
+            .find(|&j| mentions(&b.stmts[j..=j], &name))
+        else {
+            k += 1;
+            continue;
+        };
+        // What the chain reads, not the names its closures bind.
+        let mut free: HashSet<String> = HashSet::new();
+        let mut bound: Vec<syn::Ident> = Vec::new();
+        struct Names<'a>(&'a mut HashSet<String>, &'a mut Vec<syn::Ident>);
+        impl<'a> Visit<'a> for Names<'_> {
+            fn visit_expr_path(&mut self, p: &'a syn::ExprPath) {
+                if let Some(i) = p.path.get_ident() {
+                    self.0.insert(i.to_string());
+                }
+            }
+            fn visit_pat(&mut self, p: &'a syn::Pat) {
+                crate::lower::collect_pat_idents(p, self.1);
+            }
+        }
+        Names(&mut free, &mut bound).visit_expr(&chain);
+        for b in &bound {
+            free.remove(&b.to_string());
+        }
+        free.insert(name.to_string());
+        if b.stmts[k + 1..=last].iter().any(|s| touches(s, &free)) {
+            k += 1;
+            continue;
+        }
+        struct Subst<'a>(&'a syn::Ident, &'a syn::Expr);
+        impl VisitMut for Subst<'_> {
+            fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+                let is_name = |x: &syn::Expr| matches!(x, syn::Expr::Path(p) if p.path.get_ident() == Some(self.0));
+                let hit = is_name(e)
+                    || matches!(e, syn::Expr::MethodCall(m) if m.method == "clone" && m.args.is_empty() && is_name(&m.receiver));
+                if hit {
+                    *e = self.1.clone();
+                    return;
+                }
+                syn::visit_mut::visit_expr_mut(self, e);
+            }
+            fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+        }
+        for s in &mut b.stmts[k + 1..=last] {
+            Subst(&name, &chain).visit_stmt_mut(s);
+        }
+        b.stmts.remove(k);
+    }
+}
+
 /// Input: `let sig = |z: f64| 1.0 / (1.0 + (-z).exp()); .. sig(a) ..` in a block.
 /// Output: `.. { let z: f64 = a; 1.0 / (1.0 + (-z).exp()) } ..`, while no name the closure reads
 /// has been declared again or assigned since its definition (then the inlined body would read
@@ -554,9 +694,11 @@ fn simple_param(p: &syn::Pat) -> bool {
     }
 }
 
-/// The body of a closure that is one call (`|a, b| f(a, 2.0 * b)`) with its parameters replaced by
-/// `args`, where each argument is a name, a literal or a read of them and each parameter a plain
-/// name (read once or many times, an argument of that form is the same value).
+/// The body of a closure that is one call (`|a, b| f(a, 2.0 * b)`) or an accessor (a part `|i|
+/// &x[i * d..(i + 1) * d]`, an array `|i| [p[3 * i], p[3 * i + 1]]`, whose value the rewrites must
+/// see where it is read, not inside a block) with its parameters replaced by `args`, where each
+/// argument is a name, a literal or a read of them and each parameter a plain name (read once or
+/// many times, an argument of that form is the same value).
 fn direct_call(
     c: &syn::ExprClosure,
     args: &syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>,
@@ -565,9 +707,17 @@ fn direct_call(
         return None;
     }
     let body = match &*c.body {
-        syn::Expr::Call(call) => call,
+        syn::Expr::Call(_) => &*c.body,
+        syn::Expr::Reference(r) if r.mutability.is_none() => &*c.body,
+        syn::Expr::Array(a) if !a.elems.is_empty() => &*c.body,
         _ => return None,
     };
+    // A literal in place of a parameter (`&w[0 * d..(0 + 1) * d]`) is arithmetic on constants,
+    // which lints flag in the expansion (and `2.0.exp()` has no type rustc can infer): the
+    // accessor is bound as a block then, whose statements the lift takes out where it is read.
+    if !matches!(body, syn::Expr::Call(_)) && args.iter().any(|a| matches!(a, syn::Expr::Lit(_))) {
+        return None;
+    }
     // Names, literals and reads of them (`x[0]`, `p.w`): the same value however often read.
     fn simple(a: &syn::Expr) -> bool {
         match a {
@@ -619,7 +769,7 @@ fn direct_call(
         }
     }
     let mut s = Subst(&names, args.iter().cloned().collect(), false);
-    let mut out = syn::Expr::Call(body.clone());
+    let mut out = body.clone();
     s.visit_expr_mut(&mut out);
     (!s.2).then_some(out)
 }

@@ -175,22 +175,44 @@ fn all_stages(e: &syn::Expr) -> Option<(&syn::Expr, Vec<(&str, &syn::Expr)>)> {
         let kind = match m.method.to_string().as_str() {
             "filter" => "filter",
             "take_while" => "take_while",
+            "skip_while" => "skip_while",
             "map" => "map",
+            "filter_map" => "filter_map",
+            "map_while" => "map_while",
+            "scan" => "scan",
             _ => break,
         };
-        if m.args.len() != 1 || !matches!(&m.args[0], syn::Expr::Closure(_)) {
+        // `scan(init, |state, v| ..)`: the closure, and its state's first value before it.
+        let closure = if kind == "scan" {
+            if m.args.len() != 2 {
+                return None;
+            }
+            &m.args[1]
+        } else {
+            if m.args.len() != 1 {
+                return None;
+            }
+            &m.args[0]
+        };
+        if !matches!(closure, syn::Expr::Closure(_)) {
             return None;
         }
-        stages.push((kind, &m.args[0]));
+        stages.push((kind, closure));
+        if kind == "scan" {
+            // (Reversed below: the first value comes before the closure.)
+            stages.push(("scan_init", &m.args[0]));
+        }
         e = &m.receiver;
     }
     stages.reverse();
     Some((e, stages))
 }
 
-/// A loop over a chain's items (see [`float_items`]): its pattern, its source, the statements
-/// that run the stages, and the name of the float.
+/// A loop over a chain's items (see [`float_items`]): the statements before it (the state of a
+/// `scan`, the flag of a `skip_while`), its pattern, its source, the statements that run the
+/// stages, and the name of the float.
 pub type FloatItems<'a> = (
+    Vec<proc_macro2::TokenStream>,
     proc_macro2::TokenStream,
     &'a syn::Expr,
     Vec<proc_macro2::TokenStream>,
@@ -206,14 +228,15 @@ pub fn mapped_items(e: &syn::Expr) -> Option<FloatItems<'_>> {
     float_items(e)
 }
 
-/// The items of a chain of `map`s, `filter`s and `take_while`s over a source a `for` loop
-/// iterates, as a float: the loop's pattern and source, the statements that run the stages in
-/// its body, and the name of the float. `None` where an item is not one value.
+/// The items of a chain of `map`s, `filter`s, `take_while`s and the other stages of [`guards`]
+/// over a source a `for` loop iterates, as a float: the statements before the loop, the loop's
+/// pattern and source, the statements that run the stages in its body, and the name of the
+/// float. `None` where an item is not one value.
 pub fn float_items(e: &syn::Expr) -> Option<FloatItems<'_>> {
     items_of(all_stages(e)?)
 }
 
-/// [`float_items`] of a chain with at least one `filter` or `take_while` among its stages.
+/// [`float_items`] of a chain with at least one stage other than `map`.
 fn filtered_items(e: &syn::Expr) -> Option<FloatItems<'_>> {
     items_of(stages(e)?)
 }
@@ -223,39 +246,264 @@ fn items_of<'e>(
 ) -> Option<FloatItems<'e>> {
     let s = shape(source)?;
     let pattern = s.pattern();
-    let (steps, last) = guards(s, &stages)?;
+    let (pre, steps, last) = guards(s, &stages)?;
     let Shape::Leaf(value, _) = last else {
         return None;
     };
-    Some((pattern, source, steps, value))
+    Some((pre, pattern, source, steps, value))
 }
 
-/// The statements of a loop body that run the stages on the item of shape `s`: a guard per
-/// `filter` (`continue`) and `take_while` (`break`), a `let` per `map`. Returns them and the shape
-/// of the item after the last stage.
+/// The statements before a loop and in its body that run the stages on the item of shape `s`:
+/// a guard per `filter` (`continue`) and `take_while` (`break`), a flag and a guard per
+/// `skip_while`, a `let` per `map`; for `filter_map` and `map_while` a `let` of the value inside
+/// the `Option` the closure gives (`continue` or `break` where it is `None`); for `scan`, its
+/// state declared before the loop and read and written where the closure dereferences it (`*st
+/// += v` is `S += v`), and a `let` of what it gives (`break` at `None`). Returns them and the
+/// shape of the item after the last stage.
+#[allow(clippy::type_complexity)]
 fn guards(
     s: Shape,
     stages: &[(&str, &syn::Expr)],
-) -> Option<(Vec<proc_macro2::TokenStream>, Shape)> {
+) -> Option<(
+    Vec<proc_macro2::TokenStream>,
+    Vec<proc_macro2::TokenStream>,
+    Shape,
+)> {
+    let mut pre = Vec::new();
     let mut out = Vec::new();
     let mut s = s;
+    let mut state = None;
     for (kind, c) in stages {
-        if *kind == "map" {
-            let value = apply(c, &s, Passed::Value)?;
-            let m = crate::naming::fresh("mapped");
-            out.push(quote!(let #m = #value;));
-            s = Shape::Leaf(m, false);
-        } else {
-            let test = apply(c, &s, Passed::Ref)?;
-            let exit = if *kind == "filter" {
-                quote!(continue)
-            } else {
-                quote!(break)
-            };
-            out.push(quote!(if !#test { #exit; }));
+        match *kind {
+            "map" => {
+                let value = apply(c, &s, Passed::Value)?;
+                let m = crate::naming::fresh("mapped");
+                out.push(quote!(let #m = #value;));
+                s = Shape::Leaf(m, false);
+            }
+            "filter_map" | "map_while" => {
+                let exit = if *kind == "filter_map" {
+                    quote!(continue)
+                } else {
+                    quote!(break)
+                };
+                let (lets, body) = apply_parts(c, &s, Passed::Value)?;
+                let m = crate::naming::fresh("mapped");
+                out.extend(unwrapped(lets, &body, &exit, &m)?);
+                s = Shape::Leaf(m, false);
+            }
+            "scan_init" => {
+                let st = crate::naming::fresh("scan_state");
+                pre.push(quote!(let mut #st = #c;));
+                state = Some(st);
+            }
+            "scan" => {
+                let st = state.take()?;
+                let syn::Expr::Closure(cl) = c else {
+                    return None;
+                };
+                let [acc, item] = [cl.inputs.first()?, cl.inputs.get(1)?];
+                let acc = match acc {
+                    syn::Pat::Type(t) => &*t.pat,
+                    p => p,
+                };
+                let syn::Pat::Ident(acc) = acc else {
+                    return None;
+                };
+                if cl.inputs.len() != 2 || acc.by_ref.is_some() || acc.subpat.is_some() {
+                    return None;
+                }
+                let mut lets = Vec::new();
+                bind(item, &s, Passed::Value, &mut lets)?;
+                // The state itself where the closure reads it through its `&mut`.
+                let body = deref_to(&cl.body, &acc.ident, &st)?;
+                let m = crate::naming::fresh("mapped");
+                out.extend(unwrapped(lets, &body, &quote!(break), &m)?);
+                s = Shape::Leaf(m, false);
+            }
+            "skip_while" => {
+                let test = apply(c, &s, Passed::Ref)?;
+                let skipping = crate::naming::fresh("skipping");
+                pre.push(quote!(let mut #skipping: bool = true;));
+                out.push(quote!(if #skipping {
+                    if #test {
+                        continue;
+                    }
+                    #skipping = false;
+                }));
+            }
+            _ => {
+                let test = apply(c, &s, Passed::Ref)?;
+                let exit = if *kind == "filter" {
+                    quote!(continue)
+                } else {
+                    quote!(break)
+                };
+                out.push(quote!(if !#test { #exit; }));
+            }
         }
     }
-    Some((out, s))
+    Some((pre, out, s))
+}
+
+/// The closure's pattern bound to the item, and its body.
+fn apply_parts(
+    c: &syn::Expr,
+    s: &Shape,
+    passed: Passed,
+) -> Option<(Vec<proc_macro2::TokenStream>, syn::Expr)> {
+    let syn::Expr::Closure(c) = c else {
+        return None;
+    };
+    if c.inputs.len() != 1 {
+        return None;
+    }
+    let mut lets = Vec::new();
+    bind(&c.inputs[0], s, passed, &mut lets)?;
+    Some((lets, (*c.body).clone()))
+}
+
+/// The statements of a loop body that bind `m` to the value inside the `Option` a closure's
+/// `body` gives (its pattern bound by `lets`), and take `exit` where it is `None`: the body's
+/// statements, then `let m = ..;` (a jump as a statement of its own, which lowering takes), every
+/// name they declare made fresh so that the rest of the loop body does not see it.
+fn unwrapped(
+    lets: Vec<proc_macro2::TokenStream>,
+    body: &syn::Expr,
+    exit: &proc_macro2::TokenStream,
+    m: &syn::Ident,
+) -> Option<Vec<proc_macro2::TokenStream>> {
+    let mut stmts: Vec<syn::Stmt> = lets.iter().map(|l| syn::parse_quote!(#l)).collect();
+    let tail = match body {
+        syn::Expr::Block(b) if b.label.is_none() && b.attrs.is_empty() => {
+            let mut inner = b.block.stmts.clone();
+            let Some(syn::Stmt::Expr(tail, None)) = inner.pop() else {
+                return None;
+            };
+            stmts.extend(inner);
+            tail
+        }
+        e => e.clone(),
+    };
+    let value = some_or(&tail, exit);
+    let bound: syn::Stmt = syn::parse_quote!(let #m = #value;);
+    match super::normal::returning_match_let(&bound) {
+        Some(two) => stmts.extend(two),
+        None => stmts.push(bound),
+    }
+    let mut names = Vec::new();
+    for st in &stmts[..stmts.len() - 1] {
+        if let syn::Stmt::Local(l) = st {
+            crate::lower::collect_pat_idents(&l.pat, &mut names);
+        }
+    }
+    names.retain(|n| n != m);
+    names.dedup();
+    for n in &names {
+        if !super::sub_slices::unshadow(&mut stmts, n) {
+            return None;
+        }
+    }
+    Some(stmts.iter().map(quote::ToTokens::to_token_stream).collect())
+}
+
+/// `body` with `*acc` read and written as `state` (a `scan`'s closure lent the state); `None` where
+/// it uses `acc` otherwise.
+fn deref_to(body: &syn::Expr, acc: &syn::Ident, state: &syn::Ident) -> Option<syn::Expr> {
+    struct Deref<'a>(&'a syn::Ident, &'a syn::Ident, bool);
+    impl syn::visit_mut::VisitMut for Deref<'_> {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            if let syn::Expr::Unary(u) = e {
+                if matches!(u.op, syn::UnOp::Deref(_))
+                    && matches!(&*u.expr, syn::Expr::Path(p) if p.path.is_ident(self.0))
+                {
+                    let st = self.1;
+                    *e = syn::parse_quote!(#st);
+                    return;
+                }
+            }
+            if matches!(e, syn::Expr::Path(p) if p.path.is_ident(self.0)) {
+                self.2 = true;
+            }
+            syn::visit_mut::visit_expr_mut(self, e);
+        }
+        fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+            self.2 |= super::mentions(&m.tokens, self.0);
+        }
+    }
+    let mut d = Deref(acc, state, false);
+    let mut out = body.clone();
+    syn::visit_mut::VisitMut::visit_expr_mut(&mut d, &mut out);
+    (!d.2).then_some(out)
+}
+
+/// Input: an expression giving an `Option` (a closure's body for `filter_map`), and what to do at
+/// `None` (`continue`). Output: the value inside it, `exit` on the paths where it is `None`:
+/// `Some(v)` is `v`; `None` is `exit`; blocks, `if`s and `match`es by their values; `c.then(||
+/// v)` and `c.then_some(v)` are `if c { v } else { exit }`; `o.map(|p| v)` is `if let Some(p) = o
+/// { v } else { exit }`; any other `o` is `if let Some(v) = o { v } else { exit }`.
+fn some_or(e: &syn::Expr, exit: &proc_macro2::TokenStream) -> syn::Expr {
+    let is = |p: &syn::Expr, name: &str| {
+        matches!(p, syn::Expr::Path(p) if p.qself.is_none()
+            && p.path.segments.len() <= 4
+            && p.path.segments.last().is_some_and(|s| s.ident == name && s.arguments.is_none()))
+    };
+    let other = |o: &syn::Expr| -> syn::Expr {
+        let v = crate::naming::hidden("some");
+        syn::parse_quote!(if let Some(#v) = #o { #v } else { #exit })
+    };
+    match e {
+        syn::Expr::Paren(p) => some_or(&p.expr, exit),
+        syn::Expr::Call(c) if c.args.len() == 1 && is(&c.func, "Some") => c.args[0].clone(),
+        p if is(p, "None") => syn::parse_quote!(#exit),
+        syn::Expr::Block(b) if b.label.is_none() => {
+            let mut b = b.clone();
+            if let Some(syn::Stmt::Expr(tail, None)) = b.block.stmts.last_mut() {
+                *tail = some_or(tail, exit);
+            }
+            syn::Expr::Block(b)
+        }
+        syn::Expr::If(i) if i.else_branch.is_some() => {
+            let mut i = i.clone();
+            if let Some(syn::Stmt::Expr(tail, None)) = i.then_branch.stmts.last_mut() {
+                *tail = some_or(tail, exit);
+            }
+            if let Some((_, e)) = &mut i.else_branch {
+                **e = some_or(e, exit);
+            }
+            syn::Expr::If(i)
+        }
+        syn::Expr::Match(m) => {
+            let mut m = m.clone();
+            for a in &mut m.arms {
+                *a.body = some_or(&a.body, exit);
+            }
+            syn::Expr::Match(m)
+        }
+        syn::Expr::MethodCall(m) if m.method == "then_some" && m.args.len() == 1 => {
+            let (c, v) = (&m.receiver, &m.args[0]);
+            syn::parse_quote!(if #c { #v } else { #exit })
+        }
+        syn::Expr::MethodCall(m) if m.method == "then" && m.args.len() == 1 => match &m.args[0] {
+            syn::Expr::Closure(cl) if cl.inputs.is_empty() => {
+                let (c, v) = (&m.receiver, &cl.body);
+                syn::parse_quote!(if #c { #v } else { #exit })
+            }
+            _ => other(e),
+        },
+        syn::Expr::MethodCall(m) if m.method == "map" && m.args.len() == 1 => match &m.args[0] {
+            syn::Expr::Closure(cl) if cl.inputs.len() == 1 => {
+                let p = match &cl.inputs[0] {
+                    syn::Pat::Type(t) => &*t.pat,
+                    p => p,
+                };
+                let (o, v) = (&m.receiver, &cl.body);
+                syn::parse_quote!(if let Some(#p) = #o { #v } else { #exit })
+            }
+            _ => other(e),
+        },
+        _ => other(e),
+    }
 }
 
 /// Input: `for PAT in SOURCE.filter(F).map(G).take_while(H) { body }` (any stages, at least one
@@ -264,19 +512,56 @@ fn guards(
 /// them.
 pub fn filter_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
     let (source, stages) = stages(&f.expr)?;
+    staged_loop(f, source, &stages)
+}
+
+/// [`filter_loop`] of a chain of `map`s only (`for r in x.iter().map(|p| p - 1.0) { .. }`): `for
+/// ITEM in SOURCE { let M = G(ITEM); let r = M; .. }`.
+pub fn map_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
+    let (source, stages) = all_stages(&f.expr)?;
+    if stages.is_empty() {
+        return None;
+    }
+    staged_loop(f, source, &stages)
+}
+
+fn staged_loop(
+    f: &syn::ExprForLoop,
+    source: &syn::Expr,
+    stages: &[(&str, &syn::Expr)],
+) -> Option<syn::Expr> {
     let s = shape(source)?;
     let pattern = s.pattern();
-    let (steps, last) = guards(s, &stages)?;
+    let (pre, steps, last) = guards(s, stages)?;
     let mut lets = Vec::new();
     bind(&f.pat, &last, Passed::Value, &mut lets)?;
     let (label, body) = (&f.label, &f.body.stmts);
-    Some(syn::parse_quote!(
+    let lp = quote!(
         #label for #pattern in #source {
             #(#steps)*
             #(#lets)*
             #(#body)*
         }
-    ))
+    );
+    Some(if pre.is_empty() {
+        syn::parse_quote!(#lp)
+    } else {
+        syn::parse_quote!({ #(#pre)* #lp })
+    })
+}
+
+/// `{ pre; e }`, or `e` with nothing before it.
+fn before(pre: Vec<proc_macro2::TokenStream>, e: syn::Expr) -> syn::Expr {
+    if pre.is_empty() {
+        return e;
+    }
+    let syn::Expr::Block(mut b) = e else {
+        return syn::parse_quote!({ #(#pre)* #e });
+    };
+    let mut stmts: Vec<syn::Stmt> = pre.iter().map(|p| syn::parse_quote!(#p)).collect();
+    stmts.append(&mut b.block.stmts);
+    b.block.stmts = stmts;
+    syn::Expr::Block(b)
 }
 
 /// Input: `SOURCE.filter(F).map(G).sum::<T>()` (`.product::<T>()`; any stages with at least one
@@ -284,10 +569,9 @@ pub fn filter_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
 /// ACC += M; } ACC }`: the items std would add, in its order.
 pub fn filtered_chain(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
     let reduce = super::iterators::sum_or_product(m)?;
-    let (pattern, source, steps, value) = filtered_items(&m.receiver)?;
-    Some(super::iterators::reduction_loop(
-        &reduce, &pattern, source, &steps, &value,
-    ))
+    let (pre, pattern, source, steps, value) = filtered_items(&m.receiver)?;
+    let lp = super::iterators::reduction_loop(&reduce, &pattern, source, &steps, &value);
+    Some(before(pre, lp))
 }
 
 /// Input: `SOURCE.filter(F).map(G).fold(INIT, |acc, v| BODY)` (any stages with at least one
@@ -312,10 +596,11 @@ pub fn filtered_fold(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
     if c.inputs.len() != 2 || !plain(acc_pat) || !plain(item_pat) {
         return None;
     }
-    let (pattern, source, steps, value) = filtered_items(&m.receiver)?;
+    let (pre, pattern, source, steps, value) = filtered_items(&m.receiver)?;
     let (init, body) = (&m.args[0], &c.body);
     let acc = crate::naming::hidden("acc");
     Some(syn::parse_quote!({
+        #(#pre)*
         let mut #acc = #init;
         for #pattern in #source {
             #(#steps)*
@@ -335,7 +620,19 @@ pub fn filtered_fold(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
 /// follows.
 pub fn filtered_collect_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     let (id, ty, init) = super::plain_let(l)?;
-    let syn::Expr::MethodCall(c) = init else {
+    // `x.chunks(2).map(..).scan(..)`: the pieces as their starts first, as the chain's own
+    // rewrite would make them (this `let` is taken before its parts are).
+    let mut init = init.clone();
+    struct Pieces;
+    impl syn::visit_mut::VisitMut for Pieces {
+        fn visit_expr_method_call_mut(&mut self, m: &mut syn::ExprMethodCall) {
+            syn::visit_mut::visit_expr_method_call_mut(self, m);
+            super::iterators::pieces_chain(m);
+        }
+        fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
+    }
+    syn::visit_mut::VisitMut::visit_expr_mut(&mut Pieces, &mut init);
+    let syn::Expr::MethodCall(c) = &init else {
         return None;
     };
     if c.method != "collect" || !c.args.is_empty() {
@@ -370,9 +667,9 @@ pub fn filtered_collect_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
             syn::parse_quote!(for &#v in #source { #name.push(#v); }),
         ]);
     }
-    let (pattern, source, steps, value) = float_items(&c.receiver)?;
-    Some(vec![
-        syn::parse_quote!(let mut #name: #vec_ty = ::std::vec::Vec::new();),
-        syn::parse_quote!(for #pattern in #source { #(#steps)* #name.push(#value); }),
-    ])
+    let (pre, pattern, source, steps, value) = float_items(&c.receiver)?;
+    let mut out: Vec<syn::Stmt> = pre.iter().map(|p| syn::parse_quote!(#p)).collect();
+    out.push(syn::parse_quote!(let mut #name: #vec_ty = ::std::vec::Vec::new();));
+    out.push(syn::parse_quote!(for #pattern in #source { #(#steps)* #name.push(#value); }));
+    Some(out)
 }

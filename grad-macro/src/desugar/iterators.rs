@@ -145,7 +145,27 @@ pub fn reduction_over_data(m: &syn::ExprMethodCall, seqs: &SeqParams) -> Option<
         #acc
     });
     split_chains(&mut block);
+    staged_loops(&mut block);
     Some(block)
+}
+
+/// The `for` loops of `e` over chains with stages (`x.iter().map(..)`, `.filter(..)`), made
+/// after the desugaring visited the parts, as the loops over their sources they stand for.
+fn staged_loops(e: &mut syn::Expr) {
+    struct Staged;
+    impl syn::visit_mut::VisitMut for Staged {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            syn::visit_mut::visit_expr_mut(self, e);
+            if let syn::Expr::ForLoop(f) = e {
+                if let Some(l) =
+                    super::filters::filter_loop(f).or_else(|| super::filters::map_loop(f))
+                {
+                    *e = l;
+                }
+            }
+        }
+    }
+    syn::visit_mut::VisitMut::visit_expr_mut(&mut Staged, e);
 }
 
 /// Whether an iterator chain has a `.chain(..)` in it.
@@ -505,6 +525,157 @@ pub fn collect_let(
     ])
 }
 
+/// Input: `let v: Vec<f64> = std::iter::once(a).chain(x.iter().copied()).chain(std::iter::once(b))
+/// .collect();` (parts `once(e)`, `x.iter().copied()`/`.cloned()`, `x.iter().map(|p| e)`, in any
+/// number, at least one `once`; typed by the `let` or the turbofish). Output: `let mut v =
+/// vec![0.0; 1 + x.len() + 1]; v[0] = a; for K in 0..x.len() { v[1 + K] = x[K]; } v[1 + x.len()] =
+/// b;`: a buffer written by index, which lowering follows.
+pub fn chained_collect_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
+    let (id, ty, init) = super::plain_let(l)?;
+    let syn::Expr::MethodCall(c) = init else {
+        return None;
+    };
+    if c.method != "collect" || !c.args.is_empty() {
+        return None;
+    }
+    let turbofish = c.turbofish.as_ref().and_then(|t| match t.args.first()? {
+        syn::GenericArgument::Type(t) => Some(t.clone()),
+        _ => None,
+    });
+    let vec_ty = ty.cloned().or(turbofish)?;
+    crate::vector::vector_elem(&vec_ty)?;
+    // The parts, last first.
+    let mut parts = Vec::new();
+    let mut e = &*c.receiver;
+    while let syn::Expr::MethodCall(m) = e {
+        if m.method != "chain" || m.args.len() != 1 {
+            break;
+        }
+        parts.push(&m.args[0]);
+        e = &m.receiver;
+    }
+    parts.push(e);
+    parts.reverse();
+    let once = |p: &syn::Expr| -> Option<syn::Expr> {
+        let syn::Expr::Call(call) = p else {
+            return None;
+        };
+        let syn::Expr::Path(f) = &*call.func else {
+            return None;
+        };
+        let last = f.path.segments.last()?;
+        (last.ident == "once" && call.args.len() == 1).then(|| call.args[0].clone())
+    };
+    if parts.len() < 2 || !parts.iter().any(|p| once(p).is_some()) {
+        return None;
+    }
+    let name = &id.ident;
+    let k = crate::naming::fresh("k");
+    let mut off = quote!(0);
+    let mut writes: Vec<syn::Stmt> = Vec::new();
+    for p in parts {
+        if let Some(v) = once(p) {
+            writes.push(syn::parse_quote!(#name[#off] = #v;));
+            off = quote!(#off + 1);
+            continue;
+        }
+        let (source, map) = match p {
+            syn::Expr::MethodCall(m) if m.method == "map" && m.args.len() == 1 => {
+                (&*m.receiver, Some(&m.args[0]))
+            }
+            syn::Expr::MethodCall(m)
+                if (m.method == "copied" || m.method == "cloned") && m.args.is_empty() =>
+            {
+                (&*m.receiver, None)
+            }
+            _ => return None,
+        };
+        let syn::Expr::MethodCall(it) = source else {
+            return None;
+        };
+        if it.method != "iter" || !it.args.is_empty() {
+            return None;
+        }
+        let x = &it.receiver;
+        if !matches!(&**x, syn::Expr::Path(_) | syn::Expr::Field(_)) {
+            return None;
+        }
+        match map {
+            None => {
+                writes.push(syn::parse_quote!(for #k in 0..#x.len() { #name[#off + #k] = #x[#k]; }))
+            }
+            Some(syn::Expr::Closure(cl)) if cl.inputs.len() == 1 => {
+                let (pat, body) = (untyped(&cl.inputs[0]), super::tail_expr(&cl.body));
+                writes.push(syn::parse_quote!(for (#k, #pat) in #x.iter().enumerate() { #name[#off + #k] = #body; }));
+            }
+            _ => return None,
+        }
+        off = quote!(#off + #x.len());
+    }
+    let mut out: Vec<syn::Stmt> =
+        vec![syn::parse_quote!(let mut #name: #vec_ty = vec![0.0; #off];)];
+    out.extend(writes);
+    Some(out)
+}
+
+/// Input: `let pts: Vec<[f64; 2]> = x.chunks_exact(2).map(|c| [c[0], c[1]]).collect();` (any
+/// source whose length is known, a closure giving an array literal of the element's length;
+/// typed by the `let` or the turbofish). Output: `let mut pts = vec![[0.0; 2]; COUNT]; for (K, c)
+/// in x.chunks_exact(2).enumerate() { pts[K] = [c[0], c[1]]; }`: a local matrix whose rows are
+/// written whole, which the rewrites of matrices and pieces follow.
+pub fn array_rows_collect_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
+    let (id, ty, init) = super::plain_let(l)?;
+    let syn::Expr::MethodCall(c) = init else {
+        return None;
+    };
+    if c.method != "collect" || !c.args.is_empty() {
+        return None;
+    }
+    let turbofish = c.turbofish.as_ref().and_then(|t| match t.args.first()? {
+        syn::GenericArgument::Type(t) => Some(t.clone()),
+        _ => None,
+    });
+    let vec_ty = ty.cloned().or(turbofish)?;
+    let syn::Type::Path(p) = &vec_ty else {
+        return None;
+    };
+    let last = p.path.segments.last()?;
+    let syn::PathArguments::AngleBracketed(a) = &last.arguments else {
+        return None;
+    };
+    let (true, Some(syn::GenericArgument::Type(syn::Type::Array(row)))) =
+        (last.ident == "Vec", a.args.first())
+    else {
+        return None;
+    };
+    crate::sig::float_of(&row.elem)?;
+    let syn::Expr::MethodCall(map) = &*c.receiver else {
+        return None;
+    };
+    let [syn::Expr::Closure(cl)] = &map.args.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    if map.method != "map" || cl.inputs.len() != 1 {
+        return None;
+    }
+    let syn::Expr::Array(arr) = super::unparen(&cl.body) else {
+        return None;
+    };
+    let n = &row.len;
+    if quote!(#n).to_string() != arr.elems.len().to_string()
+        && quote!(#n).to_string() != format!("{}usize", arr.elems.len())
+    {
+        return None;
+    }
+    let count = pieces_len(&c.receiver).or_else(|| seq_len(&map.receiver))?;
+    let (name, source, pat) = (&id.ident, &map.receiver, untyped(&cl.inputs[0]));
+    let k = crate::naming::fresh("k");
+    Some(vec![
+        syn::parse_quote!(let mut #name = vec![[0.0; #n]; #count];),
+        syn::parse_quote!(for (#k, #pat) in #source.enumerate() { #name[#k] = #arr; }),
+    ])
+}
+
 /// Whether `e` calls a method only floats have (`sin`, `exp`, `powi`, ..) or holds a float
 /// literal: what a `Vec<_>` collected from it holds is then floats.
 fn float_math(e: &syn::Expr) -> bool {
@@ -768,6 +939,18 @@ fn pat_ident(p: &syn::Pat) -> Option<&syn::Ident> {
 /// Output: `for S in 0..x.len().saturating_sub(2 - 1) { .. x[S + 1] - x[S + 0] .. }`: the pieces
 /// as positions in `x`, so every read is an element of `x` and differentiated as such.
 pub fn pieces_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
+    // `for w in x.windows(2).step_by(2)`, `for (i, w) in x.windows(2).enumerate().rev()`: the
+    // loop over the pieces' numbers, those numbers adapted.
+    if let Some((inner, adapter)) = outer_adapter(&f.expr) {
+        let mut plain = f.clone();
+        *plain.expr = inner;
+        let syn::Expr::ForLoop(mut l) = pieces_loop(&plain)? else {
+            return None;
+        };
+        let r = &l.expr;
+        *l.expr = syn::parse_quote!((#r).#adapter);
+        return Some(syn::Expr::ForLoop(l));
+    }
     if let Some(pp) = piece_pairs(&f.expr, &f.pat) {
         // `for (row, b) in w.chunks(n).zip(bs)`, `for (a, b) in x.chunks(k).zip(y.chunks(k))`,
         // `for (i, p) in x.windows(2).enumerate()`: over the pieces' numbers.
@@ -800,6 +983,37 @@ pub fn pieces_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
     let body = substitute_piece(&block, p, &start, &pc)?;
     let (label, range) = (&f.label, &pc.range);
     Some(syn::parse_quote!(#label for #start in #range #body))
+}
+
+/// `P.rev()` or `P.step_by(k)` where `P` is pieces (`x.windows(2)`, with `.enumerate()` or more
+/// adapters): `P` and the adapter as written after the dot.
+fn outer_adapter(e: &syn::Expr) -> Option<(syn::Expr, proc_macro2::TokenStream)> {
+    let syn::Expr::MethodCall(m) = e else {
+        return None;
+    };
+    let adapter = match (m.method.to_string().as_str(), m.args.first()) {
+        ("rev", None) => quote!(rev()),
+        ("step_by", Some(k)) if m.args.len() == 1 => quote!(step_by(#k)),
+        _ => return None,
+    };
+    // Pieces underneath, through `enumerate` and other such adapters.
+    let mut under = &*m.receiver;
+    loop {
+        if geometry(under).is_some() {
+            break;
+        }
+        match under {
+            syn::Expr::MethodCall(a)
+                if ["enumerate", "rev", "step_by"]
+                    .iter()
+                    .any(|n| a.method == n) =>
+            {
+                under = &a.receiver;
+            }
+            _ => return None,
+        }
+    }
+    Some(((*m.receiver).clone(), adapter))
 }
 
 /// A pair of pieces and what goes with them (`x.chunks(k).zip(ys)`, `.zip(y.chunks(k))`,
@@ -845,6 +1059,14 @@ fn piece_pairs(e: &syn::Expr, pat: &syn::Pat) -> Option<PiecePairs> {
         return None;
     }
     let sides = match (m.method.to_string().as_str(), m.args.len()) {
+        // `w.iter().zip(x.chunks(k))`: a slice's elements with the pieces.
+        ("zip", 1) if geometry(&m.receiver).is_none() => {
+            geometry(&m.args[0])?;
+            [
+                Side::Slice(Box::new(slice_part(&m.receiver)?)),
+                Side::Pieces(&m.args[0]),
+            ]
+        }
         ("zip", 1) => {
             geometry(&m.receiver)?;
             let other = if geometry(&m.args[0]).is_some() {
@@ -929,6 +1151,24 @@ pub fn pieces_chain(m: &mut syn::ExprMethodCall) {
         return;
     };
     if map.method != "map" || map.args.len() != 1 {
+        return;
+    }
+    // `x.windows(2).rev().map(..)`, `.step_by(k)` (also after `.enumerate()`): the pieces'
+    // rewrite, then the adapter on the numbers it iterates.
+    if let Some((inner, adapter)) = outer_adapter(&map.receiver) {
+        let mut probe = m.clone();
+        if let syn::Expr::MethodCall(pm) = &mut *probe.receiver {
+            *pm.receiver = inner;
+        }
+        let before = quote!(#probe).to_string();
+        pieces_chain(&mut probe);
+        if quote!(#probe).to_string() != before {
+            if let syn::Expr::MethodCall(pm) = &mut *probe.receiver {
+                let r = &pm.receiver;
+                *pm.receiver = syn::parse_quote!((#r).#adapter);
+            }
+            *m = probe;
+        }
         return;
     }
     let syn::Expr::Closure(c) = &map.args[0] else {
@@ -1513,14 +1753,15 @@ pub fn extremum(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
         };
     let source = strip_copies(&mb.receiver);
     // Over `map`s and `filter`s: the loop runs them and binds the float they give.
-    let (pattern, source, steps): (_, &syn::Expr, _) = if is_slice_iter(source) {
-        (quote!(#item), source, Vec::new())
+    let (pre, pattern, source, steps): (_, _, &syn::Expr, _) = if is_slice_iter(source) {
+        (Vec::new(), quote!(#item), source, Vec::new())
     } else {
-        let (pattern, source, mut steps, value) = super::filters::float_items(&mb.receiver)?;
+        let (pre, pattern, source, mut steps, value) = super::filters::float_items(&mb.receiver)?;
         steps.push(quote!(let #item = #value;));
-        (pattern, source, steps)
+        (pre, pattern, source, steps)
     };
     Some(syn::parse_quote!({
+        #(#pre)*
         let mut #best = 0.0;
         #best_key_decl
         let mut #first = true;
@@ -2168,7 +2409,8 @@ pub fn enumerated_extremum(mb: &syn::ExprMethodCall) -> Option<(Vec<syn::Stmt>, 
                 syn::parse_quote!((#best_at, &#best)),
             ),
             // (A `map`'s items are values, not references.)
-            Some((pattern, source, mut steps, value)) => {
+            // (Maps only: nothing before the loop.)
+            Some((_, pattern, source, mut steps, value)) => {
                 steps.push(quote!(let #item = #value;));
                 (pattern, source, steps, syn::parse_quote!((#best_at, #best)))
             }

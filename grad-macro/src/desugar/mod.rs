@@ -8,6 +8,7 @@ mod items;
 mod iterators;
 mod labels;
 mod late_init;
+mod lift;
 mod matches;
 mod normal;
 mod options;
@@ -25,6 +26,7 @@ pub(crate) mod tuples;
 mod vector_calls;
 
 pub use iterators::{pieces_chain, pieces_loop, position_adapters};
+pub(crate) use normal::cyclic_by_index;
 pub use returns::returns_as_branches;
 pub use vector_calls::{read_as_sequence, vector_call};
 
@@ -113,6 +115,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
         .map(|p| p.ident.to_string())
         .collect();
     items::scope_items(&mut item.block);
+    closures::inline_iterator_lets(&mut item.block);
     normal::normal_forms(&mut item.block);
     hoist::taking_calls(&mut item.block);
     normal::methods_of_data_params(&mut item.block, &item.sig);
@@ -128,6 +131,9 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     options::option_locals(&mut item.block, &floats);
     let float_names = tuples::float_names(&item.block, &float_params);
     let data_names = hoist::data_names(&item.block, &float_names);
+    let params: std::collections::HashSet<String> =
+        sig.params.iter().map(|p| p.ident.to_string()).collect();
+    owned_into_iter(&mut item.block, &params);
     Desugar {
         errors,
         seqs: &seqs,
@@ -140,6 +146,76 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
         data_names,
     }
     .visit_block_mut(&mut item.block);
+}
+
+/// Input: `v.into_iter()` of a buffer of floats the body owns (see [`owned_float_buffers`]).
+/// Output: `v.iter().copied()`, the same floats in the form every chain rewrite knows.
+fn owned_into_iter(body: &mut syn::Block, params: &std::collections::HashSet<String>) {
+    struct IntoIter(std::collections::HashSet<String>);
+    impl VisitMut for IntoIter {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            syn::visit_mut::visit_expr_mut(self, e);
+            let syn::Expr::MethodCall(m) = e else {
+                return;
+            };
+            let owned = |r: &syn::Expr| matches!(r, syn::Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.0.contains(&i.to_string())));
+            if m.method == "into_iter" && m.args.is_empty() && owned(&m.receiver) {
+                let (v, span) = (&m.receiver, m.method.span());
+                let iter = syn::Ident::new("iter", span);
+                *e = syn::parse_quote!(#v.#iter().copied());
+            }
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    let owned = owned_float_buffers(body, params);
+    if !owned.is_empty() {
+        IntoIter(owned).visit_block_mut(body);
+    }
+}
+
+/// The names the body binds, in every `let` of them, to a buffer or an array of floats it owns: a
+/// `let` typed `Vec<f64>` or `[f64; N]` (any float), or given `vec![0.0; n]` or an array of float
+/// literals.
+fn owned_float_buffers(
+    body: &syn::Block,
+    params: &std::collections::HashSet<String>,
+) -> std::collections::HashSet<String> {
+    let mut owned = std::collections::HashSet::new();
+    let mut other = std::collections::HashSet::new();
+    for l in all_lets(body) {
+        let (pat, ty) = pat_and_type(l);
+        let syn::Pat::Ident(id) = pat else {
+            continue;
+        };
+        let float_init = l.init.as_ref().is_some_and(|i| match &*i.expr {
+            syn::Expr::Macro(m) if m.mac.path.is_ident("vec") => tuples::has_float_literal(&i.expr),
+            syn::Expr::Array(a) => {
+                a.elems.iter().all(|e| matches!(e, syn::Expr::Lit(_)))
+                    && tuples::has_float_literal(&i.expr)
+            }
+            _ => false,
+        });
+        let typed = ty.is_some_and(|t| crate::vector::vector_elem(t).is_some());
+        let name = id.ident.to_string();
+        if typed || (ty.is_none() && float_init) {
+            owned.insert(name);
+        } else {
+            other.insert(name);
+        }
+    }
+    // Scopes are not followed: a name also bound to something else (another `let`, a loop's or
+    // a closure's pattern) is left as written.
+    struct Bound(std::collections::HashMap<String, usize>);
+    impl<'a> syn::visit::Visit<'a> for Bound {
+        fn visit_pat_ident(&mut self, i: &'a syn::PatIdent) {
+            *self.0.entry(i.ident.to_string()).or_default() += 1;
+            syn::visit::visit_pat_ident(self, i);
+        }
+    }
+    let mut bound = Bound(std::collections::HashMap::new());
+    syn::visit::Visit::visit_block(&mut bound, body);
+    owned.retain(|n| !other.contains(n) && !params.contains(n) && bound.0.get(n) == Some(&1));
+    owned
 }
 
 /// Input: `let mut o = *b;` (or `let o = *b;`) of a sequence parameter `b: &[f64; N]`: a copy
@@ -228,6 +304,12 @@ fn for_each_loop(e: &syn::Expr) -> Option<syn::Expr> {
 fn name_reduction_type(e: &mut syn::Expr, ty: &syn::Type) {
     match e {
         syn::Expr::Paren(p) => name_reduction_type(&mut p.expr, ty),
+        // `|u: usize| -> f64 { (0..d).map(..).sum() }`, inlined as a block of that type.
+        syn::Expr::Block(b) if b.label.is_none() => {
+            if let Some(syn::Stmt::Expr(tail, None)) = b.block.stmts.last_mut() {
+                name_reduction_type(tail, ty);
+            }
+        }
         // `(0..k).map(|c| (0..d).map(..).sum()).collect::<Vec<f64>>()`: each item a float, the
         // closure's reduction of that type.
         syn::Expr::MethodCall(m) if m.method == "collect" && m.args.is_empty() => {
@@ -419,6 +501,7 @@ impl VisitMut for Desugar<'_> {
         closures::assigned_calls_to_lets(b);
         closures::inline_fn_items(b, &self.type_params);
         closures::inline_closures(b);
+        lift::lift_blocks(b);
         self.splice(b);
         syn::visit_mut::visit_block_mut(self, b);
     }
@@ -453,6 +536,12 @@ impl VisitMut for Desugar<'_> {
                 *e = syn::parse_quote!({ #(#bind)* #chain });
             }
             syn::Expr::Loop(l) => *e = matches::loop_to_while(l),
+            // `x[a..b][k]`, `(&x[a..b])[k]` (an accessor's part, indexed): `x[a + k]`.
+            syn::Expr::Index(ix) if part_start(&ix.expr).is_some() => {
+                let (x, start) = part_start(&ix.expr).expect("checked");
+                let k = &ix.index;
+                *e = syn::parse_quote!(#x[#start + (#k)]);
+            }
             // `*x.last().unwrap()`, `x.first().copied().unwrap()`, `x.get(i).unwrap()`: `x[..]`.
             syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
                 if let Some(ix) = element_access(&u.expr) {
@@ -507,6 +596,8 @@ impl VisitMut for Desugar<'_> {
                 } else if let Some(l) = iterators::flat_map_loop(f) {
                     *e = l;
                 } else if let Some(l) = filters::filter_loop(f) {
+                    *e = l;
+                } else if let Some(l) = filters::map_loop(f) {
                     *e = l;
                 }
             }
@@ -840,8 +931,11 @@ impl Desugar<'_> {
                             .or_else(|| refs::temporary_ref_let(l))
                             .or_else(|| tuples::array_block_let(l))
                             .or_else(|| tuples::array_literal_let(l))
+                            .or_else(|| tuples::reassigned_array_let(l, &work))
                             .or_else(|| copied_param_let(l, self.seqs))
                             .or_else(|| filters::filtered_collect_let(l))
+                            .or_else(|| iterators::chained_collect_let(l))
+                            .or_else(|| iterators::array_rows_collect_let(l))
                             .or_else(|| {
                                 // A copy that pushes grow later is made by them (below).
                                 (!pushes::grown_copy(l, &work) && !self.copies_data(l))
@@ -1071,6 +1165,27 @@ fn element_access(e: &syn::Expr) -> Option<syn::Expr> {
     Some(option_element(&un.receiver)?.read)
 }
 
+/// The sequence and the start of a part `x[a..b]` (also `&x[a..]`, in parentheses), where `a` is
+/// given (a part from the start is `x` itself).
+fn part_start(e: &syn::Expr) -> Option<(syn::Expr, proc_macro2::TokenStream)> {
+    let mut e = e;
+    loop {
+        match e {
+            syn::Expr::Paren(p) => e = &p.expr,
+            syn::Expr::Reference(r) if r.mutability.is_none() => e = &r.expr,
+            _ => break,
+        }
+    }
+    let syn::Expr::Index(ix) = e else {
+        return None;
+    };
+    let syn::Expr::Range(r) = &*ix.index else {
+        return None;
+    };
+    let start = r.start.as_ref()?;
+    Some(((*ix.expr).clone(), quote!((#start))))
+}
+
 /// Input: `OPT.unwrap_or(d)` (`unwrap_or_default()`, `unwrap_or_else(|| d)`) where `OPT` is an
 /// element (`x.last()`, see `option_element`) or a reduction of a slice's items
 /// (`x.iter().copied().reduce(f64::max)`, `max_by`, `min_by`). Output: `if x.is_empty() { d }
@@ -1098,7 +1213,22 @@ fn unwrap_or(m: &syn::ExprMethodCall) -> Option<(syn::Expr, syn::Expr, syn::Expr
         el.absent
     } else {
         let syn::Expr::MethodCall(r) = &**opt else {
-            return None;
+            // An `Option` of data held in a name, a field or an element (`d` of `for d in
+            // data`, `mask[i]`): read as it is where it holds a value.
+            return matches!(
+                unparen(opt),
+                syn::Expr::Path(_)
+                    | syn::Expr::Field(_)
+                    | syn::Expr::Index(_)
+                    | syn::Expr::Unary(_)
+            )
+            .then(|| {
+                (
+                    syn::parse_quote!(#opt.is_none()),
+                    default,
+                    syn::parse_quote!(#opt.unwrap()),
+                )
+            });
         };
         let mut r = r;
         // `.min_by(..).copied()`: the element chosen, copied (read as `*OPT.unwrap()`, the form

@@ -32,6 +32,9 @@ pub(super) fn normal_forms(block: &mut syn::Block) {
             }
         }
         fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            if let Some(by_index) = cyclic_by_index(e) {
+                *e = by_index;
+            }
             syn::visit_mut::visit_expr_mut(self, e);
             if let Some(read) = copied_unwrap(e) {
                 *e = read;
@@ -365,9 +368,126 @@ pub(super) fn unit_block(b: &syn::Block) -> bool {
     }
 }
 
-/// Input: `let v = match s { p => return a, q => b };` (some arm a `return`). Output: `let v;
-/// match s { p => return a, q => { v = b; } }`.
-fn returning_match_let(s: &syn::Stmt) -> Option<[syn::Stmt; 2]> {
+/// Input: `x.iter().zip(x.iter().cycle().skip(k))` as an iterator or the sequence of a `for`.
+/// Output: the same pairs by index (see [`cyclic_pairs_loop`]; `(0..x.len()).map(|I| (&x[I],
+/// &x[(I + k) % x.len()]))` in a chain), which the rewrites of slices and rows follow.
+pub(crate) fn cyclic_by_index(e: &syn::Expr) -> Option<syn::Expr> {
+    if let syn::Expr::ForLoop(f) = e {
+        return cyclic_pairs_loop(f);
+    }
+    // `PAIRS.map(|(a, b)| body).sum::<T>()` (`product`): the loop that adds them.
+    if let syn::Expr::MethodCall(red) = e {
+        if let (true, syn::Expr::MethodCall(map)) = (
+            (red.method == "sum" || red.method == "product") && red.args.is_empty(),
+            &*red.receiver,
+        ) {
+            if let (true, Some(syn::Expr::Closure(c))) =
+                (map.method == "map" && map.args.len() == 1, map.args.first())
+            {
+                if c.inputs.len() == 1 && cyclic_pairs(&map.receiver).is_some() {
+                    let acc = crate::naming::fresh("acc");
+                    let (pat, body, src) = (&c.inputs[0], &c.body, &map.receiver);
+                    let (init, op) = if red.method == "sum" {
+                        (quote::quote!(-0.0), quote::quote!(+=))
+                    } else {
+                        (quote::quote!(1.0), quote::quote!(*=))
+                    };
+                    let ty = red.turbofish.as_ref().and_then(|t| match t.args.first()? {
+                        syn::GenericArgument::Type(t) => Some(quote::quote!(: #t)),
+                        _ => None,
+                    });
+                    let lp: syn::ExprForLoop =
+                        syn::parse_quote!(for #pat in #src { #acc #op #body; });
+                    let lp = cyclic_pairs_loop(&lp)?;
+                    return Some(syn::parse_quote!({ let mut #acc #ty = #init; #lp #acc }));
+                }
+            }
+        }
+    }
+    let (x, k) = cyclic_pairs(e)?;
+    let i = crate::naming::fresh("i");
+    Some(syn::parse_quote!((0..#x.len()).map(|#i| (&#x[#i], &#x[(#i + #k) % #x.len()]))))
+}
+
+/// `x.iter().zip(x.iter().cycle().skip(k))` (each element with the one `k` after it, wrapping
+/// around, as a polygon's edges are written): `x` and `k`.
+fn cyclic_pairs(e: &syn::Expr) -> Option<(syn::Expr, syn::Expr)> {
+    let syn::Expr::MethodCall(z) = e else {
+        return None;
+    };
+    if z.method != "zip" || z.args.len() != 1 {
+        return None;
+    }
+    let iter_of = |e: &syn::Expr| -> Option<syn::Expr> {
+        match e {
+            syn::Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => {
+                matches!(&*m.receiver, syn::Expr::Path(_) | syn::Expr::Field(_))
+                    .then(|| (*m.receiver).clone())
+            }
+            _ => None,
+        }
+    };
+    let x = iter_of(&z.receiver)?;
+    let syn::Expr::MethodCall(skip) = &z.args[0] else {
+        return None;
+    };
+    if skip.method != "skip" || skip.args.len() != 1 {
+        return None;
+    }
+    let syn::Expr::MethodCall(cycle) = &*skip.receiver else {
+        return None;
+    };
+    if cycle.method != "cycle" || !cycle.args.is_empty() {
+        return None;
+    }
+    let y = iter_of(&cycle.receiver)?;
+    let same = quote::ToTokens::to_token_stream(&x).to_string()
+        == quote::ToTokens::to_token_stream(&y).to_string();
+    same.then(|| (x, skip.args[0].clone()))
+}
+
+/// Input: `for (a, b) in x.iter().zip(x.iter().cycle().skip(k)) { body }` (`&a`, `_` too).
+/// Output: `for I in 0..x.len() { let a = &x[I]; let b = &x[(I + k) % x.len()]; body }`.
+fn cyclic_pairs_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
+    let (x, k) = cyclic_pairs(&f.expr)?;
+    let pat = match &*f.pat {
+        syn::Pat::Type(t) => &*t.pat,
+        p => p,
+    };
+    let syn::Pat::Tuple(t) = pat else {
+        return None;
+    };
+    if t.elems.len() != 2 {
+        return None;
+    }
+    let i = crate::naming::fresh("i");
+    let reads: [syn::Expr; 2] = [
+        syn::parse_quote!(#x[#i]),
+        syn::parse_quote!(#x[(#i + #k) % #x.len()]),
+    ];
+    let mut lets: Vec<syn::Stmt> = Vec::new();
+    for (p, read) in t.elems.iter().zip(reads) {
+        match p {
+            syn::Pat::Wild(_) => {}
+            syn::Pat::Ident(id) if id.by_ref.is_none() && id.subpat.is_none() => {
+                lets.push(syn::parse_quote!(let #p = &#read;));
+            }
+            syn::Pat::Reference(r) if r.mutability.is_none() => {
+                let inner = &r.pat;
+                lets.push(syn::parse_quote!(let #inner = #read;));
+            }
+            _ => return None,
+        }
+    }
+    let (label, body) = (&f.label, &f.body.stmts);
+    Some(syn::parse_quote!(#label for #i in 0..#x.len() { #(#lets)* #(#body)* }))
+}
+
+/// Input: `let v = match s { p => return a, q => b };`, `let v = if c { a } else { continue };`
+/// (an `if` or a `match` some of whose branches, at any depth, end in `return`, `break` or
+/// `continue`). Output: `let v; match s { p => return a, q => { v = b; } }`, `let v; if c { v = a;
+/// } else { continue; }`: the jumps as statements, which lowering knows to take.
+pub(super) fn returning_match_let(s: &syn::Stmt) -> Option<[syn::Stmt; 2]> {
     let syn::Stmt::Local(l) = s else { return None };
     let id = match &l.pat {
         syn::Pat::Ident(pi) => pi,
@@ -381,32 +501,94 @@ fn returning_match_let(s: &syn::Stmt) -> Option<[syn::Stmt; 2]> {
         return None;
     }
     let init = l.init.as_ref()?;
-    let syn::Expr::Match(m) = &*init.expr else {
-        return None;
-    };
     if init.diverge.is_some()
-        || !m
-            .arms
-            .iter()
-            .any(|a| matches!(&*a.body, syn::Expr::Return(_)))
+        || !matches!(&*init.expr, syn::Expr::Match(_) | syn::Expr::If(_))
+        || !jumps_in_tail(&init.expr)
     {
         return None;
     }
-    let name = &id.ident;
-    let mut m = m.clone();
-    for a in &mut m.arms {
-        if !matches!(&*a.body, syn::Expr::Return(_)) {
-            let body = &a.body;
-            *a.body = syn::parse_quote!({ #name = #body; });
-            a.comma = Some(Default::default());
-        }
-    }
+    let assigned = assign_tails(&init.expr, &id.ident)?;
     let mut decl = l.clone();
     decl.init = None;
-    Some([
-        syn::Stmt::Local(decl),
-        syn::Stmt::Expr(syn::Expr::Match(m), None),
-    ])
+    Some([syn::Stmt::Local(decl), syn::Stmt::Expr(assigned, None)])
+}
+
+/// A jump as the value of a branch: `return`, `break` or `continue` (without a value).
+fn jump(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::Return(_) | syn::Expr::Continue(_) => true,
+        syn::Expr::Break(b) => b.expr.is_none(),
+        _ => false,
+    }
+}
+
+/// Whether a branch of `e` (an `if`, a `match`, a block, at any depth) ends in a jump.
+fn jumps_in_tail(e: &syn::Expr) -> bool {
+    let block = |b: &syn::Block| match b.stmts.last() {
+        Some(syn::Stmt::Expr(e, None)) => jumps_in_tail(e),
+        Some(syn::Stmt::Expr(e, Some(_))) => jump(e),
+        _ => false,
+    };
+    match e {
+        e if jump(e) => true,
+        syn::Expr::Paren(p) => jumps_in_tail(&p.expr),
+        syn::Expr::Block(b) => block(&b.block),
+        syn::Expr::If(i) => {
+            block(&i.then_branch)
+                || i.else_branch
+                    .as_ref()
+                    .is_some_and(|(_, e)| jumps_in_tail(e))
+        }
+        syn::Expr::Match(m) => m.arms.iter().any(|a| jumps_in_tail(&a.body)),
+        _ => false,
+    }
+}
+
+/// `e` (see [`returning_match_let`]) as a statement: each branch's value `b` as `{ name = b; }`, its
+/// jumps kept. `None` for an `if` without `else` (whose value is `()`).
+fn assign_tails(e: &syn::Expr, name: &syn::Ident) -> Option<syn::Expr> {
+    let block = |b: &syn::Block| -> Option<syn::Block> {
+        let mut b = b.clone();
+        match b.stmts.pop() {
+            Some(syn::Stmt::Expr(tail, None)) => match assign_tails(&tail, name)? {
+                // `{ v = b; }` as the branch's own statements.
+                syn::Expr::Block(inner) if inner.label.is_none() => {
+                    b.stmts.extend(inner.block.stmts);
+                }
+                tail => b.stmts.push(syn::Stmt::Expr(tail, None)),
+            },
+            Some(syn::Stmt::Expr(e, Some(semi))) if jump(&e) => {
+                b.stmts.push(syn::Stmt::Expr(e, Some(semi)));
+            }
+            _ => return None,
+        }
+        Some(b)
+    };
+    Some(match e {
+        e if jump(e) => syn::parse_quote!({ #e; }),
+        syn::Expr::Paren(p) => assign_tails(&p.expr, name)?,
+        syn::Expr::Block(b) if b.label.is_none() => {
+            let b = block(&b.block)?;
+            syn::parse_quote!(#b)
+        }
+        syn::Expr::If(i) => {
+            let mut i = i.clone();
+            i.then_branch = block(&i.then_branch)?;
+            let (_, els) = i.else_branch.as_mut()?;
+            **els = assign_tails(els, name)?;
+            syn::Expr::If(i)
+        }
+        syn::Expr::Match(m) => {
+            let mut m = m.clone();
+            for a in &mut m.arms {
+                *a.body = assign_tails(&a.body, name)?;
+                a.comma = Some(Default::default());
+            }
+            syn::Expr::Match(m)
+        }
+        v if super::normal::ends_in_return(v) => syn::parse_quote!({ #v; }),
+        v => syn::parse_quote!({ #name = #v; }),
+    })
 }
 
 /// Whether an arm's body ends by returning (`return v`, `{ ..; return v; }`).

@@ -181,6 +181,60 @@ fn array_tail(
     }
 }
 
+/// The length of an array literal `rest` assigns to `name` whole (`name = [a, b];`), at any depth
+/// outside closures.
+pub fn assigned_array_len(name: &syn::Ident, rest: &[syn::Stmt]) -> Option<usize> {
+    struct Assigned<'a>(&'a syn::Ident, Option<usize>);
+    impl<'a> syn::visit::Visit<'a> for Assigned<'_> {
+        fn visit_expr_assign(&mut self, a: &'a syn::ExprAssign) {
+            if let (syn::Expr::Path(p), syn::Expr::Array(arr)) = (&*a.left, &*a.right) {
+                if p.path.get_ident() == Some(self.0) && !arr.elems.is_empty() {
+                    self.1 = Some(arr.elems.len());
+                }
+            }
+            syn::visit::visit_expr_assign(self, a);
+        }
+        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut a = Assigned(name, None);
+    for s in rest {
+        syn::visit::Visit::visit_stmt(&mut a, s);
+    }
+    a.1
+}
+
+/// Input: `let mut s = obs[0];` (any value that is not an array literal), where a statement after
+/// it assigns `s = [a, b];`, an array literal of `N` elements. Output: `let T = obs[0]; let mut s =
+/// [0.0; N]; s[0] = T[0]; s[1] = T[1];`: a local buffer from the start, which the assignment then
+/// writes element by element (a state vector of an ODE started from data).
+pub fn reassigned_array_let(l: &syn::Local, rest: &[syn::Stmt]) -> Option<Vec<syn::Stmt>> {
+    let (id, ty, init) = super::plain_let(l)?;
+    if id.mutability.is_none()
+        || matches!(
+            init,
+            syn::Expr::Array(_) | syn::Expr::Macro(_) | syn::Expr::Repeat(_)
+        )
+    {
+        return None;
+    }
+    if let Some(t) = ty {
+        if !matches!(t, syn::Type::Array(_)) {
+            return None;
+        }
+    }
+    let name = &id.ident;
+    let n = assigned_array_len(name, rest)?;
+    let t = crate::naming::fresh("start");
+    let k = 0..n;
+    let k2 = 0..n;
+    Some(vec![
+        syn::parse_quote!(let #t = #init;),
+        syn::parse_quote!(let mut #name = [0.0; #n];),
+        syn::parse_quote!({ #(#name[#k] = #t[#k2];)* }),
+    ])
+}
+
 /// Input: `let a = [x, 2.0 * y, 0.5];` (or `let a: [f64; 3] = [..];`), an array of floats: its type
 /// says so or an element holds a float literal.
 /// Output: `let mut a = [0.0; 3]; a[0] = x; a[1] = 2.0 * y; a[2] = 0.5;`, a local buffer, whose
@@ -1073,6 +1127,27 @@ pub fn array_pattern_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
         None => None,
     };
     let e = super::place_of(&init.expr);
+    // `let [x, y, z] = rotate(r, p);`: the array the call makes bound to a name, then read.
+    if matches!(e, syn::Expr::Call(_) | syn::Expr::MethodCall(_)) {
+        if sp.elems.iter().any(|p| matches!(p, syn::Pat::Rest(_))) {
+            return None;
+        }
+        let t = crate::naming::fresh("array");
+        let mut out: Vec<syn::Stmt> = vec![match ty {
+            Some(ty) => syn::parse_quote!(let #t: #ty = #e;),
+            None => syn::parse_quote!(let #t = #e;),
+        }];
+        for (k, p) in sp.elems.iter().enumerate() {
+            match p {
+                syn::Pat::Wild(_) => {}
+                syn::Pat::Ident(i) if i.subpat.is_none() && i.by_ref.is_none() => {
+                    out.push(syn::parse_quote!(let #p = #t[#k];));
+                }
+                _ => return None,
+            }
+        }
+        return Some(out);
+    }
     // A name the pattern binds that the value reads again would read the new binding.
     let mut names = Vec::new();
     names_of(pat, &mut names);

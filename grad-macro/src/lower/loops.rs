@@ -191,8 +191,11 @@ impl Lowerer<'_> {
                     });
                 }
             }
-            // A part of a constant field (`&self.x[a..b]` of data, `&ds.x[..n]`) is data too.
-            if self.seq_of_expr(&e.expr).is_none() && matches!(&*e.expr, Expr::Field(_)) {
+            // A part of a constant field (`&self.x[a..b]` of data, `&ds.x[..n]`) or of data of
+            // another type (`&ids[..k]` of `ids: &[usize]`) is data too.
+            if self.seq_of_expr(&e.expr).is_none()
+                && matches!(&*e.expr, Expr::Field(_) | Expr::Path(_))
+            {
                 let (tokens, uses) = self.rename(&Expr::Index(e.clone()));
                 if !uses.iter().any(|v| self.b.func.info(*v).active) {
                     return Some(Value::Other {

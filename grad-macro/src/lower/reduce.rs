@@ -135,7 +135,12 @@ impl Lowerer<'_> {
                 ("product", _) => this.b.mul(a, item, span),
                 (_, Some(c)) => {
                     // `|acc, v| body`: bind the closure's accumulator name to the carried value.
-                    let acc_name = match &c.inputs[0] {
+                    // (`|acc: f64, v|`: the type rustc may ask for is no part of the name.)
+                    let acc_pat = match &c.inputs[0] {
+                        Pat::Type(t) => &*t.pat,
+                        p => p,
+                    };
+                    let acc_name = match acc_pat {
                         Pat::Ident(pi) => pi.ident.clone(),
                         other => {
                             this.errors
@@ -147,7 +152,11 @@ impl Lowerer<'_> {
                     this.env.declare(acc_name, Binding::Val(a.val().unwrap()));
                     if map.is_some() {
                         // After `map`, the fold's item is the mapped value.
-                        match &c.inputs[1] {
+                        let item_pat = match &c.inputs[1] {
+                            Pat::Type(t) => &*t.pat,
+                            p => p,
+                        };
+                        match item_pat {
                             Pat::Ident(pi) => {
                                 let b = this.bind_float(item, span);
                                 this.env.declare(pi.ident.clone(), b);

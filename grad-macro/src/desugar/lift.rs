@@ -1,0 +1,381 @@
+//! Blocks whose value is a sequence or an array, lifted into the statements around them:
+//! `({ let ids = ids; let v: Vec<f64> = ..; v }).iter()` (a closure that builds a `Vec`, inlined
+//! where it is iterated), `let p = { let b = 3 * i; [x[b], x[b + 1]] };`, `let v: Vec<f64> = { let
+//! mut acc = vec![0.0; n]; ..; acc.iter().map(..).collect() };`, and arrays iterated where they are
+//! written (`[x, y].into_iter()`). Lowering follows buffers, parts and arrays bound by statements of
+//! the body; inside a block's value or as a receiver it cannot.
+
+use syn::visit::Visit;
+
+/// Input: a block. Output: the same block, where a statement reads (in a place evaluated every
+/// time the statement runs) a block `{ stmts; tail }` that is iterated, or whose `tail` is an
+/// array, a reference or a collected `Vec`, as `stmts` (their names made fresh) before it and
+/// `tail` in the block's place. Only blocks that cannot tell the difference are lifted: no jump
+/// out of them, no write to a name they do not declare, no item or macro statement.
+pub fn lift_blocks(b: &mut syn::Block) {
+    let mut k = 0;
+    while k < b.stmts.len() {
+        let mut lifted = Vec::new();
+        match &mut b.stmts[k] {
+            syn::Stmt::Local(l) => {
+                if let Some(init) = &mut l.init {
+                    if init.diverge.is_none() {
+                        walk(&mut init.expr, false, &mut lifted);
+                    }
+                }
+            }
+            syn::Stmt::Expr(e, _) => walk(e, false, &mut lifted),
+            _ => {}
+        }
+        if lifted.is_empty() {
+            k += 1;
+        } else {
+            // The lifted statements are looked at in turn (a block may hold another).
+            b.stmts.splice(k..k, lifted);
+        }
+    }
+}
+
+/// Lifts the blocks of `e` that are evaluated whenever `e` is, in the order they are evaluated;
+/// `iterated`: `e` is a receiver of a method of sequences or a `for` loop's sequence.
+fn walk(e: &mut syn::Expr, iterated: bool, out: &mut Vec<syn::Stmt>) {
+    match e {
+        syn::Expr::Block(b) => {
+            if let Some((stmts, tail)) = liftable(b, iterated) {
+                out.extend(stmts);
+                // In parentheses only where the value is an operation (`(a * b).iter()`).
+                *e = if atomic(&tail) || matches!(tail, syn::Expr::Block(_)) {
+                    tail
+                } else {
+                    syn::parse_quote!((#tail))
+                };
+                // `{ let i = a; { let b = ..; [..] } }`: the inner block in turn.
+                walk(e, iterated, out);
+            }
+        }
+        syn::Expr::Paren(p) => {
+            let before = out.len();
+            walk(&mut p.expr, iterated, out);
+            // `({ ..; [a, b] })` (an inlined closure) is the array itself once lifted.
+            if out.len() > before && atomic(&p.expr) {
+                *e = (*p.expr).clone();
+            }
+        }
+        syn::Expr::Reference(r) => walk(&mut r.expr, false, out),
+        syn::Expr::Unary(u) => walk(&mut u.expr, false, out),
+        syn::Expr::Cast(c) => walk(&mut c.expr, false, out),
+        syn::Expr::Field(f) => walk(&mut f.base, false, out),
+        // `[x, y * 2.0].iter()`: the array bound to a name of its own, which lowering follows.
+        syn::Expr::MethodCall(m) if matches!(&*m.receiver, syn::Expr::Array(a) if !a.elems.is_empty()) =>
+        {
+            let arr = crate::naming::fresh("array");
+            let value = &m.receiver;
+            out.push(syn::parse_quote!(let #arr = #value;));
+            *m.receiver = syn::parse_quote!(#arr);
+            // Its elements, and the arguments, in turn.
+            walk(e, false, out);
+        }
+        syn::Expr::MethodCall(m) => {
+            // The receiver of a method of sequences (not `(..).powi(2)` of a float).
+            const OF_SEQUENCES: &[&str] = &[
+                "iter",
+                "into_iter",
+                "len",
+                "is_empty",
+                "windows",
+                "chunks",
+                "chunks_exact",
+                "first",
+                "last",
+                "get",
+                "as_slice",
+                "to_vec",
+            ];
+            let iterated = OF_SEQUENCES.iter().any(|n| m.method == n);
+            walk(&mut m.receiver, iterated, out);
+            // `a.iter().zip(B)`, `a.chain(B)`: `B` is iterated.
+            let iterates = m.method == "zip" || m.method == "chain";
+            for a in &mut m.args {
+                walk(a, iterates, out);
+            }
+        }
+        syn::Expr::Call(c) => {
+            for a in &mut c.args {
+                walk(a, false, out);
+            }
+        }
+        syn::Expr::Binary(bin) => {
+            walk(&mut bin.left, false, out);
+            // The right side of `&&` and `||` runs only on some paths.
+            if !matches!(bin.op, syn::BinOp::And(_) | syn::BinOp::Or(_)) {
+                walk(&mut bin.right, false, out);
+            }
+        }
+        // `[a, b][k]` (an array accessor's value, indexed): the array bound to a name.
+        syn::Expr::Index(ix) if matches!(super::unparen(&ix.expr), syn::Expr::Array(a) if !a.elems.is_empty()) =>
+        {
+            let arr = crate::naming::fresh("array");
+            let value = super::unparen(&ix.expr).clone();
+            out.push(syn::parse_quote!(let #arr = #value;));
+            *ix.expr = syn::parse_quote!(#arr);
+            walk(e, false, out);
+        }
+        syn::Expr::Index(ix) => {
+            walk(&mut ix.expr, false, out);
+            walk(&mut ix.index, false, out);
+        }
+        syn::Expr::Tuple(t) => t.elems.iter_mut().for_each(|x| walk(x, false, out)),
+        syn::Expr::Array(a) => a.elems.iter_mut().for_each(|x| walk(x, false, out)),
+        syn::Expr::Assign(a) => walk(&mut a.right, false, out),
+        syn::Expr::Return(r) => {
+            if let Some(x) = &mut r.expr {
+                walk(x, false, out);
+            }
+        }
+        syn::Expr::ForLoop(f) => walk(&mut f.expr, true, out),
+        _ => {}
+    }
+}
+
+/// A value that needs no parentheses as a receiver or an operand.
+fn atomic(e: &syn::Expr) -> bool {
+    matches!(
+        e,
+        syn::Expr::Path(_)
+            | syn::Expr::MethodCall(_)
+            | syn::Expr::Call(_)
+            | syn::Expr::Index(_)
+            | syn::Expr::Field(_)
+            | syn::Expr::Paren(_)
+            | syn::Expr::Array(_)
+            | syn::Expr::Macro(_)
+            | syn::Expr::Lit(_)
+            | syn::Expr::Tuple(_)
+    )
+}
+
+/// The statements and the value of block `b`, its names made fresh, when it may be lifted.
+fn liftable(b: &syn::ExprBlock, iterated: bool) -> Option<(Vec<syn::Stmt>, syn::Expr)> {
+    if b.label.is_some() || !b.attrs.is_empty() || b.block.stmts.is_empty() {
+        return None;
+    }
+    let Some(syn::Stmt::Expr(tail, None)) = b.block.stmts.last() else {
+        return None;
+    };
+    if !iterated && !sequence_value(tail) {
+        return None;
+    }
+    let mut declared = Vec::new();
+    for s in &b.block.stmts {
+        match s {
+            syn::Stmt::Local(l) if l.init.as_ref().is_none_or(|i| i.diverge.is_none()) => {}
+            syn::Stmt::Expr(..) => {}
+            _ => return None,
+        }
+    }
+    let mut scan = Scan {
+        declared: &mut declared,
+        writes: Vec::new(),
+        loops: 0,
+        jumps: false,
+    };
+    scan.visit_block(&b.block);
+    let (writes, jumps) = (scan.writes, scan.jumps);
+    if jumps || writes.iter().any(|w| !declared.contains(w)) {
+        return None;
+    }
+    let mut stmts = b.block.stmts.clone();
+    let mut top = Vec::new();
+    for s in &stmts {
+        if let syn::Stmt::Local(l) = s {
+            crate::lower::collect_pat_idents(&l.pat, &mut top);
+        }
+    }
+    top.dedup();
+    for n in &top {
+        if !super::sub_slices::unshadow(&mut stmts, n) {
+            return None;
+        }
+    }
+    let Some(syn::Stmt::Expr(tail, None)) = stmts.pop() else {
+        return None;
+    };
+    Some((stmts, tail))
+}
+
+/// A value lowering follows when a statement binds it, not inside a block: an array, a reference
+/// (a part, an element), a collected or copied `Vec`.
+fn sequence_value(e: &syn::Expr) -> bool {
+    match super::unparen(e) {
+        syn::Expr::Array(_) | syn::Expr::Reference(_) => true,
+        syn::Expr::Macro(m) => m.mac.path.is_ident("vec"),
+        syn::Expr::MethodCall(m) => m.method == "collect" || m.method == "to_vec",
+        // `{ let i = a; { let b = 3 * i; [..] } }`, as a closure's block body is inlined.
+        syn::Expr::Block(b) if b.label.is_none() => match b.block.stmts.last() {
+            Some(syn::Stmt::Expr(tail, None)) => sequence_value(tail),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// The names a block declares and writes, and whether it jumps out of itself.
+struct Scan<'a> {
+    declared: &'a mut Vec<syn::Ident>,
+    writes: Vec<syn::Ident>,
+    loops: usize,
+    jumps: bool,
+}
+
+impl Scan<'_> {
+    fn written(&mut self, e: &syn::Expr) {
+        let mut e = e;
+        loop {
+            match e {
+                syn::Expr::Index(ix) => e = &ix.expr,
+                syn::Expr::Field(f) => e = &f.base,
+                syn::Expr::Paren(p) => e = &p.expr,
+                syn::Expr::Unary(u) => e = &u.expr,
+                syn::Expr::Path(p) => {
+                    if let Some(i) = p.path.get_ident() {
+                        self.writes.push(i.clone());
+                    }
+                    return;
+                }
+                // A write through something else (a call's result): not lifted.
+                _ => {
+                    self.jumps = true;
+                    return;
+                }
+            }
+        }
+    }
+}
+
+impl<'a> Visit<'a> for Scan<'_> {
+    fn visit_pat_ident(&mut self, i: &'a syn::PatIdent) {
+        self.declared.push(i.ident.clone());
+        syn::visit::visit_pat_ident(self, i);
+    }
+    fn visit_expr_assign(&mut self, a: &'a syn::ExprAssign) {
+        self.written(&a.left);
+        syn::visit::visit_expr_assign(self, a);
+    }
+    fn visit_expr_binary(&mut self, b: &'a syn::ExprBinary) {
+        use syn::BinOp::*;
+        if matches!(
+            b.op,
+            AddAssign(_)
+                | SubAssign(_)
+                | MulAssign(_)
+                | DivAssign(_)
+                | RemAssign(_)
+                | BitAndAssign(_)
+                | BitOrAssign(_)
+                | BitXorAssign(_)
+                | ShlAssign(_)
+                | ShrAssign(_)
+        ) {
+            self.written(&b.left);
+        }
+        syn::visit::visit_expr_binary(self, b);
+    }
+    fn visit_expr_reference(&mut self, r: &'a syn::ExprReference) {
+        if r.mutability.is_some() {
+            self.written(&r.expr);
+        }
+        syn::visit::visit_expr_reference(self, r);
+    }
+    fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
+        // The methods of std's collections and slices that change their receiver.
+        const WRITES: &[&str] = &[
+            "push",
+            "push_str",
+            "extend",
+            "extend_from_slice",
+            "insert",
+            "remove",
+            "pop",
+            "clear",
+            "truncate",
+            "resize",
+            "fill",
+            "fill_with",
+            "swap",
+            "swap_remove",
+            "sort",
+            "sort_by",
+            "sort_unstable",
+            "sort_unstable_by",
+            "sort_by_key",
+            "reverse",
+            "iter_mut",
+            "copy_from_slice",
+            "clone_from_slice",
+            "retain",
+            "drain",
+            "append",
+            "split_off",
+            "dedup",
+            "rotate_left",
+            "rotate_right",
+            "as_mut_slice",
+            "get_mut",
+            "first_mut",
+            "last_mut",
+            "chunks_mut",
+            "chunks_exact_mut",
+            "push_back",
+            "push_front",
+            "pop_back",
+            "pop_front",
+            "entry",
+            "set",
+            "replace",
+            "take",
+        ];
+        if WRITES.iter().any(|w| m.method == w) {
+            self.written(&m.receiver);
+        }
+        syn::visit::visit_expr_method_call(self, m);
+    }
+    fn visit_expr_return(&mut self, _: &'a syn::ExprReturn) {
+        self.jumps = true;
+    }
+    fn visit_expr_try(&mut self, _: &'a syn::ExprTry) {
+        self.jumps = true;
+    }
+    fn visit_expr_break(&mut self, b: &'a syn::ExprBreak) {
+        self.jumps |= self.loops == 0 || b.label.is_some();
+    }
+    fn visit_expr_continue(&mut self, c: &'a syn::ExprContinue) {
+        self.jumps |= self.loops == 0 || c.label.is_some();
+    }
+    fn visit_expr_for_loop(&mut self, l: &'a syn::ExprForLoop) {
+        self.loops += 1;
+        syn::visit::visit_expr_for_loop(self, l);
+        self.loops -= 1;
+    }
+    fn visit_expr_while(&mut self, l: &'a syn::ExprWhile) {
+        self.loops += 1;
+        syn::visit::visit_expr_while(self, l);
+        self.loops -= 1;
+    }
+    fn visit_expr_loop(&mut self, l: &'a syn::ExprLoop) {
+        self.loops += 1;
+        syn::visit::visit_expr_loop(self, l);
+        self.loops -= 1;
+    }
+    fn visit_expr_closure(&mut self, c: &'a syn::ExprClosure) {
+        // A closure's `return` is its own.
+        let jumps = self.jumps;
+        syn::visit::visit_expr_closure(self, c);
+        self.jumps = jumps;
+    }
+    fn visit_macro(&mut self, _: &'a syn::Macro) {
+        // `vec![..]` reads; other macros are not lifted (their tokens are not renamed).
+    }
+    fn visit_item(&mut self, _: &'a syn::Item) {
+        self.jumps = true;
+    }
+}

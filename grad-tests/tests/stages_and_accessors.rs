@@ -1,0 +1,697 @@
+//! Iterator stages that drop, stop or carry state (`filter_map`, `scan`, `map_while`,
+//! `skip_while`), `Option`s of data read with a differentiated default (`d.unwrap_or(fill)`),
+//! accessor closures that return a part, an array or a `Vec` (issue 8, found by a probe of
+//! realistic code), values of blocks and arrays iterated where they are written, `into_iter` of
+//! buffers the body owns, and `let v = if c { a } else { continue };`. Each against central finite
+//! differences, values equal to the function's.
+
+#![allow(
+    clippy::needless_range_loop,
+    clippy::cast_precision_loss,
+    clippy::unnecessary_filter_map,
+    clippy::redundant_closure_for_method_calls,
+    clippy::manual_flatten,
+    clippy::bool_to_int_with_if,
+    clippy::iter_skip_zero,
+    clippy::useless_vec,
+    clippy::filter_map_bool_then
+)]
+
+mod common;
+
+use common::check_flat;
+use grad::gradient;
+
+fn check(what: &str, f: &dyn Fn(&[f64]) -> f64, g: &dyn Fn(&[f64], &mut [f64]) -> f64, p: &[f64]) {
+    let mut d = vec![f64::NAN; p.len()];
+    let v = g(p, &mut d);
+    check_flat(what, p, f, v, &d).unwrap();
+}
+
+const P: [f64; 6] = [0.7, -1.2, 0.4, 1.9, -0.3, 0.55];
+
+/// `filter_map` with `Some`/`None` in branches, `then`, `then_some`, and an `Option` of data
+/// mapped; in a sum, a fold, a `for` loop and a `collect`.
+#[gradient(wrt(w))]
+fn filter_maps(w: &[f64], x: &[f64], mask: &[Option<f64>], t: f64) -> f64 {
+    let masked: f64 = w
+        .iter()
+        .zip(x)
+        .enumerate()
+        .filter_map(|(i, (wi, xi))| mask[i].map(|scale| scale * wi * xi))
+        .sum();
+    let positive: f64 = w
+        .iter()
+        .filter_map(|&v| if v > t { Some(v * v) } else { None })
+        .sum();
+    let folded = w
+        .iter()
+        .filter_map(|v| (*v < 1.0).then(|| v.sin()))
+        .fold(0.5, |acc, s| acc * 0.9 + s);
+    let mut looped = 0.0;
+    for l in w.iter().filter_map(|v| (*v > -1.0).then_some(v.exp())) {
+        looped += l;
+    }
+    let kept: Vec<f64> = w
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &v)| {
+            let s = v * x[i];
+            if i % 2 == 0 {
+                Some(s + 1.0)
+            } else {
+                None
+            }
+        })
+        .collect();
+    masked + positive + folded + 0.1 * looped + kept.iter().map(|k| k * k).sum::<f64>()
+}
+
+/// `scan` as a running sum and a running product (its state lent to the closure, `None` stopping
+/// it), `map_while` and `skip_while`.
+#[gradient(wrt(spend))]
+fn running(spend: &[f64], budget: f64) -> f64 {
+    let over: f64 = spend
+        .iter()
+        .scan(0.0, |acc, &s| {
+            *acc += s;
+            Some(*acc)
+        })
+        .map(|r| (r - budget).max(0.0).powi(2))
+        .sum();
+    let products: Vec<f64> = spend
+        .iter()
+        .scan(1.0, |p: &mut f64, v| {
+            *p *= 0.5 + v * v;
+            if *p > 50.0 {
+                None
+            } else {
+                Some(*p)
+            }
+        })
+        .collect();
+    let mut tail = 0.0;
+    for v in spend.iter().skip_while(|v| **v > 0.0).map(|v| v * 3.0) {
+        tail += v.cos();
+    }
+    let head = spend
+        .iter()
+        .map_while(|&v| if v > -1.0 { Some(v.tanh()) } else { None })
+        .sum::<f64>();
+    over + products.iter().sum::<f64>() + tail + head
+}
+
+#[test]
+fn stages_that_drop_stop_or_carry_state() {
+    let x = [1.0, 2.0, -0.5, 0.25, 3.0, -1.5];
+    let mask = [Some(1.0), None, Some(-2.0), Some(0.5), None, Some(3.0)];
+    for t in [-0.5, 0.45, 2.5] {
+        check(
+            "filter_maps",
+            &|p| filter_maps(p, &x, &mask, t),
+            &|p, d| filter_maps_grad(p, &x, &mask, t, d),
+            &P,
+        );
+    }
+    for budget in [-1.0, 0.5, 3.0] {
+        let mut q = P;
+        check(
+            "running",
+            &|p| running(p, budget),
+            &|p, d| running_grad(p, budget, d),
+            &q,
+        );
+        q.reverse();
+        check(
+            "running reversed",
+            &|p| running(p, budget),
+            &|p, d| running_grad(p, budget, d),
+            &q,
+        );
+    }
+}
+
+/// Missing data filled with a parameter: `d.unwrap_or(fill)` of items, elements and fields.
+#[gradient(wrt(fill, mu))]
+fn impute(fill: f64, mu: f64, data: &[Option<f64>]) -> f64 {
+    let a: f64 = data
+        .iter()
+        .map(|d| d.unwrap_or(fill))
+        .map(|x| (x - mu).powi(2))
+        .sum();
+    let mut b = 0.0;
+    for i in 0..data.len() {
+        b += (data[i].unwrap_or(fill * 2.0) * mu).sin();
+    }
+    let mut c = 0.0;
+    for d in data {
+        c += d.unwrap_or_else(|| mu - fill) + d.unwrap_or_default() * mu;
+    }
+    a + b + c
+}
+
+/// An `Option` holding a differentiated value, read with a default: the derivative is that of
+/// the value it holds.
+#[gradient]
+fn held(x: f64, y: f64) -> f64 {
+    let o = if x > 0.0 { Some(x * y) } else { None };
+    let p: Option<f64> = if y > 0.0 { Some(y.exp()) } else { None };
+    o.unwrap_or(y) + p.unwrap_or(x * x)
+}
+
+#[test]
+fn options_of_data_with_differentiated_defaults() {
+    let data = [Some(1.0), None, Some(-0.5), None, Some(2.5)];
+    for (f, m) in [(0.3, 1.1), (-1.4, 0.2), (2.0, -0.7)] {
+        check(
+            "impute",
+            &|p| impute(p[0], p[1], &data),
+            &|p, d| {
+                let (v, g) = impute_grad(p[0], p[1], &data);
+                d.copy_from_slice(&g);
+                v
+            },
+            &[f, m],
+        );
+    }
+    for (x, y) in [(0.5, 0.7), (-0.5, 0.7), (0.5, -0.7), (-0.5, -0.7)] {
+        check(
+            "held",
+            &|p| held(p[0], p[1]),
+            &|p, d| {
+                let (v, g) = held_grad(p[0], p[1]);
+                d.copy_from_slice(&g);
+                v
+            },
+            &[x, y],
+        );
+    }
+}
+
+/// A closure returning a part of the parameter (a row of an embedding), read by `iter`, `zip`
+/// and in a `for` loop.
+#[gradient(wrt(emb))]
+fn rows_by_accessor(emb: &[f64], pairs: &[(usize, usize)], dim: usize) -> f64 {
+    let row = |i: usize| &emb[i * dim..(i + 1) * dim];
+    let mut extra = 0.0;
+    for &(a, _) in pairs {
+        for v in row(a) {
+            extra += v * v;
+        }
+    }
+    pairs
+        .iter()
+        .map(|&(a, b)| {
+            row(a)
+                .iter()
+                .zip(row(b))
+                .map(|(x, y)| (x - y).powi(2))
+                .sum::<f64>()
+        })
+        .sum::<f64>()
+        + 0.5 * extra
+        + row(1)[0]
+}
+
+/// A closure returning a small array (a vertex), as an expression and as a block.
+#[gradient(wrt(positions))]
+fn edges_by_accessor(positions: &[f64], edges: &[(usize, usize)]) -> f64 {
+    let vertex = |i: usize| [positions[3 * i], positions[3 * i + 1], positions[3 * i + 2]];
+    let scaled = |i: usize| {
+        let b = 3 * i;
+        [positions[b] * 2.0, positions[b + 1] - 1.0]
+    };
+    edges
+        .iter()
+        .map(|&(a, b)| {
+            let (p, q) = (vertex(a), vertex(b));
+            let s = scaled(a);
+            ((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2) + (p[2] - q[2]).powi(2)).sqrt()
+                + s[0] * s[1]
+        })
+        .sum()
+}
+
+/// A closure building and returning a `Vec` (a mean-pooled embedding), iterated at its call.
+#[gradient(wrt(table))]
+fn pooled(table: &[f64], dim: usize, ids: &[usize]) -> f64 {
+    let pool = |ids: &[usize]| -> Vec<f64> {
+        let mut acc = vec![0.0; dim];
+        for &id in ids {
+            for (j, slot) in acc.iter_mut().enumerate() {
+                *slot += table[id * dim + j];
+            }
+        }
+        acc.iter().map(|v| v / ids.len() as f64).collect()
+    };
+    pool(ids).iter().map(|v| v * v).sum::<f64>() + pool(&ids[..1]).iter().sum::<f64>()
+}
+
+#[test]
+fn accessor_closures_returning_parts_arrays_and_vecs() {
+    let pairs = [(0, 1), (1, 2), (2, 0)];
+    check(
+        "rows_by_accessor",
+        &|p| rows_by_accessor(p, &pairs, 2),
+        &|p, d| rows_by_accessor_grad(p, &pairs, 2, d),
+        &P,
+    );
+    let edges = [(0, 1), (1, 0)];
+    check(
+        "edges_by_accessor",
+        &|p| edges_by_accessor(p, &edges),
+        &|p, d| edges_by_accessor_grad(p, &edges, d),
+        &P,
+    );
+    let ids = [2, 0, 1];
+    check(
+        "pooled",
+        &|p| pooled(p, 2, &ids),
+        &|p, d| pooled_grad(p, 2, &ids, d),
+        &P,
+    );
+}
+
+/// Values of blocks (a buffer, an array) and arrays iterated where they are written; `into_iter`
+/// of buffers the body owns.
+#[gradient]
+fn blocks_and_arrays(x: f64, y: f64, w: &[f64]) -> f64 {
+    let v: Vec<f64> = {
+        let mut acc = vec![0.0; w.len()];
+        for i in 0..w.len() {
+            acc[i] = w[i] * x;
+        }
+        acc.iter().map(|a| a + y).collect()
+    };
+    let p = {
+        let s = x + y;
+        [s, s * s, x]
+    };
+    let arr =
+        [x, y, x * y].into_iter().map(|t| t.sin()).sum::<f64>() + [x, 2.0 * y].iter().sum::<f64>();
+    let owned: Vec<f64> = w.iter().map(|t| t.exp()).collect();
+    let z: f64 = owned.iter().sum();
+    let soft: Vec<f64> = owned.into_iter().map(|e| e / z).collect();
+    let fixed = [1.5, -0.5, 2.0];
+    let mixed: f64 = fixed.into_iter().zip(w).map(|(a, b)| a * b).sum();
+    v.iter().sum::<f64>() + p[1] * p[2] + arr + soft[0] + mixed
+}
+
+#[test]
+fn values_of_blocks_arrays_and_owned_buffers() {
+    let w = [0.3, -0.8, 1.1];
+    for (x, y) in [(0.5, 0.25), (-1.0, 2.0)] {
+        check(
+            "blocks_and_arrays",
+            &|p| blocks_and_arrays(p[0], p[1], &p[2..]),
+            &|p, d| {
+                let (a, rest) = d.split_at_mut(2);
+                let (v, [gx, gy]) = blocks_and_arrays_grad(p[0], p[1], &p[2..], rest);
+                a.copy_from_slice(&[gx, gy]);
+                v
+            },
+            &[x, y, w[0], w[1], w[2]],
+        );
+    }
+}
+
+/// `let v = if c { a } else { continue };` and `match` arms that `break`, at several depths.
+#[gradient]
+fn jumping_values(w: &[f64], limit: f64) -> f64 {
+    let mut s = 0.0;
+    for (i, &v) in w.iter().enumerate() {
+        let kept = if v > -1.0 { v * v } else { continue };
+        let scaled = match i {
+            0 => kept * 2.0,
+            4 => break,
+            _ => {
+                if kept > limit * limit {
+                    continue;
+                }
+                kept + v
+            }
+        };
+        s += scaled;
+    }
+    let mut k = 0;
+    loop {
+        let step = if k < w.len() { w[k].sin() } else { break };
+        s += step * limit;
+        k += 1;
+    }
+    s
+}
+
+#[test]
+fn values_of_branches_that_jump() {
+    for limit in [0.5, 1.5] {
+        check(
+            "jumping_values",
+            &|p| jumping_values(&p[..6], p[6]),
+            &|p, d| {
+                let (dw, dl) = d.split_at_mut(6);
+                let (v, [g]) = jumping_values_grad(&p[..6], p[6], dw);
+                dl[0] = g;
+                v
+            },
+            &[P[0], P[1], P[2], P[3], P[4], P[5], limit],
+        );
+    }
+}
+
+/// Rows bound through a tuple (`let (a, b, c) = (w[0], w[1], w[2]);` of `windows` of rows, `let
+/// (va, vb) = (&vecs[a], &vecs[b]);` of ragged rows).
+#[gradient(wrt(path))]
+fn turning_penalty(path: &[[f64; 2]]) -> f64 {
+    path.windows(3)
+        .map(|w| {
+            let (a, b, c) = (w[0], w[1], w[2]);
+            let d1 = [b[0] - a[0], b[1] - a[1]];
+            let d2 = [c[0] - b[0], c[1] - b[1]];
+            1.0 - (d1[0] * d2[0] + d1[1] * d2[1]) / (d1[0].hypot(d1[1]) * d2[0].hypot(d2[1]))
+        })
+        .sum()
+}
+
+#[gradient(wrt(vecs))]
+fn cosine_pairs(vecs: &[Vec<f64>], pairs: &[(usize, usize, f64)]) -> f64 {
+    pairs
+        .iter()
+        .map(|&(a, b, sim)| {
+            let (va, vb) = (&vecs[a], &vecs[b]);
+            let dot: f64 = va.iter().zip(vb.iter()).map(|(x, y)| x * y).sum();
+            (dot - sim).powi(2)
+        })
+        .sum()
+}
+
+/// A slice padded by `once(..).chain(..)` into a collected buffer.
+#[gradient]
+fn padded_chain(positions: &[f64], left: f64, right: f64) -> f64 {
+    let full: Vec<f64> = std::iter::once(left)
+        .chain(positions.iter().copied())
+        .chain(std::iter::once(right))
+        .collect();
+    let scaled = std::iter::once(left * 2.0)
+        .chain(positions.iter().map(|p| p * right))
+        .collect::<Vec<f64>>();
+    full.windows(2)
+        .map(|p| 0.5 * (p[1] - p[0] - 1.0).powi(2))
+        .sum::<f64>()
+        + scaled.iter().sum::<f64>()
+}
+
+#[test]
+fn rows_through_tuples_and_padded_chains() {
+    let path = vec![[0.0, 0.1], [1.1, 0.3], [1.9, 1.2], [2.2, 2.5]];
+    let mut d = vec![[f64::NAN; 2]; 4];
+    let v = turning_penalty_grad(&path, &mut d);
+    let flat: Vec<f64> = path.iter().flatten().copied().collect();
+    let dflat: Vec<f64> = d.iter().flatten().copied().collect();
+    let unflat = |p: &[f64]| -> Vec<[f64; 2]> { p.chunks(2).map(|c| [c[0], c[1]]).collect() };
+    check_flat(
+        "turning_penalty",
+        &flat,
+        &|p: &[f64]| turning_penalty(&unflat(p)),
+        v,
+        &dflat,
+    )
+    .unwrap();
+
+    let vecs = vec![
+        vec![0.5, -0.3, 0.2],
+        vec![0.1, 0.4, -0.6],
+        vec![0.7, 0.2, 0.9],
+    ];
+    let pairs = [(0, 1, 0.2), (1, 2, -0.1), (2, 0, 0.5)];
+    let mut d = vec![vec![f64::NAN; 3]; 3];
+    let v = cosine_pairs_grad(&vecs, &pairs, &mut d);
+    let flat: Vec<f64> = vecs.iter().flatten().copied().collect();
+    let dflat: Vec<f64> = d.iter().flatten().copied().collect();
+    let unflat = |p: &[f64]| -> Vec<Vec<f64>> { p.chunks(3).map(<[f64]>::to_vec).collect() };
+    check_flat(
+        "cosine_pairs",
+        &flat,
+        &|p: &[f64]| cosine_pairs(&unflat(p), &pairs),
+        v,
+        &dflat,
+    )
+    .unwrap();
+
+    check(
+        "padded_chain",
+        &|p| padded_chain(&p[..4], p[4], p[5]),
+        &|p, d| {
+            let (dx, rest) = d.split_at_mut(4);
+            let (v, [gl, gr]) = padded_chain_grad(&p[..4], p[4], p[5], dx);
+            rest.copy_from_slice(&[gl, gr]);
+            v
+        },
+        &[0.3, 1.4, 2.2, 3.1, -0.5, 4.0],
+    );
+}
+
+/// Pieces of a differentiated slice zipped after another slice's elements (attention's weighted
+/// sum of value rows).
+#[gradient(wrt(values))]
+fn weighted_rows(weights: &[f64], values: &[f64], d: usize) -> f64 {
+    let mut out = vec![0.0; d];
+    for (w, v) in weights.iter().zip(values.chunks(d)) {
+        for (o, vi) in out.iter_mut().zip(v) {
+            *o += w * vi;
+        }
+    }
+    out.iter().map(|o| o * o).sum()
+}
+
+#[test]
+fn pieces_zipped_after_elements() {
+    let weights = [0.5, -1.5, 2.0];
+    check(
+        "weighted_rows",
+        &|p| weighted_rows(&weights, p, 2),
+        &|p, d| weighted_rows_grad(&weights, p, 2, d),
+        &P,
+    );
+    // Fewer weights than pieces: the zip stops at the shorter.
+    check(
+        "weighted_rows short",
+        &|p| weighted_rows(&weights[..2], p, 2),
+        &|p, d| weighted_rows_grad(&weights[..2], p, 2, d),
+        &P,
+    );
+}
+
+/// Iterators held in locals and consumed later (chained, cloned), and `for` over a `map`.
+#[gradient(wrt(params))]
+fn stored_iterators(params: &[f64], scale: f64, prior: &[f64]) -> f64 {
+    let residuals = params.iter().map(|p| (p - 1.0) * scale);
+    let deviations = params.iter().zip(prior).map(|(p, q)| p - q);
+    let mut looped = 0.0;
+    for r in params.iter().map(|p| p * p) {
+        looped += r.sin();
+    }
+    residuals.chain(deviations).map(|r| r * r).sum::<f64>() + looped
+}
+
+#[gradient]
+fn log_sum_exp(logits: &[f64]) -> f64 {
+    let vals = logits.iter().copied();
+    let max = vals.clone().fold(f64::NEG_INFINITY, f64::max);
+    max + vals.map(|v| (v - max).exp()).sum::<f64>().ln()
+}
+
+#[test]
+fn iterators_held_in_locals() {
+    let prior = [0.5, 0.5, -1.0, 2.0, 0.0, 1.0];
+    check(
+        "stored_iterators",
+        &|p| stored_iterators(p, 0.7, &prior),
+        &|p, d| stored_iterators_grad(p, 0.7, &prior, d),
+        &P,
+    );
+    check(
+        "log_sum_exp",
+        &|p| log_sum_exp(p),
+        &|p, d| log_sum_exp_grad(p, d),
+        &P,
+    );
+}
+
+/// A state vector started from a row of data and assigned whole from an array literal (an ODE
+/// integrated by Euler steps).
+#[gradient(wrt(alpha, beta))]
+fn lotka_volterra(alpha: f64, beta: f64, obs: &[[f64; 2]], dt: f64) -> f64 {
+    let mut state = obs[0];
+    for _ in 0..10 {
+        let [prey, pred] = state;
+        state = [
+            prey + dt * (alpha * prey - beta * prey * pred),
+            pred + dt * (beta * prey * pred - pred),
+        ];
+    }
+    (state[0] - obs[1][0]).powi(2) + (state[1] - obs[1][1]).powi(2)
+}
+
+#[test]
+fn state_vectors_started_from_data() {
+    let obs = [[1.0, 0.5], [1.2, 0.4]];
+    check(
+        "lotka_volterra",
+        &|p| lotka_volterra(p[0], p[1], &obs, 0.1),
+        &|p, d| {
+            let (v, g) = lotka_volterra_grad(p[0], p[1], &obs, 0.1);
+            d.copy_from_slice(&g);
+            v
+        },
+        &[0.7, 1.3],
+    );
+}
+
+/// Each element with the one after it, wrapping around (`x.iter().zip(x.iter().cycle().skip(1))`,
+/// a polygon's edges), over a slice and over rows, in a reduction and a `for`; an array
+/// destructured from a helper's value; a typed `fold` accumulator; `scan` after `chunks`.
+#[gradient]
+fn cyclic_slice(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for (&a, b) in x.iter().zip(x.iter().cycle().skip(2)) {
+        s += a * b.sin();
+    }
+    s + x
+        .iter()
+        .zip(x.iter().cycle().skip(1))
+        .map(|(a, b)| a * b)
+        .sum::<f64>()
+}
+
+#[gradient]
+fn polygon_area(p: &[(f64, f64)]) -> f64 {
+    0.5 * p
+        .iter()
+        .zip(p.iter().cycle().skip(1))
+        .map(|(a, b)| a.0 * b.1 - b.0 * a.1)
+        .sum::<f64>()
+}
+
+#[gradient]
+fn rotated(x: f64, t: f64) -> [f64; 2] {
+    [x * t.cos(), x * t.sin()]
+}
+
+#[gradient(wrt(x, t))]
+fn destructured(x: f64, t: f64, c: &[f64]) -> f64 {
+    let [a, b] = rotated(x, t);
+    let horner = c.iter().rev().fold(0.0, |acc: f64, &k| acc.mul_add(a, k));
+    let runs: Vec<f64> = c
+        .chunks(2)
+        .map(|p| p[0] * b)
+        .scan(0.0, |s, v| {
+            *s += v;
+            Some(*s)
+        })
+        .collect();
+    a * b + horner + runs.iter().sum::<f64>()
+}
+
+#[test]
+fn cyclic_pairs_destructured_arrays_and_typed_folds() {
+    check(
+        "cyclic_slice",
+        &|p| cyclic_slice(p),
+        &|p, d| cyclic_slice_grad(p, d),
+        &P,
+    );
+    let pts = vec![(0.0, 0.0), (2.0, 0.1), (2.2, 1.9), (-0.1, 2.1)];
+    let mut d = vec![(f64::NAN, f64::NAN); 4];
+    let v = polygon_area_grad(&pts, &mut d);
+    let flat: Vec<f64> = pts.iter().flat_map(|&(a, b)| [a, b]).collect();
+    let dflat: Vec<f64> = d.iter().flat_map(|&(a, b)| [a, b]).collect();
+    let unflat = |p: &[f64]| -> Vec<(f64, f64)> { p.chunks(2).map(|c| (c[0], c[1])).collect() };
+    check_flat(
+        "polygon_area",
+        &flat,
+        &|p: &[f64]| polygon_area(&unflat(p)),
+        v,
+        &dflat,
+    )
+    .unwrap();
+    let c = [0.5, -1.0, 2.0, 0.25, 1.5];
+    check(
+        "destructured",
+        &|p| destructured(p[0], p[1], &c),
+        &|p, d| {
+            let (v, g) = destructured_grad(p[0], p[1], &c);
+            d.copy_from_slice(&g);
+            v
+        },
+        &[0.8, 0.3],
+    );
+}
+
+/// Pieces taken backwards or every other one (`windows(2).step_by(2)`, `.enumerate().rev()`,
+/// `.rev().map(..)`), in `for` loops and reductions.
+#[gradient]
+fn adapted_pieces(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for w in x.windows(2).step_by(2) {
+        s += w[0] * w[1];
+    }
+    for (i, w) in x.windows(3).enumerate().rev() {
+        s += (i as f64 + 1.0) * w[0] * w[2];
+    }
+    for c in x.chunks(2).rev().step_by(2) {
+        s += c[0].sin();
+    }
+    s + x
+        .windows(2)
+        .rev()
+        .map(|w| w[0] - w[1])
+        .fold(0.0, |a, d| a * 0.5 + d)
+}
+
+#[test]
+fn pieces_backwards_and_stepped() {
+    check(
+        "adapted_pieces",
+        &|p| adapted_pieces(p),
+        &|p, d| adapted_pieces_grad(p, d),
+        &P,
+    );
+    check(
+        "adapted_pieces odd",
+        &|p| adapted_pieces(p),
+        &|p, d| adapted_pieces_grad(p, d),
+        &P[..5],
+    );
+}
+
+/// Points regrouped from a flat parameter slice (`chunks_exact(2).map(|c| [c[0], c[1]])`) and
+/// arrays made per element, collected into a local `Vec<[f64; 2]>`.
+#[gradient(wrt(ctrl, s))]
+fn regrouped(ctrl: &[f64], s: f64) -> f64 {
+    let pts: Vec<[f64; 2]> = ctrl.chunks_exact(2).map(|c| [c[0], c[1]]).collect();
+    let made = ctrl
+        .iter()
+        .map(|v| [v * s, v.sin()])
+        .collect::<Vec<[f64; 2]>>();
+    let mut t = 0.0;
+    for p in &made {
+        t += p[0] * p[1];
+    }
+    pts[0][0].hypot(pts[0][1]) + pts.iter().map(|p| p[0] * p[1]).sum::<f64>() + t
+}
+
+#[test]
+fn arrays_collected_into_local_matrices() {
+    check(
+        "regrouped",
+        &|p| regrouped(&p[..6], p[6]),
+        &|p, d| {
+            let (dc, ds) = d.split_at_mut(6);
+            let (v, [g]) = regrouped_grad(&p[..6], p[6], dc);
+            ds[0] = g;
+            v
+        },
+        &[P[0], P[1], P[2], P[3], P[4], P[5], 0.7],
+    );
+}
