@@ -3102,7 +3102,9 @@ impl<'a> FnGen<'a> {
                 Self::line(
                     out,
                     ind,
-                    &format!("let {n}: {FLT} = {pts}.iter().map(|{r}| {r}[0] + {r}[1]).sum::<{FLT}>();"),
+                    &format!(
+                        "let {n}: {FLT} = {pts}.iter().map(|{r}| {r}[0] + {r}[1]).sum::<{FLT}>();"
+                    ),
                 );
                 6.0 * m
             }

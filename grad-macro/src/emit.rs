@@ -1377,12 +1377,10 @@ impl Emitter<'_> {
                 base.strip_suffix("__dot").unwrap_or(base).to_string()
             })
             .unwrap_or_default();
-        // A method of data (`lower::data_method_call`): its table through the receiver, whose
-        // type the macro cannot name (a model's field methods, `__model`, differentiate every
-        // float parameter and carry no table).
+        // A method of data (`lower::data_method_call`) or of a model's field (`NAME__model`):
+        // its table through the receiver, whose type the macro cannot name.
         let method = method_of(callee).is_some();
-        let data_method = method && !fname.contains("__model");
-        let of_table = data_method.then(|| {
+        let of_table = method.then(|| {
             let recv = self.call_arg(&args[0]);
             let of = format_ident!(
                 "{}_of",
@@ -1414,9 +1412,9 @@ impl Emitter<'_> {
                     continue;
                 }
                 let msg = match fname.strip_suffix("__model") {
-                    // See `fields::model_calls::Lenient`.
+                    // See `fields::model_calls::Lenient` and `passed_to_methods`.
                     Some(base) => format!(
-                        "`{base}` is called with a differentiated value for a parameter that it passes on to a function or method whose `wrt` leaves it out, so `{base}` has no derivative with respect to it: pass data there, or add the parameter to that function's `wrt`"
+                        "`{base}` is called with a differentiated value for a parameter that it passes on to a method of data or to a function whose `wrt` leaves it out, so `{base}` has no derivative with respect to it: pass data there, or add the parameter to the `wrt` of `{base}` (and of that function)"
                     ),
                     None => format!(
                         "`{fname}` is called with a differentiated value as argument {}, but its `#[gradient(wrt(..))]` leaves that parameter out: add it to `wrt` (or drop `wrt`)",

@@ -1446,3 +1446,97 @@ fn typed_references_to_fields() {
         |m, d| typed_field_refs_grad(m, 2, d),
     );
 }
+
+/// Found by the differential tester's long mode (seed 61002, pre-existing): a model method that
+/// passes a differentiated slice on to a `#[gradient]` method of a struct-literal local, called
+/// whole by another model method. Its derivation for callers left the slice out, and the caller
+/// took no derivative for it, silently (the gradient of `xs` was all zeros).
+pub struct Scorer {
+    k: f64,
+}
+
+impl Scorer {
+    #[gradient(wrt(dx, dys))]
+    fn score(&self, dx: f64, dys: &[f64]) -> f64 {
+        self.k * dx.tanh() + dys[0].tanh()
+    }
+}
+
+#[derive(Clone, Params)]
+pub struct PassInner {
+    x0: f64,
+}
+
+#[derive(Clone, Params)]
+pub struct PassOuter {
+    inner: PassInner,
+}
+
+impl PassInner {
+    #[gradient(wrt(self, xs))]
+    fn body(&self, xs: &[f64]) -> f64 {
+        let a = xs[0] * xs[1] * self.x0;
+        let scorer = Scorer { k: 1.25 };
+        let v = scorer.score(a * 0.5, xs);
+        a + v
+    }
+
+    /// The same with `xs` left out of its own `wrt`: a caller that differentiates `xs` is told.
+    #[gradient(wrt(self))]
+    fn body_of_self(&self, xs: &[f64]) -> f64 {
+        let scorer = Scorer { k: 1.25 };
+        self.x0 * scorer.score(self.x0, xs)
+    }
+}
+
+impl PassOuter {
+    #[gradient(wrt(self, xs))]
+    fn top(&self, xs: &[f64]) -> f64 {
+        self.inner.body(xs) * 0.75 + self.inner.x0
+    }
+
+    #[gradient(wrt(self, xs))]
+    fn top_of_self(&self, xs: &[f64]) -> f64 {
+        self.inner.body_of_self(xs) * 0.75
+    }
+}
+
+#[test]
+fn slices_passed_on_to_methods_of_data_by_model_methods() {
+    let m = PassOuter {
+        inner: PassInner { x0: 1.5 },
+    };
+    let xs = [0.7, -1.3];
+    let mut dm = PassOuter {
+        inner: PassInner { x0: f64::NAN },
+    };
+    let mut dxs = [f64::NAN; 2];
+    let v = m.top_grad(&xs, &mut dm, &mut dxs);
+    assert_eq!(v.to_bits(), m.top(&xs).to_bits());
+    let all = [1.5, xs[0], xs[1]];
+    let f = |p: &[f64]| {
+        PassOuter {
+            inner: PassInner { x0: p[0] },
+        }
+        .top(&p[1..])
+    };
+    check_flat("top", &all, &f, v, &[dm.inner.x0, dxs[0], dxs[1]]).unwrap();
+    // Not silently zero: a run-time message naming the method.
+    let caught = std::panic::catch_unwind(|| {
+        let mut dm = PassOuter {
+            inner: PassInner { x0: 0.0 },
+        };
+        let mut dxs = [0.0; 2];
+        m.top_of_self_grad(&xs, &mut dm, &mut dxs)
+    });
+    let message = caught.expect_err("a derivative that is not there must not be zero");
+    let text = message
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| message.downcast_ref::<&str>().map(ToString::to_string))
+        .unwrap_or_default();
+    assert!(
+        text.contains("`body_of_self` is called with a differentiated value"),
+        "{text}"
+    );
+}

@@ -444,7 +444,7 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
     );
     let out = quote!(#out #jvp #hvp);
     let model_fns = match roots.as_slice() {
-        [root] if ok => model_fns(item, root, float),
+        [root] if ok => model_fns(item, root, float, args.wrt.as_ref()),
         _ => TokenStream::new(),
     };
     Some(quote!(#out #model_fns))

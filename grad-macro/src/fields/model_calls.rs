@@ -17,14 +17,25 @@ const ALL: &str = "__all";
 /// float parameter (a caller may pass differentiated values anywhere), from `NAME__all_grad`, the
 /// function derived once more with respect to all of them. Nothing when that derivation fails
 /// (the caller's build then says `NAME__model` is missing, at its call).
-pub(super) fn model_fns(item: &syn::ItemFn, root: &Root, float: FloatTy) -> TokenStream {
+pub(super) fn model_fns(
+    item: &syn::ItemFn,
+    root: &Root,
+    float: FloatTy,
+    user_wrt: Option<&Vec<Ident>>,
+) -> TokenStream {
     let fname = &item.sig.ident;
     if fname.to_string().ends_with(ALL) {
         return TokenStream::new();
     }
     let t = Ident::new(float.name(), Span::call_site());
     let mut wrt: Vec<Ident> = vec![root.ident.clone()];
-    let passed_on = passed_to_methods(item, &root.ident);
+    // Parameters passed on to a method of data are left out of `NAME__all` (a plain method
+    // could not take a differentiated value there), unless the function's own `wrt` names them:
+    // its own derivation then passes them differentiated already, so the method takes them.
+    let passed_on: Vec<Ident> = passed_to_methods(item, &root.ident)
+        .into_iter()
+        .filter(|id| user_wrt.is_some_and(|w| !w.contains(id)))
+        .collect();
     let mut params = Vec::new();
     for input in &item.sig.inputs {
         match input {
@@ -212,6 +223,19 @@ pub(super) fn model_fns(item: &syn::ItemFn, root: &Root, float: FloatTy) -> Toke
         format_ident!("{}__model_grad_wrt", fname),
     );
     let (rid, rty) = (&root.ident, &root.ty);
+    // A method's table, read through the receiver by callers (who cannot name its type).
+    let table_of = root.receiver.then(|| {
+        let of = format_ident!("{}_of", model_table);
+        quote! {
+            #[doc(hidden)]
+            #[must_use]
+            #[allow(non_snake_case, dead_code)]
+            #[inline]
+            #vis fn #of(&self) -> [u8; #n] {
+                Self::#model_table
+            }
+        }
+    });
     let (generics, where_clause) = (&item.sig.generics, &item.sig.generics.where_clause);
     let model_dyn = positional.then(|| {
         let name = format_ident!("{}__model__dyn_grad", fname);
@@ -267,6 +291,7 @@ pub(super) fn model_fns(item: &syn::ItemFn, root: &Root, float: FloatTy) -> Toke
         #[doc(hidden)]
         #[allow(non_upper_case_globals, dead_code)]
         #vis const #model_table: [u8; #n] = #table;
+        #table_of
         #model_dyn
     }
 }
