@@ -145,15 +145,8 @@ fn bind(
 
 /// The closure's body with its pattern bound to the item: `{ let a = ..; body }`.
 fn apply(c: &syn::Expr, s: &Shape, passed: Passed) -> Option<proc_macro2::TokenStream> {
-    let syn::Expr::Closure(c) = c else {
-        return None;
-    };
-    if c.inputs.len() != 1 {
-        return None;
-    }
-    let mut lets = Vec::new();
-    bind(&c.inputs[0], s, passed, &mut lets)?;
-    let body = super::tail_expr(&c.body);
+    let (lets, body) = apply_parts(c, s, passed)?;
+    let body = super::tail_expr(&body);
     Some(quote!({ #(#lets)* #body }))
 }
 
@@ -632,17 +625,7 @@ pub fn filtered_collect_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
         fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
     }
     syn::visit_mut::VisitMut::visit_expr_mut(&mut Pieces, &mut init);
-    let syn::Expr::MethodCall(c) = &init else {
-        return None;
-    };
-    if c.method != "collect" || !c.args.is_empty() {
-        return None;
-    }
-    let turbofish = c.turbofish.as_ref().and_then(|t| match t.args.first()? {
-        syn::GenericArgument::Type(t) => Some(t.clone()),
-        _ => None,
-    });
-    let vec_ty = ty.cloned().or(turbofish)?;
+    let (c, vec_ty) = super::iterators::collected(&init, ty)?;
     crate::vector::vector_elem(&vec_ty)?;
     let name = &id.ident;
     if stages(&c.receiver).is_none() {

@@ -525,13 +525,12 @@ pub fn collect_let(
     ])
 }
 
-/// Input: `let v: Vec<f64> = std::iter::once(a).chain(x.iter().copied()).chain(std::iter::once(b))
-/// .collect();` (parts `once(e)`, `x.iter().copied()`/`.cloned()`, `x.iter().map(|p| e)`, in any
-/// number, at least one `once`; typed by the `let` or the turbofish). Output: `let mut v =
-/// vec![0.0; 1 + x.len() + 1]; v[0] = a; for K in 0..x.len() { v[1 + K] = x[K]; } v[1 + x.len()] =
-/// b;`: a buffer written by index, which lowering follows.
-pub fn chained_collect_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
-    let (id, ty, init) = super::plain_let(l)?;
+/// `X.collect()` (no arguments) and the type it collects into, from the `let`'s type `ty` or
+/// the turbofish; `None` for anything else.
+pub(super) fn collected<'e>(
+    init: &'e syn::Expr,
+    ty: Option<&syn::Type>,
+) -> Option<(&'e syn::ExprMethodCall, syn::Type)> {
     let syn::Expr::MethodCall(c) = init else {
         return None;
     };
@@ -542,7 +541,17 @@ pub fn chained_collect_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
         syn::GenericArgument::Type(t) => Some(t.clone()),
         _ => None,
     });
-    let vec_ty = ty.cloned().or(turbofish)?;
+    Some((c, ty.cloned().or(turbofish)?))
+}
+
+/// Input: `let v: Vec<f64> = std::iter::once(a).chain(x.iter().copied()).chain(std::iter::once(b))
+/// .collect();` (parts `once(e)`, `x.iter().copied()`/`.cloned()`, `x.iter().map(|p| e)`, in any
+/// number, at least one `once`; typed by the `let` or the turbofish). Output: `let mut v =
+/// vec![0.0; 1 + x.len() + 1]; v[0] = a; for K in 0..x.len() { v[1 + K] = x[K]; } v[1 + x.len()] =
+/// b;`: a buffer written by index, which lowering follows.
+pub fn chained_collect_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
+    let (id, ty, init) = super::plain_let(l)?;
+    let (c, vec_ty) = collected(init, ty)?;
     crate::vector::vector_elem(&vec_ty)?;
     // The parts, last first.
     let mut parts = Vec::new();
@@ -625,17 +634,7 @@ pub fn chained_collect_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
 /// written whole, which the rewrites of matrices and pieces follow.
 pub fn array_rows_collect_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     let (id, ty, init) = super::plain_let(l)?;
-    let syn::Expr::MethodCall(c) = init else {
-        return None;
-    };
-    if c.method != "collect" || !c.args.is_empty() {
-        return None;
-    }
-    let turbofish = c.turbofish.as_ref().and_then(|t| match t.args.first()? {
-        syn::GenericArgument::Type(t) => Some(t.clone()),
-        _ => None,
-    });
-    let vec_ty = ty.cloned().or(turbofish)?;
+    let (c, vec_ty) = collected(init, ty)?;
     let syn::Type::Path(p) = &vec_ty else {
         return None;
     };

@@ -262,20 +262,7 @@ impl<'a> Visit<'a> for Scan<'_> {
         syn::visit::visit_expr_assign(self, a);
     }
     fn visit_expr_binary(&mut self, b: &'a syn::ExprBinary) {
-        use syn::BinOp::*;
-        if matches!(
-            b.op,
-            AddAssign(_)
-                | SubAssign(_)
-                | MulAssign(_)
-                | DivAssign(_)
-                | RemAssign(_)
-                | BitAndAssign(_)
-                | BitOrAssign(_)
-                | BitXorAssign(_)
-                | ShlAssign(_)
-                | ShrAssign(_)
-        ) {
+        if crate::lower::is_compound_assign(&b.op) {
             self.written(&b.left);
         }
         syn::visit::visit_expr_binary(self, b);

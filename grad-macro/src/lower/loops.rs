@@ -64,24 +64,6 @@ fn loop_exits_if(ei: &syn::ExprIf) -> bool {
     e.breaks || e.continues
 }
 
-/// `+=`, `-=`, .., `>>=`.
-pub fn compound_assign(op: &syn::BinOp) -> bool {
-    use syn::BinOp::*;
-    matches!(
-        op,
-        AddAssign(_)
-            | SubAssign(_)
-            | MulAssign(_)
-            | DivAssign(_)
-            | RemAssign(_)
-            | BitAndAssign(_)
-            | BitOrAssign(_)
-            | BitXorAssign(_)
-            | ShlAssign(_)
-            | ShrAssign(_)
-    )
-}
-
 /// Names a block assigns (`x = ..`, `x += ..`), outside closures: the loop-carried candidates.
 /// The name a place is in: `x` of `x`, `counts[l]`, `m[i][j]`, `s.pos`, `first.entry(k)` (a
 /// buffer's name is no carried value: only values are carried).
@@ -106,7 +88,7 @@ pub fn assigned_names(block: &syn::Block) -> Vec<Ident> {
             syn::visit::visit_expr_assign(self, a);
         }
         fn visit_expr_binary(&mut self, b: &'a syn::ExprBinary) {
-            if compound_assign(&b.op) {
+            if super::is_compound_assign(&b.op) {
                 if let Some(i) = place_root(&b.left) {
                     self.0.push(i.clone());
                 }

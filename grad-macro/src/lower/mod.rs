@@ -1150,7 +1150,7 @@ impl<'f> Lowerer<'f> {
         }
         let place = match e {
             syn::Expr::Assign(a) => &*a.left,
-            syn::Expr::Binary(b) if loops::compound_assign(&b.op) => &*b.left,
+            syn::Expr::Binary(b) if is_compound_assign(&b.op) => &*b.left,
             // A method of the value itself is `data_value_change`'s.
             syn::Expr::MethodCall(m) if !matches!(&*m.receiver, syn::Expr::Path(_)) => e,
             _ => return None,
@@ -1871,7 +1871,7 @@ fn assigns(e: &syn::Expr) -> bool {
             self.0 = true;
         }
         fn visit_expr_binary(&mut self, b: &'a syn::ExprBinary) {
-            self.0 |= loops::compound_assign(&b.op);
+            self.0 |= is_compound_assign(&b.op);
             syn::visit::visit_expr_binary(self, b);
         }
     }

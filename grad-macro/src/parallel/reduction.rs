@@ -447,21 +447,7 @@ impl<'ast> Visit<'ast> for Body<'_> {
                     self.visit_expr(&i.index);
                 }
             }
-            Expr::Binary(b)
-                if matches!(
-                    b.op,
-                    syn::BinOp::AddAssign(_)
-                        | syn::BinOp::SubAssign(_)
-                        | syn::BinOp::MulAssign(_)
-                        | syn::BinOp::DivAssign(_)
-                        | syn::BinOp::RemAssign(_)
-                        | syn::BinOp::BitAndAssign(_)
-                        | syn::BinOp::BitOrAssign(_)
-                        | syn::BinOp::BitXorAssign(_)
-                        | syn::BinOp::ShlAssign(_)
-                        | syn::BinOp::ShrAssign(_)
-                ) =>
-            {
+            Expr::Binary(b) if crate::lower::is_compound_assign(&b.op) => {
                 self.written(&b.left, e);
                 self.visit_expr(&b.left);
                 self.visit_expr(&b.right);
