@@ -1414,7 +1414,7 @@ impl Emitter<'_> {
                 let msg = match fname.strip_suffix("__model") {
                     // See `fields::model_calls::Lenient` and `passed_to_methods`.
                     Some(base) => format!(
-                        "`{base}` is called with a differentiated value for a parameter that it passes on to a method of data or to a function whose `wrt` leaves it out, so `{base}` has no derivative with respect to it: pass data there, or add the parameter to the `wrt` of `{base}` (and of that function)"
+                        "`{base}` is called with a differentiated value for a parameter that it passes on to a method of data or to a function whose `wrt` leaves it out, so `{base}` has no derivative with respect to it: pass data there, or add the parameter to the `wrt` of what it is passed to (and to that of `{base}`, if it has one)"
                     ),
                     None => format!(
                         "`{fname}` is called with a differentiated value as argument {}, but its `#[gradient(wrt(..))]` leaves that parameter out: add it to `wrt` (or drop `wrt`)",

@@ -695,3 +695,32 @@ fn arrays_collected_into_local_matrices() {
         &[P[0], P[1], P[2], P[3], P[4], P[5], 0.7],
     );
 }
+
+/// Forms of tests transcribed from JAX (`while_loop`, `scan` with an RNN state): a copy of a
+/// parameter under its own name rebuilt from a map, concatenation by `chain(..).copied()
+/// .collect()`, and a clone grown by `extend_from_slice`.
+#[gradient]
+fn transcribed_concats(x: &[f64], w: &[f64]) -> f64 {
+    let mut x = x.to_vec();
+    for _ in 0..2 {
+        x = x.iter().map(|v| v * v * 0.5 + 0.25).collect();
+    }
+    let stacked: Vec<f64> = w.iter().chain(x.iter()).copied().collect();
+    let state = vec![w[0], w[1] * 2.0];
+    let mut grown = state.clone();
+    grown.extend_from_slice(&x);
+    stacked.iter().map(|v| v.sin()).sum::<f64>() + grown.iter().sum::<f64>() + x[0]
+}
+
+#[test]
+fn concatenations_and_copies_named_as_parameters() {
+    check(
+        "transcribed_concats",
+        &|p| transcribed_concats(&p[..3], &p[3..]),
+        &|p, d| {
+            let (dx, dw) = d.split_at_mut(3);
+            transcribed_concats_grad(&p[..3], &p[3..], dx, dw)
+        },
+        &P,
+    );
+}

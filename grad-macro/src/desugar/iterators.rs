@@ -545,17 +545,24 @@ pub(super) fn collected<'e>(
 }
 
 /// Input: `let v: Vec<f64> = std::iter::once(a).chain(x.iter().copied()).chain(std::iter::once(b))
-/// .collect();` (parts `once(e)`, `x.iter().copied()`/`.cloned()`, `x.iter().map(|p| e)`, in any
-/// number, at least one `once`; typed by the `let` or the turbofish). Output: `let mut v =
+/// .collect();` (parts `once(e)`, `x.iter().copied()`/`.cloned()`, `x.iter().map(|p| e)`, two or
+/// more, also `a.iter().chain(b).copied()`; typed by the `let` or the turbofish). Output: `let mut v =
 /// vec![0.0; 1 + x.len() + 1]; v[0] = a; for K in 0..x.len() { v[1 + K] = x[K]; } v[1 + x.len()] =
 /// b;`: a buffer written by index, which lowering follows.
 pub fn chained_collect_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     let (id, ty, init) = super::plain_let(l)?;
     let (c, vec_ty) = collected(init, ty)?;
     crate::vector::vector_elem(&vec_ty)?;
-    // The parts, last first.
+    // The parts, last first; `.copied()` after the chain copies every part's items.
+    let (mut e, copied_all) = match &*c.receiver {
+        syn::Expr::MethodCall(m)
+            if (m.method == "copied" || m.method == "cloned") && m.args.is_empty() =>
+        {
+            (&*m.receiver, true)
+        }
+        e => (e, false),
+    };
     let mut parts = Vec::new();
-    let mut e = &*c.receiver;
     while let syn::Expr::MethodCall(m) = e {
         if m.method != "chain" || m.args.len() != 1 {
             break;
@@ -575,7 +582,7 @@ pub fn chained_collect_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
         let last = f.path.segments.last()?;
         (last.ident == "once" && call.args.len() == 1).then(|| call.args[0].clone())
     };
-    if parts.len() < 2 || !parts.iter().any(|p| once(p).is_some()) {
+    if parts.len() < 2 {
         return None;
     }
     let name = &id.ident;
@@ -588,6 +595,24 @@ pub fn chained_collect_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
             off = quote!(#off + 1);
             continue;
         }
+        // `w.iter()` (or `&w`, `w`) of a chain copied after it.
+        let part_iter: syn::Expr;
+        let p = match p {
+            syn::Expr::Reference(r) if copied_all && r.mutability.is_none() => {
+                let x = &r.expr;
+                part_iter = syn::parse_quote!(#x.iter().copied());
+                &part_iter
+            }
+            syn::Expr::Path(x) if copied_all => {
+                part_iter = syn::parse_quote!(#x.iter().copied());
+                &part_iter
+            }
+            syn::Expr::MethodCall(m) if copied_all && m.method == "iter" && m.args.is_empty() => {
+                part_iter = syn::parse_quote!(#p.copied());
+                &part_iter
+            }
+            p => p,
+        };
         let (source, map) = match p {
             syn::Expr::MethodCall(m) if m.method == "map" && m.args.len() == 1 => {
                 (&*m.receiver, Some(&m.args[0]))

@@ -117,6 +117,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     items::scope_items(&mut item.block);
     closures::inline_iterator_lets(&mut item.block);
     normal::normal_forms(&mut item.block);
+    copies_named_as_params(&mut item.block, &seqs);
     hoist::taking_calls(&mut item.block);
     normal::methods_of_data_params(&mut item.block, &item.sig);
     normal::alias_self_fields(&mut item.block, &item.sig);
@@ -146,6 +147,39 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
         data_names,
     }
     .visit_block_mut(&mut item.block);
+}
+
+/// Input: `let mut x = x.to_vec();` (`x.clone()`, `x.to_owned()`) of a sequence parameter `x`,
+/// a copy under the parameter's own name. Output: the copy and what reads it after under a name
+/// of its own, so that no rewrite takes the local buffer for the parameter.
+fn copies_named_as_params(body: &mut syn::Block, seqs: &iterators::SeqParams) {
+    struct Copies<'a>(&'a iterators::SeqParams);
+    impl VisitMut for Copies<'_> {
+        fn visit_block_mut(&mut self, b: &mut syn::Block) {
+            syn::visit_mut::visit_block_mut(self, b);
+            for k in 0..b.stmts.len() {
+                let syn::Stmt::Local(l) = &b.stmts[k] else {
+                    continue;
+                };
+                let Some((id, _, syn::Expr::MethodCall(m))) = plain_let(l) else {
+                    continue;
+                };
+                let copy = ["to_vec", "clone", "to_owned"]
+                    .iter()
+                    .any(|c| m.method == c)
+                    && m.args.is_empty()
+                    && matches!(&*m.receiver, syn::Expr::Path(p) if p.path.is_ident(&id.ident));
+                if copy && self.0.contains(&id.ident.to_string()) {
+                    let name = id.ident.clone();
+                    sub_slices::unshadow(&mut b.stmts[k..], &name);
+                }
+            }
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    if !seqs.is_empty() {
+        Copies(seqs).visit_block_mut(body);
+    }
 }
 
 /// Input: `v.into_iter()` of a buffer of floats the body owns (see [`owned_float_buffers`]).

@@ -129,7 +129,8 @@ pub fn push_let(l: &syn::Local, rest: &mut Vec<syn::Stmt>) -> Option<Vec<syn::St
 /// `v` (see [`copy_then_pushes`]).
 pub fn grown_copy(l: &syn::Local, rest: &[syn::Stmt]) -> bool {
     let Some(init) = &l.init else { return false };
-    let copy = matches!(&*init.expr, syn::Expr::MethodCall(m) if (m.method == "to_vec" || m.method == "to_owned") && m.args.is_empty());
+    // (`a.clone()` of what is then grown is a `Vec`: a copy too.)
+    let copy = matches!(&*init.expr, syn::Expr::MethodCall(m) if (m.method == "to_vec" || m.method == "to_owned" || m.method == "clone") && m.args.is_empty());
     let (syn::Pat::Ident(pi), _) = super::pat_and_type(l) else {
         return false;
     };
@@ -153,7 +154,9 @@ fn copy_then_pushes(
     let syn::Expr::MethodCall(m) = init else {
         return None;
     };
-    if !(m.method == "to_vec" || m.method == "to_owned") || !m.args.is_empty() {
+    if !(m.method == "to_vec" || m.method == "to_owned" || m.method == "clone")
+        || !m.args.is_empty()
+    {
         return None;
     }
     let (syn::Pat::Ident(pi), _) = super::pat_and_type(l) else {
