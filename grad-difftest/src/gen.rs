@@ -3069,8 +3069,8 @@ impl<'a> FnGen<'a> {
     /// the next wrapping around (`zip(x.iter().cycle().skip(1))`), pieces stepped and reversed, a
     /// typed `fold` accumulator, an iterator held in a local, a slice padded by `once(..).chain`,
     /// an array destructured from a vector-valued helper, a state array started from data and
-    /// assigned whole, pieces zipped after a slice's elements, and arrays made of pieces collected
-    /// into a `Vec<[T; 2]>`.
+    /// assigned whole, pieces zipped after a slice's elements, arrays made of pieces collected
+    /// into a `Vec<[T; 2]>`, and an array chosen by a branch.
     fn stage_forms(&mut self, out: &mut String, ind: usize) {
         let Some((_, xs, iv, n, e)) = self.slice_and_value() else {
             return;
@@ -3091,7 +3091,18 @@ impl<'a> FnGen<'a> {
             self.rng.pick(&fs).clone()
         };
         let xm = xiv.mag().max(1.0);
-        let bound = match self.rng.below(21) {
+        let bound = match self.rng.below(22) {
+            21 => {
+                Self::line(
+                    out,
+                    ind,
+                    &format!(
+                        "let {st} = if {x} > 0.0 {{ [{x}, {x} * {ee}] }} else {{ [{ee}, 0.5] }};"
+                    ),
+                );
+                Self::line(out, ind, &format!("let {n}: {FLT} = {st}[0] * {st}[1];"));
+                (xm + 1.0) * (xm + 1.0)
+            }
             20 => {
                 let pts = self.fresh("pts");
                 Self::line(

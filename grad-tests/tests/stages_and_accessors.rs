@@ -724,3 +724,39 @@ fn concatenations_and_copies_named_as_parameters() {
         &P,
     );
 }
+
+/// A list chosen by a branch (`let z = if c { vec![..] } else { vec![..] };`, arrays, `else if`),
+/// as JAX's `cond` tests are transcribed.
+#[gradient]
+fn chosen_lists(x: &[f64], t: f64) -> f64 {
+    let z: Vec<f64> = if x[0] < t {
+        vec![x[0], 2.0 * x[1]]
+    } else {
+        vec![x[0].sin(), x[1].sin()]
+    };
+    let a = if t > 0.0 {
+        [t, x[2] * 2.0]
+    } else if x[2] > 0.0 {
+        [x[2], t]
+    } else {
+        [t * x[2], 1.0]
+    };
+    z.iter().sum::<f64>() + a[0] * a[1]
+}
+
+#[test]
+fn lists_chosen_by_branches() {
+    for t in [-0.5, 0.65, 1.5] {
+        check(
+            "chosen_lists",
+            &|p| chosen_lists(&p[..3], p[3]),
+            &|p, d| {
+                let (dx, dt) = d.split_at_mut(3);
+                let (v, [g]) = chosen_lists_grad(&p[..3], p[3], dx);
+                dt[0] = g;
+                v
+            },
+            &[P[0], P[1], P[2], t],
+        );
+    }
+}

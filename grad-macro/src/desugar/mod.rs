@@ -966,6 +966,7 @@ impl Desugar<'_> {
                             .or_else(|| tuples::array_block_let(l))
                             .or_else(|| tuples::array_literal_let(l))
                             .or_else(|| tuples::reassigned_array_let(l, &work))
+                            .or_else(|| tuples::branch_list_let(l))
                             .or_else(|| copied_param_let(l, self.seqs))
                             .or_else(|| filters::filtered_collect_let(l))
                             .or_else(|| iterators::chained_collect_let(l))

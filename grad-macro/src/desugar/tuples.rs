@@ -181,6 +181,80 @@ fn array_tail(
     }
 }
 
+/// Input: `let z = if c { vec![a, b] } else { vec![d, e] };` (arrays `[a, b]` too, `else if`
+/// chains, every branch a list of the same length `N`). Output: `let mut z = vec![0.0; N]; if c {
+/// z[0] = a; z[1] = b; } else { z[0] = d; z[1] = e; }`: a buffer each branch writes whole.
+pub fn branch_list_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
+    let (id, _, init) = super::plain_let(l)?;
+    let syn::Expr::If(top) = init else {
+        return None;
+    };
+    // Each branch's list, and whether it is a `Vec`.
+    fn lists(i: &syn::ExprIf, out: &mut Vec<(syn::ExprArray, bool)>) -> Option<()> {
+        let tail = |b: &syn::Block| -> Option<(syn::ExprArray, bool)> {
+            let [syn::Stmt::Expr(e, None)] = &b.stmts[..] else {
+                return None;
+            };
+            match super::unparen(e) {
+                syn::Expr::Array(a) => Some((a.clone(), false)),
+                e => crate::lower::vec_list(e).map(|a| (a, true)),
+            }
+        };
+        out.push(tail(&i.then_branch)?);
+        match &*i.else_branch.as_ref()?.1 {
+            syn::Expr::If(inner) => lists(inner, out),
+            syn::Expr::Block(b) => {
+                out.push(tail(&b.block)?);
+                Some(())
+            }
+            _ => None,
+        }
+    }
+    let mut all = Vec::new();
+    lists(top, &mut all)?;
+    let n = all[0].0.elems.len();
+    let vec = all[0].1;
+    if n == 0 || all.iter().any(|(a, v)| a.elems.len() != n || *v != vec) {
+        return None;
+    }
+    let name = &id.ident;
+    // The branches, each writing the elements of its list.
+    fn write(
+        i: &syn::ExprIf,
+        name: &syn::Ident,
+        all: &mut std::slice::Iter<'_, (syn::ExprArray, bool)>,
+    ) -> syn::ExprIf {
+        let mut i = i.clone();
+        let writes = |a: &syn::ExprArray| -> syn::Block {
+            let temps: Vec<syn::Ident> = crate::naming::fresh_names("elem", a.elems.len());
+            let (elems, k) = (a.elems.iter(), 0..a.elems.len());
+            syn::parse_quote!({ #(let #temps = #elems;)* #(#name[#k] = #temps;)* })
+        };
+        let (first, _) = all.next().expect("one list per branch");
+        i.then_branch = writes(first);
+        if let Some((_, els)) = &mut i.else_branch {
+            match &**els {
+                syn::Expr::If(inner) => **els = syn::Expr::If(write(inner, name, all)),
+                _ => {
+                    let (last, _) = all.next().expect("one list per branch");
+                    let b = writes(last);
+                    **els = syn::parse_quote!(#b);
+                }
+            }
+        }
+        i
+    }
+    let written = write(top, name, &mut all.iter());
+    Some(vec![
+        if vec {
+            syn::parse_quote!(let mut #name = vec![0.0; #n];)
+        } else {
+            syn::parse_quote!(let mut #name = [0.0; #n];)
+        },
+        syn::Stmt::Expr(syn::Expr::If(written), None),
+    ])
+}
+
 /// The length of an array literal `rest` assigns to `name` whole (`name = [a, b];`), at any depth
 /// outside closures.
 pub fn assigned_array_len(name: &syn::Ident, rest: &[syn::Stmt]) -> Option<usize> {
