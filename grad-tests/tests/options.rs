@@ -306,3 +306,32 @@ fn options_second_order() {
         }
     }
 }
+
+/// An `Option` given a float type's constant (`Some(std::f64::consts::E)`, `Some(f64::EPSILON)`):
+/// a float too (found by the differential tester's long mode, seed 62001; was refused).
+#[gradient]
+fn option_of_constant(x: f64, k: i32) -> f64 {
+    let o = if k == -2 {
+        Some(std::f64::consts::E)
+    } else {
+        None
+    };
+    let p = if k > 0 { Some(f64::EPSILON) } else { None };
+    o.map_or(x, |b| b * x.sin()) + p.unwrap_or(x * x)
+}
+
+#[test]
+fn options_of_float_constants() {
+    for k in [-2, 0, 1] {
+        for x in [0.3, -1.2] {
+            let (v, [d]) = option_of_constant_grad(x, k);
+            assert_eq!(v.to_bits(), option_of_constant(x, k).to_bits());
+            let h = 1e-6;
+            let fd = (option_of_constant(x + h, k) - option_of_constant(x - h, k)) / (2.0 * h);
+            assert!(
+                (d - fd).abs() < 1e-6 * (1.0 + fd.abs()),
+                "k {k} x {x}: {d} vs {fd}"
+            );
+        }
+    }
+}

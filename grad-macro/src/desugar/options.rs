@@ -186,8 +186,9 @@ pub fn float_locals(body: &syn::Block, sig: &syn::Signature) -> HashSet<String> 
     }
 }
 
-/// Whether `e` holds a float as far as its form tells: a float literal, a float method
-/// (`b.max(v)`), or a name of `floats`; not a cast to another type or a length.
+/// Whether `e` holds a float as far as its form tells: a float literal, a float type's constant
+/// (`f64::EPSILON`, `std::f64::consts::PI`), a float method (`b.max(v)`), or a name of `floats`;
+/// not a cast to another type or a length.
 pub fn float_evidence(e: &syn::Expr, floats: &HashSet<String>) -> bool {
     match e {
         syn::Expr::Cast(c) => return crate::sig::float_of(&c.ty).is_some(),
@@ -196,6 +197,19 @@ pub fn float_evidence(e: &syn::Expr, floats: &HashSet<String>) -> bool {
             lit: syn::Lit::Int(i),
             ..
         }) => return matches!(i.suffix(), "f32" | "f64"),
+        // `std::f64::consts::E`, `f64::EPSILON`, `f32::MAX`: a constant of a float type.
+        syn::Expr::Path(p)
+            if p.path.segments.len() >= 2
+                && p.path.segments.iter().rev().nth(1).is_some_and(|s| {
+                    s.ident == "f64" || s.ident == "f32" || s.ident == "consts"
+                })
+                && p.path
+                    .segments
+                    .iter()
+                    .any(|s| s.ident == "f64" || s.ident == "f32") =>
+        {
+            return true;
+        }
         _ => {}
     }
     super::tuples::has_float_literal(e)
