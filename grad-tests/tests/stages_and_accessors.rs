@@ -342,8 +342,31 @@ fn jumping_values(w: &[f64], limit: f64) -> f64 {
     s
 }
 
+/// The value of a branch that returns from the function.
+#[gradient]
+fn returning_value(x: f64, y: f64, k: usize) -> f64 {
+    let t = if x > 0.0 { x * y } else { return y.sin() };
+    let u = match k {
+        0 => return t + 1.0,
+        _ => t.exp(),
+    };
+    u * 2.0
+}
+
 #[test]
 fn values_of_branches_that_jump() {
+    for (x, y, k) in [(0.5, 0.7, 0), (-0.5, 0.7, 1), (0.01, 0.5, 2)] {
+        check(
+            "returning_value",
+            &|p| returning_value(p[0], p[1], k),
+            &|p, d| {
+                let (v, g) = returning_value_grad(p[0], p[1], k);
+                d.copy_from_slice(&g);
+                v
+            },
+            &[x, y],
+        );
+    }
     for limit in [0.5, 1.5] {
         check(
             "jumping_values",
@@ -759,4 +782,20 @@ fn lists_chosen_by_branches() {
             &[P[0], P[1], P[2], t],
         );
     }
+}
+
+/// A part indexed where it is written, and an array literal indexed (both were errors).
+#[gradient]
+fn indexed_in_place(xs: &[f64]) -> f64 {
+    xs[1..3][0] * xs[0] + 2.0 * [xs[0], 1.0][0] + (&xs[2..])[1] * [xs[1], xs[0] * 3.0][1]
+}
+
+#[test]
+fn parts_and_arrays_indexed_where_written() {
+    check(
+        "indexed_in_place",
+        &|p| indexed_in_place(p),
+        &|p, d| indexed_in_place_grad(p, d),
+        &P,
+    );
 }
