@@ -3070,11 +3070,16 @@ impl<'a> FnGen<'a> {
     /// typed `fold` accumulator, an iterator held in a local, a slice padded by `once(..).chain`,
     /// an array destructured from a vector-valued helper, a state array started from data and
     /// assigned whole, pieces zipped after a slice's elements, arrays made of pieces collected
-    /// into a `Vec<[T; 2]>`, and an array chosen by a branch.
+    /// into a `Vec<[T; 2]>`, and an array chosen by a branch; the value of most of them also as a
+    /// call's argument, a closure's body, a branch, a loop body or a condition.
     fn stage_forms(&mut self, out: &mut String, ind: usize) {
         let Some((_, xs, iv, n, e)) = self.slice_and_value() else {
             return;
         };
+        // The form's statements, then its value moved to another position (below).
+        let dest = out;
+        let mut buf = String::new();
+        let out = &mut buf;
         let ee = paren(&e.s);
         let m = iv.mag().max(1.0);
         let act = iv.2 || e.iv.2;
@@ -3380,6 +3385,47 @@ impl<'a> FnGen<'a> {
                 6.0 * m
             }
         };
+        // The form's value (a `let` of one expression) also as a call's argument, a closure's
+        // body, a branch, a loop body and a condition.
+        let head = format!("{}let {n}: {FLT} = ", "    ".repeat(ind));
+        let mut bound = bound;
+        let last = buf.lines().last().unwrap_or_default().to_string();
+        if let Some(expr) = last
+            .strip_prefix(&head)
+            .and_then(|r| r.strip_suffix(';'))
+            .map(str::to_string)
+        {
+            let keep = buf.len() - last.len() - 1;
+            let moved = match self.rng.below(6) {
+                0 => Some(format!("let {n}: {FLT} = {FLT}::tanh({expr}) * {bound:?};")),
+                1 => {
+                    let c = self.fresh("cl");
+                    Some(format!("let {c} = || {expr}; let {n}: {FLT} = {c}();"))
+                }
+                2 => {
+                    let v = bound.max(0.5);
+                    let s = format!("let {n}: {FLT} = if {x} > 0.0 {{ {expr} }} else {{ 0.5 }};");
+                    bound = v;
+                    Some(s)
+                }
+                // (Not a value that consumes a local: a loop would move it twice.)
+                3 if !expr.contains("into_iter") && !expr.contains(".clone()") => Some(format!(
+                    "let mut {n}: {FLT} = 0.0; for _ in 0..2 {{ {n} += {expr} * 0.5; }}"
+                )),
+                4 => {
+                    bound = xm.max(1.0);
+                    Some(format!(
+                        "let {n}: {FLT} = if {expr} > 0.1 {{ {x} }} else {{ -0.5 }};"
+                    ))
+                }
+                _ => None,
+            };
+            if let Some(moved) = moved {
+                buf.truncate(keep);
+                Self::line(&mut buf, ind, &moved);
+            }
+        }
+        dest.push_str(&buf);
         self.declare(&n, VarKind::Float(Iv(-bound, bound, act || xiv.2)), false);
     }
 
