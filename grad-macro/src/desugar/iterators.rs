@@ -525,6 +525,18 @@ pub fn collect_let(
     ])
 }
 
+/// `x` of `x.iter()`, where `x` is a name or a field.
+fn iter_of_place(e: &syn::Expr) -> Option<&syn::Expr> {
+    let syn::Expr::MethodCall(it) = e else {
+        return None;
+    };
+    let x = &*it.receiver;
+    (it.method == "iter"
+        && it.args.is_empty()
+        && matches!(x, syn::Expr::Path(_) | syn::Expr::Field(_)))
+    .then_some(x)
+}
+
 /// `X.collect()` (no arguments) and the type it collects into, from the `let`'s type `ty` or
 /// the turbofish; `None` for anything else.
 pub(super) fn collected<'e>(
@@ -624,16 +636,7 @@ pub fn chained_collect_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
             }
             _ => return None,
         };
-        let syn::Expr::MethodCall(it) = source else {
-            return None;
-        };
-        if it.method != "iter" || !it.args.is_empty() {
-            return None;
-        }
-        let x = &it.receiver;
-        if !matches!(&**x, syn::Expr::Path(_) | syn::Expr::Field(_)) {
-            return None;
-        }
+        let x = iter_of_place(source)?;
         match map {
             None => {
                 writes.push(syn::parse_quote!(for #k in 0..#x.len() { #name[#off + #k] = #x[#k]; }))
@@ -2140,16 +2143,7 @@ pub fn reduce_as_fold(m: &syn::ExprMethodCall) -> Option<syn::ExprMethodCall> {
             inner = &sk.receiver;
         }
     }
-    let syn::Expr::MethodCall(it) = inner else {
-        return None;
-    };
-    if it.method != "iter" || !it.args.is_empty() {
-        return None;
-    }
-    let x = &it.receiver;
-    if !matches!(&**x, syn::Expr::Path(_) | syn::Expr::Field(_)) {
-        return None;
-    }
+    let x = iter_of_place(inner)?;
     let (src, f) = (&r.receiver, &r.args[0]);
     let Some(c) = mapped else {
         return syn::parse2(quote!(#src.skip(1).fold(#x[#first], #f))).ok();

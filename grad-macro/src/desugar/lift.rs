@@ -274,54 +274,7 @@ impl<'a> Visit<'a> for Scan<'_> {
         syn::visit::visit_expr_reference(self, r);
     }
     fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
-        // The methods of std's collections and slices that change their receiver.
-        const WRITES: &[&str] = &[
-            "push",
-            "push_str",
-            "extend",
-            "extend_from_slice",
-            "insert",
-            "remove",
-            "pop",
-            "clear",
-            "truncate",
-            "resize",
-            "fill",
-            "fill_with",
-            "swap",
-            "swap_remove",
-            "sort",
-            "sort_by",
-            "sort_unstable",
-            "sort_unstable_by",
-            "sort_by_key",
-            "reverse",
-            "iter_mut",
-            "copy_from_slice",
-            "clone_from_slice",
-            "retain",
-            "drain",
-            "append",
-            "split_off",
-            "dedup",
-            "rotate_left",
-            "rotate_right",
-            "as_mut_slice",
-            "get_mut",
-            "first_mut",
-            "last_mut",
-            "chunks_mut",
-            "chunks_exact_mut",
-            "push_back",
-            "push_front",
-            "pop_back",
-            "pop_front",
-            "entry",
-            "set",
-            "replace",
-            "take",
-        ];
-        if WRITES.iter().any(|w| m.method == w) {
+        if crate::parallel::mutates(&m.method.to_string()) {
             self.written(&m.receiver);
         }
         syn::visit::visit_expr_method_call(self, m);

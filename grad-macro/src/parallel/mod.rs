@@ -18,6 +18,7 @@
 
 mod cost;
 mod reduction;
+pub(crate) use reduction::mutates;
 mod split;
 mod wrapper;
 

@@ -254,7 +254,7 @@ fn mentions_method(e: &Expr, names: &[&str]) -> bool {
 }
 
 /// Methods that change their receiver in place: called on a variable declared before the loop,
-/// they carry state from one iteration to the next.
+/// they carry state from one iteration to the next (see [`mutates`]).
 const MUTATING: &[&str] = &[
     "push",
     "pop",
@@ -288,11 +288,22 @@ const MUTATING: &[&str] = &[
     "replace",
     "take",
     "push_str",
+    "split_off",
+    "push_back",
+    "push_front",
+    "pop_back",
+    "pop_front",
+    "entry",
     "add_assign",
     "sub_assign",
     "mul_assign",
     "div_assign",
 ];
+
+/// Whether a method of this name changes its receiver (std's collections and slices, `.._mut`).
+pub(crate) fn mutates(name: &str) -> bool {
+    MUTATING.contains(&name) || name.ends_with("_mut")
+}
 
 /// The loop body's check: every use of a name declared before the loop.
 struct Body<'a> {
@@ -458,7 +469,7 @@ impl<'ast> Visit<'ast> for Body<'_> {
             }
             Expr::MethodCall(m) => {
                 let name = m.method.to_string();
-                if MUTATING.contains(&name.as_str()) || name.ends_with("_mut") {
+                if mutates(&name) {
                     self.written(&m.receiver, e);
                 }
                 syn::visit::visit_expr_method_call(self, m);
