@@ -3198,7 +3198,8 @@ impl<'a> FnGen<'a> {
             }
             17 => {
                 let k = self.items.matches("fn up").count();
-                let h = format!("up{}{k}_{FLT}", self.base);
+                // (`_vh`: a vector-valued helper, which second order does not follow yet.)
+                let h = format!("up{}{k}_vh_{FLT}", self.base);
                 let _ = writeln!(
                     self.items,
                     "#[gradient]\nfn {h}(ua: {FLT}) -> [{FLT}; 2] {{\n    [ua * 0.5, ua.sin()]\n}}"
