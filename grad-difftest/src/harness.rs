@@ -135,7 +135,7 @@ impl Harness {
         std::fs::create_dir_all(dir.join("src")).expect("create the scratch crate");
         let manifest = format!(
             "[package]\nname = \"difftest-{batch}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
-             [dependencies]\ngrad = {{ path = {:?} }}\n# The generic twins' conversions (`num_traits::cast`).\nnum-traits = \"0.2\"\n\n# Not a member of the workspace it may sit in.\n[workspace]\n",
+             [dependencies]\ngrad = {{ path = {:?} }}\n# The generic twins' conversions (`num_traits::cast`).\nnum-traits = \"0.2\"\n\n# Not a member of the workspace it may sit in.\n[workspace]\n\n# A scratch binary of a thousand functions with full debug info takes gigabytes.\n[profile.dev]\ndebug = 0\n",
             self.root.display().to_string()
         );
         write_if_changed(&dir.join("Cargo.toml"), &manifest);
