@@ -2831,7 +2831,9 @@ impl<'a> FnGen<'a> {
     /// a struct of data): rows of a struct's field by a `for`, by index (`&d.uxs[1]`, to a slice
     /// and to an array parameter), in a closure of a reduction, a whole field (`&d.uv`,
     /// `d.uv.as_slice()`), a field of a struct type (`&d.ucfg`), in a condition and a branch, as a
-    /// nested call's argument, and from `self` in a method of the struct.
+    /// nested call's argument, and from `self` in a method of the struct; and by value (`d.uv`,
+    /// `*r`, `&r` of a `for`, `d.uxs[1]`) to an array parameter beside a slice, a number field
+    /// (`d.ucfg.uk`) to a scalar one.
     fn unseen_args(&mut self, out: &mut String, ind: usize) {
         let Some((_, xs, iv, n, e)) = self.slice_and_value() else {
             return;
@@ -2843,7 +2845,7 @@ impl<'a> FnGen<'a> {
         );
         let _ = writeln!(
             self.items,
-            "#[allow(dead_code, non_camel_case_types)]\nstruct {ty}c {{ uk: {FLT} }}\n#[allow(dead_code, non_camel_case_types)]\nstruct {ty} {{ uxs: [[{FLT}; 2]; 3], uv: [{FLT}; 2], ucfg: {ty}c }}\n#[gradient]\nfn {h}_dot(ua: &[{FLT}], ub: &[{FLT}]) -> {FLT} {{\n    ua.iter().zip(ub).map(|(p, q)| p * q).sum::<{FLT}>()\n}}\n#[gradient]\nfn {h}_arr(ua: &[{FLT}; 2], us: {FLT}) -> {FLT} {{\n    us * (ua[0] - 0.5 * ua[1])\n}}\n#[gradient]\nfn {h}_cfg(ua: {FLT}, uc: &{ty}c) -> {FLT} {{\n    ua * uc.uk\n}}\n#[allow(dead_code)]\nimpl {ty} {{\n    #[gradient(wrt(ux))]\n    fn fit(&self, ux: &[{FLT}]) -> {FLT} {{\n        let mut s = 0.0;\n        for r in &self.uxs {{\n            s += {h}_dot(r, ux);\n        }}\n        s + {h}_cfg({h}_dot(&self.uv, ux), &self.ucfg)\n    }}\n}}"
+            "#[allow(dead_code, non_camel_case_types)]\nstruct {ty}c {{ uk: {FLT} }}\n#[allow(dead_code, non_camel_case_types)]\nstruct {ty} {{ uxs: [[{FLT}; 2]; 3], uv: [{FLT}; 2], ucfg: {ty}c }}\n#[gradient]\nfn {h}_dot(ua: &[{FLT}], ub: &[{FLT}]) -> {FLT} {{\n    ua.iter().zip(ub).map(|(p, q)| p * q).sum::<{FLT}>()\n}}\n#[gradient]\nfn {h}_arr(ua: &[{FLT}; 2], us: {FLT}) -> {FLT} {{\n    us * (ua[0] - 0.5 * ua[1])\n}}\n#[gradient]\nfn {h}_cfg(ua: {FLT}, uc: &{ty}c) -> {FLT} {{\n    ua * uc.uk\n}}\n#[gradient]\nfn {h}_byv(ua: [{FLT}; 2], ub: &[{FLT}]) -> {FLT} {{\n    ub.iter().zip(ua.iter()).map(|(p, q)| p * q).sum::<{FLT}>()\n}}\n#[gradient]\nfn {h}_num(uk: {FLT}, ub: &[{FLT}]) -> {FLT} {{\n    uk * ub.iter().take(2).sum::<{FLT}>()\n}}\n#[allow(dead_code)]\nimpl {ty} {{\n    #[gradient(wrt(ux))]\n    fn fit(&self, ux: &[{FLT}]) -> {FLT} {{\n        let mut s = 0.0;\n        for r in &self.uxs {{\n            s += {h}_dot(r, ux);\n        }}\n        s + {h}_cfg({h}_dot(&self.uv, ux), &self.ucfg)\n    }}\n}}"
         );
         // Made by a plain function, as data loaded elsewhere is (a struct literal in the body
         // would be a struct local, whose fields the macro follows as locals).
@@ -2858,7 +2860,21 @@ impl<'a> FnGen<'a> {
         let (m, me) = (iv.mag().max(1.0), e.iv.mag().max(1.0));
         let ee = paren(&e.s);
         let (r, acc) = (self.fresh("r"), self.fresh("acc"));
-        let value = match self.rng.below(7) {
+        let value = match self.rng.below(10) {
+            7 => format!("{h}_byv({d}.uv, {xs})"),
+            8 => {
+                Self::line(out, ind, &format!("let mut {acc}: {FLT} = 0.0;"));
+                if self.rng.chance(0.5) {
+                    Self::line(out, ind, &format!("for {r} in {d}.uxs.iter() {{"));
+                    Self::line(out, ind + 1, &format!("{acc} += {h}_byv(*{r}, {xs}) * 0.5;"));
+                } else {
+                    Self::line(out, ind, &format!("for &{r} in &{d}.uxs {{"));
+                    Self::line(out, ind + 1, &format!("{acc} += {h}_byv({r}, {xs}) * 0.5;"));
+                }
+                Self::line(out, ind, "}");
+                acc
+            }
+            9 => format!("{h}_num({d}.ucfg.uk, {xs}) + {h}_byv({d}.uxs[{}], {xs})", self.rng.below(3)),
             0 => {
                 Self::line(out, ind, &format!("let mut {acc}: {FLT} = 0.0;"));
                 Self::line(out, ind, &format!("for {r} in &{d}.uxs {{"));
@@ -3070,7 +3086,10 @@ impl<'a> FnGen<'a> {
     /// typed `fold` accumulator, an iterator held in a local, a slice padded by `once(..).chain`,
     /// an array destructured from a vector-valued helper, a state array started from data and
     /// assigned whole, pieces zipped after a slice's elements, arrays made of pieces collected
-    /// into a `Vec<[T; 2]>`, and an array chosen by a branch; the value of most of them also as a
+    /// into a `Vec<[T; 2]>`, an array chosen by a branch, a list of pieces (`Vec<&[T]>` of
+    /// `chunks`/`chunks_exact`/`windows`) read by its `windows`, length and `iter`, a range held
+    /// in a local (`x[r.clone()]`, `r.clone().map(..)`, `x[r].len()`), a table of constant tuples
+    /// and a `Vec` chosen by a branch whose arms `collect`; the value of most of them also as a
     /// call's argument, a closure's body, a branch, a loop body or a condition.
     fn stage_forms(&mut self, out: &mut String, ind: usize) {
         let Some((_, xs, iv, n, e)) = self.slice_and_value() else {
@@ -3096,7 +3115,67 @@ impl<'a> FnGen<'a> {
             self.rng.pick(&fs).clone()
         };
         let xm = xiv.mag().max(1.0);
-        let bound = match self.rng.below(22) {
+        let bound = match self.rng.below(26) {
+            22 => {
+                let (pts, w) = (self.fresh("pts"), self.fresh("w"));
+                let cut = *self.rng.pick(&["chunks", "chunks_exact", "windows"]);
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {pts}: Vec<&[{FLT}]> = {xs}.{cut}(2).collect();"),
+                );
+                Self::line(out, ind, &format!("let mut {n}: {FLT} = 0.0;"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!(
+                        "for {w} in {pts}.windows(2) {{ {n} += {w}[0][0] * {w}[1][0] * {ee}; }}"
+                    ),
+                );
+                Self::line(
+                    out,
+                    ind,
+                    &format!("{n} += {pts}.len() as {FLT} * 0.1 + {pts}.iter().map(|{r}| {r}[0]).sum::<{FLT}>();"),
+                );
+                6.0 * m * m + 6.0 * m + 1.0
+            }
+            23 => {
+                Self::line(out, ind, &format!("let {r} = 0..{xs}.len() / 2;"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = {xs}[{r}.clone()].iter().map(|{q}| {q} * {ee}).sum::<{FLT}>() + {r}.clone().map(|{q}| {xs}[{q}]).sum::<{FLT}>() + {xs}[{r}].len() as {FLT} * 0.5;"),
+                );
+                6.0 * m + 6.0 * m + 3.0
+            }
+            24 => {
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {st} = [(0.5, 0), (-1.25, {xs}.len() - 1)];"),
+                );
+                Self::line(out, ind, &format!("let mut {n}: {FLT} = 0.0;"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("for &({q}, {r}) in &{st} {{ {n} += {q} * {xs}[{r}] * {ee}; }}"),
+                );
+                1.75 * m
+            }
+            25 => {
+                let b = self.fresh("b");
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {b}: Vec<{FLT}> = if {x} > 0.0 {{ {xs}.iter().map(|{q}| {q} * {ee}).collect() }} else {{ {xs}.to_vec() }};"),
+                );
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = {b}.iter().sum::<{FLT}>();"),
+                );
+                6.0 * m
+            }
             21 => {
                 Self::line(
                     out,

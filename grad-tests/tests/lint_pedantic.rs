@@ -1870,3 +1870,68 @@ fn thirteenth_round_forms_run() {
     );
     assert!(d_path.iter().flatten().all(|g| g.is_finite()) && d_rate.is_finite());
 }
+
+/// The forms of the fourteenth round: a list of pieces read by its `windows`, its length and an
+/// index; a range held in a local and in a parameter; a table of constant tuples; a `Vec` chosen
+/// by a branch whose arms `collect`; data by value to a `[f64; N]` parameter (and forward mode).
+#[gradient(jvp, wrt(w))]
+fn fourteenth_round_forms(
+    w: &[f64],
+    span: std::ops::Range<usize>,
+    flag: bool,
+    shape: &Shape,
+) -> f64 {
+    let pts: Vec<&[f64]> = w.chunks_exact(2).collect();
+    let mut length = 0.0;
+    for pair in pts.windows(2) {
+        length += (pair[1][0] - pair[0][0]).hypot(pair[1][1] - pair[0][1]);
+    }
+    let near = 0..2;
+    let local: f64 = w[near.clone()].iter().sum();
+    let held: f64 = w[span.clone()].iter().map(|v| v * v).sum::<f64>()
+        + if w[span].is_empty() { 0.0 } else { 1.0 };
+    let terms = [(1.5, 1), (0.5, 0)];
+    let mut table = 0.0;
+    for &(c, k) in &terms {
+        table += c * w[k];
+    }
+    let chosen: Vec<f64> = if flag {
+        w.iter().map(|v| v * 2.0).collect()
+    } else {
+        w.iter().map(|v| v.sin()).collect()
+    };
+    length
+        + pts[pts.len() - 1][1] * pts[0][1]
+        + local
+        + held
+        + table
+        + chosen.iter().sum::<f64>()
+        + corner_dot(shape.corner, w)
+}
+
+/// Data whose type `fourteenth_round_forms` cannot see.
+pub struct Shape {
+    corner: [f64; 2],
+}
+
+#[gradient]
+fn corner_dot(c: [f64; 2], w: &[f64]) -> f64 {
+    c[0] * w[0] + c[1] * w[1]
+}
+
+#[test]
+fn fourteenth_round_forms_run() {
+    let w = [0.3, -0.7, 1.1, 0.4, 0.9, -0.2];
+    let shape = Shape { corner: [0.5, 2.0] };
+    let mut grad = [0.0; 6];
+    let value = fourteenth_round_forms_grad(&w, 1..4, true, &shape, &mut grad);
+    assert_eq!(
+        value.to_bits(),
+        fourteenth_round_forms(&w, 1..4, true, &shape).to_bits()
+    );
+    assert!(grad.iter().all(|g| g.is_finite()));
+    let (v, dv) =
+        fourteenth_round_forms_jvp(&w, 1..4, true, &shape, &[1.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
+    assert_eq!(v.to_bits(), value.to_bits());
+    assert!((dv - grad[0]).abs() <= 1e-9 * (1.0 + grad[0].abs()));
+}

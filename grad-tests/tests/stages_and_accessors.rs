@@ -14,7 +14,8 @@
     clippy::bool_to_int_with_if,
     clippy::iter_skip_zero,
     clippy::useless_vec,
-    clippy::filter_map_bool_then
+    clippy::filter_map_bool_then,
+    clippy::needless_late_init
 )]
 
 mod common;
@@ -798,4 +799,134 @@ fn parts_and_arrays_indexed_where_written() {
         &|p, d| indexed_in_place_grad(p, d),
         &P,
     );
+}
+
+/// Lists of pieces (`let pts: Vec<&[f64]> = x.chunks_exact(2).collect();`) read as a list: a
+/// `for` over it, its `windows`, its length, `pts[i][j]`, a chain over `pts.iter()`, a zip with
+/// it; from `chunks`, `chunks_exact` and `windows`.
+#[gradient(wrt(x))]
+fn piece_lists(x: &[f64], y: &[f64]) -> f64 {
+    let pts: Vec<&[f64]> = x.chunks_exact(2).collect();
+    let mut s = 0.0;
+    for w in pts.windows(2) {
+        let dx = w[1][0] - w[0][0];
+        let dy = w[1][1] - w[0][1];
+        s += (dx * dx + dy * dy).sqrt();
+    }
+    s += pts[0][1] * pts.len() as f64 + pts.iter().map(|p| p[0] * p[1]).sum::<f64>();
+    let rows = x.chunks(4).collect::<Vec<_>>();
+    for (r, &t) in rows.iter().zip(y) {
+        s += (r.iter().sum::<f64>() - t).powi(2);
+    }
+    for i in 0..rows.len() {
+        if rows[i].len() > 2 {
+            s += rows[i][2] * rows[i].len() as f64;
+        }
+    }
+    let wins: Vec<_> = x.windows(3).collect();
+    for p in &wins {
+        s += p[0] * p[2];
+    }
+    s + wins[wins.len() - 1][1]
+}
+
+/// Ranges held in names: a parameter `r: Range<usize>` (and `RangeInclusive`), a local
+/// `let r = a..b;`, read as `x[r.clone()]`, `x[r]`, `for i in r.clone()`, `r.clone().map(..)`;
+/// and the length of a part (`x[a..b].len()`).
+#[gradient(wrt(x))]
+fn held_ranges(x: &[f64], r: std::ops::Range<usize>, q: &std::ops::RangeInclusive<usize>) -> f64 {
+    let a = r.start;
+    let near = a..a + 2;
+    let s: f64 = x[near.clone()].iter().sum();
+    let mut t = 0.0;
+    for i in near.clone() {
+        t += x[i] * x[i];
+    }
+    for i in q.clone() {
+        t += x[i].sin();
+    }
+    let u = x[r.clone()].iter().map(|v| v.exp()).sum::<f64>() + x[q.clone()].len() as f64;
+    let whole = 0..3;
+    s * t
+        + near.clone().map(|i| x[i] * 3.0).sum::<f64>()
+        + x[near].len() as f64
+        + u
+        + x[r][0] * whole.len() as f64
+}
+
+/// A table of constant tuples (`let terms = [(1.5, 1), ..];`) iterated as data.
+#[gradient]
+fn constant_tuple_tables(x: &[f64]) -> f64 {
+    let terms = [(1.5, 1), (2.0, 2), (0.5, 0)];
+    let mut s = 0.0;
+    for &(c, k) in &terms {
+        s += c * x[k] * x[k];
+    }
+    for (c, k) in terms {
+        s += c * x[k].sin();
+    }
+    s + terms
+        .iter()
+        .map(|&(c, k)| c / (1.0 + x[k] * x[k]))
+        .sum::<f64>()
+        + terms[1].0 * x[0]
+}
+
+/// A buffer chosen by branches: `let v: Vec<f64> = if c { a.collect() } else { b.collect() };`,
+/// by a `match` (`collect::<Vec<f64>>()`, `to_vec()`, a block), and declared first
+/// (`let v: Vec<f64>; if c { v = .. } else { v = .. }`).
+#[gradient(wrt(x))]
+fn buffers_chosen_by_branches(x: &[f64], flag: bool, k: usize) -> f64 {
+    let v: Vec<f64> = if flag {
+        x.iter().map(|a| a * 2.0).collect()
+    } else {
+        x.iter().map(|a| a + 1.0).collect()
+    };
+    let m = match k {
+        0 => x.iter().map(|a| a * a).collect::<Vec<f64>>(),
+        1 => x.to_vec(),
+        _ => {
+            let c = 3.0;
+            x.iter().map(|a| a * c).collect::<Vec<f64>>()
+        }
+    };
+    let late: Vec<f64>;
+    if k > 0 {
+        late = m.iter().map(|a| a.sin()).collect();
+    } else {
+        late = v.clone();
+    }
+    v.iter().map(|a| a * a).sum::<f64>() + m[0] * m[1] + late.iter().sum::<f64>()
+}
+
+#[test]
+fn lists_ranges_tables_and_chosen_buffers() {
+    let y = [0.5, -1.0];
+    check(
+        "piece_lists",
+        &|x| piece_lists(x, &y),
+        &|x, g| piece_lists_grad(x, &y, g),
+        &P,
+    );
+    let q = 2..=3;
+    check(
+        "held_ranges",
+        &|x| held_ranges(x, 1..4, &q),
+        &|x, g| held_ranges_grad(x, 1..4, &q, g),
+        &P,
+    );
+    check(
+        "constant_tuple_tables",
+        &constant_tuple_tables,
+        &constant_tuple_tables_grad,
+        &P,
+    );
+    for (flag, k) in [(true, 0), (false, 1), (true, 2), (false, 0)] {
+        check(
+            &format!("buffers_chosen_by_branches({flag}, {k})"),
+            &|x| buffers_chosen_by_branches(x, flag, k),
+            &|x, g| buffers_chosen_by_branches_grad(x, flag, k, g),
+            &P,
+        );
+    }
 }

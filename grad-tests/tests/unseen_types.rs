@@ -286,3 +286,102 @@ fn a_model_given_rows_of_data() {
     };
     check("Lin::loss", &f, &g, &p);
 }
+
+/// Data by value whose type the macro cannot see: an array field (`d.a`), an array element of a
+/// field (`d.pts[i]`), a loop's item dereferenced (`*p`) or bound by value (`&p`), to a helper's
+/// `[f64; N]` parameter beside a slice or another array; and a number field (`d.k`, `d.ys[i]`) to
+/// a scalar parameter beside a slice, which goes the same way now. In a loop body, a branch, a
+/// closure and a method of the data itself.
+pub struct Points {
+    k: f64,
+    a: [f64; 3],
+    pts: Vec<[f64; 3]>,
+    ys: Vec<f64>,
+    n: usize,
+}
+
+#[gradient]
+fn dot3(p: [f64; 3], w: &[f64]) -> f64 {
+    p[0] * w[0] + p[1] * w[1] + p[2] * w[2]
+}
+
+#[gradient]
+fn scaled_pair(k: f64, w: &[f64], n: usize) -> f64 {
+    k * w[0] * w[1] + n as f64
+}
+
+#[gradient]
+fn dist3(a: [f64; 3], b: [f64; 3]) -> f64 {
+    ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt()
+}
+
+#[gradient(wrt(w))]
+fn arrays_by_value(w: &[f64], d: &Points) -> f64 {
+    let mut s = scaled_pair(d.k, w, d.n) + scaled_pair(d.ys[1], w, d.n);
+    for i in 0..d.pts.len() {
+        s += dot3(d.pts[i], w);
+    }
+    for p in d.pts.iter() {
+        if p[0] > 1.0 {
+            s += dot3(*p, w);
+        } else {
+            s -= 0.5 * dot3(*p, w);
+        }
+    }
+    for &p in &d.pts {
+        s += dot3(p, w);
+    }
+    let f = |q: [f64; 3]| dot3(q, w) * 2.0;
+    s + f(d.a)
+}
+
+#[gradient(wrt(x))]
+fn arrays_by_value_to_arrays(x: [f64; 3], d: &Points) -> f64 {
+    let mut s = dist3(d.a, x);
+    for p in &d.pts {
+        s += dist3(*p, x);
+    }
+    s
+}
+
+impl Points {
+    #[gradient(wrt(w))]
+    fn by_value_of_self(&self, w: &[f64]) -> f64 {
+        dot3(self.a, w) * self.k + dot3(self.pts[0], w)
+    }
+}
+
+#[test]
+fn data_by_value_to_array_parameters() {
+    let d = Points {
+        k: 2.0,
+        a: [1.0, 2.0, 3.0],
+        pts: vec![[0.5, -1.0, 2.0], [1.5, 0.2, -0.7]],
+        ys: vec![0.1, 0.7],
+        n: 3,
+    };
+    let w = [0.3, -0.2, 0.7];
+    check(
+        "arrays_by_value",
+        &|w| arrays_by_value(w, &d),
+        &|w, g| arrays_by_value_grad(w, &d, g),
+        &w,
+    );
+    check(
+        "arrays_by_value_to_arrays",
+        &|x| arrays_by_value_to_arrays([x[0], x[1], x[2]], &d),
+        &|x, g| {
+            let mut d3 = [0.0; 3];
+            let v = arrays_by_value_to_arrays_grad([x[0], x[1], x[2]], &d, &mut d3);
+            g.copy_from_slice(&d3);
+            v
+        },
+        &w,
+    );
+    check(
+        "by_value_of_self",
+        &|w| d.by_value_of_self(w),
+        &|w, g| d.by_value_of_self_grad(w, g),
+        &w,
+    );
+}

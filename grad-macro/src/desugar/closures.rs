@@ -28,7 +28,7 @@ fn free_names(c: &syn::ExprClosure) -> HashSet<String> {
 }
 
 /// Whether a statement declares or assigns one of `names` anywhere inside it.
-fn touches(s: &syn::Stmt, names: &HashSet<String>) -> bool {
+pub(super) fn touches(s: &syn::Stmt, names: &HashSet<String>) -> bool {
     struct Finder<'n>(&'n HashSet<String>, bool);
     impl<'a> Visit<'a> for Finder<'_> {
         fn visit_pat_ident(&mut self, i: &'a syn::PatIdent) {
@@ -169,7 +169,7 @@ impl VisitMut for Inline<'_> {
 }
 
 /// Whether the statements name `name` at all (calls included).
-fn mentions(stmts: &[syn::Stmt], name: &syn::Ident) -> bool {
+pub(super) fn mentions(stmts: &[syn::Stmt], name: &syn::Ident) -> bool {
     struct Finder<'n>(&'n syn::Ident, bool);
     impl<'a> Visit<'a> for Finder<'_> {
         fn visit_expr_path(&mut self, p: &'a syn::ExprPath) {

@@ -20,7 +20,10 @@ pub fn lift_blocks(b: &mut syn::Block) {
             syn::Stmt::Local(l) => {
                 if let Some(init) = &mut l.init {
                     if init.diverge.is_none() {
-                        walk(&mut init.expr, false, &mut lifted);
+                        // `let v = ({ ..; a.iter().sum() });` (a closure inlined where it is
+                        // called): the block's statements before the `let`, whatever its value.
+                        let whole = matches!(super::unparen(&init.expr), syn::Expr::Block(_));
+                        walk(&mut init.expr, whole, &mut lifted);
                     }
                 }
             }

@@ -3,7 +3,9 @@
 
 mod closures;
 mod filters;
+mod held_ranges;
 mod hoist;
+pub use held_ranges::rewrite as held_ranges;
 mod items;
 mod iterators;
 mod labels;
@@ -13,6 +15,7 @@ mod matches;
 mod normal;
 mod options;
 mod partial_pushes;
+mod piece_lists;
 mod pushes;
 pub use hoist::TAKING;
 pub use pushes::empty_vec;
@@ -115,7 +118,9 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
         .map(|p| p.ident.to_string())
         .collect();
     items::scope_items(&mut item.block);
+    held_ranges::rewrite(&mut item.block, &item.sig);
     closures::inline_iterator_lets(&mut item.block);
+    piece_lists::piece_lists(&mut item.block);
     normal::normal_forms(&mut item.block);
     copies_named_as_params(&mut item.block, &seqs);
     hoist::taking_calls(&mut item.block);
@@ -1354,8 +1359,13 @@ fn subslice_iter(e: &syn::Expr) -> Option<syn::Expr> {
         syn::Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => &*m.receiver,
         _ => return None,
     };
-    let ix = match ix {
-        syn::Expr::Paren(p) => &*p.expr,
+    // `(&x[a..]).iter()` as `x[a..].iter()`.
+    let ix = match unparen(ix) {
+        syn::Expr::Reference(r)
+            if r.mutability.is_none() && matches!(e, syn::Expr::MethodCall(_)) =>
+        {
+            unparen(&r.expr)
+        }
         e => e,
     };
     let syn::Expr::Index(ix) = ix else {

@@ -143,6 +143,18 @@ pub(super) fn normal_forms(block: &mut syn::Block) {
                     None => out.push(s),
                 }
             }
+            // `let v: Vec<f64>; if c { v = a; } else { v = b; }`: a buffer, which lowering
+            // follows through the branches when it exists before them.
+            for k in 1..out.len() {
+                if matches!(
+                    &out[k],
+                    syn::Stmt::Expr(syn::Expr::If(_) | syn::Expr::Match(_), _)
+                ) {
+                    if let Some(decl) = buffer_declared(&out[k - 1]) {
+                        out[k - 1] = decl;
+                    }
+                }
+            }
             b.stmts = out;
             syn::visit_mut::visit_block_mut(self, b);
         }
@@ -503,14 +515,64 @@ pub(super) fn returning_match_let(s: &syn::Stmt) -> Option<[syn::Stmt; 2]> {
     let init = l.init.as_ref()?;
     if init.diverge.is_some()
         || !matches!(&*init.expr, syn::Expr::Match(_) | syn::Expr::If(_))
-        || !jumps_in_tail(&init.expr)
+        || !(jumps_in_tail(&init.expr) || any_tail(&init.expr, &makes_buffer))
     {
         return None;
     }
     let assigned = assign_tails(&init.expr, &id.ident)?;
     let mut decl = l.clone();
     decl.init = None;
+    // A buffer chosen by branches needs its type, written or named by a `collect`.
+    if !jumps_in_tail(&init.expr) && !matches!(&l.pat, syn::Pat::Type(_)) {
+        let ty = collected_type(&init.expr)?;
+        let name = &id.ident;
+        let typed: syn::Stmt = syn::parse_quote!(let #name: #ty;);
+        return Some([typed, syn::Stmt::Expr(assigned, None)]);
+    }
     Some([syn::Stmt::Local(decl), syn::Stmt::Expr(assigned, None)])
+}
+
+/// The type a branch's `collect::<Vec<f64>>()` names (not `Vec<_>`).
+fn collected_type(e: &syn::Expr) -> Option<syn::Type> {
+    let found = std::cell::RefCell::new(None);
+    any_tail(e, &|t| {
+        if let syn::Expr::MethodCall(m) = t {
+            if let Some(tf) = &m.turbofish {
+                if let (true, Some(syn::GenericArgument::Type(ty))) =
+                    (m.method == "collect", tf.args.first())
+                {
+                    if !quote::ToTokens::to_token_stream(ty)
+                        .to_string()
+                        .contains('_')
+                    {
+                        *found.borrow_mut() = Some(ty.clone());
+                        return true;
+                    }
+                }
+            }
+        }
+        false
+    });
+    found.into_inner()
+}
+
+/// `let v: Vec<T>;` as `let mut v: Vec<T> = Vec::new();`.
+fn buffer_declared(s: &syn::Stmt) -> Option<syn::Stmt> {
+    let syn::Stmt::Local(l) = s else { return None };
+    let syn::Pat::Type(pt) = &l.pat else {
+        return None;
+    };
+    let syn::Pat::Ident(pi) = &*pt.pat else {
+        return None;
+    };
+    let vec = matches!(&*pt.ty, syn::Type::Path(p) if p.qself.is_none()
+        && p.path.segments.last().is_some_and(|s| s.ident == "Vec"));
+    if l.init.is_some() || !vec || pi.by_ref.is_some() || pi.subpat.is_some() || !l.attrs.is_empty()
+    {
+        return None;
+    }
+    let (name, ty) = (&pi.ident, &pt.ty);
+    Some(syn::parse_quote!(let mut #name: #ty = ::std::vec::Vec::new();))
 }
 
 /// A jump as the value of a branch: `return`, `break` or `continue` (without a value).
@@ -518,6 +580,41 @@ fn jump(e: &syn::Expr) -> bool {
     match e {
         syn::Expr::Return(_) | syn::Expr::Continue(_) => true,
         syn::Expr::Break(b) => b.expr.is_none(),
+        _ => false,
+    }
+}
+
+/// Whether a branch of `e` (an `if`, a `match`, a block, at any depth) has a value `is` holds of.
+fn any_tail(e: &syn::Expr, is: &dyn Fn(&syn::Expr) -> bool) -> bool {
+    let block = |b: &syn::Block| match b.stmts.last() {
+        Some(syn::Stmt::Expr(e, None)) => any_tail(e, is),
+        _ => false,
+    };
+    match e {
+        syn::Expr::Paren(p) => any_tail(&p.expr, is),
+        syn::Expr::Block(b) => block(&b.block),
+        syn::Expr::If(i) => {
+            block(&i.then_branch) || i.else_branch.as_ref().is_some_and(|(_, e)| any_tail(e, is))
+        }
+        syn::Expr::Match(m) => m.arms.iter().any(|a| any_tail(&a.body, is)),
+        e => is(e),
+    }
+}
+
+/// A new buffer: `xs.iter().map(..).collect()`, `x.to_vec()`, `vec![..]`, `Vec::new()`. Chosen
+/// by an `if` or a `match` (`let v = if c { a.collect() } else { b.collect() };`), it is
+/// assigned in each branch instead, the form lowering takes for buffers.
+fn makes_buffer(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::MethodCall(m) => {
+            (m.method == "collect" || m.method == "to_vec" || m.method == "to_owned")
+                && m.args.is_empty()
+        }
+        syn::Expr::Macro(m) => m.mac.path.is_ident("vec"),
+        syn::Expr::Call(c) => matches!(&*c.func, syn::Expr::Path(p)
+            if p.path.segments.len() == 2
+                && p.path.segments[0].ident == "Vec"
+                && ["new", "with_capacity", "from"].iter().any(|n| p.path.segments[1].ident == n)),
         _ => false,
     }
 }

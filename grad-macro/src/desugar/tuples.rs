@@ -357,12 +357,13 @@ pub fn array_literal_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     if arr.elems.is_empty() || !(float_typed || arr.elems.iter().any(has_float_literal)) {
         return None;
     }
-    // Rows of a matrix are `matrix_let`'s.
-    if arr
-        .elems
-        .iter()
-        .any(|e| matches!(e, syn::Expr::Array(_) | syn::Expr::Repeat(_)))
-    {
+    // Rows of a matrix are `matrix_let`'s; a table of tuples or structs is data.
+    if arr.elems.iter().any(|e| {
+        matches!(
+            e,
+            syn::Expr::Array(_) | syn::Expr::Repeat(_) | syn::Expr::Tuple(_) | syn::Expr::Struct(_)
+        )
+    }) {
         return None;
     }
     let name = &id.ident;

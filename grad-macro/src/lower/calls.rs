@@ -180,6 +180,23 @@ impl Lowerer<'_> {
                 return None;
             }
         }
+        // `x[a..b].len()` of a sequence reads no element: its bounds only, as written.
+        if (name == "len" || name == "is_empty") && m.args.is_empty() {
+            let part = match crate::desugar::unparen(&m.receiver) {
+                Expr::Reference(r) if r.mutability.is_none() => crate::desugar::unparen(&r.expr),
+                e => e,
+            };
+            if matches!(part, Expr::Index(ix) if matches!(&*ix.index, Expr::Range(_)) && self.seq_of_expr(&ix.expr).is_some())
+            {
+                let (tokens, uses) = self.rename(&Expr::MethodCall(m.clone()));
+                self.check_inactive(&uses, m.span())?;
+                return Some(Value::Other {
+                    tokens,
+                    uses,
+                    kind: if name == "len" { Kind::Int } else { Kind::Bool },
+                });
+            }
+        }
         let receiver = self.lower_expr(&m.receiver)?;
         match receiver {
             Value::Float(x) => self.float_method(x, &m.method, m.args.iter().collect(), m.span()),
@@ -849,6 +866,7 @@ impl Lowerer<'_> {
         let mut args = Vec::new();
         let mut any_active = false;
         let mut failed = false;
+        let mut by_value = Vec::new();
         // The receiver of a method of data (`data_method_call`): the data as written.
         let data_receiver = match &*c.func {
             Expr::Path(p) => {
@@ -1046,6 +1064,24 @@ impl Lowerer<'_> {
                         args.push(CallArg::Seq(seq, tokens, Some((quote!(..), uses))));
                         continue;
                     }
+                    // `d.a` or `d.pts[i]` by value: a number for a plain callee (which has no
+                    // `NAME__dyn_grad`), or an array for a `[f64; N]` parameter; below.
+                    if scalar
+                        && dynamic
+                        && !unseen
+                        && kind == Kind::Other
+                        && match crate::desugar::unparen(a) {
+                            Expr::Field(_) | Expr::Index(_) => true,
+                            Expr::Unary(u) => matches!(u.op, syn::UnOp::Deref(_)),
+                            // Not a parameter, whose type the signature writes.
+                            Expr::Path(p) => p.path.get_ident().is_some_and(|i| {
+                                matches!(self.env.lookup(i), Some(super::env::Binding::Val(v)) if (v.0 as usize) >= self.param_vals)
+                            }),
+                            _ => false,
+                        }
+                    {
+                        by_value.push(args.len());
+                    }
                     args.push(if unseen {
                         CallArg::Unseen(tokens, uses)
                     } else {
@@ -1061,6 +1097,21 @@ impl Lowerer<'_> {
         }
         if failed {
             return None;
+        }
+        // A callee given a sequence or a `&f64` is not a function of numbers only, so it has a
+        // `NAME__dyn_grad`, which takes data of an unseen type whether its parameter there is a
+        // number or a `[f64; N]` (`dot3(d.a, w)`).
+        if args.iter().any(|a| {
+            matches!(
+                a,
+                CallArg::Seq(..) | CallArg::FloatRef(_) | CallArg::Unseen(..)
+            )
+        }) {
+            for k in by_value {
+                if let CallArg::Tokens(t, u) = &args[k] {
+                    args[k] = CallArg::Unseen(t.clone(), u.clone());
+                }
+            }
         }
         Some((args, any_active))
     }

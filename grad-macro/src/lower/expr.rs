@@ -216,6 +216,42 @@ impl Lowerer<'_> {
                     None
                 }
             },
+            // A tuple of constants (`(1.5, 2)` of a local table `[(1.5, 2), (0.5, 0)]`): data,
+            // like a struct of constants below.
+            Expr::Tuple(t)
+                if !t.elems.is_empty() && {
+                    let (_, uses) = self.rename(e);
+                    !self.mentions_seq(e)
+                        && !uses
+                            .iter()
+                            .any(|v| self.b.func.is_active(crate::ir::Operand::Val(*v)))
+                } =>
+            {
+                let (tokens, uses) = self.rename(e);
+                Some(Value::Other {
+                    tokens,
+                    uses,
+                    kind: Kind::Other,
+                })
+            }
+            // `let r = a..b;` of integers, held for `x[r.clone()]` (see `desugar::held_ranges`)
+            // or data (`r.contains(&i)`).
+            Expr::Range(r)
+                if r.start.is_some() && r.end.is_some() && {
+                    let (_, uses) = self.rename(e);
+                    !self.mentions_seq(e)
+                        && !uses
+                            .iter()
+                            .any(|v| self.b.func.info(*v).kind == Kind::Float)
+                } =>
+            {
+                let (tokens, uses) = self.rename(e);
+                Some(Value::Other {
+                    tokens,
+                    uses,
+                    kind: Kind::Other,
+                })
+            }
             Expr::Tuple(_) => {
                 self.errors.push_spanned(
                     e,
