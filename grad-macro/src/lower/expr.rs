@@ -218,39 +218,13 @@ impl Lowerer<'_> {
             },
             // A tuple of constants (`(1.5, 2)` of a local table `[(1.5, 2), (0.5, 0)]`): data,
             // like a struct of constants below.
-            Expr::Tuple(t)
-                if !t.elems.is_empty() && {
-                    let (_, uses) = self.rename(e);
-                    !self.mentions_seq(e)
-                        && !uses
-                            .iter()
-                            .any(|v| self.b.func.is_active(crate::ir::Operand::Val(*v)))
-                } =>
-            {
-                let (tokens, uses) = self.rename(e);
-                Some(Value::Other {
-                    tokens,
-                    uses,
-                    kind: Kind::Other,
-                })
+            Expr::Tuple(t) if !t.elems.is_empty() && self.reads_no(e, true) => {
+                Some(self.as_data(e))
             }
             // `let r = a..b;` of integers, held for `x[r.clone()]` (see `desugar::held_ranges`)
             // or data (`r.contains(&i)`).
-            Expr::Range(r)
-                if r.start.is_some() && r.end.is_some() && {
-                    let (_, uses) = self.rename(e);
-                    !self.mentions_seq(e)
-                        && !uses
-                            .iter()
-                            .any(|v| self.b.func.info(*v).kind == Kind::Float)
-                } =>
-            {
-                let (tokens, uses) = self.rename(e);
-                Some(Value::Other {
-                    tokens,
-                    uses,
-                    kind: Kind::Other,
-                })
+            Expr::Range(r) if r.start.is_some() && r.end.is_some() && self.reads_no(e, false) => {
+                Some(self.as_data(e))
             }
             Expr::Tuple(_) => {
                 self.errors.push_spanned(
@@ -261,22 +235,7 @@ impl Lowerer<'_> {
             }
             // A struct of constants (`Layer { w: [0.5, -1.0], k: 0.75 }`): data, carried along as
             // written (its `#[gradient]` methods called on it, say).
-            Expr::Struct(_)
-                if {
-                    let (_, uses) = self.rename(e);
-                    !self.mentions_seq(e)
-                        && !uses
-                            .iter()
-                            .any(|v| self.b.func.is_active(crate::ir::Operand::Val(*v)))
-                } =>
-            {
-                let (tokens, uses) = self.rename(e);
-                Some(Value::Other {
-                    tokens,
-                    uses,
-                    kind: Kind::Other,
-                })
-            }
+            Expr::Struct(_) if self.reads_no(e, true) => Some(self.as_data(e)),
             Expr::Array(_) | Expr::Repeat(_) | Expr::Struct(_) => {
                 self.errors.push_spanned(
                     e,
@@ -291,6 +250,30 @@ impl Lowerer<'_> {
                 );
                 None
             }
+        }
+    }
+
+    /// Whether `e` reads no differentiated sequence and no differentiated value (`active`) or no
+    /// float at all (`!active`): then it is data, carried along as written ([`Self::as_data`]).
+    fn reads_no(&mut self, e: &Expr, active: bool) -> bool {
+        let (_, uses) = self.rename(e);
+        !self.mentions_seq(e)
+            && !uses.iter().any(|v| {
+                if active {
+                    self.b.func.is_active(crate::ir::Operand::Val(*v))
+                } else {
+                    self.b.func.info(*v).kind == Kind::Float
+                }
+            })
+    }
+
+    /// `e` as data of a type the engine does not follow.
+    fn as_data(&mut self, e: &Expr) -> Value {
+        let (tokens, uses) = self.rename(e);
+        Value::Other {
+            tokens,
+            uses,
+            kind: Kind::Other,
         }
     }
 
