@@ -1399,6 +1399,16 @@ impl Emitter<'_> {
         let msg = format!("`{fname}` returns a vector: bind its result to a name (`let h = {fname}(..);`) and read it as a sequence (`h[j]`, `h.iter()`, `&h` passed on), or destructure a tuple (`let (a, b) = {fname}(..);`, `{fname}(..).0`); it is used here as a number");
         checks.push(quote_spanned!(span=> ::core::assert!(#table.is_empty() || #table[0] != #vector, #msg);));
         for (k, a) in args.iter().enumerate() {
+            // Second order through a slice parameter given data of an unseen type would need
+            // buffers this call cannot know to give (the build fails at the call as well).
+            if let (Some(_), CallArg::Unseen(t, _)) = (second, a) {
+                let msg = format!(
+                    "`{fname}` is given `{}` (argument {}), data whose type `#[gradient]` cannot see, for a slice parameter: `hvp` does not follow such a call yet; make that data a parameter of this function (`v: &[f64]`, left out of `wrt`), or drop `hvp`",
+                    strip_parens(t).to_string().replace(' ', ""),
+                    k + 1
+                );
+                checks.push(quote_spanned!(span=> ::core::assert!(#table[#k] != 2, #msg);));
+            }
             let active = match a {
                 CallArg::Float(o) | CallArg::FloatRef(o) => self.func.is_active(*o),
                 // A differentiated slice needs the callee's derivative; a data slice goes to
