@@ -22,7 +22,8 @@ pub fn lift_blocks(b: &mut syn::Block) {
                     if init.diverge.is_none() {
                         // `let v = ({ ..; a.iter().sum() });` (a closure inlined where it is
                         // called): the block's statements before the `let`, whatever its value.
-                        let whole = matches!(super::unparen(&init.expr), syn::Expr::Block(_));
+                        // (Not a block the user wrote, whose closures would move with it.)
+                        let whole = matches!(&*init.expr, syn::Expr::Paren(p) if matches!(&*p.expr, syn::Expr::Block(_)));
                         walk(&mut init.expr, whole, &mut lifted);
                     }
                 }
