@@ -2845,7 +2845,7 @@ impl<'a> FnGen<'a> {
         );
         let _ = writeln!(
             self.items,
-            "#[allow(dead_code, non_camel_case_types)]\nstruct {ty}c {{ uk: {FLT} }}\n#[allow(dead_code, non_camel_case_types)]\nstruct {ty} {{ uxs: [[{FLT}; 2]; 3], uv: [{FLT}; 2], ucfg: {ty}c }}\n#[gradient]\nfn {h}_dot(ua: &[{FLT}], ub: &[{FLT}]) -> {FLT} {{\n    ua.iter().zip(ub).map(|(p, q)| p * q).sum::<{FLT}>()\n}}\n#[gradient]\nfn {h}_arr(ua: &[{FLT}; 2], us: {FLT}) -> {FLT} {{\n    us * (ua[0] - 0.5 * ua[1])\n}}\n#[gradient]\nfn {h}_cfg(ua: {FLT}, uc: &{ty}c) -> {FLT} {{\n    ua * uc.uk\n}}\n#[gradient]\nfn {h}_byv(ua: [{FLT}; 2], ub: &[{FLT}]) -> {FLT} {{\n    ub.iter().zip(ua.iter()).map(|(p, q)| p * q).sum::<{FLT}>()\n}}\n#[gradient]\nfn {h}_num(uk: {FLT}, ub: &[{FLT}]) -> {FLT} {{\n    uk * ub.iter().take(2).sum::<{FLT}>()\n}}\n#[allow(dead_code)]\nimpl {ty} {{\n    #[gradient(wrt(ux))]\n    fn fit(&self, ux: &[{FLT}]) -> {FLT} {{\n        let mut s = 0.0;\n        for r in &self.uxs {{\n            s += {h}_dot(r, ux);\n        }}\n        s + {h}_cfg({h}_dot(&self.uv, ux), &self.ucfg)\n    }}\n}}"
+            "#[allow(dead_code, non_camel_case_types)]\nstruct {ty}c {{ uk: {FLT} }}\n#[allow(dead_code, non_camel_case_types)]\nstruct {ty} {{ uxs: [[{FLT}; 2]; 3], uv: [{FLT}; 2], ucfg: {ty}c }}\n#[gradient]\nfn {h}_dot(ua: &[{FLT}], ub: &[{FLT}]) -> {FLT} {{\n    ua.iter().zip(ub).map(|(p, q)| p * q).sum::<{FLT}>()\n}}\n#[gradient]\nfn {h}_arr(ua: &[{FLT}; 2], us: {FLT}) -> {FLT} {{\n    us * (ua[0] - 0.5 * ua[1])\n}}\n#[gradient]\nfn {h}_cfg(ua: {FLT}, uc: &{ty}c) -> {FLT} {{\n    ua * uc.uk\n}}\n#[gradient]\nfn {h}_byv(ua: [{FLT}; 2], ub: &[{FLT}]) -> {FLT} {{\n    ub.iter().zip(ua.iter()).map(|(p, q)| p * q).sum::<{FLT}>()\n}}\n#[gradient]\nfn {h}_num(uk: {FLT}, ub: &[{FLT}]) -> {FLT} {{\n    uk * ub.iter().take(2).sum::<{FLT}>()\n}}\n#[gradient]\nfn {h}_scl(ua: [{FLT}; 2], us: {FLT}) -> {FLT} {{\n    us * (ua[0] - 0.5 * ua[1])\n}}\n#[allow(dead_code)]\nimpl {ty} {{\n    #[gradient(wrt(ux))]\n    fn fit(&self, ux: &[{FLT}]) -> {FLT} {{\n        let mut s = 0.0;\n        for r in &self.uxs {{\n            s += {h}_dot(r, ux);\n        }}\n        s + {h}_cfg({h}_dot(&self.uv, ux), &self.ucfg)\n    }}\n}}"
         );
         // Made by a plain function, as data loaded elsewhere is (a struct literal in the body
         // would be a struct local, whose fields the macro follows as locals).
@@ -2860,7 +2860,39 @@ impl<'a> FnGen<'a> {
         let (m, me) = (iv.mag().max(1.0), e.iv.mag().max(1.0));
         let ee = paren(&e.s);
         let (r, acc) = (self.fresh("r"), self.fresh("acc"));
-        let value = match self.rng.below(10) {
+        // Rows of a data parameter two wide, passed by value to an array parameter.
+        let rows2: Vec<String> = self
+            .visible()
+            .into_iter()
+            .filter_map(|v| match v.kind {
+                VarKind::Rows {
+                    iv,
+                    tuple: false,
+                    width: Some(2),
+                    ..
+                } if !iv.2 && self.may_shadow(&v.name) => Some(v.name),
+                _ => None,
+            })
+            .collect();
+        let value = match self.rng.below(11) {
+            // Typed copies of the data's arrays, passed to a helper of an array and a number,
+            // by value and by reference.
+            10 => {
+                let (ta, tb) = (self.fresh("ta"), self.fresh("tb"));
+                Self::line(out, ind, &format!("let {ta}: [{FLT}; 2] = {d}.uv;"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {tb}: [{FLT}; 2] = {d}.uxs[{}];", self.rng.below(3)),
+                );
+                let row = if rows2.is_empty() {
+                    String::new()
+                } else {
+                    let ws = self.rng.pick(&rows2).clone();
+                    format!(" + {h}_scl({ws}[0], {ee}) * 0.25")
+                };
+                format!("{h}_scl({ta}, {ee}) * 0.5 + {h}_arr(&{tb}, {ee}) * 0.5{row}")
+            }
             7 => format!("{h}_byv({d}.uv, {xs})"),
             8 => {
                 Self::line(out, ind, &format!("let mut {acc}: {FLT} = 0.0;"));
@@ -3115,7 +3147,146 @@ impl<'a> FnGen<'a> {
             self.rng.pick(&fs).clone()
         };
         let xm = xiv.mag().max(1.0);
-        let bound = match self.rng.below(26) {
+        let bound = match self.rng.below(32) {
+            30 => {
+                // An iterator held in a local, drained by `while let Some(..) = it.next()`, or
+                // its first item taken by hand and the rest by a loop.
+                let it = self.fresh("it");
+                Self::line(out, ind, &format!("let mut {n}: {FLT} = 0.0;"));
+                if self.rng.chance(0.5) {
+                    Self::line(
+                        out,
+                        ind,
+                        &format!("let mut {it} = {xs}.iter().map(|{q}| {q} * {ee});"),
+                    );
+                    Self::line(
+                        out,
+                        ind,
+                        &format!("while let Some({r}) = {it}.next() {{ {n} = {n} * 0.5 + {r}; }}"),
+                    );
+                    2.0 * m
+                } else {
+                    Self::line(out, ind, &format!("let mut {it} = {xs}.iter().copied();"));
+                    Self::line(
+                        out,
+                        ind,
+                        &format!("let mut {st}: {FLT} = {it}.next().unwrap_or(0.0) * {ee};"),
+                    );
+                    Self::line(
+                        out,
+                        ind,
+                        &format!("for {r} in {it} {{ {n} += ({r} * {ee} - {st}) * 0.5; {st} = {r} * {ee}; }}"),
+                    );
+                    6.0 * m
+                }
+            }
+            31 => {
+                // A helper's array parameter copied into a state it writes (`let mut s = ua;`).
+                let k = self.items.matches("fn us").count();
+                let h = format!("us{}{k}_{FLT}", self.base);
+                let _ = writeln!(
+                    self.items,
+                    "#[gradient]\nfn {h}(ua: [{FLT}; 2], uk: {FLT}) -> {FLT} {{\n    let mut s = ua;\n    for _ in 0..3 {{\n        s[0] += 0.25 * uk * s[1];\n        s[1] -= 0.25 * uk * s[0];\n    }}\n    s[0] * 0.5 + s[1]\n}}"
+                );
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = {h}([{x}, {xs}[0]], {ee});"),
+                );
+                4.0 * (xm + m)
+            }
+            26 => {
+                let b = self.fresh("b");
+                if self.rng.chance(0.5) {
+                    // A `Vec` chosen by the arms of a `match`.
+                    Self::line(
+                        out,
+                        ind,
+                        &format!("let {b}: Vec<{FLT}> = match {xs}.len() % 3 {{ 0 => {xs}.iter().map(|{q}| {q} * {ee}).collect::<Vec<{FLT}>>(), 1 => {xs}.to_vec(), _ => {xs}.iter().map(|{q}| {q} * 0.5).collect() }};"),
+                    );
+                } else {
+                    // Declared first, assigned on every path.
+                    Self::line(out, ind, &format!("let {b}: Vec<{FLT}>;"));
+                    Self::line(
+                        out,
+                        ind,
+                        &format!("if {x} > 0.0 {{ {b} = {xs}.iter().map(|{q}| {q} * {ee}).collect(); }} else {{ {b} = {xs}.to_vec(); }}"),
+                    );
+                }
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = {b}.iter().sum::<{FLT}>();"),
+                );
+                6.0 * m
+            }
+            27 => {
+                // A view's length read inside `vec!`, and a parenthesized part's iterator.
+                let (ss, b) = (self.fresh("ss"), self.fresh("b"));
+                Self::line(out, ind, &format!("let {ss} = &{xs}[{xs}.len() / 2..];"));
+                Self::line(out, ind, &format!("let mut {b} = vec![0.0; {ss}.len()];"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("for {r} in 0..{ss}.len() {{ {b}[{r}] = {ss}[{r}] * {ee}; }}"),
+                );
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = {b}.iter().sum::<{FLT}>() + (&{xs}[1..]).iter().map(|{q}| {q} * 0.5).sum::<{FLT}>();"),
+                );
+                6.0 * m + 3.0 * m
+            }
+            28 => {
+                // State carried across steps: a copy of a part, replaced by a clone each step.
+                let (h, hn) = (self.fresh("h"), self.fresh("hn"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let mut {h}: Vec<{FLT}> = {xs}[{xs}.len() / 2..].to_owned();"),
+                );
+                Self::line(out, ind, "for _ in 0..2 {");
+                Self::line(
+                    out,
+                    ind + 1,
+                    &format!("let mut {hn} = vec![0.0; {h}.len()];"),
+                );
+                Self::line(
+                    out,
+                    ind + 1,
+                    &format!("for {r} in 0..{h}.len() {{ {hn}[{r}] = ({h}[{r}] * {ee} * 0.5 + {h}[({r} + 1) % {h}.len()] * 0.25).tanh(); }}"),
+                );
+                Self::line(out, ind + 1, &format!("{h} = {hn}.clone();"));
+                Self::line(out, ind, "}");
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = {h}.iter().sum::<{FLT}>();"),
+                );
+                6.0
+            }
+            29 => {
+                // Ranges as parameters of helpers: by value, and by reference to an inclusive one.
+                let k = self.items.matches("fn ug").count();
+                let (h1, h2) = (
+                    format!("ug{}{k}_{FLT}", self.base),
+                    format!("ug{}{k}_inc_{FLT}", self.base),
+                );
+                let _ = writeln!(
+                    self.items,
+                    "#[gradient]\nfn {h1}(ua: &[{FLT}], ur: std::ops::Range<usize>, us: {FLT}) -> {FLT} {{\n    ua[ur.clone()].iter().map(|v| v * us).sum::<{FLT}>() + ur.len() as {FLT} * 0.5\n}}"
+                );
+                let _ = writeln!(
+                    self.items,
+                    "#[gradient]\nfn {h2}(ua: &[{FLT}], ur: &std::ops::RangeInclusive<usize>) -> {FLT} {{\n    let mut acc: {FLT} = 0.0;\n    for i in ur.clone() {{\n        acc += ua[i] * ua[i];\n    }}\n    acc\n}}"
+                );
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = {h1}({xs}, 0..{xs}.len() / 2, {ee}) + {h2}({xs}, &(0..={xs}.len() - 1)) * 0.5;"),
+                );
+                9.0 * m * m + 3.0
+            }
             22 => {
                 let (pts, w) = (self.fresh("pts"), self.fresh("w"));
                 let cut = *self.rng.pick(&["chunks", "chunks_exact", "windows"]);

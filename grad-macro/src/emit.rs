@@ -212,6 +212,16 @@ pub fn dynamic_call(callee: &syn::Path, args: &[CallArg]) -> bool {
     dynamic_callee(callee) && args.iter().any(|a| matches!(a, CallArg::Unseen(..)))
 }
 
+/// Whether `callee` is a vector-valued function's derivation `NAME__dot` (or its gradient).
+fn fname_is_dot(callee: &syn::Path) -> bool {
+    callee.segments.last().is_some_and(|l| {
+        l.ident
+            .to_string()
+            .trim_end_matches("_grad")
+            .ends_with("__dot")
+    })
+}
+
 /// Whether `callee` (its gradient's path, or the function's, as lowering sees it) has a
 /// `NAME__dyn_grad`: a function of the user's, also a method, or a model's function given the
 /// model (`NAME__model`), not another the macro wrote for itself.
@@ -870,8 +880,15 @@ impl Emitter<'_> {
             }
             // A part (`&x[a..b]`, a row of flattened rows), as `&[T]` or as `&[T; N]` where the
             // callee takes an array.
+            // (`scale(d[0], x)`, a row of data by value, is borrowed for the copy; a name bound
+            // to a row by a loop is a reference already, lent as it is.)
             CallArg::Seq(_, t, Some(_)) => {
                 let (t, ty) = (strip_parens(t), self.ty());
+                let t = if syn::parse2::<syn::ExprIndex>(t.clone()).is_ok() {
+                    quote!(&#t)
+                } else {
+                    t
+                };
                 quote!(::core::convert::TryInto::try_into(::core::convert::AsRef::<[#ty]>::as_ref(#t)).expect("a part of a slice has the length of the array it is passed as"))
             }
             // A local buffer, held as a `Vec` or an array, as the callee's parameter takes it
@@ -1398,7 +1415,22 @@ impl Emitter<'_> {
         let vector = crate::vector::VECTOR_MARKER;
         let msg = format!("`{fname}` returns a vector: bind its result to a name (`let h = {fname}(..);`) and read it as a sequence (`h[j]`, `h.iter()`, `&h` passed on), or destructure a tuple (`let (a, b) = {fname}(..);`, `{fname}(..).0`); it is used here as a number");
         checks.push(quote_spanned!(span=> ::core::assert!(#table.is_empty() || #table[0] != #vector, #msg);));
+        // A call of `NAME_grad` as it is (not `NAME__dyn_grad`, which takes a buffer for every
+        // argument; not a vector-valued function's `NAME__dot`).
+        let dynamic = second.is_none() && closure.is_none() && self.dynamic(callee, args);
+        let plain_call = !dynamic && !fname_is_dot(callee);
         for (k, a) in args.iter().enumerate() {
+            // Data of a type `#[gradient]` cannot see, passed as it is, where the callee takes a
+            // differentiated sequence: `NAME_grad` wants a buffer for it that this call, not
+            // knowing, does not give (rustc's E0061 beside this message).
+            if let (true, CallArg::Tokens(t, _)) = (plain_call, a) {
+                let (t, ty) = (strip_parens(t).to_string().replace(' ', ""), self.ty());
+                let msg = format!(
+                    "`{fname}` takes a sequence (a slice or an array) as argument {}, and is given `{t}`, data whose type `#[gradient]` cannot see: bind it to a local of its type first (`let a: [{ty}; N] = {t};`) and pass that",
+                    k + 1
+                );
+                checks.push(quote_spanned!(span=> ::core::assert!(#table[#k] != 2, #msg);));
+            }
             // Second order through a slice parameter given data of an unseen type would need
             // buffers this call cannot know to give (the build fails at the call as well).
             if let (Some(_), CallArg::Unseen(t, _)) = (second, a) {
@@ -1556,12 +1588,7 @@ impl Emitter<'_> {
         // A vector-valued function's `NAME__dot` (hidden, beside its `__all_grad`, which takes a
         // buffer for every slice) is always called so: with a differentiated argument its `wrt`
         // leaves out, the check above is then the one error.
-        let dot = callee.segments.last().is_some_and(|l| {
-            l.ident
-                .to_string()
-                .trim_end_matches("_grad")
-                .ends_with("__dot")
-        });
+        let dot = fname_is_dot(callee);
         // Data, or an argument of a type the macro does not see: `NAME__dyn_grad`, whose last
         // parameter gives a buffer for every argument (`Emitter::dyn_slots`).
         let variant = if second.is_none() && closure.is_none() && self.dynamic(callee, args) {

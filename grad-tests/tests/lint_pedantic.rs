@@ -1935,3 +1935,75 @@ fn fourteenth_round_forms_run() {
     assert_eq!(v.to_bits(), value.to_bits());
     assert!((dv - grad[0]).abs() <= 1e-9 * (1.0 + grad[0].abs()));
 }
+
+/// The forms of the fifteenth round: names read inside `vec![0.0; ..]` (a view's length, a list
+/// of pieces'), a copy of a part carried by `h = next;`, ranges passed to a helper, a
+/// typed copy of unseen data passed to an array parameter, a row of data by value, an iterator
+/// drained by hand, a state started from an array parameter (and forward mode).
+#[gradient(jvp, wrt(w))]
+fn fifteenth_round_forms(w: &[f64], start: [f64; 2], shape: &Shape, rows: &[[f64; 2]]) -> f64 {
+    let tail = &w[1..];
+    let mut scaled = vec![0.0; tail.len()];
+    for (i, s) in scaled.iter_mut().enumerate() {
+        *s = tail[i] * 0.5;
+    }
+    let pts: Vec<&[f64]> = w.chunks_exact(2).collect();
+    let mut areas = vec![0.0; pts.len()];
+    for (k, p) in pts.iter().enumerate() {
+        areas[k] = p[0] * p[1];
+    }
+    let mut h: Vec<f64> = w[w.len() / 2..].to_owned();
+    for _ in 0..2 {
+        let next: Vec<f64> = h.iter().map(|v| v.tanh()).collect();
+        h = next;
+    }
+    let corner: [f64; 2] = shape.corner;
+    let mut it = w.iter();
+    let mut prev = *it.next().unwrap_or(&0.0);
+    let mut steps = 0.0;
+    for &v in it {
+        steps += (v - prev).abs();
+        prev = v;
+    }
+    let mut state = start;
+    for _ in 0..3 {
+        state[0] += 0.1 * state[1] * w[0];
+        state[1] -= 0.1 * state[0];
+    }
+    scaled.iter().sum::<f64>()
+        + areas.iter().sum::<f64>()
+        + h.iter().sum::<f64>()
+        + range_sum(w, 0..2, &(1..=2))
+        + corner_dot(corner, w)
+        + corner_dot(rows[0], w)
+        + steps
+        + state[0] * state[1]
+}
+
+#[gradient(wrt(x))]
+fn range_sum(x: &[f64], r: std::ops::Range<usize>, q: &std::ops::RangeInclusive<usize>) -> f64 {
+    x[r].iter().sum::<f64>() + x[q.clone()].iter().map(|v| v * v).sum::<f64>()
+}
+
+#[test]
+fn fifteenth_round_forms_run() {
+    let w = [0.3, -0.7, 1.1, 0.4, 0.9, -0.2];
+    let shape = Shape { corner: [0.5, 2.0] };
+    let rows = [[0.25, -1.0]];
+    let mut grad = [0.0; 6];
+    let value = fifteenth_round_forms_grad(&w, [1.0, 0.5], &shape, &rows, &mut grad);
+    assert_eq!(
+        value.to_bits(),
+        fifteenth_round_forms(&w, [1.0, 0.5], &shape, &rows).to_bits()
+    );
+    assert!(grad.iter().all(|g| g.is_finite()));
+    let (v, dv) = fifteenth_round_forms_jvp(
+        &w,
+        [1.0, 0.5],
+        &shape,
+        &rows,
+        &[1.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+    );
+    assert_eq!(v.to_bits(), value.to_bits());
+    assert!((dv - grad[0]).abs() <= 1e-9 * (1.0 + grad[0].abs()));
+}

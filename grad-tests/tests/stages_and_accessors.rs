@@ -930,3 +930,210 @@ fn lists_ranges_tables_and_chosen_buffers() {
         );
     }
 }
+
+/// Names read inside `vec![0.0; ..]`'s length and `assert!`: a sub-slice view's, a list of
+/// pieces' (both were E0425 inside the expansion: the name was gone).
+#[gradient]
+fn names_in_macro_lengths(x: &[f64]) -> f64 {
+    let ss = &x[1..=(x.len() - 1) / 2];
+    let mut b = vec![0.0; ss.len()];
+    for i in 0..ss.len() {
+        b[i] = ss[i] * x[0];
+    }
+    let pts: Vec<&[f64]> = x.chunks_exact(2).collect();
+    assert!(pts.len() > 1, "at least two points");
+    let mut c = vec![0.0; pts.len()];
+    for (k, p) in pts.iter().enumerate() {
+        c[k] = p[0] * p[1];
+    }
+    b.iter().sum::<f64>() + c.iter().map(|v| v.sin()).sum::<f64>()
+}
+
+/// State carried across steps from a copy of a part (`x[a..].to_owned()`, then `h = hn.clone();`:
+/// was refused), and ranges passed by value and by reference (`&(0..=n)` lost its parentheses
+/// in the expansion: E0308).
+#[gradient]
+fn carried_parts_and_range_arguments(x: &[f64], s: f64) -> f64 {
+    let mut h: Vec<f64> = x[x.len() / 2..].to_owned();
+    for _ in 0..3 {
+        let mut hn = vec![0.0; h.len()];
+        for q in 0..h.len() {
+            hn[q] = (h[q] * s + h[(q + 1) % h.len()] * 0.5).tanh();
+        }
+        h = hn.clone();
+    }
+    h.iter().sum::<f64>()
+        + range_part(x, 0..x.len() / 2, s)
+        + range_squares(x, &(1..=x.len() - 2)) * s
+}
+
+#[gradient]
+fn range_part(x: &[f64], r: std::ops::Range<usize>, s: f64) -> f64 {
+    x[r.clone()].iter().map(|v| v * s).sum::<f64>() + r.len() as f64 * 0.5
+}
+
+#[gradient]
+fn range_squares(x: &[f64], r: &std::ops::RangeInclusive<usize>) -> f64 {
+    let mut acc = 0.0;
+    for i in r.clone() {
+        acc += x[i] * x[i];
+    }
+    acc
+}
+
+#[test]
+fn names_in_macros_carried_parts_and_range_arguments() {
+    check(
+        "names_in_macro_lengths",
+        &names_in_macro_lengths,
+        &names_in_macro_lengths_grad,
+        &P,
+    );
+    for s in [0.8, -1.3] {
+        check(
+            &format!("carried_parts_and_range_arguments(.., {s})"),
+            &|x| carried_parts_and_range_arguments(x, s),
+            &|x, g| carried_parts_and_range_arguments_grad(x, s, g).0,
+            &P,
+        );
+    }
+    let p = [0.7, -0.4];
+    check(
+        "carried_parts_and_range_arguments, d/ds",
+        &|s| carried_parts_and_range_arguments(&P, s[0]),
+        &|s, g| {
+            let mut d = [0.0; 6];
+            let (v, [ds]) = carried_parts_and_range_arguments_grad(&P, s[0], &mut d);
+            g[0] = ds;
+            v
+        },
+        &p[..1],
+    );
+}
+
+const NP: usize = 2;
+
+pub struct Pts {
+    a: [f64; 2],
+    k: f64,
+    pts: Vec<[f64; 2]>,
+}
+
+#[gradient]
+fn tilt(a: [f64; 2], s: f64) -> f64 {
+    s * (a[0] - 0.5 * a[1])
+}
+
+#[gradient]
+fn tilt_ref(a: &[f64; 2], s: f64) -> f64 {
+    s * a[0] * a[1]
+}
+
+/// Arrays of data whose type the macro cannot see bound to typed locals (`let a: [f64; 2] =
+/// d.a;`, `= d.pts[i];`, `[f64; NP]` of a constant) and passed on by value and by reference; a row of a data parameter
+/// passed by value (`tilt(rows[0], x)`: was E0308 inside the expansion); a buffer given a copy
+/// of a part in a branch (`v = x[a..b].to_vec();`: was refused).
+#[gradient(wrt(x, w))]
+fn typed_copies_of_unseen_arrays(x: f64, w: &[f64], d: &Pts, rows: &[[f64; 2]], k: usize) -> f64 {
+    let a: [f64; 2] = d.a;
+    let c: [f64; NP] = d.pts[1];
+    let mut s = tilt(a, x) * d.k + tilt(rows[0], x * x) + tilt_ref(&c, w[1]);
+    for i in 0..d.pts.len() {
+        let p: [f64; 2] = d.pts[i];
+        s += tilt(p, x * w[0]) + tilt_ref(&p, x);
+    }
+    let mut v = vec![0.0; 2];
+    if k > 0 {
+        v = w[1..3].to_vec();
+    } else {
+        v[0] = w[0] * x;
+    }
+    for _ in 0..k {
+        v = w.to_vec();
+    }
+    s + v[0] * v[1]
+}
+
+#[test]
+fn typed_copies_of_unseen_arrays_and_rows_by_value() {
+    let d = Pts {
+        a: [0.5, 1.5],
+        k: 2.0,
+        pts: vec![[1.0, 2.0], [0.5, -1.0]],
+    };
+    let rows = [[0.25, -0.75], [1.0, 1.0]];
+    for k in [0, 1, 2] {
+        check(
+            &format!("typed_copies_of_unseen_arrays(k = {k})"),
+            &|p| typed_copies_of_unseen_arrays(p[0], &p[1..], &d, &rows, k),
+            &|p, g| {
+                let (v, [dx]) =
+                    typed_copies_of_unseen_arrays_grad(p[0], &p[1..], &d, &rows, k, &mut g[1..]);
+                g[0] = dx;
+                v
+            },
+            &P,
+        );
+    }
+}
+
+/// An iterator held in a local and drained by hand (`let mut it = x.iter(); while let Some(v) =
+/// it.next() { .. }`, and `let first = it.next().unwrap(); for v in it { .. }`: were refused),
+/// and a state started from an array parameter taken by value and then written (`let mut s =
+/// y0; .. s[j] += ..`: was refused as a write to a parameter).
+#[allow(clippy::while_let_on_iterator)]
+#[gradient(wrt(p))]
+fn drained_iterators_and_array_states(p: &[f64; 2], y0: [f64; 2], x: &[f64]) -> f64 {
+    let mut it = x.iter().map(|v| v * p[0]);
+    let mut acc = 0.0;
+    while let Some(v) = it.next() {
+        acc = acc * 0.5 + v;
+    }
+    let mut pairs = x.windows(2);
+    'outer: while let Some(w) = pairs.next() {
+        if w[0] > 5.0 {
+            break 'outer;
+        }
+        acc += w[0] * w[1] * p[1];
+    }
+    // Positions of data drained so (the UI case `err_changing_local_in_condition` before).
+    let idx = [0usize, 2];
+    let mut at = idx.iter();
+    while let Some(&i) = at.next() {
+        acc += x[i] * p[0];
+    }
+    // The first items taken by hand, then the rest by a loop.
+    let mut rest = x.iter().copied();
+    let mut prev = rest.next().unwrap() * p[1];
+    let second = rest.next().unwrap_or(0.0);
+    for v in rest {
+        acc += (v * p[1] - prev) * second;
+        prev = v * p[1];
+    }
+    let f = |s: [f64; 2]| -> [f64; 2] { [s[1], -p[0] * s[0] - p[1] * s[1]] };
+    let mut s = y0;
+    for _ in 0..5 {
+        let k1 = f(s);
+        let k2 = f([s[0] + 0.05 * k1[0], s[1] + 0.05 * k1[1]]);
+        for j in 0..2 {
+            s[j] += 0.05 * (k1[j] + k2[j]);
+        }
+    }
+    acc + s[0] * s[0] + s[1]
+}
+
+#[test]
+fn drained_iterators_and_states_from_array_parameters() {
+    let x = [0.3, -0.7, 1.1, 0.4];
+    check(
+        "drained_iterators_and_array_states",
+        &|p| drained_iterators_and_array_states(&[p[0], p[1]], [1.0, -0.5], &x),
+        &|p, g| {
+            let mut d = [0.0; 2];
+            let v = drained_iterators_and_array_states_grad(&[p[0], p[1]], [1.0, -0.5], &x, &mut d);
+            g.copy_from_slice(&d);
+            v
+        },
+        &[1.3, 0.2],
+    );
+}

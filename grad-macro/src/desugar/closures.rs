@@ -175,6 +175,10 @@ pub(super) fn mentions(stmts: &[syn::Stmt], name: &syn::Ident) -> bool {
         fn visit_expr_path(&mut self, p: &'a syn::ExprPath) {
             self.1 |= p.path.get_ident() == Some(self.0);
         }
+        // Inside a macro's tokens (`vec![0.0; r.len()]`, `assert!(..)`) a name is only tokens.
+        fn visit_macro(&mut self, m: &'a syn::Macro) {
+            self.1 |= super::mentions(&m.tokens, self.0);
+        }
     }
     let mut f = Finder(name, false);
     stmts.iter().for_each(|s| f.visit_stmt(s));
@@ -242,11 +246,11 @@ fn iterator_lets(b: &mut syn::Block) {
     while k < b.stmts.len() {
         let def = match &b.stmts[k] {
             syn::Stmt::Local(l) => match (&l.pat, &l.init) {
-                // (Not `let mut it`: `it.next()` advances one iterator, which a chain written
-                // again at each use would not.)
+                // (`let mut it` only where `while let Some(v) = it.next()` is its one use, below:
+                // `it.next()` advances one iterator, which a chain written again at each use
+                // would not.)
                 (syn::Pat::Ident(pi), Some(init))
                     if pi.by_ref.is_none()
-                        && pi.mutability.is_none()
                         && pi.subpat.is_none()
                         && init.diverge.is_none()
                         && l.attrs.is_empty() =>
@@ -256,7 +260,11 @@ fn iterator_lets(b: &mut syn::Block) {
                             if ADAPTERS.iter().any(|a| m.method == a)
                                 && makes_iterator(&init.expr) =>
                         {
-                            Some((pi.ident.clone(), (*init.expr).clone()))
+                            Some((
+                                pi.ident.clone(),
+                                (*init.expr).clone(),
+                                pi.mutability.is_some(),
+                            ))
                         }
                         _ => None,
                     }
@@ -265,7 +273,7 @@ fn iterator_lets(b: &mut syn::Block) {
             },
             _ => None,
         };
-        let Some((name, chain)) = def else {
+        let Some((name, chain, mutable)) = def else {
             k += 1;
             continue;
         };
@@ -277,6 +285,57 @@ fn iterator_lets(b: &mut syn::Block) {
             k += 1;
             continue;
         };
+        // `let mut it = x.iter(); .. while let Some(v) = it.next() { .. }` (or `for v in it`),
+        // the loop the last use: `for v in x.iter() { .. }`; before it, `let a = it.next()..;`
+        // statements that run once each take the items in turn (`x.iter().nth(0)`), and the
+        // loop skips them.
+        let mut taken = 0usize;
+        let mut firsts: Vec<(usize, syn::Stmt)> = Vec::new();
+        if mutable {
+            for j in k + 1..last {
+                if !mentions(std::slice::from_ref(&b.stmts[j]), &name) {
+                    continue;
+                }
+                // (Only of a sequence's items, copied or not: `nth` of a longer chain is not
+                // followed.)
+                let first = plain_items(&chain)
+                    .then(|| next_let(&b.stmts[j], &name, &chain, taken))
+                    .flatten();
+                match first {
+                    Some(s) => {
+                        firsts.push((j, s));
+                        taken += 1;
+                    }
+                    None => {
+                        taken = usize::MAX;
+                        break;
+                    }
+                }
+            }
+        }
+        let rest: syn::Expr = if taken == 0 {
+            chain.clone()
+        } else {
+            syn::parse_quote!(#chain.skip(#taken))
+        };
+        let drained = match (&b.stmts[last], mutable && taken != usize::MAX) {
+            (syn::Stmt::Expr(syn::Expr::While(w), semi), true) => {
+                next_loop(w, &name, &rest).map(|f| syn::Stmt::Expr(f, *semi))
+            }
+            (syn::Stmt::Expr(syn::Expr::ForLoop(f), semi), true)
+                if matches!(&*f.expr, syn::Expr::Path(p) if p.path.get_ident() == Some(&name))
+                    && !mentions(&f.body.stmts, &name) =>
+            {
+                let mut f = f.clone();
+                *f.expr = rest.clone();
+                Some(syn::Stmt::Expr(syn::Expr::ForLoop(f), *semi))
+            }
+            _ => None,
+        };
+        if mutable && drained.is_none() {
+            k += 1;
+            continue;
+        }
         // What the chain reads, not the names its closures bind.
         let mut free: HashSet<String> = HashSet::new();
         let mut bound: Vec<syn::Ident> = Vec::new();
@@ -314,11 +373,113 @@ fn iterator_lets(b: &mut syn::Block) {
             }
             fn visit_item_mut(&mut self, _: &mut syn::Item) {}
         }
-        for s in &mut b.stmts[k + 1..=last] {
-            Subst(&name, &chain).visit_stmt_mut(s);
+        for (j, s) in firsts {
+            b.stmts[j] = s;
+        }
+        match drained {
+            Some(f) => b.stmts[last] = f,
+            None => {
+                for s in &mut b.stmts[k + 1..=last] {
+                    Subst(&name, &chain).visit_stmt_mut(s);
+                }
+            }
         }
         b.stmts.remove(k);
     }
+}
+
+/// Whether `e` is `x.iter()` (`into_iter`), maybe `.copied()`/`.cloned()`: the items of `x`.
+fn plain_items(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::MethodCall(m) if m.args.is_empty() => match m.method.to_string().as_str() {
+            "copied" | "cloned" => plain_items(&m.receiver),
+            "iter" | "into_iter" => matches!(&*m.receiver, syn::Expr::Path(_)),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// `let P = .. it.next() ..;`, `it` read there once and nowhere else, by a `let` that runs once
+/// (no closure, loop or branch around the read): the same with `CHAIN.nth(n)`, `n` the items
+/// taken before.
+fn next_let(s: &syn::Stmt, it: &syn::Ident, chain: &syn::Expr, n: usize) -> Option<syn::Stmt> {
+    let syn::Stmt::Local(l) = s else {
+        return None;
+    };
+    let init = l.init.as_ref()?;
+    if init.diverge.is_some() {
+        return None;
+    }
+    struct Next<'a> {
+        it: &'a syn::Ident,
+        nth: syn::Expr,
+        hits: usize,
+        bad: bool,
+    }
+    impl VisitMut for Next<'_> {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            match e {
+                syn::Expr::MethodCall(m)
+                    if m.method == "next"
+                        && m.args.is_empty()
+                        && matches!(&*m.receiver, syn::Expr::Path(p) if p.path.get_ident() == Some(self.it)) =>
+                {
+                    self.hits += 1;
+                    *e = self.nth.clone();
+                }
+                syn::Expr::Closure(_)
+                | syn::Expr::ForLoop(_)
+                | syn::Expr::While(_)
+                | syn::Expr::Loop(_)
+                | syn::Expr::If(_)
+                | syn::Expr::Match(_)
+                | syn::Expr::Try(_)
+                | syn::Expr::Block(_) => self.bad = true,
+                _ => syn::visit_mut::visit_expr_mut(self, e),
+            }
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    let mut l = l.clone();
+    let mut v = Next {
+        it,
+        nth: syn::parse_quote!(#chain.nth(#n)),
+        hits: 0,
+        bad: false,
+    };
+    if let Some(init) = &mut l.init {
+        v.visit_expr_mut(&mut init.expr);
+    }
+    let s = syn::Stmt::Local(l);
+    (v.hits == 1 && !v.bad && !mentions(std::slice::from_ref(&s), it)).then_some(s)
+}
+
+/// `while let Some(P) = it.next() { B }` with `B` not naming `it`: `for P in CHAIN { B }` (its
+/// label kept).
+fn next_loop(w: &syn::ExprWhile, it: &syn::Ident, chain: &syn::Expr) -> Option<syn::Expr> {
+    let syn::Expr::Let(l) = &*w.cond else {
+        return None;
+    };
+    let syn::Expr::MethodCall(m) = &*l.expr else {
+        return None;
+    };
+    let on_it = matches!(&*m.receiver, syn::Expr::Path(p) if p.path.get_ident() == Some(it));
+    if m.method != "next" || !m.args.is_empty() || !on_it || !w.attrs.is_empty() {
+        return None;
+    }
+    let syn::Pat::TupleStruct(ts) = &*l.pat else {
+        return None;
+    };
+    if !ts.path.is_ident("Some") || ts.elems.len() != 1 {
+        return None;
+    }
+    let body = &w.body;
+    if mentions(&body.stmts, it) {
+        return None;
+    }
+    let (label, pat) = (&w.label, &ts.elems[0]);
+    Some(syn::parse_quote!(#label for #pat in #chain #body))
 }
 
 /// Input: `let sig = |z: f64| 1.0 / (1.0 + (-z).exp()); .. sig(a) ..` in a block.

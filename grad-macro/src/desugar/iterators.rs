@@ -371,7 +371,8 @@ pub fn flat_map_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
 }
 
 /// Input: `let name: Vec<T> = SOURCE.map(|p| body).collect();` (or `.collect::<Vec<T>>()`), with
-/// SOURCE `x.iter()` (possibly `.cloned()`) or a range; also `let name = x.to_vec();`.
+/// SOURCE `x.iter()` (possibly `.cloned()`) or a range; also `let name = x.to_vec();` (and
+/// `x[a..b].to_owned()`).
 /// Output: a local buffer filled in order: `let mut name = vec![0.0; LEN];
 /// for (K, p) in SOURCE.enumerate() { name[K] = body; }`.
 pub fn collect_let(
@@ -394,6 +395,15 @@ pub fn collect_let(
             if (o.method == "to_owned" || o.method == "clone")
                 && o.args.is_empty()
                 && matches!(&*o.receiver, syn::Expr::Path(_)) =>
+        {
+            let r = &o.receiver;
+            Some(syn::parse_quote!(#r.to_vec()))
+        }
+        // `x[a..b].to_owned()`: the part's `to_vec()`.
+        syn::Expr::MethodCall(o)
+            if o.method == "to_owned"
+                && o.args.is_empty()
+                && matches!(&*o.receiver, syn::Expr::Index(ix) if matches!(&*ix.index, syn::Expr::Range(_))) =>
         {
             let r = &o.receiver;
             Some(syn::parse_quote!(#r.to_vec()))

@@ -122,6 +122,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     closures::inline_iterator_lets(&mut item.block);
     piece_lists::piece_lists(&mut item.block);
     normal::normal_forms(&mut item.block);
+    array_param_copies(&mut item.block, sig);
     copies_named_as_params(&mut item.block, &seqs);
     hoist::taking_calls(&mut item.block);
     normal::methods_of_data_params(&mut item.block, &item.sig);
@@ -152,6 +153,71 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
         data_names,
     }
     .visit_block_mut(&mut item.block);
+}
+
+/// Input: `let mut s = y0;` of an array parameter taken by value (`y0: [f64; 2]`), a copy the
+/// body writes (an ODE's state started from it). Output: `let mut s = y0.to_vec();`, a local
+/// buffer. Left as it is where the body binds the parameter's name again.
+fn array_param_copies(body: &mut syn::Block, sig: &crate::sig::Sig) {
+    let arrays: std::collections::HashSet<String> = sig
+        .params
+        .iter()
+        .filter(|p| {
+            !p.by_ref
+                && matches!(
+                    p.class,
+                    crate::sig::ParamClass::FloatSeq(crate::sig::SeqShape::Array(_))
+                )
+                && !matches!(p.ty, syn::Type::Reference(_))
+        })
+        .map(|p| p.ident.to_string())
+        .filter(|n| !binds_anywhere(body, n))
+        .collect();
+    if arrays.is_empty() {
+        return;
+    }
+    struct Copies(std::collections::HashSet<String>);
+    impl VisitMut for Copies {
+        fn visit_local_mut(&mut self, l: &mut syn::Local) {
+            syn::visit_mut::visit_local_mut(self, l);
+            let copy = match plain_let(l) {
+                Some((id, ty, syn::Expr::Path(p))) => {
+                    id.mutability.is_some()
+                        && ty.is_none_or(|t| matches!(t, syn::Type::Array(_)))
+                        && p.path
+                            .get_ident()
+                            .is_some_and(|i| self.0.contains(&i.to_string()))
+                }
+                _ => false,
+            };
+            if copy {
+                if let Some(init) = &mut l.init {
+                    let source = &init.expr;
+                    *init.expr = syn::parse_quote!(#source.to_vec());
+                }
+                // (The type, an array's, is the buffer's no longer.)
+                if let syn::Pat::Type(pt) = &l.pat {
+                    l.pat = (*pt.pat).clone();
+                }
+            }
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    Copies(arrays).visit_block_mut(body);
+}
+
+/// Whether a pattern anywhere in `body` (a `let`, a closure's or a loop's) binds `name`.
+fn binds_anywhere(body: &syn::Block, name: &str) -> bool {
+    struct Finder<'a>(&'a str, bool);
+    impl<'a> syn::visit::Visit<'a> for Finder<'_> {
+        fn visit_pat_ident(&mut self, p: &'a syn::PatIdent) {
+            self.1 |= p.ident == self.0;
+            syn::visit::visit_pat_ident(self, p);
+        }
+    }
+    let mut f = Finder(name, false);
+    syn::visit::Visit::visit_block(&mut f, body);
+    f.1
 }
 
 /// Input: `let mut x = x.to_vec();` (`x.clone()`, `x.to_owned()`) of a sequence parameter `x`,
@@ -1027,6 +1093,27 @@ impl Desugar<'_> {
                     let (left, right, ty) = (&a.left, &a.right, &self.ret);
                     let made: [syn::Stmt; 2] = [
                         syn::parse_quote!(let #t: ::std::vec::Vec<#ty> = #right;),
+                        syn::parse_quote!(#left = #t;),
+                    ];
+                    work.extend(made.into_iter().rev());
+                }
+                // `v = x[a..b].to_vec();` (`x.to_vec()`, `.to_owned()`) into a buffer of floats:
+                // `let t = x[a..b].to_vec(); v = t;`, a copy then a new value of `v`.
+                syn::Stmt::Expr(syn::Expr::Assign(a), Some(_))
+                    if matches!(&*a.left, syn::Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.float_names.contains(&i.to_string())))
+                        && matches!(&*a.right, syn::Expr::MethodCall(m)
+                        if (m.method == "to_vec" || m.method == "to_owned")
+                            && m.args.is_empty()
+                            && match &*m.receiver {
+                                syn::Expr::Path(_) => true,
+                                syn::Expr::Index(ix) => matches!(&*ix.index, syn::Expr::Range(_)),
+                                _ => false,
+                            }) =>
+                {
+                    let t = crate::naming::fresh("copied");
+                    let (left, right) = (&a.left, &a.right);
+                    let made: [syn::Stmt; 2] = [
+                        syn::parse_quote!(let #t = #right;),
                         syn::parse_quote!(#left = #t;),
                     ];
                     work.extend(made.into_iter().rev());

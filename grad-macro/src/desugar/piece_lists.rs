@@ -295,6 +295,28 @@ impl VisitMut for Uses<'_> {
         }
         syn::visit_mut::visit_expr_mut(self, e);
     }
+    /// `vec![0.0; pairs.len()]`, `assert!(pairs.len() > 1, "..")`: expressions, rewritten as
+    /// any others. A list named inside a format string (`"{pairs:?}"`) keeps the list.
+    fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+        if m.path.is_ident("vec") {
+            super::vec_parts(m, |e| self.visit_expr_mut(e));
+        } else if let Ok(args) = m.parse_body_with(
+            syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
+        ) {
+            let name = self.name.to_string();
+            let mut args: Vec<syn::Expr> = args.into_iter().collect();
+            for a in &mut args {
+                match a {
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(s),
+                        ..
+                    }) => self.ok &= !s.value().contains(&name),
+                    a => self.visit_expr_mut(a),
+                }
+            }
+            m.tokens = quote::quote!(#(#args),*);
+        }
+    }
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
 

@@ -233,7 +233,7 @@ impl VisitMut for Subst {
         // `vec![s.chunks(2).map(..).sum(), ..]`: the elements are expressions, rewritten as such
         // (a method's receiver becomes the part itself).
         if m.path.is_ident("vec") {
-            super::vec_elements(m, |e| self.visit_expr_mut(e));
+            super::vec_parts(m, |e| self.visit_expr_mut(e));
             return;
         }
         fn tokens(ts: proc_macro2::TokenStream, s: &Subst) -> proc_macro2::TokenStream {

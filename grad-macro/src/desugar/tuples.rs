@@ -315,12 +315,36 @@ pub fn reassigned_array_let(l: &syn::Local, rest: &[syn::Stmt]) -> Option<Vec<sy
 /// elements are then differentiated like any other (`[x, y][0]` inside an expression is not).
 pub fn array_literal_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     let (id, ty, init_expr) = super::plain_let(l)?;
-    // `let q: [f64; 2] = *p;` (a helper's array parameter bound to `*p` of a reference): the
-    // elements of `p`, listed.
-    if let (Some(syn::Type::Array(a)), syn::Expr::Unary(u)) = (ty, init_expr) {
-        if matches!(u.op, syn::UnOp::Deref(_)) && crate::sig::float_of(&a.elem).is_some() {
-            let n = lit_usize(&a.len)?;
-            let inner = &u.expr;
+    // `let q: [f64; 2] = *p;` (a helper's array parameter bound to `*p` of a reference), `let
+    // q: [f64; 2] = d.a;` or `d.pts[i]` (data whose type only the `let` writes): the elements,
+    // listed, so that `q` is a buffer the engine sees (passed on to an array parameter, say).
+    if let Some(syn::Type::Array(a)) = ty {
+        let inner: Option<&syn::Expr> = match init_expr {
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => Some(&u.expr),
+            e @ syn::Expr::Field(_) => Some(e),
+            e @ syn::Expr::Index(ix)
+                if matches!(&*ix.expr, syn::Expr::Field(_))
+                    && !matches!(&*ix.index, syn::Expr::Range(_)) =>
+            {
+                Some(e)
+            }
+            _ => None,
+        };
+        if let (Some(inner), Some(_)) = (inner, crate::sig::float_of(&a.elem)) {
+            let Some(n) = lit_usize(&a.len) else {
+                // `[f64; N]` of a constant `N`: a buffer of that length, the values copied in.
+                let (name, len) = (&id.ident, &a.len);
+                // (Not where the value reads the name the `let` binds: `let q: [f64; N] = *q;`.)
+                if crate::naming::mentions(quote::ToTokens::to_token_stream(init_expr), &|i| {
+                    i == name
+                }) {
+                    return None;
+                }
+                return Some(vec![
+                    syn::parse_quote!(let mut #name = [0.0; #len];),
+                    syn::parse_quote!(#name.copy_from_slice(&(#init_expr));),
+                ]);
+            };
             // Read first: the new name may be the reference's (`let q: [f64; 2] = *q;`).
             let temps: Vec<syn::Ident> = crate::naming::fresh_names("elem", n);
             let mut out: Vec<syn::Stmt> = temps

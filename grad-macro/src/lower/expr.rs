@@ -119,8 +119,13 @@ impl Lowerer<'_> {
             }
             Expr::Reference(r) if r.mutability.is_none() => match self.lower_expr(&r.expr)? {
                 Value::Seq(s) => Some(Value::Seq(s)),
+                // `&(0..=n)`: the parentheses kept (`&0..=n` is a range of references).
                 Value::Other { tokens, uses, kind } => Some(Value::Other {
-                    tokens: quote!((&#tokens)),
+                    tokens: if matches!(&*r.expr, Expr::Paren(_)) {
+                        quote!((&(#tokens)))
+                    } else {
+                        quote!((&#tokens))
+                    },
                     uses,
                     kind,
                 }),
