@@ -191,15 +191,7 @@ pub(super) fn mentions(stmts: &[syn::Stmt], name: &syn::Ident) -> bool {
 /// it is consumed, so it is the same items there, while no name the chain reads is assigned or
 /// declared again between the `let` and the last use.
 pub fn inline_iterator_lets(body: &mut syn::Block) {
-    struct Blocks;
-    impl VisitMut for Blocks {
-        fn visit_block_mut(&mut self, b: &mut syn::Block) {
-            syn::visit_mut::visit_block_mut(self, b);
-            iterator_lets(b);
-        }
-        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
-    }
-    Blocks.visit_block_mut(body);
+    super::each_block_inner_first(body, iterator_lets);
 }
 
 /// Whether a chain of adapters starts with an iterator of a sequence or a range (`x.iter()`,

@@ -155,6 +155,20 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     .visit_block_mut(&mut item.block);
 }
 
+/// Applies `f` to every block of `body`, inner blocks first, leaving alone the items nested in it
+/// (functions of their own).
+pub(crate) fn each_block_inner_first(body: &mut syn::Block, f: impl FnMut(&mut syn::Block)) {
+    struct Blocks<F>(F);
+    impl<F: FnMut(&mut syn::Block)> VisitMut for Blocks<F> {
+        fn visit_block_mut(&mut self, b: &mut syn::Block) {
+            syn::visit_mut::visit_block_mut(self, b);
+            (self.0)(b);
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    Blocks(f).visit_block_mut(body);
+}
+
 /// Input: `let mut s = y0;` of an array parameter taken by value (`y0: [f64; 2]`), a copy the
 /// body writes (an ODE's state started from it). Output: `let mut s = y0.to_vec();`, a local
 /// buffer. Left as it is where the body binds the parameter's name again.

@@ -15,15 +15,7 @@ use syn::visit_mut::VisitMut;
 
 /// [`piece_list_lets`] in every block of `body`.
 pub fn piece_lists(body: &mut syn::Block) {
-    struct Blocks;
-    impl VisitMut for Blocks {
-        fn visit_block_mut(&mut self, b: &mut syn::Block) {
-            syn::visit_mut::visit_block_mut(self, b);
-            piece_list_lets(b);
-        }
-        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
-    }
-    Blocks.visit_block_mut(body);
+    super::each_block_inner_first(body, piece_list_lets);
 }
 
 /// How a list's pieces are cut from their sequence.
