@@ -1418,7 +1418,11 @@ impl Emitter<'_> {
         // A call of `NAME_grad` as it is (not `NAME__dyn_grad`, which takes a buffer for every
         // argument; not a vector-valued function's `NAME__dot`).
         let dynamic = second.is_none() && closure.is_none() && self.dynamic(callee, args);
-        let plain_call = !dynamic && !fname_is_dot(callee);
+        // A vector-valued function's `NAME__dot` (hidden, beside its `__all_grad`, which takes a
+        // buffer for every slice) is always called so: with a differentiated argument its `wrt`
+        // leaves out, the check below is then the one error.
+        let dot = fname_is_dot(callee);
+        let plain_call = !dynamic && !dot;
         for (k, a) in args.iter().enumerate() {
             // Data of a type `#[gradient]` cannot see, passed as it is, where the callee takes a
             // differentiated sequence: `NAME_grad` wants a buffer for it that this call, not
@@ -1585,13 +1589,9 @@ impl Emitter<'_> {
             .filter(|a| matches!(a, CallArg::Seq(..)))
             .count();
         let plain_buffers = !buffers.is_empty() && buffers.len() == seqs;
-        // A vector-valued function's `NAME__dot` (hidden, beside its `__all_grad`, which takes a
-        // buffer for every slice) is always called so: with a differentiated argument its `wrt`
-        // leaves out, the check above is then the one error.
-        let dot = fname_is_dot(callee);
         // Data, or an argument of a type the macro does not see: `NAME__dyn_grad`, whose last
         // parameter gives a buffer for every argument (`Emitter::dyn_slots`).
-        let variant = if second.is_none() && closure.is_none() && self.dynamic(callee, args) {
+        let variant = if dynamic {
             Some("__dyn_grad")
         } else {
             (dot && plain_buffers).then_some("__all_grad")
