@@ -3147,7 +3147,53 @@ impl<'a> FnGen<'a> {
             self.rng.pick(&fs).clone()
         };
         let xm = xiv.mag().max(1.0);
-        let bound = match self.rng.below(32) {
+        let bound = match self.rng.below(34) {
+            32 => {
+                // Pieces zipped with a buffer's `iter_mut`, either order, a part of it.
+                let (b, o) = (self.fresh("b"), self.fresh("o"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let mut {b} = vec![0.0; {xs}.len() / 2 + 1];"),
+                );
+                let (head, body, each) = match self.rng.below(3) {
+                    0 => (
+                        format!("({o}, {f}) in {b}.iter_mut().zip({xs}.chunks(2))"),
+                        format!("*{o} = {f}[0] * {ee};"),
+                        m,
+                    ),
+                    1 => (
+                        format!("({f}, {o}) in {xs}.windows(2).zip({b}[1..].iter_mut())"),
+                        format!("*{o} += {f}[1] - {f}[0] * {ee};"),
+                        2.0 * m,
+                    ),
+                    _ => (
+                        format!("({o}, {f}) in {b}.iter_mut().skip(1).take(2).zip({xs}.chunks_exact(2))"),
+                        format!("*{o} = {f}[0] * {f}[1] + {ee};"),
+                        m * m + 1.0,
+                    ),
+                };
+                Self::line(out, ind, &format!("for {head} {{ {body} }}"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = {b}.iter().sum::<{FLT}>();"),
+                );
+                4.0 * each
+            }
+            33 => {
+                // Numbered pieces: zipped with a range, `enumerate().take(k)`, `skip(1).take(2)`,
+                // and a `break` in an `if` of the loop.
+                Self::line(out, ind, &format!("let mut {n}: {FLT} = 0.0;"));
+                let line = match self.rng.below(4) {
+                    0 => format!("for ({f}, {r}) in {xs}.windows(2).zip(0..3) {{ {n} += ({r} as {FLT} + 1.0) * {f}[1] * {ee}; }}"),
+                    1 => format!("for ({r}, {f}) in {xs}.chunks(2).enumerate().take(2) {{ {n} += {r} as {FLT} + {f}[0] * {ee}; }}"),
+                    2 => format!("for {f} in {xs}.chunks(2).skip(1).take(2) {{ {n} += {f}[{f}.len() - 1] * {ee}; }}"),
+                    _ => format!("for ({r}, {f}) in {xs}.chunks(2).enumerate() {{ if {r} >= 2 {{ break; }} {n} += {f}[0] * {ee}; }}"),
+                };
+                Self::line(out, ind, &line);
+                6.0 * m + 3.0
+            }
             30 => {
                 // An iterator held in a local, drained by `while let Some(..) = it.next()`, or
                 // its first item taken by hand and the rest by a loop.

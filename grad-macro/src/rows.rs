@@ -66,6 +66,13 @@ impl Rows {
         syn::parse_quote!(&#flat[#s..#s + #n])
     }
 
+    /// `FLAT[start..start + len]`: row `r` as a place in the flat slice (a receiver of
+    /// `windows`, `chunks`).
+    fn whole(&self, r: &TokenStream) -> syn::Expr {
+        let (flat, s, n) = (&self.flat, self.start(r), self.len(r));
+        syn::parse_quote!(#flat[#s..#s + #n])
+    }
+
     /// `FLAT.iter().skip(start).take(len)`: the elements of row `r`.
     fn iter(&self, r: &TokenStream) -> syn::Expr {
         let (flat, s, n) = (&self.flat, self.start(r), self.len(r));
@@ -1315,6 +1322,13 @@ fn row_let(l: &syn::Local, w: &Ident) -> Option<(syn::Pat, syn::Expr)> {
 }
 
 /// `w[i].len()`, `w[i].iter()`, `&w[i]` of a rows parameter, as reads of the flat slice.
+/// `windows`, `chunks` or `chunks_exact`.
+fn is_pieces(method: &Ident) -> bool {
+    ["windows", "chunks", "chunks_exact"]
+        .iter()
+        .any(|n| method == n)
+}
+
 fn row_expr(e: &syn::Expr, rows: &Rows) -> Option<syn::Expr> {
     let w = &rows.ident;
     let row_index = |x: &syn::Expr| match x {
@@ -1326,6 +1340,13 @@ fn row_expr(e: &syn::Expr, rows: &Rows) -> Option<syn::Expr> {
         _ => None,
     };
     match e {
+        // `w[i].windows(2)` (`chunks`, `chunks_exact`): pieces of the row's part of the flat
+        // slice, which the pieces' rewrite then reads at positions of it.
+        syn::Expr::MethodCall(m) if m.args.len() == 1 && is_pieces(&m.method) => {
+            let i = row_index(&m.receiver)?;
+            let (whole, method, k) = (rows.whole(&quote!(#i)), &m.method, &m.args[0]);
+            Some(syn::parse_quote!(#whole.#method(#k)))
+        }
         syn::Expr::MethodCall(m) if m.args.is_empty() => {
             let i = row_index(&m.receiver)?;
             let r = quote!(#i);
@@ -1377,6 +1398,12 @@ fn alias(
                         let j: syn::Expr = syn::parse_quote!(#k);
                         *e = self.rows.elem(self.r, &j);
                     }
+                }
+                syn::Expr::MethodCall(m)
+                    if is_name(&m.receiver, row) && m.args.len() == 1 && is_pieces(&m.method) =>
+                {
+                    *m.receiver = self.rows.whole(self.r);
+                    self.visit_expr_mut(&mut m.args[0]);
                 }
                 syn::Expr::MethodCall(m) if is_name(&m.receiver, row) && m.args.is_empty() => {
                     match m.method.to_string().as_str() {

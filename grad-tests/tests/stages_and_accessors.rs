@@ -1137,3 +1137,189 @@ fn drained_iterators_and_states_from_array_parameters() {
         &[1.3, 0.2],
     );
 }
+
+/// Pieces zipped with a buffer's `iter_mut` (either order, a part of the buffer, `skip`/`take`
+/// of it), with a range, with `.enumerate().take(n)` and `.skip(k).take(m)` after them, and a
+/// `break` in an `if` of a loop over numbered pieces (each was refused: the first two with no
+/// span, the last as a `break` outside a loop's body).
+#[gradient(wrt(x))]
+fn pieces_beside_buffers(x: &[f64], n: usize) -> f64 {
+    let mut out = vec![0.0; x.len() / 2 + 1];
+    for (o, p) in out.iter_mut().zip(x.chunks(2)) {
+        *o = p[0] * p[p.len() - 1];
+    }
+    for (p, o) in x.chunks_exact(2).zip(out[1..].iter_mut()) {
+        *o += p[1].sin();
+    }
+    for (o, w) in out.iter_mut().skip(1).take(2).zip(x.windows(3)) {
+        *o -= 0.5 * w[2] * w[0];
+    }
+    let mut acc = 0.0;
+    for (w, i) in x.windows(2).zip(0..n) {
+        acc += (i as f64 + 1.0) * (w[1] - w[0]).powi(2);
+    }
+    for (i, c) in x.chunks(3).enumerate().take(n) {
+        acc += i as f64 * c[0] + c[c.len() - 1].cos();
+    }
+    for c in x.chunks(2).skip(1).take(2) {
+        acc += c[0] * c[c.len() - 1];
+    }
+    for (i, c) in x.chunks(2).enumerate() {
+        if i >= n {
+            break;
+        }
+        acc += c[0].exp();
+    }
+    acc + out.iter().map(|v| v * v).sum::<f64>()
+}
+
+#[gradient(wrt(x))]
+fn pieces_beside_buffers_f32(x: &[f32], n: usize) -> f32 {
+    let mut out = vec![0.0f32; x.len() / 2];
+    for (p, o) in x.windows(2).zip(out.iter_mut()) {
+        *o = p[1] * p[0] + 1.5;
+    }
+    let mut acc = 0.0;
+    for (i, c) in x.chunks(2).enumerate().skip(1).take(n) {
+        acc += (i as f32) * c[0];
+    }
+    acc + out.iter().sum::<f32>()
+}
+
+#[test]
+fn pieces_beside_buffers_ranges_and_breaks() {
+    let x = [0.3, -0.7, 1.1, 0.4, -1.3, 0.9, 0.25];
+    for n in [0, 2, 5] {
+        check(
+            "pieces_beside_buffers",
+            &|x| pieces_beside_buffers(x, n),
+            &|x, g| pieces_beside_buffers_grad(x, n, g),
+            &x,
+        );
+        let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+        let mut g = vec![0.0f32; x.len()];
+        let v = pieces_beside_buffers_f32_grad(&x32, n, &mut g);
+        assert_eq!(v.to_bits(), pieces_beside_buffers_f32(&x32, n).to_bits());
+        for k in 0..x.len() {
+            let (mut a, mut b) = (x32.clone(), x32.clone());
+            a[k] += 1e-2;
+            b[k] -= 1e-2;
+            let fd = (pieces_beside_buffers_f32(&a, n) - pieces_beside_buffers_f32(&b, n)) / 2e-2;
+            assert!(
+                (fd - g[k]).abs() < 1e-2 * (1.0 + fd.abs()),
+                "f32 n={n} k={k}: {fd} vs {}",
+                g[k]
+            );
+        }
+    }
+}
+
+#[derive(Clone, Debug, grad::Params)]
+struct PieceLayer {
+    w: Vec<f64>,
+    b: f64,
+}
+
+#[derive(Clone, Debug, grad::Params)]
+struct PieceModel {
+    layers: Vec<PieceLayer>,
+}
+
+/// Pieces of a row of rows and of a model's layer's field (`img[i].windows(2)`,
+/// `layer.w.chunks(2)` in `for layer in &m.layers`, `m.layers[l].w.windows(2)`), also zipped
+/// with a buffer's `iter_mut` (were refused: "reads the differentiated rows .. by index").
+#[gradient(wrt(m))]
+fn pieces_of_layers(m: &PieceModel) -> f64 {
+    let mut acc = 0.0;
+    for layer in &m.layers {
+        for p in layer.w.windows(2) {
+            acc += p[0] * p[1];
+        }
+        for (k, p) in layer.w.chunks(2).enumerate().take(1) {
+            acc += (k as f64 + 0.5) * p[0];
+        }
+        let mut b = vec![0.0; layer.w.len()];
+        for (o, p) in b.iter_mut().zip(layer.w.windows(2)) {
+            *o = p[1] - p[0];
+        }
+        for (p, o) in layer.w.chunks_exact(2).zip(b.iter_mut()) {
+            *o += p[1] * layer.b;
+        }
+        acc += b.iter().map(|v| v * v).sum::<f64>();
+    }
+    for l in 0..m.layers.len() {
+        acc += m.layers[l].w.windows(2).map(|p| p[0] - p[1]).sum::<f64>();
+        let layer = &m.layers[l];
+        for p in layer.w.chunks(2) {
+            acc += p[0].sin();
+        }
+    }
+    acc
+}
+
+#[gradient]
+fn pieces_of_rows(img: &[Vec<f64>]) -> f64 {
+    let mut s = 0.0;
+    for row in img {
+        for w in row.windows(2) {
+            s += (w[1] - w[0]).powi(2);
+        }
+    }
+    for i in 0..img.len() {
+        s += img[i].windows(2).map(|w| (w[1] - w[0]).abs()).sum::<f64>();
+        for (k, c) in img[i].chunks(2).enumerate() {
+            s += k as f64 * c[0] * c[c.len() - 1];
+        }
+    }
+    s
+}
+
+#[test]
+fn pieces_of_rows_and_of_layers() {
+    use grad::Params;
+    let m = PieceModel {
+        layers: vec![
+            PieceLayer {
+                w: vec![0.5, 1.5, -0.3],
+                b: 0.1,
+            },
+            PieceLayer {
+                w: vec![0.2, 0.4, -0.6, 0.8],
+                b: 0.3,
+            },
+        ],
+    };
+    check(
+        "pieces_of_layers",
+        &|p| pieces_of_layers(&m.with_flat(p)),
+        &|p, g| {
+            let mut d = PieceModel::zeros_like(&m);
+            let v = pieces_of_layers_grad(&m.with_flat(p), &mut d);
+            g.copy_from_slice(&d.to_flat());
+            v
+        },
+        &m.to_flat(),
+    );
+    let shape = [3, 4, 2];
+    let rows = |p: &[f64]| -> Vec<Vec<f64>> {
+        let mut at = 0;
+        shape
+            .iter()
+            .map(|&n| {
+                at += n;
+                p[at - n..at].to_vec()
+            })
+            .collect()
+    };
+    check(
+        "pieces_of_rows",
+        &|p| pieces_of_rows(&rows(p)),
+        &|p, g| {
+            let mut d: Vec<Vec<f64>> = shape.iter().map(|&n| vec![f64::NAN; n]).collect();
+            let v = pieces_of_rows_grad(&rows(p), &mut d);
+            g.copy_from_slice(&d.concat());
+            v
+        },
+        &[0.5, 1.5, -0.3, 0.2, 0.4, 0.65, -0.9, 1.3, 0.05],
+    );
+}

@@ -996,9 +996,14 @@ pub fn pieces_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
             label: None,
             block: f.body.clone(),
         });
-        let body = pp.substitute(&block)?;
+        let syn::Expr::Block(body) = pp.substitute(&block)? else {
+            return None;
+        };
+        // The body's statements beside the `let`s, not in a block of their own: a `break` in
+        // an `if` of the body stays a statement of the loop's body.
+        let stmts = &body.block.stmts;
         let (label, n, count, lets) = (&f.label, &pp.n, &pp.count, &pp.lets);
-        return Some(syn::parse_quote!(#label for #n in 0..#count { #(#lets)* #body }));
+        return Some(syn::parse_quote!(#label for #n in 0..#count { #(#lets)* #(#stmts)* }));
     }
     let p = pat_ident(&f.pat)?;
     let start = crate::naming::hidden("start");
@@ -1030,7 +1035,10 @@ fn outer_adapter(e: &syn::Expr) -> Option<(syn::Expr, proc_macro2::TokenStream)>
     };
     let adapter = match (m.method.to_string().as_str(), m.args.first()) {
         ("rev", None) => quote!(rev()),
-        ("step_by", Some(k)) if m.args.len() == 1 => quote!(step_by(#k)),
+        ("step_by" | "take" | "skip", Some(k)) if m.args.len() == 1 => {
+            let method = &m.method;
+            quote!(#method(#k))
+        }
         _ => return None,
     };
     // Pieces underneath, through `enumerate` and other such adapters.
@@ -1041,7 +1049,7 @@ fn outer_adapter(e: &syn::Expr) -> Option<(syn::Expr, proc_macro2::TokenStream)>
         }
         match under {
             syn::Expr::MethodCall(a)
-                if ["enumerate", "rev", "step_by"]
+                if ["enumerate", "rev", "step_by", "take", "skip"]
                     .iter()
                     .any(|n| a.method == n) =>
             {
@@ -1062,11 +1070,22 @@ struct PiecePairs {
     count: proc_macro2::TokenStream,
     lets: Vec<proc_macro2::TokenStream>,
     pieces: Vec<(syn::Ident, syn::Ident, Pieces)>,
+    /// Elements of a buffer iterated by `iter_mut`, bound to a name the body reads as `*v`.
+    places: Vec<(syn::Ident, syn::Expr)>,
 }
 
 impl PiecePairs {
     fn substitute(&self, body: &syn::Expr) -> Option<syn::Expr> {
-        let mut body = body.clone();
+        let mut body = match body {
+            syn::Expr::Block(b) => b.clone(),
+            e => syn::parse_quote!({ #e }),
+        };
+        for (v, place) in &self.places {
+            if !elements_as_places(&mut body.block, v, place) {
+                return None;
+            }
+        }
+        let mut body = syn::Expr::Block(body);
         for (p, start, pc) in &self.pieces {
             body = substitute_piece(&body, p, start, pc)?;
         }
@@ -1084,8 +1103,27 @@ fn piece_pairs(e: &syn::Expr, pat: &syn::Pat) -> Option<PiecePairs> {
                 proc_macro2::TokenStream,
             )>,
         ),
+        // `out.iter_mut()`: each element a place the body writes through `*p`.
+        MutSlice(
+            Box<(
+                syn::Ident,
+                proc_macro2::TokenStream,
+                proc_macro2::TokenStream,
+            )>,
+        ),
+        // `0..n`, `a..=b`: the numbers, from the first.
+        Range(proc_macro2::TokenStream, proc_macro2::TokenStream),
         Index,
     }
+    let other_side = |e: &syn::Expr| -> Option<Side> {
+        if let Some(part) = mutable_slice(e) {
+            return Some(Side::MutSlice(Box::new(part)));
+        }
+        if let Some((lo, count)) = counted_range(e) {
+            return Some(Side::Range(lo, count));
+        }
+        Some(Side::Slice(Box::new(slice_part(e)?)))
+    };
     let syn::Pat::Tuple(t) = untyped(pat) else {
         return None;
     };
@@ -1099,17 +1137,14 @@ fn piece_pairs(e: &syn::Expr, pat: &syn::Pat) -> Option<PiecePairs> {
         // `w.iter().zip(x.chunks(k))`: a slice's elements with the pieces.
         ("zip", 1) if geometry(&m.receiver).is_none() => {
             geometry(&m.args[0])?;
-            [
-                Side::Slice(Box::new(slice_part(&m.receiver)?)),
-                Side::Pieces(&m.args[0]),
-            ]
+            [other_side(&m.receiver)?, Side::Pieces(&m.args[0])]
         }
         ("zip", 1) => {
             geometry(&m.receiver)?;
             let other = if geometry(&m.args[0]).is_some() {
                 Side::Pieces(&m.args[0])
             } else {
-                Side::Slice(Box::new(slice_part(&m.args[0])?))
+                other_side(&m.args[0])?
             };
             [Side::Pieces(&m.receiver), other]
         }
@@ -1123,6 +1158,7 @@ fn piece_pairs(e: &syn::Expr, pat: &syn::Pat) -> Option<PiecePairs> {
     let mut counts = Vec::new();
     let mut lets = Vec::new();
     let mut pieces_read = Vec::new();
+    let mut places = Vec::new();
     for (elem, side) in t.elems.iter().zip(&sides) {
         match side {
             Side::Pieces(src) => {
@@ -1158,6 +1194,29 @@ fn piece_pairs(e: &syn::Expr, pat: &syn::Pat) -> Option<PiecePairs> {
                     _ => return None,
                 }
             }
+            Side::MutSlice(part) => {
+                let (y, lo, hi) = &**part;
+                counts.push(quote!((#hi - #lo)));
+                match untyped(elem) {
+                    syn::Pat::Wild(_) => {}
+                    // `*v` is the element, a place in `y`.
+                    syn::Pat::Ident(v) if v.subpat.is_none() && v.by_ref.is_none() => {
+                        places.push((v.ident.clone(), syn::parse_quote!(#y[#lo + #n])));
+                    }
+                    _ => return None,
+                }
+            }
+            Side::Range(lo, count) => {
+                counts.push(count.clone());
+                match untyped(elem) {
+                    syn::Pat::Wild(_) => {}
+                    syn::Pat::Ident(v) if v.subpat.is_none() && v.by_ref.is_none() => {
+                        let v = &v.ident;
+                        lets.push(quote!(let #v = #lo + #n;));
+                    }
+                    _ => return None,
+                }
+            }
             Side::Index => match untyped(elem) {
                 syn::Pat::Wild(_) => {}
                 syn::Pat::Ident(i) if i.subpat.is_none() && i.by_ref.is_none() => {
@@ -1178,6 +1237,7 @@ fn piece_pairs(e: &syn::Expr, pat: &syn::Pat) -> Option<PiecePairs> {
         count,
         lets,
         pieces: pieces_read,
+        places,
     })
 }
 
@@ -1372,6 +1432,47 @@ fn slice_part(
         }
         _ => None,
     }
+}
+
+/// `y.iter_mut()` (of a part `y[a..b]` too, or with `.skip(a)`/`.take(n)` after it): the buffer
+/// and the first and past-the-last positions it gives.
+fn mutable_slice(
+    e: &syn::Expr,
+) -> Option<(
+    syn::Ident,
+    proc_macro2::TokenStream,
+    proc_macro2::TokenStream,
+)> {
+    let syn::Expr::MethodCall(m) = e else {
+        return None;
+    };
+    match (m.method.to_string().as_str(), m.args.first()) {
+        ("iter_mut", None) => mutable_part(&m.receiver),
+        ("skip", Some(a)) if m.args.len() == 1 => {
+            let (y, lo, hi) = mutable_slice(&m.receiver)?;
+            Some((y, quote!((#lo + (#a)).min(#hi)), hi))
+        }
+        ("take", Some(n)) if m.args.len() == 1 => {
+            let (y, lo, hi) = mutable_slice(&m.receiver)?;
+            let hi = quote!((#lo + (#n)).min(#hi));
+            Some((y, lo, hi))
+        }
+        _ => None,
+    }
+}
+
+/// A range of integers `a..b` (`a..=b`, in parentheses too) beside pieces: its first number and
+/// how many it has.
+fn counted_range(e: &syn::Expr) -> Option<(proc_macro2::TokenStream, proc_macro2::TokenStream)> {
+    let e = match e {
+        syn::Expr::Paren(p) => &*p.expr,
+        e => e,
+    };
+    let syn::Expr::Range(r) = e else {
+        return None;
+    };
+    let lo = r.start.as_ref()?;
+    range_len(e).map(|n| (quote!((#lo)), n))
 }
 
 /// `a` and `b` of `x[a..b]` (`0`, `x.len()` when open; `b + 1` for `a..=b`).
