@@ -3147,7 +3147,65 @@ impl<'a> FnGen<'a> {
             self.rng.pick(&fs).clone()
         };
         let xm = xiv.mag().max(1.0);
-        let bound = match self.rng.below(34) {
+        let bound = match self.rng.below(36) {
+            35 => {
+                // A `Vec` of tuples of floats (read by field, by pattern, by a closure), and a
+                // local matrix's rows bound by slice patterns.
+                let b = self.fresh("b");
+                Self::line(out, ind, &format!("let mut {n}: {FLT} = 0.0;"));
+                match self.rng.below(3) {
+                    0 => {
+                        Self::line(
+                            out,
+                            ind,
+                            &format!("let {b}: Vec<({FLT}, {FLT})> = {xs}.iter().map(|{q}| ({q} * {ee}, {q} + 0.5)).collect();"),
+                        );
+                        Self::line(
+                            out,
+                            ind,
+                            &format!("{n} += {b}.iter().map(|&({q}, {r})| {q} * {r}).sum::<{FLT}>() + {b}[0].1;"),
+                        );
+                    }
+                    1 => {
+                        Self::line(
+                            out,
+                            ind,
+                            &format!("let {b}: Vec<({FLT}, {FLT})> = {xs}.iter().map(|{q}| ({q} - 0.5, {q} * {ee})).collect();"),
+                        );
+                        Self::line(
+                            out,
+                            ind,
+                            &format!("for ({f}, &({q}, {r})) in {b}.iter().enumerate() {{ {n} += ({q} - {r} * {ee}) * 0.5 + {f} as {FLT} * 0.25; }}"),
+                        );
+                    }
+                    _ => {
+                        Self::line(
+                            out,
+                            ind,
+                            &format!("let {b}: Vec<[{FLT}; 2]> = {xs}.chunks_exact(2).map(|{f}| [{f}[0] * {ee}, {f}[1]]).collect();"),
+                        );
+                        Self::line(
+                            out,
+                            ind,
+                            &format!("for &[{q}, {r}] in {b}.iter() {{ {n} += {q} * {r}; }}"),
+                        );
+                    }
+                }
+                6.0 * m * (m + 0.5) + m + 0.5
+            }
+            34 => {
+                // Slice patterns on pieces, and a body binding the piece's name again.
+                Self::line(out, ind, &format!("let mut {n}: {FLT} = 0.0;"));
+                let line = match self.rng.below(5) {
+                    0 => format!("for {f} in {xs}.windows(2) {{ if let [{q}, {r}] = {f} {{ {n} += {q} * {r} * {ee}; }} }}"),
+                    1 => format!("for {f} in {xs}.chunks(2) {{ if let &[{q}, {r}] = {f} {{ {n} += {q} - {r} * {ee}; }} else {{ {n} += {f}[0]; }} }}"),
+                    2 => format!("for {f} in {xs}.chunks_exact(2) {{ let [{q}, {r}] = {f} else {{ continue }}; {n} += {q} * {ee} + {r}; }}"),
+                    3 => format!("for {f} in {xs}.windows(2) {{ let {f} = {f}[1] - {f}[0] * {ee}; {n} += {f}; }}"),
+                    _ => format!("for {f} in {xs}.chunks(3) {{ {n} += match {f} {{ [{q}, .., {r}] => {q} * {r}, [{q}] => {q} * {ee}, _ => 0.0 }}; }}"),
+                };
+                Self::line(out, ind, &line);
+                6.0 * (m * m + 2.0 * m)
+            }
             32 => {
                 // Pieces zipped with a buffer's `iter_mut`, either order, a part of it.
                 let (b, o) = (self.fresh("b"), self.fresh("o"));

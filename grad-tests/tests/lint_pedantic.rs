@@ -2007,3 +2007,66 @@ fn fifteenth_round_forms_run() {
     assert_eq!(v.to_bits(), value.to_bits());
     assert!((dv - grad[0]).abs() <= 1e-9 * (1.0 + grad[0].abs()));
 }
+
+/// The forms of the sixteenth round: pieces zipped with a buffer's `iter_mut` and with a range,
+/// numbered pieces with `take` and a `break`, slice patterns on pieces and a rebound piece name,
+/// pieces of a row of rows, a `Vec` of tuples of floats and a local matrix's rows bound by slice
+/// patterns (and forward mode).
+#[allow(clippy::cast_precision_loss, clippy::needless_range_loop)]
+#[gradient(jvp, wrt(w, img))]
+fn sixteenth_round_forms(w: &[f64], img: &[Vec<f64>], n: usize) -> f64 {
+    let mut out = vec![0.0; w.len() / 2 + 1];
+    for (o, p) in out.iter_mut().zip(w.chunks(2)) {
+        *o = p[0] * p[p.len() - 1];
+    }
+    let mut acc = 0.0;
+    for (p, i) in w.windows(2).zip(0..n) {
+        acc += (i as f64 + 1.0) * p[1];
+    }
+    for (i, c) in w.chunks(2).enumerate() {
+        if i >= n {
+            break;
+        }
+        acc += c[0];
+    }
+    for c in w.chunks(2) {
+        if let [a, b] = c {
+            acc += a * b;
+        }
+    }
+    for p in w.windows(2) {
+        let p = p[1] - p[0];
+        acc += p * p;
+    }
+    for i in 0..img.len() {
+        acc += img[i].windows(2).map(|q| q[1] - q[0]).sum::<f64>();
+    }
+    let pairs: Vec<(f64, f64)> = w.chunks(2).map(|c| (c[0], c[c.len() - 1])).collect();
+    for &(a, b) in &pairs {
+        acc += a * b;
+    }
+    let pts: Vec<[f64; 2]> = w.chunks_exact(2).map(|c| [c[0], c[1]]).collect();
+    for &[a, b] in &pts {
+        acc += a - b;
+    }
+    acc + out.iter().sum::<f64>() + pairs[0].1
+}
+
+#[test]
+fn sixteenth_round_forms_run() {
+    let w = [0.3, -0.7, 1.1, 0.4, 0.9, -0.2];
+    let img = vec![vec![0.5, 1.0, -0.5], vec![0.25, 2.0]];
+    let mut grad = [0.0; 6];
+    let mut d_img = vec![vec![0.0; 3], vec![0.0; 2]];
+    let value = sixteenth_round_forms_grad(&w, &img, 2, &mut grad, &mut d_img);
+    assert_eq!(
+        value.to_bits(),
+        sixteenth_round_forms(&w, &img, 2).to_bits()
+    );
+    assert!(grad.iter().all(|g| g.is_finite()));
+    let tangent_img = vec![vec![0.0; 3], vec![0.0; 2]];
+    let (v, dv) =
+        sixteenth_round_forms_jvp(&w, &img, 2, &[1.0, 0.0, 0.0, 0.0, 0.0, 0.0], &tangent_img);
+    assert_eq!(v.to_bits(), value.to_bits());
+    assert!((dv - grad[0]).abs() <= 1e-9 * (1.0 + grad[0].abs()));
+}

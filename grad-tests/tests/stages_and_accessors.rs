@@ -1323,3 +1323,144 @@ fn pieces_of_rows_and_of_layers() {
         &[0.5, 1.5, -0.3, 0.2, 0.4, 0.65, -0.9, 1.3, 0.05],
     );
 }
+
+/// Slice patterns on pieces (`if let [a, b] = w`, `&[a, b]`, `[first, .., last]`, `let [a, b]
+/// = c else { continue };`, `match c { [a, b, c] => .., [a, b] => .., _ => .. }`, also on a
+/// named part), and a body that binds the piece's name again (`let p = p[1] - p[0];`, a `match`
+/// arm's `c`): each was refused with no span.
+#[gradient]
+fn slice_patterns_of_pieces(w: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for pair in w.windows(2) {
+        if let &[a, b] = pair {
+            s += a * b;
+        }
+    }
+    for c in w.chunks(2) {
+        if let [a, b] = c {
+            s += (a - b).powi(2);
+        } else {
+            s += c[0].sin();
+        }
+    }
+    for t in w.windows(3) {
+        if let [first, .., last] = t {
+            s += first * last;
+        }
+    }
+    for c in w.chunks_exact(2) {
+        let [a, b] = c else { continue };
+        s += a / (1.0 + b * b);
+    }
+    for c in w.chunks(3) {
+        s += match c {
+            [a, b, c] => a * b * c,
+            [a, b] => a + b,
+            _ => 0.0,
+        };
+    }
+    for p in w.windows(2) {
+        let p = p[1] - p[0];
+        s += p * p;
+    }
+    s += w
+        .windows(2)
+        .map(|q| {
+            let q = q[1] * q[0];
+            q.sin()
+        })
+        .sum::<f64>();
+    let v = &w[1..4];
+    if let [a, b, c] = v {
+        s += a * c - b;
+    }
+    s
+}
+
+#[test]
+fn slice_patterns_on_pieces_and_rebound_piece_names() {
+    for x in [
+        &[0.3, -1.2, 0.7, 2.0, 1.1, -0.4, 0.9][..],
+        &[0.3, -1.2, 0.7, 2.0, 1.1, -0.4][..],
+    ] {
+        check(
+            "slice_patterns_of_pieces",
+            &slice_patterns_of_pieces,
+            &slice_patterns_of_pieces_grad,
+            x,
+        );
+    }
+}
+
+/// `Vec`s of tuples of floats built from differentiated values (collected from a `map` whose
+/// closure gives a tuple, from a `zip`, `vec![(0.0, 0.0); n]` written later, typed or not) and
+/// read as people read them (`pts[i].0`, `let (a, b) = pts[i];`, `for &(a, b) in &pts`, `for (i,
+/// p) in pts.iter().enumerate()`, `pts.iter().map(|p| p.0 * p.1)`): held as rows of arrays (were
+/// refused with no span); and a local matrix's rows bound by slice patterns (`for &[a, b] in
+/// pts.iter()`, `for [a, b] in &pts`, `.map(|&[a, b]| ..)`), which were refused too.
+#[gradient(wrt(x))]
+fn tuples_of_floats_in_vecs(x: &[f64], t: &[f64]) -> f64 {
+    let pairs: Vec<(f64, f64)> = x.chunks(2).map(|c| (c[0], c[c.len() - 1])).collect();
+    let mut s =
+        pairs.iter().map(|&(a, b)| a * b).sum::<f64>() + pairs.iter().map(|p| p.0).sum::<f64>();
+    for &(a, b) in &pairs {
+        s += a - b * b;
+    }
+    for (i, p) in pairs.iter().enumerate() {
+        s += i as f64 * p.1;
+    }
+    for i in 0..pairs.len() {
+        let (a, b) = pairs[i];
+        s += a * pairs[i].1 + b;
+    }
+    let scaled: Vec<(f64, f64)> = t.iter().map(|ti| (x[0] * ti, x[1] + ti)).collect();
+    for w in 0..scaled.len() {
+        s += (scaled[w].0 - scaled[w].1).powi(2);
+    }
+    let zipped = x
+        .iter()
+        .copied()
+        .zip(t.iter().copied())
+        .collect::<Vec<(f64, f64)>>();
+    s += zipped.iter().map(|(a, b)| a * b).sum::<f64>();
+    let mut q = vec![(0.0, 0.0); 3];
+    for i in 0..3 {
+        q[i] = (x[i] * 2.0, x[i + 1]);
+    }
+    q[1].0 += x[0];
+    let mut best = 0.0;
+    for (a, b) in &q {
+        if *a > best {
+            best = *b;
+        }
+    }
+    let pts: Vec<[f64; 2]> = x.chunks_exact(2).map(|c| [c[0], c[1]]).collect();
+    for &[a, b] in pts.iter() {
+        s += a * b;
+    }
+    for [a, b] in &pts {
+        s += a * *b;
+    }
+    for (i, &[a, _]) in pts.iter().enumerate() {
+        s += a * i as f64;
+    }
+    s + best
+        + q.iter().map(|p| p.0 * p.1).sum::<f64>()
+        + pts.iter().map(|&[a, b]| a - b).sum::<f64>()
+}
+
+#[test]
+fn tuples_of_floats_in_vecs_and_slice_patterns_of_rows() {
+    let t = [0.5, 1.5, -0.25];
+    for x in [
+        &[0.3, -1.2, 0.7, 2.0, 1.1, -0.4, 0.9][..],
+        &[1.3, 0.2, -0.7, 0.5][..],
+    ] {
+        check(
+            "tuples_of_floats_in_vecs",
+            &|x| tuples_of_floats_in_vecs(x, &t),
+            &|x, g| tuples_of_floats_in_vecs_grad(x, &t, g),
+            x,
+        );
+    }
+}

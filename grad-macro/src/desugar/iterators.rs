@@ -909,7 +909,8 @@ fn substitute_piece(
         fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
             let is_p = |e: &syn::Expr| matches!(e, syn::Expr::Path(q) if q.path.is_ident(self.p));
             match e {
-                syn::Expr::Index(ix) if is_p(&ix.expr) => {
+                // `p[i]`, also `(p)[i]` (a slice pattern's `let` reads so).
+                syn::Expr::Index(ix) if is_p(super::unparen(&ix.expr)) => {
                     self.visit_expr_mut(&mut ix.index);
                     let (x, s, i) = (&self.pc.data, self.start, &ix.index);
                     *e = syn::parse_quote!(#x[#s + (#i)]);
@@ -945,8 +946,13 @@ fn substitute_piece(
         }
     }
     let mut body = body.clone();
-    // What the pieces read means what it means before the loop, whatever the body declares.
+    // What the pieces read means what it means before the loop, whatever the body declares;
+    // and a name the body binds again (`let p = p[1] - p[0];`, a `match` arm's `[a, p]`) is
+    // not the piece where it is bound.
     let (data, len) = (&pc.data, &pc.len);
+    if !crate::desugar::sub_slices::unshadow_expr(&mut body, p) {
+        return None;
+    }
     for name in crate::desugar::sub_slices::names_in(&quote!(#data #len)) {
         if !crate::desugar::sub_slices::unshadow_expr(&mut body, &name) {
             return None;
@@ -1476,7 +1482,7 @@ fn counted_range(e: &syn::Expr) -> Option<(proc_macro2::TokenStream, proc_macro2
 }
 
 /// `a` and `b` of `x[a..b]` (`0`, `x.len()` when open; `b + 1` for `a..=b`).
-pub(super) fn range_bounds(
+pub(crate) fn range_bounds(
     x: &syn::Expr,
     r: &syn::ExprRange,
 ) -> (proc_macro2::TokenStream, proc_macro2::TokenStream) {

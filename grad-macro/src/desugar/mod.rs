@@ -24,6 +24,7 @@ mod ranges;
 mod refs;
 mod returns;
 pub mod sub_slices;
+mod tuple_rows;
 mod tuple_values;
 pub(crate) mod tuples;
 mod vector_calls;
@@ -106,6 +107,12 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
         .filter(|p| !matches!(p.class, crate::sig::ParamClass::FloatSeq(_)))
         .map(|p| p.ident.to_string())
         .collect();
+    let inactive_params = sig
+        .params
+        .iter()
+        .filter(|p| !p.active)
+        .map(|p| p.ident.to_string())
+        .collect();
     let float_params = sig
         .params
         .iter()
@@ -151,6 +158,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
         float_params,
         float_names,
         data_names,
+        inactive_params,
     }
     .visit_block_mut(&mut item.block);
 }
@@ -481,6 +489,8 @@ struct Desugar<'e> {
     float_names: std::collections::HashSet<String>,
     /// The locals that hold data by their `let`s (see `hoist::data_names`).
     data_names: std::collections::HashSet<String>,
+    /// The parameters not differentiated (left out by `wrt`, or of no float type).
+    inactive_params: std::collections::HashSet<String>,
 }
 
 /// `e` without the parentheses around it.
@@ -1065,7 +1075,13 @@ impl Desugar<'_> {
                             .or_else(|| {
                                 // The statements still to come are in `work`, last first.
                                 work.reverse();
-                                let m = tuples::matrix_let(l, &mut work, &self.float_names)
+                                let differentiated: std::collections::HashSet<String> = self
+                                    .float_names
+                                    .difference(&self.inactive_params)
+                                    .cloned()
+                                    .collect();
+                                let m = tuple_rows::tuple_rows_let(l, &mut work, &differentiated)
+                                    .or_else(|| tuples::matrix_let(l, &mut work, &self.float_names))
                                     .or_else(|| tuple_values::tuple_local(l, &mut work))
                                     .or_else(|| tuple_values::struct_local(l, &mut work))
                                     .or_else(|| refs::mut_ref_let(l, &mut work))
@@ -1602,6 +1618,24 @@ pub(crate) fn place_of(mut e: &syn::Expr) -> &syn::Expr {
             _ => return e,
         };
     }
+}
+
+/// `x[a..b]` (a part of a slice named `x`, any kind of range): `x` and the positions `a` and `b`.
+pub(crate) fn part_of_name(
+    e: &syn::Expr,
+) -> Option<(
+    &syn::Expr,
+    proc_macro2::TokenStream,
+    proc_macro2::TokenStream,
+)> {
+    let syn::Expr::Index(ix) = e else {
+        return None;
+    };
+    let (x @ syn::Expr::Path(_), syn::Expr::Range(r)) = (&*ix.expr, &*ix.index) else {
+        return None;
+    };
+    let (lo, hi) = iterators::range_bounds(x, r);
+    Some((x, lo, hi))
 }
 
 /// `value; len`, the body of `vec![value; len]`.

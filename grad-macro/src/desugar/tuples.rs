@@ -949,7 +949,12 @@ impl syn::visit_mut::VisitMut for MatUses<'_> {
         let is_m = |e: &syn::Expr| matches!(e, syn::Expr::Path(p) if p.path.is_ident(self.name));
         match e {
             syn::Expr::Index(outer) => {
-                if let syn::Expr::Index(inner) = &mut *outer.expr {
+                // `m[i][j]`, also `(m[i])[j]` (a slice pattern's `let` reads so).
+                let mut row = &mut *outer.expr;
+                while let syn::Expr::Paren(p) = row {
+                    row = &mut p.expr;
+                }
+                if let syn::Expr::Index(inner) = row {
                     if is_m(&inner.expr) {
                         self.visit_expr_mut(&mut inner.index);
                         self.visit_expr_mut(&mut outer.index);
@@ -1096,21 +1101,60 @@ impl MatUses<'_> {
         let [p] = c.inputs.iter().collect::<Vec<_>>()[..] else {
             return None;
         };
-        let syn::Pat::Ident(row) = p else {
-            return None;
-        };
-        if row.by_ref.is_some()
-            || row.subpat.is_some()
-            || !matches!(c.output, syn::ReturnType::Default)
-        {
+        if !matches!(c.output, syn::ReturnType::Default) {
             return None;
         }
         let r = crate::naming::fresh("row");
-        let (flat, cols, rows, name, body) =
-            (self.flat, &self.cols, &self.rows, &row.ident, &c.body);
+        let (rows, body) = (&self.rows, &c.body);
+        let view = self.row_view(p, &r, false)?;
         Some(syn::parse_quote! {
-            (0..#rows).map(|#r| { let #name = &#flat[#r * #cols..#r * #cols + #cols]; #body })
+            (0..#rows).map(|#r| { #(#view)* #body })
         })
+    }
+
+    /// The `let`s that bind a row pattern to row `r`: a name to a view of the flat buffer
+    /// (`&mut` for the mutable forms), and a slice pattern's names (`&[a, b]`, `[a, b]`) to its
+    /// elements (by value behind `&`, else as references, as the pattern binds them).
+    fn row_view(&self, pat: &syn::Pat, r: &syn::Ident, mutable: bool) -> Option<Vec<syn::Stmt>> {
+        let (flat, c) = (self.flat, &self.cols);
+        let (pat, by_value) = match pat {
+            syn::Pat::Reference(re) if re.mutability.is_none() && !mutable => (&*re.pat, true),
+            p => (p, false),
+        };
+        match pat {
+            // (`&row`, a copy of the row, is read as the view too: the same elements.)
+            syn::Pat::Ident(row) => {
+                if row.by_ref.is_some() || row.subpat.is_some() {
+                    return None;
+                }
+                let name = &row.ident;
+                Some(vec![if mutable {
+                    syn::parse_quote!(let #name = &mut #flat[#r * #c..#r * #c + #c];)
+                } else {
+                    syn::parse_quote!(let #name = &#flat[#r * #c..#r * #c + #c];)
+                }])
+            }
+            // (A `for` pattern is irrefutable: the row has as many elements as it names.)
+            syn::Pat::Slice(sp) if !mutable => {
+                let mut out = Vec::new();
+                for (k, p) in sp.elems.iter().enumerate() {
+                    match p {
+                        syn::Pat::Wild(_) => {}
+                        syn::Pat::Ident(i) if i.subpat.is_none() && i.by_ref.is_none() => {
+                            let name = &i.ident;
+                            out.push(if by_value {
+                                syn::parse_quote!(let #name = #flat[#r * #c + #k];)
+                            } else {
+                                syn::parse_quote!(let #name = &#flat[#r * #c + #k];)
+                            });
+                        }
+                        _ => return None,
+                    }
+                }
+                Some(out)
+            }
+            _ => None,
+        }
     }
 
     /// `&m`, `m.iter()` (`Some(false)`), `&mut m`, `m.iter_mut()` (`Some(true)`).
@@ -1137,20 +1181,9 @@ impl MatUses<'_> {
         row: &syn::Pat,
     ) -> Option<syn::Expr> {
         let mutable = self.rows_source(source)?;
-        let syn::Pat::Ident(row) = row else {
-            return None;
-        };
-        if row.by_ref.is_some() || row.subpat.is_some() {
-            return None;
-        }
         let r = crate::naming::fresh("row");
-        let (flat, c, rows, label, body) = (self.flat, &self.cols, &self.rows, &f.label, &f.body);
-        let name = &row.ident;
-        let view: syn::Stmt = if mutable {
-            syn::parse_quote!(let #name = &mut #flat[#r * #c..#r * #c + #c];)
-        } else {
-            syn::parse_quote!(let #name = &#flat[#r * #c..#r * #c + #c];)
-        };
+        let (rows, label, body) = (&self.rows, &f.label, &f.body);
+        let view = self.row_view(row, &r, mutable)?;
         let (count, other): (Option<syn::Stmt>, _) = match beside {
             Beside::Nothing => (None, None),
             Beside::Count(p) => (Some(syn::parse_quote!(let #p = #r;)), None),
@@ -1166,7 +1199,7 @@ impl MatUses<'_> {
             None => quote::quote!(#rows),
         };
         let stmts = &body.stmts;
-        Some(syn::parse_quote!(#label for #r in 0..#end { #count #view #(#stmts)* }))
+        Some(syn::parse_quote!(#label for #r in 0..#end { #count #(#view)* #(#stmts)* }))
     }
 }
 
@@ -1274,6 +1307,17 @@ pub fn array_pattern_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
         let value: syn::Expr = match (e, rest) {
             (syn::Expr::Array(a), None) if a.elems.len() == n => a.elems[k].clone(),
             (syn::Expr::Array(_), _) => return None,
+            // A part `x[a..b]` (a piece of `windows`/`chunks`): `x` read from `a`.
+            (syn::Expr::Index(_), _) if super::part_of_name(e).is_some() => {
+                let (x, lo, hi) = super::part_of_name(e)?;
+                match rest {
+                    Some(r) if k > r => {
+                        let back = n - k;
+                        syn::parse_quote!(#x[#hi - #back])
+                    }
+                    _ => syn::parse_quote!(#x[#lo + #k]),
+                }
+            }
             (syn::Expr::Path(_) | syn::Expr::Index(_) | syn::Expr::Field(_), Some(r)) if k > r => {
                 let back = n - k;
                 syn::parse_quote!((#e)[(#e).len() - #back])

@@ -1631,13 +1631,22 @@ fn slice_pattern_by_index(
         }
         return Some((syn::parse_quote!(Some(_)), vec![(id.ident.clone(), e)]));
     }
+    // `&[a, b]`: the same names, bound by value.
+    if let syn::Pat::Reference(r) = pat {
+        let (inner, elems) = slice_pattern_by_index(&r.pat, data)?;
+        let mut wild = r.clone();
+        *wild.pat = inner;
+        return Some((syn::Pat::Reference(wild), elems));
+    }
     let syn::Pat::Slice(sp) = pat else {
         return None;
     };
     let place = crate::desugar::place_of(data);
-    if !matches!(place, syn::Expr::Path(_) | syn::Expr::Field(_)) {
-        return None;
-    }
+    // A part `x[a..b]` (a piece of `windows`/`chunks`, a view): `x` from position `a`.
+    let part = match place {
+        syn::Expr::Path(_) | syn::Expr::Field(_) => None,
+        _ => Some(crate::desugar::part_of_name(place)?),
+    };
     let rest = sp.elems.iter().position(|p| matches!(p, syn::Pat::Rest(_)));
     let n = sp.elems.len();
     let mut wild = sp.clone();
@@ -1645,17 +1654,16 @@ fn slice_pattern_by_index(
     for (k, p) in wild.elems.iter_mut().enumerate() {
         match p {
             syn::Pat::Ident(i) if i.subpat.is_none() && i.by_ref.is_none() => {
-                let e: syn::Expr = match rest {
-                    Some(r) if k > r => {
-                        let back = n - k;
+                let back = n - k;
+                let e: syn::Expr = match (rest, &part) {
+                    (Some(r), None) if k > r => {
                         syn::parse_quote!((#place)[(#place).len() - #back])
                     }
-                    _ => syn::parse_quote!((#place)[#k]),
+                    (Some(r), Some((x, _, hi))) if k > r => syn::parse_quote!(#x[#hi - #back]),
+                    (_, None) => syn::parse_quote!((#place)[#k]),
+                    (_, Some((x, lo, _))) => syn::parse_quote!(#x[#lo + #k]),
                 };
-                if quote!(#place)
-                    .into_iter()
-                    .any(|t| matches!(&t, proc_macro2::TokenTree::Ident(x) if *x == i.ident))
-                {
+                if crate::naming::mentions(quote!(#data), &|x| *x == i.ident) {
                     return None;
                 }
                 elems.push((i.ident.clone(), e));
