@@ -493,6 +493,30 @@ struct Desugar<'e> {
     inactive_params: std::collections::HashSet<String>,
 }
 
+impl Desugar<'_> {
+    /// `v = ..collect();` (typed by the function's float type: the name's prefix and the type)
+    /// or `v = x[a..b].to_vec();` (`x.to_vec()`, `.to_owned()`: no type needed) of a buffer of
+    /// floats `v`, whose new value is a buffer made by the right side.
+    fn new_buffer(&self, a: &syn::ExprAssign) -> Option<(&'static str, Option<&syn::Type>)> {
+        let float_buffer = matches!(&*a.left, syn::Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.float_names.contains(&i.to_string())));
+        let syn::Expr::MethodCall(m) = &*a.right else {
+            return None;
+        };
+        if !float_buffer || !m.args.is_empty() {
+            return None;
+        }
+        if m.method == "collect" {
+            return Some(("collected", Some(self.ret.as_ref()?)));
+        }
+        let part = match &*m.receiver {
+            syn::Expr::Path(_) => true,
+            syn::Expr::Index(ix) => matches!(&*ix.index, syn::Expr::Range(_)),
+            _ => false,
+        };
+        ((m.method == "to_vec" || m.method == "to_owned") && part).then_some(("copied", None))
+    }
+}
+
 /// `e` without the parentheses around it.
 pub fn unparen(mut e: &syn::Expr) -> &syn::Expr {
     while let syn::Expr::Paren(p) = e {
@@ -1112,40 +1136,17 @@ impl Desugar<'_> {
                         }
                     }
                 },
-                // `v = v.iter().zip(x).map(..).collect();` into a buffer of floats: `let t:
-                // Vec<T> = ..collect(); v = t;`, a collected buffer then a new value of `v`.
-                syn::Stmt::Expr(syn::Expr::Assign(a), Some(_))
-                    if self.ret.is_some()
-                        && matches!(&*a.left, syn::Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.float_names.contains(&i.to_string())))
-                        && matches!(&*a.right, syn::Expr::MethodCall(m) if m.method == "collect" && m.args.is_empty()) =>
-                {
-                    let t = crate::naming::fresh("collected");
-                    let (left, right, ty) = (&a.left, &a.right, &self.ret);
-                    let made: [syn::Stmt; 2] = [
-                        syn::parse_quote!(let #t: ::std::vec::Vec<#ty> = #right;),
-                        syn::parse_quote!(#left = #t;),
-                    ];
-                    work.extend(made.into_iter().rev());
-                }
-                // `v = x[a..b].to_vec();` (`x.to_vec()`, `.to_owned()`) into a buffer of floats:
-                // `let t = x[a..b].to_vec(); v = t;`, a copy then a new value of `v`.
-                syn::Stmt::Expr(syn::Expr::Assign(a), Some(_))
-                    if matches!(&*a.left, syn::Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.float_names.contains(&i.to_string())))
-                        && matches!(&*a.right, syn::Expr::MethodCall(m)
-                        if (m.method == "to_vec" || m.method == "to_owned")
-                            && m.args.is_empty()
-                            && match &*m.receiver {
-                                syn::Expr::Path(_) => true,
-                                syn::Expr::Index(ix) => matches!(&*ix.index, syn::Expr::Range(_)),
-                                _ => false,
-                            }) =>
-                {
-                    let t = crate::naming::fresh("copied");
+                // `v = v.iter().zip(x).map(..).collect();` or `v = x[a..b].to_vec();` into a
+                // buffer of floats: `let t = ..; v = t;`, a new buffer then a new value of `v`.
+                syn::Stmt::Expr(syn::Expr::Assign(a), Some(_)) if self.new_buffer(a).is_some() => {
+                    let (prefix, ty) = self.new_buffer(a).expect("checked just above");
+                    let t = crate::naming::fresh(prefix);
                     let (left, right) = (&a.left, &a.right);
-                    let made: [syn::Stmt; 2] = [
-                        syn::parse_quote!(let #t = #right;),
-                        syn::parse_quote!(#left = #t;),
-                    ];
+                    let first: syn::Stmt = match ty {
+                        Some(ty) => syn::parse_quote!(let #t: ::std::vec::Vec<#ty> = #right;),
+                        None => syn::parse_quote!(let #t = #right;),
+                    };
+                    let made: [syn::Stmt; 2] = [first, syn::parse_quote!(#left = #t;)];
                     work.extend(made.into_iter().rev());
                 }
                 // `v.reverse();` of a buffer of floats: its elements swapped pairwise.
