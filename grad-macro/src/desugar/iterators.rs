@@ -1110,13 +1110,7 @@ fn piece_pairs(e: &syn::Expr, pat: &syn::Pat) -> Option<PiecePairs> {
             )>,
         ),
         // `out.iter_mut()`: each element a place the body writes through `*p`.
-        MutSlice(
-            Box<(
-                syn::Ident,
-                proc_macro2::TokenStream,
-                proc_macro2::TokenStream,
-            )>,
-        ),
+        MutSlice(Box<BufferPart>),
         // `0..n`, `a..=b`: the numbers, from the first.
         Range(proc_macro2::TokenStream, proc_macro2::TokenStream),
         Index,
@@ -1442,13 +1436,7 @@ fn slice_part(
 
 /// `y.iter_mut()` (of a part `y[a..b]` too, or with `.skip(a)`/`.take(n)` after it): the buffer
 /// and the first and past-the-last positions it gives.
-fn mutable_slice(
-    e: &syn::Expr,
-) -> Option<(
-    syn::Ident,
-    proc_macro2::TokenStream,
-    proc_macro2::TokenStream,
-)> {
+fn mutable_slice(e: &syn::Expr) -> Option<BufferPart> {
     let syn::Expr::MethodCall(m) = e else {
         return None;
     };
@@ -2059,15 +2047,16 @@ pub fn iter_mut_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
     Some(syn::parse_quote!(#label for #pos in #range { #bind #(#stmts)* }))
 }
 
-/// `x` or a part of it `x[a..b]` (`x[a..]`, `x[..=b]`): the name and the positions it spans,
-/// the bounds evaluated where the loop starts.
-pub(super) fn mutable_part(
-    e: &syn::Expr,
-) -> Option<(
+/// A buffer written through `iter_mut`: its name, and the first and past-the-last positions.
+pub(super) type BufferPart = (
     syn::Ident,
     proc_macro2::TokenStream,
     proc_macro2::TokenStream,
-)> {
+);
+
+/// `x` or a part of it `x[a..b]` (`x[a..]`, `x[..=b]`): the name and the positions it spans,
+/// the bounds evaluated where the loop starts.
+pub(super) fn mutable_part(e: &syn::Expr) -> Option<BufferPart> {
     let name = |e: &syn::Expr| match e {
         syn::Expr::Path(p) => p.path.get_ident().cloned(),
         _ => None,
