@@ -680,7 +680,7 @@ fn pieces_of_rows(item: &syn::ItemFn, rows: &[Rows]) -> syn::ItemFn {
         fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
             let of_rows = |x: &syn::Expr| {
                 matches!(x, syn::Expr::MethodCall(m)
-                    if ["windows", "chunks", "chunks_exact"].iter().any(|n| m.method == n)
+                    if is_pieces(&m.method)
                         && self.0.iter().any(|r| is_name(&m.receiver, &r.ident)))
             };
             // `p.iter().zip(p.iter().cycle().skip(1))`: the rows by index.
@@ -1321,7 +1321,6 @@ fn row_let(l: &syn::Local, w: &Ident) -> Option<(syn::Pat, syn::Expr)> {
     }
 }
 
-/// `w[i].len()`, `w[i].iter()`, `&w[i]` of a rows parameter, as reads of the flat slice.
 /// `windows`, `chunks` or `chunks_exact`.
 fn is_pieces(method: &Ident) -> bool {
     ["windows", "chunks", "chunks_exact"]
@@ -1329,6 +1328,8 @@ fn is_pieces(method: &Ident) -> bool {
         .any(|n| method == n)
 }
 
+/// `w[i].len()`, `w[i].iter()`, `&w[i]`, `w[i].windows(k)` of a rows parameter, as reads of the
+/// flat slice.
 fn row_expr(e: &syn::Expr, rows: &Rows) -> Option<syn::Expr> {
     let w = &rows.ident;
     let row_index = |x: &syn::Expr| match x {

@@ -1170,6 +1170,11 @@ fn pieces_beside_buffers(x: &[f64], n: usize) -> f64 {
         }
         acc += c[0].exp();
     }
+    // A range of another integer type keeps its type.
+    let k = n as i32;
+    for (i, c) in (1..=k).zip(x.chunks(2)) {
+        acc += f64::from(i) * c[0];
+    }
     acc + out.iter().map(|v| v * v).sum::<f64>()
 }
 

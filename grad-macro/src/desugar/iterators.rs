@@ -1009,7 +1009,12 @@ pub fn pieces_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
         // an `if` of the body stays a statement of the loop's body.
         let stmts = &body.block.stmts;
         let (label, n, count, lets) = (&f.label, &pp.n, &pp.count, &pp.lets);
-        return Some(syn::parse_quote!(#label for #n in 0..#count { #(#lets)* #(#stmts)* }));
+        return Some(match &pp.numbers {
+            Some((pat, range)) => syn::parse_quote!(
+                #label for (#n, #pat) in (0..#count).zip(#range) { #(#lets)* #(#stmts)* }
+            ),
+            None => syn::parse_quote!(#label for #n in 0..#count { #(#lets)* #(#stmts)* }),
+        });
     }
     let p = pat_ident(&f.pat)?;
     let start = crate::naming::hidden("start");
@@ -1078,6 +1083,9 @@ struct PiecePairs {
     pieces: Vec<(syn::Ident, syn::Ident, Pieces)>,
     /// Elements of a buffer iterated by `iter_mut`, bound to a name the body reads as `*v`.
     places: Vec<(syn::Ident, syn::Expr)>,
+    /// A range zipped with the pieces, and its pattern: zipped with the pieces' numbers in the
+    /// loop's header, so its numbers keep their type.
+    numbers: Option<(syn::Pat, syn::Expr)>,
 }
 
 impl PiecePairs {
@@ -1111,19 +1119,20 @@ fn piece_pairs(e: &syn::Expr, pat: &syn::Pat) -> Option<PiecePairs> {
         ),
         // `out.iter_mut()`: each element a place the body writes through `*p`.
         MutSlice(Box<BufferPart>),
-        // `0..n`, `a..=b`: the numbers, from the first.
-        Range(proc_macro2::TokenStream, proc_macro2::TokenStream),
+        // `0..n`, `a..=b` (of any integer type): zipped with the pieces' numbers.
+        Range(&'a syn::Expr),
         Index,
     }
-    let other_side = |e: &syn::Expr| -> Option<Side> {
+    fn other_side(e: &syn::Expr) -> Option<Side<'_>> {
         if let Some(part) = mutable_slice(e) {
             return Some(Side::MutSlice(Box::new(part)));
         }
-        if let Some((lo, count)) = counted_range(e) {
-            return Some(Side::Range(lo, count));
+        if matches!(super::unparen(e), syn::Expr::Range(r) if r.start.is_some() && r.end.is_some())
+        {
+            return Some(Side::Range(e));
         }
         Some(Side::Slice(Box::new(slice_part(e)?)))
-    };
+    }
     let syn::Pat::Tuple(t) = untyped(pat) else {
         return None;
     };
@@ -1159,6 +1168,7 @@ fn piece_pairs(e: &syn::Expr, pat: &syn::Pat) -> Option<PiecePairs> {
     let mut lets = Vec::new();
     let mut pieces_read = Vec::new();
     let mut places = Vec::new();
+    let mut numbers = None;
     for (elem, side) in t.elems.iter().zip(&sides) {
         match side {
             Side::Pieces(src) => {
@@ -1206,17 +1216,8 @@ fn piece_pairs(e: &syn::Expr, pat: &syn::Pat) -> Option<PiecePairs> {
                     _ => return None,
                 }
             }
-            Side::Range(lo, count) => {
-                counts.push(count.clone());
-                match untyped(elem) {
-                    syn::Pat::Wild(_) => {}
-                    syn::Pat::Ident(v) if v.subpat.is_none() && v.by_ref.is_none() => {
-                        let v = &v.ident;
-                        lets.push(quote!(let #v = #lo + #n;));
-                    }
-                    _ => return None,
-                }
-            }
+            // (Its parentheses dropped: an argument needs none.)
+            Side::Range(range) => numbers = Some((elem.clone(), super::unparen(range).clone())),
             Side::Index => match untyped(elem) {
                 syn::Pat::Wild(_) => {}
                 syn::Pat::Ident(i) if i.subpat.is_none() && i.by_ref.is_none() => {
@@ -1238,6 +1239,7 @@ fn piece_pairs(e: &syn::Expr, pat: &syn::Pat) -> Option<PiecePairs> {
         lets,
         pieces: pieces_read,
         places,
+        numbers,
     })
 }
 
@@ -1281,6 +1283,9 @@ pub fn pieces_chain(m: &mut syn::ExprMethodCall) {
             let Some(pp) = piece_pairs(&map.receiver, &c.inputs[0]) else {
                 return;
             };
+            if pp.numbers.is_some() {
+                return;
+            }
             let Some(body) = pp.substitute(&c.body) else {
                 return;
             };
@@ -1453,20 +1458,6 @@ fn mutable_slice(e: &syn::Expr) -> Option<BufferPart> {
         }
         _ => None,
     }
-}
-
-/// A range of integers `a..b` (`a..=b`, in parentheses too) beside pieces: its first number and
-/// how many it has.
-fn counted_range(e: &syn::Expr) -> Option<(proc_macro2::TokenStream, proc_macro2::TokenStream)> {
-    let e = match e {
-        syn::Expr::Paren(p) => &*p.expr,
-        e => e,
-    };
-    let syn::Expr::Range(r) = e else {
-        return None;
-    };
-    let lo = r.start.as_ref()?;
-    range_len(e).map(|n| (quote!((#lo)), n))
 }
 
 /// `a` and `b` of `x[a..b]` (`0`, `x.len()` when open; `b + 1` for `a..=b`).
