@@ -240,7 +240,7 @@ pub fn row_binding(pat: &syn::Pat, part: Option<usize>) -> Option<&Ident> {
 }
 
 /// `T` of `Vec<T>`.
-fn vec_elem(t: &syn::Type) -> Option<&syn::Type> {
+pub(crate) fn vec_elem(t: &syn::Type) -> Option<&syn::Type> {
     let syn::Type::Path(p) = t else {
         return None;
     };

@@ -673,16 +673,7 @@ pub fn chained_collect_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
 pub fn array_rows_collect_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     let (id, ty, init) = super::plain_let(l)?;
     let (c, vec_ty) = collected(init, ty)?;
-    let syn::Type::Path(p) = &vec_ty else {
-        return None;
-    };
-    let last = p.path.segments.last()?;
-    let syn::PathArguments::AngleBracketed(a) = &last.arguments else {
-        return None;
-    };
-    let (true, Some(syn::GenericArgument::Type(syn::Type::Array(row)))) =
-        (last.ident == "Vec", a.args.first())
-    else {
+    let syn::Type::Array(row) = crate::rows::vec_elem(&vec_ty)? else {
         return None;
     };
     crate::sig::float_of(&row.elem)?;

@@ -106,16 +106,7 @@ fn collect_type(e: &syn::Expr) -> Option<&syn::Type> {
 
 /// `Vec<(T, T, ..)>` of one float type: how many and which.
 fn tuple_vec(ty: &syn::Type) -> Option<(usize, syn::Type)> {
-    let syn::Type::Path(p) = ty else {
-        return None;
-    };
-    let last = p.path.segments.last()?;
-    let syn::PathArguments::AngleBracketed(a) = &last.arguments else {
-        return None;
-    };
-    let (true, Some(syn::GenericArgument::Type(syn::Type::Tuple(t)))) =
-        (last.ident == "Vec", a.args.first())
-    else {
+    let syn::Type::Tuple(t) = crate::rows::vec_elem(ty)? else {
         return None;
     };
     tuple_of_floats(t).map(|f| (t.elems.len(), f))
