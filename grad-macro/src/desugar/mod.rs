@@ -1099,18 +1099,18 @@ impl Desugar<'_> {
                             .or_else(|| {
                                 // The statements still to come are in `work`, last first.
                                 work.reverse();
-                                let differentiated: std::collections::HashSet<String> = self
-                                    .float_names
-                                    .difference(&self.inactive_params)
-                                    .cloned()
-                                    .collect();
-                                let m = tuple_rows::tuple_rows_let(l, &mut work, &differentiated)
-                                    .or_else(|| tuples::matrix_let(l, &mut work, &self.float_names))
-                                    .or_else(|| tuple_values::tuple_local(l, &mut work))
-                                    .or_else(|| tuple_values::struct_local(l, &mut work))
-                                    .or_else(|| refs::mut_ref_let(l, &mut work))
-                                    .or_else(|| pushes::push_let(l, &mut work))
-                                    .or_else(|| vector_calls::mark(l, &work));
+                                let m = tuple_rows::tuple_rows_let(
+                                    l,
+                                    &mut work,
+                                    &self.float_names,
+                                    &self.inactive_params,
+                                )
+                                .or_else(|| tuples::matrix_let(l, &mut work, &self.float_names))
+                                .or_else(|| tuple_values::tuple_local(l, &mut work))
+                                .or_else(|| tuple_values::struct_local(l, &mut work))
+                                .or_else(|| refs::mut_ref_let(l, &mut work))
+                                .or_else(|| pushes::push_let(l, &mut work))
+                                .or_else(|| vector_calls::mark(l, &work));
                                 work.reverse();
                                 m
                             });

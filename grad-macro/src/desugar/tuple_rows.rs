@@ -12,12 +12,13 @@ use syn::visit_mut::VisitMut;
 /// `let [a, b] = pts[i];`, `for &[a, b] in &pts`, `p[0] * p[1]`: a local matrix, which the
 /// rewrites of matrices follow (a `Vec` of tuples is a container the engine does not see into).
 /// `None` where `pts` or one of its elements is used in another way (left as written), and for
-/// a `Vec` whose value reads none of `floats` (the differentiated parameters and the locals that
-/// hold floats): data stays as written.
+/// a `Vec` whose value reads none of `floats` but those of `inactive` (so none of the
+/// differentiated parameters and the locals that hold floats): data stays as written.
 pub fn tuple_rows_let(
     l: &syn::Local,
     rest: &mut [syn::Stmt],
     floats: &HashSet<String>,
+    inactive: &HashSet<String>,
 ) -> Option<Vec<syn::Stmt>> {
     let (id, ty, init) = super::plain_let(l)?;
     // The type as written (`let` or turbofish), or tuples of float literals
@@ -31,7 +32,10 @@ pub fn tuple_rows_let(
     };
     let mut init = init.clone();
     let reads_floats = |e: &dyn quote::ToTokens| {
-        crate::naming::mentions(e.to_token_stream(), &|i| floats.contains(&i.to_string()))
+        crate::naming::mentions(e.to_token_stream(), &|i| {
+            let i = i.to_string();
+            floats.contains(&i) && !inactive.contains(&i)
+        })
     };
     // A table of float literals is filled later: by differentiated values if a statement that
     // names it reads one.
