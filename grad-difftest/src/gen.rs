@@ -9099,6 +9099,9 @@ impl<'a> FnGen<'a> {
                                 && !["=", "+=", "-=", "*=", "/="]
                                     .iter()
                                     .any(|op| body.contains(&format!("{n} {op}")))
+                                // Nor one written through a reference (`let r = &mut x1; *r +=
+                                // ..`, seed 77001's g56).
+                                && !body.contains(&format!("&mut {n}"))
                         })
                         .collect();
                     let p = data.get(self.rng.below(data.len().max(1)))?;

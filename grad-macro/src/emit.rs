@@ -1309,19 +1309,20 @@ impl Emitter<'_> {
                 let mut #sn = ::std::vec![#zero; (#t).len()];
                 let mut #hn = ::std::vec![#zero; (#t).len()];
             });
+            // Through `slice_arg`: the callee's parameter may be `&[T]` or `&[T; N]`.
             let sub = |base: TokenStream| match range {
-                Some((r, _)) => quote!(&#base[#r]),
-                None => quote!(&#base[..]),
+                Some((r, _)) => quote!(::grad::runtime::__private::slice_arg(&#base[#r])),
+                None => quote!(::grad::runtime::__private::slice_arg(&#base[..])),
             };
             match seq_tangents.get(k).copied().flatten() {
                 Some(ts) => tangent_args.push(sub(self.seq(ts).into_token_stream())),
                 None => {
                     scratch.push(quote!(let #zn = ::std::vec![#zero; (#t).len()];));
-                    tangent_args.push(quote!(&#zn));
+                    tangent_args.push(quote!(::grad::runtime::__private::slice_arg(&#zn[..])));
                 }
             }
-            s_args.push(quote!(&mut #sn));
-            h_args.push(quote!(&mut #hn));
+            s_args.push(quote!(::grad::runtime::__private::slice_arg_mut(&mut #sn[..])));
+            h_args.push(quote!(::grad::runtime::__private::slice_arg_mut(&mut #hn[..])));
             let target = |adj: Ident| match range {
                 Some((r, _)) => quote!(#adj[#r]),
                 None => quote!(#adj),

@@ -397,3 +397,44 @@ impl<E: Copy, const N: usize> FromBufferValue<[E; N]> for [E; N] {
 pub fn buffer_value<S: ?Sized, T: FromBufferValue<S>>(s: &S) -> T {
     T::from_buffer_value(s)
 }
+
+/// A part of a buffer (`&b[..]`, `&b[a..c]`) passed to a parameter `&[T]` or `&[T; N]` of a
+/// callee's hidden second-order function, whose type the caller does not see: as the slice, or
+/// as the array of its length.
+#[doc(hidden)]
+pub trait FromSlice<E> {
+    fn from_slice(s: &[E]) -> &Self;
+    fn from_slice_mut(s: &mut [E]) -> &mut Self;
+}
+
+impl<E> FromSlice<E> for [E] {
+    fn from_slice(s: &[E]) -> &Self {
+        s
+    }
+    fn from_slice_mut(s: &mut [E]) -> &mut Self {
+        s
+    }
+}
+
+impl<E, const N: usize> FromSlice<E> for [E; N] {
+    fn from_slice(s: &[E]) -> &Self {
+        s.try_into()
+            .expect("a buffer passed as an array has the array's length")
+    }
+    fn from_slice_mut(s: &mut [E]) -> &mut Self {
+        s.try_into()
+            .expect("a buffer passed as an array has the array's length")
+    }
+}
+
+/// See [`FromSlice`].
+#[doc(hidden)]
+pub fn slice_arg<E, T: ?Sized + FromSlice<E>>(s: &[E]) -> &T {
+    T::from_slice(s)
+}
+
+/// See [`FromSlice`].
+#[doc(hidden)]
+pub fn slice_arg_mut<E, T: ?Sized + FromSlice<E>>(s: &mut [E]) -> &mut T {
+    T::from_slice_mut(s)
+}

@@ -342,6 +342,50 @@ proptest! {
     }
 }
 
+/// Helpers whose parameters are arrays (by value and by reference), called with an array
+/// literal of differentiated values, a local array, a parameter array and a part of a slice: the
+/// callee's `NAME__hvp_call` takes its tangents and buffers as arrays too.
+#[gradient(hvp)]
+fn rotate(ua: [f64; 2], uk: f64) -> f64 {
+    let mut s = ua;
+    for _ in 0..3 {
+        s[0] += 0.25 * uk * s[1];
+        s[1] -= 0.25 * uk * s[0];
+    }
+    s[0] * 0.5 + s[1] * s[0]
+}
+
+#[gradient(hvp)]
+fn weigh(ua: &[f64; 2], us: f64) -> f64 {
+    us * (ua[0] - 0.5 * ua[1]) * ua[0]
+}
+
+#[gradient(hvp)]
+fn array_calls(x: f64, w: &[f64], z: [f64; 2]) -> f64 {
+    let local = [x * w[0], w[1].sin()];
+    rotate([x, w[0]], w[1]) + weigh(&local, x) + rotate(z, x) + weigh(&z, w[2]) + rotate(local, 0.5)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn array_calls_second_order(p in vec_in(6), v in vec_in(6)) {
+        let g = |p: &[f64]| {
+            let (mut d, mut dz) = (vec![0.0; 3], [0.0; 2]);
+            let (_, [dx]) = array_calls_grad(p[0], &p[1..4], [p[4], p[5]], &mut d, &mut dz);
+            common::cat(&[&[dx], &d, &dz])
+        };
+        let (mut d, mut hv, mut dz, mut hz) = (vec![0.0; 3], vec![0.0; 3], [0.0; 2], [0.0; 2]);
+        let (value, [dx], [hx]) = array_calls_hvp(
+            p[0], &p[1..4], [p[4], p[5]], v[0], &v[1..4], &[v[4], v[5]], &mut d, &mut dz, &mut hv, &mut hz,
+        );
+        prop_assert_eq!(value.to_bits(), array_calls(p[0], &p[1..4], [p[4], p[5]]).to_bits());
+        same("array_calls gradient", &common::cat(&[&[dx], &d, &dz]), &g(&p))?;
+        check_hv("array_calls", &p, &v, &g, &common::cat(&[&[hx], &hv, &hz]))?;
+    }
+}
+
 /// B2's chained Rosenbrock: its Hessian is tridiagonal, so three HVP sweeps with columns probed
 /// together give all of it (`grad::runtime::hessian::sparse_hessian`), equal to the dense
 /// `NAME_hessian` that takes one sweep per entry.
