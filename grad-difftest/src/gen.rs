@@ -3120,9 +3120,11 @@ impl<'a> FnGen<'a> {
     /// assigned whole, pieces zipped after a slice's elements, arrays made of pieces collected
     /// into a `Vec<[T; 2]>`, an array chosen by a branch, a list of pieces (`Vec<&[T]>` of
     /// `chunks`/`chunks_exact`/`windows`) read by its `windows`, length and `iter`, a range held
-    /// in a local (`x[r.clone()]`, `r.clone().map(..)`, `x[r].len()`), a table of constant tuples
-    /// and a `Vec` chosen by a branch whose arms `collect`; the value of most of them also as a
-    /// call's argument, a closure's body, a branch, a loop body or a condition.
+    /// in a local (`x[r.clone()]`, `r.clone().map(..)`, `x[r].len()`), a table of constant tuples,
+    /// a `Vec` chosen by a branch whose arms `collect`, items copied after a `filter`, pushes in a
+    /// `for` over a filtered or mapped chain and a `Vec` of tuples typed by its turbofish only;
+    /// the value of most of them also as a call's argument, a closure's body, a branch, a loop
+    /// body or a condition.
     fn stage_forms(&mut self, out: &mut String, ind: usize) {
         let Some((_, xs, iv, n, e)) = self.slice_and_value() else {
             return;
@@ -3147,7 +3149,79 @@ impl<'a> FnGen<'a> {
             self.rng.pick(&fs).clone()
         };
         let xm = xiv.mag().max(1.0);
-        let bound = match self.rng.below(36) {
+        let bound = match self.rng.below(37) {
+            36 => {
+                // Items copied after a `filter`, pushes in a `for` over a filtered or mapped
+                // chain, and a `Vec` of tuples typed by its turbofish only.
+                let b = self.fresh("b");
+                match self.rng.below(5) {
+                    0 => {
+                        Self::line(
+                            out,
+                            ind,
+                            &format!("let {b}: Vec<{FLT}> = {xs}.iter().filter(|{q}| **{q} > 0.0).copied().collect();"),
+                        );
+                        Self::line(
+                            out,
+                            ind,
+                            &format!(
+                                "let {n}: {FLT} = {b}.iter().map(|{q}| {q} * {ee}).sum::<{FLT}>();"
+                            ),
+                        );
+                        6.0 * m
+                    }
+                    1 => {
+                        Self::line(out, ind, &format!("let mut {n}: {FLT} = 0.0;"));
+                        Self::line(
+                            out,
+                            ind,
+                            &format!("for {q} in {xs}.iter().filter(|&&{r}| {r} < 1.0).cloned() {{ {n} += {q} * {ee}; }}"),
+                        );
+                        6.0 * m
+                    }
+                    2 => {
+                        Self::line(out, ind, &format!("let mut {b}: Vec<{FLT}> = Vec::new();"));
+                        Self::line(
+                            out,
+                            ind,
+                            &format!("for {q} in {xs}.iter().map(|{q}| {q} * {ee}).filter(|{q}| *{q} > -0.5) {{ let {r} = {q} * 0.5; {b}.push({r}); }}"),
+                        );
+                        Self::line(
+                            out,
+                            ind,
+                            &format!("let {n}: {FLT} = {b}.iter().sum::<{FLT}>();"),
+                        );
+                        3.0 * m
+                    }
+                    3 => {
+                        Self::line(out, ind, &format!("let mut {b} = Vec::new();"));
+                        Self::line(
+                            out,
+                            ind,
+                            &format!("for ({f}, {q}) in {xs}.iter().enumerate().filter(|({f}, _)| {f} % 2 == 1) {{ {b}.push({q} * {ee} + {f} as {FLT}); }}"),
+                        );
+                        Self::line(
+                            out,
+                            ind,
+                            &format!("let {n}: {FLT} = {b}.iter().sum::<{FLT}>();"),
+                        );
+                        6.0 * (m + 6.0)
+                    }
+                    _ => {
+                        Self::line(
+                            out,
+                            ind,
+                            &format!("let {b} = {xs}.iter().map(|&{q}| ({q}, 2.0 * {q})).collect::<Vec<({FLT}, {FLT})>>();"),
+                        );
+                        Self::line(
+                            out,
+                            ind,
+                            &format!("let {n}: {FLT} = {b}.iter().map(|&({q}, {r})| ({ee} * {q} - {r}) * 0.5).sum::<{FLT}>();"),
+                        );
+                        9.0 * m
+                    }
+                }
+            }
             35 => {
                 // A `Vec` of tuples of floats (read by field, by pattern, by a closure), and a
                 // local matrix's rows bound by slice patterns.

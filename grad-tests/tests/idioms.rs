@@ -417,3 +417,63 @@ fn peaks_of_rows_and_layers() {
         &q,
     );
 }
+
+/// Filters whose items are copied after them (`.filter(..).copied()`, `.cloned()`), in a `for`,
+/// a collect and a reduction; pushes in a `for` over a filtered or mapped chain; a collect typed
+/// by its turbofish only, of tuples of data.
+#[gradient]
+fn kept(x: &[f64]) -> f64 {
+    let big: Vec<f64> = x.iter().filter(|v| **v > 0.0).copied().collect();
+    let mut s = 0.0;
+    for v in x.iter().filter(|&&v| v < 1.0).cloned() {
+        s += v.sin();
+    }
+    let mut doubled: Vec<f64> = Vec::new();
+    for v in x.iter().map(|v| v * 2.0).filter(|v| *v > -1.0) {
+        let w = v * v;
+        doubled.push(w);
+    }
+    let mut picked = Vec::new();
+    for (i, v) in x.iter().enumerate().filter(|(i, _)| i % 2 == 1) {
+        picked.push(v * i as f64);
+    }
+    let odd: f64 = x
+        .iter()
+        .skip(1)
+        .filter(|v| v.abs() > 0.5)
+        .copied()
+        .map(f64::exp)
+        .sum();
+    big.iter().map(|v| v * v).sum::<f64>()
+        + s
+        + doubled.iter().sum::<f64>()
+        + picked.iter().sum::<f64>()
+        + odd
+}
+
+#[gradient(wrt(w))]
+fn pairs_of_data(w: f64, xs: &[f64]) -> f64 {
+    let pts = xs
+        .iter()
+        .map(|&x| (x, 2.0 * x))
+        .collect::<Vec<(f64, f64)>>();
+    let scaled = xs.iter().map(|x| x * w).collect::<Vec<f64>>();
+    pts.iter().map(|&(a, b)| (w * a - b).powi(2)).sum::<f64>() + scaled.iter().sum::<f64>()
+}
+
+#[test]
+fn filters_copied_and_turbofish_collects() {
+    let p = [0.3, -1.2, 0.7, 2.0, 1.1, -0.4];
+    check("kept", &kept, &kept_grad, &p);
+    let xs = [0.5, 1.5, -2.0];
+    check(
+        "pairs_of_data",
+        &|p| pairs_of_data(p[0], &xs),
+        &|p, d| {
+            let (v, [dw]) = pairs_of_data_grad(p[0], &xs);
+            d[0] = dw;
+            v
+        },
+        &[0.7],
+    );
+}

@@ -156,7 +156,7 @@ fn stages(e: &syn::Expr) -> Option<(&syn::Expr, Vec<(&str, &syn::Expr)>)> {
     let (source, stages) = all_stages(e)?;
     stages
         .iter()
-        .any(|(k, _)| *k != "map")
+        .any(|(k, _)| *k != "map" && *k != "copied")
         .then_some((source, stages))
 }
 
@@ -165,6 +165,16 @@ fn all_stages(e: &syn::Expr) -> Option<(&syn::Expr, Vec<(&str, &syn::Expr)>)> {
     let mut stages = Vec::new();
     let mut e = e;
     while let syn::Expr::MethodCall(m) = e {
+        // `.filter(..).copied()`: a stage that takes off the reference of the items it is
+        // given (after the source, `.copied()` is the source's own: see `shape`).
+        if (m.method == "copied" || m.method == "cloned")
+            && m.args.is_empty()
+            && all_stages(&m.receiver).is_some_and(|(_, st)| !st.is_empty())
+        {
+            stages.push(("copied", &*m.receiver));
+            e = &m.receiver;
+            continue;
+        }
         let kind = match m.method.to_string().as_str() {
             "filter" => "filter",
             "take_while" => "take_while",
@@ -215,7 +225,7 @@ pub type FloatItems<'a> = (
 /// [`float_items`] of a chain of `map`s only (each item where the source's is: positions kept).
 pub fn mapped_items(e: &syn::Expr) -> Option<FloatItems<'_>> {
     let (_, stages) = all_stages(e)?;
-    if stages.is_empty() || stages.iter().any(|(k, _)| *k != "map") {
+    if stages.is_empty() || stages.iter().any(|(k, _)| *k != "map" && *k != "copied") {
         return None;
     }
     float_items(e)
@@ -268,6 +278,11 @@ fn guards(
     let mut state = None;
     for (kind, c) in stages {
         match *kind {
+            // The item's value: a leaf bound by `&n` is the float already.
+            "copied" => match s {
+                Shape::Leaf(n, _) => s = Shape::Leaf(n, false),
+                Shape::Pair(..) => return None,
+            },
             "map" => {
                 let value = apply(c, &s, Passed::Value)?;
                 let m = crate::naming::fresh("mapped");

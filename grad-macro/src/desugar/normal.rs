@@ -21,6 +21,46 @@ pub(super) fn normal_forms(block: &mut syn::Block) {
             ));
         }
     }
+    // `let v = ...collect::<Vec<T>>();` as `let v: Vec<T> = ...collect();`: one form of a
+    // collected `Vec`'s type for every rewrite after.
+    struct TypedCollects;
+    impl VisitMut for TypedCollects {
+        fn visit_local_mut(&mut self, l: &mut syn::Local) {
+            syn::visit_mut::visit_local_mut(self, l);
+            let (syn::Pat::Ident(_), Some(init)) = (&l.pat, &mut l.init) else {
+                return;
+            };
+            if init.diverge.is_some() {
+                return;
+            }
+            let syn::Expr::MethodCall(m) = &mut *init.expr else {
+                return;
+            };
+            let Some(tf) = &m.turbofish else { return };
+            let (true, 1, Some(syn::GenericArgument::Type(ty))) =
+                (m.method == "collect", tf.args.len(), tf.args.first())
+            else {
+                return;
+            };
+            if quote::ToTokens::to_token_stream(ty)
+                .to_string()
+                .contains('_')
+            {
+                return;
+            }
+            let ty = ty.clone();
+            m.turbofish = None;
+            let pat = l.pat.clone();
+            l.pat = syn::Pat::Type(syn::PatType {
+                attrs: Vec::new(),
+                pat: Box::new(pat),
+                colon_token: Default::default(),
+                ty: Box::new(ty),
+            });
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    TypedCollects.visit_block_mut(block);
     // Folds into tuples first: the tuple rewrites below then see the tuple the loop gives.
     // Function paths given to `map` become closures here too.
     struct TupleFolds;

@@ -68,6 +68,17 @@ pub fn push_let(l: &syn::Local, rest: &mut Vec<syn::Stmt>) -> Option<Vec<syn::St
     let mut extended = false;
     for s in &mut work {
         extended |= extend_to_pushes(s, name) || extends_inside(s, name);
+        // `for v in x.iter().filter(..).map(..) { v.push(..) }`: the loop over the chain's
+        // source it becomes, whose trips this bounds (it is rewritten so later anyway).
+        if let syn::Stmt::Expr(syn::Expr::ForLoop(f), semi) = s {
+            if pushes_into(&syn::Stmt::Expr(syn::Expr::ForLoop(f.clone()), *semi), name) {
+                if let Some(l) =
+                    super::filters::filter_loop(f).or_else(|| super::filters::map_loop(f))
+                {
+                    *s = syn::Stmt::Expr(l, *semi);
+                }
+            }
+        }
     }
     // The statements that push (directly, or a loop whose body does).
     let pushing: Vec<usize> = (0..work.len())
