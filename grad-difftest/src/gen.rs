@@ -3122,9 +3122,9 @@ impl<'a> FnGen<'a> {
     /// `chunks`/`chunks_exact`/`windows`) read by its `windows`, length and `iter`, a range held
     /// in a local (`x[r.clone()]`, `r.clone().map(..)`, `x[r].len()`), a table of constant tuples,
     /// a `Vec` chosen by a branch whose arms `collect`, items copied after a `filter`, pushes in a
-    /// `for` over a filtered or mapped chain and a `Vec` of tuples typed by its turbofish only;
-    /// the value of most of them also as a call's argument, a closure's body, a branch, a loop
-    /// body or a condition.
+    /// `for` over a filtered or mapped chain, a `Vec` of tuples typed by its turbofish only, a
+    /// `Vec<&T>` of elements and an array made by `std::array::from_fn`; the value of most of them
+    /// also as a call's argument, a closure's body, a branch, a loop body or a condition.
     fn stage_forms(&mut self, out: &mut String, ind: usize) {
         let Some((_, xs, iv, n, e)) = self.slice_and_value() else {
             return;
@@ -3154,7 +3154,35 @@ impl<'a> FnGen<'a> {
                 // Items copied after a `filter`, pushes in a `for` over a filtered or mapped
                 // chain, and a `Vec` of tuples typed by its turbofish only.
                 let b = self.fresh("b");
-                match self.rng.below(5) {
+                match self.rng.below(6) {
+                    5 => {
+                        // An array made element by element by `std::array::from_fn`.
+                        Self::line(
+                            out,
+                            ind,
+                            &format!("let {b}: [{FLT}; 3] = std::array::from_fn(|{f}| {xs}[{f} % {xs}.len()] * {ee} + {f} as {FLT});"),
+                        );
+                        Self::line(
+                            out,
+                            ind,
+                            &format!("let {n}: {FLT} = {b}[0] * 0.5 + {b}.iter().sum::<{FLT}>();"),
+                        );
+                        3.5 * (m + 3.0)
+                    }
+                    0 if self.rng.chance(0.3) => {
+                        // References to the elements collected, read through them.
+                        Self::line(
+                            out,
+                            ind,
+                            &format!("let {b}: Vec<&{FLT}> = {xs}.iter().filter(|{q}| **{q} > -0.5).collect();"),
+                        );
+                        Self::line(
+                            out,
+                            ind,
+                            &format!("let {n}: {FLT} = {b}.iter().map(|{q}| **{q} * {ee}).sum::<{FLT}>();"),
+                        );
+                        6.0 * m
+                    }
                     0 => {
                         Self::line(
                             out,
@@ -6793,6 +6821,9 @@ impl<'a> FnGen<'a> {
             return self.tuple_call_stmt(ctx, out, ind, &name, &slices);
         }
         if self.on("stmt:out_call") && self.rng.chance(0.4) {
+            if self.on("stmt:outs_call") && self.rng.chance(0.35) {
+                return self.outs_call_stmt(ctx, out, ind, &name, &slices);
+            }
             return self.out_call_stmt(ctx, out, ind, &name, &slices);
         }
         let (ret, body, array) = match self.rng.below(4) {
@@ -7052,6 +7083,205 @@ impl<'a> FnGen<'a> {
             iv = if tail { iv.union(step(iv)) } else { step(iv) };
         }
         self.buffer_read(ctx, &ob, iv, n, out, ind);
+    }
+
+    /// A helper with several outputs made for this statement: a buffer and a float written
+    /// through `&mut FLT` (the float accumulated into, the buffer's new contents reading what it
+    /// held), a float and two buffers updated together (a step of an integrator), or two floats
+    /// (the second reading the first); `#[gradient]` (sometimes with `jvp`), or plain and then
+    /// called on data only. The call fills fresh locals (the buffer a `Vec` or an array, or its
+    /// tail `&mut ob[1..]`), once, twice or in a loop; then they are read like any local.
+    fn outs_call_stmt(
+        &mut self,
+        ctx: Ctx,
+        out: &mut String,
+        ind: usize,
+        name: &str,
+        slices: &[(String, Iv)],
+    ) {
+        let (xs, xiv) = self.rng.pick(slices).clone();
+        let plain = !xiv.2 && self.rng.chance(0.3);
+        let a = if plain {
+            let c = fmt_float(self.rng.uniform(-1.5, 1.5));
+            Ex {
+                s: format!("({c})"),
+                typed: false,
+                iv: Iv::pt(c.parse().unwrap_or(0.0)),
+                named: false,
+            }
+        } else {
+            self.wrapped(1, (-1.5, 1.5))
+        };
+        let form = self.rng.below(3);
+        let (params, body) = match form {
+            0 => (
+                format!("s: &[{FLT}], a: {FLT}, out: &mut [{FLT}], e: &mut {FLT}"),
+                "*e *= 0.5;
+    for i in 0..out.len() {
+        out[i] = (s[i % s.len()] * a).tanh() + out[i] * 0.5;
+        *e += out[i] * 0.25;
+    }",
+            ),
+            1 => (
+                format!("e: &mut {FLT}, s: &[{FLT}], a: {FLT}, p: &mut [{FLT}], q: &mut [{FLT}]"),
+                "for i in 0..p.len() {
+        q[i] -= a * p[i] * 0.5 + s[i % s.len()] * 0.125;
+        p[i] += q[i] * 0.25;
+    }
+    *e = *e * 0.5 + a;",
+            ),
+            _ => (
+                format!("s: &[{FLT}], a: {FLT}, lo: &mut {FLT}, hi: &mut {FLT}"),
+                "*lo = a * s[0] * 0.5 + *lo * 0.25;
+    *hi = *lo + (s[s.len() - 1] * a).tanh();",
+            ),
+        };
+        let ann = if plain {
+            ""
+        } else if self.on("stmt:out_param_jvp") && self.rng.chance(0.3) {
+            "#[gradient(jvp)]
+"
+        } else {
+            "#[gradient]
+"
+        };
+        let _ = writeln!(
+            self.items,
+            "{ann}fn {name}({params}) {{
+    {body}
+}}"
+        );
+        let act = xiv.2 || a.iv.2;
+        let sm = xiv.mag().max(1.0);
+        let am = a.iv.mag().max(1.0);
+        let init = |g: &mut Self| {
+            if !plain && g.rng.chance(0.4) {
+                g.wrapped(1, (-1.0, 1.0))
+            } else {
+                Ex {
+                    s: "0.5".to_string(),
+                    typed: false,
+                    iv: Iv::pt(0.5),
+                    named: false,
+                }
+            }
+        };
+        let n = 1 + self.rng.below(3);
+        let array = self.rng.chance(0.3);
+        let buffer = |g: &mut Self, out: &mut String, prefix: &str| -> (String, Iv) {
+            let b = g.fresh(prefix);
+            let i = init(g);
+            let decl = if array {
+                format!("let mut {b} = [{}; {n}];", i.s)
+            } else {
+                format!("let mut {b} = vec![{}; {n}];", i.s)
+            };
+            Self::line(out, ind, &decl);
+            (b, i.iv)
+        };
+        let float = |g: &mut Self, out: &mut String, prefix: &str| -> (String, Iv) {
+            let f = g.fresh(prefix);
+            let i = init(g);
+            Self::line(out, ind, &format!("let mut {f}: {FLT} = {};", i.s));
+            (f, i.iv)
+        };
+        let times = if ctx.loops < 2 {
+            1 + self.rng.below(2)
+        } else {
+            1
+        };
+        let mag = |iv: Iv| iv.mag();
+        let bound = |m: f64, active: bool| Iv(-m, m, active);
+        let call_and_read = |g: &mut Self, out: &mut String, call: String| {
+            if times == 2 && g.rng.chance(0.5) {
+                let it = g.fresh("it");
+                Self::nested(out, ind, &format!("for {it} in 0..2"), &call);
+            } else {
+                for _ in 0..times {
+                    Self::line(out, ind, &call);
+                }
+            }
+        };
+        let args = |rest: &str| {
+            if plain {
+                rest.replace("XS, ", "&[0.5, -0.25], ")
+            } else {
+                rest.replace("XS", &xs)
+            }
+        };
+        match form {
+            0 => {
+                let (ob, biv) = buffer(self, out, if plain { "oc" } else { "ob" });
+                let (oe, eiv) = float(self, out, "oe");
+                let tail = n >= 2 && self.rng.chance(0.3);
+                let target = if tail {
+                    format!("&mut {ob}[1..]")
+                } else {
+                    format!("&mut {ob}")
+                };
+                call_and_read(
+                    self,
+                    out,
+                    args(&format!("{name}(XS, {}, {target}, &mut {oe});", a.s)),
+                );
+                let (mut b, mut e) = (mag(biv), mag(eiv));
+                for _ in 0..times {
+                    b = 1.0 + 0.5 * b.max(if tail { mag(biv) } else { 0.0 });
+                    e = 0.5 * e + 0.25 * n as f64 * b;
+                }
+                let (bact, eact) = (act || biv.2 || eiv.2, act || biv.2 || eiv.2);
+                self.declare(&oe, VarKind::Float(bound(e, eact)), false);
+                self.buffer_read(ctx, &ob, bound(b.max(mag(biv)), bact), n, out, ind);
+            }
+            1 => {
+                let (oe, eiv) = float(self, out, "oe");
+                let (op, piv) = buffer(self, out, "op");
+                let (oq, qiv) = buffer(self, out, "oq");
+                call_and_read(
+                    self,
+                    out,
+                    args(&format!(
+                        "{name}(&mut {oe}, XS, {}, &mut {op}, &mut {oq});",
+                        a.s
+                    )),
+                );
+                let (mut p, mut q, mut e) = (mag(piv), mag(qiv), mag(eiv));
+                for _ in 0..times {
+                    q = q + 0.5 * am * p + 0.125 * sm;
+                    p += 0.25 * q;
+                    e = 0.5 * e + am;
+                }
+                let all = act || piv.2 || qiv.2 || eiv.2;
+                self.declare(&oe, VarKind::Float(bound(e, act || eiv.2)), false);
+                self.declare(
+                    &oq,
+                    VarKind::Seq {
+                        key: oq.clone(),
+                        iv: bound(q, all),
+                        min_len: n,
+                        slice: false,
+                    },
+                    false,
+                );
+                self.buffer_read(ctx, &op, bound(p, all), n, out, ind);
+            }
+            _ => {
+                let (lo, liv) = float(self, out, "olo");
+                let (hi, hiv) = float(self, out, "ohi");
+                call_and_read(
+                    self,
+                    out,
+                    args(&format!("{name}(XS, {}, &mut {lo}, &mut {hi});", a.s)),
+                );
+                let mut l = mag(liv);
+                for _ in 0..times {
+                    l = 0.5 * am * sm + 0.25 * l;
+                }
+                let lact = act || liv.2;
+                self.declare(&lo, VarKind::Float(bound(l, lact)), false);
+                self.declare(&hi, VarKind::Float(bound(l + 1.0, lact || hiv.2)), false);
+            }
+        }
     }
 
     /// A `#[gradient]` helper returning a tuple of two or three floats (built by a tuple

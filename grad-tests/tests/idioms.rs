@@ -451,6 +451,27 @@ fn kept(x: &[f64]) -> f64 {
         + odd
 }
 
+/// References to elements collected (`Vec<&f64>`), read through them.
+#[gradient]
+fn referenced(x: &[f64]) -> f64 {
+    let big: Vec<&f64> = x.iter().filter(|v| **v > 0.0).collect();
+    let all: Vec<&f64> = x.iter().collect();
+    let mut s = 0.0;
+    for v in &big {
+        s += **v;
+    }
+    s + big.iter().map(|v| **v * **v).sum::<f64>() + *big[0] * *all[1]
+}
+
+/// An array made element by element (`std::array::from_fn`), and a slice split in two.
+#[gradient]
+fn made_by_index(x: &[f64]) -> f64 {
+    let v: [f64; 3] = std::array::from_fn(|i| x[i] * 2.0 + i as f64);
+    let w: [f64; 2] = core::array::from_fn(|i: usize| v[i] * v[i + 1]);
+    let (a, b) = x.split_at(2);
+    v.iter().sum::<f64>() + w[1] + a.iter().sum::<f64>() * b[0]
+}
+
 #[gradient(wrt(w))]
 fn pairs_of_data(w: f64, xs: &[f64]) -> f64 {
     let pts = xs
@@ -465,6 +486,8 @@ fn pairs_of_data(w: f64, xs: &[f64]) -> f64 {
 fn filters_copied_and_turbofish_collects() {
     let p = [0.3, -1.2, 0.7, 2.0, 1.1, -0.4];
     check("kept", &kept, &kept_grad, &p);
+    check("made_by_index", &made_by_index, &made_by_index_grad, &p);
+    check("referenced", &referenced, &referenced_grad, &p);
     let xs = [0.5, 1.5, -2.0];
     check(
         "pairs_of_data",

@@ -2070,3 +2070,76 @@ fn sixteenth_round_forms_run() {
     assert_eq!(v.to_bits(), value.to_bits());
     assert!((dv - grad[0]).abs() <= 1e-9 * (1.0 + grad[0].abs()));
 }
+
+/// The seventeenth round: several outputs and floats written through `&mut f64` (their
+/// wrappers and their callers), items copied after a `filter`, pushes in a `for` over a filtered
+/// chain, a collect typed by its turbofish, second order through a helper taking an array.
+#[gradient(jvp)]
+fn step_in_place(x: &mut [f64], v: &mut [f64], energy: &mut f64, dt: f64) {
+    *energy = 0.0;
+    for i in 0..x.len() {
+        v[i] -= x[i] * dt;
+        x[i] += v[i] * dt;
+        *energy += 0.5 * (v[i] * v[i] + x[i] * x[i]);
+    }
+}
+
+#[gradient(hvp)]
+fn rotated(a: [f64; 2], k: f64) -> f64 {
+    a[0] * k.cos() - a[1] * k.sin()
+}
+
+#[gradient(hvp)]
+fn seventeenth_helper(w: &[f64]) -> f64 {
+    rotated([w[0], w[1]], w[2])
+}
+
+/// A plain function with several outputs, called on data.
+fn bounds_of(x: &[f64], lo: &mut f64, hi: &mut f64, spread: &mut [f64]) {
+    *lo = x.iter().copied().fold(f64::INFINITY, f64::min);
+    *hi = x.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    for (s, v) in spread.iter_mut().zip(x) {
+        *s = v - *lo;
+    }
+}
+
+#[gradient(wrt(w, dt))]
+fn seventeenth_round_forms(w: &[f64], dt: f64, data: &[f64]) -> f64 {
+    let (mut lo, mut hi) = (0.0, 0.0);
+    let mut spread = vec![0.0; data.len()];
+    bounds_of(data, &mut lo, &mut hi, &mut spread);
+    let mut x = w.to_vec();
+    let mut v = vec![0.0; w.len()];
+    let mut energy = 0.0;
+    step_in_place(&mut x, &mut v, &mut energy, dt);
+    let kept: Vec<f64> = w.iter().filter(|a| **a > 0.0).copied().collect();
+    let mut doubled: Vec<f64> = Vec::new();
+    for a in w.iter().map(|a| a * 2.0).filter(|a| *a > -1.0) {
+        doubled.push(a);
+    }
+    let pairs = w.iter().map(|&a| (a, 2.0 * a)).collect::<Vec<(f64, f64)>>();
+    energy
+        + x.iter().sum::<f64>()
+        + kept.iter().sum::<f64>()
+        + doubled.iter().sum::<f64>()
+        + pairs.iter().map(|&(a, b)| a * b).sum::<f64>()
+        + seventeenth_helper(w)
+        + (hi - lo) * spread[0] * w[0]
+}
+
+#[test]
+fn seventeenth_round_forms_run() {
+    let w = [0.3, -0.7, 1.1];
+    let mut grad = [0.0; 3];
+    let data = [0.5, -1.5, 2.0];
+    let (value, [ddt]) = seventeenth_round_forms_grad(&w, 0.1, &data, &mut grad);
+    assert!(ddt.is_finite());
+    assert_eq!(
+        value.to_bits(),
+        seventeenth_round_forms(&w, 0.1, &data).to_bits()
+    );
+    assert!(grad.iter().all(|g| g.is_finite()));
+    let (mut d, mut h) = ([0.0; 3], [0.0; 3]);
+    let v = seventeenth_helper_hvp(&w, &[1.0, 0.0, 0.0], &mut d, &mut h);
+    assert_eq!(v.to_bits(), seventeenth_helper(&w).to_bits());
+}

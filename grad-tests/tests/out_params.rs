@@ -434,3 +434,156 @@ fn jvp_of_functions_with_an_output_parameter() {
         assert!((vo[i] - t).abs() < 1e-14, "{i}: {} vs {t}", vo[i]);
     }
 }
+
+/// Several outputs: a step of an integrator that updates positions and velocities in place.
+#[gradient(jvp)]
+fn euler_step(x: &mut [f64], v: &mut [f64], dt: f64, k: f64) {
+    for i in 0..x.len() {
+        v[i] -= k * x[i] * dt;
+        x[i] += v[i] * dt;
+    }
+}
+
+/// A float output through `&mut T`, accumulated into.
+#[gradient(jvp)]
+fn add_sq(acc: &mut f64, v: f64) {
+    *acc += v * v;
+}
+
+/// Two float outputs, the second reading the first.
+#[gradient]
+fn moments(x: &[f64], mean: &mut f64, var: &mut f64) {
+    *mean = x.iter().sum::<f64>() / x.len() as f64;
+    *var = x.iter().map(|v| (v - *mean).powi(2)).sum::<f64>() / x.len() as f64;
+}
+
+/// A buffer and a float, the float passed on to a helper that writes it.
+#[gradient]
+fn normalized(x: &[f64], out: &mut [f64], norm: &mut f64) {
+    *norm = 0.0;
+    for &v in x {
+        add_sq(norm, v);
+    }
+    *norm = norm.sqrt();
+    for (o, v) in out.iter_mut().zip(x) {
+        *o = v / *norm;
+    }
+}
+
+/// Plain functions on data, with several outputs: kept as written.
+fn data_stats(x: &[f64], lo: &mut f64, hi: &mut f64, scaled: &mut [f64]) {
+    *lo = x.iter().copied().fold(f64::INFINITY, f64::min);
+    *hi = x.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    for (s, v) in scaled.iter_mut().zip(x) {
+        *s = (v - *lo) / (*hi - *lo);
+    }
+}
+
+#[gradient(wrt(k, w))]
+fn simulated(k: f64, w: &[f64], x0: &[f64]) -> f64 {
+    let mut x = x0.to_vec();
+    let mut v = vec![0.0; x.len()];
+    for _ in 0..5 {
+        euler_step(&mut x, &mut v, 0.1, k);
+    }
+    let mut s = 0.0;
+    for (xi, wi) in x.iter().zip(w) {
+        add_sq(&mut s, xi * wi);
+    }
+    let (mut m, mut var) = (0.0, 0.0);
+    moments(w, &mut m, &mut var);
+    let mut buf = vec![0.25; w.len() + 2];
+    let mut norm = 0.0;
+    normalized(w, &mut buf[1..w.len() + 1], &mut norm);
+    let (mut lo, mut hi) = (0.0, 0.0);
+    let mut scaled = vec![0.0; x0.len()];
+    data_stats(x0, &mut lo, &mut hi, &mut scaled);
+    s + m * var + buf.iter().sum::<f64>() * norm + (hi - lo) * scaled[1] * w[0]
+}
+
+#[test]
+fn several_outputs_and_float_outputs() {
+    let (k, w, x0) = (2.0, [0.3, -1.2, 0.7], [1.0, 0.5, -0.25]);
+    let mut dw = [0.0; 3];
+    let (value, [dk]) = simulated_grad(k, &w, &x0, &mut dw);
+    assert_eq!(value.to_bits(), simulated(k, &w, &x0).to_bits());
+    close("k", &[dk], &fd(&|p| simulated(p[0], &w, &x0), &[k]));
+    close("w", &dw, &fd(&|p| simulated(k, p, &x0), &w));
+}
+
+#[test]
+fn vjp_jacobian_and_jvp_of_several_outputs() {
+    let (x0, v0, dt, k) = ([1.0, 0.5], [0.0, 0.2], 0.1, 2.0);
+    let step = |x: &mut [f64], v: &mut [f64], k: f64| euler_step(x, v, dt, k);
+    // Packed in order: `x`'s elements, then `v`'s.
+    let (mut x, mut v) = (x0, v0);
+    let jac = euler_step_jacobian(&mut x, &mut v, dt, k);
+    let (mut wx, mut wv) = (x0, v0);
+    step(&mut wx, &mut wv, k);
+    assert_eq!((x, v), (wx, wv));
+    let outs = |p: &[f64]| {
+        let (mut x, mut v) = (x0, v0);
+        euler_step(&mut x, &mut v, p[0], p[1]);
+        [x[0], x[1], v[0], v[1]]
+    };
+    assert_eq!(jac.len(), 4);
+    for (i, row) in jac.iter().enumerate() {
+        close(&format!("row {i}"), row, &fd(&|p| outs(p)[i], &[dt, k]));
+    }
+    // The cotangents of the new contents in, those of the old contents out.
+    let (mut x, mut v) = (x0, v0);
+    let (mut dx, mut dv) = ([1.0, -0.5], [0.25, 2.0]);
+    let [ddt, dk] = euler_step_vjp(&mut x, &mut v, dt, k, &mut dx, &mut dv);
+    assert_eq!((x, v), (wx, wv));
+    let dot = |x0: &[f64], v0: &[f64], dt: f64, k: f64| {
+        let (mut x, mut v) = ([x0[0], x0[1]], [v0[0], v0[1]]);
+        euler_step(&mut x, &mut v, dt, k);
+        x[0] - 0.5 * x[1] + 0.25 * v[0] + 2.0 * v[1]
+    };
+    close(
+        "dt, k",
+        &[ddt, dk],
+        &fd(&|p| dot(&x0, &v0, p[0], p[1]), &[dt, k]),
+    );
+    close("x before", &dx, &fd(&|p| dot(p, &v0, dt, k), &x0));
+    close("v before", &dv, &fd(&|p| dot(&x0, p, dt, k), &v0));
+    // Along `dk = 1` with the old contents' tangents.
+    let (mut x, mut v) = (x0, v0);
+    let (mut tx, mut tv) = ([0.5, 0.0], [0.0, -1.0]);
+    euler_step_jvp(&mut x, &mut v, dt, k, 0.0, 1.0, &mut tx, &mut tv);
+    let h = 1e-6;
+    let along = |t: f64| {
+        let (mut x, mut v) = ([x0[0] + 0.5 * t, x0[1]], [v0[0], v0[1] - t]);
+        euler_step(&mut x, &mut v, dt, k + t);
+        [x[0], x[1], v[0], v[1]]
+    };
+    let (a, b) = (along(h), along(-h));
+    let want: Vec<f64> = (0..4).map(|i| (a[i] - b[i]) / (2.0 * h)).collect();
+    close("jvp", &[tx[0], tx[1], tv[0], tv[1]], &want);
+}
+
+#[test]
+fn float_outputs_through_mut_references() {
+    let mut acc = 1.5;
+    let jac = add_sq_jacobian(&mut acc, 0.3);
+    assert_eq!(acc, 1.5 + 0.09);
+    close("add_sq", &jac[0], &[0.6]);
+    let mut acc = 1.5;
+    let mut d_acc = 2.0;
+    let [dv] = add_sq_vjp(&mut acc, 0.3, &mut d_acc);
+    close("add_sq vjp", &[dv, d_acc], &[1.2, 2.0]);
+    let x = [1.0, 2.0, 4.0];
+    let (mut m, mut var) = (0.0, 0.0);
+    let jac = moments_jacobian(&x, &mut m, &mut var);
+    assert_eq!(
+        (m, var),
+        (7.0 / 3.0, (16.0 / 9.0 + 1.0 / 9.0 + 25.0 / 9.0) / 3.0)
+    );
+    let of = |p: &[f64], i: usize| {
+        let (mut m, mut v) = (0.0, 0.0);
+        moments(p, &mut m, &mut v);
+        [m, v][i]
+    };
+    close("mean", &jac[0], &fd(&|p| of(p, 0), &x));
+    close("var", &jac[1], &fd(&|p| of(p, 1), &x));
+}

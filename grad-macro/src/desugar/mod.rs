@@ -1084,6 +1084,7 @@ impl Desugar<'_> {
                             .or_else(|| refs::temporary_ref_let(l))
                             .or_else(|| tuples::array_block_let(l))
                             .or_else(|| tuples::array_literal_let(l))
+                            .or_else(|| tuples::array_from_fn_let(l))
                             .or_else(|| tuples::reassigned_array_let(l, &work))
                             .or_else(|| tuples::branch_list_let(l))
                             .or_else(|| copied_param_let(l, self.seqs))

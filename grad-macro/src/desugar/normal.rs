@@ -22,11 +22,49 @@ pub(super) fn normal_forms(block: &mut syn::Block) {
         }
     }
     // `let v = ...collect::<Vec<T>>();` as `let v: Vec<T> = ...collect();`: one form of a
-    // collected `Vec`'s type for every rewrite after.
+    // collected `Vec`'s type for every rewrite after. `let v: Vec<&f64> = ...collect();` as
+    // `let v: Vec<f64> = ...copied().collect();`: the floats themselves (lowering reads `*r` of
+    // a float as the float, so the uses stay as written).
     struct TypedCollects;
     impl VisitMut for TypedCollects {
         fn visit_local_mut(&mut self, l: &mut syn::Local) {
             syn::visit_mut::visit_local_mut(self, l);
+            self.turbofish(l);
+            let (syn::Pat::Type(pt), Some(init)) = (&mut l.pat, &mut l.init) else {
+                return;
+            };
+            let syn::Type::Path(tp) = &*pt.ty else { return };
+            let Some(last) = tp.path.segments.last().filter(|s| s.ident == "Vec") else {
+                return;
+            };
+            let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+                return;
+            };
+            let Some(syn::GenericArgument::Type(syn::Type::Reference(r))) = args.args.first()
+            else {
+                return;
+            };
+            let r = r.clone();
+            let syn::Expr::MethodCall(m) = &mut *init.expr else {
+                return;
+            };
+            if r.mutability.is_some()
+                || crate::sig::float_of(&r.elem).is_none()
+                || m.method != "collect"
+                || !m.args.is_empty()
+                || init.diverge.is_some()
+            {
+                return;
+            }
+            let elem = &r.elem;
+            let recv = &m.receiver;
+            *m.receiver = syn::parse_quote!(#recv.copied());
+            *pt.ty = syn::parse_quote!(::std::vec::Vec<#elem>);
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    impl TypedCollects {
+        fn turbofish(&mut self, l: &mut syn::Local) {
             let (syn::Pat::Ident(_), Some(init)) = (&l.pat, &mut l.init) else {
                 return;
             };
@@ -58,7 +96,6 @@ pub(super) fn normal_forms(block: &mut syn::Block) {
                 ty: Box::new(ty),
             });
         }
-        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }
     TypedCollects.visit_block_mut(block);
     // Folds into tuples first: the tuple rewrites below then see the tuple the loop gives.

@@ -309,6 +309,45 @@ pub fn reassigned_array_let(l: &syn::Local, rest: &[syn::Stmt]) -> Option<Vec<sy
     ])
 }
 
+/// Input: `let a: [f64; N] = std::array::from_fn(|i| e);` (also `core::array::from_fn`,
+/// `array::from_fn`), an array of floats made element by element. Output: `let mut a = [0.0;
+/// N]; for K in 0..N { a[K] = { let i = K; e }; }`, a local buffer written by index.
+pub fn array_from_fn_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
+    let (id, ty, init) = super::plain_let(l)?;
+    let Some(syn::Type::Array(a)) = ty else {
+        return None;
+    };
+    crate::sig::float_of(&a.elem)?;
+    let syn::Expr::Call(c) = init else {
+        return None;
+    };
+    let syn::Expr::Path(f) = &*c.func else {
+        return None;
+    };
+    let segs: Vec<String> = f
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    let from_fn = matches!(
+        segs.iter().map(String::as_str).collect::<Vec<_>>()[..],
+        ["array", "from_fn"] | ["std" | "core", "array", "from_fn"]
+    );
+    let [syn::Expr::Closure(cl)] = &c.args.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    if !from_fn || cl.inputs.len() != 1 || f.path.segments.iter().any(|s| !s.arguments.is_empty()) {
+        return None;
+    }
+    let (name, len, pat, body) = (&id.ident, &a.len, &cl.inputs[0], &cl.body);
+    let k = crate::naming::fresh("k");
+    Some(vec![
+        syn::parse_quote!(let mut #name = [0.0; #len];),
+        syn::parse_quote!(for #k in 0..#len { #name[#k] = { let #pat = #k; #body }; }),
+    ])
+}
+
 /// Input: `let a = [x, 2.0 * y, 0.5];` (or `let a: [f64; 3] = [..];`), an array of floats: its type
 /// says so or an element holds a float literal.
 /// Output: `let mut a = [0.0; 3]; a[0] = x; a[1] = 2.0 * y; a[2] = 0.5;`, a local buffer, whose

@@ -764,17 +764,17 @@ impl Lowerer<'_> {
             },
             _ => None,
         });
-        let (k, name, part) = found.next()?;
+        // Several outputs, or a float local lent as `&mut s`: packed into one vector.
+        let first = found.next();
+        let rest: Vec<_> = found.collect();
+        let scalar_out = c.args.iter().any(|a| self.float_lent(a).is_some());
+        if scalar_out || !rest.is_empty() {
+            return Some(self.lower_packed_out_call(c, fp));
+        }
+        let (k, name, part) = first?;
         let Some(Binding::Seq(_)) = self.env.lookup(&name) else {
             return None;
         };
-        if found.next().is_some() {
-            self.errors.push_spanned(
-                c,
-                "`#[gradient]` follows calls with one output buffer (`f(.., &mut out)`) for now: write the results into one buffer, or call once per buffer",
-            );
-            return Some(None);
-        }
         let mut read = c.clone();
         read.args[k] = match &part {
             None => syn::parse_quote_spanned!(c.args[k].span()=> &#name),
@@ -820,6 +820,213 @@ impl Lowerer<'_> {
         let done = self.lower_expr(&copy);
         self.env.pop();
         Some(done.map(|_| Value::Unit))
+    }
+
+    /// `s` of an argument `&mut s` with `s` a float local.
+    fn float_lent(&self, a: &Expr) -> Option<Ident> {
+        let Expr::Reference(r) = a else { return None };
+        r.mutability?;
+        let Expr::Path(p) = &*r.expr else { return None };
+        let id = p.path.get_ident()?;
+        matches!(self.env.lookup(id), Some(Binding::Val(v)) if self.b.func.info(v).kind == Kind::Float)
+            .then(|| id.clone())
+    }
+
+    /// `f(.., &mut h, &mut g[a..b], &mut s);`: a function writing several outputs, or a float
+    /// through `&mut T` (see `out_param`). The outputs' contents are packed into one buffer,
+    /// which the call rewrites: with a differentiated argument, through the twin `f__out(..
+    /// inputs, &packed, lengths..) -> Vec<T>`; on data, by `f` itself on pieces of a copy. The new
+    /// contents are then copied back, element by element, so that a reverse sweep hands each
+    /// output's cotangent to the call.
+    fn lower_packed_out_call(&mut self, c: &syn::ExprCall, fp: &syn::ExprPath) -> Option<Value> {
+        enum Lent {
+            /// A buffer's part: the name, its start and its length.
+            Buffer(Ident, TokenStream, TokenStream),
+            Float(Ident),
+        }
+        /// An output as the packing reads it: a buffer's name, start and length (as locals), or
+        /// a float.
+        enum Placed {
+            Buffer(Ident, Ident, Ident),
+            Float(Ident),
+        }
+        let mut outs: Vec<(usize, Lent)> = Vec::new();
+        for (k, a) in c.args.iter().enumerate() {
+            if let Some(s) = self.float_lent(a) {
+                outs.push((k, Lent::Float(s)));
+                continue;
+            }
+            let Expr::Reference(r) = a else { continue };
+            if r.mutability.is_none() {
+                continue;
+            }
+            let (name, range) = match &*r.expr {
+                Expr::Path(p) => (p.path.get_ident(), None),
+                Expr::Index(ix) => match (&*ix.expr, &*ix.index) {
+                    (Expr::Path(p), Expr::Range(range)) => (p.path.get_ident(), Some(range)),
+                    _ => (None, None),
+                },
+                _ => (None, None),
+            };
+            let Some(name) = name.filter(|n| matches!(self.env.lookup(n), Some(Binding::Seq(_))))
+            else {
+                continue;
+            };
+            let whole: Expr = syn::parse_quote!(#name.len());
+            let (start, len): (Expr, Expr) = match range {
+                None => (syn::parse_quote!(0usize), whole),
+                Some(r) => {
+                    let start: Expr = r
+                        .start
+                        .as_deref()
+                        .map_or_else(|| syn::parse_quote!(0usize), |a| syn::parse_quote!((#a)));
+                    let end: Expr = match (&r.end, &r.limits) {
+                        (None, _) => whole,
+                        (Some(b), syn::RangeLimits::HalfOpen(_)) => syn::parse_quote!((#b)),
+                        (Some(b), syn::RangeLimits::Closed(_)) => syn::parse_quote!((#b) + 1),
+                    };
+                    let len = syn::parse_quote!(#end - #start);
+                    (start, len)
+                }
+            };
+            outs.push((k, Lent::Buffer(name.clone(), quote!(#start), quote!(#len))));
+        }
+        let span = c.span();
+        // Lengths and starts first (the call may not change them), then the packed contents.
+        self.env.push();
+        let (old, new, i) = (
+            crate::naming::fresh("packed_old"),
+            crate::naming::fresh("packed_new"),
+            crate::naming::fresh("i"),
+        );
+        let mut lens: Vec<Ident> = Vec::new();
+        let mut places: Vec<(Placed, Expr)> = Vec::new();
+        let mut off: Expr = syn::parse_quote!(0usize);
+        let mut pre: Vec<syn::Stmt> = Vec::new();
+        for (_, lent) in &outs {
+            match lent {
+                Lent::Buffer(name, start, len) => {
+                    let (l, st) = (
+                        crate::naming::fresh("out_len"),
+                        crate::naming::fresh("out_at"),
+                    );
+                    pre.push(syn::parse_quote_spanned!(span=> let #st: usize = #start;));
+                    pre.push(syn::parse_quote_spanned!(span=> let #l: usize = #len;));
+                    places.push((Placed::Buffer(name.clone(), st, l.clone()), off.clone()));
+                    off = syn::parse_quote!(#off + #l);
+                    lens.push(l);
+                }
+                Lent::Float(f) => {
+                    places.push((Placed::Float(f.clone()), off.clone()));
+                    off = syn::parse_quote!(#off + 1usize);
+                }
+            }
+        }
+        pre.push(syn::parse_quote_spanned!(span=> let mut #old = vec![0.0; #off];));
+        for (placed, at) in &places {
+            pre.push(match placed {
+                Placed::Buffer(name, st, l) => syn::parse_quote_spanned!(span=>
+                    for #i in 0..#l { #old[#at + #i] = #name[#st + #i]; }
+                ),
+                Placed::Float(f) => syn::parse_quote_spanned!(span=> #old[#at] = #f;),
+            });
+        }
+        for st in &pre {
+            self.lower_stmt(st);
+        }
+        let is_out = |k: usize| outs.iter().any(|(j, _)| *j == k);
+        let mut twin_call = c.clone();
+        twin_call.args = c
+            .args
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| !is_out(*k))
+            .map(|(_, a)| a.clone())
+            .collect();
+        twin_call.args.push(syn::parse_quote!(&#old));
+        for l in &lens {
+            twin_call.args.push(syn::parse_quote!(#l));
+        }
+        let Some((args, any_active)) = self.lower_call_args(&twin_call, false) else {
+            self.env.pop();
+            return None;
+        };
+        let (plain, dot, args) = if any_active {
+            let twin = renamed(&fp.path, |base| format!("{base}__out"));
+            let dot = renamed(&fp.path, |base| format!("{base}__out__dot_grad"));
+            (twin, dot, args)
+        } else {
+            // Data in, data out: `f` as the user wrote it, each output a piece of a copy of
+            // the packed contents.
+            let t = crate::naming::hidden("packed");
+            let mut splits = Vec::new();
+            // The call as written, each output read (`&h`, `s`), then given its piece.
+            let mut call = c.clone();
+            for (k, lent) in &outs {
+                call.args[*k] = match lent {
+                    Lent::Buffer(name, ..) => syn::parse_quote!(&#name),
+                    Lent::Float(f) => syn::parse_quote!(#f),
+                };
+            }
+            let Some((mut call_args, _)) = self.lower_call_args(&call, false) else {
+                self.env.pop();
+                return None;
+            };
+            let mut uses = Vec::new();
+            let mut l = 0;
+            for (n, (k, lent)) in outs.iter().enumerate() {
+                let piece = crate::naming::hidden(&format!("piece{n}"));
+                let len = match lent {
+                    Lent::Buffer(..) => {
+                        let li = &lens[l];
+                        let (tokens, u) = self.rename(&syn::parse_quote!(#li));
+                        l += 1;
+                        uses.extend(u);
+                        tokens
+                    }
+                    Lent::Float(_) => quote!(1usize),
+                };
+                splits.push(quote!(let (#piece, #t) = #t.split_at_mut(#len);));
+                let given = match lent {
+                    Lent::Buffer(..) => {
+                        quote!(::grad::runtime::__private::slice_arg_mut(#piece))
+                    }
+                    Lent::Float(_) => quote!(&mut #piece[0]),
+                };
+                call_args[*k] = CallArg::Tokens(given, Vec::new());
+            }
+            let Value::Other {
+                tokens, uses: u, ..
+            } = self.plain_call(&call, fp, &call_args)
+            else {
+                unreachable!("a plain call is opaque")
+            };
+            uses.extend(u);
+            let ty = self.ty.clone();
+            let path: syn::Path = syn::parse_quote!(::grad::runtime::__private::out_call);
+            let closure = CallArg::Tokens(
+                quote!(|#t: &mut [#ty]| { #(#splits)* let _ = #t; #tokens; }),
+                uses,
+            );
+            let old_at = args.len() - 1 - lens.len();
+            (path.clone(), path, vec![closure, args[old_at].clone()])
+        };
+        let seq = self.push_call_vec(plain, dot, args, None, any_active, span);
+        self.env.declare(new.clone(), Binding::Seq(seq));
+        let mut back: Vec<syn::Stmt> = Vec::new();
+        for (placed, at) in &places {
+            back.push(match placed {
+                Placed::Buffer(name, st, l) => syn::parse_quote_spanned!(span=>
+                    for #i in 0..#l { #name[#st + #i] = #new[#at + #i]; }
+                ),
+                Placed::Float(f) => syn::parse_quote_spanned!(span=> #f = #new[#at];),
+            });
+        }
+        for st in &back {
+            self.lower_stmt(st);
+        }
+        self.env.pop();
+        Some(Value::Unit)
     }
 
     /// `std::mem::swap(&mut a, &mut b)`: for values, the names trade what they stand for (no code);

@@ -101,6 +101,16 @@ pub fn assigned_names(block: &syn::Block) -> Vec<Ident> {
                     self.0.extend(names);
                 }
             }
+            // `add_sq(&mut s, v);`: a place lent mutably may be written by the call.
+            for a in &c.args {
+                if let Expr::Reference(r) = a {
+                    if r.mutability.is_some() {
+                        if let Some(i) = place_root(&r.expr) {
+                            self.0.push(i.clone());
+                        }
+                    }
+                }
+            }
             syn::visit::visit_expr_call(self, c);
         }
         // `active.push(i);`, `seen.insert(k);`, `first.entry(k).or_insert(i);`, `adj[a].push(b);`:

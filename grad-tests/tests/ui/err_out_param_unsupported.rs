@@ -2,13 +2,13 @@
 // tokens, and the function itself still compiles.
 use grad::gradient;
 
-// Two output parameters.
+// Outputs of two float types.
 #[gradient]
-fn two_outputs(x: &[f64], a: &mut [f64], b: &mut [f64]) {
+fn two_types(x: &[f64], a: &mut [f64], b: &mut f32) {
     for i in 0..a.len() {
         a[i] = x[i];
-        b[i] = x[i] * 2.0;
     }
+    *b = 1.0;
 }
 
 // An output `Vec` whose length changes.
@@ -30,15 +30,6 @@ fn wrt_out(x: &[f64], out: &mut [f64]) {
 #[gradient(hvp)]
 fn with_hvp(x: &[f64], out: &mut [f64]) {
     out[0] = x[0];
-}
-
-// A call with two output buffers.
-#[gradient]
-fn caller(x: &[f64]) -> f64 {
-    let mut a = vec![0.0; 2];
-    let mut b = vec![0.0; 2];
-    two_outputs(x, &mut a, &mut b);
-    a[0] + b[1]
 }
 
 fn main() {}
