@@ -3356,10 +3356,30 @@ impl<'a> FnGen<'a> {
             }
             30 => {
                 // An iterator held in a local, drained by `while let Some(..) = it.next()`, or
-                // its first item taken by hand and the rest by a loop.
+                // its first item taken by hand and the rest by a loop, or (of `map`s, over a
+                // slice never empty) its first item unwrapped and the rest reduced.
                 let it = self.fresh("it");
                 Self::line(out, ind, &format!("let mut {n}: {FLT} = 0.0;"));
-                if self.rng.chance(0.5) {
+                let never_empty = self.seqs().iter().any(|s| s.0 == xs && s.3 >= 1);
+                if never_empty && self.rng.chance(0.3) {
+                    // Its first item unwrapped, the rest consumed by a reduction.
+                    Self::line(
+                        out,
+                        ind,
+                        &format!("let mut {it} = {xs}.iter().map(|{q}| {q} * {ee}).map(|{r}| {r} + 0.5);"),
+                    );
+                    Self::line(
+                        out,
+                        ind,
+                        &format!("let {st}: {FLT} = {it}.next().unwrap();"),
+                    );
+                    Self::line(
+                        out,
+                        ind,
+                        &format!("{n} += {st} * {st} + {it}.map(|{q}| {q} * 0.5).sum::<{FLT}>();"),
+                    );
+                    (m + 0.5) * (m + 0.5) + 3.0 * (m + 0.5)
+                } else if self.rng.chance(0.5) {
                     Self::line(
                         out,
                         ind,
@@ -7377,7 +7397,8 @@ impl<'a> FnGen<'a> {
         }
     }
 
-    /// `let mut v = Vec::new();` (or `Vec::with_capacity(n)`, `vec![]`, typed or not) filled by
+    /// `let mut v = Vec::new();` (or `Vec::with_capacity(n)`, `vec![]`, a list of first items
+    /// `vec![y0]`/`vec![a, 0.5]`, typed or not) filled by
     /// `push`: one or two pushes at the top of a `for` loop over a range or a slice in scope
     /// (with `enumerate`, `zip`, `windows`, `step_by`), or pushes as statements with another
     /// statement between; then indexed, iterated or summed like any buffer.
@@ -7386,10 +7407,28 @@ impl<'a> FnGen<'a> {
             return self.cond_push_stmt(ctx, out, ind);
         }
         let n = self.fresh("pv");
-        let init = match self.rng.below(3) {
+        let mut iv = Iv::pt(0.0);
+        // (Started with items of its own, `vec![y0]` or `vec![a, 0.5]`: an initial state.)
+        let mut first_items = 0;
+        let init = match self
+            .rng
+            .below(if self.on("stmt:grown_list") { 4 } else { 3 })
+        {
             0 => "Vec::new()".to_string(),
             1 => "Vec::with_capacity(4)".to_string(),
-            _ => "vec![]".to_string(),
+            2 => "vec![]".to_string(),
+            _ => {
+                let e = self.wrapped(1, (-2.0, 2.0));
+                iv = iv.union(e.iv);
+                if self.rng.chance(0.5) {
+                    first_items = 1;
+                    format!("vec![{}]", e.s)
+                } else {
+                    first_items = 2;
+                    iv = iv.union(Iv::pt(0.5));
+                    format!("vec![{}, 0.5]", e.s)
+                }
+            }
         };
         let ann = if self.rng.chance(0.4) {
             format!(": Vec<{FLT}>")
@@ -7399,7 +7438,6 @@ impl<'a> FnGen<'a> {
         Self::line(out, ind, &format!("let mut {n}{ann} = {init};"));
         let slices = self.slices();
         let form = self.rng.below(if slices.is_empty() { 2 } else { 6 });
-        let mut iv = Iv::pt(0.0);
         let min_len;
         if form == 0 {
             // Straight-line pushes.
@@ -7470,7 +7508,7 @@ impl<'a> FnGen<'a> {
             Self::line(out, ind, "}");
             min_len = per * trips;
         }
-        self.buffer_read(ctx, &n, iv, min_len, out, ind);
+        self.buffer_read(ctx, &n, iv, min_len + first_items, out, ind);
     }
 
     /// Pushes that may not run: in the branches of an `if` at the top of the block, or in a

@@ -451,6 +451,19 @@ fn kept(x: &[f64]) -> f64 {
         + odd
 }
 
+/// An iterator of `map`s held in a local: its first items unwrapped (`next().unwrap()`,
+/// `.expect(..)`), the rest reduced; of plain items, the rest summed.
+#[gradient]
+fn held_iterators(x: &[f64]) -> f64 {
+    let mut it = x.iter().map(|v| v * 2.0).map(|w| w + 1.0);
+    let a = it.next().unwrap();
+    let b = it.next().expect("two items");
+    let rest: f64 = it.map(|v| v * v).sum();
+    let mut plain = x.iter().copied();
+    let first = plain.next().unwrap();
+    a * b + rest + first * plain.sum::<f64>()
+}
+
 /// References to elements collected (`Vec<&f64>`), read through them.
 #[gradient]
 fn referenced(x: &[f64]) -> f64 {
@@ -488,6 +501,7 @@ fn filters_copied_and_turbofish_collects() {
     check("kept", &kept, &kept_grad, &p);
     check("made_by_index", &made_by_index, &made_by_index_grad, &p);
     check("referenced", &referenced, &referenced_grad, &p);
+    check("held_iterators", &held_iterators, &held_iterators_grad, &p);
     let xs = [0.5, 1.5, -2.0];
     check(
         "pairs_of_data",

@@ -455,3 +455,34 @@ fn a_pushed_vector_shadowed_later() {
     close("x", &dx, &fd(&|p| pushed_then_shadowed(p, 0.8), &x));
     close("s", &[ds], &fd(&|p| pushed_then_shadowed(&x, p[0]), &[0.8]));
 }
+
+/// A trajectory: a `Vec` started with the initial state (`vec![y0]`, a list of first items)
+/// and grown by a push per step, also under an `if`.
+#[gradient(wrt(k, y0))]
+fn trajectory(k: f64, y0: f64, n: usize) -> f64 {
+    let mut y = y0;
+    let mut ys = vec![y];
+    for _ in 0..n {
+        y -= k * y * 0.1;
+        ys.push(y);
+    }
+    let mut kept = vec![y0, 2.0 * k];
+    for (i, v) in ys.iter().enumerate() {
+        if i % 2 == 0 {
+            kept.push(v * k);
+        }
+    }
+    ys.iter().map(|v| v * v).sum::<f64>() / ys.len() as f64 + kept.iter().sum::<f64>()
+}
+
+#[test]
+fn lists_grown_by_pushes() {
+    let (k, y0) = (0.7, 1.3);
+    let (v, [dk, dy0]) = trajectory_grad(k, y0, 5);
+    assert_eq!(v.to_bits(), trajectory(k, y0, 5).to_bits());
+    close(
+        "k, y0",
+        &[dk, dy0],
+        &fd(&|p| trajectory(p[0], p[1], 5), &[k, y0]),
+    );
+}

@@ -288,11 +288,15 @@ fn iterator_lets(b: &mut syn::Block) {
                 if !mentions(std::slice::from_ref(&b.stmts[j]), &name) {
                     continue;
                 }
-                // (Only of a sequence's items, copied or not: `nth` of a longer chain is not
-                // followed.)
-                let first = plain_items(&chain)
-                    .then(|| next_let(&b.stmts[j], &name, &chain, taken))
-                    .flatten();
+                // (Of a sequence's items, copied or not, by `nth`; of `map`s of them, by the
+                // closures applied to the `nth` item where the `next()` is unwrapped.)
+                let first = if plain_items(&chain) {
+                    next_let(&b.stmts[j], &name, &chain, taken)
+                } else {
+                    mapped_items(&chain).and_then(|(src, cls)| {
+                        next_mapped_let(&b.stmts[j], &name, src, &cls, taken)
+                    })
+                };
                 match first {
                     Some(s) => {
                         firsts.push((j, s));
@@ -305,10 +309,13 @@ fn iterator_lets(b: &mut syn::Block) {
                 }
             }
         }
-        let rest: syn::Expr = if taken == 0 {
-            chain.clone()
-        } else {
-            syn::parse_quote!(#chain.skip(#taken))
+        let rest: syn::Expr = match (taken, mapped_items(&chain)) {
+            (0, _) => chain.clone(),
+            // The items skipped before the `map`s, which then see the same items.
+            (_, Some((src, cls))) if taken != usize::MAX => {
+                syn::parse_quote!(#src.skip(#taken)#(.map(#cls))*)
+            }
+            _ => syn::parse_quote!(#chain.skip(#taken)),
         };
         let drained = match (&b.stmts[last], mutable && taken != usize::MAX) {
             (syn::Stmt::Expr(syn::Expr::While(w), semi), true) => {
@@ -321,6 +328,12 @@ fn iterator_lets(b: &mut syn::Block) {
                 let mut f = f.clone();
                 *f.expr = rest.clone();
                 Some(syn::Stmt::Expr(syn::Expr::ForLoop(f), *semi))
+            }
+            // `first + it.sum::<f64>()`: the rest of the items consumed once, there.
+            (s, true) if taken > 0 && consumed_once(s, &name) => {
+                let mut s = s.clone();
+                Subst(&name, &rest).visit_stmt_mut(&mut s);
+                Some(s)
             }
             _ => None,
         };
@@ -351,20 +364,6 @@ fn iterator_lets(b: &mut syn::Block) {
             k += 1;
             continue;
         }
-        struct Subst<'a>(&'a syn::Ident, &'a syn::Expr);
-        impl VisitMut for Subst<'_> {
-            fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
-                let is_name = |x: &syn::Expr| matches!(x, syn::Expr::Path(p) if p.path.get_ident() == Some(self.0));
-                let hit = is_name(e)
-                    || matches!(e, syn::Expr::MethodCall(m) if m.method == "clone" && m.args.is_empty() && is_name(&m.receiver));
-                if hit {
-                    *e = self.1.clone();
-                    return;
-                }
-                syn::visit_mut::visit_expr_mut(self, e);
-            }
-            fn visit_item_mut(&mut self, _: &mut syn::Item) {}
-        }
         for (j, s) in firsts {
             b.stmts[j] = s;
         }
@@ -378,6 +377,169 @@ fn iterator_lets(b: &mut syn::Block) {
         }
         b.stmts.remove(k);
     }
+}
+
+/// The chain a held iterator stands for, written where the name (or its `clone()`) was.
+struct Subst<'a>(&'a syn::Ident, &'a syn::Expr);
+
+impl VisitMut for Subst<'_> {
+    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        let is_name =
+            |x: &syn::Expr| matches!(x, syn::Expr::Path(p) if p.path.get_ident() == Some(self.0));
+        let hit = is_name(e)
+            || matches!(e, syn::Expr::MethodCall(m) if m.method == "clone" && m.args.is_empty() && is_name(&m.receiver));
+        if hit {
+            *e = self.1.clone();
+            return;
+        }
+        syn::visit_mut::visit_expr_mut(self, e);
+    }
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+/// `x.iter().map(|p| ..)` (one or more `map`s of one-parameter closures over [`plain_items`]):
+/// the source and the closures.
+fn mapped_items(e: &syn::Expr) -> Option<(&syn::Expr, Vec<&syn::ExprClosure>)> {
+    let mut closures = Vec::new();
+    let mut e = e;
+    while let syn::Expr::MethodCall(m) = e {
+        if m.method != "map" || m.args.len() != 1 {
+            break;
+        }
+        let syn::Expr::Closure(c) = &m.args[0] else {
+            return None;
+        };
+        if c.inputs.len() != 1 {
+            return None;
+        }
+        closures.push(c);
+        e = &m.receiver;
+    }
+    closures.reverse();
+    (!closures.is_empty() && plain_items(e)).then_some((e, closures))
+}
+
+/// `let P = .. it.next().unwrap() ..;` (or `.expect(..)`) of `it = SOURCE.map(F)..`, once, as
+/// for [`next_let`]: the closures applied to `SOURCE.nth(n).unwrap()`, in a block.
+fn next_mapped_let(
+    s: &syn::Stmt,
+    it: &syn::Ident,
+    source: &syn::Expr,
+    closures: &[&syn::ExprClosure],
+    n: usize,
+) -> Option<syn::Stmt> {
+    let syn::Stmt::Local(l) = s else {
+        return None;
+    };
+    let init = l.init.as_ref()?;
+    if init.diverge.is_some() {
+        return None;
+    }
+    let mut item: syn::Expr = syn::parse_quote!(#source.nth(#n).unwrap());
+    for c in closures {
+        let (p, body) = (&c.inputs[0], &c.body);
+        item = syn::parse_quote!({ let #p = #item; #body });
+    }
+    struct Unwrapped<'a> {
+        it: &'a syn::Ident,
+        item: syn::Expr,
+        hits: usize,
+        bad: bool,
+    }
+    impl VisitMut for Unwrapped<'_> {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            if let syn::Expr::MethodCall(u) = e {
+                let next_of_it = matches!(&*u.receiver, syn::Expr::MethodCall(m)
+                    if m.method == "next" && m.args.is_empty()
+                        && matches!(&*m.receiver, syn::Expr::Path(p) if p.path.get_ident() == Some(self.it)));
+                if next_of_it
+                    && ((u.method == "unwrap" && u.args.is_empty())
+                        || (u.method == "expect" && u.args.len() == 1))
+                {
+                    self.hits += 1;
+                    *e = self.item.clone();
+                    return;
+                }
+            }
+            match e {
+                syn::Expr::Closure(_)
+                | syn::Expr::ForLoop(_)
+                | syn::Expr::While(_)
+                | syn::Expr::Loop(_)
+                | syn::Expr::If(_)
+                | syn::Expr::Match(_)
+                | syn::Expr::Try(_)
+                | syn::Expr::Block(_) => self.bad = true,
+                _ => syn::visit_mut::visit_expr_mut(self, e),
+            }
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    let mut l = l.clone();
+    let mut v = Unwrapped {
+        it,
+        item,
+        hits: 0,
+        bad: false,
+    };
+    if let Some(init) = &mut l.init {
+        v.visit_expr_mut(&mut init.expr);
+    }
+    let s = syn::Stmt::Local(l);
+    (v.hits == 1 && !v.bad && !mentions(std::slice::from_ref(&s), it)).then_some(s)
+}
+
+/// Whether `it` is named once in `s`, outside closures, loops and branches (so the items it
+/// still holds are consumed once), and not as the receiver of a method that takes only some of
+/// them (`next`, `nth`, `by_ref`, `peekable`).
+fn consumed_once(s: &syn::Stmt, it: &syn::Ident) -> bool {
+    struct Uses<'a> {
+        it: &'a syn::Ident,
+        hits: usize,
+        bad: bool,
+        depth: usize,
+    }
+    impl<'a> Visit<'a> for Uses<'_> {
+        fn visit_expr(&mut self, e: &'a syn::Expr) {
+            match e {
+                syn::Expr::Path(p) if p.path.get_ident() == Some(self.it) => {
+                    self.hits += 1;
+                    self.bad |= self.depth > 0;
+                }
+                syn::Expr::MethodCall(m)
+                    if ["next", "nth", "by_ref", "peekable", "next_back"]
+                        .iter()
+                        .any(|n| m.method == n)
+                        && matches!(&*m.receiver, syn::Expr::Path(p) if p.path.get_ident() == Some(self.it)) =>
+                {
+                    self.bad = true;
+                }
+                syn::Expr::Closure(_)
+                | syn::Expr::ForLoop(_)
+                | syn::Expr::While(_)
+                | syn::Expr::Loop(_)
+                | syn::Expr::If(_)
+                | syn::Expr::Match(_) => {
+                    self.depth += 1;
+                    syn::visit::visit_expr(self, e);
+                    self.depth -= 1;
+                }
+                _ => syn::visit::visit_expr(self, e),
+            }
+        }
+        fn visit_macro(&mut self, m: &'a syn::Macro) {
+            self.bad |= super::mentions(&m.tokens, self.it);
+        }
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut u = Uses {
+        it,
+        hits: 0,
+        bad: false,
+        depth: 0,
+    };
+    u.visit_stmt(s);
+    u.hits == 1 && !u.bad
 }
 
 /// Whether `e` is `x.iter()` (`into_iter`), maybe `.copied()`/`.cloned()`: the items of `x`.

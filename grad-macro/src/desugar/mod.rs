@@ -1083,7 +1083,12 @@ impl Desugar<'_> {
                             .or_else(|| tuples::tuple_by_field(l))
                             .or_else(|| refs::temporary_ref_let(l))
                             .or_else(|| tuples::array_block_let(l))
-                            .or_else(|| tuples::array_literal_let(l))
+                            // (Not a list that pushes grow later: those make it below.)
+                            .or_else(|| {
+                                (!pushes::grown_copy(l, &work))
+                                    .then(|| tuples::array_literal_let(l))
+                                    .flatten()
+                            })
                             .or_else(|| tuples::array_from_fn_let(l))
                             .or_else(|| tuples::reassigned_array_let(l, &work))
                             .or_else(|| tuples::branch_list_let(l))

@@ -136,15 +136,32 @@ pub fn push_let(l: &syn::Local, rest: &mut Vec<syn::Stmt>) -> Option<Vec<syn::St
     Some(Vec::new())
 }
 
-/// Whether `l` is `let mut v = a.to_vec();` (or `a.to_owned()`) and a statement of `rest` grows
-/// `v` (see [`copy_then_pushes`]).
+/// The statements that give an empty `v` what `init` holds: `v.extend_from_slice(&a);` for a
+/// copy (`a.to_vec()`, `a.to_owned()`, `a.clone()` of a `Vec`), a push per item of a list
+/// (`vec![y0]`, `vec![a, b]`); `None` for anything else.
+fn initial_items(init: &syn::Expr, name: &syn::Ident) -> Option<Vec<syn::Stmt>> {
+    if let Some(list) = crate::lower::vec_list(init) {
+        let items = list.elems.iter();
+        return Some(items.map(|e| syn::parse_quote!(#name.push(#e);)).collect());
+    }
+    let syn::Expr::MethodCall(m) = init else {
+        return None;
+    };
+    let copy = (m.method == "to_vec" || m.method == "to_owned" || m.method == "clone")
+        && m.args.is_empty();
+    let source = &m.receiver;
+    copy.then(|| vec![syn::parse_quote!(#name.extend_from_slice(&#source);)])
+}
+
+/// Whether `l` is `let mut v = a.to_vec();` (or `a.to_owned()`, or a list `vec![a, b]`) and a
+/// statement of `rest` grows `v` (see [`copy_then_pushes`]).
 pub fn grown_copy(l: &syn::Local, rest: &[syn::Stmt]) -> bool {
     let Some(init) = &l.init else { return false };
-    // (`a.clone()` of what is then grown is a `Vec`: a copy too.)
-    let copy = matches!(&*init.expr, syn::Expr::MethodCall(m) if (m.method == "to_vec" || m.method == "to_owned" || m.method == "clone") && m.args.is_empty());
     let (syn::Pat::Ident(pi), _) = super::pat_and_type(l) else {
         return false;
     };
+    // (`a.clone()` of what is then grown is a `Vec`: a copy too.)
+    let copy = initial_items(&init.expr, &pi.ident).is_some();
     copy && pi.mutability.is_some() && {
         let mut probe = rest.to_vec();
         probe.iter_mut().any(|s| {
@@ -154,35 +171,28 @@ pub fn grown_copy(l: &syn::Local, rest: &[syn::Stmt]) -> bool {
     }
 }
 
-/// Input: `let mut v = a.to_vec();` (or `a.to_owned()`), then pushes into `v` or extensions of
-/// it (`v.extend_from_slice(b);`, concatenation). Output: as for `let mut v = Vec::new();
-/// v.extend_from_slice(&a);` and the same statements. `None` when nothing grows `v`.
+/// Input: `let mut v = a.to_vec();` (or `a.to_owned()`, or a list `vec![y0]`), then pushes
+/// into `v` or extensions of it (`v.extend_from_slice(b);`, concatenation). Output: as for `let
+/// mut v = Vec::new(); v.extend_from_slice(&a);` (`v.push(y0);`) and the same statements. `None`
+/// when nothing grows `v`.
 fn copy_then_pushes(
     l: &syn::Local,
     init: &syn::Expr,
     rest: &mut Vec<syn::Stmt>,
 ) -> Option<Vec<syn::Stmt>> {
-    let syn::Expr::MethodCall(m) = init else {
-        return None;
-    };
-    if !(m.method == "to_vec" || m.method == "to_owned" || m.method == "clone")
-        || !m.args.is_empty()
-    {
-        return None;
-    }
     let (syn::Pat::Ident(pi), _) = super::pat_and_type(l) else {
         return None;
     };
     let name = &pi.ident;
+    let items = initial_items(init, name)?;
     if !grown_copy(l, rest) {
         return None;
     }
-    let source = &m.receiver;
     let mut empty = l.clone();
     if let Some(init) = &mut empty.init {
         *init.expr = syn::parse_quote!(::std::vec::Vec::new());
     }
-    let mut with_copy: Vec<syn::Stmt> = vec![syn::parse_quote!(#name.extend_from_slice(&#source);)];
+    let mut with_copy: Vec<syn::Stmt> = items;
     with_copy.extend(rest.iter().cloned());
     let out = push_let(&empty, &mut with_copy)?;
     *rest = with_copy;
