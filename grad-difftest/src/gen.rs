@@ -7398,10 +7398,10 @@ impl<'a> FnGen<'a> {
     }
 
     /// `let mut v = Vec::new();` (or `Vec::with_capacity(n)`, `vec![]`, a list of first items
-    /// `vec![y0]`/`vec![a, 0.5]`, typed or not) filled by
-    /// `push`: one or two pushes at the top of a `for` loop over a range or a slice in scope
-    /// (with `enumerate`, `zip`, `windows`, `step_by`), or pushes as statements with another
-    /// statement between; then indexed, iterated or summed like any buffer.
+    /// `vec![y0]`/`vec![a, 0.5]`, typed or not) filled by `push`: one or two pushes at the top of
+    /// a `for` loop over a range or a slice in scope (with `enumerate`, `zip`, `windows`,
+    /// `step_by`) or of a `while` counting up, or pushes as statements with another statement
+    /// between; then indexed, iterated or summed like any buffer.
     fn push_stmt(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
         if self.on("stmt:cond_push") && self.rng.chance(0.4) {
             return self.cond_push_stmt(ctx, out, ind);
@@ -7457,10 +7457,16 @@ impl<'a> FnGen<'a> {
         } else {
             let i = self.fresh("i");
             let v = self.fresh("e");
+            // (A `while` counting up to `m`: its trips counted before the pushes are made.)
+            let mut counted = false;
             let (head, bound_float, trips): (String, Option<(String, Iv)>, usize) = match form {
                 1 => {
                     let m = 1 + self.rng.below(4);
-                    if self.rng.chance(0.5) {
+                    if self.on("stmt:while_push") && self.rng.chance(0.3) {
+                        counted = true;
+                        Self::line(out, ind, &format!("let mut {i} = 0usize;"));
+                        (format!("while {i} < {m}"), None, m)
+                    } else if self.rng.chance(0.5) {
                         (format!("for {i} in 0..{m}"), None, m)
                     } else {
                         (format!("for {i} in 1..={m}"), None, m)
@@ -7503,6 +7509,9 @@ impl<'a> FnGen<'a> {
                 }
                 iv = iv.union(e.iv);
                 Self::line(out, ind + 1, &format!("{n}.push({});", e.s));
+            }
+            if counted {
+                Self::line(out, ind + 1, &format!("{i} += 1;"));
             }
             self.frames.pop();
             Self::line(out, ind, "}");

@@ -2143,3 +2143,33 @@ fn seventeenth_round_forms_run() {
     let v = seventeenth_helper_hvp(&w, &[1.0, 0.0, 0.0], &mut d, &mut h);
     assert_eq!(v.to_bits(), seventeenth_helper(&w).to_bits());
 }
+
+/// The eighteenth round: pushes in a `while` loop (its trips counted first), a list of first
+/// items grown by pushes, an iterator of `map`s held in a local and unwrapped.
+#[gradient]
+fn eighteenth_round_forms(k: f64, w: &[f64]) -> f64 {
+    let mut t = 0.0;
+    let mut y = 1.0;
+    let mut ys = Vec::new();
+    while t < 0.5 {
+        y -= k * y * 0.1;
+        ys.push(y);
+        t += 0.1;
+    }
+    let mut zs = vec![y, 2.0 * k];
+    for v in w {
+        zs.push(v * k);
+    }
+    let mut it = w.iter().map(|v| v * 2.0);
+    let first = it.next().unwrap();
+    ys.iter().sum::<f64>() + zs.iter().sum::<f64>() + first + it.sum::<f64>()
+}
+
+#[test]
+fn eighteenth_round_forms_run() {
+    let w = [0.3, -0.7, 1.1];
+    let mut grad = [0.0; 3];
+    let (value, [dk]) = eighteenth_round_forms_grad(0.5, &w, &mut grad);
+    assert!(dk.is_finite());
+    assert_eq!(value.to_bits(), eighteenth_round_forms(0.5, &w).to_bits());
+}

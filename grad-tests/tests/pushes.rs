@@ -486,3 +486,54 @@ fn lists_grown_by_pushes() {
         &fd(&|p| trajectory(p[0], p[1], 5), &[k, y0]),
     );
 }
+
+/// Pushes in `while` loops: a time loop recording a trajectory (its trips counted first), and
+/// a state vector stepped until a count or a time runs out, pushing under an `if`.
+#[gradient]
+fn recorded(k: f64) -> f64 {
+    let dt = 0.1;
+    let mut t = 0.0;
+    let mut y = 1.0;
+    let mut ys = Vec::new();
+    while t < 1.0 {
+        y += -k * y * dt;
+        ys.push(y);
+        t += dt;
+    }
+    ys.iter().map(|v| v * v).sum::<f64>() / ys.len() as f64
+}
+
+#[gradient(wrt(k, x0))]
+fn stepped(k: f64, x0: &[f64]) -> f64 {
+    let mut x = x0.to_vec();
+    let mut v = vec![0.0; x.len()];
+    let mut t = 0.0;
+    let mut energies = vec![];
+    let mut steps = 0;
+    while t < 0.55 && steps < 100 {
+        for i in 0..x.len() {
+            v[i] -= k * x[i] * 0.1;
+            x[i] += v[i] * 0.1;
+        }
+        let e: f64 = x.iter().zip(&v).map(|(a, b)| a * a + b * b).sum();
+        if e > 0.1 {
+            energies.push(e);
+        }
+        t += 0.1;
+        steps += 1;
+    }
+    energies.iter().sum::<f64>() + x[0]
+}
+
+#[test]
+fn pushes_in_while_loops() {
+    let (v, [dk]) = recorded_grad(0.5);
+    assert_eq!(v.to_bits(), recorded(0.5).to_bits());
+    close("k", &[dk], &fd(&|p| recorded(p[0]), &[0.5]));
+    let x0 = [1.0, 0.5];
+    let mut dx = [0.0; 2];
+    let (v, [dk]) = stepped_grad(2.0, &x0, &mut dx);
+    assert_eq!(v.to_bits(), stepped(2.0, &x0).to_bits());
+    close("k", &[dk], &fd(&|p| stepped(p[0], &x0), &[2.0]));
+    close("x0", &dx, &fd(&|p| stepped(2.0, p), &x0));
+}

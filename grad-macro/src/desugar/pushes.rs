@@ -8,6 +8,7 @@
 //! later read (`v.len()`, `v.iter()`, `&v`, `v[i]`) is a read of a full buffer.
 
 use quote::quote;
+use syn::visit_mut::VisitMut;
 
 /// Input: `let mut v = Vec::new();` (or `Vec::with_capacity(n)`, `vec![]`, with or without a
 /// `Vec<f64>` type), then in `rest` either `for p in ITER { .. v.push(a); .. v.push(b); .. }`
@@ -80,6 +81,21 @@ pub fn push_let(l: &syn::Local, rest: &mut Vec<syn::Stmt>) -> Option<Vec<syn::St
             }
         }
     }
+    // `while c { .. v.push(e); .. }`: the loop's trips counted first, then a `for` over them.
+    if work.iter().any(
+        |s| matches!(s, syn::Stmt::Expr(syn::Expr::While(w), _) if pushes_anywhere_in(w, name)),
+    ) {
+        let mut counted = Vec::with_capacity(work.len() + 1);
+        for s in work.drain(..) {
+            match &s {
+                syn::Stmt::Expr(syn::Expr::While(w), _) if pushes_anywhere_in(w, name) => {
+                    counted.extend(counted_while(w, name)?);
+                }
+                _ => counted.push(s),
+            }
+        }
+        work = counted;
+    }
     // The statements that push (directly, or a loop whose body does).
     let pushing: Vec<usize> = (0..work.len())
         .filter(|&k| pushes_into(&work[k], name))
@@ -151,6 +167,99 @@ fn initial_items(init: &syn::Expr, name: &syn::Ident) -> Option<Vec<syn::Stmt>> 
         && m.args.is_empty();
     let source = &m.receiver;
     copy.then(|| vec![syn::parse_quote!(#name.extend_from_slice(&#source);)])
+}
+
+/// Whether the body of `w` pushes into `name`.
+fn pushes_anywhere_in(w: &syn::ExprWhile, name: &syn::Ident) -> bool {
+    let body = &w.body;
+    super::partial_pushes::pushes_anywhere(&quote!(#body), name)
+}
+
+/// Input: `while COND { BODY }` whose body pushes into `name` (and reads it nowhere else; no
+/// `break`, `continue` or `return`; not `while let`). Output: `let TRIPS: usize = { let mut y =
+/// y; let mut s = s.clone(); let mut K = 0usize; while COND { BODY without the pushes; K += 1; }
+/// K }; for _ in 0..TRIPS { BODY }`: the loop runs as many times as the counting copy (on copies
+/// of what it assigns) did, so its pushes are those of a `for` over a range. `None` where it
+/// cannot tell which names to copy (one assigned in the body and declared inside it too).
+fn counted_while(w: &syn::ExprWhile, name: &syn::Ident) -> Option<Vec<syn::Stmt>> {
+    if matches!(&*w.cond, syn::Expr::Let(_)) || super::exits(&w.body, true) || w.label.is_some() {
+        return None;
+    }
+    // The body without its pushes into `name`; nothing else may read `name`.
+    struct NoPushes<'a>(&'a syn::Ident);
+    impl VisitMut for NoPushes<'_> {
+        fn visit_block_mut(&mut self, b: &mut syn::Block) {
+            b.stmts.retain(|s| push_arg(s, self.0).is_none());
+            syn::visit_mut::visit_block_mut(self, b);
+        }
+    }
+    let mut counting = w.body.clone();
+    NoPushes(name).visit_block_mut(&mut counting);
+    let cond = &w.cond;
+    if super::mentions(&quote!(#cond #counting), name) {
+        return None;
+    }
+    // What the body assigns outside itself: copied, so that the counting leaves it as it was.
+    let assigned: Vec<syn::Ident> = crate::lower::assigned_names(&counting);
+    let mut declared = Vec::new();
+    struct Declared<'a>(&'a mut Vec<syn::Ident>);
+    impl<'a> syn::visit::Visit<'a> for Declared<'_> {
+        fn visit_pat(&mut self, p: &'a syn::Pat) {
+            crate::lower::collect_pat_idents(p, self.0);
+        }
+    }
+    syn::visit::Visit::visit_block(&mut Declared(&mut declared), &counting);
+    if assigned.iter().any(|a| declared.contains(a)) {
+        return None;
+    }
+    // A place written by index or a method (`s[i] = ..`, `seen.insert(k)`) is a collection,
+    // cloned; a name assigned whole is a value, copied.
+    struct Whole<'a>(&'a mut Vec<syn::Ident>);
+    impl<'a> syn::visit::Visit<'a> for Whole<'_> {
+        fn visit_expr_assign(&mut self, a: &'a syn::ExprAssign) {
+            if let syn::Expr::Path(p) = &*a.left {
+                self.0.extend(p.path.get_ident().cloned());
+            }
+            syn::visit::visit_expr_assign(self, a);
+        }
+        fn visit_expr_binary(&mut self, b: &'a syn::ExprBinary) {
+            if crate::lower::is_compound_assign(&b.op) {
+                if let syn::Expr::Path(p) = &*b.left {
+                    self.0.extend(p.path.get_ident().cloned());
+                }
+            }
+            syn::visit::visit_expr_binary(self, b);
+        }
+    }
+    let mut whole = Vec::new();
+    syn::visit::Visit::visit_block(&mut Whole(&mut whole), &counting);
+    let copies = assigned
+        .iter()
+        .filter(|a| *a != name)
+        .map(|a| -> syn::Stmt {
+            if whole.contains(a) {
+                syn::parse_quote!(let mut #a = #a;)
+            } else {
+                syn::parse_quote!(let mut #a = #a.clone();)
+            }
+        });
+    let (trips, k) = (
+        crate::naming::fresh(&format!("trips_{name}")),
+        crate::naming::fresh("k"),
+    );
+    let body = &w.body;
+    Some(vec![
+        syn::parse_quote!(let #trips: usize = {
+            #(#copies)*
+            let mut #k = 0usize;
+            while #cond {
+                #counting
+                #k += 1;
+            }
+            #k
+        };),
+        syn::parse_quote!(for _ in 0..#trips #body),
+    ])
 }
 
 /// Whether `l` is `let mut v = a.to_vec();` (or `a.to_owned()`, or a list `vec![a, b]`) and a

@@ -20,6 +20,7 @@ pub use calls::{data_method_call, field_method_call, STD_TYPES};
 pub use env::SeqId;
 use env::{Binding, Env};
 pub use expr::{is_compound_assign, yields_bool};
+pub use loops::assigned_names;
 pub use opaque::collect_pat_idents as collect_idents;
 pub use opaque::collect_pat_idents;
 
@@ -1784,7 +1785,7 @@ pub fn primitive_kind(ty: &syn::Type) -> Kind {
 
 /// The error for a push into a vector the desugaring could not make a buffer of.
 fn push_message(id: &Ident) -> String {
-    format!("`#[gradient]` follows `{id}.push(..)` into a `Vec::new()` of floats when it can bound how many pushes run before the first: pushes as statements of the block `{id}` is declared in, or inside one `for` loop over a range or a slice, or one `if` or `match` (in its branches and arms, in nested `for` loops whose length the outer loop does not change), with `{id}` read whole only after them or by `{id}.len()`, `{id}.iter()`, `&{id}`, `{id}[i]`; this push is not one of those (in a `while` or a `loop`, a closure, a second loop, a loop whose length changes inside it): declare a buffer of a fixed length (`let mut {id} = vec![0.0; n];`) and write `{id}[i] = ..`")
+    format!("`#[gradient]` follows `{id}.push(..)` into a `Vec::new()` of floats when it can bound how many pushes run before the first: pushes as statements of the block `{id}` is declared in, or inside one `for` loop over a range or a slice or one `while` loop without `break` (whose trips it counts first), or one `if` or `match` (in its branches and arms, in nested `for` loops whose length the outer loop does not change), with `{id}` read whole only after them or by `{id}.len()`, `{id}.iter()`, `&{id}`, `{id}[i]`; this push is not one of those (in a `loop`, a `while` that breaks or reads `{id}`, a closure, a second loop, a loop whose length changes inside it): declare a buffer of a fixed length (`let mut {id} = vec![0.0; n];`) and write `{id}[i] = ..`")
 }
 
 /// An item of the body as the generated functions declare it again: one whose uses the rewrites
