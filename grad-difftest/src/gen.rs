@@ -6986,17 +6986,7 @@ impl<'a> FnGen<'a> {
         // A plain helper only on data the generator knows to be constant: a constant slice and
         // a literal (the activity of a local updated in place is not tracked exactly).
         let plain = !xiv.2 && self.rng.chance(0.5);
-        let a = if plain {
-            let c = fmt_float(self.rng.uniform(-1.5, 1.5));
-            Ex {
-                s: format!("({c})"),
-                typed: false,
-                iv: Iv::pt(c.parse().unwrap_or(0.0)),
-                named: false,
-            }
-        } else {
-            self.wrapped(1, (-1.5, 1.5))
-        };
+        let a = self.out_call_scale(plain);
         // A plain helper takes no slice: the hidden derivation of a model's method (for callers
         // given the whole model) differentiates its data slices too, and a plain function
         // called on them is not followed there (README, "What is a compile error").
@@ -7105,6 +7095,22 @@ impl<'a> FnGen<'a> {
         self.buffer_read(ctx, &ob, iv, n, out, ind);
     }
 
+    /// The float argument of a helper with outputs: a literal for a plain helper (called on data
+    /// only), any value in [-1.5, 1.5] otherwise.
+    fn out_call_scale(&mut self, plain: bool) -> Ex {
+        if plain {
+            let c = fmt_float(self.rng.uniform(-1.5, 1.5));
+            Ex {
+                s: format!("({c})"),
+                typed: false,
+                iv: Iv::pt(c.parse().unwrap_or(0.0)),
+                named: false,
+            }
+        } else {
+            self.wrapped(1, (-1.5, 1.5))
+        }
+    }
+
     /// A helper with several outputs made for this statement: a buffer and a float written
     /// through `&mut FLT` (the float accumulated into, the buffer's new contents reading what it
     /// held), a float and two buffers updated together (a step of an integrator), or two floats
@@ -7121,17 +7127,7 @@ impl<'a> FnGen<'a> {
     ) {
         let (xs, xiv) = self.rng.pick(slices).clone();
         let plain = !xiv.2 && self.rng.chance(0.3);
-        let a = if plain {
-            let c = fmt_float(self.rng.uniform(-1.5, 1.5));
-            Ex {
-                s: format!("({c})"),
-                typed: false,
-                iv: Iv::pt(c.parse().unwrap_or(0.0)),
-                named: false,
-            }
-        } else {
-            self.wrapped(1, (-1.5, 1.5))
-        };
+        let a = self.out_call_scale(plain);
         let form = self.rng.below(3);
         let (params, body) = match form {
             0 => (

@@ -419,14 +419,19 @@ impl VisitMut for Deref<'_> {
     }
 
     fn visit_expr_closure_mut(&mut self, c: &mut syn::ExprClosure) {
-        let mut names = Vec::new();
-        for p in &c.inputs {
-            crate::lower::collect_idents(p, &mut names);
-        }
-        if !names.contains(self.0) {
+        if !binds(c, self.0) {
             syn::visit_mut::visit_expr_closure_mut(self, c);
         }
     }
+}
+
+/// Whether a parameter of closure `c` is named `name` (another variable inside it).
+fn binds(c: &syn::ExprClosure, name: &Ident) -> bool {
+    let mut names = Vec::new();
+    for p in &c.inputs {
+        crate::lower::collect_idents(p, &mut names);
+    }
+    names.contains(name)
 }
 
 /// `out` passed as a call argument becomes `&mut out` where the call is a statement (`helper(x,
@@ -467,11 +472,7 @@ impl VisitMut for Reborrow<'_> {
 
     fn visit_expr_closure_mut(&mut self, c: &mut syn::ExprClosure) {
         // A closure's parameter of the same name is another variable.
-        let mut names = Vec::new();
-        for p in &c.inputs {
-            crate::lower::collect_idents(p, &mut names);
-        }
-        if !names.contains(self.0) {
+        if !binds(c, self.0) {
             syn::visit_mut::visit_expr_closure_mut(self, c);
         }
     }

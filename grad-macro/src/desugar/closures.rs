@@ -428,6 +428,36 @@ fn next_mapped_let(
     closures: &[&syn::ExprClosure],
     n: usize,
 ) -> Option<syn::Stmt> {
+    let mut item: syn::Expr = syn::parse_quote!(#source.nth(#n).unwrap());
+    for c in closures {
+        let (p, body) = (&c.inputs[0], &c.body);
+        item = syn::parse_quote!({ let #p = #item; #body });
+    }
+    taken_once(s, it, &|e| {
+        let syn::Expr::MethodCall(u) = e else {
+            return None;
+        };
+        let unwrapped = (u.method == "unwrap" && u.args.is_empty())
+            || (u.method == "expect" && u.args.len() == 1);
+        (unwrapped && is_next_of(&u.receiver, it)).then(|| item.clone())
+    })
+}
+
+/// Whether `e` is `it.next()`.
+fn is_next_of(e: &syn::Expr, it: &syn::Ident) -> bool {
+    matches!(e, syn::Expr::MethodCall(m)
+        if m.method == "next" && m.args.is_empty()
+            && matches!(&*m.receiver, syn::Expr::Path(p) if p.path.get_ident() == Some(it)))
+}
+
+/// `let P = .. E ..;` with the one expression `take` replaces (an item taken from `it`) in its
+/// value, outside closures, loops and branches, and `it` named nowhere else: the `let` with it
+/// replaced.
+fn taken_once(
+    s: &syn::Stmt,
+    it: &syn::Ident,
+    take: &dyn Fn(&syn::Expr) -> Option<syn::Expr>,
+) -> Option<syn::Stmt> {
     let syn::Stmt::Local(l) = s else {
         return None;
     };
@@ -435,50 +465,27 @@ fn next_mapped_let(
     if init.diverge.is_some() {
         return None;
     }
-    let mut item: syn::Expr = syn::parse_quote!(#source.nth(#n).unwrap());
-    for c in closures {
-        let (p, body) = (&c.inputs[0], &c.body);
-        item = syn::parse_quote!({ let #p = #item; #body });
-    }
-    struct Unwrapped<'a> {
-        it: &'a syn::Ident,
-        item: syn::Expr,
+    struct Take<'a> {
+        take: &'a dyn Fn(&syn::Expr) -> Option<syn::Expr>,
         hits: usize,
         bad: bool,
     }
-    impl VisitMut for Unwrapped<'_> {
+    impl VisitMut for Take<'_> {
         fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
-            if let syn::Expr::MethodCall(u) = e {
-                let next_of_it = matches!(&*u.receiver, syn::Expr::MethodCall(m)
-                    if m.method == "next" && m.args.is_empty()
-                        && matches!(&*m.receiver, syn::Expr::Path(p) if p.path.get_ident() == Some(self.it)));
-                if next_of_it
-                    && ((u.method == "unwrap" && u.args.is_empty())
-                        || (u.method == "expect" && u.args.len() == 1))
-                {
-                    self.hits += 1;
-                    *e = self.item.clone();
-                    return;
-                }
-            }
-            match e {
-                syn::Expr::Closure(_)
-                | syn::Expr::ForLoop(_)
-                | syn::Expr::While(_)
-                | syn::Expr::Loop(_)
-                | syn::Expr::If(_)
-                | syn::Expr::Match(_)
-                | syn::Expr::Try(_)
-                | syn::Expr::Block(_) => self.bad = true,
-                _ => syn::visit_mut::visit_expr_mut(self, e),
+            if let Some(item) = (self.take)(e) {
+                self.hits += 1;
+                *e = item;
+            } else if may_not_run_once(e) {
+                self.bad = true;
+            } else {
+                syn::visit_mut::visit_expr_mut(self, e);
             }
         }
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }
     let mut l = l.clone();
-    let mut v = Unwrapped {
-        it,
-        item,
+    let mut v = Take {
+        take,
         hits: 0,
         bad: false,
     };
@@ -487,6 +494,22 @@ fn next_mapped_let(
     }
     let s = syn::Stmt::Local(l);
     (v.hits == 1 && !v.bad && !mentions(std::slice::from_ref(&s), it)).then_some(s)
+}
+
+/// Whether `e` may run other than once where it stands: a closure, a loop, a branch, a `?`, or a
+/// block (which may hold any of them).
+fn may_not_run_once(e: &syn::Expr) -> bool {
+    matches!(
+        e,
+        syn::Expr::Closure(_)
+            | syn::Expr::ForLoop(_)
+            | syn::Expr::While(_)
+            | syn::Expr::Loop(_)
+            | syn::Expr::If(_)
+            | syn::Expr::Match(_)
+            | syn::Expr::Try(_)
+            | syn::Expr::Block(_)
+    )
 }
 
 /// Whether `it` is named once in `s`, outside closures, loops and branches (so the items it
@@ -558,55 +581,8 @@ fn plain_items(e: &syn::Expr) -> bool {
 /// (no closure, loop or branch around the read): the same with `CHAIN.nth(n)`, `n` the items
 /// taken before.
 fn next_let(s: &syn::Stmt, it: &syn::Ident, chain: &syn::Expr, n: usize) -> Option<syn::Stmt> {
-    let syn::Stmt::Local(l) = s else {
-        return None;
-    };
-    let init = l.init.as_ref()?;
-    if init.diverge.is_some() {
-        return None;
-    }
-    struct Next<'a> {
-        it: &'a syn::Ident,
-        nth: syn::Expr,
-        hits: usize,
-        bad: bool,
-    }
-    impl VisitMut for Next<'_> {
-        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
-            match e {
-                syn::Expr::MethodCall(m)
-                    if m.method == "next"
-                        && m.args.is_empty()
-                        && matches!(&*m.receiver, syn::Expr::Path(p) if p.path.get_ident() == Some(self.it)) =>
-                {
-                    self.hits += 1;
-                    *e = self.nth.clone();
-                }
-                syn::Expr::Closure(_)
-                | syn::Expr::ForLoop(_)
-                | syn::Expr::While(_)
-                | syn::Expr::Loop(_)
-                | syn::Expr::If(_)
-                | syn::Expr::Match(_)
-                | syn::Expr::Try(_)
-                | syn::Expr::Block(_) => self.bad = true,
-                _ => syn::visit_mut::visit_expr_mut(self, e),
-            }
-        }
-        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
-    }
-    let mut l = l.clone();
-    let mut v = Next {
-        it,
-        nth: syn::parse_quote!(#chain.nth(#n)),
-        hits: 0,
-        bad: false,
-    };
-    if let Some(init) = &mut l.init {
-        v.visit_expr_mut(&mut init.expr);
-    }
-    let s = syn::Stmt::Local(l);
-    (v.hits == 1 && !v.bad && !mentions(std::slice::from_ref(&s), it)).then_some(s)
+    let nth: syn::Expr = syn::parse_quote!(#chain.nth(#n));
+    taken_once(s, it, &|e| is_next_of(e, it).then(|| nth.clone()))
 }
 
 /// `while let Some(P) = it.next() { B }` with `B` not naming `it`: `for P in CHAIN { B }` (its
