@@ -565,12 +565,20 @@ fn consumed_once(s: &syn::Stmt, it: &syn::Ident) -> bool {
     u.hits == 1 && !u.bad
 }
 
-/// Whether `e` is `x.iter()` (`into_iter`), maybe `.copied()`/`.cloned()`: the items of `x`.
+/// Whether `e` is `x.iter()` (`into_iter`, `x` a name, a field or a row `rows[i]`), maybe
+/// `.copied()`/`.cloned()`: the items of `x`.
 fn plain_items(e: &syn::Expr) -> bool {
     match e {
         syn::Expr::MethodCall(m) if m.args.is_empty() => match m.method.to_string().as_str() {
             "copied" | "cloned" => plain_items(&m.receiver),
-            "iter" | "into_iter" => matches!(&*m.receiver, syn::Expr::Path(_)),
+            "iter" | "into_iter" => match &*m.receiver {
+                syn::Expr::Path(_) | syn::Expr::Field(_) => true,
+                syn::Expr::Index(ix) => {
+                    !matches!(&*ix.index, syn::Expr::Range(_))
+                        && matches!(&*ix.expr, syn::Expr::Path(_) | syn::Expr::Field(_))
+                }
+                _ => false,
+            },
             _ => false,
         },
         _ => false,
