@@ -210,6 +210,15 @@ impl Lowerer<'_> {
                         kind: if name == "len" { Kind::Int } else { Kind::Bool },
                     })
                 }
+                // An iterator made where no rewrite takes it: held in a local used otherwise
+                // than the forms that are followed, or of a shape they do not read.
+                "iter" | "into_iter" if m.args.is_empty() => {
+                    self.errors.push_spanned(
+                        &m.method,
+                        format!("`{name}()` of a differentiated sequence is followed where the iterator is consumed at once (`for v in x.iter()`, `x.iter().map(..).sum()`, a `collect()` into a `Vec` of floats), or held in a local that a `for`, a `while let Some(v) = it.next()` or `it.next().unwrap()` then one reduction drains; this one is not: iterate where you use it, or collect the items into a `Vec<f64>` first"),
+                    );
+                    None
+                }
                 _ => {
                     self.errors.push_spanned(
                         &m.method,
