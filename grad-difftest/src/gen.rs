@@ -3360,10 +3360,7 @@ impl<'a> FnGen<'a> {
                 // slice never empty) its first item unwrapped and the rest reduced.
                 let it = self.fresh("it");
                 Self::line(out, ind, &format!("let mut {n}: {FLT} = 0.0;"));
-                // (Not of a model layer's field, `layer.w`: a row of rows is read through its
-                // offsets, an iterator `nth` does not follow.)
-                let never_empty =
-                    self.seqs().iter().any(|s| s.0 == xs && s.3 >= 1) && !xs.contains(['.', '[']);
+                let never_empty = self.seqs().iter().any(|s| s.0 == xs && s.3 >= 1);
                 if never_empty && self.rng.chance(0.3) {
                     // Its first item unwrapped, the rest consumed by a reduction.
                     Self::line(

@@ -514,3 +514,53 @@ fn filters_copied_and_turbofish_collects() {
         &[0.7],
     );
 }
+
+#[derive(Clone, Params)]
+struct Held {
+    layers: Vec<Layer>,
+    x1: f64,
+}
+
+/// Held iterators over a model layer's field and a row of its layers.
+#[gradient(wrt(m))]
+fn held_in_layers(m: &Held, k: f64) -> f64 {
+    let mut acc = 0.0;
+    {
+        let layer = &m.layers[m.layers.len() - 1];
+        let mut it = layer.w.iter().map(|q| q * k).map(|r| r + 0.5);
+        let st: f64 = it.next().unwrap();
+        acc += st * st + it.map(|q| q * 0.5).sum::<f64>();
+    }
+    let mut it2 = m.layers[0].w.iter().copied();
+    let a = it2.next().unwrap();
+    acc + a * it2.sum::<f64>() + m.x1
+}
+
+#[test]
+fn held_iterators_in_layers() {
+    let model = |p: &[f64]| Held {
+        layers: vec![
+            Layer {
+                w: p[0..3].to_vec(),
+                b: 0.0,
+            },
+            Layer {
+                w: p[3..5].to_vec(),
+                b: 0.0,
+            },
+        ],
+        x1: p[5],
+    };
+    check(
+        "held_in_layers",
+        &|p| held_in_layers(&model(p), 1.5),
+        &|p, d| {
+            let m = model(p);
+            let mut g = Held::zeros_like(&m);
+            let v = held_in_layers_grad(&m, 1.5, &mut g);
+            d.copy_from_slice(&[g.layers[0].w.clone(), g.layers[1].w.clone(), vec![g.x1]].concat());
+            v
+        },
+        &[0.3, 0.4, -0.2, 1.0, -0.5, 0.7],
+    );
+}

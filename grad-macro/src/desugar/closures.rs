@@ -566,9 +566,15 @@ fn consumed_once(s: &syn::Stmt, it: &syn::Ident) -> bool {
 }
 
 /// Whether `e` is `x.iter()` (`into_iter`, `x` a name, a field or a row `rows[i]`), maybe
-/// `.copied()`/`.cloned()`: the items of `x`.
+/// `.copied()`/`.cloned()`, or a part of it by `.skip(a).take(b)` (as a row of rows is read):
+/// the items of `x`.
 fn plain_items(e: &syn::Expr) -> bool {
     match e {
+        syn::Expr::MethodCall(m)
+            if m.args.len() == 1 && (m.method == "skip" || m.method == "take") =>
+        {
+            plain_items(&m.receiver)
+        }
         syn::Expr::MethodCall(m) if m.args.is_empty() => match m.method.to_string().as_str() {
             "copied" | "cloned" => plain_items(&m.receiver),
             "iter" | "into_iter" => match &*m.receiver {
