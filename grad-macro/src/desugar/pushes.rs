@@ -301,8 +301,35 @@ fn copy_then_pushes(
     if let Some(init) = &mut empty.init {
         *init.expr = syn::parse_quote!(::std::vec::Vec::new());
     }
-    let mut with_copy: Vec<syn::Stmt> = items;
-    with_copy.extend(rest.iter().cloned());
+    let mut with_copy: Vec<syn::Stmt> = Vec::with_capacity(rest.len() + items.len());
+    match crate::lower::vec_list(init) {
+        // A list's items, valued at the `let` and pushed just before the first statement that
+        // grows the vector (after a `while`'s count of its trips, which the buffer's size
+        // reads).
+        Some(list) => {
+            let temps = crate::naming::fresh_names("first", list.elems.len());
+            for (t, e) in temps.iter().zip(&list.elems) {
+                with_copy.push(syn::parse_quote!(let #t = #e;));
+            }
+            let start = with_copy.len();
+            for s in rest.iter() {
+                match s {
+                    syn::Stmt::Expr(syn::Expr::While(w), _) if pushes_anywhere_in(w, name) => {
+                        with_copy.extend(counted_while(w, name)?);
+                    }
+                    s => with_copy.push(s.clone()),
+                }
+            }
+            let at = (start..with_copy.len()).find(|&k| pushes_into(&with_copy[k], name))?;
+            for (k, t) in temps.iter().enumerate() {
+                with_copy.insert(at + k, syn::parse_quote!(#name.push(#t);));
+            }
+        }
+        None => {
+            with_copy.extend(items);
+            with_copy.extend(rest.iter().cloned());
+        }
+    }
     let out = push_let(&empty, &mut with_copy)?;
     *rest = with_copy;
     Some(out)
@@ -599,7 +626,10 @@ fn integer_pushes(rest: &[syn::Stmt], name: &syn::Ident, methods: &[(&str, usize
 fn pushes_into(s: &syn::Stmt, name: &syn::Ident) -> bool {
     match s {
         syn::Stmt::Expr(
-            e @ (syn::Expr::ForLoop(_) | syn::Expr::If(_) | syn::Expr::Match(_)),
+            e @ (syn::Expr::ForLoop(_)
+            | syn::Expr::While(_)
+            | syn::Expr::If(_)
+            | syn::Expr::Match(_)),
             _,
         ) => super::partial_pushes::pushes_anywhere(&quote!(#e), name),
         s => push_arg(s, name).is_some(),
