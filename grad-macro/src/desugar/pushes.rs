@@ -82,20 +82,7 @@ pub fn push_let(l: &syn::Local, rest: &mut Vec<syn::Stmt>) -> Option<Vec<syn::St
         }
     }
     // `while c { .. v.push(e); .. }`: the loop's trips counted first, then a `for` over them.
-    if work.iter().any(
-        |s| matches!(s, syn::Stmt::Expr(syn::Expr::While(w), _) if pushes_anywhere_in(w, name)),
-    ) {
-        let mut counted = Vec::with_capacity(work.len() + 1);
-        for s in work.drain(..) {
-            match &s {
-                syn::Stmt::Expr(syn::Expr::While(w), _) if pushes_anywhere_in(w, name) => {
-                    counted.extend(counted_while(w, name)?);
-                }
-                _ => counted.push(s),
-            }
-        }
-        work = counted;
-    }
+    work = counted_whiles(&work, name)?;
     // The statements that push (directly, or a loop whose body does).
     let pushing: Vec<usize> = (0..work.len())
         .filter(|&k| pushes_into(&work[k], name))
@@ -152,21 +139,38 @@ pub fn push_let(l: &syn::Local, rest: &mut Vec<syn::Stmt>) -> Option<Vec<syn::St
     Some(Vec::new())
 }
 
-/// The statements that give an empty `v` what `init` holds: `v.extend_from_slice(&a);` for a
-/// copy (`a.to_vec()`, `a.to_owned()`, `a.clone()` of a `Vec`), a push per item of a list
-/// (`vec![y0]`, `vec![a, b]`); `None` for anything else.
-fn initial_items(init: &syn::Expr, name: &syn::Ident) -> Option<Vec<syn::Stmt>> {
+/// What a vector grown later starts with: a copy (`a.to_vec()`, `a.to_owned()`, `a.clone()` of a
+/// `Vec`: its source) or a list (`vec![y0]`, `vec![a, b]`).
+enum Start<'e> {
+    Copy(&'e syn::Expr),
+    List(syn::ExprArray),
+}
+
+fn start(init: &syn::Expr) -> Option<Start<'_>> {
     if let Some(list) = crate::lower::vec_list(init) {
-        let items = list.elems.iter();
-        return Some(items.map(|e| syn::parse_quote!(#name.push(#e);)).collect());
+        return Some(Start::List(list));
     }
     let syn::Expr::MethodCall(m) = init else {
         return None;
     };
     let copy = (m.method == "to_vec" || m.method == "to_owned" || m.method == "clone")
         && m.args.is_empty();
-    let source = &m.receiver;
-    copy.then(|| vec![syn::parse_quote!(#name.extend_from_slice(&#source);)])
+    copy.then_some(Start::Copy(&m.receiver))
+}
+
+/// `stmts` with every `while` loop that pushes into `name` as [`counted_while`] writes it;
+/// `None` where one cannot be.
+fn counted_whiles(stmts: &[syn::Stmt], name: &syn::Ident) -> Option<Vec<syn::Stmt>> {
+    let mut out = Vec::with_capacity(stmts.len() + 1);
+    for s in stmts {
+        match s {
+            syn::Stmt::Expr(syn::Expr::While(w), _) if pushes_anywhere_in(w, name) => {
+                out.extend(counted_while(w, name)?);
+            }
+            s => out.push(s.clone()),
+        }
+    }
+    Some(out)
 }
 
 /// Whether the body of `w` pushes into `name`.
@@ -270,7 +274,7 @@ pub fn grown_copy(l: &syn::Local, rest: &[syn::Stmt]) -> bool {
         return false;
     };
     // (`a.clone()` of what is then grown is a `Vec`: a copy too.)
-    let copy = initial_items(&init.expr, &pi.ident).is_some();
+    let copy = start(&init.expr).is_some();
     copy && pi.mutability.is_some() && {
         let mut probe = rest.to_vec();
         probe.iter_mut().any(|s| {
@@ -293,7 +297,7 @@ fn copy_then_pushes(
         return None;
     };
     let name = &pi.ident;
-    let items = initial_items(init, name)?;
+    let start = start(init)?;
     if !grown_copy(l, rest) {
         return None;
     }
@@ -301,35 +305,31 @@ fn copy_then_pushes(
     if let Some(init) = &mut empty.init {
         *init.expr = syn::parse_quote!(::std::vec::Vec::new());
     }
-    let mut with_copy: Vec<syn::Stmt> = Vec::with_capacity(rest.len() + items.len());
-    match crate::lower::vec_list(init) {
+    let mut with_copy: Vec<syn::Stmt> = match start {
+        Start::Copy(source) => {
+            let mut w = vec![syn::parse_quote!(#name.extend_from_slice(&#source);)];
+            w.extend(rest.iter().cloned());
+            w
+        }
         // A list's items, valued at the `let` and pushed just before the first statement that
         // grows the vector (after a `while`'s count of its trips, which the buffer's size
         // reads).
-        Some(list) => {
+        Start::List(list) => {
             let temps = crate::naming::fresh_names("first", list.elems.len());
-            for (t, e) in temps.iter().zip(&list.elems) {
-                with_copy.push(syn::parse_quote!(let #t = #e;));
-            }
-            let start = with_copy.len();
-            for s in rest.iter() {
-                match s {
-                    syn::Stmt::Expr(syn::Expr::While(w), _) if pushes_anywhere_in(w, name) => {
-                        with_copy.extend(counted_while(w, name)?);
-                    }
-                    s => with_copy.push(s.clone()),
-                }
-            }
-            let at = (start..with_copy.len()).find(|&k| pushes_into(&with_copy[k], name))?;
+            let mut w: Vec<syn::Stmt> = temps
+                .iter()
+                .zip(&list.elems)
+                .map(|(t, e)| syn::parse_quote!(let #t = #e;))
+                .collect();
+            let begin = w.len();
+            w.extend(counted_whiles(rest, name)?);
+            let at = (begin..w.len()).find(|&k| pushes_into(&w[k], name))?;
             for (k, t) in temps.iter().enumerate() {
-                with_copy.insert(at + k, syn::parse_quote!(#name.push(#t);));
+                w.insert(at + k, syn::parse_quote!(#name.push(#t);));
             }
+            w
         }
-        None => {
-            with_copy.extend(items);
-            with_copy.extend(rest.iter().cloned());
-        }
-    }
+    };
     let out = push_let(&empty, &mut with_copy)?;
     *rest = with_copy;
     Some(out)

@@ -793,8 +793,7 @@ impl Lowerer<'_> {
             return Some(None);
         };
         let (plain, dot, args) = if any_active {
-            let twin = renamed(&fp.path, |base| format!("{base}__out"));
-            let dot = renamed(&fp.path, |base| format!("{base}__out__dot_grad"));
+            let (twin, dot) = out_twin(&fp.path);
             (twin, dot, args)
         } else {
             // Data in, data out: the call as the user wrote it, on a copy of `h` (the copy
@@ -961,8 +960,7 @@ impl Lowerer<'_> {
             return None;
         };
         let (plain, dot, args) = if any_active {
-            let twin = renamed(&fp.path, |base| format!("{base}__out"));
-            let dot = renamed(&fp.path, |base| format!("{base}__out__dot_grad"));
+            let (twin, dot) = out_twin(&fp.path);
             (twin, dot, args)
         } else {
             // Data in, data out: `f` as the user wrote it, each output a piece of a copy of
@@ -1573,6 +1571,14 @@ pub fn swap_args(c: &syn::ExprCall, path: &syn::Path) -> Option<[Ident; 2]> {
 }
 
 /// `path` with its last name `base` replaced by `f(base)` (`f` → `f__dot_grad`).
+/// The twin of a function with outputs, `f__out` (see `out_param`), and its `__dot_grad`.
+fn out_twin(path: &syn::Path) -> (syn::Path, syn::Path) {
+    (
+        renamed(path, |base| format!("{base}__out")),
+        renamed(path, |base| format!("{base}__out__dot_grad")),
+    )
+}
+
 fn renamed(path: &syn::Path, f: impl FnOnce(&str) -> String) -> syn::Path {
     let mut path = path.clone();
     let last = path.segments.last_mut().expect("a path has a segment");
