@@ -2173,3 +2173,41 @@ fn eighteenth_round_forms_run() {
     assert!(dk.is_finite());
     assert_eq!(value.to_bits(), eighteenth_round_forms(0.5, &w).to_bits());
 }
+
+/// The nineteenth round: references to elements collected (`Vec<&f64>`), an array made by
+/// `std::array::from_fn`, a float output passed on to a helper that writes it.
+#[gradient]
+fn add_square(acc: &mut f64, v: f64) {
+    *acc += v * v;
+}
+
+#[gradient]
+fn normalized_into(x: &[f64], out: &mut [f64], norm: &mut f64) {
+    *norm = 0.0;
+    for &v in x {
+        add_square(norm, v);
+    }
+    *norm = norm.sqrt();
+    for (o, v) in out.iter_mut().zip(x) {
+        *o = v / *norm;
+    }
+}
+
+#[gradient]
+fn nineteenth_round_forms(w: &[f64]) -> f64 {
+    let big: Vec<&f64> = w.iter().filter(|v| **v > 0.0).collect();
+    let a: [f64; 3] = std::array::from_fn(|i| w[i] * 2.0);
+    let mut out = vec![0.0; w.len()];
+    let mut norm = 0.0;
+    normalized_into(w, &mut out, &mut norm);
+    big.iter().map(|v| **v).sum::<f64>() + a.iter().sum::<f64>() + out[0] * norm
+}
+
+#[test]
+fn nineteenth_round_forms_run() {
+    let w = [0.3, -0.7, 1.1];
+    let mut grad = [0.0; 3];
+    let value = nineteenth_round_forms_grad(&w, &mut grad);
+    assert_eq!(value.to_bits(), nineteenth_round_forms(&w).to_bits());
+    assert!(grad.iter().all(|g| g.is_finite()));
+}
