@@ -33,18 +33,9 @@ pub(super) fn normal_forms(block: &mut syn::Block) {
             let (syn::Pat::Type(pt), Some(init)) = (&mut l.pat, &mut l.init) else {
                 return;
             };
-            let syn::Type::Path(tp) = &*pt.ty else { return };
-            let Some(last) = tp.path.segments.last().filter(|s| s.ident == "Vec") else {
+            let Some(syn::Type::Reference(r)) = crate::rows::vec_elem(&pt.ty).cloned() else {
                 return;
             };
-            let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
-                return;
-            };
-            let Some(syn::GenericArgument::Type(syn::Type::Reference(r))) = args.args.first()
-            else {
-                return;
-            };
-            let r = r.clone();
             let syn::Expr::MethodCall(m) = &mut *init.expr else {
                 return;
             };

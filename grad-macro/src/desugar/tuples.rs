@@ -324,12 +324,7 @@ pub fn array_from_fn_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     let syn::Expr::Path(f) = &*c.func else {
         return None;
     };
-    let segs: Vec<String> = f
-        .path
-        .segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect();
+    let segs: Vec<String> = crate::naming::segments(&f.path);
     let from_fn = matches!(
         segs.iter().map(String::as_str).collect::<Vec<_>>()[..],
         ["array", "from_fn"] | ["std" | "core", "array", "from_fn"]
