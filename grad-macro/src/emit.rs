@@ -1398,6 +1398,13 @@ impl Emitter<'_> {
         // A method of data (`lower::data_method_call`) or of a model's field (`NAME__model`):
         // its table through the receiver, whose type the macro cannot name.
         let method = method_of(callee).is_some();
+        // A model's function given the model (`Self::f__model(self, flat, ..)`, or as a method).
+        let model_method = callee.segments.last().is_some_and(|l| {
+            let name = l.ident.to_string();
+            name.strip_suffix("_grad")
+                .unwrap_or(&name)
+                .ends_with("__model")
+        });
         let of_table = method.then(|| {
             let recv = self.call_arg(&args[0]);
             let of = format_ident!(
@@ -1507,6 +1514,13 @@ impl Emitter<'_> {
                     guards.push(lenient(a).map(|_| quote!(#table[#k] == 1)));
                 }
                 read.then(|| {
+                    if model_method {
+                        // A method of a field's struct (`__model`): derived with respect to
+                        // every float parameter, so the k-th float argument has slot k (its
+                        // table zeroes a float the callee cannot differentiate, whose slot is
+                        // still there: counting the table's ones would miss it).
+                        return quote!(#nth);
+                    }
                     if let Some(of) = &of_table {
                         return quote!({
                             let (#tab, mut n, mut i) = (#of, 0, 0);
@@ -1518,11 +1532,6 @@ impl Emitter<'_> {
                             }
                             n
                         });
-                    }
-                    if method {
-                        // A method of a field's struct (`__model`): derived with respect to
-                        // every float parameter, so the k-th float argument has slot k.
-                        return quote!(#nth);
                     }
                     quote!(const {
                         let (mut n, mut i) = (0, 0);

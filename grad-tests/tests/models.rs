@@ -1540,3 +1540,43 @@ fn slices_passed_on_to_methods_of_data_by_model_methods() {
         "{text}"
     );
 }
+
+/// A model method calling another whose body passes a field to a helper's parameter left out
+/// of its `wrt` beside a float it does not differentiate: the callee's table zeroes that float
+/// (it cannot be differentiated), but its slot is still in the `__model` derivation's gradient,
+/// so the caller's slot for a later float counts it (seed 81001's g105 read the wrong slot).
+#[derive(Clone, grad::Params)]
+struct Passing {
+    x0: f64,
+}
+
+#[gradient(wrt(a))]
+fn passing_helper(a: f64, s: f64) -> f64 {
+    a * (0.5 + 0.125 * s.sin())
+}
+
+impl Passing {
+    #[gradient(wrt(self, x2))]
+    fn inner(&self, x1: f64, x2: f64) -> f64 {
+        x2 * x2 + passing_helper(self.x0, x1)
+    }
+
+    #[gradient(wrt(self, x2))]
+    fn outer(&self, x1: f64, x2: f64) -> f64 {
+        self.inner(x1, x2) * 0.75 + Self::inner(self, x1, x2) + self.x0
+    }
+}
+
+#[test]
+fn slots_of_a_model_call_past_a_float_left_out() {
+    let m = Passing { x0: 0.7 };
+    let mut g = m.zeros_like();
+    let (v, [dx2]) = m.outer_grad(0.3, 0.8, &mut g);
+    assert_eq!(v.to_bits(), m.outer(0.3, 0.8).to_bits());
+    let h = 1e-6;
+    let fx2 = (m.outer(0.3, 0.8 + h) - m.outer(0.3, 0.8 - h)) / (2.0 * h);
+    let fx0 = (Passing { x0: 0.7 + h }.outer(0.3, 0.8) - Passing { x0: 0.7 - h }.outer(0.3, 0.8))
+        / (2.0 * h);
+    assert!((dx2 - fx2).abs() < 1e-6, "{dx2} vs {fx2}");
+    assert!((g.x0 - fx0).abs() < 1e-6, "{} vs {fx0}", g.x0);
+}
