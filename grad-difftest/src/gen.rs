@@ -579,6 +579,9 @@ struct FnGen<'a> {
     float: Float,
     base: String,
     frames: Vec<Vec<Var>>,
+    /// Floats declared by a typed `let` (`let v: FLT = ..;`): their clones are written (see
+    /// `var_atom`).
+    typed_lets: std::collections::HashSet<String>,
     consts: Vec<(String, f64)>,
     helpers: Vec<Helper>,
     fresh: usize,
@@ -603,6 +606,7 @@ impl<'a> FnGen<'a> {
             float,
             base,
             frames: vec![],
+            typed_lets: std::collections::HashSet::new(),
             consts: vec![],
             helpers: vec![],
             fresh: 0,
@@ -881,6 +885,14 @@ impl<'a> FnGen<'a> {
             return None;
         }
         let (n, iv) = self.rng.pick(&fs).clone();
+        // A float's clone (clippy's `clone_on_copy`, but people write it): the float. Of a
+        // local declared with its type, which the macro knows for a float; not of a parameter,
+        // which a model's variant reads as a field (`m.x0.clone()`, taken for a sequence's copy
+        // unless the body also reads it as a number).
+        let local = self.typed_lets.contains(&n);
+        if local && self.on("atom:clone") && self.rng.chance(0.04) {
+            return Some(Ex::new(format!("{n}.clone()"), true, iv));
+        }
         Some(Ex::new(n, true, iv))
     }
 
@@ -1931,6 +1943,9 @@ impl<'a> FnGen<'a> {
             String::new()
         };
         let m = if mutable { "mut " } else { "" };
+        if !ann.is_empty() {
+            self.typed_lets.insert(name.clone());
+        }
         Self::line(out, ind, &format!("let {m}{name}{ann} = {};", e.s));
         let iv = if mutable { NOMINAL.union(e.iv) } else { e.iv };
         self.declare(&name, VarKind::Float(iv), mutable);
@@ -5772,6 +5787,15 @@ impl<'a> FnGen<'a> {
             return;
         };
         let acc = self.some_mut(ctx, out, ind);
+        // The previous iteration's value carried along (`let old = prev; prev = e;`), whose
+        // adjoint at an iteration's start is a value of that iteration.
+        let prev = (self.on("stmt:prev_carry") && self.rng.chance(0.15)).then(|| {
+            let p = self.fresh("pv");
+            Self::line(out, ind, &format!("let mut {p}: {FLT} = 0.5;"));
+            // (Not offered to other statements to write: its interval holds by this one.)
+            self.declare(&p, VarKind::Float(Iv(-1.0, 1.0, true)), false);
+            p
+        });
         Self::line(out, ind, &format!("{header} {{"));
         self.frames.push(vec![]);
         for (n, iv) in fs {
@@ -5786,6 +5810,19 @@ impl<'a> FnGen<'a> {
                 },
                 false,
             );
+        }
+        if let Some(p) = prev {
+            let e = self.expr(1);
+            let e = if e.iv.mag() > 1.0 || !e.iv.mag().is_finite() {
+                let iv = e.iv.to(-1.0, 1.0);
+                Ex::new(self.tanh_ex(e), true, iv)
+            } else {
+                e
+            };
+            let o = self.fresh("po");
+            Self::line(out, ind + 1, &format!("let {o} = {p};"));
+            Self::line(out, ind + 1, &format!("{p} = {};", e.s));
+            self.declare(&o, VarKind::Float(Iv(-1.0, 1.0, true)), false);
         }
         // A loop over a chain runs its body twice over: no `break` of it (nor a `continue` or a
         // `return`, for simplicity).
@@ -6840,6 +6877,9 @@ impl<'a> FnGen<'a> {
         if self.on("stmt:tuple_call") && self.rng.chance(0.35) {
             return self.tuple_call_stmt(ctx, out, ind, &name, &slices);
         }
+        if self.on("stmt:inout_call") && self.rng.chance(0.15) {
+            return self.inout_call_stmt(out, ind, &name, &slices);
+        }
         if self.on("stmt:out_call") && self.rng.chance(0.4) {
             if self.on("stmt:outs_call") && self.rng.chance(0.35) {
                 return self.outs_call_stmt(ctx, out, ind, &name, &slices);
@@ -7097,6 +7137,21 @@ impl<'a> FnGen<'a> {
 
     /// The float argument of a helper with outputs: a literal for a plain helper (called on data
     /// only), any value in [-1.5, 1.5] otherwise.
+    /// What an output lent to a helper starts with: a differentiated value sometimes, `0.5`
+    /// where the helper is plain (called on data only).
+    fn output_init(&mut self, plain: bool) -> Ex {
+        if !plain && self.rng.chance(0.4) {
+            self.wrapped(1, (-1.0, 1.0))
+        } else {
+            Ex {
+                s: "0.5".to_string(),
+                typed: false,
+                iv: Iv::pt(0.5),
+                named: false,
+            }
+        }
+    }
+
     fn out_call_scale(&mut self, plain: bool) -> Ex {
         if plain {
             let c = fmt_float(self.rng.uniform(-1.5, 1.5));
@@ -7170,18 +7225,7 @@ impl<'a> FnGen<'a> {
         let act = xiv.2 || a.iv.2;
         let sm = xiv.mag().max(1.0);
         let am = a.iv.mag().max(1.0);
-        let init = |g: &mut Self| {
-            if !plain && g.rng.chance(0.4) {
-                g.wrapped(1, (-1.0, 1.0))
-            } else {
-                Ex {
-                    s: "0.5".to_string(),
-                    typed: false,
-                    iv: Iv::pt(0.5),
-                    named: false,
-                }
-            }
-        };
+        let init = |g: &mut Self| g.output_init(plain);
         let n = 1 + self.rng.below(3);
         let array = self.rng.chance(0.3);
         let buffer = |g: &mut Self, out: &mut String, prefix: &str| -> (String, Iv) {
@@ -7298,6 +7342,96 @@ impl<'a> FnGen<'a> {
                 self.declare(&hi, VarKind::Float(bound(l + 1.0, lact || hiv.2)), false);
             }
         }
+    }
+
+    /// A helper that returns a float and also writes through `&mut`: a float accumulated into
+    /// and a buffer (a `Vec`, an array or a part) updated from what it held; `#[gradient]`, or
+    /// plain and then called on data only. Its value is bound (`let r = NAME(..);`, sometimes
+    /// scaled, sometimes twice in a row), or the call is a statement; the locals it writes are
+    /// read after it like any others.
+    fn inout_call_stmt(
+        &mut self,
+        out: &mut String,
+        ind: usize,
+        name: &str,
+        slices: &[(String, Iv)],
+    ) {
+        let (xs, xiv) = self.rng.pick(slices).clone();
+        let plain = !xiv.2 && self.rng.chance(0.3);
+        let a = self.out_call_scale(plain);
+        let ann = if plain { "" } else { "#[gradient]\n" };
+        let _ = writeln!(
+            self.items,
+            "{ann}fn {name}(s: &[{FLT}], a: {FLT}, acc: &mut {FLT}, buf: &mut [{FLT}]) -> {FLT} {{
+    *acc = *acc * 0.5 + a * s[0] * 0.5;
+    for i in 0..buf.len() {{
+        buf[i] = (buf[i] * 0.5 + a).tanh();
+    }}
+    *acc * 0.25 + buf[0] * a
+}}"
+        );
+        let init = |g: &mut Self| g.output_init(plain);
+        let n = 1 + self.rng.below(3);
+        let (acc, b) = (self.fresh("ia"), self.fresh("ib"));
+        let ia = init(self);
+        Self::line(out, ind, &format!("let mut {acc}: {FLT} = {};", ia.s));
+        let ib = init(self);
+        let decl = if self.rng.chance(0.3) {
+            format!("let mut {b} = [{}; {n}];", ib.s)
+        } else {
+            format!("let mut {b} = vec![{}; {n}];", ib.s)
+        };
+        Self::line(out, ind, &decl);
+        let xs_arg = if plain {
+            "&[0.5, -0.25]".to_string()
+        } else {
+            xs.clone()
+        };
+        let part = n >= 2 && self.rng.chance(0.3);
+        let target = if part {
+            format!("&mut {b}[1..]")
+        } else {
+            format!("&mut {b}")
+        };
+        let call = format!("{name}({xs_arg}, {}, &mut {acc}, {target})", a.s);
+        let (am, sm) = (a.iv.mag().max(1.0), xiv.mag().max(1.0));
+        let act = !plain && (xiv.2 || a.iv.2 || ia.iv.2 || ib.iv.2);
+        let times = 1 + self.rng.below(2);
+        let mut accm = ia.iv.mag();
+        for _ in 0..times {
+            accm = 0.5 * accm + 0.5 * am * sm;
+        }
+        match self.rng.below(3) {
+            0 => {
+                for _ in 0..times {
+                    Self::line(out, ind, &format!("{call};"));
+                }
+            }
+            k => {
+                let r = self.fresh("ir");
+                let scale = if k == 1 { "" } else { "0.5 * " };
+                for t in 0..times {
+                    let bind = if t == 0 { "let mut " } else { "" };
+                    Self::line(out, ind, &format!("{bind}{r} = {scale}{call};"));
+                }
+                self.declare(
+                    &r,
+                    VarKind::Float(Iv(-(0.25 * accm + am), 0.25 * accm + am, act)),
+                    false,
+                );
+            }
+        }
+        self.declare(&acc, VarKind::Float(Iv(-accm, accm, act)), false);
+        self.declare(
+            &b,
+            VarKind::Seq {
+                key: b.clone(),
+                iv: Iv(-1.0f64.max(ib.iv.mag()), 1.0f64.max(ib.iv.mag()), act),
+                min_len: n,
+                slice: false,
+            },
+            false,
+        );
     }
 
     /// A `#[gradient]` helper returning a tuple of two or three floats (built by a tuple

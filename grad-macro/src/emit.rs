@@ -229,7 +229,12 @@ pub fn dynamic_callee(callee: &syn::Path) -> bool {
     callee.segments.last().is_some_and(|l| {
         let base = l.ident.to_string();
         let base = base.trim_end_matches("_grad");
-        !base.trim_end_matches("__model").contains("__")
+        // (`NAME__inout`, the value of a function that writes through `&mut`, is the user's
+        // function with those parameters by value: see `in_out`.)
+        !base
+            .trim_end_matches("__model")
+            .trim_end_matches("__inout")
+            .contains("__")
     })
 }
 
@@ -1470,10 +1475,19 @@ impl Emitter<'_> {
                     Some(base) => format!(
                         "`{base}` is called with a differentiated value for a parameter that it passes on to a method of data or to a function whose `wrt` leaves it out, so `{base}` has no derivative with respect to it: pass data there, or add the parameter to the `wrt` of what it is passed to (and to that of `{base}`, if it has one)"
                     ),
-                    None => format!(
-                        "`{fname}` is called with a differentiated value as argument {}, but its `#[gradient(wrt(..))]` leaves that parameter out: add it to `wrt` (or drop `wrt`)",
-                        k + 1
-                    ),
+                    // `f__inout`: `f`'s value, with its `&mut` parameters taken by value (see
+                    // `in_out`): a buffer the caller differentiates by then (it may hold no
+                    // derivative yet where it is lent) needs one in `f`'s `wrt`.
+                    None => match fname.strip_suffix("__inout") {
+                        Some(base) => format!(
+                            "`{base}` is lent a differentiated value as argument {} (a `&mut` float or buffer, differentiated by the caller somewhere), but its `#[gradient(wrt(..))]` leaves that parameter out: add it to `wrt` (or drop `wrt`)",
+                            k + 1
+                        ),
+                        None => format!(
+                            "`{fname}` is called with a differentiated value as argument {}, but its `#[gradient(wrt(..))]` leaves that parameter out: add it to `wrt` (or drop `wrt`)",
+                            k + 1
+                        ),
+                    },
                 };
                 checks.push(quote_spanned!(span=> ::core::assert!(#table[#k] != 0, #msg);));
             }

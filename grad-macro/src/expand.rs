@@ -174,6 +174,9 @@ pub fn expand_item(args: TokenStream, item: &syn::ItemFn) -> TokenStream {
     if let Some(out) = crate::out_param::expand(&args, item) {
         return out;
     }
+    if let Some(out) = crate::in_out::expand(&args, item) {
+        return out;
+    }
     if let Some(out) = crate::parallel::expand(&args, item) {
         return out;
     }
@@ -578,8 +581,10 @@ fn dyn_grad(item: &syn::ItemFn, sig: &Sig, stmts: &TokenStream, pair: &TokenStre
 /// parameter there is a sequence (see `emit::dynamic_call`). `None` for the functions the macro
 /// writes for itself, which its own code calls.
 pub fn dyn_grad_head(item: &syn::ItemFn, sig: &Sig) -> Option<(TokenStream, TokenStream)> {
-    let own =
-        item.sig.ident.to_string().contains("__") || item.attrs.iter().any(is_rewritten_marker);
+    // (`NAME__inout` stands for the user's function: see `in_out`.)
+    let name = item.sig.ident.to_string();
+    let own = name.trim_end_matches("__inout").contains("__")
+        || item.attrs.iter().any(is_rewritten_marker);
     // A function of floats and integers taken by value is given no data of an unseen type (a
     // caller passes such data by reference, see `Lowerer::unseen_type`): its callers call
     // `NAME_grad`, and it needs no second body.

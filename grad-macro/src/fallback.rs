@@ -14,11 +14,11 @@ pub fn emit(
 ) -> TokenStream {
     let jvp = args.jvp.is_some();
     let errors = error.to_compile_error();
-    let signature = crate::expand::grad_signature(item, sig);
+    let signature = distinct_params(crate::expand::grad_signature(item, sig));
     let inherited = crate::expand::inherited_attributes(item);
     let table = crate::expand::wrt_table(item, sig);
     let jvp = (jvp && crate::jvp::can_declare(sig)).then(|| {
-        let signature = crate::jvp::signature(item, sig);
+        let signature = distinct_params(crate::jvp::signature(item, sig));
         quote! {
             #(#inherited)*
             #[allow(unused_variables, clippy::too_many_arguments)]
@@ -29,6 +29,7 @@ pub fn emit(
     });
     let second = args.hvp.is_some().then(|| second_order_stubs(item, sig));
     let all = crate::expand::all_grad_signature(item, sig).map(|all| {
+        let all = distinct_params(all);
         quote! {
             #(#inherited)*
             #[allow(unused_variables, clippy::too_many_arguments)]
@@ -38,6 +39,7 @@ pub fn emit(
         }
     });
     let dyn_grad = crate::expand::dyn_grad_head(item, sig).map(|(head, _)| {
+        let head = distinct_params(head);
         quote! {
             #(#inherited)*
             #[allow(unused_variables, clippy::too_many_arguments)]
@@ -75,32 +77,23 @@ pub fn second_order_stubs(item: &syn::ItemFn, sig: &Sig) -> TokenStream {
         return TokenStream::new();
     }
     let inherited = crate::expand::inherited_attributes(item);
-    let hvp = crate::hvp::signature(item, sig);
-    let hessian = crate::hvp::hessian_signature(item, sig, false);
-    // (Not where a parameter takes the name of its buffer `diag`: that is the error reported.)
-    let clash = sig
-        .params
-        .iter()
-        .any(|p| p.ident == "diag" || p.ident == "hess");
-    let diag = (!clash).then(|| {
-        let diag = crate::hvp::hessian_signature(item, sig, true);
-        quote! {
-            #(#inherited)*
-            #[allow(unused_variables, clippy::too_many_arguments)]
-            #diag {
-                ::core::unreachable!("`#[gradient]` reported a compile error for this function")
-            }
+    let hvp = distinct_params(crate::hvp::signature(item, sig));
+    let hessian = distinct_params(crate::hvp::hessian_signature(item, sig, false));
+    let diag = distinct_params(crate::hvp::hessian_signature(item, sig, true));
+    let diag = quote! {
+        #(#inherited)*
+        #[allow(unused_variables, clippy::too_many_arguments)]
+        #diag {
+            ::core::unreachable!("`#[gradient]` reported a compile error for this function")
         }
-    });
-    let hessian = (!clash).then(|| {
-        quote! {
-            #(#inherited)*
-            #[allow(unused_variables, clippy::too_many_arguments)]
-            #hessian {
-                ::core::unreachable!("`#[gradient]` reported a compile error for this function")
-            }
+    };
+    let hessian = quote! {
+        #(#inherited)*
+        #[allow(unused_variables, clippy::too_many_arguments)]
+        #hessian {
+            ::core::unreachable!("`#[gradient]` reported a compile error for this function")
         }
-    });
+    };
     quote! {
         #diag
         #(#inherited)*
@@ -110,4 +103,25 @@ pub fn second_order_stubs(item: &syn::ItemFn, sig: &Sig) -> TokenStream {
         }
         #hessian
     }
+}
+
+/// A stub's signature (`#[doc] pub fn f(..) -> T`, no body) with a parameter named like an
+/// earlier one written `_`: where the user's parameter takes a generated buffer's name (`d_x`
+/// beside `x`, the error reported), the stub compiles without a second error.
+fn distinct_params(head: TokenStream) -> TokenStream {
+    let Ok(mut f) = syn::parse2::<syn::ItemFn>(quote!(#head {})) else {
+        return head;
+    };
+    let mut seen = std::collections::HashSet::new();
+    for a in &mut f.sig.inputs {
+        if let syn::FnArg::Typed(pt) = a {
+            if let syn::Pat::Ident(p) = &*pt.pat {
+                if !seen.insert(p.ident.to_string()) {
+                    *pt.pat = syn::parse_quote!(_);
+                }
+            }
+        }
+    }
+    let (attrs, vis, sig) = (&f.attrs, &f.vis, &f.sig);
+    quote!(#(#attrs)* #vis #sig)
 }

@@ -25,6 +25,7 @@ mod forward;
 #[cfg(test)]
 mod fuzz_tests;
 mod hvp;
+mod in_out;
 mod inline;
 mod ir;
 mod jam;

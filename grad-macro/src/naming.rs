@@ -94,3 +94,19 @@ pub fn respanned(name: &proc_macro2::Ident, span: proc_macro2::Span) -> proc_mac
     out.set_span(span);
     out
 }
+
+/// Whether `path` names `std::mem::NAME` as users write it: `NAME` (imported), `mem::NAME`,
+/// `std::mem::NAME`, `core::mem::NAME`.
+pub fn is_mem_fn(path: &syn::Path, name: &str) -> bool {
+    let segs = segments(path);
+    match segs
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        [f] | ["mem", f] => *f == name,
+        [root, "mem", f] => matches!(*root, "std" | "core") && *f == name,
+        _ => false,
+    }
+}

@@ -33,7 +33,7 @@ struct Out {
 /// The element type of `&mut [T]`, `&mut [T; N]`, `&mut Vec<T>` or `&mut T` with `T` a float
 /// type (the generic float type chosen from it where `T` is a type parameter), and whether it is
 /// the last.
-fn out_elem(sig: &syn::Signature, ty: &syn::Type) -> Option<(syn::Type, bool)> {
+pub(crate) fn out_elem(sig: &syn::Signature, ty: &syn::Type) -> Option<(syn::Type, bool)> {
     let syn::Type::Reference(r) = ty else {
         return None;
     };
@@ -119,6 +119,20 @@ fn outs(sig: &syn::Signature) -> Vec<Out> {
 
 /// The expansion of a function with an output parameter, or `None` for any other function.
 pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStream> {
+    expand_with(args_tokens, item, false)
+}
+
+/// What `#[gradient]` callers of `item` (a function with output parameters) call: the twin and
+/// its derivation, without the user's function and the wrappers; `None` where it has errors.
+pub(crate) fn for_callers(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStream> {
+    expand_with(args_tokens, item, true)
+}
+
+fn expand_with(
+    args_tokens: &TokenStream,
+    item: &syn::ItemFn,
+    callers_only: bool,
+) -> Option<TokenStream> {
     if !returns_unit(&item.sig) {
         return None;
     }
@@ -185,6 +199,9 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         );
     }
     if !errors.is_empty() {
+        if callers_only {
+            return None;
+        }
         let original = crate::expand::original_item(item);
         let e = errors.combined().map(|e| e.to_compile_error());
         return Some(quote!(#original #e));
@@ -209,8 +226,13 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         .expect("the twin returns a vector of floats")
     {
         Ok(p) => p,
+        Err(_) if callers_only => return None,
         Err(e) => return Some(quote!(#original #e)),
     };
+    if callers_only {
+        let (twin_item, table, dot) = (&parts.original, &parts.table, &parts.dot);
+        return Some(quote!(#twin_item #table #dot));
+    }
     // Callers call the twin and its `__dot` derivation; the wrappers below call them too.
     let qual = crate::expand::sibling_path(item);
     let nest = qual.is_none().then(|| parts.nested());
@@ -400,6 +422,19 @@ fn packed_twin(item: &syn::ItemFn, outs: &[Out]) -> syn::ItemFn {
     stmts.push(syn::Stmt::Expr(syn::parse_quote!(#packed), None));
     twin.block.stmts = stmts;
     twin
+}
+
+/// `*s` of a float output read and written as `s`, and `s` passed on as `&mut s` (see
+/// [`Reborrow`]): the body of a twin that holds the float in a local.
+pub(crate) fn deref_float(s: &Ident, body: &mut syn::Block) {
+    Reborrow(s).visit_block_mut(body);
+    Deref(s).visit_block_mut(body);
+}
+
+/// A buffer output passed on as `&mut out` or `&out` (see [`Reborrow`]): the body of a twin that
+/// holds the buffer in a local.
+pub(crate) fn reborrow(out: &Ident, body: &mut syn::Block) {
+    Reborrow(out).visit_block_mut(body);
 }
 
 /// `*s` of a float output `s: &mut T` read and written as `s`, the twin's local float.

@@ -107,7 +107,7 @@ pub fn items(f: &syn::ItemFn, flags: &[u8], ty: &Ident, second: &SecondOrder) ->
     };
     match second {
         SecondOrder::None => {
-            let bound = quote!(for<'a> ::grad::runtime::__private::NoSecondOrderRule<'a>: ::grad::runtime::__private::SecondOrderRule);
+            let bound = quote!(for<'__grad_a> ::grad::runtime::__private::NoSecondOrderRule<'__grad_a>: ::grad::runtime::__private::SecondOrderRule);
             let mut preds = where_clause
                 .as_ref()
                 .map(|w| w.predicates.clone())

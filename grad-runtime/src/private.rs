@@ -75,11 +75,12 @@ impl<T: num_traits::Float> GenericFloat for T {}
 pub fn generic_float<T: GenericFloat>() {}
 
 /// The new contents of a buffer that a plain function writes as its output parameter
-/// (`f(x, &mut h)` on data inside a `#[gradient]` function): `f` runs on a copy of `old`.
+/// (`f(x, &mut h)` on data inside a `#[gradient]` function): `f` runs on a copy of `old`; what
+/// it returns (a function that also returns a value) is dropped.
 #[doc(hidden)]
-pub fn out_call<T: Copy, F: FnOnce(&mut [T])>(f: F, old: &[T]) -> Vec<T> {
+pub fn out_call<T: Copy, R, F: FnOnce(&mut [T]) -> R>(f: F, old: &[T]) -> Vec<T> {
     let mut new = old.to_vec();
-    f(&mut new);
+    let _ = f(&mut new);
     new
 }
 

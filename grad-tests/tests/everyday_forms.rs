@@ -2706,3 +2706,313 @@ fn nearest_centers() {
         check("kmeans_cost", &|p| kmeans_cost(p, &x), v, &d, &centers);
     }
 }
+
+/// `.clone()` of floats (clippy's `clone_on_copy`, but written): the value itself. Before, `let c
+/// = x.clone();` was taken for a `Vec`'s copy ("the method `len`"). A buffer's clone in the
+/// same body stays a copy.
+#[gradient(wrt(x, y, w))]
+#[allow(clippy::clone_on_copy)]
+fn float_clones(x: f64, y: f64, w: &[f64]) -> f64 {
+    let a = x * y;
+    let b = a.clone();
+    let c = x.clone();
+    let v = w.to_vec();
+    let u = v.clone();
+    let s: f64 = u.iter().map(|t| t * b.clone()).sum();
+    if y.clone() > 0.0 {
+        b * c + y.clone().sin() + s
+    } else {
+        s - c.clone()
+    }
+}
+
+#[test]
+fn clones_of_floats() {
+    for (x, y) in [(0.7, 1.3), (-0.4, -0.9)] {
+        let w = [0.5, -1.5, 2.0];
+        let mut d = [0.0; 3];
+        let (v, [dx, dy]) = float_clones_grad(x, y, &w, &mut d);
+        let mut all = vec![x, y];
+        all.extend_from_slice(&w);
+        let mut g = vec![dx, dy];
+        g.extend_from_slice(&d);
+        check(
+            "float_clones",
+            &|p| float_clones(p[0], p[1], &p[2..]),
+            v,
+            &g,
+            &all,
+        );
+    }
+}
+
+/// Clones of floats bound by loops, closures and references.
+#[gradient(wrt(x, w))]
+#[allow(clippy::clone_on_copy)]
+fn bound_float_clones(x: f64, w: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for &v in w {
+        s += v.clone() * x;
+    }
+    for v in w.iter() {
+        s += v.clone().sin() * x.clone();
+    }
+    let g = |t: f64| t.clone() * 2.0;
+    let r = &x;
+    s + g(x) + r.clone() * (*r).clone() + w[1].clone()
+}
+
+#[test]
+fn clones_of_bound_floats() {
+    let w = [0.5, -1.5, 2.0];
+    let mut d = [0.0; 3];
+    let (v, [dx]) = bound_float_clones_grad(0.8, &w, &mut d);
+    let mut all = vec![0.8];
+    all.extend_from_slice(&w);
+    let mut g = vec![dx];
+    g.extend_from_slice(&d);
+    check(
+        "bound_float_clones",
+        &|p| bound_float_clones(p[0], &p[1..]),
+        v,
+        &g,
+        &all,
+    );
+}
+
+/// Clones of a model's fields: a float field's clone is the float (where the body also reads
+/// the field as a number: a field only ever cloned is taken for a sequence), a `Vec` field's a
+/// copy; and clones of floats read through references and out of elements.
+#[derive(Clone, grad::Params)]
+struct Clonable {
+    w: Vec<f64>,
+    b: f64,
+}
+
+#[gradient(wrt(m))]
+#[allow(clippy::clone_on_copy)]
+fn clonable_loss(m: &Clonable, x: &[f64]) -> f64 {
+    let w = m.w.clone();
+    let b = m.b.clone();
+    let first = w[0];
+    let mut s = first.clone() * b;
+    for (wi, xi) in w.iter().zip(x) {
+        s += wi * xi + m.b.clone() * (*xi).clone();
+    }
+    s + 0.1 * m.b
+}
+
+#[test]
+fn clones_of_fields() {
+    let m = Clonable {
+        w: vec![0.5, -1.25, 2.0],
+        b: 0.75,
+    };
+    let x = [0.3, -0.6, 1.1];
+    let mut d = Clonable {
+        w: vec![0.0; 3],
+        b: 0.0,
+    };
+    let v = clonable_loss_grad(&m, &x, &mut d);
+    let p = [&m.w[..], &[m.b]].concat();
+    let g = [&d.w[..], &[d.b]].concat();
+    check(
+        "clonable_loss",
+        &|p| {
+            clonable_loss(
+                &Clonable {
+                    w: p[..3].to_vec(),
+                    b: p[3],
+                },
+                &x,
+            )
+        },
+        v,
+        &g,
+        &p,
+    );
+}
+
+/// Lifetimes named `'a` on the function and on the `impl` (the expansion's own bounds used `'a`
+/// too, which shadowed them: E0496 at the attribute).
+#[gradient(wrt(w), hvp)]
+fn with_lifetime<'a>(w: &'a [f64], x: &'a [f64]) -> f64 {
+    w.iter().zip(x).map(|(a, b)| (a * b).sin()).sum()
+}
+
+struct Borrowed<'a> {
+    x: &'a [f64],
+}
+
+impl<'a> Borrowed<'a> {
+    #[gradient(wrt(w), hvp)]
+    fn loss(&self, w: &'a [f64]) -> f64 {
+        w.iter().zip(self.x).map(|(a, b)| (a - b).powi(2)).sum()
+    }
+}
+
+#[test]
+fn lifetimes_named_a() {
+    let (w, x) = ([0.3, -0.7], [1.5, 0.25]);
+    let mut d = [0.0; 2];
+    let v = with_lifetime_grad(&w, &x, &mut d);
+    check("with_lifetime", &|p| with_lifetime(p, &x), v, &d, &w);
+    let data = Borrowed { x: &x };
+    let v = data.loss_grad(&w, &mut d);
+    check("Borrowed::loss", &|p| data.loss(p), v, &d, &w);
+}
+
+/// Functions held in locals, loop variables and closure parameters, called on data (a basis of
+/// functions): kept as written. Before: E0425 inside the expansion (the local's name was lost).
+const BASIS: [fn(f64) -> f64; 3] = [f64::sin, f64::cos, f64::exp];
+
+#[gradient(wrt(c, w))]
+fn basis_fit(c: &[f64], w: f64, x: f64) -> f64 {
+    let f: fn(f64) -> f64 = f64::tanh;
+    let mut s = w * f(x);
+    for (k, g) in BASIS.iter().enumerate() {
+        s += c[k] * g(x);
+    }
+    s + BASIS
+        .iter()
+        .zip(c)
+        .map(|(g, ci)| ci * g(0.5 * x))
+        .sum::<f64>()
+}
+
+#[test]
+fn functions_held_in_values() {
+    let c = [0.4, -1.2, 0.7];
+    let mut d = [0.0; 3];
+    let (v, [dw]) = basis_fit_grad(&c, 0.9, 0.35, &mut d);
+    let p = [&c[..], &[0.9]].concat();
+    let g = [&d[..], &[dw]].concat();
+    check("basis_fit", &|p| basis_fit(&p[..3], p[3], 0.35), v, &g, &p);
+}
+
+/// Sequences taken by value and written (`mut v: Vec<f64>`, `mut a: [f64; 3]`): refused before
+/// ("a parameter cannot be written").
+#[gradient]
+fn doubled_in_place(mut v: Vec<f64>, mut a: [f64; 3], mut s: f64) -> f64 {
+    for x in v.iter_mut() {
+        *x *= 2.0;
+    }
+    a[1] = a[0] * a[2];
+    s = s.sin();
+    v.iter().map(|x| x * x).sum::<f64>() + a.iter().sum::<f64>() * s
+}
+
+#[test]
+fn sequences_by_value_written() {
+    let (v, a, s) = (vec![0.5, -1.0], [1.5, 0.2, -0.4], 0.3);
+    let (mut dv, mut da) = (vec![0.0; 2], [0.0; 3]);
+    let (val, [ds]) = doubled_in_place_grad(v.clone(), a, s, &mut dv, &mut da);
+    let p = [&v[..], &a, &[s]].concat();
+    let g = [&dv[..], &da, &[ds]].concat();
+    check(
+        "doubled_in_place",
+        &|p| doubled_in_place(p[..2].to_vec(), [p[2], p[3], p[4]], p[5]),
+        val,
+        &g,
+        &p,
+    );
+}
+
+/// Gaussian elimination with partial pivoting on a 3×3 matrix: rows swapped with `a.swap(i, p)`
+/// (refused before), for an array matrix and a `Vec` of rows.
+#[gradient]
+fn solve3(m: &[f64], rhs: &[f64]) -> f64 {
+    let mut a = [[0.0; 3]; 3];
+    let mut b = [0.0; 3];
+    for i in 0..3 {
+        for j in 0..3 {
+            a[i][j] = m[i * 3 + j];
+        }
+        b[i] = rhs[i];
+    }
+    for col in 0..3 {
+        let mut p = col;
+        for r in col + 1..3 {
+            if a[r][col].abs() > a[p][col].abs() {
+                p = r;
+            }
+        }
+        a.swap(col, p);
+        b.swap(col, p);
+        for r in col + 1..3 {
+            let f = a[r][col] / a[col][col];
+            for j in col..3 {
+                a[r][j] -= f * a[col][j];
+            }
+            b[r] -= f * b[col];
+        }
+    }
+    let mut x = [0.0; 3];
+    for i in (0..3).rev() {
+        let mut s = b[i];
+        for j in i + 1..3 {
+            s -= a[i][j] * x[j];
+        }
+        x[i] = s / a[i][i];
+    }
+    x[0] + 2.0 * x[1] - x[2]
+}
+
+#[gradient]
+fn swap_rows_of_vecs(p: &[f64]) -> f64 {
+    let mut a = vec![vec![0.0; 2]; 3];
+    for i in 0..3 {
+        a[i][0] = p[i];
+        a[i][1] = p[i] * p[(i + 1) % 3];
+    }
+    a.swap(0, 2);
+    a[0][1] * 3.0 + a[2][0] - a[1][1]
+}
+
+#[test]
+fn rows_swapped() {
+    let m = [0.5, 2.0, -1.0, 3.0, 0.25, 1.0, -1.5, 1.0, 2.5];
+    let rhs = [1.0, -2.0, 0.5];
+    let (mut dm, mut db) = ([0.0; 9], [0.0; 3]);
+    let v = solve3_grad(&m, &rhs, &mut dm, &mut db);
+    let p = [&m[..], &rhs].concat();
+    let g = [&dm[..], &db].concat();
+    check("solve3", &|p| solve3(&p[..9], &p[9..]), v, &g, &p);
+    let p = [0.3, -1.2, 0.8];
+    let mut d = [0.0; 3];
+    let v = swap_rows_of_vecs_grad(&p, &mut d);
+    check("swap_rows_of_vecs", &|p| swap_rows_of_vecs(p), v, &d, &p);
+}
+
+/// A held iterator's first item taken in a `let` beside another reduction of the same slice
+/// (`it.next().unwrap_or(0.0) * xs.iter().map(..).min_by(..).unwrap_or(0.0)`): the other
+/// reduction's loop does not read the iterator. Refused before (found by the tester, seed 28).
+#[gradient]
+fn first_beside_reduction(xs: &[f64]) -> f64 {
+    let mut v = 0.0;
+    let mut it = xs.iter().copied();
+    let mut st: f64 = it.next().unwrap_or(0.0)
+        * xs.iter()
+            .map(|&q| q * 2.0)
+            .min_by(|a, b| a.total_cmp(b))
+            .unwrap_or(0.0);
+    for r in it {
+        v += (r - st) * 0.5;
+        st = r * st.tanh();
+    }
+    v + st
+}
+
+#[test]
+fn held_first_item_beside_a_reduction() {
+    let xs = [1.0, 2.5, -0.75, 0.4];
+    let mut d = [0.0; 4];
+    let v = first_beside_reduction_grad(&xs, &mut d);
+    check(
+        "first_beside_reduction",
+        &|p| first_beside_reduction(p),
+        v,
+        &d,
+        &xs,
+    );
+}

@@ -2211,3 +2211,67 @@ fn nineteenth_round_forms_run() {
     assert_eq!(value.to_bits(), nineteenth_round_forms(&w).to_bits());
     assert!(grad.iter().all(|g| g.is_finite()));
 }
+
+/// The twentieth round: functions that return a float and write through `&mut` (a float, a
+/// buffer, a count), called by another; `std::mem::replace`; rows of a matrix swapped; a
+/// sequence taken by value and written; a function held in a local called on data.
+#[gradient(jvp, hvp)]
+fn carry_step(x: f64, h: &mut f64, calls: &mut usize) -> f64 {
+    *calls += 1;
+    *h = (0.5 * *h + x).tanh();
+    *h * x
+}
+
+#[gradient(wrt(w, hidden))]
+fn scratch_loss(w: &[f64], x: &[f64], hidden: &mut [f64]) -> f64 {
+    for (h, (a, b)) in hidden.iter_mut().zip(w.iter().zip(x)) {
+        *h = (a * b).tanh();
+    }
+    hidden.iter().map(|h| h * h).sum()
+}
+
+#[gradient]
+fn hidden_step(x: f64, h: &mut f64) -> f64 {
+    *h = (0.5 * *h + x).tanh();
+    *h * x
+}
+
+#[gradient]
+fn twentieth_round_forms(weights: &[f64], mut values: Vec<f64>) -> f64 {
+    let mut state = 0.25;
+    let mut total = hidden_step(weights[0], &mut state);
+    hidden_step(weights[1], &mut state);
+    let mut hidden = vec![0.0; weights.len()];
+    total += scratch_loss(weights, &[0.5, -0.25, 1.0], &mut hidden) * state;
+    let mut prev = 0.0;
+    for &weight in weights {
+        let old = std::mem::replace(&mut prev, weight);
+        total += old * weight;
+    }
+    let mut matrix = [[0.0; 2]; 2];
+    matrix[0][0] = weights[0];
+    matrix[1][1] = weights[1];
+    matrix.swap(0, 1);
+    for value in &mut values {
+        *value *= 2.0;
+    }
+    let sine: fn(f64) -> f64 = f64::sin;
+    total + matrix[0][1] * sine(0.5) + values.iter().sum::<f64>()
+}
+
+#[test]
+fn twentieth_round_forms_run() {
+    let mut h = 0.2;
+    let mut calls = 0;
+    let (value, [dx, dh]) = carry_step_grad(0.5, &mut h, &mut calls);
+    assert_eq!(calls, 1);
+    assert!(value.is_finite() && dx.is_finite() && dh.is_finite());
+    let w = [0.3, -0.7, 1.1];
+    let (mut grad, mut dv) = ([0.0; 3], [0.0; 2]);
+    let value = twentieth_round_forms_grad(&w, vec![1.0, 2.0], &mut grad, &mut dv);
+    assert_eq!(
+        value.to_bits(),
+        twentieth_round_forms(&w, vec![1.0, 2.0]).to_bits()
+    );
+    assert!(dv.iter().all(|d| (d - 2.0).abs() < 1e-12));
+}

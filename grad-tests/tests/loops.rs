@@ -1267,3 +1267,67 @@ proptest! {
         check_a("loop_in_if", &loop_in_if, &loop_in_if_grad, &x, a)?;
     }
 }
+
+/// The previous element carried by `prev = v` while `old = prev` is read: the adjoint of `prev`
+/// at an iteration's start is a primal value of the iteration (`v`), which the reverse loop
+/// must recompute. Before: E0425 inside the expansion. Also as `std::mem::replace`, for a
+/// float and for a buffer.
+#[gradient(jvp, hvp)]
+fn previous_element(x: &[f64]) -> f64 {
+    let mut prev = 0.0;
+    let mut total = 0.0;
+    for &v in x {
+        let old = prev;
+        prev = v;
+        total += old * v;
+    }
+    total + prev
+}
+
+#[gradient]
+fn replaced_float(x: &[f64]) -> f64 {
+    let mut prev = 0.5;
+    let mut total = 0.0;
+    for &v in x {
+        let old = std::mem::replace(&mut prev, v.sin());
+        total += old * v;
+    }
+    total + prev
+}
+
+#[gradient]
+fn replaced_buffer(x: &[f64]) -> f64 {
+    let mut h = vec![0.0; 2];
+    let mut total = 0.0;
+    for &v in x {
+        let new = vec![v, v * v];
+        let old = std::mem::replace(&mut h, new);
+        total += old[0] * h[1] + old[1];
+    }
+    let _ = std::mem::replace(&mut h, vec![1.0, 2.0]);
+    total + h[1]
+}
+
+#[test]
+fn carried_previous_values() {
+    let x = [1.0, -2.0, 3.0, 0.5];
+    let mut d = [0.0; 4];
+    let v = previous_element_grad(&x, &mut d);
+    check_flat("previous_element", &x, &|p| previous_element(p), v, &d).unwrap();
+    let (vj, dot) = previous_element_jvp(&x, &[0.5, -1.0, 0.25, 2.0]);
+    assert_eq!(vj, v);
+    let want: f64 = d
+        .iter()
+        .zip([0.5, -1.0, 0.25, 2.0])
+        .map(|(a, b)| a * b)
+        .sum();
+    assert!((dot - want).abs() < 1e-12);
+    let (mut g, mut hv) = ([0.0; 4], [0.0; 4]);
+    let _ = previous_element_hvp(&x, &[1.0, 0.0, 0.0, 0.0], &mut g, &mut hv);
+    // ∂²f/∂x₀∂x₁ = 1, the only non-zero entry of the first column.
+    assert_eq!(hv, [0.0, 1.0, 0.0, 0.0]);
+    let v = replaced_float_grad(&x, &mut d);
+    check_flat("replaced_float", &x, &|p| replaced_float(p), v, &d).unwrap();
+    let v = replaced_buffer_grad(&x, &mut d);
+    check_flat("replaced_buffer", &x, &|p| replaced_buffer(p), v, &d).unwrap();
+}

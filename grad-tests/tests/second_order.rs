@@ -609,3 +609,27 @@ fn hessian_diagonal_length_is_checked() {
     let (mut da, mut dw, mut diag) = ([0.0; 3], [0.0; 3], [0.0; 2]);
     let _ = clad_arrays_hessian_diag(&[1.0; 3], &[1.0; 3], 1.0, &mut da, &mut dw, &mut diag);
 }
+
+/// Parameters named like the Hessian's buffers (`diag`, `hess`): the buffers take `diag_` and
+/// `hess_` (refused before as a clash of names).
+#[gradient(hvp, wrt(x))]
+fn named_like_buffers(x: &[f64], diag: &[f64], hess: f64) -> f64 {
+    x.iter().zip(diag).map(|(v, d)| d * v * v * v).sum::<f64>() * hess
+}
+
+#[test]
+fn buffers_named_apart_from_parameters() {
+    let (x, diag) = ([0.5, -1.5], [2.0, 0.25]);
+    let mut d_x = [0.0; 2];
+    let mut h = [0.0; 4];
+    let (v, _) = named_like_buffers_hessian(&x, &diag, 1.5, &mut d_x, &mut h);
+    assert_eq!(v, named_like_buffers(&x, &diag, 1.5));
+    // ∂²f/∂xᵢ² = 6 dᵢ xᵢ hess, diagonal.
+    for i in 0..2 {
+        assert!((h[i * 2 + i] - 6.0 * diag[i] * x[i] * 1.5).abs() < 1e-12);
+    }
+    assert_eq!((h[1], h[2]), (0.0, 0.0));
+    let mut dg = [0.0; 2];
+    let _ = named_like_buffers_hessian_diag(&x, &diag, 1.5, &mut d_x, &mut dg);
+    assert_eq!(dg, [h[0], h[3]]);
+}

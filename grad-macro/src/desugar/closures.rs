@@ -467,6 +467,7 @@ fn taken_once(
     }
     struct Take<'a> {
         take: &'a dyn Fn(&syn::Expr) -> Option<syn::Expr>,
+        it: &'a syn::Ident,
         hits: usize,
         bad: bool,
     }
@@ -476,7 +477,11 @@ fn taken_once(
                 self.hits += 1;
                 *e = item;
             } else if may_not_run_once(e) {
-                self.bad = true;
+                // (One that does not name the iterator, a reduction's loop beside the item,
+                // leaves it alone.)
+                let it = self.it;
+                self.bad |=
+                    crate::naming::mentions(quote::ToTokens::to_token_stream(&*e), &|i| i == it);
             } else {
                 syn::visit_mut::visit_expr_mut(self, e);
             }
@@ -486,6 +491,7 @@ fn taken_once(
     let mut l = l.clone();
     let mut v = Take {
         take,
+        it,
         hits: 0,
         bad: false,
     };

@@ -23,6 +23,7 @@ pub use tuples::mentions_float_type;
 mod ranges;
 mod refs;
 mod returns;
+mod scalar_clones;
 pub mod sub_slices;
 mod tuple_rows;
 mod tuple_values;
@@ -125,11 +126,15 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
         .map(|p| p.ident.to_string())
         .collect();
     items::scope_items(&mut item.block);
+    scalar_clones::scalar_clones(&mut item.block, &item.sig);
     held_ranges::rewrite(&mut item.block, &item.sig);
     closures::inline_iterator_lets(&mut item.block);
     piece_lists::piece_lists(&mut item.block);
     normal::normal_forms(&mut item.block);
+    // (Again: `mem::replace` wrote clones of its own.)
+    scalar_clones::scalar_clones(&mut item.block, &item.sig);
     array_param_copies(&mut item.block, sig);
+    mut_seq_params(item, sig);
     copies_named_as_params(&mut item.block, &seqs);
     hoist::taking_calls(&mut item.block);
     normal::methods_of_data_params(&mut item.block, &item.sig);
@@ -177,6 +182,33 @@ pub(crate) fn each_block_inner_first(body: &mut syn::Block, f: impl FnMut(&mut s
     Blocks(f).visit_block_mut(body);
 }
 
+/// Input: `fn f(mut v: Vec<f64>)` (or `mut a: [f64; N]`), a sequence taken by value that the
+/// body writes. Output: the body starting with `let mut v = v.to_vec();`, a local buffer copied
+/// from the parameter (which the derivative reads as the function's input).
+fn mut_seq_params(item: &mut syn::ItemFn, sig: &crate::sig::Sig) {
+    let mut copies: Vec<syn::Stmt> = Vec::new();
+    for input in &item.sig.inputs {
+        let syn::FnArg::Typed(pt) = input else {
+            continue;
+        };
+        let syn::Pat::Ident(pi) = &*pt.pat else {
+            continue;
+        };
+        let seq = sig
+            .params
+            .iter()
+            .any(|p| p.ident == pi.ident && matches!(p.class, crate::sig::ParamClass::FloatSeq(_)));
+        if pi.mutability.is_some() && seq && !matches!(&*pt.ty, syn::Type::Reference(_)) {
+            let id = &pi.ident;
+            copies.push(syn::parse_quote_spanned!(id.span()=> let mut #id = #id.to_vec();));
+        }
+    }
+    if !copies.is_empty() {
+        copies.append(&mut item.block.stmts);
+        item.block.stmts = copies;
+    }
+}
+
 /// Input: `let mut s = y0;` of an array parameter taken by value (`y0: [f64; 2]`), a copy the
 /// body writes (an ODE's state started from it). Output: `let mut s = y0.to_vec();`, a local
 /// buffer. Left as it is where the body binds the parameter's name again.
@@ -190,7 +222,12 @@ fn array_param_copies(body: &mut syn::Block, sig: &crate::sig::Sig) {
                     p.class,
                     crate::sig::ParamClass::FloatSeq(crate::sig::SeqShape::Array(_))
                 )
-                && !matches!(p.ty, syn::Type::Reference(_))
+                && match &p.ty {
+                    syn::Type::Reference(r) => {
+                        r.mutability.is_none() && matches!(&*r.elem, syn::Type::Array(_))
+                    }
+                    _ => true,
+                }
         })
         .map(|p| p.ident.to_string())
         .filter(|n| !binds_anywhere(body, n))
@@ -202,19 +239,24 @@ fn array_param_copies(body: &mut syn::Block, sig: &crate::sig::Sig) {
     impl VisitMut for Copies {
         fn visit_local_mut(&mut self, l: &mut syn::Local) {
             syn::visit_mut::visit_local_mut(self, l);
-            let copy = match plain_let(l) {
-                Some((id, ty, syn::Expr::Path(p))) => {
-                    id.mutability.is_some()
-                        && ty.is_none_or(|t| matches!(t, syn::Type::Array(_)))
-                        && p.path
-                            .get_ident()
-                            .is_some_and(|i| self.0.contains(&i.to_string()))
-                }
-                _ => false,
-            };
+            // `let mut s = y0;` of `y0: [T; N]`, `let mut s = *y0;` of `y0: &[T; N]`.
+            let copy = plain_let(l).is_some_and(|(id, ty, e)| {
+                let source = match e {
+                    syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => &*u.expr,
+                    e => e,
+                };
+                id.mutability.is_some()
+                    && ty.is_none_or(|t| matches!(t, syn::Type::Array(_)))
+                    && matches!(source, syn::Expr::Path(p) if p.path
+                        .get_ident()
+                        .is_some_and(|i| self.0.contains(&i.to_string())))
+            });
             if copy {
                 if let Some(init) = &mut l.init {
-                    let source = &init.expr;
+                    let source = match &*init.expr {
+                        syn::Expr::Unary(u) => (*u.expr).clone(),
+                        e => e.clone(),
+                    };
                     *init.expr = syn::parse_quote!(#source.to_vec());
                 }
                 // (The type, an array's, is the buffer's no longer.)

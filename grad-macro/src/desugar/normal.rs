@@ -7,7 +7,69 @@ use super::{iterators, sub_slices, tuples, vec_elements};
 use syn::visit_mut::VisitMut;
 
 /// Rewrites `block` into the normal forms the rest of `desugar` expects.
+/// Input: `let old = std::mem::replace(&mut a, b);` (also `mem::replace`, `replace` imported,
+/// `core::`), or the call as a statement, with `a` a local. Output: `let old = a.clone(); a =
+/// b;` (`a = b;` alone for the statement): the old value kept, the new one assigned, in the forms
+/// lowering knows for floats and buffers.
+fn mem_replace(block: &mut syn::Block) {
+    fn replaced(e: &syn::Expr) -> Option<(syn::Ident, syn::Expr)> {
+        let syn::Expr::Call(c) = e else { return None };
+        let syn::Expr::Path(p) = &*c.func else {
+            return None;
+        };
+        if !crate::naming::is_mem_fn(&p.path, "replace") || c.args.len() != 2 {
+            return None;
+        }
+        let syn::Expr::Reference(r) = &c.args[0] else {
+            return None;
+        };
+        r.mutability?;
+        let syn::Expr::Path(a) = &*r.expr else {
+            return None;
+        };
+        Some((a.path.get_ident()?.clone(), c.args[1].clone()))
+    }
+    struct Replace;
+    impl VisitMut for Replace {
+        fn visit_block_mut(&mut self, b: &mut syn::Block) {
+            syn::visit_mut::visit_block_mut(self, b);
+            let mut out = Vec::with_capacity(b.stmts.len());
+            for s in b.stmts.drain(..) {
+                match &s {
+                    syn::Stmt::Local(l)
+                        if l.init.as_ref().is_some_and(|i| {
+                            i.diverge.is_none() && replaced(&i.expr).is_some()
+                        }) =>
+                    {
+                        let init = l.init.as_ref().expect("checked");
+                        let (a, new) = replaced(&init.expr).expect("checked");
+                        if matches!(l.pat, syn::Pat::Wild(_)) {
+                            out.push(syn::parse_quote_spanned!(a.span()=> #a = #new;));
+                            continue;
+                        }
+                        let mut kept = l.clone();
+                        if let Some(i) = &mut kept.init {
+                            *i.expr = syn::parse_quote_spanned!(a.span()=> #a.clone());
+                        }
+                        out.push(syn::Stmt::Local(kept));
+                        out.push(syn::parse_quote_spanned!(a.span()=> #a = #new;));
+                    }
+                    syn::Stmt::Expr(e, Some(_)) if replaced(e).is_some() => {
+                        let (a, new) = replaced(e).expect("checked");
+                        out.push(syn::parse_quote_spanned!(a.span()=> #a = #new;));
+                    }
+                    _ => out.push(s),
+                }
+            }
+            b.stmts = out;
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    Replace.visit_block_mut(block);
+}
+
 pub(super) fn normal_forms(block: &mut syn::Block) {
+    mem_replace(block);
     // `match k { _ => { return x.sin(); } }` as the body's value, every arm returning: a
     // statement, the body's value never reached.
     if let Some(syn::Stmt::Expr(syn::Expr::Match(m), None)) = block.stmts.last() {

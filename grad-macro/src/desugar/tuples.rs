@@ -1018,6 +1018,28 @@ impl syn::visit_mut::VisitMut for MatUses<'_> {
                 let c = &self.cols;
                 *e = syn::parse_quote!(#c);
             }
+            // `m.swap(i, j)`: two rows trade places (a pivoting step), element by element.
+            syn::Expr::MethodCall(m)
+                if is_m(&m.receiver) && m.method == "swap" && m.args.len() == 2 =>
+            {
+                for a in &mut m.args {
+                    self.visit_expr_mut(a);
+                }
+                let (i, j) = (&m.args[0], &m.args[1]);
+                let (a, b, k) = (
+                    crate::naming::fresh("row_a"),
+                    crate::naming::fresh("row_b"),
+                    crate::naming::fresh("k"),
+                );
+                let (f, c) = (self.flat, &self.cols);
+                *e = syn::parse_quote!({
+                    let #a: usize = #i;
+                    let #b: usize = #j;
+                    for #k in 0..#c {
+                        #f.swap(#a * #c + #k, #b * #c + #k);
+                    }
+                });
+            }
             // `m[i] = [a, b]`: the row's elements stored one by one; another whole row
             // (`m[i] = v`) is not followed.
             syn::Expr::Assign(a) if matches!(&*a.left, syn::Expr::Index(ix) if is_m(&ix.expr)) => {

@@ -165,13 +165,27 @@ impl Finder<'_> {
                     format!("`#[gradient]` does not follow `.{name}(..)` called on an element of a sequence of structs yet: call a `#[gradient]` method on a field (`self.layer.{name}(..)`) or of the model itself (`self.{name}(..)`), or read the element's values in this body"),
                 );
             }
-            if field_path(&mc.receiver, self.roots).is_some() {
-                // `m.w.clone()`: a copy of the leaf, which is a slice.
-                if self.rewrite.is_some() && (name == "clone" || name == "to_owned") {
+            if let Some(found) = field_path(&mc.receiver, self.roots) {
+                // `m.w.clone()`: a copy of the leaf, which is a slice; `m.b.clone()` of a field
+                // read as a number elsewhere: the number.
+                let copy = (name == "clone" || name == "to_owned") && mc.args.is_empty();
+                let number = copy
+                    && self.rewrite.is_some_and(|map| {
+                        matches!(map.get(&self.key_of(&found)), Some((Leaf::Number, _)))
+                    });
+                if number {
+                    self.record(&mut mc.receiver, Use::Borrowed, None);
+                    let r = (*mc.receiver).clone();
+                    *e = syn::parse_quote!((#r));
+                    return;
+                }
+                if self.rewrite.is_some() && copy {
                     mc.method = Ident::new("to_vec", mc.method.span());
                 }
                 let how = if name == "len" || name == "is_empty" {
                     Use::Shape
+                } else if copy {
+                    Use::Borrowed
                 } else if SEQ_METHODS.contains(&name.as_str()) {
                     Use::Seq
                 } else if ctx != Ctx::Value {

@@ -200,33 +200,44 @@ impl Lowerer<'_> {
         let receiver = self.lower_expr(&m.receiver)?;
         match receiver {
             Value::Float(x) => self.float_method(x, &m.method, m.args.iter().collect(), m.span()),
-            Value::Seq(s) => match name.as_str() {
-                "len" | "is_empty" if m.args.is_empty() => {
-                    let id = self.seq_ident(s, m.receiver.span());
-                    let method = &m.method;
-                    Some(Value::Other {
-                        tokens: quote!(#id.#method()),
-                        uses: Vec::new(),
-                        kind: if name == "len" { Kind::Int } else { Kind::Bool },
-                    })
-                }
-                // An iterator made where no rewrite takes it: held in a local used otherwise
-                // than the forms that are followed, or of a shape they do not read.
-                "iter" | "into_iter" if m.args.is_empty() => {
-                    self.errors.push_spanned(
+            Value::Seq(s) => {
+                match name.as_str() {
+                    "len" | "is_empty" if m.args.is_empty() => {
+                        let id = self.seq_ident(s, m.receiver.span());
+                        let method = &m.method;
+                        Some(Value::Other {
+                            tokens: quote!(#id.#method()),
+                            uses: Vec::new(),
+                            kind: if name == "len" { Kind::Int } else { Kind::Bool },
+                        })
+                    }
+                    // An iterator made where no rewrite takes it: held in a local used otherwise
+                    // than the forms that are followed, or of a shape they do not read.
+                    "iter" | "into_iter" if m.args.is_empty() => {
+                        self.errors.push_spanned(
                         &m.method,
                         format!("`{name}()` of a differentiated sequence is followed where the iterator is consumed at once (`for v in x.iter()`, `x.iter().map(..).sum()`, a `collect()` into a `Vec` of floats), or held in a local that a `for`, a `while let Some(v) = it.next()` or `it.next().unwrap()` then one reduction drains; this one is not: iterate where you use it, or collect the items into a `Vec<f64>` first"),
                     );
-                    None
-                }
-                _ => {
-                    self.errors.push_spanned(
+                        None
+                    }
+                    _ => {
+                        // What to write instead, where the method has a followed equivalent.
+                        let instead = match name.as_str() {
+                        "retain" | "dedup" | "truncate" | "drain" | "remove" | "insert"
+                        | "sort_by" | "sort_unstable_by" | "reverse" => {
+                            " (it changes the buffer's contents in place): make a new buffer from the old one, `let kept: Vec<f64> = v.iter().copied().filter(|&e| ..).collect();`, or write by index"
+                        }
+                        "clone" | "to_owned" => " here: copy it with `.to_vec()`",
+                        _ => "",
+                    };
+                        self.errors.push_spanned(
                         &m.method,
-                        format!("`{name}` on a slice is not supported yet by `#[gradient]`"),
+                        format!("`{name}` on a slice is not supported yet by `#[gradient]`{instead}"),
                     );
-                    None
+                        None
+                    }
                 }
-            },
+            }
             other @ Value::Other { .. } if self.float_method_of_const(&name, m) => {
                 // `BASE.powf(x)` with a user `const BASE`: the receiver is a float constant.
                 let x = self.to_float(other, m.receiver.span())?;
@@ -324,6 +335,10 @@ impl Lowerer<'_> {
                     Kind::Other
                 },
             });
+        }
+        // A float is `Copy`: its clone is the float (also through a reference, `r.clone()`).
+        if (name == "clone" || name == "to_owned") && args.is_empty() {
+            return Some(Value::Float(x));
         }
         let Some((prim, arity)) = Prim::from_method(&name) else {
             let known: Vec<_> = Prim::method_names().collect();
@@ -671,6 +686,17 @@ impl Lowerer<'_> {
                 let (recv, rest) = ts.split_first().expect("a method call has a receiver");
                 quote!((#recv).#method(#(#rest),*))
             }
+            // `f(x)` of a local or a loop's variable holding a function (`let f: fn(f64) ->
+            // f64 = f64::sin;`), called on data: the local under its generated name.
+            None if fp
+                .path
+                .get_ident()
+                .is_some_and(|i| matches!(self.env.lookup(i), Some(Binding::Val(_)))) =>
+            {
+                let (f, u) = self.rename(&Expr::Path(fp.clone()));
+                uses.extend(u);
+                quote!((#f)(#(#ts),*))
+            }
             None => quote!(#fp(#(#ts),*)),
         };
         Value::Other {
@@ -773,6 +799,23 @@ impl Lowerer<'_> {
             },
             _ => None,
         });
+        // `&mut n` of a count or other data beside the outputs: what the call writes there the
+        // derivative code would have to run the function again for.
+        let lends_floats = c.args.iter().any(|a| {
+            self.float_lent(a).is_some()
+                || matches!(a, Expr::Reference(r) if r.mutability.is_some() && matches!(&*r.expr, Expr::Path(p) if p.path.get_ident().is_some_and(|i| matches!(self.env.lookup(i), Some(Binding::Seq(_))))))
+        });
+        for a in c.args.iter().filter(|_| lends_floats) {
+            let Expr::Reference(r) = a else { continue };
+            let Expr::Path(p) = &*r.expr else { continue };
+            let data = r.mutability.is_some()
+                && p.path.get_ident().is_some_and(|i| matches!(self.env.lookup(i), Some(Binding::Val(v)) if self.b.func.info(v).kind != Kind::Float));
+            if data {
+                let name = quote::ToTokens::to_token_stream(&r.expr).to_string();
+                self.errors.push_spanned(a, format!("`#[gradient]` follows calls that write floats through `&mut`, but not yet one that also writes data through `&mut` (`{name}`, a count or a flag): keep `{name}` in the caller (`{name} += 1;` beside the call), or return it"));
+                return Some(None);
+            }
+        }
         // Several outputs, or a float local lent as `&mut s`: packed into one vector.
         let first = found.next();
         let rest: Vec<_> = found.collect();
@@ -806,6 +849,7 @@ impl Lowerer<'_> {
             };
             let ty = self.ty.clone();
             let path: syn::Path = syn::parse_quote!(::grad::runtime::__private::out_call);
+            // (Its value, if it returns one, is dropped by `out_call`: see `lower_in_out_call`.)
             let closure = CallArg::Tokens(quote!(|#t: &mut [#ty]| #tokens), uses);
             (path.clone(), path, vec![closure, old])
         };
@@ -1342,6 +1386,9 @@ impl Lowerer<'_> {
         c: &syn::ExprCall,
         fp: &syn::ExprPath,
     ) -> Option<Value> {
+        if let Some(v) = self.lower_in_out_call(c, fp) {
+            return v;
+        }
         if let Some(v) = self.lower_out_call(c, fp) {
             return v;
         }
@@ -1546,18 +1593,7 @@ impl Lowerer<'_> {
 
 /// The two names of `swap(&mut a, &mut b)` (through `std::mem`, `core::mem` or `mem`).
 pub fn swap_args(c: &syn::ExprCall, path: &syn::Path) -> Option<[Ident; 2]> {
-    let segs: Vec<String> = crate::naming::segments(path);
-    let named = match segs
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .as_slice()
-    {
-        ["swap"] | ["mem", "swap"] => true,
-        [root, "mem", "swap"] => matches!(*root, "std" | "core"),
-        _ => false,
-    };
-    if !named || c.args.len() != 2 {
+    if !crate::naming::is_mem_fn(path, "swap") || c.args.len() != 2 {
         return None;
     }
     let name = |e: &Expr| match e {
@@ -1572,6 +1608,125 @@ pub fn swap_args(c: &syn::ExprCall, path: &syn::Path) -> Option<[Ident; 2]> {
 
 /// `path` with its last name `base` replaced by `f(base)` (`f` → `f__dot_grad`).
 /// The twin of a function with outputs, `f__out` (see `out_param`), and its `__dot_grad`.
+impl Lowerer<'_> {
+    /// `let v = f(x, &mut y);`: the value of a function that also writes through `&mut` floats
+    /// (see `in_out`), with a differentiated argument. The value is its twin's on what the
+    /// references hold before (`f__inout(x, y)`, `&b` for a buffer), and what it writes the
+    /// call as a statement (`f(x, &mut y);`, see [`Self::lower_out_call`]). Other `&mut`
+    /// arguments (data) are lent to the twin as copies, so that they are written once. `None`
+    /// for a call whose value is not wanted, that lends nothing `&mut`, or reads no
+    /// differentiated value.
+    #[allow(clippy::option_option)]
+    fn lower_in_out_call(
+        &mut self,
+        c: &syn::ExprCall,
+        fp: &syn::ExprPath,
+    ) -> Option<Option<Value>> {
+        let lent = |a: &Expr| matches!(a, Expr::Reference(r) if r.mutability.is_some());
+        let twin_already = fp
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident.to_string().ends_with("__inout"));
+        if twin_already
+            || self.stmt_call == Some(std::ptr::from_ref(c) as usize)
+            || !c.args.iter().any(lent)
+        {
+            return None;
+        }
+        let floats_lent = |a: &Expr| -> Option<Expr> {
+            let Expr::Reference(r) = a else { return None };
+            r.mutability?;
+            if self.float_lent(a).is_some() {
+                return Some((*r.expr).clone());
+            }
+            let base = match &*r.expr {
+                Expr::Index(ix) if matches!(&*ix.index, Expr::Range(_)) => &*ix.expr,
+                e => e,
+            };
+            let seq = matches!(base, Expr::Path(p) if p.path.get_ident().is_some_and(|i| matches!(self.env.lookup(i), Some(Binding::Seq(_)))));
+            let e = &r.expr;
+            seq.then(|| syn::parse_quote_spanned!(a.span()=> &#e))
+        };
+        let mut twin = c.clone();
+        let mut any_active = false;
+        for a in &mut twin.args {
+            if let Some(read) = floats_lent(a) {
+                any_active |= self.reads_active(&read);
+                *a = read;
+            } else if let Expr::Reference(r) = a {
+                any_active |= self.reads_active(&r.expr);
+                if r.mutability.is_some() {
+                    // A count (`&mut n` of an integer or a `bool`) is lent as `&n`, as the twin
+                    // takes it; other data as a copy, written by the twin and dropped.
+                    let e = &r.expr;
+                    let counted = matches!(&**e, Expr::Path(p) if p.path.get_ident().is_some_and(|i| matches!(self.env.lookup(i), Some(Binding::Val(v)) if matches!(self.b.func.info(v).kind, Kind::Int | Kind::Bool))));
+                    *a = if counted {
+                        syn::parse_quote_spanned!(r.span()=> &#e)
+                    } else {
+                        syn::parse_quote_spanned!(r.span()=> &mut ::std::borrow::ToOwned::to_owned(&#e))
+                    };
+                }
+            } else {
+                any_active |= self.reads_active(a);
+            }
+        }
+        if !any_active {
+            // On data: the value of the call as written on copies of what it is lent, fixed
+            // before the call itself writes them.
+            let mut uses = Vec::new();
+            let args: Vec<TokenStream> = c
+                .args
+                .iter()
+                .map(|a| {
+                    let (t, u) = match a {
+                        Expr::Reference(r) if r.mutability.is_some() => {
+                            let (t, u) = self.rename(&r.expr);
+                            (quote!(&mut ::std::borrow::ToOwned::to_owned(&#t)), u)
+                        }
+                        a => self.rename(a),
+                    };
+                    uses.extend(u);
+                    t
+                })
+                .collect();
+            let func = &fp.path;
+            let v = self
+                .b
+                .opaque(Kind::Other, None, quote!(#func(#(#args),*)), uses, c.span());
+            return match self.lower_out_call(c, fp) {
+                Some(Some(_)) => Some(Some(Value::Other {
+                    tokens: quote::ToTokens::into_token_stream(self.ident_of(v, c.span())),
+                    uses: vec![v],
+                    kind: Kind::Other,
+                })),
+                _ => Some(None),
+            };
+        }
+        let path = renamed(&fp.path, |base| format!("{base}__inout"));
+        *twin.func = syn::parse_quote_spanned!(fp.span()=> #path);
+        let Expr::Path(twin_fp) = &*twin.func else {
+            unreachable!("a path was just written")
+        };
+        let twin_fp = twin_fp.clone();
+        let value = match self.lower_user_call(&twin, &twin_fp)? {
+            Value::Float(o) => Value::Float(o),
+            _ => {
+                self.errors.push_spanned(c, "`#[gradient]` takes this call for one of a function that returns a float and writes through `&mut` floats, but its value is no float");
+                return Some(None);
+            }
+        };
+        match self.lower_out_call(c, fp) {
+            Some(Some(_)) => Some(Some(value)),
+            Some(None) => Some(None),
+            None => {
+                self.errors.push_spanned(c, "`#[gradient]` cannot follow what this call writes: lend it float locals or buffers (`&mut y`, `&mut buf`, `&mut buf[a..b]`)");
+                Some(None)
+            }
+        }
+    }
+}
+
 fn out_twin(path: &syn::Path) -> (syn::Path, syn::Path) {
     (
         renamed(path, |base| format!("{base}__out")),

@@ -104,6 +104,9 @@ pub struct Lowerer<'f> {
     /// The values of the parameters are the first this many: their types are written in the
     /// signature (see `unseen_type`).
     pub param_vals: usize,
+    /// The address of the call being lowered as a statement, whose value nobody reads (see
+    /// `lower_in_out_call`).
+    pub stmt_call: Option<usize>,
 }
 
 /// A differentiated value put into a collection of data (`buf.push_back(x)` into a
@@ -199,6 +202,7 @@ pub fn lower(item: &syn::ItemFn, sig: &Sig, errors: &Errors) -> Option<Lowered> 
         taking: false,
         owned_params,
         param_vals,
+        stmt_call: None,
     };
     let items: Vec<Item> = item.block.stmts.iter().map(Item::Stmt).collect();
     let ret = l.lower_returning(&items, item.block.brace_token.span.close());
@@ -847,7 +851,12 @@ impl<'f> Lowerer<'f> {
                 }
             }
         }
-        let Some(Value::Other { tokens, uses, .. }) = self.lower_expr(e) else {
+        if let syn::Expr::Call(c) = e {
+            self.stmt_call = Some(std::ptr::from_ref(c) as usize);
+        }
+        let lowered = self.lower_expr(e);
+        self.stmt_call = None;
+        let Some(Value::Other { tokens, uses, .. }) = lowered else {
             return;
         };
         if !matches!(e, syn::Expr::Call(_) | syn::Expr::MethodCall(_)) {

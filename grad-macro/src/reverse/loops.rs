@@ -414,7 +414,11 @@ impl Rev<'_> {
         let adjoint = self.b.close();
 
         // What the adjoint reads from the iteration: taped when dear, recomputed when cheap.
-        let needed = reads(&adjoint);
+        let mut needed = reads(&adjoint);
+        // The carried adjoints' next values are read by the loop itself (`prev = v;` makes the
+        // adjoint of `prev` at the iteration's start that of `old = prev`, a primal's multiple
+        // or a primal itself).
+        needed.extend(rb_next.iter().filter_map(|o| o.val()));
         let mut taped: Vec<ValId> = Vec::new();
         for s in &l.body.stmts {
             if expensive_in(s, inner, self.b.func) {

@@ -12,8 +12,8 @@ fn twice(x: f64) -> f64 {
     x * x
 }
 
-// `NAME_hessian_diag` of a function of sequences writes into `diag`: a parameter of that
-// name is refused at its name.
+// `NAME_hessian_diag` of a function of sequences writes into `diag`, or `diag_` where a
+// parameter takes that name: accepted.
 #[gradient(hvp, wrt(x))]
 fn damped(x: &[f64], diag: &[f64]) -> f64 {
     x.iter().zip(diag).map(|(v, d)| d * v * v).sum::<f64>()

@@ -1,0 +1,379 @@
+//! Functions that return a float and also write through `&mut` floats (Clad's reference
+//! arguments, a scratch buffer reused between calls): `NAME_grad` differentiates the value with
+//! respect to the inputs — the references' contents on entry among them — and leaves the
+//! references as the function leaves them. `#[gradient]` callers use the value and what the call
+//! writes. Each against central differences, the value bit for bit, the references compared with
+//! the function's.
+
+#![allow(
+    clippy::needless_range_loop,
+    clippy::float_cmp,
+    clippy::ptr_arg,
+    clippy::useless_vec
+)]
+
+mod common;
+
+use common::{check_flat, fd_all as fd};
+use grad::gradient;
+
+fn check(what: &str, f: &dyn Fn(&[f64]) -> f64, v: f64, g: &[f64], p: &[f64]) {
+    check_flat(what, p, f, v, g).unwrap();
+}
+
+/// Clad's reference arguments: both read and written.
+#[gradient(jvp, hvp)]
+fn swap_scale(i: &mut f64, j: &mut f64) -> f64 {
+    *i *= *j;
+    *j = *i + 1.0;
+    *i * *j
+}
+
+#[test]
+fn float_references() {
+    let (i0, j0) = (0.5, 1.5);
+    let (mut i, mut j) = (i0, j0);
+    let (v, [di, dj]) = swap_scale_grad(&mut i, &mut j);
+    let (mut i2, mut j2) = (i0, j0);
+    assert_eq!(v, swap_scale(&mut i2, &mut j2));
+    assert_eq!(
+        (i, j),
+        (i2, j2),
+        "the references as the function leaves them"
+    );
+    check(
+        "swap_scale",
+        &|p| swap_scale(&mut p[0].clone(), &mut p[1].clone()),
+        v,
+        &[di, dj],
+        &[i0, j0],
+    );
+    // Forward mode and second order: ∇f·v and H·v against the gradient's differences.
+    let (mut i, mut j) = (i0, j0);
+    let (vj, dot) = swap_scale_jvp(&mut i, &mut j, 0.3, -0.7);
+    assert_eq!(vj, v);
+    assert!((dot - (0.3 * di - 0.7 * dj)).abs() < 1e-12);
+    assert_eq!((i, j), (i2, j2));
+    let (mut i, mut j) = (i0, j0);
+    let (_, _, hv) = swap_scale_hvp(&mut i, &mut j, 1.0, 0.0);
+    let col = fd(
+        &|p: &[f64]| swap_scale_grad(&mut p[0].clone(), &mut p[1].clone()).1[0],
+        &[i0, j0],
+    );
+    assert!((hv[0] - col[0]).abs() < 1e-6 && (hv[1] - col[1]).abs() < 1e-6);
+}
+
+/// A scratch buffer for the hidden activations, reused between calls.
+#[gradient(wrt(w))]
+fn layer_loss(w: &[f64], x: &[f64], hidden: &mut [f64]) -> f64 {
+    for j in 0..hidden.len() {
+        hidden[j] = (w[j] * x[j]).tanh();
+    }
+    hidden.iter().map(|h| h * h).sum::<f64>()
+}
+
+#[test]
+fn a_scratch_buffer() {
+    let w = [0.3, -0.8, 1.1];
+    let x = [1.0, 2.0, -0.5];
+    let mut hidden = vec![f64::NAN; 3];
+    let mut dw = [0.0; 3];
+    let v = layer_loss_grad(&w, &x, &mut hidden, &mut dw);
+    let mut h2 = vec![0.0; 3];
+    assert_eq!(v, layer_loss(&w, &x, &mut h2));
+    assert_eq!(hidden, h2);
+    check(
+        "layer_loss",
+        &|p| layer_loss(p, &x, &mut [0.0; 3]),
+        v,
+        &dw,
+        &w,
+    );
+}
+
+/// Everything differentiated: a `Vec`, an array and a float, read before written, an early
+/// return, the buffer passed on to a helper that writes it.
+#[gradient]
+fn fill(w: &[f64], out: &mut [f64]) {
+    for k in 0..out.len() {
+        out[k] += w[k % w.len()].sin();
+    }
+}
+
+#[gradient]
+fn mixed(w: &[f64], buf: &mut Vec<f64>, arr: &mut [f64; 2], s: &mut f64) -> f64 {
+    buf[0] += w[0] * w[1];
+    arr[1] = buf[0] + arr[0];
+    fill(w, buf);
+    *s += arr[1] * buf[1];
+    if *s > 10.0 {
+        return *s;
+    }
+    buf[0] * arr[1] + buf[1] + *s
+}
+
+#[test]
+fn buffers_arrays_and_floats() {
+    let w = [0.3, -0.8];
+    let (buf0, arr0, s0) = (vec![0.1, 0.25], [0.5, -0.2], 0.4);
+    let (mut buf, mut arr, mut s) = (buf0.clone(), arr0, s0);
+    let (mut dw, mut dbuf, mut darr) = ([0.0; 2], [0.0; 2], [0.0; 2]);
+    let (v, [ds]) = mixed_grad(
+        &w, &mut buf, &mut arr, &mut s, &mut dw, &mut dbuf, &mut darr,
+    );
+    let (mut buf2, mut arr2, mut s2) = (buf0.clone(), arr0, s0);
+    assert_eq!(v, mixed(&w, &mut buf2, &mut arr2, &mut s2));
+    assert_eq!((buf, arr, s), (buf2, arr2, s2));
+    let g = [&dw[..], &dbuf, &darr, &[ds]].concat();
+    let p = [&w[..], &buf0, &arr0, &[s0]].concat();
+    check(
+        "mixed",
+        &|p| {
+            let mut arr = [p[4], p[5]];
+            mixed(&p[..2], &mut p[2..4].to_vec(), &mut arr, &mut p[6].clone())
+        },
+        v,
+        &g,
+        &p,
+    );
+}
+
+/// Generic floats, in f32 and f64.
+#[gradient]
+fn generic_acc<T: num_traits::Float>(x: T, acc: &mut T) -> T {
+    *acc = *acc + x * x;
+    x * *acc
+}
+
+#[test]
+fn generic_float_references() {
+    let mut acc = 0.5;
+    let (v, [dx, dacc]) = generic_acc_grad(1.5f64, &mut acc);
+    assert_eq!(acc, 2.75);
+    check(
+        "generic_acc",
+        &|p| generic_acc(p[0], &mut p[1].clone()),
+        v,
+        &[dx, dacc],
+        &[1.5, 0.5],
+    );
+    let mut acc32 = 0.5f32;
+    let (v32, [dx32, _]) = generic_acc_grad(1.5f32, &mut acc32);
+    assert_eq!(v32, generic_acc(1.5f32, &mut 0.5f32));
+    assert!((f64::from(dx32) - dx).abs() < 1e-4);
+}
+
+/// An associated function and a method (`Self::` calls between them).
+struct Cell {
+    k: f64,
+}
+
+#[gradient]
+impl Cell {
+    #[gradient(wrt(x, h))]
+    fn step(&self, x: f64, h: &mut f64) -> f64 {
+        *h = (self.k * *h + x).tanh();
+        *h * 2.0
+    }
+
+    #[gradient(wrt(x))]
+    fn run(&self, x: f64, hs: &mut [f64]) -> f64 {
+        let mut total = 0.0;
+        for t in 0..hs.len() {
+            let prev = if t == 0 { 0.0 } else { hs[t - 1] };
+            hs[t] = (self.k * prev + x * t as f64).sin();
+            total += hs[t];
+        }
+        total
+    }
+}
+
+#[test]
+fn methods() {
+    let c = Cell { k: 0.7 };
+    let mut h = 0.2;
+    let (v, [dx, dh]) = c.step_grad(0.4, &mut h);
+    assert_eq!(h, (0.7f64 * 0.2 + 0.4).tanh());
+    check(
+        "step",
+        &|p| c.step(p[0], &mut p[1].clone()),
+        v,
+        &[dx, dh],
+        &[0.4, 0.2],
+    );
+    let mut hs = [0.0; 4];
+    let (v, [dx]) = c.run_grad(0.3, &mut hs);
+    let mut hs2 = [0.0; 4];
+    assert_eq!(v, c.run(0.3, &mut hs2));
+    assert_eq!(hs, hs2);
+    check("run", &|p| c.run(p[0], &mut [0.0; 4]), v, &[dx], &[0.3]);
+}
+
+/// `#[gradient]` callers: the value in a `let`, in `+=`, as the tail; the call as a statement;
+/// buffers and parts of them, float locals, in loops.
+#[gradient]
+fn acc_step(x: f64, s: &mut f64) -> f64 {
+    *s = *s * 0.5 + x.sin();
+    *s * x
+}
+
+/// The layer of `layer_loss` with its buffer differentiated, as callers that differentiate the
+/// buffer they lend need (a buffer is differentiated from its first write on, as far as calls
+/// that read it can tell).
+#[gradient]
+fn layer(w: &[f64], x: &[f64], hidden: &mut [f64]) -> f64 {
+    for j in 0..hidden.len() {
+        hidden[j] = (w[j] * x[j]).tanh() + 0.5 * hidden[j];
+    }
+    hidden.iter().map(|h| h * h).sum::<f64>()
+}
+
+#[gradient]
+fn callers(x: f64, w: &[f64]) -> f64 {
+    let mut s = 0.25;
+    let a = acc_step(x, &mut s);
+    let mut total = a * s;
+    for k in 0..3 {
+        total += acc_step(x * f64::from(k), &mut s);
+    }
+    acc_step(w[0], &mut s);
+    let mut hidden = vec![0.0; 3];
+    let l = layer(w, &[1.0, -1.0, 0.5], &mut hidden);
+    let mut part = vec![0.5; 5];
+    let m = layer(w, &[0.2, 0.3, 0.4], &mut part[1..4]);
+    let mut t = s;
+    total + l * hidden[1] + m * part[2] + part[4] + acc_step(s, &mut t) * t
+}
+
+#[test]
+fn called_from_gradient_code() {
+    let (x, w) = (0.6, [0.3, -0.8, 1.1]);
+    let mut dw = [0.0; 3];
+    let (v, [dx]) = callers_grad(x, &w, &mut dw);
+    let g = [&[dx][..], &dw].concat();
+    let p = [&[x][..], &w].concat();
+    check("callers", &|p| callers(p[0], &p[1..]), v, &g, &p);
+}
+
+/// A count kept through `&mut` beside the floats (data: a local copy in the derivative).
+#[gradient]
+fn counted(x: f64, s: &mut f64, calls: &mut usize) -> f64 {
+    *calls += 1;
+    *s += x * *calls as f64;
+    *s * x
+}
+
+#[test]
+fn a_count_through_mut() {
+    let (mut s, mut calls) = (0.5, 2usize);
+    let (v, [dx, ds]) = counted_grad(1.5, &mut s, &mut calls);
+    assert_eq!((s, calls), (0.5 + 1.5 * 3.0, 3));
+    check(
+        "counted",
+        &|p| counted(p[0], &mut p[1].clone(), &mut 2),
+        v,
+        &[dx, ds],
+        &[1.5, 0.5],
+    );
+}
+
+/// A function of data only keeps its calls as written.
+#[gradient(wrt(x))]
+fn data_calls(x: f64, data: &[f64]) -> f64 {
+    let mut lo = 0.0;
+    let first = acc_step(data[0], &mut lo);
+    let mut part = vec![0.5; 4];
+    let second = 0.5 * layer(&[0.5, -0.25], &[1.0, 2.0], &mut part[1..3]);
+    x * first + lo * x * x + second * part[2] * x
+}
+
+#[test]
+fn calls_on_data() {
+    let data = [0.4, 0.9];
+    let (v, [dx]) = data_calls_grad(1.3, &data);
+    check("data_calls", &|p| data_calls(p[0], &data), v, &[dx], &[1.3]);
+}
+
+/// A callee whose `wrt` leaves a slice out, called with data there and a differentiated buffer
+/// lent (its hidden `__dyn_grad` path).
+#[gradient(wrt(w, hidden))]
+fn partial_layer(w: &[f64], x: &[f64], hidden: &mut [f64]) -> f64 {
+    for (h, (a, b)) in hidden.iter_mut().zip(w.iter().zip(x)) {
+        *h = (a * b).tanh() + 0.25 * *h;
+    }
+    hidden.iter().map(|h| h * h).sum::<f64>()
+}
+
+#[gradient]
+fn partial_caller(w: &[f64]) -> f64 {
+    let mut hidden = vec![0.0; w.len()];
+    hidden[0] = w[1];
+    let a = partial_layer(w, &[0.5, -0.25, 1.0], &mut hidden);
+    a * hidden[2] + partial_layer(w, &[1.0, 1.0, 1.0], &mut hidden)
+}
+
+#[test]
+fn callee_with_data_slices() {
+    let w = [0.4, -0.9, 1.3];
+    let mut d = [0.0; 3];
+    let v = partial_caller_grad(&w, &mut d);
+    check("partial_caller", &|p| partial_caller(p), v, &d, &w);
+}
+
+/// A buffer smoothed in place, its sum of squares returned early from inside a loop, called on
+/// a part of a caller's buffer; a generic state relaxed in a `while` loop, called in a loop.
+#[gradient]
+fn smooth(x: &mut [f64], n: usize) -> f64 {
+    for _ in 0..n {
+        for i in 1..x.len() {
+            x[i] = 0.5 * (x[i] + x[i - 1]);
+        }
+    }
+    let mut s = 0.0;
+    for v in x.iter() {
+        if *v > 10.0 {
+            return s;
+        }
+        s += v * v;
+    }
+    s
+}
+
+#[gradient]
+fn relax<T: num_traits::Float>(k: T, st: &mut [T; 2]) -> T {
+    let mut it = 0;
+    while it < 3 {
+        let t = st[0];
+        st[0] = st[0] - k * st[1];
+        st[1] = st[1] + k * t;
+        it += 1;
+    }
+    st[0] * st[0] + st[1]
+}
+
+#[gradient]
+fn driver(w: &[f64]) -> f64 {
+    let mut state = [w[0], w[1]];
+    let mut total = 0.0;
+    for i in 0..3 {
+        total += relax(w[2] * f64::from(i), &mut state) * 0.1;
+    }
+    let mut buf = vec![w[0], w[1], w[2], 0.5];
+    let s = smooth(&mut buf[1..], 2);
+    total + s + buf[3] * state[0]
+}
+
+#[test]
+fn early_returns_and_loops() {
+    let x0 = [0.5, -1.0, 2.0, 0.25];
+    let (mut x, mut d) = (x0, [0.0; 4]);
+    let v = smooth_grad(&mut x, 2, &mut d);
+    let mut x2 = x0;
+    assert_eq!(v, smooth(&mut x2, 2));
+    assert_eq!(x, x2);
+    check("smooth", &|p| smooth(&mut p.to_vec(), 2), v, &d, &x0);
+    let w = [0.4, 0.9, -0.3];
+    let mut dw = [0.0; 3];
+    let v = driver_grad(&w, &mut dw);
+    check("driver", &|p| driver(p), v, &dw, &w);
+}
