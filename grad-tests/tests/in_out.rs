@@ -377,3 +377,62 @@ fn early_returns_and_loops() {
     let v = driver_grad(&w, &mut dw);
     check("driver", &|p| driver(p), v, &dw, &w);
 }
+
+/// Clad's `FunctionCalls` tests transcribed: reference arguments modified and returned from
+/// (`modify1`), updated without a value (`update1`), an element lent to a function doubling it
+/// (`twice(&mut arr[i])`), an array modified by a function that returns a constant.
+#[gradient]
+fn modify1(i: &mut f64, j: &mut f64) -> f64 {
+    *i += *j;
+    *j += *j;
+    *i + *j
+}
+
+#[gradient]
+fn clad_fn2(mut i: f64, mut j: f64) -> f64 {
+    let mut temp = modify1(&mut i, &mut j);
+    temp += modify1(&mut i, &mut j);
+    i * temp
+}
+
+#[gradient]
+fn twice(d: &mut f64) {
+    *d *= 2.0;
+}
+
+#[gradient]
+fn sum_and_scale(arr: &mut [f64], n: usize) -> f64 {
+    let mut res = 0.0;
+    for i in 0..n {
+        res += arr[i];
+    }
+    arr[0] += 10.0 * arr[0];
+    res
+}
+
+#[gradient]
+fn clad_fn4(arr: &mut [f64], n: usize) -> f64 {
+    let mut copy = arr.to_vec();
+    let mut res = sum_and_scale(&mut copy, n) * copy[0];
+    for i in 0..n {
+        twice(&mut arr[i]);
+        res += arr[i];
+    }
+    let mut m = [[arr[0], arr[1]], [arr[2], 0.5]];
+    twice(&mut m[1][0]);
+    let t = sum_and_scale(&mut arr[1..], 2) + modify1(&mut m[0][1], &mut copy[2]);
+    res + t * m[1][0] + copy[2]
+}
+
+#[test]
+fn clad_function_calls() {
+    let (v, g) = clad_fn2_grad(3.0, 5.0);
+    check("clad_fn2", &|p| clad_fn2(p[0], p[1]), v, &g, &[3.0, 5.0]);
+    let a0 = [1.0, 2.0, -3.0, 0.5];
+    let (mut a, mut d) = (a0, [0.0; 4]);
+    let v = clad_fn4_grad(&mut a, 4, &mut d);
+    let mut a2 = a0;
+    assert_eq!(v, clad_fn4(&mut a2, 4));
+    assert_eq!(a, a2);
+    check("clad_fn4", &|p| clad_fn4(&mut p.to_vec(), 4), v, &d, &a0);
+}

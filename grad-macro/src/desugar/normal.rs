@@ -68,8 +68,72 @@ fn mem_replace(block: &mut syn::Block) {
     Replace.visit_block_mut(block);
 }
 
+/// Input: a call that lends an element `&mut a[i]` (or `&mut m[i][j]`) to a function writing
+/// through `&mut T` (`twice(&mut arr[i]);`, `let v = step(x, &mut s[k]);`). Output: the element
+/// in a local lent in its place, stored back after the call: `{ let mut t = a[i]; twice(&mut
+/// t); a[i] = t; }` (a block whose value is the call's where it is read), the form callers of
+/// such functions know.
+fn lent_elements(block: &mut syn::Block) {
+    fn element(e: &syn::Expr) -> Option<&syn::Expr> {
+        let syn::Expr::Reference(r) = e else {
+            return None;
+        };
+        r.mutability?;
+        match &*r.expr {
+            syn::Expr::Index(ix) if !matches!(&*ix.index, syn::Expr::Range(_)) => Some(&r.expr),
+            _ => None,
+        }
+    }
+    /// The call with its lent elements as locals: the `let`s, the call, the stores back.
+    fn split(c: &syn::ExprCall) -> Option<(Vec<syn::Stmt>, syn::ExprCall, Vec<syn::Stmt>)> {
+        if !c.args.iter().any(|a| element(a).is_some()) {
+            return None;
+        }
+        let (mut lets, mut back) = (Vec::new(), Vec::new());
+        let mut call = c.clone();
+        for a in &mut call.args {
+            if let Some(place) = element(a).cloned() {
+                use syn::spanned::Spanned;
+                let t = crate::naming::fresh("lent");
+                lets.push(syn::parse_quote_spanned!(place.span()=> let mut #t = #place;));
+                back.push(syn::parse_quote_spanned!(place.span()=> #place = #t;));
+                *a = syn::parse_quote_spanned!(place.span()=> &mut #t);
+            }
+        }
+        Some((lets, call, back))
+    }
+    struct Lent;
+    impl VisitMut for Lent {
+        fn visit_stmt_mut(&mut self, s: &mut syn::Stmt) {
+            if let syn::Stmt::Expr(syn::Expr::Call(c), Some(_)) = s {
+                if let Some((lets, call, back)) = split(c) {
+                    *s = syn::Stmt::Expr(
+                        syn::parse_quote!({ #(#lets)* #call; #(#back)* }),
+                        Some(Default::default()),
+                    );
+                    return;
+                }
+            }
+            syn::visit_mut::visit_stmt_mut(self, s);
+        }
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            syn::visit_mut::visit_expr_mut(self, e);
+            if let syn::Expr::Call(c) = e {
+                if let Some((lets, call, back)) = split(c) {
+                    let v = crate::naming::fresh("value");
+                    *e = syn::parse_quote!({ #(#lets)* let #v = #call; #(#back)* #v });
+                }
+            }
+        }
+        fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    Lent.visit_block_mut(block);
+}
+
 pub(super) fn normal_forms(block: &mut syn::Block) {
     mem_replace(block);
+    lent_elements(block);
     // `match k { _ => { return x.sin(); } }` as the body's value, every arm returning: a
     // statement, the body's value never reached.
     if let Some(syn::Stmt::Expr(syn::Expr::Match(m), None)) = block.stmts.last() {
