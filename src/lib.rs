@@ -430,6 +430,8 @@
 // The macro's own documentation (shown once, inline).
 #[doc(inline)]
 pub use grad_macro::gradient;
+#[doc(hidden)]
+pub use grad_macro::__inline_spec;
 
 #[doc(inline)]
 pub use grad_macro::custom_gradient;

@@ -41,12 +41,18 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     crate::sig::choose_generic_float(&item.sig);
+    // A helper taking closures is inlined into its callers' specialized functions.
+    if let Some(out) = crate::closure_calls::helper(&item) {
+        return out;
+    }
+    let (item, specs) = crate::closure_calls::callers(&item, &args);
     let preds = crate::desugar::let_cfg_predicates(&item.block);
-    if preds.is_empty() {
+    let out = if preds.is_empty() {
         expand_item(args, &item)
     } else {
         expand_cfg_variants(args, &item, &preds)
-    }
+    };
+    quote!(#out #specs)
 }
 
 /// Input: `#[gradient] impl Trait for Type { #[gradient(..)] fn loss(&self, ..) -> f64 { .. } }`

@@ -11,6 +11,7 @@
 extern crate proc_macro;
 
 mod attr;
+mod closure_calls;
 mod custom;
 mod dce;
 mod derive;
@@ -79,6 +80,17 @@ pub fn gradient(
     desugar::abandon_originals();
     let out = expand::expand(args.into(), item.into());
     // Dropped while this expansion's token handles are alive: a later expansion may not drop them.
+    desugar::forget_originals();
+    out.into()
+}
+
+/// The function a `#[gradient]` helper taking closures makes for one call of it (see the
+/// `closure_calls` module); written by the helper's `NAME__inline!`, not by users.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __inline_spec(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
+    desugar::abandon_originals();
+    let out = closure_calls::spec(input.into());
     desugar::forget_originals();
     out.into()
 }

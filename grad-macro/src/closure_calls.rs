@@ -1,0 +1,705 @@
+//! Closures passed to helpers: `integrate(|t| (k * t).sin(), 0.0, 1.0, n)`,
+//! `rk4_step(&f, t, y, h)` with `fn rk4_step<F: Fn(f64, f64) -> f64>(f: &F, ..)`.
+//!
+//! The macro sees one function at a time, so neither side can be differentiated alone: the
+//! helper's body is elsewhere, and the closure's derivative is the caller's. `#[gradient]` on
+//! the helper emits it as written and a `macro_rules! NAME__inline` holding its body; a
+//! `#[gradient]` caller writes each such call as a call of a function made for it,
+//! `NAME__inline!(SPEC, [options], [captures: types,], closures..)`, which expands to
+//! `#[gradient] fn SPEC(captures.., the helper's other parameters..) { let f = CLOSURE; BODY }`
+//! — the helper with the closure in place, differentiated like any helper (and inlined by the
+//! compiler like any function). The caller's own function calls `SPEC` too, which computes what
+//! the helper did with the closure, operation for operation.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use syn::spanned::Spanned;
+use quote::{format_ident, quote, ToTokens};
+use std::collections::HashSet;
+use syn::visit_mut::VisitMut;
+
+/// A parameter of the helper holding a closure: its position, name, and whether it is taken by
+/// reference (`&F`, `&impl Fn(..)`, `&dyn Fn(..)`).
+struct ClosureParam {
+    index: usize,
+    by_ref: bool,
+    /// The types of the closure's arguments, from its `Fn(A, B) -> R` bound (empty where none
+    /// is written).
+    args: Vec<syn::Type>,
+}
+
+/// The argument types of the first `Fn(..)` bound among `bounds`.
+fn fn_args<'b>(bounds: impl Iterator<Item = &'b syn::TypeParamBound>) -> Option<Vec<syn::Type>> {
+    for b in bounds {
+        let syn::TypeParamBound::Trait(t) = b else {
+            continue;
+        };
+        let last = t.path.segments.last()?;
+        if let syn::PathArguments::Parenthesized(p) = &last.arguments {
+            return Some(p.inputs.iter().cloned().collect());
+        }
+    }
+    None
+}
+
+/// Whether `bounds` hold an `Fn`, `FnMut` or `FnOnce` bound.
+fn fn_bound<'b>(mut bounds: impl Iterator<Item = &'b syn::TypeParamBound>) -> bool {
+    bounds.any(|b| {
+        matches!(b, syn::TypeParamBound::Trait(t)
+            if t.path.segments.last().is_some_and(|s| ["Fn", "FnMut", "FnOnce"].iter().any(|n| s.ident == n)))
+    })
+}
+
+/// The type parameters of `sig` bounded by `Fn..` (in their declaration or a `where` clause).
+fn closure_type_params(sig: &syn::Signature) -> HashSet<String> {
+    let mut out: HashSet<String> = sig
+        .generics
+        .type_params()
+        .filter(|t| fn_bound(t.bounds.iter()))
+        .map(|t| t.ident.to_string())
+        .collect();
+    if let Some(w) = &sig.generics.where_clause {
+        for p in &w.predicates {
+            if let syn::WherePredicate::Type(pt) = p {
+                if let syn::Type::Path(tp) = &pt.bounded_ty {
+                    if let Some(i) = tp.path.get_ident() {
+                        if fn_bound(pt.bounds.iter()) {
+                            out.insert(i.to_string());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The parameters of `sig` that hold closures.
+fn closure_params(sig: &syn::Signature) -> Vec<ClosureParam> {
+    let generic = closure_type_params(sig);
+    let is_closure = |t: &syn::Type| match t {
+        syn::Type::Path(p) => p
+            .path
+            .get_ident()
+            .is_some_and(|i| generic.contains(&i.to_string())),
+        syn::Type::ImplTrait(it) => fn_bound(it.bounds.iter()),
+        syn::Type::TraitObject(to) => fn_bound(to.bounds.iter()),
+        _ => false,
+    };
+    // The bound of a type parameter, in its declaration or a `where` clause.
+    let bound_of = |name: &syn::Ident| -> Option<Vec<syn::Type>> {
+        let declared = sig
+            .generics
+            .type_params()
+            .find(|t| t.ident == *name)
+            .and_then(|t| fn_args(t.bounds.iter()));
+        declared.or_else(|| {
+            sig.generics.where_clause.as_ref()?.predicates.iter().find_map(|p| match p {
+                syn::WherePredicate::Type(pt)
+                    if matches!(&pt.bounded_ty, syn::Type::Path(tp) if tp.path.is_ident(name)) =>
+                {
+                    fn_args(pt.bounds.iter())
+                }
+                _ => None,
+            })
+        })
+    };
+    sig.inputs
+        .iter()
+        .enumerate()
+        .filter_map(|(index, a)| {
+            let syn::FnArg::Typed(pt) = a else {
+                return None;
+            };
+            let (ty, by_ref) = match &*pt.ty {
+                syn::Type::Reference(r) => (&*r.elem, true),
+                t => (t, false),
+            };
+            if !is_closure(ty) {
+                return None;
+            }
+            let args = match ty {
+                syn::Type::Path(p) => p.path.get_ident().and_then(bound_of),
+                syn::Type::ImplTrait(it) => fn_args(it.bounds.iter()),
+                syn::Type::TraitObject(to) => fn_args(to.bounds.iter()),
+                _ => None,
+            };
+            Some(ClosureParam {
+                index,
+                by_ref,
+                args: args.unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
+/// The name of the macro a helper holding closures emits.
+fn inline_name(helper: &Ident) -> Ident {
+    format_ident!("{}__inline", helper)
+}
+
+/// The expansion of a helper that takes closures: the function as written, and `macro_rules!
+/// NAME__inline` (see the module's docs). `None` for a function without closure parameters.
+pub fn helper(item: &syn::ItemFn) -> Option<TokenStream> {
+    let params = closure_params(&item.sig);
+    if params.is_empty() {
+        return None;
+    }
+    let original = crate::expand::original_item(item);
+    if item.sig.receiver().is_some() || crate::expand::sibling_path(item).is_some() {
+        let e = syn::Error::new_spanned(
+            &item.sig.ident,
+            "`#[gradient]` on a function taking a closure makes it callable with closures from `#[gradient]` functions, and does so for free functions only: take the closure in a free function",
+        )
+        .to_compile_error();
+        return Some(quote!(#original #e));
+    }
+    let generic = closure_type_params(&item.sig);
+    // The specialized function's signature: the helper's without the closures and their types.
+    let mut sig = item.sig.clone();
+    sig.inputs = item
+        .sig
+        .inputs
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| params.iter().all(|p| p.index != *k))
+        .map(|(_, a)| a.clone())
+        .collect();
+    sig.generics.params = item
+        .sig
+        .generics
+        .params
+        .iter()
+        .filter(|g| !matches!(g, syn::GenericParam::Type(t) if generic.contains(&t.ident.to_string())))
+        .cloned()
+        .collect();
+    if let Some(w) = &mut sig.generics.where_clause {
+        w.predicates = w
+            .predicates
+            .iter()
+            .filter(|p| !matches!(p, syn::WherePredicate::Type(pt)
+                if matches!(&pt.bounded_ty, syn::Type::Path(tp) if tp.path.get_ident().is_some_and(|i| generic.contains(&i.to_string())))))
+            .cloned()
+            .collect();
+    }
+    let (generics, where_clause, output) =
+        (&sig.generics.params, &sig.generics.where_clause, &sig.output);
+    let inputs = &sig.inputs;
+    let dollar = proc_macro2::Punct::new('$', proc_macro2::Spacing::Alone);
+    let closure_vars: Vec<Ident> = (0..params.len()).map(|k| format_ident!("c{k}")).collect();
+    // Each closure as `NAME ref|val (ARG TYPES) [TOKENS]` for `__inline_spec`.
+    let closures = params.iter().zip(&closure_vars).map(|(p, c)| {
+        let syn::FnArg::Typed(pt) = &item.sig.inputs[p.index] else {
+            unreachable!("closure parameters are typed")
+        };
+        let pat = &pt.pat;
+        let how = if p.by_ref { quote!(by_ref) } else { quote!(by_value) };
+        let args = &p.args;
+        quote!(#pat #how (#(#args),*) [#dollar (#dollar #c)*])
+    });
+    let body = &item.block;
+    let name = inline_name(&item.sig.ident);
+    let fname = &item.sig.ident;
+    let generics = if generics.is_empty() {
+        TokenStream::new()
+    } else {
+        quote!(<#generics>)
+    };
+    Some(quote! {
+        #original
+        #[doc(hidden)]
+        #[allow(unused_macros)]
+        macro_rules! #name {
+            (#dollar spec:ident, [#dollar (#dollar opt:tt)*], [#dollar (#dollar cap:tt)*], #([#dollar (#dollar #closure_vars:tt)*]),*) => {
+                ::grad::__inline_spec! {
+                    [#dollar (#dollar opt)*]
+                    [#dollar (#dollar cap)*]
+                    #dollar spec
+                    fn #fname #generics (#inputs) #output #where_clause #body
+                    #(#closures)*
+                }
+            };
+        }
+        #[doc(hidden)]
+        #[allow(unused_imports)]
+        pub(crate) use #name;
+    })
+}
+
+/// `__inline_spec!{ [options] [captures] SPEC fn HELPER(..) -> R { BODY } f ref|val (A, ..)
+/// [CLOSURE] .. }`, as a helper's `NAME__inline!` writes it: the expansion of `#[gradient(
+/// options)] fn SPEC(captures.., HELPER's other parameters..) -> R { let f = CLOSURE; BODY }`,
+/// each closure's untyped parameters given the types of the helper's `Fn(A, ..)` bound (the
+/// body's calls no longer tell the compiler).
+pub fn spec(input: TokenStream) -> TokenStream {
+    match syn::parse2::<SpecInput>(input) {
+        Ok(s) => s.expand(),
+        Err(e) => e.to_compile_error(),
+    }
+}
+
+struct SpecInput {
+    opts: TokenStream,
+    caps: syn::punctuated::Punctuated<syn::FnArg, syn::Token![,]>,
+    spec: Ident,
+    helper: syn::ItemFn,
+    closures: Vec<(syn::Pat, bool, Vec<syn::Type>, syn::ExprClosure)>,
+}
+
+impl syn::parse::Parse for SpecInput {
+    fn parse(input: syn::parse::ParseStream) -> syn::Result<Self> {
+        let opts;
+        syn::bracketed!(opts in input);
+        let opts: TokenStream = opts.parse()?;
+        let caps;
+        syn::bracketed!(caps in input);
+        let caps = caps.parse_terminated(syn::FnArg::parse, syn::Token![,])?;
+        let spec: Ident = input.parse()?;
+        let helper: syn::ItemFn = input.parse()?;
+        let mut closures = Vec::new();
+        while !input.is_empty() {
+            let pat = syn::Pat::parse_single(input)?;
+            let how: Ident = input.parse()?;
+            let args;
+            syn::parenthesized!(args in input);
+            let args = args.parse_terminated(syn::Type::parse, syn::Token![,])?;
+            let body;
+            syn::bracketed!(body in input);
+            let closure: syn::ExprClosure = body.parse()?;
+            closures.push((pat, how == "by_ref", args.into_iter().collect(), closure));
+        }
+        Ok(SpecInput {
+            opts,
+            caps,
+            spec,
+            helper,
+            closures,
+        })
+    }
+}
+
+impl SpecInput {
+    fn expand(self) -> TokenStream {
+        let mut item = self.helper;
+        item.sig.ident = self.spec;
+        let mut caps = self.caps;
+        // A helper generic over its float (`T: Float`) reads the caller's floats as `T`.
+        let float_param = item.sig.generics.type_params().find(|t| {
+            t.bounds.iter().any(|b| matches!(b, syn::TypeParamBound::Trait(tr)
+                if tr.path.segments.last().is_some_and(|s| s.ident == "Float" || s.ident == "Real")))
+        });
+        let generic = float_param.is_some();
+        if let Some(t) = float_param.map(|t| t.ident.clone()) {
+            for a in &mut caps {
+                let syn::FnArg::Typed(pt) = a else { continue };
+                let generic: Option<syn::Type> = match &*pt.ty {
+                    ty if crate::sig::float_of(ty).is_some() => Some(syn::parse_quote!(#t)),
+                    syn::Type::Reference(r)
+                        if matches!(&*r.elem, syn::Type::Slice(sl) if crate::sig::float_of(&sl.elem).is_some()) =>
+                    {
+                        Some(syn::parse_quote!(&[#t]))
+                    }
+                    _ => None,
+                };
+                if let Some(g) = generic {
+                    *pt.ty = g;
+                }
+            }
+        }
+        let mut inputs = caps;
+        inputs.extend(item.sig.inputs);
+        item.sig.inputs = inputs;
+        item.attrs = vec![
+            syn::parse_quote!(#[doc(hidden)]),
+            syn::parse_quote!(#[allow(clippy::all, clippy::pedantic, non_snake_case, unused_mut)]),
+        ];
+        let mut lets: Vec<syn::Stmt> = Vec::new();
+        for (pat, by_ref, args, mut closure) in self.closures {
+            if args.len() == closure.inputs.len() {
+                for (p, t) in closure.inputs.iter_mut().zip(&args) {
+                    // (In a helper generic over its float, the bound's `T` over the caller's
+                    // `f64`: the caller's floats are read as `T` too.)
+                    if let (true, syn::Pat::Type(pt)) = (generic, &mut *p) {
+                        *pt.ty = t.clone();
+                    }
+                    if !matches!(p, syn::Pat::Type(_)) {
+                        *p = syn::Pat::Type(syn::PatType {
+                            attrs: Vec::new(),
+                            pat: Box::new(p.clone()),
+                            colon_token: Default::default(),
+                            ty: Box::new(t.clone()),
+                        });
+                    }
+                }
+            }
+            // (By value also where the helper took `&F`: the body calls it alike, and a call
+            // passing it on is rewritten in turn.)
+            let _ = by_ref;
+            lets.push(syn::parse_quote!(let #pat = #closure;));
+        }
+        lets.append(&mut item.block.stmts);
+        item.block.stmts = lets;
+        crate::expand::expand(self.opts, item.into_token_stream())
+    }
+}
+
+/// A call of a helper with closures, as the caller rewrites it.
+struct Spec {
+    /// The macro invocation that makes the specialized function, an item.
+    item: TokenStream,
+}
+
+/// Input: a `#[gradient]` function whose body calls helpers with closures (a closure literal,
+/// `&` of one, or a local bound to one). Output: the function with each such call written as a
+/// call of a specialized function (captures first), and the items that make them. Calls whose
+/// captures' types the macro cannot name stay as they are (the closure is then refused where it
+/// stands). Methods and associated functions are left alone.
+pub fn callers(item: &syn::ItemFn, args: &TokenStream) -> (syn::ItemFn, TokenStream) {
+    let mut item = item.clone();
+    if item.sig.receiver().is_some() || crate::expand::sibling_path(&item).is_some() {
+        return (item, TokenStream::new());
+    }
+    let Some(float) = float_type(&item.sig) else {
+        return (item, TokenStream::new());
+    };
+    let opts = options(args);
+    let mut r = Rewrite {
+        caller: item.sig.ident.clone(),
+        params: item
+            .sig
+            .inputs
+            .iter()
+            .filter_map(|a| match a {
+                syn::FnArg::Typed(pt) => match &*pt.pat {
+                    syn::Pat::Ident(p) => Some((p.ident.clone(), (*pt.ty).clone())),
+                    _ => None,
+                },
+                syn::FnArg::Receiver(_) => None,
+            })
+            .collect(),
+        generic_names: item
+            .sig
+            .generics
+            .params
+            .iter()
+            .map(|g| match g {
+                syn::GenericParam::Type(t) => t.ident.to_string(),
+                syn::GenericParam::Lifetime(l) => l.lifetime.ident.to_string(),
+                syn::GenericParam::Const(c) => c.ident.to_string(),
+            })
+            .collect(),
+        lets: Vec::new(),
+        closures: Vec::new(),
+        float,
+        opts,
+        specs: Vec::new(),
+    };
+    r.collect(&item.block);
+    r.visit_block_mut(&mut item.block);
+    if !r.specs.is_empty() {
+        drop_unused_closures(&mut item.block);
+    }
+    let items = r.specs.iter().map(|s| &s.item);
+    let items = quote!(#(#items)*);
+    (item, items)
+}
+
+/// The function's float type when it is a concrete one (`f64`, `f32`): a capture's type where
+/// the body gives none.
+fn float_type(sig: &syn::Signature) -> Option<syn::Type> {
+    let syn::ReturnType::Type(_, t) = &sig.output else {
+        return None;
+    };
+    crate::sig::float_of(t).filter(|f| !matches!(f, crate::ir::FloatTy::Generic(_)))?;
+    Some((**t).clone())
+}
+
+/// The caller's options that its helpers need too (`jvp`, `hvp`).
+fn options(args: &TokenStream) -> TokenStream {
+    let parsed: crate::attr::Args = syn::parse2(args.clone()).unwrap_or_default();
+    let mut opts = Vec::new();
+    if parsed.jvp.is_some() {
+        opts.push(quote!(jvp));
+    }
+    if parsed.hvp.is_some() {
+        opts.push(quote!(hvp));
+    }
+    quote!(#(#opts),*)
+}
+
+struct Rewrite {
+    caller: Ident,
+    /// The caller's parameters and their types.
+    params: Vec<(Ident, syn::Type)>,
+    /// The caller's generic parameters and lifetimes: a capture whose type names one is not
+    /// rewritten.
+    generic_names: HashSet<String>,
+    /// The body's `let`s of one name: the type written, or whether the value is a float by its
+    /// form; `None` for a binding of another kind.
+    lets: Vec<(Ident, Option<syn::Type>)>,
+    /// The body's `let NAME = |..| ..;` closures.
+    closures: Vec<(String, syn::ExprClosure)>,
+    float: syn::Type,
+    opts: TokenStream,
+    specs: Vec<Spec>,
+}
+
+impl Rewrite {
+    /// The `let`s of the body (any depth): closures, and the types of the others.
+    fn collect(&mut self, body: &syn::Block) {
+        struct Lets<'r>(&'r mut Rewrite);
+        impl<'a> syn::visit::Visit<'a> for Lets<'_> {
+            fn visit_local(&mut self, l: &'a syn::Local) {
+                let (pat, ty) = match &l.pat {
+                    syn::Pat::Type(pt) => (&*pt.pat, Some((*pt.ty).clone())),
+                    p => (p, None),
+                };
+                if let syn::Pat::Ident(p) = pat {
+                    let init = l.init.as_ref().map(|i| &*i.expr);
+                    if let Some(syn::Expr::Closure(c)) = init {
+                        self.0.closures.push((p.ident.to_string(), c.clone()));
+                    }
+                    let float = init.is_some_and(float_form);
+                    let ty = ty.or_else(|| float.then(|| self.0.float.clone()));
+                    self.0.lets.push((p.ident.clone(), ty));
+                } else {
+                    let mut names = Vec::new();
+                    crate::lower::collect_pat_idents(pat, &mut names);
+                    for n in names {
+                        self.0.lets.push((n, None));
+                    }
+                }
+                syn::visit::visit_local(self, l);
+            }
+            fn visit_item(&mut self, _: &'a syn::Item) {}
+        }
+        syn::visit::Visit::visit_block(&mut Lets(self), body);
+    }
+
+    /// The type of a capture and what the call passes for it, or `None` where the macro cannot
+    /// name it (bound more than once, by a pattern, or of a type naming the caller's generics).
+    fn capture(&self, name: &str) -> Option<(syn::Type, TokenStream)> {
+        let lets: Vec<&(Ident, Option<syn::Type>)> =
+            self.lets.iter().filter(|(n, _)| n == name).collect();
+        // (Passed under the binding's own token, whose hygiene is the declaration's.)
+        let (id, ty) = match (lets.as_slice(), self.params.iter().find(|(n, _)| n == name)) {
+            ([], Some((id, t))) => (id.clone(), t.clone()),
+            ([(id, Some(t))], None) => (id.clone(), t.clone()),
+            _ => return None,
+        };
+        if crate::naming::mentions(ty.to_token_stream(), &|i| {
+            self.generic_names.contains(&i.to_string())
+        }) || matches!(ty, syn::Type::Reference(ref r) if r.mutability.is_some())
+        {
+            return None;
+        }
+        // A `Vec` local is lent as a slice.
+        if let Some(elem) = crate::vector::vector_elem(&ty) {
+            return Some((syn::parse_quote!(&[#elem]), quote!(&#id)));
+        }
+        Some((ty, quote!(#id)))
+    }
+
+    /// The closure an argument passes: a literal, `&` of one, or a closure local's name.
+    fn closure_of(&self, a: &syn::Expr) -> Option<syn::ExprClosure> {
+        match a {
+            syn::Expr::Closure(c) => Some(c.clone()),
+            syn::Expr::Reference(r) if r.mutability.is_none() => self.closure_of(&r.expr),
+            syn::Expr::Paren(p) => self.closure_of(&p.expr),
+            syn::Expr::Path(p) => {
+                let name = p.path.get_ident()?.to_string();
+                let mut found = self.closures.iter().filter(|(n, _)| *n == name);
+                let (_, c) = found.next()?;
+                found.next().is_none().then(|| c.clone())
+            }
+            _ => None,
+        }
+    }
+
+    /// `helper(args..)` with closures as a call of a specialized function, or `None`.
+    fn rewrite(&mut self, c: &syn::ExprCall) -> Option<syn::Expr> {
+        let syn::Expr::Path(fp) = &*c.func else {
+            return None;
+        };
+        if fp.qself.is_some() {
+            return None;
+        }
+        let last = fp.path.segments.last()?;
+        let name = last.ident.to_string();
+        // (Functions of the standard library and types' constructors take closures of their
+        // own, which other rewrites follow.)
+        let std_like = [
+            "from_fn",
+            "repeat_with",
+            "successors",
+            "once_with",
+            "from_iter",
+        ]
+        .contains(&name.as_str())
+            || fp.path.segments.iter().any(|s| {
+                let s = s.ident.to_string();
+                s.starts_with(char::is_uppercase) || s == "std" || s == "core" || s == "alloc"
+            })
+            || !last.arguments.is_none();
+        if std_like || self.closures.iter().any(|(n, _)| *n == name) {
+            return None;
+        }
+        let closures: Vec<Option<syn::ExprClosure>> =
+            c.args.iter().map(|a| self.closure_of(a)).collect();
+        if closures.iter().all(Option::is_none) {
+            return None;
+        }
+        // What the closures read of the caller, in a fixed order.
+        let mut names: Vec<String> = closures
+            .iter()
+            .flatten()
+            .flat_map(|cl| free_names(cl).into_iter())
+            .filter(|n| {
+                self.params.iter().any(|(p, _)| p == n.as_str())
+                    || self.lets.iter().any(|(l, _)| l == n.as_str())
+            })
+            .collect();
+        names.sort();
+        names.dedup();
+        let mut caps = Vec::new();
+        let mut passed = Vec::new();
+        let mut closures = closures;
+        for n in &names {
+            let (ty, arg) = self.capture(n)?;
+            // Under a name of its own: the helper's body may bind the same name, which the
+            // closure, inlined there, must not read.
+            // (One span for the parameter and its reads, which meet in the helper's macro.)
+            let id = Ident::new(&format!("grad_cap_{n}"), Span::call_site());
+            for cl in closures.iter_mut().flatten() {
+                rename_free(cl, n, &id);
+            }
+            caps.push(quote!(#id: #ty,));
+            passed.push(arg);
+        }
+        let k = self.specs.len();
+        let spec = format_ident!("grad_inline_{}_{}_{}", self.caller, name, k);
+        let mut path = fp.path.clone();
+        let last = path.segments.last_mut().expect("a path has a segment");
+        // (Where the helper is not `#[gradient]`, rustc's "cannot find macro" points here.)
+        last.ident = Ident::new(&inline_name(&last.ident).to_string(), c.func.span());
+        let lits = closures.iter().flatten().map(|c| quote!([#c]));
+        let opts = &self.opts;
+        self.specs.push(Spec {
+            item: quote! {
+                #path!(#spec, [#opts], [#(#caps)*], #(#lits),*);
+            },
+        });
+        let rest = c
+            .args
+            .iter()
+            .zip(&closures)
+            .filter(|(_, cl)| cl.is_none())
+            .map(|(a, _)| a);
+        Some(syn::parse_quote_spanned!(c.func.span()=> #spec(#(#passed,)* #(#rest),*)))
+    }
+}
+
+impl VisitMut for Rewrite {
+    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        syn::visit_mut::visit_expr_mut(self, e);
+        if let syn::Expr::Call(c) = e {
+            if let Some(new) = self.rewrite(c) {
+                *e = new;
+            }
+        }
+    }
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+/// The names a closure's body reads that its parameters do not bind.
+fn free_names(c: &syn::ExprClosure) -> Vec<String> {
+    struct Names(Vec<String>);
+    impl<'a> syn::visit::Visit<'a> for Names {
+        fn visit_expr_path(&mut self, p: &'a syn::ExprPath) {
+            if let Some(i) = p.path.get_ident() {
+                self.0.push(i.to_string());
+            }
+        }
+    }
+    let mut n = Names(Vec::new());
+    syn::visit::Visit::visit_expr(&mut n, &c.body);
+    let mut params = Vec::new();
+    for p in &c.inputs {
+        crate::lower::collect_pat_idents(p, &mut params);
+    }
+    n.0.retain(|x| params.iter().all(|p| p != x));
+    n.0
+}
+
+/// Whether `e` is a float by its form (a float literal, arithmetic with one, a float method).
+fn float_form(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::Lit(l) => matches!(l.lit, syn::Lit::Float(_)),
+        syn::Expr::Paren(p) => float_form(&p.expr),
+        syn::Expr::Unary(u) => float_form(&u.expr),
+        syn::Expr::Binary(b) => float_form(&b.left) || float_form(&b.right),
+        syn::Expr::MethodCall(m) => crate::rules::Prim::from_method(&m.method.to_string())
+            .is_some_and(|_| float_form(&m.receiver)),
+        _ => false,
+    }
+}
+
+/// `let f = |..| ..;` statements whose closure nothing names any more (each call of a helper
+/// that took it now calls a specialized function), at any depth: gone, as the compiler would
+/// warn of them.
+fn drop_unused_closures(body: &mut syn::Block) {
+    let all = body.clone();
+    struct Drop<'a>(&'a syn::Block);
+    impl VisitMut for Drop<'_> {
+        fn visit_block_mut(&mut self, b: &mut syn::Block) {
+            syn::visit_mut::visit_block_mut(self, b);
+            let whole = self.0;
+            b.stmts.retain(|s| {
+                let syn::Stmt::Local(l) = s else { return true };
+                let (syn::Pat::Ident(p), Some(init)) = (&l.pat, &l.init) else {
+                    return true;
+                };
+                if !matches!(&*init.expr, syn::Expr::Closure(_)) {
+                    return true;
+                }
+                // Named once: by its own `let`.
+                count(whole.to_token_stream(), &p.ident) > 1
+            });
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    Drop(&all).visit_block_mut(body);
+}
+
+/// How many times `name` appears in `ts`.
+fn count(ts: TokenStream, name: &Ident) -> usize {
+    ts.into_iter()
+        .map(|t| match t {
+            proc_macro2::TokenTree::Ident(i) => usize::from(i == *name),
+            proc_macro2::TokenTree::Group(g) => count(g.stream(), name),
+            _ => 0,
+        })
+        .sum()
+}
+
+/// `name` read in the body of closure `c` (not bound by it) as `to`.
+fn rename_free(c: &mut syn::ExprClosure, name: &str, to: &Ident) {
+    struct Rename<'a>(&'a str, &'a Ident);
+    impl VisitMut for Rename<'_> {
+        fn visit_expr_path_mut(&mut self, p: &mut syn::ExprPath) {
+            if p.qself.is_none() && p.path.get_ident().is_some_and(|i| i == self.0) {
+                p.path.segments[0].ident = self.1.clone();
+            }
+        }
+        fn visit_expr_closure_mut(&mut self, c: &mut syn::ExprClosure) {
+            let mut bound = Vec::new();
+            for p in &c.inputs {
+                crate::lower::collect_pat_idents(p, &mut bound);
+            }
+            if bound.iter().all(|b| b != self.0) {
+                syn::visit_mut::visit_expr_closure_mut(self, c);
+            }
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    Rename(name, to).visit_expr_mut(&mut c.body);
+}

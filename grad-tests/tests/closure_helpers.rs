@@ -1,0 +1,150 @@
+//! Closures passed to `#[gradient]` helpers that take them (quadrature, ODE steps, root
+//! finding): `integrate(|t| (k * t).sin(), 0.0, 1.0, n)`, `rk4_step(&f, t, y, h)`. Each call is
+//! differentiated as the helper with that closure in place, through the closure's captures.
+//! Checked against central differences, the value bit for bit (and second order against
+//! differences of the gradient).
+
+#![allow(clippy::float_cmp)]
+
+mod common;
+
+use common::{check_flat, fd_all};
+use grad::gradient;
+
+fn check(what: &str, f: &dyn Fn(&[f64]) -> f64, v: f64, g: &[f64], p: &[f64]) {
+    check_flat(what, p, f, v, g).unwrap();
+}
+
+/// Midpoint quadrature, the closure taken by value through a generic bound.
+#[gradient]
+fn integrate<F: Fn(f64) -> f64>(f: F, a: f64, b: f64, n: usize) -> f64 {
+    let h = (b - a) / n as f64;
+    (0..n).map(|i| f(a + (i as f64 + 0.5) * h)).sum::<f64>() * h
+}
+
+/// One Runge–Kutta step, the closure by reference, its bound in a `where` clause.
+#[gradient]
+fn rk4_step<F>(f: &F, t: f64, y: f64, h: f64) -> f64
+where
+    F: Fn(f64, f64) -> f64,
+{
+    let k1 = f(t, y);
+    let k2 = f(t + h / 2.0, y + h / 2.0 * k1);
+    let k3 = f(t + h / 2.0, y + h / 2.0 * k2);
+    let k4 = f(t + h, y + h * k3);
+    y + h / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+}
+
+/// Newton's method on `g(x) = 0` with its derivative given, `impl Fn` parameters, a loop that
+/// stops early.
+#[gradient]
+fn newton(g: impl Fn(f64) -> f64, dg: impl Fn(f64) -> f64, x0: f64) -> f64 {
+    let mut x = x0;
+    for _ in 0..20 {
+        let step = g(x) / dg(x);
+        x -= step;
+        if step.abs() < 1e-14 {
+            break;
+        }
+    }
+    x
+}
+
+/// Simpson's rule through `&dyn Fn`, calling `integrate`'s shape of helper in turn (the closure
+/// passed on).
+#[gradient]
+fn simpson(f: &dyn Fn(f64) -> f64, a: f64, b: f64, n: usize) -> f64 {
+    let h = (b - a) / n as f64;
+    let mut s = f(a) + f(b);
+    for i in 1..n {
+        let w = if i % 2 == 1 { 4.0 } else { 2.0 };
+        s += w * f(a + i as f64 * h);
+    }
+    s * h / 3.0 + 0.0 * integrate(f, a, b, 2)
+}
+
+/// A generic float helper.
+#[gradient]
+fn trapezoid<T: num_traits::Float, F: Fn(T) -> T>(f: F, a: T, b: T, n: usize) -> T {
+    let h = (b - a) / T::from(n).unwrap();
+    let mut s = (f(a) + f(b)) / T::from(2.0).unwrap();
+    for i in 1..n {
+        s = s + f(a + T::from(i).unwrap() * h);
+    }
+    s * h
+}
+
+#[gradient]
+fn moment(k: f64) -> f64 {
+    integrate(|t| (k * t).sin(), 0.0, 1.0, 32)
+}
+
+#[gradient(hvp, jvp)]
+fn decay_loss(k: f64, y0: f64) -> f64 {
+    let f = |_t: f64, y: f64| -k * y;
+    let mut y = y0;
+    let mut t = 0.0;
+    for _ in 0..10 {
+        y = rk4_step(&f, t, y, 0.1);
+        t += 0.1;
+    }
+    (y - 0.5).powi(2)
+}
+
+#[gradient]
+fn captured(w: &[f64], s: f64, n: usize) -> f64 {
+    let scale = 2.0 * s;
+    let offset: f64 = w[1] * 0.5;
+    let a = integrate(|t| w[0] * t * t * scale + offset * t, 0.0, s, n);
+    let b = integrate(&|t: f64| t.exp() * w[1], 0.0, 1.0, 8);
+    let root = newton(|x| x * x - w[0] * w[0] - 1.0, |x| 2.0 * x, 1.0);
+    a + b * root + simpson(&|x| (w[1] * x).cos(), 0.0, s, 6)
+}
+
+#[gradient]
+fn generic_caller(k: f64, v: &[f64]) -> f64 {
+    trapezoid(|t: f64| (k * t).tanh() * v[0], 0.0, 1.0, 10)
+}
+
+#[test]
+fn quadrature_of_a_closure() {
+    let (v, g) = moment_grad(0.5);
+    check("moment", &|p| moment(p[0]), v, &g, &[0.5]);
+    let w = [0.3, -0.8];
+    let mut d = [0.0; 2];
+    let (v, [ds]) = captured_grad(&w, 0.9, 12, &mut d);
+    let p = [0.3, -0.8, 0.9];
+    check(
+        "captured",
+        &|p| captured(&p[..2], p[2], 12),
+        v,
+        &[d[0], d[1], ds],
+        &p,
+    );
+    let mut dv = [0.0; 1];
+    let (v, [dk]) = generic_caller_grad(0.7, &[1.5], &mut dv);
+    check(
+        "generic_caller",
+        &|p| generic_caller(p[0], &p[1..]),
+        v,
+        &[dk, dv[0]],
+        &[0.7, 1.5],
+    );
+}
+
+#[test]
+fn an_ode_through_a_closure() {
+    let (v, g) = decay_loss_grad(0.7, 1.2);
+    check("decay_loss", &|p| decay_loss(p[0], p[1]), v, &g, &[0.7, 1.2]);
+    let (vj, dot) = decay_loss_jvp(0.7, 1.2, 0.25, -1.0);
+    assert_eq!(vj, v);
+    assert!((dot - (0.25 * g[0] - g[1])).abs() < 1e-12);
+    let (_, _, h) = decay_loss_hessian(0.7, 1.2);
+    for (k, row) in h.iter().enumerate() {
+        let want = fd_all(
+            &|p: &[f64]| decay_loss_grad(p[0], p[1]).1[k],
+            &[0.7, 1.2],
+        );
+        assert!((row[0] - want[0]).abs() < 1e-6 && (row[1] - want[1]).abs() < 1e-6);
+    }
+}
