@@ -7349,13 +7349,15 @@ impl<'a> FnGen<'a> {
 
     /// A `#[gradient]` helper that takes a closure (by value through a generic bound, by
     /// reference with a `where` clause, or as `impl Fn`), called with a closure that captures a
-    /// parameter or a typed local (a literal, `&` of one, or a closure local), its value bound.
+    /// typed local (a literal, `&` of one, or a closure local), its value bound.
     fn closure_helper_stmt(&mut self, out: &mut String, ind: usize, name: &str) {
         let caps: Vec<(String, Iv)> = self
             .visible()
             .into_iter()
             .filter_map(|v| match v.kind {
-                VarKind::Float(iv) if v.param || self.typed_lets.contains(&v.name) => {
+                // (Not a parameter: a variant of the case moves those into a model read by a
+                // method, whose calls of helpers taking closures are not rewritten.)
+                VarKind::Float(iv) if self.typed_lets.contains(&v.name) => {
                     Some((v.name, iv))
                 }
                 _ => None,
