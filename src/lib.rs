@@ -428,10 +428,10 @@
 //! function shows in one build, and a `NAME_grad` stub keeps follow-on errors away.
 
 // The macro's own documentation (shown once, inline).
-#[doc(inline)]
-pub use grad_macro::gradient;
 #[doc(hidden)]
 pub use grad_macro::__inline_spec;
+#[doc(inline)]
+pub use grad_macro::gradient;
 
 #[doc(inline)]
 pub use grad_macro::custom_gradient;

@@ -7357,9 +7357,7 @@ impl<'a> FnGen<'a> {
             .filter_map(|v| match v.kind {
                 // (Not a parameter: a variant of the case moves those into a model read by a
                 // method, whose calls of helpers taking closures are not rewritten.)
-                VarKind::Float(iv) if self.typed_lets.contains(&v.name) => {
-                    Some((v.name, iv))
-                }
+                VarKind::Float(iv) if self.typed_lets.contains(&v.name) => Some((v.name, iv)),
                 _ => None,
             })
             .filter(|(n, _)| n.chars().all(|c| c.is_alphanumeric() || c == '_'))
@@ -7369,11 +7367,11 @@ impl<'a> FnGen<'a> {
         }
         let (cap, civ) = self.rng.pick(&caps).clone();
         let (sig, call_f) = match self.rng.below(3) {
-            0 => (format!("<CF: Fn({FLT}) -> {FLT}>(f: CF, a: {FLT}, n: usize)"), ""),
-            1 => (
-                format!("<CF>(f: &CF, a: {FLT}, n: usize)"),
-                "&",
+            0 => (
+                format!("<CF: Fn({FLT}) -> {FLT}>(f: CF, a: {FLT}, n: usize)"),
+                "",
             ),
+            1 => (format!("<CF>(f: &CF, a: {FLT}, n: usize)"), "&"),
             _ => (
                 format!("(f: impl Fn({FLT}) -> {FLT}, a: {FLT}, n: usize)"),
                 "",
@@ -7417,7 +7415,11 @@ impl<'a> FnGen<'a> {
             &format!("let {r}: {FLT} = {name}({arg}, {}, {n});", a.s),
         );
         let act = civ.2 || a.iv.2;
-        self.declare(&r, VarKind::Float(Iv(-0.5 * n as f64, 0.5 * n as f64, act)), false);
+        self.declare(
+            &r,
+            VarKind::Float(Iv(-0.5 * n as f64, 0.5 * n as f64, act)),
+            false,
+        );
     }
 
     /// A helper that returns a float and also writes through `&mut`: a float accumulated into

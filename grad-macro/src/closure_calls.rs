@@ -12,9 +12,9 @@
 //! the helper did with the closure, operation for operation.
 
 use proc_macro2::{Ident, Span, TokenStream};
-use syn::spanned::Spanned;
 use quote::{format_ident, quote, ToTokens};
 use std::collections::HashSet;
+use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
 
 /// A parameter of the helper holding a closure: its position, name, and whether it is taken by
@@ -169,7 +169,9 @@ pub fn helper(item: &syn::ItemFn) -> Option<TokenStream> {
         .generics
         .params
         .iter()
-        .filter(|g| !matches!(g, syn::GenericParam::Type(t) if generic.contains(&t.ident.to_string())))
+        .filter(
+            |g| !matches!(g, syn::GenericParam::Type(t) if generic.contains(&t.ident.to_string())),
+        )
         .cloned()
         .collect();
     if let Some(w) = &mut sig.generics.where_clause {
@@ -181,8 +183,11 @@ pub fn helper(item: &syn::ItemFn) -> Option<TokenStream> {
             .cloned()
             .collect();
     }
-    let (generics, where_clause, output) =
-        (&sig.generics.params, &sig.generics.where_clause, &sig.output);
+    let (generics, where_clause, output) = (
+        &sig.generics.params,
+        &sig.generics.where_clause,
+        &sig.output,
+    );
     let inputs = &sig.inputs;
     let dollar = proc_macro2::Punct::new('$', proc_macro2::Spacing::Alone);
     let closure_vars: Vec<Ident> = (0..params.len()).map(|k| format_ident!("c{k}")).collect();
@@ -192,7 +197,11 @@ pub fn helper(item: &syn::ItemFn) -> Option<TokenStream> {
             unreachable!("closure parameters are typed")
         };
         let pat = &pt.pat;
-        let how = if p.by_ref { quote!(by_ref) } else { quote!(by_value) };
+        let how = if p.by_ref {
+            quote!(by_ref)
+        } else {
+            quote!(by_value)
+        };
         let args = &p.args;
         quote!(#pat #how (#(#args),*) [#dollar (#dollar #c)*])
     });
@@ -284,8 +293,10 @@ impl SpecInput {
         let mut caps = self.caps;
         // A helper generic over its float (`T: Float`) reads the caller's floats as `T`.
         let float_param = item.sig.generics.type_params().find(|t| {
-            t.bounds.iter().any(|b| matches!(b, syn::TypeParamBound::Trait(tr)
-                if tr.path.segments.last().is_some_and(|s| s.ident == "Float" || s.ident == "Real")))
+            t.bounds.iter().any(|b| {
+                matches!(b, syn::TypeParamBound::Trait(tr)
+                if tr.path.segments.last().is_some_and(|s| s.ident == "Float" || s.ident == "Real"))
+            })
         });
         let generic = float_param.is_some();
         if let Some(t) = float_param.map(|t| t.ident.clone()) {
@@ -293,9 +304,7 @@ impl SpecInput {
                 let syn::FnArg::Typed(pt) = a else { continue };
                 let generic: Option<syn::Type> = match &*pt.ty {
                     ty if crate::sig::float_of(ty).is_some() => Some(syn::parse_quote!(#t)),
-                    syn::Type::Reference(r)
-                        if matches!(&*r.elem, syn::Type::Slice(sl) if crate::sig::float_of(&sl.elem).is_some()) =>
-                    {
+                    syn::Type::Reference(r) if matches!(&*r.elem, syn::Type::Slice(sl) if crate::sig::float_of(&sl.elem).is_some()) => {
                         Some(syn::parse_quote!(&[#t]))
                     }
                     _ => None,

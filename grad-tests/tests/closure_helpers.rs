@@ -135,16 +135,19 @@ fn quadrature_of_a_closure() {
 #[test]
 fn an_ode_through_a_closure() {
     let (v, g) = decay_loss_grad(0.7, 1.2);
-    check("decay_loss", &|p| decay_loss(p[0], p[1]), v, &g, &[0.7, 1.2]);
+    check(
+        "decay_loss",
+        &|p| decay_loss(p[0], p[1]),
+        v,
+        &g,
+        &[0.7, 1.2],
+    );
     let (vj, dot) = decay_loss_jvp(0.7, 1.2, 0.25, -1.0);
     assert_eq!(vj, v);
     assert!((dot - (0.25 * g[0] - g[1])).abs() < 1e-12);
     let (_, _, h) = decay_loss_hessian(0.7, 1.2);
     for (k, row) in h.iter().enumerate() {
-        let want = fd_all(
-            &|p: &[f64]| decay_loss_grad(p[0], p[1]).1[k],
-            &[0.7, 1.2],
-        );
+        let want = fd_all(&|p: &[f64]| decay_loss_grad(p[0], p[1]).1[k], &[0.7, 1.2]);
         assert!((row[0] - want[0]).abs() < 1e-6 && (row[1] - want[1]).abs() < 1e-6);
     }
 }

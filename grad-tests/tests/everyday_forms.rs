@@ -2898,6 +2898,9 @@ fn doubled_in_place(mut v: Vec<f64>, mut a: [f64; 3], mut s: f64) -> f64 {
         *x *= 2.0;
     }
     a[1] = a[0] * a[2];
+    for i in 1..3 {
+        a[i] = a[i - 1] * 2.0 + a[i];
+    }
     s = s.sin();
     v.iter().map(|x| x * x).sum::<f64>() + a.iter().sum::<f64>() * s
 }

@@ -1,5 +1,6 @@
-// A call through a value holding a function (a `fn` pointer, an `impl Fn`): the macro cannot see
-// the function's body to differentiate it.
+// A call through a value holding a function (a `fn` pointer) with a differentiated argument: the
+// macro cannot see the function's body to differentiate it. (`apply_generic`, taking a closure
+// through a generic bound, is a helper its callers pass closures to: accepted.)
 use grad::gradient;
 
 #[gradient(wrt(x))]
