@@ -364,9 +364,9 @@ struct Spec {
 /// stands). Methods and associated functions are left alone.
 pub fn callers(item: &syn::ItemFn, args: &TokenStream) -> (syn::ItemFn, TokenStream) {
     let mut item = item.clone();
-    if item.sig.receiver().is_some() || crate::expand::sibling_path(&item).is_some() {
-        return (item, TokenStream::new());
-    }
+    // In an `impl` (a method, or a function naming `Self`), the specialized functions are made
+    // beside it, associated functions called as `Self::SPEC`.
+    let qual = crate::expand::sibling_path(&item);
     let Some(float) = float_type(&item.sig) else {
         return (item, TokenStream::new());
     };
@@ -401,6 +401,8 @@ pub fn callers(item: &syn::ItemFn, args: &TokenStream) -> (syn::ItemFn, TokenStr
         float,
         opts,
         specs: Vec::new(),
+        qual,
+        receiver: item.sig.receiver().is_some(),
     };
     r.collect(&item.block);
     r.visit_block_mut(&mut item.block);
@@ -450,6 +452,10 @@ struct Rewrite {
     float: syn::Type,
     opts: TokenStream,
     specs: Vec<Spec>,
+    /// `Self::` where the caller stands in an `impl`.
+    qual: Option<TokenStream>,
+    /// Whether the caller takes `self` (which a closure may capture, as `&Self`).
+    receiver: bool,
 }
 
 impl Rewrite {
@@ -487,6 +493,11 @@ impl Rewrite {
     /// The type of a capture and what the call passes for it, or `None` where the macro cannot
     /// name it (bound more than once, by a pattern, or of a type naming the caller's generics).
     fn capture(&self, name: &str) -> Option<(syn::Type, TokenStream)> {
+        // (`self` is a model its method may differentiate, which the specialized function
+        // would take as data: left to the closure's refusal.)
+        if name == "self" {
+            return None;
+        }
         let lets: Vec<&(Ident, Option<syn::Type>)> =
             self.lets.iter().filter(|(n, _)| n == name).collect();
         // (Passed under the binding's own token, whose hygiene is the declaration's.)
@@ -563,7 +574,8 @@ impl Rewrite {
             .flatten()
             .flat_map(|cl| free_names(cl).into_iter())
             .filter(|n| {
-                self.params.iter().any(|(p, _)| p == n.as_str())
+                (n.as_str() == "self" && self.receiver)
+                    || self.params.iter().any(|(p, _)| p == n.as_str())
                     || self.lets.iter().any(|(l, _)| l == n.as_str())
             })
             .collect();
@@ -603,7 +615,8 @@ impl Rewrite {
             .zip(&closures)
             .filter(|(_, cl)| cl.is_none())
             .map(|(a, _)| a);
-        Some(syn::parse_quote_spanned!(c.func.span()=> #spec(#(#passed,)* #(#rest),*)))
+        let qual = &self.qual;
+        Some(syn::parse_quote_spanned!(c.func.span()=> #qual #spec(#(#passed,)* #(#rest),*)))
     }
 }
 

@@ -151,3 +151,57 @@ fn an_ode_through_a_closure() {
         assert!((row[0] - want[0]).abs() < 1e-6 && (row[1] - want[1]).abs() < 1e-6);
     }
 }
+
+/// Methods of a model and associated functions calling helpers with closures (the specialized
+/// functions made beside them in the `impl`, called as `Self::..`).
+#[derive(Clone, grad::Params)]
+struct Oscillator {
+    k: f64,
+    c: f64,
+}
+
+#[gradient]
+impl Oscillator {
+    #[gradient(wrt(self, y0))]
+    fn final_state(&self, y0: f64) -> f64 {
+        let k: f64 = self.k;
+        let damping: f64 = self.c * 0.5;
+        let f = |_t: f64, y: f64| -k * y - damping * y * y;
+        let mut y = y0;
+        for i in 0..5 {
+            y = rk4_step(&f, f64::from(i) * 0.1, y, 0.1);
+        }
+        y + Self::energy(k, y)
+    }
+
+    #[gradient]
+    fn energy(k: f64, y: f64) -> f64 {
+        integrate(|t| k * (t * y).powi(2), 0.0, 1.0, 8) + Self::unit()
+    }
+
+    fn unit() -> f64 {
+        0.0
+    }
+}
+
+#[test]
+fn methods_calling_helpers_with_closures() {
+    let m = Oscillator { k: 0.8, c: 0.3 };
+    let mut d = Oscillator { k: 0.0, c: 0.0 };
+    let (v, [dy]) = m.final_state_grad(1.1, &mut d);
+    check(
+        "final_state",
+        &|p| Oscillator { k: p[0], c: p[1] }.final_state(p[2]),
+        v,
+        &[d.k, d.c, dy],
+        &[0.8, 0.3, 1.1],
+    );
+    let (v, g) = Oscillator::energy_grad(0.8, 1.1);
+    check(
+        "energy",
+        &|p| Oscillator::energy(p[0], p[1]),
+        v,
+        &g,
+        &[0.8, 1.1],
+    );
+}
