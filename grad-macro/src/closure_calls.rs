@@ -473,7 +473,7 @@ impl Rewrite {
                     if let Some(syn::Expr::Closure(c)) = init {
                         self.0.closures.push((p.ident.to_string(), c.clone()));
                     }
-                    let float = init.is_some_and(float_form);
+                    let float = init.is_some_and(|e| float_form(e) || self.0.float_element(e));
                     let ty = ty.or_else(|| float.then(|| self.0.float.clone()));
                     self.0.lets.push((p.ident.clone(), ty));
                 } else {
@@ -488,6 +488,19 @@ impl Rewrite {
             fn visit_item(&mut self, _: &'a syn::Item) {}
         }
         syn::visit::Visit::visit_block(&mut Lets(self), body);
+    }
+
+    /// Whether `e` is an element of a float sequence parameter (`w[i]`, `w[i] * 2.0`).
+    fn float_element(&self, e: &syn::Expr) -> bool {
+        match e {
+            syn::Expr::Index(ix) => matches!(&*ix.expr, syn::Expr::Path(p)
+                if p.path.get_ident().is_some_and(|i| self.params.iter().any(|(n, t)| n == i
+                    && crate::sig::seq_of(t).is_some()))),
+            syn::Expr::Paren(p) => self.float_element(&p.expr),
+            syn::Expr::Unary(u) => self.float_element(&u.expr),
+            syn::Expr::Binary(b) => self.float_element(&b.left) || self.float_element(&b.right),
+            _ => false,
+        }
     }
 
     /// The type of a capture and what the call passes for it, or `None` where the macro cannot

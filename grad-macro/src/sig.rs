@@ -200,7 +200,7 @@ pub fn float_of(ty: &Type) -> Option<FloatTy> {
 }
 
 /// The float element type and shape of `&[T]`, `&[T; N]`, `&Vec<T>` or `[T; N]`.
-fn seq_of(ty: &Type) -> Option<(FloatTy, SeqShape)> {
+pub(crate) fn seq_of(ty: &Type) -> Option<(FloatTy, SeqShape)> {
     match ty {
         Type::Reference(r) if r.mutability.is_none() => match &*r.elem {
             Type::Slice(s) => Some((float_of(&s.elem)?, SeqShape::Slice)),

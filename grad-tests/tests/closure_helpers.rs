@@ -101,6 +101,14 @@ fn captured(w: &[f64], s: f64, n: usize) -> f64 {
     a + b * root + simpson(&|x| (w[1] * x).cos(), 0.0, s, 6)
 }
 
+/// A capture bound to an element of a slice parameter, without a written type.
+#[gradient]
+fn element_capture(w: &[f64]) -> f64 {
+    let rate = w[0];
+    let shifted = w[1] * 2.0 - 0.5;
+    integrate(|t| (rate * t).exp() * shifted, 0.0, 1.0, 8)
+}
+
 #[gradient]
 fn generic_caller(k: f64, v: &[f64]) -> f64 {
     trapezoid(|t: f64| (k * t).tanh() * v[0], 0.0, 1.0, 10)
@@ -120,6 +128,15 @@ fn quadrature_of_a_closure() {
         v,
         &[d[0], d[1], ds],
         &p,
+    );
+    let mut dw = [0.0; 2];
+    let v = element_capture_grad(&[0.4, -0.6], &mut dw);
+    check(
+        "element_capture",
+        &|p| element_capture(p),
+        v,
+        &dw,
+        &[0.4, -0.6],
     );
     let mut dv = [0.0; 1];
     let (v, [dk]) = generic_caller_grad(0.7, &[1.5], &mut dv);
