@@ -3019,3 +3019,70 @@ fn held_first_item_beside_a_reduction() {
         &xs,
     );
 }
+
+/// A list built by `once(..).chain(..)` of a layer's weights in a model's `Vec` of structs (the
+/// rewrite reads such a row as `flat.iter().skip(a).take(b)`), and of a user's `skip`/`take`
+/// window (tester seed 30, refused before: "the method `chain`").
+#[derive(Clone, grad::Params)]
+struct ChainLayer {
+    w: Vec<f64>,
+}
+
+#[derive(Clone, grad::Params)]
+struct ChainNet {
+    layers: Vec<ChainLayer>,
+}
+
+#[gradient(wrt(net, x0))]
+fn chained_rows(net: &ChainNet, xs: &[f64], x0: f64) -> f64 {
+    let mut s = 0.0;
+    for l in 0..net.layers.len() {
+        let ob: Vec<f64> = std::iter::once(x0)
+            .chain(net.layers[l].w.iter().copied())
+            .collect();
+        let win: Vec<f64> = std::iter::once(x0 * 0.5)
+            .chain(xs.iter().skip(1).take(5).copied())
+            .collect();
+        s += ob[1] * ob[0] + ob[ob.len() - 1] * win[win.len() - 1];
+    }
+    s
+}
+
+#[test]
+fn chains_of_rows() {
+    let net = ChainNet {
+        layers: vec![
+            ChainLayer { w: vec![0.5, -1.0] },
+            ChainLayer {
+                w: vec![0.25, 2.0, -0.75],
+            },
+        ],
+    };
+    let xs = [0.3, -0.4, 0.8];
+    let mut d = ChainNet {
+        layers: vec![
+            ChainLayer { w: vec![0.0; 2] },
+            ChainLayer { w: vec![0.0; 3] },
+        ],
+    };
+    let (v, [dx0]) = chained_rows_grad(&net, &xs, 0.7, &mut d);
+    let p = [0.5, -1.0, 0.25, 2.0, -0.75, 0.7];
+    let g = [&d.layers[0].w[..], &d.layers[1].w, &[dx0]].concat();
+    check(
+        "chained_rows",
+        &|p| {
+            let net = ChainNet {
+                layers: vec![
+                    ChainLayer { w: p[..2].to_vec() },
+                    ChainLayer {
+                        w: p[2..5].to_vec(),
+                    },
+                ],
+            };
+            chained_rows(&net, &xs, p[5])
+        },
+        v,
+        &g,
+        &p,
+    );
+}

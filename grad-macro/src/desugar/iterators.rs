@@ -646,7 +646,27 @@ pub fn chained_collect_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
             }
             _ => return None,
         };
-        let x = iter_of_place(source)?;
+        // `X.iter().skip(A).take(B)` (a row of rows, as the rewrite of a model's `Vec` of
+        // structs reads it): the part `X[A..A + B]`, its bounds saturated as `skip`/`take` are.
+        let window: syn::Expr;
+        let x = match source {
+            syn::Expr::MethodCall(t) if t.method == "take" && t.args.len() == 1 => {
+                let syn::Expr::MethodCall(sk) = &*t.receiver else {
+                    return None;
+                };
+                if sk.method != "skip" || sk.args.len() != 1 {
+                    return None;
+                }
+                let base = iter_of_place(&sk.receiver)?;
+                let (a, b) = (&sk.args[0], &t.args[0]);
+                window = syn::parse_quote!(
+                    #base[::core::cmp::min(#a, #base.len())
+                        ..::core::cmp::min(usize::saturating_add(#a, #b), #base.len())]
+                );
+                &window
+            }
+            s => iter_of_place(s)?,
+        };
         match map {
             None => {
                 writes.push(syn::parse_quote!(for #k in 0..#x.len() { #name[#off + #k] = #x[#k]; }))
