@@ -585,7 +585,7 @@ impl Rewrite {
         let mut names: Vec<String> = closures
             .iter()
             .flatten()
-            .flat_map(|cl| free_names(cl).into_iter())
+            .flat_map(|cl| crate::desugar::closure_free_names(cl).into_iter())
             .filter(|n| {
                 (n.as_str() == "self" && self.receiver)
                     || self.params.iter().any(|(p, _)| p == n.as_str())
@@ -643,26 +643,6 @@ impl VisitMut for Rewrite {
         }
     }
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
-}
-
-/// The names a closure's body reads that its parameters do not bind.
-fn free_names(c: &syn::ExprClosure) -> Vec<String> {
-    struct Names(Vec<String>);
-    impl<'a> syn::visit::Visit<'a> for Names {
-        fn visit_expr_path(&mut self, p: &'a syn::ExprPath) {
-            if let Some(i) = p.path.get_ident() {
-                self.0.push(i.to_string());
-            }
-        }
-    }
-    let mut n = Names(Vec::new());
-    syn::visit::Visit::visit_expr(&mut n, &c.body);
-    let mut params = Vec::new();
-    for p in &c.inputs {
-        crate::lower::collect_pat_idents(p, &mut params);
-    }
-    n.0.retain(|x| params.iter().all(|p| p != x));
-    n.0
 }
 
 /// Whether `e` is a float by its form (a float literal, arithmetic with one, a float method).

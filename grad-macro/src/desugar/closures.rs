@@ -6,7 +6,7 @@ use syn::visit::Visit;
 use syn::visit_mut::VisitMut;
 
 /// The names a closure's body reads that its parameters do not bind.
-fn free_names(c: &syn::ExprClosure) -> HashSet<String> {
+pub(crate) fn free_names(c: &syn::ExprClosure) -> HashSet<String> {
     struct Names(HashSet<String>);
     impl<'a> Visit<'a> for Names {
         fn visit_expr_path(&mut self, p: &'a syn::ExprPath) {

@@ -17,6 +17,7 @@ mod options;
 mod partial_pushes;
 mod piece_lists;
 mod pushes;
+pub(crate) use closures::free_names as closure_free_names;
 pub use hoist::TAKING;
 pub use pushes::empty_vec;
 pub use tuples::mentions_float_type;
