@@ -403,6 +403,10 @@ pub fn callers(item: &syn::ItemFn, args: &TokenStream) -> (syn::ItemFn, TokenStr
         specs: Vec::new(),
         qual,
         receiver: item.sig.receiver().is_some(),
+        self_data: item.sig.receiver().is_some() && {
+            let parsed: crate::attr::Args = syn::parse2(args.clone()).unwrap_or_default();
+            parsed.wrt.is_some_and(|w| w.iter().all(|n| n != "self"))
+        },
     };
     r.collect(&item.block);
     r.visit_block_mut(&mut item.block);
@@ -456,6 +460,8 @@ struct Rewrite {
     qual: Option<TokenStream>,
     /// Whether the caller takes `self` (which a closure may capture, as `&Self`).
     receiver: bool,
+    /// Whether that `self` is data (`wrt(..)` names other parameters only).
+    self_data: bool,
 }
 
 impl Rewrite {
@@ -506,10 +512,12 @@ impl Rewrite {
     /// The type of a capture and what the call passes for it, or `None` where the macro cannot
     /// name it (bound more than once, by a pattern, or of a type naming the caller's generics).
     fn capture(&self, name: &str) -> Option<(syn::Type, TokenStream)> {
-        // (`self` is a model its method may differentiate, which the specialized function
-        // would take as data: left to the closure's refusal.)
+        // `self` of a method whose `wrt(..)` leaves it out is data, taken as `&Self`; a model
+        // its method differentiates would be data to the specialized function: refused.
         if name == "self" {
-            return None;
+            return self
+                .self_data
+                .then(|| (syn::parse_quote!(&Self), quote!(self)));
         }
         let lets: Vec<&(Ident, Option<syn::Type>)> =
             self.lets.iter().filter(|(n, _)| n == name).collect();

@@ -222,3 +222,34 @@ fn methods_calling_helpers_with_closures() {
         &[0.8, 1.1],
     );
 }
+
+/// A closure reading `self` of a method whose `wrt(..)` leaves `self` out (data): `self` is
+/// passed to the specialized function as `&Self`.
+struct Spectrum {
+    scale: f64,
+    freqs: Vec<f64>,
+}
+
+impl Spectrum {
+    #[gradient(wrt(w))]
+    fn power(&self, w: &[f64]) -> f64 {
+        integrate(
+            |t| self.scale * (w[0] * t + self.freqs[0]).sin().powi(2) + w[1] * t,
+            0.0,
+            1.0,
+            16,
+        )
+    }
+}
+
+#[test]
+fn closures_reading_self_as_data() {
+    let s = Spectrum {
+        scale: 1.5,
+        freqs: vec![0.3, 0.9],
+    };
+    let w = [0.8, -0.4];
+    let mut d = [0.0; 2];
+    let v = s.power_grad(&w, &mut d);
+    check("power", &|p| s.power(p), v, &d, &w);
+}
