@@ -5820,8 +5820,17 @@ impl<'a> FnGen<'a> {
                 e
             };
             let o = self.fresh("po");
-            Self::line(out, ind + 1, &format!("let {o} = {p};"));
-            Self::line(out, ind + 1, &format!("{p} = {};", e.s));
+            // Also as `std::mem::replace`, which the macro reads as the two statements.
+            if self.on("stmt:mem_replace") && self.rng.chance(0.5) {
+                Self::line(
+                    out,
+                    ind + 1,
+                    &format!("let {o} = std::mem::replace(&mut {p}, {});", e.s),
+                );
+            } else {
+                Self::line(out, ind + 1, &format!("let {o} = {p};"));
+                Self::line(out, ind + 1, &format!("{p} = {};", e.s));
+            }
             self.declare(&o, VarKind::Float(Iv(-1.0, 1.0, true)), false);
         }
         // A loop over a chain runs its body twice over: no `break` of it (nor a `continue` or a
