@@ -17,11 +17,10 @@ use std::collections::HashSet;
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
 
-/// A parameter of the helper holding a closure: its position, name, and whether it is taken by
-/// reference (`&F`, `&impl Fn(..)`, `&dyn Fn(..)`).
+/// A parameter of the helper holding a closure (by value or by reference: the specialized
+/// function holds the closure by value either way) and its position.
 struct ClosureParam {
     index: usize,
-    by_ref: bool,
     /// The types of the closure's arguments, from its `Fn(A, B) -> R` bound (empty where none
     /// is written).
     args: Vec<syn::Type>,
@@ -110,9 +109,9 @@ fn closure_params(sig: &syn::Signature) -> Vec<ClosureParam> {
             let syn::FnArg::Typed(pt) = a else {
                 return None;
             };
-            let (ty, by_ref) = match &*pt.ty {
-                syn::Type::Reference(r) => (&*r.elem, true),
-                t => (t, false),
+            let ty = match &*pt.ty {
+                syn::Type::Reference(r) => &*r.elem,
+                t => t,
             };
             if !is_closure(ty) {
                 return None;
@@ -125,7 +124,6 @@ fn closure_params(sig: &syn::Signature) -> Vec<ClosureParam> {
             };
             Some(ClosureParam {
                 index,
-                by_ref,
                 args: args.unwrap_or_default(),
             })
         })
@@ -191,19 +189,14 @@ pub fn helper(item: &syn::ItemFn) -> Option<TokenStream> {
     let inputs = &sig.inputs;
     let dollar = proc_macro2::Punct::new('$', proc_macro2::Spacing::Alone);
     let closure_vars: Vec<Ident> = (0..params.len()).map(|k| format_ident!("c{k}")).collect();
-    // Each closure as `NAME ref|val (ARG TYPES) [TOKENS]` for `__inline_spec`.
+    // Each closure as `NAME => (ARG TYPES) [TOKENS]` for `__inline_spec`.
     let closures = params.iter().zip(&closure_vars).map(|(p, c)| {
         let syn::FnArg::Typed(pt) = &item.sig.inputs[p.index] else {
             unreachable!("closure parameters are typed")
         };
         let pat = &pt.pat;
-        let how = if p.by_ref {
-            quote!(by_ref)
-        } else {
-            quote!(by_value)
-        };
         let args = &p.args;
-        quote!(#pat #how (#(#args),*) [#dollar (#dollar #c)*])
+        quote!(#pat => (#(#args),*) [#dollar (#dollar #c)*])
     });
     let body = &item.block;
     let name = inline_name(&item.sig.ident);
@@ -234,7 +227,7 @@ pub fn helper(item: &syn::ItemFn) -> Option<TokenStream> {
     })
 }
 
-/// `__inline_spec!{ [options] [captures] SPEC fn HELPER(..) -> R { BODY } f ref|val (A, ..)
+/// `__inline_spec!{ [options] [captures] SPEC fn HELPER(..) -> R { BODY } f => (A, ..)
 /// [CLOSURE] .. }`, as a helper's `NAME__inline!` writes it: the expansion of `#[gradient(
 /// options)] fn SPEC(captures.., HELPER's other parameters..) -> R { let f = CLOSURE; BODY }`,
 /// each closure's untyped parameters given the types of the helper's `Fn(A, ..)` bound (the
@@ -251,7 +244,7 @@ struct SpecInput {
     caps: syn::punctuated::Punctuated<syn::FnArg, syn::Token![,]>,
     spec: Ident,
     helper: syn::ItemFn,
-    closures: Vec<(syn::Pat, bool, Vec<syn::Type>, syn::ExprClosure)>,
+    closures: Vec<(syn::Pat, Vec<syn::Type>, syn::ExprClosure)>,
 }
 
 impl syn::parse::Parse for SpecInput {
@@ -267,14 +260,14 @@ impl syn::parse::Parse for SpecInput {
         let mut closures = Vec::new();
         while !input.is_empty() {
             let pat = syn::Pat::parse_single(input)?;
-            let how: Ident = input.parse()?;
+            input.parse::<syn::Token![=>]>()?;
             let args;
             syn::parenthesized!(args in input);
             let args = args.parse_terminated(syn::Type::parse, syn::Token![,])?;
             let body;
             syn::bracketed!(body in input);
             let closure: syn::ExprClosure = body.parse()?;
-            closures.push((pat, how == "by_ref", args.into_iter().collect(), closure));
+            closures.push((pat, args.into_iter().collect(), closure));
         }
         Ok(SpecInput {
             opts,
@@ -322,7 +315,7 @@ impl SpecInput {
             syn::parse_quote!(#[allow(clippy::all, clippy::pedantic, non_snake_case, unused_mut)]),
         ];
         let mut lets: Vec<syn::Stmt> = Vec::new();
-        for (pat, by_ref, args, mut closure) in self.closures {
+        for (pat, args, mut closure) in self.closures {
             if args.len() == closure.inputs.len() {
                 for (p, t) in closure.inputs.iter_mut().zip(&args) {
                     // (In a helper generic over its float, the bound's `T` over the caller's
@@ -342,7 +335,6 @@ impl SpecInput {
             }
             // (By value also where the helper took `&F`: the body calls it alike, and a call
             // passing it on is rewritten in turn.)
-            let _ = by_ref;
             lets.push(syn::parse_quote!(let #pat = #closure;));
         }
         lets.append(&mut item.block.stmts);

@@ -49,8 +49,7 @@ fn in_outs(sig: &syn::Signature) -> Vec<InOut> {
     if crate::sig::float_of(ret).is_none() && !generic {
         return Vec::new();
     }
-    let found: Vec<InOut> = sig
-        .inputs
+    sig.inputs
         .iter()
         .filter_map(|a| {
             let syn::FnArg::Typed(pt) = a else {
@@ -83,8 +82,7 @@ fn in_outs(sig: &syn::Signature) -> Vec<InOut> {
                 kind,
             })
         })
-        .collect();
-    found
+        .collect()
 }
 
 /// Whether `ty` is an integer, `bool` or `char`: data a body may count in through `&mut`.
