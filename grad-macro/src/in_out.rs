@@ -102,25 +102,6 @@ fn array_name(a: &Ident) -> Ident {
     crate::naming::hidden(&format!("in_{a}"))
 }
 
-/// `tokens` with every identifier `from` as `to` (the attribute's `wrt(a)` for a renamed `a`).
-fn rename_tokens(tokens: TokenStream, from: &Ident, to: &Ident) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|t| match t {
-            proc_macro2::TokenTree::Ident(i) if i == *from => {
-                proc_macro2::TokenTree::Ident(Ident::new(&to.to_string(), i.span()))
-            }
-            proc_macro2::TokenTree::Group(g) => {
-                let mut n =
-                    proc_macro2::Group::new(g.delimiter(), rename_tokens(g.stream(), from, to));
-                n.set_span(g.span());
-                proc_macro2::TokenTree::Group(n)
-            }
-            t => t,
-        })
-        .collect()
-}
-
 /// The twin's name.
 fn twin_name(item: &syn::ItemFn) -> Ident {
     format_ident!("{}__inout", item.sig.ident)
@@ -148,7 +129,13 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
     let twin = twin(item, &found);
     let mut twin_args = args_tokens.clone();
     for io in found.iter().filter(|io| matches!(io.kind, Kind::Array)) {
-        twin_args = rename_tokens(twin_args, &io.ident, &array_name(&io.ident));
+        let name = io.ident.to_string();
+        twin_args = crate::desugar::sub_slices::rename_tokens(
+            twin_args,
+            &name,
+            &array_name(&io.ident),
+            &mut false,
+        );
     }
     let expanded = crate::expand::expand_item(twin_args, &twin);
     let Ok(mut file) = syn::parse2::<syn::File>(expanded.clone()) else {

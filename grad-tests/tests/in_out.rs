@@ -436,3 +436,28 @@ fn clad_function_calls() {
     assert_eq!(a, a2);
     check("clad_fn4", &|p| clad_fn4(&mut p.to_vec(), 4), v, &d, &a0);
 }
+
+/// `wrt(..)` naming a `&mut` array (taken by the twin under a name of its own).
+#[gradient(wrt(st))]
+fn rotate_named(k: f64, st: &mut [f64; 2]) -> f64 {
+    let t = st[0];
+    st[0] = t * k.cos() - st[1] * k.sin();
+    st[1] = t * k.sin() + st[1] * k.cos();
+    st[0] * st[1]
+}
+
+#[test]
+fn an_array_named_in_wrt() {
+    let (mut st, mut d) = ([0.5, -1.5], [0.0; 2]);
+    let v = rotate_named_grad(0.3, &mut st, &mut d);
+    let mut st2 = [0.5, -1.5];
+    assert_eq!(v, rotate_named(0.3, &mut st2));
+    assert_eq!(st, st2);
+    check(
+        "rotate_named",
+        &|p| rotate_named(0.3, &mut [p[0], p[1]]),
+        v,
+        &d,
+        &[0.5, -1.5],
+    );
+}

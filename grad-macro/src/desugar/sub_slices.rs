@@ -603,7 +603,7 @@ impl VisitMut for Rename<'_> {
 
 /// `tokens` with the identifier `from` as `to`; `inline` set where a string literal holds
 /// `{from}` or `{from:..}` (a format string's capture).
-pub(super) fn rename_tokens(
+pub(crate) fn rename_tokens(
     tokens: proc_macro2::TokenStream,
     from: &str,
     to: &Ident,
