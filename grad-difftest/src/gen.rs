@@ -3924,7 +3924,8 @@ impl<'a> FnGen<'a> {
     /// Closures and views as idiomatic code writes them: a running state assigned inside a
     /// `map` closure of a reduction, a closure with a tuple pattern for a parameter, a search
     /// (`position`, `partition_point`) of a slice of data, a matrix of a constant size
-    /// (`[[0.0; N]; N]`) assigned whole from a literal of rows, and a `fold` after a `filter` of
+    /// (`[[0.0; N]; N]`) assigned whole from a literal of rows and its rows swapped
+    /// (`mt.swap(0, 1)`), and a `fold` after a `filter` of
     /// enumerated items.
     fn closure_forms(&mut self, out: &mut String, ind: usize) {
         let Some((sl, xs, iv, n, e)) = self.slice_and_value() else {
@@ -4010,7 +4011,16 @@ impl<'a> FnGen<'a> {
                     ind,
                     &format!("for {i} in 0..{c} {{ {mt}[{i}][{i}] = {ee} + {i} as {FLT}; }}"),
                 );
+                // Rows exchanged whole (partial pivoting), before or inside the loop.
+                let swap = self.on("stmt:matrix_swap") && self.rng.chance(0.5);
+                let inside = swap && self.rng.chance(0.5);
+                if swap && !inside {
+                    Self::line(out, ind, &format!("{mt}.swap(0, 1);"));
+                }
                 Self::line(out, ind, "for _ in 0..2 {");
+                if inside {
+                    Self::line(out, ind + 1, &format!("{mt}.swap(1, 0);"));
+                }
                 Self::line(
                     out,
                     ind + 1,
@@ -5091,6 +5101,7 @@ impl<'a> FnGen<'a> {
             20 if self.on("stmt:closure") => self.closure_stmt(out, ind),
             21 if self.on("expr:range_reduction") => self.range_reduction(out, ind),
             23 if self.on("stmt:fn_item") && self.rng.chance(0.4) => self.fn_item(out, ind),
+            23 if self.on("stmt:fn_pointer") && self.rng.chance(0.2) => self.fn_pointer(out, ind),
             23 if self.on("stmt:item") => {
                 let c = self.fresh("K").to_uppercase();
                 let v = self.value_in((-2.0, 2.0));
@@ -5382,6 +5393,68 @@ impl<'a> FnGen<'a> {
     }
 
     /// `let f = |z: T| body; let v = f(e1) + f(e2);`, the body reading locals and parameters.
+    /// Function pointers called on data: a local `fn(FLT) -> FLT` (typed, or made by `as`), or a
+    /// constant table of them iterated (`for f in T.iter()`, with `enumerate`, or in a `map`),
+    /// each result scaling a value of the body.
+    fn fn_pointer(&mut self, out: &mut String, ind: usize) {
+        let e = self.wrapped(1, (-2.0, 2.0));
+        let ee = paren(&e.s);
+        let r = self.fresh("fr");
+        let arg = fmt_float(self.rng.uniform(-1.0, 1.0));
+        let (fp, f) = (self.fresh("fp"), self.fresh("f"));
+        match self.rng.below(4) {
+            0 => {
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {fp}: fn({FLT}) -> {FLT} = {FLT}::sin;"),
+                );
+                Self::line(out, ind, &format!("let {r}: {FLT} = {ee} * {fp}({arg});"));
+            }
+            1 => {
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {fp} = {FLT}::tanh as fn({FLT}) -> {FLT};"),
+                );
+                Self::line(out, ind, &format!("let {r}: {FLT} = {fp}({arg}) * {ee};"));
+            }
+            k => {
+                let table = self.fresh("FNS").to_uppercase();
+                let _ = writeln!(
+                    self.items,
+                    "const {table}: [fn({FLT}) -> {FLT}; 3] = [{FLT}::sin, {FLT}::cos, {FLT}::tanh];"
+                );
+                if k == 2 {
+                    let j = self.fresh("j");
+                    Self::line(out, ind, &format!("let mut {r}: {FLT} = 0.0;"));
+                    if self.rng.chance(0.5) {
+                        Self::line(
+                            out,
+                            ind,
+                            &format!("for ({j}, {f}) in {table}.iter().enumerate() {{ {r} += {ee} * {f}({arg} + {j} as {FLT} * 0.25) * 0.25; }}"),
+                        );
+                    } else {
+                        Self::line(
+                            out,
+                            ind,
+                            &format!("for {f} in &{table} {{ {r} += {f}({arg}) * {ee} * 0.25; }}"),
+                        );
+                    }
+                } else {
+                    Self::line(
+                        out,
+                        ind,
+                        &format!("let {r}: {FLT} = {table}.iter().map(|{f}| {f}({arg})).sum::<{FLT}>() * {ee} * 0.25;"),
+                    );
+                }
+            }
+        }
+        // |f(arg)| <= 1.5 for arguments within 2 of zero, at most three of them summed.
+        let m = 1.5 * e.iv.mag();
+        self.declare(&r, VarKind::Float(Iv(-m, m, e.iv.2)), false);
+    }
+
     /// A function item in the body (it reads only its parameter), called twice, sometimes
     /// leaving by `return`; or, with `fn` off, the same as a closure that `return`s.
     fn fn_item(&mut self, out: &mut String, ind: usize) {
@@ -7461,7 +7534,13 @@ impl<'a> FnGen<'a> {
         let n = 1 + self.rng.below(3);
         let (acc, b) = (self.fresh("ia"), self.fresh("ib"));
         let ia = init(self);
-        Self::line(out, ind, &format!("let mut {acc}: {FLT} = {};", ia.s));
+        // The float written through may be an element lent from a buffer (`&mut acc[1]`).
+        let lent = self.on("stmt:inout_lent") && self.rng.chance(0.3);
+        if lent {
+            Self::line(out, ind, &format!("let mut {acc} = [{}; 2];", ia.s));
+        } else {
+            Self::line(out, ind, &format!("let mut {acc}: {FLT} = {};", ia.s));
+        }
         let ib = init(self);
         let decl = if self.rng.chance(0.3) {
             format!("let mut {b} = [{}; {n}];", ib.s)
@@ -7480,7 +7559,12 @@ impl<'a> FnGen<'a> {
         } else {
             format!("&mut {b}")
         };
-        let call = format!("{name}({xs_arg}, {}, &mut {acc}, {target})", a.s);
+        let acc_arg = if lent {
+            format!("&mut {acc}[1]")
+        } else {
+            format!("&mut {acc}")
+        };
+        let call = format!("{name}({xs_arg}, {}, {acc_arg}, {target})", a.s);
         let (am, sm) = (a.iv.mag().max(1.0), xiv.mag().max(1.0));
         let act = !plain && (xiv.2 || a.iv.2 || ia.iv.2 || ib.iv.2);
         let times = 1 + self.rng.below(2);
@@ -7508,7 +7592,21 @@ impl<'a> FnGen<'a> {
                 );
             }
         }
-        self.declare(&acc, VarKind::Float(Iv(-accm, accm, act)), false);
+        if lent {
+            let m = accm.max(ia.iv.mag());
+            self.declare(
+                &acc,
+                VarKind::Seq {
+                    key: acc.clone(),
+                    iv: Iv(-m, m, act),
+                    min_len: 2,
+                    slice: false,
+                },
+                false,
+            );
+        } else {
+            self.declare(&acc, VarKind::Float(Iv(-accm, accm, act)), false);
+        }
         self.declare(
             &b,
             VarKind::Seq {
@@ -9113,9 +9211,19 @@ impl<'a> FnGen<'a> {
             Some(w) => format!("#[gradient(wrt({}))]", w.join(", ")),
             None => "#[gradient]".into(),
         };
+        // References under a named lifetime (`'a`, the name most code uses).
+        let (lt, sig) = if self.on("param:lifetime")
+            && self.rng.chance(0.15)
+            && sig.iter().any(|p| p.contains(": &"))
+        {
+            let sig: Vec<String> = sig.iter().map(|p| p.replacen(": &", ": &'a ", 1)).collect();
+            ("<'a>", sig)
+        } else {
+            ("", sig)
+        };
         let _ = write!(
             self.items,
-            "{attr}\nfn {name}({}) -> {FLT} {{\n{body}}}\n",
+            "{attr}\nfn {name}{lt}({}) -> {FLT} {{\n{body}}}\n",
             sig.join(", ")
         );
         (std::mem::take(&mut self.items), params, None)

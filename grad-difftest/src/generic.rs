@@ -36,6 +36,10 @@ pub fn genericize(items: &str, float: &str) -> Option<String> {
     if items.contains("CF: Fn(") {
         return None;
     }
+    // A function generic over a lifetime `'a`, which the bounds' `for<'a>` would shadow.
+    if items.contains("<'a>") {
+        return None;
+    }
     let ts = TokenStream::from_str(items).ok()?;
     let mut consts = HashSet::new();
     let tokens: Vec<TokenTree> = ts.into_iter().collect();
