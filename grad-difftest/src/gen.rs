@@ -8273,6 +8273,32 @@ impl<'a> FnGen<'a> {
         }
         let (ls, iv, wlen) = self.rng.pick(&ls).clone();
         let acc = self.some_mut(ctx, out, ind);
+        if self.on("layers:map") && self.rng.chance(0.3) {
+            // The layers read through a closure (`ls.iter().map(|layer| ..)`), reduced.
+            let layer = self.fresh("layer");
+            let e = self.wrapped(1, (-2.0, 2.0));
+            let j = self.rng.below(wlen);
+            let mut term = format!(
+                "{FLT}::tanh({layer}.b * {}) + {layer}.w[{j}] * {layer}.w[{layer}.w.len() - 1] * 0.1",
+                paren(&e.s)
+            );
+            if self.on("layers:method") && self.rng.chance(0.35) {
+                self.layer_method = true;
+                term = format!("{term} + {layer}.score_vh({}) * 0.1", e.s);
+            }
+            let map = format!("{ls}.iter().map(|{layer}| {term})");
+            let line = match self.rng.below(3) {
+                0 => format!("{acc} += {map}.sum::<{FLT}>();"),
+                1 => format!("{acc} += {map}.fold(0.0, |a, t| a + t);"),
+                _ => {
+                    let v = self.fresh("per");
+                    Self::line(out, ind, &format!("let {v}: Vec<{FLT}> = {map}.collect();"));
+                    format!("{acc} += {v}.iter().sum::<{FLT}>();")
+                }
+            };
+            Self::line(out, ind, &line);
+            return;
+        }
         let (layer, l, pw, pb) = (
             self.fresh("layer"),
             self.fresh("l"),

@@ -523,3 +523,69 @@ fn layers_backwards_and_in_part() {
         &fd_model(&t, |t| t.backwards(&x)),
     );
 }
+
+/// A `Vec` of layers read through closures: `m.layers.iter().map(|l| ..)` reading the layer's
+/// fields (nested in another `map`, beside a field of the model), calling its `#[gradient]`
+/// method, reduced by `sum`, `fold`, `product` or collected.
+#[derive(Clone, Debug, Params)]
+struct LayerList {
+    layers: Vec<Dense>,
+    scale: f64,
+}
+
+#[gradient(wrt(m))]
+fn stack_l2(m: &LayerList) -> f64 {
+    m.layers
+        .iter()
+        .map(|l| l.w.iter().map(|w| w * w).sum::<f64>() + l.b[0])
+        .sum::<f64>()
+        * m.scale
+}
+
+#[gradient(wrt(m))]
+fn stack_energy(m: &LayerList, x: &[f64]) -> f64 {
+    let total: f64 = m.layers.iter().map(|layer| layer.energy(x)).sum();
+    let top = m
+        .layers
+        .iter()
+        .map(|l| l.b[0])
+        .fold(f64::NEG_INFINITY, f64::max);
+    total + top
+}
+
+impl LayerList {
+    #[gradient]
+    fn reg(&self) -> f64 {
+        let v: Vec<f64> = self.layers.iter().map(|l| l.b[0] * self.scale).collect();
+        v.iter().sum::<f64>() + self.layers.iter().map(|l| l.w[0]).product::<f64>()
+    }
+}
+
+#[test]
+fn layers_read_through_closures() {
+    let m = LayerList {
+        layers: vec![
+            dense(&[0.1, 0.2, 0.3, 0.4], &[0.3, -0.1]),
+            dense(&[0.5, -0.7], &[0.05]),
+            dense(&[-0.2, 0.6, 0.9], &[-0.4]),
+        ],
+        scale: 1.5,
+    };
+    let x = [0.7, -1.1, 0.4];
+    let mut g = m.zeros_like();
+    let v = stack_l2_grad(&m, &mut g);
+    assert_eq!(v.to_bits(), stack_l2(&m).to_bits());
+    close("stack_l2", &g.to_flat(), &fd_model(&m, stack_l2));
+    let mut g = m.zeros_like();
+    let v = stack_energy_grad(&m, &x, &mut g);
+    assert_eq!(v.to_bits(), stack_energy(&m, &x).to_bits());
+    close(
+        "stack_energy",
+        &g.to_flat(),
+        &fd_model(&m, |m| stack_energy(m, &x)),
+    );
+    let mut g = m.zeros_like();
+    let v = m.reg_grad(&mut g);
+    assert_eq!(v.to_bits(), m.reg().to_bits());
+    close("reg", &g.to_flat(), &fd_model(&m, LayerList::reg));
+}

@@ -335,3 +335,81 @@ fn options_of_float_constants() {
         }
     }
 }
+
+/// The `Option` a reduction gives, held in a local and read by `if let`, matched where it is
+/// made, taken by `let .. else`, and read by `unwrap_or` and `map_or`: the element chosen
+/// (`min_by` of a key, `max_by`, `reduce`, `last`) where the slice or its part is not empty.
+#[gradient(hvp)]
+fn reduction_options(x: &[f64], k: usize) -> f64 {
+    let closest = x.iter().copied().min_by(|a, b| a.abs().total_cmp(&b.abs()));
+    let near = if let Some(c) = closest { c * c } else { 0.0 };
+    let top = match x[k..].iter().copied().reduce(f64::max) {
+        Some(b) => b * 2.0,
+        None => 1.0,
+    };
+    let last = x.last().copied();
+    let z = if let Some(l) = last { l.sin() } else { 0.0 };
+    let Some(t) = x.iter().copied().max_by(|a, b| a.total_cmp(b)) else {
+        return near + top;
+    };
+    let best = x[k..].iter().copied().reduce(f64::min);
+    near + top + z * t + best.unwrap_or(0.5) + best.map_or(0.0, |v| v * v)
+}
+
+/// The same forms over a generic float.
+#[gradient]
+fn reduction_option_generic<T: Real>(x: &[T]) -> T {
+    let closest = x
+        .iter()
+        .copied()
+        .min_by(|a, b| a.abs().partial_cmp(&b.abs()).unwrap());
+    match closest {
+        Some(c) => c * c + T::one(),
+        None => T::zero(),
+    }
+}
+
+#[test]
+fn options_of_reductions() {
+    for x in XS {
+        let n = x.len();
+        let mut d = vec![0.0; n];
+        for k in [0, 1, n] {
+            let v = reduction_options_grad(x, k, &mut d);
+            check("reduction_options", &|p| reduction_options(p, k), v, &d, x);
+            // H·v against a difference of gradients along v.
+            let dir: Vec<f64> = (0..n).map(|i| 0.5 - 0.25 * i as f64).collect();
+            let (mut g, mut hv) = (vec![0.0; n], vec![0.0; n]);
+            let v2 = reduction_options_hvp(x, k, &dir, &mut g, &mut hv);
+            assert_eq!(v2.to_bits(), v.to_bits());
+            let h = 1e-5;
+            let (mut gp, mut gm) = (vec![0.0; n], vec![0.0; n]);
+            let xp: Vec<f64> = x.iter().zip(&dir).map(|(a, b)| a + h * b).collect();
+            let xm: Vec<f64> = x.iter().zip(&dir).map(|(a, b)| a - h * b).collect();
+            reduction_options_grad(&xp, k, &mut gp);
+            reduction_options_grad(&xm, k, &mut gm);
+            for i in 0..n {
+                let fd = (gp[i] - gm[i]) / (2.0 * h);
+                assert!(
+                    (hv[i] - fd).abs() < 1e-4 * (1.0 + fd.abs()),
+                    "{hv:?} {i} {fd}"
+                );
+            }
+        }
+        let v = reduction_option_generic_grad(x, &mut d);
+        check(
+            "reduction_option_generic",
+            &|p| reduction_option_generic(p),
+            v,
+            &d,
+            x,
+        );
+        let xf: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+        let mut df = vec![0.0_f32; n];
+        let vf = reduction_option_generic_grad(&xf, &mut df);
+        assert_eq!(vf.to_bits(), reduction_option_generic(&xf).to_bits());
+    }
+    // Empty: every option `None`.
+    assert_eq!(reduction_options_grad(&[], 0, &mut []), 1.0);
+    assert_eq!(reduction_option_generic_grad::<f64>(&[], &mut []), 0.0);
+}

@@ -1393,6 +1393,17 @@ fn part_start(e: &syn::Expr) -> Option<(syn::Expr, proc_macro2::TokenStream)> {
     Some(((*ix.expr).clone(), quote!((#start))))
 }
 
+/// Input: `OPT`, an element or a reduction of a slice's items as [`unwrap_or`] takes it, whose
+/// item is a float (`x.iter().copied().min_by(..)`, `x.last().copied()`). Output: the test that it
+/// is `None` and `OPT.unwrap()` (for `let best = OPT;` and `if let Some(b) = OPT`, see
+/// `options`).
+pub(super) fn option_reduction(opt: &syn::Expr) -> Option<(syn::Expr, syn::Expr)> {
+    let probe: syn::ExprMethodCall = syn::parse_quote!((#opt).unwrap_or(0.0));
+    let mut probe = probe;
+    *probe.receiver = opt.clone();
+    unwrap_or(&probe).map(|(test, _, unwrap)| (test, unwrap))
+}
+
 /// Input: `OPT.unwrap_or(d)` (`unwrap_or_default()`, `unwrap_or_else(|| d)`) where `OPT` is an
 /// element (`x.last()`, see `option_element`) or a reduction of a slice's items
 /// (`x.iter().copied().reduce(f64::max)`, `max_by`, `min_by`). Output: `if x.is_empty() { d }

@@ -32,6 +32,7 @@ struct Blocks<'a> {
 
 impl VisitMut for Blocks<'_> {
     fn visit_block_mut(&mut self, b: &mut syn::Block) {
+        hoist_matched_reductions(&mut b.stmts);
         let mut k = 0;
         while k < b.stmts.len() {
             if let Some(n) = self.rewrite_at(&mut b.stmts, k) {
@@ -114,6 +115,55 @@ impl Blocks<'_> {
             None => stmts.extend(rest),
         }
         Some(n)
+    }
+}
+
+/// `if let Some(p) = OPT {..}`, `match OPT {..}` and `let Some(p) = OPT else {..};` of a
+/// reduction's option (see
+/// `option_reduction`) at the top of a statement, of a `let`'s value or of the block's value:
+/// `OPT` held in a local first (`let r = OPT;`), which [`option_locals`] then takes apart.
+fn hoist_matched_reductions(stmts: &mut Vec<syn::Stmt>) {
+    let mut k = 0;
+    while k < stmts.len() {
+        // `let Some(p) = OPT else { .. };`
+        if let syn::Stmt::Local(l) = &mut stmts[k] {
+            if let Some(init) = l.init.as_mut().filter(|i| i.diverge.is_some()) {
+                if matches!(&*init.expr, syn::Expr::MethodCall(_))
+                    && super::option_reduction(&init.expr).is_some()
+                {
+                    let name = crate::naming::fresh("chosen");
+                    let value = std::mem::replace(&mut *init.expr, syn::parse_quote!(#name));
+                    stmts.insert(k, syn::parse_quote!(let #name = #value;));
+                    k += 2;
+                    continue;
+                }
+            }
+        }
+        let e = match &mut stmts[k] {
+            syn::Stmt::Expr(e, _) => Some(e),
+            syn::Stmt::Local(l) if l.init.as_ref().is_some_and(|i| i.diverge.is_none()) => {
+                l.init.as_mut().map(|i| &mut *i.expr)
+            }
+            _ => None,
+        };
+        let scrutinee = e.and_then(|e| match e {
+            syn::Expr::If(i) => match &mut *i.cond {
+                syn::Expr::Let(l) => Some(&mut l.expr),
+                _ => None,
+            },
+            syn::Expr::Match(m) => Some(&mut m.expr),
+            _ => None,
+        });
+        if let Some(opt) = scrutinee {
+            if matches!(&**opt, syn::Expr::MethodCall(_)) && super::option_reduction(opt).is_some()
+            {
+                let name = crate::naming::fresh("chosen");
+                let value = std::mem::replace(&mut **opt, syn::parse_quote!(#name));
+                stmts.insert(k, syn::parse_quote!(let #name = #value;));
+                k += 1;
+            }
+        }
+        k += 1;
     }
 }
 
@@ -355,6 +405,13 @@ impl Rewrite<'_> {
             }
             syn::Expr::Return(_) | syn::Expr::Break(_) | syn::Expr::Continue(_) => e.clone(),
             syn::Expr::Macro(m) if diverges(&m.mac) => e.clone(),
+            // `x.iter().copied().min_by(..)`, `x.last().copied()`: set unless the slice (or
+            // part) is empty.
+            syn::Expr::MethodCall(_) if super::option_reduction(e).is_some() => {
+                let (absent, unwrap) = super::option_reduction(e)?;
+                self.payloads.push(unwrap.clone());
+                syn::parse_quote!(if #absent { #s = false; } else { #v = #unwrap; #s = true; })
+            }
             // `r.map(|p| e)`: the value where the option is set.
             syn::Expr::MethodCall(m) if m.method == "map" && m.args.len() == 1 => {
                 let (flag, value) = self.view(e)?;

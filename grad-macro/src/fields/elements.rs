@@ -7,7 +7,8 @@ use quote::ToTokens;
 use syn::visit_mut::VisitMut;
 
 /// Input: `for layer in &m.layers { .. layer.w[j] .. }` (or `m.layers.iter()`, or
-/// `for (l, layer) in m.layers.iter().enumerate()`), and `let layer = &m.layers[l];`.
+/// `for (l, layer) in m.layers.iter().enumerate()`), `m.layers.iter().map(|layer| ..)`, and
+/// `let layer = &m.layers[l];`.
 /// Output: `for l in 0..m.layers.len() { .. m.layers[l].w[j] .. }`: every read through the
 /// element names the path and the index, so the element's fields are found like the model's own.
 pub(super) struct Elements<'a> {
@@ -208,8 +209,54 @@ impl VisitMut for Substitute<'_> {
     }
 }
 
+/// `m.layers.iter().map(|layer| BODY)` with `BODY` reading `layer.w`: the closure's element and
+/// the sequence, for `(0..m.layers.len()).map(|l| { let layer = &m.layers[l]; BODY })`.
+fn element_map(mc: &syn::ExprMethodCall, roots: &[Root]) -> Option<(Ident, syn::Expr)> {
+    if mc.method != "map" || mc.args.len() != 1 {
+        return None;
+    }
+    let syn::Expr::MethodCall(it) = &*mc.receiver else {
+        return None;
+    };
+    if it.method != "iter" || !it.args.is_empty() {
+        return None;
+    }
+    field_path(&it.receiver, roots).filter(|f| f.index.is_none())?;
+    let syn::Expr::Closure(c) = &mc.args[0] else {
+        return None;
+    };
+    let [syn::Pat::Ident(pi)] = c.inputs.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    if pi.by_ref.is_some() || pi.subpat.is_some() {
+        return None;
+    }
+    let mut uses = FieldOf {
+        name: &pi.ident,
+        found: false,
+    };
+    syn::visit::Visit::visit_expr(&mut uses, &c.body);
+    uses.found
+        .then(|| (pi.ident.clone(), (*it.receiver).clone()))
+}
+
 impl VisitMut for Elements<'_> {
     fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        if let syn::Expr::MethodCall(mc) = e {
+            if let Some((name, seq)) = element_map(mc, self.roots) {
+                let syn::Expr::Closure(c) = &mc.args[0] else {
+                    unreachable!("element_map takes a closure")
+                };
+                let (index, body) = (crate::naming::fresh("elem"), &c.body);
+                let (capture, output) = (&c.capture, &c.output);
+                *e = syn::parse_quote! {
+                    (0..#seq.len()).map(#capture |#index| #output {
+                        let #name = &#seq[#index];
+                        #body
+                    })
+                };
+            }
+        }
         if let syn::Expr::ForLoop(f) = e {
             if let Some((index, name, seq, range)) = element_loop(f, self.roots) {
                 let mut uses = FieldOf {
