@@ -5420,7 +5420,10 @@ impl<'a> FnGen<'a> {
                 Self::line(out, ind, &format!("let {r}: {FLT} = {fp}({arg}) * {ee};"));
             }
             k => {
-                let table = self.fresh("FNS").to_uppercase();
+                let table = format!(
+                    "{}_{FLT}",
+                    self.fresh(&format!("FNS{}_", self.base)).to_uppercase()
+                );
                 let _ = writeln!(
                     self.items,
                     "const {table}: [fn({FLT}) -> {FLT}; 3] = [{FLT}::sin, {FLT}::cos, {FLT}::tanh];"

@@ -413,14 +413,15 @@ fn has_hvp(case: &Case) -> bool {
 /// `items` with `hvp` added to the `#[gradient]` attribute of every helper (the function under
 /// test gets its modes from [`with_modes`]).
 fn helpers_with_hvp(items: &str, fname: &str) -> String {
-    let main = format!("fn {fname}(");
+    let main = [format!("fn {fname}("), format!("fn {fname}<")];
     let mut out = String::new();
     for (k, part) in items.split("#[gradient").enumerate() {
         if k == 0 {
             out.push_str(part);
             continue;
         }
-        let is_main = part.split('{').next().unwrap_or("").contains(&main);
+        let head = part.split('{').next().unwrap_or("");
+        let is_main = main.iter().any(|m| head.contains(m));
         if is_main {
             out.push_str("#[gradient");
             out.push_str(part);
@@ -440,7 +441,11 @@ fn helpers_with_hvp(items: &str, fname: &str) -> String {
 
 /// `items` with `modes` (`jvp`, `jvp, hvp`) added to the `#[gradient]` attribute of `fname`.
 fn with_modes(items: &str, fname: &str, modes: &str) -> String {
-    let Some(at) = items.find(&format!("fn {fname}(")) else {
+    // (`fn NAME<'a>(` under a lifetime.)
+    let Some(at) = items
+        .find(&format!("fn {fname}("))
+        .or_else(|| items.find(&format!("fn {fname}<")))
+    else {
         return items.to_string();
     };
     let Some(attr) = items[..at].rfind("#[gradient") else {

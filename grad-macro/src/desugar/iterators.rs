@@ -3,7 +3,7 @@
 //! loops lowering knows. Reductions over the function's float slices are lowered directly (see
 //! `lower::reduce`), over ranges in `ranges`.
 
-use quote::quote;
+use quote::{quote, quote_spanned};
 use std::collections::HashSet;
 
 /// The names of the parameters that are float sequences.
@@ -880,18 +880,20 @@ fn pieces(source: &syn::Expr, start: &syn::Ident) -> Option<Pieces> {
         _ => return None,
     };
     let k = &m.args[0];
+    // At the user's call, so that what is said of the pieces points there.
+    let sp = syn::spanned::Spanned::span(source);
     let (range, len) = match m.method.to_string().as_str() {
         "windows" => (
-            quote!(#lo..#lo + (#hi - #lo).saturating_sub((#k) - 1)),
-            quote!((#k)),
+            quote_spanned!(sp=> #lo..#lo + (#hi - #lo).saturating_sub((#k) - 1)),
+            quote_spanned!(sp=> (#k)),
         ),
         "chunks" => (
-            quote!((#lo..#hi).step_by(#k)),
-            quote!((#hi - #start).min(#k)),
+            quote_spanned!(sp=> (#lo..#hi).step_by(#k)),
+            quote_spanned!(sp=> (#hi - #start).min(#k)),
         ),
         "chunks_exact" => (
-            quote!((#lo..#lo + (#hi - #lo) / (#k) * (#k)).step_by(#k)),
-            quote!((#k)),
+            quote_spanned!(sp=> (#lo..#lo + (#hi - #lo) / (#k) * (#k)).step_by(#k)),
+            quote_spanned!(sp=> (#k)),
         ),
         _ => return None,
     };
@@ -1333,8 +1335,10 @@ pub fn pieces_chain(m: &mut syn::ExprMethodCall) {
             return;
         };
         let range = &pc.range;
-        *map.receiver = syn::parse_quote!((#range));
-        map.args[0] = syn::parse_quote!(|#start| #body);
+        let sp = syn::spanned::Spanned::span(source);
+        *map.receiver = syn::parse_quote_spanned!(sp=> (#range));
+        let csp = syn::spanned::Spanned::span(&map.args[0]);
+        map.args[0] = syn::parse_quote_spanned!(csp=> |#start| #body);
         return;
     };
     let Some(syn::Pat::Tuple(t)) = c.inputs.first() else {
@@ -1375,8 +1379,12 @@ pub fn pieces_chain(m: &mut syn::ExprMethodCall) {
         ),
         None => (count, quote!(let #other = #n;)),
     };
-    *map.receiver = syn::parse_quote!((0..#count));
-    map.args[0] = syn::parse_quote!(|#n| {
+    let (sp, csp) = (
+        syn::spanned::Spanned::span(source),
+        syn::spanned::Spanned::span(&map.args[0]),
+    );
+    *map.receiver = syn::parse_quote_spanned!(sp=> (0..#count));
+    map.args[0] = syn::parse_quote_spanned!(csp=> |#n| {
         let #start = #lo + #n * (#step);
         #bind
         (#body)

@@ -220,10 +220,21 @@ impl Lowerer<'_> {
     /// be lost (`xs[1..3][0]`, `[xs[0], 1.0][0]`).
     pub(super) fn check_no_seq_read(&self, e: &Expr) -> Option<()> {
         if self.searching == 0 && self.mentions_seq(e) {
-            self.errors.push_spanned(
-                e,
-                "`#[gradient]` cannot follow a differentiated slice through this expression, so its derivative would be lost: read its elements directly (`xs[i]`, with the offset added to the index instead of a sub-slice)",
-            );
+            // A struct of differentiated values made for a collection (`.map(|c| P { .. })`).
+            struct Structs(bool);
+            impl<'a> syn::visit::Visit<'a> for Structs {
+                fn visit_expr_struct(&mut self, _: &'a syn::ExprStruct) {
+                    self.0 = true;
+                }
+            }
+            let mut structs = Structs(false);
+            syn::visit::Visit::visit_expr(&mut structs, e);
+            let msg = if structs.0 {
+                "`#[gradient]` follows a struct of differentiated floats held in a local (`let p = P { x: c[0], y: c[1] };`, read by field), not one made here for a collection or passed on: index the floats where they are used (`c[2 * i]`, `c[2 * i + 1]`), or hold each struct in a local"
+            } else {
+                "`#[gradient]` cannot follow a differentiated slice through this expression, so its derivative would be lost: read its elements directly (`xs[i]`, with the offset added to the index instead of a sub-slice)"
+            };
+            self.errors.push_spanned(e, msg);
             return None;
         }
         Some(())
