@@ -177,6 +177,9 @@ fn expand_cfg_variants(
 }
 
 pub fn expand_item(args: TokenStream, item: &syn::ItemFn) -> TokenStream {
+    if let Some(out) = crate::matrix_returns::expand(&args, item) {
+        return out;
+    }
     if let Some(out) = crate::out_param::expand(&args, item) {
         return out;
     }

@@ -32,6 +32,7 @@ mod ir;
 mod jam;
 mod jvp;
 mod lower;
+mod matrix_returns;
 mod memory;
 mod naming;
 mod out_param;

@@ -149,6 +149,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
         .collect();
     let floats = options::float_locals(&item.block, &item.sig);
     options::option_locals(&mut item.block, &floats);
+    crate::matrix_returns::callers(&mut item.block, &floats);
     let float_names = tuples::float_names(&item.block, &float_params);
     let data_names = hoist::data_names(&item.block, &float_names);
     let params: std::collections::HashSet<String> =
