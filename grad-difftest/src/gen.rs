@@ -5102,6 +5102,7 @@ impl<'a> FnGen<'a> {
             21 if self.on("expr:range_reduction") => self.range_reduction(out, ind),
             23 if self.on("stmt:fn_item") && self.rng.chance(0.4) => self.fn_item(out, ind),
             23 if self.on("stmt:fn_pointer") && self.rng.chance(0.2) => self.fn_pointer(out, ind),
+            23 if self.on("stmt:array_copy") && self.rng.chance(0.25) => self.array_copy(out, ind),
             23 if self.on("stmt:item") => {
                 let c = self.fresh("K").to_uppercase();
                 let v = self.value_in((-2.0, 2.0));
@@ -5393,6 +5394,65 @@ impl<'a> FnGen<'a> {
     }
 
     /// `let f = |z: T| body; let v = f(e1) + f(e2);`, the body reading locals and parameters.
+    /// A local array copied (`let p = s;`, arrays are `Copy`) and then the original or the copy
+    /// written, the original replaced whole in a loop keeping the previous state, or captured by
+    /// a `move` closure (an array or a tuple) before a write: each copy keeps what it held.
+    fn array_copy(&mut self, out: &mut String, ind: usize) {
+        let (e1, e2, e3) = (
+            self.wrapped(1, (-2.0, 2.0)),
+            self.wrapped(1, (-2.0, 2.0)),
+            self.wrapped(1, (-2.0, 2.0)),
+        );
+        let act = e1.iv.2 || e2.iv.2 || e3.iv.2;
+        let (st, cp, r) = (self.fresh("st"), self.fresh("cp"), self.fresh("cr"));
+        let w = paren(&e3.s);
+        Self::line(out, ind, &format!("let mut {st} = [{}, {}];", e1.s, e2.s));
+        // Every element within ±2 (tanh of the state), the result within ±6.
+        match self.rng.below(5) {
+            0 => {
+                Self::line(out, ind, &format!("let {cp} = {st};"));
+                Self::line(out, ind, &format!("{st}[0] = {w};"));
+            }
+            1 => {
+                Self::line(out, ind, &format!("let mut {cp} = {st};"));
+                Self::line(out, ind, &format!("{cp}[1] = {w};"));
+            }
+            2 => {
+                let prev = self.fresh("prev");
+                Self::line(out, ind, &format!("let mut {cp} = {st};"));
+                Self::line(out, ind, "for _ in 0..2 {");
+                Self::line(out, ind + 1, &format!("let {prev} = {st};"));
+                Self::line(
+                    out,
+                    ind + 1,
+                    &format!("{st} = [{FLT}::tanh({st}[1] + {cp}[0] * 0.5), {FLT}::tanh({prev}[0] * {w})];"),
+                );
+                Self::line(out, ind + 1, &format!("{cp} = {prev};"));
+                Self::line(out, ind, "}");
+            }
+            3 => {
+                let g = self.fresh("gm");
+                Self::line(out, ind, &format!("let {g} = move || [{st}[0], {st}[1]];"));
+                Self::line(out, ind, &format!("{st}[0] = {w};"));
+                Self::line(out, ind, &format!("let {cp} = {g}();"));
+            }
+            _ => {
+                let (g, t) = (self.fresh("gm"), self.fresh("tp"));
+                Self::line(out, ind, &format!("let mut {t} = ({st}[0], {st}[1]);"));
+                Self::line(out, ind, &format!("let {g} = move || [{t}.0, {t}.1];"));
+                Self::line(out, ind, &format!("{t}.0 = {w};"));
+                Self::line(out, ind, &format!("{st}[0] = {t}.0 * 0.5 + {t}.1 * 0.25;"));
+                Self::line(out, ind, &format!("let {cp} = {g}();"));
+            }
+        }
+        Self::line(
+            out,
+            ind,
+            &format!("let {r}: {FLT} = {cp}[0] * {cp}[1] + {st}[0];"),
+        );
+        self.declare(&r, VarKind::Float(Iv(-6.0, 6.0, act)), false);
+    }
+
     /// Function pointers called on data: a local `fn(FLT) -> FLT` (typed, or made by `as`), or a
     /// constant table of them iterated (`for f in T.iter()`, with `enumerate`, or in a `map`),
     /// each result scaling a value of the body.

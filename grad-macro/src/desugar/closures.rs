@@ -61,6 +61,39 @@ pub(super) fn touches(s: &syn::Stmt, names: &HashSet<String>) -> bool {
             }
             syn::visit::visit_expr_reference(self, r);
         }
+        // `s.swap(0, 1)`, `t.p.fill(0.0)`: a method that changes its receiver in place.
+        fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
+            const IN_PLACE: &[&str] = &[
+                "swap",
+                "fill",
+                "push",
+                "pop",
+                "insert",
+                "remove",
+                "clear",
+                "truncate",
+                "resize",
+                "copy_from_slice",
+                "clone_from_slice",
+                "sort_by",
+                "sort_unstable_by",
+                "reverse",
+                "iter_mut",
+                "retain",
+                "extend",
+                "extend_from_slice",
+                "rotate_left",
+                "rotate_right",
+                "swap_remove",
+                "drain",
+                "split_off",
+                "append",
+            ];
+            if IN_PLACE.iter().any(|n| m.method == n) {
+                self.1 |= assigned(&m.receiver, self.0);
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
     }
     fn assigned(e: &syn::Expr, names: &HashSet<String>) -> bool {
         match e {
@@ -69,6 +102,8 @@ pub(super) fn touches(s: &syn::Stmt, names: &HashSet<String>) -> bool {
                 .get_ident()
                 .is_some_and(|i| names.contains(&i.to_string())),
             syn::Expr::Index(i) => assigned(&i.expr, names),
+            // `t.0 = ..`, `s.p = ..`: a part of `t` written.
+            syn::Expr::Field(f) => assigned(&f.base, names),
             syn::Expr::Paren(p) => assigned(&p.expr, names),
             syn::Expr::Unary(u) => assigned(&u.expr, names),
             _ => false,

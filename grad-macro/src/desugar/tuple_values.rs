@@ -285,8 +285,9 @@ impl syn::visit_mut::VisitMut for Uses<'_> {
 /// Input: `let mut s = State { pos: 1.0, vel: v0 };` (a struct literal of named fields, no
 /// `..base`), then `s.pos`, `s.vel += ..`, `s = State { pos: .., vel: .. }` in the rest of the
 /// block. Output: `let mut S_pos = 1.0; let mut S_vel = v0;` and the parts in the rest: a small
-/// state struct of a simulation as the floats it holds. `None` where `s` is used whole (passed
-/// on, a method called on it, copied) or declared again: it is then left as written.
+/// state struct of a simulation as the floats it holds; a copy `let prev = s;` is a literal of the
+/// parts (`let prev = State { pos: S_pos, vel: S_vel };`). `None` where `s` is used whole
+/// otherwise (passed on, a method called on it) or declared again: it is then left as written.
 pub fn struct_local(l: &syn::Local, rest: &mut [syn::Stmt]) -> Option<Vec<syn::Stmt>> {
     let (id, ty, init_expr) = super::plain_let(l)?;
     let syn::Expr::Struct(lit) = init_expr else {
@@ -394,6 +395,20 @@ impl syn::visit_mut::VisitMut for StructUses<'_> {
         if crate::naming::mentions(m.tokens.clone(), &|i| i == self.name) {
             self.other = true;
         }
+    }
+
+    // `let prev = s;`: a copy (the struct is `Copy` where it is read again), a literal of the
+    // parts as they are there, which is a struct local of its own.
+    fn visit_local_mut(&mut self, l: &mut syn::Local) {
+        if let Some(init) = &mut l.init {
+            if init.diverge.is_none() && self.is_s(&init.expr) {
+                let path = self.path;
+                let fields = self.fields.iter().map(|(f, p)| quote::quote!(#f: #p));
+                *init.expr = syn::parse_quote!(#path { #(#fields),* });
+                return;
+            }
+        }
+        syn::visit_mut::visit_local_mut(self, l);
     }
 
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}

@@ -925,6 +925,31 @@ impl<'f> Lowerer<'f> {
             );
             return;
         }
+        // `let prev = s;` of a buffer: a copy, which later writes to either leave the other as
+        // it was — not a second name for the same buffer. An array is `Copy`, and the
+        // desugaring may have made the user's array a `Vec` (a copy of a by-value array
+        // parameter); a `Vec` the user moved is not read again, and its copy costs a pass.
+        if let (Some(ident), syn::Expr::Path(p)) = (&ident, crate::desugar::unparen(&init.expr)) {
+            let buffer = p
+                .path
+                .get_ident()
+                .and_then(|id| self.env.lookup(id))
+                .is_some_and(|b| matches!(b, Binding::Seq(s) if self.b.func.seq(s).buffer));
+            if buffer {
+                let (src, k, sp) = (&p.path, crate::naming::fresh("k"), init.expr.span());
+                let syn::Stmt::Local(copy) = syn::parse_quote_spanned!(sp=>
+                    let mut #ident = vec![0.0; #src.len()];
+                ) else {
+                    unreachable!("a `let` statement")
+                };
+                self.lower_let(&copy);
+                let fill: syn::Expr = syn::parse_quote_spanned!(sp=>
+                    for #k in 0..#src.len() { #ident[#k] = #src[#k]; }
+                );
+                self.lower_expr(&fill);
+                return;
+            }
+        }
         if let Some(ident) = &ident {
             if let Some(binding) = self.taking_let(ident, &init.expr, ty) {
                 self.env.declare(ident.clone(), binding);
