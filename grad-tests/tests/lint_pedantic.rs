@@ -2312,3 +2312,73 @@ fn closure_helpers_run() {
     assert_eq!(value.to_bits(), closure_caller(0.7, 1.2).to_bits());
     assert!(dr.is_finite() && ds.is_finite());
 }
+
+/// A helper returning a small matrix, read by element; copies of an array and of a struct local
+/// written after the copy; options of reductions; a model's layers read through a closure.
+#[gradient]
+fn turn(angle: f64) -> [[f64; 2]; 2] {
+    let (sn, cs) = angle.sin_cos();
+    [[cs, -sn], [sn, cs]]
+}
+
+#[derive(Clone, Copy)]
+struct Pair {
+    first: f64,
+    second: f64,
+}
+
+#[gradient]
+fn copies_and_options(angle: f64, xs: &[f64]) -> f64 {
+    let rot = turn(angle);
+    let mut state = [xs[0], xs[1]];
+    let prev = state;
+    state[0] = rot[0][0] * state[0] + rot[0][1] * state[1];
+    let mut pair = Pair {
+        first: state[0],
+        second: prev[1],
+    };
+    let kept = pair;
+    pair.first *= 2.0;
+    let smallest = xs.iter().copied().min_by(f64::total_cmp);
+    let low = if let Some(v) = smallest { v * v } else { 0.0 };
+    prev[0] + state[0] + kept.first * pair.first + kept.second + low
+}
+
+#[derive(Clone, grad::Params)]
+struct Stacked {
+    layers: Vec<Unit>,
+}
+
+#[derive(Clone, grad::Params)]
+struct Unit {
+    w: Vec<f64>,
+    b: f64,
+}
+
+#[gradient(wrt(net))]
+fn stacked_l2(net: &Stacked) -> f64 {
+    net.layers
+        .iter()
+        .map(|layer| layer.w.iter().map(|w| w * w).sum::<f64>() + layer.b)
+        .sum::<f64>()
+}
+
+#[test]
+fn copies_matrices_options_layers_run() {
+    let mut d = [0.0; 3];
+    let (value, [da]) = copies_and_options_grad(0.3, &[1.0, -0.5, 2.0], &mut d);
+    assert_eq!(
+        value.to_bits(),
+        copies_and_options(0.3, &[1.0, -0.5, 2.0]).to_bits()
+    );
+    assert!(da.is_finite() && d.iter().all(|v| v.is_finite()));
+    let net = Stacked {
+        layers: vec![Unit {
+            w: vec![1.0, 2.0],
+            b: 0.5,
+        }],
+    };
+    let mut g = grad::runtime::Params::zeros_like(&net);
+    assert!((stacked_l2_grad(&net, &mut g) - 5.5).abs() < 1e-12);
+    assert_eq!(g.layers[0].w, [2.0, 4.0]);
+}

@@ -454,3 +454,82 @@ fn a_buffer_returned_early() {
         }
     }
 }
+
+/// A rotation built from angles, returned as a matrix `[[T; 3]; 3]` (filled by index, or as a
+/// literal of rows, or by an early `return`), read by callers as `r[i][j]` — in loops, in a
+/// closure, under a type written for it.
+#[gradient]
+fn rotation(a: f64, b: f64) -> [[f64; 3]; 3] {
+    let (sa, ca) = a.sin_cos();
+    let (sb, cb) = b.sin_cos();
+    if a.abs() > 100.0 {
+        return [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
+    }
+    let mut m = [[0.0; 3]; 3];
+    m[0][0] = ca * cb;
+    m[0][1] = -sa;
+    m[0][2] = ca * sb;
+    m[1][0] = sa * cb;
+    m[1][1] = ca;
+    m[1][2] = sa * sb;
+    m[2][0] = -sb;
+    m[2][2] = cb;
+    m
+}
+
+#[gradient]
+fn planar(a: f64, s: f64) -> [[f64; 2]; 2] {
+    let (sn, c) = a.sin_cos();
+    [[s * c, -sn], [sn, s * c]]
+}
+
+/// Squared reprojection residuals of points rotated by `ang` (both differentiated).
+#[gradient]
+fn reprojection(ang: &[f64], pts: &[f64]) -> f64 {
+    let r = rotation(ang[0], ang[1]);
+    let mut s = 0.0;
+    for k in 0..pts.len() / 3 {
+        for i in 0..3 {
+            let mut v = 0.0;
+            for j in 0..3 {
+                v += r[i][j] * pts[3 * k + j];
+            }
+            s += (v - 1.0).powi(2);
+        }
+    }
+    s
+}
+
+#[gradient]
+fn planar_reads(a: f64, p: &[f64]) -> f64 {
+    let r: [[f64; 2]; 2] = planar(a, p[2]);
+    let trace = (0..2).map(|i| r[i][i]).sum::<f64>();
+    r[0][0] * p[0] + r[0][1] * p[1] + trace * r[1][0]
+}
+
+#[test]
+fn helpers_returning_a_matrix() {
+    let ang = [0.3, -0.7];
+    let pts = [1.0, 2.0, 0.5, -1.0, 0.3, 0.9];
+    let (mut da, mut dp) = ([0.0; 2], [0.0; 6]);
+    let v = reprojection_grad(&ang, &pts, &mut da, &mut dp);
+    assert_eq!(v.to_bits(), reprojection(&ang, &pts).to_bits());
+    let mut all = ang.to_vec();
+    all.extend_from_slice(&pts);
+    let mut got = da.to_vec();
+    got.extend_from_slice(&dp);
+    let f = |p: &[f64]| reprojection(&p[..2], &p[2..]);
+    close("reprojection", &got, &fd(&f, &all));
+    for a in [0.4, -1.3] {
+        let p = [1.0, -2.0, 0.7];
+        let mut dp = [0.0; 3];
+        let (v, [d_a]) = planar_reads_grad(a, &p, &mut dp);
+        assert_eq!(v.to_bits(), planar_reads(a, &p).to_bits());
+        let mut got = vec![d_a];
+        got.extend_from_slice(&dp);
+        let f = |q: &[f64]| planar_reads(q[0], &q[1..]);
+        close("planar_reads", &got, &fd(&f, &[a, p[0], p[1], p[2]]));
+    }
+    // The matrix function itself is as written.
+    assert_eq!(rotation(0.0, 0.0)[1][1], 1.0);
+}
