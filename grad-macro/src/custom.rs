@@ -476,7 +476,7 @@ pub fn check_tests(
         let plain_args = args(None);
         let call = quote!(#grad(#(#plain_args,)* #(&mut #buffers),*));
         let result = if scalars == 0 && seqs {
-            quote!(let __grad_value = #call; let __grad_grad: [#ty; 0] = [];)
+            quote!(let (__grad_value, __grad_grad): (#ty, [#ty; 0]) = ::grad::runtime::__private::SliceOnlyResult::value_and_none(#call);)
         } else {
             quote!(let (__grad_value, __grad_grad) = #call;)
         };

@@ -439,3 +439,28 @@ pub fn slice_arg<E, T: ?Sized + FromSlice<E>>(s: &[E]) -> &T {
 pub fn slice_arg_mut<E, T: ?Sized + FromSlice<E>>(s: &mut [E]) -> &mut T {
     T::from_slice_mut(s)
 }
+
+/// What the gradient of a function of slices alone returns, as `check(at(..))` reads it: the
+/// value (the form `#[gradient]` emits), or a hand-written rule's `(value, [])`.
+#[doc(hidden)]
+pub trait SliceOnlyResult<T> {
+    fn value_and_none(self) -> (T, [T; 0]);
+}
+
+impl SliceOnlyResult<f64> for f64 {
+    fn value_and_none(self) -> (f64, [f64; 0]) {
+        (self, [])
+    }
+}
+
+impl SliceOnlyResult<f32> for f32 {
+    fn value_and_none(self) -> (f32, [f32; 0]) {
+        (self, [])
+    }
+}
+
+impl<T> SliceOnlyResult<T> for (T, [T; 0]) {
+    fn value_and_none(self) -> (T, [T; 0]) {
+        self
+    }
+}

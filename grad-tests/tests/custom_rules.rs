@@ -33,6 +33,25 @@ fn log_sum_exp_grad(x: &[f64], d_x: &mut [f64]) -> f64 {
     value
 }
 
+/// The same kind of rule written with the tuple every rule of scalars returns, `(value, [])`.
+fn norm(v: &[f64]) -> f64 {
+    v.iter().map(|a| a * a).sum::<f64>().sqrt()
+}
+
+#[custom_gradient(check(at(&[1.0, 2.0]), at(random(3))))]
+fn norm_grad(v: &[f64], d_v: &mut [f64]) -> (f64, [f64; 0]) {
+    let n = norm(v);
+    for (d, a) in d_v.iter_mut().zip(v) {
+        *d = a / n;
+    }
+    (n, [])
+}
+
+#[gradient(check(at(&[3.0, 4.0])))]
+fn scaled_norm(x: &[f64]) -> f64 {
+    norm(x) * 2.0
+}
+
 /// A rule with a constant parameter among the scalars: `scale` is not differentiated (table 0).
 fn clipped(x: f64, limit: u32) -> f64 {
     x.clamp(-f64::from(limit), f64::from(limit))
