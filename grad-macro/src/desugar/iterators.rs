@@ -706,7 +706,17 @@ pub fn array_rows_collect_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     if map.method != "map" || cl.inputs.len() != 1 {
         return None;
     }
-    let syn::Expr::Array(arr) = super::unparen(&cl.body) else {
+    // (`{ [..] }`, as the rewrite of rows parameters writes a row's closure.)
+    let body = match super::unparen(&cl.body) {
+        syn::Expr::Block(b) if b.label.is_none() && b.block.stmts.len() == 1 => {
+            match &b.block.stmts[0] {
+                syn::Stmt::Expr(e, None) => super::unparen(e),
+                _ => return None,
+            }
+        }
+        e => e,
+    };
+    let syn::Expr::Array(arr) = body else {
         return None;
     };
     let n = &row.len;

@@ -979,6 +979,46 @@ fn float_written(name: &syn::Ident, rest: &[syn::Stmt]) -> bool {
 }
 
 impl syn::visit_mut::VisitMut for MatUses<'_> {
+    // `let r = m[i];`: a copy of the row (an array is `Copy`), which writes to `m` after leave
+    // as it was.
+    fn visit_local_mut(&mut self, l: &mut syn::Local) {
+        if let Some(init) = &mut l.init {
+            if let syn::Expr::Index(ix) = &mut *init.expr {
+                let whole_row = matches!(&*ix.expr, syn::Expr::Path(p) if p.path.is_ident(self.name))
+                    && !matches!(&*ix.index, syn::Expr::Range(_));
+                if whole_row && init.diverge.is_none() {
+                    self.visit_expr_mut(&mut ix.index);
+                    let (f, c, i) = (self.flat, &self.cols, &ix.index);
+                    *init.expr = syn::parse_quote!(#f[(#i) * #c..(#i) * #c + #c].to_vec());
+                    return;
+                }
+            }
+            // `let prev = m;` (a `move` closure's copy too) of a matrix of literal sizes: a
+            // literal of its rows as they are there, a matrix local of its own.
+            let whole = matches!(&*init.expr, syn::Expr::Path(p) if p.path.is_ident(self.name));
+            let size = |t: &proc_macro2::TokenStream| {
+                syn::parse2::<syn::Expr>(t.clone())
+                    .ok()
+                    .and_then(|e| lit_usize(&e))
+            };
+            if let (true, None, Some(rows), Some(cols)) =
+                (whole, &init.diverge, size(&self.rows), size(&self.cols))
+            {
+                let f = self.flat;
+                let rows = (0..rows).map(|i| {
+                    let elems = (0..cols).map(|j| {
+                        let k = i * cols + j;
+                        quote::quote!(#f[#k])
+                    });
+                    quote::quote!([#(#elems),*])
+                });
+                *init.expr = syn::parse_quote!([#(#rows),*]);
+                return;
+            }
+        }
+        syn::visit_mut::visit_local_mut(self, l);
+    }
+
     fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
         let is_m = |e: &syn::Expr| matches!(e, syn::Expr::Path(p) if p.path.is_ident(self.name));
         match e {
