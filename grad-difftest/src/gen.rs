@@ -5103,6 +5103,9 @@ impl<'a> FnGen<'a> {
             23 if self.on("stmt:fn_item") && self.rng.chance(0.4) => self.fn_item(out, ind),
             23 if self.on("stmt:fn_pointer") && self.rng.chance(0.2) => self.fn_pointer(out, ind),
             23 if self.on("stmt:array_copy") && self.rng.chance(0.25) => self.array_copy(out, ind),
+            23 if self.on("stmt:option_reduction") && self.rng.chance(0.25) => {
+                self.option_reduction(out, ind);
+            }
             23 if self.on("stmt:item") => {
                 let c = self.fresh("K").to_uppercase();
                 let v = self.value_in((-2.0, 2.0));
@@ -5394,6 +5397,46 @@ impl<'a> FnGen<'a> {
     }
 
     /// `let f = |z: T| body; let v = f(e1) + f(e2);`, the body reading locals and parameters.
+    /// The `Option` a reduction of a sequence gives (`reduce(FLT::max)`, `min_by`, `max_by`,
+    /// `last().copied()`), held in a local or matched where it is made, by `if let` or `match`:
+    /// the element chosen where the sequence is not empty.
+    fn option_reduction(&mut self, out: &mut String, ind: usize) {
+        let seqs = self.seqs();
+        if seqs.is_empty() {
+            return;
+        }
+        let (xs, iv) = {
+            let s = self.rng.pick(&seqs);
+            (s.0.clone(), s.2)
+        };
+        let e = self.wrapped(1, (-2.0, 2.0));
+        let (v, r) = (self.fresh("ov"), self.fresh("or"));
+        let opt = match self.rng.below(4) {
+            0 => format!("{xs}.iter().copied().reduce({FLT}::max)"),
+            1 => format!("{xs}.iter().copied().min_by(|a, b| a.abs().total_cmp(&b.abs()))"),
+            2 => format!("{xs}.iter().copied().max_by(|a, b| a.total_cmp(b))"),
+            _ => format!("{xs}.last().copied()"),
+        };
+        let scrutinee = if self.rng.chance(0.5) {
+            let o = self.fresh("opt");
+            Self::line(out, ind, &format!("let {o} = {opt};"));
+            o
+        } else {
+            opt
+        };
+        let chosen = format!("{FLT}::tanh({v}) * {}", paren(&e.s));
+        let line = if self.rng.chance(0.5) {
+            format!(
+                "let {r}: {FLT} = if let Some({v}) = {scrutinee} {{ {chosen} }} else {{ 0.5 }};"
+            )
+        } else {
+            format!("let {r}: {FLT} = match {scrutinee} {{ Some({v}) => {chosen}, None => 0.5 }};")
+        };
+        Self::line(out, ind, &line);
+        let m = e.iv.mag().max(0.5);
+        self.declare(&r, VarKind::Float(Iv(-m, m, e.iv.2 || iv.2)), false);
+    }
+
     /// A local array copied (`let p = s;`, arrays are `Copy`) and then the original or the copy
     /// written, the original replaced whole in a loop keeping the previous state, or captured by
     /// a `move` closure (an array or a tuple) before a write: each copy keeps what it held.
@@ -7025,6 +7068,9 @@ impl<'a> FnGen<'a> {
         if self.on("stmt:inout_call") && self.rng.chance(0.15) {
             return self.inout_call_stmt(out, ind, &name, &slices);
         }
+        if self.on("stmt:matrix_call") && self.rng.chance(0.12) {
+            return self.matrix_call_stmt(out, ind, &name, &slices);
+        }
         if self.on("stmt:closure_helper") && self.rng.chance(0.12) {
             return self.closure_helper_stmt(out, ind, &name);
         }
@@ -7565,6 +7611,48 @@ impl<'a> FnGen<'a> {
             VarKind::Float(Iv(-0.5 * n as f64, 0.5 * n as f64, act)),
             false,
         );
+    }
+
+    /// A helper returning a small matrix `[[FLT; 2]; 2]` (a rotation scaled by a slice's
+    /// elements, as a literal of rows or filled by index), its elements read by index, in a
+    /// loop or a closure.
+    fn matrix_call_stmt(
+        &mut self,
+        out: &mut String,
+        ind: usize,
+        name: &str,
+        slices: &[(String, Iv)],
+    ) {
+        let (xs, xiv) = self.rng.pick(slices).clone();
+        let body = if self.rng.chance(0.5) {
+            "let (sn, cs) = (a * s[0]).sin_cos();\n    [[cs, -sn], [sn * s[s.len() - 1].tanh(), cs]]"
+                .to_string()
+        } else {
+            format!("let mut m = [[0.0; 2]; 2];\n    m[0][0] = (a * s[0]).cos();\n    m[1][1] = {FLT}::tanh(s[s.len() - 1] + a);\n    m[0][1] = m[0][0] * 0.5;\n    m")
+        };
+        let _ = writeln!(
+            self.items,
+            "#[gradient]\nfn {name}(s: &[{FLT}], a: {FLT}) -> [[{FLT}; 2]; 2] {{\n    {body}\n}}"
+        );
+        let a = self.wrapped(1, (-1.5, 1.5));
+        let (m, r) = (self.fresh("mx"), self.fresh("mr"));
+        Self::line(out, ind, &format!("let {m} = {name}({xs}, {});", a.s));
+        let read = match self.rng.below(3) {
+            0 => format!("let {r}: {FLT} = {m}[0][0] * {m}[1][1] + {m}[0][1] * 0.5 - {m}[1][0];"),
+            1 => {
+                let (i, j) = (self.fresh("i"), self.fresh("j"));
+                format!("let mut {r}: {FLT} = 0.0;\nfor {i} in 0..2 {{ for {j} in 0..2 {{ {r} += {m}[{i}][{j}] * ({i} + {j}) as {FLT} * 0.25; }} }}")
+            }
+            _ => {
+                let i = self.fresh("i");
+                format!("let {r}: {FLT} = (0..2).map(|{i}| {m}[{i}][{i}]).sum::<{FLT}>();")
+            }
+        };
+        for l in read.lines() {
+            Self::line(out, ind, l);
+        }
+        // Every element within 1, the reads within 3.
+        self.declare(&r, VarKind::Float(Iv(-3.0, 3.0, xiv.2 || a.iv.2)), false);
     }
 
     /// A helper that returns a float and also writes through `&mut`: a float accumulated into
