@@ -5346,10 +5346,30 @@ impl<'a> FnGen<'a> {
                 &format!("{s} = {ty} {{ pos: {s}.vel, vel: {s}.pos * 0.5 }};"),
             );
         }
+        // The state kept before a step (`let prev = s;`, a copy), or captured by a `move`
+        // closure, then the state written: each keeps what it held.
+        let kept = if self.on("stmt:struct_copy") && self.rng.chance(0.4) {
+            let p = self.fresh("prev");
+            if self.rng.chance(0.5) {
+                Self::line(out, ind, &format!("let {p} = {s};"));
+                Some(format!("{p}.pos * 0.5"))
+            } else {
+                Self::line(out, ind, &format!("let {p} = move || {s}.pos * 0.5;"));
+                Some(format!("{p}()"))
+            }
+        } else {
+            None
+        };
         Self::line(out, ind, &format!("{s}.vel *= 0.75;"));
-        Self::line(out, ind, &format!("let {v}: {FLT} = {s}.pos + {s}.vel;"));
+        Self::line(out, ind, &format!("{s}.pos = {s}.vel * 0.5;"));
+        let extra = kept.map(|k| format!(" + {k}")).unwrap_or_default();
+        Self::line(
+            out,
+            ind,
+            &format!("let {v}: {FLT} = {s}.pos + {s}.vel{extra};"),
+        );
         let act = e1.iv.2 || e2.iv.2;
-        self.declare(&v, VarKind::Float(Iv(-10.0, 10.0, act)), false);
+        self.declare(&v, VarKind::Float(Iv(-13.0, 13.0, act)), false);
     }
 
     fn tuple_let(&mut self, out: &mut String, ind: usize) {

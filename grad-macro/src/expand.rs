@@ -201,17 +201,51 @@ pub fn expand_item(args: TokenStream, item: &syn::ItemFn) -> TokenStream {
     if let Some(mut out) = other_path {
         if let Ok(a) = syn::parse2::<Args>(args) {
             let check = a.check.points.first().map(|(s, _)| *s);
+            // The differentiated rows as written (`pts: &[(f64, f64)]`), and the rest of the
+            // differentiated parameters: a `wrt` without the rows, for rows that are data.
+            let named = |id: &syn::Ident| a.wrt.as_ref().is_none_or(|w| w.contains(id));
+            let (mut rows, mut others) = (Vec::new(), Vec::new());
+            for input in &item.sig.inputs {
+                let syn::FnArg::Typed(pt) = input else {
+                    continue;
+                };
+                let syn::Pat::Ident(pi) = &*pt.pat else {
+                    continue;
+                };
+                if !named(&pi.ident) {
+                    continue;
+                }
+                if crate::rows::is_rows(&pt.ty) {
+                    rows.push(format!(
+                        "`{}: {}`",
+                        pi.ident,
+                        crate::naming::type_text(&pt.ty)
+                    ));
+                } else if crate::sig::differentiable(&pt.ty) {
+                    others.push(pi.ident.to_string());
+                }
+            }
             let what_kind = if models {
-                "models"
+                "models".to_string()
+            } else if rows.is_empty() {
+                "rows".to_string()
             } else {
-                "rows (`&[Vec<f64>]`)"
+                format!("differentiated rows ({})", rows.join(", "))
+            };
+            let hint = if !models && !others.is_empty() {
+                format!(
+                    "if the rows are data, leave them out with `wrt({})`; else ",
+                    others.join(", ")
+                )
+            } else {
+                String::new()
             };
             // Models do `hvp` themselves (or report why not).
             let hvp = if models { None } else { a.hvp };
             for (span, what) in [(hvp, "hvp"), (check, "check")] {
                 if let Some(span) = span {
                     out.extend(
-                        syn::Error::new(span, format!("`{what}` is not supported yet for functions of {what_kind}: differentiate a function of scalars and slices, or drop `{what}`"))
+                        syn::Error::new(span, format!("`{what}` is not supported yet for functions of {what_kind}: {hint}differentiate a function of scalars and slices, or drop `{what}`"))
                             .to_compile_error(),
                     );
                 }

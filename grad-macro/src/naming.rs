@@ -110,3 +110,18 @@ pub fn is_mem_fn(path: &syn::Path, name: &str) -> bool {
         _ => false,
     }
 }
+
+/// A type as a user writes it, for messages (`&[(f64, f64)]`, `Vec<f64>`), not as tokens print.
+pub fn type_text(ty: &syn::Type) -> String {
+    quote::ToTokens::to_token_stream(ty)
+        .to_string()
+        .replace(" < ", "<")
+        .replace(" >", ">")
+        .replace("& ", "&")
+        .replace("[ ", "[")
+        .replace(" ]", "]")
+        .replace("( ", "(")
+        .replace(" )", ")")
+        .replace(" ;", ";")
+        .replace(" ,", ",")
+}

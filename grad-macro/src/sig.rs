@@ -352,11 +352,7 @@ pub fn analyze(item: &ItemFn, args: &Args, errors: &Errors) -> Sig {
         ReturnType::Type(_, ty) => match float_of(ty) {
             Some(f) => Some(f),
             None => {
-                let found = quote::ToTokens::to_token_stream(ty)
-                    .to_string()
-                    .replace(" < ", "<")
-                    .replace(" >", ">")
-                    .replace("& ", "&");
+                let found = crate::naming::type_text(ty);
                 // `-> Real` of `type Real = f64;`: the macro sees names, not what they alias.
                 let alias = {
                     let mut named = Vec::new();
