@@ -582,6 +582,8 @@ struct FnGen<'a> {
     /// Floats declared by a typed `let` (`let v: FLT = ..;`): their clones are written (see
     /// `var_atom`).
     typed_lets: std::collections::HashSet<String>,
+    /// Parameters taken by reference (`x1: &f64`), shadowed by a copy (`let x1: f64 = *x1;`).
+    ref_params: std::collections::HashSet<String>,
     consts: Vec<(String, f64)>,
     helpers: Vec<Helper>,
     fresh: usize,
@@ -607,6 +609,7 @@ impl<'a> FnGen<'a> {
             base,
             frames: vec![],
             typed_lets: std::collections::HashSet::new(),
+            ref_params: std::collections::HashSet::new(),
             consts: vec![],
             helpers: vec![],
             fresh: 0,
@@ -7566,9 +7569,14 @@ impl<'a> FnGen<'a> {
             .visible()
             .into_iter()
             .filter_map(|v| match v.kind {
-                // (Not a parameter: a variant of the case moves those into a model read by a
-                // method, whose calls of helpers taking closures are not rewritten.)
-                VarKind::Float(iv) if self.typed_lets.contains(&v.name) => Some((v.name, iv)),
+                // A typed local, or a parameter (which a variant of the case moves into a model
+                // read by a method: the closure then reads a field of a differentiated `self`).
+                VarKind::Float(iv)
+                    if self.typed_lets.contains(&v.name)
+                        || (v.param && !self.ref_params.contains(&v.name)) =>
+                {
+                    Some((v.name, iv))
+                }
                 _ => None,
             })
             .filter(|(n, _)| n.chars().all(|c| c.is_alphanumeric() || c == '_'))
@@ -9314,6 +9322,7 @@ impl<'a> FnGen<'a> {
             if by_ref {
                 sig.push(format!("{n}: &{ty}"));
                 let _ = writeln!(derefs, "    let {n}: {FLT} = *{n};");
+                self.ref_params.insert(n.clone());
             } else {
                 sig.push(format!("{m}{n}: {ty}"));
             }

@@ -399,6 +399,21 @@ pub fn callers(item: &syn::ItemFn, args: &TokenStream) -> (syn::ItemFn, TokenStr
             let parsed: crate::attr::Args = syn::parse2(args.clone()).unwrap_or_default();
             parsed.wrt.is_some_and(|w| w.iter().all(|n| n != "self"))
         },
+        models: {
+            let parsed: crate::attr::Args = syn::parse2(args.clone()).unwrap_or_default();
+            parsed
+                .wrt
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|n| {
+                    item.sig.inputs.iter().any(|a| {
+                        matches!(a, syn::FnArg::Typed(pt)
+                        if matches!(&*pt.pat, syn::Pat::Ident(p) if p.ident == *n)
+                            && crate::fields::is_struct_ref(&pt.ty))
+                    })
+                })
+                .collect()
+        },
     };
     r.collect(&item.block);
     r.visit_block_mut(&mut item.block);
@@ -454,6 +469,10 @@ struct Rewrite {
     receiver: bool,
     /// Whether that `self` is data (`wrt(..)` names other parameters only).
     self_data: bool,
+    /// The differentiated models among the parameters (`m: &Model` named in `wrt`): a closure
+    /// reading one is specialized once the model's fields are parameters of their own (see
+    /// `fields`), not here.
+    models: Vec<Ident>,
 }
 
 impl Rewrite {
@@ -471,7 +490,9 @@ impl Rewrite {
                     if let Some(syn::Expr::Closure(c)) = init {
                         self.0.closures.push((p.ident.to_string(), c.clone()));
                     }
-                    let float = init.is_some_and(|e| float_form(e) || self.0.float_element(e));
+                    let float = init.is_some_and(|e| {
+                        float_form(e) || self.0.float_element(e) || self.0.float_value(e)
+                    });
                     let ty = ty.or_else(|| float.then(|| self.0.float.clone()));
                     self.0.lets.push((p.ident.clone(), ty));
                 } else {
@@ -486,6 +507,42 @@ impl Rewrite {
             fn visit_item(&mut self, _: &'a syn::Item) {}
         }
         syn::visit::Visit::visit_block(&mut Lets(self), body);
+    }
+
+    /// Whether `e` is a float by the names it reads or the type it names: a float parameter or
+    /// a `let` known to hold one, in arithmetic or under a float method (`s * k`, `a.sin()`), a
+    /// reduction to the float type (`.sum::<f64>()`), a cast to it, a function of it
+    /// (`f64::max(a, b)`).
+    fn float_value(&self, e: &syn::Expr) -> bool {
+        let float_ty = |t: &syn::Type| crate::sig::float_of(t).is_some();
+        match e {
+            syn::Expr::Path(p) => p.path.get_ident().is_some_and(|i| {
+                self.params.iter().any(|(n, t)| n == i && float_ty(t))
+                    || self
+                        .lets
+                        .iter()
+                        .rev()
+                        .find(|(n, _)| n == i)
+                        .is_some_and(|(_, t)| t.as_ref().is_some_and(float_ty))
+            }),
+            syn::Expr::Paren(p) => self.float_value(&p.expr),
+            syn::Expr::Unary(u) => self.float_value(&u.expr),
+            syn::Expr::Binary(b) => self.float_value(&b.left) || self.float_value(&b.right),
+            syn::Expr::Cast(c) => float_ty(&c.ty),
+            syn::Expr::MethodCall(m) => {
+                let reduction = (m.method == "sum" || m.method == "product")
+                    && m.turbofish.as_ref().is_some_and(|t| {
+                        matches!(t.args.first(), Some(syn::GenericArgument::Type(t)) if float_ty(t))
+                    });
+                reduction
+                    || (crate::rules::Prim::from_method(&m.method.to_string()).is_some()
+                        && self.float_value(&m.receiver))
+            }
+            syn::Expr::Call(c) => matches!(&*c.func, syn::Expr::Path(p)
+                if p.path.segments.len() == 2
+                    && (p.path.segments[0].ident == "f64" || p.path.segments[0].ident == "f32")),
+            _ => false,
+        }
     }
 
     /// Whether `e` is an element of a float sequence parameter (`w[i]`, `w[i] * 2.0`).
@@ -510,6 +567,9 @@ impl Rewrite {
             return self
                 .self_data
                 .then(|| (syn::parse_quote!(&Self), quote!(self)));
+        }
+        if self.models.iter().any(|m| m == name) {
+            return None;
         }
         let lets: Vec<&(Ident, Option<syn::Type>)> =
             self.lets.iter().filter(|(n, _)| n == name).collect();

@@ -253,3 +253,83 @@ fn closures_reading_self_as_data() {
     let v = s.power_grad(&w, &mut d);
     check("power", &|p| s.power(p), v, &d, &w);
 }
+
+/// A closure reading the fields of a differentiated model (`self` of a method, or `m` named in
+/// `wrt`): specialized where the fields are floats and slices of their own. And captures of
+/// locals without a written type, floats by what they compute (`xs[0] * 2.0`, `.sum::<f64>()`).
+#[derive(Clone, Debug, grad::Params)]
+struct Decay {
+    k: f64,
+    amp: f64,
+    shape: Vec<f64>,
+}
+
+impl Decay {
+    #[gradient]
+    fn area(&self, t1: f64) -> f64 {
+        integrate(
+            |t| self.amp * (-self.k * t).exp() + self.shape[0] * t,
+            0.0,
+            t1,
+            20,
+        )
+    }
+}
+
+#[gradient(wrt(m))]
+fn decay_area(m: &Decay, t1: f64) -> f64 {
+    let tail = m.shape[1] * 0.5;
+    integrate(|t| m.amp * (-m.k * t).exp() * tail, 0.0, t1, 12)
+}
+
+#[gradient]
+fn untyped_captures(k: f64, xs: &[f64]) -> f64 {
+    let s = xs[0] * 2.0;
+    let m = xs.iter().sum::<f64>();
+    let r = (s * k).tanh();
+    integrate(|t| (s * t).sin() + m * t * k + r, 0.0, 1.0, 10)
+}
+
+#[test]
+fn closures_reading_a_differentiated_model_and_untyped_locals() {
+    use grad::runtime::Params;
+    let d = Decay {
+        k: 0.5,
+        amp: 2.0,
+        shape: vec![0.3, -0.7],
+    };
+    let flat = d.to_flat();
+    let mut g = d.zeros_like();
+    let v = d.area_grad(1.3, &mut g);
+    check(
+        "area",
+        &|p| d.with_flat(p).area(1.3),
+        v,
+        &g.to_flat(),
+        &flat,
+    );
+    let mut g = d.zeros_like();
+    let v = decay_area_grad(&d, 0.9, &mut g);
+    check(
+        "decay_area",
+        &|p| decay_area(&d.with_flat(p), 0.9),
+        v,
+        &g.to_flat(),
+        &flat,
+    );
+    let xs = [0.5, 1.0, -0.25];
+    let mut dx = [0.0; 3];
+    let (v, [dk]) = untyped_captures_grad(0.3, &xs, &mut dx);
+    let mut p = vec![0.3];
+    p.extend_from_slice(&xs);
+    let mut gr = vec![dk];
+    gr.extend_from_slice(&dx);
+    check(
+        "untyped_captures",
+        &|p| untyped_captures(p[0], &p[1..]),
+        v,
+        &gr,
+        &p,
+    );
+    let _ = fd_all;
+}

@@ -399,10 +399,15 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
             None => true,
         }
     });
+    let mut spec_items = TokenStream::new();
     let inner_expanded = if errors.is_empty() && !inner_wrt.is_empty() {
         let modes = [args.jvp.map(|_| quote!(jvp)), hvp.map(|_| quote!(hvp))];
         let modes = modes.iter().flatten();
         let inner_args = quote!(#(#modes,)* wrt(#(#inner_wrt),*));
+        // Closures passed to helpers that read the model's fields (`integrate(|t| self.a * t,
+        // ..)`): specialized here, where those fields are floats and slices of their own.
+        let (inner, specs) = crate::closure_calls::callers(&inner, &inner_args);
+        spec_items = specs;
         Some(crate::expand::expand_item(inner_args, &inner))
     } else {
         None
@@ -449,7 +454,7 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         [root] if ok => model_fns(item, root, float, args.wrt.as_ref()),
         _ => TokenStream::new(),
     };
-    Some(quote!(#out #model_fns))
+    Some(quote!(#out #model_fns #spec_items))
 }
 
 /// `&Name` or `&path::Name<..>`: a struct passed by reference (not a float, slice, array, `Vec`

@@ -165,7 +165,7 @@ impl Lowerer<'_> {
             Expr::Closure(c) => {
                 self.errors.push_spanned(
                     c,
-                    "`#[gradient]` inlines a closure defined in the body at its calls, and cannot here (it is passed as a value, has a pattern parameter, or is called after a name it reads was assigned): call it directly, or write a separate `#[gradient]` function",
+                    "`#[gradient]` inlines a closure defined in the body at its calls, and cannot here (it is passed as a value, has a pattern parameter, or is called after a name it reads was assigned): call it directly, or write a separate `#[gradient]` function; a closure passed to a function is followed when the function is `#[gradient]` and takes it as `F: Fn(..)`, `&F`, `impl Fn(..)` or `&dyn Fn(..)`, and every name the closure reads has a type the macro can see (a parameter, a `let` with its type written or computing a float)",
                 );
                 None
             }
