@@ -489,6 +489,46 @@ impl Reborrow<'_> {
 }
 
 impl VisitMut for Reborrow<'_> {
+    // `let o = out;` (the reference moved into another name): `out` itself, under its own name,
+    // in the statements after it — the twin holds `out` in a local it writes, which a `let`
+    // would move out of.
+    fn visit_block_mut(&mut self, b: &mut syn::Block) {
+        let mut k = 0;
+        while k < b.stmts.len() {
+            let alias = match &b.stmts[k] {
+                syn::Stmt::Local(syn::Local {
+                    pat: syn::Pat::Ident(pi),
+                    init: Some(init),
+                    ..
+                }) if init.diverge.is_none()
+                    && pi.by_ref.is_none()
+                    && pi.subpat.is_none()
+                    && matches!(&*init.expr, syn::Expr::Path(p) if p.path.is_ident(self.0)) =>
+                {
+                    Some(pi.ident.clone())
+                }
+                _ => None,
+            };
+            if let Some(alias) = alias {
+                b.stmts.remove(k);
+                for st in &mut b.stmts[k..] {
+                    let rebinds = matches!(st, syn::Stmt::Local(l) if {
+                        let mut names = Vec::new();
+                        crate::lower::collect_idents(&l.pat, &mut names);
+                        names.contains(&alias)
+                    });
+                    RenamePath(&alias, self.0).visit_stmt_mut(st);
+                    if rebinds {
+                        break;
+                    }
+                }
+                continue;
+            }
+            k += 1;
+        }
+        syn::visit_mut::visit_block_mut(self, b);
+    }
+
     fn visit_stmt_mut(&mut self, s: &mut syn::Stmt) {
         if let syn::Stmt::Expr(syn::Expr::Call(c), _) = s {
             for a in &mut c.args {
@@ -901,5 +941,31 @@ fn wrappers(
             #write_value
             #rows
         }
+    }
+}
+
+/// Every path `from` (a name alone) read as `to`.
+struct RenamePath<'a>(&'a Ident, &'a Ident);
+
+impl VisitMut for RenamePath<'_> {
+    fn visit_expr_path_mut(&mut self, p: &mut syn::ExprPath) {
+        if p.qself.is_none() && p.path.is_ident(self.0) {
+            p.path = syn::Path::from(self.1.clone());
+        }
+    }
+
+    fn visit_expr_closure_mut(&mut self, c: &mut syn::ExprClosure) {
+        if !binds(c, self.0) {
+            syn::visit_mut::visit_expr_closure_mut(self, c);
+        }
+    }
+
+    fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+        m.tokens = crate::desugar::sub_slices::rename_tokens(
+            std::mem::take(&mut m.tokens),
+            &self.0.to_string(),
+            self.1,
+            &mut false,
+        );
     }
 }

@@ -461,3 +461,44 @@ fn an_array_named_in_wrt() {
         &[0.5, -1.5],
     );
 }
+
+/// A `&mut` parameter moved into another name (`let s = scratch;`) and written through it.
+#[gradient]
+fn moved_scratch(x: &[f64], scratch: &mut [f64]) -> f64 {
+    let s = scratch;
+    s[0] = x[0] * 3.0;
+    s[0] + x[1] * s[0]
+}
+
+#[gradient]
+fn moved_output(x: &[f64], out: &mut [f64]) {
+    let o = out;
+    for i in 0..o.len() {
+        o[i] = (x[i] * 2.0).tanh();
+    }
+}
+
+#[gradient]
+fn through_moved_output(x: &[f64]) -> f64 {
+    let mut h = vec![0.0; x.len()];
+    moved_output(x, &mut h);
+    h.iter().map(|v| v * v).sum::<f64>()
+}
+
+#[test]
+fn references_moved_into_other_names() {
+    let x = [0.3, -0.2];
+    let (mut sc, mut dsc, mut d) = ([0.0; 1], [0.0; 1], [0.0; 2]);
+    let v = moved_scratch_grad(&x, &mut sc, &mut d, &mut dsc);
+    assert_eq!(v.to_bits(), moved_scratch(&x, &mut [0.0]).to_bits());
+    assert_eq!(sc[0].to_bits(), (0.3f64 * 3.0).to_bits());
+    // ∂/∂x0 = 3 + 3 x1, ∂/∂x1 = 3 x0.
+    assert!((d[0] - (3.0 + 3.0 * x[1])).abs() < 1e-12 && (d[1] - 3.0 * x[0]).abs() < 1e-12);
+    let mut d = [0.0; 2];
+    let v = through_moved_output_grad(&x, &mut d);
+    assert_eq!(v.to_bits(), through_moved_output(&x).to_bits());
+    for i in 0..2 {
+        let t = (2.0 * x[i]).tanh();
+        assert!((d[i] - 4.0 * t * (1.0 - t * t)).abs() < 1e-12, "{d:?}");
+    }
+}

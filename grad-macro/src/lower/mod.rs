@@ -107,6 +107,9 @@ pub struct Lowerer<'f> {
     /// The address of the call being lowered as a statement, whose value nobody reads (see
     /// `lower_in_out_call`).
     pub stmt_call: Option<usize>,
+    /// The function's parameters' names: a buffer under one (the local copy of a `&mut` output
+    /// of a twin) is the caller's storage, which `let o = out;` names again (see `lower_let`).
+    pub param_names: std::collections::HashSet<String>,
 }
 
 /// A differentiated value put into a collection of data (`buf.push_back(x)` into a
@@ -203,6 +206,7 @@ pub fn lower(item: &syn::ItemFn, sig: &Sig, errors: &Errors) -> Option<Lowered> 
         owned_params,
         param_vals,
         stmt_call: None,
+        param_names: sig.params.iter().map(|p| p.ident.to_string()).collect(),
     };
     let items: Vec<Item> = item.block.stmts.iter().map(Item::Stmt).collect();
     let ret = l.lower_returning(&items, item.block.brace_token.span.close());
@@ -925,16 +929,17 @@ impl<'f> Lowerer<'f> {
             );
             return;
         }
-        // `let prev = s;` of a buffer: a copy, which later writes to either leave the other as
-        // it was — not a second name for the same buffer. An array is `Copy`, and the
+        // `let prev = s;` of a local buffer: a copy, which later writes to either leave the
+        // other as it was — not a second name for the same buffer. An array is `Copy`, and the
         // desugaring may have made the user's array a `Vec` (a copy of a by-value array
-        // parameter); a `Vec` the user moved is not read again, and its copy costs a pass.
+        // parameter, under a name of its own); a `Vec` the user moved is not read again, and its
+        // copy costs a pass. Under a parameter's name, the buffer is a `&mut` output's storage,
+        // which the reference moved into the new name still writes.
         if let (Some(ident), syn::Expr::Path(p)) = (&ident, crate::desugar::unparen(&init.expr)) {
-            let buffer = p
-                .path
-                .get_ident()
-                .and_then(|id| self.env.lookup(id))
-                .is_some_and(|b| matches!(b, Binding::Seq(s) if self.b.func.seq(s).buffer));
+            let buffer = p.path.get_ident().is_some_and(|id| {
+                !self.param_names.contains(&id.to_string())
+                    && matches!(self.env.lookup(id), Some(Binding::Seq(s)) if self.b.func.seq(s).buffer)
+            });
             if buffer {
                 let (src, k, sp) = (&p.path, crate::naming::fresh("k"), init.expr.span());
                 let syn::Stmt::Local(copy) = syn::parse_quote_spanned!(sp=>
