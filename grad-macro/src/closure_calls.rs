@@ -574,10 +574,24 @@ impl Rewrite {
         let lets: Vec<&(Ident, Option<syn::Type>)> =
             self.lets.iter().filter(|(n, _)| n == name).collect();
         // (Passed under the binding's own token, whose hygiene is the declaration's.)
-        let (id, ty) = match (lets.as_slice(), self.params.iter().find(|(n, _)| n == name)) {
+        let param = self.params.iter().find(|(n, _)| n == name);
+        let (id, ty) = match (lets.as_slice(), param) {
             ([], Some((id, t))) => (id.clone(), t.clone()),
             ([(id, Some(t))], None) => (id.clone(), t.clone()),
-            _ => return None,
+            // Declared more than once (a parameter shadowed later, `let a = a * 0.5;`): the one
+            // the call sees has the type all of them have.
+            (lets, first) => {
+                let mut types = lets
+                    .iter()
+                    .map(|(_, t)| t.clone())
+                    .chain(first.map(|(_, t)| Some(t.clone())));
+                let ty = types.next()??;
+                if !types.all(|t| t.as_ref() == Some(&ty)) {
+                    return None;
+                }
+                let id = first.map_or_else(|| lets[0].0.clone(), |(id, _)| id.clone());
+                (id, ty)
+            }
         };
         if crate::naming::mentions(ty.to_token_stream(), &|i| {
             self.generic_names.contains(&i.to_string())

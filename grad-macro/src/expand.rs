@@ -739,9 +739,14 @@ pub fn inherited_attributes(item: &syn::ItemFn) -> Vec<syn::Attribute> {
         .collect()
 }
 
+/// In `NAME_grad_wrt`, a differentiated model (`m: &Model`, see `fields`), whose gradient is
+/// `d_m: &mut Model`: a caller that gives a sequence there (a field that is a model itself,
+/// `f(&m.layer)`) is told so at the call.
+pub const MODEL_FLAG: u8 = 6;
+
 /// `NAME_grad_wrt`: how `NAME_grad` treats each parameter, in order: 0 a constant, 1 a
 /// differentiated scalar (a slot of the returned gradient), 2 a differentiated sequence (a `d_`
-/// buffer). Callers read it at compile time to find each argument's slot and to check that every
+/// buffer), [`MODEL_FLAG`] a model. Callers read it at compile time to find each argument's slot and to check that every
 /// argument they differentiate has a derivative (see `emit::Emitter::checked_call`).
 pub fn wrt_table(item: &syn::ItemFn, sig: &Sig) -> TokenStream {
     let vis = &item.vis;

@@ -1327,3 +1327,33 @@ fn constant_data_literal_after_an_early_return() {
         assert!((t - want).abs() < 1e-12, "n = {n}: {t} vs {want}");
     }
 }
+
+/// A reference chosen by a condition (`if c { &mut pa } else { &mut pb }`), then one of its
+/// targets declared again (`let pb = pb * 0.5 + a;`): the reference's reads and writes before
+/// that are the chosen local's (was refused by the tester's case 84, seed 45).
+#[gradient]
+fn chosen_then_shadowed(a: f64, x: f64) -> f64 {
+    let mut pa = a * 0.5;
+    let mut pb = 0.5;
+    let slot = if x > 0.0 { &mut pa } else { &mut pb };
+    *slot += x * x;
+    *slot *= 0.5;
+    let v = *slot * 0.5;
+    let pb = pb * 0.5 + a;
+    v + pa + pb
+}
+
+#[test]
+fn chosen_reference_then_a_target_shadowed() {
+    for (a, x) in [(0.7, 0.4), (0.7, -0.4), (-1.2, 1.5)] {
+        let (v, g) = chosen_then_shadowed_grad(a, x);
+        check_flat(
+            "chosen_then_shadowed",
+            &[a, x],
+            &|p| chosen_then_shadowed(p[0], p[1]),
+            v,
+            &g,
+        )
+        .unwrap();
+    }
+}

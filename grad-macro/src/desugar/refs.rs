@@ -81,10 +81,17 @@ fn chosen_ref_let(
         return None;
     };
     let b = place_of(&eb.block)?;
-    if rest
+    // Up to a `let` that declares `a` or `b` again (`let b = b * 0.5;`): after it, the names
+    // are other variables, so the reference must not be used there.
+    let cut = rest
         .iter()
-        .any(|s| super::redeclares_reading_macros(s, &[&a, &b]))
-    {
+        .position(|s| super::redeclares_reading_macros(s, &[&a, &b]))
+        .unwrap_or(rest.len());
+    let after: proc_macro2::TokenStream = rest[cut..]
+        .iter()
+        .map(quote::ToTokens::to_token_stream)
+        .collect();
+    if super::mentions(&after, name) {
         return None;
     }
     let flag = crate::naming::fresh("chosen");
@@ -95,7 +102,7 @@ fn chosen_ref_let(
         other_place: Some((&flag, &pb)),
         other: false,
     };
-    super::rewrite_rest(rest, name, &mut u, |u| !u.other)?;
+    super::rewrite_rest(&mut rest[..cut], name, &mut u, |u| !u.other)?;
     let cond = &i.cond;
     Some(vec![syn::parse_quote!(let #flag: bool = #cond;)])
 }

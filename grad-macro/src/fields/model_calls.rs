@@ -76,7 +76,12 @@ pub(super) fn model_fns(
     let Ok(file) = syn::parse2::<syn::File>(expanded.clone()) else {
         return TokenStream::new();
     };
-    if file.items.iter().any(|i| matches!(i, syn::Item::Macro(_))) {
+    // (A compile error; the functions closures passed to helpers are specialized into are
+    // macro items too.)
+    if file.items.iter().any(|i| {
+        matches!(i, syn::Item::Macro(m)
+            if m.mac.path.segments.last().is_some_and(|s| s.ident == "compile_error"))
+    }) {
         return TokenStream::new();
     }
     let Some(all_grad) = file.items.iter().find_map(|i| match i {

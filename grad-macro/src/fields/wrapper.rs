@@ -59,7 +59,7 @@ pub(super) fn wrapper(
         }
         let d = format_ident!("d_{}", id);
         if root_of(id).is_some() {
-            flags.push(0u8);
+            flags.push(crate::expand::MODEL_FLAG);
             match ty {
                 None => bufs.push(quote!(#d: &mut Self)),
                 Some(syn::Type::Reference(r)) => {

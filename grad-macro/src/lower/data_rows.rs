@@ -61,7 +61,8 @@ impl Lowerer<'_> {
                 let inner = crate::desugar::unparen(&r.expr);
                 !matches!(inner, Expr::Lit(_)) && !param(inner)
             }
-            Expr::MethodCall(_) => true,
+            // (A float method's result is a float taken by value: `C.asinh()` of a constant.)
+            Expr::MethodCall(m) => crate::rules::Prim::from_method(&m.method.to_string()).is_none(),
             e @ Expr::Path(p) => {
                 !param(e)
                     && p.path.get_ident().is_some_and(|i| {
