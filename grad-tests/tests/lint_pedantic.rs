@@ -2382,3 +2382,42 @@ fn copies_matrices_options_layers_run() {
     assert!((stacked_l2_grad(&net, &mut g) - 5.5).abs() < 1e-12);
     assert_eq!(g.layers[0].w, [2.0, 4.0]);
 }
+
+/// A closure passed to a helper reading the fields of a differentiated model (`self.rate`),
+/// an untyped local that computes a float, and a moved `&mut` output.
+#[derive(Clone, grad::Params)]
+struct Decaying {
+    rate: f64,
+    amp: f64,
+}
+
+impl Decaying {
+    #[gradient]
+    fn area(&self, until: f64) -> f64 {
+        let half = until * 0.5;
+        midpoint(|t| self.amp * (-self.rate * t).exp() + half, 0.0, until, 8)
+    }
+}
+
+#[gradient]
+fn scaled_into(x: &[f64], out: &mut [f64]) {
+    let target = out;
+    for (o, v) in target.iter_mut().zip(x) {
+        *o = v * 2.0;
+    }
+}
+
+#[test]
+fn model_closures_and_moved_outputs_run() {
+    let d = Decaying {
+        rate: 0.5,
+        amp: 2.0,
+    };
+    let mut g = grad::runtime::Params::zeros_like(&d);
+    let value = d.area_grad(1.0, &mut g);
+    assert_eq!(value.to_bits(), d.area(1.0).to_bits());
+    assert!(g.rate.is_finite() && g.amp.is_finite());
+    let mut out = [0.0; 2];
+    scaled_into(&[1.0, 2.0], &mut out);
+    assert!((out[1] - 4.0).abs() < 1e-12);
+}
