@@ -4389,14 +4389,28 @@ impl<'a> FnGen<'a> {
             &format!("let mut {h}: Vec<{FLT}> = vec![0.5; {xs}.len() + 1];"),
         );
         Self::line(out, ind, &format!("{h}[1..].copy_from_slice(&{xs});"));
-        if self.rng.chance(0.5) {
-            Self::line(
+        match self.rng.below(3) {
+            0 => Self::line(
                 out,
                 ind,
                 &format!("for l in {h}.iter_mut().skip(1).step_by(2) {{ *l *= 0.5; }}"),
-            );
-        } else {
-            Self::line(out, ind, &format!("{h}[..1].copy_from_slice(&{xs}[..1]);"));
+            ),
+            1 => Self::line(out, ind, &format!("{h}[..1].copy_from_slice(&{xs}[..1]);")),
+            // A whole local array filled from a part that starts at 0 (`&xs[..1]`, `&xs[..]`
+            // of a one-element part).
+            _ => {
+                let (a, src) = (
+                    self.fresh("ar"),
+                    if self.rng.chance(0.5) {
+                        format!("&{xs}[..1]")
+                    } else {
+                        format!("&{xs}[0..1]")
+                    },
+                );
+                Self::line(out, ind, &format!("let mut {a} = [0.0; 1];"));
+                Self::line(out, ind, &format!("{a}.copy_from_slice({src});"));
+                Self::line(out, ind, &format!("{h}[0] = {a}[0] * 0.5;"));
+            }
         }
         Self::line(
             out,

@@ -50,10 +50,8 @@ fn previous_state(x0: f64, v0: f64, k: f64) -> f64 {
 fn leapfrog(u0: &[f64], c: f64) -> f64 {
     let mut u = [0.0; 4];
     let mut old = [0.0; 4];
-    for i in 0..4 {
-        u[i] = u0[i];
-        old[i] = u0[i];
-    }
+    u.copy_from_slice(&u0[..4]);
+    old.copy_from_slice(&u0[..4]);
     for _ in 0..3 {
         let cur = u;
         for i in 1..3 {

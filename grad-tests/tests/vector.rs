@@ -485,6 +485,7 @@ fn planar(a: f64, s: f64) -> [[f64; 2]; 2] {
 
 /// Squared reprojection residuals of points rotated by `ang` (both differentiated).
 #[gradient]
+#[allow(clippy::needless_range_loop)]
 fn reprojection(ang: &[f64], pts: &[f64]) -> f64 {
     let r = rotation(ang[0], ang[1]);
     let mut s = 0.0;

@@ -504,6 +504,28 @@ pub fn buffer_method(m: &syn::ExprMethodCall) -> Option<syn::Stmt> {
                 syn::Expr::Reference(r) if r.mutability.is_none() => &*r.expr,
                 other => other,
             };
+            // A part `y[c..d]` (either bound left out): `y[c + K]`.
+            if let syn::Expr::Index(ix) = super::unparen(src) {
+                if let syn::Expr::Range(r) = &*ix.index {
+                    if matches!(r.limits, syn::RangeLimits::HalfOpen(_)) {
+                        let (y, c): (&syn::Expr, syn::Expr) = (
+                            &ix.expr,
+                            match &r.start {
+                                Some(c) => syn::parse_quote!((#c)),
+                                None => syn::parse_quote!(0),
+                            },
+                        );
+                        let len: syn::Expr = match &r.end {
+                            Some(d) => syn::parse_quote!((#d) - #c),
+                            None => syn::parse_quote!(#y.len() - #c),
+                        };
+                        return Some(syn::parse_quote!({
+                            ::core::assert!(#a.len() == #len, "source slice length does not match destination slice length");
+                            for #k in 0..#a.len() { #a[#k] = #y[#c + #k]; }
+                        }));
+                    }
+                }
+            }
             Some(syn::parse_quote!(for #k in 0..#a.len() { #a[#k] = (#src)[#k]; }))
         }
         ("fill", 1) => {
