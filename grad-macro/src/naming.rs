@@ -125,3 +125,28 @@ pub fn type_text(ty: &syn::Type) -> String {
         .replace(" ;", ";")
         .replace(" ,", ",")
 }
+
+/// An expression as a user writes it, shortened, to name it in a message (`xs.chunks(2).next()`).
+pub fn snippet(e: &impl quote::ToTokens) -> String {
+    let text = e
+        .to_token_stream()
+        .to_string()
+        .replace(" . ", ".")
+        .replace(" (", "(")
+        .replace("( ", "(")
+        .replace(" )", ")")
+        .replace(" [", "[")
+        .replace("[ ", "[")
+        .replace(" ]", "]")
+        .replace(" ,", ",")
+        .replace("& ", "&")
+        .replace(" :: ", "::")
+        .replace(" ;", ";");
+    const MAX: usize = 60;
+    if text.chars().count() > MAX {
+        let cut: String = text.chars().take(MAX).collect();
+        format!("{cut}…")
+    } else {
+        text
+    }
+}

@@ -232,7 +232,7 @@ impl Lowerer<'_> {
             let msg = if structs.0 {
                 "`#[gradient]` follows a struct of differentiated floats held in a local (`let p = P { x: c[0], y: c[1] };`, read by field), not one made here for a collection or passed on: index the floats where they are used (`c[2 * i]`, `c[2 * i + 1]`), or hold each struct in a local"
             } else {
-                "`#[gradient]` cannot follow a differentiated slice through this expression, so its derivative would be lost: read its elements directly (`xs[i]`, with the offset added to the index instead of a sub-slice)"
+                &format!("`#[gradient]` cannot follow a differentiated slice through `{}`, so its derivative would be lost: read its elements directly (`xs[i]`, with the offset added to the index instead of a sub-slice)", crate::naming::snippet(e))
             };
             self.errors.push_spanned(e, msg);
             return None;
