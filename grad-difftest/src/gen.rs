@@ -6036,8 +6036,12 @@ impl<'a> FnGen<'a> {
                 e
             };
             let o = self.fresh("po");
-            // Also as `std::mem::replace`, which the macro reads as the two statements.
-            if self.on("stmt:mem_replace") && self.rng.chance(0.5) {
+            // Also as `std::mem::replace`, which the macro reads as the two statements (not
+            // with a new value that reads the name: `&mut p` borrows it for the call).
+            let reads_p =
+                e.s.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .any(|w| w == p);
+            if self.on("stmt:mem_replace") && !reads_p && self.rng.chance(0.5) {
                 Self::line(
                     out,
                     ind + 1,
