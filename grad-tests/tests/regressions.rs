@@ -1357,3 +1357,35 @@ fn chosen_reference_then_a_target_shadowed() {
         .unwrap();
     }
 }
+
+/// The `Ordering` of a constant's value and a differentiated one matched (`C.abs().total_cmp(&(x
+/// + y[0]))`, `C` a module constant): was refused (tester, seed 88001).
+const LIMIT: f64 = -0.4;
+
+#[gradient]
+fn ordering_with_a_constant(ys: &[f64], x: f64) -> f64 {
+    let twice = x * 2.0;
+    match (LIMIT.abs()).total_cmp(&(x + ys[0])) {
+        std::cmp::Ordering::Less => twice * ys[1],
+        std::cmp::Ordering::Greater => x.sin() + ys[0],
+        std::cmp::Ordering::Equal => 0.0,
+    }
+}
+
+#[test]
+fn ordering_of_a_constant_and_a_differentiated_value() {
+    for (ys, x) in [([0.3, 1.5], 0.6), ([-0.9, 2.0], 0.1)] {
+        let mut d = [0.0; 2];
+        let (v, [dx]) = ordering_with_a_constant_grad(&ys, x, &mut d);
+        let mut g = d.to_vec();
+        g.push(dx);
+        check_flat(
+            "ordering_with_a_constant",
+            &[ys[0], ys[1], x],
+            &|p| ordering_with_a_constant(&p[..2], p[2]),
+            v,
+            &g,
+        )
+        .unwrap();
+    }
+}

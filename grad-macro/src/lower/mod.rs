@@ -1286,10 +1286,19 @@ impl<'f> Lowerer<'f> {
     /// arithmetic), then compared as written, an `Ordering` that carries no derivative.
     fn lower_ordering(&mut self, e: &syn::Expr) -> Option<ValId> {
         let (a, method, b) = ordering_parts(e)?;
-        let (Value::Float(a), Value::Float(b)) = (self.lower_expr(a)?, self.lower_expr(b)?) else {
-            return None;
-        };
         let span = e.span();
+        // A side of data (`C.abs()` of a module's constant, which lowering carries along as
+        // written) is a float constant of the comparison.
+        let float = |l: &mut Self, v: Value| match v {
+            Value::Float(o) => Some(o),
+            v @ Value::Other { .. } => l.to_float(v, span),
+            _ => None,
+        };
+        let (va, vb) = (self.lower_expr(a)?, self.lower_expr(b)?);
+        if !matches!(va, Value::Float(_)) && !matches!(vb, Value::Float(_)) {
+            return None;
+        }
+        let (a, b) = (float(self, va)?, float(self, vb)?);
         let (ta, tb) = (self.operand_tokens(a, span), self.operand_tokens(b, span));
         let uses = [a, b].iter().filter_map(|o| o.val()).collect();
         // By the float type's path: a constant operand is an untyped literal by now.
