@@ -1389,3 +1389,38 @@ fn ordering_of_a_constant_and_a_differentiated_value() {
         .unwrap();
     }
 }
+
+/// A list of pieces (`Vec<&[f64]>` of `chunks_exact`) of a parameter whose name a later `for`
+/// declares again (`for xs in 0..n`): was refused (tester, seed 88001, case 23).
+#[gradient]
+fn pieces_then_name_reused(xs: &[f64], x0: f64) -> f64 {
+    let pts: Vec<&[f64]> = xs.chunks_exact(2).collect();
+    let mut v: f64 = 0.0;
+    for w in pts.windows(2) {
+        v += w[0][0] * w[1][1];
+    }
+    let weights = [1.0, 2.0];
+    for xs in 0..weights.len() {
+        v += weights[xs] * 0.5;
+    }
+    v * x0
+}
+
+#[test]
+fn pieces_of_a_parameter_whose_name_is_reused() {
+    let (xs, x0) = ([1.0, -2.0, 3.0, 0.5, 0.25, 2.0], 0.7);
+    let mut d = [0.0; 6];
+    let (v, [dx]) = pieces_then_name_reused_grad(&xs, x0, &mut d);
+    let mut g = d.to_vec();
+    g.push(dx);
+    let mut p = xs.to_vec();
+    p.push(x0);
+    check_flat(
+        "pieces_then_name_reused",
+        &p,
+        &|p| pieces_then_name_reused(&p[..6], p[6]),
+        v,
+        &g,
+    )
+    .unwrap();
+}

@@ -154,6 +154,15 @@ fn piece_list_lets(b: &mut syn::Block) {
         }
         Names(&mut read).visit_expr(&list.seq);
         Names(&mut read).visit_expr(&list.k);
+        // A later declaration of the sequence's or the size's name (`for xs in 0..n`) is
+        // another variable: renamed, so that what the rewrite puts there means the one here.
+        let seq_names = crate::desugar::sub_slices::names_in(&{
+            let (seq, size) = (&list.seq, &list.k);
+            quote::quote!(#seq #size)
+        });
+        for n in &seq_names {
+            crate::desugar::sub_slices::unshadow(&mut b.stmts[k + 1..], n);
+        }
         read.insert(name.to_string());
         let rest = &b.stmts[k + 1..];
         if rest.iter().any(|s| touches(s, &read)) {
