@@ -2097,7 +2097,13 @@ impl Emitter<'_> {
                     outs.push(self.name(e.val));
                     tys.push(self.type_of(e.val));
                     let own = self.name(e.val).into_token_stream();
-                    let placeholder = self.placeholder(e.val);
+                    // (The branch that defines it first: the function's body may not hold this
+                    // `if`, as a derivation builds its own.)
+                    let defining = if e.from_then { then } else { els };
+                    let placeholder = match constant_opaque(defining, e.val) {
+                        Some(expr) if self.func.info(e.val).kind == Kind::Other => quote!((#expr)),
+                        _ => self.placeholder(e.val),
+                    };
                     if e.from_then {
                         then_vals.push(own);
                         else_vals.push(placeholder);

@@ -1424,3 +1424,56 @@ fn pieces_of_a_parameter_whose_name_is_reused() {
     )
     .unwrap();
 }
+
+/// A struct local of the user's (no `Default`) made in a loop after a `return` that may leave
+/// it, in a function of rows: the branch that returns needs a stand-in for the struct, made
+/// again from its constants (was `Default::default()`, E0277 in the expansion; tester seed 43).
+struct RowScorer {
+    w: [f64; 2],
+    k: f64,
+}
+
+impl RowScorer {
+    #[gradient(wrt(x, ys))]
+    fn score(&self, x: f64, ys: &[f64]) -> f64 {
+        self.k * (x * self.w[0]).tanh() + self.w[1] * ys[0].tanh()
+    }
+}
+
+#[gradient(jvp)]
+fn scored_rows(xs: &[f64], ys: &[f64], ws: &[&[f64]]) -> f64 {
+    let mut acc = 0.5;
+    for &e in xs.iter().skip(1) {
+        if e > 10.0 {
+            return xs[0].max(0.3);
+        }
+        let s = RowScorer {
+            w: [0.75, -0.5],
+            k: 1.25,
+        };
+        let v = s.score(ws[ws.len() - 1][0] * e, ys);
+        acc += acc / 1.1 + v;
+    }
+    acc + xs[0]
+}
+
+#[test]
+fn struct_local_after_a_return_in_a_loop() {
+    let (xs, ys) = ([0.3, 0.8, -0.4], [0.5, 0.1]);
+    let rows: [&[f64]; 2] = [&[0.2, 0.1], &[0.6, -0.3]];
+    let (mut dx, mut dy) = ([0.0; 3], [0.0; 2]);
+    let (mut dw0, mut dw1) = ([0.0; 2], [0.0; 2]);
+    let mut dw: [&mut [f64]; 2] = [&mut dw0, &mut dw1];
+    let v = scored_rows_grad(&xs, &ys, &rows, &mut dx, &mut dy, &mut dw);
+    assert_eq!(v.to_bits(), scored_rows(&xs, &ys, &rows).to_bits());
+    let f = |p: &[f64]| {
+        let (r0, r1) = ([p[5], p[6]], [p[7], p[8]]);
+        let rows: [&[f64]; 2] = [&r0, &r1];
+        scored_rows(&p[..3], &p[3..5], &rows)
+    };
+    let p = [0.3, 0.8, -0.4, 0.5, 0.1, 0.2, 0.1, 0.6, -0.3];
+    let mut g = dx.to_vec();
+    g.extend_from_slice(&dy);
+    g.extend(dw0.iter().chain(&dw1));
+    check_flat("scored_rows", &p, &f, v, &g).unwrap();
+}
