@@ -1393,6 +1393,7 @@ fn ordering_of_a_constant_and_a_differentiated_value() {
 /// A list of pieces (`Vec<&[f64]>` of `chunks_exact`) of a parameter whose name a later `for`
 /// declares again (`for xs in 0..n`): was refused (tester, seed 88001, case 23).
 #[gradient]
+#[allow(clippy::needless_range_loop)]
 fn pieces_then_name_reused(xs: &[f64], x0: f64) -> f64 {
     let pts: Vec<&[f64]> = xs.chunks_exact(2).collect();
     let mut v: f64 = 0.0;
