@@ -2282,6 +2282,11 @@ impl<'a> FnGen<'a> {
         self.declare(&a, VarKind::Float(Iv(-2.0, 2.0, act)), false);
         self.declare(&b, VarKind::Float(Iv(-1.0, 1.0, act)), false);
         self.declare(&r, VarKind::Float(Iv(-1.0, 1.0, act)), false);
+        // A target declared again after the reference's last use (another variable).
+        if self.on("stmt:chosen_ref_shadowed") && self.rng.chance(0.3) {
+            Self::line(out, ind, &format!("let {b} = {b} * 0.5 + {r};"));
+            self.declare(&b, VarKind::Float(Iv(-1.5, 1.5, act)), false);
+        }
     }
 
     /// A closure or a nested `fn` of a two-float array returning one, applied twice (the second
@@ -3552,7 +3557,18 @@ impl<'a> FnGen<'a> {
                     ind,
                     &format!("{n} += {pts}.len() as {FLT} * 0.1 + {pts}.iter().map(|{r}| {r}[0]).sum::<{FLT}>();"),
                 );
-                6.0 * m * m + 6.0 * m + 1.0
+                // The slice's name declared again afterwards (another variable, an index).
+                if self.on("stmt:pieces_name_reused")
+                    && self.may_shadow(&xs)
+                    && self.rng.chance(0.3)
+                {
+                    Self::line(
+                        out,
+                        ind,
+                        &format!("for {xs} in 0..2 {{ {n} += {xs} as {FLT} * 0.1; }}"),
+                    );
+                }
+                6.0 * m * m + 6.0 * m + 1.3
             }
             23 => {
                 Self::line(out, ind, &format!("let {r} = 0..{xs}.len() / 2;"));
@@ -4020,6 +4036,16 @@ impl<'a> FnGen<'a> {
                 if swap && !inside {
                     Self::line(out, ind, &format!("{mt}.swap(0, 1);"));
                 }
+                // A row copied before the matrix is written (`let r = m[1];`, an array is
+                // `Copy`).
+                let kept = match self.rng.below(3) {
+                    0 if self.on("stmt:matrix_row_copy") => {
+                        let rw = self.fresh("rw");
+                        Self::line(out, ind, &format!("let {rw} = {mt}[1];"));
+                        Some(format!("{rw}[1] * 0.25"))
+                    }
+                    _ => None,
+                };
                 Self::line(out, ind, "for _ in 0..2 {");
                 if inside {
                     Self::line(out, ind + 1, &format!("{mt}.swap(1, 0);"));
@@ -4030,12 +4056,13 @@ impl<'a> FnGen<'a> {
                     &format!("{mt} = [[{mt}[0][0] * 0.5 + {mt}[1][0] * 0.25, {mt}[0][1]], [{mt}[1][0] * 0.5, {mt}[1][1] * 0.5 + {mt}[0][0] * 0.25]];"),
                 );
                 Self::line(out, ind, "}");
+                let extra = kept.map(|k| format!(" + {k}")).unwrap_or_default();
                 Self::line(
                     out,
                     ind,
-                    &format!("let {n}: {FLT} = {mt}[0][0] + {mt}[1][1] * 0.5 + {mt}[0][1];"),
+                    &format!("let {n}: {FLT} = {mt}[0][0] + {mt}[1][1] * 0.5 + {mt}[0][1]{extra};"),
                 );
-                self.declare(&n, VarKind::Float(Iv(-6.0, 6.0, e.iv.2)), false);
+                self.declare(&n, VarKind::Float(Iv(-7.0, 7.0, e.iv.2)), false);
             }
         }
     }
@@ -4430,14 +4457,43 @@ impl<'a> FnGen<'a> {
         let (a, aiv) = self.rng.pick(&fs).clone();
         let (b, biv) = self.rng.pick(&fs).clone();
         let (m, n) = (self.fresh("mx"), self.fresh("v"));
-        Self::line(out, ind, &format!("let {m} = [[{a}, {b}], [{b}, {a}]];"));
+        let u = aiv.union(biv);
+        // Sometimes taken whole by a `move` closure (a copy), or a row copied, and then the
+        // matrix written: each copy keeps what it held.
+        let (moved, kept) = match self.rng.below(4) {
+            0 if self.on("stmt:matrix_copies") => {
+                let g = self.fresh("gm");
+                (
+                    Some(format!("let {g} = move |i: usize| {m}[i][1 - i] * 0.5;")),
+                    format!(" + {g}(1)"),
+                )
+            }
+            1 if self.on("stmt:matrix_copies") => {
+                let r = self.fresh("rw");
+                (
+                    Some(format!("let {r} = {m}[0];")),
+                    format!(" + {r}[1] * 0.5"),
+                )
+            }
+            _ => (None, String::new()),
+        };
+        let mutability = if moved.is_some() { "mut " } else { "" };
         Self::line(
             out,
             ind,
-            &format!("let {n}: {FLT} = {m}[0][0] * {m}[1][1] - {m}[0][1] * {m}[1][0] * 0.5;"),
+            &format!("let {mutability}{m} = [[{a}, {b}], [{b}, {a}]];"),
         );
-        let u = aiv.union(biv);
-        self.declare(&n, VarKind::Float(u.mul(u).add(u.mul(u))), false);
+        if let Some(l) = moved {
+            Self::line(out, ind, &l);
+            Self::line(out, ind, &format!("{m}[1][0] = {m}[0][0] * 0.5;"));
+        }
+        Self::line(
+            out,
+            ind,
+            &format!("let {n}: {FLT} = {m}[0][0] * {m}[1][1] - {m}[0][1] * {m}[1][0] * 0.5{kept};"),
+        );
+        let w = u.add(u.mul(Iv::pt(0.5)));
+        self.declare(&n, VarKind::Float(u.mul(u).add(u.mul(u)).add(w)), false);
     }
 
     /// `let b = match .. { .. => return e, .. };`: an arm of a `match` whose value is bound
@@ -6451,6 +6507,23 @@ impl<'a> FnGen<'a> {
         if form == 6 && (!self.on("rows:row_iter") || (!wiv.2 && !self.on("rows:row_iter_data"))) {
             return;
         }
+        if let (false, Some(wd), true) = (field, width, self.on("rows:collect_arrays")) {
+            if wd >= 2 && !slices && self.rng.chance(0.15) {
+                // The rows copied into a local `Vec<[T; 2]>` by a closure, then read by index.
+                let pts = self.fresh("pts");
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {pts}: Vec<[{FLT}; 2]> = {w}.iter().map(|{row}| [{row}[0], {row}[1] * 0.5]).collect();"),
+                );
+                Self::line(
+                    out,
+                    ind,
+                    &format!("{acc} += {FLT}::tanh({pts}[0][0] * {e}) + {pts}[{pts}.len() - 1][1] * 0.25;"),
+                );
+                return;
+            }
+        }
         if !field && self.on("rows:windows") && self.rng.chance(0.2) {
             // Consecutive rows (`windows(2)`, in a loop or a reduction), read by index.
             if self.rng.chance(0.5) {
@@ -7295,6 +7368,12 @@ impl<'a> FnGen<'a> {
         } else {
             format!("s: &[{FLT}], ")
         };
+        // The output moved into another name first (`let o = out;`), written through that.
+        let body = if self.on("stmt:out_moved") && self.rng.chance(0.2) {
+            format!("let o = out;\n    {}", rename_word(&body, "out", "o"))
+        } else {
+            body
+        };
         let _ = writeln!(
             self.items,
             "{ann}fn {name}({slice_param}a: {FLT}, out: &mut [{FLT}]) {{\n    {body}\n}}"
@@ -7603,6 +7682,14 @@ impl<'a> FnGen<'a> {
             return;
         }
         let (cap, civ) = self.rng.pick(&caps).clone();
+        // Sometimes through a local without a written type that computes a float from it.
+        let (cap, civ) = if self.on("stmt:closure_untyped_capture") && self.rng.chance(0.3) {
+            let u = self.fresh("uc");
+            Self::line(out, ind, &format!("let {u} = {cap} * 0.5;"));
+            (u, Iv(civ.0 * 0.5, civ.1 * 0.5, civ.2))
+        } else {
+            (cap, civ)
+        };
         let (sig, call_f) = match self.rng.below(3) {
             0 => (
                 format!("<CF: Fn({FLT}) -> {FLT}>(f: CF, a: {FLT}, n: usize)"),
@@ -7717,14 +7804,20 @@ impl<'a> FnGen<'a> {
         let plain = !xiv.2 && self.rng.chance(0.3);
         let a = self.out_call_scale(plain);
         let ann = if plain { "" } else { "#[gradient]\n" };
+        // The buffer sometimes moved into another name first (`let w = buf;`).
+        let (moved, w) = if self.on("stmt:out_moved") && self.rng.chance(0.2) {
+            ("let w = buf;\n    ", "w")
+        } else {
+            ("", "buf")
+        };
         let _ = writeln!(
             self.items,
             "{ann}fn {name}(s: &[{FLT}], a: {FLT}, acc: &mut {FLT}, buf: &mut [{FLT}]) -> {FLT} {{
-    *acc = *acc * 0.5 + a * s[0] * 0.5;
-    for i in 0..buf.len() {{
-        buf[i] = (buf[i] * 0.5 + a).tanh();
+    {moved}*acc = *acc * 0.5 + a * s[0] * 0.5;
+    for i in 0..{w}.len() {{
+        {w}[i] = ({w}[i] * 0.5 + a).tanh();
     }}
-    *acc * 0.25 + buf[0] * a
+    *acc * 0.25 + {w}[0] * a
 }}"
         );
         let init = |g: &mut Self| g.output_init(plain);
@@ -10152,6 +10245,23 @@ fn fmt_float(v: f64) -> String {
 }
 
 /// `s` as an operand of a binary operator or a method receiver.
+/// `text` with the identifier `from` (a whole word) read as `to`.
+fn rename_word(text: &str, from: &str, to: &str) -> String {
+    let mut out = String::new();
+    let mut word = String::new();
+    for c in text.chars().chain(std::iter::once(' ')) {
+        if c.is_alphanumeric() || c == '_' {
+            word.push(c);
+            continue;
+        }
+        out.push_str(if word == from { to } else { &word });
+        word.clear();
+        out.push(c);
+    }
+    out.pop();
+    out
+}
+
 fn paren(s: &str) -> String {
     let simple = s
         .chars()
