@@ -490,9 +490,7 @@ impl Rewrite {
                     if let Some(syn::Expr::Closure(c)) = init {
                         self.0.closures.push((p.ident.to_string(), c.clone()));
                     }
-                    let float = init.is_some_and(|e| {
-                        float_form(e) || self.0.float_element(e) || self.0.float_value(e)
-                    });
+                    let float = init.is_some_and(|e| self.0.float_value(e));
                     let ty = ty.or_else(|| float.then(|| self.0.float.clone()));
                     self.0.lets.push((p.ident.clone(), ty));
                 } else {
@@ -509,13 +507,14 @@ impl Rewrite {
         syn::visit::Visit::visit_block(&mut Lets(self), body);
     }
 
-    /// Whether `e` is a float by the names it reads or the type it names: a float parameter or
-    /// a `let` known to hold one, in arithmetic or under a float method (`s * k`, `a.sin()`), a
-    /// reduction to the float type (`.sum::<f64>()`), a cast to it, a function of it
-    /// (`f64::max(a, b)`).
+    /// Whether `e` is a float by its form or the names it reads: a float literal, a float
+    /// parameter or a `let` known to hold one, an element of a float sequence parameter (`w[i]`),
+    /// in arithmetic or under a float method (`s * k`, `a.sin()`), a reduction to the float type
+    /// (`.sum::<f64>()`), a cast to it, a function of it (`f64::max(a, b)`).
     fn float_value(&self, e: &syn::Expr) -> bool {
         let float_ty = |t: &syn::Type| crate::sig::float_of(t).is_some();
         match e {
+            syn::Expr::Lit(l) => matches!(l.lit, syn::Lit::Float(_)),
             syn::Expr::Path(p) => p.path.get_ident().is_some_and(|i| {
                 self.params.iter().any(|(n, t)| n == i && float_ty(t))
                     || self
@@ -525,6 +524,9 @@ impl Rewrite {
                         .find(|(n, _)| n == i)
                         .is_some_and(|(_, t)| t.as_ref().is_some_and(float_ty))
             }),
+            syn::Expr::Index(ix) => matches!(&*ix.expr, syn::Expr::Path(p)
+                if p.path.get_ident().is_some_and(|i| self.params.iter().any(|(n, t)| n == i
+                    && crate::sig::seq_of(t).is_some()))),
             syn::Expr::Paren(p) => self.float_value(&p.expr),
             syn::Expr::Unary(u) => self.float_value(&u.expr),
             syn::Expr::Binary(b) => self.float_value(&b.left) || self.float_value(&b.right),
@@ -541,19 +543,6 @@ impl Rewrite {
             syn::Expr::Call(c) => matches!(&*c.func, syn::Expr::Path(p)
                 if p.path.segments.len() == 2
                     && (p.path.segments[0].ident == "f64" || p.path.segments[0].ident == "f32")),
-            _ => false,
-        }
-    }
-
-    /// Whether `e` is an element of a float sequence parameter (`w[i]`, `w[i] * 2.0`).
-    fn float_element(&self, e: &syn::Expr) -> bool {
-        match e {
-            syn::Expr::Index(ix) => matches!(&*ix.expr, syn::Expr::Path(p)
-                if p.path.get_ident().is_some_and(|i| self.params.iter().any(|(n, t)| n == i
-                    && crate::sig::seq_of(t).is_some()))),
-            syn::Expr::Paren(p) => self.float_element(&p.expr),
-            syn::Expr::Unary(u) => self.float_element(&u.expr),
-            syn::Expr::Binary(b) => self.float_element(&b.left) || self.float_element(&b.right),
             _ => false,
         }
     }
@@ -717,19 +706,6 @@ impl VisitMut for Rewrite {
         }
     }
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
-}
-
-/// Whether `e` is a float by its form (a float literal, arithmetic with one, a float method).
-fn float_form(e: &syn::Expr) -> bool {
-    match e {
-        syn::Expr::Lit(l) => matches!(l.lit, syn::Lit::Float(_)),
-        syn::Expr::Paren(p) => float_form(&p.expr),
-        syn::Expr::Unary(u) => float_form(&u.expr),
-        syn::Expr::Binary(b) => float_form(&b.left) || float_form(&b.right),
-        syn::Expr::MethodCall(m) => crate::rules::Prim::from_method(&m.method.to_string())
-            .is_some_and(|_| float_form(&m.receiver)),
-        _ => false,
-    }
 }
 
 /// `let f = |..| ..;` statements whose closure nothing names any more (each call of a helper

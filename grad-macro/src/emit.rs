@@ -2097,13 +2097,8 @@ impl Emitter<'_> {
                     outs.push(self.name(e.val));
                     tys.push(self.type_of(e.val));
                     let own = self.name(e.val).into_token_stream();
-                    // (The branch that defines it first: the function's body may not hold this
-                    // `if`, as a derivation builds its own.)
                     let defining = if e.from_then { then } else { els };
-                    let placeholder = match constant_opaque(defining, e.val) {
-                        Some(expr) if self.func.info(e.val).kind == Kind::Other => quote!((#expr)),
-                        _ => self.placeholder(e.val),
-                    };
+                    let placeholder = self.placeholder(e.val, defining);
                     if e.from_then {
                         then_vals.push(own);
                         else_vals.push(placeholder);
@@ -2161,18 +2156,22 @@ impl Emitter<'_> {
         }
     }
 
-    /// A value for the branch that does not define an exported value; it is never read.
-    fn placeholder(&self, v: ValId) -> TokenStream {
+    /// A value for the branch that does not define an exported value (`defining` does); it is
+    /// never read.
+    fn placeholder(&self, v: ValId, defining: &Block) -> TokenStream {
         match self.func.info(v).kind {
             Kind::Float => float_literal(0.0, self.func.float_ty),
             Kind::Bool => quote!(false),
             Kind::Int => quote!(0),
             // Data made of constants alone (`Term { k: 2.0 }`): made again, as the user's type
-            // need not implement `Default`.
-            Kind::Other => match constant_opaque(&self.func.body, v) {
-                Some(expr) => quote!((#expr)),
-                None => quote!(::core::default::Default::default()),
-            },
+            // need not implement `Default` (found in the defining branch: the function's body
+            // may not hold this `if`, as a derivation builds its own).
+            Kind::Other => {
+                match constant_opaque(defining, v).or_else(|| constant_opaque(&self.func.body, v)) {
+                    Some(expr) => quote!((#expr)),
+                    None => quote!(::core::default::Default::default()),
+                }
+            }
         }
     }
 

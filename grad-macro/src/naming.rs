@@ -111,38 +111,33 @@ pub fn is_mem_fn(path: &syn::Path, name: &str) -> bool {
     }
 }
 
-/// A type as a user writes it, for messages (`&[(f64, f64)]`, `Vec<f64>`), not as tokens print.
-pub fn type_text(ty: &syn::Type) -> String {
-    quote::ToTokens::to_token_stream(ty)
-        .to_string()
+/// Tokens as a user writes them (`&[(f64, f64)]`, `xs.chunks(2)`), not as they print.
+fn compact(ts: proc_macro2::TokenStream) -> String {
+    ts.to_string()
+        .replace(" . ", ".")
         .replace(" < ", "<")
         .replace(" >", ">")
         .replace("& ", "&")
-        .replace("[ ", "[")
-        .replace(" ]", "]")
-        .replace("( ", "(")
-        .replace(" )", ")")
-        .replace(" ;", ";")
-        .replace(" ,", ",")
-}
-
-/// An expression as a user writes it, shortened, to name it in a message (`xs.chunks(2).next()`).
-pub fn snippet(e: &impl quote::ToTokens) -> String {
-    let text = e
-        .to_token_stream()
-        .to_string()
-        .replace(" . ", ".")
         .replace(" (", "(")
         .replace("( ", "(")
         .replace(" )", ")")
         .replace(" [", "[")
         .replace("[ ", "[")
         .replace(" ]", "]")
+        .replace(" ;", ";")
         .replace(" ,", ",")
-        .replace("& ", "&")
         .replace(" :: ", "::")
-        .replace(" ;", ";");
+}
+
+/// A type as a user writes it, for messages (`&[(f64, f64)]`, `Vec<f64>`).
+pub fn type_text(ty: &syn::Type) -> String {
+    compact(quote::ToTokens::to_token_stream(ty))
+}
+
+/// An expression as a user writes it, shortened, to name it in a message (`xs.chunks(2).next()`).
+pub fn snippet(e: &impl quote::ToTokens) -> String {
     const MAX: usize = 60;
+    let text = compact(e.to_token_stream());
     if text.chars().count() > MAX {
         let cut: String = text.chars().take(MAX).collect();
         format!("{cut}…")

@@ -517,7 +517,7 @@ impl VisitMut for Reborrow<'_> {
                         crate::lower::collect_idents(&l.pat, &mut names);
                         names.contains(&alias)
                     });
-                    RenamePath(&alias, self.0).visit_stmt_mut(st);
+                    crate::desugar::closures::RenamePath(&alias, self.0).visit_stmt_mut(st);
                     if rebinds {
                         break;
                     }
@@ -941,31 +941,5 @@ fn wrappers(
             #write_value
             #rows
         }
-    }
-}
-
-/// Every path `from` (a name alone) read as `to`.
-struct RenamePath<'a>(&'a Ident, &'a Ident);
-
-impl VisitMut for RenamePath<'_> {
-    fn visit_expr_path_mut(&mut self, p: &mut syn::ExprPath) {
-        if p.qself.is_none() && p.path.is_ident(self.0) {
-            p.path = syn::Path::from(self.1.clone());
-        }
-    }
-
-    fn visit_expr_closure_mut(&mut self, c: &mut syn::ExprClosure) {
-        if !binds(c, self.0) {
-            syn::visit_mut::visit_expr_closure_mut(self, c);
-        }
-    }
-
-    fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
-        m.tokens = crate::desugar::sub_slices::rename_tokens(
-            std::mem::take(&mut m.tokens),
-            &self.0.to_string(),
-            self.1,
-            &mut false,
-        );
     }
 }

@@ -1121,12 +1121,33 @@ fn direct_call(
 }
 
 /// Renames reads of one name (`a` to `b`) in an expression.
-struct RenamePath<'a>(&'a syn::Ident, &'a syn::Ident);
+/// Every path `from` (a name alone) read as `to`, also inside macros, not inside a closure whose
+/// parameter is named `from` (another variable there).
+pub(crate) struct RenamePath<'a>(pub &'a syn::Ident, pub &'a syn::Ident);
 
 impl VisitMut for RenamePath<'_> {
     fn visit_expr_path_mut(&mut self, p: &mut syn::ExprPath) {
         if p.qself.is_none() && p.path.is_ident(self.0) {
             p.path.segments[0].ident = self.1.clone();
         }
+    }
+
+    fn visit_expr_closure_mut(&mut self, c: &mut syn::ExprClosure) {
+        let mut names = Vec::new();
+        for p in &c.inputs {
+            crate::lower::collect_idents(p, &mut names);
+        }
+        if !names.contains(self.0) {
+            syn::visit_mut::visit_expr_closure_mut(self, c);
+        }
+    }
+
+    fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+        m.tokens = super::sub_slices::rename_tokens(
+            std::mem::take(&mut m.tokens),
+            &self.0.to_string(),
+            self.1,
+            &mut false,
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! Rewrites of the body into forms lowering already knows, before it runs. The original function is
 //! emitted untouched; only the body that `NAME_grad` is derived from is rewritten.
 
-mod closures;
+pub(crate) mod closures;
 mod filters;
 mod held_ranges;
 mod hoist;
@@ -1399,8 +1399,8 @@ fn part_start(e: &syn::Expr) -> Option<(syn::Expr, proc_macro2::TokenStream)> {
 /// is `None` and `OPT.unwrap()` (for `let best = OPT;` and `if let Some(b) = OPT`, see
 /// `options`).
 pub(super) fn option_reduction(opt: &syn::Expr) -> Option<(syn::Expr, syn::Expr)> {
-    let probe: syn::ExprMethodCall = syn::parse_quote!((#opt).unwrap_or(0.0));
-    let mut probe = probe;
+    // (As the receiver of `unwrap_or` of a float, which tells the forms apart.)
+    let mut probe: syn::ExprMethodCall = syn::parse_quote!(opt.unwrap_or(0.0));
     *probe.receiver = opt.clone();
     unwrap_or(&probe).map(|(test, _, unwrap)| (test, unwrap))
 }

@@ -123,45 +123,38 @@ impl Blocks<'_> {
 /// `option_reduction`) at the top of a statement, of a `let`'s value or of the block's value:
 /// `OPT` held in a local first (`let r = OPT;`), which [`option_locals`] then takes apart.
 fn hoist_matched_reductions(stmts: &mut Vec<syn::Stmt>) {
-    let mut k = 0;
-    while k < stmts.len() {
-        // `let Some(p) = OPT else { .. };`
-        if let syn::Stmt::Local(l) = &mut stmts[k] {
-            if let Some(init) = l.init.as_mut().filter(|i| i.diverge.is_some()) {
-                if matches!(&*init.expr, syn::Expr::MethodCall(_))
-                    && super::option_reduction(&init.expr).is_some()
-                {
-                    let name = crate::naming::fresh("chosen");
-                    let value = std::mem::replace(&mut *init.expr, syn::parse_quote!(#name));
-                    stmts.insert(k, syn::parse_quote!(let #name = #value;));
-                    k += 2;
-                    continue;
+    // The reduction's option, where a statement takes it apart.
+    fn scrutinee(s: &mut syn::Stmt) -> Option<&mut syn::Expr> {
+        let e = match s {
+            // `let Some(p) = OPT else { .. };`
+            syn::Stmt::Local(l) => {
+                let init = l.init.as_mut()?;
+                if init.diverge.is_some() {
+                    return Some(&mut init.expr);
                 }
+                &mut *init.expr
             }
-        }
-        let e = match &mut stmts[k] {
-            syn::Stmt::Expr(e, _) => Some(e),
-            syn::Stmt::Local(l) if l.init.as_ref().is_some_and(|i| i.diverge.is_none()) => {
-                l.init.as_mut().map(|i| &mut *i.expr)
-            }
-            _ => None,
+            syn::Stmt::Expr(e, _) => e,
+            _ => return None,
         };
-        let scrutinee = e.and_then(|e| match e {
+        match e {
             syn::Expr::If(i) => match &mut *i.cond {
                 syn::Expr::Let(l) => Some(&mut l.expr),
                 _ => None,
             },
             syn::Expr::Match(m) => Some(&mut m.expr),
             _ => None,
-        });
-        if let Some(opt) = scrutinee {
-            if matches!(&**opt, syn::Expr::MethodCall(_)) && super::option_reduction(opt).is_some()
-            {
-                let name = crate::naming::fresh("chosen");
-                let value = std::mem::replace(&mut **opt, syn::parse_quote!(#name));
-                stmts.insert(k, syn::parse_quote!(let #name = #value;));
-                k += 1;
-            }
+        }
+    }
+    let mut k = 0;
+    while k < stmts.len() {
+        if let Some(opt) = scrutinee(&mut stmts[k]).filter(|opt| {
+            matches!(&**opt, syn::Expr::MethodCall(_)) && super::option_reduction(opt).is_some()
+        }) {
+            let name = crate::naming::fresh("chosen");
+            let value = std::mem::replace(opt, syn::parse_quote!(#name));
+            stmts.insert(k, syn::parse_quote!(let #name = #value;));
+            k += 1;
         }
         k += 1;
     }

@@ -504,27 +504,13 @@ pub fn buffer_method(m: &syn::ExprMethodCall) -> Option<syn::Stmt> {
                 syn::Expr::Reference(r) if r.mutability.is_none() => &*r.expr,
                 other => other,
             };
-            // A part `y[c..d]` (either bound left out): `y[c + K]`.
-            if let syn::Expr::Index(ix) = super::unparen(src) {
-                if let syn::Expr::Range(r) = &*ix.index {
-                    if matches!(r.limits, syn::RangeLimits::HalfOpen(_)) {
-                        let (y, c): (&syn::Expr, syn::Expr) = (
-                            &ix.expr,
-                            match &r.start {
-                                Some(c) => syn::parse_quote!((#c)),
-                                None => syn::parse_quote!(0),
-                            },
-                        );
-                        let len: syn::Expr = match &r.end {
-                            Some(d) => syn::parse_quote!((#d) - #c),
-                            None => syn::parse_quote!(#y.len() - #c),
-                        };
-                        return Some(syn::parse_quote!({
-                            ::core::assert!(#a.len() == #len, "source slice length does not match destination slice length");
-                            for #k in 0..#a.len() { #a[#k] = #y[#c + #k]; }
-                        }));
-                    }
-                }
+            // A part `y[c..d]` (either bound left out): as the whole of `a` written from it.
+            if matches!(super::unparen(src), syn::Expr::Index(ix) if matches!(&*ix.index, syn::Expr::Range(_)))
+            {
+                let mut whole = m.clone();
+                *whole.receiver = syn::parse_quote!(#a[..]);
+                let e = super::sub_slices::copy_into_part(&syn::Expr::MethodCall(whole))?;
+                return Some(syn::Stmt::Expr(e, None));
             }
             Some(syn::parse_quote!(for #k in 0..#a.len() { #a[#k] = (#src)[#k]; }))
         }
