@@ -7368,9 +7368,9 @@ impl<'a> FnGen<'a> {
         } else {
             format!("s: &[{FLT}], ")
         };
-        // The output moved into another name first (`let o = out;`), written through that.
+        // The output moved into another name first (`let ow = out;`), written through that.
         let body = if self.on("stmt:out_moved") && self.rng.chance(0.2) {
-            format!("let o = out;\n    {}", rename_word(&body, "out", "o"))
+            format!("let ow = out;\n    {}", rename_word(&body, "out", "ow"))
         } else {
             body
         };

@@ -460,6 +460,22 @@ impl VisitMut for Deref<'_> {
     }
 }
 
+/// Whether a pattern in `stmts` (a `let`'s, a `for`'s, a closure's, an arm's) binds `name`.
+fn binds_in(stmts: &[syn::Stmt], name: &Ident) -> bool {
+    struct Find<'a>(&'a Ident, bool);
+    impl<'ast> syn::visit::Visit<'ast> for Find<'_> {
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            self.1 |= p.ident == *self.0;
+            syn::visit::visit_pat_ident(self, p);
+        }
+    }
+    let mut f = Find(name, false);
+    for s in stmts {
+        syn::visit::Visit::visit_stmt(&mut f, s);
+    }
+    f.1
+}
+
 /// Whether a parameter of closure `c` is named `name` (another variable inside it).
 fn binds(c: &syn::ExprClosure, name: &Ident) -> bool {
     let mut names = Vec::new();
@@ -509,18 +525,13 @@ impl VisitMut for Reborrow<'_> {
                 }
                 _ => None,
             };
+            // (Not where a pattern after it binds the name again, `for o in o.iter_mut()`: the
+            // renaming does not follow scopes.)
+            let alias = alias.filter(|a| !binds_in(&b.stmts[k + 1..], a));
             if let Some(alias) = alias {
                 b.stmts.remove(k);
                 for st in &mut b.stmts[k..] {
-                    let rebinds = matches!(st, syn::Stmt::Local(l) if {
-                        let mut names = Vec::new();
-                        crate::lower::collect_idents(&l.pat, &mut names);
-                        names.contains(&alias)
-                    });
                     crate::desugar::closures::RenamePath(&alias, self.0).visit_stmt_mut(st);
-                    if rebinds {
-                        break;
-                    }
                 }
                 continue;
             }
