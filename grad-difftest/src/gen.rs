@@ -5176,6 +5176,10 @@ impl<'a> FnGen<'a> {
             23 if self.on("stmt:fn_item") && self.rng.chance(0.4) => self.fn_item(out, ind),
             23 if self.on("stmt:fn_pointer") && self.rng.chance(0.2) => self.fn_pointer(out, ind),
             23 if self.on("stmt:array_copy") && self.rng.chance(0.25) => self.array_copy(out, ind),
+            23 if self.on("stmt:views") && self.rng.chance(0.25) => self.view_writes(out, ind),
+            23 if self.on("stmt:iter_element") && self.rng.chance(0.25) => {
+                self.iter_element(out, ind);
+            }
             23 if self.on("stmt:option_reduction") && self.rng.chance(0.25) => {
                 self.option_reduction(out, ind);
             }
@@ -5528,6 +5532,137 @@ impl<'a> FnGen<'a> {
         Self::line(out, ind, &line);
         let m = e.iv.mag().max(0.5);
         self.declare(&r, VarKind::Float(Iv(-m, m, e.iv.2 || iv.2)), false);
+    }
+
+    /// A local copy of a sequence written through views of it: `iter_mut().rev()` (also after
+    /// `.enumerate()`), `chunks_mut(2)`, `chunks_exact_mut(2).enumerate()`, the two parts of
+    /// `split_at_mut`, `rotate_left`/`rotate_right`; then read at both ends.
+    fn view_writes(&mut self, out: &mut String, ind: usize) {
+        let seqs: Vec<_> = self.seqs().into_iter().filter(|s| s.3 >= 1).collect();
+        if seqs.is_empty() {
+            return;
+        }
+        let (xs, iv) = {
+            let s = self.rng.pick(&seqs);
+            (s.0.clone(), s.2)
+        };
+        let e = self.wrapped(1, (-1.0, 1.0));
+        let w = paren(&e.s);
+        let (v, r) = (self.fresh("vw"), self.fresh("vr"));
+        Self::line(out, ind, &format!("let mut {v} = {xs}.to_vec();"));
+        // Every element within ±1 after the first write (tanh), the read within ±1.5.
+        let first = self.fresh("el");
+        Self::line(
+            out,
+            ind,
+            &format!("for {first} in {v}.iter_mut() {{ *{first} = {FLT}::tanh(*{first}); }}"),
+        );
+        match self.rng.below(6) {
+            0 => {
+                let (c, el) = (self.fresh("cy"), self.fresh("el"));
+                Self::line(out, ind, &format!("let mut {c}: {FLT} = 0.0;"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("for {el} in {v}.iter_mut().rev() {{ *{el} = {FLT}::tanh(*{el} + 0.5 * {c} * {w}); {c} = *{el}; }}"),
+                );
+            }
+            1 => {
+                let (k, el) = (self.fresh("k"), self.fresh("el"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("for ({k}, {el}) in {v}.iter_mut().enumerate().rev() {{ *{el} = {FLT}::tanh(*{el} * (1.0 + {k} as {FLT} * 0.25) + {w}); }}"),
+                );
+            }
+            2 => {
+                let c = self.fresh("pc");
+                Self::line(
+                    out,
+                    ind,
+                    &format!("for {c} in {v}.chunks_mut(2) {{ {c}[0] = {FLT}::tanh({c}[0] * {c}[{c}.len() - 1] + {w}); }}"),
+                );
+            }
+            3 => {
+                let (n, c) = (self.fresh("n"), self.fresh("pc"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("for ({n}, {c}) in {v}.chunks_exact_mut(2).enumerate() {{ {c}[1] = {FLT}::tanh({c}[1] + {n} as {FLT} * {c}[0] * {w}); }}"),
+                );
+            }
+            4 => {
+                let (h, a, b) = (self.fresh("h"), self.fresh("pa"), self.fresh("pb"));
+                Self::line(out, ind, &format!("let {h} = {v}.len() / 2;"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let ({a}, {b}) = {v}.split_at_mut({h});"),
+                );
+                Self::line(
+                    out,
+                    ind,
+                    &format!("if {a}.len() > 0 {{ {a}[0] = {FLT}::tanh({a}[0] + {b}[0] * {w}); }}"),
+                );
+                Self::line(out, ind, &format!("{b}[{b}.len() - 1] *= 0.5;"));
+            }
+            _ => {
+                let rot = if self.rng.chance(0.5) {
+                    format!("{v}.rotate_left(1 % {v}.len());")
+                } else {
+                    format!("{v}.rotate_right({v}.len() / 2);")
+                };
+                Self::line(out, ind, &rot);
+                Self::line(out, ind, &format!("{v}[0] = {FLT}::tanh({v}[0] + {w});"));
+            }
+        }
+        Self::line(
+            out,
+            ind,
+            &format!("let {r}: {FLT} = {v}[0] + {v}[{v}.len() - 1] * 0.5;"),
+        );
+        self.declare(&r, VarKind::Float(Iv(-1.5, 1.5, e.iv.2 || iv.2)), false);
+    }
+
+    /// An element of an iterator or a buffer: the last, first or second item of a `map`
+    /// (`.last()`, `.next()`, `.nth(1)` with a default), the argmax over copied items with its
+    /// position, an `Option` of the last element of a buffer built by `push`, and the sum of a
+    /// range collected whose bound is an untyped integer.
+    fn iter_element(&mut self, out: &mut String, ind: usize) {
+        let seqs: Vec<_> = self.seqs().into_iter().filter(|s| s.3 >= 1).collect();
+        if seqs.is_empty() {
+            return;
+        }
+        let (xs, iv) = {
+            let s = self.rng.pick(&seqs);
+            (s.0.clone(), s.2)
+        };
+        let e = self.wrapped(1, (-1.0, 1.0));
+        let w = paren(&e.s);
+        let (p, r) = (self.fresh("p"), self.fresh("ie"));
+        // Every result within ±2.
+        let line = match self.rng.below(6) {
+            0 => format!("let {r}: {FLT} = {xs}.iter().map(|&{p}| {FLT}::tanh({p} * {w})).last().unwrap_or(0.5);"),
+            1 => format!("let {r}: {FLT} = {xs}.iter().map(|{p}| {FLT}::tanh(*{p} + {w})).next().unwrap();"),
+            2 => format!("let {r}: {FLT} = {xs}.iter().copied().map(|{p}| {FLT}::tanh({p}) * {w}).nth(1).unwrap_or(0.25);"),
+            3 => {
+                let (i, m) = (self.fresh("i"), self.fresh("m"));
+                format!("let ({i}, {m}) = {xs}.iter().copied().enumerate().max_by(|a, b| a.1.total_cmp(&b.1)).unwrap();\nlet {r}: {FLT} = {FLT}::tanh({m}) * (1.0 + {i} as {FLT} * 0.1) * {w};")
+            }
+            4 => {
+                let (pv, o, q) = (self.fresh("pv"), self.fresh("po"), self.fresh("q"));
+                let c = self.cond(1);
+                format!("let mut {pv} = Vec::new();\nfor &{p} in {xs}.iter() {{ {pv}.push({FLT}::tanh({p} * {w})); }}\nlet {o} = if {c} {{ Some({pv}[{pv}.len() - 1]) }} else {{ None }};\nlet {r}: {FLT} = match {o} {{ Some({q}) => {q} * 2.0, None => 0.25 }};")
+            }
+            _ => {
+                let (n, cv, j) = (self.fresh("n"), self.fresh("cv"), self.fresh("j"));
+                format!("let {n} = 2;\nlet {cv}: Vec<{FLT}> = (0..={n}).map(|{j}| {FLT}::tanh({w} + {xs}[0]).powi({n} - {j})).collect();\nlet {r}: {FLT} = {cv}.iter().sum::<{FLT}>() * 0.5;")
+            }
+        };
+        for l in line.lines() {
+            Self::line(out, ind, l);
+        }
+        self.declare(&r, VarKind::Float(Iv(-2.0, 2.0, e.iv.2 || iv.2)), false);
     }
 
     /// A local array copied (`let p = s;`, arrays are `Copy`) and then the original or the copy
@@ -7259,6 +7394,10 @@ impl<'a> FnGen<'a> {
         };
         let a = self.wrapped(1, (-1.5, 1.5));
         let iv = Iv(-4.0, 4.0, xiv.2 || a.iv.2);
+        // An array result passed on by value to helpers taking `[FLT; 2]` (Vec3 style).
+        if array && iv.2 && self.on("stmt:vector_by_value") && self.rng.chance(0.3) {
+            return self.vector_by_value(out, ind, &name, &xs, &a.s);
+        }
         // The result used without a name in a loop header or a condition.
         if iv.2 && self.rng.chance(0.15) {
             let acc = self.some_mut(ctx, out, ind);
@@ -7313,6 +7452,30 @@ impl<'a> FnGen<'a> {
             hv
         };
         self.buffer_read(ctx, &seq, iv, min_len, out, ind);
+    }
+
+    /// The `[FLT; 2]` result of `name` passed on by value to `#[gradient]` helpers taking
+    /// `[FLT; 2]`: bound untyped and passed twice, bound typed, nested without a name, or given
+    /// to a vector-valued helper whose result is passed on again.
+    fn vector_by_value(&mut self, out: &mut String, ind: usize, name: &str, xs: &str, a: &str) {
+        let (dot, sub) = (format!("{name}_dot"), format!("{name}_sub"));
+        let _ = writeln!(
+            self.items,
+            "#[gradient]\nfn {dot}(p: [{FLT}; 2], q: [{FLT}; 2]) -> {FLT} {{\n    p[0] * q[0] + {FLT}::tanh(p[1] * q[1])\n}}\n#[gradient]\nfn {sub}(p: [{FLT}; 2], q: [{FLT}; 2]) -> [{FLT}; 2] {{\n    [p[0] - q[0], {FLT}::tanh(p[1] * q[1])]\n}}"
+        );
+        let (hv, hw, r) = (self.fresh("hv"), self.fresh("hw"), self.fresh("vb"));
+        let c = self.wrapped(1, (-1.0, 1.0));
+        let lines = match self.rng.below(4) {
+            0 => format!("let {hv} = {name}({xs}, {a});\nlet {r}: {FLT} = {dot}({hv}, {hv});"),
+            1 => format!("let {hv}: [{FLT}; 2] = {name}({xs}, {a});\nlet {r}: {FLT} = {dot}({hv}, [{}, 0.5]);", c.s),
+            2 => format!("let {r}: {FLT} = {dot}({name}({xs}, {a}), [0.5, {}]);", c.s),
+            _ => format!("let {hv} = {name}({xs}, {a});\nlet {hw} = {sub}({hv}, [{}, 1.0]);\nlet {r}: {FLT} = {dot}({hw}, {hv});", c.s),
+        };
+        for l in lines.lines() {
+            Self::line(out, ind, l);
+        }
+        // Each element of the result within 4 (see `vector_call_stmt`): within 5·4 + 1.
+        self.declare(&r, VarKind::Float(Iv(-21.0, 21.0, true)), false);
     }
 
     /// A helper writing its result into an output parameter `out: &mut [FLT]` (written by

@@ -41,6 +41,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     crate::sig::choose_generic_float(&item.sig);
+    crate::desugar::vector_calls::register(&item.sig);
     // A helper taking closures is inlined into its callers' specialized functions.
     if let Some(out) = crate::closure_calls::helper(&item) {
         return out;
@@ -825,7 +826,7 @@ pub fn sig_params(sig: &Sig) -> Vec<TokenStream> {
 /// The lints generated code may trip in the user's crate: names and unused values of the IR,
 /// comparisons of floats with constants, and `a = a + b` for a generic float type (which has
 /// no `AddAssign` unless the user asked for it).
-const ALLOWS: &str = "non_snake_case, unused_variables, unused_assignments, unused_mut, unreachable_code, clippy::too_many_arguments, clippy::needless_late_init, clippy::float_cmp, clippy::needless_borrow, clippy::diverging_sub_expression, clippy::assign_op_pattern";
+const ALLOWS: &str = "non_snake_case, unused_variables, unused_assignments, unused_mut, unreachable_code, clippy::too_many_arguments, clippy::needless_late_init, clippy::float_cmp, clippy::needless_borrow, clippy::diverging_sub_expression, clippy::assign_op_pattern, clippy::unnecessary_cast";
 
 /// `#[allow(..)]` of [`ALLOWS`], on every generated function derived from the IR.
 pub fn generated_allows() -> TokenStream {

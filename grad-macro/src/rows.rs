@@ -48,6 +48,18 @@ impl Rows {
         }
     }
 
+    /// The length of every row, where the type gives it as a literal (`[T; 3]`, a tuple).
+    fn literal_len(&self) -> Option<usize> {
+        match &self.layout {
+            Layout::Fixed(syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(n),
+                ..
+            })) => n.base10_parse().ok(),
+            Layout::Tuple(n) => Some(*n),
+            _ => None,
+        }
+    }
+
     /// How long row `r` is.
     fn len(&self, r: &TokenStream) -> TokenStream {
         match &self.layout {
@@ -1229,6 +1241,18 @@ impl VisitMut for ParamUses<'_> {
                     }
                 }
                 if is_name(&outer.expr, &w) {
+                    // `w[i]` by value, a row of a literal length (`dist(w[i], w[j])` to
+                    // `[T; 3]` parameters): the array of its elements.
+                    if let Some(n) = self.rows.literal_len() {
+                        self.visit_expr_mut(&mut outer.index);
+                        let r = &outer.index;
+                        let elems = (0..n).map(|j| {
+                            let j: syn::Expr = syn::parse_quote!(#j);
+                            self.rows.elem(&quote!(#r), &j)
+                        });
+                        *e = syn::parse_quote!([#(#elems),*]);
+                        return;
+                    }
                     // `w[i]` as a whole row: `&w[i]`, `w[i].len()` and `w[i].iter()` are
                     // handled by their parents.
                     self.unsupported(&outer.expr);

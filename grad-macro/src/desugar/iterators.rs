@@ -841,21 +841,17 @@ fn range_len(e: &syn::Expr) -> Option<proc_macro2::TokenStream> {
             range_len(&m.receiver)
         }
         syn::Expr::Range(r) => {
-            // An unsuffixed literal bound (`0..2`) is a `usize` here, as an index range's is.
-            let typed = |b: &syn::Expr| match b {
-                syn::Expr::Lit(syn::ExprLit {
-                    lit: syn::Lit::Int(i),
-                    ..
-                }) if i.suffix().is_empty() => {
-                    let v = syn::LitInt::new(&format!("{}usize", i.base10_digits()), i.span());
-                    quote!(#v)
-                }
-                b => quote!(#b),
-            };
-            let (start, end) = (typed(r.start.as_ref()?), typed(r.end.as_ref()?));
+            // In the bounds' own type, which may be an untyped integer the user's code leaves
+            // to inference (`let n = 3;`, then `i32`): compared and subtracted as written, the
+            // difference cast to the length of a buffer.
+            let (start, end) = (r.start.as_ref()?, r.end.as_ref()?);
             Some(match r.limits {
-                syn::RangeLimits::HalfOpen(_) => quote!((#end).saturating_sub(#start)),
-                syn::RangeLimits::Closed(_) => quote!((#end + 1).saturating_sub(#start)),
+                syn::RangeLimits::HalfOpen(_) => {
+                    quote!((if #end > #start { (#end - #start) as usize } else { 0 }))
+                }
+                syn::RangeLimits::Closed(_) => {
+                    quote!((if #end >= #start { (#end - #start) as usize + 1 } else { 0 }))
+                }
             })
         }
         _ => None,
@@ -2067,6 +2063,107 @@ pub fn iter_mut_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
     Some(syn::parse_quote!(#label for #pos in #range { #bind #(#stmts)* }))
 }
 
+/// Input: `for c in x.chunks_mut(k) { .. c[j] .. c.len() .. }` (`chunks_exact_mut`, with
+/// `.enumerate()` binding `(n, c)`), `x` a local buffer or a part of one, `c` read and written
+/// only by index and measured. Output: `for N in 0..COUNT { let S = lo + N * k; let E = ..;
+/// .. x[S + j] .. (E - S) .. }`: the pieces as positions of `x`, each write a store.
+pub fn chunks_mut_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
+    let (source, enumerate) = match &*f.expr {
+        syn::Expr::MethodCall(m) if m.method == "enumerate" && m.args.is_empty() => {
+            (&*m.receiver, true)
+        }
+        e => (e, false),
+    };
+    let syn::Expr::MethodCall(m) = source else {
+        return None;
+    };
+    let exact = match m.method.to_string().as_str() {
+        "chunks_mut" => false,
+        "chunks_exact_mut" => true,
+        _ => return None,
+    };
+    let [k] = &m.args.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    let (x, lo, hi) = mutable_part(&m.receiver)?;
+    let (n, c) = match (&*f.pat, enumerate) {
+        (syn::Pat::Tuple(t), true) if t.elems.len() == 2 => {
+            let n = match &t.elems[0] {
+                syn::Pat::Wild(_) => None,
+                p => Some(pat_ident(p)?.clone()),
+            };
+            (n, pat_ident(&t.elems[1])?.clone())
+        }
+        (p, false) => (None, pat_ident(p)?.clone()),
+        _ => return None,
+    };
+    let (piece, start, end, size) = (
+        crate::naming::fresh("piece"),
+        crate::naming::fresh("start"),
+        crate::naming::fresh("end"),
+        crate::naming::fresh("size"),
+    );
+    struct Sub<'a> {
+        c: &'a syn::Ident,
+        x: &'a syn::Ident,
+        start: &'a syn::Ident,
+        len: syn::Expr,
+        other_use: bool,
+    }
+    impl syn::visit_mut::VisitMut for Sub<'_> {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            let is_c = |e: &syn::Expr| matches!(e, syn::Expr::Path(p) if p.path.is_ident(self.c));
+            match e {
+                syn::Expr::Index(ix) if is_c(&ix.expr) => {
+                    self.visit_expr_mut(&mut ix.index);
+                    if matches!(&*ix.index, syn::Expr::Range(_)) {
+                        self.other_use = true;
+                        return;
+                    }
+                    let (x, s, j) = (self.x, self.start, &ix.index);
+                    *e = syn::parse_quote!(#x[#s + (#j)]);
+                }
+                syn::Expr::MethodCall(mc)
+                    if is_c(&mc.receiver) && mc.method == "len" && mc.args.is_empty() =>
+                {
+                    *e = self.len.clone();
+                }
+                e if is_c(e) => self.other_use = true,
+                e => syn::visit_mut::visit_expr_mut(self, e),
+            }
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    let mut body = f.body.clone();
+    let mut sub = Sub {
+        c: &c,
+        x: &x,
+        start: &start,
+        len: syn::parse_quote!((#end - #start)),
+        other_use: false,
+    };
+    syn::visit_mut::VisitMut::visit_block_mut(&mut sub, &mut body);
+    if sub.other_use {
+        return None;
+    }
+    let count = if exact {
+        quote::quote!((#hi - #lo) / #size)
+    } else {
+        quote::quote!((#hi - #lo).div_ceil(#size))
+    };
+    let bind = n.map(|n| quote::quote!(let #n = #piece;));
+    let (label, stmts) = (&f.label, &body.stmts);
+    Some(syn::parse_quote!({
+        let #size: usize = #k;
+        #label for #piece in 0..#count {
+            let #start: usize = #lo + #piece * #size;
+            let #end: usize = ::core::cmp::min(#start + #size, #hi);
+            #bind
+            #(#stmts)*
+        }
+    }))
+}
+
 /// A buffer written through `iter_mut`: its name, and the first and past-the-last positions.
 pub(super) type BufferPart = (
     syn::Ident,
@@ -2422,8 +2519,11 @@ pub fn enumerated_extremum(mb: &syn::ExprMethodCall) -> Option<(Vec<syn::Stmt>, 
     if en.method != "enumerate" || !en.args.is_empty() {
         return None;
     }
+    // `x.iter().copied().enumerate()`: the items of `x.iter()`, as values.
+    let copied = !std::ptr::eq(strip_copies(&en.receiver), &*en.receiver)
+        && is_slice_iter(strip_copies(&en.receiver));
     // `x.iter().map(f).enumerate()`: the mapped values, at the positions of `x`'s.
-    let mapped = if is_slice_iter(&en.receiver) {
+    let mapped = if is_slice_iter(&en.receiver) || copied {
         None
     } else {
         Some(super::filters::mapped_items(&en.receiver)?)
@@ -2546,6 +2646,12 @@ pub fn enumerated_extremum(mb: &syn::ExprMethodCall) -> Option<(Vec<syn::Stmt>, 
     };
     let (pattern, source, steps, pair): (_, &syn::Expr, Vec<proc_macro2::TokenStream>, syn::Expr) =
         match mapped {
+            None if copied => (
+                quote!(&#item),
+                strip_copies(&en.receiver),
+                Vec::new(),
+                syn::parse_quote!((#best_at, #best)),
+            ),
             None => (
                 quote!(&#item),
                 &en.receiver,
@@ -2679,8 +2785,8 @@ fn bind_extremum(pat: &syn::Pat, pair: &syn::Expr, stmts: &mut Vec<syn::Stmt>) -
 }
 
 /// The iterator `e` of a `for` as its source, whether an `.enumerate()` follows that, and the
-/// `.skip(a)`, `.take(b)`, `.step_by(c)` after them (in order, as tokens), which apply to the
-/// positions alike.
+/// `.skip(a)`, `.take(b)`, `.step_by(c)`, `.rev()` after them (in order, as tokens), which apply
+/// to the positions alike.
 pub fn position_adapters(e: &syn::Expr) -> (Vec<proc_macro2::TokenStream>, &syn::Expr, bool) {
     let mut adapters = Vec::new();
     let mut outer = e;
@@ -2688,6 +2794,9 @@ pub fn position_adapters(e: &syn::Expr) -> (Vec<proc_macro2::TokenStream>, &syn:
         if ["skip", "take", "step_by"].iter().any(|n| m.method == n) && m.args.len() == 1 {
             let (method, arg) = (&m.method, &m.args[0]);
             adapters.push(quote!(.#method(#arg)));
+            outer = &m.receiver;
+        } else if m.method == "rev" && m.args.is_empty() {
+            adapters.push(quote!(.rev()));
             outer = &m.receiver;
         } else {
             break;

@@ -29,7 +29,7 @@ pub mod sub_slices;
 mod tuple_rows;
 mod tuple_values;
 pub(crate) mod tuples;
-mod vector_calls;
+pub(crate) mod vector_calls;
 
 pub use iterators::{pieces_chain, pieces_loop, position_adapters};
 pub(crate) use normal::cyclic_by_index;
@@ -786,7 +786,9 @@ impl VisitMut for Desugar<'_> {
                 }
                 if let Some(l) = iterators::pieces_loop(f) {
                     *e = l;
-                } else if let Some(l) = iterators::iter_mut_loop(f) {
+                } else if let Some(l) =
+                    iterators::iter_mut_loop(f).or_else(|| iterators::chunks_mut_loop(f))
+                {
                     *e = l;
                 } else if let Some(l) = iterators::chain_loop(f) {
                     *e = l;
@@ -1091,6 +1093,13 @@ impl Desugar<'_> {
                         None => out.push(s),
                     }
                 }
+                syn::Stmt::Local(l)
+                    if {
+                        work.reverse();
+                        let done = sub_slices::split_at_mut_let(l, &self.float_names, &mut work);
+                        work.reverse();
+                        done.inspect(|k| out.push(k.clone())).is_some()
+                    } => {}
                 syn::Stmt::Local(l) if sub_slices::split_at_let(l).is_some() => {
                     let lets = sub_slices::split_at_let(l).expect("checked just above");
                     work.extend(lets.into_iter().rev());
@@ -1220,6 +1229,36 @@ impl Desugar<'_> {
                         }
                     }));
                 }
+                // `v.rotate_left(k);` (`rotate_right`) of a buffer of floats: each element
+                // read from a copy at its rotated position.
+                syn::Stmt::Expr(syn::Expr::MethodCall(m), Some(_))
+                    if (m.method == "rotate_left" || m.method == "rotate_right")
+                        && m.args.len() == 1
+                        && matches!(&*m.receiver, syn::Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.float_names.contains(&i.to_string()))) =>
+                {
+                    let (a, by) = (&m.receiver, &m.args[0]);
+                    let (n, k, i, t) = (
+                        crate::naming::fresh("n"),
+                        crate::naming::fresh("k"),
+                        crate::naming::fresh("i"),
+                        crate::naming::fresh("t"),
+                    );
+                    // `rotate_*` panics where `k > n`, as this does.
+                    let from = if m.method == "rotate_left" {
+                        quote::quote!((#i + #k) % #n)
+                    } else {
+                        quote::quote!((#i + #n - #k) % #n)
+                    };
+                    work.push(syn::parse_quote!({
+                        let #n: usize = #a.len();
+                        let #k: usize = #by;
+                        ::core::assert!(#k <= #n, "the rotation is longer than the slice");
+                        let #t = #a.clone();
+                        for #i in 0..#n {
+                            #a[#i] = #t[#from];
+                        }
+                    }));
+                }
                 syn::Stmt::Expr(syn::Expr::MethodCall(m), Some(_)) => {
                     match tuples::buffer_method(m) {
                         Some(stmt) => out.push(stmt),
@@ -1266,6 +1305,45 @@ fn option_element(e: &syn::Expr) -> Option<OptElement> {
     let syn::Expr::MethodCall(m) = strip(e) else {
         return None;
     };
+    // `x.iter().map(f).last()`: `f` of the element `x.iter().last()` takes (a map runs its
+    // closure on every item, but the closure of a loss has no effects).
+    if let syn::Expr::MethodCall(map) = &*m.receiver {
+        if map.method == "map"
+            && map.args.len() == 1
+            && !matches!(strip(&map.receiver), syn::Expr::MethodCall(r) if r.method == "map")
+        {
+            let mut unmapped = m.clone();
+            unmapped.receiver = map.receiver.clone();
+            let el = option_element(&syn::Expr::MethodCall(unmapped))?;
+            let f = &map.args[0];
+            let read = &el.read;
+            let arg: syn::Expr = if el.copied {
+                read.clone()
+            } else {
+                syn::parse_quote!(&#read)
+            };
+            let read: syn::Expr = match f {
+                // `|&v| body` of a reference: `v` is the element itself.
+                syn::Expr::Closure(c) if c.inputs.len() == 1 => {
+                    let body = &c.body;
+                    match (&c.inputs[0], el.copied) {
+                        (syn::Pat::Reference(r), false) => {
+                            let p = &r.pat;
+                            syn::parse_quote!({ let #p = #read; #body })
+                        }
+                        (p, _) => syn::parse_quote!({ let #p = #arg; #body }),
+                    }
+                }
+                syn::Expr::Path(_) => syn::parse_quote!(#f(#arg)),
+                _ => return None,
+            };
+            return Some(OptElement {
+                read,
+                absent: el.absent,
+                copied: true,
+            });
+        }
+    }
     // Through `iter()`: the iterator's `next`/`last`/`nth` are the slice's `first`/`last`/`get`.
     // Copied before (`x.iter().copied().last()`) or after (`x.last().copied()`).
     let copied = !std::ptr::eq(strip(e), e) || !std::ptr::eq(strip(&m.receiver), &*m.receiver);

@@ -202,9 +202,30 @@ pub fn float_locals(body: &syn::Block, sig: &syn::Signature) -> HashSet<String> 
     }
     let mut loops = Loops(Vec::new());
     syn::visit::Visit::visit_block(&mut loops, body);
+    // `v.push(e)` of a float: `v` holds floats (`let mut v = Vec::new();` says nothing).
+    struct Pushes<'a>(Vec<(&'a syn::Ident, &'a syn::Expr)>);
+    impl<'a> syn::visit::Visit<'a> for Pushes<'a> {
+        fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
+            let v = match &*m.receiver {
+                syn::Expr::Path(p) => p.path.get_ident(),
+                _ => None,
+            };
+            if let (true, Some(v), Some(arg)) = (m.method == "push", v, m.args.first()) {
+                self.0.push((v, arg));
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+    }
+    let mut pushes = Pushes(Vec::new());
+    syn::visit::Visit::visit_block(&mut pushes, body);
     loop {
         let before = floats.len();
         floats = super::tuples::float_names(body, &floats);
+        for (v, e) in &pushes.0 {
+            if float_evidence(e, &floats) {
+                floats.insert(v.to_string());
+            }
+        }
         for f in &loops.0 {
             if matches!(&*f.expr, syn::Expr::Range(_))
                 || !crate::naming::mentions(quote::ToTokens::to_token_stream(&f.expr), &|n| {

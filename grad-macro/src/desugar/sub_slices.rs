@@ -331,6 +331,115 @@ pub fn split_at_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     Some(out)
 }
 
+/// Input: `let (a, b) = x.split_at_mut(k);` of a local buffer `x`, then `rest`, which uses `a`
+/// and `b` only by index (`a[j] += ..`, `b[j]`) and by `.len()`. Output: `let K: usize = k;`,
+/// with `rest` reading and writing `x[j]` and `x[K + j]` in their place (`None`, nothing
+/// changed, for other uses).
+pub fn split_at_mut_let(
+    l: &syn::Local,
+    buffers: &std::collections::HashSet<String>,
+    rest: &mut [syn::Stmt],
+) -> Option<syn::Stmt> {
+    let syn::Pat::Tuple(t) = &l.pat else {
+        return None;
+    };
+    let init = l.init.as_ref()?;
+    let syn::Expr::MethodCall(m) = &*init.expr else {
+        return None;
+    };
+    let x = match &*m.receiver {
+        syn::Expr::Path(p) => p.path.get_ident()?,
+        _ => return None,
+    };
+    if init.diverge.is_some()
+        || m.method != "split_at_mut"
+        || m.args.len() != 1
+        || t.elems.len() != 2
+        || !buffers.contains(&x.to_string())
+    {
+        return None;
+    }
+    let k = crate::naming::fresh("split");
+    let mut parts: Vec<(syn::Ident, syn::Expr, syn::Expr)> = Vec::new();
+    for (p, (start, len)) in t.elems.iter().zip([
+        (quote::quote!(0), quote::quote!(#k)),
+        (quote::quote!(#k), quote::quote!((#x.len() - #k))),
+    ]) {
+        match p {
+            syn::Pat::Wild(_) => {}
+            syn::Pat::Ident(i) if i.by_ref.is_none() && i.subpat.is_none() => {
+                parts.push((
+                    i.ident.clone(),
+                    syn::parse2(start).ok()?,
+                    syn::parse2(len).ok()?,
+                ));
+            }
+            _ => return None,
+        }
+    }
+    struct Sub<'a> {
+        x: &'a syn::Ident,
+        parts: &'a [(syn::Ident, syn::Expr, syn::Expr)],
+        other_use: bool,
+    }
+    impl Sub<'_> {
+        fn part(&self, e: &syn::Expr) -> Option<usize> {
+            let syn::Expr::Path(p) = e else { return None };
+            self.parts.iter().position(|(n, ..)| p.path.is_ident(n))
+        }
+    }
+    impl syn::visit_mut::VisitMut for Sub<'_> {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            match e {
+                syn::Expr::Index(ix) if self.part(&ix.expr).is_some() => {
+                    let k = self.part(&ix.expr).unwrap_or(0);
+                    self.visit_expr_mut(&mut ix.index);
+                    if matches!(&*ix.index, syn::Expr::Range(_)) {
+                        self.other_use = true;
+                        return;
+                    }
+                    let (x, start, j) = (self.x, &self.parts[k].1, &ix.index);
+                    *e = syn::parse_quote!(#x[#start + (#j)]);
+                }
+                syn::Expr::MethodCall(mc)
+                    if self.part(&mc.receiver).is_some()
+                        && mc.method == "len"
+                        && mc.args.is_empty() =>
+                {
+                    *e = self.parts[self.part(&mc.receiver).unwrap_or(0)].2.clone();
+                }
+                e if self.part(e).is_some() => self.other_use = true,
+                e => syn::visit_mut::visit_expr_mut(self, e),
+            }
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    let mut sub = Sub {
+        x,
+        parts: &parts,
+        other_use: false,
+    };
+    let mut rewritten = rest.to_vec();
+    for s in &mut rewritten {
+        // (A later `let` of one of the names: the parts' scope ends there, which this does not
+        // follow.)
+        if let syn::Stmt::Local(later) = s {
+            let mut names = Vec::new();
+            crate::lower::collect_idents(&later.pat, &mut names);
+            if parts.iter().any(|(n, ..)| names.contains(n)) {
+                return None;
+            }
+        }
+        syn::visit_mut::VisitMut::visit_stmt_mut(&mut sub, s);
+    }
+    if sub.other_use {
+        return None;
+    }
+    rest.clone_from_slice(&rewritten);
+    let at = &m.args[0];
+    Some(syn::parse_quote!(let #k: usize = #at;))
+}
+
 /// Input: `let (a, rest) = x.split_first().unwrap();` (or `split_last`, `.expect(..)`, or
 /// `let Some((a, rest)) = x.split_first() else { .. };`; `a` may be `&a` or `_`; `x` may be a
 /// part `x[lo..hi]`).

@@ -260,6 +260,10 @@ fn take_nested(e: &mut syn::Expr, name: &syn::Ident) -> Option<syn::Expr> {
         syn::Expr::Call(c) => {
             let plain = plain_fn_call(&syn::Expr::Call(c.clone()));
             for a in c.args.iter_mut() {
+                // `dot(sub(a, b), c)`: a vector passed on by value.
+                if plain_fn_call(a) && known_vector_callee(a) {
+                    return Some(std::mem::replace(a, with_name));
+                }
                 if let syn::Expr::Reference(r) = a {
                     if r.mutability.is_none() && plain_fn_call(&r.expr) {
                         return Some(std::mem::replace(&mut *r.expr, with_name));
@@ -331,7 +335,35 @@ fn callee_key(e: &syn::Expr) -> Option<String> {
 }
 
 fn known_vector_callee(e: &syn::Expr) -> bool {
-    callee_key(e).is_some_and(|k| KNOWN.with(|s| s.borrow().contains(&k)))
+    callee_key(e).is_some_and(|k| {
+        KNOWN.with(|s| s.borrow().contains(&k)) || SEEN.with(|s| s.borrow().get(&k) == Some(&true))
+    })
+}
+
+thread_local! {
+    /// The free `#[gradient]` functions expanded so far in this crate, and whether each returns
+    /// a vector (`[T; N]`, `Vec<T>`). A function defined before its callers (as helpers usually
+    /// are) tells them what its result is where their own code does not (`let d = sub(a, b);
+    /// dot(d, d)`, `d` passed on by value only). Only evidence for a vector: a function unknown
+    /// here is read as before, and a wrong guess (another function of the same name) is a
+    /// compile error of the call's checks, never a wrong derivative.
+    static SEEN: std::cell::RefCell<std::collections::HashMap<String, bool>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// Notes whether the `#[gradient]` function of `sig` returns a vector (see `SEEN`).
+pub fn register(sig: &syn::Signature) {
+    let vector = match &sig.output {
+        syn::ReturnType::Type(_, t) => crate::vector::vector_elem(t).is_some(),
+        syn::ReturnType::Default => false,
+    };
+    let key = sig.ident.to_string();
+    SEEN.with(|s| {
+        let mut s = s.borrow_mut();
+        // Two functions of one name in different modules: no evidence either way.
+        let entry = s.entry(key).or_insert(vector);
+        *entry &= vector;
+    });
 }
 
 /// Notes the functions whose result some `let` of the body reads as a sequence (`let b =

@@ -1289,8 +1289,11 @@ impl Lowerer<'_> {
                     let (t, _) = self.rename(a);
                     // A buffer or a `Vec<T>` parameter passed by name is moved into the callee
                     // (a `Vec<T>` or `[T; N]` parameter): the derivative calls it more than once.
+                    // (A buffer's copy is the emitter's: `buffer_value`, which also makes the
+                    // array a `[T; N]` parameter takes of a buffer held in a `Vec`.)
                     let moved = matches!(a, Expr::Path(_))
-                        && (self.b.func.seq(s).buffer || self.owned_params.contains(&s));
+                        && !self.b.func.seq(s).buffer
+                        && self.owned_params.contains(&s);
                     let t = if moved {
                         quote!(::core::clone::Clone::clone(&#t))
                     } else {
