@@ -1492,7 +1492,7 @@ impl Emitter<'_> {
                 checks.push(quote_spanned!(span=> ::core::assert!(#table[#k] != 0, #msg);));
                 let model = crate::expand::MODEL_FLAG;
                 let msg = format!(
-                    "`{fname}` takes a model (a struct deriving `Params`) as argument {}, and is given a differentiated sequence here, or a field that is a model itself (`&m.layer`), which `#[gradient]` does not pass to a free function yet: make `{fname}` a `#[gradient]` method of the field's type and call it on the field (`m.layer.{fname}(..)`), or pass the whole model",
+                    "`{fname}` takes a model (a struct deriving `Params`) as argument {}, and is given a differentiated sequence here, or a field that is a model itself (`&m.layer`), which `#[gradient]` passes to a free function defined above its caller (the caller learns from `{fname}`'s signature that the field is a model): move `{fname}` above this function, or make it a `#[gradient]` method of the field's type and call it on the field (`m.layer.{fname}(..)`)",
                     k + 1
                 );
                 checks.push(quote_spanned!(span=> ::core::assert!(#table[#k] != #model, #msg);));

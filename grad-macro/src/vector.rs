@@ -116,12 +116,13 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         len: &len,
         dot: &p.dot_name,
         model: p.model,
+        model_param: p.model_param.as_ref(),
         qual: qual.as_ref(),
         nest: nest.as_ref(),
     };
     let vjp = vjp(&w);
     // Callers reach functions through `NAME__split`; a model's methods through `fields`.
-    let split = (item.sig.receiver().is_none() || !p.model).then(|| {
+    let split = (!p.model).then(|| {
         crate::split::item(&crate::split::Input {
             item,
             dot: &p.dot_item,
@@ -133,7 +134,9 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
     });
     let jacobian = jacobian(&w, p.float);
     let jvp = p.jvp.then(|| jvp(&w, p.float, p.arity));
-    let model_fn = p.model.then(|| model_value(item, &p.elem));
+    let model_fn = p
+        .model
+        .then(|| model_value(item, &p.elem, p.model_param.as_ref()));
     let Parts {
         original,
         table,
@@ -165,6 +168,9 @@ pub struct Parts {
     pub dot_name: Ident,
     pub float: crate::ir::FloatTy,
     pub model: bool,
+    /// The model when it is a parameter (`l: &Dense`, the first, named in `wrt`) rather than
+    /// `&self`: its name and type.
+    pub model_param: Option<(Ident, syn::Type)>,
     /// `jvp` asked for: `NAME_jvp` too.
     pub jvp: bool,
     /// `NAME__dot` as an item, and what its derivation differentiates.
@@ -222,11 +228,19 @@ pub fn parts(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<Result<Par
     // A method of a model (`&self`, differentiated unless `wrt(..)` leaves it out): its
     // `NAME__dot` is a method too, which `fields` differentiates with respect to the model.
     let receiver = item.sig.receiver();
-    let model = receiver.is_some()
-        && args
-            .wrt
-            .as_ref()
-            .is_none_or(|w| w.iter().any(|n| n == "self"));
+    // Or a free function of a model parameter named in `wrt(..)` (`fn dense(l: &Dense, x:
+    // &[f64]) -> Vec<f64>`): its `NAME__dot` is a function of that model, which `fields`
+    // differentiates the same way.
+    let model_param = receiver
+        .is_none()
+        .then(|| model_parameter(item, &args, &errors))
+        .flatten();
+    let model = model_param.is_some()
+        || receiver.is_some()
+            && args
+                .wrt
+                .as_ref()
+                .is_none_or(|w| w.iter().any(|n| n == "self"));
     if let Some(r) = receiver {
         if r.reference.is_none() || r.mutability.is_some() {
             errors.push_spanned(
@@ -334,8 +348,14 @@ pub fn parts(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<Result<Par
     }
     let dot_args = quote!(wrt(#(#wrt),*));
     // The parameters besides the model (which `fields` differentiates), for the wrappers.
+    let model_name = model_param.as_ref().map(|(id, _)| id.clone());
     let dot_parsed = Args {
-        wrt: Some(wrt.iter().filter(|n| *n != "self").cloned().collect()),
+        wrt: Some(
+            wrt.iter()
+                .filter(|n| *n != "self" && Some(*n) != model_name.as_ref())
+                .cloned()
+                .collect(),
+        ),
         ..Args::default()
     };
     let sig = crate::sig::analyze(&dot, &dot_parsed, &errors);
@@ -364,10 +384,52 @@ pub fn parts(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<Result<Par
         dot_name,
         float,
         model,
+        model_param,
         jvp: args.jvp.is_some(),
         dot_item: dot,
         dot_args: dot_parsed,
     }))
+}
+
+/// The model parameter of a free vector-valued function: the one `&Struct` parameter that
+/// `wrt(..)` names, which must come first (its gradient leads the buffers, as a method's `self`
+/// does). Registered for callers that pass a model's field there (`dense(&m.hidden, x)`).
+fn model_parameter(item: &syn::ItemFn, args: &Args, errors: &Errors) -> Option<(Ident, syn::Type)> {
+    let named = args.wrt.as_ref()?;
+    let models: Vec<(usize, &syn::PatType, &Ident)> = item
+        .sig
+        .inputs
+        .iter()
+        .enumerate()
+        .filter_map(|(k, a)| match a {
+            syn::FnArg::Typed(pt) => match &*pt.pat {
+                syn::Pat::Ident(pi)
+                    if named.contains(&pi.ident) && crate::fields::is_struct_ref(&pt.ty) =>
+                {
+                    Some((k, pt, &pi.ident))
+                }
+                _ => None,
+            },
+            syn::FnArg::Receiver(_) => None,
+        })
+        .collect();
+    match models.as_slice() {
+        [] => None,
+        [(0, pt, id)] => {
+            let syn::Type::Reference(r) = &*pt.ty else {
+                return None;
+            };
+            crate::fields::model_calls::register(&item.sig.ident, Some(0));
+            Some(((*id).clone(), (*r.elem).clone()))
+        }
+        [(_, pt, id), ..] => {
+            errors.push_spanned(
+                pt,
+                format!("`#[gradient]` differentiates a vector-valued function with respect to one model, taken as its first parameter: move `{id}` first (or make the function a method of the model's type)"),
+            );
+            None
+        }
+    }
 }
 
 fn errors_with_original(item: &syn::ItemFn, errors: Errors) -> TokenStream {
@@ -412,7 +474,11 @@ fn params(sig: &crate::sig::Sig) -> (Vec<TokenStream>, Vec<TokenStream>) {
 /// flat view (`fields`) calls for the value of `self.NAME(..)`; its reverse goes through
 /// `NAME__dot__model_grad`, which `fields` emits for `NAME__dot` (see
 /// `lower::calls::lower_vector_call`).
-fn model_value(item: &syn::ItemFn, elem: &syn::Type) -> TokenStream {
+fn model_value(
+    item: &syn::ItemFn,
+    elem: &syn::Type,
+    model_param: Option<&(Ident, syn::Type)>,
+) -> TokenStream {
     let name = &item.sig.ident;
     let model_name = format_ident!("{}__model", name);
     let vis = &item.vis;
@@ -440,12 +506,35 @@ fn model_value(item: &syn::ItemFn, elem: &syn::Type) -> TokenStream {
         p => p.to_token_stream(),
     });
     let output = &item.sig.output;
+    // A free function's model is its first parameter: the flat view after it.
+    if model_param.is_some() {
+        let (first, rest) = typed.split_first().expect("the model is a parameter");
+        return quote! {
+            #[doc(hidden)]
+            #[allow(unused_variables, non_snake_case, clippy::too_many_arguments)]
+            #vis fn #model_name #generics (#first, #flat: &[#elem], #(#rest),*) #output #where_clause {
+                #name(#(#pass),*)
+            }
+        };
+    }
     quote! {
         #[doc(hidden)]
         #[allow(unused_variables, non_snake_case, clippy::too_many_arguments)]
         #vis fn #model_name #generics (&self, #flat: &[#elem], #(#typed),*) #output #where_clause {
             self.#name(#(#pass),*)
         }
+    }
+}
+
+/// The model's name and type in the wrappers: `self` and `Self`, or the parameter's (see
+/// [`Parts::model_param`]).
+fn model_names(model_param: Option<&(Ident, syn::Type)>) -> (Ident, TokenStream) {
+    match model_param {
+        Some((id, ty)) => (id.clone(), ty.to_token_stream()),
+        None => (
+            Ident::new("self", proc_macro2::Span::call_site()),
+            quote!(Self),
+        ),
     }
 }
 
@@ -458,6 +547,8 @@ struct Wrap<'a> {
     len: &'a TokenStream,
     dot: &'a Ident,
     model: bool,
+    /// See [`Parts::model_param`].
+    model_param: Option<&'a (Ident, syn::Type)>,
     /// `Self::`, to call the functions beside the wrapper from an `impl`.
     qual: Option<&'a TokenStream>,
     /// Or copies of them, nested in the wrapper's body (see `expand::sibling_path`).
@@ -474,9 +565,12 @@ fn vjp(w: &Wrap) -> TokenStream {
         len,
         dot,
         model,
+        model_param,
         qual,
         nest,
     } = *w;
+    // The model's name and type: `self` and `Self`, or the parameter's.
+    let (m_id, m_ty) = model_names(model_param);
     let vis = &item.vis;
     let name = &item.sig.ident;
     let vjp_name = format_ident!("{}_vjp", name);
@@ -484,9 +578,9 @@ fn vjp(w: &Wrap) -> TokenStream {
     let (generics, where_clause) = (&item.sig.generics, &item.sig.generics.where_clause);
     let (decl, pass) = params(sig);
     // The model's gradient first, as `fields` orders a method's buffers.
-    let d_self = format_ident!("d_self");
+    let d_self = format_ident!("d_{}", m_id);
     let bufs: Vec<TokenStream> = model
-        .then(|| quote!(#d_self: &mut Self))
+        .then(|| quote!(#d_self: &mut #m_ty))
         .into_iter()
         .chain(sig.active_seqs().map(|p| {
             let d = format_ident!("d_{}", p.ident);
@@ -545,9 +639,12 @@ fn jvp(w: &Wrap, float: crate::ir::FloatTy, arity: Option<usize>) -> TokenStream
         len,
         dot,
         model,
+        model_param,
         qual,
         nest,
     } = *w;
+    // The model's name and type: `self` and `Self`, or the parameter's.
+    let (m_id, m_ty) = model_names(model_param);
     let vis = &item.vis;
     let name = &item.sig.ident;
     let jvp_name = format_ident!("{}_jvp", name);
@@ -560,8 +657,9 @@ fn jvp(w: &Wrap, float: crate::ir::FloatTy, arity: Option<usize>) -> TokenStream
     let k = scalars.len();
     // The tangents: the model's first, then the parameters' in declaration order.
     let mut tangent_decl: Vec<TokenStream> = Vec::new();
+    let v_self = format_ident!("v_{}", m_id);
     if model {
-        tangent_decl.push(quote!(v_self: &Self));
+        tangent_decl.push(quote!(#v_self: &#m_ty));
     }
     for p in sig.params.iter().filter(|p| p.active) {
         let v = format_ident!("v_{}", p.ident);
@@ -609,13 +707,13 @@ fn jvp(w: &Wrap, float: crate::ir::FloatTy, arity: Option<usize>) -> TokenStream
     let model_term = model.then(|| {
         quote! {
             let #dm = ::grad::runtime::Params::to_flat(&#dm);
-            for (a, b) in #dm.iter().zip(::grad::runtime::Params::to_flat(v_self).iter()) {
+            for (a, b) in #dm.iter().zip(::grad::runtime::Params::to_flat(#v_self).iter()) {
                 #t = #t + *a * *b;
             }
         }
     });
     let model_make =
-        model.then(|| quote!(let mut #dm = <Self as ::grad::runtime::Params>::zeros_like(self);));
+        model.then(|| quote!(let mut #dm = <#m_ty as ::grad::runtime::Params>::zeros_like(#m_id);));
     let tangent_value = match (arity, ret) {
         (Some(n), _) => {
             let parts = (0..n).map(|j| quote!(#tan[#j]));
@@ -670,9 +768,12 @@ fn jacobian(w: &Wrap, float: crate::ir::FloatTy) -> TokenStream {
         len,
         dot,
         model,
+        model_param,
         qual,
         nest,
     } = *w;
+    // The model's name and type: `self` and `Self`, or the parameter's.
+    let (m_id, m_ty) = model_names(model_param);
     let vis = &item.vis;
     let name = &item.sig.ident;
     let jac_name = format_ident!("{}_jacobian", name);
@@ -701,13 +802,13 @@ fn jacobian(w: &Wrap, float: crate::ir::FloatTy) -> TokenStream {
     let scalars = match (k, model) {
         (0, false) => quote!({ let _ = #call; }),
         (0, true) => quote! {
-            let mut #dm = <Self as ::grad::runtime::Params>::zeros_like(self);
+            let mut #dm = <#m_ty as ::grad::runtime::Params>::zeros_like(#m_id);
             let _ = #call;
             #row.extend(::grad::runtime::Params::to_flat(&#dm));
         },
         (_, false) => quote!(#row.extend_from_slice(&#call.1);),
         (_, true) => quote! {
-            let mut #dm = <Self as ::grad::runtime::Params>::zeros_like(self);
+            let mut #dm = <#m_ty as ::grad::runtime::Params>::zeros_like(#m_id);
             let #value_grads = #call.1;
             #row.extend(::grad::runtime::Params::to_flat(&#dm));
             #row.extend_from_slice(&#value_grads);

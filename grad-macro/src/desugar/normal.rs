@@ -8,9 +8,10 @@ use syn::visit_mut::VisitMut;
 
 /// Rewrites `block` into the normal forms the rest of `desugar` expects.
 /// Input: `let old = std::mem::replace(&mut a, b);` (also `mem::replace`, `replace` imported,
-/// `core::`), or the call as a statement, with `a` a local. Output: `let old = a.clone(); a =
-/// b;` (`a = b;` alone for the statement): the old value kept, the new one assigned, in the forms
-/// lowering knows for floats and buffers.
+/// `core::`), or the call as a statement, with `a` a local. Output: `let old = a; a = b;` (`a =
+/// b;` alone for the statement): the old value moved out (a copy of a float, the buffer itself),
+/// the new one assigned, in the forms lowering knows for floats and buffers whatever else the
+/// name is bound to elsewhere.
 fn mem_replace(block: &mut syn::Block) {
     fn replaced(e: &syn::Expr) -> Option<(syn::Ident, syn::Expr)> {
         let syn::Expr::Call(c) = e else { return None };
@@ -49,7 +50,7 @@ fn mem_replace(block: &mut syn::Block) {
                         }
                         let mut kept = l.clone();
                         if let Some(i) = &mut kept.init {
-                            *i.expr = syn::parse_quote_spanned!(a.span()=> #a.clone());
+                            *i.expr = syn::parse_quote_spanned!(a.span()=> #a);
                         }
                         out.push(syn::Stmt::Local(kept));
                         out.push(syn::parse_quote_spanned!(a.span()=> #a = #new;));

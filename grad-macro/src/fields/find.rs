@@ -280,6 +280,51 @@ impl Finder<'_> {
             })
             .collect();
         let span = c.span();
+        // `dense(&m.hidden, x)` of a `#[gradient]` function whose parameter there is a model
+        // (`l: &Dense`, see `model_calls::register`): its `dense__model` takes the field's flat
+        // view too, as a method of the field's type would (`m.hidden.dense(x)`);
+        // `dense(&m.layers[l], x)`, of an element, the element's flat view.
+        if whole.is_empty() {
+            if let Some(at) = super::model_calls::model_param(&c.func) {
+                let found = c.args.iter().nth(at).and_then(|a| match a {
+                    syn::Expr::Reference(r) if r.mutability.is_none() => {
+                        receiver_path(&r.expr, self.roots)
+                    }
+                    _ => None,
+                });
+                let found =
+                    found.filter(|f| f.index.as_ref().is_none_or(|(_, suffix)| suffix.is_empty()));
+                if let Some(found) = found {
+                    for (j, a) in c.args.iter_mut().enumerate() {
+                        if j != at {
+                            self.with_ctx(Ctx::Value, |s| s.visit_expr_mut(a));
+                        }
+                    }
+                    let index = found.index.as_ref().map(|(i, _)| i.clone());
+                    if let Some(i) = &index {
+                        let mut i = i.clone();
+                        self.with_ctx(Ctx::Data, |s| s.visit_expr_mut(&mut i));
+                    }
+                    if let Some(leaf) = self.record_sub_model(found, span) {
+                        let view: syn::Expr = match &index {
+                            Some(i) => syn::parse_quote!(&#leaf[#i]),
+                            None => syn::parse_quote!(#leaf),
+                        };
+                        if let syn::Expr::Path(fp) = &mut *c.func {
+                            if let Some(last) = fp.path.segments.last_mut() {
+                                last.ident = format_ident!(
+                                    "{}__model",
+                                    last.ident,
+                                    span = last.ident.span()
+                                );
+                            }
+                        }
+                        c.args.insert(at + 1, view);
+                    }
+                    return;
+                }
+            }
+        }
         if let ([(at, r)], syn::Expr::Path(fp)) = (whole.as_slice(), &mut *c.func) {
             let (at, r) = (*at, *r);
             for (j, a) in c.args.iter_mut().enumerate() {

@@ -175,10 +175,6 @@ const INT_ARG_METHODS: &[&str] = &[
 
 pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStream> {
     let args: Args = syn::parse2(args_tokens.clone()).ok()?;
-    let float = match &item.sig.output {
-        syn::ReturnType::Type(_, t) => crate::sig::float_of(t)?,
-        syn::ReturnType::Default => return None,
-    };
     let named = |id: &Ident| args.wrt.as_ref().is_some_and(|w| w.iter().any(|n| n == id));
     let mut roots = Vec::new();
     for input in &item.sig.inputs {
@@ -208,9 +204,28 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
             syn::FnArg::Receiver(_) => {}
         }
     }
+    // (Functions without a model are registered too: a name of two functions is no evidence.)
+    if !item
+        .sig
+        .inputs
+        .iter()
+        .any(|i| matches!(i, syn::FnArg::Receiver(_)))
+    {
+        let at = match roots.as_slice() {
+            [root] => item.sig.inputs.iter().position(|i| {
+                matches!(i, syn::FnArg::Typed(pt) if matches!(&*pt.pat, syn::Pat::Ident(pi) if pi.ident == root.ident))
+            }),
+            _ => None,
+        };
+        model_calls::register(&item.sig.ident, at);
+    }
     if roots.is_empty() {
         return None;
     }
+    let float = match &item.sig.output {
+        syn::ReturnType::Type(_, t) => crate::sig::float_of(t)?,
+        syn::ReturnType::Default => return None,
+    };
     let errors = crate::errors::Errors::default();
     let mut body = (*item.block).clone();
     // `m.w[r.clone()]` is a part of `m.w`, not a row of it.

@@ -8,6 +8,34 @@ use std::cell::RefCell;
 use syn::visit::Visit;
 use syn::Expr;
 
+thread_local! {
+    /// The free `#[gradient]` functions of one differentiated model parameter expanded so far
+    /// in this crate, and that parameter's position: a caller that passes a field there
+    /// (`dense(&m.hidden, x)`) cannot tell a struct field from a `Vec<f64>` one, the callee's
+    /// signature (seen first, as helpers usually are) can. Two functions of one name: neither.
+    static MODEL_FNS: RefCell<std::collections::HashMap<String, Option<usize>>> =
+        RefCell::new(std::collections::HashMap::new());
+}
+
+/// Notes `name` as a function whose parameter `at` is a model (`None`: it has none).
+pub(crate) fn register(name: &Ident, at: Option<usize>) {
+    MODEL_FNS.with(|m| {
+        let mut m = m.borrow_mut();
+        let entry = m.entry(name.to_string()).or_insert(at);
+        if *entry != at {
+            *entry = None;
+        }
+    });
+}
+
+/// The position of the model parameter of the function called as `callee` (a plain name), if
+/// it is a registered one (see `register`).
+pub(super) fn model_param(callee: &Expr) -> Option<usize> {
+    let Expr::Path(p) = callee else { return None };
+    let id = p.path.get_ident()?;
+    MODEL_FNS.with(|m| m.borrow().get(&id.to_string()).copied().flatten())
+}
+
 /// Suffix of the derivation with respect to the model and every float parameter.
 const ALL: &str = "__all";
 

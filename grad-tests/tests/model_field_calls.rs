@@ -1,0 +1,173 @@
+//! A model's field that is a model itself passed to a free `#[gradient]` function of that model
+//! (issue 9: "passing `&m.hidden` to helpers"): `dense(&self.l1, x)` with `fn dense(l: &Dense,
+//! x: &[f64]) -> Vec<f64>` (vector-valued, its `NAME_vjp`, `NAME_jacobian` and `NAME_jvp` over the
+//! layer), a scalar function of a layer, an element of a `Vec` of layers (`&self.layers[l]`), from
+//! a method and from a free function given the model (forward mode too). The helpers come before
+//! their callers: their signatures tell the callers which fields are models. Each gradient
+//! against central differences over the model's flat view, the value bit for bit.
+
+use grad::{gradient, Params};
+
+#[derive(Clone, Debug, Params)]
+struct Dense {
+    w: Vec<f64>,
+    b: Vec<f64>,
+    n_in: usize,
+}
+
+#[derive(Clone, Debug, Params)]
+struct Mlp {
+    l1: Dense,
+    l2: Dense,
+    layers: Vec<Dense>,
+    scale: f64,
+}
+
+/// `tanh(W x + b)`, `W` row-major, a free function of the layer.
+#[gradient(wrt(l), jvp)]
+fn dense(l: &Dense, x: &[f64]) -> Vec<f64> {
+    let mut out = vec![0.0; l.b.len()];
+    for o in 0..l.b.len() {
+        let mut s = l.b[o];
+        for i in 0..l.n_in {
+            s += l.w[o * l.n_in + i] * x[i];
+        }
+        out[o] = s.tanh();
+    }
+    out
+}
+
+/// A scalar function of a layer, calling the vector-valued one on the whole layer.
+#[gradient(wrt(l))]
+fn energy(l: &Dense, x: &[f64]) -> f64 {
+    let h = dense(l, x);
+    h.iter().map(|v| v * v).sum::<f64>() + l.b[0]
+}
+
+impl Mlp {
+    #[gradient]
+    fn loss(&self, x: &[f64], y: f64) -> f64 {
+        let h = dense(&self.l1, x);
+        let o = dense(&self.l2, &h);
+        let mut z = o[0] * self.scale;
+        for l in 0..self.layers.len() {
+            let q = dense(&self.layers[l], &h);
+            z += q[q.len() - 1] * 0.5;
+        }
+        (z - y).powi(2) + 0.1 * energy(&self.l1, x)
+    }
+}
+
+#[gradient(wrt(m), jvp)]
+fn free_loss(m: &Mlp, x: &[f64]) -> f64 {
+    let h = dense(&m.l1, x);
+    energy(&m.l2, &h) * m.scale + h[0]
+}
+
+fn layer(n_in: usize, n_out: usize, s: f64) -> Dense {
+    Dense {
+        w: (0..n_in * n_out)
+            .map(|k| ((k as f64 + s) * 0.7).sin() * 0.5)
+            .collect(),
+        b: (0..n_out)
+            .map(|k| ((k as f64 - s) * 1.3).cos() * 0.2)
+            .collect(),
+        n_in,
+    }
+}
+
+fn mlp() -> Mlp {
+    Mlp {
+        l1: layer(3, 2, 0.1),
+        l2: layer(2, 1, 0.7),
+        layers: vec![layer(2, 1, 1.1), layer(2, 2, 2.0)],
+        scale: 1.3,
+    }
+}
+
+fn fd_model<M: Params<Scalar = f64> + Clone>(m: &M, f: impl Fn(&M) -> f64) -> Vec<f64> {
+    let flat = m.to_flat();
+    let h = 1e-6;
+    (0..flat.len())
+        .map(|k| {
+            let (mut p, mut q) = (flat.clone(), flat.clone());
+            p[k] += h;
+            q[k] -= h;
+            (f(&m.with_flat(&p)) - f(&m.with_flat(&q))) / (2.0 * h)
+        })
+        .collect()
+}
+
+fn close(what: &str, got: &[f64], want: &[f64]) {
+    assert_eq!(got.len(), want.len(), "{what}: lengths");
+    for (k, (g, w)) in got.iter().zip(want).enumerate() {
+        assert!(
+            (g - w).abs() <= 1e-6 * (1.0 + w.abs()),
+            "{what}[{k}]: {g} against {w}"
+        );
+    }
+}
+
+#[test]
+fn fields_that_are_layers_passed_to_free_functions() {
+    let m = mlp();
+    let x = [0.3, -0.8, 1.1];
+    let mut d = m.zeros_like();
+    let v = m.loss_grad(&x, 0.4, &mut d);
+    assert_eq!(v.to_bits(), m.loss(&x, 0.4).to_bits());
+    close("loss", &d.to_flat(), &fd_model(&m, |m| m.loss(&x, 0.4)));
+    // Data fields keep what they hold.
+    assert_eq!(d.l1.n_in, 3);
+
+    let mut d = m.zeros_like();
+    let v = free_loss_grad(&m, &x, &mut d);
+    assert_eq!(v.to_bits(), free_loss(&m, &x).to_bits());
+    let g = d.to_flat();
+    close("free_loss", &g, &fd_model(&m, |m| free_loss(m, &x)));
+    // Forward mode: ∇f · v.
+    let dir = m.with_flat(
+        &(0..g.len())
+            .map(|k| ((k * 7 + 3) % 11) as f64 / 4.0 - 1.25)
+            .collect::<Vec<_>>(),
+    );
+    let (jv, t) = free_loss_jvp(&m, &x, &dir);
+    assert_eq!(jv.to_bits(), v.to_bits());
+    let want: f64 = g.iter().zip(dir.to_flat()).map(|(a, b)| a * b).sum();
+    assert!(
+        (t - want).abs() <= 1e-9 * (1.0 + want.abs()),
+        "{t} against {want}"
+    );
+}
+
+#[test]
+fn vjp_jacobian_and_jvp_of_a_vector_valued_function_of_a_layer() {
+    let l = layer(3, 2, 0.4);
+    let x = [0.5, -0.25, 0.75];
+    let (jac_value, jac) = dense_jacobian(&l, &x);
+    assert_eq!(jac_value, dense(&l, &x));
+    for (o, row) in jac.iter().enumerate() {
+        close(
+            &format!("jacobian row {o}"),
+            row,
+            &fd_model(&l, |l| dense(l, &x)[o]),
+        );
+        // The VJP with a unit cotangent is that row.
+        let mut unit = vec![0.0; 2];
+        unit[o] = 1.0;
+        let mut d_l = l.zeros_like();
+        let (value, []) = dense_vjp(&l, &x, &unit, &mut d_l);
+        assert_eq!(value, jac_value);
+        close(&format!("vjp {o}"), &d_l.to_flat(), row);
+    }
+    let dir = l.with_flat(&vec![0.5; l.num_params()]);
+    let (value, t) = dense_jvp(&l, &x, &dir);
+    assert_eq!(value, jac_value);
+    for (o, row) in jac.iter().enumerate() {
+        let want: f64 = row.iter().map(|r| r * 0.5).sum();
+        assert!(
+            (t[o] - want).abs() <= 1e-12,
+            "jvp {o}: {} against {want}",
+            t[o]
+        );
+    }
+}
