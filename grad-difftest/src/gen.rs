@@ -23,11 +23,6 @@ use std::fmt::Write as _;
 /// switches off unsuffixed literal receivers of `f64::m(..)` for every method). Remove an entry
 /// when the macro handles it.
 pub const PENDING: &[&str] = &[
-    // A mutable array whose elements are all names of constants of the module, then written
-    // (`let mut z = [C, D]; z = [z[0] * x, z[1]];` or `z[0] = x;`): the macro cannot see that the
-    // elements are floats and refuses the write ("can write by index only into local buffers");
-    // one float literal among the elements, or a type (`[f64; 2]`), is enough.
-    "stmt:array_of_consts",
     // (The constructs once listed here — literal and `const` receivers, `<f64>::m`, constants as
     // helper arguments and branch values, lets initialized from constants, late-initialized lets,
     // empty sums, shadowing in returning `if`s, buffers after an early return — are regression
@@ -72,15 +67,6 @@ pub const PENDING: &[&str] = &[
     // support sub-slices"); read by index, iterated or passed on it is fine:
     //     let ss = &xs[1..]; if let [a, .., b] = ss[..] { s += a * b; }
     "sub_slice_let:pattern",
-    // A row of rows that are data (not differentiated) iterated with a differentiated closure is
-    // rejected ("this expression reads a differentiated value but its result is not a float the
-    // engine can follow"); with differentiated rows it is fine:
-    //     #[gradient(wrt(x))] fn f(ws: &[Vec<f64>], x: f64) -> f64 {
-    //         let mut s = 0.0;
-    //         for i in 0..ws.len() { s += ws[i].iter().map(|v| v * x).sum::<f64>(); }
-    //         s
-    //     }
-    "rows:row_iter_data",
 ];
 
 /// The placeholder of the float type in generated text.
@@ -596,6 +582,8 @@ struct FnGen<'a> {
     no_shadow: Vec<String>,
     /// A layer's `#[gradient]` method is called (`layer.score_vh(..)`): the layer struct gets it.
     layer_method: bool,
+    /// The free `#[gradient]` function of a layer that the body calls on an element, if any.
+    layer_free_fn: Option<String>,
 }
 
 const OPS: &[&str] = &["+", "-", "*"];
@@ -618,6 +606,7 @@ impl<'a> FnGen<'a> {
             returned: false,
             no_shadow: vec![],
             layer_method: false,
+            layer_free_fn: None,
         }
     }
 
@@ -5534,19 +5523,26 @@ impl<'a> FnGen<'a> {
         self.declare(&r, VarKind::Float(Iv(-m, m, e.iv.2 || iv.2)), false);
     }
 
-    /// A local copy of a sequence written through views of it: `iter_mut().rev()` (also after
-    /// `.enumerate()`), `chunks_mut(2)`, `chunks_exact_mut(2).enumerate()`, the two parts of
-    /// `split_at_mut`, `rotate_left`/`rotate_right`; then read at both ends.
-    fn view_writes(&mut self, out: &mut String, ind: usize) {
+    /// A sequence of at least one element and a value within ±1 to combine with it.
+    fn nonempty_seq_and_value(&mut self) -> Option<(String, Iv, Ex)> {
         let seqs: Vec<_> = self.seqs().into_iter().filter(|s| s.3 >= 1).collect();
         if seqs.is_empty() {
-            return;
+            return None;
         }
         let (xs, iv) = {
             let s = self.rng.pick(&seqs);
             (s.0.clone(), s.2)
         };
-        let e = self.wrapped(1, (-1.0, 1.0));
+        Some((xs, iv, self.wrapped(1, (-1.0, 1.0))))
+    }
+
+    /// A local copy of a sequence written through views of it: `iter_mut().rev()` (also after
+    /// `.enumerate()`), `chunks_mut(2)`, `chunks_exact_mut(2).enumerate()`, the two parts of
+    /// `split_at_mut`, `rotate_left`/`rotate_right`; then read at both ends.
+    fn view_writes(&mut self, out: &mut String, ind: usize) {
+        let Some((xs, iv, e)) = self.nonempty_seq_and_value() else {
+            return;
+        };
         let w = paren(&e.s);
         let (v, r) = (self.fresh("vw"), self.fresh("vr"));
         Self::line(out, ind, &format!("let mut {v} = {xs}.to_vec();"));
@@ -5629,15 +5625,9 @@ impl<'a> FnGen<'a> {
     /// position, an `Option` of the last element of a buffer built by `push`, and the sum of a
     /// range collected whose bound is an untyped integer.
     fn iter_element(&mut self, out: &mut String, ind: usize) {
-        let seqs: Vec<_> = self.seqs().into_iter().filter(|s| s.3 >= 1).collect();
-        if seqs.is_empty() {
+        let Some((xs, iv, e)) = self.nonempty_seq_and_value() else {
             return;
-        }
-        let (xs, iv) = {
-            let s = self.rng.pick(&seqs);
-            (s.0.clone(), s.2)
         };
-        let e = self.wrapped(1, (-1.0, 1.0));
         let w = paren(&e.s);
         let (p, r) = (self.fresh("p"), self.fresh("ie"));
         // Every result within ±2.
@@ -6897,8 +6887,8 @@ impl<'a> FnGen<'a> {
                 self.wrapped(1, (-2.0, 2.0)),
             );
             let first = self.typed(e.clone()).s;
-            // Elements that are all constants' names leave the array's type to the compiler:
-            // the pending `stmt:array_of_consts`.
+            // Elements that are all constants' names leave the array's type to the compiler
+            // (`stmt:array_of_consts`): the macro learns it from the float written into it.
             // A number starting a token (not a digit inside a name such as `CG4_0_f64`).
             let has_literal = |t: &str| {
                 let b = t.as_bytes();
@@ -8869,11 +8859,16 @@ impl<'a> FnGen<'a> {
             } else {
                 layer.clone()
             };
-            Self::line(
-                &mut body,
-                ind + 1,
-                &format!("{acc} += {element}.score_vh({}) * 0.1;", e.s),
-            );
+            // Or a free `#[gradient]` function of the layer given the element (defined above
+            // the function, as `score_vh_free`).
+            let call = if form == 3 && self.on("layers:free_fn") && self.rng.chance(0.5) {
+                let free = format!("{}_lf", self.base);
+                self.layer_free_fn = Some(free.clone());
+                format!("{free}(&{element}, {})", e.s)
+            } else {
+                format!("{element}.score_vh({})", e.s)
+            };
+            Self::line(&mut body, ind + 1, &format!("{acc} += {call} * 0.1;"));
         }
         Self::line(
             &mut body,
@@ -9792,6 +9787,13 @@ impl<'a> FnGen<'a> {
                 let _ = writeln!(
                     self.items,
                     "impl{bound} {tl}{g} {{\n    #[gradient]\n    fn score_vh(&self, a: {t}) -> {t} {{\n        (self.b * a).tanh() + self.w[0] * self.w[self.w.len() - 1]\n    }}\n}}"
+                );
+            }
+            if let Some(free) = &self.layer_free_fn {
+                let bound = if lgen { "<T: grad::Real>" } else { "" };
+                let _ = writeln!(
+                    self.items,
+                    "#[gradient(wrt(l))]\nfn {free}{bound}(l: &{tl}{g}, a: {t}) -> {t} {{\n    (l.b * a).tanh() + l.w[0] * l.w[l.w.len() - 1]\n}}"
                 );
             }
         }

@@ -6,6 +6,9 @@
 //! their callers: their signatures tell the callers which fields are models. Each gradient
 //! against central differences over the model's flat view, the value bit for bit.
 
+mod common;
+
+use common::{close, fd_all};
 use grad::{gradient, Params};
 
 #[derive(Clone, Debug, Params)]
@@ -85,27 +88,9 @@ fn mlp() -> Mlp {
     }
 }
 
-fn fd_model<M: Params<Scalar = f64> + Clone>(m: &M, f: impl Fn(&M) -> f64) -> Vec<f64> {
-    let flat = m.to_flat();
-    let h = 1e-6;
-    (0..flat.len())
-        .map(|k| {
-            let (mut p, mut q) = (flat.clone(), flat.clone());
-            p[k] += h;
-            q[k] -= h;
-            (f(&m.with_flat(&p)) - f(&m.with_flat(&q))) / (2.0 * h)
-        })
-        .collect()
-}
-
-fn close(what: &str, got: &[f64], want: &[f64]) {
-    assert_eq!(got.len(), want.len(), "{what}: lengths");
-    for (k, (g, w)) in got.iter().zip(want).enumerate() {
-        assert!(
-            (g - w).abs() <= 1e-6 * (1.0 + w.abs()),
-            "{what}[{k}]: {g} against {w}"
-        );
-    }
+/// Central differences of `f` over the model's flat view.
+fn fd_model<M: Params<Scalar = f64>>(m: &M, f: impl Fn(&M) -> f64) -> Vec<f64> {
+    fd_all(&|p: &[f64]| f(&m.with_flat(p)), &m.to_flat())
 }
 
 #[test]

@@ -2,8 +2,9 @@
 //! (Vec3 style: `norm(cross(sub(b, a), sub(c, a)))`), a row of differentiated rows passed by value
 //! to such a helper, the last element of a mapped iterator, an argmax over copied items, buffers
 //! written through `iter_mut().rev()`, `chunks_mut`, `split_at_mut` and rotated, an untyped integer
-//! bound of a collected range, and an `Option` of an element of a buffer built by `push`.
-//! Gradients against central differences, the value bit for bit.
+//! bound of a collected range, an `Option` of an element of a buffer built by `push`, an array of
+//! constants' names written with floats, and a row of data rows iterated by a closure reading a
+//! differentiated value. Gradients against central differences, the value bit for bit.
 
 mod common;
 
@@ -250,4 +251,55 @@ fn untyped_values() {
             &[1.0, 2.0, -0.5, c],
         );
     }
+}
+
+const C0: f64 = 0.5;
+const C1: f64 = -1.5;
+
+/// An array of constants' names (whose type the macro does not see) written with floats: the
+/// writes say it holds floats.
+#[gradient]
+fn array_of_consts(x: f64) -> f64 {
+    let mut z = [C0, C1];
+    z[0] = x * z[1];
+    let mut s = 0.0;
+    for _ in 0..2 {
+        let mut q = [C1, C0];
+        q = [q[0] * x, q[1]];
+        s += q[0] + q[1];
+    }
+    z[0] * z[1] + s
+}
+
+/// A row of rows that are data iterated with a closure reading a differentiated value.
+#[gradient(wrt(x))]
+fn data_rows_iterated(ws: &[Vec<f64>], x: f64) -> f64 {
+    let mut s = 0.0;
+    for i in 0..ws.len() {
+        s += ws[i].iter().map(|v| (v * x).sin()).sum::<f64>() * ws[i].len() as f64;
+        let m = ws[i].iter().fold(0.0, |a: f64, v| a.max(v * x));
+        s += m;
+    }
+    s
+}
+
+#[test]
+fn constants_and_data_rows() {
+    let (v, [d]) = array_of_consts_grad(0.7);
+    check(
+        "array_of_consts",
+        &|p| array_of_consts(p[0]),
+        v,
+        &[d],
+        &[0.7],
+    );
+    let ws = vec![vec![1.0, 2.0, -0.5], vec![0.5, -1.0]];
+    let (v, [d]) = data_rows_iterated_grad(&ws, 0.7);
+    check(
+        "data_rows_iterated",
+        &|p| data_rows_iterated(&ws, p[0]),
+        v,
+        &[d],
+        &[0.7],
+    );
 }

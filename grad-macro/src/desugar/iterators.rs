@@ -2035,17 +2035,7 @@ pub fn iter_mut_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
         _ => return None,
     };
     let (x, lo, hi) = mutable_part(x)?;
-    let (k, l) = match (&*f.pat, enumerate) {
-        (syn::Pat::Tuple(t), true) if t.elems.len() == 2 => {
-            let k = match &t.elems[0] {
-                syn::Pat::Wild(_) => None,
-                p => Some(pat_ident(p)?.clone()),
-            };
-            (k, pat_ident(&t.elems[1])?.clone())
-        }
-        (p, false) => (None, pat_ident(p)?.clone()),
-        _ => return None,
-    };
+    let (k, l) = numbered(&f.pat, enumerate)?;
     let pos = crate::naming::fresh("k");
     let mut body = f.body.clone();
     if !elements_as_places(&mut body, &l, &syn::parse_quote!(#x[#pos])) {
@@ -2086,64 +2076,20 @@ pub fn chunks_mut_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
         return None;
     };
     let (x, lo, hi) = mutable_part(&m.receiver)?;
-    let (n, c) = match (&*f.pat, enumerate) {
-        (syn::Pat::Tuple(t), true) if t.elems.len() == 2 => {
-            let n = match &t.elems[0] {
-                syn::Pat::Wild(_) => None,
-                p => Some(pat_ident(p)?.clone()),
-            };
-            (n, pat_ident(&t.elems[1])?.clone())
-        }
-        (p, false) => (None, pat_ident(p)?.clone()),
-        _ => return None,
-    };
+    let (n, c) = numbered(&f.pat, enumerate)?;
     let (piece, start, end, size) = (
         crate::naming::fresh("piece"),
         crate::naming::fresh("start"),
         crate::naming::fresh("end"),
         crate::naming::fresh("size"),
     );
-    struct Sub<'a> {
-        c: &'a syn::Ident,
-        x: &'a syn::Ident,
-        start: &'a syn::Ident,
-        len: syn::Expr,
-        other_use: bool,
-    }
-    impl syn::visit_mut::VisitMut for Sub<'_> {
-        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
-            let is_c = |e: &syn::Expr| matches!(e, syn::Expr::Path(p) if p.path.is_ident(self.c));
-            match e {
-                syn::Expr::Index(ix) if is_c(&ix.expr) => {
-                    self.visit_expr_mut(&mut ix.index);
-                    if matches!(&*ix.index, syn::Expr::Range(_)) {
-                        self.other_use = true;
-                        return;
-                    }
-                    let (x, s, j) = (self.x, self.start, &ix.index);
-                    *e = syn::parse_quote!(#x[#s + (#j)]);
-                }
-                syn::Expr::MethodCall(mc)
-                    if is_c(&mc.receiver) && mc.method == "len" && mc.args.is_empty() =>
-                {
-                    *e = self.len.clone();
-                }
-                e if is_c(e) => self.other_use = true,
-                e => syn::visit_mut::visit_expr_mut(self, e),
-            }
-        }
-        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
-    }
     let mut body = f.body.clone();
-    let mut sub = Sub {
-        c: &c,
-        x: &x,
-        start: &start,
-        len: syn::parse_quote!((#end - #start)),
-        other_use: false,
-    };
-    syn::visit_mut::VisitMut::visit_block_mut(&mut sub, &mut body);
-    if sub.other_use {
+    let parts = [(
+        c,
+        syn::parse_quote!(#start),
+        syn::parse_quote!((#end - #start)),
+    )];
+    if !super::sub_slices::parts_as_positions(&mut body.stmts, &x, &parts) {
         return None;
     }
     let count = if exact {
@@ -2162,6 +2108,21 @@ pub fn chunks_mut_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
             #(#stmts)*
         }
     }))
+}
+
+/// The names a `for` binds: `(k, v)` after `.enumerate()` (`k` may be `_`), else `v`.
+fn numbered(pat: &syn::Pat, enumerate: bool) -> Option<(Option<syn::Ident>, syn::Ident)> {
+    match (pat, enumerate) {
+        (syn::Pat::Tuple(t), true) if t.elems.len() == 2 => {
+            let k = match &t.elems[0] {
+                syn::Pat::Wild(_) => None,
+                p => Some(pat_ident(p)?.clone()),
+            };
+            Some((k, pat_ident(&t.elems[1])?.clone()))
+        }
+        (p, false) => Some((None, pat_ident(p)?.clone())),
+        _ => None,
+    }
 }
 
 /// A buffer written through `iter_mut`: its name, and the first and past-the-last positions.

@@ -115,6 +115,12 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
         .filter(|p| !p.active)
         .map(|p| p.ident.to_string())
         .collect();
+    let data_rows = sig
+        .params
+        .iter()
+        .filter(|p| !p.active && crate::rows::is_rows(&p.ty))
+        .map(|p| p.ident.to_string())
+        .collect();
     let float_params = sig
         .params
         .iter()
@@ -148,6 +154,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
         .map(|t| t.ident.to_string())
         .collect();
     let floats = options::float_locals(&item.block, &item.sig);
+    typed_written_arrays(&mut item.block, &item.sig, &floats);
     options::option_locals(&mut item.block, &floats);
     crate::matrix_returns::callers(&mut item.block, &floats);
     let float_names = tuples::float_names(&item.block, &float_params);
@@ -166,6 +173,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
         float_names,
         data_names,
         inactive_params,
+        data_rows,
     }
     .visit_block_mut(&mut item.block);
 }
@@ -341,6 +349,122 @@ fn owned_into_iter(body: &mut syn::Block, params: &std::collections::HashSet<Str
     let owned = owned_float_buffers(body, params);
     if !owned.is_empty() {
         IntoIter(owned).visit_block_mut(body);
+    }
+}
+
+/// Input: `let mut z = [C, D];` of names (constants of the module, whose type the macro does not
+/// see), later written with a float (`z[0] = x;`, `z[1] += x;`, `z = [z[0] * x, z[1]];`).
+/// Output: the `let` typed `[T; 2]` with the function's float type: what the writes say it holds,
+/// and the form lowering knows as a buffer of floats.
+fn typed_written_arrays(
+    block: &mut syn::Block,
+    sig: &syn::Signature,
+    floats: &std::collections::HashSet<String>,
+) {
+    let syn::ReturnType::Type(_, ret) = &sig.output else {
+        return;
+    };
+    if crate::sig::float_of(ret).is_none() {
+        return;
+    }
+    struct Blocks<'a>(&'a std::collections::HashSet<String>, syn::Type);
+    impl VisitMut for Blocks<'_> {
+        fn visit_block_mut(&mut self, b: &mut syn::Block) {
+            type_in_block(b, self.0, &self.1);
+            syn::visit_mut::visit_block_mut(self, b);
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    let t = (**ret).clone();
+    Blocks(floats, t).visit_block_mut(block);
+}
+
+/// Whether `b` writes a float into `z`.
+fn written_with_float(
+    b: &syn::Block,
+    z: &syn::Ident,
+    floats: &std::collections::HashSet<String>,
+) -> bool {
+    struct W<'a>(&'a syn::Ident, &'a std::collections::HashSet<String>, bool);
+    impl<'a> syn::visit::Visit<'a> for W<'_> {
+        fn visit_expr(&mut self, e: &'a syn::Expr) {
+            let (place, value) = match e {
+                syn::Expr::Assign(a) => (&*a.left, &*a.right),
+                syn::Expr::Binary(b)
+                    if matches!(
+                        b.op,
+                        syn::BinOp::AddAssign(_)
+                            | syn::BinOp::SubAssign(_)
+                            | syn::BinOp::MulAssign(_)
+                            | syn::BinOp::DivAssign(_)
+                    ) =>
+                {
+                    (&*b.left, &*b.right)
+                }
+                _ => {
+                    syn::visit::visit_expr(self, e);
+                    return;
+                }
+            };
+            let target = match place {
+                syn::Expr::Index(ix) => &*ix.expr,
+                p => p,
+            };
+            if matches!(target, syn::Expr::Path(p) if p.path.is_ident(self.0))
+                && options::float_evidence(value, self.1)
+            {
+                self.2 = true;
+            }
+            syn::visit::visit_expr(self, e);
+        }
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut w = W(z, floats, false);
+    syn::visit::Visit::visit_block(&mut w, b);
+    w.2
+}
+
+fn type_in_block(
+    block: &mut syn::Block,
+    floats: &std::collections::HashSet<String>,
+    t: &syn::Type,
+) {
+    let mut typed = Vec::new();
+    for (k, s) in block.stmts.iter().enumerate() {
+        let syn::Stmt::Local(l) = s else { continue };
+        let syn::Pat::Ident(pi) = &l.pat else {
+            continue;
+        };
+        let Some(init) = &l.init else { continue };
+        let syn::Expr::Array(a) = &*init.expr else {
+            continue;
+        };
+        // Elements the macro cannot type: names (`C`, `m::D`), none a float by its form.
+        if a.elems.is_empty()
+            || !a.elems.iter().all(|e| matches!(e, syn::Expr::Path(_)))
+            || a.elems.iter().any(|e| options::float_evidence(e, floats))
+            || pi.mutability.is_none()
+        {
+            continue;
+        }
+        let rest = syn::Block {
+            brace_token: block.brace_token,
+            stmts: block.stmts[k + 1..].to_vec(),
+        };
+        if written_with_float(&rest, &pi.ident, floats) {
+            typed.push((k, a.elems.len()));
+        }
+    }
+    for (k, n) in typed {
+        if let syn::Stmt::Local(l) = &mut block.stmts[k] {
+            let pat = l.pat.clone();
+            l.pat = syn::Pat::Type(syn::PatType {
+                attrs: Vec::new(),
+                pat: Box::new(pat),
+                colon_token: Default::default(),
+                ty: Box::new(syn::parse_quote!([#t; #n])),
+            });
+        }
     }
 }
 
@@ -535,6 +659,8 @@ struct Desugar<'e> {
     data_names: std::collections::HashSet<String>,
     /// The parameters not differentiated (left out by `wrt`, or of no float type).
     inactive_params: std::collections::HashSet<String>,
+    /// Those of them that are rows (`ws: &[Vec<f64>]`, data).
+    data_rows: std::collections::HashSet<String>,
 }
 
 impl Desugar<'_> {
@@ -1048,7 +1174,9 @@ impl Desugar<'_> {
             }
             budget -= 1;
             let mut s = s;
-            if let Some(hoisted) = vector_calls::hoist_nested(&mut s) {
+            if let Some(hoisted) = vector_calls::hoist_nested(&mut s)
+                .or_else(|| hoist::data_row_iter(&mut s, &self.data_rows))
+            {
                 // `work` is a stack: the `let` runs first.
                 work.push(s);
                 work.push(hoisted);

@@ -377,6 +377,33 @@ pub fn split_at_mut_let(
             _ => return None,
         }
     }
+    let mut rewritten = rest.to_vec();
+    // (A later `let` of one of the names: the parts' scope ends there, which this does not
+    // follow.)
+    let rebound = rewritten.iter().any(|s| {
+        let syn::Stmt::Local(later) = s else {
+            return false;
+        };
+        let mut names = Vec::new();
+        crate::lower::collect_idents(&later.pat, &mut names);
+        parts.iter().any(|(n, ..)| names.contains(n))
+    });
+    if rebound || !parts_as_positions(&mut rewritten, x, &parts) {
+        return None;
+    }
+    rest.clone_from_slice(&rewritten);
+    let at = &m.args[0];
+    Some(syn::parse_quote!(let #k: usize = #at;))
+}
+
+/// Rewrites, in `stmts`, each part `(name, start, len)` of the buffer `x` (a piece of `chunks_mut`,
+/// a half of `split_at_mut`) read or written by index as `x[start + j]`, and measured by `.len()`
+/// as `len`; `false` (`stmts` partly rewritten) where a part is used otherwise.
+pub fn parts_as_positions(
+    stmts: &mut [syn::Stmt],
+    x: &syn::Ident,
+    parts: &[(syn::Ident, syn::Expr, syn::Expr)],
+) -> bool {
     struct Sub<'a> {
         x: &'a syn::Ident,
         parts: &'a [(syn::Ident, syn::Expr, syn::Expr)],
@@ -416,28 +443,13 @@ pub fn split_at_mut_let(
     }
     let mut sub = Sub {
         x,
-        parts: &parts,
+        parts,
         other_use: false,
     };
-    let mut rewritten = rest.to_vec();
-    for s in &mut rewritten {
-        // (A later `let` of one of the names: the parts' scope ends there, which this does not
-        // follow.)
-        if let syn::Stmt::Local(later) = s {
-            let mut names = Vec::new();
-            crate::lower::collect_idents(&later.pat, &mut names);
-            if parts.iter().any(|(n, ..)| names.contains(n)) {
-                return None;
-            }
-        }
+    for s in stmts.iter_mut() {
         syn::visit_mut::VisitMut::visit_stmt_mut(&mut sub, s);
     }
-    if sub.other_use {
-        return None;
-    }
-    rest.clone_from_slice(&rewritten);
-    let at = &m.args[0];
-    Some(syn::parse_quote!(let #k: usize = #at;))
+    !sub.other_use
 }
 
 /// Input: `let (a, rest) = x.split_first().unwrap();` (or `split_last`, `.expect(..)`, or
