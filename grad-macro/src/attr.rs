@@ -1,5 +1,5 @@
 //! The attribute arguments: `#[gradient]`, `#[gradient(wrt(a, b))]`, `#[gradient(jvp)]`,
-//! `#[gradient(hvp)]`, `#[gradient(parallel)]` (or `parallel(min_len = N)`).
+//! `#[gradient(hvp)]`, `#[gradient(parallel)]` (or `parallel(min_len = N)`), `#[gradient(fast)]`.
 
 use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
@@ -19,6 +19,9 @@ pub struct Args {
     pub check: crate::custom::Checks,
     /// `parallel`: split the outermost sum over data points across threads (see `parallel`).
     pub parallel: Option<Parallel>,
+    /// `fast`: `NAME_grad` may reassociate the loops' sums (see `jam`), its value equal to the
+    /// function's up to rounding.
+    pub fast: Option<proc_macro2::Span>,
 }
 
 /// `parallel` or `parallel(min_len = N)`.
@@ -90,11 +93,13 @@ impl Parse for Args {
         let mut args = Args::default();
         while !input.is_empty() {
             let key: Ident = input.parse()?;
-            if key == "jvp" || key == "hvp" {
+            if key == "jvp" || key == "hvp" || key == "fast" {
                 let slot = if key == "jvp" {
                     &mut args.jvp
-                } else {
+                } else if key == "hvp" {
                     &mut args.hvp
+                } else {
+                    &mut args.fast
                 };
                 if slot.is_some() {
                     return Err(syn::Error::new(
@@ -131,7 +136,7 @@ impl Parse for Args {
                 return Err(syn::Error::new(
                     key.span(),
                     format!(
-                        "unknown argument `{key}`: the arguments are `wrt(param, ...)`, `jvp`, `hvp`, `parallel` and `check(at(..), ..)`"
+                        "unknown argument `{key}`: the arguments are `wrt(param, ...)`, `jvp`, `hvp`, `parallel`, `fast` and `check(at(..), ..)`"
                     ),
                 ));
             }

@@ -307,7 +307,7 @@ pub fn expand_item(args: TokenStream, item: &syn::ItemFn) -> TokenStream {
                 .to_compile_error(),
         }
     });
-    let mut out = differentiate(&item, &sig, lowered);
+    let mut out = differentiate(&item, &sig, lowered, args.fast.is_some());
     out.extend(jvp);
     // (A function of a scalar only: callers reach a vector-valued one otherwise.)
     let stub = sig
@@ -401,7 +401,12 @@ pub fn check_name_free(sig: &Sig, errors: &Errors, name: &str, taken_by: &str) {
     }
 }
 
-fn differentiate(item: &syn::ItemFn, sig: &Sig, mut lowered: crate::lower::Lowered) -> TokenStream {
+fn differentiate(
+    item: &syn::ItemFn,
+    sig: &Sig,
+    mut lowered: crate::lower::Lowered,
+    fast: bool,
+) -> TokenStream {
     let scalar_inputs: Vec<ValId> = sig
         .params
         .iter()
@@ -433,7 +438,7 @@ fn differentiate(item: &syn::ItemFn, sig: &Sig, mut lowered: crate::lower::Lower
     let mut forward = std::mem::take(&mut lowered.func.body);
     crate::promote::run(&mut lowered.func, &mut forward);
     crate::promote::run(&mut lowered.func, &mut adjoint);
-    crate::jam::run(&mut lowered.func, &mut forward);
+    crate::jam::run(&mut lowered.func, &mut forward, fast);
     lowered.func.body = forward;
 
     let mut live = std::collections::HashSet::new();
@@ -706,6 +711,16 @@ pub fn sibling_path(item: &syn::ItemFn) -> Option<TokenStream> {
 /// is `Self::NAME`, outside it is `NAME`, and the macro cannot tell where it stands.)
 pub fn original_item(item: &syn::ItemFn) -> syn::ItemFn {
     let mut item = item.clone();
+    // A rewritten copy (see `rewritten_marker`) is never called for its value: without its body,
+    // so that reads the rewrite leaves in another type (a field's array copied, `let mut h =
+    // self.h0;`, is a slice there) are no errors of their own.
+    if item.attrs.iter().any(is_rewritten_marker) {
+        *item.block = syn::parse_quote!({
+            ::core::unreachable!(
+                "a copy of the user's function that `#[gradient]` derives, never called"
+            )
+        });
+    }
     item.attrs.retain(|a| !is_rewritten_marker(a));
     item.attrs.push(syn::parse_quote!(#[allow(dead_code)]));
     item

@@ -20,12 +20,14 @@ use std::collections::HashSet;
 const WAYS: usize = 4;
 
 /// Jams every eligible loop of `block`, outermost first (a jammed loop's inner loops are already
-/// fused into four-way loops, so its body is not visited again).
-pub fn run(func: &mut Func, block: &mut Block) {
+/// fused into four-way loops, so its body is not visited again). With `fast` (`#[gradient(fast)]`)
+/// each copy sums into accumulators of its own, added together after the loop: four independent
+/// chains of additions instead of one, the sum reassociated (equal up to rounding).
+pub fn run(func: &mut Func, block: &mut Block, fast: bool) {
     let mut k = 0;
     while k < block.stmts.len() {
         let replacement = match &block.stmts[k] {
-            Stmt::Loop(l) => jam(func, l),
+            Stmt::Loop(l) => jam(func, l, fast),
             _ => None,
         };
         match replacement {
@@ -36,10 +38,10 @@ pub fn run(func: &mut Func, block: &mut Block) {
             }
             None => {
                 match &mut block.stmts[k] {
-                    Stmt::Loop(l) => run(func, &mut l.body),
+                    Stmt::Loop(l) => run(func, &mut l.body, fast),
                     Stmt::If { then, els, .. } => {
-                        run(func, then);
-                        run(func, els);
+                        run(func, then, fast);
+                        run(func, els, fast);
                     }
                     _ => {}
                 }
@@ -127,7 +129,7 @@ fn shared_indices(b: &Block, local: &HashSet<ValId>, out: &mut HashSet<ValId>) {
     }
 }
 
-fn jam(func: &mut Func, l: &Loop) -> Option<Vec<Stmt>> {
+fn jam(func: &mut Func, l: &Loop, fast: bool) -> Option<Vec<Stmt>> {
     let Iter::Range { range, rev: false } = &l.iter else {
         return None;
     };
@@ -222,9 +224,10 @@ fn jam(func: &mut Func, l: &Loop) -> Option<Vec<Stmt>> {
             v
         };
         map.insert(index, &name(func, index), idx, name(func, idx));
-        // Accumulators chain: copy k starts where copy k - 1 ended.
+        // Accumulators chain: copy k starts where copy k - 1 ended (with `fast`, each copy
+        // starts its own).
         for c in &l.carried {
-            let start = if k == 0 {
+            let start = if k == 0 || fast {
                 let info = func.info(c.phi);
                 let (kind, active) = (info.kind, info.active);
                 new_val(func, kind, active, span)
@@ -241,21 +244,38 @@ fn jam(func: &mut Func, l: &Loop) -> Option<Vec<Stmt>> {
     jam_block(&l.body, &copies, &shared, &mut body);
     merge_accumulations(func, &mut body);
 
-    let carried_main: Vec<Carry> = l
-        .carried
-        .iter()
-        .map(|c| {
-            let info = func.info(c.phi);
-            let (kind, active) = (info.kind, info.active);
-            let next = c.next.val().unwrap();
-            Carry {
-                phi: copies[0].get(c.phi).unwrap(),
-                init: c.init,
-                next: Operand::Val(copies[WAYS - 1].get(next).unwrap()),
-                out: new_val(func, kind, active, span),
+    let carried_main: Vec<Carry> = if fast {
+        let mut carried = Vec::new();
+        for (k, map) in copies.iter().enumerate() {
+            for c in &l.carried {
+                let info = func.info(c.phi);
+                let (kind, active) = (info.kind, info.active);
+                let next = c.next.val().unwrap();
+                carried.push(Carry {
+                    phi: map.get(c.phi).unwrap(),
+                    init: if k == 0 { c.init } else { Operand::Const(0.0) },
+                    next: Operand::Val(map.get(next).unwrap()),
+                    out: new_val(func, kind, active, span),
+                });
             }
-        })
-        .collect();
+        }
+        carried
+    } else {
+        l.carried
+            .iter()
+            .map(|c| {
+                let info = func.info(c.phi);
+                let (kind, active) = (info.kind, info.active);
+                let next = c.next.val().unwrap();
+                Carry {
+                    phi: copies[0].get(c.phi).unwrap(),
+                    init: c.init,
+                    next: Operand::Val(copies[WAYS - 1].get(next).unwrap()),
+                    out: new_val(func, kind, active, span),
+                }
+            })
+            .collect()
+    };
     let bs_ident: Ident = bs_n.clone();
     out.push(Stmt::Loop(Box::new(Loop {
         iter: Iter::Range {
@@ -275,6 +295,28 @@ fn jam(func: &mut Func, l: &Loop) -> Option<Vec<Stmt>> {
         snapshots: Vec::new(),
         restores: Vec::new(),
     })));
+    // With `fast`, the copies' sums added pairwise: (s0 + s1) + (s2 + s3).
+    let totals: Vec<Operand> = if fast {
+        let n = l.carried.len();
+        (0..n)
+            .map(|j| {
+                let part = |k: usize| Operand::Val(carried_main[k * n + j].out);
+                let mut add = |a: Operand, b: Operand| {
+                    let dst = new_val(func, Kind::Float, func.is_active(a), span);
+                    out.push(Stmt::Prim {
+                        dst,
+                        op: Prim::Add,
+                        args: vec![a, b],
+                    });
+                    Operand::Val(dst)
+                };
+                let (low, high) = (add(part(0), part(1)), add(part(2), part(3)));
+                add(low, high)
+            })
+            .collect()
+    } else {
+        carried_main.iter().map(|c| Operand::Val(c.out)).collect()
+    };
     // The remaining iterations, as they were, continuing the accumulators (and the tape).
     let mut rest = l.clone();
     rest.fused = false;
@@ -288,8 +330,8 @@ fn jam(func: &mut Func, l: &Loop) -> Option<Vec<Stmt>> {
         },
         rev: false,
     };
-    for (c, main) in rest.carried.iter_mut().zip(&carried_main) {
-        c.init = Operand::Val(main.out);
+    for (c, total) in rest.carried.iter_mut().zip(totals) {
+        c.init = total;
     }
     out.push(Stmt::Loop(Box::new(rest)));
     Some(out)

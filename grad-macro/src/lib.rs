@@ -70,6 +70,8 @@ mod vector;
 /// `parallel` the value of `NAME_grad` is `NAME`'s up to rounding, not bit for bit (the chunks'
 /// sums are added in chunk order: the same result for the same number of threads), unless the
 /// loop is too short to split or the pool has one thread, when it is the serial gradient.
+/// `fast` lets `NAME_grad` reassociate the sums of the loops it interleaves (four partial sums
+/// added pairwise): its value is `NAME`'s up to rounding.
 ///
 /// The full contract (parameters, the options, what a body may contain, conventions at
 /// non-differentiable points) is documented on the `grad` crate.

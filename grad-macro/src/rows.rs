@@ -393,11 +393,12 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
             receiver.is_some(),
         ));
     }
-    let inner_args = if args.jvp.is_some() {
-        quote!(jvp, wrt(#(#inner_wrt),*))
-    } else {
-        quote!(wrt(#(#inner_wrt),*))
-    };
+    let modes = [
+        args.jvp.map(|_| quote!(jvp)),
+        args.fast.map(|_| quote!(fast)),
+    ];
+    let modes = modes.iter().flatten();
+    let inner_args = quote!(#(#modes,)* wrt(#(#inner_wrt),*));
     let inner_expanded = crate::expand::expand_item(inner_args, &inner);
     let inner_jvp = syn::parse2::<syn::File>(inner_expanded.clone())
         .ok()
@@ -1308,20 +1309,7 @@ impl VisitMut for ParamUses<'_> {
     /// are (without this the rows' reads inside stayed reads of the original rows, constants to
     /// the derivation).
     fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
-        if m.path.is_ident("vec") {
-            let tokens = &m.tokens;
-            if let Ok(mut e) = syn::parse2::<syn::Expr>(quote!([#tokens])) {
-                self.visit_expr_mut(&mut e);
-                match &e {
-                    syn::Expr::Array(a) => m.tokens = quote::ToTokens::to_token_stream(&a.elems),
-                    syn::Expr::Repeat(r) => {
-                        let (x, n) = (&r.expr, &r.len);
-                        m.tokens = quote!(#x; #n);
-                    }
-                    _ => {}
-                }
-            }
-        }
+        visit_vec_macro(self, m);
     }
 }
 
@@ -1446,6 +1434,19 @@ fn alias(
                     *f.expr = self.rows.iter(self.r);
                     syn::visit_mut::visit_expr_mut(self, e);
                 }
+                // `*q` of a row of a literal length: the array of its elements.
+                syn::Expr::Unary(u)
+                    if matches!(u.op, syn::UnOp::Deref(_))
+                        && is_name(&u.expr, row)
+                        && self.rows.literal_len().is_some() =>
+                {
+                    let n = self.rows.literal_len().unwrap_or(0);
+                    let elems = (0..n).map(|j| {
+                        let j: syn::Expr = syn::parse_quote!(#j);
+                        self.rows.elem(self.r, &j)
+                    });
+                    *e = syn::parse_quote!([#(#elems),*]);
+                }
                 syn::Expr::Unary(u)
                     if matches!(u.op, syn::UnOp::Deref(_)) && is_name(&u.expr, row) =>
                 {
@@ -1475,6 +1476,9 @@ fn alias(
             syn::visit_mut::visit_expr_closure_mut(self, c);
         }
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+        fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+            visit_vec_macro(self, m);
+        }
     }
     let mut copy = stmts.to_vec();
     let mut a = A {
@@ -1492,6 +1496,26 @@ fn alias(
     }
     stmts.clone_from_slice(&copy);
     Some(())
+}
+
+/// `vec![a, b]` and `vec![x; n]`: their expressions visited by `v` and written back (the
+/// elements of a list, the value and the length of a repetition read the rows as any code does).
+fn visit_vec_macro<V: VisitMut>(v: &mut V, m: &mut syn::Macro) {
+    if !m.path.is_ident("vec") {
+        return;
+    }
+    let tokens = &m.tokens;
+    if let Ok(mut e) = syn::parse2::<syn::Expr>(quote!([#tokens])) {
+        v.visit_expr_mut(&mut e);
+        match &e {
+            syn::Expr::Array(a) => m.tokens = quote::ToTokens::to_token_stream(&a.elems),
+            syn::Expr::Repeat(r) => {
+                let (x, n) = (&r.expr, &r.len);
+                m.tokens = quote!(#x; #n);
+            }
+            _ => {}
+        }
+    }
 }
 
 /// `NAME_jvp` for a function of rows: the rows and their tangents (of the rows' own type and

@@ -289,7 +289,7 @@ fn derived(input: &Input, sig: &Sig) -> Option<TokenStream> {
     let mut forward = std::mem::take(&mut lowered.func.body);
     crate::promote::run(&mut lowered.func, &mut forward);
     crate::promote::run(&mut lowered.func, &mut adjoint);
-    crate::jam::run(&mut lowered.func, &mut forward);
+    crate::jam::run(&mut lowered.func, &mut forward, false);
     lowered.func.body = forward;
     let param_seqs: Vec<crate::ir::SeqId> = (0..lowered.func.seqs.len())
         .map(|k| crate::ir::SeqId(k as u32))

@@ -1,6 +1,7 @@
 //! Benchmarks B1–B6: for each problem the plain loss (`plain`), the hand-written gradient (`hand`),
 //! forward-mode dual numbers with `num-dual` (`dual`), central finite differences (`fd`) and the
-//! `#[gradient]`-generated gradient (`generated`); for B3–B5 also `generated_parallel`, the same
+//! `#[gradient]`-generated gradient (`generated`); for B3 and B4 also `generated_fast` (`fast`:
+//! sums reassociated); for B3–B5 also `generated_parallel`, the same
 //! source with `#[gradient(parallel)]` (rayon's global pool, one thread per core).
 //!
 //! Every gradient entry computes the value and the full gradient in one call. Output buffers are
@@ -373,6 +374,18 @@ fn b3_linreg(c: &mut Criterion) {
                 )
             })
         });
+        let f = generated::linreg_fast_grad(w, x, y, &mut d_w);
+        assert_matches_hand("B3 (fast)", f, &d_w, fh, &d_h);
+        group.bench_function("generated_fast", |b| {
+            b.iter(|| {
+                generated::linreg_fast_grad(
+                    black_box(w),
+                    black_box(x),
+                    black_box(y),
+                    black_box(&mut d_w),
+                )
+            })
+        });
         let f = generated::linreg_par_grad(w, x, y, &mut d_w);
         assert_matches_hand("B3 (parallel)", f, &d_w, fh, &d_h);
         group.bench_function("generated_parallel", |b| {
@@ -431,6 +444,21 @@ fn b4_logreg(c: &mut Criterion) {
         group.bench_function("generated", |b| {
             b.iter(|| {
                 generated::logreg_grad(
+                    black_box(w),
+                    black_box(bb),
+                    black_box(x),
+                    black_box(y),
+                    black_box(&mut d_w),
+                )
+            })
+        });
+        let (f, [db]) = generated::logreg_fast_grad(w, bb, x, y, &mut d_w);
+        let mut g = d_w.clone();
+        g.push(db);
+        assert_matches_hand("B4 (fast)", f, &g, fh, &d_h);
+        group.bench_function("generated_fast", |b| {
+            b.iter(|| {
+                generated::logreg_fast_grad(
                     black_box(w),
                     black_box(bb),
                     black_box(x),

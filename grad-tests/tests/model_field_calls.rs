@@ -3,8 +3,10 @@
 //! x: &[f64]) -> Vec<f64>` (vector-valued, its `NAME_vjp`, `NAME_jacobian` and `NAME_jvp` over the
 //! layer), a scalar function of a layer, an element of a `Vec` of layers (`&self.layers[l]`), from
 //! a method and from a free function given the model (forward mode too). The helpers come before
-//! their callers: their signatures tell the callers which fields are models. Each gradient
-//! against central differences over the model's flat view, the value bit for bit.
+//! their callers: their signatures tell the callers which fields are models. Also forms a probe
+//! found in models: layers composed without naming the inner output, a state copied from an
+//! array field, data rows passed on to another method. Each gradient against central
+//! differences over the model's flat view, the value bit for bit.
 
 mod common;
 
@@ -155,4 +157,90 @@ fn vjp_jacobian_and_jvp_of_a_vector_valued_function_of_a_layer() {
             t[o]
         );
     }
+}
+
+#[derive(Clone, Debug, Params)]
+struct Scale {
+    w: Vec<f64>,
+}
+
+impl Scale {
+    #[gradient]
+    fn forward(&self, x: &[f64]) -> Vec<f64> {
+        vec![self.w[0] * x[0], (self.w[1] * x[1]).tanh()]
+    }
+}
+
+/// Forms a probe found: layers composed without naming the inner output (and returned from an
+/// `if`), a learned initial state copied from an array field (written by index, reassigned
+/// whole), data rows passed on to another method and measured in `vec![..; x.len()]`, a field
+/// read into `_`.
+#[derive(Clone, Debug, Params)]
+struct Rnn {
+    l1: Scale,
+    l2: Scale,
+    h0: [f64; 2],
+    s: f64,
+    depth: usize,
+}
+
+impl Rnn {
+    #[gradient]
+    fn composed(&self, x: &[f64]) -> f64 {
+        let _ = self.depth;
+        if x[0] > 5.0 {
+            return self.l1.forward(x).iter().sum::<f64>();
+        }
+        let h = self.l2.forward(&self.l1.forward(x));
+        let twice = self.l1.forward(&self.l1.forward(&h));
+        h[0] + h[1] * twice[1]
+    }
+
+    #[gradient]
+    fn run(&self, xs: &[Vec<f64>]) -> f64 {
+        let mut h = self.h0;
+        let mut total = 0.0;
+        for x in xs {
+            let mut z = vec![0.0; x.len()];
+            for j in 0..x.len() {
+                z[j] = x[j] * h[j % 2];
+            }
+            h[0] = (h[1] * self.s + z[0]).tanh();
+            h = [h[1], h[0] + z[z.len() - 1]];
+            total += h[0] * h[1];
+        }
+        total + self.fit(xs)
+    }
+
+    #[gradient]
+    fn fit(&self, xs: &[Vec<f64>]) -> f64 {
+        let mut s = 0.0;
+        for x in xs {
+            s += (x[0] * self.h0[0] + x[1] * self.s).powi(2);
+        }
+        s
+    }
+}
+
+#[test]
+fn layers_composed_and_states_from_array_fields() {
+    let m = Rnn {
+        l1: Scale { w: vec![0.7, -0.4] },
+        l2: Scale { w: vec![1.3, 0.6] },
+        h0: [0.5, -0.25],
+        s: 0.8,
+        depth: 3,
+    };
+    for x in [[0.3, -0.9], [6.0, 0.2]] {
+        let mut d = m.zeros_like();
+        let v = m.composed_grad(&x, &mut d);
+        assert_eq!(v.to_bits(), m.composed(&x).to_bits());
+        close("composed", &d.to_flat(), &fd_model(&m, |m| m.composed(&x)));
+    }
+    let xs = vec![vec![0.3, -0.9, 0.4], vec![1.1, 0.2], vec![-0.5, 0.7, 0.1]];
+    let mut d = m.zeros_like();
+    let v = m.run_grad(&xs, &mut d);
+    assert_eq!(v.to_bits(), m.run(&xs).to_bits());
+    close("run", &d.to_flat(), &fd_model(&m, |m| m.run(&xs)));
+    assert_eq!(d.depth, 3);
 }

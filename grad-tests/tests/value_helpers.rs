@@ -303,3 +303,30 @@ fn constants_and_data_rows() {
         &[0.7],
     );
 }
+
+#[gradient]
+fn add3(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
+    [a[0] + b[0], a[1] * b[1], a[2] + b[2]]
+}
+
+/// Each row of differentiated rows passed by value as `*q`.
+#[gradient]
+fn centroid(p: &[[f64; 3]]) -> f64 {
+    let mut c = [0.0, 1.0, 0.0];
+    for q in p {
+        c = add3(c, *q);
+    }
+    c[0] / p.len() as f64 + c[1] * c[2]
+}
+
+#[test]
+fn rows_dereferenced_by_value() {
+    let rows = [[1.0, 2.0, 3.0], [3.0, 0.5, -1.0]];
+    let mut d = [[0.0; 3]; 2];
+    let v = centroid_grad(&rows, &mut d);
+    let flat = |q: &[f64]| {
+        let r: Vec<[f64; 3]> = q.chunks(3).map(|c| [c[0], c[1], c[2]]).collect();
+        centroid(&r)
+    };
+    check("centroid", &flat, v, d.as_flattened(), rows.as_flattened());
+}

@@ -246,6 +246,7 @@ pub(super) fn data_row_iter(
             syn::Expr::Cast(c) => take(&mut c.expr, data, name),
             syn::Expr::Assign(a) => take(&mut a.right, data, name),
             syn::Expr::Tuple(t) => t.elems.iter_mut().find_map(|x| take(x, data, name)),
+            syn::Expr::Return(r) => r.expr.as_mut().and_then(|e| take(e, data, name)),
             _ => None,
         }
     }

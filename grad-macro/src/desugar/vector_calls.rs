@@ -288,6 +288,16 @@ fn take_nested(e: &mut syn::Expr, name: &syn::Ident) -> Option<syn::Expr> {
             if seq_method && plain_fn_call(&m.receiver) {
                 return Some(std::mem::replace(&mut *m.receiver, with_name));
             }
+            // `self.l2.forward(&self.l1.forward(x))`: a layer's output passed to a method.
+            if plain_fn_call(&syn::Expr::MethodCall(m.clone())) {
+                for a in m.args.iter_mut() {
+                    if let syn::Expr::Reference(r) = a {
+                        if r.mutability.is_none() && plain_fn_call(&r.expr) {
+                            return Some(std::mem::replace(&mut *r.expr, with_name));
+                        }
+                    }
+                }
+            }
             take_nested(&mut m.receiver, name)
                 .or_else(|| m.args.iter_mut().find_map(|a| take_nested(a, name)))
         }
@@ -316,6 +326,8 @@ fn take_nested(e: &mut syn::Expr, name: &syn::Ident) -> Option<syn::Expr> {
         syn::Expr::ForLoop(f) => take_nested(&mut f.expr, name),
         syn::Expr::If(i) => take_nested(&mut i.cond, name),
         syn::Expr::Tuple(t) => t.elems.iter_mut().find_map(|x| take_nested(x, name)),
+        // `return f(x).iter().sum();`: the value, computed just before.
+        syn::Expr::Return(r) => r.expr.as_mut().and_then(|e| take_nested(e, name)),
         _ => None,
     }
 }

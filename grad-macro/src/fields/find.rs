@@ -815,10 +815,22 @@ impl VisitMut for Finder<'_> {
             } else {
                 self.with_ctx(Ctx::Value, |s| s.visit_expr_mut(&mut init.expr));
             }
+        } else if matches!(pat, syn::Pat::Wild(_)) && field_path(&init.expr, self.roots).is_some() {
+            // `let _ = m.n;`: read for nothing (as a length is, whatever the field holds).
+            self.record(&mut init.expr, Use::Shape, None);
         } else if let (Some(n), true) = (&name, field_path(&init.expr, self.roots).is_some()) {
             // `let n = m.n;`: how `n` is read decides.
-            if self.rewrite.is_some() {
+            if let Some(map) = self.rewrite {
+                let seq = field_path(&init.expr, self.roots)
+                    .and_then(|f| map.get(&self.key_of(&f)).filter(|_| f.index.is_none()))
+                    .is_some_and(|(l, _)| *l == Leaf::Seq);
                 self.record(&mut init.expr, Use::Number, None);
+                // `let mut h = m.h0;` of an array field: a copy the body may write, not the
+                // field's leaf (a slice of the parameters).
+                if seq && matches!(pat, syn::Pat::Ident(pi) if pi.mutability.is_some()) {
+                    let leaf = (*init.expr).clone();
+                    *init.expr = syn::parse_quote!(#leaf.to_vec());
+                }
             } else {
                 self.record(&mut init.expr, Use::Number, Some((n, false)));
             }

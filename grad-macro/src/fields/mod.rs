@@ -416,7 +416,11 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
     });
     let mut spec_items = TokenStream::new();
     let inner_expanded = if errors.is_empty() && !inner_wrt.is_empty() {
-        let modes = [args.jvp.map(|_| quote!(jvp)), hvp.map(|_| quote!(hvp))];
+        let modes = [
+            args.jvp.map(|_| quote!(jvp)),
+            hvp.map(|_| quote!(hvp)),
+            args.fast.map(|_| quote!(fast)),
+        ];
         let modes = modes.iter().flatten();
         let inner_args = quote!(#(#modes,)* wrt(#(#inner_wrt),*));
         // Closures passed to helpers that read the model's fields (`integrate(|t| self.a * t,

@@ -73,9 +73,13 @@ pub(super) fn model_fns(
                     return TokenStream::new();
                 };
                 // The cotangent of a vector-valued method's `NAME__dot` (see `vector`) is data.
+                // (Rows are data here: a caller passing its own rows on, `self.fit(xs)`, holds
+                // data rows; differentiated rows given to a model's function are reported at
+                // the call, by the table.)
                 if pi.ident != root.ident
                     && pi.ident != crate::naming::hidden("d_out")
                     && crate::sig::differentiable(&pt.ty)
+                    && !crate::rows::is_rows(&pt.ty)
                     && !passed_on.contains(&pi.ident)
                 {
                     wrt.push(pi.ident.clone());

@@ -198,6 +198,40 @@ pub fn mlp_layered(w1: &[f64], b1: &[f64], w2: &[f64], b2: f64, x: &[f64], y: &[
     loss / n as f64
 }
 
+/// B3 with `fast`: the sums over the rows reassociated (four partial sums).
+#[gradient(wrt(w), fast)]
+pub fn linreg_fast(w: &[f64], x: &[f64], y: &[f64]) -> f64 {
+    let d = w.len();
+    let n = y.len();
+    let mut loss = 0.0;
+    for i in 0..n {
+        let mut pred = 0.0;
+        for j in 0..d {
+            pred += x[i * d + j] * w[j];
+        }
+        let r = y[i] - pred;
+        loss += r * r;
+    }
+    loss
+}
+
+/// B4 with `fast`.
+#[gradient(wrt(w, b), fast)]
+pub fn logreg_fast(w: &[f64], b: f64, x: &[f64], y: &[f64]) -> f64 {
+    let d = w.len();
+    let n = y.len();
+    let mut loss = 0.0;
+    for i in 0..n {
+        let mut z = 0.0;
+        for j in 0..d {
+            z += x[i * d + j] * w[j];
+        }
+        z += b;
+        loss += z.exp().ln_1p() - y[i] * z;
+    }
+    loss / n as f64
+}
+
 /// B3 with `parallel`: the sum over the rows split across threads.
 #[gradient(wrt(w), parallel)]
 pub fn linreg_par(w: &[f64], x: &[f64], y: &[f64]) -> f64 {
