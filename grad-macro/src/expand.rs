@@ -720,6 +720,8 @@ pub fn original_item(item: &syn::ItemFn) -> syn::ItemFn {
                 "a copy of the user's function that `#[gradient]` derives, never called"
             )
         });
+        item.attrs
+            .push(syn::parse_quote!(#[allow(unused_mut, unused_variables)]));
     }
     item.attrs.retain(|a| !is_rewritten_marker(a));
     item.attrs.push(syn::parse_quote!(#[allow(dead_code)]));

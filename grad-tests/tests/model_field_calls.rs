@@ -8,6 +8,8 @@
 //! array field, data rows passed on to another method. Each gradient against central
 //! differences over the model's flat view, the value bit for bit.
 
+#![allow(clippy::needless_range_loop)]
+
 mod common;
 
 use common::{close, fd_all};

@@ -6,6 +6,8 @@
 //! constants' names written with floats, and a row of data rows iterated by a closure reading a
 //! differentiated value. Gradients against central differences, the value bit for bit.
 
+#![allow(clippy::needless_range_loop, clippy::double_ended_iterator_last)]
+
 mod common;
 
 use common::check_flat;
