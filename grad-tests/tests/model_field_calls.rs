@@ -246,3 +246,55 @@ fn layers_composed_and_states_from_array_fields() {
     close("run", &d.to_flat(), &fd_model(&m, |m| m.run(&xs)));
     assert_eq!(d.depth, 3);
 }
+
+#[derive(Clone, Debug, Params)]
+struct Block {
+    ln: Scale,
+    gain: f64,
+}
+
+#[derive(Clone, Debug, Params)]
+struct Deep {
+    blocks: Vec<Block>,
+    head: Dense,
+}
+
+impl Deep {
+    /// A method of a field of each element (`blk.ln.forward(..)`), and a layer taken apart by a
+    /// struct pattern.
+    #[gradient]
+    fn loss(&self, x: &[f64]) -> f64 {
+        let mut h = vec![0.0; 2];
+        h.copy_from_slice(x);
+        for blk in &self.blocks {
+            let o = blk.ln.forward(&h);
+            h[0] = o[0] * blk.gain;
+            h[1] = o[1];
+        }
+        let Dense { w, b, .. } = &self.head;
+        let z: f64 = w[0] * h[0] + w[1] * h[1] + b[0];
+        z * z + h[1]
+    }
+}
+
+#[test]
+fn methods_of_fields_of_elements_and_destructured_layers() {
+    let m = Deep {
+        blocks: vec![
+            Block {
+                ln: Scale { w: vec![0.7, -0.4] },
+                gain: 1.2,
+            },
+            Block {
+                ln: Scale { w: vec![1.1, 0.3] },
+                gain: -0.6,
+            },
+        ],
+        head: layer(2, 1, 0.3),
+    };
+    let x = [0.4, -0.9];
+    let mut d = m.zeros_like();
+    let v = m.loss_grad(&x, &mut d);
+    assert_eq!(v.to_bits(), m.loss(&x).to_bits());
+    close("deep", &d.to_flat(), &fd_model(&m, |m| m.loss(&x)));
+}

@@ -124,11 +124,9 @@ impl Finder<'_> {
             let float_method = crate::rules::Prim::from_method(&name).is_some()
                 || crate::rules::NON_FLOAT_METHODS.contains(&name.as_str())
                 || name == "sin_cos";
-            let sub_model = receiver_path(&mc.receiver, self.roots).filter(|f| {
-                f.index.as_ref().is_none_or(|(_, suffix)| suffix.is_empty())
-                    && !float_method
-                    && !SEQ_METHODS.contains(&name.as_str())
-            });
+            // (`self.blocks[l].ln.apply(h)`: a field of an element, its flat view per element.)
+            let sub_model = receiver_path(&mc.receiver, self.roots)
+                .filter(|_| !float_method && !SEQ_METHODS.contains(&name.as_str()));
             if let Some(found) = sub_model {
                 // `self.layer.forward(x)`: a `#[gradient]` method of the field's own type,
                 // whose `forward__model` takes the field's flat view too (called as a method:

@@ -55,7 +55,7 @@ fn leaf_arg(
             quote! {
                 let #copy: ::std::vec::Vec<::std::vec::Vec<#t>> = #root #(.#members)*
                     .iter()
-                    .map(::grad::runtime::Params::to_flat)
+                    .map(|e| ::grad::runtime::Params::to_flat(&(*e) #(.#suffix)*))
                     .collect();
             },
             quote!(&#copy),

@@ -247,6 +247,7 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }
     Parts.visit_block_mut(&mut body);
+    destructured_fields(&mut body, &roots);
     Elements { roots: &roots }.visit_block_mut(&mut body);
     let elements_body = body.clone();
     let mut finder = Finder {
@@ -474,6 +475,64 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         _ => TokenStream::new(),
     };
     Some(quote!(#out #model_fns #spec_items))
+}
+
+/// Input: `let Dense { w, b: bias, .. } = &m.l1;`, a struct pattern taking apart a field of a
+/// model (or the model, `let Mlp { l1, .. } = self;`). Output: `let w = &m.l1.w; let bias =
+/// &m.l1.b;`: a reference per part, which the reads of fields follow as they follow `let r =
+/// &m.x;`.
+fn destructured_fields(body: &mut syn::Block, roots: &[Root]) {
+    struct D<'a>(&'a [Root]);
+    impl VisitMut for D<'_> {
+        fn visit_block_mut(&mut self, b: &mut syn::Block) {
+            let mut out = Vec::with_capacity(b.stmts.len());
+            for s in std::mem::take(&mut b.stmts) {
+                match parts(&s, self.0) {
+                    Some(lets) => out.extend(lets),
+                    None => out.push(s),
+                }
+            }
+            b.stmts = out;
+            syn::visit_mut::visit_block_mut(self, b);
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    fn parts(s: &syn::Stmt, roots: &[Root]) -> Option<Vec<syn::Stmt>> {
+        let syn::Stmt::Local(l) = s else { return None };
+        let syn::Pat::Struct(ps) = &l.pat else {
+            return None;
+        };
+        let init = l.init.as_ref()?;
+        if init.diverge.is_some() {
+            return None;
+        }
+        let whole = match &*init.expr {
+            syn::Expr::Reference(r) if r.mutability.is_none() => &*r.expr,
+            // `self` of `&self`, a model parameter `m: &Model`: references already.
+            e => e,
+        };
+        let of_root = find::field_path(whole, roots).is_some()
+            || matches!(whole, syn::Expr::Path(p) if p.path.get_ident().is_some_and(|i| roots.iter().any(|r| r.ident == *i)));
+        if !of_root {
+            return None;
+        }
+        let mut lets = Vec::new();
+        for f in &ps.fields {
+            let syn::Member::Named(name) = &f.member else {
+                return None;
+            };
+            let bound = match &*f.pat {
+                syn::Pat::Ident(pi) if pi.subpat.is_none() && pi.mutability.is_none() => {
+                    pi.ident.clone()
+                }
+                syn::Pat::Wild(_) => continue,
+                _ => return None,
+            };
+            lets.push(syn::parse_quote!(let #bound = &#whole.#name;));
+        }
+        Some(lets)
+    }
+    D(roots).visit_block_mut(body);
 }
 
 /// `&Name` or `&path::Name<..>`: a struct passed by reference (not a float, slice, array, `Vec`

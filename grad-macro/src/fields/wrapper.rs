@@ -243,13 +243,14 @@ pub(super) fn wrapper(
                                 ::core::assert!(#d #(.#members)*.len() == #root #(.#members)*.len(), #shape_msg);
                                 let #copy: ::std::vec::Vec<::std::vec::Vec<#t>> = #root #(.#members)*
                                     .iter()
-                                    .map(::grad::runtime::Params::to_flat)
+                                    .map(|e| ::grad::runtime::Params::to_flat(&(*e) #(.#suffix)*))
                                     .collect();
                                 let mut #dcopy: ::std::vec::Vec<::std::vec::Vec<#t>> =
                                     #copy.iter().map(|r| ::std::vec![#zero; r.len()]).collect();
                             });
                             finally.push(quote! {
                                 for (e, v) in #d #(.#members)*.iter_mut().zip(&#dcopy) {
+                                    let e = &mut (*e) #(.#suffix)*;
                                     let mut c = ::grad::runtime::Params::to_flat(&*e);
                                     for (a, b) in c.iter_mut().zip(v) {
                                         *a = ::core::ops::Add::add(*a, *b);
