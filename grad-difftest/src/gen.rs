@@ -8862,7 +8862,7 @@ impl<'a> FnGen<'a> {
             // Or a free `#[gradient]` function of the layer given the element (defined above
             // the function, as `score_vh_free`).
             let call = if form == 3 && self.on("layers:free_fn") && self.rng.chance(0.5) {
-                let free = format!("{}_lf", self.base);
+                let free = format!("{}_lf_{FLT}", self.base);
                 self.layer_free_fn = Some(free.clone());
                 format!("{free}(&{element}, {})", e.s)
             } else {
