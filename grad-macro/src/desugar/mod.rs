@@ -390,15 +390,7 @@ fn written_with_float(
         fn visit_expr(&mut self, e: &'a syn::Expr) {
             let (place, value) = match e {
                 syn::Expr::Assign(a) => (&*a.left, &*a.right),
-                syn::Expr::Binary(b)
-                    if matches!(
-                        b.op,
-                        syn::BinOp::AddAssign(_)
-                            | syn::BinOp::SubAssign(_)
-                            | syn::BinOp::MulAssign(_)
-                            | syn::BinOp::DivAssign(_)
-                    ) =>
-                {
+                syn::Expr::Binary(b) if crate::lower::is_compound_assign(&b.op) => {
                     (&*b.left, &*b.right)
                 }
                 _ => {
