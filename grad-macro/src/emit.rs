@@ -94,6 +94,41 @@ pub fn generic_cast(ty: &Ident, n: &TokenStream) -> TokenStream {
 }
 
 /// A float constant as tokens of type `ty`.
+/// In a function generic over its float type, an expression kept as written whose
+/// desugaring made a buffer (`vec![0.0; n]`, a `collect` or a closure's vector inlined into a
+/// condition) holds the zero as `T`'s, not as a literal of no float type `T` is.
+fn generic_zeros(tokens: TokenStream, ty: FloatTy) -> TokenStream {
+    use proc_macro2::{Delimiter, Group, TokenTree};
+    if !matches!(ty, FloatTy::Generic(_)) {
+        return tokens;
+    }
+    let mut out: Vec<TokenTree> = Vec::new();
+    for t in tokens {
+        let after_vec = matches!(out.as_slice(), [.., TokenTree::Ident(i), TokenTree::Punct(p)] if i == "vec" && p.as_char() == '!');
+        out.push(match t {
+            TokenTree::Group(g) => {
+                let mut inner = generic_zeros(g.stream(), ty);
+                if after_vec && g.delimiter() == Delimiter::Bracket {
+                    let mut parts = inner.clone().into_iter();
+                    if let Some(TokenTree::Literal(l)) = parts.next() {
+                        let text = l.to_string();
+                        if let (true, Ok(v)) = (text.contains('.'), text.parse::<f64>()) {
+                            let rest: TokenStream = parts.collect();
+                            let zero = float_literal(v, ty);
+                            inner = quote!(#zero #rest);
+                        }
+                    }
+                }
+                let mut ng = Group::new(g.delimiter(), inner);
+                ng.set_span(g.span());
+                TokenTree::Group(ng)
+            }
+            t => t,
+        });
+    }
+    out.into_iter().collect()
+}
+
 pub fn float_literal(c: f64, ty: FloatTy) -> TokenStream {
     let tyi = Ident::new(ty.name(), Span::call_site());
     if let FloatTy::Generic(_) = ty {
@@ -1750,7 +1785,8 @@ impl Emitter<'_> {
                     (None, Kind::Bool) => Some(quote!(bool)),
                     (None, _) => None,
                 };
-                (self.name(*dst), ty, strip_parens(expr))
+                let expr = generic_zeros(strip_parens(expr), self.func.float_ty);
+                (self.name(*dst), ty, expr)
             }
             Stmt::Load { dst, seq, index } => {
                 let (x, i) = (self.seq(*seq), self.name(*index));

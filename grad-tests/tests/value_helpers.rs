@@ -332,3 +332,39 @@ fn rows_dereferenced_by_value() {
     };
     check("centroid", &flat, v, d.as_flattened(), rows.as_flattened());
 }
+
+/// Generic over the float type: a closure returning a `Vec` collected from a map, read in a
+/// condition (kept as written, where the buffer's zero must be `T`'s).
+#[gradient(jvp, hvp)]
+fn generic_closure_vec<T: grad::Real + std::iter::Sum>(a: T, s: &[T]) -> T {
+    let halves = |q: T| -> Vec<T> {
+        let mut st = vec![T::from(0.0).unwrap(); 2];
+        st[0] = q;
+        st[1] = q * s[0];
+        st.iter().map(|r| *r * T::from(0.5).unwrap()).collect()
+    };
+    let v: T = if halves(a)[1] > T::from(0.1).unwrap() {
+        a * s[0]
+    } else {
+        -a
+    };
+    v * a
+}
+
+#[test]
+fn generic_buffers_in_conditions() {
+    for a in [0.5, -0.5] {
+        let s = [1.5];
+        let mut d = [0.0];
+        let (v, [da]) = generic_closure_vec_grad(a, &s, &mut d);
+        check(
+            "generic_closure_vec",
+            &|p| generic_closure_vec(p[0], &p[1..]),
+            v,
+            &[da, d[0]],
+            &[a, 1.5],
+        );
+        let (v32, [da32]) = generic_closure_vec_grad(a as f32, &[1.5f32], &mut [0.0f32]);
+        assert!((f64::from(v32) - v).abs() < 1e-5 && (f64::from(da32) - da).abs() < 1e-5);
+    }
+}
