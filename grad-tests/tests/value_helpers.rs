@@ -6,7 +6,11 @@
 //! constants' names written with floats, and a row of data rows iterated by a closure reading a
 //! differentiated value. Gradients against central differences, the value bit for bit.
 
-#![allow(clippy::needless_range_loop, clippy::double_ended_iterator_last)]
+#![allow(
+    clippy::needless_range_loop,
+    clippy::double_ended_iterator_last,
+    clippy::useless_vec
+)]
 
 mod common;
 
