@@ -298,3 +298,35 @@ fn methods_of_fields_of_elements_and_destructured_layers() {
     assert_eq!(v.to_bits(), m.loss(&x).to_bits());
     close("deep", &d.to_flat(), &fd_model(&m, |m| m.loss(&x)));
 }
+
+#[derive(Clone, Debug, Params)]
+struct Two {
+    a: Vec<Vec<f64>>,
+    b: Vec<Vec<f64>>,
+    c: f64,
+}
+
+impl Two {
+    /// Two rows fields iterated as one chain (a penalty over every weight).
+    #[gradient]
+    fn l2(&self) -> f64 {
+        let mut s = 0.0;
+        for row in self.a.iter().chain(self.b.iter()) {
+            s += row.iter().map(|w| w * w * self.c).sum::<f64>();
+        }
+        s
+    }
+}
+
+#[test]
+fn rows_fields_chained() {
+    let m = Two {
+        a: vec![vec![1.0, 2.0], vec![0.5]],
+        b: vec![vec![3.0, -1.0, 0.25]],
+        c: 0.7,
+    };
+    let mut d = m.zeros_like();
+    let v = m.l2_grad(&mut d);
+    assert_eq!(v.to_bits(), m.l2().to_bits());
+    close("l2", &d.to_flat(), &fd_model(&m, Two::l2));
+}

@@ -31,7 +31,7 @@ mod tuple_values;
 pub(crate) mod tuples;
 pub(crate) mod vector_calls;
 
-pub use iterators::{pieces_chain, pieces_loop, position_adapters};
+pub use iterators::{pieces_chain, pieces_loop, position_adapters, split_chains};
 pub(crate) use normal::cyclic_by_index;
 pub use returns::returns_as_branches;
 pub use vector_calls::{read_as_sequence, vector_call};

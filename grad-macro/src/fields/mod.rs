@@ -248,6 +248,20 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
     }
     Parts.visit_block_mut(&mut body);
     destructured_fields(&mut body, &roots);
+    // `for row in m.a.iter().chain(m.b.iter())`: two loops, each over one field's rows, which
+    // the reads of fields follow.
+    let mut whole = syn::Expr::Block(syn::ExprBlock {
+        attrs: Vec::new(),
+        label: None,
+        block: body,
+    });
+    crate::desugar::split_chains(&mut whole);
+    let syn::Expr::Block(syn::ExprBlock {
+        block: mut body, ..
+    }) = whole
+    else {
+        unreachable!("a block stays a block")
+    };
     Elements { roots: &roots }.visit_block_mut(&mut body);
     let elements_body = body.clone();
     let mut finder = Finder {
