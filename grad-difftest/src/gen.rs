@@ -6632,6 +6632,25 @@ impl<'a> FnGen<'a> {
         if form == 6 && (!self.on("rows:row_iter") || (!wiv.2 && !self.on("rows:row_iter_data"))) {
             return;
         }
+        if let (false, Some(wd), true) = (field, width, self.on("rows:by_value")) {
+            if !slices && self.rng.chance(0.12) {
+                // A row passed by value to a `#[gradient]` helper taking `[T; N]`: `p[i]` by
+                // index, `*row` of the rows iterated.
+                let rv = self.fresh("rv");
+                let h = format!("{}_{rv}_{FLT}", self.base);
+                let _ = writeln!(
+                    self.items,
+                    "#[gradient]\nfn {h}(a: [{FLT}; {wd}]) -> {FLT} {{\n    {FLT}::tanh(a[0] * 0.5) + a[{wd} - 1] * 0.25\n}}"
+                );
+                let line = if self.rng.chance(0.5) {
+                    format!("for {i} in 0..{w}.len() {{ {acc} += {h}({w}[{i}]) * {e}; }}")
+                } else {
+                    format!("for {row} in {w}.iter() {{ {acc} += {h}(*{row}) * {e}; }}")
+                };
+                Self::line(out, ind, &line);
+                return;
+            }
+        }
         if let (false, Some(wd), true) = (field, width, self.on("rows:collect_arrays")) {
             if wd >= 2 && !slices && self.rng.chance(0.15) {
                 // The rows copied into a local `Vec<[T; 2]>` by a closure, then read by index.
