@@ -60,6 +60,15 @@ impl Rows {
         }
     }
 
+    /// Row `r` by value, `[elem 0, .., elem n - 1]`, where its length `n` is a literal.
+    fn row_array(&self, r: &TokenStream) -> Option<syn::Expr> {
+        let elems = (0..self.literal_len()?).map(|j| {
+            let j: syn::Expr = syn::parse_quote!(#j);
+            self.elem(r, &j)
+        });
+        Some(syn::parse_quote!([#(#elems),*]))
+    }
+
     /// How long row `r` is.
     fn len(&self, r: &TokenStream) -> TokenStream {
         match &self.layout {
@@ -1244,15 +1253,13 @@ impl VisitMut for ParamUses<'_> {
                 if is_name(&outer.expr, &w) {
                     // `w[i]` by value, a row of a literal length (`dist(w[i], w[j])` to
                     // `[T; 3]` parameters): the array of its elements.
-                    if let Some(n) = self.rows.literal_len() {
+                    if self.rows.literal_len().is_some() {
                         self.visit_expr_mut(&mut outer.index);
                         let r = &outer.index;
-                        let elems = (0..n).map(|j| {
-                            let j: syn::Expr = syn::parse_quote!(#j);
-                            self.rows.elem(&quote!(#r), &j)
-                        });
-                        *e = syn::parse_quote!([#(#elems),*]);
-                        return;
+                        if let Some(array) = self.rows.row_array(&quote!(#r)) {
+                            *e = array;
+                            return;
+                        }
                     }
                     // `w[i]` as a whole row: `&w[i]`, `w[i].len()` and `w[i].iter()` are
                     // handled by their parents.
@@ -1440,12 +1447,9 @@ fn alias(
                         && is_name(&u.expr, row)
                         && self.rows.literal_len().is_some() =>
                 {
-                    let n = self.rows.literal_len().unwrap_or(0);
-                    let elems = (0..n).map(|j| {
-                        let j: syn::Expr = syn::parse_quote!(#j);
-                        self.rows.elem(self.r, &j)
-                    });
-                    *e = syn::parse_quote!([#(#elems),*]);
+                    if let Some(array) = self.rows.row_array(self.r) {
+                        *e = array;
+                    }
                 }
                 syn::Expr::Unary(u)
                     if matches!(u.op, syn::UnOp::Deref(_)) && is_name(&u.expr, row) =>

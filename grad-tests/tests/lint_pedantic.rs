@@ -2421,3 +2421,88 @@ fn model_closures_and_moved_outputs_run() {
     scaled_into(&[1.0, 2.0], &mut out);
     assert!((out[1] - 4.0).abs() < 1e-12);
 }
+
+#[gradient]
+fn sub2(a: [f64; 2], b: [f64; 2]) -> [f64; 2] {
+    [a[0] - b[0], a[1] - b[1]]
+}
+
+#[gradient]
+fn dot2(a: [f64; 2], b: [f64; 2]) -> f64 {
+    a[0] * b[0] + a[1] * b[1]
+}
+
+/// `[T; N]` results passed on by value, rows by value, views written in place, an iterator's
+/// last mapped element, reassociated sums.
+#[gradient(fast, wrt(x, pts))]
+#[allow(
+    clippy::needless_range_loop,
+    clippy::double_ended_iterator_last,
+    clippy::useless_vec
+)]
+fn value_forms(x: f64, pts: &[[f64; 2]], ws: &[Vec<f64>]) -> f64 {
+    let diff = sub2([x, 1.0], [0.5, x]);
+    let mut total = dot2(diff, diff) + dot2(sub2(pts[0], [x, x]), pts[pts.len() - 1]);
+    let mut buf = vec![x, 2.0 * x, 0.5];
+    for el in buf.iter_mut().rev() {
+        *el *= 1.5;
+    }
+    for piece in buf.chunks_mut(2) {
+        piece[0] += piece[piece.len() - 1];
+    }
+    let (head, rest) = buf.split_at_mut(1);
+    head[0] += rest[0];
+    buf.rotate_left(1);
+    let deg = 2;
+    let powers: Vec<f64> = (0..=deg).map(|j| x.powi(deg - j)).collect();
+    for k in 0..ws.len() {
+        total += ws[k].iter().map(|w| w * x).sum::<f64>();
+    }
+    total + buf[0] + powers[0] + buf.iter().map(|w| w * w).last().unwrap_or(0.0)
+}
+
+#[derive(Clone, grad::Params)]
+struct Lyr {
+    w: Vec<f64>,
+    b: f64,
+}
+
+#[derive(Clone, grad::Params)]
+struct LayerNet {
+    l1: Lyr,
+    h0: [f64; 2],
+}
+
+#[gradient(wrt(l))]
+fn layer_out(l: &Lyr, x: &[f64]) -> Vec<f64> {
+    vec![l.w[0] * x[0] + l.b, l.w[1] * x[1]]
+}
+
+impl LayerNet {
+    /// A layer passed to a free function, a struct pattern, a state copied from an array field.
+    #[gradient]
+    fn loss(&self, x: &[f64]) -> f64 {
+        let _ = self.h0.len();
+        let h = layer_out(&self.l1, x);
+        let Lyr { w, b } = &self.l1;
+        let mut st = self.h0;
+        st[0] += w[0] * h[1] + b;
+        st[0] * st[1]
+    }
+}
+
+#[test]
+fn value_forms_and_layers_run() {
+    let (v, [dx]) = value_forms_grad(0.7, &[[1.0, 2.0]], &[vec![1.0]], &mut [[0.0; 2]]);
+    assert!(v.is_finite() && dx.is_finite());
+    let n = LayerNet {
+        l1: Lyr {
+            w: vec![0.5, -0.25],
+            b: 0.1,
+        },
+        h0: [1.0, 2.0],
+    };
+    let mut g = grad::runtime::Params::zeros_like(&n);
+    let value = n.loss_grad(&[1.0, 2.0], &mut g);
+    assert_eq!(value.to_bits(), n.loss(&[1.0, 2.0]).to_bits());
+}

@@ -215,47 +215,29 @@ pub(super) fn data_row_iter(
     s: &mut syn::Stmt,
     data_params: &std::collections::HashSet<String>,
 ) -> Option<syn::Stmt> {
-    fn take(
-        e: &mut syn::Expr,
-        data: &std::collections::HashSet<String>,
-        name: &syn::Ident,
-    ) -> Option<syn::Expr> {
-        match e {
-            syn::Expr::MethodCall(m) => {
-                if m.method == "iter" && m.args.is_empty() {
-                    if let syn::Expr::Index(ix) = &*m.receiver {
-                        let of_data = matches!(&*ix.expr, syn::Expr::Path(p) if p.path.get_ident().is_some_and(|i| data.contains(&i.to_string())));
-                        if of_data && !matches!(&*ix.index, syn::Expr::Range(_)) {
-                            let row = (*m.receiver).clone();
-                            *m.receiver = syn::parse_quote!(#name);
-                            return Some(syn::parse_quote!(&#row));
-                        }
-                    }
-                }
-                take(&mut m.receiver, data, name)
-                    .or_else(|| m.args.iter_mut().find_map(|a| take(a, data, name)))
-            }
-            syn::Expr::Call(c) => c.args.iter_mut().find_map(|a| take(a, data, name)),
-            // Operands evaluated every time the statement runs (not `&&`/`||`'s right side).
-            syn::Expr::Binary(b) if !matches!(b.op, syn::BinOp::And(_) | syn::BinOp::Or(_)) => {
-                take(&mut b.left, data, name).or_else(|| take(&mut b.right, data, name))
-            }
-            syn::Expr::Unary(u) => take(&mut u.expr, data, name),
-            syn::Expr::Paren(p) => take(&mut p.expr, data, name),
-            syn::Expr::Reference(r) => take(&mut r.expr, data, name),
-            syn::Expr::Cast(c) => take(&mut c.expr, data, name),
-            syn::Expr::Assign(a) => take(&mut a.right, data, name),
-            syn::Expr::Tuple(t) => t.elems.iter_mut().find_map(|x| take(x, data, name)),
-            syn::Expr::Return(r) => r.expr.as_mut().and_then(|e| take(e, data, name)),
-            _ => None,
-        }
-    }
     let expr = match s {
         syn::Stmt::Local(l) => &mut l.init.as_mut()?.expr,
         syn::Stmt::Expr(e, Some(_)) => e,
         _ => return None,
     };
     let name = crate::naming::fresh("row");
-    let row = take(expr, data_params, &name)?;
+    let row = super::vector_calls::first_evaluated_once(expr, &mut |e| {
+        let syn::Expr::MethodCall(m) = e else {
+            return None;
+        };
+        let syn::Expr::Index(ix) = &*m.receiver else {
+            return None;
+        };
+        let of_data = matches!(&*ix.expr, syn::Expr::Path(p) if p.path.get_ident().is_some_and(|i| data_params.contains(&i.to_string())));
+        if m.method != "iter"
+            || !m.args.is_empty()
+            || !of_data
+            || matches!(&*ix.index, syn::Expr::Range(_))
+        {
+            return None;
+        }
+        let row = std::mem::replace(&mut *m.receiver, syn::parse_quote!(#name));
+        Some(syn::parse_quote!(&#row))
+    })?;
     Some(syn::parse_quote!(let #name = #row;))
 }

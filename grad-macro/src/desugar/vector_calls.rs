@@ -255,6 +255,11 @@ fn user_type(t: &syn::Ident) -> bool {
 
 /// Replaces the first call used as a sequence in `e` by `name`, returning the call.
 fn take_nested(e: &mut syn::Expr, name: &syn::Ident) -> Option<syn::Expr> {
+    first_evaluated_once(e, &mut |e| nested_here(e, name))
+}
+
+/// At `e` itself (not below it): a call whose result `e` uses as a sequence, replaced by `name`.
+fn nested_here(e: &mut syn::Expr, name: &syn::Ident) -> Option<syn::Expr> {
     let with_name: syn::Expr = syn::parse_quote!(#name);
     match e {
         syn::Expr::Call(c) => {
@@ -279,7 +284,7 @@ fn take_nested(e: &mut syn::Expr, name: &syn::Ident) -> Option<syn::Expr> {
                     }
                 }
             }
-            c.args.iter_mut().find_map(|a| take_nested(a, name))
+            None
         }
         syn::Expr::MethodCall(m) => {
             let seq_method = ["iter", "len", "into_iter", "windows", "chunks"]
@@ -298,36 +303,59 @@ fn take_nested(e: &mut syn::Expr, name: &syn::Ident) -> Option<syn::Expr> {
                     }
                 }
             }
-            take_nested(&mut m.receiver, name)
-                .or_else(|| m.args.iter_mut().find_map(|a| take_nested(a, name)))
+            None
         }
-        syn::Expr::Index(i) => {
-            if plain_fn_call(&i.expr) {
-                return Some(std::mem::replace(&mut *i.expr, with_name));
-            }
-            take_nested(&mut i.expr, name).or_else(|| take_nested(&mut i.index, name))
+        syn::Expr::Index(i) if plain_fn_call(&i.expr) => {
+            Some(std::mem::replace(&mut *i.expr, with_name))
         }
         // `f(x).0`: a part of a tuple-valued call.
-        syn::Expr::Field(f) => {
-            if matches!(f.member, syn::Member::Unnamed(_)) && plain_fn_call(&f.base) {
-                return Some(std::mem::replace(&mut *f.base, with_name));
-            }
-            take_nested(&mut f.base, name)
+        syn::Expr::Field(f)
+            if matches!(f.member, syn::Member::Unnamed(_)) && plain_fn_call(&f.base) =>
+        {
+            Some(std::mem::replace(&mut *f.base, with_name))
         }
-        // Operands evaluated every time the statement runs (not `&&`/`||`'s right side).
+        _ => None,
+    }
+}
+
+/// The first value `here` gives at a position of `e` that the statement holding `e` evaluates
+/// once, whenever it runs (not in a closure, a branch, a loop body, `&&`/`||`'s right side or a
+/// `while` condition), outer positions before inner ones and left before right: where a part of
+/// the statement can be computed in a `let` just before it.
+pub(super) fn first_evaluated_once(
+    e: &mut syn::Expr,
+    here: &mut dyn FnMut(&mut syn::Expr) -> Option<syn::Expr>,
+) -> Option<syn::Expr> {
+    if let Some(found) = here(e) {
+        return Some(found);
+    }
+    let mut first = |parts: Vec<&mut syn::Expr>| {
+        parts
+            .into_iter()
+            .find_map(|x| first_evaluated_once(x, here))
+    };
+    match e {
+        syn::Expr::Call(c) => first(c.args.iter_mut().collect()),
+        syn::Expr::MethodCall(m) => first(
+            std::iter::once(&mut *m.receiver)
+                .chain(m.args.iter_mut())
+                .collect(),
+        ),
+        syn::Expr::Index(i) => first(vec![&mut *i.expr, &mut *i.index]),
+        syn::Expr::Field(f) => first(vec![&mut *f.base]),
         syn::Expr::Binary(b) if !matches!(b.op, syn::BinOp::And(_) | syn::BinOp::Or(_)) => {
-            take_nested(&mut b.left, name).or_else(|| take_nested(&mut b.right, name))
+            first(vec![&mut *b.left, &mut *b.right])
         }
-        syn::Expr::Unary(u) => take_nested(&mut u.expr, name),
-        syn::Expr::Paren(p) => take_nested(&mut p.expr, name),
-        syn::Expr::Reference(r) => take_nested(&mut r.expr, name),
-        syn::Expr::Cast(c) => take_nested(&mut c.expr, name),
-        syn::Expr::Assign(a) => take_nested(&mut a.right, name),
-        syn::Expr::ForLoop(f) => take_nested(&mut f.expr, name),
-        syn::Expr::If(i) => take_nested(&mut i.cond, name),
-        syn::Expr::Tuple(t) => t.elems.iter_mut().find_map(|x| take_nested(x, name)),
+        syn::Expr::Unary(u) => first(vec![&mut *u.expr]),
+        syn::Expr::Paren(p) => first(vec![&mut *p.expr]),
+        syn::Expr::Reference(r) => first(vec![&mut *r.expr]),
+        syn::Expr::Cast(c) => first(vec![&mut *c.expr]),
+        syn::Expr::Assign(a) => first(vec![&mut *a.right]),
+        syn::Expr::ForLoop(f) => first(vec![&mut *f.expr]),
+        syn::Expr::If(i) => first(vec![&mut *i.cond]),
+        syn::Expr::Tuple(t) => first(t.elems.iter_mut().collect()),
         // `return f(x).iter().sum();`: the value, computed just before.
-        syn::Expr::Return(r) => r.expr.as_mut().and_then(|e| take_nested(e, name)),
+        syn::Expr::Return(r) => first(r.expr.iter_mut().map(|b| &mut **b).collect()),
         _ => None,
     }
 }
