@@ -5603,12 +5603,16 @@ impl<'a> FnGen<'a> {
                 Self::line(out, ind, &format!("{b}[{b}.len() - 1] *= 0.5;"));
             }
             _ => {
+                // (The amount first: `v.rotate_left(v.len() ..)` borrows `v` twice.)
+                let k = self.fresh("k");
                 let rot = if self.rng.chance(0.5) {
-                    format!("{v}.rotate_left(1 % {v}.len());")
+                    format!("let {k} = 1 % {v}.len();\n{v}.rotate_left({k});")
                 } else {
-                    format!("{v}.rotate_right({v}.len() / 2);")
+                    format!("let {k} = {v}.len() / 2;\n{v}.rotate_right({k});")
                 };
-                Self::line(out, ind, &rot);
+                for l in rot.lines() {
+                    Self::line(out, ind, l);
+                }
                 Self::line(out, ind, &format!("{v}[0] = {FLT}::tanh({v}[0] + {w});"));
             }
         }
