@@ -9795,6 +9795,21 @@ impl<'a> FnGen<'a> {
             ta.clone()
         };
         let roots = [if method { "self" } else { "ma" }, "mb"];
+        // A sequence of the first model kept in a struct of its own (`ma.n.v`), read through it
+        // everywhere and passed whole to a free function, a method, a pattern, a vector function.
+        let sub: Option<String> = {
+            let cands: Vec<String> = mv
+                .iter()
+                .filter(|p| matches!(p.kind, ParamKind::Slice(..)) && side_of(&p.name) == 0)
+                .map(|p| p.name.clone())
+                .collect();
+            let ok = self.on("model:sub_struct")
+                && (!generic || !self.on("model:generic_concrete_field"))
+                && !cands.is_empty()
+                && self.rng.chance(0.4);
+            ok.then(|| self.rng.pick(&cands).clone())
+        };
+        let ts = format!("S{base}_{FLT}");
         let derive = "#[derive(Clone, grad::Params)]\n#[allow(non_camel_case_types, dead_code)]";
         // The layers are generic too in a generic model: a field of a concrete struct deriving
         // `Params` in a generic one is pending.
@@ -9832,6 +9847,15 @@ impl<'a> FnGen<'a> {
             let dm = ["d_ma", "d_mb"][m];
             let (ty, lit) = match p.kind {
                 ParamKind::Scalar(..) => (t.to_string(), n.clone()),
+                ParamKind::Slice(..) if sub.as_ref() == Some(n) => {
+                    back.push(format!("d_{n}.copy_from_slice(&{dm}.{n}.v);"));
+                    let ty = if generic {
+                        format!("{ts}<T>")
+                    } else {
+                        ts.clone()
+                    };
+                    (ty, format!("{n}: {ts} {{ v: {n}.to_vec() }}"))
+                }
                 ParamKind::Slice(..) => {
                     back.push(format!("d_{n}.copy_from_slice(&{dm}.{n});"));
                     (format!("Vec<{t}>"), format!("{n}: {n}.to_vec()"))
@@ -9867,7 +9891,8 @@ impl<'a> FnGen<'a> {
             decls[m].push(format!("    {n}: {ty},"));
             lits[m].push(lit);
             let seq = matches!(p.kind, ParamKind::Slice(..) | ParamKind::Rows { .. });
-            paths.push((n.clone(), format!("{}.{n}", roots[m]), seq));
+            let field = if sub.as_ref() == Some(n) { ".v" } else { "" };
+            paths.push((n.clone(), format!("{}.{n}{field}", roots[m]), seq));
         }
         if let Some(init) = &q {
             decls[0].push("    q: u32,".into());
@@ -9875,6 +9900,7 @@ impl<'a> FnGen<'a> {
             paths.push(("q".into(), format!("{}.q", roots[0]), false));
         }
         let body = subst(body, &paths);
+        let body = self.model_extras(&body, roots[0], sub.as_deref(), &mv, &fixed_rows, generic);
         let gen_decl = if generic { "<T>" } else { "" };
         let _ = writeln!(
             self.items,
@@ -10105,6 +10131,135 @@ impl<'a> FnGen<'a> {
             jsig.join(", "),
             gargs.join(", ")
         );
+    }
+
+    /// Statements and terms of the result that read the first model (`root`) as a whole or by
+    /// parts, the forms a model's loss takes beyond reading its fields: the sub-struct field
+    /// `sub` passed to a free `#[gradient]` function, to its own method, to a vector-valued
+    /// function, taken apart by a struct pattern or named by `let _ = ..;`; the layers composed
+    /// without naming the inner output (`l.sum_vc(&k.mix_vc(a))`) or given to a vector-valued free
+    /// function; an array field copied whole (`let mut h = m.h0;`) or by row, then written. The
+    /// helpers are written to the items above the function, as a user defines them.
+    fn model_extras(
+        &mut self,
+        body: &str,
+        root: &str,
+        sub: Option<&str>,
+        mv: &[&Param],
+        fixed_rows: &[String],
+        generic: bool,
+    ) -> String {
+        let base = self.base.clone();
+        let (bound, t) = if generic {
+            ("<T: grad::Real>", "T")
+        } else {
+            ("", FLT)
+        };
+        let g = if generic { "<T>" } else { "" };
+        let mut pre: Vec<String> = Vec::new();
+        let mut terms: Vec<String> = Vec::new();
+        if let Some(n) = sub {
+            let ts = format!("S{base}_{FLT}");
+            let _ = writeln!(
+                self.items,
+                "#[derive(Clone, grad::Params)]\n#[allow(non_camel_case_types, dead_code)]\nstruct {ts}{g} {{\n    v: Vec<{t}>,\n}}"
+            );
+            let forms: Vec<usize> = (0..5).filter(|_| self.rng.chance(0.5)).collect();
+            let forms = if forms.is_empty() {
+                vec![self.rng.below(5)]
+            } else {
+                forms
+            };
+            for form in forms {
+                match form {
+                    0 => {
+                        let f = format!("{base}_sf_{FLT}");
+                        let _ = writeln!(
+                            self.items,
+                            "#[gradient(wrt(s))]\nfn {f}{bound}(s: &{ts}{g}, a: {t}) -> {t} {{\n    (s.v[0] * a).tanh() + s.v[s.v.len() - 1] * s.v[0]\n}}"
+                        );
+                        terms.push(format!("{f}(&{root}.{n}, 0.5) * 0.1"));
+                    }
+                    1 => {
+                        let _ = writeln!(
+                            self.items,
+                            "impl{bound} {ts}{g} {{\n    #[gradient]\n    fn sm(&self, a: {t}) -> {t} {{\n        (self.v[self.v.len() - 1] * a).sin() + self.v[0]\n    }}\n}}"
+                        );
+                        terms.push(format!("{root}.{n}.sm(0.3) * 0.1"));
+                    }
+                    2 => {
+                        let dv = self.fresh("dv");
+                        pre.push(format!("let {ts} {{ v: {dv} }} = &{root}.{n};"));
+                        terms.push(format!("{dv}[0] * {dv}[{dv}.len() - 1] * 0.1"));
+                    }
+                    3 => {
+                        let f = format!("{base}_sv_{FLT}");
+                        let o = self.fresh("so");
+                        let _ = writeln!(
+                            self.items,
+                            "#[gradient(wrt(s))]\nfn {f}{bound}(s: &{ts}{g}, a: {t}) -> Vec<{t}> {{\n    vec![s.v[0] * a, s.v[s.v.len() - 1].tanh()]\n}}"
+                        );
+                        pre.push(format!("let {o} = {f}(&{root}.{n}, 0.7);"));
+                        terms.push(format!("{o}[0] * {o}[1] * 0.1"));
+                    }
+                    _ => pre.push(format!("let _ = {root}.{n};")),
+                }
+            }
+        }
+        let layers = mv.iter().any(|p| p.name == "layers");
+        if layers && self.on("layers:composed") && self.rng.chance(0.4) {
+            let tl = format!("L{base}_{FLT}");
+            // The layers' generic parameter follows the model's (see `rich_model`).
+            let lg = generic && !self.on("model:generic_concrete_field");
+            let (lbound, lt, lgt) = if lg {
+                ("<T: grad::Real>", "T", "<T>")
+            } else {
+                ("", FLT, "")
+            };
+            if self.rng.chance(0.6) {
+                let _ = writeln!(
+                    self.items,
+                    "impl{lbound} {tl}{lgt} {{\n    #[gradient]\n    fn mix_vc(&self, a: {lt}) -> Vec<{lt}> {{\n        vec![(self.b * a).tanh(), self.w[0] * a]\n    }}\n    #[gradient]\n    fn sum_vc(&self, v: &[{lt}]) -> {lt} {{\n        (v[0] * self.b).tanh() + v[1] * self.w[self.w.len() - 1]\n    }}\n}}"
+                );
+                terms.push(format!(
+                    "{root}.layers[0].sum_vc(&{root}.layers[{root}.layers.len() - 1].mix_vc(0.5)) * 0.1"
+                ));
+            } else {
+                let f = format!("{base}_lv_{FLT}");
+                let o = self.fresh("lo");
+                let _ = writeln!(
+                    self.items,
+                    "#[gradient(wrt(l))]\nfn {f}{lbound}(l: &{tl}{lgt}, a: {lt}) -> Vec<{lt}> {{\n    vec![l.b * a, l.w[0].tanh()]\n}}"
+                );
+                pre.push(format!("let {o} = {f}(&{root}.layers[0], 0.4);"));
+                terms.push(format!("{o}[0] * {o}[1] * 0.1"));
+            }
+        }
+        for n in fixed_rows {
+            let Some(w) = mv.iter().find(|p| &p.name == n).and_then(|p| match p.kind {
+                ParamKind::Rows { width, .. } => width,
+                _ => None,
+            }) else {
+                continue;
+            };
+            if !self.on("model:array_copy") || !self.rng.chance(0.4) {
+                continue;
+            }
+            let h = self.fresh("h");
+            if self.rng.chance(0.5) {
+                pre.push(format!("let mut {h} = {root}.{n};"));
+                pre.push(format!("{h}[1][0] = {h}[0][0] * 0.5 + {h}[2][{}];", w - 1));
+                terms.push(format!("({h}[1][0] + {h}[2][0]) * 0.1"));
+            } else {
+                pre.push(format!("let mut {h} = {root}.{n}[2];"));
+                pre.push(format!("{h}[0] *= {h}[{}];", w - 1));
+                terms.push(format!("{h}[0] * 0.1"));
+            }
+        }
+        if terms.is_empty() && pre.is_empty() {
+            return body.to_string();
+        }
+        with_tail(body, &pre, &terms)
     }
 
     /// Moves some parameters into a struct deriving `Params` (differentiated scalars and slices,
@@ -10529,6 +10684,36 @@ fn fields_of(body: &str, fields: &[(String, bool)], root: &str) -> String {
 /// `xs` → `path` where it is indexed, called or borrowed, `&path` where it is passed on, `&path[..]`
 /// before a `{` (a `match` or a `for` over it). Identifiers after a `.` (fields, methods) and text
 /// in string literals stay.
+/// `body` (statements, then its result on the last line, as `E` or `return E;`) with the
+/// statements `pre` before the result and `terms` added to it.
+fn with_tail(body: &str, pre: &[String], terms: &[String]) -> String {
+    let trimmed = body.trim_end_matches('\n');
+    let (head, last) = trimmed.rsplit_once('\n').unwrap_or(("", trimmed));
+    let last = last.trim();
+    let (ret, e) = match last.strip_prefix("return ") {
+        Some(r) => (true, r.trim_end_matches(';')),
+        None => (false, last),
+    };
+    let mut out = String::new();
+    if !head.is_empty() {
+        out.push_str(head);
+        out.push('\n');
+    }
+    for p in pre {
+        let _ = writeln!(out, "    {p}");
+    }
+    let mut e = format!("({e})");
+    for t in terms {
+        e = format!("{e} + {t}");
+    }
+    if ret {
+        let _ = writeln!(out, "    return {e};");
+    } else {
+        let _ = writeln!(out, "    {e}");
+    }
+    out
+}
+
 fn subst(body: &str, names: &[(String, String, bool)]) -> String {
     let chars: Vec<char> = body.chars().collect();
     let mut out = String::new();
