@@ -67,6 +67,12 @@ pub const PENDING: &[&str] = &[
     // support sub-slices"); read by index, iterated or passed on it is fine:
     //     let ss = &xs[1..]; if let [a, .., b] = ss[..] { s += a * b; }
     "sub_slice_let:pattern",
+    // Differentiated rows copied into a local that is then written are rejected ("a parameter
+    // cannot be written", "reads the differentiated rows .. by index"): a model's `[[T; N]; M]`
+    // field copied whole or by row; an array field `[T; N]` copied (`let mut h = m.h0;`) is fine:
+    //     let mut h = m.ws; h[1][0] = h[0][0] * 0.5;
+    //     let mut r = m.ws[2]; r[0] *= r[1];
+    "model:array_copy",
 ];
 
 /// The placeholder of the float type in generated text.
@@ -7464,6 +7470,19 @@ impl<'a> FnGen<'a> {
         } else {
             hv
         };
+        // The result read only inside a `vec![..]` (a list, or the value of a repeat).
+        let (seq, min_len) = if self.on("stmt:vector_in_vec") && self.rng.chance(0.25) {
+            let vv = self.fresh("vv");
+            let list = if self.rng.chance(0.5) {
+                format!("vec![{seq}[0] * 0.5, {seq}[{seq}.len() - 1]]")
+            } else {
+                format!("vec![{seq}[0]; 2]")
+            };
+            Self::line(out, ind, &format!("let {vv} = {list};"));
+            (vv, 2)
+        } else {
+            (seq, min_len)
+        };
         self.buffer_read(ctx, &seq, iv, min_len, out, ind);
     }
 
@@ -9900,7 +9919,11 @@ impl<'a> FnGen<'a> {
             paths.push(("q".into(), format!("{}.q", roots[0]), false));
         }
         let body = subst(body, &paths);
-        let body = self.model_extras(&body, roots[0], sub.as_deref(), &mv, &fixed_rows, generic);
+        let owner: Vec<(String, String)> = mv
+            .iter()
+            .map(|p| (p.name.clone(), roots[side_of(&p.name)].to_string()))
+            .collect();
+        let body = self.model_extras(&body, &owner, sub.as_deref(), &mv, &fixed_rows, generic);
         let gen_decl = if generic { "<T>" } else { "" };
         let _ = writeln!(
             self.items,
@@ -10143,7 +10166,7 @@ impl<'a> FnGen<'a> {
     fn model_extras(
         &mut self,
         body: &str,
-        root: &str,
+        owner: &[(String, String)],
         sub: Option<&str>,
         mv: &[&Param],
         fixed_rows: &[String],
@@ -10158,7 +10181,15 @@ impl<'a> FnGen<'a> {
         let g = if generic { "<T>" } else { "" };
         let mut pre: Vec<String> = Vec::new();
         let mut terms: Vec<String> = Vec::new();
+        // The model that holds each field (`ma`/`self` or `mb`).
+        let root_of = |n: &str| {
+            owner
+                .iter()
+                .find(|o| o.0 == n)
+                .map_or("ma".to_string(), |o| o.1.clone())
+        };
         if let Some(n) = sub {
+            let root = root_of(n);
             let ts = format!("S{base}_{FLT}");
             let _ = writeln!(
                 self.items,
@@ -10208,6 +10239,7 @@ impl<'a> FnGen<'a> {
         }
         let layers = mv.iter().any(|p| p.name == "layers");
         if layers && self.on("layers:composed") && self.rng.chance(0.4) {
+            let root = root_of("layers");
             let tl = format!("L{base}_{FLT}");
             // The layers' generic parameter follows the model's (see `rich_model`).
             let lg = generic && !self.on("model:generic_concrete_field");
@@ -10245,6 +10277,7 @@ impl<'a> FnGen<'a> {
             if !self.on("model:array_copy") || !self.rng.chance(0.4) {
                 continue;
             }
+            let root = root_of(n);
             let h = self.fresh("h");
             if self.rng.chance(0.5) {
                 pre.push(format!("let mut {h} = {root}.{n};"));

@@ -72,6 +72,11 @@ fn closure_type_params(sig: &syn::Signature) -> HashSet<String> {
     out
 }
 
+/// Whether `sig` takes a closure: [`helper`] expands such a function.
+pub fn takes_closures(sig: &syn::Signature) -> bool {
+    !closure_params(sig).is_empty()
+}
+
 /// The parameters of `sig` that hold closures.
 fn closure_params(sig: &syn::Signature) -> Vec<ClosureParam> {
     let generic = closure_type_params(sig);

@@ -1527,7 +1527,7 @@ impl Emitter<'_> {
                 checks.push(quote_spanned!(span=> ::core::assert!(#table[#k] != 0, #msg);));
                 let model = crate::expand::MODEL_FLAG;
                 let msg = format!(
-                    "`{fname}` takes a model (a struct deriving `Params`) as argument {}, and is given a differentiated sequence here, or a field that is a model itself (`&m.layer`), which `#[gradient]` passes to a free function defined above its caller (the caller learns from `{fname}`'s signature that the field is a model): move `{fname}` above this function, or make it a `#[gradient]` method of the field's type and call it on the field (`m.layer.{fname}(..)`)",
+                    "`{fname}` takes a model (a struct deriving `Params`) as argument {}, and is given a differentiated sequence here, or a field that is a model itself (`&m.layer`), which `#[gradient]` passes to a free function whose signature it has read (the caller learns from it that the field is a model): an annotated function of this file or of a module file it declares (`mod layers;`), called by its name or by a path through modules, and the only function of that name there; give `{fname}` a name of its own, or make it a `#[gradient]` method of the field's type and call it on the field (`m.layer.{fname}(..)`)",
                     k + 1
                 );
                 checks.push(quote_spanned!(span=> ::core::assert!(#table[#k] != #model, #msg);));

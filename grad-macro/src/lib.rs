@@ -37,6 +37,7 @@ mod memory;
 mod naming;
 mod out_param;
 mod parallel;
+mod prescan;
 mod promote;
 mod rename;
 mod reverse;
@@ -81,6 +82,7 @@ pub fn gradient(
     item: proc_macro::TokenStream,
 ) -> proc_macro::TokenStream {
     desugar::abandon_originals();
+    prescan::file_of(proc_macro::Span::call_site());
     let out = expand::expand(args.into(), item.into());
     // Dropped while this expansion's token handles are alive: a later expansion may not drop them.
     desugar::forget_originals();

@@ -197,6 +197,16 @@ impl Parts {
     }
 }
 
+/// Whether `sig` returns a vector or a tuple of floats: the functions [`expand`] takes.
+pub fn returns_floats(sig: &syn::Signature) -> bool {
+    let syn::ReturnType::Type(_, ret) = &sig.output else {
+        return false;
+    };
+    vector_elem(ret)
+        .or_else(|| tuple_elem(ret).map(|(elem, _)| elem))
+        .is_some_and(|elem| crate::sig::float_of(&elem).is_some())
+}
+
 /// The parts of the expansion of a vector-valued function (`Err`: the function with the errors
 /// that stop it), or `None` when `item` returns no vector.
 pub fn parts(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<Result<Parts, TokenStream>> {

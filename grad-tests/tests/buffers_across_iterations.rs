@@ -430,3 +430,49 @@ fn undo_planning_visits_the_whole_block() {
         check_flat("undo_then_inner_buffer", &p, &f, value, &d).unwrap();
     }
 }
+
+#[gradient]
+fn mix_layer(h: &[f64], w: &[f64]) -> Vec<f64> {
+    vec![h[0] * w[0] + h[1], (h[1] * w[1]).tanh()]
+}
+
+#[gradient]
+fn split_pair(a: f64, b: f64) -> (f64, f64) {
+    (a * b, a.sin() + b)
+}
+
+/// A state replaced whole by a `vec!` of a layer's outputs at every step (`h = vec![o[0] * g,
+/// o[1]];`): the outputs are read only inside the macro, which is where the call's result must be
+/// seen to be a vector.
+#[gradient]
+fn state_from_layer_outputs(w: &[f64], x: &[f64]) -> f64 {
+    let mut h = vec![x[0], x[1]];
+    for i in 0..3 {
+        let o = mix_layer(&h, w);
+        h = vec![o[0] * w[i % 2], o[1]];
+    }
+    let t = split_pair(h[0], h[1]);
+    let v = vec![t.0, t.1 * 2.0];
+    let r = vec![o_last(&h, w); 2];
+    v[0] * v[1] + r[1]
+}
+
+#[gradient]
+fn o_last(h: &[f64], w: &[f64]) -> f64 {
+    let o = mix_layer(h, w);
+    let k = vec![o[1]; 3];
+    k.iter().sum::<f64>() * o[0]
+}
+
+#[test]
+fn a_vector_result_read_only_inside_vec() {
+    for seed in 70..73 {
+        let p = points(4, seed);
+        let mut d = vec![0.0; 4];
+        let (w, x) = (&p[..2], &p[2..]);
+        let (dw, dx) = d.split_at_mut(2);
+        let value = state_from_layer_outputs_grad(w, x, dw, dx);
+        let f = |p: &[f64]| state_from_layer_outputs(&p[..2], &p[2..]);
+        check_flat("state_from_layer_outputs", &p, &f, value, &d).unwrap();
+    }
+}

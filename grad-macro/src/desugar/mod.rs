@@ -1915,6 +1915,20 @@ pub(crate) fn vec_elements(m: &mut syn::Macro, mut f: impl FnMut(&mut syn::Expr)
     }
 }
 
+/// The expressions inside `vec![e; n]` (`e` and `n`) or `vec![a, b, ..]` (each), parsed, for a
+/// reader that looks into them as it does into any other expression; none for other macros.
+pub(crate) fn vec_parts_read(m: &syn::Macro) -> Vec<syn::Expr> {
+    if !m.path.is_ident("vec") {
+        return Vec::new();
+    }
+    if let Ok(r) = m.parse_body::<VecRepeat>() {
+        return vec![r.0, r.1];
+    }
+    m.parse_body_with(syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
+        .map(|l| l.into_iter().collect())
+        .unwrap_or_default()
+}
+
 /// [`vec_elements`], the length of `vec![e; n]` too.
 pub(crate) fn vec_parts(m: &mut syn::Macro, mut f: impl FnMut(&mut syn::Expr)) {
     if let Ok(mut r) = m.parse_body::<VecRepeat>() {

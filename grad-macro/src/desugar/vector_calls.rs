@@ -97,6 +97,16 @@ fn tuple_fields_read(s: &syn::Stmt, name: &syn::Ident) -> Option<usize> {
             }
             syn::visit::visit_expr_field(self, f);
         }
+        fn visit_macro(&mut self, m: &'a syn::Macro) {
+            for e in super::vec_parts_read(m) {
+                let mut inner = Find {
+                    name: self.name,
+                    most: self.most,
+                };
+                syn::visit::Visit::visit_expr(&mut inner, &e);
+                self.most = inner.most;
+            }
+        }
         fn visit_item(&mut self, _: &'a syn::Item) {}
     }
     let mut f = Find { name, most: None };
@@ -177,6 +187,18 @@ fn sequence_use(s: &syn::Stmt, name: &syn::Ident, passed_on: bool) -> bool {
                 _ => {}
             }
             syn::visit::visit_expr(self, e);
+        }
+        // `h = vec![o[0] * g, o[1]];`: the elements read it as any expression does.
+        fn visit_macro(&mut self, m: &'a syn::Macro) {
+            for e in super::vec_parts_read(m) {
+                let mut inner = Find {
+                    name: self.name,
+                    passed_on: self.passed_on,
+                    found: false,
+                };
+                syn::visit::Visit::visit_expr(&mut inner, &e);
+                self.found |= inner.found;
+            }
         }
         fn visit_item(&mut self, _: &'a syn::Item) {}
     }
@@ -375,9 +397,28 @@ fn callee_key(e: &syn::Expr) -> Option<String> {
 }
 
 fn known_vector_callee(e: &syn::Expr) -> bool {
-    callee_key(e).is_some_and(|k| {
-        KNOWN.with(|s| s.borrow().contains(&k)) || SEEN.with(|s| s.borrow().get(&k) == Some(&true))
-    })
+    let seen = match e {
+        syn::Expr::Call(c) => registered_name(&c.func)
+            .is_some_and(|k| SEEN.with(|s| s.borrow().get(&k.to_string()) == Some(&true))),
+        _ => false,
+    };
+    seen || callee_key(e).is_some_and(|k| KNOWN.with(|s| s.borrow().contains(&k)))
+}
+
+/// The name a callee is registered under: a plain name, or the last of a path through modules
+/// (`layers::dense`, `crate::nn::dense`; the registries keep names only, and two functions of
+/// one name are no evidence).
+pub fn registered_name(callee: &syn::Expr) -> Option<&syn::Ident> {
+    let syn::Expr::Path(p) = callee else {
+        return None;
+    };
+    let segs = &p.path.segments;
+    let last = segs.last()?;
+    let through_modules = segs
+        .iter()
+        .take(segs.len() - 1)
+        .all(|s| module_name(&s.ident));
+    (p.qself.is_none() && last.arguments.is_none() && through_modules).then_some(&last.ident)
 }
 
 thread_local! {

@@ -211,13 +211,7 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         .iter()
         .any(|i| matches!(i, syn::FnArg::Receiver(_)))
     {
-        let at = match roots.as_slice() {
-            [root] => item.sig.inputs.iter().position(|i| {
-                matches!(i, syn::FnArg::Typed(pt) if matches!(&*pt.pat, syn::Pat::Ident(pi) if pi.ident == root.ident))
-            }),
-            _ => None,
-        };
-        model_calls::register(&item.sig.ident, at);
+        model_calls::register(&item.sig.ident, model_calls::model_position(&args, &item.sig));
     }
     if roots.is_empty() {
         return None;

@@ -28,11 +28,29 @@ pub(crate) fn register(name: &Ident, at: Option<usize>) {
     });
 }
 
+/// The position of the one model parameter of a free function (a `&Struct` that `wrt(..)`
+/// names), as its expansion registers it.
+pub(crate) fn model_position(args: &crate::attr::Args, sig: &syn::Signature) -> Option<usize> {
+    let named = |id: &Ident| args.wrt.as_ref().is_some_and(|w| w.iter().any(|n| n == id));
+    let models: Vec<usize> = sig
+        .inputs
+        .iter()
+        .enumerate()
+        .filter(|(_, input)| {
+            matches!(input, syn::FnArg::Typed(pt) if matches!(&*pt.pat, syn::Pat::Ident(pi) if named(&pi.ident)) && super::is_struct_ref(&pt.ty))
+        })
+        .map(|(k, _)| k)
+        .collect();
+    match models.as_slice() {
+        [k] => Some(*k),
+        _ => None,
+    }
+}
+
 /// The position of the model parameter of the function called as `callee` (a plain name), if
 /// it is a registered one (see `register`).
 pub(super) fn model_param(callee: &Expr) -> Option<usize> {
-    let Expr::Path(p) = callee else { return None };
-    let id = p.path.get_ident()?;
+    let id = crate::desugar::vector_calls::registered_name(callee)?;
     MODEL_FNS.with(|m| m.borrow().get(&id.to_string()).copied().flatten())
 }
 

@@ -1,0 +1,139 @@
+//! The `#[gradient]` functions of the file being compiled, read before the first of them expands.
+//!
+//! A caller learns some facts about a callee only from the callee's signature: that a helper
+//! returns a vector (`let d = sub3(b, a); dot3(d, d)`, `d` passed on by value only), or that one
+//! of its parameters is a model (`dense(&m.hidden, x)`: a field's type is invisible to the
+//! caller). Each expansion registers its own signature (`vector_calls::register`,
+//! `model_calls::register`), but rustc expands attributes in source order, so a helper defined
+//! below its caller would come too late. Reading the whole file (its path is known to the macro
+//! since Rust 1.88) registers every annotated free function of it first, whatever the order; a
+//! helper in another file is still known only once it has expanded.
+//!
+//! The registration is the expansion's own (the same functions compute it), so reading a
+//! function twice agrees with itself; a file that cannot be read or parsed adds nothing.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+thread_local! {
+    /// The files read so far, with the length and modification time they had (an editor's
+    /// long-lived macro server sees a file change between expansions).
+    static READ: RefCell<HashMap<PathBuf, (u64, Option<std::time::SystemTime>)>> =
+        RefCell::new(HashMap::new());
+}
+
+/// Registers the annotated free functions of the file that holds `span`, once per version of it.
+pub fn file_of(span: proc_macro::Span) {
+    if let Some(path) = span.local_file() {
+        file(&path);
+    }
+}
+
+/// Registers the annotated free functions of the file at `path` and of the module files it
+/// declares (`mod layers;`), once per version of each.
+fn file(path: &std::path::Path) {
+    let path = path.to_path_buf();
+    let Ok(meta) = std::fs::metadata(&path) else {
+        return;
+    };
+    let stamp = (meta.len(), meta.modified().ok());
+    let fresh = READ.with(|r| r.borrow_mut().insert(path.clone(), stamp) != Some(stamp));
+    if !fresh {
+        return;
+    }
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return;
+    };
+    if let Ok(parsed) = syn::parse_file(&text) {
+        items(&parsed.items, &path);
+    }
+}
+
+/// Registers the annotated free functions among `items` of the file at `path`, in inline modules
+/// and module files too.
+fn items(items: &[syn::Item], path: &std::path::Path) {
+    for item in items {
+        match item {
+            syn::Item::Fn(f) => {
+                if let Some(args) = gradient_args(&f.attrs) {
+                    register(&args, f);
+                }
+            }
+            syn::Item::Mod(m) => match &m.content {
+                Some((_, inner)) => self::items(inner, path),
+                None => {
+                    if let Some(found) = module_file(path, m) {
+                        file(&found);
+                    }
+                }
+            },
+            _ => {}
+        }
+    }
+}
+
+/// The file of `mod name;` declared in the file at `path`: `#[path = ".."]`, or `name.rs` or
+/// `name/mod.rs` beside it (a crate root, a `mod.rs`) or in its own directory (another module
+/// file). Which of those rustc reads depends on whether `path` is a crate root, which the macro
+/// cannot see; the first that exists is taken (evidence only, as every registration is).
+fn module_file(path: &std::path::Path, m: &syn::ItemMod) -> Option<PathBuf> {
+    let dir = path.parent()?;
+    let explicit = m.attrs.iter().find_map(|a| match &a.meta {
+        syn::Meta::NameValue(nv) if nv.path.is_ident("path") => match &nv.value {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) => Some(dir.join(s.value())),
+            _ => None,
+        },
+        _ => None,
+    });
+    if explicit.is_some() {
+        return explicit.filter(|p| p.is_file());
+    }
+    let name = m.ident.to_string();
+    let own = path.file_stem().map(|stem| dir.join(stem));
+    [Some(dir.to_path_buf()), own]
+        .into_iter()
+        .flatten()
+        .flat_map(|d| [d.join(format!("{name}.rs")), d.join(&name).join("mod.rs")])
+        .find(|p| p.is_file())
+}
+
+/// The arguments of a `#[gradient(..)]` (or `#[grad::gradient]`) attribute, if there is one.
+fn gradient_args(attrs: &[syn::Attribute]) -> Option<proc_macro2::TokenStream> {
+    attrs.iter().find_map(|a| {
+        let last = a.path().segments.last()?;
+        if last.ident != "gradient" {
+            return None;
+        }
+        match &a.meta {
+            syn::Meta::Path(_) => Some(proc_macro2::TokenStream::new()),
+            syn::Meta::List(l) => Some(l.tokens.clone()),
+            syn::Meta::NameValue(_) => None,
+        }
+    })
+}
+
+/// What the expansion of `f` registers about its signature: whether it returns a vector, and
+/// where its model parameter is (a vector-valued function takes it first).
+pub fn register(args_tokens: &proc_macro2::TokenStream, f: &syn::ItemFn) {
+    let Ok(args) = syn::parse2::<crate::attr::Args>(args_tokens.clone()) else {
+        return;
+    };
+    crate::sig::choose_generic_float(&f.sig);
+    crate::desugar::vector_calls::register(&f.sig);
+    // (A helper taking closures is inlined into its callers, not expanded as the others.)
+    if f.sig.receiver().is_some() || crate::closure_calls::takes_closures(&f.sig) {
+        return;
+    }
+    let at = crate::fields::model_calls::model_position(&args, &f.sig);
+    if crate::vector::returns_floats(&f.sig) {
+        if at == Some(0) {
+            crate::fields::model_calls::register(&f.sig.ident, at);
+        }
+    } else {
+        crate::fields::model_calls::register(&f.sig.ident, at);
+    }
+}
