@@ -271,6 +271,10 @@ pub fn expand_item(args: TokenStream, item: &syn::ItemFn) -> TokenStream {
     if args.hvp.is_some() {
         crate::hvp::check_names(&sig, &errors);
     }
+    if crate::desugar::nested_derivatives(&item.block, &errors) {
+        let e = errors.combined().expect("an error was pushed");
+        return crate::fallback::emit(&item, &sig, &args, e);
+    }
     let mut body = item.clone();
     crate::desugar::run(&mut body, &sig, &errors);
     #[cfg(test)]

@@ -432,6 +432,11 @@ thread_local! {
         std::cell::RefCell::new(std::collections::HashMap::new());
 }
 
+/// Whether a `#[gradient]` function called `name` has been registered (see `SEEN`).
+pub fn is_registered(name: &str) -> bool {
+    SEEN.with(|s| s.borrow().contains_key(name))
+}
+
 /// Notes whether the `#[gradient]` function of `sig` returns a vector (see `SEEN`).
 pub fn register(sig: &syn::Signature) {
     let vector = match &sig.output {

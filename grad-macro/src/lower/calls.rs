@@ -875,6 +875,85 @@ impl Lowerer<'_> {
     }
 
     /// `s` of an argument `&mut s` with `s` a float local.
+    /// `advance(&mut i)`, `stats(&data, &mut lo, &mut hi)`: a call on data that writes locals
+    /// of data (counts, flags, other values the engine carries along) through `&mut`, and no
+    /// float: run as written on mutable copies of the locals' values, which then become their
+    /// new values. `None` when some `&mut` argument is not such a local.
+    fn data_out_call(&mut self, c: &syn::ExprCall, fp: &syn::ExprPath) -> Option<Value> {
+        let mut outs: Vec<(Ident, crate::ir::ValId)> = Vec::new();
+        for a in &c.args {
+            let Expr::Reference(r) = a else { continue };
+            if r.mutability.is_none() {
+                continue;
+            }
+            let Expr::Path(p) = &*r.expr else { return None };
+            let id = p.path.get_ident()?;
+            match self.env.lookup(id) {
+                Some(Binding::Val(v)) if self.b.func.info(v).kind != Kind::Float => {
+                    outs.push((id.clone(), v));
+                }
+                _ => return None,
+            }
+        }
+        let reads_active = c.args.iter().any(|a| match a {
+            Expr::Reference(r) => self.reads_active(&r.expr),
+            a => self.reads_active(a),
+        });
+        if outs.is_empty() || reads_active {
+            return None;
+        }
+        let span = c.span();
+        let copies: Vec<Ident> = (0..outs.len())
+            .map(|k| crate::naming::hidden(&format!("lent{k}")))
+            .collect();
+        let mut uses = Vec::new();
+        let mut k = 0;
+        let args: Vec<TokenStream> = c
+            .args
+            .iter()
+            .map(|a| match a {
+                Expr::Reference(r) if r.mutability.is_some() => {
+                    let copy = &copies[k];
+                    k += 1;
+                    quote!(&mut #copy)
+                }
+                a => {
+                    let (t, u) = self.rename(a);
+                    uses.extend(u);
+                    t
+                }
+            })
+            .collect();
+        let mut inits = Vec::new();
+        for ((_, v), copy) in outs.iter().zip(&copies) {
+            let now = self.ident_of(*v, span);
+            uses.push(*v);
+            inits.push(quote!(let mut #copy = #now;));
+        }
+        let func = &fp.path;
+        let all = self.b.opaque(
+            Kind::Other,
+            None,
+            quote!({ #(#inits)* (#func(#(#args),*), #(#copies),*) }),
+            uses,
+            span,
+        );
+        let all_id = self.ident_of(all, span);
+        for (k, (id, v)) in outs.iter().enumerate() {
+            let field = syn::Index::from(k + 1);
+            let kind = self.b.func.info(*v).kind;
+            let new = self
+                .b
+                .opaque(kind, None, quote!(#all_id.#field), vec![all], span);
+            self.env.assign(id, Binding::Val(new));
+        }
+        Some(Value::Other {
+            tokens: quote!(#all_id.0),
+            uses: vec![all],
+            kind: Kind::Other,
+        })
+    }
+
     fn float_lent(&self, a: &Expr) -> Option<Ident> {
         let Expr::Reference(r) = a else { return None };
         r.mutability?;
@@ -1389,6 +1468,9 @@ impl Lowerer<'_> {
         c: &syn::ExprCall,
         fp: &syn::ExprPath,
     ) -> Option<Value> {
+        if let Some(v) = self.data_out_call(c, fp) {
+            return Some(v);
+        }
         if let Some(v) = self.lower_in_out_call(c, fp) {
             return v;
         }

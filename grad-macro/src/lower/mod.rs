@@ -860,6 +860,16 @@ impl<'f> Lowerer<'f> {
         }
         let lowered = self.lower_expr(e);
         self.stmt_call = None;
+        // (See `DROPPED_CALL`.)
+        let for_effect = match e {
+            syn::Expr::Call(_) => true,
+            syn::Expr::MethodCall(m) => data_method_call(m).is_some(),
+            _ => false,
+        };
+        if for_effect && matches!(lowered, Some(Value::Float(_))) {
+            self.errors.push_spanned(e, DROPPED_CALL);
+            return;
+        }
         let Some(Value::Other { tokens, uses, .. }) = lowered else {
             return;
         };
@@ -1047,7 +1057,18 @@ impl<'f> Lowerer<'f> {
             }
             return;
         };
-        let Some(ident) = ident else { return };
+        let Some(ident) = ident else {
+            // `let _ = cell.replace(x);`: as a call whose value a statement drops.
+            let call = match &*init.expr {
+                syn::Expr::Call(_) => true,
+                syn::Expr::MethodCall(m) => data_method_call(m).is_some(),
+                _ => false,
+            };
+            if call && matches!(value, Value::Float(_)) {
+                self.errors.push_spanned(&init.expr, DROPPED_CALL);
+            }
+            return;
+        };
         let binding = match ty {
             Some(t) if crate::sig::float_of(t).is_some() => {
                 if crate::sig::float_of(t) != Some(self.float_ty) {
@@ -1805,6 +1826,11 @@ fn is_ordering(e: &syn::Expr) -> bool {
         _ => false,
     }
 }
+
+/// A call given a differentiated value, taken for a `#[gradient]` function's, whose value is
+/// dropped: it is made for an effect (`cell.set(c.get() * x)`, `store(&log, x)`) that the
+/// derivative cannot follow and that dropping the unused value would lose.
+const DROPPED_CALL: &str = "this call is given a differentiated value and its value is dropped, so it is made for an effect (a `Cell` it sets, a value it stores or prints) that `#[gradient]` cannot follow, and the derivative would be lost: keep the value in a local (`let mut r = 1.0; r *= x;`), or use the call's value (`let y = f(x);`)";
 
 /// `vec![a, b, c]` (not `vec![x; n]`) as the array `[a, b, c]`.
 pub fn vec_list(e: &syn::Expr) -> Option<syn::ExprArray> {
