@@ -67,12 +67,11 @@ pub const PENDING: &[&str] = &[
     // support sub-slices"); read by index, iterated or passed on it is fine:
     //     let ss = &xs[1..]; if let [a, .., b] = ss[..] { s += a * b; }
     "sub_slice_let:pattern",
-    // Differentiated rows copied into a local that is then written are rejected ("a parameter
-    // cannot be written", "reads the differentiated rows .. by index"): a model's `[[T; N]; M]`
-    // field copied whole or by row; an array field `[T; N]` copied (`let mut h = m.h0;`) is fine:
+    // A model's `[[T; N]; M]` field copied whole into a local that is then written is rejected
+    // ("reads the differentiated rows .. by index"); a row of it (`let mut r = m.ws[2];`) and an
+    // array field `[T; N]` (`let mut h = m.h0;`) copied and written are fine:
     //     let mut h = m.ws; h[1][0] = h[0][0] * 0.5;
-    //     let mut r = m.ws[2]; r[0] *= r[1];
-    "model:array_copy",
+    "model:matrix_copy",
 ];
 
 /// The placeholder of the float type in generated text.
@@ -6642,6 +6641,33 @@ impl<'a> FnGen<'a> {
         if form == 6 && (!self.on("rows:row_iter") || (!wiv.2 && !self.on("rows:row_iter_data"))) {
             return;
         }
+        if !slices && self.on("rows:row_copy") && self.rng.chance(0.12) {
+            // A row copied into a local the body writes: `let mut r = w[i];` of array rows,
+            // `w[i].to_vec()`, `w[i].clone()` of vector rows.
+            let r = self.fresh("rc");
+            let idx = if self.rng.chance(0.5) {
+                "0".to_string()
+            } else {
+                format!("{w}.len() - 1")
+            };
+            let copy = match (width, self.rng.below(2)) {
+                (Some(_), 0) => format!("{w}[{idx}]"),
+                (None, 0) => format!("{w}[{idx}].clone()"),
+                _ => format!("{w}[{idx}].to_vec()"),
+            };
+            Self::line(out, ind, &format!("let mut {r} = {copy};"));
+            Self::line(
+                out,
+                ind,
+                &format!("{r}[0] = {r}[0] * {e} + {r}[{r}.len() - 1];"),
+            );
+            Self::line(
+                out,
+                ind,
+                &format!("{acc} += {FLT}::tanh({r}[0]) + {r}.iter().sum::<{FLT}>() * 0.1;"),
+            );
+            return;
+        }
         if let (false, Some(wd), true) = (field, width, self.on("rows:by_value")) {
             if !slices && self.rng.chance(0.12) {
                 // A row passed by value to a `#[gradient]` helper taking `[T; N]`: `p[i]` by
@@ -10279,7 +10305,7 @@ impl<'a> FnGen<'a> {
             }
             let root = root_of(n);
             let h = self.fresh("h");
-            if self.rng.chance(0.5) {
+            if self.on("model:matrix_copy") && self.rng.chance(0.5) {
                 pre.push(format!("let mut {h} = {root}.{n};"));
                 pre.push(format!("{h}[1][0] = {h}[0][0] * 0.5 + {h}[2][{}];", w - 1));
                 terms.push(format!("({h}[1][0] + {h}[2][0]) * 0.1"));

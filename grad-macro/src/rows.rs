@@ -739,7 +739,9 @@ fn pieces_of_rows(item: &syn::ItemFn, rows: &[Rows]) -> syn::ItemFn {
             let stmts: Vec<syn::Stmt> = b.stmts.drain(..).collect();
             let mut out = Vec::with_capacity(stmts.len());
             for (k, s) in stmts.iter().enumerate() {
-                match row_tuple_let(s, self.0).or_else(|| row_state_let(s, &stmts[k + 1..], self.0))
+                match row_tuple_let(s, self.0)
+                    .or_else(|| row_state_let(s, &stmts[k + 1..], self.0))
+                    .or_else(|| row_copy_let(s, self.0))
                 {
                     Some(lets) => out.extend(lets),
                     None => out.push(s.clone()),
@@ -781,6 +783,43 @@ fn row_state_let(s: &syn::Stmt, rest: &[syn::Stmt], rows: &[Rows]) -> Option<Vec
     Some(vec![
         syn::parse_quote!(let [#(#temps),*] = #row;),
         syn::parse_quote!(let mut #name: [#t; #n] = [#(#temps),*];),
+    ])
+}
+
+/// Input: a row copied into a local, `let mut p = w[i];` (a row of arrays, which the body then
+/// writes) or `let h = w[i].to_vec();` (also `.to_owned()`, `.clone()`). Output: `let mut p:
+/// Vec<F> = w[i].iter().copied().collect();`, a local buffer of the row's values (a row read as it
+/// is, `let p = w[i];`, stays a view of the rows).
+fn row_copy_let(s: &syn::Stmt, rows: &[Rows]) -> Option<Vec<syn::Stmt>> {
+    let syn::Stmt::Local(l) = s else {
+        return None;
+    };
+    let (id, None, e) = crate::desugar::plain_let(l)? else {
+        return None;
+    };
+    let (row, method) = match e {
+        syn::Expr::MethodCall(m)
+            if m.args.is_empty()
+                && ["to_vec", "to_owned", "clone"]
+                    .iter()
+                    .any(|n| m.method == n) =>
+        {
+            (&*m.receiver, true)
+        }
+        e => (e, false),
+    };
+    let syn::Expr::Index(ix) = row else {
+        return None;
+    };
+    let r = rows.iter().find(|r| is_name(&ix.expr, &r.ident))?;
+    let arrays = matches!(r.layout, Layout::Fixed(_));
+    if !(method && !matches!(r.layout, Layout::Tuple(_)) || arrays && id.mutability.is_some()) {
+        return None;
+    }
+    let (name, t) = (&id.ident, Ident::new(r.float.name(), Span::call_site()));
+    let mutability = &id.mutability;
+    Some(vec![
+        syn::parse_quote!(let #mutability #name: ::std::vec::Vec<#t> = #row.iter().copied().collect();),
     ])
 }
 

@@ -110,7 +110,11 @@ fn pairs(x: &[f64]) -> f64 {
     while k + 1 < x.len() {
         let a = x[k];
         let at = next_two(&mut k, &mut flip);
-        s += if flip { a * x[k - 1] } else { (a - x[k - 1]).sin() } + at as f64 * 0.1;
+        s += if flip {
+            a * x[k - 1]
+        } else {
+            (a - x[k - 1]).sin()
+        } + at as f64 * 0.1;
     }
     if s > 100.0 {
     } else if s < -100.0 {
@@ -149,9 +153,7 @@ fn vector_helpers_chained_by_value_defined_below() {
     assert_eq!(v.to_bits(), triangle_area(a, b, c).to_bits());
     let p = [a, b, c].concat();
     let want = fd_all(
-        &|p: &[f64]| {
-            triangle_area([p[0], p[1], p[2]], [p[3], p[4], p[5]], [p[6], p[7], p[8]])
-        },
+        &|p: &[f64]| triangle_area([p[0], p[1], p[2]], [p[3], p[4], p[5]], [p[6], p[7], p[8]]),
         &p,
     );
     close("triangle_area", &[da, db, dc].concat(), &want);
@@ -163,7 +165,11 @@ fn counts_written_through_mut_by_plain_calls() {
     let mut d = vec![0.0; 6];
     let v = skips_via_call_grad(&x, 6, &mut d);
     assert_eq!(v.to_bits(), skips_via_call(&x, 6).to_bits());
-    close("skips_via_call", &d, &fd_all(&|p: &[f64]| skips_via_call(p, 6), &x));
+    close(
+        "skips_via_call",
+        &d,
+        &fd_all(&|p: &[f64]| skips_via_call(p, 6), &x),
+    );
     let v = pairs_grad(&x, &mut d);
     assert_eq!(v.to_bits(), pairs(&x).to_bits());
     close("pairs", &d, &fd_all(&|p: &[f64]| pairs(p), &x));

@@ -834,7 +834,20 @@ impl VisitMut for Finder<'_> {
             }
         } else {
             let int = self.is_int_expr(&init.expr);
+            // `let mut h = m.ws[i];` of a rows field: a copy of an array row that the body
+            // writes, not a view of the rows (which the rewrite types as vectors).
+            let row_copy = matches!(pat, syn::Pat::Ident(pi) if pi.mutability.is_some())
+                && self.rewrite.is_some_and(|map| {
+                    matches!(&*init.expr, syn::Expr::Index(ix) if field_path(&ix.expr, self.roots)
+                        .filter(|f| f.index.is_none())
+                        .and_then(|f| map.get(&self.key_of(&f)))
+                        .is_some_and(|(l, _)| *l == Leaf::Rows))
+                });
             self.with_ctx(Ctx::Value, |s| s.visit_expr_mut(&mut init.expr));
+            if row_copy {
+                let row = (*init.expr).clone();
+                *init.expr = syn::parse_quote!(#row.to_vec());
+            }
             if let (Some(n), true) = (&name, int) {
                 self.int_names.insert(n.to_string());
             }

@@ -211,7 +211,10 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         .iter()
         .any(|i| matches!(i, syn::FnArg::Receiver(_)))
     {
-        model_calls::register(&item.sig.ident, model_calls::model_position(&args, &item.sig));
+        model_calls::register(
+            &item.sig.ident,
+            model_calls::model_position(&args, &item.sig),
+        );
     }
     if roots.is_empty() {
         return None;

@@ -1,0 +1,114 @@
+//! A row of rows copied into a local the body then writes or keeps (issues 8 and 9): `let mut p =
+//! pos[i];` of `pos: &[[f64; 3]]` (a particle's position stepped in place), `let h = ws[l].to_vec();`
+//! (also `.to_owned()`, `.clone()`), a model's `[[T; N]; M]` field's row (`let mut r = m.ws[2];`)
+//! and a layer's weights copied (`let cv = layer.w.to_vec();`). Each gradient against central
+//! differences, the value bit for bit.
+
+mod common;
+
+use common::{close, fd_all};
+use grad::{gradient, Params};
+
+/// One explicit Euler step of each particle, its position copied and written.
+#[gradient(wrt(pos))]
+fn stepped_energy(pos: &[[f64; 3]], vel: &[[f64; 3]], dt: f64) -> f64 {
+    let mut e = 0.0;
+    for i in 0..pos.len() {
+        let mut p = pos[i];
+        for k in 0..3 {
+            p[k] += dt * vel[i][k] * p[k].sin();
+        }
+        e += p[0] * p[0] + p[1] * p[2];
+    }
+    e
+}
+
+#[gradient]
+fn copied_rows(ws: &[Vec<f64>], x: f64) -> f64 {
+    let mut acc = 0.0;
+    for l in 0..ws.len() {
+        let cv = ws[l].to_vec();
+        let mut owned = ws[l].clone();
+        owned[0] *= x;
+        acc += cv[0] * cv[cv.len() - 1] + owned.iter().sum::<f64>();
+    }
+    acc
+}
+
+#[derive(Clone, Debug, Params)]
+struct Layer {
+    w: Vec<f64>,
+    b: f64,
+}
+
+#[derive(Clone, Debug, Params)]
+struct Model {
+    ws: [[f64; 3]; 3],
+    layers: Vec<Layer>,
+}
+
+#[gradient(wrt(m))]
+fn model_copies(m: &Model, x: f64) -> f64 {
+    let mut r = m.ws[2];
+    r[0] *= r[1] + x;
+    let mut acc = r[0] + r[2];
+    for layer in &m.layers {
+        let mut cv = layer.w.to_vec();
+        cv[0] = (cv[0] * layer.b).tanh();
+        acc += cv[0] * cv[cv.len() - 1];
+    }
+    acc
+}
+
+#[test]
+fn rows_of_arrays_copied_and_stepped() {
+    let pos = [[0.3, -0.7, 1.1], [0.9, 0.2, -0.4]];
+    let vel = [[0.5, 0.1, -0.3], [-0.2, 0.8, 0.6]];
+    let mut d = vec![[0.0; 3]; 2];
+    let v = stepped_energy_grad(&pos, &vel, 0.1, &mut d);
+    assert_eq!(v.to_bits(), stepped_energy(&pos, &vel, 0.1).to_bits());
+    let f = |p: &[f64]| stepped_energy(&[[p[0], p[1], p[2]], [p[3], p[4], p[5]]], &vel, 0.1);
+    close("stepped_energy", &d.concat(), &fd_all(&f, &pos.concat()));
+}
+
+#[test]
+fn ragged_rows_copied() {
+    let ws = vec![vec![0.4, -1.2, 0.7], vec![1.5, 0.3]];
+    let mut d = vec![vec![0.0; 3], vec![0.0; 2]];
+    let (v, [dx]) = copied_rows_grad(&ws, 0.6, &mut d);
+    assert_eq!(v.to_bits(), copied_rows(&ws, 0.6).to_bits());
+    let f = |p: &[f64]| copied_rows(&[p[0..3].to_vec(), p[3..5].to_vec()], p[5]);
+    let mut got = d.concat();
+    got.push(dx);
+    close(
+        "copied_rows",
+        &got,
+        &fd_all(&f, &[0.4, -1.2, 0.7, 1.5, 0.3, 0.6]),
+    );
+}
+
+#[test]
+fn a_models_rows_copied() {
+    let m = Model {
+        ws: [[0.2, 0.5, -0.3], [1.0, -0.6, 0.4], [0.7, 0.9, -1.1]],
+        layers: vec![
+            Layer {
+                w: vec![0.3, -0.8],
+                b: 1.2,
+            },
+            Layer {
+                w: vec![-0.5, 0.6, 0.1],
+                b: -0.4,
+            },
+        ],
+    };
+    let mut d = Params::zeros_like(&m);
+    let v = model_copies_grad(&m, 0.35, &mut d);
+    assert_eq!(v.to_bits(), model_copies(&m, 0.35).to_bits());
+    let f = |p: &[f64]| model_copies(&Params::with_flat(&m, p), 0.35);
+    close(
+        "model_copies",
+        &Params::to_flat(&d),
+        &fd_all(&f, &Params::to_flat(&m)),
+    );
+}
