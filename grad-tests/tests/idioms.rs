@@ -564,3 +564,46 @@ fn held_iterators_in_layers() {
         &[0.3, 0.4, -0.2, 1.0, -0.5, 0.7],
     );
 }
+
+/// A pre-emphasis filter's energy: `once(x[0]).chain(..)` reduced without a `collect`.
+#[gradient]
+fn preemphasis_energy(x: &[f64]) -> f64 {
+    let a = 0.9;
+    let e: f64 = std::iter::once(x[0])
+        .chain(x.windows(2).map(|w| w[1] - a * w[0]))
+        .map(|v| v * v)
+        .sum();
+    let first = x[0];
+    let tail = std::iter::once(first)
+        .chain(x[1..].iter().copied())
+        .fold(0.0, |acc, v| acc + v.sin());
+    e + tail
+}
+
+/// LQR weights bound by one tuple `let`: a constant matrix beside a scalar.
+#[gradient]
+fn lqr_cost(k: f64) -> f64 {
+    let (q, r) = ([[2.0, 0.0], [0.0, 1.0]], 0.5);
+    let (a, b) = (k * 2.0, q[1][1]);
+    q[0][0] * k * k + r * k + a * b
+}
+
+#[test]
+fn once_chains_reduced_and_tuples_of_a_matrix() {
+    check(
+        "preemphasis_energy",
+        &|p| preemphasis_energy(p),
+        &|p, d| preemphasis_energy_grad(p, d),
+        &XS,
+    );
+    check(
+        "lqr_cost",
+        &|p| lqr_cost(p[0]),
+        &|p, d| {
+            let (v, [g]) = lqr_cost_grad(p[0]);
+            d[0] = g;
+            v
+        },
+        &[3.0],
+    );
+}

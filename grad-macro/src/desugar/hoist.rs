@@ -241,3 +241,49 @@ pub(super) fn data_row_iter(
     })?;
     Some(syn::parse_quote!(let #name = #row;))
 }
+
+/// Input: a statement that reduces a chain starting with `std::iter::once(a)` (`once(a).chain(x
+/// .iter().copied()).map(|v| v * v).sum::<f64>()`, a pre-emphasis filter's energy), where the
+/// statement evaluates it once. Output: `let C: Vec<T> = once(a).chain(..).collect();`, to run
+/// before the statement, which now reduces `C.iter().copied()`: the collected concatenation is a
+/// buffer lowering follows (see `iterators::chained_collect_let`). `float`: the function's float
+/// type, which the items are.
+pub(super) fn once_chain(s: &mut syn::Stmt, float: Option<&syn::Type>) -> Option<syn::Stmt> {
+    let float = float?;
+    let expr = match s {
+        syn::Stmt::Local(l) => &mut l.init.as_mut()?.expr,
+        syn::Stmt::Expr(e, _) => e,
+        _ => return None,
+    };
+    let name = crate::naming::fresh("chained");
+    let chain = super::vector_calls::first_evaluated_once(expr, &mut |e| {
+        let syn::Expr::MethodCall(m) = e else {
+            return None;
+        };
+        if m.method == "chain" || m.method == "collect" || !starts_with_once(&m.receiver) {
+            return None;
+        }
+        Some(std::mem::replace(
+            &mut *m.receiver,
+            syn::parse_quote!(#name.iter().copied()),
+        ))
+    })?;
+    Some(syn::parse_quote!(let #name: ::std::vec::Vec<#float> = #chain.collect();))
+}
+
+/// Whether `e` is `once(a).chain(..)` (`std::iter::once`, more `chain`s after it).
+fn starts_with_once(e: &syn::Expr) -> bool {
+    let syn::Expr::MethodCall(m) = e else {
+        return false;
+    };
+    if m.method != "chain" || m.args.len() != 1 {
+        return false;
+    }
+    match &*m.receiver {
+        syn::Expr::Call(c) => {
+            c.args.len() == 1
+                && matches!(&*c.func, syn::Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "once"))
+        }
+        r => starts_with_once(r),
+    }
+}

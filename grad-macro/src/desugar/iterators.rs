@@ -541,10 +541,10 @@ fn iter_of_place(e: &syn::Expr) -> Option<&syn::Expr> {
         return None;
     };
     let x = &*it.receiver;
-    (it.method == "iter"
-        && it.args.is_empty()
-        && matches!(x, syn::Expr::Path(_) | syn::Expr::Field(_)))
-    .then_some(x)
+    // (`x[1..].iter()`: a part of a place.)
+    let place = |x: &syn::Expr| matches!(x, syn::Expr::Path(_) | syn::Expr::Field(_));
+    let part = matches!(x, syn::Expr::Index(ix) if matches!(&*ix.index, syn::Expr::Range(_)) && place(&ix.expr));
+    (it.method == "iter" && it.args.is_empty() && (place(x) || part)).then_some(x)
 }
 
 /// `X.collect()` (no arguments) and the type it collects into, from the `let`'s type `ty` or
@@ -635,6 +635,22 @@ pub fn chained_collect_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
             }
             p => p,
         };
+        // `x.windows(n).map(|w| e)`: one item per window.
+        if let syn::Expr::MethodCall(m) = p {
+            if let (syn::Expr::MethodCall(win), "map", [syn::Expr::Closure(cl)]) = (
+                &*m.receiver,
+                m.method.to_string().as_str(),
+                &m.args.iter().collect::<Vec<_>>()[..],
+            ) {
+                if win.method == "windows" && win.args.len() == 1 && cl.inputs.len() == 1 {
+                    let (x, n) = (&win.receiver, &win.args[0]);
+                    let (pat, body) = (untyped(&cl.inputs[0]), super::tail_expr(&cl.body));
+                    writes.push(syn::parse_quote!(for (#k, #pat) in #x.windows(#n).enumerate() { #name[#off + #k] = #body; }));
+                    off = quote!(#off + (#x.len() + 1).saturating_sub(#n));
+                    continue;
+                }
+            }
+        }
         let (source, map) = match p {
             syn::Expr::MethodCall(m) if m.method == "map" && m.args.len() == 1 => {
                 (&*m.receiver, Some(&m.args[0]))

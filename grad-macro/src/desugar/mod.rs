@@ -1219,6 +1219,7 @@ impl Desugar<'_> {
             let mut s = s;
             if let Some(hoisted) = vector_calls::hoist_nested(&mut s)
                 .or_else(|| hoist::data_row_iter(&mut s, &self.data_rows))
+                .or_else(|| hoist::once_chain(&mut s, self.ret.as_ref()))
             {
                 // `work` is a stack: the `let` runs first.
                 work.push(s);

@@ -20,6 +20,29 @@ pub fn split_tuple_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     let mut leaves = Vec::new();
     pair(pat, ty, &init.expr, &mut pre, &mut leaves)?;
     let mut out = pre;
+    // No part reads a name the pattern binds: each name bound to its part directly (a matrix or
+    // a buffer keeps its kind, which a temporary copied whole would not).
+    let names: Vec<syn::Ident> = leaves
+        .iter()
+        .filter_map(|(p, _, _)| match p {
+            syn::Pat::Ident(i) => Some(i.ident.clone()),
+            _ => None,
+        })
+        .collect();
+    let reads_names = leaves.iter().any(|(_, _, e)| {
+        let tokens = quote::ToTokens::to_token_stream(e);
+        names.iter().any(|n| super::mentions(&tokens, n))
+    });
+    if out.is_empty() && !reads_names {
+        for (p, t, e) in leaves {
+            out.push(match (p, t) {
+                (syn::Pat::Wild(_), _) => syn::parse_quote!(let _ = #e;),
+                (p, Some(t)) => syn::parse_quote!(let #p: #t = #e;),
+                (p, None) => syn::parse_quote!(let #p = #e;),
+            });
+        }
+        return Some(out);
+    }
     let mut binds = Vec::new();
     for (k, (p, t, e)) in leaves.into_iter().enumerate() {
         let name = crate::naming::hidden(&format!("tuple{k}"));
