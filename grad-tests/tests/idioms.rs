@@ -607,3 +607,52 @@ fn once_chains_reduced_and_tuples_of_a_matrix() {
         &[3.0],
     );
 }
+
+#[derive(Clone, Copy)]
+enum Cmd {
+    Go(usize),
+    Skip,
+}
+
+/// A rollout over a plan: a `match` whose value is a tuple, with an arm that skips the step.
+#[gradient(wrt(w))]
+fn rollout(w: f64, plan: &[Cmd]) -> f64 {
+    let mut s = 0.0;
+    for cmd in plan {
+        let (a, n) = match *cmd {
+            Cmd::Go(n) => (w * w, n),
+            Cmd::Skip => continue,
+        };
+        s += a * n as f64;
+    }
+    s
+}
+
+#[test]
+fn tuple_valued_match_with_an_arm_that_continues() {
+    let plan = [Cmd::Go(2), Cmd::Skip, Cmd::Go(3)];
+    let (v, [g]) = rollout_grad(1.5, &plan);
+    assert_eq!(v.to_bits(), rollout(1.5, &plan).to_bits());
+    assert_eq!((v, g), (11.25, 15.0));
+}
+
+/// A trajectory's smoothness: windows of a list of points cut from the parameters, reduced.
+#[gradient]
+fn smoothness(t: &[f64]) -> f64 {
+    let pts: Vec<&[f64]> = t.chunks_exact(2).collect();
+    let s: f64 = pts
+        .windows(2)
+        .map(|w| (w[1][0] - w[0][0]).powi(2) + (w[1][1] - w[0][1]).powi(2))
+        .sum();
+    s
+}
+
+#[test]
+fn windows_of_a_list_of_pieces_reduced() {
+    check(
+        "smoothness",
+        &|p| smoothness(p),
+        &|p, d| smoothness_grad(p, d),
+        &[0.3, -1.0, 1.2, 0.4, 2.0, 1.5, -0.7, 0.2],
+    );
+}

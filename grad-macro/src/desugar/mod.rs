@@ -182,6 +182,16 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
         data_rows,
     }
     .visit_block_mut(&mut item.block);
+    // `else { { continue; } }` (an arm's value the rewrites above wrapped): one block, so that a
+    // `break` or `continue` in it is a statement of the branch, as lowering takes them.
+    each_block_inner_first(&mut item.block, |b| {
+        if let [syn::Stmt::Expr(syn::Expr::Block(inner), semi)] = &b.stmts[..] {
+            let valued = matches!(inner.block.stmts.last(), Some(syn::Stmt::Expr(_, None)));
+            if inner.label.is_none() && inner.attrs.is_empty() && (semi.is_none() || !valued) {
+                b.stmts = inner.block.stmts.clone();
+            }
+        }
+    });
 }
 
 /// The functions `#[gradient]` generates beside `NAME`, by suffix.

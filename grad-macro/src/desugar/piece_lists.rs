@@ -247,10 +247,62 @@ impl Uses<'_> {
     }
 }
 
+impl Uses<'_> {
+    /// `pairs.windows(m).map(|w| .. w[a] ..)`: `(0..COUNT).map(|W| .. pairs[W + a] ..)`, the
+    /// windows by their start, as [`Self::windows_loop`] has them.
+    fn windows_map(&self, m: &syn::ExprMethodCall) -> Option<syn::Expr> {
+        let (syn::Expr::MethodCall(win), [syn::Expr::Closure(cl)]) =
+            (super::unparen(&m.receiver), &m.args.iter().collect::<Vec<_>>()[..])
+        else {
+            return None;
+        };
+        if m.method != "map"
+            || win.method != "windows"
+            || win.args.len() != 1
+            || !self.is_name(&win.receiver)
+            || cl.inputs.len() != 1
+        {
+            return None;
+        }
+        let syn::Pat::Ident(w) = &cl.inputs[0] else {
+            return None;
+        };
+        let width = &win.args[0];
+        if !simple(width) {
+            return None;
+        }
+        let at = crate::naming::fresh("window");
+        let mut body = (*cl.body).clone();
+        let mut reads = WindowReads {
+            w: &w.ident,
+            at: &at,
+            list: self.name,
+            ok: true,
+        };
+        reads.visit_expr_mut(&mut body);
+        let w_ident = &w.ident;
+        if !reads.ok
+            || crate::naming::mentions(quote::ToTokens::to_token_stream(&body), &|i| i == w_ident)
+        {
+            return None;
+        }
+        let len = self.list.len();
+        Some(syn::parse_quote!((0..(#len + 1).saturating_sub(#width)).map(|#at| #body)))
+    }
+}
+
 impl VisitMut for Uses<'_> {
     fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
         if !self.ok {
             return;
+        }
+        if let syn::Expr::MethodCall(m) = e {
+            if let Some(by_start) = self.windows_map(m) {
+                *e = by_start;
+                // The closure reads the list by index now.
+                syn::visit_mut::visit_expr_mut(self, e);
+                return;
+            }
         }
         match e {
             syn::Expr::ForLoop(f) => {
