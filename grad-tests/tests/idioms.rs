@@ -656,3 +656,29 @@ fn windows_of_a_list_of_pieces_reduced() {
         &[0.3, -1.0, 1.2, 0.4, 2.0, 1.5, -0.7, 0.2],
     );
 }
+
+/// Per-token projections: a closure of two slices given a named part of a local buffer, and a
+/// part written inline.
+#[gradient(wrt(w))]
+fn projections(w: &[f64], m: &[f64]) -> f64 {
+    let x: Vec<f64> = w.iter().map(|v| 2.0 * v).collect();
+    let dot = |a: &[f64], b: &[f64]| -> f64 { a.iter().zip(b).map(|(p, q)| p * q).sum() };
+    let mut s = 0.0;
+    for i in 0..2 {
+        let xi = &x[i * 2..(i + 1) * 2];
+        let wi = &w[i * 2..(i + 1) * 2];
+        s += dot(m, xi).powi(2) + dot(m, wi) * dot(m, &x[i * 2..(i + 1) * 2]);
+    }
+    s
+}
+
+#[test]
+fn closures_given_parts_of_slices() {
+    let m = [1.0, -0.5];
+    check(
+        "projections",
+        &|p| projections(p, &m),
+        &|p, d| projections_grad(p, &m, d),
+        &[1.0, 2.0, 3.0, 4.0],
+    );
+}

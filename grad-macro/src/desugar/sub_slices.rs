@@ -38,10 +38,11 @@ pub fn sub_slice_let(
     if init.diverge.is_some() {
         return None;
     }
-    let syn::Expr::Reference(r) = &*init.expr else {
+    // (`let b: &[f64] = (&x[a..b]);`: a closure's parameter bound to its argument.)
+    let syn::Expr::Reference(r) = super::unparen(&init.expr) else {
         return None;
     };
-    let syn::Expr::Index(ix) = &*r.expr else {
+    let syn::Expr::Index(ix) = super::unparen(&r.expr) else {
         return None;
     };
     let syn::Expr::Path(p) = &*ix.expr else {
