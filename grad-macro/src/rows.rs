@@ -791,6 +791,33 @@ fn row_state_let(s: &syn::Stmt, rest: &[syn::Stmt], rows: &[Rows]) -> Option<Vec
 /// Vec<F> = w[i].iter().copied().collect();`, a local buffer of the row's values (a row read as it
 /// is, `let p = w[i];`, stays a view of the rows).
 fn row_copy_let(s: &syn::Stmt, rows: &[Rows]) -> Option<Vec<syn::Stmt>> {
+    let floats = |id: &Ident| {
+        let r = rows.iter().find(|r| r.ident == *id)?;
+        match r.layout {
+            Layout::Fixed(_) => Some((r.float, true)),
+            Layout::Ragged => Some((r.float, false)),
+            Layout::Tuple(_) => None,
+        }
+    };
+    row_copy(s, &floats).map(|s| vec![s])
+}
+
+/// The float type of rows of arrays or of vectors (`&[[T; N]]`, `&[Vec<T>]`, `&[&[T]]`, not
+/// of tuples), and whether they are arrays (a row is `Copy`).
+pub fn row_floats(ty: &syn::Type) -> Option<(FloatTy, bool)> {
+    match rows_of(ty)? {
+        (f, Layout::Fixed(_)) => Some((f, true)),
+        (f, Layout::Ragged) => Some((f, false)),
+        (_, Layout::Tuple(_)) => None,
+    }
+}
+
+/// [`row_copy_let`] of the rows `floats` knows (their float type, and whether they are arrays):
+/// differentiated rows here, rows of data in `desugar`.
+pub fn row_copy(
+    s: &syn::Stmt,
+    floats: &dyn Fn(&Ident) -> Option<(FloatTy, bool)>,
+) -> Option<syn::Stmt> {
     let syn::Stmt::Local(l) = s else {
         return None;
     };
@@ -811,16 +838,16 @@ fn row_copy_let(s: &syn::Stmt, rows: &[Rows]) -> Option<Vec<syn::Stmt>> {
     let syn::Expr::Index(ix) = row else {
         return None;
     };
-    let r = rows.iter().find(|r| is_name(&ix.expr, &r.ident))?;
-    let arrays = matches!(r.layout, Layout::Fixed(_));
-    if !(method && !matches!(r.layout, Layout::Tuple(_)) || arrays && id.mutability.is_some()) {
+    let syn::Expr::Path(p) = &*ix.expr else {
+        return None;
+    };
+    let (float, arrays) = floats(p.path.get_ident()?)?;
+    if !(method || arrays && id.mutability.is_some()) {
         return None;
     }
-    let (name, t) = (&id.ident, Ident::new(r.float.name(), Span::call_site()));
+    let (name, t) = (&id.ident, Ident::new(float.name(), Span::call_site()));
     let mutability = &id.mutability;
-    Some(vec![
-        syn::parse_quote!(let #mutability #name: ::std::vec::Vec<#t> = #row.iter().copied().collect();),
-    ])
+    Some(syn::parse_quote!(let #mutability #name: ::std::vec::Vec<#t> = #row.iter().copied().collect();))
 }
 
 /// Input: `let (a, b, c) = (w[0], w[1], w[2]);` (`&w[i]` too), reading rows. Output: `let a =

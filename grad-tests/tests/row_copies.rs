@@ -112,3 +112,23 @@ fn a_models_rows_copied() {
         &fd_all(&f, &Params::to_flat(&m)),
     );
 }
+
+/// Rows of data (left out by `wrt`) copied and written with a differentiated value.
+#[gradient(wrt(x))]
+fn data_row_copies(ws: &[[f64; 3]], vs: &[Vec<f64>], x: f64) -> f64 {
+    let mut rc = ws[ws.len() - 1];
+    rc[0] = rc[0] * x + rc[2];
+    let mut rv = vs[0].clone();
+    rv[0] *= x.sin();
+    rc[0] + rc.iter().sum::<f64>() + rv.iter().sum::<f64>()
+}
+
+#[test]
+fn data_rows_copied_and_written() {
+    let ws = [[0.2, 0.5, -0.3], [1.0, -0.6, 0.4]];
+    let vs = vec![vec![0.7, -0.2]];
+    let (v, [g]) = data_row_copies_grad(&ws, &vs, 0.8);
+    assert_eq!(v.to_bits(), data_row_copies(&ws, &vs, 0.8).to_bits());
+    let want = fd_all(&|p: &[f64]| data_row_copies(&ws, &vs, p[0]), &[0.8]);
+    close("data_row_copies", &[g], &want);
+}

@@ -121,6 +121,13 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
         .filter(|p| !p.active && crate::rows::is_rows(&p.ty))
         .map(|p| p.ident.to_string())
         .collect();
+    let data_row_floats = sig
+        .params
+        .iter()
+        .filter(|p| !p.active)
+        .filter_map(|p| Some((p.ident.to_string(), crate::rows::row_floats(&p.ty)?)))
+        .filter(|(n, _)| !binds_anywhere(&item.block, n))
+        .collect();
     let float_params = sig
         .params
         .iter()
@@ -180,6 +187,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
         data_names,
         inactive_params,
         data_rows,
+        data_row_floats,
     }
     .visit_block_mut(&mut item.block);
     // `else { { continue; } }` (an arm's value the rewrites above wrapped): one block, so that a
@@ -714,6 +722,9 @@ struct Desugar<'e> {
     inactive_params: std::collections::HashSet<String>,
     /// Those of them that are rows (`ws: &[Vec<f64>]`, data).
     data_rows: std::collections::HashSet<String>,
+    /// The rows parameters of data of arrays or vectors of floats, by name: their float type,
+    /// and whether they are arrays (a row copied into a local becomes a buffer).
+    data_row_floats: std::collections::HashMap<String, (crate::ir::FloatTy, bool)>,
 }
 
 impl Desugar<'_> {
@@ -1234,6 +1245,12 @@ impl Desugar<'_> {
                 // `work` is a stack: the `let` runs first.
                 work.push(s);
                 work.push(hoisted);
+                continue;
+            }
+            // `let mut p = pos[i];`, `let h = ws[l].to_vec();` of rows of data: a buffer.
+            let floats = |id: &syn::Ident| self.data_row_floats.get(&id.to_string()).copied();
+            if let Some(copy) = crate::rows::row_copy(&s, &floats) {
+                work.push(copy);
                 continue;
             }
             // `let a = a.to_vec();`: the copy gets a name of its own.
