@@ -2844,6 +2844,131 @@ impl<'a> FnGen<'a> {
         Some((sl, xs, iv, n, e))
     }
 
+    /// Forms probes found in code written without the macro in mind: a reduction of a chain
+    /// that starts with `std::iter::once(e)` (parts copied, mapped, windows), one tuple `let` of
+    /// a constant matrix and a value, a tuple-valued `match` with an arm that `continue`s, the
+    /// windows of a list of pieces reduced, a closure of slices given a named part of a slice, a
+    /// plain helper that moves a count through `&mut`, and an empty branch whose value is `()`.
+    fn idiom_forms(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
+        let Some((_, xs, iv, n, e)) = self.slice_and_value() else {
+            return;
+        };
+        let ee = paren(&e.s);
+        let m = iv.mag().max(1.0);
+        let (a, b, k, w) = (
+            self.fresh("a"),
+            self.fresh("b"),
+            self.fresh("k"),
+            self.fresh("w"),
+        );
+        let pad = |d: usize| "    ".repeat(d);
+        let bound = match self.rng.below(7) {
+            0 => {
+                let second = match self.rng.below(3) {
+                    0 => format!("{xs}.iter().copied()"),
+                    1 => format!("{xs}[1..].iter().copied()"),
+                    _ => format!("{xs}.windows(2).map(|{w}| {w}[1] - 0.5 * {w}[0])"),
+                };
+                let reduce = if self.rng.chance(0.5) {
+                    format!(".map(|{a}| {a} * {ee}).sum::<{FLT}>()")
+                } else {
+                    format!(".fold(0.0, |{a}, {b}| {a} + {FLT}::tanh({b}))")
+                };
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = std::iter::once({xs}[0]).chain({second}){reduce};"),
+                );
+                7.0 * 2.0 * m
+            }
+            1 => {
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let ({a}, {b}) = ([[2.0, 0.5], [0.25, 1.0]], {ee});"),
+                );
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = {a}[0][1] * {b} + {a}[1][1] * {xs}[0];"),
+                );
+                0.5 + m
+            }
+            2 if ctx.loops < 2 => {
+                let acc = self.some_mut(ctx, out, ind);
+                let body = format!(
+                    "let ({a}, {b}) = match {k} % 3 {{\n{i1}0 => continue,\n{i1}j => ({xs}[{k}] * {ee}, j),\n{i0}}};\n{i0}{acc} += {FLT}::tanh({a}) * {b} as {FLT};",
+                    i0 = pad(ind + 1),
+                    i1 = pad(ind + 2),
+                );
+                Self::nested(out, ind, &format!("for {k} in 0..{xs}.len()"), &body);
+                return;
+            }
+            3 => {
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {a}: Vec<&[{FLT}]> = {xs}.chunks_exact(1).collect();"),
+                );
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = {a}.windows(2).map(|{w}| ({w}[1][0] - {w}[0][0]) * {ee}).sum();"),
+                );
+                5.0 * 2.0 * m
+            }
+            4 => {
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {a} = |p: &[{FLT}], q: &[{FLT}]| -> {FLT} {{ p.iter().zip(q).map(|(u, v)| u * v).sum() }};"),
+                );
+                Self::line(out, ind, &format!("let {b} = &{xs}[0..1];"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = {a}({b}, &{xs}[{xs}.len() - 1..]) + {a}(&{xs}[..1], {b}) * {ee};"),
+                );
+                m * m * 2.0
+            }
+            5 => {
+                let h = format!("{}_adv_{FLT}", self.base);
+                if !self.items.contains(&format!("fn {h}(")) {
+                    let _ = writeln!(
+                        self.items,
+                        "fn {h}(i: &mut usize, seen: &mut u32) -> usize {{\n    *i += 1;\n    *seen += 1;\n    *i\n}}"
+                    );
+                }
+                Self::line(out, ind, &format!("let mut {n}: {FLT} = 0.0;"));
+                Self::line(out, ind, &format!("let mut {k} = 0usize;"));
+                Self::line(out, ind, &format!("let mut {b} = 0u32;"));
+                Self::nested(
+                    out,
+                    ind,
+                    &format!("while {k} < {xs}.len()"),
+                    &format!(
+                        "{n} += {xs}[{k}] * {ee};\n{}let _ = {h}(&mut {k}, &mut {b});",
+                        pad(ind + 1)
+                    ),
+                );
+                6.0 * m
+            }
+            _ => {
+                Self::line(
+                    out,
+                    ind,
+                    &format!(
+                        "if {xs}.len() > 100 {{\n{i}}} else if {xs}.is_empty() {{\n{i}    ()\n{i}}}",
+                        i = pad(ind)
+                    ),
+                );
+                return;
+            }
+        };
+        let active = iv.2 || e.iv.2;
+        self.declare(&n, VarKind::Float(Iv(-bound, bound, active)), false);
+    }
+
     /// Values whose type the macro cannot see, passed to `#[gradient]` helpers (made here, with
     /// a struct of data): rows of a struct's field by a `for`, by index (`&d.uxs[1]`, to a slice
     /// and to an array parameter), in a closure of a reduction, a whole field (`&d.uv`,
@@ -4573,7 +4698,7 @@ impl<'a> FnGen<'a> {
         // stages that drop, stop or carry state (`filter_map`, `scan`, ..) and accessor closures
         let w = [
             5, 3, 2, 6, 3, 4, 1, 1, 1, 1, 1, 1, 2, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1,
-            1, 1, 1, 3, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2,
+            1, 1, 1, 3, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2,
         ];
         let i = self.rng.weighted(&w);
         match i {
@@ -4664,6 +4789,7 @@ impl<'a> FnGen<'a> {
             }
             45 if self.on("stmt:closure_forms") => self.closure_forms(out, ind),
             46 if self.on("stmt:stage_forms") => self.stage_forms(out, ind),
+            47 if self.on("stmt:idioms") => self.idiom_forms(ctx, out, ind),
             39 if self.on("stmt:layers") => self.layers_stmt(ctx, out, ind),
             31 if nested && ctx.loops < 2 && self.on("stmt:labeled_value") => {
                 self.labeled_value(ctx, out, ind);
@@ -9764,11 +9890,17 @@ impl<'a> FnGen<'a> {
         } else {
             ("", sig)
         };
-        let _ = write!(
-            self.items,
+        let f = format!(
             "{attr}\nfn {name}{lt}({}) -> {FLT} {{\n{body}}}\n",
             sig.join(", ")
         );
+        // The function above its helpers, as code that defines helpers after their callers is
+        // written: what a caller learns from a helper's signature must not depend on the order.
+        if self.on("order:helpers_below") && self.rng.chance(0.25) {
+            self.items.insert_str(0, &f);
+        } else {
+            self.items.push_str(&f);
+        }
         (std::mem::take(&mut self.items), params, None)
     }
 

@@ -847,7 +847,9 @@ pub fn row_copy(
     }
     let (name, t) = (&id.ident, Ident::new(float.name(), Span::call_site()));
     let mutability = &id.mutability;
-    Some(syn::parse_quote!(let #mutability #name: ::std::vec::Vec<#t> = #row.iter().copied().collect();))
+    Some(
+        syn::parse_quote!(let #mutability #name: ::std::vec::Vec<#t> = #row.iter().copied().collect();),
+    )
 }
 
 /// Input: `let (a, b, c) = (w[0], w[1], w[2]);` (`&w[i]` too), reading rows. Output: `let a =

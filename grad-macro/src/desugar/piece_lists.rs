@@ -251,9 +251,10 @@ impl Uses<'_> {
     /// `pairs.windows(m).map(|w| .. w[a] ..)`: `(0..COUNT).map(|W| .. pairs[W + a] ..)`, the
     /// windows by their start, as [`Self::windows_loop`] has them.
     fn windows_map(&self, m: &syn::ExprMethodCall) -> Option<syn::Expr> {
-        let (syn::Expr::MethodCall(win), [syn::Expr::Closure(cl)]) =
-            (super::unparen(&m.receiver), &m.args.iter().collect::<Vec<_>>()[..])
-        else {
+        let (syn::Expr::MethodCall(win), [syn::Expr::Closure(cl)]) = (
+            super::unparen(&m.receiver),
+            &m.args.iter().collect::<Vec<_>>()[..],
+        ) else {
             return None;
         };
         if m.method != "map"
