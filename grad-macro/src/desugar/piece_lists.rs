@@ -227,23 +227,33 @@ impl Uses<'_> {
         if !simple(width) {
             return None;
         }
+        let mut body = syn::Expr::Block(syn::ExprBlock {
+            attrs: Vec::new(),
+            label: None,
+            block: f.body.clone(),
+        });
+        let at = self.window_reads(&w.ident, &mut body)?;
+        let syn::Expr::Block(body) = body else {
+            unreachable!("a block stays a block")
+        };
+        let (label, len) = (&f.label, self.list.len());
+        Some(syn::parse_quote!(#label for #at in 0..(#len + 1).saturating_sub(#width) #body))
+    }
+
+    /// `body` with its reads `w[a]` of a window as `list[AT + a]`, and the name `AT` of the
+    /// window's start; `None` where `body` reads `w` otherwise.
+    fn window_reads(&self, w: &syn::Ident, body: &mut syn::Expr) -> Option<syn::Ident> {
         let at = crate::naming::fresh("window");
-        let mut body = f.body.clone();
         let mut reads = WindowReads {
-            w: &w.ident,
+            w,
             at: &at,
             list: self.name,
             ok: true,
         };
-        reads.visit_block_mut(&mut body);
-        let w_ident = &w.ident;
-        if !reads.ok
-            || crate::naming::mentions(quote::ToTokens::to_token_stream(&body), &|i| i == w_ident)
-        {
-            return None;
-        }
-        let (label, len) = (&f.label, self.list.len());
-        Some(syn::parse_quote!(#label for #at in 0..(#len + 1).saturating_sub(#width) #body))
+        reads.visit_expr_mut(body);
+        let mentioned =
+            crate::naming::mentions(quote::ToTokens::to_token_stream(&*body), &|i| i == w);
+        (reads.ok && !mentioned).then_some(at)
     }
 }
 
@@ -272,21 +282,8 @@ impl Uses<'_> {
         if !simple(width) {
             return None;
         }
-        let at = crate::naming::fresh("window");
         let mut body = (*cl.body).clone();
-        let mut reads = WindowReads {
-            w: &w.ident,
-            at: &at,
-            list: self.name,
-            ok: true,
-        };
-        reads.visit_expr_mut(&mut body);
-        let w_ident = &w.ident;
-        if !reads.ok
-            || crate::naming::mentions(quote::ToTokens::to_token_stream(&body), &|i| i == w_ident)
-        {
-            return None;
-        }
+        let at = self.window_reads(&w.ident, &mut body)?;
         let len = self.list.len();
         Some(syn::parse_quote!((0..(#len + 1).saturating_sub(#width)).map(|#at| #body)))
     }
