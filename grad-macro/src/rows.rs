@@ -799,7 +799,7 @@ fn row_copy_let(s: &syn::Stmt, rows: &[Rows]) -> Option<Vec<syn::Stmt>> {
             Layout::Tuple(_) => None,
         }
     };
-    row_copy(s, &floats).map(|s| vec![s])
+    row_copy(s, &floats, false)
 }
 
 /// The float type of rows of arrays or of vectors (`&[[T; N]]`, `&[Vec<T>]`, `&[&[T]]`, not
@@ -813,11 +813,14 @@ pub fn row_floats(ty: &syn::Type) -> Option<(FloatTy, bool)> {
 }
 
 /// [`row_copy_let`] of the rows `floats` knows (their float type, and whether they are arrays):
-/// differentiated rows here, rows of data in `desugar`.
+/// differentiated rows here, rows of `data` in `desugar`, whose copy is a buffer made first and
+/// then filled (`let mut p = vec![0.0; w[i].len()]; p.copy_from_slice(&w[i]);`: no value of the
+/// row itself is kept, which a branch around it could not give a placeholder for).
 pub fn row_copy(
     s: &syn::Stmt,
     floats: &dyn Fn(&Ident) -> Option<(FloatTy, bool)>,
-) -> Option<syn::Stmt> {
+    data: bool,
+) -> Option<Vec<syn::Stmt>> {
     let syn::Stmt::Local(l) = s else {
         return None;
     };
@@ -847,9 +850,15 @@ pub fn row_copy(
     }
     let (name, t) = (&id.ident, Ident::new(float.name(), Span::call_site()));
     let mutability = &id.mutability;
-    Some(
+    if data {
+        return Some(vec![
+            syn::parse_quote!(let mut #name: ::std::vec::Vec<#t> = vec![0.0; #row.len()];),
+            syn::parse_quote!(#name.copy_from_slice(&#row);),
+        ]);
+    }
+    Some(vec![
         syn::parse_quote!(let #mutability #name: ::std::vec::Vec<#t> = #row.iter().copied().collect();),
-    )
+    ])
 }
 
 /// Input: `let (a, b, c) = (w[0], w[1], w[2]);` (`&w[i]` too), reading rows. Output: `let a =

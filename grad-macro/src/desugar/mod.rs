@@ -1249,8 +1249,9 @@ impl Desugar<'_> {
             }
             // `let mut p = pos[i];`, `let h = ws[l].to_vec();` of rows of data: a buffer.
             let floats = |id: &syn::Ident| self.data_row_floats.get(&id.to_string()).copied();
-            if let Some(copy) = crate::rows::row_copy(&s, &floats) {
-                work.push(copy);
+            if let Some(copy) = crate::rows::row_copy(&s, &floats, true) {
+                // (`work` is a stack.)
+                work.extend(copy.into_iter().rev());
                 continue;
             }
             // `let a = a.to_vec();`: the copy gets a name of its own.
