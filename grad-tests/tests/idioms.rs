@@ -682,3 +682,45 @@ fn closures_given_parts_of_slices() {
         &[1.0, 2.0, 3.0, 4.0],
     );
 }
+
+/// Clad's `lazy_product` and `nested_reference`: a local changed inside a comparison whose value
+/// is unused, and by a call through `&mut` in an `if`'s condition.
+#[gradient]
+fn changed_in_comparison(x: f64) -> f64 {
+    let mut r = 0.0;
+    let _u = {
+        r = x * x;
+        r
+    } > 1.0;
+    r
+}
+
+#[gradient]
+fn set_sq(r: &mut f64, x: f64) -> f64 {
+    *r = x * x;
+    *r
+}
+
+#[gradient]
+fn changed_in_condition(x: f64) -> f64 {
+    let mut r = 0.0;
+    if set_sq(&mut r, x) != 0.0 {}
+    let mut s = 0.0;
+    if set_sq(&mut s, x) > 1.0 {
+        r + s * 2.0
+    } else {
+        r + s
+    }
+}
+
+#[test]
+fn locals_changed_inside_conditions() {
+    for x in [2.0, 0.5] {
+        let (v, [g]) = changed_in_comparison_grad(x);
+        assert_eq!((v, g), (x * x, 2.0 * x));
+        let (v, [g]) = changed_in_condition_grad(x);
+        assert_eq!(v.to_bits(), changed_in_condition(x).to_bits());
+        let k = if x * x > 1.0 { 3.0 } else { 2.0 };
+        assert!((g - 2.0 * x * k).abs() < 1e-12, "{g}");
+    }
+}

@@ -215,8 +215,9 @@ const GENERATED: &[&str] = &[
 
 /// Calls of what `#[gradient]` generates for another annotated function (`inner_grad(x, y)`,
 /// `sq_jvp(x, 1.0)`) are errors at the call: their derivative would be a second derivative of
-/// `inner`, which is `hvp`'s business, and their own tables do not exist. Whether there is one
-/// (the rest of the expansion would only add errors about what it made of the call).
+/// `inner`, which is `hvp`'s business, and their own tables do not exist. So are changes of
+/// global state (`PHASE.fetch_add(1, Relaxed)`). Whether there is one (the rest of the expansion
+/// would only add errors about what it made of the call).
 pub fn nested_derivatives(body: &syn::Block, errors: &Errors) -> bool {
     struct Find<'e>(&'e Errors, bool);
     impl<'a> syn::visit::Visit<'a> for Find<'_> {
@@ -239,6 +240,44 @@ pub fn nested_derivatives(body: &syn::Block, errors: &Errors) -> bool {
                 }
             }
             syn::visit::visit_expr_call(self, c);
+        }
+        // `PHASE.fetch_add(1, Relaxed)`, `COUNT.set(..)`: a global changed by the body, which
+        // the derivative code runs again (a helper's forward sweep in its caller's backward
+        // one), so that the state it reads would differ from the function's.
+        fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
+            const CHANGES: &[&str] = &[
+                "fetch_add",
+                "fetch_sub",
+                "fetch_max",
+                "fetch_min",
+                "fetch_and",
+                "fetch_or",
+                "fetch_xor",
+                "fetch_nand",
+                "fetch_update",
+                "store",
+                "swap",
+                "compare_exchange",
+                "compare_exchange_weak",
+                "set",
+                "replace",
+                "borrow_mut",
+                "lock",
+                "write",
+            ];
+            let global = matches!(&*m.receiver, syn::Expr::Path(p) if p.path.segments.last().is_some_and(|s| {
+                let name = s.ident.to_string();
+                name.len() > 1 && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+            }));
+            if global && CHANGES.iter().any(|n| m.method == n) {
+                self.1 = true;
+                let recv = quote::ToTokens::to_token_stream(&m.receiver).to_string();
+                self.0.push_spanned(
+                    m,
+                    format!("`{recv}.{}(..)` changes global state, and the code `#[gradient]` generates runs a function's forward pass again (its callers' backward passes do), so the state it reads there would differ and the derivative would be wrong: pass the state in as a parameter", m.method),
+                );
+            }
+            syn::visit::visit_expr_method_call(self, m);
         }
         fn visit_item(&mut self, _: &'a syn::Item) {}
     }

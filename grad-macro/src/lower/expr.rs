@@ -49,6 +49,26 @@ impl Arith {
 }
 
 /// A comparison or a logical operator: its value is a `bool`, never differentiated.
+/// Whether evaluating `e` changes a local: an assignment (also compound, `x += ..`) or a `&mut`
+/// borrow anywhere in it, closures included.
+pub fn changes_locals(e: &Expr) -> bool {
+    struct Find(bool);
+    impl<'a> syn::visit::Visit<'a> for Find {
+        fn visit_expr(&mut self, e: &'a Expr) {
+            match e {
+                Expr::Assign(_) => self.0 = true,
+                Expr::Reference(r) if r.mutability.is_some() => self.0 = true,
+                Expr::Binary(b) if super::opaque::is_compound_assign(&b.op) => self.0 = true,
+                _ => syn::visit::visit_expr(self, e),
+            }
+        }
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut f = Find(false);
+    syn::visit::Visit::visit_expr(&mut f, e);
+    f.0
+}
+
 pub fn yields_bool(op: &BinOp) -> bool {
     matches!(
         op,
@@ -456,6 +476,29 @@ impl Lowerer<'_> {
         match &b.op {
             op if yields_bool(op) => {
                 self.check_no_return(&Expr::Binary(b.clone()))?;
+                // A comparison kept as written would not run what its operands change (`{ r =
+                // x * x; r } > 1.0`, `set(&mut r, x) != 0.0`): both operands always run, so they
+                // are lowered in order and compared; `&&`/`||` run their right side only
+                // sometimes, which a derivative cannot follow.
+                if changes_locals(&b.left) || changes_locals(&b.right) {
+                    if matches!(op, BinOp::And(_) | BinOp::Or(_)) {
+                        self.errors.push_spanned(
+                            b,
+                            "an operand of this `&&`/`||` changes a local (an assignment, a `&mut` borrow), and runs or not depending on the other: `#[gradient]` cannot follow such a change; make it a statement before the condition",
+                        );
+                        return None;
+                    }
+                    let l = self.lower_expr(&b.left)?;
+                    let r = self.lower_expr(&b.right)?;
+                    let (lt, mut uses) = self.other_tokens(l, b.span())?;
+                    let (rt, ru) = self.other_tokens(r, b.span())?;
+                    uses.extend(ru);
+                    return Some(Value::Other {
+                        tokens: quote!((#lt #op #rt)),
+                        uses,
+                        kind: Kind::Bool,
+                    });
+                }
                 let (tokens, uses) = self.rename(&Expr::Binary(b.clone()));
                 Some(Value::Other {
                     tokens: quote!((#tokens)),

@@ -481,6 +481,13 @@ impl<'f> Lowerer<'f> {
             return None;
         }
         self.check_no_return(e)?;
+        // `if set(&mut r, x) != 0.0 {}`: a condition that changes a local runs as lowered code,
+        // whose changes are followed (kept as written, the change would be lost).
+        if expr::changes_locals(e) {
+            let v = self.lower_expr(e)?;
+            let (tokens, uses) = self.other_tokens(v, e.span())?;
+            return Some(self.b.opaque(Kind::Bool, None, tokens, uses, e.span()));
+        }
         let (tokens, uses) = self.rename(e);
         Some(self.b.opaque(Kind::Bool, None, tokens, uses, e.span()))
     }
