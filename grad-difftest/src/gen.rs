@@ -2848,7 +2848,8 @@ impl<'a> FnGen<'a> {
     /// that starts with `std::iter::once(e)` (parts copied, mapped, windows), one tuple `let` of
     /// a constant matrix and a value, a tuple-valued `match` with an arm that `continue`s, the
     /// windows of a list of pieces reduced, a closure of slices given a named part of a slice, a
-    /// plain helper that moves a count through `&mut`, and an empty branch whose value is `()`.
+    /// plain helper that moves a count through `&mut`, an empty branch whose value is `()`, and
+    /// locals changed inside comparisons and conditions (a block that assigns, a `&mut` call).
     fn idiom_forms(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
         let Some((_, xs, iv, n, e)) = self.slice_and_value() else {
             return;
@@ -2862,7 +2863,44 @@ impl<'a> FnGen<'a> {
             self.fresh("w"),
         );
         let pad = |d: usize| "    ".repeat(d);
-        let bound = match self.rng.below(7) {
+        let bound = match self.rng.below(9) {
+            7 => {
+                // A local changed inside a comparison whose value is not read, and by a helper
+                // through `&mut` inside an `if`'s condition.
+                let h = format!("{}_setsq_{FLT}", self.base);
+                if !self.items.contains(&format!("fn {h}(")) {
+                    let _ = writeln!(
+                        self.items,
+                        "#[gradient]\nfn {h}(r: &mut {FLT}, v: {FLT}) -> {FLT} {{\n    *r = v * v;\n    *r\n}}"
+                    );
+                }
+                Self::line(out, ind, &format!("let mut {n}: {FLT} = 0.0;"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!(
+                        "let _{a} = {{\n{i}    {n} = {xs}[0] * {ee};\n{i}    {n}\n{i}}} > 0.5;",
+                        i = pad(ind)
+                    ),
+                );
+                Self::line(out, ind, &format!("let mut {b}: {FLT} = 0.0;"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("if {h}(&mut {b}, {xs}[{xs}.len() - 1]) > 1.0 {{\n{i}    {n} += {b};\n{i}}}", i = pad(ind)),
+                );
+                m + m * m
+            }
+            8 => {
+                // A block that assigns, as an operand of a comparison in a condition.
+                Self::line(out, ind, &format!("let mut {n}: {FLT} = {ee};"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("if {{\n{i}    {n} = {n} * 0.5 + {xs}[0];\n{i}    {n}\n{i}}} < 0.25 {{\n{i}    {n} -= 0.5;\n{i}}}", i = pad(ind)),
+                );
+                2.0 + m
+            }
             0 => {
                 let second = match self.rng.below(3) {
                     0 => format!("{xs}.iter().copied()"),
