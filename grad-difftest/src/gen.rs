@@ -6805,6 +6805,18 @@ impl<'a> FnGen<'a> {
         if form == 6 && (!self.on("rows:row_iter") || (!wiv.2 && !self.on("rows:row_iter_data"))) {
             return;
         }
+        if !slices && self.on("rows:zip_chain") && self.rng.chance(0.1) {
+            // A row zipped with another by reference (`w[i].iter().zip(&w[j])`), and the rows
+            // chained with themselves in a sum (`w.iter().chain(w.iter()).map(|row| ..).sum()`).
+            let (a, b) = (self.fresh("za"), self.fresh("zb"));
+            let line = if self.rng.chance(0.5) {
+                format!("{acc} += {w}[0].iter().zip(&{w}[{w}.len() - 1]).map(|({a}, {b})| {a} * {b}).sum::<{FLT}>() * {e};")
+            } else {
+                format!("{acc} += {w}.iter().chain({w}.iter()).map(|{row}| {row}.iter().map(|{a}| {FLT}::tanh(*{a})).sum::<{FLT}>()).sum::<{FLT}>() * {e};")
+            };
+            Self::line(out, ind, &line);
+            return;
+        }
         if !slices && self.on("rows:row_copy") && self.rng.chance(0.12) {
             // A row copied into a local the body writes: `let mut r = w[i];` of array rows,
             // `w[i].to_vec()`, `w[i].clone()` of vector rows.

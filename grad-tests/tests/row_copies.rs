@@ -132,3 +132,59 @@ fn data_rows_copied_and_written() {
     let want = fd_all(&|p: &[f64]| data_row_copies(&ws, &vs, p[0]), &[0.8]);
     close("data_row_copies", &[g], &want);
 }
+
+/// Matrix factorization: a row of one rows field zipped with a row of another by reference, and a
+/// regularizer summed over the two fields chained.
+#[derive(Clone, Debug, Params)]
+struct Mf {
+    p: Vec<Vec<f64>>,
+    q: Vec<Vec<f64>>,
+    mu: f64,
+}
+
+impl Mf {
+    #[gradient]
+    fn predict(&self, u: usize, i: usize) -> f64 {
+        self.mu
+            + self.p[u]
+                .iter()
+                .zip(&self.q[i])
+                .map(|(a, b)| a * b)
+                .sum::<f64>()
+    }
+
+    #[gradient]
+    fn loss(&self, data: &[(usize, usize, f64)]) -> f64 {
+        let mut l = 0.0;
+        for &(u, i, r) in data {
+            let e = self.predict(u, i) - r;
+            l += e * e;
+        }
+        let reg: f64 = self
+            .p
+            .iter()
+            .chain(self.q.iter())
+            .map(|row| row.iter().map(|x| x * x).sum::<f64>())
+            .sum();
+        l + 0.01 * reg
+    }
+}
+
+#[test]
+fn rows_fields_zipped_by_reference_and_chained_in_a_sum() {
+    let m = Mf {
+        p: vec![vec![0.1, 0.2], vec![0.3, -0.4]],
+        q: vec![vec![0.5, 0.6], vec![-0.7, 0.8]],
+        mu: 1.0,
+    };
+    let data = [(0, 1, 2.0), (1, 0, 1.0)];
+    let mut d = Params::zeros_like(&m);
+    let v = m.loss_grad(&data, &mut d);
+    assert_eq!(v.to_bits(), m.loss(&data).to_bits());
+    let f = |p: &[f64]| Params::with_flat(&m, p).loss(&data);
+    close(
+        "mf_loss",
+        &Params::to_flat(&d),
+        &fd_all(&f, &Params::to_flat(&m)),
+    );
+}

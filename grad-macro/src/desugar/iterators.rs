@@ -190,6 +190,9 @@ pub fn split_chains(e: &mut syn::Expr) {
                     *e = two;
                 }
             }
+            if let Some(two) = chain_sum(e) {
+                *e = two;
+            }
         }
     }
     syn::visit_mut::VisitMut::visit_expr_mut(&mut Split, e);
@@ -215,6 +218,63 @@ fn breaks_out(body: &syn::Block) -> bool {
     let mut breaks = Breaks(false);
     syn::visit::Visit::visit_block(&mut breaks, body);
     breaks.0
+}
+
+/// Input: `A.chain(B).map(|p| e).sum()` (also `A.chain(B).sum()`, a turbofish kept). Output:
+/// `{ let mut S = -0.0; for p in A { S += e; } for p in B { S += e; } S }`: the same additions in
+/// the same order, each part over a sequence the engine iterates (`m.p.iter().chain(m.q.iter())`
+/// of two rows fields, say).
+fn chain_sum(e: &syn::Expr) -> Option<syn::Expr> {
+    let syn::Expr::MethodCall(sum) = e else {
+        return None;
+    };
+    if sum.method != "sum" || !sum.args.is_empty() {
+        return None;
+    }
+    let (source, map) = match &*sum.receiver {
+        syn::Expr::MethodCall(m) if m.method == "map" && m.args.len() == 1 => {
+            (&*m.receiver, Some(&m.args[0]))
+        }
+        r => (r, None),
+    };
+    let syn::Expr::MethodCall(c) = source else {
+        return None;
+    };
+    if c.method != "chain" || c.args.len() != 1 {
+        return None;
+    }
+    let (a, b) = (&c.receiver, &c.args[0]);
+    let turbofish = &sum.turbofish;
+    let acc = crate::naming::fresh("acc");
+    let v = crate::naming::fresh("item");
+    let b_iter: syn::Expr = match b {
+        syn::Expr::Reference(r) => {
+            let x = &r.expr;
+            syn::parse_quote!(#x.iter())
+        }
+        b => b.clone(),
+    };
+    Some(match map {
+        // Each part as a `for` over its items, which the engine iterates in every form, from
+        // the float sums' own start, `-0.0`.
+        Some(syn::Expr::Closure(cl)) if cl.inputs.len() == 1 => {
+            let (pat, body) = (untyped(&cl.inputs[0]), &cl.body);
+            syn::parse_quote!({
+                let mut #acc = -0.0;
+                for #pat in #a {
+                    #acc += #body;
+                }
+                for #pat in #b_iter {
+                    #acc += #body;
+                }
+                #acc
+            })
+        }
+        Some(f) => {
+            syn::parse_quote!(#b_iter.map(#f).fold(#a.map(#f).sum #turbofish(), |#acc, #v| #acc + #v))
+        }
+        None => syn::parse_quote!(#b_iter.fold(#a.sum #turbofish(), |#acc, #v| #acc + #v)),
+    })
 }
 
 /// One `for` over a chain as two loops (see [`split_chains`]).

@@ -246,6 +246,21 @@ impl Finder<'_> {
             Ctx::Value
         };
         for a in &mut mc.args {
+            // `p.iter().zip(&m.q[i])`, `.chain(&m.q[i])`: the element iterated is a row.
+            if name == "zip" || name == "chain" {
+                if let syn::Expr::Reference(r) = a {
+                    if let syn::Expr::Index(inner) = &mut *r.expr {
+                        if r.mutability.is_none()
+                            && field_path(&inner.expr, self.roots).is_some()
+                            && !matches!(&*inner.index, syn::Expr::Range(_))
+                        {
+                            self.record(&mut inner.expr, Use::Rows, None);
+                            self.with_ctx(Ctx::Data, |s| s.visit_expr_mut(&mut inner.index));
+                            continue;
+                        }
+                    }
+                }
+            }
             // A name passed on (`.zip(r)`) says nothing of what it is; the model
             // itself is reported (as a path).
             match e_ident(a) {
