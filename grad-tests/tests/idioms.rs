@@ -724,3 +724,23 @@ fn locals_changed_inside_conditions() {
         assert!((g - 2.0 * x * k).abs() < 1e-12, "{g}");
     }
 }
+
+/// CppAD's `det_of_minor`: index lists copied under their own names and written.
+#[gradient]
+fn picked(a: &[f64], r: &[usize]) -> f64 {
+    let mut r = r.to_vec();
+    r[0] = r[1];
+    let c = r.to_owned();
+    a[r[0]] * a[c[1]] + a[r[1]]
+}
+
+#[test]
+fn integer_index_lists_copied() {
+    let r = [1, 0];
+    check(
+        "picked",
+        &|p| picked(p, &r),
+        &|p, d| picked_grad(p, &r, d),
+        &[2.0, 3.0],
+    );
+}

@@ -171,7 +171,16 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     options::option_locals(&mut item.block, &floats);
     crate::matrix_returns::callers(&mut item.block, &floats);
     let float_names = tuples::float_names(&item.block, &float_params);
-    let data_names = hoist::data_names(&item.block, &float_names);
+    let mut data_names = hoist::data_names(&item.block, &float_names);
+    // Parameters holding no float (`r: &[usize]`): a copy of one (`let mut r = r.to_vec();`) is
+    // data too, typed as the user's code has it.
+    data_names.extend(
+        sig.params
+            .iter()
+            .filter(|p| !crate::sig::holds_float(&p.ty))
+            .map(|p| p.ident.to_string()),
+    );
+    typed_data_copies(&mut item.block, sig);
     let params: std::collections::HashSet<String> =
         sig.params.iter().map(|p| p.ident.to_string()).collect();
     owned_into_iter(&mut item.block, &params);
@@ -386,6 +395,57 @@ fn array_param_copies(body: &mut syn::Block, sig: &crate::sig::Sig) {
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }
     Copies(arrays).visit_block_mut(body);
+}
+
+/// Input: `let mut r = r.to_vec();` (or `.to_owned()`) of a parameter holding no float (`r:
+/// &[usize]`). Output: `let mut r: Vec<usize> = r.to_vec();`, typed as a local of data is read.
+fn typed_data_copies(body: &mut syn::Block, sig: &crate::sig::Sig) {
+    let elems: std::collections::HashMap<String, syn::Type> = sig
+        .params
+        .iter()
+        .filter(|p| !crate::sig::holds_float(&p.ty))
+        .filter_map(|p| {
+            let syn::Type::Reference(r) = &p.ty else {
+                return None;
+            };
+            let elem = match &*r.elem {
+                syn::Type::Slice(s) => (*s.elem).clone(),
+                t => crate::vector::vector_elem(t)?,
+            };
+            Some((p.ident.to_string(), elem))
+        })
+        .collect();
+    if elems.is_empty() {
+        return;
+    }
+    struct Typed(std::collections::HashMap<String, syn::Type>);
+    impl VisitMut for Typed {
+        fn visit_local_mut(&mut self, l: &mut syn::Local) {
+            syn::visit_mut::visit_local_mut(self, l);
+            let Some((_, None, syn::Expr::MethodCall(m))) = plain_let(l) else {
+                return;
+            };
+            let copied = matches!(&*m.receiver, syn::Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.0.contains_key(&i.to_string())));
+            if !copied || !m.args.is_empty() || !(m.method == "to_vec" || m.method == "to_owned") {
+                return;
+            }
+            let syn::Expr::Path(p) = &*m.receiver else {
+                return;
+            };
+            let Some(elem) = p.path.get_ident().and_then(|i| self.0.get(&i.to_string())) else {
+                return;
+            };
+            let ty: syn::Type = syn::parse_quote!(::std::vec::Vec<#elem>);
+            l.pat = syn::Pat::Type(syn::PatType {
+                attrs: Vec::new(),
+                pat: Box::new(l.pat.clone()),
+                colon_token: Default::default(),
+                ty: Box::new(ty),
+            });
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    Typed(elems).visit_block_mut(body);
 }
 
 /// Whether a pattern anywhere in `body` (a `let`, a closure's or a loop's) binds `name`.
