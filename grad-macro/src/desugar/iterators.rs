@@ -448,6 +448,15 @@ pub fn collect_let(
         return None;
     }
     let name = &id.ident;
+    // A `let` typed as a vector of something else (`Vec<usize>`) holds data.
+    let vec_of_other = |t: &syn::Type| {
+        matches!(t, syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Vec"))
+            && !float_vec(t)
+            && !inferred_vec(t)
+    };
+    if ty.is_some_and(vec_of_other) {
+        return None;
+    }
     // `x.to_owned()`, `x.clone()`, `Vec::from(x)`, `x.iter().copied().collect::<Vec<f64>>()`:
     // `x.to_vec()`.
     let copy: Option<syn::ExprMethodCall> = match &*init.expr {

@@ -398,9 +398,10 @@ fn array_param_copies(body: &mut syn::Block, sig: &crate::sig::Sig) {
 }
 
 /// Input: `let mut r = r.to_vec();` (or `.to_owned()`) of a parameter holding no float (`r:
-/// &[usize]`). Output: `let mut r: Vec<usize> = r.to_vec();`, typed as a local of data is read.
+/// &[usize]`), and copies of such a copy (also `.clone()`). Output: `let mut r: Vec<usize> =
+/// r.to_vec();`, typed as a local of data is read.
 fn typed_data_copies(body: &mut syn::Block, sig: &crate::sig::Sig) {
-    let elems: std::collections::HashMap<String, syn::Type> = sig
+    let elems: std::collections::HashMap<String, (syn::Type, bool)> = sig
         .params
         .iter()
         .filter(|p| !crate::sig::holds_float(&p.ty))
@@ -412,30 +413,39 @@ fn typed_data_copies(body: &mut syn::Block, sig: &crate::sig::Sig) {
                 syn::Type::Slice(s) => (*s.elem).clone(),
                 t => crate::vector::vector_elem(t)?,
             };
-            Some((p.ident.to_string(), elem))
+            Some((p.ident.to_string(), (elem, false)))
         })
         .collect();
     if elems.is_empty() {
         return;
     }
-    struct Typed(std::collections::HashMap<String, syn::Type>);
+    // The names known to hold such data, with their elements' type and whether they are locals
+    // (copies made in the body, in order: a copy of a copy is data too).
+    struct Typed(std::collections::HashMap<String, (syn::Type, bool)>);
     impl VisitMut for Typed {
         fn visit_local_mut(&mut self, l: &mut syn::Local) {
             syn::visit_mut::visit_local_mut(self, l);
             let Some((_, None, syn::Expr::MethodCall(m))) = plain_let(l) else {
                 return;
             };
-            let copied = matches!(&*m.receiver, syn::Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.0.contains_key(&i.to_string())));
-            if !copied || !m.args.is_empty() || !(m.method == "to_vec" || m.method == "to_owned") {
-                return;
-            }
             let syn::Expr::Path(p) = &*m.receiver else {
                 return;
             };
-            let Some(elem) = p.path.get_ident().and_then(|i| self.0.get(&i.to_string())) else {
+            let Some((elem, local)) = p.path.get_ident().and_then(|i| self.0.get(&i.to_string()))
+            else {
                 return;
             };
+            // (`clone` of a parameter `&[usize]` is the reference; of a local copy, a copy.)
+            let copies =
+                m.method == "to_vec" || m.method == "to_owned" || *local && m.method == "clone";
+            if !copies || !m.args.is_empty() {
+                return;
+            }
+            let elem = elem.clone();
             let ty: syn::Type = syn::parse_quote!(::std::vec::Vec<#elem>);
+            if let syn::Pat::Ident(pi) = &l.pat {
+                self.0.insert(pi.ident.to_string(), (elem, true));
+            }
             l.pat = syn::Pat::Type(syn::PatType {
                 attrs: Vec::new(),
                 pat: Box::new(l.pat.clone()),
