@@ -2956,10 +2956,17 @@ impl<'a> FnGen<'a> {
                 5.0 * 2.0 * m
             }
             4 => {
+                // (Fresh names: a model's fields are substituted by name.)
+                let (p, q, u, v) = (
+                    self.fresh("cp"),
+                    self.fresh("cq"),
+                    self.fresh("cu"),
+                    self.fresh("cv"),
+                );
                 Self::line(
                     out,
                     ind,
-                    &format!("let {a} = |p: &[{FLT}], q: &[{FLT}]| -> {FLT} {{ p.iter().zip(q).map(|(u, v)| u * v).sum() }};"),
+                    &format!("let {a} = |{p}: &[{FLT}], {q}: &[{FLT}]| -> {FLT} {{ {p}.iter().zip({q}).map(|({u}, {v})| {u} * {v}).sum() }};"),
                 );
                 Self::line(out, ind, &format!("let {b} = &{xs}[0..1];"));
                 Self::line(

@@ -869,7 +869,7 @@ impl<'f> Lowerer<'f> {
         self.stmt_call = None;
         // (See `DROPPED_CALL`.)
         let for_effect = match e {
-            syn::Expr::Call(_) => true,
+            syn::Expr::Call(c) => !self.float_fn_path(&c.func),
             syn::Expr::MethodCall(m) => data_method_call(m).is_some(),
             _ => false,
         };
@@ -1067,7 +1067,7 @@ impl<'f> Lowerer<'f> {
         let Some(ident) = ident else {
             // `let _ = cell.replace(x);`: as a call whose value a statement drops.
             let call = match &*init.expr {
-                syn::Expr::Call(_) => true,
+                syn::Expr::Call(c) => !self.float_fn_path(&c.func),
                 syn::Expr::MethodCall(m) => data_method_call(m).is_some(),
                 _ => false,
             };
@@ -1437,6 +1437,23 @@ impl<'f> Lowerer<'f> {
 
     fn lower_macro_stmt(&mut self, mac: &syn::Macro) {
         self.lower_macro(mac);
+    }
+
+    /// Whether `f` names a float function (`f64::sin`, `<f64>::sin`, `T::exp`, `Float::exp`,
+    /// `<T as Float>::exp`): a pure one, not a `#[gradient]` function's.
+    fn float_fn_path(&self, f: &syn::Expr) -> bool {
+        let syn::Expr::Path(p) = f else {
+            return false;
+        };
+        let segs: Vec<String> = p
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        p.qself.is_some()
+            || matches!(&segs[..], [t, _] if t == "f64" || t == "f32" || t == self.float_ty.name())
+            || matches!(&segs[..], [.., t, _] if t == "Float")
     }
 
     /// `assert!`-like macros, and output (`println!`, `dbg!` as a statement, the `log` crate's),
