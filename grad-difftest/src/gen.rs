@@ -2849,7 +2849,8 @@ impl<'a> FnGen<'a> {
     /// a constant matrix and a value, a tuple-valued `match` with an arm that `continue`s, the
     /// windows of a list of pieces reduced, a closure of slices given a named part of a slice, a
     /// plain helper that moves a count through `&mut`, an empty branch whose value is `()`, and
-    /// locals changed inside comparisons and conditions (a block that assigns, a `&mut` call).
+    /// locals changed inside comparisons and conditions (a block that assigns, a `&mut` call),
+    /// and local matrices copied whole (`let mut p = m.clone(); .. m = p;`) or by row.
     fn idiom_forms(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
         let Some((_, xs, iv, n, e)) = self.slice_and_value() else {
             return;
@@ -2863,7 +2864,36 @@ impl<'a> FnGen<'a> {
             self.fresh("w"),
         );
         let pad = |d: usize| "    ".repeat(d);
-        let bound = match self.rng.below(9) {
+        let bound = match self.rng.below(10) {
+            9 => {
+                // A local matrix copied whole, written, assigned back; rows copied between two.
+                let (g, h) = (self.fresh("gm"), self.fresh("gp"));
+                let rows = if self.rng.chance(0.5) {
+                    "vec![0.0; 2]"
+                } else {
+                    "[0.0; 2]"
+                };
+                Self::line(out, ind, &format!("let mut {g} = vec![{rows}; 2];"));
+                Self::line(out, ind, &format!("{g}[0][0] = {xs}[0] * {ee};"));
+                Self::line(out, ind, &format!("{g}[1][1] = {xs}[{xs}.len() - 1];"));
+                Self::line(out, ind, &format!("let mut {h} = {g}.clone();"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("{h}[0][1] = {g}[0][0] * 0.5 + {g}[1][1];"),
+                );
+                if self.rng.chance(0.5) {
+                    Self::line(out, ind, &format!("{g} = {h};"));
+                } else {
+                    Self::line(out, ind, &format!("{g}[1] = {h}[0];"));
+                }
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = {g}[0][1] + {g}[1][1] + {g}[1][0];"),
+                );
+                4.0 * m
+            }
             7 => {
                 // A local changed inside a comparison whose value is not read, and by a helper
                 // through `&mut` inside an `if`'s condition.

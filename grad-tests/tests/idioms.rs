@@ -744,3 +744,79 @@ fn integer_index_lists_copied() {
         &[2.0, 3.0],
     );
 }
+
+/// A 2-D heat stencil: the grid copied whole each step and assigned back.
+#[gradient]
+fn heat(a: f64, b: f64) -> f64 {
+    let mut u = vec![vec![0.0; 3]; 3];
+    u[1][1] = a;
+    u[0][1] = b;
+    for _ in 0..2 {
+        let mut next = u.clone();
+        for i in 1..2 {
+            for j in 1..2 {
+                next[i][j] = u[i][j] + 0.1 * (u[i - 1][j] + u[i + 1][j] - 2.0 * u[i][j]);
+            }
+        }
+        next[0][1] = u[0][1] * u[1][1];
+        u = next;
+    }
+    u[1][1] + u[0][1]
+}
+
+/// A position-based rope: positions copied into the previous ones, row by row.
+#[gradient]
+fn rope(lengths: &[f64], dt: f64) -> f64 {
+    let n = lengths.len() + 1;
+    let mut x = vec![[0.0f64; 2]; n];
+    let mut acc = 0.0;
+    for i in 1..n {
+        acc += lengths[i - 1];
+        x[i] = [acc, 0.0];
+    }
+    let mut prev = x.clone();
+    for _ in 0..3 {
+        for i in 1..n {
+            let vx = x[i][0] - prev[i][0];
+            let vy = x[i][1] - prev[i][1];
+            prev[i] = x[i];
+            x[i][0] += vx;
+            x[i][1] += vy - 9.81 * dt * dt;
+        }
+        for i in 1..n {
+            let dx = x[i][0] - x[i - 1][0];
+            let dy = x[i][1] - x[i - 1][1];
+            let d = (dx * dx + dy * dy).sqrt();
+            let corr = (d - lengths[i - 1]) / d;
+            x[i][0] -= 0.5 * corr * dx;
+            x[i][1] -= 0.5 * corr * dy;
+        }
+    }
+    x[n - 1][1] + x[n - 1][0]
+}
+
+#[test]
+fn local_matrices_copied_whole_and_by_row() {
+    check(
+        "heat",
+        &|p| heat(p[0], p[1]),
+        &|p, d| {
+            let (v, [ga, gb]) = heat_grad(p[0], p[1]);
+            d[0] = ga;
+            d[1] = gb;
+            v
+        },
+        &[1.5, -0.5],
+    );
+    check(
+        "rope",
+        &|p| rope(&p[..3], p[3]),
+        &|p, d| {
+            let (l, rest) = d.split_at_mut(3);
+            let (v, [g]) = rope_grad(&p[..3], p[3], l);
+            rest[0] = g;
+            v
+        },
+        &[1.0, 0.8, 1.2, 0.05],
+    );
+}

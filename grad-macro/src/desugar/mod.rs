@@ -140,6 +140,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
         .map(|p| p.ident.to_string())
         .collect();
     items::scope_items(&mut item.block);
+    matrix_copies(&mut item.block);
     // `else if c { () }`: the unit value as a statement is an empty one.
     each_block_inner_first(&mut item.block, |b| {
         b.stmts.retain(
@@ -395,6 +396,174 @@ fn array_param_copies(body: &mut syn::Block, sig: &crate::sig::Sig) {
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }
     Copies(arrays).visit_block_mut(body);
+}
+
+/// Input: a local matrix declared once, `let mut u = vec![vec![0.0; c]; r];` (or `vec![[0.0; C];
+/// r]`), copied whole (`let mut next = u.clone();`, also `.to_vec()`, `.to_owned()`) and assigned
+/// whole from such a copy (`u = next;`) or by row (`prev[i] = x[i];`), as a stencil or a
+/// position-based step is written. Output: the copy a matrix of the same shape (`let mut next =
+/// vec![vec![0.0; c]; r];`) filled element by element, and the assignments element by element:
+/// matrices read and written by index, which the rewrite of local matrices follows.
+fn matrix_copies(body: &mut syn::Block) {
+    // The matrices' rows (`vec![0.0; c]`, `[0.0; C]`, the value as zero) and counts.
+    let mut shapes: std::collections::HashMap<String, (syn::Expr, syn::Expr)> =
+        std::collections::HashMap::new();
+    let mut declared: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut copies: Vec<(String, String)> = Vec::new();
+    struct Decls<'a>(
+        &'a mut std::collections::HashMap<String, (syn::Expr, syn::Expr)>,
+        &'a mut std::collections::HashMap<String, usize>,
+        &'a mut Vec<(String, String)>,
+    );
+    impl<'a> syn::visit::Visit<'a> for Decls<'_> {
+        fn visit_local(&mut self, l: &'a syn::Local) {
+            syn::visit::visit_local(self, l);
+            let Some((id, _, e)) = plain_let(l) else {
+                let mut names = Vec::new();
+                crate::lower::collect_pat_idents(&l.pat, &mut names);
+                for n in names {
+                    *self.1.entry(n.to_string()).or_default() += 2;
+                }
+                return;
+            };
+            *self.1.entry(id.ident.to_string()).or_default() += 1;
+            if let Some(shape) = matrix_shape(e) {
+                self.0.insert(id.ident.to_string(), shape);
+            }
+            // (`let prev = x.clone();`: the shape of `x`, found below.)
+            if let syn::Expr::MethodCall(m) = e {
+                let copy = ["clone", "to_vec", "to_owned"]
+                    .iter()
+                    .any(|n| m.method == n);
+                if let (true, true, syn::Expr::Path(p)) = (copy, m.args.is_empty(), &*m.receiver) {
+                    if let Some(src) = p.path.get_ident() {
+                        self.2.push((id.ident.to_string(), src.to_string()));
+                    }
+                }
+            }
+        }
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    syn::visit::Visit::visit_block(&mut Decls(&mut shapes, &mut declared, &mut copies), body);
+    // A copy of a matrix has its shape (a copy of a copy too).
+    loop {
+        let mut grown = false;
+        for (name, src) in &copies {
+            if !shapes.contains_key(name) {
+                if let Some(shape) = shapes.get(src).cloned() {
+                    shapes.insert(name.clone(), shape);
+                    grown = true;
+                }
+            }
+        }
+        if !grown {
+            break;
+        }
+    }
+    shapes.retain(|n, _| declared.get(n) == Some(&1));
+    if shapes.is_empty() {
+        return;
+    }
+    let matrix = |e: &syn::Expr| -> Option<String> {
+        let syn::Expr::Path(p) = e else { return None };
+        let n = p.path.get_ident()?.to_string();
+        shapes.contains_key(&n).then_some(n)
+    };
+    let copy_of = |e: &syn::Expr| -> Option<String> {
+        let syn::Expr::MethodCall(m) = e else {
+            return None;
+        };
+        let copies = ["clone", "to_vec", "to_owned"]
+            .iter()
+            .any(|n| m.method == n);
+        if copies && m.args.is_empty() {
+            matrix(&m.receiver)
+        } else {
+            None
+        }
+    };
+    let (i, j) = (crate::naming::fresh("mi"), crate::naming::fresh("mj"));
+    each_block_inner_first(body, |b| {
+        let mut out = Vec::with_capacity(b.stmts.len());
+        for s in std::mem::take(&mut b.stmts) {
+            match &s {
+                syn::Stmt::Local(l) => {
+                    if let Some((id, None, e)) = plain_let(l) {
+                        if let Some(src) = copy_of(e) {
+                            let (row, count) = &shapes[&src];
+                            let (name, src) = (&id.ident, syn::Ident::new(&src, id.ident.span()));
+                            out.push(syn::parse_quote!(let mut #name = vec![#row; #count];));
+                            out.push(syn::parse_quote!(
+                                for #i in 0..#name.len() {
+                                    for #j in 0..#name[#i].len() {
+                                        #name[#i][#j] = #src[#i][#j];
+                                    }
+                                }
+                            ));
+                            continue;
+                        }
+                    }
+                }
+                syn::Stmt::Expr(syn::Expr::Assign(a), Some(_)) => {
+                    // `prev[i] = x[i];`: a row of one matrix copied into a row of another.
+                    let row = |e: &syn::Expr| match e {
+                        syn::Expr::Index(ix) if !matches!(&*ix.index, syn::Expr::Range(_)) => {
+                            matrix(&ix.expr).map(|_| ix.clone())
+                        }
+                        _ => None,
+                    };
+                    if let (Some(to), Some(from)) = (row(&a.left), row(&a.right)) {
+                        out.push(syn::parse_quote!(
+                            for #j in 0..#to.len() {
+                                #to[#j] = #from[#j];
+                            }
+                        ));
+                        continue;
+                    }
+                    let from = matrix(&a.right).or_else(|| copy_of(&a.right));
+                    if let (Some(to), Some(from)) = (matrix(&a.left), from) {
+                        let to = syn::Ident::new(&to, syn::spanned::Spanned::span(&a.left));
+                        let from = syn::Ident::new(&from, syn::spanned::Spanned::span(&a.right));
+                        out.push(syn::parse_quote!(
+                            for #i in 0..#to.len() {
+                                for #j in 0..#to[#i].len() {
+                                    #to[#i][#j] = #from[#i][#j];
+                                }
+                            }
+                        ));
+                        continue;
+                    }
+                }
+                _ => {}
+            }
+            out.push(s);
+        }
+        b.stmts = out;
+    });
+}
+
+/// The shape of `vec![vec![v; c]; r]` or `vec![[v; C]; r]` of a float literal `v`: the rows
+/// filled with zeros (`vec![0.0; c]`, `[0.0; C]`) and the count `r`.
+fn matrix_shape(e: &syn::Expr) -> Option<(syn::Expr, syn::Expr)> {
+    let syn::Expr::Macro(m) = e else { return None };
+    if !m.mac.path.is_ident("vec") {
+        return None;
+    }
+    let VecRepeat(row, count) = m.mac.parse_body().ok()?;
+    let row: syn::Expr = match row {
+        syn::Expr::Macro(inner) if inner.mac.path.is_ident("vec") => {
+            let VecRepeat(v, c) = inner.mac.parse_body().ok()?;
+            tuples::has_float_literal(&v).then_some(())?;
+            syn::parse_quote!(vec![0.0; #c])
+        }
+        syn::Expr::Repeat(inner) => {
+            tuples::has_float_literal(&inner.expr).then_some(())?;
+            let c = &inner.len;
+            syn::parse_quote!([0.0; #c])
+        }
+        _ => return None,
+    };
+    Some((row, count))
 }
 
 /// Input: `let mut r = r.to_vec();` (or `.to_owned()`) of a parameter holding no float (`r:
