@@ -820,3 +820,23 @@ fn local_matrices_copied_whole_and_by_row() {
         &[1.0, 0.8, 1.2, 0.05],
     );
 }
+
+/// Pairwise interactions over index pairs made by `flat_map`, then a value of each pair.
+#[gradient]
+fn pair_energy(x: &[f64]) -> f64 {
+    let n = x.len();
+    (0..n)
+        .flat_map(|i| (i + 1..n).map(move |j| (i, j)))
+        .map(|(i, j)| (x[i] - x[j]).powi(2))
+        .sum()
+}
+
+#[test]
+fn index_pairs_then_values() {
+    check(
+        "pair_energy",
+        &|p| pair_energy(p),
+        &|p, d| pair_energy_grad(p, d),
+        &XS,
+    );
+}

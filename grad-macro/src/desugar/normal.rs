@@ -286,6 +286,13 @@ pub(super) fn normal_forms(block: &mut syn::Block) {
                         }
                     }
                 }
+                // `.flat_map(|i| B.map(|j| e1)).map(|p| e2)` (pairs of indices, then a value of
+                // each): one stage, `.flat_map(|i| B.map(|j| { let p = e1; e2 }))`.
+                if let syn::Expr::MethodCall(m) = e {
+                    if let Some(fused) = flat_map_then_map(m) {
+                        *e = fused;
+                    }
+                }
                 if let syn::Expr::MethodCall(m) = e {
                     if let Some(l) = iterators::tuple_fold(m) {
                         *e = l;
@@ -1185,4 +1192,40 @@ fn copied_unwrap(e: &syn::Expr) -> Option<syn::Expr> {
     }
     let (method, args) = (&u.method, &u.args);
     Some(syn::parse_quote!((*#pick.#method(#args))))
+}
+
+/// See the call in `TupleFolds`: a `map` after a `flat_map` whose closure ends in a `map`, moved
+/// into that inner `map`.
+fn flat_map_then_map(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
+    let (syn::Expr::MethodCall(fm), [syn::Expr::Closure(second)]) =
+        (&*m.receiver, &m.args.iter().collect::<Vec<_>>()[..])
+    else {
+        return None;
+    };
+    if m.method != "map" || fm.method != "flat_map" || second.inputs.len() != 1 {
+        return None;
+    }
+    let [syn::Expr::Closure(outer)] = &fm.args.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    let syn::Expr::MethodCall(im) = &*outer.body else {
+        return None;
+    };
+    let [syn::Expr::Closure(first)] = &im.args.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    if im.method != "map" || first.inputs.len() != 1 {
+        return None;
+    }
+    let (b, e1, e2) = (&second.inputs[0], &first.body, &second.body);
+    let mut inner = (*first).clone();
+    *inner.body = syn::parse_quote!({ let #b = #e1; #e2 });
+    inner.output = second.output.clone();
+    let mut inner_call = im.clone();
+    inner_call.args = std::iter::once(syn::Expr::Closure(inner)).collect();
+    let mut new_outer = (*outer).clone();
+    *new_outer.body = syn::Expr::MethodCall(inner_call);
+    let mut flat = fm.clone();
+    flat.args = std::iter::once(syn::Expr::Closure(new_outer)).collect();
+    Some(syn::Expr::MethodCall(flat))
 }
