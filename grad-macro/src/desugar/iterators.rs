@@ -259,14 +259,23 @@ fn chain_sum(e: &syn::Expr) -> Option<syn::Expr> {
         // the float sums' own start, `-0.0`.
         Some(syn::Expr::Closure(cl)) if cl.inputs.len() == 1 => {
             let (pat, body) = (untyped(&cl.inputs[0]), &cl.body);
+            // A part `once(e)` is its one item.
+            let part = |x: &syn::Expr| -> syn::Stmt {
+                match once_item(x) {
+                    Some(item) => syn::parse_quote!({
+                        let #pat = #item;
+                        #acc += #body;
+                    }),
+                    None => syn::parse_quote!(for #pat in #x {
+                        #acc += #body;
+                    }),
+                }
+            };
+            let (first, second) = (part(a), part(&b_iter));
             syn::parse_quote!({
                 let mut #acc = -0.0;
-                for #pat in #a {
-                    #acc += #body;
-                }
-                for #pat in #b_iter {
-                    #acc += #body;
-                }
+                #first
+                #second
                 #acc
             })
         }
@@ -275,6 +284,16 @@ fn chain_sum(e: &syn::Expr) -> Option<syn::Expr> {
         }
         None => syn::parse_quote!(#b_iter.fold(#a.sum #turbofish(), |#acc, #v| #acc + #v)),
     })
+}
+
+/// `e` of `std::iter::once(e)` (any path ending in `once`).
+fn once_item(x: &syn::Expr) -> Option<&syn::Expr> {
+    let syn::Expr::Call(c) = x else { return None };
+    let syn::Expr::Path(p) = &*c.func else {
+        return None;
+    };
+    (c.args.len() == 1 && p.path.segments.last().is_some_and(|s| s.ident == "once"))
+        .then(|| &c.args[0])
 }
 
 /// One `for` over a chain as two loops (see [`split_chains`]).

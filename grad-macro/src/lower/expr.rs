@@ -49,24 +49,40 @@ impl Arith {
 }
 
 /// A comparison or a logical operator: its value is a `bool`, never differentiated.
-/// Whether evaluating `e` changes a local: an assignment (also compound, `x += ..`) or a `&mut`
-/// borrow anywhere in it, closures included.
+/// Whether evaluating `e` changes a local of the function: an assignment (also compound, `x +=
+/// ..`) or a `&mut` borrow anywhere in it, closures included, of a name `e` does not bind itself
+/// (a closure's state, `|st, &v| { *st += v; .. }`, is its own).
 pub fn changes_locals(e: &Expr) -> bool {
-    struct Find(bool);
+    struct Find(Vec<String>);
     impl<'a> syn::visit::Visit<'a> for Find {
-        fn visit_expr(&mut self, e: &'a Expr) {
-            match e {
-                Expr::Assign(_) => self.0 = true,
-                Expr::Reference(r) if r.mutability.is_some() => self.0 = true,
-                Expr::Binary(b) if super::opaque::is_compound_assign(&b.op) => self.0 = true,
-                _ => syn::visit::visit_expr(self, e),
-            }
+        fn visit_pat_ident(&mut self, p: &'a syn::PatIdent) {
+            self.0.push(p.ident.to_string());
+            syn::visit::visit_pat_ident(self, p);
         }
         fn visit_item(&mut self, _: &'a syn::Item) {}
     }
-    let mut f = Find(false);
+    struct Change<'n>(&'n [String], bool);
+    impl<'a> syn::visit::Visit<'a> for Change<'_> {
+        fn visit_expr(&mut self, e: &'a Expr) {
+            let place = match e {
+                Expr::Assign(a) => Some(&*a.left),
+                Expr::Reference(r) if r.mutability.is_some() => Some(&*r.expr),
+                Expr::Binary(b) if super::opaque::is_compound_assign(&b.op) => Some(&*b.left),
+                _ => None,
+            };
+            if let Some(place) = place {
+                let own = matches!(super::opaque::root_of_place(place), Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.0.iter().any(|n| i == n)));
+                self.1 |= !own;
+            }
+            syn::visit::visit_expr(self, e);
+        }
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut bound = Find(Vec::new());
+    syn::visit::Visit::visit_expr(&mut bound, e);
+    let mut f = Change(&bound.0, false);
     syn::visit::Visit::visit_expr(&mut f, e);
-    f.0
+    f.1
 }
 
 pub fn yields_bool(op: &BinOp) -> bool {

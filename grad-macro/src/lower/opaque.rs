@@ -374,7 +374,7 @@ pub(super) fn is_compound_assign(op: &syn::BinOp) -> bool {
 }
 
 /// The name a place is rooted at: `a` of `a`, `a.f`, `a[i]`, `*a`, `(a)`.
-fn root_of_place(mut e: &syn::Expr) -> &syn::Expr {
+pub(super) fn root_of_place(mut e: &syn::Expr) -> &syn::Expr {
     loop {
         e = match e {
             syn::Expr::Field(f) => &f.base,
