@@ -2868,11 +2868,8 @@ impl<'a> FnGen<'a> {
             9 => {
                 // A local matrix copied whole, written, assigned back; rows copied between two.
                 let (g, h) = (self.fresh("gm"), self.fresh("gp"));
-                let rows = if self.rng.chance(0.5) {
-                    "vec![0.0; 2]"
-                } else {
-                    "[0.0; 2]"
-                };
+                let arrays = self.rng.chance(0.5);
+                let rows = if arrays { "[0.0; 2]" } else { "vec![0.0; 2]" };
                 Self::line(out, ind, &format!("let mut {g} = vec![{rows}; 2];"));
                 Self::line(out, ind, &format!("{g}[0][0] = {xs}[0] * {ee};"));
                 Self::line(out, ind, &format!("{g}[1][1] = {xs}[{xs}.len() - 1];"));
@@ -2882,10 +2879,11 @@ impl<'a> FnGen<'a> {
                     ind,
                     &format!("{h}[0][1] = {g}[0][0] * 0.5 + {g}[1][1];"),
                 );
-                if self.rng.chance(0.5) {
-                    Self::line(out, ind, &format!("{g} = {h};"));
-                } else {
+                // (A row of `Vec`s moves out of its matrix: rows are assigned for arrays only.)
+                if arrays && self.rng.chance(0.5) {
                     Self::line(out, ind, &format!("{g}[1] = {h}[0];"));
+                } else {
+                    Self::line(out, ind, &format!("{g} = {h};"));
                 }
                 Self::line(
                     out,

@@ -751,6 +751,17 @@ fn pieces_of_rows(item: &syn::ItemFn, rows: &[Rows]) -> syn::ItemFn {
         }
     }
     let mut item = item.clone();
+    // `for row in w.iter().chain(v.iter())` and `w.iter().chain(v.iter()).map(..).sum()`: a loop
+    // per part, each over rows the rewrite follows.
+    let mut whole = syn::Expr::Block(syn::ExprBlock {
+        attrs: Vec::new(),
+        label: None,
+        block: (*item.block).clone(),
+    });
+    crate::desugar::split_chains(&mut whole);
+    if let syn::Expr::Block(b) = whole {
+        *item.block = b.block;
+    }
     P(rows).visit_block_mut(&mut item.block);
     item
 }

@@ -188,3 +188,43 @@ fn rows_fields_zipped_by_reference_and_chained_in_a_sum() {
         &fd_all(&f, &Params::to_flat(&m)),
     );
 }
+
+/// Rows parameters chained in a sum, and in a `for`.
+#[gradient]
+fn chained_rows(ws: &[Vec<f64>], vs: &[[f64; 2]], x: f64) -> f64 {
+    let s: f64 = ws
+        .iter()
+        .chain(ws.iter())
+        .map(|row| row.iter().map(|z| (z * x).tanh()).sum::<f64>())
+        .sum();
+    let mut t = 0.0;
+    for r in vs.iter().chain(vs.iter()) {
+        t += r[0] * r[1];
+    }
+    s + t
+}
+
+#[test]
+fn rows_chained_in_sums_and_loops() {
+    let ws = vec![vec![0.4, -1.2], vec![1.5]];
+    let vs = [[0.3, 0.9], [-0.6, 0.2]];
+    let mut dw = vec![vec![0.0; 2], vec![0.0; 1]];
+    let mut dv = vec![[0.0; 2]; 2];
+    let (v, [dx]) = chained_rows_grad(&ws, &vs, 0.7, &mut dw, &mut dv);
+    assert_eq!(v.to_bits(), chained_rows(&ws, &vs, 0.7).to_bits());
+    let f = |p: &[f64]| {
+        chained_rows(
+            &[p[0..2].to_vec(), p[2..3].to_vec()],
+            &[[p[3], p[4]], [p[5], p[6]]],
+            p[7],
+        )
+    };
+    let mut got = dw.concat();
+    got.extend(dv.concat());
+    got.push(dx);
+    close(
+        "chained_rows",
+        &got,
+        &fd_all(&f, &[0.4, -1.2, 1.5, 0.3, 0.9, -0.6, 0.2, 0.7]),
+    );
+}
