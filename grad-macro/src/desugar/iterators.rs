@@ -271,7 +271,17 @@ fn chain_sum(e: &syn::Expr) -> Option<syn::Expr> {
                     }),
                 }
             };
-            let (first, second) = (part(a), part(&b_iter));
+            let second = part(&b_iter);
+            // With a turbofish (`sum::<T>()`, also of a generic `T`) the first part's own sum
+            // starts the total; without, the float sums' start, `-0.0`.
+            if turbofish.is_some() && once_item(a).is_none() {
+                return Some(syn::parse_quote!({
+                    let mut #acc = #a.map(#cl).sum #turbofish();
+                    #second
+                    #acc
+                }));
+            }
+            let first = part(a);
             syn::parse_quote!({
                 let mut #acc = -0.0;
                 #first
