@@ -67,7 +67,7 @@ pub fn changes_locals(e: &Expr) -> bool {
             let place = match e {
                 Expr::Assign(a) => Some(&*a.left),
                 Expr::Reference(r) if r.mutability.is_some() => Some(&*r.expr),
-                Expr::Binary(b) if super::opaque::is_compound_assign(&b.op) => Some(&*b.left),
+                Expr::Binary(b) if is_compound_assign(&b.op) => Some(&*b.left),
                 _ => None,
             };
             if let Some(place) = place {

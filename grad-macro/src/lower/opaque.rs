@@ -93,7 +93,7 @@ impl VisitMut for Renamer<'_, '_> {
         // it would be the old one.
         let changed = match e {
             syn::Expr::Assign(a) => Some(&*a.left),
-            syn::Expr::Binary(b) if is_compound_assign(&b.op) => Some(&*b.left),
+            syn::Expr::Binary(b) if super::is_compound_assign(&b.op) => Some(&*b.left),
             syn::Expr::Reference(r) if r.mutability.is_some() => Some(&*r.expr),
             _ => None,
         };
@@ -353,24 +353,6 @@ impl Lowerer<'_> {
         let uses = r.uses;
         (e.into_token_stream(), uses)
     }
-}
-
-/// `x += ..`, `x *= ..` and the other compound assignments.
-pub(super) fn is_compound_assign(op: &syn::BinOp) -> bool {
-    use syn::BinOp as B;
-    matches!(
-        op,
-        B::AddAssign(_)
-            | B::SubAssign(_)
-            | B::MulAssign(_)
-            | B::DivAssign(_)
-            | B::RemAssign(_)
-            | B::BitAndAssign(_)
-            | B::BitOrAssign(_)
-            | B::BitXorAssign(_)
-            | B::ShlAssign(_)
-            | B::ShrAssign(_)
-    )
 }
 
 /// The name a place is rooted at: `a` of `a`, `a.f`, `a[i]`, `*a`, `(a)`.
