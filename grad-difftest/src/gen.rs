@@ -2850,7 +2850,8 @@ impl<'a> FnGen<'a> {
     /// windows of a list of pieces reduced, a closure of slices given a named part of a slice, a
     /// plain helper that moves a count through `&mut`, an empty branch whose value is `()`, and
     /// locals changed inside comparisons and conditions (a block that assigns, a `&mut` call),
-    /// and local matrices copied whole (`let mut p = m.clone(); .. m = p;`) or by row.
+    /// local matrices copied whole (`let mut p = m.clone(); .. m = p;`) or by row, and index
+    /// pairs made by `flat_map`, then valued.
     fn idiom_forms(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
         let Some((_, xs, iv, n, e)) = self.slice_and_value() else {
             return;
@@ -2864,7 +2865,17 @@ impl<'a> FnGen<'a> {
             self.fresh("w"),
         );
         let pad = |d: usize| "    ".repeat(d);
-        let bound = match self.rng.below(10) {
+        let bound = match self.rng.below(11) {
+            10 => {
+                // Index pairs made by `flat_map`, then a value of each pair.
+                let (i, j) = (self.fresh("pi"), self.fresh("pj"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = (0..{xs}.len()).flat_map(|{i}| ({i} + 1..{xs}.len()).map(move |{j}| ({i}, {j}))).map(|({a}, {b})| {FLT}::tanh({xs}[{a}] - {xs}[{b}]) * {ee}).sum();"),
+                );
+                15.0
+            }
             9 => {
                 // A local matrix copied whole, written, assigned back; rows copied between two.
                 let (g, h) = (self.fresh("gm"), self.fresh("gp"));
