@@ -102,6 +102,7 @@ fn skips_via_call(x: &[f64], n: i32) -> f64 {
 }
 
 /// Two counts written by one call, its value used too; an empty branch whose value is `()`.
+#[allow(clippy::unused_unit)]
 #[gradient]
 fn pairs(x: &[f64]) -> f64 {
     let mut k = 0usize;

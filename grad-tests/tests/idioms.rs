@@ -684,7 +684,8 @@ fn closures_given_parts_of_slices() {
 }
 
 /// Clad's `lazy_product` and `nested_reference`: a local changed inside a comparison whose value
-/// is unused, and by a call through `&mut` in an `if`'s condition.
+/// is unused, and by a call through `&mut` in an `if`'s condition (transcribed as written).
+#[allow(unused_assignments)]
 #[gradient]
 fn changed_in_comparison(x: f64) -> f64 {
     let mut r = 0.0;
@@ -701,6 +702,7 @@ fn set_sq(r: &mut f64, x: f64) -> f64 {
     *r
 }
 
+#[allow(clippy::needless_ifs)]
 #[gradient]
 fn changed_in_condition(x: f64) -> f64 {
     let mut r = 0.0;
@@ -765,6 +767,7 @@ fn heat(a: f64, b: f64) -> f64 {
 }
 
 /// A position-based rope: positions copied into the previous ones, row by row.
+#[allow(clippy::manual_memcpy)]
 #[gradient]
 fn rope(lengths: &[f64], dt: f64) -> f64 {
     let n = lengths.len() + 1;

@@ -4,6 +4,9 @@
 //! and a layer's weights copied (`let cv = layer.w.to_vec();`). Each gradient against central
 //! differences, the value bit for bit.
 
+// Written as users write them (index loops over rows).
+#![allow(clippy::needless_range_loop)]
+
 mod common;
 
 use common::{close, fd_all};

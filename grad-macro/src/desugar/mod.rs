@@ -225,9 +225,9 @@ const GENERATED: &[&str] = &[
 
 /// Calls of what `#[gradient]` generates for another annotated function (`inner_grad(x, y)`,
 /// `sq_jvp(x, 1.0)`) are errors at the call: their derivative would be a second derivative of
-/// `inner`, which is `hvp`'s business, and their own tables do not exist. So are changes of
-/// global state (`PHASE.fetch_add(1, Relaxed)`). Whether there is one (the rest of the expansion
-/// would only add errors about what it made of the call).
+/// `inner`, which is `hvp`'s business, and their own tables do not exist. So is global state
+/// read and changed ([`global_state`]). Whether there is one (the rest of the expansion would
+/// only add errors about what it made of the call).
 pub fn nested_derivatives(body: &syn::Block, errors: &Errors) -> bool {
     struct Find<'e>(&'e Errors, bool);
     impl<'a> syn::visit::Visit<'a> for Find<'_> {
@@ -251,49 +251,89 @@ pub fn nested_derivatives(body: &syn::Block, errors: &Errors) -> bool {
             }
             syn::visit::visit_expr_call(self, c);
         }
-        // `PHASE.fetch_add(1, Relaxed)`, `COUNT.set(..)`: a global changed by the body, which
-        // the derivative code runs again (a helper's forward sweep in its caller's backward
-        // one), so that the state it reads would differ from the function's.
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut f = Find(errors, false);
+    syn::visit::Visit::visit_block(&mut f, body);
+    f.1 | global_state(body, errors)
+}
+
+/// A body that reads global state and changes it (`let ph = PHASE.fetch_add(1, Relaxed);`,
+/// `PHASE.load(..)` then `PHASE.store(..)`, Enzyme's `checkpoint_hvp`): the derivative code runs
+/// forward passes again (a helper's, in its caller's backward pass), which would read another
+/// state and give another derivative. An error at the change; a counter only changed
+/// (`CALLS.fetch_add(1, Relaxed);` as a statement) reads nothing back.
+fn global_state(body: &syn::Block, errors: &Errors) -> bool {
+    const CHANGES: &[&str] = &[
+        "fetch_add",
+        "fetch_sub",
+        "fetch_max",
+        "fetch_min",
+        "fetch_and",
+        "fetch_or",
+        "fetch_xor",
+        "fetch_nand",
+        "fetch_update",
+        "store",
+        "swap",
+        "compare_exchange",
+        "compare_exchange_weak",
+        "set",
+        "replace",
+        "borrow_mut",
+        "lock",
+        "write",
+    ];
+    const READS: &[&str] = &["load", "get", "borrow", "read", "lock", "into_inner"];
+    fn global(e: &syn::Expr) -> bool {
+        matches!(e, syn::Expr::Path(p) if p.path.segments.last().is_some_and(|s| {
+            let name = s.ident.to_string();
+            name.len() > 1 && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        }))
+    }
+    #[derive(Default)]
+    struct Find<'a> {
+        changes: Vec<&'a syn::ExprMethodCall>,
+        reads: bool,
+    }
+    impl<'a> syn::visit::Visit<'a> for Find<'a> {
+        fn visit_stmt(&mut self, s: &'a syn::Stmt) {
+            // A change whose value is dropped reads nothing.
+            if let syn::Stmt::Expr(syn::Expr::MethodCall(m), Some(_)) = s {
+                if global(&m.receiver) && CHANGES.iter().any(|n| m.method == n) {
+                    self.changes.push(m);
+                    m.args.iter().for_each(|a| self.visit_expr(a));
+                    return;
+                }
+            }
+            syn::visit::visit_stmt(self, s);
+        }
         fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
-            const CHANGES: &[&str] = &[
-                "fetch_add",
-                "fetch_sub",
-                "fetch_max",
-                "fetch_min",
-                "fetch_and",
-                "fetch_or",
-                "fetch_xor",
-                "fetch_nand",
-                "fetch_update",
-                "store",
-                "swap",
-                "compare_exchange",
-                "compare_exchange_weak",
-                "set",
-                "replace",
-                "borrow_mut",
-                "lock",
-                "write",
-            ];
-            let global = matches!(&*m.receiver, syn::Expr::Path(p) if p.path.segments.last().is_some_and(|s| {
-                let name = s.ident.to_string();
-                name.len() > 1 && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-            }));
-            if global && CHANGES.iter().any(|n| m.method == n) {
-                self.1 = true;
-                let recv = quote::ToTokens::to_token_stream(&m.receiver).to_string();
-                self.0.push_spanned(
-                    m,
-                    format!("`{recv}.{}(..)` changes global state, and the code `#[gradient]` generates runs a function's forward pass again (its callers' backward passes do), so the state it reads there would differ and the derivative would be wrong: pass the state in as a parameter", m.method),
-                );
+            if global(&m.receiver) {
+                if CHANGES.iter().any(|n| m.method == n) {
+                    self.changes.push(m);
+                    self.reads = true;
+                } else if READS.iter().any(|n| m.method == n) {
+                    self.reads = true;
+                }
             }
             syn::visit::visit_expr_method_call(self, m);
         }
         fn visit_item(&mut self, _: &'a syn::Item) {}
     }
-    let mut f = Find(errors, false);
+    let mut f = Find::default();
     syn::visit::Visit::visit_block(&mut f, body);
-    f.1
+    if !f.reads {
+        return false;
+    }
+    for m in &f.changes {
+        let recv = quote::ToTokens::to_token_stream(&m.receiver).to_string();
+        errors.push_spanned(
+            m,
+            format!("`{recv}.{}(..)` changes global state this function also reads, and the code `#[gradient]` generates runs a function's forward pass again (its callers' backward passes do), so the state read there would differ and the derivative would be wrong: pass the state in as a parameter", m.method),
+        );
+    }
+    !f.changes.is_empty()
 }
 
 /// Applies `f` to every block of `body`, inner blocks first, leaving alone the items nested in it

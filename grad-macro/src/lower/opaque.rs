@@ -88,23 +88,6 @@ impl VisitMut for Renamer<'_, '_> {
                 );
             }
         }
-        // `{ r = x * x; r } > 1.0`, `set(&mut r, x) != 0.0` kept as written: the change of the
-        // local would not be followed (an SSA value is never assigned), so the value read after
-        // it would be the old one.
-        let changed = match e {
-            syn::Expr::Assign(a) => Some(&*a.left),
-            syn::Expr::Binary(b) if super::is_compound_assign(&b.op) => Some(&*b.left),
-            syn::Expr::Reference(r) if r.mutability.is_some() => Some(&*r.expr),
-            _ => None,
-        };
-        if let Some(place) = changed {
-            if self.is_local(root_of_place(place)) {
-                self.lowerer.errors.push_spanned(
-                    &*e,
-                    "`#[gradient]` keeps this expression as written (a condition, a value of data, a closure it does not differentiate), and cannot follow the change of a local inside it: make the change a statement of its own, before the expression",
-                );
-            }
-        }
         // A `&f64` parameter, which `NAME_grad` reads by value, is a reference where the user
         // passes it on as written (`helper(x)`).
         if let syn::Expr::Path(p) = e {
