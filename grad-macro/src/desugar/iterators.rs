@@ -220,7 +220,7 @@ fn breaks_out(body: &syn::Block) -> bool {
     breaks.0
 }
 
-/// Input: `A.chain(B).map(|p| e).sum()` (also `A.chain(B).sum()`, a turbofish kept). Output:
+/// Input: `A.chain(B).map(|p| e).sum()` (a turbofish kept). Output:
 /// `{ let mut S = -0.0; for p in A { S += e; } for p in B { S += e; } S }`: the same additions in
 /// the same order, each part over a sequence the engine iterates (`m.p.iter().chain(m.q.iter())`
 /// of two rows fields, say).
@@ -246,12 +246,13 @@ fn chain_sum(e: &syn::Expr) -> Option<syn::Expr> {
     let (a, b) = (&c.receiver, &c.args[0]);
     let turbofish = &sum.turbofish;
     let acc = crate::naming::fresh("acc");
-    let v = crate::naming::fresh("item");
+    // `chain(&v)`, `chain(v)` of a slice or a `Vec`: its items.
     let b_iter: syn::Expr = match b {
         syn::Expr::Reference(r) => {
             let x = &r.expr;
             syn::parse_quote!(#x.iter())
         }
+        syn::Expr::Path(_) | syn::Expr::Field(_) => syn::parse_quote!(#b.iter()),
         b => b.clone(),
     };
     Some(match map {
@@ -289,10 +290,8 @@ fn chain_sum(e: &syn::Expr) -> Option<syn::Expr> {
                 #acc
             })
         }
-        Some(f) => {
-            syn::parse_quote!(#b_iter.map(#f).fold(#a.map(#f).sum #turbofish(), |#acc, #v| #acc + #v))
-        }
-        None => syn::parse_quote!(#b_iter.fold(#a.sum #turbofish(), |#acc, #v| #acc + #v)),
+        // (Other forms, `A.chain(B).sum()` of items, stay as they are.)
+        _ => return None,
     })
 }
 
