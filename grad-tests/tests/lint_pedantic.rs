@@ -2506,3 +2506,106 @@ fn value_forms_and_layers_run() {
     let value = n.loss_grad(&[1.0, 2.0], &mut g);
     assert_eq!(value.to_bits(), n.loss(&[1.0, 2.0]).to_bits());
 }
+
+/// The forms of session 28: a caller above its helpers (a model field and a `[T; 3]` result
+/// passed on), rows copied and written, a local matrix copied whole and by row, rows zipped and
+/// chained in sums, a `once` chain reduced, index pairs by `flat_map`, a count moved by a plain
+/// helper through `&mut`, a local changed inside a comparison, a copy of an index list.
+#[gradient(wrt(m))]
+fn s28_caller(m: &S28Net, x: &[f64]) -> f64 {
+    let h = s28_dense(&m.l1, x);
+    let d = s28_sub(
+        s28_sub([h[0], h[1], 1.0], [0.5, 0.5, 0.5]),
+        [x[0], x[1], 0.0],
+    );
+    d[0] * d[1] + d[2]
+}
+
+#[gradient(wrt(l))]
+fn s28_dense(l: &Lyr, x: &[f64]) -> Vec<f64> {
+    vec![(l.w[0] * x[0]).tanh(), l.w[1] * x[1] + l.b]
+}
+
+#[gradient]
+fn s28_sub(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
+    [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
+}
+
+#[derive(Clone, grad::Params)]
+struct S28Net {
+    l1: Lyr,
+}
+
+fn s28_advance(i: &mut usize) {
+    *i += 1;
+}
+
+#[gradient(jvp, wrt(pos, ws, x))]
+fn s28_forms(pos: &[[f64; 2]], ws: &[Vec<f64>], x: f64, idx: &[usize]) -> f64 {
+    let mut pt = pos[0];
+    pt[0] += x * pt[1];
+    let cv = ws[0].clone();
+    let mut grid = vec![vec![0.0; 2]; 2];
+    grid[0][0] = pt[0];
+    grid[1][1] = cv[0] * x;
+    let mut next = grid.clone();
+    next[0][1] = grid[0][0] * grid[1][1];
+    grid = next;
+    let mut rows = vec![[0.0; 2]; 2];
+    rows[0] = [x, pt[1]];
+    let mut prev = rows.clone();
+    prev[1] = rows[0];
+    let zipped = ws[0]
+        .iter()
+        .zip(&ws[ws.len() - 1])
+        .map(|(a, b)| a * b)
+        .sum::<f64>();
+    let chained: f64 = ws
+        .iter()
+        .chain(ws.iter())
+        .map(|row| row.iter().map(|v| v * x).sum::<f64>())
+        .sum();
+    let head: f64 = std::iter::once(cv[0])
+        .chain(cv.iter().copied())
+        .map(|v| v * x)
+        .sum();
+    let len = cv.len();
+    let pairs: f64 = (0..len)
+        .flat_map(|i| (i + 1..len).map(move |j| (i, j)))
+        .map(|(i, j)| (cv[i] - cv[j]) * x)
+        .sum();
+    let mut step = 0;
+    let mut counted = 0.0;
+    while step < len {
+        counted += cv[step] * x;
+        s28_advance(&mut step);
+    }
+    let mut acc = 0.0;
+    let big = {
+        acc += x * x;
+        acc
+    } > 1.0;
+    let mut order = idx.to_vec();
+    order[0] = order[order.len() - 1];
+    let picked = cv[order[0] % len];
+    let extra = if big { acc } else { acc * 0.5 };
+    grid[0][1] + prev[1][0] + zipped + chained + head + pairs + counted + extra + picked
+}
+
+#[test]
+fn session_28_forms_run() {
+    let net = S28Net {
+        l1: Lyr {
+            w: vec![0.5, -0.25],
+            b: 0.1,
+        },
+    };
+    let mut g = grad::runtime::Params::zeros_like(&net);
+    let v = s28_caller_grad(&net, &[1.0, 2.0], &mut g);
+    assert_eq!(v.to_bits(), s28_caller(&net, &[1.0, 2.0]).to_bits());
+    let (pos, ws) = ([[0.5, 1.0]], vec![vec![1.0, 2.0], vec![0.5, -1.0]]);
+    let (mut dp, mut dw) = (vec![[0.0; 2]], vec![vec![0.0; 2]; 2]);
+    let (v, [dx]) = s28_forms_grad(&pos, &ws, 0.7, &[1, 0], &mut dp, &mut dw);
+    assert_eq!(v.to_bits(), s28_forms(&pos, &ws, 0.7, &[1, 0]).to_bits());
+    assert!(dx.is_finite());
+}
