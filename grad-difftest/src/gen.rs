@@ -10178,7 +10178,14 @@ impl<'a> FnGen<'a> {
             .iter()
             .map(|p| (p.name.clone(), roots[side_of(&p.name)].to_string()))
             .collect();
+        let mark = self.items.len();
         let body = self.model_extras(&body, &owner, sub.as_deref(), &mv, &fixed_rows, generic);
+        // The helpers `model_extras` wrote, sometimes written after the function that calls them.
+        let extras = self.items.split_off(mark);
+        let below = self.on("order:helpers_below") && self.rng.chance(0.3);
+        if !below {
+            self.items.push_str(&extras);
+        }
         let gen_decl = if generic { "<T>" } else { "" };
         let _ = writeln!(
             self.items,
@@ -10230,6 +10237,9 @@ impl<'a> FnGen<'a> {
             let _ = write!(self.items, "impl {ta_use} {{\n{core_fn}}}\n");
         } else {
             self.items.push_str(&core_fn);
+        }
+        if below {
+            self.items.push_str(&extras);
         }
         // The wrappers the harness calls (they are not `#[gradient]` functions: a harness that adds
         // options to the attribute nearest above `fn NAME(` finds this line).
@@ -10460,11 +10470,22 @@ impl<'a> FnGen<'a> {
                 match form {
                     0 => {
                         let f = format!("{base}_sf_{FLT}");
-                        let _ = writeln!(
-                            self.items,
-                            "#[gradient(wrt(s))]\nfn {f}{bound}(s: &{ts}{g}, a: {t}) -> {t} {{\n    (s.v[0] * a).tanh() + s.v[s.v.len() - 1] * s.v[0]\n}}"
+                        let item = format!(
+                            "#[gradient(wrt(s))]\npub fn {f}{bound}(s: &{ts}{g}, a: {t}) -> {t} {{\n    (s.v[0] * a).tanh() + s.v[s.v.len() - 1] * s.v[0]\n}}"
                         );
-                        terms.push(format!("{f}(&{root}.{n}, 0.5) * 0.1"));
+                        // Or in a module of its own, called by its path.
+                        let path = if self.on("call:module_path") && self.rng.chance(0.5) {
+                            let m = format!("{base}_mod_{FLT}");
+                            let _ = writeln!(
+                                self.items,
+                                "#[allow(non_snake_case)]\nmod {m} {{\n    #[allow(unused_imports)]\n    use super::*;\n{item}}}"
+                            );
+                            format!("{m}::{f}")
+                        } else {
+                            let _ = writeln!(self.items, "{item}");
+                            f
+                        };
+                        terms.push(format!("{path}(&{root}.{n}, 0.5) * 0.1"));
                     }
                     1 => {
                         let _ = writeln!(
