@@ -867,13 +867,7 @@ impl<'f> Lowerer<'f> {
         }
         let lowered = self.lower_expr(e);
         self.stmt_call = None;
-        // (See `DROPPED_CALL`.)
-        let for_effect = match e {
-            syn::Expr::Call(c) => !self.float_fn_path(&c.func),
-            syn::Expr::MethodCall(m) => data_method_call(m).is_some(),
-            _ => false,
-        };
-        if for_effect && matches!(lowered, Some(Value::Float(_))) {
+        if self.dropped_call(e, lowered.as_ref()) {
             self.errors.push_spanned(e, DROPPED_CALL);
             return;
         }
@@ -1066,12 +1060,7 @@ impl<'f> Lowerer<'f> {
         };
         let Some(ident) = ident else {
             // `let _ = cell.replace(x);`: as a call whose value a statement drops.
-            let call = match &*init.expr {
-                syn::Expr::Call(c) => !self.float_fn_path(&c.func),
-                syn::Expr::MethodCall(m) => data_method_call(m).is_some(),
-                _ => false,
-            };
-            if call && matches!(value, Value::Float(_)) {
+            if self.dropped_call(&init.expr, Some(&value)) {
                 self.errors.push_spanned(&init.expr, DROPPED_CALL);
             }
             return;
@@ -1437,6 +1426,18 @@ impl<'f> Lowerer<'f> {
 
     fn lower_macro_stmt(&mut self, mac: &syn::Macro) {
         self.lower_macro(mac);
+    }
+
+    /// Whether `e`, lowered to `value` and dropped, is a call taken for a `#[gradient]`
+    /// function's (see `DROPPED_CALL`): a free function's that is no float function, or a
+    /// method's of data.
+    fn dropped_call(&self, e: &syn::Expr, value: Option<&Value>) -> bool {
+        let call = match e {
+            syn::Expr::Call(c) => !self.float_fn_path(&c.func),
+            syn::Expr::MethodCall(m) => data_method_call(m).is_some(),
+            _ => false,
+        };
+        call && matches!(value, Some(Value::Float(_)))
     }
 
     /// Whether `f` names a float function (`f64::sin`, `<f64>::sin`, `T::exp`, `Float::exp`,
