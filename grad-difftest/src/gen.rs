@@ -6999,6 +6999,39 @@ impl<'a> FnGen<'a> {
             );
             return;
         }
+        if ctx.loops == 0 && self.on("rows:row_ref") && self.rng.chance(0.15) {
+            // A reference to a row, named or made for `iter()`, outside any loop: after an early
+            // `return` only the path that reaches it makes it, and the backward pass reads it.
+            let r = self.fresh("rr");
+            let last = format!("{w}[{w}.len() - 1]");
+            match self.rng.below(3) {
+                0 => Self::line(
+                    out,
+                    ind,
+                    &format!(
+                        "{acc} += {last}.iter().map(|{v}| {FLT}::tanh({v} * {e})).sum::<{FLT}>();"
+                    ),
+                ),
+                1 => {
+                    Self::line(out, ind, &format!("let {r} = &{w}[0];"));
+                    Self::nested(
+                        out,
+                        ind,
+                        &format!("for {v} in {r}.iter()"),
+                        &format!("{acc} += {FLT}::tanh({v} * {e}) * 0.5;"),
+                    );
+                }
+                _ => {
+                    Self::line(out, ind, &format!("let {r} = &{last};"));
+                    Self::line(
+                        out,
+                        ind,
+                        &format!("{acc} += {r}.iter().map(|{v}| {v} * {e}).sum::<{FLT}>() * 0.25 + {r}[0];"),
+                    );
+                }
+            }
+            return;
+        }
         match form {
             6 => {
                 // Each row through `ws[i].iter()`.

@@ -230,6 +230,12 @@ pub struct Emitter<'a> {
     /// The tapes that have a length tape beside them (`lensN: Vec<usize>`): a resize's saved
     /// state, or the snapshots of a buffer whose length changes.
     length_tapes: std::collections::BTreeSet<TapeId>,
+    /// References exported from one branch of an `if` (`let r = &ws[i];` after an early
+    /// `return`): no value of their type can stand in the other branch, so they leave the `if`
+    /// as `Option`s, unwrapped where a branch of an `if` on the same condition reads them
+    /// (the only place they are read), keyed by the condition and the defining branch.
+    /// An `if` nested in another exports through both, wrapped once by each.
+    optional: std::collections::HashMap<ValId, Vec<(ValId, bool)>>,
 }
 
 /// The method a call path names when it is the method marker's (`fields::find`): the call
@@ -334,13 +340,77 @@ pub fn split_path(dot: &syn::Path, args: &[CallArg], func: &Func) -> Option<syn:
 /// The expression of a value of data computed from constants alone (`let t = Term { k: 2.0 };`),
 /// at any depth of `b`.
 fn constant_opaque(b: &Block, v: ValId) -> Option<&TokenStream> {
+    find_opaque(b, v)
+        .filter(|(_, uses)| uses.is_empty())
+        .map(|(e, _)| e)
+}
+
+/// The expression and the uses of the opaque statement that defines `v`, at any depth of `b`.
+fn find_opaque(b: &Block, v: ValId) -> Option<(&TokenStream, &[ValId])> {
     b.stmts.iter().find_map(|s| match s {
         Stmt::Opaque {
             dst, expr, uses, ..
-        } if *dst == v && uses.is_empty() => Some(expr),
-        Stmt::If { then, els, .. } => constant_opaque(then, v).or_else(|| constant_opaque(els, v)),
-        Stmt::Loop(l) => constant_opaque(&l.body, v),
+        } if *dst == v => Some((expr, uses.as_slice())),
+        Stmt::If { then, els, .. } => find_opaque(then, v).or_else(|| find_opaque(els, v)),
+        Stmt::Loop(l) => find_opaque(&l.body, v),
         _ => None,
+    })
+}
+
+/// The shared references exported from a branch (see [`Emitter::optional`]), at any depth of `b`.
+fn optional_exports(
+    func: &Func,
+    b: &Block,
+    out: &mut std::collections::HashMap<ValId, Vec<(ValId, bool)>>,
+) {
+    for s in &b.stmts {
+        match s {
+            Stmt::If {
+                cond,
+                then,
+                els,
+                exports,
+                ..
+            } => {
+                for e in exports {
+                    let defining = if e.from_then { then } else { els };
+                    let reference = func.info(e.val).kind == Kind::Other
+                        && find_opaque(defining, e.val)
+                            .is_some_and(|(expr, _)| shared_reference(&strip_parens(expr)));
+                    if reference {
+                        out.entry(e.val).or_default().push((*cond, e.from_then));
+                    }
+                }
+                optional_exports(func, then, out);
+                optional_exports(func, els, out);
+            }
+            Stmt::Loop(l) => optional_exports(func, &l.body, out),
+            _ => {}
+        }
+    }
+}
+
+/// Whether an expression is `&place` (not `&mut`, not `&&`).
+fn shared_reference(expr: &TokenStream) -> bool {
+    let mut it = expr.clone().into_iter();
+    let amp = matches!(it.next(), Some(proc_macro2::TokenTree::Punct(p)) if p.as_char() == '&');
+    amp && !matches!(
+        it.next(),
+        Some(proc_macro2::TokenTree::Ident(i)) if i == "mut"
+    )
+}
+
+/// Whether a statement of `b`, at any depth, defines `v`.
+fn defines(b: &Block, v: ValId) -> bool {
+    b.stmts.iter().any(|s| {
+        let mut found = false;
+        crate::dce::for_each_def(s, &mut |d| found |= d == v);
+        found
+            || match s {
+                Stmt::If { then, els, .. } => defines(then, v) || defines(els, v),
+                Stmt::Loop(l) => defines(&l.body, v),
+                _ => false,
+            }
     })
 }
 
@@ -459,8 +529,13 @@ impl<'a> Emitter<'a> {
         for b in blocks {
             length_tapes_in(b, &resized, &mut length_tapes);
         }
+        let mut optional = std::collections::HashMap::new();
+        for b in blocks {
+            optional_exports(func, b, &mut optional);
+        }
         Emitter {
             func,
+            optional,
             stored,
             hoisted,
             inline: crate::inline::plan(func, blocks, roots),
@@ -2134,7 +2209,14 @@ impl Emitter<'_> {
                     tys.push(self.type_of(e.val));
                     let own = self.name(e.val).into_token_stream();
                     let defining = if e.from_then { then } else { els };
-                    let placeholder = self.placeholder(e.val, defining);
+                    let (own, placeholder) = if self.optional.contains_key(&e.val) {
+                        (
+                            quote!(::core::option::Option::Some(#own)),
+                            quote!(::core::option::Option::None),
+                        )
+                    } else {
+                        (own, self.placeholder(e.val, defining))
+                    };
                     if e.from_then {
                         then_vals.push(own);
                         else_vals.push(placeholder);
@@ -2143,8 +2225,8 @@ impl Emitter<'_> {
                         else_vals.push(own);
                     }
                 }
-                let tb = self.block(then);
-                let eb = self.block(els);
+                let tb = self.unwrapped(*cond, true, then);
+                let eb = self.unwrapped(*cond, false, els);
                 match outs.len() {
                     0 if els.stmts.is_empty() => quote!(if #c { #tb }),
                     0 if then.stmts.is_empty() => quote!(if !#c { #eb }),
@@ -2161,6 +2243,23 @@ impl Emitter<'_> {
                 }
             }
         }
+    }
+
+    /// A branch of an `if` on `cond` (`then_branch` says which), preceded by the unwrapping of
+    /// the [`Emitter::optional`] references it reads that the same branch of an earlier `if` on
+    /// `cond` defined.
+    fn unwrapped(&self, cond: ValId, then_branch: bool, b: &Block) -> TokenStream {
+        let mut reads: Vec<ValId> = self
+            .optional
+            .iter()
+            .filter(|(v, at)| at.contains(&(cond, then_branch)) && !defines(b, **v))
+            .map(|(v, _)| *v)
+            .filter(|v| crate::dce::reads(b).contains(v))
+            .collect();
+        reads.sort();
+        let names = reads.iter().map(|v| self.name(*v));
+        let body = self.block(b);
+        quote!(#(let #names = #names.unwrap();)* #body)
     }
 
     /// A branch's value `o` merged out of an `if`. A value of data (a `Vec` of indices, a set)

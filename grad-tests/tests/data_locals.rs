@@ -413,3 +413,127 @@ fn data_changed_by_any_method_in_loops() {
         &W,
     );
 }
+
+/// Rows of data for the references below: of different lengths, as a ragged table is.
+fn ragged() -> Vec<Vec<f64>> {
+    vec![
+        vec![1.0, 2.0, 3.0],
+        vec![0.5, -1.0],
+        vec![0.2],
+        vec![0.3, 0.1],
+    ]
+}
+
+/// A row of data iterated after an early `return`: the reference (`&ws[0]`, named for the
+/// iteration) is made only on the path that reaches it, and the backward pass of that path
+/// reads it (was an expansion rustc rejected: no placeholder of type `&Vec<f64>`).
+#[gradient(wrt(xs))]
+fn row_after_return(ws: &[Vec<f64>], n: usize, xs: &[f64]) -> f64 {
+    if n == 3 {
+        return xs[0];
+    }
+    let s: f64 = ws[0].iter().map(|v| v * xs[0] * xs[1]).sum();
+    s
+}
+
+/// The same as the function's value (a tail expression), and a reference named by the user.
+#[gradient(wrt(xs))]
+fn named_row_after_return(ws: &[Vec<f64>], k: usize, xs: &[f64]) -> f64 {
+    if k >= ws.len() {
+        return xs[1] * 2.0;
+    }
+    let r = &ws[k];
+    let mut s = 0.0;
+    for v in r {
+        s += (v * xs[0]).sin() * xs[1];
+    }
+    s + ws[0].iter().map(|v| v * xs[0]).sum::<f64>()
+}
+
+/// A reference made in one branch of an `if` with a value, in a loop after a `continue`, and in
+/// an `if` inside another (exported through both).
+#[gradient(wrt(xs))]
+fn rows_in_branches(ws: &[Vec<f64>], n: usize, skip: &[bool], xs: &[f64]) -> f64 {
+    let s = if n > 1 {
+        let r = &ws[1];
+        r.iter().map(|v| v * xs[0] * xs[1]).sum::<f64>()
+    } else {
+        xs[0] * 3.0
+    };
+    let mut t = s * xs[1];
+    for i in 0..ws.len() {
+        if skip[i] {
+            continue;
+        }
+        let r = &ws[i];
+        t += r.iter().map(|v| (v * xs[0]).exp()).sum::<f64>() * xs[1];
+    }
+    if n > 0 {
+        if n == 2 {
+            return t * xs[1];
+        }
+        let row = &ws[n];
+        t *= row.iter().map(|v| v * xs[1]).sum::<f64>();
+    }
+    t * t
+}
+
+/// A row of an array table after an early return, and in f32.
+#[gradient(wrt(xs))]
+fn array_row_after_return(ws: &[[f64; 3]], n: usize, xs: &[f64]) -> f64 {
+    if n == 0 {
+        return 0.0;
+    }
+    let p = &ws[n - 1];
+    p[0] * xs[0] + p[1] * xs[1] * xs[0] + p[2]
+}
+
+#[gradient(wrt(xs))]
+fn row_after_return32(ws: &[Vec<f32>], n: usize, xs: &[f32]) -> f32 {
+    if n == 3 {
+        return 1.0;
+    }
+    ws[0].iter().map(|v| v * xs[0] * xs[0]).sum()
+}
+
+#[test]
+fn references_to_data_after_early_returns() {
+    let ws = ragged();
+    let skip = [false, true, false, false];
+    let table = [[1.0, 2.0, 3.0], [0.5, 0.25, -1.0]];
+    let xs = [0.7, -0.4];
+    for n in 0..4 {
+        check(
+            "row_after_return",
+            &|x| row_after_return(&ws, n, x),
+            &|x, d| row_after_return_grad(&ws, n, x, d),
+            &xs,
+        );
+        check(
+            "named_row_after_return",
+            &|x| named_row_after_return(&ws, n + 1, x),
+            &|x, d| named_row_after_return_grad(&ws, n + 1, x, d),
+            &xs,
+        );
+        check(
+            "rows_in_branches",
+            &|x| rows_in_branches(&ws, n, &skip, x),
+            &|x, d| rows_in_branches_grad(&ws, n, &skip, x, d),
+            &xs,
+        );
+        if n < 3 {
+            check(
+                "array_row_after_return",
+                &|x| array_row_after_return(&table, n, x),
+                &|x, d| array_row_after_return_grad(&table, n, x, d),
+                &xs,
+            );
+        }
+    }
+    let w32 = vec![vec![1.0f32, 2.0]];
+    let mut d = [f32::NAN];
+    assert_eq!(row_after_return32_grad(&w32, 1, &[0.5], &mut d), 0.75);
+    assert_eq!(d, [3.0]);
+    assert_eq!(row_after_return32_grad(&w32, 3, &[0.5], &mut d), 1.0);
+    assert_eq!(d, [0.0]);
+}

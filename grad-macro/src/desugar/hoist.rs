@@ -218,6 +218,8 @@ pub(super) fn data_row_iter(
     let expr = match s {
         syn::Stmt::Local(l) => &mut l.init.as_mut()?.expr,
         syn::Stmt::Expr(e, Some(_)) => e,
+        // A block's value (`ws[0].iter().map(..).sum()` last): the row is named before it.
+        syn::Stmt::Expr(e, None) if !control_flow(e) => e,
         _ => return None,
     };
     let name = crate::naming::fresh("row");
@@ -286,4 +288,19 @@ fn starts_with_once(e: &syn::Expr) -> bool {
         }
         r => starts_with_once(r),
     }
+}
+
+/// Whether `e` is a statement of control flow (its inner blocks are evaluated some number of
+/// times, not once).
+fn control_flow(e: &syn::Expr) -> bool {
+    matches!(
+        e,
+        syn::Expr::If(_)
+            | syn::Expr::ForLoop(_)
+            | syn::Expr::While(_)
+            | syn::Expr::Loop(_)
+            | syn::Expr::Match(_)
+            | syn::Expr::Block(_)
+            | syn::Expr::Unsafe(_)
+    )
 }
