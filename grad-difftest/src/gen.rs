@@ -10459,7 +10459,8 @@ impl<'a> FnGen<'a> {
     /// `sub` passed to a free `#[gradient]` function, to its own method, to a vector-valued
     /// function, taken apart by a struct pattern or named by `let _ = ..;`; the layers composed
     /// without naming the inner output (`l.sum_vc(&k.mix_vc(a))`) or given to a vector-valued free
-    /// function; an array field copied whole (`let mut h = m.h0;`) or by row, then written. The
+    /// function; an array field copied whole (`let mut h = m.h0;`) or by row, then written, or
+    /// a row passed by value to a `[T; W]` helper (by index, typed copy, `*row`). The
     /// helpers are written to the items above the function, as a user defines them.
     fn model_extras(
         &mut self,
@@ -10583,10 +10584,29 @@ impl<'a> FnGen<'a> {
             }) else {
                 continue;
             };
+            let root = root_of(n);
+            if self.on("model:array_by_value") && self.rng.chance(0.3) {
+                // A row passed by value to a `[T; W]` helper: by index, typed copy, `*row`.
+                let h = format!("{base}_ab_{FLT}");
+                let _ = writeln!(
+                    self.items,
+                    "#[gradient]\nfn {h}{bound}(a: [{t}; {w}]) -> {t} {{\n    (a[0] * a[{w} - 1]).tanh() + a[0]\n}}"
+                );
+                match self.rng.below(3) {
+                    0 => terms.push(format!("{h}({root}.{n}[1]) * 0.1")),
+                    1 => {
+                        let p = self.fresh("ap");
+                        pre.push(format!("let {p}: [{t}; {w}] = {root}.{n}[0];"));
+                        terms.push(format!("{h}({p}) * 0.1"));
+                    }
+                    _ => terms.push(format!(
+                        "{root}.{n}.iter().map(|r| {h}(*r)).sum::<{t}>() * 0.1"
+                    )),
+                }
+            }
             if !self.on("model:array_copy") || !self.rng.chance(0.4) {
                 continue;
             }
-            let root = root_of(n);
             let h = self.fresh("h");
             if self.on("model:matrix_copy") && self.rng.chance(0.5) {
                 pre.push(format!("let mut {h} = {root}.{n};"));

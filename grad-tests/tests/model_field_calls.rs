@@ -330,3 +330,130 @@ fn rows_fields_chained() {
     assert_eq!(v.to_bits(), m.l2().to_bits());
     close("l2", &d.to_flat(), &fd_model(&m, Two::l2));
 }
+
+/// `w × p + p` (a first-order rotation), an array helper returning an array.
+#[gradient]
+fn rotate(w: [f64; 3], p: [f64; 3]) -> [f64; 3] {
+    [
+        w[1] * p[2] - w[2] * p[1] + p[0],
+        w[2] * p[0] - w[0] * p[2] + p[1],
+        w[0] * p[1] - w[1] * p[0] + p[2],
+    ]
+}
+
+#[gradient]
+fn dot3(a: [f64; 3], b: [f64; 3]) -> f64 {
+    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+}
+
+#[derive(Clone, Debug, Params)]
+struct Cam {
+    w: [f64; 3],
+    t: [f64; 3],
+    f: f64,
+}
+
+/// Bundle adjustment as people write it: cameras and points in one model, array parts of it
+/// passed by value to `[f64; 3]` helpers.
+#[derive(Clone, Debug, Params)]
+struct Scene {
+    cams: Vec<Cam>,
+    pts: Vec<[f64; 3]>,
+    axis: [f64; 3],
+}
+
+impl Scene {
+    /// Reprojection error: an array field of an element (`cam.w`), a row of a rows field copied
+    /// (`let p = self.pts[j];`), typed (`let t: [f64; 3] = cam.t;`) and passed by index.
+    #[gradient]
+    fn reprojection(&self, obs: &[(usize, usize, f64, f64)]) -> f64 {
+        let mut s = 0.0;
+        for &(i, j, u, v) in obs {
+            let cam = &self.cams[i];
+            let p = self.pts[j];
+            let q = rotate(cam.w, p);
+            let t: [f64; 3] = cam.t;
+            let z = q[2] + t[2];
+            let du = cam.f * (q[0] + t[0]) / z - u;
+            let dv = cam.f * (q[1] + t[1]) / z - v;
+            s += du * du + dv * dv + 0.01 * dot3(self.pts[j], self.axis);
+        }
+        s
+    }
+
+    /// The array field itself, and a row by `*row` of the rows iterated.
+    #[gradient]
+    fn alignment(&self) -> f64 {
+        let mut s = dot3(self.axis, self.axis);
+        for row in self.pts.iter() {
+            s += dot3(*row, self.axis).powi(2);
+        }
+        s
+    }
+}
+
+/// The same from a free function given the model.
+#[gradient(wrt(m))]
+fn scene_energy(m: &Scene) -> f64 {
+    let r = rotate(m.axis, m.pts[0]);
+    dot3(r, m.cams[1].t) + dot3(m.cams[0].w, m.pts[1])
+}
+
+/// Array rows of a parameter: a typed copy of a row and `*row`, by value to the helpers.
+#[gradient(wrt(ps))]
+fn rows_by_value(ps: &[[f64; 3]], axis: [f64; 3]) -> f64 {
+    let first: [f64; 3] = ps[0];
+    let mut s = dot3(first, axis);
+    for row in ps.iter() {
+        s += rotate(*row, axis)[1].sin();
+    }
+    s
+}
+
+#[test]
+fn array_parts_of_models_passed_by_value() {
+    let cam = |k: f64| Cam {
+        w: [0.1 * k, -0.05, 0.02 * k],
+        t: [0.3, -0.1 * k, 4.0 + k],
+        f: 1.2 + 0.1 * k,
+    };
+    let m = Scene {
+        cams: vec![cam(1.0), cam(2.0)],
+        pts: vec![[0.5, -0.2, 1.0], [-0.3, 0.4, 0.8], [0.1, 0.1, -0.5]],
+        axis: [0.2, 0.7, -0.4],
+    };
+    let obs = [
+        (0, 0, 0.1, -0.05),
+        (1, 0, 0.12, -0.02),
+        (0, 1, -0.07, 0.1),
+        (1, 2, 0.02, 0.03),
+    ];
+    let mut d = m.zeros_like();
+    let v = m.reprojection_grad(&obs, &mut d);
+    assert_eq!(v.to_bits(), m.reprojection(&obs).to_bits());
+    close(
+        "reprojection",
+        &d.to_flat(),
+        &fd_model(&m, |m| m.reprojection(&obs)),
+    );
+    let mut d = m.zeros_like();
+    let v = m.alignment_grad(&mut d);
+    assert_eq!(v.to_bits(), m.alignment().to_bits());
+    close("alignment", &d.to_flat(), &fd_model(&m, Scene::alignment));
+    let mut d = m.zeros_like();
+    let v = scene_energy_grad(&m, &mut d);
+    assert_eq!(v.to_bits(), scene_energy(&m).to_bits());
+    close("scene_energy", &d.to_flat(), &fd_model(&m, scene_energy));
+
+    let axis = [0.2, 0.7, -0.4];
+    let mut dp = [[f64::NAN; 3]; 3];
+    let v = rows_by_value_grad(&m.pts, axis, &mut dp);
+    assert_eq!(v.to_bits(), rows_by_value(&m.pts, axis).to_bits());
+    let flat: Vec<f64> = m.pts.iter().flatten().copied().collect();
+    let f = |p: &[f64]| {
+        let rows: Vec<[f64; 3]> = p.chunks(3).map(|c| [c[0], c[1], c[2]]).collect();
+        rows_by_value(&rows, axis)
+    };
+    let got: Vec<f64> = dp.iter().flatten().copied().collect();
+    close("rows_by_value", &got, &fd_all(&f, &flat));
+}

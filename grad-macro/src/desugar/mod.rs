@@ -85,6 +85,7 @@ pub fn abandon_originals() {
 /// Runs every rewrite on the body of `item`.
 pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     vector_calls::find_known(&item.block);
+    vector_calls::array_args(&mut item.block);
     let seqs: iterators::SeqParams = sig
         .params
         .iter()
