@@ -2865,7 +2865,34 @@ impl<'a> FnGen<'a> {
             self.fresh("w"),
         );
         let pad = |d: usize| "    ".repeat(d);
-        let bound = match self.rng.below(11) {
+        let bound = match self.rng.below(12) {
+            11 => {
+                // The entry of a constant table nearest a differentiated point (a codebook).
+                let t = format!("TB{}_{}_{FLT}", self.base.to_uppercase(), self.fresh);
+                let _ = writeln!(
+                    self.items,
+                    "const {t}: [[{FLT}; 2]; 3] = [[0.0, 0.5], [1.0, -0.25], [-0.75, 1.5]];"
+                );
+                let q = self.fresh("q");
+                let f = *self.rng.pick(&["max_by", "min_by"]);
+                let pick = format!("{t}.iter().{f}(|{a}, {b}| ({a}[0] - {q}).abs().total_cmp(&({b}[0] - {q}).abs()))");
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {q}: {FLT} = {FLT}::tanh({xs}[0] * {ee});"),
+                );
+                if self.rng.chance(0.5) {
+                    Self::line(out, ind, &format!("let {k} = {pick}.unwrap();"));
+                } else {
+                    Self::line(out, ind, &format!("let {k} = {pick}.copied().unwrap();"));
+                }
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = ({q} - {k}[0]) * ({q} - {k}[0]) + {k}[1] * {q};"),
+                );
+                5.0
+            }
             10 => {
                 // Index pairs made by `flat_map`, then a value of each pair.
                 let (i, j) = (self.fresh("pi"), self.fresh("pj"));
@@ -6999,6 +7026,31 @@ impl<'a> FnGen<'a> {
             );
             return;
         }
+        if self.on("rows:extremum") && self.rng.chance(0.12) {
+            // The row chosen by `min_by`/`max_by` comparing a key of each side that reads the
+            // differentiated values (the nearest centroid): named, copied, or read in place.
+            let f = *self.rng.pick(&["max_by", "min_by"]);
+            let (a, b, best) = (self.fresh("a"), self.fresh("b"), self.fresh("best"));
+            let pick =
+                format!("{w}.iter().{f}(|{a}, {b}| ({a}[0] * {e}).total_cmp(&({b}[0] * {e})))");
+            match self.rng.below(3) {
+                0 => Self::line(out, ind, &format!("let {best} = {pick}.unwrap();")),
+                1 => {
+                    let copy = if width.is_some() { "copied" } else { "cloned" };
+                    Self::line(out, ind, &format!("let {best} = {pick}.{copy}().unwrap();"));
+                }
+                _ => {
+                    Self::line(out, ind, &format!("{acc} += {pick}.unwrap()[0] * 0.5;"));
+                    return;
+                }
+            }
+            Self::line(
+                out,
+                ind,
+                &format!("{acc} += {FLT}::tanh({best}[0] * {e}) + {best}[{best}.len() - 1] * 0.5;"),
+            );
+            return;
+        }
         if ctx.loops == 0 && self.on("rows:row_ref") && self.rng.chance(0.15) {
             // A reference to a row, named or made for `iter()`, outside any loop: after an early
             // `return` only the path that reaches it makes it, and the backward pass reads it.
@@ -10592,7 +10644,9 @@ impl<'a> FnGen<'a> {
                     self.items,
                     "#[gradient]\nfn {h}{bound}(a: [{t}; {w}]) -> {t} {{\n    (a[0] * a[{w} - 1]).tanh() + a[0]\n}}"
                 );
-                match self.rng.below(3) {
+                // (The body's float type is not `T` in a concrete impl of a generic model.)
+                let form = if generic { 0 } else { self.rng.below(3) };
+                match form {
                     0 => terms.push(format!("{h}({root}.{n}[1]) * 0.1")),
                     1 => {
                         let p = self.fresh("ap");

@@ -739,6 +739,12 @@ fn pieces_of_rows(item: &syn::ItemFn, rows: &[Rows]) -> syn::ItemFn {
             let stmts: Vec<syn::Stmt> = b.stmts.drain(..).collect();
             let mut out = Vec::with_capacity(stmts.len());
             for (k, s) in stmts.iter().enumerate() {
+                // `let best = c.iter().min_by(..).unwrap();`: the row at the position found.
+                let of_rows = |x: &syn::Expr| self.0.iter().any(|r| is_name(x, &r.ident));
+                if let Some(lets) = crate::desugar::extremum_let(s, &of_rows) {
+                    out.extend(lets);
+                    continue;
+                }
                 match row_tuple_let(s, self.0)
                     .or_else(|| row_state_let(s, &stmts[k + 1..], self.0))
                     .or_else(|| row_copy_let(s, self.0))

@@ -843,3 +843,124 @@ fn index_pairs_then_values() {
         &XS,
     );
 }
+
+/// A codebook of rows: the entry nearest a point, chosen by `min_by` comparing a key of each
+/// side that reads the differentiated point (vector quantization's commitment loss).
+const CODEBOOK: [[f64; 2]; 3] = [[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]];
+
+#[gradient(wrt(z))]
+fn commitment(z: &[f64]) -> f64 {
+    let best = CODEBOOK
+        .iter()
+        .min_by(|a, b| {
+            ((a[0] - z[0]).powi(2) + (a[1] - z[1]).powi(2))
+                .total_cmp(&((b[0] - z[0]).powi(2) + (b[1] - z[1]).powi(2)))
+        })
+        .unwrap();
+    (z[0] - best[0]).powi(2) + (z[1] - best[1]).powi(2)
+}
+
+/// The same copied out (`.copied()`), and an entry used inside an expression (not named).
+#[gradient(wrt(z))]
+fn commitment_copied(z: &[f64]) -> f64 {
+    let best = CODEBOOK
+        .iter()
+        .min_by(|a, b| (a[0] - z[0]).abs().total_cmp(&(b[0] - z[0]).abs()))
+        .copied()
+        .unwrap();
+    let far = CODEBOOK
+        .iter()
+        .max_by(|&a, &b| (a[1] * z[1]).partial_cmp(&(b[1] * z[1])).unwrap())
+        .unwrap()[1];
+    (z[0] - best[0]).powi(2) + (z[1] - best[1]).powi(2) * z[0] + far * z[1]
+}
+
+/// k-means: for each point the nearest of the differentiated centroids (rows), chosen by a
+/// comparator with a block body.
+#[gradient(wrt(c))]
+fn kmeans(c: &[[f64; 2]], pts: &[[f64; 2]]) -> f64 {
+    let mut s = 0.0;
+    for p in pts {
+        let best = c
+            .iter()
+            .min_by(|a, b| {
+                let da = (a[0] - p[0]).powi(2) + (a[1] - p[1]).powi(2);
+                let db = (b[0] - p[0]).powi(2) + (b[1] - p[1]).powi(2);
+                da.partial_cmp(&db).unwrap()
+            })
+            .unwrap();
+        s += (best[0] - p[0]).powi(2) + (best[1] - p[1]).powi(2);
+    }
+    s
+}
+
+#[derive(Clone, Copy)]
+struct Site {
+    x: f64,
+    y: f64,
+    w: f64,
+}
+
+/// Structs of data: the farthest, by fields of each side (`max_by` keeps the last maximum).
+#[gradient(wrt(z))]
+fn farthest_site(sites: &[Site], z: &[f64]) -> f64 {
+    let far = sites
+        .iter()
+        .max_by(|&a, &b| {
+            (a.x - z[0])
+                .hypot(a.y - z[1])
+                .total_cmp(&(b.x - z[0]).hypot(b.y - z[1]))
+        })
+        .unwrap();
+    far.w * ((far.x - z[0]).powi(2) + (far.y - z[1]).powi(2)).sqrt()
+}
+
+#[test]
+fn extremum_of_rows_and_structs_by_a_key() {
+    for z in [[0.8, 0.3], [0.2, 0.9], [0.1, 0.05], [0.45, -0.6]] {
+        check("commitment", &commitment, &commitment_grad, &z);
+        check(
+            "commitment_copied",
+            &commitment_copied,
+            &commitment_copied_grad,
+            &z,
+        );
+        let sites = [
+            Site {
+                x: 0.0,
+                y: 0.0,
+                w: 1.0,
+            },
+            Site {
+                x: 2.0,
+                y: 1.0,
+                w: 0.5,
+            },
+            Site {
+                x: -1.0,
+                y: 0.5,
+                w: 2.0,
+            },
+        ];
+        check(
+            "farthest_site",
+            &|z| farthest_site(&sites, z),
+            &|z, d| farthest_site_grad(&sites, z, d),
+            &z,
+        );
+    }
+    let pts = [[0.1, 0.2], [0.9, 0.1], [0.2, 0.8], [0.5, 0.5], [1.2, -0.3]];
+    let c = [0.0, 0.1, 1.0, 0.0, 0.1, 0.9];
+    let rows = |p: &[f64]| -> Vec<[f64; 2]> { p.chunks(2).map(|q| [q[0], q[1]]).collect() };
+    check(
+        "kmeans",
+        &|p| kmeans(&rows(p), &pts),
+        &|p, d| {
+            let mut dr = vec![[f64::NAN; 2]; 3];
+            let v = kmeans_grad(&rows(p), &pts, &mut dr);
+            d.copy_from_slice(dr.as_flattened());
+            v
+        },
+        &c,
+    );
+}

@@ -304,3 +304,25 @@ fn control_flow(e: &syn::Expr) -> bool {
             | syn::Expr::Unsafe(_)
     )
 }
+
+/// Input: a statement that reads an element chosen by `min_by`/`max_by` over items that are not
+/// floats (`let far = CODEBOOK.iter().max_by(..).unwrap()[1];`, see
+/// `iterators::extremum_let`), where the statement evaluates it once. Output: `let P =
+/// CODEBOOK.iter().max_by(..).unwrap();`, to run before the statement, which now reads `P`.
+pub(super) fn extremum(s: &mut syn::Stmt) -> Option<syn::Stmt> {
+    let expr = match s {
+        syn::Stmt::Local(l) => &mut l.init.as_mut()?.expr,
+        syn::Stmt::Expr(e, Some(_)) => e,
+        syn::Stmt::Expr(e, None) if !control_flow(e) => e,
+        _ => return None,
+    };
+    let name = crate::naming::fresh("extremum");
+    let picked = super::vector_calls::first_evaluated_once(expr, &mut |e| {
+        let syn::Expr::MethodCall(m) = e else {
+            return None;
+        };
+        super::iterators::position_of_extremum(m)?;
+        Some(std::mem::replace(e, syn::parse_quote!(#name)))
+    })?;
+    Some(syn::parse_quote!(let #name = #picked;))
+}

@@ -1944,6 +1944,183 @@ fn bind_closure(e: &syn::Expr, x: &syn::Ident, refs: usize) -> Option<proc_macro
     Some(quote!({ let #name = #(#amps)* #x; #body }))
 }
 
+/// Input: `X.iter().min_by(|a, b| KEY(a).total_cmp(&KEY(b))).unwrap()` (`max_by`, `.expect(..)`)
+/// whose comparator indexes its items or reads their fields (`a[0]`, `a.pos`): items that are not
+/// floats, a row or a struct of `X` (the nearest entry of a codebook). Output: `&X[{ let mut B =
+/// 0; for K in 1..X.len() { if compare(&X[B], &X[K]) == Greater { B = K; } } B }]` (for
+/// `max_by`, `!= Greater`): the position of the element std returns (the first minimum, the last
+/// maximum), found by the comparisons alone, and a reference to that element, read as any
+/// element of `X` is.
+fn indexed_extremum(mb: &syn::ExprMethodCall, max: bool) -> Option<syn::Expr> {
+    let (x, position) = extremum_position(mb, max)?;
+    Some(syn::parse_quote!((&#x[#position])))
+}
+
+/// Input: `let best = X.iter().min_by(|a, b| ..).unwrap();` (`max_by`, `.expect(..)`; a copy
+/// by `*` or `.copied()`/`.cloned()` before the `unwrap`) whose comparator indexes its items or
+/// reads their fields (see [`indexed_extremum`]), `X` a place `of` accepts. Output: `let B: usize
+/// = { .. }; let best = &X[B];` (`X[B]` for a copy, `X[B].clone()` for `.cloned()`): the
+/// position the comparisons find, then the
+/// element, named as the user names an element (over differentiated rows, a row the reads
+/// follow; of data, a row or a struct of it).
+pub fn extremum_let(s: &syn::Stmt, of: &dyn Fn(&syn::Expr) -> bool) -> Option<Vec<syn::Stmt>> {
+    let syn::Stmt::Local(l) = s else { return None };
+    let init = l.init.as_ref().filter(|i| i.diverge.is_none())?;
+    let (mut call, mut copy) = match super::unparen(&init.expr) {
+        syn::Expr::MethodCall(m) => (m, false),
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
+            let syn::Expr::MethodCall(m) = super::unparen(&u.expr) else {
+                return None;
+            };
+            (m, true)
+        }
+        _ => return None,
+    };
+    let mut cloned = false;
+    let unwrapped;
+    if let syn::Expr::MethodCall(c) = &*call.receiver {
+        if (c.method == "copied" || c.method == "cloned") && c.args.is_empty() && !copy {
+            let mut u = call.clone();
+            u.receiver = c.receiver.clone();
+            unwrapped = u;
+            call = &unwrapped;
+            copy = true;
+            cloned = c.method == "cloned";
+        }
+    }
+    let (x, position) = position_of_extremum(call)?;
+    if !of(&x) {
+        return None;
+    }
+    let b = crate::naming::fresh("picked");
+    let pat = &l.pat;
+    let element = match (copy, cloned) {
+        // A `Vec` row cloned is not moved out of `X`.
+        (true, true) => quote!(#x[#b].clone()),
+        (true, false) => quote!(#x[#b]),
+        _ => quote!(&#x[#b]),
+    };
+    Some(vec![
+        syn::parse_quote!(let #b: usize = #position;),
+        syn::parse_quote!(let #pat = #element;),
+    ])
+}
+
+/// The collection and the position of [`indexed_extremum`], for `unwrap` (or `expect`) of
+/// `X.iter().min_by(..)`/`max_by`, where `m` is the `unwrap`.
+pub fn position_of_extremum(m: &syn::ExprMethodCall) -> Option<(syn::Expr, syn::Expr)> {
+    if !((m.method == "unwrap" && m.args.is_empty()) || (m.method == "expect" && m.args.len() == 1))
+    {
+        return None;
+    }
+    let syn::Expr::MethodCall(mb) = &*m.receiver else {
+        return None;
+    };
+    let max = match mb.method.to_string().as_str() {
+        "max_by" => true,
+        "min_by" => false,
+        _ => return None,
+    };
+    extremum_position(mb, max)
+}
+
+fn extremum_position(mb: &syn::ExprMethodCall, max: bool) -> Option<(syn::Expr, syn::Expr)> {
+    let syn::Expr::MethodCall(it) = &*mb.receiver else {
+        return None;
+    };
+    let x = &*it.receiver;
+    if it.method != "iter" || !it.args.is_empty() || !is_place(x) || mb.args.len() != 1 {
+        return None;
+    }
+    let syn::Expr::Closure(c) = &mb.args[0] else {
+        return None;
+    };
+    if c.inputs.len() != 2 {
+        return None;
+    }
+    // The refs std passes (`&&T`) less those the pattern takes off (`|&a, &b|`).
+    let side = |p: &syn::Pat| -> Option<(syn::Ident, usize)> {
+        let (mut p, mut taken) = (p, 0);
+        loop {
+            match p {
+                syn::Pat::Reference(r) => {
+                    taken += 1;
+                    p = &r.pat;
+                }
+                syn::Pat::Type(t) => p = &t.pat,
+                syn::Pat::Ident(i) if i.subpat.is_none() && i.by_ref.is_none() && taken <= 2 => {
+                    return Some((i.ident.clone(), 2 - taken));
+                }
+                _ => return None,
+            }
+        }
+    };
+    let ((a, ra), (b, rb)) = (side(&c.inputs[0])?, side(&c.inputs[1])?);
+    if !indexes_or_fields(&c.body, &a) && !indexes_or_fields(&c.body, &b) {
+        return None;
+    }
+    let (best, k) = (crate::naming::hidden("best"), crate::naming::hidden("k"));
+    let (ra, rb) = ((0..ra).map(|_| quote!(&)), (0..rb).map(|_| quote!(&)));
+    let body = &c.body;
+    let order = quote!({ let #a = #(#ra)* #x[#best]; let #b = #(#rb)* #x[#k]; #body });
+    let better = if max {
+        quote!(#order != ::core::cmp::Ordering::Greater)
+    } else {
+        quote!(#order == ::core::cmp::Ordering::Greater)
+    };
+    let position = syn::parse_quote!({
+        ::core::assert!(!#x.is_empty(), "the iterator of `max_by`/`min_by` is empty");
+        let mut #best: usize = 0;
+        for #k in 1..#x.len() {
+            if #better {
+                #best = #k;
+            }
+        }
+        #best
+    });
+    Some((x.clone(), position))
+}
+
+/// Whether `e` is a place read without effects: a name, a field, an element at an index of
+/// names and literals.
+fn is_place(e: &syn::Expr) -> bool {
+    match super::unparen(e) {
+        syn::Expr::Path(p) => p.qself.is_none(),
+        syn::Expr::Field(f) => is_place(&f.base),
+        syn::Expr::Index(i) => {
+            is_place(&i.expr)
+                && matches!(
+                    super::unparen(&i.index),
+                    syn::Expr::Lit(_) | syn::Expr::Path(_)
+                )
+        }
+        _ => false,
+    }
+}
+
+/// Whether `e` indexes `name` or reads a field of it (`name[0]`, `name.pos`).
+fn indexes_or_fields(e: &syn::Expr, name: &syn::Ident) -> bool {
+    struct F<'a>(&'a syn::Ident, bool);
+    impl<'a> syn::visit::Visit<'a> for F<'_> {
+        fn visit_expr(&mut self, e: &'a syn::Expr) {
+            let base = match e {
+                syn::Expr::Index(i) => Some(&*i.expr),
+                syn::Expr::Field(f) => Some(&*f.base),
+                _ => None,
+            };
+            if base.is_some_and(|b| {
+                matches!(crate::desugar::unparen(b), syn::Expr::Path(p) if p.path.is_ident(self.0))
+            }) {
+                self.1 = true;
+            }
+            syn::visit::visit_expr(self, e);
+        }
+    }
+    let mut f = F(name, false);
+    syn::visit::Visit::visit_expr(&mut f, e);
+    f.1
+}
+
 /// Input: `SOURCE.max_by(|a, b| a.total_cmp(b)).unwrap()` (`min_by`, `partial_cmp(b).unwrap()`,
 /// `.expect(..)`). Output: a loop keeping the element std returns (the last maximum, the first
 /// minimum), whose derivative is that element's.
@@ -1960,6 +2137,9 @@ pub fn extremum(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
         "min_by" => false,
         _ => return None,
     };
+    if let Some(indexed) = indexed_extremum(mb, max) {
+        return Some(indexed);
+    }
     // `max_by(f64::total_cmp)` (as clippy's pedantic lints ask): the closure it stands for.
     let by_path: Option<syn::ExprClosure> = match mb.args.first()? {
         syn::Expr::Path(p)

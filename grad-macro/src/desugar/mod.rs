@@ -31,7 +31,7 @@ mod tuple_values;
 pub(crate) mod tuples;
 pub(crate) mod vector_calls;
 
-pub use iterators::{pieces_chain, pieces_loop, position_adapters, split_chains};
+pub use iterators::{extremum_let, pieces_chain, pieces_loop, position_adapters, split_chains};
 pub(crate) use normal::cyclic_by_index;
 pub use returns::returns_as_branches;
 pub use vector_calls::{read_as_sequence, vector_call};
@@ -1557,9 +1557,16 @@ impl Desugar<'_> {
             }
             budget -= 1;
             let mut s = s;
+            // `let best = CODEBOOK.iter().min_by(..).unwrap();` of items that are not floats.
+            if let Some(lets) = iterators::extremum_let(&s, &|_| true) {
+                // (`work` is a stack.)
+                work.extend(lets.into_iter().rev());
+                continue;
+            }
             if let Some(hoisted) = vector_calls::hoist_nested(&mut s)
                 .or_else(|| hoist::data_row_iter(&mut s, &self.data_rows))
                 .or_else(|| hoist::once_chain(&mut s, self.ret.as_ref()))
+                .or_else(|| hoist::extremum(&mut s))
             {
                 // `work` is a stack: the `let` runs first.
                 work.push(s);
