@@ -3998,11 +3998,28 @@ impl<'a> FnGen<'a> {
                 } else {
                     format!("Some(*{st})")
                 };
-                Self::line(
-                    out,
-                    ind,
-                    &format!("let {n}: {FLT} = {xs}.iter().scan(0.0, |{st}, &{q}| {{ *{st} = *{st} * 0.5 + {q} * {ee}; {stop} }}).map(|{r}| {r} * {r}).sum::<{FLT}>();"),
-                );
+                if self.rng.chance(0.4) {
+                    // A running maximum, the state updated by a method of it, collected.
+                    let c = self.fresh("peaks");
+                    Self::line(
+                        out,
+                        ind,
+                        &format!("let {c}: Vec<{FLT}> = {xs}.iter().scan({FLT}::NEG_INFINITY, |{st}, &{q}| {{ *{st} = {st}.max({q} * {ee}); Some(*{st}) }}).collect();"),
+                    );
+                    Self::line(
+                        out,
+                        ind,
+                        &format!(
+                            "let {n}: {FLT} = {c}.iter().map(|{r}| {r} * {r}).sum::<{FLT}>();"
+                        ),
+                    );
+                } else {
+                    Self::line(
+                        out,
+                        ind,
+                        &format!("let {n}: {FLT} = {xs}.iter().scan(0.0, |{st}, &{q}| {{ *{st} = *{st} * 0.5 + {q} * {ee}; {stop} }}).map(|{r}| {r} * {r}).sum::<{FLT}>();"),
+                    );
+                }
                 24.0 * m * m
             }
             3 => {

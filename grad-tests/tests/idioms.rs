@@ -964,3 +964,31 @@ fn extremum_of_rows_and_structs_by_a_key() {
         &c,
     );
 }
+
+/// A running maximum by `scan`, the state updated through a method of it (`*m = m.max(v)`),
+/// collected then summed; and as a reduction straight away.
+#[gradient(wrt(x))]
+fn running_max(x: &[f64]) -> f64 {
+    let peaks: Vec<f64> = x
+        .iter()
+        .scan(f64::NEG_INFINITY, |m, &v| {
+            *m = m.max(v);
+            Some(*m)
+        })
+        .collect();
+    let floor: f64 = x
+        .iter()
+        .scan(f64::INFINITY, |m, &v| {
+            *m = m.min(v * v);
+            Some(*m)
+        })
+        .sum();
+    peaks.iter().map(|p| p * p).sum::<f64>() + floor
+}
+
+#[test]
+fn scan_state_updated_by_its_methods() {
+    for x in [[0.3, -0.4, 1.1, 0.7, 1.6], [2.0, 0.5, -1.0, 2.5, 0.1]] {
+        check("running_max", &running_max, &running_max_grad, &x);
+    }
+}

@@ -415,8 +415,8 @@ fn unwrapped(
     Some(stmts.iter().map(quote::ToTokens::to_token_stream).collect())
 }
 
-/// `body` with `*acc` read and written as `state` (a `scan`'s closure lent the state); `None` where
-/// it uses `acc` otherwise.
+/// `body` with `*acc` (and `acc` as a method's receiver) read and written as `state` (a `scan`'s
+/// closure lent the state); `None` where it uses `acc` otherwise.
 fn deref_to(body: &syn::Expr, acc: &syn::Ident, state: &syn::Ident) -> Option<syn::Expr> {
     struct Deref<'a>(&'a syn::Ident, &'a syn::Ident, bool);
     impl syn::visit_mut::VisitMut for Deref<'_> {
@@ -428,6 +428,13 @@ fn deref_to(body: &syn::Expr, acc: &syn::Ident, state: &syn::Ident) -> Option<sy
                     let st = self.1;
                     *e = syn::parse_quote!(#st);
                     return;
+                }
+            }
+            // `m.max(v)`: a method call dereferences its receiver (`(*m).max(v)`).
+            if let syn::Expr::MethodCall(m) = e {
+                if matches!(&*m.receiver, syn::Expr::Path(p) if p.path.is_ident(self.0)) {
+                    let st = self.1;
+                    *m.receiver = syn::parse_quote!(#st);
                 }
             }
             if matches!(e, syn::Expr::Path(p) if p.path.is_ident(self.0)) {
