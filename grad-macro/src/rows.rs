@@ -736,15 +736,17 @@ fn pieces_of_rows(item: &syn::ItemFn, rows: &[Rows]) -> syn::ItemFn {
         }
         fn visit_block_mut(&mut self, b: &mut syn::Block) {
             syn::visit_mut::visit_block_mut(self, b);
-            let stmts: Vec<syn::Stmt> = b.stmts.drain(..).collect();
+            // `let best = c.iter().min_by(..).unwrap();`: the row at the position found, named.
+            let of_rows = |x: &syn::Expr| self.0.iter().any(|r| is_name(x, &r.ident));
+            let mut stmts: Vec<syn::Stmt> = Vec::with_capacity(b.stmts.len());
+            for s in b.stmts.drain(..) {
+                match crate::desugar::extremum_stmts(&s, &of_rows) {
+                    Some(lets) => stmts.extend(lets),
+                    None => stmts.push(s),
+                }
+            }
             let mut out = Vec::with_capacity(stmts.len());
             for (k, s) in stmts.iter().enumerate() {
-                // `let best = c.iter().min_by(..).unwrap();`: the row at the position found.
-                let of_rows = |x: &syn::Expr| self.0.iter().any(|r| is_name(x, &r.ident));
-                if let Some(lets) = crate::desugar::extremum_let(s, &of_rows) {
-                    out.extend(lets);
-                    continue;
-                }
                 match row_tuple_let(s, self.0)
                     .or_else(|| row_state_let(s, &stmts[k + 1..], self.0))
                     .or_else(|| row_copy_let(s, self.0))

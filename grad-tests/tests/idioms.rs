@@ -894,6 +894,22 @@ fn kmeans(c: &[[f64; 2]], pts: &[[f64; 2]]) -> f64 {
     s
 }
 
+/// Rows of `Vec`s: the chosen row cloned, and a row read in place inside a sum.
+#[gradient(wrt(c))]
+fn nearest_rows(c: &[Vec<f64>], x: f64) -> f64 {
+    let best = c
+        .iter()
+        .min_by(|a, b| (a[0] * x).total_cmp(&(b[0] * x)))
+        .cloned()
+        .unwrap();
+    let s = c
+        .iter()
+        .max_by(|a, b| (a[1] - x).abs().total_cmp(&(b[1] - x).abs()))
+        .unwrap()[0]
+        * 0.5;
+    best[0] * best[best.len() - 1] + s
+}
+
 #[derive(Clone, Copy)]
 struct Site {
     x: f64,
@@ -947,6 +963,20 @@ fn extremum_of_rows_and_structs_by_a_key() {
             &|z| farthest_site(&sites, z),
             &|z, d| farthest_site_grad(&sites, z, d),
             &z,
+        );
+    }
+    let vec_rows = |p: &[f64]| -> Vec<Vec<f64>> { p.chunks(3).map(<[f64]>::to_vec).collect() };
+    for x in [0.7, -0.4] {
+        check(
+            "nearest_rows",
+            &|p| nearest_rows(&vec_rows(p), x),
+            &|p, d| {
+                let mut dr = vec![vec![f64::NAN; 3]; 3];
+                let v = nearest_rows_grad(&vec_rows(p), x, &mut dr);
+                d.copy_from_slice(&dr.concat());
+                v
+            },
+            &[0.3, 1.2, -0.5, -0.8, 0.1, 0.9, 0.6, -1.1, 0.25],
         );
     }
     let pts = [[0.1, 0.2], [0.9, 0.1], [0.2, 0.8], [0.5, 0.5], [1.2, -0.3]];

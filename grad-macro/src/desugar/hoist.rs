@@ -306,10 +306,10 @@ fn control_flow(e: &syn::Expr) -> bool {
 }
 
 /// Input: a statement that reads an element chosen by `min_by`/`max_by` over items that are not
-/// floats (`let far = CODEBOOK.iter().max_by(..).unwrap()[1];`, see
-/// `iterators::extremum_let`), where the statement evaluates it once. Output: `let P =
+/// floats, of a collection `of` accepts (`let far = CODEBOOK.iter().max_by(..).unwrap()[1];`,
+/// see `iterators::extremum_let`), where the statement evaluates it once. Output: `let P =
 /// CODEBOOK.iter().max_by(..).unwrap();`, to run before the statement, which now reads `P`.
-pub(super) fn extremum(s: &mut syn::Stmt) -> Option<syn::Stmt> {
+pub(super) fn extremum(s: &mut syn::Stmt, of: &dyn Fn(&syn::Expr) -> bool) -> Option<syn::Stmt> {
     let expr = match s {
         syn::Stmt::Local(l) => &mut l.init.as_mut()?.expr,
         syn::Stmt::Expr(e, Some(_)) => e,
@@ -321,7 +321,10 @@ pub(super) fn extremum(s: &mut syn::Stmt) -> Option<syn::Stmt> {
         let syn::Expr::MethodCall(m) = e else {
             return None;
         };
-        super::iterators::position_of_extremum(m)?;
+        let (x, _) = super::iterators::position_of_extremum(m)?;
+        if !of(&x) {
+            return None;
+        }
         Some(std::mem::replace(e, syn::parse_quote!(#name)))
     })?;
     Some(syn::parse_quote!(let #name = #picked;))

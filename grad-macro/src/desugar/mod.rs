@@ -31,7 +31,7 @@ mod tuple_values;
 pub(crate) mod tuples;
 pub(crate) mod vector_calls;
 
-pub use iterators::{extremum_let, pieces_chain, pieces_loop, position_adapters, split_chains};
+pub use iterators::{pieces_chain, pieces_loop, position_adapters, split_chains};
 pub(crate) use normal::cyclic_by_index;
 pub use returns::returns_as_branches;
 pub use vector_calls::{read_as_sequence, vector_call};
@@ -83,9 +83,24 @@ pub fn abandon_originals() {
 }
 
 /// Runs every rewrite on the body of `item`.
+/// Input: a statement that reads an element chosen by `min_by`/`max_by` over items that are not
+/// floats, of a collection `of` accepts: `let best = X.iter().min_by(..).unwrap();`, or one that
+/// reads such an element once (`s += X.iter().max_by(..).unwrap()[0];`). Output: the position
+/// found, the element named, then the statement reading the name (see
+/// `iterators::extremum_let`, `hoist::extremum`).
+pub fn extremum_stmts(s: &syn::Stmt, of: &dyn Fn(&syn::Expr) -> bool) -> Option<Vec<syn::Stmt>> {
+    if let Some(lets) = iterators::extremum_let(s, of) {
+        return Some(lets);
+    }
+    let mut rest = s.clone();
+    let hoisted = hoist::extremum(&mut rest, of)?;
+    let mut out = iterators::extremum_let(&hoisted, of)?;
+    out.push(rest);
+    Some(out)
+}
+
 pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     vector_calls::find_known(&item.block);
-    vector_calls::array_args(&mut item.block);
     let seqs: iterators::SeqParams = sig
         .params
         .iter()
@@ -1558,7 +1573,7 @@ impl Desugar<'_> {
             budget -= 1;
             let mut s = s;
             // `let best = CODEBOOK.iter().min_by(..).unwrap();` of items that are not floats.
-            if let Some(lets) = iterators::extremum_let(&s, &|_| true) {
+            if let Some(lets) = extremum_stmts(&s, &|_| true) {
                 // (`work` is a stack.)
                 work.extend(lets.into_iter().rev());
                 continue;
@@ -1566,7 +1581,6 @@ impl Desugar<'_> {
             if let Some(hoisted) = vector_calls::hoist_nested(&mut s)
                 .or_else(|| hoist::data_row_iter(&mut s, &self.data_rows))
                 .or_else(|| hoist::once_chain(&mut s, self.ret.as_ref()))
-                .or_else(|| hoist::extremum(&mut s))
             {
                 // `work` is a stack: the `let` runs first.
                 work.push(s);

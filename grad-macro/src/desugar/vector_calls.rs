@@ -446,7 +446,7 @@ thread_local! {
 }
 
 /// The length of a by-value array type `[T; N]` with `N` an integer literal.
-fn array_len(ty: &syn::Type) -> Option<usize> {
+pub fn array_len(ty: &syn::Type) -> Option<usize> {
     let syn::Type::Array(a) = ty else { return None };
     match &a.len {
         syn::Expr::Lit(syn::ExprLit {
@@ -457,87 +457,10 @@ fn array_len(ty: &syn::Type) -> Option<usize> {
     }
 }
 
-/// Input: `dot3(c, p)`, `rotate(self.w, q)`, a call of a registered `#[gradient]` function
-/// (see `ARRAYS`) given, for a parameter it takes as `[T; N]`, a place (a name, a field, an
-/// element, `*row`); or `let w: [T; N] = cam.w;` of a field or an element. Output: the array
-/// spelled out, `[p[0], p[1], p[2]]`. The place may be a model's field or a copied row, which
-/// the passes after this one read as a slice or a buffer (of no length the type says); element
-/// by element, the value is an array of any of them.
-pub fn array_args(body: &mut syn::Block) {
-    struct A;
-    impl syn::visit_mut::VisitMut for A {
-        fn visit_expr_call_mut(&mut self, c: &mut syn::ExprCall) {
-            syn::visit_mut::visit_expr_call_mut(self, c);
-            let Some(name) = registered_name(&c.func) else {
-                return;
-            };
-            let Some(Some(lens)) = ARRAYS.with(|a| a.borrow().get(&name.to_string()).cloned())
-            else {
-                return;
-            };
-            if lens.len() != c.args.len() {
-                return;
-            }
-            for (arg, len) in c.args.iter_mut().zip(lens) {
-                if let Some(n) = len {
-                    spell_out(arg, n, true);
-                }
-            }
-        }
-        fn visit_local_mut(&mut self, l: &mut syn::Local) {
-            syn::visit_mut::visit_local_mut(self, l);
-            let syn::Pat::Type(pt) = &l.pat else { return };
-            let (Some(n), Some(init)) = (array_len(&pt.ty), &mut l.init) else {
-                return;
-            };
-            if init.diverge.is_none() {
-                spell_out(&mut init.expr, n, false);
-            }
-        }
-        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
-    }
-    syn::visit_mut::VisitMut::visit_block_mut(&mut A, body);
-}
-
-/// `e` as `[e[0], .., e[n - 1]]` when it is a place: a field, an element, `*row`, or (with
-/// `names`) a name.
-fn spell_out(e: &mut syn::Expr, n: usize, names: bool) {
-    // Read once per element: only places, whose reads change nothing.
-    fn place(e: &syn::Expr) -> bool {
-        match super::unparen(e) {
-            syn::Expr::Path(p) => p.path.get_ident().is_some(),
-            syn::Expr::Field(f) => place(&f.base),
-            syn::Expr::Index(i) => place(&i.expr) && integer_index(&i.index),
-            _ => false,
-        }
-    }
-    // An index of integer arithmetic (`j`, `k + 1`, `i * 3`).
-    fn integer_index(e: &syn::Expr) -> bool {
-        match super::unparen(e) {
-            syn::Expr::Lit(_) => true,
-            syn::Expr::Binary(b) => {
-                !crate::lower::is_compound_assign(&b.op)
-                    && integer_index(&b.left)
-                    && integer_index(&b.right)
-            }
-            syn::Expr::Cast(c) => integer_index(&c.expr),
-            e => place(e),
-        }
-    }
-    let place = match super::unparen(e) {
-        syn::Expr::Path(_) if names && place(e) => e.clone(),
-        syn::Expr::Field(_) | syn::Expr::Index(_) if place(e) => e.clone(),
-        // `(*row)[k]` is `row[k]`: indexing dereferences.
-        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) && place(&u.expr) => {
-            (*u.expr).clone()
-        }
-        _ => return,
-    };
-    let elems = (0..n).map(|k| {
-        let k = syn::Index::from(k);
-        quote::quote!(#place[#k])
-    });
-    *e = syn::parse_quote!([#(#elems),*]);
+/// The lengths of the arrays the registered `#[gradient]` function `name` takes by value, one
+/// per parameter (see `ARRAYS`).
+pub fn array_params(name: &syn::Ident) -> Option<Vec<Option<usize>>> {
+    ARRAYS.with(|a| a.borrow().get(&name.to_string()).cloned().flatten())
 }
 
 /// Notes whether the `#[gradient]` function of `sig` returns a vector (see `SEEN`), and the

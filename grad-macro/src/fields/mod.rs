@@ -13,6 +13,7 @@ use quote::{format_ident, quote, quote_spanned, ToTokens};
 use std::collections::{HashMap, HashSet};
 use syn::visit_mut::VisitMut;
 
+mod arrays;
 mod elements;
 mod find;
 mod hvp;
@@ -246,7 +247,7 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
     Parts.visit_block_mut(&mut body);
     destructured_fields(&mut body, &roots);
     // `rotate(self.w, p)` to a `[T; N]` parameter: read element by element, as a sequence.
-    crate::desugar::vector_calls::array_args(&mut body);
+    arrays::spell_out_model_arrays(&mut body, &roots);
     // `for row in m.a.iter().chain(m.b.iter())`: two loops, each over one field's rows, which
     // the reads of fields follow.
     let mut whole = syn::Expr::Block(syn::ExprBlock {
