@@ -2547,7 +2547,8 @@ fn elements_as_places(body: &mut syn::Block, l: &syn::Ident, with: &syn::Expr) -
 /// Input: `SOURCE.any(|p| pred)` or `SOURCE.all(|p| pred)` (a predicate on the items: data,
 /// never differentiated). Output: `{ let mut R = false; for p in SOURCE { if pred { R = true; }
 /// } R }` (`all`: starting from `true`, cleared where the predicate fails), a loop the engine
-/// lowers over any source it iterates; the result is the same (the predicate has no effects).
+/// lowers over any source it iterates; the result is the same. Where a closure of the chain
+/// changes a local, the loop `break`s where std stops, at the first item that decides.
 pub fn any_all(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
     let any = match m.method.to_string().as_str() {
         "any" => true,
@@ -2563,6 +2564,13 @@ pub fn any_all(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
     let (p, pred) = (untyped(&c.inputs[0]), &c.body);
     let source = &m.receiver;
     let r = crate::naming::fresh("found");
+    // std stops at the first item that decides; a predicate or a stage that changes a local
+    // (`|v| { s += v; s > 2.5 }`) must stop there too.
+    let stop = if any_closure_changes_outer(&syn::Expr::MethodCall(m.clone())) {
+        quote!(break;)
+    } else {
+        quote!()
+    };
     // `any` starts false and turns true where the predicate holds; `all` the other way round.
     let (start, found, test) = if any {
         (quote!(false), quote!(true), quote!(#pred))
@@ -2574,10 +2582,25 @@ pub fn any_all(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
         for #p in #source {
             if #test {
                 #r = #found;
+                #stop
             }
         }
         #r
     })))
+}
+
+/// Whether a closure anywhere in `e` changes a name outside it (see [`changes_outer`]).
+fn any_closure_changes_outer(e: &syn::Expr) -> bool {
+    struct F(bool);
+    impl<'a> syn::visit::Visit<'a> for F {
+        fn visit_expr_closure(&mut self, c: &'a syn::ExprClosure) {
+            self.0 |= changes_outer(c);
+            syn::visit::visit_expr_closure(self, c);
+        }
+    }
+    let mut f = F(false);
+    syn::visit::Visit::visit_expr(&mut f, e);
+    f.0
 }
 
 /// Input: `x.iter().copied().reduce(F).unwrap()` (or `.cloned()`, `.expect(..)`; of a part
@@ -3063,4 +3086,36 @@ pub fn position_adapters(e: &syn::Expr) -> (Vec<proc_macro2::TokenStream>, &syn:
         }
         e => (adapters, e, false),
     }
+}
+
+/// Whether the closure `c` changes a name of the enclosing scope (`|v| { s += v; s }`, `|v| {
+/// step(&mut s, v) }`): a stage that must run exactly once per item std pulls, in order.
+pub fn changes_outer(c: &syn::ExprClosure) -> bool {
+    let mut own = Vec::new();
+    for p in &c.inputs {
+        crate::lower::collect_idents(p, &mut own);
+    }
+    struct Lets<'a>(&'a mut Vec<syn::Ident>);
+    impl<'a> syn::visit::Visit<'a> for Lets<'_> {
+        fn visit_local(&mut self, l: &'a syn::Local) {
+            crate::lower::collect_idents(&l.pat, self.0);
+            syn::visit::visit_local(self, l);
+        }
+        fn visit_expr_closure(&mut self, c: &'a syn::ExprClosure) {
+            for p in &c.inputs {
+                crate::lower::collect_idents(p, self.0);
+            }
+            syn::visit::visit_expr_closure(self, c);
+        }
+        fn visit_expr_for_loop(&mut self, f: &'a syn::ExprForLoop) {
+            crate::lower::collect_idents(&f.pat, self.0);
+            syn::visit::visit_expr_for_loop(self, f);
+        }
+    }
+    syn::visit::Visit::visit_expr(&mut Lets(&mut own), &c.body);
+    let body = &c.body;
+    let block: syn::Block = syn::parse_quote!({ #body; });
+    crate::lower::assigned_names(&block)
+        .iter()
+        .any(|n| !own.contains(n))
 }

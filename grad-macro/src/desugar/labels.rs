@@ -264,3 +264,70 @@ pub fn unlabel_loops(stmts: &mut Vec<syn::Stmt>) {
         stmts.push(s);
     }
 }
+
+/// Input: a loop label declared again by a loop inside the loop that has it (`'a: for .. { 'a:
+/// for .. { break 'a; } }`, which rustc accepts with a warning: the inner label wins). Output: the
+/// inner loop's label renamed, with the jumps that name it, so each label names one loop.
+pub(super) fn unshadow(body: &mut syn::Block) {
+    struct U {
+        /// The labels in scope, innermost last: as written, and as renamed.
+        scope: Vec<(String, syn::Lifetime)>,
+    }
+    impl U {
+        fn current(&self, l: &syn::Lifetime) -> Option<syn::Lifetime> {
+            let name = l.ident.to_string();
+            self.scope
+                .iter()
+                .rev()
+                .find(|(n, _)| *n == name)
+                .map(|(_, r)| r.clone())
+        }
+    }
+    impl syn::visit_mut::VisitMut for U {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            let label = match e {
+                syn::Expr::ForLoop(f) => f.label.as_mut().map(|l| &mut l.name),
+                syn::Expr::While(w) => w.label.as_mut().map(|l| &mut l.name),
+                syn::Expr::Loop(l) => l.label.as_mut().map(|l| &mut l.name),
+                syn::Expr::Break(b) => {
+                    if let Some(l) = &mut b.label {
+                        if let Some(r) = self.current(l) {
+                            *l = r;
+                        }
+                    }
+                    syn::visit_mut::visit_expr_mut(self, e);
+                    return;
+                }
+                syn::Expr::Continue(c) => {
+                    if let Some(l) = &mut c.label {
+                        if let Some(r) = self.current(l) {
+                            *l = r;
+                        }
+                    }
+                    return;
+                }
+                _ => None,
+            };
+            let Some(label) = label else {
+                syn::visit_mut::visit_expr_mut(self, e);
+                return;
+            };
+            let name = label.ident.to_string();
+            if self.current(label).is_some() {
+                let fresh = crate::naming::fresh(&format!("label_{name}"));
+                *label = syn::Lifetime::new(&format!("'{fresh}"), label.span());
+            }
+            self.scope.push((name, label.clone()));
+            syn::visit_mut::visit_expr_mut(self, e);
+            self.scope.pop();
+        }
+        // A closure's body is a scope of labels of its own.
+        fn visit_expr_closure_mut(&mut self, c: &mut syn::ExprClosure) {
+            let outer = std::mem::take(&mut self.scope);
+            syn::visit_mut::visit_expr_closure_mut(self, c);
+            self.scope = outer;
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    syn::visit_mut::VisitMut::visit_block_mut(&mut U { scope: Vec::new() }, body);
+}

@@ -100,6 +100,7 @@ pub fn extremum_stmts(s: &syn::Stmt, of: &dyn Fn(&syn::Expr) -> bool) -> Option<
 }
 
 pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
+    labels::unshadow(&mut item.block);
     vector_calls::find_known(&item.block);
     let seqs: iterators::SeqParams = sig
         .params
@@ -1846,10 +1847,12 @@ fn option_element(e: &syn::Expr) -> Option<OptElement> {
         return None;
     };
     // `x.iter().map(f).last()`: `f` of the element `x.iter().last()` takes (a map runs its
-    // closure on every item, but the closure of a loss has no effects).
+    // closure on every item std pulls, the same value when the closure changes nothing
+    // outside it; a closure that does, `|v| { s += v; s }`, is not taken here).
     if let syn::Expr::MethodCall(map) = &*m.receiver {
         if map.method == "map"
             && map.args.len() == 1
+            && !matches!(&map.args[0], syn::Expr::Closure(c) if iterators::changes_outer(c))
             && !matches!(strip(&map.receiver), syn::Expr::MethodCall(r) if r.method == "map")
         {
             let mut unmapped = m.clone();

@@ -458,8 +458,10 @@ impl Lowerer<'_> {
 
     fn lower_binary(&mut self, b: &syn::ExprBinary) -> Option<Value> {
         if is_compound_assign(&b.op) {
-            let current = self.lower_expr(&b.left)?;
+            // On primitive operands `place op= value` runs `value` first, then reads the place
+            // (and its index): `s += { s *= 2.0; s * x }` adds to the doubled `s`.
             let rhs = self.lower_expr(&b.right)?;
+            let current = self.lower_expr(&b.left)?;
             let new = match (Arith::of(&b.op), &current) {
                 (Some(op), _) => self.arith(op, current, rhs, b.span())?,
                 (None, Value::Other { .. }) => {

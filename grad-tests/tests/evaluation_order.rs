@@ -1,0 +1,118 @@
+//! Rust's evaluation order and the laziness of iterators, kept by the derivative code (found by
+//! an outside probe, each a silently wrong value and gradient before): a compound assignment runs
+//! its right side before it reads its place, `any`/`all` stop at the first item that decides
+//! (with a closure that changes a local). (A loop label declared again by an inner loop, which
+//! names the inner loop, is `ui/pass_shadowed_label.rs`: rustc's warning about it cannot be
+//! allowed.) Each against central finite differences, the value bit for bit, and in forward and
+//! second order where those apply.
+
+#![allow(
+    clippy::assign_op_pattern,
+    clippy::blocks_in_conditions,
+    clippy::needless_range_loop,
+    clippy::unused_enumerate_index,
+    unused_assignments
+)]
+
+mod common;
+
+use common::check_flat;
+use grad::gradient;
+
+fn check(what: &str, f: &dyn Fn(&[f64]) -> f64, g: &dyn Fn(&[f64], &mut [f64]) -> f64, p: &[f64]) {
+    let mut d = vec![f64::NAN; p.len()];
+    let v = g(p, &mut d);
+    check_flat(what, p, f, v, &d).unwrap();
+}
+
+/// The right side changes the place it is added to: `s = 2x + 2x²`.
+#[gradient(jvp, hvp)]
+fn block_rhs(x: f64) -> f64 {
+    let mut s = x;
+    s += {
+        s *= 2.0;
+        s * x
+    };
+    s
+}
+
+/// A helper writing through `&mut` the accumulator it returns an increment for.
+#[gradient]
+fn halve(acc: &mut f64, x: f64) -> f64 {
+    *acc *= 0.5;
+    x * *acc
+}
+
+#[gradient]
+fn helper_rhs(x: f64) -> f64 {
+    let mut s = 3.0 * x;
+    s -= halve(&mut s, x);
+    s
+}
+
+/// A closure that changes the accumulator, and an index changed by the right side.
+#[gradient(wrt(x))]
+fn closure_and_index(x: &[f64]) -> f64 {
+    let mut s = x[0];
+    let mut bump = |k: f64| {
+        s *= 2.0;
+        s * k
+    };
+    s += bump(x[1]);
+    let mut v = [1.0, 2.0];
+    let mut k = 0;
+    v[k] *= {
+        k = 1;
+        x[1]
+    };
+    s + v[0] + 10.0 * v[1]
+}
+
+/// `any` stops after the item that makes the running sum pass 2.5; `all` at the first item
+/// that fails.
+#[gradient(wrt(x))]
+fn stops_early(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    let hit = x.iter().any(|v| {
+        s += v;
+        s > 2.5
+    });
+    let mut t = 0.0;
+    let ok = x.iter().all(|v| {
+        t += v * v;
+        *v < 1.5
+    });
+    (if hit { s } else { -s }) + if ok { t } else { 2.0 * t }
+}
+
+#[test]
+fn compound_assignment_runs_its_right_side_first() {
+    for x in [0.7, -1.3] {
+        let (v, [d]) = block_rhs_grad(x);
+        assert_eq!(v.to_bits(), block_rhs(x).to_bits());
+        assert!((d - (2.0 + 4.0 * x)).abs() < 1e-12, "block_rhs' {d}");
+        let (jv, t) = block_rhs_jvp(x, 1.0);
+        assert_eq!(jv.to_bits(), v.to_bits());
+        assert!((t - d).abs() < 1e-12);
+        let (hv, _, [h]) = block_rhs_hvp(x, 1.0);
+        assert_eq!(hv.to_bits(), v.to_bits());
+        assert!((h - 4.0).abs() < 1e-12, "block_rhs'' {h}");
+
+        let (v, [d]) = helper_rhs_grad(x);
+        assert_eq!(v.to_bits(), helper_rhs(x).to_bits());
+        assert!((d - (1.5 - 3.0 * x)).abs() < 1e-12, "helper_rhs' {d}");
+    }
+    check(
+        "closure_and_index",
+        &closure_and_index,
+        &closure_and_index_grad,
+        &[0.7, 0.5],
+    );
+}
+
+#[test]
+fn any_and_all_stop_where_std_stops() {
+    for x in [[1.0, 2.0, 3.0, 4.0], [0.5, 0.25, 1.0, 0.6]] {
+        check("stops_early", &stops_early, &stops_early_grad, &x);
+    }
+}
