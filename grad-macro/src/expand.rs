@@ -311,7 +311,10 @@ pub fn expand_item(args: TokenStream, item: &syn::ItemFn) -> TokenStream {
                 .to_compile_error(),
         }
     });
-    let mut out = differentiate(&item, &sig, lowered, args.fast.is_some());
+    let mut out = match differentiate(&item, &sig, lowered, args.fast.is_some()) {
+        Ok(out) => out,
+        Err(e) => return crate::fallback::emit(&item, &sig, &args, e),
+    };
     out.extend(jvp);
     // (A function of a scalar only: callers reach a vector-valued one otherwise.)
     let stub = sig
@@ -410,7 +413,7 @@ fn differentiate(
     sig: &Sig,
     mut lowered: crate::lower::Lowered,
     fast: bool,
-) -> TokenStream {
+) -> syn::Result<TokenStream> {
     let scalar_inputs: Vec<ValId> = sig
         .params
         .iter()
@@ -424,6 +427,9 @@ fn differentiate(
     crate::dce::drop_unread_buffers(&mut lowered.func);
     crate::memory::plan_undo(&mut lowered.func);
     let (mut adjoint, grads) = crate::reverse::reverse(&mut lowered.func, &scalar_inputs);
+    if let Some(e) = crate::reverse::recomputed_effect(&lowered.func, &adjoint) {
+        return Err(e);
+    }
     let named: Vec<(String, Operand)> = sig
         .active_scalars()
         .map(|p| p.ident.to_string())
@@ -516,7 +522,7 @@ fn differentiate(
         }
     });
     let item = original_item(item);
-    quote! {
+    Ok(quote! {
         #item
         #table
         #(#inherited)*
@@ -527,7 +533,7 @@ fn differentiate(
         }
         #all
         #dyn_grad
-    }
+    })
 }
 
 /// `NAME__all_grad`: `NAME_grad` with a gradient buffer for every float sequence parameter, in

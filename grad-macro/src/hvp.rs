@@ -85,6 +85,16 @@ fn sweep(sig: &Sig, mut lowered: Lowered) -> Sweep {
     crate::dce::drop_unread_buffers(func);
     crate::memory::plan_undo(func);
     let (adjoint, grads) = crate::reverse::reverse_with(func, &scalar_inputs, false);
+    if let Some(e) = crate::reverse::recomputed_effect(func, &adjoint) {
+        let never = quote!(::core::unreachable!());
+        return Sweep {
+            code: e.to_compile_error(),
+            value: never.clone(),
+            grads: vec![never.clone(); scalar_inputs.len()],
+            hvs: vec![never; scalar_inputs.len()],
+            items: func.items.clone(),
+        };
+    }
     func.body.stmts.extend(adjoint.stmts);
     let ret = func.ret;
     let hv = crate::forward::forward(func, &seeds, &grads);

@@ -523,6 +523,13 @@ pub struct Func {
     pub float_ty: FloatTy,
     /// Items declared in the body (`const`, `static`, `fn`, `use`, ...), repeated in `NAME_grad`.
     pub items: Vec<syn::Item>,
+    /// Parameters of data lent mutably (`rng: &mut Lcg`): an expression that calls a method of
+    /// one, or lends it on (`&mut rng`), changes it (see `effects`).
+    pub mut_data: std::collections::HashSet<String>,
+    /// Values of expressions that change data (`rng.next_f64()`, a draw): each runs once, in
+    /// order, in the forward sweep. They are taped where a loop's adjoint reads them, never
+    /// computed again, never merged with an equal expression, and their loops are not jammed.
+    pub effects: std::collections::HashSet<ValId>,
 }
 
 impl Func {
@@ -783,6 +790,8 @@ impl<'f> Builder<'f> {
                 .map(|t| quote::ToTokens::to_token_stream(t).to_string());
             format!("{kind:?}|{ty:?}|{text}|{uses:?}")
         });
+        let effect = changes_data(&expr, &self.func.mut_data);
+        let key = key.filter(|_| !effect);
         if let Some(v) = key.as_ref().and_then(|k| self.reuse(k)) {
             return v;
         }
@@ -793,6 +802,9 @@ impl<'f> Builder<'f> {
             expr,
             uses,
         });
+        if effect {
+            self.func.effects.insert(dst);
+        }
         if let Some(k) = key {
             self.pure.last_mut().unwrap().insert(k, dst);
         }
@@ -865,4 +877,32 @@ fn untyped_int_constant(ts: &TokenStream) -> bool {
     }
     let mut unsuffixed = false;
     walk(ts, &mut unsuffixed) && unsuffixed
+}
+
+/// Whether `expr` calls a method of one of the `names` (`rng.next_f64()`) or lends one mutably
+/// (`&mut rng`): names of data lent mutably, which such an expression may change.
+pub fn changes_data(expr: &TokenStream, names: &std::collections::HashSet<String>) -> bool {
+    use proc_macro2::TokenTree;
+    if names.is_empty() {
+        return false;
+    }
+    let tokens: Vec<TokenTree> = expr.clone().into_iter().collect();
+    tokens.iter().enumerate().any(|(k, t)| match t {
+        TokenTree::Group(g) => changes_data(&g.stream(), names),
+        TokenTree::Ident(i) if names.contains(&i.to_string()) => {
+            let method = matches!(tokens.get(k + 1), Some(TokenTree::Punct(p)) if p.as_char() == '.')
+                && matches!(tokens.get(k + 2), Some(TokenTree::Ident(_)))
+                && matches!(tokens.get(k + 3), Some(TokenTree::Group(g)) if g.delimiter() == proc_macro2::Delimiter::Parenthesis);
+            let lent = k >= 2
+                && matches!(&tokens[k - 1], TokenTree::Ident(m) if m == "mut")
+                && matches!(&tokens[k - 2], TokenTree::Punct(p) if p.as_char() == '&');
+            // Passed on as it is (`draw(rng)`): a `&mut` reborrowed.
+            let passed = matches!(tokens.get(k + 1), None | Some(TokenTree::Punct(_)))
+                && k >= 1
+                && matches!(&tokens[k - 1], TokenTree::Punct(p) if p.as_char() == ',' || p.as_char() == '(')
+                || (k == 0 && tokens.len() == 1);
+            method || lent || passed
+        }
+        _ => false,
+    })
 }

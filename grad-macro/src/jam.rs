@@ -53,13 +53,13 @@ pub fn run(func: &mut Func, block: &mut Block, fast: bool) {
 
 /// Whether a body holds only what copies can interleave: no buffers or calls that take slices,
 /// and tape records only at its top (the copies push in order, so the tape is the same).
-fn body_ok(b: &Block) -> bool {
+fn body_ok(b: &Block, func: &Func) -> bool {
     b.stmts.iter().all(|s| match s {
         Stmt::TapePush { .. } => true,
         Stmt::Store {
             seq, undo: None, ..
         } => stored_only(b, *seq),
-        s => inner_ok(s),
+        s => inner_ok(s, func),
     })
 }
 
@@ -85,23 +85,26 @@ fn stored_only(b: &Block, seq: crate::ir::SeqId) -> bool {
     !touches(b, seq, &mut stores) && stores == 1
 }
 
-fn inner_ok(s: &Stmt) -> bool {
+/// (An expression that changes data, `rng.next_f64()`, must run in the order the loops run it:
+/// interleaved copies would draw in another order.)
+fn inner_ok(s: &Stmt, func: &Func) -> bool {
     match s {
-        Stmt::Prim { .. }
-        | Stmt::Opaque { .. }
-        | Stmt::Load { .. }
-        | Stmt::AccumSeq { .. }
-        | Stmt::Effect { .. } => true,
+        Stmt::Opaque { dst, .. } => !func.effects.contains(dst),
+        Stmt::Prim { .. } | Stmt::Load { .. } | Stmt::AccumSeq { .. } | Stmt::Effect { .. } => true,
         Stmt::Call { args, .. } => !args
             .iter()
             .any(|a| matches!(a, crate::ir::CallArg::Seq(..))),
-        Stmt::If { then, els, .. } => then.stmts.iter().chain(&els.stmts).all(inner_ok),
+        Stmt::If { then, els, .. } => then
+            .stmts
+            .iter()
+            .chain(&els.stmts)
+            .all(|s| inner_ok(s, func)),
         Stmt::Loop(l) => {
             l.records.is_none()
                 && l.snapshots.is_empty()
                 && l.restores.is_empty()
                 && matches!(l.iter, Iter::Range { .. })
-                && l.body.stmts.iter().all(inner_ok)
+                && l.body.stmts.iter().all(|s| inner_ok(s, func))
         }
         _ => false,
     }
@@ -136,7 +139,9 @@ fn jam(func: &mut Func, l: &Loop, fast: bool) -> Option<Vec<Stmt>> {
     let [index] = range.binds[..] else {
         return None;
     };
-    if func.info(index).name != range.pat.to_string() || !body_ok(&l.body) || !accumulators_only(l)
+    if func.info(index).name != range.pat.to_string()
+        || !body_ok(&l.body, func)
+        || !accumulators_only(l)
     {
         return None;
     }

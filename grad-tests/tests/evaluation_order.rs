@@ -116,3 +116,85 @@ fn any_and_all_stop_where_std_stops() {
         check("stops_early", &stops_early, &stops_early_grad, &x);
     }
 }
+
+/// A user's generator: data lent mutably, drawn from by a method.
+#[derive(Clone, Debug, PartialEq)]
+struct Lcg(u64);
+
+impl Lcg {
+    fn next_f64(&mut self) -> f64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// Dropout drawn in a loop (whose draws the derivative code tapes rather than draws again),
+/// draws collected before a nested loop that reads them (the rewrite the error for draws in
+/// nested loops asks for), and one in a `while` condition.
+#[gradient(wrt(w), jvp, hvp)]
+fn dropout(w: &[f64], rng: &mut Lcg) -> f64 {
+    let mut l = 0.0;
+    let mut z = 0.0;
+    for j in 0..w.len() {
+        let keep = if rng.next_f64() < 0.5 { 2.0 } else { 0.0 };
+        let noise = rng.next_f64() - 0.5;
+        z += keep * w[j] + 0.1 * noise * w[j];
+    }
+    l += z * z + (z * rng.next_f64()).sin();
+    let u: Vec<f64> = (0..3 * w.len()).map(|_| rng.next_f64()).collect();
+    for i in 0..3 {
+        let mut h = 0.0;
+        for j in 0..w.len() {
+            h += if u[i * w.len() + j] < 0.5 {
+                2.0 * w[j]
+            } else {
+                0.0
+            };
+        }
+        l += h.tanh();
+    }
+    let mut t = 0;
+    while rng.next_f64() < 0.8 && t < 10 {
+        l += w[0] * w[t % w.len()];
+        t += 1;
+    }
+    l
+}
+
+#[test]
+fn draws_run_once_in_order() {
+    let w = [1.0, -0.5, 2.0, 0.25];
+    for seed in [1, 7, 42] {
+        let mut r1 = Lcg(seed);
+        let f = dropout(&w, &mut r1);
+        let mut r2 = Lcg(seed);
+        let mut d = [f64::NAN; 4];
+        let v = dropout_grad(&w, &mut r2, &mut d);
+        assert_eq!(v.to_bits(), f.to_bits(), "seed {seed}");
+        assert_eq!(r1, r2, "the generator advanced as the function advances it");
+        // The gradient for the draws the function made: each point of the differences replays
+        // them from the same seed.
+        check(
+            "dropout",
+            &|p| dropout(p, &mut Lcg(seed)),
+            &|p, d| dropout_grad(p, &mut Lcg(seed), d),
+            &w,
+        );
+        let dir = [0.5, -1.0, 0.25, 2.0];
+        let (jv, t) = dropout_jvp(&w, &mut Lcg(seed), &dir);
+        assert_eq!(jv.to_bits(), f.to_bits());
+        let want: f64 = d.iter().zip(&dir).map(|(a, b)| a * b).sum();
+        assert!(
+            (t - want).abs() <= 1e-9 * (1.0 + want.abs()),
+            "{t} vs {want}"
+        );
+        let mut g = [f64::NAN; 4];
+        let mut hv = [f64::NAN; 4];
+        let hval = dropout_hvp(&w, &mut Lcg(seed), &dir, &mut g, &mut hv);
+        assert_eq!(hval.to_bits(), f.to_bits());
+        assert_eq!(g, d);
+    }
+}

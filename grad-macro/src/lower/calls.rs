@@ -1453,6 +1453,26 @@ impl Lowerer<'_> {
                 }
             }
         }
+        // A differentiated call runs again where its derivative is taken: data it is lent
+        // mutably (a generator it draws from) would change twice.
+        if any_active {
+            let mut_data = &self.b.func.mut_data;
+            if let Some(a) = c
+                .args
+                .iter()
+                .find(|a| crate::ir::changes_data(&quote::quote!(#a), mut_data))
+            {
+                let callee = &c.func;
+                self.errors.push_spanned(
+                    a,
+                    format!(
+                        "`{}` is lent data that it may change (a `&mut` parameter of this function, such as a random generator): `#[gradient]` runs a differentiated call again to take its derivative, which would change that data a second time; draw or compute what the call needs here and pass it the values",
+                        quote::quote!(#callee)
+                    ),
+                );
+                return None;
+            }
+        }
         Some((args, any_active))
     }
 

@@ -138,6 +138,13 @@ pub fn lower(item: &syn::ItemFn, sig: &Sig, errors: &Errors) -> Option<Lowered> 
         ret: Operand::Const(0.0),
         float_ty: sig.float_ty,
         items: Vec::new(),
+        mut_data: sig
+            .params
+            .iter()
+            .filter(|p| p.class == ParamClass::Other && mut_reference(&p.ty))
+            .map(|p| p.ident.to_string())
+            .collect(),
+        effects: std::collections::HashSet::new(),
     };
     let mut env = Env::default();
     env.push();
@@ -1986,4 +1993,9 @@ fn assigns(e: &syn::Expr) -> bool {
     let mut f = Finder(false);
     syn::visit::Visit::visit_expr(&mut f, e);
     f.0
+}
+
+/// `&mut T`: a parameter the body may change through.
+fn mut_reference(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Reference(r) if r.mutability.is_some())
 }

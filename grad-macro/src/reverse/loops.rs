@@ -138,12 +138,14 @@ fn drop_outer_stores(block: &mut Block, inner: &HashSet<SeqId>) {
     }
 }
 
-/// Whether recomputing the value is dearer than storing and reloading it. A load from a buffer
-/// declared outside the loop is taped too: the buffer may be written again before the reverse
-/// sweep reads it.
+/// Whether recomputing the value is dearer than storing and reloading it (or impossible). A load
+/// from a buffer declared outside the loop is taped too: the buffer may be written again before
+/// the reverse sweep reads it.
 fn expensive_in(s: &Stmt, inner: &HashSet<SeqId>, func: &crate::ir::Func) -> bool {
     match s {
         Stmt::Load { seq, .. } => func.seq(*seq).buffer && !inner.contains(seq),
+        // A draw (`rng.next_f64()`) cannot run again: the value is taped.
+        Stmt::Opaque { dst, .. } if func.effects.contains(dst) => true,
         // A condition or integer kept as written that reads such a buffer (`if z[0] > c`).
         Stmt::Opaque { expr, .. } => crate::memory::buffers_read(func, expr)
             .iter()

@@ -426,3 +426,22 @@ impl Rev<'_> {
             .collect()
     }
 }
+
+/// An expression that changes data (see `Func::effects`) which `adjoint` would run again: inside
+/// a branch or an inner loop of a loop whose adjoint computes its iterations again, where the
+/// value cannot be taped. The error is at the expression.
+pub fn recomputed_effect(func: &Func, adjoint: &Block) -> Option<syn::Error> {
+    fn find(func: &Func, b: &Block) -> Option<ValId> {
+        b.stmts.iter().find_map(|s| match s {
+            Stmt::Opaque { dst, .. } if func.effects.contains(dst) => Some(*dst),
+            Stmt::If { then, els, .. } => find(func, then).or_else(|| find(func, els)),
+            Stmt::Loop(l) => find(func, &l.body),
+            _ => None,
+        })
+    }
+    let v = find(func, adjoint)?;
+    Some(syn::Error::new(
+        func.info(v).span,
+        "this expression changes data lent mutably (a draw from a random generator), inside a branch or an inner loop of a loop whose derivative runs the loop's iterations again, which would change the data again: draw the values into a `Vec` before the loop (`let u: Vec<f64> = (0..n).map(|_| rng.next_f64()).collect();`) and read them there",
+    ))
+}
