@@ -69,6 +69,23 @@ pub fn direction(n: usize) -> Vec<f64> {
 }
 
 /// Counts and failures of one run.
+/// A generator a case is lent (`rng: &mut check::Lcg`): each evaluation gets one of its own from
+/// the same seed, so the function, its differences and its derivatives all see the same draws
+/// when each draw runs once, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lcg(pub u64);
+
+impl Lcg {
+    /// A draw in `[0, 1)`.
+    pub fn next_unit(&mut self) -> f64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
 #[derive(Default, Debug)]
 pub struct Stats {
     /// Units run.

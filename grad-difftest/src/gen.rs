@@ -109,6 +109,9 @@ pub enum ParamKind {
     I32,
     /// `bool`.
     Bool,
+    /// A generator lent to the function (`rng: &mut check::Lcg`, data), which the body draws
+    /// from: each draw must run once, in order.
+    Gen,
     /// Rows `&[[T; N]]` (or `&Vec<[T; N]>`) with `width: Some(N)`, or `&[Vec<T>]` (or
     /// `&Vec<Vec<T>>`) of lengths 1–3 with `width: None`; 1–3 rows, elements in `[lo, hi]`.
     Rows {
@@ -162,6 +165,8 @@ pub enum Value {
     Slice(Vec<f64>),
     /// An integer (`usize` or `i32`).
     Int(i64),
+    /// A generator's seed: each evaluation gets a generator of its own from it.
+    Gen(u64),
     /// A boolean.
     Bool(bool),
     /// Rows of floats.
@@ -405,6 +410,8 @@ enum VarKind {
         ty: &'static str,
     },
     Bool,
+    /// A generator lent mutably (see `ParamKind::Gen`).
+    Gen,
     /// A float sequence: `key` names its length (the slice itself, a `usize` parameter or `"4"`),
     /// `min_len` is a length it always has.
     Seq {
@@ -668,6 +675,7 @@ impl<'a> FnGen<'a> {
             ParamKind::Usize => Value::Int(self.rng.range(0, 4)),
             ParamKind::I32 => Value::Int(self.rng.range(-3, 3)),
             ParamKind::Bool => Value::Bool(self.rng.chance(0.5)),
+            ParamKind::Gen => Value::Gen(1 + self.rng.below(1000) as u64),
         }
     }
 
@@ -4827,7 +4835,7 @@ impl<'a> FnGen<'a> {
         // stages that drop, stop or carry state (`filter_map`, `scan`, ..) and accessor closures
         let w = [
             5, 3, 2, 6, 3, 4, 1, 1, 1, 1, 1, 1, 2, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1,
-            1, 1, 1, 3, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+            1, 1, 1, 3, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
         ];
         let i = self.rng.weighted(&w);
         match i {
@@ -4919,6 +4927,7 @@ impl<'a> FnGen<'a> {
             45 if self.on("stmt:closure_forms") => self.closure_forms(out, ind),
             46 if self.on("stmt:stage_forms") => self.stage_forms(out, ind),
             47 if self.on("stmt:idioms") => self.idiom_forms(ctx, out, ind),
+            48 if ctx.loops == 0 && self.on("stmt:draw") => self.draw_stmt(ctx, out, ind),
             39 if self.on("stmt:layers") => self.layers_stmt(ctx, out, ind),
             31 if nested && ctx.loops < 2 && self.on("stmt:labeled_value") => {
                 self.labeled_value(ctx, out, ind);
@@ -9406,6 +9415,64 @@ impl<'a> FnGen<'a> {
     }
 
     /// `std::mem::swap(&mut a, &mut b)` of two mutable floats.
+    /// Draws from a generator the function is lent (`rng: &mut check::Lcg`), each of which must
+    /// run once, in order: outside loops, one per iteration of a loop, collected into a `Vec`
+    /// that nested loops read, in a `while` condition. (Not in a loop of loops: the derivative
+    /// code refuses a draw it would have to run again.)
+    fn draw_stmt(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
+        let gens: Vec<String> = self
+            .visible()
+            .into_iter()
+            .filter(|v| matches!(v.kind, VarKind::Gen))
+            .map(|v| v.name)
+            .collect();
+        if gens.is_empty() {
+            return;
+        }
+        let g = self.rng.pick(&gens).clone();
+        let acc = self.some_mut(ctx, out, ind);
+        let e = self.wrapped(1, (-2.0, 2.0));
+        let e = paren(&e.s);
+        let (u, i, j) = (self.fresh("u"), self.fresh("i"), self.fresh("j"));
+        let draw = format!("({g}.next_unit() as {FLT})");
+        match self.rng.below(4) {
+            0 => {
+                Self::line(out, ind, &format!("let {u}: {FLT} = {draw};"));
+                Self::line(out, ind, &format!("{acc} += {u} * {e};"));
+            }
+            1 => Self::nested(
+                out,
+                ind,
+                &format!("for {i} in 0..3"),
+                &format!("let {u} = {draw}; {acc} += {FLT}::tanh({e} * {u} + {i} as {FLT}) * 0.5;"),
+            ),
+            2 => {
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {u}: Vec<{FLT}> = (0..4).map(|_| {draw}).collect();"),
+                );
+                Self::line(out, ind, &format!("for {i} in 0..2 {{"));
+                Self::nested(
+                    out,
+                    ind + 1,
+                    &format!("for {j} in 0..2"),
+                    &format!("{acc} += {u}[{i} * 2 + {j}] * {e} * 0.25;"),
+                );
+                Self::line(out, ind, "}");
+            }
+            _ => {
+                Self::line(out, ind, &format!("let mut {i}: usize = 0;"));
+                Self::nested(
+                    out,
+                    ind,
+                    &format!("while {draw} < 0.6 && {i} < 4"),
+                    &format!("{acc} += {e} * 0.1; {i} += 1;"),
+                );
+            }
+        }
+    }
+
     fn swap_stmt(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
         let a = self.some_mut(ctx, out, ind);
         let b = self.some_mut(ctx, out, ind);
@@ -9878,6 +9945,9 @@ impl<'a> FnGen<'a> {
         if self.rng.chance(0.4) {
             names.push(("flag".into(), ParamKind::Bool));
         }
+        if self.rng.chance(0.12) && self.on("param:gen") {
+            names.push(("rng".into(), ParamKind::Gen));
+        }
         // Shuffle, so that constants sit between differentiated parameters.
         for a in (1..names.len()).rev() {
             let b = self.rng.below(a + 1);
@@ -9949,6 +10019,7 @@ impl<'a> FnGen<'a> {
                     },
                 ),
                 ParamKind::Bool => ("bool".into(), VarKind::Bool),
+                ParamKind::Gen => ("&mut check::Lcg".into(), VarKind::Gen),
                 ParamKind::Rows {
                     lo,
                     hi,
@@ -10014,6 +10085,8 @@ impl<'a> FnGen<'a> {
                         count,
                         ..
                     } => active && !tuple && !slices && count.is_none(),
+                    // A generator stays a parameter: it is lent, not owned.
+                    ParamKind::Gen => false,
                     _ => self.rng.chance(0.6),
                 };
             if n == "layers" || (movable && self.rng.chance(0.7)) {
@@ -10222,6 +10295,7 @@ impl<'a> FnGen<'a> {
             let t = if m == 0 && generic { "T" } else { FLT };
             let dm = ["d_ma", "d_mb"][m];
             let (ty, lit) = match p.kind {
+                ParamKind::Gen => unreachable!("a generator is not moved into a model"),
                 ParamKind::Scalar(..) => (t.to_string(), n.clone()),
                 ParamKind::Slice(..) if sub.as_ref() == Some(n) => {
                     back.push(format!("d_{n}.copy_from_slice(&{dm}.{n}.v);"));
@@ -10716,7 +10790,7 @@ impl<'a> FnGen<'a> {
                 ParamKind::Usize | ParamKind::I32 | ParamKind::Bool => {
                     self.on("param:model:data") && self.rng.chance(0.5)
                 }
-                ParamKind::Rows { .. } => false,
+                ParamKind::Rows { .. } | ParamKind::Gen => false,
             };
             // A format string that captures the name could not name a field, and a name the
             // body declares again (`let x0 = x0 * 0.5;`) is a local from there on.

@@ -664,6 +664,11 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
                     args.push(format!("{i}{t}"));
                 }
                 (Value::Bool(b), _) => args.push(b.to_string()),
+                // A generator of its own for each evaluation, from the same seed.
+                (Value::Gen(seed), _) => {
+                    let _ = writeln!(pre, "let mut {n}_gen = check::Lcg({seed});");
+                    args.push(format!("&mut {n}_gen"));
+                }
             }
         }
         if let Some(m) = &case.model {

@@ -212,6 +212,13 @@ impl Fwd<'_> {
                     if t == Operand::Const(0.0) {
                         continue;
                     }
+                    // `p · a` or 0 where a = 0 (a strong zero of the reverse sweep) moves with
+                    // `p` as `ṗ · a`, 0 where a = 0 however large `ṗ` is (`sqrt` at 0 on a path
+                    // not taken).
+                    if *op == Prim::MulOr0 && i == 0 {
+                        terms.push(self.b.prim(Prim::MulOr0, vec![t, args[1]], span));
+                        continue;
+                    }
                     let p = rules::partial(&mut self.b, *op, args, Operand::Val(*dst), i, span);
                     terms.push(self.scale(p, t, span));
                 }

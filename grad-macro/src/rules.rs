@@ -418,7 +418,8 @@ pub fn partial(
                     vec![n],
                     span,
                 );
-                b.mul(Operand::Val(nf), d, span)
+                // 0 where n = 0 (the exponent known at run time), however large x^(n-2) is.
+                b.prim(Prim::MulOr0, vec![d, Operand::Val(nf)], span)
             }
         },
     }

@@ -633,3 +633,50 @@ fn buffers_named_apart_from_parameters() {
     let _ = named_like_buffers_hessian_diag(&x, &diag, 1.5, &mut d_x, &mut dg);
     assert_eq!(dg, [h[0], h[3]]);
 }
+
+/// A square root on a path not taken at its infinite-derivative point (`x = 0`), and a factor
+/// or an exponent known only at run time that is 0: the second order keeps the first order's
+/// strong zero (no NaN from 0 · ∞).
+#[gradient(hvp)]
+fn guarded_sqrt(x: f64) -> f64 {
+    let s = x.sqrt();
+    if x > 0.0 {
+        s
+    } else {
+        x * x + x
+    }
+}
+
+#[gradient(hvp, wrt(x))]
+fn zero_factor(x: f64, c: f64, n: i32) -> f64 {
+    c * x.sqrt() + x.powi(n) + c * x.acosh().max(0.0) + x * x
+}
+
+#[gradient(hvp, wrt(x))]
+fn guarded_slice(x: &[f64]) -> f64 {
+    let mut acc = 0.0;
+    for &v in x {
+        let s = v.sqrt();
+        acc += if v > 0.0 { s } else { v * v };
+    }
+    acc
+}
+
+#[test]
+fn strong_zeros_hold_in_second_order() {
+    assert_eq!(guarded_sqrt_hvp(0.0, 1.0), (0.0, [1.0], [2.0]));
+    assert_eq!(guarded_sqrt_hessian(0.0), (0.0, [1.0], [[2.0]]));
+    // At x = 0 with c = 0 and n = 0: x.powi(0) ≡ 1, so f = 1 + x², f'' = 2.
+    let (v, [g], [h]) = zero_factor_hvp(0.0, 0.0, 0, 1.0);
+    assert_eq!((v, g, h), (1.0, 0.0, 2.0));
+    let (_, _, [[hh]]) = zero_factor_hessian(0.0, 0.0, 0);
+    assert_eq!(hh, 2.0);
+    let (_, _, [hd]) = zero_factor_hessian_diag(0.0, 0.0, 0);
+    assert_eq!(hd, 2.0);
+    let x = [0.0, 4.0];
+    let (mut d, mut hv) = ([f64::NAN; 2], [f64::NAN; 2]);
+    let v = guarded_slice_hvp(&x, &[1.0, 1.0], &mut d, &mut hv);
+    assert_eq!(v.to_bits(), guarded_slice(&x).to_bits());
+    assert_eq!(d, [0.0, 0.25]);
+    assert_eq!(hv, [2.0, -0.031_25]);
+}
