@@ -4577,6 +4577,22 @@ impl<'a> FnGen<'a> {
             self.declare(&n, VarKind::Float(Iv(-1.0, 1.0 + 0.1 * 8.0, iv.2)), false);
             return;
         }
+        if self.on("reduce:range_position") && self.rng.chance(0.25) {
+            // The position of an extremum over an index range (a pivot search).
+            let (a, b) = (self.fresh("a"), self.fresh("b"));
+            Self::line(
+                out,
+                ind,
+                &format!("let {i}: usize = (0..{xs}.len()).{f}(|&{a}, &{b}| {xs}[{a}].abs().total_cmp(&{xs}[{b}].abs())).unwrap();"),
+            );
+            Self::line(
+                out,
+                ind,
+                &format!("let {n}: {FLT} = {FLT}::tanh({xs}[{i}]) * 0.5 + {i} as {FLT} * 0.1;"),
+            );
+            self.declare(&n, VarKind::Float(Iv(-0.5, 0.5 + 0.1 * 8.0, iv.2)), false);
+            return;
+        }
         if self.on("reduce:any_comparator") && self.rng.chance(0.3) {
             let (a, b) = (self.fresh("a"), self.fresh("b"));
             Self::line(

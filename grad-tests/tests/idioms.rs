@@ -1022,3 +1022,24 @@ fn scan_state_updated_by_its_methods() {
         check("running_max", &running_max, &running_max_grad, &x);
     }
 }
+
+/// The position of an extremum over an index range (a pivot search), compared through a local
+/// copy and through the parameter; `max_by` keeps the last maximum, `min_by` the first minimum.
+#[gradient(wrt(a))]
+fn pivots(a: &[f64]) -> f64 {
+    let m = a.to_vec();
+    let p = (0..m.len())
+        .max_by(|&i, &j| m[i].abs().total_cmp(&m[j].abs()))
+        .unwrap();
+    let q = (1..=a.len() - 1)
+        .min_by(|i, j| a[*i].total_cmp(&a[*j]))
+        .unwrap();
+    m[p] * m[p] + a[q] * 3.0 + p as f64
+}
+
+#[test]
+fn extremum_positions_over_ranges() {
+    for a in [[0.5, -2.0, 1.0, 0.25], [3.0, 0.1, -0.4, 2.5]] {
+        check("pivots", &pivots, &pivots_grad, &a);
+    }
+}

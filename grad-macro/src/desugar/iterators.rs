@@ -2081,6 +2081,72 @@ fn extremum_position(mb: &syn::ExprMethodCall, max: bool) -> Option<(syn::Expr, 
     Some((x.clone(), position))
 }
 
+/// Input: `(a..b).max_by(|&i, &j| KEY(i).total_cmp(&KEY(j))).unwrap()` (`min_by`), the position
+/// of an extremum (a pivot search). Output: `{ let mut B = a; let E = b; for K in B + 1..E { if
+/// compare(&B, &K) != Greater { B = K; } } B }` (for `min_by`, `== Greater`): the position std
+/// returns (the last maximum, the first minimum), an integer.
+fn range_extremum(mb: &syn::ExprMethodCall, max: bool) -> Option<syn::Expr> {
+    let syn::Expr::Range(r) = super::unparen(&mb.receiver) else {
+        return None;
+    };
+    let (Some(lo), Some(hi)) = (&r.start, &r.end) else {
+        return None;
+    };
+    let hi: syn::Expr = match r.limits {
+        syn::RangeLimits::HalfOpen(_) => (**hi).clone(),
+        syn::RangeLimits::Closed(_) => syn::parse_quote!((#hi) + 1),
+    };
+    let [syn::Expr::Closure(c)] = &mb.args.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    if c.inputs.len() != 2 {
+        return None;
+    }
+    // std lends each side as `&usize`, less the references the pattern takes off.
+    let side = |p: &syn::Pat| -> Option<(syn::Ident, usize)> {
+        match p {
+            syn::Pat::Reference(r) => match &*r.pat {
+                syn::Pat::Ident(i) if i.subpat.is_none() => Some((i.ident.clone(), 0)),
+                _ => None,
+            },
+            syn::Pat::Ident(i) if i.subpat.is_none() && i.by_ref.is_none() => {
+                Some((i.ident.clone(), 1))
+            }
+            syn::Pat::Type(t) => match &*t.pat {
+                syn::Pat::Reference(r) => match &*r.pat {
+                    syn::Pat::Ident(i) => Some((i.ident.clone(), 0)),
+                    _ => None,
+                },
+                syn::Pat::Ident(i) => Some((i.ident.clone(), 1)),
+                _ => None,
+            },
+            _ => None,
+        }
+    };
+    let ((a, ra), (b, rb)) = (side(&c.inputs[0])?, side(&c.inputs[1])?);
+    let (best, k) = (crate::naming::hidden("best"), crate::naming::hidden("k"));
+    let (ra, rb) = ((0..ra).map(|_| quote!(&)), (0..rb).map(|_| quote!(&)));
+    let body = &c.body;
+    let order = quote!({ let #a = #(#ra)* #best; let #b = #(#rb)* #k; #body });
+    let better = if max {
+        quote!(#order != ::core::cmp::Ordering::Greater)
+    } else {
+        quote!(#order == ::core::cmp::Ordering::Greater)
+    };
+    let end = crate::naming::hidden("end");
+    Some(syn::parse_quote!({
+        let mut #best: usize = #lo;
+        let #end: usize = #hi;
+        ::core::assert!(#best < #end, "the iterator of `max_by`/`min_by` is empty");
+        for #k in #best + 1..#end {
+            if #better {
+                #best = #k;
+            }
+        }
+        #best
+    }))
+}
+
 /// Whether `e` is a place read without effects: a name, a field, an element at an index of
 /// names and literals.
 fn is_place(e: &syn::Expr) -> bool {
@@ -2137,7 +2203,7 @@ pub fn extremum(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
         "min_by" => false,
         _ => return None,
     };
-    if let Some(indexed) = indexed_extremum(mb, max) {
+    if let Some(indexed) = indexed_extremum(mb, max).or_else(|| range_extremum(mb, max)) {
         return Some(indexed);
     }
     // `max_by(f64::total_cmp)` (as clippy's pedantic lints ask): the closure it stands for.
