@@ -10850,8 +10850,13 @@ impl<'a> FnGen<'a> {
         let rows_param = params
             .iter()
             .any(|p| matches!(p.kind, ParamKind::Rows { .. }));
-        let field_method =
-            nested && !rows_param && self.on("param:model:field_method") && self.rng.chance(0.5);
+        // (A generator is not lent on to a `#[gradient]` call: see `draw_stmt`.)
+        let lends_gen = params.iter().any(|p| matches!(p.kind, ParamKind::Gen));
+        let field_method = nested
+            && !rows_param
+            && !lends_gen
+            && self.on("param:model:field_method")
+            && self.rng.chance(0.5);
         let vector_method = field_method && !body.contains("return") && self.rng.chance(0.5);
         *body = fields_of(body, &fields, if field_method { "self" } else { root });
         let ty = format!("M{}_{FLT}", self.base);
@@ -10908,7 +10913,11 @@ impl<'a> FnGen<'a> {
         // structs", so the caller could not differentiate it.)
         let data_method = body.contains(".score(") || body.contains(".lift(");
         let call = field_method
-            || (!rows && !data_method && self.rng.chance(0.35) && self.on("param:model:call"));
+            || (!rows
+                && !data_method
+                && !lends_gen
+                && self.rng.chance(0.35)
+                && self.on("param:model:call"));
         let inner = if call && vector_method {
             // `_vh`: a vector-valued helper, whose callers forward mode does not follow yet.
             format!("{}_body_vh_{FLT}", self.base)

@@ -253,3 +253,36 @@ fn derivative_formulas_in_the_docs() {
         "{out}"
     );
 }
+
+/// An edition-2024 `if let .. && ..` chain (and a `while` one): the generated functions read
+/// only nested `if`s, which every edition parses (the expansion's spans may be of an edition
+/// without chains).
+#[test]
+fn let_chains_become_nested_ifs() {
+    let src = "fn chained(x: &[f64], i: usize) -> f64 {
+        let mut s = x[0];
+        if let Some(&v) = x.get(i) && v > 0.0 && i > 0 { s += v * v; } else { s -= 1.0; }
+        let mut k = 0;
+        while let Some(&w) = x.get(k) && w < 5.0 { s += w * s; k += 1; }
+        s
+    }";
+    let out = expand("", src);
+    let file: syn::File = syn::parse2(out).expect("the expansion parses as Rust items");
+    struct Chains(usize);
+    impl<'a> syn::visit::Visit<'a> for Chains {
+        fn visit_expr_binary(&mut self, b: &'a syn::ExprBinary) {
+            if matches!(&*b.left, syn::Expr::Let(_)) || matches!(&*b.right, syn::Expr::Let(_)) {
+                self.0 += 1;
+            }
+            syn::visit::visit_expr_binary(self, b);
+        }
+    }
+    for item in &file.items {
+        let syn::Item::Fn(f) = item else { continue };
+        let mut c = Chains(0);
+        syn::visit::Visit::visit_item_fn(&mut c, f);
+        // The function itself is kept as written.
+        let kept = f.sig.ident == "chained";
+        assert_eq!(c.0 > 0, kept, "`{}`", f.sig.ident);
+    }
+}

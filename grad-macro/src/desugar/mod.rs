@@ -10,6 +10,7 @@ mod items;
 mod iterators;
 mod labels;
 mod late_init;
+mod let_chains;
 mod lift;
 mod matches;
 mod normal;
@@ -101,6 +102,7 @@ pub fn extremum_stmts(s: &syn::Stmt, of: &dyn Fn(&syn::Expr) -> bool) -> Option<
 
 pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     labels::unshadow(&mut item.block);
+    let_chains::unchain(&mut item.block);
     vector_calls::find_known(&item.block);
     let seqs: iterators::SeqParams = sig
         .params

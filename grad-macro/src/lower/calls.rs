@@ -1462,12 +1462,14 @@ impl Lowerer<'_> {
                 .iter()
                 .find(|a| crate::ir::changes_data(&quote::quote!(#a), mut_data))
             {
-                let callee = &c.func;
+                let callee = match &*c.func {
+                    Expr::Path(p) => crate::emit::user_name(&p.path),
+                    f => quote::quote!(#f).to_string(),
+                };
                 self.errors.push_spanned(
                     a,
                     format!(
-                        "`{}` is lent data that it may change (a `&mut` parameter of this function, such as a random generator): `#[gradient]` runs a differentiated call again to take its derivative, which would change that data a second time; draw or compute what the call needs here and pass it the values",
-                        quote::quote!(#callee)
+                        "`{callee}` is lent data that it may change (a `&mut` parameter of this function, such as a random generator): `#[gradient]` runs a differentiated call again to take its derivative, which would change that data a second time; draw or compute what the call needs here and pass it the values",
                     ),
                 );
                 return None;
