@@ -281,7 +281,11 @@ fn forget_body_defs(l: &crate::ir::Loop, live: &mut HashSet<ValId>) {
 /// Which carried variables of `l` a loop that must produce the values in `live` needs: those
 /// read after the loop, and, to a fixed point, those the body or the condition reads in
 /// computing the effects and the carried values kept so far.
-fn carried_needed(l: &crate::ir::Loop, live: &HashSet<ValId>) -> Vec<bool> {
+fn carried_needed(
+    l: &crate::ir::Loop,
+    live: &HashSet<ValId>,
+    keep_always: &HashSet<ValId>,
+) -> Vec<bool> {
     let mut keep: Vec<bool> = l.carried.iter().map(|c| live.contains(&c.out)).collect();
     loop {
         let mut trial = live.clone();
@@ -294,10 +298,10 @@ fn carried_needed(l: &crate::ir::Loop, live: &HashSet<ValId>) -> Vec<bool> {
         if let Iter::Tape { vals, .. } = &l.iter {
             trial.extend(vals.iter().copied());
         }
-        eliminate_with(&mut l.body.clone(), &mut trial, false);
+        eliminate_with(&mut l.body.clone(), &mut trial, false, keep_always);
         if let Iter::While { cond_block, cond } = &l.iter {
             trial.insert(*cond);
-            eliminate_with(&mut cond_block.clone(), &mut trial, false);
+            eliminate_with(&mut cond_block.clone(), &mut trial, false, keep_always);
         }
         let mut changed = false;
         for (c, k) in l.carried.iter().zip(keep.iter_mut()) {
@@ -315,19 +319,29 @@ fn carried_needed(l: &crate::ir::Loop, live: &HashSet<ValId>) -> Vec<bool> {
 /// Drops, last to first, every statement whose values are not in `live` (which grows with what the
 /// kept statements read; SSA makes one set enough).
 pub fn eliminate(block: &mut Block, live: &mut HashSet<ValId>) {
-    eliminate_with(block, live, true);
+    eliminate_with(block, live, true, &HashSet::new());
+}
+
+/// [`eliminate`] of a forward sweep: the values of `effects` (draws, see `Func::effects`) are
+/// computed even where nothing reads them, as the function computes them.
+pub fn eliminate_forward(block: &mut Block, live: &mut HashSet<ValId>, effects: &HashSet<ValId>) {
+    eliminate_with(block, live, true, effects);
 }
 
 /// [`eliminate`]; with `precise` off, a loop keeps every carried variable its body reads (the
 /// cheap rule the trials of [`carried_needed`] use for the loops nested in the one they decide,
 /// so that deciding costs one pass per level rather than one per level per trial).
-fn eliminate_with(block: &mut Block, live: &mut HashSet<ValId>, precise: bool) {
+fn eliminate_with(
+    block: &mut Block,
+    live: &mut HashSet<ValId>,
+    precise: bool,
+    keep_always: &HashSet<ValId>,
+) {
     let mut kept = Vec::with_capacity(block.stmts.len());
     for mut s in std::mem::take(&mut block.stmts).into_iter().rev() {
         let keep = match &mut s {
-            Stmt::Prim { dst, .. } | Stmt::Opaque { dst, .. } | Stmt::Load { dst, .. } => {
-                live.contains(dst)
-            }
+            Stmt::Opaque { dst, .. } => live.contains(dst) || keep_always.contains(dst),
+            Stmt::Prim { dst, .. } | Stmt::Load { dst, .. } => live.contains(dst),
             Stmt::CallSecond {
                 dst,
                 grads,
@@ -374,7 +388,7 @@ fn eliminate_with(block: &mut Block, live: &mut HashSet<ValId>, precise: bool) {
                         .zip(&keep)
                         .any(|(c, k)| *k && !live.contains(&c.out))
                 {
-                    keep = carried_needed(l, live);
+                    keep = carried_needed(l, live, keep_always);
                 }
                 loop {
                     let fed: Vec<ValId> = l
@@ -405,10 +419,10 @@ fn eliminate_with(block: &mut Block, live: &mut HashSet<ValId>, precise: bool) {
                 if let Iter::Tape { vals, .. } = &l.iter {
                     live.extend(vals.iter().copied());
                 }
-                eliminate_with(&mut l.body, live, precise);
+                eliminate_with(&mut l.body, live, precise, keep_always);
                 if let Iter::While { cond_block, cond } = &mut l.iter {
                     live.insert(*cond);
-                    eliminate_with(cond_block, live, precise);
+                    eliminate_with(cond_block, live, precise, keep_always);
                 }
                 !l.carried.is_empty() || !l.body.stmts.is_empty()
             }
@@ -429,8 +443,8 @@ fn eliminate_with(block: &mut Block, live: &mut HashSet<ValId>, precise: bool) {
                     }
                 }
                 live.extend(exports.iter().map(|e| e.val));
-                eliminate_with(then, live, precise);
-                eliminate_with(els, live, precise);
+                eliminate_with(then, live, precise, keep_always);
+                eliminate_with(els, live, precise, keep_always);
                 !merges.is_empty() || !then.stmts.is_empty() || !els.stmts.is_empty()
             }
             s => {

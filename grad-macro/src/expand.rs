@@ -458,9 +458,7 @@ fn differentiate(
     let read = crate::dce::reads(&adjoint);
     crate::dce::export_reads(&mut lowered.func.body, &read);
     crate::dce::export_reads(&mut adjoint, &Default::default());
-    // A draw runs even where nothing reads what it gives (see `Func::effects`).
-    live.extend(lowered.func.effects.iter().copied());
-    crate::dce::eliminate(&mut lowered.func.body, &mut live);
+    crate::dce::eliminate_forward(&mut lowered.func.body, &mut live, &lowered.func.effects);
 
     let roots: Vec<Operand> = grads
         .iter()

@@ -106,9 +106,7 @@ fn sweep(sig: &Sig, mut lowered: Lowered) -> Sweep {
         .chain(std::iter::once(ret))
         .collect();
     let mut live: std::collections::HashSet<_> = roots.iter().filter_map(|o| o.val()).collect();
-    // A draw runs even where nothing reads what it gives (see `Func::effects`).
-    live.extend(func.effects.iter().copied());
-    crate::dce::eliminate(&mut body, &mut live);
+    crate::dce::eliminate_forward(&mut body, &mut live, &func.effects);
     crate::dce::export_reads(&mut body, &Default::default());
     func.body = body;
 

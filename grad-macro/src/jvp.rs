@@ -86,9 +86,7 @@ pub fn item(item: &syn::ItemFn, sig: &Sig, mut lowered: Lowered) -> TokenStream 
     let mut body = std::mem::take(&mut func.body);
     let mut live: std::collections::HashSet<_> =
         [ret, t_ret].iter().filter_map(|o| o.val()).collect();
-    // A draw runs even where nothing reads what it gives (see `Func::effects`).
-    live.extend(func.effects.iter().copied());
-    crate::dce::eliminate(&mut body, &mut live);
+    crate::dce::eliminate_forward(&mut body, &mut live, &func.effects);
     crate::dce::export_reads(&mut body, &Default::default());
     func.body = body;
 

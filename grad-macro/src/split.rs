@@ -306,9 +306,7 @@ fn derived(input: &Input, sig: &Sig) -> Option<TokenStream> {
     let read = crate::dce::reads(&adjoint);
     crate::dce::export_reads(&mut lowered.func.body, &read);
     crate::dce::export_reads(&mut adjoint, &Default::default());
-    // A draw runs even where nothing reads what it gives (see `Func::effects`).
-    live.extend(lowered.func.effects.iter().copied());
-    crate::dce::eliminate(&mut lowered.func.body, &mut live);
+    crate::dce::eliminate_forward(&mut lowered.func.body, &mut live, &lowered.func.effects);
     drop_dot_loop(&mut lowered.func.body, &adjoint, d_out);
 
     let mut guards = std::collections::HashMap::new();

@@ -131,9 +131,9 @@ impl Lcg {
     }
 }
 
-/// Dropout drawn in a loop (whose draws the derivative code tapes rather than draws again),
-/// draws collected before a nested loop that reads them (the rewrite the error for draws in
-/// nested loops asks for), and one in a `while` condition.
+/// Dropout drawn in a loop (whose draws the derivative code tapes rather than draws again), a
+/// draw nothing reads, draws collected before a nested loop that reads them (the rewrite the
+/// error for draws in nested loops asks for), and one in a `while` condition.
 #[gradient(wrt(w), jvp, hvp)]
 fn dropout(w: &[f64], rng: &mut Lcg) -> f64 {
     let mut l = 0.0;
@@ -144,6 +144,13 @@ fn dropout(w: &[f64], rng: &mut Lcg) -> f64 {
         z += keep * w[j] + 0.1 * noise * w[j];
     }
     l += z * z + (z * rng.next_f64()).sin();
+    // Drawn and never read (alone, and in a loop whose sum nothing reads): the draws after
+    // them see the generator advanced.
+    let _skipped = rng.next_f64();
+    let mut _unread = w[0];
+    for k in 0..3 {
+        _unread += (w[1] * rng.next_f64() + k as f64).tanh();
+    }
     let u: Vec<f64> = (0..3 * w.len()).map(|_| rng.next_f64()).collect();
     for i in 0..3 {
         let mut h = 0.0;
@@ -197,4 +204,51 @@ fn draws_run_once_in_order() {
         assert_eq!(hval.to_bits(), f.to_bits());
         assert_eq!(g, d);
     }
+}
+
+/// A `filter` whose predicate changes a local, in a `for`: it runs once per item, in order.
+#[gradient(wrt(x))]
+fn filter_with_state(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    let mut acc = 0.0;
+    for v in x.iter().filter(|v| {
+        s += **v;
+        **v > -0.3
+    }) {
+        acc += v * v;
+    }
+    acc + 10.0 * s
+}
+
+#[test]
+fn stages_with_state_in_loops() {
+    for x in [[0.5, -0.4, 0.2], [-1.0, 0.7, 0.1]] {
+        check(
+            "filter_with_state",
+            &filter_with_state,
+            &filter_with_state_grad,
+            &x,
+        );
+    }
+}
+
+/// A loop bound that changes a local: it runs once, before the loop.
+#[gradient]
+fn bound_with_effect(x: f64) -> f64 {
+    let mut n = 2;
+    let mut acc = 0.0;
+    for i in 0..({
+        n += 1;
+        n
+    }) {
+        acc += x * i as f64;
+    }
+    acc + f64::from(n)
+}
+
+#[test]
+fn a_loop_bound_runs_once() {
+    let (v, [d]) = bound_with_effect_grad(0.5);
+    assert_eq!(v.to_bits(), bound_with_effect(0.5).to_bits());
+    assert_eq!(d, 3.0);
 }

@@ -368,7 +368,90 @@ fn apply_parts(
     }
     let mut lets = Vec::new();
     bind(&c.inputs[0], s, passed, &mut lets)?;
-    Some((lets, (*c.body).clone()))
+    let mut body = (*c.body).clone();
+    // `let v = &&X;` read as `**v` only: `X` itself, so the body reads the float by name (a
+    // statement of the body, `s += **v`, is lowered as any other).
+    lets.retain(|l| {
+        let Ok(syn::Stmt::Local(local)) = syn::parse2::<syn::Stmt>(l.clone()) else {
+            return true;
+        };
+        let (syn::Pat::Ident(name), Some(init)) = (&local.pat, &local.init) else {
+            return true;
+        };
+        let mut refs = 0;
+        let mut x = &*init.expr;
+        while let syn::Expr::Reference(r) = x {
+            refs += 1;
+            x = &r.expr;
+        }
+        let syn::Expr::Path(item) = x else {
+            return true;
+        };
+        if refs == 0 {
+            return true;
+        }
+        let mut replaced = body.clone();
+        let all = replace_derefs(&mut replaced, &name.ident, refs, item);
+        if all {
+            body = replaced;
+        }
+        !all
+    });
+    Some((lets, body))
+}
+
+/// `e` with every `*..*name` (`refs` stars) replaced by `item`; whether no other read of `name`
+/// is left (else `e` is left as it was by the caller).
+fn replace_derefs(e: &mut syn::Expr, name: &syn::Ident, refs: usize, item: &syn::ExprPath) -> bool {
+    struct R<'a>(&'a syn::Ident, usize, &'a syn::ExprPath, bool);
+    impl syn::visit_mut::VisitMut for R<'_> {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            let mut depth = 0;
+            let mut x = &*e;
+            while let syn::Expr::Unary(u) = x {
+                if !matches!(u.op, syn::UnOp::Deref(_)) {
+                    break;
+                }
+                depth += 1;
+                x = &u.expr;
+            }
+            if depth == self.1
+                && matches!(super::unparen(x), syn::Expr::Path(p) if p.path.is_ident(self.0))
+            {
+                *e = syn::Expr::Path(self.2.clone());
+                return;
+            }
+            if matches!(e, syn::Expr::Path(p) if p.path.is_ident(self.0)) {
+                self.3 = false;
+            }
+            syn::visit_mut::visit_expr_mut(self, e);
+        }
+        fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+            self.3 &= !super::mentions(&m.tokens, self.0);
+        }
+        // A closure or block that binds the name again reads its own.
+        fn visit_local_mut(&mut self, l: &mut syn::Local) {
+            let mut bound = Vec::new();
+            crate::lower::collect_idents(&l.pat, &mut bound);
+            if bound.contains(self.0) {
+                self.3 = false;
+            }
+            syn::visit_mut::visit_local_mut(self, l);
+        }
+        fn visit_expr_closure_mut(&mut self, c: &mut syn::ExprClosure) {
+            let mut bound = Vec::new();
+            for p in &c.inputs {
+                crate::lower::collect_idents(p, &mut bound);
+            }
+            if bound.contains(self.0) {
+                self.3 = false;
+            }
+            syn::visit_mut::visit_expr_closure_mut(self, c);
+        }
+    }
+    let mut r = R(name, refs, item, true);
+    syn::visit_mut::VisitMut::visit_expr_mut(&mut r, e);
+    r.3
 }
 
 /// The statements of a loop body that bind `m` to the value inside the `Option` a closure's

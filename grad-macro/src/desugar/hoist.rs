@@ -329,3 +329,32 @@ pub(super) fn extremum(s: &mut syn::Stmt, of: &dyn Fn(&syn::Expr) -> bool) -> Op
     })?;
     Some(syn::parse_quote!(let #name = #picked;))
 }
+
+/// Input: `for i in A..B { .. }` whose bound changes a local (`0..({ n += 1; n })`). Output: `let
+/// S = A; let E = B; for i in S..E { .. }`: the bounds run once, before the loop, as Rust runs
+/// them, and the loop's range reads names.
+pub(super) fn range_bounds(s: &mut syn::Stmt) -> Option<Vec<syn::Stmt>> {
+    let syn::Stmt::Expr(syn::Expr::ForLoop(f), _) = s else {
+        return None;
+    };
+    let syn::Expr::Range(r) = crate::desugar::unparen(&f.expr) else {
+        return None;
+    };
+    let changes =
+        |b: &Option<Box<syn::Expr>>| b.as_ref().is_some_and(|b| crate::lower::changes_locals(b));
+    if !changes(&r.start) && !changes(&r.end) {
+        return None;
+    }
+    let mut r = r.clone();
+    let mut out = Vec::new();
+    for (bound, what) in [(&mut r.start, "start"), (&mut r.end, "end")] {
+        if let Some(b) = bound {
+            let name = crate::naming::fresh(what);
+            out.push(syn::parse_quote!(let #name = #b;));
+            **b = syn::parse_quote!(#name);
+        }
+    }
+    *f.expr = syn::Expr::Range(r);
+    out.push(s.clone());
+    Some(out)
+}

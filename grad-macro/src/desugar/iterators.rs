@@ -3157,6 +3157,11 @@ pub fn position_adapters(e: &syn::Expr) -> (Vec<proc_macro2::TokenStream>, &syn:
 /// Whether the closure `c` changes a name of the enclosing scope (`|v| { s += v; s }`, `|v| {
 /// step(&mut s, v) }`): a stage that must run exactly once per item std pulls, in order.
 pub fn changes_outer(c: &syn::ExprClosure) -> bool {
+    !outer_changes(c).is_empty()
+}
+
+/// The names of the enclosing scope the closure `c` changes (see [`changes_outer`]).
+pub fn outer_changes(c: &syn::ExprClosure) -> Vec<syn::Ident> {
     let mut own = Vec::new();
     for p in &c.inputs {
         crate::lower::collect_idents(p, &mut own);
@@ -3182,6 +3187,7 @@ pub fn changes_outer(c: &syn::ExprClosure) -> bool {
     let body = &c.body;
     let block: syn::Block = syn::parse_quote!({ #body; });
     crate::lower::assigned_names(&block)
-        .iter()
-        .any(|n| !own.contains(n))
+        .into_iter()
+        .filter(|n| !own.contains(n))
+        .collect()
 }

@@ -32,7 +32,7 @@ mod tuple_values;
 pub(crate) mod tuples;
 pub(crate) mod vector_calls;
 
-pub use iterators::{pieces_chain, pieces_loop, position_adapters, split_chains};
+pub use iterators::{outer_changes, pieces_chain, pieces_loop, position_adapters, split_chains};
 pub(crate) use normal::cyclic_by_index;
 pub use returns::returns_as_branches;
 pub use vector_calls::{read_as_sequence, vector_call};
@@ -1575,6 +1575,12 @@ impl Desugar<'_> {
             }
             budget -= 1;
             let mut s = s;
+            // `for i in 0..({ n += 1; n })`: the bounds first.
+            if let Some(lets) = hoist::range_bounds(&mut s) {
+                // (`work` is a stack.)
+                work.extend(lets.into_iter().rev());
+                continue;
+            }
             // `let best = CODEBOOK.iter().min_by(..).unwrap();` of items that are not floats.
             if let Some(lets) = extremum_stmts(&s, &|_| true) {
                 // (`work` is a stack.)

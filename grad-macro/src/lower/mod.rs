@@ -19,7 +19,7 @@ mod taking;
 pub use calls::{data_method_call, field_method_call, STD_TYPES};
 pub use env::SeqId;
 use env::{Binding, Env};
-pub use expr::{is_compound_assign, yields_bool};
+pub use expr::{changes_locals, is_compound_assign, yields_bool};
 pub use loops::assigned_names;
 pub use opaque::collect_pat_idents as collect_idents;
 pub use opaque::collect_pat_idents;

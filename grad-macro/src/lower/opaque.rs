@@ -325,6 +325,7 @@ pub fn collect_pat_idents(p: &syn::Pat, out: &mut Vec<Ident>) {
 impl Lowerer<'_> {
     /// The expression as Rust tokens with local names renamed, and the values it reads.
     pub fn rename(&self, e: &syn::Expr) -> (TokenStream, Vec<ValId>) {
+        self.closures_changing_locals(e);
         let mut e = e.clone();
         let mut r = Renamer {
             lowerer: self,
@@ -335,6 +336,29 @@ impl Lowerer<'_> {
         r.visit_expr_mut(&mut e);
         let uses = r.uses;
         (e.into_token_stream(), uses)
+    }
+}
+
+impl Lowerer<'_> {
+    /// An error at each closure of `e` (an expression kept as written) that changes a local of
+    /// the function (`.position(|v| { s += v; s > 1.0 })`): the change would be lost to the
+    /// derivative, or written to a value the emitted code binds once.
+    fn closures_changing_locals(&self, e: &syn::Expr) {
+        struct F<'a, 'l>(&'a Lowerer<'l>);
+        impl<'a> syn::visit::Visit<'a> for F<'_, '_> {
+            fn visit_expr_closure(&mut self, c: &'a syn::ExprClosure) {
+                let changed = crate::desugar::outer_changes(c);
+                if let Some(n) = changed.iter().find(|n| self.0.env.lookup(n).is_some()) {
+                    self.0.errors.push_spanned(
+                        c,
+                        format!("this closure changes `{n}`, a local of the function, inside an expression `#[gradient]` keeps as written (a method it does not follow, such as `position`, `count` or `for_each`): the change would be lost to the derivative; write the loop it stands for"),
+                    );
+                    return;
+                }
+                syn::visit::visit_expr_closure(self, c);
+            }
+        }
+        syn::visit::Visit::visit_expr(&mut F(self), e);
     }
 }
 
