@@ -337,6 +337,15 @@ pub fn split_path(dot: &syn::Path, args: &[CallArg], func: &Func) -> Option<syn:
     Some(path)
 }
 
+/// Whether the tokens of a loop's source are an iterator (a range, a method call's result such
+/// as `x.iter()`), whose `size_hint` can be asked without consuming it.
+fn is_iterator_expr(tokens: &TokenStream) -> bool {
+    matches!(
+        syn::parse2::<syn::Expr>(tokens.clone()),
+        Ok(syn::Expr::Range(_) | syn::Expr::MethodCall(_))
+    )
+}
+
 /// The expression of a value of data computed from constants alone (`let t = Term { k: 2.0 };`),
 /// at any depth of `b`.
 fn constant_opaque(b: &Block, v: ValId) -> Option<&TokenStream> {
@@ -882,14 +891,15 @@ impl Emitter<'_> {
         let records = l.records.map(|t| {
             let tape = self.tape(t);
             match l.iter.range() {
-                Some(range) => {
+                // (An iterator: an array literal or a `Vec` by value is iterable, not one.)
+                Some(range) if is_iterator_expr(&strip_parens(&range.tokens)) => {
                     let range = strip_parens(&range.tokens);
                     quote! {
                         #tape.clear();
                         #tape.reserve(::core::iter::Iterator::size_hint(&(#range)).0);
                     }
                 }
-                None => quote!(#tape.clear();),
+                _ => quote!(#tape.clear();),
             }
         });
         let cleared = l.snapshots.iter().map(|(seq, t)| {

@@ -1043,3 +1043,22 @@ fn extremum_positions_over_ranges() {
         check("pivots", &pivots, &pivots_grad, &a);
     }
 }
+
+/// A `for` over an array literal whose loop the derivative code tapes (Julia's `quantile`, from
+/// Enzyme.jl's tests): the tape is sized without asking the array for an iterator's hint.
+#[gradient(wrt(x))]
+fn quantiles(x: &[f64]) -> f64 {
+    let v = [x[0], x[1], x[0] * x[1]];
+    let mut s = 0.0;
+    for p in [0.5, 0.7] {
+        let h = (v.len() - 1) as f64 * p;
+        let lo = h.floor() as usize;
+        s += v[lo] * (h - lo as f64).sin() + v[lo] * v[lo];
+    }
+    s
+}
+
+#[test]
+fn loops_over_array_literals() {
+    check("quantiles", &quantiles, &quantiles_grad, &[0.7, -1.3]);
+}

@@ -3160,7 +3160,8 @@ pub fn changes_outer(c: &syn::ExprClosure) -> bool {
     !outer_changes(c).is_empty()
 }
 
-/// The names of the enclosing scope the closure `c` changes (see [`changes_outer`]).
+/// The names of the enclosing scope the closure `c` changes (see [`changes_outer`]): assigned
+/// (also by `+=` and the like) or lent `&mut`, and not bound inside the closure.
 pub fn outer_changes(c: &syn::ExprClosure) -> Vec<syn::Ident> {
     let mut own = Vec::new();
     for p in &c.inputs {
@@ -3168,26 +3169,31 @@ pub fn outer_changes(c: &syn::ExprClosure) -> Vec<syn::Ident> {
     }
     struct Lets<'a>(&'a mut Vec<syn::Ident>);
     impl<'a> syn::visit::Visit<'a> for Lets<'_> {
-        fn visit_local(&mut self, l: &'a syn::Local) {
-            crate::lower::collect_idents(&l.pat, self.0);
-            syn::visit::visit_local(self, l);
-        }
-        fn visit_expr_closure(&mut self, c: &'a syn::ExprClosure) {
-            for p in &c.inputs {
-                crate::lower::collect_idents(p, self.0);
-            }
-            syn::visit::visit_expr_closure(self, c);
-        }
-        fn visit_expr_for_loop(&mut self, f: &'a syn::ExprForLoop) {
-            crate::lower::collect_idents(&f.pat, self.0);
-            syn::visit::visit_expr_for_loop(self, f);
+        fn visit_pat_ident(&mut self, p: &'a syn::PatIdent) {
+            self.0.push(p.ident.clone());
+            syn::visit::visit_pat_ident(self, p);
         }
     }
     syn::visit::Visit::visit_expr(&mut Lets(&mut own), &c.body);
-    let body = &c.body;
-    let block: syn::Block = syn::parse_quote!({ #body; });
-    crate::lower::assigned_names(&block)
-        .into_iter()
-        .filter(|n| !own.contains(n))
-        .collect()
+    struct Changes(Vec<syn::Ident>);
+    impl<'a> syn::visit::Visit<'a> for Changes {
+        fn visit_expr(&mut self, e: &'a syn::Expr) {
+            let place = match e {
+                syn::Expr::Assign(a) => Some(&*a.left),
+                syn::Expr::Binary(b) if crate::lower::is_compound_assign(&b.op) => Some(&*b.left),
+                syn::Expr::Reference(r) if r.mutability.is_some() => Some(&*r.expr),
+                _ => None,
+            };
+            if let Some(syn::Expr::Path(p)) = place.map(crate::lower::root_of_place) {
+                if let Some(i) = p.path.get_ident() {
+                    self.0.push(i.clone());
+                }
+            }
+            syn::visit::visit_expr(self, e);
+        }
+    }
+    let mut ch = Changes(Vec::new());
+    syn::visit::Visit::visit_expr(&mut ch, &c.body);
+    ch.0.retain(|n| !own.contains(n));
+    ch.0
 }

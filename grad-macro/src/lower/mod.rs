@@ -23,6 +23,7 @@ pub use expr::{changes_locals, is_compound_assign, yields_bool};
 pub use loops::assigned_names;
 pub use opaque::collect_pat_idents as collect_idents;
 pub use opaque::collect_pat_idents;
+pub use opaque::root_of_place;
 
 use crate::errors::Errors;
 use crate::ir::{Block, Builder, FloatTy, Func, Kind, Merge, Operand, SeqInfo, Stmt, ValId};

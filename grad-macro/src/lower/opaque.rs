@@ -363,7 +363,7 @@ impl Lowerer<'_> {
 }
 
 /// The name a place is rooted at: `a` of `a`, `a.f`, `a[i]`, `*a`, `(a)`.
-pub(super) fn root_of_place(mut e: &syn::Expr) -> &syn::Expr {
+pub fn root_of_place(mut e: &syn::Expr) -> &syn::Expr {
     loop {
         e = match e {
             syn::Expr::Field(f) => &f.base,
