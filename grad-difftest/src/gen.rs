@@ -10752,7 +10752,11 @@ impl<'a> FnGen<'a> {
                     "#[gradient]\nfn {h}{bound}(a: [{t}; {w}]) -> {t} {{\n    (a[0] * a[{w} - 1]).tanh() + a[0]\n}}"
                 );
                 // (The body's float type is not `T` in a concrete impl of a generic model.)
-                let form = if generic { 0 } else { self.rng.below(3) };
+                let form = if generic {
+                    *self.rng.pick(&[0, 3])
+                } else {
+                    self.rng.below(4)
+                };
                 match form {
                     0 => terms.push(format!("{h}({root}.{n}[1]) * 0.1")),
                     1 => {
@@ -10760,9 +10764,18 @@ impl<'a> FnGen<'a> {
                         pre.push(format!("let {p}: [{t}; {w}] = {root}.{n}[0];"));
                         terms.push(format!("{h}({p}) * 0.1"));
                     }
-                    _ => terms.push(format!(
+                    2 => terms.push(format!(
                         "{root}.{n}.iter().map(|r| {h}(*r)).sum::<{t}>() * 0.1"
                     )),
+                    _ => {
+                        // By reference, to a helper taking `&[T; W]`.
+                        let hr = format!("{base}_abr_{FLT}");
+                        let _ = writeln!(
+                            self.items,
+                            "#[gradient]\nfn {hr}{bound}(a: &[{t}; {w}]) -> {t} {{\n    (a[0] * a[{w} - 1]).tanh() + a[0]\n}}"
+                        );
+                        terms.push(format!("{hr}(&{root}.{n}[0]) * 0.1"));
+                    }
                 }
             }
             if !self.on("model:array_copy") || !self.rng.chance(0.4) {

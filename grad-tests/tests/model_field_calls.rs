@@ -392,11 +392,17 @@ impl Scene {
     }
 }
 
-/// The same from a free function given the model.
+/// A helper taking the array by reference.
+#[gradient]
+fn reach(th: f64, l: &[f64; 3]) -> f64 {
+    l[0] * th.cos() + l[1] * (2.0 * th).cos() + l[2]
+}
+
+/// The same from a free function given the model, and by reference (`&m.axis`).
 #[gradient(wrt(m))]
 fn scene_energy(m: &Scene) -> f64 {
     let r = rotate(m.axis, m.pts[0]);
-    dot3(r, m.cams[1].t) + dot3(m.cams[0].w, m.pts[1])
+    dot3(r, m.cams[1].t) + dot3(m.cams[0].w, m.pts[1]) + reach(0.3, &m.axis).powi(2)
 }
 
 /// Array rows of a parameter: a typed copy of a row and `*row`, by value to the helpers.

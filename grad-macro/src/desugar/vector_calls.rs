@@ -439,9 +439,9 @@ pub fn is_registered(name: &str) -> bool {
 
 thread_local! {
     /// The free `#[gradient]` functions registered so far (see `SEEN`) and, for each parameter,
-    /// the length of the array it takes by value (`p: [f64; 3]`); `None` for a name two
-    /// functions of different parameters share (no evidence).
-    static ARRAYS: std::cell::RefCell<std::collections::HashMap<String, Option<Vec<Option<usize>>>>> =
+    /// the array it takes (`p: [f64; 3]`, `l: &[f64; 3]`); `None` for a name two functions of
+    /// different parameters share (no evidence).
+    static ARRAYS: std::cell::RefCell<std::collections::HashMap<String, Option<Vec<Option<ArrayParam>>>>> =
         std::cell::RefCell::new(std::collections::HashMap::new());
 }
 
@@ -457,9 +457,27 @@ pub fn array_len(ty: &syn::Type) -> Option<usize> {
     }
 }
 
-/// The lengths of the arrays the registered `#[gradient]` function `name` takes by value, one
-/// per parameter (see `ARRAYS`).
-pub fn array_params(name: &syn::Ident) -> Option<Vec<Option<usize>>> {
+/// A parameter `[T; N]` (or `&[T; N]`, `by_ref`) with `N` an integer literal.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct ArrayParam {
+    pub len: usize,
+    pub by_ref: bool,
+}
+
+impl ArrayParam {
+    fn of(ty: &syn::Type) -> Option<Self> {
+        match ty {
+            syn::Type::Reference(r) if r.mutability.is_none() => {
+                array_len(&r.elem).map(|len| ArrayParam { len, by_ref: true })
+            }
+            ty => array_len(ty).map(|len| ArrayParam { len, by_ref: false }),
+        }
+    }
+}
+
+/// The arrays the registered `#[gradient]` function `name` takes, one entry per parameter (see
+/// `ARRAYS`).
+pub fn array_params(name: &syn::Ident) -> Option<Vec<Option<ArrayParam>>> {
     ARRAYS.with(|a| a.borrow().get(&name.to_string()).cloned().flatten())
 }
 
@@ -467,11 +485,11 @@ pub fn array_params(name: &syn::Ident) -> Option<Vec<Option<usize>>> {
 /// arrays it takes by value (see `ARRAYS`).
 pub fn register(sig: &syn::Signature) {
     if sig.receiver().is_none() {
-        let lens: Vec<Option<usize>> = sig
+        let lens: Vec<Option<ArrayParam>> = sig
             .inputs
             .iter()
             .map(|i| match i {
-                syn::FnArg::Typed(pt) => array_len(&pt.ty),
+                syn::FnArg::Typed(pt) => ArrayParam::of(&pt.ty),
                 syn::FnArg::Receiver(_) => None,
             })
             .collect();

@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use syn::visit_mut::VisitMut;
 
 /// Input: a call of a registered `#[gradient]` function (see `vector_calls::ARRAYS`) given, for
-/// a parameter it takes as `[T; N]`, a place of the model (`self.w`, `m.pts[j]`, `*row` of
+/// a parameter it takes as `[T; N]` (or `&[T; N]`, given `&place`), a place of the model (`self.w`, `m.pts[j]`, `*row` of
 /// `self.pts.iter()`, `p` of `let p = self.pts[j];`), or `let w: [T; N] = cam.w;` of such a
 /// place. Output: the place spelled out, `[p[0], p[1], p[2]]`. Places of data (`cfg.v`, a local
 /// array) stay as written.
@@ -86,9 +86,14 @@ impl VisitMut for Spell<'_> {
         if lens.len() != c.args.len() {
             return;
         }
-        for (arg, len) in c.args.iter_mut().zip(lens) {
-            if let Some(n) = len {
-                spell_out(arg, n, true, self.0);
+        for (arg, param) in c.args.iter_mut().zip(lens) {
+            match (param, &mut *arg) {
+                // `&self.l` to `&[T; N]`: `&[self.l[0], ..]`.
+                (Some(p), syn::Expr::Reference(r)) if p.by_ref && r.mutability.is_none() => {
+                    spell_out(&mut r.expr, p.len, true, self.0);
+                }
+                (Some(p), arg) if !p.by_ref => spell_out(arg, p.len, true, self.0),
+                _ => {}
             }
         }
     }
