@@ -252,3 +252,38 @@ fn a_loop_bound_runs_once() {
     assert_eq!(v.to_bits(), bound_with_effect(0.5).to_bits());
     assert_eq!(d, 3.0);
 }
+
+/// A work queue lent mutably (`&mut Vec<usize>`), popped and pushed in loops and drained by a
+/// `while let`: each change runs once, and the caller's queue ends as the function leaves it.
+#[gradient(wrt(w))]
+fn queue(w: &[f64], q: &mut Vec<usize>) -> f64 {
+    let mut l = 0.0;
+    for i in 0..2 {
+        let k = q.pop().unwrap_or(0);
+        l += w[k] * w[k];
+        q.push(i);
+    }
+    while let Some(k) = q.pop() {
+        l += (w[k] * l).sin();
+    }
+    q.push(1);
+    l
+}
+
+#[test]
+fn data_lent_mutably_changes_once() {
+    let w = [1.0, 2.0, 3.0];
+    let mut q1 = vec![0, 2, 1];
+    let f = queue(&w, &mut q1);
+    let mut q2 = vec![0, 2, 1];
+    let mut d = [f64::NAN; 3];
+    let v = queue_grad(&w, &mut q2, &mut d);
+    assert_eq!(v.to_bits(), f.to_bits());
+    assert_eq!(q1, q2);
+    check(
+        "queue",
+        &|p| queue(p, &mut vec![0, 2, 1]),
+        &|p, d| queue_grad(p, &mut vec![0, 2, 1], d),
+        &w,
+    );
+}

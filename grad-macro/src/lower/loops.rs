@@ -273,6 +273,9 @@ impl Lowerer<'_> {
         guarded: bool,
     ) -> Option<Value> {
         let mut carried = assigned_names(body);
+        // Data lent mutably (`q: &mut Vec<usize>`) is not a value the loop carries: what its
+        // methods do to it are effects, each run once (see `Func::effects`).
+        carried.retain(|n| !self.b.func.mut_data.contains(&n.to_string()));
         self.env.push();
         if loop_exits(body).breaks {
             let f = self
