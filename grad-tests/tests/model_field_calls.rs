@@ -381,14 +381,15 @@ impl Scene {
         s
     }
 
-    /// The array field itself, and a row by `*row` of the rows iterated.
+    /// The array field itself, and a row by `*row` of the rows iterated (by `for` and by a
+    /// mapped closure).
     #[gradient]
     fn alignment(&self) -> f64 {
         let mut s = dot3(self.axis, self.axis);
         for row in self.pts.iter() {
             s += dot3(*row, self.axis).powi(2);
         }
-        s
+        s + self.pts.iter().map(|r| dot3(*r, *r)).sum::<f64>() * 0.1
     }
 }
 

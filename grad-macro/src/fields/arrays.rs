@@ -48,6 +48,19 @@ impl<'a> syn::visit::Visit<'a> for Bind<'_> {
         }
         syn::visit::visit_expr_for_loop(self, f);
     }
+    // `self.pts.iter().map(|r| rotate(*r, ..))`: a closure given the model's rows.
+    fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
+        if root(&m.receiver).is_some_and(|r| self.0.contains(&r)) {
+            for a in &m.args {
+                if let syn::Expr::Closure(c) = a {
+                    if let Some(name) = c.inputs.first().and_then(pat_name) {
+                        self.0.insert(name);
+                    }
+                }
+            }
+        }
+        syn::visit::visit_expr_method_call(self, m);
+    }
     fn visit_item(&mut self, _: &'a syn::Item) {}
 }
 
