@@ -2609,3 +2609,126 @@ fn session_28_forms_run() {
     assert_eq!(v.to_bits(), s28_forms(&pos, &ws, 0.7, &[1, 0]).to_bits());
     assert!(dx.is_finite());
 }
+
+/// The forms of session 29: a reference to data after an early return, an extremum over rows,
+/// a constant table and an index range, a running maximum by `scan`, a compound assignment whose
+/// right side changes its place, `any` with state, draws from a generator lent mutably, a work
+/// queue, a model's array field and rows passed to array helpers by value and by reference.
+#[derive(Clone, grad::Params)]
+struct S29Scene {
+    pts: Vec<[f64; 3]>,
+    axis: [f64; 3],
+}
+
+#[gradient]
+fn s29_dot(a: [f64; 3], b: [f64; 3]) -> f64 {
+    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+}
+
+#[gradient]
+fn s29_norm(a: &[f64; 3]) -> f64 {
+    a[0] * a[0] + a[1] * a[1] + a[2] * a[2]
+}
+
+impl S29Scene {
+    #[gradient]
+    fn loss(&self) -> f64 {
+        let p = self.pts[0];
+        s29_dot(p, self.axis)
+            + s29_norm(&self.axis)
+            + self.pts.iter().map(|r| s29_dot(*r, *r)).sum::<f64>()
+    }
+}
+
+/// A generator lent to the loss.
+pub struct S29Lcg(u64);
+
+impl S29Lcg {
+    fn next_unit(&mut self) -> f64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        f64::from(u32::try_from(self.0 >> 32).unwrap_or(0)) / 4_294_967_296.0
+    }
+}
+
+const S29_TABLE: [[f64; 2]; 2] = [[0.0, 1.0], [1.0, 0.5]];
+
+#[gradient(wrt(xs, centroids))]
+fn s29_forms(
+    ws: &[Vec<f64>],
+    centroids: &[[f64; 2]],
+    xs: &[f64],
+    count: usize,
+    rng: &mut S29Lcg,
+    queue: &mut Vec<usize>,
+) -> f64 {
+    if count == 9 {
+        return xs[0];
+    }
+    let near = centroids
+        .iter()
+        .min_by(|a, b| (a[0] - xs[0]).abs().total_cmp(&(b[0] - xs[0]).abs()))
+        .unwrap();
+    let entry = S29_TABLE
+        .iter()
+        .max_by(|a, b| (a[0] * xs[1]).total_cmp(&(b[0] * xs[1])))
+        .copied()
+        .unwrap();
+    let pivot = (0..xs.len())
+        .max_by(|&i, &j| xs[i].abs().total_cmp(&xs[j].abs()))
+        .unwrap();
+    let peaks: Vec<f64> = xs
+        .iter()
+        .scan(f64::NEG_INFINITY, |m, &v| {
+            *m = m.max(v);
+            Some(*m)
+        })
+        .collect();
+    let mut sum: f64 = ws[0].iter().map(|v| v * xs[0]).sum();
+    sum += {
+        sum *= 0.5;
+        sum * xs[1]
+    };
+    let mut total = 0.0;
+    let hit = xs.iter().any(|v| {
+        total += v;
+        total > 1.0
+    });
+    let mut drawn = 0.0;
+    for v in xs {
+        drawn += v * rng.next_unit();
+    }
+    let slot = queue.pop().unwrap_or(0) % xs.len();
+    let bonus = if hit { total } else { -total };
+    sum + near[1] * entry[1] + xs[pivot] + peaks[peaks.len() - 1] + bonus + drawn + xs[slot]
+}
+
+#[test]
+fn session_29_forms_run() {
+    let scene = S29Scene {
+        pts: vec![[0.5, 1.0, -0.5], [0.25, 0.0, 1.0]],
+        axis: [0.2, 0.7, -0.4],
+    };
+    let mut grads = grad::runtime::Params::zeros_like(&scene);
+    let value = scene.loss_grad(&mut grads);
+    assert_eq!(value.to_bits(), scene.loss().to_bits());
+    let ws = vec![vec![1.0, 2.0]];
+    let centroids = [[0.1, 0.2], [0.9, -0.3]];
+    let xs = [0.7, -1.2];
+    let plain = s29_forms(&ws, &centroids, &xs, 1, &mut S29Lcg(3), &mut vec![1]);
+    let (mut d_centroids, mut d_xs) = ([[0.0; 2]; 2], [0.0; 2]);
+    let value = s29_forms_grad(
+        &ws,
+        &centroids,
+        &xs,
+        1,
+        &mut S29Lcg(3),
+        &mut vec![1],
+        &mut d_centroids,
+        &mut d_xs,
+    );
+    assert_eq!(value.to_bits(), plain.to_bits());
+    assert!(d_xs.iter().all(|d| d.is_finite()));
+}
