@@ -2009,6 +2009,13 @@ pub fn extremum_let(s: &syn::Stmt, of: &dyn Fn(&syn::Expr) -> bool) -> Option<Ve
 /// The collection and the position of [`indexed_extremum`], for `unwrap` (or `expect`) of
 /// `X.iter().min_by(..)`/`max_by`, where `m` is the `unwrap`.
 pub fn position_of_extremum(m: &syn::ExprMethodCall) -> Option<(syn::Expr, syn::Expr)> {
+    let (mb, max) = unwrapped_extremum(m)?;
+    extremum_position(mb, max)
+}
+
+/// The `max_by`/`min_by` call that `m` unwraps (`.unwrap()` or `.expect(..)`), and whether it
+/// is `max_by`.
+fn unwrapped_extremum(m: &syn::ExprMethodCall) -> Option<(&syn::ExprMethodCall, bool)> {
     if !((m.method == "unwrap" && m.args.is_empty()) || (m.method == "expect" && m.args.len() == 1))
     {
         return None;
@@ -2021,7 +2028,7 @@ pub fn position_of_extremum(m: &syn::ExprMethodCall) -> Option<(syn::Expr, syn::
         "min_by" => false,
         _ => return None,
     };
-    extremum_position(mb, max)
+    Some((mb, max))
 }
 
 fn extremum_position(mb: &syn::ExprMethodCall, max: bool) -> Option<(syn::Expr, syn::Expr)> {
@@ -2191,18 +2198,7 @@ fn indexes_or_fields(e: &syn::Expr, name: &syn::Ident) -> bool {
 /// `.expect(..)`). Output: a loop keeping the element std returns (the last maximum, the first
 /// minimum), whose derivative is that element's.
 pub fn extremum(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
-    if !((m.method == "unwrap" && m.args.is_empty()) || (m.method == "expect" && m.args.len() == 1))
-    {
-        return None;
-    }
-    let syn::Expr::MethodCall(mb) = &*m.receiver else {
-        return None;
-    };
-    let max = match mb.method.to_string().as_str() {
-        "max_by" => true,
-        "min_by" => false,
-        _ => return None,
-    };
+    let (mb, max) = unwrapped_extremum(m)?;
     if let Some(indexed) = indexed_extremum(mb, max).or_else(|| range_extremum(mb, max)) {
         return Some(indexed);
     }
