@@ -110,8 +110,29 @@ fn compound_assignment_runs_its_right_side_first() {
     );
 }
 
+/// `next()` of a map whose closure changes a local: the closure runs for the first item only.
+#[gradient(wrt(x))]
+fn first_of_stateful_map(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    let a = x
+        .iter()
+        .map(|v| {
+            s += v;
+            s * v
+        })
+        .next()
+        .unwrap();
+    a + 10.0 * s
+}
+
 #[test]
 fn any_and_all_stop_where_std_stops() {
+    check(
+        "first_of_stateful_map",
+        &first_of_stateful_map,
+        &first_of_stateful_map_grad,
+        &[0.5, -1.5, 2.0],
+    );
     for x in [[1.0, 2.0, 3.0, 4.0], [0.5, 0.25, 1.0, 0.6]] {
         check("stops_early", &stops_early, &stops_early_grad, &x);
     }

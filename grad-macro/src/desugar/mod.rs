@@ -1857,10 +1857,16 @@ fn option_element(e: &syn::Expr) -> Option<OptElement> {
     // `x.iter().map(f).last()`: `f` of the element `x.iter().last()` takes (a map runs its
     // closure on every item std pulls, the same value when the closure changes nothing
     // outside it; a closure that does, `|v| { s += v; s }`, is not taken here).
+    // (`next()`/`first()` take the first item, the only one the closure runs for.)
+    let first_only = m.method == "next"
+        || m.method == "first"
+        || (m.method == "nth"
+            && matches!(m.args.first(), Some(syn::Expr::Lit(l)) if quote!(#l).to_string() == "0"));
     if let syn::Expr::MethodCall(map) = &*m.receiver {
         if map.method == "map"
             && map.args.len() == 1
-            && !matches!(&map.args[0], syn::Expr::Closure(c) if iterators::changes_outer(c))
+            && (first_only
+                || !matches!(&map.args[0], syn::Expr::Closure(c) if iterators::changes_outer(c)))
             && !matches!(strip(&map.receiver), syn::Expr::MethodCall(r) if r.method == "map")
         {
             let mut unmapped = m.clone();
