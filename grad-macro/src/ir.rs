@@ -879,6 +879,15 @@ fn untyped_int_constant(ts: &TokenStream) -> bool {
     walk(ts, &mut unsuffixed) && unsuffixed
 }
 
+/// Whether a call's arguments lend it data lent mutably to the function (`noisy(z, rng)`), which
+/// the call may change (see `Func::effects`).
+pub fn lends_data(args: &[CallArg], names: &std::collections::HashSet<String>) -> bool {
+    args.iter().any(|a| match a {
+        CallArg::Tokens(t, _) | CallArg::Unseen(t, _) => changes_data(t, names),
+        _ => false,
+    })
+}
+
 /// Whether `expr` calls a method of one of the `names` (`rng.next_f64()`) or lends one mutably
 /// (`&mut rng`): names of data lent mutably, which such an expression may change.
 pub fn changes_data(expr: &TokenStream, names: &std::collections::HashSet<String>) -> bool {

@@ -91,9 +91,12 @@ fn inner_ok(s: &Stmt, func: &Func) -> bool {
     match s {
         Stmt::Opaque { dst, .. } => !func.effects.contains(dst),
         Stmt::Prim { .. } | Stmt::Load { .. } | Stmt::AccumSeq { .. } | Stmt::Effect { .. } => true,
-        Stmt::Call { args, .. } => !args
-            .iter()
-            .any(|a| matches!(a, crate::ir::CallArg::Seq(..))),
+        Stmt::Call { args, .. } => {
+            !args
+                .iter()
+                .any(|a| matches!(a, crate::ir::CallArg::Seq(..)))
+                && !crate::ir::lends_data(args, &func.mut_data)
+        }
         Stmt::If { then, els, .. } => then
             .stmts
             .iter()

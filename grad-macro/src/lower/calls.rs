@@ -1453,9 +1453,12 @@ impl Lowerer<'_> {
                 }
             }
         }
-        // A differentiated call runs again where its derivative is taken: data it is lent
-        // mutably (a generator it draws from) would change twice.
-        if any_active {
+        // A differentiated call given a sequence, or returning one, runs again where its
+        // derivative is taken: data it is lent mutably (a generator it draws from) would change
+        // twice. (A function of numbers gives its value and derivatives in one call, which runs
+        // once: see `reverse::loops`.)
+        let runs_again = !scalar || args.iter().any(|a| matches!(a, CallArg::Seq(..)));
+        if any_active && runs_again {
             let mut_data = &self.b.func.mut_data;
             if let Some(a) = c
                 .args

@@ -423,6 +423,18 @@ impl Rev<'_> {
         needed.extend(rb_next.iter().filter_map(|o| o.val()));
         let mut taped: Vec<ValId> = Vec::new();
         for s in &l.body.stmts {
+            // A call lent data it may change (a generator) runs once: all it gives is taped, so
+            // the recomputation leaves it out.
+            if let Stmt::Call { args, .. } = s {
+                if crate::ir::lends_data(args, &self.b.func.mut_data) {
+                    for_each_visible_def(s, &mut |v| {
+                        if !taped.contains(&v) {
+                            taped.push(v);
+                        }
+                    });
+                    continue;
+                }
+            }
             if expensive_in(s, inner, self.b.func) {
                 for_each_visible_def(s, &mut |v| {
                     if needed.contains(&v) && !taped.contains(&v) {
