@@ -9451,7 +9451,23 @@ impl<'a> FnGen<'a> {
         let e = paren(&e.s);
         let (u, i, j) = (self.fresh("u"), self.fresh("i"), self.fresh("j"));
         let draw = format!("({g}.next_unit() as {FLT})");
-        match self.rng.below(4) {
+        match self.rng.below(5) {
+            4 => {
+                // A helper of numbers lent the generator, called in a loop.
+                let h = format!("{}_na_{FLT}", self.base);
+                if !self.items.contains(&format!("fn {h}(")) {
+                    let _ = writeln!(
+                        self.items,
+                        "#[gradient(wrt(z))]\nfn {h}(z: {FLT}, g: &mut check::Lcg) -> {FLT} {{\n    (z * (1.0 + 0.1 * (g.next_unit() as {FLT}))).tanh()\n}}"
+                    );
+                }
+                Self::nested(
+                    out,
+                    ind,
+                    &format!("for {i} in 0..3"),
+                    &format!("{acc} = {acc} * 0.5 + {h}({e} + {i} as {FLT}, {g});"),
+                );
+            }
             0 => {
                 Self::line(out, ind, &format!("let {u}: {FLT} = {draw};"));
                 Self::line(out, ind, &format!("{acc} += {u} * {e};"));
