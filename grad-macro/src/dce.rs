@@ -364,7 +364,7 @@ fn eliminate_with(
                         *g = None;
                     }
                 }
-                live.contains(dst) || grads.iter().any(|g| g.is_some())
+                live.contains(dst) || keep_always.contains(dst) || grads.iter().any(|g| g.is_some())
             }
             Stmt::Loop(l) => {
                 // A carried variable stays if its value after the loop is read or the body reads it.

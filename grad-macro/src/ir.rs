@@ -601,6 +601,12 @@ impl<'f> Builder<'f> {
     }
 
     pub fn push(&mut self, stmt: Stmt) {
+        // A call lent data it may change (`noisy(z, rng)`) runs even where nothing reads it.
+        if let Stmt::Call { dst, args, .. } = &stmt {
+            if lends_data(args, &self.func.mut_data) {
+                self.func.effects.insert(*dst);
+            }
+        }
         self.blocks.last_mut().unwrap().stmts.push(stmt);
     }
 
