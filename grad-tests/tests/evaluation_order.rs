@@ -8,6 +8,7 @@
 
 #![allow(
     clippy::assign_op_pattern,
+    clippy::ptr_arg,
     clippy::blocks_in_conditions,
     clippy::needless_range_loop,
     clippy::unused_enumerate_index,
