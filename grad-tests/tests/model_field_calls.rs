@@ -464,3 +464,41 @@ fn array_parts_of_models_passed_by_value() {
     let got: Vec<f64> = dp.iter().flatten().copied().collect();
     close("rows_by_value", &got, &fd_all(&f, &flat));
 }
+
+#[derive(Clone, Debug, Params)]
+struct Series {
+    xs: Vec<f64>,
+}
+
+impl Series {
+    /// A `once` chain with the windows of a field (split into loops by the fields' pass), in a
+    /// `loop` with a `break`, the closure's parameter named as a parameter of the method.
+    #[gradient]
+    fn emphasis(&self, x: f64) -> f64 {
+        let mut acc = 0.0;
+        let mut j = 0;
+        loop {
+            j += 1;
+            if j > 2 {
+                break;
+            }
+            let v: f64 = std::iter::once(self.xs[0])
+                .chain(self.xs.windows(2).map(|x| x[1] - 0.5 * x[0]))
+                .map(|a| a * x)
+                .sum::<f64>();
+            acc += v * v;
+        }
+        acc
+    }
+}
+
+#[test]
+fn once_chains_of_field_windows() {
+    let m = Series {
+        xs: vec![0.5, -1.0, 2.0, 0.25],
+    };
+    let mut d = m.zeros_like();
+    let v = m.emphasis_grad(0.7, &mut d);
+    assert_eq!(v.to_bits(), m.emphasis(0.7).to_bits());
+    close("emphasis", &d.to_flat(), &fd_model(&m, |m| m.emphasis(0.7)));
+}

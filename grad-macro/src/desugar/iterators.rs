@@ -1114,6 +1114,28 @@ fn pat_ident(p: &syn::Pat) -> Option<&syn::Ident> {
 /// Output: `for S in 0..x.len().saturating_sub(2 - 1) { .. x[S + 1] - x[S + 0] .. }`: the pieces
 /// as positions in `x`, so every read is an element of `x` and differentiated as such.
 pub fn pieces_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
+    // `for a in x.windows(2).map(|w| w[1] - w[0]) { .. }` (a chained sum split into loops):
+    // `for w in x.windows(2) { let a = w[1] - w[0]; .. }`, the closure run on each piece.
+    if let syn::Expr::MethodCall(m) = &*f.expr {
+        if let (true, [syn::Expr::Closure(c)]) = (
+            m.method == "map" && geometry(&m.receiver).is_some(),
+            &m.args.iter().collect::<Vec<_>>()[..],
+        ) {
+            if c.inputs.len() == 1 && !changes_outer(c) {
+                let w = pat_ident(&c.inputs[0])?;
+                // (The piece under a name of its own: the closure's may be one the loop's body
+                // reads from outside.)
+                let piece = crate::naming::fresh("piece");
+                let body = renamed(&c.body, w, &piece)?;
+                let (pat, stmts) = (&f.pat, &f.body.stmts);
+                let mut plain = f.clone();
+                *plain.expr = (*m.receiver).clone();
+                plain.pat = Box::new(syn::parse_quote!(#piece));
+                plain.body = syn::parse_quote!({ let #pat = #body; #(#stmts)* });
+                return pieces_loop(&plain);
+            }
+        }
+    }
     // `for w in x.windows(2).step_by(2)`, `for (i, w) in x.windows(2).enumerate().rev()`: the
     // loop over the pieces' numbers, those numbers adapted.
     if let Some((inner, adapter)) = outer_adapter(&f.expr) {
@@ -3192,4 +3214,28 @@ pub fn outer_changes(c: &syn::ExprClosure) -> Vec<syn::Ident> {
     syn::visit::Visit::visit_expr(&mut ch, &c.body);
     ch.0.retain(|n| !own.contains(n));
     ch.0
+}
+
+/// `e` with the name `from` read as `to`; `None` where `e` binds `from` again or names it in a
+/// macro (a rename would not follow).
+fn renamed(e: &syn::Expr, from: &syn::Ident, to: &syn::Ident) -> Option<syn::Expr> {
+    struct R<'a>(&'a syn::Ident, &'a syn::Ident, bool);
+    impl syn::visit_mut::VisitMut for R<'_> {
+        fn visit_expr_path_mut(&mut self, p: &mut syn::ExprPath) {
+            if p.path.is_ident(self.0) {
+                let to = self.1;
+                p.path = syn::parse_quote!(#to);
+            }
+        }
+        fn visit_pat_ident_mut(&mut self, p: &mut syn::PatIdent) {
+            self.2 |= p.ident == *self.0;
+        }
+        fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+            self.2 |= super::mentions(&m.tokens, self.0);
+        }
+    }
+    let mut out = e.clone();
+    let mut r = R(from, to, false);
+    syn::visit_mut::VisitMut::visit_expr_mut(&mut r, &mut out);
+    (!r.2).then_some(out)
 }
