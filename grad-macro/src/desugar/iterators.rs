@@ -1130,7 +1130,7 @@ pub fn pieces_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
                 let (pat, stmts) = (&f.pat, &f.body.stmts);
                 let mut plain = f.clone();
                 *plain.expr = (*m.receiver).clone();
-                plain.pat = Box::new(syn::parse_quote!(#piece));
+                *plain.pat = syn::parse_quote!(#piece);
                 plain.body = syn::parse_quote!({ let #pat = #body; #(#stmts)* });
                 return pieces_loop(&plain);
             }
