@@ -1942,25 +1942,10 @@ fn bind_closure(e: &syn::Expr, x: &syn::Ident, refs: usize) -> Option<proc_macro
     if c.inputs.len() != 1 {
         return None;
     }
-    let mut p = &c.inputs[0];
-    let mut taken = 0;
-    loop {
-        match p {
-            syn::Pat::Reference(r) => {
-                taken += 1;
-                p = &r.pat;
-            }
-            syn::Pat::Type(t) => p = &t.pat,
-            _ => break,
-        }
-    }
-    let syn::Pat::Ident(name) = p else {
-        return None;
-    };
-    if name.subpat.is_some() || name.by_ref.is_some() || taken > refs {
+    let (name, taken) = name_under_refs(&c.inputs[0])?;
+    if taken > refs {
         return None;
     }
-    let name = &name.ident;
     let amps = (0..refs - taken).map(|_| quote!(&));
     let body = super::tail_expr(&c.body);
     Some(quote!({ let #name = #(#amps)* #x; #body }))
@@ -2069,20 +2054,8 @@ fn extremum_position(mb: &syn::ExprMethodCall, max: bool) -> Option<(syn::Expr, 
     }
     // The refs std passes (`&&T`) less those the pattern takes off (`|&a, &b|`).
     let side = |p: &syn::Pat| -> Option<(syn::Ident, usize)> {
-        let (mut p, mut taken) = (p, 0);
-        loop {
-            match p {
-                syn::Pat::Reference(r) => {
-                    taken += 1;
-                    p = &r.pat;
-                }
-                syn::Pat::Type(t) => p = &t.pat,
-                syn::Pat::Ident(i) if i.subpat.is_none() && i.by_ref.is_none() && taken <= 2 => {
-                    return Some((i.ident.clone(), 2 - taken));
-                }
-                _ => return None,
-            }
-        }
+        let (name, taken) = name_under_refs(p)?;
+        (taken <= 2).then(|| (name.clone(), 2 - taken))
     };
     let ((a, ra), (b, rb)) = (side(&c.inputs[0])?, side(&c.inputs[1])?);
     if !indexes_or_fields(&c.body, &a) && !indexes_or_fields(&c.body, &b) {
@@ -2133,24 +2106,8 @@ fn range_extremum(mb: &syn::ExprMethodCall, max: bool) -> Option<syn::Expr> {
     }
     // std lends each side as `&usize`, less the references the pattern takes off.
     let side = |p: &syn::Pat| -> Option<(syn::Ident, usize)> {
-        match p {
-            syn::Pat::Reference(r) => match &*r.pat {
-                syn::Pat::Ident(i) if i.subpat.is_none() => Some((i.ident.clone(), 0)),
-                _ => None,
-            },
-            syn::Pat::Ident(i) if i.subpat.is_none() && i.by_ref.is_none() => {
-                Some((i.ident.clone(), 1))
-            }
-            syn::Pat::Type(t) => match &*t.pat {
-                syn::Pat::Reference(r) => match &*r.pat {
-                    syn::Pat::Ident(i) => Some((i.ident.clone(), 0)),
-                    _ => None,
-                },
-                syn::Pat::Ident(i) => Some((i.ident.clone(), 1)),
-                _ => None,
-            },
-            _ => None,
-        }
+        let (name, taken) = name_under_refs(p)?;
+        (taken <= 1).then(|| (name.clone(), 1 - taken))
     };
     let ((a, ra), (b, rb)) = (side(&c.inputs[0])?, side(&c.inputs[1])?);
     let (best, k) = (crate::naming::hidden("best"), crate::naming::hidden("k"));
@@ -3238,4 +3195,23 @@ fn renamed(e: &syn::Expr, from: &syn::Ident, to: &syn::Ident) -> Option<syn::Exp
     let mut r = R(from, to, false);
     syn::visit_mut::VisitMut::visit_expr_mut(&mut r, &mut out);
     (!r.2).then_some(out)
+}
+
+/// The name a closure's parameter binds under its `&`s and type (`|&&a: &&f64|`), and how many
+/// references the pattern takes off; `None` for other patterns.
+fn name_under_refs(p: &syn::Pat) -> Option<(&syn::Ident, usize)> {
+    let (mut p, mut taken) = (p, 0);
+    loop {
+        match p {
+            syn::Pat::Reference(r) => {
+                taken += 1;
+                p = &r.pat;
+            }
+            syn::Pat::Type(t) => p = &t.pat,
+            syn::Pat::Ident(i) if i.subpat.is_none() && i.by_ref.is_none() => {
+                return Some((&i.ident, taken));
+            }
+            _ => return None,
+        }
+    }
 }
