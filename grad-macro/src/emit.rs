@@ -2264,8 +2264,11 @@ impl Emitter<'_> {
             .iter()
             .filter(|(v, at)| at.contains(&(cond, then_branch)) && !defines(b, **v))
             .map(|(v, _)| *v)
-            .filter(|v| crate::dce::reads(b).contains(v))
             .collect();
+        if !reads.is_empty() {
+            let read = crate::dce::reads(b);
+            reads.retain(|v| read.contains(v));
+        }
         reads.sort();
         let names = reads.iter().map(|v| self.name(*v));
         let body = self.block(b);

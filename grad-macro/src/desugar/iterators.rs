@@ -2043,7 +2043,7 @@ fn extremum_position(mb: &syn::ExprMethodCall, max: bool) -> Option<(syn::Expr, 
         return None;
     };
     let x = &*it.receiver;
-    if it.method != "iter" || !it.args.is_empty() || !is_place(x) || mb.args.len() != 1 {
+    if it.method != "iter" || !it.args.is_empty() || !super::is_place(x) || mb.args.len() != 1 {
         return None;
     }
     let syn::Expr::Closure(c) = &mb.args[0] else {
@@ -2052,35 +2052,71 @@ fn extremum_position(mb: &syn::ExprMethodCall, max: bool) -> Option<(syn::Expr, 
     if c.inputs.len() != 2 {
         return None;
     }
-    // The refs std passes (`&&T`) less those the pattern takes off (`|&a, &b|`).
-    let side = |p: &syn::Pat| -> Option<(syn::Ident, usize)> {
-        let (name, taken) = name_under_refs(p)?;
-        (taken <= 2).then(|| (name.clone(), 2 - taken))
-    };
-    let ((a, ra), (b, rb)) = (side(&c.inputs[0])?, side(&c.inputs[1])?);
-    if !indexes_or_fields(&c.body, &a) && !indexes_or_fields(&c.body, &b) {
+    // (Items that are not floats: a row or a struct of `X`, which the comparator indexes.)
+    let (a, b) = (
+        name_under_refs(&c.inputs[0])?.0,
+        name_under_refs(&c.inputs[1])?.0,
+    );
+    if !indexes_or_fields(&c.body, a) && !indexes_or_fields(&c.body, b) {
         return None;
     }
-    let (best, k) = (crate::naming::hidden("best"), crate::naming::hidden("k"));
+    // std lends each side as `&&T`.
+    let position = position_loop(
+        c,
+        2,
+        &|i| quote!(#x[#i]),
+        &quote!(0),
+        &quote!(#x.len()),
+        max,
+    )?;
+    Some((x.clone(), position))
+}
+
+/// `{ let mut B = lo; let E = end; assert!(B < E); for K in B + 1..E { if compare(item(B),
+/// item(K)) != Greater { B = K; } } B }` (for `min_by`, `== Greater`): the position `max_by` or
+/// `min_by` of the comparator `c` returns (the last maximum, the first minimum), whose sides std
+/// lends with `lent` references (less those the closure's patterns take off).
+fn position_loop(
+    c: &syn::ExprClosure,
+    lent: usize,
+    item: &dyn Fn(&syn::Ident) -> proc_macro2::TokenStream,
+    lo: &proc_macro2::TokenStream,
+    end: &proc_macro2::TokenStream,
+    max: bool,
+) -> Option<syn::Expr> {
+    if c.inputs.len() != 2 {
+        return None;
+    }
+    let side = |p: &syn::Pat| -> Option<(syn::Ident, usize)> {
+        let (name, taken) = name_under_refs(p)?;
+        (taken <= lent).then(|| (name.clone(), lent - taken))
+    };
+    let ((a, ra), (b, rb)) = (side(&c.inputs[0])?, side(&c.inputs[1])?);
+    let (best, k, e) = (
+        crate::naming::hidden("best"),
+        crate::naming::hidden("k"),
+        crate::naming::hidden("end"),
+    );
     let (ra, rb) = ((0..ra).map(|_| quote!(&)), (0..rb).map(|_| quote!(&)));
+    let (at_best, at_k) = (item(&best), item(&k));
     let body = &c.body;
-    let order = quote!({ let #a = #(#ra)* #x[#best]; let #b = #(#rb)* #x[#k]; #body });
+    let order = quote!({ let #a = #(#ra)* #at_best; let #b = #(#rb)* #at_k; #body });
     let better = if max {
         quote!(#order != ::core::cmp::Ordering::Greater)
     } else {
         quote!(#order == ::core::cmp::Ordering::Greater)
     };
-    let position = syn::parse_quote!({
-        ::core::assert!(!#x.is_empty(), "the iterator of `max_by`/`min_by` is empty");
-        let mut #best: usize = 0;
-        for #k in 1..#x.len() {
+    Some(syn::parse_quote!({
+        let mut #best: usize = #lo;
+        let #e: usize = #end;
+        ::core::assert!(#best < #e, "the iterator of `max_by`/`min_by` is empty");
+        for #k in #best + 1..#e {
             if #better {
                 #best = #k;
             }
         }
         #best
-    });
-    Some((x.clone(), position))
+    }))
 }
 
 /// Input: `(a..b).max_by(|&i, &j| KEY(i).total_cmp(&KEY(j))).unwrap()` (`min_by`), the position
@@ -2101,53 +2137,8 @@ fn range_extremum(mb: &syn::ExprMethodCall, max: bool) -> Option<syn::Expr> {
     let [syn::Expr::Closure(c)] = &mb.args.iter().collect::<Vec<_>>()[..] else {
         return None;
     };
-    if c.inputs.len() != 2 {
-        return None;
-    }
-    // std lends each side as `&usize`, less the references the pattern takes off.
-    let side = |p: &syn::Pat| -> Option<(syn::Ident, usize)> {
-        let (name, taken) = name_under_refs(p)?;
-        (taken <= 1).then(|| (name.clone(), 1 - taken))
-    };
-    let ((a, ra), (b, rb)) = (side(&c.inputs[0])?, side(&c.inputs[1])?);
-    let (best, k) = (crate::naming::hidden("best"), crate::naming::hidden("k"));
-    let (ra, rb) = ((0..ra).map(|_| quote!(&)), (0..rb).map(|_| quote!(&)));
-    let body = &c.body;
-    let order = quote!({ let #a = #(#ra)* #best; let #b = #(#rb)* #k; #body });
-    let better = if max {
-        quote!(#order != ::core::cmp::Ordering::Greater)
-    } else {
-        quote!(#order == ::core::cmp::Ordering::Greater)
-    };
-    let end = crate::naming::hidden("end");
-    Some(syn::parse_quote!({
-        let mut #best: usize = #lo;
-        let #end: usize = #hi;
-        ::core::assert!(#best < #end, "the iterator of `max_by`/`min_by` is empty");
-        for #k in #best + 1..#end {
-            if #better {
-                #best = #k;
-            }
-        }
-        #best
-    }))
-}
-
-/// Whether `e` is a place read without effects: a name, a field, an element at an index of
-/// names and literals.
-fn is_place(e: &syn::Expr) -> bool {
-    match super::unparen(e) {
-        syn::Expr::Path(p) => p.qself.is_none(),
-        syn::Expr::Field(f) => is_place(&f.base),
-        syn::Expr::Index(i) => {
-            is_place(&i.expr)
-                && matches!(
-                    super::unparen(&i.index),
-                    syn::Expr::Lit(_) | syn::Expr::Path(_)
-                )
-        }
-        _ => false,
-    }
+    // std lends each side as `&usize`.
+    position_loop(c, 1, &|i| quote!(#i), &quote!(#lo), &quote!(#hi), max)
 }
 
 /// Whether `e` indexes `name` or reads a field of it (`name[0]`, `name.pos`).

@@ -100,6 +100,31 @@ pub fn extremum_stmts(s: &syn::Stmt, of: &dyn Fn(&syn::Expr) -> bool) -> Option<
     Some(out)
 }
 
+/// Whether `e` is a place read without effects: a name, a field, an element at an index of
+/// integer arithmetic over names and literals (`w[j]`, `m.pts[k + 1].x`), which may be read
+/// several times for once.
+pub fn is_place(e: &syn::Expr) -> bool {
+    // (`j`, `k + 1`, `i * 3`.)
+    fn integer_index(e: &syn::Expr) -> bool {
+        match unparen(e) {
+            syn::Expr::Lit(_) => true,
+            syn::Expr::Binary(b) => {
+                !crate::lower::is_compound_assign(&b.op)
+                    && integer_index(&b.left)
+                    && integer_index(&b.right)
+            }
+            syn::Expr::Cast(c) => integer_index(&c.expr),
+            e => is_place(e),
+        }
+    }
+    match unparen(e) {
+        syn::Expr::Path(p) => p.qself.is_none(),
+        syn::Expr::Field(f) => is_place(&f.base),
+        syn::Expr::Index(i) => is_place(&i.expr) && integer_index(&i.index),
+        _ => false,
+    }
+}
+
 pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     labels::unshadow(&mut item.block);
     let_chains::unchain(&mut item.block);

@@ -126,36 +126,16 @@ impl VisitMut for Spell<'_> {
 /// `e` as `[e[0], .., e[n - 1]]` when it is a place of the model (its root in `of_model`): a
 /// field, an element, `*row`, or (with `names`) a name.
 fn spell_out(e: &mut syn::Expr, n: usize, names: bool, of_model: &HashSet<String>) {
-    // Read once per element: only places, whose reads change nothing.
-    fn place(e: &syn::Expr) -> bool {
-        match crate::desugar::unparen(e) {
-            syn::Expr::Path(p) => p.path.get_ident().is_some(),
-            syn::Expr::Field(f) => place(&f.base),
-            syn::Expr::Index(i) => place(&i.expr) && integer_index(&i.index),
-            _ => false,
-        }
-    }
-    // An index of integer arithmetic (`j`, `k + 1`, `i * 3`).
-    fn integer_index(e: &syn::Expr) -> bool {
-        match crate::desugar::unparen(e) {
-            syn::Expr::Lit(_) => true,
-            syn::Expr::Binary(b) => {
-                !crate::lower::is_compound_assign(&b.op)
-                    && integer_index(&b.left)
-                    && integer_index(&b.right)
-            }
-            syn::Expr::Cast(c) => integer_index(&c.expr),
-            e => place(e),
-        }
-    }
+    use crate::desugar::is_place;
     if !root(e).is_some_and(|r| of_model.contains(&r)) {
         return;
     }
+    // Read once per element: only places, whose reads change nothing.
     let place = match crate::desugar::unparen(e) {
-        syn::Expr::Path(_) if names && place(e) => e.clone(),
-        syn::Expr::Field(_) | syn::Expr::Index(_) if place(e) => e.clone(),
+        syn::Expr::Path(_) if names && is_place(e) => e.clone(),
+        syn::Expr::Field(_) | syn::Expr::Index(_) if is_place(e) => e.clone(),
         // `(*row)[k]` is `row[k]`: indexing dereferences.
-        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) && place(&u.expr) => {
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) && is_place(&u.expr) => {
             (*u.expr).clone()
         }
         _ => return,
