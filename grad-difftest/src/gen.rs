@@ -2873,7 +2873,52 @@ impl<'a> FnGen<'a> {
             self.fresh("w"),
         );
         let pad = |d: usize| "    ".repeat(d);
-        let bound = match self.rng.below(12) {
+        let bound = match self.rng.below(13) {
+            12 => {
+                // Rust's order of evaluation: a compound assignment whose right side changes
+                // its place, `any` with a closure that changes a local, an inner label named as
+                // the outer one, a `filter` with state in a `for`, a loop bound that changes a
+                // local, a `for` over an array literal.
+                let (c, t) = (self.fresh("oc"), self.fresh("ot"));
+                let te = format!("{FLT}::tanh({ee})");
+                let lines: Vec<String> = match self.rng.below(6) {
+                    0 => vec![
+                        format!("let mut {a}: {FLT} = {xs}[0] * 0.5;"),
+                        format!("{a} += {{ {a} *= 0.5; {a} * {te} }};"),
+                        format!("let {n}: {FLT} = {a};"),
+                    ],
+                    1 => vec![
+                        format!("let mut {a}: {FLT} = 0.0;"),
+                        format!("let {b} = {xs}.iter().any(|{w}| {{ {a} += {w} * 0.5; {a} > 0.3 }});"),
+                        format!("let {n}: {FLT} = if {b} {{ {a} * {te} }} else {{ -{a} }};"),
+                    ],
+                    2 => vec![
+                        format!("let mut {a}: {FLT} = 0.0;"),
+                        format!("'{t}: for {k} in 0..2 {{ '{t}: for {c} in 0..{xs}.len() {{ if {c} > {k} {{ break '{t}; }} {a} += {xs}[{c}] * 0.25 * {te}; }} }}"),
+                        format!("let {n}: {FLT} = {a};"),
+                    ],
+                    3 => vec![
+                        format!("let (mut {a}, mut {c}): ({FLT}, {FLT}) = (0.0, 0.0);"),
+                        format!("for {w} in {xs}.iter().filter(|{w}| {{ {a} += **{w} * 0.1; **{w} > 0.0 }}) {{ {c} += {w} * {te}; }}"),
+                        format!("let {n}: {FLT} = {c} + {a};"),
+                    ],
+                    4 => vec![
+                        format!("let mut {a}: {FLT} = 0.0;"),
+                        format!("let mut {k}: usize = 0;"),
+                        format!("for {c} in 0..({{ {k} += 1; {k} }}) {{ {a} += {xs}[{c} % {xs}.len()] * 0.5 * {te}; }}"),
+                        format!("let {n}: {FLT} = {a} + {k} as {FLT} * 0.1;"),
+                    ],
+                    _ => vec![
+                        format!("let mut {a}: {FLT} = 0.0;"),
+                        format!("for {w} in [0.25, 0.75] {{ let {t} = ({xs}.len() - 1) as {FLT} * {w}; let {c} = {t}.floor() as usize; {a} += {xs}[{c}] * {te} * ({t} - {c} as {FLT} + 0.5); }}"),
+                        format!("let {n}: {FLT} = {a};"),
+                    ],
+                };
+                for l in lines {
+                    Self::line(out, ind, &l);
+                }
+                8.0 * m
+            }
             11 => {
                 // The entry of a constant table nearest a differentiated point (a codebook).
                 let t = format!("TB{}_{}_{FLT}", self.base.to_uppercase(), self.fresh);
