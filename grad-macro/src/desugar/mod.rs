@@ -128,6 +128,7 @@ pub fn is_place(e: &syn::Expr) -> bool {
 pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     labels::unshadow(&mut item.block);
     let_chains::unchain(&mut item.block);
+    refuse_partly_pulled_state(&mut item.block, errors);
     vector_calls::find_known(&item.block);
     let seqs: iterators::SeqParams = sig
         .params
@@ -1874,6 +1875,67 @@ struct OptElement {
 /// `x.first()`, `x.last()`, `x.get(i)`, also through `x.iter()` (`.next()`, `.last()`,
 /// `.nth(i)`, with `.copied()`/`.cloned()` anywhere), of a name, a field, or a part `x[a..b]`
 /// of one.
+/// Reports each [`partly_pulled_state`] (before any rewrite reads the chain) and makes its
+/// closure a constant one, so that the rest of the body is still checked without an error of
+/// its own there.
+fn refuse_partly_pulled_state(b: &mut syn::Block, errors: &Errors) {
+    struct Refuse<'a>(&'a Errors);
+    impl VisitMut for Refuse<'_> {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            if let Some((m, changed)) = partly_pulled_state(e) {
+                self.0.push_spanned(
+                    &m.method,
+                    format!(
+                        "`#[gradient]` does not support `.{}({})` of a `map` whose closure changes `{changed}`: std runs that closure on every item up to the one taken; write a `for` loop over the items that updates `{changed}` and keeps the value wanted",
+                        m.method,
+                        if m.args.is_empty() { "" } else { "k" }
+                    ),
+                );
+                if let Some(map) = last_map(e) {
+                    map.args[0] = syn::parse_quote!(|_| 0.0);
+                }
+            }
+            syn::visit_mut::visit_expr_mut(self, e);
+        }
+    }
+    fn last_map(e: &mut syn::Expr) -> Option<&mut syn::ExprMethodCall> {
+        let syn::Expr::MethodCall(m) = e else {
+            return None;
+        };
+        if matches!(&*m.receiver, syn::Expr::MethodCall(map) if map.method == "map") {
+            let syn::Expr::MethodCall(map) = &mut *m.receiver else {
+                unreachable!("matched just above")
+            };
+            return Some(map);
+        }
+        last_map(&mut m.receiver)
+    }
+    Refuse(errors).visit_block_mut(b);
+}
+
+/// `it.map(|v| { s += v; s }).last()` (or `.nth(k)` past the first item): a closure that changes
+/// a local, run by std for every item before the one taken, which reading one element would skip.
+/// Returns the call and the local.
+fn partly_pulled_state(e: &syn::Expr) -> Option<(&syn::ExprMethodCall, syn::Ident)> {
+    let syn::Expr::MethodCall(m) = iterators::strip_copies(e) else {
+        return None;
+    };
+    let past_first = m.method == "last"
+        || (m.method == "nth"
+            && !matches!(m.args.first(), Some(syn::Expr::Lit(l)) if quote!(#l).to_string() == "0"));
+    let syn::Expr::MethodCall(map) = iterators::strip_copies(&m.receiver) else {
+        return None;
+    };
+    if !past_first || map.method != "map" || map.args.len() != 1 {
+        return None;
+    }
+    let syn::Expr::Closure(c) = &map.args[0] else {
+        return None;
+    };
+    let changed = iterators::outer_changes(c).into_iter().next()?;
+    Some((m, changed))
+}
+
 fn option_element(e: &syn::Expr) -> Option<OptElement> {
     let strip = iterators::strip_copies;
     let syn::Expr::MethodCall(m) = strip(e) else {
