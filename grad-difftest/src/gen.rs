@@ -10429,9 +10429,17 @@ impl<'a> FnGen<'a> {
             paths.push((n.clone(), format!("{}.{n}{field}", roots[m]), seq));
         }
         if let Some(init) = &q {
-            decls[0].push("    q: u32,".into());
-            lits[0].push(format!("q: {init}"));
-            paths.push(("q".into(), format!("{}.q", roots[0]), false));
+            if self.on("model:data_sizes") && self.rng.chance(0.5) {
+                // The same integer as an entry of a `Vec<usize>` field (data without
+                // `#[params(skip)]`, as layer sizes are), read where `q` is.
+                decls[0].push("    qs: Vec<usize>,".into());
+                lits[0].push(format!("qs: vec![2, ({init}) as usize, 1]"));
+                paths.push(("q".into(), format!("({}.qs[1] as u32)", roots[0]), false));
+            } else {
+                decls[0].push("    q: u32,".into());
+                lits[0].push(format!("q: {init}"));
+                paths.push(("q".into(), format!("{}.q", roots[0]), false));
+            }
         }
         let body = subst(body, &paths);
         let owner: Vec<(String, String)> = mv

@@ -189,13 +189,34 @@ fn derive(input: TokenStream) -> syn::Result<TokenStream> {
     })
 }
 
+/// A type of [`DATA_TYPES`], a reference, or a container of data only (`Vec<usize>` of layer
+/// sizes, `[bool; 3]` of a mask, `Option<u32>`, a tuple of indices).
 fn is_data_type(ty: &syn::Type) -> bool {
     match ty {
-        syn::Type::Path(p) => p
-            .path
-            .segments
-            .last()
-            .is_some_and(|s| DATA_TYPES.iter().any(|d| s.ident == d)),
+        syn::Type::Path(p) => p.path.segments.last().is_some_and(|s| {
+            if DATA_TYPES.iter().any(|d| s.ident == d) {
+                return true;
+            }
+            let container = ["Vec", "VecDeque", "Option", "Box"]
+                .iter()
+                .any(|c| s.ident == c);
+            let syn::PathArguments::AngleBracketed(args) = &s.arguments else {
+                return false;
+            };
+            let types: Vec<&syn::Type> = args
+                .args
+                .iter()
+                .filter_map(|a| match a {
+                    syn::GenericArgument::Type(t) => Some(t),
+                    _ => None,
+                })
+                .collect();
+            container && !types.is_empty() && types.into_iter().all(is_data_type)
+        }),
+        syn::Type::Array(a) => is_data_type(&a.elem),
+        syn::Type::Slice(a) => is_data_type(&a.elem),
+        syn::Type::Tuple(t) => !t.elems.is_empty() && t.elems.iter().all(is_data_type),
+        syn::Type::Paren(p) => is_data_type(&p.elem),
         syn::Type::Reference(_) => true,
         _ => false,
     }

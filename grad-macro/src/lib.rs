@@ -150,8 +150,9 @@ pub fn custom_gradient(
 /// Implements `grad::runtime::Params` for a struct of parameters, visiting its fields in order.
 ///
 /// Fields may be floats, `Vec`s and arrays of them (any depth), and nested structs that derive
-/// `Params`. Integer, `bool`, `String` and reference fields are data, and so is any field marked
-/// `#[params(skip)]` (a configuration, a cache).
+/// `Params`. Integer, `bool`, `String` and reference fields (and `Vec`s, arrays, `Option`s and
+/// tuples of them) are data, and so is any field marked `#[params(skip)]` (a configuration, a
+/// cache).
 ///
 /// ```
 /// use grad::Params;
@@ -161,11 +162,13 @@ pub fn custom_gradient(
 ///     w: Vec<f64>,
 ///     b: f64,
 ///     n_in: usize,
+///     sizes: Vec<usize>,
 /// }
 ///
-/// let layer = Layer { w: vec![1.0, 2.0], b: 3.0, n_in: 2 };
+/// let layer = Layer { w: vec![1.0, 2.0], b: 3.0, n_in: 2, sizes: vec![2, 1] };
 /// assert_eq!(layer.to_flat(), [1.0, 2.0, 3.0]);
-/// assert_eq!(layer.zeros_like(), Layer { w: vec![0.0, 0.0], b: 0.0, n_in: 2 });
+/// let zero = Layer { w: vec![0.0, 0.0], b: 0.0, n_in: 2, sizes: vec![2, 1] };
+/// assert_eq!(layer.zeros_like(), zero);
 /// ```
 #[proc_macro_derive(Params, attributes(params))]
 pub fn derive_params(item: proc_macro::TokenStream) -> proc_macro::TokenStream {

@@ -12,7 +12,7 @@ use crate::core::Real;
 /// Leaves are visited in a fixed order (fields in declaration order, sequences front to back),
 /// so [`write_flat`](Params::write_flat) and [`read_flat`](Params::read_flat) are inverse views.
 /// `#[derive(grad::Params)]` implements it for a struct by visiting its fields; integer and `bool`
-/// fields and fields marked `#[params(skip)]` are data, not parameters (they must be `Clone`:
+/// fields (also `Vec`s and arrays of them) and fields marked `#[params(skip)]` are data, not parameters (they must be `Clone`:
 /// [`zeros_like`](Params::zeros_like) copies them into the gradient).
 ///
 /// ```

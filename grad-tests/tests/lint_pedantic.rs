@@ -2732,3 +2732,43 @@ fn session_29_forms_run() {
     assert_eq!(value.to_bits(), plain.to_bits());
     assert!(d_xs.iter().all(|d| d.is_finite()));
 }
+
+/// Session 30: sequences of integers and flags in a model, read as data (bound to a local, in a
+/// range bound, an index, a condition).
+#[derive(Clone, grad::Params)]
+pub struct S30Sized {
+    pub w: Vec<f64>,
+    pub sizes: Vec<usize>,
+    pub mask: [bool; 2],
+}
+
+impl S30Sized {
+    #[gradient(jvp)]
+    #[must_use]
+    #[allow(clippy::needless_range_loop)]
+    pub fn loss(&self, x: &[f64]) -> f64 {
+        let n = self.sizes[0];
+        let mut s = 0.0;
+        for i in 0..n {
+            if self.mask[i % 2] {
+                s += self.w[self.sizes[1] * i] * x[i];
+            }
+        }
+        s * s
+    }
+}
+
+#[test]
+fn session_30_forms_run() {
+    let m = S30Sized {
+        w: vec![0.5, -0.25, 1.0, 0.75],
+        sizes: vec![2, 2],
+        mask: [true, true],
+    };
+    let mut d = grad::runtime::Params::zeros_like(&m);
+    let x = [1.5, -2.0];
+    let value = m.loss_grad(&x, &mut d);
+    assert_eq!(value.to_bits(), m.loss(&x).to_bits());
+    // s = 0.5·1.5 + 1.0·(−2.0) = −1.25; ∂(s²)/∂w[2i] = 2s·x[i].
+    assert_eq!(d.w, vec![-3.75, 0.0, 5.0, 0.0]);
+}

@@ -1580,3 +1580,105 @@ fn slots_of_a_model_call_past_a_float_left_out() {
     assert!((dx2 - fx2).abs() < 1e-6, "{dx2} vs {fx2}");
     assert!((g.x0 - fx0).abs() < 1e-6, "{} vs {fx0}", g.x0);
 }
+
+/// Layer sizes, an order and a mask stored in the model as sequences of integers and flags.
+#[derive(Clone, Debug, Params)]
+struct Sized {
+    layers: Vec<SizedLayer>,
+    #[params(skip)]
+    sizes: Vec<usize>,
+    // Data without `#[params(skip)]`: sequences of integers and flags.
+    order: Vec<usize>,
+    mask: Vec<bool>,
+}
+
+#[derive(Clone, Debug, Params)]
+struct SizedLayer {
+    w: Vec<f64>,
+    b: Vec<f64>,
+}
+
+impl Sized {
+    fn new() -> Self {
+        let wave = |k: usize| ((k as f64) * 0.9).sin() * 0.6;
+        Sized {
+            layers: vec![
+                SizedLayer {
+                    w: (0..6).map(wave).collect(),
+                    b: (0..3).map(|k| wave(k + 20)).collect(),
+                },
+                SizedLayer {
+                    w: (0..3).map(|k| wave(k + 40)).collect(),
+                    b: vec![0.05],
+                },
+            ],
+            sizes: vec![2, 3, 1],
+            order: vec![1, 0],
+            mask: vec![true, false, true],
+        }
+    }
+
+    /// The sizes bound to locals first, the way an MLP's forward pass is usually written.
+    #[gradient(jvp)]
+    fn bound(&self, x: &[f64], y: f64) -> f64 {
+        let mut a = x.to_vec();
+        for (l, layer) in self.layers.iter().enumerate() {
+            let n_out = self.sizes[l + 1];
+            let n_in = self.sizes[l];
+            let mut z = vec![0.0; n_out];
+            for o in 0..n_out {
+                z[o] = layer.b[o];
+                for i in 0..n_in {
+                    z[o] += layer.w[o * n_in + i] * a[i];
+                }
+                if l + 1 < self.layers.len() {
+                    z[o] = z[o].tanh();
+                }
+            }
+            a = z;
+        }
+        (a[0] - y).powi(2)
+    }
+
+    /// The same entries read where they are used: a bound, an index, a flag, a cast.
+    #[gradient]
+    fn inline(&self, x: &[f64]) -> f64 {
+        let mut s = 0.0;
+        for o in 0..self.sizes[1] {
+            let mut z = self.layers[0].b[o];
+            for i in 0..self.sizes[0] {
+                z += self.layers[0].w[o * self.sizes[0] + i] * x[self.order[i]];
+            }
+            if self.mask[o] {
+                s += z.tanh() * self.sizes[o] as f64;
+            } else {
+                s -= z * z;
+            }
+        }
+        let k = self.order[0];
+        s + self.layers[1].w[k] * 0.5
+    }
+}
+
+#[test]
+fn integer_and_flag_sequences_of_a_model_are_data() {
+    let m = Sized::new();
+    let x = [0.4, -1.1];
+    check_model(
+        "bound",
+        &m,
+        |m| m.bound(&x, 0.3),
+        |m, d| m.bound_grad(&x, 0.3, d),
+    );
+    check_model("inline", &m, |m| m.inline(&x), |m, d| m.inline_grad(&x, d));
+    // Forward mode along the gradient gives its squared norm.
+    let mut d = m.zeros_like();
+    let v = m.bound_grad(&x, 0.3, &mut d);
+    let (vj, dir) = m.bound_jvp(&x, 0.3, &d);
+    assert_eq!(v.to_bits(), vj.to_bits());
+    let norm2: f64 = d.to_flat().iter().map(|g| g * g).sum();
+    assert!(
+        (dir - norm2).abs() <= 1e-12 * (1.0 + norm2),
+        "{dir} vs {norm2}"
+    );
+}

@@ -1,6 +1,6 @@
 //! Which field paths the body reads, and how; then the differentiated ones replaced by leaves.
 
-use super::{key, Ctx, Leaf, Path, Root, Use, INT_ARG_METHODS, SEQ_METHODS};
+use super::{key, Alias, Ctx, Leaf, Path, Root, Use, INT_ARG_METHODS, SEQ_METHODS};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, ToTokens};
 use std::collections::{HashMap, HashSet};
@@ -452,9 +452,15 @@ impl Finder<'_> {
                 return;
             }
         }
-        if !self.record(&mut ix.expr, Use::Seq, None) {
+        // `0..m.sizes[l]`, `x[m.order[k]]`, `if m.mask[j] {..}`: an element read as an integer or
+        // a flag is of data (a `Vec<usize>` of layer sizes, say).
+        let how = match self.ctx {
+            Ctx::Data | Ctx::Cond => Use::Data,
+            Ctx::Value => Use::Seq,
+        };
+        if !self.record(&mut ix.expr, how, None) {
             if let Some(id) = e_ident(&ix.expr) {
-                self.alias_uses.entry(id).or_default().push(Use::Seq);
+                self.alias_uses.entry(id).or_default().push(how);
             } else {
                 self.visit_expr_mut(&mut ix.expr);
             }
@@ -472,7 +478,7 @@ impl Finder<'_> {
     }
 
     /// Records one read of a field path (or, rewriting, replaces it by its leaf).
-    fn record(&mut self, e: &mut syn::Expr, how: Use, alias: Option<(&Ident, bool)>) -> bool {
+    fn record(&mut self, e: &mut syn::Expr, how: Use, alias: Option<(&Ident, Alias)>) -> bool {
         let Some(found) = field_path(e, self.roots) else {
             return false;
         };
@@ -520,7 +526,7 @@ impl Finder<'_> {
             }
         };
         match alias {
-            Some((a, by_ref)) => self.paths[at].aliases.push((a.clone(), by_ref)),
+            Some((a, kind)) => self.paths[at].aliases.push((a.clone(), kind)),
             None => self.paths[at].uses.push(how),
         }
         true
@@ -823,7 +829,7 @@ impl VisitMut for Finder<'_> {
                         *init.expr = inner;
                     }
                 } else {
-                    self.record(&mut r.expr, Use::Number, Some((n, true)));
+                    self.record(&mut r.expr, Use::Number, Some((n, Alias::Ref)));
                 }
             } else {
                 self.with_ctx(Ctx::Value, |s| s.visit_expr_mut(&mut init.expr));
@@ -845,7 +851,7 @@ impl VisitMut for Finder<'_> {
                     *init.expr = syn::parse_quote!(#leaf.to_vec());
                 }
             } else {
-                self.record(&mut init.expr, Use::Number, Some((n, false)));
+                self.record(&mut init.expr, Use::Number, Some((n, Alias::Copy)));
             }
         } else {
             let int = self.is_int_expr(&init.expr);
@@ -858,7 +864,23 @@ impl VisitMut for Finder<'_> {
                         .and_then(|f| map.get(&self.key_of(&f)))
                         .is_some_and(|(l, _)| *l == Leaf::Rows))
                 });
-            self.with_ctx(Ctx::Value, |s| s.visit_expr_mut(&mut init.expr));
+            // `let n = m.sizes[l];`: how `n` is read decides whether the field holds data.
+            let element_of = match (&name, &mut *init.expr) {
+                (Some(n), syn::Expr::Index(ix))
+                    if self.rewrite.is_none()
+                        && !matches!(&*ix.index, syn::Expr::Range(_))
+                        && field_path(&ix.expr, self.roots).is_some() =>
+                {
+                    Some((n.clone(), ix))
+                }
+                _ => None,
+            };
+            if let Some((n, ix)) = element_of {
+                self.record(&mut ix.expr, Use::Seq, Some((&n, Alias::Element)));
+                self.with_ctx(Ctx::Data, |s| s.visit_expr_mut(&mut ix.index));
+            } else {
+                self.with_ctx(Ctx::Value, |s| s.visit_expr_mut(&mut init.expr));
+            }
             if row_copy {
                 let row = (*init.expr).clone();
                 *init.expr = syn::parse_quote!(#row.to_vec());

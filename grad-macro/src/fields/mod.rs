@@ -79,8 +79,20 @@ struct Path {
     suffix: Option<Vec<syn::Member>>,
     uses: Vec<Use>,
     span: Span,
-    /// `let NAME = m.path;` (or `= &m.path;`, with `true`): names whose own reads decide.
-    aliases: Vec<(Ident, bool)>,
+    /// `let NAME = m.path;` (`= &m.path;`, `= m.path[i];`): names whose own reads decide.
+    aliases: Vec<(Ident, Alias)>,
+}
+
+/// How a `let` binds a field path (see [`Path::aliases`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Alias {
+    /// `let n = m.n;`
+    Copy,
+    /// `let r = &m.w;`
+    Ref,
+    /// `let n = m.sizes[l];`: one element, read as data (then the field is data) or as a number
+    /// (then the field is a sequence).
+    Element,
 }
 
 impl Path {
@@ -283,15 +295,24 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
     let mut data_paths: Vec<usize> = Vec::new();
     for (k, p) in paths.iter().enumerate() {
         let mut uses = p.uses.clone();
-        for (a, by_ref) in &p.aliases {
-            if let Some(u) = alias_uses.get(&a.to_string()) {
-                // Passed on as it is, a reference is to a sequence and a copy is a number.
-                uses.extend(u.iter().map(|&u| match (u, by_ref) {
-                    (Use::Arg, true) => Use::Seq,
-                    (Use::Arg, false) => Use::Number,
-                    (u, _) => u,
-                }));
+        for (a, kind) in &p.aliases {
+            let u = alias_uses
+                .get(&a.to_string())
+                .map_or(&[][..], Vec::as_slice);
+            if *kind == Alias::Element {
+                // An element read only as an integer or flag (and perhaps cast) is data; one
+                // read in any other way, or not at all, is as `m.w[i]` is.
+                let data = u.contains(&Use::Data)
+                    && u.iter().all(|u| matches!(u, Use::Data | Use::FloatCast));
+                uses.push(if data { Use::Data } else { Use::Seq });
+                continue;
             }
+            // Passed on as it is, a reference is to a sequence and a copy is a number.
+            uses.extend(u.iter().map(|&u| match (u, kind) {
+                (Use::Arg, Alias::Ref) => Use::Seq,
+                (Use::Arg, _) => Use::Number,
+                (u, _) => u,
+            }));
         }
         if p.suffix.is_none() && row_iterated.contains(&(p.root, p.members.clone())) {
             uses.push(Use::Rows);

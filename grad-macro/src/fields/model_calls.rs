@@ -111,7 +111,10 @@ pub(super) fn model_fns(
     all.attrs
         .retain(|a| a.path().is_ident("allow") || a.path().is_ident("cfg"));
     all.attrs.push(syn::parse_quote!(#[doc(hidden)]));
-    all.attrs.push(syn::parse_quote!(#[allow(non_snake_case)]));
+    // (A public one is a candidate for `#[must_use]` to clippy's pedantic lints, the user's
+    // function its only caller.)
+    all.attrs
+        .push(syn::parse_quote!(#[allow(non_snake_case, clippy::must_use_candidate)]));
     all.vis = item.vis.clone();
     let soft: Vec<String> = wrt
         .iter()
