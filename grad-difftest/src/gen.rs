@@ -3427,7 +3427,8 @@ impl<'a> FnGen<'a> {
     /// `map_while`, `skip_while` in a `for`, `Option`s of data read with a differentiated default
     /// (`o.unwrap_or(x)` of items and elements), accessor closures returning a part, an array (as
     /// an expression and as a block) and a `Vec`, arrays iterated where they are written,
-    /// `into_iter` of an owned buffer, `let t = if c { a } else { continue };`, each element with
+    /// `into_iter` of an owned buffer, `let t = if c { a } else { continue };` (also `s += if c {
+    /// a } else { continue };` and a `match` so), each element with
     /// the next wrapping around (`zip(x.iter().cycle().skip(1))`), pieces stepped and reversed, a
     /// typed `fold` accumulator, an iterator held in a local, a slice padded by `once(..).chain`,
     /// an array destructured from a vector-valued helper, a state array started from data and
@@ -4194,12 +4195,23 @@ impl<'a> FnGen<'a> {
             _ => {
                 Self::line(out, ind, &format!("let mut {n}: {FLT} = 0.0;"));
                 Self::line(out, ind, &format!("for &{q} in {xs} {{"));
-                Self::line(
-                    out,
-                    ind + 1,
-                    &format!("let {r} = if {q} > -0.2 {{ {q} * {ee} }} else {{ continue }};"),
-                );
-                Self::line(out, ind + 1, &format!("{n} += {r};"));
+                // Also taken by the assignment itself, as an `if` or a `match` whose other arm
+                // leaves the iteration.
+                let form = if self.on("stmt:assign_leaving") {
+                    self.rng.below(3)
+                } else {
+                    0
+                };
+                let line = match form {
+                    0 => format!(
+                        "let {r} = if {q} > -0.2 {{ {q} * {ee} }} else {{ continue }}; {n} += {r};"
+                    ),
+                    1 => format!("{n} += if {q} > -0.2 {{ {q} * {ee} }} else {{ continue }};"),
+                    _ => format!(
+                        "{n} += match {q} > -0.2 {{ true => {q} * {ee}, false => continue }};"
+                    ),
+                };
+                Self::line(out, ind + 1, &line);
                 Self::line(out, ind, "}");
                 6.0 * m
             }

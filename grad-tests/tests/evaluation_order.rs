@@ -346,3 +346,49 @@ fn data_lent_mutably_changes_once() {
         &w,
     );
 }
+
+/// The right side of an assignment may leave the loop or the function part-way (`continue` in a
+/// `match` arm, `break 'outer` or `return` in an `else`): the value taken where it does not.
+#[gradient(wrt(x))]
+fn assigned_values_that_leave(x: &[f64], stop: usize) -> f64 {
+    let mut s = 0.0;
+    let mut v = vec![0.0; x.len()];
+    'outer: for k in 0..x.len() {
+        v[k] += match k % 3 {
+            0 => x[k] * x[k],
+            1 => continue,
+            _ => x[k].sin(),
+        };
+        s = if k < stop {
+            s * 0.5 + v[k]
+        } else {
+            break 'outer;
+        };
+        for j in 0..k {
+            s -= if j == 2 { continue } else { 0.1 * x[j] * v[k] };
+        }
+        s *= if x[k] > -0.5 {
+            1.0 + 0.01 * x[k]
+        } else {
+            return s.exp();
+        };
+    }
+    s + v.iter().sum::<f64>()
+}
+
+#[test]
+fn assigned_values_may_leave_the_loop() {
+    for stop in [1, 4, 9] {
+        for x in [
+            [0.3, -0.7, 1.1, 0.5, -0.2, 0.9],
+            [0.3, -0.2, 1.1, -0.9, -0.2, 0.9],
+        ] {
+            check(
+                "assigned_values_that_leave",
+                &|x| assigned_values_that_leave(x, stop),
+                &|x, d| assigned_values_that_leave_grad(x, stop, d),
+                &x,
+            );
+        }
+    }
+}

@@ -100,6 +100,90 @@ fn hoisted_part(s: &mut syn::Stmt) -> Option<&mut syn::Expr> {
     takes(part).then_some(part)
 }
 
+/// Input: `s += match sh { Shape::None => continue, .. };` (or `v[k] = if c { x } else { break
+/// };`), in any block. Output: `let T = match sh { .. }; s += T;`: a value that may leave the loop
+/// or the function part-way is taken by a `let`, which lowering follows. (Rust runs the right
+/// side of an assignment to a float before it reads the place, so running it first is the same
+/// where reading the place runs nothing.)
+pub(super) fn leaving_values(block: &mut syn::Block) {
+    struct Hoist;
+    impl VisitMut for Hoist {
+        fn visit_block_mut(&mut self, b: &mut syn::Block) {
+            syn::visit_mut::visit_block_mut(self, b);
+            let mut out = Vec::with_capacity(b.stmts.len());
+            for mut s in std::mem::take(&mut b.stmts) {
+                let value = match &mut s {
+                    syn::Stmt::Expr(syn::Expr::Assign(a), Some(_)) if plain_place(&a.left) => {
+                        Some(&mut *a.right)
+                    }
+                    syn::Stmt::Expr(syn::Expr::Binary(b), Some(_))
+                        if crate::lower::is_compound_assign(&b.op) && plain_place(&b.left) =>
+                    {
+                        Some(&mut *b.right)
+                    }
+                    _ => None,
+                };
+                if let Some(value) = value.filter(|v| leaves(v)) {
+                    let t = crate::naming::fresh("value");
+                    let e = std::mem::replace(value, syn::parse_quote!(#t));
+                    out.push(syn::parse_quote!(let #t = #e;));
+                }
+                out.push(s);
+            }
+            b.stmts = out;
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    Hoist.visit_block_mut(block);
+}
+
+/// A place whose reading runs nothing: a name, its fields, indexed by names and literals.
+fn plain_place(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::Path(_) | syn::Expr::Lit(_) => true,
+        syn::Expr::Field(f) => plain_place(&f.base),
+        syn::Expr::Index(ix) => plain_place(&ix.expr) && plain_index(&ix.index),
+        syn::Expr::Paren(p) => plain_place(&p.expr),
+        syn::Expr::Unary(u) => matches!(u.op, syn::UnOp::Deref(_)) && plain_place(&u.expr),
+        _ => false,
+    }
+}
+
+fn plain_index(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::Binary(b) => {
+            !crate::lower::is_compound_assign(&b.op)
+                && plain_index(&b.left)
+                && plain_index(&b.right)
+        }
+        e => plain_place(e),
+    }
+}
+
+/// Whether `e` may leave the enclosing loop or function part-way (`break`, `continue`,
+/// `return`, a panicking macro), outside closures and loops of its own.
+fn leaves(e: &syn::Expr) -> bool {
+    struct Find(bool);
+    impl<'a> syn::visit::Visit<'a> for Find {
+        fn visit_expr(&mut self, e: &'a syn::Expr) {
+            match e {
+                syn::Expr::Break(_) | syn::Expr::Continue(_) | syn::Expr::Return(_) => {
+                    self.0 = true;
+                }
+                syn::Expr::Closure(_)
+                | syn::Expr::ForLoop(_)
+                | syn::Expr::While(_)
+                | syn::Expr::Loop(_) => {}
+                _ => syn::visit::visit_expr(self, e),
+            }
+        }
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut f = Find(false);
+    syn::visit::Visit::visit_expr(&mut f, e);
+    f.0
+}
+
 /// Whether `e` runs a taking call on a local name, where running it first keeps its meaning:
 /// not behind `&&`/`||` (which may not run it), not in a closure.
 fn takes(e: &syn::Expr) -> bool {

@@ -129,6 +129,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     labels::unshadow(&mut item.block);
     let_chains::unchain(&mut item.block);
     refuse_partly_pulled_state(&mut item.block, errors);
+    hoist::leaving_values(&mut item.block);
     vector_calls::find_known(&item.block);
     let seqs: iterators::SeqParams = sig
         .params
