@@ -24,16 +24,7 @@ pub(super) fn taking_calls(block: &mut syn::Block) {
     impl VisitMut for Hoist {
         fn visit_block_mut(&mut self, b: &mut syn::Block) {
             syn::visit_mut::visit_block_mut(self, b);
-            let mut out = Vec::with_capacity(b.stmts.len());
-            for mut s in std::mem::take(&mut b.stmts) {
-                if let Some(expr) = hoisted_part(&mut s) {
-                    let t = crate::naming::fresh("taken");
-                    let e = std::mem::replace(expr, syn::parse_quote!(#t));
-                    out.push(syn::parse_quote!(let #t = #e;));
-                }
-                out.push(s);
-            }
-            b.stmts = out;
+            run_first(b, "taken", hoisted_part);
         }
         // `else if seen.insert(k) { .. }`: `else { let t = seen.insert(k); if t { .. } }`.
         fn visit_expr_if_mut(&mut self, i: &mut syn::ExprIf) {
@@ -110,31 +101,39 @@ pub(super) fn leaving_values(block: &mut syn::Block) {
     impl VisitMut for Hoist {
         fn visit_block_mut(&mut self, b: &mut syn::Block) {
             syn::visit_mut::visit_block_mut(self, b);
-            let mut out = Vec::with_capacity(b.stmts.len());
-            for mut s in std::mem::take(&mut b.stmts) {
-                let value = match &mut s {
+            run_first(b, "value", |s| {
+                let value = match s {
                     syn::Stmt::Expr(syn::Expr::Assign(a), Some(_)) if plain_place(&a.left) => {
-                        Some(&mut *a.right)
+                        &mut *a.right
                     }
                     syn::Stmt::Expr(syn::Expr::Binary(b), Some(_))
                         if crate::lower::is_compound_assign(&b.op) && plain_place(&b.left) =>
                     {
-                        Some(&mut *b.right)
+                        &mut *b.right
                     }
-                    _ => None,
+                    _ => return None,
                 };
-                if let Some(value) = value.filter(|v| leaves(v)) {
-                    let t = crate::naming::fresh("value");
-                    let e = std::mem::replace(value, syn::parse_quote!(#t));
-                    out.push(syn::parse_quote!(let #t = #e;));
-                }
-                out.push(s);
-            }
-            b.stmts = out;
+                leaves(value).then_some(value)
+            });
         }
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }
     Hoist.visit_block_mut(block);
+}
+
+/// Moves the part `part` picks of each statement of `b` into a `let` of its own (named after
+/// `what`) just before the statement, which reads the `let`'s name in its place.
+fn run_first(b: &mut syn::Block, what: &str, part: fn(&mut syn::Stmt) -> Option<&mut syn::Expr>) {
+    let mut out = Vec::with_capacity(b.stmts.len());
+    for mut s in std::mem::take(&mut b.stmts) {
+        if let Some(expr) = part(&mut s) {
+            let t = crate::naming::fresh(what);
+            let e = std::mem::replace(expr, syn::parse_quote!(#t));
+            out.push(syn::parse_quote!(let #t = #e;));
+        }
+        out.push(s);
+    }
+    b.stmts = out;
 }
 
 /// A place whose reading runs nothing: a name, its fields, indexed by names and literals.
