@@ -1873,9 +1873,6 @@ struct OptElement {
     copied: bool,
 }
 
-/// `x.first()`, `x.last()`, `x.get(i)`, also through `x.iter()` (`.next()`, `.last()`,
-/// `.nth(i)`, with `.copied()`/`.cloned()` anywhere), of a name, a field, or a part `x[a..b]`
-/// of one.
 /// Reports each [`partly_pulled_state`] (before any rewrite reads the chain) and makes its
 /// closure a constant one, so that the rest of the body is still checked without an error of
 /// its own there.
@@ -1914,6 +1911,11 @@ fn refuse_partly_pulled_state(b: &mut syn::Block, errors: &Errors) {
     Refuse(errors).visit_block_mut(b);
 }
 
+/// `.nth(0)`: the first item.
+fn nth_zero(m: &syn::ExprMethodCall) -> bool {
+    matches!(m.args.first(), Some(syn::Expr::Lit(l)) if quote!(#l).to_string() == "0")
+}
+
 /// `it.map(|v| { s += v; s }).last()` (or `.nth(k)` past the first item): a closure that changes
 /// a local, run by std for every item before the one taken, which reading one element would skip.
 /// Returns the call and the local.
@@ -1921,9 +1923,7 @@ fn partly_pulled_state(e: &syn::Expr) -> Option<(&syn::ExprMethodCall, syn::Iden
     let syn::Expr::MethodCall(m) = iterators::strip_copies(e) else {
         return None;
     };
-    let past_first = m.method == "last"
-        || (m.method == "nth"
-            && !matches!(m.args.first(), Some(syn::Expr::Lit(l)) if quote!(#l).to_string() == "0"));
+    let past_first = m.method == "last" || (m.method == "nth" && !nth_zero(m));
     let syn::Expr::MethodCall(map) = iterators::strip_copies(&m.receiver) else {
         return None;
     };
@@ -1937,6 +1937,9 @@ fn partly_pulled_state(e: &syn::Expr) -> Option<(&syn::ExprMethodCall, syn::Iden
     Some((m, changed))
 }
 
+/// `x.first()`, `x.last()`, `x.get(i)`, also through `x.iter()` (`.next()`, `.last()`,
+/// `.nth(i)`, with `.copied()`/`.cloned()` anywhere), of a name, a field, or a part `x[a..b]`
+/// of one.
 fn option_element(e: &syn::Expr) -> Option<OptElement> {
     let strip = iterators::strip_copies;
     let syn::Expr::MethodCall(m) = strip(e) else {
@@ -1946,10 +1949,8 @@ fn option_element(e: &syn::Expr) -> Option<OptElement> {
     // closure on every item std pulls, the same value when the closure changes nothing
     // outside it; a closure that does, `|v| { s += v; s }`, is not taken here).
     // (`next()`/`first()` take the first item, the only one the closure runs for.)
-    let first_only = m.method == "next"
-        || m.method == "first"
-        || (m.method == "nth"
-            && matches!(m.args.first(), Some(syn::Expr::Lit(l)) if quote!(#l).to_string() == "0"));
+    let first_only =
+        m.method == "next" || m.method == "first" || (m.method == "nth" && nth_zero(m));
     if let syn::Expr::MethodCall(map) = &*m.receiver {
         if map.method == "map"
             && map.args.len() == 1
