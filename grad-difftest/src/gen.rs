@@ -3491,12 +3491,43 @@ impl<'a> FnGen<'a> {
                             ind,
                             &format!("let {b}: Vec<&{FLT}> = {xs}.iter().filter(|{q}| **{q} > -0.5).collect();"),
                         );
-                        Self::line(
-                            out,
-                            ind,
-                            &format!("let {n}: {FLT} = {b}.iter().map(|{q}| **{q} * {ee}).sum::<{FLT}>();"),
-                        );
-                        6.0 * m
+                        // Read where the engine keeps the expression as written (a condition,
+                        // a loop bound, a `while` condition), and summed.
+                        match self.rng.below(4) {
+                            0 => Self::line(
+                                out,
+                                ind,
+                                &format!("let {n}: {FLT} = if {b}.iter().map(|{q}| **{q} * 2.0).sum::<{FLT}>() > 0.1 {{ {b}.iter().map(|{q}| **{q} * {ee}).sum::<{FLT}>() }} else {{ {b}.len() as {FLT} * 0.5 }};"),
+                            ),
+                            1 => {
+                                let src = if self.rng.chance(0.5) {
+                                    format!("{b}.iter().filter(|{q}| ***{q} > 0.0)")
+                                } else {
+                                    format!("{xs}.iter().filter(|{q}| **{q} > 0.0)")
+                                };
+                                Self::line(out, ind, &format!("let mut {n}: {FLT} = 0.0;"));
+                                Self::line(
+                                    out,
+                                    ind,
+                                    &format!("for {f} in 0..{src}.count() {{ {n} += {xs}[{f}] * {ee}; }}"),
+                                );
+                            }
+                            2 => {
+                                Self::line(out, ind, &format!("let mut {n}: {FLT} = 0.0;"));
+                                Self::line(out, ind, &format!("let mut {f}: usize = 0;"));
+                                Self::line(
+                                    out,
+                                    ind,
+                                    &format!("while {f} < {b}.len() && *{b}[{f}] < 1.5 {{ {n} += {b}[{f}].sin() * {ee}; {f} += 1; }}"),
+                                );
+                            }
+                            _ => Self::line(
+                                out,
+                                ind,
+                                &format!("let {n}: {FLT} = {b}.iter().map(|{q}| **{q} * {ee}).sum::<{FLT}>();"),
+                            ),
+                        }
+                        6.0 * m + 4.0
                     }
                     0 => {
                         Self::line(

@@ -14,7 +14,7 @@ pub fn emit(
 ) -> TokenStream {
     let jvp = args.jvp.is_some();
     let errors = error.to_compile_error();
-    let signature = distinct_params(crate::expand::grad_signature(item, sig));
+    let signature = grad_stub(item, sig);
     let inherited = crate::expand::inherited_attributes(item);
     let table = crate::expand::wrt_table(item, sig);
     let jvp = (jvp && crate::jvp::can_declare(sig)).then(|| {
@@ -59,15 +59,24 @@ pub fn emit(
         #item
         #table
         #errors
+        #signature
+        #jvp
+        #second
+        #all
+        #dyn_grad
+    }
+}
+
+/// `NAME_grad` with its signature and an `unreachable!()` body, beside an error.
+pub fn grad_stub(item: &syn::ItemFn, sig: &Sig) -> TokenStream {
+    let signature = distinct_params(crate::expand::grad_signature(item, sig));
+    let inherited = crate::expand::inherited_attributes(item);
+    quote! {
         #(#inherited)*
         #[allow(unused_variables, clippy::too_many_arguments)]
         #signature {
             ::core::unreachable!("`#[gradient]` reported a compile error for this function")
         }
-        #jvp
-        #second
-        #all
-        #dyn_grad
     }
 }
 

@@ -476,6 +476,29 @@ fn referenced(x: &[f64]) -> f64 {
     s + big.iter().map(|v| **v * **v).sum::<f64>() + *big[0] * *all[1]
 }
 
+/// Collected references read where the engine keeps the user's expression: a condition, a loop
+/// bound, a `while` condition, a closure over them (`**q`).
+#[gradient]
+fn referenced_in_conditions(x: &[f64]) -> f64 {
+    let big: Vec<&f64> = x.iter().filter(|q| **q > -0.5).collect();
+    let mut s = 0.0;
+    if big.iter().map(|q| **q * 2.0).sum::<f64>() > 0.1 {
+        s += big.iter().map(|q| **q * **q).sum::<f64>();
+    }
+    if *big[0] > 0.0 && big.len() > 2 {
+        s += *big[1] * 3.0;
+    }
+    for k in 0..big.iter().filter(|q| ***q > 0.5).count() {
+        s += x[k] * 0.5;
+    }
+    let mut n = 0;
+    while n < big.len() && *big[n] < 1.5 {
+        s += big[n].sin();
+        n += 1;
+    }
+    s
+}
+
 /// An array made element by element (`std::array::from_fn`), and a slice split in two.
 #[gradient]
 fn made_by_index(x: &[f64]) -> f64 {
@@ -501,6 +524,12 @@ fn filters_copied_and_turbofish_collects() {
     check("kept", &kept, &kept_grad, &p);
     check("made_by_index", &made_by_index, &made_by_index_grad, &p);
     check("referenced", &referenced, &referenced_grad, &p);
+    check(
+        "referenced_in_conditions",
+        &referenced_in_conditions,
+        &referenced_in_conditions_grad,
+        &p,
+    );
     check("held_iterators", &held_iterators, &held_iterators_grad, &p);
     let xs = [0.5, 1.5, -2.0];
     check(

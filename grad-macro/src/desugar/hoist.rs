@@ -413,9 +413,10 @@ pub(super) fn extremum(s: &mut syn::Stmt, of: &dyn Fn(&syn::Expr) -> bool) -> Op
     Some(syn::parse_quote!(let #name = #picked;))
 }
 
-/// Input: `for i in A..B { .. }` whose bound changes a local (`0..({ n += 1; n })`). Output: `let
-/// S = A; let E = B; for i in S..E { .. }`: the bounds run once, before the loop, as Rust runs
-/// them, and the loop's range reads names.
+/// Input: `for i in A..B { .. }` whose bound changes a local (`0..({ n += 1; n })`) or runs an
+/// iterator (`0..x.iter().filter(|v| **v > 0.5).count()`, which lowering takes in a `let`).
+/// Output: `let S = A; let E = B; for i in S..E { .. }`: the bounds run once, before the loop, as
+/// Rust runs them, and the loop's range reads names.
 pub(super) fn range_bounds(s: &mut syn::Stmt) -> Option<Vec<syn::Stmt>> {
     let syn::Stmt::Expr(syn::Expr::ForLoop(f), _) = s else {
         return None;
@@ -423,8 +424,10 @@ pub(super) fn range_bounds(s: &mut syn::Stmt) -> Option<Vec<syn::Stmt>> {
     let syn::Expr::Range(r) = crate::desugar::unparen(&f.expr) else {
         return None;
     };
-    let changes =
-        |b: &Option<Box<syn::Expr>>| b.as_ref().is_some_and(|b| crate::lower::changes_locals(b));
+    let changes = |b: &Option<Box<syn::Expr>>| {
+        b.as_ref()
+            .is_some_and(|b| crate::lower::changes_locals(b) || runs_iterator(b))
+    };
     if !changes(&r.start) && !changes(&r.end) {
         return None;
     }
@@ -440,4 +443,23 @@ pub(super) fn range_bounds(s: &mut syn::Stmt) -> Option<Vec<syn::Stmt>> {
     *f.expr = syn::Expr::Range(r);
     out.push(s.clone());
     Some(out)
+}
+
+/// Whether `e` runs an iterator to its end: a closure or a consuming adapter in it.
+fn runs_iterator(e: &syn::Expr) -> bool {
+    struct Finder(bool);
+    impl<'a> syn::visit::Visit<'a> for Finder {
+        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {
+            self.0 = true;
+        }
+        fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
+            const CONSUMING: &[&str] = &["count", "sum", "product", "fold", "position", "last"];
+            self.0 |= CONSUMING.iter().any(|c| m.method == c);
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut f = Finder(false);
+    syn::visit::Visit::visit_expr(&mut f, e);
+    f.0
 }

@@ -57,6 +57,18 @@ thread_local! {
     /// printed, and the expression it was.
     static ORIGINALS: std::cell::RefCell<std::collections::HashMap<String, syn::Expr>> =
         std::cell::RefCell::new(std::collections::HashMap::new());
+    /// The `Vec<&f64>` locals of the derivation being lowered that hold the floats themselves
+    /// (see `normal::normal_forms`).
+    static REF_COLLECTS: std::cell::RefCell<std::collections::HashSet<String>> =
+        std::cell::RefCell::new(std::collections::HashSet::new());
+}
+
+/// Whether the local `name` was declared `Vec<&f64>` (collected references) and holds the
+/// floats: an expression kept as written reads it as the references it was
+/// (`name.iter().collect::<Vec<&_>>()`), so that `**q` in `name.iter().map(|q| **q)` still
+/// type-checks.
+pub fn collected_refs(name: &proc_macro2::Ident) -> bool {
+    REF_COLLECTS.with(|r| r.borrow().contains(&name.to_string()))
 }
 
 /// The expression a rewritten reduction was, for `e` the loop it became. Lowering follows the loop;
@@ -126,6 +138,7 @@ pub fn is_place(e: &syn::Expr) -> bool {
 }
 
 pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
+    REF_COLLECTS.with(|r| r.borrow_mut().clear());
     labels::unshadow(&mut item.block);
     let_chains::unchain(&mut item.block);
     refuse_partly_pulled_state(&mut item.block, errors);
@@ -197,7 +210,13 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     held_ranges::rewrite(&mut item.block, &item.sig);
     closures::inline_iterator_lets(&mut item.block);
     piece_lists::piece_lists(&mut item.block);
-    normal::normal_forms(&mut item.block);
+    let refs = normal::normal_forms(&mut item.block);
+    // Only a name declared once is read as the references wherever it appears.
+    let once: std::collections::HashSet<String> = refs
+        .into_iter()
+        .filter(|n| sig.params.iter().all(|p| p.ident != n) && declarations(&item.block, n) == 1)
+        .collect();
+    REF_COLLECTS.with(|r| *r.borrow_mut() = once);
     // (Again: `mem::replace` wrote clones of its own.)
     scalar_clones::scalar_clones(&mut item.block, &item.sig);
     array_param_copies(&mut item.block, sig);
@@ -715,14 +734,19 @@ fn typed_data_copies(body: &mut syn::Block, sig: &crate::sig::Sig) {
 
 /// Whether a pattern anywhere in `body` (a `let`, a closure's or a loop's) binds `name`.
 fn binds_anywhere(body: &syn::Block, name: &str) -> bool {
-    struct Finder<'a>(&'a str, bool);
+    declarations(body, name) > 0
+}
+
+/// How many patterns in `body` (at any depth) bind `name`.
+fn declarations(body: &syn::Block, name: &str) -> usize {
+    struct Finder<'a>(&'a str, usize);
     impl<'a> syn::visit::Visit<'a> for Finder<'_> {
         fn visit_pat_ident(&mut self, p: &'a syn::PatIdent) {
-            self.1 |= p.ident == self.0;
+            self.1 += usize::from(p.ident == self.0);
             syn::visit::visit_pat_ident(self, p);
         }
     }
-    let mut f = Finder(name, false);
+    let mut f = Finder(name, 0);
     syn::visit::Visit::visit_block(&mut f, body);
     f.1
 }

@@ -132,7 +132,8 @@ fn lent_elements(block: &mut syn::Block) {
     Lent.visit_block_mut(block);
 }
 
-pub(super) fn normal_forms(block: &mut syn::Block) {
+/// Returns the names of the `Vec<&f64>` locals given the floats themselves (see `TypedCollects`).
+pub(super) fn normal_forms(block: &mut syn::Block) -> Vec<String> {
     mem_replace(block);
     lent_elements(block);
     // `match k { _ => { return x.sin(); } }` as the body's value, every arm returning: a
@@ -151,8 +152,9 @@ pub(super) fn normal_forms(block: &mut syn::Block) {
     // `let v = ...collect::<Vec<T>>();` as `let v: Vec<T> = ...collect();`: one form of a
     // collected `Vec`'s type for every rewrite after. `let v: Vec<&f64> = ...collect();` as
     // `let v: Vec<f64> = ...copied().collect();`: the floats themselves (lowering reads `*r` of
-    // a float as the float, so the uses stay as written).
-    struct TypedCollects;
+    // a float as the float, so the uses stay as written; where it keeps an expression as written,
+    // it reads the name as the references again, see `super::collected_refs`).
+    struct TypedCollects(Vec<String>);
     impl VisitMut for TypedCollects {
         fn visit_local_mut(&mut self, l: &mut syn::Local) {
             syn::visit_mut::visit_local_mut(self, l);
@@ -178,6 +180,9 @@ pub(super) fn normal_forms(block: &mut syn::Block) {
             let recv = &m.receiver;
             *m.receiver = syn::parse_quote!(#recv.copied());
             *pt.ty = syn::parse_quote!(::std::vec::Vec<#elem>);
+            if let syn::Pat::Ident(id) = &*pt.pat {
+                self.0.push(id.ident.to_string());
+            }
         }
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }
@@ -215,7 +220,8 @@ pub(super) fn normal_forms(block: &mut syn::Block) {
             });
         }
     }
-    TypedCollects.visit_block_mut(block);
+    let mut typed = TypedCollects(Vec::new());
+    typed.visit_block_mut(block);
     // Folds into tuples first: the tuple rewrites below then see the tuple the loop gives.
     // Function paths given to `map` become closures here too.
     struct TupleFolds;
@@ -543,6 +549,7 @@ pub(super) fn normal_forms(block: &mut syn::Block) {
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }
     PartsOfParts.visit_block_mut(block);
+    typed.0
 }
 
 /// Whether a `return`, `break` or `continue` is in `b` (outside closures and items).

@@ -36,7 +36,12 @@ pub fn split_tuple_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     if out.is_empty() && !reads_names {
         for (p, t, e) in leaves {
             out.push(match (p, t) {
-                (syn::Pat::Wild(_), _) => syn::parse_quote!(let _ = #e;),
+                // A part the pattern drops still runs, under a name: `let _ = f(x);` written
+                // by the user is a call for an effect, which lowering refuses.
+                (syn::Pat::Wild(_), _) => {
+                    let name = crate::naming::fresh("dropped");
+                    syn::parse_quote!(let #name = #e;)
+                }
                 (p, Some(t)) => syn::parse_quote!(let #p: #t = #e;),
                 (p, None) => syn::parse_quote!(let #p = #e;),
             });

@@ -464,6 +464,12 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         let (inner, specs) = crate::closure_calls::callers(&inner, &inner_args);
         spec_items = specs;
         Some(crate::expand::expand_item(inner_args, &inner))
+    } else if !inner_wrt.is_empty() {
+        // The errors above are the ones to read; the inner gradient's signature (its body
+        // `unreachable!()`) keeps `NAME_grad`'s buffers those of a function that compiled.
+        let args: crate::attr::Args = syn::parse_quote!(wrt(#(#inner_wrt),*));
+        let sig = crate::sig::analyze(&inner, &args, &crate::errors::Errors::default());
+        Some(crate::fallback::grad_stub(&inner, &sig))
     } else {
         None
     };

@@ -30,18 +30,29 @@ pub(super) fn wrapper(
     let inner_grad_name = format_ident!("{}_grad", inner_name);
     // The inner gradient's signature: its parameters, then its buffers.
     // No inner gradient when its derivation reported errors: they are the ones to read.
-    let inner_grad: Option<syn::ItemFn> = inner_expanded.as_ref().and_then(|ts| {
-        let items = syn::parse2::<syn::File>(ts.clone()).ok()?.items;
-        if items.iter().any(|i| matches!(i, syn::Item::Macro(_))) {
-            return None;
-        }
-        items.into_iter().find_map(|i| match i {
-            syn::Item::Fn(f) if f.sig.ident == inner_grad_name => Some(f),
-            _ => None,
+    // Its errors' stand-in still has its signature, which the callers' buffers follow.
+    let (inner_grad, inner_stub): (Option<syn::ItemFn>, Option<syn::ItemFn>) = inner_expanded
+        .as_ref()
+        .and_then(|ts| {
+            let items = syn::parse2::<syn::File>(ts.clone()).ok()?.items;
+            let failed = items.iter().any(|i| matches!(i, syn::Item::Macro(_)));
+            let f = items.into_iter().find_map(|i| match i {
+                syn::Item::Fn(f) if f.sig.ident == inner_grad_name => Some(f),
+                _ => None,
+            })?;
+            Some(if failed {
+                (None, Some(f))
+            } else {
+                (Some(f), None)
+            })
         })
-    });
+        .unwrap_or_default();
     let original_inputs = typed_inputs(item);
-    let inner_inputs = inner_grad.as_ref().map(typed_inputs).unwrap_or_default();
+    let inner_inputs = inner_grad
+        .as_ref()
+        .or(inner_stub.as_ref())
+        .map(typed_inputs)
+        .unwrap_or_default();
     let n_params = item.sig.inputs.len() + leaves.len();
     let inner_bufs: Vec<(Ident, Option<syn::Type>)> =
         inner_inputs.iter().skip(n_params).cloned().collect();

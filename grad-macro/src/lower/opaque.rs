@@ -43,6 +43,20 @@ impl VisitMut for Renamer<'_, '_> {
         if let Some(original) = crate::desugar::original(e) {
             *e = syn::parse_quote!((#original));
         }
+        // A `Vec<&f64>` the engine holds as the floats: the references again.
+        if let syn::Expr::Path(p) = e {
+            if let (None, Some(ident)) = (&p.qself, p.path.get_ident()) {
+                if let (false, Some(Binding::Seq(s))) =
+                    (self.shadowed.contains(ident), self.env.lookup(ident))
+                {
+                    if crate::desugar::collected_refs(ident) {
+                        let seq = self.lowerer.seq_ident(s, ident.span());
+                        *e = syn::parse_quote!((#seq.iter().collect::<::std::vec::Vec<&_>>()));
+                        return;
+                    }
+                }
+            }
+        }
         // `*v` of an element the engine bound by value (`for v in xs.iter()`): the value itself.
         if let syn::Expr::Unary(u) = e {
             if let (syn::UnOp::Deref(_), syn::Expr::Path(p)) = (&u.op, &*u.expr) {
