@@ -76,6 +76,11 @@ pub fn direction(n: usize) -> Vec<f64> {
 pub struct Lcg(pub u64);
 
 impl Lcg {
+    /// A generator made from `seed` (as a body that makes its own writes it).
+    pub fn seeded(seed: u64) -> Self {
+        Lcg(seed ^ 0x9E37_79B9)
+    }
+
     /// A draw in `[0, 1)`.
     pub fn next_unit(&mut self) -> f64 {
         self.0 = self

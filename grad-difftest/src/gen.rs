@@ -568,6 +568,9 @@ impl Gen {
 }
 
 /// Whether `name` is off by a `pending` entry (equal, or a prefix ending in `:`).
+/// The name of a generator the body makes (see `FnGen::case`).
+const LOCAL_GEN: &str = "gl";
+
 fn is_on(pending: &[String], name: &str) -> bool {
     !pending
         .iter()
@@ -9541,6 +9544,15 @@ impl<'a> FnGen<'a> {
             return;
         }
         let g = self.rng.pick(&gens).clone();
+        // (A generator the body made is lent as `&mut gl`; a parameter already is one.)
+        let lent = if self.rng.chance(0.2) {
+            // One made for the call.
+            format!("&mut check::Lcg::seeded({})", self.rng.below(100))
+        } else if g == LOCAL_GEN {
+            format!("&mut {g}")
+        } else {
+            g.clone()
+        };
         let acc = self.some_mut(ctx, out, ind);
         let e = self.wrapped(1, (-2.0, 2.0));
         let e = paren(&e.s);
@@ -9560,7 +9572,7 @@ impl<'a> FnGen<'a> {
                     out,
                     ind,
                     &format!("for {i} in 0..3"),
-                    &format!("{acc} = {acc} * 0.5 + {h}({e} + {i} as {FLT}, {g});"),
+                    &format!("{acc} = {acc} * 0.5 + {h}({e} + {i} as {FLT}, {lent});"),
                 );
             }
             0 => {
@@ -10263,6 +10275,30 @@ impl<'a> FnGen<'a> {
             }
         }
         let mut body = derefs;
+        // A generator the body makes itself (`let mut gl = check::Lcg::seeded(n as u64);`),
+        // drawn from as a lent one is.
+        if !names.iter().any(|(_, k)| matches!(k, ParamKind::Gen))
+            && self.on("local:gen")
+            && self.rng.chance(0.1)
+        {
+            let seed = if names.iter().any(|(n, _)| n == "n") && self.rng.chance(0.5) {
+                "n as u64 + 3".to_string()
+            } else {
+                format!("{}", 1 + self.rng.below(1000))
+            };
+            let init = if self.rng.chance(0.5) {
+                format!("check::Lcg::seeded({seed})")
+            } else {
+                format!("check::Lcg({seed})")
+            };
+            let _ = writeln!(body, "    let mut {LOCAL_GEN} = {init};");
+            self.frames[0].push(Var {
+                name: LOCAL_GEN.into(),
+                kind: VarKind::Gen,
+                mutable: true,
+                param: false,
+            });
+        }
         let size = 4 + self.rng.below(20) as i32;
         self.body(&mut body, size);
         let name = format!("{}_{FLT}", self.base);

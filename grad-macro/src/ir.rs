@@ -889,9 +889,21 @@ fn untyped_int_constant(ts: &TokenStream) -> bool {
 /// the call may change (see `Func::effects`).
 pub fn lends_data(args: &[CallArg], names: &std::collections::HashSet<String>) -> bool {
     args.iter().any(|a| match a {
-        CallArg::Tokens(t, _) | CallArg::Unseen(t, _) => changes_data(t, names),
+        CallArg::Tokens(t, _) | CallArg::Unseen(t, _) => changes_data(t, names) || lends_made(t),
         _ => false,
     })
+}
+
+/// Whether `t` lends a value made for the call (`&mut Lcg::new(3)`, `&mut Lcg { s: 1 }`), which
+/// the call may change (a generator it draws from): as data lent, the call runs once, in order.
+fn lends_made(t: &TokenStream) -> bool {
+    use proc_macro2::{Delimiter, TokenTree};
+    let t: Vec<TokenTree> = t.clone().into_iter().collect();
+    matches!(t.first(), Some(TokenTree::Punct(p)) if p.as_char() == '&')
+        && matches!(t.get(1), Some(TokenTree::Ident(m)) if m == "mut")
+        && t[2..].iter().any(|x| {
+            matches!(x, TokenTree::Group(g) if matches!(g.delimiter(), Delimiter::Parenthesis | Delimiter::Brace))
+        })
 }
 
 /// Whether `expr` calls a method of one of the `names` (`rng.next_f64()`) or lends one mutably

@@ -195,7 +195,7 @@ fn dropout(w: &[f64], rng: &mut Lcg) -> f64 {
 
 /// A helper of numbers lent the generator: its value and derivative come from one call, which
 /// runs once per iteration, in order, also in a loop whose adjoint runs backwards.
-#[gradient(wrt(z))]
+#[gradient(wrt(z), jvp, hvp)]
 fn noisy_act(z: f64, rng: &mut Lcg) -> f64 {
     (z * (1.0 + 0.1 * rng.next_f64())).tanh()
 }
@@ -260,6 +260,106 @@ fn draws_run_once_in_order() {
         let mut g = [f64::NAN; 4];
         let mut hv = [f64::NAN; 4];
         let hval = dropout_hvp(&w, &mut Lcg(seed), &dir, &mut g, &mut hv);
+        assert_eq!(hval.to_bits(), f.to_bits());
+        assert_eq!(g, d);
+    }
+}
+
+impl Lcg {
+    fn seeded(seed: u64) -> Self {
+        Lcg(seed.wrapping_mul(31).wrapping_add(7))
+    }
+}
+
+/// The generator made in the body (by an associated function, a tuple-struct call reading a
+/// parameter of data), drawn from in a loop, in a condition, in a `while` condition, in a
+/// closure, and lent to a `#[gradient]` helper: each draw runs once, in order, as in the
+/// function.
+#[gradient(wrt(w), jvp, hvp)]
+fn dropout_seeded(w: &[f64], seed: u64) -> f64 {
+    let mut rng = Lcg::seeded(seed);
+    let mut other = Lcg(seed + 1);
+    let mut l = 0.0;
+    for j in 0..w.len() {
+        let keep = if rng.next_f64() < 0.5 { 2.0 } else { 0.0 };
+        l += keep * w[j] * w[j] + 0.1 * (other.next_f64() - 0.5) * w[j];
+    }
+    let _skipped = rng.next_f64();
+    let u: Vec<f64> = (0..w.len()).map(|_| rng.next_f64()).collect();
+    for j in 0..w.len() {
+        l += u[j] * w[j].sin();
+    }
+    let mut t = 0;
+    while rng.next_f64() < 0.8 && t < 10 {
+        l += w[0] * w[t % w.len()];
+        t += 1;
+    }
+    l + noisy_act(w[1] * l * 0.1, &mut rng) + noisy_act(w[0], &mut other)
+}
+
+/// The generator made in the block of a `let`'s value, and a vector-valued helper that makes
+/// its own.
+#[gradient(wrt(w), jvp)]
+fn drawn_in_a_block(w: &[f64], seed: u64) -> f64 {
+    let r = {
+        let mut g = Lcg::seeded(seed);
+        let mut s = 0.0;
+        for v in w {
+            s += v * g.next_f64();
+        }
+        s + noisy_act(w[0], &mut g)
+    };
+    let v = noisy_pair(w[1], seed);
+    // A generator made for the call.
+    r * v[0] + v[1] + noisy_act(w[2], &mut Lcg::seeded(seed)) * noisy_act(w[2], &mut Lcg(seed))
+}
+
+#[gradient]
+fn noisy_pair(z: f64, seed: u64) -> Vec<f64> {
+    let mut g = Lcg(seed);
+    vec![z * g.next_f64(), (z * g.next_f64()).sin()]
+}
+
+#[test]
+fn generators_made_in_the_body() {
+    let w = [0.7, -1.5, 0.2];
+    for seed in [3, 11] {
+        let f = drawn_in_a_block(&w, seed);
+        let mut d = [f64::NAN; 3];
+        let v = drawn_in_a_block_grad(&w, seed, &mut d);
+        assert_eq!(v.to_bits(), f.to_bits(), "seed {seed}");
+        check(
+            "drawn_in_a_block",
+            &|p| drawn_in_a_block(p, seed),
+            &|p, d| drawn_in_a_block_grad(p, seed, d),
+            &w,
+        );
+        let (jv, _) = drawn_in_a_block_jvp(&w, seed, &[1.0, 0.0, 0.0]);
+        assert_eq!(jv.to_bits(), f.to_bits());
+    }
+    let w = [1.0, -0.5, 2.0, 0.25];
+    for seed in [1, 7, 42] {
+        let f = dropout_seeded(&w, seed);
+        let mut d = [f64::NAN; 4];
+        let v = dropout_seeded_grad(&w, seed, &mut d);
+        assert_eq!(v.to_bits(), f.to_bits(), "seed {seed}");
+        check(
+            "dropout_seeded",
+            &|p| dropout_seeded(p, seed),
+            &|p, d| dropout_seeded_grad(p, seed, d),
+            &w,
+        );
+        let dir = [0.5, -1.0, 0.25, 2.0];
+        let (jv, t) = dropout_seeded_jvp(&w, seed, &dir);
+        assert_eq!(jv.to_bits(), f.to_bits());
+        let want: f64 = d.iter().zip(&dir).map(|(a, b)| a * b).sum();
+        assert!(
+            (t - want).abs() <= 1e-9 * (1.0 + want.abs()),
+            "{t} vs {want}"
+        );
+        let mut g = [f64::NAN; 4];
+        let mut hv = [f64::NAN; 4];
+        let hval = dropout_seeded_hvp(&w, seed, &dir, &mut g, &mut hv);
         assert_eq!(hval.to_bits(), f.to_bits());
         assert_eq!(g, d);
     }

@@ -2772,3 +2772,63 @@ fn session_30_forms_run() {
     // s = 0.5·1.5 + 1.0·(−2.0) = −1.25; ∂(s²)/∂w[2i] = 2s·x[i].
     assert_eq!(d.w, vec![-3.75, 0.0, 5.0, 0.0]);
 }
+
+/// Session 31: a generator made in the body and lent on, collected references read in a
+/// condition and a `while` condition, a loop bound that counts, a tuple part dropped, a model
+/// function beside a slice.
+#[gradient(wrt(xs), jvp, hvp)]
+#[must_use]
+pub fn s31_forms(xs: &[f64], seed: u64) -> f64 {
+    let mut rng = S29Lcg(seed);
+    let kept: Vec<&f64> = xs.iter().filter(|q| **q > -0.5).collect();
+    let mut s = 0.0;
+    if kept.iter().map(|q| **q * 2.0).sum::<f64>() > 0.1 {
+        s += kept.iter().map(|q| **q * **q).sum::<f64>();
+    }
+    let mut n = 0;
+    while n < kept.len() && *kept[n] < 1.5 {
+        s += kept[n].sin() * rng.next_unit();
+        n += 1;
+    }
+    for k in 0..xs.iter().filter(|q| **q > 0.5).count() {
+        s += xs[k] * 0.5;
+    }
+    let (a, _) = (xs[0] * 2.0, s31_helper(xs[1], &mut rng));
+    s + a + s31_helper(xs[0], &mut rng)
+}
+
+#[gradient(wrt(z), jvp, hvp)]
+fn s31_helper(z: f64, rng: &mut S29Lcg) -> f64 {
+    (z * (1.0 + 0.1 * rng.next_unit())).tanh()
+}
+
+#[derive(Clone, grad::Params)]
+pub struct S31Line {
+    pub w: Vec<f64>,
+    pub b: f64,
+}
+
+#[gradient(wrt(m, xs))]
+#[must_use]
+pub fn s31_model(m: &S31Line, xs: &[f64], k: i32) -> f64 {
+    let (a, (b, _)): (f64, (f64, f64)) = (m.b * xs[0], (m.w[0] * 0.5, s31_helper(m.b, &mut S29Lcg(1))));
+    a + b + f64::from(k)
+}
+
+#[test]
+fn session_31_forms_run() {
+    let xs = [0.7, -1.2, 0.3];
+    let mut d = [0.0; 3];
+    let value = s31_forms_grad(&xs, 5, &mut d);
+    assert_eq!(value.to_bits(), s31_forms(&xs, 5).to_bits());
+    assert!(d.iter().all(|v| v.is_finite()));
+    let m = S31Line {
+        w: vec![0.5],
+        b: 2.0,
+    };
+    let mut dm = grad::runtime::Params::zeros_like(&m);
+    let mut dx = [0.0; 3];
+    let value = s31_model_grad(&m, &xs, 3, &mut dm, &mut dx);
+    assert_eq!(value.to_bits(), s31_model(&m, &xs, 3).to_bits());
+    assert_eq!((dm.b, dm.w[0], dx[0]), (0.7, 0.5, 2.0));
+}

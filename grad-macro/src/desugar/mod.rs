@@ -738,7 +738,7 @@ fn binds_anywhere(body: &syn::Block, name: &str) -> bool {
 }
 
 /// How many patterns in `body` (at any depth) bind `name`.
-fn declarations(body: &syn::Block, name: &str) -> usize {
+pub(crate) fn declarations(body: &syn::Block, name: &str) -> usize {
     struct Finder<'a>(&'a str, usize);
     impl<'a> syn::visit::Visit<'a> for Finder<'_> {
         fn visit_pat_ident(&mut self, p: &'a syn::PatIdent) {

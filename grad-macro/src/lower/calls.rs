@@ -1732,7 +1732,10 @@ impl Lowerer<'_> {
         c: &syn::ExprCall,
         fp: &syn::ExprPath,
     ) -> Option<Option<Value>> {
-        let lent = |a: &Expr| matches!(a, Expr::Reference(r) if r.mutability.is_some());
+        // (A generator made in the body is lent as it is: a change of data, in order.)
+        let lent = |a: &Expr| {
+            matches!(a, Expr::Reference(r) if r.mutability.is_some()) && !self.data_local_lent(a)
+        };
         let twin_already = fp
             .path
             .segments

@@ -118,6 +118,14 @@ pub fn is_compound_assign(op: &BinOp) -> bool {
 
 impl Lowerer<'_> {
     pub fn lower_expr(&mut self, e: &Expr) -> Option<Value> {
+        if self.data_local_lent(e) {
+            let (tokens, uses) = self.rename(e);
+            return Some(Value::Other {
+                tokens,
+                uses,
+                kind: Kind::Other,
+            });
+        }
         match e {
             Expr::Lit(l) => self.lower_lit(&l.lit),
             Expr::Path(p) => self.lower_path(p),

@@ -7,6 +7,7 @@
 
 mod buffers;
 mod calls;
+mod data_locals;
 mod data_rows;
 mod env;
 mod expr;
@@ -111,6 +112,8 @@ pub struct Lowerer<'f> {
     /// The function's parameters' names: a buffer under one (the local copy of a `&mut` output
     /// of a twin) is the caller's storage, which `let o = out;` names again (see `lower_let`).
     pub param_names: std::collections::HashSet<String>,
+    /// The `let mut rng = Lcg::new(7);` declared verbatim at the top (see `data_locals`).
+    pub data_locals: std::collections::HashSet<usize>,
 }
 
 /// A differentiated value put into a collection of data (`buf.push_back(x)` into a
@@ -215,6 +218,7 @@ pub fn lower(item: &syn::ItemFn, sig: &Sig, errors: &Errors) -> Option<Lowered> 
         param_vals,
         stmt_call: None,
         param_names: sig.params.iter().map(|p| p.ident.to_string()).collect(),
+        data_locals: data_locals::find(item, sig),
     };
     let items: Vec<Item> = item.block.stmts.iter().map(Item::Stmt).collect();
     let ret = l.lower_returning(&items, item.block.brace_token.span.close());
@@ -1055,6 +1059,18 @@ impl<'f> Lowerer<'f> {
             return;
         }
         if let Some(ident) = &ident {
+            if self
+                .data_locals
+                .contains(&(std::ptr::from_ref(local) as usize))
+            {
+                // Not bound: the expressions that read it keep its name.
+                self.b.func.mut_data.insert(ident.to_string());
+                let item = syn::Item::Verbatim(quote!(#local));
+                if !self.b.func.items.contains(&item) {
+                    self.b.func.items.push(item);
+                }
+                return;
+            }
             if let Some(v) = self.lower_ordering(&init.expr) {
                 self.env.declare(ident.clone(), Binding::Val(v));
                 return;
@@ -1273,6 +1289,32 @@ impl<'f> Lowerer<'f> {
         self.data_values.insert(new, floats);
         self.env.assign(id, Binding::Val(new));
         Some(Some(()))
+    }
+
+    /// `&mut rng` (or `rng`) of a generator made in the body (see `data_locals`), which no
+    /// binding names, or `&mut Lcg::new(3)` of one made for a call.
+    pub(super) fn data_local_lent(&self, e: &syn::Expr) -> bool {
+        let e = match crate::desugar::unparen(e) {
+            syn::Expr::Reference(r) if r.mutability.is_some() => {
+                // A generator made for the call (`&mut Lcg::new(3)`, `&mut Lcg(seed)`).
+                let made = match crate::desugar::unparen(&r.expr) {
+                    syn::Expr::Call(c) => matches!(&*c.func, syn::Expr::Path(_)),
+                    syn::Expr::Struct(_) => true,
+                    _ => false,
+                };
+                if made {
+                    return !self.reads_differentiated(&r.expr);
+                }
+                &*r.expr
+            }
+            e => e,
+        };
+        let syn::Expr::Path(p) = e else { return false };
+        p.path.get_ident().is_some_and(|id| {
+            self.b.func.mut_data.contains(&id.to_string())
+                && !self.param_names.contains(&id.to_string())
+                && self.env.lookup(id).is_none()
+        })
     }
 
     /// `idx.clone()`, `idx.to_vec()` or `idx.to_owned()` of a value of data (see `data_let`):
