@@ -356,7 +356,7 @@ fn eliminate_with(
                         *t = None;
                     }
                 }
-                live.contains(dst) || grads.iter().any(|g| g.is_some())
+                live.contains(dst) || keep_always.contains(dst) || grads.iter().any(|g| g.is_some())
             }
             Stmt::Call { dst, grads, .. } | Stmt::CallTangent { dst, grads, .. } => {
                 for g in grads.iter_mut() {

@@ -182,6 +182,19 @@ fn derive(input: TokenStream) -> syn::Result<TokenStream> {
             }
         }
 
+        // `Model::zeros_like(&m)` as users write it, with no trait to import.
+        #[automatically_derived]
+        impl #impl_generics #name #ty_generics where #(#predicates,)* {
+            /// A copy with every trainable field zero and the data fields cloned: the gradient
+            /// to pass to a `#[gradient]` function of this model (`Params::zeros_like`, callable
+            /// without the trait in scope).
+            #[must_use]
+            #[allow(dead_code)]
+            pub fn zeros_like(&self) -> Self {
+                <Self as #krate::Params>::zeros_like(self)
+            }
+        }
+
         // What `#[gradient]` asks of a parameter's type to tell a model left constant by a
         // missing `wrt(..)` (the floats of a model are `Params` too, and stay out of this).
         #[automatically_derived]

@@ -289,6 +289,12 @@ fn dropout_seeded(w: &[f64], seed: u64) -> f64 {
     for j in 0..w.len() {
         l += u[j] * w[j].sin();
     }
+    // Helpers called for nothing but their draws (also in `NAME_hvp`, whose calls are
+    // second-order ones).
+    let mut _unread = 0.0;
+    for _ in 0..2 {
+        _unread += noisy_act(w[1], &mut rng);
+    }
     let mut t = 0;
     while rng.next_f64() < 0.8 && t < 10 {
         l += w[0] * w[t % w.len()];

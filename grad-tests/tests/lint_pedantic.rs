@@ -232,7 +232,6 @@ impl Layer {
 
 #[test]
 fn models_run() {
-    use grad::runtime::Params;
     let layer = Layer {
         w: vec![0.5, -0.5],
         grid: vec![vec![1.0]],
@@ -279,7 +278,6 @@ fn stack_loss(s: &Stack, x: &[f64]) -> f64 {
 
 #[test]
 fn model_calls_run() {
-    use grad::runtime::Params;
     let s = Stack {
         a: 0.5,
         w: vec![1.0, -1.0],
@@ -517,7 +515,6 @@ impl Rowwise {
 
 #[test]
 fn added_constructs_run() {
-    use grad::runtime::Params;
     let mut dx = [0.0; 3];
     let (value, [ds]) = conditional_pushes_grad(&[0.5, -1.0, 2.0], 0.3, &mut dx);
     assert!(value.is_finite() && ds.is_finite());
@@ -2791,7 +2788,7 @@ pub fn s31_forms(xs: &[f64], seed: u64) -> f64 {
         n += 1;
     }
     for k in 0..xs.iter().filter(|q| **q > 0.5).count() {
-        s += xs[k] * 0.5;
+        s += xs[k] * 0.5 + xs[(k + 1) % xs.len()];
     }
     let (a, _) = (xs[0] * 2.0, s31_helper(xs[1], &mut rng));
     s + a + s31_helper(xs[0], &mut rng)
@@ -2811,7 +2808,8 @@ pub struct S31Line {
 #[gradient(wrt(m, xs))]
 #[must_use]
 pub fn s31_model(m: &S31Line, xs: &[f64], k: i32) -> f64 {
-    let (a, (b, _)): (f64, (f64, f64)) = (m.b * xs[0], (m.w[0] * 0.5, s31_helper(m.b, &mut S29Lcg(1))));
+    let (a, (b, _)): (f64, (f64, f64)) =
+        (m.b * xs[0], (m.w[0] * 0.5, s31_helper(m.b, &mut S29Lcg(1))));
     a + b + f64::from(k)
 }
 

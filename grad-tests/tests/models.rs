@@ -1682,3 +1682,31 @@ fn integer_and_flag_sequences_of_a_model_are_data() {
         "{dir} vs {norm2}"
     );
 }
+
+/// `Model::zeros_like(&m)` where the trait is not imported: the derive's own method.
+mod without_the_trait {
+    #[derive(Clone, grad::Params)]
+    pub struct Tiny {
+        pub w: Vec<f64>,
+        pub b: f64,
+    }
+
+    #[grad::gradient(wrt(m))]
+    pub fn loss(m: &Tiny, x: f64) -> f64 {
+        m.w[0] * x + m.b
+    }
+
+    #[test]
+    fn zeros_like_needs_no_import() {
+        let m = Tiny {
+            w: vec![2.0],
+            b: 1.0,
+        };
+        let mut d = Tiny::zeros_like(&m);
+        let also = m.zeros_like();
+        assert_eq!((also.w, also.b), (vec![0.0], 0.0));
+        let v = loss_grad(&m, 3.0, &mut d);
+        assert_eq!(v.to_bits(), loss(&m, 3.0).to_bits());
+        assert_eq!((d.w[0], d.b), (3.0, 1.0));
+    }
+}

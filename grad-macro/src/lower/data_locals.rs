@@ -26,7 +26,12 @@ pub fn find(item: &syn::ItemFn, sig: &crate::sig::Sig) -> HashSet<usize> {
 
 /// `find` in `block`, a block that runs once whenever the function runs (the body, a block
 /// statement, the block of a `let`'s value, at any depth of these).
-fn find_in(block: &syn::Block, item: &syn::ItemFn, sig: &crate::sig::Sig, out: &mut HashSet<usize>) {
+fn find_in(
+    block: &syn::Block,
+    item: &syn::ItemFn,
+    sig: &crate::sig::Sig,
+    out: &mut HashSet<usize>,
+) {
     for (k, s) in block.stmts.iter().enumerate() {
         let inner = match s {
             syn::Stmt::Local(l) => l.init.as_ref().map(|i| &*i.expr),
@@ -67,7 +72,9 @@ fn changed_data<'a>(
         syn::Pat::Type(pt) => (&*pt.pat, Some(&*pt.ty)),
         p => (p, None),
     };
-    let syn::Pat::Ident(pi) = pat else { return None };
+    let syn::Pat::Ident(pi) = pat else {
+        return None;
+    };
     let init = l.init.as_ref()?;
     if pi.mutability.is_none()
         || pi.by_ref.is_some()
