@@ -28,45 +28,12 @@ pub const PENDING: &[&str] = &[
     // empty sums, shadowing in returning `if`s, buffers after an early return — are regression
     // tests in `grad-tests/tests/regressions.rs`.)
     //
-    // A model's rows field taken apart by a slice pattern is rejected ("this pattern does not
-    // match what the iterator yields"); by index (`m.ws[i][j]`, `m.ws[i].iter()`) and row by row
-    // in a `for`, a closure or a `let` (`for row in &m.rs`, `m.rs.iter().map(|row| ..)`,
-    // `let row = &m.rs[0];`) it is fine:
-    //     struct B { rs: [[f64; 2]; 3] }
-    //     #[gradient(wrt(m))] fn h(m: &B) -> f64 { let mut s = 0.0; for &[a, b] in m.rs.iter() { s += a * b; } s }
-    "model:rows_by_row",
-    // A slice pattern `match` on a layer's field in a loop over the layers is rejected ("cannot
-    // differentiate this expression"); on a model's own field it is fine:
-    //     for layer in &m.layers { s += match &layer.w[..] { [] => 0.0, [a] => a * 2.0, [a, .., b] => a - b }; }
-    "layers:slice_match",
     // `#[derive(Params)]` on a generic struct with a field of a concrete struct deriving `Params`
     // does not compile (`expected &[f64], found &[<T as Params>::Scalar]`); a generic inner
     // struct (`layers: Vec<L<T>>`) is fine:
     //     #[derive(Clone, Params)] struct L { w: Vec<f64>, b: f64 }
     //     #[derive(Clone, Params)] struct H<T> { layers: Vec<L>, s: T }
     "model:generic_concrete_field",
-    // `windows`/`chunks` of a layer's `w` are rejected ("reads the differentiated rows
-    // `__grad_field_m_layers___w` by index ..., write this read in one of those forms"):
-    //     for layer in &m.layers { s += layer.w.chunks(2).map(|p| p[0]).sum::<f64>(); }
-    "layers:w_windows",
-    // Sub-slices of a layer's `w` are rejected ("does not know how to differentiate this kind of
-    // expression"); the whole `&layer.w` passed on is fine:
-    //     for l in 0..m.layers.len() { let tv = m.layers[l].w[..1].to_vec(); s += tv[0]; }
-    //     for layer in &m.layers { s += helper(1.5, &layer.w[0..1]); }
-    "layers:w_subslice",
-    // `get`/`first`/`last`/slice patterns on a layer's `w` are rejected ("reads the differentiated
-    // rows `__grad_field_m_layers___w` by index ..."):
-    //     for layer in &m.layers { if let Some(&a) = layer.w.get(1) { s += a; } }
-    "layers:w_get",
-    // `filter`/`take_while` over a layer's `w` are rejected ("`filter` is not supported in a `for`
-    // over a differentiated slice", "cannot iterate over this form"); over a slice they are fine:
-    //     for layer in &m.layers { s += layer.w.iter().filter(|v| **v > 0.0).map(|&v| v * 2.0).sum::<f64>(); }
-    //     for layer in &m.layers { s += layer.w.iter().take_while(|&&v| v < 1.0).map(|&v| v).sum::<f64>(); }
-    "layers:w_filter",
-    // A sub-slice bound to a name and taken apart by a slice pattern is rejected ("does not
-    // support sub-slices"); read by index, iterated or passed on it is fine:
-    //     let ss = &xs[1..]; if let [a, .., b] = ss[..] { s += a * b; }
-    "sub_slice_let:pattern",
     // A model's `[[T; N]; M]` field copied whole into a local that is then written is rejected
     // ("reads the differentiated rows .. by index"); a row of it (`let mut r = m.ws[2];`) and an
     // array field `[T; N]` (`let mut h = m.h0;`) copied and written are fine:
@@ -7005,7 +6972,7 @@ impl<'a> FnGen<'a> {
         };
         // A model's rows field is read by index (`m.ws[i][j]`, `m.ws[i].iter()`) and row by row
         // (`for row in &m.ws`, `.iter().enumerate()`, `.zip(..)`, `.map(|row| ..)`, `let row =
-        // &m.ws[i];`); rows taken apart by a slice pattern are pending.
+        // &m.ws[i];`, `for &[a, b] in m.ws.iter()`).
         let field = !self.may_shadow(&w);
         let form = if field && !self.on("model:rows_by_row") && form == 5 {
             if self.rng.chance(0.5) {
@@ -7017,6 +6984,20 @@ impl<'a> FnGen<'a> {
             form
         };
         if form == 6 && (!self.on("rows:row_iter") || (!wiv.2 && !self.on("rows:row_iter_data"))) {
+            return;
+        }
+        if !slices && self.on("rows:flatten") && self.rng.chance(0.1) {
+            // The rows end to end: `w.iter().flatten()`, `w.concat()`, `w.as_flattened()`.
+            let a = self.fresh("fa");
+            let line = match (self.rng.below(3), width) {
+                (0, _) => format!("{acc} += {w}.iter().flatten().map(|{a}| {FLT}::tanh(*{a})).sum::<{FLT}>() * {e};"),
+                (1, Some(_)) => format!("{acc} += {w}.as_flattened().iter().map(|{a}| {a} * {a}).sum::<{FLT}>() * {e};"),
+                _ => {
+                    let cat = self.fresh("cat");
+                    format!("{{ let {cat} = {w}.concat(); {acc} += {FLT}::tanh({cat}[0] * {e}) + {cat}[{cat}.len() - 1] * 0.5; }}")
+                }
+            };
+            Self::line(out, ind, &line);
             return;
         }
         if !slices && self.on("rows:zip_chain") && self.rng.chance(0.1) {
@@ -7312,12 +7293,30 @@ impl<'a> FnGen<'a> {
             _ => {
                 let n = width.expect("fixed rows");
                 let names: Vec<String> = (0..n).map(|_| self.fresh("a")).collect();
-                Self::nested(
-                    out,
-                    ind,
-                    &format!("for &[{}] in {w}.iter()", names.join(", ")),
-                    &format!("{acc} += {FLT}::tanh({} * {e});", names.join(" * ")),
-                );
+                let (list, product) = (names.join(", "), names.join(" * "));
+                // Taken apart in a `for`, after `.enumerate()`, or by a closure's parameter.
+                match self.rng.below(3) {
+                    0 => Self::nested(
+                        out,
+                        ind,
+                        &format!("for &[{list}] in {w}.iter()"),
+                        &format!("{acc} += {FLT}::tanh({product} * {e});"),
+                    ),
+                    1 => {
+                        let k = self.fresh("k");
+                        Self::nested(
+                            out,
+                            ind,
+                            &format!("for ({k}, [{list}]) in {w}.iter().enumerate()"),
+                            &format!("{acc} += {FLT}::tanh({product} * {e}) * ({k} as {FLT} + 0.5);"),
+                        );
+                    }
+                    _ => Self::line(
+                        out,
+                        ind,
+                        &format!("{acc} += {w}.iter().map(|&[{list}]| {FLT}::tanh({product})).sum::<{FLT}>() * {e};"),
+                    ),
+                }
             }
         }
     }
@@ -7325,8 +7324,7 @@ impl<'a> FnGen<'a> {
     /// Elements of a slice parameter bound by `if let` (`Some(&v) = xs.first()`, `.last()`,
     /// `.get(k)`, `[a, .., b] = xs[..]`) or by a `match` on the slice's shape.
     fn slice_pattern(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
-        // A sub-slice bound to a name (`let ss = &xs[a..];`) matched by a slice pattern is
-        // pending.
+        // (A sub-slice bound to a name, `let ss = &xs[a..];`, is among them.)
         let slices: Vec<(String, Iv)> = self
             .slices()
             .into_iter()

@@ -235,7 +235,7 @@ fn is_data_type(ty: &syn::Type) -> bool {
     }
 }
 
-fn mentions(ts: &TokenStream, id: &syn::Ident) -> bool {
+pub(crate) fn mentions(ts: &TokenStream, id: &syn::Ident) -> bool {
     ts.clone().into_iter().any(|tt| match tt {
         proc_macro2::TokenTree::Ident(i) => i == *id,
         proc_macro2::TokenTree::Group(g) => mentions(&g.stream(), id),

@@ -10,17 +10,22 @@ pub struct Errors {
     errors: RefCell<Vec<syn::Error>>,
 }
 
+/// The message with the names the expansion made shown as the user wrote them.
+fn for_user(message: impl std::fmt::Display) -> String {
+    crate::naming::for_user(&message.to_string())
+}
+
 impl Errors {
     pub fn push(&self, span: Span, message: impl std::fmt::Display) {
         self.errors
             .borrow_mut()
-            .push(syn::Error::new(span, message));
+            .push(syn::Error::new(span, for_user(message)));
     }
 
     pub fn push_spanned(&self, tokens: impl quote::ToTokens, message: impl std::fmt::Display) {
         self.errors
             .borrow_mut()
-            .push(syn::Error::new_spanned(tokens, message));
+            .push(syn::Error::new_spanned(tokens, for_user(message)));
     }
 
     pub fn push_error(&self, error: syn::Error) {

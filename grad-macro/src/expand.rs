@@ -9,6 +9,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, ToTokens};
 
 pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    crate::naming::forget_shown();
     if let Ok(imp) = syn::parse2::<syn::ItemImpl>(item.clone()) {
         return expand_impl(&args, imp);
     }

@@ -9,6 +9,33 @@ use std::cell::RefCell;
 thread_local! {
     static PREFIX: RefCell<String> = RefCell::new(String::from("__grad"));
     static COUNTER: RefCell<u32> = const { RefCell::new(0) };
+    /// Names this expansion made for what the user wrote otherwise (`m.layers[_].w`), as error
+    /// messages show them.
+    static SHOWN: RefCell<Vec<(String, String)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Error messages show `hidden` as `user` (a model's field the rewrite made a parameter of).
+pub fn show_as(hidden: &Ident, user: String) {
+    SHOWN.with(|s| s.borrow_mut().push((hidden.to_string(), user)));
+}
+
+/// Starts an expansion with no names to show otherwise.
+pub fn forget_shown() {
+    SHOWN.with(|s| s.borrow_mut().clear());
+}
+
+/// `message` with the names this expansion made shown as what the user wrote (longest first,
+/// as one may start another).
+pub fn for_user(message: &str) -> String {
+    SHOWN.with(|s| {
+        let mut names = s.borrow().clone();
+        names.sort_by_key(|(h, _)| std::cmp::Reverse(h.len()));
+        let mut out = message.to_string();
+        for (hidden, user) in &names {
+            out = out.replace(hidden.as_str(), user);
+        }
+        out
+    })
 }
 
 /// Picks the prefix for one expansion: the first of `__grad`, `__grad1`, ... that starts no

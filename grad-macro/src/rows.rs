@@ -241,6 +241,20 @@ fn whole(e: &syn::Expr) -> &syn::Expr {
 /// The name a pattern binds for the element [`row_iteration`] locates (part `part` of a pair,
 /// or the whole item), through `&` and a type annotation.
 pub fn row_binding(pat: &syn::Pat, part: Option<usize>) -> Option<&Ident> {
+    match row_pattern(pat, part)? {
+        syn::Pat::Ident(i) if i.subpat.is_none() => Some(&i.ident),
+        _ => None,
+    }
+}
+
+/// Whether the pattern of the element (`&[a, b]`, `(i, [a, b])` with `part`) takes a row apart:
+/// the element is a row.
+pub fn row_taken_apart(pat: &syn::Pat, part: Option<usize>) -> bool {
+    matches!(row_pattern(pat, part), Some(syn::Pat::Slice(_)))
+}
+
+/// The pattern the row is bound by, its type and reference taken off.
+fn row_pattern(pat: &syn::Pat, part: Option<usize>) -> Option<&syn::Pat> {
     let pat = match pat {
         syn::Pat::Type(t) => &*t.pat,
         p => p,
@@ -250,14 +264,10 @@ pub fn row_binding(pat: &syn::Pat, part: Option<usize>) -> Option<&Ident> {
         (syn::Pat::Tuple(t), Some(k)) if t.elems.len() == 2 => &t.elems[k],
         _ => return None,
     };
-    let pat = match pat {
+    Some(match pat {
         syn::Pat::Reference(r) => &*r.pat,
         p => p,
-    };
-    match pat {
-        syn::Pat::Ident(i) if i.subpat.is_none() => Some(&i.ident),
-        _ => None,
-    }
+    })
 }
 
 /// `T` of `Vec<T>`.
@@ -1106,6 +1116,18 @@ fn is_name(e: &syn::Expr, name: &Ident) -> bool {
     }
 }
 
+/// `w.concat()`, `w.as_flattened()`, `w.iter().flatten()` (no arguments): the rows of `w` end to
+/// end.
+pub(crate) fn flattens(m: &syn::ExprMethodCall, w: &Ident) -> bool {
+    match m.method.to_string().as_str() {
+        "concat" | "as_flattened" => is_name(&m.receiver, w),
+        "flatten" => {
+            matches!(&*m.receiver, syn::Expr::MethodCall(i) if i.method == "iter" && i.args.is_empty() && is_name(&i.receiver, w))
+        }
+        _ => false,
+    }
+}
+
 /// `w`, `w.iter()`, `&w`: the rows of `w` one by one.
 fn is_row_iter(e: &syn::Expr, name: &Ident) -> bool {
     match e {
@@ -1311,6 +1333,16 @@ impl VisitMut for ParamUses<'_> {
                 }
                 syn::visit_mut::visit_expr_mut(self, e);
             }
+            // The rows end to end (`w.concat()`, `w.as_flattened()`, `w.iter().flatten()`): the
+            // flat slice itself, which holds them in that order.
+            syn::Expr::MethodCall(m) if m.args.is_empty() && flattens(m, &w) => {
+                let flat = &self.rows.flat;
+                *e = match m.method.to_string().as_str() {
+                    "concat" => syn::parse_quote!(#flat.to_vec()),
+                    "as_flattened" => syn::parse_quote!(#flat),
+                    _ => syn::parse_quote!(#flat.iter()),
+                };
+            }
             syn::Expr::MethodCall(m)
                 if is_name(&m.receiver, &w) && (m.method == "len" || m.method == "is_empty") =>
             {
@@ -1472,8 +1504,20 @@ fn row_expr(e: &syn::Expr, rows: &Rows) -> Option<syn::Expr> {
                     Some(syn::parse_quote!(#n))
                 }
                 "iter" => Some(rows.iter(&r)),
+                "first" | "last" => Some(slice_method(m, rows.whole(&r))),
                 _ => None,
             }
+        }
+        // `if let Some(&a) = w[i].get(j)`: the part of the flat slice that is row `i`, which the
+        // option's reads follow (as they follow a piece of `windows`).
+        syn::Expr::MethodCall(m) if m.method == "get" && m.args.len() == 1 => {
+            let i = row_index(&m.receiver)?;
+            Some(slice_method(m, rows.whole(&quote!(#i))))
+        }
+        // `let (a, b) = w[i].split_at(k);`: two parts of the row's part, as for a slice.
+        syn::Expr::MethodCall(m) if m.method == "split_at" && m.args.len() == 1 => {
+            let i = row_index(&m.receiver)?;
+            Some(slice_method(m, rows.whole(&quote!(#i))))
         }
         syn::Expr::Reference(rf) if rf.mutability.is_none() => {
             let i = row_index(&rf.expr)?;
@@ -1481,6 +1525,13 @@ fn row_expr(e: &syn::Expr, rows: &Rows) -> Option<syn::Expr> {
         }
         _ => None,
     }
+}
+
+/// `m` with the slice `part` as its receiver.
+fn slice_method(m: &syn::ExprMethodCall, part: syn::Expr) -> syn::Expr {
+    let mut m = m.clone();
+    *m.receiver = part;
+    syn::Expr::MethodCall(m)
 }
 
 /// Rewrites the row name `row` (row `r` of `rows`) in `stmts`: `row[j]`, `row.len()`,
@@ -1528,10 +1579,20 @@ fn alias(
                             *e = syn::parse_quote!(#n);
                         }
                         "iter" => *e = self.rows.iter(self.r),
+                        // As a part, which `if let Some(&a) = row.first()` follows.
+                        "first" | "last" => *m.receiver = self.rows.whole(self.r),
                         _ => {
                             *m.receiver = self.rows.slice(self.r);
                         }
                     }
+                }
+                syn::Expr::MethodCall(m)
+                    if is_name(&m.receiver, row)
+                        && m.args.len() == 1
+                        && (m.method == "get" || m.method == "split_at") =>
+                {
+                    *m.receiver = self.rows.whole(self.r);
+                    self.visit_expr_mut(&mut m.args[0]);
                 }
                 syn::Expr::ForLoop(f) if is_name(&f.expr, row) => {
                     *f.expr = self.rows.iter(self.r);

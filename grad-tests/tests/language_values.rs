@@ -1177,3 +1177,43 @@ fn arrays_reassigned_whole() {
     assert_eq!(v.to_bits(), oscillator(p[0], p[1], p[2]).to_bits());
     check("oscillator", &|p| oscillator(p[0], p[1], p[2]), v, &g, &p);
 }
+
+/// A part of a slice bound to a name and taken apart: by `if let` slice patterns, `first`/`get`,
+/// and a `match` on its shape (the part itself, and a part written in the `match`).
+#[gradient]
+fn named_part_patterns(xs: &[f64]) -> f64 {
+    let mut s = 0.0;
+    let ss = &xs[1..];
+    if let [a, .., b] = ss[..] {
+        s += a * b;
+    }
+    if let Some(&f) = ss.first() {
+        s += f.sin();
+    }
+    if let Some(&g) = ss.get(1) {
+        s += g * 3.0;
+    }
+    let t = match ss {
+        [] => 0.0,
+        [a] => a * 2.0,
+        [a, .., b] => a - b,
+    };
+    let u = match &xs[..xs.len() - 1] {
+        [a, b, ..] => a * b,
+        _ => 1.0,
+    };
+    s + t + u
+}
+
+#[test]
+fn parts_taken_apart_by_patterns() {
+    for xs in [
+        vec![0.3, -0.7, 1.1, 0.5],
+        vec![0.3, -0.7],
+        vec![0.4, 0.9, -1.3],
+    ] {
+        let mut d = vec![f64::NAN; xs.len()];
+        let v = named_part_patterns_grad(&xs, &mut d);
+        check("named_part_patterns", &named_part_patterns, v, &d, &xs);
+    }
+}

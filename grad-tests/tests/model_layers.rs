@@ -589,3 +589,99 @@ fn layers_read_through_closures() {
     assert_eq!(v.to_bits(), m.reg().to_bits());
     close("reg", &g.to_flat(), &fd_model(&m, LayerList::reg));
 }
+
+/// A layer's weights in a loop over the layers read as a slice: `first`/`last`/`get(j)` by
+/// `if let`, a slice pattern, `chunks` rows zipped with the biases, a filtered sum, a part passed
+/// on (`to_vec` of `w[..1]`).
+#[gradient(wrt(m))]
+fn layer_slices(m: &LayerList, x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for layer in &m.layers {
+        if let Some(&a) = layer.w.get(1) {
+            s += a * a;
+        }
+        if let Some(q) = layer.w.first() {
+            s += q * layer.b[0];
+        }
+        if let [a, .., b] = layer.w[..] {
+            s += a * b;
+        }
+        for (row, b) in layer.w.chunks(2).zip(&layer.b) {
+            s += (row.iter().zip(x).map(|(w, x)| w * x).sum::<f64>() + b).tanh();
+        }
+        s += layer
+            .w
+            .iter()
+            .filter(|v| **v > 0.0)
+            .map(|&v| v * v)
+            .sum::<f64>();
+        let (front, back) = layer.w.split_at(layer.w.len() / 2);
+        s += front.iter().sum::<f64>() * back.iter().map(|v| v * v).sum::<f64>();
+    }
+    for l in 0..m.layers.len() {
+        let head = m.layers[l].w[..1].to_vec();
+        s += head[0] * m.scale;
+    }
+    if let Some(&z) = m.layers[0].w.last() {
+        s += z * z;
+    }
+    s
+}
+
+#[test]
+fn layer_weights_read_as_slices() {
+    let m = LayerList {
+        layers: vec![
+            dense(&[0.1, 0.2, 0.3, 0.4], &[0.3, -0.1]),
+            dense(&[0.5, -0.7], &[0.05]),
+            dense(&[-0.2, 0.6, 0.9], &[-0.4]),
+        ],
+        scale: 1.5,
+    };
+    let x = [0.7, -1.1];
+    let mut g = m.zeros_like();
+    let v = layer_slices_grad(&m, &x, &mut g);
+    assert_eq!(v.to_bits(), layer_slices(&m, &x).to_bits());
+    close(
+        "layer_slices",
+        &g.to_flat(),
+        &fd_model(&m, |m| layer_slices(m, &x)),
+    );
+}
+
+/// A `match` on the shape of a layer's weights (the whole of them, and a part), in a loop over
+/// the layers and by index.
+#[gradient(wrt(m))]
+fn layer_shapes(m: &LayerList) -> f64 {
+    let mut s = 0.0;
+    for layer in &m.layers {
+        s += match &layer.w[..] {
+            [] => 0.0,
+            [a] => a * 2.0,
+            [a, .., b] => a - b,
+        };
+    }
+    for l in 0..m.layers.len() {
+        s += match &m.layers[l].w[1..] {
+            [] => m.layers[l].b[0],
+            [a, ..] => a * m.layers[l].b[0],
+        };
+    }
+    s * m.scale
+}
+
+#[test]
+fn layer_weights_matched_by_shape() {
+    let m = LayerList {
+        layers: vec![
+            dense(&[0.1, 0.2, 0.3, 0.4], &[0.3, -0.1]),
+            dense(&[0.5], &[0.05]),
+            dense(&[-0.2, 0.6, 0.9], &[-0.4]),
+        ],
+        scale: 1.5,
+    };
+    let mut g = m.zeros_like();
+    let v = layer_shapes_grad(&m, &mut g);
+    assert_eq!(v.to_bits(), layer_shapes(&m).to_bits());
+    close("layer_shapes", &g.to_flat(), &fd_model(&m, layer_shapes));
+}

@@ -1710,3 +1710,194 @@ mod without_the_trait {
         assert_eq!((d.w[0], d.b), (3.0, 1.0));
     }
 }
+
+/// A model generic over its float (`Linear<T: Float>`), differentiated by a generic free function
+/// and by a method of a generic impl, in f32 and f64, with the forward and second-order modes:
+/// the bounds `T: Float` alone do not say the model is `Params` of `T`, which the generated
+/// functions supply.
+mod generic_models {
+    use grad::gradient;
+    use grad::runtime::Params;
+    use num_traits::Float;
+
+    #[derive(Clone, Debug, PartialEq, grad::Params)]
+    pub struct Linear<T: Float> {
+        pub w: Vec<T>,
+        pub b: T,
+    }
+
+    #[gradient(wrt(m), jvp, hvp)]
+    pub fn loss<T: Float>(m: &Linear<T>, x: &[T], y: T) -> T {
+        let mut z = m.b;
+        for (w, x) in m.w.iter().zip(x) {
+            z = z + *w * *x;
+        }
+        (z - y).powi(2) + T::from(0.5).unwrap() * m.b * m.b
+    }
+
+    impl<T: Float> Linear<T> {
+        #[gradient(wrt(self), jvp, hvp)]
+        pub fn cost(&self, x: &[T], y: T) -> T {
+            let z = self
+                .w
+                .iter()
+                .zip(x)
+                .fold(self.b, |acc, (w, x)| acc + *w * *x);
+            (z - y).powi(2) + T::from(0.5).unwrap() * self.b * self.b
+        }
+    }
+
+    // r = w·x + b − y; ∂/∂w_i = 2r·x_i, ∂/∂b = 2r + b.
+    fn expected(m: &Linear<f64>, x: &[f64], y: f64) -> Linear<f64> {
+        let r = m.w.iter().zip(x).map(|(w, x)| w * x).sum::<f64>() + m.b - y;
+        Linear {
+            w: x.iter().map(|x| 2.0 * r * x).collect(),
+            b: 2.0 * r + m.b,
+        }
+    }
+
+    #[test]
+    fn free_function_and_method_in_f64() {
+        let m = Linear {
+            w: vec![0.3, -0.2],
+            b: 0.1,
+        };
+        let x = [1.5, 2.0];
+        let want = expected(&m, &x, 0.5);
+        let mut d = Linear::zeros_like(&m);
+        let v = loss_grad(&m, &x, 0.5, &mut d);
+        assert_eq!(v.to_bits(), loss(&m, &x, 0.5).to_bits());
+        assert_eq!(d, want);
+        let mut e = Linear::zeros_like(&m);
+        let v = m.cost_grad(&x, 0.5, &mut e);
+        assert_eq!(v.to_bits(), m.cost(&x, 0.5).to_bits());
+        assert_eq!(e, want);
+        // The JVP is the gradient along v; H·v of (w·x + b − y)² + b²/2 is 2(v·(x, 1))·(x, 1) + (0, v_b).
+        let dir = Linear {
+            w: vec![1.0, -1.0],
+            b: 0.5,
+        };
+        let (jv, dv) = loss_jvp(&m, &x, 0.5, &dir);
+        assert_eq!(jv.to_bits(), v.to_bits());
+        let along = want.w[0] - want.w[1] + 0.5 * want.b;
+        assert!((dv - along).abs() < 1e-12, "{dv} vs {along}");
+        let (mut dh, mut hv) = (Linear::zeros_like(&m), Linear::zeros_like(&m));
+        let hv_value = m.cost_hvp(&x, 0.5, &dir, &mut dh, &mut hv);
+        assert_eq!(hv_value.to_bits(), v.to_bits());
+        let s = 2.0 * (1.0 * 1.5 - 1.0 * 2.0 + 0.5);
+        let h = Linear {
+            w: vec![s * 1.5, s * 2.0],
+            b: s + 0.5,
+        };
+        assert!(
+            hv.w.iter().zip(&h.w).all(|(a, b)| (a - b).abs() < 1e-12),
+            "{hv:?}"
+        );
+        assert!((hv.b - h.b).abs() < 1e-12, "{hv:?}");
+        assert_eq!(dh, want);
+    }
+
+    #[test]
+    fn the_same_code_in_f32() {
+        let m = Linear {
+            w: vec![0.5_f32, 0.25],
+            b: 0.5,
+        };
+        let mut d = Linear::zeros_like(&m);
+        let v = loss_grad(&m, &[2.0, 4.0], 1.0, &mut d);
+        assert_eq!(v.to_bits(), loss(&m, &[2.0, 4.0], 1.0).to_bits());
+        // r = 1 + 1 + 0.5 − 1 = 1.5: exact in f32.
+        assert_eq!(
+            d,
+            Linear {
+                w: vec![6.0, 12.0],
+                b: 3.5
+            }
+        );
+        let mut e = Linear::zeros_like(&m);
+        m.cost_grad(&[2.0, 4.0], 1.0, &mut e);
+        assert_eq!(e, d);
+        assert_eq!(d.num_params(), 3);
+    }
+}
+
+/// A model's rows fields (`[[T; 2]; 3]`, `Vec<[T; 2]>`) taken apart by slice patterns: in a
+/// `for`, after `.enumerate()`, in a closure's parameter.
+mod rows_taken_apart {
+    use grad::gradient;
+    use grad::runtime::Params;
+
+    #[derive(Clone, grad::Params)]
+    pub struct Points {
+        pub rs: [[f64; 2]; 3],
+        pub vs: Vec<[f64; 2]>,
+        pub b: f64,
+    }
+
+    #[gradient(wrt(m))]
+    pub fn energy(m: &Points) -> f64 {
+        let mut s = 0.0;
+        for &[a, b] in m.rs.iter() {
+            s += a * b;
+        }
+        for (i, [a, b]) in m.vs.iter().enumerate() {
+            s += a * b * i as f64;
+        }
+        s + m.rs.iter().map(|&[a, b]| a - b * b).sum::<f64>() + m.b
+    }
+
+    /// The rows fields end to end: `concat()`, `iter().flatten()`, `as_flattened()`.
+    #[gradient(wrt(m))]
+    pub fn flat_energy(m: &Points) -> f64 {
+        let all = m.vs.concat();
+        all[0] * m.rs.iter().flatten().map(|v| v.sin()).sum::<f64>()
+            + m.rs.as_flattened().iter().product::<f64>()
+    }
+
+    #[test]
+    fn by_slice_patterns() {
+        let m = Points {
+            rs: [[0.1, 0.2], [0.3, -0.4], [0.5, 0.6]],
+            vs: vec![[0.7, 0.8], [-0.9, 1.0]],
+            b: 0.5,
+        };
+        let mut d = Points::zeros_like(&m);
+        let v = energy_grad(&m, &mut d);
+        assert_eq!(v.to_bits(), energy(&m).to_bits());
+        // ∂/∂rs[i] = (b + 1, a − 2b); ∂/∂vs[i] = i·(b, a); ∂/∂b = 1.
+        let want = [
+            1.2, -0.3, 0.6, 1.1, 1.6, -0.7, // rs
+            0.0, 0.0, 1.0, -0.9, // vs
+            1.0,
+        ];
+        let got = d.to_flat();
+        assert!(
+            got.iter().zip(want).all(|(g, w)| (g - w).abs() < 1e-12),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn end_to_end() {
+        let m = Points {
+            rs: [[0.1, 0.2], [0.3, -0.4], [0.5, 0.6]],
+            vs: vec![[0.7, 0.8], [-0.9, 1.0]],
+            b: 0.5,
+        };
+        let mut d = Points::zeros_like(&m);
+        let v = flat_energy_grad(&m, &mut d);
+        assert_eq!(v.to_bits(), flat_energy(&m).to_bits());
+        let p = m.to_flat();
+        let got = d.to_flat();
+        for k in 0..p.len() {
+            let h = 1e-6;
+            let at = |dx: f64| {
+                let mut q = p.clone();
+                q[k] += dx;
+                flat_energy(&m.with_flat(&q))
+            };
+            let fd = (at(h) - at(-h)) / (2.0 * h);
+            assert!((got[k] - fd).abs() < 1e-6, "{k}: {} vs {fd}", got[k]);
+        }
+    }
+}

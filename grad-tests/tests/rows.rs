@@ -614,3 +614,105 @@ fn rows_zipped_with_two_sequences() {
     grad.extend(g3);
     check_flat("rows_zipped_twice", &p, &f, v, &grad).unwrap();
 }
+
+/// A row's `first`, `last` and `get(j)` read by `if let Some(..)`, on a row by index (`w[0]`) and
+/// on a row's name in a loop over the rows, ragged and fixed; a row too short for `get` reads
+/// nothing.
+#[gradient]
+fn row_options(w: &[Vec<f64>]) -> f64 {
+    let mut s = 0.0;
+    for r in w {
+        if let Some(&a) = r.get(1) {
+            s += a * a;
+        }
+        if let Some(b) = r.last() {
+            s += b.sin();
+        }
+    }
+    if let Some(&a) = w[0].first() {
+        s += a * 3.0;
+    }
+    if let Some(&a) = w[2].last() {
+        s += a * a * a;
+    }
+    s
+}
+
+#[gradient]
+fn fixed_row_options(w: &[[f64; 2]]) -> f64 {
+    let mut s = 0.0;
+    if let Some(v) = w[0].get(1) {
+        s += v * 3.0;
+    }
+    for r in w {
+        if let Some(&a) = r.first() {
+            s += a.exp();
+        }
+    }
+    s
+}
+
+#[test]
+fn first_last_and_get_of_a_row() {
+    let w = vec![vec![0.3, -0.7], vec![1.1, 0.5, 0.2], vec![0.9]];
+    let mut d = vec![vec![f64::NAN; 2], vec![f64::NAN; 3], vec![f64::NAN; 1]];
+    let v = row_options_grad(&w, &mut d);
+    let f = |p: &[f64]| row_options(&ragged(p, &[2, 3, 1]));
+    check_flat("row_options", &w.concat(), &f, v, &d.concat()).unwrap();
+
+    let w = [[0.3, -0.7], [1.1, 0.5], [0.2, 0.9]];
+    let mut d = [[f64::NAN; 2]; 3];
+    let v = fixed_row_options_grad(&w, &mut d);
+    let f = |p: &[f64]| fixed_row_options(&unflat::<2>(p));
+    check_flat("fixed_row_options", &flat(&w), &f, v, &flat(&d)).unwrap();
+}
+
+/// A row split in two (`split_at`), by index and by its name in a loop over the rows.
+#[gradient]
+fn row_halves(w: &[Vec<f64>]) -> f64 {
+    let (a, b) = w[1].split_at(1);
+    let mut s = a[0] * b[0];
+    for row in w {
+        let (p, q) = row.split_at(row.len() / 2);
+        s += p.iter().sum::<f64>() * q.iter().map(|v| v * v).sum::<f64>();
+    }
+    s
+}
+
+#[test]
+fn rows_split_in_two() {
+    let w = vec![vec![0.3, -0.7], vec![1.1, 0.5, 0.2], vec![0.9, 0.4]];
+    let mut d = vec![vec![f64::NAN; 2], vec![f64::NAN; 3], vec![f64::NAN; 2]];
+    let v = row_halves_grad(&w, &mut d);
+    let f = |p: &[f64]| row_halves(&ragged(p, &[2, 3, 2]));
+    check_flat("row_halves", &w.concat(), &f, v, &d.concat()).unwrap();
+}
+
+/// The rows end to end: `concat()`, `iter().flatten()`, `as_flattened()`.
+#[gradient]
+fn rows_end_to_end(w: &[Vec<f64>]) -> f64 {
+    let all = w.concat();
+    all[0] * all[all.len() - 1] + w.iter().flatten().map(|v| v.sin()).sum::<f64>()
+}
+
+#[gradient]
+fn fixed_rows_end_to_end(w: &[[f64; 2]]) -> f64 {
+    let all = w.concat();
+    let s: f64 = w.iter().flatten().sum();
+    all[0] * s + w.as_flattened().iter().map(|v| v * v).sum::<f64>()
+}
+
+#[test]
+fn rows_read_end_to_end() {
+    let w = vec![vec![0.3, -0.7], vec![1.1, 0.5, 0.2], vec![0.9]];
+    let mut d = vec![vec![f64::NAN; 2], vec![f64::NAN; 3], vec![f64::NAN; 1]];
+    let v = rows_end_to_end_grad(&w, &mut d);
+    let f = |p: &[f64]| rows_end_to_end(&ragged(p, &[2, 3, 1]));
+    check_flat("rows_end_to_end", &w.concat(), &f, v, &d.concat()).unwrap();
+
+    let w = [[0.3, -0.7], [1.1, 0.5], [0.2, 0.9]];
+    let mut d = [[f64::NAN; 2]; 3];
+    let v = fixed_rows_end_to_end_grad(&w, &mut d);
+    let f = |p: &[f64]| fixed_rows_end_to_end(&unflat::<2>(p));
+    check_flat("fixed_rows_end_to_end", &flat(&w), &f, v, &flat(&d)).unwrap();
+}

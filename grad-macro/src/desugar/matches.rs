@@ -37,6 +37,37 @@ pub fn only_bools(m: &syn::ExprMatch) -> bool {
     })
 }
 
+/// A place (a name, a field, a part or element of one, borrowed) whose indices are arithmetic
+/// on names and literals: reading it again reads the same thing and runs nothing.
+fn is_place(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::Path(p) => p.qself.is_none(),
+        syn::Expr::Field(f) => is_place(&f.base),
+        syn::Expr::Index(ix) => is_place(&ix.expr) && is_pure_index(&ix.index),
+        syn::Expr::Reference(r) => r.mutability.is_none() && is_place(&r.expr),
+        syn::Expr::Paren(p) => is_place(&p.expr),
+        _ => false,
+    }
+}
+
+/// An index or a range of them computed from places, literals and `len()` by arithmetic.
+fn is_pure_index(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::Lit(_) => true,
+        syn::Expr::Range(r) => r.start.iter().chain(&r.end).all(|b| is_pure_index(b)),
+        syn::Expr::Binary(b) => {
+            matches!(
+                b.op,
+                syn::BinOp::Add(_) | syn::BinOp::Sub(_) | syn::BinOp::Mul(_) | syn::BinOp::Div(_)
+            ) && is_pure_index(&b.left)
+                && is_pure_index(&b.right)
+        }
+        syn::Expr::Paren(p) => is_pure_index(&p.expr),
+        syn::Expr::MethodCall(m) => m.method == "len" && m.args.is_empty() && is_place(&m.receiver),
+        e => is_place(e),
+    }
+}
+
 fn as_block(e: &syn::Expr) -> syn::Block {
     match e {
         syn::Expr::Block(b) if b.label.is_none() && b.attrs.is_empty() => b.block.clone(),
@@ -71,6 +102,10 @@ pub fn match_to_if(m: &syn::ExprMatch) -> (Vec<syn::Stmt>, syn::Expr) {
             parts.clone_from(&names);
             (quote!((#(#names),*)), lets)
         }
+        // `match &xs[a..] { [x] => .., [x, .., y] => .. }`: a place read again by each arm's
+        // test, so that the slice patterns take apart the slice itself (a name bound to a part
+        // would be a sub-slice of its own).
+        e if is_place(e) => (quote!(#e), Vec::new()),
         e => {
             let name = crate::naming::hidden("scrutinee");
             (quote!(#name), vec![syn::parse_quote!(let #name = #e;)])

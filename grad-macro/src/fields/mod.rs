@@ -168,6 +168,8 @@ const SEQ_METHODS: &[&str] = &[
     "contains",
     "clone",
     "to_owned",
+    "concat",
+    "as_flattened",
 ];
 
 /// Methods whose arguments are integers.
@@ -232,6 +234,8 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
     if roots.is_empty() {
         return None;
     }
+    let bounded = model_bounds(item, &roots);
+    let item = bounded.as_ref().unwrap_or(item);
     let float = match &item.sig.output {
         syn::ReturnType::Type(_, t) => crate::sig::float_of(t)?,
         syn::ReturnType::Default => return None,
@@ -368,7 +372,9 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         };
         let name =
             key(&roots[p.root].ident, &p.members, p.suffix.as_deref(), "__").replace('.', "_");
-        leaves.push((k, leaf, crate::naming::hidden(&format!("field_{name}"))));
+        let hidden = crate::naming::hidden(&format!("field_{name}"));
+        crate::naming::show_as(&hidden, p.dotted(&roots));
+        leaves.push((k, leaf, hidden));
     }
     // The reads of differentiated fields become reads of the leaves.
     let by_path: HashMap<String, (Leaf, Ident)> = leaves
@@ -522,6 +528,44 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
 /// model (or the model, `let Mlp { l1, .. } = self;`). Output: `let w = &m.l1.w; let bias =
 /// &m.l1.b;`: a reference per part, which the reads of fields follow as they follow `let r =
 /// &m.x;`.
+/// `item` with `Model<T>: Params<Scalar = T>` among its bounds for each model whose type is
+/// generic (`fn loss<T: Float>(m: &Linear<T>, ..)`, `&self` in `impl<T: Float> Linear<T>`): what
+/// the generated functions ask of the model (its shape, its flat view in `T`), which `T: Float`
+/// alone does not say. `None` when no model's type is generic.
+fn model_bounds(item: &syn::ItemFn, roots: &[Root]) -> Option<syn::ItemFn> {
+    let syn::ReturnType::Type(_, float) = &item.sig.output else {
+        return None;
+    };
+    let float = &**float;
+    let params: Vec<&Ident> = item.sig.generics.type_params().map(|t| &t.ident).collect();
+    // A receiver's type parameters are the impl's, which the attribute does not see: a float
+    // type that is not `f32`/`f64` says the impl is generic.
+    let concrete =
+        matches!(float, syn::Type::Path(p) if p.path.is_ident("f32") || p.path.is_ident("f64"));
+    let generic: Vec<&TokenStream> = roots
+        .iter()
+        .filter(|r| {
+            if r.receiver {
+                !concrete
+            } else {
+                params.iter().any(|p| crate::derive::mentions(&r.ty, p))
+            }
+        })
+        .map(|r| &r.ty)
+        .collect();
+    if generic.is_empty() {
+        return None;
+    }
+    let mut bounded = item.clone();
+    let clause = bounded.sig.generics.make_where_clause();
+    for ty in generic {
+        clause
+            .predicates
+            .push(syn::parse_quote!(#ty: ::grad::runtime::Params<Scalar = #float>));
+    }
+    Some(bounded)
+}
+
 fn destructured_fields(body: &mut syn::Block, roots: &[Root]) {
     struct D<'a>(&'a [Root]);
     impl VisitMut for D<'_> {

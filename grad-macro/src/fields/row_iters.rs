@@ -111,7 +111,9 @@ impl<'a> Visit<'a> for RowIters<'_> {
             }
         }
         if let Some((found, part)) = row_source(&f.expr, self.roots) {
-            if let Some(name) = crate::rows::row_binding(&f.pat, part) {
+            if crate::rows::row_taken_apart(&f.pat, part) {
+                self.mark(found);
+            } else if let Some(name) = crate::rows::row_binding(&f.pat, part) {
                 let body = syn::Expr::Block(syn::ExprBlock {
                     attrs: Vec::new(),
                     label: None,
@@ -126,15 +128,31 @@ impl<'a> Visit<'a> for RowIters<'_> {
     }
 
     fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
+        // `m.ws.concat()`, `m.ws.as_flattened()`, `m.ws.iter().flatten()`: rows end to end.
+        let whole = match m.method.to_string().as_str() {
+            "concat" | "as_flattened" if m.args.is_empty() => Some(&*m.receiver),
+            "flatten" if m.args.is_empty() => match &*m.receiver {
+                syn::Expr::MethodCall(i) if i.method == "iter" && i.args.is_empty() => {
+                    Some(&*i.receiver)
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(found) = whole
+            .and_then(|r| field_path(r, self.roots))
+            .filter(|f| f.index.is_none())
+        {
+            self.mark(found);
+        }
         // `SOURCE.map(|row| ..)` and the other adapters and reductions taking the element.
         if let (Some((found, part)), Some(syn::Expr::Closure(c))) =
             (row_source(&m.receiver, self.roots), m.args.first())
         {
-            if let Some(name) = c
-                .inputs
-                .first()
-                .and_then(|p| crate::rows::row_binding(p, part))
-            {
+            let first = c.inputs.first();
+            if first.is_some_and(|p| crate::rows::row_taken_apart(p, part)) {
+                self.mark(found);
+            } else if let Some(name) = first.and_then(|p| crate::rows::row_binding(p, part)) {
                 if read_as_row(&c.body, name) {
                     self.mark(found);
                 }
