@@ -7000,6 +7000,24 @@ impl<'a> FnGen<'a> {
             Self::line(out, ind, &line);
             return;
         }
+        if !slices && self.on("rows:reordered") && self.rng.chance(0.08) {
+            // Rows in another order: `.rev()`, `.skip(k)`, `.step_by(k)`, `.take(k)` after the
+            // rows' iterator, in a `for` (after `.enumerate()` too) and in a reduction.
+            let adapter = *self.rng.pick(&[
+                ".rev()",
+                ".skip(1)",
+                ".step_by(2)",
+                ".take(2)",
+                ".rev().skip(1)",
+            ]);
+            let line = match self.rng.below(3) {
+                0 => format!("for {row} in {w}.iter(){adapter} {{ {acc} += {FLT}::tanh({row}[0] * {e}); }}"),
+                1 => format!("for ({i}, {row}) in {w}.iter().enumerate(){adapter} {{ {acc} += {row}[{row}.len() - 1] * ({i} as {FLT} + 0.5) * {e}; }}"),
+                _ => format!("{acc} += {w}.iter(){adapter}.map(|{row}| {FLT}::tanh({row}[0])).sum::<{FLT}>() * {e};"),
+            };
+            Self::line(out, ind, &line);
+            return;
+        }
         if !slices && self.on("rows:zip_chain") && self.rng.chance(0.1) {
             // A row zipped with another by reference (`w[i].iter().zip(&w[j])`), and the rows
             // chained with themselves in a sum (`w.iter().chain(w.iter()).map(|row| ..).sum()`).

@@ -198,7 +198,15 @@ pub fn indexed_rows(e: &syn::Expr) -> Option<&syn::Expr> {
 /// The sequence a `for` header (or an adapter chain) iterates element by element, and where
 /// the element sits in what it yields: `xs`, `&xs`, `&xs[..]`, `xs.iter()` (the item itself),
 /// `xs.iter().enumerate()` (part 1), `xs.iter().zip(..)` (part 0).
-pub fn row_iteration(e: &syn::Expr) -> Option<(&syn::Expr, Option<usize>)> {
+pub fn row_iteration(mut e: &syn::Expr) -> Option<(&syn::Expr, Option<usize>)> {
+    // `.rev()`, `.skip(k)`, `.take(k)`, `.step_by(k)` after it: the same elements, fewer or
+    // reordered.
+    while let syn::Expr::MethodCall(m) = e {
+        match (m.method.to_string().as_str(), m.args.len()) {
+            ("rev", 0) | ("skip" | "take" | "step_by", 1) => e = &m.receiver,
+            _ => break,
+        }
+    }
     if let syn::Expr::MethodCall(m) = e {
         let part = match (m.method.to_string().as_str(), m.args.len()) {
             ("enumerate", 0) => Some(1),
@@ -1151,8 +1159,21 @@ impl ParamUses<'_> {
     /// the row name rewritten (`None` when the loop is not over the rows of `w`).
     fn row_loop(&mut self, f: &syn::ExprForLoop) -> Option<syn::Expr> {
         let w = &self.rows.ident;
+        // `.rev()`, `.skip(k)`, `.take(k)`, `.step_by(k)` after the rows' iterator pick the same
+        // rows as they pick indices from the range of them.
+        let mut source = &*f.expr;
+        let mut adapters: Vec<&syn::ExprMethodCall> = Vec::new();
+        while let syn::Expr::MethodCall(m) = source {
+            match (m.method.to_string().as_str(), m.args.len()) {
+                ("rev", 0) | ("skip" | "take" | "step_by", 1) => {
+                    adapters.push(m);
+                    source = &m.receiver;
+                }
+                _ => break,
+            }
+        }
         let (index, row_pat, zip): (Option<syn::Pat>, syn::Pat, Option<(syn::Pat, syn::Expr)>) =
-            match &*f.expr {
+            match source {
                 e if is_row_iter(e, w) => (None, (*f.pat).clone(), None),
                 syn::Expr::MethodCall(m)
                     if m.method == "enumerate"
@@ -1218,9 +1239,14 @@ impl ParamUses<'_> {
             }
             None => syn::parse_quote!(#w.len()),
         };
+        let mut range: syn::Expr = syn::parse_quote!(0..#bound);
+        for m in adapters.iter().rev() {
+            let (method, args) = (&m.method, &m.args);
+            range = syn::parse_quote!((#range).#method(#args));
+        }
         let label = &f.label;
         let stmts = &body.stmts;
-        Some(syn::parse_quote!(#label for #r in 0..#bound { #(#pre)* #(#stmts)* }))
+        Some(syn::parse_quote!(#label for #r in #range { #(#pre)* #(#stmts)* }))
     }
 
     /// Binds the row pattern `pat` (a name, `&[a, b, c]` or `[a, b, c]` for fixed rows) of row
@@ -1275,9 +1301,9 @@ impl ParamUses<'_> {
         }
     }
 
-    /// `w.iter().map(|row| e)` (also after `.enumerate()` or `.zip(y)`) as a range over rows.
+    /// `w.iter().map(|row| e)` (also after `.enumerate()` or `.zip(y)`, and `.rev()`, `.skip(k)`,
+    /// `.take(k)`, `.step_by(k)`) as a range over rows.
     fn row_map(&mut self, m: &syn::ExprMethodCall) -> Option<syn::Expr> {
-        let w = &self.rows.ident;
         if m.method != "map" || m.args.len() != 1 {
             return None;
         }
@@ -1285,11 +1311,6 @@ impl ParamUses<'_> {
             return None;
         };
         if c.inputs.len() != 1 {
-            return None;
-        }
-        if !is_row_iter(&m.receiver, w)
-            && !matches!(&*m.receiver, syn::Expr::MethodCall(r) if is_row_iter(&r.receiver, w))
-        {
             return None;
         }
         let value = &c.body;

@@ -1843,15 +1843,22 @@ mod rows_taken_apart {
         for (i, [a, b]) in m.vs.iter().enumerate() {
             s += a * b * i as f64;
         }
+
         s + m.rs.iter().map(|&[a, b]| a - b * b).sum::<f64>() + m.b
     }
 
-    /// The rows fields end to end: `concat()`, `iter().flatten()`, `as_flattened()`.
+    /// The rows fields end to end (`concat()`, `iter().flatten()`, `as_flattened()`) and in
+    /// reverse (`.rev().skip(1)` in a `for` and a reduction).
     #[gradient(wrt(m))]
     pub fn flat_energy(m: &Points) -> f64 {
         let all = m.vs.concat();
-        all[0] * m.rs.iter().flatten().map(|v| v.sin()).sum::<f64>()
+        let mut s = 0.0;
+        for row in m.rs.iter().rev().skip(1) {
+            s = s * 0.5 + row[0] * row[1];
+        }
+        s + all[0] * m.rs.iter().flatten().map(|v| v.sin()).sum::<f64>()
             + m.rs.as_flattened().iter().product::<f64>()
+            + m.vs.iter().rev().map(|r| r[1]).sum::<f64>()
     }
 
     #[test]

@@ -716,3 +716,44 @@ fn rows_read_end_to_end() {
     let f = |p: &[f64]| fixed_rows_end_to_end(&unflat::<2>(p));
     check_flat("fixed_rows_end_to_end", &flat(&w), &f, v, &flat(&d)).unwrap();
 }
+
+/// Rows in reverse, skipped, taken, stepped: in a `for` (after `.enumerate()` too) and in a
+/// reduction.
+#[gradient]
+fn rows_reordered(w: &[Vec<f64>]) -> f64 {
+    let mut s = 0.0;
+    for row in w.iter().rev() {
+        s = s * 0.5 + row[0];
+    }
+    for (i, row) in w.iter().enumerate().rev() {
+        s += row[0] * i as f64;
+    }
+    for row in w.iter().skip(1).step_by(2) {
+        s += row.iter().sum::<f64>();
+    }
+    s + w
+        .iter()
+        .rev()
+        .take(2)
+        .map(|row| row[row.len() - 1].sin())
+        .sum::<f64>()
+}
+
+#[test]
+fn rows_in_another_order() {
+    let w = vec![
+        vec![0.3, -0.7],
+        vec![1.1, 0.5, 0.2],
+        vec![0.9],
+        vec![0.4, 0.6],
+    ];
+    let mut d = vec![
+        vec![f64::NAN; 2],
+        vec![f64::NAN; 3],
+        vec![f64::NAN; 1],
+        vec![f64::NAN; 2],
+    ];
+    let v = rows_reordered_grad(&w, &mut d);
+    let f = |p: &[f64]| rows_reordered(&ragged(p, &[2, 3, 1, 2]));
+    check_flat("rows_reordered", &w.concat(), &f, v, &d.concat()).unwrap();
+}
