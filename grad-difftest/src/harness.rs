@@ -4,7 +4,7 @@
 //! output into a [`Report`]. A batch that does not compile is bisected down to the units that do
 //! not, each reported with its source and the compiler's error; the others still run.
 
-use crate::gen::{Case, Float, ParamKind, Value, FLT};
+use crate::gen::{Case, Float, Param, ParamKind, Value, FLT};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -388,7 +388,7 @@ fn has_jvp(_case: &Case) -> bool {
 }
 
 /// Whether the case's function also gets `hvp` (and its helpers too, which it needs): every
-/// function of scalars and slices, and of a model of numbers and sequences that is its only
+/// function of scalars, slices and rows, and of a model of numbers and sequences that is its only
 /// differentiated parameter and is not passed whole to another function.
 fn has_hvp(case: &Case) -> bool {
     // A custom rule without `hvp` has no second order.
@@ -404,10 +404,11 @@ fn has_hvp(case: &Case) -> bool {
         && !case.wrapper
         && !case.items.contains("#[grad::custom_gradient]")
         && model_ok
-        && !case
-            .params
-            .iter()
-            .any(|p| matches!(p.kind, ParamKind::Rows { .. }))
+        && (case.model.is_none()
+            || !case
+                .params
+                .iter()
+                .any(|p| matches!(p.kind, ParamKind::Rows { .. })))
 }
 
 /// `items` with `hvp` added to the `#[gradient]` attribute of every helper (the function under
@@ -728,33 +729,9 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
                     extra.push(format!("&mut d_{}", param.name));
                 }
                 Value::Rows(rs) => {
-                    let rows: Vec<String> = rs
-                        .iter()
-                        .map(|r| match param.kind {
-                            ParamKind::Rows {
-                                width: Some(w),
-                                tuple: true,
-                                ..
-                            } => format!("({})", vec!["0.0"; w].join(", ")),
-                            ParamKind::Rows { width: Some(w), .. } => format!("[0.0; {w}]"),
-                            _ => format!("vec![0.0; {}]", r.len()),
-                        })
-                        .collect();
-                    let _ = write!(
-                        bufs,
-                        "let mut d_{}: Vec<_> = vec![{}]; ",
-                        param.name,
-                        rows.join(", ")
-                    );
-                    if slice_rows(param) {
-                        // `&mut [&mut [T]]`: views of the owned rows, read after the call.
-                        extra.push(format!(
-                            "&mut d_{}.iter_mut().map(|r| r.as_mut_slice()).collect::<Vec<&mut [{ty}]>>()",
-                            param.name
-                        ));
-                    } else {
-                        extra.push(format!("&mut d_{}", param.name));
-                    }
+                    let (decl, arg) = rows_buffer(param, rs, &format!("d_{}", param.name), ty);
+                    bufs.push_str(&decl);
+                    extra.push(arg);
                 }
                 _ => {}
             }
@@ -790,21 +767,7 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
             .filter(|p| p.active && matches!(p.kind, ParamKind::Slice(..) | ParamKind::Rows { .. }))
         {
             // In declaration order, as the flat point is laid out.
-            let fields;
-            let flatten = match param.kind {
-                ParamKind::Rows {
-                    width: Some(w),
-                    tuple: true,
-                    ..
-                } => {
-                    // Owned values: the `&d` of the other forms becomes `d`.
-                    let ks: Vec<String> = (0..w).map(|k| format!("t.{k}")).collect();
-                    fields = format!(".flat_map(|t| [{}]).map(|d| d as f64)", ks.join(", "));
-                    fields.as_str()
-                }
-                ParamKind::Rows { .. } => ".flatten().map(|&d| d as f64)",
-                _ => ".map(|&d| d as f64)",
-            };
+            let flatten = flattened(param);
             let d = if param.in_model {
                 format!("d_model.{}{}", inner, param.name)
             } else {
@@ -851,6 +814,48 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
     s
 }
 
+/// A buffer `name` of the shape of rows `rs` (`d_w`, `hv_w`), declared, and the argument that
+/// lends it (views of the owned rows for `&mut [&mut [T]]`, read after the call).
+fn rows_buffer(param: &Param, rs: &[Vec<f64>], name: &str, ty: &str) -> (String, String) {
+    let rows: Vec<String> = rs
+        .iter()
+        .map(|r| match param.kind {
+            ParamKind::Rows {
+                width: Some(w),
+                tuple: true,
+                ..
+            } => format!("({})", vec!["0.0"; w].join(", ")),
+            ParamKind::Rows { width: Some(w), .. } => format!("[0.0; {w}]"),
+            _ => format!("vec![0.0; {}]", r.len()),
+        })
+        .collect();
+    let decl = format!("let mut {name}: Vec<_> = vec![{}]; ", rows.join(", "));
+    let arg = if slice_rows(param) {
+        format!("&mut {name}.iter_mut().map(|r| r.as_mut_slice()).collect::<Vec<&mut [{ty}]>>()")
+    } else {
+        format!("&mut {name}")
+    };
+    (decl, arg)
+}
+
+/// What turns a buffer of the parameter's shape, iterated, into its `f64`s in the flat point's
+/// order.
+fn flattened(param: &Param) -> String {
+    match param.kind {
+        ParamKind::Rows {
+            width: Some(w),
+            tuple: true,
+            ..
+        } => {
+            // Owned values: the `&d` of the other forms becomes `d`.
+            let ks: Vec<String> = (0..w).map(|k| format!("t.{k}")).collect();
+            format!(".flat_map(|t| [{}]).map(|d| d as f64)", ks.join(", "))
+        }
+        ParamKind::Rows { .. } => ".flatten().map(|&d| d as f64)".to_string(),
+        _ => ".map(|&d| d as f64)".to_string(),
+    }
+}
+
 /// `|pp, vv| NAME_hvp(args.., tangents.., d_.., hv_..)` returning the value, the gradient and
 /// `H · v`, each flat as the point is laid out.
 fn hvp_closure(
@@ -895,6 +900,27 @@ fn hvp_closure(
                 let _ = write!(
                     collect,
                     " gr.extend(d_{n}.iter().map(|&d| d as f64)); hr.extend(hv_{n}.iter().map(|&d| d as f64));"
+                );
+            }
+            Value::Rows(rs) => {
+                // The direction of the rows' shape, the gradient and `H · v` into buffers of it.
+                let n = &param.name;
+                let rows = rows_literal(param, rs, off, |at, _| format!("vv[{at}] as {ty}"));
+                if slice_rows(param) {
+                    let _ = write!(pre, "let v_{n}_rows = {rows}; let v_{n}: Vec<&[{ty}]> = v_{n}_rows.iter().map(|r| r.as_slice()).collect(); ");
+                } else {
+                    let _ = write!(pre, "let v_{n} = {rows}; ");
+                }
+                all.push(format!("&v_{n}"));
+                for (prefix, out) in [("d", &mut bufs), ("hv", &mut hvs)] {
+                    let (decl, arg) = rows_buffer(param, rs, &format!("{prefix}_{n}"), ty);
+                    pre.push_str(&decl);
+                    out.push(arg);
+                }
+                let flatten = flattened(param);
+                let _ = write!(
+                    collect,
+                    " gr.extend(d_{n}.iter(){flatten}); hr.extend(hv_{n}.iter(){flatten});"
                 );
             }
             _ => {}

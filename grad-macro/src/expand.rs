@@ -194,7 +194,7 @@ pub fn expand_item(args: TokenStream, item: &syn::ItemFn) -> TokenStream {
     if let Some(out) = crate::vector::expand(&args, item) {
         return out;
     }
-    // Functions of models and of rows do forward mode themselves; second order and checks at
+    // Functions of models and of rows do forward mode and second order themselves; checks at
     // points are not there yet.
     let (other_path, models) = match crate::fields::expand(&args, item) {
         Some(out) => (Some(out), true),
@@ -242,15 +242,12 @@ pub fn expand_item(args: TokenStream, item: &syn::ItemFn) -> TokenStream {
             } else {
                 String::new()
             };
-            // Models do `hvp` themselves (or report why not).
-            let hvp = if models { None } else { a.hvp };
-            for (span, what) in [(hvp, "hvp"), (check, "check")] {
-                if let Some(span) = span {
-                    out.extend(
-                        syn::Error::new(span, format!("`{what}` is not supported yet for functions of {what_kind}: {hint}differentiate a function of scalars and slices, or drop `{what}`"))
-                            .to_compile_error(),
-                    );
-                }
+            // (Models and rows do `hvp` themselves, or report why not.)
+            if let Some(span) = check {
+                out.extend(
+                    syn::Error::new(span, format!("`check` is not supported yet for functions of {what_kind}: {hint}differentiate a function of scalars and slices, or drop `check`"))
+                        .to_compile_error(),
+                );
             }
         }
         return out;

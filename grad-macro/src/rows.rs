@@ -422,6 +422,7 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
     }
     let modes = [
         args.jvp.map(|_| quote!(jvp)),
+        args.hvp.map(|_| quote!(hvp)),
         args.fast.map(|_| quote!(fast)),
     ];
     let modes = modes.iter().flatten();
@@ -435,6 +436,32 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
                 _ => None,
             })
         });
+    // Second order: the inner function's `_hvp`, `_hessian` and `_hessian_diag` over the flat
+    // slices, wrapped as the gradient is.
+    let second: TokenStream = ["hvp", "hessian", "hessian_diag"]
+        .iter()
+        .filter(|_| args.hvp.is_some())
+        .filter_map(|mode| {
+            let f = syn::parse2::<syn::File>(inner_expanded.clone())
+                .ok()?
+                .items
+                .into_iter()
+                .find_map(|i| match i {
+                    syn::Item::Fn(f) if f.sig.ident == format_ident!("{}_{}", inner_name, mode) => {
+                        Some(f)
+                    }
+                    _ => None,
+                })?;
+            Some(second_order_wrapper(
+                item,
+                mode,
+                &params,
+                &rows,
+                &f,
+                receiver.is_some(),
+            ))
+        })
+        .collect();
     // Only `INNER_grad` is needed: the rewritten original and its table are dropped.
     let inner_grad = syn::parse2::<syn::File>(inner_expanded.clone())
         .ok()
@@ -470,7 +497,7 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         errors,
         receiver.is_some(),
     );
-    Some(quote!(#grad #jvp))
+    Some(quote!(#grad #jvp #second))
 }
 
 /// Adds the error items of the inner expansion to `errors`.
@@ -1696,6 +1723,256 @@ fn visit_vec_macro<V: VisitMut>(v: &mut V, m: &mut syn::Macro) {
                 m.tokens = quote!(#x; #n);
             }
             _ => {}
+        }
+    }
+}
+
+/// A gradient-like buffer `out` of the shape of rows `r` (`d_w`, `hv_w`): its type in the
+/// signature, the flat slice the inner function writes (made before the call), and what copies
+/// that slice back into the rows after it (nothing where the rows are viewed as one slice).
+fn rows_buffer(
+    r: &Rows,
+    ty: &syn::Type,
+    out: &Ident,
+    flat: &Ident,
+    fname: &str,
+) -> (TokenStream, TokenStream, TokenStream, TokenStream) {
+    let (id, offs) = (&r.ident, &r.offs);
+    let t = Ident::new(r.float.name(), Span::call_site());
+    let zero = crate::emit::float_literal(0.0, r.float);
+    let msg = format!(
+        "{fname}: the buffer `{out}` has {{}} rows but `{id}` has {{}}; pass a buffer of the shape of `{id}`"
+    );
+    let check = quote!(::core::assert!(#out.len() == #id.len(), #msg, #out.len(), #id.len()););
+    match &r.layout {
+        Layout::Fixed(n) => (
+            quote!(&mut [[#t; #n]]),
+            quote!(#check let #flat: &mut [#t] = #out.as_flattened_mut();),
+            quote!(#flat),
+            TokenStream::new(),
+        ),
+        Layout::Tuple(n) => {
+            let ts = vec![quote!(#t); *n];
+            let ds: Vec<TokenStream> = (0..*n).map(|k| quote!(#flat[r * #n + #k])).collect();
+            (
+                quote!(&mut [(#(#ts),*)]),
+                quote!(#check let mut #flat: ::std::vec::Vec<#t> = ::std::vec![#zero; #id.len() * #n];),
+                quote!(&mut #flat),
+                quote! {
+                    for (r, row) in #out.iter_mut().enumerate() {
+                        *row = (#(#ds),*);
+                    }
+                },
+            )
+        }
+        Layout::Ragged => {
+            let sig = if rows_are_slices(ty) {
+                quote!(&mut [&mut [#t]])
+            } else {
+                quote!(&mut [::std::vec::Vec<#t>])
+            };
+            let msg = format!(
+                "{fname}: row {{}} of the buffer `{out}` has length {{}} but row {{}} of `{id}` has length {{}}; pass a buffer of the shape of `{id}`"
+            );
+            (
+                sig,
+                quote! {
+                    #check
+                    for (r, (a, b)) in #out.iter().zip(#id.iter()).enumerate() {
+                        ::core::assert!(a.len() == b.len(), #msg, r, a.len(), r, b.len());
+                    }
+                    let mut #flat: ::std::vec::Vec<#t> = ::std::vec![#zero; #offs[#id.len()]];
+                },
+                quote!(&mut #flat),
+                quote! {
+                    for (r, row) in #out.iter_mut().enumerate() {
+                        row.copy_from_slice(&#flat[#offs[r]..#offs[r + 1]]);
+                    }
+                },
+            )
+        }
+    }
+}
+
+/// Rows `w` (or a tangent `v_w` of their shape, `of`) as the flat slice `flat` the inner
+/// function reads, with the row offsets `offs` of ragged rows when `offs` is given.
+fn rows_flat(r: &Rows, of: &Ident, flat: &Ident, offs: bool) -> (TokenStream, TokenStream) {
+    let t = Ident::new(r.float.name(), Span::call_site());
+    let offsets = &r.offs;
+    match &r.layout {
+        Layout::Fixed(_) => (
+            quote!(let #flat: &[#t] = #of.as_flattened();),
+            quote!(#flat),
+        ),
+        Layout::Tuple(n) => {
+            let ks: Vec<syn::Index> = (0..*n).map(syn::Index::from).collect();
+            (
+                quote!(let #flat: ::std::vec::Vec<#t> = #of.iter().flat_map(|r| [#(r.#ks),*]).collect();),
+                quote!(&#flat),
+            )
+        }
+        Layout::Ragged => {
+            let offsets = offs.then(|| {
+                quote! {
+                    let mut #offsets: ::std::vec::Vec<usize> = ::std::vec::Vec::with_capacity(#of.len() + 1);
+                    #offsets.push(0);
+                    for r in #of.iter() {
+                        #offsets.push(#offsets[#offsets.len() - 1] + r.len());
+                    }
+                }
+            });
+            (
+                quote! {
+                    let #flat: ::std::vec::Vec<#t> = #of.iter().flat_map(|r| r.iter().copied()).collect();
+                    #offsets
+                },
+                quote!(&#flat),
+            )
+        }
+    }
+}
+
+/// `NAME_hvp`, `NAME_hessian` or `NAME_hessian_diag` (`mode`) for a function of rows: the inner
+/// function's own, over the flat slices, with every rows-shaped input (the rows, the tangents
+/// `v_w`) viewed or copied flat, every rows-shaped output (`d_w`, `hv_w`) of the rows' shape and
+/// written back, and everything else (scalars' tangents, slices' buffers, `hess`, `diag`) passed
+/// through. The Hessian's entries are in the order of the flat view: rows after rows, as the
+/// gradient's.
+fn second_order_wrapper(
+    item: &syn::ItemFn,
+    mode: &str,
+    params: &[(Ident, syn::Type)],
+    rows: &[Rows],
+    inner: &syn::ItemFn,
+    receiver: bool,
+) -> TokenStream {
+    let fname = format!("{}_{mode}", item.sig.ident);
+    let row_of = |id: &Ident| rows.iter().find(|r| r.ident == *id);
+    let mut sig_params: Vec<TokenStream> = Vec::new();
+    let mut prelude = Vec::new();
+    let mut call_args = Vec::new();
+    for (id, ty) in params {
+        sig_params.push(quote!(#id: #ty));
+        if let Some(r) = row_of(id) {
+            let (lets, arg) = rows_flat(r, id, &r.flat, true);
+            prelude.push(lets);
+            call_args.push(arg);
+            if matches!(r.layout, Layout::Ragged) {
+                let offs = &r.offs;
+                call_args.push(quote!(&#offs));
+            }
+        }
+        call_args.push(quote!(#id));
+    }
+    // The inner function's inputs after its own parameters: tangents, buffers, `hess`/`diag`.
+    let inner_inputs: Vec<(Ident, syn::Type)> = inner
+        .sig
+        .inputs
+        .iter()
+        .filter_map(|i| match i {
+            syn::FnArg::Typed(pt) => match &*pt.pat {
+                syn::Pat::Ident(pi) => Some((pi.ident.clone(), (*pt.ty).clone())),
+                _ => None,
+            },
+            syn::FnArg::Receiver(_) => None,
+        })
+        .collect();
+    let mut extra = Vec::new();
+    let mut after = Vec::new();
+    for (name, ty) in inner_inputs.iter().skip(call_args.len()) {
+        let n = name.to_string();
+        let of_rows = ["v_", "d_", "hv_"].iter().find_map(|p| {
+            let rest = n.strip_prefix(p)?;
+            rows.iter().find(|r| r.flat == rest).map(|r| (*p, r))
+        });
+        match of_rows {
+            Some(("v_", r)) => {
+                let (id, rty) = (
+                    &r.ident,
+                    &params
+                        .iter()
+                        .find(|(i, _)| *i == r.ident)
+                        .expect("a parameter")
+                        .1,
+                );
+                let v = format_ident!("v_{}", id);
+                let msg = format!(
+                    "{fname}: the tangent `{v}` does not have the shape of `{id}`; pass rows of the same lengths"
+                );
+                sig_params.push(quote!(#v: #rty));
+                prelude.push(quote!(::core::assert!(#v.len() == #id.len(), #msg);));
+                if matches!(r.layout, Layout::Ragged) {
+                    prelude.push(quote!(::core::assert!(#v.iter().zip(#id.iter()).all(|(a, b)| a.len() == b.len()), #msg);));
+                }
+                let vflat = crate::naming::hidden(&format!("vflat_{id}"));
+                let (lets, arg) = rows_flat(r, &v, &vflat, false);
+                prelude.push(lets);
+                extra.push(arg);
+            }
+            Some((prefix, r)) => {
+                let id = &r.ident;
+                let rty = &params
+                    .iter()
+                    .find(|(i, _)| *i == r.ident)
+                    .expect("a parameter")
+                    .1;
+                let out = format_ident!("{}{}", prefix, id);
+                let flat = crate::naming::hidden(&format!("{prefix}flat_{id}"));
+                let (sig, lets, arg, back) = rows_buffer(r, rty, &out, &flat, &fname);
+                sig_params.push(quote!(#out: #sig));
+                prelude.push(lets);
+                extra.push(arg);
+                after.push(back);
+            }
+            None => {
+                sig_params.push(quote!(#name: #ty));
+                extra.push(quote!(#name));
+            }
+        }
+    }
+    let ret = &inner.sig.output;
+    let inner_name = &inner.sig.ident;
+    let mut inner = inner.clone();
+    inner.vis = syn::Visibility::Inherited;
+    inner.attrs.retain(|a| a.path().is_ident("allow"));
+    inner.attrs.push(syn::parse_quote!(#[inline]));
+    let (beside, nested, call) = if receiver {
+        sig_params.insert(0, quote!(&self));
+        (
+            Some(quote!(#[doc(hidden)] #inner)),
+            None,
+            quote!(self.#inner_name(#(#call_args,)* #(#extra),*)),
+        )
+    } else {
+        (
+            None,
+            Some(quote!(#inner)),
+            quote!(#inner_name(#(#call_args,)* #(#extra),*)),
+        )
+    };
+    let vis = &item.vis;
+    let name = format_ident!("{}_{mode}", item.sig.ident);
+    let generics = &item.sig.generics;
+    let where_clause = &generics.where_clause;
+    let inherited = crate::expand::inherited_attributes(item);
+    let what = match mode {
+        "hvp" => "the gradient (into `d_…`) and the Hessian–vector product `H · v` along the tangents `v_…` (into `hv_…`), the rows' buffers of the rows' shape, generated by `#[gradient(hvp)]`",
+        "hessian" => "the gradient (into `d_…`) and the Hessian (into `hess`, row-major `n × n` over every differentiated entry: scalars, then each sequence's elements, rows after rows), generated by `#[gradient(hvp)]`",
+        _ => "the gradient (into `d_…`) and the Hessian's diagonal (into `diag`, in the gradient's order: scalars, then each sequence's elements, rows after rows), generated by `#[gradient(hvp)]`",
+    };
+    let doc = format!(" Value of [`{}`], {what}.\n\n # Panics\n\n When a buffer or tangent does not have the shape of its parameter.", item.sig.ident);
+    quote! {
+        #beside
+        #(#inherited)*
+        #[doc = #doc]
+        #[must_use]
+        #[allow(unused_variables, clippy::too_many_arguments, clippy::needless_borrow)]
+        #vis fn #name #generics (#(#sig_params),*) #ret #where_clause {
+            #nested
+            #(#prelude)*
+            let value = #call;
+            #(#after)*
+            value
         }
     }
 }
