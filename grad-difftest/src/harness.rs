@@ -388,7 +388,7 @@ fn has_jvp(_case: &Case) -> bool {
 }
 
 /// Whether the case's function also gets `hvp` (and its helpers too, which it needs): every
-/// function of scalars, slices and rows, and of a model of numbers and sequences that is its only
+/// function of scalars, slices and rows, and of a model (of numbers, sequences and rows) of numbers and sequences that is its only
 /// differentiated parameter and is not passed whole to another function.
 fn has_hvp(case: &Case) -> bool {
     // A custom rule without `hvp` has no second order.
@@ -404,11 +404,6 @@ fn has_hvp(case: &Case) -> bool {
         && !case.wrapper
         && !case.items.contains("#[grad::custom_gradient]")
         && model_ok
-        && (case.model.is_none()
-            || !case
-                .params
-                .iter()
-                .any(|p| matches!(p.kind, ParamKind::Rows { .. })))
 }
 
 /// `items` with `hvp` added to the `#[gradient]` attribute of every helper (the function under
@@ -973,10 +968,11 @@ fn model_hvp_closure(
         let n = &param.name;
         match v {
             Value::Float(_) => scalars.push(n.clone()),
-            Value::Slice(_) => {
+            Value::Slice(_) | Value::Rows(_) => {
+                let flatten = flattened(param);
                 let _ = write!(
                     seqs,
-                    " gr.extend(d_model.{inner}{n}.iter().map(|&d| d as f64)); hr.extend(hv_model.{inner}{n}.iter().map(|&d| d as f64));"
+                    " gr.extend(d_model.{inner}{n}.iter(){flatten}); hr.extend(hv_model.{inner}{n}.iter(){flatten});"
                 );
             }
             _ => {}

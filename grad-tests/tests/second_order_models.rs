@@ -181,3 +181,100 @@ fn hvp_of_a_loss_that_reads_no_field() {
     let v = m.constant_hessian(4, &mut d, &mut hess);
     assert_eq!((v, hess[0]), (m.constant(4), 0.0));
 }
+
+/// A model with rows fields (`Vec<Vec<T>>`, `[[T; 2]; 2]`) read by index, row by row, taken
+/// apart and end to end.
+#[derive(Clone, Debug, Params)]
+struct Grid {
+    rows: Vec<Vec<f64>>,
+    pts: [[f64; 2]; 2],
+    s: f64,
+}
+
+#[gradient(wrt(g), hvp)]
+fn grid_energy(g: &Grid, x: f64) -> f64 {
+    let mut e = g.s * g.s * x;
+    for r in &g.rows {
+        e += r[0] * r[r.len() - 1] * g.s;
+    }
+    for &[a, b] in g.pts.iter() {
+        e += (a * b).sin();
+    }
+    e + g.rows[1].iter().map(|v| v * v * v).sum::<f64>()
+}
+
+impl Grid {
+    #[gradient(hvp)]
+    fn cost(&self) -> f64 {
+        self.rows.iter().flatten().map(|v| v.exp()).sum::<f64>() * self.s + self.pts[0][1].powi(3)
+    }
+}
+
+/// Second differences of `f` over the model's flat view.
+fn fd_hessian(f: &dyn Fn(&[f64]) -> f64, p: &[f64]) -> Vec<f64> {
+    let (n, h) = (p.len(), 1e-4);
+    let mut out = Vec::with_capacity(n * n);
+    for i in 0..n {
+        for j in 0..n {
+            let at = |di: f64, dj: f64| {
+                let mut q = p.to_vec();
+                q[i] += di;
+                q[j] += dj;
+                f(&q)
+            };
+            out.push((at(h, h) - at(h, -h) - at(-h, h) + at(-h, -h)) / (4.0 * h * h));
+        }
+    }
+    out
+}
+
+#[test]
+fn second_order_over_rows_fields() {
+    let g = Grid {
+        rows: vec![vec![0.3, -0.7], vec![1.1, 0.5, 0.2]],
+        pts: [[0.4, 0.9], [-0.3, 0.6]],
+        s: 0.8,
+    };
+    let n = g.num_params();
+    let mut d = g.zeros_like();
+    let mut hess = vec![f64::NAN; n * n];
+    let v = grid_energy_hessian(&g, 0.7, &mut d, &mut hess);
+    assert_eq!(v.to_bits(), grid_energy(&g, 0.7).to_bits());
+    let want = fd_hessian(&|p| grid_energy(&g.with_flat(p), 0.7), &g.to_flat());
+    for (k, (a, b)) in hess.iter().zip(&want).enumerate() {
+        assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "[{k}]: {a} vs {b}");
+    }
+    // `H · v` is the Hessian times `v`, in a model of the model's shape.
+    let dir = g.with_flat(&(0..n).map(|k| (k as f64 * 0.37).sin()).collect::<Vec<_>>());
+    let mut hv = g.zeros_like();
+    let vh = grid_energy_hvp(&g, 0.7, &dir, &mut d, &mut hv);
+    assert_eq!(vh.to_bits(), v.to_bits());
+    let flat_dir = dir.to_flat();
+    for (k, (row, got)) in hess.chunks(n).zip(hv.to_flat()).enumerate() {
+        let want: f64 = row.iter().zip(&flat_dir).map(|(a, b)| a * b).sum();
+        assert!(
+            (got - want).abs() <= 1e-12 * (1.0 + want.abs()),
+            "[{k}]: {got} vs {want}"
+        );
+    }
+    let v = g.cost_hessian(&mut d, &mut hess);
+    assert_eq!(v.to_bits(), g.cost().to_bits());
+    let want = fd_hessian(&|p| g.with_flat(p).cost(), &g.to_flat());
+    for (k, (a, b)) in hess.iter().zip(&want).enumerate() {
+        assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "[{k}]: {a} vs {b}");
+    }
+}
+
+#[test]
+#[should_panic(expected = "v_g.rows")]
+fn a_direction_of_rows_of_another_shape_is_named() {
+    let g = Grid {
+        rows: vec![vec![0.3, -0.7], vec![1.1, 0.5, 0.2]],
+        pts: [[0.4, 0.9], [-0.3, 0.6]],
+        s: 0.8,
+    };
+    let mut dir = g.zeros_like();
+    dir.rows[1].pop();
+    let (mut d, mut hv) = (g.zeros_like(), g.zeros_like());
+    let _ = grid_energy_hvp(&g, 0.7, &dir, &mut d, &mut hv);
+}

@@ -34,8 +34,7 @@ pub(super) fn unsupported(
         let p = &paths[*k];
         let dotted = p.dotted(roots);
         match (leaf, p.suffix.is_some()) {
-            (Leaf::Number | Leaf::Seq, false) => {}
-            (Leaf::Rows, _) => return Some(format!("a model whose rows field `{dotted}` is read")),
+            (Leaf::Number | Leaf::Seq | Leaf::Rows, false) => {}
             (Leaf::Flat | Leaf::Flats, _) => {
                 return Some(
                     "a model passed whole to another `#[gradient]` function or method".into(),
@@ -120,6 +119,7 @@ pub(super) fn wrapper(
                 ::grad::runtime::Params::fill_params(#hv, #zero);
             }];
             let mut args = Vec::new();
+            let mut after = Vec::new();
             // The inner function's scalar slots, in order: where their gradient and `H · v` go.
             let mut scalar_slots = Vec::new();
             for (id, _) in typed_inputs(inner) {
@@ -146,6 +146,45 @@ pub(super) fn wrapper(
                 let dotted = p.dotted(roots);
                 let from = |m: &Ident| quote!(#m #(.#members)*);
                 match (kind, leaf) {
+                    // Rows, copied as rows (`Vec<Vec<T>>`) as the gradient's wrapper copies
+                    // them: the field, the direction of its shape, the buffers written back.
+                    (_, Leaf::Rows) => {
+                        let m = match kind {
+                            "v" => &v,
+                            "d" => &d,
+                            "hv" => &hv,
+                            _ => r,
+                        };
+                        let (f, own) = (from(m), from(r));
+                        let copy = crate::naming::hidden(&format!("rows_{kind}{name}"));
+                        if kind != "value" {
+                            let msg = format!("{fname}: `{m}.{}` does not have the shape of `{dotted}`; make it with `Params::zeros_like`", dotted.split_once('.').map_or(dotted.as_str(), |(_, rest)| rest));
+                            prelude.push(quote! {
+                                ::core::assert!(#f.len() == #own.len() && #f.iter().zip(#own.iter()).all(|(a, b)| a.len() == b.len()), #msg);
+                            });
+                        }
+                        match kind {
+                            "value" | "v" => {
+                                prelude.push(quote! {
+                                    let #copy: ::std::vec::Vec<::std::vec::Vec<#t>> =
+                                        #f.iter().map(|e| e.iter().copied().collect()).collect();
+                                });
+                                args.push(quote!(&#copy));
+                            }
+                            _ => {
+                                prelude.push(quote! {
+                                    let mut #copy: ::std::vec::Vec<::std::vec::Vec<#t>> =
+                                        #own.iter().map(|e| ::std::vec![#zero; e.len()]).collect();
+                                });
+                                after.push(quote! {
+                                    for (e, c) in #f.iter_mut().zip(&#copy) {
+                                        e.copy_from_slice(c);
+                                    }
+                                });
+                                args.push(quote!(&mut #copy));
+                            }
+                        }
+                    }
                     ("value", Leaf::Number) => {
                         args.push(from(r));
                         scalar_slots.push(members.clone());
@@ -209,6 +248,7 @@ pub(super) fn wrapper(
             quote! {
                 #(#prelude)*
                 let #result = #call;
+                #(#after)*
                 #scatter
                 #value
             }

@@ -1,16 +1,28 @@
-// `hvp` on a function of a model covers models of numbers and sequences that are the only
-// differentiated parameter; the other forms are a clear error at `hvp`.
+// `hvp` on a function of a model covers models of numbers, sequences and rows that are the only
+// differentiated parameter; the other forms (a model beside another differentiated parameter,
+// the fields of a `Vec` of structs) are a clear error at `hvp`.
 use grad::{gradient, Params};
+
+#[derive(Clone, Params)]
+struct Layer {
+    w: Vec<f64>,
+}
 
 #[derive(Clone, Params)]
 struct Grid {
     rows: Vec<Vec<f64>>,
+    layers: Vec<Layer>,
     s: f64,
 }
 
 #[gradient(wrt(g), hvp)]
 fn rows_field(g: &Grid) -> f64 {
     g.rows[0][1] * g.s
+}
+
+#[gradient(wrt(g), hvp)]
+fn layers_field(g: &Grid) -> f64 {
+    g.layers.iter().map(|l| l.w[0]).sum::<f64>() * g.s
 }
 
 #[gradient(wrt(g, x), hvp)]
