@@ -1932,7 +1932,8 @@ fn second_order_wrapper(
     }
     let ret = &inner.sig.output;
     let inner_name = &inner.sig.ident;
-    let mut inner = inner.clone();
+    // Its messages (`hess` of the wrong length) name the function the user calls.
+    let mut inner = messages_renamed(inner, &inner_name.to_string(), &fname);
     inner.vis = syn::Visibility::Inherited;
     inner.attrs.retain(|a| a.path().is_ident("allow"));
     inner.attrs.push(syn::parse_quote!(#[inline]));
@@ -1975,6 +1976,36 @@ fn second_order_wrapper(
             value
         }
     }
+}
+
+/// `f` with `from` read as `to` in its string literals (the messages of its checks).
+fn messages_renamed(f: &syn::ItemFn, from: &str, to: &str) -> syn::ItemFn {
+    fn walk(ts: TokenStream, from: &str, to: &str) -> TokenStream {
+        ts.into_iter()
+            .map(|tt| match tt {
+                proc_macro2::TokenTree::Group(g) => {
+                    let mut n = proc_macro2::Group::new(g.delimiter(), walk(g.stream(), from, to));
+                    n.set_span(g.span());
+                    proc_macro2::TokenTree::Group(n)
+                }
+                proc_macro2::TokenTree::Literal(l) if l.to_string().contains(from) => {
+                    match l
+                        .to_string()
+                        .replace(from, to)
+                        .parse::<proc_macro2::Literal>()
+                    {
+                        Ok(mut n) => {
+                            n.set_span(l.span());
+                            proc_macro2::TokenTree::Literal(n)
+                        }
+                        Err(_) => proc_macro2::TokenTree::Literal(l),
+                    }
+                }
+                tt => tt,
+            })
+            .collect()
+    }
+    syn::parse2(walk(quote::ToTokens::to_token_stream(f), from, to)).unwrap_or_else(|_| f.clone())
 }
 
 /// `NAME_jvp` for a function of rows: the rows and their tangents (of the rows' own type and

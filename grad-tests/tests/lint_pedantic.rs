@@ -2830,3 +2830,93 @@ fn session_31_forms_run() {
     assert_eq!(value.to_bits(), s31_model(&m, &xs, 3).to_bits());
     assert_eq!((dm.b, dm.w[0], dx[0]), (0.7, 0.5, 2.0));
 }
+
+/// Session 32: second order over rows (ragged, fixed, tuples) and a model's rows fields, rows
+/// read end to end and in reverse, a row's options, a generic model under `T: Float` alone.
+#[gradient(hvp, jvp)]
+#[must_use]
+pub fn s32_rows(ws: &[Vec<f64>], pts: &[[f64; 2]], pairs: &[(f64, f64)], x: f64) -> f64 {
+    let mut state = x;
+    for row in ws.iter().rev() {
+        state = (row[0] * state + row[row.len() - 1]).tanh();
+    }
+    if let Some(&second) = ws[0].get(1) {
+        state += second * second;
+    }
+    let all = ws.concat();
+    let (front, _) = ws[1].split_at(1);
+    state * all[0]
+        + front[0]
+        + pts.iter().flatten().map(|v| v.sin()).sum::<f64>()
+        + pairs.iter().map(|&(a, b)| a * b).sum::<f64>()
+}
+
+#[derive(Clone, grad::Params)]
+pub struct S32Grid {
+    pub rows: Vec<Vec<f64>>,
+    pub pts: [[f64; 2]; 2],
+    pub s: f64,
+}
+
+#[gradient(wrt(g), hvp, jvp)]
+#[must_use]
+pub fn s32_grid(g: &S32Grid, x: f64) -> f64 {
+    let mut e = g.s * x;
+    for &[a, b] in &g.pts {
+        e += a * b;
+    }
+    e + g.rows.iter().flatten().map(|v| v * v).sum::<f64>()
+}
+
+#[derive(Clone, grad::Params)]
+pub struct S32Linear<T: num_traits::Float> {
+    pub w: Vec<T>,
+    pub b: T,
+}
+
+#[gradient(wrt(m), jvp, hvp)]
+#[must_use]
+pub fn s32_linear<T: num_traits::Float>(m: &S32Linear<T>, x: &[T]) -> T {
+    let mut z = m.b;
+    for (w, x) in m.w.iter().zip(x) {
+        z = z + *w * *x;
+    }
+    z * z
+}
+
+#[test]
+fn session_32_forms_run() {
+    let ws = vec![vec![0.3, -0.7], vec![1.1, 0.5, 0.2]];
+    let pts = [[0.4, 0.9]];
+    let pairs = [(0.5, 0.25)];
+    let mut hess = vec![0.0; 100];
+    let mut d_ws = vec![vec![0.0; 2], vec![0.0; 3]];
+    let (mut d_pts, mut d_pairs) = ([[0.0; 2]], [(0.0, 0.0)]);
+    let (value, _) = s32_rows_hessian(
+        &ws,
+        &pts,
+        &pairs,
+        0.4,
+        &mut d_ws,
+        &mut d_pts,
+        &mut d_pairs,
+        &mut hess,
+    );
+    assert_eq!(value.to_bits(), s32_rows(&ws, &pts, &pairs, 0.4).to_bits());
+    let g = S32Grid {
+        rows: ws.clone(),
+        pts: [[0.4, 0.9], [0.1, 0.2]],
+        s: 0.5,
+    };
+    let (mut d, mut hv) = (S32Grid::zeros_like(&g), S32Grid::zeros_like(&g));
+    let value = s32_grid_hvp(&g, 0.3, &g, &mut d, &mut hv);
+    assert_eq!(value.to_bits(), s32_grid(&g, 0.3).to_bits());
+    let m = S32Linear {
+        w: vec![0.5_f32],
+        b: 0.25,
+    };
+    let mut dm = S32Linear::zeros_like(&m);
+    let value = s32_linear_grad(&m, &[2.0], &mut dm);
+    assert_eq!(value.to_bits(), s32_linear(&m, &[2.0]).to_bits());
+    assert_eq!((dm.w[0], dm.b), (5.0, 2.5));
+}

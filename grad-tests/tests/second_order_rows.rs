@@ -185,3 +185,12 @@ fn a_buffer_of_another_shape_is_named() {
     let mut hv = vec![vec![0.0; 2], vec![0.0; 2]];
     let _ = cell_hvp(&w, 0.4, &dir, 0.0, &mut d, &mut hv);
 }
+
+#[test]
+#[should_panic(expected = "cell_hessian: `hess` has length 35")]
+fn a_hessian_buffer_of_another_length_names_the_function() {
+    let w = vec![vec![0.3, -0.7], vec![1.1, 0.5, 0.2]];
+    let mut d = vec![vec![0.0; 2], vec![0.0; 3]];
+    let mut hess = vec![0.0; 35];
+    let _ = cell_hessian(&w, 0.4, &mut d, &mut hess);
+}
