@@ -278,3 +278,97 @@ fn a_direction_of_rows_of_another_shape_is_named() {
     let (mut d, mut hv) = (g.zeros_like(), g.zeros_like());
     let _ = grid_energy_hvp(&g, 0.7, &dir, &mut d, &mut hv);
 }
+
+/// An MLP as a `Vec` of layers: the fields of every element (`layers[_].w`, `layers[_].b`)
+/// take part in the second order as the model's own fields do.
+#[derive(Clone, Debug, Params)]
+struct Dense {
+    w: Vec<f64>,
+    b: f64,
+}
+
+#[derive(Clone, Debug, Params)]
+struct Mlp {
+    layers: Vec<Dense>,
+    out: Vec<f64>,
+}
+
+#[gradient(wrt(m), hvp)]
+fn mlp_loss(m: &Mlp, x: &[f64], y: f64) -> f64 {
+    let mut h = x.to_vec();
+    for layer in &m.layers {
+        let z: f64 = layer.w.iter().zip(&h).map(|(w, x)| w * x).sum::<f64>() + layer.b;
+        h = vec![z.tanh(); 2];
+    }
+    let o: f64 = m.out.iter().zip(&h).map(|(a, b)| a * b).sum();
+    (o - y).powi(2)
+}
+
+impl Mlp {
+    #[gradient(hvp)]
+    fn reg(&self) -> f64 {
+        self.layers
+            .iter()
+            .map(|l| l.w.iter().map(|v| v * v * v).sum::<f64>() + l.b.powi(3))
+            .sum::<f64>()
+    }
+}
+
+#[test]
+fn second_order_over_layers() {
+    let m = Mlp {
+        layers: vec![
+            Dense {
+                w: vec![0.3, -0.7],
+                b: 0.1,
+            },
+            Dense {
+                w: vec![0.5, 0.4],
+                b: -0.2,
+            },
+        ],
+        out: vec![0.6, -0.9],
+    };
+    let x = [0.5, -1.0];
+    let n = m.num_params();
+    let mut d = m.zeros_like();
+    let mut hess = vec![f64::NAN; n * n];
+    let v = mlp_loss_hessian(&m, &x, 0.3, &mut d, &mut hess);
+    assert_eq!(v.to_bits(), mlp_loss(&m, &x, 0.3).to_bits());
+    let want = fd_hessian(&|p| mlp_loss(&m.with_flat(p), &x, 0.3), &m.to_flat());
+    for (k, (a, b)) in hess.iter().zip(&want).enumerate() {
+        assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "[{k}]: {a} vs {b}");
+    }
+    let dir = m.with_flat(&(0..n).map(|k| (k as f64 * 0.37).sin()).collect::<Vec<_>>());
+    let mut hv = m.zeros_like();
+    let _ = mlp_loss_hvp(&m, &x, 0.3, &dir, &mut d, &mut hv);
+    let flat_dir = dir.to_flat();
+    for (k, (row, got)) in hess.chunks(n).zip(hv.to_flat()).enumerate() {
+        let want: f64 = row.iter().zip(&flat_dir).map(|(a, b)| a * b).sum();
+        assert!(
+            (got - want).abs() <= 1e-12 * (1.0 + want.abs()),
+            "[{k}]: {got} vs {want}"
+        );
+    }
+    let v = m.reg_hessian(&mut d, &mut hess);
+    assert_eq!(v.to_bits(), m.reg().to_bits());
+    let want = fd_hessian(&|p| m.with_flat(p).reg(), &m.to_flat());
+    for (k, (a, b)) in hess.iter().zip(&want).enumerate() {
+        assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "[{k}]: {a} vs {b}");
+    }
+}
+
+#[test]
+#[should_panic(expected = "hv_m.layers[_].w")]
+fn a_product_of_layers_of_another_shape_is_named() {
+    let m = Mlp {
+        layers: vec![Dense {
+            w: vec![0.3, -0.7],
+            b: 0.1,
+        }],
+        out: vec![0.6, -0.9],
+    };
+    let (mut d, mut hv) = (m.zeros_like(), m.zeros_like());
+    hv.layers[0].w.push(0.0);
+    let _ = mlp_loss_hvp(&m, &[0.5, -1.0], 0.3, &m, &mut d, &mut hv);
+}

@@ -34,7 +34,7 @@ pub(super) fn unsupported(
         let p = &paths[*k];
         let dotted = p.dotted(roots);
         match (leaf, p.suffix.is_some()) {
-            (Leaf::Number | Leaf::Seq | Leaf::Rows, false) => {}
+            (Leaf::Number | Leaf::Seq | Leaf::Rows, false) | (Leaf::Seq | Leaf::Rows, true) => {}
             (Leaf::Flat | Leaf::Flats, _) => {
                 return Some(
                     "a model passed whole to another `#[gradient]` function or method".into(),
@@ -146,9 +146,13 @@ pub(super) fn wrapper(
                 let dotted = p.dotted(roots);
                 let from = |m: &Ident| quote!(#m #(.#members)*);
                 match (kind, leaf) {
-                    // Rows, copied as rows (`Vec<Vec<T>>`) as the gradient's wrapper copies
-                    // them: the field, the direction of its shape, the buffers written back.
-                    (_, Leaf::Rows) => {
+                    // Rows, and a field of every element of a sequence of structs (a number or
+                    // a sequence each: `m.layers[_].b`, `m.layers[_].w`), copied as the
+                    // gradient's wrapper copies them: the field, the direction of its shape, the
+                    // buffers written back.
+                    (_, Leaf::Rows) | (_, Leaf::Seq)
+                        if p.suffix.is_some() || matches!(leaf, Leaf::Rows) =>
+                    {
                         let m = match kind {
                             "v" => &v,
                             "d" => &d,
@@ -156,29 +160,51 @@ pub(super) fn wrapper(
                             _ => r,
                         };
                         let (f, own) = (from(m), from(r));
+                        let suffix = p.suffix.clone().unwrap_or_default();
+                        let rows = matches!(leaf, Leaf::Rows);
                         let copy = crate::naming::hidden(&format!("rows_{kind}{name}"));
                         if kind != "value" {
                             let msg = format!("{fname}: `{m}.{}` does not have the shape of `{dotted}`; make it with `Params::zeros_like`", dotted.split_once('.').map_or(dotted.as_str(), |(_, rest)| rest));
+                            let rows_too = rows.then(|| {
+                                quote!(&& #f.iter().zip(#own.iter()).all(|(a, b)| a #(.#suffix)*.len() == b #(.#suffix)*.len()))
+                            });
                             prelude.push(quote! {
-                                ::core::assert!(#f.len() == #own.len() && #f.iter().zip(#own.iter()).all(|(a, b)| a.len() == b.len()), #msg);
+                                ::core::assert!(#f.len() == #own.len() #rows_too, #msg);
                             });
                         }
-                        match kind {
-                            "value" | "v" => {
+                        match (kind, rows) {
+                            ("value" | "v", true) => {
                                 prelude.push(quote! {
                                     let #copy: ::std::vec::Vec<::std::vec::Vec<#t>> =
-                                        #f.iter().map(|e| e.iter().copied().collect()).collect();
+                                        #f.iter().map(|e| e #(.#suffix)*.iter().copied().collect()).collect();
                                 });
                                 args.push(quote!(&#copy));
                             }
-                            _ => {
+                            ("value" | "v", false) => {
+                                prelude.push(quote! {
+                                    let #copy: ::std::vec::Vec<#t> = #f.iter().map(|e| e #(.#suffix)*).collect();
+                                });
+                                args.push(quote!(&#copy));
+                            }
+                            (_, true) => {
                                 prelude.push(quote! {
                                     let mut #copy: ::std::vec::Vec<::std::vec::Vec<#t>> =
-                                        #own.iter().map(|e| ::std::vec![#zero; e.len()]).collect();
+                                        #own.iter().map(|e| ::std::vec![#zero; e #(.#suffix)*.len()]).collect();
                                 });
                                 after.push(quote! {
                                     for (e, c) in #f.iter_mut().zip(&#copy) {
-                                        e.copy_from_slice(c);
+                                        e #(.#suffix)*.copy_from_slice(c);
+                                    }
+                                });
+                                args.push(quote!(&mut #copy));
+                            }
+                            (_, false) => {
+                                prelude.push(quote! {
+                                    let mut #copy: ::std::vec::Vec<#t> = ::std::vec![#zero; #own.len()];
+                                });
+                                after.push(quote! {
+                                    for (e, c) in #f.iter_mut().zip(&#copy) {
+                                        e #(.#suffix)* = *c;
                                     }
                                 });
                                 args.push(quote!(&mut #copy));

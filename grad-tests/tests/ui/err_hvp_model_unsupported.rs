@@ -1,6 +1,6 @@
-// `hvp` on a function of a model covers models of numbers, sequences and rows that are the only
-// differentiated parameter; the other forms (a model beside another differentiated parameter,
-// the fields of a `Vec` of structs) are a clear error at `hvp`.
+// `hvp` on a function of a model covers models of numbers, sequences, rows and `Vec`s of structs
+// that are the only differentiated parameter; the other forms (a model beside another
+// differentiated parameter, passed whole to another function) are a clear error at `hvp`.
 use grad::{gradient, Params};
 
 #[derive(Clone, Params)]
@@ -23,6 +23,16 @@ fn rows_field(g: &Grid) -> f64 {
 #[gradient(wrt(g), hvp)]
 fn layers_field(g: &Grid) -> f64 {
     g.layers.iter().map(|l| l.w[0]).sum::<f64>() * g.s
+}
+
+#[gradient(wrt(g))]
+fn scale_of(g: &Grid) -> f64 {
+    g.s * g.s
+}
+
+#[gradient(wrt(g), hvp)]
+fn passed_whole(g: &Grid) -> f64 {
+    scale_of(g) * 2.0
 }
 
 #[gradient(wrt(g, x), hvp)]
