@@ -217,23 +217,7 @@ fn hessian_of_a_sequence_function() {
         }
     }
     let f = |q: &[f64]| rnn(q[0], &q[1..]);
-    let h = 1e-4;
-    for i in 0..n {
-        for j in 0..n {
-            let at = |di: f64, dj: f64| {
-                let mut q = p.to_vec();
-                q[i] += di;
-                q[j] += dj;
-                f(&q)
-            };
-            let fd = (at(h, h) - at(h, -h) - at(-h, h) + at(-h, -h)) / (4.0 * h * h);
-            assert!(
-                (hess[i * n + j] - fd).abs() <= 1e-5 * (1.0 + fd.abs()),
-                "H[{i}][{j}] = {} vs {fd}",
-                hess[i * n + j]
-            );
-        }
-    }
+    common::close_tol("rnn hessian", &hess, &common::fd_hessian(&f, &p), 1e-5);
 }
 
 #[test]

@@ -3,6 +3,9 @@
 //! and `H · v` in models of the model's own type. Checked against the gradient (bit for bit)
 //! and against central differences of the gradient along `v`.
 
+mod common;
+
+use common::fd_hessian;
 use grad::{gradient, Params};
 
 #[derive(Clone, Debug, Params)]
@@ -210,22 +213,13 @@ impl Grid {
     }
 }
 
-/// Second differences of `f` over the model's flat view.
-fn fd_hessian(f: &dyn Fn(&[f64]) -> f64, p: &[f64]) -> Vec<f64> {
-    let (n, h) = (p.len(), 1e-4);
-    let mut out = Vec::with_capacity(n * n);
-    for i in 0..n {
-        for j in 0..n {
-            let at = |di: f64, dj: f64| {
-                let mut q = p.to_vec();
-                q[i] += di;
-                q[j] += dj;
-                f(&q)
-            };
-            out.push((at(h, h) - at(h, -h) - at(-h, h) + at(-h, -h)) / (4.0 * h * h));
-        }
-    }
-    out
+/// `hv` is the Hessian `hess` (row-major) times `dir`, up to the last bits.
+fn h_times_v(hess: &[f64], dir: &[f64], hv: &[f64]) {
+    let want: Vec<f64> = hess
+        .chunks(dir.len())
+        .map(|row| row.iter().zip(dir).map(|(a, b)| a * b).sum())
+        .collect();
+    common::close_tol("H · v", hv, &want, 1e-12);
 }
 
 #[test]
@@ -241,28 +235,17 @@ fn second_order_over_rows_fields() {
     let v = grid_energy_hessian(&g, 0.7, &mut d, &mut hess);
     assert_eq!(v.to_bits(), grid_energy(&g, 0.7).to_bits());
     let want = fd_hessian(&|p| grid_energy(&g.with_flat(p), 0.7), &g.to_flat());
-    for (k, (a, b)) in hess.iter().zip(&want).enumerate() {
-        assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "[{k}]: {a} vs {b}");
-    }
+    common::close_tol("hessian", &hess, &want, 1e-5);
     // `H · v` is the Hessian times `v`, in a model of the model's shape.
     let dir = g.with_flat(&(0..n).map(|k| (k as f64 * 0.37).sin()).collect::<Vec<_>>());
     let mut hv = g.zeros_like();
     let vh = grid_energy_hvp(&g, 0.7, &dir, &mut d, &mut hv);
     assert_eq!(vh.to_bits(), v.to_bits());
-    let flat_dir = dir.to_flat();
-    for (k, (row, got)) in hess.chunks(n).zip(hv.to_flat()).enumerate() {
-        let want: f64 = row.iter().zip(&flat_dir).map(|(a, b)| a * b).sum();
-        assert!(
-            (got - want).abs() <= 1e-12 * (1.0 + want.abs()),
-            "[{k}]: {got} vs {want}"
-        );
-    }
+    h_times_v(&hess, &dir.to_flat(), &hv.to_flat());
     let v = g.cost_hessian(&mut d, &mut hess);
     assert_eq!(v.to_bits(), g.cost().to_bits());
     let want = fd_hessian(&|p| g.with_flat(p).cost(), &g.to_flat());
-    for (k, (a, b)) in hess.iter().zip(&want).enumerate() {
-        assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "[{k}]: {a} vs {b}");
-    }
+    common::close_tol("hessian", &hess, &want, 1e-5);
 }
 
 #[test]
@@ -336,26 +319,15 @@ fn second_order_over_layers() {
     let v = mlp_loss_hessian(&m, &x, 0.3, &mut d, &mut hess);
     assert_eq!(v.to_bits(), mlp_loss(&m, &x, 0.3).to_bits());
     let want = fd_hessian(&|p| mlp_loss(&m.with_flat(p), &x, 0.3), &m.to_flat());
-    for (k, (a, b)) in hess.iter().zip(&want).enumerate() {
-        assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "[{k}]: {a} vs {b}");
-    }
+    common::close_tol("hessian", &hess, &want, 1e-5);
     let dir = m.with_flat(&(0..n).map(|k| (k as f64 * 0.37).sin()).collect::<Vec<_>>());
     let mut hv = m.zeros_like();
     let _ = mlp_loss_hvp(&m, &x, 0.3, &dir, &mut d, &mut hv);
-    let flat_dir = dir.to_flat();
-    for (k, (row, got)) in hess.chunks(n).zip(hv.to_flat()).enumerate() {
-        let want: f64 = row.iter().zip(&flat_dir).map(|(a, b)| a * b).sum();
-        assert!(
-            (got - want).abs() <= 1e-12 * (1.0 + want.abs()),
-            "[{k}]: {got} vs {want}"
-        );
-    }
+    h_times_v(&hess, &dir.to_flat(), &hv.to_flat());
     let v = m.reg_hessian(&mut d, &mut hess);
     assert_eq!(v.to_bits(), m.reg().to_bits());
     let want = fd_hessian(&|p| m.with_flat(p).reg(), &m.to_flat());
-    for (k, (a, b)) in hess.iter().zip(&want).enumerate() {
-        assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "[{k}]: {a} vs {b}");
-    }
+    common::close_tol("hessian", &hess, &want, 1e-5);
 }
 
 #[test]

@@ -7,6 +7,9 @@
 
 #![allow(clippy::needless_range_loop)]
 
+mod common;
+
+use common::{close_tol as close, fd_hessian};
 use grad::gradient;
 
 /// A small recurrent cell over ragged rows of weights, a scalar input beside them.
@@ -44,34 +47,6 @@ fn borrowed(w: &[&[f64]]) -> f64 {
         .map(|r| r.iter().map(|v| v.sin()).product::<f64>())
         .sum::<f64>()
         * w[0][0]
-}
-
-/// Second differences of `f` at `p`, row-major `n × n`.
-fn fd_hessian(f: &dyn Fn(&[f64]) -> f64, p: &[f64]) -> Vec<f64> {
-    let (n, h) = (p.len(), 1e-4);
-    let mut out = Vec::with_capacity(n * n);
-    for i in 0..n {
-        for j in 0..n {
-            let at = |di: f64, dj: f64| {
-                let mut q = p.to_vec();
-                q[i] += di;
-                q[j] += dj;
-                f(&q)
-            };
-            out.push((at(h, h) - at(h, -h) - at(-h, h) + at(-h, -h)) / (4.0 * h * h));
-        }
-    }
-    out
-}
-
-fn close(what: &str, got: &[f64], want: &[f64], tol: f64) {
-    assert_eq!(got.len(), want.len(), "{what}: lengths");
-    for (k, (a, b)) in got.iter().zip(want).enumerate() {
-        assert!(
-            (a - b).abs() <= tol * (1.0 + b.abs()),
-            "{what}[{k}]: {a} vs {b}"
-        );
-    }
 }
 
 fn times(hess: &[f64], v: &[f64]) -> Vec<f64> {

@@ -122,6 +122,24 @@ pub fn fd_all(f: Flat<'_>, p: &[f64]) -> Vec<f64> {
     (0..p.len()).map(|k| fd(f, p, k)).collect()
 }
 
+/// Second differences of `f` at `p` (h = 1e-4): its Hessian, row-major `n × n`.
+pub fn fd_hessian(f: Flat<'_>, p: &[f64]) -> Vec<f64> {
+    let (n, h) = (p.len(), 1e-4);
+    let mut out = Vec::with_capacity(n * n);
+    for i in 0..n {
+        for j in 0..n {
+            let at = |di: f64, dj: f64| {
+                let mut q = p.to_vec();
+                q[i] += di;
+                q[j] += dj;
+                f(&q)
+            };
+            out.push((at(h, h) - at(h, -h) - at(-h, h) + at(-h, -h)) / (4.0 * h * h));
+        }
+    }
+    out
+}
+
 /// Each component of `got` within `RTOL` (relative to `1 + |want|`) of `want`.
 pub fn close(what: &str, got: &[f64], want: &[f64]) {
     close_tol(what, got, want, RTOL);
