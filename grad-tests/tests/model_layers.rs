@@ -561,16 +561,21 @@ impl LayerList {
     }
 }
 
-#[test]
-fn layers_read_through_closures() {
-    let m = LayerList {
+/// Three layers of different widths.
+fn three_layers() -> LayerList {
+    LayerList {
         layers: vec![
             dense(&[0.1, 0.2, 0.3, 0.4], &[0.3, -0.1]),
             dense(&[0.5, -0.7], &[0.05]),
             dense(&[-0.2, 0.6, 0.9], &[-0.4]),
         ],
         scale: 1.5,
-    };
+    }
+}
+
+#[test]
+fn layers_read_through_closures() {
+    let m = three_layers();
     let x = [0.7, -1.1, 0.4];
     let mut g = m.zeros_like();
     let v = stack_l2_grad(&m, &mut g);
@@ -630,14 +635,7 @@ fn layer_slices(m: &LayerList, x: &[f64]) -> f64 {
 
 #[test]
 fn layer_weights_read_as_slices() {
-    let m = LayerList {
-        layers: vec![
-            dense(&[0.1, 0.2, 0.3, 0.4], &[0.3, -0.1]),
-            dense(&[0.5, -0.7], &[0.05]),
-            dense(&[-0.2, 0.6, 0.9], &[-0.4]),
-        ],
-        scale: 1.5,
-    };
+    let m = three_layers();
     let x = [0.7, -1.1];
     let mut g = m.zeros_like();
     let v = layer_slices_grad(&m, &x, &mut g);
