@@ -7000,6 +7000,28 @@ impl<'a> FnGen<'a> {
             Self::line(out, ind, &line);
             return;
         }
+        if self.on("rows:row_options") && self.rng.chance(0.08) {
+            // A row's own slice methods on a row by index: `get`, `first`, `last`, `split_at`.
+            let a = self.fresh("ra");
+            let r = *self.rng.pick(&["0", "1 % ROWS.len()", "ROWS.len() - 1"]);
+            let r = r.replace("ROWS", &w);
+            let line = match self.rng.below(4) {
+                0 => format!(
+                    "if let Some(&{a}) = {w}[{r}].get({}) {{ {acc} += {FLT}::tanh({a} * {e}); }}",
+                    self.rng.below(3)
+                ),
+                1 => format!("if let Some({a}) = {w}[{r}].first() {{ {acc} += {a} * {e}; }}"),
+                2 => format!(
+                    "if let Some(&{a}) = {w}[{r}].last() {{ {acc} += {FLT}::tanh({a}) + {e}; }}"
+                ),
+                _ => {
+                    let b = self.fresh("rb");
+                    format!("{{ let ({a}, {b}) = {w}[{r}].split_at({w}[{r}].len() / 2); {acc} += {b}.iter().sum::<{FLT}>() * {e} + {a}.len() as {FLT}; }}")
+                }
+            };
+            Self::line(out, ind, &line);
+            return;
+        }
         if !slices && self.on("rows:reordered") && self.rng.chance(0.08) {
             // Rows in another order: `.rev()`, `.skip(k)`, `.step_by(k)`, `.take(k)` after the
             // rows' iterator, in a `for` (after `.enumerate()` too) and in a reduction.

@@ -596,8 +596,9 @@ fn layers_read_through_closures() {
 }
 
 /// A layer's weights in a loop over the layers read as a slice: `first`/`last`/`get(j)` by
-/// `if let`, a slice pattern, `chunks` rows zipped with the biases, a filtered sum, a part passed
-/// on (`to_vec` of `w[..1]`).
+/// `if let`, a slice pattern, `chunks` rows zipped with the biases, a filtered sum, halves by
+/// `split_at`, pairs wrapping around (`zip(w.iter().cycle().skip(1))`), a part passed on (`to_vec`
+/// of `w[..1]`).
 #[gradient(wrt(m))]
 fn layer_slices(m: &LayerList, x: &[f64]) -> f64 {
     let mut s = 0.0;
@@ -622,6 +623,10 @@ fn layer_slices(m: &LayerList, x: &[f64]) -> f64 {
             .sum::<f64>();
         let (front, back) = layer.w.split_at(layer.w.len() / 2);
         s += front.iter().sum::<f64>() * back.iter().map(|v| v * v).sum::<f64>();
+        // Each weight with the one after it, wrapping around.
+        for (&r, q) in layer.w.iter().zip(layer.w.iter().cycle().skip(1)) {
+            s += r * q.sin();
+        }
     }
     for l in 0..m.layers.len() {
         let head = m.layers[l].w[..1].to_vec();

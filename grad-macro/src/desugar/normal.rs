@@ -641,9 +641,17 @@ fn cyclic_pairs(e: &syn::Expr) -> Option<(syn::Expr, syn::Expr)> {
     }
     let iter_of = |e: &syn::Expr| -> Option<syn::Expr> {
         match e {
+            // `x`, `m.w`, or a row `w[l]` (a layer's weights, as their rewrite reads them).
             syn::Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => {
-                matches!(&*m.receiver, syn::Expr::Path(_) | syn::Expr::Field(_))
-                    .then(|| (*m.receiver).clone())
+                let named = |e: &syn::Expr| matches!(e, syn::Expr::Path(_) | syn::Expr::Field(_));
+                let place = match &*m.receiver {
+                    syn::Expr::Index(ix) => {
+                        named(&ix.expr)
+                            && matches!(&*ix.index, syn::Expr::Path(_) | syn::Expr::Lit(_))
+                    }
+                    r => named(r),
+                };
+                place.then(|| (*m.receiver).clone())
             }
             _ => None,
         }
