@@ -34,6 +34,11 @@ pub const PENDING: &[&str] = &[
     //     #[derive(Clone, Params)] struct L { w: Vec<f64>, b: f64 }
     //     #[derive(Clone, Params)] struct H<T> { layers: Vec<L>, s: T }
     "model:generic_concrete_field",
+    // A list of pieces of a layer's weights (`let ps: Vec<&[T]> = layer.w.chunks_exact(1).collect();`
+    // in a loop over the layers, then read by `windows`/index) is rejected ("does not support
+    // sub-slices", at `#[gradient]`): the list's sequence must be a name or a field, and a
+    // layer's row is a part of the flat rows; of a slice or a model's own field it is fine.
+    "layers:piece_list",
     // A model's `[[T; N]; M]` field copied whole into a local that is then written is rejected
     // ("reads the differentiated rows .. by index"); a row of it (`let mut r = m.ws[2];`) and an
     // array field `[T; N]` (`let mut h = m.h0;`) copied and written are fine:
@@ -3039,7 +3044,7 @@ impl<'a> FnGen<'a> {
                 Self::nested(out, ind, &format!("for {k} in 0..{xs}.len()"), &body);
                 return;
             }
-            3 => {
+            3 if self.layer_ok(&xs, "layers:piece_list") => {
                 Self::line(
                     out,
                     ind,
@@ -3829,7 +3834,7 @@ impl<'a> FnGen<'a> {
                 );
                 9.0 * m * m + 3.0
             }
-            22 => {
+            22 if self.layer_ok(&xs, "layers:piece_list") => {
                 let (pts, w) = (self.fresh("pts"), self.fresh("w"));
                 let cut = *self.rng.pick(&["chunks", "chunks_exact", "windows"]);
                 Self::line(

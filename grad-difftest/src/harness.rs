@@ -392,8 +392,7 @@ fn has_jvp(_case: &Case) -> bool {
 /// differentiated parameter and is not passed whole to another function.
 fn has_hvp(case: &Case) -> bool {
     // A custom rule without `hvp` has no second order.
-    let model_ok = case.model.is_none()
-        || (!case.items.contains("_body_") && case.params.iter().all(|p| !p.active || p.in_model));
+    let model_ok = case.model.is_none() || !case.items.contains("_body_");
     // Second order does not follow calls of vector-valued helpers (`NAME_vhK`, a data
     // method's `lift`) yet, nor calls given data of a type the macro cannot see (`NAME__hvp_call`
     // has no form that takes a buffer per argument, as `NAME__dyn_grad` does).
@@ -956,23 +955,68 @@ fn model_hvp_closure(
     let inner = if m.nested { "inner." } else { "" };
     let mut pre = pre.to_string();
     let mut fields = Vec::new();
-    let (mut scalars, mut seqs) = (Vec::new(), String::new());
+    // The other differentiated parameters: their directions and buffers after the model's.
+    let (mut tangents, mut bufs, mut hvs) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut g0, mut h0, mut seqs) = (Vec::new(), Vec::new(), String::new());
+    let mut others = 0;
     for (j, (param, v)) in case.params.iter().zip(pt).enumerate() {
-        if !param.in_model {
-            continue;
+        if param.in_model {
+            fields.push(model_field(param, v, offs[j], ty, "vv"));
         }
-        fields.push(model_field(param, v, offs[j], ty, "vv"));
         if !param.active {
             continue;
         }
-        let n = &param.name;
-        match v {
-            Value::Float(_) => scalars.push(n.clone()),
-            Value::Slice(_) | Value::Rows(_) => {
+        let (n, off) = (&param.name, offs[j]);
+        match (v, param.in_model) {
+            (Value::Float(_), true) => {
+                g0.push(format!("d_model.{inner}{n} as f64"));
+                h0.push(format!("hv_model.{inner}{n} as f64"));
+            }
+            (Value::Float(_), false) => {
+                tangents.push(format!("vv[{off}] as {ty}"));
+                g0.push(format!("go[{others}] as f64"));
+                h0.push(format!("ho[{others}] as f64"));
+                others += 1;
+            }
+            (Value::Slice(_) | Value::Rows(_), true) => {
                 let flatten = flattened(param);
                 let _ = write!(
                     seqs,
                     " gr.extend(d_model.{inner}{n}.iter(){flatten}); hr.extend(hv_model.{inner}{n}.iter(){flatten});"
+                );
+            }
+            (Value::Slice(xs), false) => {
+                let _ = write!(
+                    pre,
+                    "let v_{n}: Vec<{ty}> = vv[{off}..{}].iter().map(|&v| v as {ty}).collect(); let mut d_{n}: Vec<{ty}> = vec![0.0; {len}]; let mut hv_{n}: Vec<{ty}> = vec![0.0; {len}]; ",
+                    off + xs.len(),
+                    len = xs.len()
+                );
+                tangents.push(format!("&v_{n}"));
+                bufs.push(format!("&mut d_{n}"));
+                hvs.push(format!("&mut hv_{n}"));
+                let _ = write!(
+                    seqs,
+                    " gr.extend(d_{n}.iter().map(|&d| d as f64)); hr.extend(hv_{n}.iter().map(|&d| d as f64));"
+                );
+            }
+            (Value::Rows(rs), false) => {
+                let rows = rows_literal(param, rs, off, |at, _| format!("vv[{at}] as {ty}"));
+                if slice_rows(param) {
+                    let _ = write!(pre, "let v_{n}_rows = {rows}; let v_{n}: Vec<&[{ty}]> = v_{n}_rows.iter().map(|r| r.as_slice()).collect(); ");
+                } else {
+                    let _ = write!(pre, "let v_{n} = {rows}; ");
+                }
+                tangents.push(format!("&v_{n}"));
+                for (prefix, out) in [("d", &mut bufs), ("hv", &mut hvs)] {
+                    let (decl, arg) = rows_buffer(param, rs, &format!("{prefix}_{n}"), ty);
+                    pre.push_str(&decl);
+                    out.push(arg);
+                }
+                let flatten = flattened(param);
+                let _ = write!(
+                    seqs,
+                    " gr.extend(d_{n}.iter(){flatten}); hr.extend(hv_{n}.iter(){flatten});"
                 );
             }
             _ => {}
@@ -990,17 +1034,15 @@ fn model_hvp_closure(
         all.insert(0, "&model".to_string());
         format!("{name}_hvp")
     };
-    all.extend(["&v_model", "&mut d_model", "&mut hv_model"].map(String::from));
-    let g0: Vec<String> = scalars
-        .iter()
-        .map(|n| format!("d_model.{inner}{n} as f64"))
-        .collect();
-    let h0: Vec<String> = scalars
-        .iter()
-        .map(|n| format!("hv_model.{inner}{n} as f64"))
-        .collect();
+    all.push("&v_model".to_string());
+    all.extend(tangents);
+    all.push("&mut d_model".to_string());
+    all.extend(bufs);
+    all.push("&mut hv_model".to_string());
+    all.extend(hvs);
+    let lhs = if others == 0 { "v" } else { "(v, go, ho)" };
     format!(
-        "|pp: &[f64], vv: &[f64]| -> (f64, Vec<f64>, Vec<f64>) {{ {pre} let v = {call}({}); let mut gr: Vec<f64> = vec![{}]; let mut hr: Vec<f64> = vec![{}];{seqs} (v as f64, gr, hr) }}",
+        "|pp: &[f64], vv: &[f64]| -> (f64, Vec<f64>, Vec<f64>) {{ {pre} let {lhs} = {call}({}); let mut gr: Vec<f64> = vec![{}]; let mut hr: Vec<f64> = vec![{}];{seqs} (v as f64, gr, hr) }}",
         all.join(", "),
         g0.join(", "),
         h0.join(", ")

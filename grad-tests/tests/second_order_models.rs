@@ -344,3 +344,103 @@ fn a_product_of_layers_of_another_shape_is_named() {
     hv.layers[0].w.push(0.0);
     let _ = mlp_loss_hvp(&m, &[0.5, -1.0], 0.3, &m, &mut d, &mut hv);
 }
+
+/// A model beside other differentiated parameters (`wrt(m, x, z)`, `wrt(self, x)`): their
+/// directions and buffers come after the model's, their scalars' gradient and product are
+/// returned; `H · v` against central differences of the gradient along the direction.
+#[derive(Clone, Debug, Params)]
+struct Pair {
+    w: Vec<f64>,
+    b: f64,
+}
+
+#[gradient(wrt(m, x, z), hvp)]
+fn beside(m: &Pair, x: f64, z: &[f64], k: usize) -> f64 {
+    let s: f64 = m.w.iter().zip(z).map(|(a, b)| a * b).sum::<f64>() + m.b * x;
+    (s * x).sin() + z[k] * z[k] * m.b
+}
+
+impl Pair {
+    #[gradient(wrt(self, x), hvp)]
+    fn at(&self, x: f64) -> f64 {
+        (self.w[0] * x).tanh() * self.b + x * x * self.w[1]
+    }
+}
+
+#[test]
+fn a_model_beside_other_parameters() {
+    let m = Pair {
+        w: vec![0.3, -0.2],
+        b: 0.5,
+    };
+    let (x, z) = (0.7, [0.4, 1.1]);
+    let v = Pair {
+        w: vec![1.0, 0.5],
+        b: -0.3,
+    };
+    let (vx, vz) = (0.2, [0.1, -0.4]);
+    let (mut d, mut hv) = (m.zeros_like(), m.zeros_like());
+    let (mut dz, mut hz) = ([0.0; 2], [0.0; 2]);
+    let (value, [gx], [hx]) =
+        beside_hvp(&m, x, &z, 1, &v, vx, &vz, &mut d, &mut dz, &mut hv, &mut hz);
+    assert_eq!(value.to_bits(), beside(&m, x, &z, 1).to_bits());
+    // The gradient, and its central difference along the direction.
+    let grad_at = |s: f64| {
+        let at = m.with_flat(
+            &m.to_flat()
+                .iter()
+                .zip(v.to_flat())
+                .map(|(a, b)| a + s * b)
+                .collect::<Vec<_>>(),
+        );
+        let zz = [z[0] + s * vz[0], z[1] + s * vz[1]];
+        let (mut dm, mut dzz) = (at.zeros_like(), [0.0; 2]);
+        let (_, [g]) = beside_grad(&at, x + s * vx, &zz, 1, &mut dm, &mut dzz);
+        let mut all = dm.to_flat();
+        all.push(g);
+        all.extend(dzz);
+        all
+    };
+    let at0 = grad_at(0.0);
+    let mut got_grad = d.to_flat();
+    got_grad.push(gx);
+    got_grad.extend(dz);
+    common::close_tol("gradient", &got_grad, &at0, 1e-12);
+    let h = 1e-6;
+    let fd: Vec<f64> = grad_at(h)
+        .iter()
+        .zip(grad_at(-h))
+        .map(|(a, b)| (a - b) / (2.0 * h))
+        .collect();
+    let mut got = hv.to_flat();
+    got.push(hx);
+    got.extend(hz);
+    common::close_tol("H · v", &got, &fd, 1e-6);
+
+    // A method with `self` and a scalar.
+    let (mut d, mut hv) = (m.zeros_like(), m.zeros_like());
+    let (value, [_], [hx]) = m.at_hvp(x, &v, vx, &mut d, &mut hv);
+    assert_eq!(value.to_bits(), m.at(x).to_bits());
+    let grad_at = |s: f64| {
+        let at = m.with_flat(
+            &m.to_flat()
+                .iter()
+                .zip(v.to_flat())
+                .map(|(a, b)| a + s * b)
+                .collect::<Vec<_>>(),
+        );
+        let mut dm = at.zeros_like();
+        let (_, [g]) = at.at_grad(x + s * vx, &mut dm);
+        let mut all = dm.to_flat();
+        all.push(g);
+        all
+    };
+    let fd: Vec<f64> = grad_at(h)
+        .iter()
+        .zip(grad_at(-h))
+        .map(|(a, b)| (a - b) / (2.0 * h))
+        .collect();
+    let mut got = hv.to_flat();
+    got.push(hx);
+    common::close_tol("method H · v", &got, &fd, 1e-6);
+}

@@ -13,22 +13,12 @@ use quote::{format_ident, quote};
 
 /// Why a model function cannot have `NAME_hvp` yet, if it cannot.
 pub(super) fn unsupported(
-    item: &syn::ItemFn,
-    named: &dyn Fn(&Ident) -> bool,
     roots: &[Root],
     paths: &[Path],
     leaves: &[(usize, Leaf, Ident)],
 ) -> Option<String> {
     if roots.len() != 1 {
         return Some("a function of two models".into());
-    }
-    let other = typed_inputs(item)
-        .into_iter()
-        .any(|(id, _)| named(&id) && roots.iter().all(|r| r.ident != id));
-    if other {
-        return Some(
-            "a model beside other differentiated parameters (name only the model in `wrt`)".into(),
-        );
     }
     for (k, leaf, _) in leaves {
         let p = &paths[*k];
@@ -92,6 +82,36 @@ pub(super) fn wrapper(
     }
     let model_ty = rt;
     let leaf_of = |id: &str| leaves.iter().find(|(_, _, l)| *l == id);
+    // The function's other differentiated parameters (`wrt(m, x, w)`): their tangents and
+    // buffers come after the model's, as the inner function's own; their scalars are returned.
+    let inner_inputs: Vec<(Ident, Option<syn::Type>)> =
+        inner_hvp.as_ref().map(typed_inputs).unwrap_or_default();
+    let own = |prefix: &str| -> Vec<TokenStream> {
+        inner_inputs
+            .iter()
+            .filter(|(id, _)| {
+                id.to_string()
+                    .strip_prefix(prefix)
+                    .is_some_and(|rest| leaf_of(rest).is_none())
+            })
+            .map(|(id, ty)| quote!(#id: #ty))
+            .collect()
+    };
+    let (other_v, other_d, other_hv) = (own("v_"), own("d_"), own("hv_"));
+    let other_scalar = |name: &str| {
+        inner_inputs.iter().any(|(id, ty)| {
+            *id == format!("v_{name}") && !matches!(ty, Some(syn::Type::Reference(_)))
+        })
+    };
+    let n_other = inner_inputs
+        .iter()
+        .filter(|(id, _)| leaf_of(&id.to_string()).is_none() && other_scalar(&id.to_string()))
+        .count();
+    let ret = if n_other == 0 {
+        quote!(#t)
+    } else {
+        quote!((#t, [#t; #n_other], [#t; #n_other]))
+    };
     let fname_ident = &item.sig.ident;
     let pass: Vec<TokenStream> = original
         .iter()
@@ -137,7 +157,11 @@ pub(super) fn wrapper(
                     ("value", name.as_str())
                 };
                 let Some((k, leaf, _)) = leaf_of(leaf_name) else {
-                    // A parameter of the function's own, passed on as it is.
+                    // A parameter of the function's own, passed on as it is; a differentiated
+                    // scalar's gradient and product are returned.
+                    if kind == "value" && other_scalar(&name) {
+                        scalar_slots.push(None);
+                    }
                     args.push(quote!(#id));
                     continue;
                 };
@@ -213,7 +237,7 @@ pub(super) fn wrapper(
                     }
                     ("value", Leaf::Number) => {
                         args.push(from(r));
-                        scalar_slots.push(members.clone());
+                        scalar_slots.push(Some(members.clone()));
                     }
                     ("value", _) => args.push({
                         let f = from(r);
@@ -263,13 +287,20 @@ pub(super) fn wrapper(
             let (value, scatter) = if k == 0 {
                 (quote!(#result), TokenStream::new())
             } else {
-                let writes = scalar_slots.iter().enumerate().map(|(i, members)| {
-                    quote! {
+                let writes = scalar_slots.iter().enumerate().filter_map(|(i, members)| {
+                    let members = members.as_ref()?;
+                    Some(quote! {
                         #d #(.#members)* = #result.1[#i];
                         #hv #(.#members)* = #result.2[#i];
-                    }
+                    })
                 });
-                (quote!(#result.0), quote!(#(#writes)*))
+                let others: Vec<usize> = (0..k).filter(|&i| scalar_slots[i].is_none()).collect();
+                let value = if others.is_empty() {
+                    quote!(#result.0)
+                } else {
+                    quote!((#result.0, [#(#result.1[#others]),*], [#(#result.2[#others]),*]))
+                };
+                (value, quote!(#(#writes)*))
             };
             quote! {
                 #(#prelude)*
@@ -309,42 +340,49 @@ pub(super) fn wrapper(
         "{}_hessian: `hess` has {{}} elements but the model has {{}} parameters, which make {{}}",
         item.sig.ident
     );
+    // With other differentiated parameters the Hessian would walk their entries too: `NAME_hvp`
+    // is what there is.
+    let hessian_fn = other_v.is_empty().then(|| {
+        quote! {
+            #(#inherited)*
+            #[doc = #hdoc]
+            #[allow(unused_variables, clippy::too_many_arguments, clippy::needless_borrow)]
+            #vis fn #hessian #generics (#(#params,)* #d: &mut #model_ty, hess: &mut [#t]) -> #t #where_clause {
+                let #model: &#model_ty = #r;
+                let #n = ::grad::runtime::Params::num_params(#model);
+                ::core::assert!(hess.len() == #n * #n, #hmsg, hess.len(), #n, #n * #n);
+                let mut #basis = ::std::vec![#zero; #n];
+                let mut #unit = ::grad::runtime::Params::zeros_like(#model);
+                let mut #column = ::grad::runtime::Params::zeros_like(#model);
+                let mut #flat = ::std::vec![#zero; #n];
+                if #n == 0 {
+                    ::grad::runtime::Params::fill_params(#d, #zero);
+                    return #plain_call;
+                }
+                let mut #value = #zero;
+                for #j in 0..#n {
+                    #basis[#j] = #one;
+                    ::grad::runtime::Params::read_flat(&mut #unit, &#basis);
+                    #basis[#j] = #zero;
+                    #value = #hvp_call;
+                    ::grad::runtime::Params::write_flat(&#column, &mut #flat);
+                    for (#i, #h) in #flat.iter().enumerate() {
+                        hess[#i * #n + #j] = *#h;
+                    }
+                }
+                #value
+            }
+        }
+    });
     quote! {
         #(#inherited)*
         #[doc = #doc]
         #[must_use]
         #[allow(unused_variables, clippy::too_many_arguments, clippy::needless_borrow)]
-        #vis fn #name #generics (#(#params,)* #v: &#model_ty, #d: &mut #model_ty, #hv: &mut #model_ty) -> #t #where_clause {
+        #vis fn #name #generics (#(#params,)* #v: &#model_ty, #(#other_v,)* #d: &mut #model_ty, #(#other_d,)* #hv: &mut #model_ty #(, #other_hv)*) -> #ret #where_clause {
             #body
         }
 
-        #(#inherited)*
-        #[doc = #hdoc]
-        #[allow(unused_variables, clippy::too_many_arguments, clippy::needless_borrow)]
-        #vis fn #hessian #generics (#(#params,)* #d: &mut #model_ty, hess: &mut [#t]) -> #t #where_clause {
-            let #model: &#model_ty = #r;
-            let #n = ::grad::runtime::Params::num_params(#model);
-            ::core::assert!(hess.len() == #n * #n, #hmsg, hess.len(), #n, #n * #n);
-            let mut #basis = ::std::vec![#zero; #n];
-            let mut #unit = ::grad::runtime::Params::zeros_like(#model);
-            let mut #column = ::grad::runtime::Params::zeros_like(#model);
-            let mut #flat = ::std::vec![#zero; #n];
-            if #n == 0 {
-                ::grad::runtime::Params::fill_params(#d, #zero);
-                return #plain_call;
-            }
-            let mut #value = #zero;
-            for #j in 0..#n {
-                #basis[#j] = #one;
-                ::grad::runtime::Params::read_flat(&mut #unit, &#basis);
-                #basis[#j] = #zero;
-                #value = #hvp_call;
-                ::grad::runtime::Params::write_flat(&#column, &mut #flat);
-                for (#i, #h) in #flat.iter().enumerate() {
-                    hess[#i * #n + #j] = *#h;
-                }
-            }
-            #value
-        }
+        #hessian_fn
     }
 }

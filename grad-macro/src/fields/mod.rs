@@ -448,7 +448,7 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
     };
     // Second order: the inner function's own `hvp`, for the models it supports.
     let hvp = args.hvp.filter(|&span| {
-        match hvp::unsupported(item, &named, &roots, &paths, &leaves) {
+        match hvp::unsupported(&roots, &paths, &leaves) {
             Some(reason) => {
                 errors.push(span, format!("`hvp` is not supported yet for {reason}: differentiate a function of scalars and slices, or drop `hvp`"));
                 false

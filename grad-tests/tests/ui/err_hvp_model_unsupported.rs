@@ -1,6 +1,6 @@
-// `hvp` on a function of a model covers models of numbers, sequences, rows and `Vec`s of structs
-// that are the only differentiated parameter; the other forms (a model beside another
-// differentiated parameter, passed whole to another function) are a clear error at `hvp`.
+// `hvp` on a function of a model covers models of numbers, sequences, rows and `Vec`s of structs,
+// beside other differentiated parameters too; a model passed whole to another function, and two
+// models, are a clear error at `hvp`.
 use grad::{gradient, Params};
 
 #[derive(Clone, Params)]
@@ -38,6 +38,11 @@ fn passed_whole(g: &Grid) -> f64 {
 #[gradient(wrt(g, x), hvp)]
 fn beside_a_scalar(g: &Grid, x: f64) -> f64 {
     g.s * x
+}
+
+#[gradient(wrt(g, h), hvp)]
+fn two_models(g: &Grid, h: &Grid) -> f64 {
+    g.s * h.s
 }
 
 fn main() {}
