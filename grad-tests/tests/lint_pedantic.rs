@@ -2868,6 +2868,12 @@ pub fn s32_grid(g: &S32Grid, x: f64) -> f64 {
     e + g.rows.iter().flatten().map(|v| v * v).sum::<f64>()
 }
 
+#[gradient(wrt(g, x, z), hvp)]
+#[must_use]
+pub fn s32_grid_beside(g: &S32Grid, x: f64, z: &[f64]) -> f64 {
+    (g.s * x).sin() + z.iter().map(|v| v * g.rows[0][0]).sum::<f64>()
+}
+
 #[derive(Clone, grad::Params)]
 pub struct S32Linear<T: num_traits::Float> {
     pub w: Vec<T>,
@@ -2911,6 +2917,23 @@ fn session_32_forms_run() {
     let (mut d, mut hv) = (S32Grid::zeros_like(&g), S32Grid::zeros_like(&g));
     let value = s32_grid_hvp(&g, 0.3, &g, &mut d, &mut hv);
     assert_eq!(value.to_bits(), s32_grid(&g, 0.3).to_bits());
+    let (mut dz, mut hz) = ([0.0; 2], [0.0; 2]);
+    let (value, [_], [_]) = s32_grid_beside_hvp(
+        &g,
+        0.3,
+        &[0.5, 0.25],
+        &g,
+        1.0,
+        &[0.0, 1.0],
+        &mut d,
+        &mut dz,
+        &mut hv,
+        &mut hz,
+    );
+    assert_eq!(
+        value.to_bits(),
+        s32_grid_beside(&g, 0.3, &[0.5, 0.25]).to_bits()
+    );
     let m = S32Linear {
         w: vec![0.5_f32],
         b: 0.25,
