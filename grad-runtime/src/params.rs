@@ -46,7 +46,7 @@ pub trait Params {
     fn num_params(&self) -> usize;
 
     /// Copies the leaves, in order, to the front of `out` (which holds at least
-    /// [`num_params`](Params::num_params) floats).
+    /// [`num_params`](Params::num_params) floats; a shorter one panics saying so).
     ///
     /// ```
     /// use grad_runtime::Params;
@@ -58,7 +58,8 @@ pub trait Params {
     fn write_flat(&self, out: &mut [Self::Scalar]);
 
     /// Overwrites the leaves, in order, from the front of `src` (which holds at least
-    /// [`num_params`](Params::num_params) floats); the shape stays.
+    /// [`num_params`](Params::num_params) floats; a shorter one panics saying so); the shape
+    /// stays.
     ///
     /// ```
     /// use grad_runtime::Params;
@@ -173,11 +174,19 @@ macro_rules! float_leaf {
             }
 
             fn write_flat(&self, out: &mut [$t]) {
-                out[0] = *self;
+                // Every walk ends at a leaf, so a short buffer is caught here with a message
+                // rather than an index error inside the walk.
+                let Some(slot) = out.first_mut() else {
+                    short_flat("write_flat", "out")
+                };
+                *slot = *self;
             }
 
             fn read_flat(&mut self, src: &[$t]) {
-                *self = src[0];
+                let Some(&v) = src.first() else {
+                    short_flat("read_flat", "src")
+                };
+                *self = v;
             }
 
             fn fill_params(&mut self, value: $t) {
@@ -195,6 +204,15 @@ macro_rules! float_leaf {
     )*};
 }
 float_leaf!(f32, f64);
+
+#[cold]
+#[track_caller]
+fn short_flat(method: &str, slice: &str) -> ! {
+    panic!(
+        "Params::{method}: `{slice}` ends before the last parameter; \
+         it must hold at least num_params() floats"
+    )
+}
 
 /// The shared walk of `Vec<P>` and `[P; N]`.
 fn seq_write<P: Params>(items: &[P], out: &mut [P::Scalar]) {
@@ -314,5 +332,19 @@ mod tests {
             Some("[1]: length 4, expected 3")
         );
         assert_eq!(a.shape_mismatch(&a), None);
+    }
+
+    #[test]
+    #[should_panic(expected = "Params::read_flat: `src` ends before the last parameter")]
+    fn a_short_source_is_named() {
+        let mut w = vec![[0.0; 2]; 2];
+        w.read_flat(&[1.0, 2.0, 3.0]);
+    }
+
+    #[test]
+    #[should_panic(expected = "Params::write_flat: `out` ends before the last parameter")]
+    fn a_short_destination_is_named() {
+        let mut out = [0.0; 1];
+        [1.0, 2.0].write_flat(&mut out);
     }
 }
