@@ -398,6 +398,7 @@
 //! `abs` → 0 at 0; `max`/`min` → the argument returned, half to each on a tie (as JAX's
 //! `maximum`), a NaN argument none; `clamp` → 1 for `x` on or between the bounds, else 1 for the bound returned;
 //! `hypot` → 0 at the origin; `signum`, `floor`, `ceil`, `round`, `trunc` → 0; `fract` → 1;
+//! a float through `f32` (`(x as f32) as f64`, `f64::from(x as f32)`) → 1, rounded as written;
 //! `sqrt` at 0 → +∞; `powf` → 0 for the exponent where the power is 0; the branch an `if` takes
 //! decides at a tie of its condition. A value the result does not depend on at the point (a path
 //! not taken, a saturated `tanh`, an intermediate that underflowed) contributes exactly 0, even

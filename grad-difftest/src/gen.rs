@@ -34,11 +34,6 @@ pub const PENDING: &[&str] = &[
     //     #[derive(Clone, Params)] struct L { w: Vec<f64>, b: f64 }
     //     #[derive(Clone, Params)] struct H<T> { layers: Vec<L>, s: T }
     "model:generic_concrete_field",
-    // A list of pieces of a layer's weights (`let ps: Vec<&[T]> = layer.w.chunks_exact(1).collect();`
-    // in a loop over the layers, then read by `windows`/index) is rejected ("does not support
-    // sub-slices", at `#[gradient]`): the list's sequence must be a name or a field, and a
-    // layer's row is a part of the flat rows; of a slice or a model's own field it is fine.
-    "layers:piece_list",
     // A model's `[[T; N]; M]` field copied whole into a local that is then written is rejected
     // ("reads the differentiated rows .. by index"); a row of it (`let mut r = m.ws[2];`) and an
     // array field `[T; N]` (`let mut h = m.h0;`) copied and written are fine:
@@ -794,8 +789,8 @@ impl<'a> FnGen<'a> {
         let e = if d == 0 {
             self.atom()
         } else {
-            // atom, binop, neg, method, paren, if, block, reduction, call, int
-            let w = [3, 6, 1, 6, 1, 1, 1, 2, 2, 1];
+            // atom, binop, neg, method, paren, if, block, reduction, call, int, other float
+            let w = [3, 6, 1, 6, 1, 1, 1, 2, 2, 1, 1];
             match self.rng.weighted(&w) {
                 0 => self.atom(),
                 1 => self.binop(d),
@@ -812,7 +807,8 @@ impl<'a> FnGen<'a> {
                 6 if self.on("expr:block") => self.block_expr(d),
                 7 => self.reduction(d).unwrap_or_else(|| self.atom()),
                 8 => self.call(d).unwrap_or_else(|| self.atom()),
-                _ => self.int_cast().unwrap_or_else(|| self.atom()),
+                9 => self.int_cast().unwrap_or_else(|| self.atom()),
+                _ => self.through_other(d).unwrap_or_else(|| self.atom()),
             }
         };
         self.squash(e)
@@ -1028,6 +1024,26 @@ impl<'a> FnGen<'a> {
     }
 
     /// `(i as FLT)`, `FLT::from(k)`.
+    /// A float through the other float type and back. In an f32 case `(e as f64) as FLT`,
+    /// exact, of any `e`; in an f64 case `(e as f32) as FLT` or `FLT::from(e as f32)` of an `e`
+    /// no differentiated value reaches: across f32's steps no difference quotient checks the
+    /// slope of a differentiated one (`grad-tests/tests/conventions.rs` checks it exactly).
+    fn through_other(&mut self, d: u32) -> Option<Ex> {
+        if !self.on("expr:through_other") {
+            return None;
+        }
+        let e = self.expr(d - 1);
+        let s = match self.float {
+            Float::F32 => format!("((/* {PRIMITIVE_ONLY} */ ({}) as f64) as {FLT})", e.s),
+            Float::F64 if e.iv.2 => return None,
+            Float::F64 if self.rng.chance(0.5) => {
+                format!("{FLT}::from(/* {PRIMITIVE_ONLY} */ ({}) as f32)", e.s)
+            }
+            Float::F64 => format!("((/* {PRIMITIVE_ONLY} */ ({}) as f32) as {FLT})", e.s),
+        };
+        Some(Ex::new(s, true, e.iv))
+    }
+
     fn int_cast(&mut self) -> Option<Ex> {
         let ints = self.ints();
         if ints.is_empty() {

@@ -217,6 +217,8 @@ pub struct Emitter<'a> {
     redefined: std::collections::HashSet<ValId>,
     /// Whether some statement is a [`Prim::MulOr0`] (emitted as a call to one local helper).
     uses_mul0: bool,
+    /// Whether `Prim::Narrow` is emitted: its helper is declared once.
+    uses_narrow: bool,
     /// Whether some call gets scratch gradient buffers (see [`Emitter::call_with_scratch`]).
     uses_scratch: bool,
     /// The vector-valued calls whose reverse goes through the closure their `NAME__split`
@@ -550,6 +552,7 @@ impl<'a> Emitter<'a> {
             inline: crate::inline::plan(func, blocks, roots),
             redefined: redefined(blocks),
             uses_mul0: blocks.iter().any(|b| uses_prim(b, Prim::MulOr0)),
+            uses_narrow: blocks.iter().any(|b| uses_prim(b, Prim::Narrow)),
             uses_scratch: blocks.iter().any(|b| uses_scratch(b)),
             split_calls: std::collections::HashSet::new(),
             guards: std::collections::HashMap::new(),
@@ -641,6 +644,18 @@ impl<'a> Emitter<'a> {
         for s in stacks {
             let ks = Self::split_stack(*s);
             out.extend(quote!(let mut #ks = ::std::vec::Vec::new();));
+        }
+        if self.uses_narrow {
+            // A function of its own so the cast's lint is allowed where the user's crate cannot
+            // see it; only an `f64` function narrows.
+            let name = crate::naming::hidden("narrow");
+            out.extend(quote! {
+                #[inline]
+                #[allow(clippy::cast_possible_truncation)]
+                fn #name(x: f64) -> f64 {
+                    f64::from(x as f32)
+                }
+            });
         }
         if !self.uses_mul0 {
             return out;
@@ -2368,6 +2383,11 @@ impl Emitter<'_> {
                 let (x, y) = (a(0), a(1));
                 let name = crate::naming::hidden("mul0");
                 quote!(#name(#x, #y))
+            }
+            Prim::Narrow => {
+                let name = crate::naming::hidden("narrow");
+                let x = self.arg(args[0]);
+                quote!(#name(#x))
             }
             Prim::PowIDeriv => {
                 let (x, n) = (a(0), self.operand(args[1]));

@@ -46,6 +46,10 @@ pub enum Prim {
     Round,
     Trunc,
     Fract,
+    /// `(x as f32) as f64` in an `f64` function: `x` rounded to the nearest `f32`, a step
+    /// function whose steps are too fine for any difference quotient to see, so its slope is
+    /// taken as 1 (the identity it stands for), as JAX does for a cast through `float32`.
+    Narrow,
     // Methods with more operands (the receiver first).
     PowI,
     Powf,
@@ -167,6 +171,7 @@ impl Prim {
             Prim::Mul => Some(c(0)? * c(1)?),
             Prim::Div => Some(c(0)? / c(1)?),
             Prim::Neg => Some(-c(0)?),
+            Prim::Narrow => Some(f64::from(c(0)? as f32)),
             Prim::Sign0 => {
                 let x = c(0)?;
                 Some(if x > 0.0 {
@@ -311,7 +316,7 @@ pub fn partial(
         }
         Prim::Abs => b.prim(Prim::Sign0, vec![x], span),
         Prim::Signum | Prim::Floor | Prim::Ceil | Prim::Round | Prim::Trunc => Const(0.0),
-        Prim::Fract => one,
+        Prim::Fract | Prim::Narrow => one,
         Prim::Recip => {
             let r2 = b.mul(res, res, span);
             b.neg(r2, span)

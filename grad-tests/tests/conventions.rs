@@ -259,3 +259,61 @@ fn stable_softplus_is_exact_at_its_kinks() {
         assert_eq!(dt, 0.0);
     }
 }
+
+#[gradient(jvp, hvp)]
+fn through_f32(x: f64) -> f64 {
+    let y = (x as f32) as f64;
+    y * y
+}
+
+#[gradient]
+fn through_f64(x: f32) -> f32 {
+    (x as f64) as f32 * x
+}
+
+#[gradient]
+fn through_f32_everywhere(w: &[f64], x: &[f64]) -> f64 {
+    // In a loop body, a call argument (`f64::from`), a closure, a condition, a map and a fold.
+    let round = |v: f64| (v * 2.0) as f32 as f64;
+    let mut s = 0.0;
+    for i in 0..w.len() {
+        s += f64::from(w[i] as f32).sin() * x[i];
+    }
+    let t: f64 = w.iter().map(|&v| (v as f32) as f64 * 3.0).sum();
+    let u = w.iter().fold(0.0, |acc, v| acc + (*v as f32) as f64);
+    let b = if (w[0] as f32) as f64 > 0.0 {
+        w[1]
+    } else {
+        -w[1]
+    };
+    s + round(w[0]) + t + u + b + ((0.1_f64 as f32) as f64) * w[1]
+}
+
+#[test]
+fn a_float_through_f32_has_derivative_one() {
+    // Rounding to f32 is a step function too fine for any difference quotient: the slope is
+    // that of the identity it stands for, and the value is the rounded one, bit for bit.
+    for x in [0.3, -1.0 / 3.0, 1e-40, 1e300, 0.0] {
+        let y = (x as f32) as f64;
+        assert_eq!(through_f32_grad(x), (y * y, [2.0 * y]), "at {x}");
+        assert_eq!(through_f32_jvp(x, 1.0), (y * y, 2.0 * y), "at {x}");
+        assert_eq!(through_f32_hvp(x, 1.0), (y * y, [2.0 * y], [2.0]), "at {x}");
+    }
+    // f32 through f64 is exact.
+    assert_eq!(through_f64_grad(0.3), (0.3 * 0.3, [0.6]));
+    let (w, x) = ([0.3, -1.2, 0.7], [2.0, 0.5, -1.0]);
+    let (mut dw, mut dx) = ([0.0; 3], [0.0; 3]);
+    let v = through_f32_everywhere_grad(&w, &x, &mut dw, &mut dx);
+    assert_eq!(v.to_bits(), through_f32_everywhere(&w, &x).to_bits());
+    let n = |v: f64| f64::from(v as f32);
+    let want_dw = [
+        n(w[0]).cos() * x[0] + 2.0 + 3.0 + 1.0,
+        n(w[1]).cos() * x[1] + 3.0 + 1.0 + 1.0 + n(0.1),
+        n(w[2]).cos() * x[2] + 3.0 + 1.0,
+    ];
+    let want_dx = [n(w[0]).sin(), n(w[1]).sin(), n(w[2]).sin()];
+    for k in 0..3 {
+        assert!((dw[k] - want_dw[k]).abs() < 1e-12, "dw {dw:?} {want_dw:?}");
+        assert!((dx[k] - want_dx[k]).abs() < 1e-12, "dx {dx:?} {want_dx:?}");
+    }
+}

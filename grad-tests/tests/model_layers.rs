@@ -688,3 +688,46 @@ fn layer_weights_matched_by_shape() {
     assert_eq!(v.to_bits(), layer_shapes(&m).to_bits());
     close("layer_shapes", &g.to_flat(), &fd_model(&m, layer_shapes));
 }
+
+/// Lists of pieces of a layer's weights (`Vec<&[f64]>` of `chunks`, `chunks_exact`, `windows`,
+/// of the whole row and of a part of it), in a loop over the layers and by index, read whole, by
+/// index, by `windows` and by length.
+#[gradient(wrt(m))]
+fn layer_piece_lists(m: &LayerList, x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for layer in &m.layers {
+        let ps: Vec<&[f64]> = layer.w.chunks_exact(1).collect();
+        s += ps
+            .windows(2)
+            .map(|w| (w[1][0] - w[0][0]) * layer.b[0])
+            .sum::<f64>();
+        let rows: Vec<&[f64]> = layer.w.chunks(2).collect();
+        for r in &rows {
+            s += r.iter().zip(x).map(|(w, x)| w * x).sum::<f64>().tanh();
+        }
+        s += rows.len() as f64 * rows[rows.len() - 1][0];
+    }
+    for l in 0..m.layers.len() {
+        let pairs: Vec<&[f64]> = m.layers[l].w[1..].windows(2).collect();
+        for p in &pairs {
+            s += p[0] * p[1] * m.scale;
+        }
+        let tail = m.layers[l].w[..1].chunks(1).collect::<Vec<_>>();
+        s += tail[0][0].sin();
+    }
+    s
+}
+
+#[test]
+fn a_layers_weights_cut_into_lists_of_pieces() {
+    let m = three_layers();
+    let x = [0.7, -1.1];
+    let mut g = m.zeros_like();
+    let v = layer_piece_lists_grad(&m, &x, &mut g);
+    assert_eq!(v.to_bits(), layer_piece_lists(&m, &x).to_bits());
+    close(
+        "layer_piece_lists",
+        &g.to_flat(),
+        &fd_model(&m, |m| layer_piece_lists(m, &x)),
+    );
+}

@@ -26,9 +26,14 @@ enum Cut {
     Windows,
 }
 
-/// The list: its sequence (a name or a field), the cut and the piece length.
+/// The list: its sequence (a name or a field, or a part `x[a..b]` of one, as a layer's row of
+/// a model is by the time this runs), the cut and the piece length.
 struct List {
     seq: syn::Expr,
+    /// The name or field the pieces are parts of.
+    base: syn::Expr,
+    /// Where the sequence starts and ends in `base`, for a part.
+    part: Option<(syn::Expr, syn::Expr)>,
     cut: Cut,
     k: syn::Expr,
 }
@@ -42,28 +47,43 @@ impl List {
             Cut::Windows => syn::parse_quote!(#seq.windows(#k)),
         }
     }
+    /// The sequence's length.
+    fn seq_len(&self) -> syn::Expr {
+        match &self.part {
+            Some((a, b)) => syn::parse_quote!(((#b) - (#a))),
+            None => {
+                let seq = &self.base;
+                syn::parse_quote!(#seq.len())
+            }
+        }
+    }
     fn len(&self) -> syn::Expr {
-        let (seq, k) = (&self.seq, &self.k);
+        let (n, k) = (self.seq_len(), &self.k);
         match self.cut {
-            Cut::Chunks => syn::parse_quote!(#seq.len().div_ceil(#k)),
-            Cut::Exact => syn::parse_quote!((#seq.len() / (#k))),
-            Cut::Windows => syn::parse_quote!((#seq.len() + 1).saturating_sub(#k)),
+            Cut::Chunks => syn::parse_quote!(#n.div_ceil(#k)),
+            Cut::Exact => syn::parse_quote!((#n / (#k))),
+            Cut::Windows => syn::parse_quote!((#n + 1).saturating_sub(#k)),
         }
     }
     fn piece(&self, i: &syn::Expr) -> syn::Expr {
-        let (seq, k) = (&self.seq, &self.k);
+        let (base, k) = (&self.base, &self.k);
+        // Where the sequence starts in `base`, and where it ends.
+        let (at, end) = match &self.part {
+            Some((a, b)) => (quote::quote!((#a) +), quote::quote!(#b)),
+            None => (quote::quote!(), quote::quote!(#base.len())),
+        };
         match self.cut {
             Cut::Chunks => {
-                syn::parse_quote!(#seq[(#i) * (#k)..((#i) * (#k) + (#k)).min(#seq.len())])
+                syn::parse_quote!(#base[#at (#i) * (#k)..(#at (#i) * (#k) + (#k)).min(#end)])
             }
-            Cut::Exact => syn::parse_quote!(#seq[(#i) * (#k)..(#i) * (#k) + (#k)]),
-            Cut::Windows => syn::parse_quote!(#seq[(#i)..(#i) + (#k)]),
+            Cut::Exact => syn::parse_quote!(#base[#at (#i) * (#k)..#at (#i) * (#k) + (#k)]),
+            Cut::Windows => syn::parse_quote!(#base[#at (#i)..#at (#i) + (#k)]),
         }
     }
 }
 
-/// `x.chunks(2).collect()` (and `collect::<Vec<_>>()`) of a name or a field `x`, the length a
-/// literal or a name.
+/// `x.chunks(2).collect()` (and `collect::<Vec<_>>()`) of a name or a field `x` or a part
+/// `x[a..b]` of one, the length a literal or a name.
 fn list_of(e: &syn::Expr) -> Option<List> {
     let syn::Expr::MethodCall(c) = e else {
         return None;
@@ -82,11 +102,37 @@ fn list_of(e: &syn::Expr) -> Option<List> {
     };
     let k = m.args.first().filter(|_| m.args.len() == 1)?;
     let seq = super::unparen(&m.receiver);
-    if !simple(k) || !matches!(seq, syn::Expr::Path(_) | syn::Expr::Field(_)) {
+    let whole = |e: &syn::Expr| matches!(e, syn::Expr::Path(_) | syn::Expr::Field(_));
+    let (base, part) = match seq {
+        e if whole(e) => (e.clone(), None),
+        syn::Expr::Index(ix) if whole(super::unparen(&ix.expr)) => {
+            let syn::Expr::Range(r) = super::unparen(&ix.index) else {
+                return None;
+            };
+            if !matches!(r.limits, syn::RangeLimits::HalfOpen(_)) {
+                return None;
+            }
+            let base = super::unparen(&ix.expr).clone();
+            let start: syn::Expr = r.start.as_deref().cloned().unwrap_or(syn::parse_quote!(0));
+            let end: syn::Expr = r
+                .end
+                .as_deref()
+                .cloned()
+                .unwrap_or(syn::parse_quote!(#base.len()));
+            if !simple(&start) || !simple(&end) {
+                return None;
+            }
+            (base, Some((start, end)))
+        }
+        _ => return None,
+    };
+    if !simple(k) {
         return None;
     }
     Some(List {
         seq: seq.clone(),
+        base,
+        part,
         cut,
         k: k.clone(),
     })
@@ -100,6 +146,8 @@ fn simple(e: &syn::Expr) -> bool {
         syn::Expr::Lit(_) => true,
         syn::Expr::Field(f) => simple(&f.base),
         syn::Expr::Paren(p) => simple(&p.expr),
+        // Integers read from data (`offs[l]`).
+        syn::Expr::Index(i) => simple(&i.expr) && simple(&i.index),
         // Lengths (`x.len()`, and those of lists written out below).
         syn::Expr::MethodCall(m) => {
             ["len", "saturating_sub", "div_ceil", "min", "max"]

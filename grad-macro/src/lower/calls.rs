@@ -474,7 +474,10 @@ impl Lowerer<'_> {
                 if method == "from" && c.args.len() == 1 {
                     // `f64::from(n)`: a conversion, like `n as f64`.
                     let (tokens, uses) = self.rename(&c.args[0]);
-                    let v = self.lower_expr(&c.args[0])?;
+                    let v = match self.narrowed(&c.args[0], None) {
+                        Some(v) => v?,
+                        None => self.lower_expr(&c.args[0])?,
+                    };
                     if let Value::Float(o) = v {
                         return Some(Value::Float(o));
                     }
@@ -1607,8 +1610,54 @@ impl Lowerer<'_> {
         Some((s, Some((tokens, uses))))
     }
 
+    /// A float taken through the other float type and back, `x` differentiated: `(x as f32) as
+    /// f64` (parenthesized or not) and `f64::from(x as f32)` in an `f64` function round `x` to
+    /// `f32` precision; `(x as f64) as f32` in an `f32` one is `x` exactly. `outer` is the whole
+    /// cast (`None` for `from`); `None` when `operand` is no cast to the other float type.
+    fn narrowed(&mut self, operand: &Expr, outer: Option<&syn::ExprCast>) -> Option<Option<Value>> {
+        let mut e = operand;
+        while let Expr::Paren(p) = e {
+            e = &p.expr;
+        }
+        let Expr::Cast(inner) = e else { return None };
+        let other = match self.float_ty {
+            FloatTy::F64 => FloatTy::F32,
+            FloatTy::F32 => FloatTy::F64,
+            FloatTy::Generic(_) => return None,
+        };
+        if outer.is_some_and(|c| crate::sig::float_of(&c.ty) != Some(self.float_ty))
+            || crate::sig::float_of(&inner.ty) != Some(other)
+        {
+            return None;
+        }
+        let Some(v) = self.lower_expr(&inner.expr) else {
+            return Some(None);
+        };
+        Some(match (v, outer) {
+            (Value::Float(o), _) if other == FloatTy::F64 => Some(Value::Float(o)),
+            (Value::Float(o), _) => Some(Value::Float(self.b.prim(
+                Prim::Narrow,
+                vec![o],
+                inner.span(),
+            ))),
+            // An integer or data through the other type: as written.
+            (other, Some(c)) => self
+                .cast_lowered(inner, other)
+                .and_then(|mid| self.cast_lowered(c, mid)),
+            (other, None) => self.cast_lowered(inner, other),
+        })
+    }
+
     pub(super) fn lower_cast(&mut self, c: &syn::ExprCast) -> Option<Value> {
+        if let Some(v) = self.narrowed(&c.expr, Some(c)) {
+            return v;
+        }
         let inner = self.lower_expr(&c.expr)?;
+        self.cast_lowered(c, inner)
+    }
+
+    /// `c` with its operand already lowered to `inner`.
+    fn cast_lowered(&mut self, c: &syn::ExprCast, inner: Value) -> Option<Value> {
         let target = crate::sig::float_of(&c.ty);
         match (inner, target) {
             (Value::Float(o), Some(t)) if t == self.float_ty => Some(Value::Float(o)),

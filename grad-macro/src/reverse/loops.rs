@@ -179,6 +179,7 @@ fn expensive(s: &Stmt) -> bool {
                 | Prim::Round
                 | Prim::Trunc
                 | Prim::Fract
+                | Prim::Narrow
                 | Prim::Signum
                 | Prim::Recip
                 | Prim::ToDegrees
