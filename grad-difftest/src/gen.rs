@@ -1023,7 +1023,6 @@ impl<'a> FnGen<'a> {
         !self.no_shadow.iter().any(|n| n == name) && !is_placeholder(name)
     }
 
-    /// `(i as FLT)`, `FLT::from(k)`.
     /// A float through the other float type and back. In an f32 case `(e as f64) as FLT`,
     /// exact, of any `e`; in an f64 case `(e as f32) as FLT` or `FLT::from(e as f32)` of an `e`
     /// no differentiated value reaches: across f32's steps no difference quotient checks the
@@ -1044,6 +1043,7 @@ impl<'a> FnGen<'a> {
         Some(Ex::new(s, true, e.iv))
     }
 
+    /// `(i as FLT)`, `FLT::from(k)`.
     fn int_cast(&mut self) -> Option<Ex> {
         let ints = self.ints();
         if ints.is_empty() {
