@@ -2577,6 +2577,20 @@ impl<'a> FnGen<'a> {
         }
         let acc = self.some_mut(ctx, out, ind);
         let row = self.fresh("row");
+        if self.on("matrix_rows:flatten") && self.rng.chance(0.3) {
+            // The rows end to end (`m` is read nowhere after this).
+            let (v, f) = (self.fresh("v"), self.fresh("flat"));
+            let n = r * cols;
+            let line = match self.rng.below(5) {
+                0 => format!("{acc} += {m}.iter().flatten().map(|{v}| {v} * {v}).sum::<{FLT}>() * 0.1;"),
+                1 => format!("let {f} = {m}.concat(); {m}[0][0] = 2.0; {acc} += ({f}[0] - {f}[{}]) * 0.5 + {m}[0][0];", n - 1),
+                2 => format!("{acc} += {m}.concat()[{}] * 0.5;", n - 1),
+                3 if arrays => format!("{acc} += {m}.as_flattened().iter().sum::<{FLT}>() * 0.1;"),
+                _ => format!("{acc} += {m}.into_iter().flatten().fold(0.0, |a, {v}| a + {v} * 0.25);"),
+            };
+            Self::line(out, ind, &line);
+            return;
+        }
         match self.rng.below(4) {
             0 => Self::line(
                 out,

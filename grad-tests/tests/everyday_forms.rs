@@ -1694,6 +1694,35 @@ fn particles(x: &[f64]) -> f64 {
     fit + pos.iter().map(|p| p[0] * p[0] + p[1] * p[1]).sum::<f64>()
 }
 
+/// A local matrix read end to end: `iter().flatten()`, `into_iter().flatten()`, `concat()` (a
+/// copy the later writes leave as it was, and indexed inline), `as_flattened()` of rows that
+/// are arrays; its product with itself written element by element first.
+#[gradient]
+fn matrix_end_to_end(x: &[f64]) -> f64 {
+    let n = 2;
+    let mut c = vec![vec![0.0; n]; n];
+    for i in 0..n {
+        for j in 0..n {
+            for k in 0..n {
+                c[i][j] += x[i * n + k] * x[k * n + j];
+            }
+        }
+    }
+    let norm = c.iter().flatten().map(|v| v * v).sum::<f64>().sqrt();
+    let copy = c.concat();
+    c[0][0] = x[4];
+    let mut a = vec![[0.0; 3]; 2];
+    for (i, row) in a.iter_mut().enumerate() {
+        for (j, v) in row.iter_mut().enumerate() {
+            *v = (x[i + j] * 0.5).sin();
+        }
+    }
+    let s = a.as_flattened().iter().sum::<f64>() + a.concat()[4] * copy[3];
+    norm + copy.iter().map(|v| v.tanh()).sum::<f64>()
+        + s
+        + c.into_iter().flatten().fold(0.0, |acc, v| acc + v * 0.25)
+}
+
 #[test]
 fn local_matrices_by_row() {
     let x = [0.3, -1.2, 2.0, 0.7, 0.45];
@@ -1702,9 +1731,14 @@ fn local_matrices_by_row() {
         fn(&[f64]) -> f64,
         fn(&[f64], &mut [f64]) -> f64,
     );
-    let cases: [Case; 2] = [
+    let cases: [Case; 3] = [
         ("matrix_rows", matrix_rows, matrix_rows_grad),
         ("particles", particles, particles_grad),
+        (
+            "matrix_end_to_end",
+            matrix_end_to_end,
+            matrix_end_to_end_grad,
+        ),
     ];
     for (what, f, g) in cases {
         let mut d = [f64::NAN; 5];

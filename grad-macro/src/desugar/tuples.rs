@@ -1019,6 +1019,15 @@ impl syn::visit_mut::VisitMut for MatUses<'_> {
     // as it was.
     fn visit_local_mut(&mut self, l: &mut syn::Local) {
         if let Some(init) = &mut l.init {
+            // `let v = m.concat();`: a copy, which later writes to `m` leave as it was.
+            if let syn::Expr::MethodCall(m) = &*init.expr {
+                let is_m = matches!(&*m.receiver, syn::Expr::Path(p) if p.path.is_ident(self.name));
+                if m.method == "concat" && m.args.is_empty() && is_m && init.diverge.is_none() {
+                    let f = self.flat;
+                    *init.expr = syn::parse_quote!(#f.clone());
+                    return;
+                }
+            }
             if let syn::Expr::Index(ix) = &mut *init.expr {
                 let whole_row = matches!(&*ix.expr, syn::Expr::Path(p) if p.path.is_ident(self.name))
                     && !matches!(&*ix.index, syn::Expr::Range(_));
@@ -1063,6 +1072,18 @@ impl syn::visit_mut::VisitMut for MatUses<'_> {
                 let mut row = &mut *outer.expr;
                 while let syn::Expr::Paren(p) = row {
                     row = &mut p.expr;
+                }
+                // `m.concat()[k]`, `m.as_flattened()[k]`: an element of the flat buffer.
+                if let syn::Expr::MethodCall(m) = row {
+                    let whole = matches!(m.method.to_string().as_str(), "concat" | "as_flattened")
+                        && m.args.is_empty()
+                        && is_m(&m.receiver);
+                    if whole && !matches!(&*outer.index, syn::Expr::Range(_)) {
+                        self.visit_expr_mut(&mut outer.index);
+                        let (f, k) = (self.flat, &outer.index);
+                        *e = syn::parse_quote!(#f[#k]);
+                        return;
+                    }
                 }
                 if let syn::Expr::Index(inner) = row {
                     if is_m(&inner.expr) {
@@ -1177,6 +1198,11 @@ impl syn::visit_mut::VisitMut for MatUses<'_> {
                     *a.right = syn::parse_quote!(#f);
                 }
             }
+            // `m.iter().flatten()`, `m.into_iter().flatten()`, `m.concat()`, `m.as_flattened()`:
+            // the rows end to end, which is the flat buffer.
+            syn::Expr::MethodCall(m) if m.args.is_empty() && self.flattened(m).is_some() => {
+                *e = self.flattened(m).expect("checked just above");
+            }
             // `m.iter().map(|p| p[0] * p[1])` in a chain: over the rows' numbers, each row a
             // view.
             syn::Expr::MethodCall(m) if self.rows_map(m).is_some() => {
@@ -1197,6 +1223,38 @@ impl syn::visit_mut::VisitMut for MatUses<'_> {
 }
 
 impl MatUses<'_> {
+    /// The flat buffer in place of the rows end to end (`None` when `m` is no such read).
+    fn flattened(&self, m: &syn::ExprMethodCall) -> Option<syn::Expr> {
+        let is_m = |e: &syn::Expr| matches!(e, syn::Expr::Path(p) if p.path.is_ident(self.name));
+        let f = self.flat;
+        match m.method.to_string().as_str() {
+            // (A temporary, as a view; `let v = m.concat();` is a copy, see `visit_local_mut`.)
+            "concat" | "as_flattened" if is_m(&m.receiver) => Some(syn::parse_quote!(#f[..])),
+            "flatten" => match &*m.receiver {
+                syn::Expr::MethodCall(i) if i.args.is_empty() => {
+                    match i.method.to_string().as_str() {
+                        "iter" if is_m(&i.receiver) => Some(syn::parse_quote!(#f.iter())),
+                        "into_iter" if is_m(&i.receiver) => {
+                            Some(syn::parse_quote!(#f.iter().copied()))
+                        }
+                        // `m.into_iter()` as an earlier rewrite of a chain spells it.
+                        "copied" | "cloned" => match &*i.receiver {
+                            syn::Expr::MethodCall(r)
+                                if r.method == "iter" && r.args.is_empty() && is_m(&r.receiver) =>
+                            {
+                                Some(syn::parse_quote!(#f.iter().copied()))
+                            }
+                            _ => None,
+                        },
+                        _ => None,
+                    }
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// Input: `for row in &m { body }` (`m.iter()`, `&mut m`, `m.iter_mut()`, and with
     /// `.enumerate()` a pattern `(i, row)`). Output: `for R in 0..ROWS { let row = &M[R * C..R *
     /// C + C]; body }` (`&mut` for the mutable forms), the row a view of the flat buffer.
