@@ -141,8 +141,9 @@
 //!
 //! [`custom_gradient`] marks a hand-written `NAME_grad` (the signature `#[gradient]` would emit)
 //! as the derivative of `NAME`: `#[gradient]` functions that call `NAME` use it, in reverse and
-//! forward mode. `check(at(..), ..)` on it or on `#[gradient]` (free functions of scalars)
-//! generates a `#[test]` per point comparing the gradient with central differences of `NAME`.
+//! forward mode. `check(at(..), ..)` on it or on `#[gradient]` (free functions of scalars,
+//! slices, rows and models) generates a `#[test]` per point comparing the gradient with central
+//! differences of `NAME`.
 //!
 //! # Models as structs
 //!

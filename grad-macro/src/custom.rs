@@ -462,6 +462,13 @@ pub fn check_tests(
             .map(|(i, _)| format_ident!("__grad_d{}", i))
             .collect();
         let buffer_decls = points.iter().enumerate().filter_map(|(i, p)| match p {
+            // Rows and models: a buffer of their shape, zero, through their tree of numbers.
+            PointValue::Seq(_) if flags[i] == 4 => {
+                let (d, name) = (format_ident!("__grad_d{}", i), local(i));
+                Some(quote! {
+                    let mut #d = ::grad::runtime::Params::zeros_like(&#name);
+                })
+            }
             PointValue::Seq(_) => {
                 let (d, name) = (format_ident!("__grad_d{}", i), local(i));
                 Some(quote! {
@@ -486,6 +493,34 @@ pub fn check_tests(
             .enumerate()
             .filter(|(_, f)| **f != 0)
             .map(|(i, f)| {
+                if *f == 4 {
+                    // Each number of the rows or the model, moved in a copy made from their
+                    // flat view.
+                    let (name, d) = (local(i), format_ident!("__grad_d{}", i));
+                    let msg = format!(
+                        "{what} of `{plain}` at point {k}: ∂/∂(argument {}) at its number {{}} (in the order of `Params::to_flat`) is {{:e}} but central differences give {{:e}}",
+                        i + 1
+                    );
+                    let with_q = args(Some((i, TokenStream::new())));
+                    return quote! {
+                        let __grad_flat: ::std::vec::Vec<#ty> = ::grad::runtime::Params::to_flat(&#name);
+                        let __grad_dflat: ::std::vec::Vec<#ty> = ::grad::runtime::Params::to_flat(&#d);
+                        for __grad_entry in 0..__grad_flat.len() {
+                            let __grad_at: #ty = __grad_flat[__grad_entry];
+                            let __grad_h: #ty = #ty::EPSILON.cbrt() * __grad_at.abs().max(1.0);
+                            let mut __grad_moved = ::core::clone::Clone::clone(&__grad_flat);
+                            __grad_moved[__grad_entry] = __grad_at + __grad_h;
+                            let __grad_q = ::grad::runtime::Params::with_flat(&#name, &__grad_moved);
+                            let __grad_up = f64::from(#plain(#(#with_q),*));
+                            __grad_moved[__grad_entry] = __grad_at - __grad_h;
+                            let __grad_q = ::grad::runtime::Params::with_flat(&#name, &__grad_moved);
+                            let __grad_down = f64::from(#plain(#(#with_q),*));
+                            let __grad_d = (__grad_up - __grad_down) / (2.0 * f64::from(__grad_h));
+                            let __grad_got = f64::from(__grad_dflat[__grad_entry]);
+                            assert!((__grad_got - __grad_d).abs() <= #rtol * (1.0 + __grad_d.abs() + f64::from(__grad_value).abs()), #msg, __grad_entry, __grad_got, __grad_d);
+                        }
+                    };
+                }
                 if *f >= 2 {
                     let (name, d) = (local(i), format_ident!("__grad_d{}", i));
                     let msg = format!(

@@ -31,6 +31,21 @@ struct Field {
     ty: syn::Type,
 }
 
+/// A tuple inside a field's type (`(f64, f64)`, `Vec<(f64, f64)>`).
+fn float_tuple(ty: &syn::Type) -> Option<&syn::TypeTuple> {
+    struct Find<'a>(Option<&'a syn::TypeTuple>);
+    impl<'a> syn::visit::Visit<'a> for Find<'a> {
+        fn visit_type_tuple(&mut self, t: &'a syn::TypeTuple) {
+            if self.0.is_none() && !t.elems.is_empty() {
+                self.0 = Some(t);
+            }
+        }
+    }
+    let mut f = Find(None);
+    syn::visit::Visit::visit_type(&mut f, ty);
+    f.0
+}
+
 pub fn expand(input: TokenStream) -> TokenStream {
     match derive(input) {
         Ok(t) => t,
@@ -76,6 +91,20 @@ fn derive(input: TokenStream) -> syn::Result<TokenStream> {
         };
         if skip || is_data_type(&f.ty) {
             data.push(member);
+            continue;
+        }
+        // Pairs are trees of numbers to the runtime (`Params for (A, B)`, for rows of pairs),
+        // but `#[gradient]` does not follow a model's tuple fields: said here, at the type,
+        // rather than in its expansion.
+        if let Some(t) = float_tuple(&f.ty) {
+            let e = syn::Error::new_spanned(
+                t,
+                "a tuple of floats as a model's field is not followed by `#[gradient]` yet: write it as an array (`[f64; 2]`, `Vec<[f64; 2]>`), or mark the field `#[params(skip)]` if it is data",
+            );
+            match &mut errors {
+                Some(all) => all.combine(e),
+                None => errors = Some(e),
+            }
             continue;
         }
         fields.push(Field {

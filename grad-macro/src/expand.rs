@@ -194,61 +194,12 @@ pub fn expand_item(args: TokenStream, item: &syn::ItemFn) -> TokenStream {
     if let Some(out) = crate::vector::expand(&args, item) {
         return out;
     }
-    // Functions of models and of rows do forward mode and second order themselves; checks at
-    // points are not there yet.
-    let (other_path, models) = match crate::fields::expand(&args, item) {
-        Some(out) => (Some(out), true),
-        None => (crate::rows::expand(&args, item), false),
-    };
+    // Functions of models and of rows do forward mode, second order and checks themselves.
+    let other_path =
+        crate::fields::expand(&args, item).or_else(|| crate::rows::expand(&args, item));
     if let Some(mut out) = other_path {
         if let Ok(a) = syn::parse2::<Args>(args) {
-            let check = a.check.points.first().map(|(s, _)| *s);
-            // The differentiated rows as written (`pts: &[(f64, f64)]`), and the rest of the
-            // differentiated parameters: a `wrt` without the rows, for rows that are data.
-            let named = |id: &syn::Ident| a.wrt.as_ref().is_none_or(|w| w.contains(id));
-            let (mut rows, mut others) = (Vec::new(), Vec::new());
-            for input in &item.sig.inputs {
-                let syn::FnArg::Typed(pt) = input else {
-                    continue;
-                };
-                let syn::Pat::Ident(pi) = &*pt.pat else {
-                    continue;
-                };
-                if !named(&pi.ident) {
-                    continue;
-                }
-                if crate::rows::is_rows(&pt.ty) {
-                    rows.push(format!(
-                        "`{}: {}`",
-                        pi.ident,
-                        crate::naming::type_text(&pt.ty)
-                    ));
-                } else if crate::sig::differentiable(&pt.ty) {
-                    others.push(pi.ident.to_string());
-                }
-            }
-            let what_kind = if models {
-                "models".to_string()
-            } else if rows.is_empty() {
-                "rows".to_string()
-            } else {
-                format!("differentiated rows ({})", rows.join(", "))
-            };
-            let hint = if !models && !others.is_empty() {
-                format!(
-                    "if the rows are data, leave them out with `wrt({})`; else ",
-                    others.join(", ")
-                )
-            } else {
-                String::new()
-            };
-            // (Models and rows do `hvp` themselves, or report why not.)
-            if let Some(span) = check {
-                out.extend(
-                    syn::Error::new(span, format!("`check` is not supported yet for functions of {what_kind}: {hint}differentiate a function of scalars and slices, or drop `check`"))
-                        .to_compile_error(),
-                );
-            }
+            out.extend(tree_check_tests(item, &a));
         }
         return out;
     }
@@ -321,6 +272,64 @@ pub fn expand_item(args: TokenStream, item: &syn::ItemFn) -> TokenStream {
     out.extend(hvp.or(stub));
     out.extend(check_tests(&item, &sig, &args));
     out
+}
+
+/// `check(at(..))` on a function of rows or of a model: as [`check_tests`], the rows and the
+/// model moved number by number through their flat view (`Params`).
+fn tree_check_tests(item: &syn::ItemFn, args: &Args) -> TokenStream {
+    let Some((span, _)) = args.check.points.first() else {
+        return TokenStream::new();
+    };
+    if matches!(item.sig.inputs.first(), Some(syn::FnArg::Receiver(_))) {
+        return syn::Error::new(*span, "`check(at(..))` generates a test that calls the function by name, which a method cannot be: check a free function, or call `NAME_grad` from a test of your own").to_compile_error();
+    }
+    let defaults = crate::sig::differentiable_names(&item.sig);
+    let flags: Vec<u8> = item
+        .sig
+        .inputs
+        .iter()
+        .map(|input| {
+            let syn::FnArg::Typed(pt) = input else {
+                return 0;
+            };
+            let syn::Pat::Ident(pi) = &*pt.pat else {
+                return 0;
+            };
+            let named = match &args.wrt {
+                Some(w) => w.contains(&pi.ident),
+                None => defaults.contains(&pi.ident),
+            };
+            match &*pt.ty {
+                _ if !named => 0,
+                t if crate::sig::is_scalar(t) => 1,
+                t if crate::rows::is_rows(t) => 4,
+                t if crate::sig::seq_of(t).is_some() => {
+                    if matches!(t, syn::Type::Reference(_)) {
+                        2
+                    } else {
+                        3
+                    }
+                }
+                // A model, named in `wrt(..)`.
+                _ => 4,
+            }
+        })
+        .collect();
+    let ty = match &item.sig.output {
+        syn::ReturnType::Type(_, t) => crate::sig::float_of(t).unwrap_or(crate::ir::FloatTy::F64),
+        syn::ReturnType::Default => crate::ir::FloatTy::F64,
+    };
+    let ty = Ident::new(ty.name(), Span::call_site());
+    let grad = format_ident!("{}_grad", item.sig.ident);
+    crate::custom::check_tests(
+        &args.check,
+        &item.sig.ident,
+        &grad,
+        None,
+        &flags,
+        &ty,
+        "the gradient",
+    )
 }
 
 /// The tests `check(at(..))` asks for: `NAME_grad` against central differences of `NAME`.

@@ -1381,6 +1381,14 @@ impl VisitMut for ParamUses<'_> {
                 }
                 syn::visit_mut::visit_expr_mut(self, e);
             }
+            // `w.concat().iter()`, `w.concat().len()`: a method of the temporary copy, which the
+            // flat slice answers alike.
+            syn::Expr::MethodCall(m) if matches!(&*m.receiver, syn::Expr::MethodCall(c) if c.method == "concat" && c.args.is_empty() && is_name(&c.receiver, &w)) =>
+            {
+                let flat = &self.rows.flat;
+                *m.receiver = syn::parse_quote!(#flat);
+                syn::visit_mut::visit_expr_mut(self, e);
+            }
             // The rows end to end (`w.concat()`, `w.as_flattened()`, `w.iter().flatten()`): the
             // flat slice itself, which holds them in that order.
             syn::Expr::MethodCall(m) if m.args.is_empty() && flattens(m, &w) => {

@@ -280,6 +280,55 @@ seq_params!(Vec<P>, [], |v: &Vec<P>| v
     .collect());
 seq_params!([P; N], [const N: usize], |a: &[P; N]| std::array::from_fn(|i| a[i].zeros_like()));
 
+/// A pair (`(x, y)` rows of `&[(f64, f64)]`): the first's numbers, then the second's.
+///
+/// ```
+/// use grad_runtime::Params;
+///
+/// let pts = vec![(1.0, 2.0), (3.0, 4.0)];
+/// assert_eq!(pts.to_flat(), [1.0, 2.0, 3.0, 4.0]);
+/// assert_eq!(pts.with_flat(&[0.5; 4])[1], (0.5, 0.5));
+/// ```
+impl<A: Params, B: Params<Scalar = A::Scalar>> Params for (A, B) {
+    type Scalar = A::Scalar;
+
+    fn num_params(&self) -> usize {
+        self.0.num_params() + self.1.num_params()
+    }
+
+    fn write_flat(&self, out: &mut [A::Scalar]) {
+        self.0.write_flat(out);
+        let at = self.0.num_params();
+        let Some(rest) = out.get_mut(at..) else {
+            short_flat("write_flat", "out")
+        };
+        self.1.write_flat(rest);
+    }
+
+    fn read_flat(&mut self, src: &[A::Scalar]) {
+        self.0.read_flat(src);
+        let at = self.0.num_params();
+        let Some(rest) = src.get(at..) else {
+            short_flat("read_flat", "src")
+        };
+        self.1.read_flat(rest);
+    }
+
+    fn fill_params(&mut self, value: A::Scalar) {
+        self.0.fill_params(value);
+        self.1.fill_params(value);
+    }
+
+    fn shape_mismatch(&self, other: &Self) -> Option<String> {
+        (self.0.shape_mismatch(&other.0).map(|m| format!(".0{m}")))
+            .or_else(|| self.1.shape_mismatch(&other.1).map(|m| format!(".1{m}")))
+    }
+
+    fn zeros_like(&self) -> Self {
+        (self.0.zeros_like(), self.1.zeros_like())
+    }
+}
+
 impl<P: Params> Params for Box<P> {
     type Scalar = P::Scalar;
 

@@ -133,3 +133,77 @@ fn slice_rules_fill_the_callers_buffers() {
         .sum();
     assert!((t - dot).abs() < 1e-12, "{t} vs {dot}");
 }
+
+// `check(at(..))` on functions of rows and of models: each number of the rows or the model moved
+// through its flat view (`Params`), the scalars beside them as above; with a custom rule inside.
+
+#[gradient(check(at(1.0, 0.5, &[(1.0, 2.0), (-0.5, 0.25), (2.0, 1.5)])))]
+fn robust_fit(a: f64, b: f64, pts: &[(f64, f64)]) -> f64 {
+    pts.iter()
+        .map(|&(x, y)| softplus(y - a * x - b) + (y * x).sin())
+        .sum::<f64>()
+}
+
+#[gradient(check(at(&vec![vec![0.5, -1.0], vec![2.0]], &[0.3, 0.7])))]
+fn ragged_rows(ws: &[Vec<f64>], x: &[f64]) -> f64 {
+    ws.iter()
+        .map(|row| row.iter().zip(x).map(|(w, v)| w * v).sum::<f64>().tanh())
+        .sum::<f64>()
+        + ws.concat().iter().map(|w| softplus(*w)).sum::<f64>()
+}
+
+#[gradient(check(at(&[[0.5_f32, -1.0], [2.0, 0.25]], 1.5)))]
+fn array_rows32(ws: &[[f32; 2]], s: f32) -> f32 {
+    ws.iter().map(|&[a, b]| (a * s).sin() * b).sum::<f32>()
+}
+
+#[derive(Clone, Debug, grad::Params)]
+struct Fit {
+    layers: Vec<Fitted>,
+    anchor: [f64; 2],
+    order: usize,
+}
+
+#[derive(Clone, Debug, grad::Params)]
+struct Fitted {
+    w: Vec<f64>,
+    b: f64,
+}
+
+fn fit() -> Fit {
+    Fit {
+        layers: vec![
+            Fitted {
+                w: vec![0.5, -0.25],
+                b: 0.1,
+            },
+            Fitted {
+                w: vec![1.5],
+                b: -0.3,
+            },
+        ],
+        anchor: [0.2, -0.4],
+        order: 2,
+    }
+}
+
+#[gradient(wrt(m, x), check(at(&fit(), &[0.3, -0.6]), at(&fit(), &[1.0, 2.0])))]
+fn model_loss(m: &Fit, x: &[f64]) -> f64 {
+    let mut s = m.anchor[0] * m.anchor[1];
+    for layer in &m.layers {
+        let z = layer.w.iter().zip(x).map(|(w, v)| w * v).sum::<f64>() + layer.b;
+        s += softplus(z).powi(m.order as i32);
+    }
+    s
+}
+
+#[test]
+fn checks_of_rows_and_models_run_and_pass() {
+    // The generated tests run with this file's; run them here too, so this test fails if they
+    // were not generated.
+    robust_fit_grad_check_0();
+    ragged_rows_grad_check_0();
+    array_rows32_grad_check_0();
+    model_loss_grad_check_0();
+    model_loss_grad_check_1();
+}
