@@ -2943,3 +2943,69 @@ fn session_32_forms_run() {
     assert_eq!(value.to_bits(), s32_linear(&m, &[2.0]).to_bits());
     assert_eq!((dm.w[0], dm.b), (5.0, 2.5));
 }
+
+/// Session 33: a float through `f32` and back (and forward mode, second order).
+#[gradient(jvp, hvp)]
+#[allow(clippy::cast_possible_truncation)]
+fn s33_narrow(x: f64) -> f64 {
+    let y = f64::from(x as f32);
+    y * y + x
+}
+
+/// Session 33: a local matrix read end to end; a list of pieces of a part.
+#[gradient]
+fn s33_matrix(x: &[f64]) -> f64 {
+    let mut c = vec![vec![0.0; 2]; 2];
+    for (i, row) in c.iter_mut().enumerate() {
+        for (j, v) in row.iter_mut().enumerate() {
+            *v = x[i] * x[j];
+        }
+    }
+    let pieces: Vec<&[f64]> = x[1..].chunks(2).collect();
+    let copy = c.concat();
+    copy[3] + c.iter().flatten().sum::<f64>() + pieces[0][0]
+}
+
+/// Session 33: `check(at(..))` on rows and on a model; the Hessian of a model beside a slice.
+#[gradient(check(at(&[[0.5, -1.0], [2.0, 0.25]], 1.5)))]
+fn s33_rows(ws: &[[f64; 2]], s: f64) -> f64 {
+    ws.iter().map(|&[a, b]| (a * s).sin() * b).sum::<f64>()
+}
+
+#[derive(Clone, grad::Params)]
+pub struct S33Line {
+    pub w: Vec<f64>,
+    pub b: f64,
+}
+
+fn s33_line() -> S33Line {
+    S33Line {
+        w: vec![0.5, -0.25],
+        b: 0.1,
+    }
+}
+
+#[gradient(wrt(m, z), hvp, check(at(&s33_line(), &[0.3, 0.7])))]
+fn s33_model(m: &S33Line, z: &[f64]) -> f64 {
+    m.w.iter().zip(z).map(|(w, v)| (w * v).tanh()).sum::<f64>() + m.b * z[0]
+}
+
+#[test]
+fn session_33_forms_run() {
+    let (value, [g]) = s33_narrow_grad(0.3);
+    assert_eq!(value.to_bits(), s33_narrow(0.3).to_bits());
+    assert!((g - (2.0 * f64::from(0.3_f32) + 1.0)).abs() < 1e-15);
+    let x = [0.5, -0.25, 1.5];
+    let mut d = [0.0; 3];
+    assert_eq!(
+        s33_matrix_grad(&x, &mut d).to_bits(),
+        s33_matrix(&x).to_bits()
+    );
+    let m = s33_line();
+    let (mut dm, mut dz) = (m.zeros_like(), [0.0; 2]);
+    let mut hess = vec![0.0; 25];
+    let value = s33_model_hessian(&m, &[0.3, 0.7], &mut dm, &mut dz, &mut hess);
+    assert_eq!(value.to_bits(), s33_model(&m, &[0.3, 0.7]).to_bits());
+    s33_rows_grad_check_0();
+    s33_model_grad_check_0();
+}

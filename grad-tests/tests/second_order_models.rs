@@ -444,3 +444,47 @@ fn a_model_beside_other_parameters() {
     got.push(hx);
     common::close_tol("method H · v", &got, &fd, 1e-6);
 }
+
+/// `NAME_hessian` for a model beside other parameters: the model's flat view first, then each
+/// other parameter's entries in order (here `x`, then `z`), against second differences of the
+/// function over that joint flat view; the gradient as `NAME_grad`'s.
+#[test]
+fn hessian_of_a_model_beside_other_parameters() {
+    let m = Pair {
+        w: vec![0.3, -0.2],
+        b: 0.5,
+    };
+    let (x, z) = (0.7, [0.4, 1.1]);
+    let n = m.num_params() + 1 + z.len();
+    let mut hess = vec![f64::NAN; n * n];
+    let (mut d, mut dz) = (m.zeros_like(), [f64::NAN; 2]);
+    let (value, [gx]) = beside_hessian(&m, x, &z, 1, &mut d, &mut dz, &mut hess);
+    assert_eq!(value.to_bits(), beside(&m, x, &z, 1).to_bits());
+    let (mut dm, mut dz2) = (m.zeros_like(), [0.0; 2]);
+    let (_, [g2]) = beside_grad(&m, x, &z, 1, &mut dm, &mut dz2);
+    assert_eq!((d.to_flat(), gx, dz), (dm.to_flat(), g2, dz2));
+    let joint = |p: &[f64]| {
+        let at = m.with_flat(&p[..3]);
+        beside(&at, p[3], &p[4..], 1)
+    };
+    let mut p = m.to_flat();
+    p.push(x);
+    p.extend(z);
+    common::close_tol("hessian", &hess, &fd_hessian(&joint, &p), 1e-5);
+    // Symmetric, as a Hessian is.
+    for i in 0..n {
+        for j in 0..n {
+            assert!((hess[i * n + j] - hess[j * n + i]).abs() < 1e-12);
+        }
+    }
+
+    // A method with `self` and a scalar.
+    let mut hess = vec![f64::NAN; 16];
+    let mut d = m.zeros_like();
+    let (value, [_]) = m.at_hessian(x, &mut d, &mut hess);
+    assert_eq!(value.to_bits(), m.at(x).to_bits());
+    let joint = |p: &[f64]| m.with_flat(&p[..3]).at(p[3]);
+    let mut p = m.to_flat();
+    p.push(x);
+    common::close_tol("method hessian", &hess, &fd_hessian(&joint, &p), 1e-5);
+}

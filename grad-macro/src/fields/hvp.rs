@@ -340,8 +340,30 @@ pub(super) fn wrapper(
         "{}_hessian: `hess` has {{}} elements but the model has {{}} parameters, which make {{}}",
         item.sig.ident
     );
-    // With other differentiated parameters the Hessian would walk their entries too: `NAME_hvp`
-    // is what there is.
+    // With other differentiated parameters the Hessian walks their entries after the model's.
+    let others: Vec<(Ident, bool)> = inner_inputs
+        .iter()
+        .filter_map(|(id, _)| {
+            let name = id.to_string().strip_prefix("v_")?.to_string();
+            leaf_of(&name)
+                .is_none()
+                .then(|| (format_ident!("{}", name), other_scalar(&name)))
+        })
+        .collect();
+    let hessian_beside = (!other_v.is_empty()).then(|| {
+        beside_hessian(&HessianBeside {
+            item,
+            root,
+            model_ty,
+            float,
+            params: &params,
+            pass: &pass,
+            others: &others,
+            original: &original,
+            other_d: &other_d,
+            hvp: &name,
+        })
+    });
     let hessian_fn = other_v.is_empty().then(|| {
         quote! {
             #(#inherited)*
@@ -384,5 +406,153 @@ pub(super) fn wrapper(
         }
 
         #hessian_fn
+        #hessian_beside
     }
+}
+
+/// What [`beside_hessian`] reads of the model function and its `NAME_hvp`.
+struct HessianBeside<'a> {
+    item: &'a syn::ItemFn,
+    root: &'a Root,
+    model_ty: &'a TokenStream,
+    float: FloatTy,
+    params: &'a [TokenStream],
+    pass: &'a [TokenStream],
+    /// The other differentiated parameters in the inner order, and whether each is a scalar.
+    others: &'a [(Ident, bool)],
+    original: &'a [(Ident, Option<syn::Type>)],
+    other_d: &'a [TokenStream],
+    hvp: &'a Ident,
+}
+
+/// `NAME_hessian(<params>, d_m, <other gradient buffers>, hess) -> T` (or `(T, [T; K])` with `K`
+/// other scalars, as `NAME_grad`) for a model beside other scalars and slices: the model's flat
+/// view first, then each other parameter's entries in order; one `NAME_hvp` per entry. `None`
+/// (no such function) when another parameter is neither a scalar nor a slice.
+fn beside_hessian(h: &HessianBeside) -> Option<TokenStream> {
+    let t = Ident::new(h.float.name(), Span::call_site());
+    let zero = crate::emit::float_literal(0.0, h.float);
+    let one = crate::emit::float_literal(1.0, h.float);
+    let (r, model_ty) = (&h.root.ident, h.model_ty);
+    let d = format_ident!("d_{}", r);
+    let [model, nm, n, at, basis, unit, column, flat, value, grads, result, i, j, k] = [
+        "model", "nm", "n", "at", "basis", "unit", "column", "flat", "value", "grads", "result",
+        "i", "j", "k",
+    ]
+    .map(crate::naming::hidden);
+    let mut offsets = Vec::new();
+    let mut set_v = Vec::new();
+    let mut v_args = Vec::new();
+    let mut hv_args = Vec::new();
+    let mut scratch = Vec::new();
+    let mut columns = Vec::new();
+    let mut slot = 0usize;
+    for (name, scalar) in h.others {
+        let ty = h.original.iter().find(|(id, _)| id == name)?.1.as_ref()?;
+        let off = crate::naming::hidden(&format!("off_{name}"));
+        if *scalar {
+            offsets.push(quote!(let #off = #at; #at += 1;));
+            v_args.push(quote!(#basis[#off]));
+            let s = slot;
+            slot += 1;
+            columns.push(quote!(hess[#off * #n + #j] = #result.2[#s];));
+        } else {
+            crate::sig::seq_of(ty)?;
+            let (vb, hb) = (
+                crate::naming::hidden(&format!("v_{name}")),
+                crate::naming::hidden(&format!("hv_{name}")),
+            );
+            offsets.push(quote!(let #off = #at; #at += #name.len();));
+            scratch.push(quote! {
+                let mut #vb = ::std::vec![#zero; #name.len()];
+                let mut #hb = ::std::vec![#zero; #name.len()];
+            });
+            set_v.push(quote!(#vb.copy_from_slice(&#basis[#off..#off + #name.len()]);));
+            v_args.push(quote!(&#vb));
+            hv_args.push(quote!(&mut #hb));
+            columns.push(quote! {
+                for (#k, #i) in #hb.iter().enumerate() {
+                    hess[(#off + #k) * #n + #j] = *#i;
+                }
+            });
+        }
+    }
+    let k_scalars = slot;
+    let other_d_names: Vec<&TokenStream> = h.other_d.iter().collect();
+    let d_names = h
+        .others
+        .iter()
+        .filter(|(_, s)| !s)
+        .map(|(name, _)| format_ident!("d_{}", name));
+    let (pass, hvp) = (h.pass, h.hvp);
+    let call = if h.root.receiver {
+        quote!(self.#hvp(#(#pass,)* &#unit, #(#v_args,)* #d, #(#d_names,)* &mut #column #(, #hv_args)*))
+    } else {
+        quote!(#hvp(#(#pass,)* &#unit, #(#v_args,)* #d, #(#d_names,)* &mut #column #(, #hv_args)*))
+    };
+    let (ret, keep, out) = if k_scalars == 0 {
+        (quote!(#t), quote!(#value = #result;), quote!(#value))
+    } else {
+        (
+            quote!((#t, [#t; #k_scalars])),
+            quote!(#value = #result.0; #grads = #result.1;),
+            quote!((#value, #grads)),
+        )
+    };
+    let hessian = format_ident!("{}_hessian", h.item.sig.ident);
+    let msg = format!(
+        "{hessian}: `hess` has {{}} elements but the model and the other differentiated parameters have {{}} entries, which make {{}}"
+    );
+    let doc = format!(
+        " Value, gradient (into `{d}` and the other parameters' buffers; the scalars' returned) and Hessian of [`{}`], generated by `#[gradient(hvp)]`: `hess` is row-major `n × n` over the model's flat view (`Params::to_flat`) and then each other differentiated parameter's entries in order, one `{hvp}` sweep per entry.\n\n # Panics\n\n When `hess` does not have `n × n` elements or a buffer does not have its parameter's shape.",
+        h.item.sig.ident
+    );
+    let (vis, generics, where_clause) = (
+        &h.item.vis,
+        &h.item.sig.generics,
+        &h.item.sig.generics.where_clause,
+    );
+    let inherited = crate::expand::inherited_attributes(h.item);
+    let params = h.params;
+    Some(quote! {
+        #(#inherited)*
+        #[doc = #doc]
+        #[allow(unused_variables, unused_mut, clippy::too_many_arguments, clippy::needless_borrow)]
+        #vis fn #hessian #generics (#(#params,)* #d: &mut #model_ty, #(#other_d_names,)* hess: &mut [#t]) -> #ret #where_clause {
+            let #model: &#model_ty = #r;
+            let #nm = ::grad::runtime::Params::num_params(#model);
+            let mut #at = #nm;
+            #(#offsets)*
+            let #n = #at;
+            ::core::assert!(hess.len() == #n * #n, #msg, hess.len(), #n, #n * #n);
+            let mut #basis = ::std::vec![#zero; #n];
+            let mut #unit = ::grad::runtime::Params::zeros_like(#model);
+            let mut #column = ::grad::runtime::Params::zeros_like(#model);
+            let mut #flat = ::std::vec![#zero; #nm];
+            #(#scratch)*
+            let mut #value = #zero;
+            let mut #grads = [#zero; #k_scalars];
+            // (One sweep along no direction when there is no entry: the value and gradient.)
+            for #j in 0..#n.max(1) {
+                if #j < #n {
+                    #basis[#j] = #one;
+                }
+                ::grad::runtime::Params::read_flat(&mut #unit, &#basis[..#nm]);
+                #(#set_v)*
+                let #result = #call;
+                if #j < #n {
+                    #basis[#j] = #zero;
+                }
+                #keep
+                if #j < #n {
+                    ::grad::runtime::Params::write_flat(&#column, &mut #flat);
+                    for (#i, #k) in #flat.iter().enumerate() {
+                        hess[#i * #n + #j] = *#k;
+                    }
+                    #(#columns)*
+                }
+            }
+            #out
+        }
+    })
 }
