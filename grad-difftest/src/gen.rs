@@ -2532,7 +2532,21 @@ impl<'a> FnGen<'a> {
             2 => String::from("-1.0"),
             _ => format!("{FLT}::EPSILON"),
         };
-        if arrays {
+        if self.on("matrix_rows:collected") && self.rng.chance(0.3) {
+            // Rows collected from a range, then written like the others.
+            let i = self.fresh("i");
+            let elems = vec![format!("{init} * ({i} as {FLT} + 1.0)"); cols].join(", ");
+            let line = if arrays {
+                format!(
+                    "let mut {m}: Vec<[{FLT}; {cols}]> = (0..{r}).map(|{i}| [{elems}]).collect();"
+                )
+            } else {
+                format!(
+                    "let mut {m} = (0..{r}).map(|{i}| vec![{elems}]).collect::<Vec<Vec<{FLT}>>>();"
+                )
+            };
+            Self::line(out, ind, &line);
+        } else if arrays {
             Self::line(
                 out,
                 ind,

@@ -1723,6 +1723,43 @@ fn matrix_end_to_end(x: &[f64]) -> f64 {
         + c.into_iter().flatten().fold(0.0, |acc, v| acc + v * 0.25)
 }
 
+/// Rows collected from the parameters and then written: particles as `Vec<[f64; 2]>` from
+/// `chunks(2)` stepped in place (their velocities a matrix as long, `vec![[0.0; 2]; pos.len()]`),
+/// rows copied by `chunks_exact(2).map(|c| c.to_vec())` and by `windows(2)`, changed through
+/// `iter_mut`, `swap` and by index, and rows made by `(0..n).map(|i| vec![..])`.
+#[gradient]
+fn collected_rows_written(x: &[f64]) -> f64 {
+    let mut pos: Vec<[f64; 2]> = x.chunks(2).map(|c| [c[0], c[1]]).collect();
+    let mut vel = vec![[0.0; 2]; pos.len()];
+    for _ in 0..3 {
+        for i in 0..pos.len() {
+            vel[i][0] -= 0.1 * pos[i][0];
+            vel[i][1] -= 0.1 * pos[i][1].sin();
+            pos[i][0] += 0.1 * vel[i][0];
+            pos[i][1] += 0.1 * vel[i][1];
+        }
+    }
+    let mut rows: Vec<Vec<f64>> = x.chunks_exact(2).map(|c| c.to_vec()).collect();
+    for r in rows.iter_mut() {
+        r[0] *= 2.0;
+    }
+    rows.swap(0, 1);
+    rows[1][1] += rows[0][0].sin();
+    let mut w: Vec<Vec<f64>> = x.windows(2).map(|c| c.to_vec()).collect();
+    w[0][1] = w[0][0] * w[0][1];
+    let mut made = (0..3)
+        .map(|i| vec![x[0] * i as f64, 0.5])
+        .collect::<Vec<Vec<f64>>>();
+    made[1][0] += x[1];
+    pos.iter().map(|p| p[0] * p[0] + p[1] * p[1]).sum::<f64>()
+        + rows
+            .iter()
+            .map(|r| r.iter().sum::<f64>() * r[1])
+            .sum::<f64>()
+        + w.iter().flatten().map(|v| v.tanh()).sum::<f64>()
+        + made.iter().map(|p| p[0] * p[1]).sum::<f64>()
+}
+
 #[test]
 fn local_matrices_by_row() {
     let x = [0.3, -1.2, 2.0, 0.7, 0.45];
@@ -1745,6 +1782,10 @@ fn local_matrices_by_row() {
         let v = g(&x, &mut d);
         check(what, &f, v, &d, &x);
     }
+    let x = [0.3, -1.2, 2.0, 0.7];
+    let mut d = [f64::NAN; 4];
+    let v = collected_rows_written_grad(&x, &mut d);
+    check("collected_rows_written", &collected_rows_written, v, &d, &x);
 }
 
 /// Two `map` stages, the first over pairs (`zip`, `enumerate`) with a tuple pattern whose names

@@ -847,6 +847,138 @@ pub fn array_rows_collect_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     ])
 }
 
+/// Input: `let mut rows: Vec<Vec<f64>> = x.chunks_exact(2).map(|c| c.to_vec()).collect();` (or
+/// `windows(k)`: rows of one length) that the statements after it write (`rows[i][j] += ..`,
+/// `rows.iter_mut()`, `rows.swap(..)`). Output: `let mut rows = vec![vec![0.0; 2]; COUNT]; for
+/// (K, c) in x.chunks_exact(2).enumerate() { for J in 0..2 { rows[K][J] = c[J]; } }`: a local
+/// matrix, which the rewrites of matrices follow. (Rows only read are followed as they are.)
+pub fn written_rows_collect_let(l: &syn::Local, rest: &[syn::Stmt]) -> Option<Vec<syn::Stmt>> {
+    let (id, ty, init) = super::plain_let(l)?;
+    id.mutability?;
+    let (c, vec_ty) = collected(init, ty)?;
+    let inner = crate::rows::vec_elem(&vec_ty)?;
+    crate::vector::vector_elem(inner)?;
+    let syn::Expr::MethodCall(map) = &*c.receiver else {
+        return None;
+    };
+    let [syn::Expr::Closure(cl)] = &map.args.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    if map.method != "map" || cl.inputs.len() != 1 {
+        return None;
+    }
+    // `(0..n).map(|i| vec![a, b])`: rows given element by element.
+    if let syn::Expr::Macro(m) = super::unparen(&cl.body) {
+        let elems = super::vec_parts_read(&m.mac);
+        let listed = m.mac.path.is_ident("vec")
+            && m.mac
+                .parse_body_with(
+                    syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
+                )
+                .is_ok_and(|l| l.len() == elems.len() && !elems.is_empty());
+        let count = pieces_len(&c.receiver).or_else(|| seq_len(&map.receiver));
+        let (true, Some(count)) = (listed, count) else {
+            return None;
+        };
+        let name = &id.ident;
+        if !rest.iter().any(|s| writes_rows(s, name)) {
+            return None;
+        }
+        let (i, width) = (crate::naming::fresh("k"), elems.len());
+        let (pat, source) = (untyped(&cl.inputs[0]), &map.receiver);
+        let stores = elems
+            .iter()
+            .enumerate()
+            .map(|(j, e)| quote!(#name[#i][#j] = #e;));
+        return Some(vec![
+            syn::parse_quote!(let mut #name = vec![vec![0.0; #width]; #count];),
+            syn::parse_quote!(for (#i, #pat) in #source.enumerate() { #(#stores)* }),
+        ]);
+    }
+    let syn::Pat::Ident(p) = untyped(&cl.inputs[0]) else {
+        return None;
+    };
+    let syn::Expr::MethodCall(copy) = super::unparen(&cl.body) else {
+        return None;
+    };
+    let is_p =
+        matches!(super::unparen(&copy.receiver), syn::Expr::Path(q) if q.path.is_ident(&p.ident));
+    if copy.method != "to_vec" || !copy.args.is_empty() || !is_p {
+        return None;
+    }
+    let syn::Expr::MethodCall(src) = &*map.receiver else {
+        return None;
+    };
+    if !matches!(src.method.to_string().as_str(), "chunks_exact" | "windows") {
+        return None;
+    }
+    let k = src.args.first().filter(|_| src.args.len() == 1)?;
+    let count = piece_count(&map.receiver)?;
+    let name = &id.ident;
+    if !rest.iter().any(|s| writes_rows(s, name)) {
+        return None;
+    }
+    let (i, j, width) = (
+        crate::naming::fresh("k"),
+        crate::naming::fresh("j"),
+        crate::naming::fresh("width"),
+    );
+    let (piece, source) = (&p.ident, &map.receiver);
+    Some(vec![
+        syn::parse_quote!(let #width: usize = #k;),
+        syn::parse_quote!(let mut #name = vec![vec![0.0; #width]; #count];),
+        syn::parse_quote!(for (#i, #piece) in #source.enumerate() {
+            for #j in 0..#width {
+                #name[#i][#j] = #piece[#j];
+            }
+        }),
+    ])
+}
+
+/// Whether `s` writes the rows `name`: an element or a row assigned, or a method that changes
+/// them (`iter_mut`, `swap`, `fill`, `sort_by`, `copy_from_slice`), or a `&mut` of them.
+fn writes_rows(s: &syn::Stmt, name: &syn::Ident) -> bool {
+    fn rooted(e: &syn::Expr, name: &syn::Ident) -> bool {
+        match e {
+            syn::Expr::Path(p) => p.path.is_ident(name),
+            syn::Expr::Index(ix) => rooted(&ix.expr, name),
+            syn::Expr::Paren(p) => rooted(&p.expr, name),
+            syn::Expr::MethodCall(m) if m.method == "iter_mut" => rooted(&m.receiver, name),
+            _ => false,
+        }
+    }
+    struct W<'a>(&'a syn::Ident, bool);
+    impl<'a> syn::visit::Visit<'a> for W<'_> {
+        fn visit_expr_assign(&mut self, a: &'a syn::ExprAssign) {
+            self.1 |= rooted(&a.left, self.0);
+            syn::visit::visit_expr_assign(self, a);
+        }
+        fn visit_expr_binary(&mut self, b: &'a syn::ExprBinary) {
+            use syn::BinOp::*;
+            let assigns = matches!(
+                b.op,
+                AddAssign(_) | SubAssign(_) | MulAssign(_) | DivAssign(_) | RemAssign(_)
+            );
+            self.1 |= assigns && rooted(&b.left, self.0);
+            syn::visit::visit_expr_binary(self, b);
+        }
+        fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
+            let changes = ["iter_mut", "swap", "fill", "sort_by", "copy_from_slice"]
+                .iter()
+                .any(|n| m.method == n);
+            self.1 |= changes && rooted(&m.receiver, self.0);
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_expr_reference(&mut self, r: &'a syn::ExprReference) {
+            self.1 |= r.mutability.is_some() && rooted(&r.expr, self.0);
+            syn::visit::visit_expr_reference(self, r);
+        }
+    }
+    let mut w = W(name, false);
+    syn::visit::Visit::visit_stmt(&mut w, s);
+    w.1
+}
+
 /// Whether `e` calls a method only floats have (`sin`, `exp`, `powi`, ..) or holds a float
 /// literal: what a `Vec<_>` collected from it holds is then floats.
 fn float_math(e: &syn::Expr) -> bool {

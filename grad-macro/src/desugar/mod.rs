@@ -1749,6 +1749,7 @@ impl Desugar<'_> {
                             .or_else(|| filters::filtered_collect_let(l))
                             .or_else(|| iterators::chained_collect_let(l))
                             .or_else(|| iterators::array_rows_collect_let(l))
+                            .or_else(|| iterators::written_rows_collect_let(l, &work))
                             .or_else(|| {
                                 // A copy that pushes grow later is made by them (below).
                                 (!pushes::grown_copy(l, &work) && !self.copies_data(l))
@@ -2344,6 +2345,14 @@ fn declares_in(s: &syn::Stmt, names: &[&syn::Ident], lists: bool) -> bool {
         }
         fn visit_macro(&mut self, m: &'a syn::Macro) {
             use syn::punctuated::Punctuated;
+            // `vec![v; n]` declares what its two expressions do.
+            if m.path.is_ident("vec") {
+                if let Ok(VecRepeat(v, n)) = m.parse_body::<VecRepeat>() {
+                    syn::visit::Visit::visit_expr(self, &v);
+                    syn::visit::Visit::visit_expr(self, &n);
+                    return;
+                }
+            }
             let list = if self.2 {
                 m.parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
                     .ok()

@@ -1015,6 +1015,13 @@ fn float_written(name: &syn::Ident, rest: &[syn::Stmt]) -> bool {
 }
 
 impl syn::visit_mut::VisitMut for MatUses<'_> {
+    // `vec![[0.0; 2]; m.len()]` (another matrix as long as this one): its parts as expressions.
+    fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+        if m.path.is_ident("vec") {
+            super::vec_parts(m, |e| self.visit_expr_mut(e));
+        }
+    }
+
     // `let r = m[i];`: a copy of the row (an array is `Copy`), which writes to `m` after leave
     // as it was.
     fn visit_local_mut(&mut self, l: &mut syn::Local) {
