@@ -798,18 +798,18 @@ pub fn chained_collect_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     Some(out)
 }
 
-/// Input: `let pts: Vec<[f64; 2]> = x.chunks_exact(2).map(|c| [c[0], c[1]]).collect();` (any
-/// source whose length is known, a closure giving an array literal of the element's length;
-/// typed by the `let` or the turbofish). Output: `let mut pts = vec![[0.0; 2]; COUNT]; for (K, c)
-/// in x.chunks_exact(2).enumerate() { pts[K] = [c[0], c[1]]; }`: a local matrix whose rows are
-/// written whole, which the rewrites of matrices and pieces follow.
-pub fn array_rows_collect_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
-    let (id, ty, init) = super::plain_let(l)?;
+/// `SOURCE.map(|p| BODY).collect()` typed as a `Vec` (by the `let` or the turbofish): the
+/// `collect`, the type, the `map` and its closure of one parameter.
+fn collected_map<'e>(
+    init: &'e syn::Expr,
+    ty: Option<&syn::Type>,
+) -> Option<(
+    &'e syn::ExprMethodCall,
+    syn::Type,
+    &'e syn::ExprMethodCall,
+    &'e syn::ExprClosure,
+)> {
     let (c, vec_ty) = collected(init, ty)?;
-    let syn::Type::Array(row) = crate::rows::vec_elem(&vec_ty)? else {
-        return None;
-    };
-    crate::sig::float_of(&row.elem)?;
     let syn::Expr::MethodCall(map) = &*c.receiver else {
         return None;
     };
@@ -819,6 +819,21 @@ pub fn array_rows_collect_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     if map.method != "map" || cl.inputs.len() != 1 {
         return None;
     }
+    Some((c, vec_ty, map, cl))
+}
+
+/// Input: `let pts: Vec<[f64; 2]> = x.chunks_exact(2).map(|c| [c[0], c[1]]).collect();` (any
+/// source whose length is known, a closure giving an array literal of the element's length;
+/// typed by the `let` or the turbofish). Output: `let mut pts = vec![[0.0; 2]; COUNT]; for (K, c)
+/// in x.chunks_exact(2).enumerate() { pts[K] = [c[0], c[1]]; }`: a local matrix whose rows are
+/// written whole, which the rewrites of matrices and pieces follow.
+pub fn array_rows_collect_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
+    let (id, ty, init) = super::plain_let(l)?;
+    let (c, vec_ty, map, cl) = collected_map(init, ty)?;
+    let syn::Type::Array(row) = crate::rows::vec_elem(&vec_ty)? else {
+        return None;
+    };
+    crate::sig::float_of(&row.elem)?;
     // (`{ [..] }`, as the rewrite of rows parameters writes a row's closure.)
     let body = match super::unparen(&cl.body) {
         syn::Expr::Block(b) if b.label.is_none() && b.block.stmts.len() == 1 => {
@@ -855,18 +870,9 @@ pub fn array_rows_collect_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
 pub fn written_rows_collect_let(l: &syn::Local, rest: &[syn::Stmt]) -> Option<Vec<syn::Stmt>> {
     let (id, ty, init) = super::plain_let(l)?;
     id.mutability?;
-    let (c, vec_ty) = collected(init, ty)?;
+    let (c, vec_ty, map, cl) = collected_map(init, ty)?;
     let inner = crate::rows::vec_elem(&vec_ty)?;
     crate::vector::vector_elem(inner)?;
-    let syn::Expr::MethodCall(map) = &*c.receiver else {
-        return None;
-    };
-    let [syn::Expr::Closure(cl)] = &map.args.iter().collect::<Vec<_>>()[..] else {
-        return None;
-    };
-    if map.method != "map" || cl.inputs.len() != 1 {
-        return None;
-    }
     // `(0..n).map(|i| vec![a, b])`: rows given element by element.
     if let syn::Expr::Macro(m) = super::unparen(&cl.body) {
         let elems = super::vec_parts_read(&m.mac);
