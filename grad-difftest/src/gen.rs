@@ -4487,6 +4487,35 @@ impl<'a> FnGen<'a> {
             self.fresh("rk"),
             self.fresh("ix"),
         );
+        if self.on("argsort:pairs") && self.rng.chance(0.35) {
+            // The values kept beside the indices, sorted by the values.
+            let collect = if self.rng.chance(0.5) {
+                format!("let mut {o}: Vec<(usize, {FLT})> = {xs}.iter().copied().enumerate().collect();")
+            } else {
+                format!("let mut {o}: Vec<_> = {xs}.iter().enumerate().map(|({i}, &{r})| ({i}, {r})).collect();")
+            };
+            Self::line(out, ind, &collect);
+            let sort = match self.rng.below(3) {
+                0 => format!("{o}.sort_by(|{a}, {b}| {a}.1.partial_cmp(&{b}.1).unwrap());"),
+                1 => format!("{o}.sort_unstable_by(|{a}, {b}| {b}.1.total_cmp(&{a}.1));"),
+                _ => format!("{o}.sort_by(|&(_, {a}), &(_, {b})| {a}.partial_cmp(&{b}).unwrap());"),
+            };
+            Self::line(out, ind, &sort);
+            let read = match self.rng.below(3) {
+                0 => format!("let {n}: {FLT} = {o}.iter().map(|&({i}, {r})| {r} * ({i} as {FLT} * 0.25 + 0.5)).sum::<{FLT}>();"),
+                1 => {
+                    let acc = self.fresh("acc");
+                    Self::line(out, ind, &format!("let mut {acc}: {FLT} = 0.0;"));
+                    Self::line(out, ind, &format!("for &({i}, {r}) in &{o} {{ {acc} += {FLT}::sin({r}) * ({i} as {FLT} + 1.0); }}"));
+                    format!("let {n}: {FLT} = {acc} * 0.125;")
+                }
+                _ => format!("let {n}: {FLT} = {o}[0].1 * 2.0 - {o}[{o}.len() - 1].1 * ({o}[0].0 as {FLT} * 0.25);"),
+            };
+            Self::line(out, ind, &read);
+            let m = iv.mag().max(1.0) * 20.0;
+            self.declare(&n, VarKind::Float(Iv(-m, m, iv.2)), false);
+            return;
+        }
         Self::line(
             out,
             ind,

@@ -3161,3 +3161,35 @@ fn chains_of_rows() {
         &p,
     );
 }
+
+/// An argsort that keeps the values beside the indices (`Vec<(usize, f64)>` from `enumerate`,
+/// sorted by the values with any comparator), read by index, in loops with either pattern, in a
+/// reduction after `take`/`skip`, and by a name's fields; of a parameter and of a local buffer.
+#[gradient]
+fn sorted_pairs(w: &[f64]) -> f64 {
+    let mut v: Vec<(usize, f64)> = w.iter().copied().enumerate().collect();
+    v.sort_by(|a, b| a.1.partial_cmp(&b.1).unwrap());
+    let mut s = v[0].1 * 3.0 + v[1].1 + v[0].0 as f64;
+    let mut d: Vec<_> = w.iter().enumerate().map(|(i, &x)| (i, x)).collect();
+    d.sort_by(|a, b| b.1.total_cmp(&a.1));
+    for &(i, x) in d.iter().take(2) {
+        s += x * (i as f64 + 1.0);
+    }
+    for (i, x) in &d {
+        s += x.sin() * *i as f64;
+    }
+    s += d.iter().skip(1).map(|&(_, x)| x * x).sum::<f64>();
+    s += d.iter().map(|p| p.1 * p.0 as f64).sum::<f64>();
+    let sq: Vec<f64> = w.iter().map(|x| x * x - x).collect();
+    let mut e: Vec<(usize, f64)> = sq.iter().cloned().enumerate().collect();
+    e.sort_unstable_by(|&(_, a), &(_, b)| a.partial_cmp(&b).unwrap());
+    s + e[e.len() - 1].1 - e[0].1
+}
+
+#[test]
+fn argsort_with_values() {
+    let x = [0.3, -0.5, 0.9, 1.2, -0.1];
+    let mut d = [f64::NAN; 5];
+    let v = sorted_pairs_grad(&x, &mut d);
+    check("sorted_pairs", &sorted_pairs, v, &d, &x);
+}

@@ -2990,8 +2990,28 @@ fn s33_model(m: &S33Line, z: &[f64]) -> f64 {
     m.w.iter().zip(z).map(|(w, v)| (w * v).tanh()).sum::<f64>() + m.b * z[0]
 }
 
+/// Session 33: rows collected then written; an argsort keeping the values.
+#[gradient]
+fn s33_collected(x: &[f64]) -> f64 {
+    let mut pos: Vec<[f64; 2]> = x.chunks(2).map(|c| [c[0], c[1]]).collect();
+    let mut vel = vec![[0.0; 2]; pos.len()];
+    for i in 0..pos.len() {
+        vel[i][0] -= 0.1 * pos[i][0];
+        pos[i][0] += 0.1 * vel[i][0];
+    }
+    let mut v: Vec<(usize, f64)> = x.iter().copied().enumerate().collect();
+    v.sort_by(|a, b| a.1.total_cmp(&b.1));
+    pos.iter().map(|p| p[0] * p[1]).sum::<f64>() + v[0].1
+}
+
 #[test]
 fn session_33_forms_run() {
+    let x = [0.5, -0.25, 1.5, 2.0];
+    let mut d = [0.0; 4];
+    assert_eq!(
+        s33_collected_grad(&x, &mut d).to_bits(),
+        s33_collected(&x).to_bits()
+    );
     let (value, [g]) = s33_narrow_grad(0.3);
     assert_eq!(value.to_bits(), s33_narrow(0.3).to_bits());
     assert!((g - (2.0 * f64::from(0.3_f32) + 1.0)).abs() < 1e-15);

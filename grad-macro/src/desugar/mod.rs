@@ -6,6 +6,7 @@ mod filters;
 mod held_ranges;
 mod hoist;
 pub use held_ranges::rewrite as held_ranges;
+mod argsort;
 mod items;
 mod iterators;
 mod labels;
@@ -210,6 +211,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     held_ranges::rewrite(&mut item.block, &item.sig);
     closures::inline_iterator_lets(&mut item.block);
     piece_lists::piece_lists(&mut item.block);
+    argsort::value_pairs(&mut item.block);
     let refs = normal::normal_forms(&mut item.block);
     // Only a name declared once is read as the references wherever it appears.
     let once: std::collections::HashSet<String> = refs

@@ -1,0 +1,399 @@
+//! Pairs of an index and a value, sorted by the value: the argsort that keeps the values beside
+//! the indices.
+//!
+//! Input: `let mut v: Vec<(usize, f64)> = x.iter().copied().enumerate().collect();` (also
+//! `.cloned()`, `x.iter().enumerate().map(|(i, &e)| (i, e))`), `v.sort_by(|a, b|
+//! a.1.partial_cmp(&b.1).unwrap())` (any comparator of the pairs), then `v[k].0`, `v[k].1`,
+//! `v.len()`, `for &(i, e) in &v`, `for (i, e) in v.iter().take(k)`, `v.iter().map(|&(i, e)| ..)`.
+//! Output: the indices alone, `let mut V: Vec<usize> = (0..x.len()).collect(); V.sort_by(|&a, &b|
+//! x[a].partial_cmp(&x[b]).unwrap());`, and each pair read as `(V[k], x[V[k]])`: a sort of
+//! indices by a sequence's values, which lowering follows (the derivative of a value is that of
+//! the element it is), where a `Vec` of tuples is a container it cannot see into.
+
+use quote::quote;
+use syn::visit_mut::VisitMut;
+
+/// [`value_pairs_lets`] in every block of `body`.
+pub fn value_pairs(body: &mut syn::Block) {
+    super::each_block_inner_first(body, value_pairs_lets);
+}
+
+/// `x.iter().copied().enumerate().collect()` and the like, of a name or a field `x`: `x`.
+fn pairs_of(e: &syn::Expr) -> Option<&syn::Expr> {
+    let syn::Expr::MethodCall(c) = e else {
+        return None;
+    };
+    if c.method != "collect" || !c.args.is_empty() {
+        return None;
+    }
+    let mut r = super::unparen(&c.receiver);
+    // `.map(|(i, &e)| (i, e))` / `.map(|(i, e)| (i, *e))` after `enumerate()`.
+    let mapped = match r {
+        syn::Expr::MethodCall(m) if m.method == "map" && m.args.len() == 1 => {
+            let syn::Expr::Closure(cl) = &m.args[0] else {
+                return None;
+            };
+            if !identity_pair(cl) {
+                return None;
+            }
+            r = super::unparen(&m.receiver);
+            true
+        }
+        _ => false,
+    };
+    let syn::Expr::MethodCall(en) = r else {
+        return None;
+    };
+    if en.method != "enumerate" || !en.args.is_empty() {
+        return None;
+    }
+    let mut r = super::unparen(&en.receiver);
+    if let syn::Expr::MethodCall(cp) = r {
+        if (cp.method == "copied" || cp.method == "cloned") && cp.args.is_empty() && !mapped {
+            r = super::unparen(&cp.receiver);
+        }
+    }
+    let syn::Expr::MethodCall(it) = r else {
+        return None;
+    };
+    if it.method != "iter" || !it.args.is_empty() {
+        return None;
+    }
+    match super::unparen(&it.receiver) {
+        x @ syn::Expr::Path(p) if p.path.get_ident().is_some() => Some(x),
+        x @ syn::Expr::Field(_) => Some(x),
+        _ => None,
+    }
+}
+
+/// The name a place `x` or `m.w` starts from.
+fn root(e: &syn::Expr) -> Option<&syn::Ident> {
+    match e {
+        syn::Expr::Path(p) => p.path.get_ident(),
+        syn::Expr::Field(f) => root(&f.base),
+        _ => None,
+    }
+}
+
+/// `|(i, &e)| (i, e)` or `|(i, e)| (i, *e)`: the pair as it is, its value copied.
+fn identity_pair(cl: &syn::ExprClosure) -> bool {
+    let [syn::Pat::Tuple(t)] = &cl.inputs.iter().collect::<Vec<_>>()[..] else {
+        return false;
+    };
+    let [syn::Pat::Ident(i), second] = &t.elems.iter().collect::<Vec<_>>()[..] else {
+        return false;
+    };
+    let (e, deref) = match second {
+        syn::Pat::Reference(r) => match &*r.pat {
+            syn::Pat::Ident(e) => (&e.ident, false),
+            _ => return false,
+        },
+        syn::Pat::Ident(e) => (&e.ident, true),
+        _ => return false,
+    };
+    let syn::Expr::Tuple(body) = super::unparen(&cl.body) else {
+        return false;
+    };
+    let [a, b] = &body.elems.iter().collect::<Vec<_>>()[..] else {
+        return false;
+    };
+    let is = |x: &syn::Expr, n: &syn::Ident| matches!(super::unparen(x), syn::Expr::Path(p) if p.path.is_ident(n));
+    let second_ok = match (super::unparen(b), deref) {
+        (syn::Expr::Unary(u), true) if matches!(u.op, syn::UnOp::Deref(_)) => is(&u.expr, e),
+        (b, false) => is(b, e),
+        _ => false,
+    };
+    is(a, &i.ident) && second_ok
+}
+
+/// A `let` of pairs whose every later use is rewritten: the indices in its place.
+fn value_pairs_lets(b: &mut syn::Block) {
+    let mut k = 0;
+    while k < b.stmts.len() {
+        let found = match &b.stmts[k] {
+            syn::Stmt::Local(l) => super::plain_let(l).and_then(|(id, ty, init)| {
+                let typed_ok = ty.is_none_or(|t| {
+                    let t = quote!(#t).to_string().replace(' ', "");
+                    t == "Vec<(usize,f64)>" || t == "Vec<(usize,f32)>" || t == "Vec<_>"
+                });
+                typed_ok
+                    .then(|| pairs_of(init))
+                    .flatten()
+                    .map(|x| (id.ident.clone(), id.mutability.is_some(), x.clone()))
+            }),
+            _ => None,
+        };
+        let Some((name, mutable, x)) = found else {
+            k += 1;
+            continue;
+        };
+        let idx = crate::naming::hidden(&format!("order_{name}"));
+        let mut rest: Vec<syn::Stmt> = b.stmts[k + 1..].to_vec();
+        let Some(base) = root(&x).cloned() else {
+            k += 1;
+            continue;
+        };
+        // (The values are read where the pairs were: nothing after may write or rebind them.)
+        let written = rest.iter().any(|s| {
+            super::redeclares(s, &[&name, &base])
+                || super::closures::touches(s, &std::iter::once(base.to_string()).collect())
+        });
+        if written {
+            k += 1;
+            continue;
+        }
+        let mut u = Uses {
+            name: &name,
+            idx: &idx,
+            x: &x,
+            ok: true,
+        };
+        for s in &mut rest {
+            u.visit_stmt_mut(s);
+        }
+        let still = rest
+            .iter()
+            .any(|s| super::closures::mentions(std::slice::from_ref(s), &name));
+        if !u.ok || still {
+            k += 1;
+            continue;
+        }
+        let m = mutable.then(|| quote!(mut));
+        let head: syn::Stmt =
+            syn::parse_quote!(let #m #idx: ::std::vec::Vec<usize> = (0..#x.len()).collect(););
+        b.stmts.truncate(k);
+        b.stmts.push(head);
+        b.stmts.extend(rest);
+        k += 1;
+    }
+}
+
+/// Rewrites the uses of the pairs `name`; `ok` is cleared by a use it cannot rewrite.
+struct Uses<'a> {
+    name: &'a syn::Ident,
+    idx: &'a syn::Ident,
+    x: &'a syn::Expr,
+    ok: bool,
+}
+
+impl Uses<'_> {
+    fn is_name(&self, e: &syn::Expr) -> bool {
+        matches!(super::unparen(e), syn::Expr::Path(p) if p.path.is_ident(self.name))
+    }
+
+    /// `v`, `&v`, `v.iter()` followed by `take`/`skip`/`rev`: the pairs in order, as the
+    /// same iterator over the indices (`None` when `e` is none of these).
+    fn pairs_iter(&self, e: &syn::Expr) -> Option<syn::Expr> {
+        let idx = self.idx;
+        match super::unparen(e) {
+            syn::Expr::Reference(r) if r.mutability.is_none() && self.is_name(&r.expr) => {
+                Some(syn::parse_quote!(#idx.iter()))
+            }
+            syn::Expr::MethodCall(m)
+                if m.method == "iter" && m.args.is_empty() && self.is_name(&m.receiver) =>
+            {
+                Some(syn::parse_quote!(#idx.iter()))
+            }
+            syn::Expr::MethodCall(m)
+                if matches!(m.method.to_string().as_str(), "take" | "skip" | "rev") =>
+            {
+                let inner = self.pairs_iter(&m.receiver)?;
+                let mut m = m.clone();
+                *m.receiver = inner;
+                Some(syn::Expr::MethodCall(m))
+            }
+            _ => None,
+        }
+    }
+
+    /// The pattern of a pair (`&(i, e)`, `(i, e)`, or a name `p`) bound from the index `k`:
+    /// statements binding what it binds, and for a name the rewrite of `p.0`/`p.1` in `body`.
+    fn bind(
+        &mut self,
+        pat: &syn::Pat,
+        k: &syn::Ident,
+        body: &mut syn::Expr,
+    ) -> Option<Vec<syn::Stmt>> {
+        let x = self.x;
+        match pat {
+            syn::Pat::Reference(r) => match &*r.pat {
+                syn::Pat::Tuple(t) if t.elems.len() == 2 => {
+                    let (a, b) = (&t.elems[0], &t.elems[1]);
+                    Some(vec![
+                        syn::parse_quote!(let #a = #k;),
+                        syn::parse_quote!(let #b = #x[#k];),
+                    ])
+                }
+                _ => None,
+            },
+            syn::Pat::Tuple(t) if t.elems.len() == 2 => {
+                let (a, b) = (&t.elems[0], &t.elems[1]);
+                Some(vec![
+                    syn::parse_quote!(let #a = &#k;),
+                    syn::parse_quote!(let #b = &#x[#k];),
+                ])
+            }
+            syn::Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => {
+                let mut f = Fields {
+                    p: &p.ident,
+                    k,
+                    x,
+                    ok: true,
+                };
+                f.visit_expr_mut(body);
+                let left =
+                    super::closures::mentions(&[syn::Stmt::Expr(body.clone(), None)], &p.ident);
+                (f.ok && !left).then(Vec::new)
+            }
+            syn::Pat::Wild(_) => Some(Vec::new()),
+            _ => None,
+        }
+    }
+}
+
+/// `p.0` → `k`, `p.1` → `x[k]` (`*p.1`, `&p.1` alike).
+struct Fields<'a> {
+    p: &'a syn::Ident,
+    k: &'a syn::Ident,
+    x: &'a syn::Expr,
+    ok: bool,
+}
+
+impl VisitMut for Fields<'_> {
+    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        if let syn::Expr::Field(f) = e {
+            if matches!(super::unparen(&f.base), syn::Expr::Path(q) if q.path.is_ident(self.p)) {
+                let (k, x) = (self.k, self.x);
+                match &f.member {
+                    syn::Member::Unnamed(i) if i.index == 0 => *e = syn::parse_quote!(#k),
+                    syn::Member::Unnamed(i) if i.index == 1 => *e = syn::parse_quote!(#x[#k]),
+                    _ => self.ok = false,
+                }
+                return;
+            }
+        }
+        syn::visit_mut::visit_expr_mut(self, e);
+    }
+}
+
+impl VisitMut for Uses<'_> {
+    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        let (idx, x) = (self.idx, self.x);
+        match e {
+            // `v[k].0`, `v[k].1`.
+            syn::Expr::Field(f) => {
+                if let syn::Expr::Index(ix) = super::unparen(&f.base) {
+                    if self.is_name(&ix.expr) && !matches!(&*ix.index, syn::Expr::Range(_)) {
+                        let mut i = (*ix.index).clone();
+                        self.visit_expr_mut(&mut i);
+                        match &f.member {
+                            syn::Member::Unnamed(m) if m.index == 0 => {
+                                *e = syn::parse_quote!(#idx[#i]);
+                            }
+                            syn::Member::Unnamed(m) if m.index == 1 => {
+                                *e = syn::parse_quote!(#x[#idx[#i]]);
+                            }
+                            _ => self.ok = false,
+                        }
+                        return;
+                    }
+                }
+                syn::visit_mut::visit_expr_mut(self, e);
+            }
+            // `v.len()`, `v.sort_by(|a, b| ..)`.
+            syn::Expr::MethodCall(m) if self.is_name(&m.receiver) => {
+                match (m.method.to_string().as_str(), m.args.len()) {
+                    ("len", 0) => *e = syn::parse_quote!(#idx.len()),
+                    ("sort_by" | "sort_unstable_by", 1) => {
+                        let syn::Expr::Closure(cl) = &m.args[0] else {
+                            self.ok = false;
+                            return;
+                        };
+                        let [pa, pb] = &cl.inputs.iter().collect::<Vec<_>>()[..] else {
+                            self.ok = false;
+                            return;
+                        };
+                        let (ka, kb) = (crate::naming::fresh("a"), crate::naming::fresh("b"));
+                        let mut body = (*cl.body).clone();
+                        let mut lets = Vec::new();
+                        for (p, k) in [(*pa, &ka), (*pb, &kb)] {
+                            // (A comparator's pair is a reference: `a.1` reads as `p.1`.)
+                            let p = match p {
+                                syn::Pat::Reference(r) if matches!(&*r.pat, syn::Pat::Ident(_)) => {
+                                    &*r.pat
+                                }
+                                p => p,
+                            };
+                            let Some(l) = self.bind(p, k, &mut body) else {
+                                self.ok = false;
+                                return;
+                            };
+                            lets.extend(l);
+                        }
+                        let method = &m.method;
+                        *e = syn::parse_quote!(#idx.#method(|&#ka, &#kb| { #(#lets)* #body }));
+                    }
+                    _ => self.ok = false,
+                }
+            }
+            // `for &(i, e) in &v { .. }` (and `v.iter()`, with `take`/`skip`/`rev`).
+            syn::Expr::ForLoop(f) => {
+                if let Some(iter) = self.pairs_iter(&f.expr) {
+                    let k = crate::naming::fresh("k");
+                    let mut body = syn::Expr::Block(syn::ExprBlock {
+                        attrs: Vec::new(),
+                        label: None,
+                        block: f.body.clone(),
+                    });
+                    let Some(lets) = self.bind(&f.pat, &k, &mut body) else {
+                        self.ok = false;
+                        return;
+                    };
+                    self.visit_expr_mut(&mut body);
+                    let label = &f.label;
+                    *e = syn::parse_quote!(#label for &#k in #iter { #(#lets)* #body });
+                    return;
+                }
+                syn::visit_mut::visit_expr_mut(self, e);
+            }
+            // `v.iter().map(|&(i, e)| ..)` (any stage taking the pair, after `take`/`skip`/`rev`).
+            syn::Expr::MethodCall(m)
+                if m.args.len() == 1 && self.pairs_iter(&m.receiver).is_some() =>
+            {
+                let iter = self.pairs_iter(&m.receiver).expect("checked just above");
+                let syn::Expr::Closure(cl) = &m.args[0] else {
+                    self.ok = false;
+                    return;
+                };
+                let [p] = &cl.inputs.iter().collect::<Vec<_>>()[..] else {
+                    self.ok = false;
+                    return;
+                };
+                let k = crate::naming::fresh("k");
+                let mut body = (*cl.body).clone();
+                let Some(lets) = self.bind(p, &k, &mut body) else {
+                    self.ok = false;
+                    return;
+                };
+                self.visit_expr_mut(&mut body);
+                let method = &m.method;
+                *e = syn::parse_quote!(#iter.#method(|&#k| { #(#lets)* #body }));
+            }
+            e if self.is_name(e) => self.ok = false,
+            _ => syn::visit_mut::visit_expr_mut(self, e),
+        }
+    }
+
+    fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+        if super::closures::mentions(
+            &[syn::Stmt::Macro(syn::StmtMacro {
+                attrs: Vec::new(),
+                mac: m.clone(),
+                semi_token: None,
+            })],
+            self.name,
+        ) {
+            self.ok = false;
+        }
+    }
+}
