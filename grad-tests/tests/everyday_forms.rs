@@ -3169,7 +3169,13 @@ fn chains_of_rows() {
 fn sorted_pairs(w: &[f64]) -> f64 {
     let mut v: Vec<(usize, f64)> = w.iter().copied().enumerate().collect();
     v.sort_by(|a, b| a.1.partial_cmp(&b.1).unwrap());
-    let mut s = v[0].1 * 3.0 + v[1].1 + v[0].0 as f64;
+    // The sequence read in a `vec!` and its name bound again before the pairs are read.
+    let tail = vec![w[1], 0.5];
+    let mut s = tail[0] * tail[1];
+    for w in 0..2 {
+        s += w as f64 * 0.25;
+    }
+    s += v[0].1 * 3.0 + v[1].1 + v[0].0 as f64;
     let mut d: Vec<_> = w.iter().enumerate().map(|(i, &x)| (i, x)).collect();
     d.sort_by(|a, b| b.1.total_cmp(&a.1));
     for &(i, x) in d.iter().take(2) {

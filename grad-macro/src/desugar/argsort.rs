@@ -112,9 +112,13 @@ fn value_pairs_lets(b: &mut syn::Block) {
     while k < b.stmts.len() {
         let found = match &b.stmts[k] {
             syn::Stmt::Local(l) => super::plain_let(l).and_then(|(id, ty, init)| {
+                // (`Vec<(usize, T)>` of a generic float too.)
                 let typed_ok = ty.is_none_or(|t| {
                     let t = quote!(#t).to_string().replace(' ', "");
-                    t == "Vec<(usize,f64)>" || t == "Vec<(usize,f32)>" || t == "Vec<_>"
+                    t == "Vec<_>"
+                        || t.strip_prefix("Vec<(usize,")
+                            .and_then(|r| r.strip_suffix(")>"))
+                            .is_some_and(|f| f.chars().all(|c| c.is_alphanumeric() || c == '_'))
                 });
                 typed_ok
                     .then(|| pairs_of(init))
@@ -133,9 +137,12 @@ fn value_pairs_lets(b: &mut syn::Block) {
             k += 1;
             continue;
         };
+        // A later declaration of the sequence's name (`for xs in 0..n`) is another variable:
+        // renamed, so that the reads put there mean the one here.
+        crate::desugar::sub_slices::unshadow(&mut rest, &base);
         // (The values are read where the pairs were: nothing after may write or rebind them.)
         let written = rest.iter().any(|s| {
-            super::redeclares(s, &[&name, &base])
+            super::redeclares_reading_macros(s, &[&name, &base])
                 || super::closures::touches(s, &std::iter::once(base.to_string()).collect())
         });
         if written {

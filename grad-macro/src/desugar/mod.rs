@@ -2347,11 +2347,18 @@ fn declares_in(s: &syn::Stmt, names: &[&syn::Ident], lists: bool) -> bool {
         }
         fn visit_macro(&mut self, m: &'a syn::Macro) {
             use syn::punctuated::Punctuated;
-            // `vec![v; n]` declares what its two expressions do.
+            // `vec![v; n]` and `vec![a, b]` declare what their expressions do.
             if m.path.is_ident("vec") {
                 if let Ok(VecRepeat(v, n)) = m.parse_body::<VecRepeat>() {
                     syn::visit::Visit::visit_expr(self, &v);
                     syn::visit::Visit::visit_expr(self, &n);
+                    return;
+                }
+                if let Ok(list) =
+                    m.parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
+                {
+                    list.iter()
+                        .for_each(|e| syn::visit::Visit::visit_expr(self, e));
                     return;
                 }
             }
