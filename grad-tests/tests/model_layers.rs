@@ -731,3 +731,57 @@ fn a_layers_weights_cut_into_lists_of_pieces() {
         &fd_model(&m, |m| layer_piece_lists(m, &x)),
     );
 }
+
+/// A vector-valued method whose body reads a slice parameter only as data can (`chunks` copied
+/// into rows, counts of its signs): derived for callers with respect to the model alone (the
+/// slice a constant to them), where before no `NAME__model` was made at all and every caller
+/// failed to compile (E0599 `NAME__dot__model_grad`).
+#[derive(Clone, Debug, Params)]
+struct Counted {
+    x0: f64,
+    x1: f64,
+}
+
+#[derive(Clone, Debug, Params)]
+struct HoldsCounted {
+    inner: Counted,
+    s: f64,
+}
+
+impl Counted {
+    #[gradient(wrt(self))]
+    fn counted(&self, xs: &[f64]) -> Vec<f64> {
+        let rows: Vec<Vec<f64>> = xs.chunks(2).map(|c| c.to_vec()).collect();
+        let cnt: Vec<usize> = rows
+            .iter()
+            .map(|r| r.iter().filter(|q| **q > 0.0).count())
+            .collect();
+        let v: f64 = rows
+            .iter()
+            .zip(&cnt)
+            .map(|(r, &c)| (r[0] * self.x0 + c as f64 * 0.1).tanh())
+            .sum::<f64>();
+        vec![v * self.x1, self.x0 * 2.0]
+    }
+}
+
+impl HoldsCounted {
+    #[gradient]
+    fn loss(&self, xs: &[f64]) -> f64 {
+        let hv = self.inner.counted(xs);
+        hv[0] * self.s + hv[1] * hv[1]
+    }
+}
+
+#[test]
+fn a_vector_method_reading_a_slice_as_data_is_derived_for_the_model() {
+    let m = HoldsCounted {
+        inner: Counted { x0: 0.3, x1: -0.7 },
+        s: 1.5,
+    };
+    let xs = [0.5, -1.0, 2.0, 0.25];
+    let mut d = m.zeros_like();
+    let v = m.loss_grad(&xs, &mut d);
+    assert_eq!(v.to_bits(), m.loss(&xs).to_bits());
+    close("loss", &d.to_flat(), &fd_model(&m, |m| m.loss(&xs)));
+}

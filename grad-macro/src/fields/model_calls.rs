@@ -57,38 +57,31 @@ pub(super) fn model_param(callee: &Expr) -> Option<usize> {
 /// Suffix of the derivation with respect to the model and every float parameter.
 const ALL: &str = "__all";
 
-/// What a caller that passes the whole model calls (`forward(m, x)`, `self.forward(x)`):
-/// `NAME__model` takes the model's flat view beside it, so that the caller's derivation sees a
-/// differentiated slice, and `NAME__model_grad` gives that view's gradient and those of every
-/// float parameter (a caller may pass differentiated values anywhere), from `NAME__all_grad`, the
-/// function derived once more with respect to all of them. Nothing when that derivation fails
-/// (the caller's build then says `NAME__model` is missing, at its call).
-pub(super) fn model_fns(
+/// `NAME__all` derived (see [`model_fns`]): with respect to the model and the float parameters
+/// not in `passed_on`.
+struct AllDerived {
+    wrt: Vec<Ident>,
+    params: Vec<(Ident, Option<syn::Type>)>,
+    passed_on: Vec<Ident>,
+    expanded: TokenStream,
+    lost: Vec<(String, TokenStream)>,
+    all_grad: syn::ItemFn,
+}
+
+fn derive_all(
     item: &syn::ItemFn,
     root: &Root,
-    float: FloatTy,
-    user_wrt: Option<&Vec<Ident>>,
-) -> TokenStream {
-    let fname = &item.sig.ident;
-    if fname.to_string().ends_with(ALL) {
-        return TokenStream::new();
-    }
-    let t = Ident::new(float.name(), Span::call_site());
+    all: &syn::ItemFn,
+    passed_on: Vec<Ident>,
+) -> Option<AllDerived> {
     let mut wrt: Vec<Ident> = vec![root.ident.clone()];
-    // Parameters passed on to a method of data are left out of `NAME__all` (a plain method
-    // could not take a differentiated value there), unless the function's own `wrt` names them:
-    // its own derivation then passes them differentiated already, so the method takes them.
-    let passed_on: Vec<Ident> = passed_to_methods(item, &root.ident)
-        .into_iter()
-        .filter(|id| user_wrt.is_some_and(|w| !w.contains(id)))
-        .collect();
     let mut params = Vec::new();
     for input in &item.sig.inputs {
         match input {
             syn::FnArg::Receiver(_) => params.push((root.ident.clone(), None)),
             syn::FnArg::Typed(pt) => {
                 let syn::Pat::Ident(pi) = &*pt.pat else {
-                    return TokenStream::new();
+                    return None;
                 };
                 // The cotangent of a vector-valued method's `NAME__dot` (see `vector`) is data.
                 // (Rows are data here: a caller passing its own rows on, `self.fit(xs)`, holds
@@ -106,6 +99,61 @@ pub(super) fn model_fns(
             }
         }
     }
+    let soft: Vec<String> = wrt
+        .iter()
+        .filter(|w| **w != root.ident)
+        .map(ToString::to_string)
+        .collect();
+    let (expanded, lost) = Lenient::during(soft, || expand(&quote!(wrt(#(#wrt),*)), all));
+    let expanded = expanded?;
+    let all_grad_name = format_ident!("{}_grad", all.sig.ident);
+    let file = syn::parse2::<syn::File>(expanded.clone()).ok()?;
+    // (A compile error; the functions closures passed to helpers are specialized into are
+    // macro items too.)
+    if file.items.iter().any(|i| {
+        matches!(i, syn::Item::Macro(m)
+            if m.mac.path.segments.last().is_some_and(|s| s.ident == "compile_error"))
+    }) {
+        return None;
+    }
+    let all_grad = file.items.iter().find_map(|i| match i {
+        syn::Item::Fn(f) if f.sig.ident == all_grad_name => Some(f.clone()),
+        _ => None,
+    })?;
+    Some(AllDerived {
+        wrt,
+        params,
+        passed_on,
+        expanded,
+        lost,
+        all_grad,
+    })
+}
+
+/// What a caller that passes the whole model calls (`forward(m, x)`, `self.forward(x)`):
+/// `NAME__model` takes the model's flat view beside it, so that the caller's derivation sees a
+/// differentiated slice, and `NAME__model_grad` gives that view's gradient and those of every
+/// float parameter (a caller may pass differentiated values anywhere), from `NAME__all_grad`, the
+/// function derived once more with respect to all of them. Nothing when that derivation fails
+/// (the caller's build then says `NAME__model` is missing, at its call).
+pub(super) fn model_fns(
+    item: &syn::ItemFn,
+    root: &Root,
+    float: FloatTy,
+    user_wrt: Option<&Vec<Ident>>,
+) -> TokenStream {
+    let fname = &item.sig.ident;
+    if fname.to_string().ends_with(ALL) {
+        return TokenStream::new();
+    }
+    let t = Ident::new(float.name(), Span::call_site());
+    // Parameters passed on to a method of data are left out of `NAME__all` (a plain method
+    // could not take a differentiated value there), unless the function's own `wrt` names them:
+    // its own derivation then passes them differentiated already, so the method takes them.
+    let passed_on: Vec<Ident> = passed_to_methods(item, &root.ident)
+        .into_iter()
+        .filter(|id| user_wrt.is_some_and(|w| !w.contains(id)))
+        .collect();
     let mut all = item.clone();
     all.sig.ident = format_ident!("{}{ALL}", fname);
     all.attrs
@@ -116,33 +164,40 @@ pub(super) fn model_fns(
     all.attrs
         .push(syn::parse_quote!(#[allow(non_snake_case, clippy::must_use_candidate)]));
     all.vis = item.vis.clone();
-    let soft: Vec<String> = wrt
-        .iter()
-        .filter(|w| **w != root.ident)
-        .map(ToString::to_string)
-        .collect();
-    let (expanded, lost) = Lenient::during(soft, || expand(&quote!(wrt(#(#wrt),*)), &all));
-    let Some(expanded) = expanded else {
-        return TokenStream::new();
-    };
-    let all_grad_name = format_ident!("{}{ALL}_grad", fname);
-    let Ok(file) = syn::parse2::<syn::File>(expanded.clone()) else {
-        return TokenStream::new();
-    };
-    // (A compile error; the functions closures passed to helpers are specialized into are
-    // macro items too.)
-    if file.items.iter().any(|i| {
-        matches!(i, syn::Item::Macro(m)
-            if m.mac.path.segments.last().is_some_and(|s| s.ident == "compile_error"))
-    }) {
-        return TokenStream::new();
-    }
-    let Some(all_grad) = file.items.iter().find_map(|i| match i {
-        syn::Item::Fn(f) if f.sig.ident == all_grad_name => Some(f.clone()),
-        _ => None,
+    // With respect to every float parameter; where the body reads one in a way only data is
+    // read, with respect to the model alone: the others are then constants to callers (their
+    // table says so), rather than no `NAME__model` at all (an E0599 at every caller).
+    let Some(derived) = derive_all(item, root, &all, passed_on.clone()).or_else(|| {
+        let others = item
+            .sig
+            .inputs
+            .iter()
+            .filter_map(|i| match i {
+                syn::FnArg::Typed(pt) => match &*pt.pat {
+                    // (A `NAME__dot`'s cotangent is data either way.)
+                    syn::Pat::Ident(pi)
+                        if pi.ident != root.ident && pi.ident != crate::naming::hidden("d_out") =>
+                    {
+                        Some(pi.ident.clone())
+                    }
+                    _ => None,
+                },
+                syn::FnArg::Receiver(_) => None,
+            })
+            .collect();
+        derive_all(item, root, &all, others)
     }) else {
         return TokenStream::new();
     };
+    let AllDerived {
+        wrt,
+        params,
+        passed_on,
+        expanded,
+        lost,
+        all_grad,
+    } = derived;
+    let all_grad_name = format_ident!("{}{ALL}_grad", fname);
     let inputs = typed_inputs(&all_grad);
     let bufs: Vec<(Ident, Option<syn::Type>)> = inputs[params.len()..].to_vec();
     let d_root = format_ident!("d_{}", root.ident);
