@@ -1024,17 +1024,25 @@ impl<'a> FnGen<'a> {
     }
 
     /// A float through the other float type and back. In an f32 case `(e as f64) as FLT`,
-    /// exact, of any `e`; in an f64 case `(e as f32) as FLT` or `FLT::from(e as f32)` of an `e`
-    /// no differentiated value reaches: across f32's steps no difference quotient checks the
-    /// slope of a differentiated one (`grad-tests/tests/conventions.rs` checks it exactly).
+    /// exact, of any `e`; in an f64 case `(e as f32) as FLT` or `FLT::from(e as f32)` of a
+    /// literal or a `const`: across f32's steps no difference quotient checks the slope of a
+    /// differentiated value (`grad-tests/tests/conventions.rs` checks it exactly), and whether a
+    /// local is differentiated is not tracked through later updates (an accumulator starts
+    /// constant), so only what is constant by its form is narrowed.
     fn through_other(&mut self, d: u32) -> Option<Ex> {
         if !self.on("expr:through_other") {
             return None;
         }
-        let e = self.expr(d - 1);
+        let e = match self.float {
+            Float::F32 => self.expr(d - 1),
+            Float::F64 if self.on("atom:const") && self.rng.chance(0.5) => self.konst((-2.0, 2.0)),
+            Float::F64 => {
+                let v = self.value_in((-2.0, 2.0));
+                self.lit(v)
+            }
+        };
         let s = match self.float {
             Float::F32 => format!("((/* {PRIMITIVE_ONLY} */ ({}) as f64) as {FLT})", e.s),
-            Float::F64 if e.iv.2 => return None,
             Float::F64 if self.rng.chance(0.5) => {
                 format!("{FLT}::from(/* {PRIMITIVE_ONLY} */ ({}) as f32)", e.s)
             }
