@@ -283,9 +283,38 @@ impl VisitMut for Fields<'_> {
     }
 }
 
+/// Whether `e` is a place in the pairs `name` (`v[k].1`, `v[0]`, `v`).
+fn in_pairs(e: &syn::Expr, name: &syn::Ident) -> bool {
+    match super::unparen(e) {
+        syn::Expr::Path(p) => p.path.is_ident(name),
+        syn::Expr::Index(ix) => in_pairs(&ix.expr, name),
+        syn::Expr::Field(f) => in_pairs(&f.base, name),
+        syn::Expr::Unary(u) => in_pairs(&u.expr, name),
+        _ => false,
+    }
+}
+
 impl VisitMut for Uses<'_> {
     fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
         let (idx, x) = (self.idx, self.x);
+        // A pair written (`v[0].1 = ..`, `v[k].1 *= ..`, `&mut v[0]`): the pairs are a copy of
+        // the values, which writes to them leave as they were; not followed.
+        let written = match &*e {
+            syn::Expr::Assign(a) => in_pairs(&a.left, self.name),
+            syn::Expr::Binary(b) => {
+                use syn::BinOp::*;
+                matches!(
+                    b.op,
+                    AddAssign(_) | SubAssign(_) | MulAssign(_) | DivAssign(_) | RemAssign(_)
+                ) && in_pairs(&b.left, self.name)
+            }
+            syn::Expr::Reference(r) => r.mutability.is_some() && in_pairs(&r.expr, self.name),
+            _ => false,
+        };
+        if written {
+            self.ok = false;
+            return;
+        }
         match e {
             // `v[k].0`, `v[k].1`.
             syn::Expr::Field(f) => {
