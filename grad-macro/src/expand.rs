@@ -274,6 +274,9 @@ pub fn expand_item(args: TokenStream, item: &syn::ItemFn) -> TokenStream {
     out
 }
 
+/// `check(at(..))` on a method, in either path.
+const CHECK_ON_METHOD: &str = "`check(at(..))` generates a test that calls the function by name, which a method cannot be: check a free function, or call `NAME_grad` from a test of your own";
+
 /// `check(at(..))` on a function of rows or of a model: as [`check_tests`], the rows and the
 /// model moved number by number through their flat view (`Params`).
 fn tree_check_tests(item: &syn::ItemFn, args: &Args) -> TokenStream {
@@ -281,7 +284,7 @@ fn tree_check_tests(item: &syn::ItemFn, args: &Args) -> TokenStream {
         return TokenStream::new();
     };
     if matches!(item.sig.inputs.first(), Some(syn::FnArg::Receiver(_))) {
-        return syn::Error::new(*span, "`check(at(..))` generates a test that calls the function by name, which a method cannot be: check a free function, or call `NAME_grad` from a test of your own").to_compile_error();
+        return syn::Error::new(*span, CHECK_ON_METHOD).to_compile_error();
     }
     let defaults = crate::sig::differentiable_names(&item.sig);
     let flags: Vec<u8> = item
@@ -338,7 +341,7 @@ fn check_tests(item: &syn::ItemFn, sig: &Sig, args: &Args) -> TokenStream {
         return TokenStream::new();
     };
     if sig.params.iter().any(|p| p.receiver) {
-        return syn::Error::new(*span, "`check(at(..))` generates a test that calls the function by name, which a method cannot be: check a free function, or call `NAME_grad` from a test of your own").to_compile_error();
+        return syn::Error::new(*span, CHECK_ON_METHOD).to_compile_error();
     }
     let flags: Vec<u8> = sig
         .params

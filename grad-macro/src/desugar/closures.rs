@@ -29,10 +29,20 @@ pub(crate) fn free_names(c: &syn::ExprClosure) -> HashSet<String> {
 
 /// Whether a statement declares or assigns one of `names` anywhere inside it.
 pub(super) fn touches(s: &syn::Stmt, names: &HashSet<String>) -> bool {
-    struct Finder<'n>(&'n HashSet<String>, bool);
+    finds(s, names, true)
+}
+
+/// Whether a statement assigns one of `names` (an element, a field, `&mut`, a method that
+/// changes it in place) anywhere inside it; declarations of the name do not count.
+pub(super) fn writes(s: &syn::Stmt, names: &HashSet<String>) -> bool {
+    finds(s, names, false)
+}
+
+fn finds(s: &syn::Stmt, names: &HashSet<String>, declarations: bool) -> bool {
+    struct Finder<'n>(&'n HashSet<String>, bool, bool);
     impl<'a> Visit<'a> for Finder<'_> {
         fn visit_pat_ident(&mut self, i: &'a syn::PatIdent) {
-            self.1 |= self.0.contains(&i.ident.to_string());
+            self.1 |= self.2 && self.0.contains(&i.ident.to_string());
             syn::visit::visit_pat_ident(self, i);
         }
         // A closure's parameters are its own (`let g = |y: f64| ..` declares no `y` here); its
@@ -109,7 +119,7 @@ pub(super) fn touches(s: &syn::Stmt, names: &HashSet<String>) -> bool {
             _ => false,
         }
     }
-    let mut f = Finder(names, false);
+    let mut f = Finder(names, false, declarations);
     f.visit_stmt(s);
     f.1
 }

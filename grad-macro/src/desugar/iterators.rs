@@ -887,7 +887,10 @@ pub fn written_rows_collect_let(l: &syn::Local, rest: &[syn::Stmt]) -> Option<Ve
             return None;
         };
         let name = &id.ident;
-        if !rest.iter().any(|s| writes_rows(s, name)) {
+        if !rest
+            .iter()
+            .any(|s| super::closures::writes(s, &std::iter::once(name.to_string()).collect()))
+        {
             return None;
         }
         let (i, width) = (crate::naming::fresh("k"), elems.len());
@@ -921,7 +924,10 @@ pub fn written_rows_collect_let(l: &syn::Local, rest: &[syn::Stmt]) -> Option<Ve
     let k = src.args.first().filter(|_| src.args.len() == 1)?;
     let count = piece_count(&map.receiver)?;
     let name = &id.ident;
-    if !rest.iter().any(|s| writes_rows(s, name)) {
+    if !rest
+        .iter()
+        .any(|s| super::closures::writes(s, &std::iter::once(name.to_string()).collect()))
+    {
         return None;
     }
     let (i, j, width) = (
@@ -939,50 +945,6 @@ pub fn written_rows_collect_let(l: &syn::Local, rest: &[syn::Stmt]) -> Option<Ve
             }
         }),
     ])
-}
-
-/// Whether `s` writes the rows `name`: an element or a row assigned, or a method that changes
-/// them (`iter_mut`, `swap`, `fill`, `sort_by`, `copy_from_slice`), or a `&mut` of them.
-fn writes_rows(s: &syn::Stmt, name: &syn::Ident) -> bool {
-    fn rooted(e: &syn::Expr, name: &syn::Ident) -> bool {
-        match e {
-            syn::Expr::Path(p) => p.path.is_ident(name),
-            syn::Expr::Index(ix) => rooted(&ix.expr, name),
-            syn::Expr::Paren(p) => rooted(&p.expr, name),
-            syn::Expr::MethodCall(m) if m.method == "iter_mut" => rooted(&m.receiver, name),
-            _ => false,
-        }
-    }
-    struct W<'a>(&'a syn::Ident, bool);
-    impl<'a> syn::visit::Visit<'a> for W<'_> {
-        fn visit_expr_assign(&mut self, a: &'a syn::ExprAssign) {
-            self.1 |= rooted(&a.left, self.0);
-            syn::visit::visit_expr_assign(self, a);
-        }
-        fn visit_expr_binary(&mut self, b: &'a syn::ExprBinary) {
-            use syn::BinOp::*;
-            let assigns = matches!(
-                b.op,
-                AddAssign(_) | SubAssign(_) | MulAssign(_) | DivAssign(_) | RemAssign(_)
-            );
-            self.1 |= assigns && rooted(&b.left, self.0);
-            syn::visit::visit_expr_binary(self, b);
-        }
-        fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
-            let changes = ["iter_mut", "swap", "fill", "sort_by", "copy_from_slice"]
-                .iter()
-                .any(|n| m.method == n);
-            self.1 |= changes && rooted(&m.receiver, self.0);
-            syn::visit::visit_expr_method_call(self, m);
-        }
-        fn visit_expr_reference(&mut self, r: &'a syn::ExprReference) {
-            self.1 |= r.mutability.is_some() && rooted(&r.expr, self.0);
-            syn::visit::visit_expr_reference(self, r);
-        }
-    }
-    let mut w = W(name, false);
-    syn::visit::Visit::visit_stmt(&mut w, s);
-    w.1
 }
 
 /// Whether `e` calls a method only floats have (`sin`, `exp`, `powi`, ..) or holds a float

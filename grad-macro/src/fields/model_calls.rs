@@ -197,7 +197,7 @@ pub(super) fn model_fns(
         lost,
         all_grad,
     } = derived;
-    let all_grad_name = format_ident!("{}{ALL}_grad", fname);
+    let all_grad_name = &all_grad.sig.ident;
     let inputs = typed_inputs(&all_grad);
     let bufs: Vec<(Ident, Option<syn::Type>)> = inputs[params.len()..].to_vec();
     let d_root = format_ident!("d_{}", root.ident);
