@@ -2613,6 +2613,18 @@ impl<'a> FnGen<'a> {
             Self::line(out, ind, &line);
             return;
         }
+        if self.on("matrix_rows:adapted") && self.rng.chance(0.25) {
+            // Rows through `rev`/`skip`/`take`/`step_by`, a count after them.
+            let (k, a) = (self.fresh("k"), self.fresh("a"));
+            let line = match self.rng.below(4) {
+                0 => format!("{acc} += {m}.iter().rev().map(|{row}| {row}[0] * {row}[{}]).sum::<{FLT}>() * 0.1;", cols - 1),
+                1 => format!("for ({k}, {row}) in {m}.iter().rev().take(2).enumerate() {{ {acc} += {row}[0] * ({k} as {FLT} + 1.0) * 0.1; }}"),
+                2 => format!("{acc} += {m}.iter().skip(1).enumerate().map(|({k}, {row})| {row}[{}] * {k} as {FLT}).sum::<{FLT}>() * 0.1;", cols - 1),
+                _ => format!("for {row} in {m}.iter().step_by(2) {{ let {a} = {row}[0]; {acc} += {FLT}::tanh({a} * {row}[{}]) * 0.5; }}", cols - 1),
+            };
+            Self::line(out, ind, &line);
+            return;
+        }
         match self.rng.below(4) {
             0 => Self::line(
                 out,
@@ -4565,6 +4577,110 @@ impl<'a> FnGen<'a> {
         self.declare(&n, VarKind::Float(Iv(-m, m, iv.2)), false);
     }
 
+    /// Values sorted by a key, then read in their new order: pairs of floats collected from a
+    /// slice (`Vec<(T, T)>`, or rows `Vec<[T; 2]>`) sorted by a component or a function of both,
+    /// read by windows (a trapezoid rule), by rank or at the ends; or a buffer sorted by a key
+    /// other than its values (`a.abs()`, `a * a` reversed).
+    fn sorted_rows(&mut self, out: &mut String, ind: usize) {
+        let sl = self.slices();
+        if sl.is_empty() {
+            return;
+        }
+        let (xs, iv) = self.rng.pick(&sl).clone();
+        let (p, n, acc, q, a, b, i, w) = (
+            self.fresh("srt"),
+            self.fresh("v"),
+            self.fresh("acc"),
+            self.fresh("q"),
+            self.fresh("a"),
+            self.fresh("b"),
+            self.fresh("i"),
+            self.fresh("w"),
+        );
+        let c = fmt_float(self.value_in((0.0, 1.0)));
+        if self.on("sort:by_key") && self.rng.chance(0.3) {
+            Self::line(
+                out,
+                ind,
+                &format!(
+                    "let mut {p}: Vec<{FLT}> = {xs}.iter().map(|{q}| {q} * 2.0 - {c}).collect();"
+                ),
+            );
+            let sort = match self.rng.below(3) {
+                0 => format!("{p}.sort_by(|{a}, {b}| {a}.abs().partial_cmp(&{b}.abs()).unwrap());"),
+                1 => format!("{p}.sort_unstable_by(|&{a}, &{b}| ({a} * {a}).total_cmp(&({b} * {b})).reverse());"),
+                _ => format!("{p}.sort_by(|{a}: &{FLT}, {b}: &{FLT}| {FLT}::sin(*{b}).total_cmp(&{FLT}::sin(*{a})));"),
+            };
+            Self::line(out, ind, &sort);
+            Self::line(
+                out,
+                ind,
+                &format!("let {n}: {FLT} = {FLT}::tanh({p}.iter().enumerate().map(|({i}, {q})| {q} * ({i} as {FLT} + 1.0)).sum::<{FLT}>() * 0.1);"),
+            );
+            self.declare(&n, VarKind::Float(Iv(-1.0, 1.0, iv.2)), false);
+            return;
+        }
+        let arrays = self.on("sort:array_rows") && self.rng.chance(0.3);
+        let (ty, pair, x0, x1) = if arrays {
+            (
+                format!("[{FLT}; 2]"),
+                format!("[{q}, {FLT}::sin({q}) * {c}]"),
+                "[0]",
+                "[1]",
+            )
+        } else {
+            (
+                format!("({FLT}, {FLT})"),
+                format!("({q} + {c}, {q} * {q} * 0.5)"),
+                ".0",
+                ".1",
+            )
+        };
+        Self::line(
+            out,
+            ind,
+            &format!("let mut {p}: Vec<{ty}> = {xs}.iter().map(|&{q}| {pair}).collect();"),
+        );
+        let sort = match self.rng.below(4) {
+            0 => format!("{p}.sort_by(|{a}, {b}| {a}{x0}.partial_cmp(&{b}{x0}).unwrap());"),
+            1 => format!("{p}.sort_unstable_by(|{a}, {b}| {b}{x1}.total_cmp(&{a}{x1}));"),
+            2 if !arrays => format!("{p}.sort_by(|&({a}, _), &({b}, _)| {a}.partial_cmp(&{b}).unwrap());"),
+            _ => format!("{p}.sort_by(|{a}, {b}| ({a}{x0} * {a}{x1}).partial_cmp(&({b}{x0} * {b}{x1})).unwrap());"),
+        };
+        Self::line(out, ind, &sort);
+        let read = match self.rng.below(4) {
+            0 => {
+                Self::line(out, ind, &format!("let mut {acc}: {FLT} = 0.0;"));
+                Self::line(out, ind, &format!("for {w} in {p}.windows(2) {{"));
+                Self::line(
+                    out,
+                    ind + 1,
+                    &format!("{acc} += ({w}[1]{x0} - {w}[0]{x0}) * ({w}[1]{x1} + {w}[0]{x1}) * 0.5;"),
+                );
+                Self::line(out, ind, "}");
+                acc
+            }
+            1 => format!("{p}.windows(2).map(|{w}| ({w}[1]{x1} - {w}[0]{x1}) * ({w}[1]{x1} - {w}[0]{x1})).sum::<{FLT}>()"),
+            2 if !arrays => {
+                Self::line(out, ind, &format!("let mut {acc}: {FLT} = 0.0;"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("for ({i}, &({a}, {b})) in {p}.iter().enumerate() {{ {acc} += {a} * {b} * ({i} as {FLT} + 1.0) * 0.25; }}"),
+                );
+                acc
+            }
+            2 => format!("{p}.iter().enumerate().map(|({i}, {w})| {w}{x0} * ({i} as {FLT}) + {w}{x1}).sum::<{FLT}>()"),
+            _ => format!("{p}[0]{x0} * 2.0 - {p}[{p}.len() - 1]{x1}"),
+        };
+        Self::line(
+            out,
+            ind,
+            &format!("let {n}: {FLT} = {FLT}::tanh(({read}) * 0.1);"),
+        );
+        self.declare(&n, VarKind::Float(Iv(-1.0, 1.0, iv.2)), false);
+    }
+
     fn filter_collect(&mut self, out: &mut String, ind: usize) {
         let sl = self.slices();
         if sl.is_empty() {
@@ -5442,6 +5558,9 @@ impl<'a> FnGen<'a> {
             }
             23 if self.on("stmt:data_local") && self.rng.chance(0.7) => {
                 self.data_local(out, ind);
+            }
+            23 if self.on("stmt:sorted_rows") && self.rng.chance(0.5) => {
+                self.sorted_rows(out, ind);
             }
             24 if self.on("stmt:match_tuple") && self.rng.chance(0.2) => {
                 let (c1, c2) = (self.cond(1), self.cond(1));
@@ -6348,7 +6467,29 @@ impl<'a> FnGen<'a> {
         let e = self.wrap(e, UNIT);
         let act = e.iv.2;
         let flat = self.on("reduce:flat_map") && self.rng.chance(0.3);
-        let s = match if flat { 4 + self.rng.below(3) } else { self.rng.below(4) } {
+        let counted = !flat && self.on("reduce:range_enumerate") && self.rng.chance(0.25);
+        let s = match if flat {
+            4 + self.rng.below(3)
+        } else if counted {
+            7 + self.rng.below(2)
+        } else {
+            self.rng.below(4)
+        } {
+            // A count beside the range's numbers, which adaptors before it set apart.
+            7 => {
+                let c = self.fresh("c");
+                format!(
+                    "let {n}: {FLT} = (0..{lim}).skip(1).enumerate().map(|({c}, {i})| ({c} + 2 * {i}) as {FLT} * 0.125 * {}).sum::<{FLT}>();",
+                    paren(&e.s)
+                )
+            }
+            8 => {
+                let (c, acc) = (self.fresh("c"), self.fresh("acc"));
+                format!(
+                    "let {n}: {FLT} = (0..{lim}).rev().enumerate().fold({}, |{acc}, ({c}, {i})| {acc} * 0.5 + ({c} * {i}) as {FLT} * 0.05);",
+                    e.s
+                )
+            }
             4..=6 => {
                 // The value bound first: a `move` closure copies it.
                 let (c, j, v) = (self.fresh("fc"), self.fresh("j"), self.fresh("fv"));

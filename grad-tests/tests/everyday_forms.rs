@@ -3199,3 +3199,106 @@ fn argsort_with_values() {
     let v = sorted_pairs_grad(&x, &mut d);
     check("sorted_pairs", &sorted_pairs, v, &d, &x);
 }
+
+/// Pairs of floats sorted by one component (`Vec<(f64, f64)>` collected from a `zip` or a
+/// `map`, and rows `Vec<[f64; 2]>`), by any comparator of two of them, then read by windows (a
+/// trapezoid rule), by rank, by index and end to end; a buffer sorted by a key other than its
+/// values (`a.abs()`, a square reversed). Each derivative follows the values to where the
+/// sort puts them; the permutation is the one the user's sort finds.
+#[gradient(wrt(w))]
+fn sorted_by_component(w: &[f64], xs: &[f64]) -> f64 {
+    let mut pts: Vec<(f64, f64)> = xs
+        .iter()
+        .map(|&x| (x + w[2], w[0] * x * x + w[1]))
+        .collect();
+    pts.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap());
+    let mut area = 0.0;
+    for win in pts.windows(2) {
+        area += (win[1].0 - win[0].0) * (win[1].1 + win[0].1) / 2.0;
+    }
+    let rough: f64 = pts.windows(2).map(|p| (p[1].1 - p[0].1).powi(2)).sum();
+    let mut pairs: Vec<(f64, f64)> = w.iter().zip(xs).map(|(&a, &b)| (a * b, a)).collect();
+    pairs.sort_unstable_by(|&(a, _), &(b, _)| b.partial_cmp(&a).unwrap());
+    let mut ranked = 0.0;
+    for (i, &(p, t)) in pairs.iter().enumerate() {
+        ranked += p * t.sin() * (i as f64 + 1.0);
+    }
+    let mut rows: Vec<[f64; 2]> = w.chunks_exact(2).map(|c| [c[0], c[1].sin()]).collect();
+    rows.sort_by(|a, b| (a[1] * a[0]).total_cmp(&(b[1] * b[0])));
+    let ends = rows[0][1] * 2.0 - rows[rows.len() - 1][0];
+    let by_rank: f64 = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| r[0] * i as f64 + r[1])
+        .sum();
+    let zipped: f64 = rows.iter().zip(xs).map(|(r, x)| r[0] * x).sum();
+    let mut v: Vec<f64> = w.iter().map(|x| x * 2.0 - 0.5).collect();
+    v.sort_by(|a, b| a.abs().partial_cmp(&b.abs()).unwrap());
+    let mut u = w.to_vec();
+    u.sort_unstable_by(|&a, &b| (a * a).total_cmp(&(b * b)).reverse());
+    area + rough + ranked + ends + by_rank + zipped + v[0] * 3.0 + v[v.len() - 1] + u[0] * u[1]
+}
+
+#[test]
+fn sorted_by_a_component() {
+    // (No two keys of a sort equal: reading another component than the key jumps there.)
+    let w = [0.3, -0.2, 0.9, 0.15, -0.7];
+    let xs = [1.0, -2.0, 0.5, 2.5, 0.25];
+    let mut d = [f64::NAN; 5];
+    let v = sorted_by_component_grad(&w, &xs, &mut d);
+    check(
+        "sorted_by_component",
+        &|w: &[f64]| sorted_by_component(w, &xs),
+        v,
+        &d,
+        &w,
+    );
+}
+
+/// Rows read through `rev()`, `skip(k)`, `take(k)`, `step_by(k)` (then `enumerate()`, whose
+/// count is then not the row's number), in loops and in reductions; a range reduced after
+/// `skip(..).enumerate()` and folded after `rev().enumerate()` with a pattern of the pairs.
+#[gradient]
+fn rows_adapted(w: &[f64]) -> f64 {
+    let mut pts: Vec<(f64, f64)> = w.iter().map(|&x| (x, x * x)).collect();
+    pts.sort_by(|a, b| {
+        a.0.partial_cmp(&b.0)
+            .unwrap()
+            .then(a.1.partial_cmp(&b.1).unwrap())
+    });
+    let mut s = pts.iter().rev().map(|p| p.0 * p.1).sum::<f64>()
+        + pts
+            .iter()
+            .skip(1)
+            .enumerate()
+            .map(|(i, p)| p.1 * i as f64)
+            .sum::<f64>();
+    let mut m = vec![[0.0; 2]; w.len()];
+    for i in 0..w.len() {
+        m[i][0] = w[i];
+        m[i][1] = w[i] * 2.0;
+    }
+    for (k, row) in m.iter().rev().take(2).enumerate() {
+        s += row[0] * (k as f64 + 1.0) + row[1].sin();
+    }
+    for &[a, b] in m.iter().step_by(2) {
+        s += a * b;
+    }
+    s += (0..w.len())
+        .skip(1)
+        .enumerate()
+        .map(|(i, r)| w[r] * i as f64)
+        .sum::<f64>();
+    s + (0..w.len())
+        .rev()
+        .enumerate()
+        .fold(0.0, |acc, (i, r)| acc * 0.5 + w[r].sin() * i as f64)
+}
+
+#[test]
+fn rows_through_adaptors() {
+    let w = [0.3, -0.2, 0.9, 0.1, -0.45];
+    let mut d = [f64::NAN; 5];
+    let v = rows_adapted_grad(&w, &mut d);
+    check("rows_adapted", &rows_adapted, v, &d, &w);
+}

@@ -1832,6 +1832,14 @@ impl Desugar<'_> {
                         }
                     }));
                 }
+                // `v.sort_by(|a, b| a.abs().partial_cmp(&b.abs()).unwrap());` of a buffer of
+                // floats by a comparator other than the value's order.
+                syn::Stmt::Expr(syn::Expr::MethodCall(m), Some(_))
+                    if matches!(&*m.receiver, syn::Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.float_names.contains(&i.to_string())))
+                        && tuples::sorted_by_index(m).is_some() =>
+                {
+                    work.push(tuples::sorted_by_index(m).expect("checked just above"));
+                }
                 // `v.rotate_left(k);` (`rotate_right`) of a buffer of floats: each element
                 // read from a copy at its rotated position.
                 syn::Stmt::Expr(syn::Expr::MethodCall(m), Some(_))

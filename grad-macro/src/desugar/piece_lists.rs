@@ -260,81 +260,104 @@ impl Uses<'_> {
         }
     }
 
-    /// `for w in pairs.windows(m) { .. w[a] .. }`: an index loop reading `pairs[W + a]`.
+    /// `for w in pairs.windows(m) { .. w[a] .. }`: see [`windows_loop`].
     fn windows_loop(&self, f: &syn::ExprForLoop) -> Option<syn::Expr> {
-        let syn::Expr::MethodCall(m) = super::unparen(&f.expr) else {
-            return None;
-        };
-        if m.method != "windows" || m.args.len() != 1 || !self.is_name(&m.receiver) {
-            return None;
-        }
-        let syn::Pat::Ident(w) = &*f.pat else {
-            return None;
-        };
-        let width = &m.args[0];
-        if !simple(width) {
-            return None;
-        }
-        let mut body = syn::Expr::Block(syn::ExprBlock {
-            attrs: Vec::new(),
-            label: None,
-            block: f.body.clone(),
-        });
-        let at = self.window_reads(&w.ident, &mut body)?;
-        let syn::Expr::Block(body) = body else {
-            unreachable!("a block stays a block")
-        };
-        let (label, len) = (&f.label, self.list.len());
-        Some(syn::parse_quote!(#label for #at in 0..(#len + 1).saturating_sub(#width) #body))
-    }
-
-    /// `body` with its reads `w[a]` of a window as `list[AT + a]`, and the name `AT` of the
-    /// window's start; `None` where `body` reads `w` otherwise.
-    fn window_reads(&self, w: &syn::Ident, body: &mut syn::Expr) -> Option<syn::Ident> {
-        let at = crate::naming::fresh("window");
-        let mut reads = WindowReads {
-            w,
-            at: &at,
-            list: self.name,
-            ok: true,
-        };
-        reads.visit_expr_mut(body);
-        let mentioned =
-            crate::naming::mentions(quote::ToTokens::to_token_stream(&*body), &|i| i == w);
-        (reads.ok && !mentioned).then_some(at)
+        let len = self.list.len();
+        windows_loop(self.name, &len, f)
     }
 }
 
 impl Uses<'_> {
-    /// `pairs.windows(m).map(|w| .. w[a] ..)`: `(0..COUNT).map(|W| .. pairs[W + a] ..)`, the
-    /// windows by their start, as [`Self::windows_loop`] has them.
+    /// `pairs.windows(m).map(|w| .. w[a] ..)`: see [`windows_map`].
     fn windows_map(&self, m: &syn::ExprMethodCall) -> Option<syn::Expr> {
-        let (syn::Expr::MethodCall(win), [syn::Expr::Closure(cl)]) = (
-            super::unparen(&m.receiver),
-            &m.args.iter().collect::<Vec<_>>()[..],
-        ) else {
-            return None;
-        };
-        if m.method != "map"
-            || win.method != "windows"
-            || win.args.len() != 1
-            || !self.is_name(&win.receiver)
-            || cl.inputs.len() != 1
-        {
-            return None;
-        }
-        let syn::Pat::Ident(w) = &cl.inputs[0] else {
-            return None;
-        };
-        let width = &win.args[0];
-        if !simple(width) {
-            return None;
-        }
-        let mut body = (*cl.body).clone();
-        let at = self.window_reads(&w.ident, &mut body)?;
         let len = self.list.len();
-        Some(syn::parse_quote!((0..(#len + 1).saturating_sub(#width)).map(|#at| #body)))
+        windows_map(self.name, &len, m)
     }
+}
+
+/// `for w in list.windows(m) { .. w[a] .. }`: an index loop reading `list[W + a]`, over the
+/// windows' starts (`len` the list's length). `None` where the body reads `w` otherwise.
+pub(super) fn windows_loop(
+    list: &syn::Ident,
+    len: &dyn quote::ToTokens,
+    f: &syn::ExprForLoop,
+) -> Option<syn::Expr> {
+    let syn::Expr::MethodCall(m) = super::unparen(&f.expr) else {
+        return None;
+    };
+    if m.method != "windows" || m.args.len() != 1 || !is_ident(&m.receiver, list) {
+        return None;
+    }
+    let syn::Pat::Ident(w) = &*f.pat else {
+        return None;
+    };
+    let width = &m.args[0];
+    if !simple(width) {
+        return None;
+    }
+    let mut body = syn::Expr::Block(syn::ExprBlock {
+        attrs: Vec::new(),
+        label: None,
+        block: f.body.clone(),
+    });
+    let at = window_reads(list, &w.ident, &mut body)?;
+    let syn::Expr::Block(body) = body else {
+        unreachable!("a block stays a block")
+    };
+    let label = &f.label;
+    Some(syn::parse_quote!(#label for #at in 0..(#len + 1).saturating_sub(#width) #body))
+}
+
+/// `list.windows(m).map(|w| .. w[a] ..)`: `(0..COUNT).map(|W| .. list[W + a] ..)`, the windows
+/// by their start, as [`windows_loop`] has them.
+pub(super) fn windows_map(
+    list: &syn::Ident,
+    len: &dyn quote::ToTokens,
+    m: &syn::ExprMethodCall,
+) -> Option<syn::Expr> {
+    let (syn::Expr::MethodCall(win), [syn::Expr::Closure(cl)]) = (
+        super::unparen(&m.receiver),
+        &m.args.iter().collect::<Vec<_>>()[..],
+    ) else {
+        return None;
+    };
+    if m.method != "map"
+        || win.method != "windows"
+        || win.args.len() != 1
+        || !is_ident(&win.receiver, list)
+        || cl.inputs.len() != 1
+    {
+        return None;
+    }
+    let syn::Pat::Ident(w) = &cl.inputs[0] else {
+        return None;
+    };
+    let width = &win.args[0];
+    if !simple(width) {
+        return None;
+    }
+    let mut body = (*cl.body).clone();
+    let at = window_reads(list, &w.ident, &mut body)?;
+    Some(syn::parse_quote!((0..(#len + 1).saturating_sub(#width)).map(|#at| #body)))
+}
+
+fn is_ident(e: &syn::Expr, name: &syn::Ident) -> bool {
+    matches!(super::unparen(e), syn::Expr::Path(p) if p.path.get_ident() == Some(name))
+}
+
+/// `body` with its reads `w[a]` of a window as `list[AT + a]`, and the name `AT` of the
+/// window's start; `None` where `body` reads `w` otherwise.
+fn window_reads(list: &syn::Ident, w: &syn::Ident, body: &mut syn::Expr) -> Option<syn::Ident> {
+    let at = crate::naming::fresh("window");
+    let mut reads = WindowReads {
+        w,
+        at: &at,
+        list,
+        ok: true,
+    };
+    reads.visit_expr_mut(body);
+    let mentioned = crate::naming::mentions(quote::ToTokens::to_token_stream(&*body), &|i| i == w);
+    (reads.ok && !mentioned).then_some(at)
 }
 
 impl VisitMut for Uses<'_> {

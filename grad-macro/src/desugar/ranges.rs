@@ -10,7 +10,8 @@ pub(super) fn float_turbofish(m: &syn::ExprMethodCall) -> bool {
         && matches!(&t.args[0], syn::GenericArgument::Type(ty) if crate::sig::float_of(ty).is_some())
 }
 
-/// The root of an iterator chain is a range: `(0..n)`, `(a..=b).rev()`, `(0..n).step_by(2)`.
+/// The root of an iterator chain is a range: `(0..n)`, `(a..=b).rev()`, `(0..n).step_by(2)`,
+/// `(0..n).skip(1).enumerate()`.
 pub(super) fn range_rooted(e: &syn::Expr) -> bool {
     match e {
         syn::Expr::Paren(p) => range_rooted(&p.expr),
@@ -18,7 +19,7 @@ pub(super) fn range_rooted(e: &syn::Expr) -> bool {
         syn::Expr::MethodCall(m) => {
             matches!(
                 m.method.to_string().as_str(),
-                "rev" | "step_by" | "skip" | "take"
+                "rev" | "step_by" | "skip" | "take" | "enumerate"
             ) && range_rooted(&m.receiver)
         }
         _ => false,
@@ -55,7 +56,14 @@ pub fn reduction_to_loop(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
     let acc = crate::naming::hidden("acc");
     let item = crate::naming::hidden("item");
     // The mapped value of the item bound by the loop.
+    let mut pat = quote!(#item);
     let mapped = match map {
+        // (A pattern of the `enumerate`'s pairs: the loop's own.)
+        Some(c) if matches!(&c.inputs[0], syn::Pat::Tuple(_)) => {
+            let (p, body) = (&c.inputs[0], super::tail_expr(&c.body));
+            pat = quote!(#p);
+            quote!({ #body })
+        }
         Some(c) => {
             let (p, body) = (&c.inputs[0], super::tail_expr(&c.body));
             quote!({ let #p = #item; #body })
@@ -73,7 +81,12 @@ pub fn reduction_to_loop(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
                 return None;
             }
             let (pa, pv, body) = (&c.inputs[0], &c.inputs[1], super::tail_expr(&c.body));
-            quote!(#acc = { let #pa = #acc; let #pv = #mapped; #body };)
+            if map.is_none() && matches!(pv, syn::Pat::Tuple(_)) {
+                pat = quote!(#pv);
+                quote!(#acc = { let #pa = #acc; #body };)
+            } else {
+                quote!(#acc = { let #pa = #acc; let #pv = #mapped; #body };)
+            }
         }
         _ => return None,
     };
@@ -87,7 +100,7 @@ pub fn reduction_to_loop(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
     };
     Some(syn::parse_quote!({
         let mut #acc = #init;
-        for #item in #source {
+        for #pat in #source {
             #step
         }
         #acc

@@ -208,13 +208,15 @@ enum Shape {
     Elem,
     /// Anything else, left as it is.
     Other,
+    /// A window of elements (`windows(k)`, `chunks(k)`), read by index.
+    Window,
     Pair(Box<Shape>, Box<Shape>),
 }
 
 impl Shape {
     fn has_elem(&self) -> bool {
         match self {
-            Shape::Elem => true,
+            Shape::Elem | Shape::Window => true,
             Shape::Other => false,
             Shape::Pair(a, b) => a.has_elem() || b.has_elem(),
         }
@@ -224,8 +226,9 @@ impl Shape {
 struct Uses<'a> {
     name: &'a syn::Ident,
     n: usize,
-    /// Names bound to an element where they are in scope (a loop's or closure's pattern).
-    elems: Vec<syn::Ident>,
+    /// Names bound to an element (`false`) or to a window of elements (`true`) where they are
+    /// in scope (a loop's or closure's pattern).
+    elems: Vec<(syn::Ident, bool)>,
     other: bool,
 }
 
@@ -239,16 +242,20 @@ impl Uses<'_> {
             syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => super::unparen(&u.expr),
             e => e,
         };
-        matches!(e, syn::Expr::Path(p) if self.elems.iter().any(|n| p.path.is_ident(n)))
+        matches!(e, syn::Expr::Path(p) if self.elems.iter().any(|(n, w)| !w && p.path.is_ident(n)))
     }
 
-    /// `NAME[i]` (also `&NAME[i]`): an element read by index.
+    fn is_window(&self, e: &syn::Expr) -> bool {
+        matches!(super::unparen(e), syn::Expr::Path(p) if self.elems.iter().any(|(n, w)| *w && p.path.is_ident(n)))
+    }
+
+    /// `NAME[i]` (also `&NAME[i]`, and `w[i]` of a window): an element read by index.
     fn is_indexed(&self, e: &syn::Expr) -> bool {
         let e = match super::unparen(e) {
             syn::Expr::Reference(r) if r.mutability.is_none() => super::unparen(&r.expr),
             e => e,
         };
-        matches!(e, syn::Expr::Index(ix) if self.is_vec(&ix.expr))
+        matches!(e, syn::Expr::Index(ix) if self.is_vec(&ix.expr) || self.is_window(&ix.expr))
     }
 
     /// What iterating `e` yields (`Other` for anything but a chain over the `Vec`).
@@ -281,6 +288,11 @@ impl Uses<'_> {
             let method = m.method.to_string();
             if kept.contains(&method.as_str()) {
                 return self.chain_shape(&m.receiver);
+            }
+            if matches!(method.as_str(), "windows" | "chunks" | "chunks_exact") && m.args.len() == 1
+            {
+                return matches!(self.chain_shape(&m.receiver)?, Shape::Elem)
+                    .then_some(Shape::Window);
             }
             if method == "enumerate" && m.args.is_empty() {
                 return Some(Shape::Pair(
@@ -342,7 +354,7 @@ impl Uses<'_> {
                 0,
             ) => &[0],
             ("fold" | "try_fold", 1) => &[1],
-            ("max_by" | "min_by", 0) => &[0, 1],
+            ("max_by" | "min_by" | "sort_by" | "sort_unstable_by", 0) => &[0, 1],
             _ => {
                 self.other = true;
                 return;
@@ -356,12 +368,12 @@ impl Uses<'_> {
             };
             self.other |= !self.rows_pat(p, s, &mut bound);
         }
-        self.other |= Self::rebinds(&c.body, &bound);
+        self.other |= Self::rebinds(&c.body, &names_of(&bound));
         self.in_scope(bound, |v| v.visit_expr_mut(&mut c.body));
     }
 
     /// Runs `f` with `names` bound to elements (none of them bound again inside).
-    fn in_scope(&mut self, names: Vec<syn::Ident>, f: impl FnOnce(&mut Self)) {
+    fn in_scope(&mut self, names: Vec<(syn::Ident, bool)>, f: impl FnOnce(&mut Self)) {
         let k = self.elems.len();
         self.elems.extend(names);
         f(self);
@@ -370,7 +382,7 @@ impl Uses<'_> {
 
     /// `pat` matched against what has shape `s`: tuple patterns of elements as slice patterns,
     /// names of elements into `bound`. False where the pattern is not one the rewrite follows.
-    fn rows_pat(&self, pat: &mut syn::Pat, s: &Shape, bound: &mut Vec<syn::Ident>) -> bool {
+    fn rows_pat(&self, pat: &mut syn::Pat, s: &Shape, bound: &mut Vec<(syn::Ident, bool)>) -> bool {
         match (pat, s) {
             (_, Shape::Other) => true,
             (syn::Pat::Type(t), s) => {
@@ -382,8 +394,8 @@ impl Uses<'_> {
             (syn::Pat::Reference(r), s) => self.rows_pat(&mut r.pat, s, bound),
             (syn::Pat::Paren(p), s) => self.rows_pat(&mut p.pat, s, bound),
             (syn::Pat::Wild(_), _) => true,
-            (syn::Pat::Ident(i), Shape::Elem) if i.subpat.is_none() => {
-                bound.push(i.ident.clone());
+            (syn::Pat::Ident(i), Shape::Elem | Shape::Window) if i.subpat.is_none() => {
+                bound.push((i.ident.clone(), matches!(s, Shape::Window)));
                 true
             }
             (p @ syn::Pat::Tuple(_), Shape::Elem) => {
@@ -475,6 +487,16 @@ impl VisitMut for Uses<'_> {
             syn::Expr::MethodCall(m) if self.is_vec(&m.receiver) => {
                 match (m.method.to_string().as_str(), m.args.len()) {
                     ("len" | "is_empty", 0) => {}
+                    // The comparator's rows as arrays (the rewrite of matrices sorts them).
+                    ("sort_by" | "sort_unstable_by", 1) => {
+                        let method = m.method.clone();
+                        match &mut m.args[0] {
+                            syn::Expr::Closure(c) => {
+                                self.visit_closure_of(c, &method, 0, &Shape::Elem);
+                            }
+                            _ => self.other = true,
+                        }
+                    }
                     _ => {
                         if self.shape(e).has_elem() {
                             self.visit_chain(e);
@@ -498,7 +520,9 @@ impl VisitMut for Uses<'_> {
                 let s = self.shape(&f.expr);
                 self.visit_chain(&mut f.expr);
                 let mut bound = Vec::new();
-                if !self.rows_pat(&mut f.pat, &s, &mut bound) || Self::rebinds(&f.body, &bound) {
+                if !self.rows_pat(&mut f.pat, &s, &mut bound)
+                    || Self::rebinds(&f.body, &names_of(&bound))
+                {
                     self.other = true;
                     return;
                 }
@@ -511,7 +535,7 @@ impl VisitMut for Uses<'_> {
                 if self
                     .elems
                     .iter()
-                    .any(|n| Self::rebinds(&c.inputs, std::slice::from_ref(n))) =>
+                    .any(|(n, _)| Self::rebinds(&c.inputs, std::slice::from_ref(n))) =>
             {
                 self.other = true;
             }
@@ -550,7 +574,7 @@ impl VisitMut for Uses<'_> {
         }
         let mut names = Vec::new();
         crate::lower::collect_idents(&l.pat, &mut names);
-        self.other |= names.iter().any(|n| self.elems.contains(n));
+        self.other |= names.iter().any(|n| self.elems.iter().any(|(e, _)| e == n));
         syn::visit_mut::visit_local_mut(self, l);
     }
 
@@ -558,6 +582,12 @@ impl VisitMut for Uses<'_> {
 
     fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
         self.other |= self.mentions_vec(&m.tokens)
-            || crate::naming::mentions(m.tokens.clone(), &|i| self.elems.contains(i));
+            || crate::naming::mentions(m.tokens.clone(), &|i| {
+                self.elems.iter().any(|(e, _)| e == i)
+            });
     }
+}
+
+fn names_of(bound: &[(syn::Ident, bool)]) -> Vec<syn::Ident> {
+    bound.iter().map(|(n, _)| n.clone()).collect()
 }

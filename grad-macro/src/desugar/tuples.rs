@@ -589,6 +589,96 @@ pub fn buffer_method(m: &syn::ExprMethodCall) -> Option<syn::Stmt> {
     }
 }
 
+/// Input: `v.sort_by(|a, b| body)` (`sort_unstable_by`) on a buffer of floats, by a comparator
+/// that is not the values' order (that one is [`buffer_method`]'s). Output: `{ let mut IDX:
+/// Vec<usize> = (0..v.len()).collect(); IDX.sort_by(|&A, &B| { let a = &v[A]; let b = &v[B];
+/// body }); let OLD = v.to_vec(); for K in 0..v.len() { v[K] = OLD[IDX[K]]; } }`: the same sort
+/// on the same comparisons finds the user's permutation (ties too), then the values move.
+pub fn sorted_by_index(m: &syn::ExprMethodCall) -> Option<syn::Stmt> {
+    if !matches!(
+        m.method.to_string().as_str(),
+        "sort_by" | "sort_unstable_by"
+    ) || m.args.len() != 1
+        || sort_order(&m.args[0]).is_some()
+    {
+        return None;
+    }
+    let syn::Expr::Closure(c) = &m.args[0] else {
+        return None;
+    };
+    let [pa, pb] = c.inputs.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    let v = &m.receiver;
+    let (ia, ib) = (crate::naming::fresh("a"), crate::naming::fresh("b"));
+    // `|a, b|` takes references, `|&a, &b|` copies.
+    let bind = |p: &syn::Pat, i: &syn::Ident| -> Option<syn::Stmt> {
+        let p = match p {
+            syn::Pat::Type(t) => &*t.pat,
+            p => p,
+        };
+        match p {
+            syn::Pat::Reference(r) if r.mutability.is_none() => {
+                let inner = &r.pat;
+                matches!(&**inner, syn::Pat::Ident(_) | syn::Pat::Wild(_))
+                    .then(|| syn::parse_quote!(let #inner = #v[#i];))
+            }
+            syn::Pat::Ident(_) | syn::Pat::Wild(_) => Some(syn::parse_quote!(let #p = &#v[#i];)),
+            _ => None,
+        }
+    };
+    let (la, lb) = (bind(pa, &ia)?, bind(pb, &ib)?);
+    // Elements read by field or index are tuples or arrays (a `Vec` of them left as data).
+    let mut names = Vec::new();
+    names_of(pa, &mut names);
+    names_of(pb, &mut names);
+    if reads_parts_of(&c.body, &names) {
+        return None;
+    }
+    let (idx, old, k) = (
+        crate::naming::fresh("order"),
+        crate::naming::fresh("unsorted"),
+        crate::naming::fresh("k"),
+    );
+    let (body, method) = (&c.body, &m.method);
+    Some(syn::parse_quote!({
+        let mut #idx: ::std::vec::Vec<usize> = (0..#v.len()).collect();
+        #idx.#method(|&#ia, &#ib| { #la #lb #body });
+        let #old = #v.to_vec();
+        for #k in 0..#v.len() {
+            #v[#k] = #old[#idx[#k]];
+        }
+    }))
+}
+
+/// Whether `e` reads a field or an element of one of `names` (`a.0`, `(*a).1`, `a[0]`).
+fn reads_parts_of(e: &syn::Expr, names: &[syn::Ident]) -> bool {
+    struct Find<'a>(&'a [syn::Ident], bool);
+    impl Find<'_> {
+        fn is_name(&self, e: &syn::Expr) -> bool {
+            match e {
+                syn::Expr::Paren(p) => self.is_name(&p.expr),
+                syn::Expr::Unary(u) => self.is_name(&u.expr),
+                syn::Expr::Path(p) => p.path.get_ident().is_some_and(|i| self.0.contains(i)),
+                _ => false,
+            }
+        }
+    }
+    impl<'a> syn::visit::Visit<'a> for Find<'_> {
+        fn visit_expr_field(&mut self, f: &'a syn::ExprField) {
+            self.1 |= self.is_name(&f.base);
+            syn::visit::visit_expr_field(self, f);
+        }
+        fn visit_expr_index(&mut self, i: &'a syn::ExprIndex) {
+            self.1 |= self.is_name(&i.expr);
+            syn::visit::visit_expr_index(self, i);
+        }
+    }
+    let mut f = Find(names, false);
+    syn::visit::Visit::visit_expr(&mut f, e);
+    f.1
+}
+
 /// Whether a comparator sorts in increasing order (`|a, b| a.partial_cmp(b).unwrap()`,
 /// `a.total_cmp(b)`, `f64::total_cmp`) or decreasing (`b.partial_cmp(a)..`); `None` for any
 /// other comparator.
@@ -1073,6 +1163,7 @@ impl syn::visit_mut::VisitMut for MatUses<'_> {
 
     fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
         let is_m = |e: &syn::Expr| matches!(e, syn::Expr::Path(p) if p.path.is_ident(self.name));
+        let is_m_windows = |e: &syn::Expr| matches!(super::unparen(e), syn::Expr::MethodCall(w) if w.method == "windows" && is_m(&w.receiver));
         match e {
             syn::Expr::Index(outer) => {
                 // `m[i][j]`, also `(m[i])[j]` (a slice pattern's `let` reads so).
@@ -1143,6 +1234,20 @@ impl syn::visit_mut::VisitMut for MatUses<'_> {
                         #f.swap(#a * #c + #k, #b * #c + #k);
                     }
                 });
+            }
+            // `m.sort_by(|a, b| a[0].partial_cmp(&b[0]).unwrap())`: rows reordered whole.
+            syn::Expr::MethodCall(m)
+                if is_m(&m.receiver)
+                    && matches!(
+                        m.method.to_string().as_str(),
+                        "sort_by" | "sort_unstable_by"
+                    )
+                    && m.args.len() == 1 =>
+            {
+                match self.sorted_rows(m) {
+                    Some(sorted) => *e = sorted,
+                    None => self.other = true,
+                }
             }
             // `m[i] = [a, b]`: the row's elements stored one by one; another whole row
             // (`m[i] = v`) is not followed.
@@ -1216,12 +1321,29 @@ impl syn::visit_mut::VisitMut for MatUses<'_> {
                 *e = self.rows_map(m).expect("checked just above");
                 syn::visit_mut::visit_expr_mut(self, e);
             }
+            // `m.windows(2).map(|w| w[1][0] - w[0][0])`: by the windows' starts, reading `m`
+            // by row (then rewritten as any such read).
+            syn::Expr::MethodCall(m) if is_m_windows(&m.receiver) => {
+                match super::piece_lists::windows_map(self.name, &self.rows, m) {
+                    Some(by_start) => {
+                        *e = by_start;
+                        self.visit_expr_mut(e);
+                    }
+                    None => self.other = true,
+                }
+            }
             syn::Expr::ForLoop(f) => match self.rows_loop(f) {
                 Some(l) => {
                     *e = l;
                     syn::visit_mut::visit_expr_mut(self, e);
                 }
-                None => syn::visit_mut::visit_expr_mut(self, e),
+                None => match super::piece_lists::windows_loop(self.name, &self.rows, f) {
+                    Some(l) => {
+                        *e = l;
+                        syn::visit_mut::visit_expr_mut(self, e);
+                    }
+                    None => syn::visit_mut::visit_expr_mut(self, e),
+                },
             },
             e if is_m(e) => self.other = true,
             _ => syn::visit_mut::visit_expr_mut(self, e),
@@ -1262,6 +1384,46 @@ impl MatUses<'_> {
         }
     }
 
+    /// Input: `m.sort_by(|a, b| body)` (`sort_unstable_by`, any comparator of two rows).
+    /// Output: `let mut IDX: Vec<usize> = (0..ROWS).collect(); IDX.sort_by(|&A, &B| { let a =
+    /// &M[A * C..A * C + C]; let b = ..; body }); let OLD = M.to_vec();` then row `k` of `M`
+    /// copied from row `IDX[k]` of `OLD`. The same sort runs the same comparisons on the same
+    /// rows in the same order, so it finds the user's permutation (ties included, stable or
+    /// not); the rows then move as copies, which the derivative follows.
+    fn sorted_rows(&mut self, m: &mut syn::ExprMethodCall) -> Option<syn::Expr> {
+        let syn::Expr::Closure(c) = &mut m.args[0] else {
+            return None;
+        };
+        let [pa, pb] = c.inputs.iter().collect::<Vec<_>>()[..] else {
+            return None;
+        };
+        let untyped = |p: &syn::Pat| match p {
+            syn::Pat::Type(t) => (*t.pat).clone(),
+            p => p.clone(),
+        };
+        let (ia, ib) = (crate::naming::fresh("row_a"), crate::naming::fresh("row_b"));
+        let view_a = self.row_view(&untyped(pa), &ia, false)?;
+        let view_b = self.row_view(&untyped(pb), &ib, false)?;
+        syn::visit_mut::VisitMut::visit_expr_mut(self, &mut c.body);
+        let (idx, old, k, j) = (
+            crate::naming::fresh("order"),
+            crate::naming::fresh("unsorted"),
+            crate::naming::fresh("k"),
+            crate::naming::fresh("j"),
+        );
+        let (f, rows, cols, body, method) = (self.flat, &self.rows, &self.cols, &c.body, &m.method);
+        Some(syn::parse_quote!({
+            let mut #idx: ::std::vec::Vec<usize> = (0..#rows).collect();
+            #idx.#method(|&#ia, &#ib| { #(#view_a)* #(#view_b)* #body });
+            let #old = #f.to_vec();
+            for #k in 0..#rows {
+                for #j in 0..#cols {
+                    #f[#k * #cols + #j] = #old[#idx[#k] * #cols + #j];
+                }
+            }
+        }))
+    }
+
     /// Input: `for row in &m { body }` (`m.iter()`, `&mut m`, `m.iter_mut()`, and with
     /// `.enumerate()` a pattern `(i, row)`). Output: `for R in 0..ROWS { let row = &M[R * C..R *
     /// C + C]; body }` (`&mut` for the mutable forms), the row a view of the flat buffer.
@@ -1288,8 +1450,11 @@ impl MatUses<'_> {
 
     /// Input: `m.iter().map(|p| body)`. Output: `(0..ROWS).map(|R| { let p = &M[R * C..R * C
     /// + C]; body })`.
+    /// With `m.iter().enumerate()` (a pattern `(i, p)`) or `m.iter().zip(&vs)` / `vs.iter().zip(&m)`
+    /// (a pattern of two) in place of `m.iter()`, the count or the other side's element is bound
+    /// beside the row, and a zip stops at the shorter side.
     fn rows_map(&self, m: &syn::ExprMethodCall) -> Option<syn::Expr> {
-        if m.method != "map" || m.args.len() != 1 || self.rows_source(&m.receiver) != Some(false) {
+        if m.method != "map" || m.args.len() != 1 {
             return None;
         }
         let syn::Expr::Closure(c) = &m.args[0] else {
@@ -1301,12 +1466,87 @@ impl MatUses<'_> {
         if !matches!(c.output, syn::ReturnType::Default) {
             return None;
         }
+        let (row, beside, range) = match (&*m.receiver, p) {
+            (source, p) if self.rows_range(source).is_some_and(|r| !r.0) => {
+                (p, Beside::Nothing, self.rows_range(source)?.1)
+            }
+            (syn::Expr::MethodCall(e), syn::Pat::Tuple(t))
+                if e.method == "enumerate"
+                    && e.args.is_empty()
+                    && t.elems.len() == 2
+                    && self.rows_range(&e.receiver).is_some_and(|r| !r.0) =>
+            {
+                let range = self.rows_range(&e.receiver)?.1;
+                (&t.elems[1], Beside::Count(&t.elems[0]), range)
+            }
+            (syn::Expr::MethodCall(z), syn::Pat::Tuple(t))
+                if z.method == "zip" && z.args.len() == 1 && t.elems.len() == 2 =>
+            {
+                let rows = &self.rows;
+                let range = quote::quote!(0..#rows);
+                if self.rows_source(&z.receiver) == Some(false) {
+                    (&t.elems[0], Beside::Zipped(&t.elems[1], &z.args[0]), range)
+                } else if self.rows_source(&z.args[0]) == Some(false) {
+                    (&t.elems[1], Beside::Zipped(&t.elems[0], &z.receiver), range)
+                } else {
+                    return None;
+                }
+            }
+            _ => return None,
+        };
         let r = crate::naming::fresh("row");
         let (rows, body) = (&self.rows, &c.body);
-        let view = self.row_view(p, &r, false)?;
+        let view = self.row_view(row, &r, false)?;
+        // (The count of an `enumerate` after `rev`/`skip`/.. is not the row's number.)
+        let (bound, range, arg): (Option<syn::Stmt>, proc_macro2::TokenStream, syn::Pat) =
+            match beside {
+                Beside::Nothing => (None, range, syn::parse_quote!(#r)),
+                Beside::Count(p) if range.to_string() == quote::quote!(0..#rows).to_string() => (
+                    Some(syn::parse_quote!(let #p = #r;)),
+                    range,
+                    syn::parse_quote!(#r),
+                ),
+                Beside::Count(p) => (
+                    None,
+                    quote::quote!((#range).enumerate()),
+                    syn::parse_quote!((#p, #r)),
+                ),
+                Beside::Zipped(p, e) => {
+                    let (seq, elem) = zipped_element(e, &r)?;
+                    (
+                        Some(syn::parse_quote!(let #p = #elem;)),
+                        quote::quote!(0..::core::cmp::min(#rows, #seq.len())),
+                        syn::parse_quote!(#r),
+                    )
+                }
+            };
         Some(syn::parse_quote! {
-            (0..#rows).map(|#r| { #(#view)* #body })
+            (#range).map(|#arg| { #bound #(#view)* #body })
         })
+    }
+
+    /// `m.iter()` (and the other forms of [`Self::rows_source`]) as whether it is mutable and
+    /// the range of row numbers `0..ROWS`; with `.rev()`, `.skip(k)`, `.take(k)`, `.step_by(k)`
+    /// after it, the same adaptors on the range.
+    fn rows_range(&self, e: &syn::Expr) -> Option<(bool, proc_macro2::TokenStream)> {
+        if let Some(mutable) = self.rows_source(e) {
+            let rows = &self.rows;
+            return Some((mutable, quote::quote!(0..#rows)));
+        }
+        let syn::Expr::MethodCall(a) = e else {
+            return None;
+        };
+        let adaptor = match a.method.to_string().as_str() {
+            "rev" => a.args.is_empty(),
+            "skip" | "take" | "step_by" => a.args.len() == 1,
+            _ => false,
+        };
+        if !adaptor {
+            return None;
+        }
+        let (mutable, inner) = self.rows_range(&a.receiver)?;
+        let (method, args) = (&a.method, &a.args);
+        Some((mutable, quote::quote!((#inner).#method(#args))))
     }
 
     /// The `let`s that bind a row pattern to row `r`: a name to a view of the flat buffer
@@ -1377,26 +1617,38 @@ impl MatUses<'_> {
         beside: Beside,
         row: &syn::Pat,
     ) -> Option<syn::Expr> {
-        let mutable = self.rows_source(source)?;
+        let (mutable, range) = self.rows_range(source)?;
         let r = crate::naming::fresh("row");
         let (rows, label, body) = (&self.rows, &f.label, &f.body);
         let view = self.row_view(row, &r, mutable)?;
-        let (count, other): (Option<syn::Stmt>, _) = match beside {
-            Beside::Nothing => (None, None),
-            Beside::Count(p) => (Some(syn::parse_quote!(let #p = #r;)), None),
-            Beside::Zipped(p, e) => {
+        let plain = range.to_string() == quote::quote!(0..#rows).to_string();
+        let (count, range, pat): (Option<syn::Stmt>, _, syn::Pat) = match beside {
+            Beside::Nothing => (None, range, syn::parse_quote!(#r)),
+            Beside::Count(p) if plain => (
+                Some(syn::parse_quote!(let #p = #r;)),
+                range,
+                syn::parse_quote!(#r),
+            ),
+            // (The count of an `enumerate` after `rev`/`skip`/.. is not the row's number.)
+            Beside::Count(p) => (
+                None,
+                quote::quote!((#range).enumerate()),
+                syn::parse_quote!((#p, #r)),
+            ),
+            // A zip stops at the shorter side.
+            Beside::Zipped(p, e) if plain => {
                 let (seq, elem) = zipped_element(e, &r)?;
                 let elem: syn::Stmt = syn::parse_quote!(let #p = #elem;);
-                (Some(elem), Some(seq))
+                (
+                    Some(elem),
+                    quote::quote!(0..::core::cmp::min(#rows, #seq.len())),
+                    syn::parse_quote!(#r),
+                )
             }
-        };
-        // A zip stops at the shorter side.
-        let end = match other {
-            Some(seq) => quote::quote!(::core::cmp::min(#rows, #seq.len())),
-            None => quote::quote!(#rows),
+            Beside::Zipped(..) => return None,
         };
         let stmts = &body.stmts;
-        Some(syn::parse_quote!(#label for #r in 0..#end { #count #(#view)* #(#stmts)* }))
+        Some(syn::parse_quote!(#label for #pat in #range { #count #(#view)* #(#stmts)* }))
     }
 }
 
