@@ -4577,6 +4577,98 @@ impl<'a> FnGen<'a> {
         self.declare(&n, VarKind::Float(Iv(-m, m, iv.2)), false);
     }
 
+    /// A `Vec` of the user's structs (a simulation's particles): copied from a `const` array of
+    /// data, or `vec![P { .. }; n]` with a differentiated field; moved for two steps by loops
+    /// over `iter_mut()` (with `enumerate`), by index with neighbours, through `let p = &mut
+    /// ps[i];`; read by a `map` summed (typed by the `let` or the turbofish), a loop, or by index.
+    fn struct_rows(&mut self, out: &mut String, ind: usize) {
+        let k = self.items.matches("struct Sp").count();
+        let ty = format!("Sp{}{k}_{FLT}", self.base.to_uppercase());
+        let arr = format!("SPS{}_{k}_{FLT}", self.base.to_uppercase());
+        let _ = writeln!(
+            self.items,
+            "#[derive(Clone, Copy)]\n#[allow(dead_code, non_camel_case_types)]\nstruct {ty} {{ x: {FLT}, v: {FLT}, m: {FLT} }}\n#[allow(dead_code)]\nconst {arr}: [{ty}; 3] = [{ty} {{ x: 0.5, v: -0.25, m: 1.0 }}, {ty} {{ x: -0.75, v: 0.5, m: 2.0 }}, {ty} {{ x: 1.25, v: 0.0, m: 1.5 }}];"
+        );
+        let e = self.expr(1);
+        let e = self.wrap(e, UNIT);
+        let act = e.iv.2;
+        let (ps, p, i, j, f, n, acc) = (
+            self.fresh("ps"),
+            self.fresh("p"),
+            self.fresh("i"),
+            self.fresh("j"),
+            self.fresh("f"),
+            self.fresh("v"),
+            self.fresh("acc"),
+        );
+        let c = fmt_float(self.value_in((0.0, 1.0)));
+        let ex = paren(&e.s);
+        let sl = self.slices();
+        match self.rng.below(5) {
+            0 => Self::line(
+                out,
+                ind,
+                &format!("let mut {ps}: Vec<{ty}> = {arr}.to_vec();"),
+            ),
+            1 => Self::line(
+                out,
+                ind,
+                &format!("let mut {ps} = vec![{ty} {{ x: {ex}, v: {c}, m: 1.5 }}; 3];"),
+            ),
+            // Made from a slice's items or a range's numbers (`m` then an integer's value).
+            3 if !sl.is_empty() => {
+                let (xs, _) = self.rng.pick(&sl).clone();
+                let q = self.fresh("q");
+                Self::line(out, ind, &format!("let mut {ps}: Vec<{ty}> = {xs}.iter().map(|&{q}| {ty} {{ x: {q} * 0.5, v: {ex}, m: 1.0 + {c} }}).collect();"));
+            }
+            4 => {
+                let q = self.fresh("q");
+                Self::line(out, ind, &format!("let mut {ps}: Vec<{ty}> = (0..3).map(|{q}| {ty} {{ x: {q} as {FLT} * 0.5 - {ex}, v: {c}, m: ({q} + 1) as {FLT} }}).collect();"));
+            }
+            _ => Self::line(
+                out,
+                ind,
+                &format!("let mut {ps}: Vec<{ty}> = {arr}.iter().copied().collect();"),
+            ),
+        }
+        Self::line(out, ind, "for _ in 0..2 {");
+        let step = match self.rng.below(4) {
+            0 => format!("for {p} in {ps}.iter_mut() {{ {p}.v += {ex} * {p}.x * 0.1 / {p}.m; {p}.x += {p}.v * 0.1; }}"),
+            1 => format!("for {i} in 1..{ps}.len() {{ let {f} = {ex} * ({ps}[{i}].x - {ps}[{i} - 1].x); {ps}[{i}].v -= {f} * 0.1; {ps}[{i} - 1].v += {f} * 0.1; }}"),
+            2 => format!("for ({j}, {p}) in {ps}.iter_mut().enumerate() {{ {p}.x += ({p}.v + {ex}) * 0.1 * ({j} as {FLT} + 1.0); }}"),
+            _ => format!("{{ let {p} = &mut {ps}[{ps}.len() - 1]; {p}.v = {p}.v * 0.5 + {ex} * {p}.x; }}"),
+        };
+        Self::line(out, ind + 1, &step);
+        Self::line(out, ind, "}");
+        let read = match self.rng.below(4) {
+            0 => format!("{ps}.iter().map(|{p}| {p}.x * {p}.x).sum::<{FLT}>()"),
+            1 => {
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {acc}: {FLT} = {ps}.iter().map(|{p}| {p}.x * {p}.v).sum();"),
+                );
+                acc
+            }
+            2 => {
+                Self::line(out, ind, &format!("let mut {acc}: {FLT} = 0.0;"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("for {p} in &{ps} {{ {acc} += 0.5 * {p}.m * {p}.v * {p}.v; }}"),
+                );
+                acc
+            }
+            _ => format!("{ps}[{ps}.len() - 1].x - {ps}[0].v * 0.5"),
+        };
+        Self::line(
+            out,
+            ind,
+            &format!("let {n}: {FLT} = {FLT}::tanh(({read}) * 0.1);"),
+        );
+        self.declare(&n, VarKind::Float(Iv(-1.0, 1.0, act)), false);
+    }
+
     /// Values sorted by a key, then read in their new order: pairs of floats collected from a
     /// slice (`Vec<(T, T)>`, or rows `Vec<[T; 2]>`) sorted by a component or a function of both,
     /// read by windows (a trapezoid rule), by rank or at the ends; or a buffer sorted by a key
@@ -5561,6 +5653,9 @@ impl<'a> FnGen<'a> {
             }
             23 if self.on("stmt:sorted_rows") && self.rng.chance(0.5) => {
                 self.sorted_rows(out, ind);
+            }
+            23 if self.on("stmt:struct_rows") && self.rng.chance(0.5) => {
+                self.struct_rows(out, ind);
             }
             24 if self.on("stmt:match_tuple") && self.rng.chance(0.2) => {
                 let (c1, c2) = (self.cond(1), self.cond(1));

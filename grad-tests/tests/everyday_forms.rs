@@ -3302,3 +3302,218 @@ fn rows_through_adaptors() {
     let v = rows_adapted_grad(&w, &mut d);
     check("rows_adapted", &rows_adapted, v, &d, &w);
 }
+
+/// A particle of a simulation, data of the caller.
+#[derive(Clone, Copy)]
+struct Particle {
+    x: f64,
+    v: f64,
+    m: f64,
+}
+
+/// A `Vec` of the user's structs as a simulation keeps its state: copied from data
+/// (`to_vec()`, `iter().copied().collect()`) or made by `vec![P { .. }; n]` with a
+/// differentiated field, moved by loops over `iter_mut()` (with `enumerate`), by index with
+/// neighbours and through `let p = &mut ps[i];`, read by a `map` summed with and without a
+/// turbofish, by a loop and by index.
+#[gradient(jvp, hvp, wrt(k, c))]
+fn springs(k: f64, c: f64, init: &[Particle]) -> f64 {
+    let mut ps: Vec<Particle> = init.to_vec();
+    let n = ps.len();
+    for _ in 0..5 {
+        for i in 1..n {
+            let f = k * (ps[i].x - ps[i - 1].x - 1.0);
+            ps[i].v -= f * 0.1;
+            ps[i - 1].v += f * 0.1;
+        }
+        for (j, p) in ps.iter_mut().enumerate() {
+            p.v *= 1.0 - c * 0.01 * (j as f64 + 1.0);
+            p.x += p.v * 0.1 / p.m;
+        }
+        let p = &mut ps[0];
+        p.v += -k * p.x * 0.05;
+    }
+    let mut energy = 0.0;
+    for p in &ps {
+        energy += 0.5 * p.m * p.v * p.v;
+    }
+    let mut qs = init.iter().copied().collect::<Vec<_>>();
+    for p in qs.iter_mut() {
+        p.x += c * p.v;
+    }
+    let spread: f64 = qs.iter().map(|p| p.x * p.x).sum();
+    let mut grid = vec![
+        Particle {
+            x: 0.0,
+            v: k,
+            m: 1.0
+        };
+        3
+    ];
+    for (i, p) in grid.iter_mut().enumerate() {
+        p.x = i as f64 + p.v * c;
+    }
+    energy + spread + grid.iter().map(|p| p.x.sin() * p.m).sum::<f64>() + ps[ps.len() - 1].x
+}
+
+/// A body of an n-body simulation: its number is no float.
+#[derive(Clone, Copy)]
+struct Mass {
+    pos: f64,
+    vel: f64,
+    mass: f64,
+    id: usize,
+}
+
+/// Structs made from the parameters by `(0..n).map(|i| Mass { .. }).collect()` (a field of
+/// integers among them, computed again where it is read) and from a slice's items.
+#[gradient]
+fn bodies(x0: &[f64], masses: &[f64]) -> f64 {
+    let mut bodies: Vec<Mass> = (0..x0.len())
+        .map(|i| Mass {
+            pos: x0[i],
+            vel: 0.0,
+            mass: masses[i],
+            id: i,
+        })
+        .collect();
+    for _ in 0..4 {
+        for i in 0..bodies.len() {
+            let mut f = 0.0;
+            for j in 0..bodies.len() {
+                if i != j {
+                    let d = bodies[j].pos - bodies[i].pos;
+                    f += bodies[j].mass * d / (d * d + 0.1).powf(1.5);
+                }
+            }
+            bodies[i].vel += f * 0.05;
+        }
+        for b in bodies.iter_mut() {
+            b.pos += b.vel * 0.05;
+        }
+    }
+    let mut ps: Vec<Mass> = masses
+        .iter()
+        .map(|&m| Mass {
+            pos: m,
+            vel: m * 0.5,
+            mass: 2.0,
+            id: 0,
+        })
+        .collect();
+    for p in &mut ps {
+        p.pos += p.vel / p.mass;
+    }
+    let last = &ps[ps.len() - 1];
+    bodies
+        .iter()
+        .map(|b| b.pos * (b.id as f64 + 1.0))
+        .sum::<f64>()
+        + last.pos * ps[0].vel
+        + ps.iter().map(|p| p.pos.powi(2)).sum::<f64>()
+}
+
+/// A point of a curve.
+#[derive(Clone, Copy)]
+struct Knot {
+    x: f64,
+    y: f64,
+}
+
+/// Structs built from a differentiated slice's chunks (refused before, as the UI case
+/// `err_struct_collection` showed).
+#[gradient]
+fn chunked_points(c: &[f64]) -> f64 {
+    let pts: Vec<Knot> = c.chunks(2).map(|c| Knot { x: c[0], y: c[1] }).collect();
+    pts[0].x * pts[1].y + pts.iter().map(|p| p.x.sin() * p.y).sum::<f64>()
+}
+
+#[test]
+fn structs_in_a_vec() {
+    let c = [1.0, 2.0, 3.0, 4.0];
+    let mut dc = [f64::NAN; 4];
+    let v = chunked_points_grad(&c, &mut dc);
+    check("chunked_points", &chunked_points, v, &dc, &c);
+    let x0 = [0.0, 1.0, 2.5];
+    let ms = [1.0, 2.0, 0.5];
+    let (mut dx, mut dm) = ([f64::NAN; 3], [f64::NAN; 3]);
+    let v = bodies_grad(&x0, &ms, &mut dx, &mut dm);
+    check("bodies", &|x: &[f64]| bodies(x, &ms), v, &dx, &x0);
+    check("bodies", &|m: &[f64]| bodies(&x0, m), v, &dm, &ms);
+    let init: Vec<Particle> = (0..4)
+        .map(|i| Particle {
+            x: f64::from(i) * 0.5 - 0.7,
+            v: 0.1 * f64::from(i),
+            m: 1.0 + f64::from(i),
+        })
+        .collect();
+    let (v, g) = springs_grad(1.3, 0.7, &init);
+    check(
+        "springs",
+        &|p: &[f64]| springs(p[0], p[1], &init),
+        v,
+        &g,
+        &[1.3, 0.7],
+    );
+    // Forward mode and the Hessian read the same buffers.
+    let (vj, dj) = springs_jvp(1.3, 0.7, &init, 0.5, -1.0);
+    assert_eq!(vj.to_bits(), v.to_bits());
+    assert!((dj - (0.5 * g[0] - g[1])).abs() < 1e-12 * (1.0 + dj.abs()));
+    let (_, _, h) = springs_hessian(1.3, 0.7, &init);
+    let e = 1e-5;
+    for a in 0..2 {
+        let mut up = [1.3, 0.7];
+        let mut down = up;
+        up[a] += e;
+        down[a] -= e;
+        let gu = springs_grad(up[0], up[1], &init).1;
+        let gd = springs_grad(down[0], down[1], &init).1;
+        for b in 0..2 {
+            let fd = (gu[b] - gd[b]) / (2.0 * e);
+            assert!(
+                (h[a][b] - fd).abs() < 1e-6 * (1.0 + fd.abs()),
+                "h[{a}][{b}] = {} vs {fd}",
+                h[a][b]
+            );
+        }
+    }
+}
+
+#[gradient]
+fn weigh(a: f64, b: f64, s: &[f64]) -> f64 {
+    a * s[0] + s[1] * b
+}
+
+/// A range reduction whose closure passes an array it lists (`&[ws[0][0], ws[0][1]]`, of data)
+/// to a helper, where the reduction is assigned (`r = ..`, `r += ..`) or one term of a larger
+/// value: the array is hoisted in the loop the reduction becomes, as in a `let` of its own
+/// (the call was given data of a type the macro could not see before, E0061).
+#[allow(clippy::ptr_arg, unused_assignments)]
+#[gradient(wrt(x))]
+fn listed_in_reductions(x: f64, ws: &Vec<Vec<f64>>) -> f64 {
+    let mut r: f64 = 0.0;
+    r = (0..3)
+        .map(|i| i as f64 * weigh(x, x, &[ws[0][0], ws[0][1]]))
+        .sum::<f64>();
+    r += (0..2)
+        .map(|i| weigh(x * i as f64, 0.5, &[ws[1][0], x]))
+        .sum::<f64>();
+    let s: f64 = 1.0
+        + (0..3)
+            .map(|i| i as f64 * weigh(x, x, &[ws[0][1], 2.0]))
+            .sum::<f64>();
+    r * s
+}
+
+#[test]
+fn arrays_listed_in_reductions() {
+    let ws = vec![vec![0.5, -1.5], vec![2.0, 0.25]];
+    let (v, [d]) = listed_in_reductions_grad(0.7, &ws);
+    check(
+        "listed_in_reductions",
+        &|p: &[f64]| listed_in_reductions(p[0], &ws),
+        v,
+        &[d],
+        &[0.7],
+    );
+}

@@ -3029,3 +3029,73 @@ fn session_33_forms_run() {
     s33_rows_grad_check_0();
     s33_model_grad_check_0();
 }
+
+/// Pairs sorted by a component and read by windows, rows through `rev`, a buffer sorted by a
+/// key, a range counted after `skip` (and forward mode, second order).
+#[gradient(jvp, hvp)]
+fn s34_sorted(w: &[f64]) -> f64 {
+    let mut pts: Vec<(f64, f64)> = w.iter().map(|&x| (x * 0.5, x * x)).collect();
+    pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut area = 0.0;
+    for win in pts.windows(2) {
+        area += (win[1].0 - win[0].0) * (win[1].1 + win[0].1);
+    }
+    let back: f64 = pts.iter().rev().map(|p| p.0 * p.1).sum();
+    let mut v = w.to_vec();
+    v.sort_by(|a, b| a.abs().total_cmp(&b.abs()));
+    let counted: f64 = (0..w.len())
+        .skip(1)
+        .enumerate()
+        .map(|(i, r)| w[r] * f64::from(u32::try_from(i).unwrap_or(0)))
+        .sum();
+    area + back + v[0] + counted
+}
+
+/// A particle of a simulation.
+#[derive(Clone, Copy)]
+struct S34Particle {
+    x: f64,
+    v: f64,
+    m: f64,
+}
+
+/// A `Vec` of structs copied from data, moved by loops over `iter_mut()` and by index.
+#[gradient(jvp, hvp, wrt(k))]
+fn s34_particles(k: f64, init: &[S34Particle]) -> f64 {
+    let mut ps: Vec<S34Particle> = init.to_vec();
+    for _ in 0..3 {
+        for p in &mut ps {
+            p.v -= k * p.x / p.m * 0.1;
+            p.x += p.v * 0.1;
+        }
+        for i in 1..ps.len() {
+            let f = k * (ps[i].x - ps[i - 1].x);
+            ps[i].v -= f * 0.1;
+        }
+    }
+    ps.iter().map(|p| p.x * p.x).sum()
+}
+
+#[test]
+fn session_34_forms_run() {
+    let w = [0.5, -0.25, 1.5, 2.0];
+    let mut d = [0.0; 4];
+    assert_eq!(
+        s34_sorted_grad(&w, &mut d).to_bits(),
+        s34_sorted(&w).to_bits()
+    );
+    let init = [
+        S34Particle {
+            x: 0.5,
+            v: 0.0,
+            m: 1.0,
+        },
+        S34Particle {
+            x: -0.5,
+            v: 0.25,
+            m: 2.0,
+        },
+    ];
+    let (value, _) = s34_particles_grad(1.5, &init);
+    assert_eq!(value.to_bits(), s34_particles(1.5, &init).to_bits());
+}

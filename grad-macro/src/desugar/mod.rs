@@ -27,6 +27,7 @@ mod ranges;
 mod refs;
 mod returns;
 mod scalar_clones;
+mod struct_rows;
 pub mod sub_slices;
 mod tuple_rows;
 mod tuple_values;
@@ -1409,7 +1410,12 @@ impl VisitMut for Desugar<'_> {
                     // In parentheses: a block at the start of a statement (`{ .. } * y`, as
                     // a closure's body is written into a block) would end there once printed.
                     *e = match l {
-                        syn::Expr::Block(_) => syn::parse_quote!((#l)),
+                        // Its statements get the rewrites of statements (a call given `&[a,
+                        // b]` in the loop's body, hoisted there).
+                        syn::Expr::Block(mut b) => {
+                            self.visit_block_mut(&mut b.block);
+                            syn::parse_quote!((#b))
+                        }
                         l => l,
                     };
                     let key = quote!(#e).to_string();
@@ -1732,7 +1738,17 @@ impl Desugar<'_> {
                     // Nested tuples are split in turn.
                     Some(parts) => work.extend(parts.into_iter().rev()),
                     None => {
-                        let made = tuple_values::branch_tuple_let(l)
+                        // (Before the copies of floats, which `to_vec()` would look like.)
+                        work.reverse();
+                        let structs = struct_rows::struct_rows_let(
+                            l,
+                            &mut work,
+                            self.ret.as_ref(),
+                            &self.float_names,
+                        );
+                        work.reverse();
+                        let made = structs
+                            .or_else(|| tuple_values::branch_tuple_let(l))
                             .or_else(|| tuples::array_pattern_let(l))
                             .or_else(|| tuples::struct_pattern_let(l))
                             .or_else(|| tuples::tuple_by_field(l))
@@ -2515,6 +2531,12 @@ pub(crate) fn vec_parts(m: &mut syn::Macro, mut f: impl FnMut(&mut syn::Expr)) {
     } else {
         vec_elements(m, f);
     }
+}
+
+/// `vec![e; n]` as `e` and `n`.
+pub(crate) fn vec_repeat(m: &syn::Macro) -> Option<(syn::Expr, syn::Expr)> {
+    let r = m.parse_body::<VecRepeat>().ok()?;
+    Some((r.0, r.1))
 }
 
 struct VecRepeat(syn::Expr, syn::Expr);

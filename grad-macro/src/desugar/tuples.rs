@@ -1448,11 +1448,13 @@ impl MatUses<'_> {
         self.rows_loop_of(f, &f.expr, Beside::Nothing, &f.pat)
     }
 
-    /// Input: `m.iter().map(|p| body)`. Output: `(0..ROWS).map(|R| { let p = &M[R * C..R * C
-    /// + C]; body })`.
-    /// With `m.iter().enumerate()` (a pattern `(i, p)`) or `m.iter().zip(&vs)` / `vs.iter().zip(&m)`
-    /// (a pattern of two) in place of `m.iter()`, the count or the other side's element is bound
-    /// beside the row, and a zip stops at the shorter side.
+    /// Input: `m.iter().map(|p| body)`. Output: `(0..ROWS).map(|R| { let p = &M[R * C..R * C +
+    /// C]; body })`.
+    ///
+    /// With `m.iter().enumerate()` (a pattern `(i, p)`) or `m.iter().zip(&vs)` /
+    /// `vs.iter().zip(&m)` (a pattern of two) in place of `m.iter()`, the count or the other
+    /// side's element is bound beside the row, and a zip stops at the shorter side; after `rev`,
+    /// `skip`, `take` or `step_by`, the same adaptors on the rows' numbers.
     fn rows_map(&self, m: &syn::ExprMethodCall) -> Option<syn::Expr> {
         if m.method != "map" || m.args.len() != 1 {
             return None;

@@ -1,0 +1,563 @@
+//! Locals that hold a `Vec` of the user's structs (a simulation's particles), held as one buffer
+//! per field.
+
+use std::collections::BTreeSet;
+
+use syn::visit_mut::VisitMut;
+
+/// Input: `let mut ps: Vec<P> = init.to_vec();` (also `init.clone()`, `init.iter().cloned()
+/// .collect()`, `vec![P { x: a, v: b }; n]`), then only the elements' named fields in the rest:
+/// `ps[i].x`, `for p in ps.iter_mut() { p.v += ..; }` (`&mut ps`, `&ps`, `ps.iter()`, with
+/// `.enumerate()`), `let p = &mut ps[i];`, `ps.iter().map(|p| p.x * p.x)`, `ps.len()`.
+/// Output: one buffer per field read or written (`let mut PS_x: Vec<T> = init.iter().map(|e|
+/// e.x).collect();`, `vec![a; n]`), each field of an element read by index in its buffer, the
+/// loops over index ranges: buffers of floats, which lowering differentiates (a `Vec` of
+/// structs is a container it does not see into). `T`, the function's float type, is the type
+/// of a field written here; a field only read keeps the type it has. `None` where `ps` or an
+/// element is used otherwise (left as written).
+pub fn struct_rows_let(
+    l: &syn::Local,
+    rest: &mut [syn::Stmt],
+    float: Option<&syn::Type>,
+    floats: &std::collections::HashSet<String>,
+) -> Option<Vec<syn::Stmt>> {
+    let (id, ty, init) = super::plain_let(l)?;
+    let float = float?;
+    // A type, if written, is a `Vec` of a named type other than a float.
+    if let Some(t) = ty {
+        let elem = crate::rows::vec_elem(t)?;
+        let syn::Type::Path(p) = elem else {
+            return None;
+        };
+        if crate::sig::float_of(elem).is_some() || p.path.segments.len() != 1 {
+            return None;
+        }
+    }
+    let source = Source::of(init)?;
+    let name = &id.ident;
+    let len = crate::naming::fresh(&format!("len_{name}"));
+    let mut uses = Uses {
+        name,
+        len: &len,
+        float,
+        aliases: Vec::new(),
+        fields: BTreeSet::new(),
+        written: BTreeSet::new(),
+        other: false,
+    };
+    super::rewrite_rest(rest, name, &mut uses, |u| !u.other && !u.fields.is_empty())?;
+    let mut out: Vec<syn::Stmt> = Vec::new();
+    match &source {
+        Source::Copy(src) => out.push(syn::parse_quote!(let #len: usize = #src.len();)),
+        Source::Repeat(_, n) => out.push(syn::parse_quote!(let #len: usize = #n;)),
+        Source::Map(..) => {}
+    }
+    let mut first = None;
+    for f in &uses.fields {
+        let f = syn::Ident::new(f, proc_macro2::Span::call_site());
+        let buffer = field_buffer(name, &f);
+        let written = uses.written.contains(&f.to_string());
+        let e = crate::naming::fresh("e");
+        let value: syn::Expr = match &source {
+            // A field only read is read where it is, in the elements copied.
+            Source::Copy(src) if !written => {
+                let mut direct = Direct {
+                    buffer: &buffer,
+                    src,
+                    field: &f,
+                };
+                for s in rest.iter_mut() {
+                    direct.visit_stmt_mut(s);
+                }
+                continue;
+            }
+            Source::Copy(src) => syn::parse_quote!(#src.iter().map(|#e| #e.#f).collect()),
+            Source::Repeat(fields, _) => {
+                let v = fields.iter().find(|(n, _)| *n == f).map(|(_, v)| v)?;
+                syn::parse_quote!(vec![#v; #len])
+            }
+            Source::Map(iter, pat, fields) => {
+                let v = fields.iter().find(|(n, _)| *n == f).map(|(_, v)| v)?;
+                syn::parse_quote!(#iter.map(|#pat| #v).collect())
+            }
+        };
+        // A field made of float literals or of floats (the items, when the source iterates
+        // floats) is a float; another (`id: i`) keeps its type.
+        let floaty = match &source {
+            Source::Map(iter, pat, fields) => {
+                let float_name = |i: &proc_macro2::Ident| floats.contains(&i.to_string());
+                let mut items = Vec::new();
+                crate::lower::collect_idents(pat, &mut items);
+                // (A range's items are integers, whatever its bounds read.)
+                let floats_iterated = range_start(iter).is_none()
+                    && crate::naming::mentions(quote::ToTokens::to_token_stream(iter), &float_name);
+                fields.iter().find(|(n, _)| *n == f).is_some_and(|(_, v)| {
+                    let tokens = quote::ToTokens::to_token_stream(v);
+                    super::tuples::has_float_literal(v)
+                        || crate::naming::mentions(tokens.clone(), &float_name)
+                        || (floats_iterated
+                            && crate::naming::mentions(tokens, &|i| items.contains(i)))
+                })
+            }
+            _ => false,
+        };
+        if let (Source::Map(iter, pat, fields), false) = (&source, written || floaty) {
+            // Another field (`id: i` over `0..n`), never written, computed where it is read
+            // from the item, which is the index; from another source, not followed.
+            let start = range_start(iter)?;
+            let v = fields.iter().find(|(n, _)| *n == f).map(|(_, v)| v)?;
+            let mut again = Again {
+                buffer: &buffer,
+                pat,
+                start: &start,
+                value: v,
+            };
+            for s in rest.iter_mut() {
+                again.visit_stmt_mut(s);
+            }
+            continue;
+        }
+        first.get_or_insert_with(|| buffer.clone());
+        out.push(if written || floaty {
+            syn::parse_quote!(let mut #buffer: ::std::vec::Vec<#float> = #value;)
+        } else {
+            syn::parse_quote!(let #buffer: ::std::vec::Vec<_> = #value;)
+        });
+    }
+    if let Source::Map(..) = source {
+        let first = first?;
+        out.push(syn::parse_quote!(let #len: usize = #first.len();));
+    }
+    Some(out)
+}
+
+/// The start of a range `a..b` (`(a..b)`): the item at index `i` is `a + i`.
+fn range_start(e: &syn::Expr) -> Option<syn::Expr> {
+    match super::unparen(e) {
+        syn::Expr::Range(r) if matches!(r.limits, syn::RangeLimits::HalfOpen(_)) => Some(
+            r.start
+                .as_deref()
+                .cloned()
+                .unwrap_or_else(|| syn::parse_quote!(0)),
+        ),
+        _ => None,
+    }
+}
+
+/// Reads `BUFFER[i]` as the field's value computed for the item `start + i`.
+struct Again<'a> {
+    buffer: &'a syn::Ident,
+    pat: &'a syn::Pat,
+    start: &'a syn::Expr,
+    value: &'a syn::Expr,
+}
+
+impl VisitMut for Again<'_> {
+    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        if let syn::Expr::Index(ix) = e {
+            if matches!(&*ix.expr, syn::Expr::Path(p) if p.path.is_ident(self.buffer)) {
+                self.visit_expr_mut(&mut ix.index);
+                let (p, a, i, v) = (self.pat, self.start, &ix.index, self.value);
+                *e = syn::parse_quote!({ let #p = (#a) + (#i); #v });
+                return;
+            }
+        }
+        syn::visit_mut::visit_expr_mut(self, e);
+    }
+}
+
+/// Reads `BUFFER[i]` of a field never written as `SRC[i].field`.
+struct Direct<'a> {
+    buffer: &'a syn::Ident,
+    src: &'a syn::Expr,
+    field: &'a syn::Ident,
+}
+
+impl VisitMut for Direct<'_> {
+    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        if let syn::Expr::Index(ix) = e {
+            if matches!(&*ix.expr, syn::Expr::Path(p) if p.path.is_ident(self.buffer)) {
+                self.visit_expr_mut(&mut ix.index);
+                let (src, i, f) = (self.src, &ix.index, self.field);
+                *e = syn::parse_quote!(#src[#i].#f);
+                return;
+            }
+        }
+        syn::visit_mut::visit_expr_mut(self, e);
+    }
+}
+
+fn field_buffer(name: &syn::Ident, f: &syn::Ident) -> syn::Ident {
+    crate::naming::hidden(&format!("{name}_field_{f}"))
+}
+
+/// Where the elements come from.
+enum Source {
+    /// A copy of a sequence (`init.to_vec()`).
+    Copy(syn::Expr),
+    /// `vec![P { x: a, .. }; n]`: each field's value, and the count.
+    Repeat(Vec<(syn::Ident, syn::Expr)>, syn::Expr),
+    /// `(0..n).map(|i| P { x: a, .. }).collect()`: the iterator, the closure's pattern and each
+    /// field's value.
+    Map(syn::Expr, syn::Pat, Vec<(syn::Ident, syn::Expr)>),
+}
+
+impl Source {
+    fn of(init: &syn::Expr) -> Option<Source> {
+        match super::unparen(init) {
+            syn::Expr::MethodCall(m)
+                if m.args.is_empty() && (m.method == "to_vec" || m.method == "clone") =>
+            {
+                Self::named(&m.receiver)
+            }
+            // `init.iter().cloned().collect()`, `init.iter().copied().collect::<Vec<_>>()`.
+            syn::Expr::MethodCall(m) if m.args.is_empty() && m.method == "collect" => {
+                let syn::Expr::MethodCall(c) = &*m.receiver else {
+                    return None;
+                };
+                if let (true, [syn::Expr::Closure(cl)]) =
+                    (c.method == "map", &c.args.iter().collect::<Vec<_>>()[..])
+                {
+                    let [p] = cl.inputs.iter().collect::<Vec<_>>()[..] else {
+                        return None;
+                    };
+                    let fields = Self::literal_fields(&cl.body)?;
+                    return Some(Source::Map((*c.receiver).clone(), p.clone(), fields));
+                }
+                let syn::Expr::MethodCall(i) = &*c.receiver else {
+                    return None;
+                };
+                let copies = (c.method == "cloned" || c.method == "copied") && c.args.is_empty();
+                (copies && i.method == "iter" && i.args.is_empty())
+                    .then(|| Self::named(&i.receiver))
+                    .flatten()
+            }
+            syn::Expr::Macro(m) if m.mac.path.is_ident("vec") => {
+                let (v, n) = super::vec_repeat(&m.mac)?;
+                Some(Source::Repeat(Self::literal_fields(&v)?, n))
+            }
+            _ => None,
+        }
+    }
+
+    /// `P { x: a, v: b }` (every field given, `x` for `x: x`): each field's value.
+    fn literal_fields(e: &syn::Expr) -> Option<Vec<(syn::Ident, syn::Expr)>> {
+        let syn::Expr::Struct(lit) = super::unparen(e) else {
+            return None;
+        };
+        if lit.rest.is_some() || lit.qself.is_some() {
+            return None;
+        }
+        let mut fields = Vec::new();
+        for f in &lit.fields {
+            let syn::Member::Named(m) = &f.member else {
+                return None;
+            };
+            fields.push((m.clone(), f.expr.clone()));
+        }
+        Some(fields)
+    }
+
+    /// A name or a field of one (`init`, `cfg.particles`, `&init`).
+    fn named(e: &syn::Expr) -> Option<Source> {
+        let e = match super::unparen(e) {
+            syn::Expr::Reference(r) if r.mutability.is_none() => super::unparen(&r.expr),
+            e => e,
+        };
+        let simple = |e: &syn::Expr| -> bool {
+            let mut e = e;
+            loop {
+                match e {
+                    syn::Expr::Path(p) => return p.path.get_ident().is_some(),
+                    syn::Expr::Field(f) => e = &f.base,
+                    _ => return false,
+                }
+            }
+        };
+        simple(e).then(|| Source::Copy(e.clone()))
+    }
+}
+
+struct Uses<'a> {
+    name: &'a syn::Ident,
+    len: &'a syn::Ident,
+    float: &'a syn::Type,
+    /// Names bound to an element, with the name of its index.
+    aliases: Vec<(syn::Ident, syn::Ident)>,
+    /// The fields read or written, and those written.
+    fields: BTreeSet<String>,
+    written: BTreeSet<String>,
+    other: bool,
+}
+
+impl Uses<'_> {
+    fn is_vec(&self, e: &syn::Expr) -> bool {
+        matches!(super::unparen(e), syn::Expr::Path(p) if p.path.is_ident(self.name))
+    }
+
+    /// The index of an element: `ps[i]` (its index expression) or an alias (its index name).
+    fn element(&self, e: &syn::Expr) -> Option<syn::Expr> {
+        let e = match super::unparen(e) {
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => super::unparen(&u.expr),
+            e => e,
+        };
+        match e {
+            syn::Expr::Index(ix) if self.is_vec(&ix.expr) => Some((*ix.index).clone()),
+            syn::Expr::Path(p) => {
+                let i = p.path.get_ident()?;
+                let (_, at) = self.aliases.iter().rev().find(|(n, _)| n == i)?;
+                Some(syn::parse_quote!(#at))
+            }
+            _ => None,
+        }
+    }
+
+    /// `ps[i].f`, `p.f`.
+    fn element_field(&self, e: &syn::Expr) -> bool {
+        matches!(super::unparen(e), syn::Expr::Field(f) if self.element(&f.base).is_some())
+    }
+
+    fn is_alias(&self, e: &syn::Expr) -> bool {
+        matches!(super::unparen(e), syn::Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.aliases.iter().any(|(n, _)| n == i)))
+    }
+
+    /// `ps.iter()`, `&ps`, `ps.iter_mut()`, `&mut ps`: the elements in order.
+    fn whole(&self, e: &syn::Expr) -> bool {
+        match super::unparen(e) {
+            syn::Expr::Reference(r) => self.is_vec(&r.expr),
+            syn::Expr::MethodCall(m) if m.args.is_empty() => {
+                matches!(m.method.to_string().as_str(), "iter" | "iter_mut")
+                    && self.is_vec(&m.receiver)
+            }
+            _ => false,
+        }
+    }
+
+    /// An element's name in a pattern (`p`, `&p`, `mut p`).
+    fn element_name(p: &syn::Pat) -> Option<syn::Ident> {
+        match p {
+            syn::Pat::Ident(i) if i.subpat.is_none() && i.by_ref.is_none() => Some(i.ident.clone()),
+            syn::Pat::Reference(r) => Self::element_name(&r.pat),
+            syn::Pat::Type(t) => Self::element_name(&t.pat),
+            _ => None,
+        }
+    }
+
+    /// The source of a loop or a `map` over the elements, and what it binds: the element's
+    /// name and a count's pattern beside it (`.enumerate()`).
+    fn over_elements<'p>(
+        &self,
+        source: &syn::Expr,
+        pat: &'p syn::Pat,
+    ) -> Option<(syn::Ident, Option<&'p syn::Pat>)> {
+        if self.whole(source) {
+            return Some((Self::element_name(pat)?, None));
+        }
+        let syn::Expr::MethodCall(m) = super::unparen(source) else {
+            return None;
+        };
+        let syn::Pat::Tuple(t) = pat else {
+            return None;
+        };
+        if m.method != "enumerate"
+            || !m.args.is_empty()
+            || !self.whole(&m.receiver)
+            || t.elems.len() != 2
+        {
+            return None;
+        }
+        Some((Self::element_name(&t.elems[1])?, Some(&t.elems[0])))
+    }
+
+    /// Visits `f` with `name` bound to the element at `at`.
+    fn with_alias(&mut self, name: syn::Ident, at: syn::Ident, f: impl FnOnce(&mut Self)) {
+        self.aliases.push((name, at));
+        f(self);
+        self.aliases.pop();
+    }
+}
+
+impl VisitMut for Uses<'_> {
+    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        if self.other {
+            return;
+        }
+        match e {
+            // `ps[i].x`, `p.x`, `(*p).x`: that field's buffer at the element's index.
+            syn::Expr::Field(f) if self.element(&f.base).is_some() => {
+                let syn::Member::Named(m) = &f.member else {
+                    self.other = true;
+                    return;
+                };
+                let mut at = self.element(&f.base).expect("checked just above");
+                self.visit_expr_mut(&mut at);
+                self.fields.insert(m.to_string());
+                let buffer = field_buffer(self.name, m);
+                *e = syn::parse_quote!(#buffer[#at]);
+            }
+            // A field that is a sequence or a struct (`p.w[j]`, `p.w.len()`): not followed.
+            syn::Expr::Index(ix) if self.element_field(&ix.expr) => self.other = true,
+            syn::Expr::MethodCall(m)
+                if self.element_field(&m.receiver)
+                    && !crate::rules::Prim::method_names().any(|n| m.method == n) =>
+            {
+                self.other = true;
+            }
+            syn::Expr::Field(f) if self.element_field(&f.base) => self.other = true,
+            syn::Expr::Assign(a) => {
+                self.note_write(&a.left);
+                syn::visit_mut::visit_expr_mut(self, e);
+            }
+            syn::Expr::Binary(b) if crate::lower::is_compound_assign(&b.op) => {
+                self.note_write(&b.left);
+                syn::visit_mut::visit_expr_mut(self, e);
+            }
+            syn::Expr::MethodCall(m)
+                if self.is_vec(&m.receiver)
+                    && m.args.is_empty()
+                    && (m.method == "len" || m.method == "is_empty") =>
+            {
+                let len = self.len;
+                *e = if m.method == "len" {
+                    syn::parse_quote!(#len)
+                } else {
+                    syn::parse_quote!((#len == 0))
+                };
+            }
+            // `ps.iter().map(|p| body)`: over the index range.
+            syn::Expr::MethodCall(m) if m.method == "map" && m.args.len() == 1 => {
+                let over = match &m.args[0] {
+                    syn::Expr::Closure(c) if c.inputs.len() == 1 => {
+                        self.over_elements(&m.receiver, &c.inputs[0])
+                    }
+                    _ => None,
+                };
+                let Some((p, count)) = over else {
+                    syn::visit_mut::visit_expr_mut(self, e);
+                    return;
+                };
+                let count = count.cloned();
+                let syn::Expr::Closure(c) = &m.args[0] else {
+                    unreachable!("checked just above")
+                };
+                let r = crate::naming::fresh("row");
+                let mut body = (*c.body).clone();
+                self.with_alias(p, r.clone(), |u| u.visit_expr_mut(&mut body));
+                let count: Option<syn::Stmt> = count.map(|c| syn::parse_quote!(let #c = #r;));
+                let len = self.len;
+                *e = syn::parse_quote!((0..#len).map(|#r| { #count #body }));
+            }
+            // `.sum()` of such a `map`: of the function's float type, as it was.
+            syn::Expr::MethodCall(m)
+                if (m.method == "sum" || m.method == "product")
+                    && m.turbofish.is_none()
+                    && matches!(&*m.receiver, syn::Expr::MethodCall(map) if map.method == "map" && map.args.len() == 1 && matches!(&map.args[0], syn::Expr::Closure(c) if c.inputs.len() == 1 && self.over_elements(&map.receiver, &c.inputs[0]).is_some())) =>
+            {
+                let float = self.float;
+                m.turbofish = Some(syn::parse_quote!(::<#float>));
+                self.visit_expr_mut(&mut m.receiver);
+            }
+            syn::Expr::ForLoop(f) => {
+                let Some((p, count)) = self.over_elements(&f.expr, &f.pat) else {
+                    syn::visit_mut::visit_expr_mut(self, e);
+                    return;
+                };
+                let r = crate::naming::fresh("row");
+                let count: Option<syn::Stmt> = count.map(|c| syn::parse_quote!(let #c = #r;));
+                let mut body = f.body.clone();
+                self.with_alias(p, r.clone(), |u| u.visit_block_mut(&mut body));
+                let (label, len, stmts) = (&f.label, self.len, &body.stmts);
+                *e = syn::parse_quote!(#label for #r in 0..#len { #count #(#stmts)* });
+            }
+            e if self.is_vec(e) || self.is_alias(e) => self.other = true,
+            _ => syn::visit_mut::visit_expr_mut(self, e),
+        }
+    }
+
+    fn visit_block_mut(&mut self, b: &mut syn::Block) {
+        let k = self.aliases.len();
+        for s in &mut b.stmts {
+            if self.other {
+                break;
+            }
+            self.visit_stmt_mut(s);
+        }
+        self.aliases.truncate(k);
+    }
+
+    /// `let p = &mut ps[i];` (`&ps[i]`, `ps[i]`): `p` names that element until the end of the
+    /// block, its index computed here.
+    fn visit_local_mut(&mut self, l: &mut syn::Local) {
+        // (A copy, `let p = ps[i];`, keeps the values it had: not an alias, not followed.)
+        let element = l.init.as_ref().and_then(|init| {
+            let syn::Expr::Reference(r) = super::unparen(&init.expr) else {
+                return None;
+            };
+            match (super::unparen(&r.expr), init.diverge.is_none()) {
+                (syn::Expr::Index(ix), true) if self.is_vec(&ix.expr) => Some((*ix.index).clone()),
+                _ => None,
+            }
+        });
+        let mut names = Vec::new();
+        crate::lower::collect_idents(&l.pat, &mut names);
+        if let Some(mut at) = element {
+            let Some(p) = Self::element_name(&l.pat) else {
+                self.other = true;
+                return;
+            };
+            self.visit_expr_mut(&mut at);
+            let i = crate::naming::fresh("at");
+            let stmt: syn::Stmt = syn::parse_quote!(let #i: usize = #at;);
+            if let syn::Stmt::Local(new) = stmt {
+                *l = new;
+            }
+            self.aliases.push((p, i));
+            return;
+        }
+        // A name bound again hides an alias of that name.
+        if names
+            .iter()
+            .any(|n| self.aliases.iter().any(|(a, _)| a == n))
+        {
+            self.other = true;
+            return;
+        }
+        syn::visit_mut::visit_local_mut(self, l);
+    }
+
+    fn visit_expr_closure_mut(&mut self, c: &mut syn::ExprClosure) {
+        let mut names = Vec::new();
+        for p in &c.inputs {
+            crate::lower::collect_idents(p, &mut names);
+        }
+        if names
+            .iter()
+            .any(|n| n == self.name || self.aliases.iter().any(|(a, _)| a == n))
+        {
+            self.other = true;
+            return;
+        }
+        syn::visit_mut::visit_expr_closure_mut(self, c);
+    }
+
+    fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+        if crate::naming::mentions(m.tokens.clone(), &|i| {
+            i == self.name || self.aliases.iter().any(|(a, _)| a == i)
+        }) {
+            self.other = true;
+        }
+    }
+
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+impl Uses<'_> {
+    /// A field of an element written (`p.v += ..`): its buffer holds floats.
+    fn note_write(&mut self, left: &syn::Expr) {
+        if let syn::Expr::Field(f) = super::unparen(left) {
+            if let (Some(_), syn::Member::Named(m)) = (self.element(&f.base), &f.member) {
+                self.written.insert(m.to_string());
+            }
+        }
+    }
+}
