@@ -1509,6 +1509,15 @@ impl<'a> FnGen<'a> {
                 } else {
                     format!("{ys}.iter()")
                 };
+                // Every other item across both (`step_by` after the chain), mapped.
+                if self.on("reduce:chain_step") && self.rng.chance(0.3) {
+                    let q = self.fresh("q");
+                    return Some(Ex::new(
+                        format!("{xs}.iter().chain({arg}).step_by(2).map(|{q}| {q} * 0.5).sum::<{FLT}>()"),
+                        true,
+                        n6(xiv.union(yiv)),
+                    ));
+                }
                 Ex::new(
                     format!("{xs}.iter().chain({arg}).sum::<{FLT}>()"),
                     true,
@@ -4632,11 +4641,13 @@ impl<'a> FnGen<'a> {
             ),
         }
         Self::line(out, ind, "for _ in 0..2 {");
-        let step = match self.rng.below(4) {
+        let step = match self.rng.below(5) {
+            // A copy of an element, then the element given anew.
+            4 => format!("for {i} in 0..{ps}.len() {{ let {f} = {ps}[{i}]; {ps}[{i}] = {ty} {{ x: {f}.x + {f}.v * 0.1, v: {f}.v - {ex} * {f}.x * 0.1, m: {f}.m }}; }}"),
             0 => format!("for {p} in {ps}.iter_mut() {{ {p}.v += {ex} * {p}.x * 0.1 / {p}.m; {p}.x += {p}.v * 0.1; }}"),
             1 => format!("for {i} in 1..{ps}.len() {{ let {f} = {ex} * ({ps}[{i}].x - {ps}[{i} - 1].x); {ps}[{i}].v -= {f} * 0.1; {ps}[{i} - 1].v += {f} * 0.1; }}"),
             2 => format!("for ({j}, {p}) in {ps}.iter_mut().enumerate() {{ {p}.x += ({p}.v + {ex}) * 0.1 * ({j} as {FLT} + 1.0); }}"),
-            _ => format!("{{ let {p} = &mut {ps}[{ps}.len() - 1]; {p}.v = {p}.v * 0.5 + {ex} * {p}.x; }}"),
+            _ => format!("{{ let {i} = {ps}.len() - 1; let {p} = &mut {ps}[{i}]; {p}.v = {p}.v * 0.5 + {ex} * {p}.x; }}"),
         };
         Self::line(out, ind + 1, &step);
         Self::line(out, ind, "}");
@@ -6749,7 +6760,13 @@ impl<'a> FnGen<'a> {
             6 if self.on("loop:chain") && self.rng.chance(0.25) => {
                 // Two slices one after the other, sometimes counted across both.
                 let (ys, yiv) = self.rng.pick(&sl).clone();
-                if self.rng.chance(0.5) {
+                if self.on("loop:chain_step") && self.rng.chance(0.3) {
+                    (
+                        format!("for &{v} in {xs}.iter().chain({ys}).step_by(2)"),
+                        vec![(v, xiv.union(yiv))],
+                        vec![],
+                    )
+                } else if self.rng.chance(0.5) {
                     (
                         format!("for ({i}, &{v}) in {xs}.iter().chain({ys}.iter()).enumerate()"),
                         vec![(v, xiv.union(yiv))],

@@ -3333,7 +3333,20 @@ fn springs(k: f64, c: f64, init: &[Particle]) -> f64 {
         let p = &mut ps[0];
         p.v += -k * p.x * 0.05;
     }
-    let mut energy = 0.0;
+    // A copy keeps the values it had; an element given anew, whole.
+    for i in 0..ps.len() {
+        let p = ps[i];
+        ps[i].x = p.x + c * p.v;
+        ps[i].v = p.x * 0.5 + p.v;
+    }
+    ps[1] = Particle {
+        x: ps[0].x * k,
+        v: ps[1].v + ps[0].x,
+        m: 2.0,
+    };
+    let mut first = ps[0];
+    first.x *= 2.0;
+    let mut energy = first.x;
     for p in &ps {
         energy += 0.5 * p.m * p.v * p.v;
     }
@@ -3515,5 +3528,46 @@ fn arrays_listed_in_reductions() {
         v,
         &[d],
         &[0.7],
+    );
+}
+
+/// Every k-th item across two chained slices (`chain(..).step_by(k)`), in a reduction with and
+/// without a `map`, and in a loop.
+#[gradient]
+fn chained_steps(a: &[f64], b: &[f64]) -> f64 {
+    let s1: f64 = a.iter().chain(b.iter()).step_by(2).map(|v| v * v).sum();
+    let mut s2 = 0.0;
+    for &v in a.iter().chain(b).step_by(3) {
+        s2 += v.sin();
+    }
+    let s3: f64 = a
+        .iter()
+        .copied()
+        .chain(b.iter().copied())
+        .step_by(2)
+        .sum::<f64>()
+        + a.iter().chain(b).step_by(2).sum::<f64>();
+    s1 + s2 * s3
+}
+
+#[test]
+fn chains_stepped() {
+    let a = [0.3, -0.2, 0.9];
+    let b = [1.5, 0.7, -0.4, 0.25];
+    let (mut da, mut db) = ([f64::NAN; 3], [f64::NAN; 4]);
+    let v = chained_steps_grad(&a, &b, &mut da, &mut db);
+    check(
+        "chained_steps",
+        &|a: &[f64]| chained_steps(a, &b),
+        v,
+        &da,
+        &a,
+    );
+    check(
+        "chained_steps",
+        &|b: &[f64]| chained_steps(&a, b),
+        v,
+        &db,
+        &b,
     );
 }

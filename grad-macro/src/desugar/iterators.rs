@@ -240,6 +240,26 @@ fn chain_sum(e: &syn::Expr) -> Option<syn::Expr> {
     let syn::Expr::MethodCall(c) = source else {
         return None;
     };
+    // `A.chain(B).step_by(k).map(f).sum()`: a loop that takes every k-th item across both.
+    if c.method == "step_by" && c.args.len() == 1 && chains(&c.receiver) {
+        let acc = crate::naming::fresh("acc");
+        let item = crate::naming::fresh("item");
+        let (pat, body): (syn::Pat, syn::Expr) = match map {
+            Some(syn::Expr::Closure(cl)) if cl.inputs.len() == 1 => {
+                (untyped(&cl.inputs[0]).clone(), super::tail_expr(&cl.body))
+            }
+            // (`f64 += &f64` as `f64 += f64`: items by reference or by value.)
+            None => (syn::parse_quote!(#item), syn::parse_quote!(#item)),
+            _ => return None,
+        };
+        let l: syn::ExprForLoop = syn::parse_quote!(for #pat in #source { #acc += #body; });
+        let split = chain_loop(&l)?;
+        return Some(syn::parse_quote!({
+            let mut #acc = -0.0;
+            #split
+            #acc
+        }));
+    }
     if c.method != "chain" || c.args.len() != 1 {
         return None;
     }
@@ -331,6 +351,33 @@ pub fn chain_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
             });
             let split = chain_loop(&inner)?;
             return Some(syn::parse_quote!({
+                let mut #count: usize = 0;
+                #split
+            }));
+        }
+    }
+    // `for v in A.chain(B).step_by(k)`: a count across both loops, every k-th item taken.
+    if let syn::Expr::MethodCall(sb) = &*f.expr {
+        if sb.method == "step_by" && sb.args.len() == 1 && chains(&sb.receiver) {
+            let (count, step, skip) = (
+                crate::naming::fresh("count"),
+                crate::naming::fresh("step"),
+                crate::naming::fresh("skip"),
+            );
+            let (k, body) = (&sb.args[0], &f.body.stmts);
+            let mut inner = f.clone();
+            inner.expr = sb.receiver.clone();
+            inner.body = syn::parse_quote!({
+                let #skip = #count % #step != 0;
+                #count += 1;
+                if #skip {
+                    continue;
+                }
+                #(#body)*
+            });
+            let split = chain_loop(&inner)?;
+            return Some(syn::parse_quote!({
+                let #step: usize = #k;
                 let mut #count: usize = 0;
                 #split
             }));

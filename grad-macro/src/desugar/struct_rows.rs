@@ -41,11 +41,22 @@ pub fn struct_rows_let(
         len: &len,
         float,
         aliases: Vec::new(),
+        copies: Vec::new(),
+        done: Vec::new(),
         fields: BTreeSet::new(),
         written: BTreeSet::new(),
         other: false,
     };
     super::rewrite_rest(rest, name, &mut uses, |u| !u.other && !u.fields.is_empty())?;
+    // Each field read of a copy, taken where the copy is made.
+    let copies: Vec<Snapshot> = uses.done.drain(..).chain(uses.copies.drain(..)).collect();
+    let mut made = Made {
+        name,
+        copies: &copies,
+    };
+    for s in rest.iter_mut() {
+        made.visit_stmt_mut(s);
+    }
     let mut out: Vec<syn::Stmt> = Vec::new();
     match &source {
         Source::Copy(src) => out.push(syn::parse_quote!(let #len: usize = #src.len();)),
@@ -129,6 +140,51 @@ pub fn struct_rows_let(
         out.push(syn::parse_quote!(let #len: usize = #first.len();));
     }
     Some(out)
+}
+
+/// Makes each copy `let AT: usize = i;` (as [`Uses`] left it) a `let` of the fields it reads:
+/// `let (P_X, P_V) = { let AT: usize = i; (PS_X[AT], PS_V[AT]) };`.
+struct Made<'a> {
+    name: &'a syn::Ident,
+    copies: &'a [Snapshot],
+}
+
+impl VisitMut for Made<'_> {
+    fn visit_stmt_mut(&mut self, s: &mut syn::Stmt) {
+        if let syn::Stmt::Local(l) = s {
+            if let (syn::Pat::Type(t), Some(init)) = (&l.pat, &l.init) {
+                if let syn::Pat::Ident(i) = &*t.pat {
+                    if let Some(c) = self.copies.iter().find(|c| c.at == i.ident) {
+                        let (at, index) = (&c.at, &init.expr);
+                        let locals = c.fields.iter().map(|(_, l)| l);
+                        let reads = c.fields.iter().map(|(f, _)| {
+                            let buffer = field_buffer(
+                                self.name,
+                                &syn::Ident::new(f, proc_macro2::Span::call_site()),
+                            );
+                            quote::quote!(#buffer[#at])
+                        });
+                        let (locals, reads): (Vec<_>, Vec<_>) = locals.zip(reads).unzip();
+                        // (A copy never read keeps its `let` of the index.)
+                        match locals.len() {
+                            0 => {}
+                            1 => {
+                                let (l, r) = (&locals[0], &reads[0]);
+                                *s = syn::parse_quote!(let mut #l = { let #at: usize = #index; #r };);
+                            }
+                            _ => {
+                                *s = syn::parse_quote!(let (#(mut #locals),*) = { let #at: usize = #index; (#(#reads),*) };);
+                            }
+                        }
+                        return;
+                    }
+                }
+            }
+        }
+        syn::visit_mut::visit_stmt_mut(self, s);
+    }
+
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
 
 /// The start of a range `a..b` (`(a..b)`): the item at index `i` is `a + i`.
@@ -278,12 +334,23 @@ impl Source {
     }
 }
 
+struct Snapshot {
+    name: syn::Ident,
+    at: syn::Ident,
+    fields: Vec<(String, syn::Ident)>,
+}
+
 struct Uses<'a> {
     name: &'a syn::Ident,
     len: &'a syn::Ident,
     float: &'a syn::Type,
     /// Names bound to an element, with the name of its index.
     aliases: Vec<(syn::Ident, syn::Ident)>,
+    /// Names bound to a copy of an element (`let p = ps[i];`): the name of its index and the
+    /// local that holds each field read (copied where the copy is made).
+    copies: Vec<Snapshot>,
+    /// Those out of scope.
+    done: Vec<Snapshot>,
     /// The fields read or written, and those written.
     fields: BTreeSet<String>,
     written: BTreeSet<String>,
@@ -318,7 +385,24 @@ impl Uses<'_> {
     }
 
     fn is_alias(&self, e: &syn::Expr) -> bool {
-        matches!(super::unparen(e), syn::Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.aliases.iter().any(|(n, _)| n == i)))
+        matches!(super::unparen(e), syn::Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.aliases.iter().any(|(n, _)| n == i) || self.copies.iter().any(|c| c.name == *i)))
+    }
+
+    /// `p.f` of a copy `p`: the local holding that field of it.
+    fn copy_field(&mut self, base: &syn::Expr, m: &syn::Ident) -> Option<syn::Ident> {
+        let syn::Expr::Path(p) = super::unparen(base) else {
+            return None;
+        };
+        let i = p.path.get_ident()?;
+        let c = self.copies.iter_mut().rev().find(|c| c.name == *i)?;
+        let f = m.to_string();
+        if let Some((_, local)) = c.fields.iter().find(|(n, _)| *n == f) {
+            return Some(local.clone());
+        }
+        let local = crate::naming::fresh(&format!("{i}_{f}"));
+        c.fields.push((f.clone(), local.clone()));
+        self.fields.insert(f);
+        Some(local)
     }
 
     /// `ps.iter()`, `&ps`, `ps.iter_mut()`, `&mut ps`: the elements in order.
@@ -383,6 +467,50 @@ impl VisitMut for Uses<'_> {
             return;
         }
         match e {
+            // `p.x` of a copy: the local that holds it.
+            syn::Expr::Field(f) if matches!(&f.member, syn::Member::Named(m) if self.copy_field(&f.base, m).is_some()) =>
+            {
+                let syn::Member::Named(m) = &f.member else {
+                    unreachable!("checked just above")
+                };
+                let local = self.copy_field(&f.base, m).expect("checked just above");
+                *e = syn::parse_quote!(#local);
+            }
+            // `ps[i] = P { x: a, v: b }`: each field computed, then stored.
+            syn::Expr::Assign(a) if matches!(&*a.left, syn::Expr::Index(ix) if self.is_vec(&ix.expr)) =>
+            {
+                let (syn::Expr::Index(ix), syn::Expr::Struct(lit)) = (&mut *a.left, &mut *a.right)
+                else {
+                    self.other = true;
+                    return;
+                };
+                if lit.rest.is_some() || lit.qself.is_some() {
+                    self.other = true;
+                    return;
+                }
+                self.visit_expr_mut(&mut ix.index);
+                let at = crate::naming::fresh("at");
+                let index = &ix.index;
+                let mut lets = vec![quote::quote!(let #at: usize = #index;)];
+                let mut stores = Vec::new();
+                for f in &mut lit.fields {
+                    let syn::Member::Named(m) = &f.member else {
+                        self.other = true;
+                        return;
+                    };
+                    self.visit_expr_mut(&mut f.expr);
+                    self.fields.insert(m.to_string());
+                    self.written.insert(m.to_string());
+                    let (t, v, buffer) = (
+                        crate::naming::fresh("field"),
+                        &f.expr,
+                        field_buffer(self.name, m),
+                    );
+                    lets.push(quote::quote!(let #t = #v;));
+                    stores.push(quote::quote!(#buffer[#at] = #t;));
+                }
+                *e = syn::parse_quote!({ #(#lets)* #(#stores)* });
+            }
             // `ps[i].x`, `p.x`, `(*p).x`: that field's buffer at the element's index.
             syn::Expr::Field(f) if self.element(&f.base).is_some() => {
                 let syn::Member::Named(m) = &f.member else {
@@ -475,7 +603,7 @@ impl VisitMut for Uses<'_> {
     }
 
     fn visit_block_mut(&mut self, b: &mut syn::Block) {
-        let k = self.aliases.len();
+        let (k, c) = (self.aliases.len(), self.copies.len());
         for s in &mut b.stmts {
             if self.other {
                 break;
@@ -483,6 +611,14 @@ impl VisitMut for Uses<'_> {
             self.visit_stmt_mut(s);
         }
         self.aliases.truncate(k);
+        self.done.extend(self.copies.drain(c..));
+    }
+
+    fn visit_stmt_mut(&mut self, s: &mut syn::Stmt) {
+        match self.copy_let(s) {
+            Some(copy) => self.copies.push(copy),
+            None => syn::visit_mut::visit_stmt_mut(self, s),
+        }
     }
 
     /// `let p = &mut ps[i];` (`&ps[i]`, `ps[i]`): `p` names that element until the end of the
@@ -515,10 +651,9 @@ impl VisitMut for Uses<'_> {
             return;
         }
         // A name bound again hides an alias of that name.
-        if names
-            .iter()
-            .any(|n| self.aliases.iter().any(|(a, _)| a == n))
-        {
+        if names.iter().any(|n| {
+            self.aliases.iter().any(|(a, _)| a == n) || self.copies.iter().any(|c| c.name == *n)
+        }) {
             self.other = true;
             return;
         }
@@ -530,10 +665,11 @@ impl VisitMut for Uses<'_> {
         for p in &c.inputs {
             crate::lower::collect_idents(p, &mut names);
         }
-        if names
-            .iter()
-            .any(|n| n == self.name || self.aliases.iter().any(|(a, _)| a == n))
-        {
+        if names.iter().any(|n| {
+            n == self.name
+                || self.aliases.iter().any(|(a, _)| a == n)
+                || self.copies.iter().any(|c| c.name == *n)
+        }) {
             self.other = true;
             return;
         }
@@ -542,7 +678,9 @@ impl VisitMut for Uses<'_> {
 
     fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
         if crate::naming::mentions(m.tokens.clone(), &|i| {
-            i == self.name || self.aliases.iter().any(|(a, _)| a == i)
+            i == self.name
+                || self.aliases.iter().any(|(a, _)| a == i)
+                || self.copies.iter().any(|c| c.name == *i)
         }) {
             self.other = true;
         }
@@ -552,6 +690,36 @@ impl VisitMut for Uses<'_> {
 }
 
 impl Uses<'_> {
+    /// `let p = ps[i];` (`let mut p = ..`): a copy, its `let` now `let AT: usize = i;`.
+    fn copy_let(&mut self, s: &mut syn::Stmt) -> Option<Snapshot> {
+        let syn::Stmt::Local(l) = s else {
+            return None;
+        };
+        let init = l.init.as_ref()?;
+        let syn::Expr::Index(ix) = super::unparen(&init.expr) else {
+            return None;
+        };
+        if init.diverge.is_some() || !self.is_vec(&ix.expr) {
+            return None;
+        }
+        let syn::Pat::Ident(p) = &l.pat else {
+            return None;
+        };
+        if p.by_ref.is_some() || p.subpat.is_some() {
+            return None;
+        }
+        let mut at = (*ix.index).clone();
+        self.visit_expr_mut(&mut at);
+        let i = crate::naming::fresh("at");
+        let name = p.ident.clone();
+        *s = syn::parse_quote!(let #i: usize = #at;);
+        Some(Snapshot {
+            name,
+            at: i,
+            fields: Vec::new(),
+        })
+    }
+
     /// A field of an element written (`p.v += ..`): its buffer holds floats.
     fn note_write(&mut self, left: &syn::Expr) {
         if let syn::Expr::Field(f) = super::unparen(left) {
