@@ -4641,7 +4641,10 @@ impl<'a> FnGen<'a> {
             ),
         }
         Self::line(out, ind, "for _ in 0..2 {");
-        let step = match self.rng.below(5) {
+        let q = self.fresh("q");
+        let step = match self.rng.below(6) {
+            // Forces collected per element, then zipped with the elements.
+            5 => format!("let {f}: Vec<{FLT}> = {ps}.iter().map(|{p}| -{ex} * {p}.x).collect(); for ({p}, &{q}) in {ps}.iter_mut().zip(&{f}) {{ {p}.v += {q} * 0.1; {p}.x += {p}.v * 0.1; }}"),
             // A copy of an element, then the element given anew.
             4 => format!("for {i} in 0..{ps}.len() {{ let {f} = {ps}[{i}]; {ps}[{i}] = {ty} {{ x: {f}.x + {f}.v * 0.1, v: {f}.v - {ex} * {f}.x * 0.1, m: {f}.m }}; }}"),
             0 => format!("for {p} in {ps}.iter_mut() {{ {p}.v += {ex} * {p}.x * 0.1 / {p}.m; {p}.x += {p}.v * 0.1; }}"),

@@ -3333,6 +3333,11 @@ fn springs(k: f64, c: f64, init: &[Particle]) -> f64 {
         let p = &mut ps[0];
         p.v += -k * p.x * 0.05;
     }
+    // Forces collected, then zipped with the particles.
+    let forces: Vec<f64> = ps.iter().map(|p| -k * p.x).collect();
+    for (p, &f) in ps.iter_mut().zip(&forces) {
+        p.v += f * 0.1;
+    }
     // A copy keeps the values it had; an element given anew, whole.
     for i in 0..ps.len() {
         let p = ps[i];

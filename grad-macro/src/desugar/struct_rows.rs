@@ -334,6 +334,15 @@ impl Source {
     }
 }
 
+/// What a loop over the elements binds beside each.
+enum Beside {
+    Nothing,
+    /// `.enumerate()`'s count.
+    Count(syn::Pat),
+    /// The other side of a `zip`: its pattern and its sequence.
+    Zipped(syn::Pat, syn::Expr),
+}
+
 struct Snapshot {
     name: syn::Ident,
     at: syn::Ident,
@@ -429,13 +438,9 @@ impl Uses<'_> {
 
     /// The source of a loop or a `map` over the elements, and what it binds: the element's
     /// name and a count's pattern beside it (`.enumerate()`).
-    fn over_elements<'p>(
-        &self,
-        source: &syn::Expr,
-        pat: &'p syn::Pat,
-    ) -> Option<(syn::Ident, Option<&'p syn::Pat>)> {
+    fn over_elements(&self, source: &syn::Expr, pat: &syn::Pat) -> Option<(syn::Ident, Beside)> {
         if self.whole(source) {
-            return Some((Self::element_name(pat)?, None));
+            return Some((Self::element_name(pat)?, Beside::Nothing));
         }
         let syn::Expr::MethodCall(m) = super::unparen(source) else {
             return None;
@@ -443,14 +448,54 @@ impl Uses<'_> {
         let syn::Pat::Tuple(t) = pat else {
             return None;
         };
-        if m.method != "enumerate"
-            || !m.args.is_empty()
-            || !self.whole(&m.receiver)
-            || t.elems.len() != 2
-        {
+        if t.elems.len() != 2 {
             return None;
         }
-        Some((Self::element_name(&t.elems[1])?, Some(&t.elems[0])))
+        match (m.method.to_string().as_str(), m.args.len()) {
+            ("enumerate", 0) if self.whole(&m.receiver) => Some((
+                Self::element_name(&t.elems[1])?,
+                Beside::Count(t.elems[0].clone()),
+            )),
+            // `ps.iter_mut().zip(&forces)`, `forces.iter().zip(&ps)`.
+            ("zip", 1) if self.whole(&m.receiver) => Some((
+                Self::element_name(&t.elems[0])?,
+                Beside::Zipped(t.elems[1].clone(), m.args[0].clone()),
+            )),
+            ("zip", 1) if self.whole(&m.args[0]) => Some((
+                Self::element_name(&t.elems[1])?,
+                Beside::Zipped(t.elems[0].clone(), (*m.receiver).clone()),
+            )),
+            _ => None,
+        }
+    }
+
+    /// What a loop or a `map` at row `r` binds beside the element, and its end.
+    fn beside(
+        &self,
+        b: Beside,
+        r: &syn::Ident,
+    ) -> Option<(Option<syn::Stmt>, proc_macro2::TokenStream)> {
+        let len = self.len;
+        Some(match b {
+            Beside::Nothing => (None, quote::quote!(#len)),
+            Beside::Count(p) => (Some(syn::parse_quote!(let #p = #r;)), quote::quote!(#len)),
+            // A zip stops at the shorter side.
+            Beside::Zipped(p, other) => {
+                let (seq, elem) = super::tuples::zipped_element(&other, r)?;
+                // `&f`: the item copied.
+                let bind: syn::Stmt = match &p {
+                    syn::Pat::Reference(re) if re.mutability.is_none() => {
+                        let inner = &re.pat;
+                        syn::parse_quote!(let #inner = #seq[#r];)
+                    }
+                    p => syn::parse_quote!(let #p = #elem;),
+                };
+                (
+                    Some(bind),
+                    quote::quote!(::core::cmp::min(#len, #seq.len())),
+                )
+            }
+        })
     }
 
     /// Visits `f` with `name` bound to the element at `at`.
@@ -560,20 +605,24 @@ impl VisitMut for Uses<'_> {
                     }
                     _ => None,
                 };
-                let Some((p, count)) = over else {
+                let Some((p, beside)) = over else {
                     syn::visit_mut::visit_expr_mut(self, e);
                     return;
                 };
-                let count = count.cloned();
                 let syn::Expr::Closure(c) = &m.args[0] else {
                     unreachable!("checked just above")
                 };
                 let r = crate::naming::fresh("row");
+                let Some((mut bound, end)) = self.beside(beside, &r) else {
+                    self.other = true;
+                    return;
+                };
+                if let Some(b) = &mut bound {
+                    self.visit_stmt_mut(b);
+                }
                 let mut body = (*c.body).clone();
                 self.with_alias(p, r.clone(), |u| u.visit_expr_mut(&mut body));
-                let count: Option<syn::Stmt> = count.map(|c| syn::parse_quote!(let #c = #r;));
-                let len = self.len;
-                *e = syn::parse_quote!((0..#len).map(|#r| { #count #body }));
+                *e = syn::parse_quote!((0..#end).map(|#r| { #bound #body }));
             }
             // `.sum()` of such a `map`: of the function's float type, as it was.
             syn::Expr::MethodCall(m)
@@ -586,16 +635,22 @@ impl VisitMut for Uses<'_> {
                 self.visit_expr_mut(&mut m.receiver);
             }
             syn::Expr::ForLoop(f) => {
-                let Some((p, count)) = self.over_elements(&f.expr, &f.pat) else {
+                let Some((p, beside)) = self.over_elements(&f.expr, &f.pat) else {
                     syn::visit_mut::visit_expr_mut(self, e);
                     return;
                 };
                 let r = crate::naming::fresh("row");
-                let count: Option<syn::Stmt> = count.map(|c| syn::parse_quote!(let #c = #r;));
+                let Some((mut bound, end)) = self.beside(beside, &r) else {
+                    self.other = true;
+                    return;
+                };
+                if let Some(b) = &mut bound {
+                    self.visit_stmt_mut(b);
+                }
                 let mut body = f.body.clone();
                 self.with_alias(p, r.clone(), |u| u.visit_block_mut(&mut body));
-                let (label, len, stmts) = (&f.label, self.len, &body.stmts);
-                *e = syn::parse_quote!(#label for #r in 0..#len { #count #(#stmts)* });
+                let (label, stmts) = (&f.label, &body.stmts);
+                *e = syn::parse_quote!(#label for #r in 0..#end { #bound #(#stmts)* });
             }
             e if self.is_vec(e) || self.is_alias(e) => self.other = true,
             _ => syn::visit_mut::visit_expr_mut(self, e),

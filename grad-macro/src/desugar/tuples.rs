@@ -1665,7 +1665,7 @@ enum Beside<'a> {
 
 /// The other side of a rows loop's `zip` (`&vs`, `vs.iter()`, `&mut vs`, `vs.iter_mut()`, `vs`)
 /// as its sequence and its element number `r` (`&vs[r]`, `&mut vs[r]`).
-fn zipped_element(e: &syn::Expr, r: &syn::Ident) -> Option<(syn::Ident, syn::Expr)> {
+pub(super) fn zipped_element(e: &syn::Expr, r: &syn::Ident) -> Option<(syn::Ident, syn::Expr)> {
     let name = |e: &syn::Expr| match e {
         syn::Expr::Path(p) => p.path.get_ident().cloned(),
         _ => None,
