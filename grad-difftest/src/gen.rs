@@ -4613,7 +4613,14 @@ impl<'a> FnGen<'a> {
         let c = fmt_float(self.value_in((0.0, 1.0)));
         let ex = paren(&e.s);
         let sl = self.slices();
-        match self.rng.below(5) {
+        match self.rng.below(6) {
+            // Grown by `push` in a loop over a slice.
+            5 if !sl.is_empty() => {
+                let (xs, _) = self.rng.pick(&sl).clone();
+                let q = self.fresh("q");
+                Self::line(out, ind, &format!("let mut {ps} = Vec::new();"));
+                Self::line(out, ind, &format!("for &{q} in {xs}.iter() {{ {ps}.push({ty} {{ x: {q}, v: {ex} * 0.5, m: 2.0 }}); }}"));
+            }
             0 => Self::line(
                 out,
                 ind,

@@ -3423,10 +3423,24 @@ fn bodies(x0: &[f64], masses: &[f64]) -> f64 {
         p.pos += p.vel / p.mass;
     }
     let last = &ps[ps.len() - 1];
-    bodies
-        .iter()
-        .map(|b| b.pos * (b.id as f64 + 1.0))
-        .sum::<f64>()
+    // Grown by `push` in a loop.
+    let mut grown = Vec::new();
+    for &m in masses {
+        grown.push(Particle {
+            x: m,
+            v: m.sin(),
+            m: 1.0,
+        });
+    }
+    for g in &mut grown {
+        g.x -= g.v * 0.5 * g.m;
+    }
+    let spread = grown.iter().map(|g| g.x * g.x).sum::<f64>() / grown.len() as f64;
+    spread
+        + bodies
+            .iter()
+            .map(|b| b.pos * (b.id as f64 + 1.0))
+            .sum::<f64>()
         + last.pos * ps[0].vel
         + ps.iter().map(|p| p.pos.powi(2)).sum::<f64>()
 }

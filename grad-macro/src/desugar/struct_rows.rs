@@ -40,6 +40,8 @@ pub fn struct_rows_let(
         name,
         len: &len,
         float,
+        grows: matches!(source, Source::Empty),
+        floats: &floats_and_items(rest, floats),
         aliases: Vec::new(),
         copies: Vec::new(),
         done: Vec::new(),
@@ -61,7 +63,28 @@ pub fn struct_rows_let(
     match &source {
         Source::Copy(src) => out.push(syn::parse_quote!(let #len: usize = #src.len();)),
         Source::Repeat(_, n) => out.push(syn::parse_quote!(let #len: usize = #n;)),
-        Source::Map(..) => {}
+        Source::Map(..) | Source::Empty => {}
+    }
+    // Grown by `push`: one buffer per field, each given its values by the pushes (which
+    // [`super::pushes`] then follows), the length that of the first.
+    if let Source::Empty = source {
+        let first = uses.fields.iter().next()?;
+        let first = field_buffer(
+            name,
+            &syn::Ident::new(first, proc_macro2::Span::call_site()),
+        );
+        let mut length = Length {
+            len: &len,
+            first: &first,
+        };
+        for s in rest.iter_mut() {
+            length.visit_stmt_mut(s);
+        }
+        for f in &uses.fields {
+            let buffer = field_buffer(name, &syn::Ident::new(f, proc_macro2::Span::call_site()));
+            out.push(syn::parse_quote!(let mut #buffer: ::std::vec::Vec<#float> = ::std::vec::Vec::new();));
+        }
+        return Some(out);
     }
     let mut first = None;
     for f in &uses.fields {
@@ -91,6 +114,7 @@ pub fn struct_rows_let(
                 let v = fields.iter().find(|(n, _)| *n == f).map(|(_, v)| v)?;
                 syn::parse_quote!(#iter.map(|#pat| #v).collect())
             }
+            Source::Empty => unreachable!("returned above"),
         };
         // A field made of float literals or of floats (the items, when the source iterates
         // floats) is a float; another (`id: i`) keeps its type.
@@ -222,6 +246,57 @@ impl VisitMut for Again<'_> {
     }
 }
 
+/// `floats` and the names `for` loops over them bind to their items (`x` of `for &x in w`, of
+/// `for (i, x) in w.iter().enumerate()`; not a range's numbers).
+fn floats_and_items(
+    rest: &[syn::Stmt],
+    floats: &std::collections::HashSet<String>,
+) -> std::collections::HashSet<String> {
+    struct Items<'a>(&'a std::collections::HashSet<String>, Vec<String>);
+    impl<'ast> syn::visit::Visit<'ast> for Items<'_> {
+        fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
+            let over_floats = range_start(&f.expr).is_none()
+                && crate::naming::mentions(quote::ToTokens::to_token_stream(&f.expr), &|i| {
+                    self.0.contains(&i.to_string())
+                });
+            if over_floats {
+                let counted =
+                    matches!(&*f.expr, syn::Expr::MethodCall(m) if m.method == "enumerate");
+                let pat = match (&*f.pat, counted) {
+                    (syn::Pat::Tuple(t), true) if t.elems.len() == 2 => &t.elems[1],
+                    (p, _) => p,
+                };
+                let mut names = Vec::new();
+                crate::lower::collect_idents(pat, &mut names);
+                self.1.extend(names.iter().map(ToString::to_string));
+            }
+            syn::visit::visit_expr_for_loop(self, f);
+        }
+    }
+    let mut items = Items(floats, Vec::new());
+    for s in rest {
+        syn::visit::Visit::visit_stmt(&mut items, s);
+    }
+    floats.iter().cloned().chain(items.1).collect()
+}
+
+/// The length of a vector grown by `push` as that of its first field's buffer.
+struct Length<'a> {
+    len: &'a syn::Ident,
+    first: &'a syn::Ident,
+}
+
+impl VisitMut for Length<'_> {
+    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        if matches!(e, syn::Expr::Path(p) if p.path.is_ident(self.len)) {
+            let first = self.first;
+            *e = syn::parse_quote!(#first.len());
+            return;
+        }
+        syn::visit_mut::visit_expr_mut(self, e);
+    }
+}
+
 /// Reads `BUFFER[i]` of a field never written as `SRC[i].field`.
 struct Direct<'a> {
     buffer: &'a syn::Ident,
@@ -256,11 +331,26 @@ enum Source {
     /// `(0..n).map(|i| P { x: a, .. }).collect()`: the iterator, the closure's pattern and each
     /// field's value.
     Map(syn::Expr, syn::Pat, Vec<(syn::Ident, syn::Expr)>),
+    /// `Vec::new()` (`Vec::with_capacity(n)`, `vec![]`), grown by `push(P { .. })`.
+    Empty,
 }
 
 impl Source {
     fn of(init: &syn::Expr) -> Option<Source> {
         match super::unparen(init) {
+            syn::Expr::Call(c)
+                if {
+                    let f = &c.func;
+                    let f = quote::quote!(#f).to_string().replace(' ', "");
+                    (f == "Vec::new" && c.args.is_empty())
+                        || (f == "Vec::with_capacity" && c.args.len() == 1)
+                } =>
+            {
+                Some(Source::Empty)
+            }
+            syn::Expr::Macro(m) if m.mac.path.is_ident("vec") && m.mac.tokens.is_empty() => {
+                Some(Source::Empty)
+            }
             syn::Expr::MethodCall(m)
                 if m.args.is_empty() && (m.method == "to_vec" || m.method == "clone") =>
             {
@@ -353,6 +443,10 @@ struct Uses<'a> {
     name: &'a syn::Ident,
     len: &'a syn::Ident,
     float: &'a syn::Type,
+    /// Grown by `push` (made empty), and the names that hold floats (what a push gives a field
+    /// must be a float).
+    grows: bool,
+    floats: &'a std::collections::HashSet<String>,
     /// Names bound to an element, with the name of its index.
     aliases: Vec<(syn::Ident, syn::Ident)>,
     /// Names bound to a copy of an element (`let p = ps[i];`): the name of its index and the
@@ -659,12 +753,21 @@ impl VisitMut for Uses<'_> {
 
     fn visit_block_mut(&mut self, b: &mut syn::Block) {
         let (k, c) = (self.aliases.len(), self.copies.len());
-        for s in &mut b.stmts {
+        let mut out = Vec::new();
+        for mut s in std::mem::take(&mut b.stmts) {
             if self.other {
-                break;
+                out.push(s);
+                continue;
             }
-            self.visit_stmt_mut(s);
+            // `ps.push(P { .. });`: a push into each field's buffer, at the top of the block.
+            if let Some(pushes) = self.push_stmts(&mut s) {
+                out.extend(pushes);
+                continue;
+            }
+            self.visit_stmt_mut(&mut s);
+            out.push(s);
         }
+        b.stmts = out;
         self.aliases.truncate(k);
         self.done.extend(self.copies.drain(c..));
     }
@@ -745,6 +848,52 @@ impl VisitMut for Uses<'_> {
 }
 
 impl Uses<'_> {
+    /// `ps.push(P { x: a, v: b });` of a vector made empty: `let T1 = a; let T2 = b;
+    /// PS_X.push(T1); PS_V.push(T2);` (each value a float).
+    fn push_stmts(&mut self, s: &mut syn::Stmt) -> Option<Vec<syn::Stmt>> {
+        let syn::Stmt::Expr(syn::Expr::MethodCall(m), Some(_)) = s else {
+            return None;
+        };
+        if m.method != "push" || m.args.len() != 1 || !self.is_vec(&m.receiver) {
+            return None;
+        }
+        let syn::Expr::Struct(lit) = &mut m.args[0] else {
+            self.other = true;
+            return None;
+        };
+        if !self.grows || lit.rest.is_some() || lit.qself.is_some() {
+            self.other = true;
+            return None;
+        }
+        let mut lets = Vec::new();
+        let mut pushes = Vec::new();
+        for f in &mut lit.fields {
+            let syn::Member::Named(name) = &f.member else {
+                self.other = true;
+                return None;
+            };
+            self.visit_expr_mut(&mut f.expr);
+            let tokens = quote::ToTokens::to_token_stream(&f.expr);
+            let floaty = super::tuples::has_float_literal(&f.expr)
+                || crate::naming::mentions(tokens, &|i| self.floats.contains(&i.to_string()));
+            if !floaty {
+                self.other = true;
+                return None;
+            }
+            self.fields.insert(name.to_string());
+            self.written.insert(name.to_string());
+            let (t, v, buffer) = (
+                crate::naming::fresh("field"),
+                &f.expr,
+                field_buffer(self.name, name),
+            );
+            lets.push(syn::parse_quote!(let #t = #v;));
+            pushes.push(syn::parse_quote!(#buffer.push(#t);));
+        }
+        lets.extend(pushes);
+        Some(lets)
+    }
+
     /// `let p = ps[i];` (`let mut p = ..`): a copy, its `let` now `let AT: usize = i;`.
     fn copy_let(&mut self, s: &mut syn::Stmt) -> Option<Snapshot> {
         let syn::Stmt::Local(l) = s else {
