@@ -1795,6 +1795,7 @@ impl Desugar<'_> {
                         match made {
                             // The loops they become are rewritten in turn.
                             Some(parts) => {
+                                tuples::take_stuck_matrix();
                                 // What holds floats holds them under its new names too (a
                                 // matrix's buffer, assigned reductions of its own type).
                                 let (pat, _) = pat_and_type(l);
@@ -1810,7 +1811,15 @@ impl Desugar<'_> {
                                 }
                                 work.extend(parts.into_iter().rev());
                             }
-                            None => out.push(s),
+                            None => {
+                                // A local matrix written by element, kept from its rewrite by
+                                // a use the rewrite does not follow: the error there (lowering
+                                // would report the `vec!` and the writes instead).
+                                if let Some((at, name)) = tuples::take_stuck_matrix() {
+                                    self.errors.push(at, format!("`#[gradient]` holds the local matrix `{name}` as one buffer and follows it through `{name}[i][j]`, a row `{name}[i]`, `{name}.len()`, loops and `map`s over its rows (`for row in &{name}`, `{name}.iter()`, `{name}.iter_mut()`, with `enumerate`, `zip`, `rev`, `skip`, `take`, `step_by`), `{name}.windows(k)`, `{name}.swap(i, j)`, `{name}.sort_by(..)`, a row given whole (`{name}[i] = [a, b]`) and its rows end to end (`{name}.concat()`, `{name}.iter().flatten()`); not this use: write it with one of those"));
+                                }
+                                out.push(s);
+                            }
                         }
                     }
                 },

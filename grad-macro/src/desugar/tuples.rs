@@ -926,6 +926,7 @@ pub fn matrix_let(
         rows: rows.clone(),
         cols: cols.clone(),
         other: false,
+        stuck: None,
     };
     super::rewrite_rest(rest, name, &mut r, |r| !r.other)?;
     let n = quote::quote!(#rows * #cols);
@@ -1020,6 +1021,22 @@ struct MatUses<'a> {
     rows: proc_macro2::TokenStream,
     cols: proc_macro2::TokenStream,
     other: bool,
+    /// Where the first use not followed is.
+    stuck: Option<proc_macro2::Span>,
+}
+
+thread_local! {
+    /// The use of a local matrix that kept it from being rewritten, and the matrix's name: for
+    /// an error there ([`take_stuck_matrix`]).
+    static STUCK: std::cell::RefCell<Option<(proc_macro2::Span, String)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// The use that kept the last matrix [`matrix_let`] refused from being rewritten, where the
+/// matrix is written by element (which lowering refuses in any other form): the place for an
+/// error that names it.
+pub fn take_stuck_matrix() -> Option<(proc_macro2::Span, String)> {
+    STUCK.with(|s| s.borrow_mut().take())
 }
 
 /// Input: `let mut m = vec![vec![0.0; c]; r];`, then `m[i][j]`, `m.len()`, `m[i].len()` in the rest.
@@ -1068,13 +1085,45 @@ fn vec_matrix_let(
         rows: quote::quote!(#rn),
         cols: quote::quote!(#cn),
         other: false,
+        stuck: None,
     };
-    super::rewrite_rest(rest, name, &mut u, |u| !u.other)?;
+    STUCK.with(|s| s.borrow_mut().take());
+    if super::rewrite_rest(rest, name, &mut u, |u| !u.other).is_none() {
+        if let (Some(at), true) = (u.stuck, element_written(name, rest)) {
+            STUCK.with(|s| *s.borrow_mut() = Some((at, name.to_string())));
+        }
+        return None;
+    }
     Some(vec![
         syn::parse_quote!(let #rn: usize = #r;),
         syn::parse_quote!(let #cn: usize = #c;),
         syn::parse_quote!(let mut #flat = vec![#v; #rn * #cn];),
     ])
+}
+
+/// Whether `rest` writes an element of the matrix `name` (`m[i][j] = ..`, `m[i][j] += ..`).
+fn element_written(name: &syn::Ident, rest: &[syn::Stmt]) -> bool {
+    struct Find<'a>(&'a syn::Ident, bool);
+    impl Find<'_> {
+        fn element(&self, e: &syn::Expr) -> bool {
+            matches!(e, syn::Expr::Index(outer) if matches!(&*outer.expr, syn::Expr::Index(inner) if matches!(&*inner.expr, syn::Expr::Path(p) if p.path.is_ident(self.0))))
+        }
+    }
+    impl<'a> syn::visit::Visit<'a> for Find<'_> {
+        fn visit_expr_assign(&mut self, a: &'a syn::ExprAssign) {
+            self.1 |= self.element(&a.left);
+            syn::visit::visit_expr_assign(self, a);
+        }
+        fn visit_expr_binary(&mut self, b: &'a syn::ExprBinary) {
+            self.1 |= crate::lower::is_compound_assign(&b.op) && self.element(&b.left);
+            syn::visit::visit_expr_binary(self, b);
+        }
+    }
+    let mut f = Find(name, false);
+    for s in rest {
+        syn::visit::Visit::visit_stmt(&mut f, s);
+    }
+    f.1
 }
 
 /// Whether `rest` writes a float into an element of the matrix `name` (`m[i][j] = 0.0`, `m[i][j]
@@ -1246,7 +1295,7 @@ impl syn::visit_mut::VisitMut for MatUses<'_> {
             {
                 match self.sorted_rows(m) {
                     Some(sorted) => *e = sorted,
-                    None => self.other = true,
+                    None => self.stuck_at(m.method.span()),
                 }
             }
             // `m[i] = [a, b]`: the row's elements stored one by one; another whole row
@@ -1254,7 +1303,7 @@ impl syn::visit_mut::VisitMut for MatUses<'_> {
             syn::Expr::Assign(a) if matches!(&*a.left, syn::Expr::Index(ix) if is_m(&ix.expr)) => {
                 let (syn::Expr::Index(ix), syn::Expr::Array(row)) = (&mut *a.left, &mut *a.right)
                 else {
-                    self.other = true;
+                    self.stuck_at(syn::spanned::Spanned::span(&*a.left));
                     return;
                 };
                 self.visit_expr_mut(&mut ix.index);
@@ -1329,7 +1378,7 @@ impl syn::visit_mut::VisitMut for MatUses<'_> {
                         *e = by_start;
                         self.visit_expr_mut(e);
                     }
-                    None => self.other = true,
+                    None => self.stuck_at(m.method.span()),
                 }
             }
             syn::Expr::ForLoop(f) => match self.rows_loop(f) {
@@ -1345,13 +1394,18 @@ impl syn::visit_mut::VisitMut for MatUses<'_> {
                     None => syn::visit_mut::visit_expr_mut(self, e),
                 },
             },
-            e if is_m(e) => self.other = true,
+            e if is_m(e) => self.stuck_at(syn::spanned::Spanned::span(&*e)),
             _ => syn::visit_mut::visit_expr_mut(self, e),
         }
     }
 }
 
 impl MatUses<'_> {
+    fn stuck_at(&mut self, at: proc_macro2::Span) {
+        self.other = true;
+        self.stuck.get_or_insert(at);
+    }
+
     /// The flat buffer in place of the rows end to end (`None` when `m` is no such read).
     fn flattened(&self, m: &syn::ExprMethodCall) -> Option<syn::Expr> {
         let is_m = |e: &syn::Expr| matches!(e, syn::Expr::Path(p) if p.path.is_ident(self.name));
