@@ -1796,6 +1796,7 @@ impl Desugar<'_> {
                             // The loops they become are rewritten in turn.
                             Some(parts) => {
                                 tuples::take_stuck_matrix();
+                                struct_rows::take_stuck();
                                 // What holds floats holds them under its new names too (a
                                 // matrix's buffer, assigned reductions of its own type).
                                 let (pat, _) = pat_and_type(l);
@@ -1815,6 +1816,9 @@ impl Desugar<'_> {
                                 // A local matrix written by element, kept from its rewrite by
                                 // a use the rewrite does not follow: the error there (lowering
                                 // would report the `vec!` and the writes instead).
+                                if let Some((at, name)) = struct_rows::take_stuck() {
+                                    self.errors.push(at, format!("`#[gradient]` holds the `Vec` of structs `{name}` as one buffer per field and follows it through `{name}[i].f`, loops over `&{name}`, `&mut {name}`, `{name}.iter()`, `{name}.iter_mut()` (with `enumerate` or `zip`) and `map`s over them reading `p.f`, `let p = &mut {name}[i];`, a copy `let p = {name}[i];`, an element given whole (`{name}[i] = P {{ .. }}`), `{name}.push(P {{ .. }})` of floats in a loop, and `{name}.len()`; fields of floats only. Not this use: write it with one of those"));
+                                }
                                 if let Some((at, name)) = tuples::take_stuck_matrix() {
                                     self.errors.push(at, format!("`#[gradient]` holds the local matrix `{name}` as one buffer and follows it through `{name}[i][j]`, a row `{name}[i]`, `{name}.len()`, loops and `map`s over its rows (`for row in &{name}`, `{name}.iter()`, `{name}.iter_mut()`, with `enumerate`, `zip`, `rev`, `skip`, `take`, `step_by`), `{name}.windows(k)`, `{name}.swap(i, j)`, `{name}.sort_by(..)`, a row given whole (`{name}[i] = [a, b]`) and its rows end to end (`{name}.concat()`, `{name}.iter().flatten()`); not this use: write it with one of those"));
                                 }

@@ -48,8 +48,15 @@ pub fn struct_rows_let(
         fields: BTreeSet::new(),
         written: BTreeSet::new(),
         other: false,
+        stuck: None,
     };
-    super::rewrite_rest(rest, name, &mut uses, |u| !u.other && !u.fields.is_empty())?;
+    STUCK.with(|s| s.borrow_mut().take());
+    if super::rewrite_rest(rest, name, &mut uses, |u| !u.other && !u.fields.is_empty()).is_none() {
+        if let (Some(at), false) = (uses.stuck, uses.written.is_empty()) {
+            STUCK.with(|s| *s.borrow_mut() = Some((at, name.to_string())));
+        }
+        return None;
+    }
     // Each field read of a copy, taken where the copy is made.
     let copies: Vec<Snapshot> = uses.done.drain(..).chain(uses.copies.drain(..)).collect();
     let mut made = Made {
@@ -458,6 +465,22 @@ struct Uses<'a> {
     fields: BTreeSet<String>,
     written: BTreeSet<String>,
     other: bool,
+    /// Where the first use not followed is.
+    stuck: Option<proc_macro2::Span>,
+}
+
+thread_local! {
+    /// The use of a `Vec` of structs that kept it from being rewritten, and its name: for an
+    /// error there ([`take_stuck`]).
+    static STUCK: std::cell::RefCell<Option<(proc_macro2::Span, String)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// The use that kept the last `Vec` of structs [`struct_rows_let`] refused from being
+/// rewritten, where its elements' fields are written (which lowering refuses in any other
+/// form): the place for an error that names it.
+pub fn take_stuck() -> Option<(proc_macro2::Span, String)> {
+    STUCK.with(|s| s.borrow_mut().take())
 }
 
 impl Uses<'_> {
@@ -663,14 +686,18 @@ impl VisitMut for Uses<'_> {
                 *e = syn::parse_quote!(#buffer[#at]);
             }
             // A field that is a sequence or a struct (`p.w[j]`, `p.w.len()`): not followed.
-            syn::Expr::Index(ix) if self.element_field(&ix.expr) => self.other = true,
+            syn::Expr::Index(ix) if self.element_field(&ix.expr) => {
+                self.stuck_at(syn::spanned::Spanned::span(&*ix.expr));
+            }
             syn::Expr::MethodCall(m)
                 if self.element_field(&m.receiver)
                     && !crate::rules::Prim::method_names().any(|n| m.method == n) =>
             {
-                self.other = true;
+                self.stuck_at(syn::spanned::Spanned::span(&*m.receiver));
             }
-            syn::Expr::Field(f) if self.element_field(&f.base) => self.other = true,
+            syn::Expr::Field(f) if self.element_field(&f.base) => {
+                self.stuck_at(syn::spanned::Spanned::span(&*f.base));
+            }
             syn::Expr::Assign(a) => {
                 self.note_write(&a.left);
                 syn::visit_mut::visit_expr_mut(self, e);
@@ -746,7 +773,9 @@ impl VisitMut for Uses<'_> {
                 let (label, stmts) = (&f.label, &body.stmts);
                 *e = syn::parse_quote!(#label for #r in 0..#end { #bound #(#stmts)* });
             }
-            e if self.is_vec(e) || self.is_alias(e) => self.other = true,
+            e if self.is_vec(e) || self.is_alias(e) => {
+                self.stuck_at(syn::spanned::Spanned::span(&*e));
+            }
             _ => syn::visit_mut::visit_expr_mut(self, e),
         }
     }
@@ -848,6 +877,11 @@ impl VisitMut for Uses<'_> {
 }
 
 impl Uses<'_> {
+    fn stuck_at(&mut self, at: proc_macro2::Span) {
+        self.other = true;
+        self.stuck.get_or_insert(at);
+    }
+
     /// `ps.push(P { x: a, v: b });` of a vector made empty: `let T1 = a; let T2 = b;
     /// PS_X.push(T1); PS_V.push(T2);` (each value a float).
     fn push_stmts(&mut self, s: &mut syn::Stmt) -> Option<Vec<syn::Stmt>> {
@@ -857,12 +891,13 @@ impl Uses<'_> {
         if m.method != "push" || m.args.len() != 1 || !self.is_vec(&m.receiver) {
             return None;
         }
+        let at = syn::spanned::Spanned::span(&*m);
         let syn::Expr::Struct(lit) = &mut m.args[0] else {
-            self.other = true;
+            self.stuck_at(at);
             return None;
         };
         if !self.grows || lit.rest.is_some() || lit.qself.is_some() {
-            self.other = true;
+            self.stuck_at(at);
             return None;
         }
         let mut lets = Vec::new();
@@ -877,7 +912,7 @@ impl Uses<'_> {
             let floaty = super::tuples::has_float_literal(&f.expr)
                 || crate::naming::mentions(tokens, &|i| self.floats.contains(&i.to_string()));
             if !floaty {
-                self.other = true;
+                self.stuck_at(syn::spanned::Spanned::span(&f.expr));
                 return None;
             }
             self.fields.insert(name.to_string());
