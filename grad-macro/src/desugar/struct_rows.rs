@@ -102,14 +102,8 @@ pub fn struct_rows_let(
         let value: syn::Expr = match &source {
             // A field only read is read where it is, in the elements copied.
             Source::Copy(src) if !written => {
-                let mut direct = Direct {
-                    buffer: &buffer,
-                    src,
-                    field: &f,
-                };
-                for s in rest.iter_mut() {
-                    direct.visit_stmt_mut(s);
-                }
+                let read = |i: &syn::Expr| -> syn::Expr { syn::parse_quote!(#src[#i].#f) };
+                read_in_place(rest, &buffer, &read);
                 continue;
             }
             Source::Copy(src) => syn::parse_quote!(#src.iter().map(|#e| #e.#f).collect()),
@@ -148,15 +142,10 @@ pub fn struct_rows_let(
             // from the item, which is the index; from another source, not followed.
             let start = range_start(iter)?;
             let v = fields.iter().find(|(n, _)| *n == f).map(|(_, v)| v)?;
-            let mut again = Again {
-                buffer: &buffer,
-                pat,
-                start: &start,
-                value: v,
+            let read = |i: &syn::Expr| -> syn::Expr {
+                syn::parse_quote!({ let #pat = (#start) + (#i); #v })
             };
-            for s in rest.iter_mut() {
-                again.visit_stmt_mut(s);
-            }
+            read_in_place(rest, &buffer, &read);
             continue;
         }
         first.get_or_insert_with(|| buffer.clone());
@@ -231,25 +220,32 @@ fn range_start(e: &syn::Expr) -> Option<syn::Expr> {
     }
 }
 
-/// Reads `BUFFER[i]` as the field's value computed for the item `start + i`.
-struct Again<'a> {
-    buffer: &'a syn::Ident,
-    pat: &'a syn::Pat,
-    start: &'a syn::Expr,
-    value: &'a syn::Expr,
-}
-
-impl VisitMut for Again<'_> {
-    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
-        if let syn::Expr::Index(ix) = e {
-            if matches!(&*ix.expr, syn::Expr::Path(p) if p.path.is_ident(self.buffer)) {
-                self.visit_expr_mut(&mut ix.index);
-                let (p, a, i, v) = (self.pat, self.start, &ix.index, self.value);
-                *e = syn::parse_quote!({ let #p = (#a) + (#i); #v });
-                return;
+/// Each read `BUFFER[i]` in `rest` as `read(i)`: a field never written, read where it is (the
+/// element copied, `SRC[i].f`) or computed again for the item (`{ let i = start + i; value }`).
+fn read_in_place(
+    rest: &mut [syn::Stmt],
+    buffer: &syn::Ident,
+    read: &dyn Fn(&syn::Expr) -> syn::Expr,
+) {
+    struct Reads<'a> {
+        buffer: &'a syn::Ident,
+        read: &'a dyn Fn(&syn::Expr) -> syn::Expr,
+    }
+    impl VisitMut for Reads<'_> {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            if let syn::Expr::Index(ix) = e {
+                if matches!(&*ix.expr, syn::Expr::Path(p) if p.path.is_ident(self.buffer)) {
+                    self.visit_expr_mut(&mut ix.index);
+                    *e = (self.read)(&ix.index);
+                    return;
+                }
             }
+            syn::visit_mut::visit_expr_mut(self, e);
         }
-        syn::visit_mut::visit_expr_mut(self, e);
+    }
+    let mut reads = Reads { buffer, read };
+    for s in rest {
+        reads.visit_stmt_mut(s);
     }
 }
 
@@ -299,27 +295,6 @@ impl VisitMut for Length<'_> {
             let first = self.first;
             *e = syn::parse_quote!(#first.len());
             return;
-        }
-        syn::visit_mut::visit_expr_mut(self, e);
-    }
-}
-
-/// Reads `BUFFER[i]` of a field never written as `SRC[i].field`.
-struct Direct<'a> {
-    buffer: &'a syn::Ident,
-    src: &'a syn::Expr,
-    field: &'a syn::Ident,
-}
-
-impl VisitMut for Direct<'_> {
-    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
-        if let syn::Expr::Index(ix) = e {
-            if matches!(&*ix.expr, syn::Expr::Path(p) if p.path.is_ident(self.buffer)) {
-                self.visit_expr_mut(&mut ix.index);
-                let (src, i, f) = (self.src, &ix.index, self.field);
-                *e = syn::parse_quote!(#src[#i].#f);
-                return;
-            }
         }
         syn::visit_mut::visit_expr_mut(self, e);
     }
@@ -646,32 +621,19 @@ impl VisitMut for Uses<'_> {
                     self.other = true;
                     return;
                 };
-                if lit.rest.is_some() || lit.qself.is_some() {
-                    self.other = true;
-                    return;
-                }
                 self.visit_expr_mut(&mut ix.index);
                 let at = crate::naming::fresh("at");
                 let index = &ix.index;
-                let mut lets = vec![quote::quote!(let #at: usize = #index;)];
-                let mut stores = Vec::new();
-                for f in &mut lit.fields {
-                    let syn::Member::Named(m) = &f.member else {
-                        self.other = true;
-                        return;
-                    };
-                    self.visit_expr_mut(&mut f.expr);
-                    self.fields.insert(m.to_string());
-                    self.written.insert(m.to_string());
-                    let (t, v, buffer) = (
-                        crate::naming::fresh("field"),
-                        &f.expr,
-                        field_buffer(self.name, m),
-                    );
-                    lets.push(quote::quote!(let #t = #v;));
-                    stores.push(quote::quote!(#buffer[#at] = #t;));
-                }
-                *e = syn::parse_quote!({ #(#lets)* #(#stores)* });
+                let first: syn::Stmt = syn::parse_quote!(let #at: usize = #index;);
+                let Some(values) = self.field_values(lit, false) else {
+                    self.other = true;
+                    return;
+                };
+                let (lets, stores): (Vec<_>, Vec<syn::Stmt>) = values
+                    .into_iter()
+                    .map(|(buffer, t, l)| (l, syn::parse_quote!(#buffer[#at] = #t;)))
+                    .unzip();
+                *e = syn::parse_quote!({ #first #(#lets)* #(#stores)* });
             }
             // `ps[i].x`, `p.x`, `(*p).x`: that field's buffer at the element's index.
             syn::Expr::Field(f) if self.element(&f.base).is_some() => {
@@ -896,37 +858,55 @@ impl Uses<'_> {
             self.stuck_at(at);
             return None;
         };
-        if !self.grows || lit.rest.is_some() || lit.qself.is_some() {
+        if !self.grows {
             self.stuck_at(at);
             return None;
         }
-        let mut lets = Vec::new();
-        let mut pushes = Vec::new();
+        let Some(values) = self.field_values(lit, true) else {
+            self.stuck_at(at);
+            return None;
+        };
+        let (mut lets, pushes): (Vec<_>, Vec<syn::Stmt>) = values
+            .into_iter()
+            .map(|(buffer, t, l)| (l, syn::parse_quote!(#buffer.push(#t);)))
+            .unzip();
+        lets.extend(pushes);
+        Some(lets)
+    }
+
+    /// The fields of `P { x: a, v: b }` (every one given, each value a float if
+    /// `floats_only`), all written: each field's buffer, and a local holding its value with its
+    /// `let` (the values computed before any is stored, as the literal is).
+    fn field_values(
+        &mut self,
+        lit: &mut syn::ExprStruct,
+        floats_only: bool,
+    ) -> Option<Vec<(syn::Ident, syn::Ident, syn::Stmt)>> {
+        if lit.rest.is_some() || lit.qself.is_some() {
+            return None;
+        }
+        let mut out = Vec::new();
         for f in &mut lit.fields {
             let syn::Member::Named(name) = &f.member else {
-                self.other = true;
                 return None;
             };
             self.visit_expr_mut(&mut f.expr);
             let tokens = quote::ToTokens::to_token_stream(&f.expr);
             let floaty = super::tuples::has_float_literal(&f.expr)
                 || crate::naming::mentions(tokens, &|i| self.floats.contains(&i.to_string()));
-            if !floaty {
-                self.stuck_at(syn::spanned::Spanned::span(&f.expr));
+            if floats_only && !floaty {
                 return None;
             }
             self.fields.insert(name.to_string());
             self.written.insert(name.to_string());
-            let (t, v, buffer) = (
-                crate::naming::fresh("field"),
-                &f.expr,
+            let (t, v) = (crate::naming::fresh("field"), &f.expr);
+            out.push((
                 field_buffer(self.name, name),
-            );
-            lets.push(syn::parse_quote!(let #t = #v;));
-            pushes.push(syn::parse_quote!(#buffer.push(#t);));
+                t.clone(),
+                syn::parse_quote!(let #t = #v;),
+            ));
         }
-        lets.extend(pushes);
-        Some(lets)
+        Some(out)
     }
 
     /// `let p = ps[i];` (`let mut p = ..`): a copy, its `let` now `let AT: usize = i;`.

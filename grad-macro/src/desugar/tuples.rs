@@ -1551,33 +1551,46 @@ impl MatUses<'_> {
             _ => return None,
         };
         let r = crate::naming::fresh("row");
-        let (rows, body) = (&self.rows, &c.body);
+        let body = &c.body;
         let view = self.row_view(row, &r, false)?;
-        // (The count of an `enumerate` after `rev`/`skip`/.. is not the row's number.)
-        let (bound, range, arg): (Option<syn::Stmt>, proc_macro2::TokenStream, syn::Pat) =
-            match beside {
-                Beside::Nothing => (None, range, syn::parse_quote!(#r)),
-                Beside::Count(p) if range.to_string() == quote::quote!(0..#rows).to_string() => (
-                    Some(syn::parse_quote!(let #p = #r;)),
-                    range,
-                    syn::parse_quote!(#r),
-                ),
-                Beside::Count(p) => (
-                    None,
-                    quote::quote!((#range).enumerate()),
-                    syn::parse_quote!((#p, #r)),
-                ),
-                Beside::Zipped(p, e) => {
-                    let (seq, elem) = zipped_element(e, &r)?;
-                    (
-                        Some(syn::parse_quote!(let #p = #elem;)),
-                        quote::quote!(0..::core::cmp::min(#rows, #seq.len())),
-                        syn::parse_quote!(#r),
-                    )
-                }
-            };
+        let (bound, range, arg) = self.beside_rows(beside, &r, range)?;
         Some(syn::parse_quote! {
             (#range).map(|#arg| { #bound #(#view)* #body })
+        })
+    }
+
+    /// What a loop or a `map` over the rows in `range` binds beside row `r`, the range it then
+    /// runs over, and its pattern. (The count of an `enumerate` after `rev`/`skip`/.. is not the
+    /// row's number; a zip stops at the shorter side, and follows rows in order only.)
+    fn beside_rows(
+        &self,
+        beside: Beside,
+        r: &syn::Ident,
+        range: proc_macro2::TokenStream,
+    ) -> Option<(Option<syn::Stmt>, proc_macro2::TokenStream, syn::Pat)> {
+        let rows = &self.rows;
+        let plain = range.to_string() == quote::quote!(0..#rows).to_string();
+        Some(match beside {
+            Beside::Nothing => (None, range, syn::parse_quote!(#r)),
+            Beside::Count(p) if plain => (
+                Some(syn::parse_quote!(let #p = #r;)),
+                range,
+                syn::parse_quote!(#r),
+            ),
+            Beside::Count(p) => (
+                None,
+                quote::quote!((#range).enumerate()),
+                syn::parse_quote!((#p, #r)),
+            ),
+            Beside::Zipped(p, e) if plain => {
+                let (seq, elem) = zipped_element(e, r)?;
+                (
+                    Some(syn::parse_quote!(let #p = #elem;)),
+                    quote::quote!(0..::core::cmp::min(#rows, #seq.len())),
+                    syn::parse_quote!(#r),
+                )
+            }
+            Beside::Zipped(..) => return None,
         })
     }
 
@@ -1675,34 +1688,9 @@ impl MatUses<'_> {
     ) -> Option<syn::Expr> {
         let (mutable, range) = self.rows_range(source)?;
         let r = crate::naming::fresh("row");
-        let (rows, label, body) = (&self.rows, &f.label, &f.body);
+        let (label, body) = (&f.label, &f.body);
         let view = self.row_view(row, &r, mutable)?;
-        let plain = range.to_string() == quote::quote!(0..#rows).to_string();
-        let (count, range, pat): (Option<syn::Stmt>, _, syn::Pat) = match beside {
-            Beside::Nothing => (None, range, syn::parse_quote!(#r)),
-            Beside::Count(p) if plain => (
-                Some(syn::parse_quote!(let #p = #r;)),
-                range,
-                syn::parse_quote!(#r),
-            ),
-            // (The count of an `enumerate` after `rev`/`skip`/.. is not the row's number.)
-            Beside::Count(p) => (
-                None,
-                quote::quote!((#range).enumerate()),
-                syn::parse_quote!((#p, #r)),
-            ),
-            // A zip stops at the shorter side.
-            Beside::Zipped(p, e) if plain => {
-                let (seq, elem) = zipped_element(e, &r)?;
-                let elem: syn::Stmt = syn::parse_quote!(let #p = #elem;);
-                (
-                    Some(elem),
-                    quote::quote!(0..::core::cmp::min(#rows, #seq.len())),
-                    syn::parse_quote!(#r),
-                )
-            }
-            Beside::Zipped(..) => return None,
-        };
+        let (count, range, pat) = self.beside_rows(beside, &r, range)?;
         let stmts = &body.stmts;
         Some(syn::parse_quote!(#label for #pat in #range { #count #(#view)* #(#stmts)* }))
     }
