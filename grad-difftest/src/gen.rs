@@ -4612,6 +4612,38 @@ impl<'a> FnGen<'a> {
         );
         let c = fmt_float(self.value_in((0.0, 1.0)));
         let ex = paren(&e.s);
+        if self.on("struct_rows:arrays") && self.rng.chance(0.3) {
+            // Fields of arrays (a position in the plane), stepped component by component.
+            let ta = format!("Spa{}{k}_{FLT}", self.base.to_uppercase());
+            let aa = format!("SPAS{}_{k}_{FLT}", self.base.to_uppercase());
+            let _ = writeln!(
+                self.items,
+                "#[derive(Clone, Copy)]\n#[allow(dead_code, non_camel_case_types)]\nstruct {ta} {{ pos: [{FLT}; 2], m: {FLT} }}\n#[allow(dead_code)]\nconst {aa}: [{ta}; 2] = [{ta} {{ pos: [0.5, -0.25], m: 1.0 }}, {ta} {{ pos: [-0.75, 1.5], m: 2.0 }}];"
+            );
+            let d = self.fresh("d");
+            if self.rng.chance(0.5) {
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let mut {ps}: Vec<{ta}> = {aa}.to_vec();"),
+                );
+            } else {
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let mut {ps} = vec![{ta} {{ pos: [{c}, -0.5], m: 1.5 }}; 2];"),
+                );
+            }
+            let step = if self.rng.chance(0.5) {
+                format!("for {p} in {ps}.iter_mut() {{ for {d} in 0..2 {{ {p}.pos[{d}] += {ex} * 0.1 * {p}.m; }} }}")
+            } else {
+                format!("for {i} in 0..{ps}.len() {{ {ps}[{i}].pos[1] -= {ps}[{i}].pos[0] * {ex} * 0.1; }}")
+            };
+            Self::line(out, ind, &step);
+            Self::line(out, ind, &format!("let {n}: {FLT} = {FLT}::tanh({ps}.iter().map(|{p}| {p}.pos[0] * {p}.pos[1] + {p}.pos.len() as {FLT}).sum::<{FLT}>() * 0.1);"));
+            self.declare(&n, VarKind::Float(Iv(-1.0, 1.0, act)), false);
+            return;
+        }
         let sl = self.slices();
         match self.rng.below(6) {
             // Grown by `push` in a loop over a slice.

@@ -3590,3 +3590,64 @@ fn chains_stepped() {
         &b,
     );
 }
+
+/// A particle in the plane: its position and velocity are arrays.
+#[derive(Clone, Copy)]
+struct Planar {
+    pos: [f64; 2],
+    vel: [f64; 2],
+    m: f64,
+}
+
+/// Structs with fields of arrays, copied from data or made by `vec![P { .. }; n]`, stepped
+/// component by component (`p.pos[d] += ..`), read by index, by `iter()` and `len()`.
+#[gradient(wrt(k))]
+fn planar(k: f64, init: &[Planar]) -> f64 {
+    let mut ps = init.to_vec();
+    for _ in 0..3 {
+        for p in ps.iter_mut() {
+            for d in 0..2 {
+                p.vel[d] -= k * p.pos[d] / p.m * 0.1;
+                p.pos[d] += p.vel[d] * 0.1;
+            }
+        }
+    }
+    let mut grid = vec![
+        Planar {
+            pos: [1.0, -0.5],
+            vel: [0.0; 2],
+            m: 2.0
+        };
+        3
+    ];
+    for (i, g) in grid.iter_mut().enumerate() {
+        g.pos[0] += i as f64 * k;
+        g.vel[1] = g.pos[0] * k / g.m;
+    }
+    ps.iter()
+        .map(|p| p.pos.iter().map(|x| x * x).sum::<f64>())
+        .sum::<f64>()
+        + ps[0].vel[1]
+        + grid
+            .iter()
+            .map(|g| g.pos[0] * g.vel[1] + g.pos[1] * g.pos.len() as f64)
+            .sum::<f64>()
+}
+
+#[test]
+fn structs_with_arrays() {
+    let init = [
+        Planar {
+            pos: [0.5, 1.0],
+            vel: [-0.25, 0.0],
+            m: 1.0,
+        },
+        Planar {
+            pos: [1.5, -0.5],
+            vel: [0.75, 0.1],
+            m: 2.0,
+        },
+    ];
+    let (v, g) = planar_grad(1.3, &init);
+    check("planar", &|p: &[f64]| planar(p[0], &init), v, &g, &[1.3]);
+}

@@ -3076,8 +3076,33 @@ fn s34_particles(k: f64, init: &[S34Particle]) -> f64 {
     ps.iter().map(|p| p.x * p.x).sum()
 }
 
+/// A particle in the plane, its position an array.
+#[derive(Clone, Copy)]
+struct S34Planar {
+    pos: [f64; 2],
+    m: f64,
+}
+
+/// Structs with a field of arrays stepped component by component.
+#[gradient(jvp, hvp, wrt(k))]
+fn s34_planar(k: f64, init: &[S34Planar]) -> f64 {
+    let mut ps = init.to_vec();
+    for p in &mut ps {
+        for d in 0..2 {
+            p.pos[d] += k * p.m;
+        }
+    }
+    ps.iter().map(|p| p.pos[0] * p.pos[1]).sum()
+}
+
 #[test]
 fn session_34_forms_run() {
+    let planar = [S34Planar {
+        pos: [0.5, -1.0],
+        m: 2.0,
+    }];
+    let (value, _) = s34_planar_grad(0.5, &planar);
+    assert_eq!(value.to_bits(), s34_planar(0.5, &planar).to_bits());
     let w = [0.5, -0.25, 1.5, 2.0];
     let mut d = [0.0; 4];
     assert_eq!(

@@ -46,6 +46,7 @@ pub fn struct_rows_let(
         copies: Vec::new(),
         done: Vec::new(),
         fields: BTreeSet::new(),
+        arrays: array_fields(rest),
         written: BTreeSet::new(),
         other: false,
         stuck: None,
@@ -98,6 +99,44 @@ pub fn struct_rows_let(
         let f = syn::Ident::new(f, proc_macro2::Span::call_site());
         let buffer = field_buffer(name, &f);
         let written = uses.written.contains(&f.to_string());
+        // A field of arrays written: a local matrix of its rows (which the rewrite of matrices
+        // then follows), filled from the source.
+        if uses.arrays.contains(&f.to_string()) && (written || !matches!(source, Source::Copy(_))) {
+            let (width, k, j, e) = (
+                crate::naming::fresh("width"),
+                crate::naming::fresh("k"),
+                crate::naming::fresh("j"),
+                crate::naming::fresh("e"),
+            );
+            let (width_let, fill): (syn::Stmt, syn::Stmt) = match &source {
+                Source::Copy(src) => (
+                    syn::parse_quote!(let #width: usize = #src.first().map_or(0, |#e| #e.#f.len());),
+                    syn::parse_quote!(for (#k, #e) in #src.iter().enumerate() {
+                        for #j in 0..#width {
+                            #buffer[#k][#j] = #e.#f[#j];
+                        }
+                    }),
+                ),
+                Source::Repeat(fields, _) => {
+                    let v = fields.iter().find(|(n, _)| *n == f).map(|(_, v)| v)?;
+                    let row = crate::naming::fresh("row");
+                    out.push(syn::parse_quote!(let #row = #v;));
+                    (
+                        syn::parse_quote!(let #width: usize = #row.len();),
+                        syn::parse_quote!(for #k in 0..#len {
+                            for #j in 0..#width {
+                                #buffer[#k][#j] = #row[#j];
+                            }
+                        }),
+                    )
+                }
+                Source::Map(..) | Source::Empty => return None,
+            };
+            out.push(width_let);
+            out.push(syn::parse_quote!(let mut #buffer: ::std::vec::Vec<::std::vec::Vec<#float>> = vec![vec![0.0; #width]; #len];));
+            out.push(fill);
+            continue;
+        }
         let e = crate::naming::fresh("e");
         let value: syn::Expr = match &source {
             // A field only read is read where it is, in the elements copied.
@@ -283,6 +322,37 @@ fn floats_and_items(
     floats.iter().cloned().chain(items.1).collect()
 }
 
+/// The fields `rest` reads as arrays: `x.f[k]`, `x.f.len()`, `x.f.iter()` (of any `x`).
+fn array_fields(rest: &[syn::Stmt]) -> BTreeSet<String> {
+    struct Find(BTreeSet<String>);
+    impl Find {
+        fn note(&mut self, e: &syn::Expr) {
+            if let syn::Expr::Field(f) = super::unparen(e) {
+                if let syn::Member::Named(m) = &f.member {
+                    self.0.insert(m.to_string());
+                }
+            }
+        }
+    }
+    impl<'ast> syn::visit::Visit<'ast> for Find {
+        fn visit_expr_index(&mut self, i: &'ast syn::ExprIndex) {
+            self.note(&i.expr);
+            syn::visit::visit_expr_index(self, i);
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            if ["len", "iter", "iter_mut"].iter().any(|n| m.method == n) {
+                self.note(&m.receiver);
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+    }
+    let mut f = Find(BTreeSet::new());
+    for s in rest {
+        syn::visit::Visit::visit_stmt(&mut f, s);
+    }
+    f.0
+}
+
 /// The length of a vector grown by `push` as that of its first field's buffer.
 struct Length<'a> {
     len: &'a syn::Ident,
@@ -436,8 +506,10 @@ struct Uses<'a> {
     copies: Vec<Snapshot>,
     /// Those out of scope.
     done: Vec<Snapshot>,
-    /// The fields read or written, and those written.
+    /// The fields read or written, and those written; the fields of arrays (by how the rest
+    /// reads them, `x.f[k]`, `x.f.len()`).
     fields: BTreeSet<String>,
+    arrays: BTreeSet<String>,
     written: BTreeSet<String>,
     other: bool,
     /// Where the first use not followed is.
@@ -478,6 +550,11 @@ impl Uses<'_> {
             }
             _ => None,
         }
+    }
+
+    /// `ps[i].f`, `p.f` of a field of arrays.
+    fn array_field(&self, e: &syn::Expr) -> bool {
+        matches!(super::unparen(e), syn::Expr::Field(f) if self.element(&f.base).is_some() && matches!(&f.member, syn::Member::Named(m) if self.arrays.contains(&m.to_string())))
     }
 
     /// `ps[i].f`, `p.f`.
@@ -648,14 +725,25 @@ impl VisitMut for Uses<'_> {
                 *e = syn::parse_quote!(#buffer[#at]);
             }
             // A field that is a sequence or a struct (`p.w[j]`, `p.w.len()`): not followed.
+            // A field of arrays (`p.pos[0]`, `p.pos.len()`, `p.pos.iter()`): its buffer's row.
             syn::Expr::Index(ix) if self.element_field(&ix.expr) => {
-                self.stuck_at(syn::spanned::Spanned::span(&*ix.expr));
+                if self.array_field(&ix.expr) {
+                    syn::visit_mut::visit_expr_mut(self, e);
+                } else {
+                    self.stuck_at(syn::spanned::Spanned::span(&*ix.expr));
+                }
             }
             syn::Expr::MethodCall(m)
                 if self.element_field(&m.receiver)
                     && !crate::rules::Prim::method_names().any(|n| m.method == n) =>
             {
-                self.stuck_at(syn::spanned::Spanned::span(&*m.receiver));
+                if self.array_field(&m.receiver)
+                    && ["len", "iter", "iter_mut"].iter().any(|n| m.method == n)
+                {
+                    syn::visit_mut::visit_expr_mut(self, e);
+                } else {
+                    self.stuck_at(syn::spanned::Spanned::span(&*m.receiver));
+                }
             }
             syn::Expr::Field(f) if self.element_field(&f.base) => {
                 self.stuck_at(syn::spanned::Spanned::span(&*f.base));
@@ -890,6 +978,10 @@ impl Uses<'_> {
             let syn::Member::Named(name) = &f.member else {
                 return None;
             };
+            // (A field of arrays given whole is not followed.)
+            if self.arrays.contains(&name.to_string()) {
+                return None;
+            }
             self.visit_expr_mut(&mut f.expr);
             let tokens = quote::ToTokens::to_token_stream(&f.expr);
             let floaty = super::tuples::has_float_literal(&f.expr)
@@ -941,6 +1033,11 @@ impl Uses<'_> {
 
     /// A field of an element written (`p.v += ..`): its buffer holds floats.
     fn note_write(&mut self, left: &syn::Expr) {
+        // (An element of a field of arrays, `p.pos[0] += ..`, writes the field.)
+        let left = match super::unparen(left) {
+            syn::Expr::Index(ix) if self.array_field(&ix.expr) => &*ix.expr,
+            l => l,
+        };
         if let syn::Expr::Field(f) = super::unparen(left) {
             if let (Some(_), syn::Member::Named(m)) = (self.element(&f.base), &f.member) {
                 self.written.insert(m.to_string());
