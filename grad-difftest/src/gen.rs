@@ -4693,6 +4693,16 @@ impl<'a> FnGen<'a> {
         };
         Self::line(out, ind + 1, &step);
         Self::line(out, ind, "}");
+        if self.on("struct_rows:reorder") && self.rng.chance(0.3) {
+            // Reordered: two swapped, or sorted by a field.
+            let (a, b) = (self.fresh("a"), self.fresh("b"));
+            let line = if self.rng.chance(0.5) {
+                format!("{ps}.swap(0, {ps}.len() - 1);")
+            } else {
+                format!("{ps}.sort_by(|{a}, {b}| {a}.x.total_cmp(&{b}.x));")
+            };
+            Self::line(out, ind, &line);
+        }
         let read = match self.rng.below(4) {
             0 => format!("{ps}.iter().map(|{p}| {p}.x * {p}.x).sum::<{FLT}>()"),
             1 => {

@@ -3349,6 +3349,9 @@ fn springs(k: f64, c: f64, init: &[Particle]) -> f64 {
         v: ps[1].v + ps[0].x,
         m: 2.0,
     };
+    // Reordered: two swapped, then sorted by position.
+    ps.swap(0, n - 1);
+    ps.sort_by(|a, b| a.x.partial_cmp(&b.x).unwrap());
     let mut first = ps[0];
     first.x *= 2.0;
     let mut energy = first.x;

@@ -47,6 +47,7 @@ pub fn struct_rows_let(
         done: Vec::new(),
         fields: BTreeSet::new(),
         arrays: array_fields(rest),
+        reorders: Vec::new(),
         written: BTreeSet::new(),
         other: false,
         stuck: None,
@@ -57,6 +58,37 @@ pub fn struct_rows_let(
             STUCK.with(|s| *s.borrow_mut() = Some((at, name.to_string())));
         }
         return None;
+    }
+    // A swap or a sort moves every field: each is written, and each buffer reordered.
+    if !uses.reorders.is_empty() {
+        uses.written.extend(uses.fields.iter().cloned());
+        let fields: Vec<syn::Ident> = uses
+            .fields
+            .iter()
+            .map(|f| field_buffer(name, &syn::Ident::new(f, proc_macro2::Span::call_site())))
+            .collect();
+        let matrices: Vec<bool> = uses
+            .fields
+            .iter()
+            .map(|f| uses.arrays.contains(f))
+            .collect();
+        // (The rows of a matrix move by `swap` only.)
+        if matrices.iter().any(|&m| m)
+            && uses
+                .reorders
+                .iter()
+                .any(|(_, o)| matches!(o, Order::Sort(..)))
+        {
+            return None;
+        }
+        let mut r = Reorders {
+            orders: &uses.reorders,
+            buffers: &fields,
+            len: &len,
+        };
+        for s in rest.iter_mut() {
+            r.visit_expr_stmt(s);
+        }
     }
     // Each field read of a copy, taken where the copy is made.
     let copies: Vec<Snapshot> = uses.done.drain(..).chain(uses.copies.drain(..)).collect();
@@ -322,6 +354,60 @@ fn floats_and_items(
     floats.iter().cloned().chain(items.1).collect()
 }
 
+/// Each marker call in place of a swap or a sort, as the change of every field's buffer.
+struct Reorders<'a> {
+    orders: &'a [(syn::Ident, Order)],
+    buffers: &'a [syn::Ident],
+    len: &'a syn::Ident,
+}
+
+impl Reorders<'_> {
+    fn visit_expr_stmt(&mut self, s: &mut syn::Stmt) {
+        self.visit_stmt_mut(s);
+    }
+}
+
+impl VisitMut for Reorders<'_> {
+    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        if let syn::Expr::Call(c) = e {
+            let marker = match &*c.func {
+                syn::Expr::Path(p) => p.path.get_ident(),
+                _ => None,
+            };
+            if let Some((_, order)) = marker.and_then(|m| self.orders.iter().find(|(n, _)| n == m))
+            {
+                let buffers = self.buffers;
+                *e = match order {
+                    Order::Swap(i, j) => {
+                        let (a, b) = (crate::naming::fresh("i"), crate::naming::fresh("j"));
+                        syn::parse_quote!({
+                            let #a: usize = #i;
+                            let #b: usize = #j;
+                            #(#buffers.swap(#a, #b);)*
+                        })
+                    }
+                    Order::Sort(idx, stmts) => {
+                        let (k, len) = (crate::naming::fresh("k"), self.len);
+                        let olds: Vec<syn::Ident> = buffers
+                            .iter()
+                            .map(|_| crate::naming::fresh("unsorted"))
+                            .collect();
+                        syn::parse_quote!({
+                            #(#stmts)*
+                            #(let #olds = #buffers.to_vec();)*
+                            for #k in 0..#len {
+                                #(#buffers[#k] = #olds[#idx[#k]];)*
+                            }
+                        })
+                    }
+                };
+                return;
+            }
+        }
+        syn::visit_mut::visit_expr_mut(self, e);
+    }
+}
+
 /// The fields `rest` reads as arrays: `x.f[k]`, `x.f.len()`, `x.f.iter()` (of any `x`).
 fn array_fields(rest: &[syn::Stmt]) -> BTreeSet<String> {
     struct Find(BTreeSet<String>);
@@ -476,6 +562,26 @@ impl Source {
     }
 }
 
+/// Methods of a float that the rule table does not list (comparisons, tests).
+const FLOAT_METHODS: [&str; 8] = [
+    "partial_cmp",
+    "total_cmp",
+    "is_nan",
+    "is_finite",
+    "is_sign_negative",
+    "is_sign_positive",
+    "to_bits",
+    "clone",
+];
+
+/// A change of the elements' order.
+enum Order {
+    /// `swap(i, j)`: the two positions.
+    Swap(syn::Expr, syn::Expr),
+    /// `sort_by(..)`: the statements that compute the new order in `IDX` (a `Vec<usize>`).
+    Sort(syn::Ident, Vec<syn::Stmt>),
+}
+
 /// What a loop over the elements binds beside each.
 enum Beside {
     Nothing,
@@ -510,6 +616,8 @@ struct Uses<'a> {
     /// reads them, `x.f[k]`, `x.f.len()`).
     fields: BTreeSet<String>,
     arrays: BTreeSet<String>,
+    /// The swaps and sorts, each in place of a marker call.
+    reorders: Vec<(syn::Ident, Order)>,
     written: BTreeSet<String>,
     other: bool,
     /// Where the first use not followed is.
@@ -735,7 +843,8 @@ impl VisitMut for Uses<'_> {
             }
             syn::Expr::MethodCall(m)
                 if self.element_field(&m.receiver)
-                    && !crate::rules::Prim::method_names().any(|n| m.method == n) =>
+                    && !crate::rules::Prim::method_names().any(|n| m.method == n)
+                    && !FLOAT_METHODS.iter().any(|n| m.method == n) =>
             {
                 if self.array_field(&m.receiver)
                     && ["len", "iter", "iter_mut"].iter().any(|n| m.method == n)
@@ -767,6 +876,25 @@ impl VisitMut for Uses<'_> {
                 } else {
                     syn::parse_quote!((#len == 0))
                 };
+            }
+            // `ps.swap(i, j)`, `ps.sort_by(|a, b| ..)`: every field's buffer reordered alike
+            // (written out once the fields are known, see [`Reorders`]).
+            syn::Expr::MethodCall(m)
+                if self.is_vec(&m.receiver)
+                    && ((m.method == "swap" && m.args.len() == 2)
+                        || (matches!(
+                            m.method.to_string().as_str(),
+                            "sort_by" | "sort_unstable_by"
+                        ) && m.args.len() == 1)) =>
+            {
+                let at = syn::spanned::Spanned::span(&*m);
+                let Some(order) = self.reorder(m) else {
+                    self.stuck_at(at);
+                    return;
+                };
+                let marker = crate::naming::fresh("reorder");
+                self.reorders.push((marker.clone(), order));
+                *e = syn::parse_quote!(#marker());
             }
             // `ps.iter().map(|p| body)`: over the index range.
             syn::Expr::MethodCall(m) if m.method == "map" && m.args.len() == 1 => {
@@ -927,6 +1055,42 @@ impl VisitMut for Uses<'_> {
 }
 
 impl Uses<'_> {
+    /// `ps.swap(i, j)` (its positions visited), `ps.sort_by(|a, b| body)` (the row numbers
+    /// sorted by the same comparisons, `a` and `b` the elements at them: the user's order,
+    /// ties included).
+    fn reorder(&mut self, m: &mut syn::ExprMethodCall) -> Option<Order> {
+        if m.method == "swap" {
+            let (mut i, mut j) = (m.args[0].clone(), m.args[1].clone());
+            self.visit_expr_mut(&mut i);
+            self.visit_expr_mut(&mut j);
+            return Some(Order::Swap(i, j));
+        }
+        let syn::Expr::Closure(c) = &m.args[0] else {
+            return None;
+        };
+        let [pa, pb] = c.inputs.iter().collect::<Vec<_>>()[..] else {
+            return None;
+        };
+        let (a, b) = (Self::element_name(pa)?, Self::element_name(pb)?);
+        let (ia, ib, idx) = (
+            crate::naming::fresh("a"),
+            crate::naming::fresh("b"),
+            crate::naming::fresh("order"),
+        );
+        let mut body = (*c.body).clone();
+        self.with_alias(a, ia.clone(), |u| {
+            u.with_alias(b, ib.clone(), |u| u.visit_expr_mut(&mut body));
+        });
+        let (len, method) = (self.len, &m.method);
+        Some(Order::Sort(
+            idx.clone(),
+            vec![
+                syn::parse_quote!(let mut #idx: ::std::vec::Vec<usize> = (0..#len).collect();),
+                syn::parse_quote!(#idx.#method(|&#ia, &#ib| #body);),
+            ],
+        ))
+    }
+
     fn stuck_at(&mut self, at: proc_macro2::Span) {
         self.other = true;
         self.stuck.get_or_insert(at);

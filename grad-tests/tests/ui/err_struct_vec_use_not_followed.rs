@@ -1,5 +1,5 @@
 // A `Vec` of structs whose fields are written, then used in a way its rewrite does not follow
-// (`swap`): the error is at that use, naming what is followed.
+// (`truncate`): the error is at that use, naming what is followed.
 use grad::gradient;
 
 #[derive(Clone, Copy)]
@@ -14,7 +14,7 @@ fn f(k: f64, init: &[P]) -> f64 {
     for p in ps.iter_mut() {
         p.x += k * p.v;
     }
-    ps.swap(0, 1);
+    ps.truncate(1);
     ps[0].x
 }
 
