@@ -577,7 +577,7 @@ const FLOAT_METHODS: [&str; 8] = [
 /// A change of the elements' order.
 enum Order {
     /// `swap(i, j)`: the two positions.
-    Swap(syn::Expr, syn::Expr),
+    Swap(Box<syn::Expr>, Box<syn::Expr>),
     /// `sort_by(..)`: the statements that compute the new order in `IDX` (a `Vec<usize>`).
     Sort(syn::Ident, Vec<syn::Stmt>),
 }
@@ -1063,7 +1063,7 @@ impl Uses<'_> {
             let (mut i, mut j) = (m.args[0].clone(), m.args[1].clone());
             self.visit_expr_mut(&mut i);
             self.visit_expr_mut(&mut j);
-            return Some(Order::Swap(i, j));
+            return Some(Order::Swap(Box::new(i), Box::new(j)));
         }
         let syn::Expr::Closure(c) = &m.args[0] else {
             return None;
