@@ -746,6 +746,20 @@ impl Uses<'_> {
         }
     }
 
+    /// A row's name, what a loop or a `map` binds beside the element there (its own uses of
+    /// the `Vec` rewritten), and the loop's end.
+    fn row_beside(
+        &mut self,
+        b: Beside,
+    ) -> Option<(syn::Ident, Option<syn::Stmt>, proc_macro2::TokenStream)> {
+        let r = crate::naming::fresh("row");
+        let (mut bound, end) = self.beside(b, &r)?;
+        if let Some(b) = &mut bound {
+            self.visit_stmt_mut(b);
+        }
+        Some((r, bound, end))
+    }
+
     /// What a loop or a `map` at row `r` binds beside the element, and its end.
     fn beside(
         &self,
@@ -911,14 +925,10 @@ impl VisitMut for Uses<'_> {
                 let syn::Expr::Closure(c) = &m.args[0] else {
                     unreachable!("checked just above")
                 };
-                let r = crate::naming::fresh("row");
-                let Some((mut bound, end)) = self.beside(beside, &r) else {
+                let Some((r, bound, end)) = self.row_beside(beside) else {
                     self.other = true;
                     return;
                 };
-                if let Some(b) = &mut bound {
-                    self.visit_stmt_mut(b);
-                }
                 let mut body = (*c.body).clone();
                 self.with_alias(p, r.clone(), |u| u.visit_expr_mut(&mut body));
                 *e = syn::parse_quote!((0..#end).map(|#r| { #bound #body }));
@@ -938,14 +948,10 @@ impl VisitMut for Uses<'_> {
                     syn::visit_mut::visit_expr_mut(self, e);
                     return;
                 };
-                let r = crate::naming::fresh("row");
-                let Some((mut bound, end)) = self.beside(beside, &r) else {
+                let Some((r, bound, end)) = self.row_beside(beside) else {
                     self.other = true;
                     return;
                 };
-                if let Some(b) = &mut bound {
-                    self.visit_stmt_mut(b);
-                }
                 let mut body = f.body.clone();
                 self.with_alias(p, r.clone(), |u| u.visit_block_mut(&mut body));
                 let (label, stmts) = (&f.label, &body.stmts);
