@@ -4697,7 +4697,7 @@ impl<'a> FnGen<'a> {
             // Reordered: two swapped, or sorted by a field.
             let (a, b) = (self.fresh("a"), self.fresh("b"));
             let line = if self.rng.chance(0.5) {
-                format!("{ps}.swap(0, {ps}.len() - 1);")
+                format!("let {a} = {ps}.len() - 1; {ps}.swap(0, {a});")
             } else {
                 format!("{ps}.sort_by(|{a}, {b}| {a}.x.total_cmp(&{b}.x));")
             };
