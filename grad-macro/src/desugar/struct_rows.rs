@@ -35,13 +35,30 @@ pub fn struct_rows_let(
     }
     let source = Source::of(init)?;
     let name = &id.ident;
+    // (Every `let` passes here: the common copies of floats, `w.to_vec()`, and vectors of
+    // floats grown by `push`, leave before the rest is read.)
+    let quick_no = match &source {
+        Source::Copy(src) => crate::naming::mentions(quote::ToTokens::to_token_stream(src), &|i| {
+            floats.contains(&i.to_string())
+        }),
+        Source::Empty => !pushes_struct(rest, name),
+        Source::Repeat(..) | Source::Map(..) => false,
+    };
+    if quick_no {
+        return None;
+    }
     let len = crate::naming::fresh(&format!("len_{name}"));
     let mut uses = Uses {
         name,
         len: &len,
         float,
         grows: matches!(source, Source::Empty),
-        floats: &floats_and_items(rest, floats),
+        // (Only a push reads it.)
+        floats: &if matches!(source, Source::Empty) {
+            floats_and_items(rest, floats)
+        } else {
+            std::collections::HashSet::new()
+        },
         aliases: Vec::new(),
         copies: Vec::new(),
         done: Vec::new(),
@@ -87,7 +104,7 @@ pub fn struct_rows_let(
             len: &len,
         };
         for s in rest.iter_mut() {
-            r.visit_expr_stmt(s);
+            r.visit_stmt_mut(s);
         }
     }
     // Each field read of a copy, taken where the copy is made.
@@ -320,6 +337,24 @@ fn read_in_place(
     }
 }
 
+/// Whether `rest` pushes a struct literal into `name` (`name.push(P { .. })`).
+fn pushes_struct(rest: &[syn::Stmt], name: &syn::Ident) -> bool {
+    struct Find<'a>(&'a syn::Ident, bool);
+    impl<'ast> syn::visit::Visit<'ast> for Find<'_> {
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            self.1 |= m.method == "push"
+                && matches!(&*m.receiver, syn::Expr::Path(p) if p.path.is_ident(self.0))
+                && matches!(m.args.first(), Some(syn::Expr::Struct(_)));
+            syn::visit::visit_expr_method_call(self, m);
+        }
+    }
+    let mut f = Find(name, false);
+    for s in rest {
+        syn::visit::Visit::visit_stmt(&mut f, s);
+    }
+    f.1
+}
+
 /// `floats` and the names `for` loops over them bind to their items (`x` of `for &x in w`, of
 /// `for (i, x) in w.iter().enumerate()`; not a range's numbers).
 fn floats_and_items(
@@ -359,12 +394,6 @@ struct Reorders<'a> {
     orders: &'a [(syn::Ident, Order)],
     buffers: &'a [syn::Ident],
     len: &'a syn::Ident,
-}
-
-impl Reorders<'_> {
-    fn visit_expr_stmt(&mut self, s: &mut syn::Stmt) {
-        self.visit_stmt_mut(s);
-    }
 }
 
 impl VisitMut for Reorders<'_> {
@@ -1087,14 +1116,8 @@ impl Uses<'_> {
         self.with_alias(a, ia.clone(), |u| {
             u.with_alias(b, ib.clone(), |u| u.visit_expr_mut(&mut body));
         });
-        let (len, method) = (self.len, &m.method);
-        Some(Order::Sort(
-            idx.clone(),
-            vec![
-                syn::parse_quote!(let mut #idx: ::std::vec::Vec<usize> = (0..#len).collect();),
-                syn::parse_quote!(#idx.#method(|&#ia, &#ib| #body);),
-            ],
-        ))
+        let order = super::tuples::sorted_order(&idx, self.len, &m.method, (&ia, &ib), &body);
+        Some(Order::Sort(idx, order.into()))
     }
 
     fn stuck_at(&mut self, at: proc_macro2::Span) {

@@ -640,15 +640,36 @@ pub fn sorted_by_index(m: &syn::ExprMethodCall) -> Option<syn::Stmt> {
         crate::naming::fresh("unsorted"),
         crate::naming::fresh("k"),
     );
-    let (body, method) = (&c.body, &m.method);
+    let body: syn::Expr = {
+        let body = &c.body;
+        syn::parse_quote!({ #la #lb #body })
+    };
+    let order = sorted_order(&idx, &quote::quote!(#v.len()), &m.method, (&ia, &ib), &body);
     Some(syn::parse_quote!({
-        let mut #idx: ::std::vec::Vec<usize> = (0..#v.len()).collect();
-        #idx.#method(|&#ia, &#ib| { #la #lb #body });
+        #(#order)*
         let #old = #v.to_vec();
         for #k in 0..#v.len() {
             #v[#k] = #old[#idx[#k]];
         }
     }))
+}
+
+/// `let mut IDX: Vec<usize> = (0..len).collect(); IDX.sort_by(|&A, &B| body);` (the user's
+/// `method`, `body` reading the elements at `A` and `B`): the row numbers in the order the
+/// user's sort gives the elements, the same comparisons in the same order (ties included,
+/// stable or not). Each sort of a sequence the engine holds apart (a buffer, a matrix's rows,
+/// the fields of structs) moves its values by it.
+pub(super) fn sorted_order(
+    idx: &syn::Ident,
+    len: &dyn quote::ToTokens,
+    method: &syn::Ident,
+    (a, b): (&syn::Ident, &syn::Ident),
+    body: &syn::Expr,
+) -> [syn::Stmt; 2] {
+    [
+        syn::parse_quote!(let mut #idx: ::std::vec::Vec<usize> = (0..#len).collect();),
+        syn::parse_quote!(#idx.#method(|&#a, &#b| #body);),
+    ]
 }
 
 /// Whether `e` reads a field or an element of one of `names` (`a.0`, `(*a).1`, `a[0]`).
@@ -1465,10 +1486,14 @@ impl MatUses<'_> {
             crate::naming::fresh("k"),
             crate::naming::fresh("j"),
         );
-        let (f, rows, cols, body, method) = (self.flat, &self.rows, &self.cols, &c.body, &m.method);
+        let (f, rows, cols) = (self.flat, &self.rows, &self.cols);
+        let body: syn::Expr = {
+            let body = &c.body;
+            syn::parse_quote!({ #(#view_a)* #(#view_b)* #body })
+        };
+        let order = sorted_order(&idx, rows, &m.method, (&ia, &ib), &body);
         Some(syn::parse_quote!({
-            let mut #idx: ::std::vec::Vec<usize> = (0..#rows).collect();
-            #idx.#method(|&#ia, &#ib| { #(#view_a)* #(#view_b)* #body });
+            #(#order)*
             let #old = #f.to_vec();
             for #k in 0..#rows {
                 for #j in 0..#cols {
