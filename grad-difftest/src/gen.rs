@@ -1096,6 +1096,18 @@ impl<'a> FnGen<'a> {
                 a.iv.mul(recip),
             );
         }
+        if self.on("op:rem") && self.rng.chance(0.04) {
+            // The truncated remainder, by a divisor kept away from 0; its value lies within
+            // both operands' magnitudes.
+            let b = self.expr(d - 1);
+            let b = self.wrap(b, (1.5, INF));
+            let m = a.iv.mag().min(b.iv.1);
+            return Ex::new(
+                format!("({} % {})", a.s, b.s),
+                a.typed || b.typed,
+                Iv(-m, m, a.iv.2 || b.iv.2),
+            );
+        }
         let b = self.expr(d - 1);
         let op = *self.rng.pick(OPS);
         let iv = match op {

@@ -2359,6 +2359,10 @@ impl Emitter<'_> {
                 let (x, y) = (a(0), a(1));
                 quote!(#x / #y)
             }
+            Prim::Rem => {
+                let (x, y) = (a(0), a(1));
+                quote!(#x % #y)
+            }
             Prim::Neg => {
                 let x = a(0);
                 quote!(-#x)

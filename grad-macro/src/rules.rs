@@ -60,6 +60,8 @@ pub enum Prim {
     Copysign,
     /// `x.rem_euclid(m)`: `x - m · x.div_euclid(m)`.
     RemEuclid,
+    /// `x % m` (the remainder truncated toward zero): `x - m · (x / m).trunc()`.
+    Rem,
     Max,
     Min,
     MulAdd,
@@ -170,6 +172,8 @@ impl Prim {
             Prim::Sub => Some(c(0)? - c(1)?),
             Prim::Mul => Some(c(0)? * c(1)?),
             Prim::Div => Some(c(0)? / c(1)?),
+            // Exact in IEEE arithmetic, like the four operations.
+            Prim::Rem => Some(c(0)? % c(1)?),
             Prim::Neg => Some(-c(0)?),
             Prim::Narrow => Some(f64::from(c(0)? as f32)),
             Prim::Sign0 => {
@@ -351,10 +355,10 @@ pub fn partial(
         // from `y` is piecewise constant.
         Prim::Copysign if i == 0 => b.prim(Prim::DivOr0, vec![res, x], span),
         Prim::Copysign => Const(0.0),
-        // x = m · q + res with q = x.div_euclid(m) constant between its jumps: ∂/∂x = 1,
-        // ∂/∂m = -q = -(x - res) / m.
-        Prim::RemEuclid if i == 0 => one,
-        Prim::RemEuclid => {
+        // x = m · q + res with q = x.div_euclid(m) (for `%`, (x / m).trunc()) constant between
+        // its jumps: ∂/∂x = 1, ∂/∂m = -q = -(x - res) / m.
+        Prim::RemEuclid | Prim::Rem if i == 0 => one,
+        Prim::RemEuclid | Prim::Rem => {
             let t = b.sub(x, res, span);
             let q = b.div(t, args[1], span);
             b.neg(q, span)

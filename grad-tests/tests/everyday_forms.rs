@@ -3654,3 +3654,55 @@ fn structs_with_arrays() {
     let (v, g) = planar_grad(1.3, &init);
     check("planar", &|p: &[f64]| planar(p[0], &init), v, &g, &[1.3]);
 }
+
+/// `%` on floats (the truncated remainder, as in C's `fmod`), in every position: operands
+/// differentiated on either side or both, a constant divisor with and without a suffix, a
+/// `const`, compound `%=` on a local and an element, in a loop body, a condition, a closure, a
+/// reduction, a call argument and a receiver; integers' `%` beside it stays an index.
+const PERIOD: f64 = 2.5;
+
+#[gradient(jvp, hvp)]
+fn remainders(x: f64, y: f64, w: &[f64]) -> f64 {
+    let wrap = |t: f64| t % PERIOD;
+    let mut acc = (x * 3.0) % 2.0_f64 + 5.0 % (y + 3.0) + (x * y) % (y + 2.0);
+    acc %= 4.0;
+    let mut buf = w.to_vec();
+    for (i, v) in buf.iter_mut().enumerate() {
+        *v %= 1.5 + i as f64 % 2.0;
+    }
+    for i in 0..w.len() {
+        if w[i] % 1.0 > 0.5 {
+            acc += (w[i] % 0.75).sin();
+        } else {
+            acc -= wrap(w[i] * x);
+        }
+    }
+    let s: f64 = buf.iter().map(|v| (v % 0.9) * v).sum();
+    acc + s + (x % 0.7).exp() + f64::sqrt(y % 1.1 + 1.0)
+}
+
+#[test]
+fn float_remainders() {
+    let w = [0.3, -1.7, 2.45, 3.1];
+    let (x, y) = (1.3, 0.6);
+    let mut dw = [f64::NAN; 4];
+    let (v, [dx, dy]) = remainders_grad(x, y, &w, &mut dw);
+    assert_eq!(v.to_bits(), remainders(x, y, &w).to_bits());
+    check(
+        "remainders x y",
+        &|p: &[f64]| remainders(p[0], p[1], &w),
+        v,
+        &[dx, dy],
+        &[x, y],
+    );
+    check("remainders w", &|w: &[f64]| remainders(x, y, w), v, &dw, &w);
+    // The directional derivative is the gradient along the direction.
+    let vw = [0.5, -0.25, 1.0, 0.125];
+    let (jv, dd) = remainders_jvp(x, y, &w, 0.3, -0.7, &vw);
+    let expect = 0.3 * dx - 0.7 * dy + dw.iter().zip(&vw).map(|(a, b)| a * b).sum::<f64>();
+    assert_eq!(jv.to_bits(), v.to_bits());
+    assert!(
+        (dd - expect).abs() < 1e-12 * (1.0 + expect.abs()),
+        "{dd} {expect}"
+    );
+}

@@ -25,6 +25,7 @@ enum Arith {
     Sub,
     Mul,
     Div,
+    Rem,
 }
 
 impl Arith {
@@ -34,6 +35,7 @@ impl Arith {
             BinOp::Sub(_) | BinOp::SubAssign(_) => Arith::Sub,
             BinOp::Mul(_) | BinOp::MulAssign(_) => Arith::Mul,
             BinOp::Div(_) | BinOp::DivAssign(_) => Arith::Div,
+            BinOp::Rem(_) | BinOp::RemAssign(_) => Arith::Rem,
             _ => return None,
         })
     }
@@ -44,6 +46,7 @@ impl Arith {
             Arith::Sub => quote!(-),
             Arith::Mul => quote!(*),
             Arith::Div => quote!(/),
+            Arith::Rem => quote!(%),
         }
     }
 }
@@ -532,18 +535,6 @@ impl Lowerer<'_> {
                     kind: Kind::Bool,
                 })
             }
-            BinOp::Rem(_) => {
-                let l = self.lower_expr(&b.left)?;
-                let r = self.lower_expr(&b.right)?;
-                if matches!(l, Value::Float(_)) || matches!(r, Value::Float(_)) {
-                    self.errors.push_spanned(
-                        b.op,
-                        "`%` on floats is not supported by `#[gradient]`: use `x - y * (x / y).trunc()`",
-                    );
-                    return None;
-                }
-                self.other_binary(&b.op, l, r, b.span())
-            }
             op => {
                 let l = self.lower_expr(&b.left)?;
                 let r = self.lower_expr(&b.right)?;
@@ -614,6 +605,7 @@ impl Lowerer<'_> {
             Arith::Sub => self.b.sub(a, c, span),
             Arith::Mul => self.b.mul(a, c, span),
             Arith::Div => self.b.div(a, c, span),
+            Arith::Rem => self.b.prim(crate::rules::Prim::Rem, vec![a, c], span),
         }))
     }
 
@@ -762,7 +754,6 @@ impl Lowerer<'_> {
 
 fn compound_to_plain(op: &BinOp) -> TokenStream {
     match op {
-        BinOp::RemAssign(_) => quote!(%),
         BinOp::BitXorAssign(_) => quote!(^),
         BinOp::BitAndAssign(_) => quote!(&),
         BinOp::BitOrAssign(_) => quote!(|),
