@@ -121,6 +121,8 @@ pub struct Model {
     pub method: bool,
     /// The fields sit in a struct of their own, the model's field `inner`.
     pub nested: bool,
+    /// A free function taking the model by value (`model: M`), called with `model.clone()`.
+    pub by_value: bool,
 }
 
 /// Marks a body only primitive floats compile (see the generic twin in `Gen::case`).
@@ -11693,7 +11695,14 @@ fn {inner}({}) -> {ret} {{
             }
             let _ = write!(self.items, "impl {ty} {{\n{items}}}\n");
         } else {
-            let inputs = std::iter::once(format!("model: &{ty}"))
+            // Sometimes the model is taken by value (`model: M`, as Enzyme's tests pass
+            // structs), by the function under test or by the one it calls, handed over as
+            // `model.clone()`, `(*model).clone()`, `Clone::clone(model)`.
+            let by_value = self.on("param:model:by_value") && self.rng.chance(0.25);
+            let inner_by_value = call && self.on("param:model:by_value") && self.rng.chance(0.3);
+            let taken = |v: bool| if v { ty.clone() } else { format!("&{ty}") };
+            let inner_takes = if call { inner_by_value } else { by_value };
+            let inputs = std::iter::once(format!("model: {}", taken(inner_takes)))
                 .chain(rest)
                 .collect::<Vec<_>>();
             let _ = write!(
@@ -11704,18 +11713,43 @@ fn {inner}({}) -> {ret} {{
             if call {
                 let read = field.map_or(String::new(), |f| format!(" * {root}.{f}"));
                 let sep = if args.is_empty() { "" } else { ", " };
-                let outer = std::iter::once(format!("model: &{ty}"))
+                let outer = std::iter::once(format!("model: {}", taken(by_value)))
                     .chain(outer_rest)
                     .collect::<Vec<_>>();
+                let (a, b) = match (by_value, inner_by_value) {
+                    (false, false) => ("model", "&model"),
+                    (true, false) => ("&model", "&model"),
+                    (true, true) => ("model.clone()", "model.clone()"),
+                    (false, true) => (
+                        "model.clone()",
+                        *self.rng.pick(&[
+                            "(*model).clone()",
+                            "Clone::clone(model)",
+                            "model.clone()",
+                        ]),
+                    ),
+                };
                 let _ = write!(
                     self.items,
-                    "{attr}\nfn {name}({}) -> {FLT} {{\n    {inner}(model{sep}{args}) + 0.5 * {inner}(&model{sep}{args}){read}\n}}\n",
+                    "{attr}\nfn {name}({}) -> {FLT} {{\n    {inner}({a}{sep}{args}) + 0.5 * {inner}({b}{sep}{args}){read}\n}}\n",
                     outer.join(", ")
                 );
             }
+            *sig = Vec::new();
+            return Some(Model {
+                ty,
+                method,
+                nested,
+                by_value,
+            });
         }
         *sig = Vec::new();
-        Some(Model { ty, method, nested })
+        Some(Model {
+            ty,
+            method,
+            nested,
+            by_value: false,
+        })
     }
 }
 

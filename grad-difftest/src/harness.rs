@@ -4,7 +4,7 @@
 //! output into a [`Report`]. A batch that does not compile is bisected down to the units that do
 //! not, each reported with its source and the compiler's error; the others still run.
 
-use crate::gen::{Case, Float, Param, ParamKind, Value, FLT};
+use crate::gen::{Case, Float, Model, Param, ParamKind, Value, FLT};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -688,8 +688,8 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
         let plain_args = args.clone();
         let (call, grad_call, mut args) = match &case.model {
             Some(m) if m.method => (format!("model.{name}"), format!("model.{name}_grad"), args),
-            Some(_) => {
-                let mut a = vec!["&model".to_string()];
+            Some(m) => {
+                let mut a = vec![model_arg(m).to_string()];
                 a.extend(args);
                 (name.clone(), format!("{name}_grad"), a)
             }
@@ -1031,7 +1031,7 @@ fn model_hvp_closure(
     let call = if m.method {
         format!("model.{name}_hvp")
     } else {
-        all.insert(0, "&model".to_string());
+        all.insert(0, model_arg(m).to_string());
         format!("{name}_hvp")
     };
     all.push("&v_model".to_string());
@@ -1106,7 +1106,7 @@ fn jvp_closure(
             if m.method {
                 format!("model.{name}_jvp")
             } else {
-                all.insert(0, "&model".to_string());
+                all.insert(0, model_arg(m).to_string());
                 format!("{name}_jvp")
             }
         }
@@ -1129,5 +1129,14 @@ mod tests {
         assert_eq!(environment_failure(full), Some("the disk is full"));
         let code = "src/main.rs:40:9: error[E0308]: mismatched types";
         assert_eq!(environment_failure(code), None);
+    }
+}
+
+/// How the function under test is handed its model.
+fn model_arg(m: &Model) -> &'static str {
+    if m.by_value {
+        "model.clone()"
+    } else {
+        "&model"
     }
 }

@@ -249,7 +249,7 @@ fn outputs_only(item: &syn::ItemFn, args: Option<&Args>, found: &[InOut]) -> Tok
 }
 
 /// Whether `attrs` hide an item from the docs (the expansion's helpers).
-fn hidden(attrs: &[syn::Attribute]) -> bool {
+pub(crate) fn hidden(attrs: &[syn::Attribute]) -> bool {
     attrs
         .iter()
         .any(|a| a.path().is_ident("doc") && a.to_token_stream().to_string().contains("hidden"))

@@ -11,6 +11,7 @@
 extern crate proc_macro;
 
 mod attr;
+mod by_value;
 mod closure_calls;
 mod custom;
 mod dce;

@@ -3124,3 +3124,63 @@ fn session_34_forms_run() {
     let (value, _) = s34_particles_grad(1.5, &init);
     assert_eq!(value.to_bits(), s34_particles(1.5, &init).to_bits());
 }
+
+/// A model passed by value (a `Copy` one and one holding a `Vec`), in every mode, and handed
+/// whole to another function from a reference (`pair(*m, ..)`); the remainder `%` on floats.
+#[derive(Clone, Copy, grad::Params)]
+struct S35Pair {
+    x: f64,
+    y: f64,
+}
+
+#[derive(Clone, grad::Params)]
+struct S35Line {
+    w: Vec<f64>,
+    b: f64,
+}
+
+#[gradient(jvp, hvp, wrt(p))]
+fn s35_pair(p: S35Pair, k: f64) -> f64 {
+    p.x * p.y.sin() + k * (p.x % 1.5)
+}
+
+#[gradient(wrt(m))]
+fn s35_outer(m: &S35Pair) -> f64 {
+    s35_pair(*m, 0.5) * m.y
+}
+
+// The user's own function takes it by value (the lint is about that function, not the
+// expansion).
+#[allow(clippy::needless_pass_by_value)]
+#[gradient(wrt(line))]
+fn s35_line(line: S35Line, x: &[f64]) -> f64 {
+    line.w.iter().zip(x).fold(line.b, |acc, (w, v)| acc + w * v)
+}
+
+#[test]
+fn session_35_forms_run() {
+    let p = S35Pair { x: 0.5, y: -1.0 };
+    let mut d = S35Pair { x: 0.0, y: 0.0 };
+    assert_eq!(
+        s35_pair_grad(p, 0.25, &mut d).to_bits(),
+        s35_pair(p, 0.25).to_bits()
+    );
+    assert_eq!(
+        s35_outer_grad(&p, &mut d).to_bits(),
+        s35_outer(&p).to_bits()
+    );
+    let line = S35Line {
+        w: vec![0.5, 2.0],
+        b: 0.25,
+    };
+    let mut dl = S35Line {
+        w: vec![0.0; 2],
+        b: 0.0,
+    };
+    let x = [1.0, -1.0];
+    assert_eq!(
+        s35_line_grad(line.clone(), &x, &mut dl).to_bits(),
+        s35_line(line, &x).to_bits()
+    );
+    assert!((dl.w[1] + 1.0).abs() < 1e-15);
+}

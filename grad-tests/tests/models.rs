@@ -1908,3 +1908,146 @@ mod rows_taken_apart {
         }
     }
 }
+
+/// Models passed by value (`fn f(i: Input) -> f64` with `wrt(i)`, as Enzyme's and
+/// `std::autodiff`'s tests pass small structs): `NAME_grad` takes the model by value too, the
+/// gradient is a model of its type; with a `Copy` struct and with one holding a `Vec`, beside
+/// other parameters, in every mode, and called from another such function.
+mod by_value {
+    use super::check_model;
+    use grad::{gradient, Params};
+
+    #[derive(Clone, Copy, Debug, Params)]
+    struct Input {
+        x: f64,
+        y: f64,
+    }
+
+    #[derive(Clone, Debug, Params)]
+    struct Poly {
+        c: Vec<f64>,
+        shift: f64,
+        #[params(skip)]
+        label: &'static str,
+    }
+
+    #[gradient(jvp, hvp, wrt(i))]
+    fn pair(i: Input, k: f64) -> f64 {
+        i.x * i.y.sin() + k * i.x * i.x
+    }
+
+    #[gradient(wrt(p, t))]
+    fn poly(p: Poly, t: f64) -> f64 {
+        assert!(!p.label.is_empty());
+        p.c.iter()
+            .rev()
+            .fold(0.0, |acc, &c| acc * (t - p.shift) + c)
+    }
+
+    #[gradient(wrt(i))]
+    fn twice(i: Input) -> f64 {
+        2.0 * pair(i, 0.5) + i.y
+    }
+
+    /// A method whose `self` is data, differentiating a model parameter (by reference and by
+    /// value), in every mode.
+    struct Spring {
+        k: f64,
+    }
+
+    #[gradient]
+    impl Spring {
+        #[gradient(jvp, hvp, wrt(p))]
+        fn energy(&self, p: &Input) -> f64 {
+            self.k * (p.x * p.x + p.y.sin())
+        }
+
+        #[gradient(jvp, hvp, wrt(p))]
+        fn energy_of(&self, p: Input) -> f64 {
+            self.k * (p.x * p.x + p.y.sin())
+        }
+    }
+
+    #[test]
+    fn methods_of_data_with_a_model() {
+        let s = Spring { k: 1.5 };
+        let p = Input { x: 0.5, y: 1.25 };
+        check_model("energy", &p, |m| s.energy(m), |m, d| s.energy_grad(m, d));
+        check_model(
+            "energy_of",
+            &p,
+            |m| s.energy_of(*m),
+            |m, d| s.energy_of_grad(*m, d),
+        );
+        let v = Input { x: 1.0, y: -0.5 };
+        let (a, da) = s.energy_jvp(&p, &v);
+        let (b, db) = s.energy_of_jvp(p, &v);
+        let want = 1.5 * (2.0 * p.x * v.x + p.y.cos() * v.y);
+        assert_eq!(a.to_bits(), s.energy(&p).to_bits());
+        assert_eq!(b.to_bits(), a.to_bits());
+        assert!((da - want).abs() < 1e-12 && (db - want).abs() < 1e-12);
+        let (mut g, mut hv) = (p, p);
+        let c = s.energy_of_hvp(p, &v, &mut g, &mut hv);
+        assert_eq!(c.to_bits(), a.to_bits());
+        assert!((hv.x - 3.0 * v.x).abs() < 1e-12);
+        assert!((hv.y + 1.5 * p.y.sin() * v.y).abs() < 1e-12);
+        let mut hess = [0.0; 4];
+        s.energy_hessian(&p, &mut g, &mut hess);
+        assert!((hess[0] - 3.0).abs() < 1e-12 && hess[1] == 0.0);
+    }
+
+    #[test]
+    fn models_by_value() {
+        let i = Input { x: 0.7, y: -1.3 };
+        check_model(
+            "pair",
+            &i,
+            |m| pair(*m, 0.25),
+            |m, d| pair_grad(*m, 0.25, d),
+        );
+        check_model("twice", &i, |m| twice(*m), |m, d| twice_grad(*m, d));
+        // Forward and second order: the tangent and products are models too.
+        let v = Input { x: 0.5, y: 2.0 };
+        let mut d = Input { x: 0.0, y: 0.0 };
+        let value = pair_grad(i, 0.25, &mut d);
+        let (jv, dot) = pair_jvp(i, 0.25, &v);
+        assert_eq!(jv.to_bits(), value.to_bits());
+        let want = d.x * v.x + d.y * v.y;
+        assert!((dot - want).abs() < 1e-12, "{dot} {want}");
+        let mut hv = Input { x: 0.0, y: 0.0 };
+        let mut d2 = Input { x: 0.0, y: 0.0 };
+        let hv_value = pair_hvp(i, 0.25, &v, &mut d2, &mut hv);
+        assert_eq!(hv_value.to_bits(), value.to_bits());
+        assert!((d2.x - d.x).abs() < 1e-15 && (d2.y - d.y).abs() < 1e-15);
+        // H = [[2k, cos y], [cos y, -x sin y]]
+        let (hxx, hxy, hyy) = (0.5, i.y.cos(), -i.x * i.y.sin());
+        assert!((hv.x - (hxx * v.x + hxy * v.y)).abs() < 1e-12, "{hv:?}");
+        assert!((hv.y - (hxy * v.x + hyy * v.y)).abs() < 1e-12, "{hv:?}");
+        let mut hess = [0.0; 4];
+        let mut d3 = Input { x: 0.0, y: 0.0 };
+        pair_hessian(i, 0.25, &mut d3, &mut hess);
+        assert!((hess[1] - hxy).abs() < 1e-12 && (hess[3] - hyy).abs() < 1e-12);
+
+        let p = Poly {
+            c: vec![0.5, -1.0, 0.25],
+            shift: 0.3,
+            label: "quadratic",
+        };
+        let mut dp = Poly {
+            c: vec![f64::NAN; 3],
+            shift: f64::NAN,
+            label: "",
+        };
+        let (value, [dt]) = poly_grad(p.clone(), 1.1, &mut dp);
+        assert_eq!(value.to_bits(), poly(p.clone(), 1.1).to_bits());
+        check_model(
+            "poly",
+            &p,
+            |m| poly(m.clone(), 1.1),
+            |m, d| poly_grad(m.clone(), 1.1, d).0,
+        );
+        let h = 1e-6;
+        let fd = (poly(p.clone(), 1.1 + h) - poly(p.clone(), 1.1 - h)) / (2.0 * h);
+        assert!((dt - fd).abs() < 1e-8, "{dt} {fd}");
+    }
+}

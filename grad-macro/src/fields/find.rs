@@ -284,13 +284,7 @@ impl Finder<'_> {
             .args
             .iter()
             .enumerate()
-            .filter_map(|(j, a)| {
-                let a = match a {
-                    syn::Expr::Reference(r) if r.mutability.is_none() => &*r.expr,
-                    a => a,
-                };
-                root_name(a, self.roots).map(|r| (j, r))
-            })
+            .filter_map(|(j, a)| root_name(whole_model(a), self.roots).map(|r| (j, r)))
             .collect();
         let span = c.span();
         // `dense(&m.hidden, x)` of a `#[gradient]` function whose parameter there is a model
@@ -359,6 +353,12 @@ impl Finder<'_> {
                 }
                 if let Some(last) = fp.path.segments.last_mut() {
                     last.ident = format_ident!("{}__model", last.ident, span = last.ident.span());
+                }
+                // `pair(*m, ..)`, `pair(m.clone(), ..)` of a function taking the model by value:
+                // its hidden functions take the reference.
+                let model = whole_model(&c.args[at]).clone();
+                if !matches!(&c.args[at], syn::Expr::Reference(_)) {
+                    c.args[at] = model;
                 }
                 let leaf: syn::Expr = syn::parse_quote!(#leaf);
                 c.args.insert(at + 1, leaf);
@@ -979,5 +979,26 @@ fn e_ident(e: &syn::Expr) -> Option<String> {
     match e {
         syn::Expr::Path(p) => p.path.get_ident().map(ToString::to_string),
         _ => None,
+    }
+}
+
+/// The model an argument hands over whole: `m`, `&m`, `*m`, `m.clone()`, `(*m).clone()`,
+/// `Clone::clone(m)` (then `m`); anything else as it is.
+fn whole_model(a: &syn::Expr) -> &syn::Expr {
+    match a {
+        syn::Expr::Reference(r) if r.mutability.is_none() => whole_model(&r.expr),
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => whole_model(&u.expr),
+        syn::Expr::Paren(p) => whole_model(&p.expr),
+        syn::Expr::MethodCall(m) if m.method == "clone" && m.args.is_empty() => {
+            whole_model(&m.receiver)
+        }
+        syn::Expr::Call(c)
+            if c.args.len() == 1
+                && matches!(&*c.func, syn::Expr::Path(p)
+                    if p.path.segments.last().is_some_and(|s| s.ident == "clone")) =>
+        {
+            whole_model(&c.args[0])
+        }
+        a => a,
     }
 }

@@ -118,7 +118,7 @@ pub(super) fn wrapper(
         .filter(|(_, ty)| ty.is_some())
         .map(|(id, _)| quote!(#id))
         .collect();
-    let plain_call = if root.receiver {
+    let plain_call = if super::wrapper::is_method(item) {
         quote!(self.#fname_ident(#(#pass),*))
     } else {
         quote!(#fname_ident(#(#pass),*))
@@ -278,7 +278,7 @@ pub(super) fn wrapper(
                 }
             }
             let result = crate::naming::hidden("result");
-            let call = if root.receiver {
+            let call = if super::wrapper::is_method(item) {
                 quote!(self.#inner_hvp_name(#(#args),*))
             } else {
                 quote!(#inner_hvp_name(#(#args),*))
@@ -430,7 +430,7 @@ fn beside_hessian(h: &HessianBeside) -> Option<TokenStream> {
         .filter(|(_, s)| !s)
         .map(|(name, _)| format_ident!("d_{}", name));
     let (pass, hvp) = (h.pass, h.hvp);
-    let call = if h.root.receiver {
+    let call = if super::wrapper::is_method(h.item) {
         quote!(self.#hvp(#(#pass,)* &#unit, #(#v_args,)* #d, #(#d_names,)* &mut #column #(, #hv_args)*))
     } else {
         quote!(#hvp(#(#pass,)* &#unit, #(#v_args,)* #d, #(#d_names,)* &mut #column #(, #hv_args)*))

@@ -98,7 +98,7 @@ pub(super) fn wrapper(
     });
     let original = typed_inputs(item);
     let root_of = |id: &Ident| roots.iter().position(|r| r.ident == *id);
-    let receiver = roots.iter().any(|r| r.receiver);
+    let receiver = super::wrapper::is_method(item);
     let mut params = Vec::new();
     let mut tangents = Vec::new();
     for (id, ty) in &original {

@@ -518,7 +518,10 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
     );
     let out = quote!(#out #jvp #hvp);
     let model_fns = match roots.as_slice() {
-        [root] if ok => model_fns(item, root, float, args.wrt.as_ref()),
+        // (Not for a method whose `self` is data: callers hand over `self`, not the model.)
+        [root] if ok && (root.receiver || !wrapper::is_method(item)) => {
+            model_fns(item, root, float, args.wrt.as_ref())
+        }
         _ => TokenStream::new(),
     };
     Some(quote!(#out #model_fns #spec_items))

@@ -138,7 +138,7 @@ pub(super) fn wrapper(
                 .iter()
                 .filter(|(_, t)| t.is_some())
                 .map(|(id, _)| id);
-            let call = if roots.iter().any(|r| r.receiver) {
+            let call = if is_method(item) {
                 quote!(self.#name(#(#args),*))
             } else {
                 quote!(#name(#(#args),*))
@@ -156,7 +156,8 @@ pub(super) fn wrapper(
             let mut finally = Vec::new();
             // The inner function's active scalars, in order: leaves or the caller's own slots.
             let mut slots: Vec<Option<TokenStream>> = Vec::new();
-            let receiver = roots.iter().any(|r| r.receiver);
+            // A method's inner function is a method too, whether `self` is the model or data.
+            let receiver = is_method(item);
             // Fields the loss never reads are zero; the model's type must be `Params` (said once,
             // at the type).
             for r in roots {
@@ -376,4 +377,12 @@ pub(super) fn wrapper(
             #body
         }
     }
+}
+
+/// Whether the function is a method (it has a `self`).
+pub(super) fn is_method(item: &syn::ItemFn) -> bool {
+    item.sig
+        .inputs
+        .iter()
+        .any(|i| matches!(i, syn::FnArg::Receiver(_)))
 }
