@@ -1119,6 +1119,15 @@ fn jvp_closure(
     )
 }
 
+/// How the function under test is handed its model.
+fn model_arg(m: &Model) -> &'static str {
+    if m.by_value {
+        "model.clone()"
+    } else {
+        "&model"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::environment_failure;
@@ -1129,14 +1138,5 @@ mod tests {
         assert_eq!(environment_failure(full), Some("the disk is full"));
         let code = "src/main.rs:40:9: error[E0308]: mismatched types";
         assert_eq!(environment_failure(code), None);
-    }
-}
-
-/// How the function under test is handed its model.
-fn model_arg(m: &Model) -> &'static str {
-    if m.by_value {
-        "model.clone()"
-    } else {
-        "&model"
     }
 }
