@@ -109,6 +109,19 @@ pub struct Param {
     pub by_ref: bool,
     /// A field of the case's model struct (see [`Model`]) rather than a parameter of its own.
     pub in_model: bool,
+    /// One of two differentiated scalars taken together as a tuple pattern, `(x0, x1): (T, T)`.
+    pub pair: Pair,
+}
+
+/// Where a scalar stands in a tuple pattern of two (see [`Param::pair`]); the partner's index.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Pair {
+    #[default]
+    None,
+    /// `(this, partner)`.
+    First(usize),
+    /// `(partner, this)`.
+    Second(usize),
 }
 
 /// The parameters moved into a struct deriving `Params`: `model: &M` with `wrt(model, ..)`, or
@@ -10686,6 +10699,7 @@ impl<'a> FnGen<'a> {
                 active,
                 by_ref,
                 in_model: false,
+                pair: Pair::None,
             });
             if mutable {
                 fixed.push(n.clone());
@@ -10758,6 +10772,25 @@ impl<'a> FnGen<'a> {
             Some(w) => format!("#[gradient(wrt({}))]", w.join(", ")),
             None => "#[gradient]".into(),
         };
+        // Sometimes two differentiated scalars are taken together as a tuple pattern,
+        // `(x0, x1): (T, T)` (without `wrt`, which would name them apart).
+        if wrt.is_none() && self.on("param:tuple_pattern") && self.rng.chance(0.2) {
+            let plain: Vec<usize> = (0..params.len())
+                .filter(|&j| {
+                    params[j].active
+                        && matches!(params[j].kind, ParamKind::Scalar(..))
+                        && sig[j] == format!("{}: {FLT}", params[j].name)
+                })
+                .collect();
+            if let [a, b, ..] = plain[..] {
+                let (na, nb) = (params[a].name.clone(), params[b].name.clone());
+                sig[a] = format!("({na}, {nb}): ({FLT}, {FLT})");
+                sig[b] = String::new();
+                params[a].pair = Pair::First(b);
+                params[b].pair = Pair::Second(a);
+            }
+        }
+        sig.retain(|p| !p.is_empty());
         // References under a named lifetime (`'a`, the name most code uses).
         let (lt, sig) = if self.on("param:lifetime")
             && self.rng.chance(0.15)

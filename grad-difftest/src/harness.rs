@@ -4,7 +4,7 @@
 //! output into a [`Report`]. A batch that does not compile is bisected down to the units that do
 //! not, each reported with its source and the compiler's error; the others still run.
 
-use crate::gen::{Case, Float, Model, Param, ParamKind, Value, FLT};
+use crate::gen::{Case, Float, Model, Pair, Param, ParamKind, Value, FLT};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -615,7 +615,14 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
                 (Value::Float(_), true) if param.by_ref => {
                     args.push(format!("&(pp[{off}] as {ty})"));
                 }
-                (Value::Float(_), true) => args.push(format!("pp[{off}] as {ty}")),
+                (Value::Float(_), true) => match param.pair {
+                    // `(x0, x1): (T, T)`: both in one argument, at the first.
+                    Pair::First(b) => {
+                        args.push(format!("(pp[{off}] as {ty}, pp[{}] as {ty})", offs[b]));
+                    }
+                    Pair::Second(_) => {}
+                    Pair::None => args.push(format!("pp[{off}] as {ty}")),
+                },
                 (Value::Slice(xs), true) => {
                     let _ = writeln!(
                         pre,
@@ -712,7 +719,16 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
                 continue;
             }
             match v {
-                Value::Float(_) => scalars.push(format!("g{}", scalars.len())),
+                Value::Float(_) => match param.pair {
+                    // A tuple pattern's gradient is a tuple, among the buffers.
+                    Pair::First(_) => {
+                        let d = pair_name(case, param, "d_");
+                        let _ = write!(bufs, "let mut {d}: ({ty}, {ty}) = (0.0, 0.0); ");
+                        extra.push(format!("&mut {d}"));
+                    }
+                    Pair::Second(_) => {}
+                    Pair::None => scalars.push(format!("g{}", scalars.len())),
+                },
                 Value::Slice(xs) => {
                     let _ = write!(
                         bufs,
@@ -749,6 +765,8 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
             .map(|(p, _)| {
                 if p.in_model {
                     format!("d_model.{}{} as f64", inner, p.name)
+                } else if let Some(part) = pair_part(case, p, "d_") {
+                    format!("{part} as f64")
                 } else {
                     format!("{} as f64", outer.next().expect("one slot per scalar"))
                 }
@@ -875,11 +893,24 @@ fn hvp_closure(
         }
         let off = offs[j];
         match v {
-            Value::Float(_) => {
-                all.push(format!("vv[{off}] as {ty}"));
-                gs.push(format!("g{}", gs.len()));
-                hs.push(format!("h{}", hs.len()));
-            }
+            Value::Float(_) => match param.pair {
+                Pair::First(b) => {
+                    let (d, hv) = (pair_name(case, param, "d_"), pair_name(case, param, "hv_"));
+                    let _ = write!(
+                        pre,
+                        "let mut {d}: ({ty}, {ty}) = (0.0, 0.0); let mut {hv}: ({ty}, {ty}) = (0.0, 0.0); "
+                    );
+                    all.push(format!("&(vv[{off}] as {ty}, vv[{}] as {ty})", offs[b]));
+                    bufs.push(format!("&mut {d}"));
+                    hvs.push(format!("&mut {hv}"));
+                }
+                Pair::Second(_) => {}
+                Pair::None => {
+                    all.push(format!("vv[{off}] as {ty}"));
+                    gs.push(format!("g{}", gs.len()));
+                    hs.push(format!("h{}", hs.len()));
+                }
+            },
             Value::Slice(xs) => {
                 let n = &param.name;
                 let _ = write!(
@@ -927,8 +958,25 @@ fn hvp_closure(
     } else {
         format!("(v, [{}], [{}])", gs.join(", "), hs.join(", "))
     };
-    let g0: Vec<String> = gs.iter().map(|g| format!("{g} as f64")).collect();
-    let h0: Vec<String> = hs.iter().map(|h| format!("{h} as f64")).collect();
+    // The scalars' gradient and product in declaration order: a tuple pattern's from its
+    // buffers, the others from the returned arrays.
+    let (mut g0, mut h0, mut k) = (Vec::new(), Vec::new(), 0);
+    for (param, v) in case.params.iter().zip(pt) {
+        if !param.active || !matches!(v, Value::Float(_)) {
+            continue;
+        }
+        match (pair_part(case, param, "d_"), pair_part(case, param, "hv_")) {
+            (Some(d), Some(hv)) => {
+                g0.push(format!("{d} as f64"));
+                h0.push(format!("{hv} as f64"));
+            }
+            _ => {
+                g0.push(format!("{} as f64", gs[k]));
+                h0.push(format!("{} as f64", hs[k]));
+                k += 1;
+            }
+        }
+    }
     format!(
         "|pp: &[f64], vv: &[f64]| -> (f64, Vec<f64>, Vec<f64>) {{ {pre} let {lhs} = {name}_hvp({}); let mut gr: Vec<f64> = vec![{}]; let mut hr: Vec<f64> = vec![{}];{collect} (v as f64, gr, hr) }}",
         all.join(", "),
@@ -1075,7 +1123,13 @@ fn jvp_closure(
             continue;
         }
         match v {
-            Value::Float(_) => tangents.push(format!("vv[{off}] as {ty}")),
+            Value::Float(_) => match param.pair {
+                Pair::First(b) => {
+                    tangents.push(format!("&(vv[{off}] as {ty}, vv[{}] as {ty})", offs[b]));
+                }
+                Pair::Second(_) => {}
+                Pair::None => tangents.push(format!("vv[{off}] as {ty}")),
+            },
             Value::Slice(xs) => {
                 let _ = write!(
                     pre,
@@ -1117,6 +1171,28 @@ fn jvp_closure(
         "|pp: &[f64], vv: &[f64]| -> (f64, f64) {{ {pre} let (v, t) = {call}({}); (v as f64, t as f64) }}",
         all.join(", ")
     )
+}
+
+/// The buffer (`prefix` `d_`, `hv_`) of the tuple pattern `(a, b)` that `param` stands in:
+/// `d_a_b`, as the macro names the pattern's parameter `a_b`.
+fn pair_name(case: &Case, param: &Param, prefix: &str) -> String {
+    let (a, b) = match param.pair {
+        Pair::First(o) => (&param.name, &case.params[o].name),
+        Pair::Second(o) => (&case.params[o].name, &param.name),
+        Pair::None => return String::new(),
+    };
+    format!("{prefix}{a}_{b}")
+}
+
+/// `d_a_b.0` or `d_a_b.1`: the component of a tuple pattern's buffer for `param`, if it is in
+/// one.
+fn pair_part(case: &Case, param: &Param, prefix: &str) -> Option<String> {
+    let k = match param.pair {
+        Pair::First(_) => 0,
+        Pair::Second(_) => 1,
+        Pair::None => return None,
+    };
+    Some(format!("{}.{k}", pair_name(case, param, prefix)))
 }
 
 /// How the function under test is handed its model.

@@ -142,6 +142,7 @@ fn cell(
             active: true,
             by_ref: false,
             in_model: false,
+            pair: crate::gen::Pair::None,
         });
     }
     if int_arg {
@@ -158,6 +159,7 @@ fn cell(
             active: false,
             by_ref: false,
             in_model: false,
+            pair: crate::gen::Pair::None,
         });
     }
     let (elo, ehi) = range_in(doms[pos.min(doms.len() - 1)]);
@@ -167,6 +169,7 @@ fn cell(
         active: true,
         by_ref: false,
         in_model: false,
+        pair: crate::gen::Pair::None,
     });
     let call = match form {
         "method" => format!("{}.{m}({})", ops[0], ops[1..].join(", ")),

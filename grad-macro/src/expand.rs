@@ -179,7 +179,7 @@ fn expand_cfg_variants(
 }
 
 pub fn expand_item(args: TokenStream, item: &syn::ItemFn) -> TokenStream {
-    if let Some(out) = crate::by_value::expand(&args, item) {
+    if let Some(out) = crate::adapt::expand(&args, item) {
         return out;
     }
     if let Some(out) = crate::matrix_returns::expand(&args, item) {

@@ -10,8 +10,8 @@
 
 extern crate proc_macro;
 
+mod adapt;
 mod attr;
-mod by_value;
 mod closure_calls;
 mod custom;
 mod dce;

@@ -247,7 +247,7 @@ pub(crate) fn seq_of(ty: &Type) -> Option<(FloatTy, SeqShape)> {
 pub fn undifferentiable(id: &Ident, float_ty: FloatTy) -> String {
     let t = float_ty.name();
     format!(
-        "`#[gradient]` cannot differentiate the parameter `{id}` of this type yet: it differentiates `{t}`, `&{t}`, `&[{t}]`, `&[{t}; N]`, `[{t}; N]`, `&Vec<{t}>`, `Vec<{t}>` and rows (`&[[{t}; N]]`, `&[[{t}; N]; M]`, `&[Vec<{t}>]`, `&[&[{t}]]`, `&Vec<Vec<{t}>>`, `&Vec<[{t}; N]>`, `&[({t}, {t})]`) parameters; pass the values as one of those (flattened into a `&[{t}]`, say), or name the parameters to differentiate with `#[gradient(wrt(..))]` so that `{id}` is a constant",
+        "`#[gradient]` cannot differentiate the parameter `{id}` of this type yet: it differentiates `{t}`, `&{t}`, `&[{t}]`, `&[{t}; N]`, `[{t}; N]`, `&Vec<{t}>`, `Vec<{t}>` and rows (`&[[{t}; N]]`, `&[[{t}; N]; M]`, `&[Vec<{t}>]`, `&[&[{t}]]`, `&Vec<Vec<{t}>>`, `&Vec<[{t}; N]>`, `&[({t}, {t})]`) and tuples (`({t}, {t})`, `&({t}, {t}, {t})`, read by field or destructured) parameters; pass the values as one of those (flattened into a `&[{t}]`, say), or name the parameters to differentiate with `#[gradient(wrt(..))]` so that `{id}` is a constant",
     )
 }
 
@@ -512,7 +512,7 @@ pub fn analyze(item: &ItemFn, args: &Args, errors: &Errors) -> Sig {
                     Some(p) if p.class == ParamClass::Other => errors.push(
                         name.span(),
                         format!(
-                            "`{name}` cannot be differentiated: only `{t}`, `&{t}`, `&[{t}]`, `&[{t}; N]`, `[{t}; N]`, `&Vec<{t}>`, `Vec<{t}>`, rows (`&[[{t}; N]]`, `&[[{t}; N]; M]`, `&[Vec<{t}>]`, `&[&[{t}]]`, `&Vec<Vec<{t}>>`, `&Vec<[{t}; N]>`, `&[({t}, {t})]`) and models by reference (`m: &Model` of a struct deriving `grad::Params`, in a function returning `{t}`) can be named in `wrt`",
+                            "`{name}` cannot be differentiated: only `{t}`, `&{t}`, `&[{t}]`, `&[{t}; N]`, `[{t}; N]`, `&Vec<{t}>`, `Vec<{t}>`, rows (`&[[{t}; N]]`, `&[[{t}; N]; M]`, `&[Vec<{t}>]`, `&[&[{t}]]`, `&Vec<Vec<{t}>>`, `&Vec<[{t}; N]>`, `&[({t}, {t})]`), tuples (`({t}, {t})`, `&({t}, {t}, {t})`) and models (`m: &Model` or `m: Model` of a struct deriving `grad::Params`, in a function returning `{t}`) can be named in `wrt`",
                             t = float_ty.name()
                         ),
                     ),

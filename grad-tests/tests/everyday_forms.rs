@@ -3706,3 +3706,81 @@ fn float_remainders() {
         "{dd} {expect}"
     );
 }
+
+/// Tuples of floats as parameters (`p: (f64, f64)`, `&(f64, f64)`, as Enzyme's tests pass them),
+/// read by field and destructured; parameters given as patterns, `(a, b): (f64, f64)` and
+/// `&(lo, hi): &(usize, usize)`; the gradient in a tuple, `d_p: &mut (f64, f64)`, in every mode;
+/// a vector-valued function of tuples.
+#[gradient(jvp, hvp)]
+fn tuple_params(p: (f64, f64), q: &(f64, f64, f64), s: f64) -> f64 {
+    let (px, py) = p;
+    px * q.0 + (py - q.1).powi(2) * s + q.2.sin() * p.1
+}
+
+#[gradient(wrt(w))]
+fn pattern_params(w: &[f64], (a, b): (f64, f64), &(lo, hi): &(usize, usize)) -> f64 {
+    w[lo..hi].iter().map(|v| (a * v - b).powi(2)).sum()
+}
+
+#[gradient]
+fn pattern_floats((a, b): (f64, f64), [c, d]: [f64; 2]) -> f64 {
+    a * b.exp() + c / (1.0 + d * d)
+}
+
+#[gradient]
+fn lerp_pair(a: (f64, f64), b: (f64, f64), t: f64) -> (f64, f64) {
+    (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t)
+}
+
+#[test]
+fn tuples_as_parameters() {
+    let (p, q, s) = ((0.7, -0.3), (1.5, 0.25, 2.0), 1.25);
+    let (mut dp, mut dq) = ((f64::NAN, f64::NAN), (f64::NAN, f64::NAN, f64::NAN));
+    let (v, [ds]) = tuple_params_grad(p, &q, s, &mut dp, &mut dq);
+    let flat = [p.0, p.1, q.0, q.1, q.2, s];
+    let at = |x: &[f64]| tuple_params((x[0], x[1]), &(x[2], x[3], x[4]), x[5]);
+    check(
+        "tuple_params",
+        &at,
+        v,
+        &[dp.0, dp.1, dq.0, dq.1, dq.2, ds],
+        &flat,
+    );
+    let (jv, dot) = tuple_params_jvp(p, &q, s, &(1.0, 0.5), &(-1.0, 0.0, 2.0), 0.25);
+    let want = dp.0 - dq.0 + 0.5 * dp.1 + 2.0 * dq.2 + 0.25 * ds;
+    assert_eq!(jv.to_bits(), v.to_bits());
+    assert!((dot - want).abs() < 1e-12, "{dot} {want}");
+    let mut hess = [0.0; 36];
+    let (mut d1, mut d2) = ((0.0, 0.0), (0.0, 0.0, 0.0));
+    let (hv, [hs]) = tuple_params_hessian(p, &q, s, &mut d1, &mut d2, &mut hess);
+    assert_eq!((hv.to_bits(), hs.to_bits()), (v.to_bits(), ds.to_bits()));
+    // ∂²/∂py² = 2s (entries: s, then p's two, then q's three), ∂²/∂py∂q2 = cos(q2).
+    assert!((hess[2 * 6 + 2] - 2.0 * s).abs() < 1e-12, "{hess:?}");
+    assert!((hess[2 * 6 + 5] - q.2.cos()).abs() < 1e-12, "{hess:?}");
+
+    let w = [0.5, -1.0, 2.0, 0.25];
+    let mut dw = [f64::NAN; 4];
+    let v = pattern_params_grad(&w, (1.5, 0.5), &(1, 3), &mut dw);
+    check(
+        "pattern_params",
+        &|w: &[f64]| pattern_params(w, (1.5, 0.5), &(1, 3)),
+        v,
+        &dw,
+        &w,
+    );
+    let (mut dab, mut dcd) = ((f64::NAN, f64::NAN), [f64::NAN; 2]);
+    let v = pattern_floats_grad((0.5, -0.25), [2.0, 0.75], &mut dab, &mut dcd);
+    check(
+        "pattern_floats",
+        &|x: &[f64]| pattern_floats((x[0], x[1]), [x[2], x[3]]),
+        v,
+        &[dab.0, dab.1, dcd[0], dcd[1]],
+        &[0.5, -0.25, 2.0, 0.75],
+    );
+
+    // The vector–Jacobian product of a function of tuples: (1 − t, t) on each component.
+    let (mut da, mut db) = ((0.0, 0.0), (0.0, 0.0));
+    let (r, [dt]) = lerp_pair_vjp((1.0, 2.0), (3.0, 5.0), 0.25, &[1.0, 10.0], &mut da, &mut db);
+    assert_eq!(r, lerp_pair((1.0, 2.0), (3.0, 5.0), 0.25));
+    assert_eq!((da, db, dt), ((0.75, 7.5), (0.25, 2.5), 32.0));
+}

@@ -3157,8 +3157,37 @@ fn s35_line(line: S35Line, x: &[f64]) -> f64 {
     line.w.iter().zip(x).fold(line.b, |acc, (w, v)| acc + w * v)
 }
 
+/// Tuples of floats as parameters and parameters given as patterns, in every mode.
+#[gradient(jvp, hvp)]
+fn s35_tuples(point: (f64, f64), scale: &(f64, f64), (lo, hi): (f64, f64)) -> f64 {
+    let (px, py) = point;
+    px * scale.0 + py.sin() * scale.1 + lo * hi
+}
+
+#[gradient]
+fn s35_lerp(a: (f64, f64), b: (f64, f64), t: f64) -> (f64, f64) {
+    (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t)
+}
+
 #[test]
 fn session_35_forms_run() {
+    let (mut dp, mut dq, mut dlh) = ((0.0_f64, 0.0), (0.0, 0.0), (0.0_f64, 0.0));
+    assert_eq!(
+        s35_tuples_grad(
+            (0.5, 1.0),
+            &(2.0, 0.25),
+            (1.5, -1.0),
+            &mut dp,
+            &mut dq,
+            &mut dlh
+        )
+        .to_bits(),
+        s35_tuples((0.5, 1.0), &(2.0, 0.25), (1.5, -1.0)).to_bits()
+    );
+    assert!((dp.0 - 2.0).abs() < 1e-15 && (dlh.1 - 1.5).abs() < 1e-15);
+    let (mut da, mut db) = ((0.0, 0.0), (0.0, 0.0));
+    let (r, [dt]) = s35_lerp_vjp((1.0, 2.0), (3.0, 5.0), 0.5, &[1.0, 1.0], &mut da, &mut db);
+    assert_eq!((r, dt), ((2.0, 3.5), 5.0));
     let p = S35Pair { x: 0.5, y: -1.0 };
     let mut d = S35Pair { x: 0.0, y: 0.0 };
     assert_eq!(

@@ -1,0 +1,495 @@
+//! Parameters the derivation takes in another form than the user's signature gives them:
+//!
+//! - models passed by value, `fn energy(p: Particle, k: f64) -> f64` with `wrt(p)` (the way
+//!   Enzyme's and `std::autodiff`'s tests pass small `Copy` structs), derived as `p: &Particle`
+//!   (a body reads fields, calls methods and indexes the same way through a reference); the
+//!   gradient is a model of the same type, `d_p: &mut Particle`, as for `p: &Particle`;
+//! - tuples of floats, `fn f(x: (f64, f64)) -> f64` (or `x: &(f64, f64)`), derived as `x: [f64;
+//!   2]` (`&[f64; 2]`; `x.0` read as `x[0]`, `let (a, b) = x;` as `let [a, b] = x;`); the
+//!   gradient is a tuple, `d_x: &mut (f64, f64)`, and so are the tangent `v_x: &(f64, f64)` and
+//!   the product `hv_x`;
+//! - parameters given as patterns, `(a, b): (f64, f64)`, named (see [`name_patterns`]).
+//!
+//! Each function the derivation makes for users (`NAME_grad`, `NAME_jvp`, ..) is kept, hidden, as
+//! `NAME_grad__adapted`, and `NAME_grad` takes the parameters as the user's function does and
+//! hands them on in the derivation's form (`&p`, `[x.0, x.1]`), copying a tuple's gradient back.
+//! The derivation's own functions call each other in its form; where they call the user's
+//! function for its value (a model passed whole to another `#[gradient]` function) they call
+//! `NAME__all`, the same body taking the reference.
+
+use crate::attr::Args;
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote, ToTokens};
+use std::collections::HashMap;
+use syn::visit_mut::VisitMut;
+
+/// How a parameter is taken by the derivation.
+enum Form {
+    /// A model by value, derived as a reference.
+    Model,
+    /// A tuple of `n` floats, derived as an array (by reference if `by_ref`: `&(T, T)` as
+    /// `&[T; 2]`).
+    Tuple {
+        tuple: Box<syn::Type>,
+        n: usize,
+        by_ref: bool,
+    },
+}
+
+/// A parameter the derivation takes in another form.
+struct Adapted {
+    ident: Ident,
+    /// The user's type (`Particle`, `(f64, f64)`).
+    ty: syn::Type,
+    form: Form,
+    /// The type the derivation sees (`&Particle`, `[f64; 2]`), as tokens to recognise it again.
+    derived: String,
+}
+
+pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStream> {
+    let args: Args = syn::parse2(args_tokens.clone()).ok()?;
+    let mut adapted = item.clone();
+    let named_patterns = name_patterns(&mut adapted);
+    let mut found = Vec::new();
+    for input in &mut adapted.sig.inputs {
+        let syn::FnArg::Typed(pt) = input else {
+            continue;
+        };
+        let syn::Pat::Ident(pi) = &mut *pt.pat else {
+            continue;
+        };
+        let named = args.wrt.as_ref().map(|w| w.contains(&pi.ident));
+        let ty = (*pt.ty).clone();
+        let (form, derived): (Form, syn::Type) = match &ty {
+            syn::Type::Path(_) if named == Some(true) => {
+                let reference: syn::Type = syn::parse_quote!(&#ty);
+                if !crate::fields::is_struct_ref(&reference) {
+                    continue;
+                }
+                // `mut p: Particle` would be `mut p: &Particle`: not written through.
+                pi.mutability = None;
+                (Form::Model, reference)
+            }
+            syn::Type::Tuple(_) | syn::Type::Reference(_) if named != Some(false) => {
+                // `(T, T, ..)` or `&(T, T, ..)`.
+                let (t, by_ref) = match &ty {
+                    syn::Type::Reference(r) if r.mutability.is_none() => match &*r.elem {
+                        syn::Type::Tuple(t) => (t, true),
+                        _ => continue,
+                    },
+                    syn::Type::Tuple(t) => (t, false),
+                    _ => continue,
+                };
+                if t.elems.len() < 2 {
+                    continue;
+                }
+                let elem = t.elems[0].clone();
+                let same = t
+                    .elems
+                    .iter()
+                    .all(|e| e.to_token_stream().to_string() == elem.to_token_stream().to_string());
+                if !same || crate::sig::float_of(&elem).is_none() {
+                    continue;
+                }
+                let n = t.elems.len();
+                if !tuple_as_array(&mut adapted.block, &pi.ident, n) {
+                    continue;
+                }
+                let array: syn::Type = if by_ref {
+                    syn::parse_quote!(&[#elem; #n])
+                } else {
+                    syn::parse_quote!([#elem; #n])
+                };
+                (
+                    Form::Tuple {
+                        tuple: Box::new(syn::Type::Tuple(t.clone())),
+                        n,
+                        by_ref,
+                    },
+                    array,
+                )
+            }
+            _ => continue,
+        };
+        found.push(Adapted {
+            ident: pi.ident.clone(),
+            ty,
+            form,
+            derived: derived.to_token_stream().to_string(),
+        });
+        *pt.ty = derived;
+    }
+    if found.is_empty() && !named_patterns {
+        return None;
+    }
+    let expanded = crate::expand::expand_item(args_tokens.clone(), &adapted);
+    let original = crate::expand::original_item(item);
+    if found.is_empty() {
+        // Only patterns named: the generated functions take the named parameters.
+        let Ok(mut file) = syn::parse2::<syn::File>(expanded.clone()) else {
+            return Some(quote!(#original #expanded));
+        };
+        if let Some(first) = file.items.first_mut() {
+            *first = syn::Item::Fn(original);
+        }
+        return Some(file.into_token_stream());
+    }
+    let Ok(mut file) = syn::parse2::<syn::File>(expanded.clone()) else {
+        return Some(quote!(#original #expanded));
+    };
+    // The first item is the function itself, which stays as the user wrote it.
+    if let Some(first) = file.items.first_mut() {
+        *first = syn::Item::Fn(original);
+    }
+    let prefix = format!("{}_", item.sig.ident);
+    let for_users = |f: &syn::ItemFn| {
+        // `NAME_grad`, not `NAME__all_grad` (the derivation's own).
+        let name = f.sig.ident.to_string();
+        name.strip_prefix(&prefix)
+            .is_some_and(|rest| !rest.starts_with('_'))
+            && !crate::in_out::hidden(&f.attrs)
+            && f.sig
+                .inputs
+                .iter()
+                .any(|i| derived_param(i, &found).is_some())
+    };
+    let renamed: HashMap<Ident, Ident> = file
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            syn::Item::Fn(f) if for_users(f) => Some(f.sig.ident.clone()),
+            _ => None,
+        })
+        .map(|n| (n.clone(), format_ident!("{n}__adapted")))
+        .collect();
+    let all = format_ident!("{}__all", item.sig.ident);
+    let has_all = file
+        .items
+        .iter()
+        .any(|i| matches!(i, syn::Item::Fn(f) if f.sig.ident == all));
+    let mut calls = Calls {
+        renamed: &renamed,
+        original: &item.sig.ident,
+        all: has_all.then_some(&all),
+    };
+    let mut items = Vec::new();
+    for mut generated in file.items.into_iter() {
+        if items.is_empty() {
+            items.push(generated);
+            continue;
+        }
+        calls.visit_item_mut(&mut generated);
+        if let syn::Item::Fn(f) = &mut generated {
+            if f.sig.ident == all {
+                Handed { found: &found }.visit_block_mut(&mut f.block);
+            }
+        }
+        match generated {
+            syn::Item::Fn(f) if renamed.contains_key(&f.sig.ident) => {
+                items.push(syn::Item::Fn(for_user(&f, &found, &renamed)));
+                let mut inner = f;
+                inner.sig.ident = renamed[&inner.sig.ident].clone();
+                inner.attrs.retain(|a| !a.path().is_ident("doc"));
+                inner.attrs.push(syn::parse_quote!(#[doc(hidden)]));
+                items.push(syn::Item::Fn(inner));
+            }
+            other => items.push(other),
+        }
+    }
+    Some(quote!(#(#items)*))
+}
+
+/// Parameters given as patterns (`(a, b): (f64, f64)`, `&(lo, hi): &(usize, usize)`, `[x, y]:
+/// [f64; 2]`) take a name made of the pattern's (`a_b`), and the body starts by binding the
+/// pattern to it (`let (a, b) = a_b;`), which the derivation follows as any such `let`; the
+/// generated functions take the named parameter (its gradient `d_a_b`). Whether any was named.
+fn name_patterns(item: &mut syn::ItemFn) -> bool {
+    let mut binds: Vec<syn::Stmt> = Vec::new();
+    let mut taken: Vec<String> = item
+        .sig
+        .inputs
+        .iter()
+        .filter_map(|i| typed(i).map(|(id, _)| id.to_string()))
+        .collect();
+    for (k, input) in item.sig.inputs.iter_mut().enumerate() {
+        let syn::FnArg::Typed(pt) = input else {
+            continue;
+        };
+        if matches!(&*pt.pat, syn::Pat::Ident(_) | syn::Pat::Wild(_)) {
+            continue;
+        }
+        let mut names = Names(Vec::new());
+        syn::visit::Visit::visit_pat(&mut names, &pt.pat);
+        let mut name = names
+            .0
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("_");
+        if name.is_empty() || taken.contains(&name) {
+            name = format!("arg{k}");
+        }
+        taken.push(name.clone());
+        let id = Ident::new(&name, syn::spanned::Spanned::span(&pt.pat));
+        // `&(lo, hi)` binds the copies `*x` holds, as `let (lo, hi) = *x;`.
+        binds.push(match &*pt.pat {
+            syn::Pat::Reference(r) => {
+                let inner = &r.pat;
+                syn::parse_quote!(let #inner = *#id;)
+            }
+            pat => syn::parse_quote!(let #pat = #id;),
+        });
+        *pt.pat = syn::parse_quote!(#id);
+    }
+    if binds.is_empty() {
+        return false;
+    }
+    binds.append(&mut item.block.stmts);
+    item.block.stmts = binds;
+    true
+}
+
+/// The names a pattern binds, in order.
+struct Names(Vec<Ident>);
+
+impl<'ast> syn::visit::Visit<'ast> for Names {
+    fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+        self.0.push(p.ident.clone());
+        syn::visit::visit_pat_ident(self, p);
+    }
+}
+
+/// The parameter of the user's function an input of a generated function stands for, in the
+/// derivation's form (`p: &Particle`, `x: [f64; 2]`).
+fn derived_param<'a>(input: &syn::FnArg, found: &'a [Adapted]) -> Option<&'a Adapted> {
+    let (id, ty) = typed(input)?;
+    found.iter().find(|b| b.ident == id && b.derived == ty)
+}
+
+/// A typed input's name and its type's tokens.
+fn typed(input: &syn::FnArg) -> Option<(Ident, String)> {
+    let syn::FnArg::Typed(pt) = input else {
+        return None;
+    };
+    let syn::Pat::Ident(pi) = &*pt.pat else {
+        return None;
+    };
+    Some((pi.ident.clone(), pt.ty.to_token_stream().to_string()))
+}
+
+/// `x.0` as `x[0]`, `let (a, b) = x;` as `let [a, b] = x;` in the body of a function whose `x` is
+/// a tuple of `n` floats; `false` (the body unchanged) where it reads `x` any other way (passes
+/// it whole, say), which the array could not stand for.
+fn tuple_as_array(block: &mut syn::Block, x: &Ident, n: usize) -> bool {
+    struct Rewrite<'a> {
+        x: &'a Ident,
+        n: usize,
+        ok: bool,
+    }
+    impl VisitMut for Rewrite<'_> {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            match e {
+                syn::Expr::Field(f) if matches!(&*f.base, syn::Expr::Path(p) if p.path.is_ident(self.x)) => {
+                    match &f.member {
+                        syn::Member::Unnamed(i) if (i.index as usize) < self.n => {
+                            let (x, k) = (self.x, i.index as usize);
+                            *e = syn::parse_quote!(#x[#k]);
+                        }
+                        _ => self.ok = false,
+                    }
+                }
+                syn::Expr::Path(p) if p.path.is_ident(self.x) => self.ok = false,
+                _ => syn::visit_mut::visit_expr_mut(self, e),
+            }
+        }
+        fn visit_local_mut(&mut self, l: &mut syn::Local) {
+            let whole = l.init.as_ref().is_some_and(|i| {
+                matches!(&*i.expr, syn::Expr::Path(p) if p.path.is_ident(self.x))
+                    && i.diverge.is_none()
+            });
+            if let (true, syn::Pat::Tuple(t)) = (whole, &l.pat) {
+                if t.elems.len() == self.n {
+                    let elems = &t.elems;
+                    l.pat = syn::parse_quote!([#elems]);
+                    return;
+                }
+            }
+            syn::visit_mut::visit_local_mut(self, l);
+        }
+        fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+            // A macro's tokens (`println!("{x:?}")`) would read the array.
+            if crate::naming::mentions(m.tokens.clone(), &|i| i == self.x) {
+                self.ok = false;
+            }
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    let mut stmts = block.stmts.clone();
+    if !crate::desugar::sub_slices::unshadow(&mut stmts, x) {
+        return false;
+    }
+    let mut r = Rewrite { x, n, ok: true };
+    for s in &mut stmts {
+        r.visit_stmt_mut(s);
+    }
+    if r.ok {
+        block.stmts = stmts;
+    }
+    r.ok
+}
+
+/// `NAME_grad` as users call it: the parameters as the user's function takes them, handed on in
+/// the derivation's form to `NAME_grad__adapted`; a tuple's gradient (and product) copied back
+/// into the user's tuple.
+fn for_user(f: &syn::ItemFn, found: &[Adapted], renamed: &HashMap<Ident, Ident>) -> syn::ItemFn {
+    let mut out = f.clone();
+    let (mut args, mut pre, mut post) = (Vec::new(), Vec::new(), Vec::new());
+    for input in &mut out.sig.inputs {
+        let pt = match input {
+            syn::FnArg::Receiver(r) => {
+                let s = r.self_token;
+                args.push(quote!(#s));
+                continue;
+            }
+            syn::FnArg::Typed(pt) => pt,
+        };
+        let syn::Pat::Ident(pi) = &*pt.pat else {
+            return f.clone();
+        };
+        let id = pi.ident.clone();
+        if let Some(a) = derived_param(&syn::FnArg::Typed(pt.clone()), found) {
+            *pt.ty = a.ty.clone();
+            args.push(match a.form {
+                Form::Model => quote!(&#id),
+                Form::Tuple { n, by_ref, .. } => {
+                    let parts = (0..n).map(syn::Index::from);
+                    let amp = by_ref.then(|| quote!(&));
+                    quote!(#amp[#(#id.#parts),*])
+                }
+            });
+            continue;
+        }
+        // A tuple's gradient, product (`&mut`) or tangent (`&`): `d_x`, `hv_x`, `v_x`.
+        let buffer = found.iter().find_map(|a| match &a.form {
+            Form::Tuple { tuple, n, .. } => ["d_", "hv_", "v_"]
+                .iter()
+                .any(|p| id == format!("{p}{}", a.ident))
+                .then_some((a, tuple, *n)),
+            Form::Model => None,
+        });
+        let (ty, n, mutable) = match (&buffer, &*pt.ty) {
+            (Some((_, tuple, n)), syn::Type::Reference(r))
+                if matches!(&*r.elem, syn::Type::Array(_)) =>
+            {
+                (*tuple, *n, r.mutability.is_some())
+            }
+            _ => {
+                args.push(quote!(#id));
+                continue;
+            }
+        };
+        let parts: Vec<syn::Index> = (0..n).map(syn::Index::from).collect();
+        if mutable {
+            *pt.ty = syn::parse_quote!(&mut #ty);
+            let local = crate::naming::hidden(&format!("tuple_{id}"));
+            let ks = 0..parts.len();
+            pre.push(quote!(let mut #local = [#(#id.#parts),*];));
+            post.push(quote!(*#id = (#(#local[#ks]),*);));
+            args.push(quote!(&mut #local));
+        } else {
+            *pt.ty = syn::parse_quote!(&#ty);
+            args.push(quote!(&[#(#id.#parts),*]));
+        }
+    }
+    let target = &renamed[&f.sig.ident];
+    let has_self = f
+        .sig
+        .inputs
+        .iter()
+        .any(|i| matches!(i, syn::FnArg::Receiver(_)));
+    let call = if has_self {
+        quote!(Self::#target(#(#args),*))
+    } else {
+        quote!(#target(#(#args),*))
+    };
+    let result = crate::naming::hidden("adapted");
+    *out.block = syn::parse_quote!({
+        #(#pre)*
+        let #result = #call;
+        #(#post)*
+        #result
+    });
+    // By value because the user's function is; a type that is not `Copy` is the user's choice
+    // there too.
+    out.attrs
+        .push(syn::parse_quote!(#[allow(clippy::needless_pass_by_value)]));
+    out
+}
+
+/// In `NAME__all`, the user's body over the reference: a model the user hands to a function by
+/// value (`pair(p, 0.5)`) is handed a copy (the user's own `p` could be used after it only if
+/// it is `Copy`, and any parameter type given a value of its own is `Clone` in practice).
+struct Handed<'a> {
+    found: &'a [Adapted],
+}
+
+impl Handed<'_> {
+    fn hand(&self, args: &mut syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>) {
+        for a in args.iter_mut() {
+            if let syn::Expr::Path(p) = a {
+                let model =
+                    |b: &&Adapted| matches!(b.form, Form::Model) && p.path.is_ident(&b.ident);
+                if let Some(b) = self.found.iter().find(model) {
+                    let id = &b.ident;
+                    *a = syn::parse_quote!(::core::clone::Clone::clone(#id));
+                }
+            }
+        }
+    }
+}
+
+impl VisitMut for Handed<'_> {
+    fn visit_expr_call_mut(&mut self, c: &mut syn::ExprCall) {
+        syn::visit_mut::visit_expr_call_mut(self, c);
+        self.hand(&mut c.args);
+    }
+
+    fn visit_expr_method_call_mut(&mut self, m: &mut syn::ExprMethodCall) {
+        syn::visit_mut::visit_expr_method_call_mut(self, m);
+        self.hand(&mut m.args);
+    }
+
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+/// Calls inside the generated functions: to a function for users, its version taking the
+/// reference; to the user's function, `NAME__all`.
+struct Calls<'a> {
+    renamed: &'a HashMap<Ident, Ident>,
+    original: &'a Ident,
+    all: Option<&'a Ident>,
+}
+
+impl VisitMut for Calls<'_> {
+    fn visit_expr_call_mut(&mut self, c: &mut syn::ExprCall) {
+        syn::visit_mut::visit_expr_call_mut(self, c);
+        let syn::Expr::Path(p) = &mut *c.func else {
+            return;
+        };
+        let Some(last) = p.path.segments.last_mut() else {
+            return;
+        };
+        if let Some(to) = self.renamed.get(&last.ident) {
+            last.ident = to.clone();
+        } else if let (Some(all), true) = (self.all, last.ident == *self.original) {
+            last.ident = all.clone();
+        }
+    }
+
+    fn visit_expr_method_call_mut(&mut self, m: &mut syn::ExprMethodCall) {
+        syn::visit_mut::visit_expr_method_call_mut(self, m);
+        if let Some(to) = self.renamed.get(&m.method) {
+            m.method = to.clone();
+        }
+    }
+}
