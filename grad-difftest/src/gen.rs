@@ -93,6 +93,8 @@ pub enum ParamKind {
         slices: bool,
         /// A fixed number of fixed rows, `&[[T; N]; M]` (`Some(M)`).
         count: Option<usize>,
+        /// Those taken by value, `[[T; N]; M]`.
+        by_value: bool,
     },
 }
 
@@ -7813,6 +7815,16 @@ impl<'a> FnGen<'a> {
                 format!("if let Some(&{a}) = {xs}.get({})", self.rng.below(3)),
                 format!("{acc} += {FLT}::tanh({a} + {e});"),
             ),
+            // The rest bound too, over the borrowed slice (an unsized `[T]` cannot be bound).
+            3 if self.on("pattern:rest") && self.rng.chance(0.4) => {
+                let r = self.fresh("rest");
+                (
+                    format!("if let [{a}, {r} @ .., {b}] = &{xs}[..]"),
+                    format!(
+                        "{acc} += {FLT}::tanh({a} * {b} + {e} + {r}.iter().sum::<{FLT}>() * 0.25);"
+                    ),
+                )
+            }
             3 => (
                 format!("if let [{a}, .., {b}] = {xs}[..]"),
                 format!("{acc} += {FLT}::tanh({a} * {b} + {e});"),
@@ -7820,13 +7832,28 @@ impl<'a> FnGen<'a> {
             _ if is_placeholder(&xs) && !self.on("layers:slice_match") => return,
             _ => {
                 let v = self.fresh("sp");
+                let (last, extra) = if self.on("pattern:rest") && self.rng.chance(0.4) {
+                    let r = self.fresh("rest");
+                    (
+                        format!("[{a}, {r} @ .., {b}] => {a} - {b} + ({r}.iter().sum::<{FLT}>() * 0.1).tanh()"),
+                        1.0,
+                    )
+                } else {
+                    (format!("[{a}, .., {b}] => {a} - {b}"), 0.0)
+                };
                 Self::line(
                     out,
                     ind,
-                    &format!("let {v}: {FLT} = match {xs} {{ [] => 0.0, [{a}] => {a} * 2.0, [{a}, .., {b}] => {a} - {b} }};"),
+                    &format!(
+                        "let {v}: {FLT} = match {xs} {{ [] => 0.0, [{a}] => {a} * 2.0, {last} }};"
+                    ),
                 );
                 let m = iv.mag();
-                self.declare(&v, VarKind::Float(Iv(-2.0 * m, 2.0 * m, iv.2)), false);
+                self.declare(
+                    &v,
+                    VarKind::Float(Iv(-2.0 * m - extra, 2.0 * m + extra, iv.2)),
+                    false,
+                );
                 return;
             }
         };
@@ -10477,6 +10504,10 @@ impl<'a> FnGen<'a> {
                     tuple,
                     slices,
                     count,
+                    by_value: count.is_some()
+                        && !tuple
+                        && self.on("param:matrix_by_value")
+                        && self.rng.chance(0.3),
                 },
             ));
         }
@@ -10486,9 +10517,16 @@ impl<'a> FnGen<'a> {
         if rich {
             // The wrappers of rich models pass rows on as `Vec`s: plain rows only.
             for (_, kind) in &mut names {
-                if let ParamKind::Rows { slices, count, .. } = kind {
+                if let ParamKind::Rows {
+                    slices,
+                    count,
+                    by_value,
+                    ..
+                } = kind
+                {
                     *slices = false;
                     *count = None;
+                    *by_value = false;
                 }
             }
         }
@@ -10504,6 +10542,7 @@ impl<'a> FnGen<'a> {
                     tuple: false,
                     slices: false,
                     count: None,
+                    by_value: false,
                 },
             ));
         }
@@ -10528,6 +10567,7 @@ impl<'a> FnGen<'a> {
                     tuple: false,
                     slices: false,
                     count: None,
+                    by_value: false,
                 },
             ));
         }
@@ -10623,6 +10663,7 @@ impl<'a> FnGen<'a> {
                     tuple,
                     slices,
                     count,
+                    by_value,
                 } => {
                     let row = match width {
                         Some(w) if tuple => format!("({})", vec![FLT; w].join(", ")),
@@ -10631,6 +10672,7 @@ impl<'a> FnGen<'a> {
                         None => format!("Vec<{FLT}>"),
                     };
                     let ty = match count {
+                        Some(m) if by_value => format!("[{row}; {m}]"),
                         Some(m) => format!("&[{row}; {m}]"),
                         None if vec => format!("&Vec<{row}>"),
                         None => format!("&[{row}]"),

@@ -655,7 +655,11 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
                     } else {
                         let _ = writeln!(pre, "let {n} = {rows};");
                     }
-                    args.push(format!("&{n}"));
+                    if matches!(param.kind, ParamKind::Rows { by_value: true, .. }) {
+                        args.push(n.clone());
+                    } else {
+                        args.push(format!("&{n}"));
+                    }
                 }
                 (Value::Int(i), _) => {
                     let t = if matches!(param.kind, ParamKind::I32) {

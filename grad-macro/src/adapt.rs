@@ -4,6 +4,7 @@
 //!   Enzyme's and `std::autodiff`'s tests pass small `Copy` structs), derived as `p: &Particle`
 //!   (a body reads fields, calls methods and indexes the same way through a reference); the
 //!   gradient is a model of the same type, `d_p: &mut Particle`, as for `p: &Particle`;
+//! - matrices by value, `m: [[f64; 3]; 3]`, derived as `m: &[[f64; 3]; 3]`, rows as any other;
 //! - tuples of floats, `fn f(x: (f64, f64)) -> f64` (or `x: &(f64, f64)`), derived as `x: [f64;
 //!   2]` (`&[f64; 2]`; `x.0` read as `x[0]`, `let (a, b) = x;` as `let [a, b] = x;`); the
 //!   gradient is a tuple, `d_x: &mut (f64, f64)`, and so are the tangent `v_x: &(f64, f64)` and
@@ -25,7 +26,7 @@ use syn::visit_mut::VisitMut;
 
 /// How a parameter is taken by the derivation.
 enum Form {
-    /// A model by value, derived as a reference.
+    /// A model or a matrix by value, derived as a reference.
     Model,
     /// A tuple of `n` floats, derived as an array (by reference if `by_ref`: `&(T, T)` as
     /// `&[T; 2]`).
@@ -69,6 +70,17 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
                 // `mut p: Particle` would be `mut p: &Particle`: not written through.
                 pi.mutability = None;
                 (Form::Model, reference)
+            }
+            // A matrix by value, `m: [[T; N]; M]`, read as the rows `&[[T; N]; M]` are (not one
+            // the body writes: `mut m`).
+            syn::Type::Array(a) if named != Some(false) && pi.mutability.is_none() => {
+                let syn::Type::Array(row) = &*a.elem else {
+                    continue;
+                };
+                if crate::sig::float_of(&row.elem).is_none() {
+                    continue;
+                }
+                (Form::Model, syn::parse_quote!(&#ty))
             }
             syn::Type::Tuple(_) | syn::Type::Reference(_) if named != Some(false) => {
                 // `(T, T, ..)` or `&(T, T, ..)`.
@@ -490,6 +502,8 @@ impl VisitMut for Calls<'_> {
         syn::visit_mut::visit_expr_method_call_mut(self, m);
         if let Some(to) = self.renamed.get(&m.method) {
             m.method = to.clone();
+        } else if let (Some(all), true) = (self.all, m.method == *self.original) {
+            m.method = all.clone();
         }
     }
 }

@@ -3727,6 +3727,16 @@ fn pattern_floats((a, b): (f64, f64), [c, d]: [f64; 2]) -> f64 {
     a * b.exp() + c / (1.0 + d * d)
 }
 
+/// A matrix taken by value, `[[f64; 2]; 2]`, beside a vector by value.
+#[gradient(jvp, hvp)]
+fn matrix_by_value(m: [[f64; 2]; 2], v: [f64; 2]) -> f64 {
+    let mv = [
+        m[0][0] * v[0] + m[0][1] * v[1],
+        m[1][0] * v[0] + m[1][1] * v[1],
+    ];
+    mv.iter().map(|x| x * x).sum::<f64>() + (m[0][0] * m[1][1] - m[0][1] * m[1][0]).powi(2)
+}
+
 #[gradient]
 fn lerp_pair(a: (f64, f64), b: (f64, f64), t: f64) -> (f64, f64) {
     (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t)
@@ -3778,9 +3788,91 @@ fn tuples_as_parameters() {
         &[0.5, -0.25, 2.0, 0.75],
     );
 
+    let (m, v) = ([[1.0, 0.5], [0.25, -0.75]], [0.3, 0.7]);
+    let (mut dm, mut dv) = ([[f64::NAN; 2]; 2], [f64::NAN; 2]);
+    let value = matrix_by_value_grad(m, v, &mut dm, &mut dv);
+    let at = |x: &[f64]| matrix_by_value([[x[0], x[1]], [x[2], x[3]]], [x[4], x[5]]);
+    let grad: Vec<f64> = dm.iter().flatten().chain(&dv).copied().collect();
+    check(
+        "matrix_by_value",
+        &at,
+        value,
+        &grad,
+        &[1.0, 0.5, 0.25, -0.75, 0.3, 0.7],
+    );
+    let (jv, dot) = matrix_by_value_jvp(m, v, &[[1.0, 0.0], [0.0, 0.0]], &[0.0, 1.0]);
+    assert_eq!(jv.to_bits(), value.to_bits());
+    assert!((dot - dm[0][0] - dv[1]).abs() < 1e-12, "{dot}");
+
     // The vector–Jacobian product of a function of tuples: (1 − t, t) on each component.
     let (mut da, mut db) = ((0.0, 0.0), (0.0, 0.0));
     let (r, [dt]) = lerp_pair_vjp((1.0, 2.0), (3.0, 5.0), 0.25, &[1.0, 10.0], &mut da, &mut db);
     assert_eq!(r, lerp_pair((1.0, 2.0), (3.0, 5.0), 0.25));
     assert_eq!((da, db, dt), ((0.75, 7.5), (0.25, 2.5), 32.0));
+}
+
+/// Slice patterns that bind the rest (`[x, y, rest @ ..]`, `[first, mid @ .., last]`) over a
+/// differentiated slice, in `if let`, `match` and `let .. else`, the rest read as a part of the
+/// slice; and a `Vec` row picked by `max_by` and `.cloned()`, from data and from differentiated
+/// rows.
+#[gradient(wrt(w))]
+fn rest_patterns(w: &[f64], k: &[usize]) -> f64 {
+    let a = if let [x, y, rest @ ..] = w {
+        x * y + rest.iter().map(|v| v * v).sum::<f64>()
+    } else {
+        0.0
+    };
+    let b = match w {
+        [] => 0.0,
+        [only] => only.sin(),
+        [first, mid @ .., last] => first * last + mid.iter().sum::<f64>().powi(2),
+    };
+    let [head, tail @ ..] = w else {
+        return a + b;
+    };
+    let [k0, ks @ ..] = k else { return 1.0 };
+    let c = tail.iter().zip(ks).map(|(t, &j)| t * j as f64).sum::<f64>();
+    // `k0` is a `&usize` there, as in any `let .. else` over a borrowed slice.
+    a + b + head.exp() * c * (*k0 * *k0) as f64
+}
+
+#[gradient(wrt(ws, s))]
+fn picked_rows(ws: &[Vec<f64>], data: &[Vec<f64>], s: f64) -> f64 {
+    let best = ws
+        .iter()
+        .max_by(|a, b| (a[0] * s).total_cmp(&(b[0] * s)))
+        .cloned()
+        .unwrap();
+    let near = data
+        .iter()
+        .min_by(|a, b| a[1].total_cmp(&b[1]))
+        .cloned()
+        .unwrap();
+    best[0] * best[1] * s + near[0] * s
+}
+
+#[test]
+fn rest_of_slices_and_picked_rows() {
+    let w = [0.5, -1.0, 2.0, 0.25, 0.75];
+    let k = [2, 1, 3];
+    let mut dw = [f64::NAN; 5];
+    let v = rest_patterns_grad(&w, &k, &mut dw);
+    check(
+        "rest_patterns",
+        &|w: &[f64]| rest_patterns(w, &k),
+        v,
+        &dw,
+        &w,
+    );
+    let ws = vec![vec![1.0, 2.0], vec![3.0, 4.0], vec![-1.0, 0.5]];
+    let data = vec![vec![0.5, 3.0], vec![2.0, -1.0]];
+    let mut dws = vec![vec![f64::NAN; 2]; 3];
+    let (v, [ds]) = picked_rows_grad(&ws, &data, 0.5, &mut dws);
+    let flat: Vec<f64> = ws.iter().flatten().copied().chain([0.5]).collect();
+    let at = |p: &[f64]| {
+        let rows: Vec<Vec<f64>> = p[..6].chunks(2).map(<[f64]>::to_vec).collect();
+        picked_rows(&rows, &data, p[6])
+    };
+    let grad: Vec<f64> = dws.iter().flatten().copied().chain([ds]).collect();
+    check("picked_rows", &at, v, &grad, &flat);
 }

@@ -3164,6 +3164,12 @@ fn s35_tuples(point: (f64, f64), scale: &(f64, f64), (lo, hi): (f64, f64)) -> f6
     px * scale.0 + py.sin() * scale.1 + lo * hi
 }
 
+/// A matrix by value.
+#[gradient(jvp, hvp)]
+fn s35_matrix(m: [[f64; 2]; 2], scale: f64) -> f64 {
+    (m[0][0] * m[1][1] - m[0][1] * m[1][0]) * scale
+}
+
 #[gradient]
 fn s35_lerp(a: (f64, f64), b: (f64, f64), t: f64) -> (f64, f64) {
     (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t)
@@ -3185,6 +3191,9 @@ fn session_35_forms_run() {
         s35_tuples((0.5, 1.0), &(2.0, 0.25), (1.5, -1.0)).to_bits()
     );
     assert!((dp.0 - 2.0).abs() < 1e-15 && (dlh.1 - 1.5).abs() < 1e-15);
+    let mut dm = [[0.0; 2]; 2];
+    let (det, [ds]) = s35_matrix_grad([[1.0, 2.0], [3.0, 4.0]], 0.5, &mut dm);
+    assert_eq!((det, ds, dm[0][1]), (-1.0, -2.0, -1.5));
     let (mut da, mut db) = ((0.0, 0.0), (0.0, 0.0));
     let (r, [dt]) = s35_lerp_vjp((1.0, 2.0), (3.0, 5.0), 0.5, &[1.0, 1.0], &mut da, &mut db);
     assert_eq!((r, dt), ((2.0, 3.5), 5.0));

@@ -25,6 +25,7 @@ pub use pushes::empty_vec;
 pub use tuples::mentions_float_type;
 mod ranges;
 mod refs;
+mod rest_patterns;
 mod returns;
 mod scalar_clones;
 mod struct_rows;
@@ -143,6 +144,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     REF_COLLECTS.with(|r| r.borrow_mut().clear());
     labels::unshadow(&mut item.block);
     let_chains::unchain(&mut item.block);
+    rest_patterns::split(&mut item.block);
     refuse_partly_pulled_state(&mut item.block, errors);
     hoist::leaving_values(&mut item.block);
     vector_calls::find_known(&item.block);
@@ -1696,7 +1698,20 @@ impl Desugar<'_> {
                     work.extend(lets.into_iter().rev());
                 }
                 syn::Stmt::Local(l) if l.init.as_ref().is_some_and(|i| i.diverge.is_some()) => {
-                    match tuples::let_else(l) {
+                    let data = l.init.as_ref().is_some_and(|i| {
+                        let mut e = unparen(&i.expr);
+                        if let syn::Expr::Reference(r) = e {
+                            e = unparen(&r.expr);
+                        }
+                        matches!(e, syn::Expr::Path(p) if p.path.get_ident()
+                            .is_some_and(|id| self.inactive_params.contains(&id.to_string())))
+                    });
+                    let rewritten = if data {
+                        tuples::data_let_else(l)
+                    } else {
+                        tuples::let_else(l)
+                    };
+                    match rewritten {
                         Some(stmts) => out.extend(stmts),
                         None => out.push(s),
                     }

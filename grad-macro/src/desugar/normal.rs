@@ -1205,6 +1205,15 @@ fn copied_unwrap(e: &syn::Expr) -> Option<syn::Expr> {
     if !PICKS.iter().any(|n| pick.method == n) {
         return None;
     }
+    // `.cloned()` of rows or structs picked by a comparator that indexes them (`ws.iter()
+    // .max_by(|a, b| a[0].total_cmp(&b[0])).cloned()`): a `Vec` row is not `Copy`, so it stays
+    // for the pick's own rewrite, which clones the element.
+    if c.method == "cloned" {
+        let unwrapped: syn::ExprMethodCall = syn::parse_quote!(#pick.unwrap());
+        if super::iterators::position_of_extremum(&unwrapped).is_some() {
+            return None;
+        }
+    }
     let (method, args) = (&u.method, &u.args);
     Some(syn::parse_quote!((*#pick.#method(#args))))
 }

@@ -808,6 +808,46 @@ pub fn let_else(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     }
 }
 
+/// Input: `let PAT = e else { .. };` of a parameter `e` that is data (`let [k0, ks @ ..] = k
+/// else { .. };` with `k: &[usize]`). Output: the test, then each name bound by the pattern
+/// itself, `let k0 = match k { PAT => k0, _ => unreachable!() };`, so that it binds as the
+/// user's code does (`k0: &usize` through a reference, which `*k0` reads).
+pub fn data_let_else(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
+    let init = l.init.as_ref()?;
+    let (_, diverge) = init.diverge.as_ref()?;
+    let pat = match &l.pat {
+        syn::Pat::Type(t) => &*t.pat,
+        p => p,
+    };
+    let mut names = Vec::new();
+    names_of(pat, &mut names);
+    let e = &init.expr;
+    let parse = |ts: proc_macro2::TokenStream| syn::parse2::<syn::Stmt>(ts).ok();
+    let mut out = vec![parse(quote::quote!(if let #pat = #e {} else #diverge))?];
+    for n in &names {
+        let m = mutability_of(pat, n);
+        // The pattern without `mut` (the name is declared `mut` by the `let`).
+        let mut plain = pat.clone();
+        strip_mut(&mut plain);
+        out.push(parse(
+            quote::quote!(let #m #n = match #e { #plain => #n, _ => ::core::unreachable!() };),
+        )?);
+    }
+    Some(out)
+}
+
+/// Takes `mut` off every name a pattern binds.
+fn strip_mut(p: &mut syn::Pat) {
+    struct S;
+    impl syn::visit_mut::VisitMut for S {
+        fn visit_pat_ident_mut(&mut self, i: &mut syn::PatIdent) {
+            i.mutability = None;
+            syn::visit_mut::visit_pat_ident_mut(self, i);
+        }
+    }
+    syn::visit_mut::VisitMut::visit_pat_mut(&mut S, p);
+}
+
 /// `mut` when the pattern binds `name` as `mut name`; the pattern keeps it otherwise.
 fn mutability_of(p: &syn::Pat, name: &syn::Ident) -> Option<syn::Token![mut]> {
     struct M<'a>(&'a syn::Ident, Option<syn::Token![mut]>);
