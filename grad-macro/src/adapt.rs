@@ -27,7 +27,7 @@ use syn::visit_mut::VisitMut;
 /// How a parameter is taken by the derivation.
 enum Form {
     /// A model or a matrix by value, derived as a reference.
-    Model,
+    Reference,
     /// A tuple of `n` floats, derived as an array (by reference if `by_ref`: `&(T, T)` as
     /// `&[T; 2]`).
     Tuple {
@@ -69,7 +69,7 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
                 }
                 // `mut p: Particle` would be `mut p: &Particle`: not written through.
                 pi.mutability = None;
-                (Form::Model, reference)
+                (Form::Reference, reference)
             }
             // A matrix by value, `m: [[T; N]; M]`, read as the rows `&[[T; N]; M]` are (not one
             // the body writes: `mut m`).
@@ -80,7 +80,7 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
                 if crate::sig::float_of(&row.elem).is_none() {
                     continue;
                 }
-                (Form::Model, syn::parse_quote!(&#ty))
+                (Form::Reference, syn::parse_quote!(&#ty))
             }
             syn::Type::Tuple(_) | syn::Type::Reference(_) if named != Some(false) => {
                 // `(T, T, ..)` or `&(T, T, ..)`.
@@ -136,22 +136,16 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
     }
     let expanded = crate::expand::expand_item(args_tokens.clone(), &adapted);
     let original = crate::expand::original_item(item);
-    if found.is_empty() {
-        // Only patterns named: the generated functions take the named parameters.
-        let Ok(mut file) = syn::parse2::<syn::File>(expanded.clone()) else {
-            return Some(quote!(#original #expanded));
-        };
-        if let Some(first) = file.items.first_mut() {
-            *first = syn::Item::Fn(original);
-        }
-        return Some(file.into_token_stream());
-    }
     let Ok(mut file) = syn::parse2::<syn::File>(expanded.clone()) else {
         return Some(quote!(#original #expanded));
     };
     // The first item is the function itself, which stays as the user wrote it.
     if let Some(first) = file.items.first_mut() {
         *first = syn::Item::Fn(original);
+    }
+    if found.is_empty() {
+        // Only patterns named: the generated functions take the named parameters.
+        return Some(file.into_token_stream());
     }
     let prefix = format!("{}_", item.sig.ident);
     let for_users = |f: &syn::ItemFn| {
@@ -372,7 +366,7 @@ fn for_user(f: &syn::ItemFn, found: &[Adapted], renamed: &HashMap<Ident, Ident>)
         if let Some(a) = derived_param(&syn::FnArg::Typed(pt.clone()), found) {
             *pt.ty = a.ty.clone();
             args.push(match a.form {
-                Form::Model => quote!(&#id),
+                Form::Reference => quote!(&#id),
                 Form::Tuple { n, by_ref, .. } => {
                     let parts = (0..n).map(syn::Index::from);
                     let amp = by_ref.then(|| quote!(&));
@@ -387,7 +381,7 @@ fn for_user(f: &syn::ItemFn, found: &[Adapted], renamed: &HashMap<Ident, Ident>)
                 .iter()
                 .any(|p| id == format!("{p}{}", a.ident))
                 .then_some((a, tuple, *n)),
-            Form::Model => None,
+            Form::Reference => None,
         });
         let (ty, n, mutable) = match (&buffer, &*pt.ty) {
             (Some((_, tuple, n)), syn::Type::Reference(r))
@@ -438,9 +432,10 @@ fn for_user(f: &syn::ItemFn, found: &[Adapted], renamed: &HashMap<Ident, Ident>)
     out
 }
 
-/// In `NAME__all`, the user's body over the reference: a model the user hands to a function by
-/// value (`pair(p, 0.5)`) is handed a copy (the user's own `p` could be used after it only if
-/// it is `Copy`, and any parameter type given a value of its own is `Clone` in practice).
+/// In `NAME__all`, the user's body over the reference: a model (or matrix) the user hands to a
+/// function by value (`pair(p, 0.5)`) is handed a copy (the user's own `p` could be used after
+/// it only if it is `Copy`, and any parameter type given a value of its own is `Clone` in
+/// practice).
 struct Handed<'a> {
     found: &'a [Adapted],
 }
@@ -449,9 +444,9 @@ impl Handed<'_> {
     fn hand(&self, args: &mut syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>) {
         for a in args.iter_mut() {
             if let syn::Expr::Path(p) = a {
-                let model =
-                    |b: &&Adapted| matches!(b.form, Form::Model) && p.path.is_ident(&b.ident);
-                if let Some(b) = self.found.iter().find(model) {
+                let lent =
+                    |b: &&Adapted| matches!(b.form, Form::Reference) && p.path.is_ident(&b.ident);
+                if let Some(b) = self.found.iter().find(lent) {
                     let id = &b.ident;
                     *a = syn::parse_quote!(::core::clone::Clone::clone(#id));
                 }

@@ -773,16 +773,7 @@ pub fn let_else(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     if let Some(out) = slice_let_else(l) {
         return Some(out);
     }
-    let init = l.init.as_ref()?;
-    let (_, diverge) = init.diverge.as_ref()?;
-    // `let Some(n): Option<usize> = ..`: an `if let` pattern takes no type.
-    let pat = match &l.pat {
-        syn::Pat::Type(t) => &*t.pat,
-        p => p,
-    };
-    let mut names = Vec::new();
-    names_of(pat, &mut names);
-    let e = &init.expr;
+    let (pat, names, e, diverge) = let_else_parts(l)?;
     // Parsed, not `parse_quote!`: a pattern `if let` cannot take is left to the error lowering gives.
     let parse = |ts: proc_macro2::TokenStream| syn::parse2::<syn::Stmt>(ts).ok();
     match names.as_slice() {
@@ -813,15 +804,7 @@ pub fn let_else(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
 /// itself, `let k0 = match k { PAT => k0, _ => unreachable!() };`, so that it binds as the
 /// user's code does (`k0: &usize` through a reference, which `*k0` reads).
 pub fn data_let_else(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
-    let init = l.init.as_ref()?;
-    let (_, diverge) = init.diverge.as_ref()?;
-    let pat = match &l.pat {
-        syn::Pat::Type(t) => &*t.pat,
-        p => p,
-    };
-    let mut names = Vec::new();
-    names_of(pat, &mut names);
-    let e = &init.expr;
+    let (pat, names, e, diverge) = let_else_parts(l)?;
     let parse = |ts: proc_macro2::TokenStream| syn::parse2::<syn::Stmt>(ts).ok();
     let mut out = vec![parse(quote::quote!(if let #pat = #e {} else #diverge))?];
     for n in &names {
@@ -834,6 +817,20 @@ pub fn data_let_else(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
         )?);
     }
     Some(out)
+}
+
+/// Of `let PAT: T = e else { .. };`: the pattern without its type (an `if let` pattern takes
+/// none: `let Some(n): Option<usize> = ..`), the names it binds, `e` and the `else` block.
+fn let_else_parts(l: &syn::Local) -> Option<(&syn::Pat, Vec<syn::Ident>, &syn::Expr, &syn::Expr)> {
+    let init = l.init.as_ref()?;
+    let (_, diverge) = init.diverge.as_ref()?;
+    let pat = match &l.pat {
+        syn::Pat::Type(t) => &*t.pat,
+        p => p,
+    };
+    let mut names = Vec::new();
+    names_of(pat, &mut names);
+    Some((pat, names, &init.expr, diverge))
 }
 
 /// Takes `mut` off every name a pattern binds.
