@@ -8422,7 +8422,20 @@ impl<'a> FnGen<'a> {
         let seq = if !array && !data_wrt && iv.2 && self.rng.chance(0.3) {
             let a2 = self.wrapped(1, (-1.5, 1.5));
             let hv2 = self.fresh("hv");
-            Self::line(out, ind, &format!("let {hv2} = {name}(&{hv}, {});", a2.s));
+            if self.on("stmt:vector_fold") && self.rng.chance(0.35) {
+                // Layers the functional way: a fold carrying the vector.
+                let k = 1 + self.rng.below(2);
+                Self::line(
+                    out,
+                    ind,
+                    &format!(
+                        "let {hv2} = (0..{k}).fold({hv}.to_vec(), |h, _| {name}(&h, {}));",
+                        a2.s
+                    ),
+                );
+            } else {
+                Self::line(out, ind, &format!("let {hv2} = {name}(&{hv}, {});", a2.s));
+            }
             hv2
         } else {
             hv

@@ -378,6 +378,8 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         }
     }
     let mut body = (*item.block).clone();
+    // `ws.iter().fold(x.to_vec(), |h, w| ..)`: a loop over the rows, before the reads are read.
+    crate::desugar::vector_folds(&mut body);
     let errors = crate::errors::Errors::default();
     // Without `wrt`, every other parameter that holds floats must be one `NAME_grad` differentiates.
     if args.wrt.is_none() {

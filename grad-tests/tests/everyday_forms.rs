@@ -3876,3 +3876,70 @@ fn rest_of_slices_and_picked_rows() {
     let grad: Vec<f64> = dws.iter().flatten().copied().chain([ds]).collect();
     check("picked_rows", &at, v, &grad, &flat);
 }
+
+/// A fold whose accumulator is a vector, the forward pass through layers written the functional
+/// way: `layers.iter().fold(x.to_vec(), |h, layer| layer.forward(&h))`, over a model's `Vec` of
+/// layers (a `#[gradient]` method returning the activations).
+#[derive(Clone, grad::Params)]
+struct FoldLayer {
+    w: Vec<f64>,
+    b: Vec<f64>,
+}
+
+#[gradient]
+impl FoldLayer {
+    #[gradient]
+    fn forward(&self, x: &[f64]) -> Vec<f64> {
+        let n_in = x.len();
+        (0..self.b.len())
+            .map(|o| {
+                let z: f64 = (0..n_in).map(|i| self.w[o * n_in + i] * x[i]).sum::<f64>();
+                (z + self.b[o]).tanh()
+            })
+            .collect()
+    }
+}
+
+#[derive(Clone, grad::Params)]
+struct FoldNet {
+    layers: Vec<FoldLayer>,
+}
+
+#[gradient]
+impl FoldNet {
+    #[gradient]
+    fn loss(&self, x: &[f64], y: f64) -> f64 {
+        let out = self
+            .layers
+            .iter()
+            .fold(x.to_vec(), |h, layer| layer.forward(&h));
+        (out[0] - y).powi(2)
+    }
+}
+
+#[test]
+fn folds_over_layers() {
+    use grad::Params;
+    let net = FoldNet {
+        layers: vec![
+            FoldLayer {
+                w: vec![0.1, -0.2, 0.3, 0.4],
+                b: vec![0.0, 0.1],
+            },
+            FoldLayer {
+                w: vec![0.5, -0.5],
+                b: vec![0.2],
+            },
+        ],
+    };
+    let x = [1.0, 2.0];
+    let mut d = net.zeros_like();
+    let v = net.loss_grad(&x, 0.5, &mut d);
+    check(
+        "fold over layers",
+        &|p: &[f64]| net.with_flat(p).loss(&x, 0.5),
+        v,
+        &d.to_flat(),
+        &net.to_flat(),
+    );
+}

@@ -2923,6 +2923,52 @@ pub fn tuple_fold(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
     }))
 }
 
+/// Input: `let out = SOURCE.fold(INIT, |h, item| BODY);` whose accumulator is a vector (`INIT`
+/// is `x.to_vec()`, `x.to_owned()`, `x.clone()`, `vec![..]` or a `collect()`): the forward pass
+/// of layers, `layers.iter().fold(x.to_vec(), |h, l| l.forward(&h))`. Output: the loop std runs,
+/// `let mut ACC = INIT; for item in SOURCE { ACC = BODY; } let out = ACC;` (`h` read as `ACC`),
+/// whose buffer carried across iterations the lowering follows.
+pub fn vector_fold_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
+    let init = l.init.as_ref().filter(|i| i.diverge.is_none())?;
+    let syn::Expr::MethodCall(m) = super::unparen(&init.expr) else {
+        return None;
+    };
+    if m.method != "fold" || m.args.len() != 2 {
+        return None;
+    }
+    let vector = match super::unparen(&m.args[0]) {
+        syn::Expr::MethodCall(v) => {
+            matches!(
+                v.method.to_string().as_str(),
+                "to_vec" | "to_owned" | "clone" | "collect"
+            ) && v.args.is_empty()
+        }
+        syn::Expr::Macro(v) => v.mac.path.is_ident("vec"),
+        _ => false,
+    };
+    let syn::Expr::Closure(c) = &m.args[1] else {
+        return None;
+    };
+    if !vector || c.inputs.len() != 2 {
+        return None;
+    }
+    let syn::Pat::Ident(h) = untyped(&c.inputs[0]) else {
+        return None;
+    };
+    let acc = crate::naming::fresh("carried");
+    let mut body = (*c.body).clone();
+    if h.by_ref.is_some() || !super::sub_slices::rename_expr(&mut body, &h.ident, &acc) {
+        return None;
+    }
+    let (source, item, first) = (&m.receiver, untyped(&c.inputs[1]), &m.args[0]);
+    let (pat, attrs) = (&l.pat, &l.attrs);
+    Some(vec![
+        syn::parse_quote!(let mut #acc = #first;),
+        syn::parse_quote!(for #item in #source { #acc = #body; }),
+        syn::parse_quote!(#(#attrs)* let #pat = #acc;),
+    ])
+}
+
 /// `.sum::<T>()` or `.product::<T>()` of floats: where std's fold starts (a float sum from
 /// -0.0) and whether it adds.
 pub(super) fn sum_or_product(m: &syn::ExprMethodCall) -> Option<(proc_macro2::TokenStream, bool)> {

@@ -115,6 +115,32 @@ pub fn extremum_stmts(s: &syn::Stmt, of: &dyn Fn(&syn::Expr) -> bool) -> Option<
     Some(out)
 }
 
+/// Every `let out = SOURCE.fold(INIT, |h, item| ..);` whose accumulator is a vector, in any
+/// block, as the loop std runs (see `iterators::vector_fold_let`). Run before the other
+/// rewrites, and by the models' pass before its own (`self.layers.iter().fold(x.to_vec(), |h,
+/// layer| layer.forward(&h))`).
+pub fn vector_folds(block: &mut syn::Block) {
+    struct Folds;
+    impl VisitMut for Folds {
+        fn visit_block_mut(&mut self, b: &mut syn::Block) {
+            syn::visit_mut::visit_block_mut(self, b);
+            let mut out = Vec::with_capacity(b.stmts.len());
+            for s in std::mem::take(&mut b.stmts) {
+                match &s {
+                    syn::Stmt::Local(l) => match iterators::vector_fold_let(l) {
+                        Some(stmts) => out.extend(stmts),
+                        None => out.push(s),
+                    },
+                    _ => out.push(s),
+                }
+            }
+            b.stmts = out;
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    Folds.visit_block_mut(block);
+}
+
 /// Whether `e` is a place read without effects: a name, a field, an element at an index of
 /// integer arithmetic over names and literals (`w[j]`, `m.pts[k + 1].x`), which may be read
 /// several times for once.
@@ -145,6 +171,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     labels::unshadow(&mut item.block);
     let_chains::unchain(&mut item.block);
     rest_patterns::split(&mut item.block);
+    vector_folds(&mut item.block);
     refuse_partly_pulled_state(&mut item.block, errors);
     hoist::leaving_values(&mut item.block);
     vector_calls::find_known(&item.block);

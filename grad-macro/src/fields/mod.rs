@@ -244,6 +244,7 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
     let mut body = (*item.block).clone();
     // `m.w[r.clone()]` is a part of `m.w`, not a row of it.
     crate::desugar::held_ranges(&mut body, &item.sig);
+    crate::desugar::vector_folds(&mut body);
     // A model's name declared again (`let m = ..;`, `for m in ..`, a closure's `|m| ..`) takes a
     // name of its own, so that what says `m` reads the model.
     for r in roots.iter().filter(|r| !r.receiver) {
