@@ -34,7 +34,8 @@
     clippy::assign_op_pattern,
     clippy::redundant_closure_call,
     clippy::match_single_binding,
-    clippy::needless_return
+    clippy::needless_return,
+    clippy::clone_on_copy
 )]
 
 mod common;
@@ -3941,5 +3942,64 @@ fn folds_over_layers() {
         v,
         &d.to_flat(),
         &net.to_flat(),
+    );
+}
+
+/// A simulation's state copied from a struct given as data (`let mut s = s0;`, also
+/// `s0.clone()`), then stepped by whole-struct assignments; and `*r` of an array taken by
+/// reference handed by value to a `#[gradient]` helper.
+#[gradient(wrt(c))]
+fn damped_from(c: f64, s0: State, s1: &State, dt: f64) -> f64 {
+    let mut s = s0;
+    for _ in 0..20 {
+        let a = -s.pos - c * s.vel;
+        s = State {
+            pos: s.pos + dt * s.vel,
+            vel: s.vel + dt * a,
+        };
+    }
+    let mut t = s1.clone();
+    t = State {
+        pos: t.pos * c,
+        vel: t.vel,
+    };
+    s.pos * s.pos + t.pos
+}
+
+#[gradient]
+fn cross3(a: [f64; 3], b: [f64; 3]) -> (f64, f64, f64) {
+    (
+        a[1] * b[2] - a[2] * b[1],
+        a[2] * b[0] - a[0] * b[2],
+        a[0] * b[1] - a[1] * b[0],
+    )
+}
+
+#[gradient(wrt(r))]
+fn torque_norm(r: &[f64; 3], f: [f64; 3]) -> f64 {
+    let (tx, ty, tz) = cross3(*r, f);
+    (tx * tx + ty * ty + tz * tz).sqrt()
+}
+
+#[test]
+fn states_copied_and_arrays_dereferenced() {
+    let (s0, s1) = (State { pos: 1.0, vel: 0.0 }, State { pos: 0.5, vel: 2.0 });
+    let (v, [dc]) = damped_from_grad(0.3, s0, &s1, 0.1);
+    check(
+        "damped_from",
+        &|p: &[f64]| damped_from(p[0], s0, &s1, 0.1),
+        v,
+        &[dc],
+        &[0.3],
+    );
+    let (r, f) = ([1.0, 0.5, -0.2], [0.3, 0.1, 0.9]);
+    let mut dr = [f64::NAN; 3];
+    let v = torque_norm_grad(&r, f, &mut dr);
+    check(
+        "torque_norm",
+        &|p: &[f64]| torque_norm(&[p[0], p[1], p[2]], f),
+        v,
+        &dr,
+        &r,
     );
 }

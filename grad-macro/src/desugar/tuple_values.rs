@@ -291,7 +291,7 @@ impl syn::visit_mut::VisitMut for Uses<'_> {
 pub fn struct_local(l: &syn::Local, rest: &mut [syn::Stmt]) -> Option<Vec<syn::Stmt>> {
     let (id, ty, init_expr) = super::plain_let(l)?;
     let syn::Expr::Struct(lit) = init_expr else {
-        return None;
+        return struct_copy_local(l, rest);
     };
     if lit.rest.is_some() || lit.dot2_token.is_some() || lit.qself.is_some() {
         return None;
@@ -328,6 +328,53 @@ pub fn struct_local(l: &syn::Local, rest: &mut [syn::Stmt]) -> Option<Vec<syn::S
             })
             .collect(),
     )
+}
+
+/// Input: `let mut s = s0;` (also `s0.clone()`, `*s0`) of a struct value, then `s.x`, `s.v +=
+/// ..` and `s = State { x: .., v: .. }` (with every field) in the rest of the block. Output: the
+/// same as for a literal, each part starting from the copied field (`let mut S_x = s0.x;`); the
+/// fields are those the literal assigned in the rest names. `None` without such a literal (the
+/// fields are then unknown) or where [`struct_local`] would leave a literal as written.
+fn struct_copy_local(l: &syn::Local, rest: &mut [syn::Stmt]) -> Option<Vec<syn::Stmt>> {
+    let (id, _, init_expr) = super::plain_let(l)?;
+    let source = match super::unparen(init_expr) {
+        syn::Expr::MethodCall(m) if m.method == "clone" && m.args.is_empty() => &*m.receiver,
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => &*u.expr,
+        e => e,
+    };
+    let syn::Expr::Path(src) = super::unparen(source) else {
+        return None;
+    };
+    src.path.get_ident()?;
+    // The struct's fields, from a literal assigned to the name in the rest.
+    struct Literal<'a>(&'a syn::Ident, Option<syn::ExprStruct>);
+    impl<'a> syn::visit::Visit<'a> for Literal<'_> {
+        fn visit_expr_assign(&mut self, a: &'a syn::ExprAssign) {
+            if let (syn::Expr::Path(p), syn::Expr::Struct(lit)) = (&*a.left, &*a.right) {
+                if p.path.is_ident(self.0) && self.1.is_none() {
+                    self.1 = Some(lit.clone());
+                }
+            }
+            syn::visit::visit_expr_assign(self, a);
+        }
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut found = Literal(&id.ident, None);
+    for s in rest.iter() {
+        syn::visit::Visit::visit_stmt(&mut found, s);
+    }
+    let mut lit = found.1?;
+    for f in &mut lit.fields {
+        let syn::Member::Named(m) = &f.member else {
+            return None;
+        };
+        f.expr = syn::parse_quote!(#src.#m);
+    }
+    let mut from_copy = l.clone();
+    if let Some(init) = &mut from_copy.init {
+        *init.expr = syn::Expr::Struct(lit);
+    }
+    struct_local(&from_copy, rest)
 }
 
 struct StructUses<'a> {

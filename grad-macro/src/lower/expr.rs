@@ -455,6 +455,8 @@ impl Lowerer<'_> {
         match (&u.op, inner) {
             (syn::UnOp::Neg(_), Value::Float(o)) => Some(Value::Float(self.b.neg(o, u.span()))),
             (syn::UnOp::Deref(_), Value::Float(o)) => Some(Value::Float(o)),
+            // `*r` of an array taken by reference (`cross(*r, f)`): the same elements.
+            (syn::UnOp::Deref(_), Value::Seq(s)) => Some(Value::Seq(s)),
             (op, Value::Other { tokens, uses, kind }) => Some(Value::Other {
                 tokens: quote!((#op #tokens)),
                 uses,
