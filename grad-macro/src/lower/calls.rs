@@ -425,6 +425,18 @@ impl Lowerer<'_> {
     }
 
     pub(super) fn lower_call(&mut self, c: &syn::ExprCall) -> Option<Value> {
+        // `f((x, 2.0 * x))`: a tuple of differentiated floats handed to a function.
+        if let Some(t) = c
+            .args
+            .iter()
+            .find(|a| matches!(a, Expr::Tuple(t) if t.elems.len() >= 2) && !self.reads_no(a, true))
+        {
+            self.errors.push_spanned(
+                t,
+                "`#[gradient]` does not follow a tuple of differentiated floats handed to a function yet: pass its parts as separate arguments (`f(a, b)`) or as an array (`f([a, b])` to a parameter `[f64; 2]`)",
+            );
+            return None;
+        }
         let fp = self.call_path(c)?;
         let path = &fp.path;
         // `<f64>::exp(x)`: the same with the type in angle brackets.

@@ -307,7 +307,7 @@ impl Lowerer<'_> {
 
     /// Whether `e` reads no differentiated sequence and no differentiated value (`active`) or no
     /// float at all (`!active`): then it is data, carried along as written ([`Self::as_data`]).
-    fn reads_no(&mut self, e: &Expr, active: bool) -> bool {
+    pub(super) fn reads_no(&mut self, e: &Expr, active: bool) -> bool {
         let (_, uses) = self.rename(e);
         !self.mentions_seq(e)
             && !uses.iter().any(|v| {
