@@ -207,3 +207,39 @@ fn checks_of_rows_and_models_run_and_pass() {
     model_loss_grad_check_0();
     model_loss_grad_check_1();
 }
+
+/// A rule for a function of another module (standing for another crate): the function brought
+/// into scope and called by its name, the rule written beside the loss.
+mod special {
+    /// The error function (Abramowitz and Stegun 7.1.26, to 1.5e-7).
+    pub fn erf(x: f64) -> f64 {
+        let t = 1.0 / (1.0 + 0.327_591_1 * x.abs());
+        let poly =
+            ((((1.061_405_429 * t - 1.453_152_027) * t) + 1.421_413_741) * t - 0.284_496_736) * t
+                + 0.254_829_592;
+        (1.0 - poly * t * (-x * x).exp()).copysign(x)
+    }
+}
+
+mod uses_special {
+    use super::special::erf;
+    use grad::{custom_gradient, gradient};
+
+    #[custom_gradient]
+    fn erf_grad(x: f64) -> (f64, [f64; 1]) {
+        (erf(x), [2.0 / std::f64::consts::PI.sqrt() * (-x * x).exp()])
+    }
+
+    #[gradient]
+    fn smooth_step(w: f64) -> f64 {
+        erf(2.0 * w) + w * w
+    }
+
+    #[test]
+    fn rule_for_another_modules_function() {
+        let (v, [d]) = smooth_step_grad(0.3);
+        assert_eq!(v.to_bits(), smooth_step(0.3).to_bits());
+        let want = 4.0 / std::f64::consts::PI.sqrt() * (-0.36f64).exp() + 0.6;
+        assert!((d - want).abs() < 1e-12, "{d} {want}");
+    }
+}
