@@ -9,6 +9,8 @@
 //!   2]` (`&[f64; 2]`; `x.0` read as `x[0]`, `let (a, b) = x;` as `let [a, b] = x;`); the
 //!   gradient is a tuple, `d_x: &mut (f64, f64)`, and so are the tangent `v_x: &(f64, f64)` and
 //!   the product `hv_x`;
+//! - three-dimensional arrays, `x: &[[[f64; 2]; 2]; 2]`, derived as their rows `&[[f64; 2]]`
+//!   (`x[i][j][k]` read as `x[i * 2 + j][k]`), the gradient flattened alike;
 //! - parameters given as patterns, `(a, b): (f64, f64)`, named (see [`name_patterns`]).
 //!
 //! Each function the derivation makes for users (`NAME_grad`, `NAME_jvp`, ..) is kept, hidden, as
@@ -35,6 +37,10 @@ enum Form {
         n: usize,
         by_ref: bool,
     },
+    /// A three-dimensional array `&[[[T; N]; M]; K]`, derived as its `K · M` rows `&[[T; N]]`
+    /// (`x[i][j][k]` read as `x[i * M + j][k]`); its gradient, tangent and product are
+    /// flattened alike (`as_flattened`).
+    Cube(Box<syn::Type>),
 }
 
 /// A parameter the derivation takes in another form.
@@ -81,6 +87,18 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
                     continue;
                 }
                 (Form::Reference, syn::parse_quote!(&#ty))
+            }
+            syn::Type::Reference(r) if named != Some(false) && cube(&r.elem).is_some() => {
+                let Some((row, m, k)) = cube(&r.elem) else {
+                    continue;
+                };
+                if r.mutability.is_some() || !cube_as_rows(&mut adapted.block, &pi.ident, &m, &k) {
+                    continue;
+                }
+                (
+                    Form::Cube(Box::new((*r.elem).clone())),
+                    syn::parse_quote!(&[#row]),
+                )
             }
             syn::Type::Tuple(_) | syn::Type::Reference(_) if named != Some(false) => {
                 // `(T, T, ..)` or `&(T, T, ..)`.
@@ -283,6 +301,86 @@ fn typed(input: &syn::FnArg) -> Option<(Ident, String)> {
     Some((pi.ident.clone(), pt.ty.to_token_stream().to_string()))
 }
 
+/// `[[[T; N]; M]; K]` of the float type: its row type `[T; N]`, `M` and `K`.
+fn cube(ty: &syn::Type) -> Option<(syn::Type, syn::Expr, syn::Expr)> {
+    let syn::Type::Array(outer) = ty else {
+        return None;
+    };
+    let syn::Type::Array(mid) = &*outer.elem else {
+        return None;
+    };
+    let syn::Type::Array(row) = &*mid.elem else {
+        return None;
+    };
+    crate::sig::float_of(&row.elem)?;
+    Some((
+        syn::Type::Array(row.clone()),
+        mid.len.clone(),
+        outer.len.clone(),
+    ))
+}
+
+/// `x[i][j][k]` as `x[i * M + j][k]` and `x.len()` as `K` in the body of a function whose `x` is
+/// a `&[[[T; N]; M]; K]`; `false` (the body unchanged) where it reads `x` any other way (a plane
+/// `x[i]` alone, iterated), which its rows could not stand for.
+fn cube_as_rows(block: &mut syn::Block, x: &Ident, m: &syn::Expr, k: &syn::Expr) -> bool {
+    struct Rewrite<'a> {
+        x: &'a Ident,
+        m: &'a syn::Expr,
+        k: &'a syn::Expr,
+        ok: bool,
+    }
+    impl Rewrite<'_> {
+        fn is_x(&self, e: &syn::Expr) -> bool {
+            matches!(e, syn::Expr::Path(p) if p.path.is_ident(self.x))
+        }
+    }
+    impl VisitMut for Rewrite<'_> {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            // `x[i][j]` (under any further index): the row `x[i * M + j]`.
+            if let syn::Expr::Index(outer) = e {
+                if let syn::Expr::Index(inner) = &mut *outer.expr {
+                    if self.is_x(&inner.expr) {
+                        self.visit_expr_mut(&mut inner.index);
+                        self.visit_expr_mut(&mut outer.index);
+                        let (x, m, i, j) = (self.x, self.m, &inner.index, &outer.index);
+                        *e = syn::parse_quote!(#x[(#i) * (#m) + (#j)]);
+                        return;
+                    }
+                }
+            }
+            match e {
+                syn::Expr::MethodCall(mc)
+                    if self.is_x(&mc.receiver) && mc.method == "len" && mc.args.is_empty() =>
+                {
+                    let k = self.k;
+                    *e = syn::parse_quote!((#k));
+                }
+                e if self.is_x(e) => self.ok = false,
+                _ => syn::visit_mut::visit_expr_mut(self, e),
+            }
+        }
+        fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
+            if crate::naming::mentions(mac.tokens.clone(), &|i| i == self.x) {
+                self.ok = false;
+            }
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    let mut stmts = block.stmts.clone();
+    if !crate::desugar::sub_slices::unshadow(&mut stmts, x) {
+        return false;
+    }
+    let mut r = Rewrite { x, m, k, ok: true };
+    for s in &mut stmts {
+        r.visit_stmt_mut(s);
+    }
+    if r.ok {
+        block.stmts = stmts;
+    }
+    r.ok
+}
+
 /// `x.0` as `x[0]`, `let (a, b) = x;` as `let [a, b] = x;` in the body of a function whose `x` is
 /// a tuple of `n` floats; `false` (the body unchanged) where it reads `x` any other way (passes
 /// it whole, say), which the array could not stand for.
@@ -372,7 +470,26 @@ fn for_user(f: &syn::ItemFn, found: &[Adapted], renamed: &HashMap<Ident, Ident>)
                     let amp = by_ref.then(|| quote!(&));
                     quote!(#amp[#(#id.#parts),*])
                 }
+                Form::Cube(_) => quote!(#id.as_flattened()),
             });
+            continue;
+        }
+        // A cube's gradient, product or tangent: flattened to its rows the same way.
+        let cube_buffer = found.iter().find_map(|a| match &a.form {
+            Form::Cube(ty) => ["d_", "hv_", "v_"]
+                .iter()
+                .any(|p| id == format!("{p}{}", a.ident))
+                .then_some(ty),
+            _ => None,
+        });
+        if let (Some(ty), syn::Type::Reference(r)) = (cube_buffer, &*pt.ty) {
+            if r.mutability.is_some() {
+                *pt.ty = syn::parse_quote!(&mut #ty);
+                args.push(quote!(#id.as_flattened_mut()));
+            } else {
+                *pt.ty = syn::parse_quote!(&#ty);
+                args.push(quote!(#id.as_flattened()));
+            }
             continue;
         }
         // A tuple's gradient, product (`&mut`) or tangent (`&`): `d_x`, `hv_x`, `v_x`.
@@ -381,7 +498,7 @@ fn for_user(f: &syn::ItemFn, found: &[Adapted], renamed: &HashMap<Ident, Ident>)
                 .iter()
                 .any(|p| id == format!("{p}{}", a.ident))
                 .then_some((a, tuple, *n)),
-            Form::Reference => None,
+            Form::Reference | Form::Cube(_) => None,
         });
         let (ty, n, mutable) = match (&buffer, &*pt.ty) {
             (Some((_, tuple, n)), syn::Type::Reference(r))

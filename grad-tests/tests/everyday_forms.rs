@@ -4003,3 +4003,40 @@ fn states_copied_and_arrays_dereferenced() {
         &r,
     );
 }
+
+/// A three-dimensional array `&[[[T; N]; M]; K]` (a volume, `std::autodiff`'s `array3d` test):
+/// read as `x[i][j][k]` and `x.len()`, its gradient, tangent and product of its own shape.
+#[gradient(jvp, hvp)]
+fn volume(x: &[[[f64; 2]; 2]; 2], w: f64) -> f64 {
+    let mut sum = 0.0;
+    for i in 0..x.len() {
+        for j in 0..2 {
+            for k in 0..2 {
+                sum += x[i][j][k] * x[i][j][k] * w;
+            }
+        }
+        sum += (x[i][1][1] - x[i][0][0]).powi(2);
+    }
+    sum
+}
+
+#[test]
+fn three_dimensional_arrays() {
+    let x = [[[1.0, 2.0], [3.0, 4.0]], [[5.0, 6.0], [7.0, 8.0]]];
+    let mut dx = [[[f64::NAN; 2]; 2]; 2];
+    let (v, [dw]) = volume_grad(&x, 0.5, &mut dx);
+    let flat: Vec<f64> = x.iter().flatten().flatten().copied().chain([0.5]).collect();
+    let at = |p: &[f64]| {
+        let mut c = [[[0.0; 2]; 2]; 2];
+        for (k, v) in p[..8].iter().enumerate() {
+            c[k / 4][(k / 2) % 2][k % 2] = *v;
+        }
+        volume(&c, p[8])
+    };
+    let grad: Vec<f64> = dx.iter().flatten().flatten().copied().chain([dw]).collect();
+    check("volume", &at, v, &grad, &flat);
+    let t = [[[1.0, 0.0], [0.0, 0.0]], [[0.0, 0.0], [0.0, 1.0]]];
+    let (jv, dot) = volume_jvp(&x, 0.5, &t, 0.0);
+    assert_eq!(jv.to_bits(), v.to_bits());
+    assert!((dot - dx[0][0][0] - dx[1][1][1]).abs() < 1e-12, "{dot}");
+}
