@@ -367,18 +367,29 @@ fn cube_as_rows(block: &mut syn::Block, x: &Ident, m: &syn::Expr, k: &syn::Expr)
         }
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }
+    rewrite_body(block, x, &mut Rewrite { x, m, k, ok: true }, |r| r.ok)
+}
+
+/// Applies `v` to a copy of the body (a later binding of `x` named apart first) and keeps the
+/// copy if `ok(v)` holds after; whether it did.
+fn rewrite_body<V: VisitMut>(
+    block: &mut syn::Block,
+    x: &Ident,
+    v: &mut V,
+    ok: impl Fn(&V) -> bool,
+) -> bool {
     let mut stmts = block.stmts.clone();
     if !crate::desugar::sub_slices::unshadow(&mut stmts, x) {
         return false;
     }
-    let mut r = Rewrite { x, m, k, ok: true };
     for s in &mut stmts {
-        r.visit_stmt_mut(s);
+        v.visit_stmt_mut(s);
     }
-    if r.ok {
+    let kept = ok(v);
+    if kept {
         block.stmts = stmts;
     }
-    r.ok
+    kept
 }
 
 /// `x.0` as `x[0]`, `let (a, b) = x;` as `let [a, b] = x;` in the body of a function whose `x` is
@@ -428,18 +439,7 @@ fn tuple_as_array(block: &mut syn::Block, x: &Ident, n: usize) -> bool {
         }
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }
-    let mut stmts = block.stmts.clone();
-    if !crate::desugar::sub_slices::unshadow(&mut stmts, x) {
-        return false;
-    }
-    let mut r = Rewrite { x, n, ok: true };
-    for s in &mut stmts {
-        r.visit_stmt_mut(s);
-    }
-    if r.ok {
-        block.stmts = stmts;
-    }
-    r.ok
+    rewrite_body(block, x, &mut Rewrite { x, n, ok: true }, |r| r.ok)
 }
 
 /// `NAME_grad` as users call it: the parameters as the user's function takes them, handed on in
