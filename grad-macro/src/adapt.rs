@@ -242,10 +242,9 @@ fn name_patterns(item: &mut syn::ItemFn) -> bool {
         if matches!(&*pt.pat, syn::Pat::Ident(_) | syn::Pat::Wild(_)) {
             continue;
         }
-        let mut names = Names(Vec::new());
-        syn::visit::Visit::visit_pat(&mut names, &pt.pat);
+        let mut names = Vec::new();
+        crate::desugar::tuples::names_of(&pt.pat, &mut names);
         let mut name = names
-            .0
             .iter()
             .map(ToString::to_string)
             .collect::<Vec<_>>()
@@ -271,16 +270,6 @@ fn name_patterns(item: &mut syn::ItemFn) -> bool {
     binds.append(&mut item.block.stmts);
     item.block.stmts = binds;
     true
-}
-
-/// The names a pattern binds, in order.
-struct Names(Vec<Ident>);
-
-impl<'ast> syn::visit::Visit<'ast> for Names {
-    fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
-        self.0.push(p.ident.clone());
-        syn::visit::visit_pat_ident(self, p);
-    }
 }
 
 /// The parameter of the user's function an input of a generated function stands for, in the

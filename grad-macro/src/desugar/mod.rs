@@ -145,24 +145,26 @@ pub fn vector_folds(block: &mut syn::Block) {
 /// integer arithmetic over names and literals (`w[j]`, `m.pts[k + 1].x`), which may be read
 /// several times for once.
 pub fn is_place(e: &syn::Expr) -> bool {
-    // (`j`, `k + 1`, `i * 3`.)
-    fn integer_index(e: &syn::Expr) -> bool {
-        match unparen(e) {
-            syn::Expr::Lit(_) => true,
-            syn::Expr::Binary(b) => {
-                !crate::lower::is_compound_assign(&b.op)
-                    && integer_index(&b.left)
-                    && integer_index(&b.right)
-            }
-            syn::Expr::Cast(c) => integer_index(&c.expr),
-            e => is_place(e),
-        }
-    }
     match unparen(e) {
         syn::Expr::Path(p) => p.qself.is_none(),
         syn::Expr::Field(f) => is_place(&f.base),
         syn::Expr::Index(i) => is_place(&i.expr) && integer_index(&i.index),
         _ => false,
+    }
+}
+
+/// Whether `e` is integer arithmetic over places and literals, read without effects (`j`,
+/// `k + 1`, `i * 3`): an index [`is_place`] accepts.
+pub(crate) fn integer_index(e: &syn::Expr) -> bool {
+    match unparen(e) {
+        syn::Expr::Lit(_) => true,
+        syn::Expr::Binary(b) => {
+            !crate::lower::is_compound_assign(&b.op)
+                && integer_index(&b.left)
+                && integer_index(&b.right)
+        }
+        syn::Expr::Cast(c) => integer_index(&c.expr),
+        e => is_place(e),
     }
 }
 

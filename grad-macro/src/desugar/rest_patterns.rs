@@ -115,28 +115,20 @@ fn rest_of(pat: &mut syn::Pat, place: &syn::Expr) -> Option<syn::Stmt> {
     })
 }
 
-/// Whether `e` reads the same place each time: a name, a field, a part by a range of
-/// constants and names, `&` or `*` of one.
+/// Whether `e` reads the same place each time: a place (see [`super::is_place`]), a part of
+/// one by a range of integer arithmetic over places and literals, `&` or `*` of one.
 fn stable(e: &syn::Expr) -> bool {
-    match e {
-        syn::Expr::Path(_) => true,
-        syn::Expr::Field(f) => stable(&f.base),
+    match super::unparen(e) {
         syn::Expr::Reference(r) => r.mutability.is_none() && stable(&r.expr),
         syn::Expr::Unary(u) => matches!(u.op, syn::UnOp::Deref(_)) && stable(&u.expr),
-        syn::Expr::Paren(p) => stable(&p.expr),
-        syn::Expr::Index(ix) => stable(&ix.expr) && simple(&ix.index),
-        _ => false,
-    }
-}
-
-/// A range or index of literals and names.
-fn simple(e: &syn::Expr) -> bool {
-    match e {
-        syn::Expr::Lit(_) | syn::Expr::Path(_) => true,
-        syn::Expr::Range(r) => {
-            r.start.as_deref().is_none_or(simple) && r.end.as_deref().is_none_or(simple)
-        }
-        syn::Expr::Binary(b) => simple(&b.left) && simple(&b.right),
-        _ => false,
+        syn::Expr::Index(ix) => match &*ix.index {
+            syn::Expr::Range(r) => {
+                let bound =
+                    |b: &Option<Box<syn::Expr>>| b.as_deref().is_none_or(super::integer_index);
+                stable(&ix.expr) && bound(&r.start) && bound(&r.end)
+            }
+            _ => super::is_place(e),
+        },
+        e => super::is_place(e),
     }
 }

@@ -807,11 +807,13 @@ pub fn data_let_else(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     let (pat, names, e, diverge) = let_else_parts(l)?;
     let parse = |ts: proc_macro2::TokenStream| syn::parse2::<syn::Stmt>(ts).ok();
     let mut out = vec![parse(quote::quote!(if let #pat = #e {} else #diverge))?];
+    // The pattern without `mut` (each name is declared `mut` by its own `let`).
+    let mut plain = pat.clone();
+    for n in &names {
+        super::sub_slices::rename_in_pattern(&mut plain, n, n, false);
+    }
     for n in &names {
         let m = mutability_of(pat, n);
-        // The pattern without `mut` (the name is declared `mut` by the `let`).
-        let mut plain = pat.clone();
-        strip_mut(&mut plain);
         out.push(parse(
             quote::quote!(let #m #n = match #e { #plain => #n, _ => ::core::unreachable!() };),
         )?);
@@ -831,18 +833,6 @@ fn let_else_parts(l: &syn::Local) -> Option<(&syn::Pat, Vec<syn::Ident>, &syn::E
     let mut names = Vec::new();
     names_of(pat, &mut names);
     Some((pat, names, &init.expr, diverge))
-}
-
-/// Takes `mut` off every name a pattern binds.
-fn strip_mut(p: &mut syn::Pat) {
-    struct S;
-    impl syn::visit_mut::VisitMut for S {
-        fn visit_pat_ident_mut(&mut self, i: &mut syn::PatIdent) {
-            i.mutability = None;
-            syn::visit_mut::visit_pat_ident_mut(self, i);
-        }
-    }
-    syn::visit_mut::VisitMut::visit_pat_mut(&mut S, p);
 }
 
 /// `mut` when the pattern binds `name` as `mut name`; the pattern keeps it otherwise.
