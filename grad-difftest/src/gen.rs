@@ -120,8 +120,8 @@ pub struct Param {
 pub enum Pair {
     #[default]
     None,
-    /// `(this, partner)`.
-    First(usize),
+    /// `(this, partner)`, taken by reference (`&(T, T)`) or not.
+    First(usize, bool),
     /// `(partner, this)`.
     Second(usize),
 }
@@ -5259,6 +5259,11 @@ impl<'a> FnGen<'a> {
             3 if self.on("stmt:mul_assign") => {
                 format!("{acc} *= 1.0 + 0.1 * {};", self.tanh_ex(e.clone()))
             }
+            // The remainder in place, by a divisor at least 1.5 (the value stays within the
+            // accumulator's own magnitude).
+            4 if self.on("stmt:rem_assign") && self.rng.chance(0.15) => {
+                format!("{acc} %= {} * {} + 1.5;", paren(&e.s), paren(&e.s))
+            }
             4 if self.on("stmt:div_assign") => {
                 format!("{acc} /= {} * {} + 1.0;", paren(&e.s), paren(&e.s))
             }
@@ -7818,6 +7823,28 @@ impl<'a> FnGen<'a> {
             // The rest bound too, over the borrowed slice (an unsized `[T]` cannot be bound).
             3 if self.on("pattern:rest") && self.rng.chance(0.4) => {
                 let r = self.fresh("rest");
+                // Also as `let .. else`, leaving the function where the slice is too short.
+                if ctx.top && ctx.loops == 0 && self.on("stmt:early_return") && self.rng.chance(0.4)
+                {
+                    let k = self.expr(1);
+                    self.returned = true;
+                    Self::line(
+                        out,
+                        ind,
+                        &format!(
+                            "let [{a}, {r} @ .., {b}] = &{xs}[..] else {{ return {}; }};",
+                            paren(&k.s)
+                        ),
+                    );
+                    Self::line(
+                        out,
+                        ind,
+                        &format!(
+                            "{acc} += {FLT}::tanh({a} * {b} + {e} + {r}.iter().sum::<{FLT}>() * 0.25);"
+                        ),
+                    );
+                    return;
+                }
                 (
                     format!("if let [{a}, {r} @ .., {b}] = &{xs}[..]"),
                     format!(
@@ -10839,9 +10866,51 @@ impl<'a> FnGen<'a> {
                 .collect();
             if let [a, b, ..] = plain[..] {
                 let (na, nb) = (params[a].name.clone(), params[b].name.clone());
-                sig[a] = format!("({na}, {nb}): ({FLT}, {FLT})");
+                let p = format!("{na}_{nb}");
+                // A name the body declares again or a format string captures cannot become a
+                // field read.
+                let free = |n: &str| {
+                    ![
+                        format!("{{{n}}}"),
+                        format!("{{{n}:"),
+                        format!("let {n} "),
+                        format!("let {n}:"),
+                        format!("let mut {n} "),
+                        format!("|{n}|"),
+                        format!("for {n} "),
+                        format!("&mut {n}"),
+                        format!("{n} ="),
+                    ]
+                    .iter()
+                    .any(|f| body.contains(f.as_str()))
+                };
+                let by_ref = self.rng.chance(0.3);
+                let ty = format!("({FLT}, {FLT})");
+                let form = self.rng.below(3);
+                if form == 0 && !by_ref {
+                    // `(x0, x1): (T, T)`.
+                    sig[a] = format!("({na}, {nb}): {ty}");
+                } else if form == 1 && !by_ref {
+                    // `x0_x1: (T, T)`, destructured first.
+                    sig[a] = format!("{p}: {ty}");
+                    body.insert_str(0, &format!("    let ({na}, {nb}) = {p};\n"));
+                } else {
+                    // `x0_x1: (T, T)` or `&(T, T)`, its fields read where the names were
+                    // (or bound to them first).
+                    let amp = if by_ref { "&" } else { "" };
+                    sig[a] = format!("{p}: {amp}{ty}");
+                    if free(&na) && free(&nb) {
+                        let first = rename_word(&body, &na, &format!("{p}.0"));
+                        body = rename_word(&first, &nb, &format!("{p}.1"));
+                    } else {
+                        body.insert_str(
+                            0,
+                            &format!("    let {na} = {p}.0;\n    let {nb} = {p}.1;\n"),
+                        );
+                    }
+                }
                 sig[b] = String::new();
-                params[a].pair = Pair::First(b);
+                params[a].pair = Pair::First(b, by_ref);
                 params[b].pair = Pair::Second(a);
             }
         }

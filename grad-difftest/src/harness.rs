@@ -617,8 +617,9 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
                 }
                 (Value::Float(_), true) => match param.pair {
                     // `(x0, x1): (T, T)`: both in one argument, at the first.
-                    Pair::First(b) => {
-                        args.push(format!("(pp[{off}] as {ty}, pp[{}] as {ty})", offs[b]));
+                    Pair::First(b, by_ref) => {
+                        let amp = if by_ref { "&" } else { "" };
+                        args.push(format!("{amp}(pp[{off}] as {ty}, pp[{}] as {ty})", offs[b]));
                     }
                     Pair::Second(_) => {}
                     Pair::None => args.push(format!("pp[{off}] as {ty}")),
@@ -725,7 +726,7 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
             match v {
                 Value::Float(_) => match param.pair {
                     // A tuple pattern's gradient is a tuple, among the buffers.
-                    Pair::First(_) => {
+                    Pair::First(..) => {
                         let d = pair_name(case, param, "d_");
                         let _ = write!(bufs, "let mut {d}: ({ty}, {ty}) = (0.0, 0.0); ");
                         extra.push(format!("&mut {d}"));
@@ -898,7 +899,7 @@ fn hvp_closure(
         let off = offs[j];
         match v {
             Value::Float(_) => match param.pair {
-                Pair::First(b) => {
+                Pair::First(b, _) => {
                     let (d, hv) = (pair_name(case, param, "d_"), pair_name(case, param, "hv_"));
                     let _ = write!(
                         pre,
@@ -1128,7 +1129,7 @@ fn jvp_closure(
         }
         match v {
             Value::Float(_) => match param.pair {
-                Pair::First(b) => {
+                Pair::First(b, _) => {
                     tangents.push(format!("&(vv[{off}] as {ty}, vv[{}] as {ty})", offs[b]));
                 }
                 Pair::Second(_) => {}
@@ -1181,7 +1182,7 @@ fn jvp_closure(
 /// `d_a_b`, as the macro names the pattern's parameter `a_b`.
 fn pair_name(case: &Case, param: &Param, prefix: &str) -> String {
     let (a, b) = match param.pair {
-        Pair::First(o) => (&param.name, &case.params[o].name),
+        Pair::First(o, _) => (&param.name, &case.params[o].name),
         Pair::Second(o) => (&case.params[o].name, &param.name),
         Pair::None => return String::new(),
     };
@@ -1192,7 +1193,7 @@ fn pair_name(case: &Case, param: &Param, prefix: &str) -> String {
 /// one.
 fn pair_part(case: &Case, param: &Param, prefix: &str) -> Option<String> {
     let k = match param.pair {
-        Pair::First(_) => 0,
+        Pair::First(..) => 0,
         Pair::Second(_) => 1,
         Pair::None => return None,
     };
