@@ -4040,3 +4040,45 @@ fn three_dimensional_arrays() {
     assert_eq!(jv.to_bits(), v.to_bits());
     assert!((dot - dx[0][0][0] - dx[1][1][1]).abs() < 1e-12, "{dot}");
 }
+
+/// A helper of floats given a local made by a float method of a constant (`let v = C.log(2.0);`):
+/// a float by value, so the call goes to the helper's `NAME_grad` (there is no `NAME__dyn_grad`
+/// for a function of floats; E0425 before).
+const LOG_BASE: f64 = 1.75;
+
+#[gradient]
+fn shifted(a: f64, b: f64) -> f64 {
+    let a = a * 0.5 + 1.0;
+    (a * b).tanh()
+}
+
+#[gradient]
+fn calls_with_constant_method(xs: &[f64], x: f64) -> f64 {
+    let v = LOG_BASE.log(2.0);
+    let mut stack: Vec<usize> = (0..xs.len()).collect();
+    let mut acc = 0.0;
+    loop {
+        match stack.pop() {
+            Some(i) if i % 2 == 0 => acc += xs[i] * 0.5,
+            Some(i) => acc -= xs[i] * shifted(xs[0], v) * x,
+            None => break,
+        }
+    }
+    acc + shifted(x, v)
+}
+
+#[test]
+fn helpers_given_a_constant_methods_value() {
+    let xs = [0.5, -1.0, 2.0, 0.25];
+    let mut dxs = [f64::NAN; 4];
+    let (v, [dx]) = calls_with_constant_method_grad(&xs, 0.75, &mut dxs);
+    let flat: Vec<f64> = xs.iter().copied().chain([0.75]).collect();
+    let grad: Vec<f64> = dxs.iter().copied().chain([dx]).collect();
+    check(
+        "calls_with_constant_method",
+        &|p: &[f64]| calls_with_constant_method(&p[..4], p[4]),
+        v,
+        &grad,
+        &flat,
+    );
+}

@@ -81,10 +81,16 @@ impl Lowerer<'_> {
         self.row_names.retain(|n| n != name);
         self.field_slices.retain(|n| n != name);
         self.ref_names.retain(|n| n != name);
-        if matches!(
-            crate::desugar::unparen(init),
-            Expr::Reference(_) | Expr::MethodCall(_)
-        ) {
+        // (A float method's result is a float taken by value, `let v = C.log(2.0);`, as in
+        // `unseen_type`.)
+        let float_method = matches!(crate::desugar::unparen(init), Expr::MethodCall(m)
+            if crate::rules::Prim::from_method(&m.method.to_string()).is_some());
+        if !float_method
+            && matches!(
+                crate::desugar::unparen(init),
+                Expr::Reference(_) | Expr::MethodCall(_)
+            )
+        {
             self.ref_names.push(name.clone());
         }
         if row {
