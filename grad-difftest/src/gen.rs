@@ -11855,8 +11855,13 @@ fn {inner}({}) -> {ret} {{
             // Sometimes the model is taken by value (`model: M`, as Enzyme's tests pass
             // structs), by the function under test or by the one it calls, handed over as
             // `model.clone()`, `(*model).clone()`, `Clone::clone(model)`.
-            let by_value = self.on("param:model:by_value") && self.rng.chance(0.25);
-            let inner_by_value = call && self.on("param:model:by_value") && self.rng.chance(0.3);
+            // (Not where the body lends the model to a closure handed to a helper taking
+            // closures: that helper's specialization takes the model as the user's function
+            // does, by value, and moves it; a limit of the macro, see the README.)
+            let lends = self.items.contains("<CF>(");
+            let by_value = !lends && self.on("param:model:by_value") && self.rng.chance(0.25);
+            let inner_by_value =
+                !lends && call && self.on("param:model:by_value") && self.rng.chance(0.3);
             let taken = |v: bool| if v { ty.clone() } else { format!("&{ty}") };
             let inner_takes = if call { inner_by_value } else { by_value };
             let inputs = std::iter::once(format!("model: {}", taken(inner_takes)))

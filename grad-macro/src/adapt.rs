@@ -381,6 +381,44 @@ fn rewrite_body<V: VisitMut>(
     kept
 }
 
+/// In a macro's tokens, `x.0` as `x[0]` (also inside groups); and the tokens without those
+/// reads, where any other read of `x` is left to find.
+fn fields_as_elements(tokens: TokenStream, x: &Ident) -> (TokenStream, TokenStream) {
+    use proc_macro2::{Delimiter, Group, TokenTree};
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    let (mut out, mut rest) = (Vec::with_capacity(trees.len()), Vec::new());
+    let mut k = 0;
+    while k < trees.len() {
+        match (&trees[k], trees.get(k + 1), trees.get(k + 2)) {
+            (TokenTree::Ident(i), Some(TokenTree::Punct(p)), Some(TokenTree::Literal(l)))
+                if i == x && p.as_char() == '.' && l.to_string().parse::<usize>().is_ok() =>
+            {
+                let index: usize = l.to_string().parse().expect("checked just above");
+                out.push(trees[k].clone());
+                out.push(TokenTree::Group(Group::new(
+                    Delimiter::Bracket,
+                    quote!(#index),
+                )));
+                k += 3;
+            }
+            (TokenTree::Group(g), ..) => {
+                let (inner, inner_rest) = fields_as_elements(g.stream(), x);
+                let mut group = Group::new(g.delimiter(), inner);
+                group.set_span(g.span());
+                out.push(TokenTree::Group(group));
+                rest.push(TokenTree::Group(Group::new(g.delimiter(), inner_rest)));
+                k += 1;
+            }
+            (t, ..) => {
+                out.push(t.clone());
+                rest.push(t.clone());
+                k += 1;
+            }
+        }
+    }
+    (out.into_iter().collect(), rest.into_iter().collect())
+}
+
 /// `x.0` as `x[0]`, `let (a, b) = x;` as `let [a, b] = x;` in the body of a function whose `x` is
 /// a tuple of `n` floats; `false` (the body unchanged) where it reads `x` any other way (passes
 /// it whole, say), which the array could not stand for.
@@ -421,8 +459,11 @@ fn tuple_as_array(block: &mut syn::Block, x: &Ident, n: usize) -> bool {
             syn::visit_mut::visit_local_mut(self, l);
         }
         fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
-            // A macro's tokens (`println!("{x:?}")`) would read the array.
-            if crate::naming::mentions(m.tokens.clone(), &|i| i == self.x) {
+            // `println!("{:.3}", x.0)`: the field read as the element; any other read of `x` in
+            // a macro's tokens (`println!("{x:?}")`) would see the array.
+            let (elements, rest) = fields_as_elements(m.tokens.clone(), self.x);
+            m.tokens = elements;
+            if crate::naming::mentions(rest, &|i| i == self.x) {
                 self.ok = false;
             }
         }

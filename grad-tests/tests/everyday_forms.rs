@@ -3714,6 +3714,9 @@ fn float_remainders() {
 /// a vector-valued function of tuples.
 #[gradient(jvp, hvp)]
 fn tuple_params(p: (f64, f64), q: &(f64, f64, f64), s: f64) -> f64 {
+    if q.0 > 1.0e30 {
+        eprintln!("{:.3} is large", q.0);
+    }
     let (px, py) = p;
     px * q.0 + (py - q.1).powi(2) * s + q.2.sin() * p.1
 }
