@@ -11858,7 +11858,7 @@ fn {inner}({}) -> {ret} {{
             // (Not where the body lends the model to a closure handed to a helper taking
             // closures: that helper's specialization takes the model as the user's function
             // does, by value, and moves it; a limit of the macro, see the README.)
-            let lends = self.items.contains("<CF>(");
+            let lends = self.items.contains("CF: Fn(") || self.items.contains("<CF>(");
             let by_value = !lends && self.on("param:model:by_value") && self.rng.chance(0.25);
             let inner_by_value =
                 !lends && call && self.on("param:model:by_value") && self.rng.chance(0.3);
