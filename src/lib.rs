@@ -389,8 +389,13 @@
 //! assert!((da - fd_a).abs() < 1e-8 && du.is_finite());
 //! ```
 //!
-//! A call to a function without `#[gradient]` fails to compile with ``cannot find function
-//! `helper_grad` `` at the call: annotate `helper` with `#[gradient]`. A callee with `wrt(...)`
+//! A function without `#[gradient]` in the caller's module (`fn sigmoid(z: f64) -> f64` beside
+//! the loss) is read from the file being compiled and inlined at its calls, or derived there as
+//! if it were annotated (one that calls itself, a generic one); see the README's "Helpers without
+//! `#[gradient]`". A function the macro cannot read that way (another file's, called by a path,
+//! imported with `use`, or code the macro does not see as a file, such as a doctest) fails to
+//! compile with ``cannot find function `helper_grad` `` at the call: annotate `helper` with
+//! `#[gradient]`. A callee with `wrt(...)`
 //! must differentiate every argument that depends on the caller's inputs; the build says so at
 //! the call otherwise.
 //!

@@ -10424,6 +10424,9 @@ impl<'a> FnGen<'a> {
                 })
                 .collect();
             format!("#[gradient(wrt({}))]", wrt.join(", "))
+        } else if self.on("call:plain_helper") && self.rng.chance(0.3) {
+            // Without `#[gradient]`: read from the file and inlined at its calls.
+            "/// not annotated".to_string()
         } else {
             "#[gradient]".to_string()
         };
@@ -11867,6 +11870,25 @@ fn {inner}({}) -> {ret} {{
             let inputs = std::iter::once(format!("model: {}", taken(inner_takes)))
                 .chain(rest)
                 .collect::<Vec<_>>();
+            // Sometimes the model is read under another name (`let mdl = model;`).
+            let body = if self.on("param:model:alias") && self.rng.chance(0.3) {
+                let init = if inner_takes {
+                    "&model".to_string()
+                } else {
+                    (*self.rng.pick(&["model", "&*model", "(model)"])).to_string()
+                };
+                let typed = if self.rng.chance(0.5) {
+                    format!(": &{ty}")
+                } else {
+                    String::new()
+                };
+                format!(
+                    "    let mdl{typed} = {init};\n{}",
+                    body.replace("model.", "mdl.")
+                )
+            } else {
+                body.clone()
+            };
             let _ = write!(
                 self.items,
                 "{attr}\nfn {inner}({}) -> {FLT} {{\n{body}}}\n",

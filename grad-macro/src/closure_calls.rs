@@ -156,6 +156,41 @@ pub fn helper(item: &syn::ItemFn) -> Option<TokenStream> {
         .to_compile_error();
         return Some(quote!(#original #e));
     }
+    let (helper_fn, closures) = spec_parts(item, &params);
+    let dollar = proc_macro2::Punct::new('$', proc_macro2::Spacing::Alone);
+    let closure_vars: Vec<Ident> = (0..params.len()).map(|k| format_ident!("c{k}")).collect();
+    // Each closure as `NAME => (ARG TYPES) [TOKENS]` for `__inline_spec`.
+    let closures = closures.iter().zip(&closure_vars).map(|((pat, args), c)| {
+        quote!(#pat => (#(#args),*) [#dollar (#dollar #c)*])
+    });
+    let name = inline_name(&item.sig.ident);
+    Some(quote! {
+        #original
+        #[doc(hidden)]
+        #[allow(unused_macros)]
+        macro_rules! #name {
+            (#dollar spec:ident, [#dollar (#dollar opt:tt)*], [#dollar (#dollar cap:tt)*], #([#dollar (#dollar #closure_vars:tt)*]),*) => {
+                ::grad::__inline_spec! {
+                    [#dollar (#dollar opt)*]
+                    [#dollar (#dollar cap)*]
+                    #dollar spec
+                    #helper_fn
+                    #(#closures)*
+                }
+            };
+        }
+        #[doc(hidden)]
+        #[allow(unused_imports)]
+        pub(crate) use #name;
+    })
+}
+
+/// The helper as `__inline_spec` takes it: the function without its closure parameters and
+/// their type parameters, and each closure parameter's pattern with its `Fn(A, ..)` types.
+fn spec_parts(
+    item: &syn::ItemFn,
+    params: &[ClosureParam],
+) -> (TokenStream, Vec<(syn::Pat, Vec<syn::Type>)>) {
     let generic = closure_type_params(&item.sig);
     // The specialized function's signature: the helper's without the closures and their types.
     let mut sig = item.sig.clone();
@@ -192,44 +227,38 @@ pub fn helper(item: &syn::ItemFn) -> Option<TokenStream> {
         &sig.output,
     );
     let inputs = &sig.inputs;
-    let dollar = proc_macro2::Punct::new('$', proc_macro2::Spacing::Alone);
-    let closure_vars: Vec<Ident> = (0..params.len()).map(|k| format_ident!("c{k}")).collect();
-    // Each closure as `NAME => (ARG TYPES) [TOKENS]` for `__inline_spec`.
-    let closures = params.iter().zip(&closure_vars).map(|(p, c)| {
-        let syn::FnArg::Typed(pt) = &item.sig.inputs[p.index] else {
-            unreachable!("closure parameters are typed")
-        };
-        let pat = &pt.pat;
-        let args = &p.args;
-        quote!(#pat => (#(#args),*) [#dollar (#dollar #c)*])
-    });
+    let closures = params
+        .iter()
+        .map(|p| {
+            let syn::FnArg::Typed(pt) = &item.sig.inputs[p.index] else {
+                unreachable!("closure parameters are typed")
+            };
+            ((*pt.pat).clone(), p.args.clone())
+        })
+        .collect();
     let body = &item.block;
-    let name = inline_name(&item.sig.ident);
     let fname = &item.sig.ident;
     let generics = if generics.is_empty() {
         TokenStream::new()
     } else {
         quote!(<#generics>)
     };
-    Some(quote! {
-        #original
-        #[doc(hidden)]
-        #[allow(unused_macros)]
-        macro_rules! #name {
-            (#dollar spec:ident, [#dollar (#dollar opt:tt)*], [#dollar (#dollar cap:tt)*], #([#dollar (#dollar #closure_vars:tt)*]),*) => {
-                ::grad::__inline_spec! {
-                    [#dollar (#dollar opt)*]
-                    [#dollar (#dollar cap)*]
-                    #dollar spec
-                    fn #fname #generics (#inputs) #output #where_clause #body
-                    #(#closures)*
-                }
-            };
-        }
-        #[doc(hidden)]
-        #[allow(unused_imports)]
-        pub(crate) use #name;
-    })
+    (
+        quote!(fn #fname #generics (#inputs) #output #where_clause #body),
+        closures,
+    )
+}
+
+thread_local! {
+    /// The helpers taking closures without `#[gradient]` that the function being expanded calls
+    /// by name, read from its file (see `plain_helpers`): the calls make their specialized
+    /// functions from these directly, as the helper's `NAME__inline!` would.
+    static PLAIN: std::cell::RefCell<Vec<syn::ItemFn>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Makes `helpers` the helpers taking closures without `#[gradient]` of the expansion under way.
+pub fn set_plain_helpers(helpers: Vec<syn::ItemFn>) {
+    PLAIN.with(|p| *p.borrow_mut() = helpers);
 }
 
 /// `__inline_spec!{ [options] [captures] SPEC fn HELPER(..) -> R { BODY } f => (A, ..)
@@ -683,13 +712,31 @@ impl Rewrite {
         let last = path.segments.last_mut().expect("a path has a segment");
         // (Where the helper is not `#[gradient]`, rustc's "cannot find macro" points here.)
         last.ident = Ident::new(&inline_name(&last.ident).to_string(), c.func.span());
-        let lits = closures.iter().flatten().map(|c| quote!([#c]));
+        let lits: Vec<TokenStream> = closures.iter().flatten().map(|c| quote!([#c])).collect();
         let opts = &self.opts;
-        self.specs.push(Spec {
-            item: quote! {
+        let plain = PLAIN.with(|p| {
+            let p = p.borrow();
+            let f = p.iter().find(|f| fp.path.is_ident(&f.sig.ident))?;
+            let params = closure_params(&f.sig);
+            (params.len() == lits.len()).then(|| spec_parts(f, &params))
+        });
+        let item = match plain {
+            Some((helper, params)) => {
+                let closures = params
+                    .iter()
+                    .zip(&lits)
+                    .map(|((pat, args), lit)| quote!(#pat => (#(#args),*) #lit));
+                quote! {
+                    ::grad::__inline_spec! {
+                        [#opts] [#(#caps)*] #spec #helper #(#closures)*
+                    }
+                }
+            }
+            None => quote! {
                 #path!(#spec, [#opts], [#(#caps)*], #(#lits),*);
             },
-        });
+        };
+        self.specs.push(Spec { item });
         let rest = c
             .args
             .iter()

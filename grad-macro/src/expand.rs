@@ -47,7 +47,127 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     if let Some(out) = crate::closure_calls::helper(&item) {
         return out;
     }
-    let (item, specs) = crate::closure_calls::callers(&item, &args);
+    let injection = crate::plain_helpers::inject(&item, &args);
+    crate::closure_calls::set_plain_helpers(injection.with_closures.clone());
+    if std::env::var_os("GRAD_DEBUG_PLAIN").is_some() {
+        eprintln!("plain helpers of {}: copied {:?} refused {:?} derived {}", item.sig.ident, injection.copied.iter().map(|c| (&c.0, c.2)).collect::<Vec<_>>(), injection.refused.iter().map(|c| &c.0).collect::<Vec<_>>(), injection.derived.is_some());
+    }
+    let expand_from = |item: &syn::ItemFn| {
+        crate::naming::choose_prefix(&item.to_token_stream());
+        expand_fn(&args, item)
+    };
+    let out = match (&injection.item, &injection.derived) {
+        (Some(with), derived) => {
+            let out = expand_from(with);
+            // A copy still called where its derivative is needed was not inlined there.
+            let not_inlined = |out: &TokenStream| {
+                failed(out)
+                    || injection
+                        .copied
+                        .iter()
+                        .any(|(name, _, inlined)| *inlined && needs_derivative(out, name))
+            };
+            // Inlined, then derived as helpers of their own, then left calls.
+            let out = match derived {
+                Some(derived) if not_inlined(&out) => {
+                    let again = expand_from(derived);
+                    if failed(&again) {
+                        out
+                    } else {
+                        again
+                    }
+                }
+                _ => out,
+            };
+            if failed(&out) {
+                plain_or_explained(out, expand_from(&item), &injection.copied)
+            } else {
+                out
+            }
+        }
+        (None, _) => expand_fn(&args, &item),
+    };
+    // A helper left a call that gets a derivative: rustc would say only that `NAME_grad` is
+    // missing.
+    let refused = injection
+        .refused
+        .iter()
+        .filter(|(name, ..)| needs_derivative(&out, name))
+        .map(|(name, span, why)| {
+            let msg = format!(
+                "`{name}` has no `#[gradient]`, and `#[gradient]` can neither inline nor derive it here ({why}): annotate `{name}` with `#[gradient]`"
+            );
+            syn::Error::new(*span, msg).to_compile_error()
+        })
+        .collect::<Vec<_>>();
+    let out = if injection.with_closures.is_empty() {
+        out
+    } else {
+        crate::closure_calls::set_plain_helpers(Vec::new());
+        as_written(out, &item)
+    };
+    quote!(#out #(#refused)*)
+}
+
+/// `out` with the user's function as written: the calls of helpers taking closures without
+/// `#[gradient]` stay theirs (the specialized functions compute the same, and a helper called
+/// from nowhere else would be dead code).
+fn as_written(out: TokenStream, item: &syn::ItemFn) -> TokenStream {
+    let Ok(mut file) = syn::parse2::<syn::File>(out.clone()) else {
+        return out;
+    };
+    for it in &mut file.items {
+        if let syn::Item::Fn(f) = it {
+            if f.sig.ident == item.sig.ident {
+                f.block.clone_from(&item.block);
+            }
+        }
+    }
+    file.into_token_stream()
+}
+
+/// Whether an expansion failed with an error of its own.
+fn failed(out: &TokenStream) -> bool {
+    crate::naming::mentions(out.clone(), &|i| i == "compile_error")
+}
+
+/// Whether `out` calls a derivative of `name` (`name_grad`, `name__dyn_grad`, ..).
+fn needs_derivative(out: &TokenStream, name: &str) -> bool {
+    crate::naming::mentions(out.clone(), &|i| {
+        i.to_string()
+            .strip_prefix(name)
+            .is_some_and(|rest| rest.starts_with("_grad") || rest.starts_with("__"))
+    })
+}
+
+/// The expansion with helpers inlined failed (`with`): the one without (`plain`) if it does not
+/// need their derivatives (they are called with constants only, and stay calls) or fails too,
+/// else `with` and why at each helper's call.
+fn plain_or_explained(
+    with: TokenStream,
+    plain: TokenStream,
+    copied: &[(String, Span, bool)],
+) -> TokenStream {
+    let helpers: Vec<_> = copied
+        .iter()
+        .filter(|(name, ..)| needs_derivative(&plain, name))
+        .collect();
+    if failed(&plain) || helpers.is_empty() {
+        return plain;
+    }
+    let notes = helpers.iter().map(|(name, span, _)| {
+        let msg = format!(
+            "`{name}` has no `#[gradient]`, so `#[gradient]` differentiates its body (read from this file) inlined at this call, and could not: the error here names what it refuses; annotate `{name}` with `#[gradient]` to see that error at its own tokens"
+        );
+        syn::Error::new(*span, msg).to_compile_error()
+    });
+    quote!(#with #(#notes)*)
+}
+
+/// [`expand`] of a parsed function, after the checks that come first.
+fn expand_fn(args: &TokenStream, item: &syn::ItemFn) -> TokenStream {
+    let args = args.clone();
+    let (item, specs) = crate::closure_calls::callers(item, &args);
     let preds = crate::desugar::let_cfg_predicates(&item.block);
     let out = if preds.is_empty() {
         expand_item(args, &item)
@@ -748,6 +868,7 @@ pub fn original_item(item: &syn::ItemFn) -> syn::ItemFn {
     }
     item.attrs.retain(|a| !is_rewritten_marker(a));
     item.attrs.push(syn::parse_quote!(#[allow(dead_code)]));
+    crate::plain_helpers::strip(&mut item);
     item
 }
 

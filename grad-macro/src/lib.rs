@@ -38,6 +38,7 @@ mod memory;
 mod naming;
 mod out_param;
 mod parallel;
+mod plain_helpers;
 mod prescan;
 mod promote;
 mod rename;

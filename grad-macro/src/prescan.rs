@@ -21,13 +21,74 @@ thread_local! {
     /// long-lived macro server sees a file change between expansions).
     static READ: RefCell<HashMap<PathBuf, (u64, Option<std::time::SystemTime>)>> =
         RefCell::new(HashMap::new());
+    /// The modules of each file read: what `plain_helpers` needs to find a caller's helpers.
+    static MODULES: RefCell<HashMap<PathBuf, Vec<Module>>> = RefCell::new(HashMap::new());
+    /// The file of the expansion under way (none in unit tests, which have no compiler).
+    static CURRENT: RefCell<Option<PathBuf>> = const { RefCell::new(None) };
+}
+
+/// One module of a file (the file's own items, or an inline `mod`): the names of its
+/// `#[gradient]` functions and methods, and its other free functions as written.
+#[derive(Default)]
+struct Module {
+    /// The inline modules from the file's top down to this one.
+    path: Vec<String>,
+    /// Whether it imports its parent's items (`use super::*;`, as a `mod tests` does).
+    glob_super: bool,
+    annotated: Vec<String>,
+    /// Free functions without `#[gradient]`, each printed (tokens cannot outlive an expansion).
+    plain: Vec<(String, String)>,
 }
 
 /// Registers the annotated free functions of the file that holds `span`, once per version of it.
 pub fn file_of(span: proc_macro::Span) {
-    if let Some(path) = span.local_file() {
-        file(&path);
+    let path = span.local_file();
+    if let Some(path) = &path {
+        file(path);
     }
+    CURRENT.with(|c| *c.borrow_mut() = path);
+}
+
+/// The free functions without `#[gradient]` that the function or method `caller` of the file
+/// being expanded sees by their bare names: those of its own module, then (under `use
+/// super::*;`) of the module above, each `(name, source)`. Nothing when the file was not read or
+/// `caller` is not found in exactly one module of it (a function a macro wrote, a name two
+/// modules share).
+pub fn plain_functions(caller: &str) -> Vec<(String, String)> {
+    let Some(path) = CURRENT.with(|c| c.borrow().clone()) else {
+        return Vec::new();
+    };
+    MODULES.with(|m| {
+        let m = m.borrow();
+        let Some(modules) = m.get(&path) else {
+            return Vec::new();
+        };
+        let mut homes = modules
+            .iter()
+            .filter(|md| md.annotated.iter().any(|a| a == caller));
+        let (Some(home), None) = (homes.next(), homes.next()) else {
+            return Vec::new();
+        };
+        let mut out = home.plain.clone();
+        if home.glob_super && !home.path.is_empty() {
+            let parent = &home.path[..home.path.len() - 1];
+            if let Some(up) = modules.iter().find(|md| md.path == parent) {
+                let own = |n: &str| {
+                    home.plain.iter().any(|(p, _)| p == n)
+                        || home.annotated.iter().any(|a| a == n)
+                };
+                out.extend(up.plain.iter().filter(|(n, _)| !own(n)).cloned());
+            }
+        }
+        // A function with a hand-written derivative beside it (`#[custom_gradient] fn
+        // NAME_grad`) is called through that rule.
+        let ruled: Vec<String> = out
+            .iter()
+            .filter_map(|(n, _)| n.strip_suffix("_grad").map(str::to_string))
+            .collect();
+        out.retain(|(n, _)| !ruled.contains(n));
+        out
+    })
 }
 
 /// Registers the annotated free functions of the file at `path` and of the module files it
@@ -46,22 +107,56 @@ fn file(path: &std::path::Path) {
         return;
     };
     if let Ok(parsed) = syn::parse_file(&text) {
-        items(&parsed.items, &path);
+        let mut modules = Vec::new();
+        items(&parsed.items, &path, &mut modules, Vec::new(), false);
+        MODULES.with(|m| m.borrow_mut().insert(path, modules));
     }
 }
 
 /// Registers the annotated free functions among `items` of the file at `path`, in inline modules
-/// and module files too.
-fn items(items: &[syn::Item], path: &std::path::Path) {
+/// and module files too, and notes each module's functions in `modules`.
+fn items(
+    items: &[syn::Item],
+    path: &std::path::Path,
+    modules: &mut Vec<Module>,
+    module: Vec<String>,
+    glob_super: bool,
+) {
+    let mut here = Module {
+        path: module,
+        glob_super,
+        ..Module::default()
+    };
     for item in items {
         match item {
             syn::Item::Fn(f) => {
                 if let Some(args) = gradient_args(&f.attrs) {
                     register(&args, f);
+                    here.annotated.push(f.sig.ident.to_string());
+                } else {
+                    let printed = quote::ToTokens::to_token_stream(f).to_string();
+                    here.plain.push((f.sig.ident.to_string(), printed));
+                }
+            }
+            syn::Item::Impl(imp) => {
+                let whole = gradient_args(&imp.attrs).is_some();
+                for i in &imp.items {
+                    if let syn::ImplItem::Fn(f) = i {
+                        if whole || gradient_args(&f.attrs).is_some() {
+                            here.annotated.push(f.sig.ident.to_string());
+                        }
+                    }
                 }
             }
             syn::Item::Mod(m) => match &m.content {
-                Some((_, inner)) => self::items(inner, path),
+                Some((_, inner)) => {
+                    let mut below = here.path.clone();
+                    below.push(m.ident.to_string());
+                    let glob = inner.iter().any(|i| {
+                        matches!(i, syn::Item::Use(u) if quote::ToTokens::to_token_stream(&u.tree).to_string() == "super :: *")
+                    });
+                    self::items(inner, path, modules, below, glob);
+                }
                 None => {
                     if let Some(found) = module_file(path, m) {
                         file(&found);
@@ -71,6 +166,7 @@ fn items(items: &[syn::Item], path: &std::path::Path) {
             _ => {}
         }
     }
+    modules.push(here);
 }
 
 /// The file of `mod name;` declared in the file at `path`: `#[path = ".."]`, or `name.rs` or

@@ -211,6 +211,34 @@ impl VisitMut for Inline<'_> {
         syn::visit_mut::visit_expr_closure_mut(self, c);
     }
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+        visit_vec_macro(m, self);
+    }
+}
+
+/// Visits the elements of a `vec![a, b, ..]` or `vec![a; n]` (which lowering reads as a list)
+/// as expressions, so that calls in them are inlined as elsewhere.
+pub(super) fn visit_vec_macro(m: &mut syn::Macro, v: &mut impl VisitMut) {
+    use syn::parse::Parser;
+    if !m.path.is_ident("vec") {
+        return;
+    }
+    let list = syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated;
+    if let Ok(mut items) = list.parse2(m.tokens.clone()) {
+        items.iter_mut().for_each(|e| v.visit_expr_mut(e));
+        m.tokens = quote::ToTokens::to_token_stream(&items);
+        return;
+    }
+    let repeat = |input: syn::parse::ParseStream| {
+        let e: syn::Expr = input.parse()?;
+        input.parse::<syn::Token![;]>()?;
+        let n: syn::Expr = input.parse()?;
+        Ok((e, n))
+    };
+    if let Ok((mut e, n)) = repeat.parse2(m.tokens.clone()) {
+        v.visit_expr_mut(&mut e);
+        m.tokens = quote::quote!(#e; #n);
+    }
 }
 
 /// Whether the statements name `name` at all (calls included).
@@ -879,6 +907,12 @@ fn returns_to_breaks(c: &mut syn::ExprClosure) {
         let mut stmts = b.block.stmts.clone();
         let tail = match stmts.pop() {
             Some(syn::Stmt::Expr(e, None)) => e,
+            // Ending in a `return v;`, now `break 'R v;`: the loop's last statement.
+            Some(s @ syn::Stmt::Expr(syn::Expr::Break(_), Some(_))) => {
+                stmts.push(s);
+                *c.body = syn::parse_quote!({ #label: loop { #(#stmts)* } });
+                return;
+            }
             Some(s) => {
                 stmts.push(s);
                 return;
@@ -910,7 +944,11 @@ pub fn inline_fn_items(b: &mut syn::Block, type_params: &HashSet<String>) {
             syn::GenericParam::Type(t) => type_params.contains(&t.ident.to_string()),
             _ => false,
         });
+        let derived = f
+            .attrs
+            .contains(&crate::plain_helpers::derived_marker());
         let plain = outer_generics
+            && !derived
             && sig.asyncness.is_none()
             && sig.unsafety.is_none()
             && sig.constness.is_none()

@@ -13,6 +13,7 @@ use quote::{format_ident, quote, quote_spanned, ToTokens};
 use std::collections::{HashMap, HashSet};
 use syn::visit_mut::VisitMut;
 
+mod aliases;
 mod arrays;
 mod elements;
 mod find;
@@ -245,11 +246,13 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
     // `m.w[r.clone()]` is a part of `m.w`, not a row of it.
     crate::desugar::held_ranges(&mut body, &item.sig);
     crate::desugar::vector_folds(&mut body);
+    aliases::inline_model_fns(&mut body, &roots, item);
     // A model's name declared again (`let m = ..;`, `for m in ..`, a closure's `|m| ..`) takes a
     // name of its own, so that what says `m` reads the model.
     for r in roots.iter().filter(|r| !r.receiver) {
         crate::desugar::sub_slices::unshadow(&mut body.stmts, &r.ident);
     }
+    aliases::substitute_aliases(&mut body, &roots);
     // `&m.w[0..][..1]`: one part (`&m.w[0..0 + 1]`), which the fields' rewrite follows.
     struct Parts;
     impl VisitMut for Parts {

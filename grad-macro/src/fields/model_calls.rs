@@ -323,7 +323,27 @@ pub(super) fn model_fns(
         let k = if k > rpos { k + 1 } else { k };
         Some(quote!(if #entry == 0 { t[#k] = 0; }))
     });
+    let lost: Vec<TokenStream> = lost.collect();
+    // A callee declared in the body (a `#[gradient] fn` there, or a helper of the module copied
+    // to be derived, see `plain_helpers`) has its table in the body only: declared here again.
+    let lost_tokens = quote!(#(#lost)*);
+    let nested = item.block.stmts.iter().filter_map(|s| match s {
+        syn::Stmt::Item(syn::Item::Fn(f))
+            if f.attrs.iter().any(|a| {
+                a.path()
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "gradient")
+            }) && crate::naming::mentions(lost_tokens.clone(), &|i| {
+                *i == format!("{}_grad_wrt", f.sig.ident)
+            }) =>
+        {
+            Some(f)
+        }
+        _ => None,
+    });
     let table = quote!({
+        #(#nested)*
         let mut t: [u8; #n] = [#(#flags),*];
         #(#lost)*
         t

@@ -3,6 +3,7 @@
 // without end).
 use grad::gradient;
 
+#[gradient]
 fn pair(x: f64) -> (f64, f64) {
     (x, 2.0 * x)
 }

@@ -1,0 +1,346 @@
+//! Helpers without `#[gradient]`: a loss calls `sigmoid(z)`, a free function of its module that
+//! nobody annotated. The macro cannot see another item, but it has read the file (`prescan`), so
+//! it puts a copy of each such helper the body calls (and of those they call) at the top of the
+//! body as a nested `fn`, which `desugar` inlines at its calls as it does the user's own nested
+//! functions. The user's function keeps calling the module's helper, so its value is the same
+//! code's; the copy is dropped from the function emitted as the user's (`strip`).
+//!
+//! A copy is taken only where the call means the module's function: by its bare name, in the
+//! module of the caller (or the one above, under `use super::*;`), with no local, parameter or
+//! item of the body of that name; and only of a helper the inlining takes (not generic, not
+//! recursive, not `unsafe`/`async`/`extern`, parameters named plainly, no `cfg`).
+
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::ToTokens;
+use std::collections::{BTreeMap, HashSet};
+use proc_macro2::Ident;
+use syn::visit::Visit;
+use syn::visit_mut::VisitMut;
+
+/// The marker of a copied helper, removed from the user's function as emitted.
+fn marker() -> syn::Attribute {
+    syn::parse_quote!(#[doc = "grad: a helper of the module, copied to be inlined"])
+}
+
+/// The mark of a copy that keeps its calls and is derived as a `#[gradient]` function of its
+/// own (see [`Injection::derived`]): `desugar` does not inline it.
+pub fn derived_marker() -> syn::Attribute {
+    syn::parse_quote!(#[doc = "grad: a helper of the module, copied to be derived"])
+}
+
+/// What [`inject`] did: the function with its copies (`None` when it copied none), the helpers
+/// copied and those it could not copy (with why), each with the span of its first call.
+pub struct Injection {
+    pub item: Option<syn::ItemFn>,
+    /// The same with each copy under `#[gradient]` (with the caller's `jvp` and `hvp`) instead
+    /// of inlined: for a body the inlining does not take, as an annotated helper's would be.
+    pub derived: Option<syn::ItemFn>,
+    /// Each with whether the first form inlines it.
+    pub copied: Vec<(String, Span, bool)>,
+    /// The helpers taking closures: each call makes a function of its own from the helper's
+    /// body, as for a `#[gradient]` one (see `closure_calls`).
+    pub with_closures: Vec<syn::ItemFn>,
+    pub refused: Vec<(String, Span, &'static str)>,
+}
+
+/// `item` with a copy of each helper without `#[gradient]` it calls (and of those they call).
+pub fn inject(item: &syn::ItemFn, args: &TokenStream) -> Injection {
+    let mut done = Injection {
+        item: None,
+        derived: None,
+        copied: Vec::new(),
+        with_closures: Vec::new(),
+        refused: Vec::new(),
+    };
+    let known = crate::prescan::plain_functions(&item.sig.ident.to_string());
+    // The modes of the caller, which a copy derived on its own must have too.
+    let Ok(args) = syn::parse2::<crate::attr::Args>(args.clone()) else {
+        return done;
+    };
+    if known.is_empty() {
+        return done;
+    }
+    let bound = bound_names(item);
+    let known: BTreeMap<String, String> = known
+        .into_iter()
+        .filter(|(n, _)| !bound.contains(n) && *n != item.sig.ident.to_string())
+        .collect();
+    // Each copy, and whether the inlining takes it (else it is derived on its own in both forms).
+    let mut taken: Vec<(syn::ItemFn, bool)> = Vec::new();
+    let mut queue = calls(&item.block, &known);
+    while let Some((name, span)) = queue.pop() {
+        let seen = |(n, ..): &(String, Span, &str)| *n == name;
+        if done.copied.iter().any(|(n, ..)| *n == name) || done.refused.iter().any(seen) {
+            continue;
+        }
+        if let Some(f) = taking_closures(&known[&name], span) {
+            done.with_closures.push(f);
+            done.copied.push((name, span, false));
+            continue;
+        }
+        match copy(&known[&name], span) {
+            Ok((f, inlined)) => {
+                queue.extend(calls(&f.block, &known));
+                taken.push((f, inlined));
+                done.copied.push((name, span, inlined));
+            }
+            // Stays a call: right when its arguments are constants, else reported by `expand`.
+            Err(why) => done.refused.push((name, span, why)),
+        }
+    }
+    if taken.is_empty() {
+        return done;
+    }
+    let mut out = item.clone();
+    let arity: BTreeMap<String, usize> = taken
+        .iter()
+        .filter(|(_, inlined)| *inlined)
+        .map(|(f, _)| (f.sig.ident.to_string(), f.sig.inputs.len()))
+        .collect();
+    let mut values = Values(&arity);
+    values.visit_block_mut(&mut out.block);
+    for (f, _) in &mut taken {
+        values.visit_block_mut(&mut f.block);
+    }
+    let jvp = args.jvp.map(|_| quote::quote!(jvp));
+    let hvp = args.hvp.map(|_| quote::quote!(hvp));
+    let modes = [jvp, hvp].into_iter().flatten();
+    let attr: syn::Attribute = syn::parse_quote!(#[::grad::gradient(#(#modes),*)]);
+    // A helper of data (a struct, an integer) stays a function: inlined, or called with
+    // constants as written.
+    let derive = |mut f: syn::ItemFn| {
+        if derivable(&f.sig) {
+            f.attrs.push(derived_marker());
+            f.attrs.push(attr.clone());
+        }
+        f
+    };
+    let mut derived = out.clone();
+    let copies = taken.iter().map(|(f, inlined)| {
+        let f = if *inlined { f.clone() } else { derive(f.clone()) };
+        syn::Stmt::Item(syn::Item::Fn(f))
+    });
+    out.block.stmts.splice(0..0, copies);
+    done.item = Some(out);
+    if taken.iter().any(|(_, inlined)| *inlined) {
+        let copies = taken
+            .into_iter()
+            .map(|(f, _)| syn::Stmt::Item(syn::Item::Fn(derive(f))));
+        derived.block.stmts.splice(0..0, copies);
+        done.derived = Some(derived);
+    }
+    done
+}
+
+/// `item`'s body without the helpers `inject` copied into it.
+pub fn strip(item: &mut syn::ItemFn) {
+    let m = marker();
+    item.block
+        .stmts
+        .retain(|s| !matches!(s, syn::Stmt::Item(syn::Item::Fn(f)) if f.attrs.contains(&m)));
+}
+
+/// The helper printed as `src`, parsed again with every token at `span` (its call: an error in
+/// its body is reported there), with whether the inlining takes it (else it is derived as a
+/// `#[gradient]` function of its own), or why neither can be.
+fn copy(src: &str, span: Span) -> Result<(syn::ItemFn, bool), &'static str> {
+    let unreadable = "it could not be read";
+    let tokens: TokenStream = src.parse().map_err(|_| unreadable)?;
+    let mut f: syn::ItemFn = syn::parse2(respan(tokens, span)).map_err(|_| unreadable)?;
+    let sig = &f.sig;
+    let why = if crate::closure_calls::takes_closures(sig) {
+        "it takes a closure, whose calls `#[gradient]` follows in a `#[gradient]` helper only"
+    } else if sig.asyncness.is_some() {
+        "it is `async`"
+    } else if sig.unsafety.is_some() {
+        "it is `unsafe`"
+    } else if sig.abi.is_some() {
+        "it is `extern`"
+    } else if sig.variadic.is_some() || sig.receiver().is_some() {
+        "its parameters are not those of a function"
+    } else if f.attrs.iter().any(|a| a.path().is_ident("cfg")) {
+        "it has a `#[cfg]`"
+    } else {
+        ""
+    };
+    if !why.is_empty() {
+        return Err(why);
+    }
+    let simple = sig.inputs.iter().all(|a| match a {
+        syn::FnArg::Typed(t) => matches!(&*t.pat, syn::Pat::Ident(p) if p.subpat.is_none()),
+        syn::FnArg::Receiver(_) => false,
+    });
+    // A generic or recursive helper is derived as it would be annotated.
+    let inlined = simple
+        && sig.generics.params.is_empty()
+        && !crate::naming::mentions(f.block.to_token_stream(), &|i| *i == sig.ident);
+    if !inlined && !derivable(sig) {
+        return Err("it calls itself or is generic, and returns no float that `#[gradient]` could derive it for");
+    }
+    // Evaluated at run time in the copy, as the original is when called with run-time values.
+    f.sig.constness = None;
+    f.vis = syn::Visibility::Inherited;
+    f.attrs = vec![marker()];
+    Ok((f, inlined))
+}
+
+/// The helper printed as `src`, at `span`, if it is a free function taking closures.
+fn taking_closures(src: &str, span: Span) -> Option<syn::ItemFn> {
+    let tokens: TokenStream = src.parse().ok()?;
+    let f: syn::ItemFn = syn::parse2(respan(tokens, span)).ok()?;
+    let sig = &f.sig;
+    let plain = sig.asyncness.is_none()
+        && sig.unsafety.is_none()
+        && sig.abi.is_none()
+        && sig.receiver().is_none()
+        && !f.attrs.iter().any(|a| a.path().is_ident("cfg"));
+    (plain && crate::closure_calls::takes_closures(sig)).then_some(f)
+}
+
+/// Whether `#[gradient]` takes a function of this signature: one returning a float (its own
+/// type parameter too) or a vector of them.
+pub fn derivable(sig: &syn::Signature) -> bool {
+    let syn::ReturnType::Type(_, ret) = &sig.output else {
+        return false;
+    };
+    let own_param = sig.generics.type_params().any(|t| {
+        matches!(&**ret, syn::Type::Path(p) if p.qself.is_none() && p.path.is_ident(&t.ident))
+    });
+    own_param || crate::sig::float_of(ret).is_some() || crate::vector::returns_floats(sig)
+}
+
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut t| {
+            if let TokenTree::Group(g) = &t {
+                let mut inner = proc_macro2::Group::new(g.delimiter(), respan(g.stream(), span));
+                inner.set_span(span);
+                t = TokenTree::Group(inner);
+            } else {
+                t.set_span(span);
+            }
+            t
+        })
+        .collect()
+}
+
+/// A helper named as a value (`xs.iter().copied().map(sigmoid)`, `let act = relu;`) written as a
+/// closure that calls it, `|v0| sigmoid(v0)`: the same function, whose calls the inlining reaches.
+struct Values<'a>(&'a BTreeMap<String, usize>);
+
+impl VisitMut for Values<'_> {
+    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        match e {
+            syn::Expr::Call(c) => {
+                // The callee stays a name; its arguments are visited.
+                for a in &mut c.args {
+                    self.visit_expr_mut(a);
+                }
+            }
+            syn::Expr::Path(p) if p.qself.is_none() => {
+                let Some(id) = p.path.get_ident() else { return };
+                let Some(&n) = self.0.get(&id.to_string()) else {
+                    return;
+                };
+                let params: Vec<Ident> = (0..n)
+                    .map(|k| Ident::new(&format!("grad_arg{k}"), id.span()))
+                    .collect();
+                let id = id.clone();
+                *e = syn::parse_quote!(|#(#params),*| #id(#(#params),*));
+            }
+            _ => syn::visit_mut::visit_expr_mut(self, e),
+        }
+    }
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+/// The calls in `block` of functions of `known` by their bare names, each with its callee's span,
+/// last first.
+fn calls(block: &syn::Block, known: &BTreeMap<String, String>) -> Vec<(String, Span)> {
+    struct Calls<'a> {
+        known: &'a BTreeMap<String, String>,
+        out: Vec<(String, Span)>,
+    }
+    impl<'ast> Visit<'ast> for Calls<'_> {
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            if let syn::Expr::Path(p) = &*c.func {
+                if p.qself.is_none() {
+                    if let Some(id) = p.path.get_ident() {
+                        let name = id.to_string();
+                        if self.known.contains_key(&name) {
+                            self.out.push((name, id.span()));
+                        }
+                    }
+                }
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+        // Calls in a macro's arguments (`vec![act(x), 0.5]`, which `desugar` reads).
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            use syn::parse::Parser;
+            let exprs = syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated;
+            let repeat = |input: syn::parse::ParseStream| {
+                let e: syn::Expr = input.parse()?;
+                input.parse::<syn::Token![;]>()?;
+                let n: syn::Expr = input.parse()?;
+                Ok(vec![e, n])
+            };
+            if let Ok(list) = exprs.parse2(m.tokens.clone()) {
+                list.iter().for_each(|e| self.visit_expr(e));
+            } else if let Ok(list) = repeat.parse2(m.tokens.clone()) {
+                list.iter().for_each(|e| self.visit_expr(e));
+            }
+        }
+        fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+            // Named as a value (`.map(sigmoid)`): written as a closure calling it (`Values`).
+            if p.qself.is_none() {
+                if let Some(id) = p.path.get_ident() {
+                    let name = id.to_string();
+                    if self.known.contains_key(&name) {
+                        self.out.push((name, id.span()));
+                    }
+                }
+            }
+        }
+    }
+    let mut v = Calls {
+        known,
+        out: Vec::new(),
+    };
+    v.visit_block(block);
+    v.out.reverse();
+    v.out
+}
+
+/// The names `item` binds itself (parameters, locals, closure parameters, items and imports of
+/// its body): a call of one of those is not the module's function.
+fn bound_names(item: &syn::ItemFn) -> HashSet<String> {
+    struct Bound(HashSet<String>);
+    impl<'ast> Visit<'ast> for Bound {
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            self.0.insert(p.ident.to_string());
+            syn::visit::visit_pat_ident(self, p);
+        }
+        fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+            self.0.insert(f.sig.ident.to_string());
+            syn::visit::visit_item_fn(self, f);
+        }
+        fn visit_use_name(&mut self, u: &'ast syn::UseName) {
+            self.0.insert(u.ident.to_string());
+        }
+        fn visit_use_rename(&mut self, u: &'ast syn::UseRename) {
+            self.0.insert(u.rename.to_string());
+        }
+        fn visit_item_macro(&mut self, m: &'ast syn::ItemMacro) {
+            // A `macro_rules!` of the body may define anything: nothing is copied past it.
+            if let Some(name) = &m.ident {
+                self.0.insert(name.to_string());
+            }
+        }
+    }
+    let mut b = Bound(HashSet::new());
+    b.visit_signature(&item.sig);
+    b.visit_block(&item.block);
+    b.0
+}

@@ -1,0 +1,447 @@
+//! Helpers without `#[gradient]` (issue 8): a loss calls free functions of its module that nobody
+//! annotated (`fn sigmoid(z: f64) -> f64`), as losses are written; `#[gradient]` reads them from
+//! the file and inlines them at their calls. Every position a call can take (argument of an
+//! operator, of another call, receiver, condition, loop bound, loop body, branch, closure, `?`-free
+//! returns), helpers of numbers, of slices, returning vectors, arrays and tuples, writing through
+//! `&mut`, calling each other and `#[gradient]` functions, reading the module's constants; helpers
+//! declared after their callers and above a `mod` that imports them; methods as callers; forward
+//! mode and second order. Against central finite differences, the value bit for bit.
+
+#![allow(
+    clippy::needless_range_loop,
+    clippy::items_after_statements,
+    clippy::redundant_closure
+)]
+
+mod common;
+
+use common::{check_flat, fd_hessian};
+use grad::{gradient, Params};
+
+fn check(what: &str, f: &dyn Fn(&[f64]) -> f64, v: f64, g: &[f64], p: &[f64]) {
+    check_flat(what, p, f, v, g).unwrap();
+}
+
+const SCALE: f64 = 0.75;
+
+/// The logistic function, as losses define it beside them.
+#[inline]
+#[must_use]
+pub fn sigmoid(z: f64) -> f64 {
+    1.0 / (1.0 + (-z).exp())
+}
+
+fn sq(v: f64) -> f64 {
+    v * v
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..a.len() {
+        s += a[i] * b[i];
+    }
+    s
+}
+
+fn scaled(a: &[f64], k: f64) -> Vec<f64> {
+    a.iter().map(|v| sigmoid(v * k) * SCALE).collect()
+}
+
+fn pair(x: f64) -> (f64, f64) {
+    (x.sin(), x.cos())
+}
+
+fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
+    [
+        a[1] * b[2] - a[2] * b[1],
+        a[2] * b[0] - a[0] * b[2],
+        a[0] * b[1] - a[1] * b[0],
+    ]
+}
+
+fn add_sq(acc: &mut f64, v: f64) {
+    *acc += v * v;
+}
+
+fn soft_clip(v: f64, lim: f64) -> f64 {
+    if v.abs() < lim {
+        return v;
+    }
+    lim * (v / lim).tanh()
+}
+
+const fn index(i: usize, j: usize, n: usize) -> usize {
+    i * n + j
+}
+
+/// A helper of data only that the engine cannot read: called with constants it stays a call.
+fn weight(i: usize) -> f64 {
+    let mut table = std::collections::BTreeMap::new();
+    table.insert(i, 1.0 / (1.0 + i as f64));
+    table[&i]
+}
+
+#[gradient(jvp, hvp)]
+fn annotated_cube(v: f64) -> f64 {
+    v * v * v
+}
+
+fn through_annotated(v: f64) -> f64 {
+    annotated_cube(v) + sq(v)
+}
+
+/// Calls in every position: operand, argument of a call and of a helper, receiver, condition,
+/// loop bound, loop body, branch, closure, `let` with and without a type.
+#[gradient(wrt(w), jvp, hvp)]
+fn positions(w: &[f64], x: &[f64]) -> f64 {
+    let mut s = sigmoid(w[0]) + 2.0 * sq(w[1]);
+    s += sigmoid(sq(w[0]) * x[0]).ln();
+    s += sq(w[1]).sqrt() * sigmoid(w[2]).max(0.2);
+    if sigmoid(w[0] * x[1]) > 0.5 {
+        s += sq(w[2]);
+    } else {
+        s -= sigmoid(w[1]);
+    }
+    for i in 0..index(1, 0, w.len()) {
+        s += sigmoid(w[i] * x[i]) * weight(i);
+    }
+    let t: f64 = w.iter().zip(x).map(|(a, b)| sq(a - b)).sum();
+    let u = w.iter().map(|&v| sigmoid(v)).fold(0.0, |acc, v| acc + v * v);
+    let m = if t > 1.0 { soft_clip(t, 2.0) } else { sq(t) };
+    s + t + u + m + through_annotated(w[0])
+}
+
+/// Helpers of slices, returning a vector, an array and a tuple, and writing through `&mut`.
+#[gradient(wrt(w), jvp, hvp)]
+fn shapes(w: &[f64], x: &[f64]) -> f64 {
+    let h = scaled(w, 1.5);
+    let c = cross([w[0], w[1], w[2]], [x[0], x[1], 1.0]);
+    let (s, co) = pair(w[1]);
+    let mut acc = 0.0;
+    add_sq(&mut acc, w[2] - s);
+    add_sq(&mut acc, co);
+    let listed = vec![sigmoid(w[0]), sq(w[1] - co), 0.5];
+    dot(&h, x) + dot(w, &h) + c[0] * c[2] + acc + dot(&c, &c).sqrt() + dot(&listed, x)
+}
+
+#[test]
+fn helpers_in_every_position() {
+    let w = [0.4, -0.9, 1.3];
+    let x = [0.6, 1.1, -0.4];
+    let mut d = [f64::NAN; 3];
+    let v = positions_grad(&w, &x, &mut d);
+    assert_eq!(v.to_bits(), positions(&w, &x).to_bits());
+    check("positions", &|p: &[f64]| positions(p, &x), v, &d, &w);
+    // Forward mode along a direction, and the Hessian against second differences.
+    let dir = [0.3, -0.2, 0.5];
+    let (jv, dd) = positions_jvp(&w, &x, &dir);
+    assert_eq!(jv.to_bits(), v.to_bits());
+    let along: f64 = d.iter().zip(&dir).map(|(a, b)| a * b).sum();
+    assert!((dd - along).abs() < 1e-10 * (1.0 + along.abs()), "{dd} {along}");
+    let mut h = vec![f64::NAN; 9];
+    let mut g = [f64::NAN; 3];
+    positions_hessian(&w, &x, &mut g, &mut h);
+    common::close_tol(
+        "positions hessian",
+        &h,
+        &fd_hessian(&|p: &[f64]| positions(p, &x), &w),
+        1e-4,
+    );
+}
+
+#[test]
+fn helpers_of_every_shape() {
+    let w = [0.4, -0.9, 1.3];
+    let x = [0.6, 1.1, -0.4];
+    let mut d = [f64::NAN; 3];
+    let v = shapes_grad(&w, &x, &mut d);
+    assert_eq!(v.to_bits(), shapes(&w, &x).to_bits());
+    check("shapes", &|p: &[f64]| shapes(p, &x), v, &d, &w);
+    let mut h = vec![f64::NAN; 9];
+    let mut g = [f64::NAN; 3];
+    shapes_hessian(&w, &x, &mut g, &mut h);
+    common::close_tol(
+        "shapes hessian",
+        &h,
+        &fd_hessian(&|p: &[f64]| shapes(p, &x), &w),
+        1e-4,
+    );
+}
+
+/// A caller of scalars, its helper declared below it and calling another helper.
+#[gradient]
+fn scalars(a: f64, b: f64) -> f64 {
+    later(a, b) * sigmoid(b)
+}
+
+fn later(a: f64, b: f64) -> f64 {
+    sq(a - b) + soft_clip(a * b, 0.5)
+}
+
+#[test]
+fn helpers_declared_after_their_callers() {
+    let (v, [da, db]) = scalars_grad(0.7, -0.3);
+    assert_eq!(v.to_bits(), scalars(0.7, -0.3).to_bits());
+    check(
+        "scalars",
+        &|p: &[f64]| scalars(p[0], p[1]),
+        v,
+        &[da, db],
+        &[0.7, -0.3],
+    );
+}
+
+/// A local of the helper's name is the local, not the helper.
+#[gradient]
+fn shadowed(a: f64) -> f64 {
+    let sq = |v: f64| v * v * v;
+    sq(a) + sigmoid(a)
+}
+
+#[test]
+fn a_local_of_the_helpers_name_is_the_local() {
+    let (v, [d]) = shadowed_grad(0.8);
+    assert_eq!(v.to_bits(), shadowed(0.8).to_bits());
+    let want = 3.0 * 0.8f64.powi(2) + sigmoid(0.8) * (1.0 - sigmoid(0.8));
+    assert!((d - want).abs() < 1e-12, "{d} {want}");
+}
+
+#[derive(Clone, Debug, Params)]
+struct Logistic {
+    w: Vec<f64>,
+    b: f64,
+}
+
+impl Logistic {
+    /// A method's loss calling the module's helpers.
+    #[gradient]
+    fn nll(&self, x: &[f64], y: &[f64]) -> f64 {
+        let d = self.w.len();
+        let mut s = 0.0;
+        for (row, &t) in x.chunks(d).zip(y) {
+            let p = sigmoid(dot(&self.w, row) + self.b);
+            s -= t * p.ln() + (1.0 - t) * (1.0 - p).ln();
+        }
+        s / y.len() as f64 + 0.01 * sq(self.b)
+    }
+}
+
+#[test]
+fn methods_call_the_modules_helpers() {
+    let m = Logistic {
+        w: vec![0.3, -0.5],
+        b: 0.1,
+    };
+    let x = [0.5, 1.0, -1.5, 0.2, 2.0, -0.7];
+    let y = [1.0, 0.0, 1.0];
+    let mut d = Logistic {
+        w: vec![f64::NAN; 2],
+        b: f64::NAN,
+    };
+    let v = m.nll_grad(&x, &y, &mut d);
+    assert_eq!(v.to_bits(), m.nll(&x, &y).to_bits());
+    let flat = |p: &[f64]| {
+        Logistic {
+            w: p[..2].to_vec(),
+            b: p[2],
+        }
+        .nll(&x, &y)
+    };
+    check("nll", &flat, v, &[d.w[0], d.w[1], d.b], &[0.3, -0.5, 0.1]);
+}
+
+#[gradient]
+fn in_f32(x: f32, y: f32) -> f32 {
+    half(x * y) + half(x)
+}
+
+fn half(v: f32) -> f32 {
+    0.5 * v * v
+}
+
+#[test]
+fn helpers_of_f32() {
+    let (v, [dx, dy]) = in_f32_grad(1.5, -2.0);
+    assert_eq!(v.to_bits(), in_f32(1.5, -2.0).to_bits());
+    assert_eq!([dx, dy], [1.5 * 4.0 + 1.5, 1.5 * 1.5 * -2.0]);
+}
+
+mod inner {
+    use super::*;
+
+    /// In a module that imports its parent's items: the parent's helpers.
+    #[gradient]
+    pub fn imported(a: f64) -> f64 {
+        sigmoid(a) * own(a)
+    }
+
+    fn own(a: f64) -> f64 {
+        sq(a) + 1.0
+    }
+}
+
+#[test]
+fn helpers_of_the_module_above() {
+    let (v, [d]) = inner::imported_grad(0.4);
+    assert_eq!(v.to_bits(), inner::imported(0.4).to_bits());
+    check("imported", &|p: &[f64]| inner::imported(p[0]), v, &[d], &[0.4]);
+}
+
+fn relu(z: f64) -> f64 {
+    z.max(0.0)
+}
+
+/// Helpers named as values: `.map(sigmoid)`, `let act = relu;`.
+#[gradient(wrt(w), jvp)]
+fn named_as_values(w: &[f64]) -> f64 {
+    let act = relu;
+    w.iter().copied().map(sigmoid).sum::<f64>() + w.iter().map(|&v| act(v - 0.1)).sum::<f64>()
+}
+
+#[test]
+fn helpers_named_as_values() {
+    let w = [0.4, -0.9, 1.3];
+    let mut d = [f64::NAN; 3];
+    let v = named_as_values_grad(&w, &mut d);
+    assert_eq!(v.to_bits(), named_as_values(&w).to_bits());
+    check("named_as_values", &|p: &[f64]| named_as_values(p), v, &d, &w);
+}
+
+fn predict(m: &Logistic, x: &[f64]) -> f64 {
+    sigmoid(dot(&m.w, x) + m.b)
+}
+
+/// A plain helper given the model whole, from a free function and from a method; the model under
+/// another name; a function declared in the body taking the model.
+#[gradient(wrt(m))]
+fn model_through_helpers(m: &Logistic, x: &[f64], y: f64) -> f64 {
+    let net = m;
+    fn penalty(l: &Logistic) -> f64 {
+        l.w.iter().map(|w| w * w).sum::<f64>() + l.b * l.b
+    }
+    (predict(m, x) - y).powi(2) + 0.1 * penalty(net) + 0.01 * net.b
+}
+
+impl Logistic {
+    #[gradient]
+    fn through_self(&self, x: &[f64], y: f64) -> f64 {
+        let me: &Logistic = self;
+        (predict(self, x) - y).powi(2) + me.w[0] * sq(me.b)
+    }
+}
+
+#[test]
+fn models_through_plain_helpers_and_other_names() {
+    let m = Logistic {
+        w: vec![0.3, -0.5],
+        b: 0.1,
+    };
+    let x = [0.5, 1.0];
+    let flat = |p: &[f64]| Logistic {
+        w: p[..2].to_vec(),
+        b: p[2],
+    };
+    let mut d = m.zeros_like();
+    let v = model_through_helpers_grad(&m, &x, 0.7, &mut d);
+    assert_eq!(v.to_bits(), model_through_helpers(&m, &x, 0.7).to_bits());
+    check(
+        "model_through_helpers",
+        &|p: &[f64]| model_through_helpers(&flat(p), &x, 0.7),
+        v,
+        &[d.w[0], d.w[1], d.b],
+        &[0.3, -0.5, 0.1],
+    );
+    let mut d = m.zeros_like();
+    let v = m.through_self_grad(&x, 0.7, &mut d);
+    assert_eq!(v.to_bits(), m.through_self(&x, 0.7).to_bits());
+    check(
+        "through_self",
+        &|p: &[f64]| flat(p).through_self(&x, 0.7),
+        v,
+        &[d.w[0], d.w[1], d.b],
+        &[0.3, -0.5, 0.1],
+    );
+}
+
+fn power(x: f64, n: u32) -> f64 {
+    if n == 0 {
+        1.0
+    } else {
+        x * power(x, n - 1)
+    }
+}
+
+fn twice<T: num_traits::Float>(x: T) -> T {
+    x + x.sin()
+}
+
+/// A helper that calls itself and a generic one: derived as if annotated (the inlining does not
+/// take them), in every mode.
+#[gradient(jvp, hvp)]
+fn recursive_and_generic(x: f64, y: f64) -> f64 {
+    power(x, 3) * twice(y) + twice::<f64>(x * y) + power(2.0, 2)
+}
+
+#[test]
+fn recursive_and_generic_helpers() {
+    let (v, [dx, dy]) = recursive_and_generic_grad(0.7, -0.4);
+    assert_eq!(v.to_bits(), recursive_and_generic(0.7, -0.4).to_bits());
+    let f = |p: &[f64]| recursive_and_generic(p[0], p[1]);
+    check("recursive_and_generic", &f, v, &[dx, dy], &[0.7, -0.4]);
+    let (_, _, h) = recursive_and_generic_hessian(0.7, -0.4);
+    common::close_tol(
+        "recursive_and_generic hessian",
+        &[h[0][0], h[0][1], h[1][0], h[1][1]],
+        &fd_hessian(&f, &[0.7, -0.4]),
+        1e-4,
+    );
+}
+
+fn integrate<F: Fn(f64) -> f64>(f: F, a: f64, b: f64, n: usize) -> f64 {
+    let h = (b - a) / n as f64;
+    (0..n).map(|i| f(a + (i as f64 + 0.5) * h)).sum::<f64>() * h
+}
+
+fn rk4(f: &dyn Fn(f64, f64) -> f64, t: f64, y: f64, h: f64) -> f64 {
+    let k1 = f(t, y);
+    let k2 = f(t + h / 2.0, y + h / 2.0 * k1);
+    let k3 = f(t + h / 2.0, y + h / 2.0 * k2);
+    let k4 = f(t + h, y + h * k3);
+    y + h / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+}
+
+fn newton(f: impl Fn(f64) -> f64, df: impl Fn(f64) -> f64, x0: f64) -> f64 {
+    let mut x = x0;
+    for _ in 0..20 {
+        x -= f(x) / df(x);
+    }
+    x
+}
+
+/// Helpers taking closures (generic `F: Fn`, `&dyn Fn`, `impl Fn`), none annotated: each call
+/// makes a function of its own from the helper's body with the closure in place.
+#[gradient(hvp)]
+fn with_closures(k: f64, y0: f64) -> f64 {
+    let mut y = y0;
+    for i in 0..5 {
+        y = rk4(&|t, y| -k * y + t.sin(), f64::from(i) * 0.1, y, 0.1);
+    }
+    let area = integrate(|t| (k * t).sin(), 0.0, 1.0, 16);
+    let root = newton(|x| x * x - y0 * y0 - k, |x| 2.0 * x, 1.0);
+    y + area * root
+}
+
+#[test]
+fn helpers_taking_closures() {
+    let (v, [dk, dy]) = with_closures_grad(0.5, 1.2);
+    assert_eq!(v.to_bits(), with_closures(0.5, 1.2).to_bits());
+    let f = |p: &[f64]| with_closures(p[0], p[1]);
+    check("with_closures", &f, v, &[dk, dy], &[0.5, 1.2]);
+    let (_, _, h) = with_closures_hessian(0.5, 1.2);
+    common::close_tol(
+        "with_closures hessian",
+        &[h[0][0], h[0][1], h[1][0], h[1][1]],
+        &fd_hessian(&f, &[0.5, 1.2]),
+        1e-4,
+    );
+}
