@@ -8898,10 +8898,16 @@ impl<'a> FnGen<'a> {
         } else {
             String::new()
         };
-        // (The comment marks the case for the generic twin, which skips it.)
+        // (The comment marks the case for the generic twin, which skips it.) Sometimes without
+        // `#[gradient]`: read from the file, each call specialized alike.
+        let ann = if self.on("call:plain_closure_helper") && self.rng.chance(0.3) {
+            "/// not annotated"
+        } else {
+            "#[gradient]"
+        };
         let _ = writeln!(
             self.items,
-            "// a helper taking a closure (CF: Fn(..))\n#[gradient]\nfn {name}{sig} -> {FLT}{where_clause} {{\n    let mut s: {FLT} = 0.0;\n    for i in 0..n {{\n        s += f(a + i as {FLT} * 0.25) * 0.5;\n    }}\n    s\n}}"
+            "// a helper taking a closure (CF: Fn(..))\n{ann}\nfn {name}{sig} -> {FLT}{where_clause} {{\n    let mut s: {FLT} = 0.0;\n    for i in 0..n {{\n        s += f(a + i as {FLT} * 0.25) * 0.5;\n    }}\n    s\n}}"
         );
         let a = self.wrapped(1, (-1.0, 1.0));
         let n = 1 + self.rng.below(3);

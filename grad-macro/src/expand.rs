@@ -85,7 +85,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                 out
             }
         }
-        (None, _) => expand_fn(&args, &item),
+        (None, _) => expand_fn(&args, injection.rewritten.as_ref().unwrap_or(&item)),
     };
     // A helper left a call that gets a derivative: rustc would say only that `NAME_grad` is
     // missing.
@@ -100,6 +100,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             syn::Error::new(*span, msg).to_compile_error()
         })
         .collect::<Vec<_>>();
+    crate::plain_helpers::forget_original();
     let out = if injection.with_closures.is_empty() {
         out
     } else {

@@ -39,6 +39,7 @@ mod naming;
 mod out_param;
 mod parallel;
 mod plain_helpers;
+mod plain_methods;
 mod prescan;
 mod promote;
 mod rename;

@@ -37,6 +37,9 @@ pub struct Injection {
     pub derived: Option<syn::ItemFn>,
     /// Each with whether the first form inlines it.
     pub copied: Vec<(String, Span, bool)>,
+    /// The function with its calls of plain methods rewritten, when it has some (and copied no
+    /// helper: else `item` has them too).
+    pub rewritten: Option<syn::ItemFn>,
     /// The helpers taking closures: each call makes a function of its own from the helper's
     /// body, as for a `#[gradient]` one (see `closure_calls`).
     pub with_closures: Vec<syn::ItemFn>,
@@ -48,22 +51,32 @@ pub fn inject(item: &syn::ItemFn, args: &TokenStream) -> Injection {
     let mut done = Injection {
         item: None,
         derived: None,
+        rewritten: None,
         copied: Vec::new(),
         with_closures: Vec::new(),
         refused: Vec::new(),
     };
-    let known = crate::prescan::plain_functions(&item.sig.ident.to_string());
+    CALLER.with(|c| *c.borrow_mut() = Some(item.sig.ident.to_string()));
+    let mut known = crate::prescan::plain_functions(&item.sig.ident.to_string());
     // The modes of the caller, which a copy derived on its own must have too.
     let Ok(args) = syn::parse2::<crate::attr::Args>(args.clone()) else {
         return done;
     };
+    // Plain methods called on the model (`self.forward(x)`) as calls of free functions.
+    let (methods, rewritten) = crate::plain_methods::rewrite(item);
+    if let Some(r) = &rewritten {
+        remember_original(item);
+        known.extend(methods);
+        done.rewritten = Some(r.clone());
+    }
+    let item = rewritten.as_ref().unwrap_or(item);
     if known.is_empty() {
         return done;
     }
     let bound = bound_names(item);
     let known: BTreeMap<String, String> = known
         .into_iter()
-        .filter(|(n, _)| !bound.contains(n) && *n != item.sig.ident.to_string())
+        .filter(|(n, _)| !bound.contains(n) && item.sig.ident != n.as_str())
         .collect();
     // Each copy, and whether the inlining takes it (else it is derived on its own in both forms).
     let mut taken: Vec<(syn::ItemFn, bool)> = Vec::new();
@@ -104,14 +117,46 @@ pub fn inject(item: &syn::ItemFn, args: &TokenStream) -> Injection {
     }
     let jvp = args.jvp.map(|_| quote::quote!(jvp));
     let hvp = args.hvp.map(|_| quote::quote!(hvp));
-    let modes = [jvp, hvp].into_iter().flatten();
+    let modes = [&jvp, &hvp].into_iter().flatten();
     let attr: syn::Attribute = syn::parse_quote!(#[::grad::gradient(#(#modes),*)]);
     // A helper of data (a struct, an integer) stays a function: inlined, or called with
     // constants as written.
     let derive = |mut f: syn::ItemFn| {
         if derivable(&f.sig) {
             f.attrs.push(derived_marker());
-            f.attrs.push(attr.clone());
+            // A model parameter (a plain method's receiver) is differentiated when named.
+            let models: Vec<&Ident> = f
+                .sig
+                .inputs
+                .iter()
+                .filter_map(|a| match a {
+                    syn::FnArg::Typed(pt) if crate::fields::is_struct_ref(&pt.ty) => {
+                        match &*pt.pat {
+                            syn::Pat::Ident(p) => Some(&p.ident),
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                })
+                .collect();
+            if models.is_empty() {
+                f.attrs.push(attr.clone());
+            } else {
+                let floats = crate::sig::differentiable_names(&f.sig);
+                let wrt = f.sig.inputs.iter().filter_map(|a| match a {
+                    syn::FnArg::Typed(pt) => match &*pt.pat {
+                        syn::Pat::Ident(p) if models.contains(&&p.ident) || floats.contains(&p.ident) => {
+                            Some(p.ident.clone())
+                        }
+                        _ => None,
+                    },
+                    syn::FnArg::Receiver(_) => None,
+                });
+                let wrt = quote::quote!(wrt(#(#wrt),*));
+                let modes = [&jvp, &hvp].into_iter().flatten();
+                f.attrs
+                    .push(syn::parse_quote!(#[::grad::gradient(#wrt #(, #modes)*)]));
+            }
         }
         f
     };
@@ -132,12 +177,74 @@ pub fn inject(item: &syn::ItemFn, args: &TokenStream) -> Injection {
     done
 }
 
-/// `item`'s body without the helpers `inject` copied into it.
+thread_local! {
+    /// The body of the function being expanded as the user wrote it, where the derivation's
+    /// body differs by more than the copies (method calls rewritten): its name and its body.
+    /// (Tokens of this expansion, dropped before it ends: see `forget_original`.)
+    static ORIGINAL: std::cell::RefCell<Option<syn::Block>> = const { std::cell::RefCell::new(None) };
+    /// The name of the function being expanded.
+    static CALLER: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+fn remember_original(item: &syn::ItemFn) {
+    let body = (*item.block).clone();
+    ORIGINAL.with(|o| *o.borrow_mut() = Some(body));
+}
+
+/// Ends an expansion: no body to put back.
+pub fn forget_original() {
+    ORIGINAL.with(|o| *o.borrow_mut() = None);
+    CALLER.with(|c| *c.borrow_mut() = None);
+}
+
+/// `item`'s body without the helpers `inject` copied into it (as the user wrote it, when its
+/// method calls were rewritten).
 pub fn strip(item: &mut syn::ItemFn) {
     let m = marker();
-    item.block
-        .stmts
-        .retain(|s| !matches!(s, syn::Stmt::Item(syn::Item::Fn(f)) if f.attrs.contains(&m)));
+    let users = CALLER.with(|c| c.borrow().as_ref().is_some_and(|n| item.sig.ident == n.as_str()));
+    if users {
+        // The user's function calls the module's functions as written.
+        match ORIGINAL.with(|o| o.borrow().clone()) {
+            Some(body) => *item.block = body,
+            None => item.block.stmts.retain(
+                |s| !matches!(s, syn::Stmt::Item(syn::Item::Fn(f)) if f.attrs.contains(&m)),
+            ),
+        }
+        return;
+    }
+    let (copies, rest): (Vec<syn::Stmt>, Vec<syn::Stmt>) = std::mem::take(&mut item.block.stmts)
+        .into_iter()
+        .partition(|s| matches!(s, syn::Stmt::Item(syn::Item::Fn(f)) if f.attrs.contains(&m)));
+    item.block.stmts = rest;
+    // A copy of the body that still calls what the rewrite made (`NAME__all`, with a plain
+    // method's calls as calls of its free function) keeps those functions, called for their
+    // value only.
+    let mut kept = Vec::new();
+    let mut pending = copies;
+    loop {
+        let (needed, other): (Vec<syn::Stmt>, Vec<syn::Stmt>) =
+            pending.into_iter().partition(|s| {
+                let syn::Stmt::Item(syn::Item::Fn(f)) = s else {
+                    return false;
+                };
+                let named = |i: &Ident| *i == f.sig.ident;
+                item.block.stmts.iter().chain(&kept).any(|st| {
+                    crate::naming::mentions(st.to_token_stream(), &named)
+                })
+            });
+        if needed.is_empty() {
+            break;
+        }
+        kept.extend(needed.into_iter().map(|mut s| {
+            if let syn::Stmt::Item(syn::Item::Fn(f)) = &mut s {
+                f.attrs = vec![m.clone()];
+            }
+            s
+        }));
+        pending = other;
+    }
+    kept.append(&mut item.block.stmts);
+    item.block.stmts = kept;
 }
 
 /// The helper printed as `src`, parsed again with every token at `span` (its call: an error in

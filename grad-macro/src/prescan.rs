@@ -38,6 +38,11 @@ struct Module {
     annotated: Vec<String>,
     /// Free functions without `#[gradient]`, each printed (tokens cannot outlive an expansion).
     plain: Vec<(String, String)>,
+    /// The `#[gradient]` methods: name, signature and the `impl`'s type (as printed).
+    annotated_methods: Vec<(String, String, String)>,
+    /// Methods taking `&self` without `#[gradient]` of inherent `impl`s that are not generic:
+    /// `(type, name, source)`, the method printed as a free function would be.
+    methods: Vec<(String, String, String)>,
 }
 
 /// Registers the annotated free functions of the file that holds `span`, once per version of it.
@@ -47,6 +52,41 @@ pub fn file_of(span: proc_macro::Span) {
         file(path);
     }
     CURRENT.with(|c| *c.borrow_mut() = path);
+}
+
+/// The methods taking `&self` without `#[gradient]` of the module of `caller` (see
+/// [`plain_functions`]), each `(type, name, source)`, and the type of the `impl` that holds
+/// `caller` when it is a method.
+pub fn plain_methods(caller: &syn::Signature) -> (Option<String>, Vec<(String, String, String)>) {
+    let sig = quote::ToTokens::to_token_stream(caller).to_string();
+    let caller = caller.ident.to_string();
+    let caller = caller.as_str();
+    let Some(path) = CURRENT.with(|c| c.borrow().clone()) else {
+        return (None, Vec::new());
+    };
+    MODULES.with(|m| {
+        let m = m.borrow();
+        let Some(modules) = m.get(&path) else {
+            return (None, Vec::new());
+        };
+        let mut homes = modules
+            .iter()
+            .filter(|md| md.annotated.iter().any(|a| a == caller));
+        let (Some(home), None) = (homes.next(), homes.next()) else {
+            return (None, Vec::new());
+        };
+        // (Methods of one name in several `impl`s: the one of this signature.)
+        let mut types = home
+            .annotated_methods
+            .iter()
+            .filter(|(n, s, _)| n == caller && *s == sig)
+            .map(|(.., t)| t.clone());
+        let own = match (types.next(), types.next()) {
+            (Some(t), None) => Some(t),
+            _ => None,
+        };
+        (own, home.methods.clone())
+    })
 }
 
 /// The free functions without `#[gradient]` that the function or method `caller` of the file
@@ -140,10 +180,31 @@ fn items(
             }
             syn::Item::Impl(imp) => {
                 let whole = gradient_args(&imp.attrs).is_some();
+                let ty = quote::ToTokens::to_token_stream(&imp.self_ty).to_string();
+                let plain_impl = imp.trait_.is_none() && imp.generics.params.is_empty();
                 for i in &imp.items {
                     if let syn::ImplItem::Fn(f) = i {
                         if whole || gradient_args(&f.attrs).is_some() {
                             here.annotated.push(f.sig.ident.to_string());
+                            here.annotated_methods.push((
+                                f.sig.ident.to_string(),
+                                quote::ToTokens::to_token_stream(&f.sig).to_string(),
+                                ty.clone(),
+                            ));
+                        } else if plain_impl
+                            && f.sig.receiver().is_some_and(|r| {
+                                r.reference.is_some() && r.mutability.is_none()
+                            })
+                        {
+                            let as_fn = syn::ItemFn {
+                                attrs: f.attrs.clone(),
+                                vis: f.vis.clone(),
+                                sig: f.sig.clone(),
+                                block: Box::new(f.block.clone()),
+                            };
+                            let printed = quote::ToTokens::to_token_stream(&as_fn).to_string();
+                            here.methods
+                                .push((ty.clone(), f.sig.ident.to_string(), printed));
                         }
                     }
                 }

@@ -3222,3 +3222,85 @@ fn session_35_forms_run() {
     );
     assert!((dl.w[1] + 1.0).abs() < 1e-15);
 }
+
+/// Helpers without `#[gradient]`: inlined, derived (recursive, generic), specialized with a
+/// closure; plain methods of a model; the model under another name.
+fn s36_sigmoid(z: f64) -> f64 {
+    1.0 / (1.0 + (-z).exp())
+}
+
+fn s36_dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(p, q)| p * q).sum()
+}
+
+fn s36_power(x: f64, n: u32) -> f64 {
+    if n == 0 {
+        1.0
+    } else {
+        x * s36_power(x, n - 1)
+    }
+}
+
+fn s36_twice<T: num_traits::Float>(x: T) -> T {
+    x + x.sin()
+}
+
+fn s36_integrate<F: Fn(f64) -> f64>(f: F, n: u32) -> f64 {
+    let h = 1.0 / f64::from(n);
+    (0..n).map(|i| f((f64::from(i) + 0.5) * h)).sum::<f64>() * h
+}
+
+#[gradient(jvp, hvp, wrt(w))]
+fn s36_helpers(w: &[f64], x: &[f64]) -> f64 {
+    let act = s36_sigmoid;
+    let a = x.iter().copied().map(s36_sigmoid).sum::<f64>();
+    act(s36_dot(w, x)) + s36_power(w[0], 3) + s36_twice(w[1]) + a
+}
+
+#[gradient(hvp)]
+fn s36_closure(k: f64) -> f64 {
+    s36_integrate(|t| (k * t).sin(), 8)
+}
+
+#[derive(Clone, Debug, grad::Params)]
+struct S36Model {
+    w: Vec<f64>,
+    b: f64,
+}
+
+impl S36Model {
+    fn predict(&self, x: &[f64]) -> f64 {
+        s36_dot(&self.w, x) + self.b
+    }
+
+    #[gradient]
+    fn loss(&self, x: &[f64], y: f64) -> f64 {
+        let me = self;
+        (self.predict(x) - y).powi(2) + 0.1 * me.b
+    }
+}
+
+#[test]
+fn session_36_forms_run() {
+    let (weights, inputs) = ([0.5, -0.25], [1.0, 2.0]);
+    let mut dw = [0.0; 2];
+    assert_eq!(
+        s36_helpers_grad(&weights, &inputs, &mut dw).to_bits(),
+        s36_helpers(&weights, &inputs).to_bits()
+    );
+    assert!(dw.iter().all(|d| d.is_finite()));
+    let (value, [dk]) = s36_closure_grad(1.5);
+    assert_eq!(value.to_bits(), s36_closure(1.5).to_bits());
+    assert!(dk.is_finite());
+    let model = S36Model {
+        w: vec![0.5, 1.0],
+        b: 0.25,
+    };
+    let mut dm = model.zeros_like();
+    assert_eq!(
+        model.loss_grad(&inputs, 1.0, &mut dm).to_bits(),
+        model.loss(&inputs, 1.0).to_bits()
+    );
+    // d/db = 2 (predict − y) + 0.1, predict = 0.5 + 2 + 0.25
+    assert!((dm.b - (2.0 * 1.75 + 0.1)).abs() < 1e-12);
+}

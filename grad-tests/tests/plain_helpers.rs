@@ -445,3 +445,75 @@ fn helpers_taking_closures() {
         1e-4,
     );
 }
+
+#[derive(Clone, Debug, Params)]
+struct Mlp {
+    w1: Vec<f64>,
+    b1: Vec<f64>,
+    w2: Vec<f64>,
+    b2: f64,
+}
+
+impl Mlp {
+    /// Plain methods: a layer returning a vector, the forward pass calling it.
+    fn hidden(&self, x: &[f64]) -> Vec<f64> {
+        let n = x.len();
+        self.b1
+            .iter()
+            .enumerate()
+            .map(|(k, b)| (b + (0..n).map(|j| self.w1[k * n + j] * x[j]).sum::<f64>()).tanh())
+            .collect()
+    }
+
+    fn forward(&self, x: &[f64]) -> f64 {
+        let h = self.hidden(x);
+        h.iter().zip(&self.w2).map(|(a, b)| a * b).sum::<f64>() + self.b2
+    }
+
+    fn penalty(&self) -> f64 {
+        self.w1.iter().map(|w| w * w).sum::<f64>() + sq(self.b2)
+    }
+
+    /// The loss calling the model's plain methods on `self`.
+    #[gradient]
+    fn loss(&self, xs: &[f64], ys: &[f64]) -> f64 {
+        let mut s = 0.0;
+        for (i, y) in ys.iter().enumerate() {
+            s += (self.forward(&xs[2 * i..2 * i + 2]) - y).powi(2);
+        }
+        s + 0.01 * self.penalty()
+    }
+}
+
+/// A free function calling them on its model parameter.
+#[gradient(wrt(m))]
+fn mlp_loss(m: &Mlp, xs: &[f64], ys: &[f64]) -> f64 {
+    ys.iter()
+        .enumerate()
+        .map(|(i, y)| (m.forward(&xs[2 * i..2 * i + 2]) - y).powi(2))
+        .sum::<f64>()
+        + m.penalty()
+}
+
+#[test]
+fn plain_methods_of_the_model() {
+    let m = Mlp {
+        w1: vec![0.1, -0.2, 0.3, 0.4, -0.5, 0.6],
+        b1: vec![0.0, 0.1, -0.1],
+        w2: vec![0.5, -0.4, 0.3],
+        b2: 0.05,
+    };
+    let (xs, ys) = ([0.5, -1.0, 1.5, 0.2], [0.3, -0.1]);
+    let p = m.to_flat();
+    let at = |p: &[f64]| m.with_flat(p);
+    let mut d = m.zeros_like();
+    let v = m.loss_grad(&xs, &ys, &mut d);
+    assert_eq!(v.to_bits(), m.loss(&xs, &ys).to_bits());
+    let g = d.to_flat();
+    check("Mlp::loss", &|p: &[f64]| at(p).loss(&xs, &ys), v, &g, &p);
+    let mut d = m.zeros_like();
+    let v = mlp_loss_grad(&m, &xs, &ys, &mut d);
+    assert_eq!(v.to_bits(), mlp_loss(&m, &xs, &ys).to_bits());
+    let g = d.to_flat();
+    check("mlp_loss", &|p: &[f64]| mlp_loss(&at(p), &xs, &ys), v, &g, &p);
+}

@@ -327,21 +327,32 @@ pub(super) fn model_fns(
     // A callee declared in the body (a `#[gradient] fn` there, or a helper of the module copied
     // to be derived, see `plain_helpers`) has its table in the body only: declared here again.
     let lost_tokens = quote!(#(#lost)*);
-    let nested = item.block.stmts.iter().filter_map(|s| match s {
-        syn::Stmt::Item(syn::Item::Fn(f))
-            if f.attrs.iter().any(|a| {
-                a.path()
-                    .segments
-                    .last()
-                    .is_some_and(|s| s.ident == "gradient")
-            }) && crate::naming::mentions(lost_tokens.clone(), &|i| {
-                *i == format!("{}_grad_wrt", f.sig.ident)
-            }) =>
-        {
-            Some(f)
-        }
-        _ => None,
+    let annotated: Vec<&syn::ItemFn> = item
+        .block
+        .stmts
+        .iter()
+        .filter_map(|s| match s {
+            syn::Stmt::Item(syn::Item::Fn(f))
+                if f.attrs.iter().any(|a| {
+                    a.path()
+                        .segments
+                        .last()
+                        .is_some_and(|s| s.ident == "gradient")
+                }) =>
+            {
+                Some(f)
+            }
+            _ => None,
+        })
+        .collect();
+    // (All of them when one is named: they may call each other.)
+    let named = annotated.iter().any(|f| {
+        crate::naming::mentions(lost_tokens.clone(), &|i| {
+            // (`NAME_grad_wrt`, `NAME__model_grad_wrt`, `NAME__dot__model_grad_wrt`, ..)
+            i.to_string().starts_with(&format!("{}_", f.sig.ident))
+        })
     });
+    let nested = annotated.iter().filter(|_| named);
     let table = quote!({
         #(#nested)*
         let mut t: [u8; #n] = [#(#flags),*];

@@ -1,6 +1,7 @@
 // Reads of a differentiated model that the macro does not follow: a method without `#[gradient]`
-// called on it or on one of its fields, the model passed whole to a plain function, a field read
-// both as a number and as a count, rows of the structs of a `Vec` of structs.
+// called on one of its fields, a field read both as a number and as a count, rows of the structs
+// of a `Vec` of structs. (A plain method called on the model itself and the model passed whole to
+// a plain function of this file compile: they are inlined, see `plain_helpers.rs`.)
 use grad::{gradient, Params};
 
 #[derive(Clone, Params)]

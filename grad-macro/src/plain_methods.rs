@@ -1,0 +1,181 @@
+//! Methods without `#[gradient]`: a model's loss calls `self.forward(x)` (or `m.forward(x)` on a
+//! model parameter), a plain method of the model's `impl` in the same module. Each such method is
+//! written as a free function taking the receiver first (`fn grad_mlp_forward(grad_this: &Mlp,
+//! x: &[f64]) -> f64`, `self` read as `grad_this`, `Self` as `Mlp`), and the calls of the
+//! derivation's body as calls of it (`grad_mlp_forward(self, x)`); `plain_helpers` then copies
+//! and inlines it as any helper of the module. The user's function keeps its method calls.
+
+use proc_macro2::{Ident, Span, TokenStream, TokenTree};
+use quote::ToTokens;
+use std::collections::{BTreeMap, HashMap};
+use syn::visit_mut::VisitMut;
+
+/// The methods of the caller's module as free functions (name → source), and `item` with its
+/// calls of them rewritten (`None` when it calls none).
+pub fn rewrite(item: &syn::ItemFn) -> (BTreeMap<String, String>, Option<syn::ItemFn>) {
+    let (own, methods) = crate::prescan::plain_methods(&item.sig);
+    if methods.is_empty() {
+        return (BTreeMap::new(), None);
+    }
+    // The receivers whose types the caller names: `self`, and parameters of a struct's type.
+    let mut types: HashMap<String, String> = HashMap::new();
+    if let (Some(t), true) = (&own, item.sig.receiver().is_some()) {
+        types.insert("self".into(), t.clone());
+    }
+    for a in &item.sig.inputs {
+        if let syn::FnArg::Typed(pt) = a {
+            if let (syn::Pat::Ident(p), Some(t)) = (&*pt.pat, struct_type(&pt.ty)) {
+                types.insert(p.ident.to_string(), t);
+            }
+        }
+    }
+    let table: Vec<Method> = methods
+        .iter()
+        .filter_map(|(ty, name, src)| Method::new(ty, name, src))
+        .collect();
+    let mut free = BTreeMap::new();
+    for m in &table {
+        if let Some(src) = m.as_free(&table) {
+            free.insert(m.free_name.to_string(), src);
+        }
+    }
+    let mut out = item.clone();
+    let mut r = Calls {
+        types: &types,
+        table: &table,
+        changed: false,
+    };
+    r.visit_block_mut(&mut out.block);
+    (free, r.changed.then_some(out))
+}
+
+/// A plain method: its `impl`'s type, its name and arity, its source, and the free function's
+/// name.
+struct Method {
+    ty: String,
+    name: String,
+    arity: usize,
+    item: syn::ItemFn,
+    free_name: Ident,
+}
+
+impl Method {
+    fn new(ty: &str, name: &str, src: &str) -> Option<Method> {
+        let item: syn::ItemFn = syn::parse_str(src).ok()?;
+        let lower: String = ty
+            .chars()
+            .filter(|c| c.is_alphanumeric() || *c == '_')
+            .collect::<String>()
+            .to_lowercase();
+        Some(Method {
+            ty: ty.to_string(),
+            name: name.to_string(),
+            arity: item.sig.inputs.len() - 1,
+            free_name: Ident::new(&format!("grad_{lower}_{name}"), Span::call_site()),
+            item,
+        })
+    }
+
+    /// The method as a free function of its receiver, its own calls of the table's methods on
+    /// `self` rewritten.
+    fn as_free(&self, table: &[Method]) -> Option<String> {
+        let mut f = self.item.clone();
+        let ty: syn::Type = syn::parse_str(&self.ty).ok()?;
+        let this = Ident::new("grad_this", Span::call_site());
+        let mut types = HashMap::new();
+        types.insert("self".to_string(), self.ty.clone());
+        let mut r = Calls {
+            types: &types,
+            table,
+            changed: false,
+        };
+        r.visit_block_mut(&mut f.block);
+        let block = replace_self(f.block.to_token_stream(), &this, &ty.to_token_stream());
+        *f.block = syn::parse2(block).ok()?;
+        let mut inputs: Vec<syn::FnArg> = f.sig.inputs.iter().skip(1).cloned().collect();
+        inputs.insert(0, syn::parse_quote!(#this: &#ty));
+        f.sig.inputs = inputs.into_iter().collect();
+        f.sig.ident = self.free_name.clone();
+        // `Self` in the signature (`-> Self`, `other: &Self`) is the type too.
+        let sig = replace_self(f.sig.to_token_stream(), &this, &ty.to_token_stream());
+        f.sig = syn::parse2(sig).ok()?;
+        f.attrs.retain(|a| !a.path().is_ident("doc"));
+        Some(f.to_token_stream().to_string())
+    }
+}
+
+/// `self` as `this` and `Self` as `ty`, in tokens.
+fn replace_self(ts: TokenStream, this: &Ident, ty: &TokenStream) -> TokenStream {
+    ts.into_iter()
+        .flat_map(|t| -> Vec<TokenTree> {
+            match t {
+                TokenTree::Ident(i) if i == "self" => {
+                    vec![TokenTree::Ident(Ident::new(&this.to_string(), i.span()))]
+                }
+                TokenTree::Ident(i) if i == "Self" => ty.clone().into_iter().collect(),
+                TokenTree::Group(g) => {
+                    let mut n =
+                        proc_macro2::Group::new(g.delimiter(), replace_self(g.stream(), this, ty));
+                    n.set_span(g.span());
+                    vec![TokenTree::Group(n)]
+                }
+                other => vec![other],
+            }
+        })
+        .collect()
+}
+
+/// The struct type of a parameter (`&Mlp`, `Mlp`), printed.
+fn struct_type(ty: &syn::Type) -> Option<String> {
+    let inner = match ty {
+        syn::Type::Reference(r) if r.mutability.is_none() => &*r.elem,
+        t => t,
+    };
+    let syn::Type::Path(p) = inner else {
+        return None;
+    };
+    (p.qself.is_none() && crate::sig::float_of(inner).is_none())
+        .then(|| inner.to_token_stream().to_string())
+}
+
+/// Rewrites `recv.name(args)` with `recv` a receiver of known type and `name` a plain method of
+/// that type as `free_name(recv, args)`.
+struct Calls<'a> {
+    types: &'a HashMap<String, String>,
+    table: &'a [Method],
+    changed: bool,
+}
+
+impl VisitMut for Calls<'_> {
+    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        syn::visit_mut::visit_expr_mut(self, e);
+        let syn::Expr::MethodCall(mc) = e else { return };
+        let syn::Expr::Path(recv) = &*mc.receiver else {
+            return;
+        };
+        let Some(id) = recv.path.get_ident() else {
+            return;
+        };
+        let Some(ty) = self.types.get(&id.to_string()) else {
+            return;
+        };
+        let method = mc.method.to_string();
+        let Some(m) = self
+            .table
+            .iter()
+            .find(|m| m.ty == *ty && m.name == method && m.arity == mc.args.len())
+        else {
+            return;
+        };
+        if mc.turbofish.is_some() {
+            return;
+        }
+        let name = Ident::new(&m.free_name.to_string(), mc.method.span());
+        let (recv, args) = (&mc.receiver, &mc.args);
+        let sep = (!args.is_empty()).then(|| quote::quote!(,));
+        // By reference whatever the receiver is (`&self` is `&&Mlp`, coerced).
+        *e = syn::parse_quote!(#name(&#recv #sep #args));
+        self.changed = true;
+    }
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
