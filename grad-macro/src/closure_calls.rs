@@ -160,9 +160,10 @@ pub fn helper(item: &syn::ItemFn) -> Option<TokenStream> {
     let dollar = proc_macro2::Punct::new('$', proc_macro2::Spacing::Alone);
     let closure_vars: Vec<Ident> = (0..params.len()).map(|k| format_ident!("c{k}")).collect();
     // Each closure as `NAME => (ARG TYPES) [TOKENS]` for `__inline_spec`.
-    let closures = closures.iter().zip(&closure_vars).map(|((pat, args), c)| {
-        quote!(#pat => (#(#args),*) [#dollar (#dollar #c)*])
-    });
+    let closures = closures
+        .iter()
+        .zip(&closure_vars)
+        .map(|((pat, args), c)| quote!(#pat => (#(#args),*) [#dollar (#dollar #c)*]));
     let name = inline_name(&item.sig.ident);
     Some(quote! {
         #original

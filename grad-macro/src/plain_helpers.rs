@@ -10,16 +10,136 @@
 //! item of the body of that name; and only of a helper the inlining takes (not generic, not
 //! recursive, not `unsafe`/`async`/`extern`, parameters named plainly, no `cfg`).
 
+use proc_macro2::Ident;
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::ToTokens;
 use std::collections::{BTreeMap, HashSet};
-use proc_macro2::Ident;
 use syn::visit::Visit;
 use syn::visit_mut::VisitMut;
 
 /// The marker of a copied helper, removed from the user's function as emitted.
 fn marker() -> syn::Attribute {
     syn::parse_quote!(#[doc = "grad: a helper of the module, copied to be inlined"])
+}
+
+/// The expansion of `item` (by `expand_from`, which expands one form of it) with the helpers
+/// without `#[gradient]` it calls: inlined; where that fails, derived in it as if annotated;
+/// where that fails too, left calls (right when they get constants only; else the first form's
+/// errors, with why at each helper's call).
+pub fn expand(
+    item: &syn::ItemFn,
+    args: &TokenStream,
+    expand_from: &dyn Fn(&syn::ItemFn) -> TokenStream,
+) -> TokenStream {
+    let injection = inject(item, args);
+    crate::closure_calls::set_plain_helpers(injection.with_closures.clone());
+    let out = match (&injection.item, &injection.derived) {
+        (Some(with), derived) => {
+            let out = expand_from(with);
+            // A copy still called where its derivative is needed was not inlined there.
+            let not_inlined = |out: &TokenStream| {
+                failed(out)
+                    || injection
+                        .copied
+                        .iter()
+                        .any(|(name, _, inlined)| *inlined && needs_derivative(out, name))
+            };
+            // Inlined, then derived as helpers of their own, then left calls.
+            let out = match derived {
+                Some(derived) if not_inlined(&out) => {
+                    let again = expand_from(derived);
+                    if failed(&again) {
+                        out
+                    } else {
+                        again
+                    }
+                }
+                _ => out,
+            };
+            if failed(&out) {
+                plain_or_explained(out, expand_from(item), &injection.copied)
+            } else {
+                out
+            }
+        }
+        (None, _) => expand_from(injection.rewritten.as_ref().unwrap_or(item)),
+    };
+    // A helper left a call that gets a derivative: rustc would say only that `NAME_grad` is
+    // missing.
+    let refused = injection
+        .refused
+        .iter()
+        .filter(|(name, ..)| needs_derivative(&out, name))
+        .map(|(name, span, why)| {
+            let msg = format!(
+                "`{name}` has no `#[gradient]`, and `#[gradient]` can neither inline nor derive it here ({why}): annotate `{name}` with `#[gradient]`"
+            );
+            syn::Error::new(*span, msg).to_compile_error()
+        })
+        .collect::<Vec<_>>();
+    forget_original();
+    let out = if injection.with_closures.is_empty() {
+        out
+    } else {
+        crate::closure_calls::set_plain_helpers(Vec::new());
+        as_written(out, item)
+    };
+    quote::quote!(#out #(#refused)*)
+}
+
+/// `out` with the user's function as written: the calls of helpers taking closures without
+/// `#[gradient]` stay theirs (the specialized functions compute the same, and a helper called
+/// from nowhere else would be dead code).
+fn as_written(out: TokenStream, item: &syn::ItemFn) -> TokenStream {
+    let Ok(mut file) = syn::parse2::<syn::File>(out.clone()) else {
+        return out;
+    };
+    for it in &mut file.items {
+        if let syn::Item::Fn(f) = it {
+            if f.sig.ident == item.sig.ident {
+                f.block.clone_from(&item.block);
+            }
+        }
+    }
+    file.into_token_stream()
+}
+
+/// Whether an expansion failed with an error of its own.
+fn failed(out: &TokenStream) -> bool {
+    crate::naming::mentions(out.clone(), &|i| i == "compile_error")
+}
+
+/// Whether `out` calls a derivative of `name` (`name_grad`, `name__dyn_grad`, ..).
+fn needs_derivative(out: &TokenStream, name: &str) -> bool {
+    crate::naming::mentions(out.clone(), &|i| {
+        i.to_string()
+            .strip_prefix(name)
+            .is_some_and(|rest| rest.starts_with("_grad") || rest.starts_with("__"))
+    })
+}
+
+/// The expansion with helpers inlined failed (`with`): the one without (`plain`) if it does not
+/// need their derivatives (they are called with constants only, and stay calls) or fails too,
+/// else `with` and why at each helper's call.
+fn plain_or_explained(
+    with: TokenStream,
+    plain: TokenStream,
+    copied: &[(String, Span, bool)],
+) -> TokenStream {
+    let helpers: Vec<_> = copied
+        .iter()
+        .filter(|(name, ..)| needs_derivative(&plain, name))
+        .collect();
+    if failed(&plain) || helpers.is_empty() {
+        return plain;
+    }
+    let notes = helpers.iter().map(|(name, span, _)| {
+        let msg = format!(
+            "`{name}` has no `#[gradient]`, so `#[gradient]` differentiates its body (read from this file) inlined at this call, and could not: the error here names what it refuses; annotate `{name}` with `#[gradient]` to see that error at its own tokens"
+        );
+        syn::Error::new(*span, msg).to_compile_error()
+    });
+    quote::quote!(#with #(#notes)*)
 }
 
 /// The mark of a copy that keeps its calls and is derived as a `#[gradient]` function of its
@@ -145,7 +265,9 @@ pub fn inject(item: &syn::ItemFn, args: &TokenStream) -> Injection {
                 let floats = crate::sig::differentiable_names(&f.sig);
                 let wrt = f.sig.inputs.iter().filter_map(|a| match a {
                     syn::FnArg::Typed(pt) => match &*pt.pat {
-                        syn::Pat::Ident(p) if models.contains(&&p.ident) || floats.contains(&p.ident) => {
+                        syn::Pat::Ident(p)
+                            if models.contains(&&p.ident) || floats.contains(&p.ident) =>
+                        {
                             Some(p.ident.clone())
                         }
                         _ => None,
@@ -162,7 +284,11 @@ pub fn inject(item: &syn::ItemFn, args: &TokenStream) -> Injection {
     };
     let mut derived = out.clone();
     let copies = taken.iter().map(|(f, inlined)| {
-        let f = if *inlined { f.clone() } else { derive(f.clone()) };
+        let f = if *inlined {
+            f.clone()
+        } else {
+            derive(f.clone())
+        };
         syn::Stmt::Item(syn::Item::Fn(f))
     });
     out.block.stmts.splice(0..0, copies);
@@ -201,7 +327,11 @@ pub fn forget_original() {
 /// method calls were rewritten).
 pub fn strip(item: &mut syn::ItemFn) {
     let m = marker();
-    let users = CALLER.with(|c| c.borrow().as_ref().is_some_and(|n| item.sig.ident == n.as_str()));
+    let users = CALLER.with(|c| {
+        c.borrow()
+            .as_ref()
+            .is_some_and(|n| item.sig.ident == n.as_str())
+    });
     if users {
         // The user's function calls the module's functions as written.
         match ORIGINAL.with(|o| o.borrow().clone()) {
@@ -228,9 +358,11 @@ pub fn strip(item: &mut syn::ItemFn) {
                     return false;
                 };
                 let named = |i: &Ident| *i == f.sig.ident;
-                item.block.stmts.iter().chain(&kept).any(|st| {
-                    crate::naming::mentions(st.to_token_stream(), &named)
-                })
+                item.block
+                    .stmts
+                    .iter()
+                    .chain(&kept)
+                    .any(|st| crate::naming::mentions(st.to_token_stream(), &named))
             });
         if needed.is_empty() {
             break;
@@ -310,9 +442,9 @@ pub fn derivable(sig: &syn::Signature) -> bool {
     let syn::ReturnType::Type(_, ret) = &sig.output else {
         return false;
     };
-    let own_param = sig.generics.type_params().any(|t| {
-        matches!(&**ret, syn::Type::Path(p) if p.qself.is_none() && p.path.is_ident(&t.ident))
-    });
+    let own_param = sig.generics.type_params().any(
+        |t| matches!(&**ret, syn::Type::Path(p) if p.qself.is_none() && p.path.is_ident(&t.ident)),
+    );
     own_param || crate::sig::float_of(ret).is_some() || crate::vector::returns_floats(sig)
 }
 

@@ -114,8 +114,7 @@ pub fn plain_functions(caller: &str) -> Vec<(String, String)> {
             let parent = &home.path[..home.path.len() - 1];
             if let Some(up) = modules.iter().find(|md| md.path == parent) {
                 let own = |n: &str| {
-                    home.plain.iter().any(|(p, _)| p == n)
-                        || home.annotated.iter().any(|a| a == n)
+                    home.plain.iter().any(|(p, _)| p == n) || home.annotated.iter().any(|a| a == n)
                 };
                 out.extend(up.plain.iter().filter(|(n, _)| !own(n)).cloned());
             }
@@ -192,9 +191,9 @@ fn items(
                                 ty.clone(),
                             ));
                         } else if plain_impl
-                            && f.sig.receiver().is_some_and(|r| {
-                                r.reference.is_some() && r.mutability.is_none()
-                            })
+                            && f.sig
+                                .receiver()
+                                .is_some_and(|r| r.reference.is_some() && r.mutability.is_none())
                         {
                             let as_fn = syn::ItemFn {
                                 attrs: f.attrs.clone(),

@@ -106,7 +106,10 @@ fn positions(w: &[f64], x: &[f64]) -> f64 {
         s += sigmoid(w[i] * x[i]) * weight(i);
     }
     let t: f64 = w.iter().zip(x).map(|(a, b)| sq(a - b)).sum();
-    let u = w.iter().map(|&v| sigmoid(v)).fold(0.0, |acc, v| acc + v * v);
+    let u = w
+        .iter()
+        .map(|&v| sigmoid(v))
+        .fold(0.0, |acc, v| acc + v * v);
     let m = if t > 1.0 { soft_clip(t, 2.0) } else { sq(t) };
     s + t + u + m + through_annotated(w[0])
 }
@@ -137,7 +140,10 @@ fn helpers_in_every_position() {
     let (jv, dd) = positions_jvp(&w, &x, &dir);
     assert_eq!(jv.to_bits(), v.to_bits());
     let along: f64 = d.iter().zip(&dir).map(|(a, b)| a * b).sum();
-    assert!((dd - along).abs() < 1e-10 * (1.0 + along.abs()), "{dd} {along}");
+    assert!(
+        (dd - along).abs() < 1e-10 * (1.0 + along.abs()),
+        "{dd} {along}"
+    );
     let mut h = vec![f64::NAN; 9];
     let mut g = [f64::NAN; 3];
     positions_hessian(&w, &x, &mut g, &mut h);
@@ -284,7 +290,13 @@ mod inner {
 fn helpers_of_the_module_above() {
     let (v, [d]) = inner::imported_grad(0.4);
     assert_eq!(v.to_bits(), inner::imported(0.4).to_bits());
-    check("imported", &|p: &[f64]| inner::imported(p[0]), v, &[d], &[0.4]);
+    check(
+        "imported",
+        &|p: &[f64]| inner::imported(p[0]),
+        v,
+        &[d],
+        &[0.4],
+    );
 }
 
 fn relu(z: f64) -> f64 {
@@ -304,7 +316,13 @@ fn helpers_named_as_values() {
     let mut d = [f64::NAN; 3];
     let v = named_as_values_grad(&w, &mut d);
     assert_eq!(v.to_bits(), named_as_values(&w).to_bits());
-    check("named_as_values", &|p: &[f64]| named_as_values(p), v, &d, &w);
+    check(
+        "named_as_values",
+        &|p: &[f64]| named_as_values(p),
+        v,
+        &d,
+        &w,
+    );
 }
 
 fn predict(m: &Logistic, x: &[f64]) -> f64 {
@@ -515,5 +533,11 @@ fn plain_methods_of_the_model() {
     let v = mlp_loss_grad(&m, &xs, &ys, &mut d);
     assert_eq!(v.to_bits(), mlp_loss(&m, &xs, &ys).to_bits());
     let g = d.to_flat();
-    check("mlp_loss", &|p: &[f64]| mlp_loss(&at(p), &xs, &ys), v, &g, &p);
+    check(
+        "mlp_loss",
+        &|p: &[f64]| mlp_loss(&at(p), &xs, &ys),
+        v,
+        &g,
+        &p,
+    );
 }

@@ -944,9 +944,7 @@ pub fn inline_fn_items(b: &mut syn::Block, type_params: &HashSet<String>) {
             syn::GenericParam::Type(t) => type_params.contains(&t.ident.to_string()),
             _ => false,
         });
-        let derived = f
-            .attrs
-            .contains(&crate::plain_helpers::derived_marker());
+        let derived = f.attrs.contains(&crate::plain_helpers::derived_marker());
         let plain = outer_generics
             && !derived
             && sig.asyncness.is_none()

@@ -50,7 +50,8 @@ fn takes_a_model(f: &syn::ItemFn, roots: &[Root]) -> bool {
         };
         super::is_struct_ref(&t.ty)
             && roots.iter().any(|root| {
-                root.receiver || root.ty.to_string() == quote::ToTokens::to_token_stream(&r.elem).to_string()
+                root.receiver
+                    || root.ty.to_string() == quote::ToTokens::to_token_stream(&r.elem).to_string()
             })
     })
 }
@@ -108,7 +109,9 @@ fn alias_of(s: &syn::Stmt, roots: &[Root]) -> Option<(Ident, Ident)> {
             _ => break,
         };
     }
-    let syn::Expr::Path(path) = e else { return None };
+    let syn::Expr::Path(path) = e else {
+        return None;
+    };
     let id = path.path.get_ident()?;
     let root = roots.iter().find(|r| r.ident == *id)?;
     Some((p.ident.clone(), root.ident.clone()))
