@@ -206,6 +206,9 @@ pub fn inject(item: &syn::ItemFn, args: &TokenStream) -> Injection {
         if done.copied.iter().any(|(n, ..)| *n == name) || done.refused.iter().any(seen) {
             continue;
         }
+        if !signature_of(&known[&name]).is_some_and(|sig| numeric(&sig)) {
+            continue;
+        }
         if let Some(f) = taking_closures(&known[&name], span) {
             done.with_closures.push(f);
             done.copied.push((name, span, false));
@@ -423,6 +426,11 @@ fn copy(src: &str, span: Span) -> Result<(syn::ItemFn, bool), &'static str> {
     Ok((f, inlined))
 }
 
+/// The signature of the function printed as `src`.
+fn signature_of(src: &str) -> Option<syn::Signature> {
+    syn::parse_str::<syn::ItemFn>(src).ok().map(|f| f.sig)
+}
+
 /// The helper printed as `src`, at `span`, if it is a free function taking closures.
 fn taking_closures(src: &str, span: Span) -> Option<syn::ItemFn> {
     let tokens: TokenStream = src.parse().ok()?;
@@ -434,6 +442,22 @@ fn taking_closures(src: &str, span: Span) -> Option<syn::ItemFn> {
         && sig.receiver().is_none()
         && !f.attrs.iter().any(|a| a.path().is_ident("cfg"));
     (plain && crate::closure_calls::takes_closures(sig)).then_some(f)
+}
+
+/// Whether a function of this signature can carry a derivative: a float in a parameter's type or
+/// in the result's (`fn steps(cfg: &Cfg) -> usize` or a constructor of data, `fn data() ->
+/// Table`, stays a call, of data).
+pub fn numeric(sig: &syn::Signature) -> bool {
+    let params = sig.inputs.iter().any(|a| match a {
+        syn::FnArg::Typed(pt) => crate::sig::holds_float(&pt.ty),
+        syn::FnArg::Receiver(_) => false,
+    });
+    let ret = match &sig.output {
+        syn::ReturnType::Type(_, t) => crate::sig::holds_float(t),
+        syn::ReturnType::Default => false,
+    };
+    let generic = sig.generics.type_params().next().is_some();
+    params || ret || generic
 }
 
 /// Whether `#[gradient]` takes a function of this signature: one returning a float (its own

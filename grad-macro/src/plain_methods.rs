@@ -29,9 +29,11 @@ pub fn rewrite(item: &syn::ItemFn) -> (BTreeMap<String, String>, Option<syn::Ite
             }
         }
     }
+    // (A method of data, `self.len()`, stays a call, which lowering reads as data.)
     let table: Vec<Method> = methods
         .iter()
         .filter_map(|(ty, name, src)| Method::new(ty, name, src))
+        .filter(|m| crate::plain_helpers::numeric(&m.item.sig))
         .collect();
     let mut free = BTreeMap::new();
     for m in &table {
@@ -149,6 +151,39 @@ struct Calls<'a> {
 impl VisitMut for Calls<'_> {
     fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
         syn::visit_mut::visit_expr_mut(self, e);
+        // `Self::forward(self, x)`, `Mlp::forward(m, x)`: the same call.
+        if let syn::Expr::Call(c) = e {
+            let syn::Expr::Path(p) = &*c.func else { return };
+            let segs = &p.path.segments;
+            let (Some(first), true) = (c.args.first(), p.qself.is_none() && segs.len() == 2) else {
+                return;
+            };
+            let ty = if segs[0].ident == "Self" {
+                self.types.get("self")
+            } else {
+                self.table
+                    .iter()
+                    .map(|m| &m.ty)
+                    .find(|t| segs[0].ident == t.as_str())
+            };
+            let Some(ty) = ty else { return };
+            let method = segs[1].ident.to_string();
+            let Some(m) = self
+                .table
+                .iter()
+                .find(|m| m.ty == *ty && m.name == method && m.arity + 1 == c.args.len())
+            else {
+                return;
+            };
+            if !segs[1].arguments.is_none() {
+                return;
+            }
+            let name = Ident::new(&m.free_name.to_string(), segs[1].ident.span());
+            let rest = c.args.iter().skip(1);
+            *e = syn::parse_quote!(#name(&#first #(, #rest)*));
+            self.changed = true;
+            return;
+        }
         let syn::Expr::MethodCall(mc) = e else { return };
         let syn::Expr::Path(recv) = &*mc.receiver else {
             return;

@@ -499,7 +499,7 @@ impl Mlp {
         for (i, y) in ys.iter().enumerate() {
             s += (self.forward(&xs[2 * i..2 * i + 2]) - y).powi(2);
         }
-        s + 0.01 * self.penalty()
+        s + 0.01 * self.penalty() + 0.001 * Self::penalty(self)
     }
 }
 
@@ -510,7 +510,7 @@ fn mlp_loss(m: &Mlp, xs: &[f64], ys: &[f64]) -> f64 {
         .enumerate()
         .map(|(i, y)| (m.forward(&xs[2 * i..2 * i + 2]) - y).powi(2))
         .sum::<f64>()
-        + m.penalty()
+        + Mlp::penalty(m)
 }
 
 #[test]
