@@ -279,8 +279,11 @@ pub fn inject(item: &syn::ItemFn, args: &TokenStream) -> Injection {
                 });
                 let wrt = quote::quote!(wrt(#(#wrt),*));
                 let modes = [&jvp, &hvp].into_iter().flatten();
-                f.attrs
-                    .push(syn::parse_quote!(#[::grad::gradient(#wrt #(, #modes)*)]));
+                let args = quote::quote!(#wrt #(, #modes)*);
+                // Its callers learn from its signature that it takes a model, as they learn it
+                // of an annotated function of the file (see `prescan`).
+                crate::prescan::register(&args, &f);
+                f.attrs.push(syn::parse_quote!(#[::grad::gradient(#args)]));
             }
         }
         f
@@ -444,20 +447,27 @@ fn taking_closures(src: &str, span: Span) -> Option<syn::ItemFn> {
     (plain && crate::closure_calls::takes_closures(sig)).then_some(f)
 }
 
-/// Whether a function of this signature can carry a derivative: a float in a parameter's type or
-/// in the result's (`fn steps(cfg: &Cfg) -> usize` or a constructor of data, `fn data() ->
-/// Table`, stays a call, of data).
+/// Whether a function of this signature can carry a derivative: a parameter that holds floats
+/// or is a struct (a model, a configuration), or a type parameter. (A function of integers,
+/// `fn idx(i: usize, j: usize) -> usize`, and a constructor of data, `fn table() ->
+/// Vec<Option<f64>>`, stay calls, of data.)
 pub fn numeric(sig: &syn::Signature) -> bool {
+    let structure = |ty: &syn::Type| {
+        let inner = match ty {
+            syn::Type::Reference(r) => &*r.elem,
+            t => t,
+        };
+        matches!(inner, syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| {
+            let name = s.ident.to_string();
+            name.starts_with(char::is_uppercase)
+                && !["String", "Range", "RangeInclusive", "Option"].contains(&name.as_str())
+        }))
+    };
     let params = sig.inputs.iter().any(|a| match a {
-        syn::FnArg::Typed(pt) => crate::sig::holds_float(&pt.ty),
+        syn::FnArg::Typed(pt) => crate::sig::holds_float(&pt.ty) || structure(&pt.ty),
         syn::FnArg::Receiver(_) => false,
     });
-    let ret = match &sig.output {
-        syn::ReturnType::Type(_, t) => crate::sig::holds_float(t),
-        syn::ReturnType::Default => false,
-    };
-    let generic = sig.generics.type_params().next().is_some();
-    params || ret || generic
+    params || sig.generics.type_params().next().is_some()
 }
 
 /// Whether `#[gradient]` takes a function of this signature: one returning a float (its own

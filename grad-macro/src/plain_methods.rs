@@ -33,17 +33,29 @@ pub fn rewrite(item: &syn::ItemFn) -> (BTreeMap<String, String>, Option<syn::Ite
     let table: Vec<Method> = methods
         .iter()
         .filter_map(|(ty, name, src)| Method::new(ty, name, src))
-        .filter(|m| crate::plain_helpers::numeric(&m.item.sig))
+        .filter(|m| {
+            // (The receiver, a model, is one such parameter when the result holds a float.)
+            let ret = match &m.item.sig.output {
+                syn::ReturnType::Type(_, t) => crate::sig::holds_float(t),
+                syn::ReturnType::Default => false,
+            };
+            ret || crate::plain_helpers::numeric(&m.item.sig)
+        })
         .collect();
+    let structs = crate::prescan::structs(&item.sig.ident.to_string());
     let mut free = BTreeMap::new();
     for m in &table {
-        if let Some(src) = m.as_free(&table) {
+        if let Some(src) = m.as_free(&table, &structs) {
             free.insert(m.free_name.to_string(), src);
         }
     }
+    // (Receivers that are fields of a known struct, `self.hidden.forward(x)`, or elements of
+    // one, `self.layers[l].forward(x)`, too. Not yet locals bound to those, `for layer in
+    // &self.layers`: a model function given such a local is not followed.)
     let mut out = item.clone();
     let mut r = Calls {
         types: &types,
+        structs: &structs,
         table: &table,
         changed: false,
     };
@@ -80,7 +92,11 @@ impl Method {
 
     /// The method as a free function of its receiver, its own calls of the table's methods on
     /// `self` rewritten.
-    fn as_free(&self, table: &[Method]) -> Option<String> {
+    fn as_free(
+        &self,
+        table: &[Method],
+        structs: &[(String, Vec<(String, String)>)],
+    ) -> Option<String> {
         let mut f = self.item.clone();
         let ty: syn::Type = syn::parse_str(&self.ty).ok()?;
         let this = Ident::new("grad_this", Span::call_site());
@@ -88,6 +104,7 @@ impl Method {
         types.insert("self".to_string(), self.ty.clone());
         let mut r = Calls {
             types: &types,
+            structs,
             table,
             changed: false,
         };
@@ -144,8 +161,82 @@ fn struct_type(ty: &syn::Type) -> Option<String> {
 /// that type as `free_name(recv, args)`.
 struct Calls<'a> {
     types: &'a HashMap<String, String>,
+    structs: &'a [(String, Vec<(String, String)>)],
     table: &'a [Method],
     changed: bool,
+}
+
+/// The struct type of `e`, a receiver: a name of `types`, a field of one, an element of a
+/// sequence field (through `&`, `*` and parentheses).
+fn type_of(
+    e: &syn::Expr,
+    types: &HashMap<String, String>,
+    structs: &[(String, Vec<(String, String)>)],
+) -> Option<String> {
+    match e {
+        syn::Expr::Path(p) if p.qself.is_none() => {
+            types.get(&p.path.get_ident()?.to_string()).cloned()
+        }
+        syn::Expr::Paren(p) => type_of(&p.expr, types, structs),
+        syn::Expr::Reference(r) => type_of(&r.expr, types, structs),
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
+            type_of(&u.expr, types, structs)
+        }
+        syn::Expr::Field(f) => {
+            let syn::Member::Named(name) = &f.member else {
+                return None;
+            };
+            let base = type_of(&f.base, types, structs)?;
+            let (_, fields) = structs.iter().find(|(n, _)| *n == base)?;
+            let (_, ty) = fields.iter().find(|(n, _)| name == n.as_str())?;
+            let ty: syn::Type = syn::parse_str(ty).ok()?;
+            struct_name(&ty)
+        }
+        syn::Expr::Index(i) => {
+            let syn::Expr::Field(f) = &*i.expr else {
+                return None;
+            };
+            let syn::Member::Named(name) = &f.member else {
+                return None;
+            };
+            let base = type_of(&f.base, types, structs)?;
+            let (_, fields) = structs.iter().find(|(n, _)| *n == base)?;
+            let (_, ty) = fields.iter().find(|(n, _)| name == n.as_str())?;
+            let ty: syn::Type = syn::parse_str(ty).ok()?;
+            struct_name(&element(&ty)?)
+        }
+        _ => None,
+    }
+}
+
+/// The name of a struct type (`Layer`, not `f64` or a generic one).
+fn struct_name(ty: &syn::Type) -> Option<String> {
+    let syn::Type::Path(p) = ty else { return None };
+    let id = p.path.get_ident()?;
+    (crate::sig::float_of(ty).is_none() && id.to_string().starts_with(char::is_uppercase))
+        .then(|| id.to_string())
+}
+
+/// The element type of `Vec<T>`, `[T; N]` or `[T]`.
+fn element(ty: &syn::Type) -> Option<syn::Type> {
+    match ty {
+        syn::Type::Array(a) => Some((*a.elem).clone()),
+        syn::Type::Slice(s) => Some((*s.elem).clone()),
+        syn::Type::Path(p) => {
+            let last = p.path.segments.last()?;
+            if last.ident != "Vec" {
+                return None;
+            }
+            let syn::PathArguments::AngleBracketed(a) = &last.arguments else {
+                return None;
+            };
+            match a.args.first()? {
+                syn::GenericArgument::Type(t) => Some(t.clone()),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
 }
 
 impl VisitMut for Calls<'_> {
@@ -185,20 +276,14 @@ impl VisitMut for Calls<'_> {
             return;
         }
         let syn::Expr::MethodCall(mc) = e else { return };
-        let syn::Expr::Path(recv) = &*mc.receiver else {
-            return;
-        };
-        let Some(id) = recv.path.get_ident() else {
-            return;
-        };
-        let Some(ty) = self.types.get(&id.to_string()) else {
+        let Some(ty) = type_of(&mc.receiver, self.types, self.structs) else {
             return;
         };
         let method = mc.method.to_string();
         let Some(m) = self
             .table
             .iter()
-            .find(|m| m.ty == *ty && m.name == method && m.arity == mc.args.len())
+            .find(|m| m.ty == ty && m.name == method && m.arity == mc.args.len())
         else {
             return;
         };

@@ -43,6 +43,8 @@ struct Module {
     /// Methods taking `&self` without `#[gradient]` of inherent `impl`s that are not generic:
     /// `(type, name, source)`, the method printed as a free function would be.
     methods: Vec<(String, String, String)>,
+    /// The structs with named fields: name, and each field's name and type (printed).
+    structs: Vec<(String, Vec<(String, String)>)>,
 }
 
 /// Registers the annotated free functions of the file that holds `span`, once per version of it.
@@ -57,6 +59,26 @@ pub fn file_of(span: proc_macro::Span) {
 /// The methods taking `&self` without `#[gradient]` of the module of `caller` (see
 /// [`plain_functions`]), each `(type, name, source)`, and the type of the `impl` that holds
 /// `caller` when it is a method.
+/// The structs of the module of `caller`: name → fields (name, type printed).
+pub fn structs(caller: &str) -> Vec<(String, Vec<(String, String)>)> {
+    let Some(path) = CURRENT.with(|c| c.borrow().clone()) else {
+        return Vec::new();
+    };
+    MODULES.with(|m| {
+        let m = m.borrow();
+        let Some(modules) = m.get(&path) else {
+            return Vec::new();
+        };
+        let mut homes = modules
+            .iter()
+            .filter(|md| md.annotated.iter().any(|a| a == caller));
+        match (homes.next(), homes.next()) {
+            (Some(home), None) => home.structs.clone(),
+            _ => Vec::new(),
+        }
+    })
+}
+
 pub fn plain_methods(caller: &syn::Signature) -> (Option<String>, Vec<(String, String, String)>) {
     let sig = quote::ToTokens::to_token_stream(caller).to_string();
     let caller = caller.ident.to_string();
@@ -175,6 +197,19 @@ fn items(
                 } else {
                     let printed = quote::ToTokens::to_token_stream(f).to_string();
                     here.plain.push((f.sig.ident.to_string(), printed));
+                }
+            }
+            syn::Item::Struct(st) if st.generics.params.is_empty() => {
+                if let syn::Fields::Named(named) = &st.fields {
+                    let fields = named
+                        .named
+                        .iter()
+                        .filter_map(|f| {
+                            let ty = quote::ToTokens::to_token_stream(&f.ty).to_string();
+                            Some((f.ident.as_ref()?.to_string(), ty))
+                        })
+                        .collect();
+                    here.structs.push((st.ident.to_string(), fields));
                 }
             }
             syn::Item::Impl(imp) => {
