@@ -13,7 +13,7 @@ use syn::visit_mut::VisitMut;
 /// The methods of the caller's module as free functions (name → source), and `item` with its
 /// calls of them rewritten (`None` when it calls none).
 pub fn rewrite(item: &syn::ItemFn) -> (BTreeMap<String, String>, Option<syn::ItemFn>) {
-    let (own, methods) = crate::prescan::plain_methods(&item.sig);
+    let (own, methods) = crate::prescan::plain_methods(item);
     if methods.is_empty() {
         return (BTreeMap::new(), None);
     }

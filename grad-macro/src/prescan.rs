@@ -38,7 +38,7 @@ struct Module {
     annotated: Vec<String>,
     /// Free functions without `#[gradient]`, each printed (tokens cannot outlive an expansion).
     plain: Vec<(String, String)>,
-    /// The `#[gradient]` methods: name, signature and the `impl`'s type (as printed).
+    /// The `#[gradient]` methods: name, signature and body, and the `impl`'s type (printed).
     annotated_methods: Vec<(String, String, String)>,
     /// Methods taking `&self` without `#[gradient]` of inherent `impl`s that are not generic:
     /// `(type, name, source)`, the method printed as a free function would be.
@@ -79,9 +79,10 @@ pub fn structs(caller: &str) -> Vec<(String, Vec<(String, String)>)> {
     })
 }
 
-pub fn plain_methods(caller: &syn::Signature) -> (Option<String>, Vec<(String, String, String)>) {
-    let sig = quote::ToTokens::to_token_stream(caller).to_string();
-    let caller = caller.ident.to_string();
+pub fn plain_methods(caller: &syn::ItemFn) -> (Option<String>, Vec<(String, String, String)>) {
+    let (sig, block) = (&caller.sig, &caller.block);
+    let sig = quote::quote!(#sig #block).to_string();
+    let caller = caller.sig.ident.to_string();
     let caller = caller.as_str();
     let Some(path) = CURRENT.with(|c| c.borrow().clone()) else {
         return (None, Vec::new());
@@ -97,7 +98,7 @@ pub fn plain_methods(caller: &syn::Signature) -> (Option<String>, Vec<(String, S
         let (Some(home), None) = (homes.next(), homes.next()) else {
             return (None, Vec::new());
         };
-        // (Methods of one name in several `impl`s: the one of this signature.)
+        // (Methods of one name in several `impl`s: the one written so.)
         let mut types = home
             .annotated_methods
             .iter()
@@ -220,9 +221,10 @@ fn items(
                     if let syn::ImplItem::Fn(f) = i {
                         if whole || gradient_args(&f.attrs).is_some() {
                             here.annotated.push(f.sig.ident.to_string());
+                            let (sig, block) = (&f.sig, &f.block);
                             here.annotated_methods.push((
                                 f.sig.ident.to_string(),
-                                quote::ToTokens::to_token_stream(&f.sig).to_string(),
+                                quote::quote!(#sig #block).to_string(),
                                 ty.clone(),
                             ));
                         } else if plain_impl

@@ -541,3 +541,102 @@ fn plain_methods_of_the_model() {
         &p,
     );
 }
+
+#[derive(Clone, Debug, Params)]
+struct Layer {
+    w: Vec<f64>,
+    b: Vec<f64>,
+}
+
+impl Layer {
+    fn forward(&self, x: &[f64]) -> Vec<f64> {
+        let n = x.len();
+        (0..self.b.len())
+            .map(|k| {
+                let mut a = self.b[k];
+                for j in 0..n {
+                    a += self.w[k * n + j] * x[j];
+                }
+                a.tanh()
+            })
+            .collect()
+    }
+
+    fn l2(&self) -> f64 {
+        self.w.iter().map(|v| v * v).sum()
+    }
+}
+
+#[derive(Clone, Debug, Params)]
+struct Net {
+    layers: Vec<Layer>,
+    head: Layer,
+}
+
+impl Net {
+    /// Plain methods called on fields of the model and on elements of a field.
+    fn predict(&self, x: &[f64]) -> f64 {
+        let h = self.layers[0].forward(x);
+        let h2 = self.layers[1].forward(&h);
+        self.head.forward(&h2)[0]
+    }
+
+    #[gradient]
+    fn loss(&self, xs: &[f64], ys: &[f64]) -> f64 {
+        let mut s = 0.0;
+        for (i, y) in ys.iter().enumerate() {
+            s += (self.predict(&xs[2 * i..2 * i + 2]) - y).powi(2);
+        }
+        s + 0.01 * (self.layers[0].l2() + self.layers[1].l2())
+    }
+}
+
+#[gradient(wrt(net))]
+fn net_loss(net: &Net, x: &[f64], y: f64) -> f64 {
+    let h = net.layers[0].forward(x);
+    (net.head.forward(&net.layers[1].forward(&h))[0] - y).powi(2) + net.layers[0].l2()
+}
+
+#[test]
+fn plain_methods_of_fields_of_the_model() {
+    let net = Net {
+        layers: vec![
+            Layer {
+                w: vec![0.1, -0.2, 0.3, 0.4, -0.5, 0.6],
+                b: vec![0.0, 0.1, -0.1],
+            },
+            Layer {
+                w: vec![0.2, -0.1, 0.05, 0.3, 0.1, -0.2, 0.15, 0.25, -0.3],
+                b: vec![0.05; 3],
+            },
+        ],
+        head: Layer {
+            w: vec![0.5, -0.4, 0.3],
+            b: vec![0.05],
+        },
+    };
+    let (xs, ys) = ([0.5, -1.0, 1.5, 0.2], [0.3, -0.1]);
+    let p = net.to_flat();
+    let mut d = net.zeros_like();
+    let v = net.loss_grad(&xs, &ys, &mut d);
+    assert_eq!(v.to_bits(), net.loss(&xs, &ys).to_bits());
+    let g = d.to_flat();
+    check(
+        "Net::loss",
+        &|p: &[f64]| net.with_flat(p).loss(&xs, &ys),
+        v,
+        &g,
+        &p,
+    );
+    let mut d = net.zeros_like();
+    let v = net_loss_grad(&net, &xs[..2], 0.3, &mut d);
+    assert_eq!(v.to_bits(), net_loss(&net, &xs[..2], 0.3).to_bits());
+    let g = d.to_flat();
+    check(
+        "net_loss",
+        &|p: &[f64]| net_loss(&net.with_flat(p), &xs[..2], 0.3),
+        v,
+        &g,
+        &p,
+    );
+}
