@@ -33,8 +33,22 @@ pub fn expand(
 ) -> TokenStream {
     let injection = inject(item, args);
     crate::closure_calls::set_plain_helpers(injection.with_closures.clone());
-    let out = match (&injection.item, &injection.derived) {
-        (Some(with), derived) => {
+    // Called with constants only (data the loss prepares, `median(data)`), helpers stay calls
+    // as written, whatever their bodies hold: then nothing is copied.
+    let as_calls = match (&injection.item, &injection.rewritten) {
+        (Some(_), None) => {
+            let plain = expand_from(item);
+            let needed = injection
+                .copied
+                .iter()
+                .any(|(name, ..)| needs_derivative(&plain, name));
+            (!failed(&plain) && !needed).then_some(plain)
+        }
+        _ => None,
+    };
+    let out = match (as_calls, &injection.item, &injection.derived) {
+        (Some(plain), ..) => plain,
+        (None, Some(with), derived) => {
             let out = expand_from(with);
             // A copy still called where its derivative is needed was not inlined there.
             let not_inlined = |out: &TokenStream| {
@@ -62,7 +76,7 @@ pub fn expand(
                 out
             }
         }
-        (None, _) => expand_from(injection.rewritten.as_ref().unwrap_or(item)),
+        (None, None, _) => expand_from(injection.rewritten.as_ref().unwrap_or(item)),
     };
     // A helper left a call that gets a derivative: rustc would say only that `NAME_grad` is
     // missing.
