@@ -49,9 +49,14 @@ pub fn rewrite(item: &syn::ItemFn) -> (BTreeMap<String, String>, Option<syn::Ite
             free.insert(m.free_name.to_string(), src);
         }
     }
-    // (Receivers that are fields of a known struct, `self.hidden.forward(x)`, or elements of
-    // one, `self.layers[l].forward(x)`, too. Not yet locals bound to those, `for layer in
-    // &self.layers`: a model function given such a local is not followed.)
+    // Receivers that are fields of a known struct (`self.hidden.forward(x)`), elements of one
+    // (`self.layers[l].forward(x)`), or locals bound to those (`for layer in &self.layers`, `let
+    // layer = &self.layers[l];`).
+    let mut locals = Locals {
+        types: &mut types,
+        structs: &structs,
+    };
+    syn::visit::Visit::visit_block(&mut locals, &item.block);
     let mut out = item.clone();
     let mut r = Calls {
         types: &types,
@@ -102,6 +107,11 @@ impl Method {
         let this = Ident::new("grad_this", Span::call_site());
         let mut types = HashMap::new();
         types.insert("self".to_string(), self.ty.clone());
+        let mut locals = Locals {
+            types: &mut types,
+            structs,
+        };
+        syn::visit::Visit::visit_block(&mut locals, &f.block);
         let mut r = Calls {
             types: &types,
             structs,
@@ -298,4 +308,44 @@ impl VisitMut for Calls<'_> {
         self.changed = true;
     }
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+/// Names bound to a struct of known type: `let layer = &self.layers[l];`, `let enc = &self.enc;`,
+/// `for layer in &self.layers` (or `self.layers.iter()`). (Not closures' parameters: a model
+/// function given one is not followed.)
+struct Locals<'a> {
+    types: &'a mut HashMap<String, String>,
+    structs: &'a [(String, Vec<(String, String)>)],
+}
+
+impl<'ast> syn::visit::Visit<'ast> for Locals<'_> {
+    fn visit_local(&mut self, l: &'ast syn::Local) {
+        if let (syn::Pat::Ident(p), Some(init)) = (&l.pat, &l.init) {
+            if let Some(t) = type_of(&init.expr, self.types, self.structs) {
+                self.types.insert(p.ident.to_string(), t);
+            }
+        }
+        syn::visit::visit_local(self, l);
+    }
+    fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
+        let seq = match &*f.expr {
+            syn::Expr::Reference(r) => Some(&*r.expr),
+            syn::Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => {
+                Some(&*m.receiver)
+            }
+            _ => None,
+        };
+        if let (syn::Pat::Ident(p), Some(syn::Expr::Field(fe))) = (&*f.pat, seq) {
+            let element = syn::Expr::Index(syn::ExprIndex {
+                attrs: Vec::new(),
+                expr: Box::new(syn::Expr::Field(fe.clone())),
+                bracket_token: syn::token::Bracket::default(),
+                index: Box::new(syn::parse_quote!(0)),
+            });
+            if let Some(t) = type_of(&element, self.types, self.structs) {
+                self.types.insert(p.ident.to_string(), t);
+            }
+        }
+        syn::visit::visit_expr_for_loop(self, f);
+    }
 }

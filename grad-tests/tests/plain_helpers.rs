@@ -640,3 +640,67 @@ fn plain_methods_of_fields_of_the_model() {
         &p,
     );
 }
+
+#[gradient(wrt(l))]
+fn layer_l1(l: &Layer) -> f64 {
+    l.w.iter().map(|v| v.abs()).sum()
+}
+
+#[derive(Clone, Debug, Params)]
+struct Stack {
+    layers: Vec<Layer>,
+}
+
+impl Stack {
+    /// A plain method on each element of a sequence of layers, in `for` loops.
+    fn predict(&self, x: &[f64]) -> f64 {
+        let mut h = x.to_vec();
+        for layer in &self.layers {
+            h = layer.forward(&h);
+        }
+        h.iter().sum()
+    }
+
+    #[gradient]
+    fn loss(&self, xs: &[f64], ys: &[f64]) -> f64 {
+        let mut s = 0.0;
+        for (i, y) in ys.iter().enumerate() {
+            s += (self.predict(&xs[2 * i..2 * i + 2]) - y).powi(2);
+        }
+        let mut reg = 0.0;
+        for layer in self.layers.iter() {
+            reg += layer.l2() + layer_l1(layer);
+        }
+        let last = &self.layers[1];
+        s + 0.01 * reg + 0.1 * layer_l1(last)
+    }
+}
+
+#[test]
+fn plain_methods_of_each_layer() {
+    let stack = Stack {
+        layers: vec![
+            Layer {
+                w: vec![0.1, -0.2, 0.3, 0.4, -0.5, 0.6],
+                b: vec![0.0, 0.1, -0.1],
+            },
+            Layer {
+                w: vec![0.2, -0.1, 0.05, 0.3, 0.1, -0.2],
+                b: vec![0.05; 2],
+            },
+        ],
+    };
+    let (xs, ys) = ([0.5, -1.0, 1.5, 0.2], [0.3, -0.1]);
+    let p = stack.to_flat();
+    let mut d = stack.zeros_like();
+    let v = stack.loss_grad(&xs, &ys, &mut d);
+    assert_eq!(v.to_bits(), stack.loss(&xs, &ys).to_bits());
+    let g = d.to_flat();
+    check(
+        "Stack::loss",
+        &|p: &[f64]| stack.with_flat(p).loss(&xs, &ys),
+        v,
+        &g,
+        &p,
+    );
+}

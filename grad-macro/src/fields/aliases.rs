@@ -6,6 +6,7 @@
 
 use super::Root;
 use proc_macro2::{Ident, TokenStream, TokenTree};
+use quote::ToTokens;
 use syn::visit::Visit;
 use syn::visit_mut::VisitMut;
 
@@ -83,6 +84,214 @@ pub fn substitute_aliases(body: &mut syn::Block, roots: &[Root]) {
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }
     Blocks(roots).visit_block_mut(body);
+}
+
+/// Input: `for layer in &m.layers { .. f(layer) .. }` (also `m.layers.iter()`), whose element is
+/// handed whole to a function. Output: `for i in 0..m.layers.len() { let layer = &m.layers[i];
+/// .. }`, which [`substitute_elements`] then reads as the element `m.layers[i]` (a model function
+/// takes an element of a sequence of models by its path, `f(&m.layers[i])`).
+pub fn index_element_loops(body: &mut syn::Block, roots: &[Root]) {
+    struct Loops<'a>(&'a [Root]);
+    impl VisitMut for Loops<'_> {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            syn::visit_mut::visit_expr_mut(self, e);
+            let syn::Expr::ForLoop(f) = e else { return };
+            let syn::Pat::Ident(p) = &*f.pat else { return };
+            if p.by_ref.is_some() || p.mutability.is_some() || p.subpat.is_some() {
+                return;
+            }
+            let mut seq = &*f.expr;
+            if let syn::Expr::Reference(r) = seq {
+                seq = &r.expr;
+            } else if let syn::Expr::MethodCall(m) = seq {
+                if m.method != "iter" || !m.args.is_empty() {
+                    return;
+                }
+                seq = &m.receiver;
+            } else {
+                return;
+            }
+            if !root_path(seq, self.0) || !passed_whole(&f.body.stmts, &p.ident) {
+                return;
+            }
+            let (name, body, label) = (&p.ident, &f.body.stmts, &f.label);
+            let i = crate::naming::hidden("element");
+            *e = syn::parse_quote! {
+                #label for #i in 0..#seq.len() {
+                    let #name = &#seq[#i];
+                    #(#body)*
+                }
+            };
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    Loops(roots).visit_block_mut(body);
+}
+
+/// Whether `e` is a path of fields from a model (`m.layers`, `self.enc.blocks`).
+fn root_path(e: &syn::Expr, roots: &[Root]) -> bool {
+    match e {
+        syn::Expr::Field(f) => root_path(&f.base, roots),
+        syn::Expr::Path(p) => p
+            .path
+            .get_ident()
+            .is_some_and(|i| roots.iter().any(|r| r.ident == *i)),
+        _ => false,
+    }
+}
+
+/// Whether `name` is an argument of a call in `stmts` (`f(layer)`, `f(&layer, x)`, `f(*layer)`).
+fn passed_whole(stmts: &[syn::Stmt], name: &Ident) -> bool {
+    struct Finder<'a>(&'a Ident, bool);
+    impl<'ast> Visit<'ast> for Finder<'_> {
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            self.1 |= c.args.iter().any(|a| names(a, self.0));
+            syn::visit::visit_expr_call(self, c);
+        }
+    }
+    fn names(e: &syn::Expr, name: &Ident) -> bool {
+        match e {
+            syn::Expr::Path(p) => p.path.is_ident(name),
+            syn::Expr::Reference(r) => names(&r.expr, name),
+            syn::Expr::Unary(u) => names(&u.expr, name),
+            syn::Expr::Paren(p) => names(&p.expr, name),
+            _ => false,
+        }
+    }
+    let mut f = Finder(name, false);
+    stmts.iter().for_each(|s| f.visit_stmt(s));
+    f.1
+}
+
+/// Replaces each local bound to an element or a field of a model, `let layer = &m.layers[i];`
+/// (`i` a name assigned nowhere after, or a literal), handed whole to a call, by its path:
+/// `layer.w[j]` reads `m.layers[i].w[j]`, `f(layer)` passes `&m.layers[i]`.
+pub fn substitute_elements(body: &mut syn::Block, roots: &[Root]) {
+    struct Blocks<'a>(&'a [Root]);
+    impl VisitMut for Blocks<'_> {
+        fn visit_block_mut(&mut self, b: &mut syn::Block) {
+            let mut k = 0;
+            while k < b.stmts.len() {
+                match element_of(&b.stmts[k], self.0) {
+                    Some((alias, path))
+                        if !binds(&b.stmts[k + 1..], &alias)
+                            && passed_whole(&b.stmts[k + 1..], &alias)
+                            && !assigns_any(&b.stmts[k + 1..], &path) =>
+                    {
+                        b.stmts.remove(k);
+                        let mut s = SubstituteExpr {
+                            from: &alias,
+                            to: &path,
+                        };
+                        for st in &mut b.stmts[k..] {
+                            s.visit_stmt_mut(st);
+                        }
+                    }
+                    _ => k += 1,
+                }
+            }
+            syn::visit_mut::visit_block_mut(self, b);
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    Blocks(roots).visit_block_mut(body);
+}
+
+/// `let alias = &m.layers[i];` (or `&m.head`): the name and the path.
+fn element_of(s: &syn::Stmt, roots: &[Root]) -> Option<(Ident, syn::Expr)> {
+    let syn::Stmt::Local(l) = s else { return None };
+    let init = l.init.as_ref().filter(|i| i.diverge.is_none())?;
+    let pat = match &l.pat {
+        syn::Pat::Type(t) => &*t.pat,
+        p => p,
+    };
+    let syn::Pat::Ident(p) = pat else { return None };
+    if p.mutability.is_some() || p.by_ref.is_some() || !l.attrs.is_empty() {
+        return None;
+    }
+    let syn::Expr::Reference(r) = &*init.expr else {
+        return None;
+    };
+    if r.mutability.is_some() {
+        return None;
+    }
+    let path = &*r.expr;
+    let ok = match path {
+        syn::Expr::Index(i) => {
+            root_path(&i.expr, roots) && matches!(&*i.index, syn::Expr::Path(_) | syn::Expr::Lit(_))
+        }
+        syn::Expr::Field(_) => root_path(path, roots),
+        _ => false,
+    };
+    ok.then(|| (p.ident.clone(), path.clone()))
+}
+
+/// Whether `stmts` assign a name `path` reads (the index of `m.layers[i]`).
+fn assigns_any(stmts: &[syn::Stmt], path: &syn::Expr) -> bool {
+    let names = crate::desugar::sub_slices::names_in(&path.to_token_stream());
+    struct Assigns<'a>(&'a [Ident], bool);
+    impl<'ast> Visit<'ast> for Assigns<'_> {
+        fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+            self.1 |= crate::naming::mentions(a.left.to_token_stream(), &|i| self.0.contains(i));
+            syn::visit::visit_expr_assign(self, a);
+        }
+        fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
+            let assigning = matches!(
+                b.op,
+                syn::BinOp::AddAssign(_)
+                    | syn::BinOp::SubAssign(_)
+                    | syn::BinOp::MulAssign(_)
+                    | syn::BinOp::DivAssign(_)
+                    | syn::BinOp::RemAssign(_)
+            );
+            if assigning {
+                self.1 |=
+                    crate::naming::mentions(b.left.to_token_stream(), &|i| self.0.contains(i));
+            }
+            syn::visit::visit_expr_binary(self, b);
+        }
+    }
+    let mut a = Assigns(&names, false);
+    stmts.iter().for_each(|s| a.visit_stmt(s));
+    a.1
+}
+
+/// `alias` read as `path`: `&path` where it is used whole, `path` before a field, an index or a
+/// method.
+struct SubstituteExpr<'a> {
+    from: &'a Ident,
+    to: &'a syn::Expr,
+}
+
+impl VisitMut for SubstituteExpr<'_> {
+    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        let is_alias =
+            |e: &syn::Expr| matches!(e, syn::Expr::Path(p) if p.path.is_ident(self.from));
+        match e {
+            syn::Expr::Field(f) if is_alias(&f.base) => *f.base = self.to.clone(),
+            syn::Expr::Index(i) if is_alias(&i.expr) => *i.expr = self.to.clone(),
+            syn::Expr::MethodCall(m) if is_alias(&m.receiver) => *m.receiver = self.to.clone(),
+            // `&layer` and `*layer`: the path by reference, once.
+            syn::Expr::Reference(r) if is_alias(&r.expr) => {
+                let to = self.to;
+                *e = syn::parse_quote!(&#to);
+                return;
+            }
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) && is_alias(&u.expr) => {
+                let to = self.to;
+                *e = syn::parse_quote!(#to);
+                return;
+            }
+            _ if is_alias(e) => {
+                let to = self.to;
+                *e = syn::parse_quote!(&#to);
+                return;
+            }
+            _ => {}
+        }
+        syn::visit_mut::visit_expr_mut(self, e);
+    }
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
 
 /// `let alias = root;` (through `&`, `&*`, `*` and parentheses, with any type): the two names.

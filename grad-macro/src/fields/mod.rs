@@ -253,6 +253,8 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         crate::desugar::sub_slices::unshadow(&mut body.stmts, &r.ident);
     }
     aliases::substitute_aliases(&mut body, &roots);
+    aliases::index_element_loops(&mut body, &roots);
+    aliases::substitute_elements(&mut body, &roots);
     // `&m.w[0..][..1]`: one part (`&m.w[0..0 + 1]`), which the fields' rewrite follows.
     struct Parts;
     impl VisitMut for Parts {

@@ -1,7 +1,7 @@
-// Reads of a differentiated model that the macro does not follow: a method without `#[gradient]`
-// called on one of its fields, a field read both as a number and as a count, rows of the structs
-// of a `Vec` of structs. (A plain method called on the model itself and the model passed whole to
-// a plain function of this file compile: they are inlined, see `plain_helpers.rs`.)
+// Reads of a differentiated model that the macro does not follow: a field read both as a number
+// and as a count, rows of the structs of a `Vec` of structs. (Plain methods called on the model
+// or on its fields, and the model passed whole to a plain function of this file, compile: they
+// are followed as the module's helpers, see `plain_helpers.rs`.)
 use grad::{gradient, Params};
 
 #[derive(Clone, Params)]
