@@ -311,8 +311,7 @@ impl VisitMut for Calls<'_> {
 }
 
 /// Names bound to a struct of known type: `let layer = &self.layers[l];`, `let enc = &self.enc;`,
-/// `for layer in &self.layers` (or `self.layers.iter()`). (Not closures' parameters: a model
-/// function given one is not followed.)
+/// `for layer in &self.layers` (or `self.layers.iter()`), `self.layers.iter().map(|l| ..)`.
 struct Locals<'a> {
     types: &'a mut HashMap<String, String>,
     structs: &'a [(String, Vec<(String, String)>)],
@@ -326,6 +325,27 @@ impl<'ast> syn::visit::Visit<'ast> for Locals<'_> {
             }
         }
         syn::visit::visit_local(self, l);
+    }
+    // `self.layers.iter().map(|l| l.l2())`: the closure's element.
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        if let (true, Some(syn::Expr::Closure(c)), syn::Expr::MethodCall(iter)) =
+            (m.method == "map", m.args.first(), &*m.receiver)
+        {
+            if let (true, Some(syn::Pat::Ident(p)), syn::Expr::Field(fe)) =
+                (iter.method == "iter", c.inputs.first(), &*iter.receiver)
+            {
+                let element = syn::Expr::Index(syn::ExprIndex {
+                    attrs: Vec::new(),
+                    expr: Box::new(syn::Expr::Field(fe.clone())),
+                    bracket_token: syn::token::Bracket::default(),
+                    index: Box::new(syn::parse_quote!(0)),
+                });
+                if let Some(t) = type_of(&element, self.types, self.structs) {
+                    self.types.insert(p.ident.to_string(), t);
+                }
+            }
+        }
+        syn::visit::visit_expr_method_call(self, m);
     }
     fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
         let seq = match &*f.expr {

@@ -672,7 +672,12 @@ impl Stack {
             reg += layer.l2() + layer_l1(layer);
         }
         let last = &self.layers[1];
-        s + 0.01 * reg + 0.1 * layer_l1(last)
+        let closures = self
+            .layers
+            .iter()
+            .map(|l| l.l2() * l.b[0] + layer_l1(l))
+            .sum::<f64>();
+        s + 0.01 * reg + 0.1 * layer_l1(last) + 0.05 * closures
     }
 }
 

@@ -95,6 +95,10 @@ pub fn index_element_loops(body: &mut syn::Block, roots: &[Root]) {
     impl VisitMut for Loops<'_> {
         fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
             syn::visit_mut::visit_expr_mut(self, e);
+            if let Some(indexed) = indexed_map(e, self.0) {
+                *e = indexed;
+                return;
+            }
             let syn::Expr::ForLoop(f) = e else { return };
             let syn::Pat::Ident(p) = &*f.pat else { return };
             if p.by_ref.is_some() || p.mutability.is_some() || p.subpat.is_some() {
@@ -126,6 +130,41 @@ pub fn index_element_loops(body: &mut syn::Block, roots: &[Root]) {
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }
     Loops(roots).visit_block_mut(body);
+}
+
+/// `m.layers.iter().map(|l| .. f(l) ..)` as `(0..m.layers.len()).map(|i| { let l =
+/// &m.layers[i]; .. })`, for the same reason as the loops.
+fn indexed_map(e: &syn::Expr, roots: &[Root]) -> Option<syn::Expr> {
+    let syn::Expr::MethodCall(map) = e else {
+        return None;
+    };
+    if map.method != "map" || map.args.len() != 1 {
+        return None;
+    }
+    let syn::Expr::MethodCall(iter) = &*map.receiver else {
+        return None;
+    };
+    if iter.method != "iter" || !iter.args.is_empty() || !root_path(&iter.receiver, roots) {
+        return None;
+    }
+    let syn::Expr::Closure(c) = &map.args[0] else {
+        return None;
+    };
+    let (Some(syn::Pat::Ident(p)), 1) = (c.inputs.first(), c.inputs.len()) else {
+        return None;
+    };
+    let body = [syn::Stmt::Expr((*c.body).clone(), None)];
+    if p.by_ref.is_some() || p.subpat.is_some() || !passed_whole(&body, &p.ident) {
+        return None;
+    }
+    let (seq, name, value) = (&iter.receiver, &p.ident, &c.body);
+    let i = crate::naming::hidden("element");
+    Some(syn::parse_quote! {
+        (0..#seq.len()).map(|#i| {
+            let #name = &#seq[#i];
+            #value
+        })
+    })
 }
 
 /// Whether `e` is a path of fields from a model (`m.layers`, `self.enc.blocks`).
