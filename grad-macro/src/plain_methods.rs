@@ -213,7 +213,7 @@ fn type_of(
             let (_, fields) = structs.iter().find(|(n, _)| *n == base)?;
             let (_, ty) = fields.iter().find(|(n, _)| name == n.as_str())?;
             let ty: syn::Type = syn::parse_str(ty).ok()?;
-            struct_name(&element(&ty)?)
+            struct_name(&crate::vector::seq_elem(&ty)?)
         }
         _ => None,
     }
@@ -225,28 +225,6 @@ fn struct_name(ty: &syn::Type) -> Option<String> {
     let id = p.path.get_ident()?;
     (crate::sig::float_of(ty).is_none() && id.to_string().starts_with(char::is_uppercase))
         .then(|| id.to_string())
-}
-
-/// The element type of `Vec<T>`, `[T; N]` or `[T]`.
-fn element(ty: &syn::Type) -> Option<syn::Type> {
-    match ty {
-        syn::Type::Array(a) => Some((*a.elem).clone()),
-        syn::Type::Slice(s) => Some((*s.elem).clone()),
-        syn::Type::Path(p) => {
-            let last = p.path.segments.last()?;
-            if last.ident != "Vec" {
-                return None;
-            }
-            let syn::PathArguments::AngleBracketed(a) = &last.arguments else {
-                return None;
-            };
-            match a.args.first()? {
-                syn::GenericArgument::Type(t) => Some(t.clone()),
-                _ => None,
-            }
-        }
-        _ => None,
-    }
 }
 
 impl VisitMut for Calls<'_> {
@@ -317,6 +295,16 @@ struct Locals<'a> {
     structs: &'a [(String, Vec<(String, String)>)],
 }
 
+impl Locals<'_> {
+    /// `name` is an element of the sequence field `seq` (`self.layers`).
+    fn bind_element(&mut self, name: &Ident, seq: &syn::ExprField) {
+        let element: syn::Expr = syn::parse_quote!(#seq[0]);
+        if let Some(t) = type_of(&element, self.types, self.structs) {
+            self.types.insert(name.to_string(), t);
+        }
+    }
+}
+
 impl<'ast> syn::visit::Visit<'ast> for Locals<'_> {
     fn visit_local(&mut self, l: &'ast syn::Local) {
         if let (syn::Pat::Ident(p), Some(init)) = (&l.pat, &l.init) {
@@ -334,15 +322,7 @@ impl<'ast> syn::visit::Visit<'ast> for Locals<'_> {
             if let (true, Some(syn::Pat::Ident(p)), syn::Expr::Field(fe)) =
                 (iter.method == "iter", c.inputs.first(), &*iter.receiver)
             {
-                let element = syn::Expr::Index(syn::ExprIndex {
-                    attrs: Vec::new(),
-                    expr: Box::new(syn::Expr::Field(fe.clone())),
-                    bracket_token: syn::token::Bracket::default(),
-                    index: Box::new(syn::parse_quote!(0)),
-                });
-                if let Some(t) = type_of(&element, self.types, self.structs) {
-                    self.types.insert(p.ident.to_string(), t);
-                }
+                self.bind_element(&p.ident, fe);
             }
         }
         syn::visit::visit_expr_method_call(self, m);
@@ -356,15 +336,7 @@ impl<'ast> syn::visit::Visit<'ast> for Locals<'_> {
             _ => None,
         };
         if let (syn::Pat::Ident(p), Some(syn::Expr::Field(fe))) = (&*f.pat, seq) {
-            let element = syn::Expr::Index(syn::ExprIndex {
-                attrs: Vec::new(),
-                expr: Box::new(syn::Expr::Field(fe.clone())),
-                bracket_token: syn::token::Bracket::default(),
-                index: Box::new(syn::parse_quote!(0)),
-            });
-            if let Some(t) = type_of(&element, self.types, self.structs) {
-                self.types.insert(p.ident.to_string(), t);
-            }
+            self.bind_element(&p.ident, fe);
         }
         syn::visit::visit_expr_for_loop(self, f);
     }

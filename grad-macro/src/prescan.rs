@@ -59,50 +59,38 @@ pub fn file_of(span: proc_macro::Span) {
 /// The methods taking `&self` without `#[gradient]` of the module of `caller` (see
 /// [`plain_functions`]), each `(type, name, source)`, and the type of the `impl` that holds
 /// `caller` when it is a method.
-/// The structs of the module of `caller`: name → fields (name, type printed).
-pub fn structs(caller: &str) -> Vec<(String, Vec<(String, String)>)> {
-    let Some(path) = CURRENT.with(|c| c.borrow().clone()) else {
-        return Vec::new();
-    };
+/// `read` of the module of the file being expanded that holds the `#[gradient]` function or
+/// method `caller` (with every module of the file), when exactly one does.
+fn home<R>(caller: &str, read: impl FnOnce(&Module, &[Module]) -> R) -> Option<R> {
+    let path = CURRENT.with(|c| c.borrow().clone())?;
     MODULES.with(|m| {
         let m = m.borrow();
-        let Some(modules) = m.get(&path) else {
-            return Vec::new();
-        };
+        let modules = m.get(&path)?;
         let mut homes = modules
             .iter()
             .filter(|md| md.annotated.iter().any(|a| a == caller));
         match (homes.next(), homes.next()) {
-            (Some(home), None) => home.structs.clone(),
-            _ => Vec::new(),
+            (Some(home), None) => Some(read(home, modules)),
+            _ => None,
         }
     })
 }
 
+/// The structs of the module of `caller`: name → fields (name, type printed).
+pub fn structs(caller: &str) -> Vec<(String, Vec<(String, String)>)> {
+    home(caller, |home, _| home.structs.clone()).unwrap_or_default()
+}
+
 pub fn plain_methods(caller: &syn::ItemFn) -> (Option<String>, Vec<(String, String, String)>) {
     let (sig, block) = (&caller.sig, &caller.block);
-    let sig = quote::quote!(#sig #block).to_string();
-    let caller = caller.sig.ident.to_string();
-    let caller = caller.as_str();
-    let Some(path) = CURRENT.with(|c| c.borrow().clone()) else {
-        return (None, Vec::new());
-    };
-    MODULES.with(|m| {
-        let m = m.borrow();
-        let Some(modules) = m.get(&path) else {
-            return (None, Vec::new());
-        };
-        let mut homes = modules
-            .iter()
-            .filter(|md| md.annotated.iter().any(|a| a == caller));
-        let (Some(home), None) = (homes.next(), homes.next()) else {
-            return (None, Vec::new());
-        };
+    let written = quote::quote!(#sig #block).to_string();
+    let name = caller.sig.ident.to_string();
+    home(&name, |home, _| {
         // (Methods of one name in several `impl`s: the one written so.)
         let mut types = home
             .annotated_methods
             .iter()
-            .filter(|(n, s, _)| n == caller && *s == sig)
+            .filter(|(n, s, _)| *n == name && *s == written)
             .map(|(.., t)| t.clone());
         let own = match (types.next(), types.next()) {
             (Some(t), None) => Some(t),
@@ -110,6 +98,7 @@ pub fn plain_methods(caller: &syn::ItemFn) -> (Option<String>, Vec<(String, Stri
         };
         (own, home.methods.clone())
     })
+    .unwrap_or_default()
 }
 
 /// The free functions without `#[gradient]` that the function or method `caller` of the file
@@ -118,20 +107,7 @@ pub fn plain_methods(caller: &syn::ItemFn) -> (Option<String>, Vec<(String, Stri
 /// `caller` is not found in exactly one module of it (a function a macro wrote, a name two
 /// modules share).
 pub fn plain_functions(caller: &str) -> Vec<(String, String)> {
-    let Some(path) = CURRENT.with(|c| c.borrow().clone()) else {
-        return Vec::new();
-    };
-    MODULES.with(|m| {
-        let m = m.borrow();
-        let Some(modules) = m.get(&path) else {
-            return Vec::new();
-        };
-        let mut homes = modules
-            .iter()
-            .filter(|md| md.annotated.iter().any(|a| a == caller));
-        let (Some(home), None) = (homes.next(), homes.next()) else {
-            return Vec::new();
-        };
+    home(caller, |home, modules| {
         let mut out = home.plain.clone();
         if home.glob_super && !home.path.is_empty() {
             let parent = &home.path[..home.path.len() - 1];
@@ -151,6 +127,7 @@ pub fn plain_functions(caller: &str) -> Vec<(String, String)> {
         out.retain(|(n, _)| !ruled.contains(n));
         out
     })
+    .unwrap_or_default()
 }
 
 /// Registers the annotated free functions of the file at `path` and of the module files it

@@ -29,8 +29,17 @@ pub const VECTOR_MARKER: u8 = 3;
 
 /// The element type of a vector return type (`Vec<T>`, `[T; N]`) with `T` a float type.
 pub fn vector_elem(ty: &syn::Type) -> Option<syn::Type> {
+    if matches!(ty, syn::Type::Slice(_)) {
+        return None;
+    }
+    seq_elem(ty).filter(|t| crate::sig::float_of(t).is_some())
+}
+
+/// The element type of `Vec<T>`, `[T; N]` or `[T]`, whatever `T` is.
+pub fn seq_elem(ty: &syn::Type) -> Option<syn::Type> {
     match ty {
-        syn::Type::Array(a) => crate::sig::float_of(&a.elem).map(|_| (*a.elem).clone()),
+        syn::Type::Array(a) => Some((*a.elem).clone()),
+        syn::Type::Slice(s) => Some((*s.elem).clone()),
         syn::Type::Path(p) if p.qself.is_none() => {
             let last = p.path.segments.last()?;
             if last.ident != "Vec" {
@@ -40,13 +49,11 @@ pub fn vector_elem(ty: &syn::Type) -> Option<syn::Type> {
                 return None;
             };
             match a.args.first()? {
-                syn::GenericArgument::Type(t) if crate::sig::float_of(t).is_some() => {
-                    Some(t.clone())
-                }
+                syn::GenericArgument::Type(t) => Some(t.clone()),
                 _ => None,
             }
         }
-        syn::Type::Paren(p) => vector_elem(&p.elem),
+        syn::Type::Paren(p) => seq_elem(&p.elem),
         _ => None,
     }
 }

@@ -60,30 +60,45 @@ fn takes_a_model(f: &syn::ItemFn, roots: &[Root]) -> bool {
 /// Replaces each local that names a model again (`let net = m;`, `let net: &Mlp = m;`, `let net
 /// = &*m;`), declared without `mut` and not declared again after, by the model's name.
 pub fn substitute_aliases(body: &mut syn::Block, roots: &[Root]) {
-    struct Blocks<'a>(&'a [Root]);
+    replace_bindings(body, &|stmts, k| {
+        let (alias, root) = alias_of(&stmts[k], roots)?;
+        (!binds(&stmts[k + 1..], &alias)).then(|| {
+            Box::new(move |st: &mut syn::Stmt| {
+                Substitute {
+                    from: &alias,
+                    to: &root,
+                }
+                .visit_stmt_mut(st);
+            }) as Box<dyn FnMut(&mut syn::Stmt)>
+        })
+    });
+}
+
+/// In every block of `body`, each `let` that `pick` takes (given the block's statements and the
+/// `let`'s position, it gives what to do to each statement after it) removed, and the statements
+/// after it rewritten.
+fn replace_bindings(
+    body: &mut syn::Block,
+    pick: &dyn Fn(&[syn::Stmt], usize) -> Option<Box<dyn FnMut(&mut syn::Stmt)>>,
+) {
+    struct Blocks<'a>(&'a dyn Fn(&[syn::Stmt], usize) -> Option<Box<dyn FnMut(&mut syn::Stmt)>>);
     impl VisitMut for Blocks<'_> {
         fn visit_block_mut(&mut self, b: &mut syn::Block) {
             let mut k = 0;
             while k < b.stmts.len() {
-                match alias_of(&b.stmts[k], self.0) {
-                    Some((alias, root)) if !binds(&b.stmts[k + 1..], &alias) => {
+                match (self.0)(&b.stmts, k) {
+                    Some(mut rewrite) => {
                         b.stmts.remove(k);
-                        let mut s = Substitute {
-                            from: &alias,
-                            to: &root,
-                        };
-                        for st in &mut b.stmts[k..] {
-                            s.visit_stmt_mut(st);
-                        }
+                        b.stmts[k..].iter_mut().for_each(&mut *rewrite);
                     }
-                    _ => k += 1,
+                    None => k += 1,
                 }
             }
             syn::visit_mut::visit_block_mut(self, b);
         }
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }
-    Blocks(roots).visit_block_mut(body);
+    Blocks(pick).visit_block_mut(body);
 }
 
 /// Input: `for layer in &m.layers { .. f(layer) .. }` (also `m.layers.iter()`), whose element is
@@ -206,34 +221,20 @@ fn passed_whole(stmts: &[syn::Stmt], name: &Ident) -> bool {
 /// (`i` a name assigned nowhere after, or a literal), handed whole to a call, by its path:
 /// `layer.w[j]` reads `m.layers[i].w[j]`, `f(layer)` passes `&m.layers[i]`.
 pub fn substitute_elements(body: &mut syn::Block, roots: &[Root]) {
-    struct Blocks<'a>(&'a [Root]);
-    impl VisitMut for Blocks<'_> {
-        fn visit_block_mut(&mut self, b: &mut syn::Block) {
-            let mut k = 0;
-            while k < b.stmts.len() {
-                match element_of(&b.stmts[k], self.0) {
-                    Some((alias, path))
-                        if !binds(&b.stmts[k + 1..], &alias)
-                            && passed_whole(&b.stmts[k + 1..], &alias)
-                            && !assigns_any(&b.stmts[k + 1..], &path) =>
-                    {
-                        b.stmts.remove(k);
-                        let mut s = SubstituteExpr {
-                            from: &alias,
-                            to: &path,
-                        };
-                        for st in &mut b.stmts[k..] {
-                            s.visit_stmt_mut(st);
-                        }
-                    }
-                    _ => k += 1,
+    replace_bindings(body, &|stmts, k| {
+        let (alias, path) = element_of(&stmts[k], roots)?;
+        let rest = &stmts[k + 1..];
+        let taken = !binds(rest, &alias) && passed_whole(rest, &alias) && !assigns_any(rest, &path);
+        taken.then(|| {
+            Box::new(move |st: &mut syn::Stmt| {
+                SubstituteExpr {
+                    from: &alias,
+                    to: &path,
                 }
-            }
-            syn::visit_mut::visit_block_mut(self, b);
-        }
-        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
-    }
-    Blocks(roots).visit_block_mut(body);
+                .visit_stmt_mut(st);
+            }) as Box<dyn FnMut(&mut syn::Stmt)>
+        })
+    });
 }
 
 /// `let alias = &m.layers[i];` (or `&m.head`): the name and the path.
@@ -366,7 +367,7 @@ fn alias_of(s: &syn::Stmt, roots: &[Root]) -> Option<(Ident, Ident)> {
 }
 
 /// Whether a pattern in `stmts` (at any depth, closures' parameters too) binds `name`.
-fn binds(stmts: &[syn::Stmt], name: &Ident) -> bool {
+pub(super) fn binds(stmts: &[syn::Stmt], name: &Ident) -> bool {
     struct Binds<'a>(&'a Ident, bool);
     impl<'ast> Visit<'ast> for Binds<'_> {
         fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {

@@ -86,16 +86,7 @@ fn element_loop(
 /// `redeclares` also counts a name read inside a macro (`vec![0.0; layer.n]`), which is no
 /// declaration: that alone is fine here.
 fn only_in_macros(s: &syn::Stmt, name: &Ident) -> bool {
-    struct Pats<'a>(&'a Ident, bool);
-    impl<'ast> syn::visit::Visit<'ast> for Pats<'_> {
-        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
-            self.1 |= p.ident == *self.0;
-            syn::visit::visit_pat_ident(self, p);
-        }
-    }
-    let mut p = Pats(name, false);
-    syn::visit::Visit::visit_stmt(&mut p, s);
-    !p.1
+    !super::aliases::binds(std::slice::from_ref(s), name)
 }
 
 /// Whether `name` is assigned (`name = ..`, `name += ..`) in `stmts`.
