@@ -192,31 +192,30 @@ fn type_of(
         syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
             type_of(&u.expr, types, structs)
         }
-        syn::Expr::Field(f) => {
-            let syn::Member::Named(name) = &f.member else {
-                return None;
-            };
-            let base = type_of(&f.base, types, structs)?;
-            let (_, fields) = structs.iter().find(|(n, _)| *n == base)?;
-            let (_, ty) = fields.iter().find(|(n, _)| name == n.as_str())?;
-            let ty: syn::Type = syn::parse_str(ty).ok()?;
-            struct_name(&ty)
-        }
+        syn::Expr::Field(f) => struct_name(&field_type(f, types, structs)?),
         syn::Expr::Index(i) => {
             let syn::Expr::Field(f) = &*i.expr else {
                 return None;
             };
-            let syn::Member::Named(name) = &f.member else {
-                return None;
-            };
-            let base = type_of(&f.base, types, structs)?;
-            let (_, fields) = structs.iter().find(|(n, _)| *n == base)?;
-            let (_, ty) = fields.iter().find(|(n, _)| name == n.as_str())?;
-            let ty: syn::Type = syn::parse_str(ty).ok()?;
-            struct_name(&crate::vector::seq_elem(&ty)?)
+            struct_name(&crate::vector::seq_elem(&field_type(f, types, structs)?)?)
         }
         _ => None,
     }
+}
+
+/// The declared type of the field `f` reads.
+fn field_type(
+    f: &syn::ExprField,
+    types: &HashMap<String, String>,
+    structs: &[(String, Vec<(String, String)>)],
+) -> Option<syn::Type> {
+    let syn::Member::Named(name) = &f.member else {
+        return None;
+    };
+    let base = type_of(&f.base, types, structs)?;
+    let (_, fields) = structs.iter().find(|(n, _)| *n == base)?;
+    let (_, ty) = fields.iter().find(|(n, _)| name == n.as_str())?;
+    syn::parse_str(ty).ok()
 }
 
 /// The name of a struct type (`Layer`, not `f64` or a generic one).
