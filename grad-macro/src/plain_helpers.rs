@@ -71,7 +71,7 @@ pub fn expand(
                 _ => out,
             };
             if failed(&out) {
-                plain_or_explained(out, expand_from(item), &injection.copied)
+                plain_or_explained(item, out, expand_from(item), &injection.copied)
             } else {
                 out
             }
@@ -118,6 +118,55 @@ fn as_written(out: TokenStream, item: &syn::ItemFn) -> TokenStream {
     file.into_token_stream()
 }
 
+/// Where `span` is in the file, as printed (`bytes(120..127)`; without the hygiene context, which
+/// an error's span may not share with the tokens it stands at).
+fn place(span: Span) -> String {
+    let printed = format!("{span:?}");
+    match printed.find("bytes(") {
+        Some(at) => printed[at..].to_string(),
+        None => printed,
+    }
+}
+
+/// The places (see [`place`]) of the tokens of the calls of `name` in `item` (an error of the
+/// inlined body may stand at an argument).
+fn call_places(item: &syn::ItemFn, name: &str) -> Vec<String> {
+    struct Calls<'a>(&'a str, Vec<String>);
+    impl<'ast> Visit<'ast> for Calls<'_> {
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            if matches!(&*c.func, syn::Expr::Path(p) if p.path.is_ident(self.0)) {
+                let mut stack: Vec<TokenTree> = c.to_token_stream().into_iter().collect();
+                while let Some(t) = stack.pop() {
+                    if let TokenTree::Group(g) = &t {
+                        stack.extend(g.stream());
+                    }
+                    self.1.push(place(t.span()));
+                }
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+    }
+    let mut c = Calls(name, Vec::new());
+    c.visit_block(&item.block);
+    c.1
+}
+
+/// The places (see [`place`]) of the errors in `out`.
+fn error_spans(out: &TokenStream) -> Vec<String> {
+    let mut spans = Vec::new();
+    fn walk(ts: TokenStream, spans: &mut Vec<String>) {
+        for t in ts {
+            match t {
+                TokenTree::Ident(i) if i == "compile_error" => spans.push(place(i.span())),
+                TokenTree::Group(g) => walk(g.stream(), spans),
+                _ => {}
+            }
+        }
+    }
+    walk(out.clone(), &mut spans);
+    spans
+}
+
 /// Whether an expansion failed with an error of its own.
 fn failed(out: &TokenStream) -> bool {
     crate::naming::mentions(out.clone(), &|i| i == "compile_error")
@@ -136,16 +185,27 @@ fn needs_derivative(out: &TokenStream, name: &str) -> bool {
 /// need their derivatives (they are called with constants only, and stay calls) or fails too,
 /// else `with` and why at each helper's call.
 fn plain_or_explained(
+    item: &syn::ItemFn,
     with: TokenStream,
     plain: TokenStream,
     copied: &[(String, Span, bool)],
 ) -> TokenStream {
+    // The helpers an error of `with` stands in (each copy's tokens carry its call's span).
+    let at = error_spans(&with);
     let helpers: Vec<_> = copied
         .iter()
-        .filter(|(name, ..)| needs_derivative(&plain, name))
+        .filter(|(name, span, _)| {
+            let here = call_places(item, name);
+            needs_derivative(&plain, name)
+                && (at.contains(&place(*span)) || here.iter().any(|p| at.contains(p)))
+        })
         .collect();
     if failed(&plain) || helpers.is_empty() {
-        return plain;
+        return if failed(&plain) || !copied.iter().any(|(n, ..)| needs_derivative(&plain, n)) {
+            plain
+        } else {
+            with
+        };
     }
     let notes = helpers.iter().map(|(name, span, _)| {
         let msg = format!(
