@@ -327,15 +327,37 @@ impl<'ast> syn::visit::Visit<'ast> for Locals<'_> {
         syn::visit::visit_expr_method_call(self, m);
     }
     fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
-        let seq = match &*f.expr {
+        // Through `.rev()`, `.skip(k)`, `.take(k)`, `.step_by(k)` and `.enumerate()` (whose
+        // pattern is `(i, layer)`).
+        let mut seq = &*f.expr;
+        let mut enumerated = false;
+        while let syn::Expr::MethodCall(m) = seq {
+            if !["rev", "skip", "take", "step_by", "enumerate"]
+                .iter()
+                .any(|n| m.method == n)
+            {
+                break;
+            }
+            enumerated |= m.method == "enumerate";
+            seq = &m.receiver;
+        }
+        let seq = match seq {
             syn::Expr::Reference(r) => Some(&*r.expr),
             syn::Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => {
                 Some(&*m.receiver)
             }
             _ => None,
         };
-        if let (syn::Pat::Ident(p), Some(syn::Expr::Field(fe))) = (&*f.pat, seq) {
-            self.bind_element(&p.ident, fe);
+        let name = match (&*f.pat, enumerated) {
+            (syn::Pat::Ident(p), false) => Some(&p.ident),
+            (syn::Pat::Tuple(t), true) if t.elems.len() == 2 => match &t.elems[1] {
+                syn::Pat::Ident(p) => Some(&p.ident),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let (Some(name), Some(syn::Expr::Field(fe))) = (name, seq) {
+            self.bind_element(name, fe);
         }
         syn::visit::visit_expr_for_loop(self, f);
     }

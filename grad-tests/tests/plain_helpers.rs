@@ -671,6 +671,12 @@ impl Stack {
         for layer in self.layers.iter() {
             reg += layer.l2() + layer_l1(layer);
         }
+        for (l, layer) in self.layers.iter().enumerate().rev() {
+            reg += (layer.l2() + layer_l1(layer)) * (l + 1) as f64;
+        }
+        for layer in self.layers.iter().skip(1) {
+            reg += layer_l1(layer) * layer.b[0];
+        }
         let last = &self.layers[1];
         let closures = self
             .layers

@@ -115,28 +115,37 @@ pub fn index_element_loops(body: &mut syn::Block, roots: &[Root]) {
                 return;
             }
             let syn::Expr::ForLoop(f) = e else { return };
-            let syn::Pat::Ident(p) = &*f.pat else { return };
-            if p.by_ref.is_some() || p.mutability.is_some() || p.subpat.is_some() {
+            // The element's pattern: `layer`, or `(i, layer)` under `.enumerate()`.
+            let enumerated =
+                crate::naming::mentions(f.expr.to_token_stream(), &|i| i == "enumerate");
+            let name = match (&*f.pat, enumerated) {
+                (syn::Pat::Ident(p), false) => p,
+                (syn::Pat::Tuple(t), true) if t.elems.len() == 2 => match &t.elems[1] {
+                    syn::Pat::Ident(p) => p,
+                    _ => return,
+                },
+                _ => return,
+            };
+            if name.by_ref.is_some() || name.mutability.is_some() || name.subpat.is_some() {
                 return;
             }
-            let mut seq = &*f.expr;
-            if let syn::Expr::Reference(r) = seq {
-                seq = &r.expr;
-            } else if let syn::Expr::MethodCall(m) = seq {
-                if m.method != "iter" || !m.args.is_empty() {
-                    return;
-                }
-                seq = &m.receiver;
-            } else {
+            let Some((seq, indices)) = index_iterator(&f.expr, self.0) else {
+                return;
+            };
+            if !passed_whole(&f.body.stmts, &name.ident) {
                 return;
             }
-            if !root_path(seq, self.0) || !passed_whole(&f.body.stmts, &p.ident) {
-                return;
-            }
-            let (name, body, label) = (&p.ident, &f.body.stmts, &f.label);
             let i = crate::naming::hidden("element");
+            let pat: syn::Pat = match &*f.pat {
+                syn::Pat::Tuple(t) => {
+                    let first = &t.elems[0];
+                    syn::parse_quote!((#first, #i))
+                }
+                _ => syn::parse_quote!(#i),
+            };
+            let (name, body, label) = (&name.ident, &f.body.stmts, &f.label);
             *e = syn::parse_quote! {
-                #label for #i in 0..#seq.len() {
+                #label for #pat in #indices {
                     let #name = &#seq[#i];
                     #(#body)*
                 }
@@ -145,6 +154,33 @@ pub fn index_element_loops(body: &mut syn::Block, roots: &[Root]) {
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }
     Loops(roots).visit_block_mut(body);
+}
+
+/// An iterator over the elements of a sequence of a model (`&m.layers`, `m.layers.iter()`, with
+/// `.rev()`, `.skip(k)`, `.take(k)`, `.step_by(k)`, `.enumerate()` after): the sequence and the
+/// same iterator over its indices (`(0..m.layers.len()).rev()`).
+fn index_iterator(e: &syn::Expr, roots: &[Root]) -> Option<(syn::Expr, syn::Expr)> {
+    match e {
+        syn::Expr::Reference(r) if root_path(&r.expr, roots) => {
+            let seq = &*r.expr;
+            Some((seq.clone(), syn::parse_quote!((0..#seq.len()))))
+        }
+        syn::Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => {
+            let seq = &*m.receiver;
+            root_path(seq, roots).then(|| (seq.clone(), syn::parse_quote!((0..#seq.len()))))
+        }
+        syn::Expr::MethodCall(m)
+            if ["rev", "skip", "take", "step_by", "enumerate"]
+                .iter()
+                .any(|n| m.method == n) =>
+        {
+            let (seq, inner) = index_iterator(&m.receiver, roots)?;
+            let mut adapted = m.clone();
+            *adapted.receiver = inner;
+            Some((seq, syn::Expr::MethodCall(adapted)))
+        }
+        _ => None,
+    }
 }
 
 /// `m.layers.iter().map(|l| .. f(l) ..)` as `(0..m.layers.len()).map(|i| { let l =
