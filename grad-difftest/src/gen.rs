@@ -11043,9 +11043,16 @@ impl<'a> FnGen<'a> {
             );
             if self.layer_method {
                 let bound = if lgen { "<T: grad::Real>" } else { "" };
+                // Sometimes a plain method (of a concrete layer), which the macro reads from the
+                // file where the element's type shows.
+                let attr = if !lgen && self.on("layers:plain_method") && self.rng.chance(0.3) {
+                    "/// not annotated"
+                } else {
+                    "#[gradient]"
+                };
                 let _ = writeln!(
                     self.items,
-                    "impl{bound} {tl}{g} {{\n    #[gradient]\n    fn score_vh(&self, a: {t}) -> {t} {{\n        (self.b * a).tanh() + self.w[0] * self.w[self.w.len() - 1]\n    }}\n}}"
+                    "impl{bound} {tl}{g} {{\n    {attr}\n    fn score_vh(&self, a: {t}) -> {t} {{\n        (self.b * a).tanh() + self.w[0] * self.w[self.w.len() - 1]\n    }}\n}}"
                 );
             }
             if let Some(free) = &self.layer_free_fn {

@@ -10,7 +10,7 @@ use std::str::FromStr;
 
 /// The bound of the type parameter: what the body needs (compound assignment, sums of owned and
 /// borrowed values), none of which the generated code may rely on.
-const BOUNDS: &str = "T: grad::Real + ::core::iter::Sum + ::core::iter::Product + for<'a> ::core::iter::Sum<&'a T> + for<'a> ::core::iter::Product<&'a T> + ::core::ops::AddAssign + ::core::ops::SubAssign + ::core::ops::MulAssign + ::core::ops::DivAssign";
+const BOUNDS: &str = "T: grad::Real + ::core::iter::Sum + ::core::iter::Product + for<'a> ::core::iter::Sum<&'a T> + for<'a> ::core::iter::Product<&'a T> + ::core::ops::AddAssign + ::core::ops::SubAssign + ::core::ops::MulAssign + ::core::ops::DivAssign + ::core::ops::RemAssign";
 
 /// Arithmetic between references, which `f64` has and generic code spells out.
 const WHERE: &str = "where for<'a> &'a T: ::core::ops::Add<T, Output = T> + ::core::ops::Sub<T, Output = T> + ::core::ops::Mul<T, Output = T> + ::core::ops::Div<T, Output = T> + ::core::ops::Add<&'a T, Output = T> + ::core::ops::Sub<&'a T, Output = T> + ::core::ops::Mul<&'a T, Output = T> + ::core::ops::Div<&'a T, Output = T> + ::core::ops::Neg<Output = T>, for<'a> T: ::core::ops::Add<&'a T, Output = T> + ::core::ops::Sub<&'a T, Output = T> + ::core::ops::Mul<&'a T, Output = T> + ::core::ops::Div<&'a T, Output = T>";
