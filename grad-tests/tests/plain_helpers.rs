@@ -677,6 +677,11 @@ impl Stack {
         for layer in self.layers.iter().skip(1) {
             reg += layer_l1(layer) * layer.b[0];
         }
+        for l in 0..self.layers.len() {
+            let layer = &self.layers[l];
+            let marks = vec![0.5; layer.w.len()];
+            reg += layer.l2() * marks[0] + layer_l1(layer) * layer.w[0];
+        }
         let last = &self.layers[1];
         let closures = self
             .layers

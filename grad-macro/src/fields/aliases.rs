@@ -60,7 +60,7 @@ fn takes_a_model(f: &syn::ItemFn, roots: &[Root]) -> bool {
 /// Replaces each local that names a model again (`let net = m;`, `let net: &Mlp = m;`, `let net
 /// = &*m;`), declared without `mut` and not declared again after, by the model's name.
 pub fn substitute_aliases(body: &mut syn::Block, roots: &[Root]) {
-    replace_bindings(body, &|stmts, k| {
+    replace_bindings(body, false, &|stmts, k| {
         let (alias, root) = alias_of(&stmts[k], roots)?;
         (!binds(&stmts[k + 1..], &alias)).then(|| {
             Box::new(move |st: &mut syn::Stmt| {
@@ -77,18 +77,25 @@ pub fn substitute_aliases(body: &mut syn::Block, roots: &[Root]) {
 /// In every block of `body`, each `let` that `pick` takes (given the block's statements and the
 /// `let`'s position, it gives what to do to each statement after it) removed, and the statements
 /// after it rewritten.
+/// (With `keep`, the `let` stays.)
 fn replace_bindings(
     body: &mut syn::Block,
+    keep: bool,
     pick: &dyn Fn(&[syn::Stmt], usize) -> Option<Box<dyn FnMut(&mut syn::Stmt)>>,
 ) {
-    struct Blocks<'a>(&'a dyn Fn(&[syn::Stmt], usize) -> Option<Box<dyn FnMut(&mut syn::Stmt)>>);
+    type Pick<'a> = &'a dyn Fn(&[syn::Stmt], usize) -> Option<Box<dyn FnMut(&mut syn::Stmt)>>;
+    struct Blocks<'a>(Pick<'a>, bool);
     impl VisitMut for Blocks<'_> {
         fn visit_block_mut(&mut self, b: &mut syn::Block) {
             let mut k = 0;
             while k < b.stmts.len() {
                 match (self.0)(&b.stmts, k) {
                     Some(mut rewrite) => {
-                        b.stmts.remove(k);
+                        if self.1 {
+                            k += 1;
+                        } else {
+                            b.stmts.remove(k);
+                        }
                         b.stmts[k..].iter_mut().for_each(&mut *rewrite);
                     }
                     None => k += 1,
@@ -98,7 +105,7 @@ fn replace_bindings(
         }
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }
-    Blocks(pick).visit_block_mut(body);
+    Blocks(pick, keep).visit_block_mut(body);
 }
 
 /// Input: `for layer in &m.layers { .. f(layer) .. }` (also `m.layers.iter()`), whose element is
@@ -253,11 +260,11 @@ fn passed_whole(stmts: &[syn::Stmt], name: &Ident) -> bool {
     f.1
 }
 
-/// Replaces each local bound to an element or a field of a model, `let layer = &m.layers[i];`
-/// (`i` a name assigned nowhere after, or a literal), handed whole to a call, by its path:
-/// `layer.w[j]` reads `m.layers[i].w[j]`, `f(layer)` passes `&m.layers[i]`.
+/// Where a local bound to an element or a field of a model, `let layer = &m.layers[i];` (`i` a
+/// name assigned nowhere after, or a literal), is handed whole to a call, passes its path:
+/// `f(layer)` as `f(&m.layers[i])` (its other reads, `layer.w[j]`, stay, as the `let` does).
 pub fn substitute_elements(body: &mut syn::Block, roots: &[Root]) {
-    replace_bindings(body, &|stmts, k| {
+    replace_bindings(body, true, &|stmts, k| {
         let (alias, path) = element_of(&stmts[k], roots)?;
         let rest = &stmts[k + 1..];
         let taken = !binds(rest, &alias) && passed_whole(rest, &alias) && !assigns_any(rest, &path);
@@ -332,8 +339,8 @@ fn assigns_any(stmts: &[syn::Stmt], path: &syn::Expr) -> bool {
     a.1
 }
 
-/// `alias` read as `path`: `&path` where it is used whole, `path` before a field, an index or a
-/// method.
+/// `alias` used whole read as `&path` (`f(layer)` as `f(&m.layers[i])`); its fields, elements and
+/// methods are read through the `let`.
 struct SubstituteExpr<'a> {
     from: &'a Ident,
     to: &'a syn::Expr,
@@ -344,9 +351,16 @@ impl VisitMut for SubstituteExpr<'_> {
         let is_alias =
             |e: &syn::Expr| matches!(e, syn::Expr::Path(p) if p.path.is_ident(self.from));
         match e {
-            syn::Expr::Field(f) if is_alias(&f.base) => *f.base = self.to.clone(),
-            syn::Expr::Index(i) if is_alias(&i.expr) => *i.expr = self.to.clone(),
-            syn::Expr::MethodCall(m) if is_alias(&m.receiver) => *m.receiver = self.to.clone(),
+            // Read through the `let`, which stays.
+            syn::Expr::Field(f) if is_alias(&f.base) => return,
+            syn::Expr::Index(i) if is_alias(&i.expr) => {
+                self.visit_expr_mut(&mut i.index);
+                return;
+            }
+            syn::Expr::MethodCall(m) if is_alias(&m.receiver) => {
+                m.args.iter_mut().for_each(|a| self.visit_expr_mut(a));
+                return;
+            }
             // `&layer` and `*layer`: the path by reference, once.
             syn::Expr::Reference(r) if is_alias(&r.expr) => {
                 let to = self.to;
