@@ -69,21 +69,20 @@ pub fn substitute_aliases(body: &mut syn::Block, roots: &[Root]) {
                     to: &root,
                 }
                 .visit_stmt_mut(st);
-            }) as Box<dyn FnMut(&mut syn::Stmt)>
+            }) as Rewrite
         })
     });
 }
+
+/// What to do to the statements after a binding, or `None` to leave it: see [`replace_bindings`].
+type Rewrite = Box<dyn FnMut(&mut syn::Stmt)>;
+type Pick<'a> = &'a dyn Fn(&[syn::Stmt], usize) -> Option<Rewrite>;
 
 /// In every block of `body`, each `let` that `pick` takes (given the block's statements and the
 /// `let`'s position, it gives what to do to each statement after it) removed, and the statements
 /// after it rewritten.
 /// (With `keep`, the `let` stays.)
-fn replace_bindings(
-    body: &mut syn::Block,
-    keep: bool,
-    pick: &dyn Fn(&[syn::Stmt], usize) -> Option<Box<dyn FnMut(&mut syn::Stmt)>>,
-) {
-    type Pick<'a> = &'a dyn Fn(&[syn::Stmt], usize) -> Option<Box<dyn FnMut(&mut syn::Stmt)>>;
+fn replace_bindings(body: &mut syn::Block, keep: bool, pick: Pick<'_>) {
     struct Blocks<'a>(Pick<'a>, bool);
     impl VisitMut for Blocks<'_> {
         fn visit_block_mut(&mut self, b: &mut syn::Block) {
@@ -275,7 +274,7 @@ pub fn substitute_elements(body: &mut syn::Block, roots: &[Root]) {
                     to: &path,
                 }
                 .visit_stmt_mut(st);
-            }) as Box<dyn FnMut(&mut syn::Stmt)>
+            }) as Rewrite
         })
     });
 }
