@@ -1,14 +1,22 @@
 //! Helpers without `#[gradient]`: a loss calls `sigmoid(z)`, a free function of its module that
-//! nobody annotated. The macro cannot see another item, but it has read the file (`prescan`), so
-//! it puts a copy of each such helper the body calls (and of those they call) at the top of the
-//! body as a nested `fn`, which `desugar` inlines at its calls as it does the user's own nested
-//! functions. The user's function keeps calling the module's helper, so its value is the same
-//! code's; the copy is dropped from the function emitted as the user's (`strip`).
+//! nobody annotated (or `self.forward(x)`, a plain method: see `plain_methods`). The macro cannot
+//! see another item, but it has read the file (`prescan`), so it tries, in order:
+//!
+//! 1. the function as written: helpers called with constants only stay calls;
+//! 2. a copy of each helper the body calls (and of those they call) at the top of the body as a
+//!    nested `fn`, which `desugar` inlines at its calls as it does the user's own nested
+//!    functions (a recursive or generic helper is a nested `#[gradient]` function there);
+//! 3. every copy a nested `#[gradient]` function, derived as if annotated;
+//! 4. the errors of the second form, with a note at the helper whose body holds them.
+//!
+//! A helper taking a closure is specialized at each call from its source (`closure_calls`).
+//! The user's function keeps calling the module's helpers, so its value is the same code's; the
+//! copies are dropped from the function emitted as the user's (`strip`).
 //!
 //! A copy is taken only where the call means the module's function: by its bare name, in the
 //! module of the caller (or the one above, under `use super::*;`), with no local, parameter or
-//! item of the body of that name; and only of a helper the inlining takes (not generic, not
-//! recursive, not `unsafe`/`async`/`extern`, parameters named plainly, no `cfg`).
+//! item of the body of that name, no hand-written rule beside it, and a float or a struct among
+//! its parameters (a function of integers or a constructor of data stays a call).
 
 use proc_macro2::Ident;
 use proc_macro2::{Span, TokenStream, TokenTree};
