@@ -56,6 +56,8 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
 /// [`expand`] of a parsed function, after the checks that come first.
 fn expand_fn(args: &TokenStream, item: &syn::ItemFn) -> TokenStream {
     let args = args.clone();
+    let named_once = crate::fields::aliases::models_named_once(item, &args);
+    let item = named_once.as_ref().unwrap_or(item);
     let (item, specs) = crate::closure_calls::callers(item, &args);
     let preds = crate::desugar::let_cfg_predicates(&item.block);
     let out = if preds.is_empty() {

@@ -10,9 +10,52 @@ use quote::ToTokens;
 use syn::visit::Visit;
 use syn::visit_mut::VisitMut;
 
+/// `item` with the model's other names (`let mdl = model;`) read as the model, before anything
+/// else reads the body (a closure handed to a helper captures the model, not a local of it);
+/// for models taken by reference (`m: &Mlp` named in `wrt`, or `&self`).
+pub fn models_named_once(item: &syn::ItemFn, args: &TokenStream) -> Option<syn::ItemFn> {
+    let args: crate::attr::Args = syn::parse2(args.clone()).ok()?;
+    let named = |id: &Ident| args.wrt.as_ref().is_none_or(|w| w.iter().any(|n| n == id));
+    let roots: Vec<Root> = item
+        .sig
+        .inputs
+        .iter()
+        .filter_map(|a| match a {
+            syn::FnArg::Receiver(r) if r.reference.is_some() && r.mutability.is_none() => {
+                let id = Ident::new("self", r.self_token.span);
+                named(&id).then(|| Root {
+                    ident: id,
+                    receiver: true,
+                    ty: quote::quote!(Self),
+                })
+            }
+            syn::FnArg::Typed(pt) => match (&*pt.pat, &*pt.ty) {
+                (syn::Pat::Ident(pi), syn::Type::Reference(r))
+                    if args.wrt.as_ref().is_some_and(|w| w.contains(&pi.ident))
+                        && super::is_struct_ref(&pt.ty) =>
+                {
+                    Some(Root {
+                        ident: pi.ident.clone(),
+                        receiver: false,
+                        ty: r.elem.to_token_stream(),
+                    })
+                }
+                _ => None,
+            },
+            syn::FnArg::Receiver(_) => None,
+        })
+        .collect();
+    if roots.is_empty() {
+        return None;
+    }
+    let mut out = item.clone();
+    substitute_aliases(&mut out.block, &roots);
+    (out.block != item.block).then_some(out)
+}
+
 /// Inlines, in every block of `body`, the nested functions that take a model by reference, as
 /// `desugar` inlines nested functions (later, after this rewrite, which must see their bodies).
-pub fn inline_model_fns(body: &mut syn::Block, roots: &[Root], item: &syn::ItemFn) {
+pub(super) fn inline_model_fns(body: &mut syn::Block, roots: &[Root], item: &syn::ItemFn) {
     struct Blocks<'a> {
         roots: &'a [Root],
         type_params: std::collections::HashSet<String>,
@@ -59,10 +102,12 @@ fn takes_a_model(f: &syn::ItemFn, roots: &[Root]) -> bool {
 
 /// Replaces each local that names a model again (`let net = m;`, `let net: &Mlp = m;`, `let net
 /// = &*m;`), declared without `mut` and not declared again after, by the model's name.
-pub fn substitute_aliases(body: &mut syn::Block, roots: &[Root]) {
+pub(super) fn substitute_aliases(body: &mut syn::Block, roots: &[Root]) {
     replace_bindings(body, false, &|stmts, k| {
         let (alias, root) = alias_of(&stmts[k], roots)?;
-        (!binds(&stmts[k + 1..], &alias)).then(|| {
+        // (Neither name declared again after: the reads keep meaning the model.)
+        let rest = &stmts[k + 1..];
+        (!binds(rest, &alias) && !binds(rest, &root)).then(|| {
             Box::new(move |st: &mut syn::Stmt| {
                 Substitute {
                     from: &alias,
@@ -111,7 +156,7 @@ fn replace_bindings(body: &mut syn::Block, keep: bool, pick: Pick<'_>) {
 /// handed whole to a function. Output: `for i in 0..m.layers.len() { let layer = &m.layers[i];
 /// .. }`, which [`substitute_elements`] then reads as the element `m.layers[i]` (a model function
 /// takes an element of a sequence of models by its path, `f(&m.layers[i])`).
-pub fn index_element_loops(body: &mut syn::Block, roots: &[Root]) {
+pub(super) fn index_element_loops(body: &mut syn::Block, roots: &[Root]) {
     struct Loops<'a>(&'a [Root]);
     impl VisitMut for Loops<'_> {
         fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
@@ -262,7 +307,7 @@ fn passed_whole(stmts: &[syn::Stmt], name: &Ident) -> bool {
 /// Where a local bound to an element or a field of a model, `let layer = &m.layers[i];` (`i` a
 /// name assigned nowhere after, or a literal), is handed whole to a call, passes its path:
 /// `f(layer)` as `f(&m.layers[i])` (its other reads, `layer.w[j]`, stay, as the `let` does).
-pub fn substitute_elements(body: &mut syn::Block, roots: &[Root]) {
+pub(super) fn substitute_elements(body: &mut syn::Block, roots: &[Root]) {
     replace_bindings(body, true, &|stmts, k| {
         let (alias, path) = element_of(&stmts[k], roots)?;
         let rest = &stmts[k + 1..];

@@ -13,7 +13,7 @@ use quote::{format_ident, quote, quote_spanned, ToTokens};
 use std::collections::{HashMap, HashSet};
 use syn::visit_mut::VisitMut;
 
-mod aliases;
+pub(crate) mod aliases;
 mod arrays;
 mod elements;
 mod find;
