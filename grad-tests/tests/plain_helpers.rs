@@ -683,7 +683,8 @@ impl Stack {
             let marks = vec![0.5; layer.w.len()];
             reg += layer.l2() * marks[0] + layer_l1(layer) * layer.w[0];
         }
-        let last = &self.layers[1];
+        let last = &self.layers[self.layers.len() - 1];
+        reg += last.l2() * last.b[1];
         let closures = self
             .layers
             .iter()

@@ -344,13 +344,36 @@ fn element_of(s: &syn::Stmt, roots: &[Root]) -> Option<(Ident, syn::Expr)> {
     }
     let path = &*r.expr;
     let ok = match path {
-        syn::Expr::Index(i) => {
-            root_path(&i.expr, roots) && matches!(&*i.index, syn::Expr::Path(_) | syn::Expr::Lit(_))
-        }
+        syn::Expr::Index(i) => root_path(&i.expr, roots) && pure_index(&i.index),
         syn::Expr::Field(_) => root_path(path, roots),
         _ => false,
     };
     ok.then(|| (p.ident.clone(), path.clone()))
+}
+
+/// An index read again where the element's name stands: names, literals, fields, arithmetic
+/// and `.len()` (`l`, `self.layers.len() - 1`), nothing that could change or run twice.
+fn pure_index(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::Path(_) | syn::Expr::Lit(_) => true,
+        syn::Expr::Field(f) => pure_index(&f.base),
+        syn::Expr::Paren(p) => pure_index(&p.expr),
+        syn::Expr::Binary(b) => {
+            matches!(
+                b.op,
+                syn::BinOp::Add(_)
+                    | syn::BinOp::Sub(_)
+                    | syn::BinOp::Mul(_)
+                    | syn::BinOp::Div(_)
+                    | syn::BinOp::Rem(_)
+            ) && pure_index(&b.left)
+                && pure_index(&b.right)
+        }
+        syn::Expr::MethodCall(m) => {
+            m.method == "len" && m.args.is_empty() && pure_index(&m.receiver)
+        }
+        _ => false,
+    }
 }
 
 /// Whether `stmts` assign a name `path` reads (the index of `m.layers[i]`).
