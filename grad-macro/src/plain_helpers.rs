@@ -100,30 +100,8 @@ pub fn expand(
         })
         .collect::<Vec<_>>();
     forget_original();
-    let out = if injection.with_closures.is_empty() {
-        out
-    } else {
-        crate::closure_calls::set_plain_helpers(Vec::new());
-        as_written(out, item)
-    };
+    crate::closure_calls::set_plain_helpers(Vec::new());
     quote::quote!(#out #(#refused)*)
-}
-
-/// `out` with the user's function as written: the calls of helpers taking closures without
-/// `#[gradient]` stay theirs (the specialized functions compute the same, and a helper called
-/// from nowhere else would be dead code).
-fn as_written(out: TokenStream, item: &syn::ItemFn) -> TokenStream {
-    let Ok(mut file) = syn::parse2::<syn::File>(out.clone()) else {
-        return out;
-    };
-    for it in &mut file.items {
-        if let syn::Item::Fn(f) = it {
-            if f.sig.ident == item.sig.ident {
-                f.block.clone_from(&item.block);
-            }
-        }
-    }
-    file.into_token_stream()
 }
 
 /// Where `span` is in the file, as printed (`bytes(120..127)`; without the hygiene context, which
@@ -271,6 +249,7 @@ pub fn inject(item: &syn::ItemFn, args: &TokenStream) -> Injection {
         known.extend(methods);
         done.rewritten = Some(r.clone());
     }
+    let written = item;
     let item = rewritten.as_ref().unwrap_or(item);
     if known.is_empty() {
         return done;
@@ -292,6 +271,9 @@ pub fn inject(item: &syn::ItemFn, args: &TokenStream) -> Injection {
             continue;
         }
         if let Some(f) = taking_closures(&known[&name], span) {
+            // The user's function keeps calling it (the specialized functions compute the
+            // same, and a helper called from nowhere else would be dead code).
+            remember_original(written);
             done.with_closures.push(f);
             done.copied.push((name, span, false));
             continue;

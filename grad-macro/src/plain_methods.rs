@@ -14,7 +14,11 @@ use syn::visit_mut::VisitMut;
 /// calls of them rewritten (`None` when it calls none).
 pub fn rewrite(item: &syn::ItemFn) -> (BTreeMap<String, String>, Option<syn::ItemFn>) {
     let (own, methods) = crate::prescan::plain_methods(item);
-    if methods.is_empty() {
+    // (Most bodies name none: nothing parsed then.)
+    let named = crate::naming::mentions(item.block.to_token_stream(), &|i| {
+        methods.iter().any(|(_, name, _)| i == name.as_str())
+    });
+    if !named {
         return (BTreeMap::new(), None);
     }
     // The receivers whose types the caller names: `self`, and parameters of a struct's type.

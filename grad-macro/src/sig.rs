@@ -294,6 +294,14 @@ pub fn differentiable_names(sig: &syn::Signature) -> Vec<Ident> {
         .collect()
 }
 
+/// The names of the type parameters of `sig` (`T` of `fn f<T: Float>`).
+pub fn type_param_names(sig: &syn::Signature) -> std::collections::HashSet<String> {
+    sig.generics
+        .type_params()
+        .map(|t| t.ident.to_string())
+        .collect()
+}
+
 pub fn differentiable(ty: &Type) -> bool {
     is_scalar(ty) || seq_of(ty).is_some() || crate::rows::is_rows(ty)
 }

@@ -260,12 +260,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     normal::methods_of_data_params(&mut item.block, &item.sig);
     normal::alias_self_fields(&mut item.block, &item.sig);
     normal::maps_of_array_params(&mut item.block, &item.sig);
-    let type_params = item
-        .sig
-        .generics
-        .type_params()
-        .map(|t| t.ident.to_string())
-        .collect();
+    let type_params = crate::sig::type_param_names(&item.sig);
     let floats = options::float_locals(&item.block, &item.sig);
     typed_written_arrays(&mut item.block, &item.sig, &floats);
     options::option_locals(&mut item.block, &floats);

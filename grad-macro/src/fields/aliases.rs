@@ -73,12 +73,7 @@ pub(super) fn inline_model_fns(body: &mut syn::Block, roots: &[Root], item: &syn
         }
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }
-    let type_params = item
-        .sig
-        .generics
-        .type_params()
-        .map(|t| t.ident.to_string())
-        .collect();
+    let type_params = crate::sig::type_param_names(&item.sig);
     Blocks { roots, type_params }.visit_block_mut(body);
 }
 
@@ -376,34 +371,16 @@ fn pure_index(e: &syn::Expr) -> bool {
     }
 }
 
-/// Whether `stmts` assign a name `path` reads (the index of `m.layers[i]`).
+/// Whether `stmts` assign (or lend mutably) a name `path` reads (the index of `m.layers[i]`).
 fn assigns_any(stmts: &[syn::Stmt], path: &syn::Expr) -> bool {
     let names = crate::desugar::sub_slices::names_in(&path.to_token_stream());
-    struct Assigns<'a>(&'a [Ident], bool);
-    impl<'ast> Visit<'ast> for Assigns<'_> {
-        fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
-            self.1 |= crate::naming::mentions(a.left.to_token_stream(), &|i| self.0.contains(i));
-            syn::visit::visit_expr_assign(self, a);
-        }
-        fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
-            let assigning = matches!(
-                b.op,
-                syn::BinOp::AddAssign(_)
-                    | syn::BinOp::SubAssign(_)
-                    | syn::BinOp::MulAssign(_)
-                    | syn::BinOp::DivAssign(_)
-                    | syn::BinOp::RemAssign(_)
-            );
-            if assigning {
-                self.1 |=
-                    crate::naming::mentions(b.left.to_token_stream(), &|i| self.0.contains(i));
-            }
-            syn::visit::visit_expr_binary(self, b);
-        }
-    }
-    let mut a = Assigns(&names, false);
-    stmts.iter().for_each(|s| a.visit_stmt(s));
-    a.1
+    let rest = syn::Block {
+        brace_token: syn::token::Brace::default(),
+        stmts: stmts.to_vec(),
+    };
+    crate::lower::assigned_names(&rest)
+        .iter()
+        .any(|n| names.contains(n))
 }
 
 /// `alias` used whole read as `&path` (`f(layer)` as `f(&m.layers[i])`); its fields, elements and
