@@ -441,6 +441,8 @@ struct Helper {
     data_slice: bool,
     /// Its first scalar is taken by reference (`a0: &f64`).
     by_ref: bool,
+    /// Without `#[gradient]` (read from the file by the macro).
+    plain: bool,
 }
 
 /// A `for` header and what it binds: floats with their values, integers with the sequence they
@@ -1950,6 +1952,23 @@ impl<'a> FnGen<'a> {
                     e.s
                 });
             }
+        }
+        // A plain helper of one number named as a value (`.map(h)`), over a list holding the
+        // argument.
+        if h.plain
+            && !h.by_ref
+            && args.len() == 1
+            && self.on("call:plain_helper_as_value")
+            && self.rng.chance(0.3)
+        {
+            return Some(Ex::new(
+                format!(
+                    "([{}, 0.5].iter().copied().map({}).sum::<{FLT}>() * 0.5)",
+                    args[0], h.name
+                ),
+                true,
+                NOMINAL.union(Iv(0.0, 0.0, act)),
+            ));
         }
         Some(Ex::new(
             format!("{}({})", h.name, args.join(", ")),
@@ -10446,6 +10465,7 @@ impl<'a> FnGen<'a> {
             slices,
             data_slice,
             by_ref,
+            plain: attr.starts_with("///"),
         }
     }
 
@@ -10496,6 +10516,7 @@ impl<'a> FnGen<'a> {
             slices: vec![false; n],
             data_slice: false,
             by_ref: false,
+            plain: false,
         }
     }
 
