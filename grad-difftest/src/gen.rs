@@ -1953,7 +1953,7 @@ impl<'a> FnGen<'a> {
                 });
             }
         }
-        // A plain helper of one number named as a value (`.map(h)`), over a list holding the
+        // A plain helper of one number named as a value (`.map(h)`), over values near the
         // argument.
         if h.plain
             && !h.by_ref
@@ -1961,10 +1961,12 @@ impl<'a> FnGen<'a> {
             && self.on("call:plain_helper_as_value")
             && self.rng.chance(0.3)
         {
+            let q = self.fresh("q");
             return Some(Ex::new(
                 format!(
-                    "([{}, 0.5].iter().copied().map({}).sum::<{FLT}>() * 0.5)",
-                    args[0], h.name
+                    "((0..2).map(|{q}| {} + {q} as {FLT} * 0.25).map({}).sum::<{FLT}>() * 0.5)",
+                    paren(&args[0]),
+                    h.name
                 ),
                 true,
                 NOMINAL.union(Iv(0.0, 0.0, act)),

@@ -486,6 +486,10 @@ fn copy(src: &str, span: Span) -> Result<(syn::ItemFn, bool), &'static str> {
     if !inlined && !derivable(sig) {
         return Err("it calls itself or is generic, and returns no float that `#[gradient]` could derive it for");
     }
+    // (`std::mem::replace(&mut a, b)` in its normal form already: where the copy is read
+    // before `desugar` runs, a model function's fields' rewrite, the call is taken for a call
+    // of a helper writing through `&mut`.)
+    crate::desugar::normal::mem_replace(&mut f.block);
     // Evaluated at run time in the copy, as the original is when called with run-time values.
     f.sig.constness = None;
     f.vis = syn::Visibility::Inherited;

@@ -14,7 +14,7 @@ mod late_init;
 mod let_chains;
 mod lift;
 mod matches;
-mod normal;
+pub(crate) mod normal;
 mod options;
 mod partial_pushes;
 mod piece_lists;

@@ -12,7 +12,7 @@ use syn::visit_mut::VisitMut;
 /// b;` alone for the statement): the old value moved out (a copy of a float, the buffer itself),
 /// the new one assigned, in the forms lowering knows for floats and buffers whatever else the
 /// name is bound to elsewhere.
-fn mem_replace(block: &mut syn::Block) {
+pub(crate) fn mem_replace(block: &mut syn::Block) {
     fn replaced(e: &syn::Expr) -> Option<(syn::Ident, syn::Expr)> {
         let syn::Expr::Call(c) = e else { return None };
         let syn::Expr::Path(p) = &*c.func else {
