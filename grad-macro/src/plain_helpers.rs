@@ -297,7 +297,7 @@ pub fn inject(item: &syn::ItemFn, args: &TokenStream) -> Injection {
         .filter(|(_, inlined)| *inlined)
         .map(|(f, _)| (f.sig.ident.to_string(), f.sig.inputs.len()))
         .collect();
-    let mut values = Values(&arity);
+    let mut values = Values(&arity, Vec::new());
     values.visit_block_mut(&mut out.block);
     for (f, _) in &mut taken {
         values.visit_block_mut(&mut f.block);
@@ -568,9 +568,16 @@ fn respan(tokens: TokenStream, span: Span) -> TokenStream {
 
 /// A helper named as a value (`xs.iter().copied().map(sigmoid)`, `let act = relu;`) written as a
 /// closure that calls it, `|v0| sigmoid(v0)`: the same function, whose calls the inlining reaches.
-struct Values<'a>(&'a BTreeMap<String, usize>);
+struct Values<'a>(&'a BTreeMap<String, usize>, Vec<String>);
 
 impl VisitMut for Values<'_> {
+    /// A block declaring a function of a helper's name means its own there.
+    fn visit_block_mut(&mut self, b: &mut syn::Block) {
+        let depth = self.1.len();
+        self.1.extend(fns_declared(&b.stmts));
+        syn::visit_mut::visit_block_mut(self, b);
+        self.1.truncate(depth);
+    }
     fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
         match e {
             syn::Expr::Call(c) => {
@@ -584,6 +591,9 @@ impl VisitMut for Values<'_> {
                 let Some(&n) = self.0.get(&id.to_string()) else {
                     return;
                 };
+                if self.1.contains(&id.to_string()) {
+                    return;
+                }
                 let params: Vec<Ident> = (0..n)
                     .map(|k| Ident::new(&format!("grad_arg{k}"), id.span()))
                     .collect();
@@ -602,14 +612,27 @@ fn calls(block: &syn::Block, known: &BTreeMap<String, String>) -> Vec<(String, S
     struct Calls<'a> {
         known: &'a BTreeMap<String, String>,
         out: Vec<(String, Span)>,
+        /// Names of functions the blocks around declare (their calls there are not ours).
+        hidden: Vec<String>,
+    }
+    impl Calls<'_> {
+        fn ours(&self, name: &str) -> bool {
+            self.known.contains_key(name) && !self.hidden.iter().any(|h| h == name)
+        }
     }
     impl<'ast> Visit<'ast> for Calls<'_> {
+        fn visit_block(&mut self, b: &'ast syn::Block) {
+            let depth = self.hidden.len();
+            self.hidden.extend(fns_declared(&b.stmts));
+            syn::visit::visit_block(self, b);
+            self.hidden.truncate(depth);
+        }
         fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
             if let syn::Expr::Path(p) = &*c.func {
                 if p.qself.is_none() {
                     if let Some(id) = p.path.get_ident() {
                         let name = id.to_string();
-                        if self.known.contains_key(&name) {
+                        if self.ours(&name) {
                             self.out.push((name, id.span()));
                         }
                     }
@@ -638,7 +661,7 @@ fn calls(block: &syn::Block, known: &BTreeMap<String, String>) -> Vec<(String, S
             if p.qself.is_none() {
                 if let Some(id) = p.path.get_ident() {
                     let name = id.to_string();
-                    if self.known.contains_key(&name) {
+                    if self.ours(&name) {
                         self.out.push((name, id.span()));
                     }
                 }
@@ -648,24 +671,34 @@ fn calls(block: &syn::Block, known: &BTreeMap<String, String>) -> Vec<(String, S
     let mut v = Calls {
         known,
         out: Vec::new(),
+        hidden: Vec::new(),
     };
     v.visit_block(block);
     v.out.reverse();
     v.out
 }
 
-/// The names `item` binds itself (parameters, locals, closure parameters, items and imports of
-/// its body): a call of one of those is not the module's function.
+/// The functions `stmts` declare (in scope in their whole block).
+fn fns_declared(stmts: &[syn::Stmt]) -> Vec<String> {
+    stmts
+        .iter()
+        .filter_map(|s| match s {
+            syn::Stmt::Item(syn::Item::Fn(f)) => Some(f.sig.ident.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The names `item` binds itself (parameters, locals, closure parameters, items of its body's
+/// own block, imports): a call of one of those is not the module's function. A function declared
+/// in an inner block is not one: calls there are told apart by scope (`calls`, `Values`, and
+/// the inlining of nested functions).
 fn bound_names(item: &syn::ItemFn) -> HashSet<String> {
     struct Bound(HashSet<String>);
     impl<'ast> Visit<'ast> for Bound {
         fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
             self.0.insert(p.ident.to_string());
             syn::visit::visit_pat_ident(self, p);
-        }
-        fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
-            self.0.insert(f.sig.ident.to_string());
-            syn::visit::visit_item_fn(self, f);
         }
         fn visit_use_name(&mut self, u: &'ast syn::UseName) {
             self.0.insert(u.ident.to_string());
@@ -683,5 +716,6 @@ fn bound_names(item: &syn::ItemFn) -> HashSet<String> {
     let mut b = Bound(HashSet::new());
     b.visit_signature(&item.sig);
     b.visit_block(&item.block);
+    b.0.extend(fns_declared(&item.block.stmts));
     b.0
 }

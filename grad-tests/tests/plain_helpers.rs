@@ -212,6 +212,49 @@ fn a_local_of_the_helpers_name_is_the_local() {
     assert!((d - want).abs() < 1e-12, "{d} {want}");
 }
 
+/// A function of the helper's name declared in an inner block is that block's own: the calls
+/// outside it are the module's helper (a compile error inside generated code before).
+#[gradient(jvp, hvp)]
+fn shadowed_in_a_block(a: f64, b: f64) -> f64 {
+    let inner = {
+        fn sq(t: f64) -> f64 {
+            t * 3.0 + 0.5
+        }
+        sq(b) * a
+    };
+    let outer = sq(a) + [b, 2.0].iter().map(|&t| sq(t)).sum::<f64>() - 4.0;
+    fn cube(t: f64) -> f64 {
+        t * t * t
+    }
+    let nested = {
+        fn cube(t: f64) -> f64 {
+            2.0 * t
+        }
+        cube(a)
+    };
+    inner + outer + nested + cube(b)
+}
+
+#[test]
+fn a_function_of_the_helpers_name_in_a_block_is_the_blocks() {
+    let p = [0.8, -0.6];
+    let f = |p: &[f64]| shadowed_in_a_block(p[0], p[1]);
+    let (v, g) = shadowed_in_a_block_grad(p[0], p[1]);
+    check("shadowed_in_a_block", &f, v, &g, &p);
+    let want = [
+        (3.0 * p[1] + 0.5) + 2.0 * p[0] + 2.0,
+        3.0 * p[0] + 2.0 * p[1] + 3.0 * p[1] * p[1],
+    ];
+    for (d, w) in g.iter().zip(want) {
+        assert!((d - w).abs() < 1e-12, "{g:?} {want:?}");
+    }
+    let (_, _, hv) = shadowed_in_a_block_hvp(p[0], p[1], 1.0, 0.0);
+    assert!(
+        (hv[0] - 2.0).abs() < 1e-12 && (hv[1] - 3.0).abs() < 1e-12,
+        "{hv:?}"
+    );
+}
+
 #[derive(Clone, Debug, Params)]
 struct Logistic {
     w: Vec<f64>,

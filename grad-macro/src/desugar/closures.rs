@@ -214,6 +214,20 @@ impl VisitMut for Inline<'_> {
     fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
         visit_vec_macro(m, self);
     }
+    /// A block declaring a function of the same name calls its own there (an item is in scope
+    /// in its whole block, before its declaration too).
+    fn visit_block_mut(&mut self, b: &mut syn::Block) {
+        if !declares_fn(&b.stmts, self.name) {
+            syn::visit_mut::visit_block_mut(self, b);
+        }
+    }
+}
+
+/// `stmts` declare a function named `name` (an item, in scope in their whole block).
+pub fn declares_fn(stmts: &[syn::Stmt], name: &syn::Ident) -> bool {
+    stmts
+        .iter()
+        .any(|s| matches!(s, syn::Stmt::Item(syn::Item::Fn(f)) if f.sig.ident == *name))
 }
 
 /// Visits the elements of a `vec![a, b, ..]` or `vec![a; n]` (which lowering reads as a list)
@@ -251,6 +265,27 @@ pub(super) fn mentions(stmts: &[syn::Stmt], name: &syn::Ident) -> bool {
         // Inside a macro's tokens (`vec![0.0; r.len()]`, `assert!(..)`) a name is only tokens.
         fn visit_macro(&mut self, m: &'a syn::Macro) {
             self.1 |= super::mentions(&m.tokens, self.0);
+        }
+    }
+    let mut f = Finder(name, false);
+    stmts.iter().for_each(|s| f.visit_stmt(s));
+    f.1
+}
+
+/// `mentions`, but not in a block declaring a function of that name (which calls its own).
+fn mentions_in_scope(stmts: &[syn::Stmt], name: &syn::Ident) -> bool {
+    struct Finder<'n>(&'n syn::Ident, bool);
+    impl<'a> Visit<'a> for Finder<'_> {
+        fn visit_expr_path(&mut self, p: &'a syn::ExprPath) {
+            self.1 |= p.path.get_ident() == Some(self.0);
+        }
+        fn visit_macro(&mut self, m: &'a syn::Macro) {
+            self.1 |= super::mentions(&m.tokens, self.0);
+        }
+        fn visit_block(&mut self, b: &'a syn::Block) {
+            if !declares_fn(&b.stmts, self.0) {
+                syn::visit::visit_block(self, b);
+            }
         }
     }
     let mut f = Finder(name, false);
@@ -982,7 +1017,7 @@ pub fn inline_fn_items(b: &mut syn::Block, type_params: &HashSet<String>) {
             }
         }
         // Still named (passed as a value, or called inside another item): it stays declared.
-        if mentions(&b.stmts, &name) {
+        if mentions_in_scope(&b.stmts, &name) {
             b.stmts.insert(k, item);
             k += 1;
         }
