@@ -824,6 +824,7 @@ impl<'a> FnGen<'a> {
                 }
                 5 if self.on("expr:if") => self.if_expr(d),
                 6 if self.on("expr:block") => self.block_expr(d),
+                7 if self.on("expr:array_map") && self.rng.chance(0.15) => self.array_map(d),
                 7 => self.reduction(d).unwrap_or_else(|| self.atom()),
                 8 => self.call(d).unwrap_or_else(|| self.atom()),
                 9 => self.int_cast().unwrap_or_else(|| self.atom()),
@@ -1068,6 +1069,51 @@ impl<'a> FnGen<'a> {
             Float::F64 => format!("((/* {PRIMITIVE_ONLY} */ ({}) as f32) as {FLT})", e.s),
         };
         Some(Ex::new(s, true, e.iv))
+    }
+
+    /// `[a, b].map(|v| ..)[k]`, `[a, b, c].map(FLT::tanh).iter().sum::<FLT>()`, `[a; 2].map(..)`:
+    /// an array mapped element by element, read at once.
+    fn array_map(&mut self, d: u32) -> Ex {
+        let n = 2 + self.rng.below(2);
+        let repeat = self.rng.chance(0.25);
+        let elems: Vec<Ex> = (0..if repeat { 1 } else { n })
+            .map(|_| self.wrapped(d - 1, (-2.0, 2.0)))
+            .collect();
+        let iv = elems.iter().skip(1).fold(elems[0].iv, |a, e| a.union(e.iv));
+        let array = if repeat {
+            format!("[{}; {n}]", self.typed(elems[0].clone()).s)
+        } else {
+            let first = self.typed(elems[0].clone()).s;
+            let rest: Vec<&str> = elems[1..].iter().map(|e| e.s.as_str()).collect();
+            format!("[{first}, {}]", rest.join(", "))
+        };
+        let (f, out) = match self.rng.below(3) {
+            0 => {
+                let m = *self.rng.pick(&["tanh", "sin", "atan"]);
+                (format!("{FLT}::{m}"), Iv(-2.0, 2.0, iv.2))
+            }
+            1 => {
+                let v = self.fresh("v");
+                let b = self.closure_body(&[&v], iv, d - 1);
+                (format!("|{v}: {FLT}| {}", b.s), b.iv)
+            }
+            _ => {
+                let v = self.fresh("v");
+                let b = self.closure_body(&[&v], iv, d - 1);
+                // A block body, its parameter bound again.
+                (format!("|{v}| {{ let {v} = {v} * 1.0; {} }}", b.s), b.iv)
+            }
+        };
+        if self.rng.chance(0.5) {
+            let k = self.rng.below(n);
+            Ex::new(format!("{array}.map({f})[{k}]"), true, out)
+        } else {
+            Ex::new(
+                format!("{array}.map({f}).iter().sum::<{FLT}>()"),
+                true,
+                out.mul(Iv(0.0, n as f64, false)),
+            )
+        }
     }
 
     /// `(i as FLT)`, `FLT::from(k)`.

@@ -1091,3 +1091,97 @@ fn quantiles(x: &[f64]) -> f64 {
 fn loops_over_array_literals() {
     check("quantiles", &quantiles, &quantiles_grad, &[0.7, -1.3]);
 }
+
+fn cubed(t: f64) -> f64 {
+    t * t * t
+}
+
+/// `[T; N]::map` in every position: of array literals, of `[e; N]`, of a parameter and of locals
+/// typed `[f64; N]`, with closures (capturing, typed, a block body), function paths and a helper;
+/// as a `let`, a pattern `let [p, q]`, a receiver, an argument, inside a loop body and a branch,
+/// a match arm, a `break` value and a `vec![..]`, an element read at once, summed and multiplied;
+/// its closure inside a block whose value is the array.
+#[gradient(wrt(x, w), jvp, hvp)]
+fn array_maps(x: [f64; 3], w: &[f64], k: usize) -> f64 {
+    let sq = [x[0], w[0]].map(|t| t * t);
+    let e = [x[1], w[1] * 2.0].map(f64::exp);
+    let [p, q] = [x[2] - 1.0, w[0]].map(cubed);
+    let r: f64 = [x[0], w[1], 0.5].map(|v: f64| v.sin()).iter().sum();
+    let y = x.map(|v| {
+        let s = v * w[0];
+        s * s
+    });
+    let z: [f64; 3] = [w[0], w[1], w[2]];
+    let mut acc = y[k] + z.map(f64::cos)[2] + [w[2]; 2].map(|v| v * x[0])[1];
+    for i in 0..k {
+        acc += x.map(|v| v * w[i])[i];
+        if x[i] > 0.0 {
+            acc += [x[i], 1.0].map(f64::tanh)[0];
+        }
+    }
+    let t = {
+        let g = |u: f64| u * w[2];
+        [g(x[0]), g(x[1])]
+    };
+    let m = match k {
+        0 => [x[0], w[0]].map(|v| v * v)[1],
+        1 => [x[1], x[2]].map(f64::exp).iter().sum::<f64>(),
+        _ => [x[2]; 3]
+            .map(|v: f64| -> f64 { v * w[1] })
+            .iter()
+            .product::<f64>(),
+    };
+    let mut j = 0;
+    let b = loop {
+        j += 1;
+        if j > k {
+            break [x[0], acc].map(|v| v * 0.5).iter().sum::<f64>() + acc;
+        }
+        acc *= 0.9;
+    };
+    let v = vec![
+        [x[1], w[2]].map(f64::sin).iter().sum::<f64>(),
+        [x[0]; 2].map(cubed)[0],
+    ];
+    sq[0]
+        + sq[1] * x[0]
+        + e[1]
+        + p * q
+        + r
+        + acc
+        + t[1]
+        + dot(&x.map(|v| v + 1.0), &z)
+        + m
+        + b
+        + v[0] * v[1]
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(p, q)| p * q).sum()
+}
+
+#[test]
+fn array_maps_in_every_position() {
+    for (x, w, k) in [
+        ([0.5, -0.3, 0.8], [0.4, -0.2, 0.9], 2),
+        ([-0.7, 0.6, 0.1], [1.1, 0.3, -0.5], 1),
+        ([0.3, 0.9, -0.4], [-0.6, 0.2, 0.7], 0),
+    ] {
+        let f = |p: &[f64]| array_maps([p[0], p[1], p[2]], &p[3..], k);
+        let g = |p: &[f64], d: &mut [f64]| {
+            let (mut dx, mut dw) = ([0.0; 3], [0.0; 3]);
+            let v = array_maps_grad([p[0], p[1], p[2]], &p[3..], k, &mut dx, &mut dw);
+            d[..3].copy_from_slice(&dx);
+            d[3..].copy_from_slice(&dw);
+            v
+        };
+        let p: Vec<f64> = x.iter().chain(&w).copied().collect();
+        check("array_maps", &f, &g, &p);
+        let (v, t) = array_maps_jvp(x, &w, k, &[1.0, 0.0, 0.5], &[0.0, -1.0, 0.25]);
+        let mut d = [0.0; 6];
+        g(&p, &mut d);
+        let want = d[0] + 0.5 * d[2] - d[4] + 0.25 * d[5];
+        assert_eq!(v.to_bits(), f(&p).to_bits());
+        assert!((t - want).abs() < 1e-9 * (1.0 + want.abs()), "{t} {want}");
+    }
+}

@@ -11,8 +11,10 @@ use syn::visit::Visit;
 /// time the statement runs) a block `{ stmts; tail }` that is iterated, or whose `tail` is an
 /// array, a reference or a collected `Vec`, as `stmts` (their names made fresh) before it and
 /// `tail` in the block's place. Only blocks that cannot tell the difference are lifted: no jump
-/// out of them, no write to a name they do not declare, no item or macro statement.
-pub fn lift_blocks(b: &mut syn::Block) {
+/// out of them, no write to a name they do not declare, no item or macro statement. Whether any
+/// was.
+pub fn lift_blocks(b: &mut syn::Block) -> bool {
+    let mut any = false;
     let mut k = 0;
     while k < b.stmts.len() {
         let mut lifted = Vec::new();
@@ -36,8 +38,10 @@ pub fn lift_blocks(b: &mut syn::Block) {
         } else {
             // The lifted statements are looked at in turn (a block may hold another).
             b.stmts.splice(k..k, lifted);
+            any = true;
         }
     }
+    any
 }
 
 /// Lifts the blocks of `e` that are evaluated whenever `e` is, in the order they are evaluated;
@@ -133,6 +137,11 @@ fn walk(e: &mut syn::Expr, iterated: bool, out: &mut Vec<syn::Stmt>) {
         syn::Expr::Assign(a) => walk(&mut a.right, false, out),
         syn::Expr::Return(r) => {
             if let Some(x) = &mut r.expr {
+                walk(x, false, out);
+            }
+        }
+        syn::Expr::Break(b) => {
+            if let Some(x) = &mut b.expr {
                 walk(x, false, out);
             }
         }

@@ -7,6 +7,7 @@ mod held_ranges;
 mod hoist;
 pub use held_ranges::rewrite as held_ranges;
 mod argsort;
+mod array_maps;
 mod items;
 mod iterators;
 mod labels;
@@ -173,6 +174,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     labels::unshadow(&mut item.block);
     let_chains::unchain(&mut item.block);
     rest_patterns::split(&mut item.block);
+    array_maps::rewrite(item);
     vector_folds(&mut item.block);
     refuse_partly_pulled_state(&mut item.block, errors);
     hoist::leaving_values(&mut item.block);
@@ -1305,7 +1307,11 @@ impl VisitMut for Desugar<'_> {
         closures::assigned_calls_to_lets(b);
         closures::inline_fn_items(b, &self.type_params);
         closures::inline_closures(b);
-        lift::lift_blocks(b);
+        if lift::lift_blocks(b) {
+            // A closure of a lifted block (`let t = { let g = |u| ..; [g(a), g(b)] };`) is one
+            // of this block now.
+            closures::inline_closures(b);
+        }
         self.splice(b);
         syn::visit_mut::visit_block_mut(self, b);
     }

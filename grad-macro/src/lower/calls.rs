@@ -228,6 +228,7 @@ impl Lowerer<'_> {
                             " (it changes the buffer's contents in place): make a new buffer from the old one, `let kept: Vec<f64> = v.iter().copied().filter(|&e| ..).collect();`, or write by index"
                         }
                         "clone" | "to_owned" => " here: copy it with `.to_vec()`",
+                        "map" => " where the array's length is not written beside it (an array literal, `[e; 3]`, a parameter or `let` typed `[f64; 3]`): write `x.iter().map(..).collect::<Vec<f64>>()`",
                         _ => "",
                     };
                         self.errors.push_spanned(
