@@ -40,11 +40,13 @@ struct Module {
     plain: Vec<(String, String)>,
     /// The `#[gradient]` methods: name, signature and body, and the `impl`'s type (printed).
     annotated_methods: Vec<(String, String, String)>,
-    /// Methods taking `&self` without `#[gradient]` of inherent `impl`s that are not generic:
-    /// `(type, name, source)`, the method printed as a free function would be.
+    /// Methods taking `&self` without `#[gradient]` of `impl`s that are not generic (inherent or
+    /// of a trait): `(type, name, source)`, the method printed as a free function would be.
     methods: Vec<(String, String, String)>,
     /// The structs with named fields: name, and each field's name and type (printed).
     structs: Vec<(String, Vec<(String, String)>)>,
+    /// Every method without `#[gradient]` of an `impl` or a trait (with a body), by name.
+    unannotated_methods: Vec<String>,
 }
 
 /// Registers the annotated free functions of the file that holds `span`, once per version of it.
@@ -130,6 +132,18 @@ pub fn plain_functions(caller: &str) -> Vec<(String, String)> {
     .unwrap_or_default()
 }
 
+/// Whether a method called `name` is defined in the files read without `#[gradient]` (in an
+/// `impl` or as a trait's default) and nowhere with it: a call of it on a model is one that
+/// `plain_methods` could not follow.
+pub fn unfollowed_method(name: &str) -> bool {
+    MODULES.with(|m| {
+        let m = m.borrow();
+        let all = || m.values().flatten();
+        all().any(|md| md.unannotated_methods.iter().any(|n| n == name))
+            && !all().any(|md| md.annotated.iter().any(|n| n == name))
+    })
+}
+
 /// Registers the annotated free functions of the file at `path` and of the module files it
 /// declares (`mod layers;`), once per version of each.
 fn file(path: &std::path::Path) {
@@ -166,6 +180,21 @@ fn items(
         glob_super,
         ..Module::default()
     };
+    // The default methods of the module's traits taking `&self`, by trait: an `impl` that does
+    // not write one has it (`Self` its type).
+    let defaults: Vec<(String, &syn::TraitItemFn)> = items
+        .iter()
+        .filter_map(|i| match i {
+            syn::Item::Trait(t) if t.generics.params.is_empty() => Some(t),
+            _ => None,
+        })
+        .flat_map(|t| {
+            t.items.iter().filter_map(move |i| match i {
+                syn::TraitItem::Fn(f) if f.default.is_some() => Some((t.ident.to_string(), f)),
+                _ => None,
+            })
+        })
+        .collect();
     for item in items {
         match item {
             syn::Item::Fn(f) => {
@@ -193,8 +222,33 @@ fn items(
             syn::Item::Impl(imp) => {
                 let whole = gradient_args(&imp.attrs).is_some();
                 let ty = quote::ToTokens::to_token_stream(&imp.self_ty).to_string();
-                let plain_impl = imp.trait_.is_none() && imp.generics.params.is_empty();
-                for i in &imp.items {
+                // (A trait's method too, `impl Predict for Linear`: called on a `Linear`, it
+                // is that one.)
+                let plain_impl = imp.generics.params.is_empty();
+                let written = |n: &syn::Ident| {
+                    imp.items
+                        .iter()
+                        .any(|i| matches!(i, syn::ImplItem::Fn(f) if f.sig.ident == *n))
+                };
+                let of_trait = imp
+                    .trait_
+                    .as_ref()
+                    .and_then(|(_, p, _)| p.get_ident())
+                    .map(ToString::to_string);
+                let inherited = defaults
+                    .iter()
+                    .filter(|(t, f)| Some(t) == of_trait.as_ref() && !written(&f.sig.ident))
+                    .filter_map(|(_, f)| {
+                        Some(syn::ImplItem::Fn(syn::ImplItemFn {
+                            attrs: f.attrs.clone(),
+                            vis: syn::Visibility::Inherited,
+                            defaultness: None,
+                            sig: f.sig.clone(),
+                            block: f.default.clone()?,
+                        }))
+                    })
+                    .collect::<Vec<_>>();
+                for i in imp.items.iter().chain(&inherited) {
                     if let syn::ImplItem::Fn(f) = i {
                         if whole || gradient_args(&f.attrs).is_some() {
                             here.annotated.push(f.sig.ident.to_string());
@@ -204,7 +258,10 @@ fn items(
                                 quote::quote!(#sig #block).to_string(),
                                 ty.clone(),
                             ));
-                        } else if plain_impl
+                            continue;
+                        }
+                        here.unannotated_methods.push(f.sig.ident.to_string());
+                        if plain_impl
                             && f.sig
                                 .receiver()
                                 .is_some_and(|r| r.reference.is_some() && r.mutability.is_none())
@@ -218,6 +275,15 @@ fn items(
                             let printed = quote::ToTokens::to_token_stream(&as_fn).to_string();
                             here.methods
                                 .push((ty.clone(), f.sig.ident.to_string(), printed));
+                        }
+                    }
+                }
+            }
+            syn::Item::Trait(t) => {
+                for i in &t.items {
+                    if let syn::TraitItem::Fn(f) = i {
+                        if f.default.is_some() && gradient_args(&f.attrs).is_none() {
+                            here.unannotated_methods.push(f.sig.ident.to_string());
                         }
                     }
                 }
@@ -240,6 +306,17 @@ fn items(
             _ => {}
         }
     }
+    // A method name two `impl`s of one type share (its own and a trait's, two traits') is
+    // called through a trait in scope or a path the receiver alone does not tell: none of them.
+    let dup = |(t, n, _): &(String, String, String)| {
+        here.methods
+            .iter()
+            .filter(|(t2, n2, _)| t2 == t && n2 == n)
+            .count()
+            > 1
+    };
+    let kept: Vec<_> = here.methods.iter().filter(|m| !dup(m)).cloned().collect();
+    here.methods = kept;
     modules.push(here);
 }
 

@@ -127,6 +127,9 @@ impl Finder<'_> {
             // (`self.blocks[l].ln.apply(h)`: a field of an element, its flat view per element.)
             let sub_model = receiver_path(&mc.receiver, self.roots)
                 .filter(|_| !float_method && !SEQ_METHODS.contains(&name.as_str()));
+            if sub_model.is_some() && self.unfollowed(mc) {
+                return;
+            }
             if let Some(found) = sub_model {
                 // `self.layer.forward(x)`: a `#[gradient]` method of the field's own type,
                 // whose `forward__model` takes the field's flat view too (called as a method:
@@ -202,6 +205,9 @@ impl Finder<'_> {
             } else if let Some(r) = root_name(&mc.receiver, self.roots)
                 .filter(|&r| self.roots[r].receiver || simple_type(&self.roots[r].ty).is_some())
             {
+                if self.unfollowed(mc) {
+                    return;
+                }
                 // `self.forward(x)` of a `#[gradient]` method: its `forward__model`
                 // takes the model's flat view too, and gives its gradient.
                 for a in &mut mc.args {
@@ -534,6 +540,21 @@ impl Finder<'_> {
 
     /// Records a call of a method of the struct at `found` (a field of a model, `self.layer`),
     /// which takes its flat view; rewriting, returns that view's leaf.
+    /// `m.predict(x)` of a method the file defines only without `#[gradient]`, which
+    /// `plain_methods` did not follow: a clear error at it (else rustc's E0599 for a
+    /// `predict__model` that does not exist).
+    fn unfollowed(&self, mc: &syn::ExprMethodCall) -> bool {
+        let name = mc.method.to_string();
+        if !crate::prescan::unfollowed_method(&name) {
+            return false;
+        }
+        self.errors.push_spanned(
+            &mc.method,
+            format!("`#[gradient]` cannot follow `.{name}(..)` on the model: it has no `#[gradient]`, and a method without one is read from its source only in a non-generic `impl` in the caller's module (its own or a trait's, one method of that name per type) taking `&self`; put `#[gradient]` on `{name}` in its `impl`, or move it there"),
+        );
+        true
+    }
+
     fn record_sub_model(&mut self, found: Found, span: Span) -> Option<Ident> {
         let key = self.key_of(&found);
         if let Some(map) = self.rewrite {
