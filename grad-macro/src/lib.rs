@@ -40,6 +40,7 @@ mod out_param;
 mod parallel;
 mod plain_helpers;
 mod plain_methods;
+mod plain_paths;
 mod prescan;
 mod promote;
 mod rename;

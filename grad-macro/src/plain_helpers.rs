@@ -243,10 +243,21 @@ pub fn inject(item: &syn::ItemFn, args: &TokenStream) -> Injection {
         return done;
     };
     // Plain methods called on the model (`self.forward(x)`) as calls of free functions.
-    let (methods, rewritten) = crate::plain_methods::rewrite(item);
+    let (methods, mut rewritten) = crate::plain_methods::rewrite(item);
+    if rewritten.is_some() {
+        known.extend(methods);
+    }
+    // Helpers of other modules of the file (`act::relu(z)`, `use act::relu;`).
+    let own: BTreeMap<String, String> = known.iter().cloned().collect();
+    let caller = item.sig.ident.to_string();
+    let paths = crate::plain_paths::rewrite(rewritten.as_ref().unwrap_or(item), &caller, &own);
+    known.extend(paths.known);
+    done.refused.extend(paths.refused);
+    if paths.rewritten.is_some() {
+        rewritten = paths.rewritten;
+    }
     if let Some(r) = &rewritten {
         remember_original(item);
-        known.extend(methods);
         done.rewritten = Some(r.clone());
     }
     let written = item;
@@ -317,7 +328,9 @@ pub fn inject(item: &syn::ItemFn, args: &TokenStream) -> Injection {
                 .inputs
                 .iter()
                 .filter_map(|a| match a {
-                    syn::FnArg::Typed(pt) if crate::fields::is_struct_ref(&pt.ty) => {
+                    syn::FnArg::Typed(pt)
+                        if crate::fields::is_struct_ref(&pt.ty) && !of_data(&pt.ty) =>
+                    {
                         match &*pt.pat {
                             syn::Pat::Ident(p) => Some(&p.ident),
                             _ => None,
@@ -447,6 +460,21 @@ pub fn strip(item: &mut syn::ItemFn) {
     }
     kept.append(&mut item.block.stmts);
     item.block.stmts = kept;
+}
+
+/// `&T` of a type the file declares as data (an enum, a struct without `Params`): a parameter
+/// that is no model.
+fn of_data(ty: &syn::Type) -> bool {
+    let syn::Type::Reference(r) = ty else {
+        return false;
+    };
+    let syn::Type::Path(p) = &*r.elem else {
+        return false;
+    };
+    p.path
+        .segments
+        .last()
+        .is_some_and(|s| crate::prescan::data_type(&s.ident.to_string()))
 }
 
 /// The helper printed as `src`, parsed again with every token at `span` (its call: an error in

@@ -47,6 +47,61 @@ struct Module {
     structs: Vec<(String, Vec<(String, String)>)>,
     /// Every method without `#[gradient]` of an `impl` or a trait (with a body), by name.
     unannotated_methods: Vec<String>,
+    /// The names its items and imports declare: what a bare name in one of its functions may
+    /// mean that it would not mean elsewhere.
+    names: Vec<String>,
+    /// Its imports (`use a::b::c;`, `use m::{f, g as h};`): the name and the path it stands for.
+    uses: Vec<(String, Vec<String>)>,
+    /// Its structs and enums that are no model: no `#[derive(Params)]` nor `impl Params for`.
+    data_types: Vec<String>,
+}
+
+/// The names `tree` imports, each with the path it stands for (not globs).
+fn use_paths(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &mut Vec<(String, Vec<String>)>) {
+    match tree {
+        syn::UseTree::Path(p) => {
+            prefix.push(p.ident.to_string());
+            use_paths(&p.tree, prefix, out);
+            prefix.pop();
+        }
+        syn::UseTree::Name(n) if n.ident == "self" => {
+            if let Some(last) = prefix.last() {
+                out.push((last.clone(), prefix.clone()));
+            }
+        }
+        syn::UseTree::Name(n) => {
+            let mut full = prefix.clone();
+            full.push(n.ident.to_string());
+            out.push((n.ident.to_string(), full));
+        }
+        syn::UseTree::Rename(r) => {
+            let mut full = prefix.clone();
+            full.push(r.ident.to_string());
+            out.push((r.rename.to_string(), full));
+        }
+        syn::UseTree::Group(g) => g.items.iter().for_each(|t| use_paths(t, prefix, out)),
+        syn::UseTree::Glob(_) => {}
+    }
+}
+
+/// The name an item declares in its module.
+fn item_name(item: &syn::Item) -> Option<String> {
+    Some(
+        match item {
+            syn::Item::Fn(f) => &f.sig.ident,
+            syn::Item::Const(c) => &c.ident,
+            syn::Item::Static(s) => &s.ident,
+            syn::Item::Struct(s) => &s.ident,
+            syn::Item::Enum(e) => &e.ident,
+            syn::Item::Type(t) => &t.ident,
+            syn::Item::Trait(t) => &t.ident,
+            syn::Item::Union(u) => &u.ident,
+            syn::Item::Mod(m) => &m.ident,
+            syn::Item::Macro(m) => m.ident.as_ref()?,
+            _ => return None,
+        }
+        .to_string(),
+    )
 }
 
 /// Registers the annotated free functions of the file that holds `span`, once per version of it.
@@ -132,6 +187,69 @@ pub fn plain_functions(caller: &str) -> Vec<(String, String)> {
     .unwrap_or_default()
 }
 
+/// A free function without `#[gradient]` of a module of the file being expanded, named from
+/// the module of `caller` by `path` (`act::relu`, `super::relu`, `self::relu`, `crate::act::relu`
+/// in a crate's root file), or by a bare name its module imports (`use act::relu;`): its source,
+/// and the names its module declares (which its body reads differently from anywhere else).
+/// `None` for anything else (a function of another file or crate, a `#[gradient]` one).
+pub fn module_function(caller: &str, path: &[String]) -> Option<(String, Vec<String>)> {
+    let root = CURRENT.with(|c| {
+        c.borrow().as_ref().is_some_and(|p| {
+            let name = p.file_name().and_then(|n| n.to_str());
+            // (A test, example or bench target's own file is its crate's root too.)
+            let target = ["src/bin", "tests", "examples", "benches"];
+            matches!(name, Some("main.rs" | "lib.rs"))
+                || p.parent()
+                    .is_some_and(|d| target.iter().any(|t| d.ends_with(t)))
+        })
+    });
+    home(caller, |home, modules| {
+        let imported;
+        let path = match path {
+            [name] => {
+                imported = home.uses.iter().find(|(n, _)| n == name)?.1.clone();
+                &imported[..]
+            }
+            p => p,
+        };
+        let (name, dirs) = path.split_last()?;
+        let mut at = home.path.clone();
+        for (k, seg) in dirs.iter().enumerate() {
+            match seg.as_str() {
+                "self" if k == 0 => {}
+                "super" if k == 0 || dirs[..k].iter().all(|s| s == "super") => {
+                    at.pop()?;
+                }
+                "crate" if k == 0 && root => at.clear(),
+                "crate" | "self" | "super" => return None,
+                m => at.push(m.to_string()),
+            }
+        }
+        let module = modules.iter().find(|md| md.path == at)?;
+        if module.annotated.iter().any(|a| a == name) {
+            return None;
+        }
+        let (_, src) = module.plain.iter().find(|(n, _)| n == name)?;
+        Some((src.clone(), module.names.clone()))
+    })
+    .flatten()
+}
+
+/// Whether the struct or enum `name` is declared in the file being expanded as data: neither
+/// deriving nor implementing `Params` (a parameter of that type is no model).
+pub fn data_type(name: &str) -> bool {
+    let path = CURRENT.with(|c| c.borrow().clone());
+    MODULES.with(|m| {
+        let m = m.borrow();
+        let Some(modules) = path.and_then(|p| m.get(&p)) else {
+            return false;
+        };
+        modules
+            .iter()
+            .any(|md| md.data_types.iter().any(|t| t == name))
+    })
+}
+
 /// Whether a method called `name` is defined in the files read without `#[gradient]` (in an
 /// `impl` or as a trait's default) and nowhere with it: a call of it on a model is one that
 /// `plain_methods` could not follow.
@@ -195,7 +313,47 @@ fn items(
             })
         })
         .collect();
+    let derives = |attrs: &[syn::Attribute], what: &str| {
+        attrs.iter().any(|a| {
+            a.path().is_ident("derive")
+                && crate::naming::mentions(quote::ToTokens::to_token_stream(a), &|i| i == what)
+        })
+    };
+    let implements_params = |name: &syn::Ident| {
+        items.iter().any(|i| {
+            matches!(i, syn::Item::Impl(imp)
+                if imp.trait_.as_ref().is_some_and(|(_, p, _)| p.segments.last().is_some_and(|s| s.ident == "Params"))
+                    && matches!(&*imp.self_ty, syn::Type::Path(t) if t.path.is_ident(name)))
+        })
+    };
+    here.data_types = items
+        .iter()
+        .filter_map(|i| match i {
+            syn::Item::Struct(s) => Some((&s.ident, &s.attrs)),
+            syn::Item::Enum(e) => Some((&e.ident, &e.attrs)),
+            _ => None,
+        })
+        .filter(|(id, attrs)| !derives(attrs, "Params") && !implements_params(id))
+        .map(|(id, _)| id.to_string())
+        .collect();
+    // The types deriving `Copy`, whose methods taking `self` by value read a copy.
+    let derives_copy = |attrs: &[syn::Attribute]| derives(attrs, "Copy");
+    let copy_types: Vec<String> = items
+        .iter()
+        .filter_map(|i| match i {
+            syn::Item::Struct(s) if derives_copy(&s.attrs) => Some(s.ident.to_string()),
+            syn::Item::Enum(e) if derives_copy(&e.attrs) => Some(e.ident.to_string()),
+            _ => None,
+        })
+        .collect();
     for item in items {
+        here.names.extend(item_name(item));
+        if let syn::Item::Use(u) = item {
+            let mut found = Vec::new();
+            use_paths(&u.tree, &mut Vec::new(), &mut found);
+            here.names.extend(found.iter().map(|(n, _)| n.clone()));
+            here.uses.extend(found);
+        }
         match item {
             syn::Item::Fn(f) => {
                 if let Some(args) = gradient_args(&f.attrs) {
@@ -261,10 +419,11 @@ fn items(
                             continue;
                         }
                         here.unannotated_methods.push(f.sig.ident.to_string());
+                        let copy = copy_types.contains(&ty);
                         if plain_impl
-                            && f.sig
-                                .receiver()
-                                .is_some_and(|r| r.reference.is_some() && r.mutability.is_none())
+                            && f.sig.receiver().is_some_and(|r| {
+                                r.mutability.is_none() && (r.reference.is_some() || copy)
+                            })
                         {
                             let as_fn = syn::ItemFn {
                                 attrs: f.attrs.clone(),

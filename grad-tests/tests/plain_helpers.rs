@@ -776,3 +776,141 @@ fn plain_methods_of_each_layer() {
         &p,
     );
 }
+
+/// Helpers of other modules of the file: by path (`nn::act::gelu`, `super::`, `self::`,
+/// `crate::`), named as a value, imported by `use` (renamed too), and a `#[gradient]` function
+/// of a module calling them.
+mod nn {
+    pub mod act {
+        pub fn gelu(z: f64) -> f64 {
+            0.5 * z * (1.0 + (0.797_884_560_802_865_4 * (z + 0.044_715 * z * z * z)).tanh())
+        }
+        pub fn softplus(z: f64) -> f64 {
+            if z > 20.0 {
+                z
+            } else {
+                z.exp().ln_1p()
+            }
+        }
+    }
+    pub mod inner {
+        use super::act::gelu;
+        use super::act::softplus as sp;
+        use grad::gradient;
+
+        #[gradient(jvp, hvp)]
+        pub fn deep(z: f64) -> f64 {
+            gelu(z) + super::act::gelu(z * 0.5) + crate::nn::act::gelu(-z) + sp(z) * self::half(z)
+        }
+
+        pub fn half(z: f64) -> f64 {
+            0.5 * z
+        }
+    }
+}
+
+use nn::act::softplus;
+
+#[gradient(wrt(w), jvp, hvp)]
+fn through_modules(w: &[f64]) -> f64 {
+    let acts: f64 = w.iter().copied().map(nn::act::gelu).sum();
+    let mut s = 0.0;
+    for &v in w {
+        if nn::act::softplus(v) > 0.5 {
+            s += softplus(v * 2.0);
+        }
+    }
+    acts + s + nn::inner::deep(w[0]) * nn::inner::half(w[1])
+}
+
+#[test]
+fn helpers_of_other_modules() {
+    let w = [0.3, -0.7, 1.1];
+    let mut d = [0.0; 3];
+    let v = through_modules_grad(&w, &mut d);
+    assert_eq!(v.to_bits(), through_modules(&w).to_bits());
+    check(
+        "through_modules",
+        &|p: &[f64]| through_modules(p),
+        v,
+        &d,
+        &w,
+    );
+    let (mut g, mut hv) = ([0.0; 3], [0.0; 3]);
+    let t = [1.0, -0.5, 0.25];
+    let v2 = through_modules_hvp(&w, &t, &mut g, &mut hv);
+    assert_eq!(v2.to_bits(), v.to_bits());
+    let h = fd_hessian(&|p: &[f64]| through_modules(p), &w);
+    for i in 0..3 {
+        let want: f64 = (0..3).map(|j| h[i * 3 + j] * t[j]).sum();
+        assert!(
+            (hv[i] - want).abs() < 1e-5 * (1.0 + want.abs()),
+            "{hv:?} {i} {want}"
+        );
+    }
+}
+
+pub trait Predict {
+    fn predict(&self, x: &[f64]) -> f64;
+    /// A default method, which the `impl` below does not write.
+    fn score(&self, x: &[f64]) -> f64 {
+        let p = self.predict(x);
+        p * p + self.predict(x)
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Act {
+    Tanh,
+    Sigmoid,
+}
+
+impl Act {
+    fn apply(self, z: f64) -> f64 {
+        match self {
+            Act::Tanh => z.tanh(),
+            Act::Sigmoid => sigmoid(z),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Params)]
+struct Affine {
+    w: Vec<f64>,
+    b: f64,
+}
+
+impl Predict for Affine {
+    fn predict(&self, x: &[f64]) -> f64 {
+        self.w.iter().zip(x).map(|(a, b)| a * b).sum::<f64>() + self.b
+    }
+}
+
+/// A trait's method of the model's type, one of its default methods, and an enum's method.
+#[gradient(wrt(m))]
+fn through_traits(m: &Affine, xs: &[Vec<f64>], act: Act) -> f64 {
+    xs.iter()
+        .map(|x| act.apply(m.predict(x)) + 0.1 * m.score(x))
+        .sum()
+}
+
+#[test]
+fn trait_methods_of_the_model() {
+    let m = Affine {
+        w: vec![0.3, -0.2],
+        b: 0.1,
+    };
+    let xs = vec![vec![1.0, 2.0], vec![0.5, -1.0]];
+    for act in [Act::Tanh, Act::Sigmoid] {
+        let mut d = m.zeros_like();
+        let v = through_traits_grad(&m, &xs, act, &mut d);
+        assert_eq!(v.to_bits(), through_traits(&m, &xs, act).to_bits());
+        check(
+            "through_traits",
+            &|p: &[f64]| through_traits(&m.with_flat(p), &xs, act),
+            v,
+            &d.to_flat(),
+            &m.to_flat(),
+        );
+    }
+}
