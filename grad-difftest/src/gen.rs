@@ -2251,7 +2251,7 @@ impl<'a> FnGen<'a> {
         let f = self
             .helpers
             .iter()
-            .find(|h| h.slices.len() == 1 && !h.slices[0] && !h.by_ref)
+            .find(|h| h.slices.len() == 1 && !h.slices[0] && !h.by_ref && !h.name.contains("::"))
             .map(|h| h.name.clone())
             .filter(|_| self.rng.chance(0.5))
             .unwrap_or_else(|| self.fresh("h"));
@@ -2307,7 +2307,7 @@ impl<'a> FnGen<'a> {
         let callee = self
             .helpers
             .iter()
-            .find(|h| h.slices.len() == 1 && !h.slices[0] && !h.by_ref)
+            .find(|h| h.slices.len() == 1 && !h.slices[0] && !h.by_ref && !h.name.contains("::"))
             .map(|h| h.name.clone())
             .filter(|_| self.rng.chance(0.5));
         let (g, a, v) = (self.fresh("g"), self.fresh("a"), self.fresh("v"));
@@ -10503,6 +10503,32 @@ impl<'a> FnGen<'a> {
         } else {
             "#[gradient]".to_string()
         };
+        let plain = attr.starts_with("///");
+        // A plain helper of a module of its own (reading the file's items through `use
+        // super::*;`), called by its path or imported by `use`.
+        if plain && self.on("call:plain_helper_module") && self.rng.chance(0.3) {
+            let m = format!("{name}_m");
+            let by_path = self.rng.chance(0.5);
+            let _ = write!(
+                self.items,
+                "mod {m} {{\n    #[allow(unused_imports)]\n    use super::*;\n    {attr}\n    pub fn {name}({}) -> {FLT} {{\n{body}}}\n}}\n",
+                sig.join(", ")
+            );
+            if !by_path {
+                let _ = writeln!(self.items, "use {m}::{name};");
+            }
+            return Helper {
+                name: if by_path {
+                    format!("{m}::{name}")
+                } else {
+                    name
+                },
+                slices,
+                data_slice,
+                by_ref,
+                plain,
+            };
+        }
         let _ = write!(
             self.items,
             "{attr}\nfn {name}({}) -> {FLT} {{\n{body}}}\n",
@@ -10513,7 +10539,7 @@ impl<'a> FnGen<'a> {
             slices,
             data_slice,
             by_ref,
-            plain: attr.starts_with("///"),
+            plain,
         }
     }
 
@@ -11926,10 +11952,22 @@ fn {inner}({}) -> {ret} {{
             } else {
                 attr.as_str()
             };
+            let plain = inner_attr.starts_with("///");
             let mut items = format!(
                 "{inner_attr}\nfn {inner}({}) -> {FLT} {{\n{body}}}\n",
                 inputs.join(", ")
             );
+            // A plain method of a trait the model implements (a default method could not read
+            // the fields).
+            if plain && self.on("model:trait_method") && self.rng.chance(0.5) {
+                let tr = format!("{ty}Tr");
+                let decl = format!("fn {inner}({}) -> {FLT}", inputs.join(", "));
+                let _ = write!(
+                    self.items,
+                    "trait {tr} {{\n{decl};\n}}\nimpl {tr} for {ty} {{\n{items}}}\n"
+                );
+                items = String::new();
+            }
             if call {
                 let read = field.map_or(String::new(), |f| format!(" + {root}.{f}"));
                 let sep = if args.is_empty() { "" } else { ", " };

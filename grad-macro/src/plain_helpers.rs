@@ -266,7 +266,7 @@ pub fn inject(item: &syn::ItemFn, args: &TokenStream) -> Injection {
         return done;
     }
     let bound = bound_names(item);
-    let known: BTreeMap<String, String> = known
+    let mut known: BTreeMap<String, String> = known
         .into_iter()
         .filter(|(n, _)| !bound.contains(n) && item.sig.ident != n.as_str())
         .collect();
@@ -290,7 +290,16 @@ pub fn inject(item: &syn::ItemFn, args: &TokenStream) -> Injection {
             continue;
         }
         match copy(&known[&name], span) {
-            Ok((f, inlined)) => {
+            Ok((mut f, inlined)) => {
+                // Its own calls of helpers of other modules (`act::relu(z)`), as the caller's.
+                let paths = crate::plain_paths::rewrite(&f, &caller, &own);
+                if let Some(r) = paths.rewritten {
+                    f = r;
+                }
+                for (n, src) in paths.known {
+                    known.entry(n).or_insert(src);
+                }
+                done.refused.extend(paths.refused);
                 queue.extend(calls(&f.block, &known));
                 taken.push((f, inlined));
                 done.copied.push((name, span, inlined));

@@ -67,8 +67,9 @@ impl Rewrite<'_> {
         };
         let own_name = f.sig.ident.clone();
         let tokens = quote::ToTokens::to_token_stream(&f);
+        // (`super::..` and `self::..` are paths from its module too.)
         let reads_module = crate::naming::mentions(tokens, &|i| {
-            *i != own_name && names.iter().any(|n| i == n.as_str())
+            (*i != own_name && names.iter().any(|n| i == n.as_str())) || i == "super" || i == "self"
         });
         if reads_module {
             // (By its own name: what the derivative a call would need is named after.)
@@ -115,4 +116,7 @@ impl VisitMut for Rewrite<'_> {
         }
     }
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+        crate::desugar::closures::visit_vec_macro(m, self);
+    }
 }

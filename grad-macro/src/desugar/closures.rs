@@ -232,7 +232,7 @@ pub fn declares_fn(stmts: &[syn::Stmt], name: &syn::Ident) -> bool {
 
 /// Visits the elements of a `vec![a, b, ..]` or `vec![a; n]` (which lowering reads as a list)
 /// as expressions, so that calls in them are inlined as elsewhere.
-pub(super) fn visit_vec_macro(m: &mut syn::Macro, v: &mut impl VisitMut) {
+pub(crate) fn visit_vec_macro(m: &mut syn::Macro, v: &mut impl VisitMut) {
     use syn::parse::Parser;
     if !m.path.is_ident("vec") {
         return;
