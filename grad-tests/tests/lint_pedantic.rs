@@ -3304,3 +3304,89 @@ fn session_36_forms_run() {
     // d/db = 2 (predict − y) + 0.1, predict = 0.5 + 2 + 0.25
     assert!((dm.b - (2.0 * 1.75 + 0.1)).abs() < 1e-12);
 }
+
+/// Arrays mapped element by element; helpers of other modules by path and by `use`; a trait's
+/// method and default of the model; a `Copy` enum's method; a helper's name taken by a function
+/// of an inner block.
+mod s37_act {
+    pub fn softplus(z: f64) -> f64 {
+        z.exp().ln_1p()
+    }
+}
+
+use s37_act::softplus as s37_sp;
+
+#[derive(Clone, Copy)]
+enum S37Act {
+    Tanh,
+    Softplus,
+}
+
+impl S37Act {
+    fn apply(self, z: f64) -> f64 {
+        match self {
+            S37Act::Tanh => z.tanh(),
+            S37Act::Softplus => s37_act::softplus(z),
+        }
+    }
+}
+
+trait S37Predict {
+    fn predict(&self, x: &[f64]) -> f64;
+    fn score(&self, x: &[f64]) -> f64 {
+        self.predict(x) * 0.5
+    }
+}
+
+#[derive(Clone, Debug, grad::Params)]
+struct S37Model {
+    w: Vec<f64>,
+    b: f64,
+}
+
+impl S37Predict for S37Model {
+    fn predict(&self, x: &[f64]) -> f64 {
+        self.w.iter().zip(x).map(|(p, q)| p * q).sum::<f64>() + self.b
+    }
+}
+
+#[gradient(jvp, hvp)]
+fn s37_arrays(a: f64, b: f64) -> f64 {
+    let sq = [a, b].map(|t| t * t);
+    let inner = {
+        fn s37_sp(t: f64) -> f64 {
+            t * 2.0
+        }
+        s37_sp(a)
+    };
+    sq[0]
+        + [a, b].map(f64::exp).iter().sum::<f64>()
+        + s37_sp(b)
+        + inner
+        + [a; 2].map(s37_act::softplus)[1]
+}
+
+#[gradient(wrt(m))]
+fn s37_model(m: &S37Model, x: &[f64], act: S37Act) -> f64 {
+    act.apply(m.predict(x)) + m.score(x)
+}
+
+#[test]
+fn session_37_forms_run() {
+    let (value, [da, db]) = s37_arrays_grad(0.5, -0.25);
+    assert_eq!(value.to_bits(), s37_arrays(0.5, -0.25).to_bits());
+    assert!(da.is_finite() && db.is_finite());
+    let m = S37Model {
+        w: vec![0.5, -1.0],
+        b: 0.25,
+    };
+    let x = [1.0, 0.5];
+    for act in [S37Act::Tanh, S37Act::Softplus] {
+        let mut dm = m.zeros_like();
+        assert_eq!(
+            s37_model_grad(&m, &x, act, &mut dm).to_bits(),
+            s37_model(&m, &x, act).to_bits()
+        );
+        assert!(dm.b.is_finite() && dm.b > 0.5);
+    }
+}
