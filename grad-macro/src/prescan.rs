@@ -54,6 +54,8 @@ struct Module {
     uses: Vec<(String, Vec<String>)>,
     /// Its structs and enums that are no model: no `#[derive(Params)]` nor `impl Params for`.
     data_types: Vec<String>,
+    /// The module files it declares (`mod layers;`), by name.
+    files: Vec<(String, PathBuf)>,
 }
 
 /// The names `tree` imports, each with the path it stands for (not globs).
@@ -193,46 +195,93 @@ pub fn plain_functions(caller: &str) -> Vec<(String, String)> {
 /// and the names its module declares (which its body reads differently from anywhere else).
 /// `None` for anything else (a function of another file or crate, a `#[gradient]` one).
 pub fn module_function(caller: &str, path: &[String]) -> Option<(String, Vec<String>)> {
-    let root = CURRENT.with(|c| {
-        c.borrow().as_ref().is_some_and(|p| {
-            let name = p.file_name().and_then(|n| n.to_str());
-            // (A test, example or bench target's own file is its crate's root too.)
-            let target = ["src/bin", "tests", "examples", "benches"];
-            matches!(name, Some("main.rs" | "lib.rs"))
-                || p.parent()
-                    .is_some_and(|d| target.iter().any(|t| d.ends_with(t)))
-        })
-    });
-    home(caller, |home, modules| {
-        let imported;
+    let current = CURRENT.with(|c| c.borrow().clone())?;
+    let (home_path, path) = home(caller, |home, _| {
         let path = match path {
-            [name] => {
-                imported = home.uses.iter().find(|(n, _)| n == name)?.1.clone();
-                &imported[..]
-            }
-            p => p,
+            [name] => home.uses.iter().find(|(n, _)| n == name)?.1.clone(),
+            p => p.to_vec(),
         };
-        let (name, dirs) = path.split_last()?;
-        let mut at = home.path.clone();
-        for (k, seg) in dirs.iter().enumerate() {
-            match seg.as_str() {
-                "self" if k == 0 => {}
-                "super" if k == 0 || dirs[..k].iter().all(|s| s == "super") => {
-                    at.pop()?;
+        Some((home.path.clone(), path))
+    })
+    .flatten()?;
+    let (name, dirs) = path.split_last()?;
+    // Where the walk is: a file, and an inline module's path in it.
+    let (mut file_at, mut at) = (current.clone(), home_path);
+    for (k, seg) in dirs.iter().enumerate() {
+        match seg.as_str() {
+            "self" if k == 0 => {}
+            "super" if k == 0 || dirs[..k].iter().all(|s| s == "super") => {
+                if at.pop().is_none() {
+                    // From a module file beside the crate's root (`src/loss.rs`): the root.
+                    let root = crate_root(&file_at)?;
+                    if root == file_at || root.parent() != file_at.parent() {
+                        return None;
+                    }
+                    file(&root);
+                    file_at = root;
                 }
-                "crate" if k == 0 && root => at.clear(),
-                "crate" | "self" | "super" => return None,
-                m => at.push(m.to_string()),
+            }
+            "crate" if k == 0 => {
+                file_at = crate_root(&current)?;
+                file(&file_at);
+                at.clear();
+            }
+            "crate" | "self" | "super" => return None,
+            m => {
+                // An inline module, or a module file its module declares (`mod layers;`).
+                let below: Option<PathBuf> = MODULES.with(|all| {
+                    let all = all.borrow();
+                    let modules = all.get(&file_at)?;
+                    let mut inner = at.clone();
+                    inner.push(m.to_string());
+                    if modules.iter().any(|md| md.path == inner) {
+                        return None;
+                    }
+                    let here = modules.iter().find(|md| md.path == at)?;
+                    here.files
+                        .iter()
+                        .find(|(n, _)| n == m)
+                        .map(|(_, f)| f.clone())
+                });
+                match below {
+                    Some(f) => {
+                        file_at = f;
+                        at.clear();
+                    }
+                    None => at.push(m.to_string()),
+                }
             }
         }
-        let module = modules.iter().find(|md| md.path == at)?;
+    }
+    MODULES.with(|all| {
+        let all = all.borrow();
+        let module = all.get(&file_at)?.iter().find(|md| md.path == at)?;
         if module.annotated.iter().any(|a| a == name) {
             return None;
         }
         let (_, src) = module.plain.iter().find(|(n, _)| n == name)?;
         Some((src.clone(), module.names.clone()))
     })
-    .flatten()
+}
+
+/// The root file of the crate that holds `file`: itself when it is one (`main.rs`, `lib.rs`, a
+/// file of `src/bin`, `tests`, `examples` or `benches`), else the `lib.rs` or `main.rs` of the
+/// nearest `src` directory above it (evidence only, as everything here).
+fn crate_root(file: &std::path::Path) -> Option<PathBuf> {
+    let name = file.file_name().and_then(|n| n.to_str());
+    let targets = ["src/bin", "tests", "examples", "benches"];
+    if matches!(name, Some("main.rs" | "lib.rs"))
+        || file
+            .parent()
+            .is_some_and(|d| targets.iter().any(|t| d.ends_with(t)))
+    {
+        return Some(file.to_path_buf());
+    }
+    let src = file.ancestors().find(|d| d.ends_with("src"))?;
+    ["lib.rs", "main.rs"]
+        .iter()
+        .map(|n| src.join(n))
+        .find(|p| p.is_file())
 }
 
 /// Whether the struct or enum `name` is declared in the file being expanded as data: neither
@@ -459,6 +508,7 @@ fn items(
                 None => {
                     if let Some(found) = module_file(path, m) {
                         file(&found);
+                        here.files.push((m.ident.to_string(), found));
                     }
                 }
             },

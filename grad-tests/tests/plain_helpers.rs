@@ -811,6 +811,24 @@ mod nn {
 
 use nn::act::softplus;
 
+mod helpers_files;
+use helpers_files::smooth_abs as sabs;
+
+/// Helpers of a module file (`mod helpers_files;`), by path and imported under another name.
+#[gradient(wrt(w), jvp)]
+fn through_files(w: &[f64]) -> f64 {
+    helpers_files::cube(w[0]) + crate::helpers_files::cube(w[1] * 0.5) + sabs(w[2] - w[0])
+}
+
+#[test]
+fn helpers_of_module_files() {
+    let w = [0.3, -0.7, 1.1];
+    let mut d = [0.0; 3];
+    let v = through_files_grad(&w, &mut d);
+    assert_eq!(v.to_bits(), through_files(&w).to_bits());
+    check("through_files", &|p: &[f64]| through_files(p), v, &d, &w);
+}
+
 #[gradient(wrt(w), jvp, hvp)]
 fn through_modules(w: &[f64]) -> f64 {
     let acts: f64 = w.iter().copied().map(nn::act::gelu).sum();
