@@ -196,8 +196,15 @@ pub fn plain_functions(caller: &str) -> Vec<(String, String)> {
 /// `None` for anything else (a function of another file or crate, a `#[gradient]` one).
 pub fn module_function(caller: &str, path: &[String]) -> Option<(String, Vec<String>)> {
     let current = CURRENT.with(|c| c.borrow().clone())?;
+    // A hand-written rule (`#[custom_gradient] fn NAME_grad`) beside the call, or beside the
+    // function, is used instead.
+    let ruled = |md: &Module, name: &str| {
+        let rule = format!("{name}_grad");
+        md.plain.iter().any(|(n, _)| *n == rule) || md.annotated.contains(&rule)
+    };
     let (home_path, path) = home(caller, |home, _| {
         let path = match path {
+            [name] if ruled(home, name) => return None,
             [name] => home.uses.iter().find(|(n, _)| n == name)?.1.clone(),
             p => p.to_vec(),
         };
@@ -256,7 +263,7 @@ pub fn module_function(caller: &str, path: &[String]) -> Option<(String, Vec<Str
     MODULES.with(|all| {
         let all = all.borrow();
         let module = all.get(&file_at)?.iter().find(|md| md.path == at)?;
-        if module.annotated.iter().any(|a| a == name) {
+        if module.annotated.iter().any(|a| a == name) || ruled(module, name) {
             return None;
         }
         let (_, src) = module.plain.iter().find(|(n, _)| n == name)?;
