@@ -281,7 +281,10 @@ pub fn inject(item: &syn::ItemFn, args: &TokenStream) -> Injection {
         if !signature_of(&known[&name]).is_some_and(|sig| numeric(&sig)) {
             continue;
         }
-        if let Some(f) = taking_closures(&known[&name], span) {
+        if let Some(mut f) = taking_closures(&known[&name], span) {
+            // The plain helpers it calls, copied into it: its specialization inlines them as
+            // the caller's copies are (it has no module of its own to find them in).
+            with_copies(&mut f, &known);
             // The user's function keeps calling it (the specialized functions compute the
             // same, and a helper called from nowhere else would be dead code).
             remember_original(written);
@@ -550,6 +553,28 @@ fn taking_closures(src: &str, span: Span) -> Option<syn::ItemFn> {
         && sig.receiver().is_none()
         && !f.attrs.iter().any(|a| a.path().is_ident("cfg"));
     (plain && crate::closure_calls::takes_closures(sig)).then_some(f)
+}
+
+/// `f` with a copy of each helper of `known` it calls (and of those they call) at the top of its
+/// body, to be inlined there; helpers that cannot be copied stay calls.
+fn with_copies(f: &mut syn::ItemFn, known: &BTreeMap<String, String>) {
+    let mut copies: Vec<syn::Stmt> = Vec::new();
+    let mut seen: Vec<String> = vec![f.sig.ident.to_string()];
+    let mut queue = calls(&f.block, known);
+    while let Some((name, span)) = queue.pop() {
+        if seen.contains(&name) {
+            continue;
+        }
+        seen.push(name.clone());
+        if !signature_of(&known[&name]).is_some_and(|sig| numeric(&sig)) {
+            continue;
+        }
+        if let Ok((c, true)) = copy(&known[&name], span) {
+            queue.extend(calls(&c.block, known));
+            copies.push(syn::Stmt::Item(syn::Item::Fn(c)));
+        }
+    }
+    f.block.stmts.splice(0..0, copies);
 }
 
 /// Whether a function of this signature can carry a derivative: a parameter that holds floats

@@ -504,6 +504,38 @@ fn with_closures(k: f64, y0: f64) -> f64 {
     y + area * root
 }
 
+fn energy_of<F: Fn(f64) -> f64>(f: F, xs: &[f64]) -> f64 {
+    xs.iter().map(|&x| sq(f(x)) + soft_clip(f(x), 2.0)).sum()
+}
+
+/// A helper taking a closure that calls plain helpers itself (`sq`, `soft_clip`), and a tuple
+/// local handed whole to a helper whose parameter has the local's name.
+#[gradient(hvp)]
+fn closures_calling_helpers(k: f64, y: f64) -> f64 {
+    let p = (k, y);
+    let q = (y * 0.5, 1.0);
+    energy_of(|x| k * x + y, &[0.5, -1.0, 2.0]) + tuple_dist(p, q) + tuple_dist((y, k), p)
+}
+
+fn tuple_dist(p: (f64, f64), q: (f64, f64)) -> f64 {
+    ((p.0 - q.0).powi(2) + (p.1 - q.1).powi(2) + 0.1).sqrt()
+}
+
+#[test]
+fn closure_helpers_calling_helpers_and_tuples_handed_whole() {
+    let (v, [dk, dy]) = closures_calling_helpers_grad(0.5, 1.2);
+    assert_eq!(v.to_bits(), closures_calling_helpers(0.5, 1.2).to_bits());
+    let f = |p: &[f64]| closures_calling_helpers(p[0], p[1]);
+    check("closures_calling_helpers", &f, v, &[dk, dy], &[0.5, 1.2]);
+    let (_, _, h) = closures_calling_helpers_hessian(0.5, 1.2);
+    common::close_tol(
+        "closures_calling_helpers hessian",
+        &[h[0][0], h[0][1], h[1][0], h[1][1]],
+        &fd_hessian(&f, &[0.5, 1.2]),
+        1e-4,
+    );
+}
+
 #[test]
 fn helpers_taking_closures() {
     let (v, [dk, dy]) = with_closures_grad(0.5, 1.2);

@@ -229,6 +229,9 @@ pub fn tuple_local(l: &syn::Local, rest: &mut [syn::Stmt]) -> Option<Vec<syn::St
         parts: &parts,
         other: false,
     };
+    // A later binding of the name (a parameter of a function inlined where `t` is its
+    // argument: `let p = p;`) is another local: named apart first.
+    super::sub_slices::unshadow(rest, name);
     super::rewrite_rest(rest, name, &mut r, |r| !r.other)?;
     let m = vec![id.mutability; n];
     let e = init_expr;
