@@ -8972,9 +8972,25 @@ impl<'a> FnGen<'a> {
         } else {
             "#[gradient]"
         };
+        // A plain one sometimes calls a plain helper of one number on the closure's value
+        // (squashed: the step stays within 0.5).
+        let term = self
+            .helpers
+            .iter()
+            .find(|h| h.plain && h.slices == [false] && !h.by_ref)
+            .map(|h| h.name.clone())
+            .filter(|_| {
+                ann.starts_with("///")
+                    && self.on("call:plain_in_closure_helper")
+                    && self.rng.chance(0.5)
+            })
+            .map_or_else(
+                || format!("f(a + i as {FLT} * 0.25)"),
+                |h| format!("{FLT}::tanh({h}(f(a + i as {FLT} * 0.25)))"),
+            );
         let _ = writeln!(
             self.items,
-            "// a helper taking a closure (CF: Fn(..))\n{ann}\nfn {name}{sig} -> {FLT}{where_clause} {{\n    let mut s: {FLT} = 0.0;\n    for i in 0..n {{\n        s += f(a + i as {FLT} * 0.25) * 0.5;\n    }}\n    s\n}}"
+            "// a helper taking a closure (CF: Fn(..))\n{ann}\nfn {name}{sig} -> {FLT}{where_clause} {{\n    let mut s: {FLT} = 0.0;\n    for i in 0..n {{\n        s += {term} * 0.5;\n    }}\n    s\n}}"
         );
         let a = self.wrapped(1, (-1.0, 1.0));
         let n = 1 + self.rng.below(3);
