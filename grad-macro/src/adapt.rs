@@ -122,7 +122,7 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
                     continue;
                 }
                 let n = t.elems.len();
-                if !tuple_as_array(&mut adapted.block, &pi.ident, n) {
+                if !tuple_as_array(&mut adapted.block, &pi.ident, n, by_ref) {
                     continue;
                 }
                 let array: syn::Type = if by_ref {
@@ -420,17 +420,47 @@ fn fields_as_elements(tokens: TokenStream, x: &Ident) -> (TokenStream, TokenStre
 }
 
 /// `x.0` as `x[0]`, `let (a, b) = x;` as `let [a, b] = x;` in the body of a function whose `x` is
-/// a tuple of `n` floats; `false` (the body unchanged) where it reads `x` any other way (passes
-/// it whole, say), which the array could not stand for.
-fn tuple_as_array(block: &mut syn::Block, x: &Ident, n: usize) -> bool {
+/// a tuple of `n` floats, and `x` read whole as the tuple of the elements (`dist(x, q)` as
+/// `dist((x[0], x[1]), q)`; `*x` so where `x` is a reference); `false` (the body unchanged) where
+/// it reads `x` any other way (assigns it, lends it, hands on the reference), which the array
+/// could not stand for.
+fn tuple_as_array(block: &mut syn::Block, x: &Ident, n: usize, by_ref: bool) -> bool {
     struct Rewrite<'a> {
         x: &'a Ident,
         n: usize,
+        by_ref: bool,
         ok: bool,
+    }
+    impl Rewrite<'_> {
+        fn is_x(&self, e: &syn::Expr) -> bool {
+            matches!(e, syn::Expr::Path(p) if p.path.is_ident(self.x))
+        }
+        fn whole(&self) -> syn::Expr {
+            let x = self.x;
+            let k = 0..self.n;
+            syn::parse_quote!((#(#x[#k]),*))
+        }
     }
     impl VisitMut for Rewrite<'_> {
         fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
             match e {
+                syn::Expr::Assign(a) if self.is_x(&a.left) => self.ok = false,
+                syn::Expr::Binary(b)
+                    if self.is_x(&b.left) && crate::lower::is_compound_assign(&b.op) =>
+                {
+                    self.ok = false;
+                }
+                syn::Expr::Reference(r) if r.mutability.is_some() && self.is_x(&r.expr) => {
+                    self.ok = false;
+                }
+                syn::Expr::Unary(u)
+                    if self.by_ref && matches!(u.op, syn::UnOp::Deref(_)) && self.is_x(&u.expr) =>
+                {
+                    *e = self.whole();
+                }
+                // (A reference to the tuple handed on is not followed by the inlining.)
+                syn::Expr::Path(p) if p.path.is_ident(self.x) && self.by_ref => self.ok = false,
+                syn::Expr::Path(p) if p.path.is_ident(self.x) => *e = self.whole(),
                 syn::Expr::Field(f) if matches!(&*f.base, syn::Expr::Path(p) if p.path.is_ident(self.x)) => {
                     match &f.member {
                         syn::Member::Unnamed(i) if (i.index as usize) < self.n => {
@@ -440,7 +470,6 @@ fn tuple_as_array(block: &mut syn::Block, x: &Ident, n: usize) -> bool {
                         _ => self.ok = false,
                     }
                 }
-                syn::Expr::Path(p) if p.path.is_ident(self.x) => self.ok = false,
                 _ => syn::visit_mut::visit_expr_mut(self, e),
             }
         }
@@ -469,7 +498,17 @@ fn tuple_as_array(block: &mut syn::Block, x: &Ident, n: usize) -> bool {
         }
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }
-    rewrite_body(block, x, &mut Rewrite { x, n, ok: true }, |r| r.ok)
+    rewrite_body(
+        block,
+        x,
+        &mut Rewrite {
+            x,
+            n,
+            by_ref,
+            ok: true,
+        },
+        |r| r.ok,
+    )
 }
 
 /// `NAME_grad` as users call it: the parameters as the user's function takes them, handed on in

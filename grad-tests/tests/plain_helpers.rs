@@ -521,6 +521,28 @@ fn tuple_dist(p: (f64, f64), q: (f64, f64)) -> f64 {
     ((p.0 - q.0).powi(2) + (p.1 - q.1).powi(2) + 0.1).sqrt()
 }
 
+/// Tuple parameters handed whole to a helper: by value, and by reference (`*q`).
+#[gradient(jvp)]
+fn tuple_params_whole(p: (f64, f64), q: &(f64, f64), s: f64) -> f64 {
+    tuple_dist(p, *q) * s + tuple_dist((q.1, p.0), p)
+}
+
+#[test]
+fn tuple_parameters_handed_whole() {
+    let (p, q, s) = ((0.3, -0.4), (1.2, 0.7), 1.5);
+    let (mut dp, mut dq) = ((0.0, 0.0), (0.0, 0.0));
+    let (v, [ds]) = tuple_params_whole_grad(p, &q, s, &mut dp, &mut dq);
+    assert_eq!(v.to_bits(), tuple_params_whole(p, &q, s).to_bits());
+    let f = |x: &[f64]| tuple_params_whole((x[0], x[1]), &(x[2], x[3]), x[4]);
+    check(
+        "tuple_params_whole",
+        &f,
+        v,
+        &[dp.0, dp.1, dq.0, dq.1, ds],
+        &[p.0, p.1, q.0, q.1, s],
+    );
+}
+
 #[test]
 fn closure_helpers_calling_helpers_and_tuples_handed_whole() {
     let (v, [dk, dy]) = closures_calling_helpers_grad(0.5, 1.2);

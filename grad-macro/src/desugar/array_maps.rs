@@ -252,20 +252,7 @@ fn assigns(body: &syn::Expr) -> bool {
             self.0 = true;
         }
         fn visit_expr_binary(&mut self, b: &'a syn::ExprBinary) {
-            use syn::BinOp as B;
-            self.0 |= matches!(
-                b.op,
-                B::AddAssign(_)
-                    | B::SubAssign(_)
-                    | B::MulAssign(_)
-                    | B::DivAssign(_)
-                    | B::RemAssign(_)
-                    | B::BitAndAssign(_)
-                    | B::BitOrAssign(_)
-                    | B::BitXorAssign(_)
-                    | B::ShlAssign(_)
-                    | B::ShrAssign(_)
-            );
+            self.0 |= crate::lower::is_compound_assign(&b.op);
             syn::visit::visit_expr_binary(self, b);
         }
         fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
