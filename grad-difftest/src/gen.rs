@@ -11022,6 +11022,18 @@ impl<'a> FnGen<'a> {
                     if free(&na) && free(&nb) {
                         let first = rename_word(&body, &na, &format!("{p}.0"));
                         body = rename_word(&first, &nb, &format!("{p}.1"));
+                    } else if self.on("param:tuple_whole") && self.rng.chance(0.5) {
+                        // The tuple also handed whole to a plain helper (`*p` of a reference).
+                        let h = format!("{}_tw_{FLT}", self.base);
+                        let _ = writeln!(
+                            self.items,
+                            "/// not annotated\nfn {h}(t: ({FLT}, {FLT})) -> {FLT} {{\n    t.0 * 0.5 - {FLT}::tanh(t.1)\n}}"
+                        );
+                        let whole = if by_ref { format!("*{p}") } else { p.clone() };
+                        body.insert_str(
+                            0,
+                            &format!("    let {na} = {p}.0 + 0.125 * {FLT}::tanh({h}({whole}));\n    let {nb} = {p}.1;\n"),
+                        );
                     } else {
                         body.insert_str(
                             0,

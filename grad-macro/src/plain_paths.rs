@@ -91,12 +91,7 @@ impl VisitMut for Rewrite<'_> {
         if p.qself.is_some() || p.path.segments.iter().any(|s| !s.arguments.is_empty()) {
             return;
         }
-        let segs: Vec<String> = p
-            .path
-            .segments
-            .iter()
-            .map(|s| s.ident.to_string())
-            .collect();
+        let segs = crate::naming::segments(&p.path);
         let last = p.path.segments.last().map(|s| s.ident.span());
         let span = last.unwrap_or_else(Span::call_site);
         match &segs[..] {

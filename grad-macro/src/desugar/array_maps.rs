@@ -5,6 +5,7 @@
 //! gives it as `[T; N]` (or is such a literal) and that nothing else in the body binds. Any other
 //! `.map(..)` (of an `Option`, of an iterator) is left as it is.
 
+use super::tuples::lit_usize;
 use std::collections::HashMap;
 use syn::visit::Visit;
 use syn::visit_mut::VisitMut;
@@ -90,16 +91,6 @@ fn literal_len(e: &syn::Expr) -> Option<usize> {
         syn::Expr::Array(a) => Some(a.elems.len()),
         syn::Expr::Repeat(r) => lit_usize(&r.len),
         syn::Expr::Paren(p) => literal_len(&p.expr),
-        _ => None,
-    }
-}
-
-fn lit_usize(e: &syn::Expr) -> Option<usize> {
-    match e {
-        syn::Expr::Lit(syn::ExprLit {
-            lit: syn::Lit::Int(i),
-            ..
-        }) => i.base10_parse().ok(),
         _ => None,
     }
 }

@@ -257,7 +257,13 @@ pub(crate) fn visit_vec_macro(m: &mut syn::Macro, v: &mut impl VisitMut) {
 
 /// Whether the statements name `name` at all (calls included).
 pub(super) fn mentions(stmts: &[syn::Stmt], name: &syn::Ident) -> bool {
-    struct Finder<'n>(&'n syn::Ident, bool);
+    names_value(stmts, name, false)
+}
+
+/// Whether `stmts` name `name` as a value; with `scoped`, not in a block declaring a function
+/// of that name (which calls its own).
+fn names_value(stmts: &[syn::Stmt], name: &syn::Ident, scoped: bool) -> bool {
+    struct Finder<'n>(&'n syn::Ident, bool, bool);
     impl<'a> Visit<'a> for Finder<'_> {
         fn visit_expr_path(&mut self, p: &'a syn::ExprPath) {
             self.1 |= p.path.get_ident() == Some(self.0);
@@ -266,29 +272,13 @@ pub(super) fn mentions(stmts: &[syn::Stmt], name: &syn::Ident) -> bool {
         fn visit_macro(&mut self, m: &'a syn::Macro) {
             self.1 |= super::mentions(&m.tokens, self.0);
         }
-    }
-    let mut f = Finder(name, false);
-    stmts.iter().for_each(|s| f.visit_stmt(s));
-    f.1
-}
-
-/// `mentions`, but not in a block declaring a function of that name (which calls its own).
-fn mentions_in_scope(stmts: &[syn::Stmt], name: &syn::Ident) -> bool {
-    struct Finder<'n>(&'n syn::Ident, bool);
-    impl<'a> Visit<'a> for Finder<'_> {
-        fn visit_expr_path(&mut self, p: &'a syn::ExprPath) {
-            self.1 |= p.path.get_ident() == Some(self.0);
-        }
-        fn visit_macro(&mut self, m: &'a syn::Macro) {
-            self.1 |= super::mentions(&m.tokens, self.0);
-        }
         fn visit_block(&mut self, b: &'a syn::Block) {
-            if !declares_fn(&b.stmts, self.0) {
+            if !(self.2 && declares_fn(&b.stmts, self.0)) {
                 syn::visit::visit_block(self, b);
             }
         }
     }
-    let mut f = Finder(name, false);
+    let mut f = Finder(name, false, scoped);
     stmts.iter().for_each(|s| f.visit_stmt(s));
     f.1
 }
@@ -1017,7 +1007,7 @@ pub fn inline_fn_items(b: &mut syn::Block, type_params: &HashSet<String>) {
             }
         }
         // Still named (passed as a value, or called inside another item): it stays declared.
-        if mentions_in_scope(&b.stmts, &name) {
+        if names_value(&b.stmts, &name, true) {
             b.stmts.insert(k, item);
             k += 1;
         }

@@ -1053,7 +1053,8 @@ fn float_constant(e: &syn::Expr) -> bool {
     }
 }
 
-fn lit_usize(e: &syn::Expr) -> Option<usize> {
+/// The value of an integer literal.
+pub(super) fn lit_usize(e: &syn::Expr) -> Option<usize> {
     match e {
         syn::Expr::Lit(syn::ExprLit {
             lit: syn::Lit::Int(i),
