@@ -12002,9 +12002,20 @@ fn {inner}({}) -> {ret} {{
                 let outer = std::iter::once("&self".to_string())
                     .chain(outer_rest)
                     .collect::<Vec<_>>();
+                // Sometimes through an associated function of the impl without `#[gradient]`
+                // (`Self::act(z)`, an activation kept beside the model).
+                let first = if self.on("model:assoc_fn") && self.rng.chance(0.3) {
+                    let _ = write!(
+                        items,
+                        "/// not annotated\nfn {inner}_act(z: {FLT}) -> {FLT} {{\n    {FLT}::tanh(z) * 0.5 + z * 0.25\n}}\n"
+                    );
+                    format!("Self::{inner}_act(self.{inner}({args}))")
+                } else {
+                    format!("self.{inner}({args})")
+                };
                 let _ = write!(
                     items,
-                    "{attr}\nfn {name}({}) -> {FLT} {{\n    self.{inner}({args}) * 0.75 + Self::{inner}(self{sep}{args}){read}\n}}\n",
+                    "{attr}\nfn {name}({}) -> {FLT} {{\n    {first} * 0.75 + Self::{inner}(self{sep}{args}){read}\n}}\n",
                     outer.join(", ")
                 );
             }

@@ -78,6 +78,8 @@ struct Method {
     ty: String,
     name: String,
     arity: usize,
+    /// An associated function (`fn act(z: f64) -> f64`, called `Self::act(z)`): no receiver.
+    assoc: bool,
     item: syn::ItemFn,
     free_name: Ident,
 }
@@ -90,10 +92,12 @@ impl Method {
             .filter(|c| c.is_alphanumeric() || *c == '_')
             .collect::<String>()
             .to_lowercase();
+        let assoc = item.sig.receiver().is_none();
         Some(Method {
             ty: ty.to_string(),
             name: name.to_string(),
-            arity: item.sig.inputs.len() - 1,
+            arity: item.sig.inputs.len() - usize::from(!assoc),
+            assoc,
             free_name: Ident::new(&format!("grad_{lower}_{name}"), Span::call_site()),
             item,
         })
@@ -131,9 +135,11 @@ impl Method {
             &ty.to_token_stream(),
         );
         *f.block = syn::parse2(block).ok()?;
-        let mut inputs: Vec<syn::FnArg> = f.sig.inputs.iter().skip(1).cloned().collect();
-        inputs.insert(0, syn::parse_quote!(#this: &#ty));
-        f.sig.inputs = inputs.into_iter().collect();
+        if !self.assoc {
+            let mut inputs: Vec<syn::FnArg> = f.sig.inputs.iter().skip(1).cloned().collect();
+            inputs.insert(0, syn::parse_quote!(#this: &#ty));
+            f.sig.inputs = inputs.into_iter().collect();
+        }
         f.sig.ident = self.free_name.clone();
         // `Self` in the signature (`-> Self`, `other: &Self`) is the type too.
         let sig = replace_self(
@@ -265,17 +271,23 @@ impl VisitMut for Calls<'_> {
             };
             let Some(ty) = ty else { return };
             let method = segs[1].ident.to_string();
-            let Some(m) = self
-                .table
-                .iter()
-                .find(|m| m.ty == *ty && m.name == method && m.arity + 1 == c.args.len())
-            else {
+            let Some(m) = self.table.iter().find(|m| {
+                let arity = m.arity + usize::from(!m.assoc);
+                m.ty == *ty && m.name == method && arity == c.args.len()
+            }) else {
                 return;
             };
             if !segs[1].arguments.is_none() {
                 return;
             }
             let name = Ident::new(&m.free_name.to_string(), segs[1].ident.span());
+            if m.assoc {
+                // `Self::act(z)`: a function of its arguments.
+                let args = &c.args;
+                *e = syn::parse_quote!(#name(#args));
+                self.changed = true;
+                return;
+            }
             let rest = c.args.iter().skip(1);
             *e = syn::parse_quote!(#name(&#first #(, #rest)*));
             self.changed = true;
@@ -289,7 +301,7 @@ impl VisitMut for Calls<'_> {
         let Some(m) = self
             .table
             .iter()
-            .find(|m| m.ty == ty && m.name == method && m.arity == mc.args.len())
+            .find(|m| !m.assoc && m.ty == ty && m.name == method && m.arity == mc.args.len())
         else {
             return;
         };

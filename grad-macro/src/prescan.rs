@@ -476,8 +476,10 @@ fn items(
                         }
                         here.unannotated_methods.push(f.sig.ident.to_string());
                         let copy = copy_types.contains(&ty);
+                        // (An associated function, `fn act(z: f64) -> f64` called
+                        // `Self::act(z)`, too.)
                         if plain_impl
-                            && f.sig.receiver().is_some_and(|r| {
+                            && f.sig.receiver().is_none_or(|r| {
                                 r.mutability.is_none() && (r.reference.is_some() || copy)
                             })
                         {

@@ -986,3 +986,65 @@ fn trait_methods_of_the_model() {
         );
     }
 }
+
+#[derive(Clone, Debug, Params)]
+struct Unit {
+    w: Vec<f64>,
+    b: f64,
+}
+
+impl Unit {
+    /// Associated functions without `#[gradient]` (no receiver), as activations are often kept.
+    fn act(z: f64) -> f64 {
+        z.tanh() + 0.1 * Self::leak(z)
+    }
+
+    fn leak(z: f64) -> f64 {
+        if z > 0.0 {
+            z
+        } else {
+            0.01 * z
+        }
+    }
+
+    #[gradient(jvp)]
+    fn loss(&self, x: &[f64], y: f64) -> f64 {
+        let z: f64 = self.w.iter().zip(x).map(|(a, b)| a * b).sum::<f64>() + self.b;
+        (Self::act(z) - y).powi(2) + Unit::leak(self.b) * 0.5
+    }
+}
+
+/// The same functions from a free function, by the type's path.
+#[gradient(wrt(u))]
+fn unit_free(u: &Unit, x: &[f64]) -> f64 {
+    Unit::act(u.w[0] * x[0]) * Unit::leak(u.b - x[1])
+}
+
+#[test]
+fn associated_functions_of_the_models_impl() {
+    let u = Unit {
+        w: vec![0.4, -0.3],
+        b: 0.2,
+    };
+    let x = [1.5, -0.5];
+    let mut d = u.zeros_like();
+    let v = u.loss_grad(&x, 0.3, &mut d);
+    assert_eq!(v.to_bits(), u.loss(&x, 0.3).to_bits());
+    check(
+        "Unit::loss",
+        &|p: &[f64]| u.with_flat(p).loss(&x, 0.3),
+        v,
+        &d.to_flat(),
+        &u.to_flat(),
+    );
+    let mut d = u.zeros_like();
+    let v = unit_free_grad(&u, &x, &mut d);
+    assert_eq!(v.to_bits(), unit_free(&u, &x).to_bits());
+    check(
+        "unit_free",
+        &|p: &[f64]| unit_free(&u.with_flat(p), &x),
+        v,
+        &d.to_flat(),
+        &u.to_flat(),
+    );
+}
