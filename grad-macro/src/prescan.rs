@@ -56,6 +56,26 @@ struct Module {
     data_types: Vec<String>,
     /// The module files it declares (`mod layers;`), by name.
     files: Vec<(String, PathBuf)>,
+    /// Those of `names` its items declare with a visibility (`pub`, `pub(crate)`, ..): what
+    /// another module may name by a path.
+    public: Vec<String>,
+}
+
+/// The visibility an item is declared with, if it has one (`None` for a `macro_rules!`, an
+/// `impl`).
+fn item_vis(item: &syn::Item) -> Option<&syn::Visibility> {
+    Some(match item {
+        syn::Item::Fn(f) => &f.vis,
+        syn::Item::Const(c) => &c.vis,
+        syn::Item::Static(s) => &s.vis,
+        syn::Item::Struct(s) => &s.vis,
+        syn::Item::Enum(e) => &e.vis,
+        syn::Item::Type(t) => &t.vis,
+        syn::Item::Trait(t) => &t.vis,
+        syn::Item::Union(u) => &u.vis,
+        syn::Item::Mod(m) => &m.vis,
+        _ => return None,
+    })
 }
 
 /// The names `tree` imports, each with the path it stands for (not globs).
@@ -192,9 +212,9 @@ pub fn plain_functions(caller: &str) -> Vec<(String, String)> {
 /// A free function without `#[gradient]` of a module of the file being expanded, named from
 /// the module of `caller` by `path` (`act::relu`, `super::relu`, `self::relu`, `crate::act::relu`
 /// in a crate's root file), or by a bare name its module imports (`use act::relu;`): its source,
-/// and the names its module declares (which its body reads differently from anywhere else).
-/// `None` for anything else (a function of another file or crate, a `#[gradient]` one).
-pub fn module_function(caller: &str, path: &[String]) -> Option<(String, Vec<String>)> {
+/// the names its module declares (which its body reads differently from anywhere else) and the
+/// path to that module. `None` for anything else (a function of another file or crate, a `#[gradient]` one).
+pub fn module_function(caller: &str, path: &[String]) -> Option<ModuleFunction> {
     let current = CURRENT.with(|c| c.borrow().clone())?;
     // A hand-written rule (`#[custom_gradient] fn NAME_grad`) beside the call, or beside the
     // function, is used instead.
@@ -267,8 +287,25 @@ pub fn module_function(caller: &str, path: &[String]) -> Option<(String, Vec<Str
             return None;
         }
         let (_, src) = module.plain.iter().find(|(n, _)| n == name)?;
-        Some((src.clone(), module.names.clone()))
+        Some(ModuleFunction {
+            src: src.clone(),
+            names: module.names.clone(),
+            public: module.public.clone(),
+            module: dirs.to_vec(),
+        })
     })
+}
+
+/// A helper of another module found by [`module_function`].
+pub struct ModuleFunction {
+    /// The function, printed.
+    pub src: String,
+    /// The names its module's items and imports declare.
+    pub names: Vec<String>,
+    /// Those it declares with a visibility.
+    pub public: Vec<String>,
+    /// The path of its module from the caller's (as the call or the import wrote it).
+    pub module: Vec<String>,
 }
 
 /// The root file of the crate that holds `file`: itself when it is one (`main.rs`, `lib.rs`, a
@@ -404,6 +441,9 @@ fn items(
         .collect();
     for item in items {
         here.names.extend(item_name(item));
+        if item_vis(item).is_some_and(|v| !matches!(v, syn::Visibility::Inherited)) {
+            here.public.extend(item_name(item));
+        }
         if let syn::Item::Use(u) = item {
             let mut found = Vec::new();
             use_paths(&u.tree, &mut Vec::new(), &mut found);

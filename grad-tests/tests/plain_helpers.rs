@@ -847,6 +847,39 @@ mod nn {
             }
         }
     }
+    /// Helpers calling the items of their module: siblings, a public constant, an enum's
+    /// variants in patterns and paths, a struct, `super::` and `self::`.
+    pub mod layer {
+        pub const SLOPE: f64 = 0.02;
+
+        #[derive(Clone, Copy)]
+        pub enum Kind {
+            Leaky,
+            Smooth,
+        }
+
+        pub struct Pair {
+            pub a: f64,
+            pub b: f64,
+        }
+
+        pub fn leaky(z: f64) -> f64 {
+            if z > 0.0 {
+                z
+            } else {
+                SLOPE * z
+            }
+        }
+
+        pub fn act(z: f64, k: Kind) -> f64 {
+            let p = Pair { a: z, b: 0.5 };
+            match k {
+                Kind::Leaky => leaky(p.a) * p.b,
+                Kind::Smooth => super::act::softplus(z) + self::leaky(-z),
+            }
+        }
+    }
+
     pub mod inner {
         use super::act::gelu;
         use super::act::softplus as sp;
@@ -892,7 +925,10 @@ fn through_modules(w: &[f64]) -> f64 {
             s += softplus(v * 2.0);
         }
     }
-    acts + s + nn::inner::deep(w[0]) * nn::inner::half(w[1])
+    acts + s
+        + nn::inner::deep(w[0]) * nn::inner::half(w[1])
+        + nn::layer::act(w[1], nn::layer::Kind::Leaky)
+        + nn::layer::act(w[2], nn::layer::Kind::Smooth)
 }
 
 #[test]
