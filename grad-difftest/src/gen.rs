@@ -10525,11 +10525,27 @@ impl<'a> FnGen<'a> {
         if plain && self.on("call:plain_helper_module") && self.rng.chance(0.3) {
             let m = format!("{name}_m");
             let by_path = self.rng.chance(0.5);
-            let _ = write!(
-                self.items,
-                "mod {m} {{\n    #[allow(unused_imports)]\n    use super::*;\n    {attr}\n    pub fn {name}({}) -> {FLT} {{\n{body}}}\n}}\n",
-                sig.join(", ")
-            );
+            // Sometimes the helper goes through items of its module: a sibling helper and a
+            // public constant, which the copy names by their paths.
+            if self.on("call:plain_helper_module_items") && self.rng.chance(0.5) {
+                let args: Vec<&str> = sig
+                    .iter()
+                    .map(|p| p.split(':').next().unwrap_or("").trim())
+                    .collect();
+                let _ = write!(
+                    self.items,
+                    "mod {m} {{\n    #[allow(unused_imports)]\n    use super::*;\n    pub const K: {FLT} = 0.75;\n    pub fn scaled(t: {FLT}) -> {FLT} {{\n        t * K\n    }}\n    {attr}\n    pub fn {name}_raw({}) -> {FLT} {{\n{body}}}\n    pub fn {name}({}) -> {FLT} {{\n        scaled({name}_raw({}))\n    }}\n}}\n",
+                    sig.join(", "),
+                    sig.join(", "),
+                    args.join(", ")
+                );
+            } else {
+                let _ = write!(
+                    self.items,
+                    "mod {m} {{\n    #[allow(unused_imports)]\n    use super::*;\n    {attr}\n    pub fn {name}({}) -> {FLT} {{\n{body}}}\n}}\n",
+                    sig.join(", ")
+                );
+            }
             if !by_path {
                 let _ = writeln!(self.items, "use {m}::{name};");
             }

@@ -1478,3 +1478,41 @@ fn struct_local_after_a_return_in_a_loop() {
     g.extend(dw0.iter().chain(&dw1));
     check_flat("scored_rows", &p, &f, v, &g).unwrap();
 }
+
+/// A slice handed on under the same name, which read zeros (value and gradient 0, silently): a
+/// nested function passing its `s` to another whose parameter is `s` (the inlining bound `let s:
+/// &[f64] = s;`), plain helpers doing the same, and the user's own `let s: &[f64] = s;` of a local
+/// buffer (taken for a copy into a new `s`, which read the new one).
+#[gradient]
+fn same_name_slices(x0: f64, y: f64) -> f64 {
+    fn outer(a0: f64, s: &[f64]) -> f64 {
+        inner(a0, s) * 0.75
+    }
+    fn inner(a0: f64, s: &[f64]) -> f64 {
+        s[0] * a0 + s[1] * s[1]
+    }
+    let s: &[f64] = &[1.5, y];
+    let s: &[f64] = s;
+    outer(x0, &[1.5, y]) + same_name_helper(x0, &[y, x0]) + s[0] * s[1] * x0
+}
+
+fn same_name_helper(a0: f64, s: &[f64]) -> f64 {
+    same_name_leaf(a0, s) + 0.5
+}
+
+fn same_name_leaf(a0: f64, s: &[f64]) -> f64 {
+    s[0] * s[1] + a0
+}
+
+#[test]
+fn slices_handed_on_under_the_same_name() {
+    for (x, y) in [(0.3, 0.2), (-1.2, 0.7)] {
+        let (v, g) = same_name_slices_grad(x, y);
+        assert_eq!(v.to_bits(), same_name_slices(x, y).to_bits());
+        // f = 0.75 (1.5 x + y²) + (y x + x + 0.5) + 1.5 y x
+        let want = [0.75 * 1.5 + y + 1.0 + 1.5 * y, 0.75 * 2.0 * y + x + 1.5 * x];
+        for (d, w) in g.iter().zip(want) {
+            assert!((d - w).abs() < 1e-12, "{g:?} {want:?}");
+        }
+    }
+}

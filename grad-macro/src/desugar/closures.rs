@@ -175,6 +175,7 @@ impl VisitMut for Inline<'_> {
                 .inputs
                 .iter()
                 .zip(&args)
+                .filter(|(p, a)| !same_name(p, a))
                 .map(|(p, a)| -> syn::Stmt { syn::parse_quote!(let #p = #a;) }),
         );
         // `|a: [f64; 2]| v(a)` called as `f(x)`: the call itself, `v(x)`, where every argument is
@@ -228,6 +229,26 @@ pub fn declares_fn(stmts: &[syn::Stmt], name: &syn::Ident) -> bool {
     stmts
         .iter()
         .any(|s| matches!(s, syn::Stmt::Item(syn::Item::Fn(f)) if f.sig.ident == *name))
+}
+
+/// A parameter bound to an argument of its own name, `s` to `s` (a helper handing its slice on
+/// to another of the same parameter names), not `mut`: the same value under the same name, so
+/// no `let` (`let s: &[f64] = s;` was read as a new buffer of that name: a wrong value).
+fn same_name(p: &syn::Pat, a: &syn::Expr) -> bool {
+    let p = match p {
+        syn::Pat::Type(t) => &*t.pat,
+        p => p,
+    };
+    match (p, a) {
+        (syn::Pat::Ident(id), syn::Expr::Path(e)) => {
+            id.mutability.is_none()
+                && id.by_ref.is_none()
+                && id.subpat.is_none()
+                && e.qself.is_none()
+                && e.path.is_ident(&id.ident)
+        }
+        _ => false,
+    }
 }
 
 /// Visits the elements of a `vec![a, b, ..]` or `vec![a; n]` (which lowering reads as a list)

@@ -963,6 +963,15 @@ impl<'f> Lowerer<'f> {
                 !self.param_names.contains(&id.to_string())
                     && matches!(self.env.lookup(id), Some(Binding::Seq(s)) if self.b.func.seq(s).buffer)
             });
+            // `let s = s;` (also `let s: &[f64] = s;`): the old name is gone, so the same buffer
+            // under it (a copy into a new `s` would read the new one: zeros).
+            if buffer && p.path.is_ident(ident) {
+                if let Some(binding) = self.env.lookup(ident) {
+                    let binding = binding.clone();
+                    self.env.declare(ident.clone(), binding);
+                    return;
+                }
+            }
             if buffer {
                 let (src, k, sp) = (&p.path, crate::naming::fresh("k"), init.expr.span());
                 let syn::Stmt::Local(copy) = syn::parse_quote_spanned!(sp=>
