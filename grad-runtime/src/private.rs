@@ -367,19 +367,21 @@ pub fn buffer_arg<S: ?Sized, T: ?Sized + FromBuffer<S>>(s: &S) -> &T {
 }
 
 /// A local buffer passed on by value to a parameter `[T; N]` (or `Vec<T>`) of another
-/// `#[gradient]` function: a copy, as the user's code passes one.
+/// `#[gradient]` function: a copy, as the user's code passes one; or by its name to a parameter
+/// `&[T]` (`&[T; N]`, `&Vec<T>`), where the user's name held a reference to it (`let s: &[f64] =
+/// &[a, b];`): the buffer lent.
 #[doc(hidden)]
-pub trait FromBufferValue<S: ?Sized> {
-    fn from_buffer_value(s: &S) -> Self;
+pub trait FromBufferValue<'a, S: ?Sized> {
+    fn from_buffer_value(s: &'a S) -> Self;
 }
 
-impl<E: Clone> FromBufferValue<Vec<E>> for Vec<E> {
+impl<E: Clone> FromBufferValue<'_, Vec<E>> for Vec<E> {
     fn from_buffer_value(s: &Vec<E>) -> Self {
         s.clone()
     }
 }
 
-impl<E: Copy, const N: usize> FromBufferValue<Vec<E>> for [E; N] {
+impl<E: Copy, const N: usize> FromBufferValue<'_, Vec<E>> for [E; N] {
     fn from_buffer_value(s: &Vec<E>) -> Self {
         s.as_slice()
             .try_into()
@@ -387,15 +389,47 @@ impl<E: Copy, const N: usize> FromBufferValue<Vec<E>> for [E; N] {
     }
 }
 
-impl<E: Copy, const N: usize> FromBufferValue<[E; N]> for [E; N] {
+impl<E: Copy, const N: usize> FromBufferValue<'_, [E; N]> for [E; N] {
     fn from_buffer_value(s: &[E; N]) -> Self {
         *s
     }
 }
 
+impl<'a, E> FromBufferValue<'a, Vec<E>> for &'a [E] {
+    fn from_buffer_value(s: &'a Vec<E>) -> Self {
+        s
+    }
+}
+
+impl<'a, E, const N: usize> FromBufferValue<'a, [E; N]> for &'a [E] {
+    fn from_buffer_value(s: &'a [E; N]) -> Self {
+        s
+    }
+}
+
+impl<'a, E, const N: usize> FromBufferValue<'a, [E; N]> for &'a [E; N] {
+    fn from_buffer_value(s: &'a [E; N]) -> Self {
+        s
+    }
+}
+
+impl<'a, E, const N: usize> FromBufferValue<'a, Vec<E>> for &'a [E; N] {
+    fn from_buffer_value(s: &'a Vec<E>) -> Self {
+        s.as_slice()
+            .try_into()
+            .expect("a buffer passed as an array has the array's length")
+    }
+}
+
+impl<'a, E> FromBufferValue<'a, Vec<E>> for &'a Vec<E> {
+    fn from_buffer_value(s: &'a Vec<E>) -> Self {
+        s
+    }
+}
+
 /// See [`FromBufferValue`].
 #[doc(hidden)]
-pub fn buffer_value<S: ?Sized, T: FromBufferValue<S>>(s: &S) -> T {
+pub fn buffer_value<'a, S: ?Sized, T: FromBufferValue<'a, S>>(s: &'a S) -> T {
     T::from_buffer_value(s)
 }
 

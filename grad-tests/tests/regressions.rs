@@ -1516,3 +1516,34 @@ fn slices_handed_on_under_the_same_name() {
         }
     }
 }
+
+#[gradient]
+fn squashed(s: &[f64], a: f64) -> Vec<f64> {
+    s.iter().map(|v| (v * a).tanh() + a).collect()
+}
+
+/// A local `let s: &[f64] = &[..];` (a buffer the user holds by reference) handed by its name to
+/// a `#[gradient]` function taking `&[f64]`, also through a plain helper: the generated code asked
+/// for a copy of a slice (E0277 `FromBufferValue`).
+#[gradient(jvp)]
+fn slice_local_to_vector_fn(x0: f64) -> f64 {
+    let s: &[f64] = &[x0, x0 * 2.0];
+    let h = squashed(s, 0.5);
+    h[0] + h[1] + through_squashed(x0, &[x0, 1.0])
+}
+
+fn through_squashed(a: f64, s: &[f64]) -> f64 {
+    squashed(s, a)[1]
+}
+
+#[test]
+fn slice_locals_handed_to_vector_functions() {
+    for x in [0.3, -0.8] {
+        check_scalar(
+            "slice_local_to_vector_fn",
+            &slice_local_to_vector_fn,
+            &slice_local_to_vector_fn_grad,
+            x,
+        );
+    }
+}
