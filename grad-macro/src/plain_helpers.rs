@@ -751,16 +751,22 @@ fn fns_declared(stmts: &[syn::Stmt]) -> Vec<String> {
         .collect()
 }
 
-/// The names `item` binds itself (parameters, locals, closure parameters, items of its body's
-/// own block, imports): a call of one of those is not the module's function. A function declared
-/// in an inner block is not one: calls there are told apart by scope (`calls`, `Values`, and
-/// the inlining of nested functions).
+/// The names `item` binds itself that a call of the module's function cannot mean: its
+/// parameters, the items of its body's own block, imports, and locals named inside a macro's
+/// tokens. A local declared in the body (`let act = |z| ..;`) is named apart where the copies
+/// are inlined (`desugar::closures::inline_fn_items`), so calls before it and in nested
+/// functions still mean the module's; a function declared in an inner block is told apart by
+/// scope (`calls`, `Values`, and the inlining of nested functions).
 fn bound_names(item: &syn::ItemFn) -> HashSet<String> {
-    struct Bound(HashSet<String>);
+    struct Bound(HashSet<String>, HashSet<String>, Vec<Ident>);
     impl<'ast> Visit<'ast> for Bound {
         fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
-            self.0.insert(p.ident.to_string());
+            self.1.insert(p.ident.to_string());
             syn::visit::visit_pat_ident(self, p);
+        }
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            self.2
+                .extend(crate::desugar::sub_slices::names_in(&m.tokens));
         }
         fn visit_use_name(&mut self, u: &'ast syn::UseName) {
             self.0.insert(u.ident.to_string());
@@ -775,9 +781,17 @@ fn bound_names(item: &syn::ItemFn) -> HashSet<String> {
             }
         }
     }
-    let mut b = Bound(HashSet::new());
-    b.visit_signature(&item.sig);
+    let mut params = Bound(HashSet::new(), HashSet::new(), Vec::new());
+    params.visit_signature(&item.sig);
+    let mut b = Bound(HashSet::new(), HashSet::new(), Vec::new());
     b.visit_block(&item.block);
-    b.0.extend(fns_declared(&item.block.stmts));
-    b.0
+    let mut out = b.0;
+    out.extend(params.1);
+    // (A local named inside a macro's tokens cannot be named apart.)
+    out.extend(
+        b.1.into_iter()
+            .filter(|n| b.2.iter().any(|i| i == n.as_str())),
+    );
+    out.extend(fns_declared(&item.block.stmts));
+    out
 }
