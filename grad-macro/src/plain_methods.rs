@@ -129,11 +129,7 @@ impl Method {
         r.visit_block_mut(&mut f.block);
         // (A receiver taken by value, `fn apply(self, z)` of a `Copy` enum, is read through the
         // reference as well: matched, its fields read, its methods called.)
-        let block = replace_self(
-            f.block.to_token_stream(),
-            &this.to_token_stream(),
-            &ty.to_token_stream(),
-        );
+        let block = replace_self(f.block.to_token_stream(), &this, &ty.to_token_stream());
         *f.block = syn::parse2(block).ok()?;
         if !self.assoc {
             let mut inputs: Vec<syn::FnArg> = f.sig.inputs.iter().skip(1).cloned().collect();
@@ -142,11 +138,7 @@ impl Method {
         }
         f.sig.ident = self.free_name.clone();
         // `Self` in the signature (`-> Self`, `other: &Self`) is the type too.
-        let sig = replace_self(
-            f.sig.to_token_stream(),
-            &this.to_token_stream(),
-            &ty.to_token_stream(),
-        );
+        let sig = replace_self(f.sig.to_token_stream(), &this, &ty.to_token_stream());
         f.sig = syn::parse2(sig).ok()?;
         f.attrs.retain(|a| !a.path().is_ident("doc"));
         Some(f.to_token_stream().to_string())
@@ -154,18 +146,13 @@ impl Method {
 }
 
 /// `self` as `this` and `Self` as `ty`, in tokens.
-fn replace_self(ts: TokenStream, this: &TokenStream, ty: &TokenStream) -> TokenStream {
+fn replace_self(ts: TokenStream, this: &Ident, ty: &TokenStream) -> TokenStream {
     ts.into_iter()
         .flat_map(|t| -> Vec<TokenTree> {
             match t {
-                TokenTree::Ident(i) if i == "self" => this
-                    .clone()
-                    .into_iter()
-                    .map(|mut t| {
-                        t.set_span(i.span());
-                        t
-                    })
-                    .collect(),
+                TokenTree::Ident(i) if i == "self" => {
+                    vec![TokenTree::Ident(Ident::new(&this.to_string(), i.span()))]
+                }
                 TokenTree::Ident(i) if i == "Self" => ty.clone().into_iter().collect(),
                 TokenTree::Group(g) => {
                     let mut n =

@@ -213,7 +213,8 @@ pub fn plain_functions(caller: &str) -> Vec<(String, String)> {
 /// the module of `caller` by `path` (`act::relu`, `super::relu`, `self::relu`, `crate::act::relu`
 /// in a crate's root file), or by a bare name its module imports (`use act::relu;`): its source,
 /// the names its module declares (which its body reads differently from anywhere else) and the
-/// path to that module. `None` for anything else (a function of another file or crate, a `#[gradient]` one).
+/// path to that module. `None` for anything else (a function of another file or crate, a
+/// `#[gradient]` one).
 pub fn module_function(caller: &str, path: &[String]) -> Option<ModuleFunction> {
     let current = CURRENT.with(|c| c.borrow().clone())?;
     // A hand-written rule (`#[custom_gradient] fn NAME_grad`) beside the call, or beside the

@@ -538,8 +538,6 @@ impl Finder<'_> {
         true
     }
 
-    /// Records a call of a method of the struct at `found` (a field of a model, `self.layer`),
-    /// which takes its flat view; rewriting, returns that view's leaf.
     /// `m.predict(x)` of a method the file defines only without `#[gradient]`, which
     /// `plain_methods` did not follow: a clear error at it (else rustc's E0599 for a
     /// `predict__model` that does not exist).
@@ -555,6 +553,8 @@ impl Finder<'_> {
         true
     }
 
+    /// Records a call of a method of the struct at `found` (a field of a model, `self.layer`),
+    /// which takes its flat view; rewriting, returns that view's leaf.
     fn record_sub_model(&mut self, found: Found, span: Span) -> Option<Ident> {
         let key = self.key_of(&found);
         if let Some(map) = self.rewrite {
