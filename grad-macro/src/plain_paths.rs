@@ -98,7 +98,7 @@ fn in_callers_terms(
         .names
         .iter()
         .filter(|n| {
-            **n != own.to_string() && crate::naming::mentions(tokens.clone(), &|i| i == n.as_str())
+            own != n.as_str() && crate::naming::mentions(tokens.clone(), &|i| i == n.as_str())
         })
         .collect();
     // `self::x` and `super::x` from the helper's module, as paths from the caller's.

@@ -1101,6 +1101,7 @@ fn cubed(t: f64) -> f64 {
 /// as a `let`, a pattern `let [p, q]`, a receiver, an argument, inside a loop body and a branch,
 /// a match arm, a `break` value and a `vec![..]`, an element read at once, summed and multiplied;
 /// its closure inside a block whose value is the array.
+#[allow(clippy::useless_vec)]
 #[gradient(wrt(x, w), jvp, hvp)]
 fn array_maps(x: [f64; 3], w: &[f64], k: usize) -> f64 {
     let sq = [x[0], w[0]].map(|t| t * t);

@@ -967,7 +967,6 @@ impl<'f> Lowerer<'f> {
             // under it (a copy into a new `s` would read the new one: zeros).
             if buffer && p.path.is_ident(ident) {
                 if let Some(binding) = self.env.lookup(ident) {
-                    let binding = binding.clone();
                     self.env.declare(ident.clone(), binding);
                     return;
                 }
