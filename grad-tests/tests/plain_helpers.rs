@@ -1084,3 +1084,33 @@ fn associated_functions_of_the_models_impl() {
         &u.to_flat(),
     );
 }
+
+struct Point {
+    x: f64,
+    y: f64,
+}
+
+fn point_norm(p: Point) -> f64 {
+    (p.x * p.x + p.y * p.y).sqrt()
+}
+
+/// A struct of differentiated values handed whole to a plain helper (the UI case
+/// `err_index_and_struct` until this session: it compiles now, inlined).
+#[gradient]
+fn struct_handed_whole(x: f64, y: f64) -> f64 {
+    let p = Point { x, y: y * 2.0 };
+    point_norm(p) * x
+}
+
+#[test]
+fn structs_handed_whole_to_helpers() {
+    let (v, g) = struct_handed_whole_grad(0.6, -0.4);
+    assert_eq!(v.to_bits(), struct_handed_whole(0.6, -0.4).to_bits());
+    check(
+        "struct_handed_whole",
+        &|p: &[f64]| struct_handed_whole(p[0], p[1]),
+        v,
+        &g,
+        &[0.6, -0.4],
+    );
+}
