@@ -740,15 +740,9 @@ fn calls(block: &syn::Block, known: &BTreeMap<String, String>) -> Vec<(String, S
     v.out
 }
 
-/// The functions `stmts` declare (in scope in their whole block).
-fn fns_declared(stmts: &[syn::Stmt]) -> Vec<String> {
-    stmts
-        .iter()
-        .filter_map(|s| match s {
-            syn::Stmt::Item(syn::Item::Fn(f)) => Some(f.sig.ident.to_string()),
-            _ => None,
-        })
-        .collect()
+/// The functions `stmts` declare, by name (in scope in their whole block).
+fn fns_declared(stmts: &[syn::Stmt]) -> impl Iterator<Item = String> + '_ {
+    crate::desugar::closures::fns_declared(stmts).map(ToString::to_string)
 }
 
 /// The names `item` binds itself that a call of the module's function cannot mean: its

@@ -35,6 +35,7 @@ pub fn rewrite(item: &syn::ItemFn, caller: &str, own: &BTreeMap<String, String>)
             rewritten: None,
         },
         changed: false,
+        missed: std::collections::HashSet::new(),
     };
     let mut f = item.clone();
     r.visit_block_mut(&mut f.block);
@@ -49,6 +50,9 @@ struct Rewrite<'a> {
     own: &'a BTreeMap<String, String>,
     out: Paths,
     changed: bool,
+    /// The names and paths already looked up and found to be no such helper (a body names its
+    /// locals many times).
+    missed: std::collections::HashSet<String>,
 }
 
 impl Rewrite<'_> {
@@ -58,7 +62,11 @@ impl Rewrite<'_> {
         if self.out.known.contains_key(key) {
             return true;
         }
+        if self.missed.contains(key) {
+            return false;
+        }
         let Some(found) = crate::prescan::module_function(self.caller, path) else {
+            self.missed.insert(key.to_string());
             return false;
         };
         let Ok(mut f) = syn::parse_str::<syn::ItemFn>(&found.src) else {

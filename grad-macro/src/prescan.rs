@@ -61,23 +61,6 @@ struct Module {
     public: Vec<String>,
 }
 
-/// The visibility an item is declared with, if it has one (`None` for a `macro_rules!`, an
-/// `impl`).
-fn item_vis(item: &syn::Item) -> Option<&syn::Visibility> {
-    Some(match item {
-        syn::Item::Fn(f) => &f.vis,
-        syn::Item::Const(c) => &c.vis,
-        syn::Item::Static(s) => &s.vis,
-        syn::Item::Struct(s) => &s.vis,
-        syn::Item::Enum(e) => &e.vis,
-        syn::Item::Type(t) => &t.vis,
-        syn::Item::Trait(t) => &t.vis,
-        syn::Item::Union(u) => &u.vis,
-        syn::Item::Mod(m) => &m.vis,
-        _ => return None,
-    })
-}
-
 /// The names `tree` imports, each with the path it stands for (not globs).
 fn use_paths(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &mut Vec<(String, Vec<String>)>) {
     match tree {
@@ -106,24 +89,23 @@ fn use_paths(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &mut Vec<(Strin
     }
 }
 
-/// The name an item declares in its module.
-fn item_name(item: &syn::Item) -> Option<String> {
-    Some(
-        match item {
-            syn::Item::Fn(f) => &f.sig.ident,
-            syn::Item::Const(c) => &c.ident,
-            syn::Item::Static(s) => &s.ident,
-            syn::Item::Struct(s) => &s.ident,
-            syn::Item::Enum(e) => &e.ident,
-            syn::Item::Type(t) => &t.ident,
-            syn::Item::Trait(t) => &t.ident,
-            syn::Item::Union(u) => &u.ident,
-            syn::Item::Mod(m) => &m.ident,
-            syn::Item::Macro(m) => m.ident.as_ref()?,
-            _ => return None,
-        }
-        .to_string(),
-    )
+/// The name an item declares in its module, and the visibility it declares it with (`None` for
+/// a `macro_rules!`).
+fn item_name(item: &syn::Item) -> Option<(String, Option<&syn::Visibility>)> {
+    let (name, vis) = match item {
+        syn::Item::Fn(f) => (&f.sig.ident, &f.vis),
+        syn::Item::Const(c) => (&c.ident, &c.vis),
+        syn::Item::Static(s) => (&s.ident, &s.vis),
+        syn::Item::Struct(s) => (&s.ident, &s.vis),
+        syn::Item::Enum(e) => (&e.ident, &e.vis),
+        syn::Item::Type(t) => (&t.ident, &t.vis),
+        syn::Item::Trait(t) => (&t.ident, &t.vis),
+        syn::Item::Union(u) => (&u.ident, &u.vis),
+        syn::Item::Mod(m) => (&m.ident, &m.vis),
+        syn::Item::Macro(m) => return Some((m.ident.as_ref()?.to_string(), None)),
+        _ => return None,
+    };
+    Some((name.to_string(), Some(vis)))
 }
 
 /// Registers the annotated free functions of the file that holds `span`, once per version of it.
@@ -441,9 +423,11 @@ fn items(
         })
         .collect();
     for item in items {
-        here.names.extend(item_name(item));
-        if item_vis(item).is_some_and(|v| !matches!(v, syn::Visibility::Inherited)) {
-            here.public.extend(item_name(item));
+        if let Some((name, vis)) = item_name(item) {
+            if vis.is_some_and(|v| !matches!(v, syn::Visibility::Inherited)) {
+                here.public.push(name.clone());
+            }
+            here.names.push(name);
         }
         if let syn::Item::Use(u) = item {
             let mut found = Vec::new();

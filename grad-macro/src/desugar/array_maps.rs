@@ -155,11 +155,9 @@ impl VisitMut for Maps {
         // `[a, b].map(f)[1]`: the one element read, every element still evaluated (an array
         // literal indexed inside an expression is not followed).
         if let syn::Expr::Index(ix) = e {
-            let mut inner = &*ix.expr;
-            while let syn::Expr::Paren(p) = inner {
-                inner = &p.expr;
-            }
-            if let (syn::Expr::MethodCall(m), Some(k)) = (inner, lit_usize(&ix.index)) {
+            if let (syn::Expr::MethodCall(m), Some(k)) =
+                (super::unparen(&ix.expr), lit_usize(&ix.index))
+            {
                 if let Some(elems) = self.parts(m).filter(|el| k < el.len()) {
                     if direct(&m.args[0]) {
                         let names = crate::naming::fresh_names("elem", elems.len());
@@ -216,11 +214,7 @@ fn folded(e: &syn::Expr) -> Option<syn::Expr> {
     {
         return None;
     }
-    let mut arr = &*it.receiver;
-    while let syn::Expr::Paren(p) = arr {
-        arr = &p.expr;
-    }
-    let syn::Expr::Array(a) = arr else {
+    let syn::Expr::Array(a) = super::unparen(&it.receiver) else {
         return None;
     };
     if a.elems.is_empty() {
@@ -235,24 +229,18 @@ fn folded(e: &syn::Expr) -> Option<syn::Expr> {
     Some(syn::parse_quote!((#acc)))
 }
 
-/// `body` assigns something (`count += 1`): its calls run in order after all the elements.
+/// `body` changes state (`count += 1`, `buf.push(v)`): its calls run in order after all the
+/// elements.
 fn assigns(body: &syn::Expr) -> bool {
-    struct Finds(bool);
-    impl<'a> Visit<'a> for Finds {
-        fn visit_expr_assign(&mut self, _: &'a syn::ExprAssign) {
-            self.0 = true;
-        }
-        fn visit_expr_binary(&mut self, b: &'a syn::ExprBinary) {
-            self.0 |= crate::lower::is_compound_assign(&b.op);
-            syn::visit::visit_expr_binary(self, b);
-        }
+    struct MutCalls(bool);
+    impl<'a> Visit<'a> for MutCalls {
         fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
             // `buf.push(v)`, `it.next()`: anything through `&mut self` may change state.
             self.0 |= m.method == "push" || m.method == "next";
             syn::visit::visit_expr_method_call(self, m);
         }
     }
-    let mut f = Finds(false);
+    let mut f = MutCalls(false);
     f.visit_expr(body);
-    f.0
+    f.0 || crate::lower::changes_locals(body)
 }

@@ -224,11 +224,17 @@ impl VisitMut for Inline<'_> {
     }
 }
 
-/// `stmts` declare a function named `name` (an item, in scope in their whole block).
-pub fn declares_fn(stmts: &[syn::Stmt], name: &syn::Ident) -> bool {
-    stmts
-        .iter()
-        .any(|s| matches!(s, syn::Stmt::Item(syn::Item::Fn(f)) if f.sig.ident == *name))
+/// The functions `stmts` declare (items, in scope in their whole block).
+pub fn fns_declared(stmts: &[syn::Stmt]) -> impl Iterator<Item = &syn::Ident> {
+    stmts.iter().filter_map(|s| match s {
+        syn::Stmt::Item(syn::Item::Fn(f)) => Some(&f.sig.ident),
+        _ => None,
+    })
+}
+
+/// `stmts` declare a function named `name`.
+fn declares_fn(stmts: &[syn::Stmt], name: &syn::Ident) -> bool {
+    fns_declared(stmts).any(|f| f == name)
 }
 
 /// A parameter bound to an argument of its own name, `s` to `s` (a helper handing its slice on
