@@ -6254,7 +6254,41 @@ impl<'a> FnGen<'a> {
 
     fn tuple_let(&mut self, out: &mut String, ind: usize) {
         let (a, b) = (self.fresh("ta"), self.fresh("tb"));
-        match self.rng.below(3) {
+        let lent = self.rng.chance(0.25) && self.on("stmt:tuple_lent");
+        match if lent { 3 } else { self.rng.below(3) } {
+            3 => {
+                // A tuple lent to a plain helper taking `&(T, T)`, directly or through a
+                // local reference, and its fields read through the reference.
+                let h = format!("{}_tr_{FLT}", self.base);
+                if !self.items.contains(&format!("fn {h}(")) {
+                    let _ = writeln!(
+                        self.items,
+                        "/// not annotated\nfn {h}(t: &({FLT}, {FLT})) -> {FLT} {{\n    let (a, b) = *t;\n    a * 0.5 - {FLT}::tanh(b) + t.0 * 0.25\n}}"
+                    );
+                }
+                let (e1, e2) = (self.expr(1), self.expr(1));
+                let (e1, e2) = (self.squash(e1), self.squash(e2));
+                let t = self.fresh("tt");
+                let ann = if !(e1.typed && e2.typed) || self.rng.chance(0.5) {
+                    format!(": ({FLT}, {FLT})")
+                } else {
+                    String::new()
+                };
+                Self::line(out, ind, &format!("let {t}{ann} = ({}, {});", e1.s, e2.s));
+                let (lend, field) = if self.rng.chance(0.5) {
+                    let r = self.fresh("tr");
+                    Self::line(out, ind, &format!("let {r} = &{t};"));
+                    (r.clone(), format!("{r}.1"))
+                } else {
+                    (format!("&{t}"), format!("{t}.1"))
+                };
+                let act = e1.iv.2 || e2.iv.2;
+                Self::line(out, ind, &format!("let {a}: {FLT} = {h}({lend});"));
+                Self::line(out, ind, &format!("let {b}: {FLT} = {field} * 0.5;"));
+                let m = e1.iv.mag() * 0.75 + 1.0;
+                self.declare(&a, VarKind::Float(Iv(-m, m, act)), false);
+                self.declare(&b, VarKind::Float(Iv(e2.iv.0 * 0.5, e2.iv.1 * 0.5, e2.iv.2)), false);
+            }
             0 => {
                 let (e1, e2, e3) = (self.expr(1), self.expr(1), self.expr(1));
                 let ann = if !(e1.typed && e2.typed && e3.typed) || self.rng.chance(0.5) {
@@ -10610,15 +10644,32 @@ impl<'a> FnGen<'a> {
         } else {
             "#[grad::custom_gradient]"
         };
+        // Sometimes a function of another crate, called by its path (`libm::erf(x)`): here a
+        // module only a macro writes, which the macro cannot read either.
+        let called = if self.rng.chance(0.35) && self.on("call:custom_rule_path") {
+            let _ = write!(
+                self.items,
+                "macro_rules! {name}_mk {{\n    () => {{\n        mod {name}_x {{\n            pub fn {name}({sig}) -> {FLT} {{\n                {f}\n            }}\n        }}\n    }};\n}}\n{name}_mk!();\n",
+                sig = sig.join(", "),
+            );
+            format!("{name}_x::{name}")
+        } else {
+            let _ = write!(
+                self.items,
+                "fn {name}({sig}) -> {FLT} {{\n    {f}\n}}\n",
+                sig = sig.join(", "),
+            );
+            name.clone()
+        };
         let _ = write!(
             self.items,
-            "fn {name}({sig}) -> {FLT} {{\n    {f}\n}}\n{attr}\nfn {name}_grad({sig}) -> ({FLT}, [{FLT}; {n}]) {{\n    ({name}({args}), [{d}])\n}}\n",
+            "{attr}\nfn {name}_grad({sig}) -> ({FLT}, [{FLT}; {n}]) {{\n    ({called}({args}), [{d}])\n}}\n",
             sig = sig.join(", "),
             args = args.join(", "),
             d = d.join(", ")
         );
         Helper {
-            name,
+            name: called,
             slices: vec![false; n],
             data_slice: false,
             by_ref: false,

@@ -421,9 +421,9 @@ fn fields_as_elements(tokens: TokenStream, x: &Ident) -> (TokenStream, TokenStre
 
 /// `x.0` as `x[0]`, `let (a, b) = x;` as `let [a, b] = x;` in the body of a function whose `x` is
 /// a tuple of `n` floats, and `x` read whole as the tuple of the elements (`dist(x, q)` as
-/// `dist((x[0], x[1]), q)`; `*x` so where `x` is a reference); `false` (the body unchanged) where
-/// it reads `x` any other way (assigns it, lends it, hands on the reference), which the array
-/// could not stand for.
+/// `dist((x[0], x[1]), q)`; `*x` so where `x` is a reference, and `x` itself as `&(x[0], x[1])`);
+/// `false` (the body unchanged) where it reads `x` any other way (assigns it, lends it mutably),
+/// which the array could not stand for.
 fn tuple_as_array(block: &mut syn::Block, x: &Ident, n: usize, by_ref: bool) -> bool {
     struct Rewrite<'a> {
         x: &'a Ident,
@@ -458,8 +458,11 @@ fn tuple_as_array(block: &mut syn::Block, x: &Ident, n: usize, by_ref: bool) -> 
                 {
                     *e = self.whole();
                 }
-                // (A reference to the tuple handed on is not followed by the inlining.)
-                syn::Expr::Path(p) if p.path.is_ident(self.x) && self.by_ref => self.ok = false,
+                // The reference handed on (`norm(p)`): a reference to the tuple of the elements.
+                syn::Expr::Path(p) if p.path.is_ident(self.x) && self.by_ref => {
+                    let whole = self.whole();
+                    *e = syn::parse_quote!((&#whole));
+                }
                 syn::Expr::Path(p) if p.path.is_ident(self.x) => *e = self.whole(),
                 syn::Expr::Field(f) if matches!(&*f.base, syn::Expr::Path(p) if p.path.is_ident(self.x)) => {
                     match &f.member {

@@ -43,6 +43,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     crate::sig::choose_generic_float(&item.sig);
     crate::desugar::vector_calls::register(&item.sig);
+    crate::prescan::note_rules(&item.sig.ident.to_string());
     // A helper taking closures is inlined into its callers' specialized functions.
     if let Some(out) = crate::closure_calls::helper(&item) {
         return out;
@@ -94,6 +95,7 @@ fn expand_impl(args: &TokenStream, mut imp: syn::ItemImpl) -> TokenStream {
         let Some(at) = f.attrs.iter().position(is_gradient) else {
             continue;
         };
+        crate::prescan::note_rules(&f.sig.ident.to_string());
         let attr = f.attrs.remove(at);
         let method_args = match &attr.meta {
             syn::Meta::List(l) => l.tokens.clone(),

@@ -25,6 +25,8 @@ thread_local! {
     static MODULES: RefCell<HashMap<PathBuf, Vec<Module>>> = RefCell::new(HashMap::new());
     /// The file of the expansion under way (none in unit tests, which have no compiler).
     static CURRENT: RefCell<Option<PathBuf>> = const { RefCell::new(None) };
+    /// The hand-written rules beside the function being expanded ([`note_rules`]).
+    static RULES: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
 }
 
 /// One module of a file (the file's own items, or an inline `mod`): the names of its
@@ -59,6 +61,8 @@ struct Module {
     /// Those of `names` its items declare with a visibility (`pub`, `pub(crate)`, ..): what
     /// another module may name by a path.
     public: Vec<String>,
+    /// Its hand-written rules (`#[custom_gradient] fn erf_grad`), by name.
+    rules: Vec<String>,
 }
 
 /// The names `tree` imports, each with the path it stands for (not globs).
@@ -115,6 +119,14 @@ pub fn file_of(span: proc_macro::Span) {
         file(path);
     }
     CURRENT.with(|c| *c.borrow_mut() = path);
+    RULES.with(|r| r.borrow_mut().clear());
+}
+
+/// [`file_of`] for a path (the dump test, which has no compiler and so no span of a file).
+#[cfg(test)]
+pub fn file_at(path: &std::path::Path) {
+    file(path);
+    CURRENT.with(|c| *c.borrow_mut() = Some(path.to_path_buf()));
 }
 
 /// The methods taking `&self` without `#[gradient]` of the module of `caller` (see
@@ -191,6 +203,37 @@ pub fn plain_functions(caller: &str) -> Vec<(String, String)> {
     .unwrap_or_default()
 }
 
+/// The hand-written rules (`#[custom_gradient] fn erf_grad`) the function or method `caller` of
+/// the file being expanded sees by their bare names (its module's, and under `use super::*;` the
+/// module above's): a call of `libm::erf` by its path uses the rule `erf_grad` written beside it.
+fn rules_beside(caller: &str) -> Vec<String> {
+    home(caller, |home, modules| {
+        let mut out = home.rules.clone();
+        if home.glob_super && !home.path.is_empty() {
+            let parent = &home.path[..home.path.len() - 1];
+            if let Some(up) = modules.iter().find(|md| md.path == parent) {
+                out.extend(up.rules.iter().cloned());
+            }
+        }
+        out
+    })
+    .unwrap_or_default()
+}
+
+/// Notes [`rules_beside`] `caller` for the rest of this expansion: the functions it derives
+/// (a model's flat form, rows' copies) have names the file does not hold, and the same rules.
+pub fn note_rules(caller: &str) {
+    let found = rules_beside(caller);
+    if !found.is_empty() {
+        RULES.with(|r| *r.borrow_mut() = found);
+    }
+}
+
+/// The rules [`note_rules`] noted for the expansion under way.
+pub fn rules() -> Vec<String> {
+    RULES.with(|r| r.borrow().clone())
+}
+
 /// A free function without `#[gradient]` of a module of the file being expanded, named from
 /// the module of `caller` by `path` (`act::relu`, `super::relu`, `self::relu`, `crate::act::relu`
 /// in a crate's root file), or by a bare name its module imports (`use act::relu;`): its source,
@@ -209,6 +252,8 @@ pub fn module_function(caller: &str, path: &[String]) -> Option<ModuleFunction> 
         let path = match path {
             [name] if ruled(home, name) => return None,
             [name] => home.uses.iter().find(|(n, _)| n == name)?.1.clone(),
+            // `special::erf(x)` with `#[custom_gradient] fn erf_grad` beside the caller.
+            [.., name] if home.rules.contains(&format!("{name}_grad")) => return None,
             p => p.to_vec(),
         };
         Some((home.path.clone(), path))
@@ -441,6 +486,14 @@ fn items(
                     register(&args, f);
                     here.annotated.push(f.sig.ident.to_string());
                 } else {
+                    if f.attrs.iter().any(|a| {
+                        a.path()
+                            .segments
+                            .last()
+                            .is_some_and(|s| s.ident == "custom_gradient")
+                    }) {
+                        here.rules.push(f.sig.ident.to_string());
+                    }
                     let printed = quote::ToTokens::to_token_stream(f).to_string();
                     here.plain.push((f.sig.ident.to_string(), printed));
                 }

@@ -19,7 +19,8 @@ fn dump() {
     let Ok(path) = std::env::var("GRAD_EXPAND") else {
         return;
     };
-    let text = std::fs::read_to_string(path).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    crate::prescan::file_at(std::path::Path::new(&path));
     let file = syn::parse_file(&text).unwrap();
     let expand_one = |attrs: &mut Vec<syn::Attribute>| {
         let pos = attrs.iter().position(|a| a.path().is_ident("gradient"))?;

@@ -1114,3 +1114,62 @@ fn structs_handed_whole_to_helpers() {
         &[0.6, -0.4],
     );
 }
+
+fn pair_norm(p: &(f64, f64)) -> f64 {
+    (p.0 * p.0 + p.1 * p.1).sqrt()
+}
+
+fn pair_mix(t: &(f64, f64), s: f64) -> f64 {
+    let (a, b) = *t;
+    a * s + b.cos() + pair_norm(t)
+}
+
+/// A local tuple lent to helpers taking `&(f64, f64)` (`pair_norm(&p)`), a reference to it held
+/// in a local first, a tuple state updated in a loop and then lent, and a tuple parameter taken
+/// by reference handed on as it is (`pair_norm(p)`): rustc's "cannot follow a tuple" error from
+/// the macro before, or an endless rewrite of the reference.
+#[gradient]
+fn tuples_lent(x: f64, y: f64) -> f64 {
+    let p = (x, y * 2.0);
+    let mut st: (f64, f64) = (x, y);
+    for _ in 0..3 {
+        st = (st.0 + 0.1 * st.1, st.1 - 0.1 * st.0);
+    }
+    let r = &st;
+    let first = if pair_norm(&p) > 1.0 { pair_mix(r, 0.5) } else { r.1 };
+    first + pair_norm(&p) * pair_mix(&(x, 1.5), y) + r.0 * sq(pair_norm(&st))
+}
+
+#[gradient(jvp, hvp)]
+fn tuple_param_lent(p: &(f64, f64), k: f64) -> f64 {
+    let q = p;
+    pair_norm(p) * k + pair_mix(p, 2.0) + q.0 * q.1
+}
+
+#[test]
+fn tuples_lent_to_helpers() {
+    for (x, y) in [(0.4, 1.2), (-0.3, 0.2)] {
+        let (v, g) = tuples_lent_grad(x, y);
+        assert_eq!(v.to_bits(), tuples_lent(x, y).to_bits());
+        check(
+            "tuples_lent",
+            &|p: &[f64]| tuples_lent(p[0], p[1]),
+            v,
+            &g,
+            &[x, y],
+        );
+    }
+    let mut d_p = (0.0, 0.0);
+    let (v, [dk]) = tuple_param_lent_grad(&(0.4, 1.2), 0.7, &mut d_p);
+    assert_eq!(v.to_bits(), tuple_param_lent(&(0.4, 1.2), 0.7).to_bits());
+    check(
+        "tuple_param_lent",
+        &|p: &[f64]| tuple_param_lent(&(p[0], p[1]), p[2]),
+        v,
+        &[d_p.0, d_p.1, dk],
+        &[0.4, 1.2, 0.7],
+    );
+    let (_, t) = tuple_param_lent_jvp(&(0.4, 1.2), 0.7, &(1.0, -0.5), 0.25);
+    let want = d_p.0 - 0.5 * d_p.1 + 0.25 * dk;
+    assert!((t - want).abs() < 1e-12, "{t} {want}");
+}

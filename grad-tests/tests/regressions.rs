@@ -1547,3 +1547,48 @@ fn slice_locals_handed_to_vector_functions() {
         );
     }
 }
+
+#[gradient]
+fn tanh_pair(s: &[f64], a: f64) -> (f64, f64) {
+    let m = s.iter().map(|v| v * a).sum::<f64>().tanh();
+    (m, a.sin())
+}
+
+fn through_pair(a0: f64, a1: f64, s: &[f64]) -> f64 {
+    let (p, q): (f64, f64) = tanh_pair(s, a1);
+    p + q * a0
+}
+
+/// A plain helper that destructures a tuple-valued `#[gradient]` call, inlined both where it is
+/// differentiated and into a condition kept as written: the condition's copy carried the
+/// engine's marker attribute to rustc ("cannot find attribute", found by the tester).
+#[gradient]
+fn tuple_helper_in_condition(x0: f64, ys: &[f64]) -> f64 {
+    let mut acc = 1.0;
+    if x0 > 0.0 {
+        acc *= through_pair(x0, 1.25, ys);
+    } else if through_pair(-2.5, 1.0, &ys[0..][..1]) < -acc {
+        acc += x0;
+    }
+    while through_pair(0.5, 0.25, ys) > acc {
+        acc += 1.0;
+    }
+    acc * x0
+}
+
+#[test]
+fn tuple_helpers_inlined_into_conditions() {
+    let ys = [0.4, -0.3, 1.1];
+    for x in [0.7, -0.6] {
+        check_scalar(
+            "tuple_helper_in_condition",
+            &|x| tuple_helper_in_condition(x, &ys),
+            &|x| {
+                let mut d_ys = [0.0; 3];
+                let (v, g) = tuple_helper_in_condition_grad(x, &ys, &mut d_ys);
+                (v, g)
+            },
+            x,
+        );
+    }
+}

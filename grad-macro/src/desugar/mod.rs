@@ -1797,6 +1797,12 @@ impl Desugar<'_> {
                             .or_else(|| tuples::array_pattern_let(l))
                             .or_else(|| tuples::struct_pattern_let(l))
                             .or_else(|| tuples::tuple_by_field(l))
+                            .or_else(|| {
+                                work.reverse();
+                                let m = tuple_values::tuple_ref_let(l, &mut work);
+                                work.reverse();
+                                m
+                            })
                             .or_else(|| refs::temporary_ref_let(l))
                             .or_else(|| tuples::array_block_let(l))
                             // (Not a list that pushes grow later: those make it below.)

@@ -206,7 +206,7 @@ fn assign_op(op: &syn::BinOp) -> bool {
 /// and assigned in it would borrow a temporary dropped at once).
 pub fn temporary_ref_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     let (id, ty, init) = super::plain_let(l)?;
-    let syn::Expr::Reference(r) = init else {
+    let syn::Expr::Reference(r) = super::unparen(init) else {
         return None;
     };
     if r.mutability.is_some() {

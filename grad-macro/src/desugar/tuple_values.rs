@@ -227,6 +227,7 @@ pub fn tuple_local(l: &syn::Local, rest: &mut [syn::Stmt]) -> Option<Vec<syn::St
     let mut r = Uses {
         name,
         parts: &parts,
+        by_ref: false,
         other: false,
     };
     // A later binding of the name (a parameter of a function inlined where `t` is its
@@ -241,9 +242,89 @@ pub fn tuple_local(l: &syn::Local, rest: &mut [syn::Stmt]) -> Option<Vec<syn::St
     }])
 }
 
+/// Input: `let p = &(T0, T1);` (a reference to a tuple of locals: a tuple local split by
+/// [`tuple_local`] lent to a helper inlined after it, `norm(&p)` for `fn norm(p: &(f64, f64))`),
+/// then `p.0`, `*p` and `p` in the rest of the block.
+/// Output: nothing, with `T0`, `(T0, T1)` and `&(T0, T1)` in the rest. `None` if `p` is declared
+/// again or assigned, or a part is changed in the rest (the reference holds the parts' values
+/// when it is made).
+pub fn tuple_ref_let(l: &syn::Local, rest: &mut [syn::Stmt]) -> Option<Vec<syn::Stmt>> {
+    let (id, ty, init) = super::plain_let(l)?;
+    if id.mutability.is_some()
+        || ty.is_some_and(|t| !matches!(t, syn::Type::Reference(r) if r.mutability.is_none()))
+    {
+        return None;
+    }
+    let syn::Expr::Reference(r) = super::unparen(init) else {
+        return None;
+    };
+    let syn::Expr::Tuple(t) = super::unparen(&r.expr) else {
+        return None;
+    };
+    if r.mutability.is_some() || t.elems.len() < 2 {
+        return None;
+    }
+    let parts: Vec<syn::Ident> = t
+        .elems
+        .iter()
+        .map(|e| match e {
+            syn::Expr::Path(p) if p.qself.is_none() => p.path.get_ident().cloned(),
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    let names: Vec<&syn::Ident> = parts.iter().collect();
+    if rest.iter().any(|s| changes_any(s, &names)) {
+        return None;
+    }
+    let mut r = Uses {
+        name: &id.ident,
+        parts: &parts,
+        by_ref: true,
+        other: false,
+    };
+    super::rewrite_rest(rest, &id.ident, &mut r, |r| !r.other)?;
+    Some(Vec::new())
+}
+
+/// Whether `s` assigns one of `names`, changes it in place or lends it mutably.
+fn changes_any(s: &syn::Stmt, names: &[&syn::Ident]) -> bool {
+    struct Finder<'a>(&'a [&'a syn::Ident], bool);
+    impl Finder<'_> {
+        fn named(&self, e: &syn::Expr) -> bool {
+            matches!(crate::lower::root_of_place(e), syn::Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.0.contains(&i)))
+        }
+    }
+    impl<'a> syn::visit::Visit<'a> for Finder<'_> {
+        fn visit_expr(&mut self, e: &'a syn::Expr) {
+            match e {
+                syn::Expr::Assign(a) if self.named(&a.left) => self.1 = true,
+                syn::Expr::Binary(b)
+                    if crate::lower::is_compound_assign(&b.op) && self.named(&b.left) =>
+                {
+                    self.1 = true;
+                }
+                syn::Expr::Reference(r) if r.mutability.is_some() && self.named(&r.expr) => {
+                    self.1 = true;
+                }
+                syn::Expr::Macro(m)
+                    if self.0.iter().any(|n| super::mentions(&m.mac.tokens, n)) =>
+                {
+                    self.1 = true;
+                }
+                _ => syn::visit::visit_expr(self, e),
+            }
+        }
+    }
+    let mut f = Finder(names, false);
+    syn::visit::Visit::visit_stmt(&mut f, s);
+    f.1
+}
+
 struct Uses<'a> {
     name: &'a syn::Ident,
     parts: &'a [syn::Ident],
+    /// `name` is a reference to the tuple of the parts (`*p` the tuple, `p` a reference to it).
+    by_ref: bool,
     other: bool,
 }
 
@@ -263,7 +344,7 @@ impl syn::visit_mut::VisitMut for Uses<'_> {
                 }
                 _ => self.other = true,
             },
-            syn::Expr::Assign(a) if self.is_t(&a.left) => {
+            syn::Expr::Assign(a) if !self.by_ref && self.is_t(&a.left) => {
                 self.visit_expr_mut(&mut a.right);
                 let fresh: Vec<syn::Ident> = (0..self.parts.len())
                     .map(|_| crate::naming::fresh("ta"))
@@ -273,6 +354,17 @@ impl syn::visit_mut::VisitMut for Uses<'_> {
                     let (#(#fresh),*) = #right;
                     #(#parts = #fresh;)*
                 });
+            }
+            syn::Expr::Assign(a) if self.by_ref && self.is_t(super::unparen(&a.left)) => {
+                self.other = true;
+            }
+            syn::Expr::Unary(u) if self.by_ref && matches!(u.op, syn::UnOp::Deref(_)) && self.is_t(&u.expr) => {
+                let parts = self.parts;
+                *e = syn::parse_quote!((#(#parts),*));
+            }
+            e if self.is_t(e) && self.by_ref => {
+                let parts = self.parts;
+                *e = syn::parse_quote!((&(#(#parts),*)));
             }
             e if self.is_t(e) => {
                 let parts = self.parts;

@@ -1577,7 +1577,13 @@ impl Lowerer<'_> {
         let span = last.ident.span();
         // `r#loop` is called as `loop_grad`, which is what `#[gradient]` on `r#loop` emits.
         let base = syn::ext::IdentExt::unraw(&last.ident);
-        last.ident = syn::Ident::new(&format!("{base}_grad"), span);
+        let rule = format!("{base}_grad");
+        last.ident = syn::Ident::new(&rule, span);
+        // `libm::erf(x)` with `#[custom_gradient] fn erf_grad` beside the caller: that rule
+        // (the crate has no `libm::erf_grad`).
+        if callee.segments.len() > 1 && callee.segments[0].ident != "Self" && self.rules.contains(&rule) {
+            callee = syn::Ident::new(&rule, span).into();
+        }
         let dst = self.b.new_val(Kind::Float, true, c.span());
         let grads = args
             .iter()

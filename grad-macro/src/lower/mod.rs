@@ -114,6 +114,9 @@ pub struct Lowerer<'f> {
     pub param_names: std::collections::HashSet<String>,
     /// The `let mut rng = Lcg::new(7);` declared verbatim at the top (see `data_locals`).
     pub data_locals: std::collections::HashSet<usize>,
+    /// The hand-written rules beside the function (`prescan::note_rules`): `libm::erf(x)` is
+    /// differentiated by the `erf_grad` the user wrote there.
+    pub rules: Vec<String>,
 }
 
 /// A differentiated value put into a collection of data (`buf.push_back(x)` into a
@@ -219,6 +222,7 @@ pub fn lower(item: &syn::ItemFn, sig: &Sig, errors: &Errors) -> Option<Lowered> 
         stmt_call: None,
         param_names: sig.params.iter().map(|p| p.ident.to_string()).collect(),
         data_locals: data_locals::find(item, sig),
+        rules: crate::prescan::rules(),
     };
     let items: Vec<Item> = item.block.stmts.iter().map(Item::Stmt).collect();
     let ret = l.lower_returning(&items, item.block.brace_token.span.close());

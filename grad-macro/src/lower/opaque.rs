@@ -115,6 +115,14 @@ impl VisitMut for Renamer<'_, '_> {
         syn::visit_mut::visit_expr_mut(self, e);
     }
 
+    /// A vector-valued call's `let` inside a block kept as written (a helper inlined into a
+    /// condition) runs as the user's call: the marker `desugar` put on it is no Rust attribute.
+    fn visit_local_mut(&mut self, l: &mut syn::Local) {
+        let marker = crate::desugar::vector_call_marker();
+        l.attrs.retain(|a| !a.path().is_ident(&marker));
+        syn::visit_mut::visit_local_mut(self, l);
+    }
+
     /// `vec![a, b]`, `vec![e; n]`, `assert!(c, "..", v)`: the expressions inside a macro whose
     /// body is a list of them (or `e; n`) renamed like any other.
     fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
