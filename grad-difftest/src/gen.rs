@@ -6287,7 +6287,11 @@ impl<'a> FnGen<'a> {
                 Self::line(out, ind, &format!("let {b}: {FLT} = {field} * 0.5;"));
                 let m = e1.iv.mag() * 0.75 + 1.0;
                 self.declare(&a, VarKind::Float(Iv(-m, m, act)), false);
-                self.declare(&b, VarKind::Float(Iv(e2.iv.0 * 0.5, e2.iv.1 * 0.5, e2.iv.2)), false);
+                self.declare(
+                    &b,
+                    VarKind::Float(Iv(e2.iv.0 * 0.5, e2.iv.1 * 0.5, e2.iv.2)),
+                    false,
+                );
             }
             0 => {
                 let (e1, e2, e3) = (self.expr(1), self.expr(1), self.expr(1));
@@ -8017,15 +8021,32 @@ impl<'a> FnGen<'a> {
                 } else {
                     format!("({} + 0.0)", f.s)
                 };
-            Self::line(out, ind, &format!("let mut {n} = [{first}, {second}];"));
-            Self::line(
-                out,
-                ind,
-                &format!(
-                    "{n} = [{n}[0] * 0.5 + {}, {n}[1] - {n}[0] * 0.25];",
-                    paren(&g.s)
-                ),
-            );
+            if self.on("stmt:array_reassign_local") && self.rng.chance(0.4) {
+                // Started from another array's name (not a literal) and assigned a local
+                // array computed first, as a state copied from data is stepped.
+                let (b, nx) = (self.fresh("vb"), self.fresh("vnx"));
+                Self::line(out, ind, &format!("let {b} = [{first}, {second}];"));
+                Self::line(out, ind, &format!("let mut {n} = {b};"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!(
+                        "let {nx} = [{n}[0] * 0.5 + {}, {n}[1] - {n}[0] * 0.25];",
+                        paren(&g.s)
+                    ),
+                );
+                Self::line(out, ind, &format!("{n} = {nx};"));
+            } else {
+                Self::line(out, ind, &format!("let mut {n} = [{first}, {second}];"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!(
+                        "{n} = [{n}[0] * 0.5 + {}, {n}[1] - {n}[0] * 0.25];",
+                        paren(&g.s)
+                    ),
+                );
+            }
             let r = self.fresh("vr");
             let sl = self.slices();
             let pred = match sl.first() {
@@ -8486,10 +8507,20 @@ impl<'a> FnGen<'a> {
         } else {
             "#[gradient]"
         };
-        let _ = writeln!(
-            self.items,
-            "{attr}\nfn {name}(s: &[{FLT}], a: {FLT}) -> {ret} {{\n    {body}\n}}"
-        );
+        if !body.contains("in s {") && self.on("call:vector_owned") && self.rng.chance(0.2) {
+            // The work done by a function taking its `Vec` by value (`v: Vec<T>`), which the
+            // helper hands a copy (`s.to_vec()`), consumed by `into_iter()` where it iterates.
+            let body = body.replace("s.iter().map(|&v|", "s.into_iter().map(|v|");
+            let _ = writeln!(
+                self.items,
+                "{attr}\nfn {name}_own(s: Vec<{FLT}>, a: {FLT}) -> {ret} {{\n    {body}\n}}\n{attr}\nfn {name}(s: &[{FLT}], a: {FLT}) -> {ret} {{\n    {name}_own(s.to_vec(), a)\n}}"
+            );
+        } else {
+            let _ = writeln!(
+                self.items,
+                "{attr}\nfn {name}(s: &[{FLT}], a: {FLT}) -> {ret} {{\n    {body}\n}}"
+            );
+        }
         let data: Vec<(String, Iv)> = slices.iter().filter(|(_, iv)| !iv.2).cloned().collect();
         let (xs, xiv) = match (data_wrt, data.first()) {
             (false, _) => self.rng.pick(&slices).clone(),

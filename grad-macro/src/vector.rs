@@ -483,7 +483,32 @@ fn params(sig: &crate::sig::Sig) -> (Vec<TokenStream>, Vec<TokenStream>) {
             }
         })
         .collect();
-    let pass = own.iter().map(|p| p.ident.to_token_stream()).collect();
+    // A parameter owned by value (`v: Vec<f64>`) is handed to the function for the value and
+    // again to each sweep: a copy each time (numbers and references are handed as they are).
+    let pass = own
+        .iter()
+        .map(|p| {
+            let id = &p.ident;
+            let primitive = match &p.ty {
+                syn::Type::Reference(_) => true,
+                syn::Type::Path(t) => t.path.get_ident().is_some_and(|i| {
+                    crate::sig::float_of(&p.ty).is_some()
+                        || [
+                            "usize", "isize", "u8", "u16", "u32", "u64", "u128", "i8", "i16",
+                            "i32", "i64", "i128", "bool", "char",
+                        ]
+                        .iter()
+                        .any(|n| i == n)
+                }),
+                _ => false,
+            };
+            if p.receiver || primitive {
+                id.to_token_stream()
+            } else {
+                quote!(::core::clone::Clone::clone(&#id))
+            }
+        })
+        .collect();
     (decl, pass)
 }
 

@@ -280,7 +280,10 @@ mod uses_special {
         let h = 1e-6;
         let fm = (erf_by_path(mu + h, sigma, &xs) - erf_by_path(mu - h, sigma, &xs)) / (2.0 * h);
         let fs = (erf_by_path(mu, sigma + h, &xs) - erf_by_path(mu, sigma - h, &xs)) / (2.0 * h);
-        assert!((dm - fm).abs() < 1e-5 && (ds - fs).abs() < 1e-5, "{dm} {fm} {ds} {fs}");
+        assert!(
+            (dm - fm).abs() < 1e-5 && (ds - fs).abs() < 1e-5,
+            "{dm} {fm} {ds} {fs}"
+        );
         let (_, t) = erf_by_path_jvp(mu, sigma, &xs, 0.5, -1.5);
         assert!((t - (0.5 * dm - 1.5 * ds)).abs() < 1e-12, "{t}");
     }

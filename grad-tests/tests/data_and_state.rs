@@ -252,3 +252,51 @@ fn masks_and_matches() {
         );
     }
 }
+
+/// A simulation's state of the user's, whose fields are arrays, given as data.
+#[derive(Clone, Copy)]
+struct Oscillator {
+    x: [f64; 2],
+    v: [f64; 2],
+}
+
+/// A state copied from data (`let mut s = s0;`), advanced by assigning arrays computed first
+/// (`let a = [..]; s.v = a;`, and the whole struct), and a plain array local started from a
+/// field and assigned another local array: "left unassigned by the loop" before.
+#[gradient(wrt(k, c))]
+fn oscillator_fit(k: f64, c: f64, s0: Oscillator, target: &[f64]) -> f64 {
+    let mut s = s0;
+    let mut p = s0.x;
+    let dt = 0.05;
+    let mut loss = 0.0;
+    for &t in target {
+        let a = [-k * s.x[0] - c * s.v[0], -k * s.x[1] - c * s.v[1]];
+        s = Oscillator {
+            x: [s.x[0] + dt * s.v[0], s.x[1] + dt * s.v[1]],
+            v: [s.v[0] + dt * a[0], s.v[1] + dt * a[1]],
+        };
+        let next = [p[0] * (1.0 - k * dt), p[1] + c * dt];
+        p = next;
+        loss += (s.x[0] - t).powi(2) + 0.1 * (p[0] - t).powi(2);
+    }
+    loss + p[1]
+}
+
+#[test]
+fn states_of_arrays_assigned_from_locals() {
+    let s0 = Oscillator {
+        x: [1.0, 0.0],
+        v: [0.0, 0.5],
+    };
+    let target = [0.9, 0.7, 0.4, 0.1];
+    check(
+        "oscillator_fit",
+        &|p| oscillator_fit(p[0], p[1], s0, &target),
+        &|p, d| {
+            let (v, g) = oscillator_fit_grad(p[0], p[1], s0, &target);
+            d.copy_from_slice(&g);
+            v
+        },
+        &[2.0, 0.3],
+    );
+}

@@ -1136,7 +1136,11 @@ fn tuples_lent(x: f64, y: f64) -> f64 {
         st = (st.0 + 0.1 * st.1, st.1 - 0.1 * st.0);
     }
     let r = &st;
-    let first = if pair_norm(&p) > 1.0 { pair_mix(r, 0.5) } else { r.1 };
+    let first = if pair_norm(&p) > 1.0 {
+        pair_mix(r, 0.5)
+    } else {
+        r.1
+    };
     first + pair_norm(&p) * pair_mix(&(x, 1.5), y) + r.0 * sq(pair_norm(&st))
 }
 
@@ -1172,4 +1176,54 @@ fn tuples_lent_to_helpers() {
     let (_, t) = tuple_param_lent_jvp(&(0.4, 1.2), 0.7, &(1.0, -0.5), 0.25);
     let want = d_p.0 - 0.5 * d_p.1 + 0.25 * dk;
     assert!((t - want).abs() < 1e-12, "{t} {want}");
+}
+
+/// Takes the activations by value and consumes them, as an activation over a layer's output is
+/// often written.
+fn relu_owned(v: Vec<f64>) -> Vec<f64> {
+    v.into_iter().map(|z| z.max(0.0)).collect()
+}
+
+#[gradient]
+fn squashed_owned(v: Vec<f64>, k: f64) -> Vec<f64> {
+    v.iter().map(|z| (z * k).tanh()).collect()
+}
+
+/// A plain helper consuming a `Vec` by `into_iter()` (was: "into_iter() of a differentiated
+/// sequence is followed where .."), and a `#[gradient]` vector function taking its `Vec` by value,
+/// whose generated `_vjp`, `_jvp` and `_jacobian` moved it twice (E0382).
+#[gradient(jvp)]
+fn owned_layers(x: &[f64], k: f64) -> f64 {
+    let h: Vec<f64> = x.iter().map(|v| v * 2.0 - 0.5).collect();
+    let r = relu_owned(h);
+    let s = squashed_owned(r.clone(), k);
+    r.iter().sum::<f64>() + s[0] * s[1]
+}
+
+#[test]
+fn vectors_taken_by_value() {
+    let x = [0.4, -0.3, 1.1];
+    let mut d_x = [0.0; 3];
+    let (v, [dk]) = owned_layers_grad(&x, 0.7, &mut d_x);
+    assert_eq!(v.to_bits(), owned_layers(&x, 0.7).to_bits());
+    let mut g = d_x.to_vec();
+    g.push(dk);
+    check(
+        "owned_layers",
+        &|p: &[f64]| owned_layers(&p[..3], p[3]),
+        v,
+        &g,
+        &[0.4, -0.3, 1.1, 0.7],
+    );
+    let (s, rows) = squashed_owned_jacobian(vec![0.5, -1.0], 0.7);
+    assert_eq!(s, squashed_owned(vec![0.5, -1.0], 0.7));
+    // ∂ tanh(z k)/∂k = z (1 − tanh²): the scalar `k` comes first in each row.
+    let want = 0.5 * (1.0 - s[0] * s[0]);
+    assert!((rows[0][0] - want).abs() < 1e-12, "{rows:?}");
+    let mut d_v = [0.0; 2];
+    let (_, [dk_vjp]) = squashed_owned_vjp(vec![0.5, -1.0], 0.7, &[1.0, 0.0], &mut d_v);
+    assert!((dk_vjp - want).abs() < 1e-12);
+    // ∂ tanh(v₀ k)/∂v₀ = k (1 − tanh²), beside the scalar in the Jacobian's first row.
+    assert!((d_v[0] - 0.7 * (1.0 - s[0] * s[0])).abs() < 1e-12 && d_v[1] == 0.0);
+    assert!((rows[0][1] - d_v[0]).abs() < 1e-12, "{rows:?}");
 }

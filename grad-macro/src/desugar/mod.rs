@@ -815,11 +815,37 @@ fn copies_named_as_params(body: &mut syn::Block, seqs: &iterators::SeqParams) {
     }
 }
 
-/// Input: `v.into_iter()` of a buffer of floats the body owns (see [`owned_float_buffers`]).
+/// Input: `v.into_iter()` of a buffer of floats the body owns (see [`owned_float_buffers`]), also
+/// in the body's nested functions (helpers copied in to be inlined), where a parameter taken by
+/// value (`v: Vec<f64>`) is owned too.
 /// Output: `v.iter().copied()`, the same floats in the form every chain rewrite knows.
 fn owned_into_iter(body: &mut syn::Block, params: &std::collections::HashSet<String>) {
     struct IntoIter(std::collections::HashSet<String>);
     impl VisitMut for IntoIter {
+        fn visit_item_fn_mut(&mut self, f: &mut syn::ItemFn) {
+            let mut params = std::collections::HashSet::new();
+            let mut by_value = std::collections::HashSet::new();
+            for a in &f.sig.inputs {
+                let syn::FnArg::Typed(pt) = a else { continue };
+                let syn::Pat::Ident(id) = &*pt.pat else {
+                    continue;
+                };
+                params.insert(id.ident.to_string());
+                if crate::vector::vector_elem(&pt.ty).is_some() {
+                    by_value.insert(id.ident.to_string());
+                }
+            }
+            let mut owned = owned_float_buffers(&f.block, &params);
+            // (A parameter bound again in the body is left as written.)
+            owned.extend(
+                by_value
+                    .into_iter()
+                    .filter(|n| declarations(&f.block, n) == 0),
+            );
+            if !owned.is_empty() {
+                IntoIter(owned).visit_block_mut(&mut f.block);
+            }
+        }
         fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
             syn::visit_mut::visit_expr_mut(self, e);
             let syn::Expr::MethodCall(m) = e else {
@@ -832,12 +858,14 @@ fn owned_into_iter(body: &mut syn::Block, params: &std::collections::HashSet<Str
                 *e = syn::parse_quote!(#v.#iter().copied());
             }
         }
-        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+        fn visit_item_mut(&mut self, i: &mut syn::Item) {
+            if let syn::Item::Fn(f) = i {
+                self.visit_item_fn_mut(f);
+            }
+        }
     }
     let owned = owned_float_buffers(body, params);
-    if !owned.is_empty() {
-        IntoIter(owned).visit_block_mut(body);
-    }
+    IntoIter(owned).visit_block_mut(body);
 }
 
 /// Input: `let mut z = [C, D];` of names (constants of the module, whose type the macro does not

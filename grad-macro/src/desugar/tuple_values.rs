@@ -306,9 +306,7 @@ fn changes_any(s: &syn::Stmt, names: &[&syn::Ident]) -> bool {
                 syn::Expr::Reference(r) if r.mutability.is_some() && self.named(&r.expr) => {
                     self.1 = true;
                 }
-                syn::Expr::Macro(m)
-                    if self.0.iter().any(|n| super::mentions(&m.mac.tokens, n)) =>
-                {
+                syn::Expr::Macro(m) if self.0.iter().any(|n| super::mentions(&m.mac.tokens, n)) => {
                     self.1 = true;
                 }
                 _ => syn::visit::visit_expr(self, e),
@@ -358,7 +356,9 @@ impl syn::visit_mut::VisitMut for Uses<'_> {
             syn::Expr::Assign(a) if self.by_ref && self.is_t(super::unparen(&a.left)) => {
                 self.other = true;
             }
-            syn::Expr::Unary(u) if self.by_ref && matches!(u.op, syn::UnOp::Deref(_)) && self.is_t(&u.expr) => {
+            syn::Expr::Unary(u)
+                if self.by_ref && matches!(u.op, syn::UnOp::Deref(_)) && self.is_t(&u.expr) =>
+            {
                 let parts = self.parts;
                 *e = syn::parse_quote!((#(#parts),*));
             }

@@ -283,15 +283,39 @@ pub fn branch_list_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     ])
 }
 
-/// The length of an array literal `rest` assigns to `name` whole (`name = [a, b];`), at any depth
-/// outside closures.
+/// The length of an array literal `rest` assigns to `name` whole (`name = [a, b];`, or `name =
+/// t;` of a local `let t = [a, b];` declared before), at any depth outside closures.
 pub fn assigned_array_len(name: &syn::Ident, rest: &[syn::Stmt]) -> Option<usize> {
-    struct Assigned<'a>(&'a syn::Ident, Option<usize>);
+    struct Assigned<'a>(&'a syn::Ident, Option<usize>, Vec<(syn::Ident, usize)>);
     impl<'a> syn::visit::Visit<'a> for Assigned<'_> {
+        fn visit_local(&mut self, l: &'a syn::Local) {
+            if let (Some((id, _, syn::Expr::Array(arr))), Some(_)) =
+                (super::plain_let(l), l.init.as_ref())
+            {
+                if !arr.elems.is_empty() {
+                    self.2.push((id.ident.clone(), arr.elems.len()));
+                }
+            }
+            syn::visit::visit_local(self, l);
+        }
         fn visit_expr_assign(&mut self, a: &'a syn::ExprAssign) {
-            if let (syn::Expr::Path(p), syn::Expr::Array(arr)) = (&*a.left, &*a.right) {
-                if p.path.get_ident() == Some(self.0) && !arr.elems.is_empty() {
-                    self.1 = Some(arr.elems.len());
+            if let syn::Expr::Path(p) = &*a.left {
+                if p.path.get_ident() == Some(self.0) {
+                    match &*a.right {
+                        syn::Expr::Array(arr) if !arr.elems.is_empty() => {
+                            self.1 = Some(arr.elems.len());
+                        }
+                        syn::Expr::Path(r) => {
+                            if let Some((_, n)) = r
+                                .path
+                                .get_ident()
+                                .and_then(|i| self.2.iter().rev().find(|(t, _)| t == i))
+                            {
+                                self.1 = Some(*n);
+                            }
+                        }
+                        _ => {}
+                    }
                 }
             }
             syn::visit::visit_expr_assign(self, a);
@@ -299,7 +323,7 @@ pub fn assigned_array_len(name: &syn::Ident, rest: &[syn::Stmt]) -> Option<usize
         fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
         fn visit_item(&mut self, _: &'a syn::Item) {}
     }
-    let mut a = Assigned(name, None);
+    let mut a = Assigned(name, None, Vec::new());
     for s in rest {
         syn::visit::Visit::visit_stmt(&mut a, s);
     }

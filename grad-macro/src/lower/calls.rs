@@ -1581,7 +1581,10 @@ impl Lowerer<'_> {
         last.ident = syn::Ident::new(&rule, span);
         // `libm::erf(x)` with `#[custom_gradient] fn erf_grad` beside the caller: that rule
         // (the crate has no `libm::erf_grad`).
-        if callee.segments.len() > 1 && callee.segments[0].ident != "Self" && self.rules.contains(&rule) {
+        if callee.segments.len() > 1
+            && callee.segments[0].ident != "Self"
+            && self.rules.contains(&rule)
+        {
             callee = syn::Ident::new(&rule, span).into();
         }
         let dst = self.b.new_val(Kind::Float, true, c.span());
