@@ -278,9 +278,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
             .map(|p| p.ident.to_string()),
     );
     typed_data_copies(&mut item.block, sig);
-    let params: std::collections::HashSet<String> =
-        sig.params.iter().map(|p| p.ident.to_string()).collect();
-    owned_into_iter(&mut item.block, &params);
+    owned_into_iter(&mut item.block, &item.sig);
     Desugar {
         errors,
         seqs: &seqs,
@@ -815,36 +813,16 @@ fn copies_named_as_params(body: &mut syn::Block, seqs: &iterators::SeqParams) {
     }
 }
 
-/// Input: `v.into_iter()` of a buffer of floats the body owns (see [`owned_float_buffers`]), also
-/// in the body's nested functions (helpers copied in to be inlined), where a parameter taken by
-/// value (`v: Vec<f64>`) is owned too.
+/// Input: `v.into_iter()` of a buffer of floats the body owns (see [`owned_float_buffers`]), or
+/// of a parameter taken by value (`v: Vec<f64>`), also in the body's nested functions (helpers
+/// copied in to be inlined).
 /// Output: `v.iter().copied()`, the same floats in the form every chain rewrite knows.
-fn owned_into_iter(body: &mut syn::Block, params: &std::collections::HashSet<String>) {
+fn owned_into_iter(body: &mut syn::Block, sig: &syn::Signature) {
     struct IntoIter(std::collections::HashSet<String>);
     impl VisitMut for IntoIter {
         fn visit_item_fn_mut(&mut self, f: &mut syn::ItemFn) {
-            let mut params = std::collections::HashSet::new();
-            let mut by_value = std::collections::HashSet::new();
-            for a in &f.sig.inputs {
-                let syn::FnArg::Typed(pt) = a else { continue };
-                let syn::Pat::Ident(id) = &*pt.pat else {
-                    continue;
-                };
-                params.insert(id.ident.to_string());
-                if crate::vector::vector_elem(&pt.ty).is_some() {
-                    by_value.insert(id.ident.to_string());
-                }
-            }
-            let mut owned = owned_float_buffers(&f.block, &params);
-            // (A parameter bound again in the body is left as written.)
-            owned.extend(
-                by_value
-                    .into_iter()
-                    .filter(|n| declarations(&f.block, n) == 0),
-            );
-            if !owned.is_empty() {
-                IntoIter(owned).visit_block_mut(&mut f.block);
-            }
+            let owned = owned_by(&f.sig, &f.block);
+            IntoIter(owned).visit_block_mut(&mut f.block);
         }
         fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
             syn::visit_mut::visit_expr_mut(self, e);
@@ -864,8 +842,28 @@ fn owned_into_iter(body: &mut syn::Block, params: &std::collections::HashSet<Str
             }
         }
     }
-    let owned = owned_float_buffers(body, params);
-    IntoIter(owned).visit_block_mut(body);
+    IntoIter(owned_by(sig, body)).visit_block_mut(body);
+}
+
+/// The buffers of floats a function with this signature and body owns: its own (see
+/// [`owned_float_buffers`]) and the parameters it takes by value (`v: Vec<f64>`, `a: [f64; 3]`)
+/// that it does not bind again.
+fn owned_by(sig: &syn::Signature, body: &syn::Block) -> std::collections::HashSet<String> {
+    let mut params = std::collections::HashSet::new();
+    let mut by_value = Vec::new();
+    for a in &sig.inputs {
+        let syn::FnArg::Typed(pt) = a else { continue };
+        let syn::Pat::Ident(id) = &*pt.pat else {
+            continue;
+        };
+        params.insert(id.ident.to_string());
+        if crate::vector::vector_elem(&pt.ty).is_some() && id.by_ref.is_none() {
+            by_value.push(id.ident.to_string());
+        }
+    }
+    let mut owned = owned_float_buffers(body, &params);
+    owned.extend(by_value.into_iter().filter(|n| declarations(body, n) == 0));
+    owned
 }
 
 /// Input: `let mut z = [C, D];` of names (constants of the module, whose type the macro does not
