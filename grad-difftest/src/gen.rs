@@ -6261,9 +6261,15 @@ impl<'a> FnGen<'a> {
                 // local reference, and its fields read through the reference.
                 let h = format!("{}_tr_{FLT}", self.base);
                 if !self.items.contains(&format!("fn {h}(")) {
+                    // Sometimes a `#[gradient]` function taking the tuple, followed alike.
+                    let ann = if self.on("call:annotated_tuple_helper") && self.rng.chance(0.4) {
+                        "#[gradient]"
+                    } else {
+                        "/// not annotated"
+                    };
                     let _ = writeln!(
                         self.items,
-                        "/// not annotated\nfn {h}(t: &({FLT}, {FLT})) -> {FLT} {{\n    let (a, b) = *t;\n    a * 0.5 - {FLT}::tanh(b) + t.0 * 0.25\n}}"
+                        "{ann}\nfn {h}(t: &({FLT}, {FLT})) -> {FLT} {{\n    let (a, b) = *t;\n    a * 0.5 - {FLT}::tanh(b) + t.0 * 0.25\n}}"
                     );
                 }
                 let (e1, e2) = (self.expr(1), self.expr(1));
@@ -11123,9 +11129,15 @@ impl<'a> FnGen<'a> {
                     } else if self.on("param:tuple_whole") && self.rng.chance(0.5) {
                         // The tuple also handed whole to a plain helper (`*p` of a reference).
                         let h = format!("{}_tw_{FLT}", self.base);
+                        let ann = if self.on("call:annotated_tuple_helper") && self.rng.chance(0.4)
+                        {
+                            "#[gradient]"
+                        } else {
+                            "/// not annotated"
+                        };
                         let _ = writeln!(
                             self.items,
-                            "/// not annotated\nfn {h}(t: ({FLT}, {FLT})) -> {FLT} {{\n    t.0 * 0.5 - {FLT}::tanh(t.1)\n}}"
+                            "{ann}\nfn {h}(t: ({FLT}, {FLT})) -> {FLT} {{\n    t.0 * 0.5 - {FLT}::tanh(t.1)\n}}"
                         );
                         let whole = if by_ref { format!("*{p}") } else { p.clone() };
                         body.insert_str(
@@ -12087,7 +12099,12 @@ fn {inner}({}) -> {ret} {{
             // the fields).
             if plain && self.on("model:trait_method") && self.rng.chance(0.5) {
                 let tr = format!("{ty}Tr");
-                let decl = format!("fn {inner}({}) -> {FLT}", inputs.join(", "));
+                // (No patterns in a declaration: `mut x0` is `x0` there.)
+                let names: Vec<String> = inputs
+                    .iter()
+                    .map(|i| i.strip_prefix("mut ").unwrap_or(i).to_string())
+                    .collect();
+                let decl = format!("fn {inner}({}) -> {FLT}", names.join(", "));
                 let _ = write!(
                     self.items,
                     "trait {tr} {{\n{decl};\n}}\nimpl {tr} for {ty} {{\n{items}}}\n"

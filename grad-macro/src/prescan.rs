@@ -485,6 +485,20 @@ fn items(
                 if let Some(args) = gradient_args(&f.attrs) {
                     register(&args, f);
                     here.annotated.push(f.sig.ident.to_string());
+                    // One taking a tuple of floats (`fn norm(p: (f64, f64))`) is followed
+                    // into as a helper without the attribute: a caller's tuple then stays
+                    // its parts.
+                    if takes_float_tuple(&f.sig) {
+                        let mut plain = f.clone();
+                        plain.attrs.retain(|a| {
+                            a.path()
+                                .segments
+                                .last()
+                                .is_none_or(|s| s.ident != "gradient")
+                        });
+                        let printed = quote::ToTokens::to_token_stream(&plain).to_string();
+                        here.plain.push((f.sig.ident.to_string(), printed));
+                    }
                 } else {
                     if f.attrs.iter().any(|a| {
                         a.path()
@@ -642,6 +656,20 @@ fn module_file(path: &std::path::Path, m: &syn::ItemMod) -> Option<PathBuf> {
         .flatten()
         .flat_map(|d| [d.join(format!("{name}.rs")), d.join(&name).join("mod.rs")])
         .find(|p| p.is_file())
+}
+
+/// Whether a parameter of `sig` is a tuple of floats, or a reference to one.
+fn takes_float_tuple(sig: &syn::Signature) -> bool {
+    sig.inputs.iter().any(|i| {
+        let syn::FnArg::Typed(pt) = i else {
+            return false;
+        };
+        let ty = match &*pt.ty {
+            syn::Type::Reference(r) => &*r.elem,
+            t => t,
+        };
+        matches!(ty, syn::Type::Tuple(t) if t.elems.len() >= 2 && t.elems.iter().all(|e| crate::sig::float_of(e).is_some()))
+    })
 }
 
 /// The arguments of a `#[gradient(..)]` (or `#[grad::gradient]`) attribute, if there is one.

@@ -434,7 +434,7 @@ impl Lowerer<'_> {
         {
             self.errors.push_spanned(
                 t,
-                "`#[gradient]` does not follow a tuple of differentiated floats handed to a function yet: pass its parts as separate arguments (`f(a, b)`) or as an array (`f([a, b])` to a parameter `[f64; 2]`)",
+                "`#[gradient]` follows a tuple of differentiated floats into the functions of this file it can read (inlining them), and cannot read this one (of another file or crate): pass the tuple's parts as separate arguments (`f(a, b)`) or as an array (`f([a, b])` to a parameter `[f64; 2]`)",
             );
             return None;
         }
