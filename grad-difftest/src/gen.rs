@@ -5976,6 +5976,9 @@ impl<'a> FnGen<'a> {
             19 if self.on("stmt:tuple_let") => self.tuple_let(out, ind),
             20 if self.on("stmt:closure") => self.closure_stmt(out, ind),
             21 if self.on("expr:range_reduction") => self.range_reduction(out, ind),
+            23 if self.on("call:generic_plain_helper") && self.rng.chance(0.15) => {
+                self.generic_helper_stmt(out, ind);
+            }
             23 if self.on("stmt:fn_item") && self.rng.chance(0.4) => self.fn_item(out, ind),
             23 if self.on("stmt:fn_pointer") && self.rng.chance(0.2) => self.fn_pointer(out, ind),
             23 if self.on("stmt:array_copy") && self.rng.chance(0.25) => self.array_copy(out, ind),
@@ -6250,6 +6253,30 @@ impl<'a> FnGen<'a> {
         );
         let act = e1.iv.2 || e2.iv.2;
         self.declare(&v, VarKind::Float(Iv(-13.0, 13.0, act)), false);
+    }
+
+    /// `let g = NAME_gs(e1, e2);` of a plain helper generic over arithmetic traits only
+    /// (`T: Mul<Output = T> + Add<Output = T> + Copy`), as small numeric helpers are written.
+    fn generic_helper_stmt(&mut self, out: &mut String, ind: usize) {
+        let h = format!("{}_gs_{FLT}", self.base);
+        if !self.items.contains(&format!("fn {h}<")) {
+            let _ = writeln!(
+                self.items,
+                "/// not annotated\nfn {h}<T>(x: T, y: T) -> T\nwhere\n    T: std::ops::Mul<Output = T> + std::ops::Add<Output = T> + Copy,\n{{\n    x * y + x\n}}"
+            );
+        }
+        let (e1, e2) = (self.wrapped(1, (-1.5, 1.5)), self.wrapped(1, (-1.5, 1.5)));
+        let g = self.fresh("gs");
+        Self::line(
+            out,
+            ind,
+            &format!(
+                "let {g}: {FLT} = {h}({}, {});",
+                self.typed(e1.clone()).s,
+                e2.s
+            ),
+        );
+        self.declare(&g, VarKind::Float(Iv(-4.0, 4.0, e1.iv.2 || e2.iv.2)), false);
     }
 
     fn tuple_let(&mut self, out: &mut String, ind: usize) {

@@ -58,6 +58,7 @@ pub fn expand(
         (Some(plain), ..) => plain,
         (None, Some(with), derived) => {
             let out = expand_from(with);
+
             // A copy still called where its derivative is needed was not inlined there.
             let not_inlined = |out: &TokenStream| {
                 failed(out)
@@ -266,6 +267,7 @@ pub fn inject(item: &syn::ItemFn, args: &TokenStream) -> Injection {
         return done;
     }
     let bound = bound_names(item);
+    let float = caller_float(&item.sig);
     let mut known: BTreeMap<String, String> = known
         .into_iter()
         .filter(|(n, _)| !bound.contains(n) && item.sig.ident != n.as_str())
@@ -292,7 +294,9 @@ pub fn inject(item: &syn::ItemFn, args: &TokenStream) -> Injection {
             done.copied.push((name, span, false));
             continue;
         }
-        match copy(&known[&name], span) {
+        // (Named with its type, `twice::<f64>(x)`, it stays generic: the call names that.)
+        let float = float.as_ref().filter(|_| !turbofish(&item.block, &name));
+        match copy(&known[&name], span, float) {
             Ok((mut f, inlined)) => {
                 // Its own calls of helpers of other modules (`act::relu(z)`), as the caller's.
                 let paths = crate::plain_paths::rewrite(&f, &caller, &own);
@@ -389,9 +393,16 @@ pub fn inject(item: &syn::ItemFn, args: &TokenStream) -> Injection {
     out.block.stmts.splice(0..0, copies);
     done.item = Some(out);
     if taken.iter().any(|(_, inlined)| *inlined) {
-        let copies = taken
-            .into_iter()
-            .map(|(f, _)| syn::Stmt::Item(syn::Item::Fn(derive(f))));
+        // (One taking a tuple stays inlined: a tuple argument cannot be handed to a derived
+        // function.)
+        let copies = taken.into_iter().map(|(f, inlined)| {
+            let f = if inlined && crate::prescan::takes_float_tuple(&f.sig) {
+                f
+            } else {
+                derive(f)
+            };
+            syn::Stmt::Item(syn::Item::Fn(f))
+        });
         derived.block.stmts.splice(0..0, copies);
         done.derived = Some(derived);
     }
@@ -492,10 +503,17 @@ fn of_data(ty: &syn::Type) -> bool {
 /// The helper printed as `src`, parsed again with every token at `span` (its call: an error in
 /// its body is reported there), with whether the inlining takes it (else it is derived as a
 /// `#[gradient]` function of its own), or why neither can be.
-fn copy(src: &str, span: Span) -> Result<(syn::ItemFn, bool), &'static str> {
+fn copy(
+    src: &str,
+    span: Span,
+    float: Option<&syn::Type>,
+) -> Result<(syn::ItemFn, bool), &'static str> {
     let unreadable = "it could not be read";
     let tokens: TokenStream = src.parse().map_err(|_| unreadable)?;
     let mut f: syn::ItemFn = syn::parse2(respan(tokens, span)).map_err(|_| unreadable)?;
+    if let Some(float) = float {
+        monomorphized(&mut f, float);
+    }
     let sig = &f.sig;
     let why = if crate::closure_calls::takes_closures(sig) {
         "it takes a closure, whose calls `#[gradient]` follows in a `#[gradient]` helper only"
@@ -537,6 +555,117 @@ fn copy(src: &str, span: Span) -> Result<(syn::ItemFn, bool), &'static str> {
     Ok((f, inlined))
 }
 
+/// The float type a caller with this signature computes in: its return type, `f64`, `f32` or its
+/// own type parameter.
+fn caller_float(sig: &syn::Signature) -> Option<syn::Type> {
+    let syn::ReturnType::Type(_, ret) = &sig.output else {
+        return None;
+    };
+    let own = sig.generics.type_params().any(
+        |t| matches!(&**ret, syn::Type::Path(p) if p.qself.is_none() && p.path.is_ident(&t.ident)),
+    );
+    (own || crate::sig::float_of(ret).is_some()).then(|| (**ret).clone())
+}
+
+/// Input: a helper generic over one type its body never names, bounded by arithmetic and float
+/// traits only (`fn sq<T: Mul<Output = T> + Copy>(x: T) -> T { x * x }`), and the caller's float
+/// type. Output: the helper for that type (`fn sq(x: f64) -> f64`), which the inlining takes as
+/// any other: called from a loss with floats, that is the instance the caller gets.
+fn monomorphized(f: &mut syn::ItemFn, float: &syn::Type) {
+    const ARITHMETIC: &[&str] = &[
+        "Float",
+        "Real",
+        "FloatCore",
+        "Copy",
+        "Clone",
+        "Mul",
+        "Add",
+        "Sub",
+        "Div",
+        "Neg",
+        "Rem",
+        "MulAssign",
+        "AddAssign",
+        "SubAssign",
+        "DivAssign",
+        "PartialOrd",
+        "PartialEq",
+        "Debug",
+        "Display",
+        "Default",
+        "Sum",
+        "Product",
+        "Num",
+        "NumCast",
+        "Signed",
+        "Zero",
+        "One",
+        "Send",
+        "Sync",
+    ];
+    let generics = &f.sig.generics;
+    let [syn::GenericParam::Type(t)] = &generics.params.iter().collect::<Vec<_>>()[..] else {
+        return;
+    };
+    let name = t.ident.clone();
+    let arithmetic = |b: &syn::TypeParamBound| match b {
+        syn::TypeParamBound::Trait(tb) => tb
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| ARITHMETIC.iter().any(|a| s.ident == a)),
+        _ => false,
+    };
+    let where_ok = generics.where_clause.as_ref().is_none_or(|w| {
+        w.predicates.iter().all(|p| match p {
+            syn::WherePredicate::Type(pt) => {
+                matches!(&pt.bounded_ty, syn::Type::Path(tp) if tp.path.is_ident(&name))
+                    && pt.bounds.iter().all(arithmetic)
+            }
+            _ => false,
+        })
+    });
+    if t.default.is_some()
+        || !t.bounds.iter().all(arithmetic)
+        || !where_ok
+        || crate::naming::mentions(f.block.to_token_stream(), &|i| *i == name)
+    {
+        return;
+    }
+    struct Subst<'a>(&'a Ident, &'a syn::Type);
+    impl VisitMut for Subst<'_> {
+        fn visit_type_mut(&mut self, t: &mut syn::Type) {
+            if matches!(t, syn::Type::Path(p) if p.qself.is_none() && p.path.is_ident(self.0)) {
+                *t = self.1.clone();
+                return;
+            }
+            syn::visit_mut::visit_type_mut(self, t);
+        }
+    }
+    let mut subst = Subst(&name, float);
+    for input in &mut f.sig.inputs {
+        subst.visit_fn_arg_mut(input);
+    }
+    subst.visit_return_type_mut(&mut f.sig.output);
+    f.sig.generics = syn::Generics::default();
+}
+
+/// Whether `block` names the function `name` with generic arguments (`name::<f64>`).
+fn turbofish(block: &syn::Block, name: &str) -> bool {
+    struct Find<'a>(&'a str, bool);
+    impl<'a> Visit<'a> for Find<'_> {
+        fn visit_path(&mut self, p: &'a syn::Path) {
+            self.1 |= p.segments.last().is_some_and(|s| {
+                s.ident == self.0 && !matches!(s.arguments, syn::PathArguments::None)
+            });
+            syn::visit::visit_path(self, p);
+        }
+    }
+    let mut f = Find(name, false);
+    f.visit_block(block);
+    f.1
+}
+
 /// The signature of the function printed as `src`.
 fn signature_of(src: &str) -> Option<syn::Signature> {
     syn::parse_str::<syn::ItemFn>(src).ok().map(|f| f.sig)
@@ -569,7 +698,8 @@ fn with_copies(f: &mut syn::ItemFn, known: &BTreeMap<String, String>) {
         if !signature_of(&known[&name]).is_some_and(|sig| numeric(&sig)) {
             continue;
         }
-        if let Ok((c, true)) = copy(&known[&name], span) {
+        let float = caller_float(&f.sig).filter(|_| !turbofish(&f.block, &name));
+        if let Ok((c, true)) = copy(&known[&name], span, float.as_ref()) {
             queue.extend(calls(&c.block, known));
             copies.push(syn::Stmt::Item(syn::Item::Fn(c)));
         }

@@ -659,7 +659,7 @@ fn module_file(path: &std::path::Path, m: &syn::ItemMod) -> Option<PathBuf> {
 }
 
 /// Whether a parameter of `sig` is a tuple of floats, or a reference to one.
-fn takes_float_tuple(sig: &syn::Signature) -> bool {
+pub fn takes_float_tuple(sig: &syn::Signature) -> bool {
     sig.inputs.iter().any(|i| {
         let syn::FnArg::Typed(pt) = i else {
             return false;

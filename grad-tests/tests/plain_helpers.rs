@@ -1272,3 +1272,71 @@ fn tuples_handed_to_annotated_functions() {
     let v = tuple_norm_grad((0.3, 0.4), &mut d);
     assert!((v - 0.5).abs() < 1e-15 && (d.0 - 0.6).abs() < 1e-15 && (d.1 - 0.8).abs() < 1e-15);
 }
+
+/// Generic over arithmetic only (no float trait), as a small numeric helper is often written.
+fn squared<T>(x: T) -> T
+where
+    T: std::ops::Mul<Output = T> + Copy,
+{
+    x * x
+}
+
+fn weighted<T: std::ops::Mul<Output = T> + std::ops::Add<Output = T> + Copy>(
+    a: T,
+    b: T,
+    t: T,
+) -> T {
+    a * t + b
+}
+
+fn dot_generic<T: num_traits::Float>(a: &[T], b: &[T]) -> T {
+    a.iter().zip(b).fold(T::zero(), |s, (&x, &y)| s + x * y)
+}
+
+struct Samples {
+    xs: Vec<Vec<f64>>,
+    ys: Vec<f64>,
+}
+
+impl Samples {
+    fn row(&self, i: usize) -> &[f64] {
+        &self.xs[i]
+    }
+
+    fn count(&self) -> usize {
+        self.ys.len()
+    }
+}
+
+/// Helpers generic over arithmetic traits (`T: Mul<Output = T> + Copy`), inlined for the
+/// caller's float ("cannot add `T` to `T`" in their derived copies before), and a plain data
+/// method's result handed straight to a generic helper (`dot_generic(w, d.row(i))`: an E0080
+/// "data whose type `#[gradient]` cannot see" before).
+#[gradient(wrt(w))]
+fn generic_arithmetic(w: &[f64], d: &Samples) -> f64 {
+    let mut l = 0.0;
+    for i in 0..d.count() {
+        let r = dot_generic(w, d.row(i)) - d.ys[i];
+        l += squared(r) + weighted(w[0], r, 0.5);
+    }
+    l / d.count() as f64
+}
+
+#[test]
+fn generic_helpers_of_arithmetic_and_data_methods() {
+    let d = Samples {
+        xs: vec![vec![1.0, 0.5], vec![-0.3, 0.8], vec![0.2, -1.1]],
+        ys: vec![0.4, -0.2, 0.9],
+    };
+    let w = [0.3, -0.7];
+    let mut d_w = [0.0; 2];
+    let v = generic_arithmetic_grad(&w, &d, &mut d_w);
+    assert_eq!(v.to_bits(), generic_arithmetic(&w, &d).to_bits());
+    check(
+        "generic_arithmetic",
+        &|p: &[f64]| generic_arithmetic(p, &d),
+        v,
+        &d_w,
+        &w,
+    );
+}

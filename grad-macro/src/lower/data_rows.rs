@@ -70,6 +70,11 @@ impl Lowerer<'_> {
                             || matches!(self.env.lookup(i), Some(super::env::Binding::Val(v)) if self.item_vals.contains(&v))
                     })
             }
+            // A block's value (a plain method of data inlined, `d.row(i)`): what its tail is.
+            Expr::Block(b) if b.label.is_none() => match b.block.stmts.last() {
+                Some(syn::Stmt::Expr(tail, None)) => self.unseen_type(tail, kind),
+                _ => false,
+            },
             _ => false,
         }
     }
