@@ -5975,10 +5975,10 @@ impl<'a> FnGen<'a> {
             }
             19 if self.on("stmt:tuple_let") => self.tuple_let(out, ind),
             20 if self.on("stmt:closure") => self.closure_stmt(out, ind),
-            21 if self.on("expr:range_reduction") => self.range_reduction(out, ind),
-            23 if self.on("call:generic_plain_helper") && self.rng.chance(0.15) => {
+            21 if self.on("call:generic_plain_helper") && self.rng.chance(0.2) => {
                 self.generic_helper_stmt(out, ind);
             }
+            21 if self.on("expr:range_reduction") => self.range_reduction(out, ind),
             23 if self.on("stmt:fn_item") && self.rng.chance(0.4) => self.fn_item(out, ind),
             23 if self.on("stmt:fn_pointer") && self.rng.chance(0.2) => self.fn_pointer(out, ind),
             23 if self.on("stmt:array_copy") && self.rng.chance(0.25) => self.array_copy(out, ind),

@@ -41,6 +41,17 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             return quote!(#e #item);
         }
     };
+    if crate::prescan::in_trait_impl(&item.sig.ident.to_string()) {
+        let e = syn::Error::new(
+            Span::call_site(),
+            format!(
+                "`#[gradient]` on a method of a trait's `impl` cannot add `{0}_grad` there (a trait's `impl` holds the trait's items only): mark the `impl` too (`#[gradient] impl Trait for Type {{ #[gradient] fn {0}(..) }}`), and `{0}_grad` goes to an inherent `impl` beside it",
+                item.sig.ident
+            ),
+        )
+        .to_compile_error();
+        return quote!(#item #e);
+    }
     crate::sig::choose_generic_float(&item.sig);
     crate::desugar::vector_calls::register(&item.sig);
     crate::prescan::note_rules(&item.sig.ident.to_string());

@@ -63,6 +63,11 @@ struct Module {
     public: Vec<String>,
     /// Its hand-written rules (`#[custom_gradient] fn erf_grad`), by name.
     rules: Vec<String>,
+    /// The methods marked `#[gradient]` inside a trait's `impl` that is not marked itself, where
+    /// what the attribute adds cannot go.
+    in_trait_impls: Vec<String>,
+    /// The methods marked `#[gradient]` anywhere else, by name.
+    elsewhere: Vec<String>,
 }
 
 /// The names `tree` imports, each with the path it stands for (not globs).
@@ -218,6 +223,26 @@ fn rules_beside(caller: &str) -> Vec<String> {
         out
     })
     .unwrap_or_default()
+}
+
+/// Whether the `#[gradient]` method `name` of the file being expanded sits in a trait's `impl`
+/// that is not marked itself (and no method or function of that name is marked elsewhere in the
+/// file): its `NAME_grad` cannot be added there.
+pub fn in_trait_impl(name: &str) -> bool {
+    let Some(current) = CURRENT.with(|c| c.borrow().clone()) else {
+        return false;
+    };
+    MODULES.with(|m| {
+        m.borrow().get(&current).is_some_and(|modules| {
+            let all = || modules.iter();
+            all().any(|md| md.in_trait_impls.iter().any(|n| n == name))
+                && !all().any(|md| {
+                    md.elsewhere.iter().any(|n| n == name)
+                        || (md.annotated.iter().filter(|n| *n == name).count()
+                            > md.in_trait_impls.iter().filter(|n| *n == name).count())
+                })
+        })
+    })
 }
 
 /// Notes [`rules_beside`] `caller` for the rest of this expansion: the functions it derives
@@ -557,6 +582,14 @@ fn items(
                 for i in imp.items.iter().chain(&inherited) {
                     if let syn::ImplItem::Fn(f) = i {
                         if whole || gradient_args(&f.attrs).is_some() {
+                            // (A trait's default method, `inherited`, is the trait's: it may
+                            // carry the attribute.)
+                            let own = imp.items.iter().any(|x| std::ptr::eq(x, i));
+                            if imp.trait_.is_some() && !whole && own {
+                                here.in_trait_impls.push(f.sig.ident.to_string());
+                            } else {
+                                here.elsewhere.push(f.sig.ident.to_string());
+                            }
                             here.annotated.push(f.sig.ident.to_string());
                             let (sig, block) = (&f.sig, &f.block);
                             here.annotated_methods.push((
