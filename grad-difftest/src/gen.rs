@@ -5747,6 +5747,9 @@ impl<'a> FnGen<'a> {
             18 if ctx.loops < 2 && self.on("stmt:loop_break_value") => {
                 self.loop_value(ctx, out, ind)
             }
+            21 if self.on("call:generic_plain_helper") && self.rng.chance(0.1) => {
+                self.generic_helper_stmt(out, ind);
+            }
             19 if self.on("stmt:block_cond_jump") && self.rng.chance(0.15) => {
                 self.block_cond_jump(ctx, out, ind);
             }
@@ -5975,9 +5978,6 @@ impl<'a> FnGen<'a> {
             }
             19 if self.on("stmt:tuple_let") => self.tuple_let(out, ind),
             20 if self.on("stmt:closure") => self.closure_stmt(out, ind),
-            21 if self.on("call:generic_plain_helper") && self.rng.chance(0.2) => {
-                self.generic_helper_stmt(out, ind);
-            }
             21 if self.on("expr:range_reduction") => self.range_reduction(out, ind),
             23 if self.on("stmt:fn_item") && self.rng.chance(0.4) => self.fn_item(out, ind),
             23 if self.on("stmt:fn_pointer") && self.rng.chance(0.2) => self.fn_pointer(out, ind),
