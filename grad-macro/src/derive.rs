@@ -154,6 +154,30 @@ fn derive(input: TokenStream) -> syn::Result<TokenStream> {
             predicates.push(quote!(#id: #krate::Params));
         }
     }
+    // In a generic struct, a field of a concrete model (`layers: Vec<Layer>` beside `s: T`)
+    // shares the first field's float type only where the parameters make it so (`T = f64`): a
+    // bound per field says that, rather than the bodies failing for every `T`.
+    if input.generics.type_params().next().is_some() {
+        let params: Vec<&syn::Ident> = input.generics.type_params().map(|g| &g.ident).collect();
+        for f in &fields[1..] {
+            let ty = &f.ty;
+            let tokens = ty.to_token_stream();
+            if !params.iter().any(|p| mentions(&tokens, p)) {
+                predicates.push(quote!(#ty: #krate::Params<Scalar = #scalar>));
+            }
+        }
+        if !params
+            .iter()
+            .any(|p| mentions(&first_ty.to_token_stream(), p))
+        {
+            for f in &fields[1..] {
+                let ty = &f.ty;
+                if params.iter().any(|p| mentions(&ty.to_token_stream(), p)) {
+                    predicates.push(quote!(#ty: #krate::Params<Scalar = #scalar>));
+                }
+            }
+        }
+    }
     let members: Vec<&syn::Member> = fields.iter().map(|f| &f.member).collect();
     let labels = fields.iter().map(|f| match &f.member {
         syn::Member::Named(id) => format!(".{id}"),

@@ -447,3 +447,63 @@ fn generic_model_as_a_parameter() {
     let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
     check("scored", &p, &|p| run(p, &x), &|p| run(p, &x32));
 }
+
+/// A concrete layer inside a generic model (`layers: Vec<Dense>` beside `scale: T`): its
+/// `#[derive(Params)]` failed for every `T` (`expected &[f64], found &[<T as Params>::Scalar]`);
+/// it is a model where `T` is the layers' float type.
+#[derive(Clone, Debug, Params)]
+pub struct Dense {
+    w: Vec<f64>,
+    b: f64,
+}
+
+#[derive(Clone, Debug, Params)]
+pub struct Stacked<T> {
+    layers: Vec<Dense>,
+    scale: T,
+}
+
+#[derive(Clone, Debug, Params)]
+pub struct ScaleFirst<T> {
+    scale: T,
+    layer: Dense,
+}
+
+#[gradient(wrt(m))]
+fn stacked(m: &Stacked<f64>, x: f64) -> f64 {
+    m.layers
+        .iter()
+        .map(|l| (l.w[0] * x + l.b).tanh())
+        .sum::<f64>()
+        * m.scale
+}
+
+#[test]
+fn concrete_layers_in_a_generic_model() {
+    let m = Stacked {
+        layers: vec![
+            Dense {
+                w: vec![0.5],
+                b: 0.1,
+            },
+            Dense {
+                w: vec![-0.3],
+                b: 0.4,
+            },
+        ],
+        scale: 2.0,
+    };
+    let mut d = m.zeros_like();
+    let v = stacked_grad(&m, 0.3, &mut d);
+    assert_eq!(v.to_bits(), stacked(&m, 0.3).to_bits());
+    let f = |p: &[f64]| stacked(&m.with_flat(p), 0.3);
+    close("stacked", &d.to_flat(), &fd(&f, &m.to_flat()), 1e-7);
+    let s = ScaleFirst {
+        scale: 1.5,
+        layer: Dense {
+            w: vec![0.25, 0.5],
+            b: -1.0,
+        },
+    };
+    assert_eq!(s.to_flat(), vec![1.5, 0.25, 0.5, -1.0]);
+}
