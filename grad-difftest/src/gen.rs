@@ -26,13 +26,8 @@ pub const PENDING: &[&str] = &[
     // (The constructs once listed here — literal and `const` receivers, `<f64>::m`, constants as
     // helper arguments and branch values, lets initialized from constants, late-initialized lets,
     // empty sums, shadowing in returning `if`s, buffers after an early return — are regression
-    // tests in `grad-tests/tests/regressions.rs`.)
-    //
-    // A model's `[[T; N]; M]` field copied whole into a local that is then written is rejected
-    // ("reads the differentiated rows .. by index"); a row of it (`let mut r = m.ws[2];`) and an
-    // array field `[T; N]` (`let mut h = m.h0;`) copied and written are fine:
-    //     let mut h = m.ws; h[1][0] = h[0][0] * 0.5;
-    "model:matrix_copy",
+    // tests in `grad-tests/tests/regressions.rs`; concrete models inside generic ones and a
+    // model's matrix copied whole, in `generic.rs` and `models.rs`.)
 ];
 
 /// The placeholder of the float type in generated text.

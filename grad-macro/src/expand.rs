@@ -70,6 +70,12 @@ fn expand_fn(args: &TokenStream, item: &syn::ItemFn) -> TokenStream {
     let args = args.clone();
     let named_once = crate::fields::aliases::models_named_once(item, &args);
     let item = named_once.as_ref().unwrap_or(item);
+    // Matrices copied whole from parameters or fields (`let mut h = m.ws;`): their elements; a
+    // buffer written beside a model's rows (`out.iter_mut().zip(&m.w)`): the rows first.
+    let mut copied = item.clone();
+    crate::desugar::matrix_copies::rewrite(&mut copied);
+    crate::desugar::zip_order::rewrite(&mut copied);
+    let item = &copied;
     let (item, specs) = crate::closure_calls::callers(item, &args);
     let preds = crate::desugar::let_cfg_predicates(&item.block);
     let out = if preds.is_empty() {

@@ -63,6 +63,8 @@ struct Module {
     public: Vec<String>,
     /// Its hand-written rules (`#[custom_gradient] fn erf_grad`), by name.
     rules: Vec<String>,
+    /// [`Module::structs`], generic ones too (their fields' types naming the parameters).
+    generic_structs: Vec<(String, Vec<(String, String)>)>,
     /// The methods marked `#[gradient]` inside a trait's `impl` that is not marked itself, where
     /// what the attribute adds cannot go.
     in_trait_impls: Vec<String>,
@@ -157,6 +159,11 @@ fn home<R>(caller: &str, read: impl FnOnce(&Module, &[Module]) -> R) -> Option<R
 /// The structs of the module of `caller`: name → fields (name, type printed).
 pub fn structs(caller: &str) -> Vec<(String, Vec<(String, String)>)> {
     home(caller, |home, _| home.structs.clone()).unwrap_or_default()
+}
+
+/// [`structs`], generic ones too (`struct Cell<T> { ws: [[T; 2]; 3] }`).
+pub fn all_structs(caller: &str) -> Vec<(String, Vec<(String, String)>)> {
+    home(caller, |home, _| home.generic_structs.clone()).unwrap_or_default()
 }
 
 pub fn plain_methods(caller: &syn::ItemFn) -> (Option<String>, Vec<(String, String, String)>) {
@@ -537,9 +544,9 @@ fn items(
                     here.plain.push((f.sig.ident.to_string(), printed));
                 }
             }
-            syn::Item::Struct(st) if st.generics.params.is_empty() => {
+            syn::Item::Struct(st) => {
                 if let syn::Fields::Named(named) = &st.fields {
-                    let fields = named
+                    let fields: Vec<(String, String)> = named
                         .named
                         .iter()
                         .filter_map(|f| {
@@ -547,7 +554,10 @@ fn items(
                             Some((f.ident.as_ref()?.to_string(), ty))
                         })
                         .collect();
-                    here.structs.push((st.ident.to_string(), fields));
+                    if st.generics.params.is_empty() {
+                        here.structs.push((st.ident.to_string(), fields.clone()));
+                    }
+                    here.generic_structs.push((st.ident.to_string(), fields));
                 }
             }
             syn::Item::Impl(imp) => {

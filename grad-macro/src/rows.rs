@@ -1247,20 +1247,25 @@ impl ParamUses<'_> {
                     syn::Expr::Reference(rf) if rf.mutability.is_none() => &*rf.expr,
                     o => o,
                 };
-                let other = match other {
+                // `out.iter_mut()`: each element a place the body writes (`*o += ..`).
+                let (other, mutable) = match other {
                     syn::Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => {
-                        &*m.receiver
+                        (&*m.receiver, false)
                     }
-                    o => o,
+                    syn::Expr::MethodCall(m) if m.method == "iter_mut" && m.args.is_empty() => {
+                        (&*m.receiver, true)
+                    }
+                    o => (o, false),
                 };
                 // `(row, &y)`: the element by value; `(row, y)`: by reference, as `zip` gives it.
                 pre.insert(
                     0,
                     match pat {
-                        syn::Pat::Reference(p) if p.mutability.is_none() => {
+                        syn::Pat::Reference(p) if p.mutability.is_none() && !mutable => {
                             let inner = &p.pat;
                             syn::parse_quote!(let #inner = #other[#r];)
                         }
+                        pat if mutable => syn::parse_quote!(let #pat = &mut #other[#r];),
                         pat => syn::parse_quote!(let #pat = &#other[#r];),
                     },
                 );

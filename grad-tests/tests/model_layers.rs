@@ -785,3 +785,116 @@ fn a_vector_method_reading_a_slice_as_data_is_derived_for_the_model() {
     assert_eq!(v.to_bits(), m.loss(&xs).to_bits());
     close("loss", &d.to_flat(), &fd_model(&m, |m| m.loss(&xs)));
 }
+
+/// A layer written the way a Rust user writes one without `#[gradient]`: rows of weights, the
+/// output started from the biases and accumulated through `iter_mut().zip(&self.w)`.
+#[derive(Clone, Debug, Params)]
+struct Linear {
+    w: Vec<Vec<f64>>,
+    b: Vec<f64>,
+}
+
+impl Linear {
+    fn forward(&self, x: &[f64]) -> Vec<f64> {
+        let mut out = self.b.clone();
+        for (o, row) in out.iter_mut().zip(&self.w) {
+            for (wi, xi) in row.iter().zip(x) {
+                *o += wi * xi;
+            }
+        }
+        out
+    }
+}
+
+#[derive(Clone, Debug, Params)]
+struct Net {
+    l1: Linear,
+    l2: Linear,
+    #[params(skip)]
+    decay: f64,
+}
+
+impl Net {
+    fn hidden(&self, x: &[f64]) -> Vec<f64> {
+        self.l1.forward(x).into_iter().map(f64::tanh).collect()
+    }
+
+    fn out(&self, x: &[f64]) -> f64 {
+        self.l2.forward(&self.hidden(x))[0]
+    }
+
+    /// Plain methods calling each other, a field's plain layer, a `Vec` consumed by
+    /// `into_iter().map(f64::tanh)`, the rows flattened for a penalty: each part a compile
+    /// error (several inside generated code) before.
+    #[gradient(wrt(self))]
+    fn mse(&self, xs: &[Vec<f64>], ys: &[f64]) -> f64 {
+        let mut s = 0.0;
+        for (x, y) in xs.iter().zip(ys.iter()) {
+            let e = self.out(x) - y;
+            s += e * e;
+        }
+        s / xs.len() as f64 + self.decay * self.l1.w.iter().flatten().map(|w| w * w).sum::<f64>()
+    }
+}
+
+/// The same layer over a rows parameter, the buffer first in the `zip`.
+#[gradient(wrt(w, x))]
+fn rows_layer(w: &[Vec<f64>], b: &[f64], x: &[f64]) -> f64 {
+    let mut out = b.to_vec();
+    for (o, row) in out.iter_mut().zip(w) {
+        for (wi, xi) in row.iter().zip(x) {
+            *o += wi * xi;
+        }
+    }
+    out.iter().map(|v| v.tanh()).sum()
+}
+
+#[test]
+fn plain_layers_written_with_iterators() {
+    let linear = |i: usize, o: usize, s: f64| Linear {
+        w: (0..o)
+            .map(|r| {
+                (0..i)
+                    .map(|c| s * (r as f64 + 1.0) - 0.05 * c as f64)
+                    .collect()
+            })
+            .collect(),
+        b: vec![0.01; o],
+    };
+    let net = Net {
+        l1: linear(2, 3, 0.1),
+        l2: linear(3, 1, -0.2),
+        decay: 1e-3,
+    };
+    let xs = vec![vec![0.5, -1.0], vec![1.0, 0.3]];
+    let ys = [0.3, -0.5];
+    let mut d = net.zeros_like();
+    let v = net.mse_grad(&xs, &ys, &mut d);
+    assert_eq!(v.to_bits(), net.mse(&xs, &ys).to_bits());
+    close("mse", &d.to_flat(), &fd_model(&net, |m| m.mse(&xs, &ys)));
+    let w = vec![vec![0.3, -0.2], vec![0.5, 0.1], vec![-0.4, 0.8]];
+    let b = [0.1, -0.2, 0.05];
+    let x = [0.7, -0.4];
+    let mut d_w = vec![vec![0.0; 2]; 3];
+    let mut d_x = [0.0; 2];
+    let v = rows_layer_grad(&w, &b, &x, &mut d_w, &mut d_x);
+    assert_eq!(v.to_bits(), rows_layer(&w, &b, &x).to_bits());
+    let f = |p: &[f64]| {
+        let w: Vec<Vec<f64>> = p[..6].chunks(2).map(<[f64]>::to_vec).collect();
+        rows_layer(&w, &b, &p[6..])
+    };
+    let mut p: Vec<f64> = w.iter().flatten().copied().collect();
+    p.extend_from_slice(&x);
+    let mut g: Vec<f64> = d_w.iter().flatten().copied().collect();
+    g.extend_from_slice(&d_x);
+    let h = 1e-6;
+    let want: Vec<f64> = (0..p.len())
+        .map(|k| {
+            let (mut a, mut c) = (p.clone(), p.clone());
+            a[k] += h;
+            c[k] -= h;
+            (f(&a) - f(&c)) / (2.0 * h)
+        })
+        .collect();
+    close("rows_layer", &g, &want);
+}

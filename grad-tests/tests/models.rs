@@ -2051,3 +2051,61 @@ mod by_value {
         assert!((dt - fd).abs() < 1e-8, "{dt} {fd}");
     }
 }
+
+#[derive(Clone, Debug, Params)]
+struct Cell {
+    ws: [[f64; 2]; 3],
+    h0: [f64; 2],
+}
+
+impl Cell {
+    /// The matrix field copied whole into a local state that is then written.
+    #[gradient(wrt(self))]
+    fn stepped(&self, x: f64) -> f64 {
+        let mut h = self.ws;
+        for _ in 0..2 {
+            h[1][0] = h[0][0] * 0.5 + h[2][1] * x;
+            h[2][1] += (h[1][0] * self.h0[1]).tanh();
+        }
+        h[1][0] + h[2][1] * h[0][1]
+    }
+}
+
+/// A model's matrix field `[[T; N]; M]` (and a matrix parameter) copied whole into a local that
+/// is then written, `let mut h = m.ws;`: "reads the differentiated rows by index" before.
+#[gradient(wrt(m, g))]
+fn matrix_copied(m: &Cell, g: &[[f64; 2]; 2], x: f64) -> f64 {
+    let mut h = m.ws;
+    let mut k = *g;
+    h[1][0] = h[0][0] * 0.5 + h[2][1] * x;
+    k[0][1] *= h[1][0];
+    h[1][0] * h[2][0] + k[0][1] + k[1][1] * x
+}
+
+#[test]
+fn matrices_copied_whole_from_fields_and_parameters() {
+    let m = Cell {
+        ws: [[0.5, 0.2], [0.1, -0.3], [0.7, -0.4]],
+        h0: [0.2, 0.9],
+    };
+    check_model(
+        "stepped",
+        &m,
+        |m| m.stepped(0.6),
+        |m, d| m.stepped_grad(0.6, d),
+    );
+    let g = [[0.3, -0.8], [1.1, 0.4]];
+    let mut d_g = [[0.0; 2]; 2];
+    let mut d_m = m.zeros_like();
+    let v = matrix_copied_grad(&m, &g, 0.6, &mut d_m, &mut d_g);
+    assert_eq!(v.to_bits(), matrix_copied(&m, &g, 0.6).to_bits());
+    check_model(
+        "matrix_copied",
+        &m,
+        |m| matrix_copied(m, &g, 0.6),
+        |m, d| matrix_copied_grad(m, &g, 0.6, d, &mut [[0.0; 2]; 2]),
+    );
+    // ∂/∂g[0][1] = h[1][0], ∂/∂g[1][1] = x, nothing else reads `g`.
+    let h10 = m.ws[0][0] * 0.5 + m.ws[2][1] * 0.6;
+    assert_eq!(d_g, [[0.0, h10], [0.0, 0.6]]);
+}

@@ -661,13 +661,38 @@ pub fn collect_let(
     if map.method != "map" || map.args.len() != 1 {
         return None;
     }
-    let syn::Expr::Closure(c) = &map.args[0] else {
-        return None;
+    // `.map(f64::tanh)`, `.map(sigmoid)`: the function called on each element.
+    let named: Option<syn::ExprClosure> = match &map.args[0] {
+        syn::Expr::Path(f) => {
+            let v = crate::naming::hidden("elem");
+            Some(syn::parse_quote!(|#v| #f(#v)))
+        }
+        _ => None,
+    };
+    let c = match (&map.args[0], &named) {
+        (syn::Expr::Closure(c), _) => c,
+        (_, Some(c)) => c,
+        _ => return None,
     };
     if c.inputs.len() != 1 {
         return None;
     }
-    let source = strip_copies(&map.receiver);
+    // `h.into_iter()` of a local buffer (a helper's result bound by the inlining): its elements
+    // by value, as `h.iter().copied()` gives them to the loop below.
+    let consumed: Option<syn::Expr> = match strip_copies(&map.receiver) {
+        syn::Expr::MethodCall(it)
+            if it.method == "into_iter"
+                && it.args.is_empty()
+                && matches!(&*it.receiver, syn::Expr::Path(p) if p.path.get_ident().is_some()) =>
+        {
+            let x = &it.receiver;
+            Some(syn::parse_quote!(#x.iter().copied()))
+        }
+        _ => None,
+    };
+    let source = consumed
+        .as_ref()
+        .unwrap_or_else(|| strip_copies(&map.receiver));
     let len = match pieces_len {
         Some(len) => len,
         None => seq_len(source)?,

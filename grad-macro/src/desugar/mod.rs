@@ -24,6 +24,7 @@ pub(crate) use closures::free_names as closure_free_names;
 pub use hoist::TAKING;
 pub use pushes::empty_vec;
 pub use tuples::mentions_float_type;
+pub(crate) mod matrix_copies;
 mod ranges;
 mod refs;
 mod rest_patterns;
@@ -35,6 +36,7 @@ mod tuple_rows;
 mod tuple_values;
 pub(crate) mod tuples;
 pub(crate) mod vector_calls;
+pub(crate) mod zip_order;
 
 pub use iterators::{outer_changes, pieces_chain, pieces_loop, position_adapters, split_chains};
 pub(crate) use normal::cyclic_by_index;
