@@ -161,6 +161,23 @@ pub fn structs(caller: &str) -> Vec<(String, Vec<(String, String)>)> {
     home(caller, |home, _| home.structs.clone()).unwrap_or_default()
 }
 
+/// The type of the `impl` that holds the `#[gradient]` method `name`, when one `impl` of the
+/// module of `name` does (whatever its body has become since).
+pub fn method_type(name: &str) -> Option<String> {
+    home(name, |home, _| {
+        let mut types = home
+            .annotated_methods
+            .iter()
+            .filter(|(n, ..)| n == name)
+            .map(|(.., t)| t.clone());
+        match (types.next(), types.next()) {
+            (Some(t), None) => Some(t),
+            _ => None,
+        }
+    })
+    .flatten()
+}
+
 /// [`structs`], generic ones too (`struct Cell<T> { ws: [[T; 2]; 3] }`).
 pub fn all_structs(caller: &str) -> Vec<(String, Vec<(String, String)>)> {
     home(caller, |home, _| home.generic_structs.clone()).unwrap_or_default()

@@ -21,7 +21,7 @@ pub fn rewrite(item: &mut syn::ItemFn) {
                 }
             }
             syn::FnArg::Receiver(_) => {
-                receiver = crate::prescan::plain_methods(item).0;
+                receiver = crate::prescan::method_type(&item.sig.ident.to_string());
             }
         }
     }
