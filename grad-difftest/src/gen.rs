@@ -8642,6 +8642,18 @@ impl<'a> FnGen<'a> {
         } else {
             (seq, min_len)
         };
+        // The result consumed and mapped by a function path (`hv.into_iter().map(FLT::tanh)`).
+        let seq = if !array && iv.2 && self.on("stmt:vector_into_iter") && self.rng.chance(0.2) {
+            let vm = self.fresh("vm");
+            Self::line(
+                out,
+                ind,
+                &format!("let {vm}: Vec<{FLT}> = {seq}.into_iter().map({FLT}::tanh).collect();"),
+            );
+            vm
+        } else {
+            seq
+        };
         self.buffer_read(ctx, &seq, iv, min_len, out, ind);
     }
 
@@ -11805,6 +11817,16 @@ impl<'a> FnGen<'a> {
                         terms.push(format!("{hr}(&{root}.{n}[0]) * 0.1"));
                     }
                 }
+            }
+            if self.on("model:rows_zip_mut") && self.rng.chance(0.25) {
+                // A buffer written element by element beside the rows (the buffer first).
+                let (o, ov, row) = (self.fresh("ob"), self.fresh("ov"), self.fresh("rw"));
+                pre.push(format!("let mut {o} = vec![0.25; {root}.{n}.len()];"));
+                pre.push(format!(
+                    "for ({ov}, {row}) in {o}.iter_mut().zip(&{root}.{n}) {{ *{ov} += {row}[0] * 0.5 - {row}[{}]; }}",
+                    w - 1
+                ));
+                terms.push(format!("{o}[0] * 0.1"));
             }
             if !self.on("model:array_copy") || !self.rng.chance(0.4) {
                 continue;
