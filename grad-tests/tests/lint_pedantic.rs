@@ -3390,3 +3390,82 @@ fn session_37_forms_run() {
         assert!(dm.b.is_finite() && dm.b > 0.5);
     }
 }
+
+// Session 38: tuples lent to helpers and to `#[gradient]` functions, a rule for a function
+// called by its path, generic arithmetic helpers, `Vec`s taken by value and consumed, matrices
+// copied whole, a buffer written beside a model's rows.
+mod s38_special {
+    pub fn erf(x: f64) -> f64 {
+        (x * std::f64::consts::FRAC_2_SQRT_PI).tanh()
+    }
+}
+
+#[grad::custom_gradient]
+fn erf_grad(x: f64) -> (f64, [f64; 1]) {
+    let t = (x * std::f64::consts::FRAC_2_SQRT_PI).tanh();
+    (t, [std::f64::consts::FRAC_2_SQRT_PI * (1.0 - t * t)])
+}
+
+fn s38_norm(p: &(f64, f64)) -> f64 {
+    (p.0 * p.0 + p.1 * p.1).sqrt()
+}
+
+#[gradient]
+fn s38_pair(p: (f64, f64)) -> f64 {
+    p.0 * p.1.sin()
+}
+
+fn s38_sq<T>(x: T) -> T
+where
+    T: std::ops::Mul<Output = T> + Copy,
+{
+    x * x
+}
+
+fn s38_relu(v: Vec<f64>) -> Vec<f64> {
+    v.into_iter().map(|z| z.max(0.0)).collect()
+}
+
+#[gradient(jvp)]
+fn s38_forms(x: f64, y: f64) -> f64 {
+    let pair = (x, y * 2.0);
+    let lent = &pair;
+    let act = s38_relu(vec![x, -y, x * y]);
+    s38_norm(lent) + s38_pair(pair) + s38_sq(x - y) + s38_special::erf(y) + act[0] + act[2]
+}
+
+#[derive(Clone, grad::Params)]
+struct S38Cell {
+    ws: [[f64; 2]; 2],
+    rows: Vec<Vec<f64>>,
+}
+
+#[gradient(wrt(m))]
+fn s38_cell(m: &S38Cell, x: f64) -> f64 {
+    let mut h = m.ws;
+    h[1][0] = h[0][0] * 0.5 + x;
+    let mut out = vec![0.25; m.rows.len()];
+    for (o, row) in out.iter_mut().zip(&m.rows) {
+        *o += row[0] * x;
+    }
+    h[1][0] * h[1][1] + out[0]
+}
+
+#[test]
+fn session_38_forms_run() {
+    let (value, [dx, dy]) = s38_forms_grad(0.5, -0.25);
+    assert_eq!(value.to_bits(), s38_forms(0.5, -0.25).to_bits());
+    assert!(dx.is_finite() && dy.is_finite());
+    let (_, t) = s38_forms_jvp(0.5, -0.25, 1.0, 0.0);
+    assert!((t - dx).abs() < 1e-12);
+    let m = S38Cell {
+        ws: [[0.5, 0.2], [0.1, -0.3]],
+        rows: vec![vec![1.0, 2.0], vec![0.5]],
+    };
+    let mut d = grad::runtime::Params::zeros_like(&m);
+    assert_eq!(
+        s38_cell_grad(&m, 0.75, &mut d).to_bits(),
+        s38_cell(&m, 0.75).to_bits()
+    );
+    assert!((d.rows[0][0] - 0.75).abs() < 1e-15);
+}
