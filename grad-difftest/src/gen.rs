@@ -10393,11 +10393,21 @@ impl<'a> FnGen<'a> {
             // A small matrix with differentiated entries, read into the buffer.
             let m = self.fresh("m");
             let es: Vec<String> = (0..4).map(|_| self.wrapped(1, (-5.0, 5.0)).s).collect();
-            let s = format!(
-                "let {m} = [[{}, {}], [{}, 0.5 * {}]];",
-                es[0], es[1], es[2], es[3]
-            );
-            Self::line(out, ind, &s);
+            let s = if self.on("stmt:matrix_repeat_row") && self.rng.chance(0.3) {
+                // A row repeated (`[0.5; 2]`), the others spelled out, then written by index.
+                format!(
+                    "let mut {m} = [[{}, {}], [0.5; 2]];\n{m}[1][1] = 0.5 * {};",
+                    es[0], es[1], es[3]
+                )
+            } else {
+                format!(
+                    "let {m} = [[{}, {}], [{}, 0.5 * {}]];",
+                    es[0], es[1], es[2], es[3]
+                )
+            };
+            for l in s.lines() {
+                Self::line(out, ind, l);
+            }
             let s = format!("{z}[0] = {m}[0][0] * {m}[1][1] - {m}[0][1] * {m}[1][0];");
             Self::line(out, ind, &s);
         }

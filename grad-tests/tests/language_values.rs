@@ -1217,3 +1217,32 @@ fn parts_taken_apart_by_patterns() {
         check("named_part_patterns", &named_part_patterns, v, &d, &xs);
     }
 }
+
+/// A small matrix written with rows spelled out beside a repeated row (`[0.0; 3]`), then
+/// written by index: "tuples, arrays and structs are not supported here" before.
+#[gradient]
+fn rows_written_and_repeated(a: f64, x: f64) -> f64 {
+    let mut m = [[1.0, 0.0, 0.0], [0.0; 3], [0.0, 0.0, 1.0]];
+    m[1][1] = a.cos();
+    m[1][2] = -a.sin() * x;
+    let v = [x, 1.0, 2.0];
+    let mut s = 0.0;
+    for i in 0..3 {
+        for j in 0..3 {
+            s += m[i][j] * v[j];
+        }
+    }
+    s
+}
+
+#[test]
+fn matrices_with_repeated_rows() {
+    let (v, g) = rows_written_and_repeated_grad(0.3, 0.7);
+    check(
+        "rows_written_and_repeated",
+        &|p: &[f64]| rows_written_and_repeated(p[0], p[1]),
+        v,
+        &g,
+        &[0.3, 0.7],
+    );
+}

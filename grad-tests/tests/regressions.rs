@@ -1592,3 +1592,45 @@ fn tuple_helpers_inlined_into_conditions() {
         );
     }
 }
+
+fn stepped_inclusive(a0: f64, s0: &[f64]) -> f64 {
+    let mut acc: f64 = s0[0] * a0;
+    let mut pv: f64 = 0.5;
+    for i in (0..=s0.len() - 1).step_by(2) {
+        let po = pv;
+        pv = f64::tanh(s0.iter().map(|&v| v * 1.25).sum::<f64>());
+        acc = f64::tanh(acc * 0.5 + po * s0[i].sinh()) * 10.0;
+    }
+    acc + pv
+}
+
+/// A loop over a stepped inclusive range (`(0..=n).step_by(2)`) whose adjoint walks it
+/// backwards: E0277 (`RangeInclusive<usize>: ExactSizeIterator`) inside generated code (found by
+/// the tester).
+#[gradient]
+fn stepped_inclusive_taped(xs: &[f64]) -> f64 {
+    let mut cv = Vec::new();
+    for &e in xs {
+        cv.push(e * 2.0);
+    }
+    let mut s = 0.0;
+    for k in (1..=xs.len()).step_by(2) {
+        s += (xs[k - 1] * s).sin() + xs[k - 1];
+    }
+    cv[0] * stepped_inclusive(0.35, xs) + s
+}
+
+#[test]
+fn stepped_inclusive_ranges_walked_backwards() {
+    let xs = [0.3, -0.2, 0.7, 0.1, -0.5];
+    let mut d = [0.0; 5];
+    let v = stepped_inclusive_taped_grad(&xs, &mut d);
+    check_flat(
+        "stepped_inclusive_taped",
+        &xs,
+        &|p: &[f64]| stepped_inclusive_taped(p),
+        v,
+        &d,
+    )
+    .unwrap();
+}

@@ -944,13 +944,24 @@ pub fn matrix_let(
             let mut elems = Vec::new();
             let mut cols = None;
             for row in &a.elems {
-                let syn::Expr::Array(r) = row else {
-                    return None;
-                };
-                if *cols.get_or_insert(r.elems.len()) != r.elems.len() {
-                    return None;
+                match row {
+                    syn::Expr::Array(r) => {
+                        if *cols.get_or_insert(r.elems.len()) != r.elems.len() {
+                            return None;
+                        }
+                        elems.extend(r.elems.iter());
+                    }
+                    // `[0.0; 3]` beside rows written out (`[[1.0, 0.0, 0.0], [0.0; 3], ..]`):
+                    // the constant, that many times.
+                    syn::Expr::Repeat(r) if float_constant(&r.expr) => {
+                        let n = lit_usize(&r.len).filter(|n| *n <= 64)?;
+                        if *cols.get_or_insert(n) != n {
+                            return None;
+                        }
+                        elems.extend(std::iter::repeat_n(&*r.expr, n));
+                    }
+                    _ => return None,
                 }
-                elems.extend(r.elems.iter());
             }
             let float = |e: &syn::Expr| {
                 has_float_literal(e)

@@ -227,7 +227,7 @@ impl Lowerer<'_> {
                 .push_spanned(label, "`#[gradient]` supports a labeled loop written as a statement, left by `break 'label;` or `continue 'label;` without a value: give the value through a variable assigned before the `break`");
             return None;
         }
-        let plan = self.plan(&f.expr)?;
+        let plan = self.plan(&stepped_exclusive(&f.expr))?;
         let broken = broken_flag();
         // Once broken, a `for` body does nothing for the remaining iterations.
         let guarded = loop_exits(&f.body).breaks;
@@ -635,4 +635,30 @@ impl Lowerer<'_> {
         })));
         Some(())
     }
+}
+
+/// `(a..=b).step_by(k)` as `(a..(b) + 1).step_by(k)`: the same numbers, in a range whose
+/// `step_by` can be walked backwards (the backward pass of a taped loop reverses it, and a
+/// stepped inclusive range is not an `ExactSizeIterator`).
+fn stepped_exclusive(e: &syn::Expr) -> syn::Expr {
+    struct Open;
+    impl syn::visit_mut::VisitMut for Open {
+        fn visit_expr_method_call_mut(&mut self, m: &mut syn::ExprMethodCall) {
+            syn::visit_mut::visit_expr_method_call_mut(self, m);
+            if m.method != "step_by" {
+                return;
+            }
+            let syn::Expr::Range(r) = crate::desugar::unparen(&m.receiver) else {
+                return;
+            };
+            if let (syn::RangeLimits::Closed(_), Some(end)) = (&r.limits, &r.end) {
+                let start = &r.start;
+                *m.receiver = syn::parse_quote!((#start..(#end) + 1));
+            }
+        }
+        fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
+    }
+    let mut e = e.clone();
+    syn::visit_mut::VisitMut::visit_expr_mut(&mut Open, &mut e);
+    e
 }
