@@ -1340,3 +1340,29 @@ fn generic_helpers_of_arithmetic_and_data_methods() {
         &w,
     );
 }
+
+fn pick_doubled(w: &[f64], idx: Vec<usize>) -> Vec<f64> {
+    idx.into_iter().map(|i| w[i] * 2.0).collect()
+}
+
+fn pick_sum(w: &[f64], idx: &[usize]) -> f64 {
+    idx.iter().map(|&i| w[i]).sum()
+}
+
+/// Lists of indices made at the call (`vec![1, 0]`, `&vec![0]`, `&[1, 1]`) handed to helpers
+/// taking `Vec<usize>` and `&[usize]`: "cannot differentiate through the macro `vec!`" where a
+/// vector-valued helper came first.
+#[gradient]
+fn index_lists(x: &[f64]) -> f64 {
+    let h = pick_doubled(x, vec![1, 0]);
+    h[0] + pick_sum(x, &[1, 1]) + pick_sum(x, &vec![0])
+}
+
+#[test]
+fn lists_of_data_made_at_the_call() {
+    let x = [0.3, 0.5];
+    let mut d = [0.0; 2];
+    let v = index_lists_grad(&x, &mut d);
+    assert_eq!(v.to_bits(), index_lists(&x).to_bits());
+    assert_eq!(d, [1.0, 4.0]);
+}

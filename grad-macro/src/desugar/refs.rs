@@ -238,6 +238,22 @@ pub fn temporary_ref_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
         };
         return Some(vec![syn::parse_quote!(let #m #name #ty = #inner;)]);
     }
+    // `let idx: &[usize] = &vec![1, 0];` (an argument a helper's inlining binds): the list of
+    // data gets a name of its own type first, as `let idx: Vec<usize> = vec![1, 0];` would.
+    if let (syn::Expr::Macro(m), Some(syn::Type::Reference(r))) = (inner, ty) {
+        if let syn::Type::Slice(sl) = &*r.elem {
+            if m.mac.path.is_ident("vec")
+                && r.mutability.is_none()
+                && !crate::sig::holds_float(&sl.elem)
+            {
+                let (t, name, elem) = (crate::naming::fresh("list"), &id.ident, &sl.elem);
+                return Some(vec![
+                    syn::parse_quote!(let #t: ::std::vec::Vec<#elem> = #inner;),
+                    syn::parse_quote!(let #name: #ty = &#t;),
+                ]);
+            }
+        }
+    }
     if matches!(inner, syn::Expr::Repeat(_) | syn::Expr::Macro(_)) {
         return None;
     }
