@@ -4264,12 +4264,22 @@ impl<'a> FnGen<'a> {
                 6.0
             }
             4 => {
-                Self::line(out, ind, &format!("let mut {n}: {FLT} = 0.0;"));
-                Self::line(
-                    out,
-                    ind,
-                    &format!("for {r} in {xs}.iter().skip_while(|{q}| **{q} > 0.0) {{ {n} += {r} * {ee}; }}"),
-                );
+                if self.on("reduce:skip_while") && self.rng.chance(0.5) {
+                    // A reduction (reversed or not) that skips a leading run.
+                    let rev = if self.rng.chance(0.5) { ".rev()" } else { "" };
+                    Self::line(
+                        out,
+                        ind,
+                        &format!("let {n}: {FLT} = {xs}.iter(){rev}.skip_while(|&&{q}| {q} < 0.0).map(|{r}| {r} * {ee}).sum::<{FLT}>();"),
+                    );
+                } else {
+                    Self::line(out, ind, &format!("let mut {n}: {FLT} = 0.0;"));
+                    Self::line(
+                        out,
+                        ind,
+                        &format!("for {r} in {xs}.iter().skip_while(|{q}| **{q} > 0.0) {{ {n} += {r} * {ee}; }}"),
+                    );
+                }
                 6.0 * m
             }
             5 => {

@@ -1634,3 +1634,28 @@ fn stepped_inclusive_ranges_walked_backwards() {
     )
     .unwrap();
 }
+
+/// `skip_while` in a reduction (reversed or not): "supports `break` and `continue` as statements
+/// of a loop body or of an `if` in it" at the attribute (the test's statements were lifted into
+/// a block around the `continue`).
+#[gradient]
+fn skipped_runs(x: &[f64]) -> f64 {
+    x.iter()
+        .rev()
+        .skip_while(|&&v| v < 0.0)
+        .map(|v| v.exp())
+        .sum::<f64>()
+        + x.iter()
+            .skip_while(|v| **v > 0.5)
+            .map(|v| v * v)
+            .sum::<f64>()
+}
+
+#[test]
+fn skip_while_in_reductions() {
+    for x in [[0.3, -0.5, 0.9, -0.2], [0.7, 0.6, -0.1, 0.4]] {
+        let mut d = [0.0; 4];
+        let v = skipped_runs_grad(&x, &mut d);
+        check_flat("skipped_runs", &x, &|p: &[f64]| skipped_runs(p), v, &d).unwrap();
+    }
+}

@@ -331,10 +331,16 @@ fn guards(
             }
             "skip_while" => {
                 let test = apply(c, &s, Passed::Ref)?;
-                let skipping = crate::naming::fresh("skipping");
+                let (skipping, skip) = (
+                    crate::naming::fresh("skipping"),
+                    crate::naming::fresh("skip"),
+                );
                 pre.push(quote!(let mut #skipping: bool = true;));
+                // (The test bound first: a `continue` in a block the test's statements would
+                // be lifted into is not one of the `if`'s statements.)
                 out.push(quote!(if #skipping {
-                    if #test {
+                    let #skip: bool = #test;
+                    if #skip {
                         continue;
                     }
                     #skipping = false;
