@@ -148,13 +148,7 @@ fn shape(ty: &syn::Type) -> Option<(usize, usize)> {
     if matches!(&*inner.elem, syn::Type::Array(_)) {
         return None;
     }
-    let len = |e: &syn::Expr| match e {
-        syn::Expr::Lit(syn::ExprLit {
-            lit: syn::Lit::Int(n),
-            ..
-        }) => n.base10_parse::<usize>().ok(),
-        _ => None,
-    };
+    let len = super::tuples::lit_usize;
     let (rows, cols) = (len(&outer.len)?, len(&inner.len)?);
     (rows * cols <= MAX_ELEMENTS && rows > 0 && cols > 0).then_some((rows, cols))
 }
