@@ -8,6 +8,7 @@
 //! mode and second order. Against central finite differences, the value bit for bit.
 
 #![allow(
+    clippy::useless_vec,
     clippy::needless_range_loop,
     clippy::items_after_statements,
     clippy::redundant_closure
