@@ -7556,6 +7556,20 @@ impl<'a> FnGen<'a> {
         if form == 6 && (!self.on("rows:row_iter") || (!wiv.2 && !self.on("rows:row_iter_data"))) {
             return;
         }
+        if self.on("rows:zip_mut") && self.rng.chance(0.12) {
+            // A buffer written element by element beside the rows, the buffer first.
+            let (ob, ov) = (self.fresh("ob"), self.fresh("ov"));
+            // (A parameter is a reference already; a model's field is lent.)
+            let lend = if self.may_shadow(&w) { "" } else { "&" };
+            Self::line(out, ind, &format!("let mut {ob} = vec![0.25; {w}.len()];"));
+            Self::line(
+                out,
+                ind,
+                &format!("for ({ov}, {row}) in {ob}.iter_mut().zip({lend}{w}) {{ *{ov} += {row}[0] * {e}; }}"),
+            );
+            Self::line(out, ind, &format!("{acc} += {FLT}::tanh({ob}[0]) * 0.5;"));
+            return;
+        }
         if !slices && self.on("rows:flatten") && self.rng.chance(0.1) {
             // The rows end to end: `w.iter().flatten()`, `w.concat()`, `w.as_flattened()`.
             let a = self.fresh("fa");
