@@ -99,6 +99,7 @@ pub fn gradient(
 #[proc_macro]
 pub fn __inline_spec(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
     desugar::abandon_originals();
+    prescan::forget_rules();
     let out = closure_calls::spec(input.into());
     desugar::forget_originals();
     out.into()
@@ -148,6 +149,7 @@ pub fn custom_gradient(
     args: proc_macro::TokenStream,
     item: proc_macro::TokenStream,
 ) -> proc_macro::TokenStream {
+    prescan::forget_rules();
     custom::expand(args.into(), item.into()).into()
 }
 

@@ -278,6 +278,12 @@ pub fn note_rules(caller: &str) {
     }
 }
 
+/// Forgets the rules noted by an earlier expansion (an expansion that reads no file: a helper's
+/// specialization, a rule's own).
+pub fn forget_rules() {
+    RULES.with(|r| r.borrow_mut().clear());
+}
+
 /// The rules [`note_rules`] noted for the expansion under way.
 pub fn rules() -> Vec<String> {
     RULES.with(|r| r.borrow().clone())
