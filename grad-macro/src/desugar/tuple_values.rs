@@ -272,8 +272,8 @@ pub fn tuple_ref_let(l: &syn::Local, rest: &mut [syn::Stmt]) -> Option<Vec<syn::
             _ => None,
         })
         .collect::<Option<_>>()?;
-    let names: Vec<&syn::Ident> = parts.iter().collect();
-    if rest.iter().any(|s| changes_any(s, &names)) {
+    let names: std::collections::HashSet<String> = parts.iter().map(ToString::to_string).collect();
+    if rest.iter().any(|s| super::closures::writes(s, &names)) {
         return None;
     }
     let mut r = Uses {
@@ -284,38 +284,6 @@ pub fn tuple_ref_let(l: &syn::Local, rest: &mut [syn::Stmt]) -> Option<Vec<syn::
     };
     super::rewrite_rest(rest, &id.ident, &mut r, |r| !r.other)?;
     Some(Vec::new())
-}
-
-/// Whether `s` assigns one of `names`, changes it in place or lends it mutably.
-fn changes_any(s: &syn::Stmt, names: &[&syn::Ident]) -> bool {
-    struct Finder<'a>(&'a [&'a syn::Ident], bool);
-    impl Finder<'_> {
-        fn named(&self, e: &syn::Expr) -> bool {
-            matches!(crate::lower::root_of_place(e), syn::Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.0.contains(&i)))
-        }
-    }
-    impl<'a> syn::visit::Visit<'a> for Finder<'_> {
-        fn visit_expr(&mut self, e: &'a syn::Expr) {
-            match e {
-                syn::Expr::Assign(a) if self.named(&a.left) => self.1 = true,
-                syn::Expr::Binary(b)
-                    if crate::lower::is_compound_assign(&b.op) && self.named(&b.left) =>
-                {
-                    self.1 = true;
-                }
-                syn::Expr::Reference(r) if r.mutability.is_some() && self.named(&r.expr) => {
-                    self.1 = true;
-                }
-                syn::Expr::Macro(m) if self.0.iter().any(|n| super::mentions(&m.mac.tokens, n)) => {
-                    self.1 = true;
-                }
-                _ => syn::visit::visit_expr(self, e),
-            }
-        }
-    }
-    let mut f = Finder(names, false);
-    syn::visit::Visit::visit_stmt(&mut f, s);
-    f.1
 }
 
 struct Uses<'a> {
