@@ -11209,7 +11209,20 @@ impl<'a> FnGen<'a> {
                             self.items,
                             "{ann}\nfn {h}(t: ({FLT}, {FLT})) -> {FLT} {{\n    t.0 * 0.5 - {FLT}::tanh(t.1)\n}}"
                         );
-                        let whole = if by_ref { format!("*{p}") } else { p.clone() };
+                        // A reference handed on as it is, to a helper taking `&(T, T)`.
+                        let lent = by_ref && self.on("param:tuple_ref_on") && self.rng.chance(0.5);
+                        let (h, whole) = if lent {
+                            let hr = format!("{h}r");
+                            let _ = writeln!(
+                                self.items,
+                                "{ann}\nfn {hr}(t: &({FLT}, {FLT})) -> {FLT} {{\n    let (a, b) = *t;\n    a * 0.5 - {FLT}::tanh(b)\n}}"
+                            );
+                            (hr, p.clone())
+                        } else if by_ref {
+                            (h, format!("*{p}"))
+                        } else {
+                            (h, p.clone())
+                        };
                         body.insert_str(
                             0,
                             &format!("    let {na} = {p}.0 + 0.125 * {FLT}::tanh({h}({whole}));\n    let {nb} = {p}.1;\n"),
