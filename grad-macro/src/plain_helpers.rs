@@ -39,6 +39,11 @@ pub fn expand(
     args: &TokenStream,
     expand_from: &dyn Fn(&syn::ItemFn) -> TokenStream,
 ) -> TokenStream {
+    let mut parts = item.clone();
+    let parts = crate::desugar::normal::field_part_loops(&mut parts.block).then_some(parts);
+    let item = parts.as_ref().unwrap_or(item);
+    let recursive = derive_recursive_items(item, args);
+    let item = recursive.as_ref().unwrap_or(item);
     let injection = inject(item, args);
     crate::closure_calls::set_plain_helpers(injection.with_closures.clone());
     // Called with constants only (data the loss prepares, `median(data)`), helpers stay calls
@@ -104,6 +109,57 @@ pub fn expand(
     forget_original();
     crate::closure_calls::set_plain_helpers(Vec::new());
     quote::quote!(#out #(#refused)*)
+}
+
+/// Input: a loss declaring a plain function in its body that calls itself (`fn p(x: f64, n: u32)
+/// -> f64 { .. x * p(x, n - 1) }`), which `desugar` cannot inline.
+/// Output: the loss with that function under `#[gradient]` (with the caller's `jvp` and `hvp`), as
+/// a recursive helper of the module is derived: its calls are calls of a derived function, whose
+/// `NAME_grad` then exists. `None` when the body declares no such function.
+fn derive_recursive_items(item: &syn::ItemFn, args: &TokenStream) -> Option<syn::ItemFn> {
+    struct Items<'a>(&'a TokenStream, bool);
+    impl VisitMut for Items<'_> {
+        fn visit_item_fn_mut(&mut self, f: &mut syn::ItemFn) {
+            syn::visit_mut::visit_item_fn_mut(self, f);
+            let annotated = f.attrs.iter().any(|a| {
+                *a == marker()
+                    || *a == derived_marker()
+                    || a.path()
+                        .segments
+                        .last()
+                        .is_some_and(|s| s.ident == "gradient" || s.ident == "custom_gradient")
+            });
+            let sig = &f.sig;
+            let floats = sig.inputs.iter().any(|a| match a {
+                syn::FnArg::Typed(pt) => crate::sig::holds_float(&pt.ty),
+                syn::FnArg::Receiver(_) => false,
+            });
+            if annotated
+                || !floats
+                || !sig.generics.params.is_empty()
+                || !derivable(sig)
+                || !crate::naming::mentions(f.block.to_token_stream(), &|i| *i == sig.ident)
+            {
+                return;
+            }
+            let args = self.0;
+            f.attrs.push(syn::parse_quote!(#[::grad::gradient(#args)]));
+            self.1 = true;
+        }
+    }
+    let Ok(args) = syn::parse2::<crate::attr::Args>(args.clone()) else {
+        return None;
+    };
+    let jvp = args.jvp.map(|_| quote::quote!(jvp));
+    let hvp = args.hvp.map(|_| quote::quote!(hvp));
+    let modes = [jvp, hvp].into_iter().flatten();
+    let modes = quote::quote!(#(#modes),*);
+    let mut out = item.clone();
+    let mut items = Items(&modes, false);
+    for st in &mut out.block.stmts {
+        items.visit_stmt_mut(st);
+    }
+    items.1.then_some(out)
 }
 
 /// Where `span` is in the file, as printed (`bytes(120..127)`; without the hygiene context, which
@@ -332,9 +388,10 @@ pub fn inject(item: &syn::ItemFn, args: &TokenStream) -> Injection {
         .filter(|(_, inlined)| *inlined)
         .map(|(f, _)| (f.sig.ident.to_string(), f.sig.inputs.len()))
         .collect();
-    let mut values = Values(&arity, Vec::new());
+    let mut values = Values(&arity, Vec::new(), local_names(&out.block));
     values.visit_block_mut(&mut out.block);
     for (f, _) in &mut taken {
+        values.2 = local_names(&f.block);
         values.visit_block_mut(&mut f.block);
     }
     let jvp = args.jvp.map(|_| quote::quote!(jvp));
@@ -768,7 +825,24 @@ fn respan(tokens: TokenStream, span: Span) -> TokenStream {
 
 /// A helper named as a value (`xs.iter().copied().map(sigmoid)`, `let act = relu;`) written as a
 /// closure that calls it, `|v0| sigmoid(v0)`: the same function, whose calls the inlining reaches.
-struct Values<'a>(&'a BTreeMap<String, usize>, Vec<String>);
+/// The helpers inlined (with their arities), the functions the blocks around declare, and the
+/// names the body binds as locals (a value of such a name is the local: `for layer in ..` beside
+/// a helper `fn layer(..)`).
+struct Values<'a>(&'a BTreeMap<String, usize>, Vec<String>, HashSet<String>);
+
+/// The names `block` binds by patterns anywhere (`let`, `for`, closure parameters, arms).
+fn local_names(block: &syn::Block) -> HashSet<String> {
+    struct Pats(HashSet<String>);
+    impl<'ast> Visit<'ast> for Pats {
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            self.0.insert(p.ident.to_string());
+            syn::visit::visit_pat_ident(self, p);
+        }
+    }
+    let mut p = Pats(HashSet::new());
+    p.visit_block(block);
+    p.0
+}
 
 impl VisitMut for Values<'_> {
     /// A block declaring a function of a helper's name means its own there.
@@ -791,7 +865,7 @@ impl VisitMut for Values<'_> {
                 let Some(&n) = self.0.get(&id.to_string()) else {
                     return;
                 };
-                if self.1.contains(&id.to_string()) {
+                if self.1.contains(&id.to_string()) || self.2.contains(&id.to_string()) {
                     return;
                 }
                 let params: Vec<Ident> = (0..n)
@@ -814,6 +888,8 @@ fn calls(block: &syn::Block, known: &BTreeMap<String, String>) -> Vec<(String, S
         out: Vec<(String, Span)>,
         /// Names of functions the blocks around declare (their calls there are not ours).
         hidden: Vec<String>,
+        /// Names bound as locals (named as a value, such a name is the local).
+        locals: HashSet<String>,
     }
     impl Calls<'_> {
         fn ours(&self, name: &str) -> bool {
@@ -861,7 +937,7 @@ fn calls(block: &syn::Block, known: &BTreeMap<String, String>) -> Vec<(String, S
             if p.qself.is_none() {
                 if let Some(id) = p.path.get_ident() {
                     let name = id.to_string();
-                    if self.ours(&name) {
+                    if self.ours(&name) && !self.locals.contains(&name) {
                         self.out.push((name, id.span()));
                     }
                 }
@@ -872,6 +948,7 @@ fn calls(block: &syn::Block, known: &BTreeMap<String, String>) -> Vec<(String, S
         known,
         out: Vec::new(),
         hidden: Vec::new(),
+        locals: local_names(block),
     };
     v.visit_block(block);
     v.out.reverse();

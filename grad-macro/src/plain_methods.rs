@@ -46,7 +46,8 @@ pub fn rewrite(item: &syn::ItemFn) -> (BTreeMap<String, String>, Option<syn::Ite
             ret || crate::plain_helpers::numeric(&m.item.sig)
         })
         .collect();
-    let structs = crate::prescan::structs(&item.sig.ident.to_string());
+    // (Generic ones too: a generic model given its float holds concrete structs.)
+    let structs = crate::prescan::all_structs(&item.sig.ident.to_string());
     let mut free = BTreeMap::new();
     for m in &table {
         if let Some(src) = m.as_free(&table, &structs) {
@@ -175,8 +176,20 @@ fn struct_type(ty: &syn::Type) -> Option<String> {
     let syn::Type::Path(p) = inner else {
         return None;
     };
-    (p.qself.is_none() && crate::sig::float_of(inner).is_none())
-        .then(|| inner.to_token_stream().to_string())
+    // (`MA<f32>`, a generic model given its float: the struct `MA`, whose concrete fields
+    // hold the structs whose methods are read.)
+    let generic = p
+        .path
+        .segments
+        .last()
+        .is_some_and(|s| !s.arguments.is_empty());
+    (p.qself.is_none() && crate::sig::float_of(inner).is_none()).then(|| {
+        if generic {
+            p.path.segments.last().expect("checked").ident.to_string()
+        } else {
+            inner.to_token_stream().to_string()
+        }
+    })
 }
 
 /// Rewrites `recv.name(args)` with `recv` a receiver of known type and `name` a plain method of

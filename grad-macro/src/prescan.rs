@@ -45,8 +45,6 @@ struct Module {
     /// Methods taking `&self` without `#[gradient]` of `impl`s that are not generic (inherent or
     /// of a trait): `(type, name, source)`, the method printed as a free function would be.
     methods: Vec<(String, String, String)>,
-    /// The structs with named fields: name, and each field's name and type (printed).
-    structs: Vec<(String, Vec<(String, String)>)>,
     /// Every method without `#[gradient]` of an `impl` or a trait (with a body), by name.
     unannotated_methods: Vec<String>,
     /// The names its items and imports declare: what a bare name in one of its functions may
@@ -63,7 +61,8 @@ struct Module {
     public: Vec<String>,
     /// Its hand-written rules (`#[custom_gradient] fn erf_grad`), by name.
     rules: Vec<String>,
-    /// [`Module::structs`], generic ones too (their fields' types naming the parameters).
+    /// The structs with named fields, generic ones too (their fields' types naming the
+    /// parameters): name, and each field's name and type (printed).
     generic_structs: Vec<(String, Vec<(String, String)>)>,
     /// The methods marked `#[gradient]` inside a trait's `impl` that is not marked itself, where
     /// what the attribute adds cannot go.
@@ -156,11 +155,6 @@ fn home<R>(caller: &str, read: impl FnOnce(&Module, &[Module]) -> R) -> Option<R
     })
 }
 
-/// The structs of the module of `caller`: name → fields (name, type printed).
-pub fn structs(caller: &str) -> Vec<(String, Vec<(String, String)>)> {
-    home(caller, |home, _| home.structs.clone()).unwrap_or_default()
-}
-
 /// The type of the `impl` that holds the `#[gradient]` method `name`, when one `impl` of the
 /// module of `name` does (whatever its body has become since).
 pub fn method_type(name: &str) -> Option<String> {
@@ -178,7 +172,8 @@ pub fn method_type(name: &str) -> Option<String> {
     .flatten()
 }
 
-/// [`structs`], generic ones too (`struct Cell<T> { ws: [[T; 2]; 3] }`).
+/// The structs of the module of `caller`, generic ones too (`struct Cell<T> { ws: [[T; 2]; 3]
+/// }`): name → fields (name, type printed).
 pub fn all_structs(caller: &str) -> Vec<(String, Vec<(String, String)>)> {
     home(caller, |home, _| home.generic_structs.clone()).unwrap_or_default()
 }
@@ -577,9 +572,6 @@ fn items(
                             Some((f.ident.as_ref()?.to_string(), ty))
                         })
                         .collect();
-                    if st.generics.params.is_empty() {
-                        here.structs.push((st.ident.to_string(), fields.clone()));
-                    }
                     here.generic_structs.push((st.ident.to_string(), fields));
                 }
             }

@@ -1019,6 +1019,54 @@ pub fn written_rows_collect_let(l: &syn::Local, rest: &[syn::Stmt]) -> Option<Ve
     ])
 }
 
+/// Input: `let k: Vec<Vec<f64>> = (0..n).map(|i| (0..n).map(|j| kern(x[i], x[j])).collect())
+/// .collect();` (sources of known length, `x.iter()` and ranges, with `enumerate`, `zip`, `skip`,
+/// `take`; the inner one not naming the outer item; typed by the `let` or the turbofish).
+/// Output: `let mut k = vec![vec![0.0; INNER]; OUTER]; for (K, i) in (0..n).enumerate() { for
+/// (J, j) in (0..n).enumerate() { k[K][J] = kern(x[i], x[j]); } }`: a local matrix written by
+/// element, which the rewrites of matrices follow.
+pub fn nested_collect_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
+    let (id, ty, init) = super::plain_let(l)?;
+    let (_, vec_ty, map, cl) = collected_map(init, ty)?;
+    let inner_ty = crate::rows::vec_elem(&vec_ty)?;
+    // `Vec<Vec<f64>>` (or `Vec<Vec<_>>`, `Vec<_>`): rows of floats.
+    let float_elem = match inner_ty {
+        syn::Type::Infer(_) => true,
+        t => crate::rows::vec_elem(t)
+            .is_some_and(|e| matches!(e, syn::Type::Infer(_)) || crate::sig::float_of(e).is_some()),
+    };
+    let (inner_c, _) = collected(super::unparen(&cl.body), Some(inner_ty))?;
+    let syn::Expr::MethodCall(inner_map) = &*inner_c.receiver else {
+        return None;
+    };
+    let [syn::Expr::Closure(inner_cl)] = &inner_map.args.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    if !float_elem || inner_map.method != "map" || inner_cl.inputs.len() != 1 {
+        return None;
+    }
+    let (outer_pat, inner_pat) = (untyped(&cl.inputs[0]), untyped(&inner_cl.inputs[0]));
+    let mut outer_names = Vec::new();
+    super::tuples::names_of(outer_pat, &mut outer_names);
+    let (outer, inner) = (&map.receiver, &inner_map.receiver);
+    let names_outer = crate::naming::mentions(quote!(#inner), &|i| outer_names.contains(i));
+    let (rows, cols) = (seq_len(outer)?, seq_len(inner)?);
+    if names_outer {
+        return None;
+    }
+    let name = &id.ident;
+    let (k, j) = (crate::naming::fresh("k"), crate::naming::fresh("j"));
+    let body = &inner_cl.body;
+    Some(vec![
+        syn::parse_quote!(let mut #name = vec![vec![0.0; #cols]; #rows];),
+        syn::parse_quote!(for (#k, #outer_pat) in #outer.enumerate() {
+            for (#j, #inner_pat) in #inner.enumerate() {
+                #name[#k][#j] = #body;
+            }
+        }),
+    ])
+}
+
 /// Whether `e` calls a method only floats have (`sin`, `exp`, `powi`, ..) or holds a float
 /// literal: what a `Vec<_>` collected from it holds is then floats.
 fn float_math(e: &syn::Expr) -> bool {

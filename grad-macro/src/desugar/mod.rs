@@ -1847,6 +1847,7 @@ impl Desugar<'_> {
                             .or_else(|| iterators::chained_collect_let(l))
                             .or_else(|| iterators::array_rows_collect_let(l))
                             .or_else(|| iterators::written_rows_collect_let(l, &work))
+                            .or_else(|| iterators::nested_collect_let(l))
                             .or_else(|| {
                                 // A copy that pushes grow later is made by them (below).
                                 (!pushes::grown_copy(l, &work) && !self.copies_data(l))

@@ -348,7 +348,7 @@ pub(super) fn normal_forms(block: &mut syn::Block) -> Vec<String> {
             for s in b.stmts.drain(..) {
                 match returning_match_let(&s) {
                     Some(two) => out.extend(two),
-                    None => out.push(s),
+                    None => out.push(branch_buffer_assign(&s).unwrap_or(s)),
                 }
             }
             // `let v: Vec<f64>; if c { v = a; } else { v = b; }`: a buffer, which lowering
@@ -747,6 +747,25 @@ pub(super) fn returning_match_let(s: &syn::Stmt) -> Option<[syn::Stmt; 2]> {
         return Some([typed, syn::Stmt::Expr(assigned, None)]);
     }
     Some([syn::Stmt::Local(decl), syn::Stmt::Expr(assigned, None)])
+}
+
+/// Input: `a = if c { z.iter().map(..).collect() } else { z };` (an `if` or a `match` choosing a
+/// new buffer for the local `a`). Output: `if c { a = z.iter().map(..).collect(); } else { a = z;
+/// }`, each branch's assignment one lowering follows.
+fn branch_buffer_assign(s: &syn::Stmt) -> Option<syn::Stmt> {
+    let syn::Stmt::Expr(syn::Expr::Assign(a), Some(_)) = s else {
+        return None;
+    };
+    let syn::Expr::Path(p) = &*a.left else {
+        return None;
+    };
+    let name = p.path.get_ident()?;
+    if !matches!(&*a.right, syn::Expr::Match(_) | syn::Expr::If(_))
+        || !any_tail(&a.right, &makes_buffer)
+    {
+        return None;
+    }
+    Some(syn::Stmt::Expr(assign_tails(&a.right, name)?, None))
 }
 
 /// The type a branch's `collect::<Vec<f64>>()` names (not `Vec<_>`).
@@ -1252,4 +1271,74 @@ fn flat_map_then_map(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
     let mut flat = fm.clone();
     flat.args = std::iter::once(syn::Expr::Closure(new_outer)).collect();
     Some(syn::Expr::MethodCall(flat))
+}
+
+/// Input: `for layer in &net.layers[..k] { body }` (also `net.layers[a..b].iter()`, with
+/// `.enumerate()` and a pattern `(i, layer)`): a part of a field's sequence, its elements bound
+/// by name. Output: `for j in 0..k { let layer = &net.layers[j]; body }` (with `let i = j - a;`),
+/// each element read by index, the form the models' rewrite follows for a `Vec` of structs.
+/// `true` when it rewrote one.
+pub fn field_part_loops(block: &mut syn::Block) -> bool {
+    struct Parts(bool);
+    impl VisitMut for Parts {
+        fn visit_expr_for_loop_mut(&mut self, f: &mut syn::ExprForLoop) {
+            syn::visit_mut::visit_expr_for_loop_mut(self, f);
+            let (mut source, mut enumerated) = (&*f.expr, false);
+            if let syn::Expr::MethodCall(m) = source {
+                if m.method == "enumerate" && m.args.is_empty() {
+                    (source, enumerated) = (&*m.receiver, true);
+                }
+            }
+            let part = match source {
+                syn::Expr::Reference(r) if r.mutability.is_none() => &*r.expr,
+                syn::Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => {
+                    match &*m.receiver {
+                        syn::Expr::Paren(p) => &*p.expr,
+                        r => r,
+                    }
+                }
+                _ => return,
+            };
+            let syn::Expr::Index(ix) = part else { return };
+            let (syn::Expr::Field(field), syn::Expr::Range(range)) = (&*ix.expr, &*ix.index) else {
+                return;
+            };
+            let (count, name) = match (&*f.pat, enumerated) {
+                (syn::Pat::Ident(p), false) => (None, p),
+                (syn::Pat::Tuple(t), true) if t.elems.len() == 2 => {
+                    match (&t.elems[0], &t.elems[1]) {
+                        (c, syn::Pat::Ident(p)) => (Some(c.clone()), p),
+                        _ => return,
+                    }
+                }
+                _ => return,
+            };
+            if name.by_ref.is_some() || name.subpat.is_some() {
+                return;
+            }
+            let start: syn::Expr = match &range.start {
+                Some(a) => syn::parse_quote!((#a)),
+                None => syn::parse_quote!(0),
+            };
+            let end: syn::Expr = match &range.end {
+                Some(b) => syn::parse_quote!((#b)),
+                None => syn::parse_quote!(#field.len()),
+            };
+            let limits = &range.limits;
+            let j = crate::naming::fresh("part");
+            let name = &name.ident;
+            let count = count.map(|c| -> syn::Stmt { syn::parse_quote!(let #c = #j - #start;) });
+            let (label, body) = (&f.label, &f.body.stmts);
+            *f = syn::parse_quote!(#label for #j in #start #limits #end {
+                #count
+                let #name = &#field[#j];
+                #(#body)*
+            });
+            self.0 = true;
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    let mut p = Parts(false);
+    p.visit_block_mut(block);
+    p.0
 }

@@ -2109,9 +2109,38 @@ pub fn mentions_float_type(t: &syn::Type) -> bool {
 /// float's if any of its `let`s says so (it only decides whether an array of names is of floats).
 pub fn float_names(body: &syn::Block, floats: &HashSet<String>) -> HashSet<String> {
     let lets = super::all_lets(body);
+    let assigns = whole_assignments(body);
     let mut out = floats.clone();
+    let floats_in = |e: &syn::Expr, out: &HashSet<String>| {
+        let not_float = match e {
+            syn::Expr::Cast(c) => !mentions_float_type(&c.ty),
+            syn::Expr::MethodCall(m) => m.method == "len" || m.method == "count",
+            _ => false,
+        };
+        !not_float
+            && (has_float_literal(e)
+                || crate::naming::mentions(quote::ToTokens::to_token_stream(e), &|n| {
+                    out.contains(&n.to_string())
+                        || crate::rules::Prim::method_names().any(|m| n == m)
+                }))
+    };
     loop {
         let before = out.len();
+        // `a = z.iter().map(|v| v.tanh()).collect();` of a local declared from data (`let mut
+        // a = x.clone();` of a row of data): it holds floats from there on. (Not one whose
+        // `let` names a type of something else.)
+        for (name, right) in &assigns {
+            let typed_other = lets.iter().any(|l| match &l.pat {
+                syn::Pat::Type(pt) => {
+                    matches!(&*pt.pat, syn::Pat::Ident(i) if i.ident == name)
+                        && !mentions_float_type(&pt.ty)
+                }
+                _ => false,
+            });
+            if !typed_other && !out.contains(name) && floats_in(right, &out) {
+                out.insert(name.clone());
+            }
+        }
         for l in &lets {
             let typed = match &l.pat {
                 syn::Pat::Type(pt) => mentions_float_type(&pt.ty),
@@ -2121,22 +2150,7 @@ pub fn float_names(body: &syn::Block, floats: &HashSet<String>) -> HashSet<Strin
             if matches!(&l.pat, syn::Pat::Type(_)) && !typed {
                 continue;
             }
-            let valued = l.init.as_ref().is_some_and(|i| {
-                let not_float = match &*i.expr {
-                    syn::Expr::Cast(c) => !mentions_float_type(&c.ty),
-                    syn::Expr::MethodCall(m) => m.method == "len" || m.method == "count",
-                    _ => false,
-                };
-                !not_float
-                    && (has_float_literal(&i.expr)
-                        || crate::naming::mentions(
-                            quote::ToTokens::to_token_stream(&i.expr),
-                            &|n| {
-                                out.contains(&n.to_string())
-                                    || crate::rules::Prim::method_names().any(|m| n == m)
-                            },
-                        ))
-            });
+            let valued = l.init.as_ref().is_some_and(|i| floats_in(&i.expr, &out));
             if typed || valued {
                 let mut names = Vec::new();
                 names_of(&l.pat, &mut names);
@@ -2147,6 +2161,30 @@ pub fn float_names(body: &syn::Block, floats: &HashSet<String>) -> HashSet<Strin
             return out;
         }
     }
+}
+
+/// The assignments `name = right` of a whole local in `body` that make a new buffer
+/// (`.collect()`, `.to_vec()`), at any depth.
+fn whole_assignments(body: &syn::Block) -> Vec<(String, syn::Expr)> {
+    struct Assigns(Vec<(String, syn::Expr)>);
+    impl<'a> syn::visit::Visit<'a> for Assigns {
+        fn visit_expr_assign(&mut self, a: &'a syn::ExprAssign) {
+            // (Not `.collect::<Vec<usize>>()`, which says it holds something else.)
+            let made = matches!(&*a.right, syn::Expr::MethodCall(m)
+                if (m.method == "collect" || m.method == "to_vec")
+                    && m.turbofish.as_ref().is_none_or(|t| t.args.iter().any(|g|
+                        matches!(g, syn::GenericArgument::Type(t) if mentions_float_type(t)))));
+            if let (syn::Expr::Path(p), true) = (&*a.left, made) {
+                if let Some(i) = p.path.get_ident() {
+                    self.0.push((i.to_string(), (*a.right).clone()));
+                }
+            }
+            syn::visit::visit_expr_assign(self, a);
+        }
+    }
+    let mut a = Assigns(Vec::new());
+    syn::visit::Visit::visit_block(&mut a, body);
+    a.0
 }
 
 /// Input: `let [a, b, c]: [f64; 3] = p[k..k + 3].try_into().unwrap();` (or `.expect(..)`, of

@@ -22,6 +22,18 @@ pub(super) enum Shape {
     Pair(Box<Shape>, Box<Shape>),
 }
 
+impl Shape {
+    /// Whether two iterators yield positions of the same sequences in the same structure.
+    fn same(&self, other: &Shape) -> bool {
+        match (self, other) {
+            (Shape::Elem(a), Shape::Elem(b)) => a == b,
+            (Shape::Plain, Shape::Plain) => true,
+            (Shape::Pair(a, b), Shape::Pair(c, d)) => a.same(c) && b.same(d),
+            _ => false,
+        }
+    }
+}
+
 /// An iterator rewritten to yield positions: `x.iter().zip(y)` becomes `(0..x.len()).zip(0..y.len())`.
 pub(super) struct Plan {
     pub(super) tokens: TokenStream,
@@ -156,6 +168,29 @@ impl Lowerer<'_> {
                                 tokens: quote!((#ta).zip(#tb)),
                                 uses,
                                 shape: Shape::Pair(Box::new(a.shape), Box::new(b.shape)),
+                            });
+                        }
+                    }
+                    // Positions chained are positions of the same sequences: `x[1..].iter()
+                    // .chain(&x[..1])` is a rotation of `x`.
+                    "chain" if m.args.len() == 1 => {
+                        let a = self.plan(&m.receiver)?;
+                        let b = self.plan(&m.args[0])?;
+                        if !matches!(a.shape, Shape::Plain) {
+                            if !a.shape.same(&b.shape) {
+                                self.errors.push_spanned(
+                                    &m.method,
+                                    "`#[gradient]` chains positions of the same slice (`x[1..].iter().chain(&x[..1])`); for two different slices write a loop over each",
+                                );
+                                return None;
+                            }
+                            let (ta, tb) = (a.tokens, b.tokens);
+                            let mut uses = a.uses;
+                            uses.extend(b.uses);
+                            return Some(Plan {
+                                tokens: quote!((#ta).chain(#tb)),
+                                uses,
+                                shape: a.shape,
                             });
                         }
                     }

@@ -1,0 +1,227 @@
+//! Forms of a third round of realistic losses and transcribed suites: a stack of layers of
+//! different widths whose activations are carried in one buffer (`a = layer.forward(&a)`, the
+//! buffer started as a copy of a data row, chosen by a branch for the last layer), a function
+//! declared in the body that calls itself, and positions of one slice chained (a rotation).
+//! Each against central finite differences, values bit for bit.
+
+#![allow(clippy::needless_range_loop, clippy::items_after_statements)]
+
+mod common;
+
+use common::check_flat;
+use grad::{gradient, Params};
+
+#[derive(Clone, Debug, Params)]
+struct Layer {
+    w: Vec<Vec<f64>>,
+    b: Vec<f64>,
+}
+
+impl Layer {
+    fn forward(&self, x: &[f64]) -> Vec<f64> {
+        self.w
+            .iter()
+            .zip(&self.b)
+            .map(|(row, b)| row.iter().zip(x).map(|(w, x)| w * x).sum::<f64>() + b)
+            .collect()
+    }
+}
+
+#[derive(Clone, Debug, Params)]
+struct Net {
+    layers: Vec<Layer>,
+}
+
+/// The activations in one buffer started from the data row, a layer's output taken whole for the
+/// last layer and squashed for the others: a branch choosing a new buffer.
+#[gradient(wrt(net))]
+fn net_loss(net: &Net, xs: &[Vec<f64>], ys: &[f64]) -> f64 {
+    let mut total = 0.0;
+    for (x, &y) in xs.iter().zip(ys) {
+        let mut a = x.clone();
+        for (i, layer) in net.layers.iter().enumerate() {
+            let z = layer.forward(&a);
+            a = if i + 1 < net.layers.len() {
+                z.iter().map(|&v| v.tanh()).collect()
+            } else {
+                z
+            };
+        }
+        total += (a[0] - y).powi(2);
+    }
+    total / xs.len() as f64
+}
+
+/// The same with a `match` choosing, and with a `collect` assigned every step.
+#[gradient(wrt(net))]
+fn net_loss_match(net: &Net, xs: &[Vec<f64>], ys: &[f64]) -> f64 {
+    let mut total = 0.0;
+    for (x, &y) in xs.iter().zip(ys) {
+        let mut a = x.clone();
+        let last = net.layers.len() - 1;
+        for (i, layer) in net.layers.iter().enumerate() {
+            let z = layer.forward(&a);
+            a = match i {
+                k if k == last => z,
+                _ => z.iter().map(|&v| v.max(0.0) + 0.1 * v).collect(),
+            };
+        }
+        let mut h = x.to_vec();
+        for layer in &net.layers[..1] {
+            h = layer.forward(&h).iter().map(|v| v.sin()).collect();
+        }
+        total += (a[0] - y).powi(2) + 0.1 * h[0] * h[1];
+    }
+    total
+}
+
+/// The hidden layers as a part of the field (`&net.layers[..n - 1]`, `net.layers[1..]
+/// .iter().enumerate()`), the last one apart.
+#[gradient(wrt(net))]
+fn net_loss_parts(net: &Net, x: &[f64], y: f64) -> f64 {
+    let n = net.layers.len();
+    let mut h = x.to_vec();
+    for layer in &net.layers[..n - 1] {
+        h = layer.forward(&h).iter().map(|v| v.tanh()).collect();
+    }
+    let out = net.layers[n - 1].forward(&h);
+    let mut g = x.to_vec();
+    g = net.layers[0].forward(&g);
+    let mut s = 0.0;
+    for (i, layer) in net.layers[1..].iter().enumerate() {
+        s += (i as f64 + 1.0) * layer.b[0];
+    }
+    (out[0] - y).powi(2) + s + g[1]
+}
+
+fn layer(n: usize, m: usize, s: f64) -> Layer {
+    Layer {
+        w: (0..n)
+            .map(|i| {
+                (0..m)
+                    .map(|j| ((i * m + j) as f64 * s).sin() * 0.5)
+                    .collect()
+            })
+            .collect(),
+        b: (0..n).map(|i| 0.1 * i as f64 - 0.05).collect(),
+    }
+}
+
+fn check_model(what: &str, m: &Net, f: impl Fn(&Net) -> f64, g: impl Fn(&Net, &mut Net) -> f64) {
+    let mut d = m.zeros_like();
+    d.fill_params(f64::NAN);
+    let value = g(m, &mut d);
+    let flat = m.to_flat();
+    let at = |p: &[f64]| f(&m.with_flat(p));
+    check_flat(what, &flat, &at, value, &d.to_flat()).unwrap();
+}
+
+#[test]
+fn layers_of_different_widths_carried_in_one_buffer() {
+    let net = Net {
+        layers: vec![layer(4, 2, 0.7), layer(3, 4, 1.3), layer(1, 3, 0.4)],
+    };
+    let xs = vec![vec![0.5, -0.2], vec![0.1, 0.9], vec![-0.7, 0.3]];
+    let ys = [0.3, -0.1, 0.8];
+    check_model(
+        "net_loss",
+        &net,
+        |m| net_loss(m, &xs, &ys),
+        |m, d| net_loss_grad(m, &xs, &ys, d),
+    );
+    check_model(
+        "net_loss_parts",
+        &net,
+        |m| net_loss_parts(m, &xs[1], 0.4),
+        |m, d| net_loss_parts_grad(m, &xs[1], 0.4, d),
+    );
+    check_model(
+        "net_loss_match",
+        &net,
+        |m| net_loss_match(m, &xs, &ys),
+        |m, d| net_loss_match_grad(m, &xs, &ys, d),
+    );
+}
+
+/// A function of the body calling itself: derived as an annotated one would be.
+#[gradient(jvp, hvp)]
+fn nested_recursion(x: f64, y: f64) -> f64 {
+    fn power(x: f64, n: u32) -> f64 {
+        if n == 0 {
+            1.0
+        } else {
+            x * power(x, n - 1)
+        }
+    }
+    let mut s = 0.0;
+    for k in 0..3 {
+        /// A halving series, a function of a loop body.
+        fn series(t: f64, depth: u32) -> f64 {
+            if depth == 0 {
+                t
+            } else {
+                0.5 * series(t * 0.9, depth - 1) + 0.25 * t.tanh()
+            }
+        }
+        s += series(x * y, k);
+    }
+    power(x, 3) * y + s
+}
+
+#[test]
+fn functions_of_the_body_that_call_themselves() {
+    for (x, y) in [(0.7, 1.3), (-1.1, 0.4)] {
+        let (v, g) = nested_recursion_grad(x, y);
+        let p = [x, y];
+        check_flat(
+            "nested_recursion",
+            &p,
+            &|p: &[f64]| nested_recursion(p[0], p[1]),
+            v,
+            &g,
+        )
+        .unwrap();
+        let (vj, t) = nested_recursion_jvp(x, y, 1.0, -0.5);
+        assert_eq!(vj.to_bits(), v.to_bits());
+        assert!((t - (g[0] - 0.5 * g[1])).abs() < 1e-12);
+        let (vh, gh, hv) = nested_recursion_hvp(x, y, 1.0, 0.0);
+        assert_eq!(vh.to_bits(), v.to_bits());
+        assert_eq!(gh, g);
+        let h = 1e-5;
+        let gp = nested_recursion_grad(x + h, y).1;
+        let gm = nested_recursion_grad(x - h, y).1;
+        for k in 0..2 {
+            let fd = (gp[k] - gm[k]) / (2.0 * h);
+            assert!(
+                (hv[k] - fd).abs() < 1e-6 * (1.0 + fd.abs()),
+                "hvp {k}: {} vs {fd}",
+                hv[k]
+            );
+        }
+    }
+}
+
+/// Each element with the next, wrapping around, by chaining positions of the slice.
+#[gradient]
+fn rotations(x: &[f64]) -> f64 {
+    let a = x
+        .iter()
+        .skip(1)
+        .chain(x.iter().take(1))
+        .zip(x)
+        .map(|(p, q)| p * q)
+        .sum::<f64>();
+    let mut b = 0.0;
+    for (i, v) in x[2..].iter().chain(&x[..2]).enumerate() {
+        b += (i as f64 + 1.0) * v.sin();
+    }
+    a + b
+}
+
+#[test]
+fn positions_of_one_slice_chained() {
+    let x = [0.3, -1.2, 2.0, 0.7, 0.45];
+    let mut d = [f64::NAN; 5];
+    let v = rotations_grad(&x, &mut d);
+    check_flat("rotations", &x, &|p: &[f64]| rotations(p), v, &d).unwrap();
+}
