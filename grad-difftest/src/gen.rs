@@ -2873,6 +2873,43 @@ impl<'a> FnGen<'a> {
                 );
                 self.declare(&n, VarKind::Float(Iv(-m, m, iv.2)), false);
             }
+            1 if self.on("stmt:buffer_branch_assign") && self.rng.chance(0.5) => {
+                // A buffer made anew each step by a `collect` or chosen by a branch (or a
+                // `match`) between a `collect` and another buffer (`a = if c {
+                // z.iter().map(..).collect() } else { z };`).
+                let lit = self.value_in((-1.0, 1.0));
+                let (z, s) = (self.fresh("z"), self.fresh("s"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let mut {b}: Vec<{FLT}> = vec![{lit:?}; {xs}.len()];"),
+                );
+                Self::line(out, ind, &format!("for {s} in 0..3 {{"));
+                Self::line(
+                    out,
+                    ind + 1,
+                    &format!("let {z}: Vec<{FLT}> = {b}.iter().zip({xs}.iter()).map(|({q}, {r})| {q} * 0.5 + {r}).collect();"),
+                );
+                let c = if self.rng.chance(0.5) {
+                    format!("{s} + 1 < 3")
+                } else {
+                    format!("{z}[0] > 0.0")
+                };
+                let assign = match self.rng.below(3) {
+                    0 => format!("{b} = if {c} {{ {z}.iter().map(|{q}| {q}.tanh()).collect() }} else {{ {z} }};"),
+                    1 => format!("{b} = match {s} {{ 0 => {z}, _ => {z}.iter().map(|&{q}| ({q} * 0.5).tanh()).collect() }};"),
+                    _ => format!("{b} = {z}.iter().map(|{q}| {q}.tanh()).collect();"),
+                };
+                Self::line(out, ind + 1, &assign);
+                Self::line(out, ind, "}");
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = {b}[0] + {b}[{b}.len() - 1];"),
+                );
+                let bd = 2.0 + 4.0 * m;
+                self.declare(&n, VarKind::Float(Iv(-bd, bd, iv.2)), false);
+            }
             1 => {
                 Self::line(out, ind, &format!("let mut {b} = vec![0.5; {xs}.len()];"));
                 Self::line(out, ind, "for _ in 0..2 {");
@@ -3605,7 +3642,56 @@ impl<'a> FnGen<'a> {
             self.rng.pick(&fs).clone()
         };
         let xm = xiv.mag().max(1.0);
-        let bound = match self.rng.below(37) {
+        let bound = match self.rng.below(39) {
+            38 if self.on("stmt:nested_collect") => {
+                // A matrix collected from a `map` of `collect`s (rows of a slice by a range, or of
+                // a range by a slice), read by two indices.
+                let (mm, i) = (self.fresh("mx"), self.fresh("i"));
+                if self.rng.chance(0.5) {
+                    Self::line(
+                        out,
+                        ind,
+                        &format!("let {mm}: Vec<Vec<{FLT}>> = (0..2).map(|{i}| {xs}.iter().map(|{q}| {q} * {ee} + {i} as {FLT}).collect()).collect();"),
+                    );
+                    Self::line(
+                        out,
+                        ind,
+                        &format!("let {n}: {FLT} = {mm}[1][0] + {mm}[0][{xs}.len() - 1];"),
+                    );
+                    2.0 * m + 1.0
+                } else {
+                    Self::line(
+                        out,
+                        ind,
+                        &format!("let {mm}: Vec<Vec<{FLT}>> = {xs}.iter().map(|&{q}| (0..3).map(|{i}| ({q} * {ee} * {i} as {FLT}).tanh()).collect::<Vec<{FLT}>>()).collect();"),
+                    );
+                    Self::line(
+                        out,
+                        ind,
+                        &format!("let {n}: {FLT} = {mm}[0][2] + {mm}[{xs}.len() - 1][1];"),
+                    );
+                    2.0
+                }
+            }
+            37 if self.on("reduce:chain_same") => {
+                // Positions of one slice chained: each element with the next, wrapping around,
+                // as a reduction and as a `for`.
+                if self.rng.chance(0.5) {
+                    Self::line(
+                        out,
+                        ind,
+                        &format!("let {n}: {FLT} = {xs}[1..].iter().chain(&{xs}[..1]).zip({xs}.iter()).map(|({r}, {q})| {r} * {q} * {ee}).sum::<{FLT}>();"),
+                    );
+                } else {
+                    Self::line(out, ind, &format!("let mut {n}: {FLT} = 0.0;"));
+                    Self::line(
+                        out,
+                        ind,
+                        &format!("for ({r}, {q}) in {xs}.iter().skip(1).chain({xs}.iter().take(1)).zip({xs}.iter()) {{ {n} += {r} * {q} * {ee}; }}"),
+                    );
+                }
+                6.0 * m * m
+            }
             36 => {
                 // Items copied after a `filter`, pushes in a `for` over a filtered or mapped
                 // chain, and a `Vec` of tuples typed by its turbofish only.
@@ -5757,6 +5843,12 @@ impl<'a> FnGen<'a> {
             21 if self.on("call:generic_plain_helper") && self.rng.chance(0.1) => {
                 self.generic_helper_stmt(out, ind);
             }
+            21 if self.on("stmt:nested_recursive_fn") && self.rng.chance(0.1) => {
+                self.nested_recursive_fn(out, ind);
+            }
+            21 if self.on("stmt:local_named_as_helper") && self.rng.chance(0.1) => {
+                self.local_named_as_helper(out, ind);
+            }
             19 if self.on("stmt:block_cond_jump") && self.rng.chance(0.15) => {
                 self.block_cond_jump(ctx, out, ind);
             }
@@ -6264,6 +6356,54 @@ impl<'a> FnGen<'a> {
 
     /// `let g = NAME_gs(e1, e2);` of a plain helper generic over arithmetic traits only
     /// (`T: Mul<Output = T> + Add<Output = T> + Copy`), as small numeric helpers are written.
+    /// A local named like a plain helper of the module, which it shadows in its block after the
+    /// helper is called there: the name read as a value is the local, not the function.
+    fn local_named_as_helper(&mut self, out: &mut String, ind: usize) {
+        let plain: Vec<String> = self
+            .helpers
+            .iter()
+            .filter(|h| h.plain && h.slices == [false] && !h.by_ref && !h.name.contains("::"))
+            .map(|h| h.name.clone())
+            .collect();
+        if plain.is_empty() {
+            return;
+        }
+        let h = self.rng.pick(&plain).clone();
+        let e = self.expr(1);
+        let t = self.tanh_ex(e.clone());
+        let (v, w) = (self.fresh("v"), self.fresh("w"));
+        Self::line(
+            out,
+            ind,
+            &format!("let {v}: {FLT} = {{ let {w}: {FLT} = {FLT}::tanh({h}({t})); let {h}: {FLT} = {w} * 0.5; {FLT}::tanh({h}) + {h} * 0.25 }};"),
+        );
+        self.declare(&v, VarKind::Float(Iv(-1.5, 1.5, e.iv.2)), false);
+    }
+
+    /// A plain function declared in the body that calls itself (which cannot be inlined), called
+    /// with a differentiated value, as a `let` or inside an expression.
+    fn nested_recursive_fn(&mut self, out: &mut String, ind: usize) {
+        let h = self.fresh("nr");
+        let e = self.expr(1);
+        let t = self.tanh_ex(e.clone());
+        let n = self.rng.below(4);
+        let step = if self.rng.chance(0.5) { " * 0.9" } else { "" };
+        Self::line(
+            out,
+            ind,
+            &format!("fn {h}(tv: {FLT}, depth: u32) -> {FLT} {{ if depth == 0 {{ tv }} else {{ 0.5 * {h}(tv{step}, depth - 1) + 0.25 * tv.tanh() }} }}"),
+        );
+        let v = self.fresh("v");
+        let call = format!("{h}({t}, {n})");
+        let value = if self.rng.chance(0.5) {
+            call
+        } else {
+            format!("({call} + 2.0).sqrt()")
+        };
+        Self::line(out, ind, &format!("let {v}: {FLT} = {value};"));
+        self.declare(&v, VarKind::Float(Iv(-1.5, 1.5, e.iv.2)), false);
+    }
+
     fn generic_helper_stmt(&mut self, out: &mut String, ind: usize) {
         let h = format!("{}_gs_{FLT}", self.base);
         if !self.items.contains(&format!("fn {h}<")) {
@@ -10012,9 +10152,12 @@ impl<'a> FnGen<'a> {
         let (head, pre, wpath, bpath, index) = match form {
             0 if self.on("layers:iter_adapters") && self.rng.chance(0.4) => (
                 // The layers backwards, past the first, or all but the last.
-                match self.rng.below(3) {
+                // Or a part of the field (`&ls[..ls.len() - 1]`, `ls[1..].iter()`).
+                match self.rng.below(if self.on("layers:part") { 5 } else { 3 }) {
                     0 => format!("for {layer} in {ls}.iter().rev()"),
                     1 => format!("for {layer} in {ls}.iter().skip(1)"),
+                    3 => format!("for {layer} in &{ls}[..{ls}.len() - 1]"),
+                    4 => format!("for {layer} in {ls}[1..].iter()"),
                     _ => format!("for {layer} in {ls}.iter().take({ls}.len() - 1)"),
                 },
                 None,
@@ -10023,7 +10166,11 @@ impl<'a> FnGen<'a> {
                 false,
             ),
             1 if self.on("layers:iter_adapters") && self.rng.chance(0.4) => (
-                format!("for ({l}, {layer}) in {ls}.iter().enumerate().rev()"),
+                if self.on("layers:part") && self.rng.chance(0.4) {
+                    format!("for ({l}, {layer}) in {ls}[1..].iter().enumerate()")
+                } else {
+                    format!("for ({l}, {layer}) in {ls}.iter().enumerate().rev()")
+                },
                 None,
                 format!("{layer}.w"),
                 format!("{layer}.b"),
