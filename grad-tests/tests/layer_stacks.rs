@@ -1,7 +1,8 @@
 //! Forms of a third round of realistic losses and transcribed suites: a stack of layers of
 //! different widths whose activations are carried in one buffer (`a = layer.forward(&a)`, the
 //! buffer started as a copy of a data row, chosen by a branch for the last layer), a function
-//! declared in the body that calls itself, and positions of one slice chained (a rotation).
+//! declared in the body that calls itself, and positions of one slice chained (a rotation); an
+//! MLP whose `Vec<Vec<f64>>` weights are handed row by row to plain helpers (`dot(row, x)`).
 //! Each against central finite differences, values bit for bit.
 
 #![allow(clippy::needless_range_loop, clippy::items_after_statements)]
@@ -224,4 +225,82 @@ fn positions_of_one_slice_chained() {
     let mut d = [f64::NAN; 5];
     let v = rotations_grad(&x, &mut d);
     check_flat("rotations", &x, &|p: &[f64]| rotations(p), v, &d).unwrap();
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+fn relu(x: f64) -> f64 {
+    if x > 0.0 {
+        x
+    } else {
+        0.01 * x
+    }
+}
+
+#[derive(Clone, Debug, Params)]
+struct Mlp {
+    w1: Vec<Vec<f64>>,
+    b1: Vec<f64>,
+    w2: Vec<f64>,
+    b2: f64,
+}
+
+impl Mlp {
+    /// Rows of a declared `Vec<Vec<f64>>` handed whole to `dot`: rows, not elements.
+    fn forward(&self, x: &[f64]) -> f64 {
+        let h: Vec<f64> = self
+            .w1
+            .iter()
+            .zip(&self.b1)
+            .map(|(row, b)| relu(dot(row, x) + b))
+            .collect();
+        dot(&self.w2, &h) + self.b2
+    }
+
+    #[gradient(wrt(self))]
+    fn loss(&self, data: &[(Vec<f64>, f64)]) -> f64 {
+        data.iter()
+            .map(|(x, y)| (self.forward(x) - y).powi(2))
+            .sum::<f64>()
+            / data.len() as f64
+    }
+}
+
+/// The same rows by a `for`, as a free function of the model.
+#[gradient(wrt(m))]
+fn first_layer(m: &Mlp, x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for row in &m.w1 {
+        s += dot(row, x).tanh();
+    }
+    s
+}
+
+#[test]
+fn rows_fields_handed_row_by_row_to_helpers() {
+    let m = Mlp {
+        w1: vec![vec![0.3, -0.2], vec![0.5, 0.1], vec![-0.4, 0.6]],
+        b1: vec![0.1, -0.2, 0.05],
+        w2: vec![0.7, -0.3, 0.2],
+        b2: 0.1,
+    };
+    let data = vec![
+        (vec![0.5, -0.2], 0.3),
+        (vec![0.1, 0.9], -0.1),
+        (vec![-0.7, 0.3], 0.8),
+    ];
+    let check = |what: &str, f: &dyn Fn(&Mlp) -> f64, g: &dyn Fn(&Mlp, &mut Mlp) -> f64| {
+        let mut d = m.zeros_like();
+        d.fill_params(f64::NAN);
+        let value = g(&m, &mut d);
+        let flat = m.to_flat();
+        let at = |p: &[f64]| f(&m.with_flat(p));
+        check_flat(what, &flat, &at, value, &d.to_flat()).unwrap();
+    };
+    check("loss", &|m| m.loss(&data), &|m, d| m.loss_grad(&data, d));
+    check("first_layer", &|m| first_layer(m, &data[1].0), &|m, d| {
+        first_layer_grad(m, &data[1].0, d)
+    });
 }

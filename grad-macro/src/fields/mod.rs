@@ -28,6 +28,68 @@ use find::Finder;
 use model_calls::model_fns;
 use wrapper::wrapper;
 
+/// Whether the struct declarations of the file give the field `members` of `root` a type of
+/// rows of floats (`Vec<Vec<f64>>`, `Vec<[f64; 3]>`, `[[f64; 3]; 2]`).
+fn declared_rows(sig: &syn::Signature, root: &Root, members: &[syn::Member]) -> bool {
+    // (`loss__all`, the form of `loss` taking every float: the user's `loss` has a home.)
+    let written = sig.ident.to_string();
+    let caller = match written.split_once("__") {
+        Some((stem, _)) if !stem.is_empty() => stem.to_string(),
+        _ => written,
+    };
+    let structs = crate::prescan::all_structs(&caller);
+    let name_of = |t: &syn::Type| -> Option<String> {
+        let mut t = t;
+        while let syn::Type::Reference(r) = t {
+            t = &r.elem;
+        }
+        match t {
+            syn::Type::Path(p) if p.qself.is_none() => {
+                Some(p.path.segments.last()?.ident.to_string())
+            }
+            _ => None,
+        }
+    };
+    let mut ty_name = if root.receiver {
+        crate::prescan::method_type(&caller)
+    } else {
+        syn::parse2::<syn::Type>(root.ty.clone())
+            .ok()
+            .and_then(|t| name_of(&t))
+    };
+    let mut field_ty: Option<syn::Type> = None;
+    for m in members {
+        let syn::Member::Named(field) = m else {
+            return false;
+        };
+        let Some(name) = ty_name.take() else {
+            return false;
+        };
+        let Some((_, fields)) = structs.iter().find(|(n, _)| *n == name) else {
+            return false;
+        };
+        let Some((_, ty)) = fields.iter().find(|(n, _)| field == n.as_str()) else {
+            return false;
+        };
+        let Ok(t) = syn::parse_str::<syn::Type>(ty) else {
+            return false;
+        };
+        ty_name = name_of(&t);
+        field_ty = Some(t);
+    }
+    let elem = |t: &syn::Type| -> Option<syn::Type> {
+        match t {
+            syn::Type::Array(a) => Some((*a.elem).clone()),
+            t => crate::rows::vec_elem(t).cloned(),
+        }
+    };
+    field_ty
+        .as_ref()
+        .and_then(elem)
+        .and_then(|row| elem(&row))
+        .is_some_and(|e| crate::sig::float_of(&e).is_some())
+}
+
 /// How a field path is read.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Use {
@@ -324,7 +386,13 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
                 (u, _) => u,
             }));
         }
-        if p.suffix.is_none() && row_iterated.contains(&(p.root, p.members.clone())) {
+        // (Or declared rows, `w1: Vec<Vec<f64>>`, each row handed whole to a helper: `for row
+        // in &m.w1 { s += dot(row, x); }`, which says no more than a sequence.)
+        let read = uses.iter().any(|u| !matches!(u, Use::Data | Use::Shape));
+        if p.suffix.is_none()
+            && (row_iterated.contains(&(p.root, p.members.clone()))
+                || (read && declared_rows(&item.sig, &roots[p.root], &p.members)))
+        {
             uses.push(Use::Rows);
         }
         let number = uses.contains(&Use::Number);
