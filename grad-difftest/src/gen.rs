@@ -7696,6 +7696,27 @@ impl<'a> FnGen<'a> {
         if form == 6 && (!self.on("rows:row_iter") || (!wiv.2 && !self.on("rows:row_iter_data"))) {
             return;
         }
+        if self.on("rows:row_to_helper") && self.rng.chance(0.1) {
+            // Each row handed whole to a plain helper taking a slice (`dot(row, x)`), in a `for`
+            // and in a reduction; a model's rows field so too.
+            let h = format!("{}_rd_{FLT}", self.base);
+            if !self.items.contains(&format!("fn {h}(")) {
+                let _ = writeln!(
+                    self.items,
+                    "/// not annotated\nfn {h}(r: &[{FLT}], s: {FLT}) -> {FLT} {{\n    r.iter().map(|v| v * s).sum::<{FLT}>()\n}}"
+                );
+            }
+            let lend = if self.may_shadow(&w) { "" } else { "&" };
+            let line = if self.rng.chance(0.5) {
+                format!("for {row} in {lend}{w} {{ {acc} += {FLT}::tanh({h}({row}, {e})); }}")
+            } else {
+                format!(
+                    "{acc} += {FLT}::tanh({w}.iter().map(|{row}| {h}({row}, {e})).sum::<{FLT}>());"
+                )
+            };
+            Self::line(out, ind, &line);
+            return;
+        }
         if self.on("rows:zip_mut") && self.rng.chance(0.12) {
             // A buffer written element by element beside the rows, the buffer first.
             let (ob, ov) = (self.fresh("ob"), self.fresh("ov"));
