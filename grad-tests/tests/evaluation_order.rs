@@ -498,3 +498,70 @@ fn assigned_values_may_leave_the_loop() {
         }
     }
 }
+
+/// A plain helper that makes its own generator (inlined, each call with its own from the seed).
+fn noisy_sum(x: f64, seed: u64) -> f64 {
+    let mut g = Lcg::seeded(seed);
+    let mut s = 0.0;
+    for k in 0..3 {
+        s += (x * g.next_f64() + f64::from(k)).tanh();
+    }
+    s
+}
+
+/// The helper called once inside an expression and twice more, and through a plain method of a
+/// model: every call draws the same numbers the function does.
+#[gradient(wrt(x), jvp, hvp)]
+fn helpers_making_generators(x: f64, seed: u64) -> f64 {
+    noisy_sum(x, seed) * 2.0 + noisy_sum(x * 0.5, seed) - noisy_sum(x, seed + 1)
+}
+
+#[derive(Clone, Debug, grad::Params)]
+struct Noisy {
+    w: Vec<f64>,
+    b: f64,
+}
+
+impl Noisy {
+    fn body(&self, seed: u64) -> f64 {
+        let mut g = Lcg::seeded(seed);
+        let mut acc = 0.0;
+        for w in &self.w {
+            acc += (w * g.next_f64()).tanh();
+        }
+        acc
+    }
+
+    #[gradient(wrt(self))]
+    fn total(&self, seed: u64) -> f64 {
+        self.body(seed).tanh() * 0.75 + Self::body(self, seed + 2) + self.b
+    }
+}
+
+#[test]
+fn helpers_that_make_their_own_generators() {
+    use grad::runtime::Params;
+    for x in [0.7, -1.3] {
+        let (v, [g]) = helpers_making_generators_grad(x, 5);
+        check_flat(
+            "helpers_making_generators",
+            &[x],
+            &|p: &[f64]| helpers_making_generators(p[0], 5),
+            v,
+            &[g],
+        )
+        .unwrap();
+        let (vj, t) = helpers_making_generators_jvp(x, 5, 1.0);
+        assert_eq!(vj.to_bits(), v.to_bits());
+        assert!((t - g).abs() < 1e-12);
+    }
+    let m = Noisy {
+        w: vec![0.5, -0.3, 1.2],
+        b: 0.1,
+    };
+    let mut d = m.zeros_like();
+    d.fill_params(f64::NAN);
+    let v = m.total_grad(9, &mut d);
+    let at = |p: &[f64]| m.with_flat(p).total(9);
+    check_flat("Noisy::total", &m.to_flat(), &at, v, &d.to_flat()).unwrap();
+}

@@ -306,6 +306,34 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
             }
         }
     });
+    made_data_apart(&mut item.block);
+}
+
+/// Input: a body declaring `let mut gl = Lcg::seeded(7);` more than once (a helper that makes
+/// its own generator, inlined at two calls). Output: each declaration under a name of its own,
+/// with what reads it: data changed in place is declared once per name at the top of the
+/// generated functions (see `lower::data_locals`), and each call has its own.
+fn made_data_apart(body: &mut syn::Block) {
+    let mut names: Vec<String> = Vec::new();
+    for l in all_lets(body) {
+        let syn::Pat::Ident(pi) = &l.pat else {
+            continue;
+        };
+        let made = l
+            .init
+            .as_ref()
+            .is_some_and(|i| matches!(unparen(&i.expr), syn::Expr::Call(_) | syn::Expr::Struct(_)));
+        let name = pi.ident.to_string();
+        if pi.mutability.is_some() && made && !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    for name in names {
+        if declarations(body, &name) > 1 {
+            let id = syn::Ident::new(&name, proc_macro2::Span::call_site());
+            sub_slices::unshadow(&mut body.stmts, &id);
+        }
+    }
 }
 
 /// The functions `#[gradient]` generates beside `NAME`, by suffix.

@@ -20,7 +20,16 @@ use syn::visit::Visit;
 /// `syn::Local`s, which lowering reads in place.
 pub fn find(item: &syn::ItemFn, sig: &crate::sig::Sig) -> HashSet<usize> {
     let mut out = HashSet::new();
-    find_in(&item.block, item, sig, &mut out);
+    find_in(&item.block, item, sig, &mut out, &mut HashSet::new());
+    out
+}
+
+/// The `let`s of data changed in place that `find` cannot take because their values read locals
+/// (`let mut g = Lcg::seeded(seed);` in a helper inlined with `seed` an argument): bound as
+/// values, their methods would change an immutable binding. As addresses, as `find`'s.
+pub fn refused(item: &syn::ItemFn, sig: &crate::sig::Sig) -> HashSet<usize> {
+    let mut out = HashSet::new();
+    find_in(&item.block, item, sig, &mut HashSet::new(), &mut out);
     out
 }
 
@@ -31,6 +40,7 @@ fn find_in(
     item: &syn::ItemFn,
     sig: &crate::sig::Sig,
     out: &mut HashSet<usize>,
+    refused: &mut HashSet<usize>,
 ) {
     for (k, s) in block.stmts.iter().enumerate() {
         let inner = match s {
@@ -38,14 +48,17 @@ fn find_in(
             syn::Stmt::Expr(e, _) => Some(e),
             _ => None,
         };
-        if let Some(syn::Expr::Block(b)) = inner.map(crate::desugar::unparen) {
-            if b.label.is_none() {
-                find_in(&b.block, item, sig, out);
+        // (Blocks inside the value too, where it runs once: a helper inlined into `f(x) * 2.0`.)
+        if let Some(e) = inner {
+            for b in once_blocks(e) {
+                find_in(b, item, sig, out, refused);
             }
         }
         let syn::Stmt::Local(l) = s else { continue };
-        let Some(name) = changed_data(l, item, sig) else {
-            continue;
+        let (name, taken) = match changed_data(l, item, sig) {
+            Made::Taken(name) => (name, true),
+            Made::ReadsLocals(name) => (name, false),
+            Made::Not => continue,
         };
         let mut uses = Uses {
             name,
@@ -56,17 +69,73 @@ fn find_in(
             syn::visit::Visit::visit_stmt(&mut uses, s);
         }
         if uses.changed && !uses.assigned {
-            out.insert(std::ptr::from_ref(l) as usize);
+            let at = std::ptr::from_ref(l) as usize;
+            if taken {
+                out.insert(at);
+            } else {
+                refused.insert(at);
+            }
         }
     }
 }
 
+/// The unlabeled blocks of `e` that run once whenever `e` does: `e` itself, and those in its
+/// operands, arguments, receivers, fields, casts and parentheses (not in branches, loops, closures
+/// or the right side of `&&` and `||`).
+fn once_blocks(e: &syn::Expr) -> Vec<&syn::Block> {
+    let mut out = Vec::new();
+    let mut stack = vec![e];
+    while let Some(e) = stack.pop() {
+        match e {
+            syn::Expr::Block(b) if b.label.is_none() => out.push(&b.block),
+            syn::Expr::Paren(p) => stack.push(&p.expr),
+            syn::Expr::Group(g) => stack.push(&g.expr),
+            syn::Expr::Unary(u) => stack.push(&u.expr),
+            syn::Expr::Cast(c) => stack.push(&c.expr),
+            syn::Expr::Field(f) => stack.push(&f.base),
+            syn::Expr::Reference(r) => stack.push(&r.expr),
+            syn::Expr::Binary(b) => {
+                stack.push(&b.left);
+                if !matches!(b.op, syn::BinOp::And(_) | syn::BinOp::Or(_)) {
+                    stack.push(&b.right);
+                }
+            }
+            syn::Expr::Call(c) => stack.extend(c.args.iter()),
+            syn::Expr::MethodCall(m) => {
+                stack.push(&m.receiver);
+                stack.extend(m.args.iter());
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// What `changed_data` makes of a `let`.
+enum Made<'a> {
+    /// The form `find` takes, declaring this name.
+    Taken(&'a syn::Ident),
+    /// That form but for a value that reads locals (or differentiated parameters).
+    ReadsLocals(&'a syn::Ident),
+    Not,
+}
+
 /// The name `l` declares, if it has the form `find` takes.
-fn changed_data<'a>(
+fn changed_data<'a>(l: &'a syn::Local, item: &syn::ItemFn, sig: &crate::sig::Sig) -> Made<'a> {
+    match made_data(l, item, sig) {
+        Some((name, false)) => Made::Taken(name),
+        Some((name, true)) => Made::ReadsLocals(name),
+        None => Made::Not,
+    }
+}
+
+/// The name `l` declares and whether its value reads locals, if it has the form `find` takes
+/// otherwise.
+fn made_data<'a>(
     l: &'a syn::Local,
     item: &syn::ItemFn,
     sig: &crate::sig::Sig,
-) -> Option<&'a syn::Ident> {
+) -> Option<(&'a syn::Ident, bool)> {
     let body = &item.block;
     let (pat, ty) = match &l.pat {
         syn::Pat::Type(pt) => (&*pt.pat, Some(&*pt.ty)),
@@ -132,7 +201,7 @@ fn changed_data<'a>(
             sig.params.iter().any(|p| p.ident == n && p.active)
                 || crate::desugar::declarations(body, &n) > 0
         });
-    (!reads_local_or_active).then_some(name)
+    Some((name, reads_local_or_active))
 }
 
 /// How the statements after the `let` use its name: a method called that is no float's

@@ -114,6 +114,8 @@ pub struct Lowerer<'f> {
     pub param_names: std::collections::HashSet<String>,
     /// The `let mut rng = Lcg::new(7);` declared verbatim at the top (see `data_locals`).
     pub data_locals: std::collections::HashSet<usize>,
+    /// Those `data_locals` cannot take: made from locals (see `data_locals::refused`).
+    pub data_locals_refused: std::collections::HashSet<usize>,
     /// The hand-written rules beside the function (`prescan::note_rules`): `libm::erf(x)` is
     /// differentiated by the `erf_grad` the user wrote there.
     pub rules: Vec<String>,
@@ -222,6 +224,7 @@ pub fn lower(item: &syn::ItemFn, sig: &Sig, errors: &Errors) -> Option<Lowered> 
         stmt_call: None,
         param_names: sig.params.iter().map(|p| p.ident.to_string()).collect(),
         data_locals: data_locals::find(item, sig),
+        data_locals_refused: data_locals::refused(item, sig),
         rules: crate::prescan::rules(),
     };
     let items: Vec<Item> = item.block.stmts.iter().map(Item::Stmt).collect();
@@ -1081,6 +1084,17 @@ impl<'f> Lowerer<'f> {
                 if !self.b.func.items.contains(&item) {
                     self.b.func.items.push(item);
                 }
+                return;
+            }
+            if self
+                .data_locals_refused
+                .contains(&(std::ptr::from_ref(local) as usize))
+            {
+                self.errors.push_spanned(
+                    &init.expr,
+                    format!("`#[gradient]` follows data changed in place by its methods (`{ident}.next()`, a generator) when it is made from parameters of data and constants (`Lcg::seeded(seed)` in the body, or in a helper called with constants): this one is made from a local (an argument of the helper it is in); make it from parameters, or pass it as a `&mut` parameter"),
+                );
+                self.env.declare(ident.clone(), Binding::Poisoned);
                 return;
             }
             if let Some(v) = self.lower_ordering(&init.expr) {
