@@ -75,6 +75,7 @@ fn expand_fn(args: &TokenStream, item: &syn::ItemFn) -> TokenStream {
     let mut copied = item.clone();
     crate::desugar::matrix_copies::rewrite(&mut copied);
     crate::desugar::zip_order::rewrite(&mut copied);
+    crate::desugar::sub_slices::split_ends_of_fields(&mut copied.block);
     let item = &copied;
     let (item, specs) = crate::closure_calls::callers(item, &args);
     let preds = crate::desugar::let_cfg_predicates(&item.block);

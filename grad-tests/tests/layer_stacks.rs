@@ -304,3 +304,46 @@ fn rows_fields_handed_row_by_row_to_helpers() {
         first_layer_grad(m, &data[1].0, d)
     });
 }
+
+#[derive(Clone, Debug, Params)]
+struct Unit {
+    w: Vec<f64>,
+    b: f64,
+}
+
+#[derive(Clone, Debug, Params)]
+struct Units {
+    units: Vec<Unit>,
+    x0: f64,
+}
+
+/// A layer's weights taken apart by `split_first`/`split_last`, through a layer bound by index.
+#[gradient(wrt(m))]
+fn split_weights(m: &Units, a: f64) -> f64 {
+    let last = &m.units[m.units.len() - 1];
+    let (first, rest) = last.w.split_first().expect("weights");
+    let (end, _) = m.units[0].w.split_last().unwrap();
+    (*first * a).tanh() + rest[0] * end + m.x0 * last.b
+}
+
+#[test]
+fn weights_of_a_layer_taken_apart() {
+    let m = Units {
+        units: vec![
+            Unit {
+                w: vec![0.5, -0.2, 0.9],
+                b: 0.7,
+            },
+            Unit {
+                w: vec![1.1, 0.4],
+                b: -0.3,
+            },
+        ],
+        x0: 0.25,
+    };
+    let mut d = m.zeros_like();
+    d.fill_params(f64::NAN);
+    let v = split_weights_grad(&m, 0.8, &mut d);
+    let at = |p: &[f64]| split_weights(&m.with_flat(p), 0.8);
+    check_flat("split_weights", &m.to_flat(), &at, v, &d.to_flat()).unwrap();
+}

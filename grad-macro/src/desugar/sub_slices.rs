@@ -453,6 +453,45 @@ pub fn parts_as_positions(
     !sub.other_use
 }
 
+/// [`split_end_let`] for the parts of a field (`let (a, rest) = layer.w.split_first().unwrap();`
+/// of a model's layer), at any depth of `body`: before the models' rewrite, which follows a
+/// field's elements and parts by index.
+pub fn split_ends_of_fields(body: &mut syn::Block) {
+    struct Ends;
+    impl syn::visit_mut::VisitMut for Ends {
+        fn visit_block_mut(&mut self, b: &mut syn::Block) {
+            syn::visit_mut::visit_block_mut(self, b);
+            let mut out = Vec::with_capacity(b.stmts.len());
+            for st in b.stmts.drain(..) {
+                let of_field = |l: &syn::Local| {
+                    let mut e = match &l.init {
+                        Some(i) => &*i.expr,
+                        None => return false,
+                    };
+                    // Through `.unwrap()`/`.expect(..)` to `recv.split_first()`.
+                    while let syn::Expr::MethodCall(m) = e {
+                        if m.method == "split_first" || m.method == "split_last" {
+                            return matches!(&*m.receiver, syn::Expr::Field(_));
+                        }
+                        e = &m.receiver;
+                    }
+                    false
+                };
+                match &st {
+                    syn::Stmt::Local(l) if of_field(l) => match split_end_let(l) {
+                        Some(parts) => out.extend(parts),
+                        None => out.push(st),
+                    },
+                    _ => out.push(st),
+                }
+            }
+            b.stmts = out;
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    syn::visit_mut::VisitMut::visit_block_mut(&mut Ends, body);
+}
+
 /// Input: `let (a, rest) = x.split_first().unwrap();` (or `split_last`, `.expect(..)`, or
 /// `let Some((a, rest)) = x.split_first() else { .. };`; `a` may be `&a` or `_`; `x` may be a
 /// part `x[lo..hi]`).
