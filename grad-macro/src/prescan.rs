@@ -155,6 +155,22 @@ fn home<R>(caller: &str, read: impl FnOnce(&Module, &[Module]) -> R) -> Option<R
     })
 }
 
+/// The structs of every module of the file being expanded (generic ones too), for an expansion
+/// whose function the file does not declare (a helper's copy derived on its own).
+pub fn file_structs() -> Vec<(String, Vec<(String, String)>)> {
+    let Some(path) = CURRENT.with(|c| c.borrow().clone()) else {
+        return Vec::new();
+    };
+    MODULES.with(|m| {
+        m.borrow().get(&path).map_or_else(Vec::new, |modules| {
+            modules
+                .iter()
+                .flat_map(|md| md.generic_structs.iter().cloned())
+                .collect()
+        })
+    })
+}
+
 /// The type of the `impl` that holds the `#[gradient]` method `name`, when one `impl` of the
 /// module of `name` does (whatever its body has become since).
 pub fn method_type(name: &str) -> Option<String> {

@@ -3469,3 +3469,118 @@ fn session_38_forms_run() {
     );
     assert!((d.rows[0][0] - 0.75).abs() < 1e-15);
 }
+
+// Session 39: layers of different widths carried in one buffer chosen by a branch, parts of a
+// field of layers, rows fields handed to helpers, matrices collected, a recursive function of
+// the body, positions of one slice chained, generators made by helpers.
+#[derive(Clone, grad::Params)]
+struct S39Layer {
+    w: Vec<Vec<f64>>,
+    b: Vec<f64>,
+}
+
+impl S39Layer {
+    fn forward(&self, x: &[f64]) -> Vec<f64> {
+        self.w
+            .iter()
+            .zip(&self.b)
+            .map(|(row, b)| s39_dot(row, x) + b)
+            .collect()
+    }
+}
+
+#[derive(Clone, grad::Params)]
+struct S39Net {
+    layers: Vec<S39Layer>,
+}
+
+fn s39_dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(p, q)| p * q).sum()
+}
+
+#[gradient(wrt(net))]
+fn s39_net(net: &S39Net, x: &[f64]) -> f64 {
+    let mut a = x.to_vec();
+    let n = net.layers.len();
+    for (i, layer) in net.layers.iter().enumerate() {
+        let z = layer.forward(&a);
+        a = if i + 1 < n {
+            z.iter().map(|v| v.tanh()).collect()
+        } else {
+            z
+        };
+    }
+    let mut h = x.to_vec();
+    for layer in &net.layers[..1] {
+        h = layer.forward(&h);
+    }
+    a[0] + h[0]
+}
+
+struct S39Lcg(u64);
+
+impl S39Lcg {
+    fn next_f64(&mut self) -> f64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1);
+        f64::from(u32::try_from(self.0 >> 40).unwrap_or(0)) / f64::from(1u32 << 24)
+    }
+}
+
+fn s39_noisy(x: f64) -> f64 {
+    let mut g = S39Lcg(7);
+    x * g.next_f64() + x * g.next_f64()
+}
+
+#[gradient(jvp)]
+fn s39_forms(x: &[f64], y: f64) -> f64 {
+    fn power(x: f64, n: u32) -> f64 {
+        if n == 0 {
+            1.0
+        } else {
+            x * power(x, n - 1)
+        }
+    }
+    let k: Vec<Vec<f64>> = (0..x.len())
+        .map(|i| (0..x.len()).map(|j| (x[i] - x[j]).powi(2)).collect())
+        .collect();
+    let rot = x
+        .iter()
+        .skip(1)
+        .chain(x.iter().take(1))
+        .zip(x)
+        .map(|(p, q)| p * q)
+        .sum::<f64>();
+    power(y, 3) + k[0][1] + rot + s39_noisy(y) * 2.0 + s39_noisy(y * 0.5)
+}
+
+#[test]
+fn session_39_forms_run() {
+    let net = S39Net {
+        layers: vec![
+            S39Layer {
+                w: vec![vec![0.5, -0.25], vec![0.1, 0.2], vec![0.3, 0.4]],
+                b: vec![0.0, 0.1, -0.1],
+            },
+            S39Layer {
+                w: vec![vec![0.2, -0.3, 0.5]],
+                b: vec![0.05],
+            },
+        ],
+    };
+    let x = [1.0, 0.5];
+    let mut d = grad::runtime::Params::zeros_like(&net);
+    assert_eq!(
+        s39_net_grad(&net, &x, &mut d).to_bits(),
+        s39_net(&net, &x).to_bits()
+    );
+    assert!(d.layers[1].b[0] > 0.5);
+    let xs = [0.5, -0.25, 1.0];
+    let mut dx = [0.0; 3];
+    let (v, [dy]) = s39_forms_grad(&xs, 0.75, &mut dx);
+    assert_eq!(v.to_bits(), s39_forms(&xs, 0.75).to_bits());
+    let (_, t) = s39_forms_jvp(&xs, 0.75, &[0.0; 3], 1.0);
+    assert!((t - dy).abs() < 1e-12);
+}

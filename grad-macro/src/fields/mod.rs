@@ -30,14 +30,22 @@ use wrapper::wrapper;
 
 /// Whether the struct declarations of the file give the field `members` of `root` a type of
 /// rows of floats (`Vec<Vec<f64>>`, `Vec<[f64; 3]>`, `[[f64; 3]; 2]`).
-fn declared_rows(sig: &syn::Signature, root: &Root, members: &[syn::Member]) -> bool {
+fn declared_rows(
+    sig: &syn::Signature,
+    root: &Root,
+    members: &[syn::Member],
+    suffix: Option<&[syn::Member]>,
+) -> bool {
     // (`loss__all`, the form of `loss` taking every float: the user's `loss` has a home.)
     let written = sig.ident.to_string();
     let caller = match written.split_once("__") {
         Some((stem, _)) if !stem.is_empty() => stem.to_string(),
         _ => written,
     };
-    let structs = crate::prescan::all_structs(&caller);
+    let mut structs = crate::prescan::all_structs(&caller);
+    if structs.is_empty() {
+        structs = crate::prescan::file_structs();
+    }
     let name_of = |t: &syn::Type| -> Option<String> {
         let mut t = t;
         while let syn::Type::Reference(r) = t {
@@ -50,39 +58,41 @@ fn declared_rows(sig: &syn::Signature, root: &Root, members: &[syn::Member]) -> 
             _ => None,
         }
     };
-    let mut ty_name = if root.receiver {
+    let ty_name = if root.receiver {
         crate::prescan::method_type(&caller)
     } else {
         syn::parse2::<syn::Type>(root.ty.clone())
             .ok()
             .and_then(|t| name_of(&t))
     };
-    let mut field_ty: Option<syn::Type> = None;
-    for m in members {
-        let syn::Member::Named(field) = m else {
-            return false;
-        };
-        let Some(name) = ty_name.take() else {
-            return false;
-        };
-        let Some((_, fields)) = structs.iter().find(|(n, _)| *n == name) else {
-            return false;
-        };
-        let Some((_, ty)) = fields.iter().find(|(n, _)| field == n.as_str()) else {
-            return false;
-        };
-        let Ok(t) = syn::parse_str::<syn::Type>(ty) else {
-            return false;
-        };
-        ty_name = name_of(&t);
-        field_ty = Some(t);
-    }
+    // The declared type of the field `path` names, from the struct named `ty_name`.
+    let walk = |mut ty_name: Option<String>, path: &[syn::Member]| -> Option<syn::Type> {
+        let mut ty = None;
+        for m in path {
+            let syn::Member::Named(field) = m else {
+                return None;
+            };
+            let name = ty_name.take()?;
+            let (_, fields) = structs.iter().find(|(n, _)| *n == name)?;
+            let (_, t) = fields.iter().find(|(n, _)| field == n.as_str())?;
+            let t = syn::parse_str::<syn::Type>(t).ok()?;
+            ty_name = name_of(&t);
+            ty = Some(t);
+        }
+        ty
+    };
     let elem = |t: &syn::Type| -> Option<syn::Type> {
         match t {
             syn::Type::Array(a) => Some((*a.elem).clone()),
             t => crate::rows::vec_elem(t).cloned(),
         }
     };
+    let mut field_ty = walk(ty_name, members);
+    // `m.layers[i].w`: the field `w` of the element type of `m.layers`.
+    if let Some(suffix) = suffix {
+        let element = field_ty.as_ref().and_then(elem).and_then(|e| name_of(&e));
+        field_ty = walk(element, suffix);
+    }
     field_ty
         .as_ref()
         .and_then(elem)
@@ -391,9 +401,16 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         let read = uses.iter().any(|u| !matches!(u, Use::Data | Use::Shape));
         if p.suffix.is_none()
             && (row_iterated.contains(&(p.root, p.members.clone()))
-                || (read && declared_rows(&item.sig, &roots[p.root], &p.members)))
+                || (read && declared_rows(&item.sig, &roots[p.root], &p.members, None)))
         {
             uses.push(Use::Rows);
+        }
+        // (The same of a field of the elements, `net.layers[0].w` of `w: Vec<Vec<f64>>`: rows,
+        // which such a field cannot be yet; an error, where an element would be wrong.)
+        if let Some(suffix) = &p.suffix {
+            if read && declared_rows(&item.sig, &roots[p.root], &p.members, Some(suffix)) {
+                uses.push(Use::Rows);
+            }
         }
         let number = uses.contains(&Use::Number);
         for u in &mut uses {
