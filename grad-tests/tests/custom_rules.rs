@@ -288,3 +288,26 @@ mod uses_special {
         assert!((t - (0.5 * dm - 1.5 * ds)).abs() < 1e-12, "{t}");
     }
 }
+
+/// A local made by a call that has a rule, lent to `std::mem::swap` with another float: a
+/// number, not data changed in place (a generator's form).
+#[gradient]
+fn swapped_rule_value(x: f64, y: f64) -> f64 {
+    let mut a = softplus(x * 2.0);
+    let mut b = y * y;
+    std::mem::swap(&mut a, &mut b);
+    a * 3.0 + b
+}
+
+#[test]
+fn rule_values_swapped() {
+    let (v, [dx, dy]) = swapped_rule_value_grad(0.4, -0.7);
+    assert_eq!(v.to_bits(), swapped_rule_value(0.4, -0.7).to_bits());
+    let h = 1e-6;
+    let fx = (swapped_rule_value(0.4 + h, -0.7) - swapped_rule_value(0.4 - h, -0.7)) / (2.0 * h);
+    let fy = (swapped_rule_value(0.4, -0.7 + h) - swapped_rule_value(0.4, -0.7 - h)) / (2.0 * h);
+    assert!(
+        (dx - fx).abs() < 1e-7 && (dy - fy).abs() < 1e-7,
+        "{dx} {fx} {dy} {fy}"
+    );
+}

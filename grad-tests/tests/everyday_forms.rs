@@ -4085,3 +4085,29 @@ fn helpers_given_a_constant_methods_value() {
         &flat,
     );
 }
+
+/// Elements lent by `last_mut`, `first_mut` and `get_mut` in an `if let` (with an `else`).
+#[gradient]
+fn lent_by_accessors(x: &[f64]) -> f64 {
+    let mut b = x.to_vec();
+    if let Some(last) = b.last_mut() {
+        *last *= 3.0;
+    }
+    if let Some(first) = b.first_mut() {
+        *first = first.exp();
+    }
+    if let Some(v) = b.get_mut(7) {
+        *v = 0.0;
+    } else if let Some(v) = b.get_mut(2) {
+        *v += x[1] * 1.5;
+    }
+    b[0] * b[1] + b[2] * b[b.len() - 1]
+}
+
+#[test]
+fn elements_lent_by_accessors() {
+    let x = [0.3, -1.2, 2.0, 0.7];
+    let mut d = [f64::NAN; 4];
+    let v = lent_by_accessors_grad(&x, &mut d);
+    check("lent_by_accessors", &|p| lent_by_accessors(p), v, &d, &x);
+}

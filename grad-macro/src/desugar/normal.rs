@@ -74,6 +74,63 @@ pub(crate) fn mem_replace(block: &mut syn::Block) {
 /// in a local lent in its place, stored back after the call: `{ let mut t = a[i]; twice(&mut
 /// t); a[i] = t; }` (a block whose value is the call's where it is read), the form callers of
 /// such functions know.
+/// Input: `if let Some(last) = b.last_mut() { *last *= 3.0; }` (also `first_mut()`,
+/// `get_mut(i)`, with an `else`) of a local `b`. Output: `if !b.is_empty() { let n = b.len() -
+/// 1; let last = &mut b[n]; *last *= 3.0; }` (`get_mut(i)`: `{ let k = i; if k < b.len() { let
+/// last = &mut b[k]; .. } }`): an element lent by index, which lowering follows.
+fn mut_accessors(block: &mut syn::Block) {
+    struct Accessors;
+    impl VisitMut for Accessors {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            syn::visit_mut::visit_expr_mut(self, e);
+            let syn::Expr::If(i) = e else { return };
+            let syn::Expr::Let(l) = &*i.cond else { return };
+            let syn::Pat::TupleStruct(ts) = &*l.pat else {
+                return;
+            };
+            let [syn::Pat::Ident(name)] = &ts.elems.iter().collect::<Vec<_>>()[..] else {
+                return;
+            };
+            let syn::Expr::MethodCall(m) = super::unparen(&l.expr) else {
+                return;
+            };
+            let x = &m.receiver;
+            let local = matches!(&**x, syn::Expr::Path(p) if p.path.get_ident().is_some());
+            if !ts.path.is_ident("Some") || name.by_ref.is_some() || name.subpat.is_some() || !local
+            {
+                return;
+            }
+            let (then, els) = (&i.then_branch.stmts, &i.else_branch);
+            let els = els.as_ref().map(|(_, e)| quote::quote!(else #e));
+            let (n, name) = (crate::naming::fresh("at"), &name.ident);
+            *e = match (m.method.to_string().as_str(), m.args.len()) {
+                ("last_mut", 0) => syn::parse_quote!(if !#x.is_empty() {
+                    let #n: usize = #x.len() - 1;
+                    let #name = &mut #x[#n];
+                    #(#then)*
+                } #els),
+                ("first_mut", 0) => syn::parse_quote!(if !#x.is_empty() {
+                    let #name = &mut #x[0];
+                    #(#then)*
+                } #els),
+                ("get_mut", 1) => {
+                    let k = &m.args[0];
+                    syn::parse_quote!({
+                        let #n: usize = #k;
+                        if #n < #x.len() {
+                            let #name = &mut #x[#n];
+                            #(#then)*
+                        } #els
+                    })
+                }
+                _ => return,
+            };
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    Accessors.visit_block_mut(block);
+}
+
 fn lent_elements(block: &mut syn::Block) {
     fn element(e: &syn::Expr) -> Option<&syn::Expr> {
         let syn::Expr::Reference(r) = e else {
@@ -135,6 +192,7 @@ fn lent_elements(block: &mut syn::Block) {
 /// Returns the names of the `Vec<&f64>` locals given the floats themselves (see `TypedCollects`).
 pub(super) fn normal_forms(block: &mut syn::Block) -> Vec<String> {
     mem_replace(block);
+    mut_accessors(block);
     lent_elements(block);
     // `match k { _ => { return x.sin(); } }` as the body's value, every arm returning: a
     // statement, the body's value never reached.

@@ -64,11 +64,12 @@ fn find_in(
             name,
             changed: false,
             assigned: false,
+            numeric: false,
         };
         for s in &block.stmts[k + 1..] {
             syn::visit::Visit::visit_stmt(&mut uses, s);
         }
-        if uses.changed && !uses.assigned {
+        if uses.changed && !uses.assigned && !uses.numeric {
             let at = std::ptr::from_ref(l) as usize;
             if taken {
                 out.insert(at);
@@ -179,9 +180,16 @@ fn made_data<'a>(
                 || item.sig.generics.type_params().any(|t| t.ident == s.ident)
         })
     };
+    // (Nor a float a function with a hand-written rule returns, `libm::erf(x)`.)
+    let rules = crate::prescan::rules();
+    let ruled = |p: &syn::Path| {
+        p.segments
+            .last()
+            .is_some_and(|s| rules.contains(&format!("{}_grad", s.ident)))
+    };
     let made = match crate::desugar::unparen(&init.expr) {
         syn::Expr::Call(c) => {
-            matches!(&*c.func, syn::Expr::Path(p) if p.qself.is_none() && !floats(&p.path))
+            matches!(&*c.func, syn::Expr::Path(p) if p.qself.is_none() && !floats(&p.path) && !ruled(&p.path))
         }
         syn::Expr::Struct(st) => !floats(&st.path),
         _ => false,
@@ -211,6 +219,9 @@ struct Uses<'a> {
     name: &'a syn::Ident,
     changed: bool,
     assigned: bool,
+    /// Read in arithmetic or by a float's method (`acc * 2.0`, `acc.tanh()`): a number made by
+    /// a call (`let mut acc = erf(x);` lent to `mem::swap`), not data.
+    numeric: bool,
 }
 
 impl Uses<'_> {
@@ -228,6 +239,8 @@ impl<'a> Visit<'a> for Uses<'_> {
         {
             self.changed = true;
         }
+        self.numeric |=
+            self.is_name(&m.receiver) && crate::rules::Prim::from_method(&method).is_some();
         syn::visit::visit_expr_method_call(self, m);
     }
     fn visit_expr_reference(&mut self, r: &'a syn::ExprReference) {
@@ -240,6 +253,19 @@ impl<'a> Visit<'a> for Uses<'_> {
     }
     fn visit_expr_binary(&mut self, b: &'a syn::ExprBinary) {
         self.assigned |= crate::lower::is_compound_assign(&b.op) && self.is_name(&b.left);
+        let arithmetic = matches!(
+            b.op,
+            syn::BinOp::Add(_)
+                | syn::BinOp::Sub(_)
+                | syn::BinOp::Mul(_)
+                | syn::BinOp::Div(_)
+                | syn::BinOp::Rem(_)
+                | syn::BinOp::AddAssign(_)
+                | syn::BinOp::SubAssign(_)
+                | syn::BinOp::MulAssign(_)
+                | syn::BinOp::DivAssign(_)
+        );
+        self.numeric |= arithmetic && (self.is_name(&b.left) || self.is_name(&b.right));
         syn::visit::visit_expr_binary(self, b);
     }
     // (A macro's arguments are tokens: `vec![z * g.next_f64(), ..]`.)
