@@ -2873,6 +2873,37 @@ impl<'a> FnGen<'a> {
                 );
                 self.declare(&n, VarKind::Float(Iv(-m, m, iv.2)), false);
             }
+            2 if self.on("stmt:mut_accessor") && self.rng.chance(0.5) => {
+                // Elements lent by `last_mut`/`first_mut`/`get_mut` in an `if let`.
+                let k = self.rng.below(4);
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let mut {b}: Vec<{FLT}> = {xs}.to_vec();"),
+                );
+                Self::line(
+                    out,
+                    ind,
+                    &format!("if let Some({q}) = {b}.last_mut() {{ *{q} *= 0.5; }}"),
+                );
+                Self::line(
+                    out,
+                    ind,
+                    &format!("if let Some({r}) = {b}.first_mut() {{ *{r} = {r}.tanh() + 0.25; }}"),
+                );
+                Self::line(
+                    out,
+                    ind,
+                    &format!("if let Some({q}) = {b}.get_mut({k}) {{ *{q} += 1.0; }} else {{ {b}[0] *= 2.0; }}"),
+                );
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = {b}[0] * 0.5 + {b}[{b}.len() - 1] * 0.25;"),
+                );
+                let bd = 2.0 * (m + 1.5);
+                self.declare(&n, VarKind::Float(Iv(-bd, bd, iv.2)), false);
+            }
             1 if self.on("stmt:buffer_branch_assign") && self.rng.chance(0.5) => {
                 // A buffer made anew each step by a `collect` or chosen by a branch (or a
                 // `match`) between a `collect` and another buffer (`a = if c {
