@@ -150,16 +150,21 @@ fn derive_recursive_items(item: &syn::ItemFn, args: &TokenStream) -> Option<syn:
     let Ok(args) = syn::parse2::<crate::attr::Args>(args.clone()) else {
         return None;
     };
-    let jvp = args.jvp.map(|_| quote::quote!(jvp));
-    let hvp = args.hvp.map(|_| quote::quote!(hvp));
-    let modes = [jvp, hvp].into_iter().flatten();
-    let modes = quote::quote!(#(#modes),*);
+    let modes = caller_modes(&args);
     let mut out = item.clone();
     let mut items = Items(&modes, false);
     for st in &mut out.block.stmts {
         items.visit_stmt_mut(st);
     }
     items.1.then_some(out)
+}
+
+/// The caller's modes a helper derived for it must have too (`jvp, hvp`).
+fn caller_modes(args: &crate::attr::Args) -> TokenStream {
+    let jvp = args.jvp.map(|_| quote::quote!(jvp));
+    let hvp = args.hvp.map(|_| quote::quote!(hvp));
+    let modes = [jvp, hvp].into_iter().flatten();
+    quote::quote!(#(#modes),*)
 }
 
 /// Where `span` is in the file, as printed (`bytes(120..127)`; without the hygiene context, which
@@ -394,10 +399,8 @@ pub fn inject(item: &syn::ItemFn, args: &TokenStream) -> Injection {
         values.2 = local_names(&f.block);
         values.visit_block_mut(&mut f.block);
     }
-    let jvp = args.jvp.map(|_| quote::quote!(jvp));
-    let hvp = args.hvp.map(|_| quote::quote!(hvp));
-    let modes = [&jvp, &hvp].into_iter().flatten();
-    let attr: syn::Attribute = syn::parse_quote!(#[::grad::gradient(#(#modes),*)]);
+    let modes = caller_modes(&args);
+    let attr: syn::Attribute = syn::parse_quote!(#[::grad::gradient(#modes)]);
     // A helper of data (a struct, an integer) stays a function: inlined, or called with
     // constants as written.
     let derive = |mut f: syn::ItemFn| {
@@ -436,8 +439,11 @@ pub fn inject(item: &syn::ItemFn, args: &TokenStream) -> Injection {
                     syn::FnArg::Receiver(_) => None,
                 });
                 let wrt = quote::quote!(wrt(#(#wrt),*));
-                let modes = [&jvp, &hvp].into_iter().flatten();
-                let args = quote::quote!(#wrt #(, #modes)*);
+                let args = if modes.is_empty() {
+                    wrt
+                } else {
+                    quote::quote!(#wrt, #modes)
+                };
                 // Its callers learn from its signature that it takes a model, as they learn it
                 // of an annotated function of the file (see `prescan`).
                 crate::prescan::register(&args, &f);

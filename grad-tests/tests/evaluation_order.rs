@@ -17,7 +17,7 @@
 
 mod common;
 
-use common::check_flat;
+use common::{check_flat, check_model};
 use grad::gradient;
 
 fn check(what: &str, f: &dyn Fn(&[f64]) -> f64, g: &dyn Fn(&[f64], &mut [f64]) -> f64, p: &[f64]) {
@@ -540,7 +540,6 @@ impl Noisy {
 
 #[test]
 fn helpers_that_make_their_own_generators() {
-    use grad::runtime::Params;
     for x in [0.7, -1.3] {
         let (v, [g]) = helpers_making_generators_grad(x, 5);
         check_flat(
@@ -559,9 +558,10 @@ fn helpers_that_make_their_own_generators() {
         w: vec![0.5, -0.3, 1.2],
         b: 0.1,
     };
-    let mut d = m.zeros_like();
-    d.fill_params(f64::NAN);
-    let v = m.total_grad(9, &mut d);
-    let at = |p: &[f64]| m.with_flat(p).total(9);
-    check_flat("Noisy::total", &m.to_flat(), &at, v, &d.to_flat()).unwrap();
+    check_model(
+        "Noisy::total",
+        &m,
+        |m| m.total(9),
+        |m, d| m.total_grad(9, d),
+    );
 }

@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::check_flat;
+use common::{check_flat, check_model};
 use grad::{gradient, Params};
 
 #[derive(Clone, Debug, Params)]
@@ -106,15 +106,6 @@ fn layer(n: usize, m: usize, s: f64) -> Layer {
             .collect(),
         b: (0..n).map(|i| 0.1 * i as f64 - 0.05).collect(),
     }
-}
-
-fn check_model(what: &str, m: &Net, f: impl Fn(&Net) -> f64, g: impl Fn(&Net, &mut Net) -> f64) {
-    let mut d = m.zeros_like();
-    d.fill_params(f64::NAN);
-    let value = g(m, &mut d);
-    let flat = m.to_flat();
-    let at = |p: &[f64]| f(&m.with_flat(p));
-    check_flat(what, &flat, &at, value, &d.to_flat()).unwrap();
 }
 
 #[test]
@@ -291,18 +282,13 @@ fn rows_fields_handed_row_by_row_to_helpers() {
         (vec![0.1, 0.9], -0.1),
         (vec![-0.7, 0.3], 0.8),
     ];
-    let check = |what: &str, f: &dyn Fn(&Mlp) -> f64, g: &dyn Fn(&Mlp, &mut Mlp) -> f64| {
-        let mut d = m.zeros_like();
-        d.fill_params(f64::NAN);
-        let value = g(&m, &mut d);
-        let flat = m.to_flat();
-        let at = |p: &[f64]| f(&m.with_flat(p));
-        check_flat(what, &flat, &at, value, &d.to_flat()).unwrap();
-    };
-    check("loss", &|m| m.loss(&data), &|m, d| m.loss_grad(&data, d));
-    check("first_layer", &|m| first_layer(m, &data[1].0), &|m, d| {
-        first_layer_grad(m, &data[1].0, d)
-    });
+    check_model("loss", &m, |m| m.loss(&data), |m, d| m.loss_grad(&data, d));
+    check_model(
+        "first_layer",
+        &m,
+        |m| first_layer(m, &data[1].0),
+        |m, d| first_layer_grad(m, &data[1].0, d),
+    );
 }
 
 #[derive(Clone, Debug, Params)]
@@ -341,9 +327,10 @@ fn weights_of_a_layer_taken_apart() {
         ],
         x0: 0.25,
     };
-    let mut d = m.zeros_like();
-    d.fill_params(f64::NAN);
-    let v = split_weights_grad(&m, 0.8, &mut d);
-    let at = |p: &[f64]| split_weights(&m.with_flat(p), 0.8);
-    check_flat("split_weights", &m.to_flat(), &at, v, &d.to_flat()).unwrap();
+    check_model(
+        "split_weights",
+        &m,
+        |m| split_weights(m, 0.8),
+        |m, d| split_weights_grad(m, 0.8, d),
+    );
 }

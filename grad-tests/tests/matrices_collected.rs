@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::check_flat;
+use common::{check_flat, check_model};
 use grad::gradient;
 
 fn rbf(a: f64, b: f64, ell: f64) -> f64 {
@@ -81,7 +81,7 @@ fn matrices_from_nested_collects() {
 }
 
 mod generic_model {
-    use super::check_flat;
+    use super::check_model;
     use grad::{gradient, Params};
 
     #[derive(Clone, Params)]
@@ -128,11 +128,11 @@ mod generic_model {
                 },
             ],
         };
-        let mut d = m.zeros_like();
-        d.fill_params(f64::NAN);
-        let v = stack_score_grad(&m, 0.8, &mut d);
-        let flat = m.to_flat();
-        let at = |p: &[f64]| stack_score(&m.with_flat(p), 0.8);
-        check_flat("stack_score", &flat, &at, v, &d.to_flat()).unwrap();
+        check_model(
+            "stack_score",
+            &m,
+            |m| stack_score(m, 0.8),
+            |m, d| stack_score_grad(m, 0.8, d),
+        );
     }
 }

@@ -12,25 +12,11 @@
 
 mod common;
 
-use common::check_flat;
+use common::{check_flat, check_model};
 use grad::runtime::prelude::*;
 use grad::{gradient, Params};
 
 /// Value and gradient of a model loss against finite differences over its flat view.
-fn check_model<P: Params<Scalar = f64> + Clone>(
-    what: &str,
-    m: &P,
-    f: impl Fn(&P) -> f64,
-    g: impl Fn(&P, &mut P) -> f64,
-) {
-    let mut d = m.zeros_like();
-    d.fill_params(f64::NAN);
-    let value = g(m, &mut d);
-    let flat = m.to_flat();
-    let at = |p: &[f64]| f(&m.with_flat(p));
-    check_flat(what, &flat, &at, value, &d.to_flat()).unwrap();
-}
-
 #[derive(Clone, Debug, PartialEq, Params)]
 struct Mlp {
     w1: Vec<f64>,
