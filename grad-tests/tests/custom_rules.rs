@@ -299,8 +299,34 @@ fn swapped_rule_value(x: f64, y: f64) -> f64 {
     a * 3.0 + b
 }
 
+fn halve_plus(v: f64) -> f64 {
+    v * 0.5 + 0.25
+}
+
+/// The same of plain helpers' values, made from a local and from constants.
+#[gradient]
+fn swapped_helper_values(x: f64, y: f64) -> f64 {
+    let mut b = y * x;
+    let mut a = halve_plus(b.tanh());
+    std::mem::swap(&mut a, &mut b);
+    let mut c = halve_plus(0.5);
+    std::mem::swap(&mut c, &mut a);
+    a * 3.0 + b + c * x
+}
+
 #[test]
 fn rule_values_swapped() {
+    for (x, y) in [(0.4, -0.7), (-1.1, 0.3)] {
+        let (v, [dx, dy]) = swapped_helper_values_grad(x, y);
+        assert_eq!(v.to_bits(), swapped_helper_values(x, y).to_bits());
+        let h = 1e-6;
+        let fx = (swapped_helper_values(x + h, y) - swapped_helper_values(x - h, y)) / (2.0 * h);
+        let fy = (swapped_helper_values(x, y + h) - swapped_helper_values(x, y - h)) / (2.0 * h);
+        assert!(
+            (dx - fx).abs() < 1e-7 && (dy - fy).abs() < 1e-7,
+            "{dx} {fx} {dy} {fy}"
+        );
+    }
     let (v, [dx, dy]) = swapped_rule_value_grad(0.4, -0.7);
     assert_eq!(v.to_bits(), swapped_rule_value(0.4, -0.7).to_bits());
     let h = 1e-6;

@@ -65,6 +65,7 @@ fn find_in(
             changed: false,
             assigned: false,
             numeric: false,
+            method: false,
         };
         for s in &block.stmts[k + 1..] {
             syn::visit::Visit::visit_stmt(&mut uses, s);
@@ -73,7 +74,7 @@ fn find_in(
             let at = std::ptr::from_ref(l) as usize;
             if taken {
                 out.insert(at);
-            } else {
+            } else if uses.method {
                 refused.insert(at);
             }
         }
@@ -110,6 +111,40 @@ fn once_blocks(e: &syn::Expr) -> Vec<&syn::Block> {
         }
     }
     out
+}
+
+/// Whether `path` names a function of the body or a plain function of the module that returns
+/// a float (`let mut a = helper(x);` then `mem::swap(&mut a, &mut b)`: a number, not data).
+fn returns_float(path: &syn::Path, item: &syn::ItemFn) -> bool {
+    let Some(last) = path.segments.last() else {
+        return false;
+    };
+    let float_ret = |sig: &syn::Signature| match &sig.output {
+        syn::ReturnType::Type(_, t) => {
+            crate::sig::float_of(t).is_some()
+                || matches!(&**t, syn::Type::Path(p) if sig.generics.type_params().any(|g| p.path.is_ident(&g.ident)))
+        }
+        syn::ReturnType::Default => false,
+    };
+    struct Fns<'a>(&'a syn::Ident, Option<syn::Signature>);
+    impl<'a> Visit<'a> for Fns<'_> {
+        fn visit_item_fn(&mut self, f: &'a syn::ItemFn) {
+            if f.sig.ident == *self.0 {
+                self.1 = Some(f.sig.clone());
+            }
+            syn::visit::visit_item_fn(self, f);
+        }
+    }
+    let mut fns = Fns(&last.ident, None);
+    fns.visit_block(&item.block);
+    if let Some(sig) = fns.1 {
+        return float_ret(&sig);
+    }
+    crate::prescan::plain_functions(&item.sig.ident.to_string())
+        .iter()
+        .find(|(n, _)| last.ident == n.as_str())
+        .and_then(|(_, src)| syn::parse_str::<syn::ItemFn>(src).ok())
+        .is_some_and(|f| float_ret(&f.sig))
 }
 
 /// What `changed_data` makes of a `let`.
@@ -188,9 +223,11 @@ fn made_data<'a>(
             .is_some_and(|s| rules.contains(&format!("{}_grad", s.ident)))
     };
     let made = match crate::desugar::unparen(&init.expr) {
-        syn::Expr::Call(c) => {
-            matches!(&*c.func, syn::Expr::Path(p) if p.qself.is_none() && !floats(&p.path) && !ruled(&p.path))
-        }
+        syn::Expr::Call(c) => matches!(&*c.func, syn::Expr::Path(p)
+            if p.qself.is_none()
+                && !floats(&p.path)
+                && !ruled(&p.path)
+                && !returns_float(&p.path, item)),
         syn::Expr::Struct(st) => !floats(&st.path),
         _ => false,
     };
@@ -222,6 +259,8 @@ struct Uses<'a> {
     /// Read in arithmetic or by a float's method (`acc * 2.0`, `acc.tanh()`): a number made by
     /// a call (`let mut acc = erf(x);` lent to `mem::swap`), not data.
     numeric: bool,
+    /// A method that is no float's called on it (not only lent `&mut`).
+    method: bool,
 }
 
 impl Uses<'_> {
@@ -238,6 +277,7 @@ impl<'a> Visit<'a> for Uses<'_> {
             && !crate::rules::NON_FLOAT_METHODS.contains(&method.as_str())
         {
             self.changed = true;
+            self.method = true;
         }
         self.numeric |=
             self.is_name(&m.receiver) && crate::rules::Prim::from_method(&method).is_some();
