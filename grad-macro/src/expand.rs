@@ -55,6 +55,9 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     crate::sig::choose_generic_float(&item.sig);
     crate::desugar::vector_calls::register(&item.sig);
     crate::prescan::note_rules(&item.sig.ident.to_string());
+    // (Before the plain methods' and the models' rewrites, which follow elements by index.)
+    let mut item = item;
+    crate::desugar::normal::field_part_loops(&mut item.block);
     // A helper taking closures is inlined into its callers' specialized functions.
     if let Some(out) = crate::closure_calls::helper(&item) {
         return out;

@@ -39,9 +39,6 @@ pub fn expand(
     args: &TokenStream,
     expand_from: &dyn Fn(&syn::ItemFn) -> TokenStream,
 ) -> TokenStream {
-    let mut parts = item.clone();
-    let parts = crate::desugar::normal::field_part_loops(&mut parts.block).then_some(parts);
-    let item = parts.as_ref().unwrap_or(item);
     let recursive = derive_recursive_items(item, args);
     let item = recursive.as_ref().unwrap_or(item);
     let injection = inject(item, args);

@@ -1335,9 +1335,8 @@ fn flat_map_then_map(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
 /// `.enumerate()` and a pattern `(i, layer)`): a part of a field's sequence, its elements bound
 /// by name. Output: `for j in 0..k { let layer = &net.layers[j]; body }` (with `let i = j - a;`),
 /// each element read by index, the form the models' rewrite follows for a `Vec` of structs.
-/// `true` when it rewrote one.
-pub fn field_part_loops(block: &mut syn::Block) -> bool {
-    struct Parts(bool);
+pub fn field_part_loops(block: &mut syn::Block) {
+    struct Parts;
     impl VisitMut for Parts {
         fn visit_expr_for_loop_mut(&mut self, f: &mut syn::ExprForLoop) {
             syn::visit_mut::visit_expr_for_loop_mut(self, f);
@@ -1392,11 +1391,8 @@ pub fn field_part_loops(block: &mut syn::Block) -> bool {
                 let #name = &#field[#j];
                 #(#body)*
             });
-            self.0 = true;
         }
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }
-    let mut p = Parts(false);
-    p.visit_block_mut(block);
-    p.0
+    Parts.visit_block_mut(block);
 }

@@ -18,19 +18,14 @@ use syn::visit::Visit;
 /// differentiated parameter, its type (where written) not a float or a collection, and a later
 /// statement calling one of its methods or lending it (`&mut NAME`). As the addresses of the
 /// `syn::Local`s, which lowering reads in place.
-pub fn find(item: &syn::ItemFn, sig: &crate::sig::Sig) -> HashSet<usize> {
-    let mut out = HashSet::new();
-    find_in(&item.block, item, sig, &mut out, &mut HashSet::new());
-    out
-}
-
-/// The `let`s of data changed in place that `find` cannot take because their values read locals
-/// (`let mut g = Lcg::seeded(seed);` in a helper inlined with `seed` an argument): bound as
-/// values, their methods would change an immutable binding. As addresses, as `find`'s.
-pub fn refused(item: &syn::ItemFn, sig: &crate::sig::Sig) -> HashSet<usize> {
-    let mut out = HashSet::new();
-    find_in(&item.block, item, sig, &mut HashSet::new(), &mut out);
-    out
+///
+/// Also returns the `let`s of that form it cannot take because their values read locals (`let
+/// mut g = Lcg::seeded(seed);` in a helper inlined with `seed` an argument) and that a method
+/// changes: bound as values, those methods would change an immutable binding.
+pub fn find(item: &syn::ItemFn, sig: &crate::sig::Sig) -> (HashSet<usize>, HashSet<usize>) {
+    let (mut out, mut refused) = (HashSet::new(), HashSet::new());
+    find_in(&item.block, item, sig, &mut out, &mut refused);
+    (out, refused)
 }
 
 /// `find` in `block`, a block that runs once whenever the function runs (the body, a block
@@ -293,19 +288,8 @@ impl<'a> Visit<'a> for Uses<'_> {
     }
     fn visit_expr_binary(&mut self, b: &'a syn::ExprBinary) {
         self.assigned |= crate::lower::is_compound_assign(&b.op) && self.is_name(&b.left);
-        let arithmetic = matches!(
-            b.op,
-            syn::BinOp::Add(_)
-                | syn::BinOp::Sub(_)
-                | syn::BinOp::Mul(_)
-                | syn::BinOp::Div(_)
-                | syn::BinOp::Rem(_)
-                | syn::BinOp::AddAssign(_)
-                | syn::BinOp::SubAssign(_)
-                | syn::BinOp::MulAssign(_)
-                | syn::BinOp::DivAssign(_)
-        );
-        self.numeric |= arithmetic && (self.is_name(&b.left) || self.is_name(&b.right));
+        self.numeric |=
+            !crate::lower::yields_bool(&b.op) && (self.is_name(&b.left) || self.is_name(&b.right));
         syn::visit::visit_expr_binary(self, b);
     }
     // (A macro's arguments are tokens: `vec![z * g.next_f64(), ..]`.)

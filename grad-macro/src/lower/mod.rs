@@ -195,6 +195,7 @@ pub fn lower(item: &syn::ItemFn, sig: &Sig, errors: &Errors) -> Option<Lowered> 
     }
     let ty = syn::parse_str::<syn::Type>(sig.float_ty.name()).expect("float type parses");
     let param_vals = func.vals.len();
+    let (data_locals, data_locals_refused) = data_locals::find(item, sig);
     let mut l = Lowerer {
         b: Builder::new(&mut func, false),
         activated: Vec::new(),
@@ -223,8 +224,8 @@ pub fn lower(item: &syn::ItemFn, sig: &Sig, errors: &Errors) -> Option<Lowered> 
         param_vals,
         stmt_call: None,
         param_names: sig.params.iter().map(|p| p.ident.to_string()).collect(),
-        data_locals: data_locals::find(item, sig),
-        data_locals_refused: data_locals::refused(item, sig),
+        data_locals,
+        data_locals_refused,
         rules: crate::prescan::rules(),
     };
     let items: Vec<Item> = item.block.stmts.iter().map(Item::Stmt).collect();
