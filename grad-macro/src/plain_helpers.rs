@@ -127,13 +127,19 @@ fn derive_recursive_items(item: &syn::ItemFn, args: &TokenStream) -> Option<syn:
                         .is_some_and(|s| s.ident == "gradient" || s.ident == "custom_gradient")
             });
             let sig = &f.sig;
+            // (Of its own type parameter too: `fn p<T: Real>(x: T, n: u32) -> T` in a generic
+            // loss.)
             let floats = sig.inputs.iter().any(|a| match a {
-                syn::FnArg::Typed(pt) => crate::sig::holds_float(&pt.ty),
+                syn::FnArg::Typed(pt) => {
+                    crate::sig::holds_float(&pt.ty)
+                        || sig.generics.type_params().any(|t| {
+                            crate::naming::mentions(pt.ty.to_token_stream(), &|i| *i == t.ident)
+                        })
+                }
                 syn::FnArg::Receiver(_) => false,
             });
             if annotated
                 || !floats
-                || !sig.generics.params.is_empty()
                 || !derivable(sig)
                 || !crate::naming::mentions(f.block.to_token_stream(), &|i| *i == sig.ident)
             {

@@ -334,3 +334,33 @@ fn weights_of_a_layer_taken_apart() {
         |m, d| split_weights_grad(m, 0.8, d),
     );
 }
+
+/// A recursive function of the body generic over the float, in a generic loss.
+#[gradient(jvp, hvp)]
+fn generic_recursion<T: grad::Real>(x: T) -> T {
+    fn series<T: grad::Real>(t: T, depth: u32) -> T {
+        if depth == 0 {
+            t
+        } else {
+            series(t * T::from(0.9).unwrap(), depth - 1) * T::from(0.5).unwrap() + t.tanh()
+        }
+    }
+    series(x, 3) * x
+}
+
+#[test]
+fn generic_functions_of_the_body_that_call_themselves() {
+    for x in [0.7, -1.3] {
+        let (v, [g]) = generic_recursion_grad(x);
+        check_flat(
+            "generic_recursion",
+            &[x],
+            &|p: &[f64]| generic_recursion(p[0]),
+            v,
+            &[g],
+        )
+        .unwrap();
+        let (_, t) = generic_recursion_jvp(x, 1.0);
+        assert!((t - g).abs() < 1e-12);
+    }
+}
