@@ -2266,6 +2266,45 @@ fn a_name_declared_before_a_loop_that_assigns_it() {
     }
 }
 
+fn settled(a: f64) -> f64 {
+    let mut t;
+    let mut i: usize = 0;
+    loop {
+        t = a * 0.3 + i as f64 * 0.25;
+        i += 1;
+        if i > 2 {
+            break;
+        }
+    }
+    t.tanh()
+}
+
+/// The same in a plain helper called in a condition and in the value: the condition keeps the
+/// helper as written, where the `loop` must stay a `loop` (E0381 "`t` isn't initialized" before).
+#[gradient]
+fn settled_in_condition(x: f64, y: f64) -> f64 {
+    let mut acc = 1.0;
+    if x <= settled(y) {
+        acc *= 2.0;
+    }
+    acc * settled(x) * y
+}
+
+#[test]
+fn a_helper_with_a_late_name_in_a_condition() {
+    for (x, y) in [(0.2, 0.9), (1.5, -0.4)] {
+        let (v, [gx, gy]) = settled_in_condition_grad(x, y);
+        assert_eq!(v.to_bits(), settled_in_condition(x, y).to_bits());
+        check(
+            "settled_in_condition",
+            &|p| settled_in_condition(p[0], p[1]),
+            v,
+            &[gx, gy],
+            &[x, y],
+        );
+    }
+}
+
 /// A loop bound cast from a differentiated value's whole part, written inline.
 #[gradient]
 fn cast_bound(x: f64) -> f64 {

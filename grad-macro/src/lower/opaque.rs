@@ -43,6 +43,19 @@ impl VisitMut for Renamer<'_, '_> {
         if let Some(original) = crate::desugar::original(e) {
             *e = syn::parse_quote!((#original));
         }
+        // `while true`, which `desugar` made of a `loop` for lowering: rustc knows a `loop`
+        // runs, so a local assigned in it is initialized after it (a helper inlined here).
+        if let syn::Expr::While(w) = e {
+            if matches!(&*w.cond, syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Bool(b), .. }) if b.value)
+            {
+                *e = syn::Expr::Loop(syn::ExprLoop {
+                    attrs: std::mem::take(&mut w.attrs),
+                    label: w.label.take(),
+                    loop_token: syn::Token![loop](w.while_token.span),
+                    body: w.body.clone(),
+                });
+            }
+        }
         // A `Vec<&f64>` the engine holds as the floats: the references again.
         if let syn::Expr::Path(p) = e {
             if let (None, Some(ident)) = (&p.qself, p.path.get_ident()) {
