@@ -103,7 +103,8 @@
 //!
 //! # Second order: Hessian–vector products and Hessians
 //!
-//! `#[gradient(hvp)]` also emits, for a function of scalars and slices:
+//! `#[gradient(hvp)]` (or `#[gradient(hessian)]`, the same) also emits, for a function of scalars
+//! and slices:
 //!
 //! - `fn NAME_hvp(<same parameters>, v_x: T, v_w: &[T], .., d_w: &mut [T], .., hv_w: &mut [T], ..)
 //!   -> (T, [T; K], [T; K])`: the value, the gradient and the Hessian–vector product `H · v` along
@@ -119,12 +120,12 @@
 //! Second derivatives follow the same conventions as first ones (0 across the kinks of `abs`,
 //! `max`, `min`, `clamp`, `floor`, ...). A call to another `#[gradient]` function goes through
 //! that function's own second order, so it needs `hvp` too (it emits a hidden `NAME__hvp_call`
-//! for its callers); models and rows are not supported with `hvp` yet (a compile error says so).
+//! for its callers). Models and rows take `hvp` too, with the layouts the README gives.
 //!
 //! ```
 //! use grad::gradient;
 //!
-//! #[gradient(hvp)]
+//! #[gradient(hessian)]
 //! fn saddle(x: f64, y: f64) -> f64 {
 //!     x * x - y * y
 //! }

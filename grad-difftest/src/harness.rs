@@ -405,7 +405,7 @@ fn has_hvp(case: &Case) -> bool {
         && model_ok
 }
 
-/// `items` with `hvp` added to the `#[gradient]` attribute of every helper (the function under
+/// `items` with `hvp` (or `hessian`) added to the `#[gradient]` attribute of every helper (the function under
 /// test gets its modes from [`with_modes`]).
 fn helpers_with_hvp(items: &str, fname: &str) -> String {
     let main = [format!("fn {fname}("), format!("fn {fname}<")];
@@ -421,10 +421,19 @@ fn helpers_with_hvp(items: &str, fname: &str) -> String {
             out.push_str("#[gradient");
             out.push_str(part);
         } else if let Some(r) = part.strip_prefix(']') {
-            out.push_str("#[gradient(hvp)]");
+            // Every other helper by the other name of the same option.
+            out.push_str(if k % 2 == 0 {
+                "#[gradient(hessian)]"
+            } else {
+                "#[gradient(hvp)]"
+            });
             out.push_str(r);
         } else if let Some(r) = part.strip_prefix('(') {
-            out.push_str("#[gradient(hvp, ");
+            out.push_str(if k % 2 == 0 {
+                "#[gradient(hessian, "
+            } else {
+                "#[gradient(hvp, "
+            });
             out.push_str(r);
         } else {
             out.push_str("#[gradient");

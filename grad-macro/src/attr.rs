@@ -93,19 +93,22 @@ impl Parse for Args {
         let mut args = Args::default();
         while !input.is_empty() {
             let key: Ident = input.parse()?;
-            if key == "jvp" || key == "hvp" || key == "fast" {
+            // `hessian` is the name a user reaches for first: the same second-order set as `hvp`.
+            if key == "jvp" || key == "hvp" || key == "hessian" || key == "fast" {
                 let slot = if key == "jvp" {
                     &mut args.jvp
-                } else if key == "hvp" {
+                } else if key == "hvp" || key == "hessian" {
                     &mut args.hvp
                 } else {
                     &mut args.fast
                 };
                 if slot.is_some() {
-                    return Err(syn::Error::new(
-                        key.span(),
-                        format!("`{key}` is given twice"),
-                    ));
+                    let message = if key == "hvp" || key == "hessian" {
+                        "`hvp` and `hessian` emit the same functions (`NAME_hvp`, `NAME_hessian`, `NAME_hessian_diag`), once: give one of them".to_string()
+                    } else {
+                        format!("`{key}` is given twice")
+                    };
+                    return Err(syn::Error::new(key.span(), message));
                 }
                 *slot = Some(key.span());
                 if !input.is_empty() {
@@ -136,7 +139,7 @@ impl Parse for Args {
                 return Err(syn::Error::new(
                     key.span(),
                     format!(
-                        "unknown argument `{key}`: the arguments are `wrt(param, ...)`, `jvp`, `hvp`, `parallel`, `fast` and `check(at(..), ..)`"
+                        "unknown argument `{key}`: the arguments are `wrt(param, ...)`, `jvp`, `hvp` (or `hessian`), `parallel`, `fast` and `check(at(..), ..)`"
                     ),
                 ));
             }

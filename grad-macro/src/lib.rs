@@ -68,7 +68,8 @@ mod vector;
 /// ```
 ///
 /// The arguments: `wrt(a, b)` differentiates only the named parameters; `jvp` also emits the
-/// forward-mode `NAME_jvp`; `hvp` the second-order `NAME_hvp` and `NAME_hessian`;
+/// forward-mode `NAME_jvp`; `hvp` (or `hessian`, the same) the second-order `NAME_hvp`,
+/// `NAME_hessian` and `NAME_hessian_diag`;
 /// `check(at(..), ..)` a test against finite differences; `parallel` (or `parallel(min_len = N)`,
 /// with the `parallel` feature of `grad`) splits the loss's sum over data points — its top-level
 /// `for` loop that only adds to floats declared before it — across rayon's threads. With

@@ -12,6 +12,12 @@ fn twice(x: f64) -> f64 {
     x * x
 }
 
+// `hessian` is another name for `hvp`: both at once is an error at the second.
+#[gradient(hvp, hessian)]
+fn both(x: f64) -> f64 {
+    x * x
+}
+
 // `NAME_hessian_diag` of a function of sequences writes into `diag`, or `diag_` where a
 // parameter takes that name: accepted.
 #[gradient(hvp, wrt(x))]
