@@ -1433,6 +1433,13 @@ impl<'a> FnGen<'a> {
                 format!("({a}) {op} ({b})")
             }
             3 if d > 0 && self.on("cond:not") => format!("!({})", self.cond(d - 1)),
+            // A float's whole part cast to an integer, compared.
+            5 if self.on("cond:float_cast") && self.rng.chance(0.3) => {
+                let e = self.wrapped(1, (-2.0, 2.0));
+                let op = *self.rng.pick(&["<", ">", "==", "!=", ">="]);
+                let k = self.rng.range(-1, 1);
+                format!("(({} * 2.0) as i32) {op} {k}", paren(&e.s))
+            }
             4 if self.on("cond:any_all") && self.rng.chance(0.3) && !self.slices().is_empty() => {
                 // A predicate over a slice's items.
                 let (xs, _) = self.rng.pick(&self.slices()).clone();
@@ -2067,6 +2074,13 @@ impl<'a> FnGen<'a> {
     fn block_return(&mut self, out: &mut String, ind: usize) {
         let (t, e) = (self.fresh("t"), self.expr(1));
         let (c, r) = (self.cond(1), self.expr(2));
+        // Sometimes the block gives a `let` its value, or assigns a name declared before it.
+        if self.on("stmt:block_jump_value") && self.rng.chance(0.5) {
+            let jump = format!("return {t} * 0.5 + {};", paren(&r.s));
+            self.block_jump_value(out, ind, (&t, &e), &c, &jump);
+            self.returned = true;
+            return;
+        }
         Self::line(out, ind, "{");
         Self::line(out, ind + 1, &format!("let {t}: {FLT} = {};", e.s));
         Self::line(
@@ -2076,6 +2090,34 @@ impl<'a> FnGen<'a> {
         );
         Self::line(out, ind, "}");
         self.returned = true;
+    }
+
+    /// `let n: T = { let t: T = e; if c { JUMP } t };` or `let n: T; { let t: T = e; if c { JUMP
+    /// } n = t; }`, where `JUMP` returns, breaks or continues.
+    fn block_jump_value(
+        &mut self,
+        out: &mut String,
+        ind: usize,
+        (t, e): (&str, &Ex),
+        c: &str,
+        jump: &str,
+    ) {
+        let n = self.fresh("n");
+        if self.rng.chance(0.5) {
+            Self::line(out, ind, &format!("let {n}: {FLT} = {{"));
+            Self::line(out, ind + 1, &format!("let {t}: {FLT} = {};", e.s));
+            Self::line(out, ind + 1, &format!("if {c} {{ {jump} }}"));
+            Self::line(out, ind + 1, t);
+            Self::line(out, ind, "};");
+        } else {
+            Self::line(out, ind, &format!("let {n}: {FLT};"));
+            Self::line(out, ind, "{");
+            Self::line(out, ind + 1, &format!("let {t}: {FLT} = {};", e.s));
+            Self::line(out, ind + 1, &format!("if {c} {{ {jump} }}"));
+            Self::line(out, ind + 1, &format!("{n} = {t};"));
+            Self::line(out, ind, "}");
+        }
+        self.declare(&n, VarKind::Float(e.iv), false);
     }
 
     /// A block with statements as an operand of `&&` or `||` (`c && { acc += e; acc > v }`),
@@ -5794,6 +5836,15 @@ impl<'a> FnGen<'a> {
                 Self::line(out, ind, "}");
                 self.returned = true;
             }
+            12 if ctx.brk && self.on("stmt:block_jump_value") && self.rng.chance(0.2) => {
+                let (t, e, c) = (self.fresh("t"), self.expr(1), self.cond(1));
+                let jump = if self.rng.chance(0.5) {
+                    "break;"
+                } else {
+                    "continue;"
+                };
+                self.block_jump_value(out, ind, (&t, &e), &c, jump);
+            }
             12 if ctx.brk && self.on("stmt:break_continue") => {
                 let c = self.cond(1);
                 let k = if self.rng.chance(0.5) {
@@ -6329,6 +6380,10 @@ impl<'a> FnGen<'a> {
     /// declares it too) as a local state: built, its fields updated, sometimes replaced whole,
     /// then read.
     fn struct_local(&mut self, out: &mut String, ind: usize) {
+        if self.on("stmt:struct_methods") && self.rng.chance(0.4) {
+            self.struct_local_methods(out, ind);
+            return;
+        }
         let (ty, s, v) = (
             self.fresh("S").to_uppercase(),
             self.fresh("st"),
@@ -6383,6 +6438,44 @@ impl<'a> FnGen<'a> {
         );
         let act = e1.iv.2 || e2.iv.2;
         self.declare(&v, VarKind::Float(Iv(-13.0, 13.0, act)), false);
+    }
+
+    /// A local of a struct of the module whose methods without `#[gradient]` read its fields
+    /// (one calling another, one taking `self` by value), and a struct update `S { pos: .., ..s
+    /// }`.
+    fn struct_local_methods(&mut self, out: &mut String, ind: usize) {
+        let (ty, s, q, v) = (
+            format!("SM{}_{FLT}", self.fresh("s")),
+            self.fresh("st"),
+            self.fresh("sq"),
+            self.fresh("v"),
+        );
+        let _ = write!(
+            self.items,
+            "#[derive(Clone, Copy)]\nstruct {ty} {{\n    pos: {FLT},\n    vel: {FLT},\n}}\nimpl {ty} {{\n    fn energy(&self) -> {FLT} {{\n        self.pos * self.pos * 0.5 + {FLT}::tanh(self.vel)\n    }}\n    fn scaled(&self, k: {FLT}) -> {FLT} {{\n        let e = self.energy();\n        e * k + self.pos\n    }}\n    fn by_value(self) -> {FLT} {{\n        self.vel * 0.25\n    }}\n}}\n"
+        );
+        let (e1, e2) = (self.expr(1), self.expr(1));
+        let (e1, e2) = (self.wrap(e1, (-5.0, 5.0)), self.wrap(e2, (-5.0, 5.0)));
+        Self::line(
+            out,
+            ind,
+            &format!("let {s} = {ty} {{ pos: {}, vel: {} }};", e1.s, e2.s),
+        );
+        Self::line(
+            out,
+            ind,
+            &format!("let {q} = {ty} {{ pos: {s}.vel * 0.5, ..{s} }};"),
+        );
+        // |energy| <= 13.5, |scaled| <= 13.5 * 0.75 + 2.5, |by_value| <= 1.25.
+        Self::line(
+            out,
+            ind,
+            &format!(
+                "let {v}: {FLT} = {s}.energy() * 0.1 + {q}.scaled(0.75) * 0.1 + {s}.by_value();"
+            ),
+        );
+        let act = e1.iv.2 || e2.iv.2;
+        self.declare(&v, VarKind::Float(Iv(-5.0, 5.0, act)), false);
     }
 
     /// `let g = NAME_gs(e1, e2);` of a plain helper generic over arithmetic traits only
@@ -7132,11 +7225,14 @@ impl<'a> FnGen<'a> {
             1 if self.on("loop:cast_bound") && self.rng.chance(0.3) => {
                 // A bound cast from a float's whole part, written inline (0 to 3 trips).
                 let e = self.wrapped(1, (-2.0, 2.0));
+                // Or cast as it is (`as` truncates).
+                let whole = if self.on("loop:plain_cast") && self.rng.chance(0.5) {
+                    format!("({} * 0.5 + 1.0) as usize", paren(&e.s))
+                } else {
+                    format!("{FLT}::floor({} * 0.5 + 1.0) as usize", paren(&e.s))
+                };
                 (
-                    format!(
-                        "for {i} in 0..({FLT}::floor({} * 0.5 + 1.0) as usize).min(3)",
-                        paren(&e.s)
-                    ),
+                    format!("for {i} in 0..({whole}).min(3)"),
                     vec![],
                     vec![(i.clone(), None)],
                 )
@@ -7737,9 +7833,9 @@ impl<'a> FnGen<'a> {
                     "/// not annotated\nfn {h}(r: &[{FLT}], s: {FLT}) -> {FLT} {{\n    r.iter().map(|v| v * s).sum::<{FLT}>()\n}}"
                 );
             }
-            let lend = if self.may_shadow(&w) { "" } else { "&" };
+            // (`.iter()`: rows taken by value, `ws: [[T; 2]; 2]`, give references too.)
             let line = if self.rng.chance(0.5) {
-                format!("for {row} in {lend}{w} {{ {acc} += {FLT}::tanh({h}({row}, {e})); }}")
+                format!("for {row} in {w}.iter() {{ {acc} += {FLT}::tanh({h}({row}, {e})); }}")
             } else {
                 format!(
                     "{acc} += {FLT}::tanh({w}.iter().map(|{row}| {h}({row}, {e})).sum::<{FLT}>());"
@@ -10181,7 +10277,28 @@ impl<'a> FnGen<'a> {
                 term = format!("{term} + {layer}.score_vh({}) * 0.1", e.s);
             }
             let map = format!("{ls}.iter().map(|{layer}| {term})");
-            let line = match self.rng.below(3) {
+            // Or the element in the closure of `fold`, `for_each`, through `enumerate`,
+            // `rev`, of a part of the layers.
+            let forms = if self.on("layers:closures") { 8 } else { 3 };
+            let line = match self.rng.below(forms) {
+                3 => format!("{acc} += {ls}.iter().fold(0.0, |a, {layer}| a + {term});"),
+                4 => {
+                    let i = self.fresh("i");
+                    format!("{acc} += {ls}.iter().enumerate().map(|({i}, {layer})| ({term}) * ({i} as {FLT} * 0.5 + 1.0)).sum::<{FLT}>();")
+                }
+                5 => {
+                    let i = self.fresh("i");
+                    format!("{acc} += {ls}.iter().rev().enumerate().fold(0.0, |a, ({i}, {layer})| a + ({term}) * ({i} as {FLT} * 0.25 + 0.5));")
+                }
+                6 => format!("{ls}.iter().for_each(|{layer}| {acc} += {term});"),
+                7 => {
+                    let part = if self.rng.chance(0.5) {
+                        format!("{ls}[1..]")
+                    } else {
+                        format!("{ls}[..{ls}.len() - 1]")
+                    };
+                    format!("{acc} += {part}.iter().fold(0.0, |a, {layer}| a + {term});")
+                }
                 0 => format!("{acc} += {map}.sum::<{FLT}>();"),
                 1 => format!("{acc} += {map}.fold(0.0, |a, t| a + t);"),
                 _ => {
@@ -11664,6 +11781,40 @@ impl<'a> FnGen<'a> {
         if !below {
             self.items.push_str(&extras);
         }
+        // Sometimes plain methods of a generic `impl<T>` (one with a `where` clause calling
+        // another), read from the file, called on the concrete model.
+        let t_field = mv
+            .iter()
+            .filter(|p| {
+                side_of(&p.name) == 0 && p.name != "layers" && sub.as_ref() != Some(&p.name)
+            })
+            .find_map(|p| match p.kind {
+                ParamKind::Scalar(..) => Some(format!("self.{}", p.name)),
+                ParamKind::Slice(..) => Some(format!(
+                    "self.{}.iter().fold(T::zero(), |a, &v| a + v * v)",
+                    p.name
+                )),
+                _ => None,
+            });
+        let body = match t_field {
+            // (Not around a body that returns: its value is the `return`'s there.)
+            Some(read)
+                if generic
+                    && !body.contains("return")
+                    && self.on("model:generic_impl_plain")
+                    && self.rng.chance(0.5) =>
+            {
+                let _ = write!(
+                    self.items,
+                    "impl<T: grad::Real> {ta}<T> {{\n/// not annotated\nfn g_shift(&self) -> T {{\n    ({read}).tanh() * T::from(0.5).unwrap() + T::one()\n}}\n}}\nimpl<T> {ta}<T>\nwhere\n    T: grad::Real,\n{{\n/// not annotated\nfn g_scaled(&self, k: T) -> T {{\n    self.g_shift() * k\n}}\n}}\n"
+                );
+                let root = roots[0];
+                format!(
+                    "    let g_res: {FLT} = {{\n{body}    }};\n    g_res + {root}.g_scaled(0.25)\n"
+                )
+            }
+            _ => body,
+        };
         let gen_decl = if generic { "<T>" } else { "" };
         let _ = writeln!(
             self.items,

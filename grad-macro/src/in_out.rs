@@ -299,7 +299,27 @@ fn twin(item: &syn::ItemFn, found: &[InOut]) -> syn::ItemFn {
                     .map(|(e, _)| e)
                     .expect("an output parameter");
                 *a = syn::parse_quote!(#id: &[#e]);
-                lets.push(syn::parse_quote!(let mut #id: ::std::vec::Vec<#e> = #id.to_vec();));
+                // A scratch `Vec` the body clears before anything else (`scratch.clear();`
+                // then `push`es): an empty buffer, which the pushes grow as any.
+                let first = body
+                    .stmts
+                    .iter()
+                    .position(|s| crate::naming::mentions(s.to_token_stream(), &|i| i == id));
+                let cleared = first.filter(|&k| {
+                    matches!(&body.stmts[k], syn::Stmt::Expr(syn::Expr::MethodCall(m), Some(_))
+                        if m.method == "clear" && m.args.is_empty()
+                            && matches!(&*m.receiver, syn::Expr::Path(p) if p.path.is_ident(id)))
+                });
+                if let Some(k) = cleared {
+                    body.stmts.remove(k);
+                }
+                let cleared = cleared.is_some();
+                let span = id.span();
+                lets.push(if cleared {
+                    syn::parse_quote_spanned!(span=> let mut #id: ::std::vec::Vec<#e> = ::std::vec::Vec::new();)
+                } else {
+                    syn::parse_quote_spanned!(span=> let mut #id: ::std::vec::Vec<#e> = #id.to_vec();)
+                });
                 crate::out_param::reborrow(id, &mut body);
             }
         }

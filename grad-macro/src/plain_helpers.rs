@@ -252,6 +252,12 @@ fn plain_or_explained(
                 && (at.contains(&place(*span)) || here.iter().any(|p| at.contains(p)))
         })
         .collect();
+    // Plain methods the first form followed are unfollowed calls in the plain one: its error
+    // would name them, not what failed.
+    let unfollowed = |t: &TokenStream| t.to_string().contains("cannot follow `.");
+    if failed(&plain) && unfollowed(&plain) && failed(&with) && !unfollowed(&with) {
+        return with;
+    }
     if failed(&plain) || helpers.is_empty() {
         return if failed(&plain) || !copied.iter().any(|(n, ..)| needs_derivative(&plain, n)) {
             plain
@@ -407,6 +413,7 @@ pub fn inject(item: &syn::ItemFn, args: &TokenStream) -> Injection {
     // A helper of data (a struct, an integer) stays a function: inlined, or called with
     // constants as written.
     let derive = |mut f: syn::ItemFn| {
+        generic_again(&mut f);
         if derivable(&f.sig) {
             f.attrs.push(derived_marker());
             // A model parameter (a plain method's receiver) is differentiated when named.
@@ -490,6 +497,25 @@ thread_local! {
     static ORIGINAL: std::cell::RefCell<Option<syn::Block>> = const { std::cell::RefCell::new(None) };
     /// The name of the function being expanded.
     static CALLER: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+    /// The generic signatures of the helpers `monomorphized` made concrete for a type parameter
+    /// of the caller (its own, or a generic `impl`'s), by name: see `generic_again`.
+    static GENERIC: std::cell::RefCell<Vec<(String, syn::Signature)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A copy `monomorphized` made concrete for a caller's type parameter, generic again: it is a
+/// nested function (kept, or derived on its own), which cannot name its caller's parameters.
+fn generic_again(f: &mut syn::ItemFn) {
+    let generic = GENERIC.with(|g| {
+        g.borrow()
+            .iter()
+            .find(|(n, _)| f.sig.ident == n.as_str())
+            .map(|(_, sig)| sig.clone())
+    });
+    if let Some(sig) = generic {
+        f.sig.generics = sig.generics;
+        f.sig.inputs = sig.inputs;
+        f.sig.output = sig.output;
+    }
 }
 
 fn remember_original(item: &syn::ItemFn) {
@@ -500,6 +526,7 @@ fn remember_original(item: &syn::ItemFn) {
 /// Ends an expansion: no body to put back.
 pub fn forget_original() {
     ORIGINAL.with(|o| *o.borrow_mut() = None);
+    GENERIC.with(|g| g.borrow_mut().clear());
     CALLER.with(|c| *c.borrow_mut() = None);
 }
 
@@ -550,6 +577,7 @@ pub fn strip(item: &mut syn::ItemFn) {
         kept.extend(needed.into_iter().map(|mut s| {
             if let syn::Stmt::Item(syn::Item::Fn(f)) = &mut s {
                 f.attrs = vec![m.clone()];
+                generic_again(f);
             }
             s
         }));
@@ -715,6 +743,13 @@ fn monomorphized(f: &mut syn::ItemFn, float: &syn::Type) {
             }
             syn::visit_mut::visit_type_mut(self, t);
         }
+    }
+    // (For `f64` or `f32` the concrete copy serves everywhere.)
+    let concrete =
+        matches!(float, syn::Type::Path(p) if p.path.is_ident("f64") || p.path.is_ident("f32"));
+    if !concrete {
+        let original = f.sig.clone();
+        GENERIC.with(|g| g.borrow_mut().push((f.sig.ident.to_string(), original)));
     }
     let mut subst = Subst(&name, float);
     for input in &mut f.sig.inputs {

@@ -39,10 +39,15 @@ pub fn rewrite(item: &syn::ItemFn) -> (BTreeMap<String, String>, Option<syn::Ite
         .filter_map(|(ty, name, src)| Method::new(ty, name, src))
         .filter(|m| {
             // (The receiver, a model, is one such parameter when the result holds a float.)
-            let ret = match &m.item.sig.output {
-                syn::ReturnType::Type(_, t) => crate::sig::holds_float(t),
-                syn::ReturnType::Default => false,
-            };
+            // (Or of a type parameter, `-> T` of `impl<T: Float> Lin<T>`.)
+            let ret =
+                match &m.item.sig.output {
+                    syn::ReturnType::Type(_, t) => crate::sig::holds_float(t)
+                        || m.item.sig.generics.type_params().any(
+                            |p| matches!(&**t, syn::Type::Path(tp) if tp.path.is_ident(&p.ident)),
+                        ),
+                    syn::ReturnType::Default => false,
+                };
             ret || crate::plain_helpers::numeric(&m.item.sig)
         })
         .collect();
@@ -77,6 +82,9 @@ pub fn rewrite(item: &syn::ItemFn) -> (BTreeMap<String, String>, Option<syn::Ite
 /// name.
 struct Method {
     ty: String,
+    /// The type's name without its arguments (`Lin` of `Lin < T >`), which a receiver of a
+    /// generic struct is known by (`m: &Lin<f64>`).
+    base: String,
     name: String,
     arity: usize,
     /// An associated function (`fn act(z: f64) -> f64`, called `Self::act(z)`): no receiver.
@@ -94,14 +102,22 @@ impl Method {
             .collect::<String>()
             .to_lowercase();
         let assoc = item.sig.receiver().is_none();
+        let base = type_name(ty);
         Some(Method {
             ty: ty.to_string(),
+            base,
             name: name.to_string(),
             arity: item.sig.inputs.len() - usize::from(!assoc),
             assoc,
             free_name: Ident::new(&format!("grad_{lower}_{name}"), Span::call_site()),
             item,
         })
+    }
+
+    /// Whether it is a method of `ty`, a type as written or a generic struct's name: a method
+    /// of `impl<T> Lin<T>` is one of `Lin<f64>` too.
+    fn of(&self, ty: &str) -> bool {
+        self.ty == ty || self.base == type_name(ty)
     }
 
     /// The method as a free function of its receiver, its own calls of the table's methods on
@@ -143,6 +159,18 @@ impl Method {
         f.sig = syn::parse2(sig).ok()?;
         f.attrs.retain(|a| !a.path().is_ident("doc"));
         Some(f.to_token_stream().to_string())
+    }
+}
+
+/// The name of the type printed as `ty` without its arguments (`Lin` of `Lin < T >`).
+fn type_name(ty: &str) -> String {
+    match syn::parse_str::<syn::Type>(ty) {
+        Ok(syn::Type::Path(p)) => p
+            .path
+            .segments
+            .last()
+            .map_or_else(|| ty.to_string(), |s| s.ident.to_string()),
+        _ => ty.to_string(),
     }
 }
 
@@ -266,14 +294,14 @@ impl VisitMut for Calls<'_> {
             } else {
                 self.table
                     .iter()
-                    .map(|m| &m.ty)
+                    .map(|m| &m.base)
                     .find(|t| segs[0].ident == t.as_str())
             };
             let Some(ty) = ty else { return };
             let method = segs[1].ident.to_string();
             let Some(m) = self.table.iter().find(|m| {
                 let arity = m.arity + usize::from(!m.assoc);
-                m.ty == *ty && m.name == method && arity == c.args.len()
+                m.of(ty) && m.name == method && arity == c.args.len()
             }) else {
                 return;
             };
@@ -301,7 +329,7 @@ impl VisitMut for Calls<'_> {
         let Some(m) = self
             .table
             .iter()
-            .find(|m| !m.assoc && m.ty == ty && m.name == method && m.arity == mc.args.len())
+            .find(|m| !m.assoc && m.of(&ty) && m.name == method && m.arity == mc.args.len())
         else {
             return;
         };
@@ -344,15 +372,50 @@ impl<'ast> syn::visit::Visit<'ast> for Locals<'_> {
         }
         syn::visit::visit_local(self, l);
     }
-    // `self.layers.iter().map(|l| l.l2())`: the closure's element.
+    // `self.layers.iter().map(|l| l.l2())`, `.fold(x, |a, l| l.forward(&a))`, through `.rev()`,
+    // `.skip(k)`, `.take(k)` and `.enumerate()` (`|(i, l)|`): the closure's element.
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-        if let (true, Some(syn::Expr::Closure(c)), syn::Expr::MethodCall(iter)) =
-            (m.method == "map", m.args.first(), &*m.receiver)
-        {
-            if let (true, Some(syn::Pat::Ident(p)), syn::Expr::Field(fe)) =
-                (iter.method == "iter", c.inputs.first(), &*iter.receiver)
-            {
-                self.bind_element(&p.ident, fe);
+        let (position, closure) = match (m.method.to_string().as_str(), &m.args.len()) {
+            ("map" | "for_each" | "filter" | "any" | "all" | "inspect" | "filter_map", 1) => {
+                (0, m.args.first())
+            }
+            ("fold", 2) => (1, m.args.last()),
+            _ => (0, None),
+        };
+        if let Some(syn::Expr::Closure(c)) = closure {
+            let mut seq = &*m.receiver;
+            let mut enumerated = false;
+            while let syn::Expr::MethodCall(inner) = seq {
+                if !["rev", "skip", "take", "step_by", "enumerate"]
+                    .iter()
+                    .any(|n| inner.method == n)
+                {
+                    break;
+                }
+                enumerated |= inner.method == "enumerate";
+                seq = &inner.receiver;
+            }
+            let element = c
+                .inputs
+                .iter()
+                .nth(position)
+                .and_then(|p| match (p, enumerated) {
+                    (syn::Pat::Ident(p), false) => Some(&p.ident),
+                    (syn::Pat::Tuple(t), true) if t.elems.len() == 2 => match &t.elems[1] {
+                        syn::Pat::Ident(p) => Some(&p.ident),
+                        _ => None,
+                    },
+                    _ => None,
+                });
+            if let (Some(name), syn::Expr::MethodCall(iter)) = (element, seq) {
+                // (Of a part too, `net.layers[..k].iter()`.)
+                let whole = match &*iter.receiver {
+                    syn::Expr::Index(ix) if matches!(&*ix.index, syn::Expr::Range(_)) => &ix.expr,
+                    r => r,
+                };
+                if let (true, syn::Expr::Field(fe)) = (iter.method == "iter", whole) {
+                    self.bind_element(name, fe);
+                }
             }
         }
         syn::visit::visit_expr_method_call(self, m);

@@ -42,8 +42,9 @@ struct Module {
     plain: Vec<(String, String)>,
     /// The `#[gradient]` methods: name, signature and body, and the `impl`'s type (printed).
     annotated_methods: Vec<(String, String, String)>,
-    /// Methods taking `&self` without `#[gradient]` of `impl`s that are not generic (inherent or
-    /// of a trait): `(type, name, source)`, the method printed as a free function would be.
+    /// Methods taking `&self` without `#[gradient]` of `impl`s (inherent or of a trait):
+    /// `(type, name, source)`, the method printed as a free function would be (generic over a
+    /// generic `impl`'s parameters too).
     methods: Vec<(String, String, String)>,
     /// Every method without `#[gradient]` of an `impl` or a trait (with a body), by name.
     unannotated_methods: Vec<String>,
@@ -168,6 +169,26 @@ pub fn file_structs() -> Vec<(String, Vec<(String, String)>)> {
                 .flat_map(|md| md.generic_structs.iter().cloned())
                 .collect()
         })
+    })
+}
+
+/// The source of the method `name` without `#[gradient]` of the type called `ty` (its own name,
+/// `Point`), printed as a free function taking the receiver, when exactly one module of the file
+/// being expanded has one.
+pub fn file_method(ty: &str, name: &str) -> Option<String> {
+    let path = CURRENT.with(|c| c.borrow().clone())?;
+    MODULES.with(|m| {
+        let m = m.borrow();
+        let mut found = m.get(&path)?.iter().flat_map(|md| {
+            md.methods
+                .iter()
+                .filter(|(t, n, _)| t == ty && n == name)
+                .map(|(.., src)| src.clone())
+        });
+        match (found.next(), found.next()) {
+            (Some(src), None) => Some(src),
+            _ => None,
+        }
     })
 }
 
@@ -644,15 +665,37 @@ fn items(
                         let copy = copy_types.contains(&ty);
                         // (An associated function, `fn act(z: f64) -> f64` called
                         // `Self::act(z)`, too.)
-                        if plain_impl
-                            && f.sig.receiver().is_none_or(|r| {
-                                r.mutability.is_none() && (r.reference.is_some() || copy)
-                            })
-                        {
+                        if f.sig.receiver().is_none_or(|r| {
+                            r.mutability.is_none() && (r.reference.is_some() || copy)
+                        }) {
+                            // (A generic `impl<T: Float> Lin<T>`'s method: a function generic
+                            // over the `impl`'s parameters and its own, `Self` being `Lin<T>`.)
+                            let mut sig = f.sig.clone();
+                            if !plain_impl {
+                                let mut params = imp.generics.params.clone();
+                                params.extend(sig.generics.params.iter().cloned());
+                                let mut clauses: Vec<syn::WherePredicate> = imp
+                                    .generics
+                                    .where_clause
+                                    .iter()
+                                    .flat_map(|w| w.predicates.iter().cloned())
+                                    .collect();
+                                clauses.extend(
+                                    sig.generics
+                                        .where_clause
+                                        .iter()
+                                        .flat_map(|w| w.predicates.iter().cloned()),
+                                );
+                                sig.generics.params = params;
+                                sig.generics.lt_token = Some(Default::default());
+                                sig.generics.gt_token = Some(Default::default());
+                                sig.generics.where_clause = (!clauses.is_empty())
+                                    .then(|| syn::parse_quote!(where #(#clauses),*));
+                            }
                             let as_fn = syn::ItemFn {
                                 attrs: f.attrs.clone(),
                                 vis: f.vis.clone(),
-                                sig: f.sig.clone(),
+                                sig,
                                 block: Box::new(f.block.clone()),
                             };
                             let printed = quote::ToTokens::to_token_stream(&as_fn).to_string();

@@ -300,3 +300,60 @@ fn states_of_arrays_assigned_from_locals() {
         &[2.0, 0.3],
     );
 }
+
+/// A small vector type with methods, as physics code has one.
+#[derive(Clone, Copy)]
+struct Vec2 {
+    x: f64,
+    y: f64,
+}
+
+impl Vec2 {
+    fn norm(&self) -> f64 {
+        (self.x * self.x + self.y * self.y).sqrt()
+    }
+
+    fn scaled_norm(&self, k: f64) -> f64 {
+        let n = self.norm();
+        n * k + self.x
+    }
+
+    fn angle(self) -> f64 {
+        self.y.atan2(self.x)
+    }
+}
+
+/// Methods without `#[gradient]` of a local struct of differentiated floats (`p.norm()`, one
+/// calling another, one taking `self` by value), and a struct update (`Vec2 { x: .., ..p }`):
+/// "structs are not supported here" before.
+#[gradient(jvp, hvp)]
+fn local_struct_methods(w: &[f64]) -> f64 {
+    let p = Vec2 { x: w[0], y: w[1] };
+    let mut q = Vec2 { x: w[1] * 2.0, ..p };
+    q.y += p.norm();
+    let mut s = 0.0;
+    for k in 0..3 {
+        s += q.scaled_norm(0.5 + f64::from(k)) * p.angle();
+        q = Vec2 {
+            x: q.x * 0.9,
+            y: q.y - 0.1,
+        };
+    }
+    s + p.norm()
+}
+
+#[test]
+fn methods_of_local_structs() {
+    check(
+        "local_struct_methods",
+        &|p| local_struct_methods(p),
+        &|p, d| local_struct_methods_grad(p, d),
+        &[0.4, -0.8],
+    );
+    check(
+        "local_struct_methods",
+        &|p| local_struct_methods(p),
+        &|p, d| local_struct_methods_grad(p, d),
+        &[1.3, 0.7],
+    );
+}

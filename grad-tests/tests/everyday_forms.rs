@@ -4150,3 +4150,229 @@ fn elements_lent_by_accessors() {
     let v = lent_by_accessors_grad(&x, &mut d);
     check("lent_by_accessors", &|p| lent_by_accessors(p), v, &d, &x);
 }
+
+/// A `let` given its value by a block whose statements return (`let norm = { .. if s == 0.0 {
+/// return 0.0; } s.sqrt() };`): "`return` is supported as a statement" before.
+#[gradient(jvp, hvp)]
+fn block_value_that_returns(x: &[f64]) -> f64 {
+    let norm = {
+        let s: f64 = x.iter().map(|v| v * v).sum();
+        if s > 50.0 {
+            return s.ln();
+        }
+        s.sqrt()
+    };
+    x[0] / norm + norm
+}
+
+/// A name declared before a block statement that returns, assigned inside it: "`norm` is used
+/// before it is assigned" before (the block's `else`, never taken, was read).
+#[gradient(jvp, hvp)]
+fn block_assigning_after_return(x: &[f64]) -> f64 {
+    let norm;
+    {
+        let s: f64 = x.iter().map(|v| v * v).sum();
+        if s > 50.0 {
+            return s.ln();
+        }
+        norm = s.sqrt();
+    }
+    x[0] / norm + norm
+}
+
+/// The same with `continue` and `break` in a loop: a block statement assigning a name declared
+/// before it, and blocks giving a `let` its value.
+#[gradient(jvp, hvp)]
+fn blocks_that_leave_loops(xs: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for &x in xs {
+        let v;
+        {
+            if x < 0.0 {
+                continue;
+            }
+            v = (x + 0.5).sqrt();
+        }
+        let w: f64 = {
+            let t = x * 2.0;
+            if t > 3.0 {
+                break;
+            }
+            t.sin()
+        };
+        let u = {
+            if x < 0.1 {
+                continue;
+            }
+            x.ln()
+        };
+        s += v * x + w + u;
+    }
+    s
+}
+
+#[test]
+fn blocks_that_return_break_or_continue() {
+    type Grad = fn(&[f64], &mut [f64]) -> f64;
+    type Hvp = fn(&[f64], &[f64], &mut [f64], &mut [f64]) -> f64;
+    type Case<'a> = (&'a str, fn(&[f64]) -> f64, Grad, Hvp, &'a [f64]);
+    let cases: [Case; 6] = [
+        (
+            "block_value_that_returns",
+            block_value_that_returns,
+            block_value_that_returns_grad,
+            block_value_that_returns_hvp,
+            &[0.5, -1.5, 2.0],
+        ),
+        (
+            "block_value_that_returns (returning)",
+            block_value_that_returns,
+            block_value_that_returns_grad,
+            block_value_that_returns_hvp,
+            &[5.0, -4.5, 3.0],
+        ),
+        (
+            "block_assigning_after_return",
+            block_assigning_after_return,
+            block_assigning_after_return_grad,
+            block_assigning_after_return_hvp,
+            &[0.5, -1.5, 2.0],
+        ),
+        (
+            "block_assigning_after_return (returning)",
+            block_assigning_after_return,
+            block_assigning_after_return_grad,
+            block_assigning_after_return_hvp,
+            &[5.0, -4.5, 3.0],
+        ),
+        (
+            "blocks_that_leave_loops",
+            blocks_that_leave_loops,
+            blocks_that_leave_loops_grad,
+            blocks_that_leave_loops_hvp,
+            &[0.3, -0.4, 0.05, 1.2, 0.9],
+        ),
+        (
+            "blocks_that_leave_loops (breaking)",
+            blocks_that_leave_loops,
+            blocks_that_leave_loops_grad,
+            blocks_that_leave_loops_hvp,
+            &[0.3, 1.7, 0.8],
+        ),
+    ];
+    for (what, f, g, h, x) in cases {
+        let mut d = vec![0.0; x.len()];
+        let v = g(x, &mut d);
+        assert_eq!(v.to_bits(), f(x).to_bits(), "{what}");
+        check(what, &|p| f(p), v, &d, x);
+        // H·v against central differences of the gradient along v.
+        let dir: Vec<f64> = (0..x.len()).map(|k| 0.3 + 0.1 * k as f64).collect();
+        let (mut d2, mut hv) = (vec![0.0; x.len()], vec![0.0; x.len()]);
+        let v2 = h(x, &dir, &mut d2, &mut hv);
+        assert_eq!(v2.to_bits(), v.to_bits(), "{what}: hvp value");
+        let e = 1e-5;
+        let at = |s: f64| {
+            let p: Vec<f64> = x.iter().zip(&dir).map(|(a, b)| a + s * b).collect();
+            let mut gd = vec![0.0; x.len()];
+            g(&p, &mut gd);
+            gd
+        };
+        let (gp, gm) = (at(e), at(-e));
+        let want: Vec<f64> = gp
+            .iter()
+            .zip(&gm)
+            .map(|(a, b)| (a - b) / (2.0 * e))
+            .collect();
+        common::close_tol(what, &hv, &want, 1e-5);
+    }
+}
+
+/// Floats cast to integers (`as` truncates): whole numbers, derivative 0 where they have one, as
+/// `x.trunc() as i32` — a `match` on `(x * 2.0) as i32` (Clad's `switch` on an `int`), a loop
+/// bound, an index, a factor (a compile error before).
+#[gradient(jvp, hvp)]
+fn cast_to_integers(x: &[f64], t: f64) -> f64 {
+    let k = (t * 4.0) as usize;
+    let mut s = 0.0;
+    for i in 0..k {
+        s += x[i] * t;
+    }
+    let piece = match (t * 2.0) as i32 {
+        0 => t * x[0],
+        1 | 2 => t.exp() * x[1],
+        _ => t.sin(),
+    };
+    s + x[(t * 2.0) as usize] * t + piece + t * (t as i32) as f64
+}
+
+#[test]
+fn floats_cast_to_integers() {
+    for t in [0.3, 0.7, 1.3, 1.9] {
+        let x = [0.5, -1.0, 0.25, 2.0, -0.75, 1.5, 0.1, -0.2];
+        let mut d = [0.0; 8];
+        let (v, [dt]) = cast_to_integers_grad(&x, t, &mut d);
+        assert_eq!(v.to_bits(), cast_to_integers(&x, t).to_bits());
+        let mut g = d.to_vec();
+        g.push(dt);
+        let mut p = x.to_vec();
+        p.push(t);
+        check(
+            "cast_to_integers",
+            &|q| cast_to_integers(&q[..8], q[8]),
+            v,
+            &g,
+            &p,
+        );
+    }
+}
+
+/// A block statement whose only jumps are an inner loop's own (`break`, `break 'a`), assigning a
+/// name declared before it, and a `let` given its value by such a block: "`n` is used before it
+/// is assigned" in the first form the tester's long mode met.
+#[gradient(jvp, hvp)]
+fn blocks_with_inner_breaks(x: f64) -> f64 {
+    let n;
+    {
+        let mut s = 0.0;
+        for i in 0..3 {
+            if i == 2 {
+                break;
+            }
+            s += x * x;
+        }
+        n = s;
+    }
+    let g: f64 = {
+        let mut s = 0.0;
+        'a: for i in 0..4 {
+            if i == 3 {
+                break 'a;
+            }
+            s += (x * f64::from(i)).sin();
+        }
+        let mut k = 0;
+        let v = loop {
+            k += 1;
+            if k > 1 {
+                break 2.0 * x;
+            }
+        };
+        s + v
+    };
+    n * x + g
+}
+
+#[test]
+fn blocks_whose_loops_break_inside() {
+    for x in [0.4, -1.1] {
+        let (v, [g]) = blocks_with_inner_breaks_grad(x);
+        assert_eq!(v.to_bits(), blocks_with_inner_breaks(x).to_bits());
+        check(
+            "blocks_with_inner_breaks",
+            &|p| blocks_with_inner_breaks(p[0]),
+            v,
+            &[g],
+            &[x],
+        );
+    }
+}

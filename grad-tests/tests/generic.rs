@@ -507,3 +507,101 @@ fn concrete_layers_in_a_generic_model() {
     };
     assert_eq!(s.to_flat(), vec![1.5, 0.25, 0.5, -1.0]);
 }
+
+/// Methods without `#[gradient]` of a generic `impl` (`impl<T: Float> Lin<T>`, one with a
+/// `where` clause calling another), called from a `#[gradient]` method of that `impl`, from a
+/// generic free function and from one of `Lin<f64>`: "a method without one is read from its
+/// source only in a non-generic `impl`" before, then E0401 (the copy named the `impl`'s `T`).
+#[derive(Clone, Debug, Params)]
+pub struct Lin<T> {
+    w: Vec<T>,
+    b: T,
+}
+
+impl<T: Float> Lin<T> {
+    fn predict(&self, x: &[T]) -> T {
+        self.w
+            .iter()
+            .zip(x)
+            .fold(self.b, |acc, (&w, &xi)| acc + w * xi)
+    }
+
+    #[gradient(wrt(self))]
+    fn mse(&self, xs: &[Vec<T>], ys: &[T]) -> T {
+        let mut s = T::zero();
+        for (x, &y) in xs.iter().zip(ys) {
+            let r = self.predict(x) - y;
+            s = s + r * r;
+        }
+        s / T::from(ys.len()).unwrap()
+    }
+}
+
+impl<T> Lin<T>
+where
+    T: Float,
+{
+    fn residual(&self, x: &[T], y: T) -> T {
+        (self.predict(x) - y).tanh()
+    }
+}
+
+#[gradient(wrt(m))]
+fn lin_residuals<T: Float>(m: &Lin<T>, xs: &[Vec<T>], ys: &[T]) -> T {
+    let mut s = T::zero();
+    for (x, &y) in xs.iter().zip(ys) {
+        s = s + m.residual(x, y).powi(2) + m.predict(x) * T::from(0.1).unwrap();
+    }
+    s
+}
+
+#[gradient(wrt(m))]
+fn lin_residuals_f64(m: &Lin<f64>, xs: &[Vec<f64>], ys: &[f64]) -> f64 {
+    xs.iter()
+        .zip(ys)
+        .map(|(x, &y)| m.residual(x, y).powi(2))
+        .sum()
+}
+
+#[test]
+fn plain_methods_of_a_generic_impl() {
+    fn run<T: Real>(p: &[T], which: usize) -> (T, T, Vec<T>) {
+        let m = Lin {
+            w: vec![p[0], p[1]],
+            b: p[2],
+        };
+        let t = |v: f64| T::from(v).unwrap();
+        let xs = vec![
+            vec![t(1.0), t(2.0)],
+            vec![t(0.5), t(-1.0)],
+            vec![t(-0.3), t(0.7)],
+        ];
+        let ys = [t(0.4), t(0.1), t(-0.5)];
+        let mut d = m.zeros_like();
+        let (plain, v) = if which == 0 {
+            (m.mse(&xs, &ys), m.mse_grad(&xs, &ys, &mut d))
+        } else {
+            (
+                lin_residuals(&m, &xs, &ys),
+                lin_residuals_grad(&m, &xs, &ys, &mut d),
+            )
+        };
+        let mut g = d.w.clone();
+        g.push(d.b);
+        (plain, v, g)
+    }
+    let p = [0.3, -0.1, 0.2];
+    check("method", &p, &|p| run(p, 0), &|p| run(p, 0));
+    check("free function", &p, &|p| run(p, 1), &|p| run(p, 1));
+    let m = Lin {
+        w: vec![0.3, -0.1],
+        b: 0.2,
+    };
+    let xs = vec![vec![1.0, 2.0], vec![0.5, -1.0]];
+    let ys = [0.4, 0.1];
+    let mut d = m.zeros_like();
+    let v = lin_residuals_f64_grad(&m, &xs, &ys, &mut d);
+    assert_eq!(v.to_bits(), lin_residuals_f64(&m, &xs, &ys).to_bits());
+    let f = |p: &[f64]| lin_residuals_f64(&m.with_flat(p), &xs, &ys);
+    close("concrete", &d.to_flat(), &fd(&f, &m.to_flat()), 1e-7);
+}

@@ -91,6 +91,35 @@ fn a_scratch_buffer() {
     );
 }
 
+/// A scratch `Vec` cleared, then grown by pushes, on every call ("`to_vec` on a slice is not
+/// supported", at the attribute, before).
+#[gradient(wrt(w))]
+fn cleared_scratch(w: &[f64], scratch: &mut Vec<f64>) -> f64 {
+    scratch.clear();
+    for &v in w {
+        scratch.push((v * v).sin());
+    }
+    scratch.iter().sum::<f64>() * w[0]
+}
+
+#[test]
+fn a_scratch_vec_cleared_and_pushed() {
+    let w = [0.3, -0.8, 1.1];
+    let mut scratch = vec![5.0; 7];
+    let mut dw = [0.0; 3];
+    let v = cleared_scratch_grad(&w, &mut scratch, &mut dw);
+    let mut s2 = Vec::new();
+    assert_eq!(v.to_bits(), cleared_scratch(&w, &mut s2).to_bits());
+    assert_eq!(scratch, s2);
+    check(
+        "cleared_scratch",
+        &|p| cleared_scratch(p, &mut Vec::new()),
+        v,
+        &dw,
+        &w,
+    );
+}
+
 /// Everything differentiated: a `Vec`, an array and a float, read before written, an early
 /// return, the buffer passed on to a helper that writes it.
 #[gradient]

@@ -364,3 +364,84 @@ fn generic_functions_of_the_body_that_call_themselves() {
         assert!((t - g).abs() < 1e-12);
     }
 }
+
+impl Layer {
+    fn bias_norm(&self) -> f64 {
+        self.b.iter().map(|b| b * b).sum()
+    }
+}
+
+impl Net {
+    /// The layers applied by a `fold` carrying the activations.
+    fn predict(&self, x: &[f64]) -> Vec<f64> {
+        self.layers
+            .iter()
+            .fold(x.to_vec(), |a, layer| layer.forward(&a))
+    }
+
+    #[gradient(wrt(self))]
+    fn folded_loss(&self, xs: &[Vec<f64>], ys: &[f64]) -> f64 {
+        let mut l = 0.0;
+        for (x, y) in xs.iter().zip(ys) {
+            l += (self.predict(x)[0] - y).powi(2);
+        }
+        l / xs.len() as f64
+    }
+}
+
+/// The layers' plain method called from the closures of `fold` (also through `.rev()` and
+/// `.enumerate()`), `map` and `for_each` over `net.layers.iter()` (or a part of it): "cannot
+/// follow `.forward(..)`" before, then rustc's E0425 or E0308 inside the expansion (the closure's
+/// element was of no known type).
+#[gradient(wrt(net))]
+fn layers_in_closures(net: &Net, x: &[f64]) -> f64 {
+    let first = net.layers[..1]
+        .iter()
+        .fold(x.to_vec(), |a, layer| layer.forward(&a));
+    let widths: f64 = net.layers.iter().map(|layer| layer.bias_norm()).sum();
+    let mut last = 0.0;
+    net.layers
+        .iter()
+        .enumerate()
+        .for_each(|(i, layer)| last += layer.b[0] * i as f64);
+    let back = net
+        .layers
+        .iter()
+        .rev()
+        .enumerate()
+        .fold(0.0, |s, (i, layer)| s + layer.b[0] * (i as f64 + 1.0));
+    // Each layer's input width measured on its rows (`layer.w[0].len()`): data, the layer
+    // being handed whole to its method (was taken for a read of its rows).
+    let mut measured = 0.0;
+    for layer in &net.layers {
+        let n_in = layer.w[0].len();
+        measured += layer.forward(&[0.5, -0.25, 0.125, 1.0][..n_in])[0];
+    }
+    let mapped: f64 = net
+        .layers
+        .iter()
+        .map(|layer| layer.forward(&[0.25, 1.0, -0.5, 0.75][..layer.w[0].len()])[0])
+        .sum();
+    first.iter().map(|v| v.tanh()).sum::<f64>() + widths + last + back + measured + mapped
+}
+
+#[test]
+fn layers_applied_in_closures() {
+    let net = Net {
+        layers: vec![layer(4, 2, 0.7), layer(3, 4, 1.3), layer(1, 3, 0.4)],
+    };
+    let xs = vec![vec![0.5, -0.2], vec![0.1, 0.9], vec![-0.7, 0.3]];
+    let ys = [0.3, -0.1, 0.8];
+    check_model(
+        "folded_loss",
+        &net,
+        |m| m.folded_loss(&xs, &ys),
+        |m, d| m.folded_loss_grad(&xs, &ys, d),
+    );
+    check_model(
+        "layers_in_closures",
+        &net,
+        |m| layers_in_closures(m, &xs[0]),
+        |m, d| layers_in_closures_grad(m, &xs[0], d),
+    );
+}

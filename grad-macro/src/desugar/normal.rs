@@ -374,6 +374,7 @@ pub(super) fn normal_forms(block: &mut syn::Block) -> Vec<String> {
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }
     TupleFolds.visit_block_mut(block);
+    returning_let_blocks(block);
     // `{ let a = ..; if .. { return v; } }`: a block statement that returns, breaks or continues
     // is an `if` taken always, whose branches lowering knows to jump from.
     struct JumpingBlocks;
@@ -611,6 +612,132 @@ pub(super) fn normal_forms(block: &mut syn::Block) -> Vec<String> {
 }
 
 /// Whether a `return`, `break` or `continue` is in `b` (outside closures and items).
+/// Input: `let norm = { let s = ..; if s == 0.0 { return 0.0; } s.sqrt() };`, a block whose
+/// statements return (or break, or continue) giving a `let` its value.
+/// Output: `let norm; { let s = ..; if s == 0.0 { return 0.0; } norm = s.sqrt(); }`, a block
+/// statement, which jumps as any. (Only a name the block does not mention: there `norm` would
+/// be another variable.)
+fn returning_let_blocks(block: &mut syn::Block) {
+    struct Lets;
+    impl VisitMut for Lets {
+        fn visit_block_mut(&mut self, b: &mut syn::Block) {
+            syn::visit_mut::visit_block_mut(self, b);
+            let mut out = Vec::with_capacity(b.stmts.len());
+            for s in std::mem::take(&mut b.stmts) {
+                match split_let_block(&s) {
+                    Some((decl, inner)) => {
+                        out.push(decl);
+                        out.push(syn::Stmt::Expr(syn::Expr::Block(inner), None));
+                    }
+                    None => out.push(s),
+                }
+            }
+            b.stmts = out;
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    Lets.visit_block_mut(block);
+}
+
+/// `let NAME(: T) = { stmts; tail };` whose `stmts` jump: `let NAME(: T);` and `{ stmts; NAME =
+/// tail; }`.
+fn split_let_block(s: &syn::Stmt) -> Option<(syn::Stmt, syn::ExprBlock)> {
+    let syn::Stmt::Local(l) = s else { return None };
+    let init = l.init.as_ref().filter(|i| i.diverge.is_none())?;
+    let syn::Expr::Block(blk) = &*init.expr else {
+        return None;
+    };
+    if blk.label.is_some() || !blk.attrs.is_empty() || !l.attrs.is_empty() {
+        return None;
+    }
+    let pi = match &l.pat {
+        syn::Pat::Ident(pi) => pi,
+        syn::Pat::Type(pt) => match &*pt.pat {
+            syn::Pat::Ident(pi) => pi,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    if pi.by_ref.is_some() || pi.subpat.is_some() {
+        return None;
+    }
+    let (Some(syn::Stmt::Expr(tail, None)), head) = (blk.block.stmts.last(), &blk.block.stmts[..])
+    else {
+        return None;
+    };
+    let head = &head[..head.len() - 1];
+    let name = &pi.ident;
+    let head_block = syn::Block {
+        brace_token: blk.block.brace_token,
+        stmts: head.to_vec(),
+    };
+    if !leaves(&head_block)
+        || crate::naming::mentions(quote::ToTokens::to_token_stream(&blk.block), &|i| i == name)
+    {
+        return None;
+    }
+    let pat = &l.pat;
+    let decl: syn::Stmt = syn::parse_quote!(let #pat;);
+    let mut inner = blk.clone();
+    inner.block.stmts = head.to_vec();
+    inner.block.stmts.push(syn::parse_quote!(#name = #tail;));
+    Some((decl, inner))
+}
+
+/// Whether `b` returns, or breaks or continues a loop around it (not only loops of its own).
+fn leaves(b: &syn::Block) -> bool {
+    struct Finder {
+        loops: usize,
+        /// The labels of the loops and blocks around, inside `b`.
+        labels: Vec<syn::Lifetime>,
+        found: bool,
+    }
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_expr(&mut self, e: &'ast syn::Expr) {
+            let label = match e {
+                syn::Expr::ForLoop(l) => Some(&l.label),
+                syn::Expr::While(l) => Some(&l.label),
+                syn::Expr::Loop(l) => Some(&l.label),
+                syn::Expr::Block(b) if b.label.is_some() => Some(&b.label),
+                _ => None,
+            };
+            match e {
+                syn::Expr::Return(_) => self.found = true,
+                syn::Expr::Break(syn::ExprBreak { label, .. })
+                | syn::Expr::Continue(syn::ExprContinue { label, .. }) => {
+                    let inside = match label {
+                        Some(l) => self.labels.contains(l),
+                        None => self.loops > 0,
+                    };
+                    self.found |= !inside;
+                    syn::visit::visit_expr(self, e);
+                }
+                syn::Expr::Closure(_) => {}
+                e if label.is_some() => {
+                    let label = label.and_then(|l| l.as_ref()).map(|l| l.name.clone());
+                    let is_loop = !matches!(e, syn::Expr::Block(_));
+                    self.loops += usize::from(is_loop);
+                    self.labels.extend(label.clone());
+                    syn::visit::visit_expr(self, e);
+                    if label.is_some() {
+                        self.labels.pop();
+                    }
+                    self.loops -= usize::from(is_loop);
+                }
+                e => syn::visit::visit_expr(self, e),
+            }
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut f = Finder {
+        loops: 0,
+        labels: Vec::new(),
+        found: false,
+    };
+    syn::visit::Visit::visit_block(&mut f, b);
+    f.found
+}
+
 pub(super) fn jumps(b: &syn::Block) -> bool {
     struct Finder(bool);
     impl<'ast> syn::visit::Visit<'ast> for Finder {
@@ -1392,7 +1519,59 @@ pub fn field_part_loops(block: &mut syn::Block) {
                 #(#body)*
             });
         }
+        // `net.layers[..k].iter().fold(x, |a, layer| ..)` (or `map`, `for_each`, .., through
+        // `rev`, `enumerate`, `skip`, `take`): `net.layers.iter().skip(0).take(k - 0)`, the
+        // field's own iterator, whose elements the models' rewrite follows in closures.
+        fn visit_expr_method_call_mut(&mut self, m: &mut syn::ExprMethodCall) {
+            syn::visit_mut::visit_expr_method_call_mut(self, m);
+            const CLOSURES: &[&str] = &[
+                "map",
+                "fold",
+                "for_each",
+                "filter",
+                "any",
+                "all",
+                "filter_map",
+                "inspect",
+            ];
+            if CLOSURES.iter().any(|n| m.method == n) {
+                field_part_iter(&mut m.receiver);
+            }
+        }
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }
     Parts.visit_block_mut(block);
+}
+
+/// See `field_part_loops`: `FIELD[a..b].iter()` at the root of the adapters `e` is made of.
+fn field_part_iter(e: &mut syn::Expr) {
+    let syn::Expr::MethodCall(m) = e else { return };
+    if ["rev", "enumerate", "skip", "take", "step_by"]
+        .iter()
+        .any(|n| m.method == n)
+    {
+        field_part_iter(&mut m.receiver);
+        return;
+    }
+    if m.method != "iter" || !m.args.is_empty() {
+        return;
+    }
+    let part = match &*m.receiver {
+        syn::Expr::Paren(p) => &*p.expr,
+        r => r,
+    };
+    let syn::Expr::Index(ix) = part else { return };
+    let (syn::Expr::Field(field), syn::Expr::Range(range)) = (&*ix.expr, &*ix.index) else {
+        return;
+    };
+    let start: syn::Expr = match &range.start {
+        Some(a) => syn::parse_quote!((#a)),
+        None => syn::parse_quote!(0),
+    };
+    let end: syn::Expr = match (&range.end, &range.limits) {
+        (Some(b), syn::RangeLimits::Closed(_)) => syn::parse_quote!((#b) + 1),
+        (Some(b), syn::RangeLimits::HalfOpen(_)) => syn::parse_quote!((#b)),
+        (None, _) => syn::parse_quote!(#field.len()),
+    };
+    *e = syn::parse_quote!(#field.iter().skip(#start).take(#end - #start));
 }

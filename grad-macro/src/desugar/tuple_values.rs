@@ -378,6 +378,7 @@ pub fn struct_local(l: &syn::Local, rest: &mut [syn::Stmt]) -> Option<Vec<syn::S
         path: &lit.path,
         fields: &fields,
         other: false,
+        depth: 0,
     };
     super::rewrite_rest(rest, name, &mut r, |r| !r.other)?;
     let m = id.mutability;
@@ -445,9 +446,102 @@ struct StructUses<'a> {
     path: &'a syn::Path,
     fields: &'a [(syn::Ident, syn::Ident)],
     other: bool,
+    /// How many methods deep the inlining is.
+    depth: usize,
+}
+
+/// `self` as `this`, in tokens (macros' too).
+fn replace_self_token(ts: proc_macro2::TokenStream, this: &syn::Ident) -> proc_macro2::TokenStream {
+    ts.into_iter()
+        .map(|t| match t {
+            proc_macro2::TokenTree::Ident(i) if i == "self" => {
+                proc_macro2::TokenTree::Ident(syn::Ident::new(&this.to_string(), i.span()))
+            }
+            proc_macro2::TokenTree::Group(g) => {
+                let mut n =
+                    proc_macro2::Group::new(g.delimiter(), replace_self_token(g.stream(), this));
+                n.set_span(g.span());
+                proc_macro2::TokenTree::Group(n)
+            }
+            other => other,
+        })
+        .collect()
 }
 
 impl StructUses<'_> {
+    /// `s.m(a, b)` of a method of the struct's type without `#[gradient]` that reads `self`'s
+    /// fields only (`&self`, or `self` of a `Copy` type): `{ let T0 = a; let T1 = b; let x = T0;
+    /// let y = T1; BODY }`, `self.f` being the part of `f` (its own calls of such methods
+    /// inlined too). `None` for any other method, or a body that returns early.
+    fn inlined_method(&self, m: &syn::ExprMethodCall) -> Option<syn::Expr> {
+        const DEPTH: usize = 8;
+        if m.turbofish.is_some() || self.depth >= DEPTH {
+            return None;
+        }
+        let ty = self.path.segments.last()?.ident.to_string();
+        let src = crate::prescan::file_method(&ty, &m.method.to_string())?;
+        let f: syn::ItemFn = syn::parse_str(&src).ok()?;
+        let recv = f.sig.receiver()?;
+        if recv.mutability.is_some() || !f.sig.generics.params.is_empty() {
+            return None;
+        }
+        let params: Vec<&syn::PatIdent> = f
+            .sig
+            .inputs
+            .iter()
+            .skip(1)
+            .map(|a| match a {
+                syn::FnArg::Typed(pt) => match &*pt.pat {
+                    syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => Some(pi),
+                    _ => None,
+                },
+                syn::FnArg::Receiver(_) => None,
+            })
+            .collect::<Option<_>>()?;
+        let whole = syn::Expr::Block(syn::ExprBlock {
+            attrs: Vec::new(),
+            label: None,
+            block: (*f.block).clone(),
+        });
+        if params.len() != m.args.len() || crate::lower::find_return(&whole).is_some() {
+            return None;
+        }
+        // The body over `self`'s parts (a fresh name for `self`, which a token-level rewrite
+        // would not reach inside macros; any other use of it refuses).
+        let this = crate::naming::fresh("this");
+        let body = replace_self_token(quote::ToTokens::to_token_stream(&f.block), &this);
+        let mut body: syn::Block = syn::parse2(body).ok()?;
+        let mut inner = StructUses {
+            name: &this,
+            path: self.path,
+            fields: self.fields,
+            other: false,
+            depth: self.depth + 1,
+        };
+        for s in &mut body.stmts {
+            syn::visit_mut::VisitMut::visit_stmt_mut(&mut inner, s);
+        }
+        if inner.other
+            || crate::naming::mentions(quote::ToTokens::to_token_stream(&body), &|i| i == &this)
+        {
+            return None;
+        }
+        let temps: Vec<syn::Ident> = (0..params.len())
+            .map(|_| crate::naming::fresh("arg"))
+            .collect();
+        let args = m.args.iter();
+        let names = params.iter().map(|p| {
+            let (m, id) = (&p.mutability, &p.ident);
+            quote::quote!(#m #id)
+        });
+        let stmts = &body.stmts;
+        Some(syn::parse_quote!({
+            #(let #temps = #args;)*
+            #(let #names = #temps;)*
+            #(#stmts)*
+        }))
+    }
+
     fn is_s(&self, e: &syn::Expr) -> bool {
         matches!(e, syn::Expr::Path(p) if p.qself.is_none() && p.path.is_ident(self.name))
     }
@@ -494,6 +588,34 @@ impl syn::visit_mut::VisitMut for StructUses<'_> {
                     stores.push(quote::quote!(#p = #t;));
                 }
                 *e = syn::parse_quote!({ #(#lets)* #(#stores)* });
+            }
+            // `State { pos: 0.0, ..s }`: the fields not written, from the parts.
+            syn::Expr::Struct(lit)
+                if lit.rest.as_deref().is_some_and(|r| self.is_s(r)) && lit.path == *self.path =>
+            {
+                for f in &mut lit.fields {
+                    self.visit_expr_mut(&mut f.expr);
+                }
+                let written: Vec<syn::Member> =
+                    lit.fields.iter().map(|f| f.member.clone()).collect();
+                for (f, p) in self.fields {
+                    let member = syn::Member::Named(f.clone());
+                    if !written.contains(&member) {
+                        lit.fields.push(syn::parse_quote!(#f: #p));
+                    }
+                }
+                lit.rest = None;
+                lit.dot2_token = None;
+            }
+            // `p.norm()`, a method of the struct without `#[gradient]`: its body, inlined.
+            syn::Expr::MethodCall(m) if self.is_s(&m.receiver) => {
+                for a in &mut m.args {
+                    self.visit_expr_mut(a);
+                }
+                match self.inlined_method(m) {
+                    Some(b) => *e = b,
+                    None => self.other = true,
+                }
             }
             e if self.is_s(e) => self.other = true,
             _ => syn::visit_mut::visit_expr_mut(self, e),

@@ -200,53 +200,94 @@ impl VisitMut for Substitute<'_> {
     }
 }
 
-/// `m.layers.iter().map(|layer| BODY)` with `BODY` reading `layer.w`: the closure's element and
-/// the sequence, for `(0..m.layers.len()).map(|l| { let layer = &m.layers[l]; BODY })`.
-fn element_map(mc: &syn::ExprMethodCall, roots: &[Root]) -> Option<(Ident, syn::Expr)> {
-    if mc.method != "map" || mc.args.len() != 1 {
-        return None;
+/// `m.layers.iter().map(|layer| BODY)` with `BODY` reading `layer.w` (also `for_each`, `any`,
+/// `all`, `fold(init, |acc, layer| BODY)`, through `rev`, `skip`, `take`, `step_by` and
+/// `enumerate`, whose pattern is then `(i, layer)`): the same over the positions,
+/// `(0..m.layers.len()).map(|l| { let layer = &m.layers[l]; BODY })`.
+fn element_closure(mc: &mut syn::ExprMethodCall, roots: &[Root]) -> bool {
+    let at = match (mc.method.to_string().as_str(), mc.args.len()) {
+        ("map" | "for_each" | "any" | "all", 1) => 0,
+        ("fold", 2) => 1,
+        _ => return false,
+    };
+    // The adapters down to `.iter()`, positional all: they work on the positions alike.
+    let mut enumerated = false;
+    let mut iter = &*mc.receiver;
+    while let syn::Expr::MethodCall(m) = iter {
+        match m.method.to_string().as_str() {
+            "rev" | "enumerate" if m.args.is_empty() => {}
+            "skip" | "take" | "step_by" if m.args.len() == 1 => {}
+            _ => break,
+        }
+        enumerated |= m.method == "enumerate";
+        iter = &m.receiver;
     }
-    let syn::Expr::MethodCall(it) = &*mc.receiver else {
-        return None;
+    let syn::Expr::MethodCall(it) = iter else {
+        return false;
     };
     if it.method != "iter" || !it.args.is_empty() {
-        return None;
+        return false;
     }
-    field_path(&it.receiver, roots).filter(|f| f.index.is_none())?;
-    let syn::Expr::Closure(c) = &mc.args[0] else {
-        return None;
+    if field_path(&it.receiver, roots).is_none_or(|f| f.index.is_some()) {
+        return false;
+    }
+    let seq = (*it.receiver).clone();
+    let syn::Expr::Closure(c) = &mut mc.args[at] else {
+        return false;
     };
-    let [syn::Pat::Ident(pi)] = c.inputs.iter().collect::<Vec<_>>()[..] else {
-        return None;
+    let Some(param) = c.inputs.iter_mut().nth(at) else {
+        return false;
+    };
+    let slot = if enumerated {
+        match param {
+            syn::Pat::Tuple(t) if t.elems.len() == 2 => t.elems.iter_mut().nth(1),
+            _ => None,
+        }
+    } else {
+        Some(param)
+    };
+    let Some(slot) = slot else { return false };
+    let pi = match &*slot {
+        syn::Pat::Ident(pi) => pi,
+        syn::Pat::Type(pt) => match &*pt.pat {
+            syn::Pat::Ident(pi) => pi,
+            _ => return false,
+        },
+        _ => return false,
     };
     if pi.by_ref.is_some() || pi.subpat.is_some() {
-        return None;
+        return false;
     }
+    let name = pi.ident.clone();
     let mut uses = FieldOf {
-        name: &pi.ident,
+        name: &name,
         found: false,
     };
     syn::visit::Visit::visit_expr(&mut uses, &c.body);
-    uses.found
-        .then(|| (pi.ident.clone(), (*it.receiver).clone()))
+    if !uses.found {
+        return false;
+    }
+    let index = crate::naming::fresh("elem");
+    *slot = syn::parse_quote!(#index);
+    let body = &c.body;
+    *c.body = syn::parse_quote!({ let #name = &#seq[#index]; #body });
+    // `seq.iter()` at the root: the positions.
+    fn root(e: &mut syn::Expr, seq: &syn::Expr) {
+        let syn::Expr::MethodCall(m) = e else { return };
+        if m.method == "iter" {
+            *e = syn::parse_quote!((0..#seq.len()));
+        } else {
+            root(&mut m.receiver, seq);
+        }
+    }
+    root(&mut mc.receiver, &seq);
+    true
 }
 
 impl VisitMut for Elements<'_> {
     fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
         if let syn::Expr::MethodCall(mc) = e {
-            if let Some((name, seq)) = element_map(mc, self.roots) {
-                let syn::Expr::Closure(c) = &mc.args[0] else {
-                    unreachable!("element_map takes a closure")
-                };
-                let (index, body) = (crate::naming::fresh("elem"), &c.body);
-                let (capture, output) = (&c.capture, &c.output);
-                *e = syn::parse_quote! {
-                    (0..#seq.len()).map(#capture |#index| #output {
-                        let #name = &#seq[#index];
-                        #body
-                    })
-                };
-            }
+            element_closure(mc, self.roots);
         }
         if let syn::Expr::ForLoop(f) = e {
             if let Some((index, name, seq, range)) = element_loop(f, self.roots) {

@@ -111,11 +111,17 @@ impl Finder<'_> {
         // `m.w[i].len()`, `m.w[i].iter()`: rows.
         let mut done = false;
         if let syn::Expr::Index(inner) = &mut *mc.receiver {
+            let found = field_path(&inner.expr, self.roots);
             if SEQ_METHODS.contains(&name.as_str())
-                && field_path(&inner.expr, self.roots).is_some()
+                && found.is_some()
                 && !matches!(&*inner.index, syn::Expr::Range(_))
             {
-                self.record(&mut inner.expr, Use::Rows, None);
+                // (Of a field of the elements, `layer.w[0].len()` with `layer` handed whole to
+                // a method: the shape alone, whatever the other reads make the field.)
+                let measured = (name == "len" || name == "is_empty")
+                    && found.is_some_and(|f| f.index.is_some());
+                let how = if measured { Use::Shape } else { Use::Rows };
+                self.record(&mut inner.expr, how, None);
                 self.with_ctx(Ctx::Data, |s| s.visit_expr_mut(&mut inner.index));
                 done = true;
             }

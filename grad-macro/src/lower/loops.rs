@@ -365,6 +365,23 @@ impl Lowerer<'_> {
                     self.env.assign(broken, Binding::Val(t));
                     return Some(());
                 }
+                // `if true { .. }`, a block statement that breaks or continues (see `desugar`):
+                // only its branch runs, the rest of the body after it.
+                Expr::If(ei) if ei.else_branch.is_none() && super::is_true(&ei.cond) => {
+                    let depth = self.env.depth();
+                    let items: Vec<LoopItem> = ei
+                        .then_branch
+                        .stmts
+                        .iter()
+                        .map(LoopItem::Stmt)
+                        .chain(std::iter::once(LoopItem::EndScope(depth)))
+                        .chain(items[k + 1..].iter().copied())
+                        .collect();
+                    self.env.push();
+                    let r = self.lower_loop_items(&items, broken);
+                    self.env.truncate(depth);
+                    return r;
+                }
                 Expr::If(ei) if loop_exits_if(ei) => {
                     let (cond, binds) = self.lower_if_cond(&ei.cond, &ei.then_branch);
                     let cond = cond?;

@@ -353,6 +353,25 @@ impl<'f> Lowerer<'f> {
         rest: &[Item],
         end: Span,
     ) -> Option<Operand> {
+        // `if true { .. }`, a block statement that returns (see `desugar`): only its branch runs,
+        // so what follows it is lowered once, after it (an `else` would read names the block
+        // assigns, `let v; { if c { return x; } v = y; } v`, unassigned).
+        if ei.else_branch.is_none() && is_true(&ei.cond) {
+            let saved = self.env.clone();
+            let depth = self.env.depth();
+            self.env.push();
+            let mut items: Vec<Item> = ei.then_branch.stmts.iter().map(Item::Stmt).collect();
+            items.push(Item::EndScope(depth));
+            items.extend_from_slice(rest);
+            let end = if rest.is_empty() {
+                ei.then_branch.brace_token.span.close()
+            } else {
+                end
+            };
+            let r = self.lower_returning(&items, end);
+            self.env = saved;
+            return r;
+        }
         let (cond, binds) = self.lower_if_cond(&ei.cond, &ei.then_branch);
         let saved = self.env.clone();
 
@@ -532,7 +551,22 @@ impl<'f> Lowerer<'f> {
             None => Some(Settled::Unit),
         };
         let mut else_block = self.b.close();
-        let env_else = std::mem::replace(&mut self.env, saved);
+        let mut env_else = std::mem::replace(&mut self.env, saved);
+        // `if true { .. }`, a block statement that jumps (see `desugar`) lowered as a plain
+        // `if` (its jumps are an inner loop's own): a name it assigns after `let v;` is assigned
+        // after it, the `else` never running.
+        if ei.else_branch.is_none() && is_true(&ei.cond) {
+            for (si, vi, bt, be) in env_then.diff(&env_else, &self.env) {
+                if let (Binding::Val(a), Binding::Uninit) = (bt, be) {
+                    let kind = self.b.func.info(a).kind;
+                    if let Settled::Val(Operand::Val(n), _) =
+                        self.never(kind, &mut else_block, ei.span())
+                    {
+                        env_else.set_at(si, vi, Binding::Val(n));
+                    }
+                }
+            }
+        }
 
         let cond = cond?;
         let (mut v_then, mut v_else) = (v_then?, v_else?);
@@ -1878,6 +1912,11 @@ fn stmt_contains_return(s: &syn::Stmt) -> bool {
 }
 
 /// The first `return` inside an expression (not inside closures).
+/// Whether `e` is the literal `true`.
+pub(super) fn is_true(e: &syn::Expr) -> bool {
+    matches!(e, syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Bool(b), .. }) if b.value)
+}
+
 pub(crate) fn find_return(e: &syn::Expr) -> Option<syn::ExprReturn> {
     struct Finder(Option<syn::ExprReturn>);
     impl<'ast> syn::visit::Visit<'ast> for Finder {

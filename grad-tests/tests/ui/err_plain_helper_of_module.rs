@@ -1,8 +1,9 @@
 // A helper without `#[gradient]` of another module, called by its path, whose body reads a
 // private constant of its module: moved into the caller it would not see it, so it is refused,
 // with an error at the call (rustc's E0425 for a `scaled_grad` before). A method of the model
-// without `#[gradient]` that cannot be read (a trait's method of a generic `impl`) is an error
-// at the call too (rustc's E0599 for a `predict__model` before).
+// without `#[gradient]` of a trait's generic `impl`, read from the file, whose body converts with
+// `.into()`: an error at the call naming `into` (rustc's E0599 for a `predict__model` before,
+// then "cannot follow `.predict(..)`" while generic `impl`s were not read).
 use grad::{gradient, Params};
 
 mod nn {
