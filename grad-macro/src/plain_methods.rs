@@ -383,18 +383,7 @@ impl<'ast> syn::visit::Visit<'ast> for Locals<'_> {
             _ => (0, None),
         };
         if let Some(syn::Expr::Closure(c)) = closure {
-            let mut seq = &*m.receiver;
-            let mut enumerated = false;
-            while let syn::Expr::MethodCall(inner) = seq {
-                if !["rev", "skip", "take", "step_by", "enumerate"]
-                    .iter()
-                    .any(|n| inner.method == n)
-                {
-                    break;
-                }
-                enumerated |= inner.method == "enumerate";
-                seq = &inner.receiver;
-            }
+            let (seq, enumerated) = crate::desugar::positional_source(&m.receiver);
             let element = c
                 .inputs
                 .iter()
@@ -423,18 +412,7 @@ impl<'ast> syn::visit::Visit<'ast> for Locals<'_> {
     fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
         // Through `.rev()`, `.skip(k)`, `.take(k)`, `.step_by(k)` and `.enumerate()` (whose
         // pattern is `(i, layer)`).
-        let mut seq = &*f.expr;
-        let mut enumerated = false;
-        while let syn::Expr::MethodCall(m) = seq {
-            if !["rev", "skip", "take", "step_by", "enumerate"]
-                .iter()
-                .any(|n| m.method == n)
-            {
-                break;
-            }
-            enumerated |= m.method == "enumerate";
-            seq = &m.receiver;
-        }
+        let (seq, enumerated) = crate::desugar::positional_source(&f.expr);
         let seq = match seq {
             syn::Expr::Reference(r) => Some(&*r.expr),
             syn::Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => {

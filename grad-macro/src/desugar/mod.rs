@@ -1227,6 +1227,26 @@ impl Desugar<'_> {
 }
 
 /// `e` without the parentheses around it.
+/// `e` without the positional adapters around its source (`.rev()`, `.skip(k)`, `.take(k)`,
+/// `.step_by(k)`, `.enumerate()`: each works on positions alike), and whether one of them is
+/// `.enumerate()` (then the items are `(i, item)`).
+pub(crate) fn positional_source(mut e: &syn::Expr) -> (&syn::Expr, bool) {
+    let mut enumerated = false;
+    while let syn::Expr::MethodCall(m) = e {
+        let known = match m.method.to_string().as_str() {
+            "rev" | "enumerate" => m.args.is_empty(),
+            "skip" | "take" | "step_by" => m.args.len() == 1,
+            _ => false,
+        };
+        if !known {
+            break;
+        }
+        enumerated |= m.method == "enumerate";
+        e = &m.receiver;
+    }
+    (e, enumerated)
+}
+
 pub fn unparen(mut e: &syn::Expr) -> &syn::Expr {
     while let syn::Expr::Paren(p) = e {
         e = &p.expr;

@@ -211,17 +211,7 @@ fn element_closure(mc: &mut syn::ExprMethodCall, roots: &[Root]) -> bool {
         _ => return false,
     };
     // The adapters down to `.iter()`, positional all: they work on the positions alike.
-    let mut enumerated = false;
-    let mut iter = &*mc.receiver;
-    while let syn::Expr::MethodCall(m) = iter {
-        match m.method.to_string().as_str() {
-            "rev" | "enumerate" if m.args.is_empty() => {}
-            "skip" | "take" | "step_by" if m.args.len() == 1 => {}
-            _ => break,
-        }
-        enumerated |= m.method == "enumerate";
-        iter = &m.receiver;
-    }
+    let (iter, enumerated) = crate::desugar::positional_source(&mc.receiver);
     let syn::Expr::MethodCall(it) = iter else {
         return false;
     };

@@ -356,29 +356,8 @@ impl<'f> Lowerer<'f> {
         // `if true { .. }`, a block statement that returns (see `desugar`): only its branch runs,
         // so what follows it is lowered once, after it (an `else` would read names the block
         // assigns, `let v; { if c { return x; } v = y; } v`, unassigned).
-        if ei.else_branch.is_none() && is_true(&ei.cond) {
-            let saved = self.env.clone();
-            let depth = self.env.depth();
-            self.env.push();
-            let mut items: Vec<Item> = ei.then_branch.stmts.iter().map(Item::Stmt).collect();
-            items.push(Item::EndScope(depth));
-            items.extend_from_slice(rest);
-            let end = if rest.is_empty() {
-                ei.then_branch.brace_token.span.close()
-            } else {
-                end
-            };
-            let r = self.lower_returning(&items, end);
-            self.env = saved;
-            return r;
-        }
-        let (cond, binds) = self.lower_if_cond(&ei.cond, &ei.then_branch);
-        let saved = self.env.clone();
-
-        self.b.open();
+        // The branch's statements, then (its own `let`s out of scope) the rest after the `if`.
         let depth = self.env.depth();
-        self.env.push();
-        self.bind_if_let(binds);
         let mut then_items: Vec<Item> = ei.then_branch.stmts.iter().map(Item::Stmt).collect();
         then_items.push(Item::EndScope(depth));
         then_items.extend_from_slice(rest);
@@ -387,6 +366,19 @@ impl<'f> Lowerer<'f> {
         } else {
             end
         };
+        if ei.else_branch.is_none() && is_true(&ei.cond) {
+            let saved = self.env.clone();
+            self.env.push();
+            let r = self.lower_returning(&then_items, then_end);
+            self.env = saved;
+            return r;
+        }
+        let (cond, binds) = self.lower_if_cond(&ei.cond, &ei.then_branch);
+        let saved = self.env.clone();
+
+        self.b.open();
+        self.env.push();
+        self.bind_if_let(binds);
         let r_then = self.lower_returning(&then_items, then_end);
         self.env.pop();
         let then_block = self.b.close();
