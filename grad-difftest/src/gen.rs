@@ -6452,7 +6452,7 @@ impl<'a> FnGen<'a> {
         );
         let _ = write!(
             self.items,
-            "#[derive(Clone, Copy)]\nstruct {ty} {{\n    pos: {FLT},\n    vel: {FLT},\n}}\nimpl {ty} {{\n    fn energy(&self) -> {FLT} {{\n        self.pos * self.pos * 0.5 + {FLT}::tanh(self.vel)\n    }}\n    fn scaled(&self, k: {FLT}) -> {FLT} {{\n        let e = self.energy();\n        e * k + self.pos\n    }}\n    fn by_value(self) -> {FLT} {{\n        self.vel * 0.25\n    }}\n}}\n"
+            "#[derive(Clone, Copy)]\nstruct {ty} {{\n    pos: {FLT},\n    vel: {FLT},\n}}\nimpl {ty} {{\n    fn energy(&self) -> {FLT} {{\n        self.pos * self.pos * 0.5 + {FLT}::tanh(self.vel)\n    }}\n    fn scaled(&self, k: {FLT}) -> {FLT} {{\n        let e = self.energy();\n        e * k + self.pos\n    }}\n    fn by_value(self) -> {FLT} {{\n        self.vel * 0.25\n    }}\n    fn dot(&self, o: &Self) -> {FLT} {{\n        self.pos * o.pos + self.vel * o.vel\n    }}\n}}\n"
         );
         let (e1, e2) = (self.expr(1), self.expr(1));
         let (e1, e2) = (self.wrap(e1, (-5.0, 5.0)), self.wrap(e2, (-5.0, 5.0)));
@@ -6466,16 +6466,16 @@ impl<'a> FnGen<'a> {
             ind,
             &format!("let {q} = {ty} {{ pos: {s}.vel * 0.5, ..{s} }};"),
         );
-        // |energy| <= 13.5, |scaled| <= 13.5 * 0.75 + 2.5, |by_value| <= 1.25.
+        // |energy| <= 13.5, |scaled| <= 13.5 * 0.75 + 2.5, |by_value| <= 1.25, |dot| <= 50.
         Self::line(
             out,
             ind,
             &format!(
-                "let {v}: {FLT} = {s}.energy() * 0.1 + {q}.scaled(0.75) * 0.1 + {s}.by_value();"
+                "let {v}: {FLT} = {s}.energy() * 0.1 + {q}.scaled(0.75) * 0.1 + {s}.by_value() + {s}.dot(&{q}) * 0.01 + {q}.dot(&{s}) * 0.01;"
             ),
         );
         let act = e1.iv.2 || e2.iv.2;
-        self.declare(&v, VarKind::Float(Iv(-5.0, 5.0, act)), false);
+        self.declare(&v, VarKind::Float(Iv(-6.0, 6.0, act)), false);
     }
 
     /// `let g = NAME_gs(e1, e2);` of a plain helper generic over arithmetic traits only

@@ -266,7 +266,11 @@ fn field_type(
         return None;
     };
     let base = type_of(&f.base, types, structs)?;
-    let (_, fields) = structs.iter().find(|(n, _)| *n == base)?;
+    // (`self` of `impl Net<f64>` is a `Net < f64 >`: the struct `Net`.)
+    let base_name = type_name(&base);
+    let (_, fields) = structs
+        .iter()
+        .find(|(n, _)| *n == base || *n == base_name)?;
     let (_, ty) = fields.iter().find(|(n, _)| name == n.as_str())?;
     syn::parse_str(ty).ok()
 }

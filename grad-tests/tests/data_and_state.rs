@@ -321,6 +321,31 @@ impl Vec2 {
     fn angle(self) -> f64 {
         self.y.atan2(self.x)
     }
+
+    fn dot(&self, o: &Vec2) -> f64 {
+        self.x * o.x + self.y * o.y
+    }
+
+    fn dist(&self, o: &Self) -> f64 {
+        ((self.x - o.x).powi(2) + (self.y - o.y).powi(2)).sqrt()
+    }
+
+    fn cross(self, o: Vec2) -> f64 {
+        self.x * o.y - self.y * o.x
+    }
+}
+
+/// Methods taking another local of the type (`a.dot(&b)`, `b.dist(&a)` with `a` declared
+/// first, `a.cross(c)` by value, `a.dot(&a)`), as vector code of physics is written.
+#[gradient(jvp, hvp)]
+fn local_struct_pairs(w: &[f64]) -> f64 {
+    let a = Vec2 { x: w[0], y: w[1] };
+    let b = Vec2 {
+        x: w[2],
+        y: w[0] * w[1],
+    };
+    let c = Vec2 { x: 1.5, y: -0.5 };
+    a.dot(&b) + b.dist(&a) + a.cross(c) + a.dot(&a) + c.dist(&b)
 }
 
 /// Methods without `#[gradient]` of a local struct of differentiated floats (`p.norm()`, one
@@ -344,6 +369,12 @@ fn local_struct_methods(w: &[f64]) -> f64 {
 
 #[test]
 fn methods_of_local_structs() {
+    check(
+        "local_struct_pairs",
+        &|p| local_struct_pairs(p),
+        &|p, d| local_struct_pairs_grad(p, d),
+        &[0.4, -0.8, 1.2],
+    );
     check(
         "local_struct_methods",
         &|p| local_struct_methods(p),

@@ -605,3 +605,45 @@ fn plain_methods_of_a_generic_impl() {
     let f = |p: &[f64]| lin_residuals_f64(&m.with_flat(p), &xs, &ys);
     close("concrete", &d.to_flat(), &fd(&f, &m.to_flat()), 1e-7);
 }
+
+impl Dense {
+    fn score(&self, x: f64) -> f64 {
+        (self.w[0] * x + self.b).tanh()
+    }
+}
+
+impl Stacked<f64> {
+    /// A plain method of the concrete layers called from a method of `impl Stacked<f64>`
+    /// (`self` a `Stacked < f64 >`, whose fields' types were not found: "cannot follow
+    /// `.score(..)`", or rustc's E0599 where another `score` of the file had `#[gradient]`).
+    #[gradient(wrt(self))]
+    fn scored_layers(&self, x: f64) -> f64 {
+        let mut s = 0.0;
+        for layer in &self.layers {
+            s += layer.score(x);
+        }
+        s * self.scale
+    }
+}
+
+#[test]
+fn plain_methods_of_layers_from_a_concrete_impl_of_a_generic_model() {
+    let m = Stacked {
+        layers: vec![
+            Dense {
+                w: vec![0.5],
+                b: 0.1,
+            },
+            Dense {
+                w: vec![-0.3],
+                b: 0.4,
+            },
+        ],
+        scale: 2.0,
+    };
+    let mut d = m.zeros_like();
+    let v = m.scored_layers_grad(0.3, &mut d);
+    assert_eq!(v.to_bits(), m.scored_layers(0.3).to_bits());
+    let f = |p: &[f64]| m.with_flat(p).scored_layers(0.3);
+    close("scored_layers", &d.to_flat(), &fd(&f, &m.to_flat()), 1e-7);
+}

@@ -450,6 +450,36 @@ struct StructUses<'a> {
     depth: usize,
 }
 
+/// The name `from` as `to`, in tokens (macros' too), but after a `.` (a field or method named
+/// so).
+fn replace_ident_token(
+    ts: proc_macro2::TokenStream,
+    from: &syn::Ident,
+    to: &syn::Ident,
+) -> proc_macro2::TokenStream {
+    let mut after_dot = false;
+    ts.into_iter()
+        .map(|t| {
+            let out = match t {
+                proc_macro2::TokenTree::Ident(i) if i == *from && !after_dot => {
+                    proc_macro2::TokenTree::Ident(syn::Ident::new(&to.to_string(), i.span()))
+                }
+                proc_macro2::TokenTree::Group(g) => {
+                    let mut n = proc_macro2::Group::new(
+                        g.delimiter(),
+                        replace_ident_token(g.stream(), from, to),
+                    );
+                    n.set_span(g.span());
+                    proc_macro2::TokenTree::Group(n)
+                }
+                other => other,
+            };
+            after_dot = matches!(&out, proc_macro2::TokenTree::Punct(p) if p.as_char() == '.');
+            out
+        })
+        .collect()
+}
+
 /// `self` as `this`, in tokens (macros' too).
 fn replace_self_token(ts: proc_macro2::TokenStream, this: &syn::Ident) -> proc_macro2::TokenStream {
     ts.into_iter()
@@ -509,7 +539,52 @@ impl StructUses<'_> {
         // The body over `self`'s parts (a fresh name for `self`, which a token-level rewrite
         // would not reach inside macros; any other use of it refuses).
         let this = crate::naming::fresh("this");
-        let body = replace_self_token(quote::ToTokens::to_token_stream(&f.block), &this);
+        let mut body = replace_self_token(quote::ToTokens::to_token_stream(&f.block), &this);
+        // A parameter of the struct's own type given a local by name (`p.dot(&q)`, `o: &Self`):
+        // that local in the body, whose own parts a later rewrite finds (`self` too, `p.dot(&p)`).
+        let mut by_name = vec![false; params.len()];
+        let mut literal_lets: Vec<syn::Stmt> = Vec::new();
+        let mut literal_params: Vec<(syn::Ident, Vec<(syn::Ident, syn::Ident)>)> = Vec::new();
+        for (k, (a, arg)) in f.sig.inputs.iter().skip(1).zip(&m.args).enumerate() {
+            let syn::FnArg::Typed(pt) = a else { continue };
+            let ty = match &*pt.ty {
+                syn::Type::Reference(r) if r.mutability.is_none() => &*r.elem,
+                t => t,
+            };
+            let own = matches!(ty, syn::Type::Path(tp) if tp.qself.is_none()
+                && (tp.path.is_ident("Self") || tp.path.segments.last().map(|s| &s.ident) == self.path.segments.last().map(|s| &s.ident)));
+            let local = match super::unparen(arg) {
+                syn::Expr::Reference(r) if r.mutability.is_none() => super::unparen(&r.expr),
+                e => e,
+            };
+            // A literal of the parts (another local's, see `visit_expr_mut`): a name per field,
+            // and the parameter's reads of them.
+            if let (true, syn::Expr::Struct(lit)) = (own, local) {
+                if lit.rest.is_some() || lit.path != *self.path {
+                    return None;
+                }
+                let mut fields = Vec::new();
+                for fv in &lit.fields {
+                    let syn::Member::Named(name) = &fv.member else {
+                        return None;
+                    };
+                    let t = crate::naming::fresh(&format!("{}_{name}_", params[k].ident));
+                    let v = &fv.expr;
+                    literal_lets.push(syn::parse_quote!(let #t = #v;));
+                    fields.push((name.clone(), t));
+                }
+                literal_params.push((params[k].ident.clone(), fields));
+                by_name[k] = true;
+                continue;
+            }
+            let syn::Expr::Path(lp) = local else { continue };
+            let (true, Some(id)) = (own, lp.path.get_ident()) else {
+                continue;
+            };
+            let to = if id == self.name { &this } else { id };
+            body = replace_ident_token(body, &params[k].ident, to);
+            by_name[k] = true;
+        }
         let mut body: syn::Block = syn::parse2(body).ok()?;
         let mut inner = StructUses {
             name: &this,
@@ -521,22 +596,39 @@ impl StructUses<'_> {
         for s in &mut body.stmts {
             syn::visit_mut::VisitMut::visit_stmt_mut(&mut inner, s);
         }
+        for (name, fields) in &literal_params {
+            let mut other = StructUses {
+                name,
+                path: self.path,
+                fields,
+                other: false,
+                depth: self.depth + 1,
+            };
+            for s in &mut body.stmts {
+                syn::visit_mut::VisitMut::visit_stmt_mut(&mut other, s);
+            }
+            if other.other
+                || crate::naming::mentions(quote::ToTokens::to_token_stream(&body), &|i| i == name)
+            {
+                return None;
+            }
+        }
         if inner.other
             || crate::naming::mentions(quote::ToTokens::to_token_stream(&body), &|i| i == &this)
         {
             return None;
         }
-        let temps: Vec<syn::Ident> = (0..params.len())
-            .map(|_| crate::naming::fresh("arg"))
-            .collect();
-        let args = m.args.iter();
-        let names = params.iter().map(|p| {
-            let (m, id) = (&p.mutability, &p.ident);
+        let bound: Vec<usize> = (0..params.len()).filter(|&k| !by_name[k]).collect();
+        let temps: Vec<syn::Ident> = bound.iter().map(|_| crate::naming::fresh("arg")).collect();
+        let args = bound.iter().map(|&k| &m.args[k]);
+        let names = bound.iter().map(|&k| {
+            let (m, id) = (&params[k].mutability, &params[k].ident);
             quote::quote!(#m #id)
         });
         let stmts = &body.stmts;
         Some(syn::parse_quote!({
             #(let #temps = #args;)*
+            #(#literal_lets)*
             #(let #names = #temps;)*
             #(#stmts)*
         }))
@@ -607,10 +699,40 @@ impl syn::visit_mut::VisitMut for StructUses<'_> {
                 lit.rest = None;
                 lit.dot2_token = None;
             }
+            // `p.dot(&s)`: the local handed to another's method, as a literal of its parts,
+            // which that method's inlining reads field by field.
+            syn::Expr::MethodCall(m)
+                if !self.is_s(&m.receiver)
+                    && matches!(&*m.receiver, syn::Expr::Path(p) if p.path.get_ident().is_some())
+                    && m.args.iter().any(|a| {
+                        self.is_s(a) || matches!(a, syn::Expr::Reference(r) if self.is_s(&r.expr))
+                    }) =>
+            {
+                let path = self.path;
+                let fields: Vec<_> = self
+                    .fields
+                    .iter()
+                    .map(|(f, p)| quote::quote!(#f: #p))
+                    .collect();
+                for a in &mut m.args {
+                    match a {
+                        syn::Expr::Reference(r) if self.is_s(&r.expr) => {
+                            *r.expr = syn::parse_quote!(#path { #(#fields),* });
+                        }
+                        a if self.is_s(a) => *a = syn::parse_quote!(#path { #(#fields),* }),
+                        a => self.visit_expr_mut(a),
+                    }
+                }
+            }
             // `p.norm()`, a method of the struct without `#[gradient]`: its body, inlined.
             syn::Expr::MethodCall(m) if self.is_s(&m.receiver) => {
+                // (The local itself as an argument, `p.dot(&p)`, is the inlining's.)
                 for a in &mut m.args {
-                    self.visit_expr_mut(a);
+                    let own =
+                        self.is_s(a) || matches!(a, syn::Expr::Reference(r) if self.is_s(&r.expr));
+                    if !own {
+                        self.visit_expr_mut(a);
+                    }
                 }
                 match self.inlined_method(m) {
                     Some(b) => *e = b,
