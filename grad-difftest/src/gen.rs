@@ -6445,7 +6445,7 @@ impl<'a> FnGen<'a> {
     /// }`.
     fn struct_local_methods(&mut self, out: &mut String, ind: usize) {
         let (ty, s, q, v) = (
-            format!("SM{}_{FLT}", self.fresh("s")),
+            format!("SM{}{}_{FLT}", self.base, self.fresh("s")),
             self.fresh("st"),
             self.fresh("sq"),
             self.fresh("v"),
