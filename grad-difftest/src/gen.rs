@@ -6445,7 +6445,10 @@ impl<'a> FnGen<'a> {
     /// }`.
     fn struct_local_methods(&mut self, out: &mut String, ind: usize) {
         let (ty, s, q, v) = (
-            format!("SM{}{}_{FLT}", self.base, self.fresh("s")),
+            {
+                let n = self.fresh("s");
+                format!("SM{}{n}_{FLT}", self.base)
+            },
             self.fresh("st"),
             self.fresh("sq"),
             self.fresh("v"),
