@@ -1438,7 +1438,7 @@ impl<'a> FnGen<'a> {
                 let e = self.wrapped(1, (-2.0, 2.0));
                 let op = *self.rng.pick(&["<", ">", "==", "!=", ">="]);
                 let k = self.rng.range(-1, 1);
-                format!("(({} * 2.0) as i32) {op} {k}", paren(&e.s))
+                format!("({FLT}::floor({} * 2.0) as i32) {op} {k}", paren(&e.s))
             }
             4 if self.on("cond:any_all") && self.rng.chance(0.3) && !self.slices().is_empty() => {
                 // A predicate over a slice's items.
@@ -7228,12 +7228,7 @@ impl<'a> FnGen<'a> {
             1 if self.on("loop:cast_bound") && self.rng.chance(0.3) => {
                 // A bound cast from a float's whole part, written inline (0 to 3 trips).
                 let e = self.wrapped(1, (-2.0, 2.0));
-                // Or cast as it is (`as` truncates).
-                let whole = if self.on("loop:plain_cast") && self.rng.chance(0.5) {
-                    format!("({} * 0.5 + 1.0) as usize", paren(&e.s))
-                } else {
-                    format!("{FLT}::floor({} * 0.5 + 1.0) as usize", paren(&e.s))
-                };
+                let whole = format!("{FLT}::floor({} * 0.5 + 1.0) as usize", paren(&e.s));
                 (
                     format!("for {i} in 0..({whole}).min(3)"),
                     vec![],

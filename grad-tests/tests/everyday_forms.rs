@@ -4287,45 +4287,6 @@ fn blocks_that_return_break_or_continue() {
     }
 }
 
-/// Floats cast to integers (`as` truncates): whole numbers, derivative 0 where they have one, as
-/// `x.trunc() as i32` — a `match` on `(x * 2.0) as i32` (Clad's `switch` on an `int`), a loop
-/// bound, an index, a factor (a compile error before).
-#[gradient(jvp, hvp)]
-fn cast_to_integers(x: &[f64], t: f64) -> f64 {
-    let k = (t * 4.0) as usize;
-    let mut s = 0.0;
-    for i in 0..k {
-        s += x[i] * t;
-    }
-    let piece = match (t * 2.0) as i32 {
-        0 => t * x[0],
-        1 | 2 => t.exp() * x[1],
-        _ => t.sin(),
-    };
-    s + x[(t * 2.0) as usize] * t + piece + t * (t as i32) as f64
-}
-
-#[test]
-fn floats_cast_to_integers() {
-    for t in [0.3, 0.7, 1.3, 1.9] {
-        let x = [0.5, -1.0, 0.25, 2.0, -0.75, 1.5, 0.1, -0.2];
-        let mut d = [0.0; 8];
-        let (v, [dt]) = cast_to_integers_grad(&x, t, &mut d);
-        assert_eq!(v.to_bits(), cast_to_integers(&x, t).to_bits());
-        let mut g = d.to_vec();
-        g.push(dt);
-        let mut p = x.to_vec();
-        p.push(t);
-        check(
-            "cast_to_integers",
-            &|q| cast_to_integers(&q[..8], q[8]),
-            v,
-            &g,
-            &p,
-        );
-    }
-}
-
 /// A block statement whose only jumps are an inner loop's own (`break`, `break 'a`), assigning a
 /// name declared before it, and a `let` given its value by such a block: "`n` is used before it
 /// is assigned" in the first form the tester's long mode met.

@@ -2,6 +2,12 @@
 use grad::gradient;
 
 #[gradient]
+fn cast(x: f64) -> f64 {
+    let n = x as i32;
+    x * n as f64
+}
+
+#[gradient]
 fn unsafe_block(x: f64) -> f64 {
     let y = unsafe { std::ptr::read(&x) };
     y * 2.0
