@@ -462,7 +462,21 @@ pub fn inject(item: &syn::ItemFn, args: &TokenStream) -> Injection {
         }
         f
     };
+    // Plain methods called on a model's parts (`self.a.score(x)`): their bodies read the
+    // parts' fields in place, which every mode follows (a part passed whole is not, to `hvp`).
+    let receivers: Vec<syn::ItemFn> = taken
+        .iter()
+        .filter(|(f, _)| {
+            matches!(f.sig.inputs.first(), Some(syn::FnArg::Typed(pt))
+                if matches!(&*pt.pat, syn::Pat::Ident(p) if p.ident == "grad_this"))
+        })
+        .map(|(f, _)| f.clone())
+        .collect();
+    // (The form that derives the copies on their own keeps the calls.)
     let mut derived = out.clone();
+    if !receivers.is_empty() {
+        crate::plain_methods::inline_model_receivers(&mut out.block, &receivers);
+    }
     let copies = taken.iter().map(|(f, inlined)| {
         let f = if *inlined {
             f.clone()

@@ -438,3 +438,137 @@ impl<'ast> syn::visit::Visit<'ast> for Locals<'_> {
         syn::visit::visit_expr_for_loop(self, f);
     }
 }
+
+/// Input: `block` calling the free functions `methods` made of plain methods
+/// (`grad_dense_score(&self.a, x)`), each with the model's place as its receiver.
+/// Output: each such call as the method's body, the receiver read where the body reads it
+/// (`{ let T0 = x; let x = T0; (self.a.w.iter().zip(x)..+ self.a.b).tanh() }`): the fields of a
+/// model's parts read in the loss itself, which every mode differentiates (a part handed whole to
+/// a function is not, for second order). Calls whose receiver is no place (`&make()`), and bodies
+/// that return early, stay calls.
+pub fn inline_model_receivers(block: &mut syn::Block, methods: &[syn::ItemFn]) {
+    struct Inline<'a> {
+        methods: &'a [syn::ItemFn],
+        depth: usize,
+    }
+    impl Inline<'_> {
+        fn body(&self, f: &syn::ItemFn, c: &syn::ExprCall) -> Option<syn::Expr> {
+            let first = c.args.first()?;
+            let place = match crate::desugar::unparen(first) {
+                syn::Expr::Reference(r) if r.mutability.is_none() => &*r.expr,
+                _ => return None,
+            };
+            if !crate::desugar::is_place(place) || !f.sig.generics.params.is_empty() {
+                return None;
+            }
+            let whole = syn::Expr::Block(syn::ExprBlock {
+                attrs: Vec::new(),
+                label: None,
+                block: (*f.block).clone(),
+            });
+            if crate::lower::find_return(&whole).is_some() || c.args.len() != f.sig.inputs.len() {
+                return None;
+            }
+            let mut params = Vec::new();
+            for a in f.sig.inputs.iter().skip(1) {
+                let syn::FnArg::Typed(pt) = a else {
+                    return None;
+                };
+                let syn::Pat::Ident(pi) = &*pt.pat else {
+                    return None;
+                };
+                if pi.by_ref.is_some() || pi.subpat.is_some() {
+                    return None;
+                }
+                params.push((pi.clone(), (*pt.ty).clone()));
+            }
+            let syn::FnArg::Typed(recv) = f.sig.inputs.first()? else {
+                return None;
+            };
+            let syn::Pat::Ident(this) = &*recv.pat else {
+                return None;
+            };
+            // The receiver's name as the place (macros' tokens too): a name, a field or an
+            // element, which binds tighter than what the body does with it.
+            let place = crate::desugar::unparen(place);
+            let place_tokens = quote::quote!(#place);
+            let body = replace_ident(f.block.to_token_stream(), &this.ident, &place_tokens);
+            let mut body: syn::Block = syn::parse2(body).ok()?;
+            // Its own calls of such functions, on the same place.
+            let mut inner = Inline {
+                methods: self.methods,
+                depth: self.depth + 1,
+            };
+            inner.visit_block_mut(&mut body);
+            let temps: Vec<Ident> = params
+                .iter()
+                .map(|_| crate::naming::fresh("marg"))
+                .collect();
+            let args = c.args.iter().skip(1);
+            let binds = params.iter().zip(&temps).map(|((pi, ty), t)| {
+                let (m, id) = (&pi.mutability, &pi.ident);
+                quote::quote!(let #m #id: #ty = #t;)
+            });
+            // The value under the method's return type (a `collect()` learns its type so).
+            let value = crate::naming::fresh("mret");
+            let ret = match &f.sig.output {
+                syn::ReturnType::Type(_, t) => quote::quote!(: #t),
+                syn::ReturnType::Default => TokenStream::new(),
+            };
+            Some(syn::parse_quote!({
+                #(let #temps = #args;)*
+                #(#binds)*
+                let #value #ret = #body;
+                #value
+            }))
+        }
+    }
+    impl VisitMut for Inline<'_> {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            syn::visit_mut::visit_expr_mut(self, e);
+            const DEPTH: usize = 8;
+            let syn::Expr::Call(c) = e else { return };
+            let syn::Expr::Path(p) = &*c.func else { return };
+            let Some(name) = p.path.get_ident() else {
+                return;
+            };
+            let Some(f) = self.methods.iter().find(|f| f.sig.ident == *name) else {
+                return;
+            };
+            if self.depth >= DEPTH {
+                return;
+            }
+            if let Some(b) = self.body(f, c) {
+                *e = b;
+            }
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    Inline { methods, depth: 0 }.visit_block_mut(block);
+}
+
+/// The name `from` as the tokens `to` (macros' tokens too), but after a `.`.
+fn replace_ident(ts: TokenStream, from: &Ident, to: &TokenStream) -> TokenStream {
+    let mut out = TokenStream::new();
+    // (A field's `.`, not a range's `..`.)
+    let (mut after_dot, mut prev_dot) = (false, false);
+    for t in ts {
+        let is_dot = matches!(&t, TokenTree::Punct(p) if p.as_char() == '.');
+        let dot = matches!(&t, TokenTree::Punct(p)
+            if p.as_char() == '.' && p.spacing() == proc_macro2::Spacing::Alone)
+            && !prev_dot;
+        prev_dot = is_dot;
+        match t {
+            TokenTree::Ident(i) if i == *from && !after_dot => out.extend(to.clone()),
+            TokenTree::Group(g) => {
+                let mut n =
+                    proc_macro2::Group::new(g.delimiter(), replace_ident(g.stream(), from, to));
+                n.set_span(g.span());
+                out.extend([TokenTree::Group(n)]);
+            }
+            other => out.extend([other]),
+        }
+        after_dot = dot;
+    }
+    out
+}

@@ -65,6 +65,8 @@ struct Module {
     /// The structs with named fields, generic ones too (their fields' types naming the
     /// parameters): name, and each field's name and type (printed).
     generic_structs: Vec<(String, Vec<(String, String)>)>,
+    /// The fields marked `#[params(skip)]`: struct and field names.
+    skipped: Vec<(String, String)>,
     /// The methods marked `#[gradient]` inside a trait's `impl` that is not marked itself, where
     /// what the attribute adds cannot go.
     in_trait_impls: Vec<String>,
@@ -192,6 +194,19 @@ pub fn file_method(ty: &str, name: &str) -> Option<String> {
     })
 }
 
+/// The types of the `impl`s of the module of `name` that hold a `#[gradient]` method `name`
+/// (printed).
+pub fn method_types(name: &str) -> Vec<String> {
+    home(name, |home, _| {
+        home.annotated_methods
+            .iter()
+            .filter(|(n, ..)| n == name)
+            .map(|(.., t)| t.clone())
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
 /// The type of the `impl` that holds the `#[gradient]` method `name`, when one `impl` of the
 /// module of `name` does (whatever its body has become since).
 pub fn method_type(name: &str) -> Option<String> {
@@ -207,6 +222,21 @@ pub fn method_type(name: &str) -> Option<String> {
         }
     })
     .flatten()
+}
+
+/// Whether the field `field` of the struct `ty` of the file being expanded is marked
+/// `#[params(skip)]` (data, whatever its type).
+pub fn skipped_field(ty: &str, field: &str) -> bool {
+    let Some(path) = CURRENT.with(|c| c.borrow().clone()) else {
+        return false;
+    };
+    MODULES.with(|m| {
+        m.borrow().get(&path).is_some_and(|modules| {
+            modules
+                .iter()
+                .any(|md| md.skipped.iter().any(|(t, f)| t == ty && f == field))
+        })
+    })
 }
 
 /// The structs of the module of `caller`, generic ones too (`struct Cell<T> { ws: [[T; 2]; 3]
@@ -610,6 +640,15 @@ fn items(
                         })
                         .collect();
                     here.generic_structs.push((st.ident.to_string(), fields));
+                    for f in &named.named {
+                        let skip = f.attrs.iter().any(|a| {
+                            a.path().is_ident("params")
+                                && a.parse_args::<syn::Ident>().is_ok_and(|i| i == "skip")
+                        });
+                        if let (true, Some(id)) = (skip, &f.ident) {
+                            here.skipped.push((st.ident.to_string(), id.to_string()));
+                        }
+                    }
                 }
             }
             syn::Item::Impl(imp) => {

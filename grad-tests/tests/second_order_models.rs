@@ -488,3 +488,144 @@ fn hessian_of_a_model_beside_other_parameters() {
     p.push(x);
     common::close_tol("method hessian", &hess, &fd_hessian(&joint, &p), 1e-5);
 }
+
+/// A layer with a plain method, parts of a model.
+#[derive(Clone, Debug, Params)]
+struct Unit {
+    w: Vec<f64>,
+    b: f64,
+}
+
+impl Unit {
+    fn squash(&self, x: &[f64]) -> f64 {
+        (self.w.iter().zip(x).map(|(a, b)| a * b).sum::<f64>() + self.b).tanh()
+    }
+
+    fn spread(&self, x: &[f64]) -> Vec<f64> {
+        self.w.iter().zip(x).map(|(a, b)| a * b + self.b).collect()
+    }
+}
+
+/// Two parts and a weight that is no parameter (`#[params(skip)]`).
+#[derive(Clone, Debug, Params)]
+struct Halves {
+    a: Unit,
+    b: Unit,
+    #[params(skip)]
+    beta: f64,
+}
+
+impl Halves {
+    /// The parts' plain methods (`self.a.squash(x)`, vector-valued `self.b.spread(x)`) and the
+    /// skipped weight: `hvp` refused ("a model passed whole"), and the weight's field of the
+    /// direction taken for a tangent (a wrong `H · v` and JVP wherever it was not 0).
+    #[gradient(wrt(self), jvp, hvp)]
+    fn loss(&self, xs: &[Vec<f64>]) -> f64 {
+        let mut total = 0.0;
+        for x in xs {
+            let h = self.b.spread(x);
+            total += self.a.squash(&h) * self.a.squash(x)
+                + self.beta * h.iter().map(|v| v * v).sum::<f64>();
+        }
+        total
+    }
+}
+
+/// The same of a model parameter, its parts in a `Vec`.
+#[derive(Clone, Debug, Params)]
+struct Units {
+    parts: Vec<Unit>,
+    #[params(skip)]
+    scale: f64,
+}
+
+#[gradient(wrt(m), jvp, hvp)]
+fn units_loss(m: &Units, x: &[f64]) -> f64 {
+    m.parts.iter().map(|u| u.squash(x)).sum::<f64>().powi(2) * m.scale
+}
+
+#[test]
+fn parts_with_plain_methods_and_skipped_weights() {
+    let unit = |s: f64| Unit {
+        w: vec![0.3 * s, -0.2, 0.5],
+        b: 0.1 * s,
+    };
+    let m = Halves {
+        a: unit(1.0),
+        b: unit(-0.7),
+        beta: 0.35,
+    };
+    let xs = vec![vec![1.0, 0.5, -0.25], vec![-0.5, 0.75, 1.5]];
+    let flat = m.to_flat();
+    let dir: Vec<f64> = (0..flat.len())
+        .map(|k| 0.4 - 0.15 * (k % 4) as f64)
+        .collect();
+    // (The direction keeps the model's `beta`, as `with_flat` does: not a tangent.)
+    let v = m.with_flat(&dir);
+    assert!(v.beta != 0.0);
+    let (mut d, mut dd, mut hv) = (m.zeros_like(), m.zeros_like(), m.zeros_like());
+    let value = m.loss_grad(&xs, &mut d);
+    assert_eq!(value.to_bits(), m.loss(&xs).to_bits());
+    let fd = common::fd_all(&|p: &[f64]| m.with_flat(p).loss(&xs), &flat);
+    common::close_tol("Halves::loss", &d.to_flat(), &fd, 1e-6);
+    let (vj, tj) = m.loss_jvp(&xs, &v);
+    let gd: f64 = d.to_flat().iter().zip(&dir).map(|(a, b)| a * b).sum();
+    assert_eq!(vj.to_bits(), value.to_bits());
+    assert!(
+        (tj - gd).abs() <= 1e-12 * gd.abs().max(1.0),
+        "jvp {tj} against {gd}"
+    );
+    let vh = m.loss_hvp(&xs, &v, &mut dd, &mut hv);
+    assert_eq!(vh.to_bits(), value.to_bits());
+    let at = |h: f64| {
+        let p: Vec<f64> = flat.iter().zip(&dir).map(|(a, b)| a + h * b).collect();
+        let mut g = m.zeros_like();
+        let _ = m.with_flat(&p).loss_grad(&xs, &mut g);
+        g.to_flat()
+    };
+    let (gp, gm) = (at(1e-5), at(-1e-5));
+    let want: Vec<f64> = gp.iter().zip(&gm).map(|(a, b)| (a - b) / 2e-5).collect();
+    common::close_tol("Halves::loss H v", &hv.to_flat(), &want, 1e-6);
+
+    let u = Units {
+        parts: vec![unit(1.0), unit(0.5), unit(-1.2)],
+        scale: 1.5,
+    };
+    let mut uv = u.with_flat(
+        &(0..12)
+            .map(|k| 0.1 * f64::from(k) - 0.5)
+            .collect::<Vec<_>>(),
+    );
+    uv.scale = 3.0;
+    let x = [0.5, -1.0, 0.25];
+    let check_units = |v: &Units| {
+        let (mut d, mut dd, mut hv) = (u.zeros_like(), u.zeros_like(), u.zeros_like());
+        let value = units_loss_grad(&u, &x, &mut d);
+        let (_, tj) = units_loss_jvp(&u, &x, v);
+        let gd: f64 = d
+            .to_flat()
+            .iter()
+            .zip(v.to_flat())
+            .map(|(a, b)| a * b)
+            .sum();
+        assert!(
+            (tj - gd).abs() <= 1e-12 * gd.abs().max(1.0),
+            "jvp {tj} against {gd}"
+        );
+        assert_eq!(
+            units_loss_hvp(&u, &x, v, &mut dd, &mut hv).to_bits(),
+            value.to_bits()
+        );
+        let (flat, dir) = (u.to_flat(), v.to_flat());
+        let at = |h: f64| {
+            let p: Vec<f64> = flat.iter().zip(&dir).map(|(a, b)| a + h * b).collect();
+            let mut g = u.zeros_like();
+            let _ = units_loss_grad(&u.with_flat(&p), &x, &mut g);
+            g.to_flat()
+        };
+        let (gp, gm) = (at(1e-5), at(-1e-5));
+        let want: Vec<f64> = gp.iter().zip(&gm).map(|(a, b)| (a - b) / 2e-5).collect();
+        common::close_tol("units_loss H v", &hv.to_flat(), &want, 1e-6);
+    };
+    check_units(&uv);
+}

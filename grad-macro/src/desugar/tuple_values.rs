@@ -457,7 +457,8 @@ fn replace_ident_token(
     from: &syn::Ident,
     to: &syn::Ident,
 ) -> proc_macro2::TokenStream {
-    let mut after_dot = false;
+    // (A field's `.`, not a range's `..`.)
+    let (mut after_dot, mut prev_dot) = (false, false);
     ts.into_iter()
         .map(|t| {
             let out = match t {
@@ -474,7 +475,11 @@ fn replace_ident_token(
                 }
                 other => other,
             };
-            after_dot = matches!(&out, proc_macro2::TokenTree::Punct(p) if p.as_char() == '.');
+            let is_dot = matches!(&out, proc_macro2::TokenTree::Punct(p) if p.as_char() == '.');
+            after_dot = matches!(&out, proc_macro2::TokenTree::Punct(p)
+                if p.as_char() == '.' && p.spacing() == proc_macro2::Spacing::Alone)
+                && !prev_dot;
+            prev_dot = is_dot;
             out
         })
         .collect()

@@ -36,6 +36,58 @@ fn declared_rows(
     members: &[syn::Member],
     suffix: Option<&[syn::Member]>,
 ) -> bool {
+    let elem = |t: &syn::Type| -> Option<syn::Type> {
+        match t {
+            syn::Type::Array(a) => Some((*a.elem).clone()),
+            t => crate::rows::vec_elem(t).cloned(),
+        }
+    };
+    // (A method name several `impl`s share: none of them.)
+    let fields = declared_fields(sig, root, members, suffix);
+    let [(_, t)] = &fields[..] else {
+        return false;
+    };
+    elem(t)
+        .and_then(|row| elem(&row))
+        .is_some_and(|e| crate::sig::float_of(&e).is_some())
+}
+
+/// Whether the field the path names is marked `#[params(skip)]` in its struct's declaration:
+/// data (a model's configuration, a weight of the loss), read as written, never differentiated.
+fn declared_skipped(
+    sig: &syn::Signature,
+    root: &Root,
+    members: &[syn::Member],
+    suffix: Option<&[syn::Member]>,
+) -> bool {
+    let last = match suffix {
+        Some(s) => s,
+        None => members,
+    };
+    let Some(syn::Member::Named(f)) = last.last() else {
+        return false;
+    };
+    // (Of a method whose name several `impl`s share, where every one that has the field
+    // marks it.)
+    let fields = declared_fields(sig, root, members, suffix);
+    !fields.is_empty()
+        && fields.iter().all(|(owner, _)| {
+            owner
+                .as_ref()
+                .is_some_and(|o| crate::prescan::skipped_field(o, &f.to_string()))
+        })
+}
+
+/// The declared type of the field the path names (`m.w`, `m.layers[_].w` with `suffix` the
+/// members after the element), with the name of the struct that declares it: one for each type
+/// the root may have (a method's `self` is of each `impl` with a `#[gradient]` method of its
+/// name) where the path is found.
+fn declared_fields(
+    sig: &syn::Signature,
+    root: &Root,
+    members: &[syn::Member],
+    suffix: Option<&[syn::Member]>,
+) -> Vec<(Option<String>, syn::Type)> {
     // (`loss__all`, the form of `loss` taking every float: the user's `loss` has a home.)
     let written = sig.ident.to_string();
     let caller = match written.split_once("__") {
@@ -58,15 +110,24 @@ fn declared_rows(
             _ => None,
         }
     };
-    let ty_name = if root.receiver {
-        crate::prescan::method_type(&caller)
+    let ty_names: Vec<String> = if root.receiver {
+        crate::prescan::method_types(&caller)
+            .iter()
+            .filter_map(|t| syn::parse_str::<syn::Type>(t).ok())
+            .filter_map(|t| name_of(&t))
+            .collect()
     } else {
         syn::parse2::<syn::Type>(root.ty.clone())
             .ok()
             .and_then(|t| name_of(&t))
+            .into_iter()
+            .collect()
     };
-    // The declared type of the field `path` names, from the struct named `ty_name`.
-    let walk = |mut ty_name: Option<String>, path: &[syn::Member]| -> Option<syn::Type> {
+    // The declared type of the field `path` names, from the struct named `ty_name`, with the
+    // struct declaring it.
+    let walk = |mut ty_name: Option<String>,
+                path: &[syn::Member]|
+     -> Option<(Option<String>, syn::Type)> {
         let mut ty = None;
         for m in path {
             let syn::Member::Named(field) = m else {
@@ -77,7 +138,7 @@ fn declared_rows(
             let (_, t) = fields.iter().find(|(n, _)| field == n.as_str())?;
             let t = syn::parse_str::<syn::Type>(t).ok()?;
             ty_name = name_of(&t);
-            ty = Some(t);
+            ty = Some((Some(name), t));
         }
         ty
     };
@@ -87,17 +148,21 @@ fn declared_rows(
             t => crate::rows::vec_elem(t).cloned(),
         }
     };
-    let mut field_ty = walk(ty_name, members);
-    // `m.layers[i].w`: the field `w` of the element type of `m.layers`.
-    if let Some(suffix) = suffix {
-        let element = field_ty.as_ref().and_then(elem).and_then(|e| name_of(&e));
-        field_ty = walk(element, suffix);
-    }
-    field_ty
-        .as_ref()
-        .and_then(elem)
-        .and_then(|row| elem(&row))
-        .is_some_and(|e| crate::sig::float_of(&e).is_some())
+    ty_names
+        .into_iter()
+        .filter_map(|ty_name| {
+            let mut field_ty = walk(Some(ty_name), members);
+            // `m.layers[i].w`: the field `w` of the element type of `m.layers`.
+            if let Some(suffix) = suffix {
+                let element = field_ty
+                    .as_ref()
+                    .and_then(|(_, t)| elem(t))
+                    .and_then(|e| name_of(&e));
+                field_ty = walk(element, suffix);
+            }
+            field_ty
+        })
+        .collect()
 }
 
 /// How a field path is read.
@@ -376,6 +441,10 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
     // Paths read only as data: `NAME_grad` has the compiler check that none is a float.
     let mut data_paths: Vec<usize> = Vec::new();
     for (k, p) in paths.iter().enumerate() {
+        // A field marked `#[params(skip)]` stays as written: data of the model.
+        if declared_skipped(&item.sig, &roots[p.root], &p.members, p.suffix.as_deref()) {
+            continue;
+        }
         let mut uses = p.uses.clone();
         for (a, kind) in &p.aliases {
             let u = alias_uses
