@@ -11816,21 +11816,19 @@ impl<'a> FnGen<'a> {
         // Sometimes a float of the model that is no parameter (`#[params(skip)]`), read in
         // the loss: data, which no mode differentiates (directions made by `with_flat` keep
         // the model's own value there).
-        let body = if !body.contains("return")
-            && self.on("model:skip_field")
-            && self.rng.chance(0.3)
-        {
-            let t = if generic { "T" } else { FLT };
-            decls[0].push(format!("    #[params(skip)]\n    wk: {t},"));
-            let v = fmt_float(self.value_in((0.5, 1.5)));
-            lits[0].push(format!("wk: {v}"));
-            let root = roots[0];
-            format!(
+        let body =
+            if !body.contains("return") && self.on("model:skip_field") && self.rng.chance(0.3) {
+                let t = if generic { "T" } else { FLT };
+                decls[0].push(format!("    #[params(skip)]\n    wk: {t},"));
+                let v = fmt_float(self.value_in((0.5, 1.5)));
+                lits[0].push(format!("wk: {v}"));
+                let root = roots[0];
+                format!(
                 "    let sk_res: {FLT} = {{\n{body}    }};\n    sk_res * {root}.wk + {root}.wk\n"
             )
-        } else {
-            body
-        };
+            } else {
+                body
+            };
         let gen_decl = if generic { "<T>" } else { "" };
         let _ = writeln!(
             self.items,

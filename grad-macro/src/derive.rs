@@ -65,6 +65,8 @@ fn derive(input: TokenStream) -> syn::Result<TokenStream> {
     let mut fields = Vec::new();
     // Fields that are data: copied into a gradient as they are.
     let mut data: Vec<syn::Member> = Vec::new();
+    // Their types, for the `Clone` bounds of a generic struct's data (`#[params(skip)] t: T`).
+    let mut data_types: Vec<syn::Type> = Vec::new();
     for (k, f) in strukt.fields.iter().enumerate() {
         let mut skip = false;
         for a in f.attrs.iter().filter(|a| a.path().is_ident("params")) {
@@ -91,6 +93,7 @@ fn derive(input: TokenStream) -> syn::Result<TokenStream> {
         };
         if skip || is_data_type(&f.ty) {
             data.push(member);
+            data_types.push(f.ty.clone());
             continue;
         }
         // Pairs are trees of numbers to the runtime (`Params for (A, B)`, for rows of pairs),
@@ -152,6 +155,13 @@ fn derive(input: TokenStream) -> syn::Result<TokenStream> {
         let id = &g.ident;
         if fields.iter().any(|f| mentions(&f.ty.to_token_stream(), id)) {
             predicates.push(quote!(#id: #krate::Params));
+        }
+        // Data of a type parameter's type is copied into a gradient: `Clone`.
+        for ty in data_types
+            .iter()
+            .filter(|t| mentions(&t.to_token_stream(), id))
+        {
+            predicates.push(quote!(#ty: ::core::clone::Clone));
         }
     }
     // In a generic struct, a field of a concrete model (`layers: Vec<Layer>` beside `s: T`)

@@ -647,3 +647,43 @@ fn plain_methods_of_layers_from_a_concrete_impl_of_a_generic_model() {
     let f = |p: &[f64]| m.with_flat(p).scored_layers(0.3);
     close("scored_layers", &d.to_flat(), &fd(&f, &m.to_flat()), 1e-7);
 }
+
+/// A generic model with a weight of the loss that is no parameter (`#[params(skip)] t: T`): its
+/// derive failed (`T: Clone` not satisfied), and the weight is data in every mode.
+#[derive(Clone, Debug, Params)]
+pub struct Tempered<T> {
+    w: Vec<T>,
+    #[params(skip)]
+    temperature: T,
+}
+
+#[gradient(wrt(m), jvp)]
+fn tempered<T: Real>(m: &Tempered<T>, x: &[T]) -> T {
+    let mut s = T::zero();
+    for (w, x) in m.w.iter().zip(x) {
+        s = s + (*w * *x / m.temperature).exp();
+    }
+    s.ln()
+}
+
+#[test]
+fn skipped_fields_of_generic_models() {
+    let m = Tempered {
+        w: vec![0.5_f64, -0.25, 1.0],
+        temperature: 2.0,
+    };
+    let x = [1.0, 0.5, -0.75];
+    let mut d = m.zeros_like();
+    let v = tempered_grad(&m, &x, &mut d);
+    assert_eq!(v.to_bits(), tempered(&m, &x).to_bits());
+    assert_eq!(
+        d.temperature, 2.0,
+        "data is copied into the gradient as it is"
+    );
+    let f = |p: &[f64]| tempered(&m.with_flat(p), &x);
+    close("tempered", &d.to_flat(), &fd(&f, &m.to_flat()), 1e-7);
+    // A direction made from the model keeps its temperature: no tangent there.
+    let dir = m.with_flat(&[1.0, 0.0, 0.0]);
+    let (_, t) = tempered_jvp(&m, &x, &dir);
+    assert!((t - d.w[0]).abs() < 1e-12, "{t} against {}", d.w[0]);
+}

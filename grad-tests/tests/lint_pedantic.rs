@@ -3584,3 +3584,165 @@ fn session_39_forms_run() {
     let (_, t) = s39_forms_jvp(&xs, 0.75, &[0.0; 3], 1.0);
     assert!((t - dy).abs() < 1e-12);
 }
+
+// Session 40: plain methods of a generic `impl`, blocks that return or jump giving values, layers
+// in closures, methods of local structs, a cleared scratch `Vec`, parts of a model read in place
+// under `hvp` beside a skipped weight, a helper with a late name in a condition.
+#[derive(Clone, grad::Params)]
+struct S40Lin<T> {
+    w: Vec<T>,
+    b: T,
+}
+
+impl<T: num_traits::Float> S40Lin<T> {
+    fn predict(&self, x: &[T]) -> T {
+        self.w
+            .iter()
+            .zip(x)
+            .fold(self.b, |acc, (&w, &xi)| acc + w * xi)
+    }
+
+    #[gradient(wrt(self))]
+    fn mse(&self, xs: &[Vec<T>], ys: &[T]) -> T {
+        let mut s = T::zero();
+        for (x, &y) in xs.iter().zip(ys) {
+            let r = self.predict(x) - y;
+            s = s + r * r;
+        }
+        s
+    }
+}
+
+#[derive(Clone, Copy)]
+struct S40Vec {
+    x: f64,
+    y: f64,
+}
+
+impl S40Vec {
+    fn dot(&self, o: &S40Vec) -> f64 {
+        self.x * o.x + self.y * o.y
+    }
+
+    fn norm(&self) -> f64 {
+        self.dot(self).sqrt()
+    }
+}
+
+fn s40_settled(a: f64) -> f64 {
+    let mut t;
+    let mut i = 0;
+    loop {
+        t = a * 0.5 + f64::from(i);
+        i += 1;
+        if i > 2 {
+            break;
+        }
+    }
+    t.tanh()
+}
+
+#[gradient(wrt(w), jvp, hessian)]
+fn s40_forms(w: &[f64], scratch: &mut Vec<f64>) -> f64 {
+    scratch.clear();
+    for &v in w {
+        scratch.push(v * v);
+    }
+    let norm = {
+        let s: f64 = scratch.iter().sum();
+        if s > 100.0 {
+            return s.ln();
+        }
+        s.sqrt()
+    };
+    let first = S40Vec { x: w[0], y: w[1] };
+    let second = S40Vec { x: 0.5, ..first };
+    let mut acc = norm + first.norm() + first.dot(&second);
+    for &v in w {
+        let grown;
+        {
+            if v < 0.0 {
+                continue;
+            }
+            grown = v.exp();
+        }
+        acc += grown;
+    }
+    if acc > s40_settled(w[0]) {
+        acc *= 0.5;
+    }
+    acc
+}
+
+#[derive(Clone, grad::Params)]
+struct S40Unit {
+    w: Vec<f64>,
+    b: f64,
+}
+
+impl S40Unit {
+    fn score(&self, x: &[f64]) -> f64 {
+        (self.w.iter().zip(x).map(|(a, b)| a * b).sum::<f64>() + self.b).tanh()
+    }
+}
+
+#[derive(Clone, grad::Params)]
+struct S40Net {
+    units: Vec<S40Unit>,
+    #[params(skip)]
+    weight: f64,
+}
+
+impl S40Net {
+    #[gradient(wrt(self), hvp)]
+    fn loss(&self, x: &[f64]) -> f64 {
+        let folded = self
+            .units
+            .iter()
+            .fold(0.0, |a, u| a + u.score(x) * self.weight);
+        folded * folded
+    }
+}
+
+#[test]
+fn session_40_forms_run() {
+    let lin = S40Lin {
+        w: vec![0.5_f64, -0.25],
+        b: 0.1,
+    };
+    let xs = vec![vec![1.0, 2.0], vec![0.5, -1.0]];
+    let ys = [0.3, -0.2];
+    let mut d = grad::runtime::Params::zeros_like(&lin);
+    assert_eq!(
+        lin.mse_grad(&xs, &ys, &mut d).to_bits(),
+        lin.mse(&xs, &ys).to_bits()
+    );
+    let w = [0.5, -0.25, 1.0];
+    let mut dw = [0.0; 3];
+    let (mut s1, mut s2) = (Vec::new(), Vec::new());
+    let v = s40_forms_grad(&w, &mut s1, &mut dw);
+    assert_eq!(v.to_bits(), s40_forms(&w, &mut s2).to_bits());
+    let (_, t) = s40_forms_jvp(&w, &mut s1, &[1.0, 0.0, 0.0]);
+    assert!((t - dw[0]).abs() < 1e-12);
+    let net = S40Net {
+        units: vec![
+            S40Unit {
+                w: vec![0.5, -0.25, 1.0],
+                b: 0.1,
+            },
+            S40Unit {
+                w: vec![0.2, 0.3, -0.4],
+                b: -0.1,
+            },
+        ],
+        weight: 0.75,
+    };
+    let zeros = grad::runtime::Params::zeros_like(&net);
+    let (mut dn, mut dd, mut hv) = (zeros.clone(), zeros.clone(), zeros);
+    let value = net.loss_grad(&w, &mut dn);
+    assert_eq!(value.to_bits(), net.loss(&w).to_bits());
+    assert_eq!(
+        net.loss_hvp(&w, &net, &mut dd, &mut hv).to_bits(),
+        value.to_bits()
+    );
+}
