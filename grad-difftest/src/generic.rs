@@ -28,7 +28,10 @@ pub fn genericize(items: &str, float: &str) -> Option<String> {
     }
     // Methods of the concrete float types that num-traits' `Float` does not have; a float cast
     // to an integer with `as` (generic code converts with `to_usize()`).
-    if items.contains("rem_euclid") || items.contains(" as usize).min(") {
+    if items.contains("rem_euclid")
+        || items.contains(" as usize).min(")
+        || items.contains(" as i32) ")
+    {
         return None;
     }
     // A helper taking a closure: its callers' specialized functions take the caller's float
