@@ -478,9 +478,9 @@ fn stacked(m: &Stacked<f64>, x: f64) -> f64 {
         * m.scale
 }
 
-#[test]
-fn concrete_layers_in_a_generic_model() {
-    let m = Stacked {
+/// Two layers of one weight each, scaled by 2.
+fn two_layers() -> Stacked<f64> {
+    Stacked {
         layers: vec![
             Dense {
                 w: vec![0.5],
@@ -492,7 +492,12 @@ fn concrete_layers_in_a_generic_model() {
             },
         ],
         scale: 2.0,
-    };
+    }
+}
+
+#[test]
+fn concrete_layers_in_a_generic_model() {
+    let m = two_layers();
     let mut d = m.zeros_like();
     let v = stacked_grad(&m, 0.3, &mut d);
     assert_eq!(v.to_bits(), stacked(&m, 0.3).to_bits());
@@ -628,19 +633,7 @@ impl Stacked<f64> {
 
 #[test]
 fn plain_methods_of_layers_from_a_concrete_impl_of_a_generic_model() {
-    let m = Stacked {
-        layers: vec![
-            Dense {
-                w: vec![0.5],
-                b: 0.1,
-            },
-            Dense {
-                w: vec![-0.3],
-                b: 0.4,
-            },
-        ],
-        scale: 2.0,
-    };
+    let m = two_layers();
     let mut d = m.zeros_like();
     let v = m.scored_layers_grad(0.3, &mut d);
     assert_eq!(v.to_bits(), m.scored_layers(0.3).to_bits());
