@@ -260,6 +260,19 @@ pub fn plain_methods(caller: &syn::ItemFn) -> (Option<String>, Vec<(String, Stri
             (Some(t), None) => Some(t),
             _ => None,
         };
+        // (A body rewritten before, `&self.layers[..k]` taken apart: the one of that name,
+        // when one `impl` has it.)
+        let own = own.or_else(|| {
+            let mut named = home
+                .annotated_methods
+                .iter()
+                .filter(|(n, ..)| *n == name)
+                .map(|(.., t)| t.clone());
+            match (named.next(), named.next()) {
+                (Some(t), None) => Some(t),
+                _ => None,
+            }
+        });
         (own, home.methods.clone())
     })
     .unwrap_or_default()

@@ -379,6 +379,15 @@ impl Net {
             .fold(x.to_vec(), |a, layer| layer.forward(&a))
     }
 
+    /// All layers but the last, folded in a method (its `self` was of no known type once the
+    /// part was taken apart: "cannot follow `.bias_norm(..)`", long mode seed 4040 `g84`).
+    #[gradient(wrt(self))]
+    fn all_but_last(&self, x: f64) -> f64 {
+        self.layers[..self.layers.len() - 1]
+            .iter()
+            .fold(0.0, |a, layer| a + layer.b[0] * x + layer.bias_norm() * 0.1)
+    }
+
     #[gradient(wrt(self))]
     fn folded_loss(&self, xs: &[Vec<f64>], ys: &[f64]) -> f64 {
         let mut l = 0.0;
@@ -437,6 +446,12 @@ fn layers_applied_in_closures() {
         &net,
         |m| m.folded_loss(&xs, &ys),
         |m, d| m.folded_loss_grad(&xs, &ys, d),
+    );
+    check_model(
+        "all_but_last",
+        &net,
+        |m| m.all_but_last(0.7),
+        |m, d| m.all_but_last_grad(0.7, d),
     );
     check_model(
         "layers_in_closures",
