@@ -547,8 +547,8 @@ pub fn inline_model_receivers(block: &mut syn::Block, methods: &[syn::ItemFn]) {
     Inline { methods, depth: 0 }.visit_block_mut(block);
 }
 
-/// The name `from` as the tokens `to` (macros' tokens too), but after a `.`.
-fn replace_ident(ts: TokenStream, from: &Ident, to: &TokenStream) -> TokenStream {
+/// The name `from` as the tokens `to` (macros' tokens too), but after a field's `.`.
+pub(crate) fn replace_ident(ts: TokenStream, from: &Ident, to: &TokenStream) -> TokenStream {
     let mut out = TokenStream::new();
     // (A field's `.`, not a range's `..`.)
     let (mut after_dot, mut prev_dot) = (false, false);

@@ -450,59 +450,6 @@ struct StructUses<'a> {
     depth: usize,
 }
 
-/// The name `from` as `to`, in tokens (macros' too), but after a `.` (a field or method named
-/// so).
-fn replace_ident_token(
-    ts: proc_macro2::TokenStream,
-    from: &syn::Ident,
-    to: &syn::Ident,
-) -> proc_macro2::TokenStream {
-    // (A field's `.`, not a range's `..`.)
-    let (mut after_dot, mut prev_dot) = (false, false);
-    ts.into_iter()
-        .map(|t| {
-            let out = match t {
-                proc_macro2::TokenTree::Ident(i) if i == *from && !after_dot => {
-                    proc_macro2::TokenTree::Ident(syn::Ident::new(&to.to_string(), i.span()))
-                }
-                proc_macro2::TokenTree::Group(g) => {
-                    let mut n = proc_macro2::Group::new(
-                        g.delimiter(),
-                        replace_ident_token(g.stream(), from, to),
-                    );
-                    n.set_span(g.span());
-                    proc_macro2::TokenTree::Group(n)
-                }
-                other => other,
-            };
-            let is_dot = matches!(&out, proc_macro2::TokenTree::Punct(p) if p.as_char() == '.');
-            after_dot = matches!(&out, proc_macro2::TokenTree::Punct(p)
-                if p.as_char() == '.' && p.spacing() == proc_macro2::Spacing::Alone)
-                && !prev_dot;
-            prev_dot = is_dot;
-            out
-        })
-        .collect()
-}
-
-/// `self` as `this`, in tokens (macros' too).
-fn replace_self_token(ts: proc_macro2::TokenStream, this: &syn::Ident) -> proc_macro2::TokenStream {
-    ts.into_iter()
-        .map(|t| match t {
-            proc_macro2::TokenTree::Ident(i) if i == "self" => {
-                proc_macro2::TokenTree::Ident(syn::Ident::new(&this.to_string(), i.span()))
-            }
-            proc_macro2::TokenTree::Group(g) => {
-                let mut n =
-                    proc_macro2::Group::new(g.delimiter(), replace_self_token(g.stream(), this));
-                n.set_span(g.span());
-                proc_macro2::TokenTree::Group(n)
-            }
-            other => other,
-        })
-        .collect()
-}
-
 impl StructUses<'_> {
     /// `s.m(a, b)` of a method of the struct's type without `#[gradient]` that reads `self`'s
     /// fields only (`&self`, or `self` of a `Copy` type): `{ let T0 = a; let T1 = b; let x = T0;
@@ -544,7 +491,12 @@ impl StructUses<'_> {
         // The body over `self`'s parts (a fresh name for `self`, which a token-level rewrite
         // would not reach inside macros; any other use of it refuses).
         let this = crate::naming::fresh("this");
-        let mut body = replace_self_token(quote::ToTokens::to_token_stream(&f.block), &this);
+        let self_ident = syn::Ident::new("self", proc_macro2::Span::call_site());
+        let mut body = crate::plain_methods::replace_ident(
+            quote::ToTokens::to_token_stream(&f.block),
+            &self_ident,
+            &quote::ToTokens::to_token_stream(&this),
+        );
         // A parameter of the struct's own type given a local by name (`p.dot(&q)`, `o: &Self`):
         // that local in the body, whose own parts a later rewrite finds (`self` too, `p.dot(&p)`).
         let mut by_name = vec![false; params.len()];
@@ -587,7 +539,11 @@ impl StructUses<'_> {
                 continue;
             };
             let to = if id == self.name { &this } else { id };
-            body = replace_ident_token(body, &params[k].ident, to);
+            body = crate::plain_methods::replace_ident(
+                body,
+                &params[k].ident,
+                &quote::ToTokens::to_token_stream(to),
+            );
             by_name[k] = true;
         }
         let mut body: syn::Block = syn::parse2(body).ok()?;
