@@ -23,6 +23,10 @@ use std::fmt::Write as _;
 /// switches off unsuffixed literal receivers of `f64::m(..)` for every method). Remove an entry
 /// when the macro handles it.
 pub const PENDING: &[&str] = &[
+    // A `#[gradient]` helper clearing a `&mut Vec` parameter and growing it by `push`, called
+    // from another `#[gradient]` function: rustc errors inside the caller's expansion (E0425
+    // `NAME__out__dot_grad_wrt`, E0277 `FromSlice` for `Vec`). Alone it is right (`in_out.rs`).
+    "stmt:inout_cleared",
     // (The constructs once listed here — literal and `const` receivers, `<f64>::m`, constants as
     // helper arguments and branch values, lets initialized from constants, late-initialized lets,
     // empty sums, shadowing in returning `if`s, buffers after an early return — are regression
@@ -9508,16 +9512,32 @@ impl<'a> FnGen<'a> {
         } else {
             ("", "buf")
         };
-        let _ = writeln!(
-            self.items,
-            "{ann}fn {name}(s: &[{FLT}], a: {FLT}, acc: &mut {FLT}, buf: &mut [{FLT}]) -> {FLT} {{
+        // Sometimes a scratch `Vec` the helper clears, then fills by `push` (one per `s`).
+        let cleared = moved.is_empty() && self.on("stmt:inout_cleared") && self.rng.chance(0.3);
+        if cleared {
+            let _ = writeln!(
+                self.items,
+                "{ann}fn {name}(s: &[{FLT}], a: {FLT}, acc: &mut {FLT}, buf: &mut Vec<{FLT}>) -> {FLT} {{
+    buf.clear();
+    *acc = *acc * 0.5 + a * s[0] * 0.5;
+    for &v in s {{
+        buf.push((v * 0.5 + a).tanh());
+    }}
+    *acc * 0.25 + buf[0] * a
+}}"
+            );
+        } else {
+            let _ = writeln!(
+                self.items,
+                "{ann}fn {name}(s: &[{FLT}], a: {FLT}, acc: &mut {FLT}, buf: &mut [{FLT}]) -> {FLT} {{
     {moved}*acc = *acc * 0.5 + a * s[0] * 0.5;
     for i in 0..{w}.len() {{
         {w}[i] = ({w}[i] * 0.5 + a).tanh();
     }}
     *acc * 0.25 + {w}[0] * a
 }}"
-        );
+            );
+        }
         let init = |g: &mut Self| g.output_init(plain);
         let n = 1 + self.rng.below(3);
         let (acc, b) = (self.fresh("ia"), self.fresh("ib"));
@@ -9530,7 +9550,7 @@ impl<'a> FnGen<'a> {
             Self::line(out, ind, &format!("let mut {acc}: {FLT} = {};", ia.s));
         }
         let ib = init(self);
-        let decl = if self.rng.chance(0.3) {
+        let decl = if self.rng.chance(0.3) && !cleared {
             format!("let mut {b} = [{}; {n}];", ib.s)
         } else {
             format!("let mut {b} = vec![{}; {n}];", ib.s)
@@ -9541,7 +9561,7 @@ impl<'a> FnGen<'a> {
         } else {
             xs.clone()
         };
-        let part = n >= 2 && self.rng.chance(0.3);
+        let part = n >= 2 && !cleared && self.rng.chance(0.3);
         let target = if part {
             format!("&mut {b}[1..]")
         } else {
@@ -9600,7 +9620,8 @@ impl<'a> FnGen<'a> {
             VarKind::Seq {
                 key: b.clone(),
                 iv: Iv(-1.0f64.max(ib.iv.mag()), 1.0f64.max(ib.iv.mag()), act),
-                min_len: n,
+                // (Cleared, it holds one entry per element of the slice, at least one.)
+                min_len: if cleared { 1 } else { n },
                 slice: false,
             },
             false,

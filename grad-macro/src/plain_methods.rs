@@ -461,27 +461,10 @@ pub fn inline_model_receivers(block: &mut syn::Block, methods: &[syn::ItemFn]) {
             if !crate::desugar::is_place(place) || !f.sig.generics.params.is_empty() {
                 return None;
             }
-            let whole = syn::Expr::Block(syn::ExprBlock {
-                attrs: Vec::new(),
-                label: None,
-                block: (*f.block).clone(),
-            });
-            if crate::lower::find_return(&whole).is_some() || c.args.len() != f.sig.inputs.len() {
+            if returns_early(&f.block) || c.args.len() != f.sig.inputs.len() {
                 return None;
             }
-            let mut params = Vec::new();
-            for a in f.sig.inputs.iter().skip(1) {
-                let syn::FnArg::Typed(pt) = a else {
-                    return None;
-                };
-                let syn::Pat::Ident(pi) = &*pt.pat else {
-                    return None;
-                };
-                if pi.by_ref.is_some() || pi.subpat.is_some() {
-                    return None;
-                }
-                params.push((pi.clone(), (*pt.ty).clone()));
-            }
+            let params = named_params(&f.sig)?;
             let syn::FnArg::Typed(recv) = f.sig.inputs.first()? else {
                 return None;
             };
@@ -545,6 +528,34 @@ pub fn inline_model_receivers(block: &mut syn::Block, methods: &[syn::ItemFn]) {
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }
     Inline { methods, depth: 0 }.visit_block_mut(block);
+}
+
+/// Whether `block` has a `return` of its own (inlined, it would return from the caller).
+pub(crate) fn returns_early(block: &syn::Block) -> bool {
+    let whole = syn::Expr::Block(syn::ExprBlock {
+        attrs: Vec::new(),
+        label: None,
+        block: block.clone(),
+    });
+    crate::lower::find_return(&whole).is_some()
+}
+
+/// The parameters of `sig` after its first (the receiver, or the free function's `grad_this`),
+/// each a plain name with its type; `None` where one is a pattern.
+pub(crate) fn named_params(sig: &syn::Signature) -> Option<Vec<(syn::PatIdent, syn::Type)>> {
+    sig.inputs
+        .iter()
+        .skip(1)
+        .map(|a| match a {
+            syn::FnArg::Typed(pt) => match &*pt.pat {
+                syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
+                    Some((pi.clone(), (*pt.ty).clone()))
+                }
+                _ => None,
+            },
+            syn::FnArg::Receiver(_) => None,
+        })
+        .collect()
 }
 
 /// The name `from` as the tokens `to` (macros' tokens too), but after a field's `.`.

@@ -643,22 +643,11 @@ fn returning_let_blocks(block: &mut syn::Block) {
 /// tail; }`.
 fn split_let_block(s: &syn::Stmt) -> Option<(syn::Stmt, syn::ExprBlock)> {
     let syn::Stmt::Local(l) = s else { return None };
-    let init = l.init.as_ref().filter(|i| i.diverge.is_none())?;
-    let syn::Expr::Block(blk) = &*init.expr else {
+    let (pi, _, init) = super::plain_let(l)?;
+    let syn::Expr::Block(blk) = init else {
         return None;
     };
     if blk.label.is_some() || !blk.attrs.is_empty() || !l.attrs.is_empty() {
-        return None;
-    }
-    let pi = match &l.pat {
-        syn::Pat::Ident(pi) => pi,
-        syn::Pat::Type(pt) => match &*pt.pat {
-            syn::Pat::Ident(pi) => pi,
-            _ => return None,
-        },
-        _ => return None,
-    };
-    if pi.by_ref.is_some() || pi.subpat.is_some() {
         return None;
     }
     let (Some(syn::Stmt::Expr(tail, None)), head) = (blk.block.stmts.last(), &blk.block.stmts[..])

@@ -467,25 +467,11 @@ impl StructUses<'_> {
         if recv.mutability.is_some() || !f.sig.generics.params.is_empty() {
             return None;
         }
-        let params: Vec<&syn::PatIdent> = f
-            .sig
-            .inputs
-            .iter()
-            .skip(1)
-            .map(|a| match a {
-                syn::FnArg::Typed(pt) => match &*pt.pat {
-                    syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => Some(pi),
-                    _ => None,
-                },
-                syn::FnArg::Receiver(_) => None,
-            })
-            .collect::<Option<_>>()?;
-        let whole = syn::Expr::Block(syn::ExprBlock {
-            attrs: Vec::new(),
-            label: None,
-            block: (*f.block).clone(),
-        });
-        if params.len() != m.args.len() || crate::lower::find_return(&whole).is_some() {
+        let params: Vec<syn::PatIdent> = crate::plain_methods::named_params(&f.sig)?
+            .into_iter()
+            .map(|(pi, _)| pi)
+            .collect();
+        if params.len() != m.args.len() || crate::plain_methods::returns_early(&f.block) {
             return None;
         }
         // The body over `self`'s parts (a fresh name for `self`, which a token-level rewrite
