@@ -23,10 +23,6 @@ use std::fmt::Write as _;
 /// switches off unsuffixed literal receivers of `f64::m(..)` for every method). Remove an entry
 /// when the macro handles it.
 pub const PENDING: &[&str] = &[
-    // A `#[gradient]` helper clearing a `&mut Vec` parameter and growing it by `push`, called
-    // from another `#[gradient]` function: rustc errors inside the caller's expansion (E0425
-    // `NAME__out__dot_grad_wrt`, E0277 `FromSlice` for `Vec`). Alone it is right (`in_out.rs`).
-    "stmt:inout_cleared",
     // (The constructs once listed here — literal and `const` receivers, `<f64>::m`, constants as
     // helper arguments and branch values, lets initialized from constants, late-initialized lets,
     // empty sums, shadowing in returning `if`s, buffers after an early return — are regression
@@ -9552,6 +9548,8 @@ impl<'a> FnGen<'a> {
         let ib = init(self);
         let decl = if self.rng.chance(0.3) && !cleared {
             format!("let mut {b} = [{}; {n}];", ib.s)
+        } else if cleared && self.rng.chance(0.3) {
+            format!("let mut {b}: Vec<{FLT}> = Vec::new();")
         } else {
             format!("let mut {b} = vec![{}; {n}];", ib.s)
         };
@@ -9580,7 +9578,13 @@ impl<'a> FnGen<'a> {
         for _ in 0..times {
             accm = 0.5 * accm + 0.5 * am * sm;
         }
+        // A cleared scratch vector is sometimes refilled by calls in a loop (declared before
+        // it, read after it).
+        let looped = cleared && self.rng.chance(0.4);
         match self.rng.below(3) {
+            0 if looped => {
+                Self::line(out, ind, &format!("for _ in 0..{times} {{ {call}; }}"));
+            }
             0 => {
                 for _ in 0..times {
                     Self::line(out, ind, &format!("{call};"));
@@ -9589,7 +9593,15 @@ impl<'a> FnGen<'a> {
             k => {
                 let r = self.fresh("ir");
                 let scale = if k == 1 { "" } else { "0.5 * " };
-                for t in 0..times {
+                if looped {
+                    Self::line(out, ind, &format!("let mut {r}: {FLT} = 0.0;"));
+                    Self::line(
+                        out,
+                        ind,
+                        &format!("for _ in 0..{times} {{ {r} = {scale}{call}; }}"),
+                    );
+                }
+                for t in (0..times).filter(|_| !looped) {
                     let bind = if t == 0 { "let mut " } else { "" };
                     Self::line(out, ind, &format!("{bind}{r} = {scale}{call};"));
                 }

@@ -85,6 +85,13 @@ fn in_outs(sig: &syn::Signature) -> Vec<InOut> {
         .collect()
 }
 
+/// Whether `f` returns a float and changes the length of a `&mut Vec` of floats it is lent
+/// (`buf.clear(); .. buf.push(..)`): what a `#[gradient]` caller cannot call through the twins,
+/// whose outputs keep their lengths, and inlines instead (see `prescan`).
+pub(crate) fn resizes_lent_vec(f: &syn::ItemFn) -> bool {
+    !in_outs(&f.sig).is_empty() && crate::out_param::resizes_vec_param(f)
+}
+
 /// Whether `ty` is an integer, `bool` or `char`: data a body may count in through `&mut`.
 fn primitive(ty: &syn::Type) -> bool {
     matches!(ty, syn::Type::Path(p) if p.path.get_ident().is_some_and(|i| {

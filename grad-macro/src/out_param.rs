@@ -28,6 +28,8 @@ struct Out {
     ident: Ident,
     elem: syn::Type,
     scalar: bool,
+    /// `&mut Vec<T>`: a buffer whose length the body may change.
+    vec: bool,
 }
 
 /// The element type of `&mut [T]`, `&mut [T; N]`, `&mut Vec<T>` or `&mut T` with `T` a float
@@ -105,11 +107,14 @@ fn outs(sig: &syn::Signature) -> Vec<Out> {
                 let syn::Pat::Ident(pi) = &*pt.pat else {
                     return None;
                 };
+                let vec = !scalar
+                    && matches!(&*pt.ty, syn::Type::Reference(r) if matches!(&*r.elem, syn::Type::Path(_)));
                 Some(Out {
                     index,
                     ident: pi.ident.clone(),
                     elem,
                     scalar,
+                    vec,
                 })
             }
             syn::FnArg::Receiver(_) => None,
@@ -257,6 +262,14 @@ fn expand_with(
         #dot
         #wrappers
     })
+}
+
+/// Whether `f` changes the length of a `&mut Vec` of floats it is lent (`buf.clear(); ..
+/// buf.push(..)`): an output whose new length a caller does not know before the call.
+pub(crate) fn resizes_vec_param(f: &syn::ItemFn) -> bool {
+    outs(&f.sig)
+        .iter()
+        .any(|o| o.vec && resizes(&f.block, &o.ident).is_some())
 }
 
 /// The first call in `body` that changes the length of `out` (`out.push(..)`, `out.clear()`).

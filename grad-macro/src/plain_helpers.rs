@@ -52,7 +52,7 @@ pub fn expand(
                 .copied
                 .iter()
                 .any(|(name, ..)| needs_derivative(&plain, name));
-            (!failed(&plain) && !needed).then_some(plain)
+            (!failed(&plain) && !needed && !injection.resizing).then_some(plain)
         }
         _ => None,
     };
@@ -303,6 +303,9 @@ pub struct Injection {
     /// body, as for a `#[gradient]` one (see `closure_calls`).
     pub with_closures: Vec<syn::ItemFn>,
     pub refused: Vec<(String, Span, &'static str)>,
+    /// Whether a copy changes the length of a `Vec` it is lent: a call of it on constants stays
+    /// no call as written (the engine lends buffers as slices of their length).
+    pub resizing: bool,
 }
 
 /// `item` with a copy of each helper without `#[gradient]` it calls (and of those they call).
@@ -314,6 +317,7 @@ pub fn inject(item: &syn::ItemFn, args: &TokenStream) -> Injection {
         copied: Vec::new(),
         with_closures: Vec::new(),
         refused: Vec::new(),
+        resizing: false,
     };
     CALLER.with(|c| *c.borrow_mut() = Some(item.sig.ident.to_string()));
     let mut known = crate::prescan::plain_functions(&item.sig.ident.to_string());
@@ -386,6 +390,7 @@ pub fn inject(item: &syn::ItemFn, args: &TokenStream) -> Injection {
                 }
                 done.refused.extend(paths.refused);
                 queue.extend(calls(&f.block, &known));
+                done.resizing |= crate::out_param::resizes_vec_param(&f);
                 taken.push((f, inlined));
                 done.copied.push((name, span, inlined));
             }

@@ -617,8 +617,8 @@ fn items(
                     here.annotated.push(f.sig.ident.to_string());
                     // One taking a tuple of floats (`fn norm(p: (f64, f64))`) is followed
                     // into as a helper without the attribute: a caller's tuple then stays
-                    // its parts.
-                    if takes_float_tuple(&f.sig) {
+                    // its parts. So is one that clears a `Vec` it is lent and pushes into it.
+                    if takes_float_tuple(&f.sig) || crate::in_out::resizes_lent_vec(f) {
                         let mut plain = f.clone();
                         plain.attrs.retain(|a| {
                             a.path()

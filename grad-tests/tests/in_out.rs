@@ -14,7 +14,7 @@
 
 mod common;
 
-use common::{check_flat, fd_all as fd};
+use common::{cat, check_flat, close_tol, fd_all as fd, fd_hessian};
 use grad::gradient;
 
 fn check(what: &str, f: &dyn Fn(&[f64]) -> f64, v: f64, g: &[f64], p: &[f64]) {
@@ -530,4 +530,171 @@ fn references_moved_into_other_names() {
         let t = (2.0 * x[i]).tanh();
         assert!((d[i] - 4.0 * t * (1.0 - t * t)).abs() < 1e-12, "{d:?}");
     }
+}
+
+/// A `#[gradient]` helper clearing the `Vec` it is lent and pushing into it, called from other
+/// `#[gradient]` functions (rustc errors inside the callers' expansions before: the twins that
+/// callers call keep their outputs' lengths). Callers inline it.
+#[gradient]
+fn refill(s: &[f64], a: f64, acc: &mut f64, buf: &mut Vec<f64>) -> f64 {
+    buf.clear();
+    *acc = *acc * 0.5 + a * s[0] * 0.5;
+    for &v in s {
+        buf.push((v * 0.5 + a).tanh());
+    }
+    *acc * 0.25 + buf[0] * a
+}
+
+/// Called three times on one buffer (in a sum, scaled, as a statement), the buffer read after.
+#[gradient(jvp, hvp)]
+fn refilled_thrice(x: &[f64], a: f64) -> f64 {
+    let mut acc: f64 = 0.3;
+    let mut b = vec![0.1; 2];
+    let r = 0.5 * refill(x, a, &mut acc, &mut b);
+    let r2 = refill(x, a * r, &mut acc, &mut b);
+    refill(x, a, &mut acc, &mut b);
+    r + r2 + acc * b[1] + b.iter().sum::<f64>()
+}
+
+/// The hidden layer of a small network, written into a scratch `Vec` by `push` (a helper without
+/// `#[gradient]`).
+fn hidden_of(w: &[f64], x: &[f64], h: &mut Vec<f64>) -> f64 {
+    h.clear();
+    for j in 0..2 {
+        let z = w[2 * j] * x[0] + w[2 * j + 1] * x[1];
+        h.push(z.tanh());
+    }
+    h.iter().sum::<f64>()
+}
+
+/// One scratch vector for every sample, declared before the sample loop, refilled by the helper
+/// on every trip.
+#[gradient(wrt(w), jvp)]
+fn scratch_per_sample(w: &[f64], data: &[(f64, f64, f64)]) -> f64 {
+    let mut h = Vec::new();
+    let mut loss = 0.0;
+    for &(x0, x1, y) in data {
+        let s = hidden_of(w, &[x0, x1], &mut h);
+        let p = s + h[0] * w[4];
+        loss += (p - y) * (p - y);
+    }
+    loss
+}
+
+/// The same written in the loss itself, the scratch cleared two loops deep.
+#[gradient(wrt(w))]
+fn scratch_cleared_in_place(w: &[f64], data: &[(f64, f64, f64)]) -> f64 {
+    let mut h: Vec<f64> = Vec::with_capacity(2);
+    let mut loss = 0.0;
+    for epoch in 0..2 {
+        for &(x0, x1, y) in data {
+            h.clear();
+            for j in 0..2 {
+                h.push((w[2 * j] * x0 + w[2 * j + 1] * x1 + f64::from(epoch)).tanh());
+            }
+            let p = h[0] * w[4] + h[1];
+            loss += (p - y) * (p - y);
+        }
+    }
+    loss
+}
+
+/// Resized and extended buffers lent to helpers, one of them in a loop.
+#[gradient]
+fn resized_to_fit(s: &[f64], a: f64, buf: &mut Vec<f64>) -> f64 {
+    buf.resize(s.len() + 1, 0.0);
+    for i in 0..s.len() {
+        buf[i + 1] = (s[i] * a).sin();
+    }
+    buf[0] = a;
+    buf.iter().sum::<f64>() * a
+}
+
+#[gradient]
+fn extended_by(s: &[f64], a: f64, buf: &mut Vec<f64>) -> f64 {
+    buf.clear();
+    buf.extend_from_slice(s);
+    buf.push(a * a);
+    buf.iter().map(|v| v * a).sum::<f64>()
+}
+
+#[gradient]
+fn resized_and_extended(x: &[f64], a: f64) -> f64 {
+    let mut b: Vec<f64> = Vec::new();
+    let mut t = 0.0;
+    for k in 0..3 {
+        t += resized_to_fit(x, a + f64::from(k), &mut b) + b[1];
+    }
+    let mut c = vec![1.0; 4];
+    let e = extended_by(x, a, &mut c);
+    t + e * c[3] + c.len() as f64
+}
+
+#[test]
+fn vecs_cleared_or_resized_by_helpers() {
+    let x = [0.3, -0.7, 1.2];
+    let p = [0.3, -0.7, 1.2, 0.4];
+    let mut dx = [0.0; 3];
+    let (v, [da]) = refilled_thrice_grad(&x, 0.4, &mut dx);
+    assert_eq!(v.to_bits(), refilled_thrice(&x, 0.4).to_bits());
+    let g = cat(&[&dx, &[da]]);
+    check(
+        "refilled_thrice",
+        &|p| refilled_thrice(&p[..3], p[3]),
+        v,
+        &g,
+        &p,
+    );
+    let v_dir = [0.2, -0.1, 0.5];
+    let (vj, t) = refilled_thrice_jvp(&x, 0.4, &v_dir, 0.3);
+    assert_eq!(vj.to_bits(), v.to_bits());
+    let want = g
+        .iter()
+        .zip([0.2, -0.1, 0.5, 0.3])
+        .map(|(a, b)| a * b)
+        .sum::<f64>();
+    assert!((t - want).abs() < 1e-9, "{t} {want}");
+    let (mut d2, mut hv) = ([0.0; 3], [0.0; 3]);
+    let (_, _, [hva]) = refilled_thrice_hvp(&x, 0.4, &v_dir, 0.3, &mut d2, &mut hv);
+    let h = fd_hessian(&|p| refilled_thrice(&p[..3], p[3]), &p);
+    let dir = [0.2, -0.1, 0.5, 0.3];
+    let want: Vec<f64> = (0..4)
+        .map(|i| (0..4).map(|j| h[i * 4 + j] * dir[j]).sum())
+        .collect();
+    close_tol("refilled_thrice hvp", &cat(&[&hv, &[hva]]), &want, 1e-4);
+
+    let w = [0.1, -0.3, 0.5, 0.2, 0.7];
+    let data = [(0.1, 0.2, 0.3), (-0.5, 0.4, 0.1), (0.9, -0.2, -0.4)];
+    let mut dw = [0.0; 5];
+    let v = scratch_per_sample_grad(&w, &data, &mut dw);
+    assert_eq!(v.to_bits(), scratch_per_sample(&w, &data).to_bits());
+    check(
+        "scratch_per_sample",
+        &|p| scratch_per_sample(p, &data),
+        v,
+        &dw,
+        &w,
+    );
+    let mut dw = [0.0; 5];
+    let v = scratch_cleared_in_place_grad(&w, &data, &mut dw);
+    assert_eq!(v.to_bits(), scratch_cleared_in_place(&w, &data).to_bits());
+    check(
+        "scratch_cleared_in_place",
+        &|p| scratch_cleared_in_place(p, &data),
+        v,
+        &dw,
+        &w,
+    );
+
+    let mut dx = [0.0; 3];
+    let (v, [da]) = resized_and_extended_grad(&x, 0.4, &mut dx);
+    assert_eq!(v.to_bits(), resized_and_extended(&x, 0.4).to_bits());
+    let g = cat(&[&dx, &[da]]);
+    check(
+        "resized_and_extended",
+        &|p| resized_and_extended(&p[..3], p[3]),
+        v,
+        &g,
+        &p,
+    );
 }

@@ -26,11 +26,11 @@ pub fn lift_blocks(b: &mut syn::Block) -> bool {
                         // called): the block's statements before the `let`, whatever its value.
                         // (Not a block the user wrote, whose closures would move with it.)
                         let whole = matches!(&*init.expr, syn::Expr::Paren(p) if matches!(&*p.expr, syn::Expr::Block(_)));
-                        walk(&mut init.expr, whole, &mut lifted);
+                        walk(&mut init.expr, whole, Some(&[]), &mut lifted);
                     }
                 }
             }
-            syn::Stmt::Expr(e, _) => walk(e, false, &mut lifted),
+            syn::Stmt::Expr(e, _) => walk(e, false, Some(&[]), &mut lifted),
             _ => {}
         }
         if lifted.is_empty() {
@@ -45,11 +45,13 @@ pub fn lift_blocks(b: &mut syn::Block) -> bool {
 }
 
 /// Lifts the blocks of `e` that are evaluated whenever `e` is, in the order they are evaluated;
-/// `iterated`: `e` is a receiver of a method of sequences or a `for` loop's sequence.
-fn walk(e: &mut syn::Expr, iterated: bool, out: &mut Vec<syn::Stmt>) {
+/// `iterated`: `e` is a receiver of a method of sequences or a `for` loop's sequence; `lead`:
+/// where the statement runs `e` first of all but for these operands (`Some(&[])`: first; `None`:
+/// after parts of it not followed here).
+fn walk(e: &mut syn::Expr, iterated: bool, lead: Option<&[syn::Expr]>, out: &mut Vec<syn::Stmt>) {
     match e {
         syn::Expr::Block(b) => {
-            if let Some((stmts, tail)) = liftable(b, iterated) {
+            if let Some((stmts, tail)) = liftable(b, iterated, lead) {
                 out.extend(stmts);
                 // In parentheses only where the value is an operation (`(a * b).iter()`).
                 *e = if atomic(&tail) || matches!(tail, syn::Expr::Block(_)) {
@@ -58,21 +60,21 @@ fn walk(e: &mut syn::Expr, iterated: bool, out: &mut Vec<syn::Stmt>) {
                     syn::parse_quote!((#tail))
                 };
                 // `{ let i = a; { let b = ..; [..] } }`: the inner block in turn.
-                walk(e, iterated, out);
+                walk(e, iterated, lead, out);
             }
         }
         syn::Expr::Paren(p) => {
             let before = out.len();
-            walk(&mut p.expr, iterated, out);
+            walk(&mut p.expr, iterated, lead, out);
             // `({ ..; [a, b] })` (an inlined closure) is the array itself once lifted.
             if out.len() > before && atomic(&p.expr) {
                 *e = (*p.expr).clone();
             }
         }
-        syn::Expr::Reference(r) => walk(&mut r.expr, false, out),
-        syn::Expr::Unary(u) => walk(&mut u.expr, false, out),
-        syn::Expr::Cast(c) => walk(&mut c.expr, false, out),
-        syn::Expr::Field(f) => walk(&mut f.base, false, out),
+        syn::Expr::Reference(r) => walk(&mut r.expr, false, None, out),
+        syn::Expr::Unary(u) => walk(&mut u.expr, false, lead, out),
+        syn::Expr::Cast(c) => walk(&mut c.expr, false, lead, out),
+        syn::Expr::Field(f) => walk(&mut f.base, false, None, out),
         // `[x, y * 2.0].iter()`: the array bound to a name of its own, which lowering follows.
         syn::Expr::MethodCall(m) if matches!(&*m.receiver, syn::Expr::Array(a) if !a.elems.is_empty()) =>
         {
@@ -81,7 +83,7 @@ fn walk(e: &mut syn::Expr, iterated: bool, out: &mut Vec<syn::Stmt>) {
             out.push(syn::parse_quote!(let #arr = #value;));
             *m.receiver = syn::parse_quote!(#arr);
             // Its elements, and the arguments, in turn.
-            walk(e, false, out);
+            walk(e, false, None, out);
         }
         syn::Expr::MethodCall(m) => {
             // The receiver of a method of sequences (not `(..).powi(2)` of a float).
@@ -100,23 +102,25 @@ fn walk(e: &mut syn::Expr, iterated: bool, out: &mut Vec<syn::Stmt>) {
                 "to_vec",
             ];
             let iterated = OF_SEQUENCES.iter().any(|n| m.method == n);
-            walk(&mut m.receiver, iterated, out);
+            walk(&mut m.receiver, iterated, None, out);
             // `a.iter().zip(B)`, `a.chain(B)`: `B` is iterated.
             let iterates = m.method == "zip" || m.method == "chain";
             for a in &mut m.args {
-                walk(a, iterates, out);
+                walk(a, iterates, None, out);
             }
         }
         syn::Expr::Call(c) => {
             for a in &mut c.args {
-                walk(a, false, out);
+                walk(a, false, None, out);
             }
         }
         syn::Expr::Binary(bin) => {
-            walk(&mut bin.left, false, out);
+            walk(&mut bin.left, false, lead, out);
             // The right side of `&&` and `||` runs only on some paths.
             if !matches!(bin.op, syn::BinOp::And(_) | syn::BinOp::Or(_)) {
-                walk(&mut bin.right, false, out);
+                let before: Option<Vec<syn::Expr>> =
+                    lead.map(|l| l.iter().cloned().chain([(*bin.left).clone()]).collect());
+                walk(&mut bin.right, false, before.as_deref(), out);
             }
         }
         // `[a, b][k]` (an array accessor's value, indexed): the array bound to a name.
@@ -126,26 +130,27 @@ fn walk(e: &mut syn::Expr, iterated: bool, out: &mut Vec<syn::Stmt>) {
             let value = super::unparen(&ix.expr).clone();
             out.push(syn::parse_quote!(let #arr = #value;));
             *ix.expr = syn::parse_quote!(#arr);
-            walk(e, false, out);
+            walk(e, false, None, out);
         }
         syn::Expr::Index(ix) => {
-            walk(&mut ix.expr, false, out);
-            walk(&mut ix.index, false, out);
+            walk(&mut ix.expr, false, None, out);
+            walk(&mut ix.index, false, None, out);
         }
-        syn::Expr::Tuple(t) => t.elems.iter_mut().for_each(|x| walk(x, false, out)),
-        syn::Expr::Array(a) => a.elems.iter_mut().for_each(|x| walk(x, false, out)),
-        syn::Expr::Assign(a) => walk(&mut a.right, false, out),
+        syn::Expr::Tuple(t) => t.elems.iter_mut().for_each(|x| walk(x, false, None, out)),
+        syn::Expr::Array(a) => a.elems.iter_mut().for_each(|x| walk(x, false, None, out)),
+        // (The value is evaluated before the place it goes to.)
+        syn::Expr::Assign(a) => walk(&mut a.right, false, lead, out),
         syn::Expr::Return(r) => {
             if let Some(x) = &mut r.expr {
-                walk(x, false, out);
+                walk(x, false, None, out);
             }
         }
         syn::Expr::Break(b) => {
             if let Some(x) = &mut b.expr {
-                walk(x, false, out);
+                walk(x, false, None, out);
             }
         }
-        syn::Expr::ForLoop(f) => walk(&mut f.expr, true, out),
+        syn::Expr::ForLoop(f) => walk(&mut f.expr, true, None, out),
         _ => {}
     }
 }
@@ -168,14 +173,24 @@ fn atomic(e: &syn::Expr) -> bool {
 }
 
 /// The statements and the value of block `b`, its names made fresh, when it may be lifted.
-fn liftable(b: &syn::ExprBlock, iterated: bool) -> Option<(Vec<syn::Stmt>, syn::Expr)> {
+///
+/// A block that changes the length of a vector it does not declare (a helper clearing the
+/// buffer it is lent and pushing into it, inlined where it is called) is lifted whatever its
+/// value and whatever else it writes, where the statement runs it first (no operand of `lead`
+/// reads what it writes): lowering follows pushes in the block that declares the vector.
+fn liftable(
+    b: &syn::ExprBlock,
+    iterated: bool,
+    lead: Option<&[syn::Expr]>,
+) -> Option<(Vec<syn::Stmt>, syn::Expr)> {
     if b.label.is_some() || !b.attrs.is_empty() || b.block.stmts.is_empty() {
         return None;
     }
     let Some(syn::Stmt::Expr(tail, None)) = b.block.stmts.last() else {
         return None;
     };
-    if !iterated && !sequence_value(tail) {
+    let resized = lead.and_then(|_| resizes_outer(&b.block));
+    if !iterated && !sequence_value(tail) && resized.is_none() {
         return None;
     }
     let mut declared = Vec::new();
@@ -194,8 +209,18 @@ fn liftable(b: &syn::ExprBlock, iterated: bool) -> Option<(Vec<syn::Stmt>, syn::
     };
     scan.visit_block(&b.block);
     let (writes, jumps) = (scan.writes, scan.jumps);
-    if jumps || writes.iter().any(|w| !declared.contains(w)) {
+    let outer = |w: &syn::Ident| !declared.contains(w);
+    if jumps || (writes.iter().any(outer) && resized.is_none()) {
         return None;
+    }
+    if let (Some(l), true) = (lead, resized.is_some()) {
+        let read_before = writes
+            .iter()
+            .filter(|w| outer(w))
+            .any(|w| l.iter().any(|e| super::mentions(&quote::quote!(#e), w)));
+        if read_before {
+            return None;
+        }
     }
     let mut stmts = b.block.stmts.clone();
     let mut top = Vec::new();
@@ -331,4 +356,59 @@ impl<'a> Visit<'a> for Scan<'_> {
     fn visit_item(&mut self, _: &'a syn::Item) {
         self.jumps = true;
     }
+}
+
+/// The first vector that `b` changes the length of (`v.clear()`, `v.push(..)`, ..) and does not
+/// declare.
+fn resizes_outer(b: &syn::Block) -> Option<syn::Ident> {
+    const RESIZING: &[&str] = &[
+        "push",
+        "clear",
+        "resize",
+        "truncate",
+        "extend",
+        "extend_from_slice",
+    ];
+    struct Find {
+        declared: Vec<syn::Ident>,
+        found: Vec<syn::Ident>,
+        /// `let buf = &mut v;` (a parameter of an inlined helper): `buf` stands for `v`.
+        lent: Vec<syn::Ident>,
+    }
+    impl<'a> Visit<'a> for Find {
+        fn visit_local(&mut self, l: &'a syn::Local) {
+            let by_mut = l.init.as_ref().is_some_and(|i| {
+                matches!(super::unparen(&i.expr), syn::Expr::Reference(r) if r.mutability.is_some())
+            });
+            if let (true, syn::Pat::Ident(pi)) = (by_mut, super::pat_and_type(l).0) {
+                self.lent.push(pi.ident.clone());
+            }
+            syn::visit::visit_local(self, l);
+        }
+        fn visit_pat_ident(&mut self, i: &'a syn::PatIdent) {
+            self.declared.push(i.ident.clone());
+            syn::visit::visit_pat_ident(self, i);
+        }
+        fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
+            if RESIZING.iter().any(|r| m.method == r) {
+                if let syn::Expr::Path(p) = &*m.receiver {
+                    if let Some(i) = p.path.get_ident() {
+                        self.found.push(i.clone());
+                    }
+                }
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut f = Find {
+        declared: Vec::new(),
+        found: Vec::new(),
+        lent: Vec::new(),
+    };
+    f.visit_block(b);
+    f.found
+        .into_iter()
+        .find(|n| !f.declared.contains(n) || f.lent.contains(n))
 }

@@ -1388,6 +1388,7 @@ impl VisitMut for Desugar<'_> {
             // of this block now.
             closures::inline_closures(b);
         }
+        pushes::cleared_lets(b);
         self.splice(b);
         syn::visit_mut::visit_block_mut(self, b);
     }

@@ -878,3 +878,157 @@ pub(super) fn trip_count(e: &syn::Expr) -> Option<syn::Expr> {
         _ => None,
     }
 }
+
+/// Input: a block declaring `let mut v = ..;` and later clearing it before pushes (a helper
+/// that clears the buffer it is lent, inlined): as one of the block's own statements, or as the
+/// first use of `v` in the body of the one loop that uses `v` (a scratch vector refilled every
+/// trip, at any depth of loops that use it only there).
+/// Output: `let mut v = Vec::new();` under a name of its own in place of the `clear`, which the
+/// pushes then grow as any (see [`push_let`]). The same thing: every later statement reads the
+/// new `v`, nothing after the loop reads the old one, and no borrow of the old one outlives the
+/// `clear` (rustc saw to that).
+pub fn cleared_lets(b: &mut syn::Block) {
+    lent_cleared(b);
+    let mut k = 0;
+    while k < b.stmts.len() {
+        let id = clears(&b.stmts[k]);
+        let declared = id.as_ref().and_then(|id| {
+            b.stmts[..k].iter().rev().find_map(|s| match s {
+                syn::Stmt::Local(l) => match super::pat_and_type(l) {
+                    (syn::Pat::Ident(pi), ty) if pi.ident == *id => {
+                        Some((pi.mutability.is_some() && pi.by_ref.is_none(), ty.cloned()))
+                    }
+                    _ => None,
+                },
+                _ => None,
+            })
+        });
+        if let (Some(id), Some((true, ty))) = (id, declared) {
+            renew(&mut b.stmts, k, &id, ty.as_ref());
+        }
+        k += 1;
+    }
+    // Scratch vectors of loops.
+    for d in 0..b.stmts.len() {
+        let syn::Stmt::Local(l) = &b.stmts[d] else {
+            continue;
+        };
+        let (syn::Pat::Ident(pi), ty) = super::pat_and_type(l) else {
+            continue;
+        };
+        if pi.mutability.is_none() || pi.by_ref.is_some() {
+            continue;
+        }
+        let (id, ty) = (pi.ident.clone(), ty.cloned());
+        let users: Vec<usize> = (d + 1..b.stmts.len())
+            .filter(|&k| mentions_stmt(&b.stmts[k], &id))
+            .collect();
+        if let [k] = users[..] {
+            if let syn::Stmt::Expr(e, _) = &mut b.stmts[k] {
+                cleared_per_trip(e, &id, ty.as_ref());
+            }
+        }
+    }
+}
+
+/// `let buf = &mut v;` then `buf.clear();` (a helper's parameter, inlined): `v` itself.
+fn lent_cleared(b: &mut syn::Block) {
+    let mut k = 0;
+    while k < b.stmts.len() {
+        let lent = match &b.stmts[k] {
+            syn::Stmt::Local(l) => super::plain_let(l).and_then(|(id, _, init)| match init {
+                syn::Expr::Reference(r)
+                    if r.mutability.is_some() && matches!(&*r.expr, syn::Expr::Path(_)) =>
+                {
+                    Some(id.ident.clone())
+                }
+                _ => None,
+            }),
+            _ => None,
+        };
+        let cleared = lent.is_some_and(|n| {
+            b.stmts[k + 1..]
+                .iter()
+                .any(|s| clears(s).is_some_and(|c| c == n))
+        });
+        if cleared {
+            let syn::Stmt::Local(l) = b.stmts[k].clone() else {
+                unreachable!("a `let` was just read")
+            };
+            if let Some(pre) = super::refs::mut_ref_let(&l, &mut b.stmts[k + 1..]) {
+                let n = pre.len();
+                b.stmts.splice(k..=k, pre);
+                k += n;
+                continue;
+            }
+        }
+        k += 1;
+    }
+}
+
+/// `e`, a loop whose body is the only code that uses `id` (declared before it): the body's
+/// first use of `id` a `clear` made a new vector, or the one loop of the body that uses `id`
+/// done so in turn. Whether it was.
+fn cleared_per_trip(e: &mut syn::Expr, id: &syn::Ident, ty: Option<&syn::Type>) -> bool {
+    let body = match e {
+        syn::Expr::ForLoop(f) if !mentions_stmt(&syn::Stmt::Expr((*f.expr).clone(), None), id) => {
+            &mut f.body
+        }
+        syn::Expr::While(w) if !mentions_stmt(&syn::Stmt::Expr((*w.cond).clone(), None), id) => {
+            &mut w.body
+        }
+        syn::Expr::Loop(l) => &mut l.body,
+        _ => return false,
+    };
+    if !super::mentions(&quote!(#body), &syn::Ident::new("clear", id.span())) {
+        return false;
+    }
+    // (A helper inlined there: its block is taken apart first, as it will be.)
+    super::lift::lift_blocks(body);
+    lent_cleared(body);
+    let users: Vec<usize> = (0..body.stmts.len())
+        .filter(|&k| mentions_stmt(&body.stmts[k], id))
+        .collect();
+    match users[..] {
+        [first, ..] if clears(&body.stmts[first]).is_some_and(|c| c == *id) => {
+            renew(&mut body.stmts, first, id, ty)
+        }
+        [only] => match &mut body.stmts[only] {
+            syn::Stmt::Expr(inner, _) => cleared_per_trip(inner, id, ty),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// `stmts[k]`, `id.clear();`, as `let mut id = Vec::new();` when pushes follow, with `id` under
+/// a name of its own from there on (the pushes into the new vector are not taken for more
+/// pushes into the old one, cleared again by a second call). Whether it was.
+fn renew(stmts: &mut [syn::Stmt], k: usize, id: &syn::Ident, ty: Option<&syn::Type>) -> bool {
+    if !stmts[k + 1..].iter().any(|s| pushes_into(s, id)) {
+        return false;
+    }
+    let vec =
+        ty.filter(|t| crate::vector::vector_elem(t).is_some() && !matches!(t, syn::Type::Array(_)));
+    stmts[k] = match vec {
+        Some(t) => syn::parse_quote!(let mut #id: #t = ::std::vec::Vec::new();),
+        None => syn::parse_quote!(let mut #id = ::std::vec::Vec::new();),
+    };
+    super::sub_slices::unshadow(&mut stmts[k..], id);
+    true
+}
+
+/// `v` of the statement `v.clear();`.
+fn clears(s: &syn::Stmt) -> Option<syn::Ident> {
+    match s {
+        syn::Stmt::Expr(syn::Expr::MethodCall(m), Some(_))
+            if m.method == "clear" && m.args.is_empty() =>
+        {
+            match &*m.receiver {
+                syn::Expr::Path(p) => p.path.get_ident().cloned(),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
