@@ -6380,6 +6380,10 @@ impl<'a> FnGen<'a> {
     /// declares it too) as a local state: built, its fields updated, sometimes replaced whole,
     /// then read.
     fn struct_local(&mut self, out: &mut String, ind: usize) {
+        if self.on("stmt:value_ops") && self.rng.chance(0.35) {
+            self.value_ops_local(out, ind);
+            return;
+        }
         if self.on("stmt:struct_methods") && self.rng.chance(0.4) {
             self.struct_local_methods(out, ind);
             return;
@@ -6478,6 +6482,141 @@ impl<'a> FnGen<'a> {
             ),
         );
         let act = e1.iv.2 || e2.iv.2;
+        self.declare(&v, VarKind::Float(Iv(-6.0, 6.0, act)), false);
+    }
+
+    /// A small 2-D value type of the module with a constructor, methods (one taking `&mut
+    /// self`, one returning the type, one taking `self` by value) and operators (`+`, `-`,
+    /// `* FLT`, unary `-`, `+=` through `AddAssign`): locals of it built by the constructor, a
+    /// literal, operators, an `if` and a block, updated in a loop, read through their fields in a
+    /// condition, a closure, a call's argument and by `TYPE::dot(&a, &b)`.
+    fn value_ops_local(&mut self, out: &mut String, ind: usize) {
+        let ty = {
+            let n = self.fresh("v");
+            format!("VO{}{n}_{FLT}", self.base)
+        };
+        let _ = write!(
+            self.items,
+            "#[derive(Clone, Copy)]
+struct {ty} {{
+    x: {FLT},
+    y: {FLT},
+}}
+impl {ty} {{
+    fn new(x: {FLT}, y: {FLT}) -> Self {{
+        Self {{ x, y }}
+    }}
+    fn dot(&self, o: &Self) -> {FLT} {{
+        self.x * o.x + self.y * o.y
+    }}
+    fn norm2(self) -> {FLT} {{
+        self.dot(&self)
+    }}
+    fn scaled(&self, k: {FLT}) -> {ty} {{
+        {ty}::new(self.x * k, self.y * k)
+    }}
+    fn damp(&mut self, k: {FLT}) {{
+        let n = self.norm2();
+        let f = 1.0 / (1.0 + k * n * 0.01);
+        self.x *= f;
+        self.y = self.y * f;
+    }}
+}}
+impl std::ops::Add for {ty} {{
+    type Output = Self;
+    fn add(self, o: Self) -> Self {{
+        Self::new(self.x + o.x, self.y + o.y)
+    }}
+}}
+impl std::ops::Sub for {ty} {{
+    type Output = {ty};
+    fn sub(self, o: {ty}) -> Self::Output {{
+        {ty} {{ x: self.x - o.x, y: self.y - o.y }}
+    }}
+}}
+impl std::ops::Mul<{FLT}> for {ty} {{
+    type Output = Self;
+    fn mul(self, k: {FLT}) -> Self {{
+        self.scaled(k)
+    }}
+}}
+impl std::ops::Neg for {ty} {{
+    type Output = Self;
+    fn neg(self) -> Self {{
+        Self::new(-self.x, -self.y)
+    }}
+}}
+impl std::ops::AddAssign for {ty} {{
+    fn add_assign(&mut self, o: Self) {{
+        self.x += o.x;
+        self.y += o.y;
+    }}
+}}
+"
+        );
+        let (a, b, c, d, k, v) = (
+            self.fresh("va"),
+            self.fresh("vb"),
+            self.fresh("vc"),
+            self.fresh("vd"),
+            self.fresh("vk"),
+            self.fresh("v"),
+        );
+        let (e1, e2, e3) = (self.expr(1), self.expr(1), self.expr(1));
+        let (e1, e2, e3) = (
+            self.wrap(e1, (-5.0, 5.0)),
+            self.wrap(e2, (-5.0, 5.0)),
+            self.wrap(e3, (-5.0, 5.0)),
+        );
+        // |a|, |b| <= 5 per field; c <= 10, then 11.25 and kept there by the loop and the
+        // damping; d <= 16.25.
+        Self::line(
+            out,
+            ind,
+            &format!("let {a} = {ty}::new({}, {});", e1.s, e2.s),
+        );
+        Self::line(
+            out,
+            ind,
+            &format!("let {b} = {ty} {{ x: {}, y: {a}.x * 0.5 }};", e3.s),
+        );
+        Self::line(
+            out,
+            ind,
+            &format!("let mut {c} = ({a} + {b}) * 0.5 - -{b};"),
+        );
+        Self::line(out, ind, &format!("{c} += {a}.scaled(0.25);"));
+        if self.rng.chance(0.5) {
+            Self::line(
+                out,
+                ind,
+                &format!("for _ in 0..2 {{ {c} = {c} * 0.5 + {a} * 0.25 + {b} * 0.25; }}"),
+            );
+        }
+        if self.rng.chance(0.5) {
+            Self::line(out, ind, &format!("{c}.damp(0.5);"));
+        }
+        Self::line(
+            out,
+            ind,
+            &format!(
+                "let {d} = if {a}.x > {b}.y {{ {a} - {c} }} else {{ let t = {b} * 0.5; t + {a} }};"
+            ),
+        );
+        Self::line(
+            out,
+            ind,
+            &format!("let {k} = |s: {FLT}| ({c} * s).norm2();"),
+        );
+        // |c·d| <= 366, |k(0.5)| <= 64, max <= 50, |a·b| <= 50: each scaled by 0.01.
+        Self::line(
+            out,
+            ind,
+            &format!(
+                "let {v}: {FLT} = {c}.dot(&{d}) * 0.01 + {k}(0.5) * 0.01 + {FLT}::max({a}.norm2(), {b}.x) * 0.01 + {ty}::dot(&{a}, &{b}) * 0.01;"
+            ),
+        );
+        let act = e1.iv.2 || e2.iv.2 || e3.iv.2;
         self.declare(&v, VarKind::Float(Iv(-6.0, 6.0, act)), false);
     }
 

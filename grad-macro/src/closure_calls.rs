@@ -531,8 +531,14 @@ impl Rewrite {
                 } else {
                     let mut names = Vec::new();
                     crate::lower::collect_pat_idents(pat, &mut names);
+                    // `let (x0, x1) = p;` of a parameter `p: (f64, f64)`, `let (a, b): (f64,
+                    // f64) = ..`, `let (s, c) = x.sin_cos();`: each part's type.
+                    let parts =
+                        self.0
+                            .tuple_parts(pat, ty.as_ref(), l.init.as_ref().map(|i| &*i.expr));
                     for n in names {
-                        self.0.lets.push((n, None));
+                        let t = parts.iter().find(|(p, _)| *p == n).map(|(_, t)| t.clone());
+                        self.0.lets.push((n, t));
                     }
                 }
                 syn::visit::visit_local(self, l);
@@ -540,6 +546,60 @@ impl Rewrite {
             fn visit_item(&mut self, _: &'a syn::Item) {}
         }
         syn::visit::Visit::visit_block(&mut Lets(self), body);
+    }
+
+    /// The names a tuple pattern binds directly (`(a, b)`, not nested), each with its part's
+    /// type: from the `let`'s type, a parameter's or a `let`'s tuple type it copies, or
+    /// `sin_cos()` of a float.
+    fn tuple_parts(
+        &self,
+        pat: &syn::Pat,
+        ty: Option<&syn::Type>,
+        init: Option<&syn::Expr>,
+    ) -> Vec<(Ident, syn::Type)> {
+        let syn::Pat::Tuple(t) = pat else {
+            return Vec::new();
+        };
+        let named = |i: &Ident| -> Option<syn::Type> {
+            self.params
+                .iter()
+                .find(|(n, _)| n == i)
+                .map(|(_, t)| t.clone())
+                .or_else(|| self.lets.iter().rev().find(|(n, _)| n == i)?.1.clone())
+        };
+        let whole: Option<syn::Type> = ty.cloned().or_else(|| match init? {
+            syn::Expr::Path(p) => named(p.path.get_ident()?),
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => match &*u.expr {
+                syn::Expr::Path(p) => named(p.path.get_ident()?),
+                _ => None,
+            },
+            syn::Expr::MethodCall(m) if m.method == "sin_cos" && self.float_value(&m.receiver) => {
+                let f = &self.float;
+                Some(syn::parse_quote!((#f, #f)))
+            }
+            _ => None,
+        });
+        let elems = match whole {
+            Some(syn::Type::Tuple(tt)) => tt.elems.into_iter().collect::<Vec<_>>(),
+            Some(syn::Type::Reference(r)) => match *r.elem {
+                syn::Type::Tuple(tt) => tt.elems.into_iter().collect(),
+                _ => return Vec::new(),
+            },
+            _ => return Vec::new(),
+        };
+        if elems.len() != t.elems.len() {
+            return Vec::new();
+        }
+        t.elems
+            .iter()
+            .zip(elems)
+            .filter_map(|(p, ty)| match p {
+                syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
+                    Some((pi.ident.clone(), ty))
+                }
+                _ => None,
+            })
+            .collect()
     }
 
     /// Whether `e` is a float by its form or the names it reads: a float literal, a float

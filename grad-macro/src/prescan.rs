@@ -46,6 +46,9 @@ struct Module {
     /// `(type, name, source)`, the method printed as a free function would be (generic over a
     /// generic `impl`'s parameters too).
     methods: Vec<(String, String, String)>,
+    /// Methods taking `&mut self` without `#[gradient]` of non-generic `impl`s (`fn
+    /// add_assign(&mut self, o: V2)`): `(type, name, source)` as for `methods`.
+    mut_methods: Vec<(String, String, String)>,
     /// Every method without `#[gradient]` of an `impl` or a trait (with a body), by name.
     unannotated_methods: Vec<String>,
     /// The names its items and imports declare: what a bare name in one of its functions may
@@ -183,6 +186,25 @@ pub fn file_method(ty: &str, name: &str) -> Option<String> {
         let m = m.borrow();
         let mut found = m.get(&path)?.iter().flat_map(|md| {
             md.methods
+                .iter()
+                .filter(|(t, n, _)| t == ty && n == name)
+                .map(|(.., src)| src.clone())
+        });
+        match (found.next(), found.next()) {
+            (Some(src), None) => Some(src),
+            _ => None,
+        }
+    })
+}
+
+/// The source of the method `name` taking `&mut self` without `#[gradient]` of the type called
+/// `ty`, when exactly one `impl` of the file being expanded has one (as [`file_method`]).
+pub fn file_mut_method(ty: &str, name: &str) -> Option<String> {
+    let path = CURRENT.with(|c| c.borrow().clone())?;
+    MODULES.with(|m| {
+        let m = m.borrow();
+        let mut found = m.get(&path)?.iter().flat_map(|md| {
+            md.mut_methods
                 .iter()
                 .filter(|(t, n, _)| t == ty && n == name)
                 .map(|(.., src)| src.clone())
@@ -715,6 +737,22 @@ fn items(
                         }
                         here.unannotated_methods.push(f.sig.ident.to_string());
                         let copy = copy_types.contains(&ty);
+                        if plain_impl
+                            && f.sig.generics.params.is_empty()
+                            && f.sig
+                                .receiver()
+                                .is_some_and(|r| r.mutability.is_some() && r.reference.is_some())
+                        {
+                            let as_fn = syn::ItemFn {
+                                attrs: f.attrs.clone(),
+                                vis: f.vis.clone(),
+                                sig: f.sig.clone(),
+                                block: Box::new(f.block.clone()),
+                            };
+                            let printed = quote::ToTokens::to_token_stream(&as_fn).to_string();
+                            here.mut_methods
+                                .push((ty.clone(), f.sig.ident.to_string(), printed));
+                        }
                         // (An associated function, `fn act(z: f64) -> f64` called
                         // `Self::act(z)`, too.)
                         if f.sig.receiver().is_none_or(|r| {

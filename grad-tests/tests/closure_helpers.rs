@@ -333,3 +333,44 @@ fn closures_reading_a_differentiated_model_and_untyped_locals() {
     );
     let _ = fd_all;
 }
+
+/// A plain helper taking a closure by `&CF`.
+fn averaged<CF>(f: &CF, a: f64, n: usize) -> f64
+where
+    CF: Fn(f64) -> f64,
+{
+    let mut s: f64 = 0.0;
+    for i in 0..n {
+        s += f(a + i as f64 * 0.25) * 0.5;
+    }
+    s
+}
+
+/// Closures reading names a tuple pattern binds: parts of a tuple parameter, of a typed `let`,
+/// of `sin_cos()` (their types were unknown to the specialization before: the closure was
+/// refused).
+#[gradient]
+fn captures_of_tuple_parts(p: (f64, f64), q: f64) -> f64 {
+    let (x0, x1) = p;
+    let (s, c) = q.sin_cos();
+    let (u, v): (f64, f64) = (x0 * q, 0.5);
+    let a = averaged(&|t: f64| f64::tanh(t * x1 * 0.5), x0, 3);
+    let b = averaged(&|t: f64| t * s + c * u * v, x1, 2);
+    a * x0 + b
+}
+
+#[test]
+fn closures_capturing_parts_of_tuples() {
+    let (p, q) = ((0.4, -0.7), 0.3);
+    let mut dp = (0.0, 0.0);
+    let (v, [dq]) = captures_of_tuple_parts_grad(p, q, &mut dp);
+    let (dp0, dp1) = dp;
+    assert_eq!(v.to_bits(), captures_of_tuple_parts(p, q).to_bits());
+    check(
+        "captures_of_tuple_parts",
+        &|z| captures_of_tuple_parts((z[0], z[1]), z[2]),
+        v,
+        &[dp0, dp1, dq],
+        &[p.0, p.1, q],
+    );
+}

@@ -3746,3 +3746,74 @@ fn session_40_forms_run() {
         value.to_bits()
     );
 }
+
+// Session 41: a helper clearing the `Vec` it is lent and pushing into it, called from other
+// `#[gradient]` functions (a scratch refilled every sample), small value structs with a
+// constructor, methods and operators, closures reading parts of tuples.
+#[gradient]
+fn s41_refill(s: &[f64], a: f64, buf: &mut Vec<f64>) -> f64 {
+    buf.clear();
+    for &v in s {
+        buf.push((v * a).tanh());
+    }
+    buf[0] * a
+}
+
+#[derive(Clone, Copy)]
+struct S41V {
+    x: f64,
+    y: f64,
+}
+
+impl S41V {
+    fn new(x: f64, y: f64) -> Self {
+        Self { x, y }
+    }
+    fn dot(&self, o: &Self) -> f64 {
+        self.x * o.x + self.y * o.y
+    }
+}
+
+impl std::ops::Sub for S41V {
+    type Output = Self;
+    fn sub(self, o: Self) -> Self {
+        Self::new(self.x - o.x, self.y - o.y)
+    }
+}
+
+impl std::ops::AddAssign for S41V {
+    fn add_assign(&mut self, o: Self) {
+        self.x += o.x;
+        self.y += o.y;
+    }
+}
+
+fn s41_mean<CF: Fn(f64) -> f64>(f: &CF, a: f64) -> f64 {
+    (f(a) + f(a + 0.5)) * 0.5
+}
+
+#[gradient(jvp, hvp)]
+fn s41_forms(w: &[f64], pair: (f64, f64)) -> f64 {
+    let mut scratch = Vec::new();
+    let mut acc = 0.0;
+    for k in 0..2 {
+        acc += s41_refill(w, pair.0 + f64::from(k), &mut scratch) + scratch[1];
+    }
+    let first = S41V::new(w[0], w[1]);
+    let mut second = S41V { x: w[2], y: pair.1 };
+    second += first;
+    let diff = first - second;
+    let (q0, q1) = pair;
+    acc + diff.dot(&diff) + s41_mean(&|t: f64| t * q1, q0)
+}
+
+#[test]
+fn session_41_forms_run() {
+    let w = [0.5, -0.25, 1.0];
+    let mut dw = [0.0; 3];
+    let mut dp = (0.0, 0.0);
+    let v = s41_forms_grad(&w, (0.3, 0.7), &mut dw, &mut dp);
+    assert_eq!(v.to_bits(), s41_forms(&w, (0.3, 0.7)).to_bits());
+    let (_, t) = s41_forms_jvp(&w, (0.3, 0.7), &[1.0, 0.0, 0.0], &(0.0, 0.0));
+    assert!((t - dw[0]).abs() < 1e-12);
+}

@@ -35,6 +35,7 @@ pub mod sub_slices;
 mod tuple_rows;
 mod tuple_values;
 pub(crate) mod tuples;
+mod value_structs;
 pub(crate) mod vector_calls;
 pub(crate) mod zip_order;
 
@@ -175,6 +176,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     REF_COLLECTS.with(|r| r.borrow_mut().clear());
     labels::unshadow(&mut item.block);
     let_chains::unchain(&mut item.block);
+    value_structs::scalarize(item);
     rest_patterns::split(&mut item.block);
     array_maps::rewrite(item);
     vector_folds(&mut item.block);

@@ -1,0 +1,1092 @@
+//! Small structs of floats used as values — `struct V2 { x: f64, y: f64 }` with a constructor
+//! (`V2::new(x, y)`), methods (`a.dot(b)`, `d.norm()`, `v.scaled(k)`) and operators (`a + b`,
+//! `v * dt`, `-v`, `p += v * dt`) — as their fields: scalar replacement of aggregates, on the
+//! syntax, before anything else reads the body.
+//!
+//! Each local of such a type becomes one local per field. A constructor, a method or an
+//! operator (its trait's method: `add` for `+`) is inlined as a block that binds the receiver's
+//! and the arguments' values first, its body rewritten the same way; a value of the type that a
+//! block computes leaves it as a tuple of its fields. The rewrite is all or nothing: a value of
+//! such a type used any other way (handed to another function, printed, returned, a method
+//! several `impl`s share) leaves the body as written, with the errors it had.
+
+use proc_macro2::Ident;
+use quote::quote;
+use std::collections::HashMap;
+use syn::visit_mut::VisitMut;
+
+/// A struct of the file with named fields, every one a float.
+struct ValueType {
+    name: Ident,
+    fields: Vec<(Ident, syn::Type)>,
+}
+
+/// A local (or a parameter) of a value type: the type, and the expression of each field.
+#[derive(Clone)]
+struct Local {
+    ty: usize,
+    parts: Vec<syn::Expr>,
+}
+
+/// What an inlined function is expected to give.
+#[derive(Clone, Copy)]
+enum Want {
+    Value(usize),
+    Float,
+    /// A method taking `&mut self`, its receiver's fields written back.
+    Unit,
+}
+
+struct Pass {
+    types: Vec<ValueType>,
+    /// Innermost last; `None` for a name that shadows a local of a value type.
+    scopes: Vec<HashMap<String, Option<Local>>>,
+    methods: HashMap<(String, String), Option<syn::ItemFn>>,
+    /// The functions the body declares (a helper of the module copied in, `grad_vec3_new` for
+    /// `Vec3::new`): inlined where they take or give a value.
+    nested: HashMap<String, syn::ItemFn>,
+    failed: bool,
+    changed: bool,
+    depth: usize,
+}
+
+/// Input: a body with locals of value types (see the module). Output: the same body over their
+/// fields, or as written where some use of such a value is not followed.
+pub fn scalarize(item: &mut syn::ItemFn) {
+    let types = value_types();
+    if types.is_empty() {
+        return;
+    }
+    let body = &item.block;
+    let tokens = quote!(#body);
+    if !types
+        .iter()
+        .any(|t| super::mentions(&tokens, &t.name) || super::mentions(&tokens, &self_ident()))
+    {
+        return;
+    }
+    let mut pass = Pass {
+        types,
+        scopes: vec![HashMap::new()],
+        methods: HashMap::new(),
+        nested: item
+            .block
+            .stmts
+            .iter()
+            .filter_map(|st| match st {
+                syn::Stmt::Item(syn::Item::Fn(f)) if f.sig.generics.params.is_empty() => {
+                    Some((f.sig.ident.to_string(), f.clone()))
+                }
+                _ => None,
+            })
+            .collect(),
+        failed: false,
+        changed: false,
+        depth: 0,
+    };
+    // Parameters of a value type (data): their fields, read in place.
+    for a in &item.sig.inputs {
+        let syn::FnArg::Typed(pt) = a else { continue };
+        let syn::Pat::Ident(pi) = &*pt.pat else {
+            continue;
+        };
+        let ty = match &*pt.ty {
+            syn::Type::Reference(r) if r.mutability.is_none() => &*r.elem,
+            t => t,
+        };
+        if let Some(t) = pass.type_named(ty) {
+            let name = &pi.ident;
+            let parts = pass.types[t]
+                .fields
+                .iter()
+                .map(|(f, _)| syn::parse_quote!(#name.#f))
+                .collect();
+            pass.declare(name, Some(Local { ty: t, parts }));
+        }
+    }
+    let mut copy = (*item.block).clone();
+    pass.block(&mut copy);
+    if !pass.failed && pass.changed {
+        *item.block = copy;
+    }
+}
+
+fn self_ident() -> Ident {
+    Ident::new("Self", proc_macro2::Span::call_site())
+}
+
+/// The value types of the file being expanded: structs that are no model, with named fields of
+/// `f64` or `f32`, declared once.
+fn value_types() -> Vec<ValueType> {
+    let all = crate::prescan::file_structs();
+    all.iter()
+        .filter(|(name, fields)| {
+            !fields.is_empty()
+                && fields.iter().all(|(_, t)| t == "f64" || t == "f32")
+                && all.iter().filter(|(n, _)| n == name).count() == 1
+                && crate::prescan::data_type(name)
+        })
+        .filter_map(|(name, fields)| {
+            Some(ValueType {
+                name: syn::parse_str(name).ok()?,
+                fields: fields
+                    .iter()
+                    .map(|(f, t)| Some((syn::parse_str(f).ok()?, syn::parse_str(t).ok()?)))
+                    .collect::<Option<_>>()?,
+            })
+        })
+        .collect()
+}
+
+/// `+` as `add`, ..: the method of the operator's trait.
+fn op_method(op: &syn::BinOp) -> Option<&'static str> {
+    Some(match op {
+        syn::BinOp::Add(_) | syn::BinOp::AddAssign(_) => "add",
+        syn::BinOp::Sub(_) | syn::BinOp::SubAssign(_) => "sub",
+        syn::BinOp::Mul(_) | syn::BinOp::MulAssign(_) => "mul",
+        syn::BinOp::Div(_) | syn::BinOp::DivAssign(_) => "div",
+        syn::BinOp::Rem(_) | syn::BinOp::RemAssign(_) => "rem",
+        _ => return None,
+    })
+}
+
+fn compound(op: &syn::BinOp) -> bool {
+    matches!(
+        op,
+        syn::BinOp::AddAssign(_)
+            | syn::BinOp::SubAssign(_)
+            | syn::BinOp::MulAssign(_)
+            | syn::BinOp::DivAssign(_)
+            | syn::BinOp::RemAssign(_)
+    )
+}
+
+fn unparen(e: &syn::Expr) -> &syn::Expr {
+    match e {
+        syn::Expr::Paren(p) => unparen(&p.expr),
+        syn::Expr::Group(g) => unparen(&g.expr),
+        e => e,
+    }
+}
+
+impl Pass {
+    fn fail(&mut self) {
+        self.failed = true;
+    }
+
+    fn declare(&mut self, name: &Ident, local: Option<Local>) {
+        let scope = self.scopes.last_mut().expect("a scope is open");
+        scope.insert(name.to_string(), local);
+    }
+
+    fn lookup(&self, name: &Ident) -> Option<&Local> {
+        let name = name.to_string();
+        self.scopes
+            .iter()
+            .rev()
+            .find_map(|s| s.get(&name))
+            .and_then(Option::as_ref)
+    }
+
+    fn local_of(&self, e: &syn::Expr) -> Option<&Local> {
+        match unparen(e) {
+            syn::Expr::Path(p) if p.qself.is_none() => self.lookup(p.path.get_ident()?),
+            _ => None,
+        }
+    }
+
+    /// Whether the tokens read a local of a value type.
+    fn mentions_local(&self, ts: &proc_macro2::TokenStream) -> bool {
+        crate::naming::mentions(ts.clone(), &|i| self.lookup(i).is_some())
+    }
+
+    fn shadow_pat(&mut self, p: &syn::Pat) {
+        let mut names = Vec::new();
+        crate::lower::collect_pat_idents(p, &mut names);
+        for n in names {
+            self.declare(&n, None);
+        }
+    }
+
+    /// The value type a type names (`V2`, `Self` is never one: bodies are rewritten first).
+    fn type_named(&self, ty: &syn::Type) -> Option<usize> {
+        let syn::Type::Path(p) = ty else { return None };
+        let id = p.path.get_ident()?;
+        self.types.iter().position(|t| t.name == *id)
+    }
+
+    fn type_of_path(&self, p: &syn::Path) -> Option<usize> {
+        let id = p.get_ident()?;
+        self.types.iter().position(|t| t.name == *id)
+    }
+
+    /// The method or associated function `name` of the value type `t`, as a free function
+    /// (`mutating`: one taking `&mut self`).
+    fn method_of(&mut self, t: usize, name: &str, mutating: bool) -> Option<syn::ItemFn> {
+        let ty = self.types[t].name.to_string();
+        let key = if mutating {
+            format!("&mut {name}")
+        } else {
+            name.to_string()
+        };
+        self.methods
+            .entry((ty.clone(), key))
+            .or_insert_with(|| {
+                let src = if mutating {
+                    crate::prescan::file_mut_method(&ty, name)?
+                } else {
+                    crate::prescan::file_method(&ty, name)?
+                };
+                syn::parse_str::<syn::ItemFn>(&src).ok()
+            })
+            .clone()
+    }
+
+    fn method(&mut self, t: usize, name: &str) -> Option<syn::ItemFn> {
+        self.method_of(t, name, false)
+    }
+
+    /// The value type that calling `name` of `t` gives, if any.
+    fn returns(&mut self, t: usize, name: &str) -> Option<usize> {
+        let f = self.method(t, name)?;
+        self.returns_of(&f, Some(t))
+    }
+
+    /// The value type that `f` (a method of `own`, or a function) gives, if any: its return type
+    /// is a value type or `Self`, or `Self::Output` with a body that ends in a value of `own`.
+    fn returns_of(&self, f: &syn::ItemFn, own: Option<usize>) -> Option<usize> {
+        let syn::ReturnType::Type(_, ret) = &f.sig.output else {
+            return None;
+        };
+        let syn::Type::Path(p) = &**ret else {
+            return None;
+        };
+        let segs = crate::naming::segments(&p.path);
+        let is_own = |s: &str| s == "Self" || own.is_some_and(|t| self.types[t].name == s);
+        match &segs[..] {
+            [one] if one == "Self" => own,
+            [_] => self.type_named(ret),
+            [first, out] if first == "Self" && out == "Output" => {
+                let Some(syn::Stmt::Expr(tail, None)) = f.block.stmts.last() else {
+                    return None;
+                };
+                let made = match unparen(tail) {
+                    syn::Expr::Struct(s) => s
+                        .path
+                        .segments
+                        .first()
+                        .is_some_and(|s| is_own(&s.ident.to_string())),
+                    syn::Expr::Call(c) => matches!(&*c.func, syn::Expr::Path(fp)
+                        if fp.path.segments.first().is_some_and(|s| is_own(&s.ident.to_string()))),
+                    _ => false,
+                };
+                if made {
+                    own
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// The function a call names: a value type's associated function (`Vec3::new`), or one the
+    /// body declares; with the type, for the first.
+    fn callee(&mut self, c: &syn::ExprCall) -> Option<(syn::ItemFn, Option<usize>)> {
+        let syn::Expr::Path(fp) = &*c.func else {
+            return None;
+        };
+        if fp.qself.is_some() {
+            return None;
+        }
+        match &fp.path.segments.iter().collect::<Vec<_>>()[..] {
+            [ty, f] if f.arguments.is_none() => {
+                let own = self.types.iter().position(|v| v.name == ty.ident)?;
+                Some((self.method(own, &f.ident.to_string())?, Some(own)))
+            }
+            [f] if f.arguments.is_none() => {
+                let f = self.nested.get(&f.ident.to_string())?.clone();
+                Some((f, None))
+            }
+            _ => None,
+        }
+    }
+
+    /// The value type of `e`, when it is one.
+    fn type_of(&mut self, e: &syn::Expr) -> Option<usize> {
+        match e {
+            syn::Expr::Paren(p) => self.type_of(&p.expr),
+            syn::Expr::Group(g) => self.type_of(&g.expr),
+            syn::Expr::Reference(r) if r.mutability.is_none() => self.type_of(&r.expr),
+            syn::Expr::Unary(u) => match u.op {
+                syn::UnOp::Deref(_) => self.type_of(&u.expr),
+                syn::UnOp::Neg(_) => {
+                    let t = self.type_of(&u.expr)?;
+                    self.returns(t, "neg")
+                }
+                _ => None,
+            },
+            syn::Expr::Path(p) if p.qself.is_none() => {
+                self.lookup(p.path.get_ident()?).map(|l| l.ty)
+            }
+            syn::Expr::Struct(s) => self.type_of_path(&s.path),
+            syn::Expr::Call(c) => {
+                let (f, own) = self.callee(c)?;
+                self.returns_of(&f, own)
+            }
+            syn::Expr::MethodCall(m) => {
+                let t = self.type_of(&m.receiver)?;
+                if (m.method == "clone" || m.method == "to_owned") && m.args.is_empty() {
+                    return Some(t);
+                }
+                self.returns(t, &m.method.to_string())
+            }
+            syn::Expr::Binary(b) => {
+                let name = op_method(&b.op)?;
+                if compound(&b.op) {
+                    return None;
+                }
+                let t = self.type_of(&b.left)?;
+                self.returns(t, name)
+            }
+            syn::Expr::Block(b) => match b.block.stmts.last() {
+                Some(syn::Stmt::Expr(tail, None)) if b.label.is_none() => {
+                    // (Its own locals are not known here: a tail naming one is a value the
+                    // rewrite of the block finds, or not.)
+                    let tail = tail.clone();
+                    self.scopes.push(HashMap::new());
+                    // (Its locals' types, as the rewrite of the block will find them.)
+                    for s in &b.block.stmts {
+                        let syn::Stmt::Local(l) = s else { continue };
+                        let (pat, ty) = super::pat_and_type(l);
+                        let t = match (pat, ty, &l.init) {
+                            (syn::Pat::Ident(_), Some(ty), _) => self.type_named(ty),
+                            (syn::Pat::Ident(_), None, Some(init)) => self.type_of(&init.expr),
+                            _ => None,
+                        };
+                        match (pat, t) {
+                            (syn::Pat::Ident(pi), Some(ty)) => {
+                                let name = pi.ident.clone();
+                                self.declare(
+                                    &name,
+                                    Some(Local {
+                                        ty,
+                                        parts: Vec::new(),
+                                    }),
+                                );
+                            }
+                            _ => self.shadow_pat(&l.pat),
+                        }
+                    }
+                    let t = self.type_of(&tail);
+                    self.scopes.pop();
+                    t
+                }
+                _ => None,
+            },
+            syn::Expr::If(i) if i.else_branch.is_some() => match i.then_branch.stmts.last() {
+                Some(syn::Stmt::Expr(tail, None)) => {
+                    let tail = tail.clone();
+                    self.type_of(&tail)
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// Rewrites the statements of `b` in a scope of their own.
+    fn block(&mut self, b: &mut syn::Block) {
+        self.scopes.push(HashMap::new());
+        let stmts = std::mem::take(&mut b.stmts);
+        for s in stmts {
+            self.stmt(s, &mut b.stmts);
+        }
+        self.scopes.pop();
+    }
+
+    fn stmt(&mut self, s: syn::Stmt, out: &mut Vec<syn::Stmt>) {
+        if self.failed {
+            out.push(s);
+            return;
+        }
+        match s {
+            syn::Stmt::Local(l) => self.local(l, out),
+            syn::Stmt::Expr(e, semi) => {
+                if let Some(block) = self.assign(&e).or_else(|| self.mutated(&e)) {
+                    out.push(syn::Stmt::Expr(block, Some(Default::default())));
+                    return;
+                }
+                let mut e = e;
+                self.visit_expr_mut(&mut e);
+                out.push(syn::Stmt::Expr(e, semi));
+            }
+            syn::Stmt::Macro(m) => {
+                if self.mentions_local(&m.mac.tokens) {
+                    self.fail();
+                }
+                out.push(syn::Stmt::Macro(m));
+            }
+            s @ syn::Stmt::Item(_) => out.push(s),
+        }
+    }
+
+    fn local(&mut self, mut l: syn::Local, out: &mut Vec<syn::Stmt>) {
+        let (pat, ty) = super::pat_and_type(&l);
+        let declared = ty.and_then(|t| self.type_named(t));
+        let inferred = match &l.init {
+            Some(init) if declared.is_none() => self.type_of(&init.expr),
+            _ => None,
+        };
+        let (syn::Pat::Ident(pi), Some(t)) = (pat, declared.or(inferred)) else {
+            if let Some(init) = &mut l.init {
+                self.visit_expr_mut(&mut init.expr);
+                if let Some((_, d)) = &mut init.diverge {
+                    self.visit_expr_mut(d);
+                }
+            }
+            let pat = l.pat.clone();
+            self.shadow_pat(&pat);
+            out.push(syn::Stmt::Local(l));
+            return;
+        };
+        let (name, m) = (pi.ident.clone(), pi.mutability);
+        let Some(init) = l.init.as_ref().filter(|i| i.diverge.is_none()) else {
+            return self.fail();
+        };
+        if pi.by_ref.is_some() || pi.subpat.is_some() {
+            return self.fail();
+        }
+        let Some((pre, values)) = self.value(&init.expr.clone(), t) else {
+            return self.fail();
+        };
+        out.extend(pre);
+        let mut parts = Vec::new();
+        for ((f, fty), v) in self.types[t].fields.iter().zip(values) {
+            let part = crate::naming::fresh(&format!("{name}_{f}_"));
+            out.push(syn::parse_quote!(let #m #part: #fty = #v;));
+            parts.push(syn::parse_quote!(#part));
+        }
+        self.declare(&name, Some(Local { ty: t, parts }));
+        self.changed = true;
+    }
+
+    /// `p = VALUE;` or `p += VALUE;` of a local `p` of a value type: each field computed, then
+    /// stored.
+    fn assign(&mut self, e: &syn::Expr) -> Option<syn::Expr> {
+        let (left, value): (&syn::Expr, syn::Expr) = match e {
+            syn::Expr::Assign(a) => (&a.left, (*a.right).clone()),
+            syn::Expr::Binary(b) if compound(&b.op) => {
+                let op = match b.op {
+                    syn::BinOp::AddAssign(_) => quote!(+),
+                    syn::BinOp::SubAssign(_) => quote!(-),
+                    syn::BinOp::MulAssign(_) => quote!(*),
+                    syn::BinOp::DivAssign(_) => quote!(/),
+                    _ => quote!(%),
+                };
+                let (l, r) = (&b.left, &b.right);
+                (&b.left, syn::parse_quote!(#l #op (#r)))
+            }
+            _ => return None,
+        };
+        let local = self.local_of(left)?.clone();
+        if let syn::Expr::Binary(b) = e {
+            // `p += q` through the type's `add_assign` when it has one, else as `p = p + q`
+            // (one that cannot be told apart, of another type or among several, is not
+            // followed).
+            let name = format!("{}_assign", op_method(&b.op).expect("an operator"));
+            let right = [(*b.right).clone()];
+            if self.method_of(local.ty, &name, true).is_some() {
+                let Some((stmts, _)) =
+                    self.inline(local.ty, &name, Some(&b.left), &right, Want::Unit)
+                else {
+                    self.fail();
+                    return None;
+                };
+                return Some(syn::parse_quote!({ #(#stmts)* }));
+            }
+            if crate::prescan::unfollowed_method(&name) {
+                self.fail();
+                return None;
+            }
+        }
+        let Some((pre, values)) = self.value(&value, local.ty) else {
+            self.fail();
+            return None;
+        };
+        let temps: Vec<Ident> = values.iter().map(|_| crate::naming::fresh("set")).collect();
+        let fty = self.types[local.ty].fields.iter().map(|(_, t)| t);
+        let parts = &local.parts;
+        self.changed = true;
+        Some(syn::parse_quote!({
+            #(#pre)*
+            #(let #temps: #fty = #values;)*
+            #(#parts = #temps;)*
+        }))
+    }
+
+    /// `p.m(args);` of a local `p` of a value type and a method taking `&mut self`: inlined, the
+    /// fields written back.
+    fn mutated(&mut self, e: &syn::Expr) -> Option<syn::Expr> {
+        let syn::Expr::MethodCall(m) = e else {
+            return None;
+        };
+        let t = self.local_of(&m.receiver)?.ty;
+        let name = m.method.to_string();
+        self.method_of(t, &name, true)?;
+        let args: Vec<syn::Expr> = m.args.iter().cloned().collect();
+        let Some((stmts, _)) = self.inline(t, &name, Some(&m.receiver), &args, Want::Unit) else {
+            self.fail();
+            return None;
+        };
+        Some(syn::parse_quote!({ #(#stmts)* }))
+    }
+
+    /// The statements that compute a value of the type `t`, and the expression of each field.
+    fn value(&mut self, e: &syn::Expr, t: usize) -> Option<(Vec<syn::Stmt>, Vec<syn::Expr>)> {
+        if self.failed {
+            return None;
+        }
+        match e {
+            syn::Expr::Paren(p) => self.value(&p.expr, t),
+            syn::Expr::Group(g) => self.value(&g.expr, t),
+            syn::Expr::Reference(r) if r.mutability.is_none() => self.value(&r.expr, t),
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => self.value(&u.expr, t),
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => {
+                let own = self.type_of(&u.expr)?;
+                self.inline(own, "neg", Some(&u.expr), &[], Want::Value(t))
+                    .map(|(s, v)| (s, v.expect("a value")))
+            }
+            syn::Expr::MethodCall(m)
+                if (m.method == "clone" || m.method == "to_owned") && m.args.is_empty() =>
+            {
+                self.value(&m.receiver, t)
+            }
+            syn::Expr::Path(_) => {
+                let l = self.local_of(e)?;
+                (l.ty == t).then(|| (Vec::new(), l.parts.clone()))
+            }
+            syn::Expr::Struct(lit) => {
+                if self.type_of_path(&lit.path) != Some(t) || lit.qself.is_some() {
+                    return None;
+                }
+                let n = self.types[t].fields.len();
+                let mut pre = Vec::new();
+                let mut values: Vec<Option<syn::Expr>> = vec![None; n];
+                for fv in &lit.fields {
+                    let syn::Member::Named(m) = &fv.member else {
+                        return None;
+                    };
+                    let k = self.types[t].fields.iter().position(|(f, _)| f == m)?;
+                    let mut v = fv.expr.clone();
+                    self.visit_expr_mut(&mut v);
+                    let temp = crate::naming::fresh(&format!("{m}_"));
+                    let fty = &self.types[t].fields[k].1;
+                    pre.push(syn::parse_quote!(let #temp: #fty = #v;));
+                    values[k] = Some(syn::parse_quote!(#temp));
+                }
+                if let Some(rest) = &lit.rest {
+                    let (p, base) = self.value(rest, t)?;
+                    pre.extend(p);
+                    for (v, b) in values.iter_mut().zip(base) {
+                        v.get_or_insert(b);
+                    }
+                }
+                Some((pre, values.into_iter().collect::<Option<_>>()?))
+            }
+            syn::Expr::Call(c) => {
+                let (f, own) = self.callee(c)?;
+                let args: Vec<syn::Expr> = c.args.iter().cloned().collect();
+                self.inline_fn(&f, own, None, &args, Want::Value(t))
+                    .map(|(s, v)| (s, v.expect("a value")))
+            }
+            syn::Expr::MethodCall(m) => {
+                let own = self.type_of(&m.receiver)?;
+                let args: Vec<syn::Expr> = m.args.iter().cloned().collect();
+                self.inline(
+                    own,
+                    &m.method.to_string(),
+                    Some(&m.receiver),
+                    &args,
+                    Want::Value(t),
+                )
+                .map(|(s, v)| (s, v.expect("a value")))
+            }
+            syn::Expr::Binary(b) if !compound(&b.op) => {
+                let name = op_method(&b.op)?;
+                let own = self.type_of(&b.left)?;
+                let right = [(*b.right).clone()];
+                self.inline(own, name, Some(&b.left), &right, Want::Value(t))
+                    .map(|(s, v)| (s, v.expect("a value")))
+            }
+            syn::Expr::Block(b) if b.label.is_none() => {
+                let block = self.value_block(&b.block, t)?;
+                Some(self.bind_block(
+                    syn::Expr::Block(syn::ExprBlock {
+                        attrs: Vec::new(),
+                        label: None,
+                        block,
+                    }),
+                    t,
+                ))
+            }
+            syn::Expr::If(_) => {
+                let e = self.value_if(e, t)?;
+                Some(self.bind_block(e, t))
+            }
+            _ => None,
+        }
+    }
+
+    /// `let (T0, T1): (f64, f64) = e;`, `e` giving a tuple of the fields: the statement, and the
+    /// names.
+    fn bind_block(&mut self, e: syn::Expr, t: usize) -> (Vec<syn::Stmt>, Vec<syn::Expr>) {
+        let fields = &self.types[t].fields;
+        let temps: Vec<Ident> = fields
+            .iter()
+            .map(|(f, _)| crate::naming::fresh(&format!("{f}_")))
+            .collect();
+        let ftys = fields.iter().map(|(_, t)| t);
+        let stmt = if let ([one], [(_, fty)]) = (&temps[..], &fields[..]) {
+            syn::parse_quote!(let #one: #fty = #e;)
+        } else {
+            syn::parse_quote!(let (#(#temps),*): (#(#ftys),*) = #e;)
+        };
+        (
+            vec![stmt],
+            temps.iter().map(|i| syn::parse_quote!(#i)).collect(),
+        )
+    }
+
+    /// The tuple of the fields, or the one field, as a block's tail.
+    fn tuple(values: &[syn::Expr]) -> syn::Expr {
+        match values {
+            [one] => one.clone(),
+            _ => syn::parse_quote!((#(#values),*)),
+        }
+    }
+
+    /// `{ stmts; tail }` of a value of type `t` as a block ending in the tuple of its fields.
+    fn value_block(&mut self, b: &syn::Block, t: usize) -> Option<syn::Block> {
+        let mut stmts = b.stmts.clone();
+        let Some(syn::Stmt::Expr(tail, None)) = stmts.pop() else {
+            return None;
+        };
+        self.scopes.push(HashMap::new());
+        let mut out = Vec::new();
+        for s in stmts {
+            self.stmt(s, &mut out);
+        }
+        let found = self.value(&tail, t);
+        self.scopes.pop();
+        let (pre, values) = found?;
+        out.extend(pre);
+        out.push(syn::Stmt::Expr(Self::tuple(&values), None));
+        Some(syn::Block {
+            brace_token: b.brace_token,
+            stmts: out,
+        })
+    }
+
+    /// `if c { A } else { B }` of values of type `t`, each branch ending in the tuple.
+    fn value_if(&mut self, e: &syn::Expr, t: usize) -> Option<syn::Expr> {
+        match e {
+            syn::Expr::If(i) => {
+                let (_, other) = i.else_branch.as_ref()?;
+                if matches!(&*i.cond, syn::Expr::Let(_)) {
+                    return None;
+                }
+                let mut cond = (*i.cond).clone();
+                self.visit_expr_mut(&mut cond);
+                let then = self.value_block(&i.then_branch, t)?;
+                let other = self.value_if(other, t)?;
+                Some(syn::parse_quote!(if #cond #then else #other))
+            }
+            syn::Expr::Block(b) if b.label.is_none() => {
+                let block = self.value_block(&b.block, t)?;
+                Some(syn::Expr::Block(syn::ExprBlock {
+                    attrs: Vec::new(),
+                    label: None,
+                    block,
+                }))
+            }
+            e => {
+                let (pre, values) = self.value(e, t)?;
+                let tail = Self::tuple(&values);
+                Some(syn::parse_quote!({ #(#pre)* #tail }))
+            }
+        }
+    }
+
+    /// The function `name` of the value type `own` inlined: with a receiver (`recv.m(args)`,
+    /// an operator's left side), or as an associated function (`T::f(args)`, `T::m(recv,
+    /// args)`). For a value, the statements and the fields; for a float, one block expression
+    /// (in the second place).
+    #[allow(clippy::type_complexity)]
+    fn inline(
+        &mut self,
+        own: usize,
+        name: &str,
+        recv: Option<&syn::Expr>,
+        args: &[syn::Expr],
+        want: Want,
+    ) -> Option<(Vec<syn::Stmt>, Option<Vec<syn::Expr>>)> {
+        let f = self.method_of(own, name, matches!(want, Want::Unit))?;
+        self.inline_fn(&f, Some(own), recv, args, want)
+    }
+
+    /// [`Self::inline`] of the function `f` (a method of `own`, or a function of the body).
+    #[allow(clippy::type_complexity)]
+    fn inline_fn(
+        &mut self,
+        f: &syn::ItemFn,
+        own: Option<usize>,
+        recv: Option<&syn::Expr>,
+        args: &[syn::Expr],
+        want: Want,
+    ) -> Option<(Vec<syn::Stmt>, Option<Vec<syn::Expr>>)> {
+        const DEPTH: usize = 8;
+        if self.depth >= DEPTH {
+            return None;
+        }
+        let mutating = matches!(want, Want::Unit);
+        if !f.sig.generics.params.is_empty() || crate::plain_methods::returns_early(&f.block) {
+            return None;
+        }
+        if let Want::Value(t) = want {
+            if self.returns_of(f, own) != Some(t) {
+                return None;
+            }
+        }
+        // `T::dot(a, b)`: the receiver is the first argument.
+        let (recv, args) = match (recv, f.sig.receiver()) {
+            (Some(r), Some(_)) => (Some(r.clone()), args),
+            (None, Some(_)) => (Some(args.first()?.clone()), args.get(1..)?),
+            (None, None) => (None, args),
+            (Some(_), None) => return None,
+        };
+        let by_mut = f
+            .sig
+            .receiver()
+            .is_some_and(|r| r.mutability.is_some() && r.reference.is_some());
+        if by_mut != mutating {
+            return None;
+        }
+        let params: Vec<(syn::PatIdent, syn::Type)> = f
+            .sig
+            .inputs
+            .iter()
+            .filter_map(|a| match a {
+                syn::FnArg::Typed(pt) => Some(pt),
+                syn::FnArg::Receiver(_) => None,
+            })
+            .map(|pt| match &*pt.pat {
+                syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
+                    Some((pi.clone(), (*pt.ty).clone()))
+                }
+                _ => None,
+            })
+            .collect::<Option<_>>()?;
+        if params.len() != args.len() {
+            return None;
+        }
+        let ty_name = own.map(|t| self.types[t].name.clone());
+        let mut stmts: Vec<syn::Stmt> = Vec::new();
+        let mut scope: HashMap<String, Option<Local>> = HashMap::new();
+        // The receiver and the arguments, in the caller's scope, in order.
+        let this = crate::naming::fresh("this");
+        let mut this_parts = Vec::new();
+        if let Some(r) = &recv {
+            let own = own?;
+            let (pre, values) = self.value(r, own)?;
+            stmts.extend(pre);
+            let parts = self.copies(own, &this.to_string(), values, &mut stmts);
+            this_parts.clone_from(&parts);
+            scope.insert(this.to_string(), Some(Local { ty: own, parts }));
+        }
+        for ((pi, pty), a) in params.iter().zip(args) {
+            let inner = match pty {
+                syn::Type::Reference(r) if r.mutability.is_none() => &*r.elem,
+                t => t,
+            };
+            let of_type = match inner {
+                syn::Type::Path(p) if p.path.is_ident("Self") => own,
+                t => self.type_named(t),
+            };
+            if let Some(pt) = of_type {
+                let (pre, values) = self.value(a, pt)?;
+                stmts.extend(pre);
+                let parts = self.copies(pt, &pi.ident.to_string(), values, &mut stmts);
+                scope.insert(pi.ident.to_string(), Some(Local { ty: pt, parts }));
+            } else {
+                if self.mentions_local(&quote!(#pty)) {
+                    return None;
+                }
+                let mut v = a.clone();
+                self.visit_expr_mut(&mut v);
+                let temp = crate::naming::fresh("arg");
+                stmts.push(syn::parse_quote!(let #temp: #pty = #v;));
+                scope.insert(pi.ident.to_string(), None);
+                let (m, id) = (&pi.mutability, &pi.ident);
+                stmts.push(syn::parse_quote!(let #m #id: #pty = #temp;));
+            }
+        }
+        if self.failed {
+            return None;
+        }
+        // The body, over `this` and with `Self` the type's name, in a scope of its own: the
+        // caller's locals are not its names.
+        let body = quote::ToTokens::to_token_stream(&f.block);
+        let body = crate::plain_methods::replace_ident(
+            body,
+            &Ident::new("self", proc_macro2::Span::call_site()),
+            &quote!(#this),
+        );
+        let body = match &ty_name {
+            Some(t) => crate::plain_methods::replace_ident(body, &self_ident(), &quote!(#t)),
+            None => body,
+        };
+        let mut body: syn::Block = syn::parse2(body).ok()?;
+        let tail = if mutating {
+            // (No value: a `()` tail at most.)
+            match body.stmts.last_mut() {
+                Some(syn::Stmt::Expr(syn::Expr::Tuple(t), None)) if t.elems.is_empty() => {
+                    body.stmts.pop();
+                }
+                // `if l > most { .. }`, a loop: a statement.
+                Some(syn::Stmt::Expr(
+                    syn::Expr::If(_)
+                    | syn::Expr::ForLoop(_)
+                    | syn::Expr::While(_)
+                    | syn::Expr::Loop(_)
+                    | syn::Expr::Block(_)
+                    | syn::Expr::Match(_),
+                    semi @ None,
+                )) => *semi = Some(Default::default()),
+                Some(syn::Stmt::Expr(_, None)) => return None,
+                _ => {}
+            }
+            syn::parse_quote!(())
+        } else {
+            let Some(syn::Stmt::Expr(tail, None)) = body.stmts.pop() else {
+                return None;
+            };
+            tail
+        };
+        let saved = std::mem::replace(&mut self.scopes, vec![scope]);
+        self.depth += 1;
+        for s in body.stmts {
+            self.stmt(s, &mut stmts);
+        }
+        let result = match want {
+            Want::Value(t) => self.value(&tail, t).map(|(pre, values)| {
+                stmts.extend(pre);
+                Some(values)
+            }),
+            Want::Float => {
+                let mut tail = tail;
+                self.visit_expr_mut(&mut tail);
+                stmts.push(syn::Stmt::Expr(tail, None));
+                Some(None)
+            }
+            Want::Unit => Some(Some(this_parts)),
+        };
+        self.depth -= 1;
+        self.scopes = saved;
+        let values = result?;
+        if self.failed {
+            return None;
+        }
+        self.changed = true;
+        match (want, values) {
+            (Want::Unit, Some(this_parts)) => {
+                // The receiver's new fields, back in the caller's local.
+                let back = recv
+                    .as_ref()
+                    .and_then(|r| self.local_of(r))
+                    .map(|l| l.parts.clone())?;
+                for (to, from) in back.iter().zip(&this_parts) {
+                    stmts.push(syn::parse_quote!(#to = #from;));
+                }
+                Some((stmts, None))
+            }
+            (Want::Value(t), Some(values)) => {
+                let tail = Self::tuple(&values);
+                stmts.push(syn::Stmt::Expr(tail, None));
+                let (bind, fields) = self.bind_block(syn::parse_quote!({ #(#stmts)* }), t);
+                Some((bind, Some(fields)))
+            }
+            _ => Some((stmts, None)),
+        }
+    }
+
+    /// `let mut NAME_f = v;` for each field (the receiver or a parameter of an inlined body,
+    /// which it may change): the names.
+    fn copies(
+        &self,
+        t: usize,
+        name: &str,
+        values: Vec<syn::Expr>,
+        out: &mut Vec<syn::Stmt>,
+    ) -> Vec<syn::Expr> {
+        self.types[t]
+            .fields
+            .iter()
+            .zip(values)
+            .map(|((f, fty), v)| {
+                let part = crate::naming::fresh(&format!("{name}_{f}_"));
+                out.push(syn::parse_quote!(let mut #part: #fty = #v;));
+                syn::parse_quote!(#part)
+            })
+            .collect()
+    }
+
+    /// A float computed by the function `name` of `own`, as one block expression.
+    fn inline_float(
+        &mut self,
+        own: usize,
+        name: &str,
+        recv: Option<&syn::Expr>,
+        args: &[syn::Expr],
+    ) -> Option<syn::Expr> {
+        let (stmts, _) = self.inline(own, name, recv, args, Want::Float)?;
+        Some(syn::parse_quote!({ #(#stmts)* }))
+    }
+}
+
+impl VisitMut for Pass {
+    /// A float context: values of value types read through their fields, functions of them
+    /// inlined; any other use of such a value is not followed.
+    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        if self.failed {
+            return;
+        }
+        match e {
+            syn::Expr::Field(f) => {
+                let Some(t) = self.type_of(&f.base) else {
+                    return syn::visit_mut::visit_expr_mut(self, e);
+                };
+                let syn::Member::Named(m) = &f.member else {
+                    return self.fail();
+                };
+                let Some(k) = self.types[t].fields.iter().position(|(n, _)| n == m) else {
+                    return self.fail();
+                };
+                let Some((pre, values)) = self.value(&f.base.clone(), t) else {
+                    return self.fail();
+                };
+                let v = &values[k];
+                *e = if pre.is_empty() {
+                    v.clone()
+                } else {
+                    syn::parse_quote!({ #(#pre)* #v })
+                };
+                self.changed = true;
+            }
+            syn::Expr::MethodCall(m) => {
+                let Some(own) = self.type_of(&m.receiver) else {
+                    return syn::visit_mut::visit_expr_mut(self, e);
+                };
+                let args: Vec<syn::Expr> = m.args.iter().cloned().collect();
+                let recv = (*m.receiver).clone();
+                match self.inline_float(own, &m.method.to_string(), Some(&recv), &args) {
+                    Some(b) => *e = b,
+                    None => self.fail(),
+                }
+            }
+            syn::Expr::Call(c) => {
+                let hands_value = c.args.iter().any(|a| self.type_of(a).is_some());
+                match self.callee(c) {
+                    // An associated function of a value type, or a function of the body that
+                    // takes a value: inlined (one of floats alone stays a call).
+                    Some((f, own)) if own.is_some() || hands_value => {
+                        let args: Vec<syn::Expr> = c.args.iter().cloned().collect();
+                        match self.inline_fn(&f, own, None, &args, Want::Float) {
+                            Some((stmts, _)) => *e = syn::parse_quote!({ #(#stmts)* }),
+                            None => self.fail(),
+                        }
+                    }
+                    _ if hands_value => self.fail(),
+                    _ => syn::visit_mut::visit_expr_mut(self, e),
+                }
+            }
+            syn::Expr::Binary(b) if op_method(&b.op).is_some() => {
+                if compound(&b.op) && self.local_of(&b.left).is_some() {
+                    // (Not a statement of its own: not followed.)
+                    return self.fail();
+                }
+                let left = self.type_of(&b.left);
+                if left.is_none() && self.type_of(&b.right).is_some() {
+                    return self.fail();
+                }
+                let Some(own) = left.filter(|_| !compound(&b.op)) else {
+                    return syn::visit_mut::visit_expr_mut(self, e);
+                };
+                let name = op_method(&b.op).expect("an operator");
+                let (l, r) = ((*b.left).clone(), [(*b.right).clone()]);
+                match self.inline_float(own, name, Some(&l), &r) {
+                    Some(x) => *e = x,
+                    None => self.fail(),
+                }
+            }
+            syn::Expr::Path(_) | syn::Expr::Struct(_) | syn::Expr::Unary(_)
+                if self.type_of(e).is_some() =>
+            {
+                // A whole value where a float is read (returned, handed on): not followed.
+                self.fail();
+            }
+            syn::Expr::Assign(a) if self.local_of(&a.left).is_some() => self.fail(),
+            syn::Expr::Closure(c) => {
+                self.scopes.push(HashMap::new());
+                for p in c.inputs.clone() {
+                    self.shadow_pat(&p);
+                }
+                self.visit_expr_mut(&mut c.body);
+                self.scopes.pop();
+            }
+            syn::Expr::ForLoop(f) => {
+                self.visit_expr_mut(&mut f.expr);
+                self.scopes.push(HashMap::new());
+                let pat = (*f.pat).clone();
+                self.shadow_pat(&pat);
+                self.block(&mut f.body);
+                self.scopes.pop();
+            }
+            syn::Expr::Match(m) => {
+                self.visit_expr_mut(&mut m.expr);
+                for arm in &mut m.arms {
+                    self.scopes.push(HashMap::new());
+                    let pat = arm.pat.clone();
+                    self.shadow_pat(&pat);
+                    if let Some((_, g)) = &mut arm.guard {
+                        self.visit_expr_mut(g);
+                    }
+                    self.visit_expr_mut(&mut arm.body);
+                    self.scopes.pop();
+                }
+            }
+            syn::Expr::Let(l) => {
+                // (`if let P = e`: `P`'s names are the branch's; one shadowing a value local
+                // is not followed.)
+                self.visit_expr_mut(&mut l.expr);
+                let mut names = Vec::new();
+                crate::lower::collect_pat_idents(&l.pat, &mut names);
+                if names.iter().any(|n| self.lookup(n).is_some()) {
+                    self.fail();
+                }
+            }
+            syn::Expr::Macro(m) => {
+                if self.mentions_local(&m.mac.tokens) {
+                    self.fail();
+                }
+            }
+            _ => syn::visit_mut::visit_expr_mut(self, e),
+        }
+    }
+
+    fn visit_block_mut(&mut self, b: &mut syn::Block) {
+        self.block(b);
+    }
+
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}

@@ -1,0 +1,276 @@
+//! Small structs of floats used as values, the way physics and geometry code is written: a
+//! `Vec3` with a constructor, methods (`dot`, `cross`, `length`, `normalized`, one changing it in
+//! place) and operators (`+`, `-`, `* f64`, unary `-`, `+=` through `AddAssign`), locals of it
+//! updated in loops, built by blocks and `if`s, read in conditions, closures and call arguments,
+//! data parameters of it. Each gradient against central differences, the value bit for bit.
+
+#![allow(
+    clippy::float_cmp,
+    clippy::many_single_char_names,
+    clippy::assign_op_pattern
+)]
+
+mod common;
+
+use common::{check_flat, fd_hessian};
+use grad::gradient;
+use std::ops::{Add, AddAssign, Mul, Neg, Sub};
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Vec3 {
+    pub x: f64,
+    pub y: f64,
+    pub z: f64,
+}
+
+impl Vec3 {
+    pub const fn new(x: f64, y: f64, z: f64) -> Self {
+        Self { x, y, z }
+    }
+    pub fn zero() -> Self {
+        Self::new(0.0, 0.0, 0.0)
+    }
+    pub fn dot(&self, o: &Vec3) -> f64 {
+        self.x * o.x + self.y * o.y + self.z * o.z
+    }
+    pub fn cross(&self, o: &Vec3) -> Vec3 {
+        Vec3::new(
+            self.y * o.z - self.z * o.y,
+            self.z * o.x - self.x * o.z,
+            self.x * o.y - self.y * o.x,
+        )
+    }
+    pub fn length(&self) -> f64 {
+        self.dot(self).sqrt()
+    }
+    pub fn normalized(&self) -> Vec3 {
+        let l = self.length();
+        *self * (1.0 / l)
+    }
+    /// Changes it in place.
+    pub fn clamp_length(&mut self, most: f64) {
+        let l = self.length();
+        if l > most {
+            let k = most / l;
+            self.x *= k;
+            self.y *= k;
+            self.z *= k;
+        }
+    }
+}
+
+impl Add for Vec3 {
+    type Output = Self;
+    fn add(self, o: Self) -> Self {
+        Self::new(self.x + o.x, self.y + o.y, self.z + o.z)
+    }
+}
+
+impl Sub for Vec3 {
+    type Output = Self;
+    fn sub(self, o: Self) -> Self::Output {
+        Vec3 {
+            x: self.x - o.x,
+            y: self.y - o.y,
+            z: self.z - o.z,
+        }
+    }
+}
+
+impl Mul<f64> for Vec3 {
+    type Output = Vec3;
+    fn mul(self, s: f64) -> Vec3 {
+        Vec3::new(self.x * s, self.y * s, self.z * s)
+    }
+}
+
+impl Neg for Vec3 {
+    type Output = Vec3;
+    fn neg(self) -> Vec3 {
+        Vec3::new(-self.x, -self.y, -self.z)
+    }
+}
+
+impl AddAssign for Vec3 {
+    fn add_assign(&mut self, o: Vec3) {
+        self.x += o.x;
+        self.y += o.y;
+        self.z += o.z;
+    }
+}
+
+fn check(what: &str, f: &dyn Fn(&[f64]) -> f64, v: f64, g: &[f64], p: &[f64]) {
+    check_flat(what, p, f, v, g).unwrap();
+}
+
+/// A projectile with drag, stepped in a loop: the distance of where it ends from a target.
+#[gradient(wrt(v0), jvp, hvp)]
+fn shot(v0: &[f64], drag: f64, steps: usize) -> f64 {
+    let dt = 0.01;
+    let g = Vec3::new(0.0, 0.0, -9.81);
+    let mut p = Vec3::zero();
+    let mut v = Vec3::new(v0[0], v0[1], v0[2]);
+    for _ in 0..steps {
+        let a = g - v * (drag * v.length());
+        v = v + a * dt;
+        p += v * dt;
+    }
+    let target = Vec3::new(10.0, 2.0, 0.0);
+    let miss = p - target;
+    miss.dot(&miss)
+}
+
+#[test]
+fn a_projectile_stepped_with_operators() {
+    let v0 = [8.0, 1.5, 6.0];
+    let mut d = [0.0; 3];
+    let v = shot_grad(&v0, 0.05, 120, &mut d);
+    assert_eq!(v.to_bits(), shot(&v0, 0.05, 120).to_bits());
+    check("shot", &|p| shot(p, 0.05, 120), v, &d, &v0);
+    let dir = [0.3, -0.2, 0.5];
+    let (vj, t) = shot_jvp(&v0, 0.05, 120, &dir);
+    assert_eq!(vj.to_bits(), v.to_bits());
+    let want: f64 = d.iter().zip(dir).map(|(a, b)| a * b).sum();
+    assert!((t - want).abs() < 1e-9 * want.abs().max(1.0), "{t} {want}");
+    let (mut d2, mut hv) = ([0.0; 3], [0.0; 3]);
+    let _ = shot_hvp(&v0, 0.05, 120, &dir, &mut d2, &mut hv);
+    let h = fd_hessian(&|p| shot(p, 0.05, 120), &v0);
+    for i in 0..3 {
+        let want: f64 = (0..3).map(|j| h[i * 3 + j] * dir[j]).sum();
+        assert!(
+            (hv[i] - want).abs() < 1e-3 * want.abs().max(1.0),
+            "{hv:?} {want}"
+        );
+    }
+}
+
+/// A triangle's area and how its normal leans: `cross` of differences, a struct update from a
+/// constructor, unary minus, a method returning the type.
+#[gradient]
+fn triangle(q: &[f64]) -> f64 {
+    let a = Vec3::new(q[0], q[1], q[2]);
+    let b = Vec3::new(q[3], q[4], q[5]);
+    let c = Vec3::new(q[6], q[7], q[8]);
+    let n = (b - a).cross(&(c - a));
+    let area = 0.5 * n.length();
+    let up = Vec3 {
+        z: 1.0,
+        ..Vec3::zero()
+    };
+    let align = n.normalized().dot(&up);
+    let m = -a;
+    area + align * align + m.x
+}
+
+/// `+=` through `AddAssign`, a method changing a local in place, fields written one by one.
+#[gradient]
+fn accumulated(q: &[f64]) -> f64 {
+    let mut s = Vec3::zero();
+    for i in 0..q.len() / 3 {
+        s += Vec3::new(q[3 * i], q[3 * i + 1], q[3 * i + 2]);
+    }
+    s.clamp_length(1.5);
+    s.y += q[0] * 0.5;
+    s.z = s.z * s.x;
+    s.length()
+}
+
+#[test]
+fn cross_products_updates_and_in_place_methods() {
+    let q = [0.1, 0.2, 0.3, 1.0, 0.1, -0.2, 0.3, 1.2, 0.5];
+    let mut d = [0.0; 9];
+    let v = triangle_grad(&q, &mut d);
+    assert_eq!(v.to_bits(), triangle(&q).to_bits());
+    check("triangle", &triangle, v, &d, &q);
+    // Clamped and not.
+    for scale in [1.0, 0.2] {
+        let q: Vec<f64> = q.iter().map(|v| v * scale).collect();
+        let mut d = [0.0; 9];
+        let v = accumulated_grad(&q, &mut d);
+        assert_eq!(v.to_bits(), accumulated(&q).to_bits());
+        check("accumulated", &accumulated, v, &d, &q);
+    }
+}
+
+/// Values in every position: built by an `if` and by a block, read in a condition, a closure,
+/// a call's argument and a loop's body; `Vec3::dot(&a, &b)` called by path; a data parameter
+/// of the type.
+#[gradient(wrt(w))]
+fn positions(w: &[f64], origin: Vec3, far: bool) -> f64 {
+    let a = Vec3::new(w[0], w[1], w[2]) - origin;
+    let b = if far { a * 2.0 } else { -a };
+    let c = {
+        let t = a.cross(&b);
+        t + origin
+    };
+    let r = |s: f64| (a * s).length();
+    let mut acc = f64::max(c.length(), b.x) + r(0.5);
+    if a.dot(&b) > 0.0 {
+        acc += Vec3::dot(&a, &c);
+    } else {
+        acc -= c.z;
+    }
+    for k in 1..3 {
+        let p = a * f64::from(k);
+        acc += p.normalized().y * origin.x;
+    }
+    acc
+}
+
+#[test]
+fn values_in_every_position() {
+    let w = [0.4, -0.3, 0.8];
+    let origin = Vec3::new(0.1, 0.2, -0.3);
+    for far in [true, false] {
+        let mut d = [0.0; 3];
+        let v = positions_grad(&w, origin, far, &mut d);
+        assert_eq!(v.to_bits(), positions(&w, origin, far).to_bits());
+        check("positions", &|p| positions(p, origin, far), v, &d, &w);
+    }
+}
+
+/// A small 2-D type whose operators return `Self::Output`, its constructor written with field
+/// shorthand, in `f32`.
+#[derive(Clone, Copy)]
+struct P2 {
+    x: f32,
+    y: f32,
+}
+
+impl P2 {
+    fn new(x: f32, y: f32) -> P2 {
+        P2 { x, y }
+    }
+    fn norm2(self) -> f32 {
+        self.x * self.x + self.y * self.y
+    }
+}
+
+impl Sub for P2 {
+    type Output = P2;
+    fn sub(self, o: P2) -> Self::Output {
+        P2::new(self.x - o.x, self.y - o.y)
+    }
+}
+
+#[gradient]
+fn spring(p: &[f32], k: f32) -> f32 {
+    let a = P2::new(p[0], p[1]);
+    let b = P2::new(p[2], p[3]);
+    let e = (a - b).norm2().sqrt() - 1.0;
+    k * e * e
+}
+
+#[test]
+fn a_spring_in_f32() {
+    let p = [0.3f32, -0.2, 1.1, 0.7];
+    let mut d = [0.0f32; 4];
+    let (v, [dk]) = spring_grad(&p, 2.0, &mut d);
+    assert_eq!(v.to_bits(), spring(&p, 2.0).to_bits());
+    let dist = ((p[0] - p[2]).powi(2) + (p[1] - p[3]).powi(2)).sqrt();
+    let e = dist - 1.0;
+    assert!((dk - e * e).abs() < 1e-6);
+    let want = 2.0 * 2.0 * e * (p[0] - p[2]) / dist;
+    assert!((d[0] - want).abs() < 1e-5, "{d:?} {want}");
+    assert!((d[2] + want).abs() < 1e-5, "{d:?} {want}");
+}
