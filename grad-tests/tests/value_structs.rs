@@ -274,3 +274,44 @@ fn a_spring_in_f32() {
     assert!((d[0] - want).abs() < 1e-5, "{d:?} {want}");
     assert!((d[2] + want).abs() < 1e-5, "{d:?} {want}");
 }
+
+/// A plain helper taking and giving a value.
+fn pull(p: Vec3, m: f64) -> Vec3 {
+    let r2 = p.dot(&p) + 0.1;
+    p * (-m / (r2 * r2.sqrt()))
+}
+
+/// A sphere fitted to points given as data (`&[Vec3]`): elements iterated (`for p in pts`,
+/// `for &q in pts.iter()`) and indexed, handed with a local to a plain helper.
+#[gradient(wrt(c))]
+fn sphere_fit(c: &[f64], pts: &[Vec3]) -> f64 {
+    let center = Vec3::new(c[0], c[1], c[2]);
+    let mut s = 0.0;
+    for p in pts {
+        let d = *p - center;
+        let e = d.length() - c[3];
+        s += e * e;
+    }
+    for &q in pts.iter() {
+        s += (q - center).dot(&pull(q, 0.1)) * 0.01;
+    }
+    for i in 1..pts.len() {
+        s += (pts[i] - pts[i - 1]).cross(&center).z * 0.1;
+    }
+    s
+}
+
+#[test]
+fn points_given_as_data_and_a_plain_helper() {
+    let pts = [
+        Vec3::new(1.0, 0.1, 0.2),
+        Vec3::new(-0.3, 0.9, 0.1),
+        Vec3::new(0.2, -0.1, 1.1),
+        Vec3::new(-0.8, -0.5, 0.3),
+    ];
+    let c = [0.1, 0.05, 0.2, 0.9];
+    let mut d = [0.0; 4];
+    let v = sphere_fit_grad(&c, &pts, &mut d);
+    assert_eq!(v.to_bits(), sphere_fit(&c, &pts).to_bits());
+    check("sphere_fit", &|q| sphere_fit(q, &pts), v, &d, &c);
+}

@@ -35,7 +35,7 @@ pub mod sub_slices;
 mod tuple_rows;
 mod tuple_values;
 pub(crate) mod tuples;
-mod value_structs;
+pub(crate) mod value_structs;
 pub(crate) mod vector_calls;
 pub(crate) mod zip_order;
 

@@ -45,6 +45,9 @@ struct Pass {
     /// The functions the body declares (a helper of the module copied in, `grad_vec3_new` for
     /// `Vec3::new`): inlined where they take or give a value.
     nested: HashMap<String, syn::ItemFn>,
+    /// Parameters holding values of a value type (`pts: &[Vec3]`, data): their elements, read
+    /// in place (`pts[i].x`).
+    seqs: HashMap<String, usize>,
     failed: bool,
     changed: bool,
     depth: usize,
@@ -65,6 +68,7 @@ pub fn scalarize(item: &mut syn::ItemFn) {
     {
         return;
     }
+    NOT_FOLLOWED.with(|n| *n.borrow_mut() = None);
     let mut pass = Pass {
         types,
         scopes: vec![HashMap::new()],
@@ -80,6 +84,7 @@ pub fn scalarize(item: &mut syn::ItemFn) {
                 _ => None,
             })
             .collect(),
+        seqs: HashMap::new(),
         failed: false,
         changed: false,
         depth: 0,
@@ -94,6 +99,11 @@ pub fn scalarize(item: &mut syn::ItemFn) {
             syn::Type::Reference(r) if r.mutability.is_none() => &*r.elem,
             t => t,
         };
+        // `&[Vec3]`, `Vec<Vec3>`, `[Vec3; N]`.
+        if let Some(t) = crate::vector::seq_elem(ty).and_then(|e| pass.type_named(&e)) {
+            pass.seqs.insert(pi.ident.to_string(), t);
+            continue;
+        }
         if let Some(t) = pass.type_named(ty) {
             let name = &pi.ident;
             let parts = pass.types[t]
@@ -138,6 +148,22 @@ fn value_types() -> Vec<ValueType> {
         .collect()
 }
 
+thread_local! {
+    /// The first use of a value that the last refused body had, and what it is.
+    static NOT_FOLLOWED: std::cell::RefCell<Option<(proc_macro2::Span, String)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// The use of a value the last refused body had (once): where, and what it is.
+pub(crate) fn take_not_followed() -> Option<(proc_macro2::Span, String)> {
+    NOT_FOLLOWED.with(|n| n.borrow_mut().take())
+}
+
+/// Whether `name` is a value type of the file being expanded (see the module).
+pub(crate) fn is_value_type(name: &str) -> bool {
+    value_types().iter().any(|t| t.name == name)
+}
+
 /// `+` as `add`, ..: the method of the operator's trait.
 fn op_method(op: &syn::BinOp) -> Option<&'static str> {
     Some(match op {
@@ -171,6 +197,15 @@ fn unparen(e: &syn::Expr) -> &syn::Expr {
 
 impl Pass {
     fn fail(&mut self) {
+        self.failed = true;
+    }
+
+    /// [`Self::fail`] at a use that is not followed, said there when the body is refused.
+    fn fail_at(&mut self, at: &dyn quote::ToTokens, what: &str) {
+        if !self.failed {
+            let span = syn::spanned::Spanned::span(&quote::ToTokens::to_token_stream(at));
+            NOT_FOLLOWED.with(|n| *n.borrow_mut() = Some((span, what.to_string())));
+        }
         self.failed = true;
     }
 
@@ -312,6 +347,23 @@ impl Pass {
         }
     }
 
+    /// The value type of the elements of a parameter `e` holding values of one.
+    fn seq_of(&self, e: &syn::Expr) -> Option<usize> {
+        match unparen(e) {
+            syn::Expr::Path(p) if p.qself.is_none() => {
+                let id = p.path.get_ident()?;
+                // (Not a local that shadows it.)
+                let shadowed = self.scopes.iter().any(|s| s.contains_key(&id.to_string()));
+                (!shadowed).then(|| self.seqs.get(&id.to_string()).copied())?
+            }
+            syn::Expr::Reference(r) => self.seq_of(&r.expr),
+            syn::Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => {
+                self.seq_of(&m.receiver)
+            }
+            _ => None,
+        }
+    }
+
     /// The value type of `e`, when it is one.
     fn type_of(&mut self, e: &syn::Expr) -> Option<usize> {
         match e {
@@ -330,6 +382,7 @@ impl Pass {
                 self.lookup(p.path.get_ident()?).map(|l| l.ty)
             }
             syn::Expr::Struct(s) => self.type_of_path(&s.path),
+            syn::Expr::Index(ix) => self.seq_of(&ix.expr),
             syn::Expr::Call(c) => {
                 let (f, own) = self.callee(c)?;
                 self.returns_of(&f, own)
@@ -423,7 +476,7 @@ impl Pass {
             }
             syn::Stmt::Macro(m) => {
                 if self.mentions_local(&m.mac.tokens) {
-                    self.fail();
+                    self.fail_at(&m.mac, "read by a macro");
                 }
                 out.push(syn::Stmt::Macro(m));
             }
@@ -565,6 +618,20 @@ impl Pass {
             syn::Expr::Path(_) => {
                 let l = self.local_of(e)?;
                 (l.ty == t).then(|| (Vec::new(), l.parts.clone()))
+            }
+            // `pts[i]` of a parameter of values: its fields read in place, at an index
+            // computed once.
+            syn::Expr::Index(ix) if self.seq_of(&ix.expr) == Some(t) => {
+                let mut at = (*ix.index).clone();
+                self.visit_expr_mut(&mut at);
+                let k = crate::naming::fresh("at");
+                let base = &ix.expr;
+                let parts = self.types[t]
+                    .fields
+                    .iter()
+                    .map(|(f, _)| syn::parse_quote!(#base[#k].#f))
+                    .collect();
+                Some((vec![syn::parse_quote!(let #k: usize = #at;)], parts))
             }
             syn::Expr::Struct(lit) => {
                 if self.type_of_path(&lit.path) != Some(t) || lit.qself.is_some() {
@@ -991,7 +1058,7 @@ impl VisitMut for Pass {
                 let recv = (*m.receiver).clone();
                 match self.inline_float(own, &m.method.to_string(), Some(&recv), &args) {
                     Some(b) => *e = b,
-                    None => self.fail(),
+                    None => self.fail_at(&m.method, "a method it cannot read in place (generic, returning early, one of several of that name, or taking `&mut self` where a value is read)"),
                 }
             }
             syn::Expr::Call(c) => {
@@ -1003,10 +1070,15 @@ impl VisitMut for Pass {
                         let args: Vec<syn::Expr> = c.args.iter().cloned().collect();
                         match self.inline_fn(&f, own, None, &args, Want::Float) {
                             Some((stmts, _)) => *e = syn::parse_quote!({ #(#stmts)* }),
-                            None => self.fail(),
+                            None => self.fail_at(
+                                &c.func,
+                                "a function it cannot read in place (generic, or returning early)",
+                            ),
                         }
                     }
-                    _ if hands_value => self.fail(),
+                    _ if hands_value => {
+                        self.fail_at(&c.func, "handed whole to a function it does not read")
+                    }
                     _ => syn::visit_mut::visit_expr_mut(self, e),
                 }
             }
@@ -1017,7 +1089,12 @@ impl VisitMut for Pass {
                 }
                 let left = self.type_of(&b.left);
                 if left.is_none() && self.type_of(&b.right).is_some() {
-                    return self.fail();
+                    // (What the left side holds may say more.)
+                    self.visit_expr_mut(&mut b.left);
+                    return self.fail_at(
+                        &b.op,
+                        "the right side of an operator whose left side is a number",
+                    );
                 }
                 let Some(own) = left.filter(|_| !compound(&b.op)) else {
                     return syn::visit_mut::visit_expr_mut(self, e);
@@ -1026,14 +1103,17 @@ impl VisitMut for Pass {
                 let (l, r) = ((*b.left).clone(), [(*b.right).clone()]);
                 match self.inline_float(own, name, Some(&l), &r) {
                     Some(x) => *e = x,
-                    None => self.fail(),
+                    None => self.fail_at(&b.op, "an operator it cannot read in place (implemented more than once, generic, or returning early)"),
                 }
             }
             syn::Expr::Path(_) | syn::Expr::Struct(_) | syn::Expr::Unary(_)
                 if self.type_of(e).is_some() =>
             {
                 // A whole value where a float is read (returned, handed on): not followed.
-                self.fail();
+                self.fail_at(
+                    e,
+                    "used whole where a number is read (returned, compared, stored)",
+                );
             }
             syn::Expr::Assign(a) if self.local_of(&a.left).is_some() => self.fail(),
             syn::Expr::Closure(c) => {
@@ -1045,10 +1125,31 @@ impl VisitMut for Pass {
                 self.scopes.pop();
             }
             syn::Expr::ForLoop(f) => {
+                let elems = self.seq_of(&f.expr);
                 self.visit_expr_mut(&mut f.expr);
                 self.scopes.push(HashMap::new());
                 let pat = (*f.pat).clone();
                 self.shadow_pat(&pat);
+                // `for p in pts`, `for &p in pts.iter()`: `p` an element, its fields read in
+                // place.
+                let name = match &pat {
+                    syn::Pat::Ident(pi) if pi.subpat.is_none() => Some(pi.ident.clone()),
+                    syn::Pat::Reference(r) => match &*r.pat {
+                        syn::Pat::Ident(pi) if pi.subpat.is_none() && pi.by_ref.is_none() => {
+                            Some(pi.ident.clone())
+                        }
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                if let (Some(t), Some(name)) = (elems, name) {
+                    let parts = self.types[t]
+                        .fields
+                        .iter()
+                        .map(|(f, _)| syn::parse_quote!(#name.#f))
+                        .collect();
+                    self.declare(&name, Some(Local { ty: t, parts }));
+                }
                 self.block(&mut f.body);
                 self.scopes.pop();
             }
@@ -1077,7 +1178,7 @@ impl VisitMut for Pass {
             }
             syn::Expr::Macro(m) => {
                 if self.mentions_local(&m.mac.tokens) {
-                    self.fail();
+                    self.fail_at(&m.mac, "read by a macro");
                 }
             }
             _ => syn::visit_mut::visit_expr_mut(self, e),

@@ -1550,13 +1550,22 @@ impl Lowerer<'_> {
         {
             // `Box::new(x)`, `Some(x)`, `Vec::from(..)`: a constructor or a type's function, not a
             // `#[gradient]` function that could carry the derivative.
-            self.errors.push_spanned(
-                c,
-                format!(
-                    "`#[gradient]` cannot differentiate through `{}(..)`: only calls to free functions marked `#[gradient]` carry derivatives; compute with the float values directly",
-                    quote::ToTokens::to_token_stream(&fp.path).to_string().replace(' ', "")
-                ),
-            );
+            let path = quote::ToTokens::to_token_stream(&fp.path)
+                .to_string()
+                .replace(' ', "");
+            let ty = segs[0].ident.to_string();
+            let msg = if segs.len() == 2 && crate::desugar::value_structs::is_value_type(&ty) {
+                format!("`#[gradient]` follows values of `{ty}` (a struct of floats) as their fields where every one is built, read and combined by the type's own constructors, methods and operators, or read by field; this body uses one otherwise (hands it whole to another function or a macro, returns it, keeps it in a collection, or uses an operator the type implements more than once), so `{path}(..)` is not followed either: read the fields there")
+            } else {
+                format!("`#[gradient]` cannot differentiate through `{path}(..)`: only calls to free functions marked `#[gradient]` carry derivatives; compute with the float values directly")
+            };
+            self.errors.push_spanned(c, msg);
+            if let Some((at, what)) = crate::desugar::value_structs::take_not_followed() {
+                self.errors.push(
+                    at,
+                    format!("here a value of `{ty}` is {what}: `#[gradient]` follows values of a struct of floats read through their fields, methods and operators only"),
+                );
+            }
             return None;
         }
         // (A closure refused already is bound as poisoned: one error is enough.)
