@@ -6608,12 +6608,44 @@ impl std::ops::AddAssign for {ty} {{
             ind,
             &format!("let {k} = |s: {FLT}| ({c} * s).norm2();"),
         );
+        // Sometimes a local sequence of values: collected, iterated with its indices, made by
+        // `vec![..; n]` and written by index (whole and by field). |pts| <= 5 per field, |acc|
+        // <= 1.6, |vs| <= 2.7, their dot <= 15.
+        let seq = if self.rng.chance(0.5) {
+            let (pts, sa, vs) = (self.fresh("pts"), self.fresh("sa"), self.fresh("vs"));
+            Self::line(
+                out,
+                ind,
+                &format!(
+                    "let {pts}: Vec<{ty}> = (0..3).map(|i| {a} * (i as {FLT} * 0.5)).collect();"
+                ),
+            );
+            Self::line(out, ind, &format!("let mut {sa}: {FLT} = 0.0;"));
+            Self::line(
+                out,
+                ind,
+                &format!("for (i, q) in {pts}.iter().enumerate() {{ {sa} += (*q - {b}).x * 0.05 + (i as {FLT}) * 0.01; }}"),
+            );
+            Self::line(
+                out,
+                ind,
+                &format!("let mut {vs} = vec![{ty}::new(0.0, 0.0); {pts}.len()];"),
+            );
+            Self::line(
+                out,
+                ind,
+                &format!("for i in 0..{vs}.len() {{ {vs}[i] = {pts}[i] * 0.5; {vs}[i].y += {sa} * 0.1; }}"),
+            );
+            format!(" + {vs}[2].dot(&{vs}[1]) * 0.01")
+        } else {
+            String::new()
+        };
         // |c·d| <= 366, |k(0.5)| <= 64, max <= 50, |a·b| <= 50: each scaled by 0.01.
         Self::line(
             out,
             ind,
             &format!(
-                "let {v}: {FLT} = {c}.dot(&{d}) * 0.01 + {k}(0.5) * 0.01 + {FLT}::max({a}.norm2(), {b}.x) * 0.01 + {ty}::dot(&{a}, &{b}) * 0.01;"
+                "let {v}: {FLT} = {c}.dot(&{d}) * 0.01 + {k}(0.5) * 0.01 + {FLT}::max({a}.norm2(), {b}.x) * 0.01 + {ty}::dot(&{a}, &{b}) * 0.01{seq};"
             ),
         );
         let act = e1.iv.2 || e2.iv.2 || e3.iv.2;

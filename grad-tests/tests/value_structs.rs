@@ -315,3 +315,43 @@ fn points_given_as_data_and_a_plain_helper() {
     assert_eq!(v.to_bits(), sphere_fit(&c, &pts).to_bits());
     check("sphere_fit", &|q| sphere_fit(q, &pts), v, &d, &c);
 }
+
+/// Local sequences of values, one vector per field: collected from a `map`, filled by pushes,
+/// `vec![v; n]`, an array literal; read and written by index (whole and by field), iterated
+/// (`for q in &pts`, `.iter().enumerate()`), their length read.
+#[gradient(wrt(p))]
+fn relaxed_chain(p: &[f64], k: f64) -> f64 {
+    let start: Vec<Vec3> = (0..p.len() / 3)
+        .map(|i| Vec3::new(p[3 * i], p[3 * i + 1], p[3 * i + 2]))
+        .collect();
+    let mut pts = Vec::new();
+    for q in &start {
+        pts.push(*q * 1.5);
+    }
+    let mut vel = vec![Vec3::zero(); pts.len()];
+    for _ in 0..3 {
+        for i in 1..pts.len() {
+            let d = pts[i] - pts[i - 1];
+            vel[i] = vel[i] * 0.5 - d * k;
+        }
+        for (i, v) in vel.iter().enumerate() {
+            pts[i] += *v * 0.1;
+        }
+        pts[0].y *= 0.9;
+    }
+    let anchors = [Vec3::zero(), Vec3::new(1.0, 0.5, -0.25)];
+    let mut e = 0.0;
+    for q in &pts {
+        e += (*q - anchors[1]).length() + q.x * anchors[1].z;
+    }
+    e + pts[pts.len() - 1].dot(&start[0])
+}
+
+#[test]
+fn local_sequences_of_values() {
+    let p = [0.1, 0.2, 0.3, 0.9, -0.1, 0.4, 1.7, 0.4, -0.2, 2.2, 1.0, 0.6];
+    let mut d = [0.0; 12];
+    let v = relaxed_chain_grad(&p, 0.3, &mut d);
+    assert_eq!(v.to_bits(), relaxed_chain(&p, 0.3).to_bits());
+    check("relaxed_chain", &|q| relaxed_chain(q, 0.3), v, &d, &p);
+}

@@ -26,6 +26,8 @@ struct ValueType {
 struct Local {
     ty: usize,
     parts: Vec<syn::Expr>,
+    /// A local sequence of values (`let pts: Vec<V2> = ..`): `parts` are one vector per field.
+    seq: bool,
 }
 
 /// What an inlined function is expected to give.
@@ -48,6 +50,9 @@ struct Pass {
     /// Parameters holding values of a value type (`pts: &[Vec3]`, data): their elements, read
     /// in place (`pts[i].x`).
     seqs: HashMap<String, usize>,
+    /// The statements after the one being rewritten, in its block (where pushes say what an
+    /// empty `Vec` holds).
+    rest: Vec<syn::Stmt>,
     failed: bool,
     changed: bool,
     depth: usize,
@@ -85,6 +90,7 @@ pub fn scalarize(item: &mut syn::ItemFn) {
             })
             .collect(),
         seqs: HashMap::new(),
+        rest: Vec::new(),
         failed: false,
         changed: false,
         depth: 0,
@@ -111,7 +117,14 @@ pub fn scalarize(item: &mut syn::ItemFn) {
                 .iter()
                 .map(|(f, _)| syn::parse_quote!(#name.#f))
                 .collect();
-            pass.declare(name, Some(Local { ty: t, parts }));
+            pass.declare(
+                name,
+                Some(Local {
+                    ty: t,
+                    parts,
+                    seq: false,
+                }),
+            );
         }
     }
     let mut copy = (*item.block).clone();
@@ -214,13 +227,32 @@ impl Pass {
         scope.insert(name.to_string(), local);
     }
 
-    fn lookup(&self, name: &Ident) -> Option<&Local> {
+    fn binding(&self, name: &Ident) -> Option<&Local> {
         let name = name.to_string();
         self.scopes
             .iter()
             .rev()
             .find_map(|s| s.get(&name))
             .and_then(Option::as_ref)
+    }
+
+    fn lookup(&self, name: &Ident) -> Option<&Local> {
+        self.binding(name).filter(|l| !l.seq)
+    }
+
+    /// The local sequence of values `e` names.
+    fn local_seq(&self, e: &syn::Expr) -> Option<&Local> {
+        match unparen(e) {
+            syn::Expr::Path(p) if p.qself.is_none() => {
+                self.binding(p.path.get_ident()?).filter(|l| l.seq)
+            }
+            syn::Expr::Reference(r) if r.mutability.is_none() => self.local_seq(&r.expr),
+            // (`pts.iter()` where it is iterated.)
+            syn::Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => {
+                self.local_seq(&m.receiver)
+            }
+            _ => None,
+        }
     }
 
     fn local_of(&self, e: &syn::Expr) -> Option<&Local> {
@@ -232,7 +264,7 @@ impl Pass {
 
     /// Whether the tokens read a local of a value type.
     fn mentions_local(&self, ts: &proc_macro2::TokenStream) -> bool {
-        crate::naming::mentions(ts.clone(), &|i| self.lookup(i).is_some())
+        crate::naming::mentions(ts.clone(), &|i| self.binding(i).is_some())
     }
 
     fn shadow_pat(&mut self, p: &syn::Pat) {
@@ -349,6 +381,9 @@ impl Pass {
 
     /// The value type of the elements of a parameter `e` holding values of one.
     fn seq_of(&self, e: &syn::Expr) -> Option<usize> {
+        if let Some(l) = self.local_seq(e) {
+            return Some(l.ty);
+        }
         match unparen(e) {
             syn::Expr::Path(p) if p.qself.is_none() => {
                 let id = p.path.get_ident()?;
@@ -361,6 +396,19 @@ impl Pass {
                 self.seq_of(&m.receiver)
             }
             _ => None,
+        }
+    }
+
+    /// The fields of element `k` of the sequence `base` (of values of `t`): `pts_x[k]` of a
+    /// local, `pts[k].x` of a parameter.
+    fn elements(&self, base: &syn::Expr, k: &syn::Expr, t: usize) -> Vec<syn::Expr> {
+        match self.local_seq(base) {
+            Some(l) => l.parts.iter().map(|p| syn::parse_quote!(#p[#k])).collect(),
+            None => self.types[t]
+                .fields
+                .iter()
+                .map(|(f, _)| syn::parse_quote!(#base[#k].#f))
+                .collect(),
         }
     }
 
@@ -425,6 +473,7 @@ impl Pass {
                                     Some(Local {
                                         ty,
                                         parts: Vec::new(),
+                                        seq: false,
                                     }),
                                 );
                             }
@@ -452,8 +501,9 @@ impl Pass {
     fn block(&mut self, b: &mut syn::Block) {
         self.scopes.push(HashMap::new());
         let stmts = std::mem::take(&mut b.stmts);
-        for s in stmts {
-            self.stmt(s, &mut b.stmts);
+        for (k, s) in stmts.iter().enumerate() {
+            self.rest = stmts[k + 1..].to_vec();
+            self.stmt(s.clone(), &mut b.stmts);
         }
         self.scopes.pop();
     }
@@ -466,7 +516,11 @@ impl Pass {
         match s {
             syn::Stmt::Local(l) => self.local(l, out),
             syn::Stmt::Expr(e, semi) => {
-                if let Some(block) = self.assign(&e).or_else(|| self.mutated(&e)) {
+                let done = self
+                    .seq_stmt(&e)
+                    .or_else(|| self.assign(&e))
+                    .or_else(|| self.mutated(&e));
+                if let Some(block) = done {
                     out.push(syn::Stmt::Expr(block, Some(Default::default())));
                     return;
                 }
@@ -485,6 +539,9 @@ impl Pass {
     }
 
     fn local(&mut self, mut l: syn::Local, out: &mut Vec<syn::Stmt>) {
+        if self.seq_local(&l, out) {
+            return;
+        }
         let (pat, ty) = super::pat_and_type(&l);
         let declared = ty.and_then(|t| self.type_named(t));
         let inferred = match &l.init {
@@ -520,8 +577,317 @@ impl Pass {
             out.push(syn::parse_quote!(let #m #part: #fty = #v;));
             parts.push(syn::parse_quote!(#part));
         }
-        self.declare(&name, Some(Local { ty: t, parts }));
+        self.declare(
+            &name,
+            Some(Local {
+                ty: t,
+                parts,
+                seq: false,
+            }),
+        );
         self.changed = true;
+    }
+
+    /// A local sequence of values — `let pts: Vec<V2> = ITER.map(|i| V2::new(..)).collect();`,
+    /// `vec![V; n]`, `[a, b, c]`, an empty `Vec` that pushes fill — as one vector per field
+    /// (`pts_x`, `pts_y`). Whether `l` is one.
+    fn seq_local(&mut self, l: &syn::Local, out: &mut Vec<syn::Stmt>) -> bool {
+        let (syn::Pat::Ident(pi), ty) = super::pat_and_type(l) else {
+            return false;
+        };
+        let Some(init) = l.init.as_ref().filter(|i| i.diverge.is_none()) else {
+            return false;
+        };
+        let (name, m) = (pi.ident.clone(), pi.mutability);
+        let declared = ty
+            .and_then(crate::vector::seq_elem)
+            .and_then(|e| self.type_named(&e));
+        let e = unparen(&init.expr);
+        // Each field's initializer, given the type.
+        let mut inits: Vec<syn::Expr> = Vec::new();
+        let mut pre: Vec<syn::Stmt> = Vec::new();
+        let t = match e {
+            // `ITER.map(|i| VALUE).collect()`.
+            syn::Expr::MethodCall(c) if c.method == "collect" && c.args.is_empty() => {
+                let syn::Expr::MethodCall(map) = unparen(&c.receiver) else {
+                    return false;
+                };
+                let Some(syn::Expr::Closure(f)) = map.args.first() else {
+                    return false;
+                };
+                if map.method != "map" || map.args.len() != 1 || f.inputs.len() != 1 {
+                    return false;
+                }
+                self.scopes.push(HashMap::new());
+                let param = f.inputs[0].clone();
+                self.shadow_pat(&param);
+                let t = declared.or_else(|| self.type_of(&f.body));
+                let made = t.and_then(|t| self.value(&f.body, t));
+                self.scopes.pop();
+                let (Some(t), Some((body_pre, parts))) = (t, made) else {
+                    return false;
+                };
+                let source = &map.receiver;
+                if self.mentions_local(&quote!(#source)) {
+                    return false;
+                }
+                for part in parts {
+                    inits.push(
+                        syn::parse_quote!(#source.map(|#param| { #(#body_pre)* #part }).collect()),
+                    );
+                }
+                t
+            }
+            // `vec![VALUE; n]`.
+            syn::Expr::Macro(mac) if mac.mac.path.is_ident("vec") => {
+                let tokens = &mac.mac.tokens;
+                if tokens.is_empty() {
+                    let Some(t) = declared.or_else(|| self.pushed_type(&name)) else {
+                        return false;
+                    };
+                    inits = (0..self.types[t].fields.len())
+                        .map(|_| syn::parse_quote!(::std::vec::Vec::new()))
+                        .collect();
+                    t
+                } else {
+                    let Ok(rep) = syn::parse2::<syn::ExprRepeat>(quote!([#tokens])) else {
+                        return false;
+                    };
+                    let Some(t) = declared.or_else(|| self.type_of(&rep.expr)) else {
+                        return false;
+                    };
+                    let Some((p, parts)) = self.value(&rep.expr, t) else {
+                        return false;
+                    };
+                    pre.extend(p);
+                    let mut n = (*rep.len).clone();
+                    self.visit_expr_mut(&mut n);
+                    for part in parts {
+                        inits.push(syn::parse_quote!(vec![#part; #n]));
+                    }
+                    t
+                }
+            }
+            // `Vec::new()`, `Vec::with_capacity(n)`.
+            e if super::pushes::empty_vec(e) => {
+                let Some(t) = declared.or_else(|| self.pushed_type(&name)) else {
+                    return false;
+                };
+                inits = (0..self.types[t].fields.len())
+                    .map(|_| syn::parse_quote!(::std::vec::Vec::new()))
+                    .collect();
+                t
+            }
+            // `[a, b, c]` of values.
+            syn::Expr::Array(a) if !a.elems.is_empty() => {
+                let Some(t) = declared.or_else(|| self.type_of(&a.elems[0])) else {
+                    return false;
+                };
+                let mut columns: Vec<Vec<syn::Expr>> = vec![Vec::new(); self.types[t].fields.len()];
+                for el in &a.elems {
+                    let Some((p, parts)) = self.value(el, t) else {
+                        return false;
+                    };
+                    pre.extend(p);
+                    for (c, part) in columns.iter_mut().zip(parts) {
+                        c.push(part);
+                    }
+                }
+                inits = columns
+                    .into_iter()
+                    .map(|c| syn::parse_quote!([#(#c),*]))
+                    .collect();
+                t
+            }
+            _ => return false,
+        };
+        if self.failed {
+            return true;
+        }
+        out.extend(pre);
+        let array = matches!(e, syn::Expr::Array(_));
+        let mut parts = Vec::new();
+        for ((f, fty), init) in self.types[t].fields.iter().zip(inits) {
+            let part = crate::naming::fresh(&format!("{name}_{f}_"));
+            out.push(if array {
+                syn::parse_quote!(let #m #part = #init;)
+            } else {
+                syn::parse_quote!(let #m #part: ::std::vec::Vec<#fty> = #init;)
+            });
+            parts.push(syn::parse_quote!(#part));
+        }
+        self.declare(
+            &name,
+            Some(Local {
+                ty: t,
+                parts,
+                seq: true,
+            }),
+        );
+        self.changed = true;
+        true
+    }
+
+    /// The value type a later `name.push(VALUE)` of the block pushes: a constructor or literal
+    /// of the type, a local of it, an element of a sequence of it that a loop around the push
+    /// iterates, or an operator's result on one of those (`*q * 1.5`).
+    fn pushed_type(&self, name: &Ident) -> Option<usize> {
+        struct Find<'a> {
+            pass: &'a Pass,
+            name: &'a Ident,
+            loops: Vec<(Ident, usize)>,
+            found: Option<usize>,
+        }
+        impl Find<'_> {
+            fn head(&self, e: &syn::Expr) -> Option<usize> {
+                let pass = self.pass;
+                match unparen(e) {
+                    syn::Expr::Struct(s) => pass.type_of_path(&s.path),
+                    syn::Expr::Call(c) => match &*c.func {
+                        syn::Expr::Path(fp) if fp.path.segments.len() == 2 => {
+                            let ty = &fp.path.segments[0].ident;
+                            pass.types.iter().position(|t| t.name == *ty)
+                        }
+                        _ => None,
+                    },
+                    syn::Expr::Path(p) => {
+                        let id = p.path.get_ident()?;
+                        self.loops
+                            .iter()
+                            .rev()
+                            .find(|(n, _)| n == id)
+                            .map(|(_, t)| *t)
+                            .or_else(|| pass.lookup(id).map(|l| l.ty))
+                    }
+                    syn::Expr::Unary(u) => self.head(&u.expr),
+                    syn::Expr::Binary(b) => self.head(&b.left),
+                    syn::Expr::MethodCall(m) if m.method == "clone" => self.head(&m.receiver),
+                    _ => None,
+                }
+            }
+        }
+        impl<'a> syn::visit::Visit<'a> for Find<'_> {
+            fn visit_expr_for_loop(&mut self, f: &'a syn::ExprForLoop) {
+                let bound = match &*f.pat {
+                    syn::Pat::Ident(pi) => Some(pi.ident.clone()),
+                    syn::Pat::Reference(r) => match &*r.pat {
+                        syn::Pat::Ident(pi) => Some(pi.ident.clone()),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                let pushed = match (bound, self.pass.seq_of(&f.expr)) {
+                    (Some(n), Some(t)) => {
+                        self.loops.push((n, t));
+                        true
+                    }
+                    _ => false,
+                };
+                syn::visit::visit_expr_for_loop(self, f);
+                if pushed {
+                    self.loops.pop();
+                }
+            }
+            fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
+                let on = matches!(unparen(&m.receiver), syn::Expr::Path(p) if p.path.is_ident(self.name));
+                if on && m.method == "push" && self.found.is_none() {
+                    self.found = m.args.first().and_then(|a| self.head(a));
+                }
+                syn::visit::visit_expr_method_call(self, m);
+            }
+        }
+        let mut f = Find {
+            pass: self,
+            name,
+            loops: Vec::new(),
+            found: None,
+        };
+        for s in &self.rest {
+            syn::visit::Visit::visit_stmt(&mut f, s);
+        }
+        f.found
+    }
+
+    /// Statements on a local sequence of values: `pts.push(VALUE);`, `pts[i] = VALUE;` (`+=`
+    /// ..), `pts.clear();`, `pts.truncate(n);`, `pts.swap(i, j);`, done to each field's vector.
+    fn seq_stmt(&mut self, e: &syn::Expr) -> Option<syn::Expr> {
+        match e {
+            syn::Expr::MethodCall(m) => {
+                let l = self.local_seq(&m.receiver)?.clone();
+                let method = &m.method;
+                let out: syn::Expr = match method.to_string().as_str() {
+                    "push" if m.args.len() == 1 => {
+                        let Some((pre, values)) = self.value(&m.args[0], l.ty) else {
+                            self.fail_at(&m.args[0], "pushed where it cannot be taken apart");
+                            return None;
+                        };
+                        let parts = &l.parts;
+                        syn::parse_quote!({ #(#pre)* #(#parts.push(#values);)* })
+                    }
+                    "clear" | "truncate" | "swap" => {
+                        let mut args: Vec<syn::Expr> = m.args.iter().cloned().collect();
+                        for a in &mut args {
+                            self.visit_expr_mut(a);
+                        }
+                        let temps: Vec<Ident> =
+                            args.iter().map(|_| crate::naming::fresh("arg")).collect();
+                        let calls = l.parts.iter().map(|p| quote!(#p.#method(#(#temps),*);));
+                        syn::parse_quote!({
+                            #(let #temps: usize = #args;)*
+                            #(#calls)*
+                        })
+                    }
+                    _ => return None,
+                };
+                self.changed = true;
+                Some(out)
+            }
+            syn::Expr::Assign(a) => {
+                let syn::Expr::Index(ix) = unparen(&a.left) else {
+                    return None;
+                };
+                let l = self.local_seq(&ix.expr)?.clone();
+                self.store(&l, &ix.index, &a.right)
+            }
+            syn::Expr::Binary(b) if compound(&b.op) => {
+                let syn::Expr::Index(ix) = unparen(&b.left) else {
+                    return None;
+                };
+                let l = self.local_seq(&ix.expr)?.clone();
+                let op = match b.op {
+                    syn::BinOp::AddAssign(_) => quote!(+),
+                    syn::BinOp::SubAssign(_) => quote!(-),
+                    syn::BinOp::MulAssign(_) => quote!(*),
+                    syn::BinOp::DivAssign(_) => quote!(/),
+                    _ => quote!(%),
+                };
+                let (left, right) = (&b.left, &b.right);
+                let value: syn::Expr = syn::parse_quote!(#left #op (#right));
+                self.store(&l, &ix.index, &value)
+            }
+            _ => None,
+        }
+    }
+
+    /// `seq[at] = value;` of a local sequence of values: the fields computed, then stored.
+    fn store(&mut self, l: &Local, at: &syn::Expr, value: &syn::Expr) -> Option<syn::Expr> {
+        let mut at = at.clone();
+        self.visit_expr_mut(&mut at);
+        let Some((pre, values)) = self.value(value, l.ty) else {
+            self.fail_at(value, "stored where it cannot be taken apart");
+            return None;
+        };
+        let k = crate::naming::fresh("at");
+        let temps: Vec<Ident> = values.iter().map(|_| crate::naming::fresh("set")).collect();
+        let fty = self.types[l.ty].fields.iter().map(|(_, t)| t);
+        let parts = &l.parts;
+        self.changed = true;
+        Some(syn::parse_quote!({
+            let #k: usize = #at;
+            #(#pre)*
+            #(let #temps: #fty = #values;)*
+            #(#parts[#k] = #temps;)*
+        }))
     }
 
     /// `p = VALUE;` or `p += VALUE;` of a local `p` of a value type: each field computed, then
@@ -624,14 +990,19 @@ impl Pass {
             syn::Expr::Index(ix) if self.seq_of(&ix.expr) == Some(t) => {
                 let mut at = (*ix.index).clone();
                 self.visit_expr_mut(&mut at);
-                let k = crate::naming::fresh("at");
-                let base = &ix.expr;
-                let parts = self.types[t]
-                    .fields
-                    .iter()
-                    .map(|(f, _)| syn::parse_quote!(#base[#k].#f))
-                    .collect();
-                Some((vec![syn::parse_quote!(let #k: usize = #at;)], parts))
+                // (A name or a literal read in place: a field of it may be written.)
+                let (pre, k): (Vec<syn::Stmt>, syn::Expr) = match &at {
+                    syn::Expr::Path(_) | syn::Expr::Lit(_) => (Vec::new(), at),
+                    _ => {
+                        let k = crate::naming::fresh("at");
+                        (
+                            vec![syn::parse_quote!(let #k: usize = #at;)],
+                            syn::parse_quote!(#k),
+                        )
+                    }
+                };
+                let parts = self.elements(&ix.expr, &k, t);
+                Some((pre, parts))
             }
             syn::Expr::Struct(lit) => {
                 if self.type_of_path(&lit.path) != Some(t) || lit.qself.is_some() {
@@ -869,7 +1240,14 @@ impl Pass {
             stmts.extend(pre);
             let parts = self.copies(own, &this.to_string(), values, &mut stmts);
             this_parts.clone_from(&parts);
-            scope.insert(this.to_string(), Some(Local { ty: own, parts }));
+            scope.insert(
+                this.to_string(),
+                Some(Local {
+                    ty: own,
+                    parts,
+                    seq: false,
+                }),
+            );
         }
         for ((pi, pty), a) in params.iter().zip(args) {
             let inner = match pty {
@@ -884,7 +1262,14 @@ impl Pass {
                 let (pre, values) = self.value(a, pt)?;
                 stmts.extend(pre);
                 let parts = self.copies(pt, &pi.ident.to_string(), values, &mut stmts);
-                scope.insert(pi.ident.to_string(), Some(Local { ty: pt, parts }));
+                scope.insert(
+                    pi.ident.to_string(),
+                    Some(Local {
+                        ty: pt,
+                        parts,
+                        seq: false,
+                    }),
+                );
             } else {
                 if self.mentions_local(&quote!(#pty)) {
                     return None;
@@ -1050,6 +1435,18 @@ impl VisitMut for Pass {
                 };
                 self.changed = true;
             }
+            syn::Expr::MethodCall(m) if self.local_seq(&m.receiver).is_some() => {
+                let first = self.local_seq(&m.receiver).expect("a sequence").parts[0].clone();
+                let method = &m.method;
+                if (m.method == "len" || m.method == "is_empty") && m.args.is_empty() {
+                    *e = syn::parse_quote!(#first.#method());
+                } else {
+                    self.fail_at(&m.method, "a sequence of them with a method not followed");
+                }
+            }
+            syn::Expr::Path(_) if self.local_seq(e).is_some() => {
+                self.fail_at(e, "a sequence of them used whole");
+            }
             syn::Expr::MethodCall(m) => {
                 let Some(own) = self.type_of(&m.receiver) else {
                     return syn::visit_mut::visit_expr_mut(self, e);
@@ -1125,14 +1522,19 @@ impl VisitMut for Pass {
                 self.scopes.pop();
             }
             syn::Expr::ForLoop(f) => {
-                let elems = self.seq_of(&f.expr);
-                self.visit_expr_mut(&mut f.expr);
-                self.scopes.push(HashMap::new());
+                // `for p in pts`, `for &p in pts.iter()`, `for (i, p) in
+                // pts.iter().enumerate()`: `p` an element (its fields read in place), over a
+                // local sequence of values by index.
+                let (source, counted) = match unparen(&f.expr) {
+                    syn::Expr::MethodCall(m) if m.method == "enumerate" && m.args.is_empty() => {
+                        ((*m.receiver).clone(), true)
+                    }
+                    e => (e.clone(), false),
+                };
+                let elems = self.seq_of(&source);
+                let local = self.local_seq(&source).cloned();
                 let pat = (*f.pat).clone();
-                self.shadow_pat(&pat);
-                // `for p in pts`, `for &p in pts.iter()`: `p` an element, its fields read in
-                // place.
-                let name = match &pat {
+                let element = |p: &syn::Pat| match p {
                     syn::Pat::Ident(pi) if pi.subpat.is_none() => Some(pi.ident.clone()),
                     syn::Pat::Reference(r) => match &*r.pat {
                         syn::Pat::Ident(pi) if pi.subpat.is_none() && pi.by_ref.is_none() => {
@@ -1142,13 +1544,52 @@ impl VisitMut for Pass {
                     },
                     _ => None,
                 };
+                let (index, name) = match (&pat, counted) {
+                    (syn::Pat::Tuple(t), true) if t.elems.len() == 2 => {
+                        let i = match &t.elems[0] {
+                            syn::Pat::Ident(pi) if pi.subpat.is_none() => Some(pi.ident.clone()),
+                            syn::Pat::Wild(_) => Some(crate::naming::fresh("k")),
+                            _ => None,
+                        };
+                        (i, element(&t.elems[1]))
+                    }
+                    (p, false) => (None, element(p)),
+                    _ => (None, None),
+                };
+                if local.is_some() && (name.is_none() || (counted && index.is_none())) {
+                    return self.fail_at(&f.expr, "iterated in a way not followed");
+                }
+                if let (Some(l), Some(_)) = (&local, &name) {
+                    // Over the indices of the fields' vectors.
+                    let k = index.clone().unwrap_or_else(|| crate::naming::fresh("k"));
+                    let first = &l.parts[0];
+                    *f.expr = syn::parse_quote!(0..#first.len());
+                    *f.pat = syn::parse_quote!(#k);
+                } else {
+                    self.visit_expr_mut(&mut f.expr);
+                }
+                self.scopes.push(HashMap::new());
+                self.shadow_pat(&pat);
                 if let (Some(t), Some(name)) = (elems, name) {
-                    let parts = self.types[t]
-                        .fields
-                        .iter()
-                        .map(|(f, _)| syn::parse_quote!(#name.#f))
-                        .collect();
-                    self.declare(&name, Some(Local { ty: t, parts }));
+                    let parts = match (&local, &*f.pat) {
+                        (Some(_), syn::Pat::Ident(k)) => {
+                            let k: syn::Expr = syn::parse_quote!(#k);
+                            self.elements(&source, &k, t)
+                        }
+                        _ => self.types[t]
+                            .fields
+                            .iter()
+                            .map(|(f, _)| syn::parse_quote!(#name.#f))
+                            .collect(),
+                    };
+                    self.declare(
+                        &name,
+                        Some(Local {
+                            ty: t,
+                            parts,
+                            seq: false,
+                        }),
+                    );
                 }
                 self.block(&mut f.body);
                 self.scopes.pop();
