@@ -6540,6 +6540,12 @@ impl std::ops::Mul<{FLT}> for {ty} {{
         self.scaled(k)
     }}
 }}
+impl std::ops::Mul<{ty}> for {FLT} {{
+    type Output = {ty};
+    fn mul(self, v: {ty}) -> {ty} {{
+        v * self
+    }}
+}}
 impl std::ops::Neg for {ty} {{
     type Output = Self;
     fn neg(self) -> Self {{
@@ -6562,6 +6568,7 @@ impl std::ops::AddAssign for {ty} {{
             self.fresh("vk"),
             self.fresh("v"),
         );
+        let (ks, dt) = (self.fresh("s"), self.fresh("t"));
         let (e1, e2, e3) = (self.expr(1), self.expr(1), self.expr(1));
         let (e1, e2, e3) = (
             self.wrap(e1, (-5.0, 5.0)),
@@ -6580,11 +6587,13 @@ impl std::ops::AddAssign for {ty} {{
             ind,
             &format!("let {b} = {ty} {{ x: {}, y: {a}.x * 0.5 }};", e3.s),
         );
-        Self::line(
-            out,
-            ind,
-            &format!("let mut {c} = ({a} + {b}) * 0.5 - -{b};"),
-        );
+        // (A number on the left sometimes: the float type's `impl Mul<TYPE>`.)
+        let half = if self.rng.chance(0.5) {
+            format!("0.5 * ({a} + {b})")
+        } else {
+            format!("({a} + {b}) * 0.5")
+        };
+        Self::line(out, ind, &format!("let mut {c} = {half} - -{b};"));
         Self::line(out, ind, &format!("{c} += {a}.scaled(0.25);"));
         if self.rng.chance(0.5) {
             Self::line(
@@ -6600,31 +6609,33 @@ impl std::ops::AddAssign for {ty} {{
             out,
             ind,
             &format!(
-                "let {d} = if {a}.x > {b}.y {{ {a} - {c} }} else {{ let t = {b} * 0.5; t + {a} }};"
+                "let {d} = if {a}.x > {b}.y {{ {a} - {c} }} else {{ let {dt} = {b} * 0.5; {dt} + {a} }};"
             ),
         );
         Self::line(
             out,
             ind,
-            &format!("let {k} = |s: {FLT}| ({c} * s).norm2();"),
+            &format!("let {k} = |{ks}: {FLT}| ({c} * {ks}).norm2();"),
         );
         // Sometimes a local sequence of values: collected, iterated with its indices, made by
         // `vec![..; n]` and written by index (whole and by field). |pts| <= 5 per field, |acc|
         // <= 1.6, |vs| <= 2.7, their dot <= 15.
         let seq = if self.rng.chance(0.5) {
             let (pts, sa, vs) = (self.fresh("pts"), self.fresh("sa"), self.fresh("vs"));
+            // (Names of their own: the model renderings rewrite parameters' names.)
+            let (qi, qe) = (self.fresh("i"), self.fresh("q"));
             Self::line(
                 out,
                 ind,
                 &format!(
-                    "let {pts}: Vec<{ty}> = (0..3).map(|i| {a} * (i as {FLT} * 0.5)).collect();"
+                    "let {pts}: Vec<{ty}> = (0..3).map(|{qi}| {a} * ({qi} as {FLT} * 0.5)).collect();"
                 ),
             );
             Self::line(out, ind, &format!("let mut {sa}: {FLT} = 0.0;"));
             Self::line(
                 out,
                 ind,
-                &format!("for (i, q) in {pts}.iter().enumerate() {{ {sa} += (*q - {b}).x * 0.05 + (i as {FLT}) * 0.01; }}"),
+                &format!("for ({qi}, {qe}) in {pts}.iter().enumerate() {{ {sa} += (*{qe} - {b}).x * 0.05 + ({qi} as {FLT}) * 0.01; }}"),
             );
             Self::line(
                 out,
@@ -6634,7 +6645,7 @@ impl std::ops::AddAssign for {ty} {{
             Self::line(
                 out,
                 ind,
-                &format!("for i in 0..{vs}.len() {{ {vs}[i] = {pts}[i] * 0.5; {vs}[i].y += {sa} * 0.1; }}"),
+                &format!("for {qi} in 0..{vs}.len() {{ {vs}[{qi}] = {pts}[{qi}] * 0.5; {vs}[{qi}].y += {sa} * 0.1; }}"),
             );
             format!(" + {vs}[2].dot(&{vs}[1]) * 0.01")
         } else {

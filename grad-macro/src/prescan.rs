@@ -197,6 +197,28 @@ pub fn file_method(ty: &str, name: &str) -> Option<String> {
     })
 }
 
+/// The sources of every method `name` without `#[gradient]` of the type called `ty` in the file
+/// being expanded (several `impl Mul<..> for f64`).
+pub fn file_methods(ty: &str, name: &str) -> Vec<String> {
+    let Some(path) = CURRENT.with(|c| c.borrow().clone()) else {
+        return Vec::new();
+    };
+    MODULES.with(|m| {
+        let m = m.borrow();
+        m.get(&path).map_or_else(Vec::new, |modules| {
+            modules
+                .iter()
+                .flat_map(|md| {
+                    md.methods
+                        .iter()
+                        .filter(|(t, n, _)| t == ty && n == name)
+                        .map(|(.., src)| src.clone())
+                })
+                .collect()
+        })
+    })
+}
+
 /// The source of the method `name` taking `&mut self` without `#[gradient]` of the type called
 /// `ty`, when exactly one `impl` of the file being expanded has one (as [`file_method`]).
 pub fn file_mut_method(ty: &str, name: &str) -> Option<String> {
@@ -736,7 +758,8 @@ fn items(
                             continue;
                         }
                         here.unannotated_methods.push(f.sig.ident.to_string());
-                        let copy = copy_types.contains(&ty);
+                        // (`impl Mul<Vec3> for f64`: a float is `Copy`.)
+                        let copy = copy_types.contains(&ty) || ty == "f64" || ty == "f32";
                         if plain_impl
                             && f.sig.generics.params.is_empty()
                             && f.sig
@@ -825,12 +848,17 @@ fn items(
     }
     // A method name two `impl`s of one type share (its own and a trait's, two traits') is
     // called through a trait in scope or a path the receiver alone does not tell: none of them.
+    // (A float's operators, `impl Mul<Vec3> for f64` beside `impl Mul<Vec2> for f64`, are told
+    // apart by their parameter's type: see `file_methods`.)
     let dup = |(t, n, _): &(String, String, String)| {
-        here.methods
-            .iter()
-            .filter(|(t2, n2, _)| t2 == t && n2 == n)
-            .count()
-            > 1
+        t != "f64"
+            && t != "f32"
+            && here
+                .methods
+                .iter()
+                .filter(|(t2, n2, _)| t2 == t && n2 == n)
+                .count()
+                > 1
     };
     let kept: Vec<_> = here.methods.iter().filter(|m| !dup(m)).cloned().collect();
     here.methods = kept;

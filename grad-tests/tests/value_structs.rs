@@ -84,6 +84,14 @@ impl Mul<f64> for Vec3 {
     }
 }
 
+/// A number on the left (`dt * v`).
+impl Mul<Vec3> for f64 {
+    type Output = Vec3;
+    fn mul(self, v: Vec3) -> Vec3 {
+        v * self
+    }
+}
+
 impl Neg for Vec3 {
     type Output = Vec3;
     fn neg(self) -> Vec3 {
@@ -113,7 +121,7 @@ fn shot(v0: &[f64], drag: f64, steps: usize) -> f64 {
     for _ in 0..steps {
         let a = g - v * (drag * v.length());
         v = v + a * dt;
-        p += v * dt;
+        p += dt * v;
     }
     let target = Vec3::new(10.0, 2.0, 0.0);
     let miss = p - target;

@@ -53,6 +53,9 @@ struct Pass {
     /// The statements after the one being rewritten, in its block (where pushes say what an
     /// empty `Vec` holds).
     rest: Vec<syn::Stmt>,
+    /// The float type of the receiver of the next function inlined (a `impl Mul<Vec3> for
+    /// f64`'s `mul`), taken by [`Pass::inline_fn`].
+    scalar_self: Option<syn::Type>,
     failed: bool,
     changed: bool,
     depth: usize,
@@ -91,6 +94,7 @@ pub fn scalarize(item: &mut syn::ItemFn) {
             .collect(),
         seqs: HashMap::new(),
         rest: Vec::new(),
+        scalar_self: None,
         failed: false,
         changed: false,
         depth: 0,
@@ -357,6 +361,36 @@ impl Pass {
         }
     }
 
+    /// `impl Mul<Vec3> for f64`'s `mul` (or `f32`'s) for `x * v`, `v` of the value type `t`:
+    /// the function and the float type.
+    fn scalar_op(&self, name: &str, t: usize) -> Option<(syn::ItemFn, syn::Type)> {
+        let candidates = ["f64", "f32"].into_iter().flat_map(|float| {
+            crate::prescan::file_methods(float, name)
+                .into_iter()
+                .map(move |src| (float, src))
+        });
+        let mut found = candidates.filter_map(|(float, src)| {
+            let f: syn::ItemFn = syn::parse_str(&src).ok()?;
+            f.sig.receiver()?;
+            let takes = f.sig.inputs.iter().any(|a| match a {
+                syn::FnArg::Typed(pt) => {
+                    let ty = match &*pt.ty {
+                        syn::Type::Reference(r) => &*r.elem,
+                        ty => ty,
+                    };
+                    self.type_named(ty) == Some(t)
+                }
+                syn::FnArg::Receiver(_) => false,
+            });
+            takes.then(|| (f, syn::parse_str(float).expect("a float type")))
+        });
+        // (One only: `impl Mul<Vec3> for f64` and `for f32` both would be another story.)
+        match (found.next(), found.next()) {
+            (Some(one), None) => Some(one),
+            _ => None,
+        }
+    }
+
     /// The function a call names: a value type's associated function (`Vec3::new`), or one the
     /// body declares; with the type, for the first.
     fn callee(&mut self, c: &syn::ExprCall) -> Option<(syn::ItemFn, Option<usize>)> {
@@ -447,8 +481,14 @@ impl Pass {
                 if compound(&b.op) {
                     return None;
                 }
-                let t = self.type_of(&b.left)?;
-                self.returns(t, name)
+                match self.type_of(&b.left) {
+                    Some(t) => self.returns(t, name),
+                    None => {
+                        let t = self.type_of(&b.right)?;
+                        let (f, _) = self.scalar_op(name, t)?;
+                        self.returns_of(&f, None)
+                    }
+                }
             }
             syn::Expr::Block(b) => match b.block.stmts.last() {
                 Some(syn::Stmt::Expr(tail, None)) if b.label.is_none() => {
@@ -1052,8 +1092,16 @@ impl Pass {
             }
             syn::Expr::Binary(b) if !compound(&b.op) => {
                 let name = op_method(&b.op)?;
-                let own = self.type_of(&b.left)?;
                 let right = [(*b.right).clone()];
+                let Some(own) = self.type_of(&b.left) else {
+                    // `2.0 * v`: the float type's `impl Mul<V> for f64`.
+                    let rt = self.type_of(&b.right)?;
+                    let (f, float) = self.scalar_op(name, rt)?;
+                    self.scalar_self = Some(float);
+                    let made = self.inline_fn(&f, None, Some(&b.left), &right, Want::Value(t));
+                    self.scalar_self = None;
+                    return made.map(|(s, v)| (s, v.expect("a value")));
+                };
                 self.inline(own, name, Some(&b.left), &right, Want::Value(t))
                     .map(|(s, v)| (s, v.expect("a value")))
             }
@@ -1228,13 +1276,23 @@ impl Pass {
         if params.len() != args.len() {
             return None;
         }
-        let ty_name = own.map(|t| self.types[t].name.clone());
+        let ty_name = own.map(|t| {
+            let n = &self.types[t].name;
+            quote!(#n)
+        });
         let mut stmts: Vec<syn::Stmt> = Vec::new();
         let mut scope: HashMap<String, Option<Local>> = HashMap::new();
         // The receiver and the arguments, in the caller's scope, in order.
         let this = crate::naming::fresh("this");
         let mut this_parts = Vec::new();
-        if let Some(r) = &recv {
+        let scalar = self.scalar_self.take();
+        if let (Some(r), None, Some(ft)) = (&recv, own, &scalar) {
+            // A number as the receiver (`2.0 * v`).
+            let mut v = r.clone();
+            self.visit_expr_mut(&mut v);
+            stmts.push(syn::parse_quote!(let #this: #ft = #v;));
+            scope.insert(this.to_string(), None);
+        } else if let Some(r) = &recv {
             let own = own?;
             let (pre, values) = self.value(r, own)?;
             stmts.extend(pre);
@@ -1294,8 +1352,9 @@ impl Pass {
             &Ident::new("self", proc_macro2::Span::call_site()),
             &quote!(#this),
         );
-        let body = match &ty_name {
-            Some(t) => crate::plain_methods::replace_ident(body, &self_ident(), &quote!(#t)),
+        let self_ty = ty_name.or_else(|| scalar.as_ref().map(|t| quote!(#t)));
+        let body = match &self_ty {
+            Some(t) => crate::plain_methods::replace_ident(body, &self_ident(), t),
             None => body,
         };
         let mut body: syn::Block = syn::parse2(body).ok()?;
