@@ -49,6 +49,8 @@ struct Module {
     /// Methods taking `&mut self` without `#[gradient]` of non-generic `impl`s (`fn
     /// add_assign(&mut self, o: V2)`): `(type, name, source)` as for `methods`.
     mut_methods: Vec<(String, String, String)>,
+    /// The structs deriving `Default`.
+    defaults: Vec<String>,
     /// Every method without `#[gradient]` of an `impl` or a trait (with a body), by name.
     unannotated_methods: Vec<String>,
     /// The names its items and imports declare: what a bare name in one of its functions may
@@ -194,6 +196,20 @@ pub fn file_method(ty: &str, name: &str) -> Option<String> {
             (Some(src), None) => Some(src),
             _ => None,
         }
+    })
+}
+
+/// Whether the struct `name` of the file being expanded derives `Default`.
+pub fn derives_default(name: &str) -> bool {
+    let Some(path) = CURRENT.with(|c| c.borrow().clone()) else {
+        return false;
+    };
+    MODULES.with(|m| {
+        m.borrow().get(&path).is_some_and(|modules| {
+            modules
+                .iter()
+                .any(|md| md.defaults.iter().any(|n| n == name))
+        })
     })
 }
 
@@ -697,6 +713,9 @@ fn items(
                         })
                         .collect();
                     here.generic_structs.push((st.ident.to_string(), fields));
+                    if derives(&st.attrs, "Default") {
+                        here.defaults.push(st.ident.to_string());
+                    }
                     for f in &named.named {
                         let skip = f.attrs.iter().any(|a| {
                             a.path().is_ident("params")

@@ -363,3 +363,50 @@ fn local_sequences_of_values() {
     assert_eq!(v.to_bits(), relaxed_chain(&p, 0.3).to_bits());
     check("relaxed_chain", &|q| relaxed_chain(q, 0.3), v, &d, &p);
 }
+
+/// A state deriving `Default`: `State::default()`, `..Default::default()`, a typed
+/// `Default::default()`.
+#[derive(Clone, Copy, Default)]
+struct State {
+    pos: f64,
+    vel: f64,
+}
+
+impl State {
+    fn step(self, a: f64, dt: f64) -> State {
+        State {
+            pos: self.pos + self.vel * dt,
+            vel: self.vel + a * dt,
+        }
+    }
+}
+
+#[gradient]
+fn defaulted(v0: f64, k: f64) -> f64 {
+    let mut s = State {
+        vel: v0,
+        ..Default::default()
+    };
+    let mut best = State::default();
+    for _ in 0..20 {
+        s = s.step(-k * s.pos, 0.05);
+        if s.pos > best.pos {
+            best = s;
+        }
+    }
+    let zero: State = Default::default();
+    best.pos + s.vel * 0.5 + zero.vel
+}
+
+#[test]
+fn states_deriving_default() {
+    let (v, [dv, dk]) = defaulted_grad(1.2, 3.0);
+    assert_eq!(v.to_bits(), defaulted(1.2, 3.0).to_bits());
+    check(
+        "defaulted",
+        &|p| defaulted(p[0], p[1]),
+        v,
+        &[dv, dk],
+        &[1.2, 3.0],
+    );
+}

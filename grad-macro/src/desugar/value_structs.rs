@@ -391,6 +391,22 @@ impl Pass {
         }
     }
 
+    /// Whether `c` is `T::default()` or `Default::default()` (of `t`, where the context says so)
+    /// of a value type `t` that derives `Default` in the file.
+    fn derived_default(&self, c: &syn::ExprCall, t: usize) -> bool {
+        let syn::Expr::Path(fp) = &*c.func else {
+            return false;
+        };
+        let segs = crate::naming::segments(&fp.path);
+        let name = self.types[t].name.to_string();
+        let of_t = match &segs[..] {
+            [ty, f] if f == "default" => *ty == name || ty == "Default",
+            [.., d, f] if f == "default" => d == "Default",
+            _ => false,
+        };
+        of_t && c.args.is_empty() && crate::prescan::derives_default(&name)
+    }
+
     /// The function a call names: a value type's associated function (`Vec3::new`), or one the
     /// body declares; with the type, for the first.
     fn callee(&mut self, c: &syn::ExprCall) -> Option<(syn::ItemFn, Option<usize>)> {
@@ -466,6 +482,16 @@ impl Pass {
             syn::Expr::Struct(s) => self.type_of_path(&s.path),
             syn::Expr::Index(ix) => self.seq_of(&ix.expr),
             syn::Expr::Call(c) => {
+                if let syn::Expr::Path(fp) = &*c.func {
+                    if let [ty, f] = &fp.path.segments.iter().collect::<Vec<_>>()[..] {
+                        let t = self.types.iter().position(|v| v.name == ty.ident);
+                        if let Some(t) =
+                            t.filter(|&t| f.ident == "default" && self.derived_default(c, t))
+                        {
+                            return Some(t);
+                        }
+                    }
+                }
                 let (f, own) = self.callee(c)?;
                 self.returns_of(&f, own)
             }
@@ -1071,6 +1097,26 @@ impl Pass {
                     }
                 }
                 Some((pre, values.into_iter().collect::<Option<_>>()?))
+            }
+            syn::Expr::Call(c) if self.derived_default(c, t) => {
+                // `#[derive(Default)]`: every field zero.
+                let zero = |ty: &syn::Type| -> syn::Expr {
+                    match crate::sig::float_of(ty) {
+                        Some(f) => {
+                            let lit = crate::emit::float_literal(0.0, f);
+                            syn::parse_quote!(#lit)
+                        }
+                        None => syn::parse_quote!(<#ty as ::core::default::Default>::default()),
+                    }
+                };
+                Some((
+                    Vec::new(),
+                    self.types[t]
+                        .fields
+                        .iter()
+                        .map(|(_, ty)| zero(ty))
+                        .collect(),
+                ))
             }
             syn::Expr::Call(c) => {
                 let (f, own) = self.callee(c)?;
