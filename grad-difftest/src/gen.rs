@@ -6651,16 +6651,28 @@ impl std::ops::AddAssign for {ty} {{
         } else {
             String::new()
         };
+        // Sometimes a closure taking a value, reading `c` (|a·c| <= 113).
+        let by_closure = if self.rng.chance(0.5) {
+            let (kd, kp) = (self.fresh("kd"), self.fresh("p"));
+            Self::line(
+                out,
+                ind,
+                &format!("let {kd} = |{kp}: {ty}| {kp}.dot(&{c}) * 0.01;"),
+            );
+            format!(" + {kd}({a})")
+        } else {
+            String::new()
+        };
         // |c·d| <= 366, |k(0.5)| <= 64, max <= 50, |a·b| <= 50: each scaled by 0.01.
         Self::line(
             out,
             ind,
             &format!(
-                "let {v}: {FLT} = {c}.dot(&{d}) * 0.01 + {k}(0.5) * 0.01 + {FLT}::max({a}.norm2(), {b}.x) * 0.01 + {ty}::dot(&{a}, &{b}) * 0.01{seq};"
+                "let {v}: {FLT} = {c}.dot(&{d}) * 0.01 + {k}(0.5) * 0.01 + {FLT}::max({a}.norm2(), {b}.x) * 0.01 + {ty}::dot(&{a}, &{b}) * 0.01{seq}{by_closure};"
             ),
         );
         let act = e1.iv.2 || e2.iv.2 || e3.iv.2;
-        self.declare(&v, VarKind::Float(Iv(-6.0, 6.0, act)), false);
+        self.declare(&v, VarKind::Float(Iv(-7.5, 7.5, act)), false);
     }
 
     /// `let g = NAME_gs(e1, e2);` of a plain helper generic over arithmetic traits only

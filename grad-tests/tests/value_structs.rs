@@ -410,3 +410,26 @@ fn states_deriving_default() {
         &[1.2, 3.0],
     );
 }
+
+/// Closures taking or giving values, called in the body, reading the caller's names.
+#[gradient]
+fn closures_of_values(q: &[f64]) -> f64 {
+    let origin = Vec3::new(q[0], q[1], q[2]);
+    let dist = |p: Vec3| (p - origin).length();
+    let scaled = |k: f64| -> Vec3 { origin * k };
+    let mut s = 0.0;
+    for k in 1..4 {
+        let p = scaled(f64::from(k) * 0.4);
+        s += dist(p) * q[3] + scaled(0.25).dot(&p);
+    }
+    s
+}
+
+#[test]
+fn closures_taking_and_giving_values() {
+    let q = [0.3, -0.4, 0.5, 1.5];
+    let mut d = [0.0; 4];
+    let v = closures_of_values_grad(&q, &mut d);
+    assert_eq!(v.to_bits(), closures_of_values(&q).to_bits());
+    check("closures_of_values", &closures_of_values, v, &d, &q);
+}

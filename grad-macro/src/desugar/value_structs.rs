@@ -56,6 +56,11 @@ struct Pass {
     /// The float type of the receiver of the next function inlined (a `impl Mul<Vec3> for
     /// f64`'s `mul`), taken by [`Pass::inline_fn`].
     scalar_self: Option<syn::Type>,
+    /// Closures of the body taking or giving values (`let f = |p: Vec3| p.length();`): inlined
+    /// where called, over the caller's names.
+    closures: HashMap<String, syn::ItemFn>,
+    /// The next function inlined is a closure: it sees the caller's names.
+    captures: bool,
     failed: bool,
     changed: bool,
     depth: usize,
@@ -95,6 +100,8 @@ pub fn scalarize(item: &mut syn::ItemFn) {
         seqs: HashMap::new(),
         rest: Vec::new(),
         scalar_self: None,
+        closures: HashMap::new(),
+        captures: false,
         failed: false,
         changed: false,
         depth: 0,
@@ -409,7 +416,7 @@ impl Pass {
 
     /// The function a call names: a value type's associated function (`Vec3::new`), or one the
     /// body declares; with the type, for the first.
-    fn callee(&mut self, c: &syn::ExprCall) -> Option<(syn::ItemFn, Option<usize>)> {
+    fn callee(&mut self, c: &syn::ExprCall) -> Option<(syn::ItemFn, Option<usize>, bool)> {
         let syn::Expr::Path(fp) = &*c.func else {
             return None;
         };
@@ -419,11 +426,15 @@ impl Pass {
         match &fp.path.segments.iter().collect::<Vec<_>>()[..] {
             [ty, f] if f.arguments.is_none() => {
                 let own = self.types.iter().position(|v| v.name == ty.ident)?;
-                Some((self.method(own, &f.ident.to_string())?, Some(own)))
+                Some((self.method(own, &f.ident.to_string())?, Some(own), false))
             }
             [f] if f.arguments.is_none() => {
-                let f = self.nested.get(&f.ident.to_string())?.clone();
-                Some((f, None))
+                let name = f.ident.to_string();
+                if let Some(c) = self.closures.get(&name) {
+                    return Some((c.clone(), None, true));
+                }
+                let f = self.nested.get(&name)?.clone();
+                Some((f, None, false))
             }
             _ => None,
         }
@@ -492,7 +503,7 @@ impl Pass {
                         }
                     }
                 }
-                let (f, own) = self.callee(c)?;
+                let (f, own, _) = self.callee(c)?;
                 self.returns_of(&f, own)
             }
             syn::Expr::MethodCall(m) => {
@@ -604,9 +615,52 @@ impl Pass {
         }
     }
 
+    /// `let f = |p: Vec3, k: f64| BODY;` (every parameter typed, one of a value type, or a value
+    /// type returned): the closure as a function, to inline where it is called.
+    fn value_closure(&self, l: &syn::Local) -> Option<(Ident, syn::ItemFn)> {
+        let (syn::Pat::Ident(pi), None) = super::pat_and_type(l) else {
+            return None;
+        };
+        let init = l.init.as_ref().filter(|i| i.diverge.is_none())?;
+        let syn::Expr::Closure(c) = unparen(&init.expr) else {
+            return None;
+        };
+        let mut params = Vec::new();
+        let mut takes = false;
+        for p in &c.inputs {
+            let syn::Pat::Type(pt) = p else { return None };
+            let ty = match &*pt.ty {
+                syn::Type::Reference(r) => &*r.elem,
+                t => t,
+            };
+            takes |= self.type_named(ty).is_some();
+            params.push(pt.clone());
+        }
+        let gives = match &c.output {
+            syn::ReturnType::Type(_, t) => self.type_named(t).is_some(),
+            syn::ReturnType::Default => false,
+        };
+        // (A `move` closure keeps the values it captured when made, which a later write would
+        // not change: not inlined.)
+        if !(takes || gives) || c.asyncness.is_some() || c.capture.is_some() {
+            return None;
+        }
+        let (name, output, body) = (&pi.ident, &c.output, &c.body);
+        let f: syn::ItemFn = syn::parse_quote!(fn #name(#(#params),*) #output { #body });
+        Some((name.clone(), f))
+    }
+
     fn local(&mut self, mut l: syn::Local, out: &mut Vec<syn::Stmt>) {
         if self.seq_local(&l, out) {
             return;
+        }
+        if let Some((name, f)) = self.value_closure(&l) {
+            self.declare(&name, None);
+            self.closures.insert(name.to_string(), f);
+            return;
+        }
+        if let syn::Pat::Ident(pi) = super::pat_and_type(&l).0 {
+            self.closures.remove(&pi.ident.to_string());
         }
         let (pat, ty) = super::pat_and_type(&l);
         let declared = ty.and_then(|t| self.type_named(t));
@@ -1119,8 +1173,9 @@ impl Pass {
                 ))
             }
             syn::Expr::Call(c) => {
-                let (f, own) = self.callee(c)?;
+                let (f, own, closure) = self.callee(c)?;
                 let args: Vec<syn::Expr> = c.args.iter().cloned().collect();
+                self.captures = closure;
                 self.inline_fn(&f, own, None, &args, Want::Value(t))
                     .map(|(s, v)| (s, v.expect("a value")))
             }
@@ -1278,6 +1333,7 @@ impl Pass {
         want: Want,
     ) -> Option<(Vec<syn::Stmt>, Option<Vec<syn::Expr>>)> {
         const DEPTH: usize = 8;
+        let captures = std::mem::take(&mut self.captures);
         if self.depth >= DEPTH {
             return None;
         }
@@ -1430,7 +1486,15 @@ impl Pass {
             };
             tail
         };
-        let saved = std::mem::replace(&mut self.scopes, vec![scope]);
+        // (A closure's body reads the caller's names too.)
+        let inner = if captures {
+            let mut all = self.scopes.clone();
+            all.push(scope);
+            all
+        } else {
+            vec![scope]
+        };
+        let saved = std::mem::replace(&mut self.scopes, inner);
         self.depth += 1;
         for s in body.stmts {
             self.stmt(s, &mut stmts);
@@ -1549,6 +1613,13 @@ impl VisitMut for Pass {
                     self.fail_at(&m.method, "a sequence of them with a method not followed");
                 }
             }
+            syn::Expr::Path(p)
+                if p.path.get_ident().is_some_and(|i| {
+                    self.closures.contains_key(&i.to_string()) && self.binding(i).is_none()
+                }) =>
+            {
+                self.fail_at(e, "taken by a closure used otherwise than called");
+            }
             syn::Expr::Path(_) if self.local_seq(e).is_some() => {
                 self.fail_at(e, "a sequence of them used whole");
             }
@@ -1568,8 +1639,9 @@ impl VisitMut for Pass {
                 match self.callee(c) {
                     // An associated function of a value type, or a function of the body that
                     // takes a value: inlined (one of floats alone stays a call).
-                    Some((f, own)) if own.is_some() || hands_value => {
+                    Some((f, own, closure)) if own.is_some() || hands_value || closure => {
                         let args: Vec<syn::Expr> = c.args.iter().cloned().collect();
+                        self.captures = closure;
                         match self.inline_fn(&f, own, None, &args, Want::Float) {
                             Some((stmts, _)) => *e = syn::parse_quote!({ #(#stmts)* }),
                             None => self.fail_at(
