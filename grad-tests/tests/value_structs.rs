@@ -433,3 +433,35 @@ fn closures_taking_and_giving_values() {
     assert_eq!(v.to_bits(), closures_of_values(&q).to_bits());
     check("closures_of_values", &closures_of_values, v, &d, &q);
 }
+
+/// A value type with a count beside its floats.
+#[derive(Clone, Copy)]
+struct Tagged {
+    w: f64,
+    hits: usize,
+}
+
+impl Tagged {
+    fn bumped(self, by: f64) -> Tagged {
+        Tagged {
+            w: self.w * by,
+            hits: self.hits + 1,
+        }
+    }
+}
+
+#[gradient]
+fn tagged(a: f64) -> f64 {
+    let mut t = Tagged { w: a, hits: 0 };
+    while t.hits < 3 {
+        t = t.bumped(a);
+    }
+    t.w + t.hits as f64
+}
+
+#[test]
+fn value_types_with_counts() {
+    let (v, [da]) = tagged_grad(0.7);
+    assert_eq!(v.to_bits(), tagged(0.7).to_bits());
+    assert!((da - 4.0 * 0.7f64.powi(3)).abs() < 1e-12, "{da}");
+}

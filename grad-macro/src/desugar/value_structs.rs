@@ -150,13 +150,17 @@ fn self_ident() -> Ident {
 }
 
 /// The value types of the file being expanded: structs that are no model, with named fields of
-/// `f64` or `f32`, declared once.
+/// `f64` or `f32` (and integers or flags beside them), declared once.
 fn value_types() -> Vec<ValueType> {
+    const DATA: &[&str] = &[
+        "usize", "isize", "u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64", "bool",
+    ];
+    let float = |t: &str| t == "f64" || t == "f32";
     let all = crate::prescan::file_structs();
     all.iter()
         .filter(|(name, fields)| {
-            !fields.is_empty()
-                && fields.iter().all(|(_, t)| t == "f64" || t == "f32")
+            fields.iter().any(|(_, t)| float(t))
+                && fields.iter().all(|(_, t)| float(t) || DATA.contains(&t.as_str()))
                 && all.iter().filter(|(n, _)| n == name).count() == 1
                 && crate::prescan::data_type(name)
         })
