@@ -10,6 +10,7 @@ use quote::{format_ident, quote, ToTokens};
 
 pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     crate::naming::forget_shown();
+    crate::plain_helpers::remember_written(None);
     if let Ok(imp) = syn::parse2::<syn::ItemImpl>(item.clone()) {
         return expand_impl(&args, imp);
     }
@@ -58,6 +59,11 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     // (Before the plain methods' and the models' rewrites, which follow elements by index.)
     let mut item = item;
     crate::desugar::normal::field_part_loops(&mut item.block);
+    // (A model of a value type, `p: &Vec3` with operators, read by its fields first; the
+    // user's function keeps the body as written.)
+    let written = item.clone();
+    crate::desugar::value_structs::scalarize_models(&mut item);
+    crate::plain_helpers::remember_written((item.block != written.block).then_some(&written));
     // A helper taking closures is inlined into its callers' specialized functions.
     if let Some(out) = crate::closure_calls::helper(&item) {
         return out;

@@ -542,9 +542,22 @@ fn remember_original(item: &syn::ItemFn) {
     ORIGINAL.with(|o| *o.borrow_mut() = Some(body));
 }
 
+thread_local! {
+    /// The body as the user wrote it, where a rewrite changed it before the helpers are read
+    /// (see [`remember_written`]); set by every expansion.
+    static WRITTEN: std::cell::RefCell<Option<syn::Block>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The body as the user wrote it, for a function that a rewrite changed before the helpers
+/// are read (a model of a value type taken apart), or `None`: the user's function keeps it.
+pub fn remember_written(item: Option<&syn::ItemFn>) {
+    WRITTEN.with(|w| *w.borrow_mut() = item.map(|i| (*i.block).clone()));
+}
+
 /// Ends an expansion: no body to put back.
 pub fn forget_original() {
     ORIGINAL.with(|o| *o.borrow_mut() = None);
+    WRITTEN.with(|w| *w.borrow_mut() = None);
     GENERIC.with(|g| g.borrow_mut().clear());
     CALLER.with(|c| *c.borrow_mut() = None);
 }
@@ -560,6 +573,10 @@ pub fn strip(item: &mut syn::ItemFn) {
     });
     if users {
         // The user's function calls the module's functions as written.
+        if let Some(body) = WRITTEN.with(|w| w.borrow().clone()) {
+            *item.block = body;
+            return;
+        }
         match ORIGINAL.with(|o| o.borrow().clone()) {
             Some(body) => *item.block = body,
             None => item.block.stmts.retain(

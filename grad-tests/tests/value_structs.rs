@@ -465,3 +465,49 @@ fn value_types_with_counts() {
     assert_eq!(v.to_bits(), tagged(0.7).to_bits());
     assert!((da - 4.0 * 0.7f64.powi(3)).abs() < 1e-12, "{da}");
 }
+
+/// A value type that is also a model (`derive(Params)`): a parameter of it differentiated, read
+/// through its operators and methods.
+#[derive(Clone, Copy, Debug, grad::Params)]
+struct Point {
+    x: f64,
+    y: f64,
+}
+
+impl Point {
+    fn new(x: f64, y: f64) -> Self {
+        Self { x, y }
+    }
+    fn dot(&self, o: &Self) -> f64 {
+        self.x * o.x + self.y * o.y
+    }
+}
+
+impl Sub for Point {
+    type Output = Self;
+    fn sub(self, o: Self) -> Self {
+        Self::new(self.x - o.x, self.y - o.y)
+    }
+}
+
+#[gradient(wrt(p))]
+fn pulled(p: &Point, target: &Point, k: f64) -> f64 {
+    let d = *p - *target;
+    let m = Point::new(p.x * k, 0.5);
+    d.dot(&d) + m.dot(&d)
+}
+
+#[test]
+fn a_model_of_a_value_type() {
+    let (p, t) = (Point::new(0.3, 0.4), Point::new(1.0, -1.0));
+    let mut d = grad::runtime::Params::zeros_like(&p);
+    let v = pulled_grad(&p, &t, 2.0, &mut d);
+    assert_eq!(v.to_bits(), pulled(&p, &t, 2.0).to_bits());
+    check(
+        "pulled",
+        &|q| pulled(&Point::new(q[0], q[1]), &t, 2.0),
+        v,
+        &[d.x, d.y],
+        &[0.3, 0.4],
+    );
+}

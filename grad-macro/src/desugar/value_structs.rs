@@ -69,12 +69,38 @@ struct Pass {
 /// Input: a body with locals of value types (see the module). Output: the same body over their
 /// fields, or as written where some use of such a value is not followed.
 pub fn scalarize(item: &mut syn::ItemFn) {
-    let types = value_types();
+    scalarize_over(item, value_types(false));
+}
+
+/// [`scalarize`] of a function taking a model of a value type (`p: &Vec3` of a `Vec3` deriving
+/// `Params`), before the models' rewrite, which then reads the model's fields where the body
+/// reads them (`*p - *target` is `p.x - target.x`, ..); nothing for any other function.
+pub fn scalarize_models(item: &mut syn::ItemFn) {
+    let types = value_types(true);
+    let model = item.sig.inputs.iter().any(|a| match a {
+        syn::FnArg::Typed(pt) => {
+            let ty = match &*pt.ty {
+                syn::Type::Reference(r) => &*r.elem,
+                t => t,
+            };
+            matches!(ty, syn::Type::Path(p) if p.path.get_ident().is_some_and(|i| {
+                types.iter().any(|t| t.name == *i) && !crate::prescan::data_type(&i.to_string())
+            }))
+        }
+        syn::FnArg::Receiver(_) => false,
+    });
+    if model {
+        scalarize_over(item, types);
+    }
+}
+
+fn scalarize_over(item: &mut syn::ItemFn, types: Vec<ValueType>) {
     if types.is_empty() {
         return;
     }
-    let body = &item.block;
-    let tokens = quote!(#body);
+    // (The signature too: a parameter of a value type.)
+    let (sig, body) = (&item.sig, &item.block);
+    let tokens = quote!(#sig #body);
     if !types
         .iter()
         .any(|t| super::mentions(&tokens, &t.name) || super::mentions(&tokens, &self_ident()))
@@ -149,9 +175,9 @@ fn self_ident() -> Ident {
     Ident::new("Self", proc_macro2::Span::call_site())
 }
 
-/// The value types of the file being expanded: structs that are no model, with named fields of
-/// `f64` or `f32` (and integers or flags beside them), declared once.
-fn value_types() -> Vec<ValueType> {
+/// The value types of the file being expanded: structs that are no model (`models`: models too),
+/// with named fields of `f64` or `f32` (and integers or flags beside them), declared once.
+fn value_types(models: bool) -> Vec<ValueType> {
     const DATA: &[&str] = &[
         "usize", "isize", "u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64", "bool",
     ];
@@ -160,9 +186,11 @@ fn value_types() -> Vec<ValueType> {
     all.iter()
         .filter(|(name, fields)| {
             fields.iter().any(|(_, t)| float(t))
-                && fields.iter().all(|(_, t)| float(t) || DATA.contains(&t.as_str()))
+                && fields
+                    .iter()
+                    .all(|(_, t)| float(t) || DATA.contains(&t.as_str()))
                 && all.iter().filter(|(n, _)| n == name).count() == 1
-                && crate::prescan::data_type(name)
+                && (models || crate::prescan::data_type(name))
         })
         .filter_map(|(name, fields)| {
             Some(ValueType {
@@ -189,7 +217,7 @@ pub(crate) fn take_not_followed() -> Option<(proc_macro2::Span, String)> {
 
 /// Whether `name` is a value type of the file being expanded (see the module).
 pub(crate) fn is_value_type(name: &str) -> bool {
-    value_types().iter().any(|t| t.name == name)
+    value_types(false).iter().any(|t| t.name == name)
 }
 
 /// `+` as `add`, ..: the method of the operator's trait.
