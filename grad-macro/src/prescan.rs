@@ -166,16 +166,23 @@ fn home<R>(caller: &str, read: impl FnOnce(&Module, &[Module]) -> R) -> Option<R
 /// The structs of every module of the file being expanded (generic ones too), for an expansion
 /// whose function the file does not declare (a helper's copy derived on its own).
 pub fn file_structs() -> Vec<(String, Vec<(String, String)>)> {
+    with_modules(|modules| {
+        modules
+            .iter()
+            .flat_map(|md| md.generic_structs.iter().cloned())
+            .collect()
+    })
+}
+
+/// `read` of the modules of the file being expanded (the default where it was not read).
+fn with_modules<R: Default>(read: impl FnOnce(&[Module]) -> R) -> R {
     let Some(path) = CURRENT.with(|c| c.borrow().clone()) else {
-        return Vec::new();
+        return R::default();
     };
     MODULES.with(|m| {
-        m.borrow().get(&path).map_or_else(Vec::new, |modules| {
-            modules
-                .iter()
-                .flat_map(|md| md.generic_structs.iter().cloned())
-                .collect()
-        })
+        m.borrow()
+            .get(&path)
+            .map_or_else(R::default, |modules| read(modules))
     })
 }
 
@@ -183,75 +190,54 @@ pub fn file_structs() -> Vec<(String, Vec<(String, String)>)> {
 /// `Point`), printed as a free function taking the receiver, when exactly one module of the file
 /// being expanded has one.
 pub fn file_method(ty: &str, name: &str) -> Option<String> {
-    let path = CURRENT.with(|c| c.borrow().clone())?;
-    MODULES.with(|m| {
-        let m = m.borrow();
-        let mut found = m.get(&path)?.iter().flat_map(|md| {
-            md.methods
-                .iter()
-                .filter(|(t, n, _)| t == ty && n == name)
-                .map(|(.., src)| src.clone())
-        });
-        match (found.next(), found.next()) {
-            (Some(src), None) => Some(src),
-            _ => None,
-        }
-    })
+    only(sources(ty, name, |md| &md.methods))
 }
 
 /// Whether the struct `name` of the file being expanded derives `Default`.
 pub fn derives_default(name: &str) -> bool {
-    let Some(path) = CURRENT.with(|c| c.borrow().clone()) else {
-        return false;
-    };
-    MODULES.with(|m| {
-        m.borrow().get(&path).is_some_and(|modules| {
-            modules
-                .iter()
-                .any(|md| md.defaults.iter().any(|n| n == name))
-        })
+    with_modules(|modules| {
+        modules
+            .iter()
+            .any(|md| md.defaults.iter().any(|n| n == name))
     })
 }
 
 /// The sources of every method `name` without `#[gradient]` of the type called `ty` in the file
 /// being expanded (several `impl Mul<..> for f64`).
 pub fn file_methods(ty: &str, name: &str) -> Vec<String> {
-    let Some(path) = CURRENT.with(|c| c.borrow().clone()) else {
-        return Vec::new();
-    };
-    MODULES.with(|m| {
-        let m = m.borrow();
-        m.get(&path).map_or_else(Vec::new, |modules| {
-            modules
-                .iter()
-                .flat_map(|md| {
-                    md.methods
-                        .iter()
-                        .filter(|(t, n, _)| t == ty && n == name)
-                        .map(|(.., src)| src.clone())
-                })
-                .collect()
-        })
-    })
+    sources(ty, name, |md| &md.methods)
 }
 
 /// The source of the method `name` taking `&mut self` without `#[gradient]` of the type called
 /// `ty`, when exactly one `impl` of the file being expanded has one (as [`file_method`]).
 pub fn file_mut_method(ty: &str, name: &str) -> Option<String> {
-    let path = CURRENT.with(|c| c.borrow().clone())?;
-    MODULES.with(|m| {
-        let m = m.borrow();
-        let mut found = m.get(&path)?.iter().flat_map(|md| {
-            md.mut_methods
-                .iter()
-                .filter(|(t, n, _)| t == ty && n == name)
-                .map(|(.., src)| src.clone())
-        });
-        match (found.next(), found.next()) {
-            (Some(src), None) => Some(src),
-            _ => None,
-        }
+    only(sources(ty, name, |md| &md.mut_methods))
+}
+
+/// The sources of the methods `name` of the type `ty` in the lists `of` of the modules of the
+/// file being expanded.
+fn sources(
+    ty: &str,
+    name: &str,
+    of: impl Fn(&Module) -> &Vec<(String, String, String)>,
+) -> Vec<String> {
+    with_modules(|modules| {
+        modules
+            .iter()
+            .flat_map(|md| {
+                of(md)
+                    .iter()
+                    .filter(|(t, n, _)| t == ty && n == name)
+                    .map(|(.., src)| src.clone())
+                    .collect::<Vec<_>>()
+            })
+            .collect()
     })
+}
+
+/// The one element of `v`, if it has exactly one.
+fn only(mut v: Vec<String>) -> Option<String> {
+    (v.len() == 1).then(|| v.remove(0))
 }
 
 /// The types of the `impl`s of the module of `name` that hold a `#[gradient]` method `name`

@@ -511,3 +511,43 @@ fn a_model_of_a_value_type() {
         &[0.3, 0.4],
     );
 }
+
+/// A trait of the file implemented for `f64`, its method called on floats.
+trait Activation {
+    fn sigmoid(self) -> f64;
+    fn softplus(self, beta: f64) -> f64;
+}
+
+impl Activation for f64 {
+    fn sigmoid(self) -> f64 {
+        1.0 / (1.0 + (-self).exp())
+    }
+    fn softplus(self, beta: f64) -> f64 {
+        (1.0 + (beta * self).exp()).ln() / beta
+    }
+}
+
+#[gradient]
+fn activations(w: &[f64], x: f64) -> f64 {
+    let mut s = 0.0;
+    for &wi in w {
+        s += (wi * x).sigmoid() + wi.softplus(2.0) * 0.5;
+    }
+    s
+}
+
+#[test]
+fn methods_of_float_traits() {
+    let w = [0.3, -1.2, 0.8];
+    let mut d = [0.0; 3];
+    let (v, [dx]) = activations_grad(&w, 0.7, &mut d);
+    assert_eq!(v.to_bits(), activations(&w, 0.7).to_bits());
+    let g = [d[0], d[1], d[2], dx];
+    check(
+        "activations",
+        &|p| activations(&p[..3], p[3]),
+        v,
+        &g,
+        &[0.3, -1.2, 0.8, 0.7],
+    );
+}

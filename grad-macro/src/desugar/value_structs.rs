@@ -95,16 +95,13 @@ pub fn scalarize_models(item: &mut syn::ItemFn) {
 }
 
 fn scalarize_over(item: &mut syn::ItemFn, types: Vec<ValueType>) {
-    if types.is_empty() {
-        return;
-    }
     // (The signature too: a parameter of a value type.)
     let (sig, body) = (&item.sig, &item.block);
     let tokens = quote!(#sig #body);
-    if !types
+    let named = types
         .iter()
-        .any(|t| super::mentions(&tokens, &t.name) || super::mentions(&tokens, &self_ident()))
-    {
+        .any(|t| super::mentions(&tokens, &t.name) || super::mentions(&tokens, &self_ident()));
+    if !named && !calls_float_methods(body) {
         return;
     }
     NOT_FOLLOWED.with(|n| *n.borrow_mut() = None);
@@ -171,6 +168,24 @@ fn scalarize_over(item: &mut syn::ItemFn, types: Vec<ValueType>) {
     }
 }
 
+/// Whether `body` calls a method that a trait of the file implements for a float type.
+fn calls_float_methods(body: &syn::Block) -> bool {
+    struct Find(bool);
+    impl<'a> syn::visit::Visit<'a> for Find {
+        fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
+            let name = m.method.to_string();
+            self.0 |= !INHERENT.contains(&name.as_str())
+                && ["f64", "f32"]
+                    .iter()
+                    .any(|f| !crate::prescan::file_methods(f, &name).is_empty());
+            syn::visit::visit_expr_method_call(self, m);
+        }
+    }
+    let mut f = Find(false);
+    syn::visit::Visit::visit_block(&mut f, body);
+    f.0
+}
+
 fn self_ident() -> Ident {
     Ident::new("Self", proc_macro2::Span::call_site())
 }
@@ -220,6 +235,99 @@ pub(crate) fn is_value_type(name: &str) -> bool {
     value_types(false).iter().any(|t| t.name == name)
 }
 
+/// The methods of `f64` and `f32` themselves (and of the traits of the standard library they
+/// implement), which a call reaches before any trait of the user's.
+const INHERENT: &[&str] = &[
+    "abs",
+    "acos",
+    "acosh",
+    "asin",
+    "asinh",
+    "atan",
+    "atan2",
+    "atanh",
+    "cbrt",
+    "ceil",
+    "clamp",
+    "classify",
+    "clone",
+    "copysign",
+    "cos",
+    "cosh",
+    "div_euclid",
+    "exp",
+    "exp2",
+    "exp_m1",
+    "floor",
+    "fract",
+    "hypot",
+    "is_finite",
+    "is_infinite",
+    "is_nan",
+    "is_normal",
+    "is_sign_negative",
+    "is_sign_positive",
+    "is_subnormal",
+    "ln",
+    "ln_1p",
+    "log",
+    "log10",
+    "log2",
+    "max",
+    "maximum",
+    "min",
+    "minimum",
+    "mul_add",
+    "next_down",
+    "next_up",
+    "powf",
+    "powi",
+    "recip",
+    "rem_euclid",
+    "round",
+    "round_ties_even",
+    "signum",
+    "sin",
+    "sin_cos",
+    "sinh",
+    "sqrt",
+    "tan",
+    "tanh",
+    "to_bits",
+    "to_degrees",
+    "to_int_unchecked",
+    "to_radians",
+    "to_string",
+    "total_cmp",
+    "trunc",
+    "partial_cmp",
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "cmp",
+    "add",
+    "sub",
+    "mul",
+    "div",
+    "rem",
+    "neg",
+    "into",
+    "try_into",
+    "to_owned",
+    "fmt",
+    "hash",
+    "sum",
+    "product",
+    "midpoint",
+    "abs_sub",
+    "to_be_bytes",
+    "to_le_bytes",
+    "to_ne_bytes",
+];
+
 /// `+` as `add`, ..: the method of the operator's trait.
 fn op_method(op: &syn::BinOp) -> Option<&'static str> {
     Some(match op {
@@ -232,15 +340,22 @@ fn op_method(op: &syn::BinOp) -> Option<&'static str> {
     })
 }
 
+/// `+=`, `-=`, `*=`, `/=`, `%=` (the operators of [`op_method`] that assign).
 fn compound(op: &syn::BinOp) -> bool {
-    matches!(
-        op,
-        syn::BinOp::AddAssign(_)
-            | syn::BinOp::SubAssign(_)
-            | syn::BinOp::MulAssign(_)
-            | syn::BinOp::DivAssign(_)
-            | syn::BinOp::RemAssign(_)
-    )
+    crate::lower::is_compound_assign(op) && op_method(op).is_some()
+}
+
+/// `a op= b` as `a op (b)`.
+fn spelled_out(b: &syn::ExprBinary) -> syn::Expr {
+    let op = match b.op {
+        syn::BinOp::AddAssign(_) => quote!(+),
+        syn::BinOp::SubAssign(_) => quote!(-),
+        syn::BinOp::MulAssign(_) => quote!(*),
+        syn::BinOp::DivAssign(_) => quote!(/),
+        _ => quote!(%),
+    };
+    let (l, r) = (&b.left, &b.right);
+    syn::parse_quote!(#l #op (#r))
 }
 
 fn unparen(e: &syn::Expr) -> &syn::Expr {
@@ -723,20 +838,13 @@ impl Pass {
             return self.fail();
         };
         out.extend(pre);
-        let mut parts = Vec::new();
-        for ((f, fty), v) in self.types[t].fields.iter().zip(values) {
-            let part = crate::naming::fresh(&format!("{name}_{f}_"));
-            out.push(syn::parse_quote!(let #m #part: #fty = #v;));
-            parts.push(syn::parse_quote!(#part));
-        }
-        self.declare(
-            &name,
-            Some(Local {
-                ty: t,
-                parts,
-                seq: false,
-            }),
-        );
+        let typed: Vec<(Option<syn::Type>, syn::Expr)> = self.types[t]
+            .fields
+            .iter()
+            .zip(values)
+            .map(|((_, fty), v)| (Some(fty.clone()), v))
+            .collect();
+        self.bind_parts(&name, m, t, typed, false, out);
         self.changed = true;
     }
 
@@ -858,26 +966,42 @@ impl Pass {
         }
         out.extend(pre);
         let array = matches!(e, syn::Expr::Array(_));
+        let typed: Vec<(Option<syn::Type>, syn::Expr)> = self.types[t]
+            .fields
+            .iter()
+            .zip(inits)
+            .map(|((_, fty), init)| {
+                let ty = (!array).then(|| syn::parse_quote!(::std::vec::Vec<#fty>));
+                (ty, init)
+            })
+            .collect();
+        self.bind_parts(&name, m, t, typed, true, out);
+        self.changed = true;
+        true
+    }
+
+    /// `let mut NAME_f: TYPE = INIT;` for each field `f` of `t`, and `name` declared as those
+    /// parts (of a value, or of a sequence of values).
+    fn bind_parts(
+        &mut self,
+        name: &Ident,
+        m: Option<syn::Token![mut]>,
+        t: usize,
+        inits: Vec<(Option<syn::Type>, syn::Expr)>,
+        seq: bool,
+        out: &mut Vec<syn::Stmt>,
+    ) {
         let mut parts = Vec::new();
-        for ((f, fty), init) in self.types[t].fields.iter().zip(inits) {
+        for ((f, _), (ty, init)) in self.types[t].fields.iter().zip(inits) {
             let part = crate::naming::fresh(&format!("{name}_{f}_"));
-            out.push(if array {
-                syn::parse_quote!(let #m #part = #init;)
-            } else {
-                syn::parse_quote!(let #m #part: ::std::vec::Vec<#fty> = #init;)
+            out.push(match ty {
+                Some(ty) => syn::parse_quote!(let #m #part: #ty = #init;),
+                None => syn::parse_quote!(let #m #part = #init;),
             });
             parts.push(syn::parse_quote!(#part));
         }
-        self.declare(
-            &name,
-            Some(Local {
-                ty: t,
-                parts,
-                seq: true,
-            }),
-        );
+        self.declare(name, Some(Local { ty: t, parts, seq }));
         self.changed = true;
-        true
     }
 
     /// The value type a later `name.push(VALUE)` of the block pushes: a constructor or literal
@@ -1006,16 +1130,7 @@ impl Pass {
                     return None;
                 };
                 let l = self.local_seq(&ix.expr)?.clone();
-                let op = match b.op {
-                    syn::BinOp::AddAssign(_) => quote!(+),
-                    syn::BinOp::SubAssign(_) => quote!(-),
-                    syn::BinOp::MulAssign(_) => quote!(*),
-                    syn::BinOp::DivAssign(_) => quote!(/),
-                    _ => quote!(%),
-                };
-                let (left, right) = (&b.left, &b.right);
-                let value: syn::Expr = syn::parse_quote!(#left #op (#right));
-                self.store(&l, &ix.index, &value)
+                self.store(&l, &ix.index, &spelled_out(b))
             }
             _ => None,
         }
@@ -1047,17 +1162,7 @@ impl Pass {
     fn assign(&mut self, e: &syn::Expr) -> Option<syn::Expr> {
         let (left, value): (&syn::Expr, syn::Expr) = match e {
             syn::Expr::Assign(a) => (&a.left, (*a.right).clone()),
-            syn::Expr::Binary(b) if compound(&b.op) => {
-                let op = match b.op {
-                    syn::BinOp::AddAssign(_) => quote!(+),
-                    syn::BinOp::SubAssign(_) => quote!(-),
-                    syn::BinOp::MulAssign(_) => quote!(*),
-                    syn::BinOp::DivAssign(_) => quote!(/),
-                    _ => quote!(%),
-                };
-                let (l, r) = (&b.left, &b.right);
-                (&b.left, syn::parse_quote!(#l #op (#r)))
-            }
+            syn::Expr::Binary(b) if compound(&b.op) => (&b.left, spelled_out(b)),
             _ => return None,
         };
         let local = self.local_of(left)?.clone();
@@ -1594,6 +1699,28 @@ impl Pass {
             .collect()
     }
 
+    /// The method of `m`, a method of a trait of the file implemented for `f64` or `f32` (one
+    /// such `impl` only, taking `self`, and named unlike every method of the float types
+    /// themselves, which a call would reach first), with the float type.
+    fn float_method(&self, m: &syn::ExprMethodCall) -> Option<(syn::ItemFn, syn::Type)> {
+        let name = m.method.to_string();
+        if INHERENT.contains(&name.as_str()) || m.turbofish.is_some() {
+            return None;
+        }
+        let mut found = ["f64", "f32"].into_iter().flat_map(|float| {
+            crate::prescan::file_methods(float, &name)
+                .into_iter()
+                .map(move |src| (float, src))
+        });
+        let (float, src) = match (found.next(), found.next()) {
+            (Some(one), None) => one,
+            _ => return None,
+        };
+        let f: syn::ItemFn = syn::parse_str(&src).ok()?;
+        let by_value = f.sig.receiver()?.reference.is_none();
+        by_value.then(|| (f, syn::parse_str(float).expect("a float type")))
+    }
+
     /// A float computed by the function `name` of `own`, as one block expression.
     fn inline_float(
         &mut self,
@@ -1657,6 +1784,20 @@ impl VisitMut for Pass {
             }
             syn::Expr::MethodCall(m) => {
                 let Some(own) = self.type_of(&m.receiver) else {
+                    // `x.sigmoid()` of a trait of the file implemented for `f64`.
+                    if let Some((f, float)) = self.float_method(m) {
+                        let args: Vec<syn::Expr> = m.args.iter().cloned().collect();
+                        let recv = (*m.receiver).clone();
+                        self.scalar_self = Some(float);
+                        let made = self.inline_fn(&f, None, Some(&recv), &args, Want::Float);
+                        self.scalar_self = None;
+                        match made {
+                            Some((stmts, _)) => *e = syn::parse_quote!({ #(#stmts)* }),
+                            None => self
+                                .fail_at(&m.method, "a method of a float it cannot read in place"),
+                        }
+                        return;
+                    }
                     return syn::visit_mut::visit_expr_mut(self, e);
                 };
                 let args: Vec<syn::Expr> = m.args.iter().cloned().collect();
