@@ -6651,6 +6651,18 @@ impl std::ops::AddAssign for {ty} {{
         } else {
             String::new()
         };
+        // Sometimes a method of a trait of the module implemented for the float type (|.| < 1).
+        let squashed = if self.rng.chance(0.4) {
+            let n = self.fresh("q");
+            let (tr, m) = (format!("Sq{n}{FLT}"), format!("squash{n}"));
+            let _ = write!(
+                self.items,
+                "trait {tr} {{\n    fn {m}(self) -> {FLT};\n}}\nimpl {tr} for {FLT} {{\n    fn {m}(self) -> {FLT} {{\n        self / (1.0 + self.abs())\n    }}\n}}\n"
+            );
+            format!(" + ({c}.x * 0.1).{m}()")
+        } else {
+            String::new()
+        };
         // Sometimes a closure taking a value, reading `c` (|a·c| <= 113).
         let by_closure = if self.rng.chance(0.5) {
             let (kd, kp) = (self.fresh("kd"), self.fresh("p"));
@@ -6668,11 +6680,11 @@ impl std::ops::AddAssign for {ty} {{
             out,
             ind,
             &format!(
-                "let {v}: {FLT} = {c}.dot(&{d}) * 0.01 + {k}(0.5) * 0.01 + {FLT}::max({a}.norm2(), {b}.x) * 0.01 + {ty}::dot(&{a}, &{b}) * 0.01{seq}{by_closure};"
+                "let {v}: {FLT} = {c}.dot(&{d}) * 0.01 + {k}(0.5) * 0.01 + {FLT}::max({a}.norm2(), {b}.x) * 0.01 + {ty}::dot(&{a}, &{b}) * 0.01{seq}{by_closure}{squashed};"
             ),
         );
         let act = e1.iv.2 || e2.iv.2 || e3.iv.2;
-        self.declare(&v, VarKind::Float(Iv(-7.5, 7.5, act)), false);
+        self.declare(&v, VarKind::Float(Iv(-8.5, 8.5, act)), false);
     }
 
     /// `let g = NAME_gs(e1, e2);` of a plain helper generic over arithmetic traits only

@@ -551,3 +551,42 @@ fn methods_of_float_traits() {
         &[0.3, -1.2, 0.8, 0.7],
     );
 }
+
+/// One trait implemented for both float types: each function calls its own type's.
+trait Squash {
+    fn squash(self) -> Self;
+}
+
+impl Squash for f64 {
+    fn squash(self) -> f64 {
+        self / (1.0 + self * self).sqrt()
+    }
+}
+
+impl Squash for f32 {
+    fn squash(self) -> f32 {
+        self / (1.0 + self * self).sqrt()
+    }
+}
+
+#[gradient]
+fn squashed64(x: f64) -> f64 {
+    (2.0 * x).squash()
+}
+
+#[gradient]
+fn squashed32(x: f32) -> f32 {
+    (2.0 * x).squash()
+}
+
+#[test]
+fn a_float_trait_for_both_types() {
+    let (v, [d]) = squashed64_grad(0.6);
+    assert_eq!(v.to_bits(), squashed64(0.6).to_bits());
+    let u = 1.2f64;
+    assert!((d - 2.0 / (1.0 + u * u).powf(1.5)).abs() < 1e-12, "{d}");
+    let (v32, [d32]) = squashed32_grad(0.6);
+    assert_eq!(v32.to_bits(), squashed32(0.6).to_bits());
+    let u = 1.2f32;
+    assert!((d32 - 2.0 / (1.0 + u * u).powf(1.5)).abs() < 1e-5, "{d32}");
+}

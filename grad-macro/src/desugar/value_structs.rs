@@ -61,6 +61,9 @@ struct Pass {
     closures: HashMap<String, syn::ItemFn>,
     /// The next function inlined is a closure: it sees the caller's names.
     captures: bool,
+    /// The function's float type (`f64`, `f32`), which tells a method of a trait implemented
+    /// for both which `impl` a float of the body calls.
+    float: Option<String>,
     failed: bool,
     changed: bool,
     depth: usize,
@@ -125,6 +128,10 @@ fn scalarize_over(item: &mut syn::ItemFn, types: Vec<ValueType>) {
         scalar_self: None,
         closures: HashMap::new(),
         captures: false,
+        float: match &item.sig.output {
+            syn::ReturnType::Type(_, t) => Some(quote!(#t).to_string()),
+            syn::ReturnType::Default => None,
+        },
         failed: false,
         changed: false,
         depth: 0,
@@ -1707,13 +1714,22 @@ impl Pass {
         if INHERENT.contains(&name.as_str()) || m.turbofish.is_some() {
             return None;
         }
-        let mut found = ["f64", "f32"].into_iter().flat_map(|float| {
-            crate::prescan::file_methods(float, &name)
-                .into_iter()
-                .map(move |src| (float, src))
-        });
-        let (float, src) = match (found.next(), found.next()) {
-            (Some(one), None) => one,
+        let found: Vec<(&str, String)> = ["f64", "f32"]
+            .into_iter()
+            .flat_map(|float| {
+                crate::prescan::file_methods(float, &name)
+                    .into_iter()
+                    .map(move |src| (float, src))
+            })
+            .collect();
+        // (Implemented for both: the one of the function's float type; a float of the other
+        // type is then a type error at the call, never another method.)
+        let ours = |(f, _): &&(&str, String)| self.float.as_deref() == Some(*f);
+        let (float, src) = match &found[..] {
+            [one] => one.clone(),
+            [_, _] if found.iter().filter(ours).count() == 1 => {
+                found.iter().find(ours).expect("one").clone()
+            }
             _ => return None,
         };
         let f: syn::ItemFn = syn::parse_str(&src).ok()?;
