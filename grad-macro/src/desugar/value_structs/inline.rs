@@ -1,0 +1,310 @@
+//! Constructors, methods and operators of value types (and closures and functions of the body
+//! taking or giving values, methods of traits of floats) inlined where called.
+
+use super::{self_ident, Local, Pass, Want, INHERENT};
+use proc_macro2::Ident;
+use quote::quote;
+use std::collections::HashMap;
+use syn::visit_mut::VisitMut;
+
+impl Pass {
+    /// The function `name` of the value type `own` inlined: with a receiver (`recv.m(args)`,
+    /// an operator's left side), or as an associated function (`T::f(args)`, `T::m(recv,
+    /// args)`). For a value, the statements and the fields; for a float, one block expression
+    /// (in the second place).
+    #[allow(clippy::type_complexity)]
+    pub(super) fn inline(
+        &mut self,
+        own: usize,
+        name: &str,
+        recv: Option<&syn::Expr>,
+        args: &[syn::Expr],
+        want: Want,
+    ) -> Option<(Vec<syn::Stmt>, Option<Vec<syn::Expr>>)> {
+        let f = self.method_of(own, name, matches!(want, Want::Unit))?;
+        self.inline_fn(&f, Some(own), recv, args, want)
+    }
+
+    /// [`Self::inline`] of the function `f` (a method of `own`, or a function of the body).
+    #[allow(clippy::type_complexity)]
+    pub(super) fn inline_fn(
+        &mut self,
+        f: &syn::ItemFn,
+        own: Option<usize>,
+        recv: Option<&syn::Expr>,
+        args: &[syn::Expr],
+        want: Want,
+    ) -> Option<(Vec<syn::Stmt>, Option<Vec<syn::Expr>>)> {
+        const DEPTH: usize = 8;
+        let captures = std::mem::take(&mut self.captures);
+        if self.depth >= DEPTH {
+            return None;
+        }
+        let mutating = matches!(want, Want::Unit);
+        if !f.sig.generics.params.is_empty() || crate::plain_methods::returns_early(&f.block) {
+            return None;
+        }
+        if let Want::Value(t) = want {
+            if self.returns_of(f, own) != Some(t) {
+                return None;
+            }
+        }
+        // `T::dot(a, b)`: the receiver is the first argument.
+        let (recv, args) = match (recv, f.sig.receiver()) {
+            (Some(r), Some(_)) => (Some(r.clone()), args),
+            (None, Some(_)) => (Some(args.first()?.clone()), args.get(1..)?),
+            (None, None) => (None, args),
+            (Some(_), None) => return None,
+        };
+        let by_mut = f
+            .sig
+            .receiver()
+            .is_some_and(|r| r.mutability.is_some() && r.reference.is_some());
+        if by_mut != mutating {
+            return None;
+        }
+        let params: Vec<(syn::PatIdent, syn::Type)> = f
+            .sig
+            .inputs
+            .iter()
+            .filter_map(|a| match a {
+                syn::FnArg::Typed(pt) => Some(pt),
+                syn::FnArg::Receiver(_) => None,
+            })
+            .map(|pt| match &*pt.pat {
+                syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
+                    Some((pi.clone(), (*pt.ty).clone()))
+                }
+                _ => None,
+            })
+            .collect::<Option<_>>()?;
+        if params.len() != args.len() {
+            return None;
+        }
+        let ty_name = own.map(|t| {
+            let n = &self.types[t].name;
+            quote!(#n)
+        });
+        let mut stmts: Vec<syn::Stmt> = Vec::new();
+        let mut scope: HashMap<String, Option<Local>> = HashMap::new();
+        // The receiver and the arguments, in the caller's scope, in order.
+        let this = crate::naming::fresh("this");
+        let mut this_parts = Vec::new();
+        let scalar = self.scalar_self.take();
+        if let (Some(r), None, Some(ft)) = (&recv, own, &scalar) {
+            // A number as the receiver (`2.0 * v`).
+            let mut v = r.clone();
+            self.visit_expr_mut(&mut v);
+            stmts.push(syn::parse_quote!(let #this: #ft = #v;));
+            scope.insert(this.to_string(), None);
+        } else if let Some(r) = &recv {
+            let own = own?;
+            let (pre, values) = self.value(r, own)?;
+            stmts.extend(pre);
+            let parts = self.copies(own, &this.to_string(), values, &mut stmts);
+            this_parts.clone_from(&parts);
+            scope.insert(
+                this.to_string(),
+                Some(Local {
+                    ty: own,
+                    parts,
+                    seq: false,
+                }),
+            );
+        }
+        for ((pi, pty), a) in params.iter().zip(args) {
+            let inner = match pty {
+                syn::Type::Reference(r) if r.mutability.is_none() => &*r.elem,
+                t => t,
+            };
+            let of_type = match inner {
+                syn::Type::Path(p) if p.path.is_ident("Self") => own,
+                t => self.type_named(t),
+            };
+            if let Some(pt) = of_type {
+                let (pre, values) = self.value(a, pt)?;
+                stmts.extend(pre);
+                let parts = self.copies(pt, &pi.ident.to_string(), values, &mut stmts);
+                scope.insert(
+                    pi.ident.to_string(),
+                    Some(Local {
+                        ty: pt,
+                        parts,
+                        seq: false,
+                    }),
+                );
+            } else {
+                if self.mentions_local(&quote!(#pty)) {
+                    return None;
+                }
+                let mut v = a.clone();
+                self.visit_expr_mut(&mut v);
+                let temp = crate::naming::fresh("arg");
+                stmts.push(syn::parse_quote!(let #temp: #pty = #v;));
+                scope.insert(pi.ident.to_string(), None);
+                let (m, id) = (&pi.mutability, &pi.ident);
+                stmts.push(syn::parse_quote!(let #m #id: #pty = #temp;));
+            }
+        }
+        if self.failed {
+            return None;
+        }
+        // The body, over `this` and with `Self` the type's name, in a scope of its own: the
+        // caller's locals are not its names.
+        let body = quote::ToTokens::to_token_stream(&f.block);
+        let body = crate::plain_methods::replace_ident(
+            body,
+            &Ident::new("self", proc_macro2::Span::call_site()),
+            &quote!(#this),
+        );
+        let self_ty = ty_name.or_else(|| scalar.as_ref().map(|t| quote!(#t)));
+        let body = match &self_ty {
+            Some(t) => crate::plain_methods::replace_ident(body, &self_ident(), t),
+            None => body,
+        };
+        let mut body: syn::Block = syn::parse2(body).ok()?;
+        let tail = if mutating {
+            // (No value: a `()` tail at most.)
+            match body.stmts.last_mut() {
+                Some(syn::Stmt::Expr(syn::Expr::Tuple(t), None)) if t.elems.is_empty() => {
+                    body.stmts.pop();
+                }
+                // `if l > most { .. }`, a loop: a statement.
+                Some(syn::Stmt::Expr(
+                    syn::Expr::If(_)
+                    | syn::Expr::ForLoop(_)
+                    | syn::Expr::While(_)
+                    | syn::Expr::Loop(_)
+                    | syn::Expr::Block(_)
+                    | syn::Expr::Match(_),
+                    semi @ None,
+                )) => *semi = Some(Default::default()),
+                Some(syn::Stmt::Expr(_, None)) => return None,
+                _ => {}
+            }
+            syn::parse_quote!(())
+        } else {
+            let Some(syn::Stmt::Expr(tail, None)) = body.stmts.pop() else {
+                return None;
+            };
+            tail
+        };
+        // (A closure's body reads the caller's names too.)
+        let inner = if captures {
+            let mut all = self.scopes.clone();
+            all.push(scope);
+            all
+        } else {
+            vec![scope]
+        };
+        let saved = std::mem::replace(&mut self.scopes, inner);
+        self.depth += 1;
+        for s in body.stmts {
+            self.stmt(s, &mut stmts);
+        }
+        let result = match want {
+            Want::Value(t) => self.value(&tail, t).map(|(pre, values)| {
+                stmts.extend(pre);
+                Some(values)
+            }),
+            Want::Float => {
+                let mut tail = tail;
+                self.visit_expr_mut(&mut tail);
+                stmts.push(syn::Stmt::Expr(tail, None));
+                Some(None)
+            }
+            Want::Unit => Some(Some(this_parts)),
+        };
+        self.depth -= 1;
+        self.scopes = saved;
+        let values = result?;
+        if self.failed {
+            return None;
+        }
+        self.changed = true;
+        match (want, values) {
+            (Want::Unit, Some(this_parts)) => {
+                // The receiver's new fields, back in the caller's local.
+                let back = recv
+                    .as_ref()
+                    .and_then(|r| self.local_of(r))
+                    .map(|l| l.parts.clone())?;
+                for (to, from) in back.iter().zip(&this_parts) {
+                    stmts.push(syn::parse_quote!(#to = #from;));
+                }
+                Some((stmts, None))
+            }
+            (Want::Value(t), Some(values)) => {
+                let tail = Self::tuple(&values);
+                stmts.push(syn::Stmt::Expr(tail, None));
+                let (bind, fields) = self.bind_block(syn::parse_quote!({ #(#stmts)* }), t);
+                Some((bind, Some(fields)))
+            }
+            _ => Some((stmts, None)),
+        }
+    }
+
+    /// `let mut NAME_f = v;` for each field (the receiver or a parameter of an inlined body,
+    /// which it may change): the names.
+    pub(super) fn copies(
+        &self,
+        t: usize,
+        name: &str,
+        values: Vec<syn::Expr>,
+        out: &mut Vec<syn::Stmt>,
+    ) -> Vec<syn::Expr> {
+        self.types[t]
+            .fields
+            .iter()
+            .zip(values)
+            .map(|((f, fty), v)| {
+                let part = crate::naming::fresh(&format!("{name}_{f}_"));
+                out.push(syn::parse_quote!(let mut #part: #fty = #v;));
+                syn::parse_quote!(#part)
+            })
+            .collect()
+    }
+
+    /// The method of `m`, a method of a trait of the file implemented for `f64` or `f32` (one
+    /// such `impl` only, taking `self`, and named unlike every method of the float types
+    /// themselves, which a call would reach first), with the float type.
+    pub(super) fn float_method(&self, m: &syn::ExprMethodCall) -> Option<(syn::ItemFn, syn::Type)> {
+        let name = m.method.to_string();
+        if INHERENT.contains(&name.as_str()) || m.turbofish.is_some() {
+            return None;
+        }
+        let found: Vec<(&str, String)> = ["f64", "f32"]
+            .into_iter()
+            .flat_map(|float| {
+                crate::prescan::file_methods(float, &name)
+                    .into_iter()
+                    .map(move |src| (float, src))
+            })
+            .collect();
+        // (Implemented for both: the one of the function's float type; a float of the other
+        // type is then a type error at the call, never another method.)
+        let ours = |(f, _): &&(&str, String)| self.float.as_deref() == Some(*f);
+        let (float, src) = match &found[..] {
+            [one] => one.clone(),
+            [_, _] if found.iter().filter(ours).count() == 1 => {
+                found.iter().find(ours).expect("one").clone()
+            }
+            _ => return None,
+        };
+        let f: syn::ItemFn = syn::parse_str(&src).ok()?;
+        let by_value = f.sig.receiver()?.reference.is_none();
+        by_value.then(|| (f, syn::parse_str(float).expect("a float type")))
+    }
+
+    /// A float computed by the function `name` of `own`, as one block expression.
+    pub(super) fn inline_float(
+        &mut self,
+        own: usize,
+        name: &str,
+        recv: Option<&syn::Expr>,
+        args: &[syn::Expr],
+    ) -> Option<syn::Expr> {
+        let (stmts, _) = self.inline(own, name, recv, args, Want::Float)?;
+        Some(syn::parse_quote!({ #(#stmts)* }))
+    }
+}

@@ -1,0 +1,255 @@
+//! The body read as a float context: values read through their fields, functions of them
+//! inlined, loops over sequences of them by index; any other use of a value is not followed.
+
+use super::{compound, op_method, unparen, Local, Pass, Want};
+use std::collections::HashMap;
+use syn::visit_mut::VisitMut;
+
+impl VisitMut for Pass {
+    /// A float context: values of value types read through their fields, functions of them
+    /// inlined; any other use of such a value is not followed.
+    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        if self.failed {
+            return;
+        }
+        match e {
+            syn::Expr::Field(f) => {
+                let Some(t) = self.type_of(&f.base) else {
+                    return syn::visit_mut::visit_expr_mut(self, e);
+                };
+                let syn::Member::Named(m) = &f.member else {
+                    return self.fail();
+                };
+                let Some(k) = self.types[t].fields.iter().position(|(n, _)| n == m) else {
+                    return self.fail();
+                };
+                let Some((pre, values)) = self.value(&f.base.clone(), t) else {
+                    return self.fail();
+                };
+                let v = &values[k];
+                *e = if pre.is_empty() {
+                    v.clone()
+                } else {
+                    syn::parse_quote!({ #(#pre)* #v })
+                };
+                self.changed = true;
+            }
+            syn::Expr::MethodCall(m) if self.local_seq(&m.receiver).is_some() => {
+                let first = self.local_seq(&m.receiver).expect("a sequence").parts[0].clone();
+                let method = &m.method;
+                if (m.method == "len" || m.method == "is_empty") && m.args.is_empty() {
+                    *e = syn::parse_quote!(#first.#method());
+                } else {
+                    self.fail_at(&m.method, "a sequence of them with a method not followed");
+                }
+            }
+            syn::Expr::Path(p)
+                if p.path.get_ident().is_some_and(|i| {
+                    self.closures.contains_key(&i.to_string()) && self.binding(i).is_none()
+                }) =>
+            {
+                self.fail_at(e, "taken by a closure used otherwise than called");
+            }
+            syn::Expr::Path(_) if self.local_seq(e).is_some() => {
+                self.fail_at(e, "a sequence of them used whole");
+            }
+            syn::Expr::MethodCall(m) => {
+                let Some(own) = self.type_of(&m.receiver) else {
+                    // `x.sigmoid()` of a trait of the file implemented for `f64`.
+                    if let Some((f, float)) = self.float_method(m) {
+                        let args: Vec<syn::Expr> = m.args.iter().cloned().collect();
+                        let recv = (*m.receiver).clone();
+                        self.scalar_self = Some(float);
+                        let made = self.inline_fn(&f, None, Some(&recv), &args, Want::Float);
+                        self.scalar_self = None;
+                        match made {
+                            Some((stmts, _)) => *e = syn::parse_quote!({ #(#stmts)* }),
+                            None => self
+                                .fail_at(&m.method, "a method of a float it cannot read in place"),
+                        }
+                        return;
+                    }
+                    return syn::visit_mut::visit_expr_mut(self, e);
+                };
+                let args: Vec<syn::Expr> = m.args.iter().cloned().collect();
+                let recv = (*m.receiver).clone();
+                match self.inline_float(own, &m.method.to_string(), Some(&recv), &args) {
+                    Some(b) => *e = b,
+                    None => self.fail_at(&m.method, "a method it cannot read in place (generic, returning early, one of several of that name, or taking `&mut self` where a value is read)"),
+                }
+            }
+            syn::Expr::Call(c) => {
+                let hands_value = c.args.iter().any(|a| self.type_of(a).is_some());
+                match self.callee(c) {
+                    // An associated function of a value type, or a function of the body that
+                    // takes a value: inlined (one of floats alone stays a call).
+                    Some((f, own, closure)) if own.is_some() || hands_value || closure => {
+                        let args: Vec<syn::Expr> = c.args.iter().cloned().collect();
+                        self.captures = closure;
+                        match self.inline_fn(&f, own, None, &args, Want::Float) {
+                            Some((stmts, _)) => *e = syn::parse_quote!({ #(#stmts)* }),
+                            None => self.fail_at(
+                                &c.func,
+                                "a function it cannot read in place (generic, or returning early)",
+                            ),
+                        }
+                    }
+                    _ if hands_value => {
+                        self.fail_at(&c.func, "handed whole to a function it does not read")
+                    }
+                    _ => syn::visit_mut::visit_expr_mut(self, e),
+                }
+            }
+            syn::Expr::Binary(b) if op_method(&b.op).is_some() => {
+                if compound(&b.op) && self.local_of(&b.left).is_some() {
+                    // (Not a statement of its own: not followed.)
+                    return self.fail();
+                }
+                let left = self.type_of(&b.left);
+                if left.is_none() && self.type_of(&b.right).is_some() {
+                    // (What the left side holds may say more.)
+                    self.visit_expr_mut(&mut b.left);
+                    return self.fail_at(
+                        &b.op,
+                        "the right side of an operator whose left side is a number",
+                    );
+                }
+                let Some(own) = left.filter(|_| !compound(&b.op)) else {
+                    return syn::visit_mut::visit_expr_mut(self, e);
+                };
+                let name = op_method(&b.op).expect("an operator");
+                let (l, r) = ((*b.left).clone(), [(*b.right).clone()]);
+                match self.inline_float(own, name, Some(&l), &r) {
+                    Some(x) => *e = x,
+                    None => self.fail_at(&b.op, "an operator it cannot read in place (implemented more than once, generic, or returning early)"),
+                }
+            }
+            syn::Expr::Path(_) | syn::Expr::Struct(_) | syn::Expr::Unary(_)
+                if self.type_of(e).is_some() =>
+            {
+                // A whole value where a float is read (returned, handed on): not followed.
+                self.fail_at(
+                    e,
+                    "used whole where a number is read (returned, compared, stored)",
+                );
+            }
+            syn::Expr::Assign(a) if self.local_of(&a.left).is_some() => self.fail(),
+            syn::Expr::Closure(c) => {
+                self.scopes.push(HashMap::new());
+                for p in c.inputs.clone() {
+                    self.shadow_pat(&p);
+                }
+                self.visit_expr_mut(&mut c.body);
+                self.scopes.pop();
+            }
+            syn::Expr::ForLoop(f) => {
+                // `for p in pts`, `for &p in pts.iter()`, `for (i, p) in
+                // pts.iter().enumerate()`: `p` an element (its fields read in place), over a
+                // local sequence of values by index.
+                let (source, counted) = match unparen(&f.expr) {
+                    syn::Expr::MethodCall(m) if m.method == "enumerate" && m.args.is_empty() => {
+                        ((*m.receiver).clone(), true)
+                    }
+                    e => (e.clone(), false),
+                };
+                let elems = self.seq_of(&source);
+                let local = self.local_seq(&source).cloned();
+                let pat = (*f.pat).clone();
+                let element = |p: &syn::Pat| match p {
+                    syn::Pat::Ident(pi) if pi.subpat.is_none() => Some(pi.ident.clone()),
+                    syn::Pat::Reference(r) => match &*r.pat {
+                        syn::Pat::Ident(pi) if pi.subpat.is_none() && pi.by_ref.is_none() => {
+                            Some(pi.ident.clone())
+                        }
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                let (index, name) = match (&pat, counted) {
+                    (syn::Pat::Tuple(t), true) if t.elems.len() == 2 => {
+                        let i = match &t.elems[0] {
+                            syn::Pat::Ident(pi) if pi.subpat.is_none() => Some(pi.ident.clone()),
+                            syn::Pat::Wild(_) => Some(crate::naming::fresh("k")),
+                            _ => None,
+                        };
+                        (i, element(&t.elems[1]))
+                    }
+                    (p, false) => (None, element(p)),
+                    _ => (None, None),
+                };
+                if local.is_some() && (name.is_none() || (counted && index.is_none())) {
+                    return self.fail_at(&f.expr, "iterated in a way not followed");
+                }
+                if let (Some(l), Some(_)) = (&local, &name) {
+                    // Over the indices of the fields' vectors.
+                    let k = index.clone().unwrap_or_else(|| crate::naming::fresh("k"));
+                    let first = &l.parts[0];
+                    *f.expr = syn::parse_quote!(0..#first.len());
+                    *f.pat = syn::parse_quote!(#k);
+                } else {
+                    self.visit_expr_mut(&mut f.expr);
+                }
+                self.scopes.push(HashMap::new());
+                self.shadow_pat(&pat);
+                if let (Some(t), Some(name)) = (elems, name) {
+                    let parts = match (&local, &*f.pat) {
+                        (Some(_), syn::Pat::Ident(k)) => {
+                            let k: syn::Expr = syn::parse_quote!(#k);
+                            self.elements(&source, &k, t)
+                        }
+                        _ => self.types[t]
+                            .fields
+                            .iter()
+                            .map(|(f, _)| syn::parse_quote!(#name.#f))
+                            .collect(),
+                    };
+                    self.declare(
+                        &name,
+                        Some(Local {
+                            ty: t,
+                            parts,
+                            seq: false,
+                        }),
+                    );
+                }
+                self.block(&mut f.body);
+                self.scopes.pop();
+            }
+            syn::Expr::Match(m) => {
+                self.visit_expr_mut(&mut m.expr);
+                for arm in &mut m.arms {
+                    self.scopes.push(HashMap::new());
+                    let pat = arm.pat.clone();
+                    self.shadow_pat(&pat);
+                    if let Some((_, g)) = &mut arm.guard {
+                        self.visit_expr_mut(g);
+                    }
+                    self.visit_expr_mut(&mut arm.body);
+                    self.scopes.pop();
+                }
+            }
+            syn::Expr::Let(l) => {
+                // (`if let P = e`: `P`'s names are the branch's; one shadowing a value local
+                // is not followed.)
+                self.visit_expr_mut(&mut l.expr);
+                let mut names = Vec::new();
+                crate::lower::collect_pat_idents(&l.pat, &mut names);
+                if names.iter().any(|n| self.lookup(n).is_some()) {
+                    self.fail();
+                }
+            }
+            syn::Expr::Macro(m) => {
+                if self.mentions_local(&m.mac.tokens) {
+                    self.fail_at(&m.mac, "read by a macro");
+                }
+            }
+            _ => syn::visit_mut::visit_expr_mut(self, e),
+        }
+    }
+
+    fn visit_block_mut(&mut self, b: &mut syn::Block) {
+        self.block(b);
+    }
+
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
