@@ -6647,7 +6647,14 @@ impl std::ops::AddAssign for {ty} {{
                 ind,
                 &format!("for {qi} in 0..{vs}.len() {{ {vs}[{qi}] = {pts}[{qi}] * 0.5; {vs}[{qi}].y += {sa} * 0.1; }}"),
             );
-            format!(" + {vs}[2].dot(&{vs}[1]) * 0.01")
+            // Elements changed through `iter_mut()`, read by an `iter().map(..)` (<= 0.75).
+            let (qm, qn) = (self.fresh("q"), self.fresh("q"));
+            Self::line(
+                out,
+                ind,
+                &format!("for {qm} in {vs}.iter_mut() {{ {qm}.x *= 0.9; }}"),
+            );
+            format!(" + {vs}[2].dot(&{vs}[1]) * 0.01 + {vs}.iter().map(|{qn}| {qn}.x * 0.1).sum::<{FLT}>()")
         } else {
             String::new()
         };
@@ -6684,7 +6691,7 @@ impl std::ops::AddAssign for {ty} {{
             ),
         );
         let act = e1.iv.2 || e2.iv.2 || e3.iv.2;
-        self.declare(&v, VarKind::Float(Iv(-8.5, 8.5, act)), false);
+        self.declare(&v, VarKind::Float(Iv(-9.5, 9.5, act)), false);
     }
 
     /// `let g = NAME_gs(e1, e2);` of a plain helper generic over arithmetic traits only

@@ -698,3 +698,39 @@ fn vecs_cleared_or_resized_by_helpers() {
         &p,
     );
 }
+
+/// The helper's value assigned to a local again (`r = refill(..);`), in `f32`.
+#[gradient(wrt(x))]
+fn refilled_again(x: &[f32], a: f32) -> f32 {
+    let mut acc: f32 = 0.5;
+    let mut b: Vec<f32> = Vec::new();
+    let mut r = refill32(x, a * 1.5, &mut acc, &mut b);
+    r = refill32(x, a * r, &mut acc, &mut b);
+    r + b[1] * acc
+}
+
+#[gradient]
+fn refill32(s: &[f32], a: f32, acc: &mut f32, buf: &mut Vec<f32>) -> f32 {
+    buf.clear();
+    *acc = *acc * 0.5 + a * s[0] * 0.5;
+    for &v in s {
+        buf.push((v * 0.5 + a).tanh());
+    }
+    *acc * 0.25 + buf[0] * a
+}
+
+#[test]
+fn a_refilled_vec_assigned_again() {
+    let x = [0.3f32, -0.7, 1.2];
+    let mut dx = [0.0f32; 3];
+    let v = refilled_again_grad(&x, 0.4, &mut dx);
+    assert_eq!(v.to_bits(), refilled_again(&x, 0.4).to_bits());
+    let h = 1e-3f32;
+    for i in 0..3 {
+        let (mut p, mut m) = (x, x);
+        p[i] += h;
+        m[i] -= h;
+        let fd = (refilled_again(&p, 0.4) - refilled_again(&m, 0.4)) / (2.0 * h);
+        assert!((dx[i] - fd).abs() < 2e-3, "{i}: {} {fd}", dx[i]);
+    }
+}

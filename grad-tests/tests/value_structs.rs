@@ -590,3 +590,37 @@ fn a_float_trait_for_both_types() {
     let u = 1.2f32;
     assert!((d32 - 2.0 / (1.0 + u * u).powf(1.5)).abs() < 1e-5, "{d32}");
 }
+
+/// Elements of a local sequence of values changed through `iter_mut()`, and read by
+/// `iter().map(..)` chains.
+#[gradient(wrt(p))]
+fn through_iterators(p: &[f64], k: f64) -> f64 {
+    let mut pts: Vec<Vec3> = (0..p.len() / 3)
+        .map(|i| Vec3::new(p[3 * i], p[3 * i + 1], p[3 * i + 2]))
+        .collect();
+    for q in pts.iter_mut() {
+        q.z += k * q.x;
+        *q = *q * 0.5;
+    }
+    for q in &mut pts {
+        q.y *= 1.5;
+    }
+    let energy: f64 = pts.iter().map(|q| q.dot(q)).sum();
+    let far = pts.iter().map(|&q| q.length()).fold(0.0, f64::max);
+    energy + far
+}
+
+#[test]
+fn local_sequences_through_iterators() {
+    let p = [0.1, 0.2, 0.3, 0.9, -0.1, 0.4, 1.7, 0.4, -0.2];
+    let mut d = [0.0; 9];
+    let v = through_iterators_grad(&p, 0.3, &mut d);
+    assert_eq!(v.to_bits(), through_iterators(&p, 0.3).to_bits());
+    check(
+        "through_iterators",
+        &|q| through_iterators(q, 0.3),
+        v,
+        &d,
+        &p,
+    );
+}

@@ -819,6 +819,38 @@ pub fn assigned_calls_to_lets(b: &mut syn::Block) {
     for s in &mut b.stmts {
         Assigned(&names).visit_stmt_mut(s);
     }
+    // `{ let T = step(..); y = T; }` as two statements of the block it stands in (`T` is a name
+    // of its own): the inlined call's statements are then the block's, where a vector the call
+    // clears and refills is declared (see `pushes::cleared_lets`).
+    super::each_block_inner_first(b, |blk| {
+        let made = |s: &syn::Stmt| -> Option<Vec<syn::Stmt>> {
+            let syn::Stmt::Expr(syn::Expr::Block(inner), _) = s else {
+                return None;
+            };
+            let [syn::Stmt::Local(l), syn::Stmt::Expr(syn::Expr::Assign(a), Some(_))] =
+                &inner.block.stmts[..]
+            else {
+                return None;
+            };
+            let syn::Pat::Ident(pi) = &l.pat else {
+                return None;
+            };
+            let name = pi.ident.to_string();
+            let ours = name.starts_with("__grad") && name.contains("made");
+            let reads = matches!(&*a.right, syn::Expr::Path(p) if p.path.is_ident(&pi.ident));
+            (inner.label.is_none() && ours && reads).then(|| inner.block.stmts.clone())
+        };
+        let mut k = 0;
+        while k < blk.stmts.len() {
+            match made(&blk.stmts[k]) {
+                Some(two) => {
+                    blk.stmts.splice(k..=k, two);
+                    k += 2;
+                }
+                None => k += 1,
+            }
+        }
+    });
 }
 
 pub fn inline_closures(b: &mut syn::Block) {

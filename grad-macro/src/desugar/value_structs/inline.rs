@@ -222,6 +222,21 @@ impl Pass {
             return None;
         }
         self.changed = true;
+        // The inlined body's own names (its parameters, its locals) under names of their own:
+        // the caller's later rewrites read the caller's names (`n` of a generator's seed is a
+        // parameter there, not the local of a method inlined beside it).
+        let mut declared: Vec<Ident> = Vec::new();
+        for st in &stmts {
+            collect_lets(st, &mut declared);
+        }
+        declared.sort();
+        declared.dedup();
+        for n in declared
+            .iter()
+            .filter(|n| !n.to_string().starts_with("__grad"))
+        {
+            crate::desugar::sub_slices::unshadow(&mut stmts, n);
+        }
         match (want, values) {
             (Want::Unit, Some(this_parts)) => {
                 // The receiver's new fields, back in the caller's local.
@@ -307,4 +322,18 @@ impl Pass {
         let (stmts, _) = self.inline(own, name, recv, args, Want::Float)?;
         Some(syn::parse_quote!({ #(#stmts)* }))
     }
+}
+
+/// The names that the `let`s of `s` bind, at any depth (not inside closures' or items').
+fn collect_lets(s: &syn::Stmt, out: &mut Vec<Ident>) {
+    struct Lets<'o>(&'o mut Vec<Ident>);
+    impl<'a> syn::visit::Visit<'a> for Lets<'_> {
+        fn visit_local(&mut self, l: &'a syn::Local) {
+            crate::lower::collect_pat_idents(&l.pat, self.0);
+            syn::visit::visit_local(self, l);
+        }
+        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    syn::visit::Visit::visit_stmt(&mut Lets(out), s);
 }

@@ -415,9 +415,11 @@ impl Pass {
             syn::Expr::Path(p) if p.qself.is_none() => {
                 self.binding(p.path.get_ident()?).filter(|l| l.seq)
             }
-            syn::Expr::Reference(r) if r.mutability.is_none() => self.local_seq(&r.expr),
-            // (`pts.iter()` where it is iterated.)
-            syn::Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => {
+            syn::Expr::Reference(r) => self.local_seq(&r.expr),
+            // (`pts.iter()`, `pts.iter_mut()` where it is iterated.)
+            syn::Expr::MethodCall(m)
+                if (m.method == "iter" || m.method == "iter_mut") && m.args.is_empty() =>
+            {
                 self.local_seq(&m.receiver)
             }
             _ => None,
@@ -427,6 +429,8 @@ impl Pass {
     fn local_of(&self, e: &syn::Expr) -> Option<&Local> {
         match unparen(e) {
             syn::Expr::Path(p) if p.qself.is_none() => self.lookup(p.path.get_ident()?),
+            // `*p` of an element lent by `iter_mut()`: its fields are places.
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => self.local_of(&u.expr),
             _ => None,
         }
     }

@@ -35,10 +35,45 @@ impl VisitMut for Pass {
                 self.changed = true;
             }
             syn::Expr::MethodCall(m) if self.local_seq(&m.receiver).is_some() => {
-                let first = self.local_seq(&m.receiver).expect("a sequence").parts[0].clone();
+                let l = self.local_seq(&m.receiver).expect("a sequence").clone();
+                let first = l.parts[0].clone();
                 let method = &m.method;
-                if (m.method == "len" || m.method == "is_empty") && m.args.is_empty() {
+                let iterated =
+                    matches!(unparen(&m.receiver), syn::Expr::MethodCall(i) if i.method == "iter");
+                if (m.method == "len" || m.method == "is_empty") && m.args.is_empty() && !iterated {
                     *e = syn::parse_quote!(#first.#method());
+                } else if let (true, true, Some(syn::Expr::Closure(c))) =
+                    (iterated, m.method == "map", m.args.first())
+                {
+                    // `pts.iter().map(|p| ..)`: over the indices, `p` the element there.
+                    let mut c = c.clone();
+                    let element = match c.inputs.first() {
+                        Some(syn::Pat::Ident(pi)) if c.inputs.len() == 1 => Some(pi.ident.clone()),
+                        Some(syn::Pat::Reference(r)) if c.inputs.len() == 1 => match &*r.pat {
+                            syn::Pat::Ident(pi) => Some(pi.ident.clone()),
+                            _ => None,
+                        },
+                        _ => None,
+                    };
+                    let Some(p) = element else {
+                        return self.fail_at(&m.method, "iterated in a way not followed");
+                    };
+                    let k = crate::naming::fresh("k");
+                    let kx: syn::Expr = syn::parse_quote!(#k);
+                    self.scopes.push(HashMap::new());
+                    let parts = l.parts.iter().map(|q| syn::parse_quote!(#q[#kx])).collect();
+                    self.declare(
+                        &p,
+                        Some(Local {
+                            ty: l.ty,
+                            parts,
+                            seq: false,
+                        }),
+                    );
+                    self.visit_expr_mut(&mut c.body);
+                    self.scopes.pop();
+                    let body = &c.body;
+                    *e = syn::parse_quote!((0..#first.len()).map(|#k| #body));
                 } else {
                     self.fail_at(&m.method, "a sequence of them with a method not followed");
                 }
