@@ -43,7 +43,10 @@ pub(crate) fn out_elem(sig: &syn::Signature, ty: &syn::Type) -> Option<(syn::Typ
     let (elem, scalar) = match &*r.elem {
         syn::Type::Slice(s) => ((*s.elem).clone(), false),
         syn::Type::Array(a) => ((*a.elem).clone(), false),
-        t @ syn::Type::Path(_) => match crate::vector::vector_elem(t) {
+        // (`&mut Vec<T>` of a `T: Float` too.)
+        t @ syn::Type::Path(_) => match crate::vector::vector_elem(t)
+            .or_else(|| crate::vector::seq_elem(t).filter(|e| float_bounded(sig, e)))
+        {
             Some(e) => (e, false),
             // `&mut T` of a type parameter: a float only where bounded as one (`&mut R` of
             // `R: Rng` is not).

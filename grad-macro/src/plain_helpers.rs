@@ -675,9 +675,18 @@ fn copy(
         syn::FnArg::Typed(t) => matches!(&*t.pat, syn::Pat::Ident(p) if p.subpat.is_none()),
         syn::FnArg::Receiver(_) => false,
     });
-    // A generic or recursive helper is derived as it would be annotated.
+    // A generic or recursive helper is derived as it would be annotated; one that changes the
+    // length of a `Vec` it is lent (which a derived helper's callers cannot follow), generic
+    // over the caller's own type parameter alone (`T` in both), is inlined, where `T` is the
+    // caller's.
+    let callers_param = match (&sig.generics.params.iter().collect::<Vec<_>>()[..], float) {
+        ([syn::GenericParam::Type(t)], Some(syn::Type::Path(p))) => {
+            p.path.is_ident(&t.ident) && crate::out_param::resizes_vec_param(&f)
+        }
+        _ => false,
+    };
     let inlined = simple
-        && sig.generics.params.is_empty()
+        && (sig.generics.params.is_empty() || callers_param)
         && !crate::naming::mentions(f.block.to_token_stream(), &|i| *i == sig.ident);
     if !inlined && !derivable(sig) {
         return Err("it calls itself or is generic, and returns no float that `#[gradient]` could derive it for");

@@ -734,3 +734,29 @@ fn a_refilled_vec_assigned_again() {
         assert!((dx[i] - fd).abs() < 2e-3, "{i}: {} {fd}", dx[i]);
     }
 }
+
+/// Generic over `T: Float`: a helper refilling the `Vec<T>` it is lent, from a generic caller.
+#[gradient]
+fn refill_t<T: num_traits::Float>(s: &[T], a: T, buf: &mut Vec<T>) -> T {
+    buf.clear();
+    for &v in s {
+        buf.push((v * a).tanh());
+    }
+    buf[0] * a
+}
+
+#[gradient(wrt(x))]
+fn refilled_t<T: num_traits::Float>(x: &[T], a: T) -> T {
+    let mut b: Vec<T> = Vec::new();
+    let r = refill_t(x, a, &mut b);
+    r + b[1] * b[2]
+}
+
+#[test]
+fn a_generic_helper_refilling_a_vec() {
+    let x = [0.3f64, -0.7, 1.2];
+    let mut dx = [0.0; 3];
+    let v = refilled_t_grad(&x, 0.4, &mut dx);
+    assert_eq!(v.to_bits(), refilled_t(&x, 0.4).to_bits());
+    check("refilled_t", &|p| refilled_t(p, 0.4), v, &dx, &x);
+}
