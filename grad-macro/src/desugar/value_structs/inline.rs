@@ -1,7 +1,7 @@
 //! Constructors, methods and operators of value types (and closures and functions of the body
 //! taking or giving values, methods of traits of floats) inlined where called.
 
-use super::{self_ident, Local, Pass, Want, INHERENT};
+use super::{self_ident, Callee, Local, Pass, Want, INHERENT};
 use proc_macro2::Ident;
 use quote::quote;
 use std::collections::HashMap;
@@ -22,7 +22,7 @@ impl Pass {
         want: Want,
     ) -> Option<(Vec<syn::Stmt>, Option<Vec<syn::Expr>>)> {
         let f = self.method_of(own, name, matches!(want, Want::Unit))?;
-        self.inline_fn(&f, Some(own), recv, args, want)
+        self.inline_fn(&f, Some(own), recv, args, want, Callee::Plain)
     }
 
     /// [`Self::inline`] of the function `f` (a method of `own`, or a function of the body).
@@ -34,9 +34,9 @@ impl Pass {
         recv: Option<&syn::Expr>,
         args: &[syn::Expr],
         want: Want,
+        how: Callee,
     ) -> Option<(Vec<syn::Stmt>, Option<Vec<syn::Expr>>)> {
         const DEPTH: usize = 8;
-        let captures = std::mem::take(&mut self.captures);
         if self.depth >= DEPTH {
             return None;
         }
@@ -90,7 +90,10 @@ impl Pass {
         // The receiver and the arguments, in the caller's scope, in order.
         let this = crate::naming::fresh("this");
         let mut this_parts = Vec::new();
-        let scalar = self.scalar_self.take();
+        let scalar = match &how {
+            Callee::OfFloat(t) => Some((**t).clone()),
+            _ => None,
+        };
         if let (Some(r), None, Some(ft)) = (&recv, own, &scalar) {
             // A number as the receiver (`2.0 * v`).
             let mut v = r.clone();
@@ -190,7 +193,7 @@ impl Pass {
             tail
         };
         // (A closure's body reads the caller's names too.)
-        let inner = if captures {
+        let inner = if matches!(how, Callee::Closure) {
             let mut all = self.scopes.clone();
             all.push(scope);
             all
@@ -288,27 +291,21 @@ impl Pass {
         if INHERENT.contains(&name.as_str()) || m.turbofish.is_some() {
             return None;
         }
-        let found: Vec<(&str, String)> = ["f64", "f32"]
-            .into_iter()
-            .flat_map(|float| {
-                crate::prescan::file_methods(float, &name)
-                    .into_iter()
-                    .map(move |src| (float, src))
-            })
-            .collect();
+        let found: Vec<(syn::ItemFn, syn::Type)> = super::float_impls(&name);
         // (Implemented for both: the one of the function's float type; a float of the other
         // type is then a type error at the call, never another method.)
-        let ours = |(f, _): &&(&str, String)| self.float.as_deref() == Some(*f);
-        let (float, src) = match &found[..] {
+        let ours = |(_, t): &&(syn::ItemFn, syn::Type)| {
+            self.float.as_deref() == Some(quote!(#t).to_string().as_str())
+        };
+        let (f, float) = match &found[..] {
             [one] => one.clone(),
             [_, _] if found.iter().filter(ours).count() == 1 => {
                 found.iter().find(ours).expect("one").clone()
             }
             _ => return None,
         };
-        let f: syn::ItemFn = syn::parse_str(&src).ok()?;
         let by_value = f.sig.receiver()?.reference.is_none();
-        by_value.then(|| (f, syn::parse_str(float).expect("a float type")))
+        by_value.then_some((f, float))
     }
 
     /// A float computed by the function `name` of `own`, as one block expression.

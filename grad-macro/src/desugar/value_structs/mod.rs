@@ -34,6 +34,17 @@ struct Local {
     seq: bool,
 }
 
+/// How an inlined function sees its receiver and the caller's names.
+enum Callee {
+    /// A method or function of the type or of the module: its own names only.
+    Plain,
+    /// A closure of the body: the caller's names too.
+    Closure,
+    /// A method of an `impl` for a float type (`impl Mul<Vec3> for f64`): the receiver is a
+    /// number of that type.
+    OfFloat(Box<syn::Type>),
+}
+
 /// What an inlined function is expected to give.
 #[derive(Clone, Copy)]
 enum Want {
@@ -57,14 +68,9 @@ struct Pass {
     /// The statements after the one being rewritten, in its block (where pushes say what an
     /// empty `Vec` holds).
     rest: Vec<syn::Stmt>,
-    /// The float type of the receiver of the next function inlined (a `impl Mul<Vec3> for
-    /// f64`'s `mul`), taken by [`Pass::inline_fn`].
-    scalar_self: Option<syn::Type>,
     /// Closures of the body taking or giving values (`let f = |p: Vec3| p.length();`): inlined
     /// where called, over the caller's names.
     closures: HashMap<String, syn::ItemFn>,
-    /// The next function inlined is a closure: it sees the caller's names.
-    captures: bool,
     /// The function's float type (`f64`, `f32`), which tells a method of a trait implemented
     /// for both which `impl` a float of the body calls.
     float: Option<String>,
@@ -129,9 +135,7 @@ fn scalarize_over(item: &mut syn::ItemFn, types: Vec<ValueType>) {
             .collect(),
         seqs: HashMap::new(),
         rest: Vec::new(),
-        scalar_self: None,
         closures: HashMap::new(),
-        captures: false,
         float: match &item.sig.output {
             syn::ReturnType::Type(_, t) => Some(quote!(#t).to_string()),
             syn::ReturnType::Default => None,
@@ -185,16 +189,30 @@ fn calls_float_methods(body: &syn::Block) -> bool {
     impl<'a> syn::visit::Visit<'a> for Find {
         fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
             let name = m.method.to_string();
-            self.0 |= !INHERENT.contains(&name.as_str())
-                && ["f64", "f32"]
-                    .iter()
-                    .any(|f| !crate::prescan::file_methods(f, &name).is_empty());
+            self.0 |= !INHERENT.contains(&name.as_str()) && !float_impls(&name).is_empty();
             syn::visit::visit_expr_method_call(self, m);
         }
     }
     let mut f = Find(false);
     syn::visit::Visit::visit_block(&mut f, body);
     f.0
+}
+
+/// The methods `name` taking `self` (by value or reference) of the file's `impl`s for `f64` and
+/// `f32`, each with its float type.
+fn float_impls(name: &str) -> Vec<(syn::ItemFn, syn::Type)> {
+    ["f64", "f32"]
+        .into_iter()
+        .flat_map(|float| {
+            crate::prescan::file_methods(float, name)
+                .into_iter()
+                .filter_map(move |src| {
+                    let f: syn::ItemFn = syn::parse_str(&src).ok()?;
+                    f.sig.receiver()?;
+                    Some((f, syn::parse_str(float).expect("a float type")))
+                })
+        })
+        .collect()
 }
 
 fn self_ident() -> Ident {
@@ -533,15 +551,8 @@ impl Pass {
     /// `impl Mul<Vec3> for f64`'s `mul` (or `f32`'s) for `x * v`, `v` of the value type `t`:
     /// the function and the float type.
     fn scalar_op(&self, name: &str, t: usize) -> Option<(syn::ItemFn, syn::Type)> {
-        let candidates = ["f64", "f32"].into_iter().flat_map(|float| {
-            crate::prescan::file_methods(float, name)
-                .into_iter()
-                .map(move |src| (float, src))
-        });
-        let mut found = candidates.filter_map(|(float, src)| {
-            let f: syn::ItemFn = syn::parse_str(&src).ok()?;
-            f.sig.receiver()?;
-            let takes = f.sig.inputs.iter().any(|a| match a {
+        let mut found = float_impls(name).into_iter().filter(|(f, _)| {
+            f.sig.inputs.iter().any(|a| match a {
                 syn::FnArg::Typed(pt) => {
                     let ty = match &*pt.ty {
                         syn::Type::Reference(r) => &*r.elem,
@@ -550,8 +561,7 @@ impl Pass {
                     self.type_named(ty) == Some(t)
                 }
                 syn::FnArg::Receiver(_) => false,
-            });
-            takes.then(|| (f, syn::parse_str(float).expect("a float type")))
+            })
         });
         // (One only: `impl Mul<Vec3> for f64` and `for f32` both would be another story.)
         match (found.next(), found.next()) {
@@ -1042,8 +1052,12 @@ impl Pass {
             syn::Expr::Call(c) => {
                 let (f, own, closure) = self.callee(c)?;
                 let args: Vec<syn::Expr> = c.args.iter().cloned().collect();
-                self.captures = closure;
-                self.inline_fn(&f, own, None, &args, Want::Value(t))
+                let how = if closure {
+                    Callee::Closure
+                } else {
+                    Callee::Plain
+                };
+                self.inline_fn(&f, own, None, &args, Want::Value(t), how)
                     .map(|(s, v)| (s, v.expect("a value")))
             }
             syn::Expr::MethodCall(m) => {
@@ -1065,9 +1079,8 @@ impl Pass {
                     // `2.0 * v`: the float type's `impl Mul<V> for f64`.
                     let rt = self.type_of(&b.right)?;
                     let (f, float) = self.scalar_op(name, rt)?;
-                    self.scalar_self = Some(float);
-                    let made = self.inline_fn(&f, None, Some(&b.left), &right, Want::Value(t));
-                    self.scalar_self = None;
+                    let how = Callee::OfFloat(Box::new(float));
+                    let made = self.inline_fn(&f, None, Some(&b.left), &right, Want::Value(t), how);
                     return made.map(|(s, v)| (s, v.expect("a value")));
                 };
                 self.inline(own, name, Some(&b.left), &right, Want::Value(t))

@@ -1,7 +1,7 @@
 //! The body read as a float context: values read through their fields, functions of them
 //! inlined, loops over sequences of them by index; any other use of a value is not followed.
 
-use super::{compound, op_method, unparen, Local, Pass, Want};
+use super::{compound, op_method, unparen, Callee, Local, Pass, Want};
 use std::collections::HashMap;
 use syn::visit_mut::VisitMut;
 
@@ -94,9 +94,8 @@ impl VisitMut for Pass {
                     if let Some((f, float)) = self.float_method(m) {
                         let args: Vec<syn::Expr> = m.args.iter().cloned().collect();
                         let recv = (*m.receiver).clone();
-                        self.scalar_self = Some(float);
-                        let made = self.inline_fn(&f, None, Some(&recv), &args, Want::Float);
-                        self.scalar_self = None;
+                        let how = Callee::OfFloat(Box::new(float));
+                        let made = self.inline_fn(&f, None, Some(&recv), &args, Want::Float, how);
                         match made {
                             Some((stmts, _)) => *e = syn::parse_quote!({ #(#stmts)* }),
                             None => self
@@ -120,8 +119,12 @@ impl VisitMut for Pass {
                     // takes a value: inlined (one of floats alone stays a call).
                     Some((f, own, closure)) if own.is_some() || hands_value || closure => {
                         let args: Vec<syn::Expr> = c.args.iter().cloned().collect();
-                        self.captures = closure;
-                        match self.inline_fn(&f, own, None, &args, Want::Float) {
+                        let how = if closure {
+                            Callee::Closure
+                        } else {
+                            Callee::Plain
+                        };
+                        match self.inline_fn(&f, own, None, &args, Want::Float, how) {
                             Some((stmts, _)) => *e = syn::parse_quote!({ #(#stmts)* }),
                             None => self.fail_at(
                                 &c.func,
