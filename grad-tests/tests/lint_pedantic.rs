@@ -3817,3 +3817,62 @@ fn session_41_forms_run() {
     let (_, t) = s41_forms_jvp(&w, (0.3, 0.7), &[1.0, 0.0, 0.0], &(0.0, 0.0));
     assert!((t - dw[0]).abs() < 1e-12);
 }
+
+// Session 41, further: local sequences of value structs, a float trait's method, a model of a
+// value type.
+trait S41Squash {
+    fn s41_squash(self) -> f64;
+}
+
+impl S41Squash for f64 {
+    fn s41_squash(self) -> f64 {
+        self / (1.0 + self.abs())
+    }
+}
+
+#[derive(Clone, Copy, grad::Params)]
+struct S41P {
+    x: f64,
+    y: f64,
+}
+
+impl std::ops::Sub for S41P {
+    type Output = Self;
+    fn sub(self, o: Self) -> Self {
+        Self {
+            x: self.x - o.x,
+            y: self.y - o.y,
+        }
+    }
+}
+
+#[gradient]
+fn s41_sequences(w: &[f64]) -> f64 {
+    let mut pts: Vec<S41V> = (0..w.len() / 2)
+        .map(|i| S41V::new(w[2 * i], w[2 * i + 1]))
+        .collect();
+    for q in &mut pts {
+        q.x *= 0.5;
+    }
+    let total: f64 = pts.iter().map(|q| q.dot(q)).sum();
+    total.s41_squash() + pts[0].y
+}
+
+#[gradient(wrt(p))]
+fn s41_model_value(p: &S41P, target: &S41P) -> f64 {
+    let d = *p - *target;
+    d.x * d.x + d.y * d.y
+}
+
+#[test]
+fn session_41_more_forms_run() {
+    let weights = [0.5, -0.25, 1.0, 0.75];
+    let mut grads = [0.0; 4];
+    let value = s41_sequences_grad(&weights, &mut grads);
+    assert_eq!(value.to_bits(), s41_sequences(&weights).to_bits());
+    let (point, target) = (S41P { x: 0.3, y: 0.4 }, S41P { x: 1.0, y: -1.0 });
+    let mut d_point = grad::runtime::Params::zeros_like(&point);
+    let value = s41_model_value_grad(&point, &target, &mut d_point);
+    assert_eq!(value.to_bits(), s41_model_value(&point, &target).to_bits());
+    assert!((d_point.x - 2.0 * (0.3 - 1.0)).abs() < 1e-12);
+}
