@@ -944,6 +944,29 @@ fn call_subslice_state(x: &[f64], a: f64) -> f64 {
 // Properties
 // ---------------------------------------------------------------------------------------------
 
+/// Points on the jump of `for_continue` (`v < 0.0` skips, so `v = 0` is taken): the gradient is
+/// that of the path taken, which only a one-sided difference sees (a random draw once shrank to
+/// these and failed the plain central difference).
+#[test]
+fn continue_on_its_jump() {
+    for x in [[0.0, 0.0, 0.0], [0.0, -1e-7, 0.5], [1e-7, 0.3, 0.0]] {
+        check1("for_continue", &for_continue, &for_continue_grad, &x).unwrap();
+    }
+    let mut dx = [0.0; 3];
+    for_continue_grad(&[0.0, 0.0, 0.0], &mut dx);
+    let mut wrong = dx;
+    wrong[1] += 1e-3;
+    let at = [0.0, 0.0, 0.0];
+    assert!(check_flat(
+        "for_continue",
+        &at,
+        &for_continue,
+        for_continue(&at),
+        &wrong
+    )
+    .is_err());
+}
+
 proptest! {
     #![proptest_config(config())]
 
