@@ -2290,8 +2290,51 @@ fn settled_in_condition(x: f64, y: f64) -> f64 {
     acc * settled(x) * y
 }
 
+/// The late name assigned in a `while` (and in a `for`): declared again in the loop's body, the
+/// declaration before it is nobody's (E0282 "type annotations needed" where the condition wrote
+/// it back as it was, long mode seed 4130 `g147`).
+fn swept(a: f64, b: f64) -> f64 {
+    let mut acc = a;
+    let mut t;
+    let mut i: usize = 0;
+    while i < 3 {
+        t = b + i as f64 * 0.25;
+        if a > 5.0 {
+            t *= 0.5;
+        }
+        acc += t.tanh() * 0.5;
+        i += 1;
+    }
+    let mut u;
+    for k in 0..2 {
+        u = a * k as f64;
+        acc += u * 0.1;
+    }
+    acc
+}
+
+#[gradient]
+fn swept_in_condition(x: f64, y: f64) -> f64 {
+    if y > swept(x, 1.13) {
+        x * swept(y, x)
+    } else {
+        y * y
+    }
+}
+
 #[test]
 fn a_helper_with_a_late_name_in_a_condition() {
+    for (x, y) in [(0.2, 2.9), (0.1, 0.3), (-1.0, -0.2)] {
+        let (v, [gx, gy]) = swept_in_condition_grad(x, y);
+        assert_eq!(v.to_bits(), swept_in_condition(x, y).to_bits());
+        check(
+            "swept_in_condition",
+            &|p| swept_in_condition(p[0], p[1]),
+            v,
+            &[gx, gy],
+            &[x, y],
+        );
+    }
     for (x, y) in [(0.2, 0.9), (1.5, -0.4)] {
         let (v, [gx, gy]) = settled_in_condition_grad(x, y);
         assert_eq!(v.to_bits(), settled_in_condition(x, y).to_bits());

@@ -10,8 +10,11 @@ use quote::ToTokens;
 
 /// Declares again, inside the `for` and `while` loops after it, each `let k;` of `stmts` without
 /// a value, up to a plain assignment `k = ..;` (after which `k` has a value) or another statement
-/// that mentions `k`.
-pub fn declare_in_loops(stmts: &mut [syn::Stmt]) {
+/// that mentions `k`. A declaration every use of which is now a loop's own goes: left alone, with
+/// no type and nothing after it that gives one, rustc could not infer it where a body is written
+/// back as it is (a plain helper inlined in a condition).
+pub fn declare_in_loops(stmts: &mut Vec<syn::Stmt>) {
+    let mut gone = Vec::new();
     for i in 0..stmts.len() {
         let syn::Stmt::Local(l) = &stmts[i] else {
             continue;
@@ -28,6 +31,7 @@ pub fn declare_in_loops(stmts: &mut [syn::Stmt]) {
             continue;
         }
         let (name, decl) = (pi.ident.clone(), stmts[i].clone());
+        let mut every_use_moved = true;
         for s in &mut stmts[i + 1..] {
             let is = |id: &syn::Ident| *id == name;
             if !crate::naming::mentions(s.to_token_stream(), &is) {
@@ -45,10 +49,19 @@ pub fn declare_in_loops(stmts: &mut [syn::Stmt]) {
                 {
                     &mut w.body
                 }
-                _ => break,
+                _ => {
+                    every_use_moved = false;
+                    break;
+                }
             };
             body.stmts.insert(0, decl.clone());
         }
+        if every_use_moved {
+            gone.push(i);
+        }
+    }
+    for i in gone.into_iter().rev() {
+        stmts.remove(i);
     }
 }
 
