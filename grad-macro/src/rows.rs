@@ -350,8 +350,9 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
     if rows.is_empty() {
         return None;
     }
+    // (Only the derived body: the user's function is emitted as written, which the rewrites of
+    // the pieces need not keep valid for a generic float, `let mut acc = -0.0;`.)
     let with_pieces = pieces_of_rows(item, &rows);
-    let item = &with_pieces;
     let row_of = |id: &Ident| rows.iter().find(|r| r.ident == *id);
     // The inner function's parameters and what it differentiates.
     let mut inner_inputs: Vec<TokenStream> = receiver.iter().map(|r| quote!(#r)).collect();
@@ -377,7 +378,7 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
             }
         }
     }
-    let mut body = (*item.block).clone();
+    let mut body = (*with_pieces.block).clone();
     // `ws.iter().fold(x.to_vec(), |h, w| ..)`: a loop over the rows, before the reads are read.
     crate::desugar::vector_folds(&mut body);
     let errors = crate::errors::Errors::default();

@@ -680,3 +680,44 @@ fn skipped_fields_of_generic_models() {
     let (_, t) = tempered_jvp(&m, &x, &dir);
     assert!((t - d.w[0]).abs() < 1e-12, "{t} against {}", d.w[0]);
 }
+
+/// Rows of a generic float beside a sum over a chain taken every other item: the user's function
+/// is emitted as written (it was the rows' rewrite of it, `let mut acc = -0.0;`, "cannot
+/// add-assign `T` to `{float}`"; long mode seed 4140 `g40`).
+#[gradient(jvp)]
+fn rows_beside_a_strided_chain<T: Float + std::iter::Sum + std::ops::SubAssign>(
+    ws: &Vec<[T; 3]>,
+    xs: &[T],
+    x1: T,
+) -> T {
+    let mut acc = x1.trunc();
+    acc -= xs
+        .iter()
+        .chain(xs)
+        .step_by(2)
+        .map(|q| *q * T::from(0.5).unwrap())
+        .sum::<T>();
+    acc * x1 + ws[0][1] * ws[1][2]
+}
+
+#[test]
+fn generic_rows_beside_a_strided_chain() {
+    fn flat<T: Float + std::iter::Sum + std::ops::SubAssign>(p: &[T]) -> (T, T, Vec<T>) {
+        let ws = vec![[p[0], p[1], p[2]], [p[3], p[4], p[5]]];
+        let (xs, x1) = (&p[6..9], p[9]);
+        let mut dw = vec![[T::nan(); 3]; 2];
+        let mut dx = vec![T::nan(); 3];
+        let (v, [d1]) = rows_beside_a_strided_chain_grad(&ws, xs, x1, &mut dw, &mut dx);
+        let mut g: Vec<T> = dw.concat();
+        g.extend(dx);
+        g.push(d1);
+        (rows_beside_a_strided_chain(&ws, xs, x1), v, g)
+    }
+    let p = [0.5, -1.25, 0.75, 1.5, 0.25, -0.5, 1.0, 2.0, -3.0, 1.75];
+    check(
+        "rows_beside_a_strided_chain",
+        &p,
+        &flat::<f64>,
+        &flat::<f32>,
+    );
+}
