@@ -676,12 +676,14 @@ fn copy(
         syn::FnArg::Receiver(_) => false,
     });
     // A generic or recursive helper is derived as it would be annotated; one that changes the
-    // length of a `Vec` it is lent (which a derived helper's callers cannot follow), generic
-    // over the caller's own type parameter alone (`T` in both), is inlined, where `T` is the
-    // caller's.
+    // length of a `Vec` it is lent or takes a tuple of floats (which a derived helper's callers
+    // cannot follow or hand it), generic over the caller's own type parameter alone (`T` in
+    // both), is inlined, where `T` is the caller's.
     let callers_param = match (&sig.generics.params.iter().collect::<Vec<_>>()[..], float) {
         ([syn::GenericParam::Type(t)], Some(syn::Type::Path(p))) => {
-            p.path.is_ident(&t.ident) && crate::out_param::resizes_vec_param(&f)
+            p.path.is_ident(&t.ident)
+                && (crate::out_param::resizes_vec_param(&f)
+                    || crate::prescan::takes_float_tuple(sig))
         }
         _ => false,
     };

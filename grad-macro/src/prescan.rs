@@ -908,7 +908,14 @@ pub fn takes_float_tuple(sig: &syn::Signature) -> bool {
             syn::Type::Reference(r) => &*r.elem,
             t => t,
         };
-        matches!(ty, syn::Type::Tuple(t) if t.elems.len() >= 2 && t.elems.iter().all(|e| crate::sig::float_of(e).is_some()))
+        // (Of a generic function, `(T, T)` of its type parameter.)
+        let float = |e: &syn::Type| {
+            crate::sig::float_of(e).is_some()
+                || sig.generics.type_params().any(|tp| {
+                    matches!(e, syn::Type::Path(p) if p.qself.is_none() && p.path.is_ident(&tp.ident))
+                })
+        };
+        matches!(ty, syn::Type::Tuple(t) if t.elems.len() >= 2 && t.elems.iter().all(float))
     })
 }
 

@@ -721,3 +721,42 @@ fn generic_rows_beside_a_strided_chain() {
         &flat::<f32>,
     );
 }
+
+/// A `#[gradient]` helper taking a tuple of the caller's `T`: followed into (inlined) from a
+/// generic caller, as one of `f64` is (a clear error before: "cannot read this one"; long mode
+/// seed 4180 `g68`).
+#[gradient(hvp)]
+fn tuple_half<T: Float>(t: (T, T)) -> T {
+    t.0 * T::from(0.5).unwrap() - t.1.tanh()
+}
+
+/// The same of a plain helper taking `&(T, T)` (seed 4120 `g139`).
+fn tuple_norm<T: Float>(t: &(T, T)) -> T {
+    (t.0 * t.0 + t.1 * t.1 + T::one()).sqrt()
+}
+
+#[gradient(jvp)]
+fn tuples_to_generic_helpers<T: Float>(p: (T, T), w: &[T]) -> T {
+    let x = p.0 + T::tanh(tuple_half(p));
+    let q = (w[0] * x, w[1] - p.1);
+    x * w[1] + tuple_norm(&q) + tuple_half((q.1, x))
+}
+
+#[test]
+fn tuples_handed_to_generic_helpers() {
+    fn flat<T: Float>(p: &[T]) -> (T, T, Vec<T>) {
+        let (t, w) = ((p[0], p[1]), &p[2..4]);
+        let mut dt = (T::nan(), T::nan());
+        let mut dw = vec![T::nan(); 2];
+        let v = tuples_to_generic_helpers_grad(t, w, &mut dt, &mut dw);
+        let mut g = vec![dt.0, dt.1];
+        g.extend(dw);
+        (tuples_to_generic_helpers(t, w), v, g)
+    }
+    check(
+        "tuples_to_generic_helpers",
+        &[0.5, -0.75, 1.25, 0.3],
+        &flat::<f64>,
+        &flat::<f32>,
+    );
+}
