@@ -502,3 +502,50 @@ fn once_chains_of_field_windows() {
     assert_eq!(v.to_bits(), m.emphasis(0.7).to_bits());
     close("emphasis", &d.to_flat(), &fd_model(&m, |m| m.emphasis(0.7)));
 }
+
+#[derive(Clone, Params)]
+struct Gain {
+    g: f64,
+    w: Vec<f64>,
+}
+
+/// A model's function whose data slice is read the way only data is (its chunks collected as
+/// rows), with a scalar its `wrt` names: callers differentiate that scalar through it (it was a
+/// constant to them, and a differentiated argument a compile error, "`scaled` is called with a
+/// differentiated value for a parameter that it passes on .."; long mode seed 4160 `g6`).
+#[gradient(wrt(m, x0))]
+fn scaled(m: Gain, x0: f64, xs: &[f64]) -> f64 {
+    let rows: Vec<Vec<f64>> = xs.chunks(2).map(|c| c.to_vec()).collect();
+    let mut s = m.g * x0.sin();
+    for (r, w) in rows.iter().zip(&m.w) {
+        s += w * r[0] * x0;
+    }
+    s
+}
+
+#[gradient(wrt(m, x0))]
+fn scaled_twice(m: &Gain, x0: f64, xs: &[f64]) -> f64 {
+    scaled(m.clone(), x0, xs) + 0.5 * scaled(Clone::clone(m), x0 * x0, xs) * m.g
+}
+
+#[test]
+fn a_scalar_beside_data_read_as_rows() {
+    let m = Gain {
+        g: 1.5,
+        w: vec![0.5, -0.25],
+    };
+    let xs = [1.0, 2.0, -0.5, 0.25];
+    for x0 in [0.3, -1.2] {
+        let mut d = m.zeros_like();
+        let (v, [dx]) = scaled_twice_grad(&m, x0, &xs, &mut d);
+        assert_eq!(v.to_bits(), scaled_twice(&m, x0, &xs).to_bits());
+        let mut p = m.to_flat();
+        p.push(x0);
+        let n = p.len() - 1;
+        let f = |q: &[f64]| scaled_twice(&m.with_flat(&q[..n]), q[n], &xs);
+        let mut g = d.to_flat();
+        g.push(dx);
+        close("scaled_twice", &g, &fd_all(&f, &p));
+        assert!(dx.abs() > 0.1, "x0 is differentiated: {dx}");
+    }
+}

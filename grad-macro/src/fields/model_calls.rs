@@ -165,28 +165,41 @@ pub(super) fn model_fns(
         .push(syn::parse_quote!(#[allow(non_snake_case, clippy::must_use_candidate)]));
     all.vis = item.vis.clone();
     // With respect to every float parameter; where the body reads one in a way only data is
-    // read, with respect to the model alone: the others are then constants to callers (their
+    // read, with respect to the model and what the function's own `wrt` names (derived so
+    // already); failing that, the model alone: the others are then constants to callers (their
     // table says so), rather than no `NAME__model` at all (an E0599 at every caller).
-    let Some(derived) = derive_all(item, root, &all, passed_on.clone()).or_else(|| {
-        let others = item
-            .sig
-            .inputs
+    let others: Vec<Ident> = item
+        .sig
+        .inputs
+        .iter()
+        .filter_map(|i| match i {
+            syn::FnArg::Typed(pt) => match &*pt.pat {
+                // (A `NAME__dot`'s cotangent is data either way.)
+                syn::Pat::Ident(pi)
+                    if pi.ident != root.ident && pi.ident != crate::naming::hidden("d_out") =>
+                {
+                    Some(pi.ident.clone())
+                }
+                _ => None,
+            },
+            syn::FnArg::Receiver(_) => None,
+        })
+        .collect();
+    let unnamed: Option<Vec<Ident>> = user_wrt.map(|w| {
+        others
             .iter()
-            .filter_map(|i| match i {
-                syn::FnArg::Typed(pt) => match &*pt.pat {
-                    // (A `NAME__dot`'s cotangent is data either way.)
-                    syn::Pat::Ident(pi)
-                        if pi.ident != root.ident && pi.ident != crate::naming::hidden("d_out") =>
-                    {
-                        Some(pi.ident.clone())
-                    }
-                    _ => None,
-                },
-                syn::FnArg::Receiver(_) => None,
-            })
-            .collect();
-        derive_all(item, root, &all, others)
-    }) else {
+            .filter(|id| !w.contains(id) || passed_on.contains(id))
+            .cloned()
+            .collect()
+    });
+    let Some(derived) = derive_all(item, root, &all, passed_on.clone())
+        .or_else(|| {
+            unnamed
+                .filter(|u| *u != passed_on && *u != others)
+                .and_then(|u| derive_all(item, root, &all, u))
+        })
+        .or_else(|| derive_all(item, root, &all, others))
+    else {
         return TokenStream::new();
     };
     let AllDerived {
