@@ -940,18 +940,21 @@ pub fn register(args_tokens: &proc_macro2::TokenStream, f: &syn::ItemFn) {
     let Ok(args) = syn::parse2::<crate::attr::Args>(args_tokens.clone()) else {
         return;
     };
-    crate::sig::choose_generic_float(&f.sig);
-    crate::desugar::vector_calls::register(&f.sig);
-    // (A helper taking closures is inlined into its callers, not expanded as the others.)
-    if f.sig.receiver().is_some() || crate::closure_calls::takes_closures(&f.sig) {
-        return;
-    }
-    let at = crate::fields::model_calls::model_position(&args, &f.sig);
-    if crate::vector::returns_floats(&f.sig) {
-        if at == Some(0) {
+    // (Read with its own generic float type; the expansion under way keeps its own.)
+    crate::sig::keeping_generic_float(|| {
+        crate::sig::choose_generic_float(&f.sig);
+        crate::desugar::vector_calls::register(&f.sig);
+        // (A helper taking closures is inlined into its callers, not expanded as the others.)
+        if f.sig.receiver().is_some() || crate::closure_calls::takes_closures(&f.sig) {
+            return;
+        }
+        let at = crate::fields::model_calls::model_position(&args, &f.sig);
+        if crate::vector::returns_floats(&f.sig) {
+            if at == Some(0) {
+                crate::fields::model_calls::register(&f.sig.ident, at);
+            }
+        } else {
             crate::fields::model_calls::register(&f.sig.ident, at);
         }
-    } else {
-        crate::fields::model_calls::register(&f.sig.ident, at);
-    }
+    });
 }

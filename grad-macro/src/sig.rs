@@ -86,6 +86,15 @@ pub fn choose_generic_float(sig: &syn::Signature) {
     GENERIC_FLOAT.with(|g| g.set(name.map(|(n, span)| (FloatTy::generic(&n), span))));
 }
 
+/// Runs `f`, which may fix the generic float type for another function (reading the file's
+/// signatures), and puts back the one of the expansion under way.
+pub fn keeping_generic_float<R>(f: impl FnOnce() -> R) -> R {
+    let kept = GENERIC_FLOAT.with(std::cell::Cell::get);
+    let out = f();
+    GENERIC_FLOAT.with(|g| g.set(kept));
+    out
+}
+
 /// The float type of a hand-written rule `NAME_grad<T: Float>(..) -> (T, [T; K])`: the first
 /// element of the returned tuple, as [`choose_generic_float`] decides it for a return type.
 pub fn choose_generic_float_of_rule(sig: &syn::Signature) {

@@ -760,3 +760,46 @@ fn tuples_handed_to_generic_helpers() {
         &flat::<f32>,
     );
 }
+
+#[derive(Clone, Debug, Params)]
+pub struct Chain<T> {
+    xs: Vec<T>,
+}
+
+impl<T: Real> Chain<T> {
+    fn shift(&self) -> T {
+        self.xs.iter().fold(T::zero(), |a, &v| a + v * v).tanh() + T::one()
+    }
+}
+
+/// A function of `Chain<f64>` calling a plain method of the generic `impl`: reading that
+/// method's signature fixed `T` as the float type of the whole expansion, so the function's own
+/// `f64`s were data and `m.xs.to_vec()` an error ("`to_vec` on a slice is not supported yet";
+/// long mode seed 4140 `g76`).
+#[gradient(wrt(m))]
+fn chain_relaxed(m: &Chain<f64>, x0: f64) -> f64 {
+    let r: f64 = {
+        let mut h: Vec<f64> = m.xs.to_vec();
+        let mut next = vec![0.0; h.len()];
+        for _ in 0..2 {
+            for q in 0..h.len() {
+                next[q] = (h[q] * 0.5 + h[(q + 1) % h.len()]).tanh();
+            }
+            h = next.clone();
+        }
+        h[0] * x0
+    };
+    r + m.shift()
+}
+
+#[test]
+fn a_concrete_function_beside_a_generic_plain_method() {
+    let m = Chain {
+        xs: vec![0.5, 1.5, -0.25],
+    };
+    let mut d = m.zeros_like();
+    let v = chain_relaxed_grad(&m, 0.7, &mut d);
+    assert_eq!(v.to_bits(), chain_relaxed(&m, 0.7).to_bits());
+    let f = |p: &[f64]| chain_relaxed(&m.with_flat(p), 0.7);
+    close("chain_relaxed", &d.to_flat(), &fd(&f, &m.to_flat()), 1e-7);
+}
