@@ -35,6 +35,7 @@ mod jvp;
 mod lower;
 mod matrix_returns;
 mod memory;
+mod monomorph;
 mod naming;
 mod out_param;
 mod parallel;

@@ -37,6 +37,9 @@ pub fn rewrite(item: &syn::ItemFn) -> (BTreeMap<String, String>, Option<syn::Ite
     let table: Vec<Method> = methods
         .iter()
         .filter_map(|(ty, name, src)| Method::new(ty, name, src))
+        // (A generic value type's, `impl<T: Float> V2<T>`, is inlined by `value_structs`,
+        // made concrete for the caller's float.)
+        .filter(|m| m.base == m.ty || !crate::desugar::value_structs::is_value_type(&m.base))
         .filter(|m| {
             // (The receiver, a model, is one such parameter when the result holds a float.)
             // (Or of a type parameter, `-> T` of `impl<T: Float> Lin<T>`.)

@@ -70,6 +70,8 @@ struct Module {
     /// The structs with named fields, generic ones too (their fields' types naming the
     /// parameters): name, and each field's name and type (printed).
     generic_structs: Vec<(String, Vec<(String, String)>)>,
+    /// The type parameters of each struct with named fields (`V2<T>`: `T`).
+    struct_params: Vec<(String, Vec<String>)>,
     /// The fields marked `#[params(skip)]`: struct and field names.
     skipped: Vec<(String, String)>,
     /// The methods marked `#[gradient]` inside a trait's `impl` that is not marked itself, where
@@ -172,6 +174,20 @@ pub fn file_structs() -> Vec<(String, Vec<(String, String)>)> {
             .flat_map(|md| md.generic_structs.iter().cloned())
             .collect()
     })
+}
+
+/// The type parameters of the struct `name` of the file being expanded (`V2<T>`: `T`), when
+/// one module has it.
+pub fn struct_type_params(name: &str) -> Option<Vec<String>> {
+    let mut found: Vec<Vec<String>> = with_modules(|modules| {
+        modules
+            .iter()
+            .flat_map(|md| md.struct_params.iter())
+            .filter(|(n, _)| n == name)
+            .map(|(_, ps)| ps.clone())
+            .collect()
+    });
+    (found.len() == 1).then(|| found.remove(0))
 }
 
 /// `read` of the modules of the file being expanded (the default where it was not read).
@@ -699,6 +715,13 @@ fn items(
                         })
                         .collect();
                     here.generic_structs.push((st.ident.to_string(), fields));
+                    here.struct_params.push((
+                        st.ident.to_string(),
+                        st.generics
+                            .type_params()
+                            .map(|t| t.ident.to_string())
+                            .collect(),
+                    ));
                     if derives(&st.attrs, "Default") {
                         here.defaults.push(st.ident.to_string());
                     }
@@ -764,7 +787,19 @@ fn items(
                         }
                         here.unannotated_methods.push(f.sig.ident.to_string());
                         // (`impl Mul<Vec3> for f64`: a float is `Copy`.)
-                        let copy = copy_types.contains(&ty) || ty == "f64" || ty == "f32";
+                        // (`impl<T: Float> V2<T>` of a `Copy` struct `V2<T>`: its name alone.)
+                        let base = match &*imp.self_ty {
+                            syn::Type::Path(p) => p
+                                .path
+                                .segments
+                                .last()
+                                .map_or_else(|| ty.clone(), |s| s.ident.to_string()),
+                            _ => ty.clone(),
+                        };
+                        let copy = copy_types.contains(&ty)
+                            || copy_types.contains(&base)
+                            || ty == "f64"
+                            || ty == "f32";
                         if plain_impl
                             && f.sig.generics.params.is_empty()
                             && f.sig

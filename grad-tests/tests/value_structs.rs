@@ -624,3 +624,137 @@ fn local_sequences_through_iterators() {
         &p,
     );
 }
+
+/// A value type generic over its float, the way numeric crates write one: its methods and
+/// operators made concrete for the function's float (`T::one()`, `T::from(..)`, `T::zero()`,
+/// `T::epsilon()`, `T::sqrt` as the float's own).
+#[derive(Clone, Copy, Debug)]
+pub struct G2<T> {
+    pub x: T,
+    pub y: T,
+}
+
+impl<T: num_traits::Float> Sub for G2<T> {
+    type Output = G2<T>;
+    fn sub(self, o: G2<T>) -> G2<T> {
+        G2 {
+            x: self.x - o.x,
+            y: self.y - o.y,
+        }
+    }
+}
+
+impl<T: num_traits::Float> Mul<T> for G2<T> {
+    type Output = Self;
+    fn mul(self, k: T) -> Self {
+        Self {
+            x: self.x * k,
+            y: self.y * k,
+        }
+    }
+}
+
+impl<T: num_traits::Float> G2<T> {
+    pub fn new(x: T, y: T) -> Self {
+        Self { x, y }
+    }
+    pub fn norm(self) -> T {
+        T::sqrt(self.x * self.x + self.y * self.y)
+    }
+    pub fn soft_norm(&self) -> T {
+        (self.x.powi(2) + self.y.powi(2) + T::from(1e-3).unwrap()).sqrt() * T::one()
+            + T::zero() * T::epsilon()
+    }
+    pub fn dot(&self, o: &G2<T>) -> T {
+        self.x * o.x + self.y * o.y
+    }
+}
+
+#[gradient]
+fn generic_values(px: f64, py: f64) -> f64 {
+    let p = G2 { x: px, y: py };
+    let q = G2::new(1.0, 2.0);
+    let d: G2<f64> = (p - q) * 0.5;
+    d.norm() + d.soft_norm() + p.dot(&q)
+}
+
+#[gradient]
+fn generic_values32(px: f32, py: f32) -> f32 {
+    let p = G2::<f32>::new(px, py);
+    let q = G2 { x: 1.0f32, y: 2.0 };
+    (p - q).soft_norm() * p.norm()
+}
+
+/// Anchors given as data of the generic type, read through iterator adapters' closures and
+/// zipped loops (`zip`, `map`, `filter`, `enumerate`, `fold`).
+#[gradient(wrt(px, py))]
+fn trilateration(px: f64, py: f64, anchors: &[G2<f64>], dists: &[f64]) -> f64 {
+    let p = G2::new(px, py);
+    let near: f64 = anchors
+        .iter()
+        .zip(dists)
+        .map(|(a, &d)| {
+            let r = (p - *a).norm() - d;
+            r * r
+        })
+        .sum();
+    let mut far = 0.0;
+    for (&d, a) in dists.iter().zip(anchors) {
+        far += ((p - *a).soft_norm() - d).abs() * 0.1;
+    }
+    let right = anchors
+        .iter()
+        .filter(|a| a.x > 0.5)
+        .map(|a| a.dot(&p))
+        .sum::<f64>();
+    let weighted = anchors
+        .iter()
+        .enumerate()
+        .fold(0.0, |acc, (i, a)| acc + (p - *a).norm() * (i as f64 + 1.0));
+    near + far + 0.1 * right + 0.01 * weighted
+}
+
+#[test]
+fn generic_value_types() {
+    for p in [[0.3, 0.4], [-1.2, 0.7]] {
+        let (v, g) = generic_values_grad(p[0], p[1]);
+        assert_eq!(v.to_bits(), generic_values(p[0], p[1]).to_bits());
+        check("generic_values", &|q| generic_values(q[0], q[1]), v, &g, &p);
+        let (v32, g32) = generic_values32_grad(p[0] as f32, p[1] as f32);
+        assert_eq!(
+            v32.to_bits(),
+            generic_values32(p[0] as f32, p[1] as f32).to_bits()
+        );
+        let f = |q: &[f64]| {
+            let (a, b) = (G2::new(q[0], q[1]), G2::new(1.0, 2.0));
+            (a - b).soft_norm() * a.norm()
+        };
+        let h = 1e-6;
+        for k in 0..2 {
+            let (mut a, mut b) = (p, p);
+            a[k] += h;
+            b[k] -= h;
+            let want = (f(&a) - f(&b)) / (2.0 * h);
+            assert!(
+                (f64::from(g32[k]) - want).abs() < 1e-3 * (1.0 + want.abs()),
+                "{g32:?}"
+            );
+        }
+    }
+    let anchors = [G2::new(0.0, 0.0), G2::new(1.0, 0.0), G2::new(0.0, 1.0)];
+    let dists = [0.5, 0.8, 0.7];
+    for p in [[0.3, 0.4], [0.9, -0.2]] {
+        let (v, g) = trilateration_grad(p[0], p[1], &anchors, &dists);
+        assert_eq!(
+            v.to_bits(),
+            trilateration(p[0], p[1], &anchors, &dists).to_bits()
+        );
+        check(
+            "trilateration",
+            &|q| trilateration(q[0], q[1], &anchors, &dists),
+            v,
+            &g,
+            &p,
+        );
+    }
+}

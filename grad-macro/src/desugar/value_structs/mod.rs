@@ -23,6 +23,9 @@ mod visit;
 struct ValueType {
     name: Ident,
     fields: Vec<(Ident, syn::Type)>,
+    /// Of a generic struct (`V2<T>` with fields of `T`): `T`, which the function's float
+    /// instantiates (its fields above are of that float).
+    generic: Option<Ident>,
 }
 
 /// A local (or a parameter) of a value type: the type, and the expression of each field.
@@ -82,14 +85,25 @@ struct Pass {
 /// Input: a body with locals of value types (see the module). Output: the same body over their
 /// fields, or as written where some use of such a value is not followed.
 pub fn scalarize(item: &mut syn::ItemFn) {
-    scalarize_over(item, value_types(false));
+    let float = float_of(item);
+    scalarize_over(item, value_types(false, float.as_deref()));
+}
+
+/// The function's float type, `f64` or `f32`, if it returns one.
+fn float_of(item: &syn::ItemFn) -> Option<String> {
+    match &item.sig.output {
+        syn::ReturnType::Type(_, t) => crate::sig::float_of(t).map(|_| quote!(#t).to_string()),
+        syn::ReturnType::Default => None,
+    }
+    .filter(|f| f == "f64" || f == "f32")
 }
 
 /// [`scalarize`] of a function taking a model of a value type (`p: &Vec3` of a `Vec3` deriving
 /// `Params`), before the models' rewrite, which then reads the model's fields where the body
 /// reads them (`*p - *target` is `p.x - target.x`, ..); nothing for any other function.
 pub fn scalarize_models(item: &mut syn::ItemFn) {
-    let types = value_types(true);
+    let float = float_of(item);
+    let types = value_types(true, float.as_deref());
     let model = item.sig.inputs.iter().any(|a| match a {
         syn::FnArg::Typed(pt) => {
             let ty = match &*pt.ty {
@@ -221,31 +235,93 @@ fn self_ident() -> Ident {
 
 /// The value types of the file being expanded: structs that are no model (`models`: models too),
 /// with named fields of `f64` or `f32` (and integers or flags beside them), declared once.
-fn value_types(models: bool) -> Vec<ValueType> {
+/// A generic one (`struct V2<T> { x: T, y: T }`, one type parameter) is a value type of the
+/// function's float `of` (`f64` or `f32`), when it has one.
+fn value_types(models: bool, of: Option<&str>) -> Vec<ValueType> {
     const DATA: &[&str] = &[
         "usize", "isize", "u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64", "bool",
     ];
-    let float = |t: &str| t == "f64" || t == "f32";
     let all = crate::prescan::file_structs();
     all.iter()
-        .filter(|(name, fields)| {
-            fields.iter().any(|(_, t)| float(t))
-                && fields
-                    .iter()
-                    .all(|(_, t)| float(t) || DATA.contains(&t.as_str()))
-                && all.iter().filter(|(n, _)| n == name).count() == 1
+        .filter(|(name, _)| {
+            all.iter().filter(|(n, _)| n == name).count() == 1
                 && (models || crate::prescan::data_type(name))
         })
         .filter_map(|(name, fields)| {
+            let params = crate::prescan::struct_type_params(name).unwrap_or_default();
+            let generic = match (&params[..], of) {
+                ([], _) => None,
+                ([t], Some(_)) => Some(t.clone()),
+                _ => return None,
+            };
+            let float =
+                |t: &str| t == "f64" || t == "f32" || generic.as_deref().is_some_and(|g| g == t);
+            let floats = fields.iter().any(|(_, t)| float(t))
+                && fields
+                    .iter()
+                    .all(|(_, t)| float(t) || DATA.contains(&t.as_str()));
+            if !floats {
+                return None;
+            }
+            let of_float = |t: &str| match (&generic, of) {
+                (Some(g), Some(f)) if g == t => f.to_string(),
+                _ => t.to_string(),
+            };
             Some(ValueType {
                 name: syn::parse_str(name).ok()?,
                 fields: fields
                     .iter()
-                    .map(|(f, t)| Some((syn::parse_str(f).ok()?, syn::parse_str(t).ok()?)))
+                    .map(|(f, t)| {
+                        Some((syn::parse_str(f).ok()?, syn::parse_str(&of_float(t)).ok()?))
+                    })
                     .collect::<Option<_>>()?,
+                generic: generic.and_then(|g| syn::parse_str(&g).ok()),
             })
         })
         .collect()
+}
+
+/// The items of an iterator (see `Pass::element_shape`).
+enum Shape {
+    /// Elements of a parameter holding values of a value type.
+    Value(usize),
+    /// Anything else (numbers, indices).
+    Other,
+    /// Pairs, of `zip` or `enumerate`.
+    Pair(Box<Shape>, Box<Shape>),
+}
+
+impl Shape {
+    fn holds_values(&self) -> bool {
+        match self {
+            Shape::Value(_) => true,
+            Shape::Other => false,
+            Shape::Pair(a, b) => a.holds_values() || b.holds_values(),
+        }
+    }
+}
+
+/// The names `pat` binds to elements of values where the items have `shape`; `None` for a
+/// pattern that takes such an element apart (not followed).
+fn bind_shape(pat: &syn::Pat, shape: &Shape, out: &mut Vec<(Ident, usize)>) -> Option<()> {
+    let pat = match pat {
+        syn::Pat::Type(pt) => &*pt.pat,
+        p => p,
+    };
+    match (pat, shape) {
+        (_, Shape::Other) => Some(()),
+        (syn::Pat::Reference(r), _) => bind_shape(&r.pat, shape, out),
+        (syn::Pat::Ident(pi), Shape::Value(t)) if pi.subpat.is_none() && pi.by_ref.is_none() => {
+            out.push((pi.ident.clone(), *t));
+            Some(())
+        }
+        (syn::Pat::Wild(_), _) => Some(()),
+        (syn::Pat::Tuple(tp), Shape::Pair(a, b)) if tp.elems.len() == 2 => {
+            bind_shape(&tp.elems[0], a, out)?;
+            bind_shape(&tp.elems[1], b, out)
+        }
+        _ => None,
+    }
 }
 
 thread_local! {
@@ -261,7 +337,14 @@ pub(crate) fn take_not_followed() -> Option<(proc_macro2::Span, String)> {
 
 /// Whether `name` is a value type of the file being expanded (see the module).
 pub(crate) fn is_value_type(name: &str) -> bool {
-    value_types(false).iter().any(|t| t.name == name)
+    value_types(false, Some("f64"))
+        .iter()
+        .any(|t| t.name == name)
+}
+
+/// Whether `f64` and `f32` have a method `name` themselves (see [`INHERENT`]).
+pub(crate) fn float_has(name: &str) -> bool {
+    INHERENT.contains(&name)
 }
 
 /// The methods of `f64` and `f32` themselves (and of the traits of the standard library they
@@ -469,19 +552,29 @@ impl Pass {
     /// The value type a type names (`V2`, `Self` is never one: bodies are rewritten first).
     fn type_named(&self, ty: &syn::Type) -> Option<usize> {
         let syn::Type::Path(p) = ty else { return None };
-        let id = p.path.get_ident()?;
-        self.types.iter().position(|t| t.name == *id)
+        if p.qself.is_some() {
+            return None;
+        }
+        self.type_of_path(&p.path)
     }
 
+    /// (`V2` and, of a generic value type, `V2<f64>` or `V2::<T>`.)
     fn type_of_path(&self, p: &syn::Path) -> Option<usize> {
-        let id = p.get_ident()?;
-        self.types.iter().position(|t| t.name == *id)
+        let [seg] = &p.segments.iter().collect::<Vec<_>>()[..] else {
+            return None;
+        };
+        let t = self.types.iter().position(|t| t.name == seg.ident)?;
+        (seg.arguments.is_none() || self.types[t].generic.is_some()).then_some(t)
     }
 
     /// The method or associated function `name` of the value type `t`, as a free function
     /// (`mutating`: one taking `&mut self`).
     fn method_of(&mut self, t: usize, name: &str, mutating: bool) -> Option<syn::ItemFn> {
-        let ty = self.types[t].name.to_string();
+        // (A generic one's `impl<T: Float> V2<T>`, printed so.)
+        let ty = match &self.types[t].generic {
+            Some(g) => format!("{} < {g} >", self.types[t].name),
+            None => self.types[t].name.to_string(),
+        };
         let key = if mutating {
             format!("&mut {name}")
         } else {
@@ -495,7 +588,13 @@ impl Pass {
                 } else {
                     crate::prescan::file_method(&ty, name)?
                 };
-                syn::parse_str::<syn::ItemFn>(&src).ok()
+                let f = syn::parse_str::<syn::ItemFn>(&src).ok()?;
+                // (Of a generic value type: the instance of the function's float.)
+                match (&self.types[t].generic, &self.float) {
+                    (None, _) => Some(f),
+                    (Some(g), Some(float)) => crate::monomorph::concrete(&f, g, float),
+                    (Some(_), None) => None,
+                }
             })
             .clone()
     }
@@ -630,6 +729,111 @@ impl Pass {
             }
             _ => None,
         }
+    }
+
+    /// A closure given to an iterator adapter over a parameter holding values (`pts.iter()`,
+    /// zipped or enumerated, filtered, ..): which argument it is, and the names its parameter
+    /// binds to elements, with their types.
+    fn closure_over_data(&self, m: &syn::ExprMethodCall) -> Option<(usize, Vec<(Ident, usize)>)> {
+        const TAKING: &[&str] = &[
+            "map",
+            "for_each",
+            "filter",
+            "filter_map",
+            "any",
+            "all",
+            "take_while",
+            "skip_while",
+            "position",
+            "inspect",
+            "fold",
+        ];
+        if !TAKING.iter().any(|n| m.method == n) {
+            return None;
+        }
+        let at = usize::from(m.method == "fold");
+        let syn::Expr::Closure(c) = m.args.iter().nth(at)? else {
+            return None;
+        };
+        let pat = c.inputs.iter().nth(at)?;
+        let shape = self.element_shape(&m.receiver)?;
+        let mut binds = Vec::new();
+        bind_shape(pat, &shape, &mut binds)?;
+        (!binds.is_empty()).then_some((at, binds))
+    }
+
+    /// What an iterator's items are, where some are elements of a parameter holding values.
+    fn element_shape(&self, e: &syn::Expr) -> Option<Shape> {
+        if self.local_seq(e).is_some() {
+            return None;
+        }
+        let syn::Expr::MethodCall(m) = unparen(e) else {
+            return self.seq_of(e).map(Shape::Value);
+        };
+        let same = [
+            "filter",
+            "skip",
+            "take",
+            "rev",
+            "step_by",
+            "copied",
+            "cloned",
+            "skip_while",
+            "take_while",
+            "inspect",
+        ];
+        match m.method.to_string().as_str() {
+            "iter" if m.args.is_empty() => self.seq_of(e).map(Shape::Value),
+            "zip" if m.args.len() == 1 => {
+                let side = |x: &syn::Expr| self.element_shape(x).unwrap_or(Shape::Other);
+                let (a, b) = (side(&m.receiver), side(&m.args[0]));
+                (a.holds_values() || b.holds_values())
+                    .then(|| Shape::Pair(Box::new(a), Box::new(b)))
+            }
+            "enumerate" if m.args.is_empty() => {
+                let inner = self.element_shape(&m.receiver)?;
+                Some(Shape::Pair(Box::new(Shape::Other), Box::new(inner)))
+            }
+            n if same.contains(&n) => self.element_shape(&m.receiver),
+            _ => None,
+        }
+    }
+
+    /// `X.zip(Y)` iterated by a pattern `(a, b)`, where a side is a parameter holding values (a
+    /// local sequence of them is refused, as every other iteration of one but by index): each
+    /// name bound to such an element, with its type.
+    fn zipped_elements(
+        &self,
+        e: &syn::Expr,
+        pat: &syn::Pat,
+    ) -> Option<(syn::Pat, Vec<(Ident, usize)>)> {
+        let syn::Expr::MethodCall(m) = unparen(e) else {
+            return None;
+        };
+        let syn::Pat::Tuple(t) = pat else { return None };
+        if m.method != "zip" || m.args.len() != 1 || t.elems.len() != 2 {
+            return None;
+        }
+        let sides = [&*m.receiver, &m.args[0]];
+        if sides.iter().any(|s| self.local_seq(s).is_some()) {
+            return None;
+        }
+        let mut names = Vec::new();
+        for (side, p) in sides.iter().zip(&t.elems) {
+            let Some(ty) = self.seq_of(side) else {
+                continue;
+            };
+            let name = match p {
+                syn::Pat::Ident(pi) if pi.subpat.is_none() && pi.by_ref.is_none() => &pi.ident,
+                syn::Pat::Reference(r) => match &*r.pat {
+                    syn::Pat::Ident(pi) if pi.subpat.is_none() && pi.by_ref.is_none() => &pi.ident,
+                    _ => return None,
+                },
+                _ => return None,
+            };
+            names.push((name.clone(), ty));
+        }
+        (!names.is_empty()).then(|| (pat.clone(), names))
     }
 
     /// The fields of element `k` of the sequence `base` (of values of `t`): `pts_x[k]` of a

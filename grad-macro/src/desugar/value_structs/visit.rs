@@ -34,6 +34,38 @@ impl VisitMut for Pass {
                 };
                 self.changed = true;
             }
+            // `pts.iter().map(|p| ..)`, `.zip(ds).map(|(p, d)| ..)`, `.filter(|p| ..)`, `.fold(..)`
+            // of a parameter of values: the closure's element read in place.
+            syn::Expr::MethodCall(m) if self.closure_over_data(m).is_some() => {
+                let (at, binds) = self.closure_over_data(m).expect("a closure over data");
+                self.visit_expr_mut(&mut m.receiver);
+                for (k, a) in m.args.iter_mut().enumerate() {
+                    match a {
+                        syn::Expr::Closure(c) if k == at => {
+                            self.scopes.push(HashMap::new());
+                            for p in c.inputs.clone() {
+                                self.shadow_pat(&p);
+                            }
+                            for (name, t) in &binds {
+                                let parts = self.types[*t]
+                                    .fields
+                                    .iter()
+                                    .map(|(f, _)| syn::parse_quote!(#name.#f))
+                                    .collect();
+                                let local = Local {
+                                    ty: *t,
+                                    parts,
+                                    seq: false,
+                                };
+                                self.declare(name, Some(local));
+                            }
+                            self.visit_expr_mut(&mut c.body);
+                            self.scopes.pop();
+                        }
+                        a => self.visit_expr_mut(a),
+                    }
+                }
+            }
             syn::Expr::MethodCall(m) if self.local_seq(&m.receiver).is_some() => {
                 let l = self.local_seq(&m.receiver).expect("a sequence").clone();
                 let first = l.parts[0].clone();
@@ -190,6 +222,30 @@ impl VisitMut for Pass {
                     }
                     e => (e.clone(), false),
                 };
+                // `for (a, &d) in pts.iter().zip(ds)` (either side) of a parameter of values:
+                // `a` an element, read in place.
+                if let Some((pat, side)) = self.zipped_elements(&f.expr, &f.pat) {
+                    self.visit_expr_mut(&mut f.expr);
+                    self.scopes.push(HashMap::new());
+                    self.shadow_pat(&f.pat.clone());
+                    for (name, t) in side {
+                        let parts = self.types[t]
+                            .fields
+                            .iter()
+                            .map(|(f, _)| syn::parse_quote!(#name.#f))
+                            .collect();
+                        let local = Local {
+                            ty: t,
+                            parts,
+                            seq: false,
+                        };
+                        self.declare(&name, Some(local));
+                    }
+                    let _ = pat;
+                    self.block(&mut f.body);
+                    self.scopes.pop();
+                    return;
+                }
                 let elems = self.seq_of(&source);
                 let local = self.local_seq(&source).cloned();
                 let pat = (*f.pat).clone();
