@@ -6495,9 +6495,85 @@ impl<'a> FnGen<'a> {
             let n = self.fresh("v");
             format!("VO{}{n}_{FLT}", self.base)
         };
-        let _ = write!(
-            self.items,
-            "#[derive(Clone, Copy)]
+        // Half the time generic over its float (`struct V<T>` with `impl<T: Float>`, methods
+        // written with `T::one()` and `T::from(..)`), as numeric crates write one: the type of
+        // its values is then `V<FLT>`.
+        let generic = self.rng.chance(0.5);
+        let tyu = if generic {
+            format!("{ty}<{FLT}>")
+        } else {
+            ty.clone()
+        };
+        if generic {
+            let _ = write!(
+                self.items,
+                "#[derive(Clone, Copy)]
+struct {ty}<T> {{
+    x: T,
+    y: T,
+}}
+impl<T: num_traits::Float> {ty}<T> {{
+    fn new(x: T, y: T) -> Self {{
+        Self {{ x, y }}
+    }}
+    fn dot(&self, o: &Self) -> T {{
+        self.x * o.x + self.y * o.y
+    }}
+    fn norm2(self) -> T {{
+        self.dot(&self)
+    }}
+    fn scaled(&self, k: T) -> {ty}<T> {{
+        {ty}::new(self.x * k, self.y * k)
+    }}
+    fn damp(&mut self, k: T) {{
+        let n = self.norm2();
+        let f = T::one() / (T::one() + k * n * T::from(0.01).unwrap());
+        self.x = self.x * f;
+        self.y = self.y * f;
+    }}
+}}
+impl<T: num_traits::Float> std::ops::Add for {ty}<T> {{
+    type Output = Self;
+    fn add(self, o: Self) -> Self {{
+        Self::new(self.x + o.x, self.y + o.y)
+    }}
+}}
+impl<T: num_traits::Float> std::ops::Sub for {ty}<T> {{
+    type Output = {ty}<T>;
+    fn sub(self, o: {ty}<T>) -> Self::Output {{
+        {ty} {{ x: self.x - o.x, y: self.y - o.y }}
+    }}
+}}
+impl<T: num_traits::Float> std::ops::Mul<T> for {ty}<T> {{
+    type Output = Self;
+    fn mul(self, k: T) -> Self {{
+        self.scaled(k)
+    }}
+}}
+impl std::ops::Mul<{ty}<{FLT}>> for {FLT} {{
+    type Output = {ty}<{FLT}>;
+    fn mul(self, v: {ty}<{FLT}>) -> {ty}<{FLT}> {{
+        v * self
+    }}
+}}
+impl<T: num_traits::Float> std::ops::Neg for {ty}<T> {{
+    type Output = Self;
+    fn neg(self) -> Self {{
+        Self::new(-self.x, -self.y)
+    }}
+}}
+impl<T: num_traits::Float> std::ops::AddAssign for {ty}<T> {{
+    fn add_assign(&mut self, o: Self) {{
+        self.x = self.x + o.x;
+        self.y = self.y + o.y;
+    }}
+}}
+"
+            );
+        } else {
+            let _ = write!(
+                self.items,
+                "#[derive(Clone, Copy)]
 struct {ty} {{
     x: {FLT},
     y: {FLT},
@@ -6559,7 +6635,8 @@ impl std::ops::AddAssign for {ty} {{
     }}
 }}
 "
-        );
+            );
+        }
         let (a, b, c, d, k, v) = (
             self.fresh("va"),
             self.fresh("vb"),
@@ -6628,7 +6705,7 @@ impl std::ops::AddAssign for {ty} {{
                 out,
                 ind,
                 &format!(
-                    "let {pts}: Vec<{ty}> = (0..3).map(|{qi}| {a} * ({qi} as {FLT} * 0.5)).collect();"
+                    "let {pts}: Vec<{tyu}> = (0..3).map(|{qi}| {a} * ({qi} as {FLT} * 0.5)).collect();"
                 ),
             );
             Self::line(out, ind, &format!("let mut {sa}: {FLT} = 0.0;"));
@@ -6676,7 +6753,7 @@ impl std::ops::AddAssign for {ty} {{
             Self::line(
                 out,
                 ind,
-                &format!("let {kd} = |{kp}: {ty}| {kp}.dot(&{c}) * 0.01;"),
+                &format!("let {kd} = |{kp}: {tyu}| {kp}.dot(&{c}) * 0.01;"),
             );
             format!(" + {kd}({a})")
         } else {

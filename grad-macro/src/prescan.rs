@@ -800,8 +800,32 @@ fn items(
                             || copy_types.contains(&base)
                             || ty == "f64"
                             || ty == "f32";
-                        if plain_impl
-                            && f.sig.generics.params.is_empty()
+                        // (A generic `impl<T: Float> Lin<T>`'s method: a function generic
+                        // over the `impl`'s parameters and its own, `Self` being `Lin<T>`.)
+                        let mut sig = f.sig.clone();
+                        if !plain_impl {
+                            let mut params = imp.generics.params.clone();
+                            params.extend(sig.generics.params.iter().cloned());
+                            let mut clauses: Vec<syn::WherePredicate> = imp
+                                .generics
+                                .where_clause
+                                .iter()
+                                .flat_map(|w| w.predicates.iter().cloned())
+                                .collect();
+                            clauses.extend(
+                                sig.generics
+                                    .where_clause
+                                    .iter()
+                                    .flat_map(|w| w.predicates.iter().cloned()),
+                            );
+                            sig.generics.params = params;
+                            sig.generics.lt_token = Some(Default::default());
+                            sig.generics.gt_token = Some(Default::default());
+                            sig.generics.where_clause = (!clauses.is_empty())
+                                .then(|| syn::parse_quote!(where #(#clauses),*));
+                        }
+                        // (Of a generic `impl` too, generic as above.)
+                        if f.sig.generics.params.is_empty()
                             && f.sig
                                 .receiver()
                                 .is_some_and(|r| r.mutability.is_some() && r.reference.is_some())
@@ -809,7 +833,7 @@ fn items(
                             let as_fn = syn::ItemFn {
                                 attrs: f.attrs.clone(),
                                 vis: f.vis.clone(),
-                                sig: f.sig.clone(),
+                                sig: sig.clone(),
                                 block: Box::new(f.block.clone()),
                             };
                             let printed = quote::ToTokens::to_token_stream(&as_fn).to_string();
@@ -821,30 +845,6 @@ fn items(
                         if f.sig.receiver().is_none_or(|r| {
                             r.mutability.is_none() && (r.reference.is_some() || copy)
                         }) {
-                            // (A generic `impl<T: Float> Lin<T>`'s method: a function generic
-                            // over the `impl`'s parameters and its own, `Self` being `Lin<T>`.)
-                            let mut sig = f.sig.clone();
-                            if !plain_impl {
-                                let mut params = imp.generics.params.clone();
-                                params.extend(sig.generics.params.iter().cloned());
-                                let mut clauses: Vec<syn::WherePredicate> = imp
-                                    .generics
-                                    .where_clause
-                                    .iter()
-                                    .flat_map(|w| w.predicates.iter().cloned())
-                                    .collect();
-                                clauses.extend(
-                                    sig.generics
-                                        .where_clause
-                                        .iter()
-                                        .flat_map(|w| w.predicates.iter().cloned()),
-                                );
-                                sig.generics.params = params;
-                                sig.generics.lt_token = Some(Default::default());
-                                sig.generics.gt_token = Some(Default::default());
-                                sig.generics.where_clause = (!clauses.is_empty())
-                                    .then(|| syn::parse_quote!(where #(#clauses),*));
-                            }
                             let as_fn = syn::ItemFn {
                                 attrs: f.attrs.clone(),
                                 vis: f.vis.clone(),
