@@ -668,13 +668,19 @@ impl<T: num_traits::Float> G2<T> {
     pub fn dot(&self, o: &G2<T>) -> T {
         self.x * o.x + self.y * o.y
     }
+    pub fn damp(&mut self, k: T) {
+        let f = T::one() / (T::one() + k * self.dot(&*self) * T::from(0.01).unwrap());
+        self.x = self.x * f;
+        self.y = self.y * f;
+    }
 }
 
 #[gradient]
 fn generic_values(px: f64, py: f64) -> f64 {
     let p = G2 { x: px, y: py };
     let q = G2::new(1.0, 2.0);
-    let d: G2<f64> = (p - q) * 0.5;
+    let mut d: G2<f64> = (p - q) * 0.5;
+    d.damp(2.0);
     d.norm() + d.soft_norm() + p.dot(&q)
 }
 
