@@ -240,10 +240,19 @@ fn type_of(
     structs: &[(String, Vec<(String, String)>)],
 ) -> Option<String> {
     match e {
-        syn::Expr::Path(p) if p.qself.is_none() => {
-            types.get(&p.path.get_ident()?.to_string()).cloned()
-        }
         syn::Expr::Paren(p) => type_of(&p.expr, types, structs),
+        // (`let l = Mse;`, `let l = Huber { delta: 1.0 };`: a value of a struct of the file,
+        // whose methods are then the table's.)
+        syn::Expr::Struct(s) if s.qself.is_none() && s.path.segments.len() == 1 => {
+            Some(s.path.segments[0].ident.to_string())
+        }
+        syn::Expr::Path(p) if p.qself.is_none() => {
+            let id = p.path.get_ident()?.to_string();
+            types
+                .get(&id)
+                .cloned()
+                .or_else(|| crate::prescan::unit_struct(&id).then_some(id))
+        }
         syn::Expr::Reference(r) => type_of(&r.expr, types, structs),
         syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
             type_of(&u.expr, types, structs)

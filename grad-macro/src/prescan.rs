@@ -72,6 +72,8 @@ struct Module {
     generic_structs: Vec<(String, Vec<(String, String)>)>,
     /// The type parameters of each struct with named fields (`V2<T>`: `T`).
     struct_params: Vec<(String, Vec<String>)>,
+    /// The unit structs (`struct Mse;`).
+    unit_structs: Vec<String>,
     /// The fields marked `#[params(skip)]`: struct and field names.
     skipped: Vec<(String, String)>,
     /// The methods marked `#[gradient]` inside a trait's `impl` that is not marked itself, where
@@ -173,6 +175,15 @@ pub fn file_structs() -> Vec<(String, Vec<(String, String)>)> {
             .iter()
             .flat_map(|md| md.generic_structs.iter().cloned())
             .collect()
+    })
+}
+
+/// Whether `name` is a unit struct of the file being expanded (`struct Mse;`).
+pub fn unit_struct(name: &str) -> bool {
+    with_modules(|modules| {
+        modules
+            .iter()
+            .any(|md| md.unit_structs.iter().any(|n| n == name))
     })
 }
 
@@ -705,6 +716,9 @@ fn items(
                 }
             }
             syn::Item::Struct(st) => {
+                if matches!(st.fields, syn::Fields::Unit) {
+                    here.unit_structs.push(st.ident.to_string());
+                }
                 if let syn::Fields::Named(named) = &st.fields {
                     let fields: Vec<(String, String)> = named
                         .named

@@ -1367,3 +1367,63 @@ fn lists_of_data_made_at_the_call() {
     assert_eq!(v.to_bits(), index_lists(&x).to_bits());
     assert_eq!(d, [1.0, 4.0]);
 }
+
+/// Losses as objects of a trait, made in the body (`let l = Mse;`, `let h = Huber { delta };`)
+/// and called there: their methods are plain methods of the file, inlined (a rustc error in the
+/// expansion before, `Mse: Clone` and "no method named `eval_grad`").
+trait PointLoss {
+    fn eval(&self, pred: f64, y: f64) -> f64;
+}
+
+struct Mse;
+
+impl PointLoss for Mse {
+    fn eval(&self, pred: f64, y: f64) -> f64 {
+        (pred - y).powi(2)
+    }
+}
+
+struct Huber {
+    delta: f64,
+}
+
+impl PointLoss for Huber {
+    fn eval(&self, pred: f64, y: f64) -> f64 {
+        let r = (pred - y).abs();
+        if r <= self.delta {
+            0.5 * r * r
+        } else {
+            self.delta * (r - 0.5 * self.delta)
+        }
+    }
+}
+
+#[gradient(wrt(w))]
+fn loss_objects(w: &[f64], xs: &[f64], ys: &[f64], delta: f64) -> f64 {
+    let l = Mse;
+    let h = Huber { delta };
+    xs.iter()
+        .zip(ys)
+        .map(|(x, y)| l.eval(w[0] * x + w[1], *y) + h.eval(w[0] * x * x, *y))
+        .sum::<f64>()
+        // (A closure whose body begins with a block: the macro panicked, "expected an
+        // expression", where a reduction read it.)
+        + xs.iter().map(|x| { x * w[1] } + w[0]).sum::<f64>()
+}
+
+#[test]
+fn loss_objects_made_in_the_body() {
+    let (xs, ys) = ([1.0, 2.0, -0.5], [1.0, 2.5, 0.3]);
+    for w in [[0.5, 0.1], [-1.5, 2.0]] {
+        let mut d = [0.0; 2];
+        let v = loss_objects_grad(&w, &xs, &ys, 0.75, &mut d);
+        assert_eq!(v.to_bits(), loss_objects(&w, &xs, &ys, 0.75).to_bits());
+        check(
+            "loss_objects",
+            &|p| loss_objects(p, &xs, &ys, 0.75),
+            v,
+            &d,
+            &w,
+        );
+    }
+}

@@ -100,7 +100,9 @@ impl Lowerer<'_> {
                 super::opaque::collect_pat_idents(p, &mut own);
             }
             let body = &c.body;
-            let block: syn::Block = syn::parse_quote!({ #body; });
+            // (In parentheses: a body that begins with a block, `{ .. } + { .. }` of two
+            // inlined calls, is no statement as it is.)
+            let block: syn::Block = syn::parse_quote!({ (#body); });
             for n in super::loops::assigned_names(&block) {
                 if !own.contains(&n) && !carried.contains(&n) {
                     carried.push(n);
