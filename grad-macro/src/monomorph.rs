@@ -1,6 +1,6 @@
 //! A function generic over a float type `T` (`fn norm<T: Float>(v: V2<T>) -> T`), made the
-//! function of one concrete float (`f64` or `f32`), body included: what the inlining of a
-//! generic value type's methods needs where the caller's float is concrete.
+//! function of one concrete float (`f64` or `f32`), body included, or of the caller's own
+//! generic float: what the inlining of a generic value type's methods needs.
 //!
 //! `T` in types is the float. The calls that only a generic body makes become what they are for
 //! that float, with the same value bit for bit: `T::zero()` and `T::one()` literals,
@@ -68,6 +68,47 @@ pub fn concrete(f: &syn::ItemFn, t: &Ident, float: &str) -> Option<syn::ItemFn> 
     c.visit_block_mut(&mut f.block);
     let left = crate::naming::mentions(f.to_token_stream(), &|i| i == t);
     (!c.refused && !left).then_some(f)
+}
+
+/// `f` without its type parameter `t`, every use of it (types, paths) the caller's own generic
+/// float type `name`, whose bounds the caller's body already relies on.
+pub fn renamed(f: &syn::ItemFn, t: &Ident, name: &str) -> syn::ItemFn {
+    struct Rename<'a>(&'a Ident, Ident);
+    impl VisitMut for Rename<'_> {
+        fn visit_ident_mut(&mut self, i: &mut Ident) {
+            if i == self.0 {
+                *i = Ident::new(&self.1.to_string(), i.span());
+            }
+        }
+    }
+    let mut f = f.clone();
+    let params: syn::punctuated::Punctuated<syn::GenericParam, syn::Token![,]> = f
+        .sig
+        .generics
+        .params
+        .iter()
+        .filter(|p| !matches!(p, syn::GenericParam::Type(tp) if tp.ident == *t))
+        .cloned()
+        .collect();
+    f.sig.generics.params = params;
+    if let Some(w) = &mut f.sig.generics.where_clause {
+        w.predicates = w
+            .predicates
+            .iter()
+            .filter(|p| !matches!(p, syn::WherePredicate::Type(pt) if is_t(&pt.bounded_ty, t)))
+            .cloned()
+            .collect();
+        if w.predicates.is_empty() {
+            f.sig.generics.where_clause = None;
+        }
+    }
+    if f.sig.generics.params.is_empty() {
+        f.sig.generics = syn::Generics::default();
+    }
+    let mut r = Rename(t, Ident::new(name, Span::call_site()));
+    r.visit_signature_mut(&mut f.sig);
+    r.visit_block_mut(&mut f.block);
+    f
 }
 
 fn is_t(ty: &syn::Type, t: &Ident) -> bool {

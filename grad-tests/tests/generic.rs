@@ -803,3 +803,69 @@ fn a_concrete_function_beside_a_generic_plain_method() {
     let f = |p: &[f64]| chain_relaxed(&m.with_flat(p), 0.7);
     close("chain_relaxed", &d.to_flat(), &fd(&f, &m.to_flat()), 1e-7);
 }
+
+/// A value type generic over its float, in a generic function: its methods and operators
+/// inlined over the function's own `T` (named otherwise in the `impl`).
+#[derive(Clone, Copy, Debug)]
+pub struct P2<U> {
+    x: U,
+    y: U,
+}
+
+impl<U: Float> std::ops::Sub for P2<U> {
+    type Output = P2<U>;
+    fn sub(self, o: P2<U>) -> P2<U> {
+        P2 {
+            x: self.x - o.x,
+            y: self.y - o.y,
+        }
+    }
+}
+
+impl<U: Float> std::ops::Mul<U> for P2<U> {
+    type Output = Self;
+    fn mul(self, k: U) -> Self {
+        Self {
+            x: self.x * k,
+            y: self.y * k,
+        }
+    }
+}
+
+impl<U: Float> P2<U> {
+    fn new(x: U, y: U) -> Self {
+        Self { x, y }
+    }
+    fn norm(self) -> U {
+        (self.x * self.x + self.y * self.y).sqrt()
+    }
+    fn soft_norm(&self) -> U {
+        (self.x.powi(2) + self.y.powi(2) + U::from(1e-3).unwrap()).sqrt() * U::one()
+    }
+    fn damp(&mut self, k: U) {
+        let f = U::one() / (U::one() + k * self.soft_norm());
+        self.x = self.x * f;
+        self.y = self.y * f;
+    }
+}
+
+#[gradient(jvp)]
+fn generic_points<T: Float>(px: T, py: T) -> T {
+    let p = P2::new(px, py);
+    let mut q = P2 {
+        x: T::one(),
+        y: T::from(2.0).unwrap(),
+    };
+    q.damp(px * px);
+    ((p - q) * T::from(0.5).unwrap()).norm() + p.soft_norm()
+}
+
+#[test]
+fn generic_value_types_in_generic_functions() {
+    fn flat<T: Float>(p: &[T]) -> (T, T, Vec<T>) {
+        let (v, g) = generic_points_grad(p[0], p[1]);
+        (generic_points(p[0], p[1]), v, g.to_vec())
+    }
+    check("generic_points", &[0.3, 0.4], &flat::<f64>, &flat::<f32>);
+    check("generic_points", &[-1.1, 0.25], &flat::<f64>, &flat::<f32>);
+}

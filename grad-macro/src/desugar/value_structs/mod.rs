@@ -89,13 +89,16 @@ pub fn scalarize(item: &mut syn::ItemFn) {
     scalarize_over(item, value_types(false, float.as_deref()));
 }
 
-/// The function's float type, `f64` or `f32`, if it returns one.
+/// The function's float type, `f64`, `f32` or its generic one (`T` of `fn f<T: Float>(..) ->
+/// T`), if it returns one.
 fn float_of(item: &syn::ItemFn) -> Option<String> {
     match &item.sig.output {
         syn::ReturnType::Type(_, t) => crate::sig::float_of(t).map(|_| quote!(#t).to_string()),
         syn::ReturnType::Default => None,
     }
-    .filter(|f| f == "f64" || f == "f32")
+    .filter(|f| {
+        f == "f64" || f == "f32" || crate::sig::generic_float().is_some_and(|g| g.name() == f)
+    })
 }
 
 /// [`scalarize`] of a function taking a model of a value type (`p: &Vec3` of a `Vec3` deriving
@@ -592,7 +595,11 @@ impl Pass {
                 // (Of a generic value type: the instance of the function's float.)
                 match (&self.types[t].generic, &self.float) {
                     (None, _) => Some(f),
-                    (Some(g), Some(float)) => crate::monomorph::concrete(&f, g, float),
+                    (Some(g), Some(float)) if float == "f64" || float == "f32" => {
+                        crate::monomorph::concrete(&f, g, float)
+                    }
+                    // (The caller's own generic float: the methods' bounds are its.)
+                    (Some(g), Some(float)) => Some(crate::monomorph::renamed(&f, g, float)),
                     (Some(_), None) => None,
                 }
             })
