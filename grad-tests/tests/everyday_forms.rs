@@ -4380,3 +4380,31 @@ fn blocks_whose_loops_break_inside() {
         );
     }
 }
+
+/// Reductions over a range zipped with a sequence, `(0..n).zip(ws).map(|(i, w)| ..).sum()`
+/// (also `fold`, with `ws.iter()` and `&w`), the indices reading differentiated buffers and
+/// parameters ("cannot follow a differentiated slice through" the closure before).
+#[gradient(wrt(x))]
+fn range_zips(x: &[f64], ws: &[f64]) -> f64 {
+    let h: Vec<f64> = x.iter().map(|v| v * 2.0).collect();
+    let a: f64 = (0..h.len()).zip(ws).map(|(i, w)| h[i] * w).sum();
+    let b = (0..x.len())
+        .zip(ws.iter())
+        .map(|(i, &w)| x[i].sin() * w)
+        .sum::<f64>();
+    let c = (1..x.len())
+        .zip(ws)
+        .fold(0.0, |acc, (i, w)| acc + x[i] * x[i - 1] * w);
+    a + b + c
+}
+
+#[test]
+fn reductions_over_zipped_ranges() {
+    let ws = [0.5, 0.25, 2.0];
+    for x in [[1.0, 2.0, 3.0], [-0.5, 0.7, 1.1]] {
+        let mut d = [0.0; 3];
+        let v = range_zips_grad(&x, &ws, &mut d);
+        assert_eq!(v.to_bits(), range_zips(&x, &ws).to_bits());
+        check("range_zips", &|p| range_zips(p, &ws), v, &d, &x);
+    }
+}

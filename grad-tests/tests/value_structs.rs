@@ -764,3 +764,43 @@ fn generic_value_types() {
         );
     }
 }
+
+/// A local sequence of values iterated by iterator chains: zipped with data (either side), with
+/// itself shifted, enumerated in a `fold`, reversed; in closures and `for` loops.
+#[gradient(wrt(p))]
+fn chained_points(p: &[f64], ws: &[f64]) -> f64 {
+    let pts: Vec<Vec3> = (0..3)
+        .map(|i| Vec3::new(p[2 * i], p[2 * i + 1], 0.5))
+        .collect();
+    let a: f64 = pts.iter().zip(ws).map(|(q, w)| q.length() * w).sum();
+    let b = pts
+        .iter()
+        .enumerate()
+        .fold(0.0, |acc, (i, q)| acc + q.x * i as f64);
+    let c: f64 = ws.iter().zip(pts.iter()).map(|(w, q)| q.y * w).sum();
+    let mut d = 0.0;
+    for (q, r) in pts.iter().zip(pts.iter().skip(1)) {
+        d += (*r - *q).length();
+    }
+    let e = pts
+        .iter()
+        .rev()
+        .map(|q| q.x)
+        .fold(0.0, |m: f64, v| m.max(v));
+    let any_far = pts.iter().any(|q| q.x > 5.0);
+    a + b + c + d + e + if any_far { 1.0 } else { 0.0 }
+}
+
+#[test]
+fn local_sequences_through_iterator_chains() {
+    let ws = [1.0, 0.5, 2.0];
+    for p in [
+        [0.1, 0.2, 1.0, 0.5, -0.3, 0.8],
+        [0.7, -0.4, 0.2, 1.5, 0.9, 0.1],
+    ] {
+        let mut d = [0.0; 6];
+        let v = chained_points_grad(&p, &ws, &mut d);
+        assert_eq!(v.to_bits(), chained_points(&p, &ws).to_bits());
+        check("chained_points", &|q| chained_points(q, &ws), v, &d, &p);
+    }
+}

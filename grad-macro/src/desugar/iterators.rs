@@ -78,7 +78,11 @@ pub fn reduction_over_data(m: &syn::ExprMethodCall, seqs: &SeqParams) -> Option<
     // `x.windows(2).fold(..)`: a loop over the pieces, which `pieces_loop` rewrites.
     let fold_of_pieces = name == "fold" && geometry(source).is_some();
     let flat = has_flat_map(source);
-    if directly_lowered(source, seqs) && !params_chain && !fold_of_pieces && !flat {
+    // `(0..n).zip(ws)`: indices beside items, which a `for` over them reads.
+    let zipped_range = matches!(super::unparen(source), syn::Expr::MethodCall(z)
+        if z.method == "zip" && super::ranges::range_rooted(&z.receiver));
+    if directly_lowered(source, seqs) && !params_chain && !fold_of_pieces && !flat && !zipped_range
+    {
         return None;
     }
     let typed = typed || params_chain;

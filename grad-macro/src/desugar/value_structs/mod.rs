@@ -284,6 +284,73 @@ fn value_types(models: bool, of: Option<&str>) -> Vec<ValueType> {
         .collect()
 }
 
+/// The items of an iterator over a local sequence of values by index (see
+/// `Pass::local_chain`).
+enum Indexed {
+    /// An element of the local sequence, now its index.
+    Element(Local),
+    /// Anything else, as it was.
+    Other,
+    /// Pairs, of `zip` or `enumerate`.
+    Pair(Box<Indexed>, Box<Indexed>),
+}
+
+impl Indexed {
+    fn holds_elements(&self) -> bool {
+        match self {
+            Indexed::Element(_) => true,
+            Indexed::Other => false,
+            Indexed::Pair(a, b) => a.holds_elements() || b.holds_elements(),
+        }
+    }
+}
+
+/// `pat` over items of `shape` with each element's name (`p`, `&p`) made a fresh index
+/// (`k`): the names, each with the index and the sequence; `None` where an element is taken
+/// apart.
+fn index_pattern(
+    pat: &mut syn::Pat,
+    shape: &Indexed,
+    out: &mut Vec<(Ident, Ident, Local)>,
+) -> Option<()> {
+    if let syn::Pat::Type(pt) = pat {
+        return index_pattern(&mut pt.pat, shape, out);
+    }
+    match shape {
+        Indexed::Other => Some(()),
+        Indexed::Element(l) => {
+            let name = match &*pat {
+                syn::Pat::Ident(pi) if pi.subpat.is_none() && pi.by_ref.is_none() => {
+                    pi.ident.clone()
+                }
+                syn::Pat::Reference(r) => match &*r.pat {
+                    syn::Pat::Ident(pi) if pi.subpat.is_none() && pi.by_ref.is_none() => {
+                        pi.ident.clone()
+                    }
+                    _ => return None,
+                },
+                syn::Pat::Wild(_) => return Some(()),
+                _ => return None,
+            };
+            let k = crate::naming::fresh("k");
+            *pat = syn::parse_quote!(#k);
+            out.push((name, k, l.clone()));
+            Some(())
+        }
+        Indexed::Pair(a, b) => {
+            let syn::Pat::Tuple(t) = pat else {
+                return None;
+            };
+            if t.elems.len() != 2 {
+                return None;
+            }
+            let mut it = t.elems.iter_mut();
+            index_pattern(it.next()?, a, out)?;
+            index_pattern(it.next()?, b, out)
+        }
+    }
+}
+
 /// The items of an iterator (see `Pass::element_shape`).
 enum Shape {
     /// Elements of a parameter holding values of a value type.
@@ -736,6 +803,75 @@ impl Pass {
             }
             _ => None,
         }
+    }
+
+    /// `pts.iter()` of a local sequence of values (one vector per field) as an iterator over
+    /// its indices, `(0..pts_x.len())`, through `zip` (either side), `enumerate`, `rev`, `skip`,
+    /// `take` and `step_by`: the iterator, and what its items are.
+    fn local_chain(&self, e: &syn::Expr, arg: bool) -> Option<(syn::Expr, Indexed)> {
+        let indices = |l: &Local| -> syn::Expr {
+            let first = &l.parts[0];
+            syn::parse_quote!((0..#first.len()))
+        };
+        let e = unparen(e);
+        // (A `zip`'s argument may be the sequence itself, `&pts`.)
+        let whole = matches!(e, syn::Expr::Path(_) | syn::Expr::Reference(_));
+        if let (Some(l), true) = (self.local_seq(e), arg || !whole) {
+            if matches!(e, syn::Expr::MethodCall(m) if m.method == "iter_mut") {
+                return None;
+            }
+            return Some((indices(l), Indexed::Element(l.clone())));
+        }
+        let syn::Expr::MethodCall(m) = e else {
+            return None;
+        };
+        let mut out = m.clone();
+        let shape = match m.method.to_string().as_str() {
+            "zip" if m.args.len() == 1 => {
+                let a = self.local_chain(&m.receiver, false);
+                let b = self.local_chain(&m.args[0], true);
+                if a.is_none() && b.is_none() {
+                    return None;
+                }
+                let a = match a {
+                    Some((x, s)) => {
+                        *out.receiver = x;
+                        s
+                    }
+                    None => Indexed::Other,
+                };
+                let b = match b {
+                    Some((x, s)) => {
+                        out.args[0] = x;
+                        s
+                    }
+                    None => Indexed::Other,
+                };
+                Indexed::Pair(Box::new(a), Box::new(b))
+            }
+            "enumerate" if m.args.is_empty() => {
+                let (x, s) = self.local_chain(&m.receiver, false)?;
+                *out.receiver = x;
+                Indexed::Pair(Box::new(Indexed::Other), Box::new(s))
+            }
+            "rev" | "skip" | "take" | "step_by" => {
+                let (x, s) = self.local_chain(&m.receiver, false)?;
+                *out.receiver = x;
+                s
+            }
+            // (Of the elements themselves: the indices are numbers already.)
+            "copied" | "cloned" if m.args.is_empty() => {
+                let (x, s) = self.local_chain(&m.receiver, false)?;
+                if !matches!(s, Indexed::Element(_)) {
+                    return None;
+                }
+                return Some((x, s));
+            }
+            _ => return None,
+        };
+        shape
+            .holds_elements()
+            .then_some((syn::Expr::MethodCall(out), shape))
     }
 
     /// A closure given to an iterator adapter over a parameter holding values (`pts.iter()`,

@@ -1,7 +1,7 @@
 //! The body read as a float context: values read through their fields, functions of them
 //! inlined, loops over sequences of them by index; any other use of a value is not followed.
 
-use super::{compound, op_method, unparen, Callee, Local, Pass, Want};
+use super::{compound, index_pattern, op_method, unparen, Callee, Local, Pass, Want};
 use std::collections::HashMap;
 use syn::visit_mut::VisitMut;
 
@@ -32,6 +32,62 @@ impl VisitMut for Pass {
                 } else {
                     syn::parse_quote!({ #(#pre)* #v })
                 };
+                self.changed = true;
+            }
+            // `pts.iter().zip(ws).map(|(p, w)| ..)` (also `enumerate`, `fold`, `for_each`,
+            // `any`, `all`) of a local sequence of values: over its indices, each element the
+            // fields' vectors there.
+            syn::Expr::MethodCall(m)
+                if ["map", "fold", "for_each", "any", "all"]
+                    .iter()
+                    .any(|n| m.method == n)
+                    && !(m.method == "map"
+                        && matches!(unparen(&m.receiver), syn::Expr::MethodCall(i) if i.method == "iter" && self.local_seq(&i.receiver).is_some()))
+                    && self.local_chain(&m.receiver, false).is_some() =>
+            {
+                let (chain, shape) = self.local_chain(&m.receiver, false).expect("a chain");
+                let at = usize::from(m.method == "fold");
+                let Some(syn::Expr::Closure(c)) = m.args.iter_mut().nth(at) else {
+                    return self.fail_at(&m.method, "iterated in a way not followed");
+                };
+                let original = c.inputs.clone();
+                let mut binds = Vec::new();
+                let indexed = c
+                    .inputs
+                    .iter_mut()
+                    .nth(at)
+                    .and_then(|p| index_pattern(p, &shape, &mut binds));
+                if indexed.is_none() || binds.is_empty() {
+                    return self.fail_at(&m.method, "iterated in a way not followed");
+                }
+                *m.receiver = chain;
+                self.visit_expr_mut(&mut m.receiver);
+                for (k, a) in m.args.iter_mut().enumerate() {
+                    match a {
+                        syn::Expr::Closure(c) if k == at => {
+                            self.scopes.push(HashMap::new());
+                            for p in &original {
+                                self.shadow_pat(p);
+                            }
+                            for (name, idx, l) in &binds {
+                                let parts = l
+                                    .parts
+                                    .iter()
+                                    .map(|q| syn::parse_quote!(#q[#idx]))
+                                    .collect();
+                                let local = Local {
+                                    ty: l.ty,
+                                    parts,
+                                    seq: false,
+                                };
+                                self.declare(name, Some(local));
+                            }
+                            self.visit_expr_mut(&mut c.body);
+                            self.scopes.pop();
+                        }
+                        a => self.visit_expr_mut(a),
+                    }
+                }
                 self.changed = true;
             }
             // `pts.iter().map(|p| ..)`, `.zip(ds).map(|(p, d)| ..)`, `.filter(|p| ..)`, `.fold(..)`
@@ -222,6 +278,41 @@ impl VisitMut for Pass {
                     }
                     e => (e.clone(), false),
                 };
+                // `for (p, w) in pts.iter().zip(ws)` (either side, also `.rev()`, `.skip(k)`, ..)
+                // of a local sequence of values: over its indices.
+                let plain = matches!(unparen(&f.expr), syn::Expr::MethodCall(m) if m.method == "iter" || m.method == "enumerate" || m.method == "iter_mut")
+                    || matches!(
+                        unparen(&f.expr),
+                        syn::Expr::Path(_) | syn::Expr::Reference(_)
+                    );
+                if let (false, Some((chain, shape))) = (plain, self.local_chain(&f.expr, false)) {
+                    let original = (*f.pat).clone();
+                    let mut binds = Vec::new();
+                    if index_pattern(&mut f.pat, &shape, &mut binds).is_none() || binds.is_empty() {
+                        return self.fail_at(&f.expr, "iterated in a way not followed");
+                    }
+                    *f.expr = chain;
+                    self.visit_expr_mut(&mut f.expr);
+                    self.scopes.push(HashMap::new());
+                    self.shadow_pat(&original);
+                    for (name, idx, l) in &binds {
+                        let parts = l
+                            .parts
+                            .iter()
+                            .map(|q| syn::parse_quote!(#q[#idx]))
+                            .collect();
+                        let local = Local {
+                            ty: l.ty,
+                            parts,
+                            seq: false,
+                        };
+                        self.declare(name, Some(local));
+                    }
+                    self.block(&mut f.body);
+                    self.scopes.pop();
+                    self.changed = true;
+                    return;
+                }
                 // `for (a, &d) in pts.iter().zip(ds)` (either side) of a parameter of values:
                 // `a` an element, read in place.
                 if let Some((pat, side)) = self.zipped_elements(&f.expr, &f.pat) {
