@@ -651,6 +651,21 @@ fn copy(
     let mut f: syn::ItemFn = syn::parse2(respan(tokens, span)).map_err(|_| unreadable)?;
     if let Some(float) = float {
         monomorphized(&mut f, float);
+        // One taking a tuple of its `T` (which a derived copy could not be handed), called
+        // with `f64` or `f32`: the copy of that float, body included (`T::from(..)`, ..).
+        let concrete = ["f64", "f32"]
+            .into_iter()
+            .find(|c| matches!(float, syn::Type::Path(p) if p.path.is_ident(c)));
+        if let (Some(c), [syn::GenericParam::Type(t)]) = (
+            concrete,
+            &f.sig.generics.params.iter().collect::<Vec<_>>()[..],
+        ) {
+            if crate::prescan::takes_float_tuple(&f.sig) {
+                if let Some(made) = crate::monomorph::concrete(&f, &t.ident.clone(), c) {
+                    f = made;
+                }
+            }
+        }
     }
     let sig = &f.sig;
     let why = if crate::closure_calls::takes_closures(sig) {

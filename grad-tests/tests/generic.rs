@@ -869,3 +869,31 @@ fn generic_value_types_in_generic_functions() {
     check("generic_points", &[0.3, 0.4], &flat::<f64>, &flat::<f32>);
     check("generic_points", &[-1.1, 0.25], &flat::<f64>, &flat::<f32>);
 }
+
+/// The same generic helpers taking tuples, from a function of `f64`: copies of them for `f64`,
+/// their bodies' `T::from(..)` and `T::one()` that float's (a clear error before, "cannot read
+/// this one").
+#[gradient]
+fn tuples_to_generic_helpers_f64(p: (f64, f64), w: &[f64]) -> f64 {
+    let x = p.0 + f64::tanh(tuple_half(p));
+    let q = (w[0] * x, w[1] - p.1);
+    x * w[1] + tuple_norm(&q) + tuple_half((q.1, x))
+}
+
+#[test]
+fn tuples_handed_to_generic_helpers_from_f64() {
+    let (p, w) = ((0.5, -0.75), [1.25, 0.3]);
+    let mut dp = (f64::NAN, f64::NAN);
+    let mut dw = [f64::NAN; 2];
+    let v = tuples_to_generic_helpers_f64_grad(p, &w, &mut dp, &mut dw);
+    assert_eq!(v.to_bits(), tuples_to_generic_helpers(p, &w).to_bits());
+    let mut dpg = (f64::NAN, f64::NAN);
+    let mut dwg = [f64::NAN; 2];
+    tuples_to_generic_helpers_grad(p, &w, &mut dpg, &mut dwg);
+    close(
+        "tuples from f64",
+        &[dp.0, dp.1, dw[0], dw[1]],
+        &[dpg.0, dpg.1, dwg[0], dwg[1]],
+        1e-12,
+    );
+}
