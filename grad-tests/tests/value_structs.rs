@@ -481,6 +481,13 @@ impl Point {
     fn dot(&self, o: &Self) -> f64 {
         self.x * o.x + self.y * o.y
     }
+    /// The same as a method of the model: `self` read whole (`*self - *target`).
+    #[gradient(wrt(self), jvp)]
+    fn pulled_by(&self, target: &Point, k: f64) -> f64 {
+        let d = *self - *target;
+        let m = Point::new(self.x * k, 0.5);
+        d.dot(&d) + m.dot(&d)
+    }
 }
 
 impl Sub for Point {
@@ -510,6 +517,14 @@ fn a_model_of_a_value_type() {
         &[d.x, d.y],
         &[0.3, 0.4],
     );
+    let mut dm = grad::runtime::Params::zeros_like(&p);
+    let vm = p.pulled_by_grad(&t, 2.0, &mut dm);
+    assert_eq!(vm.to_bits(), p.pulled_by(&t, 2.0).to_bits());
+    assert_eq!(vm.to_bits(), v.to_bits());
+    assert!((dm.x - d.x).abs() < 1e-12 && (dm.y - d.y).abs() < 1e-12);
+    let (vj, tj) = p.pulled_by_jvp(&t, 2.0, &Point::new(1.0, 0.0));
+    assert_eq!(vj.to_bits(), v.to_bits());
+    assert!((tj - d.x).abs() < 1e-12);
 }
 
 /// A trait of the file implemented for `f64`, its method called on floats.

@@ -107,30 +107,48 @@ fn float_of(item: &syn::ItemFn) -> Option<String> {
 pub fn scalarize_models(item: &mut syn::ItemFn) {
     let float = float_of(item);
     let types = value_types(true, float.as_deref());
-    let model = item.sig.inputs.iter().any(|a| match a {
-        syn::FnArg::Typed(pt) => {
-            let ty = match &*pt.ty {
-                syn::Type::Reference(r) => &*r.elem,
-                t => t,
-            };
-            matches!(ty, syn::Type::Path(p) if p.path.get_ident().is_some_and(|i| {
-                types.iter().any(|t| t.name == *i) && !crate::prescan::data_type(&i.to_string())
-            }))
-        }
-        syn::FnArg::Receiver(_) => false,
-    });
+    let model = receiver_type(item, &types).is_some()
+        || item.sig.inputs.iter().any(|a| match a {
+            syn::FnArg::Typed(pt) => {
+                let ty = match &*pt.ty {
+                    syn::Type::Reference(r) => &*r.elem,
+                    t => t,
+                };
+                matches!(ty, syn::Type::Path(p) if p.path.get_ident().is_some_and(|i| {
+                    types.iter().any(|t| t.name == *i) && !crate::prescan::data_type(&i.to_string())
+                }))
+            }
+            syn::FnArg::Receiver(_) => false,
+        });
     if model {
         scalarize_over(item, types);
     }
+}
+
+/// The value type of a method's `&self`, a model of it (`impl Point { #[gradient(wrt(self))]
+/// fn e(&self, ..) }`): the one `impl` holding the method is of that type.
+fn receiver_type(item: &syn::ItemFn, types: &[ValueType]) -> Option<usize> {
+    let r = item.sig.receiver()?;
+    if r.reference.is_none() || r.mutability.is_some() {
+        return None;
+    }
+    let [ty] = &crate::prescan::method_types(&item.sig.ident.to_string())[..] else {
+        return None;
+    };
+    types
+        .iter()
+        .position(|t| t.name == ty.as_str() && !crate::prescan::data_type(ty))
 }
 
 fn scalarize_over(item: &mut syn::ItemFn, types: Vec<ValueType>) {
     // (The signature too: a parameter of a value type.)
     let (sig, body) = (&item.sig, &item.block);
     let tokens = quote!(#sig #body);
-    let named = types
-        .iter()
-        .any(|t| super::mentions(&tokens, &t.name) || super::mentions(&tokens, &self_ident()));
+    let receiver = receiver_type(item, &types);
+    let named = receiver.is_some()
+        || types
+            .iter()
+            .any(|t| super::mentions(&tokens, &t.name) || super::mentions(&tokens, &self_ident()));
     if !named && !calls_float_methods(body) {
         return;
     }
@@ -161,6 +179,23 @@ fn scalarize_over(item: &mut syn::ItemFn, types: Vec<ValueType>) {
         changed: false,
         depth: 0,
     };
+    // `&self` of a value type (a model): its fields, read in place.
+    if let Some(t) = receiver {
+        let name = Ident::new("self", proc_macro2::Span::call_site());
+        let parts = pass.types[t]
+            .fields
+            .iter()
+            .map(|(f, _)| syn::parse_quote!(self.#f))
+            .collect();
+        pass.declare(
+            &name,
+            Some(Local {
+                ty: t,
+                parts,
+                seq: false,
+            }),
+        );
+    }
     // Parameters of a value type (data): their fields, read in place.
     for a in &item.sig.inputs {
         let syn::FnArg::Typed(pt) = a else { continue };
