@@ -819,3 +819,39 @@ fn local_sequences_through_iterator_chains() {
         check("chained_points", &|q| chained_points(q, &ws), v, &d, &p);
     }
 }
+
+/// A plain helper giving a value.
+fn rotated(p: Vec3, a: f64) -> Vec3 {
+    Vec3::new(
+        p.x * a.cos() - p.y * a.sin(),
+        p.x * a.sin() + p.y * a.cos(),
+        p.z,
+    )
+}
+
+/// An empty `Vec` whose type only the helper pushed into it tells (it had to be written,
+/// `Vec<Vec3>`).
+#[gradient]
+fn pushed_from_a_helper(a: f64, b: f64) -> f64 {
+    let mut pts = Vec::new();
+    for i in 0..3 {
+        let q = Vec3::new(i as f64, 1.0, 0.5);
+        pts.push(rotated(q, a * b));
+    }
+    pts.iter().map(|p| p.dot(p) * p.x).sum()
+}
+
+#[test]
+fn a_vec_filled_by_a_helper_giving_values() {
+    for p in [[0.3, 0.5], [-1.2, 0.8]] {
+        let (v, g) = pushed_from_a_helper_grad(p[0], p[1]);
+        assert_eq!(v.to_bits(), pushed_from_a_helper(p[0], p[1]).to_bits());
+        check(
+            "pushed_from_a_helper",
+            &|q| pushed_from_a_helper(q[0], q[1]),
+            v,
+            &g,
+            &p,
+        );
+    }
+}

@@ -160,6 +160,13 @@ impl Pass {
                             let ty = &fp.path.segments[0].ident;
                             pass.types.iter().position(|t| t.name == *ty)
                         }
+                        // (A helper of the module copied in, or a closure of the body, that
+                        // gives a value: its return type.)
+                        syn::Expr::Path(fp) if fp.path.segments.len() == 1 => {
+                            let n = fp.path.segments[0].ident.to_string();
+                            let f = pass.nested.get(&n).or_else(|| pass.closures.get(&n))?;
+                            pass.returns_of(f, None)
+                        }
                         _ => None,
                     },
                     syn::Expr::Path(p) => {
