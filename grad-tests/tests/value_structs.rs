@@ -855,3 +855,54 @@ fn a_vec_filled_by_a_helper_giving_values() {
         );
     }
 }
+
+/// A trait of the file implemented for `f64` and for an integer type, and one taking `&self`:
+/// the float's `impl` inlined for floats only (an integer receiver, a parameter, a typed `let` or
+/// a literal's, was handed the float's body: a rustc error in the expansion), `&self` lent.
+trait Clip {
+    fn clip(self) -> Self;
+}
+
+impl Clip for f64 {
+    fn clip(self) -> f64 {
+        self.tanh()
+    }
+}
+
+impl Clip for i32 {
+    fn clip(self) -> i32 {
+        self.clamp(-1, 1)
+    }
+}
+
+trait Doubled {
+    fn doubled(&self) -> f64;
+}
+
+impl Doubled for f64 {
+    fn doubled(&self) -> f64 {
+        *self * 2.0 + self.sin()
+    }
+}
+
+#[gradient]
+fn float_and_integer_impls(x: f64, n: i32) -> f64 {
+    let k = n.clip();
+    let m: i32 = 3;
+    x.clip() * f64::from(k) + x.doubled() + (x * 2.0).doubled() + f64::from(m.clip())
+}
+
+#[test]
+fn a_trait_for_floats_and_integers() {
+    for (x, n) in [(0.3, -2), (-1.1, 5)] {
+        let (v, g) = float_and_integer_impls_grad(x, n);
+        assert_eq!(v.to_bits(), float_and_integer_impls(x, n).to_bits());
+        check(
+            "float_and_integer_impls",
+            &|q| float_and_integer_impls(q[0], n),
+            v,
+            &g,
+            &[x],
+        );
+    }
+}

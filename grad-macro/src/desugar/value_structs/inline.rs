@@ -1,7 +1,7 @@
 //! Constructors, methods and operators of value types (and closures and functions of the body
 //! taking or giving values, methods of traits of floats) inlined where called.
 
-use super::{self_ident, Callee, Local, Pass, Want, INHERENT};
+use super::{self_ident, unparen, Callee, Local, Pass, Want, INHERENT};
 use proc_macro2::Ident;
 use quote::quote;
 use std::collections::HashMap;
@@ -95,10 +95,17 @@ impl Pass {
             _ => None,
         };
         if let (Some(r), None, Some(ft)) = (&recv, own, &scalar) {
-            // A number as the receiver (`2.0 * v`).
+            // A number as the receiver (`2.0 * v`); lent to a method taking `&self`.
             let mut v = r.clone();
             self.visit_expr_mut(&mut v);
-            stmts.push(syn::parse_quote!(let #this: #ft = #v;));
+            if f.sig.receiver().is_some_and(|r| r.reference.is_some()) {
+                let held = crate::naming::fresh("held");
+                stmts.push(syn::parse_quote!(let #held: #ft = #v;));
+                stmts.push(syn::parse_quote!(let #this: &#ft = &#held;));
+                scope.insert(held.to_string(), None);
+            } else {
+                stmts.push(syn::parse_quote!(let #this: #ft = #v;));
+            }
             scope.insert(this.to_string(), None);
         } else if let Some(r) = &recv {
             let own = own?;
@@ -304,8 +311,25 @@ impl Pass {
             }
             _ => return None,
         };
-        let by_value = f.sig.receiver()?.reference.is_none();
-        by_value.then_some((f, float))
+        // (By value or by shared reference; a receiver the body knows for an integer is
+        // another type's, whose `impl` is not read.)
+        let shared = f.sig.receiver()?.mutability.is_none();
+        (shared && !self.known_int(&m.receiver)).then_some((f, float))
+    }
+
+    /// Whether `e` is an integer as the body writes it: an integer literal, a cast to an
+    /// integer type, or a name the signature or a `let` gives an integer type (or an integer
+    /// literal, or such a cast).
+    fn known_int(&self, e: &syn::Expr) -> bool {
+        match unparen(e) {
+            syn::Expr::Lit(l) => matches!(l.lit, syn::Lit::Int(_)),
+            syn::Expr::Cast(c) => int_type(&c.ty),
+            syn::Expr::Path(p) => p
+                .path
+                .get_ident()
+                .is_some_and(|i| self.ints.contains(&i.to_string()) && self.lookup(i).is_none()),
+            _ => false,
+        }
     }
 
     /// A float computed by the function `name` of `own`, as one block expression.
@@ -319,6 +343,14 @@ impl Pass {
         let (stmts, _) = self.inline(own, name, recv, args, Want::Float)?;
         Some(syn::parse_quote!({ #(#stmts)* }))
     }
+}
+
+/// Whether `ty` is a primitive integer type.
+pub(super) fn int_type(ty: &syn::Type) -> bool {
+    const INTS: &[&str] = &[
+        "usize", "isize", "u8", "u16", "u32", "u64", "u128", "i8", "i16", "i32", "i64", "i128",
+    ];
+    matches!(ty, syn::Type::Path(p) if INTS.iter().any(|n| p.path.is_ident(n)))
 }
 
 /// The names that the `let`s of `s` bind, at any depth (not inside closures' or items').

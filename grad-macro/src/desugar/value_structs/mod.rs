@@ -77,6 +77,8 @@ struct Pass {
     /// The function's float type (`f64`, `f32`), which tells a method of a trait implemented
     /// for both which `impl` a float of the body calls.
     float: Option<String>,
+    /// The names the signature or a `let` gives an integer (see `Pass::known_int`).
+    ints: std::collections::HashSet<String>,
     failed: bool,
     changed: bool,
     depth: usize,
@@ -175,6 +177,7 @@ fn scalarize_over(item: &mut syn::ItemFn, types: Vec<ValueType>) {
             syn::ReturnType::Type(_, t) => Some(quote!(#t).to_string()),
             syn::ReturnType::Default => None,
         },
+        ints: int_names(item),
         failed: false,
         changed: false,
         depth: 0,
@@ -233,6 +236,46 @@ fn scalarize_over(item: &mut syn::ItemFn, types: Vec<ValueType>) {
     if !pass.failed && pass.changed {
         *item.block = copy;
     }
+}
+
+/// The parameters and `let`s of `item` of an integer type (written, or of an integer literal
+/// or a cast to one): a receiver named so is no float.
+fn int_names(item: &syn::ItemFn) -> std::collections::HashSet<String> {
+    struct Lets(std::collections::HashSet<String>);
+    impl<'a> syn::visit::Visit<'a> for Lets {
+        fn visit_local(&mut self, l: &'a syn::Local) {
+            let (pat, ty) = match &l.pat {
+                syn::Pat::Type(pt) => (&*pt.pat, Some(&*pt.ty)),
+                p => (p, None),
+            };
+            let int_init = l.init.as_ref().is_some_and(|i| match unparen(&i.expr) {
+                syn::Expr::Lit(lit) => matches!(lit.lit, syn::Lit::Int(_)),
+                syn::Expr::Cast(c) => inline::int_type(&c.ty),
+                _ => false,
+            });
+            if let syn::Pat::Ident(pi) = pat {
+                if ty.is_some_and(inline::int_type) || (ty.is_none() && int_init) {
+                    self.0.insert(pi.ident.to_string());
+                }
+            }
+            syn::visit::visit_local(self, l);
+        }
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut lets = Lets(std::collections::HashSet::new());
+    for a in &item.sig.inputs {
+        if let syn::FnArg::Typed(pt) = a {
+            let ty = match &*pt.ty {
+                syn::Type::Reference(r) => &*r.elem,
+                t => t,
+            };
+            if let (syn::Pat::Ident(pi), true) = (&*pt.pat, inline::int_type(ty)) {
+                lets.0.insert(pi.ident.to_string());
+            }
+        }
+    }
+    syn::visit::Visit::visit_block(&mut lets, &item.block);
+    lets.0
 }
 
 /// Whether `body` calls a method that a trait of the file implements for a float type.
