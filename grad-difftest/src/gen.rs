@@ -6755,11 +6755,21 @@ impl std::ops::AddAssign for {ty} {{
         let squashed = if self.rng.chance(0.4) {
             let n = self.fresh("q");
             let (tr, m) = (format!("Sq{n}{FLT}"), format!("squash{n}"));
-            let _ = write!(
-                self.items,
-                "trait {tr} {{\n    fn {m}(self) -> {FLT};\n}}\nimpl {tr} for {FLT} {{\n    fn {m}(self) -> {FLT} {{\n        self / (1.0 + self.abs())\n    }}\n}}\n"
-            );
-            format!(" + ({c}.x * 0.1).{m}()")
+            // Sometimes taking `&self`, and implemented for an integer type too, called on
+            // one (|.| <= 1).
+            if self.rng.chance(0.5) {
+                let _ = write!(
+                    self.items,
+                    "trait {tr} {{\n    fn {m}(&self) -> {FLT};\n}}\nimpl {tr} for {FLT} {{\n    fn {m}(&self) -> {FLT} {{\n        *self / (1.0 + self.abs())\n    }}\n}}\nimpl {tr} for i32 {{\n    fn {m}(&self) -> {FLT} {{\n        if *self > 0 {{ 1.0 }} else {{ -1.0 }}\n    }}\n}}\n"
+                );
+                format!(" + ({c}.x * 0.1).{m}() + 3i32.{m}() * 0.1")
+            } else {
+                let _ = write!(
+                    self.items,
+                    "trait {tr} {{\n    fn {m}(self) -> {FLT};\n}}\nimpl {tr} for {FLT} {{\n    fn {m}(self) -> {FLT} {{\n        self / (1.0 + self.abs())\n    }}\n}}\n"
+                );
+                format!(" + ({c}.x * 0.1).{m}()")
+            }
         } else {
             String::new()
         };
