@@ -36,29 +36,7 @@ const TRAIT_ONLY: &[&str] = &[
 /// `float` (`f64` or `f32`); `None` where some use cannot be (see the module).
 pub fn concrete(f: &syn::ItemFn, t: &Ident, float: &str) -> Option<syn::ItemFn> {
     let mut f = f.clone();
-    let params: syn::punctuated::Punctuated<syn::GenericParam, syn::Token![,]> = f
-        .sig
-        .generics
-        .params
-        .iter()
-        .filter(|p| !matches!(p, syn::GenericParam::Type(tp) if tp.ident == *t))
-        .cloned()
-        .collect();
-    f.sig.generics.params = params;
-    if let Some(w) = &mut f.sig.generics.where_clause {
-        w.predicates = w
-            .predicates
-            .iter()
-            .filter(|p| !matches!(p, syn::WherePredicate::Type(pt) if is_t(&pt.bounded_ty, t)))
-            .cloned()
-            .collect();
-        if w.predicates.is_empty() {
-            f.sig.generics.where_clause = None;
-        }
-    }
-    if f.sig.generics.params.is_empty() {
-        f.sig.generics = syn::Generics::default();
-    }
+    without_param(&mut f, t);
     let mut c = Concrete {
         t,
         float: Ident::new(float, Span::call_site()),
@@ -82,6 +60,15 @@ pub fn renamed(f: &syn::ItemFn, t: &Ident, name: &str) -> syn::ItemFn {
         }
     }
     let mut f = f.clone();
+    without_param(&mut f, t);
+    let mut r = Rename(t, Ident::new(name, Span::call_site()));
+    r.visit_signature_mut(&mut f.sig);
+    r.visit_block_mut(&mut f.block);
+    f
+}
+
+/// `f`'s generics without the type parameter `t` and the `where` clauses bounding it.
+fn without_param(f: &mut syn::ItemFn, t: &Ident) {
     let params: syn::punctuated::Punctuated<syn::GenericParam, syn::Token![,]> = f
         .sig
         .generics
@@ -105,10 +92,6 @@ pub fn renamed(f: &syn::ItemFn, t: &Ident, name: &str) -> syn::ItemFn {
     if f.sig.generics.params.is_empty() {
         f.sig.generics = syn::Generics::default();
     }
-    let mut r = Rename(t, Ident::new(name, Span::call_site()));
-    r.visit_signature_mut(&mut f.sig);
-    r.visit_block_mut(&mut f.block);
-    f
 }
 
 fn is_t(ty: &syn::Type, t: &Ident) -> bool {

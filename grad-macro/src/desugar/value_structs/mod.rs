@@ -1023,11 +1023,7 @@ impl Pass {
     /// `X.zip(Y)` iterated by a pattern `(a, b)`, where a side is a parameter holding values (a
     /// local sequence of them is refused, as every other iteration of one but by index): each
     /// name bound to such an element, with its type.
-    fn zipped_elements(
-        &self,
-        e: &syn::Expr,
-        pat: &syn::Pat,
-    ) -> Option<(syn::Pat, Vec<(Ident, usize)>)> {
+    fn zipped_elements(&self, e: &syn::Expr, pat: &syn::Pat) -> Option<Vec<(Ident, usize)>> {
         let syn::Expr::MethodCall(m) = unparen(e) else {
             return None;
         };
@@ -1054,7 +1050,43 @@ impl Pass {
             };
             names.push((name.clone(), ty));
         }
-        (!names.is_empty()).then(|| (pat.clone(), names))
+        (!names.is_empty()).then_some(names)
+    }
+
+    /// Declares each name an element of a parameter holding values, read in place
+    /// (`name.x`).
+    fn declare_in_place(&mut self, binds: &[(Ident, usize)]) {
+        for (name, t) in binds {
+            let parts = self.types[*t]
+                .fields
+                .iter()
+                .map(|(f, _)| syn::parse_quote!(#name.#f))
+                .collect();
+            let local = Local {
+                ty: *t,
+                parts,
+                seq: false,
+            };
+            self.declare(name, Some(local));
+        }
+    }
+
+    /// Declares each name the element at its index of a local sequence of values (its fields'
+    /// vectors there, `pts_x[k]`).
+    fn declare_indexed(&mut self, binds: &[(Ident, Ident, Local)]) {
+        for (name, idx, l) in binds {
+            let parts = l
+                .parts
+                .iter()
+                .map(|q| syn::parse_quote!(#q[#idx]))
+                .collect();
+            let local = Local {
+                ty: l.ty,
+                parts,
+                seq: false,
+            };
+            self.declare(name, Some(local));
+        }
     }
 
     /// The fields of element `k` of the sequence `base` (of values of `t`): `pts_x[k]` of a

@@ -69,19 +69,7 @@ impl VisitMut for Pass {
                             for p in &original {
                                 self.shadow_pat(p);
                             }
-                            for (name, idx, l) in &binds {
-                                let parts = l
-                                    .parts
-                                    .iter()
-                                    .map(|q| syn::parse_quote!(#q[#idx]))
-                                    .collect();
-                                let local = Local {
-                                    ty: l.ty,
-                                    parts,
-                                    seq: false,
-                                };
-                                self.declare(name, Some(local));
-                            }
+                            self.declare_indexed(&binds);
                             self.visit_expr_mut(&mut c.body);
                             self.scopes.pop();
                         }
@@ -102,19 +90,7 @@ impl VisitMut for Pass {
                             for p in c.inputs.clone() {
                                 self.shadow_pat(&p);
                             }
-                            for (name, t) in &binds {
-                                let parts = self.types[*t]
-                                    .fields
-                                    .iter()
-                                    .map(|(f, _)| syn::parse_quote!(#name.#f))
-                                    .collect();
-                                let local = Local {
-                                    ty: *t,
-                                    parts,
-                                    seq: false,
-                                };
-                                self.declare(name, Some(local));
-                            }
+                            self.declare_in_place(&binds);
                             self.visit_expr_mut(&mut c.body);
                             self.scopes.pop();
                         }
@@ -295,19 +271,7 @@ impl VisitMut for Pass {
                     self.visit_expr_mut(&mut f.expr);
                     self.scopes.push(HashMap::new());
                     self.shadow_pat(&original);
-                    for (name, idx, l) in &binds {
-                        let parts = l
-                            .parts
-                            .iter()
-                            .map(|q| syn::parse_quote!(#q[#idx]))
-                            .collect();
-                        let local = Local {
-                            ty: l.ty,
-                            parts,
-                            seq: false,
-                        };
-                        self.declare(name, Some(local));
-                    }
+                    self.declare_indexed(&binds);
                     self.block(&mut f.body);
                     self.scopes.pop();
                     self.changed = true;
@@ -315,24 +279,11 @@ impl VisitMut for Pass {
                 }
                 // `for (a, &d) in pts.iter().zip(ds)` (either side) of a parameter of values:
                 // `a` an element, read in place.
-                if let Some((pat, side)) = self.zipped_elements(&f.expr, &f.pat) {
+                if let Some(side) = self.zipped_elements(&f.expr, &f.pat) {
                     self.visit_expr_mut(&mut f.expr);
                     self.scopes.push(HashMap::new());
                     self.shadow_pat(&f.pat.clone());
-                    for (name, t) in side {
-                        let parts = self.types[t]
-                            .fields
-                            .iter()
-                            .map(|(f, _)| syn::parse_quote!(#name.#f))
-                            .collect();
-                        let local = Local {
-                            ty: t,
-                            parts,
-                            seq: false,
-                        };
-                        self.declare(&name, Some(local));
-                    }
-                    let _ = pat;
+                    self.declare_in_place(&side);
                     self.block(&mut f.body);
                     self.scopes.pop();
                     return;
