@@ -6393,6 +6393,10 @@ impl<'a> FnGen<'a> {
             self.value_ops_local(out, ind);
             return;
         }
+        if self.on("stmt:loss_objects") && self.rng.chance(0.25) {
+            self.loss_objects(out, ind);
+            return;
+        }
         if self.on("stmt:struct_methods") && self.rng.chance(0.4) {
             self.struct_local_methods(out, ind);
             return;
@@ -6492,6 +6496,60 @@ impl<'a> FnGen<'a> {
         );
         let act = e1.iv.2 || e2.iv.2;
         self.declare(&v, VarKind::Float(Iv(-6.0, 6.0, act)), false);
+    }
+
+    /// Losses as objects of a trait of the module, made in the body and called there: a unit
+    /// struct (`let l = Mse;`) and one with a field (`let h = Huber { delta: 0.75 };`, a value
+    /// type of one float), each `l.eval(pred, y)` on differentiated values.
+    fn loss_objects(&mut self, out: &mut String, ind: usize) {
+        let n = self.fresh("lo");
+        let (tr, unit, huber) = (
+            format!("LossTr{}{n}_{FLT}", self.base),
+            format!("LossSq{}{n}_{FLT}", self.base),
+            format!("LossHu{}{n}_{FLT}", self.base),
+        );
+        let _ = write!(
+            self.items,
+            "trait {tr} {{
+    fn eval(&self, pred: {FLT}, y: {FLT}) -> {FLT};
+}}
+struct {unit};
+impl {tr} for {unit} {{
+    fn eval(&self, pred: {FLT}, y: {FLT}) -> {FLT} {{
+        (pred - y) * (pred - y)
+    }}
+}}
+struct {huber} {{
+    delta: {FLT},
+}}
+impl {tr} for {huber} {{
+    fn eval(&self, pred: {FLT}, y: {FLT}) -> {FLT} {{
+        let r = (pred - y).abs();
+        if r <= self.delta {{
+            0.5 * r * r
+        }} else {{
+            self.delta * (r - 0.5 * self.delta)
+        }}
+    }}
+}}
+"
+        );
+        let (l, h, v) = (self.fresh("l"), self.fresh("h"), self.fresh("v"));
+        let (e1, e2) = (self.expr(1), self.expr(1));
+        let (e1, e2) = (self.wrap(e1, (-3.0, 3.0)), self.wrap(e2, (-3.0, 3.0)));
+        Self::line(out, ind, &format!("let {l} = {unit};"));
+        Self::line(out, ind, &format!("let {h} = {huber} {{ delta: 0.75 }};"));
+        // |(e1 - 0.5)²| <= 12.25, huber <= 0.75 * 3.5: scaled by 0.1.
+        Self::line(
+            out,
+            ind,
+            &format!(
+                "let {v}: {FLT} = {l}.eval({}, 0.5) * 0.1 + {h}.eval({}, -0.25) * 0.1;",
+                e1.s, e2.s
+            ),
+        );
+        let act = e1.iv.2 || e2.iv.2;
+        self.declare(&v, VarKind::Float(Iv(0.0, 1.5, act)), false);
     }
 
     /// A small 2-D value type of the module with a constructor, methods (one taking `&mut
