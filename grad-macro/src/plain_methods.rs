@@ -241,11 +241,9 @@ fn type_of(
 ) -> Option<String> {
     match e {
         syn::Expr::Paren(p) => type_of(&p.expr, types, structs),
-        // (`let l = Mse;`, `let l = Huber { delta: 1.0 };`: a value of a struct of the file,
-        // whose methods are then the table's.)
-        syn::Expr::Struct(s) if s.qself.is_none() && s.path.segments.len() == 1 => {
-            Some(s.path.segments[0].ident.to_string())
-        }
+        // (`let l = Mse;`: a value of a unit struct of the file, whose methods are then the
+        // table's. A struct with fields made in the body is a local struct, whose methods
+        // `desugar` inlines over its parts.)
         syn::Expr::Path(p) if p.qself.is_none() => {
             let id = p.path.get_ident()?.to_string();
             types

@@ -241,6 +241,23 @@ pub fn file_mut_method(ty: &str, name: &str) -> Option<String> {
     only(sources(ty, name, |md| &md.mut_methods))
 }
 
+/// The types of the generic `impl`s of the struct `base` in the file being expanded, as
+/// printed (`V2 < U >` of `impl<U: Float> V2<U>`), each once.
+pub fn generic_impl_types(base: &str) -> Vec<String> {
+    let prefix = format!("{base} <");
+    let mut out: Vec<String> = with_modules(|modules| {
+        modules
+            .iter()
+            .flat_map(|md| md.methods.iter().chain(&md.mut_methods))
+            .filter(|(t, ..)| t.starts_with(&prefix))
+            .map(|(t, ..)| t.clone())
+            .collect()
+    });
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// The sources of the methods `name` of the type `ty` in the lists `of` of the modules of the
 /// file being expanded.
 fn sources(

@@ -659,9 +659,10 @@ impl<T: num_traits::Float> Sub for G2<T> {
     }
 }
 
-impl<T: num_traits::Float> Mul<T> for G2<T> {
+// (Its parameter named otherwise than the struct's.)
+impl<U: num_traits::Float> Mul<U> for G2<U> {
     type Output = Self;
-    fn mul(self, k: T) -> Self {
+    fn mul(self, k: U) -> Self {
         Self {
             x: self.x * k,
             y: self.y * k,

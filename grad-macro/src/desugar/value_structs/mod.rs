@@ -718,34 +718,52 @@ impl Pass {
     /// The method or associated function `name` of the value type `t`, as a free function
     /// (`mutating`: one taking `&mut self`).
     fn method_of(&mut self, t: usize, name: &str, mutating: bool) -> Option<syn::ItemFn> {
-        // (A generic one's `impl<T: Float> V2<T>`, printed so.)
-        let ty = match &self.types[t].generic {
-            Some(g) => format!("{} < {g} >", self.types[t].name),
-            None => self.types[t].name.to_string(),
-        };
+        let base = self.types[t].name.to_string();
         let key = if mutating {
             format!("&mut {name}")
         } else {
             name.to_string()
         };
+        let generic = self.types[t].generic.is_some();
+        let float = self.float.clone();
         self.methods
-            .entry((ty.clone(), key))
+            .entry((base.clone(), key))
             .or_insert_with(|| {
-                let src = if mutating {
-                    crate::prescan::file_mut_method(&ty, name)?
+                // (A generic one's `impl<U: Float> V2<U>`, printed so, whatever it names its
+                // parameter.)
+                let types = if generic {
+                    crate::prescan::generic_impl_types(&base)
                 } else {
-                    crate::prescan::file_method(&ty, name)?
+                    vec![base.clone()]
                 };
-                let f = syn::parse_str::<syn::ItemFn>(&src).ok()?;
-                // (Of a generic value type: the instance of the function's float.)
-                match (&self.types[t].generic, &self.float) {
-                    (None, _) => Some(f),
-                    (Some(g), Some(float)) if float == "f64" || float == "f32" => {
-                        crate::monomorph::concrete(&f, g, float)
-                    }
+                let found: Vec<String> = types
+                    .iter()
+                    .filter_map(|ty| {
+                        if mutating {
+                            crate::prescan::file_mut_method(ty, name)
+                        } else {
+                            crate::prescan::file_method(ty, name)
+                        }
+                    })
+                    .collect();
+                let [src] = &found[..] else { return None };
+                let f = syn::parse_str::<syn::ItemFn>(src).ok()?;
+                if !generic {
+                    return Some(f);
+                }
+                // (The instance of the function's float: the `impl`'s parameter, the one type
+                // parameter of the method as printed.)
+                let [syn::GenericParam::Type(p)] =
+                    &f.sig.generics.params.iter().collect::<Vec<_>>()[..]
+                else {
+                    return None;
+                };
+                let g = p.ident.clone();
+                match float.as_deref() {
+                    Some(c @ ("f64" | "f32")) => crate::monomorph::concrete(&f, &g, c),
                     // (The caller's own generic float: the methods' bounds are its.)
-                    (Some(g), Some(float)) => Some(crate::monomorph::renamed(&f, g, float)),
-                    (Some(_), None) => None,
+                    Some(own) => Some(crate::monomorph::renamed(&f, &g, own)),
+                    None => None,
                 }
             })
             .clone()
