@@ -3876,3 +3876,119 @@ fn session_41_more_forms_run() {
     assert_eq!(value.to_bits(), s41_model_value(&point, &target).to_bits());
     assert!((d_point.x - 2.0 * (0.3 - 1.0)).abs() < 1e-12);
 }
+
+/// A value type generic over its float, in a function of `f64` and in a generic one.
+#[derive(Clone, Copy)]
+struct S42V<T> {
+    x: T,
+    y: T,
+}
+
+impl<T: num_traits::Float> std::ops::Sub for S42V<T> {
+    type Output = S42V<T>;
+    fn sub(self, o: S42V<T>) -> S42V<T> {
+        S42V {
+            x: self.x - o.x,
+            y: self.y - o.y,
+        }
+    }
+}
+
+impl<T: num_traits::Float> S42V<T> {
+    fn new(x: T, y: T) -> Self {
+        Self { x, y }
+    }
+    fn soft_norm(self) -> T {
+        (self.x * self.x + self.y * self.y + T::from(1e-3).unwrap()).sqrt() * T::one()
+    }
+    fn damp(&mut self, k: T) {
+        let f = T::one() / (T::one() + k);
+        self.x = self.x * f;
+        self.y = self.y * f;
+    }
+}
+
+#[gradient(jvp, hvp, wrt(px, py))]
+fn s42_generic_values(px: f64, py: f64, anchors: &[S42V<f64>], dists: &[f64]) -> f64 {
+    let p = S42V::new(px, py);
+    let mut q = S42V { x: 1.0, y: 2.0 };
+    q.damp(px * px);
+    let near: f64 = anchors
+        .iter()
+        .zip(dists)
+        .map(|(a, &d)| ((p - *a).soft_norm() - d).powi(2))
+        .sum();
+    let pts: Vec<S42V<f64>> = (0..3).map(|i| S42V::new(px * f64::from(i), py)).collect();
+    let chained: f64 = pts.iter().zip(dists).map(|(r, w)| r.x * w).sum();
+    let ranged: f64 = (0..dists.len()).zip(dists).map(|(i, w)| pts[i].y * w).sum();
+    near + (p - q).soft_norm() + chained + ranged
+}
+
+#[gradient(jvp)]
+fn s42_generic_caller<T: num_traits::Float>(px: T, py: T) -> T {
+    let p = S42V::new(px, py);
+    (p - S42V::new(T::one(), T::one())).soft_norm()
+}
+
+/// Loss objects, a trait for floats and integers taking `&self`, tuples to generic helpers.
+struct S42Mse;
+
+trait S42Loss {
+    fn eval(&self, pred: f64, y: f64) -> f64;
+}
+
+impl S42Loss for S42Mse {
+    fn eval(&self, pred: f64, y: f64) -> f64 {
+        (pred - y) * (pred - y)
+    }
+}
+
+trait S42Half {
+    fn half(&self) -> f64;
+}
+
+impl S42Half for f64 {
+    fn half(&self) -> f64 {
+        *self * 0.5
+    }
+}
+
+impl S42Half for i32 {
+    fn half(&self) -> f64 {
+        f64::from(*self) * 0.5
+    }
+}
+
+fn s42_tuple_norm<T: num_traits::Float>(t: &(T, T)) -> T {
+    (t.0 * t.0 + t.1 * t.1 + T::one()).sqrt()
+}
+
+#[gradient(wrt(w))]
+fn s42_objects(w: &[f64], xs: &[f64], n: i32) -> f64 {
+    let l = S42Mse;
+    let t = (w[0], w[1]);
+    xs.iter().map(|x| l.eval(w[0] * x, 0.5)).sum::<f64>()
+        + w[1].half()
+        + n.half()
+        + s42_tuple_norm(&t)
+}
+
+#[test]
+fn session_42_forms_run() {
+    let anchors = [S42V::new(0.0, 0.0), S42V::new(1.0, 0.0)];
+    let dists = [0.5, 0.8];
+    let (value, _) = s42_generic_values_grad(0.3, 0.4, &anchors, &dists);
+    assert_eq!(
+        value.to_bits(),
+        s42_generic_values(0.3, 0.4, &anchors, &dists).to_bits()
+    );
+    let (value, _) = s42_generic_caller_grad(0.3_f32, 0.4);
+    assert_eq!(value.to_bits(), s42_generic_caller(0.3_f32, 0.4).to_bits());
+    let weights = [0.5, -0.25];
+    let mut grads = [0.0; 2];
+    let value = s42_objects_grad(&weights, &[1.0, 2.0], 3, &mut grads);
+    assert_eq!(
+        value.to_bits(),
+        s42_objects(&weights, &[1.0, 2.0], 3).to_bits()
+    );
+}

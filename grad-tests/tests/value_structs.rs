@@ -886,11 +886,33 @@ impl Doubled for f64 {
     }
 }
 
+/// One giving a float for an integer too (`n.halved()` of an `i32` parameter: rewritten as a
+/// call of a copy that was never made, E0425, before).
+trait Halved {
+    fn halved(&self) -> f64;
+}
+
+impl Halved for f64 {
+    fn halved(&self) -> f64 {
+        *self * 0.5
+    }
+}
+
+impl Halved for i32 {
+    fn halved(&self) -> f64 {
+        f64::from(*self) * 0.5
+    }
+}
+
 #[gradient]
 fn float_and_integer_impls(x: f64, n: i32) -> f64 {
     let k = n.clip();
     let m: i32 = 3;
-    x.clip() * f64::from(k) + x.doubled() + (x * 2.0).doubled() + f64::from(m.clip())
+    x.clip() * f64::from(k)
+        + x.doubled()
+        + (x * 2.0).doubled()
+        + f64::from(m.clip())
+        + x.halved() * n.halved()
 }
 
 #[test]
