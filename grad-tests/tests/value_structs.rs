@@ -929,3 +929,44 @@ fn a_trait_for_floats_and_integers() {
         );
     }
 }
+
+/// Bodies pulled together, the state a `vec![a, b, c]` of a generic value type (each field's
+/// vector made from the list), updated by index in a time-stepping loop.
+#[gradient(wrt(m))]
+fn gravity(m: &[f64], steps: usize) -> f64 {
+    let mut pos: Vec<G2<f64>> = vec![G2::new(0.0, 0.0), G2::new(1.0, 0.0), G2::new(0.0, 1.0)];
+    let mut vel: Vec<G2<f64>> = vec![G2::new(0.0, 0.1); 3];
+    let dt = 0.01;
+    for _ in 0..steps {
+        for i in 0..3 {
+            let mut acc = G2::new(0.0, 0.0);
+            for j in 0..3 {
+                if i != j {
+                    let d = pos[j] - pos[i];
+                    let r = d.norm() + 0.1;
+                    acc = G2::new(
+                        acc.x + d.x * m[j] / (r * r * r),
+                        acc.y + d.y * m[j] / (r * r * r),
+                    );
+                }
+            }
+            vel[i] = G2::new(vel[i].x + acc.x * dt, vel[i].y + acc.y * dt);
+        }
+        for i in 0..3 {
+            pos[i] = G2::new(pos[i].x + vel[i].x * dt, pos[i].y + vel[i].y * dt);
+        }
+    }
+    pos.iter()
+        .zip(vel.iter())
+        .map(|(p, v)| p.dot(p) + v.dot(v))
+        .sum()
+}
+
+#[test]
+fn a_vec_list_of_generic_values_stepped() {
+    let m = [1.0, 0.5, 2.0];
+    let mut d = [0.0; 3];
+    let v = gravity_grad(&m, 20, &mut d);
+    assert_eq!(v.to_bits(), gravity(&m, 20).to_bits());
+    check("gravity", &|q| gravity(q, 20), v, &d, &m);
+}

@@ -11,6 +11,25 @@ impl Pass {
     /// A local sequence of values — `let pts: Vec<V2> = ITER.map(|i| V2::new(..)).collect();`,
     /// `vec![V; n]`, `[a, b, c]`, an empty `Vec` that pushes fill — as one vector per field
     /// (`pts_x`, `pts_y`). Whether `l` is one.
+    /// The values of `a`'s elements (of type `t`) field by field: one list per field, what
+    /// they need computed first added to `pre`.
+    fn columns(
+        &mut self,
+        a: &syn::ExprArray,
+        t: usize,
+        pre: &mut Vec<syn::Stmt>,
+    ) -> Option<Vec<Vec<syn::Expr>>> {
+        let mut columns: Vec<Vec<syn::Expr>> = vec![Vec::new(); self.types[t].fields.len()];
+        for el in &a.elems {
+            let (p, parts) = self.value(el, t)?;
+            pre.extend(p);
+            for (c, part) in columns.iter_mut().zip(parts) {
+                c.push(part);
+            }
+        }
+        Some(columns)
+    }
+
     pub(super) fn seq_local(&mut self, l: &syn::Local, out: &mut Vec<syn::Stmt>) -> bool {
         let (syn::Pat::Ident(pi), ty) = crate::desugar::pat_and_type(l) else {
             return false;
@@ -69,6 +88,23 @@ impl Pass {
                         .map(|_| syn::parse_quote!(::std::vec::Vec::new()))
                         .collect();
                     t
+                } else if let Ok(list) = syn::parse2::<syn::ExprArray>(quote!([#tokens])) {
+                    // `vec![a, b, c]`: one `vec![..]` per field.
+                    let Some(t) = list
+                        .elems
+                        .first()
+                        .and_then(|first| declared.or_else(|| self.type_of(first)))
+                    else {
+                        return false;
+                    };
+                    let Some(columns) = self.columns(&list, t, &mut pre) else {
+                        return false;
+                    };
+                    inits = columns
+                        .into_iter()
+                        .map(|c| syn::parse_quote!(vec![#(#c),*]))
+                        .collect();
+                    t
                 } else {
                     let Ok(rep) = syn::parse2::<syn::ExprRepeat>(quote!([#tokens])) else {
                         return false;
@@ -103,16 +139,9 @@ impl Pass {
                 let Some(t) = declared.or_else(|| self.type_of(&a.elems[0])) else {
                     return false;
                 };
-                let mut columns: Vec<Vec<syn::Expr>> = vec![Vec::new(); self.types[t].fields.len()];
-                for el in &a.elems {
-                    let Some((p, parts)) = self.value(el, t) else {
-                        return false;
-                    };
-                    pre.extend(p);
-                    for (c, part) in columns.iter_mut().zip(parts) {
-                        c.push(part);
-                    }
-                }
+                let Some(columns) = self.columns(a, t, &mut pre) else {
+                    return false;
+                };
                 inits = columns
                     .into_iter()
                     .map(|c| syn::parse_quote!([#(#c),*]))
