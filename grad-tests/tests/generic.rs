@@ -684,6 +684,8 @@ fn skipped_fields_of_generic_models() {
 /// Rows of a generic float beside a sum over a chain taken every other item: the user's function
 /// is emitted as written (it was the rows' rewrite of it, `let mut acc = -0.0;`, "cannot
 /// add-assign `T` to `{float}`"; long mode seed 4140 `g40`).
+// (`&Vec<[T; 3]>` as the tester wrote it.)
+#[allow(clippy::ptr_arg)]
 #[gradient(jvp)]
 fn rows_beside_a_strided_chain<T: Float + std::iter::Sum + std::ops::SubAssign>(
     ws: &Vec<[T; 3]>,
