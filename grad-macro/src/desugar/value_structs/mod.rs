@@ -1071,6 +1071,23 @@ impl Pass {
         (!names.is_empty()).then_some(names)
     }
 
+    /// `body` run in a scope of its own where the names `shadowed` bind are the scope's and
+    /// `declare` has declared its elements.
+    fn scoped(
+        &mut self,
+        shadowed: &[syn::Pat],
+        declare: impl FnOnce(&mut Self),
+        body: impl FnOnce(&mut Self),
+    ) {
+        self.scopes.push(HashMap::new());
+        for p in shadowed {
+            self.shadow_pat(p);
+        }
+        declare(self);
+        body(self);
+        self.scopes.pop();
+    }
+
     /// Declares each name an element of a parameter holding values, read in place
     /// (`name.x`).
     fn declare_in_place(&mut self, binds: &[(Ident, usize)]) {

@@ -65,13 +65,14 @@ impl VisitMut for Pass {
                 for (k, a) in m.args.iter_mut().enumerate() {
                     match a {
                         syn::Expr::Closure(c) if k == at => {
-                            self.scopes.push(HashMap::new());
-                            for p in &original {
-                                self.shadow_pat(p);
-                            }
-                            self.declare_indexed(&binds);
-                            self.visit_expr_mut(&mut c.body);
-                            self.scopes.pop();
+                            let shadowed: Vec<syn::Pat> = original.iter().cloned().collect();
+                            self.scoped(
+                                &shadowed,
+                                |p| p.declare_indexed(&binds),
+                                |p| {
+                                    p.visit_expr_mut(&mut c.body);
+                                },
+                            );
                         }
                         a => self.visit_expr_mut(a),
                     }
@@ -86,13 +87,14 @@ impl VisitMut for Pass {
                 for (k, a) in m.args.iter_mut().enumerate() {
                     match a {
                         syn::Expr::Closure(c) if k == at => {
-                            self.scopes.push(HashMap::new());
-                            for p in c.inputs.clone() {
-                                self.shadow_pat(&p);
-                            }
-                            self.declare_in_place(&binds);
-                            self.visit_expr_mut(&mut c.body);
-                            self.scopes.pop();
+                            let shadowed: Vec<syn::Pat> = c.inputs.iter().cloned().collect();
+                            self.scoped(
+                                &shadowed,
+                                |p| p.declare_in_place(&binds),
+                                |p| {
+                                    p.visit_expr_mut(&mut c.body);
+                                },
+                            );
                         }
                         a => self.visit_expr_mut(a),
                     }
@@ -269,11 +271,13 @@ impl VisitMut for Pass {
                     }
                     *f.expr = chain;
                     self.visit_expr_mut(&mut f.expr);
-                    self.scopes.push(HashMap::new());
-                    self.shadow_pat(&original);
-                    self.declare_indexed(&binds);
-                    self.block(&mut f.body);
-                    self.scopes.pop();
+                    self.scoped(
+                        &[original],
+                        |p| p.declare_indexed(&binds),
+                        |p| {
+                            p.block(&mut f.body);
+                        },
+                    );
                     self.changed = true;
                     return;
                 }
@@ -281,11 +285,14 @@ impl VisitMut for Pass {
                 // `a` an element, read in place.
                 if let Some(side) = self.zipped_elements(&f.expr, &f.pat) {
                     self.visit_expr_mut(&mut f.expr);
-                    self.scopes.push(HashMap::new());
-                    self.shadow_pat(&f.pat.clone());
-                    self.declare_in_place(&side);
-                    self.block(&mut f.body);
-                    self.scopes.pop();
+                    let pat = (*f.pat).clone();
+                    self.scoped(
+                        &[pat],
+                        |p| p.declare_in_place(&side),
+                        |p| {
+                            p.block(&mut f.body);
+                        },
+                    );
                     return;
                 }
                 let elems = self.seq_of(&source);
