@@ -404,12 +404,25 @@ pub fn callers(item: &syn::ItemFn, args: &TokenStream) -> (syn::ItemFn, TokenStr
             .sig
             .inputs
             .iter()
-            .filter_map(|a| match a {
-                syn::FnArg::Typed(pt) => match &*pt.pat {
-                    syn::Pat::Ident(p) => Some((p.ident.clone(), (*pt.ty).clone())),
-                    _ => None,
+            .flat_map(|a| match a {
+                syn::FnArg::Typed(pt) => match (&*pt.pat, &*pt.ty) {
+                    (syn::Pat::Ident(p), ty) => vec![(p.ident.clone(), ty.clone())],
+                    // (`(a, b): (f64, f64)`, taken apart in the signature: each part.)
+                    (syn::Pat::Tuple(tp), syn::Type::Tuple(tt))
+                        if tp.elems.len() == tt.elems.len() =>
+                    {
+                        tp.elems
+                            .iter()
+                            .zip(&tt.elems)
+                            .filter_map(|(p, t)| match p {
+                                syn::Pat::Ident(pi) => Some((pi.ident.clone(), t.clone())),
+                                _ => None,
+                            })
+                            .collect()
+                    }
+                    _ => Vec::new(),
                 },
-                syn::FnArg::Receiver(_) => None,
+                syn::FnArg::Receiver(_) => Vec::new(),
             })
             .collect(),
         generic_names: item

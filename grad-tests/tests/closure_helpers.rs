@@ -374,3 +374,37 @@ fn closures_capturing_parts_of_tuples() {
         &[p.0, p.1, q],
     );
 }
+
+/// A closure passed to a helper, capturing a part of a tuple taken apart in the signature
+/// (`(a, b): (f64, f64)`): E0425 "cannot find value `a`" in the specialized copy before (long
+/// mode seed 4240 `g125`).
+#[gradient]
+fn summed_over(f: impl Fn(f64) -> f64, a: f64, n: usize) -> f64 {
+    let mut s = 0.0;
+    for i in 0..n {
+        s += f(a + i as f64 * 0.25) * 0.5;
+    }
+    s
+}
+
+#[gradient]
+fn tuple_parts_captured((a, b): (f64, f64), x: f64) -> f64 {
+    let g = |t: f64| (t * a * 0.5).tanh() + b;
+    summed_over(g, x, 3) * b
+}
+
+#[test]
+fn closures_capturing_parts_of_a_tuple_parameter() {
+    for (a, b, x) in [(0.3, 0.7, 0.5), (-1.1, 0.4, 1.5)] {
+        let mut dt = (f64::NAN, f64::NAN);
+        let (v, [dx]) = tuple_parts_captured_grad((a, b), x, &mut dt);
+        assert_eq!(v.to_bits(), tuple_parts_captured((a, b), x).to_bits());
+        check(
+            "tuple_parts_captured",
+            &|p| tuple_parts_captured((p[0], p[1]), p[2]),
+            v,
+            &[dt.0, dt.1, dx],
+            &[a, b, x],
+        );
+    }
+}
