@@ -215,11 +215,8 @@ fn struct_type(ty: &syn::Type) -> Option<String> {
         .last()
         .is_some_and(|s| !s.arguments.is_empty());
     // (Not a number, a flag or a character: a method a trait gives `i32` is no struct's.)
-    const PRIMITIVE: &[&str] = &[
-        "usize", "isize", "u8", "u16", "u32", "u64", "u128", "i8", "i16", "i32", "i64", "i128",
-        "bool", "char",
-    ];
-    let primitive = PRIMITIVE.iter().any(|n| p.path.is_ident(n));
+    let primitive = !matches!(crate::lower::primitive_kind(inner), crate::ir::Kind::Other)
+        || p.path.is_ident("char");
     (p.qself.is_none() && crate::sig::float_of(inner).is_none() && !primitive).then(|| {
         if generic {
             p.path.segments.last().expect("checked").ident.to_string()

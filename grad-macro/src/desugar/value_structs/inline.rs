@@ -345,12 +345,9 @@ impl Pass {
     }
 }
 
-/// Whether `ty` is a primitive integer type.
+/// Whether `ty` is a primitive integer type (as lowering reads constant parameters).
 pub(super) fn int_type(ty: &syn::Type) -> bool {
-    const INTS: &[&str] = &[
-        "usize", "isize", "u8", "u16", "u32", "u64", "u128", "i8", "i16", "i32", "i64", "i128",
-    ];
-    matches!(ty, syn::Type::Path(p) if INTS.iter().any(|n| p.path.is_ident(n)))
+    matches!(crate::lower::primitive_kind(ty), crate::ir::Kind::Int)
 }
 
 /// The names that the `let`s of `s` bind, at any depth (not inside closures' or items').
