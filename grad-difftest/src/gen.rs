@@ -6768,13 +6768,37 @@ impl std::ops::AddAssign for {ty} {{
             let (pts, sa, vs) = (self.fresh("pts"), self.fresh("sa"), self.fresh("vs"));
             // (Names of their own: the model renderings rewrite parameters' names.)
             let (qi, qe) = (self.fresh("i"), self.fresh("q"));
-            Self::line(
-                out,
-                ind,
-                &format!(
-                    "let {pts}: Vec<{tyu}> = (0..3).map(|{qi}| {a} * ({qi} as {FLT} * 0.5)).collect();"
+            // The same three values collected, listed (`vec![..]`), or pushed into an untyped
+            // `Vec` from a helper of the module giving values.
+            match self.rng.below(3) {
+                0 => Self::line(
+                    out,
+                    ind,
+                    &format!(
+                        "let {pts}: Vec<{tyu}> = (0..3).map(|{qi}| {a} * ({qi} as {FLT} * 0.5)).collect();"
+                    ),
                 ),
-            );
+                1 => Self::line(
+                    out,
+                    ind,
+                    &format!("let {pts}: Vec<{tyu}> = vec![{a} * 0.0, {a} * 0.5, {a} * 1.0];"),
+                ),
+                _ => {
+                    let helper = format!("{}_scaled", ty.to_lowercase());
+                    let _ = write!(
+                        self.items,
+                        "fn {helper}(p: {tyu}, k: {FLT}) -> {tyu} {{\n    p * k\n}}\n"
+                    );
+                    Self::line(out, ind, &format!("let mut {pts} = Vec::new();"));
+                    Self::line(
+                        out,
+                        ind,
+                        &format!(
+                            "for {qi} in 0..3 {{ {pts}.push({helper}({a}, {qi} as {FLT} * 0.5)); }}"
+                        ),
+                    );
+                }
+            }
             Self::line(out, ind, &format!("let mut {sa}: {FLT} = 0.0;"));
             Self::line(
                 out,
