@@ -9944,11 +9944,13 @@ impl std::ops::AddAssign for {ty} {{
             Self::line(out, ind, &format!("let mut {acc}: {FLT} = {};", ia.s));
         }
         let ib = init(self);
+        let mut filled = false;
         let decl = if self.rng.chance(0.3) && !cleared {
             format!("let mut {b} = [{}; {n}];", ib.s)
         } else if cleared && self.rng.chance(0.3) {
             format!("let mut {b}: Vec<{FLT}> = Vec::new();")
         } else {
+            filled = true;
             format!("let mut {b} = vec![{}; {n}];", ib.s)
         };
         Self::line(out, ind, &decl);
@@ -9968,20 +9970,37 @@ impl std::ops::AddAssign for {ty} {{
         } else {
             format!("&mut {acc}")
         };
-        let call = format!("{name}({xs_arg}, {}, {acc_arg}, {target})", a.s);
-        let (am, sm) = (a.iv.mag().max(1.0), xiv.mag().max(1.0));
+        // A cleared scratch vector is sometimes refilled by calls in a loop (declared before
+        // it, read after it), or in a branch; a trip may read what the last one left first.
+        let looped = cleared && self.rng.chance(0.4);
+        let branched =
+            cleared && !looped && self.on("stmt:inout_refilled_branch") && self.rng.chance(0.4);
+        let read_back =
+            looped && filled && self.on("stmt:inout_refilled_branch") && self.rng.chance(0.5);
+        let (a_arg, bm) = if read_back {
+            (
+                format!("({}) + 0.25 * {b}[0]", a.s),
+                0.25 * 1.0f64.max(ib.iv.mag()),
+            )
+        } else {
+            (a.s.clone(), 0.0)
+        };
+        let call = format!("{name}({xs_arg}, {a_arg}, {acc_arg}, {target})");
+        let (am, sm) = (a.iv.mag().max(1.0) + bm, xiv.mag().max(1.0));
         let act = !plain && (xiv.2 || a.iv.2 || ia.iv.2 || ib.iv.2);
         let times = 1 + self.rng.below(2);
         let mut accm = ia.iv.mag();
         for _ in 0..times {
             accm = 0.5 * accm + 0.5 * am * sm;
         }
-        // A cleared scratch vector is sometimes refilled by calls in a loop (declared before
-        // it, read after it).
-        let looped = cleared && self.rng.chance(0.4);
+        // (The branch's condition is data: the derivative of the path taken.)
+        let cond = format!("({xs}).len() % 2 == 1");
         match self.rng.below(3) {
             0 if looped => {
                 Self::line(out, ind, &format!("for _ in 0..{times} {{ {call}; }}"));
+            }
+            0 if branched => {
+                Self::line(out, ind, &format!("if {cond} {{ {call}; }}"));
             }
             0 => {
                 for _ in 0..times {
@@ -10000,8 +10019,16 @@ impl std::ops::AddAssign for {ty} {{
                     );
                 }
                 for t in (0..times).filter(|_| !looped) {
-                    let bind = if t == 0 { "let mut " } else { "" };
-                    Self::line(out, ind, &format!("{bind}{r} = {scale}{call};"));
+                    let line = if t > 0 {
+                        format!("{r} = {scale}{call};")
+                    } else if branched {
+                        format!(
+                            "let mut {r}: {FLT} = if {cond} {{ {scale}{call} }} else {{ 0.5 }};"
+                        )
+                    } else {
+                        format!("let mut {r} = {scale}{call};")
+                    };
+                    Self::line(out, ind, &line);
                 }
                 self.declare(
                     &r,

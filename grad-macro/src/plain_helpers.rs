@@ -74,7 +74,9 @@ pub fn expand(
                     let again = expand_from(derived);
                     // (A mode the derived helpers' callers do not support, `hvp` of a model
                     // passed whole, is what to read: the first form's error is the inlining's.)
-                    if failed(&again) && !mode_refused(&again) {
+                    // So is a call of an annotated helper that refills a `Vec` it is lent,
+                    // which only inlining follows, where the inlining did not take.
+                    if failed(&again) && !mode_refused(&again) && !refill_refused(&again) {
                         out
                     } else {
                         again
@@ -82,7 +84,7 @@ pub fn expand(
                 }
                 _ => out,
             };
-            if failed(&out) && !mode_refused(&out) {
+            if failed(&out) && !mode_refused(&out) && !refill_refused(&out) {
                 plain_or_explained(item, out, expand_from(item), &injection.copied)
             } else {
                 out
@@ -265,10 +267,17 @@ fn plain_or_explained(
             with
         };
     }
+    let caller = item.sig.ident.to_string();
     let notes = helpers.iter().map(|(name, span, _)| {
-        let msg = format!(
-            "`{name}` has no `#[gradient]`, so `#[gradient]` differentiates its body (read from this file) inlined at this call, and could not: the error here names what it refuses; annotate `{name}` with `#[gradient]` to see that error at its own tokens"
-        );
+        let msg = if crate::prescan::annotated_beside(&caller, name) {
+            format!(
+                "`{name}` takes a tuple or changes the length of a `Vec` it is lent, so `#[gradient]` differentiates its body inlined at this call, and could not: the error here names what it refuses"
+            )
+        } else {
+            format!(
+                "`{name}` has no `#[gradient]`, so `#[gradient]` differentiates its body (read from this file) inlined at this call, and could not: the error here names what it refuses; annotate `{name}` with `#[gradient]` to see that error at its own tokens"
+            )
+        };
         syn::Error::new(*span, msg).to_compile_error()
     });
     quote::quote!(#with #(#notes)*)
@@ -279,6 +288,13 @@ fn plain_or_explained(
 fn mode_refused(out: &TokenStream) -> bool {
     let text = out.to_string();
     text.contains("compile_error") && text.contains("is not supported yet for")
+}
+
+/// Whether an expansion failed on a call of a helper that refills a `Vec` it is lent where it
+/// cannot be inlined (see `lower::calls`).
+fn refill_refused(out: &TokenStream) -> bool {
+    let text = out.to_string();
+    text.contains("compile_error") && text.contains(crate::lower::REFILL_REFUSED)
 }
 
 /// The mark of a copy that keeps its calls and is derived as a `#[gradient]` function of its

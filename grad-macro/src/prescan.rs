@@ -167,6 +167,12 @@ fn home<R>(caller: &str, read: impl FnOnce(&Module, &[Module]) -> R) -> Option<R
     })
 }
 
+/// Whether `name` is a `#[gradient]` function of the module of `caller`: one followed into as
+/// a helper all the same (it takes a tuple, or refills a `Vec` it is lent: see `items`).
+pub fn annotated_beside(caller: &str, name: &str) -> bool {
+    home(caller, |home, _| home.annotated.iter().any(|a| a == name)).unwrap_or(false)
+}
+
 /// The structs of every module of the file being expanded (generic ones too), for an expansion
 /// whose function the file does not declare (a helper's copy derived on its own).
 pub fn file_structs() -> Vec<(String, Vec<(String, String)>)> {

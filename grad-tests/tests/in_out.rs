@@ -760,3 +760,94 @@ fn a_generic_helper_refilling_a_vec() {
     assert_eq!(v.to_bits(), refilled_t(&x, 0.4).to_bits());
     check("refilled_t", &|p| refilled_t(p, 0.4), v, &dx, &x);
 }
+
+/// The refilled `Vec` where callers keep it across code: lent with an element of an array
+/// (`&mut ia[1]`), refilled in a loop whose trips read it before the call and whose result is
+/// read after the loop, two loops deep, in an `if` statement and in an `if` giving a value
+/// (rustc errors inside the expansion before; long mode seed 4260 `g94`).
+#[gradient(jvp)]
+fn refilled_across(x0: f64, x1: f64, xs: &[f64]) -> f64 {
+    let mut ia = [0.5; 2];
+    let mut ib = vec![0.1; 2];
+    let r = 0.5 * refill(xs, x0 * x1, &mut ia[1], &mut ib);
+    let mut r2 = 0.0;
+    for _ in 0..2 {
+        r2 = refill(xs, x0 + ib[1], &mut ia[0], &mut ib)
+    }
+    let mut r3 = 0.0;
+    for k in 0..3 {
+        if k == 1 {
+            continue;
+        }
+        for _ in 0..k {
+            r3 += refill(xs, x1, &mut ia[0], &mut ib);
+        }
+    }
+    if x1 > 0.0 {
+        r3 += refill(xs, x1 * 2.0, &mut ia[0], &mut ib);
+    } else {
+        r3 -= 1.0;
+    }
+    let r4 = if x1 < 5.0 {
+        refill(xs, x1 - x0, &mut ia[1], &mut ib)
+    } else {
+        0.0
+    };
+    ia[1] * ib[1] + x0 + r + r2 * ia[0] + ib.iter().sum::<f64>() + r3 + r4
+}
+
+#[derive(Clone, grad::Params)]
+struct Refilled {
+    x0: f64,
+    w: Vec<f64>,
+}
+
+/// The same from a model's function.
+#[gradient(wrt(model))]
+fn refilled_by_model(model: &Refilled, x1: f64, xs: &[f64]) -> f64 {
+    let mut ia = [0.5; 2];
+    let mut ib = vec![0.1; 2];
+    let mut r2 = 0.0;
+    for k in 0..2 {
+        r2 = refill(xs, model.x0 * x1 + model.w[k], &mut ia[1], &mut ib);
+    }
+    ia[1] * ib[1] + model.x0 + r2
+}
+
+#[test]
+fn a_refilled_vec_kept_across_loops_and_branches() {
+    let xs = [0.3, -0.2, 0.5];
+    for (x0, x1) in [(0.7, 1.3), (-0.4, -0.6)] {
+        let mut dxs = [0.0; 3];
+        let (v, [d0, d1]) = refilled_across_grad(x0, x1, &xs, &mut dxs);
+        assert_eq!(v.to_bits(), refilled_across(x0, x1, &xs).to_bits());
+        let p = cat(&[&[x0, x1], &xs]);
+        let g = cat(&[&[d0, d1], &dxs]);
+        let f = |p: &[f64]| refilled_across(p[0], p[1], &p[2..]);
+        check("refilled_across", &f, v, &g, &p);
+        let dir = [0.3, -0.2, 0.1, 0.5, -0.4];
+        let (vj, t) = refilled_across_jvp(x0, x1, &xs, dir[0], dir[1], &dir[2..]);
+        assert_eq!(vj.to_bits(), v.to_bits());
+        let want: f64 = g.iter().zip(dir).map(|(a, b)| a * b).sum();
+        assert!((t - want).abs() < 1e-9, "{t} {want}");
+    }
+    let m = Refilled {
+        x0: 0.7,
+        w: vec![0.2, -0.3],
+    };
+    let mut dm = Refilled {
+        x0: 0.0,
+        w: vec![0.0; 2],
+    };
+    let v = refilled_by_model_grad(&m, 1.3, &xs, &mut dm);
+    assert_eq!(v.to_bits(), refilled_by_model(&m, 1.3, &xs).to_bits());
+    let p = [m.x0, m.w[0], m.w[1]];
+    let f = |p: &[f64]| {
+        let m = Refilled {
+            x0: p[0],
+            w: p[1..].to_vec(),
+        };
+        refilled_by_model(&m, 1.3, &xs)
+    };
+    check("refilled_by_model", &f, v, &[dm.x0, dm.w[0], dm.w[1]], &p);
+}

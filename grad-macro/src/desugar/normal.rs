@@ -162,17 +162,26 @@ fn lent_elements(block: &mut syn::Block) {
     }
     struct Lent;
     impl VisitMut for Lent {
-        fn visit_stmt_mut(&mut self, s: &mut syn::Stmt) {
-            if let syn::Stmt::Expr(syn::Expr::Call(c), Some(_)) = s {
-                if let Some((lets, call, back)) = split(c) {
-                    *s = syn::Stmt::Expr(
-                        syn::parse_quote!({ #(#lets)* #call; #(#back)* }),
-                        Some(Default::default()),
-                    );
-                    return;
+        // A call that is a statement: its locals among the block's own statements (fresh names),
+        // not in a block of their own, so that what the call does to the block's other locals
+        // stays in the block (a lent `Vec` the callee clears and refills, inlined, is renewed
+        // where the block declared it: see `pushes::cleared_lets`).
+        fn visit_block_mut(&mut self, b: &mut syn::Block) {
+            let mut k = 0;
+            while k < b.stmts.len() {
+                if let syn::Stmt::Expr(syn::Expr::Call(c), Some(_)) = &b.stmts[k] {
+                    if let Some((lets, call, back)) = split(c) {
+                        let call = syn::Stmt::Expr(syn::Expr::Call(call), Some(Default::default()));
+                        let n = lets.len() + 1 + back.len();
+                        let stmts = lets.into_iter().chain([call]).chain(back);
+                        b.stmts.splice(k..=k, stmts);
+                        k += n;
+                        continue;
+                    }
                 }
+                self.visit_stmt_mut(&mut b.stmts[k]);
+                k += 1;
             }
-            syn::visit_mut::visit_stmt_mut(self, s);
         }
         fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
             syn::visit_mut::visit_expr_mut(self, e);

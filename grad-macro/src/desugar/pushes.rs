@@ -923,10 +923,19 @@ pub fn cleared_lets(b: &mut syn::Block) {
         let users: Vec<usize> = (d + 1..b.stmts.len())
             .filter(|&k| mentions_stmt(&b.stmts[k], &id))
             .collect();
-        if let [k] = users[..] {
-            if let syn::Stmt::Expr(e, _) = &mut b.stmts[k] {
-                cleared_per_trip(e, &id, ty.as_ref());
-            }
+        // (Code after the loop reads what the last trip left: a trip hands its new vector
+        // back.)
+        for (n, &k) in users.iter().enumerate() {
+            let later = n + 1 < users.len();
+            let e = match &mut b.stmts[k] {
+                syn::Stmt::Expr(e, _) => e,
+                syn::Stmt::Local(l) => match l.init.as_mut() {
+                    Some(init) if init.diverge.is_none() => &mut init.expr,
+                    _ => continue,
+                },
+                _ => continue,
+            };
+            cleared_per_trip(e, &id, ty.as_ref(), later);
         }
     }
 }
@@ -966,20 +975,48 @@ fn lent_cleared(b: &mut syn::Block) {
     }
 }
 
-/// `e`, a loop whose body is the only code that uses `id` (declared before it): the body's
-/// first use of `id` a `clear` made a new vector, or the one loop of the body that uses `id`
-/// done so in turn. Whether it was.
-fn cleared_per_trip(e: &mut syn::Expr, id: &syn::Ident, ty: Option<&syn::Type>) -> bool {
-    let body = match e {
-        syn::Expr::ForLoop(f) if !mentions_stmt(&syn::Stmt::Expr((*f.expr).clone(), None), id) => {
-            &mut f.body
+/// `e`, a loop or an `if` whose body (each of its branches) is the only code that uses `id`
+/// (declared before it) but for code before it and, where `handed_back`, code after it: in a
+/// body whose statements clear `id`, the `clear` made a new vector (then, where `handed_back`,
+/// assigned to `id` at the end of the body, which no jump may skip), or else the one loop or
+/// `if` of the body that uses `id` done so in turn. Whether any was.
+fn cleared_per_trip(
+    e: &mut syn::Expr,
+    id: &syn::Ident,
+    ty: Option<&syn::Type>,
+    handed_back: bool,
+) -> bool {
+    let reads = |e: &syn::Expr| mentions_stmt(&syn::Stmt::Expr(e.clone(), None), id);
+    match e {
+        syn::Expr::ForLoop(f) if !reads(&f.expr) => {
+            refilled(&mut f.body, id, ty, handed_back, true)
         }
-        syn::Expr::While(w) if !mentions_stmt(&syn::Stmt::Expr((*w.cond).clone(), None), id) => {
-            &mut w.body
+        syn::Expr::While(w) if !reads(&w.cond) => refilled(&mut w.body, id, ty, handed_back, true),
+        syn::Expr::Loop(l) => refilled(&mut l.body, id, ty, handed_back, true),
+        syn::Expr::If(i) => {
+            let then = refilled(&mut i.then_branch, id, ty, handed_back, false);
+            let other = match i.else_branch.as_mut() {
+                Some((_, e)) => match &mut **e {
+                    syn::Expr::Block(b) => refilled(&mut b.block, id, ty, handed_back, false),
+                    e => cleared_per_trip(e, id, ty, handed_back),
+                },
+                None => false,
+            };
+            then || other
         }
-        syn::Expr::Loop(l) => &mut l.body,
-        _ => return false,
-    };
+        _ => false,
+    }
+}
+
+/// A loop's body or an `if`'s branch, `body`, as [`cleared_per_trip`] takes it. Whether `id` was
+/// made a new vector in it.
+fn refilled(
+    body: &mut syn::Block,
+    id: &syn::Ident,
+    ty: Option<&syn::Type>,
+    handed_back: bool,
+    unit: bool,
+) -> bool {
     if !super::mentions(&quote!(#body), &syn::Ident::new("clear", id.span())) {
         return false;
     }
@@ -989,12 +1026,84 @@ fn cleared_per_trip(e: &mut syn::Expr, id: &syn::Ident, ty: Option<&syn::Type>) 
     let users: Vec<usize> = (0..body.stmts.len())
         .filter(|&k| mentions_stmt(&body.stmts[k], id))
         .collect();
-    match users[..] {
-        [first, ..] if clears(&body.stmts[first]).is_some_and(|c| c == *id) => {
-            renew(&mut body.stmts, first, id, ty)
+    // (Statements before the `clear` read what the last trip left, or what `id` held before
+    // the loop: a trip then hands its new vector back too.)
+    let first = users
+        .iter()
+        .position(|&k| clears(&body.stmts[k]).is_some_and(|c| c == *id));
+    let handed_back = handed_back || first.is_some_and(|n| n > 0);
+    match (first.map(|n| users[n]), &users[..]) {
+        (Some(first), _) => {
+            // (A jump before the `clear` leaves the old vector where it was.)
+            let after = syn::Block {
+                brace_token: body.brace_token,
+                stmts: body.stmts[first..].to_vec(),
+            };
+            if handed_back && super::normal::jumps(&after) {
+                return false;
+            }
+            if !renew(&mut body.stmts, first, id, ty) {
+                return false;
+            }
+            if handed_back {
+                let syn::Stmt::Local(l) = &body.stmts[first] else {
+                    unreachable!("`renew` declares the new vector")
+                };
+                let (syn::Pat::Ident(new), _) = super::pat_and_type(l) else {
+                    unreachable!("`renew` binds a name")
+                };
+                let new = new.ident.clone();
+                // (A branch's value is taken before the vector is handed back; a loop's body,
+                // or an assignment, is `()`: a statement.)
+                let value = match body.stmts.last_mut() {
+                    Some(syn::Stmt::Expr(e, semi @ None)) => {
+                        if unit
+                            || matches!(
+                                e,
+                                syn::Expr::Assign(_)
+                                    | syn::Expr::Binary(syn::ExprBinary {
+                                        op: syn::BinOp::AddAssign(_)
+                                            | syn::BinOp::SubAssign(_)
+                                            | syn::BinOp::MulAssign(_)
+                                            | syn::BinOp::DivAssign(_)
+                                            | syn::BinOp::RemAssign(_),
+                                        ..
+                                    })
+                                    | syn::Expr::ForLoop(_)
+                                    | syn::Expr::While(_)
+                            )
+                        {
+                            *semi = Some(Default::default());
+                            None
+                        } else {
+                            Some(e.clone())
+                        }
+                    }
+                    _ => None,
+                };
+                let back: syn::Stmt = syn::parse_quote!(#id = #new;);
+                match value {
+                    Some(e) => {
+                        let v = crate::naming::fresh("value");
+                        body.stmts.pop();
+                        body.stmts.push(syn::parse_quote!(let #v = #e;));
+                        body.stmts.push(back);
+                        body.stmts
+                            .push(syn::Stmt::Expr(syn::parse_quote!(#v), None));
+                    }
+                    None => body.stmts.push(back),
+                }
+            }
+            true
         }
-        [only] => match &mut body.stmts[only] {
-            syn::Stmt::Expr(inner, _) => cleared_per_trip(inner, id, ty),
+        (None, [only]) => match &mut body.stmts[*only] {
+            syn::Stmt::Expr(inner, _) => cleared_per_trip(inner, id, ty, handed_back),
+            syn::Stmt::Local(l) => match l.init.as_mut() {
+                Some(init) if init.diverge.is_none() => {
+                    cleared_per_trip(&mut init.expr, id, ty, handed_back)
+                }
+                _ => false,
+            },
             _ => false,
         },
         _ => false,

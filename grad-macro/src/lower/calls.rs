@@ -852,6 +852,9 @@ impl Lowerer<'_> {
             return Some(None);
         };
         let (plain, dot, args) = if any_active {
+            if self.refills_lent_vec(c, fp) {
+                return Some(None);
+            }
             let (twin, dot) = out_twin(&fp.path);
             (twin, dot, args)
         } else {
@@ -1099,6 +1102,10 @@ impl Lowerer<'_> {
             return None;
         };
         let (plain, dot, args) = if any_active {
+            if self.refills_lent_vec(c, fp) {
+                self.env.pop();
+                return None;
+            }
             let (twin, dot) = out_twin(&fp.path);
             (twin, dot, args)
         } else {
@@ -1917,6 +1924,25 @@ impl Lowerer<'_> {
                 Some(None)
             }
         }
+    }
+}
+
+impl Lowerer<'_> {
+    /// Whether `c` calls a function of the body's own (a helper of the module copied in) that
+    /// clears or refills a `Vec` it is lent, with a differentiated argument: no twin follows
+    /// such a call (its outputs keep their lengths), only inlining, which did not take here.
+    /// The error is pushed.
+    fn refills_lent_vec(&self, c: &syn::ExprCall, fp: &syn::ExprPath) -> bool {
+        let Some(name) = fp.path.get_ident() else {
+            return false;
+        };
+        let refills = self.b.func.items.iter().any(|item| {
+            matches!(item, syn::Item::Fn(f) if f.sig.ident == *name && crate::in_out::resizes_lent_vec(f))
+        });
+        if refills {
+            self.errors.push_spanned(c, format!("`{name}` {} (`clear`, then `push`), which `#[gradient]` follows by inlining the call: as a statement or a `let` of the block that declares the vector, or of a loop's body or an `if`'s branch there (no `break` or `continue` after the call in that body); it cannot inline it here: call it in one of those places, or lend it a buffer of a fixed length (`&mut [f64]`, `vec![0.0; n]`) that it writes by index", super::REFILL_REFUSED));
+        }
+        refills
     }
 }
 

@@ -7,6 +7,11 @@
 
 mod buffers;
 mod calls;
+
+/// What the error says of a call of a helper that changes the length of a `Vec` it is lent
+/// where the call cannot be inlined (which `plain_helpers` recognizes it by).
+pub(crate) const REFILL_REFUSED: &str = "changes the length of the `Vec` it is lent";
+
 mod data_locals;
 mod data_rows;
 mod env;
