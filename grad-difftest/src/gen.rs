@@ -608,6 +608,17 @@ impl<'a> FnGen<'a> {
         is_on(self.pending, name)
     }
 
+    /// The arms of a `match` of an `Option`, `some` and `none`, sometimes `None` first: a unit
+    /// variant in a pattern that may not match, never to be taken for a binding (renamed, it
+    /// would match anything).
+    fn opt_arms(&mut self, some: String, none: String) -> String {
+        if self.on("stmt:none_first") && self.rng.chance(0.5) {
+            format!("{none}, {some}")
+        } else {
+            format!("{some}, {none}")
+        }
+    }
+
     /// Whether a generic model of this case holds fields of concrete models (`layers:
     /// Vec<Layer>` beside `s: T`) rather than generic ones: half the cases, the same answer
     /// wherever it is asked.
@@ -2636,7 +2647,11 @@ impl<'a> FnGen<'a> {
             &format!("let {o}: Option<usize> = if {c} {{ None }} else {{ Some(2) }};"),
         );
         let body = if self.rng.chance(0.5) {
-            format!("match {o} {{ Some({k}) => {k} as {FLT} * {t1}, None => {t2} }}")
+            let arms = self.opt_arms(
+                format!("Some({k}) => {k} as {FLT} * {t1}"),
+                format!("None => {t2}"),
+            );
+            format!("match {o} {{ {arms} }}")
         } else {
             format!("if let Some({k}) = {o} {{ {k} as {FLT} * {t1} }} else {{ {t2} }}")
         };
@@ -5190,7 +5205,10 @@ impl<'a> FnGen<'a> {
                     iv.mul(e.iv),
                 ),
                 _ => (
-                    format!("{o} = Some(match {o} {{ Some({b}) => 0.5 * {b} + {v}, None => {v} }});"),
+                    {
+                        let arms = self.opt_arms(format!("Some({b}) => 0.5 * {b} + {v}"), format!("None => {v}"));
+                        format!("{o} = Some(match {o} {{ {arms} }});")
+                    },
                     Iv(2.0 * iv.0.min(0.0), 2.0 * iv.1.max(0.0), iv.2),
                 ),
             };
@@ -5219,7 +5237,10 @@ impl<'a> FnGen<'a> {
         }
         let (s, iv) = match self.rng.below(5) {
             0 => (
-                format!("match {o} {{ Some({b}) => {b} * {kk}, None => {dd} }}"),
+                {
+                    let arms = self.opt_arms(format!("Some({b}) => {b} * {kk}"), format!("None => {dd}"));
+                    format!("match {o} {{ {arms} }}")
+                },
                 some_iv.mul(k.iv).union(d.iv),
             ),
             1 => (
@@ -5940,6 +5961,9 @@ impl<'a> FnGen<'a> {
             21 if self.on("stmt:local_named_as_helper") && self.rng.chance(0.1) => {
                 self.local_named_as_helper(out, ind);
             }
+            21 if self.on("call:option_helper") && self.rng.chance(0.15) => {
+                self.option_helper_stmt(out, ind);
+            }
             19 if self.on("stmt:block_cond_jump") && self.rng.chance(0.15) => {
                 self.block_cond_jump(ctx, out, ind);
             }
@@ -6236,14 +6260,11 @@ impl<'a> FnGen<'a> {
                         ),
                     );
                 } else {
-                    Self::line(
-                        out,
-                        ind,
-                        &format!(
-                            "match {o} {{ Some({w}) => {acc} += {w} * {FLT}::tanh({}), None => {acc} *= 0.5 }}",
-                            e.s
-                        ),
+                    let arms = self.opt_arms(
+                        format!("Some({w}) => {acc} += {w} * {FLT}::tanh({})", e.s),
+                        format!("None => {acc} *= 0.5"),
                     );
+                    Self::line(out, ind, &format!("match {o} {{ {arms} }}"));
                 }
             }
             22 if self.on("stmt:reference") => {
@@ -6905,6 +6926,44 @@ impl std::ops::AddAssign for {ty} {{
         self.declare(&v, VarKind::Float(Iv(-1.5, 1.5, e.iv.2)), false);
     }
 
+    /// A plain helper giving an `Option` of a float (a test then a value, an early `return
+    /// None`, `(c).then(|| e)`, a loop returning from inside), called with a differentiated
+    /// value and read by `unwrap_or`, a `match` (`None` first or last), `if let`, `map_or`,
+    /// `map(..).unwrap_or_default()` or `is_some()`.
+    fn option_helper_stmt(&mut self, out: &mut String, ind: usize) {
+        let o = self.fresh("oh");
+        let h = format!("{}_{o}_{FLT}", self.base);
+        let body = match self.rng.below(4) {
+            0 => "if t > 0.2 { Some((t * 1.5).sin()) } else { None }".to_string(),
+            1 => "if (t * 0.5).abs() < 0.05 {\n        return None;\n    }\n    Some((t * 0.5).tanh() / (1.0 + t * t))".to_string(),
+            2 => "(t < 0.5).then(|| t.sin() * 0.5)".to_string(),
+            _ => format!("for k in 0..3 {{\n        let u = t + k as {FLT} * 0.5;\n        if u > 0.3 {{\n            return Some(u.tanh());\n        }}\n    }}\n    None"),
+        };
+        let _ = writeln!(
+            self.items,
+            "/// not annotated\nfn {h}(t: {FLT}) -> Option<{FLT}> {{\n    {body}\n}}"
+        );
+        let e = self.expr(1);
+        let t = self.tanh_ex(e.clone());
+        let (v, q) = (self.fresh("v"), self.fresh("q"));
+        let value = match self.rng.below(6) {
+            0 => format!("{h}({t}).unwrap_or(0.5)"),
+            1 => {
+                let arms = self.opt_arms(
+                    format!("Some({q}) => {q} * 0.5"),
+                    "None => -0.25".to_string(),
+                );
+                format!("match {h}({t}) {{ {arms} }}")
+            }
+            2 => format!("if let Some({q}) = {h}({t}) {{ {q} + 0.1 }} else {{ 0.0 }}"),
+            3 => format!("{h}({t}).map_or(0.3, |{q}| {q} * {q})"),
+            4 => format!("{h}({t}).map(|{q}| {q} * 2.0).unwrap_or_default()"),
+            _ => format!("if {h}({t}).is_some() {{ {t} }} else {{ 0.0 }}"),
+        };
+        Self::line(out, ind, &format!("let {v}: {FLT} = {value};"));
+        self.declare(&v, VarKind::Float(Iv(-2.5, 2.5, e.iv.2)), false);
+    }
+
     /// A plain function declared in the body that calls itself (which cannot be inlined), called
     /// with a differentiated value, as a `let` or inside an expression.
     fn nested_recursive_fn(&mut self, out: &mut String, ind: usize) {
@@ -7073,7 +7132,8 @@ impl std::ops::AddAssign for {ty} {{
                 "let {r}: {FLT} = if let Some({v}) = {scrutinee} {{ {chosen} }} else {{ 0.5 }};"
             )
         } else {
-            format!("let {r}: {FLT} = match {scrutinee} {{ Some({v}) => {chosen}, None => 0.5 }};")
+            let arms = self.opt_arms(format!("Some({v}) => {chosen}"), "None => 0.5".to_string());
+            format!("let {r}: {FLT} = match {scrutinee} {{ {arms} }};")
         };
         Self::line(out, ind, &line);
         let m = e.iv.mag().max(0.5);
@@ -7203,7 +7263,7 @@ impl std::ops::AddAssign for {ty} {{
             4 => {
                 let (pv, o, q) = (self.fresh("pv"), self.fresh("po"), self.fresh("q"));
                 let c = self.cond(1);
-                format!("let mut {pv} = Vec::new();\nfor &{p} in {xs}.iter() {{ {pv}.push({FLT}::tanh({p} * {w})); }}\nlet {o} = if {c} {{ Some({pv}[{pv}.len() - 1]) }} else {{ None }};\nlet {r}: {FLT} = match {o} {{ Some({q}) => {q} * 2.0, None => 0.25 }};")
+                format!("let mut {pv} = Vec::new();\nfor &{p} in {xs}.iter() {{ {pv}.push({FLT}::tanh({p} * {w})); }}\nlet {o} = if {c} {{ Some({pv}[{pv}.len() - 1]) }} else {{ None }};\nlet {r}: {FLT} = match {o} {{ {} }};", self.opt_arms(format!("Some({q}) => {q} * 2.0"), "None => 0.25".to_string()))
             }
             _ => {
                 let (n, cv, j) = (self.fresh("n"), self.fresh("cv"), self.fresh("j"));

@@ -38,6 +38,8 @@ struct Module {
     /// Whether it imports its parent's items (`use super::*;`, as a `mod tests` does).
     glob_super: bool,
     annotated: Vec<String>,
+    /// The free `#[gradient]` functions returning a float (`f64`, `f32`, a type parameter).
+    float_valued: Vec<String>,
     /// Free functions without `#[gradient]`, each printed (tokens cannot outlive an expansion).
     plain: Vec<(String, String)>,
     /// The `#[gradient]` methods: name, signature and body, and the `impl`'s type (printed).
@@ -153,6 +155,7 @@ pub fn file_at(path: &std::path::Path) {
 /// `read` of the module of the file being expanded that holds the `#[gradient]` function or
 /// method `caller` (with every module of the file), when exactly one does.
 fn home<R>(caller: &str, read: impl FnOnce(&Module, &[Module]) -> R) -> Option<R> {
+    let caller = written_name(caller);
     let path = CURRENT.with(|c| c.borrow().clone())?;
     MODULES.with(|m| {
         let m = m.borrow();
@@ -167,10 +170,36 @@ fn home<R>(caller: &str, read: impl FnOnce(&Module, &[Module]) -> R) -> Option<R
     })
 }
 
+/// Whether `name` is a free `#[gradient]` function returning a float of the module of `caller`
+/// (its callers' `let mut a = name(x);` is a number, whatever they do with it).
+pub fn annotated_float(caller: &str, name: &str) -> bool {
+    home(caller, |home, _| {
+        home.float_valued.iter().any(|a| a == name)
+    })
+    .unwrap_or(false)
+}
+
 /// Whether `name` is a `#[gradient]` function of the module of `caller`: one followed into as
 /// a helper all the same (it takes a tuple, or refills a `Vec` it is lent: see `items`).
 pub fn annotated_beside(caller: &str, name: &str) -> bool {
     home(caller, |home, _| home.annotated.iter().any(|a| a == name)).unwrap_or(false)
+}
+
+/// The name the user gave the function the expansion's inner function `caller` derives (the
+/// rows' rewrite `__grad_rows_NAME`, the models' `__grad_fields_NAME__all`): the file has
+/// only that one.
+fn written_name(caller: &str) -> &str {
+    let mut name = caller;
+    loop {
+        let inner = name
+            .strip_prefix("__grad_rows_")
+            .or_else(|| name.strip_prefix("__grad_fields_"))
+            .map(|n| n.strip_suffix("__all").unwrap_or(n));
+        match inner {
+            Some(n) if !n.is_empty() => name = n,
+            _ => return name,
+        }
+    }
 }
 
 /// The structs of every module of the file being expanded (generic ones too), for an expansion
@@ -711,6 +740,16 @@ fn items(
                 if let Some(args) = gradient_args(&f.attrs) {
                     register(&args, f);
                     here.annotated.push(f.sig.ident.to_string());
+                    let float_valued = match &f.sig.output {
+                        syn::ReturnType::Type(_, t) => {
+                            crate::sig::float_of(t).is_some()
+                                || matches!(&**t, syn::Type::Path(p) if f.sig.generics.type_params().any(|g| p.path.is_ident(&g.ident)))
+                        }
+                        syn::ReturnType::Default => false,
+                    };
+                    if float_valued {
+                        here.float_valued.push(f.sig.ident.to_string());
+                    }
                     // One taking a tuple of floats (`fn norm(p: (f64, f64))`) is followed
                     // into as a helper without the attribute: a caller's tuple then stays
                     // its parts. So is one that clears a `Vec` it is lent and pushes into it.

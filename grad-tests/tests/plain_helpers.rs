@@ -1427,3 +1427,169 @@ fn loss_objects_made_in_the_body() {
         );
     }
 }
+
+/// Helpers giving an `Option` of a float: a test then a value, an early `return None`,
+/// `(c).then(|| e)`, a loop that returns from inside.
+fn safe_ln(x: f64) -> Option<f64> {
+    if x > 0.0 {
+        Some(x.ln())
+    } else {
+        None
+    }
+}
+
+fn ratio(a: f64, b: f64) -> Option<f64> {
+    if b.abs() < 1e-12 {
+        return None;
+    }
+    Some(a / b)
+}
+
+fn root(x: f64) -> Option<f64> {
+    (x >= 0.0).then(|| x.sqrt())
+}
+
+fn first_above(t: f64) -> Option<f64> {
+    for k in 0..3 {
+        let u = t + f64::from(k) * 0.5;
+        if u > 0.3 {
+            return Some(u.tanh());
+        }
+    }
+    None
+}
+
+/// Every way a caller reads them: `unwrap_or`, `match` (`None` first or last), `if let`,
+/// `map_or`, `map(..).unwrap_or(..)`, `unwrap`, `is_some`, `let .. else`,
+/// `unwrap_or_default`, a typed `let`, in a loop and inside a `loop` that breaks.
+#[gradient(jvp, hvp)]
+fn options_given(x: f64, y: f64, xs: &[f64]) -> f64 {
+    let a = safe_ln(x).unwrap_or(0.0);
+    let b = match safe_ln(y) {
+        None => -1.0,
+        Some(v) => v,
+    };
+    let c = if let Some(r) = ratio(x, y) {
+        r * r
+    } else {
+        0.0
+    };
+    let d = ratio(y, x).map_or(1.0, |r| r.sin());
+    let mut s = 0.0;
+    for &v in xs {
+        s += safe_ln(v * x).unwrap_or(-2.0);
+        if let Some(q) = ratio(v, y) {
+            s += q;
+        }
+    }
+    let e = safe_ln(y).map(|v| v * 2.0).unwrap_or(0.5);
+    let f = ratio(x, y).unwrap();
+    let g = if safe_ln(x - 10.0).is_some() {
+        1.0
+    } else {
+        x * y
+    };
+    let Some(h) = ratio(x + 1.0, y) else {
+        return 0.0;
+    };
+    let k = root(x).unwrap_or_default();
+    let o: Option<f64> = safe_ln(y + 3.0);
+    let mut acc = x;
+    let mut j = 0;
+    loop {
+        j += 1;
+        if j > 3 {
+            break;
+        }
+        let w = match first_above(acc) {
+            Some(q) => q * 0.5,
+            None => -0.25,
+        };
+        acc += w;
+    }
+    a * b + c + d + s + e + f + g + h + k + acc + o.unwrap_or(1.0)
+}
+
+#[test]
+fn helpers_giving_options() {
+    let xs = [0.5, -0.3, 1.2];
+    for (x, y) in [(0.5, 2.0), (-0.5, 0.7), (1.5, -0.4), (-1.2, -0.9)] {
+        let mut dxs = [0.0; 3];
+        let (v, [dx, dy]) = options_given_grad(x, y, &xs, &mut dxs);
+        let p = [x, y, xs[0], xs[1], xs[2]];
+        let f = |p: &[f64]| options_given(p[0], p[1], &p[2..]);
+        let g = [dx, dy, dxs[0], dxs[1], dxs[2]];
+        check("options_given", &f, v, &g, &p);
+        let dir = [0.3, -0.2, 0.1, 0.4, -0.5];
+        let (vj, t) = options_given_jvp(x, y, &xs, dir[0], dir[1], &dir[2..]);
+        assert_eq!(vj.to_bits(), v.to_bits());
+        let want: f64 = g.iter().zip(dir).map(|(a, b)| a * b).sum();
+        assert!((t - want).abs() < 1e-8 * (1.0 + want.abs()), "{t} {want}");
+        let (mut d2, mut hv) = ([0.0; 3], [0.0; 3]);
+        let (_, _, [hx, hy]) =
+            options_given_hvp(x, y, &xs, dir[0], dir[1], &dir[2..], &mut d2, &mut hv);
+        let hess = fd_hessian(&f, &p);
+        let got = [hx, hy, hv[0], hv[1], hv[2]];
+        for i in 0..5 {
+            let want: f64 = (0..5).map(|j| hess[i * 5 + j] * dir[j]).sum();
+            assert!(
+                (got[i] - want).abs() < 1e-4 * (1.0 + want.abs()),
+                "H·v[{i}] {} {want}",
+                got[i]
+            );
+        }
+    }
+}
+
+const LIMIT: usize = 3;
+
+/// A helper whose body names `None` and a constant, inlined into a caller whose `match` arms
+/// name them too (`None =>` first, `LIMIT =>`): the arms' names are a variant and a constant,
+/// never bindings (made bindings by the inlining's renaming before, they matched anything:
+/// the value and the gradient were those of the first arm, silently).
+fn pick(x: f64, k: usize) -> f64 {
+    let o: Option<usize> = if k > 2 { Some(k) } else { None };
+    let s = match o {
+        None => 1.0,
+        Some(v) => v as f64,
+    };
+    let t = match k {
+        LIMIT => 10.0,
+        _ => 1.0,
+    };
+    s * t * x
+}
+
+#[gradient]
+fn arms_naming_variants(x: f64, y: f64, k: usize) -> f64 {
+    let o: Option<usize> = if k > 2 { Some(k) } else { None };
+    let a = pick(x, k);
+    let c = |z: f64| match o {
+        None => z,
+        Some(_) => 2.0 * z,
+    };
+    let b = match o {
+        None => -1.0,
+        Some(v) => v as f64 * y,
+    };
+    let d = match k {
+        LIMIT => 5.0 * x,
+        _ => x,
+    };
+    a * b + x + c(y) + d
+}
+
+#[test]
+fn arms_naming_a_variant_or_a_constant_stay_patterns() {
+    for k in [1, 3, 4] {
+        let (v, [dx, dy]) = arms_naming_variants_grad(0.5, 2.0, k);
+        let f = |p: &[f64]| arms_naming_variants(p[0], p[1], k);
+        check("arms_naming_variants", &f, v, &[dx, dy], &[0.5, 2.0]);
+    }
+    // (The values the arms give, written out.)
+    assert_eq!(
+        arms_naming_variants(0.5, 2.0, 3),
+        15.0 * 6.0 + 0.5 + 4.0 + 2.5
+    );
+    assert_eq!(arms_naming_variants_grad(0.5, 2.0, 3).0, 97.0);
+}

@@ -21,12 +21,22 @@ pub fn lift_blocks(b: &mut syn::Block) -> bool {
         match &mut b.stmts[k] {
             syn::Stmt::Local(l) => {
                 if let Some(init) = &mut l.init {
-                    if init.diverge.is_none() {
+                    // (`let Some(h) = ratio(x, y) else { .. };`: the value, an `Option` a
+                    // helper gives, is computed first.)
+                    if init.diverge.is_some() && inlined_option(&init.expr) {
+                        walk(&mut init.expr, false, Some(&[]), &mut lifted);
+                    } else if init.diverge.is_none() {
                         // `let v = ({ ..; a.iter().sum() });` (a closure inlined where it is
                         // called): the block's statements before the `let`, whatever its value.
                         // (Not a block the user wrote, whose closures would move with it.)
                         let whole = matches!(&*init.expr, syn::Expr::Paren(p) if matches!(&*p.expr, syn::Expr::Block(_)));
                         walk(&mut init.expr, whole, Some(&[]), &mut lifted);
+                    }
+                }
+                if let syn::Stmt::Local(l) = &b.stmts[k] {
+                    if let Some(merged) = merged_let(l, lifted.last()) {
+                        lifted.pop();
+                        b.stmts[k] = merged;
                     }
                 }
             }
@@ -42,6 +52,31 @@ pub fn lift_blocks(b: &mut syn::Block) -> bool {
         }
     }
     any
+}
+
+/// `let p = n;` after a lifted block's last statement `let n: Option<T> = e;` (its value, a
+/// name the block declared last): `let p: Option<T> = e;`, one `let` (an `Option` is followed
+/// by its `let`, not through a copy).
+fn merged_let(alias: &syn::Local, last: Option<&syn::Stmt>) -> Option<syn::Stmt> {
+    let (p, p_ty, init) = super::plain_let(alias)?;
+    let syn::Expr::Path(path) = init else {
+        return None;
+    };
+    let n = path.path.get_ident()?;
+    let Some(syn::Stmt::Local(inner)) = last else {
+        return None;
+    };
+    let (q, q_ty, value) = super::plain_let(inner)?;
+    let option = matches!(q_ty, Some(syn::Type::Path(t)) if t.path.segments.last().is_some_and(|s| s.ident == "Option"));
+    if q.ident != *n || !option {
+        return None;
+    }
+    let ty = p_ty.or(q_ty);
+    let (m, id) = (&p.mutability, &p.ident);
+    Some(match ty {
+        Some(t) => syn::parse_quote!(let #m #id: #t = #value;),
+        None => syn::parse_quote!(let #m #id = #value;),
+    })
 }
 
 /// Lifts the blocks of `e` that are evaluated whenever `e` is, in the order they are evaluated;
@@ -151,6 +186,16 @@ fn walk(e: &mut syn::Expr, iterated: bool, lead: Option<&[syn::Expr]>, out: &mut
             }
         }
         syn::Expr::ForLoop(f) => walk(&mut f.expr, true, None, out),
+        // `if let Some(r) = ratio(x, y) { .. }`, `match ratio(x, y) { .. }`: the scrutinee is
+        // computed first.
+        syn::Expr::If(i) => {
+            if let syn::Expr::Let(l) = &mut *i.cond {
+                if inlined_option(&l.expr) {
+                    walk(&mut l.expr, false, lead, out);
+                }
+            }
+        }
+        syn::Expr::Match(m) if inlined_option(&m.expr) => walk(&mut m.expr, false, lead, out),
         _ => {}
     }
 }
@@ -190,7 +235,7 @@ fn liftable(
         return None;
     };
     let resized = lead.and_then(|_| resizes_outer(&b.block));
-    if !iterated && !sequence_value(tail) && resized.is_none() {
+    if !iterated && !sequence_value(tail) && !option_tail(&b.block) && resized.is_none() {
         return None;
     }
     let mut declared = Vec::new();
@@ -205,6 +250,7 @@ fn liftable(
         declared: &mut declared,
         writes: Vec::new(),
         loops: 0,
+        labels: Vec::new(),
         jumps: false,
     };
     scan.visit_block(&b.block);
@@ -241,6 +287,29 @@ fn liftable(
     Some((stmts, tail))
 }
 
+/// Whether `e` is a helper giving an `Option`, inlined (see [`option_tail`]).
+fn inlined_option(e: &syn::Expr) -> bool {
+    matches!(e, syn::Expr::Paren(p) if matches!(&*p.expr, syn::Expr::Block(b) if option_tail(&b.block)))
+}
+
+/// Whether `b`'s value is a local it declares as an `Option` (`{ let r: Option<f64> = ..; r }`,
+/// a helper giving an `Option` inlined): what `options` rewrites where a statement binds it.
+fn option_tail(b: &syn::Block) -> bool {
+    let Some(syn::Stmt::Expr(syn::Expr::Path(p), None)) = b.stmts.last() else {
+        return false;
+    };
+    let Some(n) = p.path.get_ident() else {
+        return false;
+    };
+    b.stmts.iter().any(|s| match s {
+        syn::Stmt::Local(l) => {
+            matches!(super::pat_and_type(l), (syn::Pat::Ident(pi), Some(syn::Type::Path(t)))
+            if pi.ident == *n && t.path.segments.last().is_some_and(|s| s.ident == "Option"))
+        }
+        _ => false,
+    })
+}
+
 /// A value lowering follows when a statement binds it, not inside a block: an array, a reference
 /// (a part, an element), a collected or copied `Vec`.
 fn sequence_value(e: &syn::Expr) -> bool {
@@ -262,6 +331,8 @@ struct Scan<'a> {
     declared: &'a mut Vec<syn::Ident>,
     writes: Vec<syn::Ident>,
     loops: usize,
+    /// The labels of the loops and blocks around the expression visited, inside the block.
+    labels: Vec<syn::Lifetime>,
     jumps: bool,
 }
 
@@ -324,24 +395,39 @@ impl<'a> Visit<'a> for Scan<'_> {
         self.jumps = true;
     }
     fn visit_expr_break(&mut self, b: &'a syn::ExprBreak) {
-        self.jumps |= self.loops == 0 || b.label.is_some();
+        // (To a label of the block's own: `'R: loop { .. break 'R v; }`, a helper returning
+        // early, inlined.)
+        let outer = b.label.as_ref().is_some_and(|l| !self.labels.contains(l));
+        let unlabeled_out = b.label.is_none() && self.loops == 0;
+        self.jumps |= outer || unlabeled_out;
+        syn::visit::visit_expr_break(self, b);
     }
     fn visit_expr_continue(&mut self, c: &'a syn::ExprContinue) {
-        self.jumps |= self.loops == 0 || c.label.is_some();
+        let outer = c.label.as_ref().is_some_and(|l| !self.labels.contains(l));
+        self.jumps |= outer || (c.label.is_none() && self.loops == 0);
     }
     fn visit_expr_for_loop(&mut self, l: &'a syn::ExprForLoop) {
         self.loops += 1;
+        self.labels.extend(l.label.iter().map(|l| l.name.clone()));
         syn::visit::visit_expr_for_loop(self, l);
+        self.labels
+            .truncate(self.labels.len() - usize::from(l.label.is_some()));
         self.loops -= 1;
     }
     fn visit_expr_while(&mut self, l: &'a syn::ExprWhile) {
         self.loops += 1;
+        self.labels.extend(l.label.iter().map(|l| l.name.clone()));
         syn::visit::visit_expr_while(self, l);
+        self.labels
+            .truncate(self.labels.len() - usize::from(l.label.is_some()));
         self.loops -= 1;
     }
     fn visit_expr_loop(&mut self, l: &'a syn::ExprLoop) {
         self.loops += 1;
+        self.labels.extend(l.label.iter().map(|l| l.name.clone()));
         syn::visit::visit_expr_loop(self, l);
+        self.labels
+            .truncate(self.labels.len() - usize::from(l.label.is_some()));
         self.loops -= 1;
     }
     fn visit_expr_closure(&mut self, c: &'a syn::ExprClosure) {

@@ -1390,6 +1390,11 @@ impl VisitMut for Desugar<'_> {
             // of this block now.
             closures::inline_closures(b);
         }
+        // An `Option` a helper gives, inlined (`safe_ln(x).unwrap_or(0.0)`, `let o:
+        // Option<f64> = safe_ln(x);`): a local of this block now.
+        if b.stmts.iter().any(options::option_let) {
+            options::option_locals(b, &std::collections::HashSet::new());
+        }
         pushes::cleared_lets(b);
         self.splice(b);
         syn::visit_mut::visit_block_mut(self, b);

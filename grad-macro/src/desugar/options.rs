@@ -26,6 +26,12 @@ pub fn option_locals(block: &mut syn::Block, floats: &HashSet<String>) {
     Blocks { floats }.visit_block_mut(block);
 }
 
+/// Whether `s` is a `let` of a local typed `Option<..>`.
+pub fn option_let(s: &syn::Stmt) -> bool {
+    matches!(s, syn::Stmt::Local(l) if matches!(super::pat_and_type(l), (syn::Pat::Ident(_), Some(syn::Type::Path(t)))
+        if t.path.segments.last().is_some_and(|s| s.ident == "Option")))
+}
+
 struct Blocks<'a> {
     floats: &'a HashSet<String>,
 }
@@ -417,6 +423,36 @@ impl Rewrite<'_> {
                 b.block = self.assign_block(&b.block)?;
                 syn::Expr::Block(b)
             }
+            // `'R: loop { .. break 'R None; .. break 'R Some(e); }` (a helper that returns early,
+            // inlined): each `break 'R v` sets the option, then leaves.
+            syn::Expr::Loop(l) if l.label.is_some() => {
+                let label = l.label.as_ref().map(|l| l.name.clone())?;
+                let mut l = l.clone();
+                let mut breaks = Breaks {
+                    rw: self,
+                    label: &label,
+                    ok: true,
+                };
+                breaks.visit_block_mut(&mut l.body);
+                if !breaks.ok {
+                    return None;
+                }
+                syn::Expr::Loop(l)
+            }
+            // `(c).then(|| e)`, `c.then_some(e)`: set where `c` holds.
+            syn::Expr::MethodCall(m)
+                if (m.method == "then"
+                    && matches!(m.args.first(), Some(syn::Expr::Closure(c)) if c.inputs.is_empty()))
+                    || m.method == "then_some" =>
+            {
+                let value = match &m.args[0] {
+                    syn::Expr::Closure(c) => (*c.body).clone(),
+                    e => e.clone(),
+                };
+                self.payloads.push(value.clone());
+                let c = &m.receiver;
+                syn::parse_quote!(if #c { #v = #value; #s = true; } else { #s = false; })
+            }
             syn::Expr::Return(_) | syn::Expr::Break(_) | syn::Expr::Continue(_) => e.clone(),
             syn::Expr::Macro(m) if diverges(&m.mac) => e.clone(),
             // `x.iter().copied().min_by(..)`, `x.last().copied()`: set unless the slice (or
@@ -436,6 +472,16 @@ impl Rewrite<'_> {
     }
 
     fn assign_block(&mut self, b: &syn::Block) -> Option<syn::Block> {
+        // (A block that ends in a loop giving the value by `break`: see `assign`.)
+        if let Some(syn::Stmt::Expr(syn::Expr::Loop(l), _)) = b.stmts.last() {
+            if l.label.is_some() {
+                let mut b = b.clone();
+                let e = syn::Expr::Loop(l.clone());
+                b.stmts.pop();
+                b.stmts.push(syn::Stmt::Expr(self.assign(&e)?, None));
+                return Some(b);
+            }
+        }
         let mut b = b.clone();
         match b.stmts.last_mut() {
             Some(syn::Stmt::Expr(e, None)) => *e = self.assign(e)?,
@@ -631,5 +677,55 @@ impl VisitMut for Rewrite<'_> {
             None => syn::visit_mut::visit_expr_mut(self, e),
         }
     }
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+/// The `break 'R v` of a labeled loop whose value is the option (see `Rewrite::assign`), each
+/// as the option's assignment and a `break 'R;`; `ok` cleared by a value not of that form.
+struct Breaks<'r, 'a> {
+    rw: &'r mut Rewrite<'a>,
+    label: &'r syn::Lifetime,
+    ok: bool,
+}
+
+impl VisitMut for Breaks<'_, '_> {
+    // A `break` that is a statement: the assignment's statements and the `break` among the
+    // block's own (a jump inside a block of its own is not one lowering takes).
+    fn visit_block_mut(&mut self, b: &mut syn::Block) {
+        let mut out = Vec::with_capacity(b.stmts.len());
+        for mut s in std::mem::take(&mut b.stmts) {
+            if let syn::Stmt::Expr(syn::Expr::Break(br), semi) = &s {
+                if br.label.as_ref() == Some(self.label) {
+                    let label = self.label;
+                    match br.expr.as_deref().map(|v| self.rw.assign(v)) {
+                        Some(Some(syn::Expr::Block(set))) if set.label.is_none() => {
+                            out.extend(set.block.stmts);
+                        }
+                        Some(Some(set)) => out.push(syn::Stmt::Expr(set, Some(Default::default()))),
+                        _ => self.ok = false,
+                    }
+                    out.push(syn::Stmt::Expr(syn::parse_quote!(break #label), *semi));
+                    continue;
+                }
+            }
+            self.visit_stmt_mut(&mut s);
+            out.push(s);
+        }
+        b.stmts = out;
+    }
+    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        if let syn::Expr::Break(b) = e {
+            if b.label.as_ref() == Some(self.label) {
+                let label = self.label;
+                match b.expr.as_deref().map(|v| self.rw.assign(v)) {
+                    Some(Some(set)) => *e = syn::parse_quote!({ #set; break #label; }),
+                    _ => self.ok = false,
+                }
+                return;
+            }
+        }
+        syn::visit_mut::visit_expr_mut(self, e);
+    }
+    fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }

@@ -1017,6 +1017,9 @@ impl VisitMut for Unshadow<'_> {
 
     fn visit_arm_mut(&mut self, a: &mut syn::Arm) {
         syn::visit_mut::visit_arm_mut(self, a);
+        if constant_like(self.name) {
+            return;
+        }
         let mut scope: Vec<&mut syn::Expr> = vec![&mut a.body];
         if let Some((_, g)) = &mut a.guard {
             scope.push(g);
@@ -1066,7 +1069,7 @@ fn let_scopes(u: &mut Unshadow, cond: &mut syn::Expr, body: &mut syn::Expr) {
     }
     let mut conds = Vec::new();
     operands(cond.clone(), &mut conds);
-    if !conds.iter().any(|c| matches!(c, syn::Expr::Let(_))) {
+    if constant_like(u.name) || !conds.iter().any(|c| matches!(c, syn::Expr::Let(_))) {
         return;
     }
     for k in 0..conds.len() {
@@ -1080,6 +1083,14 @@ fn let_scopes(u: &mut Unshadow, cond: &mut syn::Expr, body: &mut syn::Expr) {
     let mut it = conds.into_iter();
     let first = it.next().expect("a condition has an operand");
     *cond = it.fold(first, |a, b| syn::parse_quote!(#a && #b));
+}
+
+/// Whether a name in a pattern that may not match (an arm's, an `if let`'s) is a constant or a
+/// unit variant (`None`, `MAX`, `Red`) rather than a binding: capitalized, as Rust's naming
+/// has them. Renamed, it would become a binding that matches anything.
+fn constant_like(name: &Ident) -> bool {
+    name.to_string()
+        .starts_with(|c: char| c.is_ascii_uppercase())
 }
 
 /// A pattern's binding of `from` as `to`, its mutability kept (shorthand field patterns

@@ -135,11 +135,13 @@ fn returns_float(path: &syn::Path, item: &syn::ItemFn) -> bool {
     if let Some(sig) = fns.1 {
         return float_ret(&sig);
     }
-    crate::prescan::plain_functions(&item.sig.ident.to_string())
-        .iter()
-        .find(|(n, _)| last.ident == n.as_str())
-        .and_then(|(_, src)| syn::parse_str::<syn::ItemFn>(src).ok())
-        .is_some_and(|f| float_ret(&f.sig))
+    let caller = item.sig.ident.to_string();
+    crate::prescan::annotated_float(&caller, &last.ident.to_string())
+        || crate::prescan::plain_functions(&caller)
+            .iter()
+            .find(|(n, _)| last.ident == n.as_str())
+            .and_then(|(_, src)| syn::parse_str::<syn::ItemFn>(src).ok())
+            .is_some_and(|f| float_ret(&f.sig))
 }
 
 /// What `changed_data` makes of a `let`.
