@@ -4907,7 +4907,15 @@ impl<'a> FnGen<'a> {
                 "#[derive(Clone, Copy)]\n#[allow(dead_code, non_camel_case_types)]\nstruct {ta} {{ pos: [{FLT}; 2], m: {FLT} }}\n#[allow(dead_code)]\nconst {aa}: [{ta}; 2] = [{ta} {{ pos: [0.5, -0.25], m: 1.0 }}, {ta} {{ pos: [-0.75, 1.5], m: 2.0 }}];"
             );
             let d = self.fresh("d");
-            if self.rng.chance(0.5) {
+            if self.on("struct_rows:listed") && self.rng.chance(0.3) {
+                // Listed by literals in the body (an array, typed or not, or `vec![..]`).
+                let (open, close) = match self.rng.below(3) {
+                    0 => (format!("let mut {ps}: [{ta}; 2] = ["), "];"),
+                    1 => (format!("let mut {ps} = ["), "];"),
+                    _ => (format!("let mut {ps} = vec!["), "];"),
+                };
+                Self::line(out, ind, &format!("{open}{ta} {{ pos: [{ex}, -0.5], m: 1.5 }}, {ta} {{ m: 2.0, pos: [0.25, {c}] }}{close}"));
+            } else if self.rng.chance(0.5) {
                 Self::line(
                     out,
                     ind,
@@ -4931,7 +4939,22 @@ impl<'a> FnGen<'a> {
             return;
         }
         let sl = self.slices();
-        match self.rng.below(6) {
+        match self.rng.below(7) {
+            // Listed by literals in the body, fields in any order.
+            6 if self.on("struct_rows:listed") => {
+                let (x, m) = (self.fresh("x"), self.fresh("m"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let ({x}, {m}): ({FLT}, {FLT}) = ({ex} * 0.5, 1.25);"),
+                );
+                let (open, close) = match self.rng.below(3) {
+                    0 => (format!("let mut {ps}: [{ty}; 3] = ["), "];"),
+                    1 => (format!("let mut {ps}: Vec<{ty}> = vec!["), "];"),
+                    _ => (format!("let mut {ps} = vec!["), "];"),
+                };
+                Self::line(out, ind, &format!("{open}{ty} {{ x: {x}, v: {c}, m: 1.5 }}, {ty} {{ v: {ex}, m: {m}, x: -0.5 }}, {ty} {{ x: 0.75, v: -{c}, m: 1.0 }}{close}"));
+            }
             // Grown by `push` in a loop over a slice.
             5 if !sl.is_empty() => {
                 let (xs, _) = self.rng.pick(&sl).clone();

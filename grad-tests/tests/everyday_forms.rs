@@ -4408,3 +4408,81 @@ fn reductions_over_zipped_ranges() {
         check("range_zips", &|p| range_zips(p, &ws), v, &d, &x);
     }
 }
+
+/// A body with array fields, as n-body codes write it.
+#[derive(Clone, Copy)]
+struct NBody {
+    pos: [f64; 3],
+    vel: [f64; 3],
+    mass: f64,
+}
+
+/// Bodies and particles listed by struct literals in the body (`[NBody { .. }, NBody { .. }]`,
+/// typed or not, `vec![Particle { .. }, ..]` with fields in any order and the shorthand `x`),
+/// read by index, by a loop over references, through array fields, and moved in place.
+#[gradient(jvp)]
+fn listed_bodies(x: f64, v: f64) -> f64 {
+    let bodies: [NBody; 2] = [
+        NBody {
+            pos: [x, 0.0, 0.0],
+            vel: [0.0, v, 0.0],
+            mass: 1.0,
+        },
+        NBody {
+            pos: [0.0, 1.0, x * 0.5],
+            vel: [v, 0.0, 0.0],
+            mass: 2.0,
+        },
+    ];
+    let mut e = 0.0;
+    for b in &bodies {
+        e += 0.5 * b.mass * b.vel.iter().map(|u| u * u).sum::<f64>();
+    }
+    for i in 0..bodies.len() {
+        for j in (i + 1)..bodies.len() {
+            let mut d2 = 0.0;
+            for k in 0..3 {
+                let d = bodies[i].pos[k] - bodies[j].pos[k];
+                d2 += d * d;
+            }
+            e -= bodies[i].mass * bodies[j].mass / d2.sqrt();
+        }
+    }
+    let mut ps = vec![
+        Particle { x, v, m: 1.0 },
+        Particle {
+            x: 1.0,
+            v: 0.0,
+            m: 2.0,
+        },
+        Particle {
+            m: 0.5,
+            x: 2.0 * x,
+            v: -v,
+        },
+    ];
+    for _ in 0..3 {
+        for p in ps.iter_mut() {
+            p.x += 0.1 * p.v;
+            p.v -= 0.1 * p.x / p.m;
+        }
+    }
+    e + ps.iter().map(|p| p.m * p.v * p.v + p.x).sum::<f64>() + ps[2].x
+}
+
+#[test]
+fn structs_listed_in_the_body() {
+    for (x, v) in [(0.5, 2.0), (-0.7, 0.3)] {
+        let (val, [dx, dv]) = listed_bodies_grad(x, v);
+        check(
+            "listed_bodies",
+            &|p| listed_bodies(p[0], p[1]),
+            val,
+            &[dx, dv],
+            &[x, v],
+        );
+        let (vj, t) = listed_bodies_jvp(x, v, 0.3, -0.4);
+        assert_eq!(vj.to_bits(), val.to_bits());
+        assert!((t - (0.3 * dx - 0.4 * dv)).abs() < 1e-9, "{t}");
+    }
+}

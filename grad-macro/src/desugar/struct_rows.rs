@@ -23,9 +23,12 @@ pub fn struct_rows_let(
 ) -> Option<Vec<syn::Stmt>> {
     let (id, ty, init) = super::plain_let(l)?;
     let float = float?;
-    // A type, if written, is a `Vec` of a named type other than a float.
+    // A type, if written, is a `Vec` (or an array) of a named type other than a float.
     if let Some(t) = ty {
-        let elem = crate::rows::vec_elem(t)?;
+        let elem = match t {
+            syn::Type::Array(a) => &*a.elem,
+            t => crate::rows::vec_elem(t)?,
+        };
         let syn::Type::Path(p) = elem else {
             return None;
         };
@@ -42,7 +45,7 @@ pub fn struct_rows_let(
             floats.contains(&i.to_string())
         }),
         Source::Empty => !pushes_struct(rest, name),
-        Source::Repeat(..) | Source::Map(..) => false,
+        Source::Repeat(..) | Source::Map(..) | Source::List(..) => false,
     };
     if quick_no {
         return None;
@@ -120,6 +123,11 @@ pub fn struct_rows_let(
     match &source {
         Source::Copy(src) => out.push(syn::parse_quote!(let #len: usize = #src.len();)),
         Source::Repeat(_, n) => out.push(syn::parse_quote!(let #len: usize = #n;)),
+        Source::List(elems, lets, _) => {
+            let n = elems.len();
+            out.extend(lets.iter().cloned());
+            out.push(syn::parse_quote!(let #len: usize = #n;));
+        }
         Source::Map(..) | Source::Empty => {}
     }
     // Grown by `push`: one buffer per field, each given its values by the pushes (which
@@ -179,6 +187,26 @@ pub fn struct_rows_let(
                         }),
                     )
                 }
+                // Each element's row, in order (the elements are evaluated as listed).
+                Source::List(elems, ..) => {
+                    let rows: Vec<syn::Ident> = (0..elems.len())
+                        .map(|_| crate::naming::fresh("row"))
+                        .collect();
+                    for (row, fields) in rows.iter().zip(elems) {
+                        let v = fields.iter().find(|(n, _)| *n == f).map(|(_, v)| v)?;
+                        out.push(syn::parse_quote!(let #row = #v;));
+                    }
+                    let first = &rows[0];
+                    let fills = rows.iter().enumerate().map(|(k, row)| -> syn::Stmt {
+                        syn::parse_quote!(for #j in 0..#width {
+                            #buffer[#k][#j] = #row[#j];
+                        })
+                    });
+                    (
+                        syn::parse_quote!(let #width: usize = #first.len();),
+                        syn::parse_quote!({ #(#fills)* }),
+                    )
+                }
                 Source::Map(..) | Source::Empty => return None,
             };
             out.push(width_let);
@@ -203,6 +231,13 @@ pub fn struct_rows_let(
                 let v = fields.iter().find(|(n, _)| *n == f).map(|(_, v)| v)?;
                 syn::parse_quote!(#iter.map(|#pat| #v).collect())
             }
+            Source::List(elems, ..) => {
+                let vs = elems
+                    .iter()
+                    .map(|fields| fields.iter().find(|(n, _)| *n == f).map(|(_, v)| v))
+                    .collect::<Option<Vec<_>>>()?;
+                syn::parse_quote!(vec![#(#vs),*])
+            }
             Source::Empty => unreachable!("returned above"),
         };
         // A field made of float literals or of floats (the items, when the source iterates
@@ -223,6 +258,15 @@ pub fn struct_rows_let(
                             && crate::naming::mentions(tokens, &|i| items.contains(i)))
                 })
             }
+            // (A listed field holds floats where an element gives it one.)
+            Source::List(_, _, written) => written.iter().any(|fields| {
+                fields.iter().find(|(n, _)| *n == f).is_some_and(|(_, v)| {
+                    super::tuples::has_float_literal(v)
+                        || crate::naming::mentions(quote::ToTokens::to_token_stream(v), &|i| {
+                            floats.contains(&i.to_string())
+                        })
+                })
+            }),
             _ => false,
         };
         if let (Source::Map(iter, pat, fields), false) = (&source, written || floaty) {
@@ -500,6 +544,14 @@ enum Source {
     Map(syn::Expr, syn::Pat, Vec<(syn::Ident, syn::Expr)>),
     /// `Vec::new()` (`Vec::with_capacity(n)`, `vec![]`), grown by `push(P { .. })`.
     Empty,
+    /// `[P { x: a, .. }, P { x: b, .. }]` (or `vec![..]` of them): each element's fields, each
+    /// field's value a name the `let`s give it.
+    /// (And the values as written.)
+    List(
+        Vec<Vec<(syn::Ident, syn::Expr)>>,
+        Vec<syn::Stmt>,
+        Vec<Vec<(syn::Ident, syn::Expr)>>,
+    ),
 }
 
 impl Source {
@@ -546,11 +598,45 @@ impl Source {
                     .flatten()
             }
             syn::Expr::Macro(m) if m.mac.path.is_ident("vec") => {
-                let (v, n) = super::vec_repeat(&m.mac)?;
-                Some(Source::Repeat(Self::literal_fields(&v)?, n))
+                if let Some((v, n)) = super::vec_repeat(&m.mac) {
+                    return Some(Source::Repeat(Self::literal_fields(&v)?, n));
+                }
+                Self::list(&super::vec_parts_read(&m.mac))
             }
+            syn::Expr::Array(a) => Self::list(&a.elems.iter().cloned().collect::<Vec<_>>()),
             _ => None,
         }
+    }
+
+    /// Struct literals of one type, each giving the same fields (every one): each's values.
+    fn list(elems: &[syn::Expr]) -> Option<Source> {
+        let path = |e: &syn::Expr| match super::unparen(e) {
+            syn::Expr::Struct(lit) => Some(lit.path.clone()),
+            _ => None,
+        };
+        let first = path(elems.first()?)?;
+        let (mut out, mut lets, mut written) = (Vec::new(), Vec::new(), Vec::new());
+        for e in elems {
+            if path(e)? != first {
+                return None;
+            }
+            // Each value computed first, in the order written (the buffers take them field
+            // by field).
+            let mut fields = Self::literal_fields(e)?;
+            written.push(fields.clone());
+            for (_, v) in &mut fields {
+                let t = crate::naming::fresh("listed");
+                lets.push(syn::parse_quote!(let #t = #v;));
+                *v = syn::parse_quote!(#t);
+            }
+            fields.sort_by_key(|(n, _)| n.to_string());
+            out.push(fields);
+        }
+        let names =
+            |f: &Vec<(syn::Ident, syn::Expr)>| f.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+        out.iter()
+            .all(|f| names(f) == names(&out[0]))
+            .then_some(Source::List(out, lets, written))
     }
 
     /// `P { x: a, v: b }` (every field given, `x` for `x: x`): each field's value.
