@@ -6805,6 +6805,43 @@ impl std::ops::AddAssign for {ty} {{
             ind,
             &format!("let {k} = |{ks}: {FLT}| ({c} * {ks}).norm2();"),
         );
+        // Sometimes a struct holding two values and a float (`Particle { pos: Vec3, .. }`):
+        // made by a literal, its values' fields written, a value replaced, `&self` and `&mut
+        // self` methods. |p| <= 6.6 per field, |q| <= 1.75, |w| <= 0.5; |nb| <= 1.
+        if !generic && self.on("stmt:value_nested") && self.rng.chance(0.4) {
+            let tb = format!("{ty}B");
+            let _ = write!(
+                self.items,
+                "#[derive(Clone, Copy)]
+struct {tb} {{
+    pp: {ty},
+    qq: {ty},
+    ww: {FLT},
+}}
+impl {tb} {{
+    fn energy(&self) -> {FLT} {{
+        self.pp.dot(&self.qq) * 0.1 + self.ww
+    }}
+    fn kick(&mut self, k: {FLT}) {{
+        self.pp += self.qq * k;
+        self.ww *= 0.9;
+    }}
+}}
+"
+            );
+            let (bd, nb) = (self.fresh("bd"), self.fresh("nb"));
+            Self::line(out, ind, &format!("let mut {bd} = {tb} {{ qq: {b}.scaled(0.5), pp: {a}, ww: {FLT}::tanh({a}.y) * 0.5 }};"));
+            Self::line(out, ind, &format!("{bd}.pp.x += {bd}.qq.y * 0.25;"));
+            Self::line(out, ind, &format!("{bd}.qq = {bd}.qq * 0.5 + {a} * 0.1;"));
+            if self.rng.chance(0.5) {
+                Self::line(out, ind, &format!("{bd}.kick(0.2);"));
+            } else {
+                Self::line(out, ind, &format!("{bd}.pp += {bd}.qq * 0.2;"));
+            }
+            Self::line(out, ind, &format!("let {nb}: {FLT} = {FLT}::tanh({bd}.energy() * 0.1 + {bd}.pp.norm2() * 0.001 + {bd}.qq.x);"));
+            let act = e1.iv.2 || e2.iv.2 || e3.iv.2;
+            self.declare(&nb, VarKind::Float(Iv(-1.0, 1.0, act)), false);
+        }
         // Sometimes a local sequence of values: collected, iterated with its indices, made by
         // `vec![..; n]` and written by index (whole and by field). |pts| <= 5 per field, |acc|
         // <= 1.6, |vs| <= 2.7, their dot <= 15.

@@ -970,3 +970,184 @@ fn a_vec_list_of_generic_values_stepped() {
     assert_eq!(v.to_bits(), gravity(&m, 20).to_bits());
     check("gravity", &|q| gravity(q, 20), v, &d, &m);
 }
+
+/// A particle holding values of another value type, as physics code writes it.
+#[derive(Clone, Copy, Debug)]
+struct Particle {
+    pos: Vec3,
+    vel: Vec3,
+    m: f64,
+}
+
+impl Particle {
+    fn kinetic(&self) -> f64 {
+        0.5 * self.m * self.vel.dot(&self.vel)
+    }
+    fn drift(&mut self, dt: f64) {
+        self.pos += self.vel * dt;
+    }
+}
+
+fn potential(p: Particle) -> f64 {
+    p.m * 9.81 * p.pos.z
+}
+
+fn moved(p: &Particle, dt: f64) -> Particle {
+    Particle {
+        pos: p.pos + p.vel * dt,
+        vel: p.vel,
+        m: p.m,
+    }
+}
+
+/// Structs of values (`Particle { pos: Vec3, vel: Vec3, m: f64 }`): made by literals, their
+/// values' fields read and written (`p.pos.x += ..`), a value replaced (`p.vel = ..`) or
+/// stepped (`p.pos += ..`), `&self` and `&mut self` methods, copies of a value (`let q =
+/// p.pos;`), methods of the inner values (`p.pos.length()`), a list of them stepped through
+/// `iter_mut()`, helpers taking and giving them.
+#[gradient(jvp)]
+fn particles(px: f64, pz: f64, v: f64) -> f64 {
+    let mut p = Particle {
+        pos: Vec3::new(px, 0.5, pz),
+        vel: Vec3::new(v, 0.0, 0.0),
+        m: 2.0,
+    };
+    let e0 = p.kinetic() + potential(p) + p.pos.length();
+    p.pos.x += 0.1 * p.vel.x;
+    p.vel = p.vel * 0.9;
+    p.pos += p.vel * 0.1;
+    p.drift(0.05);
+    let q = p.pos;
+    let d = q - Vec3::new(1.0, 0.0, 0.0);
+    let mut ps = vec![
+        p,
+        Particle {
+            pos: Vec3::new(0.0, px, 0.5),
+            vel: Vec3::new(0.0, v * 0.5, 0.0),
+            m: 1.5,
+        },
+    ];
+    for _ in 0..3 {
+        for r in ps.iter_mut() {
+            r.pos += r.vel * 0.1;
+            r.vel.z -= 9.81 * 0.1;
+        }
+    }
+    let mut e = e0 + d.length() + p.pos.y * p.vel.x;
+    for r in &ps {
+        e += r.kinetic() + potential(*r);
+    }
+    e + moved(&ps[0], 0.2).pos.x + (ps[0].pos - ps[1].pos).length()
+}
+
+/// The same read from data (`&[Particle]`).
+#[gradient(wrt(v))]
+fn particles_of_data(v: f64, ps: &[Particle]) -> f64 {
+    ps.iter()
+        .map(|p| p.m * (p.vel.x + v) * (p.vel.x + v) + p.pos.length() * v)
+        .sum::<f64>()
+}
+
+#[test]
+fn structs_of_values() {
+    for p in [[0.5, 1.0, 2.0], [-0.7, 0.3, -1.1]] {
+        let (v, g) = particles_grad(p[0], p[1], p[2]);
+        check("particles", &|q| particles(q[0], q[1], q[2]), v, &g, &p);
+        let (vj, t) = particles_jvp(p[0], p[1], p[2], 0.3, -0.2, 0.5);
+        assert_eq!(vj.to_bits(), v.to_bits());
+        let want = 0.3 * g[0] - 0.2 * g[1] + 0.5 * g[2];
+        assert!((t - want).abs() < 1e-9 * (1.0 + want.abs()), "{t} {want}");
+    }
+    let ps = [
+        Particle {
+            pos: Vec3::new(1.0, 2.0, 0.5),
+            vel: Vec3::new(0.3, 0.0, 0.0),
+            m: 1.0,
+        },
+        Particle {
+            pos: Vec3::new(-1.0, 0.2, 0.1),
+            vel: Vec3::new(-0.3, 1.0, 0.0),
+            m: 2.5,
+        },
+    ];
+    let (v, [dv]) = particles_of_data_grad(0.7, &ps);
+    check(
+        "particles_of_data",
+        &|q| particles_of_data(q[0], &ps),
+        v,
+        &[dv],
+        &[0.7],
+    );
+}
+
+/// A model of a struct of values (`#[derive(Params)]` on both).
+#[derive(Clone, Copy, Debug, Default, grad::Params)]
+struct MV {
+    x: f64,
+    y: f64,
+}
+
+impl MV {
+    fn dot(self, o: MV) -> f64 {
+        self.x * o.x + self.y * o.y
+    }
+}
+
+impl Sub for MV {
+    type Output = MV;
+    fn sub(self, o: MV) -> MV {
+        MV {
+            x: self.x - o.x,
+            y: self.y - o.y,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, grad::Params)]
+struct Body {
+    pos: MV,
+    vel: MV,
+    m: f64,
+}
+
+impl Body {
+    fn kinetic(&self) -> f64 {
+        0.5 * self.m * self.vel.dot(self.vel)
+    }
+    #[gradient(wrt(self))]
+    fn total(&self, g: f64) -> f64 {
+        self.kinetic() + self.m * g * self.pos.y + (self.pos - self.vel).dot(self.pos)
+    }
+}
+
+#[gradient(wrt(b))]
+fn body_energy(b: &Body, g: f64) -> f64 {
+    b.kinetic() + b.m * g * b.pos.y + (b.pos - b.vel).dot(b.pos)
+}
+
+#[test]
+fn models_of_structs_of_values() {
+    let b = Body {
+        pos: MV { x: 1.0, y: 2.0 },
+        vel: MV { x: 0.3, y: -0.1 },
+        m: 1.5,
+    };
+    let flat = |b: &Body| [b.pos.x, b.pos.y, b.vel.x, b.vel.y, b.m];
+    let of = |p: &[f64]| Body {
+        pos: MV { x: p[0], y: p[1] },
+        vel: MV { x: p[2], y: p[3] },
+        m: p[4],
+    };
+    let mut d = Body::default();
+    let v = body_energy_grad(&b, 9.81, &mut d);
+    check(
+        "body_energy",
+        &|p| body_energy(&of(p), 9.81),
+        v,
+        &flat(&d),
+        &flat(&b),
+    );
+    let mut d = Body::default();
+    let v = b.total_grad(9.81, &mut d);
+    check("total", &|p| of(p).total(9.81), v, &flat(&d), &flat(&b));
+}

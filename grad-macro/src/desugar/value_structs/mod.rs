@@ -19,13 +19,28 @@ mod inline;
 mod seqs;
 mod visit;
 
-/// A struct of the file with named fields, every one a float.
+/// A struct of the file with named fields, every one a float (or an integer), or a value of
+/// another such struct (`struct Particle { pos: Vec3, vel: Vec3, m: f64 }`).
 struct ValueType {
     name: Ident,
+    /// Its floats, those of a field of another value type in place of it (`pos__x`, ..).
     fields: Vec<(Ident, syn::Type)>,
     /// Of a generic struct (`V2<T>` with fields of `T`): `T`, which the function's float
     /// instantiates (its fields above are of that float).
     generic: Option<Ident>,
+    /// Its fields of another value type: the name, that type, and where its floats begin in
+    /// `fields`.
+    nested: Vec<(Ident, usize, usize)>,
+    /// How each of `fields` is read from a value of the type (`pos.x` of `pos__x`).
+    paths: Vec<Vec<Ident>>,
+}
+
+impl ValueType {
+    /// `.f` (`.pos.x`) that reads its float `k` from a value.
+    fn access(&self, k: usize) -> proc_macro2::TokenStream {
+        let path = &self.paths[k];
+        quote!(#(.#path)*)
+    }
 }
 
 /// A local (or a parameter) of a value type: the type, and the expression of each field.
@@ -185,10 +200,11 @@ fn scalarize_over(item: &mut syn::ItemFn, types: Vec<ValueType>) {
     // `&self` of a value type (a model): its fields, read in place.
     if let Some(t) = receiver {
         let name = Ident::new("self", proc_macro2::Span::call_site());
-        let parts = pass.types[t]
-            .fields
-            .iter()
-            .map(|(f, _)| syn::parse_quote!(self.#f))
+        let parts = (0..pass.types[t].fields.len())
+            .map(|k| {
+                let f = pass.types[t].access(k);
+                syn::parse_quote!(self #f)
+            })
             .collect();
         pass.declare(
             &name,
@@ -216,10 +232,11 @@ fn scalarize_over(item: &mut syn::ItemFn, types: Vec<ValueType>) {
         }
         if let Some(t) = pass.type_named(ty) {
             let name = &pi.ident;
-            let parts = pass.types[t]
-                .fields
-                .iter()
-                .map(|(f, _)| syn::parse_quote!(#name.#f))
+            let parts = (0..pass.types[t].fields.len())
+                .map(|k| {
+                    let f = pass.types[t].access(k);
+                    syn::parse_quote!(#name #f)
+                })
                 .collect();
             pass.declare(
                 name,
@@ -323,7 +340,8 @@ fn value_types(models: bool, of: Option<&str>) -> Vec<ValueType> {
         "usize", "isize", "u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64", "bool",
     ];
     let all = crate::prescan::file_structs();
-    all.iter()
+    let mut flat = all
+        .iter()
         .filter(|(name, _)| {
             all.iter().filter(|(n, _)| n == name).count() == 1
                 && (models || crate::prescan::data_type(name))
@@ -357,9 +375,87 @@ fn value_types(models: bool, of: Option<&str>) -> Vec<ValueType> {
                     })
                     .collect::<Option<_>>()?,
                 generic: generic.and_then(|g| syn::parse_str(&g).ok()),
+                nested: Vec::new(),
+                paths: fields
+                    .iter()
+                    .map(|(f, _)| Some(vec![syn::parse_str(f).ok()?]))
+                    .collect::<Option<_>>()?,
             })
         })
-        .collect()
+        .collect::<Vec<_>>();
+    nested_types(&all, &mut flat, models);
+    flat
+}
+
+/// The structs of `all` whose fields are floats, integers or values of the types already in
+/// `types` (one of them at least), added to `types` (two levels of nesting and more, in order;
+/// not generic).
+fn nested_types(all: &[(String, Vec<(String, String)>)], types: &mut Vec<ValueType>, models: bool) {
+    const DATA: &[&str] = &[
+        "usize", "isize", "u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64", "bool",
+    ];
+    for _ in 0..3 {
+        let mut added = false;
+        for (name, fields) in all {
+            let known = |n: &str| types.iter().position(|t| t.name == n);
+            if known(name).is_some()
+                || all.iter().filter(|(n, _)| n == name).count() != 1
+                || !(models || crate::prescan::data_type(name))
+                || crate::prescan::struct_type_params(name).is_some_and(|p| !p.is_empty())
+            {
+                continue;
+            }
+            let float = |t: &str| t == "f64" || t == "f32";
+            let sub = |t: &str| known(t).filter(|&k| types[k].generic.is_none());
+            let fits = fields
+                .iter()
+                .all(|(_, t)| float(t) || DATA.contains(&t.as_str()) || sub(t).is_some());
+            if !fits || !fields.iter().any(|(_, t)| sub(t).is_some()) {
+                continue;
+            }
+            let mut leaves: Vec<(Ident, syn::Type)> = Vec::new();
+            let mut paths: Vec<Vec<Ident>> = Vec::new();
+            let mut nested = Vec::new();
+            for (f, t) in fields {
+                let Ok(f) = syn::parse_str::<Ident>(f) else {
+                    continue;
+                };
+                match sub(t) {
+                    Some(k) => {
+                        nested.push((f.clone(), k, leaves.len()));
+                        for ((g, gt), path) in types[k].fields.iter().zip(&types[k].paths) {
+                            let leaf = quote::format_ident!("{f}__{g}");
+                            leaves.push((leaf, gt.clone()));
+                            paths.push(
+                                std::iter::once(f.clone())
+                                    .chain(path.iter().cloned())
+                                    .collect(),
+                            );
+                        }
+                    }
+                    None => {
+                        let Ok(t) = syn::parse_str(t) else { continue };
+                        leaves.push((f.clone(), t));
+                        paths.push(vec![f]);
+                    }
+                }
+            }
+            let Ok(name) = syn::parse_str(name) else {
+                continue;
+            };
+            types.push(ValueType {
+                name,
+                fields: leaves,
+                generic: None,
+                nested,
+                paths,
+            });
+            added = true;
+        }
+        if !added {
+            break;
+        }
+    }
 }
 
 /// The items of an iterator over a local sequence of values by index (see
@@ -675,13 +771,37 @@ impl Pass {
         }
     }
 
-    fn local_of(&self, e: &syn::Expr) -> Option<&Local> {
+    fn local_of(&self, e: &syn::Expr) -> Option<Local> {
         match unparen(e) {
-            syn::Expr::Path(p) if p.qself.is_none() => self.lookup(p.path.get_ident()?),
+            syn::Expr::Path(p) if p.qself.is_none() => self.lookup(p.path.get_ident()?).cloned(),
             // `*p` of an element lent by `iter_mut()`: its fields are places.
             syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => self.local_of(&u.expr),
+            // `p.pos` of a local `p` whose field `pos` is a value: its floats among `p`'s.
+            syn::Expr::Field(f) => {
+                let l = self.local_of(&f.base)?;
+                let syn::Member::Named(m) = &f.member else {
+                    return None;
+                };
+                let (sub, at) = self.nested_field(l.ty, m)?;
+                let n = self.types[sub].fields.len();
+                Some(Local {
+                    ty: sub,
+                    parts: l.parts.get(at..at + n)?.to_vec(),
+                    seq: l.seq,
+                })
+            }
             _ => None,
         }
+    }
+
+    /// The value type of the field `m` of the type `t` and where its floats begin among `t`'s,
+    /// when it is a value (`pos` of `Particle { pos: Vec3, .. }`).
+    fn nested_field(&self, t: usize, m: &Ident) -> Option<(usize, usize)> {
+        self.types[t]
+            .nested
+            .iter()
+            .find(|(n, ..)| n == m)
+            .map(|&(_, sub, at)| (sub, at))
     }
 
     /// Whether the tokens read a local of a value type.
@@ -1092,10 +1212,11 @@ impl Pass {
     /// (`name.x`).
     fn declare_in_place(&mut self, binds: &[(Ident, usize)]) {
         for (name, t) in binds {
-            let parts = self.types[*t]
-                .fields
-                .iter()
-                .map(|(f, _)| syn::parse_quote!(#name.#f))
+            let parts = (0..self.types[*t].fields.len())
+                .map(|k| {
+                    let f = self.types[*t].access(k);
+                    syn::parse_quote!(#name #f)
+                })
                 .collect();
             let local = Local {
                 ty: *t,
@@ -1129,10 +1250,11 @@ impl Pass {
     fn elements(&self, base: &syn::Expr, k: &syn::Expr, t: usize) -> Vec<syn::Expr> {
         match self.local_seq(base) {
             Some(l) => l.parts.iter().map(|p| syn::parse_quote!(#p[#k])).collect(),
-            None => self.types[t]
-                .fields
-                .iter()
-                .map(|(f, _)| syn::parse_quote!(#base[#k].#f))
+            None => (0..self.types[t].fields.len())
+                .map(|j| {
+                    let f = self.types[t].access(j);
+                    syn::parse_quote!(#base[#k] #f)
+                })
                 .collect(),
         }
     }
@@ -1155,6 +1277,13 @@ impl Pass {
                 self.lookup(p.path.get_ident()?).map(|l| l.ty)
             }
             syn::Expr::Struct(s) => self.type_of_path(&s.path),
+            syn::Expr::Field(f) => match &f.member {
+                syn::Member::Named(m) => {
+                    let t = self.type_of(&f.base)?;
+                    self.nested_field(t, m).map(|(sub, _)| sub)
+                }
+                syn::Member::Unnamed(_) => None,
+            },
             syn::Expr::Index(ix) => self.seq_of(&ix.expr),
             syn::Expr::Call(c) => {
                 if let syn::Expr::Path(fp) = &*c.func {
@@ -1397,7 +1526,7 @@ impl Pass {
             syn::Expr::Binary(b) if compound(&b.op) => (&b.left, spelled_out(b)),
             _ => return None,
         };
-        let local = self.local_of(left)?.clone();
+        let local = self.local_of(left)?;
         if let syn::Expr::Binary(b) = e {
             // `p += q` through the type's `add_assign` when it has one, else as `p = p + q`
             // (one that cannot be told apart, of another type or among several, is not
@@ -1474,6 +1603,20 @@ impl Pass {
                 let l = self.local_of(e)?;
                 (l.ty == t).then(|| (Vec::new(), l.parts.clone()))
             }
+            // `p.pos` of a value `p` whose field `pos` is a value: its floats among `p`'s.
+            syn::Expr::Field(f) => {
+                let syn::Member::Named(m) = &f.member else {
+                    return None;
+                };
+                let own = self.type_of(&f.base)?;
+                let (sub, at) = self.nested_field(own, m)?;
+                if sub != t {
+                    return None;
+                }
+                let (pre, parts) = self.value(&f.base, own)?;
+                let n = self.types[sub].fields.len();
+                Some((pre, parts.get(at..at + n)?.to_vec()))
+            }
             // `pts[i]` of a parameter of values: its fields read in place, at an index
             // computed once.
             syn::Expr::Index(ix) if self.seq_of(&ix.expr) == Some(t) => {
@@ -1504,6 +1647,18 @@ impl Pass {
                     let syn::Member::Named(m) = &fv.member else {
                         return None;
                     };
+                    // A field of another value type: its floats in their places.
+                    if let Some((sub, at)) = self.nested_field(t, m) {
+                        let (p, parts) = self.value(&fv.expr, sub)?;
+                        pre.extend(p);
+                        for (k, v) in parts.into_iter().enumerate() {
+                            let temp = crate::naming::fresh(&format!("{m}_"));
+                            let fty = &self.types[t].fields[at + k].1;
+                            pre.push(syn::parse_quote!(let #temp: #fty = #v;));
+                            values[at + k] = Some(syn::parse_quote!(#temp));
+                        }
+                        continue;
+                    }
                     let k = self.types[t].fields.iter().position(|(f, _)| f == m)?;
                     let mut v = fv.expr.clone();
                     self.visit_expr_mut(&mut v);
