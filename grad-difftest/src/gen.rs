@@ -10116,6 +10116,15 @@ impl {tb} {{
         // (The branch's condition is data: the derivative of the path taken.)
         let cond = format!("({xs}).len() % 2 == 1");
         match self.rng.below(3) {
+            // (Sometimes a trip left early after the call.)
+            0 if looped && self.rng.chance(0.4) => {
+                let t = self.fresh("t");
+                Self::line(
+                    out,
+                    ind,
+                    &format!("for {t} in 0..{times} {{ {call}; if {t} == 0 {{ continue; }} }}"),
+                );
+            }
             0 if looped => {
                 Self::line(out, ind, &format!("for _ in 0..{times} {{ {call}; }}"));
             }

@@ -763,7 +763,8 @@ fn a_generic_helper_refilling_a_vec() {
 
 /// The refilled `Vec` where callers keep it across code: lent with an element of an array
 /// (`&mut ia[1]`), refilled in a loop whose trips read it before the call and whose result is
-/// read after the loop, two loops deep, in an `if` statement and in an `if` giving a value
+/// read after the loop (a trip left early by `continue` or `break` too), two loops deep, in an
+/// `if` statement and in an `if` giving a value
 /// (rustc errors inside the expansion before; long mode seed 4260 `g94`).
 #[gradient(jvp)]
 fn refilled_across(x0: f64, x1: f64, xs: &[f64]) -> f64 {
@@ -782,6 +783,16 @@ fn refilled_across(x0: f64, x1: f64, xs: &[f64]) -> f64 {
         for _ in 0..k {
             r3 += refill(xs, x1, &mut ia[0], &mut ib);
         }
+    }
+    for k in 0..4 {
+        r3 += refill(xs, x0 + ib[1], &mut ia[0], &mut ib);
+        if k == 1 {
+            continue;
+        }
+        if k == 3 && x1 > 10.0 {
+            break;
+        }
+        r3 += ib[0] * x1;
     }
     if x1 > 0.0 {
         r3 += refill(xs, x1 * 2.0, &mut ia[0], &mut ib);
@@ -817,7 +828,7 @@ fn refilled_by_model(model: &Refilled, x1: f64, xs: &[f64]) -> f64 {
 #[test]
 fn a_refilled_vec_kept_across_loops_and_branches() {
     let xs = [0.3, -0.2, 0.5];
-    for (x0, x1) in [(0.7, 1.3), (-0.4, -0.6)] {
+    for (x0, x1) in [(0.7, 1.3), (-0.4, -0.6), (0.2, 11.0)] {
         let mut dxs = [0.0; 3];
         let (v, [d0, d1]) = refilled_across_grad(x0, x1, &xs, &mut dxs);
         assert_eq!(v.to_bits(), refilled_across(x0, x1, &xs).to_bits());

@@ -1034,14 +1034,6 @@ fn refilled(
     let handed_back = handed_back || first.is_some_and(|n| n > 0);
     match (first.map(|n| users[n]), &users[..]) {
         (Some(first), _) => {
-            // (A jump before the `clear` leaves the old vector where it was.)
-            let after = syn::Block {
-                brace_token: body.brace_token,
-                stmts: body.stmts[first..].to_vec(),
-            };
-            if handed_back && super::normal::jumps(&after) {
-                return false;
-            }
             if !renew(&mut body.stmts, first, id, ty) {
                 return false;
             }
@@ -1053,6 +1045,17 @@ fn refilled(
                     unreachable!("`renew` binds a name")
                 };
                 let new = new.ident.clone();
+                // A `break` or `continue` after it that leaves the body hands it back first (a
+                // jump before the `clear` leaves the old vector where it was).
+                let mut back = HandBack {
+                    id,
+                    new: &new,
+                    inner: Vec::new(),
+                    loops: 0,
+                };
+                for s in &mut body.stmts[first + 1..] {
+                    back.visit_stmt_mut(s);
+                }
                 // (A branch's value is taken before the vector is handed back; a loop's body,
                 // or an assignment, is `()`: a statement.)
                 let value = match body.stmts.last_mut() {
@@ -1108,6 +1111,92 @@ fn refilled(
         },
         _ => false,
     }
+}
+
+/// The jumps out of a body that refilled `id` as `new` (see [`refilled`]): each
+/// `{ id = new; jump }`.
+struct HandBack<'a> {
+    id: &'a syn::Ident,
+    new: &'a syn::Ident,
+    /// The labels of the loops inside the body around the expression visited.
+    inner: Vec<syn::Lifetime>,
+    /// How many unlabeled loops inside the body are around it.
+    loops: usize,
+}
+
+impl HandBack<'_> {
+    fn leaves(&self, label: Option<&syn::Lifetime>) -> bool {
+        match label {
+            Some(l) => !self.inner.contains(l),
+            None => self.loops == 0,
+        }
+    }
+
+    fn in_loop(&mut self, label: Option<&syn::Label>, f: impl FnOnce(&mut Self)) {
+        self.loops += 1;
+        self.inner.extend(label.map(|l| l.name.clone()));
+        f(self);
+        self.inner
+            .truncate(self.inner.len() - usize::from(label.is_some()));
+        self.loops -= 1;
+    }
+}
+
+impl VisitMut for HandBack<'_> {
+    // A jump that is a statement: the assignment a statement before it (a jump inside a block
+    // of its own is not one lowering takes).
+    fn visit_block_mut(&mut self, b: &mut syn::Block) {
+        let mut k = 0;
+        while k < b.stmts.len() {
+            let leaving = match &b.stmts[k] {
+                syn::Stmt::Expr(syn::Expr::Break(br), _) => self.leaves(br.label.as_ref()),
+                syn::Stmt::Expr(syn::Expr::Continue(c), _) => self.leaves(c.label.as_ref()),
+                _ => false,
+            };
+            if leaving {
+                let (id, new) = (self.id, self.new);
+                b.stmts.insert(k, syn::parse_quote!(#id = #new;));
+                k += 2;
+                continue;
+            }
+            self.visit_stmt_mut(&mut b.stmts[k]);
+            k += 1;
+        }
+    }
+    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        match e {
+            syn::Expr::ForLoop(l) => {
+                self.visit_expr_mut(&mut l.expr);
+                let label = l.label.clone();
+                self.in_loop(label.as_ref(), |h| h.visit_block_mut(&mut l.body));
+            }
+            syn::Expr::While(l) => {
+                let label = l.label.clone();
+                self.in_loop(label.as_ref(), |h| {
+                    h.visit_expr_mut(&mut l.cond);
+                    h.visit_block_mut(&mut l.body);
+                });
+            }
+            syn::Expr::Loop(l) => {
+                let label = l.label.clone();
+                self.in_loop(label.as_ref(), |h| h.visit_block_mut(&mut l.body));
+            }
+            syn::Expr::Break(b) if self.leaves(b.label.as_ref()) => {
+                if let Some(v) = &mut b.expr {
+                    self.visit_expr_mut(v);
+                }
+                let (id, new) = (self.id, self.new);
+                *e = syn::parse_quote!({ #id = #new; #e });
+            }
+            syn::Expr::Continue(c) if self.leaves(c.label.as_ref()) => {
+                let (id, new) = (self.id, self.new);
+                *e = syn::parse_quote!({ #id = #new; #e });
+            }
+            _ => syn::visit_mut::visit_expr_mut(self, e),
+        }
+    }
+    fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
 
 /// `stmts[k]`, `id.clear();`, as `let mut id = Vec::new();` when pushes follow, with `id` under

@@ -1940,7 +1940,7 @@ impl Lowerer<'_> {
             matches!(item, syn::Item::Fn(f) if f.sig.ident == *name && crate::in_out::resizes_lent_vec(f))
         });
         if refills {
-            self.errors.push_spanned(c, format!("`{name}` {} (`clear`, then `push`), which `#[gradient]` follows by inlining the call: as a statement or a `let` of the block that declares the vector, or of a loop's body or an `if`'s branch there (no `break` or `continue` after the call in that body); it cannot inline it here: call it in one of those places, or lend it a buffer of a fixed length (`&mut [f64]`, `vec![0.0; n]`) that it writes by index", super::REFILL_REFUSED));
+            self.errors.push_spanned(c, format!("`{name}` {} (`clear`, then `push`), which `#[gradient]` follows by inlining the call: as a statement or a `let` of the block that declares the vector, or of the body of a `for`, a `loop` or a `while` whose condition does not read the vector, or of an `if`'s branch, there; it cannot inline it here: call it in one of those places, or lend it a buffer of a fixed length (`&mut [f64]`, `vec![0.0; n]`) that it writes by index", super::REFILL_REFUSED));
         }
         refills
     }

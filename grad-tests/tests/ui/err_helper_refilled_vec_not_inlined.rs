@@ -1,5 +1,5 @@
-// A `#[gradient]` helper that clears and refills the `Vec` it is lent, called in a loop whose
-// body may `continue` after the call: the vector of the trip could not be handed on.
+// A `#[gradient]` helper that clears and refills the `Vec` it is lent, called in a `while` loop
+// whose condition reads that vector: each trip's new vector could not be told from the old.
 use grad::gradient;
 
 #[gradient]
@@ -15,12 +15,10 @@ fn refill(s: &[f64], a: f64, buf: &mut Vec<f64>) -> f64 {
 fn loss(a: f64, xs: &[f64]) -> f64 {
     let mut buf = vec![0.1; 2];
     let mut r = 0.0;
-    for k in 0..3 {
-        r += refill(xs, a + buf[1], &mut buf);
-        if k == 1 {
-            continue;
-        }
-        r += 1.0;
+    let mut k = 0;
+    while buf[0] < 10.0 && k < 3 {
+        r += refill(xs, a, &mut buf);
+        k += 1;
     }
     r + buf[1]
 }
