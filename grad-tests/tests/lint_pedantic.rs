@@ -3992,3 +3992,114 @@ fn session_42_forms_run() {
         s42_objects(&weights, &[1.0, 2.0], 3).to_bits()
     );
 }
+
+/// Helpers giving an `Option`, a helper refilling a lent `Vec` in loops and branches, structs
+/// listed by literals, structs of values.
+fn s43_safe_ln(x: f64) -> Option<f64> {
+    if x > 0.0 {
+        Some(x.ln())
+    } else {
+        None
+    }
+}
+
+fn s43_ratio(a: f64, b: f64) -> Option<f64> {
+    if b.abs() < 1e-12 {
+        return None;
+    }
+    Some(a / b)
+}
+
+#[gradient]
+fn s43_refill(s: &[f64], a: f64, buf: &mut Vec<f64>) -> f64 {
+    buf.clear();
+    for &v in s {
+        buf.push((v * 0.5 + a).tanh());
+    }
+    buf[0] * a
+}
+
+#[derive(Clone, Copy)]
+struct S43V {
+    x: f64,
+    y: f64,
+}
+
+impl S43V {
+    fn dot(self, o: S43V) -> f64 {
+        self.x * o.x + self.y * o.y
+    }
+}
+
+impl std::ops::Mul<f64> for S43V {
+    type Output = S43V;
+    fn mul(self, k: f64) -> S43V {
+        S43V {
+            x: self.x * k,
+            y: self.y * k,
+        }
+    }
+}
+
+impl std::ops::AddAssign for S43V {
+    fn add_assign(&mut self, o: S43V) {
+        self.x += o.x;
+        self.y += o.y;
+    }
+}
+
+#[derive(Clone, Copy)]
+struct S43Body {
+    pos: S43V,
+    vel: S43V,
+    m: f64,
+}
+
+#[derive(Clone, Copy)]
+struct S43P {
+    x: f64,
+    v: f64,
+}
+
+#[gradient(jvp)]
+fn s43_forms(x: f64, y: f64, xs: &[f64]) -> f64 {
+    let logged = s43_safe_ln(x).unwrap_or(0.0);
+    let ratio = match s43_ratio(x, y) {
+        None => -1.0,
+        Some(q) => q * q,
+    };
+    let mut buf = vec![0.1; 2];
+    let mut refilled = 0.0;
+    for k in 0..3 {
+        refilled += s43_refill(xs, x + buf[1], &mut buf);
+        if k == 1 {
+            continue;
+        }
+        refilled += buf[0];
+    }
+    if y > 0.0 {
+        refilled += s43_refill(xs, y, &mut buf);
+    }
+    let mut body = S43Body {
+        pos: S43V { x, y },
+        vel: S43V { x: y, y: 0.5 },
+        m: 2.0,
+    };
+    body.pos += body.vel * 0.1;
+    body.pos.x += 0.5 * body.m;
+    let mut ps = [S43P { x, v: y }, S43P { x: 1.0, v: 0.0 }];
+    for p in &mut ps {
+        p.x += p.v * 0.1;
+    }
+    logged * ratio + refilled + buf[1] + body.pos.dot(body.vel) + ps[0].x + ps[1].x
+}
+
+#[test]
+fn session_43_forms_run() {
+    let xs = [0.5, -0.25, 1.0];
+    let mut d = [0.0; 3];
+    let (value, _) = s43_forms_grad(0.7, 1.3, &xs, &mut d);
+    assert_eq!(value.to_bits(), s43_forms(0.7, 1.3, &xs).to_bits());
+    let (value, _) = s43_forms_jvp(0.7, 1.3, &xs, 0.1, 0.2, &[0.0; 3]);
+    assert_eq!(value.to_bits(), s43_forms(0.7, 1.3, &xs).to_bits());
+}

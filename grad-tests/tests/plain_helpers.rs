@@ -1467,7 +1467,7 @@ fn options_given(x: f64, y: f64, xs: &[f64]) -> f64 {
     let a = safe_ln(x).unwrap_or(0.0);
     let b = match safe_ln(y) {
         None => -1.0,
-        Some(v) => v,
+        Some(v) => v * 0.5,
     };
     let c = if let Some(r) = ratio(x, y) {
         r * r
