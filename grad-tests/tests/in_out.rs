@@ -794,6 +794,18 @@ fn refilled_across(x0: f64, x1: f64, xs: &[f64]) -> f64 {
         }
         r3 += ib[0] * x1;
     }
+    for _ in 0..2 {
+        r3 = refill(xs, x0 + r3 * 0.1, &mut ia[1], &mut ib);
+        continue;
+    }
+    let mut trips = 0;
+    loop {
+        r3 += refill(xs, x1 + ib[0], &mut ia[0], &mut ib);
+        trips += 1;
+        if trips == 2 {
+            break;
+        }
+    }
     if x1 > 0.0 {
         r3 += refill(xs, x1 * 2.0, &mut ia[0], &mut ib);
     } else {

@@ -978,8 +978,8 @@ fn lent_cleared(b: &mut syn::Block) {
 /// `e`, a loop or an `if` whose body (each of its branches) is the only code that uses `id`
 /// (declared before it) but for code before it and, where `handed_back`, code after it: in a
 /// body whose statements clear `id`, the `clear` made a new vector (then, where `handed_back`,
-/// assigned to `id` at the end of the body, which no jump may skip), or else the one loop or
-/// `if` of the body that uses `id` done so in turn. Whether any was.
+/// assigned to `id` at the end of the body and before every jump out of it after the `clear`),
+/// or else the one loop or `if` of the body that uses `id` done so in turn. Whether any was.
 fn cleared_per_trip(
     e: &mut syn::Expr,
     id: &syn::Ident,
@@ -1053,29 +1053,13 @@ fn refilled(
                     inner: Vec::new(),
                     loops: 0,
                 };
-                for s in &mut body.stmts[first + 1..] {
-                    back.visit_stmt_mut(s);
-                }
+                back.stmts(&mut body.stmts, first + 1);
                 // (A branch's value is taken before the vector is handed back; a loop's body,
-                // or an assignment, is `()`: a statement.)
+                // or an assignment, is `()`: a statement. A body that ends in a jump has
+                // handed it back there.)
                 let value = match body.stmts.last_mut() {
                     Some(syn::Stmt::Expr(e, semi @ None)) => {
-                        if unit
-                            || matches!(
-                                e,
-                                syn::Expr::Assign(_)
-                                    | syn::Expr::Binary(syn::ExprBinary {
-                                        op: syn::BinOp::AddAssign(_)
-                                            | syn::BinOp::SubAssign(_)
-                                            | syn::BinOp::MulAssign(_)
-                                            | syn::BinOp::DivAssign(_)
-                                            | syn::BinOp::RemAssign(_),
-                                        ..
-                                    })
-                                    | syn::Expr::ForLoop(_)
-                                    | syn::Expr::While(_)
-                            )
-                        {
+                        if unit || unit_valued(e) {
                             *semi = Some(Default::default());
                             None
                         } else {
@@ -1085,6 +1069,13 @@ fn refilled(
                     _ => None,
                 };
                 let back: syn::Stmt = syn::parse_quote!(#id = #new;);
+                let jumps_last = matches!(
+                    body.stmts.last(),
+                    Some(syn::Stmt::Expr(
+                        syn::Expr::Break(_) | syn::Expr::Continue(_) | syn::Expr::Return(_),
+                        _
+                    ))
+                );
                 match value {
                     Some(e) => {
                         let v = crate::naming::fresh("value");
@@ -1094,6 +1085,7 @@ fn refilled(
                         body.stmts
                             .push(syn::Stmt::Expr(syn::parse_quote!(#v), None));
                     }
+                    None if jumps_last => {}
                     None => body.stmts.push(back),
                 }
             }
@@ -1109,6 +1101,15 @@ fn refilled(
             },
             _ => false,
         },
+        _ => false,
+    }
+}
+
+/// Whether `e`, a block's last expression, is `()` by its form: an assignment, a loop.
+fn unit_valued(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::Assign(_) | syn::Expr::ForLoop(_) | syn::Expr::While(_) => true,
+        syn::Expr::Binary(b) => crate::lower::is_compound_assign(&b.op),
         _ => false,
     }
 }
@@ -1132,6 +1133,27 @@ impl HandBack<'_> {
         }
     }
 
+    /// `stmts` from `from` on: a jump that is a statement gets the assignment as a statement
+    /// before it (a jump inside a block of its own is not one lowering takes).
+    fn stmts(&mut self, stmts: &mut Vec<syn::Stmt>, from: usize) {
+        let mut k = from;
+        while k < stmts.len() {
+            let leaving = match &stmts[k] {
+                syn::Stmt::Expr(syn::Expr::Break(br), _) => self.leaves(br.label.as_ref()),
+                syn::Stmt::Expr(syn::Expr::Continue(c), _) => self.leaves(c.label.as_ref()),
+                _ => false,
+            };
+            if leaving {
+                let (id, new) = (self.id, self.new);
+                stmts.insert(k, syn::parse_quote!(#id = #new;));
+                k += 2;
+                continue;
+            }
+            self.visit_stmt_mut(&mut stmts[k]);
+            k += 1;
+        }
+    }
+
     fn in_loop(&mut self, label: Option<&syn::Label>, f: impl FnOnce(&mut Self)) {
         self.loops += 1;
         self.inner.extend(label.map(|l| l.name.clone()));
@@ -1143,25 +1165,8 @@ impl HandBack<'_> {
 }
 
 impl VisitMut for HandBack<'_> {
-    // A jump that is a statement: the assignment a statement before it (a jump inside a block
-    // of its own is not one lowering takes).
     fn visit_block_mut(&mut self, b: &mut syn::Block) {
-        let mut k = 0;
-        while k < b.stmts.len() {
-            let leaving = match &b.stmts[k] {
-                syn::Stmt::Expr(syn::Expr::Break(br), _) => self.leaves(br.label.as_ref()),
-                syn::Stmt::Expr(syn::Expr::Continue(c), _) => self.leaves(c.label.as_ref()),
-                _ => false,
-            };
-            if leaving {
-                let (id, new) = (self.id, self.new);
-                b.stmts.insert(k, syn::parse_quote!(#id = #new;));
-                k += 2;
-                continue;
-            }
-            self.visit_stmt_mut(&mut b.stmts[k]);
-            k += 1;
-        }
+        self.stmts(&mut b.stmts, 0);
     }
     fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
         match e {
