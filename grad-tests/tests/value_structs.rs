@@ -1003,8 +1003,8 @@ fn moved(p: &Particle, dt: f64) -> Particle {
 /// Structs of values (`Particle { pos: Vec3, vel: Vec3, m: f64 }`): made by literals, their
 /// values' fields read and written (`p.pos.x += ..`), a value replaced (`p.vel = ..`) or
 /// stepped (`p.pos += ..`), `&self` and `&mut self` methods, copies of a value (`let q =
-/// p.pos;`), methods of the inner values (`p.pos.length()`), a list of them stepped through
-/// `iter_mut()`, helpers taking and giving them.
+/// p.pos;`), methods of the inner values (`p.pos.length()`), a list of them stepped by index
+/// (`ps[0].vel += pull;`) and through `iter_mut()`, helpers taking and giving them.
 #[gradient(jvp)]
 fn particles(px: f64, pz: f64, v: f64) -> f64 {
     let mut p = Particle {
@@ -1028,6 +1028,10 @@ fn particles(px: f64, pz: f64, v: f64) -> f64 {
         },
     ];
     for _ in 0..3 {
+        let pull = (ps[1].pos - ps[0].pos) * 0.2;
+        ps[0].vel += pull;
+        ps[1].vel = ps[1].vel - pull;
+        ps[1].pos.x -= 0.01 * ps[0].m;
         for r in ps.iter_mut() {
             r.pos += r.vel * 0.1;
             r.vel.z -= 9.81 * 0.1;

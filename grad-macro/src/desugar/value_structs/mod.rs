@@ -776,6 +776,17 @@ impl Pass {
             syn::Expr::Path(p) if p.qself.is_none() => self.lookup(p.path.get_ident()?).cloned(),
             // `*p` of an element lent by `iter_mut()`: its fields are places.
             syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => self.local_of(&u.expr),
+            // `ps[i]` of a local sequence of values, at an index read without effects: its
+            // fields' places there (`ps[i].v += dv;`).
+            syn::Expr::Index(ix) if crate::desugar::integer_index(&ix.index) => {
+                let l = self.local_seq(&ix.expr)?;
+                let k = &ix.index;
+                Some(Local {
+                    ty: l.ty,
+                    parts: l.parts.iter().map(|p| syn::parse_quote!(#p[#k])).collect(),
+                    seq: false,
+                })
+            }
             // `p.pos` of a local `p` whose field `pos` is a value: its floats among `p`'s.
             syn::Expr::Field(f) => {
                 let l = self.local_of(&f.base)?;
