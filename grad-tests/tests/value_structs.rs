@@ -992,6 +992,15 @@ fn potential(p: Particle) -> f64 {
     p.m * 9.81 * p.pos.z
 }
 
+fn gap(a: &Particle, b: &Particle) -> Option<f64> {
+    let d = (a.pos - b.pos).length();
+    if d < 3.0 {
+        Some(3.0 - d)
+    } else {
+        None
+    }
+}
+
 fn moved(p: &Particle, dt: f64) -> Particle {
     Particle {
         pos: p.pos + p.vel * dt,
@@ -1004,7 +1013,8 @@ fn moved(p: &Particle, dt: f64) -> Particle {
 /// values' fields read and written (`p.pos.x += ..`), a value replaced (`p.vel = ..`) or
 /// stepped (`p.pos += ..`), `&self` and `&mut self` methods, copies of a value (`let q =
 /// p.pos;`), methods of the inner values (`p.pos.length()`), a list of them stepped by index
-/// (`ps[0].vel += pull;`) and through `iter_mut()`, helpers taking and giving them.
+/// (`ps[0].vel += pull;`) and through `iter_mut()`, helpers taking and giving them (and one
+/// giving an `Option`).
 #[gradient(jvp)]
 fn particles(px: f64, pz: f64, v: f64) -> f64 {
     let mut p = Particle {
@@ -1041,6 +1051,10 @@ fn particles(px: f64, pz: f64, v: f64) -> f64 {
     for r in &ps {
         e += r.kinetic() + potential(*r);
     }
+    if let Some(g) = gap(&ps[0], &ps[1]) {
+        e += g * g;
+    }
+    e += gap(&p, &ps[1]).unwrap_or(0.0);
     e + moved(&ps[0], 0.2).pos.x + (ps[0].pos - ps[1].pos).length()
 }
 

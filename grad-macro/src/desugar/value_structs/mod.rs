@@ -685,6 +685,16 @@ const INHERENT: &[&str] = &[
 ];
 
 /// `+` as `add`, ..: the method of the operator's trait.
+/// `Option<T>`, the return type of `sig`, when it is one.
+fn option_output(sig: &syn::Signature) -> Option<syn::Type> {
+    match &sig.output {
+        syn::ReturnType::Type(_, t) => matches!(&**t, syn::Type::Path(p)
+            if p.path.segments.last().is_some_and(|s| s.ident == "Option"))
+        .then(|| (**t).clone()),
+        syn::ReturnType::Default => None,
+    }
+}
+
 fn op_method(op: &syn::BinOp) -> Option<&'static str> {
     Some(match op {
         syn::BinOp::Add(_) | syn::BinOp::AddAssign(_) => "add",

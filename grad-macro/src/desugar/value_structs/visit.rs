@@ -191,6 +191,19 @@ impl VisitMut for Pass {
                             Callee::Plain
                         };
                         match self.inline_fn(&f, own, None, &args, Want::Float, how) {
+                            // (Giving an `Option`: its value a typed local, as `options` reads
+                            // one, see `lift`.)
+                            Some((mut stmts, _)) if super::option_output(&f.sig).is_some() => {
+                                let ty = super::option_output(&f.sig).expect("checked");
+                                let v = crate::naming::hidden("closure_value");
+                                if let Some(syn::Stmt::Expr(tail, None)) = stmts.pop() {
+                                    stmts.push(syn::parse_quote!(let #v: #ty = #tail;));
+                                    stmts.push(syn::Stmt::Expr(syn::parse_quote!(#v), None));
+                                    *e = syn::parse_quote!(({ #(#stmts)* }));
+                                } else {
+                                    self.fail();
+                                }
+                            }
                             Some((stmts, _)) => *e = syn::parse_quote!({ #(#stmts)* }),
                             None => self.fail_at(
                                 &c.func,
