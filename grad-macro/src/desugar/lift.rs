@@ -67,8 +67,7 @@ fn merged_let(alias: &syn::Local, last: Option<&syn::Stmt>) -> Option<syn::Stmt>
         return None;
     };
     let (q, q_ty, value) = super::plain_let(inner)?;
-    let option = matches!(q_ty, Some(syn::Type::Path(t)) if t.path.segments.last().is_some_and(|s| s.ident == "Option"));
-    if q.ident != *n || !option {
+    if q.ident != *n || !q_ty.is_some_and(super::options::is_option) {
         return None;
     }
     let ty = p_ty.or(q_ty);
@@ -303,8 +302,8 @@ fn option_tail(b: &syn::Block) -> bool {
     };
     b.stmts.iter().any(|s| match s {
         syn::Stmt::Local(l) => {
-            matches!(super::pat_and_type(l), (syn::Pat::Ident(pi), Some(syn::Type::Path(t)))
-            if pi.ident == *n && t.path.segments.last().is_some_and(|s| s.ident == "Option"))
+            matches!(super::pat_and_type(l), (syn::Pat::Ident(pi), Some(t))
+            if pi.ident == *n && super::options::is_option(t))
         }
         _ => false,
     })

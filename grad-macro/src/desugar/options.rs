@@ -28,8 +28,13 @@ pub fn option_locals(block: &mut syn::Block, floats: &HashSet<String>) {
 
 /// Whether `s` is a `let` of a local typed `Option<..>`.
 pub fn option_let(s: &syn::Stmt) -> bool {
-    matches!(s, syn::Stmt::Local(l) if matches!(super::pat_and_type(l), (syn::Pat::Ident(_), Some(syn::Type::Path(t)))
-        if t.path.segments.last().is_some_and(|s| s.ident == "Option")))
+    matches!(s, syn::Stmt::Local(l) if matches!(super::pat_and_type(l), (syn::Pat::Ident(_), Some(t)) if is_option(t)))
+}
+
+/// Whether `t` is `Option<..>` (by its last segment: `std::option::Option<f64>` too).
+pub(crate) fn is_option(t: &syn::Type) -> bool {
+    matches!(t, syn::Type::Path(p) if p.qself.is_none()
+        && p.path.segments.last().is_some_and(|s| s.ident == "Option"))
 }
 
 struct Blocks<'a> {

@@ -688,9 +688,7 @@ const INHERENT: &[&str] = &[
 /// `Option<T>`, the return type of `sig`, when it is one.
 fn option_output(sig: &syn::Signature) -> Option<syn::Type> {
     match &sig.output {
-        syn::ReturnType::Type(_, t) => matches!(&**t, syn::Type::Path(p)
-            if p.path.segments.last().is_some_and(|s| s.ident == "Option"))
-        .then(|| (**t).clone()),
+        syn::ReturnType::Type(_, t) => super::options::is_option(t).then(|| (**t).clone()),
         syn::ReturnType::Default => None,
     }
 }
