@@ -6838,7 +6838,24 @@ impl {tb} {{
             } else {
                 Self::line(out, ind, &format!("{bd}.pp += {bd}.qq * 0.2;"));
             }
-            Self::line(out, ind, &format!("let {nb}: {FLT} = {FLT}::tanh({bd}.energy() * 0.1 + {bd}.pp.norm2() * 0.001 + {bd}.qq.x);"));
+            // Sometimes a plain helper taking values and giving an `Option` (|gap| <= 1).
+            let gap = if self.on("call:value_option_helper") && self.rng.chance(0.5) {
+                let g = self.fresh("gap");
+                let h = format!("{}_{g}_{FLT}", self.base);
+                let _ = writeln!(
+                    self.items,
+                    "/// not annotated\nfn {h}(a: &{ty}, b: &{ty}) -> Option<{FLT}> {{\n    let d = (a.x - b.x) * 0.5;\n    if d > 0.0 {{ Some(d.tanh()) }} else {{ None }}\n}}"
+                );
+                let q = self.fresh("q");
+                if self.rng.chance(0.5) {
+                    format!(" + if let Some({q}) = {h}(&{bd}.pp, &{a}) {{ {q} }} else {{ 0.25 }}")
+                } else {
+                    format!(" + {h}(&{a}, &{bd}.qq).unwrap_or(0.5)")
+                }
+            } else {
+                String::new()
+            };
+            Self::line(out, ind, &format!("let {nb}: {FLT} = {FLT}::tanh({bd}.energy() * 0.1 + {bd}.pp.norm2() * 0.001 + {bd}.qq.x{gap});"));
             let act = e1.iv.2 || e2.iv.2 || e3.iv.2;
             self.declare(&nb, VarKind::Float(Iv(-1.0, 1.0, act)), false);
         }
