@@ -336,6 +336,16 @@ struct Scan<'a> {
 }
 
 impl Scan<'_> {
+    /// `visit` inside a loop of the block (its label, if any, one of the block's own).
+    fn in_loop(&mut self, label: Option<&syn::Label>, visit: impl FnOnce(&mut Self)) {
+        self.loops += 1;
+        self.labels.extend(label.map(|l| l.name.clone()));
+        visit(self);
+        self.labels
+            .truncate(self.labels.len() - usize::from(label.is_some()));
+        self.loops -= 1;
+    }
+
     fn written(&mut self, e: &syn::Expr) {
         let mut e = e;
         loop {
@@ -406,28 +416,13 @@ impl<'a> Visit<'a> for Scan<'_> {
         self.jumps |= outer || (c.label.is_none() && self.loops == 0);
     }
     fn visit_expr_for_loop(&mut self, l: &'a syn::ExprForLoop) {
-        self.loops += 1;
-        self.labels.extend(l.label.iter().map(|l| l.name.clone()));
-        syn::visit::visit_expr_for_loop(self, l);
-        self.labels
-            .truncate(self.labels.len() - usize::from(l.label.is_some()));
-        self.loops -= 1;
+        self.in_loop(l.label.as_ref(), |s| syn::visit::visit_expr_for_loop(s, l));
     }
     fn visit_expr_while(&mut self, l: &'a syn::ExprWhile) {
-        self.loops += 1;
-        self.labels.extend(l.label.iter().map(|l| l.name.clone()));
-        syn::visit::visit_expr_while(self, l);
-        self.labels
-            .truncate(self.labels.len() - usize::from(l.label.is_some()));
-        self.loops -= 1;
+        self.in_loop(l.label.as_ref(), |s| syn::visit::visit_expr_while(s, l));
     }
     fn visit_expr_loop(&mut self, l: &'a syn::ExprLoop) {
-        self.loops += 1;
-        self.labels.extend(l.label.iter().map(|l| l.name.clone()));
-        syn::visit::visit_expr_loop(self, l);
-        self.labels
-            .truncate(self.labels.len() - usize::from(l.label.is_some()));
-        self.loops -= 1;
+        self.in_loop(l.label.as_ref(), |s| syn::visit::visit_expr_loop(s, l));
     }
     fn visit_expr_closure(&mut self, c: &'a syn::ExprClosure) {
         // A closure's `return` is its own.
