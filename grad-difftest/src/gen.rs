@@ -7023,7 +7023,28 @@ impl {tb} {{
         let e = self.expr(1);
         let t = self.tanh_ex(e.clone());
         let (v, q) = (self.fresh("v"), self.fresh("q"));
-        let value = match self.rng.below(6) {
+        let value = match self.rng.below(9) {
+            // As a call's argument, inside a closure called with the value, in a loop's body.
+            6 => format!("{FLT}::tanh({h}({t}).unwrap_or(0.5) * 2.0)"),
+            7 => {
+                let (c, z) = (self.fresh("oc"), self.fresh("z"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {c} = |{z}: {FLT}| {h}({z}).map_or(0.1, |{q}| {q} * 0.5);"),
+                );
+                format!("{c}({t})")
+            }
+            8 => {
+                let (acc, k) = (self.fresh("oa"), self.fresh("k"));
+                Self::line(out, ind, &format!("let mut {acc}: {FLT} = 0.0;"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("for {k} in 0..2 {{ {acc} += {h}({t} - {k} as {FLT} * 0.25).unwrap_or(-0.5) * 0.5; }}"),
+                );
+                acc
+            }
             0 => format!("{h}({t}).unwrap_or(0.5)"),
             1 => {
                 let arms = self.opt_arms(
