@@ -5898,6 +5898,9 @@ impl<'a> FnGen<'a> {
                 };
                 self.block_jump_value(out, ind, (&t, &e), &c, jump);
             }
+            12 if ctx.brk && self.on("stmt:leaving_block") && self.rng.chance(0.3) => {
+                self.leaving_block(ctx, out, ind);
+            }
             12 if ctx.brk && self.on("stmt:break_continue") => {
                 let c = self.cond(1);
                 let k = if self.rng.chance(0.5) {
@@ -7003,10 +7006,56 @@ impl {tb} {{
         self.declare(&v, VarKind::Float(Iv(-1.5, 1.5, e.iv.2)), false);
     }
 
+    /// `let m = { let t = e; [stmts;] if c { t * 0.5 } else { continue } };` in a loop body:
+    /// a block with statements whose value leaves the loop (`break`, `continue`) or the function
+    /// (`return`) on some paths.
+    fn leaving_block(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
+        let e = self.expr(1);
+        let c = self.cond(1);
+        let (m, t) = (self.fresh("lm"), self.fresh("lt"));
+        let leave = match self.rng.below(if ctx.ret { 3 } else { 2 }) {
+            0 => "break".to_string(),
+            1 => "continue".to_string(),
+            _ => {
+                let r = self.expr(1);
+                self.returned = true;
+                format!("return {}", r.s)
+            }
+        };
+        let ann = if self.rng.chance(0.5) {
+            format!(": {FLT}")
+        } else {
+            String::new()
+        };
+        Self::line(out, ind, &format!("let {m}{ann} = {{"));
+        Self::line(out, ind + 1, &format!("let {t}: {FLT} = {};", e.s));
+        // Sometimes a statement before the test, which the test reads.
+        let test = if self.rng.chance(0.5) {
+            let ok = self.fresh("lok");
+            Self::line(out, ind + 1, &format!("let mut {ok} = false;"));
+            Self::line(out, ind + 1, &format!("if {c} {{ {ok} = true; }}"));
+            ok
+        } else {
+            c
+        };
+        Self::line(
+            out,
+            ind + 1,
+            &format!("if {test} {{ {t} * 0.5 }} else {{ {leave} }}"),
+        );
+        Self::line(out, ind, "};");
+        self.declare(
+            &m,
+            VarKind::Float(Iv(e.iv.0 * 0.5, e.iv.1 * 0.5, e.iv.2)),
+            false,
+        );
+    }
+
     /// A plain helper giving an `Option` of a float (a test then a value, an early `return
     /// None`, `(c).then(|| e)`, a loop returning from inside), called with a differentiated
     /// value and read by `unwrap_or`, a `match` (`None` first or last), `if let`, `map_or`,
-    /// `map(..).unwrap_or_default()` or `is_some()`.
+    /// `map(..).unwrap_or_default()` or `is_some()`; or in an iterator's closure over a slice
+    /// (`map`, `fold`, `filter_map`, collected too), directly or through a closure giving it.
     fn option_helper_stmt(&mut self, out: &mut String, ind: usize) {
         let o = self.fresh("oh");
         let h = format!("{}_{o}_{FLT}", self.base);
@@ -7023,7 +7072,44 @@ impl {tb} {{
         let e = self.expr(1);
         let t = self.tanh_ex(e.clone());
         let (v, q) = (self.fresh("v"), self.fresh("q"));
-        let value = match self.rng.below(9) {
+        let slices = self.slices();
+        let kind = if slices.is_empty() {
+            self.rng.below(9)
+        } else {
+            self.rng.below(14)
+        };
+        let value = match kind {
+            // In an iterator's closure whose body is the call, over a slice.
+            9..=13 => {
+                let (xs, _) = self.rng.pick(&slices).clone();
+                let w = self.fresh("w");
+                let red = match kind {
+                    // A closure giving the helper's `Option`, called in an iterator's closure.
+                    12 => {
+                        let (c, z) = (self.fresh("oc"), self.fresh("z"));
+                        Self::line(
+                            out,
+                            ind,
+                            &format!("let {c} = |{z}: {FLT}| {h}({FLT}::tanh({z}) * {t});"),
+                        );
+                        format!("{xs}.iter().map(|&{w}| {c}({w}).unwrap_or(-0.25)).sum::<{FLT}>()")
+                    }
+                    // The values kept, collected.
+                    13 => {
+                        let kept = self.fresh("ok");
+                        Self::line(
+                            out,
+                            ind,
+                            &format!("let {kept}: Vec<{FLT}> = {xs}.iter().filter_map(|&{w}| {h}({FLT}::tanh({w}) + {t})).collect();"),
+                        );
+                        format!("{kept}.iter().sum::<{FLT}>()")
+                    }
+                    9 => format!("{xs}.iter().map(|&{w}| {h}({FLT}::tanh({w}) + {t}).unwrap_or(0.5)).sum::<{FLT}>()"),
+                    10 => format!("{xs}.iter().fold(0.0, |{q}: {FLT}, &{w}| {q} + {h}({FLT}::tanh({w}) * {t}).map_or(0.1, |z| z * 0.5))"),
+                    _ => format!("{xs}.iter().filter_map(|&{w}| {h}({FLT}::tanh({w}) - {t})).sum::<{FLT}>()"),
+                };
+                format!("{FLT}::tanh({red} * 0.25)")
+            }
             // As a call's argument, inside a closure called with the value, in a loop's body.
             6 => format!("{FLT}::tanh({h}({t}).unwrap_or(0.5) * 2.0)"),
             7 => {

@@ -676,7 +676,7 @@ fn copy(
             concrete,
             &f.sig.generics.params.iter().collect::<Vec<_>>()[..],
         ) {
-            if crate::prescan::takes_float_tuple(&f.sig) {
+            if crate::prescan::takes_float_tuple(&f.sig) || gives_option(&f.sig) {
                 if let Some(made) = crate::monomorph::concrete(&f, &t.ident.clone(), c) {
                     f = made;
                 }
@@ -707,14 +707,15 @@ fn copy(
         syn::FnArg::Receiver(_) => false,
     });
     // A generic or recursive helper is derived as it would be annotated; one that changes the
-    // length of a `Vec` it is lent or takes a tuple of floats (which a derived helper's callers
-    // cannot follow or hand it), generic over the caller's own type parameter alone (`T` in
-    // both), is inlined, where `T` is the caller's.
+    // length of a `Vec` it is lent, takes a tuple of floats or gives an `Option` (which a derived
+    // helper's callers cannot follow, hand it or be handed), generic over the caller's own type
+    // parameter alone (`T` in both), is inlined, where `T` is the caller's.
     let callers_param = match (&sig.generics.params.iter().collect::<Vec<_>>()[..], float) {
         ([syn::GenericParam::Type(t)], Some(syn::Type::Path(p))) => {
             p.path.is_ident(&t.ident)
                 && (crate::out_param::resizes_vec_param(&f)
-                    || crate::prescan::takes_float_tuple(sig))
+                    || crate::prescan::takes_float_tuple(sig)
+                    || gives_option(sig))
         }
         _ => false,
     };
@@ -733,6 +734,12 @@ fn copy(
     f.vis = syn::Visibility::Inherited;
     f.attrs = vec![marker()];
     Ok((f, inlined))
+}
+
+/// Whether a function with this signature gives an `Option` (of a float: what else the caller
+/// reads of it, lowering says).
+fn gives_option(sig: &syn::Signature) -> bool {
+    matches!(&sig.output, syn::ReturnType::Type(_, t) if crate::desugar::options::is_option(t))
 }
 
 /// The float type a caller with this signature computes in: its return type, `f64`, `f32` or its

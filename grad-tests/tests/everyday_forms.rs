@@ -4486,3 +4486,76 @@ fn structs_listed_in_the_body() {
         assert!((t - (0.3 * dx - 0.4 * dv)).abs() < 1e-9, "{t}");
     }
 }
+
+/// `let` of a block with statements whose value leaves the loop on some paths (`continue`,
+/// `break`) or the function (`return`), in `for`, `while` and `loop` bodies and in a branch.
+#[gradient(jvp)]
+fn blocks_that_leave(xs: &[f64], w: f64) -> f64 {
+    let mut s = 0.0;
+    for &x in xs {
+        let m = {
+            let t = x * w;
+            if t > 0.0 {
+                t.ln()
+            } else {
+                continue;
+            }
+        };
+        s += m;
+    }
+    let mut k = 0;
+    while k < xs.len() {
+        let u = xs[k];
+        k += 1;
+        let r: f64 = {
+            let mut ok = false;
+            let z = u * 2.0 - w;
+            if z < 1.5 {
+                ok = true;
+            }
+            if ok {
+                z * z
+            } else {
+                break;
+            }
+        };
+        s += 0.5 * r;
+    }
+    for (i, &x) in xs.iter().enumerate() {
+        if i % 2 == 0 {
+            let q = {
+                let a = x + w;
+                if a < -3.0 {
+                    return s;
+                }
+                a.sin()
+            };
+            s += q * w;
+        }
+    }
+    s
+}
+
+#[test]
+fn lets_of_blocks_that_leave_the_loop() {
+    for (xs, w) in [
+        (vec![0.5, -0.3, 1.2, 0.8], 0.7),
+        (vec![1.5, 0.2, -0.9], -0.4),
+        (vec![-2.0, 0.4, 3.0, 0.1, 0.6], 1.3),
+        (vec![-6.0, 0.4], 1.0),
+    ] {
+        let mut dxs = vec![0.0; xs.len()];
+        let (v, [dw]) = blocks_that_leave_grad(&xs, w, &mut dxs);
+        let f = |p: &[f64]| blocks_that_leave(&p[1..], p[0]);
+        let mut p = vec![w];
+        p.extend(&xs);
+        let mut g = vec![dw];
+        g.extend(&dxs);
+        check("blocks_that_leave", &f, v, &g, &p);
+        let dir: Vec<f64> = (0..p.len()).map(|i| 0.3 - 0.1 * i as f64).collect();
+        let (vj, t) = blocks_that_leave_jvp(&xs, w, &dir[1..], dir[0]);
+        assert_eq!(vj.to_bits(), v.to_bits());
+        let want: f64 = g.iter().zip(&dir).map(|(a, b)| a * b).sum();
+        assert!((t - want).abs() < 1e-9 * (1.0 + want.abs()), "{t} {want}");
+    }
+}

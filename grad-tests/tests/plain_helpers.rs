@@ -1593,3 +1593,116 @@ fn arms_naming_a_variant_or_a_constant_stay_patterns() {
     );
     assert_eq!(arms_naming_variants_grad(0.5, 2.0, 3).0, 97.0);
 }
+
+/// Generic helpers giving an `Option` (their bodies name `T`: `T::from(..)`, `T::zero()`).
+fn half_sin_below<T: num_traits::Float>(t: T) -> Option<T> {
+    (t < T::from(0.5).unwrap()).then(|| t.sin() * T::from(0.5).unwrap())
+}
+
+fn ln_if_positive<T: num_traits::Float>(t: T) -> Option<T> {
+    if t > T::zero() {
+        Some(t.ln())
+    } else {
+        None
+    }
+}
+
+/// Called from a generic caller (where they stay generic), in iterator closures whose body is the
+/// call read by `unwrap_or`, `map_or`, `match` and `if let`.
+#[gradient]
+fn generic_options<T: num_traits::Float + std::iter::Sum>(x: T, xs: &[T]) -> T {
+    let a = half_sin_below(x * xs[0]).map_or(T::from(0.3).unwrap(), |q| q * q);
+    let b: T = xs
+        .iter()
+        .map(|&v| ln_if_positive(v).unwrap_or(T::zero()))
+        .sum();
+    let c = xs.iter().fold(T::zero(), |acc, &v| {
+        acc + ln_if_positive(v + x).map_or(T::one(), |l| l * l)
+    });
+    let d: T = xs
+        .iter()
+        .map(|&v| match half_sin_below(v) {
+            None => v,
+            Some(s) => s * x,
+        })
+        .sum();
+    let e: T = xs
+        .iter()
+        .map(|&v| {
+            if let Some(l) = ln_if_positive(v * x) {
+                l
+            } else {
+                T::zero()
+            }
+        })
+        .sum();
+    a + b + c + d + e
+}
+
+/// A helper returning from inside a loop.
+fn first_beyond(t: f64) -> Option<f64> {
+    for k in 0..3 {
+        let u = t + f64::from(k) * 0.5;
+        if u > 0.3 {
+            return Some(u.tanh());
+        }
+    }
+    None
+}
+
+/// The same helpers made concrete by an `f64` caller, and plain ones in a `filter_map`.
+#[gradient]
+fn concrete_options(x: f64, xs: &[f64]) -> f64 {
+    let mut s = half_sin_below(x).unwrap_or(1.0);
+    for &v in xs {
+        if let Some(l) = ln_if_positive(v) {
+            s += l * x;
+        }
+    }
+    s + xs
+        .iter()
+        .filter_map(|&v| ln_if_positive(v + x))
+        .sum::<f64>()
+        + xs.iter().filter_map(|&v| first_beyond(v * x)).sum::<f64>()
+        + collected_and_closed(x, xs)
+        + xs.iter()
+            .map(|&v| ln_if_positive(v).unwrap_or(0.0) * 2.0 + half_sin_below(v).unwrap_or(v))
+            .sum::<f64>()
+}
+
+/// A `filter_map` of a helper's `Option` collected, and a closure giving one, called in a
+/// closure.
+fn collected_and_closed(x: f64, xs: &[f64]) -> f64 {
+    let logs: Vec<f64> = xs.iter().filter_map(|&v| ln_if_positive(v * x)).collect();
+    let f = |z: f64| ln_if_positive(z * x + 0.5);
+    logs.iter().sum::<f64>()
+        + xs.iter().map(|&v| f(v).unwrap_or(0.25)).sum::<f64>()
+        + xs.iter()
+            .map(|&v| ln_if_positive(v - x))
+            .map(|o| o.unwrap_or(-0.5))
+            .sum::<f64>()
+}
+
+#[test]
+fn generic_helpers_giving_options_and_options_in_closures() {
+    for (x, xs) in [
+        (0.4, [0.5, -0.3, 1.2]),
+        (1.3, [-0.2, 0.9, 0.1]),
+        (-0.6, [0.7, 0.8, -1.5]),
+    ] {
+        let mut dxs = [0.0; 3];
+        let (v, [dx]) = generic_options_grad(x, &xs, &mut dxs);
+        let f = |p: &[f64]| generic_options(p[0], &p[1..]);
+        let p = [x, xs[0], xs[1], xs[2]];
+        check("generic_options", &f, v, &[dx, dxs[0], dxs[1], dxs[2]], &p);
+        let mut dxs = [0.0; 3];
+        let (v, [dx]) = concrete_options_grad(x, &xs, &mut dxs);
+        let f = |p: &[f64]| concrete_options(p[0], &p[1..]);
+        check("concrete_options", &f, v, &[dx, dxs[0], dxs[1], dxs[2]], &p);
+        // The f32 instance: its value is the function's.
+        let xs32 = xs.map(|v| v as f32);
+        let mut d32 = [0.0f32; 3];
+        let (v32, _) = generic_options_grad(x as f32, &xs32, &mut d32);
+        assert_eq!(v32.to_bits(), generic_options(x as f32, &xs32).to_bits());
+    }
+}

@@ -17,7 +17,11 @@ pub fn lift_blocks(b: &mut syn::Block) -> bool {
     let mut any = false;
     let mut k = 0;
     while k < b.stmts.len() {
-        let mut lifted = Vec::new();
+        // (A block that leaves the loop made by a rewrite: see `leaving_let`.)
+        let placeholder = syn::Stmt::Item(syn::Item::Verbatim(proc_macro2::TokenStream::new()));
+        let (mut lifted, s) = leaving_let(std::mem::replace(&mut b.stmts[k], placeholder));
+        let split = !lifted.is_empty();
+        b.stmts[k] = s;
         match &mut b.stmts[k] {
             syn::Stmt::Local(l) => {
                 if let Some(init) = &mut l.init {
@@ -42,6 +46,14 @@ pub fn lift_blocks(b: &mut syn::Block) -> bool {
             }
             syn::Stmt::Expr(e, _) => walk(e, false, Some(&[]), &mut lifted),
             _ => {}
+        }
+        // (`let m = if c { t } else { continue };` left: `let m; if c { m = t; } else {
+        // continue; }`, as the body's own are.)
+        if let Some(two) = split
+            .then(|| super::normal::returning_match_let(&b.stmts[k]))
+            .flatten()
+        {
+            b.stmts.splice(k..=k, two);
         }
         if lifted.is_empty() {
             k += 1;
@@ -234,7 +246,12 @@ fn liftable(
         return None;
     };
     let resized = lead.and_then(|_| resizes_outer(&b.block));
-    if !iterated && !sequence_value(tail) && !option_tail(&b.block) && resized.is_none() {
+    if !iterated
+        && !sequence_value(tail)
+        && !option_tail(&b.block)
+        && !inlined_option(tail)
+        && resized.is_none()
+    {
         return None;
     }
     let mut declared = Vec::new();
@@ -286,9 +303,105 @@ fn liftable(
     Some((stmts, tail))
 }
 
-/// Whether `e` is a helper giving an `Option`, inlined (see [`option_tail`]).
+/// Input: `let m = { let t = ..; if c { t } else { continue } };` (a block with statements that
+/// leaves the loop or the function on some path). Output: the block's statements (their names
+/// made fresh) and `let m = if c { t } else { continue };`: the block runs whole before the
+/// `let`, and its jumps become statements of the loop's body, which lowering takes. Any other
+/// statement is given back as it is, with no statements before it.
+pub(super) fn leaving_let(s: syn::Stmt) -> (Vec<syn::Stmt>, syn::Stmt) {
+    let syn::Stmt::Local(mut l) = s else {
+        return (Vec::new(), s);
+    };
+    let Some(init) = l.init.as_mut().filter(|i| i.diverge.is_none()) else {
+        return (Vec::new(), syn::Stmt::Local(l));
+    };
+    match leaving(&init.expr) {
+        Some((stmts, tail)) => {
+            *init.expr = tail;
+            (stmts, syn::Stmt::Local(l))
+        }
+        None => (Vec::new(), syn::Stmt::Local(l)),
+    }
+}
+
+/// The statements and the value of `e`, a block with statements that leaves the loop around it
+/// (`break`, `continue`) or the function (`return`), its names made fresh; `None` for any other.
+fn leaving(e: &syn::Expr) -> Option<(Vec<syn::Stmt>, syn::Expr)> {
+    let syn::Expr::Block(b) = e else {
+        return None;
+    };
+    if b.label.is_some() || !b.attrs.is_empty() || b.block.stmts.len() < 2 {
+        return None;
+    }
+    if !matches!(b.block.stmts.last(), Some(syn::Stmt::Expr(_, None)))
+        || b.block.stmts.iter().any(|s| {
+            matches!(s, syn::Stmt::Item(_) | syn::Stmt::Macro(_))
+                || matches!(s, syn::Stmt::Local(l) if l.init.as_ref().is_some_and(|i| i.diverge.is_some()))
+        })
+    {
+        return None;
+    }
+    let mut declared = Vec::new();
+    let mut scan = Scan {
+        declared: &mut declared,
+        writes: Vec::new(),
+        loops: 0,
+        labels: Vec::new(),
+        jumps: false,
+    };
+    scan.visit_block(&b.block);
+    if !scan.jumps {
+        return None;
+    }
+    let mut stmts = b.block.stmts.clone();
+    let mut top = Vec::new();
+    for s in &stmts {
+        if let syn::Stmt::Local(l) = s {
+            crate::lower::collect_pat_idents(&l.pat, &mut top);
+        }
+    }
+    top.dedup();
+    for n in &top {
+        if !super::sub_slices::unshadow(&mut stmts, n) {
+            return None;
+        }
+    }
+    let Some(syn::Stmt::Expr(tail, None)) = stmts.pop() else {
+        return None;
+    };
+    Some((stmts, tail))
+}
+
+/// Whether `e` is a helper giving an `Option`, inlined (see [`option_tail`]), or an inlined
+/// block whose value is one (`({ let z = v; ({ ..; r }) })`: a closure giving a helper's
+/// `Option`, both inlined).
 fn inlined_option(e: &syn::Expr) -> bool {
-    matches!(e, syn::Expr::Paren(p) if matches!(&*p.expr, syn::Expr::Block(b) if option_tail(&b.block)))
+    let syn::Expr::Paren(p) = e else {
+        return false;
+    };
+    let syn::Expr::Block(b) = &*p.expr else {
+        return false;
+    };
+    option_tail(&b.block)
+        || matches!(b.block.stmts.last(), Some(syn::Stmt::Expr(tail, None)) if inlined_option(tail))
+}
+
+/// Whether `e` holds, outside closures of its own, a helper giving an `Option`, inlined.
+pub fn holds_inlined_option(e: &syn::Expr) -> bool {
+    struct Find(bool);
+    impl<'a> Visit<'a> for Find {
+        fn visit_expr(&mut self, e: &'a syn::Expr) {
+            self.0 |= inlined_option(e);
+            if !self.0 {
+                syn::visit::visit_expr(self, e);
+            }
+        }
+        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut f = Find(false);
+    f.visit_expr(e);
+    f.0
 }
 
 /// Whether `b`'s value is a local it declares as an `Option` (`{ let r: Option<f64> = ..; r }`,

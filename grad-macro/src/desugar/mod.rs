@@ -16,7 +16,7 @@ mod let_chains;
 mod lift;
 mod matches;
 pub(crate) mod normal;
-mod options;
+pub(crate) mod options;
 mod partial_pushes;
 mod piece_lists;
 mod pushes;
@@ -1628,6 +1628,14 @@ impl Desugar<'_> {
     }
 
     fn rewrite_before_parts(&self, e: &mut syn::Expr) {
+        // `|&x| safe_ln(x).unwrap_or(0.0)` with the helper inlined: a block body, whose
+        // statements the `Option`'s lifting can take.
+        if let syn::Expr::Closure(c) = e {
+            if !matches!(&*c.body, syn::Expr::Block(_)) && lift::holds_inlined_option(&c.body) {
+                let body = &c.body;
+                *c.body = syn::parse_quote!({ #body });
+            }
+        }
         // `*idx.first().unwrap()`: the element, before the call inside becomes `idx[0]` (the
         // `*` of which a value of data would keep).
         if let syn::Expr::Unary(u) = e {

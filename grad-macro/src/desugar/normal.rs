@@ -414,6 +414,10 @@ pub(super) fn normal_forms(block: &mut syn::Block) -> Vec<String> {
         fn visit_block_mut(&mut self, b: &mut syn::Block) {
             let mut out = Vec::with_capacity(b.stmts.len());
             for s in b.stmts.drain(..) {
+                // (`let m = { let t = ..; if c { t } else { continue } };`: the block's
+                // statements first, then the `let` of its value, taken as below.)
+                let (before, s) = super::lift::leaving_let(s);
+                out.extend(before);
                 match returning_match_let(&s) {
                     Some(two) => out.extend(two),
                     None => out.push(branch_buffer_assign(&s).unwrap_or(s)),

@@ -477,6 +477,36 @@ impl Rewrite<'_> {
     }
 
     fn assign_block(&mut self, b: &syn::Block) -> Option<syn::Block> {
+        // `{ let mut B = Default::default(); .. 'R: loop { .. { B = None; break 'R; } .. } B }`,
+        // such a loop with its label taken off (see `labels`), after the statements it needs:
+        // each `B = v` sets the option.
+        if let [syn::Stmt::Local(l), middle @ .., syn::Stmt::Expr(tail, None)] = &b.stmts[..] {
+            let held = super::plain_let(l).and_then(|(id, ty, init)| {
+                let default = matches!(init, syn::Expr::Call(c) if c.args.is_empty()
+                    && matches!(&*c.func, syn::Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "default")));
+                (ty.is_none()
+                    && default
+                    && matches!(tail, syn::Expr::Path(p) if p.path.is_ident(&id.ident)))
+                .then(|| id.ident.clone())
+            });
+            if let Some(held) = held.filter(|_| !middle.is_empty()) {
+                let mut middle = middle.to_vec();
+                let mut sets = LoopValue {
+                    rw: self,
+                    held: &held,
+                    ok: true,
+                };
+                for s in &mut middle {
+                    sets.visit_stmt_mut(s);
+                }
+                if !sets.ok || super::mentions(&quote::quote!(#(#middle)*), &held) {
+                    return None;
+                }
+                let mut b = b.clone();
+                b.stmts = middle;
+                return Some(b);
+            }
+        }
         // (A block that ends in a loop giving the value by `break`: see `assign`.)
         if let Some(syn::Stmt::Expr(syn::Expr::Loop(l), _)) = b.stmts.last() {
             if l.label.is_some() {
@@ -687,6 +717,31 @@ impl VisitMut for Rewrite<'_> {
 
 /// The `break 'R v` of a labeled loop whose value is the option (see `Rewrite::assign`), each
 /// as the option's assignment and a `break 'R;`; `ok` cleared by a value not of that form.
+/// `B = v` of the hidden local that holds a loop's value (see `Rewrite::assign_block`): the
+/// option set to `v`.
+struct LoopValue<'r, 'a> {
+    rw: &'r mut Rewrite<'a>,
+    held: &'r syn::Ident,
+    ok: bool,
+}
+
+impl VisitMut for LoopValue<'_, '_> {
+    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        if let syn::Expr::Assign(a) = e {
+            if matches!(&*a.left, syn::Expr::Path(p) if p.path.is_ident(self.held)) {
+                match self.rw.assign(&a.right) {
+                    Some(set) => *e = set,
+                    None => self.ok = false,
+                }
+                return;
+            }
+        }
+        syn::visit_mut::visit_expr_mut(self, e);
+    }
+    fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
 struct Breaks<'r, 'a> {
     rw: &'r mut Rewrite<'a>,
     label: &'r syn::Lifetime,
