@@ -570,6 +570,11 @@ struct FnGen<'a> {
     items: String,
     /// Statements left in the current function (bounds its size).
     budget: i32,
+    /// A slice parameter searched (`slice_search_stmt`): the parameters stay parameters (the
+    /// searches of a model's fields are not taken apart).
+    searched: bool,
+    /// The parameters become a rich model's fields (see `rich_model`): no searches.
+    rich: bool,
     /// The current function has an early `return` so far.
     returned: bool,
     /// Names that must not be bound again (parameters that become fields of a model).
@@ -597,6 +602,8 @@ impl<'a> FnGen<'a> {
             fresh: 0,
             items: String::new(),
             budget: 0,
+            searched: false,
+            rich: false,
             returned: false,
             no_shadow: vec![],
             layer_method: false,
@@ -5987,6 +5994,9 @@ impl<'a> FnGen<'a> {
             21 if self.on("stmt:local_named_as_helper") && self.rng.chance(0.1) => {
                 self.local_named_as_helper(out, ind);
             }
+            21 if self.on("expr:slice_search") && self.rng.chance(0.15) => {
+                self.slice_search_stmt(out, ind);
+            }
             21 if self.on("call:option_helper") && self.rng.chance(0.15) => {
                 self.option_helper_stmt(out, ind);
             }
@@ -7004,6 +7014,59 @@ impl {tb} {{
             &format!("let {v}: {FLT} = {{ let {w}: {FLT} = {FLT}::tanh({h}({t})); let {h}: {FLT} = {w} * 0.5; {FLT}::tanh({h}) + {h} * 0.25 }};"),
         );
         self.declare(&v, VarKind::Float(Iv(-1.5, 1.5, e.iv.2)), false);
+    }
+
+    /// A search of a slice parameter that gives an `Option` (`get`, `find`, `find_map`,
+    /// `filter(..).next()`, `map(..).find(..)`, `rposition(..).map_or(..)`), read by `match`,
+    /// `if let`, `map_or`, `copied().unwrap_or`, `unwrap_or(&..)`; sometimes inside a closure.
+    fn slice_search_stmt(&mut self, out: &mut String, ind: usize) {
+        // (A parameter by name: the searches of a model's field are not taken apart.)
+        let slices: Vec<(String, Iv)> = self
+            .slices()
+            .into_iter()
+            .filter(|(n, _)| n.chars().all(|c| c.is_alphanumeric() || c == '_'))
+            .collect();
+        if slices.is_empty() || self.rich {
+            return;
+        }
+        let (xs, _) = self.rng.pick(&slices).clone();
+        self.searched = true;
+        let e = self.expr(1);
+        let t = self.tanh_ex(e.clone());
+        let (k, thr, c) = (
+            self.rng.below(5),
+            fmt_float(self.value_in((-0.9, 0.9))),
+            fmt_float(self.value_in((-0.9, 0.9))),
+        );
+        let z = self.fresh("sz");
+        // In a closure, `t` is its parameter.
+        let closed = self.rng.chance(0.25);
+        let tt = if closed { z.clone() } else { t.clone() };
+        let found = match self.rng.below(10) {
+            0 => format!("match {xs}.get({k}) {{ Some(v) => *v * {tt}, None => {c} }}"),
+            1 => format!("match {xs}.get({k}) {{ None => {c}, Some(&v) => v * {tt} }}"),
+            2 => format!("{xs}.get({k}).map_or({c}, |&v| v * {tt})"),
+            3 => format!("{xs}.get({k}).copied().unwrap_or({c}) * {tt}"),
+            4 => format!("*{xs}.get({k}).unwrap_or(&{c}) + {tt}"),
+            5 => format!("{xs}.iter().find(|&&v| v * {tt} > {thr}).copied().unwrap_or({c})"),
+            6 => format!("if let Some(v) = {xs}.iter().rev().find(|v| **v < {thr}) {{ *v * {tt} }} else {{ {c} }}"),
+            7 => format!("{xs}.iter().find_map(|&v| if v > {thr} {{ Some(v * {tt}) }} else {{ None }}).unwrap_or({c})"),
+            8 => format!("{xs}.iter().map(|&v| v * {tt}).find(|&v| v > {thr}).unwrap_or({c})"),
+            _ => format!("{xs}.iter().rposition(|&v| v < {thr}).map_or({c}, |i| {xs}[i] * {tt})"),
+        };
+        let v = self.fresh("sv");
+        if closed {
+            let f = self.fresh("sf");
+            Self::line(out, ind, &format!("let {f} = |{z}: {FLT}| {found};"));
+            Self::line(
+                out,
+                ind,
+                &format!("let {v}: {FLT} = {FLT}::tanh({f}({t}));"),
+            );
+        } else {
+            Self::line(out, ind, &format!("let {v}: {FLT} = {FLT}::tanh({found});"));
+        }
+        self.declare(&v, VarKind::Float(Iv(-1.0, 1.0, true)), false);
     }
 
     /// `let m = { let t = e; [stmts;] if c { t * 0.5 } else { continue } };` in a loop body:
@@ -12158,6 +12221,7 @@ impl {tb} {{
             });
         }
         let size = 4 + self.rng.below(20) as i32;
+        self.rich = rich;
         self.body(&mut body, size);
         let name = format!("{}_{FLT}", self.base);
         if rich {
@@ -12982,6 +13046,9 @@ impl {tb} {{
         fixed: &[String],
         name: &str,
     ) -> Option<Model> {
+        if self.searched {
+            return None;
+        }
         let mut moved: Vec<usize> = Vec::new();
         for (j, p) in params.iter().enumerate() {
             let eligible = match p.kind {

@@ -76,15 +76,29 @@ pub fn hidden(name: &str) -> Ident {
     Ident::new(&format!("{}_{name}", prefix()), Span::call_site())
 }
 
+/// The stems of the names the generated code numbers (`PREFIX_v12`, an IR value; `PREFIX_buf3`,
+/// ..): a name made fresh never takes one of their forms.
+const NUMBERED: &[&str] = &[
+    "v", "ks", "adj", "tape", "lens", "scratch", "hscratch", "zeros", "part", "u", "acc", "tan",
+    "tadj", "buf", "lent", "piece", "row", "slot", "out_len", "in_", "s_", "no_d_",
+];
+
 /// `PREFIX_nameN` with an `N` no other call of this expansion gets: for temporaries declared in
 /// a block that an inner rewrite may declare again, where shadowing would change what they name.
+/// (`PREFIX_name_N` for a `name` ending in a digit, itself fresh: `a8` made fresh as 340th and
+/// `a83` as 40th would both be `a8340`; and for a stem of [`NUMBERED`]: a user's `v` made fresh
+/// as `PREFIX_v78` would be the IR's value 78 where tokens kept as written name both.)
 pub fn fresh(name: &str) -> Ident {
     let n = COUNTER.with(|c| {
         let mut c = c.borrow_mut();
         *c += 1;
         *c
     });
-    hidden(&format!("{name}{n}"))
+    if name.ends_with(|c: char| c.is_ascii_digit()) || NUMBERED.contains(&name) {
+        hidden(&format!("{name}_{n}"))
+    } else {
+        hidden(&format!("{name}{n}"))
+    }
 }
 
 /// `n` names from [`fresh`], one per element of something taken apart.
@@ -170,5 +184,30 @@ pub fn snippet(e: &impl quote::ToTokens) -> String {
         format!("{cut}…")
     } else {
         text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A name made fresh is never one the generated code numbers (an IR value `PREFIX_v12`),
+    /// and two names made fresh never meet (`a8` and `a83`, the counter's digits after them).
+    #[test]
+    fn fresh_names_meet_no_numbered_name() {
+        let numbered = |s: &str| {
+            NUMBERED.iter().any(|stem| {
+                s.strip_prefix(&format!("{}_{stem}", prefix()))
+                    .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+            })
+        };
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..500 {
+            for stem in NUMBERED.iter().chain(&["a8", "a83", "a834", "x", "t6"]) {
+                let f = fresh(stem).to_string();
+                assert!(!numbered(&f), "{f}");
+                assert!(seen.insert(f.clone()), "{f} twice");
+            }
+        }
     }
 }

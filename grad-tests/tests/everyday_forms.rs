@@ -4559,3 +4559,72 @@ fn lets_of_blocks_that_leave_the_loop() {
         assert!((t - want).abs() < 1e-9 * (1.0 + want.abs()), "{t} {want}");
     }
 }
+
+/// Searches of a differentiated slice that give an `Option`: `get`, `find`, `find_map`,
+/// `filter(..).next()`, `map(..).find(..)`, `position` then `map_or`, read by `copied`,
+/// `unwrap_or`, `map_or` (`|v|` and `|&v|`), `match` (`Some(&v)` and `Some(v) => *v`), `if let`
+/// and `let .. else`. (Written as users write them, which clippy would shorten.)
+#[allow(clippy::get_first, clippy::filter_next)]
+#[gradient]
+fn searches(xs: &[f64], w: f64) -> f64 {
+    let a = match xs.get(1) {
+        Some(v) => *v * w,
+        None => 0.0,
+    };
+    let b = match xs.get(7) {
+        Some(&v) => v * w,
+        None => -0.5 * w,
+    };
+    let c = xs.get(3).map_or(0.0, |v| v * w) + xs.get(0).map_or(1.0, |&v| v * w * w);
+    let d = *xs.get(2).unwrap_or(&0.5) * w + xs.get(9).copied().unwrap_or(0.25);
+    let e = if let Some(v) = xs.iter().find(|&&v| v * w > 0.5) {
+        *v * 2.0
+    } else {
+        w
+    };
+    let f = xs
+        .iter()
+        .rev()
+        .find(|v| **v * w < 0.2)
+        .copied()
+        .unwrap_or(-1.0)
+        * w;
+    let g = xs
+        .iter()
+        .skip(1)
+        .find_map(|&v| (v > 0.0).then(|| v.sqrt() * w))
+        .unwrap_or(0.0);
+    let h = xs.iter().filter(|&&v| v < w).next().map_or(0.0, |v| v * v);
+    let i = xs.iter().map(|&v| v * w).find(|&v| v > 0.3).unwrap_or(0.0);
+    let j = xs
+        .iter()
+        .rposition(|&v| v < 0.0)
+        .map_or(0.0, |k| xs[k] * w * w);
+    let Some(&l) = xs.get(2) else {
+        return a + b;
+    };
+    a + b + c + d + e + f + g + h + i + j + l * w
+}
+
+#[test]
+fn searches_of_a_slice_giving_options() {
+    for (xs, w) in [
+        (vec![0.5, -0.3, 1.2, 0.8], 0.7),
+        (vec![1.5, 0.2, -0.9], -0.4),
+        (
+            vec![-2.0, 0.4, 3.0, 0.1, 0.6, 0.9, 1.1, 0.35, 2.0, 0.45],
+            1.3,
+        ),
+        (vec![0.1, 0.2], 0.4),
+        (vec![0.1], 0.9),
+    ] {
+        let mut dxs = vec![0.0; xs.len()];
+        let (v, [dw]) = searches_grad(&xs, w, &mut dxs);
+        let f = |p: &[f64]| searches(&p[1..], p[0]);
+        let mut p = vec![w];
+        p.extend(&xs);
+        let mut g = vec![dw];
+        g.extend(&dxs);
+        check("searches", &f, v, &g, &p);
+    }
+}

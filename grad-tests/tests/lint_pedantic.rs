@@ -4103,3 +4103,51 @@ fn session_43_forms_run() {
     let (value, _) = s43_forms_jvp(0.7, 1.3, &xs, 0.1, 0.2, &[0.0; 3]);
     assert_eq!(value.to_bits(), s43_forms(0.7, 1.3, &xs).to_bits());
 }
+
+/// Searches of a slice giving an `Option`, generic helpers giving one, in iterator closures, and
+/// a `let` of a block that leaves the loop.
+fn s44_ln_pos<T: num_traits::Float>(t: T) -> Option<T> {
+    if t > T::zero() {
+        Some(t.ln())
+    } else {
+        None
+    }
+}
+
+#[gradient(jvp)]
+fn s44_forms(w: f64, xs: &[f64]) -> f64 {
+    let second = match xs.get(1) {
+        Some(&v) => v * w,
+        None => 0.0,
+    };
+    let found = xs.iter().find(|&&v| v * w > 0.5).copied().unwrap_or(w);
+    let mapped = xs
+        .iter()
+        .find_map(|&v| if v > 0.0 { Some(v * w) } else { None })
+        .unwrap_or(0.0);
+    let logs: f64 = xs.iter().map(|&v| s44_ln_pos(v * w).unwrap_or(0.0)).sum();
+    let kept: Vec<f64> = xs.iter().filter_map(|&v| s44_ln_pos(v + w)).collect();
+    let mut roots = 0.0;
+    for &x in xs {
+        let root = {
+            let t = x * w;
+            if t > 0.0 {
+                t.sqrt()
+            } else {
+                continue;
+            }
+        };
+        roots += root;
+    }
+    second + found + mapped + logs + kept.iter().sum::<f64>() + roots
+}
+
+#[test]
+fn session_44_forms_run() {
+    let xs = [0.5, -0.25, 1.0];
+    let mut d = [0.0; 3];
+    let (value, _) = s44_forms_grad(0.7, &xs, &mut d);
+    assert_eq!(value.to_bits(), s44_forms(0.7, &xs).to_bits());
+    let (value, _) = s44_forms_jvp(0.7, &xs, 0.1, &[0.0; 3]);
+    assert_eq!(value.to_bits(), s44_forms(0.7, &xs).to_bits());
+}

@@ -284,7 +284,13 @@ fn liftable(
             return None;
         }
     }
-    let mut stmts = b.block.stmts.clone();
+    apart(&b.block)
+}
+
+/// The statements of `b` (the names they declare made fresh, as the statements after them may
+/// declare them again) and its value.
+fn apart(b: &syn::Block) -> Option<(Vec<syn::Stmt>, syn::Expr)> {
+    let mut stmts = b.stmts.clone();
     let mut top = Vec::new();
     for s in &stmts {
         if let syn::Stmt::Local(l) = s {
@@ -353,23 +359,7 @@ fn leaving(e: &syn::Expr) -> Option<(Vec<syn::Stmt>, syn::Expr)> {
     if !scan.jumps {
         return None;
     }
-    let mut stmts = b.block.stmts.clone();
-    let mut top = Vec::new();
-    for s in &stmts {
-        if let syn::Stmt::Local(l) = s {
-            crate::lower::collect_pat_idents(&l.pat, &mut top);
-        }
-    }
-    top.dedup();
-    for n in &top {
-        if !super::sub_slices::unshadow(&mut stmts, n) {
-            return None;
-        }
-    }
-    let Some(syn::Stmt::Expr(tail, None)) = stmts.pop() else {
-        return None;
-    };
-    Some((stmts, tail))
+    apart(&b.block)
 }
 
 /// Whether `e` is a helper giving an `Option`, inlined (see [`option_tail`]), or an inlined

@@ -30,6 +30,7 @@ mod refs;
 mod rest_patterns;
 mod returns;
 mod scalar_clones;
+mod searches;
 mod struct_rows;
 pub mod sub_slices;
 mod tuple_rows;
@@ -269,6 +270,15 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     let type_params = crate::sig::type_param_names(&item.sig);
     let floats = options::float_locals(&item.block, &item.sig);
     typed_written_arrays(&mut item.block, &item.sig, &floats);
+    if let Some(ret) = &ret {
+        // (A parameter's name bound again may name anything.)
+        let searched: std::collections::HashSet<String> = seqs
+            .iter()
+            .filter(|n| !binds_anywhere(&item.block, n))
+            .cloned()
+            .collect();
+        searches::rewrite(&mut item.block, &searched, ret);
+    }
     options::option_locals(&mut item.block, &floats);
     crate::matrix_returns::callers(&mut item.block, &floats);
     let float_names = tuples::float_names(&item.block, &float_params);
@@ -1394,6 +1404,8 @@ impl VisitMut for Desugar<'_> {
         // Option<f64> = safe_ln(x);`): a local of this block now.
         if b.stmts.iter().any(options::option_let) {
             options::option_locals(b, &std::collections::HashSet::new());
+            // (A search's labeled loop, now a statement: see `searches`.)
+            labels::unlabel_loops(&mut b.stmts);
         }
         pushes::cleared_lets(b);
         self.splice(b);

@@ -65,9 +65,12 @@ impl Blocks<'_> {
             return None;
         };
         let (id, ty, init) = super::plain_let(l)?;
-        let payload = match ty {
-            Some(t) => Some(option_payload(t)?),
-            None => None,
+        let (payload, refs) = match ty {
+            Some(t) => {
+                let (payload, refs) = option_payload(t)?;
+                (Some(payload), refs)
+            }
+            None => (None, false),
         };
         let name = id.ident.clone();
         let (s, v) = (crate::naming::fresh("some"), crate::naming::fresh("opt"));
@@ -77,6 +80,7 @@ impl Blocks<'_> {
             v: &v,
             ok: true,
             payloads: Vec::new(),
+            refs,
         };
         let first = rw.assign(init)?;
         // The scope: up to a `let` of the same name in this block, whose value still reads it.
@@ -171,9 +175,10 @@ fn hoist_matched_reductions(stmts: &mut Vec<syn::Stmt>) {
     }
 }
 
-/// The `X` of `Option<X>` for a float `X` (`f64`, `f32` or the function's generic float); `None`
-/// for any other type.
-fn option_payload(t: &syn::Type) -> Option<Option<syn::Type>> {
+/// The `X` of `Option<X>` for a float `X` (`f64`, `f32` or the function's generic float), or of
+/// `Option<&X>` (with `true`: an element found in a slice, read through a reference); `None` for
+/// any other type.
+fn option_payload(t: &syn::Type) -> Option<(Option<syn::Type>, bool)> {
     let syn::Type::Path(p) = t else { return None };
     let seg = p.path.segments.last()?;
     if seg.ident != "Option" || p.qself.is_some() {
@@ -185,8 +190,15 @@ fn option_payload(t: &syn::Type) -> Option<Option<syn::Type>> {
     let Some(syn::GenericArgument::Type(x)) = a.args.first() else {
         return None;
     };
+    if let syn::Type::Reference(r) = x {
+        if r.mutability.is_some() {
+            return None;
+        }
+        crate::sig::float_of(&r.elem)?;
+        return Some((Some((*r.elem).clone()), true));
+    }
     crate::sig::float_of(x)?;
-    Some(Some(x.clone()))
+    Some((Some(x.clone()), false))
 }
 
 /// The names that hold floats as far as their form tells: parameters of a type that names a float
@@ -323,9 +335,21 @@ struct Rewrite<'a> {
     ok: bool,
     /// The `e` of every `Some(e)` the local is given.
     payloads: Vec<syn::Expr>,
+    /// An `Option<&X>`: given `Some(&e)`, read as a reference to its value.
+    refs: bool,
 }
 
 impl Rewrite<'_> {
+    /// The option's value as its reads see it: `V`, or `&V` for an `Option<&X>`.
+    fn value(&self) -> syn::Expr {
+        let v = self.v;
+        if self.refs {
+            syn::parse_quote!(&#v)
+        } else {
+            syn::parse_quote!(#v)
+        }
+    }
+
     fn is_name(&self, e: &syn::Expr) -> bool {
         match e {
             syn::Expr::Path(p) => p.qself.is_none() && p.path.is_ident(self.name),
@@ -357,7 +381,7 @@ impl Rewrite<'_> {
     fn last(&mut self, l: &syn::Local) -> Option<(proc_macro2::TokenStream, Vec<syn::Stmt>)> {
         if let Some((p, mut d)) = self.let_else(l) {
             self.visit_block_mut(&mut d);
-            let (s, v) = (self.s, self.v);
+            let (s, (p, v)) = (self.s, bind(&p, &self.value()));
             return Some((
                 quote::quote!(#d),
                 vec![
@@ -405,8 +429,16 @@ impl Rewrite<'_> {
                 if c.args.len() == 1
                     && matches!(&*c.func, syn::Expr::Path(p) if p.path.is_ident("Some")) =>
             {
-                self.payloads.push(c.args[0].clone());
-                let x = &c.args[0];
+                let x = if self.refs {
+                    // (`Some(&e)`: `e` by value.)
+                    match &c.args[0] {
+                        syn::Expr::Reference(r) if r.mutability.is_none() => &*r.expr,
+                        _ => return None,
+                    }
+                } else {
+                    &c.args[0]
+                };
+                self.payloads.push(x.clone());
                 syn::parse_quote!({ #v = #x; #s = true; })
             }
             syn::Expr::If(i) => {
@@ -531,12 +563,20 @@ impl Rewrite<'_> {
     /// `X.map(|p| e)` of such.
     fn view(&self, e: &syn::Expr) -> Option<(syn::Expr, syn::Expr)> {
         if self.is_name(e) {
-            let (s, v) = (self.s, self.v);
-            return Some((syn::parse_quote!(#s), syn::parse_quote!(#v)));
+            let s = self.s;
+            return Some((syn::parse_quote!(#s), self.value()));
         }
         let syn::Expr::MethodCall(m) = e else {
             return None;
         };
+        // (`.copied()` of an element found in a slice: the option holds it by value.)
+        if (m.method == "copied" || m.method == "cloned") && m.args.is_empty() {
+            let (flag, value) = self.view(&m.receiver)?;
+            return Some(match value {
+                syn::Expr::Reference(r) => (flag, *r.expr),
+                value => (flag, value),
+            });
+        }
         if m.method != "map" || m.args.len() != 1 {
             return None;
         }
@@ -630,8 +670,58 @@ fn apply(f: &syn::Expr, x: &syn::Expr) -> Option<syn::Expr> {
     if c.inputs.len() != 1 {
         return None;
     }
-    let (p, body) = (&c.inputs[0], &c.body);
+    let (p, x) = bind(&c.inputs[0], x);
+    let body = &c.body;
     Some(syn::parse_quote!({ let #p = #x; #body }))
+}
+
+/// Whether pattern `p` binds the value of a `Some` without `&` (`Some(v)`, not `Some(&v)`).
+fn some_binds_by_name(p: &syn::Pat) -> bool {
+    match p {
+        syn::Pat::TupleStruct(ts) if ts.path.is_ident("Some") => ts
+            .elems
+            .iter()
+            .any(|e| !matches!(e, syn::Pat::Reference(_) | syn::Pat::Wild(_))),
+        syn::Pat::Or(o) => o.cases.iter().any(some_binds_by_name),
+        syn::Pat::Paren(pp) => some_binds_by_name(&pp.pat),
+        _ => false,
+    }
+}
+
+/// `Some(&p)` as `Some(p)`, in every case of `p`.
+fn deref_some(p: &syn::Pat) -> syn::Pat {
+    match p {
+        syn::Pat::TupleStruct(ts) if ts.path.is_ident("Some") => {
+            let mut ts = ts.clone();
+            for e in &mut ts.elems {
+                if let syn::Pat::Reference(r) = e {
+                    *e = (*r.pat).clone();
+                }
+            }
+            syn::Pat::TupleStruct(ts)
+        }
+        syn::Pat::Or(o) => {
+            let mut o = o.clone();
+            for c in &mut o.cases {
+                *c = deref_some(c);
+            }
+            syn::Pat::Or(o)
+        }
+        syn::Pat::Paren(pp) => deref_some(&pp.pat),
+        _ => p.clone(),
+    }
+}
+
+/// `let p = x;` with a `&` taken off both sides (`let &v = &V;`: `let v = V;`).
+fn bind(p: &syn::Pat, x: &syn::Expr) -> (syn::Pat, syn::Expr) {
+    match (p, x) {
+        (syn::Pat::Reference(rp), syn::Expr::Reference(rx)) if rx.mutability.is_none() => {
+            bind(&rp.pat, &rx.expr)
+        }
+        (syn::Pat::Paren(pp), _) => bind(&pp.pat, x),
+        (syn::Pat::Type(pt), _) if matches!(&*pt.pat, syn::Pat::Reference(_)) => bind(&pt.pat, x),
+        _ => (p.clone(), x.clone()),
+    }
 }
 
 fn diverges(m: &syn::Macro) -> bool {
@@ -665,8 +755,20 @@ impl VisitMut for Rewrite<'_> {
                 r
             }
             syn::Expr::Match(m) if self.is_name(&m.expr) => {
-                let (s, v) = (self.s, self.v);
+                let (s, v) = (self.s, self.value());
                 let mut m = m.clone();
+                // `Some(&p)` in every arm of an `Option<&X>`: matched on the value.
+                let v = match &v {
+                    syn::Expr::Reference(r)
+                        if m.arms.iter().all(|a| !some_binds_by_name(&a.pat)) =>
+                    {
+                        for arm in &mut m.arms {
+                            arm.pat = deref_some(&arm.pat);
+                        }
+                        (*r.expr).clone()
+                    }
+                    _ => v,
+                };
                 *m.expr = syn::parse_quote!((#s, #v));
                 for arm in &mut m.arms {
                     match self.arm_pattern(&arm.pat) {
@@ -687,7 +789,7 @@ impl VisitMut for Rewrite<'_> {
                         _ => None,
                     };
                     if let Some(p) = p {
-                        let (s, v) = (self.s, self.v);
+                        let (s, (p, v)) = (self.s, bind(&p, &self.value()));
                         let mut i = i.clone();
                         *i.cond = syn::parse_quote!(#s);
                         i.then_branch
@@ -715,8 +817,6 @@ impl VisitMut for Rewrite<'_> {
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
 
-/// The `break 'R v` of a labeled loop whose value is the option (see `Rewrite::assign`), each
-/// as the option's assignment and a `break 'R;`; `ok` cleared by a value not of that form.
 /// `B = v` of the hidden local that holds a loop's value (see `Rewrite::assign_block`): the
 /// option set to `v`.
 struct LoopValue<'r, 'a> {
@@ -742,6 +842,8 @@ impl VisitMut for LoopValue<'_, '_> {
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
 
+/// The `break 'R v` of a labeled loop whose value is the option (see `Rewrite::assign`), each
+/// as the option's assignment and a `break 'R;`; `ok` cleared by a value not of that form.
 struct Breaks<'r, 'a> {
     rw: &'r mut Rewrite<'a>,
     label: &'r syn::Lifetime,
