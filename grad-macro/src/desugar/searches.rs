@@ -8,36 +8,39 @@ use std::collections::HashSet;
 use syn::visit_mut::VisitMut;
 
 /// Input: a body, the names of its parameters that are sequences of floats (`&[f64]`, `&Vec<T>`,
-/// `[f64; N]`) and the float type the function computes in. Output: the body with every search
-/// above (over a sequence one of `floats` names, or a chain of iterator stages on one) written as
+/// `[f64; N]`, none bound again in the body) and the float type the function computes in.
+/// Output: the body with every search above (over a sequence one of `seqs` names, or a chain of
+/// iterator stages on one) written as
 /// `({ let R: Option<F> = 'L: loop { for v in CHAIN { break 'L Some(v); } break 'L None; }; R })`,
 /// and `o.map_or(d, |i| e)` of a `position`/`rposition` as a `match` (its closure may read
 /// differentiated values at the index found).
-pub fn rewrite(block: &mut syn::Block, floats: &HashSet<String>, float: &syn::Type) {
-    Searches { floats, float }.visit_block_mut(block);
+/// (A search of a model's field, `self.w.get(k)`, is left as written: a field may hold data of
+/// any type.)
+pub fn rewrite(block: &mut syn::Block, seqs: &HashSet<String>, float: &syn::Type) {
+    Searches { seqs, float }.visit_block_mut(block);
 }
 
 struct Searches<'a> {
-    floats: &'a HashSet<String>,
+    seqs: &'a HashSet<String>,
     float: &'a syn::Type,
 }
 
 /// What the items of an iterator chain are: references into a slice of floats (`xs.iter()`,
 /// filtered, skipped, ..) or values (`.copied()`, `.map(..)`); `None` for a chain not known.
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy)]
 enum Items {
     Refs,
     Values,
 }
 
 impl Searches<'_> {
-    /// Whether `e` names a sequence of floats (`xs`, `self.w`, `&xs[..]`).
+    /// Whether `e` names a sequence of floats (`xs`, `&xs`, `xs[a..b]`).
     fn of_floats(&self, e: &syn::Expr) -> bool {
         match super::unparen(e) {
             syn::Expr::Path(p) => p
                 .path
                 .get_ident()
-                .is_some_and(|i| self.floats.contains(&i.to_string())),
+                .is_some_and(|i| self.seqs.contains(&i.to_string())),
             syn::Expr::Reference(r) => self.of_floats(&r.expr),
             syn::Expr::Index(ix) => {
                 matches!(&*ix.index, syn::Expr::Range(_)) && self.of_floats(&ix.expr)
