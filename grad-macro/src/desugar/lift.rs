@@ -255,22 +255,10 @@ fn liftable(
         return None;
     }
     let mut declared = Vec::new();
-    for s in &b.block.stmts {
-        match s {
-            syn::Stmt::Local(l) if l.init.as_ref().is_none_or(|i| i.diverge.is_none()) => {}
-            syn::Stmt::Expr(..) => {}
-            _ => return None,
-        }
+    if !plain_stmts(&b.block) {
+        return None;
     }
-    let mut scan = Scan {
-        declared: &mut declared,
-        writes: Vec::new(),
-        loops: 0,
-        labels: Vec::new(),
-        jumps: false,
-    };
-    scan.visit_block(&b.block);
-    let (writes, jumps) = (scan.writes, scan.jumps);
+    let (writes, jumps) = scanned(&b.block, &mut declared);
     let outer = |w: &syn::Ident| !declared.contains(w);
     if jumps || (writes.iter().any(outer) && resized.is_none()) {
         return None;
@@ -285,6 +273,29 @@ fn liftable(
         }
     }
     apart(&b.block)
+}
+
+/// Whether `b` holds `let`s (without `else`) and expressions only: no item, no macro statement.
+fn plain_stmts(b: &syn::Block) -> bool {
+    b.stmts.iter().all(|s| match s {
+        syn::Stmt::Local(l) => l.init.as_ref().is_none_or(|i| i.diverge.is_none()),
+        syn::Stmt::Expr(..) => true,
+        _ => false,
+    })
+}
+
+/// The names `b` writes and whether it jumps out of itself (see [`Scan`]); the names it declares
+/// added to `declared`.
+fn scanned(b: &syn::Block, declared: &mut Vec<syn::Ident>) -> (Vec<syn::Ident>, bool) {
+    let mut scan = Scan {
+        declared,
+        writes: Vec::new(),
+        loops: 0,
+        labels: Vec::new(),
+        jumps: false,
+    };
+    scan.visit_block(b);
+    (scan.writes, scan.jumps)
 }
 
 /// The statements of `b` (the names they declare made fresh, as the statements after them may
@@ -339,24 +350,10 @@ fn leaving(e: &syn::Expr) -> Option<(Vec<syn::Stmt>, syn::Expr)> {
     if b.label.is_some() || !b.attrs.is_empty() || b.block.stmts.len() < 2 {
         return None;
     }
-    if !matches!(b.block.stmts.last(), Some(syn::Stmt::Expr(_, None)))
-        || b.block.stmts.iter().any(|s| {
-            matches!(s, syn::Stmt::Item(_) | syn::Stmt::Macro(_))
-                || matches!(s, syn::Stmt::Local(l) if l.init.as_ref().is_some_and(|i| i.diverge.is_some()))
-        })
-    {
+    if !matches!(b.block.stmts.last(), Some(syn::Stmt::Expr(_, None))) || !plain_stmts(&b.block) {
         return None;
     }
-    let mut declared = Vec::new();
-    let mut scan = Scan {
-        declared: &mut declared,
-        writes: Vec::new(),
-        loops: 0,
-        labels: Vec::new(),
-        jumps: false,
-    };
-    scan.visit_block(&b.block);
-    if !scan.jumps {
+    if !scanned(&b.block, &mut Vec::new()).1 {
         return None;
     }
     apart(&b.block)
