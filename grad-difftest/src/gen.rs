@@ -7018,7 +7018,10 @@ impl {tb} {{
 
     /// A search of a slice parameter that gives an `Option` (`get`, `find`, `find_map`,
     /// `filter(..).next()`, `map(..).find(..)`, `rposition(..).map_or(..)`), read by `match`,
-    /// `if let`, `map_or`, `copied().unwrap_or`, `unwrap_or(&..)`; sometimes inside a closure.
+    /// `if let`, `map_or`, `copied().unwrap_or`, `unwrap_or(&..)`; copied in an `if let`, a
+    /// `while let` or a `match`; tested (`is_some`, `is_none`, `is_some_and`); a loop bound;
+    /// of a local vector (collected, filled by index); sometimes inside a closure, called after a
+    /// `match` with a `None` arm; the index a `position` finds, read by `if let`.
     fn slice_search_stmt(&mut self, out: &mut String, ind: usize) {
         // (A parameter by name: the searches of a model's field are not taken apart.)
         let slices: Vec<(String, Iv)> = self
@@ -7029,7 +7032,7 @@ impl {tb} {{
         if slices.is_empty() || self.rich {
             return;
         }
-        let (xs, _) = self.rng.pick(&slices).clone();
+        let (xs, xiv) = self.rng.pick(&slices).clone();
         self.searched = true;
         let e = self.expr(1);
         let t = self.tanh_ex(e.clone());
@@ -7042,7 +7045,21 @@ impl {tb} {{
         // In a closure, `t` is its parameter.
         let closed = self.rng.chance(0.25);
         let tt = if closed { z.clone() } else { t.clone() };
-        let found = match self.rng.below(10) {
+        let (acc, at) = (self.fresh("sa"), self.fresh("si"));
+        let found = match self.rng.below(20) {
+            // In conditions: `if let`/`while let` of a copied search, a search's test, a loop
+            // bound from a search.
+            10 => format!("if let Some(v) = {xs}.get({k}).copied() {{ v * {tt} }} else {{ {c} }}"),
+            11 => format!("match {xs}.iter().find(|v| **v > {thr}).cloned() {{ Some(v) => v * {tt}, None => {c} }}"),
+            12 => format!("{{ let mut {acc} = {c}; let mut {at} = {k}; while let Some(v) = {xs}.get({at}).copied() {{ {acc} += v * {tt} * 0.25; {at} += 2; }} {acc} }}"),
+            13 => format!("if {xs}.iter().find(|&&v| v * {tt} > {thr}).is_some() {{ {tt} }} else {{ {c} }}"),
+            14 => format!("{{ let mut {acc} = {c}; for {at} in 0..{xs}.iter().position(|&v| v > {thr}).unwrap_or({xs}.len()) {{ {acc} += {xs}[{at}] * {tt} * 0.25; }} {acc} }}"),
+            15 => format!("if {xs}.iter().rev().find(|v| **v < {thr}).is_none() {{ {c} }} else {{ {tt} * 0.5 }}"),
+            16 => format!("if {xs}.iter().find(|&&v| v > {thr}).is_some_and(|v| *v * {tt} > {c}) {{ {tt} }} else {{ {c} }}"),
+            19 => format!("if let Some({at}) = {xs}.iter().position(|&v| v * {tt} > {thr}) {{ {xs}[{at}] * {tt} }} else {{ {c} }}"),
+            // Of a local vector: collected, or filled by index.
+            17 => format!("{{ let {acc}: Vec<{FLT}> = {xs}.iter().map(|&v| v * {tt}).collect(); {acc}.get({k}).copied().unwrap_or({c}) }}"),
+            18 => format!("{{ let mut {acc} = vec![0.0; {xs}.len()]; for ({at}, v) in {xs}.iter().enumerate() {{ {acc}[{at}] = v * {tt}; }} match {acc}.iter().rev().find(|v| **v < {thr}) {{ Some(v) => *v, None => {c} }} }}"),
             0 => format!("match {xs}.get({k}) {{ Some(v) => *v * {tt}, None => {c} }}"),
             1 => format!("match {xs}.get({k}) {{ None => {c}, Some(&v) => v * {tt} }}"),
             2 => format!("{xs}.get({k}).map_or({c}, |&v| v * {tt})"),
@@ -7058,6 +7075,19 @@ impl {tb} {{
         if closed {
             let f = self.fresh("sf");
             Self::line(out, ind, &format!("let {f} = |{z}: {FLT}| {found};"));
+            // A `match` with a `None` arm between the closure and its call (a pattern, not a
+            // binding that would hide a name the closure reads).
+            if self.rng.chance(0.5) {
+                let (o, k2) = (self.fresh("so"), self.rng.below(5));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {o}: {FLT} = match {xs}.get({k2}) {{ None => {c}, Some(&q) => q * 0.5 }};"),
+                );
+                // (`c` is within (-0.9, 0.9).)
+                let iv = Iv((xiv.0 * 0.5).min(-0.9), (xiv.1 * 0.5).max(0.9), true);
+                self.declare(&o, VarKind::Float(iv), false);
+            }
             Self::line(
                 out,
                 ind,

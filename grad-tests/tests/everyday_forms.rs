@@ -4606,8 +4606,264 @@ fn searches(xs: &[f64], w: f64) -> f64 {
     a + b + c + d + e + f + g + h + i + j + l * w
 }
 
+/// Searches copied (`.copied()`, `.cloned()`) in conditions (`if let`, `while let`, `match`), a
+/// search's `is_some()` as a test, a loop bound from a `position`, the index a `position` finds
+/// read by `if let`, `match` and `unwrap_or`, and a closure holding a search called after a
+/// `match` with a `None` arm.
+#[gradient(jvp)]
+fn searches_in_conditions(xs: &[f64], w: f64) -> f64 {
+    let mut s = 0.0;
+    if let Some(v) = xs.get(1).copied() {
+        s += v * w;
+    }
+    let mut i = 0;
+    while let Some(v) = xs.get(i).cloned() {
+        s += (v * w).sin();
+        i += 2;
+    }
+    let m = match xs.iter().find(|v| **v > w).copied() {
+        Some(v) if v > 1.0 => v * 2.0,
+        Some(v) => v * w,
+        None => w,
+    };
+    if xs.iter().find(|&&v| v * w > 0.5).is_some() {
+        s += w * w;
+    }
+    for k in 0..xs.iter().position(|&v| v < 0.0).unwrap_or(xs.len()) {
+        s += xs[k] * w;
+    }
+    if let Some(i) = xs.iter().position(|&v| v * w > 0.3) {
+        s += xs[i] * w;
+    }
+    match xs.iter().rposition(|&v| v < 0.0) {
+        Some(i) => s += xs[i],
+        None => s -= w,
+    }
+    let at = xs.iter().position(|&v| v > 0.5).unwrap_or(0);
+    s += xs[at] * w;
+    let f = |k: usize| xs.get(k).copied().unwrap_or(0.5) * w;
+    let o = match xs.get(2) {
+        None => 0.0,
+        Some(&q) => q * q,
+    };
+    s + m + o + f(1) + f(8)
+}
+
+/// Searches read as the `Option` they are: `is_some()`, `is_none()`, `is_some_and(..)`,
+/// `matches!`, `if let Some(_)`, `unwrap()`, `expect(..)`, bound to a name first.
+#[allow(
+    clippy::redundant_pattern_matching,
+    clippy::search_is_some,
+    clippy::filter_next
+)]
+#[gradient(jvp)]
+fn searches_read_as_options(xs: &[f64], w: f64) -> f64 {
+    let mut s = 0.0;
+    if xs.iter().find(|&&v| v * w > 0.5).is_some() {
+        s += w * w;
+    }
+    if xs.iter().rev().find(|&&v| v * w > 0.5).is_none() {
+        s += w;
+    }
+    if xs.iter().find(|&&v| v > 0.1).is_some_and(|v| *v * w > 0.2) {
+        s += w.sin();
+    }
+    if xs
+        .iter()
+        .filter(|&&v| v > 0.1)
+        .next()
+        .is_some_and(|&v| v * w > 0.2)
+    {
+        s += 2.0 * w;
+    }
+    let o = xs.iter().find(|&&v| v * w > 0.5);
+    if o.is_some() {
+        s += w;
+    }
+    if let Some(_) = xs.iter().find(|&&v| v > 0.3) {
+        s += w * 3.0;
+    }
+    if matches!(xs.iter().find(|&&v| v > 0.3), Some(_)) {
+        s -= w * w * w;
+    }
+    let e = xs.iter().find(|&&v| v > -10.0).expect("an element");
+    s + *xs.iter().find(|&&v| v > -10.0).unwrap() * w + e * e
+}
+
+/// Searches of local vectors of floats: collected (`: Vec<f64>`, `collect::<Vec<f64>>()`),
+/// `vec![0.0; n]` filled later, a copy of a parameter (`to_vec()`), parts of one (`&xs[a..]`,
+/// `split_at`, a part of a part), an
+/// array typed `[f64; 3]`; a search inside a `match` arm's value.
+#[allow(clippy::get_first)]
+#[gradient(jvp)]
+fn searches_of_locals(xs: &[f64], w: f64) -> f64 {
+    let pred: Vec<f64> = xs.iter().map(|&x| x * w).collect();
+    let first = pred.first().copied().unwrap_or(0.0);
+    let big = pred.iter().find(|&&p| p > 0.5).copied().unwrap_or(w);
+    let g = pred.get(2).map_or(0.0, |v| v * v);
+    let mut s = first + big + g;
+    if let Some(&v) = pred.iter().rev().find(|v| **v < 0.0) {
+        s += v;
+    }
+    let mut buf = vec![0.0; xs.len()];
+    for i in 0..xs.len() {
+        buf[i] = (xs[i] * w).sin();
+    }
+    let copy = xs.to_vec();
+    let k = buf
+        .iter()
+        .position(|&b| b > 0.3)
+        .map_or(0.0, |i| buf[i] * 2.0);
+    s += buf.get(1).copied().unwrap_or(0.0) + k;
+    s += copy.iter().find(|&&c| c > 0.0).map_or(0.0, |c| c * w);
+    let (lo, hi) = xs.split_at(xs.len() / 2);
+    let rest = &hi[1..];
+    s += lo.get(0).copied().unwrap_or(w) + hi.iter().find(|&&v| v > 0.1).map_or(0.0, |v| v * w);
+    s += rest.get(0).map_or(w, |v| v * 2.0);
+    let half = &xs[xs.len() / 2..];
+    let all: &[f64] = &xs[1..];
+    s += half.get(1).copied().unwrap_or(w) * w
+        + all.iter().find(|&&v| v > 0.2).map_or(0.0, |v| v * w);
+    let scores = xs.iter().map(|&x| x * w).collect::<Vec<f64>>();
+    let arr: [f64; 3] = [w, w * 2.0, xs[0]];
+    s + match scores.iter().find(|s| **s > 0.2) {
+        Some(v) => *v + arr.get(1).copied().unwrap_or(0.0),
+        None => arr.iter().find(|a| **a > 0.0).copied().unwrap_or(0.0),
+    }
+}
+
+/// Searches of a parameter whose name is bound again elsewhere (in a block, as a loop's
+/// variable), and of a local vector that takes the parameter's name.
+#[allow(clippy::get_first)]
+#[gradient(jvp)]
+fn searches_where_names_are_bound_again(xs: &[f64], w: f64) -> f64 {
+    let a = xs.get(1).copied().unwrap_or(0.0) * w;
+    let v = {
+        let xs: f64 = w.tanh();
+        xs * 2.0
+    };
+    let mut s = 0.0;
+    for xs in 0..3 {
+        s += f64::from(xs) * w;
+    }
+    let b = xs.iter().find(|&&q| q > 0.2).copied().unwrap_or(w);
+    let xs: Vec<f64> = xs.iter().map(|v| v * w).collect();
+    let c =
+        xs.get(0).copied().unwrap_or(1.0) + xs.iter().find(|&&q| q > 0.2).map_or(0.0, |q| q * q);
+    a + v + s + b + c
+}
+
+/// Searches of local vectors in a function generic over its float, filled from `T::from(..)`.
+#[allow(clippy::get_first)]
+#[gradient]
+fn searches_of_generic_locals<T: num_traits::Float>(xs: &[T], w: T) -> T {
+    let mut a = vec![T::from(0.0).unwrap(); xs.len()];
+    let c = vec![<T as num_traits::NumCast>::from(0.5).unwrap(); 2];
+    for i in 0..xs.len() {
+        a[i] = xs[i] * w;
+    }
+    let found = a.iter().rev().find(|v| **v < w).copied().unwrap_or(w);
+    found * w + c.get(0).copied().unwrap_or(w) * w
+}
+
 #[test]
 fn searches_of_a_slice_giving_options() {
+    for (xs, w) in [(vec![0.3, 0.8, 1.5, -0.2], 0.9), (vec![2.0, 3.0], 0.5)] {
+        let mut dxs = vec![0.0; xs.len()];
+        let (v, [dw]) = searches_of_generic_locals_grad(&xs, w, &mut dxs);
+        let f = |p: &[f64]| searches_of_generic_locals(&p[1..], p[0]);
+        let mut p = vec![w];
+        p.extend(&xs);
+        let mut g = vec![dw];
+        g.extend(&dxs);
+        check("searches_of_generic_locals", &f, v, &g, &p);
+        let xs32: Vec<f32> = xs.iter().map(|&x| x as f32).collect();
+        let mut d32 = vec![0.0f32; xs.len()];
+        let (v32, [dw32]) = searches_of_generic_locals_grad(&xs32, w as f32, &mut d32);
+        assert_eq!(
+            v32.to_bits(),
+            searches_of_generic_locals(&xs32, w as f32).to_bits()
+        );
+        assert!((f64::from(dw32) - dw).abs() < 1e-4, "{dw32} {dw}");
+    }
+    for (xs, w) in [
+        (vec![0.3, 0.8, 1.5, -0.2, 2.5], 0.9),
+        (vec![-0.5, 0.1], 0.9),
+        (vec![0.9, -1.0, 0.05], -0.7),
+    ] {
+        let mut dxs = vec![0.0; xs.len()];
+        let (v, [dw]) = searches_where_names_are_bound_again_grad(&xs, w, &mut dxs);
+        let f = |p: &[f64]| searches_where_names_are_bound_again(&p[1..], p[0]);
+        let mut p = vec![w];
+        p.extend(&xs);
+        let mut g = vec![dw];
+        g.extend(&dxs);
+        check("searches_where_names_are_bound_again", &f, v, &g, &p);
+        let dir: Vec<f64> = (0..p.len()).map(|i| 0.3 - 0.1 * i as f64).collect();
+        let (vj, t) = searches_where_names_are_bound_again_jvp(&xs, w, &dir[1..], dir[0]);
+        assert_eq!(vj.to_bits(), v.to_bits());
+        let want: f64 = g.iter().zip(&dir).map(|(a, b)| a * b).sum();
+        assert!((t - want).abs() < 1e-9 * (1.0 + want.abs()), "{t} {want}");
+    }
+    for (xs, w) in [
+        (vec![0.3, 0.8, 1.5, -0.2, 2.5], 0.9),
+        (vec![-0.5, 0.1], 0.9),
+        (vec![0.9, -1.0, 0.05], -0.7),
+    ] {
+        let mut dxs = vec![0.0; xs.len()];
+        let (v, [dw]) = searches_of_locals_grad(&xs, w, &mut dxs);
+        let f = |p: &[f64]| searches_of_locals(&p[1..], p[0]);
+        let mut p = vec![w];
+        p.extend(&xs);
+        let mut g = vec![dw];
+        g.extend(&dxs);
+        check("searches_of_locals", &f, v, &g, &p);
+        let dir: Vec<f64> = (0..p.len()).map(|i| 0.3 - 0.1 * i as f64).collect();
+        let (vj, t) = searches_of_locals_jvp(&xs, w, &dir[1..], dir[0]);
+        assert_eq!(vj.to_bits(), v.to_bits());
+        let want: f64 = g.iter().zip(&dir).map(|(a, b)| a * b).sum();
+        assert!((t - want).abs() < 1e-9 * (1.0 + want.abs()), "{t} {want}");
+    }
+    for (xs, w) in [
+        (vec![0.5, -0.3, 1.2, 0.8], 0.7),
+        (vec![1.5, 0.2, -0.9], -0.4),
+        (vec![0.1, 0.2], 0.4),
+        (vec![-2.0, 0.4, 3.0, 0.1], 1.3),
+    ] {
+        let mut dxs = vec![0.0; xs.len()];
+        let (v, [dw]) = searches_read_as_options_grad(&xs, w, &mut dxs);
+        let f = |p: &[f64]| searches_read_as_options(&p[1..], p[0]);
+        let mut p = vec![w];
+        p.extend(&xs);
+        let mut g = vec![dw];
+        g.extend(&dxs);
+        check("searches_read_as_options", &f, v, &g, &p);
+        let dir: Vec<f64> = (0..p.len()).map(|i| 0.3 - 0.1 * i as f64).collect();
+        let (vj, t) = searches_read_as_options_jvp(&xs, w, &dir[1..], dir[0]);
+        assert_eq!(vj.to_bits(), v.to_bits());
+        let want: f64 = g.iter().zip(&dir).map(|(a, b)| a * b).sum();
+        assert!((t - want).abs() < 1e-9 * (1.0 + want.abs()), "{t} {want}");
+    }
+    for (xs, w) in [
+        (vec![0.5, -0.3, 1.2, 0.8], 0.7),
+        (vec![1.5, 0.2, -0.9], -0.4),
+        (vec![0.1, 0.2], 0.4),
+        (vec![-2.0, 0.4, 3.0, 0.1, 0.6, 0.9, 1.1, 0.35, 2.0], 1.3),
+    ] {
+        let mut dxs = vec![0.0; xs.len()];
+        let (v, [dw]) = searches_in_conditions_grad(&xs, w, &mut dxs);
+        let f = |p: &[f64]| searches_in_conditions(&p[1..], p[0]);
+        let mut p = vec![w];
+        p.extend(&xs);
+        let mut g = vec![dw];
+        g.extend(&dxs);
+        check("searches_in_conditions", &f, v, &g, &p);
+        let dir: Vec<f64> = (0..p.len()).map(|i| 0.3 - 0.1 * i as f64).collect();
+        let (vj, t) = searches_in_conditions_jvp(&xs, w, &dir[1..], dir[0]);
+        assert_eq!(vj.to_bits(), v.to_bits());
+        let want: f64 = g.iter().zip(&dir).map(|(a, b)| a * b).sum();
+        assert!((t - want).abs() < 1e-9 * (1.0 + want.abs()), "{t} {want}");
+    }
     for (xs, w) in [
         (vec![0.5, -0.3, 1.2, 0.8], 0.7),
         (vec![1.5, 0.2, -0.9], -0.4),

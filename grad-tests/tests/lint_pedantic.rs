@@ -4151,3 +4151,54 @@ fn session_44_forms_run() {
     let (value, _) = s44_forms_jvp(0.7, &xs, 0.1, &[0.0; 3]);
     assert_eq!(value.to_bits(), s44_forms(0.7, &xs).to_bits());
 }
+
+/// Searches copied in conditions and tested, of local vectors and parts, a helper giving an
+/// `Option` in `find_map`, a closure holding a search called after a `None` arm.
+fn s45_ln_pos(t: f64) -> Option<f64> {
+    if t > 0.0 {
+        Some(t.ln())
+    } else {
+        None
+    }
+}
+
+#[gradient(jvp, hvp)]
+fn s45_forms(w: f64, xs: &[f64]) -> f64 {
+    let mut total = 0.0;
+    if let Some(v) = xs.get(1).copied() {
+        total += v * w;
+    }
+    let mut at = 0;
+    while let Some(v) = xs.get(at).copied() {
+        total += v * w * 0.5;
+        at += 2;
+    }
+    if xs.iter().any(|&v| v * w > 0.5) && xs.iter().find(|&&v| v > 0.2).is_some() {
+        total += w;
+    }
+    let pred: Vec<f64> = xs.iter().map(|&x| x * w).collect();
+    let big = pred.iter().find(|&&p| p > 0.5).copied().unwrap_or(w);
+    let (lo, hi) = xs.split_at(xs.len() / 2);
+    let parts =
+        lo.first().copied().unwrap_or(w) + hi.iter().find(|&&v| v > 0.1).map_or(0.0, |v| v * w);
+    let logged = xs.iter().find_map(|&x| s45_ln_pos(x * w)).unwrap_or(0.0);
+    let scaled = |k: usize| xs.get(k).copied().unwrap_or(0.5) * w;
+    let third = match xs.get(2) {
+        None => 0.0,
+        Some(&q) => q * q,
+    };
+    total + big + parts + logged + third + scaled(1) + scaled(8)
+}
+
+#[test]
+fn session_45_forms_run() {
+    let xs = [0.5, -0.25, 1.0];
+    let mut d = [0.0; 3];
+    let (value, _) = s45_forms_grad(0.7, &xs, &mut d);
+    assert_eq!(value.to_bits(), s45_forms(0.7, &xs).to_bits());
+    let (value, _) = s45_forms_jvp(0.7, &xs, 0.1, &[0.0; 3]);
+    assert_eq!(value.to_bits(), s45_forms(0.7, &xs).to_bits());
+    let mut hv = [0.0; 3];
+    let (value, _, _) = s45_forms_hvp(0.7, &xs, 0.1, &[0.0; 3], &mut d, &mut hv);
+    assert_eq!(value.to_bits(), s45_forms(0.7, &xs).to_bits());
+}

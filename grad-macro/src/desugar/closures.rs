@@ -42,7 +42,11 @@ fn finds(s: &syn::Stmt, names: &HashSet<String>, declarations: bool) -> bool {
     struct Finder<'n>(&'n HashSet<String>, bool, bool);
     impl<'a> Visit<'a> for Finder<'_> {
         fn visit_pat_ident(&mut self, i: &'a syn::PatIdent) {
-            self.1 |= self.2 && self.0.contains(&i.ident.to_string());
+            // A capitalized name in a pattern is a unit variant or a constant matched against
+            // (`None => ..`, `MAX => ..`), not a binding.
+            let name = i.ident.to_string();
+            let binding = !name.starts_with(|c: char| c.is_ascii_uppercase());
+            self.1 |= self.2 && binding && self.0.contains(&name);
             syn::visit::visit_pat_ident(self, i);
         }
         // A closure's parameters are its own (`let g = |y: f64| ..` declares no `y` here); its

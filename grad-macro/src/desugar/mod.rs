@@ -271,13 +271,8 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     let floats = options::float_locals(&item.block, &item.sig);
     typed_written_arrays(&mut item.block, &item.sig, &floats);
     if let Some(ret) = &ret {
-        // (A parameter's name bound again may name anything.)
-        let searched: std::collections::HashSet<String> = seqs
-            .iter()
-            .filter(|n| !binds_anywhere(&item.block, n))
-            .cloned()
-            .collect();
-        searches::rewrite(&mut item.block, &searched, ret);
+        let params: std::collections::HashSet<String> = seqs.iter().cloned().collect();
+        searches::rewrite(&mut item.block, &params, ret);
     }
     options::option_locals(&mut item.block, &floats);
     crate::matrix_returns::callers(&mut item.block, &floats);
@@ -1503,10 +1498,22 @@ impl VisitMut for Desugar<'_> {
                     *e = l;
                 } else if let Some(l) = iterators::flat_map_loop(f) {
                     *e = l;
-                } else if let Some(l) = filters::filter_loop(f) {
+                } else if let Some(l) = filters::filter_loop(f).or_else(|| filters::map_loop(f)) {
                     *e = l;
-                } else if let Some(l) = filters::map_loop(f) {
-                    *e = l;
+                    // Its body's statements get the rewrites of statements (a helper giving an
+                    // `Option` in a `filter_map`, `if let Some(v) = h(x) { .. } else { continue }`
+                    // now), as a reduction's loop does below.
+                    let lp = match e {
+                        syn::Expr::Block(b) => match b.block.stmts.last_mut() {
+                            Some(syn::Stmt::Expr(syn::Expr::ForLoop(f), _)) => Some(f),
+                            _ => None,
+                        },
+                        syn::Expr::ForLoop(f) => Some(f),
+                        _ => None,
+                    };
+                    if let Some(f) = lp {
+                        self.visit_block_mut(&mut f.body);
+                    }
                 }
             }
             syn::Expr::MethodCall(_) if subslice_iter(e).is_some() => {
@@ -1646,6 +1653,18 @@ impl Desugar<'_> {
             if !matches!(&*c.body, syn::Expr::Block(_)) && lift::holds_inlined_option(&c.body) {
                 let body = &c.body;
                 *c.body = syn::parse_quote!({ #body });
+            }
+        }
+        // So too an arm's value (`None => xs.get(1).copied().unwrap_or(0.0)`, a search inside):
+        // the `if` the `match` becomes keeps the block.
+        if let syn::Expr::Match(m) = e {
+            for arm in &mut m.arms {
+                if !matches!(&*arm.body, syn::Expr::Block(_))
+                    && lift::holds_inlined_option(&arm.body)
+                {
+                    let body = &arm.body;
+                    *arm.body = syn::parse_quote!({ #body });
+                }
             }
         }
         // `*idx.first().unwrap()`: the element, before the call inside becomes `idx[0]` (the

@@ -8,21 +8,116 @@ use std::collections::HashSet;
 use syn::visit_mut::VisitMut;
 
 /// Input: a body, the names of its parameters that are sequences of floats (`&[f64]`, `&Vec<T>`,
-/// `[f64; N]`, none bound again in the body) and the float type the function computes in.
-/// Output: the body with every search above (over a sequence one of `seqs` names, or a chain of
-/// iterator stages on one) written as
+/// `[f64; N]`) and the float type the function computes in.
+/// Output: the body with every search above (over a sequence one of those names where it is in
+/// scope, a local vector of floats (see [`float_vector`]), or a chain of iterator stages on one)
+/// written as
 /// `({ let R: Option<F> = 'L: loop { for v in CHAIN { break 'L Some(v); } break 'L None; }; R })`,
 /// and `o.map_or(d, |i| e)` of a `position`/`rposition` as a `match` (its closure may read
-/// differentiated values at the index found).
-/// (A search of a model's field, `self.w.get(k)`, is left as written: a field may hold data of
-/// any type.)
-pub fn rewrite(block: &mut syn::Block, seqs: &HashSet<String>, float: &syn::Type) {
-    Searches { seqs, float }.visit_block_mut(block);
+/// differentiated values at the index found). A name bound again (`let xs = ..`, `for xs in
+/// ..`, a closure's or an arm's pattern) names what it is bound to there. (A search of a model's
+/// field, `self.w.get(k)`, is left as written: a field may hold data of any type.)
+pub fn rewrite(block: &mut syn::Block, params: &HashSet<String>, float: &syn::Type) {
+    Searches {
+        seqs: params.clone(),
+        float,
+        bound: false,
+    }
+    .visit_block_mut(block);
+}
+
+/// Whether a `let` binds a vector of floats, seen from the `let` alone: a type written (`Vec<F>`,
+/// `&[F]`, `[F; N]`), `vec![0.0; n]`, `vec![a, b]` of float literals, `collect::<Vec<F>>()`,
+/// a copy of a sequence of floats in scope (`xs.to_vec()`) or a part of one (`&xs[a..b]`).
+fn float_vector(l: &syn::Local, seqs: &HashSet<String>, float: &syn::Type) -> bool {
+    let float = quote::ToTokens::to_token_stream(float)
+        .to_string()
+        .replace(' ', "");
+    let floats = |t: &syn::Type| {
+        let t = quote::ToTokens::to_token_stream(t)
+            .to_string()
+            .replace(' ', "");
+        t == format!("Vec<{float}>")
+            || t == format!("&[{float}]")
+            || (t.starts_with(&format!("[{float};")) && t.ends_with(']'))
+    };
+    let param = |e: &syn::Expr| {
+        matches!(super::unparen(e), syn::Expr::Path(p)
+            if p.path.get_ident().is_some_and(|i| seqs.contains(&i.to_string())))
+    };
+    let literal = |t: &str| {
+        let t = t.trim().trim_start_matches('-').trim();
+        let t = t
+            .strip_suffix(float.as_str())
+            .map_or(t, |n| n.trim_end_matches('_'));
+        // (Or a value of a type parameter, `T::from(0.0).unwrap()`, `<T as NumCast>::from(..)`.)
+        let generic = float != "f64" && float != "f32";
+        t.contains('.') && t.parse::<f64>().is_ok()
+            || generic
+                && (t.starts_with(&format!("{float} ::"))
+                    || t.starts_with(&format!("< {float}"))
+                    || t.contains(&format!(", {float} >")))
+    };
+    let holds = |e: &syn::Expr| match super::unparen(e) {
+        syn::Expr::Macro(m) if m.mac.path.is_ident("vec") => {
+            let t = m.mac.tokens.to_string();
+            literal(t.split([';', ',']).next().unwrap_or(""))
+        }
+        // `&xs[a..b]` of a sequence parameter.
+        syn::Expr::Reference(r) => matches!(super::unparen(&r.expr),
+            syn::Expr::Index(ix) if matches!(&*ix.index, syn::Expr::Range(_)) && param(&ix.expr)),
+        syn::Expr::MethodCall(m) => match (m.method.to_string().as_str(), &m.turbofish) {
+            ("collect", Some(t)) => t
+                .args
+                .iter()
+                .any(|a| matches!(a, syn::GenericArgument::Type(t) if floats(t))),
+            ("to_vec" | "clone" | "to_owned", None) => m.args.is_empty() && param(&m.receiver),
+            _ => false,
+        },
+        _ => false,
+    };
+    let (pat, ty) = match &l.pat {
+        syn::Pat::Type(pt) => (&*pt.pat, Some(&*pt.ty)),
+        p => (p, None),
+    };
+    matches!(pat, syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none())
+        && l.init.as_ref().is_some_and(|init| {
+            init.diverge.is_none() && (ty.is_some_and(floats) || holds(&init.expr))
+        })
 }
 
 struct Searches<'a> {
-    seqs: &'a HashSet<String>,
+    /// The names of sequences of floats in scope where the visit is.
+    seqs: HashSet<String>,
     float: &'a syn::Type,
+    /// In a `for` loop's range, whose bounds are computed once as integers, searches included.
+    bound: bool,
+}
+
+impl Searches<'_> {
+    /// Whether a `let` is `let (a, b) = xs.split_at(k);` of a sequence of floats in scope.
+    fn split(&self, l: &syn::Local) -> bool {
+        let (syn::Pat::Tuple(t), Some(init)) = (&l.pat, &l.init) else {
+            return false;
+        };
+        let syn::Expr::MethodCall(m) = super::unparen(&init.expr) else {
+            return false;
+        };
+        t.elems.len() == 2
+            && t.elems.iter().all(|p| matches!(p, syn::Pat::Ident(_)))
+            && m.method == "split_at"
+            && matches!(super::unparen(&m.receiver), syn::Expr::Path(p)
+                if p.path.get_ident().is_some_and(|i| self.seqs.contains(&i.to_string())))
+    }
+
+    /// The names a pattern binds, no longer sequences of floats where it is in scope.
+    fn shadow(&mut self, p: &syn::Pat) {
+        let mut names = Vec::new();
+        crate::lower::collect_pat_idents(p, &mut names);
+        for n in names {
+            self.seqs.remove(&n.to_string());
+        }
+    }
 }
 
 /// What the items of an iterator chain are: references into a slice of floats (`xs.iter()`,
@@ -64,8 +159,9 @@ impl Searches<'_> {
         }
     }
 
-    /// The option a search gives, as a block: its items `CHAIN` yields, the first taken.
-    fn first_of(&self, chain: &syn::Expr, items: Items) -> syn::Expr {
+    /// The option a search gives, as a block: its items `CHAIN` yields, the first taken (with
+    /// `copied`, a reference item's value: `xs.iter().find(..).copied()`).
+    fn first_of(&self, chain: &syn::Expr, items: Items, copied: bool) -> syn::Expr {
         let (r, label, v) = (
             crate::naming::fresh("found"),
             syn::Lifetime::new(
@@ -77,6 +173,11 @@ impl Searches<'_> {
         let float = self.float;
         // (Items of a slice: the option is one of a reference, as written, given `Some(&v)`.)
         let (pat, ty, some): (syn::Pat, syn::Type, syn::Expr) = match items {
+            Items::Refs if copied => (
+                syn::parse_quote!(&#v),
+                syn::parse_quote!(Option<#float>),
+                syn::parse_quote!(Some(#v)),
+            ),
             Items::Refs => (
                 syn::parse_quote!(&#v),
                 syn::parse_quote!(Option<&#float>),
@@ -103,6 +204,38 @@ impl Searches<'_> {
         let syn::Expr::MethodCall(m) = e else {
             return None;
         };
+        // `xs.get(k).copied()`: the search gives the value (an `Option<&F>` copied is read as
+        // the `Option<F>` it is wherever it goes, `if let Some(v) = ..` too).
+        if (m.method == "copied" || m.method == "cloned") && m.args.is_empty() {
+            if let syn::Expr::MethodCall(inner) = super::unparen(&m.receiver) {
+                if let Some(found) = self.search_of(inner, true) {
+                    return Some(found);
+                }
+            }
+        }
+        // `xs.iter().find(..).is_some()`: the option is read as it is, where a reference to
+        // the loop's copy of the item would not outlive the loop; its value serves as well.
+        if ["is_some", "is_none", "is_some_and", "is_none_or"]
+            .iter()
+            .any(|t| m.method == t)
+        {
+            if let syn::Expr::MethodCall(inner) = super::unparen(&m.receiver) {
+                if let Some(found) = self.search_of(inner, true) {
+                    let mut tested = m.clone();
+                    // (The closure of `is_some_and` takes the reference it was written for.)
+                    *tested.receiver = if m.args.is_empty() {
+                        found
+                    } else {
+                        syn::parse_quote!(#found.as_ref())
+                    };
+                    return Some(syn::Expr::MethodCall(tested));
+                }
+            }
+        }
+        self.search_of(m, false)
+    }
+
+    fn search_of(&self, m: &syn::ExprMethodCall, copied: bool) -> Option<syn::Expr> {
         let name = m.method.to_string();
         match (name.as_str(), m.args.len()) {
             // `xs.get(k)`: the element where `k` is in bounds.
@@ -113,30 +246,78 @@ impl Searches<'_> {
                 let (xs, k) = (&m.receiver, &m.args[0]);
                 let (r, at) = (crate::naming::fresh("got"), crate::naming::fresh("at"));
                 let float = self.float;
+                let (ty, some): (syn::Type, syn::Expr) = if copied {
+                    (
+                        syn::parse_quote!(Option<#float>),
+                        syn::parse_quote!(Some(#xs[#at])),
+                    )
+                } else {
+                    (
+                        syn::parse_quote!(Option<&#float>),
+                        syn::parse_quote!(Some(&#xs[#at])),
+                    )
+                };
                 Some(syn::parse_quote!(({
                     let #at: usize = #k;
-                    let #r: Option<&#float> = if #at < #xs.len() { Some(&#xs[#at]) } else { None };
+                    let #r: #ty = if #at < #xs.len() { #some } else { None };
                     #r
                 })))
             }
             ("find", 1) => {
                 let items = self.items(&m.receiver)?;
                 let (recv, p) = (&m.receiver, &m.args[0]);
-                Some(self.first_of(&syn::parse_quote!(#recv.filter(#p)), items))
+                Some(self.first_of(&syn::parse_quote!(#recv.filter(#p)), items, copied))
             }
             ("find_map", 1) => {
                 self.items(&m.receiver)?;
                 let (recv, f) = (&m.receiver, &m.args[0]);
-                Some(self.first_of(&syn::parse_quote!(#recv.filter_map(#f)), Items::Values))
+                Some(self.first_of(
+                    &syn::parse_quote!(#recv.filter_map(#f)),
+                    Items::Values,
+                    copied,
+                ))
             }
             // `xs.iter().filter(..).next()` (not `it.next()` of an iterator held in a local, nor
             // a chain that drops no item: `x.iter().map(..).next()` is lowered as it is).
             ("next", 0) if filters(&m.receiver) => {
                 let items = self.items(&m.receiver)?;
-                Some(self.first_of(&m.receiver, items))
+                Some(self.first_of(&m.receiver, items, copied))
+            }
+            // `xs.iter().position(|&v| v * w > t)`: the index of the first item the test takes
+            // (of the last for `rposition`), found by a loop.
+            ("position" | "rposition", 1) if !copied && !self.bound => {
+                self.items(&m.receiver)?;
+                let syn::Expr::Closure(c) = &m.args[0] else {
+                    return None;
+                };
+                if c.inputs.len() != 1 {
+                    return None;
+                }
+                let (chain, pat, test) = (&m.receiver, &c.inputs[0], &c.body);
+                let (r, i) = (crate::naming::fresh("found"), crate::naming::fresh("at"));
+                let label = syn::Lifetime::new(
+                    &format!("'{}", crate::naming::fresh("search")),
+                    proc_macro2::Span::call_site(),
+                );
+                let items: syn::Expr = if name == "rposition" {
+                    syn::parse_quote!(#chain.enumerate().rev())
+                } else {
+                    syn::parse_quote!(#chain.enumerate())
+                };
+                Some(syn::parse_quote!(({
+                    let #r: Option<usize> = #label: loop {
+                        for (#i, #pat) in #items {
+                            if #test {
+                                break #label Some(#i);
+                            }
+                        }
+                        break #label None;
+                    };
+                    #r
+                })))
             }
             // `xs.iter().rposition(..).map_or(d, |i| xs[i] * w)`: a `match` on the index found.
-            ("map_or", 2) => {
+            ("map_or", 2) if !copied => {
                 let syn::Expr::MethodCall(found) = super::unparen(&m.receiver) else {
                     return None;
                 };
@@ -177,6 +358,84 @@ impl VisitMut for Searches<'_> {
             *e = found;
         }
         syn::visit_mut::visit_expr_mut(self, e);
+    }
+    fn visit_block_mut(&mut self, b: &mut syn::Block) {
+        let outer = self.seqs.clone();
+        for s in &mut b.stmts {
+            match s {
+                syn::Stmt::Local(l) => {
+                    // (The value is computed where the names bound before are in scope.)
+                    if let Some(init) = &mut l.init {
+                        self.visit_expr_mut(&mut init.expr);
+                        if let Some((_, d)) = &mut init.diverge {
+                            self.visit_expr_mut(d);
+                        }
+                    }
+                    let vector = float_vector(l, &self.seqs, self.float) || self.split(l);
+                    self.shadow(&l.pat);
+                    if vector {
+                        let mut names = Vec::new();
+                        crate::lower::collect_pat_idents(&l.pat, &mut names);
+                        self.seqs.extend(names.iter().map(ToString::to_string));
+                    }
+                }
+                s => self.visit_stmt_mut(s),
+            }
+        }
+        self.seqs = outer;
+    }
+    fn visit_expr_for_loop_mut(&mut self, f: &mut syn::ExprForLoop) {
+        let range = matches!(super::unparen(&f.expr), syn::Expr::Range(_));
+        self.bound = range;
+        self.visit_expr_mut(&mut f.expr);
+        self.bound = false;
+        let outer = self.seqs.clone();
+        self.shadow(&f.pat);
+        self.visit_block_mut(&mut f.body);
+        self.seqs = outer;
+    }
+    fn visit_expr_closure_mut(&mut self, c: &mut syn::ExprClosure) {
+        let outer = self.seqs.clone();
+        for p in &c.inputs {
+            self.shadow(p);
+        }
+        self.visit_expr_mut(&mut c.body);
+        self.seqs = outer;
+    }
+    fn visit_arm_mut(&mut self, a: &mut syn::Arm) {
+        let outer = self.seqs.clone();
+        self.shadow(&a.pat);
+        if let Some((_, g)) = &mut a.guard {
+            self.visit_expr_mut(g);
+        }
+        self.visit_expr_mut(&mut a.body);
+        self.seqs = outer;
+    }
+    // `if let P = e { .. }`, `while let P = e { .. }`: `P`'s names in the block.
+    fn visit_expr_if_mut(&mut self, i: &mut syn::ExprIf) {
+        let outer = self.seqs.clone();
+        if let syn::Expr::Let(l) = &mut *i.cond {
+            self.visit_expr_mut(&mut l.expr);
+            self.shadow(&l.pat);
+        } else {
+            self.visit_expr_mut(&mut i.cond);
+        }
+        self.visit_block_mut(&mut i.then_branch);
+        self.seqs = outer;
+        if let Some((_, e)) = &mut i.else_branch {
+            self.visit_expr_mut(e);
+        }
+    }
+    fn visit_expr_while_mut(&mut self, w: &mut syn::ExprWhile) {
+        let outer = self.seqs.clone();
+        if let syn::Expr::Let(l) = &mut *w.cond {
+            self.visit_expr_mut(&mut l.expr);
+            self.shadow(&l.pat);
+        } else {
+            self.visit_expr_mut(&mut w.cond);
+        }
+        self.visit_block_mut(&mut w.body);
+        self.seqs = outer;
     }
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
