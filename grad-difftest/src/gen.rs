@@ -7021,7 +7021,8 @@ impl {tb} {{
     /// `if let`, `map_or`, `copied().unwrap_or`, `unwrap_or(&..)`; copied in an `if let`, a
     /// `while let` or a `match`; tested (`is_some`, `is_none`, `is_some_and`); a loop bound;
     /// of a local vector (collected, filled by index); sometimes inside a closure, called after a
-    /// `match` with a `None` arm; the index a `position` finds, read by `if let`.
+    /// `match` with a `None` arm; the index a `position` finds (of items, of `windows`), read by
+    /// `if let` and `match`.
     fn slice_search_stmt(&mut self, out: &mut String, ind: usize) {
         // (A parameter by name: the searches of a model's field are not taken apart.)
         let slices: Vec<(String, Iv)> = self
@@ -7046,7 +7047,7 @@ impl {tb} {{
         let closed = self.rng.chance(0.25);
         let tt = if closed { z.clone() } else { t.clone() };
         let (acc, at) = (self.fresh("sa"), self.fresh("si"));
-        let found = match self.rng.below(20) {
+        let found = match self.rng.below(21) {
             // In conditions: `if let`/`while let` of a copied search, a search's test, a loop
             // bound from a search.
             10 => format!("if let Some(v) = {xs}.get({k}).copied() {{ v * {tt} }} else {{ {c} }}"),
@@ -7057,6 +7058,7 @@ impl {tb} {{
             15 => format!("if {xs}.iter().rev().find(|v| **v < {thr}).is_none() {{ {c} }} else {{ {tt} * 0.5 }}"),
             16 => format!("if {xs}.iter().find(|&&v| v > {thr}).is_some_and(|v| *v * {tt} > {c}) {{ {tt} }} else {{ {c} }}"),
             19 => format!("if let Some({at}) = {xs}.iter().position(|&v| v * {tt} > {thr}) {{ {xs}[{at}] * {tt} }} else {{ {c} }}"),
+            20 => format!("match {xs}.windows(2).rposition(|p| p[1] * {tt} < p[0]) {{ Some({at}) => {xs}[{at}] * {tt} + {xs}[{at} + 1], None => {c} }}"),
             // Of a local vector: collected, or filled by index.
             17 => format!("{{ let {acc}: Vec<{FLT}> = {xs}.iter().map(|&v| v * {tt}).collect(); {acc}.get({k}).copied().unwrap_or({c}) }}"),
             18 => format!("{{ let mut {acc} = vec![0.0; {xs}.len()]; for ({at}, v) in {xs}.iter().enumerate() {{ {acc}[{at}] = v * {tt}; }} match {acc}.iter().rev().find(|v| **v < {thr}) {{ Some(v) => *v, None => {c} }} }}"),

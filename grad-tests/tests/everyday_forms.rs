@@ -4608,7 +4608,7 @@ fn searches(xs: &[f64], w: f64) -> f64 {
 
 /// Searches copied (`.copied()`, `.cloned()`) in conditions (`if let`, `while let`, `match`), a
 /// search's `is_some()` as a test, a loop bound from a `position`, the index a `position` finds
-/// read by `if let`, `match` and `unwrap_or`, and a closure holding a search called after a
+/// (over items, `windows`, `chunks`) read by `if let`, `match` and `unwrap_or`, and a closure holding a search called after a
 /// `match` with a `None` arm.
 #[gradient(jvp)]
 fn searches_in_conditions(xs: &[f64], w: f64) -> f64 {
@@ -4641,6 +4641,11 @@ fn searches_in_conditions(xs: &[f64], w: f64) -> f64 {
     }
     let at = xs.iter().position(|&v| v > 0.5).unwrap_or(0);
     s += xs[at] * w;
+    if let Some(i) = xs.windows(2).position(|p| p[1] * w < p[0]) {
+        s += xs[i] * w + xs[i + 1];
+    }
+    let k = xs.chunks(2).rposition(|c| c[0] > 0.0).unwrap_or(0);
+    s += xs[2 * k] * w;
     let f = |k: usize| xs.get(k).copied().unwrap_or(0.5) * w;
     let o = match xs.get(2) {
         None => 0.0,

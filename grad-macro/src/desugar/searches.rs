@@ -159,6 +159,15 @@ impl Searches<'_> {
         }
     }
 
+    /// Whether `chain` gives pieces of a sequence of floats (`xs.windows(2)`, `chunks(k)`,
+    /// `chunks_exact(k)`).
+    fn pieces(&self, chain: &syn::Expr) -> bool {
+        matches!(super::unparen(chain), syn::Expr::MethodCall(m)
+            if ["windows", "chunks", "chunks_exact"].iter().any(|p| m.method == p)
+                && m.args.len() == 1
+                && self.of_floats(&m.receiver))
+    }
+
     /// The option a search gives, as a block: its items `CHAIN` yields, the first taken (with
     /// `copied`, a reference item's value: `xs.iter().find(..).copied()`).
     fn first_of(&self, chain: &syn::Expr, items: Items, copied: bool) -> syn::Expr {
@@ -286,7 +295,9 @@ impl Searches<'_> {
             // `xs.iter().position(|&v| v * w > t)`: the index of the first item the test takes
             // (of the last for `rposition`), found by a loop.
             ("position" | "rposition", 1) if !copied && !self.bound => {
-                self.items(&m.receiver)?;
+                if self.items(&m.receiver).is_none() && !self.pieces(&m.receiver) {
+                    return None;
+                }
                 let syn::Expr::Closure(c) = &m.args[0] else {
                     return None;
                 };
