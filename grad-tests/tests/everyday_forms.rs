@@ -4560,6 +4560,34 @@ fn lets_of_blocks_that_leave_the_loop() {
     }
 }
 
+/// A function of a slice and a scalar, its gradient (`NAME_grad`) and its JVP (`NAME_jvp`).
+type SliceAndScalar = (
+    fn(&[f64], f64) -> f64,
+    fn(&[f64], f64, &mut [f64]) -> (f64, [f64; 1]),
+    fn(&[f64], f64, &[f64], f64) -> (f64, f64),
+);
+
+/// `f(xs, w)`'s gradient against central differences, its value bit for bit, and its JVP along
+/// a fixed direction against the gradient's dot product.
+fn check_with_jvp(name: &str, xs: &[f64], w: f64, (f, grad, jvp): SliceAndScalar) {
+    let mut dxs = vec![0.0; xs.len()];
+    let (v, [dw]) = grad(xs, w, &mut dxs);
+    let flat = |p: &[f64]| f(&p[1..], p[0]);
+    let mut p = vec![w];
+    p.extend(xs);
+    let mut g = vec![dw];
+    g.extend(&dxs);
+    check(name, &flat, v, &g, &p);
+    let dir: Vec<f64> = (0..p.len()).map(|i| 0.3 - 0.1 * i as f64).collect();
+    let (vj, t) = jvp(xs, w, &dir[1..], dir[0]);
+    assert_eq!(vj.to_bits(), v.to_bits(), "{name}");
+    let want: f64 = g.iter().zip(&dir).map(|(a, b)| a * b).sum();
+    assert!(
+        (t - want).abs() < 1e-9 * (1.0 + want.abs()),
+        "{name}: {t} {want}"
+    );
+}
+
 /// Searches of a differentiated slice that give an `Option`: `get`, `find`, `find_map`,
 /// `filter(..).next()`, `map(..).find(..)`, `position` then `map_or`, read by `copied`,
 /// `unwrap_or`, `map_or` (`|v|` and `|&v|`), `match` (`Some(&v)` and `Some(v) => *v`), `if let`
@@ -4639,7 +4667,7 @@ fn searches_in_conditions(xs: &[f64], w: f64) -> f64 {
         Some(i) => s += xs[i],
         None => s -= w,
     }
-    let at = xs.iter().position(|&v| v > 0.5).unwrap_or(0);
+    let at = xs.iter().position(|&v: &f64| v > 0.5).unwrap_or(0);
     s += xs[at] * w;
     if let Some(i) = xs.windows(2).position(|p| p[1] * w < p[0]) {
         s += xs[i] * w + xs[i + 1];
@@ -4796,38 +4824,32 @@ fn searches_of_a_slice_giving_options() {
         (vec![-0.5, 0.1], 0.9),
         (vec![0.9, -1.0, 0.05], -0.7),
     ] {
-        let mut dxs = vec![0.0; xs.len()];
-        let (v, [dw]) = searches_where_names_are_bound_again_grad(&xs, w, &mut dxs);
-        let f = |p: &[f64]| searches_where_names_are_bound_again(&p[1..], p[0]);
-        let mut p = vec![w];
-        p.extend(&xs);
-        let mut g = vec![dw];
-        g.extend(&dxs);
-        check("searches_where_names_are_bound_again", &f, v, &g, &p);
-        let dir: Vec<f64> = (0..p.len()).map(|i| 0.3 - 0.1 * i as f64).collect();
-        let (vj, t) = searches_where_names_are_bound_again_jvp(&xs, w, &dir[1..], dir[0]);
-        assert_eq!(vj.to_bits(), v.to_bits());
-        let want: f64 = g.iter().zip(&dir).map(|(a, b)| a * b).sum();
-        assert!((t - want).abs() < 1e-9 * (1.0 + want.abs()), "{t} {want}");
+        check_with_jvp(
+            "searches_where_names_are_bound_again",
+            &xs,
+            w,
+            (
+                searches_where_names_are_bound_again,
+                searches_where_names_are_bound_again_grad,
+                searches_where_names_are_bound_again_jvp,
+            ),
+        );
     }
     for (xs, w) in [
         (vec![0.3, 0.8, 1.5, -0.2, 2.5], 0.9),
         (vec![-0.5, 0.1], 0.9),
         (vec![0.9, -1.0, 0.05], -0.7),
     ] {
-        let mut dxs = vec![0.0; xs.len()];
-        let (v, [dw]) = searches_of_locals_grad(&xs, w, &mut dxs);
-        let f = |p: &[f64]| searches_of_locals(&p[1..], p[0]);
-        let mut p = vec![w];
-        p.extend(&xs);
-        let mut g = vec![dw];
-        g.extend(&dxs);
-        check("searches_of_locals", &f, v, &g, &p);
-        let dir: Vec<f64> = (0..p.len()).map(|i| 0.3 - 0.1 * i as f64).collect();
-        let (vj, t) = searches_of_locals_jvp(&xs, w, &dir[1..], dir[0]);
-        assert_eq!(vj.to_bits(), v.to_bits());
-        let want: f64 = g.iter().zip(&dir).map(|(a, b)| a * b).sum();
-        assert!((t - want).abs() < 1e-9 * (1.0 + want.abs()), "{t} {want}");
+        check_with_jvp(
+            "searches_of_locals",
+            &xs,
+            w,
+            (
+                searches_of_locals,
+                searches_of_locals_grad,
+                searches_of_locals_jvp,
+            ),
+        );
     }
     for (xs, w) in [
         (vec![0.5, -0.3, 1.2, 0.8], 0.7),
@@ -4835,19 +4857,16 @@ fn searches_of_a_slice_giving_options() {
         (vec![0.1, 0.2], 0.4),
         (vec![-2.0, 0.4, 3.0, 0.1], 1.3),
     ] {
-        let mut dxs = vec![0.0; xs.len()];
-        let (v, [dw]) = searches_read_as_options_grad(&xs, w, &mut dxs);
-        let f = |p: &[f64]| searches_read_as_options(&p[1..], p[0]);
-        let mut p = vec![w];
-        p.extend(&xs);
-        let mut g = vec![dw];
-        g.extend(&dxs);
-        check("searches_read_as_options", &f, v, &g, &p);
-        let dir: Vec<f64> = (0..p.len()).map(|i| 0.3 - 0.1 * i as f64).collect();
-        let (vj, t) = searches_read_as_options_jvp(&xs, w, &dir[1..], dir[0]);
-        assert_eq!(vj.to_bits(), v.to_bits());
-        let want: f64 = g.iter().zip(&dir).map(|(a, b)| a * b).sum();
-        assert!((t - want).abs() < 1e-9 * (1.0 + want.abs()), "{t} {want}");
+        check_with_jvp(
+            "searches_read_as_options",
+            &xs,
+            w,
+            (
+                searches_read_as_options,
+                searches_read_as_options_grad,
+                searches_read_as_options_jvp,
+            ),
+        );
     }
     for (xs, w) in [
         (vec![0.5, -0.3, 1.2, 0.8], 0.7),
@@ -4855,19 +4874,16 @@ fn searches_of_a_slice_giving_options() {
         (vec![0.1, 0.2], 0.4),
         (vec![-2.0, 0.4, 3.0, 0.1, 0.6, 0.9, 1.1, 0.35, 2.0], 1.3),
     ] {
-        let mut dxs = vec![0.0; xs.len()];
-        let (v, [dw]) = searches_in_conditions_grad(&xs, w, &mut dxs);
-        let f = |p: &[f64]| searches_in_conditions(&p[1..], p[0]);
-        let mut p = vec![w];
-        p.extend(&xs);
-        let mut g = vec![dw];
-        g.extend(&dxs);
-        check("searches_in_conditions", &f, v, &g, &p);
-        let dir: Vec<f64> = (0..p.len()).map(|i| 0.3 - 0.1 * i as f64).collect();
-        let (vj, t) = searches_in_conditions_jvp(&xs, w, &dir[1..], dir[0]);
-        assert_eq!(vj.to_bits(), v.to_bits());
-        let want: f64 = g.iter().zip(&dir).map(|(a, b)| a * b).sum();
-        assert!((t - want).abs() < 1e-9 * (1.0 + want.abs()), "{t} {want}");
+        check_with_jvp(
+            "searches_in_conditions",
+            &xs,
+            w,
+            (
+                searches_in_conditions,
+                searches_in_conditions_grad,
+                searches_in_conditions_jvp,
+            ),
+        );
     }
     for (xs, w) in [
         (vec![0.5, -0.3, 1.2, 0.8], 0.7),

@@ -110,6 +110,17 @@ impl Searches<'_> {
                 if p.path.get_ident().is_some_and(|i| self.seqs.contains(&i.to_string())))
     }
 
+    /// An `if`'s or `while`'s condition; a `let`'s pattern then hides its names (in the block
+    /// after it, where the caller restores them).
+    fn condition(&mut self, c: &mut syn::Expr) {
+        if let syn::Expr::Let(l) = c {
+            self.visit_expr_mut(&mut l.expr);
+            self.shadow(&l.pat);
+        } else {
+            self.visit_expr_mut(c);
+        }
+    }
+
     /// The names a pattern binds, no longer sequences of floats where it is in scope.
     fn shadow(&mut self, p: &syn::Pat) {
         let mut names = Vec::new();
@@ -304,7 +315,12 @@ impl Searches<'_> {
                 if c.inputs.len() != 1 {
                     return None;
                 }
-                let (chain, pat, test) = (&m.receiver, &c.inputs[0], &c.body);
+                // (`|&v: &f64| ..`: the pattern without its type, in the loop's.)
+                let pat = match &c.inputs[0] {
+                    syn::Pat::Type(t) => &*t.pat,
+                    p => p,
+                };
+                let (chain, test) = (&m.receiver, &c.body);
                 let (r, i) = (crate::naming::fresh("found"), crate::naming::fresh("at"));
                 let label = syn::Lifetime::new(
                     &format!("'{}", crate::naming::fresh("search")),
@@ -425,12 +441,7 @@ impl VisitMut for Searches<'_> {
     // `if let P = e { .. }`, `while let P = e { .. }`: `P`'s names in the block.
     fn visit_expr_if_mut(&mut self, i: &mut syn::ExprIf) {
         let outer = self.seqs.clone();
-        if let syn::Expr::Let(l) = &mut *i.cond {
-            self.visit_expr_mut(&mut l.expr);
-            self.shadow(&l.pat);
-        } else {
-            self.visit_expr_mut(&mut i.cond);
-        }
+        self.condition(&mut i.cond);
         self.visit_block_mut(&mut i.then_branch);
         self.seqs = outer;
         if let Some((_, e)) = &mut i.else_branch {
@@ -439,12 +450,7 @@ impl VisitMut for Searches<'_> {
     }
     fn visit_expr_while_mut(&mut self, w: &mut syn::ExprWhile) {
         let outer = self.seqs.clone();
-        if let syn::Expr::Let(l) = &mut *w.cond {
-            self.visit_expr_mut(&mut l.expr);
-            self.shadow(&l.pat);
-        } else {
-            self.visit_expr_mut(&mut w.cond);
-        }
+        self.condition(&mut w.cond);
         self.visit_block_mut(&mut w.body);
         self.seqs = outer;
     }
