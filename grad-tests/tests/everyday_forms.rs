@@ -4905,3 +4905,65 @@ fn searches_of_a_slice_giving_options() {
         check("searches", &f, v, &g, &p);
     }
 }
+
+/// Searches of a model's fields, in a method on `&self` and in a free function of the model.
+#[derive(Clone, grad::Params)]
+struct Searched {
+    w: Vec<f64>,
+    b: f64,
+}
+
+impl Searched {
+    #[gradient]
+    fn loss(&self, x: &[f64]) -> f64 {
+        let big = self.w.iter().find(|&&v| v > 0.1).copied().unwrap_or(self.b);
+        let second = self.w.get(1).map_or(0.0, |v| v * self.b);
+        let mut s = big * big + second;
+        if let Some(v) = self.w.last().copied() {
+            s += v * x[0];
+        }
+        if self.w.iter().find(|&&v| v > 0.5).is_some() {
+            s += self.b;
+        }
+        s
+    }
+}
+
+#[gradient(wrt(m))]
+fn searched_loss(m: &Searched, x: &[f64]) -> f64 {
+    let k = m.w.iter().position(|&v| v * m.b > 0.1).unwrap_or(0);
+    match m.w.iter().rev().find(|v| **v < 0.0) {
+        Some(v) => v * m.b + m.w[k] * x[0],
+        None => m.b,
+    }
+}
+
+#[test]
+fn searches_of_a_models_fields() {
+    let x = [2.0];
+    for (w, b) in [(vec![0.05, -0.3, 0.7], 0.4), (vec![0.6, 0.2], -0.5)] {
+        let m = Searched { w, b };
+        let n = m.w.len();
+        let rebuilt = |p: &[f64]| Searched {
+            w: p[..n].to_vec(),
+            b: p[n],
+        };
+        let p = [&m.w[..], &[m.b]].concat();
+        let mut d = Searched {
+            w: vec![0.0; n],
+            b: 0.0,
+        };
+        let v = m.loss_grad(&x, &mut d);
+        let g = [&d.w[..], &[d.b]].concat();
+        check("Searched::loss", &|p| rebuilt(p).loss(&x), v, &g, &p);
+        let v = searched_loss_grad(&m, &x, &mut d);
+        let g = [&d.w[..], &[d.b]].concat();
+        check(
+            "searched_loss",
+            &|p| searched_loss(&rebuilt(p), &x),
+            v,
+            &g,
+            &p,
+        );
+    }
+}
