@@ -748,10 +748,18 @@ fn caller_float(sig: &syn::Signature) -> Option<syn::Type> {
     let syn::ReturnType::Type(_, ret) = &sig.output else {
         return None;
     };
+    // A vector-valued caller (`-> Vec<f64>`, `-> [T; 2]`, `-> (f64, f64)`) computes in its
+    // elements' type.
+    let ret = crate::vector::seq_elem(ret)
+        .or_else(|| match &**ret {
+            syn::Type::Tuple(t) => t.elems.first().cloned(),
+            _ => None,
+        })
+        .unwrap_or_else(|| (**ret).clone());
     let own = sig.generics.type_params().any(
-        |t| matches!(&**ret, syn::Type::Path(p) if p.qself.is_none() && p.path.is_ident(&t.ident)),
+        |t| matches!(&ret, syn::Type::Path(p) if p.qself.is_none() && p.path.is_ident(&t.ident)),
     );
-    (own || crate::sig::float_of(ret).is_some()).then(|| (**ret).clone())
+    (own || crate::sig::float_of(&ret).is_some()).then_some(ret)
 }
 
 /// Input: a helper generic over one type its body never names, bounded by arithmetic and float

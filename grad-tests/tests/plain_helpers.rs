@@ -1706,3 +1706,59 @@ fn generic_helpers_giving_options_and_options_in_closures() {
         assert_eq!(v32.to_bits(), generic_options(x as f32, &xs32).to_bits());
     }
 }
+
+/// A plain helper generic over arithmetic traits only (not `Float`), called from vector-valued
+/// functions: a free one and a model's method, each called by a scalar loss. Their elements'
+/// type is the one the helper is made concrete for.
+fn mul_add_generic<T>(x: T, y: T) -> T
+where
+    T: std::ops::Mul<Output = T> + std::ops::Add<Output = T> + Copy,
+{
+    x * y + x
+}
+
+#[gradient]
+fn pair_of(x: f64, y: f64) -> Vec<f64> {
+    vec![mul_add_generic(x, y), mul_add_generic(y, x * 0.5)]
+}
+
+#[gradient]
+fn uses_pair(x: f64, y: f64) -> f64 {
+    let p = pair_of(x, y);
+    p[0] * p[1] + p[1].sin()
+}
+
+#[derive(Clone, Params)]
+struct Scaled {
+    a: f64,
+    b: f64,
+}
+
+impl Scaled {
+    #[gradient(wrt(self, x))]
+    fn parts(&self, x: f64) -> Vec<f64> {
+        vec![mul_add_generic(self.a, x), mul_add_generic(self.b, self.a)]
+    }
+
+    #[gradient(wrt(self, x))]
+    fn loss(&self, x: f64) -> f64 {
+        let p = self.parts(x);
+        p[0] * p[1]
+    }
+}
+
+#[test]
+fn generic_arithmetic_helpers_in_vector_valued_functions() {
+    let (v, g) = uses_pair_grad(0.7, -0.4);
+    check("uses_pair", &|p| uses_pair(p[0], p[1]), v, &g, &[0.7, -0.4]);
+    let m = Scaled { a: 0.6, b: -1.3 };
+    let mut d = Scaled { a: 0.0, b: 0.0 };
+    let (v, [dx]) = m.loss_grad(0.9, &mut d);
+    check(
+        "Scaled::loss",
+        &|p| Scaled { a: p[0], b: p[1] }.loss(p[2]),
+        v,
+        &[d.a, d.b, dx],
+        &[m.a, m.b, 0.9],
+    );
+}
