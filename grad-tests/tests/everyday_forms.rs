@@ -4799,8 +4799,35 @@ fn searches_of_generic_locals<T: num_traits::Float>(xs: &[T], w: T) -> T {
     found * w + c.get(0).copied().unwrap_or(w) * w
 }
 
+/// A `position` whose closure changes a local of the function: the loop it stands for runs the
+/// change for each item it tests, up to the one found.
+#[gradient]
+fn position_changing_a_local(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    let k = x.iter().position(|v| {
+        s += v;
+        s > 0.6
+    });
+    s * k.map_or(1.0, |k| k as f64)
+}
+
 #[test]
 fn searches_of_a_slice_giving_options() {
+    for xs in [
+        vec![0.3, 0.8, 1.5, -0.2],
+        vec![-0.5, 0.1],
+        vec![0.2, 0.1, 0.2, 0.4],
+    ] {
+        let mut d = vec![0.0; xs.len()];
+        let v = position_changing_a_local_grad(&xs, &mut d);
+        check(
+            "position_changing_a_local",
+            &position_changing_a_local,
+            v,
+            &d,
+            &xs,
+        );
+    }
     for (xs, w) in [(vec![0.3, 0.8, 1.5, -0.2], 0.9), (vec![2.0, 3.0], 0.5)] {
         let mut dxs = vec![0.0; xs.len()];
         let (v, [dw]) = searches_of_generic_locals_grad(&xs, w, &mut dxs);
