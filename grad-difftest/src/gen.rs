@@ -7022,7 +7022,8 @@ impl {tb} {{
     /// `while let` or a `match`; tested (`is_some`, `is_none`, `is_some_and`); a loop bound;
     /// of a local vector (collected, filled by index); sometimes inside a closure, called after a
     /// `match` with a `None` arm; the index a `position` finds (of items, of `windows`), read by
-    /// `if let` and `match`.
+    /// `if let` and `match`, its closure sometimes changing a local; a search in an arm's value;
+    /// the value found as a method's receiver.
     fn slice_search_stmt(&mut self, out: &mut String, ind: usize) {
         // (A parameter by name: the searches of a model's field are not taken apart.)
         let slices: Vec<(String, Iv)> = self
@@ -7047,7 +7048,7 @@ impl {tb} {{
         let closed = self.rng.chance(0.25);
         let tt = if closed { z.clone() } else { t.clone() };
         let (acc, at) = (self.fresh("sa"), self.fresh("si"));
-        let found = match self.rng.below(21) {
+        let found = match self.rng.below(24) {
             // In conditions: `if let`/`while let` of a copied search, a search's test, a loop
             // bound from a search.
             10 => format!("if let Some(v) = {xs}.get({k}).copied() {{ v * {tt} }} else {{ {c} }}"),
@@ -7059,6 +7060,11 @@ impl {tb} {{
             16 => format!("if {xs}.iter().find(|&&v| v > {thr}).is_some_and(|v| *v * {tt} > {c}) {{ {tt} }} else {{ {c} }}"),
             19 => format!("if let Some({at}) = {xs}.iter().position(|&v| v * {tt} > {thr}) {{ {xs}[{at}] * {tt} }} else {{ {c} }}"),
             20 => format!("match {xs}.windows(2).rposition(|p| p[1] * {tt} < p[0]) {{ Some({at}) => {xs}[{at}] * {tt} + {xs}[{at} + 1], None => {c} }}"),
+            // A search in an arm's value; a `position` whose closure changes a local; the value
+            // found as a method's receiver.
+            21 => format!("match {xs}.get({k}) {{ Some(&v) => v * {tt}, None => {xs}.iter().find(|&&v| v > {thr}).copied().unwrap_or({c}) * {tt} }}"),
+            22 => format!("{{ let mut {acc} = {c}; let {at} = {xs}.iter().position(|v| {{ {acc} += v * {tt} * 0.25; {acc} > {thr} }}); {acc} + {at}.map_or(0.0, |i| i as {FLT} * 0.1) }}"),
+            23 => format!("{xs}.iter().rev().find(|&&v| v < {thr}).copied().unwrap_or({c}).tanh() * {tt}"),
             // Of a local vector: collected, or filled by index.
             17 => format!("{{ let {acc}: Vec<{FLT}> = {xs}.iter().map(|&v| v * {tt}).collect(); {acc}.get({k}).copied().unwrap_or({c}) }}"),
             18 => format!("{{ let mut {acc} = vec![0.0; {xs}.len()]; for ({at}, v) in {xs}.iter().enumerate() {{ {acc}[{at}] = v * {tt}; }} match {acc}.iter().rev().find(|v| **v < {thr}) {{ Some(v) => *v, None => {c} }} }}"),
@@ -7150,7 +7156,8 @@ impl {tb} {{
     /// None`, `(c).then(|| e)`, a loop returning from inside), called with a differentiated
     /// value and read by `unwrap_or`, a `match` (`None` first or last), `if let`, `map_or`,
     /// `map(..).unwrap_or_default()` or `is_some()`; or in an iterator's closure over a slice
-    /// (`map`, `fold`, `filter_map`, collected too), directly or through a closure giving it.
+    /// (`map`, `fold`, `filter_map`, collected too, `find_map`, a `for` over a `filter_map`),
+    /// directly or through a closure giving it.
     fn option_helper_stmt(&mut self, out: &mut String, ind: usize) {
         let o = self.fresh("oh");
         let h = format!("{}_{o}_{FLT}", self.base);
@@ -7171,11 +7178,11 @@ impl {tb} {{
         let kind = if slices.is_empty() {
             self.rng.below(9)
         } else {
-            self.rng.below(14)
+            self.rng.below(16)
         };
         let value = match kind {
             // In an iterator's closure whose body is the call, over a slice.
-            9..=13 => {
+            9..=15 => {
                 let (xs, _) = self.rng.pick(&slices).clone();
                 let w = self.fresh("w");
                 let red = match kind {
@@ -7198,6 +7205,18 @@ impl {tb} {{
                             &format!("let {kept}: Vec<{FLT}> = {xs}.iter().filter_map(|&{w}| {h}({FLT}::tanh({w}) + {t})).collect();"),
                         );
                         format!("{kept}.iter().sum::<{FLT}>()")
+                    }
+                    // The first value a `find_map` gives, and a `for` over a `filter_map`.
+                    14 => format!("{xs}.iter().find_map(|&{w}| {h}({FLT}::tanh({w}) * {t})).unwrap_or(0.5)"),
+                    15 => {
+                        let (acc, y) = (self.fresh("oa"), self.fresh("y"));
+                        Self::line(out, ind, &format!("let mut {acc}: {FLT} = 0.0;"));
+                        Self::line(
+                            out,
+                            ind,
+                            &format!("for {w} in {xs}.iter().filter_map(|&{y}| {h}({FLT}::tanh({y}) + {t})) {{ {acc} += {w} * 0.5; }}"),
+                        );
+                        acc
                     }
                     9 => format!("{xs}.iter().map(|&{w}| {h}({FLT}::tanh({w}) + {t}).unwrap_or(0.5)).sum::<{FLT}>()"),
                     10 => format!("{xs}.iter().fold(0.0, |{q}: {FLT}, &{w}| {q} + {h}({FLT}::tanh({w}) * {t}).map_or(0.1, |z| z * 0.5))"),

@@ -4190,10 +4190,37 @@ fn s45_forms(w: f64, xs: &[f64]) -> f64 {
     total + big + parts + logged + third + scaled(1) + scaled(8)
 }
 
+/// A plain helper generic over arithmetic traits in a vector-valued function, and a `position`
+/// whose closure changes a local.
+fn s45_mul_add<T>(x: T, y: T) -> T
+where
+    T: std::ops::Mul<Output = T> + std::ops::Add<Output = T> + Copy,
+{
+    x * y + x
+}
+
+#[gradient]
+fn s45_pair(x: f64, y: f64) -> Vec<f64> {
+    vec![s45_mul_add(x, y), s45_mul_add(y, x)]
+}
+
+#[gradient(jvp)]
+fn s45_more(x: f64, xs: &[f64]) -> f64 {
+    let pair = s45_pair(x, 0.5);
+    let mut total = 0.0;
+    let found = xs.iter().position(|v| {
+        total += v * x;
+        total > 0.6
+    });
+    pair[0] * pair[1] + total + found.map_or(0.0, |k| f64::from(u32::try_from(k).unwrap_or(0)))
+}
+
 #[test]
 fn session_45_forms_run() {
-    let xs = [0.5, -0.25, 1.0];
     let mut d = [0.0; 3];
+    let xs = [0.5, -0.25, 1.0];
+    let (value, _) = s45_more_grad(0.7, &xs, &mut d);
+    assert_eq!(value.to_bits(), s45_more(0.7, &xs).to_bits());
     let (value, _) = s45_forms_grad(0.7, &xs, &mut d);
     assert_eq!(value.to_bits(), s45_forms(0.7, &xs).to_bits());
     let (value, _) = s45_forms_jvp(0.7, &xs, 0.1, &[0.0; 3]);
