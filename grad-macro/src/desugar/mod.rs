@@ -1649,22 +1649,19 @@ impl Desugar<'_> {
     fn rewrite_before_parts(&self, e: &mut syn::Expr) {
         // `|&x| safe_ln(x).unwrap_or(0.0)` with the helper inlined: a block body, whose
         // statements the `Option`'s lifting can take.
-        if let syn::Expr::Closure(c) = e {
-            if !matches!(&*c.body, syn::Expr::Block(_)) && lift::holds_inlined_option(&c.body) {
-                let body = &c.body;
-                *c.body = syn::parse_quote!({ #body });
+        let blocked = |body: &mut syn::Expr| {
+            if !matches!(body, syn::Expr::Block(_)) && lift::holds_inlined_option(body) {
+                *body = syn::parse_quote!({ #body });
             }
+        };
+        if let syn::Expr::Closure(c) = e {
+            blocked(&mut c.body);
         }
         // So too an arm's value (`None => xs.get(1).copied().unwrap_or(0.0)`, a search inside):
         // the `if` the `match` becomes keeps the block.
         if let syn::Expr::Match(m) = e {
             for arm in &mut m.arms {
-                if !matches!(&*arm.body, syn::Expr::Block(_))
-                    && lift::holds_inlined_option(&arm.body)
-                {
-                    let body = &arm.body;
-                    *arm.body = syn::parse_quote!({ #body });
-                }
+                blocked(&mut arm.body);
             }
         }
         // `*idx.first().unwrap()`: the element, before the call inside becomes `idx[0]` (the

@@ -21,6 +21,9 @@ pub fn rewrite(block: &mut syn::Block, params: &HashSet<String>, float: &syn::Ty
     Searches {
         seqs: params.clone(),
         float,
+        float_name: quote::ToTokens::to_token_stream(float)
+            .to_string()
+            .replace(' ', ""),
         bound: false,
     }
     .visit_block_mut(block);
@@ -29,10 +32,7 @@ pub fn rewrite(block: &mut syn::Block, params: &HashSet<String>, float: &syn::Ty
 /// Whether a `let` binds a vector of floats, seen from the `let` alone: a type written (`Vec<F>`,
 /// `&[F]`, `[F; N]`), `vec![0.0; n]`, `vec![a, b]` of float literals, `collect::<Vec<F>>()`,
 /// a copy of a sequence of floats in scope (`xs.to_vec()`) or a part of one (`&xs[a..b]`).
-fn float_vector(l: &syn::Local, seqs: &HashSet<String>, float: &syn::Type) -> bool {
-    let float = quote::ToTokens::to_token_stream(float)
-        .to_string()
-        .replace(' ', "");
+fn float_vector(l: &syn::Local, seqs: &HashSet<String>, float: &str) -> bool {
     let floats = |t: &syn::Type| {
         let t = quote::ToTokens::to_token_stream(t)
             .to_string()
@@ -47,9 +47,7 @@ fn float_vector(l: &syn::Local, seqs: &HashSet<String>, float: &syn::Type) -> bo
     };
     let literal = |t: &str| {
         let t = t.trim().trim_start_matches('-').trim();
-        let t = t
-            .strip_suffix(float.as_str())
-            .map_or(t, |n| n.trim_end_matches('_'));
+        let t = t.strip_suffix(float).map_or(t, |n| n.trim_end_matches('_'));
         // (Or a value of a type parameter, `T::from(0.0).unwrap()`, `<T as NumCast>::from(..)`.)
         let generic = float != "f64" && float != "f32";
         t.contains('.') && t.parse::<f64>().is_ok()
@@ -90,6 +88,8 @@ struct Searches<'a> {
     /// The names of sequences of floats in scope where the visit is.
     seqs: HashSet<String>,
     float: &'a syn::Type,
+    /// `float` written without spaces (`f64`, `T`), as the `let`s' types are read.
+    float_name: String,
     /// In a `for` loop's range, whose bounds are computed once as integers, searches included.
     bound: bool,
 }
@@ -398,7 +398,7 @@ impl VisitMut for Searches<'_> {
                             self.visit_expr_mut(d);
                         }
                     }
-                    let vector = float_vector(l, &self.seqs, self.float) || self.split(l);
+                    let vector = float_vector(l, &self.seqs, &self.float_name) || self.split(l);
                     self.shadow(&l.pat);
                     if vector {
                         let mut names = Vec::new();
@@ -413,9 +413,9 @@ impl VisitMut for Searches<'_> {
     }
     fn visit_expr_for_loop_mut(&mut self, f: &mut syn::ExprForLoop) {
         let range = matches!(super::unparen(&f.expr), syn::Expr::Range(_));
-        self.bound = range;
+        let outer = std::mem::replace(&mut self.bound, range);
         self.visit_expr_mut(&mut f.expr);
-        self.bound = false;
+        self.bound = outer;
         let outer = self.seqs.clone();
         self.shadow(&f.pat);
         self.visit_block_mut(&mut f.body);
