@@ -366,6 +366,19 @@ pub fn inject(item: &syn::ItemFn, args: &TokenStream) -> Injection {
     }
     let bound = bound_names(item);
     let float = caller_float(&item.sig);
+    // A helper whose name a local takes inside a macro's tokens cannot be copied; its calls get
+    // a derivative only where they get a differentiated value, and then say why.
+    let in_macros = locals_in_macros(&item.block);
+    let hidden: BTreeMap<String, String> = known
+        .iter()
+        .filter(|(n, _)| in_macros.contains(n))
+        .cloned()
+        .collect();
+    for (name, span) in calls(&item.block, &hidden) {
+        if !done.refused.iter().any(|(n, ..)| *n == name) {
+            done.refused.push((name, span, IN_MACRO));
+        }
+    }
     let mut known: BTreeMap<String, String> = known
         .into_iter()
         .filter(|(n, _)| !bound.contains(n) && item.sig.ident != n.as_str())
@@ -1097,22 +1110,21 @@ fn fns_declared(stmts: &[syn::Stmt]) -> impl Iterator<Item = String> + '_ {
     crate::desugar::closures::fns_declared(stmts).map(ToString::to_string)
 }
 
+/// Why a helper is not copied where a local of its name is read inside a macro.
+const IN_MACRO: &str = "a local of the same name is read inside a macro's tokens, which it cannot rename; give that local another name";
+
 /// The names `item` binds itself that a call of the module's function cannot mean: its
 /// parameters, the items of its body's own block, imports, and locals named inside a macro's
-/// tokens. A local declared in the body (`let act = |z| ..;`) is named apart where the copies
-/// are inlined (`desugar::closures::inline_fn_items`), so calls before it and in nested
-/// functions still mean the module's; a function declared in an inner block is told apart by
-/// scope (`calls`, `Values`, and the inlining of nested functions).
+/// tokens where they are in scope. A local declared in the body (`let act = |z| ..;`) is named
+/// apart where the copies are inlined (`desugar::closures::inline_fn_items`), so calls before it
+/// and in nested functions still mean the module's; a function declared in an inner block is
+/// told apart by scope (`calls`, `Values`, and the inlining of nested functions).
 fn bound_names(item: &syn::ItemFn) -> HashSet<String> {
-    struct Bound(HashSet<String>, HashSet<String>, Vec<Ident>);
+    struct Bound(HashSet<String>, HashSet<String>);
     impl<'ast> Visit<'ast> for Bound {
         fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
             self.1.insert(p.ident.to_string());
             syn::visit::visit_pat_ident(self, p);
-        }
-        fn visit_macro(&mut self, m: &'ast syn::Macro) {
-            self.2
-                .extend(crate::desugar::sub_slices::names_in(&m.tokens));
         }
         fn visit_use_name(&mut self, u: &'ast syn::UseName) {
             self.0.insert(u.ident.to_string());
@@ -1127,17 +1139,131 @@ fn bound_names(item: &syn::ItemFn) -> HashSet<String> {
             }
         }
     }
-    let mut params = Bound(HashSet::new(), HashSet::new(), Vec::new());
+    let mut params = Bound(HashSet::new(), HashSet::new());
     params.visit_signature(&item.sig);
-    let mut b = Bound(HashSet::new(), HashSet::new(), Vec::new());
+    let mut b = Bound(HashSet::new(), HashSet::new());
     b.visit_block(&item.block);
     let mut out = b.0;
     out.extend(params.1);
     // (A local named inside a macro's tokens cannot be named apart.)
-    out.extend(
-        b.1.into_iter()
-            .filter(|n| b.2.iter().any(|i| i == n.as_str())),
-    );
+    out.extend(locals_in_macros(&item.block));
     out.extend(fns_declared(&item.block.stmts));
     out
+}
+
+/// The locals named inside a macro's tokens where they are in scope (`let act = 0.5;` then
+/// `vec![act; 3]`), and any name a macro's tokens bind themselves. A macro before the local's
+/// `let`, or outside its block, names something else there (`vec![h(x); 3]` and later `{ let h =
+/// ..; }` calls the module's `h`).
+fn locals_in_macros(block: &syn::Block) -> HashSet<String> {
+    struct Scopes {
+        /// The names in scope, innermost last.
+        scope: Vec<String>,
+        out: HashSet<String>,
+    }
+    impl Scopes {
+        fn bind(&mut self, pat: &syn::Pat) {
+            struct Names<'a>(&'a mut Vec<String>);
+            impl<'ast> Visit<'ast> for Names<'_> {
+                fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+                    self.0.push(p.ident.to_string());
+                    syn::visit::visit_pat_ident(self, p);
+                }
+            }
+            Names(&mut self.scope).visit_pat(pat);
+        }
+        fn lets_of(&mut self, cond: &syn::Expr) {
+            match cond {
+                syn::Expr::Let(l) => self.bind(&l.pat),
+                syn::Expr::Binary(b) => {
+                    self.lets_of(&b.left);
+                    self.lets_of(&b.right);
+                }
+                syn::Expr::Paren(p) => self.lets_of(&p.expr),
+                _ => {}
+            }
+        }
+    }
+    impl<'ast> Visit<'ast> for Scopes {
+        fn visit_block(&mut self, b: &'ast syn::Block) {
+            let depth = self.scope.len();
+            for s in &b.stmts {
+                self.visit_stmt(s);
+                if let syn::Stmt::Local(l) = s {
+                    self.bind(&l.pat);
+                }
+            }
+            self.scope.truncate(depth);
+        }
+        fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
+            let depth = self.scope.len();
+            c.inputs.iter().for_each(|p| self.bind(p));
+            self.visit_expr(&c.body);
+            self.scope.truncate(depth);
+        }
+        fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
+            self.visit_expr(&f.expr);
+            let depth = self.scope.len();
+            self.bind(&f.pat);
+            self.visit_block(&f.body);
+            self.scope.truncate(depth);
+        }
+        fn visit_arm(&mut self, a: &'ast syn::Arm) {
+            let depth = self.scope.len();
+            self.bind(&a.pat);
+            syn::visit::visit_arm(self, a);
+            self.scope.truncate(depth);
+        }
+        fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
+            self.visit_expr(&i.cond);
+            let depth = self.scope.len();
+            self.lets_of(&i.cond);
+            self.visit_block(&i.then_branch);
+            self.scope.truncate(depth);
+            if let Some((_, e)) = &i.else_branch {
+                self.visit_expr(e);
+            }
+        }
+        fn visit_expr_while(&mut self, w: &'ast syn::ExprWhile) {
+            self.visit_expr(&w.cond);
+            let depth = self.scope.len();
+            self.lets_of(&w.cond);
+            self.visit_block(&w.body);
+            self.scope.truncate(depth);
+        }
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            let named = crate::desugar::sub_slices::names_in(&m.tokens);
+            // Names the tokens bind themselves (`vec![{ let h = x; h }; 3]`), if they parse.
+            let exprs = syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated;
+            let repeat = |input: syn::parse::ParseStream| {
+                let e: syn::Expr = input.parse()?;
+                input.parse::<syn::Token![;]>()?;
+                let n: syn::Expr = input.parse()?;
+                Ok([e, n].into_iter().collect())
+            };
+            let parsed = syn::parse::Parser::parse2(exprs, m.tokens.clone())
+                .or_else(|_| syn::parse::Parser::parse2(repeat, m.tokens.clone()));
+            let own: HashSet<String> = match parsed {
+                Ok(list) => list
+                    .iter()
+                    .flat_map(|e| local_names(&syn::parse_quote!({ #e })))
+                    .collect(),
+                // (Unread tokens may bind any name they hold.)
+                Err(_) => named.iter().map(ToString::to_string).collect(),
+            };
+            for n in named {
+                let n = n.to_string();
+                if self.scope.contains(&n) || own.contains(&n) {
+                    self.out.insert(n);
+                }
+            }
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut v = Scopes {
+        scope: Vec::new(),
+        out: HashSet::new(),
+    };
+    v.visit_block(block);
+    v.out
 }

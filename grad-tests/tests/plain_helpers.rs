@@ -1762,3 +1762,63 @@ fn generic_arithmetic_helpers_in_vector_valued_functions() {
         &[m.a, m.b, 0.9],
     );
 }
+
+fn bumped(a: f64) -> f64 {
+    let mut s = -0.7;
+    if {
+        s += a.atan2(1.7).tanh();
+        s > 0.4
+    } || true
+    {
+        s -= 0.3;
+    }
+    s.tanh() * a
+}
+
+/// A helper named inside a macro's tokens (`vec![..map(bumped).. ; 3]`) where a local takes its
+/// name later in an inner block: the macro names the helper, which is copied (a compile error
+/// inside generated code before: the copy was skipped and its calls left to a `bumped_grad` that
+/// does not exist).
+#[gradient(jvp, hvp)]
+fn named_later_by_a_local(x: f64, y: f64) -> f64 {
+    let first = bumped(x);
+    let table = vec![
+        (0..2)
+            .map(|q| -2.9 + f64::from(q) * 0.25)
+            .map(bumped)
+            .sum::<f64>();
+        3
+    ];
+    let mixed = vec![bumped(y) * x, table[1]];
+    let inner = {
+        let w = bumped(x * y).tanh();
+        let bumped = w * 0.5;
+        bumped.tanh() + bumped * 0.25
+    };
+    first + inner + table[2] * y + mixed[0]
+}
+
+#[test]
+fn a_local_of_a_helpers_name_after_a_macro_naming_the_helper() {
+    let p = [0.8, -0.6];
+    let (v, g) = named_later_by_a_local_grad(p[0], p[1]);
+    assert_eq!(v.to_bits(), named_later_by_a_local(p[0], p[1]).to_bits());
+    check(
+        "named_later_by_a_local",
+        &|q| named_later_by_a_local(q[0], q[1]),
+        v,
+        &g,
+        &p,
+    );
+    let (vh, gh, h) = named_later_by_a_local_hvp(p[0], p[1], 1.0, 0.0);
+    assert_eq!(vh.to_bits(), v.to_bits());
+    assert!((gh[0] - g[0]).abs() < 1e-12);
+    let fdh = fd_hessian(&|q: &[f64]| named_later_by_a_local(q[0], q[1]), &p);
+    for (k, hk) in h.iter().enumerate() {
+        let want = fdh[k * 2];
+        assert!(
+            (hk - want).abs() < 1e-4 * (1.0 + hk.abs()),
+            "{k}: {hk} vs {want}"
+        );
+    }
+}
