@@ -1169,3 +1169,63 @@ fn models_of_structs_of_values() {
     let v = b.total_grad(9.81, &mut d);
     check("total", &|p| of(p).total(9.81), v, &flat(&d), &flat(&b));
 }
+
+/// A bead on a chain: position and velocity.
+#[derive(Clone, Copy)]
+struct Bead {
+    x: f64,
+    v: f64,
+}
+
+/// Beads pushed into a `Vec`, then the springs between neighbours written by index on both
+/// sides (`ps[i].v -= f; ps[i - 1].v += f;`), stepped in time (a compile error before: "can
+/// assign only to local variables here", the neighbour's index bound in a block that could not
+/// be written).
+#[gradient(jvp, hvp)]
+fn bead_chain(k: f64, x0: &[f64]) -> f64 {
+    let mut ps = Vec::new();
+    for &x in x0 {
+        ps.push(Bead { x, v: 0.0 });
+    }
+    for _ in 0..3 {
+        for i in 1..ps.len() {
+            let f = k * (ps[i].x - ps[i - 1].x - 0.5);
+            ps[i].v -= f * 0.1;
+            ps[i - 1].v += f * 0.1;
+        }
+        for p in &mut ps {
+            p.x += p.v * 0.1;
+        }
+        let last = ps.len() - 1;
+        ps[last - 1].x *= 0.99;
+    }
+    ps.iter().map(|p| p.x * p.x + p.v).sum()
+}
+
+#[test]
+fn neighbours_of_pushed_values_written_by_index() {
+    let x0 = [0.1, 0.7, 1.1, 1.9];
+    let mut d = [0.0; 4];
+    let (v, [dk]) = bead_chain_grad(0.8, &x0, &mut d);
+    assert_eq!(v.to_bits(), bead_chain(0.8, &x0).to_bits());
+    let mut g = vec![dk];
+    g.extend(d);
+    let mut p = vec![0.8];
+    p.extend(x0);
+    check("bead_chain", &|q| bead_chain(q[0], &q[1..]), v, &g, &p);
+    let h = fd_hessian(&|q: &[f64]| bead_chain(q[0], &q[1..]), &p);
+    let mut gh = [0.0; 4];
+    let mut hh = [0.0; 4];
+    let (vh, [gk], [hk]) = bead_chain_hvp(0.8, &x0, 1.0, &[0.0; 4], &mut gh, &mut hh);
+    assert_eq!(vh.to_bits(), v.to_bits());
+    assert!((gk - dk).abs() < 1e-12);
+    assert!((hk - h[0]).abs() < 1e-4 * (1.0 + hk.abs()), "{hk} {}", h[0]);
+    for j in 0..4 {
+        assert!(
+            (hh[j] - h[j + 1]).abs() < 1e-4 * (1.0 + hh[j].abs()),
+            "{j}: {} {}",
+            hh[j],
+            h[j + 1]
+        );
+    }
+}

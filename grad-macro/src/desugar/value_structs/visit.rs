@@ -29,6 +29,10 @@ impl VisitMut for Pass {
                 let v = &values[k];
                 *e = if pre.is_empty() {
                     v.clone()
+                } else if let Some(place) = indexed_once(&pre, v) {
+                    // (One field of `ps[i - 1]`: its index read once in place, so that it may be
+                    // written, `ps[i - 1].v += f`.)
+                    place
                 } else {
                     syn::parse_quote!({ #(#pre)* #v })
                 };
@@ -408,4 +412,25 @@ impl VisitMut for Pass {
     }
 
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+/// `part[INDEX]` where `pre` only binds the index (`let k: usize = INDEX;`) that `v`
+/// (`part[k]`) reads: the same element, with the index computed once.
+fn indexed_once(pre: &[syn::Stmt], v: &syn::Expr) -> Option<syn::Expr> {
+    let [syn::Stmt::Local(l)] = pre else {
+        return None;
+    };
+    let syn::Pat::Type(pt) = &l.pat else {
+        return None;
+    };
+    let syn::Pat::Ident(k) = &*pt.pat else {
+        return None;
+    };
+    let init = l.init.as_ref().filter(|i| i.diverge.is_none())?;
+    let syn::Expr::Index(ix) = v else { return None };
+    if !matches!(&*ix.index, syn::Expr::Path(p) if p.path.is_ident(&k.ident)) {
+        return None;
+    }
+    let (base, at) = (&ix.expr, &init.expr);
+    Some(syn::parse_quote!(#base[#at]))
 }
