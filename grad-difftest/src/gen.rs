@@ -1133,6 +1133,21 @@ impl<'a> FnGen<'a> {
 
     /// `(i as FLT)`, `FLT::from(k)`.
     fn int_cast(&mut self) -> Option<Ex> {
+        if self.rng.chance(0.25) {
+            // A test of differentiated values as a number: a cast, or `From` of one.
+            let a = self.expr(1);
+            let b = self.expr(1);
+            let c = fmt_float(self.value_in((-0.9, 0.9)));
+            let s = match self.rng.below(3) {
+                0 => format!("(({} > {c}) as u8 as {FLT})", a.s),
+                1 => format!("{FLT}::from(u8::from({} < {c}))", a.s),
+                _ => format!(
+                    "({FLT}::from(i16::from({} > {c} && {} <= {c})) * 0.5)",
+                    a.s, b.s
+                ),
+            };
+            return Some(Ex::new(s, true, Iv(0.0, 1.0, false)));
+        }
         let ints = self.ints();
         if ints.is_empty() {
             return None;
@@ -7048,7 +7063,13 @@ impl {tb} {{
         let closed = self.rng.chance(0.25);
         let tt = if closed { z.clone() } else { t.clone() };
         let (acc, at) = (self.fresh("sa"), self.fresh("si"));
-        let found = match self.rng.below(24) {
+        let found = match self.rng.below(28) {
+            // An `Option<usize>` held in a local and read through closures giving a
+            // differentiated value (`map_or`, `map(..).unwrap_or_else(..)`, `is_some_and`).
+            24 => format!("{{ let {at} = {xs}.iter().position(|&v| v > {thr}); {at}.map_or({c}, |i| {xs}[i] * {tt}) }}"),
+            25 => format!("{{ let {at} = {xs}.iter().position(|&v| v * {tt} > {thr}); let {acc} = {at}.map(|i| i + 1); {acc}.map(|i| {xs}[i.min({xs}.len() - 1)] * {tt}).unwrap_or_else(|| {tt} * {c}) }}"),
+            26 => format!("{{ let {at} = {xs}.len().checked_sub({k} + 1); {at}.map_or_else(|| {c}, |i| {xs}[i] * {tt}) + if {at}.is_some_and(|i| {xs}[i] > {thr}) {{ {tt} }} else {{ {c} }} }}"),
+            27 => format!("{{ let {at}: Option<usize> = if {tt} > {thr} {{ Some({k} % {xs}.len().max(1)) }} else {{ None }}; {at}.map(|i| {xs}.get(i).copied().unwrap_or({c}) * {tt}).unwrap_or({c}) }}"),
             // In conditions: `if let`/`while let` of a copied search, a search's test, a loop
             // bound from a search.
             10 => format!("if let Some(v) = {xs}.get({k}).copied() {{ v * {tt} }} else {{ {c} }}"),

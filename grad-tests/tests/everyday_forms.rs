@@ -4994,3 +4994,136 @@ fn searches_of_a_models_fields() {
         );
     }
 }
+
+/// Options of data held in locals read through closures that give a differentiated value: the
+/// index a `position` finds then `map_or`, `map(..).unwrap_or(..)`, `is_some_and`; `checked_sub`
+/// then `map(..).unwrap_or_else(..)`, `map_or_else`, `map(..).expect(..)`; an `Option<usize>` of
+/// an `if` in a loop, its name then bound again to a float; a `position` over a range.
+/// (Written as users write them, which clippy would shorten.)
+#[allow(clippy::unnecessary_map_or, clippy::map_unwrap_or)]
+#[gradient(jvp, hvp)]
+fn options_of_data(xs: &[f64], w: f64) -> f64 {
+    let i = xs.iter().position(|&v| v > 0.5);
+    let j = i.map(|k| k + 1);
+    let a = i.map_or(w, |k| w * xs[k])
+        + j.map_or(0.0, |k: usize| xs[k.min(xs.len() - 1)] * w)
+        + if i.is_some_and(|k| xs[k] > w) {
+            1.0
+        } else {
+            0.5
+        };
+    let n = xs.len().checked_sub(2);
+    let b = n.map(|k| xs[k] * w).unwrap_or_else(|| w * w)
+        + n.map_or_else(|| 0.0, |k| (xs[k] * w).sin())
+        + n.map(|k| xs[k] + w).expect("two items");
+    let mut s = 0.0;
+    for t in 0..xs.len() {
+        let i = if w * xs[t] > 0.1 { Some(t) } else { None };
+        s += i.map_or(w, |k| xs[k] * w);
+        let i = 2.0 * xs[t];
+        s += i * w;
+    }
+    let r = (0..xs.len()).position(|k| xs[k] > w);
+    let c = r.map_or(w, |k| {
+        let u = xs[k] * w;
+        u * u
+    });
+    a + b + s + c
+}
+
+#[test]
+fn options_of_data_read_through_closures() {
+    for (xs, w) in [
+        (vec![0.3, 0.8, 1.5, -0.2], 0.9),
+        (vec![0.2, 0.1, 0.4], 0.3),
+        (vec![2.0, 3.0], -0.5),
+    ] {
+        check_with_jvp(
+            "options_of_data",
+            &xs,
+            w,
+            (options_of_data, options_of_data_grad, options_of_data_jvp),
+        );
+        let mut dxs = vec![0.0; xs.len()];
+        let (_, [dw]) = options_of_data_grad(&xs, w, &mut dxs);
+        let v_xs = vec![0.0; xs.len()];
+        let mut g_xs = vec![0.0; xs.len()];
+        let mut h_xs = vec![0.0; xs.len()];
+        let (_, [gw], [hw]) = options_of_data_hvp(&xs, w, &v_xs, 1.0, &mut g_xs, &mut h_xs);
+        assert!((gw - dw).abs() < 1e-12);
+        let e = 1e-5;
+        let gp = options_of_data_grad(&xs, w + e, &mut dxs.clone()).1[0];
+        let gm = options_of_data_grad(&xs, w - e, &mut dxs.clone()).1[0];
+        let fd = (gp - gm) / (2.0 * e);
+        assert!((hw - fd).abs() < 1e-5 * (1.0 + fd.abs()), "{hw} {fd}");
+    }
+}
+
+/// A test of differentiated values turned into a number in place: a count (`(v * w > 0.2) as
+/// usize`), `f64::from(a && b)`, `f64::from(u8::from(..))` in a closure, a cast compared in a
+/// condition; the number carries no derivative, the path it selects does.
+/// (Written as users write them, which clippy would shorten.)
+#[allow(clippy::cast_lossless, clippy::bool_to_int_with_if)]
+#[gradient(jvp, hvp)]
+fn tests_as_numbers(xs: &[f64], w: f64) -> f64 {
+    let mut count = 0usize;
+    let mut s = 0.0;
+    for &v in xs {
+        count += (v * w > 0.2) as usize;
+        s += f64::from(v > w && v * w < 1.0) * v * w;
+    }
+    let m = xs
+        .iter()
+        .map(|&v| f64::from(u8::from(v * w > 0.1)) * v)
+        .sum::<f64>();
+    let k = i64::from(w > 0.0) + i64::from(w.is_nan());
+    let last = if (w > 0.5) as i32 == 1 { w * w } else { w };
+    s + m * w + count as f64 * w + k as f64 * w + last
+}
+
+/// The same in a function generic over its float: `T::from(u8::from(..)).unwrap()`.
+#[gradient]
+fn tests_as_numbers_generic<T: num_traits::Float>(xs: &[T], w: T) -> T {
+    let mut s = T::zero();
+    for &v in xs {
+        s = s
+            + T::from(u8::from(v > w)).unwrap() * v * w
+            + T::from(i32::from(v * w < T::one())).unwrap() * w;
+    }
+    s
+}
+
+#[test]
+fn tests_turned_into_numbers() {
+    for (xs, w) in [
+        (vec![0.3, 0.8, 1.5, -0.2], 0.9),
+        (vec![0.2, 0.1, 0.4], 0.3),
+        (vec![2.0, 3.0], -0.5),
+    ] {
+        check_with_jvp(
+            "tests_as_numbers",
+            &xs,
+            w,
+            (
+                tests_as_numbers,
+                tests_as_numbers_grad,
+                tests_as_numbers_jvp,
+            ),
+        );
+        let mut dxs = vec![0.0; xs.len()];
+        let (v, [dw]) = tests_as_numbers_generic_grad(&xs, w, &mut dxs);
+        let f = |p: &[f64]| tests_as_numbers_generic(&p[1..], p[0]);
+        let mut p = vec![w];
+        p.extend(&xs);
+        let mut g = vec![dw];
+        g.extend(&dxs);
+        check("tests_as_numbers_generic", &f, v, &g, &p);
+        let xs32: Vec<f32> = xs.iter().map(|&x| x as f32).collect();
+        let mut d32 = vec![0.0f32; xs.len()];
+        let (v32, _) = tests_as_numbers_generic_grad(&xs32, w as f32, &mut d32);
+        assert_eq!(
+            v32.to_bits(),
+            tests_as_numbers_generic(&xs32, w as f32).to_bits()
+        );
+    }
+}

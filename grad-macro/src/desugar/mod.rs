@@ -2,6 +2,7 @@
 //! emitted untouched; only the body that `NAME_grad` is derived from is rewritten.
 
 pub(crate) mod closures;
+mod data_options;
 mod filters;
 mod held_ranges;
 mod hoist;
@@ -275,6 +276,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
         searches::rewrite(&mut item.block, &params, ret);
     }
     options::option_locals(&mut item.block, &floats);
+    data_options::data_options(&mut item.block);
     crate::matrix_returns::callers(&mut item.block, &floats);
     let float_names = tuples::float_names(&item.block, &float_params);
     let mut data_names = hoist::data_names(&item.block, &float_names);

@@ -306,7 +306,7 @@ pub fn float_evidence(e: &syn::Expr, floats: &HashSet<String>) -> bool {
 }
 
 /// Whether `s` is a `let` binding `name` (at the top of the block).
-fn binds_at_top(s: &syn::Stmt, name: &syn::Ident) -> bool {
+pub(super) fn binds_at_top(s: &syn::Stmt, name: &syn::Ident) -> bool {
     let syn::Stmt::Local(l) = s else { return false };
     let mut names = Vec::new();
     super::tuples::names_of(&l.pat, &mut names);

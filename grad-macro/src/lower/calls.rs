@@ -440,6 +440,27 @@ impl Lowerer<'_> {
         }
         let fp = self.call_path(c)?;
         let path = &fp.path;
+        // `u8::from(x > w)`, `f64::from(x > w)`: a test as a number.
+        if let Some(ty) = number_from(fp).filter(|_| c.args.len() == 1) {
+            if let Some(v) = self.settled_test(&c.args[0]) {
+                let (tokens, uses) = self.other_tokens(v?, c.span())?;
+                let f = &c.func;
+                let tokens = quote!(#f(#tokens));
+                if ty == self.float_ty.name() {
+                    let fty = self.ty.clone();
+                    let v = self
+                        .b
+                        .opaque(Kind::Float, Some(fty), tokens, uses, c.span());
+                    return Some(Value::Float(Operand::Val(v)));
+                }
+                let kind = if ty.starts_with('f') {
+                    Kind::Other
+                } else {
+                    Kind::Int
+                };
+                return Some(Value::Other { tokens, uses, kind });
+            }
+        }
         // `<f64>::exp(x)`: the same with the type in angle brackets.
         if let Some(q) = &fp.qself {
             if let (Some(t), 0, 1) = (crate::sig::float_of(&q.ty), q.position, path.segments.len())
@@ -494,6 +515,7 @@ impl Lowerer<'_> {
                     if let Value::Float(o) = v {
                         return Some(Value::Float(o));
                     }
+                    let (tokens, uses) = self.through_test(tokens, uses, v);
                     self.check_inactive(&uses, c.span())?;
                     let ty = self.ty.clone();
                     let fp = &c.func;
@@ -627,7 +649,7 @@ impl Lowerer<'_> {
                 }
             }
         }
-        let (tokens, mut uses) = self.rename(arg);
+        let (tokens, uses) = self.rename(arg);
         // Of data only (`T::from(n as f64 * 0.5)`, `T::from(2.0 * PI)`): as written, where its
         // literals are `f64`'s, not the function's.
         let data = uses.iter().all(|v| !self.b.func.info(*v).active)
@@ -639,7 +661,8 @@ impl Lowerer<'_> {
         };
         Some(match v? {
             Value::Float(o) => Some(Value::Float(o)),
-            _ => {
+            v => {
+                let (tokens, mut uses) = self.through_test(tokens, uses, v);
                 // The fallback of `unwrap_or(..)` is never taken (a float converts to any float
                 // type) but is emitted as written, its names renamed as the body's are.
                 let mut margs = Vec::new();
@@ -1690,8 +1713,86 @@ impl Lowerer<'_> {
         if let Some(v) = self.narrowed(&c.expr, Some(c)) {
             return v;
         }
-        let inner = self.lower_expr(&c.expr)?;
+        let inner = match self.settled_test(&c.expr) {
+            Some(v) => v?,
+            None => self.lower_expr(&c.expr)?,
+        };
         self.cast_lowered(c, inner)
+    }
+
+    /// The tokens and uses of a conversion's argument, as written (`renamed`) or, where it is
+    /// the number of a test (`u8::from(x > w)`), as lowered (`lowered`): the number reads the
+    /// test's boolean, not the floats the test compares.
+    fn through_test(
+        &self,
+        tokens: TokenStream,
+        uses: Vec<crate::ir::ValId>,
+        lowered: Value,
+    ) -> (TokenStream, Vec<crate::ir::ValId>) {
+        let active = |uses: &[crate::ir::ValId]| {
+            uses.iter().any(|u| {
+                let i = self.b.func.info(*u);
+                i.active && i.kind == Kind::Float
+            })
+        };
+        match lowered {
+            Value::Other {
+                tokens: t, uses: u, ..
+            } if active(&uses) && !active(&u) => (t, u),
+            _ => (tokens, uses),
+        }
+    }
+
+    /// A test that reads differentiated values turned into a number (`(x > w) as u8`,
+    /// `f64::from(x > w)`): the test bound first as a boolean of its own, as `let c = x > w;`
+    /// binds it, so that the number reads the boolean (which carries no derivative) and not
+    /// the floats. `None` when `e` is not such a test.
+    pub(super) fn settled_test(&mut self, e: &Expr) -> Option<Option<Value>> {
+        fn test(e: &Expr) -> bool {
+            match e {
+                Expr::Binary(b) => super::expr::yields_bool(&b.op),
+                Expr::Unary(u) => matches!(u.op, syn::UnOp::Not(_)) && test(&u.expr),
+                Expr::Paren(p) => test(&p.expr),
+                Expr::MethodCall(m) => {
+                    m.args.is_empty()
+                        && [
+                            "is_nan",
+                            "is_finite",
+                            "is_infinite",
+                            "is_normal",
+                            "is_sign_positive",
+                            "is_sign_negative",
+                        ]
+                        .iter()
+                        .any(|n| m.method == n)
+                }
+                _ => false,
+            }
+        }
+        if !test(e) || !self.reads_differentiated(e) {
+            return None;
+        }
+        Some(self.lower_expr(e).and_then(|v| match v {
+            Value::Other {
+                tokens,
+                uses,
+                kind: Kind::Bool,
+            } => {
+                let b = self.b.opaque(
+                    Kind::Bool,
+                    Some(syn::parse_quote!(bool)),
+                    tokens,
+                    uses,
+                    e.span(),
+                );
+                Some(Value::Other {
+                    tokens: self.operand_tokens(crate::ir::Operand::Val(b), e.span()),
+                    uses: vec![b],
+                    kind: Kind::Bool,
+                })
+            }
+            v => Some(v),
+        }))
     }
 
     /// `c` with its operand already lowered to `inner`.
@@ -1786,6 +1887,24 @@ impl Lowerer<'_> {
             }
         }
     }
+}
+
+/// The primitive number type of `T::from` (`f64::from`, `u8::from`, `<i32>::from`).
+fn number_from(f: &syn::ExprPath) -> Option<String> {
+    const NUMBERS: &[&str] = &[
+        "f32", "f64", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64",
+        "i128", "isize",
+    ];
+    let segs = &f.path.segments;
+    let ty = match &f.qself {
+        Some(q) if segs.len() == 1 => match &*q.ty {
+            syn::Type::Path(t) => t.path.get_ident()?.to_string(),
+            _ => return None,
+        },
+        None if segs.len() == 2 && segs[0].arguments.is_none() => segs[0].ident.to_string(),
+        _ => return None,
+    };
+    (segs.last()?.ident == "from" && NUMBERS.contains(&ty.as_str())).then_some(ty)
 }
 
 /// The two names of `swap(&mut a, &mut b)` (through `std::mem`, `core::mem` or `mem`).
