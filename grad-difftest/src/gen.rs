@@ -7063,7 +7063,11 @@ impl {tb} {{
         let closed = self.rng.chance(0.25);
         let tt = if closed { z.clone() } else { t.clone() };
         let (acc, at) = (self.fresh("sa"), self.fresh("si"));
-        let found = match self.rng.below(28) {
+        let found = match self.rng.below(31) {
+            // The index and the element `enumerate().find(..)` finds.
+            28 => format!("match {xs}.iter().enumerate().find(|&(_, &v)| v * {tt} > {thr}) {{ Some(({at}, &v)) => v * {tt} + {at} as {FLT} * 0.1, None => {c} }}"),
+            29 => format!("if let Some(({at}, v)) = {xs}.iter().enumerate().find(|(i, v)| **v > {thr} && *i >= {k}) {{ *v * {tt} - {at} as {FLT} * 0.1 }} else {{ {c} }}"),
+            30 => format!("{xs}.iter().enumerate().find(|(_, &v)| v < {thr}).map_or({c}, |(_, &v)| v * {tt})"),
             // An `Option<usize>` held in a local and read through closures giving a
             // differentiated value (`map_or`, `map(..).unwrap_or_else(..)`, `is_some_and`).
             24 => format!("{{ let {at} = {xs}.iter().position(|&v| v > {thr}); {at}.map_or({c}, |i| {xs}[i] * {tt}) }}"),

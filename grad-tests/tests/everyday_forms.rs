@@ -5127,3 +5127,56 @@ fn tests_turned_into_numbers() {
         );
     }
 }
+
+/// `xs.iter().enumerate().find(..)`: the index and the element found, bound by `let (k, v) =
+/// ..unwrap()`, `expect`, `match` (`Some((k, &v))`), `if let Some((i, v))` (`v` a reference),
+/// `let Some((j, _)) = .. else`, `map_or(d, |(_, &v)| ..)`; over a parameter and a local vector.
+#[gradient(jvp)]
+fn enumerated_finds(xs: &[f64], w: f64) -> f64 {
+    let (k, v) = xs.iter().enumerate().find(|(_, &v)| v > 0.0).unwrap();
+    let a = w * v + k as f64;
+    let b = match xs.iter().enumerate().find(|&(_, &v)| v * w > 0.5) {
+        Some((k, &v)) => w * v + k as f64,
+        None => w,
+    };
+    let c = if let Some((i, v)) = xs.iter().enumerate().find(|(i, v)| **v > w && *i > 0) {
+        *v * w + i as f64
+    } else {
+        0.25
+    };
+    let d = xs
+        .iter()
+        .enumerate()
+        .find(|&(i, _)| i == 1)
+        .map_or(w, |(_, &v)| v * v * w);
+    let p: Vec<f64> = xs.iter().map(|v| v * w).collect();
+    let (m, u) = p
+        .iter()
+        .enumerate()
+        .find(|(_, &u)| u < 0.3)
+        .expect("one below");
+    let Some((j, _)) = xs.iter().enumerate().find(|(_, v)| **v < w) else {
+        return a + b + c + d + u;
+    };
+    a + b + c + d + u * m as f64 + xs[j] * w
+}
+
+#[test]
+fn enumerated_finds_give_the_index_and_the_element() {
+    for (xs, w) in [
+        (vec![0.3, 0.8, 1.5, -0.2], 0.9),
+        (vec![0.2, 0.1, 0.4], 0.3),
+        (vec![2.0, 3.0, -1.0], -0.5),
+    ] {
+        check_with_jvp(
+            "enumerated_finds",
+            &xs,
+            w,
+            (
+                enumerated_finds,
+                enumerated_finds_grad,
+                enumerated_finds_jvp,
+            ),
+        );
+    }
+}

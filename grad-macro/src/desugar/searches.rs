@@ -379,8 +379,198 @@ fn filters(e: &syn::Expr) -> bool {
     }
 }
 
+impl Searches<'_> {
+    /// `xs.iter().enumerate().find(p)` of a sequence of floats in scope: `xs` and `p`.
+    fn enumerated_find(&self, e: &syn::Expr) -> Option<(syn::Expr, syn::Expr)> {
+        let syn::Expr::MethodCall(find) = super::unparen(e) else {
+            return None;
+        };
+        let syn::Expr::MethodCall(en) = super::unparen(&find.receiver) else {
+            return None;
+        };
+        let syn::Expr::MethodCall(iter) = super::unparen(&en.receiver) else {
+            return None;
+        };
+        // (The test takes the pair apart, `|(i, &v)|`, `|&(_, v)|`: the loop's `filter` reads
+        // such patterns.)
+        let pair = |p: &syn::Pat| match p {
+            syn::Pat::Reference(r) => matches!(&*r.pat, syn::Pat::Tuple(_)),
+            p => matches!(p, syn::Pat::Tuple(_)),
+        };
+        let test = matches!(&find.args.first(), Some(syn::Expr::Closure(c))
+            if c.inputs.len() == 1 && pair(&c.inputs[0]));
+        (find.method == "find"
+            && test
+            && find.args.len() == 1
+            && en.method == "enumerate"
+            && en.args.is_empty()
+            && iter.method == "iter"
+            && iter.args.is_empty()
+            && self.of_floats(&iter.receiver))
+        .then(|| ((*iter.receiver).clone(), find.args[0].clone()))
+    }
+
+    /// The index `xs.iter().enumerate().find(p)` finds, as an `Option<usize>` given by a loop
+    /// (the test `p` as written, on the pair it was written for).
+    fn index_found(xs: &syn::Expr, p: &syn::Expr) -> syn::Expr {
+        let (r, i) = (crate::naming::fresh("found"), crate::naming::fresh("at"));
+        let label = syn::Lifetime::new(
+            &format!("'{}", crate::naming::fresh("search")),
+            proc_macro2::Span::call_site(),
+        );
+        syn::parse_quote!(({
+            let #r: Option<usize> = #label: loop {
+                for (#i, _) in #xs.iter().enumerate().filter(#p) {
+                    break #label Some(#i);
+                }
+                break #label None;
+            };
+            #r
+        }))
+    }
+
+    /// A found pair's pattern `(i, &v)` (or `(i, v)`, `_` parts) as `let`s of the index `k`
+    /// and the element `xs[k]` (`v` a reference for `(i, v)`, as the pair holds it).
+    fn pair_lets(pat: &syn::Pat, k: &syn::Ident, xs: &syn::Expr) -> Option<Vec<syn::Stmt>> {
+        let pat = match pat {
+            syn::Pat::Paren(p) => &*p.pat,
+            syn::Pat::Type(t) => &*t.pat,
+            p => p,
+        };
+        let syn::Pat::Tuple(t) = pat else { return None };
+        let [i, v] = [t.elems.first()?, t.elems.iter().nth(1)?];
+        if t.elems.len() != 2 {
+            return None;
+        }
+        let plain = |p: &syn::Pat| matches!(p, syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none());
+        let mut out: Vec<syn::Stmt> = Vec::new();
+        match i {
+            syn::Pat::Wild(_) => {}
+            i if plain(i) => out.push(syn::parse_quote!(let #i: usize = #k;)),
+            _ => return None,
+        }
+        match v {
+            syn::Pat::Wild(_) => {}
+            syn::Pat::Reference(r) if r.mutability.is_none() && plain(&r.pat) => {
+                let v = &r.pat;
+                out.push(syn::parse_quote!(let #v = #xs[#k];));
+            }
+            v if plain(v) => out.push(syn::parse_quote!(let #v = &#xs[#k];)),
+            _ => return None,
+        }
+        Some(out)
+    }
+
+    /// `Some((i, v))` of a found pair: its pattern.
+    fn some_pair(p: &syn::Pat) -> Option<&syn::Pat> {
+        match p {
+            syn::Pat::TupleStruct(ts) if ts.path.is_ident("Some") && ts.elems.len() == 1 => {
+                ts.elems.first()
+            }
+            syn::Pat::Paren(p) => Self::some_pair(&p.pat),
+            _ => None,
+        }
+    }
+
+    /// A read of `xs.iter().enumerate().find(p)` taken apart where it is read: `match`,
+    /// `if let Some((i, v))`, `map_or(d, |(i, v)| ..)`, each on the index found, with the
+    /// pair's names bound to the index and the element.
+    fn pair_read(&self, e: &syn::Expr) -> Option<syn::Expr> {
+        match e {
+            syn::Expr::Match(m) => {
+                let (xs, p) = self.enumerated_find(&m.expr)?;
+                let k = crate::naming::fresh("at");
+                let mut arms = Vec::new();
+                for a in &m.arms {
+                    let mut a = a.clone();
+                    if let Some(pair) = Self::some_pair(&a.pat) {
+                        if a.guard.is_some() {
+                            return None;
+                        }
+                        let lets = Self::pair_lets(pair, &k, &xs)?;
+                        let body = &a.body;
+                        a.pat = syn::parse_quote!(Some(#k));
+                        *a.body = syn::parse_quote!({ #(#lets)* #body });
+                    }
+                    arms.push(a);
+                }
+                let found = Self::index_found(&xs, &p);
+                Some(syn::parse_quote!(match #found { #(#arms)* }))
+            }
+            syn::Expr::If(i) => {
+                let syn::Expr::Let(l) = &*i.cond else {
+                    return None;
+                };
+                let (xs, p) = self.enumerated_find(&l.expr)?;
+                let k = crate::naming::fresh("at");
+                let lets = Self::pair_lets(Self::some_pair(&l.pat)?, &k, &xs)?;
+                let found = Self::index_found(&xs, &p);
+                let then = &i.then_branch.stmts;
+                let els = i.else_branch.as_ref().map(|(_, e)| quote::quote!(else #e));
+                Some(syn::parse_quote!(if let Some(#k) = #found { #(#lets)* #(#then)* } #els))
+            }
+            syn::Expr::MethodCall(m) if m.method == "map_or" && m.args.len() == 2 => {
+                let (xs, p) = self.enumerated_find(&m.receiver)?;
+                let syn::Expr::Closure(c) = &m.args[1] else {
+                    return None;
+                };
+                if c.inputs.len() != 1 {
+                    return None;
+                }
+                let k = crate::naming::fresh("at");
+                let lets = Self::pair_lets(&c.inputs[0], &k, &xs)?;
+                let (body, d) = (&c.body, &m.args[0]);
+                let found = Self::index_found(&xs, &p);
+                Some(
+                    syn::parse_quote!((match #found { Some(#k) => { #(#lets)* #body } None => #d })),
+                )
+            }
+            _ => None,
+        }
+    }
+
+    /// `let (i, v) = xs.iter().enumerate().find(p).unwrap();` (or `.expect(..)`), `let
+    /// Some((i, v)) = .. else { .. };`: the index found bound, then the pair's names.
+    fn pair_let(&self, l: &syn::Local) -> Option<Vec<syn::Stmt>> {
+        let init = l.init.as_ref()?;
+        let k = crate::naming::fresh("at");
+        match &init.diverge {
+            None => {
+                let syn::Expr::MethodCall(m) = super::unparen(&init.expr) else {
+                    return None;
+                };
+                let unwrap = (m.method == "unwrap" && m.args.is_empty())
+                    || (m.method == "expect" && m.args.len() == 1);
+                if !unwrap {
+                    return None;
+                }
+                let (xs, p) = self.enumerated_find(&m.receiver)?;
+                let lets = Self::pair_lets(&l.pat, &k, &xs)?;
+                let found = Self::index_found(&xs, &p);
+                let (method, args) = (&m.method, &m.args);
+                let mut out: Vec<syn::Stmt> =
+                    vec![syn::parse_quote!(let #k: usize = #found.#method(#args);)];
+                out.extend(lets);
+                Some(out)
+            }
+            Some((_, els)) => {
+                let (xs, p) = self.enumerated_find(&init.expr)?;
+                let lets = Self::pair_lets(Self::some_pair(&l.pat)?, &k, &xs)?;
+                let found = Self::index_found(&xs, &p);
+                let mut out: Vec<syn::Stmt> =
+                    vec![syn::parse_quote!(let Some(#k) = #found else #els;)];
+                out.extend(lets);
+                Some(out)
+            }
+        }
+    }
+}
+
 impl VisitMut for Searches<'_> {
     fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        if let Some(read) = self.pair_read(e) {
+            *e = read;
+        }
         if let Some(found) = self.search(e) {
             *e = found;
         }
@@ -388,7 +578,17 @@ impl VisitMut for Searches<'_> {
     }
     fn visit_block_mut(&mut self, b: &mut syn::Block) {
         let outer = self.seqs.clone();
-        for s in &mut b.stmts {
+        let mut k = 0;
+        while k < b.stmts.len() {
+            // (A pair found bound by a `let`: its statements, searched as any others.)
+            if let Some(lets) = match &b.stmts[k] {
+                syn::Stmt::Local(l) => self.pair_let(l),
+                _ => None,
+            } {
+                b.stmts.splice(k..=k, lets);
+            }
+            let s = &mut b.stmts[k];
+            k += 1;
             match s {
                 syn::Stmt::Local(l) => {
                     // (The value is computed where the names bound before are in scope.)
