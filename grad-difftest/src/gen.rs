@@ -1139,7 +1139,8 @@ impl<'a> FnGen<'a> {
             let b = self.expr(1);
             let c = fmt_float(self.value_in((-0.9, 0.9)));
             let s = match self.rng.below(3) {
-                0 => format!("(({} > {c}) as u8 as {FLT})", a.s),
+                // (The cast's operand in parentheses: the generic twin reads `(..) as FLT`.)
+                0 => format!("((({} > {c}) as u8) as {FLT})", a.s),
                 1 => format!("{FLT}::from(u8::from({} < {c}))", a.s),
                 _ => format!(
                     "({FLT}::from(i16::from({} > {c} && {} <= {c})) * 0.5)",

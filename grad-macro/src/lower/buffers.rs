@@ -107,12 +107,12 @@ impl Lowerer<'_> {
         };
         let len = if buf.array {
             let (tokens, uses) = self.rename(&buf.len);
-            self.check_inactive(&uses, buf.len.span())?;
+            self.check_inactive(&uses, &buf.len)?;
             BufLen::Array(tokens)
         } else {
             let v = self.lower_expr(&buf.len)?;
             let (tokens, uses) = self.other_tokens(v, buf.len.span())?;
-            self.check_inactive(&uses, buf.len.span())?;
+            self.check_inactive(&uses, &buf.len)?;
             BufLen::Vec(self.b.opaque(Kind::Int, None, tokens, uses, buf.len.span()))
         };
         let seq = SeqId(self.b.func.seqs.len() as u32);
@@ -149,7 +149,7 @@ impl Lowerer<'_> {
         let n = m.args.first().unwrap_or(&zero);
         let v = self.lower_expr(n)?;
         let (tokens, uses) = self.other_tokens(v, n.span())?;
-        self.check_inactive(&uses, n.span())?;
+        self.check_inactive(&uses, &n)?;
         let tokens = if method == "truncate" {
             // `truncate` never lengthens.
             let buf = &self.b.func.seq(seq).ident;
@@ -214,7 +214,7 @@ impl Lowerer<'_> {
         };
         let v = self.lower_expr(&ix.index)?;
         let (tokens, uses) = self.other_tokens(v, ix.index.span())?;
-        self.check_inactive(&uses, ix.index.span())?;
+        self.check_inactive(&uses, &ix.index)?;
         let index = self
             .b
             .opaque(Kind::Int, None, tokens, uses, ix.index.span());

@@ -189,7 +189,7 @@ impl Lowerer<'_> {
             if matches!(part, Expr::Index(ix) if matches!(&*ix.index, Expr::Range(_)) && self.seq_of_expr(&ix.expr).is_some())
             {
                 let (tokens, uses) = self.rename(&Expr::MethodCall(m.clone()));
-                self.check_inactive(&uses, m.span())?;
+                self.check_inactive(&uses, &m)?;
                 return Some(Value::Other {
                     tokens,
                     uses,
@@ -400,7 +400,7 @@ impl Lowerer<'_> {
         }
         let v = self.lower_expr(e)?;
         let (tokens, uses) = self.other_tokens(v, e.span())?;
-        self.check_inactive(&uses, e.span())?;
+        self.check_inactive(&uses, &e)?;
         let ty: syn::Type = syn::parse_quote!(i32);
         Some(Operand::Val(self.b.opaque(
             Kind::Int,
@@ -516,7 +516,7 @@ impl Lowerer<'_> {
                         return Some(Value::Float(o));
                     }
                     let (tokens, uses) = self.through_test(tokens, uses, v);
-                    self.check_inactive(&uses, c.span())?;
+                    self.check_inactive(&uses, &c)?;
                     let ty = self.ty.clone();
                     let fp = &c.func;
                     let v =
@@ -671,7 +671,7 @@ impl Lowerer<'_> {
                     margs.push(t);
                     uses.extend(u);
                 }
-                self.check_inactive(&uses, m.span())?;
+                self.check_inactive(&uses, &m)?;
                 let ty = self.ty.clone();
                 let method = &m.method;
                 let v = self.b.opaque(
@@ -1427,7 +1427,15 @@ impl Lowerer<'_> {
                     args.push(CallArg::Seq(s, t, None));
                 }
                 Some(Value::Other { tokens, uses, kind }) => {
-                    if self.check_inactive_kind(&uses, kind, a.span()).is_none() {
+                    if self
+                        .check_inactive_kind(
+                            &uses,
+                            kind,
+                            a.span(),
+                            &quote::ToTokens::to_token_stream(a),
+                        )
+                        .is_none()
+                    {
                         failed = true;
                     }
                     // (A model's own field given to its layers' hidden `NAME__model` is no slice.)
@@ -1665,7 +1673,7 @@ impl Lowerer<'_> {
         };
         let s = self.seq_of_base(&ix.expr)?;
         let (tokens, uses) = self.rename(&Expr::Range(range.clone()));
-        if self.check_inactive(&uses, range.span()).is_none() {
+        if self.check_inactive(&uses, &range).is_none() {
             return Some((s, None));
         }
         Some((s, Some((tokens, uses))))
@@ -1857,7 +1865,7 @@ impl Lowerer<'_> {
                 })
             }
             (Value::Other { tokens, uses, .. }, Some(t)) if t == self.float_ty => {
-                self.check_inactive(&uses, c.span())?;
+                self.check_inactive(&uses, &c)?;
                 let ty = &c.ty;
                 let fty = self.ty.clone();
                 let v = self.b.opaque(

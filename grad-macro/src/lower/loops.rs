@@ -206,7 +206,7 @@ impl Lowerer<'_> {
         if let Some(seq) = self.seq_of_expr(&e.expr) {
             let v = self.lower_expr(&e.index)?;
             let (tokens, uses) = self.other_tokens(v, e.index.span())?;
-            self.check_inactive(&uses, e.index.span())?;
+            self.check_inactive(&uses, &e.index)?;
             let idx = self.b.opaque(Kind::Int, None, tokens, uses, e.index.span());
             let dst = self.b.load(seq, idx, e.span());
             return Some(Value::Float(Operand::Val(dst)));

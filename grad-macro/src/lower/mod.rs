@@ -440,7 +440,7 @@ impl<'f> Lowerer<'f> {
             return (self.lower_cond(e), Vec::new());
         };
         let (data, uses) = self.rename(&l.expr);
-        if self.check_inactive(&uses, l.expr.span()).is_none() {
+        if self.check_inactive(&uses, &l.expr).is_none() {
             return (None, Vec::new());
         }
         let pat = &l.pat;
@@ -689,7 +689,7 @@ impl<'f> Lowerer<'f> {
             Value::Unit => Settled::Unit,
             Value::Float(o) => Settled::Val(o, Kind::Float),
             Value::Other { tokens, uses, kind } => {
-                self.check_inactive_kind(&uses, kind, span)?;
+                self.check_inactive_kind(&uses, kind, span, &tokens)?;
                 Settled::Val(
                     Operand::Val(self.b.opaque(kind, None, tokens, uses, span)),
                     kind,
@@ -825,7 +825,7 @@ impl<'f> Lowerer<'f> {
                     tokens: t, uses, ..
                 } = v
                 {
-                    self.check_inactive(&uses, arr.span())?;
+                    self.check_inactive(&uses, &arr)?;
                     tokens.push(t);
                     all_uses.extend(uses);
                 }
@@ -1442,7 +1442,7 @@ impl<'f> Lowerer<'f> {
         match value {
             Value::Float(o) => Some(self.bind_float(o, span)),
             Value::Other { tokens, uses, kind } => {
-                self.check_inactive_kind(&uses, kind, span)?;
+                self.check_inactive_kind(&uses, kind, span, &tokens)?;
                 Some(Binding::Val(self.b.opaque(kind, ty, tokens, uses, span)))
             }
             Value::Seq(s) => Some(Binding::Seq(s)),
@@ -1469,12 +1469,21 @@ impl<'f> Lowerer<'f> {
     }
 
     /// A carried-along value must not read a differentiated one: its derivative would be lost.
-    pub fn check_inactive(&self, uses: &[ValId], span: Span) -> Option<()> {
-        self.check_inactive_kind(uses, Kind::Other, span)
+    /// The error stands at `at` and names it.
+    pub fn check_inactive<T: ToTokens>(&self, uses: &[ValId], at: T) -> Option<()> {
+        let what = at.to_token_stream();
+        self.check_inactive_kind(uses, Kind::Other, at.span(), &what)
     }
 
-    /// As [`Self::check_inactive`]; a boolean may read differentiated values (conditions do).
-    pub fn check_inactive_kind(&self, uses: &[ValId], kind: Kind, span: Span) -> Option<()> {
+    /// As [`Self::check_inactive`], of a value of `kind` written `what` (for its name in the
+    /// error); a boolean may read differentiated values (conditions do).
+    pub fn check_inactive_kind(
+        &self,
+        uses: &[ValId],
+        kind: Kind,
+        span: Span,
+        what: &TokenStream,
+    ) -> Option<()> {
         if kind == Kind::Bool {
             return Some(());
         }
@@ -1482,10 +1491,13 @@ impl<'f> Lowerer<'f> {
             let i = self.b.func.info(*v);
             i.active && i.kind == Kind::Float
         }) {
-            self.errors.push(
-                span,
-                "this expression reads a differentiated value but its result is not a float the engine can follow, so the derivative would be lost: compute it with float operations",
-            );
+            let construct = construct_name(what);
+            let msg = if kind == Kind::Int {
+                format!("{construct} gives an integer computed from a differentiated value, so the derivative would be lost: an index, a count or a loop bound must not depend on differentiated values (compute it from integers or data, or leave the parameter out of `wrt(..)`); for a whole-number float use `.floor()`, `.round()` or `.trunc()`, and a test as a number (`(x > w) as u8`) is followed")
+            } else {
+                format!("{construct} gives a value that is not a float (a struct, a tuple, an `Option`, a reference, or the result of a function `#[gradient]` does not read) computed from a differentiated value, so the derivative would be lost: compute the float itself with float operations, or bind its parts to float locals first")
+            };
+            self.errors.push(span, msg);
             return None;
         }
         Some(())
@@ -1497,7 +1509,7 @@ impl<'f> Lowerer<'f> {
         match v {
             Value::Float(o) => Some(o),
             Value::Other { tokens, uses, .. } => {
-                self.check_inactive(&uses, span)?;
+                self.check_inactive_kind(&uses, Kind::Other, span, &tokens)?;
                 let ty = self.ty.clone();
                 // Data of other types (`for row in rows`, `|(x, w)|` over `row.iter().zip(w)`) may
                 // be a float or a reference to one, as the user's arithmetic does not care: a
@@ -2104,4 +2116,43 @@ fn assigns(e: &syn::Expr) -> bool {
 /// `&mut T`: a parameter the body may change through.
 fn mut_reference(ty: &syn::Type) -> bool {
     matches!(ty, syn::Type::Reference(r) if r.mutability.is_some())
+}
+
+/// The construct an expression is, as an error names it (`the method `.len(..)``, `the cast `as
+/// usize``); "this expression" for one without a name of its own.
+fn construct_name(what: &TokenStream) -> String {
+    let Ok(e) = syn::parse2::<syn::Expr>(what.clone()) else {
+        return "this expression".to_string();
+    };
+    let compact = |t: &dyn ToTokens| t.to_token_stream().to_string().replace(' ', "");
+    match crate::desugar::unparen(&e) {
+        syn::Expr::MethodCall(m) => format!("the method `.{}(..)`", m.method),
+        syn::Expr::Call(c) => match &*c.func {
+            syn::Expr::Path(p)
+                if !p
+                    .path
+                    .segments
+                    .iter()
+                    .any(|s| s.ident.to_string().starts_with("__grad")) =>
+            {
+                format!("the call `{}(..)`", compact(&p.path))
+            }
+            _ => "this call".to_string(),
+        },
+        syn::Expr::Cast(c) => format!("the cast `as {}`", compact(&c.ty)),
+        syn::Expr::Macro(m) => format!("the macro `{}!`", compact(&m.mac.path)),
+        syn::Expr::Field(f) => format!("the field `.{}`", compact(&f.member)),
+        syn::Expr::Index(_) => "this indexing `[..]`".to_string(),
+        syn::Expr::Binary(b) => format!("the operator `{}`", compact(&b.op)),
+        syn::Expr::Unary(u) => format!("the operator `{}`", compact(&u.op)),
+        syn::Expr::Range(_) => "this range".to_string(),
+        syn::Expr::Tuple(_) => "this tuple".to_string(),
+        syn::Expr::Array(_) | syn::Expr::Repeat(_) => "this array".to_string(),
+        syn::Expr::Struct(s) => format!("the struct literal `{} {{ .. }}`", compact(&s.path)),
+        syn::Expr::If(_) => "this `if`".to_string(),
+        syn::Expr::Match(_) => "this `match`".to_string(),
+        syn::Expr::Reference(_) => "this reference `&..`".to_string(),
+        syn::Expr::Closure(_) => "this closure".to_string(),
+        _ => "this expression".to_string(),
+    }
 }
