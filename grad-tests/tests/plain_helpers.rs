@@ -1768,7 +1768,7 @@ fn bumped(a: f64) -> f64 {
     if {
         s += a.atan2(1.7).tanh();
         s > 0.4
-    } || true
+    } || a > 2.0
     {
         s -= 0.3;
     }

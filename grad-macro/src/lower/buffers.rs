@@ -149,7 +149,7 @@ impl Lowerer<'_> {
         let n = m.args.first().unwrap_or(&zero);
         let v = self.lower_expr(n)?;
         let (tokens, uses) = self.other_tokens(v, n.span())?;
-        self.check_inactive(&uses, &n)?;
+        self.check_inactive(&uses, n)?;
         let tokens = if method == "truncate" {
             // `truncate` never lengthens.
             let buf = &self.b.func.seq(seq).ident;

@@ -189,7 +189,7 @@ impl Lowerer<'_> {
             if matches!(part, Expr::Index(ix) if matches!(&*ix.index, Expr::Range(_)) && self.seq_of_expr(&ix.expr).is_some())
             {
                 let (tokens, uses) = self.rename(&Expr::MethodCall(m.clone()));
-                self.check_inactive(&uses, &m)?;
+                self.check_inactive(&uses, m)?;
                 return Some(Value::Other {
                     tokens,
                     uses,
@@ -400,7 +400,7 @@ impl Lowerer<'_> {
         }
         let v = self.lower_expr(e)?;
         let (tokens, uses) = self.other_tokens(v, e.span())?;
-        self.check_inactive(&uses, &e)?;
+        self.check_inactive(&uses, e)?;
         let ty: syn::Type = syn::parse_quote!(i32);
         Some(Operand::Val(self.b.opaque(
             Kind::Int,
@@ -516,7 +516,7 @@ impl Lowerer<'_> {
                         return Some(Value::Float(o));
                     }
                     let (tokens, uses) = self.through_test(tokens, uses, v);
-                    self.check_inactive(&uses, &c)?;
+                    self.check_inactive(&uses, c)?;
                     let ty = self.ty.clone();
                     let fp = &c.func;
                     let v =
@@ -671,7 +671,7 @@ impl Lowerer<'_> {
                     margs.push(t);
                     uses.extend(u);
                 }
-                self.check_inactive(&uses, &m)?;
+                self.check_inactive(&uses, m)?;
                 let ty = self.ty.clone();
                 let method = &m.method;
                 let v = self.b.opaque(
@@ -1673,7 +1673,7 @@ impl Lowerer<'_> {
         };
         let s = self.seq_of_base(&ix.expr)?;
         let (tokens, uses) = self.rename(&Expr::Range(range.clone()));
-        if self.check_inactive(&uses, &range).is_none() {
+        if self.check_inactive(&uses, range).is_none() {
             return Some((s, None));
         }
         Some((s, Some((tokens, uses))))
@@ -1780,7 +1780,7 @@ impl Lowerer<'_> {
         if !test(e) || !self.reads_differentiated(e) {
             return None;
         }
-        Some(self.lower_expr(e).and_then(|v| match v {
+        Some(self.lower_expr(e).map(|v| match v {
             Value::Other {
                 tokens,
                 uses,
@@ -1793,13 +1793,13 @@ impl Lowerer<'_> {
                     uses,
                     e.span(),
                 );
-                Some(Value::Other {
+                Value::Other {
                     tokens: self.operand_tokens(crate::ir::Operand::Val(b), e.span()),
                     uses: vec![b],
                     kind: Kind::Bool,
-                })
+                }
             }
-            v => Some(v),
+            v => v,
         }))
     }
 
@@ -1865,7 +1865,7 @@ impl Lowerer<'_> {
                 })
             }
             (Value::Other { tokens, uses, .. }, Some(t)) if t == self.float_ty => {
-                self.check_inactive(&uses, &c)?;
+                self.check_inactive(&uses, c)?;
                 let ty = &c.ty;
                 let fty = self.ty.clone();
                 let v = self.b.opaque(

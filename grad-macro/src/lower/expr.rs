@@ -249,7 +249,7 @@ impl Lowerer<'_> {
             }
             Expr::Field(f) => match self.lower_expr(&f.base)? {
                 // A field of constant data (`cfg.l2`, `pair.0`): carried along as written.
-                Value::Other { tokens, uses, .. } if self.check_inactive(&uses, &f).is_some() => {
+                Value::Other { tokens, uses, .. } if self.check_inactive(&uses, f).is_some() => {
                     let member = &f.member;
                     Some(Value::Other {
                         tokens: quote!(#tokens.#member),

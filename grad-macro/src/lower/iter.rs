@@ -106,7 +106,7 @@ impl Lowerer<'_> {
         };
         let start = bound(self, &range.start, quote!(0));
         let end = bound(self, &range.end, quote!(#x.len()));
-        if self.check_inactive(&uses, &range).is_none() {
+        if self.check_inactive(&uses, range).is_none() {
             return Some(None);
         }
         let limits = &range.limits;
@@ -201,7 +201,7 @@ impl Lowerer<'_> {
                             let mut args = Vec::new();
                             for a in &m.args {
                                 let (t, u) = self.rename(a);
-                                self.check_inactive(&u, &a)?;
+                                self.check_inactive(&u, a)?;
                                 uses.extend(u);
                                 args.push(t);
                             }
@@ -235,7 +235,7 @@ impl Lowerer<'_> {
             return None;
         }
         let (tokens, uses) = self.rename(e);
-        self.check_inactive(&uses, &e)?;
+        self.check_inactive(&uses, e)?;
         // `for &(i, r) in ratings`: a collection, not an iterator; the reverse sweep may call
         // `.rev()` or `.zip()` on it.
         let tokens = match e {

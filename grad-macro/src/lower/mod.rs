@@ -825,7 +825,7 @@ impl<'f> Lowerer<'f> {
                     tokens: t, uses, ..
                 } = v
                 {
-                    self.check_inactive(&uses, &arr)?;
+                    self.check_inactive(&uses, arr)?;
                     tokens.push(t);
                     all_uses.extend(uses);
                 }
