@@ -4229,3 +4229,88 @@ fn session_45_forms_run() {
     let (value, _, _) = s45_forms_hvp(0.7, &xs, 0.1, &[0.0; 3], &mut d, &mut hv);
     assert_eq!(value.to_bits(), s45_forms(0.7, &xs).to_bits());
 }
+
+/// Options of data read through closures, tests as numbers, the pair `enumerate().find(..)`
+/// finds, a helper named in a macro with a local of its name later, neighbours of a `Vec` of
+/// values written by index.
+fn s46_bump(a: f64) -> f64 {
+    let mut s = -0.7;
+    if {
+        s += a.tanh();
+        s > 0.4
+    } || a > 2.0
+    {
+        s -= 0.3;
+    }
+    s * a
+}
+
+#[derive(Clone, Copy)]
+struct S46Bead {
+    x: f64,
+    v: f64,
+}
+
+#[gradient(jvp, hvp)]
+fn s46_forms(w: f64, xs: &[f64]) -> f64 {
+    let at = xs.iter().position(|&v| v > 0.5);
+    let next = at.map(|k| k + 1);
+    let found = at.map_or(w, |k| w * xs[k])
+        + next.map_or(0.0, |k| xs[k.min(xs.len() - 1)] * w)
+        + if at.is_some_and(|k| xs[k] > w) {
+            1.0
+        } else {
+            0.5
+        };
+    let last = xs.len().checked_sub(1);
+    let tail = last.map_or_else(|| w * w, |k| xs[k] * w);
+    let count = xs.iter().filter(|&&v| v * w > 0.2).count();
+    let counted =
+        f64::from(u8::from(w > 0.1)) * w + f64::from(u32::try_from(count).unwrap_or(0)) * w;
+    let pair = match xs.iter().enumerate().find(|&(_, &v)| v * w > 0.5) {
+        Some((k, &v)) => w * v + f64::from(u32::try_from(k).unwrap_or(0)),
+        None => w,
+    };
+    found + tail + counted + pair
+}
+
+#[gradient(jvp)]
+fn s46_more(w: f64, xs: &[f64]) -> f64 {
+    let table = vec![
+        (0..2)
+            .map(|q| f64::from(q) * 0.25)
+            .map(s46_bump)
+            .sum::<f64>();
+        xs.len()
+    ];
+    let inner = {
+        let u = s46_bump(w * 0.5);
+        let s46_bump = u * 0.5;
+        s46_bump + 1.0
+    };
+    let mut beads = Vec::new();
+    for &x in xs {
+        beads.push(S46Bead { x: x * w, v: 0.0 });
+    }
+    for i in 1..beads.len() {
+        let f = w * (beads[i].x - beads[i - 1].x);
+        beads[i].v -= f;
+        beads[i - 1].v += f;
+    }
+    table[0] * w + inner + beads.iter().map(|b| b.x * b.v).sum::<f64>()
+}
+
+#[test]
+fn session_46_forms_run() {
+    let mut d = [0.0; 3];
+    let xs = [0.5, -0.25, 1.0];
+    let (value, _) = s46_forms_grad(0.7, &xs, &mut d);
+    assert_eq!(value.to_bits(), s46_forms(0.7, &xs).to_bits());
+    let (value, _) = s46_forms_jvp(0.7, &xs, 0.1, &[0.0; 3]);
+    assert_eq!(value.to_bits(), s46_forms(0.7, &xs).to_bits());
+    let mut hv = [0.0; 3];
+    let (value, _, _) = s46_forms_hvp(0.7, &xs, 0.1, &[0.0; 3], &mut d, &mut hv);
+    assert_eq!(value.to_bits(), s46_forms(0.7, &xs).to_bits());
+    let (value, _) = s46_more_grad(0.7, &xs, &mut d);
+    assert_eq!(value.to_bits(), s46_more(0.7, &xs).to_bits());
+}
