@@ -7064,7 +7064,8 @@ impl {tb} {{
         let closed = self.rng.chance(0.25);
         let tt = if closed { z.clone() } else { t.clone() };
         let (acc, at) = (self.fresh("sa"), self.fresh("si"));
-        let found = match self.rng.below(31) {
+        let found = match self.rng.below(32) {
+            31 => format!("{xs}.iter().position(|&v| v > {thr}).map(|i| {xs}[i] * {tt}).unwrap_or({c})"),
             // The index and the element `enumerate().find(..)` finds.
             28 => format!("match {xs}.iter().enumerate().find(|&(_, &v)| v * {tt} > {thr}) {{ Some(({at}, &v)) => v * {tt} + {at} as {FLT} * 0.1, None => {c} }}"),
             29 => format!("if let Some(({at}, v)) = {xs}.iter().enumerate().find(|(i, v)| **v > {thr} && *i >= {k}) {{ *v * {tt} - {at} as {FLT} * 0.1 }} else {{ {c} }}"),

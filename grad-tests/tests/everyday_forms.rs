@@ -5028,7 +5028,13 @@ fn options_of_data(xs: &[f64], w: f64) -> f64 {
         let u = xs[k] * w;
         u * u
     });
-    a + b + s + c
+    let d = xs
+        .iter()
+        .position(|&v| v > 0.5)
+        .map(|k| xs[k] * w)
+        .unwrap_or(w)
+        + xs.len().checked_sub(1).map_or(0.0, |k| xs[k] * w * w);
+    a + b + s + c + d
 }
 
 #[test]

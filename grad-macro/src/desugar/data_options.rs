@@ -12,9 +12,13 @@ use syn::visit_mut::VisitMut;
 /// `let` up to a `let` of the same name, and not where a pattern inside them binds it again:
 /// - `o.map_or(d, |p| e)`, `o.map_or_else(|| d, |p| e)`: `match o { Some(p) => e, None => d }`;
 /// - `o.map(|p| e)` then `.unwrap_or(d)`, `.unwrap_or_else(|| d)`, `.unwrap()`, `.expect(m)`;
-/// - `o.is_some_and(|p| c)`, `o.is_none_or(|p| c)`.
+/// - `o.is_some_and(|p| c)`, `o.is_none_or(|p| c)`;
+///
+/// and the same reads of such an option written in place (`xs.iter().position(..).map(|k|
+/// xs[k] * w).unwrap_or(w)`, `n.checked_sub(1).map_or(..)`), a `match` on it.
 pub fn data_options(block: &mut syn::Block) {
     Blocks.visit_block_mut(block);
+    Reads { name: None }.visit_block_mut(block);
 }
 
 struct Blocks;
@@ -27,7 +31,7 @@ impl VisitMut for Blocks {
                 continue;
             };
             known.push(name.clone());
-            Reads { name: &name }.stmts(&mut b.stmts[k + 1..]);
+            Reads { name: Some(&name) }.stmts(&mut b.stmts[k + 1..]);
         }
         syn::visit_mut::visit_block_mut(self, b);
     }
@@ -116,27 +120,31 @@ fn tail(b: &syn::Block) -> Option<&syn::Expr> {
     }
 }
 
-/// Rewrites the reads of one option local.
+/// Rewrites the reads of one option local (`name`), or of options written in place (`None`:
+/// `xs.iter().position(..).map(|k| xs[k] * w).unwrap_or(w)`).
 struct Reads<'a> {
-    name: &'a syn::Ident,
+    name: Option<&'a syn::Ident>,
 }
 
 impl Reads<'_> {
-    fn is_name(&self, e: &syn::Expr) -> bool {
-        matches!(e, syn::Expr::Path(p) if p.qself.is_none() && p.path.is_ident(self.name))
+    fn is_subject(&self, e: &syn::Expr) -> bool {
+        match self.name {
+            Some(n) => matches!(e, syn::Expr::Path(p) if p.qself.is_none() && p.path.is_ident(n)),
+            None => !matches!(e, syn::Expr::Path(_)) && gives_option(e, &[]),
+        }
     }
 
     /// `o` or `o.map(|p| e)`: the option and, for the latter, the closure.
-    fn view<'e>(&self, e: &'e syn::Expr) -> Option<Option<&'e syn::ExprClosure>> {
-        if self.is_name(e) {
-            return Some(None);
+    fn view<'e>(&self, e: &'e syn::Expr) -> Option<(&'e syn::Expr, Option<&'e syn::ExprClosure>)> {
+        if self.is_subject(e) {
+            return Some((e, None));
         }
         let syn::Expr::MethodCall(m) = e else {
             return None;
         };
         match (&m.args.first(), m.method == "map" && m.args.len() == 1) {
-            (Some(syn::Expr::Closure(c)), true) if self.is_name(&m.receiver) => {
-                closure_of_one(c).then_some(Some(c))
+            (Some(syn::Expr::Closure(c)), true) if self.is_subject(&m.receiver) => {
+                closure_of_one(c).then_some((&*m.receiver, Some(c)))
             }
             _ => None,
         }
@@ -144,8 +152,7 @@ impl Reads<'_> {
 
     /// The `match` that replaces the read `m`, if it is one of the forms.
     fn read(&self, m: &syn::ExprMethodCall) -> Option<syn::Expr> {
-        let mapped = self.view(&m.receiver)?;
-        let name = self.name;
+        let (subject, mapped) = self.view(&m.receiver)?;
         let arg = |k: usize| m.args.get(k);
         let thunk = |k: usize| -> Option<syn::Expr> {
             match arg(k)? {
@@ -189,7 +196,7 @@ impl Reads<'_> {
             ("is_none_or", 1) if mapped.is_none() => (some(closure(0))?, syn::parse_quote!(true)),
             _ => return None,
         };
-        Some(syn::parse_quote!(match #name { #arm None => #none }))
+        Some(syn::parse_quote!(match #subject { #arm None => #none }))
     }
 }
 
@@ -198,7 +205,10 @@ impl Reads<'_> {
     fn stmts(&mut self, stmts: &mut [syn::Stmt]) {
         for s in stmts {
             self.visit_stmt_mut(s);
-            if super::options::binds_at_top(s, self.name) {
+            if self
+                .name
+                .is_some_and(|n| super::options::binds_at_top(s, n))
+            {
                 return;
             }
         }
@@ -207,7 +217,7 @@ impl Reads<'_> {
     fn binds(&self, p: &syn::Pat) -> bool {
         let mut names = Vec::new();
         super::tuples::names_of(p, &mut names);
-        names.contains(self.name)
+        self.name.is_some_and(|n| names.contains(n))
     }
 
     /// Whether a `let` of the condition `e` binds the name (for its `then` block).
