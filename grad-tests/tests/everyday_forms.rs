@@ -5034,6 +5034,8 @@ fn options_of_data(xs: &[f64], w: f64) -> f64 {
         .map(|k| xs[k] * w)
         .unwrap_or(w)
         + xs.len().checked_sub(1).map_or(0.0, |k| xs[k] * w * w);
+    let later = xs.iter().position(|&v| v > 0.5).filter(|&i| i > 0);
+    let d = d + later.map_or(0.0, |k| xs[k - 1] * w);
     a + b + s + c + d
 }
 

@@ -75,7 +75,7 @@ fn gives_option(e: &syn::Expr, known: &[syn::Ident]) -> bool {
             (name == "position" || name == "rposition") && iterator_like(&m.receiver)
                 || name.starts_with("checked_") && m.args.len() == 1
                 || matches!(name.as_str(), "map" | "filter" | "or" | "xor" | "and_then")
-                    && matches!(&*m.receiver, syn::Expr::Path(p) if known.iter().any(|n| p.path.is_ident(n)))
+                    && gives_option(&m.receiver)
         }
         _ => false,
     }
@@ -136,18 +136,17 @@ impl Reads<'_> {
 
     /// `o` or `o.map(|p| e)`: the option and, for the latter, the closure.
     fn view<'e>(&self, e: &'e syn::Expr) -> Option<(&'e syn::Expr, Option<&'e syn::ExprClosure>)> {
-        if self.is_subject(e) {
-            return Some((e, None));
-        }
-        let syn::Expr::MethodCall(m) = e else {
-            return None;
-        };
-        match (&m.args.first(), m.method == "map" && m.args.len() == 1) {
-            (Some(syn::Expr::Closure(c)), true) if self.is_subject(&m.receiver) => {
-                closure_of_one(c).then_some((&*m.receiver, Some(c)))
+        // (The `map` first: `o.map(..)` is an option too.)
+        if let syn::Expr::MethodCall(m) = e {
+            if let (Some(syn::Expr::Closure(c)), true) =
+                (m.args.first(), m.method == "map" && m.args.len() == 1)
+            {
+                if self.is_subject(&m.receiver) && closure_of_one(c) {
+                    return Some((&*m.receiver, Some(c)));
+                }
             }
-            _ => None,
         }
+        self.is_subject(e).then_some((e, None))
     }
 
     /// The `match` that replaces the read `m`, if it is one of the forms.
