@@ -262,6 +262,7 @@ pub const METHODS: &[Method] = &[
     m!("hypot", [ANY, ANY], |a| a[0].hypot(a[1])),
     m!("copysign", [ANY, ANY], |a| a[0].copysign(a[1])),
     m!("rem_euclid", [ANY, (1.5, INF)], |a| a[0].rem_euclid(a[1])),
+    m!("div_euclid", [ANY, (1.5, INF)], |a| a[0].div_euclid(a[1])),
     m!("recip", [POS], |a| a[0].recip()),
     m!("mul_add", [ANY, ANY, ANY], |a| a[0].mul_add(a[1], a[2])),
     m!("max", [ANY, ANY], |a| a[0].max(a[1])),

@@ -29,6 +29,7 @@ pub fn genericize(items: &str, float: &str) -> Option<String> {
     // Methods of the concrete float types that num-traits' `Float` does not have; a float cast
     // to an integer with `as` (generic code converts with `to_usize()`).
     if items.contains("rem_euclid")
+        || items.contains("div_euclid")
         || items.contains(" as usize).min(")
         || items.contains(" as i32) ")
     {

@@ -60,6 +60,8 @@ pub enum Prim {
     Copysign,
     /// `x.rem_euclid(m)`: `x - m · x.div_euclid(m)`.
     RemEuclid,
+    /// `x.div_euclid(m)`: a whole number, constant between its jumps.
+    DivEuclid,
     /// `x % m` (the remainder truncated toward zero): `x - m · (x / m).trunc()`.
     Rem,
     Max,
@@ -121,6 +123,7 @@ const METHODS: &[(&str, Prim, usize)] = &[
     ("hypot", Prim::Hypot, 1),
     ("copysign", Prim::Copysign, 1),
     ("rem_euclid", Prim::RemEuclid, 1),
+    ("div_euclid", Prim::DivEuclid, 1),
     ("max", Prim::Max, 1),
     ("min", Prim::Min, 1),
     ("mul_add", Prim::MulAdd, 2),
@@ -354,7 +357,7 @@ pub fn partial(
         // ±1 as the sign is kept or flipped (`res / x`), 0 at x = 0 as for `abs`; the sign taken
         // from `y` is piecewise constant.
         Prim::Copysign if i == 0 => b.prim(Prim::DivOr0, vec![res, x], span),
-        Prim::Copysign => Const(0.0),
+        Prim::Copysign | Prim::DivEuclid => Const(0.0),
         // x = m · q + res with q = x.div_euclid(m) (for `%`, (x / m).trunc()) constant between
         // its jumps: ∂/∂x = 1, ∂/∂m = -q = -(x - res) / m.
         Prim::RemEuclid | Prim::Rem if i == 0 => one,

@@ -1812,12 +1812,18 @@ fn maps_after_pairs_of_elements() {
     check("maps_after_pairs", &|p| maps_after_pairs(p, &b), v, &d, &a);
 }
 
-/// Angle wrapping with `rem_euclid` and a signed square root with `copysign`, in every mode.
+/// Angle wrapping with `rem_euclid` (and its turns, `div_euclid`) and a signed square root with
+/// `copysign`, in every mode.
 #[gradient(jvp, hvp)]
 fn wrapped_angle(a: f64, b: f64) -> f64 {
     let d = (a - b + std::f64::consts::PI).rem_euclid(2.0 * std::f64::consts::PI)
         - std::f64::consts::PI;
-    d * d + (a * b).abs().sqrt().copysign(a - 0.1 * b) + 0.5_f64.rem_euclid(b.abs() + 1.0) * b
+    // (`div_euclid`: the number of whole turns, constant between its jumps.)
+    let turns = (a * 3.0).div_euclid(b.abs() + 0.5);
+    d * d
+        + (a * b).abs().sqrt().copysign(a - 0.1 * b)
+        + 0.5_f64.rem_euclid(b.abs() + 1.0) * b
+        + turns * a
 }
 
 #[test]

@@ -175,6 +175,7 @@ fn expensive(s: &Stmt) -> bool {
                 | Prim::Clamp
                 | Prim::MulAdd
                 | Prim::Floor
+                | Prim::DivEuclid
                 | Prim::Ceil
                 | Prim::Round
                 | Prim::Trunc
