@@ -3700,20 +3700,36 @@ impl<'a> FnGen<'a> {
                     &format!("for {i} in 0..{xs}.len() {{ {b}[{i}] = {xs}[{i}] * {ee}; }}"),
                 );
                 Self::line(out, ind, &format!("let mut {last}: {FLT} = 0.0;"));
+                // Popped after a test of its length, or in an `if let` / `while let`.
+                let (v, ts) = (self.fresh("v"), self.fresh("ts"));
+                let taken = if self.rng.chance(0.5) {
+                    format!("if let Some({v}) = {b}.pop() {{ {last} = {v}; }}")
+                } else {
+                    format!("if !{b}.is_empty() {{ {last} = {b}.pop().unwrap(); }}")
+                };
+                Self::line(out, ind, &taken);
                 Self::line(
                     out,
                     ind,
-                    &format!("if !{b}.is_empty() {{ {last} = {b}.pop().unwrap(); }}"),
+                    &format!("let mut {t} = {b}.split_off({b}.len() / 2);"),
                 );
+                let sum = if self.rng.chance(0.5) {
+                    Self::line(out, ind, &format!("let mut {ts}: {FLT} = 0.0;"));
+                    Self::line(
+                        out,
+                        ind,
+                        &format!("while let Some({v}) = {t}.pop() {{ {ts} += {v}; }}"),
+                    );
+                    ts
+                } else {
+                    format!("{t}.iter().sum::<{FLT}>()")
+                };
                 Self::line(
                     out,
                     ind,
-                    &format!("let {t} = {b}.split_off({b}.len() / 2);"),
-                );
-                Self::line(
-                    out,
-                    ind,
-                    &format!("let {n}: {FLT} = {last} * 0.5 + {t}.iter().sum::<{FLT}>() * 0.25 + {b}.len() as {FLT} * 0.1;"),
+                    &format!(
+                        "let {n}: {FLT} = {last} * 0.5 + {sum} * 0.25 + {b}.len() as {FLT} * 0.1;"
+                    ),
                 );
                 let bd = m * 8.0 + 1.0;
                 self.declare(&n, VarKind::Float(Iv(-bd, bd, dif)), false);

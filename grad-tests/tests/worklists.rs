@@ -162,8 +162,45 @@ fn popped(w: &[f64]) -> f64 {
     s + b.iter().sum::<f64>()
 }
 
+/// A stack of differentiated values drained by `pop` in conditions: `while let`, `if let`,
+/// `let .. else`, `match` (a compile error before: "cannot take a value out of the buffer").
+#[gradient(wrt(w), jvp, hvp)]
+fn stack_of_floats(w: &[f64]) -> f64 {
+    let mut stack: Vec<f64> = w.iter().map(|v| v * v - 0.25).collect();
+    let mut s = 0.0;
+    if let Some(top) = stack.pop() {
+        s += top * top;
+    } else {
+        s -= 1.0;
+    }
+    let Some(next) = stack.pop() else {
+        return s;
+    };
+    s += next * w[0];
+    match stack.pop() {
+        Some(v) => s += v.sin(),
+        None => s += 1.0,
+    }
+    while let Some(v) = stack.pop() {
+        s = s * 0.5 + v;
+    }
+    s
+}
+
 #[test]
 fn worklists_and_sets() {
+    check(
+        "stack_of_floats",
+        &|p| stack_of_floats(p),
+        &|p, d| stack_of_floats_grad(p, d),
+        &W,
+    );
+    check(
+        "stack_of_floats",
+        &|p| stack_of_floats(p),
+        &|p, d| stack_of_floats_grad(p, d),
+        &W[..2],
+    );
     let adj = graph();
     check("bfs", &|p| bfs(p, &adj), &|p, d| bfs_grad(p, &adj, d), &W);
     check("dfs", &|p| dfs(p, &adj), &|p, d| dfs_grad(p, &adj, d), &W);

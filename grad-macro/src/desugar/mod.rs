@@ -20,6 +20,7 @@ pub(crate) mod normal;
 pub(crate) mod options;
 mod partial_pushes;
 mod piece_lists;
+mod pops;
 mod pushes;
 pub(crate) use closures::free_names as closure_free_names;
 pub use hoist::TAKING;
@@ -264,6 +265,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     array_param_copies(&mut item.block, sig);
     mut_seq_params(item, sig);
     copies_named_as_params(&mut item.block, &seqs);
+    pops::pops(&mut item.block);
     hoist::taking_calls(&mut item.block);
     normal::methods_of_data_params(&mut item.block, &item.sig);
     normal::alias_self_fields(&mut item.block, &item.sig);
