@@ -1822,3 +1822,54 @@ fn a_local_of_a_helpers_name_after_a_macro_naming_the_helper() {
         );
     }
 }
+
+/// A vector-valued `#[gradient]` function taking a slice, called from a plain helper.
+#[gradient]
+fn spread(s: &[f64], a: f64) -> (f64, f64) {
+    let m = s.iter().map(|v| v * a).sum::<f64>().tanh();
+    (m, (s[s.len() - 1] * m).cos())
+}
+
+mod spreads {
+    use super::*;
+
+    /// Not annotated; passes its slice on by name.
+    pub fn through(a0: f64, a1: f64, s0: &[f64]) -> f64 {
+        let (p, q) = spread(s0, (a0 + s0[s0.len() - 1]).tanh());
+        s0[0] + p + q * a1
+    }
+}
+
+/// The helper given a list in place (`&[0.5, 1.87]`) with constants only, in a loop writing a
+/// buffer, and with a differentiated value: the list is lent to `spread` as it was written (a
+/// compile error inside generated code before, E0308: the array passed by value).
+#[gradient(jvp)]
+fn lists_handed_on(xs: &[f64], w: f64) -> f64 {
+    let mut b = vec![0.0; xs.len()];
+    for i in 0..xs.len() {
+        b[i] = xs[i] * spreads::through(1.96, 0.5, &[0.5, 1.87]);
+    }
+    let s: &[f64] = &[0.25, 1.5];
+    let (p, _) = spread(s, 0.3);
+    b[0] + spreads::through(w, 0.5, &[w, 0.5 * w]) + p * w
+}
+
+#[test]
+fn lists_in_place_handed_on_by_name() {
+    let xs = [0.4, -0.8, 1.1];
+    let w = 0.7;
+    let mut d = [0.0; 3];
+    let (v, [dw]) = lists_handed_on_grad(&xs, w, &mut d);
+    assert_eq!(v.to_bits(), lists_handed_on(&xs, w).to_bits());
+    let mut g = d.to_vec();
+    g.push(dw);
+    let mut p = xs.to_vec();
+    p.push(w);
+    check(
+        "lists_handed_on",
+        &|q| lists_handed_on(&q[..3], q[3]),
+        v,
+        &g,
+        &p,
+    );
+}

@@ -1927,7 +1927,13 @@ impl Desugar<'_> {
                                 work.reverse();
                                 m
                             })
-                            .or_else(|| refs::temporary_ref_let(l))
+                            .or_else(|| {
+                                // The statements still to come are in `work`, last first.
+                                work.reverse();
+                                let m = refs::temporary_ref_let(l, &mut work);
+                                work.reverse();
+                                m
+                            })
                             .or_else(|| tuples::array_block_let(l))
                             // (Not a list that pushes grow later: those make it below.)
                             .or_else(|| {

@@ -204,7 +204,7 @@ fn assign_op(op: &syn::BinOp) -> bool {
 /// `let T = a * b; let p = &T;`: the value gets a name, so that the reference outlives the
 /// statement wherever the engine puts the assignment (a value declared before a loop or branch
 /// and assigned in it would borrow a temporary dropped at once).
-pub fn temporary_ref_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
+pub fn temporary_ref_let(l: &syn::Local, rest: &mut [syn::Stmt]) -> Option<Vec<syn::Stmt>> {
     let (id, ty, init) = super::plain_let(l)?;
     let syn::Expr::Reference(r) = super::unparen(init) else {
         return None;
@@ -236,6 +236,8 @@ pub fn temporary_ref_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
             }
             _ => None,
         };
+        // (Handed on by name, `f(s)`, it is lent as it was: `f(&s)`.)
+        lent_by_name(rest, name);
         return Some(vec![syn::parse_quote!(let #m #name #ty = #inner;)]);
     }
     // `let idx: &[usize] = &vec![1, 0];` (an argument a helper's inlining binds): the list of
@@ -264,4 +266,53 @@ pub fn temporary_ref_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
         syn::parse_quote!(let #t = #inner;),
         syn::parse_quote!(let #name #ty = &#t;),
     ])
+}
+
+/// `f(s)` and `x.m(s)` in `rest` (the statements after `let s = [..];`, up to a `let` of `s`)
+/// as `f(&s)`: `s` was a reference to the array, which a function given it by name borrows.
+fn lent_by_name(rest: &mut [syn::Stmt], name: &syn::Ident) {
+    struct Lend<'a>(&'a syn::Ident);
+    impl Lend<'_> {
+        fn lend(&self, a: &mut syn::Expr) {
+            if matches!(a, syn::Expr::Path(p) if p.qself.is_none() && p.path.is_ident(self.0)) {
+                let n = self.0;
+                *a = syn::parse_quote!(&#n);
+            }
+        }
+    }
+    impl syn::visit_mut::VisitMut for Lend<'_> {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            match e {
+                syn::Expr::Call(c) => c.args.iter_mut().for_each(|a| self.lend(a)),
+                syn::Expr::MethodCall(m) => m.args.iter_mut().for_each(|a| self.lend(a)),
+                // (A closure binding the name reads its own.)
+                syn::Expr::Closure(c)
+                    if c.inputs.iter().any(|p| {
+                        let mut names = Vec::new();
+                        crate::lower::collect_pat_idents(p, &mut names);
+                        names.contains(self.0)
+                    }) =>
+                {
+                    return;
+                }
+                _ => {}
+            }
+            syn::visit_mut::visit_expr_mut(self, e);
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    for s in rest {
+        if let syn::Stmt::Local(l) = s {
+            if let Some(init) = &mut l.init {
+                syn::visit_mut::VisitMut::visit_expr_mut(&mut Lend(name), &mut init.expr);
+            }
+            let mut names = Vec::new();
+            crate::lower::collect_pat_idents(&l.pat, &mut names);
+            if names.contains(name) {
+                return;
+            }
+            continue;
+        }
+        syn::visit_mut::VisitMut::visit_stmt_mut(&mut Lend(name), s);
+    }
 }
