@@ -327,7 +327,14 @@ pub(super) fn unshadow(body: &mut syn::Block) {
             syn::visit_mut::visit_expr_closure_mut(self, c);
             self.scope = outer;
         }
-        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+        // So is a nested function's (a helper copied into the body, inlined later).
+        fn visit_item_mut(&mut self, i: &mut syn::Item) {
+            if let syn::Item::Fn(f) = i {
+                let outer = std::mem::take(&mut self.scope);
+                self.visit_block_mut(&mut f.block);
+                self.scope = outer;
+            }
+        }
     }
     syn::visit_mut::VisitMut::visit_block_mut(&mut U { scope: Vec::new() }, body);
 }
