@@ -282,26 +282,10 @@ fn closure_of_one(c: &syn::ExprClosure) -> bool {
             _ => false,
         }
     }
-    c.inputs.len() == 1 && c.asyncness.is_none() && irrefutable(&c.inputs[0]) && !escapes(&c.body)
-}
-
-/// Whether `e` holds a `return` or a `?` of its own (the closure's; an arm's would leave the
-/// function).
-fn escapes(e: &syn::Expr) -> bool {
-    struct Find(bool);
-    impl<'a> syn::visit::Visit<'a> for Find {
-        fn visit_expr_return(&mut self, _: &'a syn::ExprReturn) {
-            self.0 = true;
-        }
-        fn visit_expr_try(&mut self, _: &'a syn::ExprTry) {
-            self.0 = true;
-        }
-        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
-        fn visit_item(&mut self, _: &'a syn::Item) {}
-    }
-    let mut f = Find(false);
-    syn::visit::Visit::visit_expr(&mut f, e);
-    f.0
+    c.inputs.len() == 1
+        && c.asyncness.is_none()
+        && irrefutable(&c.inputs[0])
+        && !super::returns::escapes(&c.body)
 }
 
 /// A closure parameter as a `match` pattern (`k: usize` is `k`).

@@ -144,17 +144,38 @@ fn breaks_out(body: &syn::Block, label: Option<&syn::Lifetime>) -> (bool, bool) 
 }
 
 fn contains_return(e: &syn::Expr) -> bool {
-    struct Find(bool);
+    leaves(e, false)
+}
+
+/// Whether `e` holds a `return` or a `?` of its own (not of a closure inside it): written in
+/// a closure's body, either leaves the closure; moved out of it, the function.
+pub(super) fn escapes(e: &syn::Expr) -> bool {
+    leaves(e, true)
+}
+
+/// Whether `e` holds a `return` of its own, or (with `tries`) a `?`.
+fn leaves(e: &syn::Expr, tries: bool) -> bool {
+    struct Find {
+        found: bool,
+        tries: bool,
+    }
     impl<'a> syn::visit::Visit<'a> for Find {
         fn visit_expr_return(&mut self, _: &'a syn::ExprReturn) {
-            self.0 = true;
+            self.found = true;
+        }
+        fn visit_expr_try(&mut self, t: &'a syn::ExprTry) {
+            self.found |= self.tries;
+            syn::visit::visit_expr_try(self, t);
         }
         fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
         fn visit_item(&mut self, _: &'a syn::Item) {}
     }
-    let mut f = Find(false);
+    let mut f = Find {
+        found: false,
+        tries,
+    };
     syn::visit::Visit::visit_expr(&mut f, e);
-    f.0
+    f.found
 }
 
 struct Rewrite<'a> {
