@@ -2,7 +2,7 @@ use grad::gradient;
 
 #[gradient]
 fn f(x: f64) -> f64 {
-    x.div_euclid(-1.0)
+    x.round_ties_even()
 }
 
 fn main() {

@@ -2,7 +2,7 @@ use grad::gradient;
 
 #[gradient]
 fn f(x: f64) -> f64 {
-    x.div_euclid(2.0) * x
+    x.round_ties_even() * x
 }
 
 fn main() {}
