@@ -3,28 +3,49 @@
 //! => .., None => .. }`. Each is the test `!stack.is_empty()` and then `stack.pop().unwrap()`,
 //! which lowering takes out of a buffer of floats (the last element, then `truncate`) or of data.
 
+use std::collections::HashSet;
 use syn::visit_mut::VisitMut;
 
 /// Input: a block. Output: the forms above written with `is_empty` and `pop().unwrap()` (the
 /// same: `pop` gives `Some` exactly when the stack is not empty, and changes nothing when it
 /// is).
+/// (Only of a stack the body declares: one lent by the caller, `q: &mut Vec<usize>`, is
+/// changed where its loop's condition runs, which lowering records as it is.)
 pub fn pops(block: &mut syn::Block) {
-    Pops.visit_block_mut(block);
+    struct Lets(HashSet<String>);
+    impl<'a> syn::visit::Visit<'a> for Lets {
+        fn visit_local(&mut self, l: &'a syn::Local) {
+            let mut names = Vec::new();
+            super::tuples::names_of(&l.pat, &mut names);
+            self.0.extend(names.iter().map(ToString::to_string));
+            syn::visit::visit_local(self, l);
+        }
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut lets = Lets(HashSet::new());
+    syn::visit::Visit::visit_block(&mut lets, block);
+    Pops(lets.0).visit_block_mut(block);
 }
 
-struct Pops;
+/// The names the body declares by `let`.
+struct Pops(HashSet<String>);
 
-/// `NAME.pop()` of a local: `NAME`.
-fn popped(e: &syn::Expr) -> Option<&syn::Ident> {
-    let syn::Expr::MethodCall(m) = super::unparen(e) else {
-        return None;
-    };
-    if m.method != "pop" || !m.args.is_empty() {
-        return None;
-    }
-    match super::unparen(&m.receiver) {
-        syn::Expr::Path(p) if p.qself.is_none() => p.path.get_ident(),
-        _ => None,
+impl Pops {
+    /// `NAME.pop()` of a local the body declares: `NAME`.
+    fn popped<'e>(&self, e: &'e syn::Expr) -> Option<&'e syn::Ident> {
+        let syn::Expr::MethodCall(m) = super::unparen(e) else {
+            return None;
+        };
+        if m.method != "pop" || !m.args.is_empty() {
+            return None;
+        }
+        match super::unparen(&m.receiver) {
+            syn::Expr::Path(p) if p.qself.is_none() => p
+                .path
+                .get_ident()
+                .filter(|i| self.0.contains(&i.to_string())),
+            _ => None,
+        }
     }
 }
 
@@ -61,7 +82,7 @@ impl VisitMut for Pops {
             if let syn::Stmt::Local(l) = &b.stmts[k] {
                 let taken = l.init.as_ref().and_then(|i| {
                     let (_, els) = i.diverge.as_ref()?;
-                    Some((popped(&i.expr)?, some_of(&l.pat)?, els))
+                    Some((self.popped(&i.expr)?, some_of(&l.pat)?, els))
                 });
                 if let Some((name, p, els)) = taken {
                     let stmts: [syn::Stmt; 2] = [
@@ -82,7 +103,7 @@ impl VisitMut for Pops {
         match e {
             syn::Expr::While(w) => {
                 let syn::Expr::Let(l) = &*w.cond else { return };
-                let (Some(name), Some(p)) = (popped(&l.expr), some_of(&l.pat)) else {
+                let (Some(name), Some(p)) = (self.popped(&l.expr), some_of(&l.pat)) else {
                     return;
                 };
                 let (label, body) = (&w.label, &w.body.stmts);
@@ -93,7 +114,7 @@ impl VisitMut for Pops {
             }
             syn::Expr::If(i) => {
                 let syn::Expr::Let(l) = &*i.cond else { return };
-                let (Some(name), Some(p)) = (popped(&l.expr), some_of(&l.pat)) else {
+                let (Some(name), Some(p)) = (self.popped(&l.expr), some_of(&l.pat)) else {
                     return;
                 };
                 let then = &i.then_branch.stmts;
@@ -106,7 +127,9 @@ impl VisitMut for Pops {
             syn::Expr::Match(m)
                 if m.arms.len() == 2 && m.arms.iter().all(|a| a.guard.is_none()) =>
             {
-                let Some(name) = popped(&m.expr) else { return };
+                let Some(name) = self.popped(&m.expr) else {
+                    return;
+                };
                 let (some, none) = match (some_of(&m.arms[0].pat), some_of(&m.arms[1].pat)) {
                     (Some(p), None) if is_none(&m.arms[1].pat) => (p, 1),
                     (None, Some(p)) if is_none(&m.arms[0].pat) => (p, 0),
