@@ -6928,7 +6928,12 @@ impl {tb} {{
                     &format!("let {pts}: Vec<{tyu}> = vec![{a} * 0.0, {a} * 0.5, {a} * 1.0];"),
                 ),
                 _ => {
-                    let helper = format!("{}_scaled", ty.to_lowercase());
+                    // (The float's placeholder kept as it is: the f32 and f64 twins each
+                    // have their own helper.)
+                    let helper = format!(
+                        "{}_scaled",
+                        ty.to_lowercase().replace(&FLT.to_lowercase(), FLT)
+                    );
                     let _ = write!(
                         self.items,
                         "fn {helper}(p: {tyu}, k: {FLT}) -> {tyu} {{\n    p * k\n}}\n"
