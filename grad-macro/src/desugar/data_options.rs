@@ -153,12 +153,7 @@ impl Reads<'_> {
     fn read(&self, m: &syn::ExprMethodCall) -> Option<syn::Expr> {
         let (subject, mapped) = self.view(&m.receiver)?;
         let arg = |k: usize| m.args.get(k);
-        let thunk = |k: usize| -> Option<syn::Expr> {
-            match arg(k)? {
-                syn::Expr::Closure(c) if c.inputs.is_empty() => Some((*c.body).clone()),
-                _ => None,
-            }
-        };
+        let thunk = |k: usize| super::options::thunk_body(arg(k)?);
         let closure = |k: usize| -> Option<&syn::ExprClosure> {
             match arg(k)? {
                 syn::Expr::Closure(c) if closure_of_one(c) => Some(c),

@@ -588,12 +588,7 @@ impl Rewrite<'_> {
     fn read(&self, m: &syn::ExprMethodCall) -> Option<syn::Expr> {
         let (f, x) = self.view(&m.receiver)?;
         let arg = |k: usize| m.args.get(k);
-        let thunk = |k: usize| -> Option<syn::Expr> {
-            match arg(k)? {
-                syn::Expr::Closure(c) if c.inputs.is_empty() => Some((*c.body).clone()),
-                _ => None,
-            }
-        };
+        let thunk = |k: usize| thunk_body(arg(k)?);
         let unwrap_message = |msg: Option<&syn::Expr>| -> syn::Expr {
             match msg {
                 Some(msg) => syn::parse_quote!({ assert!(#f, "{}", #msg); #x }),
@@ -659,6 +654,14 @@ impl Rewrite<'_> {
             syn::Pat::Paren(pp) => self.arm_pattern(&pp.pat)?,
             _ => return None,
         })
+    }
+}
+
+/// The body of a closure without parameters (`|| d`, the fallback of `unwrap_or_else`).
+pub(super) fn thunk_body(e: &syn::Expr) -> Option<syn::Expr> {
+    match e {
+        syn::Expr::Closure(c) if c.inputs.is_empty() => Some((*c.body).clone()),
+        _ => None,
     }
 }
 
