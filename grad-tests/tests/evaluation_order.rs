@@ -12,6 +12,7 @@
     clippy::blocks_in_conditions,
     clippy::needless_range_loop,
     clippy::unused_enumerate_index,
+    clippy::needless_return,
     unused_assignments
 )]
 
@@ -564,4 +565,127 @@ fn helpers_that_make_their_own_generators() {
         |m| m.total(9),
         |m, d| m.total_grad(9, d),
     );
+}
+
+/// A helper that makes its own generator and leaves by `return` (early in a branch, and at its
+/// end): inlined, its body runs once per call, and so does the generator's `let`.
+fn noisy_until(x: f64, seed: u64, stop: f64) -> f64 {
+    let mut g = Lcg::seeded(seed);
+    let mut s = 0.0;
+    for k in 0..4 {
+        let u = g.next_f64();
+        s += (x * u + f64::from(k)).tanh();
+    }
+    let u = g.next_f64();
+    if u > stop {
+        return s + u * x;
+    }
+    return s * 0.5;
+}
+
+#[gradient(wrt(x), jvp, hvp)]
+fn returning_helpers_making_generators(x: f64, seed: u64) -> f64 {
+    noisy_until(x, seed, 0.5) * 0.75 + x + shifted_noise(x, seed + 1)
+}
+
+/// A helper whose generator's seed is a local of its own, called once with an expression for
+/// its parameter: the locals the seed reads are constant data, declared with it.
+fn shifted_noise(x: f64, seed: u64) -> f64 {
+    let shift = seed * 2 + 1;
+    let offset: u64 = shift + 3;
+    let mut g = Lcg::seeded(offset);
+    (x * g.next_f64()).sin() + g.next_f64()
+}
+
+#[derive(Clone, Debug, grad::Params)]
+struct NoisyField {
+    w: Vec<f64>,
+    seed: u64,
+}
+
+impl NoisyField {
+    fn draws(&self) -> f64 {
+        let mut g = Lcg::seeded(self.seed + 3);
+        let mut acc = 0.0;
+        for w in &self.w {
+            acc += (w * g.next_f64()).tanh();
+        }
+        acc
+    }
+
+    /// The model's field read by the generator of a method called once.
+    #[gradient(wrt(self), jvp)]
+    fn total(&self) -> f64 {
+        self.draws() * 0.75 + self.w[0]
+    }
+}
+
+#[derive(Clone, Debug, grad::Params)]
+struct NoisyEarly {
+    w: Vec<f64>,
+    b: f64,
+}
+
+impl NoisyEarly {
+    fn body(&self, seed: u64) -> f64 {
+        let mut g = Lcg::seeded(seed);
+        let mut acc = 0.0;
+        for w in &self.w {
+            acc += (w * g.next_f64()).tanh();
+        }
+        if acc > 5.0 {
+            return acc;
+        }
+        return acc * self.b;
+    }
+
+    #[gradient(wrt(self), jvp)]
+    fn total(&self, seed: u64) -> f64 {
+        self.body(seed) * 0.75 + self.b
+    }
+}
+
+#[test]
+fn helpers_that_return_and_make_their_own_generators() {
+    for seed in [1, 5, 12] {
+        for x in [0.7, -1.3] {
+            let (v, [g]) = returning_helpers_making_generators_grad(x, seed);
+            assert_eq!(
+                v.to_bits(),
+                returning_helpers_making_generators(x, seed).to_bits()
+            );
+            check_flat(
+                "returning_helpers_making_generators",
+                &[x],
+                &|p: &[f64]| returning_helpers_making_generators(p[0], seed),
+                v,
+                &[g],
+            )
+            .unwrap();
+            let (vj, t) = returning_helpers_making_generators_jvp(x, seed, 1.0);
+            assert_eq!(vj.to_bits(), v.to_bits());
+            assert!((t - g).abs() <= 1e-12 * (1.0 + g.abs()));
+        }
+        let m = NoisyEarly {
+            w: vec![0.5, -0.3, 1.2],
+            b: 0.4,
+        };
+        check_model(
+            "NoisyEarly::total",
+            &m,
+            |m| m.total(seed),
+            |m, d| m.total_grad(seed, d),
+        );
+        let (vj, _) = m.total_jvp(seed, &m);
+        assert_eq!(vj.to_bits(), m.total(seed).to_bits());
+        let m = NoisyField {
+            w: vec![0.5, -0.3, 1.2],
+            seed,
+        };
+        check_model("NoisyField::total", &m, NoisyField::total, |m, d| {
+            m.total_grad(d)
+        });
+        let (vj, _) = m.total_jvp(&m);
+        assert_eq!(vj.to_bits(), m.total().to_bits());
+    }
 }

@@ -33,15 +33,18 @@ fn clear_label(e: &mut syn::Expr) {
     }
 }
 
+/// The jumps through a nested loop, by the flag's codes: 1 for `break`, 2 for `continue`.
+type Through = u8;
+
 /// Rewrites the jumps to `label` in the statement `s` of a loop body; returns the statements that
-/// replace it, and whether one of them jumps through a nested loop (so the flag is needed).
+/// replace it, and those of its jumps that go through a nested loop (so the flag is needed).
 /// `depth` counts the loops between the labeled loop and `s`.
 fn rewrite_stmt(
     s: syn::Stmt,
     label: &syn::Lifetime,
     flag: &syn::Ident,
     depth: usize,
-) -> (Vec<syn::Stmt>, bool) {
+) -> (Vec<syn::Stmt>, Through) {
     let jump = match &s {
         syn::Stmt::Expr(syn::Expr::Break(b), _) if b.expr.is_none() => {
             b.label.as_ref().filter(|l| *l == label).map(|_| 1usize)
@@ -58,25 +61,32 @@ fn rewrite_stmt(
             } else {
                 syn::parse_quote!(continue;)
             };
-            return (vec![plain], false);
+            return (vec![plain], 0);
         }
+        let through = if code == 1 { 1 } else { 2 };
         return (
             vec![syn::parse_quote!(#flag = #code;), syn::parse_quote!(break;)],
-            true,
+            through,
         );
     }
     let syn::Stmt::Expr(mut e, semi) = s else {
-        return (vec![s], false);
+        return (vec![s], 0);
     };
     let used = rewrite_expr(&mut e, label, flag, depth);
     let nested_loop = body_of(&mut e).is_some();
     let mut out = vec![syn::Stmt::Expr(e, semi)];
-    if used && nested_loop {
+    if used != 0 && nested_loop {
         // Leaving the loop just run: the labeled loop's own body acts on the flag, a loop in
-        // between passes it on.
+        // between passes it on. (Only the tests of jumps there are: a `continue` no jump asks
+        // for would make a loop that runs once, a helper's body whose `return`s became
+        // `break`s, look like one that repeats.)
         if depth == 0 {
-            out.push(syn::parse_quote!(if #flag == 1 { break; }));
-            out.push(syn::parse_quote!(if #flag == 2 { #flag = 0; continue; }));
+            if used & 1 != 0 {
+                out.push(syn::parse_quote!(if #flag == 1 { break; }));
+            }
+            if used & 2 != 0 {
+                out.push(syn::parse_quote!(if #flag == 2 { #flag = 0; continue; }));
+            }
         } else {
             out.push(syn::parse_quote!(if #flag != 0 { break; }));
         }
@@ -85,7 +95,12 @@ fn rewrite_stmt(
 }
 
 /// The jumps to `label` inside the expression statement `e` (its blocks, branches, loops).
-fn rewrite_expr(e: &mut syn::Expr, label: &syn::Lifetime, flag: &syn::Ident, depth: usize) -> bool {
+fn rewrite_expr(
+    e: &mut syn::Expr,
+    label: &syn::Lifetime,
+    flag: &syn::Ident,
+    depth: usize,
+) -> Through {
     match e {
         syn::Expr::If(i) => {
             let mut used = rewrite_block(&mut i.then_branch, label, flag, depth);
@@ -96,7 +111,7 @@ fn rewrite_expr(e: &mut syn::Expr, label: &syn::Lifetime, flag: &syn::Ident, dep
         }
         syn::Expr::Block(b) => rewrite_block(&mut b.block, label, flag, depth),
         syn::Expr::Match(m) => {
-            let mut used = false;
+            let mut used = 0;
             for arm in &mut m.arms {
                 // `=> break 'a,` becomes `=> { break 'a }`, a statement the rewrite sees.
                 if !matches!(&*arm.body, syn::Expr::Block(_)) {
@@ -109,7 +124,7 @@ fn rewrite_expr(e: &mut syn::Expr, label: &syn::Lifetime, flag: &syn::Ident, dep
         }
         e => match body_of(e) {
             Some(body) => rewrite_block(body, label, flag, depth + 1),
-            None => false,
+            None => 0,
         },
     }
 }
@@ -119,8 +134,8 @@ fn rewrite_block(
     label: &syn::Lifetime,
     flag: &syn::Ident,
     depth: usize,
-) -> bool {
-    let mut used = false;
+) -> Through {
+    let mut used = 0;
     let stmts = std::mem::take(&mut b.stmts);
     for s in stmts {
         let (new, u) = rewrite_stmt(s, label, flag, depth);
@@ -256,7 +271,7 @@ pub fn unlabel_loops(stmts: &mut Vec<syn::Stmt>) {
                 let body = body_of(e).expect("a labeled loop");
                 let used = rewrite_block(body, &label, &flag, 0);
                 clear_label(e);
-                if used {
+                if used != 0 {
                     stmts.push(syn::parse_quote!(let mut #flag: usize = 0;));
                 }
             }

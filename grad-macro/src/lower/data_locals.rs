@@ -9,8 +9,12 @@
 //! a copy per change would need `Clone` and merge equal draws.
 
 use quote::ToTokens;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use syn::visit::Visit;
+
+/// The generators `find` takes, by the address of their `let`, each with the `let`s of constant
+/// data its value reads (see `constant_lets`), to declare above it.
+pub type Taken = HashMap<usize, Vec<syn::Local>>;
 
 /// The `let mut NAME = INIT;` statements of the body (at its top level, or in blocks that run
 /// once with it) that declare data changed in place:
@@ -19,25 +23,52 @@ use syn::visit::Visit;
 /// statement calling one of its methods or lending it (`&mut NAME`). As the addresses of the
 /// `syn::Local`s, which lowering reads in place.
 ///
-/// Also returns the `let`s of that form it cannot take because their values read locals (`let
-/// mut g = Lcg::seeded(seed);` in a helper inlined with `seed` an argument) and that a method
-/// changes: bound as values, those methods would change an immutable binding.
-pub fn find(item: &syn::ItemFn, sig: &crate::sig::Sig) -> (HashSet<usize>, HashSet<usize>) {
-    let (mut out, mut refused) = (HashSet::new(), HashSet::new());
-    find_in(&item.block, item, sig, &mut out, &mut refused);
+/// A value may read locals of constant data too (`let n: usize = self.n;`, the field of a model
+/// whose method is inlined), which are declared above it (see `constant_lets`).
+///
+/// Also returns the `let`s of that form it cannot take because their values read other locals
+/// (`let mut g = Lcg::seeded(seed);` in a helper inlined with `seed` a local that changes) and
+/// that a method changes: bound as values, those methods would change an immutable binding.
+pub fn find(item: &syn::ItemFn, sig: &crate::sig::Sig) -> (Taken, HashSet<usize>) {
+    let (mut out, mut refused) = (HashMap::new(), HashSet::new());
+    let mut found = Found {
+        item,
+        sig,
+        out: &mut out,
+        refused: &mut refused,
+        visible: Vec::new(),
+    };
+    found.find_in(&item.block);
     (out, refused)
 }
 
-/// `find` in `block`, a block that runs once whenever the function runs (the body, a block
-/// statement, the block of a `let`'s value, at any depth of these).
-fn find_in(
-    block: &syn::Block,
-    item: &syn::ItemFn,
-    sig: &crate::sig::Sig,
-    out: &mut HashSet<usize>,
-    refused: &mut HashSet<usize>,
-) {
-    for (k, s) in block.stmts.iter().enumerate() {
+/// What `find` gathers as it walks the blocks that run once.
+struct Found<'a, 'o> {
+    item: &'a syn::ItemFn,
+    sig: &'o crate::sig::Sig,
+    out: &'o mut Taken,
+    refused: &'o mut HashSet<usize>,
+    /// The `let`s in scope at the statement walked: those before it in its block and in the
+    /// blocks around it.
+    visible: Vec<&'a syn::Local>,
+}
+
+impl<'a> Found<'a, '_> {
+    /// `find` in `block`, a block that runs once whenever the function runs (the body, a block
+    /// statement, the block of a `let`'s value, at any depth of these).
+    fn find_in(&mut self, block: &'a syn::Block) {
+        let depth = self.visible.len();
+        for (k, s) in block.stmts.iter().enumerate() {
+            self.find_at(block, k, s);
+            if let syn::Stmt::Local(l) = s {
+                self.visible.push(l);
+            }
+        }
+        self.visible.truncate(depth);
+    }
+
+    fn find_at(&mut self, block: &'a syn::Block, k: usize, s: &'a syn::Stmt) {
+        let (item, sig) = (self.item, self.sig);
         let inner = match s {
             syn::Stmt::Local(l) => l.init.as_ref().map(|i| &*i.expr),
             syn::Stmt::Expr(e, _) => Some(e),
@@ -46,14 +77,17 @@ fn find_in(
         // (Blocks inside the value too, where it runs once: a helper inlined into `f(x) * 2.0`.)
         if let Some(e) = inner {
             for b in once_blocks(e) {
-                find_in(b, item, sig, out, refused);
+                self.find_in(b);
+            }
+            if let Some(b) = once_loop(e) {
+                self.find_in(b);
             }
         }
-        let syn::Stmt::Local(l) = s else { continue };
-        let (name, taken) = match changed_data(l, item, sig) {
-            Made::Taken(name) => (name, true),
-            Made::ReadsLocals(name) => (name, false),
-            Made::Not => continue,
+        let syn::Stmt::Local(l) = s else { return };
+        let (name, taken) = match changed_data(l, item, sig, &self.visible) {
+            Made::Taken(name, lets) => (name, Some(lets)),
+            Made::ReadsLocals(name) => (name, None),
+            Made::Not => return,
         };
         let mut uses = Uses {
             name,
@@ -67,13 +101,30 @@ fn find_in(
         }
         if uses.changed && !uses.assigned && !uses.numeric {
             let at = std::ptr::from_ref(l) as usize;
-            if taken {
-                out.insert(at);
+            if let Some(lets) = taken {
+                self.out.insert(at, lets.into_iter().cloned().collect());
             } else if uses.method {
-                refused.insert(at);
+                self.refused.insert(at);
             }
         }
     }
+}
+
+/// The body of `e` if it is a loop whose body runs at most once: `while true { ..; break; }`
+/// with no `continue` of its own, as a helper whose body `return`s is inlined (its returns
+/// become `break`s of such a loop, see `desugar::labels`). A generator the helper makes is made
+/// once per call, as at the top of the body.
+fn once_loop(e: &syn::Expr) -> Option<&syn::Block> {
+    let syn::Expr::While(w) = crate::desugar::unparen(e) else {
+        return None;
+    };
+    let ends_in_break = matches!(w.body.stmts.last(),
+        Some(syn::Stmt::Expr(syn::Expr::Break(b), _)) if b.label.is_none() && b.expr.is_none());
+    (w.label.is_none()
+        && super::is_true(&w.cond)
+        && ends_in_break
+        && !super::loops::loop_exits(&w.body).continues)
+        .then_some(&w.body)
 }
 
 /// The unlabeled blocks of `e` that run once whenever `e` does: `e` itself, and those in its
@@ -146,29 +197,36 @@ fn returns_float(path: &syn::Path, item: &syn::ItemFn) -> bool {
 
 /// What `changed_data` makes of a `let`.
 enum Made<'a> {
-    /// The form `find` takes, declaring this name.
-    Taken(&'a syn::Ident),
+    /// The form `find` takes, declaring this name, its value reading these `let`s.
+    Taken(&'a syn::Ident, Vec<&'a syn::Local>),
     /// That form but for a value that reads locals (or differentiated parameters).
     ReadsLocals(&'a syn::Ident),
     Not,
 }
 
 /// The name `l` declares, if it has the form `find` takes.
-fn changed_data<'a>(l: &'a syn::Local, item: &syn::ItemFn, sig: &crate::sig::Sig) -> Made<'a> {
-    match made_data(l, item, sig) {
-        Some((name, false)) => Made::Taken(name),
-        Some((name, true)) => Made::ReadsLocals(name),
+fn changed_data<'a>(
+    l: &'a syn::Local,
+    item: &'a syn::ItemFn,
+    sig: &crate::sig::Sig,
+    visible: &[&'a syn::Local],
+) -> Made<'a> {
+    match made_data(l, item, sig, visible) {
+        Some((name, Some(lets))) => Made::Taken(name, lets),
+        Some((name, None)) => Made::ReadsLocals(name),
         None => Made::Not,
     }
 }
 
-/// The name `l` declares and whether its value reads locals, if it has the form `find` takes
-/// otherwise.
+/// The name `l` declares and the `let`s of constant data its value reads (none when it reads
+/// other locals), if it has the form `find` takes otherwise.
+#[allow(clippy::type_complexity)]
 fn made_data<'a>(
     l: &'a syn::Local,
-    item: &syn::ItemFn,
+    item: &'a syn::ItemFn,
     sig: &crate::sig::Sig,
-) -> Option<(&'a syn::Ident, bool)> {
+    visible: &[&'a syn::Local],
+) -> Option<(&'a syn::Ident, Option<Vec<&'a syn::Local>>)> {
     let body = &item.block;
     let (pat, ty) = match &l.pat {
         syn::Pat::Type(pt) => (&*pt.pat, Some(&*pt.ty)),
@@ -235,15 +293,76 @@ fn made_data<'a>(
     {
         return None;
     }
-    // Reads only parameters of data and what is no local (constants, functions, types).
-    let reads_local_or_active = crate::desugar::sub_slices::names_in(&init.expr.to_token_stream())
+    // Reads only parameters of data, what is no local (constants, functions, types), and
+    // locals of constant data.
+    let mut lets = Vec::new();
+    let reads = constant_lets(&init.expr, body, sig, visible, &mut lets, 0).then_some(lets);
+    Some((name, reads))
+}
+
+/// Whether the names `e` reads are parameters of data, no locals (constants, functions, types),
+/// or locals of constant data, whose `let`s (and those they read, first) go into `lets`: each
+/// declared once, by a `let NAME = VALUE;` (typed or not) in scope (among `visible`), whose
+/// value reads names of the same kinds, and never changed (assigned, lent `&mut`, or given to a
+/// method that is no float's).
+/// Such a `let` gives the same value wherever it is, so it is declared again at the top, above
+/// the generator whose seed it is.
+fn constant_lets<'a>(
+    e: &syn::Expr,
+    body: &'a syn::Block,
+    sig: &crate::sig::Sig,
+    visible: &[&'a syn::Local],
+    lets: &mut Vec<&'a syn::Local>,
+    depth: usize,
+) -> bool {
+    crate::desugar::sub_slices::names_in(&e.to_token_stream())
         .iter()
-        .any(|id| {
+        .all(|id| {
             let n = id.to_string();
-            sig.params.iter().any(|p| p.ident == n && p.active)
-                || crate::desugar::declarations(body, &n) > 0
-        });
-    Some((name, reads_local_or_active))
+            let param = sig.params.iter().any(|p| p.ident == n);
+            match crate::desugar::declarations(body, &n) {
+                0 => sig.params.iter().all(|p| p.ident != n || !p.active),
+                // (A local of a parameter's name, `let seed = seed + 1;` of a helper inlined,
+                // may or may not be in scope where the generator is made.)
+                1 if !param => {
+                    let Some(l) = visible.iter().rev().copied().find(|l| binds(l, id)) else {
+                        return false;
+                    };
+                    if lets.iter().any(|k| std::ptr::eq(*k, l)) {
+                        return true;
+                    }
+                    let mut uses = Uses {
+                        name: id,
+                        changed: false,
+                        assigned: false,
+                        numeric: false,
+                        method: false,
+                    };
+                    uses.visit_block(body);
+                    let init = l.init.as_ref().filter(|i| i.diverge.is_none());
+                    let ok = depth < 8
+                        && !uses.changed
+                        && !uses.assigned
+                        && init.is_some_and(|i| {
+                            constant_lets(&i.expr, body, sig, visible, lets, depth + 1)
+                        });
+                    if ok {
+                        lets.push(l);
+                    }
+                    ok
+                }
+                _ => false,
+            }
+        })
+}
+
+/// Whether `l` binds `name` alone (`let name = ..;`, `let mut name: T = ..;`).
+fn binds(l: &syn::Local, name: &syn::Ident) -> bool {
+    let pat = match &l.pat {
+        syn::Pat::Type(pt) => &*pt.pat,
+        p => p,
+    };
+    matches!(pat, syn::Pat::Ident(pi) if pi.ident == *name && pi.by_ref.is_none() && pi.subpat.is_none())
 }
 
 /// How the statements after the `let` use its name: a method called that is no float's

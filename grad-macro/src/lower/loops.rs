@@ -26,12 +26,12 @@ pub(super) enum Header<'a> {
 
 /// Whether a loop body has `break`/`continue` of its own (not of inner loops).
 #[derive(Default, Clone, Copy)]
-struct Exits {
+pub(super) struct Exits {
     breaks: bool,
-    continues: bool,
+    pub(super) continues: bool,
 }
 
-fn loop_exits(body: &syn::Block) -> Exits {
+pub(super) fn loop_exits(body: &syn::Block) -> Exits {
     struct Finder(Exits);
     impl<'a> Visit<'a> for Finder {
         fn visit_expr_break(&mut self, _: &'a syn::ExprBreak) {

@@ -118,7 +118,7 @@ pub struct Lowerer<'f> {
     /// of a twin) is the caller's storage, which `let o = out;` names again (see `lower_let`).
     pub param_names: std::collections::HashSet<String>,
     /// The `let mut rng = Lcg::new(7);` declared verbatim at the top (see `data_locals`).
-    pub data_locals: std::collections::HashSet<usize>,
+    pub data_locals: data_locals::Taken,
     /// Those `data_locals` cannot take: made from locals (see `data_locals::refused`).
     pub data_locals_refused: std::collections::HashSet<usize>,
     /// The hand-written rules beside the function (`prescan::note_rules`): `libm::erf(x)` is
@@ -1106,15 +1106,19 @@ impl<'f> Lowerer<'f> {
             return;
         }
         if let Some(ident) = &ident {
-            if self
-                .data_locals
-                .contains(&(std::ptr::from_ref(local) as usize))
-            {
-                // Not bound: the expressions that read it keep its name.
+            if let Some(lets) = self.data_locals.get(&(std::ptr::from_ref(local) as usize)) {
+                // Not bound: the expressions that read it keep its name. (The locals of
+                // constant data its value reads are declared above it, as they are here.)
                 self.b.func.mut_data.insert(ident.to_string());
-                let item = syn::Item::Verbatim(quote!(#local));
-                if !self.b.func.items.contains(&item) {
-                    self.b.func.items.push(item);
+                let made = lets
+                    .iter()
+                    .map(|l| quote!(#[allow(unused_mut)] #l))
+                    .chain([quote!(#local)]);
+                for tokens in made {
+                    let item = syn::Item::Verbatim(tokens);
+                    if !self.b.func.items.contains(&item) {
+                        self.b.func.items.push(item);
+                    }
                 }
                 return;
             }
@@ -1920,12 +1924,12 @@ fn stmt_contains_return(s: &syn::Stmt) -> bool {
     f.0
 }
 
-/// The first `return` inside an expression (not inside closures).
 /// Whether `e` is the literal `true`.
 pub(super) fn is_true(e: &syn::Expr) -> bool {
     matches!(e, syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Bool(b), .. }) if b.value)
 }
 
+/// The first `return` inside an expression (not inside closures).
 pub(crate) fn find_return(e: &syn::Expr) -> Option<syn::ExprReturn> {
     struct Finder(Option<syn::ExprReturn>);
     impl<'ast> syn::visit::Visit<'ast> for Finder {
