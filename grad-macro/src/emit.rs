@@ -356,6 +356,30 @@ fn constant_opaque(b: &Block, v: ValId) -> Option<&TokenStream> {
         .map(|(e, _)| e)
 }
 
+/// The value from outside `b` that a loop of `b` (at any depth) starts carrying as `v`.
+fn carried_in(b: &Block, v: ValId) -> Option<ValId> {
+    fn find(b: &Block, v: ValId) -> Option<Operand> {
+        b.stmts.iter().find_map(|s| match s {
+            Stmt::If { then, els, .. } => find(then, v).or_else(|| find(els, v)),
+            Stmt::Loop(l) => l
+                .carried
+                .iter()
+                .find(|c| c.out == v || c.phi == v)
+                .map(|c| c.init)
+                .or_else(|| find(&l.body, v)),
+            _ => None,
+        })
+    }
+    let Some(Operand::Val(from)) = find(b, v) else {
+        return None;
+    };
+    let mut inside = false;
+    for s in &b.stmts {
+        crate::dce::for_each_def(s, &mut |d| inside |= d == from);
+    }
+    (!inside).then_some(from)
+}
+
 /// The expression and the uses of the opaque statement that defines `v`, at any depth of `b`.
 fn find_opaque(b: &Block, v: ValId) -> Option<(&TokenStream, &[ValId])> {
     b.stmts.iter().find_map(|s| match s {
@@ -2329,10 +2353,18 @@ impl Emitter<'_> {
             // Data made of constants alone (`Term { k: 2.0 }`): made again, as the user's type
             // need not implement `Default` (found in the defining branch: the function's body
             // may not hold this `if`, as a derivation builds its own).
+            // A value a loop of the branch carries from before the `if` (data read by index in
+            // the loop, `ws: &Vec<Vec<f64>>`): a copy of what it starts as, which has its type.
             Kind::Other => {
                 match constant_opaque(defining, v).or_else(|| constant_opaque(&self.func.body, v)) {
                     Some(expr) => quote!((#expr)),
-                    None => quote!(::core::default::Default::default()),
+                    None => match carried_in(defining, v) {
+                        Some(from) => {
+                            let from = self.operand(Operand::Val(from));
+                            quote!(::core::clone::Clone::clone(&#from))
+                        }
+                        None => quote!(::core::default::Default::default()),
+                    },
                 }
             }
         }

@@ -7,7 +7,8 @@
     clippy::needless_range_loop,
     clippy::cast_precision_loss,
     clippy::redundant_closure,
-    clippy::manual_flatten
+    clippy::manual_flatten,
+    clippy::ptr_arg
 )]
 
 mod common;
@@ -494,6 +495,115 @@ fn row_after_return32(ws: &[Vec<f32>], n: usize, xs: &[f32]) -> f32 {
         return 1.0;
     }
     ws[0].iter().map(|v| v * xs[0] * xs[0]).sum()
+}
+
+/// The whole table read by index in a loop after an early `return` (the loop carries the
+/// reference it reads, which the path that returns never makes), with a `return` in the loop
+/// and the table read again after it (was an expansion rustc rejected: `Default` asked of
+/// `&Vec<Vec<f64>>`).
+#[gradient(wrt(xs))]
+fn table_in_loop_after_return(xs: &[f64], ws: &Vec<Vec<f64>>, n: usize) -> f64 {
+    let a = xs[0] * 0.5 + xs[1];
+    if xs[0] < a * a - 2.0 {
+        return 1.0;
+    }
+    let mut acc = -2.0 * a;
+    for &x in &xs[..xs.len() / 2] {
+        if x > 5.0 {
+            return x.ln_1p();
+        }
+        acc *= 1.0 + 0.1 * (if n == 3 { 0.5 } else { ws[0][0].ceil() * x }).tanh();
+    }
+    if n % 4 < 3 {
+        acc += ws.iter().map(|r| (r[r.len() - 1] * a).tanh()).sum::<f64>();
+    }
+    a.tanh() + acc.tanh()
+}
+
+#[derive(Clone, Debug, grad::Params)]
+struct TableModel {
+    x0: f64,
+    xs: Vec<f64>,
+    n: usize,
+}
+
+impl TableModel {
+    /// The same in a model's method differentiated in `self` and the table.
+    #[gradient(wrt(self, ws, ys), jvp)]
+    fn loss(&self, ws: &Vec<Vec<f64>>, ys: &[f64]) -> f64 {
+        let a = self.x0 * 0.5 + self.xs[0];
+        if self.x0 < a * a - 2.0 {
+            return 1.0;
+        }
+        let mut acc = -2.0 * a;
+        for &x in &self.xs[..self.xs.len() / 2] {
+            if x > 5.0 {
+                return x.ln_1p();
+            }
+            acc *= 1.0 + 0.1 * (if self.n == 3 { 0.5 } else { ws[0][0].ceil() }).tanh();
+        }
+        if self.n % 4 < 3 {
+            acc += ws.iter().map(|r| (r[r.len() - 1] * a).tanh()).sum::<f64>();
+        }
+        a.tanh() + acc.tanh() * ys[0]
+    }
+}
+
+#[test]
+fn tables_carried_by_loops_after_early_returns() {
+    let ws = ragged();
+    for n in 0..4 {
+        for xs in [
+            [0.7, -0.4, 1.1, 0.3],
+            [-2.5, 0.1, 0.2, 0.3],
+            [6.0, 0.5, 0.2, 1.0],
+        ] {
+            check(
+                "table_in_loop_after_return",
+                &|x| table_in_loop_after_return(x, &ws, n),
+                &|x, d| table_in_loop_after_return_grad(x, &ws, n, d),
+                &xs,
+            );
+        }
+        let m = TableModel {
+            x0: 0.7,
+            xs: vec![0.3, -0.4, 1.1, 0.2],
+            n,
+        };
+        let mut dm = TableModel {
+            x0: f64::NAN,
+            xs: vec![f64::NAN; 4],
+            n,
+        };
+        let ys = [1.5];
+        let mut dws: Vec<Vec<f64>> = ws.iter().map(|r| vec![f64::NAN; r.len()]).collect();
+        let mut dys = [f64::NAN];
+        let v = m.loss_grad(&ws, &ys, &mut dm, &mut dws, &mut dys);
+        assert_eq!(v.to_bits(), m.loss(&ws, &ys).to_bits());
+        let (vj, _) = m.loss_jvp(&ws, &ys, &m, &ws, &ys);
+        assert_eq!(vj.to_bits(), v.to_bits());
+        let h = 1e-6;
+        let mut mp = m.clone();
+        mp.x0 += h;
+        let mut mm = m.clone();
+        mm.x0 -= h;
+        let fd = (mp.loss(&ws, &ys) - mm.loss(&ws, &ys)) / (2.0 * h);
+        assert!(
+            (fd - dm.x0).abs() <= 1e-6 * (1.0 + fd.abs()),
+            "{fd} vs {}",
+            dm.x0
+        );
+        let mut wp = ws.clone();
+        wp[1][1] += h;
+        let mut wm = ws.clone();
+        wm[1][1] -= h;
+        let fd = (m.loss(&wp, &ys) - m.loss(&wm, &ys)) / (2.0 * h);
+        assert!(
+            (fd - dws[1][1]).abs() <= 1e-6 * (1.0 + fd.abs()),
+            "{fd} vs {}",
+            dws[1][1]
+        );
+    }
 }
 
 #[test]
