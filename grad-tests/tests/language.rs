@@ -575,12 +575,51 @@ fn labeled_loops(x: &[f64]) -> f64 {
     s
 }
 
+/// Labeled loops inside a block whose value is an array (lifted into the body's statements
+/// before lowering), with a labeled `continue` from a `match` arm and a labeled `break`.
+#[gradient]
+fn labeled_loops_in_blocks(x: &[f64]) -> f64 {
+    let p = {
+        let mut acc = 0.0;
+        'rows: for i in 0..x.len() {
+            for j in 0..x.len() {
+                match j {
+                    0 if x[i] > 1.0 => continue 'rows,
+                    _ => {}
+                }
+                if j > i {
+                    continue 'rows;
+                }
+                acc += x[i] * x[j];
+                if acc > 50.0 {
+                    break 'rows;
+                }
+            }
+        }
+        [acc, x[0]]
+    };
+    p[0] * p[1] + p[0]
+}
+
 #[test]
 fn labeled_jumps() {
-    for x in [[0.3, -0.8, 1.1], [0.3, 12.0, 1.1], [2.0, 0.5, -1.0]] {
+    for x in [
+        [0.3, -0.8, 1.1],
+        [0.3, 12.0, 1.1],
+        [2.0, 0.5, -1.0],
+        [9.0, 7.0, 8.0],
+    ] {
         let mut d = [0.0; 3];
         let v = labeled_loops_grad(&x, &mut d);
         check("labeled_loops", &|p| labeled_loops(p), v, &d, &x);
+        let v = labeled_loops_in_blocks_grad(&x, &mut d);
+        check(
+            "labeled_loops_in_blocks",
+            &|p| labeled_loops_in_blocks(p),
+            v,
+            &d,
+            &x,
+        );
     }
 }
 

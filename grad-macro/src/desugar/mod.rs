@@ -1394,7 +1394,8 @@ impl VisitMut for Desugar<'_> {
         closures::assigned_calls_to_lets(b);
         closures::inline_fn_items(b, &self.type_params);
         closures::inline_closures(b);
-        if lift::lift_blocks(b) {
+        let lifted = lift::lift_blocks(b);
+        if lifted {
             // A closure of a lifted block (`let t = { let g = |u| ..; [g(a), g(b)] };`) is one
             // of this block now.
             closures::inline_closures(b);
@@ -1404,6 +1405,17 @@ impl VisitMut for Desugar<'_> {
         if b.stmts.iter().any(options::option_let) {
             options::option_locals(b, &std::collections::HashSet::new());
             // (A search's labeled loop, now a statement: see `searches`.)
+            labels::unlabel_loops(&mut b.stmts);
+        }
+        if lifted {
+            // The other statements of a lifted block are this block's now too, which the
+            // rewrites above saw as they were: its labeled loops (`let g = { 'l: for .. {
+            // continue 'l; } .. };`), and the `return`s in its loops. (After the `Option`s:
+            // a search's labeled loop is the form `option_locals` takes apart.)
+            late_init::declare_in_loops(&mut b.stmts);
+            if let Some(ret) = &self.ret {
+                returns::hoist_loop_returns(&mut b.stmts, ret);
+            }
             labels::unlabel_loops(&mut b.stmts);
         }
         pushes::cleared_lets(b);
