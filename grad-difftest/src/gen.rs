@@ -7086,7 +7086,15 @@ impl {tb} {{
         let closed = self.rng.chance(0.25);
         let tt = if closed { z.clone() } else { t.clone() };
         let (acc, at) = (self.fresh("sa"), self.fresh("si"));
-        let found = match self.rng.below(32) {
+        let (mm, nn) = (self.fresh("sm"), self.fresh("sn"));
+        let found = match self.rng.below(37) {
+            // The element `max_by`/`min_by` choose taken apart by reference, and the pair of
+            // an `enumerate` (an argmax with its index), in `if let`, `match` and `let .. else`.
+            32 => format!("if let Some(&{mm}) = {xs}.iter().max_by(|a, b| a.total_cmp(b)) {{ {mm} * {tt} }} else {{ {c} }}"),
+            33 => format!("match {xs}.iter().min_by(|a, b| a.partial_cmp(b).unwrap()) {{ Some(&{mm}) => {mm} * {tt}, None => {c} }}"),
+            34 => format!("if let Some(({at}, &{mm})) = {xs}.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)) {{ {mm} * {tt} + {at} as {FLT} * 0.1 }} else {{ {c} }}"),
+            35 => format!("match {xs}.iter().enumerate().min_by(|a, b| a.1.total_cmp(b.1)) {{ Some(({at}, {mm})) => *{mm} * {tt} - {at} as {FLT} * 0.1, None => {c} }}"),
+            36 => format!("{{ let Some(({at}, &{mm})) = {xs}.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)) else {{ unreachable!(\"the tester's slices are not empty\") }}; let Some(&{nn}) = {xs}.iter().min_by(|a, b| a.total_cmp(b)) else {{ unreachable!() }}; {mm} * {tt} + {nn} * {c} + {at} as {FLT} * 0.1 }}"),
             31 => format!("{xs}.iter().position(|&v| v > {thr}).map(|i| {xs}[i] * {tt}).unwrap_or({c})"),
             // The index and the element `enumerate().find(..)` finds.
             28 => format!("match {xs}.iter().enumerate().find(|&(_, &v)| v * {tt} > {thr}) {{ Some(({at}, &v)) => v * {tt} + {at} as {FLT} * 0.1, None => {c} }}"),

@@ -5194,3 +5194,60 @@ fn enumerated_finds_give_the_index_and_the_element() {
         );
     }
 }
+
+/// The element `max_by`/`min_by` choose, taken apart by reference (`Some(&m)`) in `if let`,
+/// `match` and `let .. else`; and the chosen pair of an `enumerate` (an argmax with its index)
+/// in the same three, by reference and by name, over a part of the slice too.
+#[gradient(wrt(xs, w), jvp)]
+fn chosen_by_reference(xs: &[f64], w: f64) -> f64 {
+    let a = if let Some(&m) = xs.iter().max_by(|a, b| a.total_cmp(b)) {
+        m * w
+    } else {
+        0.0
+    };
+    let b = match xs.iter().min_by(|a, b| a.partial_cmp(b).unwrap()) {
+        Some(&m) => (m * w).sin(),
+        None => w,
+    };
+    let Some(&c) = xs.iter().max_by(|a, b| a.total_cmp(b)) else {
+        return a + b;
+    };
+    let mut d = 0.0;
+    if let Some((i, &m)) = xs.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)) {
+        d += m * w * (i as f64 + 1.0);
+    }
+    let e = match xs.iter().enumerate().min_by(|a, b| a.1.total_cmp(b.1)) {
+        Some((i, m)) => *m * i as f64 + w,
+        None => 0.0,
+    };
+    let f = if let Some((_, &m)) = xs[1..].iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)) {
+        (m * w).tanh()
+    } else {
+        w
+    };
+    let Some((k, &g)) = xs.iter().enumerate().min_by(|a, b| a.1.total_cmp(b.1)) else {
+        return a + b + c + d + e + f;
+    };
+    a + b + c * w + d + e + f + g * xs[k] * w
+}
+
+#[test]
+fn elements_chosen_taken_apart_by_reference() {
+    for (xs, w) in [
+        (vec![0.3, 0.8, 1.5, -0.2], 0.9),
+        (vec![0.2, 0.1, 0.4], 0.3),
+        (vec![2.0, 3.0, -1.0], -0.5),
+        (vec![0.7], 1.1),
+    ] {
+        check_with_jvp(
+            "chosen_by_reference",
+            &xs,
+            w,
+            (
+                chosen_by_reference,
+                chosen_by_reference_grad,
+                chosen_by_reference_jvp,
+            ),
+        );
+    }
+}

@@ -43,6 +43,8 @@ struct Blocks<'a> {
 
 impl VisitMut for Blocks<'_> {
     fn visit_block_mut(&mut self, b: &mut syn::Block) {
+        // (Before the options of reductions are held in locals: a pair is no float to hold.)
+        pair_reductions_at_top(&mut b.stmts);
         hoist_matched_reductions(&mut b.stmts);
         let mut k = 0;
         while k < b.stmts.len() {
@@ -54,7 +56,137 @@ impl VisitMut for Blocks<'_> {
         }
         syn::visit_mut::visit_block_mut(self, b);
     }
+    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        if let Some(taken) = pair_reduction_taken_apart(e) {
+            *e = taken;
+        }
+        syn::visit_mut::visit_expr_mut(self, e);
+    }
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+/// Input: `if let Some(P) = OPT { a } else { b }` (or `match OPT { Some(P) => a, None => b }`)
+/// where `OPT` is a reduction of a slice's pairs (`x.iter().enumerate().max_by(..)`, an argmax
+/// with its index, see `option_reduction`), whose option holds no float to split.
+/// Output: `if ABSENT { b } else { let P = OPT.unwrap(); a }`, the pair taken apart as a `let`
+/// takes it (the slice is empty exactly when the option is `None`).
+fn pair_reduction_taken_apart(e: &syn::Expr) -> Option<syn::Expr> {
+    let (pat, opt, then, els): (&syn::Pat, &syn::Expr, syn::Expr, syn::Expr) = match e {
+        syn::Expr::If(i) => {
+            let syn::Expr::Let(l) = &*i.cond else {
+                return None;
+            };
+            let then = syn::Expr::Block(syn::ExprBlock {
+                attrs: Vec::new(),
+                label: None,
+                block: i.then_branch.clone(),
+            });
+            let els = i
+                .else_branch
+                .as_ref()
+                .map_or_else(|| syn::parse_quote!({}), |(_, e)| (**e).clone());
+            (some_of(&l.pat)?, &l.expr, then, els)
+        }
+        syn::Expr::Match(m) if m.arms.len() == 2 && m.arms.iter().all(|a| a.guard.is_none()) => {
+            let some = m.arms.iter().position(|a| some_of(&a.pat).is_some())?;
+            let none = &m.arms[1 - some];
+            let absent = match &none.pat {
+                syn::Pat::Ident(pi) => pi.ident == "None" && pi.subpat.is_none(),
+                syn::Pat::Path(p) => p.path.is_ident("None"),
+                syn::Pat::Wild(_) => true,
+                _ => false,
+            };
+            if !absent {
+                return None;
+            }
+            let arm = &m.arms[some];
+            (
+                some_of(&arm.pat)?,
+                &m.expr,
+                (*arm.body).clone(),
+                (*none.body).clone(),
+            )
+        }
+        _ => return None,
+    };
+    let syn::Expr::MethodCall(_) = super::unparen(opt) else {
+        return None;
+    };
+    if !is_pair(pat) || !enumerated(opt) {
+        return None;
+    }
+    let (absent, unwrap) = super::option_reduction(opt)?;
+    Some(syn::parse_quote!(if #absent { #els } else { let #pat = #unwrap; #then }))
+}
+
+/// [`pair_reduction_taken_apart`] on the statements of a block, their values and `let`s'
+/// values; and `let Some(P) = OPT else { d };` of such a reduction as `if ABSENT { d } let P =
+/// OPT.unwrap();`.
+fn pair_reductions_at_top(stmts: &mut Vec<syn::Stmt>) {
+    let old = std::mem::take(stmts);
+    for mut s in old {
+        match &mut s {
+            syn::Stmt::Expr(e, _) => {
+                if let Some(taken) = pair_reduction_taken_apart(e) {
+                    *e = taken;
+                }
+            }
+            syn::Stmt::Local(l) => {
+                let pat = some_of(super::pat_and_type(l).0).cloned();
+                let Some(init) = l.init.as_mut() else {
+                    stmts.push(s);
+                    continue;
+                };
+                if let Some((_, d)) = &init.diverge {
+                    if let Some(pat) = pat {
+                        let opt = &init.expr;
+                        if is_pair(&pat) && enumerated(opt) {
+                            if let Some((absent, unwrap)) = super::option_reduction(opt) {
+                                stmts.push(syn::parse_quote!(if #absent { #d }));
+                                stmts.push(syn::parse_quote!(let #pat = #unwrap;));
+                                continue;
+                            }
+                        }
+                    }
+                } else if let Some(taken) = pair_reduction_taken_apart(&init.expr) {
+                    *init.expr = taken;
+                }
+            }
+            _ => {}
+        }
+        stmts.push(s);
+    }
+}
+
+/// Whether `p` is a tuple pattern (`(i, &v)`).
+fn is_pair(p: &syn::Pat) -> bool {
+    match p {
+        syn::Pat::Paren(pp) => is_pair(&pp.pat),
+        p => matches!(p, syn::Pat::Tuple(_)),
+    }
+}
+
+/// The pattern inside `Some(..)`.
+fn some_of(p: &syn::Pat) -> Option<&syn::Pat> {
+    match p {
+        syn::Pat::TupleStruct(ts) if ts.path.is_ident("Some") && ts.elems.len() == 1 => {
+            ts.elems.first()
+        }
+        syn::Pat::Paren(pp) => some_of(&pp.pat),
+        _ => None,
+    }
+}
+
+/// Whether the chain of method calls `e` has an `enumerate()` stage.
+fn enumerated(e: &syn::Expr) -> bool {
+    let mut e = super::unparen(e);
+    while let syn::Expr::MethodCall(m) = e {
+        if m.method == "enumerate" && m.args.is_empty() {
+            return true;
+        }
+        e = super::unparen(&m.receiver);
+    }
+    false
 }
 
 impl Blocks<'_> {

@@ -967,6 +967,22 @@ impl<'f> Lowerer<'f> {
                 Some(pi.ident.clone())
             }
             syn::Pat::Wild(_) => None,
+            // `let &v = r;` (an element found by `max_by`, taken apart as `Some(&v)`): `let v =
+            // *r;`, which copies alike.
+            syn::Pat::Reference(r)
+                if r.mutability.is_none()
+                    && ty.is_none()
+                    && matches!(&*r.pat, syn::Pat::Ident(pi) if pi.subpat.is_none() && pi.by_ref.is_none())
+                    && local.init.as_ref().is_some_and(|i| i.diverge.is_none()) =>
+            {
+                let mut copied = local.clone();
+                copied.pat = (*r.pat).clone();
+                let init = copied.init.as_mut().expect("checked");
+                let e = init.expr.clone();
+                *init.expr = syn::parse_quote_spanned!(e.span()=> *(#e));
+                self.lower_let(&copied);
+                return;
+            }
             other => {
                 self.errors.push_spanned(
                     other,
