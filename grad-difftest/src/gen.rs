@@ -6491,6 +6491,10 @@ impl<'a> FnGen<'a> {
             self.struct_local_methods(out, ind);
             return;
         }
+        if self.on("stmt:tuple_structs") && self.rng.chance(0.3) {
+            self.tuple_struct_local(out, ind);
+            return;
+        }
         let (ty, s, v) = (
             self.fresh("S").to_uppercase(),
             self.fresh("st"),
@@ -6586,6 +6590,49 @@ impl<'a> FnGen<'a> {
         );
         let act = e1.iv.2 || e2.iv.2;
         self.declare(&v, VarKind::Float(Iv(-6.0, 6.0, act)), false);
+    }
+
+    /// A local of a tuple struct of the module (`struct P(f64, f64);`): built by its
+    /// constructor, read by `.0`, through a method giving `Self(..)`, an operator and a helper
+    /// that take and give it; and a newtype of one float.
+    fn tuple_struct_local(&mut self, out: &mut String, ind: usize) {
+        let n = self.fresh("tp");
+        let (ty, nt, mid) = (
+            format!("TP{}{n}_{FLT}", self.base),
+            format!("TN{}{n}_{FLT}", self.base),
+            format!("tp_mid{}{n}_{FLT}", self.base),
+        );
+        let _ = write!(
+            self.items,
+            "#[derive(Clone, Copy)]\n#[allow(non_camel_case_types)]\nstruct {ty}({FLT}, {FLT});\n#[derive(Clone, Copy)]\n#[allow(non_camel_case_types)]\nstruct {nt}({FLT});\nimpl {ty} {{\n    fn energy(&self) -> {FLT} {{\n        self.0 * self.0 * 0.5 + {FLT}::tanh(self.1)\n    }}\n    fn scaled(self, k: {FLT}) -> Self {{\n        Self(self.0 * k, self.1 * k)\n    }}\n}}\nimpl std::ops::Add for {ty} {{\n    type Output = {ty};\n    fn add(self, o: {ty}) -> {ty} {{\n        {ty}(self.0 + o.0, self.1 + o.1)\n    }}\n}}\n#[allow(non_snake_case)]\nfn {mid}(a: {ty}, b: {ty}) -> {ty} {{\n    {ty}((a.0 + b.0) * 0.5, (a.1 + b.1) * 0.5)\n}}\n"
+        );
+        let (s, q, w, v) = (
+            self.fresh("ts"),
+            self.fresh("tq"),
+            self.fresh("tw"),
+            self.fresh("v"),
+        );
+        let (e1, e2) = (self.expr(1), self.expr(1));
+        let (e1, e2) = (self.wrap(e1, (-5.0, 5.0)), self.wrap(e2, (-5.0, 5.0)));
+        Self::line(out, ind, &format!("let {s} = {ty}({}, {});", e1.s, e2.s));
+        Self::line(
+            out,
+            ind,
+            &format!("let {q} = {s}.scaled(0.5) + {ty}({s}.1, 0.25);"),
+        );
+        Self::line(
+            out,
+            ind,
+            &format!("let {w} = {nt}({mid}({s}, {q}).0 * 0.5);"),
+        );
+        // |energy| <= 13.5, |q.0| <= 5, |w.0| <= 2.5.
+        Self::line(
+            out,
+            ind,
+            &format!("let {v}: {FLT} = {s}.energy() * 0.1 + {q}.0 * 0.1 + {w}.0 * 0.2;"),
+        );
+        let act = e1.iv.2 || e2.iv.2;
+        self.declare(&v, VarKind::Float(Iv(-3.0, 3.0, act)), false);
     }
 
     /// Losses as objects of a trait of the module, made in the body and called there: a unit

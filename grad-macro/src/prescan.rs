@@ -74,6 +74,9 @@ struct Module {
     generic_structs: Vec<(String, Vec<(String, String)>)>,
     /// The type parameters of each struct with named fields (`V2<T>`: `T`).
     struct_params: Vec<(String, Vec<String>)>,
+    /// The tuple structs without type parameters (`struct P2(f64, f64);`): name, and each
+    /// field's type (printed).
+    tuple_structs: Vec<(String, Vec<String>)>,
     /// The unit structs (`struct Mse;`).
     unit_structs: Vec<String>,
     /// The fields marked `#[params(skip)]`: struct and field names.
@@ -209,6 +212,17 @@ pub fn file_structs() -> Vec<(String, Vec<(String, String)>)> {
         modules
             .iter()
             .flat_map(|md| md.generic_structs.iter().cloned())
+            .collect()
+    })
+}
+
+/// The tuple structs of the file being expanded (`struct P2(f64, f64);`, not generic): name,
+/// and each field's type (printed).
+pub fn file_tuple_structs() -> Vec<(String, Vec<String>)> {
+    with_modules(|modules| {
+        modules
+            .iter()
+            .flat_map(|md| md.tuple_structs.iter().cloned())
             .collect()
     })
 }
@@ -780,6 +794,16 @@ fn items(
             syn::Item::Struct(st) => {
                 if matches!(st.fields, syn::Fields::Unit) {
                     here.unit_structs.push(st.ident.to_string());
+                }
+                if let syn::Fields::Unnamed(unnamed) = &st.fields {
+                    if st.generics.params.is_empty() {
+                        let types = unnamed
+                            .unnamed
+                            .iter()
+                            .map(|f| quote::ToTokens::to_token_stream(&f.ty).to_string())
+                            .collect();
+                        here.tuple_structs.push((st.ident.to_string(), types));
+                    }
                 }
                 if let syn::Fields::Named(named) = &st.fields {
                     let fields: Vec<(String, String)> = named

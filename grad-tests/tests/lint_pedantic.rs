@@ -4314,3 +4314,98 @@ fn session_46_forms_run() {
     let (value, _) = s46_more_grad(0.7, &xs, &mut d);
     assert_eq!(value.to_bits(), s46_more(0.7, &xs).to_bits());
 }
+
+/// Tuple structs of floats as values, the element `max_by` chooses taken apart by reference
+/// (also inside a call's argument), an argmax's pair in `if let` and `let .. else`, a labeled
+/// loop in a block whose value is an array, a helper that makes its generator and returns.
+#[derive(Clone, Copy)]
+struct S47P(f64, f64);
+
+impl S47P {
+    fn scaled(self, k: f64) -> Self {
+        Self(self.0 * k, self.1 * k)
+    }
+}
+
+impl std::ops::Add for S47P {
+    type Output = S47P;
+    fn add(self, o: S47P) -> S47P {
+        S47P(self.0 + o.0, self.1 + o.1)
+    }
+}
+
+pub struct S47Lcg(u64);
+
+impl S47Lcg {
+    fn next_f64(&mut self) -> f64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1);
+        f64::from(u32::try_from(self.0 >> 40).unwrap_or(0)) / f64::from(1u32 << 24)
+    }
+}
+
+fn s47_noisy(x: f64, seed: u64) -> f64 {
+    let mut g = S47Lcg(seed);
+    let u = g.next_f64();
+    if u > 0.5 {
+        return x * u;
+    }
+    x * g.next_f64() + u
+}
+
+#[gradient(jvp, hvp)]
+fn s47_forms(w: f64, xs: &[f64]) -> f64 {
+    let p = S47P(w, xs[0]);
+    let q = p.scaled(0.5) + S47P(1.0, w);
+    let top = f64::tanh(if let Some(&m) = xs.iter().max_by(|a, b| a.total_cmp(b)) {
+        m * w
+    } else {
+        0.5
+    });
+    let low = match xs.iter().min_by(|a, b| a.total_cmp(b)) {
+        Some(&m) => m * w,
+        None => w,
+    };
+    let mut arg = 0.0;
+    if let Some((k, &m)) = xs.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)) {
+        arg += m * w + f64::from(u32::try_from(k).unwrap_or(0));
+    }
+    let Some((_, &first)) = xs.iter().enumerate().min_by(|a, b| a.1.total_cmp(b.1)) else {
+        return q.0;
+    };
+    q.0 * q.1 + top + low + arg + first * w + s47_noisy(w, 7)
+}
+
+#[gradient(jvp)]
+fn s47_blocks(w: f64, xs: &[f64]) -> f64 {
+    let p = {
+        let mut acc = 0.0;
+        'rows: for i in 0..xs.len() {
+            for j in 0..xs.len() {
+                if j > i {
+                    continue 'rows;
+                }
+                acc += xs[i] * xs[j] * w;
+            }
+        }
+        [acc, w]
+    };
+    p[0] * p[1]
+}
+
+#[test]
+fn session_47_forms_run() {
+    let mut d = [0.0; 3];
+    let xs = [0.5, -0.25, 1.0];
+    let (value, _) = s47_forms_grad(0.7, &xs, &mut d);
+    assert_eq!(value.to_bits(), s47_forms(0.7, &xs).to_bits());
+    let (value, _) = s47_forms_jvp(0.7, &xs, 0.1, &[0.0; 3]);
+    assert_eq!(value.to_bits(), s47_forms(0.7, &xs).to_bits());
+    let mut hv = [0.0; 3];
+    let (value, _, _) = s47_forms_hvp(0.7, &xs, 0.1, &[0.0; 3], &mut d, &mut hv);
+    assert_eq!(value.to_bits(), s47_forms(0.7, &xs).to_bits());
+    let (value, _) = s47_blocks_grad(0.7, &xs, &mut d);
+    assert_eq!(value.to_bits(), s47_blocks(0.7, &xs).to_bits());
+}

@@ -66,8 +66,10 @@ impl VisitMut for Blocks<'_> {
 }
 
 /// Input: `if let Some(P) = OPT { a } else { b }` (or `match OPT { Some(P) => a, None => b }`)
-/// where `OPT` is a reduction of a slice's pairs (`x.iter().enumerate().max_by(..)`, an argmax
-/// with its index, see `option_reduction`), whose option holds no float to split.
+/// where `OPT` is a reduction of a slice (`x.iter().max_by(..)`, see `option_reduction`) read
+/// where no statement can hold it first (a call's argument, a closure's body), or of a slice's
+/// pairs (`x.iter().enumerate().max_by(..)`, an argmax with its index), whose option holds no
+/// float to split.
 /// Output: `if ABSENT { b } else { let P = OPT.unwrap(); a }`, the pair taken apart as a `let`
 /// takes it (the slice is empty exactly when the option is `None`).
 fn pair_reduction_taken_apart(e: &syn::Expr) -> Option<syn::Expr> {
@@ -112,7 +114,13 @@ fn pair_reduction_taken_apart(e: &syn::Expr) -> Option<syn::Expr> {
     let syn::Expr::MethodCall(_) = super::unparen(opt) else {
         return None;
     };
-    if !is_pair(pat) || !enumerated(opt) {
+    // (A float held in a local first, where the statement can hold it: `hoist_matched_reductions`.)
+    if is_pair(pat) != enumerated(opt)
+        && !matches!(
+            pat,
+            syn::Pat::Ident(_) | syn::Pat::Reference(_) | syn::Pat::Wild(_)
+        )
+    {
         return None;
     }
     let (absent, unwrap) = super::option_reduction(opt)?;

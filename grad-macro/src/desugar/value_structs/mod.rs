@@ -36,10 +36,35 @@ struct ValueType {
 }
 
 impl ValueType {
-    /// `.f` (`.pos.x`) that reads its float `k` from a value.
+    /// `.f` (`.pos.x`, `.0` of a tuple struct) that reads its float `k` from a value.
     fn access(&self, k: usize) -> proc_macro2::TokenStream {
-        let path = &self.paths[k];
+        let path = self.paths[k].iter().map(|f| match tuple_index(f) {
+            Some(i) => syn::Member::Unnamed(syn::Index::from(i)),
+            None => syn::Member::Named(f.clone()),
+        });
         quote!(#(.#path)*)
+    }
+}
+
+/// The prefix of the names the fields of a tuple struct have here (`.0` is `__grad_tf0`): a
+/// tuple struct is a struct with named fields to this pass.
+const TUPLE_FIELD: &str = "__grad_tf";
+
+/// The field `.i` of a tuple struct as this pass names it.
+fn tuple_field(i: u32) -> Ident {
+    quote::format_ident!("{TUPLE_FIELD}{i}")
+}
+
+/// `i` of the name [`tuple_field`] gives.
+fn tuple_index(f: &Ident) -> Option<usize> {
+    f.to_string().strip_prefix(TUPLE_FIELD)?.parse().ok()
+}
+
+/// The name of a field as this pass knows it: its own, or [`tuple_field`]'s.
+fn member_name(m: &syn::Member) -> Ident {
+    match m {
+        syn::Member::Named(i) => i.clone(),
+        syn::Member::Unnamed(i) => tuple_field(i.index),
     }
 }
 
@@ -157,7 +182,60 @@ fn receiver_type(item: &syn::ItemFn, types: &[ValueType]) -> Option<usize> {
         .position(|t| t.name == ty.as_str() && !crate::prescan::data_type(ty))
 }
 
+/// Input: a block, the value types, and the type whose method the block is (if it is one).
+/// Output: the block with each call of a tuple struct's constructor (`P2(a, b)`, `Self(a, b)` in
+/// its methods) written as the literal it is (`P2 { 0: a, 1: b }`), which this pass reads as any
+/// struct's.
+fn tuple_literals(block: &mut syn::Block, types: &[ValueType], own: Option<&Ident>) {
+    struct Calls<'a>(&'a [ValueType], Option<&'a Ident>);
+    impl VisitMut for Calls<'_> {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            syn::visit_mut::visit_expr_mut(self, e);
+            let syn::Expr::Call(c) = e else { return };
+            let syn::Expr::Path(p) = &*c.func else { return };
+            let Some(name) = p.path.get_ident().filter(|_| p.qself.is_none()) else {
+                return;
+            };
+            let name = match self.1 {
+                Some(own) if name == "Self" => own,
+                _ => name,
+            };
+            let tuple = |t: &ValueType| {
+                t.name == *name
+                    && t.nested.is_empty()
+                    && t.paths
+                        .iter()
+                        .enumerate()
+                        .all(|(k, path)| matches!(&path[..], [f] if tuple_index(f) == Some(k)))
+            };
+            let Some(t) = self.0.iter().find(|t| tuple(t)) else {
+                return;
+            };
+            if c.args.len() != t.fields.len() {
+                return;
+            }
+            let fields = c.args.iter().enumerate().map(|(k, a)| {
+                let k = syn::Index::from(k);
+                quote!(#k: #a)
+            });
+            *e = syn::parse_quote_spanned!(syn::spanned::Spanned::span(&*c)=> #name { #(#fields),* });
+        }
+        fn visit_item_mut(&mut self, i: &mut syn::Item) {
+            // (A helper copied into the body is read by this pass too.)
+            syn::visit_mut::visit_item_mut(self, i);
+        }
+    }
+    if types.iter().any(|t| {
+        t.paths
+            .iter()
+            .any(|p| p.iter().any(|f| tuple_index(f).is_some()))
+    }) {
+        Calls(types, own).visit_block_mut(block);
+    }
+}
+
 fn scalarize_over(item: &mut syn::ItemFn, types: Vec<ValueType>) {
+    tuple_literals(&mut item.block, &types, None);
     // (The signature too: a parameter of a value type.)
     let (sig, body) = (&item.sig, &item.block);
     let tokens = quote!(#sig #body);
@@ -339,7 +417,19 @@ fn value_types(models: bool, of: Option<&str>) -> Vec<ValueType> {
     const DATA: &[&str] = &[
         "usize", "isize", "u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64", "bool",
     ];
-    let all = crate::prescan::file_structs();
+    // (A tuple struct as one with fields named by `tuple_field`.)
+    let mut all = crate::prescan::file_structs();
+    all.extend(
+        crate::prescan::file_tuple_structs()
+            .into_iter()
+            .map(|(name, types)| {
+                let fields = (0u32..)
+                    .zip(types)
+                    .map(|(i, t)| (tuple_field(i).to_string(), t))
+                    .collect();
+                (name, fields)
+            }),
+    );
     let mut flat = all
         .iter()
         .filter(|(name, _)| {
@@ -798,9 +888,7 @@ impl Pass {
             // `p.pos` of a local `p` whose field `pos` is a value: its floats among `p`'s.
             syn::Expr::Field(f) => {
                 let l = self.local_of(&f.base)?;
-                let syn::Member::Named(m) = &f.member else {
-                    return None;
-                };
+                let m = &member_name(&f.member);
                 let (sub, at) = self.nested_field(l.ty, m)?;
                 let n = self.types[sub].fields.len();
                 Some(Local {
@@ -886,8 +974,10 @@ impl Pass {
                     })
                     .collect();
                 let [src] = &found[..] else { return None };
-                let f = syn::parse_str::<syn::ItemFn>(src).ok()?;
+                let mut f = syn::parse_str::<syn::ItemFn>(src).ok()?;
                 if !generic {
+                    let own = self.types[t].name.clone();
+                    tuple_literals(&mut f.block, &self.types, Some(&own));
                     return Some(f);
                 }
                 // (The instance of the function's float: the `impl`'s parameter, the one type
@@ -1296,13 +1386,11 @@ impl Pass {
                 self.lookup(p.path.get_ident()?).map(|l| l.ty)
             }
             syn::Expr::Struct(s) => self.type_of_path(&s.path),
-            syn::Expr::Field(f) => match &f.member {
-                syn::Member::Named(m) => {
-                    let t = self.type_of(&f.base)?;
-                    self.nested_field(t, m).map(|(sub, _)| sub)
-                }
-                syn::Member::Unnamed(_) => None,
-            },
+            syn::Expr::Field(f) => {
+                let t = self.type_of(&f.base)?;
+                self.nested_field(t, &member_name(&f.member))
+                    .map(|(sub, _)| sub)
+            }
             syn::Expr::Index(ix) => self.seq_of(&ix.expr),
             syn::Expr::Call(c) => {
                 if let syn::Expr::Path(fp) = &*c.func {
@@ -1624,9 +1712,7 @@ impl Pass {
             }
             // `p.pos` of a value `p` whose field `pos` is a value: its floats among `p`'s.
             syn::Expr::Field(f) => {
-                let syn::Member::Named(m) = &f.member else {
-                    return None;
-                };
+                let m = &member_name(&f.member);
                 let own = self.type_of(&f.base)?;
                 let (sub, at) = self.nested_field(own, m)?;
                 if sub != t {
@@ -1663,9 +1749,7 @@ impl Pass {
                 let mut pre = Vec::new();
                 let mut values: Vec<Option<syn::Expr>> = vec![None; n];
                 for fv in &lit.fields {
-                    let syn::Member::Named(m) = &fv.member else {
-                        return None;
-                    };
+                    let m = &member_name(&fv.member);
                     // A field of another value type: its floats in their places.
                     if let Some((sub, at)) = self.nested_field(t, m) {
                         let (p, parts) = self.value(&fv.expr, sub)?;

@@ -17,9 +17,7 @@ impl VisitMut for Pass {
                 let Some(t) = self.type_of(&f.base) else {
                     return syn::visit_mut::visit_expr_mut(self, e);
                 };
-                let syn::Member::Named(m) = &f.member else {
-                    return self.fail();
-                };
+                let m = &super::member_name(&f.member);
                 let Some(k) = self.types[t].fields.iter().position(|(n, _)| n == m) else {
                     return self.fail();
                 };
@@ -357,10 +355,11 @@ impl VisitMut for Pass {
                             let k: syn::Expr = syn::parse_quote!(#k);
                             self.elements(&source, &k, t)
                         }
-                        _ => self.types[t]
-                            .fields
-                            .iter()
-                            .map(|(f, _)| syn::parse_quote!(#name.#f))
+                        _ => (0..self.types[t].fields.len())
+                            .map(|j| {
+                                let f = self.types[t].access(j);
+                                syn::parse_quote!(#name #f)
+                            })
                             .collect(),
                     };
                     self.declare(
