@@ -114,12 +114,14 @@ fn pair_reduction_taken_apart(e: &syn::Expr) -> Option<syn::Expr> {
     let syn::Expr::MethodCall(_) = super::unparen(opt) else {
         return None;
     };
-    // (A float held in a local first, where the statement can hold it: `hoist_matched_reductions`.)
-    if is_pair(pat) != enumerated(opt)
-        && !matches!(
-            pat,
-            syn::Pat::Ident(_) | syn::Pat::Reference(_) | syn::Pat::Wild(_)
-        )
+    // (A float held in a local first, where the statement can hold it: `hoist_matched_reductions`.
+    // A pattern that tests, `Some((0, _))`, is no `let`'s.)
+    if !irrefutable(pat)
+        || is_pair(pat) != enumerated(opt)
+            && !matches!(
+                pat,
+                syn::Pat::Ident(_) | syn::Pat::Reference(_) | syn::Pat::Wild(_)
+            )
     {
         return None;
     }
@@ -148,7 +150,7 @@ fn pair_reductions_at_top(stmts: &mut Vec<syn::Stmt>) {
                 if let Some((_, d)) = &init.diverge {
                     if let Some(pat) = pat {
                         let opt = &init.expr;
-                        if is_pair(&pat) && enumerated(opt) {
+                        if is_pair(&pat) && irrefutable(&pat) && enumerated(opt) {
                             if let Some((absent, unwrap)) = super::option_reduction(opt) {
                                 stmts.push(syn::parse_quote!(if #absent { #d }));
                                 stmts.push(syn::parse_quote!(let #pat = #unwrap;));
@@ -163,6 +165,19 @@ fn pair_reductions_at_top(stmts: &mut Vec<syn::Stmt>) {
             _ => {}
         }
         stmts.push(s);
+    }
+}
+
+/// Whether `p` matches any value of its type: names, `_`, and tuples and references of them.
+fn irrefutable(p: &syn::Pat) -> bool {
+    match p {
+        syn::Pat::Ident(pi) => pi.subpat.is_none(),
+        syn::Pat::Wild(_) => true,
+        syn::Pat::Reference(r) => irrefutable(&r.pat),
+        syn::Pat::Paren(pp) => irrefutable(&pp.pat),
+        syn::Pat::Type(pt) => irrefutable(&pt.pat),
+        syn::Pat::Tuple(t) => t.elems.iter().all(irrefutable),
+        _ => false,
     }
 }
 
