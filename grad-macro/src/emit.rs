@@ -2352,9 +2352,9 @@ impl Emitter<'_> {
             Kind::Int => quote!(0),
             // Data made of constants alone (`Term { k: 2.0 }`): made again, as the user's type
             // need not implement `Default` (found in the defining branch: the function's body
-            // may not hold this `if`, as a derivation builds its own).
-            // A value a loop of the branch carries from before the `if` (data read by index in
-            // the loop, `ws: &Vec<Vec<f64>>`): a copy of what it starts as, which has its type.
+            // may not hold this `if`, as a derivation builds its own). Data a loop of the
+            // branch carries from before the `if` (a table read by index in the loop, `ws:
+            // &Vec<Vec<f64>>`): a copy of what it starts as, which has its type.
             Kind::Other => {
                 match constant_opaque(defining, v).or_else(|| constant_opaque(&self.func.body, v)) {
                     Some(expr) => quote!((#expr)),

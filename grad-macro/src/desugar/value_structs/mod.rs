@@ -220,10 +220,7 @@ fn tuple_literals(block: &mut syn::Block, types: &[ValueType], own: Option<&Iden
             });
             *e = syn::parse_quote_spanned!(syn::spanned::Spanned::span(&*c)=> #name { #(#fields),* });
         }
-        fn visit_item_mut(&mut self, i: &mut syn::Item) {
-            // (A helper copied into the body is read by this pass too.)
-            syn::visit_mut::visit_item_mut(self, i);
-        }
+        // (A helper copied into the body, a nested `fn`, is visited too: this pass reads it.)
     }
     if types.iter().any(|t| {
         t.paths
