@@ -7032,7 +7032,8 @@ impl {tb} {{
         // Sometimes a method of a trait of the module implemented for the float type (|.| < 1).
         let squashed = if self.rng.chance(0.4) {
             let n = self.fresh("q");
-            let (tr, m) = (format!("Sq{n}{FLT}"), format!("squash{n}"));
+            // (The method's name has the float's too: both twins implement theirs for `i32`.)
+            let (tr, m) = (format!("Sq{n}{FLT}"), format!("squash{n}_{FLT}"));
             // Sometimes taking `&self`, and implemented for an integer type too, called on
             // one (|.| <= 1).
             if self.rng.chance(0.5) {
