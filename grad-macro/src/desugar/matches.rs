@@ -259,16 +259,13 @@ fn bind_parts(
             }
             // `&v` of a part that holds a reference (`Some(&v)` of an element `max_by` found):
             // its value.
-            syn::Pat::Reference(r)
-                if r.mutability.is_none()
-                    && matches!(&*r.pat, syn::Pat::Ident(i) if i.subpat.is_none() && i.by_ref.is_none()) =>
-            {
-                let syn::Pat::Ident(i) = &*r.pat else {
-                    unreachable!("checked")
-                };
-                let (m, name) = (&i.mutability, &i.ident);
-                lets.push(syn::parse_quote!(let #m #name = *#part;));
-            }
+            syn::Pat::Reference(r) if r.mutability.is_none() => match &*r.pat {
+                syn::Pat::Ident(i) if i.subpat.is_none() && i.by_ref.is_none() => {
+                    let (m, name) = (&i.mutability, &i.ident);
+                    lets.push(syn::parse_quote!(let #m #name = *#part;));
+                }
+                _ => tested.push((elem, part)),
+            },
             syn::Pat::Wild(_) => {}
             _ => tested.push((elem, part)),
         }

@@ -190,7 +190,7 @@ fn is_pair(p: &syn::Pat) -> bool {
 }
 
 /// The pattern inside `Some(..)`.
-fn some_of(p: &syn::Pat) -> Option<&syn::Pat> {
+pub(super) fn some_of(p: &syn::Pat) -> Option<&syn::Pat> {
     match p {
         syn::Pat::TupleStruct(ts) if ts.path.is_ident("Some") && ts.elems.len() == 1 => {
             ts.elems.first()

@@ -461,17 +461,6 @@ impl Searches<'_> {
         Some(out)
     }
 
-    /// `Some((i, v))` of a found pair: its pattern.
-    fn some_pair(p: &syn::Pat) -> Option<&syn::Pat> {
-        match p {
-            syn::Pat::TupleStruct(ts) if ts.path.is_ident("Some") && ts.elems.len() == 1 => {
-                ts.elems.first()
-            }
-            syn::Pat::Paren(p) => Self::some_pair(&p.pat),
-            _ => None,
-        }
-    }
-
     /// A read of `xs.iter().enumerate().find(p)` taken apart where it is read: `match`,
     /// `if let Some((i, v))`, `map_or(d, |(i, v)| ..)`, each on the index found, with the
     /// pair's names bound to the index and the element.
@@ -483,7 +472,7 @@ impl Searches<'_> {
                 let mut arms = Vec::new();
                 for a in &m.arms {
                     let mut a = a.clone();
-                    if let Some(pair) = Self::some_pair(&a.pat) {
+                    if let Some(pair) = super::options::some_of(&a.pat) {
                         if a.guard.is_some() {
                             return None;
                         }
@@ -503,7 +492,7 @@ impl Searches<'_> {
                 };
                 let (xs, p) = self.enumerated_find(&l.expr)?;
                 let k = crate::naming::fresh("at");
-                let lets = Self::pair_lets(Self::some_pair(&l.pat)?, &k, &xs)?;
+                let lets = Self::pair_lets(super::options::some_of(&l.pat)?, &k, &xs)?;
                 let found = Self::index_found(&xs, &p);
                 let then = &i.then_branch.stmts;
                 let els = i.else_branch.as_ref().map(|(_, e)| quote::quote!(else #e));
@@ -555,7 +544,7 @@ impl Searches<'_> {
             }
             Some((_, els)) => {
                 let (xs, p) = self.enumerated_find(&init.expr)?;
-                let lets = Self::pair_lets(Self::some_pair(&l.pat)?, &k, &xs)?;
+                let lets = Self::pair_lets(super::options::some_of(&l.pat)?, &k, &xs)?;
                 let found = Self::index_found(&xs, &p);
                 let mut out: Vec<syn::Stmt> =
                     vec![syn::parse_quote!(let Some(#k) = #found else #els;)];

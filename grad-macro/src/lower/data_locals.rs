@@ -325,7 +325,11 @@ fn constant_lets<'a>(
                 // (A local of a parameter's name, `let seed = seed + 1;` of a helper inlined,
                 // may or may not be in scope where the generator is made.)
                 1 if !param => {
-                    let Some(l) = visible.iter().rev().copied().find(|l| binds(l, id)) else {
+                    let Some((l, init)) = visible.iter().rev().find_map(|l| {
+                        crate::desugar::plain_let(l)
+                            .filter(|(pi, _, _)| pi.ident == *id)
+                            .map(|(_, _, init)| (*l, init))
+                    }) else {
                         return false;
                     };
                     if lets.iter().any(|k| std::ptr::eq(*k, l)) {
@@ -339,13 +343,10 @@ fn constant_lets<'a>(
                         method: false,
                     };
                     uses.visit_block(body);
-                    let init = l.init.as_ref().filter(|i| i.diverge.is_none());
                     let ok = depth < 8
                         && !uses.changed
                         && !uses.assigned
-                        && init.is_some_and(|i| {
-                            constant_lets(&i.expr, body, sig, visible, lets, depth + 1)
-                        });
+                        && constant_lets(init, body, sig, visible, lets, depth + 1);
                     if ok {
                         lets.push(l);
                     }
@@ -354,15 +355,6 @@ fn constant_lets<'a>(
                 _ => false,
             }
         })
-}
-
-/// Whether `l` binds `name` alone (`let name = ..;`, `let mut name: T = ..;`).
-fn binds(l: &syn::Local, name: &syn::Ident) -> bool {
-    let pat = match &l.pat {
-        syn::Pat::Type(pt) => &*pt.pat,
-        p => p,
-    };
-    matches!(pat, syn::Pat::Ident(pi) if pi.ident == *name && pi.by_ref.is_none() && pi.subpat.is_none())
 }
 
 /// How the statements after the `let` use its name: a method called that is no float's
