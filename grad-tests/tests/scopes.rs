@@ -420,3 +420,47 @@ fn a_models_method_keeps_the_scope_of_its_items() {
     let at = |p: &[f64]| m.with_flat(p).scoped_loss(&x);
     check("scoped_loss", &at, v, &d.to_flat(), &m.to_flat());
 }
+
+/// Blocks in blocks lifted into the body (an `if` holding a `fn` item makes them so), whose
+/// typed `let`s sum without a turbofish: pairs of a `flat_map`, a range's `map`, a product.
+#[gradient]
+fn reductions_of_lifted_blocks(x: f64, xs: &[f64]) -> f64 {
+    let a: f64 = {
+        let b: f64 = {
+            let mut acc = x;
+            if x < 1.0 {
+                fn half(t: f64) -> f64 {
+                    t * 0.5
+                }
+                acc += half(xs[0]);
+            }
+            let pairs: f64 = (0..xs.len())
+                .flat_map(|p| (p + 1..xs.len()).map(move |q| (p, q)))
+                .map(|(i, j)| f64::tanh(xs[i] - xs[j]) * acc)
+                .sum();
+            let ranged: f64 = (0..xs.len()).map(|i| xs[i] * i as f64).sum();
+            let prod: f64 = xs.iter().map(|v| 1.0 + 0.1 * v).product();
+            pairs + ranged * prod + acc
+        };
+        b * x
+    };
+    a * 2.0
+}
+
+#[test]
+fn typed_reductions_of_lifted_blocks() {
+    for x in [0.7, 1.3] {
+        let xs = [0.4, -0.3, 1.1];
+        let mut dxs = [f64::NAN; 3];
+        let (v, dx) = reductions_of_lifted_blocks_grad(x, &xs, &mut dxs);
+        let f = |p: &[f64]| reductions_of_lifted_blocks(p[0], &p[1..]);
+        let p = [x, xs[0], xs[1], xs[2]];
+        check(
+            "reductions_of_lifted_blocks",
+            &f,
+            v,
+            &[dx[0], dxs[0], dxs[1], dxs[2]],
+            &p,
+        );
+    }
+}

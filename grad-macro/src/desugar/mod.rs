@@ -1141,6 +1141,32 @@ fn for_each_loop(e: &syn::Expr) -> Option<syn::Expr> {
     })
 }
 
+/// Input: `let s: f64 = xs.iter().map(..).sum();`, `let v = ...collect::<Vec<f64>>();`.
+/// Output: the reduction named by the `let`'s type (`sum::<f64>()`), as rewrites of
+/// reductions read it.
+fn name_let_reductions(b: &mut syn::Block) {
+    for s in &mut b.stmts {
+        let syn::Stmt::Local(syn::Local {
+            pat,
+            init: Some(init),
+            ..
+        }) = s
+        else {
+            continue;
+        };
+        if let syn::Pat::Type(pt) = pat {
+            if crate::sig::float_of(&pt.ty).is_some()
+                || crate::vector::vector_elem(&pt.ty).is_some()
+            {
+                name_reduction_type(&mut init.expr, &pt.ty);
+            }
+        } else if matches!(&*init.expr, syn::Expr::MethodCall(c) if c.method == "collect") {
+            // `let v = ...collect::<Vec<f64>>();`: typed by the turbofish.
+            name_reduction_type(&mut init.expr, &syn::parse_quote!(_));
+        }
+    }
+}
+
 /// Input: `.sum()` or `.product()` whose float type `ty` the context gives (`let s: f64 = ..`,
 /// the function's tail). Output: `.sum::<ty>()`, the form every reduction rewrite recognizes.
 fn name_reduction_type(e: &mut syn::Expr, ty: &syn::Type) {
@@ -1332,27 +1358,8 @@ impl VisitMut for Desugar<'_> {
     /// and the derivative is that of the path taken.
     fn visit_block_mut(&mut self, b: &mut syn::Block) {
         let n = b.stmts.len();
+        name_let_reductions(b);
         for (k, s) in b.stmts.iter_mut().enumerate() {
-            if let syn::Stmt::Local(syn::Local {
-                pat: syn::Pat::Type(pt),
-                init: Some(init),
-                ..
-            }) = s
-            {
-                if crate::sig::float_of(&pt.ty).is_some()
-                    || crate::vector::vector_elem(&pt.ty).is_some()
-                {
-                    name_reduction_type(&mut init.expr, &pt.ty);
-                }
-            } else if let syn::Stmt::Local(syn::Local {
-                init: Some(init), ..
-            }) = s
-            {
-                // `let v = ...collect::<Vec<f64>>();`: typed by the turbofish.
-                if matches!(&*init.expr, syn::Expr::MethodCall(c) if c.method == "collect") {
-                    name_reduction_type(&mut init.expr, &syn::parse_quote!(_));
-                }
-            }
             let tail = k + 1 == n && matches!(s, syn::Stmt::Expr(_, None));
             let preds = match s {
                 syn::Stmt::Local(l) => {
@@ -1397,8 +1404,10 @@ impl VisitMut for Desugar<'_> {
         let lifted = lift::lift_blocks(b);
         if lifted {
             // A closure of a lifted block (`let t = { let g = |u| ..; [g(a), g(b)] };`) is one
-            // of this block now.
+            // of this block now; so are its typed `let`s, which the block's own visit (after
+            // this one) would have read.
             closures::inline_closures(b);
+            name_let_reductions(b);
         }
         // An `Option` a helper gives, inlined (`safe_ln(x).unwrap_or(0.0)`, `let o:
         // Option<f64> = safe_ln(x);`): a local of this block now.
