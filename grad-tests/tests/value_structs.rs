@@ -364,6 +364,37 @@ fn local_sequences_of_values() {
     check("relaxed_chain", &|q| relaxed_chain(q, 0.3), v, &d, &p);
 }
 
+/// A plain helper (no attribute) that fills a list of values by pushing what another plain
+/// helper gives (`pts.push(pull(c, ..))`, the call inlined before the list is taken apart),
+/// called with differentiated floats.
+fn fan(a: f64, b: f64, k: f64) -> f64 {
+    let c = Vec3::new(a, b, 0.5);
+    let mut pts = Vec::new();
+    for i in 0..3 {
+        pts.push(pull(c, k + i as f64 * 0.5));
+    }
+    let mut near = vec![Vec3::zero(); pts.len()];
+    for i in 0..near.len() {
+        near[i] = pts[i] * 0.5;
+        near[i].y += k * 0.1;
+    }
+    pts.iter().map(|q| q.x).sum::<f64>() + near[2].dot(&near[1])
+}
+
+#[gradient]
+fn fanned(a: f64, b: f64) -> f64 {
+    fan(a, b, a * b) + fan(0.3, a, 0.2)
+}
+
+#[test]
+fn lists_filled_by_a_helpers_values_in_a_plain_helper() {
+    for (a, b) in [(0.7, -0.4), (1.3, 0.9)] {
+        let (v, g) = fanned_grad(a, b);
+        assert_eq!(v.to_bits(), fanned(a, b).to_bits());
+        check("fanned", &|q| fanned(q[0], q[1]), v, &g, &[a, b]);
+    }
+}
+
 /// A state deriving `Default`: `State::default()`, `..Default::default()`, a typed
 /// `Default::default()`.
 #[derive(Clone, Copy, Default)]

@@ -210,6 +210,30 @@ impl Pass {
                     syn::Expr::Unary(u) => self.head(&u.expr),
                     syn::Expr::Binary(b) => self.head(&b.left),
                     syn::Expr::MethodCall(m) if m.method == "clone" => self.head(&m.receiver),
+                    // A helper of the module inlined where it was called (the copy of a helper
+                    // derived on its own): `{ let p: V2 = a; ..; let v: V2 = { p * k }; v }`,
+                    // of the type of its own typed `let` the tail names.
+                    syn::Expr::Block(b) if b.label.is_none() => {
+                        let Some(syn::Stmt::Expr(tail, None)) = b.block.stmts.last() else {
+                            return None;
+                        };
+                        let own = unparen(tail).clone();
+                        let typed = b.block.stmts.iter().rev().find_map(|s| {
+                            let syn::Stmt::Local(l) = s else { return None };
+                            match crate::desugar::pat_and_type(l) {
+                                (syn::Pat::Ident(pi), ty)
+                                    if matches!(&own, syn::Expr::Path(p) if p.path.is_ident(&pi.ident)) =>
+                                {
+                                    Some(ty)
+                                }
+                                _ => None,
+                            }
+                        });
+                        match typed {
+                            Some(ty) => pass.type_named(ty?),
+                            None => self.head(tail),
+                        }
+                    }
                     _ => None,
                 }
             }
