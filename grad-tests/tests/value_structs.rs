@@ -366,7 +366,8 @@ fn local_sequences_of_values() {
 
 /// A plain helper (no attribute) that fills a list of values by pushing what another plain
 /// helper gives (`pts.push(pull(c, ..))`, the call inlined before the list is taken apart),
-/// called with differentiated floats.
+/// called with differentiated floats; helpers taking a value whose bodies fill lists; values
+/// pushed by statements of a body; arguments naming the callee's parameters in another order.
 fn fan(a: f64, b: f64, k: f64) -> f64 {
     let c = Vec3::new(a, b, 0.5);
     let mut pts = Vec::new();
@@ -381,17 +382,78 @@ fn fan(a: f64, b: f64, k: f64) -> f64 {
     pts.iter().map(|q| q.x).sum::<f64>() + near[2].dot(&near[1])
 }
 
+/// Plain helpers taking a value (by value, by reference) whose bodies fill lists by pushes.
+fn spread(p: Vec3, k: f64) -> f64 {
+    let mut pts = Vec::new();
+    for i in 0..3 {
+        pts.push(p * (k + f64::from(i)));
+    }
+    pts.iter().map(|q| q.y * q.x).sum()
+}
+
+fn spread_ref(p: &Vec3, k: f64) -> f64 {
+    let mut pts: Vec<Vec3> = Vec::with_capacity(2);
+    pts.push(*p * k);
+    pts.push(pull(*p, k));
+    pts[0].dot(&pts[1]) + pts.len() as f64
+}
+
+/// A plain helper and a method whose float parameters a call names in another order.
+fn crossed(p: Vec3, a: f64, b: f64) -> f64 {
+    p.x * a + b * b
+}
+
+impl Vec3 {
+    fn crossed_by(self, a: f64, b: f64) -> f64 {
+        self.y * a - b * b * 0.5
+    }
+}
+
+/// Arguments naming the callee's parameters in another order (`crossed(p, b, a)` into
+/// `fn crossed(p: Vec3, a: f64, b: f64)`): each argument is the caller's value (once a wrong
+/// value: the second parameter read the first one, already bound).
+#[gradient]
+fn arguments_crossed(a: f64, b: f64) -> f64 {
+    let p = Vec3::new(a, b, 1.0);
+    crossed(p, b, a) + p.crossed_by(b, a) * 2.0 + crossed(p * b, a * b, b - a)
+}
+
+/// Values pushed by statements of the body (not in a loop), into lists typed and untyped.
+#[gradient]
+fn pushed_by_statements(a: f64, b: f64) -> f64 {
+    let p = Vec3::new(b, 0.25, a);
+    let mut pts = Vec::new();
+    pts.push(p * a);
+    pts.push(Vec3::new(a, b, a * b));
+    if a > 0.0 {
+        pts.push(-p);
+    }
+    let mut typed: Vec<Vec3> = Vec::with_capacity(2);
+    typed.push(pts[1] + p);
+    typed.push(pull(p, b));
+    pts[0].dot(&pts[1]) + pts[pts.len() - 1].z + typed[0].dot(&typed[1]) + pts.len() as f64
+}
+
 #[gradient]
 fn fanned(a: f64, b: f64) -> f64 {
-    fan(a, b, a * b) + fan(0.3, a, 0.2)
+    let p = Vec3::new(b, 0.25, a);
+    fan(a, b, a * b) + fan(0.3, a, 0.2) + spread(Vec3::new(a, b, 0.5), b) + spread_ref(&p, a)
 }
 
 #[test]
 fn lists_filled_by_a_helpers_values_in_a_plain_helper() {
-    for (a, b) in [(0.7, -0.4), (1.3, 0.9)] {
+    for (a, b) in [(0.7, -0.4), (1.3, 0.9), (-0.6, 0.5)] {
         let (v, g) = fanned_grad(a, b);
         assert_eq!(v.to_bits(), fanned(a, b).to_bits());
         check("fanned", &|q| fanned(q[0], q[1]), v, &g, &[a, b]);
+        let (v, g) = arguments_crossed_grad(a, b);
+        assert_eq!(v.to_bits(), arguments_crossed(a, b).to_bits());
+        let f = |q: &[f64]| arguments_crossed(q[0], q[1]);
+        check("arguments_crossed", &f, v, &g, &[a, b]);
+        let (v, g) = pushed_by_statements_grad(a, b);
+        assert_eq!(v.to_bits(), pushed_by_statements(a, b).to_bits());
+        let f = |q: &[f64]| pushed_by_statements(q[0], q[1]);
+        check("pushed_by_statements", &f, v, &g, &[a, b]);
     }
 }
 

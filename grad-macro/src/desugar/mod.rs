@@ -1169,7 +1169,7 @@ fn name_let_reductions(b: &mut syn::Block) {
 
 /// Input: `.sum()` or `.product()` whose float type `ty` the context gives (`let s: f64 = ..`,
 /// the function's tail). Output: `.sum::<ty>()`, the form every reduction rewrite recognizes.
-fn name_reduction_type(e: &mut syn::Expr, ty: &syn::Type) {
+pub(crate) fn name_reduction_type(e: &mut syn::Expr, ty: &syn::Type) {
     match e {
         syn::Expr::Paren(p) => name_reduction_type(&mut p.expr, ty),
         // `|u: usize| -> f64 { (0..d).map(..).sum() }`, inlined as a block of that type.

@@ -122,6 +122,7 @@ impl Pass {
                 }),
             );
         }
+        let mut named: Vec<syn::Stmt> = Vec::new();
         for ((pi, pty), a) in params.iter().zip(args) {
             let inner = match pty {
                 syn::Type::Reference(r) if r.mutability.is_none() => &*r.elem,
@@ -153,9 +154,12 @@ impl Pass {
                 stmts.push(syn::parse_quote!(let #temp: #pty = #v;));
                 scope.insert(pi.ident.to_string(), None);
                 let (m, id) = (&pi.mutability, &pi.ident);
-                stmts.push(syn::parse_quote!(let #m #id: #pty = #temp;));
+                named.push(syn::parse_quote!(let #m #id: #pty = #temp;));
             }
         }
+        // The parameters' names once every argument is computed: an argument reads the
+        // caller's names (`fan(0.3, a)` into `fn fan(a: f64, b: f64)`: `b` is the caller's `a`).
+        stmts.append(&mut named);
         if self.failed {
             return None;
         }
@@ -209,9 +213,13 @@ impl Pass {
         };
         let saved = std::mem::replace(&mut self.scopes, inner);
         self.depth += 1;
-        for s in body.stmts {
-            self.stmt(s, &mut stmts);
+        // (What follows each statement is the inlined body's: a list its pushes fill.)
+        let saved_rest = std::mem::take(&mut self.rest);
+        for (k, s) in body.stmts.iter().enumerate() {
+            self.rest = body.stmts[k + 1..].to_vec();
+            self.stmt(s.clone(), &mut stmts);
         }
+        self.rest = saved_rest;
         let result = match want {
             Want::Value(t) => self.value(&tail, t).map(|(pre, values)| {
                 stmts.extend(pre);
@@ -219,6 +227,12 @@ impl Pass {
             }),
             Want::Float => {
                 let mut tail = tail;
+                // (`pts.iter().map(..).sum()` of its tail: a sum of the float it returns.)
+                if let syn::ReturnType::Type(_, ty) = &f.sig.output {
+                    if crate::sig::float_of(ty).is_some() {
+                        crate::desugar::name_reduction_type(&mut tail, ty);
+                    }
+                }
                 self.visit_expr_mut(&mut tail);
                 stmts.push(syn::Stmt::Expr(tail, None));
                 Some(None)

@@ -21,6 +21,7 @@ mod visit;
 
 /// A struct of the file with named fields, every one a float (or an integer), or a value of
 /// another such struct (`struct Particle { pos: Vec3, vel: Vec3, m: f64 }`).
+#[derive(Clone)]
 struct ValueType {
     name: Ident,
     /// Its floats, those of a field of another value type in place of it (`pos__x`, ..).
@@ -97,6 +98,7 @@ enum Want {
     Unit,
 }
 
+#[derive(Clone)]
 struct Pass {
     types: Vec<ValueType>,
     /// Innermost last; `None` for a name that shadows a local of a value type.
@@ -666,6 +668,11 @@ pub(crate) fn take_not_followed() -> Option<(proc_macro2::Span, String)> {
     NOT_FOLLOWED.with(|n| n.borrow_mut().take())
 }
 
+/// Puts back what [`take_not_followed`] took (a trial that is dropped).
+fn restore_not_followed(was: Option<(proc_macro2::Span, String)>) {
+    NOT_FOLLOWED.with(|n| *n.borrow_mut() = was);
+}
+
 /// Whether `name` is a value type of the file being expanded (see the module).
 pub(crate) fn is_value_type(name: &str) -> bool {
     value_types(false, Some("f64"))
@@ -818,6 +825,12 @@ fn unparen(e: &syn::Expr) -> &syn::Expr {
 }
 
 impl Pass {
+    /// Whether the body of `f` names a value type.
+    fn holds_values(&self, f: &syn::ItemFn) -> bool {
+        let body = quote::ToTokens::to_token_stream(&f.block);
+        self.types.iter().any(|t| super::mentions(&body, &t.name))
+    }
+
     fn fail(&mut self) {
         self.failed = true;
     }
@@ -1490,10 +1503,17 @@ impl Pass {
         match s {
             syn::Stmt::Local(l) => self.local(l, out),
             syn::Stmt::Expr(e, semi) => {
+                let push = matches!(&e, syn::Expr::MethodCall(m) if m.method == "push");
                 let done = self
                     .seq_stmt(&e)
                     .or_else(|| self.assign(&e))
                     .or_else(|| self.mutated(&e));
+                // A push's statements (over names of their own) are statements of this block:
+                // where pushes may run is read from the block a list is declared in.
+                if let (true, Some(syn::Expr::Block(b))) = (push, &done) {
+                    out.extend(b.block.stmts.iter().cloned());
+                    return;
+                }
                 if let Some(block) = done {
                     out.push(syn::Stmt::Expr(block, Some(Default::default())));
                     return;

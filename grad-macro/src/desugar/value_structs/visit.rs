@@ -213,6 +213,25 @@ impl VisitMut for Pass {
                             ),
                         }
                     }
+                    // A helper copied in that takes floats only and holds values in its
+                    // body (`fn fan(a: f64, ..) { let c = Vec3::new(a, ..); .. }`): inlined
+                    // where its body is read in place, since what inlines it later reads no
+                    // values; else the call it is (derived on its own).
+                    Some((f, None, false)) if self.holds_values(&f) => {
+                        let args: Vec<syn::Expr> = c.args.iter().cloned().collect();
+                        let mut trial = self.clone();
+                        let refused = super::take_not_followed();
+                        match trial.inline_fn(&f, None, None, &args, Want::Float, Callee::Plain) {
+                            Some((stmts, _)) if !trial.failed => {
+                                *self = trial;
+                                *e = syn::parse_quote!({ #(#stmts)* });
+                            }
+                            _ => {
+                                super::restore_not_followed(refused);
+                                syn::visit_mut::visit_expr_mut(self, e);
+                            }
+                        }
+                    }
                     _ if hands_value => {
                         self.fail_at(&c.func, "handed whole to a function it does not read")
                     }
