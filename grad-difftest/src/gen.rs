@@ -6625,14 +6625,47 @@ impl<'a> FnGen<'a> {
             ind,
             &format!("let {w} = {nt}({mid}({s}, {q}).0 * 0.5);"),
         );
-        // |energy| <= 13.5, |q.0| <= 5, |w.0| <= 2.5.
+        // Also (sometimes) a state a loop carries, read in its condition; a closure taking one;
+        // data of the type iterated (a constant array); a method's call as an argument.
+        let extra = match self.rng.below(4) {
+            0 => {
+                let z = self.fresh("tz");
+                Self::line(out, ind, &format!("let mut {z} = {s};"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("for _ in 0..3 {{ {z} = {z}.scaled(0.5) + {ty}(0.1, {z}.0 * 0.25); if {z}.0 > 1.0 {{ {z} = {ty}(1.0, {z}.1); }} }}"),
+                );
+                format!(" + {z}.1 * 0.1")
+            }
+            1 => {
+                // (Fresh names: a model's body has fields named like short locals.)
+                let (f, p, k) = (self.fresh("tf"), self.fresh("tp"), self.fresh("tk"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {f} = |{p}: {ty}, {k}: {FLT}| {p}.scaled({k}).energy();"),
+                );
+                format!(" + {f}({q}, 0.5) * 0.05")
+            }
+            2 => {
+                let (arr, p) = (format!("TA{}{n}_{FLT}", self.base), self.fresh("tp"));
+                let _ = write!(
+                    self.items,
+                    "#[allow(non_upper_case_globals)]\nconst {arr}: [{ty}; 2] = [{ty}(0.5, -0.25), {ty}(-1.0, 0.75)];\n"
+                );
+                format!(" + {arr}.iter().map(|{p}| {p}.0 * {s}.1 * 0.05 + ({p}.1 + {s}.0).tanh() * 0.1).sum::<{FLT}>()")
+            }
+            _ => format!(" + {FLT}::tanh({mid}({q}, {s}).energy()) * 0.1"),
+        };
+        // |energy| <= 13.5, |q.0| <= 5, |w.0| <= 2.5, |extra| <= 1.
         Self::line(
             out,
             ind,
-            &format!("let {v}: {FLT} = {s}.energy() * 0.1 + {q}.0 * 0.1 + {w}.0 * 0.2;"),
+            &format!("let {v}: {FLT} = {s}.energy() * 0.1 + {q}.0 * 0.1 + {w}.0 * 0.2{extra};"),
         );
         let act = e1.iv.2 || e2.iv.2;
-        self.declare(&v, VarKind::Float(Iv(-3.0, 3.0, act)), false);
+        self.declare(&v, VarKind::Float(Iv(-4.0, 4.0, act)), false);
     }
 
     /// Losses as objects of a trait of the module, made in the body and called there: a unit
