@@ -2066,6 +2066,23 @@ impl<'a> FnGen<'a> {
                 NOMINAL.union(Iv(0.0, 0.0, act)),
             ));
         }
+        // Sometimes the arguments bound first to the helper's own parameter names in the other
+        // order (`{ let a1 = X; let a0 = Y; h(a1, a0) }`): each argument is the caller's name.
+        if !h.by_ref
+            && args.len() == 2
+            && h.slices.iter().all(|&s| !s)
+            && self.on("call:crossed_names")
+            && self.rng.chance(0.15)
+        {
+            return Some(Ex::new(
+                format!(
+                    "{{ let a1: {FLT} = {}; let a0: {FLT} = {}; {}(a1, a0) }}",
+                    args[0], args[1], h.name
+                ),
+                true,
+                NOMINAL.union(Iv(0.0, 0.0, act)),
+            ));
+        }
         Some(Ex::new(
             format!("{}({})", h.name, args.join(", ")),
             true,
@@ -6762,6 +6779,9 @@ impl<T: num_traits::Float> {ty}<T> {{
     fn scaled(&self, k: T) -> {ty}<T> {{
         {ty}::new(self.x * k, self.y * k)
     }}
+    fn mix(&self, a: T, b: T) -> T {{
+        self.x * a - b * b * T::from(0.25).unwrap()
+    }}
     fn damp(&mut self, k: T) {{
         let n = self.norm2();
         let f = T::one() / (T::one() + k * n * T::from(0.01).unwrap());
@@ -6827,6 +6847,9 @@ impl {ty} {{
     }}
     fn scaled(&self, k: {FLT}) -> {ty} {{
         {ty}::new(self.x * k, self.y * k)
+    }}
+    fn mix(&self, a: {FLT}, b: {FLT}) -> {FLT} {{
+        self.x * a - b * b * 0.25
     }}
     fn damp(&mut self, k: {FLT}) {{
         let n = self.norm2();
@@ -6931,6 +6954,24 @@ impl std::ops::AddAssign for {ty} {{
             ind,
             &format!("let {k} = |{ks}: {FLT}| ({c} * {ks}).norm2();"),
         );
+        // Sometimes a method and a plain helper given their float parameters' names in the
+        // other order (`v.mix(b, a)` into `fn mix(&self, a, b)`). |a| <= 1.25, |b| <= 2.5,
+        // |c.x| <= 11.25: |mix| <= 16, |cross| <= 20, |ms| <= 0.4.
+        if self.on("stmt:value_crossed_names") && self.rng.chance(0.4) {
+            let (ms, cross) = (self.fresh("ms"), self.fresh("cross"));
+            let helper = format!("{}_{cross}_{FLT}", self.base);
+            let _ = writeln!(
+                self.items,
+                "/// not annotated\nfn {helper}(p: {tyu}, a: {FLT}, b: {FLT}) -> {FLT} {{\n    p.x * a + b * b\n}}"
+            );
+            Self::line(
+                out,
+                ind,
+                &format!("let {ms}: {FLT} = {{ let b = {a}.x * 0.5; let a = {b}.y * 0.25; {c}.mix(b, a) * 0.01 + {helper}({c}, b, a) * 0.01 }};"),
+            );
+            let act = e1.iv.2 || e2.iv.2 || e3.iv.2;
+            self.declare(&ms, VarKind::Float(Iv(-0.4, 0.4, act)), false);
+        }
         // Sometimes a struct holding two values and a float (`Particle { pos: Vec3, .. }`):
         // made by a literal, its values' fields written, a value replaced, `&self` and `&mut
         // self` methods. |p| <= 6.6 per field, |q| <= 1.75, |w| <= 0.5; |nb| <= 1.
