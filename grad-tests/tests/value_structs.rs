@@ -7,7 +7,8 @@
 #![allow(
     clippy::float_cmp,
     clippy::many_single_char_names,
-    clippy::assign_op_pattern
+    clippy::assign_op_pattern,
+    clippy::vec_init_then_push
 )]
 
 mod common;
