@@ -4409,3 +4409,95 @@ fn session_47_forms_run() {
     let (value, _) = s47_blocks_grad(0.7, &xs, &mut d);
     assert_eq!(value.to_bits(), s47_blocks(0.7, &xs).to_bits());
 }
+
+/// A value type's helper and method given their float parameters' names in the other order, a
+/// plain helper taking floats whose body holds values and fills a list by pushes (beside one
+/// taking a value), values pushed by statements, and a block in a block lifted into the body
+/// whose typed `let` sums a `flat_map` without a turbofish.
+#[derive(Clone, Copy)]
+struct S48V {
+    x: f64,
+    y: f64,
+}
+
+impl S48V {
+    fn new(x: f64, y: f64) -> Self {
+        Self { x, y }
+    }
+    fn mix(self, a: f64, b: f64) -> f64 {
+        self.x * a - b * b
+    }
+}
+
+impl std::ops::Mul<f64> for S48V {
+    type Output = S48V;
+    fn mul(self, k: f64) -> S48V {
+        S48V::new(self.x * k, self.y * k)
+    }
+}
+
+fn s48_cross(p: S48V, a: f64, b: f64) -> f64 {
+    p.y * a + b
+}
+
+fn s48_fan(a: f64, k: f64) -> f64 {
+    let c = S48V::new(a, k);
+    let mut pts = Vec::new();
+    for i in 0..3 {
+        pts.push(c * (k + f64::from(i)));
+    }
+    pts.iter().map(|q| q.x * q.y).sum()
+}
+
+fn s48_spread(p: S48V, k: f64) -> f64 {
+    let mut pts = Vec::new();
+    if k > -1.0e9 {
+        pts.push(p * k);
+    }
+    pts.push(p * 0.5);
+    pts[0].x * pts[pts.len() - 1].y
+}
+
+#[gradient(jvp, hvp)]
+fn s48_forms(w: f64, xs: &[f64]) -> f64 {
+    let p = S48V::new(w, xs[0]);
+    let (a, b) = (xs[1], w);
+    s48_cross(p, b, a) + p.mix(b, a) + s48_fan(w, 0.5) + s48_spread(p, w)
+}
+
+#[gradient(jvp)]
+fn s48_blocks(w: f64, xs: &[f64]) -> f64 {
+    let outer: f64 = {
+        let inner: f64 = {
+            let mut acc = w;
+            if w < 1.0 {
+                fn half(t: f64) -> f64 {
+                    t * 0.5
+                }
+                acc += half(xs[0]);
+            }
+            let pairs: f64 = (0..xs.len())
+                .flat_map(|i| (i + 1..xs.len()).map(move |j| (i, j)))
+                .map(|(i, j)| xs[i] * xs[j] * acc)
+                .sum();
+            pairs + acc
+        };
+        inner * w
+    };
+    outer * 2.0
+}
+
+#[test]
+fn session_48_forms_run() {
+    let mut d = [0.0; 3];
+    let xs = [0.5, -0.25, 1.0];
+    let (value, _) = s48_forms_grad(0.7, &xs, &mut d);
+    assert_eq!(value.to_bits(), s48_forms(0.7, &xs).to_bits());
+    let (value, _) = s48_forms_jvp(0.7, &xs, 0.1, &[0.0; 3]);
+    assert_eq!(value.to_bits(), s48_forms(0.7, &xs).to_bits());
+    let mut hv = [0.0; 3];
+    let (value, _, _) = s48_forms_hvp(0.7, &xs, 0.1, &[0.0; 3], &mut d, &mut hv);
+    assert_eq!(value.to_bits(), s48_forms(0.7, &xs).to_bits());
+    let (value, _) = s48_blocks_grad(0.7, &xs, &mut d);
+    assert_eq!(value.to_bits(), s48_blocks(0.7, &xs).to_bits());
+}
