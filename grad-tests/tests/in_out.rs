@@ -556,6 +556,26 @@ fn refilled_thrice(x: &[f64], a: f64) -> f64 {
     r + r2 + acc * b[1] + b.iter().sum::<f64>()
 }
 
+/// A plain helper taking a slice, given a `Vec` listed in place (`&vec![a, b]`).
+fn weighted(c: f64, s: &[f64]) -> f64 {
+    c * s[0] + s[s.len() - 1]
+}
+
+/// The refilling helper called inside expressions: an assignment's right side in a loop, a
+/// compound assignment, a call's argument, beside a helper given `&vec![..]`.
+#[gradient]
+fn refilled_in_expressions(x: &[f64], a: f64) -> f64 {
+    let mut acc: f64 = 0.3;
+    let mut b = vec![0.1; 2];
+    let mut y = 0.0;
+    for k in 0..2 {
+        y = 0.5 * refill(x, a + f64::from(k), &mut acc, &mut b) + weighted(a, &vec![x[0], a]);
+    }
+    y += a * refill(x, y, &mut acc, &mut b);
+    let z = f64::tanh(refill(x, 0.5 * a, &mut acc, &mut b) * y);
+    y + z + acc * b[1]
+}
+
 /// The hidden layer of a small network, written into a scratch `Vec` by `push` (a helper without
 /// `#[gradient]`).
 fn hidden_of(w: &[f64], x: &[f64], h: &mut Vec<f64>) -> f64 {
@@ -662,6 +682,13 @@ fn vecs_cleared_or_resized_by_helpers() {
         .map(|i| (0..4).map(|j| h[i * 4 + j] * dir[j]).sum())
         .collect();
     close_tol("refilled_thrice hvp", &cat(&[&hv, &[hva]]), &want, 1e-4);
+
+    let mut dx = [0.0; 3];
+    let (v, [da]) = refilled_in_expressions_grad(&x, 0.4, &mut dx);
+    assert_eq!(v.to_bits(), refilled_in_expressions(&x, 0.4).to_bits());
+    let g = cat(&[&dx, &[da]]);
+    let f = |p: &[f64]| refilled_in_expressions(&p[..3], p[3]);
+    check("refilled_in_expressions", &f, v, &g, &p);
 
     let w = [0.1, -0.3, 0.5, 0.2, 0.7];
     let data = [(0.1, 0.2, 0.3), (-0.5, 0.4, 0.1), (0.9, -0.2, -0.4)];

@@ -180,7 +180,10 @@ impl VisitMut for Inline<'_> {
                 .iter()
                 .zip(&args)
                 .filter(|(p, a)| !same_name(p, a))
-                .map(|(p, a)| -> syn::Stmt { syn::parse_quote!(let #p = #a;) }),
+                .map(|(p, a)| -> syn::Stmt {
+                    let a = listed_slice(p, a).unwrap_or_else(|| a.clone());
+                    syn::parse_quote!(let #p = #a;)
+                }),
         );
         // `|a: [f64; 2]| v(a)` called as `f(x)`: the call itself, `v(x)`, where every argument is
         // a name or a literal (a vector-valued call stays one the rewrites recognize).
@@ -1163,6 +1166,31 @@ fn named_params(c: &syn::ExprClosure) -> Option<syn::ExprClosure> {
     let body = &c.body;
     *c.body = syn::parse_quote!({ #(#lets)* #body });
     Some(c)
+}
+
+/// Input: a parameter `s: &[f64]` given `&vec![a, b, c]`. Output: `&[a, b, c]`, the same
+/// slice, listed as the array the engine follows (a `vec!` of differentiated values it does
+/// not).
+fn listed_slice(p: &syn::Pat, a: &syn::Expr) -> Option<syn::Expr> {
+    let syn::Pat::Type(pt) = p else { return None };
+    let syn::Type::Reference(r) = &*pt.ty else {
+        return None;
+    };
+    if !matches!(&*r.elem, syn::Type::Slice(_)) || r.mutability.is_some() {
+        return None;
+    }
+    let syn::Expr::Reference(ra) = super::unparen(a) else {
+        return None;
+    };
+    let syn::Expr::Macro(m) = super::unparen(&ra.expr) else {
+        return None;
+    };
+    if ra.mutability.is_some() || !m.mac.path.is_ident("vec") {
+        return None;
+    }
+    let tokens = &m.mac.tokens;
+    let list: syn::ExprArray = syn::parse2(quote::quote!([#tokens])).ok()?;
+    Some(syn::parse_quote!(&#list))
 }
 
 /// `z`, `z: f64`, `mut z`: a parameter bound by a plain `let`.

@@ -28,6 +28,7 @@ pub use pushes::empty_vec;
 pub use tuples::mentions_float_type;
 pub(crate) mod matrix_copies;
 mod ranges;
+mod refill_calls;
 mod refs;
 mod rest_patterns;
 mod returns;
@@ -179,6 +180,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     REF_COLLECTS.with(|r| r.borrow_mut().clear());
     labels::unshadow(&mut item.block);
     let_chains::unchain(&mut item.block);
+    refill_calls::hoist(&mut item.block);
     value_structs::scalarize(item);
     rest_patterns::split(&mut item.block);
     array_maps::rewrite(item);

@@ -1,0 +1,178 @@
+//! Calls of a helper that refills a `Vec` it is lent (`buf.clear(); .. buf.push(..)`) inside
+//! an expression: `y = 0.5 * fill(xs, a, &mut buf);`. Such a helper is followed by inlining it
+//! where it is a statement or a `let` of its own (see `in_out::resizes_lent_vec`), so the call
+//! is taken out first, into a `let` just before the statement, when that computes the same:
+//! the call is evaluated on every run of the statement and before anything of it that reads
+//! what the call is lent.
+
+use proc_macro2::Ident;
+use quote::ToTokens;
+use syn::visit::Visit;
+
+/// Input: a body whose nested functions (helpers of the module copied in) include ones that
+/// refill a `Vec` they are lent, called inside expressions. Output: each such call that is
+/// evaluated first in its statement as `let T: RET = call;` before the statement, which reads
+/// `T` in its place.
+pub fn hoist(body: &mut syn::Block) {
+    let helpers: Vec<(Ident, syn::Type)> = body
+        .stmts
+        .iter()
+        .filter_map(|s| match s {
+            syn::Stmt::Item(syn::Item::Fn(f)) if crate::in_out::resizes_lent_vec(f) => {
+                match &f.sig.output {
+                    syn::ReturnType::Type(_, ty) => Some((f.sig.ident.clone(), (**ty).clone())),
+                    syn::ReturnType::Default => None,
+                }
+            }
+            _ => None,
+        })
+        .collect();
+    if helpers.is_empty() {
+        return;
+    }
+    super::each_block_inner_first(body, |b| {
+        let mut out = Vec::with_capacity(b.stmts.len());
+        for mut s in std::mem::take(&mut b.stmts) {
+            // (One call at a time: a statement may hold several.)
+            while let Some((temp, ty, call)) = take_call(&mut s, &helpers) {
+                out.push(syn::parse_quote!(let #temp: #ty = #call;));
+            }
+            out.push(s);
+        }
+        b.stmts = out;
+    });
+}
+
+/// The first call of one of `helpers` in `s` to take out (not the whole statement or the whole
+/// value of its `let`), replaced by a fresh name: the name, the helper's return type, and the
+/// call.
+fn take_call(
+    s: &mut syn::Stmt,
+    helpers: &[(Ident, syn::Type)],
+) -> Option<(Ident, syn::Type, syn::Expr)> {
+    let root: &mut syn::Expr = match s {
+        syn::Stmt::Local(syn::Local {
+            init: Some(init), ..
+        }) if init.diverge.is_none() => &mut init.expr,
+        syn::Stmt::Expr(e, _) => e,
+        _ => return None,
+    };
+    if is_call_of(root, helpers).is_some() {
+        return None;
+    }
+    // (`x = call(..)`, `x += call(..)`: the value is the whole right side already.)
+    if let syn::Expr::Assign(a) = &*root {
+        if is_call_of(&a.right, helpers).is_some() {
+            return None;
+        }
+    }
+    if let syn::Expr::Binary(b) = &*root {
+        if crate::lower::is_compound_assign(&b.op) && is_call_of(&b.right, helpers).is_some() {
+            return None;
+        }
+    }
+    let mut taken = root.clone();
+    let place = first_call(&mut taken, helpers)?;
+    let ty = is_call_of(place, helpers)?;
+    let call = place.clone();
+    let temp = crate::naming::fresh("filled");
+    *place = syn::parse_quote!(#temp);
+    // What the call is lent, read elsewhere in the statement, might be read before it runs.
+    let rest = taken.to_token_stream();
+    if lent_names(&call).iter().any(|n| super::mentions(&rest, n)) {
+        return None;
+    }
+    *root = taken;
+    Some((temp, ty, call))
+}
+
+/// The return type of the helper `e` calls, when it calls one of `helpers` by its bare name.
+fn is_call_of(e: &syn::Expr, helpers: &[(Ident, syn::Type)]) -> Option<syn::Type> {
+    let syn::Expr::Call(c) = super::unparen(e) else {
+        return None;
+    };
+    let syn::Expr::Path(p) = &*c.func else {
+        return None;
+    };
+    let id = p.path.get_ident()?;
+    helpers
+        .iter()
+        .find(|(n, _)| n == id)
+        .map(|(_, t)| t.clone())
+}
+
+/// The first call of `helpers` that `e` evaluates on every run, before anything else it
+/// evaluates conditionally: through operators (not the right side of `&&`, `||`), casts,
+/// references, fields, indices, arrays, tuples and the arguments and receivers of calls.
+fn first_call<'a>(
+    e: &'a mut syn::Expr,
+    helpers: &[(Ident, syn::Type)],
+) -> Option<&'a mut syn::Expr> {
+    if is_call_of(e, helpers).is_some() {
+        return Some(e);
+    }
+    match e {
+        syn::Expr::Paren(p) => first_call(&mut p.expr, helpers),
+        syn::Expr::Group(g) => first_call(&mut g.expr, helpers),
+        syn::Expr::Unary(u) => first_call(&mut u.expr, helpers),
+        syn::Expr::Cast(c) => first_call(&mut c.expr, helpers),
+        syn::Expr::Reference(r) => first_call(&mut r.expr, helpers),
+        syn::Expr::Field(f) => first_call(&mut f.base, helpers),
+        syn::Expr::Index(ix) => {
+            if let Some(found) = first_call(&mut ix.expr, helpers) {
+                return Some(found);
+            }
+            first_call(&mut ix.index, helpers)
+        }
+        syn::Expr::Binary(b) => {
+            let lazy = matches!(b.op, syn::BinOp::And(_) | syn::BinOp::Or(_));
+            if let Some(found) = first_call(&mut b.left, helpers) {
+                return Some(found);
+            }
+            if lazy {
+                return None;
+            }
+            first_call(&mut b.right, helpers)
+        }
+        syn::Expr::Assign(a) => first_call(&mut a.right, helpers),
+        syn::Expr::Array(a) => a.elems.iter_mut().find_map(|x| first_call(x, helpers)),
+        syn::Expr::Tuple(t) => t.elems.iter_mut().find_map(|x| first_call(x, helpers)),
+        syn::Expr::Call(c) => c.args.iter_mut().find_map(|x| first_call(x, helpers)),
+        syn::Expr::MethodCall(m) => {
+            if let Some(found) = first_call(&mut m.receiver, helpers) {
+                return Some(found);
+            }
+            m.args.iter_mut().find_map(|x| first_call(x, helpers))
+        }
+        _ => None,
+    }
+}
+
+/// The names `call` lends mutably (`&mut buf`, `&mut acc`, `&mut rows[i]`).
+fn lent_names(call: &syn::Expr) -> Vec<Ident> {
+    struct Lent(Vec<Ident>);
+    impl Visit<'_> for Lent {
+        fn visit_expr_reference(&mut self, r: &syn::ExprReference) {
+            if r.mutability.is_some() {
+                let mut root = &*r.expr;
+                loop {
+                    match root {
+                        syn::Expr::Index(ix) => root = &ix.expr,
+                        syn::Expr::Field(f) => root = &f.base,
+                        syn::Expr::Paren(p) => root = &p.expr,
+                        _ => break,
+                    }
+                }
+                if let syn::Expr::Path(p) = root {
+                    if let Some(id) = p.path.get_ident() {
+                        self.0.push(id.clone());
+                    }
+                }
+            }
+            syn::visit::visit_expr_reference(self, r);
+        }
+    }
+    let mut found = Lent(Vec::new());
+    found.visit_expr(call);
+    found.0
+}
