@@ -101,9 +101,10 @@ fn is_call_of(e: &syn::Expr, helpers: &[(Ident, syn::Type)]) -> Option<syn::Type
         .map(|(_, t)| t.clone())
 }
 
-/// The first call of `helpers` that `e` evaluates on every run, before anything else it
-/// evaluates conditionally: through operators (not the right side of `&&`, `||`), casts,
-/// references, fields, indices, arrays, tuples and the arguments and receivers of calls.
+/// The first call of `helpers` that `e` evaluates on every run, after nothing but reads
+/// without effects (so that it may run before them): through operators (not the right side of
+/// `&&`, `||`), casts, references, fields, indices, arrays, tuples and the arguments and
+/// receivers of calls.
 fn first_call<'a>(
     e: &'a mut syn::Expr,
     helpers: &[(Ident, syn::Type)],
@@ -119,32 +120,124 @@ fn first_call<'a>(
         syn::Expr::Reference(r) => first_call(&mut r.expr, helpers),
         syn::Expr::Field(f) => first_call(&mut f.base, helpers),
         syn::Expr::Index(ix) => {
-            if let Some(found) = first_call(&mut ix.expr, helpers) {
-                return Some(found);
+            if holds(&ix.expr, helpers) {
+                return first_call(&mut ix.expr, helpers);
             }
+            pure(&ix.expr).then_some(())?;
             first_call(&mut ix.index, helpers)
         }
         syn::Expr::Binary(b) => {
             let lazy = matches!(b.op, syn::BinOp::And(_) | syn::BinOp::Or(_));
-            if let Some(found) = first_call(&mut b.left, helpers) {
-                return Some(found);
+            if holds(&b.left, helpers) {
+                return first_call(&mut b.left, helpers);
             }
-            if lazy {
+            if lazy || !pure(&b.left) {
                 return None;
             }
             first_call(&mut b.right, helpers)
         }
         syn::Expr::Assign(a) => first_call(&mut a.right, helpers),
-        syn::Expr::Array(a) => a.elems.iter_mut().find_map(|x| first_call(x, helpers)),
-        syn::Expr::Tuple(t) => t.elems.iter_mut().find_map(|x| first_call(x, helpers)),
-        syn::Expr::Call(c) => c.args.iter_mut().find_map(|x| first_call(x, helpers)),
+        syn::Expr::Array(a) => in_order(a.elems.iter_mut(), helpers),
+        syn::Expr::Tuple(t) => in_order(t.elems.iter_mut(), helpers),
+        syn::Expr::Call(c) => in_order(c.args.iter_mut(), helpers),
         syn::Expr::MethodCall(m) => {
-            if let Some(found) = first_call(&mut m.receiver, helpers) {
-                return Some(found);
+            if holds(&m.receiver, helpers) {
+                return first_call(&mut m.receiver, helpers);
             }
-            m.args.iter_mut().find_map(|x| first_call(x, helpers))
+            pure(&m.receiver).then_some(())?;
+            in_order(m.args.iter_mut(), helpers)
         }
         _ => None,
+    }
+}
+
+/// [`first_call`] of the first of `es` that holds one, every one before it a pure read.
+fn in_order<'a>(
+    es: impl Iterator<Item = &'a mut syn::Expr>,
+    helpers: &[(Ident, syn::Type)],
+) -> Option<&'a mut syn::Expr> {
+    for x in es {
+        if holds(x, helpers) {
+            return first_call(x, helpers);
+        }
+        if !pure(x) {
+            return None;
+        }
+    }
+    None
+}
+
+/// Whether [`first_call`] finds a call in `e` (the same walk, reading).
+fn holds(e: &syn::Expr, helpers: &[(Ident, syn::Type)]) -> bool {
+    let in_order = |es: &mut dyn Iterator<Item = &syn::Expr>| {
+        for x in es {
+            if holds(x, helpers) {
+                return true;
+            }
+            if !pure(x) {
+                return false;
+            }
+        }
+        false
+    };
+    if is_call_of(e, helpers).is_some() {
+        return true;
+    }
+    match e {
+        syn::Expr::Paren(p) => holds(&p.expr, helpers),
+        syn::Expr::Group(g) => holds(&g.expr, helpers),
+        syn::Expr::Unary(u) => holds(&u.expr, helpers),
+        syn::Expr::Cast(c) => holds(&c.expr, helpers),
+        syn::Expr::Reference(r) => holds(&r.expr, helpers),
+        syn::Expr::Field(f) => holds(&f.base, helpers),
+        syn::Expr::Index(ix) => {
+            holds(&ix.expr, helpers) || (pure(&ix.expr) && holds(&ix.index, helpers))
+        }
+        syn::Expr::Binary(b) => {
+            let lazy = matches!(b.op, syn::BinOp::And(_) | syn::BinOp::Or(_));
+            holds(&b.left, helpers) || (!lazy && pure(&b.left) && holds(&b.right, helpers))
+        }
+        syn::Expr::Assign(a) => holds(&a.right, helpers),
+        syn::Expr::Array(a) => in_order(&mut a.elems.iter()),
+        syn::Expr::Tuple(t) => in_order(&mut t.elems.iter()),
+        syn::Expr::Call(c) => in_order(&mut c.args.iter()),
+        syn::Expr::MethodCall(m) => {
+            holds(&m.receiver, helpers) || (pure(&m.receiver) && in_order(&mut m.args.iter()))
+        }
+        _ => false,
+    }
+}
+
+/// Whether `e` only reads (names, literals, arithmetic, fields, indices, the float functions
+/// and methods, lengths), so that a call moved before it leaves its value as it was.
+fn pure(e: &syn::Expr) -> bool {
+    const METHODS: &[&str] = &[
+        "sqrt", "cbrt", "exp", "exp2", "exp_m1", "ln", "log", "log2", "log10", "ln_1p", "sin",
+        "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh", "asinh", "acosh",
+        "atanh", "abs", "signum", "recip", "powi", "powf", "max", "min", "clamp", "hypot",
+        "mul_add", "floor", "ceil", "round", "trunc", "fract", "len", "is_empty",
+    ];
+    match e {
+        syn::Expr::Lit(_) | syn::Expr::Path(_) => true,
+        syn::Expr::Paren(p) => pure(&p.expr),
+        syn::Expr::Group(g) => pure(&g.expr),
+        syn::Expr::Unary(u) => pure(&u.expr),
+        syn::Expr::Cast(c) => pure(&c.expr),
+        syn::Expr::Field(f) => pure(&f.base),
+        syn::Expr::Index(ix) => pure(&ix.expr) && pure(&ix.index),
+        syn::Expr::Reference(r) => r.mutability.is_none() && pure(&r.expr),
+        syn::Expr::Binary(b) => {
+            !crate::lower::is_compound_assign(&b.op) && pure(&b.left) && pure(&b.right)
+        }
+        syn::Expr::MethodCall(m) => {
+            METHODS.iter().any(|n| m.method == n) && pure(&m.receiver) && m.args.iter().all(pure)
+        }
+        syn::Expr::Call(c) => {
+            matches!(&*c.func, syn::Expr::Path(p) if p.path.segments.len() == 2
+                && ["f64", "f32"].iter().any(|t| p.path.segments[0].ident == t))
+                && c.args.iter().all(pure)
+        }
+        _ => false,
     }
 }
 
