@@ -3193,7 +3193,27 @@ impl<'a> FnGen<'a> {
             self.fresh("w"),
         );
         let pad = |d: usize| "    ".repeat(d);
-        let bound = match self.rng.below(13) {
+        let bound = match self.rng.below(14) {
+            13 if self.on("stmt:cast_steps") => {
+                // Casts of a differentiated value to integers (steps, whose derivative is 0
+                // where it has one): a table's cell and the fraction in it, a loop count, a
+                // `match` on one, a cast back to a float. q in [0, 3], k <= 3, frac in [0, 1),
+                // |a| <= 3m: |n| <= 4m + 2.
+                let (q, f) = (self.fresh("cq"), self.fresh("cf"));
+                let lines = [
+                    format!("// {PRIMITIVE_ONLY}"),
+                    format!("let {q}: {FLT} = ({FLT}::tanh({xs}[0] * {ee}) + 1.0) * 1.5;"),
+                    format!("let {k} = {q} as usize;"),
+                    format!("let {f}: {FLT} = {q} - {k} as {FLT};"),
+                    format!("let mut {a}: {FLT} = 0.0;"),
+                    format!("for {w} in 0..{k} {{ {a} += {xs}[{w} % {xs}.len()] * {f}; }}"),
+                    format!("let {n}: {FLT} = match ({q} * 2.0) as i64 {{ 0 => {a} + {f}, 1 | 2 => {f} * {f}, _ => {a} * 0.5 }} + {xs}[{k} % {xs}.len()] * {f} + ({q} as i32) as {FLT} * 0.1;"),
+                ];
+                for l in lines {
+                    Self::line(out, ind, &l);
+                }
+                4.0 * m + 2.0
+            }
             12 => {
                 // Rust's order of evaluation: a compound assignment whose right side changes
                 // its place, `any` with a closure that changes a local, an inner label named as

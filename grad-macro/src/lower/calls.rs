@@ -1819,30 +1819,13 @@ impl Lowerer<'_> {
                 None
             }
             (Value::Float(o), None) => {
-                // `x.floor() as usize` (`ceil`, `round`, `trunc`): a whole number whose
-                // derivative is 0 wherever it has one, so the cast loses nothing — a table
-                // index, as interpolation takes it (the derivative is that of the cell the
-                // point is in, as for a branch).
-                let whole = match &*c.expr {
-                    Expr::MethodCall(m) => ["floor", "ceil", "round", "trunc"]
-                        .iter()
-                        .any(|n| m.method == n && m.args.is_empty()),
-                    Expr::Call(call) => {
-                        matches!(&*call.func, Expr::Path(p) if p.path.segments.len() == 2
-                        && ["floor", "ceil", "round", "trunc"].iter().any(|n| p.path.segments[1].ident == n))
-                    }
-                    _ => false,
-                };
-                if self.b.func.is_active(o) && !whole {
-                    self.errors.push_spanned(
-                        c,
-                        "this cast drops the derivative of a differentiated value: an index or a count must not depend on differentiated values (compute it from integers, or leave the parameter out of `wrt(...)`); for a whole-number float use `.floor()`, `.round()` or `.trunc()`",
-                    );
-                    return None;
-                }
+                // `x.floor() as usize`, `(t * 4.0) as usize`, `x as i32`: a whole number whose
+                // derivative is 0 wherever it has one (a step), so the cast loses nothing — a
+                // table index, as interpolation takes it, a count, a branch's test (the
+                // derivative is that of the cell the point is in, as for a branch).
                 let xt = self.operand_tokens(o, c.expr.span());
                 let ty = &c.ty;
-                if whole && self.b.func.is_active(o) {
+                if self.b.func.is_active(o) {
                     // Bound once, as a value of its own that no derivative flows through.
                     let v = self.b.opaque(
                         Kind::Int,

@@ -2,9 +2,9 @@
 use grad::gradient;
 
 #[gradient]
-fn cast(x: f64) -> f64 {
-    let n = x as i32;
-    x * n as f64
+fn unknown_method(x: f64) -> f64 {
+    let n = x.midpoint(1.0);
+    x * n
 }
 
 #[gradient]
