@@ -562,7 +562,8 @@ fn weighted(c: f64, s: &[f64]) -> f64 {
 }
 
 /// The refilling helper called inside expressions: an assignment's right side in a loop, a
-/// compound assignment, a call's argument, beside a helper given `&vec![..]`.
+/// compound assignment whose right side reads what it lent after it, a call's argument, beside
+/// a helper given `&vec![..]`.
 #[gradient]
 fn refilled_in_expressions(x: &[f64], a: f64) -> f64 {
     let mut acc: f64 = 0.3;
@@ -571,7 +572,7 @@ fn refilled_in_expressions(x: &[f64], a: f64) -> f64 {
     for k in 0..2 {
         y = 0.5 * refill(x, a + f64::from(k), &mut acc, &mut b) + weighted(a, &vec![x[0], a]);
     }
-    y += a * refill(x, y, &mut acc, &mut b);
+    y += a * refill(x, y, &mut acc, &mut b) + b[0] * acc;
     let z = f64::tanh(refill(x, 0.5 * a, &mut acc, &mut b) * y);
     y + z + acc * b[1]
 }

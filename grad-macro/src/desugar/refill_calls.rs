@@ -71,19 +71,23 @@ fn take_call(
             return None;
         }
     }
-    let mut taken = root.clone();
-    let place = first_call(&mut taken, helpers)?;
+    // (What is lent anywhere in the statement: read before the call, it would read the
+    // call's writes once the call runs first.)
+    let cx = Cx {
+        helpers,
+        lent: lent_names(root),
+    };
+    let place = first_call(root, &cx)?;
     let ty = is_call_of(place, helpers)?;
-    let call = place.clone();
     let temp = crate::naming::fresh("filled");
-    *place = syn::parse_quote!(#temp);
-    // What the call is lent, read elsewhere in the statement, might be read before it runs.
-    let rest = taken.to_token_stream();
-    if lent_names(&call).iter().any(|n| super::mentions(&rest, n)) {
-        return None;
-    }
-    *root = taken;
+    let call = std::mem::replace(place, syn::parse_quote!(#temp));
     Some((temp, ty, call))
+}
+
+/// The helpers that refill what they are lent, and the names a statement lends mutably.
+struct Cx<'a> {
+    helpers: &'a [(Ident, syn::Type)],
+    lent: Vec<Ident>,
 }
 
 /// The return type of the helper `e` calls, when it calls one of `helpers` by its bare name.
@@ -101,66 +105,60 @@ fn is_call_of(e: &syn::Expr, helpers: &[(Ident, syn::Type)]) -> Option<syn::Type
         .map(|(_, t)| t.clone())
 }
 
-/// The first call of `helpers` that `e` evaluates on every run, after nothing but reads
-/// without effects (so that it may run before them): through operators (not the right side of
-/// `&&`, `||`), casts, references, fields, indices, arrays, tuples and the arguments and
-/// receivers of calls.
-fn first_call<'a>(
-    e: &'a mut syn::Expr,
-    helpers: &[(Ident, syn::Type)],
-) -> Option<&'a mut syn::Expr> {
-    if is_call_of(e, helpers).is_some() {
+/// The first call of the helpers that `e` evaluates on every run, after nothing but reads
+/// without effects of what is not lent (so that it may run before them): through operators
+/// (not the right side of `&&`, `||`), casts, references, fields, indices, arrays, tuples and
+/// the arguments and receivers of calls.
+fn first_call<'a>(e: &'a mut syn::Expr, cx: &Cx) -> Option<&'a mut syn::Expr> {
+    if is_call_of(e, cx.helpers).is_some() {
         return Some(e);
     }
     match e {
-        syn::Expr::Paren(p) => first_call(&mut p.expr, helpers),
-        syn::Expr::Group(g) => first_call(&mut g.expr, helpers),
-        syn::Expr::Unary(u) => first_call(&mut u.expr, helpers),
-        syn::Expr::Cast(c) => first_call(&mut c.expr, helpers),
-        syn::Expr::Reference(r) => first_call(&mut r.expr, helpers),
-        syn::Expr::Field(f) => first_call(&mut f.base, helpers),
+        syn::Expr::Paren(p) => first_call(&mut p.expr, cx),
+        syn::Expr::Group(g) => first_call(&mut g.expr, cx),
+        syn::Expr::Unary(u) => first_call(&mut u.expr, cx),
+        syn::Expr::Cast(c) => first_call(&mut c.expr, cx),
+        syn::Expr::Reference(r) => first_call(&mut r.expr, cx),
+        syn::Expr::Field(f) => first_call(&mut f.base, cx),
         syn::Expr::Index(ix) => {
-            if holds(&ix.expr, helpers) {
-                return first_call(&mut ix.expr, helpers);
+            if holds(&ix.expr, cx) {
+                return first_call(&mut ix.expr, cx);
             }
-            pure(&ix.expr).then_some(())?;
-            first_call(&mut ix.index, helpers)
+            pure(&ix.expr, cx).then_some(())?;
+            first_call(&mut ix.index, cx)
         }
         syn::Expr::Binary(b) => {
             let lazy = matches!(b.op, syn::BinOp::And(_) | syn::BinOp::Or(_));
-            if holds(&b.left, helpers) {
-                return first_call(&mut b.left, helpers);
+            if holds(&b.left, cx) {
+                return first_call(&mut b.left, cx);
             }
-            if lazy || !pure(&b.left) {
+            if lazy || !pure(&b.left, cx) {
                 return None;
             }
-            first_call(&mut b.right, helpers)
+            first_call(&mut b.right, cx)
         }
-        syn::Expr::Assign(a) => first_call(&mut a.right, helpers),
-        syn::Expr::Array(a) => in_order(a.elems.iter_mut(), helpers),
-        syn::Expr::Tuple(t) => in_order(t.elems.iter_mut(), helpers),
-        syn::Expr::Call(c) => in_order(c.args.iter_mut(), helpers),
+        syn::Expr::Assign(a) => first_call(&mut a.right, cx),
+        syn::Expr::Array(a) => in_order(a.elems.iter_mut(), cx),
+        syn::Expr::Tuple(t) => in_order(t.elems.iter_mut(), cx),
+        syn::Expr::Call(c) => in_order(c.args.iter_mut(), cx),
         syn::Expr::MethodCall(m) => {
-            if holds(&m.receiver, helpers) {
-                return first_call(&mut m.receiver, helpers);
+            if holds(&m.receiver, cx) {
+                return first_call(&mut m.receiver, cx);
             }
-            pure(&m.receiver).then_some(())?;
-            in_order(m.args.iter_mut(), helpers)
+            pure(&m.receiver, cx).then_some(())?;
+            in_order(m.args.iter_mut(), cx)
         }
         _ => None,
     }
 }
 
 /// [`first_call`] of the first of `es` that holds one, every one before it a pure read.
-fn in_order<'a>(
-    es: impl Iterator<Item = &'a mut syn::Expr>,
-    helpers: &[(Ident, syn::Type)],
-) -> Option<&'a mut syn::Expr> {
+fn in_order<'a>(es: impl Iterator<Item = &'a mut syn::Expr>, cx: &Cx) -> Option<&'a mut syn::Expr> {
     for x in es {
-        if holds(x, helpers) {
-            return first_call(x, helpers);
+        if holds(x, cx) {
+            return first_call(x, cx);
         }
-        if !pure(x) {
+        if !pure(x, cx) {
             return None;
         }
     }
@@ -168,49 +166,54 @@ fn in_order<'a>(
 }
 
 /// Whether [`first_call`] finds a call in `e` (the same walk, reading).
-fn holds(e: &syn::Expr, helpers: &[(Ident, syn::Type)]) -> bool {
+fn holds(e: &syn::Expr, cx: &Cx) -> bool {
     let in_order = |es: &mut dyn Iterator<Item = &syn::Expr>| {
         for x in es {
-            if holds(x, helpers) {
+            if holds(x, cx) {
                 return true;
             }
-            if !pure(x) {
+            if !pure(x, cx) {
                 return false;
             }
         }
         false
     };
-    if is_call_of(e, helpers).is_some() {
+    if is_call_of(e, cx.helpers).is_some() {
         return true;
     }
     match e {
-        syn::Expr::Paren(p) => holds(&p.expr, helpers),
-        syn::Expr::Group(g) => holds(&g.expr, helpers),
-        syn::Expr::Unary(u) => holds(&u.expr, helpers),
-        syn::Expr::Cast(c) => holds(&c.expr, helpers),
-        syn::Expr::Reference(r) => holds(&r.expr, helpers),
-        syn::Expr::Field(f) => holds(&f.base, helpers),
-        syn::Expr::Index(ix) => {
-            holds(&ix.expr, helpers) || (pure(&ix.expr) && holds(&ix.index, helpers))
-        }
+        syn::Expr::Paren(p) => holds(&p.expr, cx),
+        syn::Expr::Group(g) => holds(&g.expr, cx),
+        syn::Expr::Unary(u) => holds(&u.expr, cx),
+        syn::Expr::Cast(c) => holds(&c.expr, cx),
+        syn::Expr::Reference(r) => holds(&r.expr, cx),
+        syn::Expr::Field(f) => holds(&f.base, cx),
+        syn::Expr::Index(ix) => holds(&ix.expr, cx) || (pure(&ix.expr, cx) && holds(&ix.index, cx)),
         syn::Expr::Binary(b) => {
             let lazy = matches!(b.op, syn::BinOp::And(_) | syn::BinOp::Or(_));
-            holds(&b.left, helpers) || (!lazy && pure(&b.left) && holds(&b.right, helpers))
+            holds(&b.left, cx) || (!lazy && pure(&b.left, cx) && holds(&b.right, cx))
         }
-        syn::Expr::Assign(a) => holds(&a.right, helpers),
+        syn::Expr::Assign(a) => holds(&a.right, cx),
         syn::Expr::Array(a) => in_order(&mut a.elems.iter()),
         syn::Expr::Tuple(t) => in_order(&mut t.elems.iter()),
         syn::Expr::Call(c) => in_order(&mut c.args.iter()),
         syn::Expr::MethodCall(m) => {
-            holds(&m.receiver, helpers) || (pure(&m.receiver) && in_order(&mut m.args.iter()))
+            holds(&m.receiver, cx) || (pure(&m.receiver, cx) && in_order(&mut m.args.iter()))
         }
         _ => false,
     }
 }
 
-/// Whether `e` only reads (names, literals, arithmetic, fields, indices, the float functions
-/// and methods, lengths), so that a call moved before it leaves its value as it was.
-fn pure(e: &syn::Expr) -> bool {
+/// Whether `e` only reads, and nothing lent (names, literals, arithmetic, fields, indices, the
+/// float functions and methods, lengths), so that a call moved before it leaves its value as it
+/// was.
+fn pure(e: &syn::Expr, cx: &Cx) -> bool {
+    let tokens = e.to_token_stream();
+    reads_only(e) && !cx.lent.iter().any(|n| super::mentions(&tokens, n))
+}
+
+/// Whether `e` only reads (see [`pure`]).
+fn reads_only(e: &syn::Expr) -> bool {
     const METHODS: &[&str] = &[
         "sqrt", "cbrt", "exp", "exp2", "exp_m1", "ln", "log", "log2", "log10", "ln_1p", "sin",
         "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh", "asinh", "acosh",
@@ -219,30 +222,32 @@ fn pure(e: &syn::Expr) -> bool {
     ];
     match e {
         syn::Expr::Lit(_) | syn::Expr::Path(_) => true,
-        syn::Expr::Paren(p) => pure(&p.expr),
-        syn::Expr::Group(g) => pure(&g.expr),
-        syn::Expr::Unary(u) => pure(&u.expr),
-        syn::Expr::Cast(c) => pure(&c.expr),
-        syn::Expr::Field(f) => pure(&f.base),
-        syn::Expr::Index(ix) => pure(&ix.expr) && pure(&ix.index),
-        syn::Expr::Reference(r) => r.mutability.is_none() && pure(&r.expr),
+        syn::Expr::Paren(p) => reads_only(&p.expr),
+        syn::Expr::Group(g) => reads_only(&g.expr),
+        syn::Expr::Unary(u) => reads_only(&u.expr),
+        syn::Expr::Cast(c) => reads_only(&c.expr),
+        syn::Expr::Field(f) => reads_only(&f.base),
+        syn::Expr::Index(ix) => reads_only(&ix.expr) && reads_only(&ix.index),
+        syn::Expr::Reference(r) => r.mutability.is_none() && reads_only(&r.expr),
         syn::Expr::Binary(b) => {
-            !crate::lower::is_compound_assign(&b.op) && pure(&b.left) && pure(&b.right)
+            !crate::lower::is_compound_assign(&b.op) && reads_only(&b.left) && reads_only(&b.right)
         }
         syn::Expr::MethodCall(m) => {
-            METHODS.iter().any(|n| m.method == n) && pure(&m.receiver) && m.args.iter().all(pure)
+            METHODS.iter().any(|n| m.method == n)
+                && reads_only(&m.receiver)
+                && m.args.iter().all(reads_only)
         }
         syn::Expr::Call(c) => {
             matches!(&*c.func, syn::Expr::Path(p) if p.path.segments.len() == 2
                 && ["f64", "f32"].iter().any(|t| p.path.segments[0].ident == t))
-                && c.args.iter().all(pure)
+                && c.args.iter().all(reads_only)
         }
         _ => false,
     }
 }
 
-/// The names `call` lends mutably (`&mut buf`, `&mut acc`, `&mut rows[i]`).
-fn lent_names(call: &syn::Expr) -> Vec<Ident> {
+/// The names `e` lends mutably (`&mut buf`, `&mut acc`, `&mut rows[i]`).
+fn lent_names(e: &syn::Expr) -> Vec<Ident> {
     struct Lent(Vec<Ident>);
     impl Visit<'_> for Lent {
         fn visit_expr_reference(&mut self, r: &syn::ExprReference) {
@@ -266,6 +271,6 @@ fn lent_names(call: &syn::Expr) -> Vec<Ident> {
         }
     }
     let mut found = Lent(Vec::new());
-    found.visit_expr(call);
+    found.visit_expr(e);
     found.0
 }

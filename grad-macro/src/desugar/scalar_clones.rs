@@ -197,6 +197,21 @@ struct Clones {
 
 impl VisitMut for Clones {
     fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        // `&mut x.clone()`: a temporary lent to be changed, not `x` (left as written).
+        if let syn::Expr::Reference(r) = e {
+            if let syn::Expr::MethodCall(m) = super::unparen(&r.expr) {
+                if r.mutability.is_some() && m.method == "clone" && m.args.is_empty() {
+                    let mut receiver = (*m.receiver).clone();
+                    self.visit_expr_mut(&mut receiver);
+                    if let syn::Expr::Reference(r) = e {
+                        if let syn::Expr::MethodCall(m) = &mut *r.expr {
+                            *m.receiver = receiver;
+                        }
+                    }
+                    return;
+                }
+            }
+        }
         syn::visit_mut::visit_expr_mut(self, e);
         let syn::Expr::MethodCall(m) = e else { return };
         let Some(name) = (match &*m.receiver {
