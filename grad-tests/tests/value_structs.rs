@@ -368,7 +368,8 @@ fn local_sequences_of_values() {
 /// A plain helper (no attribute) that fills a list of values by pushing what another plain
 /// helper gives (`pts.push(pull(c, ..))`, the call inlined before the list is taken apart),
 /// called with differentiated floats; helpers taking a value whose bodies fill lists; values
-/// pushed by statements of a body; arguments naming the callee's parameters in another order.
+/// pushed by statements of a body; arguments naming the callee's parameters in another order;
+/// helpers a value is lent to by `&mut`.
 fn fan(a: f64, b: f64, k: f64) -> f64 {
     let c = Vec3::new(a, b, 0.5);
     let mut pts = Vec::new();
@@ -419,6 +420,29 @@ fn arguments_crossed(a: f64, b: f64) -> f64 {
     crossed(p, b, a) + p.crossed_by(b, a) * 2.0 + crossed(p * b, a * b, b - a)
 }
 
+/// Plain helpers taking a value by `&mut` (giving nothing, giving a float), called on a local
+/// in the body and in a loop: they write the caller's value.
+fn kick(v: &mut Vec3, k: f64) {
+    v.x += k * v.y;
+    v.y *= k;
+}
+
+fn damped(v: &mut Vec3, k: f64) -> f64 {
+    v.z *= k;
+    v.length()
+}
+
+#[gradient]
+fn lent_values(a: f64, b: f64) -> f64 {
+    let mut p = Vec3::new(a, b, 0.5);
+    kick(&mut p, a);
+    let l = damped(&mut p, b);
+    for _ in 0..2 {
+        kick(&mut p, 0.5);
+    }
+    p.x * p.y + l + p.z
+}
+
 /// Values pushed by statements of the body (not in a loop), into lists typed and untyped.
 #[gradient]
 fn pushed_by_statements(a: f64, b: f64) -> f64 {
@@ -451,6 +475,9 @@ fn lists_filled_by_a_helpers_values_in_a_plain_helper() {
         assert_eq!(v.to_bits(), arguments_crossed(a, b).to_bits());
         let f = |q: &[f64]| arguments_crossed(q[0], q[1]);
         check("arguments_crossed", &f, v, &g, &[a, b]);
+        let (v, g) = lent_values_grad(a, b);
+        assert_eq!(v.to_bits(), lent_values(a, b).to_bits());
+        check("lent_values", &|q| lent_values(q[0], q[1]), v, &g, &[a, b]);
         let (v, g) = pushed_by_statements_grad(a, b);
         assert_eq!(v.to_bits(), pushed_by_statements(a, b).to_bits());
         let f = |q: &[f64]| pushed_by_statements(q[0], q[1]);

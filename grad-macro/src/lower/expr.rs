@@ -780,7 +780,13 @@ fn expr_kind(e: &Expr) -> &'static str {
         Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_) => {
             "a loop used as a value here: bind its result with `let v = loop { .. break x; };`"
         }
-        Expr::Reference(r) if r.mutability.is_some() => {
+        Expr::Reference(r)
+            if r.mutability.is_some()
+                && !matches!(
+                    &*r.expr,
+                    Expr::Path(_) | Expr::Field(_) | Expr::Index(_) | Expr::Unary(_)
+                ) =>
+        {
             "`&mut` of a temporary (`&mut x.clone()`, `&mut (a * b)`, `&mut { x }`): what is written through it is lost; lend a local (`let mut t = x; f(&mut t)`), a parameter or an element (`&mut buf[i]`)"
         }
         _ => "this expression: write the computation with float arithmetic, the float methods, locals, loops and calls of `#[gradient]` functions (see the README, \"What a body may contain\")",

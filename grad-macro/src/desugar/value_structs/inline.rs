@@ -124,6 +124,12 @@ impl Pass {
         }
         let mut named: Vec<syn::Stmt> = Vec::new();
         for ((pi, pty), a) in params.iter().zip(args) {
+            // `s: &mut S` given `&mut p` (a local of the type, or a value field of one): the
+            // parameter is `p`'s fields themselves, which the body writes.
+            if let Some(lent) = self.lent_value(pty, a, own) {
+                scope.insert(pi.ident.to_string(), Some(lent));
+                continue;
+            }
             let inner = match pty {
                 syn::Type::Reference(r) if r.mutability.is_none() => &*r.elem,
                 t => t,
@@ -177,7 +183,11 @@ impl Pass {
             None => body,
         };
         let mut body: syn::Block = syn::parse2(body).ok()?;
-        let tail = if mutating {
+        // (A function giving nothing, `fn kick(p: &mut P, k: f64)`: its value is `()`.)
+        // (A closure's is not written: what its body gives.)
+        let unit =
+            matches!(f.sig.output, syn::ReturnType::Default) && !matches!(how, Callee::Closure);
+        let tail = if mutating || (unit && matches!(want, Want::Float)) {
             // (No value: a `()` tail at most.)
             match body.stmts.last_mut() {
                 Some(syn::Stmt::Expr(syn::Expr::Tuple(t), None)) if t.elems.is_empty() => {
@@ -285,6 +295,29 @@ impl Pass {
 
     /// `let mut NAME_f = v;` for each field (the receiver or a parameter of an inlined body,
     /// which it may change): the names.
+    /// The fields of the local `a` lends (`&mut p`, `&mut p.pos`) to a parameter of type `&mut
+    /// T` of the value type `T` (or `&mut Self` of `own`): places named by the caller, which
+    /// the inlined body reads and writes as its own.
+    fn lent_value(&self, pty: &syn::Type, a: &syn::Expr, own: Option<usize>) -> Option<Local> {
+        let syn::Type::Reference(r) = pty else {
+            return None;
+        };
+        r.mutability?;
+        let t = match &*r.elem {
+            syn::Type::Path(p) if p.path.is_ident("Self") => own?,
+            t => self.type_named(t)?,
+        };
+        let syn::Expr::Reference(ra) = unparen(a) else {
+            return None;
+        };
+        ra.mutability?;
+        let l = self.local_of(&ra.expr)?;
+        // (Places of plain names only: an element's index would be read among the body's
+        // names.)
+        let plain = l.parts.iter().all(|p| matches!(p, syn::Expr::Path(_)));
+        (l.ty == t && !l.seq && plain).then_some(l)
+    }
+
     pub(super) fn copies(
         &self,
         t: usize,

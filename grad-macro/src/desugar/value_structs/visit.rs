@@ -181,7 +181,13 @@ impl VisitMut for Pass {
                 }
             }
             syn::Expr::Call(c) => {
-                let hands_value = c.args.iter().any(|a| self.type_of(a).is_some());
+                // (`&mut p` lends one to be written.)
+                let hands_value = c.args.iter().any(|a| match unparen(a) {
+                    syn::Expr::Reference(r) if r.mutability.is_some() => {
+                        self.local_of(&r.expr).is_some()
+                    }
+                    a => self.type_of(a).is_some(),
+                });
                 match self.callee(c) {
                     // An associated function of a value type, or a function of the body that
                     // takes a value: inlined (one of floats alone stays a call).
