@@ -6962,6 +6962,16 @@ impl std::ops::AddAssign for {ty} {{
         if self.rng.chance(0.5) {
             Self::line(out, ind, &format!("{c}.damp(0.5);"));
         }
+        // Sometimes lent by `&mut` to a plain helper that writes it (|c| stays <= 11.25).
+        if !generic && self.on("stmt:value_lent_mut") && self.rng.chance(0.3) {
+            let kn = self.fresh("kick");
+            let kick = format!("{}_{kn}_{FLT}", self.base);
+            let _ = writeln!(
+                self.items,
+                "/// not annotated\nfn {kick}(v: &mut {ty}, k: {FLT}) {{\n    v.x = v.x * 0.9 + k * v.y;\n    v.y *= k;\n}}"
+            );
+            Self::line(out, ind, &format!("{kick}(&mut {c}, 0.1);"));
+        }
         Self::line(
             out,
             ind,
