@@ -2076,7 +2076,7 @@ impl<'a> FnGen<'a> {
         {
             return Some(Ex::new(
                 format!(
-                    "{{ let a1: {FLT} = {}; let a0: {FLT} = {}; {}(a1, a0) }}",
+                    "({{ let a1: {FLT} = {}; let a0: {FLT} = {}; {}(a1, a0) }})",
                     args[0], args[1], h.name
                 ),
                 true,
