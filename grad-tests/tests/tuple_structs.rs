@@ -1,5 +1,6 @@
 //! Tuple structs of floats used as values (`struct P2(f64, f64);`, a newtype `Meters(f64)`):
-//! built by their constructor (`P2(a, b)`, `Self(..)` in their methods), read by `.0`, with
+//! built by their constructor (`P2(a, b)`, `Self(..)` in their methods), read by `.0` and by
+//! `let P2(a, b) = p;`, with
 //! methods, operators and helpers that take and give them, as locals updated in loops, in
 //! closures and conditions, and as data (`&[P2]`). Each gradient against central differences,
 //! the value bit for bit, and the JVP's value too.
@@ -62,7 +63,11 @@ fn geometry(a: f64, b: f64) -> f64 {
     let q = midpoint(p, P2(1.0, a)) + p.scaled(2.0);
     let r = q - p * 0.5;
     let len = Meters(r.norm());
-    q.0 * q.1 + len.0 + p.dot(r)
+    // Taken apart by patterns: both fields, the first with `..`, renamed across.
+    let P2(u, w) = q;
+    let P2(first, ..) = r * 0.5;
+    let P2(w2, u2) = P2(u, w);
+    q.0 * q.1 + len.0 + p.dot(r) + u * w2 + first - u2 * 0.25
 }
 
 /// A state carried by a loop (`x = x + v * dt`), read in a condition and by a closure.

@@ -369,7 +369,7 @@ fn local_sequences_of_values() {
 /// helper gives (`pts.push(pull(c, ..))`, the call inlined before the list is taken apart),
 /// called with differentiated floats; helpers taking a value whose bodies fill lists; values
 /// pushed by statements of a body; arguments naming the callee's parameters in another order;
-/// helpers a value is lent to by `&mut`.
+/// helpers a value is lent to by `&mut`; values taken apart by `let` patterns.
 fn fan(a: f64, b: f64, k: f64) -> f64 {
     let c = Vec3::new(a, b, 0.5);
     let mut pts = Vec::new();
@@ -443,6 +443,21 @@ fn lent_values(a: f64, b: f64) -> f64 {
     p.x * p.y + l + p.z
 }
 
+/// Values taken apart by `let` patterns: all fields, some with `..`, renamed across (`let Vec3 {
+/// x: y, y: x, .. }`), in a loop; tuple structs alike (`tuple_structs.rs`).
+#[gradient]
+fn destructured(a: f64, b: f64) -> f64 {
+    let p = Vec3::new(a, b, a * b) * 2.0;
+    let Vec3 { x, y, z } = p;
+    let Vec3 { x: y2, y: x2, .. } = Vec3::new(y, x, 1.0);
+    let mut s = 0.0;
+    for k in 0..2 {
+        let Vec3 { z: w, .. } = p * f64::from(k);
+        s += w;
+    }
+    x * y + z + x2 * 0.5 + y2 + s
+}
+
 /// Values pushed by statements of the body (not in a loop), into lists typed and untyped.
 #[gradient]
 fn pushed_by_statements(a: f64, b: f64) -> f64 {
@@ -478,6 +493,15 @@ fn lists_filled_by_a_helpers_values_in_a_plain_helper() {
         let (v, g) = lent_values_grad(a, b);
         assert_eq!(v.to_bits(), lent_values(a, b).to_bits());
         check("lent_values", &|q| lent_values(q[0], q[1]), v, &g, &[a, b]);
+        let (v, g) = destructured_grad(a, b);
+        assert_eq!(v.to_bits(), destructured(a, b).to_bits());
+        check(
+            "destructured",
+            &|q| destructured(q[0], q[1]),
+            v,
+            &g,
+            &[a, b],
+        );
         let (v, g) = pushed_by_statements_grad(a, b);
         assert_eq!(v.to_bits(), pushed_by_statements(a, b).to_bits());
         let f = |q: &[f64]| pushed_by_statements(q[0], q[1]);

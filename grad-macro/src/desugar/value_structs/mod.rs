@@ -1568,7 +1568,7 @@ impl Pass {
     }
 
     fn local(&mut self, mut l: syn::Local, out: &mut Vec<syn::Stmt>) {
-        if self.seq_local(&l, out) {
+        if self.seq_local(&l, out) || self.destructured(&l, out) {
             return;
         }
         if let Some((name, f)) = self.value_closure(&l) {
@@ -1616,6 +1616,76 @@ impl Pass {
             .collect();
         self.bind_parts(&name, m, t, typed, false, out);
         self.changed = true;
+    }
+
+    /// `let V2 { x, y: b } = VALUE;`, `let P2(a, _) = VALUE;`, `let V2 { x, .. } = VALUE;` of a
+    /// value type (no value fields): the fields computed into names of their own first, then
+    /// bound to the pattern's names (`let V2 { x: y, y: x } = V2 { x, y };` swaps them).
+    /// Whether `l` is one.
+    fn destructured(&mut self, l: &syn::Local, out: &mut Vec<syn::Stmt>) -> bool {
+        let (pat, _) = super::pat_and_type(l);
+        let Some(init) = l.init.as_ref().filter(|i| i.diverge.is_none()) else {
+            return false;
+        };
+        // Each subpattern with the index of its field.
+        let (t, subs): (usize, Vec<(usize, &syn::Pat)>) = match pat {
+            syn::Pat::Struct(ps) if ps.qself.is_none() => {
+                let Some(t) = self.type_of_path(&ps.path) else {
+                    return false;
+                };
+                let mut subs = Vec::new();
+                for fp in &ps.fields {
+                    let name = member_name(&fp.member);
+                    let Some(k) = self.types[t].fields.iter().position(|(f, _)| *f == name) else {
+                        return false;
+                    };
+                    subs.push((k, &*fp.pat));
+                }
+                (t, subs)
+            }
+            syn::Pat::TupleStruct(ts) if ts.qself.is_none() => {
+                let Some(t) = self.type_of_path(&ts.path) else {
+                    return false;
+                };
+                let mut subs = Vec::new();
+                for (k, p) in ts.elems.iter().enumerate() {
+                    if matches!(p, syn::Pat::Rest(_)) {
+                        if k + 1 != ts.elems.len() {
+                            return false;
+                        }
+                        break;
+                    }
+                    subs.push((k, p));
+                }
+                (t, subs)
+            }
+            _ => return false,
+        };
+        let plain = subs.iter().all(|(_, p)| match p {
+            syn::Pat::Ident(pi) => pi.by_ref.is_none() && pi.subpat.is_none(),
+            syn::Pat::Wild(_) => true,
+            _ => false,
+        });
+        if !self.types[t].nested.is_empty() || !plain {
+            return false;
+        }
+        let Some((pre, values)) = self.value(&init.expr.clone(), t) else {
+            return false;
+        };
+        out.extend(pre);
+        let mut named = Vec::new();
+        for (k, p) in subs {
+            let syn::Pat::Ident(pi) = p else { continue };
+            let (fty, v) = (&self.types[t].fields[k].1, &values[k]);
+            let temp = crate::naming::fresh("part");
+            out.push(syn::parse_quote!(let #temp: #fty = #v;));
+            let (m, id) = (&pi.mutability, &pi.ident);
+            named.push(syn::parse_quote!(let #m #id: #fty = #temp;));
+            self.declare(id, None);
+        }
+        out.extend(named);
+        self.changed = true;
+        true
     }
 
     /// `let mut NAME_f: TYPE = INIT;` for each field `f` of `t`, and `name` declared as those
