@@ -656,6 +656,60 @@ struct Enc<T> {
     s: T,
 }
 
+/// A model generic over its float with rows (`Vec<Vec<T>>`), its rows iterated and handed to a
+/// plain helper taking a slice (never indexed twice: the declared type alone says they are
+/// rows), in a function and in a method of `RowGrid<f64>` (the rows were read as one flat
+/// sequence before: rustc errors inside the expansion).
+#[derive(Clone, Debug, Params)]
+struct RowGrid<T> {
+    ws: Vec<Vec<T>>,
+    c: T,
+}
+
+fn row_sum(r: &[f64], s: f64) -> f64 {
+    r.iter().map(|v| v * s).sum::<f64>()
+}
+
+impl RowGrid<f64> {
+    #[gradient(wrt(self))]
+    fn rows_loss(&self, k: f64) -> f64 {
+        let mut acc = self.c;
+        for row in self.ws.iter() {
+            acc += f64::tanh(row_sum(row, k));
+        }
+        acc * self.c
+    }
+}
+
+#[gradient(wrt(g))]
+fn row_grid_loss(g: &RowGrid<f64>, k: f64) -> f64 {
+    let mut acc = g.c;
+    for row in &g.ws {
+        acc += f64::tanh(row_sum(row, k));
+    }
+    acc
+}
+
+#[test]
+fn generic_models_with_rows() {
+    let g = RowGrid {
+        ws: vec![vec![0.5, -0.3], vec![0.2, 0.9], vec![-0.4, 0.1]],
+        c: 0.7,
+    };
+    check_model(
+        "rows_loss",
+        &g,
+        |m| m.rows_loss(1.3),
+        |m, d| m.rows_loss_grad(1.3, d),
+    );
+    check_model(
+        "row_grid_loss",
+        &g,
+        |m| row_grid_loss(m, 1.3),
+        |m, d| row_grid_loss_grad(m, 1.3, d),
+    );
+}
+
 #[derive(Clone, Debug, Params)]
 struct Dec {
     v: [f64; 2],

@@ -44,12 +44,22 @@ fn declared_rows(
     };
     // (A method name several `impl`s share: none of them.)
     let fields = declared_fields(sig, root, members, suffix);
-    let [(_, t)] = &fields[..] else {
+    let [(owner, t)] = &fields[..] else {
         return false;
+    };
+    // (`ws: Vec<Vec<T>>` of a `struct M<T>`: rows of its float.)
+    let param_of_owner = |e: &syn::Type| {
+        let syn::Type::Path(p) = e else { return false };
+        p.path.get_ident().is_some_and(|i| {
+            owner
+                .as_deref()
+                .and_then(crate::prescan::struct_type_params)
+                .is_some_and(|ps| ps.iter().any(|t| i == t))
+        })
     };
     elem(t)
         .and_then(|row| elem(&row))
-        .is_some_and(|e| crate::sig::float_of(&e).is_some())
+        .is_some_and(|e| crate::sig::float_of(&e).is_some() || param_of_owner(&e))
 }
 
 /// Whether the field the path names is marked `#[params(skip)]` in its struct's declaration:
