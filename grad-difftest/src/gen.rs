@@ -6695,14 +6695,24 @@ impl<'a> FnGen<'a> {
             }
             _ => format!(" + {FLT}::tanh({mid}({q}, {s}).energy()) * 0.1"),
         };
-        // |energy| <= 13.5, |q.0| <= 5, |w.0| <= 2.5, |extra| <= 1.
+        // Sometimes taken apart by a pattern, the names crossed (|parts| <= 5).
+        let extra = if self.on("stmt:value_patterns") && self.rng.chance(0.3) {
+            let (u, w2) = (self.fresh("tu"), self.fresh("tw"));
+            Self::line(out, ind, &format!("let {ty}({u}, {w2}) = {q};"));
+            Self::line(out, ind, &format!("let {ty}({w2}, {u}) = {ty}({u}, {w2});"));
+            Self::line(out, ind, &format!("let {ty}({u}, ..) = {ty}({u} * 0.5, {w2});"));
+            format!("{extra} + {FLT}::tanh({u} * {w2}) * 0.1")
+        } else {
+            extra
+        };
+        // |energy| <= 13.5, |q.0| <= 5, |w.0| <= 2.5, |extra| <= 1.1.
         Self::line(
             out,
             ind,
             &format!("let {v}: {FLT} = {s}.energy() * 0.1 + {q}.0 * 0.1 + {w}.0 * 0.2{extra};"),
         );
         let act = e1.iv.2 || e2.iv.2;
-        self.declare(&v, VarKind::Float(Iv(-4.0, 4.0, act)), false);
+        self.declare(&v, VarKind::Float(Iv(-4.2, 4.2, act)), false);
     }
 
     /// Losses as objects of a trait of the module, made in the body and called there: a unit
@@ -6984,6 +6994,14 @@ impl std::ops::AddAssign for {ty} {{
             ind,
             &format!("let {k} = |{ks}: {FLT}| ({c} * {ks}).norm2();"),
         );
+        // Sometimes taken apart by a pattern (|px|, |py| <= 5, |pv| <= 5).
+        if !generic && self.on("stmt:value_patterns") && self.rng.chance(0.3) {
+            let (px, py, pv) = (self.fresh("px"), self.fresh("py"), self.fresh("pv"));
+            Self::line(out, ind, &format!("let {ty} {{ x: {px}, y: {py} }} = {a};"));
+            Self::line(out, ind, &format!("let {ty} {{ y: {pv}, .. }} = {ty}::new({py}, {px});"));
+            let act = e1.iv.2 || e2.iv.2;
+            self.declare(&pv, VarKind::Float(Iv(-5.0, 5.0, act)), false);
+        }
         // Sometimes a method and a plain helper given their float parameters' names in the
         // other order (`v.mix(b, a)` into `fn mix(&self, a, b)`). |a| <= 1.25, |b| <= 2.5,
         // |c.x| <= 11.25: |mix| <= 16, |cross| <= 20, |ms| <= 0.4.
