@@ -4487,6 +4487,39 @@ fn s48_blocks(w: f64, xs: &[f64]) -> f64 {
     outer * 2.0
 }
 
+fn s48_kick(v: &mut S48V, k: f64) {
+    v.x += k * v.y;
+    v.y *= k;
+}
+
+fn s48_refill(s: &[f64], a: f64, buf: &mut Vec<f64>) -> f64 {
+    buf.clear();
+    for &v in s {
+        buf.push(v * a);
+    }
+    buf[0]
+}
+
+/// Casts of differentiated values to integers (a cell, a count), a value lent by `&mut` to a
+/// plain helper, one taken apart by a `let` pattern, a refilling helper inside an expression.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+#[gradient(jvp)]
+fn s48_more(w: f64, xs: &[f64]) -> f64 {
+    let scaled = (w.tanh() + 1.0) * 1.5;
+    let cell = scaled as usize;
+    let frac = scaled - f64::from(u32::try_from(cell).unwrap_or(0));
+    let mut acc = 0.0;
+    for k in 0..cell {
+        acc += xs[k % xs.len()] * frac;
+    }
+    let mut point = S48V::new(w, xs[0]);
+    s48_kick(&mut point, 0.5);
+    let S48V { x, y } = point;
+    let mut buf = Vec::new();
+    let filled = 0.5 * s48_refill(xs, w, &mut buf) + buf[buf.len() - 1];
+    acc + x * y + filled
+}
+
 #[test]
 fn session_48_forms_run() {
     let mut d = [0.0; 3];
@@ -4500,4 +4533,8 @@ fn session_48_forms_run() {
     assert_eq!(value.to_bits(), s48_forms(0.7, &xs).to_bits());
     let (value, _) = s48_blocks_grad(0.7, &xs, &mut d);
     assert_eq!(value.to_bits(), s48_blocks(0.7, &xs).to_bits());
+    let (value, _) = s48_more_grad(0.7, &xs, &mut d);
+    assert_eq!(value.to_bits(), s48_more(0.7, &xs).to_bits());
+    let (value, _) = s48_more_jvp(0.7, &xs, 0.1, &[0.0; 3]);
+    assert_eq!(value.to_bits(), s48_more(0.7, &xs).to_bits());
 }
