@@ -6700,7 +6700,11 @@ impl<'a> FnGen<'a> {
             let (u, w2) = (self.fresh("tu"), self.fresh("tw"));
             Self::line(out, ind, &format!("let {ty}({u}, {w2}) = {q};"));
             Self::line(out, ind, &format!("let {ty}({w2}, {u}) = {ty}({u}, {w2});"));
-            Self::line(out, ind, &format!("let {ty}({u}, ..) = {ty}({u} * 0.5, {w2});"));
+            Self::line(
+                out,
+                ind,
+                &format!("let {ty}({u}, ..) = {ty}({u} * 0.5, {w2});"),
+            );
             format!("{extra} + {FLT}::tanh({u} * {w2}) * 0.1")
         } else {
             extra
@@ -6998,7 +7002,11 @@ impl std::ops::AddAssign for {ty} {{
         if !generic && self.on("stmt:value_patterns") && self.rng.chance(0.3) {
             let (px, py, pv) = (self.fresh("px"), self.fresh("py"), self.fresh("pv"));
             Self::line(out, ind, &format!("let {ty} {{ x: {px}, y: {py} }} = {a};"));
-            Self::line(out, ind, &format!("let {ty} {{ y: {pv}, .. }} = {ty}::new({py}, {px});"));
+            Self::line(
+                out,
+                ind,
+                &format!("let {ty} {{ y: {pv}, .. }} = {ty}::new({py}, {px});"),
+            );
             let act = e1.iv.2 || e2.iv.2;
             self.declare(&pv, VarKind::Float(Iv(-5.0, 5.0, act)), false);
         }

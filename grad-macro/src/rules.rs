@@ -44,6 +44,7 @@ pub enum Prim {
     Floor,
     Ceil,
     Round,
+    RoundTiesEven,
     Trunc,
     Fract,
     /// `(x as f32) as f64` in an `f64` function: `x` rounded to the nearest `f32`, a step
@@ -114,6 +115,7 @@ const METHODS: &[(&str, Prim, usize)] = &[
     ("floor", Prim::Floor, 0),
     ("ceil", Prim::Ceil, 0),
     ("round", Prim::Round, 0),
+    ("round_ties_even", Prim::RoundTiesEven, 0),
     ("trunc", Prim::Trunc, 0),
     ("fract", Prim::Fract, 0),
     ("powi", Prim::PowI, 1),
@@ -322,7 +324,12 @@ pub fn partial(
             b.div(one, d, span)
         }
         Prim::Abs => b.prim(Prim::Sign0, vec![x], span),
-        Prim::Signum | Prim::Floor | Prim::Ceil | Prim::Round | Prim::Trunc => Const(0.0),
+        Prim::Signum
+        | Prim::Floor
+        | Prim::Ceil
+        | Prim::Round
+        | Prim::RoundTiesEven
+        | Prim::Trunc => Const(0.0),
         Prim::Fract | Prim::Narrow => one,
         Prim::Recip => {
             let r2 = b.mul(res, res, span);

@@ -1,7 +1,7 @@
 //! Casts of differentiated floats to integers (`(t * 4.0) as usize`, `x as i32`): a step, whose
 //! derivative is 0 wherever it has one, so the derivative is that of the cell the point is in —
 //! a table index for interpolation, a loop count, a `match` on the cast, an index into a
-//! parameter, in `f32` too, and in forward mode and second order. Each against central finite
+//! parameter, in `f32` too, and in forward mode and second order; `round_ties_even`, a step too. Each against central finite
 //! differences at points away from the steps, values bit for bit.
 
 #![allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
@@ -40,7 +40,7 @@ fn steps(x: f64, w: &[f64]) -> f64 {
         1 | 2 => x * x,
         _ => x.sin(),
     };
-    acc + m + w[i] * x + w[(x * 3.0) as usize] + x * f64::from(x as i32)
+    acc + m + w[i] * x + w[(x * 3.0) as usize] + x * f64::from(x as i32) + x.round_ties_even()
 }
 
 #[gradient]

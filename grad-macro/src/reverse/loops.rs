@@ -178,6 +178,7 @@ fn expensive(s: &Stmt) -> bool {
                 | Prim::DivEuclid
                 | Prim::Ceil
                 | Prim::Round
+                | Prim::RoundTiesEven
                 | Prim::Trunc
                 | Prim::Fract
                 | Prim::Narrow

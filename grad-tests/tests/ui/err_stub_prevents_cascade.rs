@@ -2,7 +2,7 @@ use grad::gradient;
 
 #[gradient]
 fn f(x: f64) -> f64 {
-    x.round_ties_even()
+    x.next_up()
 }
 
 fn main() {
