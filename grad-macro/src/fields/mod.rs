@@ -47,14 +47,17 @@ fn declared_rows(
     let [(owner, t)] = &fields[..] else {
         return false;
     };
-    // (`ws: Vec<Vec<T>>` of a `struct M<T>`: rows of its float.)
+    // (`ws: Vec<Vec<T>>` of a model `struct M<T>`, which derives `Params` for floats `T`:
+    // rows of its float.)
     let param_of_owner = |e: &syn::Type| {
         let syn::Type::Path(p) = e else { return false };
+        let Some(owner) = owner.as_deref() else {
+            return false;
+        };
         p.path.get_ident().is_some_and(|i| {
-            owner
-                .as_deref()
-                .and_then(crate::prescan::struct_type_params)
-                .is_some_and(|ps| ps.iter().any(|t| i == t))
+            !crate::prescan::data_type(owner)
+                && crate::prescan::struct_type_params(owner)
+                    .is_some_and(|ps| ps.iter().any(|t| i == t))
         })
     };
     elem(t)

@@ -293,8 +293,6 @@ impl Pass {
         }
     }
 
-    /// `let mut NAME_f = v;` for each field (the receiver or a parameter of an inlined body,
-    /// which it may change): the names.
     /// The fields of the local `a` lends (`&mut p`, `&mut p.pos`) to a parameter of type `&mut
     /// T` of the value type `T` (or `&mut Self` of `own`): places named by the caller, which
     /// the inlined body reads and writes as its own.
@@ -318,6 +316,8 @@ impl Pass {
         (l.ty == t && !l.seq && plain).then_some(l)
     }
 
+    /// `let mut NAME_f = v;` for each field (the receiver or a parameter of an inlined body,
+    /// which it may change): the names.
     pub(super) fn copies(
         &self,
         t: usize,
