@@ -79,6 +79,18 @@ fn take_call(
     };
     let place = first_call(root, &cx)?;
     let ty = is_call_of(place, helpers)?;
+    // (Its arguments too: one with effects, `g.next_f64()`, would run before the reads.)
+    let syn::Expr::Call(c) = super::unparen(place) else {
+        return None;
+    };
+    let lent_place = |a: &syn::Expr| {
+        matches!(a, syn::Expr::Reference(r) if r.mutability.is_some()
+            && matches!(&*r.expr, syn::Expr::Path(_) | syn::Expr::Field(_) | syn::Expr::Index(_))
+            && reads_only(&r.expr))
+    };
+    if !c.args.iter().all(|a| reads_only(a) || lent_place(a)) {
+        return None;
+    }
     let temp = crate::naming::fresh("filled");
     let call = std::mem::replace(place, syn::parse_quote!(#temp));
     Some((temp, ty, call))
@@ -205,8 +217,8 @@ fn holds(e: &syn::Expr, cx: &Cx) -> bool {
 }
 
 /// Whether `e` only reads, and nothing lent (names, literals, arithmetic, fields, indices, the
-/// float functions and methods, lengths), so that a call moved before it leaves its value as it
-/// was.
+/// float methods, lengths, calls of functions given no `&mut`), so that a call moved before it
+/// leaves its value as it was.
 fn pure(e: &syn::Expr, cx: &Cx) -> bool {
     let tokens = e.to_token_stream();
     reads_only(e) && !cx.lent.iter().any(|n| super::mentions(&tokens, n))
@@ -237,10 +249,9 @@ fn reads_only(e: &syn::Expr) -> bool {
                 && reads_only(&m.receiver)
                 && m.args.iter().all(reads_only)
         }
+        // (A function given no `&mut`: `f64::tanh(x)`, a helper of numbers.)
         syn::Expr::Call(c) => {
-            matches!(&*c.func, syn::Expr::Path(p) if p.path.segments.len() == 2
-                && ["f64", "f32"].iter().any(|t| p.path.segments[0].ident == t))
-                && c.args.iter().all(reads_only)
+            matches!(&*c.func, syn::Expr::Path(_)) && c.args.iter().all(reads_only)
         }
         _ => false,
     }
