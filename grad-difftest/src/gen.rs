@@ -7163,7 +7163,11 @@ impl {tb} {{
         let squashed = if self.rng.chance(0.4) {
             let n = self.fresh("q");
             // (The method's name has the float's too: both twins implement theirs for `i32`.)
-            let (tr, m) = (format!("Sq{n}{FLT}"), format!("squash{n}_{FLT}"));
+            // (The unit's name too: another unit's trait may get the same number.)
+            let (tr, m) = (
+                format!("Sq{}{n}{FLT}", self.base),
+                format!("squash{}{n}_{FLT}", self.base),
+            );
             // Sometimes taking `&self`, and implemented for an integer type too, called on
             // one (|.| <= 1).
             if self.rng.chance(0.5) {
