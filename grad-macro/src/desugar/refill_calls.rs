@@ -118,101 +118,84 @@ fn is_call_of(e: &syn::Expr, helpers: &[(Ident, syn::Type)]) -> Option<syn::Type
 }
 
 /// The first call of the helpers that `e` evaluates on every run, after nothing but reads
-/// without effects of what is not lent (so that it may run before them): through operators
-/// (not the right side of `&&`, `||`), casts, references, fields, indices, arrays, tuples and
-/// the arguments and receivers of calls.
+/// without effects of what is not lent (so that it may run before them): through the parts
+/// [`eager`] lists.
 fn first_call<'a>(e: &'a mut syn::Expr, cx: &Cx) -> Option<&'a mut syn::Expr> {
     if is_call_of(e, cx.helpers).is_some() {
         return Some(e);
     }
-    match e {
-        syn::Expr::Paren(p) => first_call(&mut p.expr, cx),
-        syn::Expr::Group(g) => first_call(&mut g.expr, cx),
-        syn::Expr::Unary(u) => first_call(&mut u.expr, cx),
-        syn::Expr::Cast(c) => first_call(&mut c.expr, cx),
-        syn::Expr::Reference(r) => first_call(&mut r.expr, cx),
-        syn::Expr::Field(f) => first_call(&mut f.base, cx),
-        syn::Expr::Index(ix) => {
-            if holds(&ix.expr, cx) {
-                return first_call(&mut ix.expr, cx);
-            }
-            pure(&ix.expr, cx).then_some(())?;
-            first_call(&mut ix.index, cx)
-        }
-        syn::Expr::Binary(b) => {
-            let lazy = matches!(b.op, syn::BinOp::And(_) | syn::BinOp::Or(_));
-            if holds(&b.left, cx) {
-                return first_call(&mut b.left, cx);
-            }
-            if lazy || !pure(&b.left, cx) {
-                return None;
-            }
-            first_call(&mut b.right, cx)
-        }
-        syn::Expr::Assign(a) => first_call(&mut a.right, cx),
-        syn::Expr::Array(a) => in_order(a.elems.iter_mut(), cx),
-        syn::Expr::Tuple(t) => in_order(t.elems.iter_mut(), cx),
-        syn::Expr::Call(c) => in_order(c.args.iter_mut(), cx),
-        syn::Expr::MethodCall(m) => {
-            if holds(&m.receiver, cx) {
-                return first_call(&mut m.receiver, cx);
-            }
-            pure(&m.receiver, cx).then_some(())?;
-            in_order(m.args.iter_mut(), cx)
-        }
-        _ => None,
-    }
+    let k = holding(e, cx)?;
+    first_call(eager_mut(e).into_iter().nth(k)?, cx)
 }
 
-/// [`first_call`] of the first of `es` that holds one, every one before it a pure read.
-fn in_order<'a>(es: impl Iterator<Item = &'a mut syn::Expr>, cx: &Cx) -> Option<&'a mut syn::Expr> {
-    for x in es {
-        if holds(x, cx) {
-            return first_call(x, cx);
+/// Whether [`first_call`] finds a call in `e`.
+fn holds(e: &syn::Expr, cx: &Cx) -> bool {
+    is_call_of(e, cx.helpers).is_some() || holding(e, cx).is_some()
+}
+
+/// Which of `e`'s [`eager`] parts holds the call, every one before it a pure read.
+fn holding(e: &syn::Expr, cx: &Cx) -> Option<usize> {
+    for (k, part) in eager(e).into_iter().enumerate() {
+        if holds(part, cx) {
+            return Some(k);
         }
-        if !pure(x, cx) {
+        if !pure(part, cx) {
             return None;
         }
     }
     None
 }
 
-/// Whether [`first_call`] finds a call in `e` (the same walk, reading).
-fn holds(e: &syn::Expr, cx: &Cx) -> bool {
-    let in_order = |es: &mut dyn Iterator<Item = &syn::Expr>| {
-        for x in es {
-            if holds(x, cx) {
-                return true;
-            }
-            if !pure(x, cx) {
-                return false;
-            }
-        }
-        false
-    };
-    if is_call_of(e, cx.helpers).is_some() {
-        return true;
-    }
+/// The parts of `e` it evaluates on every run, in order: through operators (not the right side
+/// of `&&`, `||`), casts, references, fields, indices, the right side of an assignment, arrays,
+/// tuples and the receivers and arguments of calls.
+fn eager(e: &syn::Expr) -> Vec<&syn::Expr> {
     match e {
-        syn::Expr::Paren(p) => holds(&p.expr, cx),
-        syn::Expr::Group(g) => holds(&g.expr, cx),
-        syn::Expr::Unary(u) => holds(&u.expr, cx),
-        syn::Expr::Cast(c) => holds(&c.expr, cx),
-        syn::Expr::Reference(r) => holds(&r.expr, cx),
-        syn::Expr::Field(f) => holds(&f.base, cx),
-        syn::Expr::Index(ix) => holds(&ix.expr, cx) || (pure(&ix.expr, cx) && holds(&ix.index, cx)),
+        syn::Expr::Paren(p) => vec![&p.expr],
+        syn::Expr::Group(g) => vec![&g.expr],
+        syn::Expr::Unary(u) => vec![&u.expr],
+        syn::Expr::Cast(c) => vec![&c.expr],
+        syn::Expr::Reference(r) => vec![&r.expr],
+        syn::Expr::Field(f) => vec![&f.base],
+        syn::Expr::Index(ix) => vec![&ix.expr, &ix.index],
+        syn::Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_) | syn::BinOp::Or(_)) => {
+            vec![&b.left]
+        }
+        syn::Expr::Binary(b) => vec![&b.left, &b.right],
+        syn::Expr::Assign(a) => vec![&a.right],
+        syn::Expr::Array(a) => a.elems.iter().collect(),
+        syn::Expr::Tuple(t) => t.elems.iter().collect(),
+        syn::Expr::Call(c) => c.args.iter().collect(),
+        syn::Expr::MethodCall(m) => std::iter::once(&*m.receiver).chain(&m.args).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// [`eager`], to write.
+fn eager_mut(e: &mut syn::Expr) -> Vec<&mut syn::Expr> {
+    match e {
+        syn::Expr::Paren(p) => vec![&mut p.expr],
+        syn::Expr::Group(g) => vec![&mut g.expr],
+        syn::Expr::Unary(u) => vec![&mut u.expr],
+        syn::Expr::Cast(c) => vec![&mut c.expr],
+        syn::Expr::Reference(r) => vec![&mut r.expr],
+        syn::Expr::Field(f) => vec![&mut f.base],
+        syn::Expr::Index(ix) => vec![&mut ix.expr, &mut ix.index],
         syn::Expr::Binary(b) => {
-            let lazy = matches!(b.op, syn::BinOp::And(_) | syn::BinOp::Or(_));
-            holds(&b.left, cx) || (!lazy && pure(&b.left, cx) && holds(&b.right, cx))
+            if matches!(b.op, syn::BinOp::And(_) | syn::BinOp::Or(_)) {
+                vec![&mut b.left]
+            } else {
+                vec![&mut b.left, &mut b.right]
+            }
         }
-        syn::Expr::Assign(a) => holds(&a.right, cx),
-        syn::Expr::Array(a) => in_order(&mut a.elems.iter()),
-        syn::Expr::Tuple(t) => in_order(&mut t.elems.iter()),
-        syn::Expr::Call(c) => in_order(&mut c.args.iter()),
-        syn::Expr::MethodCall(m) => {
-            holds(&m.receiver, cx) || (pure(&m.receiver, cx) && in_order(&mut m.args.iter()))
-        }
-        _ => false,
+        syn::Expr::Assign(a) => vec![&mut a.right],
+        syn::Expr::Array(a) => a.elems.iter_mut().collect(),
+        syn::Expr::Tuple(t) => t.elems.iter_mut().collect(),
+        syn::Expr::Call(c) => c.args.iter_mut().collect(),
+        syn::Expr::MethodCall(m) => std::iter::once(&mut *m.receiver)
+            .chain(&mut m.args)
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -226,12 +209,6 @@ fn pure(e: &syn::Expr, cx: &Cx) -> bool {
 
 /// Whether `e` only reads (see [`pure`]).
 fn reads_only(e: &syn::Expr) -> bool {
-    const METHODS: &[&str] = &[
-        "sqrt", "cbrt", "exp", "exp2", "exp_m1", "ln", "log", "log2", "log10", "ln_1p", "sin",
-        "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh", "asinh", "acosh",
-        "atanh", "abs", "signum", "recip", "powi", "powf", "max", "min", "clamp", "hypot",
-        "mul_add", "floor", "ceil", "round", "trunc", "fract", "len", "is_empty",
-    ];
     match e {
         syn::Expr::Lit(_) | syn::Expr::Path(_) => true,
         syn::Expr::Paren(p) => reads_only(&p.expr),
@@ -244,8 +221,11 @@ fn reads_only(e: &syn::Expr) -> bool {
         syn::Expr::Binary(b) => {
             !crate::lower::is_compound_assign(&b.op) && reads_only(&b.left) && reads_only(&b.right)
         }
+        // (The float methods of the rules table, and lengths.)
         syn::Expr::MethodCall(m) => {
-            METHODS.iter().any(|n| m.method == n)
+            let name = m.method.to_string();
+            (crate::rules::Prim::method_names().any(|n| n == name)
+                || ["len", "is_empty"].contains(&name.as_str()))
                 && reads_only(&m.receiver)
                 && m.args.iter().all(reads_only)
         }

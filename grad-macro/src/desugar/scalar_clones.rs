@@ -199,16 +199,13 @@ impl VisitMut for Clones {
     fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
         // `&mut x.clone()`: a temporary lent to be changed, not `x` (left as written).
         if let syn::Expr::Reference(r) = e {
-            if let syn::Expr::MethodCall(m) = super::unparen(&r.expr) {
+            let mut lent = &mut *r.expr;
+            while let syn::Expr::Paren(p) = lent {
+                lent = &mut *p.expr;
+            }
+            if let syn::Expr::MethodCall(m) = lent {
                 if r.mutability.is_some() && m.method == "clone" && m.args.is_empty() {
-                    let mut receiver = (*m.receiver).clone();
-                    self.visit_expr_mut(&mut receiver);
-                    if let syn::Expr::Reference(r) = e {
-                        if let syn::Expr::MethodCall(m) = &mut *r.expr {
-                            *m.receiver = receiver;
-                        }
-                    }
-                    return;
+                    return self.visit_expr_mut(&mut m.receiver);
                 }
             }
         }
