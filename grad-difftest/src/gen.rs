@@ -844,10 +844,44 @@ impl<'a> FnGen<'a> {
                 7 => self.reduction(d).unwrap_or_else(|| self.atom()),
                 8 => self.call(d).unwrap_or_else(|| self.atom()),
                 9 => self.int_cast().unwrap_or_else(|| self.atom()),
+                _ if self.on("expr:step_cast") && self.rng.chance(0.35) => self.step_cast(d),
                 _ => self.through_other(d).unwrap_or_else(|| self.atom()),
             }
         };
         self.squash(e)
+    }
+
+    /// A step of a float: cast to an integer and back (`((e * 2.0) as i32) as FLT * 0.5`, `(e +
+    /// 3.0) as usize`, `as i64`), or `round_ties_even` — derivative 0 where it has one, in any
+    /// position an expression takes. Primitive floats only (`as` and `round_ties_even` are no
+    /// `Float` methods). |e| <= 3: every form within [-3, 6].
+    fn step_cast(&mut self, d: u32) -> Ex {
+        let e = self.wrapped(d - 1, (-3.0, 3.0));
+        let (s, iv) = match self.rng.below(4) {
+            0 => (
+                format!(
+                    "((/* {PRIMITIVE_ONLY} */ ({}) * 2.0) as i32) as {FLT} * 0.5",
+                    e.s
+                ),
+                (-3.0, 3.0),
+            ),
+            1 => (
+                format!(
+                    "((/* {PRIMITIVE_ONLY} */ ({}) + 3.0) as usize) as {FLT}",
+                    e.s
+                ),
+                (0.0, 6.0),
+            ),
+            2 => (
+                format!("((/* {PRIMITIVE_ONLY} */ ({})) as i64) as {FLT}", e.s),
+                (-3.0, 3.0),
+            ),
+            _ => (
+                format!("{FLT}::round_ties_even(/* {PRIMITIVE_ONLY} */ {})", e.s),
+                (-3.0, 3.0),
+            ),
+        };
+        Ex::new(format!("({s})"), true, Iv(iv.0, iv.1, e.iv.2))
     }
 
     /// Keeps magnitudes bounded: `(e).tanh()` past [`SQUASH`].
