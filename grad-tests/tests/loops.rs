@@ -1331,6 +1331,27 @@ fn replaced_buffer(x: &[f64]) -> f64 {
     total + h[1]
 }
 
+/// `mem::replace` and `mem::take` of elements and inside expressions (a pair of sums read and
+/// reset as they go), and `take` of a count. Before: E0425 inside the expansion (the call read
+/// as a helper's writing through `&mut`).
+#[gradient]
+fn replaced_in_place(x: &[f64]) -> f64 {
+    let mut v = x.to_vec();
+    let mut cur = 0.0;
+    let mut total = 0.0;
+    let mut n = 2usize;
+    for (i, &a) in x.iter().enumerate() {
+        cur += a * a;
+        total += std::mem::replace(&mut v[(i + 1) % x.len()], a * 2.0) * v[i];
+        if i % 2 == 1 {
+            total += std::mem::take(&mut cur).sqrt() + f64::default();
+        }
+    }
+    let first = std::mem::take(&mut v[0]);
+    let k = std::mem::take(&mut n);
+    total + cur * first + v[0] + v[k] * x[k + 1].min(2.0) * k as f64 + v[n]
+}
+
 #[test]
 fn carried_previous_values() {
     let x = [1.0, -2.0, 3.0, 0.5];
@@ -1353,4 +1374,6 @@ fn carried_previous_values() {
     check_flat("replaced_float", &x, &|p| replaced_float(p), v, &d).unwrap();
     let v = replaced_buffer_grad(&x, &mut d);
     check_flat("replaced_buffer", &x, &|p| replaced_buffer(p), v, &d).unwrap();
+    let v = replaced_in_place_grad(&x, &mut d);
+    check_flat("replaced_in_place", &x, &|p| replaced_in_place(p), v, &d).unwrap();
 }

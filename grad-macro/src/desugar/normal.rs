@@ -4,69 +4,138 @@
 //! writes into parts).
 
 use super::{iterators, sub_slices, tuples, vec_elements};
+use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
 
-/// Rewrites `block` into the normal forms the rest of `desugar` expects.
 /// Input: `let old = std::mem::replace(&mut a, b);` (also `mem::replace`, `replace` imported,
-/// `core::`), or the call as a statement, with `a` a local. Output: `let old = a; a = b;` (`a =
-/// b;` alone for the statement): the old value moved out (a copy of a float, the buffer itself),
-/// the new one assigned, in the forms lowering knows for floats and buffers whatever else the
-/// name is bound to elsewhere.
+/// `core::`, and `mem::take(&mut a)`, which puts `Default::default()`), or the call as a
+/// statement, with `a` a place: a local, an element `v[i]`, a field `s.f` or a chain of them.
+/// Output: `let old = a; a = b;` (`a = b;` alone for the statement): the old value moved out (a
+/// copy of a float, the buffer itself), the new one assigned, in the forms lowering knows for
+/// floats and buffers whatever else the name is bound to elsewhere. Inside an expression
+/// (`s += acc * mem::replace(&mut acc, v);`) the call becomes a block evaluated where it was,
+/// `{ let old = a; a = b; old }`: what the expression read of `a` before stays the old value.
+/// An index that is not a name or a literal is computed once, first, as `&mut v[i]` does.
 pub(crate) fn mem_replace(block: &mut syn::Block) {
-    fn replaced(e: &syn::Expr) -> Option<(syn::Ident, syn::Expr)> {
+    /// The place lent and the value put there, with the `let`s of the indices computed first.
+    fn replaced(
+        e: &syn::Expr,
+        user_fns: &[syn::Ident],
+    ) -> Option<(Vec<syn::Stmt>, syn::Expr, syn::Expr)> {
         let syn::Expr::Call(c) = e else { return None };
         let syn::Expr::Path(p) = &*c.func else {
             return None;
         };
-        if !crate::naming::is_mem_fn(&p.path, "replace") || c.args.len() != 2 {
+        // (A function of the user's named `take` or `replace` is theirs.)
+        if p.path.get_ident().is_some_and(|f| user_fns.contains(f)) {
             return None;
         }
+        let new: syn::Expr = if crate::naming::is_mem_fn(&p.path, "replace") && c.args.len() == 2 {
+            c.args[1].clone()
+        } else if crate::naming::is_mem_fn(&p.path, "take") && c.args.len() == 1 {
+            syn::parse_quote_spanned!(c.span()=> ::core::default::Default::default())
+        } else {
+            return None;
+        };
         let syn::Expr::Reference(r) = &c.args[0] else {
             return None;
         };
         r.mutability?;
-        let syn::Expr::Path(a) = &*r.expr else {
-            return None;
-        };
-        Some((a.path.get_ident()?.clone(), c.args[1].clone()))
+        let mut lets = Vec::new();
+        let place = fixed_place(&r.expr, &mut lets)?;
+        Some((lets, place, new))
     }
-    struct Replace;
+    /// `place` with every index that is not a name or a literal bound by a `let` in `lets`;
+    /// `None` for what is not a place of a local.
+    fn fixed_place(e: &syn::Expr, lets: &mut Vec<syn::Stmt>) -> Option<syn::Expr> {
+        match e {
+            syn::Expr::Path(p) if p.path.get_ident().is_some() => Some(e.clone()),
+            syn::Expr::Paren(p) => fixed_place(&p.expr, lets),
+            syn::Expr::Field(f) => {
+                let base = fixed_place(&f.base, lets)?;
+                let mut f = f.clone();
+                *f.base = base;
+                Some(syn::Expr::Field(f))
+            }
+            syn::Expr::Index(ix) => {
+                let base = fixed_place(&ix.expr, lets)?;
+                let mut ix = ix.clone();
+                *ix.expr = base;
+                if !matches!(&*ix.index, syn::Expr::Lit(_))
+                    && !matches!(&*ix.index, syn::Expr::Path(p) if p.path.get_ident().is_some())
+                {
+                    let k = crate::naming::fresh("at");
+                    let i = &ix.index;
+                    lets.push(syn::parse_quote_spanned!(i.span()=> let #k: usize = #i;));
+                    *ix.index = syn::parse_quote!(#k);
+                }
+                Some(syn::Expr::Index(ix))
+            }
+            _ => None,
+        }
+    }
+    struct Replace(Vec<syn::Ident>);
     impl VisitMut for Replace {
         fn visit_block_mut(&mut self, b: &mut syn::Block) {
-            syn::visit_mut::visit_block_mut(self, b);
             let mut out = Vec::with_capacity(b.stmts.len());
-            for s in b.stmts.drain(..) {
+            for mut s in b.stmts.drain(..) {
                 match &s {
                     syn::Stmt::Local(l)
                         if l.init.as_ref().is_some_and(|i| {
-                            i.diverge.is_none() && replaced(&i.expr).is_some()
+                            i.diverge.is_none() && replaced(&i.expr, &self.0).is_some()
                         }) =>
                     {
                         let init = l.init.as_ref().expect("checked");
-                        let (a, new) = replaced(&init.expr).expect("checked");
-                        if matches!(l.pat, syn::Pat::Wild(_)) {
-                            out.push(syn::parse_quote_spanned!(a.span()=> #a = #new;));
-                            continue;
+                        let (lets, a, mut new) = replaced(&init.expr, &self.0).expect("checked");
+                        self.visit_expr_mut(&mut new);
+                        out.extend(lets);
+                        if !matches!(l.pat, syn::Pat::Wild(_)) {
+                            let mut kept = l.clone();
+                            if let Some(i) = &mut kept.init {
+                                *i.expr = a.clone();
+                            }
+                            out.push(syn::Stmt::Local(kept));
                         }
-                        let mut kept = l.clone();
-                        if let Some(i) = &mut kept.init {
-                            *i.expr = syn::parse_quote_spanned!(a.span()=> #a);
-                        }
-                        out.push(syn::Stmt::Local(kept));
                         out.push(syn::parse_quote_spanned!(a.span()=> #a = #new;));
                     }
-                    syn::Stmt::Expr(e, Some(_)) if replaced(e).is_some() => {
-                        let (a, new) = replaced(e).expect("checked");
+                    syn::Stmt::Expr(e, Some(_)) if replaced(e, &self.0).is_some() => {
+                        let (lets, a, mut new) = replaced(e, &self.0).expect("checked");
+                        self.visit_expr_mut(&mut new);
+                        out.extend(lets);
                         out.push(syn::parse_quote_spanned!(a.span()=> #a = #new;));
                     }
-                    _ => out.push(s),
+                    _ => {
+                        self.visit_stmt_mut(&mut s);
+                        out.push(s);
+                    }
                 }
             }
             b.stmts = out;
         }
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            syn::visit_mut::visit_expr_mut(self, e);
+            if let Some((lets, a, new)) = replaced(e, &self.0) {
+                let old = crate::naming::fresh("old");
+                *e = syn::parse_quote_spanned!(a.span()=> {
+                    #(#lets)*
+                    let #old = #a;
+                    #a = #new;
+                    #old
+                });
+            }
+        }
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }
-    Replace.visit_block_mut(block);
+    struct Fns(Vec<syn::Ident>);
+    impl<'a> syn::visit::Visit<'a> for Fns {
+        fn visit_item_fn(&mut self, f: &'a syn::ItemFn) {
+            self.0.push(f.sig.ident.clone());
+            syn::visit::visit_item_fn(self, f);
+        }
+    }
+    let mut fns = Fns(Vec::new());
+    syn::visit::Visit::visit_block(&mut fns, block);
+    Replace(fns.0).visit_block_mut(block);
 }
 
 /// Input: a call that lends an element `&mut a[i]` (or `&mut m[i][j]`) to a function writing

@@ -505,6 +505,9 @@ impl Lowerer<'_> {
                     return None;
                 }
                 let method = &path.segments[1].ident;
+                if method == "default" && c.args.is_empty() {
+                    return Some(Value::Float(Operand::Const(0.0)));
+                }
                 if method == "from" && c.args.len() == 1 {
                     // `f64::from(n)`: a conversion, like `n as f64`.
                     let (tokens, uses) = self.rename(&c.args[0]);
@@ -544,6 +547,19 @@ impl Lowerer<'_> {
             return v;
         }
         self.lower_user_call(c, fp)
+    }
+
+    /// The error at a call of a function of the standard library given differentiated values
+    /// or lent something to change.
+    fn std_call_refused(&mut self, c: &syn::ExprCall, fp: &syn::ExprPath) -> Option<Value> {
+        let path = quote::ToTokens::to_token_stream(&fp.path)
+            .to_string()
+            .replace(' ', "");
+        self.errors.push_spanned(
+            c,
+            format!("`#[gradient]` cannot differentiate through `{path}(..)`, a function of the standard library it has no derivative for: compute with the float values directly (`std::mem::swap`, `replace` and `take` of locals and their elements are followed)"),
+        );
+        None
     }
 
     /// `<T as Float>::m`, `Float::m` or `num_traits::Float::m` (any path ending in `Float::m`) as
@@ -1547,6 +1563,22 @@ impl Lowerer<'_> {
         c: &syn::ExprCall,
         fp: &syn::ExprPath,
     ) -> Option<Value> {
+        // `std::mem::take(&mut v)`, `core::ptr::swap(..)`: a function of the standard library,
+        // which has no derivative twins (nor writes through `&mut` that could be followed).
+        let root = fp.path.segments.first().map(|s| s.ident.to_string());
+        let from_std = fp.qself.is_none()
+            && fp.path.segments.len() > 1
+            && matches!(
+                root.as_deref(),
+                Some("std" | "core" | "alloc" | "mem" | "ptr")
+            );
+        let lends = c
+            .args
+            .iter()
+            .any(|a| matches!(a, Expr::Reference(r) if r.mutability.is_some()));
+        if from_std && lends {
+            return self.std_call_refused(c, fp);
+        }
         if let Some(v) = self.data_out_call(c, fp) {
             return Some(v);
         }
@@ -1559,6 +1591,9 @@ impl Lowerer<'_> {
         let (args, any_active) = self.lower_call_args(c, true)?;
         if !any_active {
             return Some(self.plain_call(c, fp, &args));
+        }
+        if from_std {
+            return self.std_call_refused(c, fp);
         }
         // `Model::forward__model(m, ..)`: a `#[gradient]` method given the whole model (see
         // `fields`), named through its type.

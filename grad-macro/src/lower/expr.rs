@@ -140,7 +140,10 @@ impl Lowerer<'_> {
                 if let Some(copy) = self.buffer_assign(a) {
                     return self.lower_expr(&copy);
                 }
-                let v = self.lower_expr(&a.right)?;
+                let v = match self.default_of(&a.left, &a.right) {
+                    Some(v) => v,
+                    None => self.lower_expr(&a.right)?,
+                };
                 self.assign_to(&a.left, v)?;
                 Some(Value::Unit)
             }
@@ -705,6 +708,55 @@ impl Lowerer<'_> {
                 #to[#k] = #from[#k];
             }
         }))
+    }
+
+    /// `Default::default()` (`mem::take` puts it, see `desugar::normal::mem_replace`) assigned
+    /// to `left`, whose type says what it is: `0.0` for a float local or an element of a
+    /// buffer, the default of the type of the value it replaces for a count or a `bool`. `None` for another value or place.
+    fn default_of(&mut self, left: &Expr, right: &Expr) -> Option<Value> {
+        let Expr::Call(c) = right else { return None };
+        let Expr::Path(p) = &*c.func else { return None };
+        let segs = crate::naming::segments(&p.path);
+        let by_trait = matches!(
+            segs.iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .as_slice(),
+            ["Default", "default"] | ["std" | "core", "default", "Default", "default"]
+        );
+        if !c.args.is_empty() || !by_trait {
+            return None;
+        }
+        let zero = Value::Float(Operand::Const(0.0));
+        match left {
+            Expr::Index(ix) => self
+                .seq_of_base(&ix.expr)
+                .filter(|s| self.b.func.seq(*s).buffer)
+                .map(|_| zero),
+            Expr::Path(path) => match self.env.lookup(path.path.get_ident()?) {
+                Some(Binding::Val(v)) => match self.b.func.info(v).kind {
+                    Kind::Float => Some(zero),
+                    // (Typed by the value it replaces: `Default::default()` alone could be of
+                    // any integer type.)
+                    kind @ (Kind::Int | Kind::Bool) => {
+                        let (old, uses) = self.rename(left);
+                        let t = crate::naming::fresh("default");
+                        Some(Value::Other {
+                            tokens: quote!({
+                                let mut #t = #old;
+                                #t = ::core::default::Default::default();
+                                #t
+                            }),
+                            uses,
+                            kind,
+                        })
+                    }
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        }
     }
 
     /// `name = value` (also the second half of `name += value`).
