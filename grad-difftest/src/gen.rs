@@ -11767,7 +11767,62 @@ impl {tb} {{
         }
     }
 
+    /// `std::mem::replace(&mut p, e)` or `std::mem::take(&mut p)` of a mutable float, as a
+    /// `let` of the old value or inside an expression that read another float before the call
+    /// (elements of buffers: see `buffer_across_iterations`).
+    fn replace_stmt(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
+        let b = self.some_mut(ctx, out, ind);
+        let Some((_, iv)) = self.floats(|v, _| v.name == b).pop() else {
+            return;
+        };
+        let path = *self.rng.pick(&["std::mem", "core::mem"]);
+        // (No interval widens: code before this one in a loop's body reads the next
+        // iteration's values with the intervals it was generated for.)
+        let call = if self.rng.chance(0.3) && iv.0 <= 0.0 && iv.1 >= 0.0 {
+            format!("{path}::take(&mut {b})")
+        } else {
+            // The new value does not read the name (borrowed for the call), and stays within
+            // its interval.
+            let reads = |e: &Ex| {
+                e.s.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .any(|w| w == b)
+            };
+            let mut e = self.expr(1);
+            for _ in 0..4 {
+                if !reads(&e) {
+                    break;
+                }
+                e = self.expr(1);
+            }
+            if reads(&e) {
+                return;
+            }
+            // (A constant place gets a constant.)
+            if e.iv.2 && !iv.2 {
+                return;
+            }
+            let e = self.wrap(e, (iv.0, iv.1));
+            format!("{path}::replace(&mut {b}, {})", e.s)
+        };
+        let others: Vec<(String, Iv)> = self.floats(|v, ia| {
+            v.mutable && v.name != b && ia.0 <= iv.0 && ia.1 >= iv.1 && (ia.2 || !iv.2)
+        });
+        if !others.is_empty() && self.rng.chance(0.5) {
+            // The other float read first, then the call: a convex mix of the two.
+            let (a, _) = self.rng.pick(&others).clone();
+            Self::line(out, ind, &format!("{a} = {a} * 0.5 + 0.5 * {call};"));
+        } else {
+            let o = self.fresh("old");
+            Self::line(out, ind, &format!("let {o}: {FLT} = {call};"));
+            self.declare(&o, VarKind::Float(iv), false);
+        }
+    }
+
     fn swap_stmt(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
+        if self.on("stmt:mem_replace") && self.rng.chance(0.4) {
+            self.replace_stmt(ctx, out, ind);
+            return;
+        }
         let a = self.some_mut(ctx, out, ind);
         let b = self.some_mut(ctx, out, ind);
         if a == b {
@@ -11909,7 +11964,7 @@ impl {tb} {{
                 3 => {
                     let e = self.wrapped(2, (-10.0, 10.0));
                     let c = self.rng.below(3);
-                    let s = match self.rng.below(4) {
+                    let s = match self.rng.below(6) {
                         // `z.fill(z[0])` borrows `z` twice: the value first.
                         0 if self.on("buffer:fill") => {
                             let v = self.fresh("fv");
@@ -11921,6 +11976,18 @@ impl {tb} {{
                         2 if self.on("buffer:copy_from_slice") => {
                             let copy = self.fresh("zc");
                             format!("let mut {copy} = [0.0; 3]; {copy}[{c}] = {}; {copy}[({c} + 1) % 3] = {z}[{c}]; {z}.copy_from_slice(&{copy});", e.s)
+                        }
+                        // The old element read where the call stands, after `acc`; an index
+                        // computed or literal.
+                        4 if self.on("stmt:mem_replace") => {
+                            format!(
+                                "{acc} += 0.1 * std::mem::replace(&mut {z}[({it} + {c}) % 3], {});",
+                                e.s
+                            )
+                        }
+                        5 if self.on("stmt:mem_replace") => {
+                            let t = self.fresh("tk");
+                            format!("let {t}: {FLT} = core::mem::take(&mut {z}[{c}]); {acc} += 0.1 * {t} * {z}[({c} + 1) % 3];")
                         }
                         _ => format!("{z}[({it} + {c}) % 3] = {};", e.s),
                     };
