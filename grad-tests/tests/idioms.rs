@@ -1186,3 +1186,65 @@ fn array_maps_in_every_position() {
         assert!((t - want).abs() < 1e-9 * (1.0 + want.abs()), "{t} {want}");
     }
 }
+
+/// Pieces through `filter` and `map` stages (the closure's parameter bound to the piece, then
+/// read through that name): in reductions, collected, in `for` loops, zipped with windows, of a
+/// part of a slice. Before: "`chunks` on a slice is not supported yet", "does not support
+/// sub-slices", or "`chunks` is not supported in a `for` over a differentiated slice".
+#[gradient]
+fn pieces_filtered(x: &[f64]) -> f64 {
+    let pairs: f64 = x
+        .chunks(2)
+        .filter(|c| c.len() == 2)
+        .map(|c| c[0] - c[1])
+        .map(|d| d * d)
+        .sum();
+    let kept: Vec<f64> = x
+        .chunks(2)
+        .filter(|c| c.len() == 2)
+        .map(|c| c[0] * c[1])
+        .collect();
+    let mut looped = 0.0;
+    for c in x.chunks(3).filter(|c| c.len() > 1) {
+        let d = c;
+        looped += d[0] * d[d.len() - 1];
+    }
+    let rising: f64 = x
+        .windows(3)
+        .filter(|w| w[1] > w[0])
+        .map(|w| w[2] - w[1] * w[0])
+        .sum();
+    let zipped: f64 = x
+        .chunks(2)
+        .zip(x.windows(2))
+        .filter(|(c, _)| c.len() == 2)
+        .map(|(c, w)| c[0] * w[1])
+        .sum();
+    let tail = &x[1..];
+    let parts: f64 = tail
+        .chunks(2)
+        .filter(|c| c.len() > 1)
+        .map(|c| {
+            let d = c;
+            d[0] / (1.0 + d[1] * d[1])
+        })
+        .sum();
+    pairs + kept.iter().sum::<f64>() + looped + rising + zipped + parts
+}
+
+#[test]
+fn pieces_through_stages() {
+    for p in [
+        &[0.7, -0.4, 1.3, 0.2, -0.9][..],
+        &[0.3, 1.1, -0.6, 0.8, 0.5, -1.2],
+        &[0.4, -0.2],
+        &[1.5],
+    ] {
+        check(
+            "pieces_filtered",
+            &pieces_filtered,
+            &pieces_filtered_grad,
+            p,
+        );
+    }
+}

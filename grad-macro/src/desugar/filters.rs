@@ -54,6 +54,15 @@ fn shape(e: &syn::Expr) -> Option<Shape> {
                     .then(|| ())?;
                     leaf(true)
                 }
+                // A sub-slice (`&[f64]`), passed on as it is.
+                ("chunks" | "chunks_exact" | "windows", 1) => {
+                    matches!(
+                        &*m.receiver,
+                        syn::Expr::Path(_) | syn::Expr::Field(_) | syn::Expr::Index(_)
+                    )
+                    .then(|| ())?;
+                    leaf(false)
+                }
                 ("copied" | "cloned", 0) => match shape(&m.receiver)? {
                     Shape::Leaf(n, true) => Some(Shape::Leaf(n, false)),
                     _ => None,

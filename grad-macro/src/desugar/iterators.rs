@@ -165,11 +165,31 @@ fn staged_loops(e: &mut syn::Expr) {
                     super::filters::filter_loop(f).or_else(|| super::filters::map_loop(f))
                 {
                     *e = l;
+                    // A loop over pieces (`x.chunks(2).filter(..)`) is made after theirs.
+                    pieces_loops(e);
                 }
             }
         }
     }
     syn::visit_mut::VisitMut::visit_expr_mut(&mut Staged, e);
+}
+
+/// The `for` loops over pieces (`for c in x.chunks(2)`) in `e`, at any depth, as the loops over
+/// their starts they stand for (see [`pieces_loop`]): for loops made after the desugaring
+/// visited them (the source of a `filter` or `map` stage).
+pub fn pieces_loops(e: &mut syn::Expr) {
+    struct Pieces;
+    impl syn::visit_mut::VisitMut for Pieces {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            syn::visit_mut::visit_expr_mut(self, e);
+            if let syn::Expr::ForLoop(f) = e {
+                if let Some(l) = pieces_loop(f) {
+                    *e = l;
+                }
+            }
+        }
+    }
+    syn::visit_mut::VisitMut::visit_expr_mut(&mut Pieces, e);
 }
 
 /// Whether an iterator chain has a `.chain(..)` in it.
@@ -1299,6 +1319,51 @@ fn substitute_piece(
             if m.path.is_ident("vec") {
                 super::vec_parts(m, |e| self.visit_expr_mut(e));
             }
+        }
+        // `let d = p;` (a closure's parameter bound to the piece, as `filter`/`map` stages
+        // become): `d` is the same piece in the statements after it, read as `p` is.
+        fn visit_block_mut(&mut self, b: &mut syn::Block) {
+            let mut i = 0;
+            while i < b.stmts.len() {
+                let alias = match &b.stmts[i] {
+                    syn::Stmt::Local(l) => match (&l.pat, &l.init) {
+                        (syn::Pat::Ident(pi), Some(init))
+                            if pi.by_ref.is_none()
+                                && pi.mutability.is_none()
+                                && pi.subpat.is_none()
+                                && init.diverge.is_none()
+                                && matches!(super::unparen(&init.expr), syn::Expr::Path(q) if q.path.is_ident(self.p)) =>
+                        {
+                            Some(pi.ident.clone())
+                        }
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                if let Some(d) = alias.filter(|d| d != self.p) {
+                    let mut rest = b.stmts[i + 1..].to_vec();
+                    if crate::desugar::sub_slices::unshadow(&mut rest, &d) {
+                        let mut s = Sub {
+                            p: &d,
+                            start: self.start,
+                            pc: self.pc,
+                            other_use: false,
+                        };
+                        // (As a block: an alias of the alias is one too.)
+                        let mut tail = syn::Block {
+                            brace_token: b.brace_token,
+                            stmts: rest,
+                        };
+                        s.visit_block_mut(&mut tail);
+                        self.other_use |= s.other_use;
+                        b.stmts.truncate(i);
+                        b.stmts.extend(tail.stmts);
+                        continue;
+                    }
+                }
+                i += 1;
+            }
+            syn::visit_mut::visit_block_mut(self, b);
         }
     }
     let mut body = body.clone();

@@ -1541,6 +1541,7 @@ impl VisitMut for Desugar<'_> {
                     if let Some(f) = lp {
                         self.visit_block_mut(&mut f.body);
                     }
+                    iterators::pieces_loops(e);
                 }
             }
             syn::Expr::MethodCall(_) if subslice_iter(e).is_some() => {
