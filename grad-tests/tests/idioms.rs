@@ -1229,7 +1229,42 @@ fn pieces_filtered(x: &[f64]) -> f64 {
             d[0] / (1.0 + d[1] * d[1])
         })
         .sum();
-    pairs + kept.iter().sum::<f64>() + looped + rising + zipped + parts
+    pairs + kept.iter().sum::<f64>() + looped + rising + zipped + parts + counted(x)
+}
+
+/// `take` and `skip` after other stages (`.filter(..).take(k)`: the first `k` items kept), in
+/// reductions, `for` loops and collections; `take(0)`. Before: "`filter` is not supported in a
+/// `for` over a differentiated slice".
+#[gradient]
+fn counted(x: &[f64]) -> f64 {
+    let first: f64 = x
+        .iter()
+        .filter(|v| **v > -0.5)
+        .take(3)
+        .map(|v| v * v)
+        .sum::<f64>()
+        + x.iter().map(|v| v.sin()).skip(2).sum::<f64>();
+    let mut looped = 0.0;
+    for (i, v) in x
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 2 == 0)
+        .skip(1)
+        .take(1)
+    {
+        looped += v * i as f64;
+    }
+    for c in x.chunks(2).filter(|r| r.len() == 2).take(2) {
+        looped += c[0] * 0.5 + c[1];
+    }
+    let none: f64 = x.iter().filter(|v| **v > 10.0).take(0).sum();
+    let kept: Vec<f64> = x
+        .iter()
+        .map(|v| v * 2.0)
+        .filter(|v| *v < 2.0)
+        .take(2)
+        .collect();
+    first + looped + none + kept.iter().product::<f64>()
 }
 
 #[test]

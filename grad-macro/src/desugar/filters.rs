@@ -184,6 +184,16 @@ fn all_stages(e: &syn::Expr) -> Option<(&syn::Expr, Vec<(&str, &syn::Expr)>)> {
             e = &m.receiver;
             continue;
         }
+        // `.filter(..).take(k)`, `.map(..).skip(k)`: a count of the items the stages before
+        // give (right after the source, the source's own: see `shape`).
+        if (m.method == "take" || m.method == "skip")
+            && m.args.len() == 1
+            && all_stages(&m.receiver).is_some_and(|(_, st)| !st.is_empty())
+        {
+            stages.push((if m.method == "take" { "take" } else { "skip" }, &m.args[0]));
+            e = &m.receiver;
+            continue;
+        }
         let kind = match m.method.to_string().as_str() {
             "filter" => "filter",
             "take_while" => "take_while",
@@ -337,6 +347,27 @@ fn guards(
                 let m = crate::naming::fresh("mapped");
                 out.extend(unwrapped(lets, &body, &quote!(break), &m)?);
                 s = Shape::Leaf(m, false);
+            }
+            // `take(k)`: no item is pulled once `k` are given (checked before every stage);
+            // `skip(k)`: the first `k` items given are dropped. `k` is computed once, first.
+            "take" => {
+                let (limit, taken) = (crate::naming::fresh("limit"), crate::naming::fresh("taken"));
+                pre.push(quote!(let #limit: usize = #c;));
+                pre.push(quote!(let mut #taken: usize = 0;));
+                out.insert(0, quote!(if #taken == #limit { break; }));
+                out.push(quote!(#taken += 1;));
+            }
+            "skip" => {
+                let (limit, skipped) = (
+                    crate::naming::fresh("limit"),
+                    crate::naming::fresh("skipped"),
+                );
+                pre.push(quote!(let #limit: usize = #c;));
+                pre.push(quote!(let mut #skipped: usize = 0;));
+                out.push(quote!(if #skipped < #limit {
+                    #skipped += 1;
+                    continue;
+                }));
             }
             "skip_while" => {
                 let test = apply(c, &s, Passed::Ref)?;
