@@ -1761,7 +1761,25 @@ impl<'a> FnGen<'a> {
                 let m = xiv.mag();
                 let iv = Iv(-2.0 * m, 2.0 * m, true).mul(e.iv);
                 let others = self.slices();
-                let s = if self.on("reduce:pieces_pieces") && self.rng.chance(0.2) {
+                let s = if self.on("reduce:pieces_filter") && self.rng.chance(0.2) {
+                    // Pieces through a `filter` stage (on their length or their values), the
+                    // `map` reading the piece through a name of its own or not.
+                    let d = self.fresh("d");
+                    match self.rng.below(3) {
+                        0 => format!(
+                            "{xs}.chunks(2).filter(|{p}| {p}.len() == 2).map(|{p}| {p}[0] * {} + {p}[1]).sum::<{FLT}>()",
+                            paren(&e.s)
+                        ),
+                        1 => format!(
+                            "{xs}.windows(2).filter(|{p}| {p}[1] > {p}[0]).map(|{p}| {{ let {d} = {p}; ({d}[1] - {d}[0]) * {} }}).sum::<{FLT}>()",
+                            paren(&e.s)
+                        ),
+                        _ => format!(
+                            "{xs}.chunks_exact(2).map(|{p}| {p}[0] * {}).filter(|{d}| *{d} > 0.0).sum::<{FLT}>()",
+                            paren(&e.s)
+                        ),
+                    }
+                } else if self.on("reduce:pieces_pieces") && self.rng.chance(0.2) {
                     // Pieces zipped with pieces of another slice.
                     let (ys, _) = self.rng.pick(&others).clone();
                     let ys = if self.layer_ok(&ys, "layers:w_windows") {
@@ -1840,6 +1858,19 @@ impl<'a> FnGen<'a> {
                         "{xs}.iter().copied().map(|{v}| {}).take_while(|&{t}| {t} < {c} + 1.5).sum::<{FLT}>()",
                         b.s
                     ),
+                };
+                // A count of the items the stages give: the first ones, or all but them.
+                let s = if self.on("reduce:filter_take") && self.rng.chance(0.4) {
+                    let k =
+                        *self
+                            .rng
+                            .pick(&[".take(2)", ".skip(1)", ".skip(1).take(2)", ".take(0)"]);
+                    match s.rfind(".sum::<") {
+                        Some(at) => format!("{}{k}{}", &s[..at], &s[at..]),
+                        None => s,
+                    }
+                } else {
+                    s
                 };
                 Ex::new(s, true, n6(b.iv))
             }
@@ -4126,7 +4157,9 @@ impl<'a> FnGen<'a> {
                 // Numbered pieces: zipped with a range, `enumerate().take(k)`, `skip(1).take(2)`,
                 // and a `break` in an `if` of the loop.
                 Self::line(out, ind, &format!("let mut {n}: {FLT} = 0.0;"));
-                let line = match self.rng.below(4) {
+                let line = match self.rng.below(5) {
+                    // Through a `filter`, the piece read through another name.
+                    4 if self.on("reduce:pieces_filter") => format!("for {f} in {xs}.chunks(2).filter(|{r}| {r}.len() == 2).take(3) {{ let {r} = {f}; {n} += {r}[0] * {ee} + {r}[1]; }}"),
                     0 => format!("for ({f}, {r}) in {xs}.windows(2).zip(0..3) {{ {n} += ({r} as {FLT} + 1.0) * {f}[1] * {ee}; }}"),
                     1 => format!("for ({r}, {f}) in {xs}.chunks(2).enumerate().take(2) {{ {n} += {r} as {FLT} + {f}[0] * {ee}; }}"),
                     2 => format!("for {f} in {xs}.chunks(2).skip(1).take(2) {{ {n} += {f}[{f}.len() - 1] * {ee}; }}"),
