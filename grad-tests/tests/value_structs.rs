@@ -1374,3 +1374,69 @@ fn neighbours_of_pushed_values_written_by_index() {
         );
     }
 }
+
+#[derive(Clone, Copy)]
+struct Pt {
+    x: f64,
+    y: f64,
+}
+
+#[derive(Clone, Copy)]
+struct Pair(f64, f64);
+
+/// Patterns of value types where only `let`s were taken apart before: `match` arms (with
+/// guards, `..`, `_`, a name bound by one arm read from outside by the next), a `for` loop's
+/// pattern (by reference and by value), closures' parameters (typed, by reference). Before:
+/// "differentiates float scalars: tuples, arrays and structs are not supported here", or "with
+/// a plain name: destructure in separate `let`s".
+#[gradient]
+fn patterned(x: &[f64]) -> f64 {
+    let a = x[4];
+    let p = Pt { x: x[0], y: x[1] };
+    let r = match p {
+        Pt { x: a, y } if a > y => a - y,
+        Pt { y, .. } => y * a,
+    };
+    let q = Pair(x[2], x[3]);
+    let t = match q {
+        Pair(u, _) if u > 0.5 => u * a,
+        Pair(u, v) => u * v + a,
+    };
+    let qs = [Pair(x[0], x[1]), Pair(x[2], x[3])];
+    let mut s = 0.0;
+    for &Pair(u, v) in &qs {
+        s += u * v;
+    }
+    for Pair(u, _) in qs {
+        s += u.exp();
+    }
+    let pts = [p, Pt { x: x[3], y: a }];
+    for &Pt { x: u, y: w } in pts.iter() {
+        s += u * w;
+    }
+    let d = |Pt { x, y }: Pt, Pt { x: x2, y: y2 }: Pt| ((x - x2).powi(2) + (y - y2).powi(2)).sqrt();
+    let mut tot = d(p, Pt { x: 0.1, y: 0.2 });
+    for k in 0..3 {
+        match (Pt {
+            x: p.x * f64::from(k),
+            y: p.y,
+        }) {
+            Pt { x, y } if x > 0.5 => tot += x * y,
+            _ => tot -= 0.1,
+        }
+    }
+    r + t + s + tot + qs.iter().map(|&Pair(u, v)| u - v).sum::<f64>()
+}
+
+#[test]
+fn patterns_of_value_types() {
+    for p in [
+        [0.7, -0.4, 1.3, 0.2, -0.9],
+        [-0.3, 0.8, 0.1, 0.6, 0.4],
+        [0.2, 0.1, 0.9, -0.5, 1.1],
+    ] {
+        let mut g = [0.0; 5];
+        let v = patterned_grad(&p, &mut g);
+        check("patterned", &|q| patterned(q), v, &g, &p);
+    }
+}

@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use syn::visit_mut::VisitMut;
 
 mod inline;
+mod patterns;
 mod seqs;
 mod visit;
 
@@ -234,6 +235,8 @@ fn tuple_literals(block: &mut syn::Block, types: &[ValueType], own: Option<&Iden
 }
 
 fn scalarize_over(item: &mut syn::ItemFn, types: Vec<ValueType>) {
+    let names: Vec<Ident> = types.iter().map(|t| t.name.clone()).collect();
+    patterns::to_lets(&mut item.block, &names);
     tuple_literals(&mut item.block, &types, None);
     // (The signature too: a parameter of a value type.)
     let (sig, body) = (&item.sig, &item.block);
