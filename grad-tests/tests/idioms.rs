@@ -1283,3 +1283,29 @@ fn pieces_through_stages() {
         );
     }
 }
+
+/// Two collections at once: `partition` of references and of values (after a `map`), `unzip`
+/// of pairs of floats. Before: "with a plain name: destructure in separate `let`s".
+#[gradient]
+fn split_in_two(x: &[f64]) -> f64 {
+    let (pos, neg): (Vec<f64>, Vec<f64>) = x.iter().partition(|v| **v > 0.0);
+    let (big, small): (Vec<f64>, Vec<f64>) =
+        x.iter().map(|v| v * 3.0).partition(|&v| v.abs() > 1.0);
+    let (a, b): (Vec<f64>, Vec<f64>) = x.windows(2).map(|w| (w[0], w[1] * 2.0)).unzip();
+    pos.iter().sum::<f64>() - neg.iter().map(|v| v * v).sum::<f64>()
+        + big.iter().product::<f64>()
+        + small.len() as f64 * small.iter().sum::<f64>()
+        + a.iter().zip(&b).map(|(p, q)| p * q).sum::<f64>()
+}
+
+#[test]
+fn partitions_and_unzips() {
+    for p in [
+        &[0.7, -0.4, 1.3, 0.2, -0.9][..],
+        &[0.3, 1.1, -0.6, 0.8, 0.5, -1.2],
+        &[-0.4],
+        &[],
+    ] {
+        check("split_in_two", &split_in_two, &split_in_two_grad, p);
+    }
+}

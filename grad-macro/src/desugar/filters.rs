@@ -83,6 +83,17 @@ fn shape(e: &syn::Expr) -> Option<Shape> {
     }
 }
 
+/// Whether the items of `e` are references (`x.iter()`) or values (`.copied()`, a range, after a
+/// `map`); `None` for a source this module does not read, or items that are pairs.
+pub fn yields_refs(e: &syn::Expr) -> Option<bool> {
+    let (source, stages) = all_stages(e)?;
+    let (_, _, last) = guards(shape(source)?, &stages)?;
+    match last {
+        Shape::Leaf(_, by_ref) => Some(by_ref),
+        Shape::Pair(..) => None,
+    }
+}
+
 /// How a closure receives the item: by value (`map`), or behind one reference (`filter`).
 #[derive(Clone, Copy, PartialEq)]
 enum Passed {

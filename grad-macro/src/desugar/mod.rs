@@ -34,6 +34,7 @@ mod rest_patterns;
 mod returns;
 mod scalar_clones;
 mod searches;
+mod split_collects;
 mod struct_rows;
 pub mod sub_slices;
 mod tuple_rows;

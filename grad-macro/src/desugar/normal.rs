@@ -270,6 +270,7 @@ fn lent_elements(block: &mut syn::Block) {
 /// Returns the names of the `Vec<&f64>` locals given the floats themselves (see `TypedCollects`).
 pub(super) fn normal_forms(block: &mut syn::Block) -> Vec<String> {
     mem_replace(block);
+    super::split_collects::split(block);
     mut_accessors(block);
     lent_elements(block);
     // `match k { _ => { return x.sin(); } }` as the body's value, every arm returning: a

@@ -984,10 +984,27 @@ impl<'f> Lowerer<'f> {
                 return;
             }
             other => {
-                self.errors.push_spanned(
-                    other,
-                    "`#[gradient]` supports `let name = ...;` with a plain name: destructure in separate `let`s",
-                );
+                // (A `partition` or `unzip` of an iterator: two collections at once.)
+                let split = local.init.as_ref().and_then(|i| match &*i.expr {
+                    syn::Expr::MethodCall(m) if m.method == "partition" || m.method == "unzip" => {
+                        Some(&m.method)
+                    }
+                    _ => None,
+                });
+                match split {
+                    Some(m) if m == "partition" => self.errors.push(
+                        m.span(),
+                        "`#[gradient]` follows `partition` of floats into `(Vec<f64>, Vec<f64>)` by a closure without effects, over a source without them; not this one: collect each part with its own `filter` (`let a: Vec<f64> = x.iter().copied().filter(|v| ..).collect();` and the same with the test negated)",
+                    ),
+                    Some(m) => self.errors.push(
+                        m.span(),
+                        "`#[gradient]` follows `unzip` of pairs of floats into `(Vec<f64>, Vec<f64>)`; not this one: collect each part with its own `map` (`let a: Vec<usize> = pairs.iter().map(|p| p.0).collect();`)",
+                    ),
+                    None => self.errors.push_spanned(
+                        other,
+                        "`#[gradient]` supports `let name = ...;` with a plain name: destructure in separate `let`s",
+                    ),
+                }
                 return;
             }
         };

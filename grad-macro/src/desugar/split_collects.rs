@@ -1,0 +1,132 @@
+//! `let (a, b): (Vec<A>, Vec<B>) = pairs.unzip();` and `let (a, b): (Vec<T>, Vec<T>) =
+//! items.partition(|v| ..);`: two collections made at once, each made by a `collect` of its own
+//! over the same items, which the rest of `desugar` follows.
+
+/// Input: a block. Output: each such `let` of an `unzip` as `let t: Vec<(A, B)> = pairs.collect();
+/// let a: Vec<A> = t.iter().map(|p| p.0).collect(); let b: Vec<B> = t.iter().map(|p| p.1)
+/// .collect();`, and of a `partition` (of a source without effects, by a closure without them)
+/// as `let a: Vec<T> = items.filter(f).copied().collect(); let b: Vec<T> = items.filter(|v|
+/// !f(v)).copied().collect();` (`copied` where the items are references): the same elements in
+/// the same order.
+pub(super) fn split(block: &mut syn::Block) {
+    super::each_block_inner_first(block, |b| {
+        let mut out = Vec::with_capacity(b.stmts.len());
+        for s in std::mem::take(&mut b.stmts) {
+            match &s {
+                syn::Stmt::Local(l) => match split_let(l) {
+                    Some(stmts) => out.extend(stmts),
+                    None => out.push(s),
+                },
+                _ => out.push(s),
+            }
+        }
+        b.stmts = out;
+    });
+}
+
+fn split_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
+    let syn::Pat::Type(pt) = &l.pat else {
+        return None;
+    };
+    let (syn::Pat::Tuple(names), syn::Type::Tuple(types)) = (&*pt.pat, &*pt.ty) else {
+        return None;
+    };
+    let [a, b] = &names.elems.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    let [ta, tb] = &types.elems.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    let plain =
+        |p: &syn::Pat| matches!(p, syn::Pat::Ident(i) if i.by_ref.is_none() && i.subpat.is_none());
+    let init = l.init.as_ref().filter(|i| i.diverge.is_none())?;
+    let syn::Expr::MethodCall(m) = &*init.expr else {
+        return None;
+    };
+    if !plain(a) || !plain(b) || m.turbofish.is_some() {
+        return None;
+    }
+    let (ea, eb) = (element(ta)?, element(tb)?);
+    let src = &m.receiver;
+    match (m.method.to_string().as_str(), m.args.len()) {
+        // (Pairs of floats: a `Vec` of pairs with a count in them is not followed.)
+        ("unzip", 0) if float(ea) && float(eb) => {
+            let (t, p) = (crate::naming::fresh("pairs"), crate::naming::fresh("pair"));
+            Some(vec![
+                syn::parse_quote!(let #t: ::std::vec::Vec<(#ea, #eb)> = #src.collect();),
+                syn::parse_quote!(let #a: #ta = #t.iter().map(|#p| #p.0).collect();),
+                syn::parse_quote!(let #b: #tb = #t.iter().map(|#p| #p.1).collect();),
+            ])
+        }
+        ("partition", 1) => {
+            let syn::Expr::Closure(c) = &m.args[0] else {
+                return None;
+            };
+            if c.inputs.len() != 1 || !without_effects(src) || !without_effects(&c.body) {
+                return None;
+            }
+            let mut negated = c.clone();
+            let body = &c.body;
+            *negated.body = syn::parse_quote!(!(#body));
+            let copied = match super::filters::yields_refs(src)? {
+                true => quote::quote!(.copied()),
+                false => quote::quote!(),
+            };
+            Some(vec![
+                syn::parse_quote!(let #a: #ta = #src.filter(#c)#copied.collect();),
+                syn::parse_quote!(let #b: #tb = #src.filter(#negated)#copied.collect();),
+            ])
+        }
+        _ => None,
+    }
+}
+
+/// Whether `ty` is the function's float (`f64`, `f32`, its generic one).
+fn float(ty: &syn::Type) -> bool {
+    crate::sig::float_of(ty).is_some()
+}
+
+/// `T` of `Vec<T>`.
+fn element(ty: &syn::Type) -> Option<&syn::Type> {
+    let syn::Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    if last.ident != "Vec" {
+        return None;
+    }
+    match &last.arguments {
+        syn::PathArguments::AngleBracketed(a) if a.args.len() == 1 => match &a.args[0] {
+            syn::GenericArgument::Type(t) => Some(t),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Whether evaluating `e` twice computes the same as once: no assignment, macro or call that
+/// takes from an iterator or changes a collection.
+fn without_effects(e: &syn::Expr) -> bool {
+    struct Pure(bool);
+    impl<'a> syn::visit::Visit<'a> for Pure {
+        fn visit_expr(&mut self, e: &'a syn::Expr) {
+            match e {
+                syn::Expr::Assign(_) | syn::Expr::Macro(_) => self.0 = false,
+                syn::Expr::Binary(b) if crate::lower::is_compound_assign(&b.op) => self.0 = false,
+                syn::Expr::MethodCall(m)
+                    if [
+                        "next", "by_ref", "push", "pop", "insert", "remove", "drain", "clear",
+                    ]
+                    .iter()
+                    .any(|n| m.method == n) =>
+                {
+                    self.0 = false;
+                }
+                syn::Expr::Reference(r) if r.mutability.is_some() => self.0 = false,
+                _ => {}
+            }
+            syn::visit::visit_expr(self, e);
+        }
+    }
+    let mut p = Pure(true);
+    syn::visit::Visit::visit_expr(&mut p, e);
+    p.0
+}
