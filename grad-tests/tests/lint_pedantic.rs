@@ -4538,3 +4538,76 @@ fn session_48_forms_run() {
     let (value, _) = s48_more_jvp(0.7, &xs, 0.1, &[0.0; 3]);
     assert_eq!(value.to_bits(), s48_more(0.7, &xs).to_bits());
 }
+
+#[derive(Clone, Copy)]
+struct S49P {
+    x: f64,
+    y: f64,
+}
+
+#[derive(Clone, Copy)]
+struct S49Q(f64, f64);
+
+/// `mem::replace` and `mem::take` of elements, inside expressions and of counts; pieces through
+/// `filter` stages; `take`/`skip` after stages (and forward mode, second order).
+#[gradient(jvp, hvp)]
+fn s49_forms(w: f64, xs: &[f64]) -> f64 {
+    let mut buf = xs.to_vec();
+    let mut cur = w;
+    let mut count = 1_usize;
+    let mut total = cur * std::mem::replace(&mut buf[0], w * 2.0);
+    total += std::mem::take(&mut cur) + f64::default();
+    let first = std::mem::take(&mut count);
+    let pairs: f64 = xs
+        .chunks(2)
+        .filter(|c| c.len() == 2)
+        .map(|c| c[0] * c[1] * w)
+        .sum();
+    let mut looped = 0.0;
+    for c in xs.windows(2).filter(|c| c[0] < c[1]).take(2) {
+        let d = c;
+        looped += d[0] * w + d[1];
+    }
+    let firsts: f64 = xs.iter().filter(|x| **x > -1.0).skip(1).take(2).map(|x| x * w).sum();
+    total + cur + buf[first] + buf[count] + pairs + looped + firsts
+}
+
+/// Patterns of value types in `match` arms, `for` loops and closures' parameters; `partition`
+/// and `unzip` into two `Vec`s.
+#[gradient(jvp)]
+fn s49_patterns(w: f64, xs: &[f64]) -> f64 {
+    let point = S49P { x: w, y: xs[0] };
+    let arm = match point {
+        S49P { x, y } if x > y => x - y,
+        S49P { y, .. } => y * w,
+    };
+    let qs = [S49Q(w, xs[1]), S49Q(xs[2], w)];
+    let mut sum = 0.0;
+    for &S49Q(u, v) in &qs {
+        sum += u * v;
+    }
+    let area = |S49P { x, y }: S49P| x * y;
+    let (pos, neg): (Vec<f64>, Vec<f64>) = xs.iter().partition(|x| **x > 0.0);
+    let (left, right): (Vec<f64>, Vec<f64>) = xs.iter().map(|x| (x * w, x + w)).unzip();
+    arm + sum + area(point)
+        + pos.iter().sum::<f64>()
+        + neg.iter().map(|x| x * w).sum::<f64>()
+        + left.iter().zip(&right).map(|(c, d)| c * d).sum::<f64>()
+}
+
+#[test]
+fn session_49_forms_run() {
+    let mut d = [0.0; 3];
+    let xs = [0.5, -0.25, 1.0];
+    let (value, _) = s49_forms_grad(0.7, &xs, &mut d);
+    assert_eq!(value.to_bits(), s49_forms(0.7, &xs).to_bits());
+    let (value, _) = s49_forms_jvp(0.7, &xs, 0.1, &[0.0; 3]);
+    assert_eq!(value.to_bits(), s49_forms(0.7, &xs).to_bits());
+    let mut hv = [0.0; 3];
+    let (value, _, _) = s49_forms_hvp(0.7, &xs, 0.1, &[0.0; 3], &mut d, &mut hv);
+    assert_eq!(value.to_bits(), s49_forms(0.7, &xs).to_bits());
+    let (value, _) = s49_patterns_grad(0.7, &xs, &mut d);
+    assert_eq!(value.to_bits(), s49_patterns(0.7, &xs).to_bits());
+    let (value, _) = s49_patterns_jvp(0.7, &xs, 0.1, &[0.0; 3]);
+    assert_eq!(value.to_bits(), s49_patterns(0.7, &xs).to_bits());
+}
