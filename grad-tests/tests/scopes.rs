@@ -464,3 +464,82 @@ fn typed_reductions_of_lifted_blocks() {
         );
     }
 }
+
+/// A `move` closure whose body declares a name it also captures (`let s = t * t;` after reading
+/// the captured `s`, a loop's `let s`), called after the captured name changed. Before: the
+/// copy taken at the definition replaced every `s` of the body, the declared one's reads too,
+/// so the value and gradient were wrong, silently (`mv2`: 3.1 for 3.4).
+#[gradient]
+fn moved_and_declared(x: &[f64]) -> f64 {
+    let mut s = x[0];
+    let f = move |z: f64| {
+        let t = s * 2.0 + z;
+        let s = t * t;
+        s + 1.0
+    };
+    let g = move |z: f64| {
+        let mut acc = s;
+        for k in 0..2 {
+            let s = z * (f64::from(k) + 1.0);
+            acc += s * s;
+        }
+        acc
+    };
+    let h = move |z: f64| {
+        let s = z * 3.0;
+        s + 1.0
+    };
+    s *= 2.0;
+    f(x[1]) + g(x[2]) + h(x[1]) + s
+}
+
+/// A `move` closure keeping a state it changes (its own copies of `s` and `count`, changed by
+/// each call), called after the captured names changed.
+#[gradient]
+fn moved_state(x: &[f64]) -> f64 {
+    let mut s = x[0];
+    let mut count = 0.0;
+    let mut f = move |z: f64| {
+        count += z;
+        s += count;
+        s * z
+    };
+    s *= 2.0;
+    count = 5.0;
+    f(x[1]) + f(x[2]) + s + count
+}
+
+/// A helper whose body holds a collected `Vec<Vec<f64>>`, inlined into a `move` closure and
+/// also called after it. Before: E0425 inside the expansion (its locals taken for captures).
+fn grid_helper(a: f64, s: &[f64]) -> f64 {
+    let grid: Vec<Vec<f64>> = (0..2)
+        .map(|i| s.iter().map(|q| q * 0.5 + f64::from(i)).collect())
+        .collect();
+    let v: f64 = if grid[1][0] > 0.1 { a } else { -0.5 };
+    s[0] + v
+}
+
+#[gradient]
+fn moved_over_helper(a: f64, b: f64, s: &[f64]) -> f64 {
+    let f = move |z: f64| z * grid_helper(b, s);
+    f(0.5) + grid_helper(a, s)
+}
+
+#[test]
+fn move_closures_declaring_captured_names() {
+    for p in [[0.7, -0.4, 1.3], [-0.3, 0.8, 0.1], [1.1, 0.2, -0.6]] {
+        let mut g = [0.0; 3];
+        let v = moved_and_declared_grad(&p, &mut g);
+        check("moved_and_declared", &|q| moved_and_declared(q), v, &g, &p);
+        let v = moved_state_grad(&p, &mut g);
+        check("moved_state", &|q| moved_state(q), v, &g, &p);
+        let (v, [da, db]) = moved_over_helper_grad(p[0], p[1], &p[1..], &mut [0.0; 2]);
+        check(
+            "moved_over_helper",
+            &|q| moved_over_helper(q[0], q[1], &p[1..]),
+            v,
+            &[da, db],
+            &p[..2],
+        );
+    }
+}

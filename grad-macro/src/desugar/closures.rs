@@ -7,24 +7,109 @@ use syn::visit_mut::VisitMut;
 
 /// The names a closure's body reads that its parameters do not bind.
 pub(crate) fn free_names(c: &syn::ExprClosure) -> HashSet<String> {
-    struct Names(HashSet<String>);
+    /// The names read where no binding of the body is in scope: a `let` binds for the
+    /// statements after it in its block; a closure's parameters, a `for` pattern, a `match`
+    /// arm's pattern and an `if let`/`while let` pattern for what they govern.
+    struct Names {
+        scopes: Vec<HashSet<String>>,
+        free: HashSet<String>,
+    }
+    impl Names {
+        fn bind(&mut self, p: &syn::Pat) {
+            let mut names = Vec::new();
+            crate::lower::collect_pat_idents(p, &mut names);
+            let top = self.scopes.last_mut().expect("a scope");
+            top.extend(names.iter().map(ToString::to_string));
+        }
+        fn scoped(&mut self, f: impl FnOnce(&mut Self)) {
+            self.scopes.push(HashSet::new());
+            f(self);
+            self.scopes.pop();
+        }
+    }
     impl<'a> Visit<'a> for Names {
         fn visit_expr_path(&mut self, p: &'a syn::ExprPath) {
             if let Some(i) = p.path.get_ident() {
-                self.0.insert(i.to_string());
+                let name = i.to_string();
+                if !self.scopes.iter().any(|s| s.contains(&name)) {
+                    self.free.insert(name);
+                }
             }
         }
+        fn visit_block(&mut self, b: &'a syn::Block) {
+            self.scoped(|n| {
+                for s in &b.stmts {
+                    match s {
+                        syn::Stmt::Local(l) => {
+                            if let Some(init) = &l.init {
+                                n.visit_expr(&init.expr);
+                                if let Some((_, e)) = &init.diverge {
+                                    n.visit_expr(e);
+                                }
+                            }
+                            n.bind(&l.pat);
+                        }
+                        syn::Stmt::Item(_) => {}
+                        s => n.visit_stmt(s),
+                    }
+                }
+            });
+        }
+        fn visit_expr_closure(&mut self, c: &'a syn::ExprClosure) {
+            self.scoped(|n| {
+                for p in &c.inputs {
+                    n.bind(p);
+                }
+                n.visit_expr(&c.body);
+            });
+        }
+        fn visit_expr_for_loop(&mut self, f: &'a syn::ExprForLoop) {
+            self.visit_expr(&f.expr);
+            self.scoped(|n| {
+                n.bind(&f.pat);
+                n.visit_block(&f.body);
+            });
+        }
+        fn visit_arm(&mut self, a: &'a syn::Arm) {
+            self.scoped(|n| {
+                n.bind(&a.pat);
+                if let Some((_, g)) = &a.guard {
+                    n.visit_expr(g);
+                }
+                n.visit_expr(&a.body);
+            });
+        }
+        // `let P = e` in a condition binds for the branch it guards (also chained with `&&`).
+        fn visit_expr_let(&mut self, l: &'a syn::ExprLet) {
+            self.visit_expr(&l.expr);
+            self.bind(&l.pat);
+        }
+        fn visit_expr_if(&mut self, i: &'a syn::ExprIf) {
+            self.scoped(|n| {
+                n.visit_expr(&i.cond);
+                n.visit_block(&i.then_branch);
+            });
+            if let Some((_, e)) = &i.else_branch {
+                self.visit_expr(e);
+            }
+        }
+        fn visit_expr_while(&mut self, w: &'a syn::ExprWhile) {
+            self.scoped(|n| {
+                n.visit_expr(&w.cond);
+                n.visit_block(&w.body);
+            });
+        }
+        fn visit_item(&mut self, _: &'a syn::Item) {}
     }
-    let mut n = Names(HashSet::new());
-    n.visit_expr(&c.body);
-    let mut params = Vec::new();
+    let mut n = Names {
+        scopes: vec![HashSet::new()],
+        free: HashSet::new(),
+    };
     for p in &c.inputs {
-        crate::lower::collect_pat_idents(p, &mut params);
+        n.bind(p);
     }
-    for p in params {
-        n.0.remove(&p.to_string());
-    }
-    n.0
+    n.visit_expr(&c.body);
+    n.free
 }
 
 /// Whether a statement declares or assigns one of `names` anywhere inside it.
@@ -892,6 +977,8 @@ pub fn inline_closures(b: &mut syn::Block) {
             let mut free: Vec<String> = free_names(&closure).into_iter().collect();
             free.sort();
             let mut copies: Vec<syn::Stmt> = Vec::new();
+            let mut shadows: Vec<syn::Stmt> = Vec::new();
+            let mut unreadable = false;
             for n in free {
                 let one: HashSet<String> = std::iter::once(n.clone()).collect();
                 if !b.stmts[k + 1..].iter().any(|s| touches(s, &one)) {
@@ -899,8 +986,35 @@ pub fn inline_closures(b: &mut syn::Block) {
                 }
                 let copy = crate::naming::fresh(&format!("moved_{n}"));
                 let orig = syn::Ident::new(&n, proc_macro2::Span::call_site());
-                RenamePath(&orig, &copy).visit_expr_mut(&mut closure.body);
                 copies.push(syn::parse_quote!(let #copy = #orig;));
+                let body = syn::Stmt::Expr((*closure.body).clone(), None);
+                if !writes(&body, &one) {
+                    // Read only: the name bound to the copy where the body starts, which a
+                    // declaration in the body shadows as it would the captured one.
+                    shadows.push(syn::parse_quote!(let #orig = #copy;));
+                    continue;
+                }
+                // Written (a state the closure keeps across its calls): every read and write
+                // of the captured name is of the copy. A declaration of the name in the body
+                // (`let s = t * t;`) names another value from there on: under a name of its
+                // own first, so that the rename reaches the captured one only. (Not where a
+                // format string reads one: the closure is then left to lowering's error.)
+                if !super::sub_slices::unshadow_expr(&mut closure.body, &orig) {
+                    unreadable = true;
+                    break;
+                }
+                RenamePath(&orig, &copy).visit_expr_mut(&mut closure.body);
+            }
+            if unreadable {
+                k += 1;
+                continue;
+            }
+            if !shadows.is_empty() {
+                let body = &closure.body;
+                *closure.body = syn::parse_quote!({
+                    #(#shadows)*
+                    #body
+                });
             }
             let count = copies.len();
             for (j, c) in copies.into_iter().enumerate() {

@@ -337,7 +337,12 @@ impl Renamer<'_, '_> {
 
 pub fn collect_pat_idents(p: &syn::Pat, out: &mut Vec<Ident>) {
     match p {
-        syn::Pat::Ident(i) => out.push(i.ident.clone()),
+        syn::Pat::Ident(i) => {
+            out.push(i.ident.clone());
+            if let Some((_, sub)) = &i.subpat {
+                collect_pat_idents(sub, out);
+            }
+        }
         syn::Pat::Tuple(t) => t.elems.iter().for_each(|e| collect_pat_idents(e, out)),
         syn::Pat::Reference(r) => collect_pat_idents(&r.pat, out),
         syn::Pat::Type(t) => collect_pat_idents(&t.pat, out),
