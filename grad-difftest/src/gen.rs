@@ -1834,7 +1834,25 @@ impl<'a> FnGen<'a> {
                 let c = fmt_float(self.rng.uniform(-1.0, 1.0));
                 let (i, t) = (self.fresh("i"), self.fresh("t"));
                 let b = self.closure_body(&[&v], xiv, d - 1);
-                let s = match self.rng.below(5) {
+                let (pa, pb) = (self.fresh("pa"), self.fresh("pb"));
+                let s = match self.rng.below(7) {
+                    // Two collections at once: `partition` (of references, or of values by a
+                    // pattern), `unzip` of pairs; each part reduced.
+                    5 if self.on("reduce:partition") => {
+                        let split = if self.rng.chance(0.5) {
+                            format!("{xs}.iter().partition(|{t}| **{t} > {c})")
+                        } else {
+                            format!("{xs}.iter().copied().partition(|&{t}| {t} > {c})")
+                        };
+                        format!(
+                            "({{ let ({pa}, {pb}): (Vec<{FLT}>, Vec<{FLT}>) = {split}; {pa}.iter().map(|&{v}| {}).sum::<{FLT}>() * 0.5 - {pb}.iter().map(|&{v}| {}).sum::<{FLT}>() * 0.5 }})",
+                            b.s, b.s
+                        )
+                    }
+                    6 if self.on("reduce:partition") => format!(
+                        "({{ let ({pa}, {pb}): (Vec<{FLT}>, Vec<{FLT}>) = {xs}.iter().map(|&{v}| ({}, {v})).unzip(); {pa}.iter().zip(&{pb}).map(|({t}, {i})| {t} * {FLT}::tanh(*{i})).sum::<{FLT}>() }})",
+                        b.s
+                    ),
                     0 => format!(
                         "{xs}.iter().enumerate().filter(|({i}, _)| {i} % 2 == 0).map(|(_, &{v})| {}).sum::<{FLT}>()",
                         b.s
@@ -7076,6 +7094,31 @@ impl std::ops::AddAssign for {ty} {{
             );
             let act = e1.iv.2 || e2.iv.2;
             self.declare(&pv, VarKind::Float(Iv(-5.0, 5.0, act)), false);
+            // Also a `match` whose arms take the value apart (a guard reading what the arm
+            // binds; the next arm's names of its own) and a closure whose parameter is a
+            // pattern (|pm|, |pc| <= 1).
+            if self.on("stmt:value_match_patterns") && self.rng.chance(0.6) {
+                let (pm, pc, cf) = (self.fresh("pm"), self.fresh("pc"), self.fresh("cf"));
+                let (m1, m2) = (self.fresh("m"), self.fresh("m"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {pm}: {FLT} = match {c} {{ {ty} {{ x: {m1}, y: {m2} }} if {m1} > {m2} => {FLT}::tanh(({m1} - {m2}) * 0.1), {ty} {{ y: {m2}, .. }} => {FLT}::tanh({m2} * 0.1) }};"),
+                );
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {cf} = |{ty} {{ x: {m1}, y: {m2} }}: {ty}| {m1} * 0.05 - {m2} * 0.025;"),
+                );
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {pc}: {FLT} = {FLT}::tanh({cf}({a}) + {cf}({b}));"),
+                );
+                let act = e1.iv.2 || e2.iv.2 || e3.iv.2;
+                self.declare(&pm, VarKind::Float(Iv(-1.0, 1.0, act)), false);
+                self.declare(&pc, VarKind::Float(Iv(-1.0, 1.0, act)), false);
+            }
         }
         // Sometimes a method and a plain helper given their float parameters' names in the
         // other order (`v.mix(b, a)` into `fn mix(&self, a, b)`). |a| <= 1.25, |b| <= 2.5,
@@ -7198,6 +7241,16 @@ impl {tb} {{
                 ind,
                 &format!("for ({qi}, {qe}) in {pts}.iter().enumerate() {{ {sa} += (*{qe} - {b}).x * 0.05 + ({qi} as {FLT}) * 0.01; }}"),
             );
+            // Sometimes read by a loop whose pattern takes each value apart (<= 0.15 more).
+            if !generic && self.on("stmt:value_match_patterns") && self.rng.chance(0.4) {
+                let (m1, m2) = (self.fresh("m"), self.fresh("m"));
+                let line = if self.rng.chance(0.5) {
+                    format!("for &{ty} {{ x: {m1}, y: {m2} }} in {pts}.iter() {{ {sa} += ({m1} - {m2}) * 0.005; }}")
+                } else {
+                    format!("for {ty} {{ y: {m2}, .. }} in {pts}.iter().copied() {{ {sa} += {m2} * 0.01; }}")
+                };
+                Self::line(out, ind, &line);
+            }
             Self::line(
                 out,
                 ind,
@@ -8061,6 +8114,37 @@ impl {tb} {{
         } else {
             ""
         };
+        // Sometimes the `move` closure reads a mutable float, then declares a name of its own
+        // the same (`let a = t * 0.5;`), and the float changes before the calls: the calls
+        // read the copy taken at the definition, the body its own `a` after the `let`.
+        let outer: Vec<(String, Iv)> = self.floats(|v, iv| {
+            v.mutable && iv.0 <= 0.0 && iv.1 >= 0.0 && !body.s.contains(v.name.as_str())
+        });
+        if !mv.is_empty()
+            && !outer.is_empty()
+            && self.on("stmt:move_shadow")
+            && self.rng.chance(0.5)
+        {
+            let (a, ia) = self.rng.pick(&outer).clone();
+            let t = self.fresh("t");
+            Self::line(
+                out,
+                ind,
+                &format!("let {f} = move |{z}: {FLT}| {{ let {t} = {a} * 0.5 + {}; let {a} = {t} * 0.5; {a} + {t} }};", body.s),
+            );
+            // (|a * 0.5| stays within a's interval, which holds 0.)
+            Self::line(out, ind, &format!("{a} = {a} * 0.5;"));
+            let n = self.fresh("v");
+            Self::line(
+                out,
+                ind,
+                &format!("let {n}: {FLT} = {f}({}) + {f}({});", e1.s, e2.s),
+            );
+            let m = 3.0 * (0.5 * ia.mag() + body.iv.mag());
+            let act = ia.2 || body.iv.2 || e1.iv.2 || e2.iv.2;
+            self.declare(&n, VarKind::Float(Iv(-m, m, act)), false);
+            return;
+        }
         Self::line(out, ind, &format!("let {f} = {mv}|{z}: {FLT}| {};", body.s));
         let n = self.fresh("v");
         Self::line(
