@@ -4568,7 +4568,13 @@ fn s49_forms(w: f64, xs: &[f64]) -> f64 {
         let d = c;
         looped += d[0] * w + d[1];
     }
-    let firsts: f64 = xs.iter().filter(|x| **x > -1.0).skip(1).take(2).map(|x| x * w).sum();
+    let firsts: f64 = xs
+        .iter()
+        .filter(|x| **x > -1.0)
+        .skip(1)
+        .take(2)
+        .map(|x| x * w)
+        .sum();
     total + cur + buf[first] + buf[count] + pairs + looped + firsts
 }
 
@@ -4589,7 +4595,8 @@ fn s49_patterns(w: f64, xs: &[f64]) -> f64 {
     let area = |S49P { x, y }: S49P| x * y;
     let (pos, neg): (Vec<f64>, Vec<f64>) = xs.iter().partition(|x| **x > 0.0);
     let (left, right): (Vec<f64>, Vec<f64>) = xs.iter().map(|x| (x * w, x + w)).unzip();
-    arm + sum + area(point)
+    arm + sum
+        + area(point)
         + pos.iter().sum::<f64>()
         + neg.iter().map(|x| x * w).sum::<f64>()
         + left.iter().zip(&right).map(|(c, d)| c * d).sum::<f64>()
