@@ -12096,9 +12096,11 @@ impl {tb} {{
                         }
                         // The old element read where the call stands, after `acc`; an index
                         // computed or literal.
+                        // (The new value first: `&mut z[..]` borrows `z` for the call.)
                         4 if self.on("stmt:mem_replace") => {
+                            let v = self.fresh("rv");
                             format!(
-                                "{acc} += 0.1 * std::mem::replace(&mut {z}[({it} + {c}) % 3], {});",
+                                "let {v}: {FLT} = {}; {acc} += 0.1 * std::mem::replace(&mut {z}[({it} + {c}) % 3], {v});",
                                 e.s
                             )
                         }
