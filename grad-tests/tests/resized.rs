@@ -549,3 +549,43 @@ fn pushed_vectors_used_whole() {
         check("pushed_halving", &pushed_halving, v, &d, &p[..n]);
     }
 }
+
+/// `retain` of a buffer of floats (filled by `push`, copied from a parameter, collected), at top
+/// level and in a loop whose iterations read what the previous one kept. Before: "`retain` on a
+/// slice is not supported yet".
+#[gradient]
+fn retained(x: &[f64]) -> f64 {
+    let mut v: Vec<f64> = Vec::with_capacity(x.len());
+    for &a in x {
+        if a > 0.0 {
+            v.push(a.ln());
+        } else {
+            v.push(a.exp());
+        }
+    }
+    v.retain(|&t| t > -1.0);
+    let mut u = x.to_vec();
+    u.retain(|t| *t > -0.5);
+    let mut w: Vec<f64> = x.iter().map(|a| a * 2.0).collect();
+    for _ in 0..2 {
+        w.retain(|&t| t.abs() < 2.5);
+        if !w.is_empty() {
+            w[0] *= 0.5;
+        }
+    }
+    v.iter().sum::<f64>() + u.iter().map(|a| a * a).sum::<f64>() + w.iter().sum::<f64>()
+}
+
+#[test]
+fn buffers_retained() {
+    for p in [
+        &[0.7, -0.4, 1.3, 0.2, -0.9][..],
+        &[0.3, 1.1, -0.6, 0.8, 0.5, -1.2],
+        &[-2.0, 3.0],
+        &[],
+    ] {
+        let mut g = vec![0.0; p.len()];
+        let v = retained_grad(p, &mut g);
+        check("retained", &|q| retained(q), v, &g, p);
+    }
+}

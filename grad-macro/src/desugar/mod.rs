@@ -1719,6 +1719,21 @@ impl Desugar<'_> {
                 }
             }
         }
+        // `v.retain(|&t| ..)` of a buffer of floats: the buffer made again of the elements
+        // kept, `v = v.iter().copied().filter(|&t| ..).collect();` (the closure is given each
+        // element by reference, once, in order, as `retain` gives it), which the rewrites of
+        // buffers given a new length below follow.
+        if let syn::Expr::MethodCall(m) = e {
+            let buffer = matches!(&*m.receiver, syn::Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.float_names.contains(&i.to_string())));
+            if buffer
+                && m.method == "retain"
+                && m.args.len() == 1
+                && matches!(&m.args[0], syn::Expr::Closure(_))
+            {
+                let (v, keep) = (&m.receiver, &m.args[0]);
+                *e = syn::parse_quote_spanned!(m.method.span()=> #v = #v.iter().copied().filter(#keep).collect());
+            }
+        }
         // `w[i] = (0..n).map(..).sum();`, `t = ..;`: a place of floats gives the sum its type.
         if let syn::Expr::Assign(a) = e {
             let mut base = &*a.left;
