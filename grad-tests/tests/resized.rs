@@ -551,8 +551,8 @@ fn pushed_vectors_used_whole() {
 }
 
 /// `retain` of a buffer of floats (filled by `push`, copied from a parameter, collected), at top
-/// level and in a loop whose iterations read what the previous one kept. Before: "`retain` on a
-/// slice is not supported yet".
+/// level and in a loop whose iterations read what the previous one kept; `extend_from_slice` in
+/// a loop. Before: "`retain` on a slice is not supported yet", and a refusal of the pushes.
 #[gradient]
 fn retained(x: &[f64]) -> f64 {
     let mut v: Vec<f64> = Vec::with_capacity(x.len());
@@ -573,7 +573,20 @@ fn retained(x: &[f64]) -> f64 {
             w[0] *= 0.5;
         }
     }
-    v.iter().sum::<f64>() + u.iter().map(|a| a * a).sum::<f64>() + w.iter().sum::<f64>()
+    let mut grown: Vec<f64> = vec![0.5];
+    let pair = [x.last().copied().unwrap_or(0.0), 3.0];
+    for _ in 0..2 {
+        grown.extend_from_slice(&pair);
+        grown.extend_from_slice(x);
+    }
+    v.iter().sum::<f64>()
+        + u.iter().map(|a| a * a).sum::<f64>()
+        + w.iter().sum::<f64>()
+        + grown
+            .iter()
+            .enumerate()
+            .map(|(i, a)| a * i as f64)
+            .sum::<f64>()
 }
 
 #[test]

@@ -1722,7 +1722,7 @@ impl Desugar<'_> {
         // `v.retain(|&t| ..)` of a buffer of floats: the buffer made again of the elements
         // kept, `v = v.iter().copied().filter(|&t| ..).collect();` (the closure is given each
         // element by reference, once, in order, as `retain` gives it), which the rewrites of
-        // buffers given a new length below follow.
+        // buffers given a new length below follow; `v.extend_from_slice(s)` alike.
         if let syn::Expr::MethodCall(m) = e {
             let buffer = matches!(&*m.receiver, syn::Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.float_names.contains(&i.to_string())));
             if buffer
@@ -1732,6 +1732,17 @@ impl Desugar<'_> {
             {
                 let (v, keep) = (&m.receiver, &m.args[0]);
                 *e = syn::parse_quote_spanned!(m.method.span()=> #v = #v.iter().copied().filter(#keep).collect());
+            } else if buffer && m.method == "extend_from_slice" && m.args.len() == 1 {
+                // `v.extend_from_slice(&x[1..])`: `v` followed by the slice's elements.
+                let v = &m.receiver;
+                let more = match &m.args[0] {
+                    syn::Expr::Reference(r) if r.mutability.is_none() => (*r.expr).clone(),
+                    a @ (syn::Expr::Path(_) | syn::Expr::Field(_) | syn::Expr::Index(_)) => {
+                        a.clone()
+                    }
+                    a => syn::parse_quote!((#a)),
+                };
+                *e = syn::parse_quote_spanned!(m.method.span()=> #v = #v.iter().copied().chain(#more.iter().copied()).collect());
             }
         }
         // `w[i] = (0..n).map(..).sum();`, `t = ..;`: a place of floats gives the sum its type.

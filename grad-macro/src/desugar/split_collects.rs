@@ -2,6 +2,8 @@
 //! items.partition(|v| ..);`: two collections made at once, each made by a `collect` of its own
 //! over the same items, which the rest of `desugar` follows.
 
+use syn::visit_mut::VisitMut;
+
 /// Input: a block. Output: each such `let` of an `unzip` as `let t: Vec<(A, B)> = pairs.collect();
 /// let a: Vec<A> = t.iter().map(|p| p.0).collect(); let b: Vec<B> = t.iter().map(|p| p.1)
 /// .collect();`, and of a `partition` (of a source without effects, by a closure without them)
@@ -9,19 +11,31 @@
 /// !f(v)).copied().collect();` (`copied` where the items are references): the same elements in
 /// the same order.
 pub(super) fn split(block: &mut syn::Block) {
-    super::each_block_inner_first(block, |b| {
-        let mut out = Vec::with_capacity(b.stmts.len());
-        for s in std::mem::take(&mut b.stmts) {
-            match &s {
-                syn::Stmt::Local(l) => match split_let(l) {
-                    Some(stmts) => out.extend(stmts),
-                    None => out.push(s),
-                },
-                _ => out.push(s),
+    // (Blocks inside `vec![..]` too: an element may be a block holding such a `let`.)
+    struct Split;
+    impl VisitMut for Split {
+        fn visit_block_mut(&mut self, b: &mut syn::Block) {
+            syn::visit_mut::visit_block_mut(self, b);
+            let mut out = Vec::with_capacity(b.stmts.len());
+            for s in std::mem::take(&mut b.stmts) {
+                match &s {
+                    syn::Stmt::Local(l) => match split_let(l) {
+                        Some(stmts) => out.extend(stmts),
+                        None => out.push(s),
+                    },
+                    _ => out.push(s),
+                }
+            }
+            b.stmts = out;
+        }
+        fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+            if m.path.is_ident("vec") {
+                super::vec_parts(m, |e| self.visit_expr_mut(e));
             }
         }
-        b.stmts = out;
-    });
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    Split.visit_block_mut(block);
 }
 
 fn split_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
