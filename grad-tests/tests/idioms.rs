@@ -1309,3 +1309,36 @@ fn partitions_and_unzips() {
         check("split_in_two", &split_in_two, &split_in_two_grad, p);
     }
 }
+
+/// An element that may be missing (`first`, `last`, `get(i)`, `copied`) taken apart by
+/// `map_or`, `map(..).unwrap_or`, `map_or_else` and a `match` on `Some`/`None` (either order),
+/// of a differentiated slice and of data. Before: "`first` on a slice is not supported yet".
+#[gradient(wrt(x))]
+fn element_options(x: &[f64], knots: &[f64]) -> f64 {
+    let k0 = knots.first().map_or(0.0, |k| *k);
+    x.first().map_or(0.5, |a| a * 2.0)
+        + x.last().map(|a| a.sin()).unwrap_or(0.0)
+        + match x.last() {
+            Some(v) => v * 3.0,
+            None => 0.0,
+        }
+        + x.get(1).copied().map_or_else(|| 2.0, f64::exp)
+        + match x.get(7) {
+            None => k0,
+            Some(&v) => v * k0,
+        }
+}
+
+#[test]
+fn elements_that_may_be_missing() {
+    for p in [
+        &[0.7, -0.4, 1.3, 0.2, -0.9][..],
+        &[0.3, 1.1, -0.6, 0.8, 0.5, -1.2, 0.4, 0.9],
+        &[-0.4],
+        &[],
+    ] {
+        let f = |q: &[f64]| element_options(q, &[0.5, 2.0]);
+        let g = |q: &[f64], d: &mut [f64]| element_options_grad(q, &[0.5, 2.0], d);
+        check("element_options", &f, &g, p);
+    }
+}

@@ -138,6 +138,135 @@ pub(crate) fn mem_replace(block: &mut syn::Block) {
     Replace(fns.0).visit_block_mut(block);
 }
 
+/// Input: an `Option` of an element of a slice (`x.first()`, `x.last()`, `x.get(i)`, maybe
+/// `.copied()`/`.cloned()`) taken apart by `.map_or(d, |v| ..)`, `.map(|v| ..).unwrap_or(d)`,
+/// `.map_or_else(|| d, |v| ..)` or `match o { Some(v) => .., None => .. }`. Output: `if let
+/// Some(v) = o { .. } else { d }`, the form lowering follows: the closure's parameter bound as
+/// the closure would be given it. (`d` is evaluated only where there is no element; it is an
+/// argument without effects, so computing it first, as `map_or` does, changes nothing.)
+fn element_options(block: &mut syn::Block) {
+    /// Whether `e` is an `Option` of an element of a slice.
+    fn element_option(e: &syn::Expr) -> bool {
+        let syn::Expr::MethodCall(m) = super::unparen(e) else {
+            return false;
+        };
+        match (m.method.to_string().as_str(), m.args.len()) {
+            ("copied" | "cloned", 0) => element_option(&m.receiver),
+            ("first" | "last", 0) | ("get", 1) => matches!(
+                super::unparen(&m.receiver),
+                syn::Expr::Path(_) | syn::Expr::Field(_) | syn::Expr::Index(_)
+            ),
+            _ => false,
+        }
+    }
+    /// The closure's one parameter and its body; for a function's path (`f64::exp`), a fresh
+    /// name and the call of the function on it.
+    fn one_param(e: &syn::Expr) -> Option<(syn::Pat, syn::Expr)> {
+        if let syn::Expr::Path(f) = e {
+            let v = crate::naming::fresh("item");
+            return Some((syn::parse_quote!(#v), syn::parse_quote!(#f(#v))));
+        }
+        let syn::Expr::Closure(c) = e else {
+            return None;
+        };
+        let [p] = &c.inputs.iter().collect::<Vec<_>>()[..] else {
+            return None;
+        };
+        let p = match p {
+            syn::Pat::Type(t) => &*t.pat,
+            p => p,
+        };
+        (c.asyncness.is_none() && c.capture.is_none()).then(|| (p.clone(), (*c.body).clone()))
+    }
+    fn plain(d: &syn::Expr) -> bool {
+        match super::unparen(d) {
+            syn::Expr::Lit(_) | syn::Expr::Path(_) => true,
+            syn::Expr::Unary(u) => plain(&u.expr),
+            syn::Expr::Binary(b) => {
+                !crate::lower::is_compound_assign(&b.op) && plain(&b.left) && plain(&b.right)
+            }
+            syn::Expr::Field(f) => plain(&f.base),
+            _ => false,
+        }
+    }
+    fn rewritten(e: &syn::Expr) -> Option<syn::Expr> {
+        let (option, pat, body, default): (&syn::Expr, syn::Pat, syn::Expr, syn::Expr) = match e {
+            syn::Expr::MethodCall(m) if m.method == "map_or" && m.args.len() == 2 => {
+                let (p, b) = one_param(&m.args[1])?;
+                plain(&m.args[0]).then_some(())?;
+                (&m.receiver, p, b, m.args[0].clone())
+            }
+            syn::Expr::MethodCall(m) if m.method == "map_or_else" && m.args.len() == 2 => {
+                let syn::Expr::Closure(d) = &m.args[0] else {
+                    return None;
+                };
+                let (p, b) = one_param(&m.args[1])?;
+                if !d.inputs.is_empty() || d.capture.is_some() {
+                    return None;
+                }
+                (&m.receiver, p, b, (*d.body).clone())
+            }
+            syn::Expr::MethodCall(m) if m.method == "unwrap_or" && m.args.len() == 1 => {
+                let syn::Expr::MethodCall(inner) = super::unparen(&m.receiver) else {
+                    return None;
+                };
+                if inner.method != "map" || inner.args.len() != 1 {
+                    return None;
+                }
+                let (p, b) = one_param(&inner.args[0])?;
+                plain(&m.args[0]).then_some(())?;
+                (&inner.receiver, p, b, m.args[0].clone())
+            }
+            syn::Expr::Match(m)
+                if m.arms.len() == 2 && m.arms.iter().all(|a| a.guard.is_none()) =>
+            {
+                fn some_arm(a: &syn::Arm) -> Option<&syn::Pat> {
+                    match &a.pat {
+                        syn::Pat::TupleStruct(t)
+                            if t.path.is_ident("Some") && t.elems.len() == 1 =>
+                        {
+                            t.elems.first()
+                        }
+                        _ => None,
+                    }
+                }
+                let none_arm = |a: &syn::Arm| matches!(&a.pat, syn::Pat::Ident(i) if i.ident == "None" && i.subpat.is_none());
+                let (p, some, none) = match (&m.arms[0], &m.arms[1]) {
+                    (a, b) if some_arm(a).is_some() && none_arm(b) => (some_arm(a)?, a, b),
+                    (a, b) if some_arm(b).is_some() && none_arm(a) => (some_arm(b)?, b, a),
+                    _ => return None,
+                };
+                (
+                    &m.expr,
+                    p.clone(),
+                    (*some.body).clone(),
+                    (*none.body).clone(),
+                )
+            }
+            _ => return None,
+        };
+        if !element_option(option) {
+            return None;
+        }
+        Some(syn::parse_quote!(if let Some(#pat) = #option {
+            #body
+        } else {
+            #default
+        }))
+    }
+    struct Options;
+    impl VisitMut for Options {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            syn::visit_mut::visit_expr_mut(self, e);
+            if let Some(new) = rewritten(e) {
+                *e = new;
+            }
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    Options.visit_block_mut(block);
+}
+
 /// Input: a call that lends an element `&mut a[i]` (or `&mut m[i][j]`) to a function writing
 /// through `&mut T` (`twice(&mut arr[i]);`, `let v = step(x, &mut s[k]);`). Output: the element
 /// in a local lent in its place, stored back after the call: `{ let mut t = a[i]; twice(&mut
@@ -271,6 +400,7 @@ fn lent_elements(block: &mut syn::Block) {
 pub(super) fn normal_forms(block: &mut syn::Block) -> Vec<String> {
     mem_replace(block);
     super::split_collects::split(block);
+    element_options(block);
     mut_accessors(block);
     lent_elements(block);
     // `match k { _ => { return x.sin(); } }` as the body's value, every arm returning: a
