@@ -579,7 +579,15 @@ fn retained(x: &[f64]) -> f64 {
         grown.extend_from_slice(&pair);
         grown.extend_from_slice(x);
     }
-    v.iter().sum::<f64>()
+    // In a block whose value is read (lifted, its locals renamed).
+    let kept = {
+        let mut pa: Vec<f64> = x.iter().map(|&a| a * 2.0).collect();
+        pa.retain(|&t| t > 0.3);
+        pa.extend_from_slice(&[0.25, 0.5]);
+        pa.iter().sum::<f64>()
+    };
+    kept * x.first().copied().unwrap_or(1.0)
+        + v.iter().sum::<f64>()
         + u.iter().map(|a| a * a).sum::<f64>()
         + w.iter().sum::<f64>()
         + grown

@@ -257,6 +257,15 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     piece_lists::piece_lists(&mut item.block);
     argsort::value_pairs(&mut item.block);
     let refs = normal::normal_forms(&mut item.block);
+    // (Before blocks are lifted, which renames their locals.)
+    let floats_declared = tuples::float_names(&item.block, &float_params);
+    if let Some(elem) = ret
+        .as_ref()
+        .filter(|t| crate::sig::float_of(t).is_some())
+        .cloned()
+    {
+        normal::buffers_made_again(&mut item.block, &floats_declared, &elem);
+    }
     // Only a name declared once is read as the references wherever it appears.
     let once: std::collections::HashSet<String> = refs
         .into_iter()
@@ -1717,32 +1726,6 @@ impl Desugar<'_> {
                 if !lets.is_empty() {
                     *e = syn::parse_quote!({ #(#lets)* #f });
                 }
-            }
-        }
-        // `v.retain(|&t| ..)` of a buffer of floats: the buffer made again of the elements
-        // kept, `v = v.iter().copied().filter(|&t| ..).collect();` (the closure is given each
-        // element by reference, once, in order, as `retain` gives it), which the rewrites of
-        // buffers given a new length below follow; `v.extend_from_slice(s)` alike.
-        if let syn::Expr::MethodCall(m) = e {
-            let buffer = matches!(&*m.receiver, syn::Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.float_names.contains(&i.to_string())));
-            if buffer
-                && m.method == "retain"
-                && m.args.len() == 1
-                && matches!(&m.args[0], syn::Expr::Closure(_))
-            {
-                let (v, keep) = (&m.receiver, &m.args[0]);
-                *e = syn::parse_quote_spanned!(m.method.span()=> #v = #v.iter().copied().filter(#keep).collect());
-            } else if buffer && m.method == "extend_from_slice" && m.args.len() == 1 {
-                // `v.extend_from_slice(&x[1..])`: `v` followed by the slice's elements.
-                let v = &m.receiver;
-                let more = match &m.args[0] {
-                    syn::Expr::Reference(r) if r.mutability.is_none() => (*r.expr).clone(),
-                    a @ (syn::Expr::Path(_) | syn::Expr::Field(_) | syn::Expr::Index(_)) => {
-                        a.clone()
-                    }
-                    a => syn::parse_quote!((#a)),
-                };
-                *e = syn::parse_quote_spanned!(m.method.span()=> #v = #v.iter().copied().chain(#more.iter().copied()).collect());
             }
         }
         // `w[i] = (0..n).map(..).sum();`, `t = ..;`: a place of floats gives the sum its type.

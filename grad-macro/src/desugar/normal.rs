@@ -267,6 +267,79 @@ fn element_options(block: &mut syn::Block) {
     Options.visit_block_mut(block);
 }
 
+/// Input: `v.retain(|&t| ..);` or `v.extend_from_slice(s);` of a buffer of floats `v` (one of
+/// `floats`). Output: the buffer made again, `v = v.iter().copied().filter(|&t| ..).collect();`
+/// (the closure is given each element by reference, once, in order, as `retain` gives it) and
+/// `v = v.iter().copied().chain(s.iter().copied()).collect();`, each collected into a typed
+/// `let` first (`elem` the function's float), which the rewrites of buffers given a new length
+/// follow.
+pub(super) fn buffers_made_again(
+    block: &mut syn::Block,
+    floats: &std::collections::HashSet<String>,
+    elem: &syn::Type,
+) {
+    // (A buffer also filled by `push` keeps `extend_from_slice` among its pushes, which the
+    // rewrites of pushed buffers follow.)
+    struct Pushed(std::collections::HashSet<String>);
+    impl<'a> syn::visit::Visit<'a> for Pushed {
+        fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
+            if ["push", "clear", "extend", "insert"]
+                .iter()
+                .any(|n| m.method == n)
+            {
+                if let syn::Expr::Path(p) = &*m.receiver {
+                    if let Some(i) = p.path.get_ident() {
+                        self.0.insert(i.to_string());
+                    }
+                }
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+    }
+    let mut pushed = Pushed(std::collections::HashSet::new());
+    syn::visit::Visit::visit_block(&mut pushed, block);
+    struct Again<'a>(
+        &'a std::collections::HashSet<String>,
+        &'a syn::Type,
+        std::collections::HashSet<String>,
+    );
+    impl VisitMut for Again<'_> {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            syn::visit_mut::visit_expr_mut(self, e);
+            let syn::Expr::MethodCall(m) = e else { return };
+            let buffer = matches!(&*m.receiver, syn::Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.0.contains(&i.to_string())));
+            if !buffer || m.args.len() != 1 {
+                return;
+            }
+            let (v, elem) = (&m.receiver, self.1);
+            let new = crate::naming::fresh("made_again");
+            if m.method == "retain" && matches!(&m.args[0], syn::Expr::Closure(_)) {
+                let keep = &m.args[0];
+                *e = syn::parse_quote_spanned!(m.method.span()=> {
+                    let #new: ::std::vec::Vec<#elem> = #v.iter().copied().filter(#keep).collect();
+                    #v = #new;
+                });
+            } else if m.method == "extend_from_slice"
+                && !matches!(&**v, syn::Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.2.contains(&i.to_string())))
+            {
+                let more = match &m.args[0] {
+                    syn::Expr::Reference(r) if r.mutability.is_none() => (*r.expr).clone(),
+                    a @ (syn::Expr::Path(_) | syn::Expr::Field(_) | syn::Expr::Index(_)) => {
+                        a.clone()
+                    }
+                    a => syn::parse_quote!((#a)),
+                };
+                *e = syn::parse_quote_spanned!(m.method.span()=> {
+                    let #new: ::std::vec::Vec<#elem> = #v.iter().copied().chain(#more.iter().copied()).collect();
+                    #v = #new;
+                });
+            }
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    Again(floats, elem, pushed.0).visit_block_mut(block);
+}
+
 /// Input: a call that lends an element `&mut a[i]` (or `&mut m[i][j]`) to a function writing
 /// through `&mut T` (`twice(&mut arr[i]);`, `let v = step(x, &mut s[k]);`). Output: the element
 /// in a local lent in its place, stored back after the call: `{ let mut t = a[i]; twice(&mut
