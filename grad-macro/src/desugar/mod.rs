@@ -259,9 +259,15 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     let refs = normal::normal_forms(&mut item.block);
     // (Before blocks are lifted, which renames their locals.)
     let floats_declared = tuples::float_names(&item.block, &float_params);
+    // (Of a primitive float: the rewrites of buffers given a new length fill `vec![0.0; n]`.)
     if let Some(elem) = ret
         .as_ref()
-        .filter(|t| crate::sig::float_of(t).is_some())
+        .filter(|t| {
+            matches!(
+                crate::sig::float_of(t),
+                Some(crate::ir::FloatTy::F64 | crate::ir::FloatTy::F32)
+            )
+        })
         .cloned()
     {
         normal::buffers_made_again(&mut item.block, &floats_declared, &elem);

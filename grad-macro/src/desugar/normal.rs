@@ -143,7 +143,8 @@ pub(crate) fn mem_replace(block: &mut syn::Block) {
 /// `.map_or_else(|| d, |v| ..)` or `match o { Some(v) => .., None => .. }`. Output: `if let
 /// Some(v) = o { .. } else { d }`, the form lowering follows: the closure's parameter bound as
 /// the closure would be given it. (`d` is evaluated only where there is no element; it is an
-/// argument without effects, so computing it first, as `map_or` does, changes nothing.)
+/// argument without effects, so computing it first, as `map_or` does, changes nothing.) Not
+/// inside `vec![..]`, where such a block is not followed.
 fn element_options(block: &mut syn::Block) {
     /// Whether `e` is an `Option` of an element of a slice.
     fn element_option(e: &syn::Expr) -> bool {
@@ -178,16 +179,10 @@ fn element_options(block: &mut syn::Block) {
         };
         (c.asyncness.is_none() && c.capture.is_none()).then(|| (p.clone(), (*c.body).clone()))
     }
+    // (`map_or` computes its default first; `if let` only where there is no element: the same
+    // where computing it has no effect.)
     fn plain(d: &syn::Expr) -> bool {
-        match super::unparen(d) {
-            syn::Expr::Lit(_) | syn::Expr::Path(_) => true,
-            syn::Expr::Unary(u) => plain(&u.expr),
-            syn::Expr::Binary(b) => {
-                !crate::lower::is_compound_assign(&b.op) && plain(&b.left) && plain(&b.right)
-            }
-            syn::Expr::Field(f) => plain(&f.base),
-            _ => false,
-        }
+        super::split_collects::without_effects(d)
     }
     fn rewritten(e: &syn::Expr) -> Option<syn::Expr> {
         let (option, pat, body, default): (&syn::Expr, syn::Pat, syn::Expr, syn::Expr) = match e {

@@ -60,7 +60,7 @@ fn split_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     if !plain(a) || !plain(b) || m.turbofish.is_some() {
         return None;
     }
-    let (ea, eb) = (element(ta)?, element(tb)?);
+    let (ea, eb) = (crate::rows::vec_elem(ta)?, crate::rows::vec_elem(tb)?);
     let src = &m.receiver;
     match (m.method.to_string().as_str(), m.args.len()) {
         // (Pairs of floats: a `Vec` of pairs with a count in them is not followed.)
@@ -100,25 +100,9 @@ fn float(ty: &syn::Type) -> bool {
     crate::sig::float_of(ty).is_some()
 }
 
-/// `T` of `Vec<T>`.
-fn element(ty: &syn::Type) -> Option<&syn::Type> {
-    let syn::Type::Path(p) = ty else { return None };
-    let last = p.path.segments.last()?;
-    if last.ident != "Vec" {
-        return None;
-    }
-    match &last.arguments {
-        syn::PathArguments::AngleBracketed(a) if a.args.len() == 1 => match &a.args[0] {
-            syn::GenericArgument::Type(t) => Some(t),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
 /// Whether evaluating `e` twice computes the same as once: no assignment, macro or call that
 /// takes from an iterator or changes a collection.
-fn without_effects(e: &syn::Expr) -> bool {
+pub(super) fn without_effects(e: &syn::Expr) -> bool {
     struct Pure(bool);
     impl<'a> syn::visit::Visit<'a> for Pure {
         fn visit_expr(&mut self, e: &'a syn::Expr) {

@@ -712,7 +712,8 @@ impl Lowerer<'_> {
 
     /// `Default::default()` (`mem::take` puts it, see `desugar::normal::mem_replace`) assigned
     /// to `left`, whose type says what it is: `0.0` for a float local or an element of a
-    /// buffer, the default of the type of the value it replaces for a count or a `bool`. `None` for another value or place.
+    /// buffer, the default of the type of the value it replaces for a count or a `bool`. `None`
+    /// for another value or place.
     fn default_of(&mut self, left: &Expr, right: &Expr) -> Option<Value> {
         let Expr::Call(c) = right else { return None };
         let Expr::Path(p) = &*c.func else { return None };
