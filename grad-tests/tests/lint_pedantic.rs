@@ -4579,7 +4579,7 @@ fn s49_forms(w: f64, xs: &[f64]) -> f64 {
 }
 
 /// Patterns of value types in `match` arms, `for` loops and closures' parameters; `partition`
-/// and `unzip` into two `Vec`s.
+/// and `unzip` into two `Vec`s; `retain` and `extend_from_slice`; elements that may be missing.
 #[gradient(jvp)]
 fn s49_patterns(w: f64, xs: &[f64]) -> f64 {
     let point = S49P { x: w, y: xs[0] };
@@ -4595,7 +4595,17 @@ fn s49_patterns(w: f64, xs: &[f64]) -> f64 {
     let area = |S49P { x, y }: S49P| x * y;
     let (pos, neg): (Vec<f64>, Vec<f64>) = xs.iter().partition(|x| **x > 0.0);
     let (left, right): (Vec<f64>, Vec<f64>) = xs.iter().map(|x| (x * w, x + w)).unzip();
+    let mut kept: Vec<f64> = xs.iter().map(|x| x * w).collect();
+    kept.retain(|&x| x > 0.1);
+    kept.extend_from_slice(&[w, 0.5]);
+    let first = xs.first().map_or(0.5, |x| x * w)
+        + match xs.last() {
+            Some(x) => x * w,
+            None => 0.0,
+        };
     arm + sum
+        + first
+        + kept.iter().sum::<f64>()
         + area(point)
         + pos.iter().sum::<f64>()
         + neg.iter().map(|x| x * w).sum::<f64>()
