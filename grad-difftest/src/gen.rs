@@ -11935,9 +11935,53 @@ impl {tb} {{
         }
     }
 
+    /// An element of a slice that may be missing, taken apart by `map_or`, `map(..).unwrap_or`,
+    /// `map_or_else` or a `match` on `Some`/`None`, bound by a `let` (|.| <= 2 |x| + 1).
+    fn element_option_stmt(&mut self, out: &mut String, ind: usize) {
+        let Some((xs, xiv)) = self.slices().first().cloned() else {
+            return;
+        };
+        let (o, v) = (self.fresh("eo"), self.fresh("v"));
+        let c = fmt_float(self.rng.uniform(-1.0, 1.0));
+        let e = self.wrapped(1, (-2.0, 2.0));
+        let ep = paren(&e.s);
+        let whole = match self.rng.below(4) {
+            0 => format!("{xs}.first().map_or({c}, |&{v}| {v} * {ep})"),
+            1 => format!("{xs}.get(1).copied().map(|{v}| {v} * {ep}).unwrap_or({c})"),
+            2 => format!("{xs}.last().copied().map_or_else(|| {c}, |{v}| {v} * {ep})"),
+            _ => format!("match {xs}.last() {{ None => {c}, Some(&{v}) => {v} * {ep} }}"),
+        };
+        Self::line(out, ind, &format!("let {o}: {FLT} = {whole};"));
+        let m = 2.0 * xiv.mag() + 1.0;
+        self.declare(&o, VarKind::Float(Iv(-m, m, true)), false);
+        // Sometimes a buffer collected from the slice keeps the elements past a threshold in
+        // place, then grows (of a primitive float: a generic one's is refused). |.| <= 2 |x| n.
+        if self.on("stmt:retain") && self.rng.chance(0.5) {
+            let (pa, t, r) = (self.fresh("pa"), self.fresh("t"), self.fresh("rt"));
+            Self::line(
+                out,
+                ind,
+                &format!("/* {PRIMITIVE_ONLY} */ let mut {pa}: Vec<{FLT}> = {xs}.iter().map(|&{v}| {v} * {ep}).collect();"),
+            );
+            Self::line(out, ind, &format!("{pa}.retain(|&{t}| {t} > {c});"));
+            Self::line(out, ind, &format!("{pa}.extend_from_slice(&[{c}, 0.5]);"));
+            Self::line(
+                out,
+                ind,
+                &format!("let {r}: {FLT} = {pa}.iter().sum::<{FLT}>() - {c} - 0.5;"),
+            );
+            let m = 2.0 * xiv.mag() * 8.0;
+            self.declare(&r, VarKind::Float(Iv(-m, m, true)), false);
+        }
+    }
+
     fn swap_stmt(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
         if self.on("stmt:mem_replace") && self.rng.chance(0.4) {
             self.replace_stmt(ctx, out, ind);
+            return;
+        }
+        if self.on("stmt:element_option") && self.rng.chance(0.3) {
+            self.element_option_stmt(out, ind);
             return;
         }
         let a = self.some_mut(ctx, out, ind);
