@@ -525,12 +525,25 @@ fn moved_over_helper(a: f64, b: f64, s: &[f64]) -> f64 {
     f(0.5) + grid_helper(a, s)
 }
 
+/// A `move` closure reading a matrix it captures, the matrix changed before the call: read
+/// through its copy by element (seed 4911 `g49`, refused when the copy was bound whole inside
+/// the body).
+#[gradient]
+fn moved_matrix(x: &[f64]) -> f64 {
+    let mut m = [[x[0], x[1]], [x[1], x[2]]];
+    let g = move |i: usize| m[i][1 - i] * 0.5;
+    m[1][0] = m[0][0] * 0.5;
+    m[0][0] * m[1][1] - m[0][1] * m[1][0] * 0.5 + g(1)
+}
+
 #[test]
 fn move_closures_declaring_captured_names() {
     for p in [[0.7, -0.4, 1.3], [-0.3, 0.8, 0.1], [1.1, 0.2, -0.6]] {
         let mut g = [0.0; 3];
         let v = moved_and_declared_grad(&p, &mut g);
         check("moved_and_declared", &|q| moved_and_declared(q), v, &g, &p);
+        let v = moved_matrix_grad(&p, &mut g);
+        check("moved_matrix", &|q| moved_matrix(q), v, &g, &p);
         let v = moved_state_grad(&p, &mut g);
         check("moved_state", &|q| moved_state(q), v, &g, &p);
         let (v, [da, db]) = moved_over_helper_grad(p[0], p[1], &p[1..], &mut [0.0; 2]);

@@ -112,6 +112,22 @@ pub(crate) fn free_names(c: &syn::ExprClosure) -> HashSet<String> {
     n.free
 }
 
+/// Whether a pattern anywhere in `e` binds `name` (a `let`, a closure's parameter, a `for`,
+/// `match` or `if let` pattern).
+fn declares(e: &syn::Expr, name: &syn::Ident) -> bool {
+    struct Finder<'n>(&'n syn::Ident, bool);
+    impl<'a> Visit<'a> for Finder<'_> {
+        fn visit_pat_ident(&mut self, i: &'a syn::PatIdent) {
+            self.1 |= i.ident == *self.0;
+            syn::visit::visit_pat_ident(self, i);
+        }
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut f = Finder(name, false);
+    f.visit_expr(e);
+    f.1
+}
+
 /// Whether a statement declares or assigns one of `names` anywhere inside it.
 pub(super) fn touches(s: &syn::Stmt, names: &HashSet<String>) -> bool {
     finds(s, names, true)
@@ -987,23 +1003,24 @@ pub fn inline_closures(b: &mut syn::Block) {
                 let copy = crate::naming::fresh(&format!("moved_{n}"));
                 let orig = syn::Ident::new(&n, proc_macro2::Span::call_site());
                 copies.push(syn::parse_quote!(let #copy = #orig;));
+                // Every read (and write) of the captured name is of the copy. Where the body
+                // also declares the name (`let s = t * t;`, which names another value from
+                // there on): a name only read is bound to its copy where the body starts
+                // instead, which the body's declarations shadow as they would the capture; a
+                // name the body changes (a state kept across calls) is renamed after its
+                // declarations get names of their own (not where a format string reads one:
+                // the closure is then left to lowering's error).
                 let body = syn::Stmt::Expr((*closure.body).clone(), None);
-                if !writes(&body, &one) {
-                    // Read only: the name bound to the copy where the body starts, which a
-                    // declaration in the body shadows as it would the captured one.
+                if !declares(&closure.body, &orig) {
+                    RenamePath(&orig, &copy).visit_expr_mut(&mut closure.body);
+                } else if !writes(&body, &one) {
                     shadows.push(syn::parse_quote!(let #orig = #copy;));
-                    continue;
-                }
-                // Written (a state the closure keeps across its calls): every read and write
-                // of the captured name is of the copy. A declaration of the name in the body
-                // (`let s = t * t;`) names another value from there on: under a name of its
-                // own first, so that the rename reaches the captured one only. (Not where a
-                // format string reads one: the closure is then left to lowering's error.)
-                if !super::sub_slices::unshadow_expr(&mut closure.body, &orig) {
+                } else if super::sub_slices::unshadow_expr(&mut closure.body, &orig) {
+                    RenamePath(&orig, &copy).visit_expr_mut(&mut closure.body);
+                } else {
                     unreadable = true;
                     break;
                 }
-                RenamePath(&orig, &copy).visit_expr_mut(&mut closure.body);
             }
             if unreadable {
                 k += 1;
