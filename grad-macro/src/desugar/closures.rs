@@ -112,22 +112,6 @@ pub(crate) fn free_names(c: &syn::ExprClosure) -> HashSet<String> {
     n.free
 }
 
-/// Whether a pattern anywhere in `e` binds `name` (a `let`, a closure's parameter, a `for`,
-/// `match` or `if let` pattern).
-fn declares(e: &syn::Expr, name: &syn::Ident) -> bool {
-    struct Finder<'n>(&'n syn::Ident, bool);
-    impl<'a> Visit<'a> for Finder<'_> {
-        fn visit_pat_ident(&mut self, i: &'a syn::PatIdent) {
-            self.1 |= i.ident == *self.0;
-            syn::visit::visit_pat_ident(self, i);
-        }
-        fn visit_item(&mut self, _: &'a syn::Item) {}
-    }
-    let mut f = Finder(name, false);
-    f.visit_expr(e);
-    f.1
-}
-
 /// Whether a statement declares or assigns one of `names` anywhere inside it.
 pub(super) fn touches(s: &syn::Stmt, names: &HashSet<String>) -> bool {
     finds(s, names, true)
@@ -1011,7 +995,7 @@ pub fn inline_closures(b: &mut syn::Block) {
                 // declarations get names of their own (not where a format string reads one:
                 // the closure is then left to lowering's error).
                 let body = syn::Stmt::Expr((*closure.body).clone(), None);
-                if !declares(&closure.body, &orig) {
+                if !super::options::binds_inside(&body, &orig) {
                     RenamePath(&orig, &copy).visit_expr_mut(&mut closure.body);
                 } else if !writes(&body, &one) {
                     shadows.push(syn::parse_quote!(let #orig = #copy;));
