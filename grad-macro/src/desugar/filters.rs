@@ -38,7 +38,11 @@ fn shape(e: &syn::Expr) -> Option<Shape> {
         syn::Expr::Range(_) => leaf(false),
         // `&x` or `x` as the argument of `zip`.
         syn::Expr::Reference(r) if r.mutability.is_none() => {
-            matches!(&*r.expr, syn::Expr::Path(_) | syn::Expr::Field(_)).then(|| ())?;
+            matches!(
+                &*r.expr,
+                syn::Expr::Path(_) | syn::Expr::Field(_) | syn::Expr::Array(_)
+            )
+            .then(|| ())?;
             leaf(true)
         }
         syn::Expr::Path(_) | syn::Expr::Field(_) => leaf(true),
@@ -176,7 +180,7 @@ fn stages(e: &syn::Expr) -> Option<(&syn::Expr, Vec<(&str, &syn::Expr)>)> {
     let (source, stages) = all_stages(e)?;
     stages
         .iter()
-        .any(|(k, _)| *k != "map" && *k != "copied")
+        .any(|(k, c)| *k != "map" && *k != "copied" || *k == "map" && pair_of(c).is_some())
         .then_some((source, stages))
 }
 
@@ -202,6 +206,20 @@ fn all_stages(e: &syn::Expr) -> Option<(&syn::Expr, Vec<(&str, &syn::Expr)>)> {
             && all_stages(&m.receiver).is_some_and(|(_, st)| !st.is_empty())
         {
             stages.push((if m.method == "take" { "take" } else { "skip" }, &m.args[0]));
+            e = &m.receiver;
+            continue;
+        }
+        // `.map(..).enumerate()`, `.filter(..).step_by(k)`: a count of the items the stages
+        // before give (right after the source, the source's own: see `shape`).
+        if (m.method == "enumerate" && m.args.is_empty()
+            || m.method == "step_by" && m.args.len() == 1)
+            && all_stages(&m.receiver).is_some_and(|(_, st)| !st.is_empty())
+        {
+            if m.method == "enumerate" {
+                stages.push(("enumerate", e));
+            } else {
+                stages.push(("step_by", &m.args[0]));
+            }
             e = &m.receiver;
             continue;
         }
@@ -313,6 +331,73 @@ fn guards(
                 Shape::Leaf(n, _) => s = Shape::Leaf(n, false),
                 Shape::Pair(..) => return None,
             },
+            // `|(v, w)| { let t = ..; (t * v, w) }`: both parts from one run of the body.
+            "map" if pair_of(c).is_some_and(|(_, before, _)| before) => {
+                let value = apply(c, &s, Passed::Value)?;
+                let (m0, m1) = (
+                    crate::naming::fresh("mapped"),
+                    crate::naming::fresh("mapped"),
+                );
+                out.push(quote!(let (#m0, #m1) = #value;));
+                s = Shape::Pair(
+                    Box::new(Shape::Leaf(m0, false)),
+                    Box::new(Shape::Leaf(m1, false)),
+                );
+            }
+            "map" if pair_of(c).is_some() => {
+                let (cl, _, [first, second]) = pair_of(c)?;
+                let mut parts = Vec::new();
+                for (k, part) in [first, second].into_iter().enumerate() {
+                    // A name the closure's tuple pattern binds at the same place is the item's
+                    // own part, passed on as it is (a reference stays one).
+                    let own = match (untyped(&cl.inputs[0]), &s, part) {
+                        (syn::Pat::Tuple(t), Shape::Pair(a, b), syn::Expr::Path(p))
+                            if t.elems.len() == 2 =>
+                        {
+                            matches!(&t.elems[k], syn::Pat::Ident(i)
+                                if i.by_ref.is_none() && i.subpat.is_none()
+                                    && p.path.is_ident(&i.ident))
+                            .then(|| if k == 0 { (**a).clone() } else { (**b).clone() })
+                        }
+                        _ => None,
+                    };
+                    if let Some(own) = own {
+                        parts.push(own);
+                        continue;
+                    }
+                    let mut one = cl.clone();
+                    *one.body = part.clone();
+                    let value = apply(&syn::Expr::Closure(one), &s, Passed::Value)?;
+                    let m = crate::naming::fresh("mapped");
+                    out.push(quote!(let #m = #value;));
+                    parts.push(Shape::Leaf(m, false));
+                }
+                let second = parts.pop()?;
+                s = Shape::Pair(Box::new(parts.pop()?), Box::new(second));
+            }
+            "enumerate" => {
+                let (count, index) = (crate::naming::fresh("count"), crate::naming::fresh("index"));
+                pre.push(quote!(let mut #count: usize = 0;));
+                out.push(quote!(let #index: usize = #count; #count += 1;));
+                s = Shape::Pair(Box::new(Shape::Leaf(index, false)), Box::new(s));
+            }
+            // `step_by(k)`: the first item given, then every k-th; `k` computed once, first.
+            "step_by" => {
+                let (step, count, keep) = (
+                    crate::naming::fresh("step"),
+                    crate::naming::fresh("count"),
+                    crate::naming::fresh("keep"),
+                );
+                pre.push(quote!(let #step: usize = #c;));
+                pre.push(quote!(let mut #count: usize = 0;));
+                out.push(quote!(
+                    let #keep: bool = #count % #step == 0;
+                    #count += 1;
+                    if !#keep {
+                        continue;
+                    }
+                ));
+            }
             "map" => {
                 let value = apply(c, &s, Passed::Value)?;
                 let m = crate::naming::fresh("mapped");
@@ -409,6 +494,36 @@ fn guards(
         }
     }
     Some((pre, out, s))
+}
+
+/// A `map`'s closure whose body is a pair written as a tuple (`|(v, w)| (v * 2.0, w)`, as
+/// `stage_order` writes a `map` before a `zip` after it), and the pair's parts.
+/// Also a block whose tail is such a tuple; whether there are statements before it.
+fn pair_of(c: &syn::Expr) -> Option<(&syn::ExprClosure, bool, [&syn::Expr; 2])> {
+    let syn::Expr::Closure(cl) = c else {
+        return None;
+    };
+    let (before, tail) = match super::unparen(&cl.body) {
+        syn::Expr::Block(b) if b.label.is_none() && b.attrs.is_empty() => {
+            let Some(syn::Stmt::Expr(tail, None)) = b.block.stmts.last() else {
+                return None;
+            };
+            (b.block.stmts.len() > 1, tail)
+        }
+        e => (false, e),
+    };
+    let syn::Expr::Tuple(t) = super::unparen(tail) else {
+        return None;
+    };
+    (cl.inputs.len() == 1 && t.elems.len() == 2).then(|| (cl, before, [&t.elems[0], &t.elems[1]]))
+}
+
+/// The closure's parameter without its type annotation.
+fn untyped(p: &syn::Pat) -> &syn::Pat {
+    match p {
+        syn::Pat::Type(t) => &t.pat,
+        other => other,
+    }
 }
 
 /// The closure's pattern bound to the item, and its body.
@@ -748,10 +863,24 @@ pub fn filtered_fold(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
         matches!(p, syn::Pat::Ident(i) if i.by_ref.is_none() && i.subpat.is_none())
             || matches!(p, syn::Pat::Wild(_))
     };
-    if c.inputs.len() != 2 || !plain(acc_pat) || !plain(item_pat) {
+    if c.inputs.len() != 2 || !plain(acc_pat) {
         return None;
     }
-    let (pre, pattern, source, steps, value) = filtered_items(&m.receiver)?;
+    let (source, stages) = stages(&m.receiver)?;
+    let s = shape(source)?;
+    let pattern = s.pattern();
+    let (pre, steps, last) = guards(s, &stages)?;
+    // The item as std passes it: a float by value, a pair (`.enumerate()` after a stage) bound
+    // by the closure's pattern.
+    let item = match &last {
+        Shape::Leaf(value, _) if plain(item_pat) => vec![quote!(let #item_pat = #value;)],
+        Shape::Pair(..) => {
+            let mut lets = Vec::new();
+            bind(item_pat, &last, Passed::Value, &mut lets)?;
+            lets
+        }
+        Shape::Leaf(..) => return None,
+    };
     let (init, body) = (&m.args[0], &c.body);
     let acc = crate::naming::hidden("acc");
     Some(syn::parse_quote!({
@@ -761,7 +890,7 @@ pub fn filtered_fold(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
             #(#steps)*
             #acc = {
                 let #acc_pat = #acc;
-                let #item_pat = #value;
+                #(#item)*
                 #body
             };
         }

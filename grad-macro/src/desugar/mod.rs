@@ -35,6 +35,7 @@ mod returns;
 mod scalar_clones;
 mod searches;
 mod split_collects;
+mod stage_order;
 mod struct_rows;
 pub mod sub_slices;
 mod tuple_rows;
@@ -254,6 +255,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     scalar_clones::scalar_clones(&mut item.block, &item.sig);
     held_ranges::rewrite(&mut item.block, &item.sig);
     closures::inline_iterator_lets(&mut item.block);
+    stage_order::rewrite(&mut item.block);
     piece_lists::piece_lists(&mut item.block);
     argsort::value_pairs(&mut item.block);
     let refs = normal::normal_forms(&mut item.block);
