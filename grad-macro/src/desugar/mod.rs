@@ -2,6 +2,7 @@
 //! emitted untouched; only the body that `NAME_grad` is derived from is rewritten.
 
 pub(crate) mod closures;
+mod constant_matrices;
 mod data_options;
 mod filters;
 mod held_ranges;
@@ -245,6 +246,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
         .map(|p| p.ident.to_string())
         .collect();
     items::scope_items(&mut item.block);
+    constant_matrices::rewrite(&mut item.block);
     matrix_copies(&mut item.block);
     // `else if c { () }`: the unit value as a statement is an empty one.
     each_block_inner_first(&mut item.block, |b| {

@@ -289,6 +289,8 @@ impl Lowerer<'_> {
             // A struct of constants (`Layer { w: [0.5, -1.0], k: 0.75 }`): data, carried along as
             // written (its `#[gradient]` methods called on it, say).
             Expr::Struct(_) if self.reads_no(e, true) => Some(self.as_data(e)),
+            // A table of integers (`[[0, 1], [1, 2]]`, the edges of a mesh): data too.
+            Expr::Array(_) | Expr::Repeat(_) if integers_only(e) => Some(self.as_data(e)),
             Expr::Array(_) | Expr::Repeat(_) | Expr::Struct(_) => {
                 self.errors.push_spanned(
                     e,
@@ -843,5 +845,18 @@ fn expr_kind(e: &Expr) -> &'static str {
             "`&mut` of a temporary (`&mut x.clone()`, `&mut (a * b)`, `&mut { x }`): what is written through it is lost; lend a local (`let mut t = x; f(&mut t)`), a parameter or an element (`&mut buf[i]`)"
         }
         _ => "this expression: write the computation with float arithmetic, the float methods, locals, loops and calls of `#[gradient]` functions (see the README, \"What a body may contain\")",
+    }
+}
+
+/// Whether `e` is an array of integer literals, to any depth (`[[0, 1], [1, 2]]`, `[0usize; 3]`,
+/// `[-1, 1]`): data, which no float can be read from.
+fn integers_only(e: &Expr) -> bool {
+    match e {
+        Expr::Paren(p) => integers_only(&p.expr),
+        Expr::Lit(l) => matches!(&l.lit, syn::Lit::Int(i) if !i.suffix().starts_with('f')),
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => integers_only(&u.expr),
+        Expr::Array(a) => !a.elems.is_empty() && a.elems.iter().all(integers_only),
+        Expr::Repeat(r) => integers_only(&r.expr),
+        _ => false,
     }
 }
