@@ -46,6 +46,7 @@ mod prescan;
 mod promote;
 mod rename;
 mod reverse;
+mod row_names;
 mod rows;
 mod rule_hvp;
 mod rules;

@@ -394,6 +394,8 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
             }
         }
     }
+    let names: Vec<Ident> = rows.iter().map(|r| r.ident.clone()).collect();
+    crate::row_names::resolve(&mut body, &names, &crate::sig::type_param_names(&item.sig));
     for r in &rows {
         let mut u = ParamUses {
             rows: r,

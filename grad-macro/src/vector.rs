@@ -345,6 +345,30 @@ pub fn parts(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<Result<Par
         None if model => vec![Ident::new("self", proc_macro2::Span::call_site())],
         None => crate::sig::differentiable_names(&item.sig),
     };
+    // Rows to differentiate (`w: &[Vec<f64>]` of a `dense` layer): the way that works named.
+    let mut rows = false;
+    for input in &item.sig.inputs {
+        let syn::FnArg::Typed(pt) = input else {
+            continue;
+        };
+        let syn::Pat::Ident(pi) = &*pt.pat else {
+            continue;
+        };
+        if crate::rows::is_rows(&pt.ty) && (args.wrt.is_none() || wrt.contains(&pi.ident)) {
+            rows = true;
+            errors.push_spanned(
+                &pt.ty,
+                format!(
+                    "`#[gradient]` on a function returning a vector differentiates scalars and slices, not rows (`{id}`) yet: leave `#[gradient]` off `{f}` (a helper without it is inlined into the `#[gradient]` functions that call it, rows and all), or pass the rows as one flat slice (`{id}[i * n + j]`)",
+                    id = pi.ident,
+                    f = item.sig.ident
+                ),
+            );
+        }
+    }
+    if rows {
+        return Some(Err(errors_with_original(item, errors)));
+    }
     // Without `wrt(..)`, a parameter holding floats in a shape not differentiated would silently
     // be a constant (a tuple `a: (f64, f64)`): an error, as for a function of scalars.
     if args.wrt.is_none() && !model {
