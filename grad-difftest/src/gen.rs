@@ -1835,7 +1835,37 @@ impl<'a> FnGen<'a> {
                 let (i, t) = (self.fresh("i"), self.fresh("t"));
                 let b = self.closure_body(&[&v], xiv, d - 1);
                 let (pa, pb) = (self.fresh("pa"), self.fresh("pb"));
-                let s = match self.rng.below(7) {
+                let (w, acc) = (self.fresh("w"), self.fresh("acc"));
+                let s = match self.rng.below(9) {
+                    // Adapters that number or pair items after the stages that compute them
+                    // (`map(..).enumerate()`, `map(..).zip(..)`, `map(..).rev()`, a zip of a
+                    // `map`), and numbered or stepped after a `filter`; reduced, folded, or
+                    // iterated by a `for`.
+                    7 if self.on("reduce:stage_order") => {
+                        let (ys, _) = self.rng.pick(&sl).clone();
+                        let m = format!("{xs}.iter().map(|&{v}| {})", b.s);
+                        match self.rng.below(6) {
+                            0 => format!("{m}.enumerate().map(|({i}, {t})| {t} / ({i} as {FLT} + 1.0)).sum::<{FLT}>()"),
+                            1 => format!("{m}.zip({ys}.iter()).map(|({t}, {w})| {t} * {FLT}::tanh(*{w})).sum::<{FLT}>()"),
+                            2 => format!("{ys}.iter().zip({m}).map(|(&{w}, {t})| {t} * {FLT}::tanh({w})).sum::<{FLT}>()"),
+                            3 => format!("{m}.rev().enumerate().map(|({i}, {t})| {t} / ({i} as {FLT} + 1.0)).sum::<{FLT}>()"),
+                            4 => format!("{m}.enumerate().fold(0.0, |{acc}, ({i}, {t})| {acc} + {t} / ({i} as {FLT} + 1.0))"),
+                            _ => format!("({{ let mut {acc}: {FLT} = 0.0; for ({i}, {t}) in {m}.enumerate() {{ {acc} += {t} / ({i} as {FLT} + 1.0); }} {acc} }})"),
+                        }
+                    }
+                    8 if self.on("reduce:stage_order") => {
+                        if self.rng.chance(0.5) {
+                            format!(
+                                "{xs}.iter().filter(|{t}| **{t} > {c}).enumerate().map(|({i}, &{v})| ({}) / ({i} as {FLT} + 1.0)).sum::<{FLT}>()",
+                                b.s
+                            )
+                        } else {
+                            format!(
+                                "{xs}.iter().filter(|{t}| **{t} > {c}).step_by(2).map(|&{v}| {}).sum::<{FLT}>()",
+                                b.s
+                            )
+                        }
+                    }
                     // Two collections at once: `partition` (of references, or of values by a
                     // pattern), `unzip` of pairs; each part reduced.
                     5 if self.on("reduce:partition") => {
@@ -8967,6 +8997,34 @@ impl {tb} {{
         if form == 6 && (!self.on("rows:row_iter") || (!wiv.2 && !self.on("rows:row_iter_data"))) {
             return;
         }
+        if self.on("rows:named_again") && self.rng.chance(0.1) {
+            // The rows under another name (`let a = &ws;`) or handed whole to a plain helper
+            // taking rows (`&[Vec<T>]`, `&[[T; N]]`, `&[&[T]]`; a model's field lent).
+            let (a, r) = (self.fresh("ra"), self.fresh("rr"));
+            let line = if self.rng.chance(0.5) {
+                format!(
+                    "{{ let {a} = &{w}; {acc} += {FLT}::tanh({a}[0][0] * {e} + {a}.iter().map(|{r}| {r}[{r}.len() - 1]).sum::<{FLT}>() * 0.5); }}"
+                )
+            } else {
+                let (h, ty) = match (width, slices) {
+                    (Some(n), _) => (
+                        format!("{}_rw{n}_{FLT}", self.base),
+                        format!("[{FLT}; {n}]"),
+                    ),
+                    (None, true) => (format!("{}_rs_{FLT}", self.base), format!("&[{FLT}]")),
+                    (None, false) => (format!("{}_rv_{FLT}", self.base), format!("Vec<{FLT}>")),
+                };
+                if !self.items.contains(&format!("fn {h}(")) {
+                    let _ = writeln!(
+                        self.items,
+                        "/// not annotated\nfn {h}(rs: &[{ty}], s: {FLT}) -> {FLT} {{\n    let first = &rs[0];\n    rs.iter().map(|r| r[0] * s).sum::<{FLT}>() + first[first.len() - 1]\n}}"
+                    );
+                }
+                format!("{acc} += {FLT}::tanh({h}(&{w}, {e}));")
+            };
+            Self::line(out, ind, &line);
+            return;
+        }
         if self.on("rows:row_to_helper") && self.rng.chance(0.1) {
             // Each row handed whole to a plain helper taking a slice (`dot(row, x)`), in a `for`
             // and in a reduction; a model's rows field so too.
@@ -11975,6 +12033,74 @@ impl {tb} {{
         }
     }
 
+    /// A table of constants written as nested vectors (rows `vec![..]` or `[..]`, typed or not),
+    /// read by rows against a slice, by a `for` over it, or by index.
+    fn table_stmt(&mut self, out: &mut String, ind: usize) {
+        let Some((xs, xiv)) = self.slices().first().cloned() else {
+            return;
+        };
+        let (m, r, row, a, b) = (
+            self.fresh("tab"),
+            self.fresh("tr"),
+            self.fresh("row"),
+            self.fresh("a"),
+            self.fresh("b"),
+        );
+        let never_empty = self.seqs().into_iter().find(|s| s.4 && s.3 >= 1);
+        if let (Some((xs, _, xiv, _, _)), true) = (never_empty, self.rng.chance(0.3)) {
+            // A table of indices (edges), as arrays or nested vectors of integers, into a
+            // slice never empty.
+            let e = self.fresh("edge");
+            let table = if self.rng.chance(0.5) {
+                "[[0, 1], [1, 0], [0, 0]]"
+            } else {
+                "vec![vec![0, 1], vec![1, 0], vec![0, 0]]"
+            };
+            Self::line(out, ind, &format!("let {m} = {table};"));
+            Self::line(
+                out,
+                ind,
+                &format!("let {r}: {FLT} = {m}.iter().map(|{e}| {xs}[{e}[0] % {xs}.len()] * {FLT}::tanh({xs}[{e}[1] % {xs}.len()])).sum::<{FLT}>();"),
+            );
+            let bound = 3.0 * xiv.mag() + 1.0;
+            self.declare(&r, VarKind::Float(Iv(-bound, bound, true)), false);
+            return;
+        }
+        let cols = self.rng.range(2, 4);
+        let arrays = self.rng.chance(0.4);
+        let rows: Vec<String> = (0..2)
+            .map(|_| {
+                let items: Vec<String> = (0..cols)
+                    .map(|_| fmt_float(self.rng.uniform(-1.0, 1.0)))
+                    .collect();
+                if arrays {
+                    format!("[{}]", items.join(", "))
+                } else {
+                    format!("vec![{}]", items.join(", "))
+                }
+            })
+            .collect();
+        let ty = match (self.rng.chance(0.3), arrays) {
+            (false, _) => String::new(),
+            (true, false) => format!(": Vec<Vec<{FLT}>>"),
+            (true, true) => format!(": Vec<[{FLT}; {cols}]>"),
+        };
+        Self::line(
+            out,
+            ind,
+            &format!("let {m}{ty} = vec![{}];", rows.join(", ")),
+        );
+        let dot = format!("{row}.iter().zip({xs}).map(|({a}, {b})| {a} * {b}).sum::<{FLT}>()");
+        let value = match self.rng.below(3) {
+            0 => format!("{m}.iter().map(|{row}| {dot}).sum::<{FLT}>()"),
+            1 => format!("{{ let mut {a}: {FLT} = 0.0; for {row} in &{m} {{ {a} += {dot}; }} {a} }}"),
+            _ => format!("{m}[1][0] * {m}.len() as {FLT} + {m}[0].iter().zip({xs}).map(|({a}, {b})| {a} * {b}).sum::<{FLT}>()"),
+        };
+        Self::line(out, ind, &format!("let {r}: {FLT} = {value};"));
+        let bound = 2.0 * cols as f64 * xiv.mag() + 2.0;
+        self.declare(&r, VarKind::Float(Iv(-bound, bound, true)), false);
+    }
+
     fn swap_stmt(&mut self, ctx: Ctx, out: &mut String, ind: usize) {
         if self.on("stmt:mem_replace") && self.rng.chance(0.4) {
             self.replace_stmt(ctx, out, ind);
@@ -11982,6 +12108,10 @@ impl {tb} {{
         }
         if self.on("stmt:element_option") && self.rng.chance(0.3) {
             self.element_option_stmt(out, ind);
+            return;
+        }
+        if self.on("stmt:constant_table") && self.rng.chance(0.2) {
+            self.table_stmt(out, ind);
             return;
         }
         let a = self.some_mut(ctx, out, ind);
