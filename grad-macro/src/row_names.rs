@@ -111,6 +111,15 @@ fn substitute(b: &mut syn::Block, rows: &[Ident]) {
             continue;
         };
         let (name, w) = (id.ident.clone(), w.clone());
+        // A later declaration of the rows' own name (`let w1 = 2.0;` in an inlined helper's
+        // body) would take the reads renamed to it.
+        if b.stmts[k + 1..]
+            .iter()
+            .any(|s| crate::desugar::redeclares(s, &[&w]))
+        {
+            k += 1;
+            continue;
+        }
         // (A macro other than `vec!` naming it, `println!("{v:?}")`, would not follow.)
         struct Rename<'a>(&'a Ident, &'a Ident, bool);
         impl VisitMut for Rename<'_> {
