@@ -12033,6 +12033,35 @@ impl {tb} {{
         }
     }
 
+    /// Reductions without a turbofish as the values of an `if` or a `match` that a typed `let`
+    /// gives their type (`let s: T = if c { x.iter().filter(..).sum() } else { 0.5 };`).
+    fn branch_reduction_stmt(&mut self, out: &mut String, ind: usize) {
+        let Some((xs, xiv)) = self.slices().first().cloned() else {
+            return;
+        };
+        let (n, v, t) = (self.fresh("br"), self.fresh("v"), self.fresh("t"));
+        let c = fmt_float(self.rng.uniform(-1.0, 1.0));
+        let b = self.closure_body(&[&v], xiv, 1);
+        let filtered = format!(
+            "{xs}.iter().filter(|{t}| **{t} > {c}).map(|&{v}| {}).sum()",
+            b.s
+        );
+        let mapped = format!("{xs}.iter().map(|&{v}| {}).sum()", b.s);
+        let value = if self.rng.chance(0.5) {
+            format!("if {xs}.len() > 1 {{ {filtered} }} else {{ {c} }}")
+        } else {
+            format!(
+                "match {xs}.len() % 3 {{ 0 => {mapped}, 1 => {filtered}, _ => {{ let {t}: {FLT} = {c}; {t} * 2.0 }} }}"
+            )
+        };
+        Self::line(out, ind, &format!("let {n}: {FLT} = {value};"));
+        let iv =
+            b.iv.mul(Iv(0.0, 6.0, false))
+                .union(Iv::pt(2.0))
+                .union(Iv::pt(-2.0));
+        self.declare(&n, VarKind::Float(iv), false);
+    }
+
     /// A table of constants written as nested vectors (rows `vec![..]` or `[..]`, typed or not),
     /// read by rows against a slice, by a `for` over it, or by index.
     fn table_stmt(&mut self, out: &mut String, ind: usize) {
@@ -12112,6 +12141,10 @@ impl {tb} {{
         }
         if self.on("stmt:constant_table") && self.rng.chance(0.2) {
             self.table_stmt(out, ind);
+            return;
+        }
+        if self.on("stmt:branch_reduction") && self.rng.chance(0.2) {
+            self.branch_reduction_stmt(out, ind);
             return;
         }
         let a = self.some_mut(ctx, out, ind);

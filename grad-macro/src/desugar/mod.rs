@@ -1200,6 +1200,21 @@ pub(crate) fn name_reduction_type(e: &mut syn::Expr, ty: &syn::Type) {
                 name_reduction_type(tail, ty);
             }
         }
+        // `if c { x.iter().filter(..).sum() } else { 0.0 }`, `match k { 0 => .., _ => .. }`:
+        // each branch's value is of that type.
+        syn::Expr::If(i) => {
+            if let Some(syn::Stmt::Expr(tail, None)) = i.then_branch.stmts.last_mut() {
+                name_reduction_type(tail, ty);
+            }
+            if let Some((_, e)) = &mut i.else_branch {
+                name_reduction_type(e, ty);
+            }
+        }
+        syn::Expr::Match(m) => {
+            for a in &mut m.arms {
+                name_reduction_type(&mut a.body, ty);
+            }
+        }
         // `(0..k).map(|c| (0..d).map(..).sum()).collect::<Vec<f64>>()`: each item a float, the
         // closure's reduction of that type.
         syn::Expr::MethodCall(m) if m.method == "collect" && m.args.is_empty() => {

@@ -42,6 +42,20 @@ pub fn hoist_loop_returns(stmts: &mut Vec<syn::Stmt>, ret: &syn::Type) {
                 l
             }
         };
+        // `return x.iter().filter(..).sum();`: the value, assigned to a local below, is of the
+        // return type (which typed the sum as a `return`).
+        struct Typed<'t>(&'t syn::Type);
+        impl syn::visit_mut::VisitMut for Typed<'_> {
+            fn visit_expr_return_mut(&mut self, r: &mut syn::ExprReturn) {
+                if let Some(v) = &mut r.expr {
+                    super::name_reduction_type(v, self.0);
+                }
+                syn::visit_mut::visit_expr_return_mut(self, r);
+            }
+            fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
+            fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+        }
+        syn::visit_mut::VisitMut::visit_expr_mut(&mut Typed(ret), expr);
         // A `loop` nothing breaks out of (its type is `!`) is left only by a `return`.
         let endless = matches!(&*expr, syn::Expr::Loop(l) if !breaks_out(&l.body, Some(&label)).0);
         Rewrite {
