@@ -7113,6 +7113,31 @@ impl std::ops::AddAssign for {ty} {{
             ind,
             &format!("let {k} = |{ks}: {FLT}| ({c} * {ks}).norm2();"),
         );
+        // Sometimes a closure giving a value, its type not written (the constructor's call or a
+        // literal as a block's tail). |a|, |b| <= 2.5: |gw| <= 1.
+        if self.on("stmt:value_closure_given") && self.rng.chance(0.3) {
+            let (gv, gs, gw, gh) = (
+                self.fresh("gv"),
+                self.fresh("gs"),
+                self.fresh("gw"),
+                self.fresh("gh"),
+            );
+            let made = if self.rng.chance(0.5) {
+                format!("{ty}::new({gs} * 0.5, {gs} - 0.25)")
+            } else {
+                format!("{{ let {gh} = {gs} * 0.5; {ty} {{ x: {gh}, y: {gs} - 0.25 }} }}")
+            };
+            Self::line(out, ind, &format!("let {gv} = |{gs}: {FLT}| {made};"));
+            Self::line(
+                out,
+                ind,
+                &format!(
+                    "let {gw}: {FLT} = {FLT}::tanh({gv}({a}.y).norm2() * 0.1 + {gv}({b}.x).x);"
+                ),
+            );
+            let act = e1.iv.2 || e2.iv.2;
+            self.declare(&gw, VarKind::Float(Iv(-1.0, 1.0, act)), false);
+        }
         // Sometimes taken apart by a pattern (|px|, |py| <= 5, |pv| <= 5).
         if !generic && self.on("stmt:value_patterns") && self.rng.chance(0.3) {
             let (px, py, pv) = (self.fresh("px"), self.fresh("py"), self.fresh("pv"));

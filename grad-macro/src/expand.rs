@@ -58,6 +58,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     crate::prescan::note_rules(&item.sig.ident.to_string());
     // (Before the plain methods' and the models' rewrites, which follow elements by index.)
     let mut item = item;
+    crate::naming::write_out_fields(&mut *item.block);
     crate::desugar::normal::field_part_loops(&mut item.block);
     // (A model of a value type, `p: &Vec3` with operators, read by its fields first; the
     // user's function keeps the body as written.)
@@ -788,6 +789,10 @@ pub fn original_item(item: &syn::ItemFn) -> syn::ItemFn {
     }
     item.attrs.retain(|a| !is_rewritten_marker(a));
     item.attrs.push(syn::parse_quote!(#[allow(dead_code)]));
+    // (Its shorthand fields are written out: see `naming::write_out_fields`.)
+    item.attrs.push(syn::parse_quote!(
+        #[allow(clippy::redundant_field_names, non_shorthand_field_patterns)]
+    ));
     crate::plain_helpers::strip(&mut item);
     item
 }

@@ -129,6 +129,45 @@ pub fn unshorten(f: &mut syn::FieldPat) {
     }
 }
 
+/// Every shorthand field of `node` written out, in struct literals (`V { x, y }` is `V { x: x,
+/// y: y }`) and patterns: the rewrites rename a local or a parameter by its paths and bindings,
+/// and a shorthand field renamed so would name another field (`V { __grad_x41 }`).
+pub fn write_out_fields(node: &mut impl WriteOutFields) {
+    node.write_out_fields();
+}
+
+/// What [`write_out_fields`] rewrites: a body, a file.
+pub trait WriteOutFields {
+    fn write_out_fields(&mut self);
+}
+
+struct Fields;
+
+impl syn::visit_mut::VisitMut for Fields {
+    fn visit_field_value_mut(&mut self, f: &mut syn::FieldValue) {
+        if f.colon_token.is_none() && matches!(f.member, syn::Member::Named(_)) {
+            f.colon_token = Some(syn::Token![:](Span::call_site()));
+        }
+        syn::visit_mut::visit_field_value_mut(self, f);
+    }
+    fn visit_field_pat_mut(&mut self, f: &mut syn::FieldPat) {
+        unshorten(f);
+        syn::visit_mut::visit_field_pat_mut(self, f);
+    }
+}
+
+impl WriteOutFields for syn::Block {
+    fn write_out_fields(&mut self) {
+        syn::visit_mut::VisitMut::visit_block_mut(&mut Fields, self);
+    }
+}
+
+impl WriteOutFields for syn::File {
+    fn write_out_fields(&mut self) {
+        syn::visit_mut::VisitMut::visit_file_mut(&mut Fields, self);
+    }
+}
+
 /// `name` pointing at `span`, raw (`r#type`) if it was: `Ident::new` of its text would panic.
 pub fn respanned(name: &proc_macro2::Ident, span: proc_macro2::Span) -> proc_macro2::Ident {
     let mut out = name.clone();

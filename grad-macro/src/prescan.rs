@@ -667,7 +667,9 @@ fn file(path: &std::path::Path) {
     let Ok(text) = std::fs::read_to_string(&path) else {
         return;
     };
-    if let Ok(parsed) = syn::parse_file(&text) {
+    if let Ok(mut parsed) = syn::parse_file(&text) {
+        // (The helpers' bodies are inlined and renamed: see `naming::write_out_fields`.)
+        crate::naming::write_out_fields(&mut parsed);
         let mut modules = Vec::new();
         items(&parsed.items, &path, &mut modules, Vec::new(), false);
         MODULES.with(|m| m.borrow_mut().insert(path, modules));

@@ -4628,3 +4628,82 @@ fn session_49_forms_run() {
     let (value, _) = s49_patterns_jvp(0.7, &xs, 0.1, &[0.0; 3]);
     assert_eq!(value.to_bits(), s49_patterns(0.7, &xs).to_bits());
 }
+
+/// Adapters after stages; constant tables and tables of indices; reductions typed by their
+/// context (and forward mode, second order).
+#[gradient(jvp, hvp)]
+fn s50_stages(w: f64, xs: &[f64]) -> f64 {
+    let numbered: f64 = xs
+        .iter()
+        .map(|x| x * w)
+        .enumerate()
+        .map(|(i, t)| t / (f64::from(u8::try_from(i).unwrap_or(0)) + 1.0))
+        .sum();
+    let paired: f64 = xs
+        .iter()
+        .map(|x| x * w)
+        .zip(xs.iter().rev())
+        .map(|(a, b)| a * b)
+        .sum();
+    let kept: f64 = xs
+        .iter()
+        .filter(|x| **x > -1.0)
+        .step_by(2)
+        .map(|x| x * w)
+        .sum();
+    let table: Vec<Vec<f64>> = vec![vec![1.0, 2.0, 0.5], vec![0.3, -1.0, 2.0]];
+    let rows: f64 = table
+        .iter()
+        .map(|r| r.iter().zip(xs).map(|(a, b)| a * b).sum::<f64>())
+        .sum();
+    let edges = [[0, 1], [1, 2]];
+    let mut stretch = 0.0;
+    for e in &edges {
+        stretch += (xs[e[0]] - xs[e[1]]) * w;
+    }
+    let branch: f64 = if w > 0.0 {
+        xs.iter().filter(|x| **x > 0.0).map(|x| x * w).sum()
+    } else {
+        0.5
+    };
+    numbered + paired + kept + rows * w + stretch + branch
+}
+
+#[derive(Clone, Debug, grad::Params)]
+struct S50Net {
+    w1: Vec<Vec<f64>>,
+    b: f64,
+}
+
+fn s50_dense(w: &[Vec<f64>], x: &[f64]) -> Vec<f64> {
+    w.iter()
+        .map(|r| r.iter().zip(x).map(|(a, c)| a * c).sum::<f64>().tanh())
+        .collect()
+}
+
+/// Rows given whole to a plain helper, under another name.
+#[gradient(wrt(m))]
+fn s50_rows(m: &S50Net, xs: &[f64]) -> f64 {
+    let w = &m.w1;
+    s50_dense(w, xs).iter().sum::<f64>() + m.b
+}
+
+#[test]
+fn session_50_forms_run() {
+    let mut d = [0.0; 3];
+    let xs = [0.5, -0.25, 1.0];
+    let (value, _) = s50_stages_grad(0.7, &xs, &mut d);
+    assert_eq!(value.to_bits(), s50_stages(0.7, &xs).to_bits());
+    let (value, _) = s50_stages_jvp(0.7, &xs, 0.1, &[0.0; 3]);
+    assert_eq!(value.to_bits(), s50_stages(0.7, &xs).to_bits());
+    let mut hv = [0.0; 3];
+    let (value, _, _) = s50_stages_hvp(0.7, &xs, 0.1, &[0.0; 3], &mut d, &mut hv);
+    assert_eq!(value.to_bits(), s50_stages(0.7, &xs).to_bits());
+    let m = S50Net {
+        w1: vec![vec![0.5, -0.2, 0.1], vec![0.3, 0.3, -0.4]],
+        b: 0.2,
+    };
+    let mut dm = grad::runtime::Params::zeros_like(&m);
+    let value = s50_rows_grad(&m, &xs, &mut dm);
+    assert_eq!(value.to_bits(), s50_rows(&m, &xs).to_bits());
+}

@@ -1440,3 +1440,70 @@ fn patterns_of_value_types() {
         check("patterned", &|q| patterned(q), v, &g, &p);
     }
 }
+
+/// Closures giving a value without a written return type (`|a: f64| Vec3::new(a, ..)`, a
+/// literal as a block's tail): E0599 `new__split` inside the expansion before, found by a probe.
+#[gradient]
+fn closures_giving_values(p: &[f64]) -> f64 {
+    let lift = |a: f64| Vec3::new(a, a * 2.0, 1.0);
+    let bent = |a: f64, b: f64| {
+        let t = a * b;
+        Vec3 { x: t, y: a, z: b }
+    };
+    let u = lift(p[0]);
+    let v = lift(p[1]);
+    let w = bent(p[0], u.y);
+    u.dot(&v) + w.cross(&u).length()
+}
+
+/// A model's method whose helpers take the file's value type by reference (`Vec3::dot` called
+/// by path, a helper lending one `&mut`): refused before (`tuples, arrays and structs are not
+/// supported here`), the helpers taken for ones given the model.
+#[derive(Clone, Debug, grad::Params)]
+struct Aim {
+    a: f64,
+    b: f64,
+}
+
+fn nudge(v: &mut Vec3, k: f64) {
+    v.x += k;
+    v.y -= k * 0.5;
+}
+
+fn along(a: &Vec3, b: &Vec3) -> f64 {
+    a.dot(b)
+}
+
+impl Aim {
+    #[gradient(wrt(self))]
+    fn miss(&self) -> f64 {
+        let a = Vec3::new(self.a, self.b, 1.0);
+        let mut c = Vec3::new(self.b, 1.0, self.a);
+        nudge(&mut c, 0.1);
+        along(&a, &c) + (a - c).length() + Vec3 { x: self.a, ..c }.z
+    }
+}
+
+#[test]
+fn closures_and_method_helpers_of_values() {
+    let p = [0.7, -0.4];
+    let mut g = [0.0; 2];
+    let v = closures_giving_values_grad(&p, &mut g);
+    check(
+        "closures_giving_values",
+        &|q| closures_giving_values(q),
+        v,
+        &g,
+        &p,
+    );
+    let m = Aim { a: 0.3, b: -0.7 };
+    let mut d = grad::runtime::Params::zeros_like(&m);
+    let v = m.miss_grad(&mut d);
+    check(
+        "miss",
+        &|q| Aim { a: q[0], b: q[1] }.miss(),
+        v,
+        &[d.a, d.b],
+        &[0.3, -0.7],
+    );
+}

@@ -77,8 +77,9 @@ pub(super) fn inline_model_fns(body: &mut syn::Block, roots: &[Root], item: &syn
     Blocks { roots, type_params }.visit_block_mut(body);
 }
 
-/// Whether a parameter of `f` is a reference to one of the models' types (to any struct, for a
-/// method's `self`, whose type the method does not name).
+/// Whether a parameter of `f` is a reference to one of the models' types (to any struct but the
+/// file's value types, for a method's `self`, whose type the method does not name: `fn dot(a:
+/// &V, b: &V)` of a value type `V` is the value types' rewrite's, which reads its calls whole).
 fn takes_a_model(f: &syn::ItemFn, roots: &[Root]) -> bool {
     f.sig.inputs.iter().any(|a| {
         let syn::FnArg::Typed(t) = a else {
@@ -87,10 +88,17 @@ fn takes_a_model(f: &syn::ItemFn, roots: &[Root]) -> bool {
         let syn::Type::Reference(r) = &*t.ty else {
             return false;
         };
+        let value_type = matches!(&*r.elem, syn::Type::Path(p)
+        if p.path.segments.last().is_some_and(|s| {
+            crate::desugar::value_structs::is_value_type(&s.ident.to_string())
+        }));
         super::is_struct_ref(&t.ty)
             && roots.iter().any(|root| {
-                root.receiver
-                    || root.ty.to_string() == quote::ToTokens::to_token_stream(&r.elem).to_string()
+                if root.receiver {
+                    !value_type
+                } else {
+                    root.ty.to_string() == quote::ToTokens::to_token_stream(&r.elem).to_string()
+                }
             })
     })
 }

@@ -1537,7 +1537,7 @@ impl Pass {
 
     /// `let f = |p: Vec3, k: f64| BODY;` (every parameter typed, one of a value type, or a value
     /// type returned): the closure as a function, to inline where it is called.
-    fn value_closure(&self, l: &syn::Local) -> Option<(Ident, syn::ItemFn)> {
+    fn value_closure(&mut self, l: &syn::Local) -> Option<(Ident, syn::ItemFn)> {
         let (syn::Pat::Ident(pi), None) = super::pat_and_type(l) else {
             return None;
         };
@@ -1556,18 +1556,59 @@ impl Pass {
             takes |= self.type_named(ty).is_some();
             params.push(pt.clone());
         }
-        let gives = match &c.output {
-            syn::ReturnType::Type(_, t) => self.type_named(t).is_some(),
-            syn::ReturnType::Default => false,
+        let (gives, output) = match &c.output {
+            syn::ReturnType::Type(_, t) => (self.type_named(t).is_some(), c.output.clone()),
+            // `|a: f64| V::new(a, 2.0 * a)`, `|a: f64| V { x: a, y: a }`: the type its value
+            // has, written.
+            syn::ReturnType::Default => match self.value_given(&c.body) {
+                Some(t) => (true, syn::parse_quote!(-> #t)),
+                None => (false, c.output.clone()),
+            },
         };
         // (A `move` closure keeps the values it captured when made, which a later write would
         // not change: not inlined.)
         if !(takes || gives) || c.asyncness.is_some() || c.capture.is_some() {
             return None;
         }
-        let (name, output, body) = (&pi.ident, &c.output, &c.body);
+        let (name, body) = (&pi.ident, &c.body);
         let f: syn::ItemFn = syn::parse_quote!(fn #name(#(#params),*) #output { #body });
         Some((name.clone(), f))
+    }
+
+    /// The value type an expression's value has by its form: a literal of the type (`V { .. }`)
+    /// or a call of its associated function that gives `Self` (`V::new(..)`), as the value or a
+    /// block's tail.
+    fn value_given(&mut self, e: &syn::Expr) -> Option<syn::Path> {
+        match unparen(e) {
+            syn::Expr::Block(b) if b.label.is_none() => match b.block.stmts.last() {
+                Some(syn::Stmt::Expr(tail, None)) => self.value_given(tail),
+                _ => None,
+            },
+            syn::Expr::Struct(st) if st.qself.is_none() => {
+                self.type_of_path(&st.path).map(|_| st.path.clone())
+            }
+            syn::Expr::Call(call) => {
+                let syn::Expr::Path(p) = &*call.func else {
+                    return None;
+                };
+                let [ty, f] = &p.path.segments.iter().collect::<Vec<_>>()[..] else {
+                    return None;
+                };
+                if p.qself.is_some() || !f.arguments.is_none() {
+                    return None;
+                }
+                let ty: syn::Path = syn::Path::from((*ty).clone());
+                let t = self.type_of_path(&ty)?;
+                let m = self.method_of(t, &f.ident.to_string(), false)?;
+                let syn::ReturnType::Type(_, out) = &m.sig.output else {
+                    return None;
+                };
+                let own = matches!(&**out, syn::Type::Path(o)
+                    if o.qself.is_none() && (o.path.is_ident("Self") || self.type_of_path(&o.path) == Some(t)));
+                own.then_some(ty)
+            }
+            _ => None,
+        }
     }
 
     fn local(&mut self, mut l: syn::Local, out: &mut Vec<syn::Stmt>) {
