@@ -562,8 +562,8 @@ impl Rewrite {
     }
 
     /// The names a tuple pattern binds directly (`(a, b)`, not nested), each with its part's
-    /// type: from the `let`'s type, a parameter's or a `let`'s tuple type it copies, or
-    /// `sin_cos()` of a float.
+    /// type: from the `let`'s type, a parameter's or a `let`'s tuple type it copies,
+    /// `sin_cos()` of a float, or a tuple of values each a float by its form.
     fn tuple_parts(
         &self,
         pat: &syn::Pat,
@@ -580,6 +580,26 @@ impl Rewrite {
                 .map(|(_, t)| t.clone())
                 .or_else(|| self.lets.iter().rev().find(|(n, _)| n == i)?.1.clone())
         };
+        // `let (k, c) = (x[0], x[1]);`: each part's type by its own form.
+        if let (None, Some(syn::Expr::Tuple(values))) = (ty, init) {
+            if values.elems.len() == t.elems.len() {
+                return t
+                    .elems
+                    .iter()
+                    .zip(&values.elems)
+                    .filter_map(|(p, v)| match p {
+                        syn::Pat::Ident(pi)
+                            if pi.by_ref.is_none()
+                                && pi.subpat.is_none()
+                                && self.float_value(v) =>
+                        {
+                            Some((pi.ident.clone(), self.float.clone()))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+            }
+        }
         let whole: Option<syn::Type> = ty.cloned().or_else(|| match init? {
             syn::Expr::Path(p) => named(p.path.get_ident()?),
             syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => match &*u.expr {

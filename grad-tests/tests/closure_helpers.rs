@@ -408,3 +408,43 @@ fn closures_capturing_parts_of_a_tuple_parameter() {
         );
     }
 }
+
+/// A plain RK4 helper over a state array, given a closure whose captures come from a tuple
+/// `let` (`let (k, c) = (x[0], x[1]);`): refused before (their types unseen), found by a probe.
+fn rk4_pair<F: Fn(f64, [f64; 2]) -> [f64; 2]>(f: F, t: f64, y: [f64; 2], h: f64) -> [f64; 2] {
+    let k1 = f(t, y);
+    let k2 = f(
+        t + h / 2.0,
+        [y[0] + h / 2.0 * k1[0], y[1] + h / 2.0 * k1[1]],
+    );
+    let k3 = f(
+        t + h / 2.0,
+        [y[0] + h / 2.0 * k2[0], y[1] + h / 2.0 * k2[1]],
+    );
+    let k4 = f(t + h, [y[0] + h * k3[0], y[1] + h * k3[1]]);
+    [
+        y[0] + h / 6.0 * (k1[0] + 2.0 * k2[0] + 2.0 * k3[0] + k4[0]),
+        y[1] + h / 6.0 * (k1[1] + 2.0 * k2[1] + 2.0 * k3[1] + k4[1]),
+    ]
+}
+
+#[gradient]
+fn oscillator(x: &[f64]) -> f64 {
+    let (k, c) = (x[0], x[1]);
+    let f = |_t: f64, y: [f64; 2]| [y[1], -k * y[0] - c * y[1]];
+    let mut y = [1.0, 0.0];
+    let mut t = 0.0;
+    for _ in 0..10 {
+        y = rk4_pair(&f, t, y, 0.1);
+        t += 0.1;
+    }
+    y[0] * y[0] + y[1]
+}
+
+#[test]
+fn captures_from_a_tuple_let() {
+    let p = [1.5, 0.3];
+    let mut g = [0.0; 2];
+    let v = oscillator_grad(&p, &mut g);
+    check("oscillator", &|q| oscillator(q), v, &g, &p);
+}
