@@ -215,6 +215,24 @@ fn other_sources(x: &[f64]) -> f64 {
         + helper(x, &data)
 }
 
+/// A fold after a `filter` whose closure takes the reference off (`|a, &b| ..`), generic too.
+#[gradient]
+fn filtered_folds<T: Float>(x: &[T]) -> T {
+    let kept = x
+        .iter()
+        .filter(|v| **v > T::zero())
+        .fold(T::one(), |a, &b| a * (T::one() + b));
+    let tail = if x.len() > 2 {
+        x.iter()
+            .skip(1)
+            .filter(|v| **v < T::one())
+            .fold(T::zero(), |a, &b| a + b * b)
+    } else {
+        T::one()
+    };
+    kept + tail
+}
+
 #[gradient]
 fn helper(xs: &[f64], w: &[f64]) -> f64 {
     xs.iter()
@@ -301,6 +319,16 @@ fn generic_in_both_floats() {
             "{a} vs {b}"
         );
     }
+}
+
+#[test]
+fn folds_after_filters() {
+    check(
+        "filtered_folds",
+        &filtered_folds::<f64>,
+        &filtered_folds_grad::<f64>,
+        &P,
+    );
 }
 
 #[test]

@@ -870,16 +870,15 @@ pub fn filtered_fold(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
     let s = shape(source)?;
     let pattern = s.pattern();
     let (pre, steps, last) = guards(s, &stages)?;
-    // The item as std passes it: a float by value, a pair (`.enumerate()` after a stage) bound
-    // by the closure's pattern.
+    // The item as std passes it: a float by value, or bound by the closure's pattern.
     let item = match &last {
         Shape::Leaf(value, _) if plain(item_pat) => vec![quote!(let #item_pat = #value;)],
-        Shape::Pair(..) => {
+        // A pair (`.enumerate()` after a stage), a reference taken off (`|a, &b| ..`).
+        _ => {
             let mut lets = Vec::new();
             bind(item_pat, &last, Passed::Value, &mut lets)?;
             lets
         }
-        Shape::Leaf(..) => return None,
     };
     let (init, body) = (&m.args[0], &c.body);
     let acc = crate::naming::hidden("acc");
