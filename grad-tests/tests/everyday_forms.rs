@@ -3281,12 +3281,34 @@ fn sorted_pairs(w: &[f64]) -> f64 {
     s + e[e.len() - 1].1 - e[0].1
 }
 
+/// The same with the value first (`Vec<(f64, usize)>` of `zip(0..)` or a turned `map`), and
+/// the pairs numbered by rank (`for (r, &(x, i)) in v.iter().enumerate()`, a ranking loss).
+#[gradient]
+fn ranked_pairs(w: &[f64]) -> f64 {
+    let mut v: Vec<(f64, usize)> = w.iter().copied().zip(0..).collect();
+    v.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap());
+    let by_rank: f64 = v
+        .iter()
+        .enumerate()
+        .map(|(rank, (x, _))| x * rank as f64)
+        .sum();
+    let mut d: Vec<(f64, usize)> = w.iter().enumerate().map(|(i, &x)| (x, i)).collect();
+    d.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut s = d[0].0 * d[d.len() - 1].1 as f64;
+    for (r, &(x, i)) in d.iter().enumerate() {
+        s += x * (r as f64 + 0.5) / (i as f64 + 1.0);
+    }
+    by_rank + s
+}
+
 #[test]
 fn argsort_with_values() {
     let x = [0.3, -0.5, 0.9, 1.2, -0.1];
     let mut d = [f64::NAN; 5];
     let v = sorted_pairs_grad(&x, &mut d);
     check("sorted_pairs", &sorted_pairs, v, &d, &x);
+    let v = ranked_pairs_grad(&x, &mut d);
+    check("ranked_pairs", &ranked_pairs, v, &d, &x);
 }
 
 /// Pairs of floats sorted by one component (`Vec<(f64, f64)>` collected from a `zip` or a

@@ -2,9 +2,11 @@
 //! the indices.
 //!
 //! Input: `let mut v: Vec<(usize, f64)> = x.iter().copied().enumerate().collect();` (also
-//! `.cloned()`, `x.iter().enumerate().map(|(i, &e)| (i, e))`), `v.sort_by(|a, b|
+//! `.cloned()`, `x.iter().enumerate().map(|(i, &e)| (i, e))`; the value first,
+//! `Vec<(f64, usize)>` of `x.iter().copied().zip(0..)` or `.map(|(i, &e)| (e, i))`), `v.sort_by(|a, b|
 //! a.1.partial_cmp(&b.1).unwrap())` (any comparator of the pairs), then `v[k].0`, `v[k].1`,
-//! `v.len()`, `for &(i, e) in &v`, `for (i, e) in v.iter().take(k)`, `v.iter().map(|&(i, e)| ..)`.
+//! `v.len()`, `for &(i, e) in &v`, `for (i, e) in v.iter().take(k)`, `v.iter().map(|&(i, e)| ..)`,
+//! numbered (`for (r, &(i, e)) in v.iter().enumerate()`).
 //! Output: the indices alone, `let mut V: Vec<usize> = (0..x.len()).collect(); V.sort_by(|&a, &b|
 //! x[a].partial_cmp(&x[b]).unwrap());`, and each pair read as `(V[k], x[V[k]])`: a sort of
 //! indices by a sequence's values, which lowering follows (the derivative of a value is that of
@@ -18,8 +20,10 @@ pub fn value_pairs(body: &mut syn::Block) {
     super::each_block_inner_first(body, value_pairs_lets);
 }
 
-/// `x.iter().copied().enumerate().collect()` and the like, of a name or a field `x`: `x`.
-fn pairs_of(e: &syn::Expr) -> Option<&syn::Expr> {
+/// `x.iter().copied().enumerate().collect()` and the like, of a name or a field `x`: `x`, and
+/// whether the pairs hold the value first (`(e, i)`: `.map(|(i, &e)| (e, i))`,
+/// `x.iter().copied().zip(0..)`).
+fn pairs_of(e: &syn::Expr) -> Option<(&syn::Expr, bool)> {
     let syn::Expr::MethodCall(c) = e else {
         return None;
     };
@@ -27,19 +31,32 @@ fn pairs_of(e: &syn::Expr) -> Option<&syn::Expr> {
         return None;
     }
     let mut r = super::unparen(&c.receiver);
-    // `.map(|(i, &e)| (i, e))` / `.map(|(i, e)| (i, *e))` after `enumerate()`.
-    let mapped = match r {
+    // `x.iter().copied().zip(0..)`: the value first, the index counted from 0.
+    if let syn::Expr::MethodCall(z) = r {
+        let from_zero = matches!(z.args.first().map(super::unparen), Some(syn::Expr::Range(g))
+            if g.end.is_none() && matches!(g.start.as_deref(), Some(syn::Expr::Lit(l))
+                if matches!(&l.lit, syn::Lit::Int(i) if i.base10_digits() == "0")));
+        if z.method == "zip" && z.args.len() == 1 && from_zero {
+            let syn::Expr::MethodCall(cp) = super::unparen(&z.receiver) else {
+                return None;
+            };
+            if !(cp.method == "copied" || cp.method == "cloned") || !cp.args.is_empty() {
+                return None;
+            }
+            return iter_of(&cp.receiver).map(|x| (x, true));
+        }
+    }
+    // `.map(|(i, &e)| (i, e))` / `.map(|(i, e)| (i, *e))` after `enumerate()` (or `(e, i)`).
+    let (mapped, swapped) = match r {
         syn::Expr::MethodCall(m) if m.method == "map" && m.args.len() == 1 => {
             let syn::Expr::Closure(cl) = &m.args[0] else {
                 return None;
             };
-            if !identity_pair(cl) {
-                return None;
-            }
+            let swapped = identity_pair(cl)?;
             r = super::unparen(&m.receiver);
-            true
+            (true, swapped)
         }
-        _ => false,
+        _ => (false, false),
     };
     let syn::Expr::MethodCall(en) = r else {
         return None;
@@ -53,7 +70,12 @@ fn pairs_of(e: &syn::Expr) -> Option<&syn::Expr> {
             r = super::unparen(&cp.receiver);
         }
     }
-    let syn::Expr::MethodCall(it) = r else {
+    iter_of(r).map(|x| (x, swapped))
+}
+
+/// `x` of `x.iter()`, a name or a field.
+fn iter_of(r: &syn::Expr) -> Option<&syn::Expr> {
+    let syn::Expr::MethodCall(it) = super::unparen(r) else {
         return None;
     };
     if it.method != "iter" || !it.args.is_empty() {
@@ -75,35 +97,42 @@ fn root(e: &syn::Expr) -> Option<&syn::Ident> {
     }
 }
 
-/// `|(i, &e)| (i, e)` or `|(i, e)| (i, *e)`: the pair as it is, its value copied.
-fn identity_pair(cl: &syn::ExprClosure) -> bool {
+/// `|(i, &e)| (i, e)` or `|(i, e)| (i, *e)`: the pair as it is, its value copied (`Some(false)`),
+/// or turned round, `|(i, &e)| (e, i)` (`Some(true)`).
+fn identity_pair(cl: &syn::ExprClosure) -> Option<bool> {
     let [syn::Pat::Tuple(t)] = &cl.inputs.iter().collect::<Vec<_>>()[..] else {
-        return false;
+        return None;
     };
     let [syn::Pat::Ident(i), second] = &t.elems.iter().collect::<Vec<_>>()[..] else {
-        return false;
+        return None;
     };
     let (e, deref) = match second {
         syn::Pat::Reference(r) => match &*r.pat {
             syn::Pat::Ident(e) => (&e.ident, false),
-            _ => return false,
+            _ => return None,
         },
         syn::Pat::Ident(e) => (&e.ident, true),
-        _ => return false,
+        _ => return None,
     };
     let syn::Expr::Tuple(body) = super::unparen(&cl.body) else {
-        return false;
+        return None;
     };
     let [a, b] = &body.elems.iter().collect::<Vec<_>>()[..] else {
-        return false;
+        return None;
     };
     let is = |x: &syn::Expr, n: &syn::Ident| matches!(super::unparen(x), syn::Expr::Path(p) if p.path.is_ident(n));
-    let second_ok = match (super::unparen(b), deref) {
+    let value = |v: &syn::Expr| match (super::unparen(v), deref) {
         (syn::Expr::Unary(u), true) if matches!(u.op, syn::UnOp::Deref(_)) => is(&u.expr, e),
-        (b, false) => is(b, e),
+        (v, false) => is(v, e),
         _ => false,
     };
-    is(a, &i.ident) && second_ok
+    if is(a, &i.ident) && value(b) {
+        Some(false)
+    } else if value(a) && is(b, &i.ident) {
+        Some(true)
+    } else {
+        None
+    }
 }
 
 /// A `let` of pairs whose every later use is rewritten: the indices in its place.
@@ -113,21 +142,33 @@ fn value_pairs_lets(b: &mut syn::Block) {
         let found = match &b.stmts[k] {
             syn::Stmt::Local(l) => super::plain_let(l).and_then(|(id, ty, init)| {
                 // (`Vec<(usize, T)>` of a generic float too.)
+                let (x, swapped) = pairs_of(init)?;
+                let float = |f: &str| f.chars().all(|c| c.is_alphanumeric() || c == '_');
                 let typed_ok = ty.is_none_or(|t| {
                     let t = quote!(#t).to_string().replace(' ', "");
                     t == "Vec<_>"
-                        || t.strip_prefix("Vec<(usize,")
-                            .and_then(|r| r.strip_suffix(")>"))
-                            .is_some_and(|f| f.chars().all(|c| c.is_alphanumeric() || c == '_'))
+                        || if swapped {
+                            t.strip_prefix("Vec<(")
+                                .and_then(|r| r.strip_suffix(",usize)>"))
+                                .is_some_and(float)
+                        } else {
+                            t.strip_prefix("Vec<(usize,")
+                                .and_then(|r| r.strip_suffix(")>"))
+                                .is_some_and(float)
+                        }
                 });
-                typed_ok
-                    .then(|| pairs_of(init))
-                    .flatten()
-                    .map(|x| (id.ident.clone(), id.mutability.is_some(), x.clone()))
+                typed_ok.then(|| {
+                    (
+                        id.ident.clone(),
+                        id.mutability.is_some(),
+                        x.clone(),
+                        swapped,
+                    )
+                })
             }),
             _ => None,
         };
-        let Some((name, mutable, x)) = found else {
+        let Some((name, mutable, x, swapped)) = found else {
             k += 1;
             continue;
         };
@@ -153,6 +194,7 @@ fn value_pairs_lets(b: &mut syn::Block) {
             name: &name,
             idx: &idx,
             x: &x,
+            swapped,
             ok: true,
         };
         for s in &mut rest {
@@ -180,6 +222,8 @@ struct Uses<'a> {
     name: &'a syn::Ident,
     idx: &'a syn::Ident,
     x: &'a syn::Expr,
+    /// The value first in each pair, the index second.
+    swapped: bool,
     ok: bool,
 }
 
@@ -213,6 +257,51 @@ impl Uses<'_> {
         }
     }
 
+    /// `v.iter().enumerate()` (any form of [`Uses::pairs_iter`] numbered): the iterator over
+    /// the indices.
+    fn enumerated(&self, e: &syn::Expr) -> Option<syn::Expr> {
+        match super::unparen(e) {
+            syn::Expr::MethodCall(m) if m.method == "enumerate" && m.args.is_empty() => {
+                self.pairs_iter(&m.receiver)
+            }
+            _ => None,
+        }
+    }
+
+    /// The iterator over the indices that `e` stands for, the name of the rank where `e` is
+    /// numbered (`pat` is `(r, PAIR)` then), and the pattern of the pair.
+    fn numbered<'p>(
+        &self,
+        e: &syn::Expr,
+        pat: &'p syn::Pat,
+    ) -> Option<(syn::Expr, Option<&'p syn::Pat>, &'p syn::Pat)> {
+        if let Some(iter) = self.pairs_iter(e) {
+            return Some((iter, None, pat));
+        }
+        let iter = self.enumerated(e)?;
+        let syn::Pat::Tuple(t) = pat else {
+            return None;
+        };
+        let [rank, pair] = &t.elems.iter().collect::<Vec<_>>()[..] else {
+            return None;
+        };
+        Some((iter, Some(*rank), *pair))
+    }
+
+    /// A pair pattern's parts: the index's, then the value's.
+    fn parts<'t>(&self, t: &'t syn::PatTuple) -> (&'t syn::Pat, &'t syn::Pat) {
+        if self.swapped {
+            (&t.elems[1], &t.elems[0])
+        } else {
+            (&t.elems[0], &t.elems[1])
+        }
+    }
+
+    /// The field of a pair holding the index (`0`, or `1` when [`Uses::swapped`]).
+    fn index_field(&self) -> u32 {
+        u32::from(self.swapped)
+    }
+
     /// The pattern of a pair (`&(i, e)`, `(i, e)`, or a name `p`) bound from the index `k`:
     /// statements binding what it binds, and for a name the rewrite of `p.0`/`p.1` in `body`.
     fn bind(
@@ -225,7 +314,7 @@ impl Uses<'_> {
         match pat {
             syn::Pat::Reference(r) => match &*r.pat {
                 syn::Pat::Tuple(t) if t.elems.len() == 2 => {
-                    let (a, b) = (&t.elems[0], &t.elems[1]);
+                    let (a, b) = self.parts(t);
                     Some(vec![
                         syn::parse_quote!(let #a = #k;),
                         syn::parse_quote!(let #b = #x[#k];),
@@ -234,7 +323,7 @@ impl Uses<'_> {
                 _ => None,
             },
             syn::Pat::Tuple(t) if t.elems.len() == 2 => {
-                let (a, b) = (&t.elems[0], &t.elems[1]);
+                let (a, b) = self.parts(t);
                 Some(vec![
                     syn::parse_quote!(let #a = &#k;),
                     syn::parse_quote!(let #b = &#x[#k];),
@@ -245,6 +334,7 @@ impl Uses<'_> {
                     p: &p.ident,
                     k,
                     x,
+                    swapped: self.swapped,
                     ok: true,
                 };
                 f.visit_expr_mut(body);
@@ -258,11 +348,12 @@ impl Uses<'_> {
     }
 }
 
-/// `p.0` → `k`, `p.1` → `x[k]` (`*p.1`, `&p.1` alike).
+/// `p.0` → `k`, `p.1` → `x[k]` (`*p.1`, `&p.1` alike; the other way round when `swapped`).
 struct Fields<'a> {
     p: &'a syn::Ident,
     k: &'a syn::Ident,
     x: &'a syn::Expr,
+    swapped: bool,
     ok: bool,
 }
 
@@ -270,10 +361,12 @@ impl VisitMut for Fields<'_> {
     fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
         if let syn::Expr::Field(f) = e {
             if matches!(super::unparen(&f.base), syn::Expr::Path(q) if q.path.is_ident(self.p)) {
-                let (k, x) = (self.k, self.x);
+                let (k, x, at) = (self.k, self.x, u32::from(self.swapped));
                 match &f.member {
-                    syn::Member::Unnamed(i) if i.index == 0 => *e = syn::parse_quote!(#k),
-                    syn::Member::Unnamed(i) if i.index == 1 => *e = syn::parse_quote!(#x[#k]),
+                    syn::Member::Unnamed(i) if i.index == at => *e = syn::parse_quote!(#k),
+                    syn::Member::Unnamed(i) if i.index == 1 - at => {
+                        *e = syn::parse_quote!(#x[#k]);
+                    }
                     _ => self.ok = false,
                 }
                 return;
@@ -322,11 +415,12 @@ impl VisitMut for Uses<'_> {
                     if self.is_name(&ix.expr) && !matches!(&*ix.index, syn::Expr::Range(_)) {
                         let mut i = (*ix.index).clone();
                         self.visit_expr_mut(&mut i);
+                        let at = self.index_field();
                         match &f.member {
-                            syn::Member::Unnamed(m) if m.index == 0 => {
+                            syn::Member::Unnamed(m) if m.index == at => {
                                 *e = syn::parse_quote!(#idx[#i]);
                             }
-                            syn::Member::Unnamed(m) if m.index == 1 => {
+                            syn::Member::Unnamed(m) if m.index == 1 - at => {
                                 *e = syn::parse_quote!(#x[#idx[#i]]);
                             }
                             _ => self.ok = false,
@@ -372,36 +466,48 @@ impl VisitMut for Uses<'_> {
                     _ => self.ok = false,
                 }
             }
-            // `for &(i, e) in &v { .. }` (and `v.iter()`, with `take`/`skip`/`rev`).
+            // `for &(i, e) in &v { .. }` (and `v.iter()`, with `take`/`skip`/`rev`, numbered by
+            // `enumerate`).
             syn::Expr::ForLoop(f) => {
-                if let Some(iter) = self.pairs_iter(&f.expr) {
+                if let Some((iter, rank, pat)) = self.numbered(&f.expr, &f.pat) {
                     let k = crate::naming::fresh("k");
                     let mut body = syn::Expr::Block(syn::ExprBlock {
                         attrs: Vec::new(),
                         label: None,
                         block: f.body.clone(),
                     });
-                    let Some(lets) = self.bind(&f.pat, &k, &mut body) else {
+                    let Some(lets) = self.bind(pat, &k, &mut body) else {
                         self.ok = false;
                         return;
                     };
                     self.visit_expr_mut(&mut body);
                     let label = &f.label;
-                    *e = syn::parse_quote!(#label for &#k in #iter { #(#lets)* #body });
+                    *e = match rank {
+                        Some(r) => syn::parse_quote!(
+                            #label for (#r, &#k) in #iter.enumerate() { #(#lets)* #body }
+                        ),
+                        None => syn::parse_quote!(#label for &#k in #iter { #(#lets)* #body }),
+                    };
                     return;
                 }
                 syn::visit_mut::visit_expr_mut(self, e);
             }
-            // `v.iter().map(|&(i, e)| ..)` (any stage taking the pair, after `take`/`skip`/`rev`).
+            // `v.iter().map(|&(i, e)| ..)` (any stage taking the pair, after `take`/`skip`/`rev`,
+            // numbered by `enumerate`: `|(r, &(i, e))| ..`).
             syn::Expr::MethodCall(m)
-                if m.args.len() == 1 && self.pairs_iter(&m.receiver).is_some() =>
+                if m.args.len() == 1
+                    && (self.pairs_iter(&m.receiver).is_some()
+                        || self.enumerated(&m.receiver).is_some()) =>
             {
-                let iter = self.pairs_iter(&m.receiver).expect("checked just above");
                 let syn::Expr::Closure(cl) = &m.args[0] else {
                     self.ok = false;
                     return;
                 };
                 let [p] = &cl.inputs.iter().collect::<Vec<_>>()[..] else {
+                    self.ok = false;
+                    return;
+                };
+                let Some((iter, rank, p)) = self.numbered(&m.receiver, p) else {
                     self.ok = false;
                     return;
                 };
@@ -413,7 +519,12 @@ impl VisitMut for Uses<'_> {
                 };
                 self.visit_expr_mut(&mut body);
                 let method = &m.method;
-                *e = syn::parse_quote!(#iter.#method(|&#k| { #(#lets)* #body }));
+                *e = match rank {
+                    Some(r) => syn::parse_quote!(
+                        #iter.enumerate().#method(|(#r, &#k)| { #(#lets)* #body })
+                    ),
+                    None => syn::parse_quote!(#iter.#method(|&#k| { #(#lets)* #body })),
+                };
             }
             e if self.is_name(e) => self.ok = false,
             _ => syn::visit_mut::visit_expr_mut(self, e),
