@@ -447,7 +447,11 @@ pub fn analyze(item: &ItemFn, args: &Args, errors: &Errors) -> Sig {
             t => float_of(t),
         };
         // Concrete floats beside a generic float type are data (`T::from(x[i])` reads them).
-        let concrete_data = |f: FloatTy| matches!(float_ty, FloatTy::Generic(_)) && f != float_ty;
+        // So is a float of the other type that `wrt(..)` leaves out (`data: &[f32]` beside
+        // `w: &[f64]`, read as `f64::from(d)`).
+        let left_out = args.wrt.as_ref().is_some_and(|w| !w.contains(&ident));
+        let concrete_data =
+            |f: FloatTy| f != float_ty && (matches!(float_ty, FloatTy::Generic(_)) || left_out);
         let class = if scalar.is_some_and(concrete_data)
             || seq_of(&ty).is_some_and(|(f, _)| concrete_data(f))
         {
