@@ -1854,7 +1854,13 @@ impl<'a> FnGen<'a> {
                         }
                     }
                     8 if self.on("reduce:stage_order") => {
-                        if self.rng.chance(0.5) {
+                        if self.rng.chance(0.3) {
+                            // A fold after a filter, its closure taking the reference off.
+                            format!(
+                                "{xs}.iter().filter(|{t}| **{t} > {c}).fold(0.0, |{acc}, &{v}| {acc} + {})",
+                                b.s
+                            )
+                        } else if self.rng.chance(0.5) {
                             format!(
                                 "{xs}.iter().filter(|{t}| **{t} > {c}).enumerate().map(|({i}, &{v})| ({}) / ({i} as {FLT} + 1.0)).sum::<{FLT}>()",
                                 b.s
@@ -4994,6 +5000,42 @@ impl<'a> FnGen<'a> {
             self.fresh("rk"),
             self.fresh("ix"),
         );
+        if self.on("argsort:value_first") && self.rng.chance(0.15) {
+            // The value first in each pair (`zip(0..)`, a turned `map`), read numbered by rank.
+            let collect = if self.rng.chance(0.5) {
+                format!(
+                    "let mut {o}: Vec<({FLT}, usize)> = {xs}.iter().copied().zip(0..).collect();"
+                )
+            } else {
+                format!("let mut {o}: Vec<({FLT}, usize)> = {xs}.iter().enumerate().map(|({i}, &{r})| ({r}, {i})).collect();")
+            };
+            Self::line(out, ind, &collect);
+            let sort = if self.rng.chance(0.5) {
+                format!("{o}.sort_by(|{a}, {b}| {a}.0.partial_cmp(&{b}.0).unwrap());")
+            } else {
+                format!("{o}.sort_by(|{a}, {b}| {b}.0.total_cmp(&{a}.0));")
+            };
+            Self::line(out, ind, &sort);
+            let rk = self.fresh("rank");
+            let read = if self.rng.chance(0.5) {
+                format!("let {n}: {FLT} = {o}.iter().enumerate().map(|({rk}, ({r}, _))| *{r} * ({rk} as {FLT} * 0.25 + 0.5)).sum::<{FLT}>();")
+            } else {
+                let acc = self.fresh("acc");
+                Self::line(
+                    out,
+                    ind,
+                    &format!(
+                        "let mut {acc}: {FLT} = {o}[0].0 * ({o}[{o}.len() - 1].1 as {FLT} * 0.25);"
+                    ),
+                );
+                Self::line(out, ind, &format!("for ({rk}, &({r}, {i})) in {o}.iter().enumerate() {{ {acc} += {FLT}::sin({r}) * ({rk} as {FLT} + 1.0) / ({i} as {FLT} + 1.0); }}"));
+                format!("let {n}: {FLT} = {acc} * 0.125;")
+            };
+            Self::line(out, ind, &read);
+            let m = iv.mag().max(1.0) * 20.0;
+            self.declare(&n, VarKind::Float(Iv(-m, m, iv.2)), false);
+            return;
+        }
         if self.on("argsort:pairs") && self.rng.chance(0.35) {
             // The values kept beside the indices, sorted by the values.
             let collect = if self.rng.chance(0.5) {
