@@ -12214,6 +12214,31 @@ impl {tb} {{
             self.branch_reduction_stmt(out, ind);
             return;
         }
+        if self.on("call:other_float_data") && self.rng.chance(0.1) {
+            // A helper given data of the other float type, left out by `wrt(..)` (in the `f64`
+            // twin of an `f32` case, of the same type). |od| <= 1.
+            let other = if self.float == Float::F32 {
+                "f64"
+            } else {
+                "f32"
+            };
+            let h = format!("{}_od_{FLT}_{other}", self.base);
+            if !self.items.contains(&format!("fn {h}(")) {
+                let _ = writeln!(
+                    self.items,
+                    "/* {PRIMITIVE_ONLY} */\n#[gradient(wrt(z))]\nfn {h}(z: {FLT}, d: &[{other}]) -> {FLT} {{\n    z * d.iter().map(|&v| v as {FLT}).sum::<{FLT}>() + (d[0] as {FLT}) * z * z\n}}"
+                );
+            }
+            let n = self.fresh("od");
+            let e = self.wrapped(1, (-2.0, 2.0));
+            Self::line(
+                out,
+                ind,
+                &format!("let {n}: {FLT} = {FLT}::tanh({h}({}, &[0.5, -0.25]));", e.s),
+            );
+            self.declare(&n, VarKind::Float(Iv(-1.0, 1.0, e.iv.2)), false);
+            return;
+        }
         let a = self.some_mut(ctx, out, ind);
         let b = self.some_mut(ctx, out, ind);
         if a == b {

@@ -350,7 +350,7 @@ fn guards(
                 for (k, part) in [first, second].into_iter().enumerate() {
                     // A name the closure's tuple pattern binds at the same place is the item's
                     // own part, passed on as it is (a reference stays one).
-                    let own = match (untyped(&cl.inputs[0]), &s, part) {
+                    let own = match (super::iterators::untyped(&cl.inputs[0]), &s, part) {
                         (syn::Pat::Tuple(t), Shape::Pair(a, b), syn::Expr::Path(p))
                             if t.elems.len() == 2 =>
                         {
@@ -516,14 +516,6 @@ fn pair_of(c: &syn::Expr) -> Option<(&syn::ExprClosure, bool, [&syn::Expr; 2])> 
         return None;
     };
     (cl.inputs.len() == 1 && t.elems.len() == 2).then(|| (cl, before, [&t.elems[0], &t.elems[1]]))
-}
-
-/// The closure's parameter without its type annotation.
-fn untyped(p: &syn::Pat) -> &syn::Pat {
-    match p {
-        syn::Pat::Type(t) => &t.pat,
-        other => other,
-    }
 }
 
 /// The closure's pattern bound to the item, and its body.

@@ -35,7 +35,7 @@ pub(super) fn strip_copies(source: &syn::Expr) -> &syn::Expr {
 }
 
 /// A closure's parameter without its type annotation, which a `for` pattern cannot carry.
-fn untyped(p: &syn::Pat) -> &syn::Pat {
+pub(super) fn untyped(p: &syn::Pat) -> &syn::Pat {
     match p {
         syn::Pat::Type(t) => &t.pat,
         other => other,

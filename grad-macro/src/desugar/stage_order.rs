@@ -62,14 +62,6 @@ fn has_effects(c: &syn::ExprClosure) -> bool {
     f.0
 }
 
-/// A closure's parameter without its type (a tuple pattern cannot carry one).
-fn untyped(p: &syn::Pat) -> &syn::Pat {
-    match p {
-        syn::Pat::Type(t) => &t.pat,
-        other => other,
-    }
-}
-
 /// Input: `Y.map(F).rev()` (also after `filter`, `copied`, `cloned`: stages std runs from the back
 /// as it runs them from the front). Output: `Y.rev().map(F)`: the same calls of `F` in the same
 /// order (`Map::next_back` is `F` of the source's `next_back`).
@@ -110,7 +102,12 @@ fn reorder(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
     if let Some(stage) = inner(&m.receiver) {
         if let Some(Some(c)) = one_for_one(&stage).filter(|_| stage.method == "map") {
             if !has_effects(c) {
-                let (y, z, p, b) = (&stage.receiver, &m.args[0], untyped(&c.inputs[0]), &c.body);
+                let (y, z, p, b) = (
+                    &stage.receiver,
+                    &m.args[0],
+                    super::iterators::untyped(&c.inputs[0]),
+                    &c.body,
+                );
                 let mut zipped: syn::ExprMethodCall = syn::parse_quote!(#y.zip(#z));
                 if let Some(syn::Expr::MethodCall(r)) = reorder(&zipped) {
                     zipped = r;
@@ -124,7 +121,12 @@ fn reorder(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
     if has_effects(c) {
         return None;
     }
-    let (z, y, p, b) = (&m.receiver, &stage.receiver, untyped(&c.inputs[0]), &c.body);
+    let (z, y, p, b) = (
+        &m.receiver,
+        &stage.receiver,
+        super::iterators::untyped(&c.inputs[0]),
+        &c.body,
+    );
     let mut zipped: syn::ExprMethodCall = syn::parse_quote!(#z.zip(#y));
     if let Some(syn::Expr::MethodCall(r)) = reorder(&zipped) {
         zipped = r;
