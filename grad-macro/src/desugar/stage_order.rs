@@ -40,7 +40,11 @@ fn has_effects(c: &syn::ExprClosure) -> bool {
     impl<'a> syn::visit::Visit<'a> for Effects {
         fn visit_expr(&mut self, e: &'a syn::Expr) {
             match e {
-                syn::Expr::Return(_) | syn::Expr::Macro(_) | syn::Expr::Yield(_) => self.0 = true,
+                // (`?` leaves the closure too.)
+                syn::Expr::Return(_)
+                | syn::Expr::Try(_)
+                | syn::Expr::Macro(_)
+                | syn::Expr::Yield(_) => self.0 = true,
                 syn::Expr::MethodCall(m) => {
                     let name = m.method.to_string();
                     self.0 |= name == "next"
