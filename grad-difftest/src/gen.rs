@@ -12223,18 +12223,24 @@ impl {tb} {{
                 "f32"
             };
             let h = format!("{}_od_{FLT}_{other}", self.base);
+            let konst = format!("D{}_OD_{FLT}", self.base.to_uppercase());
             if !self.items.contains(&format!("fn {h}(")) {
                 let _ = writeln!(
                     self.items,
-                    "/* {PRIMITIVE_ONLY} */\n#[gradient(wrt(z))]\nfn {h}(z: {FLT}, d: &[{other}]) -> {FLT} {{\n    z * d.iter().map(|&v| v as {FLT}).sum::<{FLT}>() + (d[0] as {FLT}) * z * z\n}}"
+                    "/* {PRIMITIVE_ONLY} */\n#[gradient(wrt(z))]\nfn {h}(z: {FLT}, d: &[{other}]) -> {FLT} {{\n    z * d.iter().map(|&v| v as {FLT}).sum::<{FLT}>() + (d[0] as {FLT}) * z * z\n}}\n#[allow(non_upper_case_globals)]\nconst {konst}: [{other}; 2] = [0.5, -0.25];"
                 );
             }
             let n = self.fresh("od");
             let e = self.wrapped(1, (-2.0, 2.0));
+            let data = if self.rng.chance(0.5) {
+                format!("&{konst}")
+            } else {
+                format!("&{konst}[1..]")
+            };
             Self::line(
                 out,
                 ind,
-                &format!("let {n}: {FLT} = {FLT}::tanh({h}({}, &[0.5, -0.25]));", e.s),
+                &format!("let {n}: {FLT} = {FLT}::tanh({h}({}, {data}));", e.s),
             );
             self.declare(&n, VarKind::Float(Iv(-1.0, 1.0, e.iv.2)), false);
             return;

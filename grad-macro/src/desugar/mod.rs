@@ -189,6 +189,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     array_maps::rewrite(item);
     vector_folds(&mut item.block);
     refuse_partly_pulled_state(&mut item.block, errors);
+    refuse_lists_of_other_floats(&item.block, errors);
     hoist::leaving_values(&mut item.block);
     vector_calls::find_known(&item.block);
     let seqs: iterators::SeqParams = sig
@@ -2181,6 +2182,42 @@ struct OptElement {
 /// Reports each [`partly_pulled_state`] (before any rewrite reads the chain) and makes its
 /// closure a constant one, so that the rest of the body is still checked without an error of
 /// its own there.
+/// A list written in the body (`&[0.5, -0.25]`, `vec![..]`) given to a registered `#[gradient]`
+/// function's parameter of the other float type (data its `wrt` leaves out): made a buffer of
+/// this function's float, it would not be of that type. An error at the list (lowering refuses
+/// the other forms, a local of this function's floats, at the call).
+fn refuse_lists_of_other_floats(b: &syn::Block, errors: &Errors) {
+    struct Lists<'a>(&'a Errors);
+    impl<'a> syn::visit::Visit<'a> for Lists<'_> {
+        fn visit_expr_call(&mut self, c: &'a syn::ExprCall) {
+            if let Some(f) = vector_calls::registered_name(&c.func) {
+                for (k, a) in c.args.iter().enumerate() {
+                    let inner = match unparen(a) {
+                        syn::Expr::Reference(r) => unparen(&r.expr),
+                        a => a,
+                    };
+                    if matches!(inner, syn::Expr::Array(_) | syn::Expr::Macro(_))
+                        && vector_calls::takes_other_float(f, k)
+                    {
+                        self.0.push_spanned(a, other_float_message(f));
+                    }
+                }
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    syn::visit::Visit::visit_block(&mut Lists(errors), b);
+}
+
+/// The error at an argument of this function's floats given to `f`'s parameter of the other
+/// float type.
+pub(crate) fn other_float_message(f: &syn::Ident) -> String {
+    format!(
+        "`{f}` takes this argument as floats of another type than this function's: pass it a parameter or a constant of that type (`data: &[f32]` left out of `wrt`, `const D: [f32; 3]`), not values of this function's"
+    )
+}
+
 fn refuse_partly_pulled_state(b: &mut syn::Block, errors: &Errors) {
     struct Refuse<'a>(&'a Errors);
     impl VisitMut for Refuse<'_> {

@@ -475,6 +475,24 @@ impl ArrayParam {
     }
 }
 
+thread_local! {
+    /// The registered `#[gradient]` functions' parameters that hold floats of the other
+    /// concrete type than the function's (`d: &[f32]` in a function of `f64`: data `wrt(..)`
+    /// leaves out), one flag per parameter.
+    static OTHER_FLOATS: std::cell::RefCell<std::collections::HashMap<String, Vec<bool>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// Whether parameter `k` of the registered `#[gradient]` function `name` holds floats of the
+/// other concrete type than the function's (see `OTHER_FLOATS`).
+pub fn takes_other_float(name: &syn::Ident, k: usize) -> bool {
+    OTHER_FLOATS.with(|o| {
+        o.borrow()
+            .get(&name.to_string())
+            .is_some_and(|flags| flags.get(k).copied().unwrap_or(false))
+    })
+}
+
 /// The arrays the registered `#[gradient]` function `name` takes, one entry per parameter (see
 /// `ARRAYS`).
 pub fn array_params(name: &syn::Ident) -> Option<Vec<Option<ArrayParam>>> {
@@ -499,6 +517,31 @@ pub fn register(sig: &syn::Signature) {
             if entry.as_ref() != Some(&lens) {
                 *entry = None;
             }
+        });
+    }
+    if let syn::ReturnType::Type(_, t) = &sig.output {
+        let own = crate::sig::float_of(t);
+        let concrete =
+            |f: crate::ir::FloatTy| matches!(f, crate::ir::FloatTy::F64 | crate::ir::FloatTy::F32);
+        let flags: Vec<bool> = sig
+            .inputs
+            .iter()
+            .map(|i| match i {
+                syn::FnArg::Typed(pt) => {
+                    let ty = match &*pt.ty {
+                        syn::Type::Reference(r) => &*r.elem,
+                        t => t,
+                    };
+                    let f = crate::sig::float_of(ty)
+                        .or_else(|| crate::sig::seq_of(&pt.ty).map(|(f, _)| f))
+                        .or_else(|| crate::rows::row_floats(&pt.ty).map(|(f, _)| f));
+                    matches!((f, own), (Some(f), Some(o)) if f != o && concrete(f) && concrete(o))
+                }
+                syn::FnArg::Receiver(_) => false,
+            })
+            .collect();
+        OTHER_FLOATS.with(|o| {
+            o.borrow_mut().insert(sig.ident.to_string(), flags);
         });
     }
     let vector = match &sig.output {

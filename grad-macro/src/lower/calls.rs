@@ -1273,11 +1273,52 @@ impl Lowerer<'_> {
             }
             _ => false,
         };
+        // The callee's parameters of the other float type (data its `wrt` leaves out).
+        let callee = match &*c.func {
+            Expr::Path(p) if p.qself.is_none() => {
+                crate::desugar::vector_calls::registered_name(&c.func)
+            }
+            _ => None,
+        };
         for (k, a) in c.args.iter().enumerate() {
             if k == 0 && data_receiver {
                 let (t, u) = self.rename(a);
                 args.push(CallArg::Tokens(t, u));
                 continue;
+            }
+            if let Some(f) =
+                callee.filter(|f| crate::desugar::vector_calls::takes_other_float(f, k))
+            {
+                // Only data of that type reaches it (a parameter left out of `wrt`, a constant);
+                // a list written here, or a float of this function's, would be made this
+                // function's (a compile error in the expansion before).
+                let inner = match a {
+                    Expr::Reference(r) => &*r.expr,
+                    a => a,
+                };
+                let floats = match inner {
+                    Expr::Array(_) | Expr::Macro(_) => true,
+                    Expr::Path(p) => p
+                        .path
+                        .get_ident()
+                        .is_some_and(|i| match self.env.lookup(i) {
+                            Some(super::env::Binding::Seq(_)) => true,
+                            Some(super::env::Binding::Val(v)) => {
+                                self.b.func.info(v).kind == Kind::Float
+                            }
+                            _ => false,
+                        }),
+                    _ => false,
+                };
+                if floats || !self.reads_no(a, false) {
+                    // (A list written at the call was reported there, before it was named.)
+                    if self.errors.is_empty() {
+                        self.errors
+                            .push_spanned(a, crate::desugar::other_float_message(f));
+                    }
+                    failed = true;
+                    continue;
+                }
             }
             if let Expr::Reference(r) = a {
                 let float_name = matches!(&*r.expr, Expr::Path(p) if p.path.get_ident().is_some_and(|i| {
