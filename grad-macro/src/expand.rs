@@ -910,9 +910,10 @@ pub fn sig_params(sig: &Sig) -> Vec<TokenStream> {
 }
 
 /// The lints generated code may trip in the user's crate: names and unused values of the IR,
-/// comparisons of floats with constants, and `a = a + b` for a generic float type (which has
-/// no `AddAssign` unless the user asked for it).
-const ALLOWS: &str = "non_snake_case, unused_variables, unused_assignments, unused_mut, unreachable_code, clippy::too_many_arguments, clippy::needless_late_init, clippy::float_cmp, clippy::needless_borrow, clippy::diverging_sub_expression, clippy::assign_op_pattern, clippy::unnecessary_cast";
+/// comparisons of floats with constants, `a = a + b` for a generic float type (which has
+/// no `AddAssign` unless the user asked for it), and the user's shorthand fields written out
+/// (see `naming::write_out_fields`) in patterns and literals carried along.
+const ALLOWS: &str = "non_snake_case, unused_variables, unused_assignments, unused_mut, unreachable_code, non_shorthand_field_patterns, clippy::too_many_arguments, clippy::needless_late_init, clippy::float_cmp, clippy::needless_borrow, clippy::diverging_sub_expression, clippy::assign_op_pattern, clippy::unnecessary_cast, clippy::redundant_field_names";
 
 /// `#[allow(..)]` of [`ALLOWS`], on every generated function derived from the IR.
 pub fn generated_allows() -> TokenStream {

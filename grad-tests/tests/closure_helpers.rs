@@ -428,6 +428,7 @@ fn rk4_pair<F: Fn(f64, [f64; 2]) -> [f64; 2]>(f: F, t: f64, y: [f64; 2], h: f64)
     ]
 }
 
+#[allow(clippy::needless_borrows_for_generic_args)]
 #[gradient]
 fn oscillator(x: &[f64]) -> f64 {
     let (k, c) = (x[0], x[1]);
