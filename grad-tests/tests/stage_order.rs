@@ -185,6 +185,16 @@ fn other_sources(x: &[f64]) -> f64 {
         .map(|(i, t)| t + i as f64)
         .collect();
     let reversed: Vec<f64> = x.iter().map(|v| v + 1.0).rev().collect();
+    // In a `vec!`'s elements (long mode seed 5003 `g35`: refused before).
+    let listed = vec![
+        x.iter()
+            .map(|v| v * 2.0)
+            .rev()
+            .enumerate()
+            .map(|(i, t)| t / (i as f64 + 1.0))
+            .sum::<f64>(),
+        0.5,
+    ];
     let ramp = |s: &[f64]| {
         s.iter()
             .map(|v| v * 2.0)
@@ -213,6 +223,7 @@ fn other_sources(x: &[f64]) -> f64 {
         + ramp(&x[1..])
         + gate
         + helper(x, &data)
+        + listed[0] * listed[1]
 }
 
 /// A fold after a `filter` whose closure takes the reference off (`|a, &b| ..`), generic too.

@@ -17,6 +17,12 @@ pub fn rewrite(body: &mut syn::Block) {
                 }
             }
         }
+        // `vec![x.iter().map(f).rev().enumerate()..sum(), 0.5]`: the elements' chains too.
+        fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+            if m.path.is_ident("vec") {
+                super::vec_parts(m, |e| self.visit_expr_mut(e));
+            }
+        }
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }
     Order.visit_block_mut(body);
