@@ -10632,7 +10632,14 @@ impl {tb} {{
         // Sometimes through a local without a written type that computes a float from it.
         let (cap, civ) = if self.on("stmt:closure_untyped_capture") && self.rng.chance(0.3) {
             let u = self.fresh("uc");
-            Self::line(out, ind, &format!("let {u} = {cap} * 0.5;"));
+            if self.on("stmt:closure_tuple_capture") && self.rng.chance(0.5) {
+                // Or a part of a tuple `let` of floats.
+                let o = self.fresh("uo");
+                Self::line(out, ind, &format!("let ({u}, {o}) = ({cap} * 0.5, 0.25);"));
+                Self::line(out, ind, &format!("let _ = {o};"));
+            } else {
+                Self::line(out, ind, &format!("let {u} = {cap} * 0.5;"));
+            }
             (u, Iv(civ.0 * 0.5, civ.1 * 0.5, civ.2))
         } else {
             (cap, civ)
