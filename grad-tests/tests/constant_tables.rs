@@ -93,6 +93,24 @@ fn positions(x: &[f64]) -> f64 {
     score(x[0]) + score(x[2]) + total + in_helper(x)
 }
 
+/// A table of a generic float's constants (`T::from(0.5).unwrap()`; long mode seed 5005 `g24`,
+/// the generic twin, refused before).
+#[gradient]
+fn generic_table<T: num_traits::Float>(xs: &[T]) -> T {
+    let tab = vec![
+        vec![
+            -T::from(0.34).unwrap(),
+            T::from(0.38).expect("a float converts"),
+        ],
+        vec![num_traits::cast::<_, T>(0.5).unwrap(), T::one()],
+    ];
+    let mut a = T::zero();
+    for row in &tab {
+        a = a + row.iter().zip(xs).fold(T::zero(), |s, (p, q)| s + *p * *q);
+    }
+    a * xs[0]
+}
+
 #[derive(Clone, Debug, Params)]
 struct Affine {
     w: Vec<f64>,
@@ -113,6 +131,16 @@ impl Affine {
 #[test]
 fn nested_vectors_of_constants() {
     check("tables", &tables, &tables_grad, &P);
+}
+
+#[test]
+fn generic_tables() {
+    check(
+        "generic_table",
+        &generic_table::<f64>,
+        &generic_table_grad::<f64>,
+        &P,
+    );
 }
 
 #[test]

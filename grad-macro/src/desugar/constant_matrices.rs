@@ -93,21 +93,33 @@ fn vec_items(e: &syn::Expr) -> Option<Vec<syn::Expr>> {
     Some(items.into_iter().collect())
 }
 
-/// A number or a constant (see [`table`]).
+/// A number or a constant (see [`table`]), also converted to a generic float (`T::from(0.5)
+/// .unwrap()`, `num_traits::cast::<_, T>(0.5).unwrap()`): an expression of literals, constants
+/// named in capitals and paths of types and functions, reading no local.
 fn constant(e: &syn::Expr) -> bool {
     match super::unparen(e) {
         syn::Expr::Lit(l) => matches!(l.lit, syn::Lit::Float(_) | syn::Lit::Int(_)),
         syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => constant(&u.expr),
         syn::Expr::Path(p) => {
-            p.qself.is_none()
-                && p.path.segments.last().is_some_and(|s| {
+            p.path.segments.len() > 1
+                || p.path.segments.last().is_some_and(|s| {
                     let n = s.ident.to_string();
                     n.chars().any(|c| c.is_ascii_uppercase())
                         && !n.chars().any(|c| c.is_ascii_lowercase())
                 })
         }
+        syn::Expr::Call(c) => {
+            matches!(&*c.func, syn::Expr::Path(p) if p.path.segments.len() > 1)
+                && c.args.iter().all(constant_arg)
+        }
+        syn::Expr::MethodCall(m) => constant(&m.receiver) && m.args.iter().all(constant_arg),
         _ => false,
     }
+}
+
+/// An argument of a conversion in [`constant`]: a constant or a string (`.expect("..")`).
+fn constant_arg(e: &syn::Expr) -> bool {
+    matches!(e, syn::Expr::Lit(l) if matches!(l.lit, syn::Lit::Str(_))) || constant(e)
 }
 
 /// Whether every read of `name` in `rest` is one an array of arrays gives as a vector of rows

@@ -183,6 +183,8 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     REF_COLLECTS.with(|r| r.borrow_mut().clear());
     labels::unshadow(&mut item.block);
     let_chains::unchain(&mut item.block);
+    // (First: the rewrites of lists fill a list of computed values by index, `T::from(0.5)`.)
+    constant_matrices::rewrite(&mut item.block);
     refill_calls::hoist(&mut item.block);
     value_structs::scalarize(item);
     rest_patterns::split(&mut item.block);
@@ -247,7 +249,6 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
         .map(|p| p.ident.to_string())
         .collect();
     items::scope_items(&mut item.block);
-    constant_matrices::rewrite(&mut item.block);
     matrix_copies(&mut item.block);
     // `else if c { () }`: the unit value as a statement is an empty one.
     each_block_inner_first(&mut item.block, |b| {
