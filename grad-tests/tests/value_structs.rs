@@ -1507,3 +1507,28 @@ fn closures_and_method_helpers_of_values() {
         &[0.3, -0.7],
     );
 }
+
+/// Values bound together by a tuple `let` (also swapped, and beside a float), and closures
+/// combining values with no return type written (`|a: Vec3, b: Vec3| a + b`, a method giving
+/// `Self`): refused before (the tuple) or not followed (the closure's type read from its body
+/// only when it built the value itself).
+#[gradient]
+fn values_paired(p: &[f64]) -> f64 {
+    let (u, v) = (Vec3::new(p[0], p[1], 1.0), Vec3::new(p[2], 0.5, p[0]));
+    let (v, u, k) = (u, v * 2.0, p[1].sin());
+    let add = |a: Vec3, b: Vec3| a + b;
+    let turn = |a: Vec3, b: Vec3| a.cross(&b);
+    let scaled = |a: Vec3, s: f64| a * s;
+    let w = add(u, scaled(v, k));
+    let t = if w.x > 0.0 { turn(u, w) } else { turn(w, v) };
+    w.dot(&t) + (u - v).length() + add(w, w).z
+}
+
+#[test]
+fn values_in_tuple_lets_and_closures_without_types() {
+    for p in [[0.7, -0.4, 1.3], [-0.9, 0.6, 0.2]] {
+        let mut g = [0.0; 3];
+        let v = values_paired_grad(&p, &mut g);
+        check("values_paired", &|q| values_paired(q), v, &g, &p);
+    }
+}

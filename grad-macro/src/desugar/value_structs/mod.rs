@@ -1546,6 +1546,8 @@ impl Pass {
             return None;
         };
         let mut params = Vec::new();
+        // The parameters of value types: name, type, the type as written.
+        let mut valued = Vec::new();
         let mut takes = false;
         for p in &c.inputs {
             let syn::Pat::Type(pt) = p else { return None };
@@ -1553,16 +1555,24 @@ impl Pass {
                 syn::Type::Reference(r) => &*r.elem,
                 t => t,
             };
-            takes |= self.type_named(ty).is_some();
+            if let Some(t) = self.type_named(ty) {
+                takes = true;
+                if let syn::Pat::Ident(name) = &*pt.pat {
+                    valued.push((name.ident.clone(), t, ty.clone()));
+                }
+            }
             params.push(pt.clone());
         }
         let (gives, output) = match &c.output {
             syn::ReturnType::Type(_, t) => (self.type_named(t).is_some(), c.output.clone()),
             // `|a: f64| V::new(a, 2.0 * a)`, `|a: f64| V { x: a, y: a }`: the type its value
-            // has, written.
+            // has, written; `|a: V, b: V| a + b`: the type of its parameters' combination.
             syn::ReturnType::Default => match self.value_given(&c.body) {
                 Some(t) => (true, syn::parse_quote!(-> #t)),
-                None => (false, c.output.clone()),
+                None => match self.given_by_params(&c.body, &valued) {
+                    Some(t) => (true, syn::parse_quote!(-> #t)),
+                    None => (false, c.output.clone()),
+                },
             },
         };
         // (A `move` closure keeps the values it captured when made, which a later write would
@@ -1573,6 +1583,41 @@ impl Pass {
         let (name, body) = (&pi.ident, &c.body);
         let f: syn::ItemFn = syn::parse_quote!(fn #name(#(#params),*) #output { #body });
         Some((name.clone(), f))
+    }
+
+    /// The value type `body` gives when `params` (name, value type, the type as written) are
+    /// values of those types (`a + b`, `a.scaled(k)`), written as a parameter of that type is.
+    fn given_by_params(
+        &mut self,
+        body: &syn::Expr,
+        params: &[(Ident, usize, syn::Type)],
+    ) -> Option<syn::Type> {
+        if params.is_empty() {
+            return None;
+        }
+        self.scopes.push(HashMap::new());
+        for (name, t, _) in params {
+            let parts = self.types[*t]
+                .fields
+                .iter()
+                .map(|_| syn::parse_quote!(0.0))
+                .collect();
+            self.declare(
+                name,
+                Some(Local {
+                    ty: *t,
+                    parts,
+                    seq: false,
+                }),
+            );
+        }
+        let given = self.type_of(body);
+        self.scopes.pop();
+        let t = given?;
+        params
+            .iter()
+            .find(|(_, p, _)| *p == t)
+            .map(|(_, _, ty)| ty.clone())
     }
 
     /// The value type an expression's value has by its form: a literal of the type (`V { .. }`)
@@ -1614,6 +1659,20 @@ impl Pass {
     fn local(&mut self, mut l: syn::Local, out: &mut Vec<syn::Stmt>) {
         if self.seq_local(&l, out) || self.destructured(&l, out) {
             return;
+        }
+        // `let (u, v) = (V::new(..), a + b);`: a `let` per name, as the later passes split it,
+        // so that each value is followed.
+        if let Some(parts) = super::tuples::split_tuple_let(&l) {
+            let valued = parts.iter().any(|p| {
+                matches!(p, syn::Stmt::Local(pl)
+                    if pl.init.as_ref().is_some_and(|i| self.type_of(&i.expr).is_some()))
+            });
+            if valued {
+                for p in parts {
+                    self.stmt(p, out);
+                }
+                return;
+            }
         }
         if let Some((name, f)) = self.value_closure(&l) {
             self.declare(&name, None);
