@@ -60,6 +60,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut item = item;
     crate::naming::write_out_fields(&mut *item.block);
     crate::desugar::normal::field_part_loops(&mut item.block);
+    crate::desugar::normal::flat_maps_of_rows(&mut item.block);
     // (A model of a value type, `p: &Vec3` with operators, read by its fields first; the
     // user's function keeps the body as written.)
     let written = item.clone();

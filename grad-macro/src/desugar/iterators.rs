@@ -10,7 +10,7 @@ use std::collections::HashSet;
 pub type SeqParams = HashSet<String>;
 
 /// The identifier an iterator chain starts from (`exps` in `exps.iter().map(..)`).
-fn root(e: &syn::Expr) -> Option<&syn::Ident> {
+pub(super) fn root(e: &syn::Expr) -> Option<&syn::Ident> {
     match e {
         syn::Expr::Paren(p) => root(&p.expr),
         syn::Expr::Reference(r) => root(&r.expr),
@@ -442,6 +442,96 @@ pub fn chain_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
     }))
 }
 
+/// Input: `let v: Vec<f64> = SOURCE.flat_map(|t| B).collect();` (typed by the `let` or a
+/// turbofish). Output: `let mut v: Vec<f64> = Vec::new();` and the loop the chain stands for
+/// (see [`flat_map_loop`]) pushing each item: the pushes of nested loops, which lowering follows.
+pub fn flat_collect_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
+    let (id, ty, init) = super::plain_let(l)?;
+    let (c, vec_ty) = collected(init, ty)?;
+    crate::vector::vector_elem(&vec_ty)?;
+    let source = &c.receiver;
+    if !matches!(super::unparen(source), syn::Expr::MethodCall(m) if m.method == "flat_map") {
+        return None;
+    }
+    let (name, item) = (&id.ident, crate::naming::hidden("item"));
+    // `|&t| [t, t * t]`: each element pushed in turn, computed first.
+    if let Some(lp) = listed_pushes(source, name) {
+        return Some(vec![
+            syn::parse_quote!(let mut #name: #vec_ty = ::std::vec::Vec::new();),
+            syn::Stmt::Expr(lp, None),
+        ]);
+    }
+    let mut lp: syn::Expr = syn::parse_quote!(for #item in #source { #name.push(#item); });
+    flatten_loops(&mut lp);
+    if has_flat_map_loop(&lp) {
+        return None;
+    }
+    Some(vec![
+        syn::parse_quote!(let mut #name: #vec_ty = ::std::vec::Vec::new();),
+        syn::Stmt::Expr(lp, None),
+    ])
+}
+
+/// Input: `A.flat_map(|p| [e0, e1])` (or `vec![..]`) collected into `name`. Output: `for p in A
+/// { let t0 = e0; let t1 = e1; name.push(t0); name.push(t1); }`.
+fn listed_pushes(source: &syn::Expr, name: &syn::Ident) -> Option<syn::Expr> {
+    let syn::Expr::MethodCall(m) = super::unparen(source) else {
+        return None;
+    };
+    let [syn::Expr::Closure(c)] = &m.args.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    let [p] = &c.inputs.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    // (Statements before the list's value stay before it.)
+    let (pre, tail): (Vec<syn::Stmt>, &syn::Expr) = match super::unparen(&c.body) {
+        syn::Expr::Block(b) if b.label.is_none() => match b.block.stmts.split_last() {
+            Some((syn::Stmt::Expr(tail, None), pre)) => (pre.to_vec(), tail),
+            _ => return None,
+        },
+        body => (Vec::new(), body),
+    };
+    let elems: Vec<syn::Expr> = match super::unparen(tail) {
+        syn::Expr::Array(a) => a.elems.iter().cloned().collect(),
+        syn::Expr::Macro(mac) if mac.mac.path.is_ident("vec") => mac
+            .mac
+            .parse_body_with(
+                syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
+            )
+            .ok()?
+            .into_iter()
+            .collect(),
+        _ => return None,
+    };
+    if elems.is_empty() || matches!(elems[0], syn::Expr::Repeat(_)) {
+        return None;
+    }
+    let temps: Vec<syn::Ident> = (0..elems.len())
+        .map(|k| crate::naming::fresh(&format!("listed{k}")))
+        .collect();
+    let (p, a) = (untyped(p), &m.receiver);
+    Some(syn::parse_quote!(for #p in #a {
+        #(#pre)*
+        #(let #temps = #elems;)*
+        #(#name.push(#temps);)*
+    }))
+}
+
+/// Whether a `for` loop of `e` is over a chain with a `flat_map`.
+fn has_flat_map_loop(e: &syn::Expr) -> bool {
+    struct Find(bool);
+    impl<'a> syn::visit::Visit<'a> for Find {
+        fn visit_expr_for_loop(&mut self, f: &'a syn::ExprForLoop) {
+            self.0 |= has_flat_map(&f.expr);
+            syn::visit::visit_expr_for_loop(self, f);
+        }
+    }
+    let mut find = Find(false);
+    syn::visit::Visit::visit_expr(&mut find, e);
+    find.0
+}
+
 /// Whether a chain has a `flat_map` among its stages.
 fn has_flat_map(e: &syn::Expr) -> bool {
     match e {
@@ -524,8 +614,11 @@ pub fn flat_map_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
         }
         None => syn::parse_quote!(for #pat in #inner #body),
     };
-    // (Flattened again where `B` flattens too.)
-    let inner_loop = flat_map_loop(&inner_loop).unwrap_or(syn::Expr::ForLoop(inner_loop));
+    // (Flattened again where `B` flattens too; a list written out, `|&t| [t, t * t]`, as a local
+    // array.)
+    let inner_loop = flat_map_loop(&inner_loop)
+        .or_else(|| super::normal::literal_loop(&inner_loop))
+        .unwrap_or(syn::Expr::ForLoop(inner_loop));
     Some(syn::parse_quote!(for #i in #outer { #inner_loop }))
 }
 

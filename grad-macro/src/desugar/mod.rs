@@ -265,18 +265,20 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     let refs = normal::normal_forms(&mut item.block);
     // (Before blocks are lifted, which renames their locals.)
     let floats_declared = tuples::float_names(&item.block, &float_params);
-    // (Of a primitive float: the rewrites of buffers given a new length fill `vec![0.0; n]`.)
-    if let Some(elem) = ret
+    // (Of a primitive float only, `retain` and `extend_from_slice`: the rewrites of buffers
+    // given a new length fill `vec![0.0; n]`.)
+    if let Some((elem, float)) = ret
         .as_ref()
-        .filter(|t| {
-            matches!(
-                crate::sig::float_of(t),
-                Some(crate::ir::FloatTy::F64 | crate::ir::FloatTy::F32)
-            )
-        })
-        .cloned()
+        .and_then(|t| Some((t.clone(), crate::sig::float_of(t)?)))
     {
-        normal::buffers_made_again(&mut item.block, &floats_declared, &elem);
+        let primitive = matches!(float, crate::ir::FloatTy::F64 | crate::ir::FloatTy::F32);
+        normal::buffers_made_again(
+            &mut item.block,
+            &floats_declared,
+            &float_params,
+            &elem,
+            primitive,
+        );
     }
     // Only a name declared once is read as the references wherever it appears.
     let once: std::collections::HashSet<String> = refs
@@ -1331,7 +1333,7 @@ pub fn unparen(mut e: &syn::Expr) -> &syn::Expr {
 }
 
 /// Every `let` of `body`, at any depth, in order.
-fn all_lets(body: &syn::Block) -> Vec<&syn::Local> {
+pub(super) fn all_lets(body: &syn::Block) -> Vec<&syn::Local> {
     struct Lets<'a>(Vec<&'a syn::Local>);
     impl<'a> syn::visit::Visit<'a> for Lets<'a> {
         fn visit_local(&mut self, l: &'a syn::Local) {
@@ -2006,6 +2008,7 @@ impl Desugar<'_> {
                             .or_else(|| tuples::reassigned_array_let(l, &work))
                             .or_else(|| tuples::branch_list_let(l))
                             .or_else(|| copied_param_let(l, self.seqs))
+                            .or_else(|| iterators::flat_collect_let(l))
                             .or_else(|| filters::filtered_collect_let(l))
                             .or_else(|| iterators::chained_collect_let(l))
                             .or_else(|| iterators::array_rows_collect_let(l))

@@ -271,43 +271,135 @@ fn element_options(block: &mut syn::Block) {
 pub(super) fn buffers_made_again(
     block: &mut syn::Block,
     floats: &std::collections::HashSet<String>,
+    params: &std::collections::HashSet<String>,
     elem: &syn::Type,
+    primitive: bool,
 ) {
     // (A buffer also filled by `push` keeps `extend_from_slice` among its pushes, which the
     // rewrites of pushed buffers follow.)
-    struct Pushed(std::collections::HashSet<String>);
+    struct Pushed(
+        std::collections::HashSet<String>,
+        std::collections::HashSet<String>,
+    );
     impl<'a> syn::visit::Visit<'a> for Pushed {
         fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
-            if ["push", "clear", "extend", "insert"]
-                .iter()
-                .any(|n| m.method == n)
-            {
-                if let syn::Expr::Path(p) = &*m.receiver {
-                    if let Some(i) = p.path.get_ident() {
+            if let syn::Expr::Path(p) = &*m.receiver {
+                if let Some(i) = p.path.get_ident() {
+                    if ["push", "clear", "extend"].iter().any(|n| m.method == n) {
                         self.0.insert(i.to_string());
+                    }
+                    if ["insert", "remove", "swap_remove"]
+                        .iter()
+                        .any(|n| m.method == n)
+                    {
+                        self.1.insert(i.to_string());
                     }
                 }
             }
             syn::visit::visit_expr_method_call(self, m);
         }
     }
-    let mut pushed = Pushed(std::collections::HashSet::new());
+    let mut pushed = Pushed(
+        std::collections::HashSet::new(),
+        std::collections::HashSet::new(),
+    );
     syn::visit::Visit::visit_block(&mut pushed, block);
+    // A buffer whose elements shift (`insert`, `remove`) is made again at every change, its
+    // pushes too (each already costs a pass over it): one certainly of floats, as `floats` is
+    // also of other names that read a float.
+    let lists = float_lists(block, params);
+    pushed.1.retain(|n| lists.contains(n));
+    for name in &pushed.1 {
+        pushed.0.remove(name);
+    }
     struct Again<'a>(
         &'a std::collections::HashSet<String>,
         &'a syn::Type,
         std::collections::HashSet<String>,
+        std::collections::HashSet<String>,
+        bool,
     );
     impl VisitMut for Again<'_> {
         fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
             syn::visit_mut::visit_expr_mut(self, e);
             let syn::Expr::MethodCall(m) = e else { return };
             let buffer = matches!(&*m.receiver, syn::Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.0.contains(&i.to_string())));
-            if !buffer || m.args.len() != 1 {
+            let named = |set: &std::collections::HashSet<String>| matches!(&*m.receiver, syn::Expr::Path(p) if p.path.get_ident().is_some_and(|i| set.contains(&i.to_string())));
+            // (Shifted: a buffer of floats whose elements `insert` or `remove` move.)
+            let (pushed, shifted) = (named(&self.2), named(&self.3));
+            if !buffer && !shifted {
                 return;
             }
             let (v, elem) = (&m.receiver, self.1);
             let new = crate::naming::fresh("made_again");
+            let (k, n, j) = (
+                crate::naming::fresh("at"),
+                crate::naming::fresh("n"),
+                crate::naming::fresh("j"),
+            );
+            // `insert` and `remove` shift the elements after `k` (`swap_remove` moves the
+            // last): the buffer made again by index, each element read from where it was (not
+            // a buffer that pushes fill, whose rewrite counts its pushes).
+            match (
+                m.method.to_string().as_str(),
+                m.args.len(),
+                pushed || !shifted,
+            ) {
+                ("insert", 2, false) => {
+                    let (at, value) = (&m.args[0], &m.args[1]);
+                    let e0 = crate::naming::fresh("inserted");
+                    *e = syn::parse_quote_spanned!(m.method.span()=> {
+                        let #k: usize = #at;
+                        let #e0: #elem = #value;
+                        let #n: usize = #v.len();
+                        ::core::assert!(#k <= #n, "insertion index (is {}) should be <= len (is {})", #k, #n);
+                        let #new: ::std::vec::Vec<#elem> = (0..#n + 1)
+                            .map(|#j| if #j < #k { #v[#j] } else if #j == #k { #e0 } else { #v[#j - 1] })
+                            .collect();
+                        #v = #new;
+                    });
+                    return;
+                }
+                ("push", 1, false) => {
+                    let value = &m.args[0];
+                    let e0 = crate::naming::fresh("pushed");
+                    *e = syn::parse_quote_spanned!(m.method.span()=> {
+                        let #e0: #elem = #value;
+                        let #n: usize = #v.len();
+                        let #new: ::std::vec::Vec<#elem> = (0..#n + 1)
+                            .map(|#j| if #j < #n { #v[#j] } else { #e0 })
+                            .collect();
+                        #v = #new;
+                    });
+                    return;
+                }
+                ("remove" | "swap_remove", 1, false) => {
+                    let at = &m.args[0];
+                    let e0 = crate::naming::fresh("removed");
+                    // (`swap_remove` puts the last element in the gap.)
+                    let moved = if m.method == "remove" {
+                        quote::quote!(if #j < #k { #v[#j] } else { #v[#j + 1] })
+                    } else {
+                        quote::quote!(if #j == #k { #v[#n - 1] } else { #v[#j] })
+                    };
+                    *e = syn::parse_quote_spanned!(m.method.span()=> {
+                        let #k: usize = #at;
+                        let #n: usize = #v.len();
+                        ::core::assert!(#k < #n, "removal index (is {}) should be < len (is {})", #k, #n);
+                        let #e0: #elem = #v[#k];
+                        let #new: ::std::vec::Vec<#elem> = (0..#n - 1)
+                            .map(|#j| #moved)
+                            .collect();
+                        #v = #new;
+                        #e0
+                    });
+                    return;
+                }
+                _ => {}
+            }
+            if m.args.len() != 1 || !self.4 || !buffer {
+                return;
+            }
             if m.method == "retain" && matches!(&m.args[0], syn::Expr::Closure(_)) {
                 let keep = &m.args[0];
                 *e = syn::parse_quote_spanned!(m.method.span()=> {
@@ -332,7 +424,125 @@ pub(super) fn buffers_made_again(
         }
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }
-    Again(floats, elem, pushed.0).visit_block_mut(block);
+    Again(floats, elem, pushed.0, pushed.1, primitive).visit_block_mut(block);
+}
+
+/// The locals that certainly hold a `Vec` of floats one by one (not rows, tuples, integers or
+/// another collection): typed `Vec<f64>` (or the function's float); or untyped and made by
+/// `vec![v; n]` or `vec![a, b]` of floats, by `to_vec()`, `clone()` or `to_owned()` of a float
+/// parameter or of another such local, or by `Vec::new()` filled by pushes of floats only.
+fn float_lists(
+    block: &syn::Block,
+    params: &std::collections::HashSet<String>,
+) -> std::collections::HashSet<String> {
+    fn root(e: &syn::Expr) -> Option<&syn::Ident> {
+        match super::unparen(e) {
+            syn::Expr::Path(p) => p.path.get_ident(),
+            syn::Expr::Reference(r) => root(&r.expr),
+            syn::Expr::Index(i) => root(&i.expr),
+            syn::Expr::MethodCall(m) if m.method == "as_slice" => root(&m.receiver),
+            _ => None,
+        }
+    }
+    // A float by itself: a float literal or a name known to hold floats, in anything but an
+    // array, a tuple, a macro or a struct.
+    let scalar = |e: &syn::Expr, known: &std::collections::HashSet<String>| {
+        !matches!(
+            super::unparen(e),
+            syn::Expr::Array(_)
+                | syn::Expr::Tuple(_)
+                | syn::Expr::Macro(_)
+                | syn::Expr::Struct(_)
+                | syn::Expr::Repeat(_)
+        ) && (super::tuples::has_float_literal(e)
+            || crate::naming::mentions(quote::ToTokens::to_token_stream(e), &|n| {
+                known.contains(&n.to_string())
+            }))
+    };
+    // The values pushed into each local.
+    struct Pushes(Vec<(String, syn::Expr)>);
+    impl<'a> syn::visit::Visit<'a> for Pushes {
+        fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
+            syn::visit::visit_expr_method_call(self, m);
+            if let (syn::Expr::Path(p), true, Some(v)) =
+                (&*m.receiver, m.method == "push", m.args.first())
+            {
+                if let Some(i) = p.path.get_ident() {
+                    self.0.push((i.to_string(), v.clone()));
+                }
+            }
+        }
+    }
+    let mut pushes = Pushes(Vec::new());
+    syn::visit::Visit::visit_block(&mut pushes, block);
+    let lets = super::all_lets(block);
+    let mut out = std::collections::HashSet::new();
+    loop {
+        let known: std::collections::HashSet<String> = params.union(&out).cloned().collect();
+        let before = out.len();
+        for l in &lets {
+            let (pat, ty) = super::pat_and_type(l);
+            let syn::Pat::Ident(id) = pat else { continue };
+            let name = id.ident.to_string();
+            let Some(init) = l.init.as_ref().filter(|i| i.diverge.is_none()) else {
+                continue;
+            };
+            let listed = match (ty, super::unparen(&init.expr)) {
+                (Some(t), _) => crate::rows::vec_elem(t)
+                    .and_then(crate::sig::float_of)
+                    .is_some(),
+                (None, syn::Expr::Macro(m)) if m.mac.path.is_ident("vec") => {
+                    struct Repeat(syn::Expr);
+                    impl syn::parse::Parse for Repeat {
+                        fn parse(input: syn::parse::ParseStream) -> syn::Result<Self> {
+                            let v = input.parse()?;
+                            input.parse::<syn::Token![;]>()?;
+                            let _: syn::Expr = input.parse()?;
+                            Ok(Repeat(v))
+                        }
+                    }
+                    match m.mac.parse_body::<Repeat>() {
+                        Ok(Repeat(v)) => scalar(&v, &known),
+                        Err(_) => m
+                            .mac
+                            .parse_body_with(
+                                syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
+                            )
+                            .is_ok_and(|es| !es.is_empty() && es.iter().all(|e| scalar(e, &known))),
+                    }
+                }
+                (None, syn::Expr::MethodCall(m))
+                    if m.args.is_empty()
+                        && ["to_vec", "clone", "to_owned"]
+                            .iter()
+                            .any(|n| m.method == n) =>
+                {
+                    root(&m.receiver).is_some_and(|r| known.contains(&r.to_string()))
+                }
+                (None, syn::Expr::Call(c)) if c.args.len() <= 1 => {
+                    let made = matches!(&*c.func, syn::Expr::Path(p)
+                        if p.path.segments.len() == 2
+                            && p.path.segments[0].ident == "Vec"
+                            && (p.path.segments[1].ident == "new" || p.path.segments[1].ident == "with_capacity"));
+                    let mut values = pushes.0.iter().filter(|(n, _)| *n == name).peekable();
+                    made && values.peek().is_some() && values.all(|(_, v)| scalar(v, &known))
+                }
+                _ => false,
+            };
+            // (Every `let` of the name says so.)
+            if listed
+                && lets.iter().all(|o| match super::pat_and_type(o).0 {
+                    syn::Pat::Ident(oi) => oi.ident != id.ident || std::ptr::eq(*o, *l),
+                    _ => true,
+                })
+            {
+                out.insert(name);
+            }
+        }
+        if out.len() == before {
+            return out;
+        }
+    }
 }
 
 /// Input: a call that lends an element `&mut a[i]` (or `&mut m[i][j]`) to a function writing
@@ -471,6 +681,7 @@ pub(super) fn normal_forms(block: &mut syn::Block) -> Vec<String> {
     element_options(block);
     mut_accessors(block);
     lent_elements(block);
+    literal_loops(block);
     // `match k { _ => { return x.sin(); } }` as the body's value, every arm returning: a
     // statement, the body's value never reached.
     if let Some(syn::Stmt::Expr(syn::Expr::Match(m), None)) = block.stmts.last() {
@@ -632,6 +843,12 @@ pub(super) fn normal_forms(block: &mut syn::Block) -> Vec<String> {
                 if let syn::Expr::MethodCall(m) = e {
                     if let Some(fused) = flat_map_then_map(m) {
                         *e = fused;
+                    }
+                }
+                // `rows.iter().flat_map(|r| r.iter().map(f))`: `rows.iter().flatten().map(f)`.
+                if let syn::Expr::MethodCall(m) = e {
+                    if let Some(flat) = flat_map_of_rows(m) {
+                        *e = flat;
                     }
                 }
                 if let syn::Expr::MethodCall(m) = e {
@@ -1690,6 +1907,229 @@ fn copied_unwrap(e: &syn::Expr) -> Option<syn::Expr> {
     }
     let (method, args) = (&u.method, &u.args);
     Some(syn::parse_quote!((*#pick.#method(#args))))
+}
+
+/// Every `for` loop of `block` over a list written out (see [`literal_loop`]).
+fn literal_loops(block: &mut syn::Block) {
+    struct Literal;
+    impl VisitMut for Literal {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            syn::visit_mut::visit_expr_mut(self, e);
+            if let syn::Expr::ForLoop(f) = e {
+                if let Some(made) = literal_loop(f) {
+                    *e = made;
+                }
+            }
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    Literal.visit_block_mut(block);
+}
+
+/// Input: `for p in [a, b, c] { body }` (also `&[..]`, `vec![..]`, `&vec![..]`, then `.iter()`,
+/// `.into_iter()`, `.copied()`, `.rev()`, ..). Output: `{ let L = [a, b, c]; for p in L { body
+/// } }` (the same adapters over `L`): a local array, which loops over locals follow; the
+/// elements computed first, as before.
+pub(super) fn literal_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
+    fn literal(e: &mut syn::Expr) -> Option<&mut syn::Expr> {
+        match e {
+            syn::Expr::Array(a) if !a.elems.is_empty() => Some(e),
+            syn::Expr::Macro(m) if m.mac.path.is_ident("vec") => {
+                let elems = m
+                    .mac
+                    .parse_body_with(
+                        syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
+                    )
+                    .ok()
+                    .filter(|e| !e.is_empty())?;
+                *e = syn::Expr::Array(syn::ExprArray {
+                    attrs: Vec::new(),
+                    bracket_token: Default::default(),
+                    elems,
+                });
+                Some(e)
+            }
+            syn::Expr::Reference(r) if r.mutability.is_none() => literal(&mut r.expr),
+            syn::Expr::Paren(p) => literal(&mut p.expr),
+            syn::Expr::MethodCall(m)
+                if m.args.is_empty()
+                    && ["iter", "into_iter", "copied", "cloned", "rev", "enumerate"]
+                        .iter()
+                        .any(|n| m.method == n) =>
+            {
+                literal(&mut m.receiver)
+            }
+            _ => None,
+        }
+    }
+    if let Some(made) = literal_tuple_loop(f) {
+        return Some(made);
+    }
+    let mut f = f.clone();
+    let name = crate::naming::fresh("listed");
+    let at = literal(&mut f.expr)?;
+    let list = std::mem::replace(at, syn::parse_quote!(#name));
+    Some(syn::parse_quote!({
+        let #name = #list;
+        #f
+    }))
+}
+
+/// Input: `for (a, b) in [(a0, b0), (a1, b1)] { body }` (also over `&[..]`, `.iter()`,
+/// `.into_iter()`, the pattern `&(a, b)`). Output: `{ let t00 = a0; let t01 = b0; ..; let L0 =
+/// [t00, t10]; let L1 = [t01, t11]; for K in 0..2 { let (a, b) = (L0[K], L1[K]); body } }`: a
+/// local array per part, the elements computed first and in order, as before.
+fn literal_tuple_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
+    let mut source = &*f.expr;
+    let mut by_ref = false;
+    let list = loop {
+        match source {
+            syn::Expr::Array(a) => break a.elems.iter().cloned().collect::<Vec<_>>(),
+            syn::Expr::Macro(m) if m.mac.path.is_ident("vec") => {
+                break m
+                    .mac
+                    .parse_body_with(
+                        syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
+                    )
+                    .ok()?
+                    .into_iter()
+                    .collect();
+            }
+            syn::Expr::Reference(r) if r.mutability.is_none() => {
+                by_ref = true;
+                source = &r.expr;
+            }
+            syn::Expr::Paren(p) => source = &p.expr,
+            syn::Expr::MethodCall(m) if m.args.is_empty() && m.method == "iter" => {
+                by_ref = true;
+                source = &m.receiver;
+            }
+            syn::Expr::MethodCall(m)
+                if m.args.is_empty()
+                    && ["into_iter", "copied", "cloned"]
+                        .iter()
+                        .any(|n| m.method == n) =>
+            {
+                if m.method != "into_iter" {
+                    by_ref = false;
+                }
+                source = &m.receiver;
+            }
+            _ => return None,
+        }
+    };
+    let arity = match list.first() {
+        Some(syn::Expr::Tuple(t)) if !t.elems.is_empty() => t.elems.len(),
+        _ => return None,
+    };
+    let same = list
+        .iter()
+        .all(|e| matches!(e, syn::Expr::Tuple(t) if t.elems.len() == arity));
+    // The pattern takes the tuple apart (`&(a, b)` of references).
+    let pat = match (&*f.pat, by_ref) {
+        (syn::Pat::Reference(r), true) if r.mutability.is_none() => &*r.pat,
+        (p, false) => p,
+        _ => return None,
+    };
+    if !same || !matches!(pat, syn::Pat::Tuple(t) if t.elems.len() == arity) {
+        return None;
+    }
+    let mut stmts: Vec<syn::Stmt> = Vec::new();
+    let mut parts: Vec<Vec<syn::Ident>> = vec![Vec::new(); arity];
+    for (i, e) in list.iter().enumerate() {
+        let syn::Expr::Tuple(t) = e else { return None };
+        for (j, v) in t.elems.iter().enumerate() {
+            let name = crate::naming::fresh(&format!("listed{i}_{j}"));
+            stmts.push(syn::parse_quote!(let #name = #v;));
+            parts[j].push(name);
+        }
+    }
+    let arrays: Vec<syn::Ident> = (0..arity)
+        .map(|j| crate::naming::fresh(&format!("listed_part{j}")))
+        .collect();
+    for (a, p) in arrays.iter().zip(&parts) {
+        stmts.push(syn::parse_quote!(let #a = [#(#p),*];));
+    }
+    let (k, n) = (crate::naming::fresh("k"), list.len());
+    let (label, body) = (&f.label, &f.body.stmts);
+    Some(syn::parse_quote!({
+        #(#stmts)*
+        #label for #k in 0..#n {
+            let #pat = (#(#arrays[#k]),*);
+            #(#body)*
+        }
+    }))
+}
+
+/// [`flat_map_of_rows`] everywhere in `block`, before the rewrites of a model's rows read it.
+pub(crate) fn flat_maps_of_rows(block: &mut syn::Block) {
+    struct Flat;
+    impl VisitMut for Flat {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            syn::visit_mut::visit_expr_mut(self, e);
+            if let syn::Expr::MethodCall(m) = e {
+                if let Some(flat) = flat_map_of_rows(m) {
+                    *e = flat;
+                }
+            }
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    Flat.visit_block_mut(block);
+}
+
+/// Input: `A.flat_map(|r| r.iter())` (also `into_iter()`, then `copied()`, `cloned()`, `map(f)`,
+/// `filter(p)` that do not read `r`). Output: `A.flatten()` then the same stages: the same items
+/// in the same order, in the form the rewrites of rows follow (stages that number or count
+/// items, such as `enumerate`, would start again at each row, and stay as written).
+fn flat_map_of_rows(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
+    let [syn::Expr::Closure(c)] = &m.args.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    let [row] = &c.inputs.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    let syn::Pat::Ident(row) = super::iterators::untyped(row) else {
+        return None;
+    };
+    if m.method != "flat_map" || row.by_ref.is_some() || row.subpat.is_some() {
+        return None;
+    }
+    let row = &row.ident;
+    let mut stages = Vec::new();
+    let tail = super::tail_expr(&c.body);
+    let mut at = super::unparen(&tail);
+    loop {
+        let syn::Expr::MethodCall(s) = at else {
+            return None;
+        };
+        let of_row =
+            matches!(super::unparen(&s.receiver), syn::Expr::Path(p) if p.path.is_ident(row));
+        if of_row {
+            if (s.method != "iter" && s.method != "into_iter") || !s.args.is_empty() {
+                return None;
+            }
+            break;
+        }
+        let known = ["copied", "cloned", "map", "filter"]
+            .iter()
+            .any(|n| s.method == n);
+        let reads_row = s
+            .args
+            .iter()
+            .any(|a| super::mentions(&quote::ToTokens::to_token_stream(a), row));
+        if !known || reads_row || s.turbofish.is_some() {
+            return None;
+        }
+        stages.push((s.method.clone(), s.args.clone()));
+        at = super::unparen(&s.receiver);
+    }
+    let source = &m.receiver;
+    let mut out: syn::Expr = syn::parse_quote_spanned!(m.method.span()=> #source.flatten());
+    for (method, args) in stages.into_iter().rev() {
+        out = syn::parse_quote!(#out.#method(#args));
+    }
+    Some(out)
 }
 
 /// See the call in `TupleFolds`: a `map` after a `flat_map` whose closure ends in a `map`, moved

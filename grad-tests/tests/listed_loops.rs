@@ -1,0 +1,184 @@
+//! Loops over lists written out (`for w in [a, b, c]`, `&[..]`, `vec![..]`, with `.iter()`,
+//! `.rev()`, `.enumerate()`; lists of tuples taken apart by the pattern, `&(t, y)` of
+//! references), `flat_map` giving a list per item (`x.iter().flat_map(|&t| [t, t * t])`) in
+//! sums, `for` loops and collects, and `flat_map` over a model's rows (`w.iter().flat_map(|r|
+//! r.iter())`); issue 8, found by a probe of realistic code (refused before: `cannot iterate
+//! over this form`). Each against central finite differences, values equal to the function's.
+
+#![allow(clippy::cast_precision_loss, clippy::needless_range_loop)]
+
+mod common;
+
+use common::{check_flat, check_model};
+use grad::{gradient, Params};
+use num_traits::Float;
+
+fn check(what: &str, f: &dyn Fn(&[f64]) -> f64, g: &dyn Fn(&[f64], &mut [f64]) -> f64, p: &[f64]) {
+    let mut d = vec![f64::NAN; p.len()];
+    let v = g(p, &mut d);
+    check_flat(what, p, f, v, &d).unwrap();
+}
+
+const P: [f64; 5] = [0.7, -1.2, 0.45, 1.9, -0.35];
+
+fn soft(a: f64) -> f64 {
+    a.tanh() * 0.5
+}
+
+/// Lists of floats: by value, by reference, reversed, numbered, a `vec!`, nested with a labeled
+/// `continue`, a list in a helper's argument and a condition.
+#[gradient]
+fn listed(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for v in [x[0], x[1] * 2.0, x[2].sin()] {
+        s += v * v;
+    }
+    for v in &[x[0], soft(x[3])] {
+        s += v * 0.5;
+    }
+    for &v in [x[1], x[2]].iter().rev() {
+        s = s * 0.9 - v;
+    }
+    for (i, v) in [x[3], x[4]].iter().enumerate() {
+        s -= v * i as f64;
+    }
+    for v in vec![x[0], x[3]] {
+        if v > 0.0 {
+            s += v.exp();
+        }
+    }
+    'outer: for w in [x[0], x[1], x[4]] {
+        for v in [w, 2.0 * w] {
+            if v > 1.2 {
+                continue 'outer;
+            }
+            s += soft(v);
+        }
+    }
+    s
+}
+
+/// Lists of tuples: by value, by reference, from a `vec!`, a constant table beside them.
+#[gradient]
+fn listed_pairs(x: &[f64]) -> f64 {
+    let pts = [(0.0, 1.0), (1.0, 2.5), (2.0, 3.9)];
+    let mut s = 0.0;
+    for &(t, y) in pts.iter() {
+        let r = x[0] + x[1] * t - y;
+        s += r * r;
+    }
+    for (t, y) in [(0.5, 1.0), (1.5, x[2])] {
+        let r = x[0] + x[1] * t - y;
+        s += r * r;
+    }
+    for &(a, b) in &[(x[0], 1.0), (x[3], x[4])] {
+        s += a * b;
+    }
+    for (a, b, c) in vec![(x[0], 1.0, x[2]), (x[1], 2.0, x[3])] {
+        if a > 0.5 {
+            continue;
+        }
+        s += a * b * c;
+    }
+    s
+}
+
+/// `flat_map` giving a list per item: summed, looped over, collected (then numbered).
+#[gradient]
+fn flat_listed(x: &[f64]) -> f64 {
+    let s: f64 = x.iter().flat_map(|&t| [t, t * t]).sum();
+    let mut l = 0.0;
+    for v in x.iter().flat_map(|&t| vec![t.sin(), t.cos()]) {
+        l += v * v * v;
+    }
+    let c: Vec<f64> = x
+        .iter()
+        .flat_map(|&t| {
+            let h = t * 0.5;
+            [h, h.exp()]
+        })
+        .collect();
+    let numbered: f64 = c.iter().enumerate().map(|(i, t)| t * i as f64).sum();
+    s + l + numbered + c.len() as f64
+}
+
+/// Generic over the float.
+#[gradient]
+fn flat_listed_generic<T: Float>(x: &[T]) -> T {
+    let mut s = T::zero();
+    for v in [x[0], x[1] * x[2]] {
+        s = s + v * v;
+    }
+    let c: Vec<T> = x.iter().flat_map(|&t| [t, t.sin()]).collect();
+    s + c.iter().fold(T::zero(), |a, &b| a + b * b)
+}
+
+#[derive(Clone, Debug, Params)]
+struct Net {
+    w: Vec<Vec<f64>>,
+    b: Vec<f64>,
+}
+
+impl Net {
+    /// Penalties over every weight, written with `flat_map` over the rows.
+    #[gradient(wrt(self))]
+    fn penalty(&self, lam: f64) -> f64 {
+        let l2 = self
+            .w
+            .iter()
+            .flat_map(|r| r.iter())
+            .map(|v| v * v)
+            .sum::<f64>();
+        let mut l1 = 0.0;
+        for v in self.w.iter().flat_map(|r| r.iter()) {
+            l1 += v.abs();
+        }
+        let all: Vec<f64> = self.w.iter().flat_map(|r| r.iter().copied()).collect();
+        let bent: f64 = self.w.iter().flat_map(|r| r.iter().map(|v| v.sin())).sum();
+        lam * l2 + l1 + all.iter().sum::<f64>() * self.b[0] + bent
+    }
+}
+
+#[test]
+fn lists_written_out_against_differences() {
+    let other = [-0.3, 0.8, 1.1, -0.6, 0.9];
+    for p in [&P, &other] {
+        check("listed", &|q| listed(q), &|q, d| listed_grad(q, d), p);
+        check(
+            "listed_pairs",
+            &|q| listed_pairs(q),
+            &|q, d| listed_pairs_grad(q, d),
+            p,
+        );
+        check(
+            "flat_listed",
+            &|q| flat_listed(q),
+            &|q, d| flat_listed_grad(q, d),
+            p,
+        );
+        check(
+            "flat_listed_generic",
+            &|q| flat_listed_generic(q),
+            &|q, d| flat_listed_generic_grad(q, d),
+            p,
+        );
+    }
+    let p32: Vec<f32> = P.iter().map(|&v| v as f32).collect();
+    let mut d32 = vec![0.0f32; 5];
+    let v32 = flat_listed_generic_grad(&p32, &mut d32);
+    assert_eq!(v32.to_bits(), flat_listed_generic(&p32).to_bits());
+}
+
+#[test]
+fn rows_flattened_by_flat_map() {
+    let n = Net {
+        w: vec![vec![0.3, -0.5, 0.2], vec![0.7, 0.1, -0.9]],
+        b: vec![0.4, 0.2],
+    };
+    check_model(
+        "penalty",
+        &n,
+        |m| m.penalty(0.5),
+        |m, d| m.penalty_grad(0.5, d),
+    );
+}
