@@ -6460,6 +6460,9 @@ impl<'a> FnGen<'a> {
             23 if self.on("stmt:fn_pointer") && self.rng.chance(0.2) => self.fn_pointer(out, ind),
             23 if self.on("stmt:array_copy") && self.rng.chance(0.25) => self.array_copy(out, ind),
             23 if self.on("stmt:views") && self.rng.chance(0.25) => self.view_writes(out, ind),
+            23 if self.on("stmt:listed_loop") && self.rng.chance(0.2) => {
+                self.listed_loop(out, ind);
+            }
             23 if self.on("stmt:iter_element") && self.rng.chance(0.25) => {
                 self.iter_element(out, ind);
             }
@@ -7179,6 +7182,47 @@ impl std::ops::AddAssign for {ty} {{
             );
             let act = e1.iv.2 || e2.iv.2;
             self.declare(&gw, VarKind::Float(Iv(-1.0, 1.0, act)), false);
+        }
+        // Sometimes values bound together by a tuple `let` and combined by a closure whose
+        // return type is not written. |b * 0.5| <= 2.5 per field, the other <= 0.5: |tw| <= 1.
+        if self.on("stmt:value_tuple_let") && self.rng.chance(0.3) {
+            let (ta, tb, tf, tw) = (
+                self.fresh("ta"),
+                self.fresh("tb"),
+                self.fresh("tf"),
+                self.fresh("tw"),
+            );
+            let (p1, p2) = (self.fresh("p"), self.fresh("q"));
+            let (first, second) = (
+                format!("{b} * 0.5"),
+                format!("{ty}::new({a}.y * 0.1, {a}.x * 0.1)"),
+            );
+            let pair = if self.rng.chance(0.5) {
+                format!("let ({ta}, {tb}) = ({first}, {second});")
+            } else {
+                // Bound the other way round, then swapped by a second tuple `let`.
+                format!("let ({tb}, {ta}) = ({second}, {first});\nlet ({ta}, {tb}) = ({ta}, {tb});")
+            };
+            for l in pair.lines() {
+                Self::line(out, ind, l);
+            }
+            let combined = if self.rng.chance(0.5) {
+                format!("{p1} + {p2}")
+            } else {
+                format!("{p1} - {p2}.scaled(0.5)")
+            };
+            Self::line(
+                out,
+                ind,
+                &format!("let {tf} = |{p1}: {tyu}, {p2}: {tyu}| {combined};"),
+            );
+            Self::line(
+                out,
+                ind,
+                &format!("let {tw}: {FLT} = {FLT}::tanh({tf}({ta}, {tb}).norm2() * 0.05);"),
+            );
+            let act = e1.iv.2 || e2.iv.2 || e3.iv.2;
+            self.declare(&tw, VarKind::Float(Iv(-1.0, 1.0, act)), false);
         }
         // Sometimes taken apart by a pattern (|px|, |py| <= 5, |pv| <= 5).
         if !generic && self.on("stmt:value_patterns") && self.rng.chance(0.3) {
@@ -7907,6 +7951,53 @@ impl {tb} {{
         Some((xs, iv, self.wrapped(1, (-1.0, 1.0))))
     }
 
+    /// Loops over lists written out (`for v in [a, b, 0.5]`, `&[..]`, `vec![..]`, `.iter().rev()`,
+    /// `.into_iter().enumerate()`, lists of tuples taken apart by the pattern, also `&(p, q)` of
+    /// references) and `flat_map` giving a list per item (summed, looped over, collected).
+    fn listed_loop(&mut self, out: &mut String, ind: usize) {
+        let Some((xs, iv, e)) = self.nonempty_seq_and_value() else {
+            return;
+        };
+        let w = paren(&e.s);
+        let (acc, v, r) = (self.fresh("la"), self.fresh("lv"), self.fresh("lr"));
+        let a = format!("{FLT}::tanh({xs}[0])");
+        Self::line(out, ind, &format!("let mut {acc}: {FLT} = 0.0;"));
+        // |w|, |a| <= 1: |acc| <= 2 after any of them.
+        let lp = match self.rng.below(5) {
+            0 => format!("for {v} in [{w}, {a}, 0.5] {{ {acc} += {FLT}::tanh({v}) * 0.5; }}"),
+            1 => format!(
+                "for &{v} in [{w}, {a}].iter().rev() {{ {acc} = {acc} * 0.5 + {FLT}::tanh({v}); }}"
+            ),
+            2 => {
+                let i = self.fresh("i");
+                format!("for ({i}, {v}) in vec![{w}, {a}].into_iter().enumerate() {{ {acc} += {v} * {i} as {FLT} * 0.5; }}")
+            }
+            3 => {
+                let (p, q) = (self.fresh("p"), self.fresh("q"));
+                format!("for ({p}, {q}) in [({w}, 1.0), ({a}, {w})] {{ if {p} > 0.9 {{ continue; }} {acc} += {p} * {q} * 0.5; }}")
+            }
+            _ => {
+                let (p, q) = (self.fresh("p"), self.fresh("q"));
+                format!("for &({p}, {q}) in &[({a}, 0.5), (0.25, {w})] {{ {acc} += {p} * {q}; }}")
+            }
+        };
+        Self::line(out, ind, &lp);
+        // `flat_map` giving two items per element, each within ±1: |r| <= 3.
+        let t = self.fresh("t");
+        let flat = match self.rng.below(3) {
+            0 => format!("let {r}: {FLT} = {FLT}::tanh({xs}.iter().flat_map(|&{t}| [{FLT}::tanh({t}), {FLT}::tanh({t} * {w})]).map(|{v}| {v} * 0.5).sum::<{FLT}>()) + {acc};"),
+            1 => format!("let mut {r}: {FLT} = {acc};\nfor {v} in {xs}.iter().flat_map(|&{t}| vec![{FLT}::tanh({t} + {w}), 0.25]) {{ {r} = {r} * 0.5 + {v} * 0.5; }}"),
+            _ => {
+                let c = self.fresh("fc");
+                format!("let {c}: Vec<{FLT}> = {xs}.iter().flat_map(|&{t}| [{FLT}::tanh({t}), {w}]).collect();\nlet {r}: {FLT} = {acc} + ({c}[0] + {c}[{c}.len() - 1]) * 0.5;")
+            }
+        };
+        for l in flat.lines() {
+            Self::line(out, ind, l);
+        }
+        self.declare(&r, VarKind::Float(Iv(-3.0, 3.0, e.iv.2 || iv.2)), false);
+    }
+
     /// A local copy of a sequence written through views of it: `iter_mut().rev()` (also after
     /// `.enumerate()`), `chunks_mut(2)`, `chunks_exact_mut(2).enumerate()`, the two parts of
     /// `split_at_mut`, `rotate_left`/`rotate_right`; then read at both ends.
@@ -7985,6 +8076,26 @@ impl {tb} {{
                     Self::line(out, ind, l);
                 }
                 Self::line(out, ind, &format!("{v}[0] = {FLT}::tanh({v}[0] + {w});"));
+            }
+        }
+        // Sometimes its elements shifted: an element inserted, one removed (read in a
+        // condition or as a value), one swapped out, one pushed after them; every element
+        // within ±1 and the length at least 1 after each.
+        if self.on("stmt:shifted_buffer") && self.rng.chance(0.3) {
+            let (k, rm) = (self.fresh("k"), self.fresh("rm"));
+            let lines = [
+                format!("let {k} = {v}.len() / 2;"),
+                format!("{v}.insert({k}, {FLT}::tanh({w} * {v}[0]));"),
+                match self.rng.below(3) {
+                    0 => format!("let {rm}: {FLT} = {v}.remove(0);"),
+                    1 => format!("let {rm}: {FLT} = if {v}.remove({v}.len() - 1) > 0.0 {{ 0.5 }} else {{ {v}[0] * 0.5 }};"),
+                    _ => format!("let {rm}: {FLT} = {v}.swap_remove(0);"),
+                },
+                format!("{v}[0] = {FLT}::tanh({v}[0] + {rm} * 0.5);"),
+                format!("if {v}.len() > 1 {{ {v}.remove(1); {v}.push({FLT}::tanh({rm} - {v}[0])); }}"),
+            ];
+            for l in &lines {
+                Self::line(out, ind, l);
             }
         }
         Self::line(
