@@ -103,28 +103,45 @@ fn float(ty: &syn::Type) -> bool {
 /// Whether evaluating `e` twice computes the same as once: no assignment, macro or call that
 /// takes from an iterator or changes a collection.
 pub(super) fn without_effects(e: &syn::Expr) -> bool {
-    struct Pure(bool);
-    impl<'a> syn::visit::Visit<'a> for Pure {
+    !effects(e, false)
+}
+
+/// Whether evaluating `e` may do more than give its value: write a place (`locals_written`:
+/// writes and loans of places are the caller's to judge, as a closure's own locals), call a
+/// method that changes its receiver or advances an iterator, expand a macro, or leave (`return`,
+/// `?`, `yield`).
+pub(super) fn effects(e: &syn::Expr, locals_written: bool) -> bool {
+    struct Effects(bool, bool);
+    impl<'a> syn::visit::Visit<'a> for Effects {
         fn visit_expr(&mut self, e: &'a syn::Expr) {
             match e {
-                syn::Expr::Assign(_) | syn::Expr::Macro(_) => self.0 = false,
-                syn::Expr::Binary(b) if crate::lower::is_compound_assign(&b.op) => self.0 = false,
-                syn::Expr::MethodCall(m)
-                    if [
-                        "next", "by_ref", "push", "pop", "insert", "remove", "drain", "clear",
-                    ]
-                    .iter()
-                    .any(|n| m.method == n) =>
-                {
-                    self.0 = false;
+                syn::Expr::Return(_)
+                | syn::Expr::Try(_)
+                | syn::Expr::Macro(_)
+                | syn::Expr::Yield(_) => self.0 = true,
+                syn::Expr::Assign(_) => self.0 |= !self.1,
+                syn::Expr::Binary(b) if crate::lower::is_compound_assign(&b.op) => {
+                    self.0 |= !self.1;
                 }
-                syn::Expr::Reference(r) if r.mutability.is_some() => self.0 = false,
+                syn::Expr::Reference(r) if r.mutability.is_some() => self.0 |= !self.1,
+                syn::Expr::MethodCall(m) => {
+                    let name = m.method.to_string();
+                    // (`take()` of an `Option`, not the iterator's `take(n)`.)
+                    self.0 |= name.ends_with("_mut")
+                        || (name == "take" && m.args.is_empty())
+                        || [
+                            "next", "by_ref", "push", "pop", "insert", "remove", "clear", "extend",
+                            "truncate", "swap", "fill", "set", "retain", "append", "drain", "sort",
+                            "sort_by", "resize", "replace", "set_len",
+                        ]
+                        .contains(&name.as_str());
+                }
                 _ => {}
             }
             syn::visit::visit_expr(self, e);
         }
     }
-    let mut p = Pure(true);
-    syn::visit::Visit::visit_expr(&mut p, e);
-    p.0
+    let mut f = Effects(false, locals_written);
+    syn::visit::Visit::visit_expr(&mut f, e);
+    f.0
 }

@@ -42,34 +42,7 @@ fn one_for_one(m: &syn::ExprMethodCall) -> Option<Option<&syn::ExprClosure>> {
 /// it, print, jump out, pull an iterator), so that calling it on one item more or fewer, as a
 /// `zip` of unequal lengths may, would be seen.
 fn has_effects(c: &syn::ExprClosure) -> bool {
-    struct Effects(bool);
-    impl<'a> syn::visit::Visit<'a> for Effects {
-        fn visit_expr(&mut self, e: &'a syn::Expr) {
-            match e {
-                // (`?` leaves the closure too.)
-                syn::Expr::Return(_)
-                | syn::Expr::Try(_)
-                | syn::Expr::Macro(_)
-                | syn::Expr::Yield(_) => self.0 = true,
-                syn::Expr::MethodCall(m) => {
-                    let name = m.method.to_string();
-                    self.0 |= name == "next"
-                        || name.ends_with("_mut")
-                        || [
-                            "push", "pop", "insert", "remove", "clear", "extend", "truncate",
-                            "swap", "fill", "set", "retain", "append", "drain", "sort", "sort_by",
-                            "resize", "replace", "take", "set_len",
-                        ]
-                        .contains(&name.as_str());
-                }
-                _ => {}
-            }
-            syn::visit::visit_expr(self, e);
-        }
-    }
-    let mut f = Effects(super::iterators::changes_outer(c));
-    syn::visit::Visit::visit_expr(&mut f, &c.body);
-    f.0
+    super::iterators::changes_outer(c) || super::split_collects::effects(&c.body, true)
 }
 
 /// Input: `Y.map(F).rev()` (also after `filter`, `copied`, `cloned`: stages std runs from the back
