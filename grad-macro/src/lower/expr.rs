@@ -292,9 +292,10 @@ impl Lowerer<'_> {
             // A table of integers (`[[0, 1], [1, 2]]`, the edges of a mesh): data too.
             Expr::Array(_) | Expr::Repeat(_) if integers_only(e) => Some(self.as_data(e)),
             Expr::Array(_) | Expr::Repeat(_) | Expr::Struct(_) => {
+                let construct = super::construct_name(&e.to_token_stream());
                 self.errors.push_spanned(
                     e,
-                    "`#[gradient]` differentiates float scalars: tuples, arrays and structs are not supported here",
+                    format!("`#[gradient]` follows arrays and structs of floats bound to local names (`let a = [x, y];` read as `a[i]`, `let p = P {{ .. }};` read as `p.f`); {construct} is not read that way here: bind it to a local, or compute its floats where they are used"),
                 );
                 None
             }
@@ -771,9 +772,10 @@ impl Lowerer<'_> {
             Expr::Path(p) if p.path.get_ident().is_some() => p.path.get_ident().unwrap().clone(),
             Expr::Paren(p) => return self.assign_to(&p.expr, value),
             other => {
+                let construct = super::construct_name(&other.to_token_stream());
                 self.errors.push_spanned(
                     other,
-                    "`#[gradient]` can assign only to local variables here",
+                    format!("`#[gradient]` assigns to local names, elements of local buffers (`z[i] = ..`) and fields of local values; not to {construct}: compute the value into a local and write it there"),
                 );
                 return None;
             }

@@ -228,9 +228,10 @@ impl Lowerer<'_> {
             _ => {}
         }
         if self.mentions_seq(e) {
+            let construct = super::construct_name(&e.to_token_stream());
             self.errors.push_spanned(
                 e,
-                "`#[gradient]` cannot iterate over this form; use a range (`0..x.len()`) or `x.iter()` with `.enumerate()`, `.zip()`, `.skip()`, `.take()`, `.rev()`, `.step_by()`",
+                format!("`#[gradient]` cannot iterate over {construct} here; use a range (`0..x.len()`) or `x.iter()` with `.enumerate()`, `.zip()`, `.skip()`, `.take()`, `.rev()`, `.step_by()`"),
             );
             return None;
         }

@@ -2157,7 +2157,7 @@ fn mut_reference(ty: &syn::Type) -> bool {
 
 /// The construct an expression is, as an error names it (`the method `.len(..)``, `the cast `as
 /// usize``); "this expression" for one without a name of its own.
-fn construct_name(what: &TokenStream) -> String {
+pub(crate) fn construct_name(what: &TokenStream) -> String {
     let Ok(e) = syn::parse2::<syn::Expr>(what.clone()) else {
         return "this expression".to_string();
     };
