@@ -2,8 +2,11 @@
 //! `.rev()`, `.enumerate()`; lists of tuples taken apart by the pattern, `&(t, y)` of
 //! references), `flat_map` giving a list per item (`x.iter().flat_map(|&t| [t, t * t])`) in
 //! sums, `for` loops and collects, and `flat_map` over a model's rows (`w.iter().flat_map(|r|
-//! r.iter())`); issue 8, found by a probe of realistic code (refused before: `cannot iterate
-//! over this form`). Each against central finite differences, values equal to the function's.
+//! r.iter())`), and rows copied from pieces and only read (`let m: Vec<Vec<f64>> =
+//! x.chunks(k).map(|c| c.to_vec()).collect();`, read in place); issue 8, found by a probe of
+//! realistic code (refused before: `cannot iterate over this form`, `cannot follow a
+//! differentiated slice`). Each against central finite differences, values equal to the
+//! function's.
 
 #![allow(clippy::cast_precision_loss, clippy::needless_range_loop)]
 
@@ -139,6 +142,30 @@ impl Net {
     }
 }
 
+/// A flat parameter reshaped into rows (the last one shorter), read by index, by row, measured;
+/// `chunks_exact` rows copied by `iter().copied().collect()`, generic.
+#[gradient]
+fn reshaped(x: &[f64]) -> f64 {
+    let m: Vec<Vec<f64>> = x.chunks(2).map(|c| c.to_vec()).collect();
+    let mut s = 0.0;
+    for row in &m {
+        for (j, v) in row.iter().enumerate() {
+            s += v * (j as f64 + 1.0);
+        }
+    }
+    let sums: f64 = m.iter().map(|r| r.iter().sum::<f64>().powi(2)).sum();
+    s + m[m.len() - 1][0] * m.len() as f64 + sums + m[1].len() as f64
+}
+
+#[gradient]
+fn reshaped_generic<T: Float>(x: &[T]) -> T {
+    let m: Vec<Vec<T>> = x
+        .chunks_exact(2)
+        .map(|c| c.iter().copied().collect())
+        .collect();
+    m.iter().fold(T::zero(), |a, r| a + r[0] * r[1])
+}
+
 #[test]
 fn lists_written_out_against_differences() {
     let other = [-0.3, 0.8, 1.1, -0.6, 0.9];
@@ -154,6 +181,13 @@ fn lists_written_out_against_differences() {
             "flat_listed",
             &|q| flat_listed(q),
             &|q, d| flat_listed_grad(q, d),
+            p,
+        );
+        check("reshaped", &|q| reshaped(q), &|q, d| reshaped_grad(q, d), p);
+        check(
+            "reshaped_generic",
+            &|q| reshaped_generic(q),
+            &|q, d| reshaped_generic_grad(q, d),
             p,
         );
         check(

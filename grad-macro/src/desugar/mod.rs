@@ -260,6 +260,8 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     held_ranges::rewrite(&mut item.block, &item.sig);
     closures::inline_iterator_lets(&mut item.block);
     stage_order::rewrite(&mut item.block);
+    // (Rows copied from pieces, read in place: the pieces' lists below.)
+    normal::chunk_rows(&mut item.block);
     piece_lists::piece_lists(&mut item.block);
     argsort::value_pairs(&mut item.block);
     let refs = normal::normal_forms(&mut item.block);

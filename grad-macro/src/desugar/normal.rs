@@ -1909,6 +1909,140 @@ fn copied_unwrap(e: &syn::Expr) -> Option<syn::Expr> {
     Some(syn::parse_quote!((*#pick.#method(#args))))
 }
 
+/// Input: `let m: Vec<Vec<f64>> = x.chunks(k).map(|c| c.to_vec()).collect();` (also
+/// `chunks_exact`, `|c| c.iter().copied().collect()`, `<[f64]>::to_vec`), with `m` only read
+/// after it (`m[i][j]`, `m[i]`, `m.iter()`, `m.len()`, `for r in &m`). Output: `let m: Vec<&[f64]>
+/// = x.chunks(k).collect();`: the same rows read in place, which the rewrites of pieces follow.
+pub(super) fn chunk_rows(block: &mut syn::Block) {
+    fn to_vec_closure(e: &syn::Expr) -> bool {
+        match e {
+            syn::Expr::Path(p) => p.path.segments.last().is_some_and(|s| s.ident == "to_vec"),
+            syn::Expr::Closure(c) => {
+                let [syn::Pat::Ident(pi)] = &c.inputs.iter().collect::<Vec<_>>()[..] else {
+                    return false;
+                };
+                let of_c = |r: &syn::Expr| matches!(super::unparen(r), syn::Expr::Path(p) if p.path.is_ident(&pi.ident));
+                match super::unparen(&c.body) {
+                    syn::Expr::MethodCall(m) if m.args.is_empty() => {
+                        match m.method.to_string().as_str() {
+                            "to_vec" | "to_owned" => of_c(&m.receiver),
+                            "collect" => {
+                                matches!(super::unparen(&m.receiver), syn::Expr::MethodCall(cp)
+                            if (cp.method == "copied" || cp.method == "cloned")
+                                && matches!(super::unparen(&cp.receiver), syn::Expr::MethodCall(it)
+                                    if it.method == "iter" && of_c(&it.receiver)))
+                            }
+                            _ => false,
+                        }
+                    }
+                    _ => false,
+                }
+            }
+            _ => false,
+        }
+    }
+    /// Whether `name` is only read as rows in place.
+    struct Reads<'a>(&'a syn::Ident, bool);
+    impl<'a> syn::visit::Visit<'a> for Reads<'_> {
+        fn visit_expr(&mut self, e: &'a syn::Expr) {
+            let is_name = |e: &syn::Expr| matches!(super::unparen(e), syn::Expr::Path(p) if p.path.is_ident(self.0));
+            match e {
+                // (A row cloned whole is a `Vec` of its own, not the slice it would become.)
+                syn::Expr::MethodCall(m)
+                    if ["clone", "cloned", "to_owned", "into_iter", "copied"]
+                        .iter()
+                        .any(|n| m.method == n)
+                        && super::mentions(
+                            &quote::ToTokens::to_token_stream(&m.receiver),
+                            self.0,
+                        ) =>
+                {
+                    self.1 = false;
+                }
+                syn::Expr::Index(i) if is_name(&i.expr) => self.visit_expr(&i.index),
+                syn::Expr::MethodCall(m)
+                    if is_name(&m.receiver)
+                        && ["iter", "len", "is_empty", "first", "last", "get"]
+                            .iter()
+                            .any(|n| m.method == n) =>
+                {
+                    for a in &m.args {
+                        self.visit_expr(a);
+                    }
+                }
+                syn::Expr::ForLoop(f) if matches!(&*f.expr, syn::Expr::Reference(r) if r.mutability.is_none() && is_name(&r.expr)) =>
+                {
+                    self.visit_block(&f.body);
+                }
+                syn::Expr::Path(p) if p.path.is_ident(self.0) => self.1 = false,
+                syn::Expr::Assign(a) if is_name(&a.left) => self.1 = false,
+                _ => syn::visit::visit_expr(self, e),
+            }
+        }
+        fn visit_macro(&mut self, m: &'a syn::Macro) {
+            if super::mentions(&m.tokens, self.0) {
+                self.1 = false;
+            }
+        }
+    }
+    struct Rows;
+    impl VisitMut for Rows {
+        fn visit_block_mut(&mut self, b: &mut syn::Block) {
+            syn::visit_mut::visit_block_mut(self, b);
+            for k in 0..b.stmts.len() {
+                let syn::Stmt::Local(l) = &b.stmts[k] else {
+                    continue;
+                };
+                let (syn::Pat::Ident(id), Some(ty)) = super::pat_and_type(l) else {
+                    continue;
+                };
+                let Some(elem) = crate::rows::vec_elem(ty)
+                    .and_then(crate::rows::vec_elem)
+                    .cloned()
+                else {
+                    continue;
+                };
+                let Some(init) = l.init.as_ref().filter(|i| i.diverge.is_none()) else {
+                    continue;
+                };
+                let syn::Expr::MethodCall(collect) = super::unparen(&init.expr) else {
+                    continue;
+                };
+                let syn::Expr::MethodCall(map) = super::unparen(&collect.receiver) else {
+                    continue;
+                };
+                let syn::Expr::MethodCall(chunks) = super::unparen(&map.receiver) else {
+                    continue;
+                };
+                let shaped = collect.method == "collect"
+                    && collect.args.is_empty()
+                    && collect.turbofish.is_none()
+                    && map.method == "map"
+                    && map.args.len() == 1
+                    && to_vec_closure(&map.args[0])
+                    && (chunks.method == "chunks" || chunks.method == "chunks_exact")
+                    && id.mutability.is_none()
+                    && id.by_ref.is_none()
+                    && crate::sig::float_of(&elem).is_some();
+                if !shaped {
+                    continue;
+                }
+                let mut reads = Reads(&id.ident, true);
+                for s in &b.stmts[k + 1..] {
+                    syn::visit::Visit::visit_stmt(&mut reads, s);
+                }
+                if !reads.1 {
+                    continue;
+                }
+                let (name, chunks) = (&id.ident, chunks.clone());
+                b.stmts[k] = syn::parse_quote!(let #name: Vec<&[#elem]> = #chunks.collect(););
+            }
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    Rows.visit_block_mut(block);
+}
+
 /// Every `for` loop of `block` over a list written out (see [`literal_loop`]).
 fn literal_loops(block: &mut syn::Block) {
     struct Literal;
