@@ -7995,7 +7995,28 @@ impl {tb} {{
         for l in flat.lines() {
             Self::line(out, ind, l);
         }
-        self.declare(&r, VarKind::Float(Iv(-3.0, 3.0, e.iv.2 || iv.2)), false);
+        // Sometimes rows copied from pieces and only read (the last one maybe shorter): |r| <= 4.
+        if self.on("stmt:chunk_rows") && self.rng.chance(0.4) {
+            let (m, row, c) = (self.fresh("cm"), self.fresh("row"), self.fresh("c"));
+            let copy = if self.rng.chance(0.5) {
+                format!("{c}.to_vec()")
+            } else {
+                format!("{c}.iter().copied().collect()")
+            };
+            Self::line(
+                out,
+                ind,
+                &format!("let {m}: Vec<Vec<{FLT}>> = {xs}.chunks(2).map(|{c}| {copy}).collect();"),
+            );
+            Self::line(
+                out,
+                ind,
+                &format!("let {r}: {FLT} = {r} + {FLT}::tanh({m}.iter().map(|{row}| {row}.iter().map(|{t}| {FLT}::tanh(*{t})).sum::<{FLT}>()).sum::<{FLT}>() * 0.1 + {m}[0][0] * {w});"),
+            );
+            self.declare(&r, VarKind::Float(Iv(-4.0, 4.0, e.iv.2 || iv.2)), false);
+        } else {
+            self.declare(&r, VarKind::Float(Iv(-3.0, 3.0, e.iv.2 || iv.2)), false);
+        }
     }
 
     /// A local copy of a sequence written through views of it: `iter_mut().rev()` (also after
