@@ -80,17 +80,12 @@ fn table(e: &syn::Expr) -> Option<(syn::Expr, usize, usize)> {
 
 /// The items of `vec![a, b, ..]` (not the `vec![v; n]` form).
 fn vec_items(e: &syn::Expr) -> Option<Vec<syn::Expr>> {
-    let syn::Expr::Macro(m) = super::unparen(e) else {
-        return None;
-    };
-    if !m.mac.path.is_ident("vec") {
-        return None;
-    }
-    let items = m
-        .mac
-        .parse_body_with(syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
-        .ok()?;
-    Some(items.into_iter().collect())
+    Some(
+        crate::lower::vec_list(super::unparen(e))?
+            .elems
+            .into_iter()
+            .collect(),
+    )
 }
 
 /// A number or a constant (see [`table`]), also converted to a generic float (`T::from(0.5)

@@ -494,14 +494,7 @@ fn listed_pushes(source: &syn::Expr, name: &syn::Ident) -> Option<syn::Expr> {
     };
     let elems: Vec<syn::Expr> = match super::unparen(tail) {
         syn::Expr::Array(a) => a.elems.iter().cloned().collect(),
-        syn::Expr::Macro(mac) if mac.mac.path.is_ident("vec") => mac
-            .mac
-            .parse_body_with(
-                syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
-            )
-            .ok()?
-            .into_iter()
-            .collect(),
+        e @ syn::Expr::Macro(_) => crate::lower::vec_list(e)?.elems.into_iter().collect(),
         _ => return None,
     };
     if elems.is_empty() || matches!(elems[0], syn::Expr::Repeat(_)) {

@@ -491,24 +491,11 @@ fn float_lists(
                 (Some(t), _) => crate::rows::vec_elem(t)
                     .and_then(crate::sig::float_of)
                     .is_some(),
-                (None, syn::Expr::Macro(m)) if m.mac.path.is_ident("vec") => {
-                    struct Repeat(syn::Expr);
-                    impl syn::parse::Parse for Repeat {
-                        fn parse(input: syn::parse::ParseStream) -> syn::Result<Self> {
-                            let v = input.parse()?;
-                            input.parse::<syn::Token![;]>()?;
-                            let _: syn::Expr = input.parse()?;
-                            Ok(Repeat(v))
-                        }
-                    }
-                    match m.mac.parse_body::<Repeat>() {
-                        Ok(Repeat(v)) => scalar(&v, &known),
-                        Err(_) => m
-                            .mac
-                            .parse_body_with(
-                                syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
-                            )
-                            .is_ok_and(|es| !es.is_empty() && es.iter().all(|e| scalar(e, &known))),
+                (None, e @ syn::Expr::Macro(m)) if m.mac.path.is_ident("vec") => {
+                    match super::vec_repeat(&m.mac) {
+                        Some((v, _)) => scalar(&v, &known),
+                        None => crate::lower::vec_list(e)
+                            .is_some_and(|a| a.elems.iter().all(|e| scalar(e, &known))),
                     }
                 }
                 (None, syn::Expr::MethodCall(m))
@@ -2068,19 +2055,8 @@ pub(super) fn literal_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
     fn literal(e: &mut syn::Expr) -> Option<&mut syn::Expr> {
         match e {
             syn::Expr::Array(a) if !a.elems.is_empty() => Some(e),
-            syn::Expr::Macro(m) if m.mac.path.is_ident("vec") => {
-                let elems = m
-                    .mac
-                    .parse_body_with(
-                        syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
-                    )
-                    .ok()
-                    .filter(|e| !e.is_empty())?;
-                *e = syn::Expr::Array(syn::ExprArray {
-                    attrs: Vec::new(),
-                    bracket_token: Default::default(),
-                    elems,
-                });
+            syn::Expr::Macro(_) => {
+                *e = syn::Expr::Array(crate::lower::vec_list(e)?);
                 Some(e)
             }
             syn::Expr::Reference(r) if r.mutability.is_none() => literal(&mut r.expr),
@@ -2119,15 +2095,8 @@ fn literal_tuple_loop(f: &syn::ExprForLoop) -> Option<syn::Expr> {
     let list = loop {
         match source {
             syn::Expr::Array(a) => break a.elems.iter().cloned().collect::<Vec<_>>(),
-            syn::Expr::Macro(m) if m.mac.path.is_ident("vec") => {
-                break m
-                    .mac
-                    .parse_body_with(
-                        syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
-                    )
-                    .ok()?
-                    .into_iter()
-                    .collect();
+            syn::Expr::Macro(_) => {
+                break crate::lower::vec_list(source)?.elems.into_iter().collect();
             }
             syn::Expr::Reference(r) if r.mutability.is_none() => {
                 by_ref = true;
