@@ -223,7 +223,10 @@ impl Lowerer<'_> {
                     _ => {
                         // What to write instead, where the method has a followed equivalent.
                         let instead = match name.as_str() {
-                        "retain" | "dedup" | "truncate" | "drain" | "remove" | "insert"
+                        "remove" | "insert" | "swap_remove" => {
+                            " here (it shifts the buffer's elements): it is followed on a `Vec` of floats declared in the function itself (`let mut v = x.to_vec();`, `vec![0.0; n]`, `Vec::new()` filled by pushes of floats); elsewhere make a new buffer from the old one, or write by index"
+                        }
+                        "retain" | "dedup" | "truncate" | "drain"
                         | "sort_by" | "sort_unstable_by" | "reverse" => {
                             " (it changes the buffer's contents in place): make a new buffer from the old one, `let kept: Vec<f64> = v.iter().copied().filter(|&e| ..).collect();`, or write by index"
                         }
