@@ -4707,3 +4707,61 @@ fn session_50_forms_run() {
     let value = s50_rows_grad(&m, &xs, &mut dm);
     assert_eq!(value.to_bits(), s50_rows(&m, &xs).to_bits());
 }
+
+#[derive(Clone, Copy)]
+struct S51V {
+    x: f64,
+    y: f64,
+}
+
+impl S51V {
+    fn new(x: f64, y: f64) -> Self {
+        Self { x, y }
+    }
+    fn dot(self, o: Self) -> f64 {
+        self.x * o.x + self.y * o.y
+    }
+}
+
+impl std::ops::Add for S51V {
+    type Output = Self;
+    fn add(self, o: Self) -> Self {
+        Self::new(self.x + o.x, self.y + o.y)
+    }
+}
+
+/// Shifted buffers, lists written out, `flat_map` giving lists, rows copied from pieces, values
+/// in tuple lets and closures without return types (and forward mode, second order).
+#[gradient(jvp, hvp)]
+fn s51_forms(w: f64, xs: &[f64]) -> f64 {
+    let mut v = xs.to_vec();
+    v.insert(1, w * 2.0);
+    let first = v.remove(0);
+    let last = v.swap_remove(0);
+    let mut listed = 0.0;
+    for t in [w, first, 0.5] {
+        listed += t * t;
+    }
+    for &(a, b) in &[(w, 1.0), (last, w)] {
+        listed += a * b;
+    }
+    let flat: f64 = xs.iter().flat_map(|&t| [t, t * w]).sum();
+    let rows: Vec<Vec<f64>> = xs.chunks(2).map(<[f64]>::to_vec).collect();
+    let reshaped: f64 = rows.iter().map(|r| r.iter().sum::<f64>() * w).sum();
+    let (p, q) = (S51V::new(w, 1.0), S51V::new(first, w));
+    let add = |a: S51V, b: S51V| a + b;
+    listed + flat + reshaped + v.iter().sum::<f64>() + add(p, q).dot(p)
+}
+
+#[test]
+fn session_51_forms_run() {
+    let mut d = [0.0; 3];
+    let xs = [0.5, -0.25, 1.0];
+    let (value, _) = s51_forms_grad(0.7, &xs, &mut d);
+    assert_eq!(value.to_bits(), s51_forms(0.7, &xs).to_bits());
+    let (value, _) = s51_forms_jvp(0.7, &xs, 0.1, &[0.0; 3]);
+    assert_eq!(value.to_bits(), s51_forms(0.7, &xs).to_bits());
+    let mut hv = [0.0; 3];
+    let (value, _, _) = s51_forms_hvp(0.7, &xs, 0.1, &[0.0; 3], &mut d, &mut hv);
+    assert_eq!(value.to_bits(), s51_forms(0.7, &xs).to_bits());
+}
