@@ -268,7 +268,14 @@ impl Lowerer<'_> {
             let msg = if structs.0 {
                 "`#[gradient]` follows a struct of differentiated floats held in a local (`let p = P { x: c[0], y: c[1] };`, read by field), not one made here for a collection or passed on: index the floats where they are used (`c[2 * i]`, `c[2 * i + 1]`), or hold each struct in a local"
             } else {
-                &format!("`#[gradient]` cannot follow a differentiated slice through `{}`, so its derivative would be lost: read its elements directly (`xs[i]`, with the offset added to the index instead of a sub-slice)", crate::naming::snippet(e))
+                // (A form the rewrites made, its names hidden: named by what it is.)
+                let shown = crate::naming::snippet(e);
+                let what = if shown.contains("__grad") {
+                    super::construct_name(&e.to_token_stream())
+                } else {
+                    format!("`{shown}`")
+                };
+                &format!("`#[gradient]` cannot follow a differentiated slice through {what}, so its derivative would be lost: read its elements directly (`xs[i]`, with the offset added to the index instead of a sub-slice)")
             };
             self.errors.push_spanned(e, msg);
             return None;
