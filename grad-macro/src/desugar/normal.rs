@@ -1928,37 +1928,56 @@ pub(super) fn chunk_rows(block: &mut syn::Block) {
             _ => false,
         }
     }
-    /// Whether `name` is only read as rows in place.
-    struct Reads<'a>(&'a syn::Ident, bool);
+    /// Whether `name` is only read as rows in place; whether something is cloned, and whether
+    /// its rows are taken under other names (a row cloned under another name would be a slice).
+    struct Reads<'a>(&'a syn::Ident, bool, bool, bool);
     impl<'a> syn::visit::Visit<'a> for Reads<'_> {
         fn visit_expr(&mut self, e: &'a syn::Expr) {
             let is_name = |e: &syn::Expr| matches!(super::unparen(e), syn::Expr::Path(p) if p.path.is_ident(self.0));
+            let mentions =
+                |e: &syn::Expr| super::mentions(&quote::ToTokens::to_token_stream(e), self.0);
             match e {
-                // (A row cloned whole is a `Vec` of its own, not the slice it would become.)
+                // (A row cloned whole, under any name, is a `Vec` of its own, not the slice it
+                // would become; a function given a row may take a `&Vec`.)
                 syn::Expr::MethodCall(m)
-                    if ["clone", "cloned", "to_owned", "into_iter", "copied"]
-                        .iter()
-                        .any(|n| m.method == n)
-                        && super::mentions(
-                            &quote::ToTokens::to_token_stream(&m.receiver),
-                            self.0,
-                        ) =>
+                    if ["cloned", "copied"].iter().any(|n| m.method == n)
+                        && mentions(&m.receiver) =>
                 {
                     self.1 = false;
                 }
-                syn::Expr::Index(i) if is_name(&i.expr) => self.visit_expr(&i.index),
+                syn::Expr::MethodCall(m)
+                    if ["clone", "to_owned", "into_iter"]
+                        .iter()
+                        .any(|n| m.method == n) =>
+                {
+                    self.1 &= !mentions(&m.receiver);
+                    self.2 = true;
+                    self.visit_expr(&m.receiver);
+                }
+                syn::Expr::Call(c) if c.args.iter().any(mentions) => self.1 = false,
+                syn::Expr::MethodCall(m)
+                    if !is_name(&m.receiver) && m.args.iter().any(mentions) =>
+                {
+                    self.1 = false;
+                }
+                syn::Expr::Index(i) if is_name(&i.expr) => {
+                    self.3 = true;
+                    self.visit_expr(&i.index);
+                }
                 syn::Expr::MethodCall(m)
                     if is_name(&m.receiver)
                         && ["iter", "len", "is_empty", "first", "last", "get"]
                             .iter()
                             .any(|n| m.method == n) =>
                 {
+                    self.3 |= m.method != "len" && m.method != "is_empty";
                     for a in &m.args {
                         self.visit_expr(a);
                     }
                 }
                 syn::Expr::ForLoop(f) if matches!(&*f.expr, syn::Expr::Reference(r) if r.mutability.is_none() && is_name(&r.expr)) =>
                 {
+                    self.3 = true;
                     self.visit_block(&f.body);
                 }
                 syn::Expr::Path(p) if p.path.is_ident(self.0) => self.1 = false,
@@ -2014,11 +2033,11 @@ pub(super) fn chunk_rows(block: &mut syn::Block) {
                 if !shaped {
                     continue;
                 }
-                let mut reads = Reads(&id.ident, true);
+                let mut reads = Reads(&id.ident, true, false, false);
                 for s in &b.stmts[k + 1..] {
                     syn::visit::Visit::visit_stmt(&mut reads, s);
                 }
-                if !reads.1 {
+                if !reads.1 || (reads.2 && reads.3) {
                     continue;
                 }
                 let (name, chunks) = (&id.ident, chunks.clone());
