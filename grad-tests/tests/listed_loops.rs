@@ -8,7 +8,12 @@
 //! differentiated slice`). Each against central finite differences, values equal to the
 //! function's.
 
-#![allow(clippy::cast_precision_loss, clippy::needless_range_loop)]
+#![allow(
+    clippy::cast_precision_loss,
+    clippy::needless_range_loop,
+    clippy::useless_vec,
+    clippy::iter_cloned_collect
+)]
 
 mod common;
 
