@@ -742,11 +742,66 @@ fn copy(
     // before `desugar` runs, a model function's fields' rewrite, the call is taken for a call
     // of a helper writing through `&mut`.)
     crate::desugar::normal::mem_replace(&mut f.block);
+    moved_mut_params(&mut f);
     // Evaluated at run time in the copy, as the original is when called with run-time values.
     f.sig.constness = None;
     f.vis = syn::Visibility::Inherited;
     f.attrs = vec![marker()];
     Ok((f, inlined))
+}
+
+/// Input: `let ow = out;` at the top of a helper's body, `out` a parameter lent `&mut` (moved by
+/// the `let`, so not read after it). Output: the `let` dropped and `out` read in place of `ow`,
+/// the form in which lent buffers are followed into the caller's.
+fn moved_mut_params(f: &mut syn::ItemFn) {
+    let lent: Vec<syn::Ident> = f
+        .sig
+        .inputs
+        .iter()
+        .filter_map(|a| match a {
+            syn::FnArg::Typed(t) if matches!(&*t.ty, syn::Type::Reference(r) if r.mutability.is_some()) => {
+                match &*t.pat {
+                    syn::Pat::Ident(p) => Some(p.ident.clone()),
+                    _ => None,
+                }
+            }
+            _ => None,
+        })
+        .collect();
+    let stmts = &mut f.block.stmts;
+    let mut k = 0;
+    while k < stmts.len() {
+        let moved = match &stmts[k] {
+            syn::Stmt::Local(l) => match (crate::desugar::pat_and_type(l).0, &l.init) {
+                (syn::Pat::Ident(a), Some(init))
+                    if a.mutability.is_none()
+                        && a.by_ref.is_none()
+                        && a.subpat.is_none()
+                        && init.diverge.is_none() =>
+                {
+                    match &*init.expr {
+                        syn::Expr::Path(p) => p
+                            .path
+                            .get_ident()
+                            .filter(|i| lent.contains(i))
+                            .map(|i| (a.ident.clone(), i.clone())),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some((from, to)) = moved {
+            let mut rest = stmts[k + 1..].to_vec();
+            if crate::desugar::sub_slices::rename_rest(&mut rest, &from, &to) {
+                stmts.truncate(k);
+                stmts.extend(rest);
+                continue;
+            }
+        }
+        k += 1;
+    }
 }
 
 /// Whether a function with this signature gives an `Option` (of a float: what else the caller

@@ -1873,3 +1873,36 @@ fn lists_in_place_handed_on_by_name() {
         &p,
     );
 }
+
+/// Writes its output through another name for it (`let ow = out;`, which moves the `&mut`).
+fn squashed_into(a: f64, out: &mut [f64]) {
+    let ow = out;
+    for o in ow.iter_mut() {
+        *o = (*o * a).tanh() + 0.25;
+    }
+}
+
+/// A helper writing a lent buffer under another name, given a differentiated value (refused
+/// before, `cannot differentiate this expression`; long mode seed 5105 `g140`).
+#[gradient]
+fn lent_under_another_name(x: &[f64]) -> f64 {
+    let mut oc = [0.5; 2];
+    squashed_into(x[1], &mut oc);
+    let mut buf = vec![x[0]; 3];
+    squashed_into(-1.3, &mut buf);
+    oc[0] * x[0] + oc[1] + buf.iter().sum::<f64>()
+}
+
+#[test]
+fn buffers_lent_under_another_name() {
+    let p = [0.4, -0.8];
+    let mut g = [0.0; 2];
+    let v = lent_under_another_name_grad(&p, &mut g);
+    check(
+        "lent_under_another_name",
+        &|q| lent_under_another_name(q),
+        v,
+        &g,
+        &p,
+    );
+}
