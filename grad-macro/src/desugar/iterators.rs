@@ -10,7 +10,7 @@ use std::collections::HashSet;
 pub type SeqParams = HashSet<String>;
 
 /// The identifier an iterator chain starts from (`exps` in `exps.iter().map(..)`).
-pub(super) fn root(e: &syn::Expr) -> Option<&syn::Ident> {
+fn root(e: &syn::Expr) -> Option<&syn::Ident> {
     match e {
         syn::Expr::Paren(p) => root(&p.expr),
         syn::Expr::Reference(r) => root(&r.expr),

@@ -277,60 +277,63 @@ pub(super) fn buffers_made_again(
 ) {
     // (A buffer also filled by `push` keeps `extend_from_slice` among its pushes, which the
     // rewrites of pushed buffers follow.)
-    struct Pushed(
-        std::collections::HashSet<String>,
-        std::collections::HashSet<String>,
-    );
+    type Names = std::collections::HashSet<String>;
+    /// The buffers grown by pushes, and those whose elements shift.
+    #[derive(Default)]
+    struct Pushed {
+        grown: Names,
+        shifted: Names,
+    }
     impl<'a> syn::visit::Visit<'a> for Pushed {
         fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
             if let syn::Expr::Path(p) = &*m.receiver {
                 if let Some(i) = p.path.get_ident() {
                     if ["push", "clear", "extend"].iter().any(|n| m.method == n) {
-                        self.0.insert(i.to_string());
+                        self.grown.insert(i.to_string());
                     }
                     if ["insert", "remove", "swap_remove"]
                         .iter()
                         .any(|n| m.method == n)
                     {
-                        self.1.insert(i.to_string());
+                        self.shifted.insert(i.to_string());
                     }
                 }
             }
             syn::visit::visit_expr_method_call(self, m);
         }
     }
-    let mut pushed = Pushed(
-        std::collections::HashSet::new(),
-        std::collections::HashSet::new(),
-    );
+    let mut pushed = Pushed::default();
     syn::visit::Visit::visit_block(&mut pushed, block);
     // A buffer whose elements shift (`insert`, `remove`) is made again at every change, its
     // pushes too (each already costs a pass over it): one certainly of floats, as `floats` is
     // also of other names that read a float.
     let lists = float_lists(block, params);
-    pushed.1.retain(|n| lists.contains(n));
-    for name in &pushed.1 {
-        pushed.0.remove(name);
+    pushed.shifted.retain(|n| lists.contains(n));
+    for name in &pushed.shifted {
+        pushed.grown.remove(name);
     }
-    struct Again<'a>(
-        &'a std::collections::HashSet<String>,
-        &'a syn::Type,
-        std::collections::HashSet<String>,
-        std::collections::HashSet<String>,
-        bool,
-    );
+    struct Again<'a> {
+        floats: &'a Names,
+        elem: &'a syn::Type,
+        pushed: Pushed,
+        /// Of a primitive float: `retain` and `extend_from_slice` too.
+        primitive: bool,
+    }
     impl VisitMut for Again<'_> {
         fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
             syn::visit_mut::visit_expr_mut(self, e);
             let syn::Expr::MethodCall(m) = e else { return };
-            let buffer = matches!(&*m.receiver, syn::Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.0.contains(&i.to_string())));
-            let named = |set: &std::collections::HashSet<String>| matches!(&*m.receiver, syn::Expr::Path(p) if p.path.get_ident().is_some_and(|i| set.contains(&i.to_string())));
+            let named = |set: &Names| matches!(&*m.receiver, syn::Expr::Path(p) if p.path.get_ident().is_some_and(|i| set.contains(&i.to_string())));
             // (Shifted: a buffer of floats whose elements `insert` or `remove` move.)
-            let (pushed, shifted) = (named(&self.2), named(&self.3));
+            let (buffer, pushed, shifted) = (
+                named(self.floats),
+                named(&self.pushed.grown),
+                named(&self.pushed.shifted),
+            );
             if !buffer && !shifted {
                 return;
             }
-            let (v, elem) = (&m.receiver, self.1);
+            let (v, elem) = (&m.receiver, self.elem);
             let new = crate::naming::fresh("made_again");
             let (k, n, j) = (
                 crate::naming::fresh("at"),
@@ -397,7 +400,7 @@ pub(super) fn buffers_made_again(
                 }
                 _ => {}
             }
-            if m.args.len() != 1 || !self.4 || !buffer {
+            if m.args.len() != 1 || !self.primitive || !buffer {
                 return;
             }
             if m.method == "retain" && matches!(&m.args[0], syn::Expr::Closure(_)) {
@@ -406,9 +409,7 @@ pub(super) fn buffers_made_again(
                     let #new: ::std::vec::Vec<#elem> = #v.iter().copied().filter(#keep).collect();
                     #v = #new;
                 });
-            } else if m.method == "extend_from_slice"
-                && !matches!(&**v, syn::Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.2.contains(&i.to_string())))
-            {
+            } else if m.method == "extend_from_slice" && !pushed {
                 let more = match &m.args[0] {
                     syn::Expr::Reference(r) if r.mutability.is_none() => (*r.expr).clone(),
                     a @ (syn::Expr::Path(_) | syn::Expr::Field(_) | syn::Expr::Index(_)) => {
@@ -424,7 +425,13 @@ pub(super) fn buffers_made_again(
         }
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }
-    Again(floats, elem, pushed.0, pushed.1, primitive).visit_block_mut(block);
+    Again {
+        floats,
+        elem,
+        pushed,
+        primitive,
+    }
+    .visit_block_mut(block);
 }
 
 /// The locals that certainly hold a `Vec` of floats one by one (not rows, tuples, integers or
