@@ -1731,6 +1731,20 @@ impl<'a> FnGen<'a> {
                         "{xs}.iter().fold(({}, 0.0), |({acc}, {acc2}), &{v}| ({acc} * 0.5 + {t}, {acc2} * 0.5 + {v} * 0.5)).{part}",
                         init.s
                     )
+                } else if self.rng.chance(0.2) && self.on("reduce:argmax_fold") {
+                    // The largest item with its position, a fold whose accumulator and item are
+                    // pairs under one name, given back whole (or the item taken apart).
+                    let p = self.fresh("p");
+                    let pick = if self.rng.chance(0.5) {
+                        format!("|{acc}, {p}| if {p}.1 > {acc}.1 {{ {p} }} else {{ {acc} }}")
+                    } else {
+                        let i = self.fresh("i");
+                        format!("|{acc}, ({i}, {p})| if {p} > {acc}.1 {{ ({i}, {p}) }} else {{ {acc} }}")
+                    };
+                    format!(
+                        "{xs}.iter().copied().enumerate().fold((0, {}), {pick}).1",
+                        init.s
+                    )
                 } else if self.rng.chance(0.2) && self.on("reduce:reduce_path") {
                     // The maximum or minimum of the slice alone, `reduce` with a path.
                     let (copy, f) = (
@@ -1889,6 +1903,29 @@ impl<'a> FnGen<'a> {
                         "({{ let ({pa}, {pb}): (Vec<{FLT}>, Vec<{FLT}>) = {xs}.iter().map(|&{v}| ({}, {v})).unzip(); {pa}.iter().zip(&{pb}).map(|({t}, {i})| {t} * {FLT}::tanh(*{i})).sum::<{FLT}>() }})",
                         b.s
                     ),
+                    // Pairs filtered under one name (`|p| p.0 > c`): numbered items, items
+                    // mapped to pairs (reduced, or collected as rows of tuples or arrays).
+                    0 if self.on("reduce:pair_filter") && self.rng.chance(0.5) => {
+                        let (p, pv) = (self.fresh("p"), self.fresh("pv"));
+                        match self.rng.below(4) {
+                            0 => format!(
+                                "{xs}.iter().enumerate().filter(|{p}| {p}.0 % 2 == 0).map(|(_, &{v})| {}).sum::<{FLT}>()",
+                                b.s
+                            ),
+                            1 => format!(
+                                "{xs}.iter().map(|&{v}| ({}, {v})).filter(|{p}| {p}.1 > {c}).map(|{p}| {p}.0).sum::<{FLT}>()",
+                                b.s
+                            ),
+                            2 => format!(
+                                "({{ let {pv}: Vec<({FLT}, {FLT})> = {xs}.iter().map(|&{v}| ({}, {v})).filter(|{p}| {p}.1 > {c}).collect(); {pv}.iter().map(|&({t}, _)| {t}).sum::<{FLT}>() }})",
+                                b.s
+                            ),
+                            _ => format!(
+                                "({{ let {pv}: Vec<[{FLT}; 2]> = {xs}.iter().map(|&{v}| [{v}, {}]).filter(|{p}| {p}[0] > {c}).collect(); {pv}.iter().map(|{p}| {p}[1]).sum::<{FLT}>() }})",
+                                b.s
+                            ),
+                        }
+                    }
                     0 => format!(
                         "{xs}.iter().enumerate().filter(|({i}, _)| {i} % 2 == 0).map(|(_, &{v})| {}).sum::<{FLT}>()",
                         b.s
@@ -4402,6 +4439,17 @@ impl<'a> FnGen<'a> {
                     ind,
                     &format!("{n} += {pts}.len() as {FLT} * 0.1 + {pts}.iter().map(|{r}| {r}[0]).sum::<{FLT}>();"),
                 );
+                // A piece named (`let q = pts[0];`, a view), read and zipped with another.
+                let named = self.on("stmt:named_piece") && self.rng.chance(0.3);
+                if named {
+                    let q = self.fresh("q");
+                    Self::line(out, ind, &format!("let {q} = {pts}[{pts}.len() - 1];"));
+                    Self::line(
+                        out,
+                        ind,
+                        &format!("{n} += {q}[0] * {q}[{q}.len() - 1] * 0.5 + {q}.iter().zip({pts}[0]).map(|(a, b)| a * b).sum::<{FLT}>() * 0.25;"),
+                    );
+                }
                 // The slice's name declared again afterwards (another variable, an index).
                 if self.on("stmt:pieces_name_reused")
                     && self.may_shadow(&xs)
@@ -4413,7 +4461,7 @@ impl<'a> FnGen<'a> {
                         &format!("for {xs} in 0..2 {{ {n} += {xs} as {FLT} * 0.1; }}"),
                     );
                 }
-                6.0 * m * m + 6.0 * m + 1.3
+                6.0 * m * m + 6.0 * m + 1.3 + if named { m * m } else { 0.0 }
             }
             23 => {
                 Self::line(out, ind, &format!("let {r} = 0..{xs}.len() / 2;"));
@@ -5246,7 +5294,29 @@ impl<'a> FnGen<'a> {
             };
             Self::line(out, ind, &line);
         }
-        let read = match self.rng.below(4) {
+        let read = match self.rng.below(6) {
+            // The element a search chooses by a field; the list lent to a plain helper
+            // taking `&[P]`.
+            4 if self.on("struct_rows:picked_or_lent") => {
+                let (a, b) = (self.fresh("a"), self.fresh("b"));
+                let f = *self.rng.pick(&["max_by", "min_by"]);
+                Self::line(
+                    out,
+                    ind,
+                    &format!(
+                        "let {acc} = {ps}.iter().{f}(|{a}, {b}| {a}.x.total_cmp(&{b}.x)).unwrap();"
+                    ),
+                );
+                format!("{acc}.x * {acc}.v")
+            }
+            5 if self.on("struct_rows:picked_or_lent") => {
+                let h = format!("sph{k}_{}_{FLT}", self.base);
+                let _ = writeln!(
+                    self.items,
+                    "/// not annotated\n#[allow(dead_code)]\nfn {h}(ps: &[{ty}]) -> {FLT} {{\n    let mut e = 0.0;\n    for p in ps {{\n        e += p.x * p.m;\n    }}\n    for i in 1..ps.len() {{\n        e += ps[i].v * ps[i - 1].x;\n    }}\n    e\n}}"
+                );
+                format!("{h}(&{ps})")
+            }
             0 => format!("{ps}.iter().map(|{p}| {p}.x * {p}.x).sum::<{FLT}>()"),
             1 => {
                 Self::line(
@@ -7965,6 +8035,14 @@ impl {tb} {{
         // |w|, |a| <= 1: |acc| <= 2 after any of them.
         let lp = match self.rng.below(5) {
             0 => format!("for {v} in [{w}, {a}, 0.5] {{ {acc} += {FLT}::tanh({v}) * 0.5; }}"),
+            1 if self.on("stmt:named_pair_loop") && self.rng.chance(0.5) => {
+                let p = self.fresh("p");
+                if self.rng.chance(0.5) {
+                    format!("for {p} in {xs}.iter().enumerate() {{ {acc} = {acc} * 0.5 + {FLT}::tanh(*{p}.1 * {w}) * ({p}.0 % 2) as {FLT}; }}")
+                } else {
+                    format!("for {p} in {xs}.iter().zip({xs}.iter().skip(1)).rev() {{ if *{p}.0 > *{p}.1 {{ {acc} = {acc} * 0.5 + {FLT}::tanh({p}.0 * {p}.1 + {w}); }} }}")
+                }
+            }
             1 => format!(
                 "for &{v} in [{w}, {a}].iter().rev() {{ {acc} = {acc} * 0.5 + {FLT}::tanh({v}); }}"
             ),
@@ -7995,6 +8073,7 @@ impl {tb} {{
         for l in flat.lines() {
             Self::line(out, ind, l);
         }
+        let mut bound = 3.0;
         // Sometimes rows copied from pieces and only read (the last one maybe shorter): |r| <= 4.
         if self.on("stmt:chunk_rows") && self.rng.chance(0.4) {
             let (m, row, c) = (self.fresh("cm"), self.fresh("row"), self.fresh("c"));
@@ -8013,10 +8092,96 @@ impl {tb} {{
                 ind,
                 &format!("let {r}: {FLT} = {r} + {FLT}::tanh({m}.iter().map(|{row}| {row}.iter().map(|{t}| {FLT}::tanh(*{t})).sum::<{FLT}>()).sum::<{FLT}>() * 0.1 + {m}[0][0] * {w});"),
             );
-            self.declare(&r, VarKind::Float(Iv(-4.0, 4.0, e.iv.2 || iv.2)), false);
-        } else {
-            self.declare(&r, VarKind::Float(Iv(-3.0, 3.0, e.iv.2 || iv.2)), false);
+            bound += 1.0;
         }
+        // Sometimes rows pushed and read whole: |r| grows by at most 1.
+        if self.on("stmt:row_pushes") && self.rng.chance(0.4) {
+            self.row_pushes(out, ind, &xs, &w, &r);
+            bound += 1.0;
+        }
+        self.declare(&r, VarKind::Float(Iv(-bound, bound, e.iv.2 || iv.2)), false);
+    }
+
+    /// A `Vec` of rows (tuples typed or not, arrays, `vec!`s of two floats) grown by pushes in a
+    /// loop over `xs` (every trip, under a condition, in `match` arms) and one after it, then
+    /// read whole into `r` (a mean of products by a pattern, by index, by field in an
+    /// enumeration, after a sort by a column); every element within ±1, `r` moved by at most 1.
+    fn row_pushes(&mut self, out: &mut String, ind: usize, xs: &str, w: &str, r: &str) {
+        let (pv, t, k) = (self.fresh("pv"), self.fresh("t"), self.fresh("k"));
+        let kind = self.rng.below(4);
+        let row = |a: &str, b: &str| match kind {
+            0 | 1 => format!("({a}, {b})"),
+            2 => format!("[{a}, {b}]"),
+            _ => format!("vec![{a}, {b}]"),
+        };
+        let decl = match kind {
+            1 => format!("let mut {pv}: Vec<({FLT}, {FLT})> = Vec::new();"),
+            2 if self.rng.chance(0.5) => {
+                format!("let mut {pv}: Vec<[{FLT}; 2]> = Vec::with_capacity({xs}.len() + 1);")
+            }
+            _ => format!("let mut {pv} = Vec::new();"),
+        };
+        Self::line(out, ind, &decl);
+        let (ra, rb) = (
+            row(
+                &format!("{FLT}::tanh({t} * {w})"),
+                &format!("{FLT}::tanh({t} + 0.5)"),
+            ),
+            row(&format!("{FLT}::tanh({t})"), "0.5"),
+        );
+        let body = match self.rng.below(3) {
+            0 => format!("{pv}.push({ra});"),
+            1 => format!("if {t} > 0.0 {{ {pv}.push({ra}); }}"),
+            _ => {
+                format!("match {k} % 3 {{ 0 => {pv}.push({ra}), 1 => {pv}.push({rb}), _ => {{}} }}")
+            }
+        };
+        Self::line(
+            out,
+            ind,
+            &format!("for ({k}, &{t}) in {xs}.iter().enumerate() {{ {body} }}"),
+        );
+        Self::line(
+            out,
+            ind,
+            &format!("{pv}.push({});", row(&format!("{FLT}::tanh({w})"), "0.25")),
+        );
+        let (a, b, p) = (self.fresh("a"), self.fresh("b"), self.fresh("p"));
+        let (x0, x1) = if kind < 2 { ("0", "1") } else { ("[0]", "[1]") };
+        let (dot0, dot1) = if kind < 2 {
+            (format!(".{x0}"), format!(".{x1}"))
+        } else {
+            (x0.to_string(), x1.to_string())
+        };
+        let read = match self.rng.below(4) {
+            0 if kind < 2 => format!(
+                "{pv}.iter().map(|&({a}, {b})| {a} * {b}).sum::<{FLT}>() / {pv}.len() as {FLT}"
+            ),
+            0 => format!(
+                "{pv}.iter().map(|{p}| {p}[0] * {p}[1]).sum::<{FLT}>() / {pv}.len() as {FLT}"
+            ),
+            1 => format!("{pv}[0]{dot0} * {pv}[{pv}.len() - 1]{dot1}"),
+            2 => {
+                let (i, acc) = (self.fresh("i"), self.fresh("acc"));
+                Self::line(out, ind, &format!("let mut {acc}: {FLT} = 0.0;"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("for ({i}, {p}) in {pv}.iter().enumerate() {{ if {i} % 2 == 0 {{ {acc} += {p}{dot0} * {p}{dot1}; }} }}"),
+                );
+                format!("{acc} / {pv}.len() as {FLT}")
+            }
+            _ if kind == 2 => {
+                Self::line(
+                    out,
+                    ind,
+                    &format!("{pv}.sort_by(|{a}, {b}| {a}[0].total_cmp(&{b}[0]));"),
+                );
+                format!("{pv}[0][1] * {pv}[{pv}.len() - 1][0]")
+            }
+            _ => format!("{pv}.iter().fold(0.0, |{a}: {FLT}, {p}| {a}.max({p}{dot0} * {p}{dot1}))"),
+        };
+        Self::line(out, ind, &format!("let {r}: {FLT} = {r} + {read};"));
     }
 
     /// A local copy of a sequence written through views of it: `iter_mut().rev()` (also after
@@ -12023,6 +12188,23 @@ impl {tb} {{
         let (row, i) = (self.fresh("row"), self.fresh("i"));
         let names: Vec<String> = (0..n).map(|_| self.fresh("a")).collect();
         let last = n - 1;
+        // (The row `max_by`/`min_by` choose by a field of each side, lent by reference: taken
+        // apart by the search, whose sides are `&&(..)`.)
+        if self.on("rows:tuple_extremum") && self.rng.chance(0.2) {
+            let f = *self.rng.pick(&["max_by", "min_by"]);
+            let (a, b, best) = (self.fresh("a"), self.fresh("b"), self.fresh("best"));
+            Self::line(
+                out,
+                ind,
+                &format!("let {best} = {w}.iter().{f}(|{a}, {b}| ({a}.{last} * {e}).total_cmp(&({b}.{last} * {e}))).unwrap();"),
+            );
+            Self::line(
+                out,
+                ind,
+                &format!("{acc} += {FLT}::tanh({best}.0 * {e}) + {best}.{last} * 0.5;"),
+            );
+            return;
+        }
         match self.rng.below(5) {
             0 => Self::nested(
                 out,

@@ -983,10 +983,16 @@ fn with_copies(f: &mut syn::ItemFn, known: &BTreeMap<String, String>) {
 /// Vec<Option<f64>>`, stay calls, of data.)
 pub fn numeric(sig: &syn::Signature) -> bool {
     let structure = |ty: &syn::Type| {
-        let inner = match ty {
+        let mut inner = match ty {
             syn::Type::Reference(r) => &*r.elem,
             t => t,
         };
+        // (`&[P]`, `[P; 3]`: structs one after another, a system of particles.)
+        while let syn::Type::Slice(syn::TypeSlice { elem, .. })
+        | syn::Type::Array(syn::TypeArray { elem, .. }) = inner
+        {
+            inner = elem;
+        }
         matches!(inner, syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| {
             let name = s.ident.to_string();
             name.starts_with(char::is_uppercase)

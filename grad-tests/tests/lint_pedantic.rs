@@ -4765,3 +4765,82 @@ fn session_51_forms_run() {
     let (value, _, _) = s51_forms_hvp(0.7, &xs, 0.1, &[0.0; 3], &mut d, &mut hv);
     assert_eq!(value.to_bits(), s51_forms(0.7, &xs).to_bits());
 }
+
+#[derive(Clone, Copy)]
+struct S52P {
+    pos: f64,
+    vel: f64,
+}
+
+fn s52_energy(ps: &[S52P]) -> f64 {
+    let mut e = 0.0;
+    for p in ps {
+        e += p.pos * p.vel;
+    }
+    e
+}
+
+fn s52_area(p: &[[f64; 2]]) -> f64 {
+    let mut a = 0.0;
+    for i in 0..p.len() {
+        let j = (i + 1) % p.len();
+        a += p[i][0] * p[j][1] - p[j][0] * p[i][1];
+    }
+    0.5 * a
+}
+
+/// Rows pushed (tuples, arrays) and folded, rows collected after a filter, pairs under one
+/// name, folds giving pairs back whole, a list of structs handed to a helper and searched, a
+/// named piece of a list of pieces (and forward mode, second order).
+#[gradient(jvp, hvp)]
+fn s52_forms(w: f64, xs: &[f64]) -> f64 {
+    let mut pts = Vec::new();
+    for (i, &t) in xs.iter().enumerate() {
+        if t > -1.0 {
+            pts.push((t * w, f64::from(u32::try_from(i).unwrap_or(0))));
+        }
+    }
+    let mut poly = Vec::new();
+    for &t in xs {
+        poly.push([t, t * w]);
+    }
+    let kept: Vec<(f64, f64)> = xs
+        .iter()
+        .map(|&v| (v, v * w))
+        .filter(|p| p.0 > -2.0)
+        .collect();
+    let mut named = 0.0;
+    for p in xs.iter().enumerate() {
+        named += *p.1 * w;
+    }
+    let best = xs
+        .iter()
+        .copied()
+        .enumerate()
+        .fold((0, f64::MIN), |acc, p| if p.1 > acc.1 { p } else { acc });
+    let ps: Vec<S52P> = xs.iter().map(|&t| S52P { pos: t, vel: w }).collect();
+    let fastest = ps.iter().max_by(|a, b| a.pos.total_cmp(&b.pos)).unwrap();
+    let rows: Vec<&[f64]> = xs.chunks(2).collect();
+    let first = rows[0];
+    pts.iter().fold(0.0, |a: f64, p| a.max(p.0 * p.1))
+        + s52_area(&poly)
+        + kept.iter().map(|p| p.0 * p.1).sum::<f64>()
+        + named
+        + best.1
+        + s52_energy(&ps)
+        + fastest.vel
+        + first[0] * w
+}
+
+#[test]
+fn session_52_forms_run() {
+    let mut d = [0.0; 3];
+    let xs = [0.5, -0.25, 1.0];
+    let (value, _) = s52_forms_grad(0.7, &xs, &mut d);
+    assert_eq!(value.to_bits(), s52_forms(0.7, &xs).to_bits());
+    let (value, _) = s52_forms_jvp(0.7, &xs, 0.1, &[0.0; 3]);
+    assert_eq!(value.to_bits(), s52_forms(0.7, &xs).to_bits());
+    let mut hv = [0.0; 3];
+    let (value, _, _) = s52_forms_hvp(0.7, &xs, 0.1, &[0.0; 3], &mut d, &mut hv);
+    assert_eq!(value.to_bits(), s52_forms(0.7, &xs).to_bits());
+}

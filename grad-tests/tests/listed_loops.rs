@@ -159,7 +159,10 @@ fn reshaped(x: &[f64]) -> f64 {
         }
     }
     let sums: f64 = m.iter().map(|r| r.iter().sum::<f64>().powi(2)).sum();
-    s + m[m.len() - 1][0] * m.len() as f64 + sums + m[1].len() as f64
+    // (Elements read inside float functions by path and by method: `f64::tanh(m[0][0])`,
+    // `a.max(m[1][1])`.)
+    let inside = f64::tanh(m[0][0] * 0.3) + s.max(m[1][1]);
+    s + m[m.len() - 1][0] * m.len() as f64 + sums + m[1].len() as f64 + inside
 }
 
 #[gradient]

@@ -1469,3 +1469,25 @@ fn tuples_of_floats_in_vecs_and_slice_patterns_of_rows() {
         );
     }
 }
+
+/// A piece of a list of pieces named (`let q = rows[0];`, a `&[f64]`), then zipped with every
+/// piece (attention's scores against a query): a follow-on error at the attribute before.
+#[gradient]
+fn named_pieces(x: &[f64]) -> f64 {
+    let d = 2;
+    let rows: Vec<&[f64]> = x.chunks(d).collect();
+    let q = rows[0];
+    let last = rows[rows.len() - 1];
+    let scores: Vec<f64> = rows
+        .iter()
+        .map(|k| k.iter().zip(q).map(|(a, b)| a * b).sum::<f64>())
+        .collect();
+    let m = scores.iter().copied().fold(f64::MIN, f64::max);
+    let z: f64 = scores.iter().map(|s| (s - m).exp()).sum();
+    z.ln() + m + last[0] * q[1]
+}
+
+#[test]
+fn pieces_named_from_a_list_of_pieces() {
+    check("named_pieces", &named_pieces, &named_pieces_grad, &P);
+}

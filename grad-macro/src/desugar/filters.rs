@@ -126,6 +126,23 @@ fn bind(
             syn::Pat::Type(t) => walk(&t.pat, s, refs, by_ref_mode, lets),
             syn::Pat::Paren(q) => walk(&q.pat, s, refs, by_ref_mode, lets),
             syn::Pat::Wild(_) => Some(()),
+            // A pair of values under one name (`|p| p.0 > 0.0` after `map(|&v| (v, v * v))`):
+            // a tuple of its parts, lent as the item would be.
+            syn::Pat::Ident(i)
+                if i.subpat.is_none() && i.by_ref.is_none() && matches!(s, Shape::Pair(..)) =>
+            {
+                let Shape::Pair(a, b) = s else { return None };
+                let part = |s: &Shape| match s {
+                    Shape::Leaf(n, true) => Some(quote!(&#n)),
+                    Shape::Leaf(n, false) => Some(quote!(#n)),
+                    Shape::Pair(..) => None,
+                };
+                let (a, b) = (part(a)?, part(b)?);
+                let name = &i.ident;
+                let amps = (0..refs + usize::from(by_ref_mode)).map(|_| quote!(&));
+                lets.push(quote!(let #name = #(#amps)* (#a, #b);));
+                Some(())
+            }
             syn::Pat::Ident(i) if i.subpat.is_none() && i.by_ref.is_none() => {
                 let Shape::Leaf(n, by_ref) = s else {
                     return None;
@@ -285,6 +302,32 @@ pub fn mapped_items(e: &syn::Expr) -> Option<FloatItems<'_>> {
 /// float. `None` where an item is not one value.
 pub fn float_items(e: &syn::Expr) -> Option<FloatItems<'_>> {
     items_of(all_stages(e)?)
+}
+
+/// [`FloatItems`] with the names of the parts of each item.
+pub type RowItems<'a> = (
+    Vec<proc_macro2::TokenStream>,
+    proc_macro2::TokenStream,
+    &'a syn::Expr,
+    Vec<proc_macro2::TokenStream>,
+    Vec<syn::Ident>,
+);
+
+/// [`float_items`] of a chain whose items are rows: the name of the item, or of each of its two
+/// parts where the last `map` gives a pair (`|&v| (v, v * v)`).
+pub fn row_items(e: &syn::Expr) -> Option<RowItems<'_>> {
+    let (source, stages) = all_stages(e)?;
+    let s = shape(source)?;
+    let pattern = s.pattern();
+    let (pre, steps, last) = guards(s, &stages)?;
+    let parts = match last {
+        Shape::Leaf(value, _) => vec![value],
+        Shape::Pair(a, b) => match (*a, *b) {
+            (Shape::Leaf(a, _), Shape::Leaf(b, _)) => vec![a, b],
+            _ => return None,
+        },
+    };
+    Some((pre, pattern, source, steps, parts))
 }
 
 /// [`float_items`] of a chain with at least one stage other than `map`.
@@ -889,6 +932,20 @@ pub fn filtered_fold(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
     }))
 }
 
+/// How many floats a row of type `t` holds (`(T, T)`, `[T; 2]` of a float `T`), and whether it
+/// is an array.
+fn row_parts(t: &syn::Type) -> Option<(usize, bool)> {
+    if let Some((_, n)) = crate::vector::tuple_elem(t) {
+        return Some((n, false));
+    }
+    let syn::Type::Array(a) = t else {
+        return None;
+    };
+    crate::sig::float_of(&a.elem)?;
+    let n = super::tuples::lit_usize(&a.len).filter(|n| *n <= 16)?;
+    Some((n, true))
+}
+
 /// Input: `let v: Vec<f64> = SOURCE.filter(F).map(G).collect();` (a `filter` or `take_while`
 /// among the stages; typed by the `let` or a turbofish). Output: `let mut v: Vec<f64> =
 /// Vec::new(); for PAT in SOURCE { stages; v.push(item); }`: the pushes of a loop, which lowering
@@ -908,8 +965,41 @@ pub fn filtered_collect_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     }
     syn::visit_mut::VisitMut::visit_expr_mut(&mut Pieces, &mut init);
     let (c, vec_ty) = super::iterators::collected(&init, ty)?;
-    crate::vector::vector_elem(&vec_ty)?;
+    // Rows of floats (`Vec<(f64, f64)>`, `Vec<[f64; 2]>`) are pushed as rows written out, taken
+    // apart from each item (see `row_pushes`).
+    let row = match crate::vector::vector_elem(&vec_ty) {
+        Some(_) => None,
+        None => Some(row_parts(&crate::vector::seq_elem(&vec_ty)?)?),
+    };
     let name = &id.ident;
+    if let (Some((width, array)), Some(_)) = (&row, stages(&c.receiver)) {
+        let (pre, pattern, source, mut steps, parts) = row_items(&c.receiver)?;
+        let names = match &parts[..] {
+            [value] => {
+                let names = crate::naming::fresh_names("part", *width);
+                steps.push(if *array {
+                    quote!(let [#(#names),*] = #value;)
+                } else {
+                    quote!(let (#(#names),*) = #value;)
+                });
+                names
+            }
+            [_, _] if *width == 2 => parts,
+            _ => return None,
+        };
+        let push: syn::Expr = if *array {
+            syn::parse_quote!([#(#names),*])
+        } else {
+            syn::parse_quote!((#(#names),*))
+        };
+        let mut out: Vec<syn::Stmt> = pre.iter().map(|p| syn::parse_quote!(#p)).collect();
+        out.push(syn::parse_quote!(let mut #name: #vec_ty = ::std::vec::Vec::new();));
+        out.push(syn::parse_quote!(for #pattern in #source { #(#steps)* #name.push(#push); }));
+        return Some(out);
+    }
+    if row.is_some() {
+        return None;
+    }
     if stages(&c.receiver).is_none() {
         // `x.iter().step_by(2).copied().collect()`: the positions an adapter picks, pushed.
         let source = super::iterators::strip_copies(&c.receiver);

@@ -33,6 +33,7 @@ mod refill_calls;
 mod refs;
 mod rest_patterns;
 mod returns;
+mod row_pushes;
 mod scalar_clones;
 mod searches;
 mod split_collects;
@@ -2035,6 +2036,9 @@ impl Desugar<'_> {
                                 .or_else(|| tuple_values::tuple_local(l, &mut work))
                                 .or_else(|| tuple_values::struct_local(l, &mut work))
                                 .or_else(|| refs::mut_ref_let(l, &mut work))
+                                .or_else(|| {
+                                    row_pushes::row_pushes_let(l, &mut work, &self.float_names)
+                                })
                                 .or_else(|| pushes::push_let(l, &mut work))
                                 .or_else(|| vector_calls::mark(l, &work));
                                 work.reverse();
@@ -2742,6 +2746,23 @@ pub(crate) fn rewrite_rest<V: syn::visit_mut::VisitMut>(
     if !ok(v) {
         return None;
     }
+    rest.clone_from_slice(&copy);
+    Some(())
+}
+
+/// [`rewrite_rest`], where a view `let p = &name;` of the whole in a block (an inlined helper's
+/// parameter) is first read as `name` itself (see [`refs::views_read_whole`]).
+pub(crate) fn rewrite_rest_through_views<V: syn::visit_mut::VisitMut>(
+    rest: &mut [syn::Stmt],
+    name: &syn::Ident,
+    v: &mut V,
+    ok: impl Fn(&V) -> bool,
+) -> Option<()> {
+    let mut copy = rest.to_vec();
+    for s in &mut copy {
+        refs::views_read_whole(s, name);
+    }
+    rewrite_rest(&mut copy, name, v, ok)?;
     rest.clone_from_slice(&copy);
     Some(())
 }

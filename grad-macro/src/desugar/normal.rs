@@ -862,6 +862,7 @@ pub(super) fn normal_forms(block: &mut syn::Block) -> Vec<String> {
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }
     TupleFolds.visit_block_mut(block);
+    named_pair_loops(block);
     returning_let_blocks(block);
     // `{ let a = ..; if .. { return v; } }`: a block statement that returns, breaks or continues
     // is an `if` taken always, whose branches lowering knows to jump from.
@@ -1935,6 +1936,11 @@ pub(super) fn chunk_rows(block: &mut syn::Block) {
             _ => false,
         }
     }
+    /// `f64::tanh`, `T::max`: a float function by its path.
+    fn float_function(f: &syn::Expr) -> bool {
+        matches!(super::unparen(f), syn::Expr::Path(p) if p.path.segments.len() == 2
+            && crate::rules::Prim::method_names().any(|n| p.path.segments[1].ident == n))
+    }
     /// Whether `name` is only read as rows in place; whether something is cloned, and whether
     /// its rows are taken under other names (a row cloned under another name would be a slice).
     struct Reads<'a>(&'a syn::Ident, bool, bool, bool);
@@ -1961,9 +1967,15 @@ pub(super) fn chunk_rows(block: &mut syn::Block) {
                     self.2 = true;
                     self.visit_expr(&m.receiver);
                 }
-                syn::Expr::Call(c) if c.args.iter().any(mentions) => self.1 = false,
+                // (A float function given a value read from the rows, `f64::tanh(m[0][0])`,
+                // `a.max(m[i][j])`, reads it as any expression.)
+                syn::Expr::Call(c) if c.args.iter().any(mentions) && !float_function(&c.func) => {
+                    self.1 = false;
+                }
                 syn::Expr::MethodCall(m)
-                    if !is_name(&m.receiver) && m.args.iter().any(mentions) =>
+                    if !is_name(&m.receiver)
+                        && m.args.iter().any(mentions)
+                        && !crate::rules::Prim::method_names().any(|n| m.method == n) =>
                 {
                     self.1 = false;
                 }
@@ -2054,6 +2066,48 @@ pub(super) fn chunk_rows(block: &mut syn::Block) {
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }
     Rows.visit_block_mut(block);
+}
+
+/// Input: `for p in SRC { body }` with a plain name `p` over pairs (`SRC` ends in `.enumerate()`
+/// or `.zip(..)`, maybe then `rev`, `skip`, `take`, `step_by`), at any depth.
+/// Output: `for (P0, P1) in SRC { let p = (P0, P1); body }`: the pair as a tuple local, which
+/// the rewrites of tuples follow (`p.0`, `*p.1`, `p` given whole).
+fn named_pair_loops(block: &mut syn::Block) {
+    fn pairs(e: &syn::Expr) -> bool {
+        match super::unparen(e) {
+            syn::Expr::MethodCall(m) => match m.method.to_string().as_str() {
+                "enumerate" => m.args.is_empty(),
+                "zip" => m.args.len() == 1,
+                "rev" | "skip" | "take" | "step_by" => pairs(&m.receiver),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+    struct Named;
+    impl VisitMut for Named {
+        fn visit_expr_for_loop_mut(&mut self, f: &mut syn::ExprForLoop) {
+            syn::visit_mut::visit_expr_for_loop_mut(self, f);
+            let syn::Pat::Ident(pi) = &*f.pat else {
+                return;
+            };
+            if pi.by_ref.is_some() || pi.subpat.is_some() || !pairs(&f.expr) {
+                return;
+            }
+            let [a, b] = [
+                crate::naming::fresh("first"),
+                crate::naming::fresh("second"),
+            ];
+            let m = &pi.mutability;
+            let name = &pi.ident;
+            f.body
+                .stmts
+                .insert(0, syn::parse_quote!(let #m #name = (#a, #b);));
+            *f.pat = syn::parse_quote!((#a, #b));
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    Named.visit_block_mut(block);
 }
 
 /// Every `for` loop of `block` over a list written out (see [`literal_loop`]).

@@ -417,6 +417,21 @@ impl VisitMut for Uses<'_> {
         }
         syn::visit_mut::visit_expr_mut(self, e);
     }
+    /// `let q = pairs[i];`: a view of that piece, `let q = &x[..];` (the piece itself is a
+    /// place of no size).
+    fn visit_local_mut(&mut self, l: &mut syn::Local) {
+        if let Some(init) = &mut l.init {
+            if let syn::Expr::Index(ix) = &mut *init.expr {
+                if self.is_name(&ix.expr) && init.diverge.is_none() {
+                    self.visit_expr_mut(&mut init.expr);
+                    let piece = &init.expr;
+                    *init.expr = syn::parse_quote!(&#piece);
+                    return;
+                }
+            }
+        }
+        syn::visit_mut::visit_local_mut(self, l);
+    }
     /// `vec![0.0; pairs.len()]`, `assert!(pairs.len() > 1, "..")`: expressions, rewritten as
     /// any others. A list named inside a format string (`"{pairs:?}"`) keeps the list.
     fn visit_macro_mut(&mut self, m: &mut syn::Macro) {

@@ -73,7 +73,11 @@ pub fn struct_rows_let(
         stuck: None,
     };
     STUCK.with(|s| s.borrow_mut().take());
-    if super::rewrite_rest(rest, name, &mut uses, |u| !u.other && !u.fields.is_empty()).is_none() {
+    if super::rewrite_rest_through_views(rest, name, &mut uses, |u| {
+        !u.other && !u.fields.is_empty()
+    })
+    .is_none()
+    {
         if let (Some(at), false) = (uses.stuck, uses.written.is_empty()) {
             STUCK.with(|s| *s.borrow_mut() = Some((at, name.to_string())));
         }
@@ -1111,10 +1115,21 @@ impl VisitMut for Uses<'_> {
     /// block, its index computed here.
     fn visit_local_mut(&mut self, l: &mut syn::Local) {
         // (A copy, `let p = ps[i];`, keeps the values it had: not an alias, not followed.)
+        // (`&&ps[i]` too, as a search lends its comparator each side; and the element
+        // `ps.iter().max_by(..).unwrap()` chooses, at the position its search finds.)
         let element = l.init.as_ref().and_then(|init| {
+            if let syn::Expr::MethodCall(m) = super::unparen(&init.expr) {
+                if let Some((x, at)) = super::iterators::position_of_extremum(m) {
+                    return (self.is_vec(&x) && init.diverge.is_none()).then_some(at);
+                }
+            }
             let syn::Expr::Reference(r) = super::unparen(&init.expr) else {
                 return None;
             };
+            let mut r = r;
+            while let syn::Expr::Reference(inner) = super::unparen(&r.expr) {
+                r = inner;
+            }
             match (super::unparen(&r.expr), init.diverge.is_none()) {
                 (syn::Expr::Index(ix), true) if self.is_vec(&ix.expr) => Some((*ix.index).clone()),
                 _ => None,

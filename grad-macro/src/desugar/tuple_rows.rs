@@ -53,12 +53,25 @@ pub fn tuple_rows_let(
         elems: Vec::new(),
         other: false,
     };
-    super::rewrite_rest(rest, &id.ident, &mut v, |v| !v.other)?;
+    super::rewrite_rest_through_views(rest, &id.ident, &mut v, |v| !v.other)?;
     let (m, name) = (&id.mutability, &id.ident);
     Some(vec![match vec_ty {
         Some(t) => syn::parse_quote!(let #m #name: #t = #init;),
         None => syn::parse_quote!(let #m #name = #init;),
     }])
+}
+
+/// The uses of the `Vec` of tuples of `n` floats `name` in `rest` rewritten into uses of rows of
+/// arrays (`pts[i].0` as `pts[i][0]`, `for &(a, b) in &pts` as `for &[a, b] in &pts`, ..);
+/// `None` (`rest` as it was) where one is not followed.
+pub fn tuples_as_arrays(rest: &mut [syn::Stmt], name: &syn::Ident, n: usize) -> Option<()> {
+    let mut v = Uses {
+        name,
+        n,
+        elems: Vec::new(),
+        other: false,
+    };
+    super::rewrite_rest_through_views(rest, name, &mut v, |v| !v.other)
 }
 
 /// `vec![(0.0, 0.0); n]`, `vec![(1.0, 2.5), (0.5, 0.0)]`: how many floats each tuple holds.

@@ -113,6 +113,14 @@ pub fn pair(
             pair(&tp.elems[0], tys[0], &sin, pre, leaves)?;
             pair(&tp.elems[1], tys[1], &cos, pre, leaves)
         }
+        // A tuple under a name (`acc` of a fold's closure, the value of a branch): its fields.
+        syn::Expr::Path(p) if p.qself.is_none() && p.path.get_ident().is_some() => {
+            for (k, (p, t)) in tp.elems.iter().zip(tys).enumerate() {
+                let k = syn::Index::from(k);
+                pair(p, t, &syn::parse_quote!(#e.#k), pre, leaves)?;
+            }
+            Some(())
+        }
         _ => None,
     }
 }
@@ -1011,7 +1019,7 @@ pub fn matrix_let(
         other: false,
         stuck: None,
     };
-    super::rewrite_rest(rest, name, &mut r, |r| !r.other)?;
+    super::rewrite_rest_through_views(rest, name, &mut r, |r| !r.other)?;
     let n = quote::quote!(#rows * #cols);
     let mut out: Vec<syn::Stmt> = vec![syn::parse_quote!(let mut #flat = [0.0; #n];)];
     match elems {
@@ -1172,7 +1180,7 @@ fn vec_matrix_let(
         stuck: None,
     };
     STUCK.with(|s| s.borrow_mut().take());
-    if super::rewrite_rest(rest, name, &mut u, |u| !u.other).is_none() {
+    if super::rewrite_rest_through_views(rest, name, &mut u, |u| !u.other).is_none() {
         if let (Some(at), true) = (u.stuck, element_written(name, rest)) {
             STUCK.with(|s| *s.borrow_mut() = Some((at, name.to_string())));
         }
@@ -1183,6 +1191,34 @@ fn vec_matrix_let(
         syn::parse_quote!(let #cn: usize = #c;),
         syn::parse_quote!(let mut #flat = vec![#v; #rn * #cn];),
     ])
+}
+
+/// The uses of the local matrix `name` in `rest` rewritten into uses of the flat buffer `flat`
+/// of `rows` rows of `cols` floats (see [`MatUses`]); `None` (and the first use not followed
+/// kept for [`take_stuck_matrix`]) where one is not followed.
+pub fn rows_of_flat(
+    rest: &mut [syn::Stmt],
+    name: &syn::Ident,
+    flat: &syn::Ident,
+    rows: &syn::Ident,
+    cols: usize,
+) -> Option<()> {
+    let mut u = MatUses {
+        name,
+        flat,
+        rows: quote::quote!(#rows),
+        cols: quote::quote!(#cols),
+        other: false,
+        stuck: None,
+    };
+    STUCK.with(|s| s.borrow_mut().take());
+    if super::rewrite_rest_through_views(rest, name, &mut u, |u| !u.other).is_none() {
+        if let Some(at) = u.stuck {
+            STUCK.with(|s| *s.borrow_mut() = Some((at, name.to_string())));
+        }
+        return None;
+    }
+    Some(())
 }
 
 /// Whether `rest` writes an element of the matrix `name` (`m[i][j] = ..`, `m[i][j] += ..`).
@@ -1454,6 +1490,10 @@ impl syn::visit_mut::VisitMut for MatUses<'_> {
                 *e = self.rows_map(m).expect("checked just above");
                 syn::visit_mut::visit_expr_mut(self, e);
             }
+            syn::Expr::MethodCall(m) if self.rows_fold(m).is_some() => {
+                *e = self.rows_fold(m).expect("checked just above");
+                syn::visit_mut::visit_expr_mut(self, e);
+            }
             // `m.windows(2).map(|w| w[1][0] - w[0][0])`: by the windows' starts, reading `m`
             // by row (then rewritten as any such read).
             syn::Expr::MethodCall(m) if is_m_windows(&m.receiver) => {
@@ -1644,6 +1684,30 @@ impl MatUses<'_> {
         let (bound, range, arg) = self.beside_rows(beside, &r, range)?;
         Some(syn::parse_quote! {
             (#range).map(|#arg| { #bound #(#view)* #body })
+        })
+    }
+
+    /// Input: `m.iter().fold(init, |acc, p| body)` (over rows in order, or a part of them).
+    /// Output: `(0..ROWS).fold(init, |acc, R| { let p = &M[R * C..R * C + C]; body })`.
+    fn rows_fold(&self, m: &syn::ExprMethodCall) -> Option<syn::Expr> {
+        if m.method != "fold" || m.args.len() != 2 {
+            return None;
+        }
+        let syn::Expr::Closure(c) = &m.args[1] else {
+            return None;
+        };
+        let [acc, p] = c.inputs.iter().collect::<Vec<_>>()[..] else {
+            return None;
+        };
+        if !matches!(c.output, syn::ReturnType::Default) {
+            return None;
+        }
+        let range = self.rows_range(&m.receiver).filter(|r| !r.0)?.1;
+        let r = crate::naming::fresh("row");
+        let view = self.row_view(p, &r, false)?;
+        let (init, body) = (&m.args[0], &c.body);
+        Some(syn::parse_quote! {
+            (#range).fold(#init, |#acc, #r| { #(#view)* #body })
         })
     }
 
@@ -2111,19 +2175,6 @@ pub fn float_names(body: &syn::Block, floats: &HashSet<String>) -> HashSet<Strin
     let lets = super::all_lets(body);
     let assigns = whole_assignments(body);
     let mut out = floats.clone();
-    let floats_in = |e: &syn::Expr, out: &HashSet<String>| {
-        let not_float = match e {
-            syn::Expr::Cast(c) => !mentions_float_type(&c.ty),
-            syn::Expr::MethodCall(m) => m.method == "len" || m.method == "count",
-            _ => false,
-        };
-        !not_float
-            && (has_float_literal(e)
-                || crate::naming::mentions(quote::ToTokens::to_token_stream(e), &|n| {
-                    out.contains(&n.to_string())
-                        || crate::rules::Prim::method_names().any(|m| n == m)
-                }))
-    };
     loop {
         let before = out.len();
         // `a = z.iter().map(|v| v.tanh()).collect();` of a local declared from data (`let mut
@@ -2137,7 +2188,7 @@ pub fn float_names(body: &syn::Block, floats: &HashSet<String>) -> HashSet<Strin
                 }
                 _ => false,
             });
-            if !typed_other && !out.contains(name) && floats_in(right, &out) {
+            if !typed_other && !out.contains(name) && reads_floats(right, &out) {
                 out.insert(name.clone());
             }
         }
@@ -2150,7 +2201,7 @@ pub fn float_names(body: &syn::Block, floats: &HashSet<String>) -> HashSet<Strin
             if matches!(&l.pat, syn::Pat::Type(_)) && !typed {
                 continue;
             }
-            let valued = l.init.as_ref().is_some_and(|i| floats_in(&i.expr, &out));
+            let valued = l.init.as_ref().is_some_and(|i| reads_floats(&i.expr, &out));
             if typed || valued {
                 let mut names = Vec::new();
                 names_of(&l.pat, &mut names);
@@ -2161,6 +2212,22 @@ pub fn float_names(body: &syn::Block, floats: &HashSet<String>) -> HashSet<Strin
             return out;
         }
     }
+}
+
+/// Whether the value `e` is a float as far as its form tells: it has a float literal, calls a
+/// float method or reads one of `floats`, and is no cast to another type nor a length.
+pub fn reads_floats(e: &syn::Expr, floats: &HashSet<String>) -> bool {
+    let not_float = match e {
+        syn::Expr::Cast(c) => !mentions_float_type(&c.ty),
+        syn::Expr::MethodCall(m) => m.method == "len" || m.method == "count",
+        _ => false,
+    };
+    !not_float
+        && (has_float_literal(e)
+            || crate::naming::mentions(quote::ToTokens::to_token_stream(e), &|n| {
+                floats.contains(&n.to_string())
+                    || crate::rules::Prim::method_names().any(|m| n == m)
+            }))
 }
 
 /// The assignments `name = right` of a whole local in `body` that make a new buffer

@@ -1,0 +1,317 @@
+//! A `Vec` of rows grown by pushes of rows written out (`pts.push((a, b))`, `pts.push([a, b])`,
+//! `pts.push(vec![a, b])`): one buffer of floats grown by the rows' elements in turn, read
+//! afterwards as a local matrix of that many rows.
+//!
+//! The buffer of floats is then what any vector grown by pushes is (a buffer as long as the
+//! pushes can reach, see `pushes`), and the reads are those of a local matrix (see
+//! `tuples::rows_of_flat`): `pts[i].0`, `for &(a, b) in &pts`, `pts.iter().map(|p| ..)`,
+//! `pts.len()`.
+
+use std::collections::HashSet;
+
+use quote::quote;
+use syn::visit_mut::VisitMut;
+
+/// How the rows are written.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Tuple,
+    Array,
+    Vec,
+}
+
+/// Input: `let mut pts = Vec::new();` (`Vec::with_capacity(n)`, `vec![]`; untyped or of type
+/// `Vec<(T, T)>`, `Vec<[T; K]>`, `Vec<Vec<T>>` of a float `T`), statements that push rows of one
+/// form and width into it and mention it no other way, then reads of the whole rows.
+/// Output: `let mut FLAT = Vec::new();`, each push `FLAT.push(a); FLAT.push(b);`, and after the
+/// last one `let ROWS: usize = FLAT.len() / K;` and the reads as a matrix's over `FLAT`. Untyped,
+/// every element pushed must read a float (a name of `floats`, a float literal or method); `None`
+/// for anything else, `rest` as it was.
+pub fn row_pushes_let(
+    l: &syn::Local,
+    rest: &mut Vec<syn::Stmt>,
+    floats: &HashSet<String>,
+) -> Option<Vec<syn::Stmt>> {
+    let (syn::Pat::Ident(pi), ty) = super::pat_and_type(l) else {
+        return None;
+    };
+    let init = l.init.as_ref()?;
+    if pi.mutability.is_none()
+        || pi.by_ref.is_some()
+        || pi.subpat.is_some()
+        || init.diverge.is_some()
+        || !super::pushes::empty_vec(&init.expr)
+    {
+        return None;
+    }
+    let name = &pi.ident;
+    let (kind, width, float) = match ty {
+        Some(t) => {
+            let (kind, width, float) = row_type(t)?;
+            (Some(kind), width, Some(float))
+        }
+        None => (None, None, None),
+    };
+    let at: Vec<usize> = (0..rest.len())
+        .filter(|&k| {
+            let s = &rest[k];
+            super::mentions(&quote!(#s), name)
+        })
+        .collect();
+    let first = *at.first()?;
+    let floats = &with_loop_floats(&rest[first..], floats);
+    let flat = crate::naming::fresh(&format!("{name}_flat"));
+    let mut f = Flatten {
+        name,
+        flat: &flat,
+        kind,
+        width,
+        typed: float.is_some(),
+        floats,
+        ok: true,
+        pushes: 0,
+    };
+    // The statements that push, up to the last; the reads come after it.
+    let mut region: Vec<syn::Stmt> = Vec::new();
+    let mut last = first;
+    for (k, s) in rest.iter().enumerate().skip(first) {
+        if !pushes_in(s, name) {
+            break;
+        }
+        last = k;
+        region.extend(f.stmt(s.clone()));
+    }
+    let (Some(kind), Some(width), true, true) = (f.kind, f.width, f.ok, f.pushes > 0) else {
+        return None;
+    };
+    let mut tail: Vec<syn::Stmt> = rest[last + 1..].to_vec();
+    if kind == Kind::Tuple {
+        super::tuple_rows::tuples_as_arrays(&mut tail, name, width)?;
+    }
+    let rows = crate::naming::fresh(&format!("rows_{name}"));
+    super::tuples::rows_of_flat(&mut tail, name, &flat, &rows, width)?;
+    let mut out: Vec<syn::Stmt> = rest[..first].to_vec();
+    out.extend(region);
+    out.push(syn::parse_quote!(let #rows: usize = #flat.len() / #width;));
+    out.extend(tail);
+    *rest = out;
+    let typed = float.map(|t| quote!(: ::std::vec::Vec<#t>));
+    Some(vec![
+        syn::parse_quote!(let mut #flat #typed = ::std::vec::Vec::new();),
+    ])
+}
+
+/// `Vec<(T, T, ..)>`, `Vec<[T; K]>` (a literal `K`), `Vec<Vec<T>>` of a float `T`: how rows are
+/// written, how wide (not said by a `Vec<Vec<T>>`) and `T`.
+fn row_type(ty: &syn::Type) -> Option<(Kind, Option<usize>, syn::Type)> {
+    let elem = crate::vector::seq_elem(ty)?;
+    if !matches!(ty, syn::Type::Path(_)) {
+        return None;
+    }
+    if let Some((t, n)) = crate::vector::tuple_elem(&elem) {
+        return Some((Kind::Tuple, Some(n), t));
+    }
+    if let syn::Type::Array(a) = &elem {
+        crate::sig::float_of(&a.elem)?;
+        let n = super::tuples::lit_usize(&a.len)?;
+        return Some((Kind::Array, Some(n), (*a.elem).clone()));
+    }
+    let row = crate::vector::seq_elem(&elem).filter(|_| matches!(elem, syn::Type::Path(_)))?;
+    crate::sig::float_of(&row)?;
+    Some((Kind::Vec, None, row))
+}
+
+/// `floats` and the names `for` loops in `stmts` bind to elements of one of them (`v` of `for
+/// (i, &v) in x.iter().enumerate()`, `w` of `for w in x.windows(2)`), where the pushes may read
+/// them.
+fn with_loop_floats(stmts: &[syn::Stmt], floats: &HashSet<String>) -> HashSet<String> {
+    struct Loops(HashSet<String>);
+    impl Loops {
+        /// Whether iterating `e` yields floats (or views of floats), and whether each item is
+        /// numbered first (`enumerate`).
+        fn source(&self, e: &syn::Expr) -> Option<bool> {
+            match super::unparen(e) {
+                syn::Expr::Path(p) => p
+                    .path
+                    .get_ident()
+                    .is_some_and(|i| self.0.contains(&i.to_string()))
+                    .then_some(false),
+                syn::Expr::Reference(r) => self.source(&r.expr),
+                syn::Expr::MethodCall(m) if m.method == "enumerate" => {
+                    self.source(&m.receiver).filter(|n| !n).map(|_| true)
+                }
+                syn::Expr::MethodCall(m)
+                    if [
+                        "iter",
+                        "copied",
+                        "cloned",
+                        "rev",
+                        "skip",
+                        "take",
+                        "step_by",
+                        "windows",
+                        "chunks",
+                        "chunks_exact",
+                    ]
+                    .iter()
+                    .any(|n| m.method == n) =>
+                {
+                    self.source(&m.receiver)
+                }
+                _ => None,
+            }
+        }
+    }
+    impl<'a> syn::visit::Visit<'a> for Loops {
+        fn visit_expr_for_loop(&mut self, f: &'a syn::ExprForLoop) {
+            let pat = match (self.source(&f.expr), &*f.pat) {
+                (Some(false), p) => Some(p),
+                (Some(true), syn::Pat::Tuple(t)) if t.elems.len() == 2 => t.elems.last(),
+                _ => None,
+            };
+            if let Some(p) = pat {
+                let mut names = Vec::new();
+                crate::lower::collect_pat_idents(p, &mut names);
+                self.0.extend(names.iter().map(ToString::to_string));
+            }
+            syn::visit::visit_expr_for_loop(self, f);
+        }
+    }
+    let mut l = Loops(floats.clone());
+    for s in stmts {
+        syn::visit::Visit::visit_stmt(&mut l, s);
+    }
+    l.0
+}
+
+/// Whether `s` pushes into `name` somewhere.
+fn pushes_in(s: &syn::Stmt, name: &syn::Ident) -> bool {
+    struct Find<'a>(&'a syn::Ident, bool);
+    impl<'a> syn::visit::Visit<'a> for Find<'_> {
+        fn visit_expr(&mut self, e: &'a syn::Expr) {
+            self.1 |= super::pushes::push_expr(e, self.0).is_some();
+            syn::visit::visit_expr(self, e);
+        }
+    }
+    let mut f = Find(name, false);
+    syn::visit::Visit::visit_stmt(&mut f, s);
+    f.1
+}
+
+/// Rewrites the pushes of rows into `name` into pushes of their elements into `flat`, and
+/// finds out whether `name` is used in no other way there and how the rows are written.
+struct Flatten<'a> {
+    name: &'a syn::Ident,
+    flat: &'a syn::Ident,
+    kind: Option<Kind>,
+    width: Option<usize>,
+    /// Whether the `Vec`'s type says its rows hold floats.
+    typed: bool,
+    floats: &'a HashSet<String>,
+    ok: bool,
+    pushes: usize,
+}
+
+impl Flatten<'_> {
+    /// `s` as the statements it becomes: a push as a statement is one push per element.
+    fn stmt(&mut self, mut s: syn::Stmt) -> Vec<syn::Stmt> {
+        if let syn::Stmt::Expr(e, Some(_)) = &s {
+            if let Some(parts) = self.push_parts(e) {
+                let flat = self.flat;
+                return parts
+                    .iter()
+                    .map(|p| {
+                        let span = syn::spanned::Spanned::span(p);
+                        let flat = crate::naming::respanned(flat, span);
+                        syn::parse_quote_spanned!(span=> #flat.push(#p);)
+                    })
+                    .collect();
+            }
+        }
+        self.visit_stmt_mut(&mut s);
+        vec![s]
+    }
+
+    /// The elements of the row `name.push(ROW)` pushes, or `None` for another expression (a
+    /// push of another form makes the rewrite fail).
+    fn push_parts(&mut self, e: &syn::Expr) -> Option<Vec<syn::Expr>> {
+        let row = super::pushes::push_expr(e, self.name)?;
+        let (kind, parts): (Kind, Vec<syn::Expr>) = match super::unparen(&row) {
+            syn::Expr::Tuple(t) if t.elems.len() >= 2 => {
+                (Kind::Tuple, t.elems.iter().cloned().collect())
+            }
+            syn::Expr::Array(a) if !a.elems.is_empty() => {
+                (Kind::Array, a.elems.iter().cloned().collect())
+            }
+            syn::Expr::Macro(m) if m.mac.path.is_ident("vec") => {
+                let parts: Vec<syn::Expr> = m
+                    .mac
+                    .parse_body_with(
+                        syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
+                    )
+                    .ok()?
+                    .into_iter()
+                    .collect();
+                (Kind::Vec, parts)
+            }
+            _ => {
+                self.ok = false;
+                return None;
+            }
+        };
+        let same_kind = *self.kind.get_or_insert(kind) == kind;
+        let same_width = *self.width.get_or_insert(parts.len()) == parts.len();
+        let float = |p: &syn::Expr| match super::unparen(p) {
+            syn::Expr::Cast(c) => crate::sig::float_of(&c.ty).is_some(),
+            // `f64::from(k)`, `f64::sqrt(v)`: a function of the float type.
+            syn::Expr::Call(c) => matches!(super::unparen(&c.func), syn::Expr::Path(f)
+                if f.path.segments.len() == 2
+                    && crate::sig::float_of(&syn::Type::Path(syn::TypePath {
+                        qself: None,
+                        path: f.path.segments[0].ident.clone().into(),
+                    }))
+                    .is_some()),
+            p => super::tuples::reads_floats(p, self.floats),
+        };
+        let floats = self.typed || parts.iter().all(float);
+        if !(same_kind && same_width && floats && !parts.is_empty()) {
+            self.ok = false;
+            return None;
+        }
+        // (The elements are visited too: a push nested in one is not followed.)
+        for p in &parts {
+            if super::mentions(&quote!(#p), self.name) {
+                self.ok = false;
+            }
+        }
+        self.pushes += 1;
+        Some(parts)
+    }
+}
+
+impl VisitMut for Flatten<'_> {
+    fn visit_block_mut(&mut self, b: &mut syn::Block) {
+        let stmts = std::mem::take(&mut b.stmts);
+        b.stmts = stmts.into_iter().flat_map(|s| self.stmt(s)).collect();
+    }
+
+    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        // A push as a value (a `match` arm's): a block of the pushes.
+        if let Some(parts) = self.push_parts(e) {
+            let flat = self.flat;
+            *e = syn::parse_quote!({ #(#flat.push(#parts);)* });
+            return;
+        }
+        if matches!(e, syn::Expr::Path(p) if p.path.is_ident(self.name)) {
+            self.ok = false;
+            return;
+        }
+        syn::visit_mut::visit_expr_mut(self, e);
+    }
+
+    fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+        if super::mentions(&m.tokens, self.name) {
+            self.ok = false;
+        }
+    }
+}

@@ -1,0 +1,374 @@
+//! A `Vec` of rows grown by pushes of rows written out — `pts.push((a, b))`, `pts.push([a, b,
+//! c])`, `pts.push(vec![a, b])` — in loops over ranges, slices, windows and enumerations, in
+//! branches, `match` arms, `while` loops and straight-line code, typed or not, then read as rows
+//! (`pts[i].0`, `for &(a, b) in &pts`, `pts.iter().map(..)`, `sort_by`, `len`, a fold, a copy
+//! collected) and handed to plain helpers taking `&[(f64, f64)]` or `&[[f64; 2]]` (issue 8,
+//! found by a probe of realistic code: refused before). Each against central finite
+//! differences, values equal to the function's; forward mode and H·v on one.
+
+#![allow(clippy::cast_precision_loss, clippy::needless_range_loop)]
+
+mod common;
+
+use common::{check_flat, close, fd_all};
+use grad::gradient;
+
+fn check(what: &str, f: &dyn Fn(&[f64]) -> f64, g: &dyn Fn(&[f64], &mut [f64]) -> f64, p: &[f64]) {
+    let mut d = vec![f64::NAN; p.len()];
+    let v = g(p, &mut d);
+    check_flat(what, p, f, v, &d).unwrap();
+}
+
+const P: [f64; 6] = [0.7, -1.2, 0.45, 1.9, -0.35, 0.55];
+
+/// Shoelace area of a polygon given as rows.
+fn area(p: &[[f64; 2]]) -> f64 {
+    let mut a = 0.0;
+    for i in 0..p.len() {
+        let j = (i + 1) % p.len();
+        a += p[i][0] * p[j][1] - p[j][0] * p[i][1];
+    }
+    0.5 * a
+}
+
+/// Spread of weighted points about their mean.
+fn spread(p: &[(f64, f64)]) -> f64 {
+    let m = p.iter().map(|q| q.0).sum::<f64>() / p.len() as f64;
+    p.iter().map(|&(a, b)| (a - m).powi(2) * b).sum()
+}
+
+/// Tuples pushed untyped in a loop over a range, read by a `map` with a pattern of references.
+#[gradient(jvp, hvp)]
+fn pairs(x: &[f64]) -> f64 {
+    let mut pts = Vec::new();
+    for i in 0..x.len() - 1 {
+        pts.push((x[i], x[i + 1] * x[i]));
+    }
+    pts.iter().map(|(a, b)| a * b).sum::<f64>() + pts.len() as f64
+}
+
+#[test]
+fn tuples_pushed_in_a_loop() {
+    check("pairs", &pairs, &pairs_grad, &P);
+    let fd = fd_all(&pairs, &P);
+    let v: [f64; 6] = [0.3, -0.1, 0.5, 0.2, -0.4, 0.25];
+    let (val, t) = pairs_jvp(&P, &v);
+    assert_eq!(val.to_bits(), pairs(&P).to_bits());
+    let want: f64 = fd.iter().zip(&v).map(|(a, b)| a * b).sum();
+    assert!(
+        (t - want).abs() < 1e-6 * (1.0 + want.abs()),
+        "jvp {t} vs {want}"
+    );
+    let (mut d, mut hv) = ([0.0; 6], [0.0; 6]);
+    let val = pairs_hvp(&P, &v, &mut d, &mut hv);
+    assert_eq!(val.to_bits(), pairs(&P).to_bits());
+    let h = common::fd_hessian(&pairs, &P);
+    let want: Vec<f64> = (0..6)
+        .map(|i| (0..6).map(|j| h[i * 6 + j] * v[j]).sum())
+        .collect();
+    close("hvp", &hv, &want);
+}
+
+/// Typed tuples pushed where a condition holds (how many is known only after the loop), read
+/// by index in a loop bound by `len` and in a condition.
+#[gradient]
+fn selected(x: &[f64]) -> f64 {
+    let mut pts: Vec<(f64, f64)> = Vec::new();
+    for i in 0..x.len() {
+        if x[i] > 0.0 {
+            pts.push((x[i], x[i].sin()));
+        }
+    }
+    let mut s = 0.0;
+    for k in 0..pts.len() {
+        if pts[k].1 > 0.5 {
+            s += pts[k].0 * pts[k].1;
+        } else {
+            s -= pts[k].0.powi(2);
+        }
+    }
+    s / pts.len() as f64
+}
+
+#[test]
+fn tuples_pushed_in_a_branch() {
+    check("selected", &selected, &selected_grad, &P);
+}
+
+/// Arrays of three pushed from an enumeration (a cast index among them), sorted by a column.
+#[gradient]
+fn ranked(x: &[f64]) -> f64 {
+    let mut rows = Vec::new();
+    for (i, &v) in x.iter().enumerate() {
+        rows.push([i as f64, v, v * v]);
+    }
+    rows.sort_by(|a, b| b[1].partial_cmp(&a[1]).unwrap());
+    rows[0][1] * 3.0 + rows[1][2] + rows[2][0]
+}
+
+#[test]
+fn arrays_pushed_and_sorted() {
+    check("ranked", &ranked, &ranked_grad, &P);
+}
+
+/// `vec!` rows pushed in nested loops, windows pushed as tuples and folded, pushes in `match`
+/// arms and in straight-line code.
+#[gradient]
+fn shapes(x: &[f64]) -> f64 {
+    let mut grid = Vec::new();
+    for i in 0..3 {
+        for j in 0..2 {
+            grid.push(vec![x[i] * x[j], x[i] + x[j]]);
+        }
+    }
+    let g: f64 = grid.iter().map(|p| (p[0] - p[1]).powi(2)).sum();
+    let mut segs = Vec::new();
+    for w in x.windows(2) {
+        segs.push((w[0], w[1] - w[0]));
+    }
+    let folded = segs.iter().map(|&(a, d)| a * d).fold(0.0, |acc, v| acc + v);
+    let mut arms = Vec::new();
+    for i in 0..x.len() {
+        match i % 3 {
+            0 => arms.push((x[i], 1.0)),
+            1 => arms.push((1.0, x[i])),
+            _ => {}
+        }
+    }
+    let last = arms[arms.len() - 1];
+    let mut two: Vec<[f64; 2]> = Vec::with_capacity(2);
+    two.push([x[0], x[5]]);
+    two.push([x[1].exp(), 2.0]);
+    g + folded + last.0 * last.1 + two[0][0] * two[1][0] + two[1][1] * two[0][1]
+}
+
+#[test]
+fn rows_pushed_in_every_shape() {
+    check("shapes", &shapes, &shapes_grad, &P);
+}
+
+/// A trajectory pushed by a `while` loop, then a copy of a column collected, and rows handed
+/// to plain helpers (a polygon's area, a weighted spread).
+#[gradient]
+fn trajectory(x: &[f64]) -> f64 {
+    let mut path = Vec::new();
+    let (mut t, mut y) = (0.0, x[0]);
+    while t < 1.0 {
+        y += 0.25 * (x[1] - y);
+        path.push((t, y));
+        t += 0.25;
+    }
+    let ys: Vec<f64> = path.iter().map(|p| p.1).collect();
+    let mut poly = Vec::new();
+    for i in 0..x.len() / 2 {
+        poly.push([x[2 * i], x[2 * i + 1]]);
+    }
+    let mut weighted = Vec::new();
+    for &v in x {
+        weighted.push((v, 1.0 + v * v));
+    }
+    ys.iter().sum::<f64>() * path[0].1 + area(&poly) + spread(&weighted)
+}
+
+#[test]
+fn rows_pushed_then_handed_to_helpers() {
+    check("trajectory", &trajectory, &trajectory_grad, &P);
+}
+
+/// Rows made otherwise (a matrix of a fixed size, a collected `Vec` of tuples) handed to the
+/// same helpers.
+#[gradient]
+fn made_then_handed(x: &[f64]) -> f64 {
+    let mut poly = vec![[0.0; 2]; x.len() / 2];
+    for i in 0..x.len() / 2 {
+        poly[i] = [x[2 * i], x[2 * i + 1]];
+    }
+    let pts: Vec<(f64, f64)> = x.chunks(2).map(|c| (c[0], c[1].exp())).collect();
+    area(&poly) * spread(&pts)
+}
+
+#[test]
+fn matrices_handed_to_helpers() {
+    check(
+        "made_then_handed",
+        &made_then_handed,
+        &made_then_handed_grad,
+        &P,
+    );
+}
+
+/// Generic over the float, in `f32` too.
+#[gradient]
+fn generic_rows<T: grad::Real>(x: &[T]) -> T {
+    let mut pts: Vec<(T, T)> = Vec::new();
+    for i in 0..x.len() - 1 {
+        pts.push((x[i], x[i + 1]));
+    }
+    let mut s = T::zero();
+    for &(a, b) in &pts {
+        s = s + a * b - b;
+    }
+    s
+}
+
+#[test]
+fn generic_and_f32() {
+    check(
+        "generic_rows",
+        &generic_rows::<f64>,
+        &generic_rows_grad::<f64>,
+        &P,
+    );
+    let x: Vec<f32> = P.iter().map(|&v| v as f32).collect();
+    let mut d = vec![0.0f32; x.len()];
+    let v = generic_rows_grad(&x, &mut d);
+    assert_eq!(v.to_bits(), generic_rows(&x).to_bits());
+    let want = [
+        x[1],
+        x[2] + x[0] - 1.0,
+        x[3] + x[1] - 1.0,
+        x[4] + x[2] - 1.0,
+        x[5] + x[3] - 1.0,
+        x[4] - 1.0,
+    ];
+    for (g, w) in d.iter().zip(want) {
+        assert!((g - w).abs() < 1e-5, "{g} vs {w}");
+    }
+}
+
+/// Rows folded (a running maximum of products, a decaying sum over part of them), in a
+/// `Vec` of tuples pushed in `match` arms, of arrays pushed, and of a matrix written out.
+#[gradient]
+fn folded(x: &[f64]) -> f64 {
+    let mut pv = Vec::new();
+    for (k, &t) in x.iter().enumerate() {
+        match k % 3 {
+            0 => pv.push((f64::tanh(t * 0.3), f64::tanh(t + 0.5))),
+            1 => pv.push((f64::tanh(t), 0.5)),
+            _ => {}
+        }
+    }
+    pv.push((0.1, 0.25));
+    let mut sq = Vec::new();
+    for &t in x {
+        sq.push([t, t * t]);
+    }
+    let m = vec![[0.5, 1.0], [x[0], x[1]], [x[2], 2.0]];
+    pv.iter().fold(0.0, |a: f64, p| a.max(p.0 * p.1))
+        + sq.iter().skip(1).fold(1.0, |a, p| a * 0.5 + p[0] * p[1])
+        + m.iter().fold(0.0, |a, r| a + r[0] * r[1])
+}
+
+#[test]
+fn rows_folded() {
+    check("folded", &folded, &folded_grad, &P);
+}
+
+/// Rows collected after a filter: a `map` to tuples then a `filter` reading a field, arrays
+/// filtered by an element, windows filtered then mapped to tuples, numbered items.
+#[gradient]
+fn collected(x: &[f64]) -> f64 {
+    let a: Vec<(f64, f64)> = x
+        .iter()
+        .map(|&v| (v, v * v))
+        .filter(|p| p.0 > 0.0)
+        .collect();
+    let b: Vec<[f64; 2]> = x
+        .iter()
+        .map(|&v| [v, v.sin()])
+        .filter(|p| p[0] < 1.0)
+        .collect();
+    let c = x
+        .windows(2)
+        .filter(|w| w[0] < w[1])
+        .map(|w| (w[0], w[1] - w[0]))
+        .collect::<Vec<(f64, f64)>>();
+    let d: Vec<(f64, f64)> = x
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 2 == 0)
+        .map(|(i, &v)| (i as f64, v.exp()))
+        .collect();
+    a.iter().map(|p| p.0 + p.1).sum::<f64>()
+        + b.iter().map(|p| p[0] * p[1]).sum::<f64>()
+        + c.iter().map(|&(u, w)| u * w).sum::<f64>() / c.len() as f64
+        + d.iter().map(|p| p.0 * p.1).sum::<f64>()
+}
+
+#[test]
+fn rows_collected_after_a_filter() {
+    check("collected", &collected, &collected_grad, &P);
+}
+
+/// Pairs filtered under one name (`|p| p.0 > c`): after `zip`, `enumerate`, `copied()`, a
+/// `map` to pairs (refused before: `filter` over a differentiated slice).
+#[gradient]
+fn pair_filters(x: &[f64]) -> f64 {
+    let a: f64 = x
+        .iter()
+        .zip(x.iter().skip(1))
+        .filter(|p| *p.0 > 0.0)
+        .map(|(a, b)| a * b)
+        .sum();
+    let b: f64 = x
+        .iter()
+        .enumerate()
+        .filter(|p| p.0 % 2 == 0)
+        .map(|(i, v)| v * i as f64)
+        .sum();
+    let c: Vec<f64> = x
+        .iter()
+        .zip(x.iter().skip(1))
+        .filter(|p| p.0 < p.1)
+        .map(|(a, b)| b - a)
+        .collect();
+    let d: f64 = x
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|t| t.1 > 0.2)
+        .map(|t| t.1 * t.0 as f64)
+        .sum();
+    let e: f64 = x
+        .iter()
+        .map(|&v| (v, v.sin()))
+        .filter(|p| p.1 > 0.0)
+        .map(|p| p.0 * p.1)
+        .sum();
+    a + b + c.iter().sum::<f64>() + d + e
+}
+
+#[test]
+fn pairs_filtered_under_one_name() {
+    check("pair_filters", &pair_filters, &pair_filters_grad, &P);
+}
+
+/// The row of a parameter of tuples `max_by` chooses by a field (its sides lent as `&&(..)`):
+/// a compile error inside the generated code before.
+#[gradient(wrt(pts))]
+fn nearest(pts: &[(f64, f64)], q: f64) -> f64 {
+    let best = pts
+        .iter()
+        .max_by(|a, b| (a.0 * q).total_cmp(&(b.0 * q)))
+        .unwrap();
+    let worst = pts
+        .iter()
+        .min_by(|a, b| a.1.partial_cmp(&b.1).unwrap())
+        .unwrap();
+    best.0 * best.1 + worst.0
+}
+
+#[test]
+fn tuple_rows_chosen_by_a_field() {
+    let pts = [(0.3, -0.7), (1.1, 0.4), (-0.2, 0.9), (0.8, -1.3)];
+    let mut d = [(0.0, 0.0); 4];
+    let v = nearest_grad(&pts, 0.5, &mut d);
+    assert_eq!(v.to_bits(), nearest(&pts, 0.5).to_bits());
+    let flat: Vec<f64> = pts.iter().flat_map(|p| [p.0, p.1]).collect();
+    let f = |p: &[f64]| {
+        let rows: Vec<(f64, f64)> = p.chunks(2).map(|c| (c[0], c[1])).collect();
+        nearest(&rows, 0.5)
+    };
+    let got: Vec<f64> = d.iter().flat_map(|p| [p.0, p.1]).collect();
+    close("pts", &got, &fd_all(&f, &flat));
+}
