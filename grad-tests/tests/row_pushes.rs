@@ -372,3 +372,33 @@ fn tuple_rows_chosen_by_a_field() {
     let got: Vec<f64> = d.iter().flat_map(|p| [p.0, p.1]).collect();
     close("pts", &got, &fd_all(&f, &flat));
 }
+
+/// The row a search chooses among rows pushed (the worst prediction of a model, its residual
+/// by field), and an element lent by two references.
+#[gradient]
+fn searched(x: &[f64]) -> f64 {
+    let mut preds = Vec::new();
+    for (i, &v) in x.iter().enumerate() {
+        let p = (v * 1.5).tanh();
+        preds.push((p, 0.1 * i as f64));
+    }
+    let worst = preds
+        .iter()
+        .max_by(|a, b| (a.0 - a.1).abs().total_cmp(&(b.0 - b.1).abs()))
+        .unwrap();
+    let mut rows = Vec::new();
+    for &v in x {
+        rows.push([v, v * v]);
+    }
+    let low = rows.iter().min_by(|a, b| a[1].total_cmp(&b[1])).unwrap();
+    let lent = &&preds[1];
+    preds.iter().map(|&(p, y)| (p - y).powi(2)).sum::<f64>() / preds.len() as f64
+        + (worst.0 - worst.1).powi(2)
+        + low[0] * low[1]
+        + lent.0 * lent.1
+}
+
+#[test]
+fn rows_chosen_by_a_search() {
+    check("searched", &searched, &searched_grad, &P);
+}

@@ -2338,6 +2338,26 @@ fn indexed_extremum(mb: &syn::ExprMethodCall, max: bool) -> Option<syn::Expr> {
     Some(syn::parse_quote!((&#x[#position])))
 }
 
+/// [`super::extremum_stmts`] of `of` in every block inside `s`.
+pub fn searches_in_blocks(s: &mut syn::Stmt, of: &dyn Fn(&syn::Expr) -> bool) {
+    struct Blocks<'a>(&'a dyn Fn(&syn::Expr) -> bool);
+    impl syn::visit_mut::VisitMut for Blocks<'_> {
+        fn visit_block_mut(&mut self, b: &mut syn::Block) {
+            syn::visit_mut::visit_block_mut(self, b);
+            let mut out = Vec::with_capacity(b.stmts.len());
+            for st in std::mem::take(&mut b.stmts) {
+                match super::extremum_stmts(&st, self.0) {
+                    Some(lets) => out.extend(lets),
+                    None => out.push(st),
+                }
+            }
+            b.stmts = out;
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    syn::visit_mut::VisitMut::visit_stmt_mut(&mut Blocks(of), s);
+}
+
 /// Input: `let best = X.iter().min_by(|a, b| ..).unwrap();` (`max_by`, `.expect(..)`; a copy
 /// by `*` or `.copied()`/`.cloned()` before the `unwrap`) whose comparator indexes its items or
 /// reads their fields (see [`indexed_extremum`]), `X` a place `of` accepts. Output: `let B: usize

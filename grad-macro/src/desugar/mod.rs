@@ -127,6 +127,43 @@ pub fn extremum_stmts(s: &syn::Stmt, of: &dyn Fn(&syn::Expr) -> bool) -> Option<
     Some(out)
 }
 
+/// Whether `e` makes a collection (`Vec::new()`, `vec![..]`, a `collect()`, a copy).
+fn collection(e: &syn::Expr) -> bool {
+    match unparen(e) {
+        syn::Expr::Macro(m) => m.mac.path.is_ident("vec"),
+        syn::Expr::MethodCall(m) => ["collect", "to_vec", "clone"].iter().any(|n| m.method == n),
+        e => pushes::empty_vec(e),
+    }
+}
+
+/// The statements still to come (`work`, last first) with each that reads the element a search
+/// of `name` chooses (`let best = name.iter().max_by(..).unwrap();`) as its position and a name
+/// of the element (see [`extremum_stmts`]), in nested blocks too.
+fn searches_of(work: &mut Vec<syn::Stmt>, name: &syn::Ident) {
+    let is = |e: &syn::Expr| matches!(unparen(e), syn::Expr::Path(p) if p.path.is_ident(name));
+    let searches = |s: &syn::Stmt| {
+        let ts = quote!(#s);
+        mentions(&ts, name) && crate::naming::mentions(ts, &|i| i == "max_by" || i == "min_by")
+    };
+    if !work.iter().any(searches) {
+        return;
+    }
+    let mut out = Vec::with_capacity(work.len());
+    for mut s in work.drain(..).rev() {
+        if !searches(&s) {
+            out.push(s);
+            continue;
+        }
+        iterators::searches_in_blocks(&mut s, &is);
+        match extremum_stmts(&s, &is) {
+            Some(lets) => out.extend(lets),
+            None => out.push(s),
+        }
+    }
+    out.reverse();
+    *work = out;
+}
+
 /// Every `let out = SOURCE.fold(INIT, |h, item| ..);` whose accumulator is a vector, in any
 /// block, as the loop std runs (see `iterators::vector_fold_let`). Run before the other
 /// rewrites, and by the models' pass before its own (`self.layers.iter().fold(x.to_vec(), |h,
@@ -1973,6 +2010,14 @@ impl Desugar<'_> {
                     // Nested tuples are split in turn.
                     Some(parts) => work.extend(parts.into_iter().rev()),
                     None => {
+                        // (The element a search of this collection chooses, named by the
+                        // statements to come: as its position and a name of the element,
+                        // which the rewrites of the collection follow.)
+                        if let (syn::Pat::Ident(pi), Some(init)) = (pat_and_type(l).0, &l.init) {
+                            if collection(&init.expr) {
+                                searches_of(&mut work, &pi.ident);
+                            }
+                        }
                         // (Before the copies of floats, which `to_vec()` would look like.)
                         work.reverse();
                         let structs = struct_rows::struct_rows_let(

@@ -59,7 +59,8 @@ pub fn row_pushes_let(
         })
         .collect();
     let first = *at.first()?;
-    let floats = &with_loop_floats(&rest[first..], floats);
+    let floats = &super::struct_rows::floats_and_items(&rest[first..], floats);
+    let ints = &integer_names(rest);
     let flat = crate::naming::fresh(&format!("{name}_flat"));
     let mut f = Flatten {
         name,
@@ -68,6 +69,7 @@ pub fn row_pushes_let(
         width,
         typed: float.is_some(),
         floats,
+        ints,
         ok: true,
         pushes: 0,
     };
@@ -121,69 +123,6 @@ fn row_type(ty: &syn::Type) -> Option<(Kind, Option<usize>, syn::Type)> {
     Some((Kind::Vec, None, row))
 }
 
-/// `floats` and the names `for` loops in `stmts` bind to elements of one of them (`v` of `for
-/// (i, &v) in x.iter().enumerate()`, `w` of `for w in x.windows(2)`), where the pushes may read
-/// them.
-fn with_loop_floats(stmts: &[syn::Stmt], floats: &HashSet<String>) -> HashSet<String> {
-    struct Loops(HashSet<String>);
-    impl Loops {
-        /// Whether iterating `e` yields floats (or views of floats), and whether each item is
-        /// numbered first (`enumerate`).
-        fn source(&self, e: &syn::Expr) -> Option<bool> {
-            match super::unparen(e) {
-                syn::Expr::Path(p) => p
-                    .path
-                    .get_ident()
-                    .is_some_and(|i| self.0.contains(&i.to_string()))
-                    .then_some(false),
-                syn::Expr::Reference(r) => self.source(&r.expr),
-                syn::Expr::MethodCall(m) if m.method == "enumerate" => {
-                    self.source(&m.receiver).filter(|n| !n).map(|_| true)
-                }
-                syn::Expr::MethodCall(m)
-                    if [
-                        "iter",
-                        "copied",
-                        "cloned",
-                        "rev",
-                        "skip",
-                        "take",
-                        "step_by",
-                        "windows",
-                        "chunks",
-                        "chunks_exact",
-                    ]
-                    .iter()
-                    .any(|n| m.method == n) =>
-                {
-                    self.source(&m.receiver)
-                }
-                _ => None,
-            }
-        }
-    }
-    impl<'a> syn::visit::Visit<'a> for Loops {
-        fn visit_expr_for_loop(&mut self, f: &'a syn::ExprForLoop) {
-            let pat = match (self.source(&f.expr), &*f.pat) {
-                (Some(false), p) => Some(p),
-                (Some(true), syn::Pat::Tuple(t)) if t.elems.len() == 2 => t.elems.last(),
-                _ => None,
-            };
-            if let Some(p) = pat {
-                let mut names = Vec::new();
-                crate::lower::collect_pat_idents(p, &mut names);
-                self.0.extend(names.iter().map(ToString::to_string));
-            }
-            syn::visit::visit_expr_for_loop(self, f);
-        }
-    }
-    let mut l = Loops(floats.clone());
-    for s in stmts {
-        syn::visit::Visit::visit_stmt(&mut l, s);
-    }
-    l.0
-}
-
 /// Whether `s` pushes into `name` somewhere.
 fn pushes_in(s: &syn::Stmt, name: &syn::Ident) -> bool {
     struct Find<'a>(&'a syn::Ident, bool);
@@ -208,6 +147,8 @@ struct Flatten<'a> {
     /// Whether the `Vec`'s type says its rows hold floats.
     typed: bool,
     floats: &'a HashSet<String>,
+    /// Names that hold integers (see [`integer_names`]).
+    ints: &'a HashSet<String>,
     ok: bool,
     pushes: usize,
 }
@@ -261,6 +202,7 @@ impl Flatten<'_> {
         };
         let same_kind = *self.kind.get_or_insert(kind) == kind;
         let same_width = *self.width.get_or_insert(parts.len()) == parts.len();
+        // Untyped, a row of floats: one element reads a float, and none is an integer.
         let float = |p: &syn::Expr| match super::unparen(p) {
             syn::Expr::Cast(c) => crate::sig::float_of(&c.ty).is_some(),
             // `f64::from(k)`, `f64::sqrt(v)`: a function of the float type.
@@ -273,7 +215,8 @@ impl Flatten<'_> {
                     .is_some()),
             p => super::tuples::reads_floats(p, self.floats),
         };
-        let floats = self.typed || parts.iter().all(float);
+        let floats =
+            self.typed || (parts.iter().any(float) && !parts.iter().any(|p| integer(p, self.ints)));
         if !(same_kind && same_width && floats && !parts.is_empty()) {
             self.ok = false;
             return None;
@@ -313,5 +256,74 @@ impl VisitMut for Flatten<'_> {
         if super::mentions(&m.tokens, self.name) {
             self.ok = false;
         }
+    }
+}
+
+/// The names `stmts` bind to integers: a range's loop variable (`for i in 0..n`, also `rev`,
+/// `step_by`, `skip`, `take`), an enumeration's count, a `let` of an integer (see [`integer`]).
+fn integer_names(stmts: &[syn::Stmt]) -> HashSet<String> {
+    struct Ints(HashSet<String>);
+    fn range(e: &syn::Expr) -> bool {
+        match super::unparen(e) {
+            syn::Expr::Range(_) => true,
+            syn::Expr::MethodCall(m)
+                if ["rev", "step_by", "skip", "take"]
+                    .iter()
+                    .any(|n| m.method == n) =>
+            {
+                range(&m.receiver)
+            }
+            _ => false,
+        }
+    }
+    impl<'a> syn::visit::Visit<'a> for Ints {
+        fn visit_expr_for_loop(&mut self, f: &'a syn::ExprForLoop) {
+            match &*f.pat {
+                syn::Pat::Ident(i) if range(&f.expr) => {
+                    self.0.insert(i.ident.to_string());
+                }
+                syn::Pat::Tuple(t) if matches!(super::unparen(&f.expr), syn::Expr::MethodCall(m) if m.method == "enumerate") => {
+                    if let Some(syn::Pat::Ident(i)) = t.elems.first() {
+                        self.0.insert(i.ident.to_string());
+                    }
+                }
+                _ => {}
+            }
+            syn::visit::visit_expr_for_loop(self, f);
+        }
+        fn visit_local(&mut self, l: &'a syn::Local) {
+            if let (syn::Pat::Ident(p), Some(init)) = (&l.pat, &l.init) {
+                if integer(&init.expr, &self.0) {
+                    self.0.insert(p.ident.to_string());
+                }
+            }
+            syn::visit::visit_local(self, l);
+        }
+    }
+    let mut ints = Ints(HashSet::new());
+    for s in stmts {
+        syn::visit::Visit::visit_stmt(&mut ints, s);
+    }
+    ints.0
+}
+
+/// Whether `e` is an integer by its form: a literal without a float suffix, a cast to another
+/// type than a float, a length or count, one of `ints`, or arithmetic of those.
+fn integer(e: &syn::Expr, ints: &HashSet<String>) -> bool {
+    match super::unparen(e) {
+        syn::Expr::Lit(l) => match &l.lit {
+            syn::Lit::Int(i) => !matches!(i.suffix(), "f64" | "f32"),
+            _ => false,
+        },
+        syn::Expr::Cast(c) => crate::sig::float_of(&c.ty).is_none(),
+        syn::Expr::MethodCall(m) => ["len", "count", "position"].iter().any(|n| m.method == n),
+        syn::Expr::Path(p) => p
+            .path
+            .get_ident()
+            .is_some_and(|i| ints.contains(&i.to_string())),
+        syn::Expr::Binary(b) => {
+            !crate::lower::yields_bool(&b.op) && (integer(&b.left, ints) || integer(&b.right, ints))
+        }
+        _ => false,
     }
 }

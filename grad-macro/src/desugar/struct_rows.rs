@@ -405,7 +405,7 @@ fn pushes_struct(rest: &[syn::Stmt], name: &syn::Ident) -> bool {
 
 /// `floats` and the names `for` loops over them bind to their items (`x` of `for &x in w`, of
 /// `for (i, x) in w.iter().enumerate()`; not a range's numbers).
-fn floats_and_items(
+pub(super) fn floats_and_items(
     rest: &[syn::Stmt],
     floats: &std::collections::HashSet<String>,
 ) -> std::collections::HashSet<String> {

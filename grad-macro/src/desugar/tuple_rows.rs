@@ -264,10 +264,14 @@ impl Uses<'_> {
 
     /// `NAME[i]` (also `&NAME[i]`, and `w[i]` of a window): an element read by index.
     fn is_indexed(&self, e: &syn::Expr) -> bool {
-        let e = match super::unparen(e) {
-            syn::Expr::Reference(r) if r.mutability.is_none() => super::unparen(&r.expr),
-            e => e,
-        };
+        // (`&&pts[i]` too: a search lends its comparator each side so.)
+        let mut e = super::unparen(e);
+        while let syn::Expr::Reference(r) = e {
+            if r.mutability.is_some() {
+                return false;
+            }
+            e = super::unparen(&r.expr);
+        }
         matches!(e, syn::Expr::Index(ix) if self.is_vec(&ix.expr) || self.is_window(&ix.expr))
     }
 
@@ -545,10 +549,11 @@ impl VisitMut for Uses<'_> {
             syn::Expr::Path(_) if self.is_vec(e) || self.is_elem(e) => self.other = true,
             syn::Expr::Index(ix) if self.is_vec(&ix.expr) => self.other = true,
             syn::Expr::Closure(c)
-                if self
-                    .elems
-                    .iter()
-                    .any(|(n, _)| Self::rebinds(&c.inputs, std::slice::from_ref(n))) =>
+                if c.inputs.iter().any(|p| {
+                    let mut names = Vec::new();
+                    crate::lower::collect_idents(p, &mut names);
+                    names.iter().any(|n| self.elems.iter().any(|(e, _)| e == n))
+                }) =>
             {
                 self.other = true;
             }
@@ -576,7 +581,11 @@ impl VisitMut for Uses<'_> {
         });
         if reads_elem {
             if let Some(init) = &mut l.init {
-                if let syn::Expr::Index(ix) = &mut *init.expr {
+                let mut e = &mut *init.expr;
+                while let syn::Expr::Reference(r) = e {
+                    e = &mut *r.expr;
+                }
+                if let syn::Expr::Index(ix) = e {
                     self.visit_expr_mut(&mut ix.index);
                 }
             }
