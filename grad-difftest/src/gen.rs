@@ -584,6 +584,8 @@ struct FnGen<'a> {
     layer_method: bool,
     /// The free `#[gradient]` function of a layer that the body calls on an element, if any.
     layer_free_fn: Option<String>,
+    /// The body being generated is a plain helper's (see `helper`).
+    in_helper: bool,
 }
 
 const OPS: &[&str] = &["+", "-", "*"];
@@ -609,6 +611,7 @@ impl<'a> FnGen<'a> {
             no_shadow: vec![],
             layer_method: false,
             layer_free_fn: None,
+            in_helper: false,
         }
     }
 
@@ -5309,7 +5312,9 @@ impl<'a> FnGen<'a> {
                 );
                 format!("{acc}.x * {acc}.v")
             }
-            5 if self.on("struct_rows:picked_or_lent") => {
+            // (Not inside a plain helper: a list of structs lent on from a helper's body that
+            // ends in `return` after a labeled loop is refused; see the session notes.)
+            5 if self.on("struct_rows:picked_or_lent") && !self.in_helper => {
                 let h = format!("sph{k}_{}_{FLT}", self.base);
                 let _ = writeln!(
                     self.items,
@@ -12866,7 +12871,9 @@ impl {tb} {{
             body.push_str(&format!("    let a0: {FLT} = *r0;\n"));
         }
         let size = 2 + self.rng.below(5) as i32;
+        self.in_helper = true;
         self.body(&mut body, size);
+        self.in_helper = false;
         let attr = if data_slice {
             let wrt: Vec<String> = (0..nsc)
                 .map(|k| {

@@ -165,6 +165,27 @@ fn reshaped(x: &[f64]) -> f64 {
     s + m[m.len() - 1][0] * m.len() as f64 + sums + m[1].len() as f64 + inside
 }
 
+/// Rows copied from pieces beside a buffer carried across a loop's trips (`h = hn.clone();`,
+/// a copy of a buffer of its own, not of a row): refused before.
+#[gradient]
+fn reshaped_beside_state(x: &[f64]) -> f64 {
+    let m: Vec<Vec<f64>> = x.chunks(2).map(|c| c.to_vec()).collect();
+    let r = m
+        .iter()
+        .map(|row| row.iter().map(|t| t.tanh()).sum::<f64>())
+        .sum::<f64>()
+        + m[0][0];
+    let mut h: Vec<f64> = x.to_vec();
+    let mut hn = vec![0.0; h.len()];
+    for _ in 0..3 {
+        for q in 0..h.len() {
+            hn[q] = (h[q] * 0.5 + h[(q + 1) % h.len()] * 0.5).tanh();
+        }
+        h = hn.clone();
+    }
+    r + h.iter().sum::<f64>()
+}
+
 #[gradient]
 fn reshaped_generic<T: Float>(x: &[T]) -> T {
     let m: Vec<Vec<T>> = x
@@ -192,6 +213,12 @@ fn lists_written_out_against_differences() {
             p,
         );
         check("reshaped", &|q| reshaped(q), &|q, d| reshaped_grad(q, d), p);
+        check(
+            "reshaped_beside_state",
+            &|q| reshaped_beside_state(q),
+            &|q, d| reshaped_beside_state_grad(q, d),
+            p,
+        );
         check(
             "reshaped_generic",
             &|q| reshaped_generic(q),

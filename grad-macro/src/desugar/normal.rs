@@ -4,6 +4,7 @@
 //! writes into parts).
 
 use super::{iterators, sub_slices, tuples, vec_elements};
+use std::collections::HashSet;
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
 
@@ -1936,6 +1937,45 @@ pub(super) fn chunk_rows(block: &mut syn::Block) {
             _ => false,
         }
     }
+    /// The names `stmts` bind by a `let` of a value that does not read `name` (and no other
+    /// way): buffers of their own, never rows of `name`.
+    fn others(stmts: &[syn::Stmt], name: &syn::Ident) -> HashSet<String> {
+        struct Lets<'a>(&'a syn::Ident, HashSet<String>, HashSet<String>);
+        impl<'a> syn::visit::Visit<'a> for Lets<'_> {
+            fn visit_local(&mut self, l: &'a syn::Local) {
+                let of_name = l.init.as_ref().is_none_or(|i| {
+                    super::mentions(&quote::ToTokens::to_token_stream(&*i.expr), self.0)
+                });
+                let mut names = Vec::new();
+                crate::lower::collect_pat_idents(&l.pat, &mut names);
+                for n in names {
+                    if of_name {
+                        self.2.insert(n.to_string());
+                    } else {
+                        self.1.insert(n.to_string());
+                    }
+                }
+                // (The pattern is this `let`'s, not a loop's or a closure's.)
+                if let Some(init) = &l.init {
+                    self.visit_expr(&init.expr);
+                    if let Some((_, d)) = &init.diverge {
+                        self.visit_expr(d);
+                    }
+                }
+            }
+            fn visit_pat_ident(&mut self, p: &'a syn::PatIdent) {
+                // (Bound by a loop or a closure: maybe a row.)
+                self.2.insert(p.ident.to_string());
+                syn::visit::visit_pat_ident(self, p);
+            }
+        }
+        let mut l = Lets(name, HashSet::new(), HashSet::new());
+        for s in stmts {
+            syn::visit::Visit::visit_stmt(&mut l, s);
+        }
+        l.1.retain(|n| !l.2.contains(n));
+        l.1
+    }
     /// `f64::tanh`, `T::max`: a float function by its path.
     fn float_function(f: &syn::Expr) -> bool {
         matches!(super::unparen(f), syn::Expr::Path(p) if p.path.segments.len() == 2
@@ -1943,7 +1983,7 @@ pub(super) fn chunk_rows(block: &mut syn::Block) {
     }
     /// Whether `name` is only read as rows in place; whether something is cloned, and whether
     /// its rows are taken under other names (a row cloned under another name would be a slice).
-    struct Reads<'a>(&'a syn::Ident, bool, bool, bool);
+    struct Reads<'a>(&'a syn::Ident, bool, bool, bool, HashSet<String>);
     impl<'a> syn::visit::Visit<'a> for Reads<'_> {
         fn visit_expr(&mut self, e: &'a syn::Expr) {
             let is_name = |e: &syn::Expr| matches!(super::unparen(e), syn::Expr::Path(p) if p.path.is_ident(self.0));
@@ -1958,10 +1998,14 @@ pub(super) fn chunk_rows(block: &mut syn::Block) {
                 {
                     self.1 = false;
                 }
+                // (Not a copy of a buffer of its own, `h = hn.clone();`: a local whose value
+                // does not read `name`.)
                 syn::Expr::MethodCall(m)
                     if ["clone", "to_owned", "into_iter"]
                         .iter()
-                        .any(|n| m.method == n) =>
+                        .any(|n| m.method == n)
+                        && !matches!(super::unparen(&m.receiver), syn::Expr::Path(p)
+                            if p.path.get_ident().is_some_and(|i| self.4.contains(&i.to_string()))) =>
                 {
                     self.1 &= !mentions(&m.receiver);
                     self.2 = true;
@@ -2052,7 +2096,13 @@ pub(super) fn chunk_rows(block: &mut syn::Block) {
                 if !shaped {
                     continue;
                 }
-                let mut reads = Reads(&id.ident, true, false, false);
+                let mut reads = Reads(
+                    &id.ident,
+                    true,
+                    false,
+                    false,
+                    others(&b.stmts[k + 1..], &id.ident),
+                );
                 for s in &b.stmts[k + 1..] {
                     syn::visit::Visit::visit_stmt(&mut reads, s);
                 }
