@@ -8042,7 +8042,11 @@ impl {tb} {{
             0 => format!("for {v} in [{w}, {a}, 0.5] {{ {acc} += {FLT}::tanh({v}) * 0.5; }}"),
             1 if self.on("stmt:named_pair_loop") && self.rng.chance(0.5) => {
                 let p = self.fresh("p");
-                if self.rng.chance(0.5) {
+                if self.rng.chance(0.3) {
+                    // Written through the `&mut` part of a pair under one name.
+                    let c = self.fresh("cv");
+                    format!("let mut {c} = {xs}.to_vec(); for {p} in {c}.iter_mut().enumerate() {{ *{p}.1 = {FLT}::tanh(*{p}.1 * {w}) * 0.5 + {p}.0 as {FLT} * 0.01; }} {acc} = {acc} * 0.5 + {c}[0] * 0.5;")
+                } else if self.rng.chance(0.5) {
                     format!("for {p} in {xs}.iter().enumerate() {{ {acc} = {acc} * 0.5 + {FLT}::tanh(*{p}.1 * {w}) * ({p}.0 % 2) as {FLT}; }}")
                 } else {
                     format!("for {p} in {xs}.iter().zip({xs}.iter().skip(1)).rev() {{ if *{p}.0 > *{p}.1 {{ {acc} = {acc} * 0.5 + {FLT}::tanh({p}.0 * {p}.1 + {w}); }} }}")

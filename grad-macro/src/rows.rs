@@ -1416,13 +1416,11 @@ impl VisitMut for ParamUses<'_> {
                     self.visit_expr_mut(a);
                 }
             }
-            // (Also `(&w[i]).0`, `(*w[i]).0`: a search's comparator given rows by reference.)
             syn::Expr::Field(f)
                 if matches!(&f.member, syn::Member::Unnamed(_))
-                    && matches!(peeled(&f.base), syn::Expr::Index(ix) if is_name(&ix.expr, &w)) =>
+                    && matches!(&*f.base, syn::Expr::Index(ix) if is_name(&ix.expr, &w)) =>
             {
-                let (syn::Expr::Index(ix), syn::Member::Unnamed(k)) =
-                    (peeled_mut(&mut f.base), &f.member)
+                let (syn::Expr::Index(ix), syn::Member::Unnamed(k)) = (&mut *f.base, &f.member)
                 else {
                     return;
                 };
@@ -2031,27 +2029,4 @@ fn messages_renamed(f: &syn::ItemFn, from: &str, to: &str) -> syn::ItemFn {
             .collect()
     }
     syn::parse2(walk(quote::ToTokens::to_token_stream(f), from, to)).unwrap_or_else(|_| f.clone())
-}
-
-/// `e` without the parentheses, references and dereferences around it (`(&w[i])` is `w[i]`).
-fn peeled(e: &syn::Expr) -> &syn::Expr {
-    match e {
-        syn::Expr::Paren(p) => peeled(&p.expr),
-        syn::Expr::Reference(r) => peeled(&r.expr),
-        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => peeled(&u.expr),
-        e => e,
-    }
-}
-
-/// [`peeled`], to change in place.
-fn peeled_mut(e: &mut syn::Expr) -> &mut syn::Expr {
-    if !std::ptr::eq(peeled(e), &*e) {
-        match e {
-            syn::Expr::Paren(p) => return peeled_mut(&mut p.expr),
-            syn::Expr::Reference(r) => return peeled_mut(&mut r.expr),
-            syn::Expr::Unary(u) => return peeled_mut(&mut u.expr),
-            _ => {}
-        }
-    }
-    e
 }

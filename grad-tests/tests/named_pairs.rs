@@ -76,3 +76,28 @@ fn argmax_folds(x: &[f64]) -> f64 {
 fn folds_giving_pairs_back_whole() {
     check("argmax_folds", &argmax_folds, &argmax_folds_grad, &P);
 }
+
+/// Pairs of `iter_mut()` under one name, written through `*p.1` (`enumerate`) and `*p.0`
+/// (`zip`): the parts read in place.
+#[gradient]
+fn written_through(x: &[f64]) -> f64 {
+    let mut v = x.to_vec();
+    for p in v.iter_mut().enumerate() {
+        *p.1 *= p.0 as f64 + 1.0;
+    }
+    let w = x.to_vec();
+    for q in v.iter_mut().zip(w.iter()) {
+        *q.0 += q.1 * 2.0;
+    }
+    v.iter().map(|t| t * t).sum()
+}
+
+#[test]
+fn named_pairs_written_through() {
+    check(
+        "written_through",
+        &written_through,
+        &written_through_grad,
+        &P,
+    );
+}

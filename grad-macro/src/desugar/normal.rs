@@ -2134,6 +2134,34 @@ fn named_pair_loops(block: &mut syn::Block) {
             _ => false,
         }
     }
+    /// `p.0`, `p.1` as `parts`; whether `p` is used another way.
+    struct Parts<'a> {
+        name: &'a syn::Ident,
+        parts: [&'a syn::Ident; 2],
+        whole: bool,
+    }
+    impl VisitMut for Parts<'_> {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            let is_name = |e: &syn::Expr| matches!(super::unparen(e), syn::Expr::Path(p) if p.path.is_ident(self.name));
+            match e {
+                syn::Expr::Field(f) if is_name(&f.base) => match &f.member {
+                    syn::Member::Unnamed(k) if k.index < 2 => {
+                        let part = self.parts[k.index as usize];
+                        *e = syn::parse_quote!(#part);
+                    }
+                    _ => self.whole = true,
+                },
+                e if is_name(e) => self.whole = true,
+                _ => syn::visit_mut::visit_expr_mut(self, e),
+            }
+        }
+        fn visit_pat_ident_mut(&mut self, p: &mut syn::PatIdent) {
+            self.whole |= p.ident == *self.name;
+        }
+        fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+            self.whole |= super::mentions(&m.tokens, self.name);
+        }
+    }
     struct Named;
     impl VisitMut for Named {
         fn visit_expr_for_loop_mut(&mut self, f: &mut syn::ExprForLoop) {
@@ -2148,12 +2176,31 @@ fn named_pair_loops(block: &mut syn::Block) {
                 crate::naming::fresh("first"),
                 crate::naming::fresh("second"),
             ];
+            // `p.0` and `p.1` read as the parts' names; `p` read whole (or bound again), a tuple
+            // of them, but not of `&mut` parts (`iter_mut()`), which a copy would alias.
+            let mut parts = Parts {
+                name: &pi.ident,
+                parts: [&a, &b],
+                whole: false,
+            };
+            let mut body = f.body.clone();
+            parts.visit_block_mut(&mut body);
+            let lent = crate::naming::mentions(quote::ToTokens::to_token_stream(&f.expr), &|i| {
+                i == "iter_mut"
+            });
+            if parts.whole && lent {
+                return;
+            }
             let m = &pi.mutability;
-            let name = &pi.ident;
-            f.body
-                .stmts
-                .insert(0, syn::parse_quote!(let #m #name = (#a, #b);));
-            *f.pat = syn::parse_quote!((#a, #b));
+            if parts.whole {
+                let name = &pi.ident;
+                body.stmts
+                    .insert(0, syn::parse_quote!(let #m #name = (#a, #b);));
+                *f.pat = syn::parse_quote!((#a, #b));
+            } else {
+                *f.pat = syn::parse_quote!((#m #a, #m #b));
+            }
+            f.body = body;
         }
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }

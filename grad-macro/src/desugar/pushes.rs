@@ -516,53 +516,9 @@ fn integer_pushes(rest: &[syn::Stmt], name: &syn::Ident, methods: &[(&str, usize
         pushes: usize,
         other: bool,
     }
-    fn range_source(e: &syn::Expr) -> bool {
-        match e {
-            syn::Expr::Range(_) => true,
-            syn::Expr::Paren(p) => range_source(&p.expr),
-            syn::Expr::MethodCall(m)
-                if ["rev", "step_by", "skip", "take"]
-                    .iter()
-                    .any(|n| m.method == n) =>
-            {
-                range_source(&m.receiver)
-            }
-            _ => false,
-        }
-    }
     impl Find<'_> {
         fn integer(&self, e: &syn::Expr) -> bool {
-            const INTS: [&str; 12] = [
-                "usize", "isize", "u8", "u16", "u32", "u64", "u128", "i8", "i16", "i32", "i64",
-                "i128",
-            ];
-            match e {
-                syn::Expr::Lit(l) => match &l.lit {
-                    syn::Lit::Int(i) => !matches!(i.suffix(), "f64" | "f32"),
-                    syn::Lit::Bool(_) => true,
-                    _ => false,
-                },
-                syn::Expr::Cast(c) => {
-                    matches!(&*c.ty, syn::Type::Path(p) if p.path.get_ident().is_some_and(|i| INTS.iter().any(|n| i == n)))
-                }
-                syn::Expr::MethodCall(m) => m.method == "len" && m.args.is_empty(),
-                syn::Expr::Path(p) => p.path.get_ident().is_some_and(|i| self.ints.contains(i)),
-                syn::Expr::Paren(p) => self.integer(&p.expr),
-                // A `bool` (a mask): a comparison, a negation, a conjunction.
-                syn::Expr::Binary(b) => matches!(
-                    b.op,
-                    syn::BinOp::Lt(_)
-                        | syn::BinOp::Le(_)
-                        | syn::BinOp::Gt(_)
-                        | syn::BinOp::Ge(_)
-                        | syn::BinOp::Eq(_)
-                        | syn::BinOp::Ne(_)
-                        | syn::BinOp::And(_)
-                        | syn::BinOp::Or(_)
-                ),
-                syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => true,
-                _ => false,
-            }
+            integer_form(e, &|i| self.ints.contains(i))
         }
     }
     impl<'a> Visit<'a> for Find<'_> {
@@ -621,6 +577,53 @@ fn integer_pushes(rest: &[syn::Stmt], name: &syn::Ident, methods: &[(&str, usize
         f.visit_stmt(s);
     }
     f.pushes > 0 && !f.other
+}
+
+/// Whether iterating `e` gives integers: a range (also after `rev`, `step_by`, `skip`, `take`).
+pub(super) fn range_source(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::Range(_) => true,
+        syn::Expr::Paren(p) => range_source(&p.expr),
+        syn::Expr::MethodCall(m)
+            if ["rev", "step_by", "skip", "take"]
+                .iter()
+                .any(|n| m.method == n) =>
+        {
+            range_source(&m.receiver)
+        }
+        _ => false,
+    }
+}
+
+/// Whether `e` is an integer or a `bool` by its form: a literal without a float suffix, a cast
+/// to an integer type, a length, count or position, a name `ints` says holds one, arithmetic
+/// of one, a comparison, a negation, a conjunction (a mask).
+pub(super) fn integer_form(e: &syn::Expr, ints: &dyn Fn(&syn::Ident) -> bool) -> bool {
+    const INTS: [&str; 12] = [
+        "usize", "isize", "u8", "u16", "u32", "u64", "u128", "i8", "i16", "i32", "i64", "i128",
+    ];
+    match e {
+        syn::Expr::Lit(l) => match &l.lit {
+            syn::Lit::Int(i) => !matches!(i.suffix(), "f64" | "f32"),
+            syn::Lit::Bool(_) => true,
+            _ => false,
+        },
+        syn::Expr::Cast(c) => {
+            matches!(&*c.ty, syn::Type::Path(p) if p.path.get_ident().is_some_and(|i| INTS.iter().any(|n| i == n)))
+        }
+        syn::Expr::MethodCall(m) => {
+            ["len", "count", "position"].iter().any(|n| m.method == n) && m.args.len() <= 1
+        }
+        syn::Expr::Path(p) => p.path.get_ident().is_some_and(ints),
+        syn::Expr::Paren(p) => integer_form(&p.expr, ints),
+        syn::Expr::Binary(b) => {
+            crate::lower::yields_bool(&b.op)
+                || integer_form(&b.left, ints)
+                || integer_form(&b.right, ints)
+        }
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => true,
+        _ => false,
+    }
 }
 
 fn pushes_into(s: &syn::Stmt, name: &syn::Ident) -> bool {

@@ -263,23 +263,10 @@ impl VisitMut for Flatten<'_> {
 /// `step_by`, `skip`, `take`), an enumeration's count, a `let` of an integer (see [`integer`]).
 fn integer_names(stmts: &[syn::Stmt]) -> HashSet<String> {
     struct Ints(HashSet<String>);
-    fn range(e: &syn::Expr) -> bool {
-        match super::unparen(e) {
-            syn::Expr::Range(_) => true,
-            syn::Expr::MethodCall(m)
-                if ["rev", "step_by", "skip", "take"]
-                    .iter()
-                    .any(|n| m.method == n) =>
-            {
-                range(&m.receiver)
-            }
-            _ => false,
-        }
-    }
     impl<'a> syn::visit::Visit<'a> for Ints {
         fn visit_expr_for_loop(&mut self, f: &'a syn::ExprForLoop) {
             match &*f.pat {
-                syn::Pat::Ident(i) if range(&f.expr) => {
+                syn::Pat::Ident(i) if super::pushes::range_source(&f.expr) => {
                     self.0.insert(i.ident.to_string());
                 }
                 syn::Pat::Tuple(t) if matches!(super::unparen(&f.expr), syn::Expr::MethodCall(m) if m.method == "enumerate") => {
@@ -307,23 +294,7 @@ fn integer_names(stmts: &[syn::Stmt]) -> HashSet<String> {
     ints.0
 }
 
-/// Whether `e` is an integer by its form: a literal without a float suffix, a cast to another
-/// type than a float, a length or count, one of `ints`, or arithmetic of those.
+/// Whether `e` is an integer by its form (see [`super::pushes::integer_form`]).
 fn integer(e: &syn::Expr, ints: &HashSet<String>) -> bool {
-    match super::unparen(e) {
-        syn::Expr::Lit(l) => match &l.lit {
-            syn::Lit::Int(i) => !matches!(i.suffix(), "f64" | "f32"),
-            _ => false,
-        },
-        syn::Expr::Cast(c) => crate::sig::float_of(&c.ty).is_none(),
-        syn::Expr::MethodCall(m) => ["len", "count", "position"].iter().any(|n| m.method == n),
-        syn::Expr::Path(p) => p
-            .path
-            .get_ident()
-            .is_some_and(|i| ints.contains(&i.to_string())),
-        syn::Expr::Binary(b) => {
-            !crate::lower::yields_bool(&b.op) && (integer(&b.left, ints) || integer(&b.right, ints))
-        }
-        _ => false,
-    }
+    super::pushes::integer_form(super::unparen(e), &|i| ints.contains(&i.to_string()))
 }
