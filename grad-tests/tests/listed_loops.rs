@@ -166,7 +166,8 @@ fn reshaped(x: &[f64]) -> f64 {
 }
 
 /// Rows copied from pieces beside a buffer carried across a loop's trips (`h = hn.clone();`,
-/// a copy of a buffer of its own, not of a row): refused before.
+/// a copy of a buffer of its own, not of a row) and a list written out iterated by value:
+/// refused before.
 #[gradient]
 fn reshaped_beside_state(x: &[f64]) -> f64 {
     let m: Vec<Vec<f64>> = x.chunks(2).map(|c| c.to_vec()).collect();
@@ -183,7 +184,12 @@ fn reshaped_beside_state(x: &[f64]) -> f64 {
         }
         h = hn.clone();
     }
-    r + h.iter().sum::<f64>()
+    // (A list written out, iterated by value: no row of `m` either.)
+    let mut listed = 0.0;
+    for (i, v) in vec![r, h[0]].into_iter().enumerate() {
+        listed += v * (i as f64 + 1.0);
+    }
+    r + h.iter().sum::<f64>() + listed
 }
 
 #[gradient]

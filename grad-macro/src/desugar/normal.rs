@@ -1998,17 +1998,23 @@ pub(super) fn chunk_rows(block: &mut syn::Block) {
                 {
                     self.1 = false;
                 }
-                // (Not a copy of a buffer of its own, `h = hn.clone();`: a local whose value
-                // does not read `name`.)
+                // (What may be a row: a name, or a place in one, other than a local whose value
+                // does not read `name`, `h = hn.clone();`; not a list written out,
+                // `vec![a, b].into_iter()`.)
                 syn::Expr::MethodCall(m)
                     if ["clone", "to_owned", "into_iter"]
                         .iter()
-                        .any(|n| m.method == n)
-                        && !matches!(super::unparen(&m.receiver), syn::Expr::Path(p)
-                            if p.path.get_ident().is_some_and(|i| self.4.contains(&i.to_string()))) =>
+                        .any(|n| m.method == n) =>
                 {
                     self.1 &= !mentions(&m.receiver);
-                    self.2 = true;
+                    self.2 |= match super::place_of(&m.receiver) {
+                        syn::Expr::Path(p) => !p
+                            .path
+                            .get_ident()
+                            .is_some_and(|i| self.4.contains(&i.to_string())),
+                        syn::Expr::Index(_) | syn::Expr::Field(_) | syn::Expr::Unary(_) => true,
+                        _ => false,
+                    };
                     self.visit_expr(&m.receiver);
                 }
                 // (A float function given a value read from the rows, `f64::tanh(m[0][0])`,
