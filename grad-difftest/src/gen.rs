@@ -8163,8 +8163,16 @@ impl {tb} {{
             (x0.to_string(), x1.to_string())
         };
         let read = match self.rng.below(4) {
+            // (The body sometimes a branch followed by an operator, `if c { a } else { b } *
+            // w`, which a block's tail would read as two statements.)
+            0 if kind < 2 && self.on("closure:branch_then_operator") && self.rng.chance(0.5) => format!(
+                "{pv}.iter().map(|&({a}, {b})| if {a} > 0.0 {{ {a} }} else {{ -{a} }} * {b}).sum::<{FLT}>() / {pv}.len() as {FLT}"
+            ),
             0 if kind < 2 => format!(
                 "{pv}.iter().map(|&({a}, {b})| {a} * {b}).sum::<{FLT}>() / {pv}.len() as {FLT}"
+            ),
+            0 if self.on("closure:branch_then_operator") && self.rng.chance(0.5) => format!(
+                "{pv}.iter().map(|{p}| match {p}[1] > 0.3 {{ true => {p}[0], false => 0.5 * {p}[0] }} * {p}[1]).sum::<{FLT}>() / {pv}.len() as {FLT}"
             ),
             0 => format!(
                 "{pv}.iter().map(|{p}| {p}[0] * {p}[1]).sum::<{FLT}>() / {pv}.len() as {FLT}"

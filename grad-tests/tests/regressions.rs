@@ -1659,3 +1659,47 @@ fn skip_while_in_reductions() {
         check_flat("skipped_runs", &x, &|p: &[f64]| skipped_runs(p), v, &d).unwrap();
     }
 }
+
+/// A closure whose body starts with a branch and goes on (`|p| if c { a } else { b } * w`) over
+/// the rows of a local matrix, of rows pushed, of a list of structs: the rewrites wrote the body
+/// as the tail of a block, read back as the statement `if ..` and the value `*w` — a wrong value
+/// and gradient (session 52; the matrix's form was wrong before it too).
+#[gradient]
+fn branch_then_operator(x: &[f64]) -> f64 {
+    let m = vec![[x[0], 1.0], [x[1], 2.0], [x[2], 0.5]];
+    let a: f64 = m
+        .iter()
+        .map(|p| if p[0] > 0.5 { p[0] } else { -p[0] } * p[1])
+        .sum();
+    let mut res = Vec::new();
+    for (&v, &y) in x.iter().zip([0.5, -0.2, 1.0, 0.3].iter()) {
+        res.push((v - y, y));
+    }
+    let b: f64 = res
+        .iter()
+        .map(|&(r, w)| if r.abs() < 0.5 { 0.5 * r * r } else { 0.5 * (r.abs() - 0.25) } * (1.0 + w * w))
+        .sum();
+    let c = m.iter().fold(0.0, |acc, p| {
+        acc + match p[1] > 1.0 {
+            true => p[0],
+            false => -p[0],
+        } * 2.0
+    });
+    a + b + c
+}
+
+#[test]
+fn branches_then_operators_in_closures_over_rows() {
+    for x in [[0.3, -0.5, 0.9, -0.2], [0.7, 0.6, -0.1, 0.4]] {
+        let mut d = [0.0; 4];
+        let v = branch_then_operator_grad(&x, &mut d);
+        check_flat(
+            "branch_then_operator",
+            &x,
+            &|p: &[f64]| branch_then_operator(p),
+            v,
+            &d,
+        )
+        .unwrap();
+    }
+}

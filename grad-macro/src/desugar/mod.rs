@@ -219,6 +219,7 @@ pub(crate) fn integer_index(e: &syn::Expr) -> bool {
 
 pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     REF_COLLECTS.with(|r| r.borrow_mut().clear());
+    closure_tails(&mut item.block);
     labels::unshadow(&mut item.block);
     let_chains::unchain(&mut item.block);
     // (First: the rewrites of lists fill a list of computed values by index, `T::from(0.5)`.)
@@ -2910,6 +2911,22 @@ impl syn::parse::Parse for VecRepeat {
         input.parse::<syn::Token![;]>()?;
         Ok(VecRepeat(v, input.parse()?))
     }
+}
+
+/// Every closure's body that starts with a block-like expression but is more than it (`|p| if c
+/// { a } else { b } * w`) in parentheses: the rewrites write bodies as the tails of blocks, where
+/// it would be read back as the statement `if c { a } else { b }` followed by `*w` (a wrong
+/// value, found with the rows of a local matrix).
+fn closure_tails(block: &mut syn::Block) {
+    struct Tails;
+    impl VisitMut for Tails {
+        fn visit_expr_closure_mut(&mut self, c: &mut syn::ExprClosure) {
+            syn::visit_mut::visit_expr_closure_mut(self, c);
+            *c.body = tail_expr(&c.body);
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    Tails.visit_block_mut(block);
 }
 
 /// `e`, in parentheses when it starts with a block-like expression but is more than it

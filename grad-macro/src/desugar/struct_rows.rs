@@ -1050,7 +1050,7 @@ impl VisitMut for Uses<'_> {
                 };
                 let mut body = (*c.body).clone();
                 self.with_alias(p, r.clone(), |u| u.visit_expr_mut(&mut body));
-                *e = syn::parse_quote!((0..#end).map(|#r| { #bound #body }));
+                *e = syn::parse_quote!((0..#end).map(|#r| { #bound (#body) }));
             }
             // `.sum()` of such a `map`: of the function's float type, as it was.
             syn::Expr::MethodCall(m)

@@ -674,7 +674,7 @@ pub fn sorted_by_index(m: &syn::ExprMethodCall) -> Option<syn::Stmt> {
     );
     let body: syn::Expr = {
         let body = &c.body;
-        syn::parse_quote!({ #la #lb #body })
+        syn::parse_quote!({ #la #lb (#body) })
     };
     let order = sorted_order(&idx, &quote::quote!(#v.len()), &m.method, (&ia, &ib), &body);
     Some(syn::parse_quote!({
@@ -1592,7 +1592,7 @@ impl MatUses<'_> {
         let (f, rows, cols) = (self.flat, &self.rows, &self.cols);
         let body: syn::Expr = {
             let body = &c.body;
-            syn::parse_quote!({ #(#view_a)* #(#view_b)* #body })
+            syn::parse_quote!({ #(#view_a)* #(#view_b)* (#body) })
         };
         let order = sorted_order(&idx, rows, &m.method, (&ia, &ib), &body);
         Some(syn::parse_quote!({
@@ -1683,7 +1683,7 @@ impl MatUses<'_> {
         let view = self.row_view(row, &r, false)?;
         let (bound, range, arg) = self.beside_rows(beside, &r, range)?;
         Some(syn::parse_quote! {
-            (#range).map(|#arg| { #bound #(#view)* #body })
+            (#range).map(|#arg| { #bound #(#view)* (#body) })
         })
     }
 
@@ -1707,7 +1707,7 @@ impl MatUses<'_> {
         let view = self.row_view(p, &r, false)?;
         let (init, body) = (&m.args[0], &c.body);
         Some(syn::parse_quote! {
-            (#range).fold(#init, |#acc, #r| { #(#view)* #body })
+            (#range).fold(#init, |#acc, #r| { #(#view)* (#body) })
         })
     }
 
