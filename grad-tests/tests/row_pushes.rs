@@ -6,7 +6,12 @@
 //! found by a probe of realistic code: refused before). Each against central finite
 //! differences, values equal to the function's; forward mode and H·v on one.
 
-#![allow(clippy::cast_precision_loss, clippy::needless_range_loop)]
+#![allow(
+    clippy::cast_precision_loss,
+    clippy::needless_range_loop,
+    clippy::vec_init_then_push,
+    clippy::useless_vec
+)]
 
 mod common;
 
