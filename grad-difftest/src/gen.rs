@@ -5313,7 +5313,7 @@ impl<'a> FnGen<'a> {
                 format!("{acc}.x * {acc}.v")
             }
             // (Not inside a plain helper: a list of structs lent on from a helper's body that
-            // ends in `return` after a labeled loop is refused; see the session notes.)
+            // ends in `return` after a labeled loop is refused, the helper not inlined.)
             5 if self.on("struct_rows:picked_or_lent") && !self.in_helper => {
                 let h = format!("sph{k}_{}_{FLT}", self.base);
                 let _ = writeln!(

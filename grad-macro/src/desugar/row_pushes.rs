@@ -25,8 +25,9 @@ enum Kind {
 /// form and width into it and mention it no other way, then reads of the whole rows.
 /// Output: `let mut FLAT = Vec::new();`, each push `FLAT.push(a); FLAT.push(b);`, and after the
 /// last one `let ROWS: usize = FLAT.len() / K;` and the reads as a matrix's over `FLAT`. Untyped,
-/// every element pushed must read a float (a name of `floats`, a float literal or method); `None`
-/// for anything else, `rest` as it was.
+/// one element of each row must read a float (a name of `floats` or an item of a loop over one, a
+/// float literal, method or cast) and none be an integer by its form; `None` for anything else,
+/// `rest` as it was.
 pub fn row_pushes_let(
     l: &syn::Local,
     rest: &mut Vec<syn::Stmt>,
@@ -52,13 +53,9 @@ pub fn row_pushes_let(
         }
         None => (None, None, None),
     };
-    let at: Vec<usize> = (0..rest.len())
-        .filter(|&k| {
-            let s = &rest[k];
-            super::mentions(&quote!(#s), name)
-        })
-        .collect();
-    let first = *at.first()?;
+    let first = rest
+        .iter()
+        .position(|s| super::mentions(&quote!(#s), name))?;
     let floats = &super::struct_rows::floats_and_items(&rest[first..], floats);
     let ints = &integer_names(rest);
     let flat = crate::naming::fresh(&format!("{name}_flat"));
