@@ -1703,3 +1703,44 @@ fn branches_then_operators_in_closures_over_rows() {
         .unwrap();
     }
 }
+
+#[derive(Clone, Debug, grad::Params)]
+struct Rotated {
+    x0: f64,
+    b: f64,
+}
+
+impl Rotated {
+    /// A rotation of a data slice (`xs[1..].iter().chain(&xs[..1])`) zipped with it, in a
+    /// method differentiated by `self`: the positions' `Chain` has no exact length, which the
+    /// derivative's loop asked of it — a compile error inside the generated code (long mode seed
+    /// 5208, session 52; before it too).
+    #[gradient(wrt(self))]
+    fn rotated(&self, xs: &[f64]) -> f64 {
+        let v: f64 = xs[1..]
+            .iter()
+            .chain(&xs[..1])
+            .zip(xs.iter())
+            .map(|(r, q)| r * q * self.x0.tanh())
+            .sum();
+        v * self.b
+    }
+}
+
+#[test]
+fn rotations_of_data_in_a_method() {
+    let m = Rotated { x0: 0.3, b: 0.4 };
+    let xs = [0.5, -0.2, 0.9];
+    let mut d = Rotated { x0: 0.0, b: 0.0 };
+    let v = m.rotated_grad(&xs, &mut d);
+    assert_eq!(v.to_bits(), m.rotated(&xs).to_bits());
+    let s: f64 = xs[1..]
+        .iter()
+        .chain(&xs[..1])
+        .zip(xs.iter())
+        .map(|(r, q)| r * q)
+        .sum();
+    let t = m.x0.tanh();
+    assert!((d.b - s * t).abs() < 1e-12, "{} vs {}", d.b, s * t);
+    assert!((d.x0 - s * (1.0 - t * t) * m.b).abs() < 1e-12, "{}", d.x0);
+}

@@ -187,8 +187,13 @@ impl Lowerer<'_> {
                             let (ta, tb) = (a.tokens, b.tokens);
                             let mut uses = a.uses;
                             uses.extend(b.uses);
+                            // (Collected: a `Chain` has no exact length, which the derivative's
+                            // loops ask of the positions they run over.)
                             return Some(Plan {
-                                tokens: quote!((#ta).chain(#tb)),
+                                tokens: quote!((#ta)
+                                    .chain(#tb)
+                                    .collect::<::std::vec::Vec<_>>()
+                                    .into_iter()),
                                 uses,
                                 shape: a.shape,
                             });
