@@ -316,7 +316,23 @@ pub type RowItems<'a> = (
 /// [`float_items`] of a chain whose items are rows: the name of the item, or of each of its two
 /// parts where the last `map` gives a pair (`|&v| (v, v * v)`).
 pub fn row_items(e: &syn::Expr) -> Option<RowItems<'_>> {
-    let (source, stages) = all_stages(e)?;
+    parts_of(all_stages(e)?)
+}
+
+/// [`float_items`] of a chain with at least one stage other than `map`.
+fn filtered_items(e: &syn::Expr) -> Option<FloatItems<'_>> {
+    items_of(stages(e)?)
+}
+
+fn items_of<'e>(chain: (&'e syn::Expr, Vec<(&str, &syn::Expr)>)) -> Option<FloatItems<'e>> {
+    let (pre, pattern, source, steps, mut parts) = parts_of(chain)?;
+    let value = parts.pop().filter(|_| parts.is_empty())?;
+    Some((pre, pattern, source, steps, value))
+}
+
+fn parts_of<'e>(
+    (source, stages): (&'e syn::Expr, Vec<(&str, &syn::Expr)>),
+) -> Option<RowItems<'e>> {
     let s = shape(source)?;
     let pattern = s.pattern();
     let (pre, steps, last) = guards(s, &stages)?;
@@ -328,23 +344,6 @@ pub fn row_items(e: &syn::Expr) -> Option<RowItems<'_>> {
         },
     };
     Some((pre, pattern, source, steps, parts))
-}
-
-/// [`float_items`] of a chain with at least one stage other than `map`.
-fn filtered_items(e: &syn::Expr) -> Option<FloatItems<'_>> {
-    items_of(stages(e)?)
-}
-
-fn items_of<'e>(
-    (source, stages): (&'e syn::Expr, Vec<(&str, &syn::Expr)>),
-) -> Option<FloatItems<'e>> {
-    let s = shape(source)?;
-    let pattern = s.pattern();
-    let (pre, steps, last) = guards(s, &stages)?;
-    let Shape::Leaf(value, _) = last else {
-        return None;
-    };
-    Some((pre, pattern, source, steps, value))
 }
 
 /// The statements before a loop and in its body that run the stages on the item of shape `s`:

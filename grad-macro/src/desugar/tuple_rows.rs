@@ -123,21 +123,8 @@ fn collect_type(e: &syn::Expr) -> Option<&syn::Type> {
 
 /// `Vec<(T, T, ..)>` of one float type: how many and which.
 fn tuple_vec(ty: &syn::Type) -> Option<(usize, syn::Type)> {
-    let syn::Type::Tuple(t) = crate::rows::vec_elem(ty)? else {
-        return None;
-    };
-    tuple_of_floats(t).map(|f| (t.elems.len(), f))
-}
-
-/// `(T, T, ..)` of at least two elements of one float type: that type.
-fn tuple_of_floats(t: &syn::TypeTuple) -> Option<syn::Type> {
-    let first = t.elems.first()?;
-    crate::sig::float_of(first)?;
-    let same = t
-        .elems
-        .iter()
-        .all(|e| quote!(#e).to_string() == quote!(#first).to_string());
-    (t.elems.len() >= 2 && same).then(|| first.clone())
+    let (t, n) = crate::vector::tuple_elem(crate::rows::vec_elem(ty)?)?;
+    Some((n, t))
 }
 
 /// The `Vec`'s value as rows of arrays; false (or `None`) for a value the rewrite cannot follow.
@@ -446,8 +433,8 @@ impl Uses<'_> {
     fn rows_type(&self, ty: &mut syn::Type) -> bool {
         match ty {
             syn::Type::Reference(r) => self.rows_type(&mut r.elem),
-            syn::Type::Tuple(t) if t.elems.len() == self.n => match tuple_of_floats(t) {
-                Some(f) => {
+            syn::Type::Tuple(t) if t.elems.len() == self.n => match crate::vector::tuple_elem(ty) {
+                Some((f, _)) => {
                     let n = self.n;
                     *ty = syn::parse_quote!([#f; #n]);
                     true
