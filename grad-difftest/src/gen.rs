@@ -10958,7 +10958,10 @@ impl {tb} {{
         } else {
             (cap, civ)
         };
-        let (sig, call_f) = match self.rng.below(3) {
+        // Sometimes the helper takes a function pointer, and is given a function by its path.
+        let pointer = self.on("call:function_value") && self.rng.chance(0.25);
+        let (sig, call_f) = match if pointer { 3 } else { self.rng.below(3) } {
+            3 => (format!("(f: fn({FLT}) -> {FLT}, a: {FLT}, n: usize)"), ""),
             0 => (
                 format!("<CF: Fn({FLT}) -> {FLT}>(f: CF, a: {FLT}, n: usize)"),
                 "",
@@ -11005,7 +11008,9 @@ impl {tb} {{
         let n = 1 + self.rng.below(3);
         let closure = format!("|t: {FLT}| {FLT}::tanh(t * {cap} * 0.5)");
         let r = self.fresh("cr");
-        let arg = match self.rng.below(3) {
+        let by_path = pointer || (self.on("call:function_value") && self.rng.chance(0.2));
+        let arg = match if by_path { 3 } else { self.rng.below(3) } {
+            3 => self.function_value(out, ind, name, (&a.s, a.iv.2)),
             0 => closure,
             1 => format!("&{closure}"),
             _ => {
@@ -11028,12 +11033,60 @@ impl {tb} {{
             ind,
             &format!("let {r}: {FLT} = {name}({arg}, {}, {n});", a.s),
         );
-        let act = civ.2 || a.iv.2;
+        let act = (civ.2 && !by_path) || a.iv.2;
         self.declare(
             &r,
             VarKind::Float(Iv(-0.5 * n as f64, 0.5 * n as f64, act)),
             false,
         );
+    }
+
+    /// A function given by its path where a closure may be (`f64::sin`, a function of the
+    /// file, annotated or not), sometimes bound to a name first (`let g: fn(f64) -> f64 =
+    /// f64::atan;`) which is also called directly, or in a closure, on `a`, its value bound:
+    /// the argument to pass.
+    fn function_value(
+        &mut self,
+        out: &mut String,
+        ind: usize,
+        name: &str,
+        (a, act): (&str, bool),
+    ) -> String {
+        // (Each bounded by 1 on the helper's arguments.)
+        let path = match self.rng.below(5) {
+            0 => format!("{FLT}::tanh"),
+            1 => format!("{FLT}::sin"),
+            2 => format!("{FLT}::atan"),
+            k => {
+                let f = format!("{name}_f");
+                let ann = if k == 3 { "#[gradient]\n" } else { "" };
+                let _ = writeln!(
+                    self.items,
+                    "{ann}fn {f}(t: {FLT}) -> {FLT} {{\n    {FLT}::tanh(t * 0.75)\n}}"
+                );
+                f
+            }
+        };
+        if !self.rng.chance(0.4) {
+            return path;
+        }
+        let g = self.fresh("fv");
+        let ty = if self.rng.chance(0.5) {
+            format!(": fn({FLT}) -> {FLT}")
+        } else {
+            String::new()
+        };
+        Self::line(out, ind, &format!("let {g}{ty} = {path};"));
+        let d = self.fresh("fd");
+        if self.rng.chance(0.5) {
+            let c = self.fresh("fc");
+            Self::line(out, ind, &format!("let {c} = |t: {FLT}| {g}(t) * 0.5;"));
+            Self::line(out, ind, &format!("let {d}: {FLT} = {c}({a});"));
+        } else {
+            Self::line(out, ind, &format!("let {d}: {FLT} = {g}({a}) * 0.5;"));
+        }
+        self.declare(&d, VarKind::Float(Iv(-0.8, 0.8, act)), false);
+        g
     }
 
     /// A helper returning a small matrix `[[FLT; 2]; 2]` (a rotation scaled by a slice's

@@ -42,7 +42,7 @@ pub fn expand(
     let recursive = derive_recursive_items(item, args);
     let item = recursive.as_ref().unwrap_or(item);
     let injection = inject(item, args);
-    crate::closure_calls::set_plain_helpers(injection.with_closures.clone());
+    let outer = crate::closure_calls::set_plain_helpers(injection.with_closures.clone());
     // Called with constants only (data the loss prepares, `median(data)`), helpers stay calls
     // as written, whatever their bodies hold: then nothing is copied.
     let as_calls = match (&injection.item, &injection.rewritten) {
@@ -106,7 +106,7 @@ pub fn expand(
         })
         .collect::<Vec<_>>();
     forget_original();
-    crate::closure_calls::set_plain_helpers(Vec::new());
+    crate::closure_calls::set_plain_helpers(outer);
     quote::quote!(#out #(#refused)*)
 }
 
@@ -391,9 +391,8 @@ pub fn inject(item: &syn::ItemFn, args: &TokenStream) -> Injection {
         if done.copied.iter().any(|(n, ..)| *n == name) || done.refused.iter().any(seen) {
             continue;
         }
-        if !signature_of(&known[&name]).is_some_and(|sig| numeric(&sig)) {
-            continue;
-        }
+        // (Before the test of a numeric signature: the closure may be all the floats a helper
+        // taking one is given, `integrate(|t| a * t, n)`.)
         if let Some(mut f) = taking_closures(&known[&name], span) {
             // The plain helpers it calls, copied into it: its specialization inlines them as
             // the caller's copies are (it has no module of its own to find them in).
@@ -403,6 +402,9 @@ pub fn inject(item: &syn::ItemFn, args: &TokenStream) -> Injection {
             remember_original(written);
             done.with_closures.push(f);
             done.copied.push((name, span, false));
+            continue;
+        }
+        if !signature_of(&known[&name]).is_some_and(|sig| numeric(&sig)) {
             continue;
         }
         // (Named with its type, `twice::<f64>(x)`, it stays generic: the call names that.)

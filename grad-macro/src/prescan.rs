@@ -163,9 +163,20 @@ fn home<R>(caller: &str, read: impl FnOnce(&Module, &[Module]) -> R) -> Option<R
     MODULES.with(|m| {
         let m = m.borrow();
         let modules = m.get(&path)?;
+        // (The function made for a call of a helper with closures, `grad_inline_CALLER_HELPER_K`
+        // (see `closure_calls`), is at home where its caller is: its closures call what the
+        // caller sees.)
+        let spec_of = |a: &str| {
+            caller
+                .strip_prefix("grad_inline_")
+                .and_then(|r| r.strip_prefix(a))
+                .and_then(|r| r.strip_prefix('_'))
+                .and_then(|r| r.rsplit_once('_'))
+                .is_some_and(|(h, k)| !h.is_empty() && k.parse::<usize>().is_ok())
+        };
         let mut homes = modules
             .iter()
-            .filter(|md| md.annotated.iter().any(|a| a == caller));
+            .filter(|md| md.annotated.iter().any(|a| a == caller || spec_of(a)));
         match (homes.next(), homes.next()) {
             (Some(home), None) => Some(read(home, modules)),
             _ => None,

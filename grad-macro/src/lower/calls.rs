@@ -1692,7 +1692,7 @@ impl Lowerer<'_> {
             self.errors.push_spanned(
                 c,
                 format!(
-                    "`#[gradient]` cannot differentiate a call through `{f}`, a value holding a function: the macro sees only the body it is given. Call a `#[gradient]` function by its name, or write the computation here"
+                    "`#[gradient]` cannot differentiate a call through `{f}`, a value holding a function, not one known by its path: the macro sees only the body it is given, not which function the value holds. Call the function by its name or path (`f64::tanh(v)`, `square(v)`; a helper taking `fn(f64) -> f64` or `impl Fn(f64) -> f64` may be given it so), or write the computation here"
                 ),
             );
             return None;
