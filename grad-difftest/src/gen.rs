@@ -4880,7 +4880,102 @@ impl<'a> FnGen<'a> {
     /// (`[[0.0; N]; N]`) assigned whole from a literal of rows and its rows swapped
     /// (`mt.swap(0, 1)`), and a `fold` after a `filter` of
     /// enumerated items.
+    /// An array of functions named by their paths (the float's methods, functions of the file
+    /// with `#[gradient]` or without), with a written type or not, called through its items in a
+    /// `for` loop (by value, by reference, enumerated), a chain's closure, or by index.
+    fn function_array(&mut self, out: &mut String, ind: usize) {
+        let Some((_, xs, iv, n, e)) = self.slice_and_value() else {
+            return;
+        };
+        let ee = paren(&e.s);
+        let mut paths = Vec::new();
+        for _ in 0..2 + self.rng.below(2) {
+            // (Each bounded by 1.6.)
+            paths.push(match self.rng.below(5) {
+                0 => format!("{FLT}::tanh"),
+                1 => format!("{FLT}::sin"),
+                2 => format!("{FLT}::atan"),
+                k => {
+                    let f = format!(
+                        "{}_fa{}_{FLT}",
+                        self.base,
+                        self.items.matches("_fa").count()
+                    );
+                    let ann = if k == 3 { "#[gradient]\n" } else { "" };
+                    let _ = writeln!(
+                        self.items,
+                        "{ann}fn {f}(t: {FLT}) -> {FLT} {{\n    {FLT}::tanh(t * 0.75) * 1.5\n}}"
+                    );
+                    f
+                }
+            });
+        }
+        let len = paths.len();
+        let (arr, f, k) = (self.fresh("fa"), self.fresh("f"), self.fresh("k"));
+        let ty = if self.rng.chance(0.5) {
+            format!(": [fn({FLT}) -> {FLT}; {len}]")
+        } else {
+            String::new()
+        };
+        Self::line(
+            out,
+            ind,
+            &format!("let {arr}{ty} = [{}];", paths.join(", ")),
+        );
+        let act = iv.2 || e.iv.2;
+        let bound = match self.rng.below(4) {
+            0 => {
+                let over = match self.rng.below(3) {
+                    0 => arr.clone(),
+                    1 => format!("&{arr}"),
+                    _ => format!("{arr}.iter()"),
+                };
+                Self::line(out, ind, &format!("let mut {n}: {FLT} = 0.0;"));
+                Self::nested(
+                    out,
+                    ind,
+                    &format!("for {f} in {over}"),
+                    &format!("{n} += {f}({ee}) * 0.3;"),
+                );
+                0.5 * len as f64
+            }
+            1 => {
+                Self::line(out, ind, &format!("let mut {n}: {FLT} = 0.0;"));
+                Self::nested(
+                    out,
+                    ind,
+                    &format!("for ({k}, {f}) in {arr}.iter().enumerate()"),
+                    &format!("{n} += {f}({ee}) * ({k} as {FLT} + 1.0) * 0.1;"),
+                );
+                0.2 * (len * len) as f64
+            }
+            2 => {
+                let q = self.fresh("q");
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = {arr}.iter().zip({xs}.iter()).map(|({f}, &{q})| {f}({q} * {ee})).sum::<{FLT}>() * 0.3;"),
+                );
+                0.5 * len as f64
+            }
+            _ => {
+                Self::line(out, ind, &format!("let mut {n}: {FLT} = 0.0;"));
+                Self::nested(
+                    out,
+                    ind,
+                    &format!("for {k} in 0..{arr}.len()"),
+                    &format!("{n} = {n} * 0.5 + {arr}[{k}]({ee} + {n});"),
+                );
+                3.5
+            }
+        };
+        self.declare(&n, VarKind::Float(Iv(-bound, bound, act)), false);
+    }
+
     fn closure_forms(&mut self, out: &mut String, ind: usize) {
+        if self.on("stmt:function_array") && self.rng.chance(0.2) {
+            return self.function_array(out, ind);
+        }
         let Some((sl, xs, iv, n, e)) = self.slice_and_value() else {
             return;
         };
@@ -11000,6 +11095,16 @@ impl {tb} {{
                 || format!("f(a + i as {FLT} * 0.25)"),
                 |h| format!("{FLT}::tanh({h}(f(a + i as {FLT} * 0.25)))"),
             );
+        // Sometimes its only floats come through the closure (no float parameter of its own).
+        let closure_only = self.on("call:closure_only_floats") && self.rng.chance(0.2);
+        let (sig, term) = if closure_only {
+            (
+                sig.replace(&format!("a: {FLT}, "), ""),
+                term.replace("f(a + ", "f(-0.5 + "),
+            )
+        } else {
+            (sig, term)
+        };
         let _ = writeln!(
             self.items,
             "// a helper taking a closure (CF: Fn(..))\n{ann}\nfn {name}{sig} -> {FLT}{where_clause} {{\n    let mut s: {FLT} = 0.0;\n    for i in 0..n {{\n        s += {term} * 0.5;\n    }}\n    s\n}}"
@@ -11028,12 +11133,17 @@ impl {tb} {{
         } else {
             arg
         };
+        let a_arg = if closure_only {
+            String::new()
+        } else {
+            format!("{}, ", a.s)
+        };
         Self::line(
             out,
             ind,
-            &format!("let {r}: {FLT} = {name}({arg}, {}, {n});", a.s),
+            &format!("let {r}: {FLT} = {name}({arg}, {a_arg}{n});"),
         );
-        let act = (civ.2 && !by_path) || a.iv.2;
+        let act = (civ.2 && !by_path) || (a.iv.2 && !closure_only);
         self.declare(
             &r,
             VarKind::Float(Iv(-0.5 * n as f64, 0.5 * n as f64, act)),

@@ -405,7 +405,6 @@ struct Spec {
 /// stands). Methods and associated functions are left alone.
 pub fn callers(item: &syn::ItemFn, args: &TokenStream) -> (syn::ItemFn, TokenStream) {
     let mut item = item.clone();
-    function_lets(&mut item);
     // In an `impl` (a method, or a function naming `Self`), the specialized functions are made
     // beside it, associated functions called as `Self::SPEC`.
     let qual = crate::expand::sibling_path(&item);
@@ -440,7 +439,7 @@ pub fn callers(item: &syn::ItemFn, args: &TokenStream) -> (syn::ItemFn, TokenStr
                 syn::FnArg::Receiver(_) => Vec::new(),
             })
             .collect(),
-        bound: HashSet::new(),
+        functions: None,
         generic_names: item
             .sig
             .generics
@@ -480,7 +479,7 @@ pub fn callers(item: &syn::ItemFn, args: &TokenStream) -> (syn::ItemFn, TokenStr
         },
     };
     r.collect(&item.block);
-    r.bound = bound_names(&item);
+    r.functions = Some(crate::function_values::Names::of(&item));
     r.visit_block_mut(&mut item.block);
     if !r.specs.is_empty() {
         drop_unused_closures(&mut item.block);
@@ -520,9 +519,8 @@ struct Rewrite {
     /// The caller's generic parameters and lifetimes: a capture whose type names one is not
     /// rewritten.
     generic_names: HashSet<String>,
-    /// Every name the caller binds (parameters, and patterns anywhere in its body): a bare
-    /// name that is none of these and names a function of the file is that function.
-    bound: HashSet<String>,
+    /// What tells the caller's functions given by their paths from its values.
+    functions: Option<crate::function_values::Names>,
     /// The body's `let`s of one name: the type written, or whether the value is a float by its
     /// form; `None` for a binding of another kind.
     lets: Vec<(Ident, Option<syn::Type>)>,
@@ -751,7 +749,7 @@ impl Rewrite {
             syn::Expr::Paren(p) => self.closure_of(&p.expr),
             // A function by its path (`f64::sin`, `square`): `|| PATH`, which [`spec`] makes a
             // closure of the arity and types of the helper's bound.
-            syn::Expr::Path(p) if function_value(p, &self.caller, &self.bound) => {
+            syn::Expr::Path(p) if self.functions.as_ref().is_some_and(|f| f.is_function(p)) => {
                 Some(syn::parse_quote!(|| #p))
             }
             syn::Expr::Path(p) => {
@@ -938,128 +936,4 @@ fn rename_free(c: &mut syn::ExprClosure, name: &str, to: &Ident) {
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }
     Rename(name, to).visit_expr_mut(&mut c.body);
-}
-
-/// Whether `p`, an argument or a `let`'s value in `caller`, is a function by its path: a
-/// method of the float types (`f64::sin`), or a bare name `caller` does not bind that names a
-/// function of its module.
-fn function_value(p: &syn::ExprPath, caller: &Ident, bound: &HashSet<String>) -> bool {
-    let segs = &p.path.segments;
-    let lower = |i: &Ident| i.to_string().starts_with(|c: char| c.is_ascii_lowercase());
-    if p.qself.is_some() || segs.iter().any(|s| !s.arguments.is_none()) {
-        return false;
-    }
-    match segs.len() {
-        2 => (segs[0].ident == "f64" || segs[0].ident == "f32") && lower(&segs[1].ident),
-        1 => {
-            let name = segs[0].ident.to_string();
-            let caller = caller.to_string();
-            lower(&segs[0].ident)
-                && !bound.contains(&name)
-                && (crate::prescan::plain_functions(&caller)
-                    .iter()
-                    .any(|(n, _)| *n == name)
-                    || crate::prescan::annotated_beside(&caller, &name))
-        }
-        _ => false,
-    }
-}
-
-/// The names `item` binds: its parameters' and every pattern's in its body.
-fn bound_names(item: &syn::ItemFn) -> HashSet<String> {
-    struct Bound(HashSet<String>);
-    impl<'a> syn::visit::Visit<'a> for Bound {
-        fn visit_pat_ident(&mut self, p: &'a syn::PatIdent) {
-            self.0.insert(p.ident.to_string());
-            syn::visit::visit_pat_ident(self, p);
-        }
-        fn visit_item(&mut self, _: &'a syn::Item) {}
-    }
-    let mut b = Bound(HashSet::new());
-    for a in &item.sig.inputs {
-        syn::visit::Visit::visit_fn_arg(&mut b, a);
-    }
-    syn::visit::Visit::visit_block(&mut b, &item.block);
-    b.0
-}
-
-/// `let g = f64::cos;` (or `let g: fn(f64) -> f64 = square;`), `g` not `mut` nor declared
-/// again: the `let` dropped and `g` read as the function's path, so that `g(v)` is a call of
-/// the function and `integrate(g, ..)` passes it by its path.
-fn function_lets(item: &mut syn::ItemFn) {
-    struct Lets<'a> {
-        caller: &'a Ident,
-        bound: HashSet<String>,
-    }
-    impl VisitMut for Lets<'_> {
-        fn visit_block_mut(&mut self, b: &mut syn::Block) {
-            let mut k = 0;
-            while k < b.stmts.len() {
-                let found = match &b.stmts[k] {
-                    syn::Stmt::Local(l) => {
-                        let pat = match &l.pat {
-                            syn::Pat::Type(pt) => &*pt.pat,
-                            p => p,
-                        };
-                        match (pat, l.init.as_ref()) {
-                            (syn::Pat::Ident(pi), Some(init))
-                                if pi.mutability.is_none()
-                                    && pi.by_ref.is_none()
-                                    && pi.subpat.is_none()
-                                    && init.diverge.is_none() =>
-                            {
-                                match &*init.expr {
-                                    syn::Expr::Path(p)
-                                        if function_value(p, self.caller, &self.bound) =>
-                                    {
-                                        Some((pi.ident.clone(), p.clone()))
-                                    }
-                                    _ => None,
-                                }
-                            }
-                            _ => None,
-                        }
-                    }
-                    _ => None,
-                };
-                let Some((name, path)) = found else {
-                    k += 1;
-                    continue;
-                };
-                if b.stmts[k + 1..]
-                    .iter()
-                    .any(|s| crate::desugar::redeclares(s, &[&name]))
-                {
-                    k += 1;
-                    continue;
-                }
-                b.stmts.remove(k);
-                let mut read = ReadAs(&name, &path);
-                for s in &mut b.stmts[k..] {
-                    read.visit_stmt_mut(s);
-                }
-            }
-            syn::visit_mut::visit_block_mut(self, b);
-        }
-        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
-    }
-    struct ReadAs<'a>(&'a Ident, &'a syn::ExprPath);
-    impl VisitMut for ReadAs<'_> {
-        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
-            match e {
-                syn::Expr::Path(p) if p.qself.is_none() && p.path.is_ident(self.0) => {
-                    *e = syn::Expr::Path(self.1.clone());
-                }
-                _ => syn::visit_mut::visit_expr_mut(self, e),
-            }
-        }
-        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
-    }
-    let bound = bound_names(item);
-    let caller = item.sig.ident.clone();
-    Lets {
-        caller: &caller,
-        bound,
-    }
-    .visit_block_mut(&mut item.block);
 }

@@ -61,10 +61,13 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     crate::naming::write_out_fields(&mut *item.block);
     crate::desugar::normal::field_part_loops(&mut item.block);
     crate::desugar::normal::flat_maps_of_rows(&mut item.block);
-    // (A model of a value type, `p: &Vec3` with operators, read by its fields first; the
-    // user's function keeps the body as written.)
+    // (A model of a value type, `p: &Vec3` with operators, read by its fields first, and values
+    // holding functions read as their paths; the user's function keeps the body as written.)
     let written = item.clone();
     crate::desugar::value_structs::scalarize_models(&mut item);
+    // Values holding functions as the functions' paths, before helpers are copied in (a
+    // function of the module named in an array is not a value to them).
+    crate::function_values::rewrite(&mut item);
     crate::plain_helpers::remember_written((item.block != written.block).then_some(&written));
     // A helper taking closures is inlined into its callers' specialized functions.
     if let Some(out) = crate::closure_calls::helper(&item) {

@@ -24,6 +24,7 @@ mod fallback;
 mod fields;
 mod formula;
 mod forward;
+mod function_values;
 #[cfg(test)]
 mod fuzz_tests;
 mod hvp;

@@ -1,7 +1,8 @@
 //! Functions passed as values: `integrate(f64::sin, a, b)`, `apply(cube, v)` to helpers taking
 //! `fn(f64) -> f64`, `impl Fn`, a generic `F: Fn` or `&dyn Fn`, and functions bound to a name
-//! (`let act: fn(f64) -> f64 = f64::tanh;`) and called or passed on. Each is differentiated as
-//! the function it names. Checked against central differences, the value bit for bit.
+//! (`let act: fn(f64) -> f64 = f64::tanh;`) and called or passed on, and arrays of functions
+//! (`let acts = [f64::tanh, cube];`) called through an element (`acts[l](z)`, `for f in &acts`).
+//! Each is differentiated as the function it names. Checked against central differences, the value bit for bit.
 
 #![allow(clippy::float_cmp)]
 
@@ -113,12 +114,40 @@ fn single(x: &[f32]) -> f32 {
     apply32(f32::sin, x[0]) * apply32(f32::exp, x[1])
 }
 
+/// Arrays of functions: called by index in a loop, through the items of `for` loops (by value
+/// and by reference) and of a chain's closure, in a branch.
+#[gradient(jvp, hvp)]
+fn arrays(x: &[f64]) -> f64 {
+    let layers = [f64::tanh, cube, f64::sin];
+    let mut h = x[0];
+    for l in 0..layers.len() {
+        h = layers[l](h * x[(l + 1) % 3] + 0.1);
+    }
+    let basis: [fn(f64) -> f64; 3] = [f64::exp, soft, f64::atan];
+    let mut s = 0.0;
+    for (k, b) in basis.iter().enumerate() {
+        s += x[k] * b(0.3 * x[2]);
+    }
+    let pair = [f64::sin, f64::cos];
+    for f in pair {
+        s += f(x[0] * x[1]);
+    }
+    for f in &pair {
+        if x[1] > 0.0 {
+            s += f(x[2]);
+        }
+    }
+    let mixed: f64 = basis.iter().zip(x).map(|(f, &v)| f(v)).sum();
+    h + s + mixed
+}
+
 type Loss = fn(&[f64]) -> f64;
 type Grad = fn(&[f64], &mut [f64]) -> f64;
 
 #[test]
 fn functions_passed_by_their_paths() {
-    let cases: [(&str, Loss, Grad); 5] = [
+    let cases: [(&str, Loss, Grad); 6] = [
+        ("arrays", arrays, arrays_grad),
         ("quadratures", quadratures, quadratures_grad),
         ("iterated", iterated, iterated_grad),
         ("two_arguments", two_arguments, two_arguments_grad),
@@ -153,30 +182,38 @@ fn function_values_over_f32() {
 
 #[test]
 fn second_order_through_function_values() {
+    second_order("iterated", iterated_grad, iterated_jvp, iterated_hvp);
+    second_order("arrays", arrays_grad, arrays_jvp, arrays_hvp);
+}
+
+type Jvp = fn(&[f64], &[f64]) -> (f64, f64);
+type Hvp = fn(&[f64], &[f64], &mut [f64], &mut [f64]) -> f64;
+
+fn second_order(what: &str, grad: Grad, jvp: Jvp, hvp: Hvp) {
     let p = [0.3, 0.9, 0.7];
     let mut d = [0.0; 3];
-    let v = iterated_grad(&p, &mut d);
+    let v = grad(&p, &mut d);
     let t = [0.5, -1.0, 0.25];
-    let (vj, dot) = iterated_jvp(&p, &t);
+    let (vj, dot) = jvp(&p, &t);
     assert_eq!(vj.to_bits(), v.to_bits());
     let want: f64 = d.iter().zip(&t).map(|(a, b)| a * b).sum();
-    assert!((dot - want).abs() < 1e-12, "{dot} vs {want}");
+    assert!((dot - want).abs() < 1e-12, "{what}: {dot} vs {want}");
     let mut g = [0.0; 3];
     let mut hv = [0.0; 3];
-    let vh = iterated_hvp(&p, &t, &mut g, &mut hv);
+    let vh = hvp(&p, &t, &mut g, &mut hv);
     assert_eq!(vh.to_bits(), v.to_bits());
     assert_eq!(g, d);
     for (k, h) in hv.iter().enumerate() {
         let row = fd_all(
             &|q: &[f64]| {
                 let mut e = [0.0; 3];
-                iterated_grad(q, &mut e);
+                grad(q, &mut e);
                 e[k]
             },
             &p,
         );
         let want: f64 = row.iter().zip(&t).map(|(a, b)| a * b).sum();
-        assert!((h - want).abs() < 1e-5, "H·v[{k}] {h} vs {want}");
+        assert!((h - want).abs() < 1e-5, "{what}: H·v[{k}] {h} vs {want}");
     }
 }
 

@@ -1744,3 +1744,48 @@ fn rotations_of_data_in_a_method() {
     assert!((d.b - s * t).abs() < 1e-12, "{} vs {}", d.b, s * t);
     assert!((d.x0 - s * (1.0 - t * t) * m.b).abs() < 1e-12, "{}", d.x0);
 }
+
+// ---- Found by long mode, seed 5303: refused before ---------------------------------------------
+
+/// Refills the `Vec` it is lent and writes through a `&mut f64`.
+#[gradient]
+fn refill_and_accumulate(s: &[f64], a: f64, acc: &mut f64, buf: &mut Vec<f64>) -> f64 {
+    buf.clear();
+    *acc = *acc * 0.5 + a * s[0] * 0.5;
+    for &v in s {
+        buf.push((v * 0.5 + a).tanh());
+    }
+    *acc * 0.25 + buf[0] * a
+}
+
+/// The local lent `&mut` declared again after the call (and after a reference to it is last
+/// used, in a plain `let p = &mut s;`).
+#[gradient]
+fn shadowed_after_lending(x: &[f64]) -> f64 {
+    let mut acc: f64 = 0.5;
+    let mut buf = vec![0.1; 3];
+    let r = refill_and_accumulate(x, x[0], &mut acc, &mut buf);
+    let acc = acc * 0.5 + x[1] * r;
+    let mut s = x[0];
+    let p = &mut s;
+    *p += x[1] * 2.0;
+    let q = *p * x[0];
+    let s = q + *p;
+    acc + s + buf[1]
+}
+
+#[test]
+fn locals_lent_mutably_then_declared_again() {
+    for p in [[0.3, -0.7, 1.1], [-1.2, 0.4, 0.9]] {
+        let mut d = [0.0; 3];
+        let v = shadowed_after_lending_grad(&p, &mut d);
+        check_flat(
+            "shadowed_after_lending",
+            &p,
+            &|q| shadowed_after_lending(q),
+            v,
+            &d,
+        )
+        .unwrap();
+    }
+}

@@ -36,12 +36,26 @@ pub fn mut_ref_let(l: &syn::Local, rest: &mut [syn::Stmt]) -> Option<Vec<syn::St
         }
         _ => return None,
     };
-    if rest
+    // (`let s = s * 0.5;` after the last use of `p`: `p` names the place it shadows, which is
+    // `s` up to there, the value of that `let` included.)
+    let rest = match rest
         .iter()
-        .any(|s| super::redeclares_reading_macros(s, &[&base]))
+        .position(|s| super::redeclares_reading_macros(s, &[&base]))
     {
-        return None;
-    }
+        None => rest,
+        Some(k) => {
+            let shadows = matches!(&rest[k], syn::Stmt::Local(l)
+                if super::plain_let(l).is_some_and(|(at, _, value)| at.ident == base
+                    && !super::redeclares(&syn::Stmt::Expr(value.clone(), None), &[&base])));
+            let later = rest[k + 1..].iter().any(|s| {
+                crate::naming::mentions(quote::ToTokens::to_token_stream(s), &|i| *i == id.ident)
+            });
+            if !shadows || later {
+                return None;
+            }
+            &mut rest[..=k]
+        }
+    };
     let mut u = Uses {
         name: &id.ident,
         place: &place,

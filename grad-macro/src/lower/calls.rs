@@ -421,7 +421,7 @@ impl Lowerer<'_> {
             other => {
                 self.errors.push_spanned(
                     other,
-                    "`#[gradient]` can call only functions named by a path",
+                    "`#[gradient]` can call only functions named by a path (`f64::tanh(z)`, `square(z)`): a call through a field or another expression holding a function does not say which function it is. Call it by its path, or write the computation here",
                 );
                 None
             }
