@@ -5183,11 +5183,24 @@ impl<'a> FnGen<'a> {
             return;
         }
         if self.on("argsort:pairs") && self.rng.chance(0.35) {
-            // The values kept beside the indices, sorted by the values.
-            let collect = if self.rng.chance(0.5) {
-                format!("let mut {o}: Vec<(usize, {FLT})> = {xs}.iter().copied().enumerate().collect();")
+            // The values kept beside the indices, sorted by the values; sometimes values
+            // computed from the items (bounded like them), collected or pushed in a loop.
+            let mapped = self.on("argsort:mapped_pairs") && self.rng.chance(0.4);
+            let value = if self.rng.chance(0.5) {
+                format!("{FLT}::sin({r}) * 0.5 + {r} * 0.5")
             } else {
-                format!("let mut {o}: Vec<_> = {xs}.iter().enumerate().map(|({i}, &{r})| ({i}, {r})).collect();")
+                format!("{r} * ({i} as {FLT} * 0.05 + 0.75)")
+            };
+            let collect = match (mapped, self.rng.below(3)) {
+                (false, 0) => format!("let mut {o}: Vec<(usize, {FLT})> = {xs}.iter().copied().enumerate().collect();"),
+                (false, _) => format!("let mut {o}: Vec<_> = {xs}.iter().enumerate().map(|({i}, &{r})| ({i}, {r})).collect();"),
+                (true, 0) => format!("let mut {o}: Vec<(usize, {FLT})> = {xs}.iter().enumerate().map(|({i}, &{r})| ({i}, {value})).collect();"),
+                (true, 1) => format!("let mut {o}: Vec<(usize, {FLT})> = (0..{xs}.len()).map(|{i}| ({i}, {{ let {r} = {xs}[{i}]; {value} }})).collect();"),
+                (true, _) => {
+                    let ty = if self.rng.chance(0.5) { format!(": Vec<(usize, {FLT})>") } else { String::new() };
+                    Self::line(out, ind, &format!("let mut {o}{ty} = Vec::new();"));
+                    format!("for ({i}, &{r}) in {xs}.iter().enumerate() {{ {o}.push(({i}, {value})); }}")
+                }
             };
             Self::line(out, ind, &collect);
             let sort = match self.rng.below(3) {
@@ -5203,6 +5216,11 @@ impl<'a> FnGen<'a> {
                     Self::line(out, ind, &format!("let mut {acc}: {FLT} = 0.0;"));
                     Self::line(out, ind, &format!("for &({i}, {r}) in &{o} {{ {acc} += {FLT}::sin({r}) * ({i} as {FLT} + 1.0); }}"));
                     format!("let {n}: {FLT} = {acc} * 0.125;")
+                }
+                2 if self.on("argsort:whole_pair") && self.rng.chance(0.5) => {
+                    let (p, q) = (self.fresh("pi"), self.fresh("pv"));
+                    Self::line(out, ind, &format!("let ({p}, {q}) = {o}[0];"));
+                    format!("let {n}: {FLT} = {q} * 2.0 - {o}[{o}.len() - 1].1 * ({p} as {FLT} * 0.25);")
                 }
                 _ => format!("let {n}: {FLT} = {o}[0].1 * 2.0 - {o}[{o}.len() - 1].1 * ({o}[0].0 as {FLT} * 0.25);"),
             };

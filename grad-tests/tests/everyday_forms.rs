@@ -3301,10 +3301,36 @@ fn ranked_pairs(w: &[f64]) -> f64 {
     by_rank + s
 }
 
+/// Pairs of positions and values computed from the items (`(i, w * w)`), collected from a
+/// `map` over `enumerate()` or a range from 0, or pushed in a loop (a top-k), the value first
+/// or second; one pair taken apart whole (`let (i, e) = v[0];`).
+#[gradient]
+fn computed_pairs(w: &[f64]) -> f64 {
+    let mut top = Vec::new();
+    for (i, &x) in w.iter().enumerate() {
+        top.push((i, x * x - 0.1 * x));
+    }
+    top.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap());
+    let best: f64 = top.iter().take(2).map(|&(i, v)| v * (i as f64 + 1.0)).sum();
+    let mut by_range: Vec<(usize, f64)> = (0..w.len()).map(|i| (i, w[i].sin() * 2.0)).collect();
+    by_range.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let (at, low) = by_range[0];
+    let mut scored: Vec<(f64, usize)> = w
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| (x * (i as f64 + 0.5), i))
+        .collect();
+    scored.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap());
+    let (least, where_) = scored[0];
+    best + low * w[at] + least * w[where_] + by_range[by_range.len() - 1].1
+}
+
 #[test]
 fn argsort_with_values() {
     let x = [0.3, -0.5, 0.9, 1.2, -0.1];
     let mut d = [f64::NAN; 5];
+    let v = computed_pairs_grad(&x, &mut d);
+    check("computed_pairs", &computed_pairs, v, &d, &x);
     let v = sorted_pairs_grad(&x, &mut d);
     check("sorted_pairs", &sorted_pairs, v, &d, &x);
     let v = ranked_pairs_grad(&x, &mut d);

@@ -15,9 +15,177 @@
 use quote::quote;
 use syn::visit_mut::VisitMut;
 
-/// [`value_pairs_lets`] in every block of `body`.
+/// [`value_pairs_lets`] in every block of `body`, after [`pushed_pairs`] and [`mapped_pairs`].
 pub fn value_pairs(body: &mut syn::Block) {
-    super::each_block_inner_first(body, value_pairs_lets);
+    super::each_block_inner_first(body, |b| {
+        pushed_pairs(b);
+        mapped_pairs(b);
+        value_pairs_lets(b);
+    });
+}
+
+/// The name of a position a pair holds beside its value: the index `i` of `|(i, &e)|` over
+/// `x.iter().enumerate()`, or the closure's one parameter over a range from 0, `(0..n)`. With
+/// the pattern of the value (the rest of the tuple), for a closure over `enumerate()`.
+fn position_of(source: &syn::Expr, pat: &syn::Pat) -> Option<syn::Ident> {
+    match (super::unparen(source), pat) {
+        (syn::Expr::MethodCall(en), syn::Pat::Tuple(t))
+            if en.method == "enumerate" && en.args.is_empty() && t.elems.len() == 2 =>
+        {
+            iter_of(&en.receiver)?;
+            match &t.elems[0] {
+                syn::Pat::Ident(i) if i.by_ref.is_none() && i.subpat.is_none() => {
+                    Some(i.ident.clone())
+                }
+                _ => None,
+            }
+        }
+        (syn::Expr::Range(r), syn::Pat::Ident(i))
+            if matches!(r.start.as_deref().map(super::unparen), Some(syn::Expr::Lit(l))
+                if matches!(&l.lit, syn::Lit::Int(n) if n.base10_digits() == "0"))
+                && r.end.is_some() =>
+        {
+            Some(i.ident.clone())
+        }
+        _ => None,
+    }
+}
+
+/// `(i, VALUE)` or `(VALUE, i)` with `i` the position: the value and whether it comes first.
+fn pair_with(body: &syn::Expr, position: &syn::Ident) -> Option<(syn::Expr, bool)> {
+    let syn::Expr::Tuple(t) = super::unparen(body) else {
+        return None;
+    };
+    let [a, b] = &t.elems.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    let is = |x: &syn::Expr| matches!(super::unparen(x), syn::Expr::Path(p) if p.path.is_ident(position));
+    match (is(a), is(b)) {
+        (true, false) => Some(((*b).clone(), false)),
+        (false, true) => Some(((*a).clone(), true)),
+        _ => None,
+    }
+}
+
+/// Input: `let mut v = Vec::new();` (or `Vec::with_capacity(..)`, typed or not), then `for (i, &e)
+/// in x.iter().enumerate() { v.push((i, VALUE)); }` (or `for i in 0..n`, or `(VALUE, i)`), the
+/// push all the loop does. Output: `let mut v = x.iter().enumerate().map(|(i, &e)| (i,
+/// VALUE)).collect();`, of the `let`'s type, which [`mapped_pairs`] takes.
+fn pushed_pairs(b: &mut syn::Block) {
+    let mut k = 0;
+    while k + 1 < b.stmts.len() {
+        let rewritten = match (&b.stmts[k], &b.stmts[k + 1]) {
+            (syn::Stmt::Local(l), syn::Stmt::Expr(syn::Expr::ForLoop(f), _)) => {
+                pushed_pair_loop(l, f)
+            }
+            _ => None,
+        };
+        if let Some(l) = rewritten {
+            b.stmts[k] = l;
+            b.stmts.remove(k + 1);
+        }
+        k += 1;
+    }
+}
+
+fn pushed_pair_loop(l: &syn::Local, f: &syn::ExprForLoop) -> Option<syn::Stmt> {
+    let (id, ty, init) = super::plain_let(l)?;
+    if !super::pushes::empty_vec(init) {
+        return None;
+    }
+    if f.label.is_some() {
+        return None;
+    }
+    let [syn::Stmt::Expr(syn::Expr::MethodCall(push), _)] = &f.body.stmts[..] else {
+        return None;
+    };
+    let target =
+        matches!(super::unparen(&push.receiver), syn::Expr::Path(p) if p.path.is_ident(&id.ident));
+    if !target || push.method != "push" || push.args.len() != 1 {
+        return None;
+    }
+    let position = position_of(&f.expr, &f.pat)?;
+    pair_with(&push.args[0], &position)?;
+    let (pat, source, pair) = (&f.pat, &f.expr, &push.args[0]);
+    let ty = ty.map_or_else(|| quote!(), |t| quote!(: #t));
+    let name = &id.ident;
+    let mutability = &id.mutability;
+    let value: syn::Expr = match super::unparen(source) {
+        syn::Expr::Range(_) => syn::parse_quote!((#source).map(|#pat| #pair).collect()),
+        _ => syn::parse_quote!(#source.map(|#pat| #pair).collect()),
+    };
+    Some(syn::parse_quote!(let #mutability #name #ty = #value;))
+}
+
+/// Input: `let mut v: Vec<(usize, T)> = x.iter().enumerate().map(|(i, &e)| (i, VALUE))
+/// .collect();` (or `(0..n).map(|i| (i, VALUE))`, or `(VALUE, i)`), `VALUE` not the item
+/// itself. Output: the values first, `let V: Vec<T> = x.iter().enumerate().map(|(i, &e)|
+/// VALUE).collect();`, then `let mut v: Vec<(usize, T)> = V.iter().copied().enumerate()
+/// .collect();` (`.zip(0..)` for the value first): pairs of a sequence's positions and values,
+/// which [`value_pairs_lets`] takes.
+fn mapped_pairs(b: &mut syn::Block) {
+    let mut k = 0;
+    while k < b.stmts.len() {
+        let split = match &b.stmts[k] {
+            syn::Stmt::Local(l) => mapped_pair_let(l),
+            _ => None,
+        };
+        if let Some((values, pairs)) = split {
+            b.stmts[k] = values;
+            b.stmts.insert(k + 1, pairs);
+            k += 1;
+        }
+        k += 1;
+    }
+}
+
+fn mapped_pair_let(l: &syn::Local) -> Option<(syn::Stmt, syn::Stmt)> {
+    let (id, ty, init) = super::plain_let(l)?;
+    if pairs_of(init).is_some() {
+        return None;
+    }
+    let syn::Expr::MethodCall(c) = init else {
+        return None;
+    };
+    if c.method != "collect" || !c.args.is_empty() {
+        return None;
+    }
+    let syn::Expr::MethodCall(m) = super::unparen(&c.receiver) else {
+        return None;
+    };
+    let [syn::Expr::Closure(cl)] = &m.args.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    if m.method != "map" || cl.inputs.len() != 1 {
+        return None;
+    }
+    let position = position_of(&m.receiver, &cl.inputs[0])?;
+    let (value, value_first) = pair_with(&cl.body, &position)?;
+    // The value's type from the pairs' (`Vec<(usize, f64)>`), else left to the compiler.
+    let elem = ty
+        .and_then(|t| match crate::rows::vec_elem(t)? {
+            syn::Type::Tuple(tt) if tt.elems.len() == 2 => {
+                Some(tt.elems[usize::from(!value_first)].clone())
+            }
+            _ => None,
+        })
+        .map_or_else(|| quote!(_), |t| quote!(#t));
+    let values = crate::naming::fresh("values");
+    let mut values_closure = cl.clone();
+    *values_closure.body = value;
+    let source = &m.receiver;
+    let name = &id.ident;
+    let mutability = &id.mutability;
+    let ty = ty.map_or_else(|| quote!(), |t| quote!(: #t));
+    let pairs: syn::Expr = if value_first {
+        syn::parse_quote!(#values.iter().copied().zip(0..).collect())
+    } else {
+        syn::parse_quote!(#values.iter().copied().enumerate().collect())
+    };
+    Some((
+        syn::parse_quote!(let #values: Vec<#elem> = #source.map(#values_closure).collect();),
+        syn::parse_quote!(let #mutability #name #ty = #pairs;),
+    ))
 }
 
 /// `x.iter().copied().enumerate().collect()` and the like, of a name or a field `x`: `x`, and
@@ -524,6 +692,22 @@ impl VisitMut for Uses<'_> {
                         #iter.enumerate().#method(|(#r, &#k)| { #(#lets)* #body })
                     ),
                     None => syn::parse_quote!(#iter.#method(|&#k| { #(#lets)* #body })),
+                };
+            }
+            // `v[k]` whole (`let (i, e) = v[0];`): the pair of its parts, `k` read twice.
+            syn::Expr::Index(ix)
+                if self.is_name(&ix.expr) && !matches!(&*ix.index, syn::Expr::Range(_)) =>
+            {
+                let mut i = (*ix.index).clone();
+                self.visit_expr_mut(&mut i);
+                if !matches!(super::unparen(&i), syn::Expr::Lit(_) | syn::Expr::Path(_)) {
+                    self.ok = false;
+                    return;
+                }
+                *e = if self.index_field() == 0 {
+                    syn::parse_quote!((#idx[#i], #x[#idx[#i]]))
+                } else {
+                    syn::parse_quote!((#x[#idx[#i]], #idx[#i]))
                 };
             }
             e if self.is_name(e) => self.ok = false,
