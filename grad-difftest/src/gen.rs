@@ -8290,6 +8290,14 @@ impl {tb} {{
             0 => format!(
                 "{pv}.iter().map(|{p}| {p}[0] * {p}[1]).sum::<{FLT}>() / {pv}.len() as {FLT}"
             ),
+            // The ends through `Option`s.
+            1 if kind < 3 && self.on("rows:ends") && self.rng.chance(0.5) => {
+                if self.rng.chance(0.5) {
+                    format!("{pv}.last().unwrap(){dot0} * {pv}.first().map(|{p}| {p}{dot1}).unwrap_or(0.5)")
+                } else {
+                    format!("if {pv}.is_empty() {{ 0.0 }} else {{ {pv}.last().map(|{p}| {p}{dot0} * {p}{dot1}).unwrap() }}")
+                }
+            }
             1 => format!("{pv}[0]{dot0} * {pv}[{pv}.len() - 1]{dot1}"),
             2 => {
                 let (i, acc) = (self.fresh("i"), self.fresh("acc"));

@@ -1789,3 +1789,52 @@ fn locals_lent_mutably_then_declared_again() {
         .unwrap();
     }
 }
+
+// ---- Found by long mode, seed 5304: refused before ---------------------------------------------
+
+/// Writes through a `&mut f64` and a `&mut [f64]` and returns a float.
+#[gradient]
+fn step_in_place(s: &[f64], a: f64, acc: &mut f64, buf: &mut [f64]) -> f64 {
+    *acc = *acc * 0.5 + a * s[0] * 0.5;
+    for b in buf.iter_mut() {
+        *b = (*b * 0.5 + a).tanh();
+    }
+    *acc * 0.25 + buf[0] * a
+}
+
+/// Its value used in an expression, given an argument that names differentiated values only
+/// in a condition (the call is on data), then one that reaches them.
+#[gradient(wrt(a0, a1))]
+fn lent_with_a_condition(a0: f64, a1: f64, s0: &[f64]) -> f64 {
+    let mut held = [0.5; 2];
+    let mut buf = vec![0.5; 2];
+    let on_data = 0.5
+        * step_in_place(
+            s0,
+            if a1 >= (if a0 > 0.0 { 1.0 } else { a0 }) {
+                -1.5
+            } else {
+                s0[0]
+            },
+            &mut held[1],
+            &mut buf,
+        );
+    let reached = 0.5 * step_in_place(s0, a0 * a1, &mut held[0], &mut buf);
+    on_data + reached + held[0] * held[1] + buf[1] * a1
+}
+
+#[test]
+fn calls_lending_floats_on_data_after_all() {
+    let s0 = [0.7, -0.2];
+    for p in [[0.3, 1.4], [-0.6, 0.2], [1.2, 0.9]] {
+        let (v, g) = lent_with_a_condition_grad(p[0], p[1], &s0);
+        check_flat(
+            "lent_with_a_condition",
+            &p,
+            &|q| lent_with_a_condition(q[0], q[1], &s0),
+            v,
+            &g,
+        )
+        .unwrap();
+    }
+}

@@ -407,3 +407,34 @@ fn searched(x: &[f64]) -> f64 {
 fn rows_chosen_by_a_search() {
     check("searched", &searched, &searched_grad, &P);
 }
+
+/// The ends of rows pushed or written by index, read through `Option`s: `last().unwrap()`,
+/// `first().map(|p| ..).unwrap_or(..)`, `.map(..).unwrap()`, `is_empty()`, in a branch and a
+/// loop body.
+#[gradient]
+fn ends(x: &[f64]) -> f64 {
+    let mut pts = Vec::new();
+    for i in 0..x.len() / 2 {
+        pts.push((x[2 * i], x[2 * i + 1]));
+    }
+    let first = pts.first().unwrap();
+    let e = if pts.is_empty() { 0.0 } else { pts[0].0 };
+    let mut s = first.1 * e + pts.last().map(|p| p.0 * p.1).unwrap();
+    let mut rows: Vec<[f64; 2]> = vec![[0.0; 2]; 3];
+    for i in 0..3 {
+        rows[i] = [x[i].sin(), x[i + 1] * 2.0];
+    }
+    for k in 0..2 {
+        let l = rows.last().expect("rows");
+        s += l[0] * l[1] * (k as f64 + 1.0);
+    }
+    if !rows.is_empty() {
+        s += rows.first().map(|r| r[1]).unwrap_or(1.0);
+    }
+    s + pts.last().map(|&(a, b)| a - b).unwrap_or(0.0)
+}
+
+#[test]
+fn ends_of_rows() {
+    check("ends", &ends, &ends_grad, &[0.3, -0.7, 1.1, 0.4, -0.2, 0.9]);
+}

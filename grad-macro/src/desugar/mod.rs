@@ -33,6 +33,7 @@ mod refill_calls;
 mod refs;
 mod rest_patterns;
 mod returns;
+mod row_ends;
 mod row_pushes;
 mod scalar_clones;
 mod searches;
@@ -227,6 +228,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     refill_calls::hoist(&mut item.block);
     value_structs::scalarize(item);
     rest_patterns::split(&mut item.block);
+    row_ends::rewrite(&mut item.block);
     array_maps::rewrite(item);
     vector_folds(&mut item.block);
     refuse_partly_pulled_state(&mut item.block, errors);

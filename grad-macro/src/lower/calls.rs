@@ -1995,6 +1995,45 @@ pub fn swap_args(c: &syn::ExprCall, path: &syn::Path) -> Option<[Ident; 2]> {
 /// `path` with its last name `base` replaced by `f(base)` (`f` → `f__dot_grad`).
 /// The twin of a function with outputs, `f__out` (see `out_param`), and its `__dot_grad`.
 impl Lowerer<'_> {
+    /// A call of a function that writes through `&mut` floats, on data only: its value as
+    /// written, on copies of what it is lent (fixed before the call itself writes them), and
+    /// the writes as `lower_out_call` follows them.
+    #[allow(clippy::option_option)]
+    fn inout_call_on_data(
+        &mut self,
+        c: &syn::ExprCall,
+        fp: &syn::ExprPath,
+    ) -> Option<Option<Value>> {
+        let mut uses = Vec::new();
+        let args: Vec<TokenStream> = c
+            .args
+            .iter()
+            .map(|a| {
+                let (t, u) = match a {
+                    Expr::Reference(r) if r.mutability.is_some() => {
+                        let (t, u) = self.rename(&r.expr);
+                        (quote!(&mut ::std::borrow::ToOwned::to_owned(&#t)), u)
+                    }
+                    a => self.rename(a),
+                };
+                uses.extend(u);
+                t
+            })
+            .collect();
+        let func = &fp.path;
+        let v = self
+            .b
+            .opaque(Kind::Other, None, quote!(#func(#(#args),*)), uses, c.span());
+        match self.lower_out_call(c, fp) {
+            Some(Some(_)) => Some(Some(Value::Other {
+                tokens: quote::ToTokens::into_token_stream(self.ident_of(v, c.span())),
+                uses: vec![v],
+                kind: Kind::Other,
+            })),
+            _ => Some(None),
+        }
+    }
+
     /// `let v = f(x, &mut y);`: the value of a function that also writes through `&mut` floats
     /// (see `in_out`), with a differentiated argument. The value is its twin's on what the
     /// references hold before (`f__inout(x, y)`, `&b` for a buffer), and what it writes the
@@ -2061,36 +2100,7 @@ impl Lowerer<'_> {
             }
         }
         if !any_active {
-            // On data: the value of the call as written on copies of what it is lent, fixed
-            // before the call itself writes them.
-            let mut uses = Vec::new();
-            let args: Vec<TokenStream> = c
-                .args
-                .iter()
-                .map(|a| {
-                    let (t, u) = match a {
-                        Expr::Reference(r) if r.mutability.is_some() => {
-                            let (t, u) = self.rename(&r.expr);
-                            (quote!(&mut ::std::borrow::ToOwned::to_owned(&#t)), u)
-                        }
-                        a => self.rename(a),
-                    };
-                    uses.extend(u);
-                    t
-                })
-                .collect();
-            let func = &fp.path;
-            let v = self
-                .b
-                .opaque(Kind::Other, None, quote!(#func(#(#args),*)), uses, c.span());
-            return match self.lower_out_call(c, fp) {
-                Some(Some(_)) => Some(Some(Value::Other {
-                    tokens: quote::ToTokens::into_token_stream(self.ident_of(v, c.span())),
-                    uses: vec![v],
-                    kind: Kind::Other,
-                })),
-                _ => Some(None),
-            };
+            return self.inout_call_on_data(c, fp);
         }
         let path = renamed(&fp.path, |base| format!("{base}__inout"));
         *twin.func = syn::parse_quote_spanned!(fp.span()=> #path);
@@ -2100,6 +2110,9 @@ impl Lowerer<'_> {
         let twin_fp = twin_fp.clone();
         let value = match self.lower_user_call(&twin, &twin_fp)? {
             Value::Float(o) => Value::Float(o),
+            // (An argument that names a differentiated value where it does not reach the
+            // value, `if a > 0.0 { 1.0 } else { 2.0 }`: the call is on data after all.)
+            Value::Other { .. } => return self.inout_call_on_data(c, fp),
             _ => {
                 self.errors.push_spanned(c, "`#[gradient]` takes this call for one of a function that returns a float and writes through `&mut` floats, but its value is no float");
                 return Some(None);
