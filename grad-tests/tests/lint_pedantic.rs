@@ -4844,3 +4844,64 @@ fn session_52_forms_run() {
     let (value, _, _) = s52_forms_hvp(0.7, &xs, 0.1, &[0.0; 3], &mut d, &mut hv);
     assert_eq!(value.to_bits(), s52_forms(0.7, &xs).to_bits());
 }
+
+fn s53_average(f: impl Fn(f64) -> f64, n: u32) -> f64 {
+    (0..n)
+        .map(|i| f((f64::from(i) + 0.5) / f64::from(n)))
+        .sum::<f64>()
+        / f64::from(n)
+}
+
+fn s53_apply(f: fn(f64) -> f64, v: f64) -> f64 {
+    f(v)
+}
+
+fn s53_cube(v: f64) -> f64 {
+    v * v * v
+}
+
+fn s53_step(s: &[f64], a: f64, acc: &mut f64) -> f64 {
+    *acc = *acc * 0.5 + a * s[0];
+    *acc * 0.25 + a
+}
+
+/// Functions passed by their paths and bound to names, an array of functions called through
+/// its items, pairs of positions and computed values pushed and sorted, the ends of rows read
+/// through `Option`s, a local lent `&mut` then declared again (and forward mode, second order).
+#[gradient(jvp, hvp)]
+fn s53_forms(w: f64, xs: &[f64]) -> f64 {
+    let act: fn(f64) -> f64 = f64::tanh;
+    let acts = [f64::sin, s53_cube];
+    let mut s = s53_average(f64::sin, 4) * w + s53_average(|t| w * t, 3) + s53_apply(s53_cube, w);
+    for f in &acts {
+        s += f(w) + act(w);
+    }
+    let mut top = Vec::new();
+    for (i, &x) in xs.iter().enumerate() {
+        top.push((i, x * w));
+    }
+    top.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let (at, best) = top[0];
+    let mut pts = Vec::new();
+    for &x in xs {
+        pts.push((x, x * w));
+    }
+    let last = pts.last().map_or(0.0, |p| p.0 * p.1);
+    let mut acc = 0.5;
+    let r = s53_step(xs, w, &mut acc);
+    let acc = acc * 0.5 + r;
+    s + best * xs[at] + last + pts.first().unwrap().1 + acc
+}
+
+#[test]
+fn session_53_forms_run() {
+    let mut d = [0.0; 3];
+    let xs = [0.5, -0.25, 1.0];
+    let (value, _) = s53_forms_grad(0.7, &xs, &mut d);
+    assert_eq!(value.to_bits(), s53_forms(0.7, &xs).to_bits());
+    let (value, _) = s53_forms_jvp(0.7, &xs, 0.1, &[0.0; 3]);
+    assert_eq!(value.to_bits(), s53_forms(0.7, &xs).to_bits());
+    let mut hv = [0.0; 3];
+    let (value, _, _) = s53_forms_hvp(0.7, &xs, 0.1, &[0.0; 3], &mut d, &mut hv);
+    assert_eq!(value.to_bits(), s53_forms(0.7, &xs).to_bits());
+}

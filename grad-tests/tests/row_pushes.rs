@@ -409,8 +409,8 @@ fn rows_chosen_by_a_search() {
 }
 
 /// The ends of rows pushed or written by index, read through `Option`s: `last().unwrap()`,
-/// `first().map(|p| ..).unwrap_or(..)`, `.map(..).unwrap()`, `is_empty()`, in a branch and a
-/// loop body.
+/// `first().map(|p| ..).unwrap_or(..)`, `.map(..).unwrap()`, `map_or`, `is_empty()`, a part
+/// read at once (`pts.first().unwrap().1`), in a branch and a loop body.
 #[gradient]
 fn ends(x: &[f64]) -> f64 {
     let mut pts = Vec::new();
@@ -432,6 +432,8 @@ fn ends(x: &[f64]) -> f64 {
         s += rows.first().map(|r| r[1]).unwrap_or(1.0);
     }
     s + pts.last().map(|&(a, b)| a - b).unwrap_or(0.0)
+        + pts.first().unwrap().1 * pts.last().map_or(0.0, |p| p.0)
+        + rows.last().unwrap()[1]
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! The ends of a local `Vec` of rows (`let mut pts = Vec::new(); .. pts.push((a, b));`), read
 //! through `Option`s: `pts.last().unwrap()`, `pts.first().map(|p| p.0).unwrap_or(0.0)`,
+//! `pts.last().map_or(0.0, |p| p.0)`,
 //! `pts.is_empty()`.
 //!
 //! The rewrites of rows (tuples, arrays, pushed or written by index) follow a row by its index
@@ -85,6 +86,12 @@ fn row_vecs(body: &syn::Block) -> HashSet<String> {
 struct Ends<'a>(&'a HashSet<String>);
 
 impl Ends<'_> {
+    /// Whether `e` is a row of one of the `Vec`s, `pts[k]`.
+    fn row_of(&self, e: &syn::Expr) -> bool {
+        matches!(e, syn::Expr::Index(ix) if matches!(&*ix.expr, syn::Expr::Path(p)
+            if p.path.get_ident().is_some_and(|i| self.0.contains(&i.to_string()))))
+    }
+
     /// `pts.last()` or `pts.first()` of one of the rows: the name and the index of that end.
     fn end(&self, e: &syn::Expr) -> Option<(syn::Ident, syn::Expr)> {
         let syn::Expr::MethodCall(m) = super::unparen(e) else {
@@ -111,6 +118,22 @@ impl Ends<'_> {
 impl VisitMut for Ends<'_> {
     fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
         syn::visit_mut::visit_expr_mut(self, e);
+        // `pts.last().unwrap().0`, now `(&pts[k]).0`: `pts[k].0`.
+        let base = match e {
+            syn::Expr::Field(f) => Some(&mut *f.base),
+            syn::Expr::Index(ix) => Some(&mut *ix.expr),
+            _ => None,
+        };
+        if let Some(base) = base {
+            if let syn::Expr::Paren(p) = base {
+                if let syn::Expr::Reference(r) = &*p.expr {
+                    if r.mutability.is_none() && self.row_of(&r.expr) {
+                        *base = (*r.expr).clone();
+                    }
+                }
+            }
+            return;
+        }
         let syn::Expr::MethodCall(m) = e else { return };
         let method = m.method.to_string();
         // `pts.is_empty()`.
@@ -133,22 +156,31 @@ impl VisitMut for Ends<'_> {
                 return;
             }
         }
-        // `pts.last().map(|p| E).unwrap_or(D)` (and `.unwrap()` after the `map`).
-        let default = match (method.as_str(), m.args.len()) {
-            ("unwrap_or", 1) => Some(m.args[0].clone()),
-            ("unwrap", 0) => None,
+        // `pts.last().map(|p| E).unwrap_or(D)` (and `.unwrap()` after the `map`), `pts.last()
+        // .map_or(D, |p| E)`.
+        let (default, map) = match (method.as_str(), m.args.len()) {
+            ("unwrap_or", 1) => (Some(m.args[0].clone()), super::unparen(&m.receiver)),
+            ("unwrap", 0) => (None, super::unparen(&m.receiver)),
+            ("map_or", 2) => (Some(m.args[0].clone()), &*e),
             _ => return,
         };
-        let syn::Expr::MethodCall(map) = super::unparen(&m.receiver) else {
+        let syn::Expr::MethodCall(map) = map else {
             return;
         };
         let Some((n, at)) = self.end(&map.receiver) else {
             return;
         };
-        let [syn::Expr::Closure(c)] = &map.args.iter().collect::<Vec<_>>()[..] else {
+        let closure = if map.method == "map_or" {
+            map.args.last()
+        } else {
+            map.args
+                .first()
+                .filter(|_| map.method == "map" && map.args.len() == 1)
+        };
+        let Some(syn::Expr::Closure(c)) = closure else {
             return;
         };
-        if map.method != "map" || c.inputs.len() != 1 {
+        if c.inputs.len() != 1 {
             return;
         }
         let (pat, body) = (&c.inputs[0], &c.body);
