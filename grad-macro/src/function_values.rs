@@ -24,6 +24,11 @@ pub struct Names {
 
 impl Names {
     pub fn of(item: &syn::ItemFn) -> Names {
+        Names::in_module_of(item, &item.sig.ident.to_string())
+    }
+
+    /// [`Names::of`] `item`, which sees the functions `caller` sees.
+    fn in_module_of(item: &syn::ItemFn, caller: &str) -> Names {
         struct Bound(HashSet<String>);
         impl<'a> syn::visit::Visit<'a> for Bound {
             fn visit_pat_ident(&mut self, p: &'a syn::PatIdent) {
@@ -43,7 +48,7 @@ impl Names {
             .chain(item.sig.generics.type_params().map(|t| t.ident.to_string()))
             .collect();
         Names {
-            caller: item.sig.ident.to_string(),
+            caller: caller.to_string(),
             bound: b.0,
             floats,
         }
@@ -80,11 +85,18 @@ impl Names {
 /// `item` with its values holding functions written as the functions' paths (see the module's
 /// docs).
 pub fn rewrite(item: &mut syn::ItemFn) {
-    named(item);
-    arrays(item);
+    let caller = item.sig.ident.to_string();
+    rewrite_in(item, &caller);
 }
 
-fn named(item: &mut syn::ItemFn) {
+/// [`rewrite`] of `item` seeing the functions the function `caller` of the file sees (a helper
+/// of the module copied into `caller`).
+pub fn rewrite_in(item: &mut syn::ItemFn, caller: &str) {
+    named(item, caller);
+    arrays(item, caller);
+}
+
+fn named(item: &mut syn::ItemFn, caller: &str) {
     struct Lets<'a>(&'a Names);
     impl VisitMut for Lets<'_> {
         fn visit_block_mut(&mut self, b: &mut syn::Block) {
@@ -148,7 +160,7 @@ fn named(item: &mut syn::ItemFn) {
         }
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }
-    let names = Names::of(item);
+    let names = Names::in_module_of(item, caller);
     Lets(&names).visit_block_mut(&mut item.block);
 }
 
@@ -157,8 +169,8 @@ fn named(item: &mut syn::ItemFn) {
 /// `match` on its position calling each function by its path — `acts[l](z)` on `l`, and a call
 /// through a name a `for` loop or a closure binds (`for f in &acts`, `acts.iter().zip(x).map(|(f,
 /// &v)| f(v))`) on that name's value, where the body has one such array.
-fn arrays(item: &mut syn::ItemFn) {
-    let names = Names::of(item);
+fn arrays(item: &mut syn::ItemFn, caller: &str) {
+    let names = Names::in_module_of(item, caller);
     let mut counts = std::collections::HashMap::<String, usize>::new();
     count_bindings(&item.block, &mut counts);
     struct Find<'a> {

@@ -680,6 +680,11 @@ fn copy(
     let unreadable = "it could not be read";
     let tokens: TokenStream = src.parse().map_err(|_| unreadable)?;
     let mut f: syn::ItemFn = syn::parse2(respan(tokens, span)).map_err(|_| unreadable)?;
+    // Its values holding functions as their paths, as the caller's are (it sees the functions
+    // the caller sees, its module's).
+    if let Some(caller) = CALLER.with(|c| c.borrow().clone()) {
+        crate::function_values::rewrite_in(&mut f, &caller);
+    }
     if let Some(float) = float {
         monomorphized(&mut f, float);
         // One taking a tuple of its `T` (which a derived copy could not be handed), called

@@ -141,12 +141,30 @@ fn arrays(x: &[f64]) -> f64 {
     h + s + mixed
 }
 
+/// A plain helper holding an array of functions and a function bound to a name, copied into
+/// its caller.
+fn layered(a: f64, s: &[f64]) -> f64 {
+    let acts: [fn(f64) -> f64; 2] = [cube, f64::tanh];
+    let g = soft;
+    let mut v = 0.0;
+    for (k, f) in acts.iter().enumerate() {
+        v += f(a * s[k]) * (k as f64 + 1.0);
+    }
+    v + g(a)
+}
+
+#[gradient]
+fn through_a_helper(x: &[f64]) -> f64 {
+    layered(x[0], &x[1..]) * x[2]
+}
+
 type Loss = fn(&[f64]) -> f64;
 type Grad = fn(&[f64], &mut [f64]) -> f64;
 
 #[test]
 fn functions_passed_by_their_paths() {
-    let cases: [(&str, Loss, Grad); 6] = [
+    let cases: [(&str, Loss, Grad); 7] = [
+        ("through_a_helper", through_a_helper, through_a_helper_grad),
         ("arrays", arrays, arrays_grad),
         ("quadratures", quadratures, quadratures_grad),
         ("iterated", iterated, iterated_grad),
