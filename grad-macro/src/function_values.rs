@@ -168,7 +168,9 @@ fn named(item: &mut syn::ItemFn, caller: &str) {
 /// not `mut`: the array of the positions, `[0usize, 1]`, and each call through an element a
 /// `match` on its position calling each function by its path — `acts[l](z)` on `l`, and a call
 /// through a name a `for` loop or a closure binds (`for f in &acts`, `acts.iter().zip(x).map(|(f,
-/// &v)| f(v))`) on that name's value, where the body has one such array.
+/// &v)| f(v))`) on that name's value. Only where every read of the array is one of those (or
+/// its `len()`): an element handed on (`integrate(acts[0], ..)`, `let g = f;`) would be a
+/// position, not a function.
 fn arrays(item: &mut syn::ItemFn, caller: &str) {
     let names = Names::in_module_of(item, caller);
     let mut counts = std::collections::HashMap::<String, usize>::new();
@@ -176,6 +178,7 @@ fn arrays(item: &mut syn::ItemFn, caller: &str) {
     struct Find<'a> {
         names: &'a Names,
         counts: &'a std::collections::HashMap<String, usize>,
+        called_only: &'a HashSet<String>,
         found: Vec<(Ident, Vec<syn::ExprPath>)>,
     }
     impl VisitMut for Find<'_> {
@@ -198,7 +201,8 @@ fn arrays(item: &mut syn::ItemFn, caller: &str) {
                     _ => None,
                 })
                 .collect();
-            let once = self.counts.get(&pi.ident.to_string()) == Some(&1);
+            let once = self.counts.get(&pi.ident.to_string()) == Some(&1)
+                && self.called_only.contains(&pi.ident.to_string());
             if paths.is_empty()
                 || paths.len() != arr.elems.len()
                 || pi.mutability.is_some()
@@ -223,9 +227,11 @@ fn arrays(item: &mut syn::ItemFn, caller: &str) {
         }
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }
+    let called_only = called_only(&item.block);
     let mut find = Find {
         names: &names,
         counts: &counts,
+        called_only: &called_only,
         found: Vec::new(),
     };
     find.visit_block_mut(&mut item.block);
@@ -360,4 +366,143 @@ fn count_bindings(b: &syn::Block, counts: &mut std::collections::HashMap<String,
         fn visit_item(&mut self, _: &'a syn::Item) {}
     }
     syn::visit::Visit::visit_block(&mut Count(counts), b);
+}
+
+/// The names of the body whose every read is one [`arrays`] follows: `a[i](..)`, `a.len()`,
+/// or the start of what a `for` loop iterates or of a chain of methods (`&a`, `a.iter()
+/// .enumerate()`), where every name the loop's pattern or the chain's closures bind that is
+/// called somewhere is only called.
+fn called_only(b: &syn::Block) -> HashSet<String> {
+    #[derive(Default)]
+    struct Reads {
+        /// Each name with whether one of its reads is not followed.
+        names: std::collections::HashMap<String, bool>,
+        /// The names items are bound to, inner scopes last.
+        items: Vec<HashSet<String>>,
+        /// Names bound to items that are called, and read otherwise.
+        called: HashSet<String>,
+        other: HashSet<String>,
+    }
+    impl Reads {
+        fn root<'e>(e: &'e syn::Expr) -> &'e syn::Expr {
+            match e {
+                syn::Expr::Reference(r) => Reads::root(&r.expr),
+                syn::Expr::Paren(p) => Reads::root(&p.expr),
+                syn::Expr::MethodCall(m) => Reads::root(&m.receiver),
+                e => e,
+            }
+        }
+        fn name(e: &syn::Expr) -> Option<String> {
+            match e {
+                syn::Expr::Path(p) if p.qself.is_none() => {
+                    p.path.get_ident().map(ToString::to_string)
+                }
+                _ => None,
+            }
+        }
+        /// `e`, a source of items, read: its root followed, the rest as any expression.
+        fn source(&mut self, e: &syn::Expr) {
+            if let Some(n) = Reads::name(Reads::root(e)) {
+                self.names.entry(n).or_insert(false);
+            }
+            let mut e = e;
+            loop {
+                match e {
+                    syn::Expr::Reference(r) => e = &r.expr,
+                    syn::Expr::Paren(p) => e = &p.expr,
+                    syn::Expr::MethodCall(m) => {
+                        for a in &m.args {
+                            syn::visit::Visit::visit_expr(self, a);
+                        }
+                        e = &m.receiver;
+                    }
+                    syn::Expr::Path(_) => return,
+                    e => return syn::visit::Visit::visit_expr(self, e),
+                }
+            }
+        }
+        fn bind(&mut self, p: &syn::Pat) -> HashSet<String> {
+            let mut names = Vec::new();
+            crate::lower::collect_pat_idents(p, &mut names);
+            names.iter().map(ToString::to_string).collect()
+        }
+    }
+    impl<'a> syn::visit::Visit<'a> for Reads {
+        fn visit_expr(&mut self, e: &'a syn::Expr) {
+            match e {
+                syn::Expr::Call(c) => {
+                    match &*c.func {
+                        // `a[i](..)`.
+                        syn::Expr::Index(ix) if Reads::name(&ix.expr).is_some() => {
+                            let n = Reads::name(&ix.expr).expect("a name");
+                            self.names.entry(n).or_insert(false);
+                            self.visit_expr(&ix.index);
+                        }
+                        f => match Reads::name(f) {
+                            Some(n) if self.items.iter().any(|s| s.contains(&n)) => {
+                                self.called.insert(n);
+                            }
+                            _ => self.visit_expr(f),
+                        },
+                    }
+                    for a in &c.args {
+                        self.visit_expr(a);
+                    }
+                }
+                syn::Expr::MethodCall(m)
+                    if m.method == "len"
+                        && m.args.is_empty()
+                        && Reads::name(&m.receiver).is_some() =>
+                {
+                    let n = Reads::name(&m.receiver).expect("a name");
+                    self.names.entry(n).or_insert(false);
+                }
+                syn::Expr::ForLoop(f) => {
+                    self.source(&f.expr);
+                    let bound = self.bind(&f.pat);
+                    self.items.push(bound);
+                    self.visit_block(&f.body);
+                    self.items.pop();
+                }
+                syn::Expr::MethodCall(m)
+                    if m.args.iter().any(|a| matches!(a, syn::Expr::Closure(_))) =>
+                {
+                    self.source(&m.receiver);
+                    for a in &m.args {
+                        match a {
+                            syn::Expr::Closure(c) => {
+                                let bound: HashSet<String> =
+                                    c.inputs.iter().flat_map(|p| self.bind(p)).collect();
+                                self.items.push(bound);
+                                self.visit_expr(&c.body);
+                                self.items.pop();
+                            }
+                            a => self.visit_expr(a),
+                        }
+                    }
+                }
+                syn::Expr::Path(_) => {
+                    if let Some(n) = Reads::name(e) {
+                        if self.items.iter().any(|s| s.contains(&n)) {
+                            self.other.insert(n.clone());
+                        }
+                        self.names.insert(n, true);
+                    }
+                }
+                e => syn::visit::visit_expr(self, e),
+            }
+        }
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut r = Reads::default();
+    syn::visit::Visit::visit_block(&mut r, b);
+    // (An item called and read otherwise, `let g = f; g(v)`: no array is followed then.)
+    if r.called.iter().any(|n| r.other.contains(n)) {
+        return HashSet::new();
+    }
+    r.names
+        .into_iter()
+        .filter(|(_, other)| !other)
+        .map(|(n, _)| n)
+        .collect()
 }

@@ -579,6 +579,11 @@ thread_local! {
     static WRITTEN: std::cell::RefCell<Option<syn::Block>> = const { std::cell::RefCell::new(None) };
 }
 
+/// The function whose expansion is under way, as its user named it.
+pub fn current_caller() -> Option<String> {
+    CALLER.with(|c| c.borrow().clone())
+}
+
 /// The body as the user wrote it, for a function that a rewrite changed before the helpers
 /// are read (a model of a value type taken apart), or `None`: the user's function keeps it.
 pub fn remember_written(item: Option<&syn::ItemFn>) {

@@ -38,6 +38,8 @@ struct Module {
     /// Whether it imports its parent's items (`use super::*;`, as a `mod tests` does).
     glob_super: bool,
     annotated: Vec<String>,
+    /// The free `#[gradient]` functions taking closures (or functions, `fn(f64) -> f64`).
+    closure_takers: Vec<String>,
     /// The free `#[gradient]` functions returning a float (`f64`, `f32`, a type parameter).
     float_valued: Vec<String>,
     /// Free functions without `#[gradient]`, each printed (tokens cannot outlive an expansion).
@@ -189,6 +191,15 @@ fn home<R>(caller: &str, read: impl FnOnce(&Module, &[Module]) -> R) -> Option<R
 pub fn annotated_float(caller: &str, name: &str) -> bool {
     home(caller, |home, _| {
         home.float_valued.iter().any(|a| a == name)
+    })
+    .unwrap_or(false)
+}
+
+/// Whether `name` is a `#[gradient]` function of the module of `caller` that takes closures
+/// (its calls are followed where they give it closures or functions by their paths).
+pub fn closure_taker_beside(caller: &str, name: &str) -> bool {
+    home(caller, |home, _| {
+        home.closure_takers.iter().any(|a| a == name)
     })
     .unwrap_or(false)
 }
@@ -767,6 +778,9 @@ fn items(
                 if let Some(args) = gradient_args(&f.attrs) {
                     register(&args, f);
                     here.annotated.push(f.sig.ident.to_string());
+                    if crate::closure_calls::takes_closures(&f.sig) {
+                        here.closure_takers.push(f.sig.ident.to_string());
+                    }
                     let float_valued = match &f.sig.output {
                         syn::ReturnType::Type(_, t) => {
                             crate::sig::float_of(t).is_some()

@@ -1623,6 +1623,16 @@ impl Lowerer<'_> {
         if from_std && lends {
             return self.std_call_refused(c, fp);
         }
+        // A helper taking closures, given none it could follow (`apply(acts[0], x)`): it has no
+        // derivative of its own, only the functions made for calls given closures.
+        if let (Some(name), Some(caller)) =
+            (fp.path.get_ident(), crate::plain_helpers::current_caller())
+        {
+            if crate::prescan::closure_taker_beside(&caller, &name.to_string()) {
+                self.errors.push_spanned(c, format!("`{name}` takes a closure or a function, and `#[gradient]` follows its calls that give it a closure (a literal, `&` of one, a closure local) or a function by its path (`f64::sin`, `square`), with every name the closure reads of a type the macro can see; this call gives it another value: pass one of those"));
+                return None;
+            }
+        }
         if let Some(v) = self.data_out_call(c, fp) {
             return Some(v);
         }

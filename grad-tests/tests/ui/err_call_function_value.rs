@@ -27,6 +27,13 @@ fn unknown(acts: &[fn(f64) -> f64], x: &[f64]) -> f64 {
     acts.iter().zip(x).map(|(f, &v)| f(v)).sum::<f64>()
 }
 
+/// An element of an array of functions handed on as a value: the array is not followed.
+#[gradient(wrt(x))]
+fn handed_on(x: f64) -> f64 {
+    let acts: [fn(f64) -> f64; 2] = [f64::sin, f64::cos];
+    apply(acts[0], x) + acts[1](x)
+}
+
 struct Layer {
     act: fn(f64) -> f64,
 }
