@@ -384,7 +384,7 @@ fn called_only(b: &syn::Block) -> HashSet<String> {
         other: HashSet<String>,
     }
     impl Reads {
-        fn root<'e>(e: &'e syn::Expr) -> &'e syn::Expr {
+        fn root(e: &syn::Expr) -> &syn::Expr {
             match e {
                 syn::Expr::Reference(r) => Reads::root(&r.expr),
                 syn::Expr::Paren(p) => Reads::root(&p.expr),
