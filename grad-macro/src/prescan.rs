@@ -171,7 +171,13 @@ fn home<R>(caller: &str, read: impl FnOnce(&Module, &[Module]) -> R) -> Option<R
         let spec_of = |a: &str| {
             caller
                 .strip_prefix("grad_inline_")
+                .map(|r| {
+                    r.strip_prefix("__grad_rows_")
+                        .or_else(|| r.strip_prefix("__grad_fields_"))
+                        .unwrap_or(r)
+                })
                 .and_then(|r| r.strip_prefix(a))
+                .map(|r| r.strip_prefix("__all").unwrap_or(r))
                 .and_then(|r| r.strip_prefix('_'))
                 .and_then(|r| r.rsplit_once('_'))
                 .is_some_and(|(h, k)| !h.is_empty() && k.parse::<usize>().is_ok())

@@ -263,6 +263,7 @@ impl Curve {
             + average(f64::sin, 4) * a
             + average(|t| self.k * t, 3)
             + midpoint(cube, 0.0, self.a, 2)
+            + average(|t| soft(t) * a, 2)
     }
 }
 

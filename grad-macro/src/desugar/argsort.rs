@@ -106,6 +106,12 @@ fn pushed_pair_loop(l: &syn::Local, f: &syn::ExprForLoop) -> Option<syn::Stmt> {
     }
     let position = position_of(&f.expr, &f.pat)?;
     pair_with(&push.args[0], &position)?;
+    // (A value reading the `Vec` itself, its length, is not one of a `map` before it exists.)
+    if crate::naming::mentions(quote::ToTokens::to_token_stream(&push.args), &|i| {
+        *i == id.ident
+    }) {
+        return None;
+    }
     let (pat, source, pair) = (&f.pat, &f.expr, &push.args[0]);
     let ty = ty.map_or_else(|| quote!(), |t| quote!(: #t));
     let name = &id.ident;
@@ -120,7 +126,7 @@ fn pushed_pair_loop(l: &syn::Local, f: &syn::ExprForLoop) -> Option<syn::Stmt> {
 /// Input: `let mut v: Vec<(usize, T)> = x.iter().enumerate().map(|(i, &e)| (i, VALUE))
 /// .collect();` (or `(0..n).map(|i| (i, VALUE))`, or `(VALUE, i)`), `VALUE` not the item
 /// itself. Output: the values first, `let V: Vec<T> = x.iter().enumerate().map(|(i, &e)|
-/// VALUE).collect();`, then `let mut v: Vec<(usize, T)> = V.iter().copied().enumerate()
+/// VALUE).collect();`, then `let mut v: Vec<(usize, T)> = V.iter().cloned().enumerate()
 /// .collect();` (`.zip(0..)` for the value first): pairs of a sequence's positions and values,
 /// which [`value_pairs_lets`] takes.
 fn mapped_pairs(b: &mut syn::Block) {
@@ -177,10 +183,11 @@ fn mapped_pair_let(l: &syn::Local) -> Option<(syn::Stmt, syn::Stmt)> {
     let name = &id.ident;
     let mutability = &id.mutability;
     let ty = ty.map_or_else(|| quote!(), |t| quote!(: #t));
+    // (`cloned`: the values need not be `Copy`, a `Vec` of data.)
     let pairs: syn::Expr = if value_first {
-        syn::parse_quote!(#values.iter().copied().zip(0..).collect())
+        syn::parse_quote!(#values.iter().cloned().zip(0..).collect())
     } else {
-        syn::parse_quote!(#values.iter().copied().enumerate().collect())
+        syn::parse_quote!(#values.iter().cloned().enumerate().collect())
     };
     Some((
         syn::parse_quote!(let #values: Vec<#elem> = #source.map(#values_closure).collect();),
