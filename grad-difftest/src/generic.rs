@@ -40,6 +40,11 @@ pub fn genericize(items: &str, float: &str) -> Option<String> {
     if items.contains("CF: Fn(") {
         return None;
     }
+    // A function pointer's type (`[fn(f64) -> f64; 2]`), which the rewrite would read as an
+    // item to make generic.
+    if items.contains("fn(") {
+        return None;
+    }
     // A function generic over a lifetime `'a`, which the bounds' `for<'a>` would shadow.
     if items.contains("<'a>") {
         return None;
