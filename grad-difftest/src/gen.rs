@@ -4912,7 +4912,17 @@ impl<'a> FnGen<'a> {
         }
         let len = paths.len();
         let (arr, f, k) = (self.fresh("fa"), self.fresh("f"), self.fresh("k"));
-        let ty = if self.rng.chance(0.5) {
+        let typed = self.rng.chance(0.5);
+        // Typed, sometimes a closure that captures nothing in place of a path.
+        if typed && self.on("stmt:function_array:closures") && self.rng.chance(0.5) {
+            let at = self.rng.below(len);
+            paths[at] = if self.rng.chance(0.5) {
+                format!("|t: {FLT}| {FLT}::tanh(t) * 0.5")
+            } else {
+                format!("|_: {FLT}| 0.5")
+            };
+        }
+        let ty = if typed {
             format!(": [fn({FLT}) -> {FLT}; {len}]")
         } else {
             String::new()

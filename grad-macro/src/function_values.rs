@@ -179,7 +179,7 @@ fn arrays(item: &mut syn::ItemFn, caller: &str) {
         names: &'a Names,
         counts: &'a std::collections::HashMap<String, usize>,
         called_only: &'a HashSet<String>,
-        found: Vec<(Ident, Vec<syn::ExprPath>)>,
+        found: Vec<(Ident, Vec<syn::Expr>)>,
     }
     impl VisitMut for Find<'_> {
         fn visit_local_mut(&mut self, l: &mut syn::Local) {
@@ -193,11 +193,20 @@ fn arrays(item: &mut syn::ItemFn, caller: &str) {
             let syn::Expr::Array(arr) = &*init.expr else {
                 return;
             };
-            let paths: Vec<syn::ExprPath> = arr
+            // (A closure that captures nothing is a function too: `[fn(f64) -> f64; 2] = [|x|
+            // x, |x| x * x]`, a basis.)
+            let paths: Vec<syn::Expr> = arr
                 .elems
                 .iter()
                 .map_while(|e| match e {
-                    syn::Expr::Path(p) if self.names.is_function(p) => Some(p.clone()),
+                    syn::Expr::Path(p) if self.names.is_function(p) => Some(e.clone()),
+                    syn::Expr::Closure(c)
+                        if crate::desugar::closure_free_names(c)
+                            .iter()
+                            .all(|n| !self.names.bound.contains(n)) =>
+                    {
+                        Some(e.clone())
+                    }
                     _ => None,
                 })
                 .collect();
@@ -248,7 +257,7 @@ fn arrays(item: &mut syn::ItemFn, caller: &str) {
 
 /// Calls through elements of the arrays `found` as `match`es on their positions.
 struct Calls<'a> {
-    found: &'a [(Ident, Vec<syn::ExprPath>)],
+    found: &'a [(Ident, Vec<syn::Expr>)],
     /// The names a `for` loop or a closure around binds to an array's items, innermost last,
     /// each with the array's position in `found`.
     scopes: Vec<Vec<(String, usize)>>,
@@ -345,12 +354,34 @@ impl VisitMut for Calls<'_> {
         };
         let Some((at, paths)) = dispatch else { return };
         let args = &c.args;
+        // Each function called by its path, a closure bound to a name in its arm and called.
+        let call = |f: &syn::Expr| match f {
+            syn::Expr::Closure(c) => {
+                let name = crate::naming::fresh("element");
+                // (`|_| 1.0`: the argument named, as the inlining of a closure takes it.)
+                let mut c = c.clone();
+                for p in &mut c.inputs {
+                    let wild = match p {
+                        syn::Pat::Type(pt) => &mut *pt.pat,
+                        p => p,
+                    };
+                    if matches!(wild, syn::Pat::Wild(_)) {
+                        let unused = crate::naming::fresh("unused");
+                        *wild = syn::parse_quote!(#unused);
+                    }
+                }
+                quote::quote!({ let #name = #c; #name(#args) })
+            }
+            f => quote::quote!(#f(#args)),
+        };
         let (last, rest) = paths.split_last().expect("a found array is not empty");
         let arms = rest.iter().enumerate().map(|(k, p)| {
             let k = syn::LitInt::new(&format!("{k}usize"), proc_macro2::Span::call_site());
-            quote::quote!(#k => #p(#args),)
+            let c = call(p);
+            quote::quote!(#k => #c,)
         });
-        *e = syn::parse_quote!(match #at { #(#arms)* _ => #last(#args) });
+        let last = call(last);
+        *e = syn::parse_quote!(match #at { #(#arms)* _ => #last });
     }
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
@@ -377,9 +408,15 @@ fn called_only(b: &syn::Block) -> HashSet<String> {
     struct Reads {
         /// Each name with whether one of its reads is not followed.
         names: std::collections::HashMap<String, bool>,
-        /// The names items are bound to, inner scopes last.
-        items: Vec<HashSet<String>>,
-        /// Names bound to items that are called, and read otherwise.
+        /// The names items are bound to, inner scopes last, each scope with those of its names
+        /// that are called and those read otherwise.
+        items: Vec<Scope>,
+        /// Whether a name bound to items is both called and read otherwise in its scope.
+        mixed: bool,
+    }
+    #[derive(Default)]
+    struct Scope {
+        bound: HashSet<String>,
         called: HashSet<String>,
         other: HashSet<String>,
     }
@@ -426,6 +463,20 @@ fn called_only(b: &syn::Block) -> HashSet<String> {
             crate::lower::collect_pat_idents(p, &mut names);
             names.iter().map(ToString::to_string).collect()
         }
+        fn enter(&mut self, bound: HashSet<String>) {
+            self.items.push(Scope {
+                bound,
+                ..Scope::default()
+            });
+        }
+        fn leave(&mut self) {
+            let s = self.items.pop().expect("a scope entered");
+            self.mixed |= s.called.iter().any(|n| s.other.contains(n));
+        }
+        /// The innermost scope binding `n`.
+        fn scope_of(&mut self, n: &str) -> Option<&mut Scope> {
+            self.items.iter_mut().rev().find(|s| s.bound.contains(n))
+        }
     }
     impl<'a> syn::visit::Visit<'a> for Reads {
         fn visit_expr(&mut self, e: &'a syn::Expr) {
@@ -439,8 +490,8 @@ fn called_only(b: &syn::Block) -> HashSet<String> {
                             self.visit_expr(&ix.index);
                         }
                         f => match Reads::name(f) {
-                            Some(n) if self.items.iter().any(|s| s.contains(&n)) => {
-                                self.called.insert(n);
+                            Some(n) if self.scope_of(&n).is_some() => {
+                                self.scope_of(&n).expect("a scope").called.insert(n);
                             }
                             _ => self.visit_expr(f),
                         },
@@ -460,9 +511,9 @@ fn called_only(b: &syn::Block) -> HashSet<String> {
                 syn::Expr::ForLoop(f) => {
                     self.source(&f.expr);
                     let bound = self.bind(&f.pat);
-                    self.items.push(bound);
+                    self.enter(bound);
                     self.visit_block(&f.body);
-                    self.items.pop();
+                    self.leave();
                 }
                 syn::Expr::MethodCall(m)
                     if m.args.iter().any(|a| matches!(a, syn::Expr::Closure(_))) =>
@@ -473,9 +524,9 @@ fn called_only(b: &syn::Block) -> HashSet<String> {
                             syn::Expr::Closure(c) => {
                                 let bound: HashSet<String> =
                                     c.inputs.iter().flat_map(|p| self.bind(p)).collect();
-                                self.items.push(bound);
+                                self.enter(bound);
                                 self.visit_expr(&c.body);
-                                self.items.pop();
+                                self.leave();
                             }
                             a => self.visit_expr(a),
                         }
@@ -483,8 +534,8 @@ fn called_only(b: &syn::Block) -> HashSet<String> {
                 }
                 syn::Expr::Path(_) => {
                     if let Some(n) = Reads::name(e) {
-                        if self.items.iter().any(|s| s.contains(&n)) {
-                            self.other.insert(n.clone());
+                        if let Some(s) = self.scope_of(&n) {
+                            s.other.insert(n.clone());
                         }
                         self.names.insert(n, true);
                     }
@@ -497,7 +548,7 @@ fn called_only(b: &syn::Block) -> HashSet<String> {
     let mut r = Reads::default();
     syn::visit::Visit::visit_block(&mut r, b);
     // (An item called and read otherwise, `let g = f; g(v)`: no array is followed then.)
-    if r.called.iter().any(|n| r.other.contains(n)) {
+    if r.mixed {
         return HashSet::new();
     }
     r.names

@@ -138,7 +138,10 @@ fn arrays(x: &[f64]) -> f64 {
         }
     }
     let mixed: f64 = basis.iter().zip(x).map(|(f, &v)| f(v)).sum();
-    h + s + mixed
+    // Closures that capture nothing, coerced to functions (a polynomial basis).
+    let poly: [fn(f64) -> f64; 3] = [|_| 1.0, |t| t, |t: f64| t * t];
+    let fit: f64 = poly.iter().zip(x).map(|(b, c)| c * b(x[2])).sum();
+    h + s + mixed + fit
 }
 
 /// A plain helper holding an array of functions and a function bound to a name, copied into

@@ -4876,6 +4876,10 @@ fn s53_forms(w: f64, xs: &[f64]) -> f64 {
     for f in &acts {
         s += f(w) + act(w);
     }
+    let poly: [fn(f64) -> f64; 2] = [|_| 1.0, |t| t * t];
+    for (k, b) in poly.iter().enumerate() {
+        s += b(w) * xs[k];
+    }
     let mut top = Vec::new();
     for (i, &x) in xs.iter().enumerate() {
         top.push((i, x * w));
