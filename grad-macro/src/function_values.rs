@@ -5,8 +5,9 @@
 //! named by its path is one it sees (a rule of the table, or a function of the module it reads
 //! from the file); a value holding one is not, so before anything else reads the body, values
 //! are written as the paths they hold: a name bound to a path is read as that path, and an
-//! array of paths becomes an array of their positions, each call through an element a `match`
-//! on the position calling each path by name. `closure_calls` then passes paths given to
+//! array of paths (or of closures that capture nothing) becomes an array of their positions,
+//! each call through an element a `match` on the position calling each by name — where every
+//! read of the array is such a call, so that no position is handed on as a function. `closure_calls` then passes paths given to
 //! helpers taking closures as closures calling them.
 
 use proc_macro2::Ident;
