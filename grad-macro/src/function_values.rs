@@ -19,7 +19,9 @@ use syn::visit_mut::VisitMut;
 /// type parameters, `T` of `T: Float`).
 pub struct Names {
     caller: String,
-    bound: HashSet<String>,
+    /// Each name the function binds (its parameters, patterns anywhere in its body), with how
+    /// many times.
+    bound: std::collections::HashMap<String, usize>,
     floats: HashSet<String>,
 }
 
@@ -30,19 +32,17 @@ impl Names {
 
     /// [`Names::of`] `item`, which sees the functions `caller` sees.
     fn in_module_of(item: &syn::ItemFn, caller: &str) -> Names {
-        struct Bound(HashSet<String>);
-        impl<'a> syn::visit::Visit<'a> for Bound {
-            fn visit_pat_ident(&mut self, p: &'a syn::PatIdent) {
-                self.0.insert(p.ident.to_string());
-                syn::visit::visit_pat_ident(self, p);
-            }
-            fn visit_item(&mut self, _: &'a syn::Item) {}
-        }
-        let mut b = Bound(HashSet::new());
+        let mut bound = std::collections::HashMap::new();
+        count_bindings(&item.block, &mut bound);
         for a in &item.sig.inputs {
-            syn::visit::Visit::visit_fn_arg(&mut b, a);
+            if let syn::FnArg::Typed(pt) = a {
+                let mut names = Vec::new();
+                crate::lower::collect_pat_idents(&pt.pat, &mut names);
+                for n in names {
+                    *bound.entry(n.to_string()).or_default() += 1;
+                }
+            }
         }
-        syn::visit::Visit::visit_block(&mut b, &item.block);
         let floats = ["f64", "f32"]
             .into_iter()
             .map(str::to_string)
@@ -50,7 +50,7 @@ impl Names {
             .collect();
         Names {
             caller: caller.to_string(),
-            bound: b.0,
+            bound,
             floats,
         }
     }
@@ -69,7 +69,7 @@ impl Names {
             1 => {
                 let name = segs[0].ident.to_string();
                 lower(&segs[0].ident)
-                    && !self.bound.contains(&name)
+                    && !self.bound.contains_key(&name)
                     && (crate::prescan::plain_functions(&self.caller)
                         .iter()
                         .any(|(n, _)| *n == name)
@@ -174,11 +174,8 @@ fn named(item: &mut syn::ItemFn, caller: &str) {
 /// position, not a function.
 fn arrays(item: &mut syn::ItemFn, caller: &str) {
     let names = Names::in_module_of(item, caller);
-    let mut counts = std::collections::HashMap::<String, usize>::new();
-    count_bindings(&item.block, &mut counts);
     struct Find<'a> {
         names: &'a Names,
-        counts: &'a std::collections::HashMap<String, usize>,
         called_only: &'a HashSet<String>,
         found: Vec<(Ident, Vec<syn::Expr>)>,
     }
@@ -204,14 +201,14 @@ fn arrays(item: &mut syn::ItemFn, caller: &str) {
                     syn::Expr::Closure(c)
                         if crate::desugar::closure_free_names(c)
                             .iter()
-                            .all(|n| !self.names.bound.contains(n)) =>
+                            .all(|n| !self.names.bound.contains_key(n)) =>
                     {
                         Some(e.clone())
                     }
                     _ => None,
                 })
                 .collect();
-            let once = self.counts.get(&pi.ident.to_string()) == Some(&1)
+            let once = self.names.bound.get(&pi.ident.to_string()) == Some(&1)
                 && self.called_only.contains(&pi.ident.to_string());
             if paths.is_empty()
                 || paths.len() != arr.elems.len()
@@ -240,7 +237,6 @@ fn arrays(item: &mut syn::ItemFn, caller: &str) {
     let called_only = called_only(&item.block);
     let mut find = Find {
         names: &names,
-        counts: &counts,
         called_only: &called_only,
         found: Vec::new(),
     };
