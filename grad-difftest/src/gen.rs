@@ -4443,7 +4443,9 @@ impl<'a> FnGen<'a> {
                     &format!("{n} += {pts}.len() as {FLT} * 0.1 + {pts}.iter().map(|{r}| {r}[0]).sum::<{FLT}>();"),
                 );
                 // A piece named (`let q = pts[0];`, a view), read and zipped with another.
-                let named = self.on("stmt:named_piece") && self.rng.chance(0.3);
+                // (Of `chunks` only: the pieces of `windows(2)` or `chunks_exact(2)` of a slice
+                // of one element are none, and the last of none panics.)
+                let named = cut == "chunks" && self.on("stmt:named_piece") && self.rng.chance(0.3);
                 if named {
                     let q = self.fresh("q");
                     Self::line(out, ind, &format!("let {q} = {pts}[{pts}.len() - 1];"));
