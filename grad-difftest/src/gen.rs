@@ -8248,6 +8248,44 @@ impl {tb} {{
             2 => format!("[{a}, {b}]"),
             _ => format!("vec![{a}, {b}]"),
         };
+        // Sometimes a list of tuples written out (an array or `vec!`, typed or not), read the
+        // same ways and by value.
+        if kind < 2 && self.on("rows:literal_rows") && self.rng.chance(0.3) {
+            let rows = format!(
+                "({FLT}::tanh({w}), {FLT}::tanh({w} + 0.5)), (0.5, {FLT}::tanh({w} * 0.5)), ({FLT}::tanh({w}), 0.25)"
+            );
+            let decl = match (kind, self.rng.below(2)) {
+                (0, 0) => format!("let {pv} = [{rows}];"),
+                (0, _) => format!("let {pv} = vec![{rows}];"),
+                (_, 0) => format!("let {pv}: [({FLT}, {FLT}); 3] = [{rows}];"),
+                _ => format!("let {pv}: Vec<({FLT}, {FLT})> = vec![{rows}];"),
+            };
+            Self::line(out, ind, &decl);
+            let (a, b, p, acc) = (
+                self.fresh("a"),
+                self.fresh("b"),
+                self.fresh("p"),
+                self.fresh("acc"),
+            );
+            Self::line(out, ind, &format!("let mut {acc}: {FLT} = 0.0;"));
+            let each = match self.rng.below(4) {
+                0 => format!("for ({a}, {b}) in {pv}.iter().copied() {{ {acc} += {a} * {b}; }}"),
+                1 => format!("for &({a}, {b}) in &{pv} {{ {acc} += {a} * {b}; }}"),
+                2 => format!("for {p} in {pv}.iter() {{ {acc} += {p}.0 - {p}.1 * 0.5; }}"),
+                _ => format!("for {p} in {pv}.iter().rev() {{ {acc} += {p}.0 * {p}.1; }}"),
+            };
+            Self::line(out, ind, &each);
+            let last = match self.rng.below(2) {
+                0 => format!("{pv}[0].0 * {pv}[{pv}.len() - 1].1"),
+                _ => format!("{pv}.iter().map(|&({a}, {b})| {a} - {b}).sum::<{FLT}>()"),
+            };
+            Self::line(
+                out,
+                ind,
+                &format!("let {r}: {FLT} = {r} + ({acc} + {last}) * 0.08;"),
+            );
+            return;
+        }
         let decl = match kind {
             1 => format!("let mut {pv}: Vec<({FLT}, {FLT})> = Vec::new();"),
             2 if self.rng.chance(0.5) => {
@@ -11149,6 +11187,15 @@ impl {tb} {{
         );
         let a = self.wrapped(1, (-1.0, 1.0));
         let n = 1 + self.rng.below(3);
+        if !pointer && self.on("closure:capture_forms") && self.rng.chance(0.45) {
+            let a_arg = if closure_only {
+                String::new()
+            } else {
+                format!("{}, ", a.s)
+            };
+            let call = (name, call_f, a_arg.as_str(), n, a.iv.2 && !closure_only);
+            return self.closure_capture_form(out, ind, call, (&cap, civ));
+        }
         let closure = format!("|t: {FLT}| {FLT}::tanh(t * {cap} * 0.5)");
         let r = self.fresh("cr");
         let by_path = pointer || (self.on("call:function_value") && self.rng.chance(0.2));
@@ -11187,6 +11234,125 @@ impl {tb} {{
             VarKind::Float(Iv(-0.5 * n as f64, 0.5 * n as f64, act)),
             false,
         );
+    }
+
+    /// Calls of the closure helper `call.0` whose closure reads what the caller binds in other
+    /// ways than a typed `let`: a loop's items (floats, references, counts, positions, chunks),
+    /// an adapter's item (`map(|&v| ..)`), the fields of a tuple `let`, a `const` of the body,
+    /// the rows of a `Vec` of tuples written out; summed into a float declared after them.
+    /// `call`: the helper, `&` where it takes the closure by reference, the argument before the
+    /// count, the count, whether that argument is differentiated.
+    fn closure_capture_form(
+        &mut self,
+        out: &mut String,
+        ind: usize,
+        call: (&str, &str, &str, usize, bool),
+        (cap, civ): (&str, Iv),
+    ) {
+        let (name, by_ref, a_arg, n, a_act) = call;
+        let r = self.fresh("cr");
+        let slices = self.slices();
+        let form = self.rng.below(9);
+        let slice = (!slices.is_empty() && (form <= 4 || form == 8))
+            .then(|| self.rng.pick(&slices).clone());
+        let helper = |body: &str| format!("{name}({by_ref}|t: {FLT}| {body}, {a_arg}{n})");
+        Self::line(out, ind, &format!("let mut {r}: {FLT} = 0.0;"));
+        let act = match (form, slice) {
+            (0, Some((s, iv))) => {
+                let v = self.fresh("lv");
+                let call = helper(&format!("{FLT}::tanh(t * {v} * 0.5)"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("for &{v} in {s}.iter().take(2) {{ {r} += {call}; }}"),
+                );
+                iv.2
+            }
+            (1, Some((s, iv))) => {
+                let v = self.fresh("lv");
+                let call = helper(&format!("{FLT}::tanh(t * *{v} * 0.5)"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("for {v} in {s}.iter().take(2) {{ {r} += {call}; }}"),
+                );
+                iv.2
+            }
+            (2, Some((s, iv))) => {
+                let (i, v) = (self.fresh("li"), self.fresh("lv"));
+                let call = helper(&format!("{FLT}::tanh(t * {v} * 0.5 + {i} as {FLT} * 0.1)"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!(
+                        "for ({i}, &{v}) in {s}.iter().enumerate().take(2) {{ {r} += {call}; }}"
+                    ),
+                );
+                iv.2
+            }
+            (3, Some((s, iv))) => {
+                let i = self.fresh("li");
+                let call = helper(&format!("{FLT}::tanh(t * {s}[{i}] * 0.5)"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("for {i} in 0..{s}.len().min(2) {{ {r} += {call}; }}"),
+                );
+                iv.2
+            }
+            (4, Some((s, iv))) => {
+                let v = self.fresh("lv");
+                let call = helper(&format!("{FLT}::tanh(t * {v} * 0.5)"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("{r} += {s}.iter().take(2).map(|&{v}| {call}).sum::<{FLT}>();"),
+                );
+                iv.2
+            }
+            (8, Some((s, iv))) => {
+                let c = self.fresh("lc");
+                let call = helper(&format!("{FLT}::tanh(t * {c}[0] * 0.5)"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("for {c} in {s}.chunks(2).take(2) {{ {r} += {call}; }}"),
+                );
+                iv.2
+            }
+            (6, _) => {
+                let k = self.fresh("KC").to_uppercase();
+                Self::line(out, ind, &format!("const {k}: {FLT} = 0.75;"));
+                let call = helper(&format!("{FLT}::tanh(t * {cap} * {k})"));
+                Self::line(out, ind, &format!("{r} += {call};"));
+                civ.2
+            }
+            (7, _) => {
+                let (rows, row) = (self.fresh("rw"), self.fresh("rr"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {rows} = vec![({cap} * 0.5, 0.25), (0.5, {cap} * 0.25)];"),
+                );
+                let call = helper(&format!("{FLT}::tanh(t * {row}.0 + {row}.1)"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("for {row} in &{rows} {{ {r} += {call}; }}"),
+                );
+                civ.2
+            }
+            _ => {
+                let tp = self.fresh("tp");
+                Self::line(out, ind, &format!("let {tp} = ({cap} * 0.5, {cap});"));
+                let call = helper(&format!("{FLT}::tanh(t * {tp}.0 + {tp}.1 * 0.25)"));
+                Self::line(out, ind, &format!("{r} += {call};"));
+                civ.2
+            }
+        };
+        // (Two calls at most, each of `n` halves of a `tanh`.)
+        let b = n as f64;
+        self.declare(&r, VarKind::Float(Iv(-b, b, act || a_act)), false);
     }
 
     /// A function given by its path where a closure may be (`f64::sin`, a function of the

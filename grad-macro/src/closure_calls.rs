@@ -382,6 +382,19 @@ impl SpecInput {
                     }
                 }
             }
+            // The caller's own items the closure reads (see `Rewrite::take_items`), in the
+            // function that now holds it.
+            if let syn::Expr::Block(b) = &mut *closure.body {
+                let items: Vec<syn::Stmt> = b
+                    .block
+                    .stmts
+                    .iter()
+                    .take_while(|s| matches!(s, syn::Stmt::Item(_)))
+                    .cloned()
+                    .collect();
+                b.block.stmts.drain(..items.len());
+                lets.extend(items);
+            }
             // (By value also where the helper took `&F`: the body calls it alike, and a call
             // passing it on is rewritten in turn.)
             lets.push(syn::parse_quote!(let #pat = #closure;));
@@ -453,6 +466,10 @@ pub fn callers(item: &syn::ItemFn, args: &TokenStream) -> (syn::ItemFn, TokenStr
             .collect(),
         lets: Vec::new(),
         closures: Vec::new(),
+        untyped: HashSet::new(),
+        grown: Vec::new(),
+        scope: Vec::new(),
+        items: Vec::new(),
         float,
         opts,
         specs: Vec::new(),
@@ -521,11 +538,23 @@ struct Rewrite {
     generic_names: HashSet<String>,
     /// What tells the caller's functions given by their paths from its values.
     functions: Option<crate::function_values::Names>,
-    /// The body's `let`s of one name: the type written, or whether the value is a float by its
-    /// form; `None` for a binding of another kind.
+    /// The body's `let`s in order, each name with its type where known (see
+    /// `local_bindings`): what the forms of values are told by before the body is walked in
+    /// scope (see `scope`).
     lets: Vec<(Ident, Option<syn::Type>)>,
     /// The body's `let NAME = |..| ..;` closures.
     closures: Vec<(String, syn::ExprClosure)>,
+    /// The types the body declares (`struct`, `enum`, `type` items), which a specialized
+    /// function made outside it does not see: a closure naming one is not specialized.
+    untyped: HashSet<String>,
+    /// The bindings in scope at the point of the body being rewritten, innermost last.
+    scope: Vec<(Ident, Option<syn::Type>)>,
+    /// The untyped `let`s of empty `Vec`s and the rows their pushes give them (see
+    /// `pushed_rows`).
+    grown: Vec<(Ident, syn::Type)>,
+    /// The body's own functions, constants and statics, which a specialized function made
+    /// outside it does not see: those a closure reads go with it.
+    items: Vec<(String, syn::Item)>,
     float: syn::Type,
     opts: TokenStream,
     specs: Vec<Spec>,
@@ -547,36 +576,330 @@ impl Rewrite {
         struct Lets<'r>(&'r mut Rewrite);
         impl<'a> syn::visit::Visit<'a> for Lets<'_> {
             fn visit_local(&mut self, l: &'a syn::Local) {
-                let (pat, ty) = match &l.pat {
-                    syn::Pat::Type(pt) => (&*pt.pat, Some((*pt.ty).clone())),
-                    p => (p, None),
-                };
-                if let syn::Pat::Ident(p) = pat {
-                    let init = l.init.as_ref().map(|i| &*i.expr);
-                    if let Some(syn::Expr::Closure(c)) = init {
+                if let (syn::Pat::Ident(p), Some(init)) = (&l.pat, &l.init) {
+                    if let syn::Expr::Closure(c) = &*init.expr {
                         self.0.closures.push((p.ident.to_string(), c.clone()));
                     }
-                    let float = init.is_some_and(|e| self.0.float_value(e));
-                    let ty = ty.or_else(|| float.then(|| self.0.float.clone()));
-                    self.0.lets.push((p.ident.clone(), ty));
-                } else {
-                    let mut names = Vec::new();
-                    crate::lower::collect_pat_idents(pat, &mut names);
-                    // `let (x0, x1) = p;` of a parameter `p: (f64, f64)`, `let (a, b): (f64,
-                    // f64) = ..`, `let (s, c) = x.sin_cos();`: each part's type.
-                    let parts =
-                        self.0
-                            .tuple_parts(pat, ty.as_ref(), l.init.as_ref().map(|i| &*i.expr));
-                    for n in names {
-                        let t = parts.iter().find(|(p, _)| *p == n).map(|(_, t)| t.clone());
-                        self.0.lets.push((n, t));
+                }
+                let bound = self.0.local_bindings(l);
+                self.0.lets.extend(bound);
+                syn::visit::visit_local(self, l);
+            }
+            fn visit_item(&mut self, i: &'a syn::Item) {
+                let name = match i {
+                    syn::Item::Const(c) => Some(&c.ident),
+                    syn::Item::Static(s) => Some(&s.ident),
+                    syn::Item::Fn(f) => Some(&f.sig.ident),
+                    _ => None,
+                };
+                let other = match i {
+                    syn::Item::Struct(s) => Some(&s.ident),
+                    syn::Item::Enum(e) => Some(&e.ident),
+                    syn::Item::Type(t) => Some(&t.ident),
+                    _ => None,
+                };
+                if let Some(n) = name {
+                    self.0.items.push((n.to_string(), i.clone()));
+                } else if let Some(n) = other {
+                    self.0.untyped.insert(n.to_string());
+                }
+            }
+        }
+        self.pushed_rows(body);
+        syn::visit::Visit::visit_block(&mut Lets(self), body);
+    }
+
+    /// The names a `let` binds, each with its type where the macro can tell it: written, a
+    /// float by the value's form, a tuple or list of rows of floats written out, a `Vec` grown
+    /// by pushes of rows, the parts of a tuple of known type.
+    fn local_bindings(&self, l: &syn::Local) -> Vec<(Ident, Option<syn::Type>)> {
+        let (pat, ty) = match &l.pat {
+            syn::Pat::Type(pt) => (&*pt.pat, Some((*pt.ty).clone())),
+            p => (p, None),
+        };
+        let init = l.init.as_ref().map(|i| &*i.expr);
+        if let syn::Pat::Ident(p) = pat {
+            let float = init.is_some_and(|e| self.float_value(e));
+            let ty = ty
+                .or_else(|| float.then(|| self.float.clone()))
+                .or_else(|| self.float_tuple(init?))
+                .or_else(|| self.row_list(init?))
+                // (A copy or a reference of a binding of known type, `let w = x;`, `let s =
+                // &x[1..];`.)
+                .or_else(|| match init? {
+                    e @ (syn::Expr::Path(_) | syn::Expr::Reference(_)) => self.type_of(e),
+                    _ => None,
+                })
+                .or_else(|| {
+                    let grown = init.is_some_and(crate::desugar::empty_vec);
+                    let (_, t) = self.grown.iter().find(|(g, _)| grown && *g == p.ident)?;
+                    Some(syn::parse_quote!(Vec<#t>))
+                });
+            return vec![(p.ident.clone(), ty)];
+        }
+        let mut names = Vec::new();
+        crate::lower::collect_pat_idents(pat, &mut names);
+        // `let (x0, x1) = p;` of a parameter `p: (f64, f64)`, `let (a, b): (f64, f64) = ..`,
+        // `let (s, c) = x.sin_cos();`: each part's type.
+        let parts = self.tuple_parts(pat, ty.as_ref(), init);
+        names
+            .into_iter()
+            .map(|n| {
+                let t = parts.iter().find(|(p, _)| *p == n).map(|(_, t)| t.clone());
+                (n, t)
+            })
+            .collect()
+    }
+
+    /// A list of rows written out (`vec![(a, b), (c, d)]`, `[[a, b], [c, d]]`): its type,
+    /// `Vec<(T, T)>` or `[[T; 2]; 2]`, or `None`.
+    fn row_list(&self, e: &syn::Expr) -> Option<syn::Type> {
+        let (rows, vec): (Vec<syn::Expr>, bool) = match e {
+            syn::Expr::Array(a) => (a.elems.iter().cloned().collect(), false),
+            syn::Expr::Macro(m) if m.mac.path.is_ident("vec") => (
+                m.mac
+                    .parse_body_with(
+                        syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
+                    )
+                    .ok()?
+                    .into_iter()
+                    .collect(),
+                true,
+            ),
+            _ => return None,
+        };
+        let mut types = rows.iter().map(|r| self.row(r));
+        let first = types.next()??;
+        if !types.all(|t| t.as_ref() == Some(&first)) {
+            return None;
+        }
+        let n = rows.len();
+        Some(if vec {
+            syn::parse_quote!(Vec<#first>)
+        } else {
+            syn::parse_quote!([#first; #n])
+        })
+    }
+
+    /// The type of a row written out: a tuple of floats or an array of floats.
+    fn row(&self, e: &syn::Expr) -> Option<syn::Type> {
+        match crate::desugar::unparen(e) {
+            syn::Expr::Array(a)
+                if !a.elems.is_empty() && a.elems.iter().all(|v| self.float_value(v)) =>
+            {
+                let (f, n) = (&self.float, a.elems.len());
+                Some(syn::parse_quote!([#f; #n]))
+            }
+            e => self.float_tuple(e),
+        }
+    }
+
+    /// The rows of the untyped `Vec`s made empty (`let mut pts = Vec::new();`) that pushes of
+    /// rows of one type written out grow (`pts.push((a, b))`), into `grown`. (The float
+    /// parameters are all a row's elements read here: the `let`s come later.)
+    fn pushed_rows(&mut self, body: &syn::Block) {
+        #[derive(Default)]
+        struct Pushes {
+            empty: Vec<Ident>,
+            pushes: Vec<(Ident, syn::Expr)>,
+        }
+        impl<'a> syn::visit::Visit<'a> for Pushes {
+            fn visit_local(&mut self, l: &'a syn::Local) {
+                if let (syn::Pat::Ident(p), Some(init)) = (&l.pat, &l.init) {
+                    if crate::desugar::empty_vec(&init.expr) {
+                        self.empty.push(p.ident.clone());
                     }
                 }
                 syn::visit::visit_local(self, l);
             }
+            fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
+                if let (true, syn::Expr::Path(p), 1) =
+                    (m.method == "push", &*m.receiver, m.args.len())
+                {
+                    if let Some(i) = p.path.get_ident() {
+                        self.pushes.push((i.clone(), m.args[0].clone()));
+                    }
+                }
+                syn::visit::visit_expr_method_call(self, m);
+            }
             fn visit_item(&mut self, _: &'a syn::Item) {}
         }
-        syn::visit::Visit::visit_block(&mut Lets(self), body);
+        let mut p = Pushes::default();
+        syn::visit::Visit::visit_block(&mut p, body);
+        for g in &p.empty {
+            if p.empty.iter().filter(|e| *e == g).count() > 1 {
+                continue;
+            }
+            let mut rows = p
+                .pushes
+                .iter()
+                .filter(|(i, _)| i == g)
+                .map(|(_, r)| self.row(r));
+            let Some(Some(first)) = rows.next() else {
+                continue;
+            };
+            if rows.all(|t| t.as_ref() == Some(&first)) {
+                self.grown.push((g.clone(), first));
+            }
+        }
+    }
+
+    /// The type of the binding named `i` that the point of the body being rewritten sees
+    /// (`Some(None)` for one of a type not followed; `None` for no binding): the innermost of
+    /// those in scope there, else the parameter; while the `let`s are collected, the last `let`.
+    fn name_type(&self, i: &Ident) -> Option<Option<syn::Type>> {
+        if let Some((_, t)) = self.scope.iter().rev().find(|(n, _)| n == i) {
+            return Some(t.clone());
+        }
+        if let Some((_, t)) = self.params.iter().find(|(n, _)| n == i) {
+            return Some(Some(t.clone()));
+        }
+        if let Some((_, t)) = self.lets.iter().rev().find(|(n, _)| n == i) {
+            return Some(t.clone());
+        }
+        // (A `const` of the module: what a loop over a table of data reads.)
+        let t = crate::prescan::const_type(&self.caller.to_string(), &i.to_string())?;
+        Some(Some(t))
+    }
+
+    /// The names `pat` binds when it matches `e`: `Some(P)` over `x.first()`, `x.last()`,
+    /// `x.get(i)` of a sequence gives `P` its element by reference; other forms, names of types
+    /// not followed.
+    fn option_bindings(&self, pat: &syn::Pat, e: &syn::Expr) -> Vec<(Ident, Option<syn::Type>)> {
+        let item = match (pat, crate::desugar::unparen(e)) {
+            (syn::Pat::TupleStruct(ts), syn::Expr::MethodCall(m))
+                if ts.path.is_ident("Some")
+                    && ts.elems.len() == 1
+                    && matches!(m.method.to_string().as_str(), "first" | "last" | "get") =>
+            {
+                let elem = match self.type_of(&m.receiver) {
+                    Some(syn::Type::Reference(r)) => crate::vector::seq_elem(&r.elem),
+                    Some(t) => crate::vector::seq_elem(&t),
+                    None => None,
+                };
+                let single =
+                    m.method != "get" || m.args.len() == 1 && self.int_type(&m.args[0]).is_some();
+                elem.filter(|_| single)
+                    .map(|t| (syn::parse_quote!(&#t), &ts.elems[0]))
+            }
+            _ => None,
+        };
+        match item {
+            Some((t, inner)) => bindings(inner, Some(&t)),
+            None => bindings(pat, None),
+        }
+    }
+
+    /// The type of the binding of this name the body's point under rewrite sees (see
+    /// [`Self::name_type`]).
+    fn type_of(&self, e: &syn::Expr) -> Option<syn::Type> {
+        match crate::desugar::unparen(e) {
+            syn::Expr::Path(p) => self.name_type(p.path.get_ident()?)?,
+            syn::Expr::Reference(r) if r.mutability.is_none() => match self.type_of(&r.expr)? {
+                // (`&x` of a slice `x`: the slice.)
+                t @ syn::Type::Reference(_) => Some(t),
+                t => Some(syn::parse_quote!(&#t)),
+            },
+            // `x[a..b]` of a sequence: the slice.
+            syn::Expr::Index(ix)
+                if matches!(crate::desugar::unparen(&ix.index), syn::Expr::Range(_)) =>
+            {
+                let elem = match self.type_of(&ix.expr)? {
+                    syn::Type::Reference(r) => crate::vector::seq_elem(&r.elem)?,
+                    t => crate::vector::seq_elem(&t)?,
+                };
+                Some(syn::parse_quote!([#elem]))
+            }
+            _ => None,
+        }
+    }
+
+    /// The type of the items `e` yields in a `for` loop or to an adapter's closure, where the
+    /// forms it is written in say it: sequences and references to them, their `iter()`, with
+    /// `copied`, `cloned`, `enumerate`, `zip`, `rev`, `skip`, `take`, `step_by`; `chunks(k)`,
+    /// `windows(k)`, `chunks_exact(k)`; integer ranges (`0..x.len()`, or of positions
+    /// `body` indexes with).
+    fn item_type(&self, e: &syn::Expr, pat: &syn::Pat, body: &dyn ToTokens) -> Option<syn::Type> {
+        // The element type of a sequence's type, and whether it is reached through `&`.
+        let elem = |t: &syn::Type| -> Option<(syn::Type, bool)> {
+            match t {
+                syn::Type::Reference(r) if r.mutability.is_none() => {
+                    Some((crate::vector::seq_elem(&r.elem)?, true))
+                }
+                t => Some((crate::vector::seq_elem(t)?, false)),
+            }
+        };
+        let by_ref = |t: syn::Type| -> syn::Type { syn::parse_quote!(&#t) };
+        match crate::desugar::unparen(e) {
+            e @ (syn::Expr::Path(_) | syn::Expr::Reference(_)) => {
+                let (t, r) = elem(&self.type_of(e)?)?;
+                Some(if r { by_ref(t) } else { t })
+            }
+            syn::Expr::Range(r) => {
+                let int = |e: &Option<Box<syn::Expr>>| e.as_deref().and_then(|e| self.int_type(e));
+                // (Else a range of positions, where the body indexes with its items.)
+                int(&r.start)
+                    .or_else(|| int(&r.end))
+                    .or_else(|| index_use(pat, body).then(|| syn::parse_quote!(usize)))
+            }
+            syn::Expr::MethodCall(m) => {
+                let method = m.method.to_string();
+                match method.as_str() {
+                    "iter" | "into_iter" if m.args.is_empty() => {
+                        let (t, r) = elem(&self.type_of(&m.receiver)?)?;
+                        Some(if r || method == "iter" { by_ref(t) } else { t })
+                    }
+                    "copied" | "cloned" => match self.item_type(&m.receiver, pat, body)? {
+                        syn::Type::Reference(r) => Some(*r.elem),
+                        _ => None,
+                    },
+                    "enumerate" => {
+                        let t = self.item_type(&m.receiver, pat, body)?;
+                        Some(syn::parse_quote!((usize, #t)))
+                    }
+                    "zip" if m.args.len() == 1 => {
+                        let a = self.item_type(&m.receiver, pat, body)?;
+                        let b = self.item_type(&m.args[0], pat, body)?;
+                        Some(syn::parse_quote!((#a, #b)))
+                    }
+                    "rev" | "skip" | "take" | "step_by" => self.item_type(&m.receiver, pat, body),
+                    "chunks" | "windows" | "chunks_exact" | "rchunks" => {
+                        let (t, _) = elem(&self.type_of(&m.receiver)?)?;
+                        Some(syn::parse_quote!(&[#t]))
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// The integer type of `e` where its form says it: `x.len()`, a cast, a literal with a
+    /// suffix, a name of that type, arithmetic of those.
+    fn int_type(&self, e: &syn::Expr) -> Option<syn::Type> {
+        let int = |t: &syn::Type| {
+            matches!(t, syn::Type::Path(p) if p.path.get_ident().is_some_and(|i| {
+                ["usize", "isize", "u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64"]
+                    .iter()
+                    .any(|n| i == n)
+            }))
+        };
+        match crate::desugar::unparen(e) {
+            syn::Expr::MethodCall(m) if m.method == "len" && m.args.is_empty() => {
+                Some(syn::parse_quote!(usize))
+            }
+            syn::Expr::Cast(c) => int(&c.ty).then(|| (*c.ty).clone()),
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(i),
+                ..
+            }) if !i.suffix().is_empty() => {
+                let t: syn::Type = syn::parse_str(i.suffix()).ok()?;
+                int(&t).then_some(t)
+            }
+            e @ syn::Expr::Path(_) => self.type_of(e).filter(int),
+            syn::Expr::Binary(b) => self.int_type(&b.left).or_else(|| self.int_type(&b.right)),
+            _ => None,
+        }
     }
 
     /// The names a tuple pattern binds directly (`(a, b)`, not nested), each with its part's
@@ -653,6 +976,25 @@ impl Rewrite {
             .collect()
     }
 
+    /// The type of a tuple literal of floats (`(x[0], k * x[1])`, nested ones too), or `None`.
+    fn float_tuple(&self, e: &syn::Expr) -> Option<syn::Type> {
+        let syn::Expr::Tuple(t) = e else {
+            return None;
+        };
+        let parts = t
+            .elems
+            .iter()
+            .map(|v| {
+                if self.float_value(v) {
+                    Some(self.float.clone())
+                } else {
+                    self.float_tuple(v)
+                }
+            })
+            .collect::<Option<Vec<syn::Type>>>()?;
+        (!parts.is_empty()).then(|| syn::parse_quote!((#(#parts,)*)))
+    }
+
     /// Whether `e` is a float by its form or the names it reads: a float literal, a float
     /// parameter or a `let` known to hold one, an element of a float sequence parameter (`w[i]`),
     /// in arithmetic or under a float method (`s * k`, `a.sin()`), a reduction to the float type
@@ -661,19 +1003,27 @@ impl Rewrite {
         let float_ty = |t: &syn::Type| crate::sig::float_of(t).is_some();
         match e {
             syn::Expr::Lit(l) => matches!(l.lit, syn::Lit::Float(_)),
-            syn::Expr::Path(p) => p.path.get_ident().is_some_and(|i| {
-                self.params.iter().any(|(n, t)| n == i && float_ty(t))
-                    || self
-                        .lets
-                        .iter()
-                        .rev()
-                        .find(|(n, _)| n == i)
-                        .is_some_and(|(_, t)| t.as_ref().is_some_and(float_ty))
-            }),
+            syn::Expr::Path(p) => p
+                .path
+                .get_ident()
+                .and_then(|i| self.name_type(i))
+                .is_some_and(|t| t.as_ref().is_some_and(float_ty)),
             syn::Expr::Index(ix) => matches!(&*ix.expr, syn::Expr::Path(p)
-                if p.path.get_ident().is_some_and(|i| self.params.iter().any(|(n, t)| n == i
-                    && crate::sig::seq_of(t).is_some()))),
+            if p.path.get_ident().and_then(|i| self.name_type(i)).is_some_and(|t| {
+                t.is_some_and(|t| {
+                    let t = match t {
+                        syn::Type::Reference(r) => *r.elem,
+                        t => t,
+                    };
+                    crate::vector::seq_elem(&t).is_some_and(|e| float_ty(&e))
+                })
+            })),
             syn::Expr::Paren(p) => self.float_value(&p.expr),
+            // (`*r` of a reference to a float, `r: &f64`.)
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
+                self.float_value(&u.expr)
+                    || matches!(self.type_of(&u.expr), Some(syn::Type::Reference(r)) if float_ty(&r.elem))
+            }
             syn::Expr::Unary(u) => self.float_value(&u.expr),
             syn::Expr::Binary(b) => self.float_value(&b.left) || self.float_value(&b.right),
             syn::Expr::Cast(c) => float_ty(&c.ty),
@@ -706,27 +1056,11 @@ impl Rewrite {
         if self.models.iter().any(|m| m == name) {
             return None;
         }
-        let lets: Vec<&(Ident, Option<syn::Type>)> =
-            self.lets.iter().filter(|(n, _)| n == name).collect();
+        // The binding the call sees: the innermost in scope there, else the parameter.
         // (Passed under the binding's own token, whose hygiene is the declaration's.)
-        let param = self.params.iter().find(|(n, _)| n == name);
-        let (id, ty) = match (lets.as_slice(), param) {
-            ([], Some((id, t))) => (id.clone(), t.clone()),
-            ([(id, Some(t))], None) => (id.clone(), t.clone()),
-            // Declared more than once (a parameter shadowed later, `let a = a * 0.5;`): the one
-            // the call sees has the type all of them have.
-            (lets, first) => {
-                let mut types = lets
-                    .iter()
-                    .map(|(_, t)| t.clone())
-                    .chain(first.map(|(_, t)| Some(t.clone())));
-                let ty = types.next()??;
-                if !types.all(|t| t.as_ref() == Some(&ty)) {
-                    return None;
-                }
-                let id = first.map_or_else(|| lets[0].0.clone(), |(id, _)| id.clone());
-                (id, ty)
-            }
+        let (id, ty) = match self.scope.iter().rev().find(|(n, _)| n == name) {
+            Some((id, t)) => (id.clone(), t.clone()?),
+            None => self.params.iter().find(|(n, _)| n == name)?.clone(),
         };
         if crate::naming::mentions(ty.to_token_stream(), &|i| {
             self.generic_names.contains(&i.to_string())
@@ -760,6 +1094,42 @@ impl Rewrite {
             }
             _ => None,
         }
+    }
+
+    /// The body's own items that closure `cl` reads (`free`, names not otherwise bound), and
+    /// those they read in turn, written at the start of its body: the specialized function
+    /// made of it holds them (see [`SpecInput::expand`]).
+    fn take_items(
+        &self,
+        cl: &mut syn::ExprClosure,
+        free: &HashSet<String>,
+        known: &dyn Fn(&str) -> bool,
+    ) {
+        let mut taken: Vec<&syn::Item> = Vec::new();
+        let mut names: Vec<String> = free.iter().filter(|n| !known(n)).cloned().collect();
+        while let Some(n) = names.pop() {
+            let Some((_, item)) = self.items.iter().find(|(i, _)| *i == n) else {
+                continue;
+            };
+            if taken.iter().any(|t| std::ptr::eq(*t, item)) {
+                continue;
+            }
+            taken.push(item);
+            let read = std::cell::RefCell::new(Vec::new());
+            crate::naming::mentions(item.to_token_stream(), &|i| {
+                let i = i.to_string();
+                if i != n && self.items.iter().any(|(k, _)| *k == i) {
+                    read.borrow_mut().push(i);
+                }
+                false
+            });
+            names.extend(read.into_inner());
+        }
+        if taken.is_empty() {
+            return;
+        }
+        let body = &cl.body;
+        *cl.body = syn::parse_quote!({ #(#taken)* #body });
     }
 
     /// `helper(args..)` with closures as a call of a specialized function, or `None`.
@@ -803,16 +1173,54 @@ impl Rewrite {
             .filter(|n| {
                 (n.as_str() == "self" && self.receiver)
                     || self.params.iter().any(|(p, _)| p == n.as_str())
-                    || self.lets.iter().any(|(l, _)| l == n.as_str())
+                    || self.scope.iter().any(|(l, _)| l == n.as_str())
             })
             .collect();
         names.sort();
         names.dedup();
+        let mut closures = closures;
+        let known = |n: &str| {
+            self.params.iter().any(|(p, _)| p == n) || self.scope.iter().any(|(l, _)| l == n)
+        };
+        // A type of the body's own (a `struct` declared in it): the closure stays, and is
+        // refused.
+        if closures.iter().flatten().any(|cl| {
+            crate::desugar::closure_free_names(cl)
+                .iter()
+                .any(|n| self.untyped.contains(n) && !known(n))
+        }) {
+            return None;
+        }
+        let free: Vec<HashSet<String>> = closures
+            .iter()
+            .flatten()
+            .map(crate::desugar::closure_free_names)
+            .collect();
         let mut caps = Vec::new();
         let mut passed = Vec::new();
-        let mut closures = closures;
         for n in &names {
             let (ty, arg) = self.capture(n)?;
+            // A tuple goes part by part: a tuple of differentiated floats is followed into
+            // functions by inlining them, which the specialized function, made by a macro, is
+            // not open to.
+            if let Some(leaves) = tuple_leaves(&ty) {
+                let ids: Vec<Ident> = leaves
+                    .iter()
+                    .map(|(at, _)| {
+                        let at: Vec<String> = at.iter().map(ToString::to_string).collect();
+                        Ident::new(&format!("grad_cap_{n}_{}", at.join("_")), Span::call_site())
+                    })
+                    .collect();
+                for cl in closures.iter_mut().flatten() {
+                    split_free(cl, n, &leaves, &ids);
+                }
+                for ((at, t), id) in leaves.iter().zip(&ids) {
+                    let at = at.iter().map(|k| syn::Index::from(*k as usize));
+                    caps.push(quote!(#id: #t,));
+                    passed.push(quote!(#arg #(. #at)*));
+                }
+                continue;
+            }
             // Under a name of its own: the helper's body may bind the same name, which the
             // closure, inlined there, must not read.
             // (One span for the parameter and its reads, which meet in the helper's macro.)
@@ -820,8 +1228,25 @@ impl Rewrite {
             for cl in closures.iter_mut().flatten() {
                 rename_free(cl, n, &id);
             }
+            // A reference to a float (an item of `x.iter()`) goes by value, which the caller's
+            // rewrites of its loops may have made it, and is lent again inside the closure.
+            if let syn::Type::Reference(r) = &ty {
+                if r.mutability.is_none() && crate::sig::float_of(&r.elem).is_some() {
+                    let (value, elem) = (format_ident!("{}_value", id), &r.elem);
+                    for cl in closures.iter_mut().flatten() {
+                        let body = &cl.body;
+                        *cl.body = syn::parse_quote!({ let #id = &#value; #body });
+                    }
+                    caps.push(quote!(#value: #elem,));
+                    passed.push(quote!(*#arg));
+                    continue;
+                }
+            }
             caps.push(quote!(#id: #ty,));
             passed.push(arg);
+        }
+        for (cl, free) in closures.iter_mut().flatten().zip(&free) {
+            self.take_items(cl, free, &known);
         }
         let k = self.specs.len();
         let spec = format_ident!("grad_inline_{}_{}_{}", self.caller, name, k);
@@ -865,6 +1290,8 @@ impl Rewrite {
     }
 }
 
+/// (The bindings in scope are followed as the body is walked: a closure given to a helper
+/// reads those its call sees.)
 impl VisitMut for Rewrite {
     fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
         syn::visit_mut::visit_expr_mut(self, e);
@@ -873,6 +1300,123 @@ impl VisitMut for Rewrite {
                 *e = new;
             }
         }
+    }
+    fn visit_block_mut(&mut self, b: &mut syn::Block) {
+        let depth = self.scope.len();
+        for s in &mut b.stmts {
+            if let syn::Stmt::Local(l) = s {
+                let bound = self.local_bindings(l);
+                self.visit_local_mut(l);
+                self.scope.extend(bound);
+            } else {
+                self.visit_stmt_mut(s);
+            }
+        }
+        self.scope.truncate(depth);
+    }
+    fn visit_expr_for_loop_mut(&mut self, f: &mut syn::ExprForLoop) {
+        let item = self.item_type(&f.expr, &f.pat, &f.body);
+        self.visit_expr_mut(&mut f.expr);
+        let depth = self.scope.len();
+        self.scope.extend(bindings(&f.pat, item.as_ref()));
+        self.visit_block_mut(&mut f.body);
+        self.scope.truncate(depth);
+    }
+    fn visit_expr_closure_mut(&mut self, c: &mut syn::ExprClosure) {
+        let depth = self.scope.len();
+        for p in &c.inputs {
+            self.scope.extend(bindings(p, None));
+        }
+        self.visit_expr_mut(&mut c.body);
+        self.scope.truncate(depth);
+    }
+    fn visit_expr_method_call_mut(&mut self, m: &mut syn::ExprMethodCall) {
+        // The parameter an iterator's adapter gives its items to (`map(|&v| ..)`, `fold(0.0,
+        // |acc, v| ..)`): of the receiver's items' type.
+        let item_at = match m.method.to_string().as_str() {
+            "map" | "for_each" | "flat_map" | "filter_map" | "any" | "all" | "position" => {
+                Some((0, 0))
+            }
+            "fold" => Some((1, 1)),
+            _ => None,
+        };
+        let items: Vec<Option<syn::Type>> = m
+            .args
+            .iter()
+            .enumerate()
+            .map(|(k, a)| match (a, item_at) {
+                (syn::Expr::Closure(c), Some((arg, param))) if arg == k => c
+                    .inputs
+                    .get(param)
+                    .and_then(|p| self.item_type(&m.receiver, p, &c.body)),
+                _ => None,
+            })
+            .collect();
+        self.visit_expr_mut(&mut m.receiver);
+        for (k, a) in m.args.iter_mut().enumerate() {
+            match (a, item_at) {
+                (syn::Expr::Closure(c), Some((arg, param))) if arg == k => {
+                    let depth = self.scope.len();
+                    for (j, p) in c.inputs.iter().enumerate() {
+                        let t = if j == param { items[k].as_ref() } else { None };
+                        self.scope.extend(bindings(p, t));
+                    }
+                    self.visit_expr_mut(&mut c.body);
+                    self.scope.truncate(depth);
+                }
+                (a, _) => self.visit_expr_mut(a),
+            }
+        }
+    }
+    fn visit_expr_match_mut(&mut self, m: &mut syn::ExprMatch) {
+        self.visit_expr_mut(&mut m.expr);
+        // (An arm's name bound to an integer scrutinee, `n if n > 1`, is of its type.)
+        let int = self.int_type(&m.expr);
+        for a in &mut m.arms {
+            let depth = self.scope.len();
+            self.scope.extend(bindings(&a.pat, int.as_ref()));
+            if let Some((_, g)) = &mut a.guard {
+                self.visit_expr_mut(g);
+            }
+            self.visit_expr_mut(&mut a.body);
+            self.scope.truncate(depth);
+        }
+    }
+    fn visit_arm_mut(&mut self, a: &mut syn::Arm) {
+        let depth = self.scope.len();
+        self.scope.extend(bindings(&a.pat, None));
+        if let Some((_, g)) = &mut a.guard {
+            self.visit_expr_mut(g);
+        }
+        self.visit_expr_mut(&mut a.body);
+        self.scope.truncate(depth);
+    }
+    fn visit_expr_if_mut(&mut self, i: &mut syn::ExprIf) {
+        self.visit_expr_mut(&mut i.cond);
+        let mut pats = Vec::new();
+        condition_patterns(&i.cond, &mut pats);
+        let depth = self.scope.len();
+        for (p, e) in &pats {
+            let bound = self.option_bindings(p, e);
+            self.scope.extend(bound);
+        }
+        self.visit_block_mut(&mut i.then_branch);
+        self.scope.truncate(depth);
+        if let Some((_, e)) = &mut i.else_branch {
+            self.visit_expr_mut(e);
+        }
+    }
+    fn visit_expr_while_mut(&mut self, w: &mut syn::ExprWhile) {
+        self.visit_expr_mut(&mut w.cond);
+        let mut pats = Vec::new();
+        condition_patterns(&w.cond, &mut pats);
+        let depth = self.scope.len();
+        for (p, e) in &pats {
+            let bound = self.option_bindings(p, e);
+            self.scope.extend(bound);
+        }
+        self.visit_block_mut(&mut w.body);
+        self.scope.truncate(depth);
     }
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
@@ -936,4 +1480,189 @@ fn rename_free(c: &mut syn::ExprClosure, name: &str, to: &Ident) {
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }
     Rename(name, to).visit_expr_mut(&mut c.body);
+}
+
+/// The parts of a tuple type, nested ones taken apart too, each with the fields that reach it
+/// (`(f64, (f64, usize))`: `[0]`, `[1, 0]`, `[1, 1]`); `None` for another type.
+fn tuple_leaves(ty: &syn::Type) -> Option<Vec<(Vec<u32>, syn::Type)>> {
+    fn walk(ty: &syn::Type, at: &mut Vec<u32>, out: &mut Vec<(Vec<u32>, syn::Type)>) {
+        match ty {
+            syn::Type::Paren(p) => walk(&p.elem, at, out),
+            syn::Type::Tuple(t) if !t.elems.is_empty() => {
+                for (k, e) in (0u32..).zip(&t.elems) {
+                    at.push(k);
+                    walk(e, at, out);
+                    at.pop();
+                }
+            }
+            t => out.push((at.clone(), t.clone())),
+        }
+    }
+    // (A reference to a tuple too: its fields are read through it alike.)
+    let ty = match ty {
+        syn::Type::Reference(r) if r.mutability.is_none() => &*r.elem,
+        t => t,
+    };
+    if !matches!(ty, syn::Type::Tuple(t) if !t.elems.is_empty()) {
+        return None;
+    }
+    let mut out = Vec::new();
+    walk(ty, &mut Vec::new(), &mut out);
+    Some(out)
+}
+
+/// Tuple `name` read in the body of closure `c` (not bound by it) through its parts `ids`
+/// (at the fields `leaves` give): a field reaching a part as that part, a field reaching a
+/// tuple of parts and the whole as tuples of them (`p.0` as `grad_cap_p_0`, `p` as
+/// `(grad_cap_p_0, grad_cap_p_1)`).
+fn split_free(
+    c: &mut syn::ExprClosure,
+    name: &str,
+    leaves: &[(Vec<u32>, syn::Type)],
+    ids: &[Ident],
+) {
+    struct Split<'a> {
+        name: &'a str,
+        leaves: &'a [(Vec<u32>, syn::Type)],
+        ids: &'a [Ident],
+    }
+    impl Split<'_> {
+        /// The fields `e` reads of the tuple, or `None` where it reads another value.
+        fn fields(&self, e: &syn::Expr) -> Option<Vec<u32>> {
+            match e {
+                syn::Expr::Path(p) if p.qself.is_none() && p.path.is_ident(self.name) => {
+                    Some(Vec::new())
+                }
+                syn::Expr::Paren(p) => self.fields(&p.expr),
+                syn::Expr::Field(f) => {
+                    let syn::Member::Unnamed(k) = &f.member else {
+                        return None;
+                    };
+                    let mut at = self.fields(&f.base)?;
+                    at.push(k.index);
+                    Some(at)
+                }
+                _ => None,
+            }
+        }
+        /// The parts under the fields `at`, as one part or a tuple of them.
+        fn value(&self, at: &[u32]) -> Option<syn::Expr> {
+            if let Some(k) = self.leaves.iter().position(|(l, _)| l == at) {
+                let id = &self.ids[k];
+                return Some(syn::parse_quote!(#id));
+            }
+            let mut elems = Vec::new();
+            let mut k = 0u32;
+            loop {
+                let mut next = at.to_vec();
+                next.push(k);
+                if !self.leaves.iter().any(|(l, _)| l.starts_with(&next)) {
+                    break;
+                }
+                elems.push(self.value(&next)?);
+                k += 1;
+            }
+            (!elems.is_empty()).then(|| syn::parse_quote!((#(#elems,)*)))
+        }
+    }
+    impl VisitMut for Split<'_> {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            if let Some(v) = self.fields(e).and_then(|at| self.value(&at)) {
+                *e = v;
+                return;
+            }
+            syn::visit_mut::visit_expr_mut(self, e);
+        }
+        fn visit_expr_closure_mut(&mut self, c: &mut syn::ExprClosure) {
+            let mut bound = Vec::new();
+            for p in &c.inputs {
+                crate::lower::collect_pat_idents(p, &mut bound);
+            }
+            if bound.iter().all(|b| b != self.name) {
+                syn::visit_mut::visit_expr_closure_mut(self, c);
+            }
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    Split { name, leaves, ids }.visit_expr_mut(&mut c.body);
+}
+
+/// Whether `pat` is a name that `body` indexes with (`x[i]`, `x[i + 1]`): a position.
+fn index_use(pat: &syn::Pat, body: &dyn ToTokens) -> bool {
+    struct Find<'a>(&'a Ident, bool);
+    impl<'a> syn::visit::Visit<'a> for Find<'_> {
+        fn visit_expr_index(&mut self, ix: &'a syn::ExprIndex) {
+            let direct = |e: &syn::Expr| matches!(crate::desugar::unparen(e), syn::Expr::Path(p) if p.path.is_ident(self.0));
+            self.1 |= match crate::desugar::unparen(&ix.index) {
+                syn::Expr::Binary(b) => direct(&b.left) || direct(&b.right),
+                e => direct(e),
+            };
+            syn::visit::visit_expr_index(self, ix);
+        }
+    }
+    let syn::Pat::Ident(pi) = pat else {
+        return false;
+    };
+    let Ok(body) = syn::parse2::<syn::Expr>(body.to_token_stream()) else {
+        return false;
+    };
+    let mut f = Find(&pi.ident, false);
+    syn::visit::Visit::visit_expr(&mut f, &body);
+    f.1
+}
+
+/// The names `pat` binds over items of type `item` (where known), each with its type.
+fn bindings(pat: &syn::Pat, item: Option<&syn::Type>) -> Vec<(Ident, Option<syn::Type>)> {
+    fn walk(p: &syn::Pat, t: Option<&syn::Type>, out: &mut Vec<(Ident, Option<syn::Type>)>) {
+        let strip = |t: &syn::Type| match t {
+            syn::Type::Paren(p) => (*p.elem).clone(),
+            t => t.clone(),
+        };
+        match p {
+            syn::Pat::Ident(pi) if pi.subpat.is_none() && pi.by_ref.is_none() => {
+                out.push((pi.ident.clone(), t.map(strip)));
+            }
+            syn::Pat::Type(pt) => walk(&pt.pat, Some(&pt.ty), out),
+            syn::Pat::Paren(pp) => walk(&pp.pat, t, out),
+            syn::Pat::Reference(r) if r.mutability.is_none() => {
+                let inner = t.and_then(|t| match t {
+                    syn::Type::Reference(rt) if rt.mutability.is_none() => Some(&*rt.elem),
+                    _ => None,
+                });
+                walk(&r.pat, inner, out);
+            }
+            syn::Pat::Tuple(tp) => {
+                let parts: Option<Vec<&syn::Type>> = match t {
+                    Some(syn::Type::Tuple(tt)) if tt.elems.len() == tp.elems.len() => {
+                        Some(tt.elems.iter().collect())
+                    }
+                    _ => None,
+                };
+                for (k, e) in tp.elems.iter().enumerate() {
+                    walk(e, parts.as_ref().map(|p| p[k]), out);
+                }
+            }
+            p => {
+                let mut names = Vec::new();
+                crate::lower::collect_pat_idents(p, &mut names);
+                out.extend(names.into_iter().map(|n| (n, None)));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(pat, item, &mut out);
+    out
+}
+
+/// The `let`s a condition holds (`if let Some(v) = ..`, joined by `&&`): pattern and value.
+fn condition_patterns(e: &syn::Expr, out: &mut Vec<(syn::Pat, syn::Expr)>) {
+    match e {
+        syn::Expr::Let(l) => out.push(((*l.pat).clone(), (*l.expr).clone())),
+        syn::Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
+            condition_patterns(&b.left, out);
+            condition_patterns(&b.right, out);
+        }
+        syn::Expr::Paren(p) => condition_patterns(&p.expr, out),
+        _ => {}
+    }
 }

@@ -81,6 +81,8 @@ struct Module {
     tuple_structs: Vec<(String, Vec<String>)>,
     /// The unit structs (`struct Mse;`).
     unit_structs: Vec<String>,
+    /// Its `const` and `static` items: name and type (printed).
+    consts: Vec<(String, String)>,
     /// The fields marked `#[params(skip)]`: struct and field names.
     skipped: Vec<(String, String)>,
     /// The methods marked `#[gradient]` inside a trait's `impl` that is not marked itself, where
@@ -186,6 +188,16 @@ fn home<R>(caller: &str, read: impl FnOnce(&Module, &[Module]) -> R) -> Option<R
             .iter()
             .filter(|md| md.annotated.iter().any(|a| a == caller || spec_of(a)));
         match (homes.next(), homes.next()) {
+            (Some(home), None) => return Some(read(home, modules)),
+            (Some(_), Some(_)) => return None,
+            _ => {}
+        }
+        // (A helper without `#[gradient]` derived as one, in an expansion of its own, is at
+        // home where it is declared: its calls of helpers taking closures are followed there.)
+        let mut homes = modules
+            .iter()
+            .filter(|md| md.plain.iter().any(|(p, _)| p == caller || spec_of(p)));
+        match (homes.next(), homes.next()) {
             (Some(home), None) => Some(read(home, modules)),
             _ => None,
         }
@@ -253,6 +265,18 @@ pub fn file_tuple_structs() -> Vec<(String, Vec<String>)> {
             .flat_map(|md| md.tuple_structs.iter().cloned())
             .collect()
     })
+}
+
+/// The type of the `const` or `static` item `name` of the module of `caller` (`const DATA:
+/// [(f64, f64); 3]`), where its module has one.
+pub fn const_type(caller: &str, name: &str) -> Option<syn::Type> {
+    let ty = home(caller, |home, _| {
+        home.consts
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, t)| t.clone())
+    })??;
+    syn::parse_str(&ty).ok()
 }
 
 /// Whether `name` is a unit struct of the file being expanded (`struct Mse;`).
@@ -823,6 +847,14 @@ fn items(
                     let printed = quote::ToTokens::to_token_stream(f).to_string();
                     here.plain.push((f.sig.ident.to_string(), printed));
                 }
+            }
+            syn::Item::Const(c) => {
+                let ty = quote::ToTokens::to_token_stream(&c.ty).to_string();
+                here.consts.push((c.ident.to_string(), ty));
+            }
+            syn::Item::Static(c) if matches!(c.mutability, syn::StaticMutability::None) => {
+                let ty = quote::ToTokens::to_token_stream(&c.ty).to_string();
+                here.consts.push((c.ident.to_string(), ty));
             }
             syn::Item::Struct(st) => {
                 if matches!(st.fields, syn::Fields::Unit) {

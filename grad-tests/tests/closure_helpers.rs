@@ -449,3 +449,277 @@ fn captures_from_a_tuple_let() {
     let v = oscillator_grad(&p, &mut g);
     check("oscillator", &|q| oscillator(q), v, &g, &p);
 }
+
+/// Closures given to helpers that read what the caller binds in other ways than `let`s and
+/// parameters: a tuple parameter or local read by its fields, a `for` loop's items (floats,
+/// references, chunks, positions, rows of a `Vec` grown by pushes or written out), an
+/// adapter's item (`map(|&v| ..)`, `fold`), the body's own `const` and `fn`. Each was a
+/// compile error inside the expansion before (E0425 "cannot find value `v`", the closure moved
+/// into a function that does not see it), or refused: found by probing, and by long mode
+/// (seed 5309 `g135`, a tuple parameter's field read by a closure).
+#[gradient]
+fn tuple_parameter_read_by_field(p: (f64, f64), x: f64) -> f64 {
+    summed_over(|t| (t * p.0 * 0.5).tanh() + p.1, x, 3) * p.1
+}
+
+#[gradient]
+fn tuple_locals_read_by_field(x: &[f64]) -> f64 {
+    let p = (x[0], (x[1], 2.0));
+    let (a, b) = (x[1], x[2]);
+    let q = (a * b, a + b);
+    integrate(|t| (t * p.0).sin() + p.1 .0 * p.1 .1, 0.0, x[2], 4)
+        + integrate(move |t| q.0 * t * t + q.1, 0.0, 1.0, 4)
+}
+
+#[gradient]
+fn loop_items_read(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for &v in x {
+        s += summed_over(|t| v * t, 0.5, 2);
+    }
+    for v in x.iter() {
+        s += summed_over(|t| *v * t * t, 0.25, 2);
+    }
+    for (i, &v) in x.iter().enumerate() {
+        s += summed_over(|t| (t * v).sin() * i as f64, 0.1, 2);
+    }
+    for c in x.chunks(2) {
+        s += summed_over(|t| c[0] * t - c[c.len() - 1], 0.5, 2);
+    }
+    for i in 0..x.len() - 1 {
+        s += summed_over(|t| x[i] * t + x[i + 1], 0.3, 2);
+    }
+    for (a, b) in x.iter().zip(x.iter().skip(1)) {
+        s += summed_over(|t| a * t * b, 0.2, 2);
+    }
+    s
+}
+
+#[gradient]
+fn adapter_items_read(x: &[f64]) -> f64 {
+    let a: f64 = x.iter().map(|&v| summed_over(|t| v * t, 0.5, 2)).sum();
+    let b = x
+        .iter()
+        .fold(0.0, |acc, v| acc + summed_over(|t| (v * t).cos(), 0.2, 2));
+    a + b
+}
+
+#[gradient]
+fn own_items_read(x: &[f64]) -> f64 {
+    const K: f64 = 2.0;
+    const K2: f64 = K * 1.5;
+    fn sq(v: f64) -> f64 {
+        v * v
+    }
+    let mut s = summed_over(|t| K2 * sq(t) * x[0] + K, x[1], 3);
+    for v in x.iter().skip(1) {
+        s += summed_over(|t| sq(*v * t) - K, 0.5, 2);
+    }
+    s
+}
+
+#[allow(clippy::vec_init_then_push)]
+#[gradient]
+fn rows_read(x: &[f64]) -> f64 {
+    let mut pushed = Vec::new();
+    pushed.push((x[0], x[1]));
+    pushed.push((x[1], x[2]));
+    let mut arrays = Vec::new();
+    arrays.push([x[0], x[2]]);
+    arrays.push([x[2], x[1]]);
+    let written = vec![(x[0], x[1]), (x[1], x[2])];
+    let fixed = [(x[2], x[0]), (x[1], x[1])];
+    let mut s = 0.0;
+    for p in &pushed {
+        s += summed_over(|t| p.0 * t - p.1, 0.5, 2);
+    }
+    for p in &arrays {
+        s += summed_over(|t| p[0] * t - p[1], 0.5, 2);
+    }
+    for p in &written {
+        s += summed_over(|t| p.0 * t * p.1, 0.5, 2);
+    }
+    for (a, b) in fixed {
+        s += summed_over(|t| a * t - b, 0.5, 2);
+    }
+    for p in fixed {
+        s += p.0 * 0.5 - p.1;
+    }
+    s
+}
+
+#[test]
+fn closures_reading_fields_loop_items_and_own_items() {
+    for (a, b, x) in [(0.3, 0.7, 0.5), (-1.1, 0.4, 1.5)] {
+        let mut dp = (f64::NAN, f64::NAN);
+        let (v, [dx]) = tuple_parameter_read_by_field_grad((a, b), x, &mut dp);
+        assert_eq!(
+            v.to_bits(),
+            tuple_parameter_read_by_field((a, b), x).to_bits()
+        );
+        check(
+            "tuple_parameter_read_by_field",
+            &|p| tuple_parameter_read_by_field((p[0], p[1]), p[2]),
+            v,
+            &[dp.0, dp.1, dx],
+            &[a, b, x],
+        );
+    }
+    type F = fn(&[f64]) -> f64;
+    type G = fn(&[f64], &mut [f64]) -> f64;
+    let cases: [(&str, F, G); 5] = [
+        (
+            "tuple_locals_read_by_field",
+            tuple_locals_read_by_field,
+            tuple_locals_read_by_field_grad,
+        ),
+        ("loop_items_read", loop_items_read, loop_items_read_grad),
+        (
+            "adapter_items_read",
+            adapter_items_read,
+            adapter_items_read_grad,
+        ),
+        ("own_items_read", own_items_read, own_items_read_grad),
+        ("rows_read", rows_read, rows_read_grad),
+    ];
+    for (name, f, g) in cases {
+        for p in [[0.4, -0.3, 0.8], [1.2, 0.5, -0.6]] {
+            let mut d = [f64::NAN; 3];
+            let v = g(&p, &mut d);
+            assert_eq!(v.to_bits(), f(&p).to_bits(), "{name}");
+            check(name, &|q| f(q), v, &d, &p);
+        }
+    }
+}
+
+/// A table of data of the module, read in a loop and by an adapter whose items a closure given
+/// to a helper reads; a slice parameter copied to a name; the element an `if let` takes and a
+/// `match` arm's count. Refused before (the items' types unseen), found by probing.
+const OBSERVED: [(f64, f64); 3] = [(0.5, 1.2), (1.0, 2.1), (1.5, 2.9)];
+
+#[gradient]
+fn fitted_through_helpers(x: &[f64]) -> f64 {
+    let w = x;
+    let by_map: f64 = OBSERVED
+        .iter()
+        .map(|&(xi, yi)| (integrate(|t| (w[0] * t + w[1]).exp() * xi, 0.0, 1.0, 4) - yi).powi(2))
+        .sum();
+    let mut by_loop = 0.0;
+    for (i, &(t_obs, y_obs)) in OBSERVED.iter().enumerate() {
+        let decay = |_t: f64, y: f64| -w[0] * y * (1.0 + 0.1 * i as f64);
+        let y = rk4_step(&decay, 0.0, w[1], t_obs);
+        by_loop += (y - y_obs) * (y - y_obs);
+    }
+    let mut ends = 0.0;
+    if let Some(&v) = w.last() {
+        ends += integrate(|t| v * t, 0.0, 1.0, 3);
+    }
+    match w.len() {
+        n if n > 1 => ends += integrate(|t| w[n - 1] * w[0] * t, 0.0, 1.0, 3),
+        _ => {}
+    }
+    by_map + by_loop + ends
+}
+
+#[test]
+fn closures_reading_data_tables_copies_and_matched_names() {
+    for p in [[0.4, -0.3, 0.8], [1.2, 0.5, -0.6]] {
+        let mut d = [f64::NAN; 3];
+        let v = fitted_through_helpers_grad(&p, &mut d);
+        assert_eq!(v.to_bits(), fitted_through_helpers(&p).to_bits());
+        check(
+            "fitted_through_helpers",
+            &|q| fitted_through_helpers(q),
+            v,
+            &d,
+            &p,
+        );
+    }
+}
+
+/// Helpers without `#[gradient]` calling a helper without it that takes a closure, the closure
+/// reading the items of an adapter or a loop: "cannot find macro `summed_plain__inline`" in the
+/// expansion before (the helper, derived in an expansion of its own, did not find the helper
+/// taking closures of its module), long mode seed 5403 `g50`.
+fn summed_plain<CF: Fn(f64) -> f64>(f: CF, a: f64, n: usize) -> f64 {
+    let mut s = 0.0;
+    for i in 0..n {
+        s += f(a + i as f64 * 0.25) * 0.5;
+    }
+    s
+}
+
+fn by_items(r0: &f64, s0: &[f64]) -> f64 {
+    let a0 = *r0;
+    s0.iter()
+        .take(2)
+        .map(|&lv| summed_plain(|t: f64| f64::tanh(t * lv * 0.5), a0, 3))
+        .sum::<f64>()
+}
+
+fn by_loop(a0: f64, s0: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for &lv in s0.iter().take(2) {
+        s += summed_plain(|t: f64| f64::tanh(t * lv * 0.5), a0, 3);
+    }
+    s + summed_plain(|t: f64| t * a0, a0, 2)
+}
+
+#[gradient]
+fn through_plain_helpers(x: &[f64]) -> f64 {
+    by_items(&(x[0] * 1.0), &x[1..]) + by_loop(x[0], x) * x[1]
+}
+
+#[derive(Clone, grad::Params)]
+struct Held {
+    xs: Vec<f64>,
+    x1: f64,
+}
+
+#[gradient(wrt(model, x2))]
+fn through_plain_helpers_of_a_model(model: &Held, x2: f64) -> f64 {
+    by_items(&(x2 * 1.0), &model.xs) + model.x1 * by_loop(x2, &model.xs)
+}
+
+#[test]
+fn plain_helpers_calling_plain_helpers_with_closures() {
+    for p in [[0.4, -0.3, 0.8], [1.2, 0.5, -0.6]] {
+        let mut d = [f64::NAN; 3];
+        let v = through_plain_helpers_grad(&p, &mut d);
+        assert_eq!(v.to_bits(), through_plain_helpers(&p).to_bits());
+        check(
+            "through_plain_helpers",
+            &|q| through_plain_helpers(q),
+            v,
+            &d,
+            &p,
+        );
+        let m = Held {
+            xs: vec![p[0], p[1]],
+            x1: p[2],
+        };
+        let mut dm = Held {
+            xs: vec![f64::NAN; 2],
+            x1: f64::NAN,
+        };
+        let (v, [dx2]) = through_plain_helpers_of_a_model_grad(&m, 0.3, &mut dm);
+        assert_eq!(
+            v.to_bits(),
+            through_plain_helpers_of_a_model(&m, 0.3).to_bits()
+        );
+        let at = |q: &[f64]| {
+            let m = Held {
+                xs: vec![q[0], q[1]],
+                x1: q[2],
+            };
+            through_plain_helpers_of_a_model(&m, q[3])
+        };
+        check(
+            "through_plain_helpers_of_a_model",
+            &at,
+            v,
+            &[dm.xs[0], dm.xs[1], dm.x1, dx2],
+            &[p[0], p[1], p[2], 0.3],
+        );
+    }
+}

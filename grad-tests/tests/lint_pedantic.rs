@@ -4909,3 +4909,61 @@ fn session_53_forms_run() {
     let (value, _, _) = s53_forms_hvp(0.7, &xs, 0.1, &[0.0; 3], &mut d, &mut hv);
     assert_eq!(value.to_bits(), s53_forms(0.7, &xs).to_bits());
 }
+
+#[gradient(jvp, hvp)]
+fn s54_integrate<F: Fn(f64) -> f64>(f: F, a: f64, n: u32) -> f64 {
+    let mut s = 0.0;
+    for i in 0..n {
+        s += f(a + f64::from(i) * 0.25) * 0.5;
+    }
+    s
+}
+
+const S54_TABLE: [(f64, f64); 2] = [(0.5, 1.0), (1.5, -0.5)];
+
+/// Closures given to a helper reading a loop's items, an adapter's item, a tuple's fields, a
+/// `const` of the body, the rows of a list written out and of a module table, an `if let`'s
+/// element; lists of tuples written out and read by value (and forward mode, second order).
+#[gradient(jvp, hvp)]
+fn s54_forms(w: f64, xs: &[f64]) -> f64 {
+    const K: f64 = 0.5;
+    let p = (w, w * 0.5);
+    let mut s = s54_integrate(|t| t * p.0 + p.1 * K, w, 2);
+    for &v in xs {
+        s += s54_integrate(|t| v * t, 0.5, 2);
+    }
+    for v in xs.iter().skip(1) {
+        s += s54_integrate(|t| *v * t * w, 0.25, 2);
+    }
+    s += xs
+        .iter()
+        .map(|&v| s54_integrate(|t| (v * t).sin(), w, 2))
+        .sum::<f64>();
+    let rows = [(w, 0.5), (0.25, w * w)];
+    for (a, b) in rows {
+        s += s54_integrate(|t| a * t - b, 0.5, 1);
+    }
+    for r in &rows {
+        s += r.0 * r.1;
+    }
+    for &(t_obs, y_obs) in &S54_TABLE {
+        s += s54_integrate(|t| t * t_obs * w - y_obs, 0.0, 2);
+    }
+    if let Some(&last) = xs.last() {
+        s += s54_integrate(|t| last * t * w, 0.0, 2);
+    }
+    s
+}
+
+#[test]
+fn session_54_forms_run() {
+    let mut d = [0.0; 3];
+    let xs = [0.5, -0.25, 1.0];
+    let (value, _) = s54_forms_grad(0.7, &xs, &mut d);
+    assert_eq!(value.to_bits(), s54_forms(0.7, &xs).to_bits());
+    let (value, _) = s54_forms_jvp(0.7, &xs, 0.1, &[0.0; 3]);
+    assert_eq!(value.to_bits(), s54_forms(0.7, &xs).to_bits());
+    let mut hv = [0.0; 3];
+    let (value, _, _) = s54_forms_hvp(0.7, &xs, 0.1, &[0.0; 3], &mut d, &mut hv);
+    assert_eq!(value.to_bits(), s54_forms(0.7, &xs).to_bits());
+}

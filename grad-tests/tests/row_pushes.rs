@@ -440,3 +440,48 @@ fn ends(x: &[f64]) -> f64 {
 fn ends_of_rows() {
     check("ends", &ends, &ends_grad, &[0.3, -0.7, 1.1, 0.4, -0.2, 0.9]);
 }
+
+/// A list of tuples written out (an array and a `vec!`, typed and not) read by value (`for (a,
+/// b) in pts`, `for p in pts`), by reference, by index and through a helper: refused before
+/// ("follows a tuple of floats ... when every value the tuple can take is written"), found by
+/// probing (a triangle's vertices from parameters, control points of a curve).
+#[gradient(jvp, hvp)]
+fn written_lists(x: &[f64]) -> f64 {
+    let tri = [(x[0], x[1]), (x[2], x[3]), (x[4], x[5])];
+    let ctrl: Vec<(f64, f64)> = vec![(x[0] * 0.5, x[5]), (x[1], x[2].sin())];
+    let typed: [(f64, f64); 2] = [(x[3], 1.5), (0.25, x[4])];
+    let mut s = 0.0;
+    for (a, b) in tri {
+        s += a * b;
+    }
+    for p in tri {
+        s += p.0 - 0.5 * p.1;
+    }
+    for &(a, b) in &ctrl {
+        s += (a - b).powi(2);
+    }
+    for p in typed.iter().rev() {
+        s += p.0 * p.1;
+    }
+    for (a, b) in ctrl.iter().copied() {
+        s += a * b;
+    }
+    s + tri[1].0 * tri[2].1 + spread(&ctrl)
+}
+
+#[test]
+fn lists_of_tuples_written_out() {
+    check(
+        "written_lists",
+        &|p| written_lists(p),
+        &|p, d| written_lists_grad(p, d),
+        &P,
+    );
+    let v = [0.3, -0.2, 0.5, 0.1, -0.4, 0.25];
+    let (val, dir) = written_lists_jvp(&P, &v);
+    assert_eq!(val.to_bits(), written_lists(&P).to_bits());
+    let mut g = [0.0; 6];
+    written_lists_grad(&P, &mut g);
+    let want: f64 = g.iter().zip(&v).map(|(a, b)| a * b).sum();
+    close("written_lists_jvp", &[dir], &[want]);
+}

@@ -33,6 +33,16 @@ pub fn row_pushes_let(
     rest: &mut Vec<syn::Stmt>,
     floats: &HashSet<String>,
 ) -> Option<Vec<syn::Stmt>> {
+    // A list written out is the pushes of its rows.
+    if let Some((empty, pushes)) = literal_rows(l) {
+        let written = rest.clone();
+        rest.splice(0..0, pushes);
+        let out = row_pushes_let(&empty, rest, floats);
+        if out.is_none() {
+            *rest = written;
+        }
+        return out;
+    }
     let (syn::Pat::Ident(pi), ty) = super::pat_and_type(l) else {
         return None;
     };
@@ -98,6 +108,65 @@ pub fn row_pushes_let(
     Some(vec![
         syn::parse_quote!(let mut #flat #typed = ::std::vec::Vec::new();),
     ])
+}
+
+/// `let pts = [(a, b), (c, d)];` (or `vec![..]`, typed `[(T, T); K]` or `Vec<(T, T)>` or not):
+/// `let mut pts = Vec::new();` (typed `Vec<(T, T)>` where it was) and the pushes of the rows in
+/// turn, which [`row_pushes_let`] follows as any other.
+fn literal_rows(l: &syn::Local) -> Option<(syn::Local, Vec<syn::Stmt>)> {
+    let (syn::Pat::Ident(pi), ty) = super::pat_and_type(l) else {
+        return None;
+    };
+    let init = l.init.as_ref()?;
+    if pi.by_ref.is_some() || pi.subpat.is_some() || init.diverge.is_some() {
+        return None;
+    }
+    let rows: Vec<syn::Expr> = match super::unparen(&init.expr) {
+        syn::Expr::Array(a) => a.elems.iter().cloned().collect(),
+        syn::Expr::Macro(m) if m.mac.path.is_ident("vec") => m
+            .mac
+            .parse_body_with(
+                syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
+            )
+            .ok()?
+            .into_iter()
+            .collect(),
+        _ => return None,
+    };
+    if rows.is_empty()
+        || !rows
+            .iter()
+            .all(|r| matches!(super::unparen(r), syn::Expr::Tuple(t) if t.elems.len() >= 2))
+    {
+        return None;
+    }
+    let ty: Option<syn::Type> = match ty {
+        None => None,
+        Some(t) => {
+            let elem = match t {
+                syn::Type::Array(a) => (*a.elem).clone(),
+                t => crate::vector::seq_elem(t)?,
+            };
+            crate::vector::tuple_elem(&elem)?;
+            Some(syn::parse_quote!(::std::vec::Vec<#elem>))
+        }
+    };
+    let name = &pi.ident;
+    let empty: syn::Stmt = match ty {
+        Some(t) => syn::parse_quote!(let mut #name: #t = ::std::vec::Vec::new();),
+        None => syn::parse_quote!(let mut #name = ::std::vec::Vec::new();),
+    };
+    let syn::Stmt::Local(empty) = empty else {
+        unreachable!("a `let` parses as one")
+    };
+    let pushes = rows
+        .iter()
+        .map(|r| {
+            let span = syn::spanned::Spanned::span(r);
+            syn::parse_quote_spanned!(span=> #name.push(#r);)
+        })
+        .collect();
+    Some((empty, pushes))
 }
 
 /// `Vec<(T, T, ..)>`, `Vec<[T; K]>` (a literal `K`), `Vec<Vec<T>>` of a float `T`: how rows are

@@ -1650,9 +1650,9 @@ impl MatUses<'_> {
         if !matches!(c.output, syn::ReturnType::Default) {
             return None;
         }
-        let (row, beside, range) = match (&*m.receiver, p) {
+        let (row, beside, range, source) = match (&*m.receiver, p) {
             (source, p) if self.rows_range(source).is_some_and(|r| !r.0) => {
-                (p, Beside::Nothing, self.rows_range(source)?.1)
+                (p, Beside::Nothing, self.rows_range(source)?.1, source)
             }
             (syn::Expr::MethodCall(e), syn::Pat::Tuple(t))
                 if e.method == "enumerate"
@@ -1661,7 +1661,7 @@ impl MatUses<'_> {
                     && self.rows_range(&e.receiver).is_some_and(|r| !r.0) =>
             {
                 let range = self.rows_range(&e.receiver)?.1;
-                (&t.elems[1], Beside::Count(&t.elems[0]), range)
+                (&t.elems[1], Beside::Count(&t.elems[0]), range, &*e.receiver)
             }
             (syn::Expr::MethodCall(z), syn::Pat::Tuple(t))
                 if z.method == "zip" && z.args.len() == 1 && t.elems.len() == 2 =>
@@ -1669,9 +1669,19 @@ impl MatUses<'_> {
                 let rows = &self.rows;
                 let range = quote::quote!(0..#rows);
                 if self.rows_source(&z.receiver) == Some(false) {
-                    (&t.elems[0], Beside::Zipped(&t.elems[1], &z.args[0]), range)
+                    (
+                        &t.elems[0],
+                        Beside::Zipped(&t.elems[1], &z.args[0]),
+                        range,
+                        &*z.receiver,
+                    )
                 } else if self.rows_source(&z.args[0]) == Some(false) {
-                    (&t.elems[1], Beside::Zipped(&t.elems[0], &z.receiver), range)
+                    (
+                        &t.elems[1],
+                        Beside::Zipped(&t.elems[0], &z.receiver),
+                        range,
+                        &z.args[0],
+                    )
                 } else {
                     return None;
                 }
@@ -1680,7 +1690,7 @@ impl MatUses<'_> {
         };
         let r = crate::naming::fresh("row");
         let body = &c.body;
-        let view = self.row_view(row, &r, false)?;
+        let view = self.row_view(&self.row_pattern(source, row)?, &r, false)?;
         let (bound, range, arg) = self.beside_rows(beside, &r, range)?;
         Some(syn::parse_quote! {
             (#range).map(|#arg| { #bound #(#view)* (#body) })
@@ -1815,11 +1825,55 @@ impl MatUses<'_> {
         }
     }
 
+    /// Whether `e` gives the rows by value: `m`, `m.into_iter()`, `m.iter().copied()`, and
+    /// after the adaptors of [`Self::rows_range`].
+    fn by_value(&self, e: &syn::Expr) -> bool {
+        match e {
+            syn::Expr::Path(p) => p.path.is_ident(self.name),
+            syn::Expr::MethodCall(m) => match m.method.to_string().as_str() {
+                "into_iter" => {
+                    m.args.is_empty()
+                        && matches!(&*m.receiver, syn::Expr::Path(p) if p.path.is_ident(self.name))
+                }
+                // (`m.iter().copied()`, `m.iter().cloned()`.)
+                "copied" | "cloned" => {
+                    m.args.is_empty()
+                        && matches!(&*m.receiver, syn::Expr::MethodCall(i) if i.method == "iter"
+                            && i.args.is_empty()
+                            && matches!(&*i.receiver, syn::Expr::Path(p) if p.path.is_ident(self.name)))
+                }
+                "rev" | "skip" | "take" | "step_by" => self.by_value(&m.receiver),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// A row's pattern over rows by value (see [`Self::by_value`]) as the same over references
+    /// (`[a, b]` binds the elements by value either way), or `None` for a pattern that binds a
+    /// row to write it (`mut row`), which a view is not.
+    fn row_pattern(&self, source: &syn::Expr, row: &syn::Pat) -> Option<syn::Pat> {
+        if !self.by_value(source) {
+            return Some(row.clone());
+        }
+        if matches!(row, syn::Pat::Ident(i) if i.mutability.is_some()) {
+            return None;
+        }
+        Some(syn::Pat::Reference(syn::PatReference {
+            attrs: Vec::new(),
+            and_token: Default::default(),
+            mutability: None,
+            pat: Box::new(row.clone()),
+        }))
+    }
+
     /// `&m`, `m.iter()` (`Some(false)`), `&mut m`, `m.iter_mut()` (`Some(true)`).
     fn rows_source(&self, e: &syn::Expr) -> Option<bool> {
         let is_m = |e: &syn::Expr| matches!(e, syn::Expr::Path(p) if p.path.is_ident(self.name));
         match e {
             syn::Expr::Reference(r) if is_m(&r.expr) => Some(r.mutability.is_some()),
+            // (The rows by value, `for row in m`: copies, read as the views are.)
+            e if self.by_value(e) => Some(false),
             syn::Expr::MethodCall(m) if is_m(&m.receiver) && m.args.is_empty() => {
                 match m.method.to_string().as_str() {
                     "iter" => Some(false),
@@ -1841,7 +1895,7 @@ impl MatUses<'_> {
         let (mutable, range) = self.rows_range(source)?;
         let r = crate::naming::fresh("row");
         let (label, body) = (&f.label, &f.body);
-        let view = self.row_view(row, &r, mutable)?;
+        let view = self.row_view(&self.row_pattern(source, row)?, &r, mutable)?;
         let (count, range, pat) = self.beside_rows(beside, &r, range)?;
         let stmts = &body.stmts;
         Some(syn::parse_quote!(#label for #pat in #range { #count #(#view)* #(#stmts)* }))

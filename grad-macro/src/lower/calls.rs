@@ -437,7 +437,7 @@ impl Lowerer<'_> {
         {
             self.errors.push_spanned(
                 t,
-                "`#[gradient]` follows a tuple of differentiated floats into the functions of this file it can read (inlining them), and cannot read this one (of another file or crate): pass the tuple's parts as separate arguments (`f(a, b)`) or as an array (`f([a, b])` to a parameter `[f64; 2]`)",
+                "`#[gradient]` follows a tuple of differentiated floats into the functions of this file it can read (inlining them), and cannot inline this one (of another file or crate, or one that gives closures to helpers): pass the tuple's parts as separate arguments (`f(a, b)`) or as an array (`f([a, b])` to a parameter `[f64; 2]`)",
             );
             return None;
         }
@@ -1629,7 +1629,7 @@ impl Lowerer<'_> {
             (fp.path.get_ident(), crate::plain_helpers::current_caller())
         {
             if crate::prescan::closure_taker_beside(&caller, &name.to_string()) {
-                self.errors.push_spanned(c, format!("`{name}` takes a closure or a function, and `#[gradient]` follows its calls that give it a closure (a literal, `&` of one, a closure local) or a function by its path (`f64::sin`, `square`), with every name the closure reads of a type the macro can see; this call gives it another value: pass one of those"));
+                self.errors.push_spanned(c, format!("`{name}` takes a closure or a function, and `#[gradient]` follows its calls that give it a closure (a literal, `&` of one, a closure local) or a function by its path (`f64::sin`, `square`), with every name the closure reads of a type the macro can see (a parameter, a `let` of a written type or a float, a loop's or an iterator adapter's items, a closure parameter with its type written, `|s: f64|`); this call gives it another value, or a closure reading a name of a type not seen: pass one of those, or write the type"));
                 return None;
             }
         }
