@@ -800,6 +800,20 @@ impl Rewrite {
                 t @ syn::Type::Reference(_) => Some(t),
                 t => Some(syn::parse_quote!(&#t)),
             },
+            // `p.0` of a tuple.
+            syn::Expr::Field(f) => {
+                let syn::Member::Unnamed(k) = &f.member else {
+                    return None;
+                };
+                let t = match self.type_of(&f.base)? {
+                    syn::Type::Reference(r) => *r.elem,
+                    t => t,
+                };
+                match t {
+                    syn::Type::Tuple(tt) => tt.elems.into_iter().nth(k.index as usize),
+                    _ => None,
+                }
+            }
             // `x[a..b]` of a sequence: the slice.
             syn::Expr::Index(ix)
                 if matches!(crate::desugar::unparen(&ix.index), syn::Expr::Range(_)) =>
@@ -1019,6 +1033,8 @@ impl Rewrite {
                 })
             })),
             syn::Expr::Paren(p) => self.float_value(&p.expr),
+            // A field of a tuple of floats (`p.0` of `p: (f64, f64)`).
+            syn::Expr::Field(_) => self.type_of(e).is_some_and(|t| float_ty(&t)),
             // (`*r` of a reference to a float, `r: &f64`.)
             syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
                 self.float_value(&u.expr)
@@ -1062,6 +1078,16 @@ impl Rewrite {
             Some((id, t)) => (id.clone(), t.clone()?),
             None => self.params.iter().find(|(n, _)| n == name)?.clone(),
         };
+        // (A reference's lifetime, `&'a [f64]`, is the specialized function's own, elided.)
+        let mut ty = ty;
+        struct Elide;
+        impl VisitMut for Elide {
+            fn visit_type_reference_mut(&mut self, r: &mut syn::TypeReference) {
+                r.lifetime = None;
+                syn::visit_mut::visit_type_reference_mut(self, r);
+            }
+        }
+        Elide.visit_type_mut(&mut ty);
         if crate::naming::mentions(ty.to_token_stream(), &|i| {
             self.generic_names.contains(&i.to_string())
         }) || matches!(ty, syn::Type::Reference(ref r) if r.mutability.is_some())

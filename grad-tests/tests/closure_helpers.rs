@@ -723,3 +723,36 @@ fn plain_helpers_calling_plain_helpers_with_closures() {
         );
     }
 }
+
+/// A slice parameter with a named lifetime read by a closure given to a helper at positions
+/// of a loop (`0..xs.len().min(2)`), and a tuple `let` of a tuple parameter's fields: refused
+/// before (the lifetime is the caller's; a field's type unseen), long mode seed 5404 `g56`,
+/// `g117`.
+#[gradient]
+fn lifetimes_and_fields<'a>(xs: &'a [f64], p: (f64, f64)) -> f64 {
+    let mut s = 0.0;
+    for i in 0..xs.len().min(2) {
+        s += summed_over(|t| (t * xs[i] * 0.5).tanh(), 0.25, 2);
+    }
+    let tp = (p.1 * 0.5, p.1);
+    s + summed_over(|t| (t * tp.0 + tp.1 * 0.25).tanh(), p.0, 1)
+}
+
+#[test]
+fn closures_reading_slices_with_lifetimes_and_tuple_fields() {
+    let xs = [0.4, -0.3, 0.8];
+    let mut dxs = [f64::NAN; 3];
+    let mut dp = (f64::NAN, f64::NAN);
+    let v = lifetimes_and_fields_grad(&xs, (0.2, -0.7), &mut dxs, &mut dp);
+    assert_eq!(
+        v.to_bits(),
+        lifetimes_and_fields(&xs, (0.2, -0.7)).to_bits()
+    );
+    check(
+        "lifetimes_and_fields",
+        &|q| lifetimes_and_fields(&q[..3], (q[3], q[4])),
+        v,
+        &[dxs[0], dxs[1], dxs[2], dp.0, dp.1],
+        &[0.4, -0.3, 0.8, 0.2, -0.7],
+    );
+}
