@@ -1838,3 +1838,44 @@ fn calls_lending_floats_on_data_after_all() {
         .unwrap();
     }
 }
+
+/// A float cloned (`acc.clone()`) whose name a closure's parameter `acc: &mut f64` takes
+/// again: "`__grad_tv125` is used before it is assigned" and "does not know the derivative of
+/// the method `len`" before (the clone was read as a copy of a buffer, the closure's `&mut`
+/// binding taken for one), long mode seed 5305 `g120`.
+#[allow(clippy::clone_on_copy, clippy::redundant_clone)]
+#[gradient]
+fn cloned_beside_a_ref_parameter(xs: &[f64], x0: f64) -> f64 {
+    let mut acc: f64 = xs[0] * x0;
+    let (a, b) = if x0 > 0.0 {
+        (acc.clone(), 1.0)
+    } else {
+        (2.0, acc)
+    };
+    for &e in xs {
+        let bump = |acc: &mut f64, v: f64| *acc -= v * 0.5;
+        bump(&mut acc, e);
+    }
+    a * b + acc * x0
+}
+
+#[test]
+fn clones_beside_closures_taking_references() {
+    let xs = [0.7, -0.2, 1.1];
+    for x0 in [0.4, -0.9] {
+        let mut d = [f64::NAN; 3];
+        let (v, [dx0]) = cloned_beside_a_ref_parameter_grad(&xs, x0, &mut d);
+        assert_eq!(
+            v.to_bits(),
+            cloned_beside_a_ref_parameter(&xs, x0).to_bits()
+        );
+        check_flat(
+            "cloned_beside_a_ref_parameter",
+            &[xs[0], xs[1], xs[2], x0],
+            &|q| cloned_beside_a_ref_parameter(&q[..3], q[3]),
+            v,
+            &[d[0], d[1], d[2], dx0],
+        )
+        .unwrap();
+    }
+}

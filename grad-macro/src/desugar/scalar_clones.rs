@@ -123,7 +123,10 @@ impl<'a> Bindings<'a, '_> {
             }
             syn::Pat::Reference(r) => self.pat(&r.pat, true),
             syn::Pat::Type(t) => {
-                if (self.scalar_type)(&t.ty) {
+                // (A reference to a float, `|acc: &mut f64, v: f64|`, clones as the float.)
+                let scalar_ref =
+                    matches!(&*t.ty, syn::Type::Reference(r) if (self.scalar_type)(&r.elem));
+                if (self.scalar_type)(&t.ty) || scalar_ref {
                     self.pat(&t.pat, true);
                 } else {
                     self.pat(&t.pat, under_ref);
