@@ -728,6 +728,7 @@ fn plain_helpers_calling_plain_helpers_with_closures() {
 /// of a loop (`0..xs.len().min(2)`), and a tuple `let` of a tuple parameter's fields: refused
 /// before (the lifetime is the caller's; a field's type unseen), long mode seed 5404 `g56`,
 /// `g117`.
+#[allow(clippy::needless_lifetimes)]
 #[gradient]
 fn lifetimes_and_fields<'a>(xs: &'a [f64], p: (f64, f64)) -> f64 {
     let mut s = 0.0;
