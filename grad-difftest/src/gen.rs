@@ -11239,7 +11239,8 @@ impl {tb} {{
     /// Calls of the closure helper `call.0` whose closure reads what the caller binds in other
     /// ways than a typed `let`: a loop's items (floats, references, counts, positions, chunks),
     /// an adapter's item (`map(|&v| ..)`), the fields of a tuple `let`, a `const` of the body,
-    /// the rows of a `Vec` of tuples written out; summed into a float declared after them.
+    /// the rows of a `Vec` of tuples written out, a closure of the body it calls; summed into a
+    /// float declared after them.
     /// `call`: the helper, `&` where it takes the closure by reference, the argument before the
     /// count, the count, whether that argument is differentiated.
     fn closure_capture_form(
@@ -11252,7 +11253,7 @@ impl {tb} {{
         let (name, by_ref, a_arg, n, a_act) = call;
         let r = self.fresh("cr");
         let slices = self.slices();
-        let form = self.rng.below(9);
+        let form = self.rng.below(10);
         let slice = (!slices.is_empty() && (form <= 4 || form == 8))
             .then(|| self.rng.pick(&slices).clone());
         let helper = |body: &str| format!("{name}({by_ref}|t: {FLT}| {body}, {a_arg}{n})");
@@ -11324,6 +11325,14 @@ impl {tb} {{
                 let k = self.fresh("KC").to_uppercase();
                 Self::line(out, ind, &format!("const {k}: {FLT} = 0.75;"));
                 let call = helper(&format!("{FLT}::tanh(t * {cap} * {k})"));
+                Self::line(out, ind, &format!("{r} += {call};"));
+                civ.2
+            }
+            (9, _) => {
+                // A closure of the body that the closure calls.
+                let m = self.fresh("mdl");
+                Self::line(out, ind, &format!("let {m} = |u: {FLT}| u * {cap} * 0.5;"));
+                let call = helper(&format!("{FLT}::tanh({m}(t))"));
                 Self::line(out, ind, &format!("{r} += {call};"));
                 civ.2
             }

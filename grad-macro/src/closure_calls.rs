@@ -467,6 +467,7 @@ pub fn callers(item: &syn::ItemFn, args: &TokenStream) -> (syn::ItemFn, TokenStr
         lets: Vec::new(),
         closures: Vec::new(),
         untyped: HashSet::new(),
+        fn_mut: HashSet::new(),
         grown: Vec::new(),
         scope: Vec::new(),
         items: Vec::new(),
@@ -544,6 +545,8 @@ struct Rewrite {
     lets: Vec<(Ident, Option<syn::Type>)>,
     /// The body's `let NAME = |..| ..;` closures.
     closures: Vec<(String, syn::ExprClosure)>,
+    /// Those of them bound `mut` (which may change what they capture).
+    fn_mut: HashSet<String>,
     /// The types the body declares (`struct`, `enum`, `type` items), which a specialized
     /// function made outside it does not see: a closure naming one is not specialized.
     untyped: HashSet<String>,
@@ -578,6 +581,9 @@ impl Rewrite {
             fn visit_local(&mut self, l: &'a syn::Local) {
                 if let (syn::Pat::Ident(p), Some(init)) = (&l.pat, &l.init) {
                     if let syn::Expr::Closure(c) = &*init.expr {
+                        if p.mutability.is_some() {
+                            self.0.fn_mut.insert(p.ident.to_string());
+                        }
                         self.0.closures.push((p.ident.to_string(), c.clone()));
                     }
                 }
@@ -1158,6 +1164,40 @@ impl Rewrite {
         *cl.body = syn::parse_quote!({ #(#taken)* #body });
     }
 
+    /// The closures of the body that closure `cl` calls (`let model = |t: f64| a * t + b;`
+    /// read as `model(t)`), and those they call in turn, defined at the start of its body: the
+    /// specialized function made of it holds them, and their captures are its own. (Those bound
+    /// `mut`, which may change what they capture, are not.)
+    fn with_closures_read(&self, cl: &mut syn::ExprClosure) {
+        let mut taken: Vec<String> = Vec::new();
+        // (Bounded: each round takes a closure not taken before.)
+        for _ in 0..self.closures.len() {
+            let free = crate::desugar::closure_free_names(cl);
+            let next = free.iter().find(|n| {
+                !taken.contains(n)
+                    && !self.fn_mut.contains(*n)
+                    && self.closures.iter().filter(|(c, _)| c == *n).count() == 1
+                    && self
+                        .scope
+                        .iter()
+                        .rev()
+                        .find(|(s, _)| s == *n)
+                        .is_some_and(|(_, t)| t.is_none())
+            });
+            let Some(n) = next.cloned() else {
+                return;
+            };
+            let (_, def) = self
+                .closures
+                .iter()
+                .find(|(c, _)| *c == n)
+                .expect("found above");
+            let (id, body) = (Ident::new(&n, Span::call_site()), &cl.body);
+            *cl.body = syn::parse_quote!({ let #id = #def; #body });
+            taken.push(n);
+        }
+    }
+
     /// `helper(args..)` with closures as a call of a specialized function, or `None`.
     fn rewrite(&mut self, c: &syn::ExprCall) -> Option<syn::Expr> {
         let syn::Expr::Path(fp) = &*c.func else {
@@ -1186,10 +1226,13 @@ impl Rewrite {
         if std_like || self.closures.iter().any(|(n, _)| *n == name) {
             return None;
         }
-        let closures: Vec<Option<syn::ExprClosure>> =
+        let mut closures: Vec<Option<syn::ExprClosure>> =
             c.args.iter().map(|a| self.closure_of(a)).collect();
         if closures.iter().all(Option::is_none) {
             return None;
+        }
+        for cl in closures.iter_mut().flatten() {
+            self.with_closures_read(cl);
         }
         // What the closures read of the caller, in a fixed order.
         let mut names: Vec<String> = closures
@@ -1204,7 +1247,6 @@ impl Rewrite {
             .collect();
         names.sort();
         names.dedup();
-        let mut closures = closures;
         let known = |n: &str| {
             self.params.iter().any(|(p, _)| p == n) || self.scope.iter().any(|(l, _)| l == n)
         };

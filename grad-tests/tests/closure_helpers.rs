@@ -757,3 +757,30 @@ fn closures_reading_slices_with_lifetimes_and_tuple_fields() {
         &[0.4, -0.3, 0.8, 0.2, -0.7],
     );
 }
+
+/// A closure given to a helper that calls closures of the body (`model(t)`, a closure calling
+/// another): refused before (the closures' type unseen), found by probing.
+#[gradient]
+fn closures_calling_closures(x: &[f64]) -> f64 {
+    let (a, b) = (x[0], x[1]);
+    let model = |t: f64| a * t + b;
+    let sq = |v: f64| v * v;
+    let both = |t: f64| sq(model(t)) * x[2];
+    integrate(|t| model(t).powi(2), 0.0, 1.0, 8) + integrate(|t| both(t) - sq(t), 0.0, 0.5, 4)
+}
+
+#[test]
+fn closures_given_to_helpers_calling_closures() {
+    for p in [[0.4, -0.3, 0.8], [1.2, 0.5, -0.6]] {
+        let mut d = [f64::NAN; 3];
+        let v = closures_calling_closures_grad(&p, &mut d);
+        assert_eq!(v.to_bits(), closures_calling_closures(&p).to_bits());
+        check(
+            "closures_calling_closures",
+            &|q| closures_calling_closures(q),
+            v,
+            &d,
+            &p,
+        );
+    }
+}

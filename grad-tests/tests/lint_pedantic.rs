@@ -4923,7 +4923,8 @@ const S54_TABLE: [(f64, f64); 2] = [(0.5, 1.0), (1.5, -0.5)];
 
 /// Closures given to a helper reading a loop's items, an adapter's item, a tuple's fields, a
 /// `const` of the body, the rows of a list written out and of a module table, an `if let`'s
-/// element; lists of tuples written out and read by value (and forward mode, second order).
+/// element, a closure of the body; lists of tuples written out and read by value (and forward
+/// mode, second order).
 #[gradient(jvp, hvp)]
 fn s54_forms(w: f64, xs: &[f64]) -> f64 {
     const K: f64 = 0.5;
@@ -4952,7 +4953,8 @@ fn s54_forms(w: f64, xs: &[f64]) -> f64 {
     if let Some(&last) = xs.last() {
         s += s54_integrate(|t| last * t * w, 0.0, 2);
     }
-    s
+    let model = |t: f64| t * w + 0.5;
+    s + s54_integrate(|t| model(t) * model(t), w, 2)
 }
 
 #[test]
