@@ -1169,13 +1169,14 @@ impl Rewrite {
     /// specialized function made of it holds them, and their captures are its own. (Those bound
     /// `mut`, which may change what they capture, are not.)
     fn with_closures_read(&self, cl: &mut syn::ExprClosure) {
-        let mut taken: Vec<String> = Vec::new();
-        // (Bounded: each round takes a closure not taken before.)
-        for _ in 0..self.closures.len() {
-            let free = crate::desugar::closure_free_names(cl);
+        // (A closure read by one taken in is taken again, outside it. Bounded: closures do not
+        // call themselves.)
+        for _ in 0..4 * self.closures.len() {
+            let mut free: Vec<String> =
+                crate::desugar::closure_free_names(cl).into_iter().collect();
+            free.sort();
             let next = free.iter().find(|n| {
-                !taken.contains(n)
-                    && !self.fn_mut.contains(*n)
+                !self.fn_mut.contains(*n)
                     && self.closures.iter().filter(|(c, _)| c == *n).count() == 1
                     && self
                         .scope
@@ -1194,7 +1195,6 @@ impl Rewrite {
                 .expect("found above");
             let (id, body) = (Ident::new(&n, Span::call_site()), &cl.body);
             *cl.body = syn::parse_quote!({ let #id = #def; #body });
-            taken.push(n);
         }
     }
 
@@ -1491,8 +1491,32 @@ impl VisitMut for Rewrite {
 
 /// `let f = |..| ..;` statements whose closure nothing names any more (each call of a helper
 /// that took it now calls a specialized function), at any depth: gone, as the compiler would
-/// warn of them.
+/// warn of them; then those only they named, in turn.
 fn drop_unused_closures(body: &mut syn::Block) {
+    loop {
+        let before = count_lets(body);
+        drop_unused_closures_once(body);
+        if count_lets(body) == before {
+            return;
+        }
+    }
+}
+
+/// How many `let`s `body` holds at any depth.
+fn count_lets(body: &syn::Block) -> usize {
+    struct Count(usize);
+    impl<'a> syn::visit::Visit<'a> for Count {
+        fn visit_local(&mut self, l: &'a syn::Local) {
+            self.0 += 1;
+            syn::visit::visit_local(self, l);
+        }
+    }
+    let mut c = Count(0);
+    syn::visit::Visit::visit_block(&mut c, body);
+    c.0
+}
+
+fn drop_unused_closures_once(body: &mut syn::Block) {
     let all = body.clone();
     struct Drop<'a>(&'a syn::Block);
     impl VisitMut for Drop<'_> {
