@@ -9572,7 +9572,8 @@ impl {tb} {{
                         "/// not annotated\nfn {h}(rs: &[{ty}], s: {FLT}) -> {FLT} {{\n    let first = &rs[0];\n    rs.iter().map(|r| r[0] * s).sum::<{FLT}>() + first[first.len() - 1]\n}}"
                     );
                 }
-                format!("{acc} += {FLT}::tanh({h}(&{w}, {e}));")
+                // (`&ws[..]`: `&ws` of a parameter `&[[T; N]; M]` does not coerce to a slice.)
+                format!("{acc} += {FLT}::tanh({h}(&{w}[..], {e}));")
             };
             Self::line(out, ind, &line);
             return;
