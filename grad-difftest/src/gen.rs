@@ -11260,74 +11260,40 @@ impl {tb} {{
         let helper = |body: &str| format!("{name}({by_ref}|t: {FLT}| {body}, {a_arg}{n})");
         Self::line(out, ind, &format!("let mut {r}: {FLT} = 0.0;"));
         let act = match (form, slice) {
-            (0, Some((s, iv))) => {
-                let v = self.fresh("lv");
-                let call = helper(&format!("{FLT}::tanh(t * {v} * 0.5)"));
-                Self::line(
-                    out,
-                    ind,
-                    &format!("for &{v} in {s}.iter().take(2) {{ {r} += {call}; }}"),
-                );
-                iv.2
-            }
-            (1, Some((s, iv))) => {
-                let v = self.fresh("lv");
-                let call = helper(&format!("{FLT}::tanh(t * *{v} * 0.5)"));
-                Self::line(
-                    out,
-                    ind,
-                    &format!("for {v} in {s}.iter().take(2) {{ {r} += {call}; }}"),
-                );
-                iv.2
-            }
-            (2, Some((s, iv))) => {
-                let (i, v) = (self.fresh("li"), self.fresh("lv"));
-                let call = helper(&format!("{FLT}::tanh(t * {v} * 0.5 + {i} as {FLT} * 0.1)"));
-                Self::line(
-                    out,
-                    ind,
-                    &format!(
-                        "for ({i}, &{v}) in {s}.iter().enumerate().take(2) {{ {r} += {call}; }}"
+            // A loop's or an adapter's items over a slice (`CALL` is the helper's call).
+            (0..=4 | 8, Some((s, iv))) => {
+                let (v, i) = (self.fresh("lv"), self.fresh("li"));
+                let (body, line) = match form {
+                    0 => (
+                        format!("t * {v} * 0.5"),
+                        format!("for &{v} in {s}.iter().take(2) {{ {r} += CALL; }}"),
                     ),
-                );
+                    1 => (
+                        format!("t * *{v} * 0.5"),
+                        format!("for {v} in {s}.iter().take(2) {{ {r} += CALL; }}"),
+                    ),
+                    2 => (
+                        format!("t * {v} * 0.5 + {i} as {FLT} * 0.1"),
+                        format!(
+                            "for ({i}, &{v}) in {s}.iter().enumerate().take(2) {{ {r} += CALL; }}"
+                        ),
+                    ),
+                    3 => (
+                        format!("t * {s}[{i}] * 0.5"),
+                        format!("for {i} in 0..{s}.len().min(2) {{ {r} += CALL; }}"),
+                    ),
+                    4 => (
+                        format!("t * {v} * 0.5"),
+                        format!("{r} += {s}.iter().take(2).map(|&{v}| CALL).sum::<{FLT}>();"),
+                    ),
+                    _ => (
+                        format!("t * {v}[0] * 0.5"),
+                        format!("for {v} in {s}.chunks(2).take(2) {{ {r} += CALL; }}"),
+                    ),
+                };
+                let call = helper(&format!("{FLT}::tanh({body})"));
+                Self::line(out, ind, &line.replace("CALL", &call));
                 iv.2
-            }
-            (3, Some((s, iv))) => {
-                let i = self.fresh("li");
-                let call = helper(&format!("{FLT}::tanh(t * {s}[{i}] * 0.5)"));
-                Self::line(
-                    out,
-                    ind,
-                    &format!("for {i} in 0..{s}.len().min(2) {{ {r} += {call}; }}"),
-                );
-                iv.2
-            }
-            (4, Some((s, iv))) => {
-                let v = self.fresh("lv");
-                let call = helper(&format!("{FLT}::tanh(t * {v} * 0.5)"));
-                Self::line(
-                    out,
-                    ind,
-                    &format!("{r} += {s}.iter().take(2).map(|&{v}| {call}).sum::<{FLT}>();"),
-                );
-                iv.2
-            }
-            (8, Some((s, iv))) => {
-                let c = self.fresh("lc");
-                let call = helper(&format!("{FLT}::tanh(t * {c}[0] * 0.5)"));
-                Self::line(
-                    out,
-                    ind,
-                    &format!("for {c} in {s}.chunks(2).take(2) {{ {r} += {call}; }}"),
-                );
-                iv.2
-            }
-            (6, _) => {
-                let k = self.fresh("KC").to_uppercase();
-                Self::line(out, ind, &format!("const {k}: {FLT} = 0.75;"));
-                let call = helper(&format!("{FLT}::tanh(t * {cap} * {k})"));
-                Self::line(out, ind, &format!("{r} += {call};"));
-                civ.2
             }
             (9, _) => {
                 // A closure of the body that the closure calls.

@@ -1358,6 +1358,23 @@ impl Rewrite {
     }
 }
 
+impl Rewrite {
+    /// `cond`, then `block` with the names the `let`s of `cond` bind (`if let Some(&v) =
+    /// x.first()`) in scope.
+    fn under_condition(&mut self, cond: &mut syn::Expr, block: &mut syn::Block) {
+        self.visit_expr_mut(cond);
+        let mut pats = Vec::new();
+        condition_patterns(cond, &mut pats);
+        let depth = self.scope.len();
+        for (p, e) in &pats {
+            let bound = self.option_bindings(p, e);
+            self.scope.extend(bound);
+        }
+        self.visit_block_mut(block);
+        self.scope.truncate(depth);
+    }
+}
+
 /// (The bindings in scope are followed as the body is walked: a closure given to a helper
 /// reads those its call sees.)
 impl VisitMut for Rewrite {
@@ -1450,41 +1467,14 @@ impl VisitMut for Rewrite {
             self.scope.truncate(depth);
         }
     }
-    fn visit_arm_mut(&mut self, a: &mut syn::Arm) {
-        let depth = self.scope.len();
-        self.scope.extend(bindings(&a.pat, None));
-        if let Some((_, g)) = &mut a.guard {
-            self.visit_expr_mut(g);
-        }
-        self.visit_expr_mut(&mut a.body);
-        self.scope.truncate(depth);
-    }
     fn visit_expr_if_mut(&mut self, i: &mut syn::ExprIf) {
-        self.visit_expr_mut(&mut i.cond);
-        let mut pats = Vec::new();
-        condition_patterns(&i.cond, &mut pats);
-        let depth = self.scope.len();
-        for (p, e) in &pats {
-            let bound = self.option_bindings(p, e);
-            self.scope.extend(bound);
-        }
-        self.visit_block_mut(&mut i.then_branch);
-        self.scope.truncate(depth);
+        self.under_condition(&mut i.cond, &mut i.then_branch);
         if let Some((_, e)) = &mut i.else_branch {
             self.visit_expr_mut(e);
         }
     }
     fn visit_expr_while_mut(&mut self, w: &mut syn::ExprWhile) {
-        self.visit_expr_mut(&mut w.cond);
-        let mut pats = Vec::new();
-        condition_patterns(&w.cond, &mut pats);
-        let depth = self.scope.len();
-        for (p, e) in &pats {
-            let bound = self.option_bindings(p, e);
-            self.scope.extend(bound);
-        }
-        self.visit_block_mut(&mut w.body);
-        self.scope.truncate(depth);
+        self.under_condition(&mut w.cond, &mut w.body);
     }
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
@@ -1561,11 +1551,7 @@ fn rename_free(c: &mut syn::ExprClosure, name: &str, to: &Ident) {
             }
         }
         fn visit_expr_closure_mut(&mut self, c: &mut syn::ExprClosure) {
-            let mut bound = Vec::new();
-            for p in &c.inputs {
-                crate::lower::collect_pat_idents(p, &mut bound);
-            }
-            if bound.iter().all(|b| b != self.0) {
+            if !binds(c, self.0) {
                 syn::visit_mut::visit_expr_closure_mut(self, c);
             }
         }
@@ -1666,11 +1652,7 @@ fn split_free(
             syn::visit_mut::visit_expr_mut(self, e);
         }
         fn visit_expr_closure_mut(&mut self, c: &mut syn::ExprClosure) {
-            let mut bound = Vec::new();
-            for p in &c.inputs {
-                crate::lower::collect_pat_idents(p, &mut bound);
-            }
-            if bound.iter().all(|b| b != self.name) {
+            if !binds(c, self.name) {
                 syn::visit_mut::visit_expr_closure_mut(self, c);
             }
         }
@@ -1757,4 +1739,13 @@ fn condition_patterns(e: &syn::Expr, out: &mut Vec<(syn::Pat, syn::Expr)>) {
         syn::Expr::Paren(p) => condition_patterns(&p.expr, out),
         _ => {}
     }
+}
+
+/// Whether closure `c`'s parameters bind `name` (which its body then reads as its own).
+fn binds(c: &syn::ExprClosure, name: &str) -> bool {
+    let mut bound = Vec::new();
+    for p in &c.inputs {
+        crate::lower::collect_pat_idents(p, &mut bound);
+    }
+    bound.iter().any(|b| b == name)
 }
