@@ -10,6 +10,12 @@
 //! — the helper with the closure in place, differentiated like any helper (and inlined by the
 //! compiler like any function). The caller's own function calls `SPEC` too, which computes what
 //! the helper did with the closure, operation for operation.
+//!
+//! The captures are what the closure reads of the bindings its call sees (the body is walked
+//! with the names in scope: parameters, `let`s, loops' and adapters' items, `if let`s): each is
+//! passed under a name of its own where its type is known, a tuple part by part, a reference
+//! to a float by value; the body's own items and closures it reads go with it. A capture of a
+//! type not known leaves the call as it is, refused where it stands.
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, ToTokens};
