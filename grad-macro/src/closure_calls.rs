@@ -636,6 +636,8 @@ impl Rewrite {
                 .or_else(|| float.then(|| self.float.clone()))
                 .or_else(|| self.float_tuple(init?))
                 .or_else(|| self.row_list(init?))
+                // (An integer by its form, `let n = x.len();`.)
+                .or_else(|| self.int_type(init?))
                 // (A copy or a reference of a binding of known type, `let w = x;`, `let s =
                 // &x[1..];`.)
                 .or_else(|| match init? {
@@ -863,10 +865,24 @@ impl Rewrite {
             }
             syn::Expr::Range(r) => {
                 let int = |e: &Option<Box<syn::Expr>>| e.as_deref().and_then(|e| self.int_type(e));
-                // (Else a range of positions, where the body indexes with its items.)
+                // (Else a range of positions, where the body indexes with its items; of
+                // literals, `0..3`, read only through casts, `j as f64`, Rust's `i32`.)
                 int(&r.start)
                     .or_else(|| int(&r.end))
                     .or_else(|| index_use(pat, body).then(|| syn::parse_quote!(usize)))
+                    .or_else(|| {
+                        let lit = |e: &Option<Box<syn::Expr>>| {
+                            matches!(
+                                e.as_deref(),
+                                Some(syn::Expr::Lit(syn::ExprLit {
+                                    lit: syn::Lit::Int(_),
+                                    ..
+                                }))
+                            )
+                        };
+                        (lit(&r.start) && lit(&r.end) && cast_only(pat, body))
+                            .then(|| syn::parse_quote!(i32))
+                    })
             }
             syn::Expr::MethodCall(m) => {
                 let method = m.method.to_string();
@@ -1754,4 +1770,32 @@ fn binds(c: &syn::ExprClosure, name: &str) -> bool {
         crate::lower::collect_pat_idents(p, &mut bound);
     }
     bound.iter().any(|b| b == name)
+}
+
+/// Whether `pat` is a name that `body` reads only under a cast (`j as f64`).
+fn cast_only(pat: &syn::Pat, body: &dyn ToTokens) -> bool {
+    struct Find<'a>(&'a Ident, usize, usize);
+    impl<'a> syn::visit::Visit<'a> for Find<'_> {
+        fn visit_expr_cast(&mut self, c: &'a syn::ExprCast) {
+            if matches!(crate::desugar::unparen(&c.expr), syn::Expr::Path(p) if p.path.is_ident(self.0))
+            {
+                self.1 += 1;
+            }
+            syn::visit::visit_expr_cast(self, c);
+        }
+        fn visit_expr_path(&mut self, p: &'a syn::ExprPath) {
+            if p.path.is_ident(self.0) {
+                self.2 += 1;
+            }
+        }
+    }
+    let syn::Pat::Ident(pi) = pat else {
+        return false;
+    };
+    let Ok(body) = syn::parse2::<syn::Expr>(body.to_token_stream()) else {
+        return false;
+    };
+    let mut f = Find(&pi.ident, 0, 0);
+    syn::visit::Visit::visit_expr(&mut f, &body);
+    f.1 > 0 && f.1 == f.2
 }

@@ -492,6 +492,13 @@ fn loop_items_read(x: &[f64]) -> f64 {
     for (a, b) in x.iter().zip(x.iter().skip(1)) {
         s += summed_over(|t| a * t * b, 0.2, 2);
     }
+    let n = x.len();
+    for j in 0..n {
+        s += summed_over(|t| t * j as f64 * x[0], 0.1, 2);
+    }
+    for j in 0..3 {
+        s += summed_over(|t| t * j as f64 * x[1], 0.1, 2);
+    }
     s
 }
 
