@@ -11254,8 +11254,8 @@ impl {tb} {{
         let (name, by_ref, a_arg, n, a_act) = call;
         let r = self.fresh("cr");
         let slices = self.slices();
-        let form = self.rng.below(10);
-        let slice = (!slices.is_empty() && (form <= 4 || form == 8))
+        let form = self.rng.below(12);
+        let slice = (!slices.is_empty() && (form <= 4 || form == 8 || form == 11))
             .then(|| self.rng.pick(&slices).clone());
         let helper = |body: &str| format!("{name}({by_ref}|t: {FLT}| {body}, {a_arg}{n})");
         Self::line(out, ind, &format!("let mut {r}: {FLT} = 0.0;"));
@@ -11293,6 +11293,23 @@ impl {tb} {{
                 };
                 let call = helper(&format!("{FLT}::tanh({body})"));
                 Self::line(out, ind, &line.replace("CALL", &call));
+                iv.2
+            }
+            (10, _) => {
+                // A count of a range of literals, read through a cast.
+                let j = self.fresh("lj");
+                let call = helper(&format!(
+                    "{FLT}::tanh(t * {cap} * 0.5 + {j} as {FLT} * 0.1)"
+                ));
+                Self::line(out, ind, &format!("for {j} in 0..2 {{ {r} += {call}; }}"));
+                civ.2
+            }
+            (11, Some((s, iv))) => {
+                // Positions up to an integer `let`.
+                let (n, i) = (self.fresh("ln"), self.fresh("li"));
+                Self::line(out, ind, &format!("let {n} = {s}.len().min(2);"));
+                let call = helper(&format!("{FLT}::tanh(t * {s}[{i}] * 0.5)"));
+                Self::line(out, ind, &format!("for {i} in 0..{n} {{ {r} += {call}; }}"));
                 iv.2
             }
             (9, _) => {

@@ -930,6 +930,12 @@ impl Rewrite {
             syn::Expr::MethodCall(m) if m.method == "len" && m.args.is_empty() => {
                 Some(syn::parse_quote!(usize))
             }
+            // (`n.min(2)`, `x.len().max(1)`: the receiver's.)
+            syn::Expr::MethodCall(m)
+                if (m.method == "min" || m.method == "max") && m.args.len() == 1 =>
+            {
+                self.int_type(&m.receiver)
+            }
             syn::Expr::Cast(c) => int(&c.ty).then(|| (*c.ty).clone()),
             syn::Expr::Lit(syn::ExprLit {
                 lit: syn::Lit::Int(i),
