@@ -474,6 +474,7 @@ pub fn callers(item: &syn::ItemFn, args: &TokenStream) -> (syn::ItemFn, TokenStr
         closures: Vec::new(),
         untyped: HashSet::new(),
         fn_mut: HashSet::new(),
+        defs: Vec::new(),
         grown: Vec::new(),
         scope: Vec::new(),
         items: Vec::new(),
@@ -553,6 +554,9 @@ struct Rewrite {
     closures: Vec<(String, syn::ExprClosure)>,
     /// Those of them bound `mut` (which may change what they capture).
     fn_mut: HashSet<String>,
+    /// For each closure local met so far, the names it reads and where in `scope` each was
+    /// bound at its definition (`None`: a `move` closure reading a name the body assigns).
+    defs: Vec<(String, Option<Vec<(String, Option<usize>)>>)>,
     /// The types the body declares (`struct`, `enum`, `type` items), which a specialized
     /// function made outside it does not see: a closure naming one is not specialized.
     untyped: HashSet<String>,
@@ -1192,11 +1196,42 @@ impl Rewrite {
         *cl.body = syn::parse_quote!({ #(#taken)* #body });
     }
 
+    /// The position in `scope` of the innermost binding named `n` (`None`: a parameter or a
+    /// name of no binding of the body).
+    fn innermost(&self, n: &str) -> Option<usize> {
+        self.scope.iter().rposition(|(s, _)| s == n)
+    }
+
+    /// Whether the names closure local `name` reads are bound where it is called as where it is
+    /// defined (not declared again in between: `let a = ..; let f = |t| a * t; let a = ..;`):
+    /// its captures, passed at the call, are then its own.
+    fn same_bindings(&self, name: &str) -> bool {
+        let mut defs = self.defs.iter().filter(|(d, _)| d == name);
+        match (defs.next(), defs.next()) {
+            (Some((_, Some(reads))), None) => reads.iter().all(|(n, at)| self.innermost(n) == *at),
+            _ => false,
+        }
+    }
+
+    /// Whether `a` names a closure local (or lends one, `&f`) whose names are bound at the call
+    /// as where it is defined, or is no closure local.
+    fn local_intact(&self, a: &syn::Expr) -> bool {
+        match crate::desugar::unparen(a) {
+            syn::Expr::Reference(r) => self.local_intact(&r.expr),
+            syn::Expr::Path(p) => p.path.get_ident().is_none_or(|i| {
+                let n = i.to_string();
+                !self.closures.iter().any(|(c, _)| *c == n) || self.same_bindings(&n)
+            }),
+            _ => true,
+        }
+    }
+
     /// The closures of the body that closure `cl` calls (`let model = |t: f64| a * t + b;`
     /// read as `model(t)`), and those they call in turn, defined at the start of its body: the
     /// specialized function made of it holds them, and their captures are its own. (Those bound
-    /// `mut`, which may change what they capture, are not.)
-    fn with_closures_read(&self, cl: &mut syn::ExprClosure) {
+    /// `mut`, which may change what they capture, are not; `None` where
+    /// one reads names declared again since its definition.)
+    fn with_closures_read(&self, cl: &mut syn::ExprClosure) -> Option<()> {
         // (A closure read by one taken in is taken again, outside it. Bounded: closures do not
         // call themselves.)
         for _ in 0..4 * self.closures.len() {
@@ -1214,8 +1249,11 @@ impl Rewrite {
                         .is_some_and(|(_, t)| t.is_none())
             });
             let Some(n) = next.cloned() else {
-                return;
+                return Some(());
             };
+            if !self.same_bindings(&n) {
+                return None;
+            }
             let (_, def) = self
                 .closures
                 .iter()
@@ -1224,6 +1262,7 @@ impl Rewrite {
             let (id, body) = (Ident::new(&n, Span::call_site()), &cl.body);
             *cl.body = syn::parse_quote!({ let #id = #def; #body });
         }
+        Some(())
     }
 
     /// `helper(args..)` with closures as a call of a specialized function, or `None`.
@@ -1259,8 +1298,11 @@ impl Rewrite {
         if closures.iter().all(Option::is_none) {
             return None;
         }
+        if !c.args.iter().all(|a| self.local_intact(a)) {
+            return None;
+        }
         for cl in closures.iter_mut().flatten() {
-            self.with_closures_read(cl);
+            self.with_closures_read(cl)?;
         }
         // What the closures read of the caller, in a fixed order.
         let mut names: Vec<String> = closures
@@ -1416,9 +1458,30 @@ impl VisitMut for Rewrite {
     }
     fn visit_block_mut(&mut self, b: &mut syn::Block) {
         let depth = self.scope.len();
+        let b_all = b.clone();
         for s in &mut b.stmts {
             if let syn::Stmt::Local(l) = s {
                 let bound = self.local_bindings(l);
+                // A closure local: which bindings its names read where it is defined.
+                if let (syn::Pat::Ident(p), Some(init)) = (&l.pat, &l.init) {
+                    if let syn::Expr::Closure(c) = &*init.expr {
+                        let reads: Vec<(String, Option<usize>)> =
+                            crate::desugar::closure_free_names(c)
+                                .into_iter()
+                                .map(|n| {
+                                    let at = self.innermost(&n);
+                                    (n, at)
+                                })
+                                .collect();
+                        // (A `move` closure holds copies: a name it reads that the body
+                        // assigns anywhere may differ at the call. Without `move`, the
+                        // borrow it holds forbids that.)
+                        let copies_changed =
+                            c.capture.is_some() && reads.iter().any(|(n, _)| assigns(&b_all, n));
+                        let reads = (!copies_changed).then_some(reads);
+                        self.defs.push((p.ident.to_string(), reads));
+                    }
+                }
                 self.visit_local_mut(l);
                 self.scope.extend(bound);
             } else {
@@ -1804,4 +1867,28 @@ fn cast_only(pat: &syn::Pat, body: &dyn ToTokens) -> bool {
     let mut f = Find(&pi.ident, 0, 0);
     syn::visit::Visit::visit_expr(&mut f, &body);
     f.1 > 0 && f.1 == f.2
+}
+
+/// Whether `body` assigns `name` (`name = ..`, `name += ..`, `&mut name`).
+fn assigns(body: &syn::Block, name: &str) -> bool {
+    struct Find<'a>(&'a str, bool);
+    impl<'a> syn::visit::Visit<'a> for Find<'_> {
+        fn visit_expr_assign(&mut self, a: &'a syn::ExprAssign) {
+            self.1 |= matches!(&*a.left, syn::Expr::Path(p) if p.path.is_ident(self.0));
+            syn::visit::visit_expr_assign(self, a);
+        }
+        fn visit_expr_binary(&mut self, b: &'a syn::ExprBinary) {
+            self.1 |= crate::lower::is_compound_assign(&b.op)
+                && matches!(&*b.left, syn::Expr::Path(p) if p.path.is_ident(self.0));
+            syn::visit::visit_expr_binary(self, b);
+        }
+        fn visit_expr_reference(&mut self, r: &'a syn::ExprReference) {
+            self.1 |= r.mutability.is_some()
+                && matches!(&*r.expr, syn::Expr::Path(p) if p.path.is_ident(self.0));
+            syn::visit::visit_expr_reference(self, r);
+        }
+    }
+    let mut f = Find(name, false);
+    syn::visit::Visit::visit_block(&mut f, body);
+    f.1
 }

@@ -791,3 +791,32 @@ fn closures_given_to_helpers_calling_closures() {
         );
     }
 }
+
+/// A closure local called twice, its captures unchanged between: the same values at both
+/// calls (a closure local reading a name declared again before its call is refused: UI test
+/// `err_closure_capture_untyped`).
+#[gradient]
+fn closure_local_twice(x: &[f64]) -> f64 {
+    let a = x[0];
+    let f = |t: f64| a * t;
+    let b = x[1] * 5.0;
+    integrate(f, 0.0, 1.0, 4) + b + integrate(&f, 0.0, 2.0, 2) * x[2]
+}
+
+#[test]
+fn closure_locals_called_twice() {
+    for p in [[0.4, -0.3, 0.8], [1.2, 0.5, -0.6]] {
+        let mut d = [f64::NAN; 3];
+        let v = closure_local_twice_grad(&p, &mut d);
+        assert_eq!(v.to_bits(), closure_local_twice(&p).to_bits());
+        let want = p[0] * 0.5 + p[1] * 5.0 + p[0] * 2.0 * p[2];
+        assert!((v - want).abs() < 1e-12, "{v} vs {want}");
+        check(
+            "closure_local_twice",
+            &|q| closure_local_twice(q),
+            v,
+            &d,
+            &p,
+        );
+    }
+}
