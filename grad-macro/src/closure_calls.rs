@@ -537,6 +537,10 @@ fn options(args: &TokenStream) -> TokenStream {
     quote!(#(#opts),*)
 }
 
+/// The names a closure local reads, each with where in `Rewrite::scope` its binding stood at
+/// the closure's definition (`None`: a parameter, or no binding of the body).
+type Reads = Vec<(String, Option<usize>)>;
+
 struct Rewrite {
     caller: Ident,
     /// The caller's parameters and their types.
@@ -556,7 +560,7 @@ struct Rewrite {
     fn_mut: HashSet<String>,
     /// For each closure local met so far, the names it reads and where in `scope` each was
     /// bound at its definition (`None`: a `move` closure reading a name the body assigns).
-    defs: Vec<(String, Option<Vec<(String, Option<usize>)>>)>,
+    defs: Vec<(String, Option<Reads>)>,
     /// The types the body declares (`struct`, `enum`, `type` items), which a specialized
     /// function made outside it does not see: a closure naming one is not specialized.
     untyped: HashSet<String>,
@@ -1465,14 +1469,13 @@ impl VisitMut for Rewrite {
                 // A closure local: which bindings its names read where it is defined.
                 if let (syn::Pat::Ident(p), Some(init)) = (&l.pat, &l.init) {
                     if let syn::Expr::Closure(c) = &*init.expr {
-                        let reads: Vec<(String, Option<usize>)> =
-                            crate::desugar::closure_free_names(c)
-                                .into_iter()
-                                .map(|n| {
-                                    let at = self.innermost(&n);
-                                    (n, at)
-                                })
-                                .collect();
+                        let reads: Reads = crate::desugar::closure_free_names(c)
+                            .into_iter()
+                            .map(|n| {
+                                let at = self.innermost(&n);
+                                (n, at)
+                            })
+                            .collect();
                         // (A `move` closure holds copies: a name it reads that the body
                         // assigns anywhere may differ at the call. Without `move`, the
                         // borrow it holds forbids that.)
