@@ -8254,10 +8254,11 @@ impl {tb} {{
             let rows = format!(
                 "({FLT}::tanh({w}), {FLT}::tanh({w} + 0.5)), (0.5, {FLT}::tanh({w} * 0.5)), ({FLT}::tanh({w}), 0.25)"
             );
-            let decl = match (kind, self.rng.below(2)) {
-                (0, 0) => format!("let {pv} = [{rows}];"),
-                (0, _) => format!("let {pv} = vec![{rows}];"),
-                (_, 0) => format!("let {pv}: [({FLT}, {FLT}); 3] = [{rows}];"),
+            let array = self.rng.chance(0.5);
+            let decl = match (kind, array) {
+                (0, true) => format!("let {pv} = [{rows}];"),
+                (0, false) => format!("let {pv} = vec![{rows}];"),
+                (_, true) => format!("let {pv}: [({FLT}, {FLT}); 3] = [{rows}];"),
                 _ => format!("let {pv}: Vec<({FLT}, {FLT})> = vec![{rows}];"),
             };
             Self::line(out, ind, &decl);
@@ -8268,7 +8269,11 @@ impl {tb} {{
                 self.fresh("acc"),
             );
             Self::line(out, ind, &format!("let mut {acc}: {FLT} = 0.0;"));
-            let each = match self.rng.below(4) {
+            let each = match self.rng.below(5) {
+                // (In reverse by value, a recurrence: the order shows. An array is `Copy`.)
+                4 if array => format!(
+                    "for ({a}, {b}) in {pv}.into_iter().rev() {{ {acc} = {acc} * 0.5 + {a} * {b}; }}"
+                ),
                 0 => format!("for ({a}, {b}) in {pv}.iter().copied() {{ {acc} += {a} * {b}; }}"),
                 1 => format!("for &({a}, {b}) in &{pv} {{ {acc} += {a} * {b}; }}"),
                 2 => format!("for {p} in {pv}.iter() {{ {acc} += {p}.0 - {p}.1 * 0.5; }}"),

@@ -466,6 +466,10 @@ fn written_lists(x: &[f64]) -> f64 {
     for (a, b) in ctrl.iter().copied() {
         s += a * b;
     }
+    // (In reverse by value, a recurrence: the order shows.)
+    for (a, b) in tri.into_iter().rev() {
+        s = (s * 0.5 + a * b).tanh();
+    }
     s + tri[1].0 * tri[2].1 + spread(&ctrl)
 }
 

@@ -1849,6 +1849,12 @@ impl MatUses<'_> {
         }
     }
 
+    /// Whether `e` ends in an adaptor of [`Self::rows_range`] (`.rev()`, `.skip(k)`, ..).
+    fn adapted(&self, e: &syn::Expr) -> bool {
+        matches!(e, syn::Expr::MethodCall(m)
+            if ["rev", "skip", "take", "step_by"].iter().any(|a| m.method == a))
+    }
+
     /// A row's pattern over rows by value (see [`Self::by_value`]) as the same over references
     /// (`[a, b]` binds the elements by value either way), or `None` for a pattern that binds a
     /// row to write it (`mut row`), which a view is not.
@@ -1872,8 +1878,9 @@ impl MatUses<'_> {
         let is_m = |e: &syn::Expr| matches!(e, syn::Expr::Path(p) if p.path.is_ident(self.name));
         match e {
             syn::Expr::Reference(r) if is_m(&r.expr) => Some(r.mutability.is_some()),
-            // (The rows by value, `for row in m`: copies, read as the views are.)
-            e if self.by_value(e) => Some(false),
+            // (The rows by value, `for row in m`: copies, read as the views are. Adaptors
+            // after them are `rows_range`'s.)
+            e if self.by_value(e) && !self.adapted(e) => Some(false),
             syn::Expr::MethodCall(m) if is_m(&m.receiver) && m.args.is_empty() => {
                 match m.method.to_string().as_str() {
                     "iter" => Some(false),
