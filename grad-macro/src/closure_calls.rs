@@ -1233,8 +1233,8 @@ impl Rewrite {
     /// The closures of the body that closure `cl` calls (`let model = |t: f64| a * t + b;`
     /// read as `model(t)`), and those they call in turn, defined at the start of its body: the
     /// specialized function made of it holds them, and their captures are its own. (Those bound
-    /// `mut`, which may change what they capture, are not; `None` where
-    /// one reads names declared again since its definition.)
+    /// `mut`, which may change what they capture, are not.) `None` where one reads a name
+    /// declared again since its definition.
     fn with_closures_read(&self, cl: &mut syn::ExprClosure) -> Option<()> {
         // (A closure read by one taken in is taken again, outside it. Bounded: closures do not
         // call themselves.)
