@@ -877,7 +877,7 @@ impl Rewrite {
                 // literals, `0..3`, read only through casts, `j as f64`, Rust's `i32`.)
                 int(&r.start)
                     .or_else(|| int(&r.end))
-                    .or_else(|| index_use(pat, body).then(|| syn::parse_quote!(usize)))
+                    .or_else(|| reads_of(pat, body).index.then(|| syn::parse_quote!(usize)))
                     .or_else(|| {
                         let lit = |e: &Option<Box<syn::Expr>>| {
                             matches!(
@@ -888,7 +888,7 @@ impl Rewrite {
                                 }))
                             )
                         };
-                        (lit(&r.start) && lit(&r.end) && cast_only(pat, body))
+                        (lit(&r.start) && lit(&r.end) && reads_of(pat, body).only_cast())
                             .then(|| syn::parse_quote!(i32))
                     })
             }
@@ -1462,7 +1462,16 @@ impl VisitMut for Rewrite {
     }
     fn visit_block_mut(&mut self, b: &mut syn::Block) {
         let depth = self.scope.len();
-        let b_all = b.clone();
+        // (What the block assigns, where a `move` closure local may have copied it.)
+        let moves = b.stmts.iter().any(|s| {
+            matches!(s, syn::Stmt::Local(l) if l.init.as_ref().is_some_and(|i|
+                matches!(&*i.expr, syn::Expr::Closure(c) if c.capture.is_some())))
+        });
+        let assigned = if moves {
+            crate::lower::assigned_names(b)
+        } else {
+            Vec::new()
+        };
         for s in &mut b.stmts {
             if let syn::Stmt::Local(l) = s {
                 let bound = self.local_bindings(l);
@@ -1479,8 +1488,8 @@ impl VisitMut for Rewrite {
                         // (A `move` closure holds copies: a name it reads that the body
                         // assigns anywhere may differ at the call. Without `move`, the
                         // borrow it holds forbids that.)
-                        let copies_changed =
-                            c.capture.is_some() && reads.iter().any(|(n, _)| assigns(&b_all, n));
+                        let copies_changed = c.capture.is_some()
+                            && reads.iter().any(|(n, _)| assigned.iter().any(|a| a == n));
                         let reads = (!copies_changed).then_some(reads);
                         self.defs.push((p.ident.to_string(), reads));
                     }
@@ -1755,30 +1764,6 @@ fn split_free(
     Split { name, leaves, ids }.visit_expr_mut(&mut c.body);
 }
 
-/// Whether `pat` is a name that `body` indexes with (`x[i]`, `x[i + 1]`): a position.
-fn index_use(pat: &syn::Pat, body: &dyn ToTokens) -> bool {
-    struct Find<'a>(&'a Ident, bool);
-    impl<'a> syn::visit::Visit<'a> for Find<'_> {
-        fn visit_expr_index(&mut self, ix: &'a syn::ExprIndex) {
-            let direct = |e: &syn::Expr| matches!(crate::desugar::unparen(e), syn::Expr::Path(p) if p.path.is_ident(self.0));
-            self.1 |= match crate::desugar::unparen(&ix.index) {
-                syn::Expr::Binary(b) => direct(&b.left) || direct(&b.right),
-                e => direct(e),
-            };
-            syn::visit::visit_expr_index(self, ix);
-        }
-    }
-    let syn::Pat::Ident(pi) = pat else {
-        return false;
-    };
-    let Ok(body) = syn::parse2::<syn::Expr>(body.to_token_stream()) else {
-        return false;
-    };
-    let mut f = Find(&pi.ident, false);
-    syn::visit::Visit::visit_expr(&mut f, &body);
-    f.1
-}
-
 /// The names `pat` binds over items of type `item` (where known), each with its type.
 fn bindings(pat: &syn::Pat, item: Option<&syn::Type>) -> Vec<(Ident, Option<syn::Type>)> {
     fn walk(p: &syn::Pat, t: Option<&syn::Type>, out: &mut Vec<(Ident, Option<syn::Type>)>) {
@@ -1844,54 +1829,51 @@ fn binds(c: &syn::ExprClosure, name: &str) -> bool {
     bound.iter().any(|b| b == name)
 }
 
-/// Whether `pat` is a name that `body` reads only under a cast (`j as f64`).
-fn cast_only(pat: &syn::Pat, body: &dyn ToTokens) -> bool {
-    struct Find<'a>(&'a Ident, usize, usize);
+/// How `body` reads the name a pattern binds: as an index (`x[i]`, `x[i + 1]`), under a cast
+/// (`j as f64`), at all.
+#[derive(Default)]
+struct NameReads {
+    index: bool,
+    casts: usize,
+    all: usize,
+}
+
+impl NameReads {
+    /// Read, and only under casts.
+    fn only_cast(&self) -> bool {
+        self.casts > 0 && self.casts == self.all
+    }
+}
+
+/// How `body` reads the name `pat` binds (nothing for another pattern).
+fn reads_of(pat: &syn::Pat, body: &dyn ToTokens) -> NameReads {
+    struct Find<'a>(&'a Ident, NameReads);
+    impl Find<'_> {
+        fn is_name(&self, e: &syn::Expr) -> bool {
+            matches!(crate::desugar::unparen(e), syn::Expr::Path(p) if p.path.is_ident(self.0))
+        }
+    }
     impl<'a> syn::visit::Visit<'a> for Find<'_> {
+        fn visit_expr_index(&mut self, ix: &'a syn::ExprIndex) {
+            self.1.index |= match crate::desugar::unparen(&ix.index) {
+                syn::Expr::Binary(b) => self.is_name(&b.left) || self.is_name(&b.right),
+                e => self.is_name(e),
+            };
+            syn::visit::visit_expr_index(self, ix);
+        }
         fn visit_expr_cast(&mut self, c: &'a syn::ExprCast) {
-            if matches!(crate::desugar::unparen(&c.expr), syn::Expr::Path(p) if p.path.is_ident(self.0))
-            {
-                self.1 += 1;
-            }
+            self.1.casts += usize::from(self.is_name(&c.expr));
             syn::visit::visit_expr_cast(self, c);
         }
         fn visit_expr_path(&mut self, p: &'a syn::ExprPath) {
-            if p.path.is_ident(self.0) {
-                self.2 += 1;
-            }
+            self.1.all += usize::from(p.path.is_ident(self.0));
         }
     }
-    let syn::Pat::Ident(pi) = pat else {
-        return false;
+    let (syn::Pat::Ident(pi), Ok(body)) = (pat, syn::parse2::<syn::Expr>(body.to_token_stream()))
+    else {
+        return NameReads::default();
     };
-    let Ok(body) = syn::parse2::<syn::Expr>(body.to_token_stream()) else {
-        return false;
-    };
-    let mut f = Find(&pi.ident, 0, 0);
+    let mut f = Find(&pi.ident, NameReads::default());
     syn::visit::Visit::visit_expr(&mut f, &body);
-    f.1 > 0 && f.1 == f.2
-}
-
-/// Whether `body` assigns `name` (`name = ..`, `name += ..`, `&mut name`).
-fn assigns(body: &syn::Block, name: &str) -> bool {
-    struct Find<'a>(&'a str, bool);
-    impl<'a> syn::visit::Visit<'a> for Find<'_> {
-        fn visit_expr_assign(&mut self, a: &'a syn::ExprAssign) {
-            self.1 |= matches!(&*a.left, syn::Expr::Path(p) if p.path.is_ident(self.0));
-            syn::visit::visit_expr_assign(self, a);
-        }
-        fn visit_expr_binary(&mut self, b: &'a syn::ExprBinary) {
-            self.1 |= crate::lower::is_compound_assign(&b.op)
-                && matches!(&*b.left, syn::Expr::Path(p) if p.path.is_ident(self.0));
-            syn::visit::visit_expr_binary(self, b);
-        }
-        fn visit_expr_reference(&mut self, r: &'a syn::ExprReference) {
-            self.1 |= r.mutability.is_some()
-                && matches!(&*r.expr, syn::Expr::Path(p) if p.path.is_ident(self.0));
-            syn::visit::visit_expr_reference(self, r);
-        }
-    }
-    let mut f = Find(name, false);
-    syn::visit::Visit::visit_block(&mut f, body);
     f.1
 }

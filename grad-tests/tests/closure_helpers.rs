@@ -15,6 +15,17 @@ fn check(what: &str, f: &dyn Fn(&[f64]) -> f64, v: f64, g: &[f64], p: &[f64]) {
     check_flat(what, p, f, v, g).unwrap();
 }
 
+/// `f` of three floats and its gradient `g` at two points: the value bit for bit, the gradient
+/// against differences.
+fn check_at_two_points(what: &str, f: fn(&[f64]) -> f64, g: fn(&[f64], &mut [f64]) -> f64) {
+    for p in [[0.4, -0.3, 0.8], [1.2, 0.5, -0.6]] {
+        let mut d = [f64::NAN; 3];
+        let v = g(&p, &mut d);
+        assert_eq!(v.to_bits(), f(&p).to_bits(), "{what}");
+        check(what, &|q| f(q), v, &d, &p);
+    }
+}
+
 /// Midpoint quadrature, the closure taken by value through a generic bound.
 #[gradient]
 fn integrate<F: Fn(f64) -> f64>(f: F, a: f64, b: f64, n: usize) -> f64 {
@@ -590,12 +601,7 @@ fn closures_reading_fields_loop_items_and_own_items() {
         ("rows_read", rows_read, rows_read_grad),
     ];
     for (name, f, g) in cases {
-        for p in [[0.4, -0.3, 0.8], [1.2, 0.5, -0.6]] {
-            let mut d = [f64::NAN; 3];
-            let v = g(&p, &mut d);
-            assert_eq!(v.to_bits(), f(&p).to_bits(), "{name}");
-            check(name, &|q| f(q), v, &d, &p);
-        }
+        check_at_two_points(name, f, g);
     }
 }
 
@@ -630,18 +636,11 @@ fn fitted_through_helpers(x: &[f64]) -> f64 {
 
 #[test]
 fn closures_reading_data_tables_copies_and_matched_names() {
-    for p in [[0.4, -0.3, 0.8], [1.2, 0.5, -0.6]] {
-        let mut d = [f64::NAN; 3];
-        let v = fitted_through_helpers_grad(&p, &mut d);
-        assert_eq!(v.to_bits(), fitted_through_helpers(&p).to_bits());
-        check(
-            "fitted_through_helpers",
-            &|q| fitted_through_helpers(q),
-            v,
-            &d,
-            &p,
-        );
-    }
+    check_at_two_points(
+        "fitted_through_helpers",
+        fitted_through_helpers,
+        fitted_through_helpers_grad,
+    );
 }
 
 /// Helpers without `#[gradient]` calling a helper without it that takes a closure, the closure
@@ -778,18 +777,11 @@ fn closures_calling_closures(x: &[f64]) -> f64 {
 
 #[test]
 fn closures_given_to_helpers_calling_closures() {
-    for p in [[0.4, -0.3, 0.8], [1.2, 0.5, -0.6]] {
-        let mut d = [f64::NAN; 3];
-        let v = closures_calling_closures_grad(&p, &mut d);
-        assert_eq!(v.to_bits(), closures_calling_closures(&p).to_bits());
-        check(
-            "closures_calling_closures",
-            &|q| closures_calling_closures(q),
-            v,
-            &d,
-            &p,
-        );
-    }
+    check_at_two_points(
+        "closures_calling_closures",
+        closures_calling_closures,
+        closures_calling_closures_grad,
+    );
 }
 
 /// A closure local called twice, its captures unchanged between: the same values at both
