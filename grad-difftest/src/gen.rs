@@ -11245,8 +11245,8 @@ impl {tb} {{
     /// Calls of the closure helper `call.0` whose closure reads what the caller binds in other
     /// ways than a typed `let`: a loop's items (floats, references, counts, positions, chunks),
     /// an adapter's item (`map(|&v| ..)`), the fields of a tuple `let`, a `const` of the body,
-    /// the rows of a `Vec` of tuples written out, a closure of the body it calls; summed into a
-    /// float declared after them.
+    /// the rows of a `Vec` of tuples written out, a closure of the body it calls, an `if let`'s
+    /// element, a `match` arm's count; summed into a float declared after them.
     /// `call`: the helper, `&` where it takes the closure by reference, the argument before the
     /// count, the count, whether that argument is differentiated.
     fn closure_capture_form(
@@ -11259,8 +11259,8 @@ impl {tb} {{
         let (name, by_ref, a_arg, n, a_act) = call;
         let r = self.fresh("cr");
         let slices = self.slices();
-        let form = self.rng.below(12);
-        let slice = (!slices.is_empty() && (form <= 4 || form == 8 || form == 11))
+        let form = self.rng.below(14);
+        let slice = (!slices.is_empty() && (form <= 4 || form == 8 || form >= 11))
             .then(|| self.rng.pick(&slices).clone());
         let helper = |body: &str| format!("{name}({by_ref}|t: {FLT}| {body}, {a_arg}{n})");
         Self::line(out, ind, &format!("let mut {r}: {FLT} = 0.0;"));
@@ -11298,6 +11298,28 @@ impl {tb} {{
                 };
                 let call = helper(&format!("{FLT}::tanh({body})"));
                 Self::line(out, ind, &line.replace("CALL", &call));
+                iv.2
+            }
+            (12, Some((s, iv))) => {
+                // The element an `if let` takes.
+                let v = self.fresh("lv");
+                let call = helper(&format!("{FLT}::tanh(t * {v} * 0.5)"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("if let Some(&{v}) = {s}.last() {{ {r} += {call}; }}"),
+                );
+                iv.2
+            }
+            (13, Some((s, iv))) => {
+                // A `match` arm's count.
+                let n = self.fresh("ln");
+                let call = helper(&format!("{FLT}::tanh(t * {s}[{n} - 1] * 0.5)"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("match {s}.len() {{ {n} if {n} > 0 => {r} += {call}, _ => {{}} }}"),
+                );
                 iv.2
             }
             (10, _) => {
