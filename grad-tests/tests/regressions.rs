@@ -1879,3 +1879,63 @@ fn clones_beside_closures_taking_references() {
         .unwrap();
     }
 }
+
+/// A helper pushing integers into a local vector, called in a condition (which `#[gradient]`
+/// keeps as written, with the helper inlined there): "cannot find attribute `grad_integers`"
+/// before (the marker desugaring puts on the vector reached the emitted code), long mode seed
+/// 5413 `g108`.
+fn even_rows_scaled(a0: f64, a1: f64, s: &[f64]) -> f64 {
+    let mut idx = Vec::new();
+    let mut i = 0usize;
+    while i < s.len() {
+        if i % 2 == 0 {
+            idx.push(i);
+        }
+        i += 1;
+    }
+    idx.iter().map(|&i| s[i] * 0.5).sum::<f64>() * a1 + a0
+}
+
+#[gradient(jvp)]
+fn integers_pushed_in_a_condition(xs: &[f64], mut x0: f64) -> f64 {
+    let mut j = 0usize;
+    while j < 3 {
+        x0 *= 1.0
+            + 0.1
+                * f64::tanh(if even_rows_scaled(0.1, x0, xs) > 0.5 {
+                    xs[0]
+                } else {
+                    0.3
+                });
+        j += 1;
+    }
+    x0 + even_rows_scaled(x0, 0.3, xs) * even_rows_scaled(0.2, x0, xs)
+}
+
+#[test]
+fn helpers_pushing_integers_inside_conditions() {
+    // Both sides of the condition: the helper's value above 0.5 at the first, below at the second.
+    for (xs, x0) in [([1.0, 2.0, 3.0], 0.5), ([0.2, -0.4, 0.1], -0.3)] {
+        let mut d = [f64::NAN; 3];
+        let (v, [dx0]) = integers_pushed_in_a_condition_grad(&xs, x0, &mut d);
+        assert_eq!(
+            v.to_bits(),
+            integers_pushed_in_a_condition(&xs, x0).to_bits()
+        );
+        check_flat(
+            "integers_pushed_in_a_condition",
+            &[xs[0], xs[1], xs[2], x0],
+            &|q| integers_pushed_in_a_condition(&q[..3], q[3]),
+            v,
+            &[d[0], d[1], d[2], dx0],
+        )
+        .unwrap();
+        let (vj, t) = integers_pushed_in_a_condition_jvp(&xs, x0, &[1.0, 0.0, -1.0], 0.5);
+        assert_eq!(vj.to_bits(), v.to_bits());
+        let want = d[0] - d[2] + 0.5 * dx0;
+        assert!(
+            (t - want).abs() <= 1e-12 * (1.0 + want.abs()),
+            "{t} vs {want}"
+        );
+    }
+}

@@ -22,7 +22,7 @@ pub(crate) mod options;
 mod partial_pushes;
 mod piece_lists;
 mod pops;
-mod pushes;
+pub(crate) mod pushes;
 pub(crate) use closures::free_names as closure_free_names;
 pub use hoist::TAKING;
 pub use pushes::empty_vec;
@@ -62,6 +62,14 @@ pub fn is_vector_call_candidate(e: &syn::Expr) -> bool {
 /// The attribute that marks `let h = f(..);` as a vector-valued call (see `vector_call`).
 pub fn vector_call_marker() -> syn::Ident {
     vector_calls::marker()
+}
+
+/// Whether `a` is one of the attributes desugaring puts on a `let` for lowering to read (a
+/// vector-valued call, a vector of integers, data that may hold floats): no Rust attribute, so
+/// removed wherever a block is kept as written (a helper inlined into a condition).
+pub fn is_marker(a: &syn::Attribute) -> bool {
+    let p = a.path();
+    p.is_ident(&vector_call_marker()) || p.is_ident(pushes::INTEGERS) || p.is_ident(pushes::DATA)
 }
 
 use crate::errors::Errors;

@@ -10,6 +10,11 @@
 use quote::quote;
 use syn::visit_mut::VisitMut;
 
+/// The marker of a local vector that only receives integers (data, kept as written).
+pub const INTEGERS: &str = "grad_integers";
+/// The marker of a local collection that may hold floats, which stay constants.
+pub const DATA: &str = "grad_data";
+
 /// Input: `let mut v = Vec::new();` (or `Vec::with_capacity(n)`, `vec![]`, with or without a
 /// `Vec<f64>` type), then in `rest` either `for p in ITER { .. v.push(a); .. v.push(b); .. }`
 /// with every push at the top of the body, or pushes as statements of the block.
@@ -32,7 +37,7 @@ pub fn push_let(l: &syn::Local, rest: &mut Vec<syn::Stmt>) -> Option<Vec<syn::St
     let marked = l
         .attrs
         .iter()
-        .any(|a| a.path().is_ident("grad_integers") || a.path().is_ident("grad_data"));
+        .any(|a| a.path().is_ident(INTEGERS) || a.path().is_ident(DATA));
     if ty.is_none() && !marked {
         if let Some(methods) = empty_collection(&init.expr) {
             // `let mut seen = HashSet::new();` (a set holds no float), `let mut q =
@@ -40,10 +45,14 @@ pub fn push_let(l: &syn::Local, rest: &mut Vec<syn::Stmt>) -> Option<Vec<syn::St
             // else is data that may hold floats (constants: lowering refuses differentiated
             // values put into it).
             let (m, name, e) = (pi.mutability, &pi.ident, &init.expr);
+            let (integers, data) = (
+                quote::format_ident!("{INTEGERS}"),
+                quote::format_ident!("{DATA}"),
+            );
             if methods.is_empty() || integer_pushes(rest, &pi.ident, methods) {
-                return Some(vec![syn::parse_quote!(#[grad_integers] let #m #name = #e;)]);
+                return Some(vec![syn::parse_quote!(#[#integers] let #m #name = #e;)]);
             }
-            return Some(vec![syn::parse_quote!(#[grad_data] let #m #name = #e;)]);
+            return Some(vec![syn::parse_quote!(#[#data] let #m #name = #e;)]);
         }
     }
     if !empty_vec(&init.expr) {
@@ -60,8 +69,9 @@ pub fn push_let(l: &syn::Local, rest: &mut Vec<syn::Stmt>) -> Option<Vec<syn::St
     if ty.is_none() && integer_pushes(rest, name, &[("push", 0)]) {
         let m = pi.mutability;
         let e = &init.expr;
+        let integers = quote::format_ident!("{INTEGERS}");
         return Some(vec![
-            syn::parse_quote!(#[grad_integers] let #m #name: ::std::vec::Vec<_> = #e;),
+            syn::parse_quote!(#[#integers] let #m #name: ::std::vec::Vec<_> = #e;),
         ]);
     }
     // `extend`s become loops of pushes, in a copy: a `None` leaves the block as it was.

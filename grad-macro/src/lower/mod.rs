@@ -1076,7 +1076,10 @@ impl<'f> Lowerer<'f> {
         // A collection that may hold floats (`#[grad_data]`: a `VecDeque::new()`) is data too,
         // into which nothing differentiated may go.
         let marked = |name| local.attrs.iter().any(|a| a.path().is_ident(name));
-        let (integers, floats) = (marked("grad_integers"), marked("grad_data"));
+        let (integers, floats) = (
+            marked(crate::desugar::pushes::INTEGERS),
+            marked(crate::desugar::pushes::DATA),
+        );
         if let Some(ident) = &ident {
             // A copy of data (`let mut rest = idx.clone();`) is data alike.
             let copied = self.data_copy(&init.expr);

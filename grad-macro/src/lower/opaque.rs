@@ -128,11 +128,10 @@ impl VisitMut for Renamer<'_, '_> {
         syn::visit_mut::visit_expr_mut(self, e);
     }
 
-    /// A vector-valued call's `let` inside a block kept as written (a helper inlined into a
-    /// condition) runs as the user's call: the marker `desugar` put on it is no Rust attribute.
+    /// A `let` inside a block kept as written (a helper inlined into a condition) runs as the
+    /// user wrote it: the markers `desugar` put on it are no Rust attributes.
     fn visit_local_mut(&mut self, l: &mut syn::Local) {
-        let marker = crate::desugar::vector_call_marker();
-        l.attrs.retain(|a| !a.path().is_ident(&marker));
+        l.attrs.retain(|a| !crate::desugar::is_marker(a));
         syn::visit_mut::visit_local_mut(self, l);
     }
 
