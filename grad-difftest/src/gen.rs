@@ -553,6 +553,31 @@ fn is_on(pending: &[String], name: &str) -> bool {
         .any(|p| p == name || (p.ends_with(':') && name.starts_with(p.as_str())))
 }
 
+/// `text` with each whole word `from` of `names` written `to` (identifiers only: a word is a
+/// run of letters, digits and `_`).
+fn rename_words(text: &str, names: &[(&str, &str)]) -> String {
+    let mut out = String::new();
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        let w = names
+            .iter()
+            .find(|(f, _)| *f == word.as_str())
+            .map_or(word.as_str(), |(_, t)| *t);
+        out.push_str(w);
+        word.clear();
+    };
+    for c in text.chars() {
+        if c.is_alphanumeric() || c == '_' {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
 /// The state of the generation of one case.
 struct FnGen<'a> {
     rng: Rng,
@@ -8732,8 +8757,54 @@ impl {tb} {{
             self.declare(&n, VarKind::Float(Iv(-m, m, act)), false);
             return;
         }
-        Self::line(out, ind, &format!("let {f} = {mv}|{z}: {FLT}| {};", body.s));
+        // Sometimes held as a `Box<dyn Fn>`, a `&dyn Fn` or through a second name.
+        let closure = format!("{mv}|{z}: {FLT}| {}", body.s);
+        let held = match self.rng.below(4) {
+            // (A box holds a `'static` closure, and holds it to the end of the block: `move`,
+            // of numbers only.)
+            0 if self.on("stmt:closure_held") && !reads_seq => {
+                let body = &body.s;
+                format!(
+                    "let {f}: Box<dyn Fn({FLT}) -> {FLT}> = Box::new(move |{z}: {FLT}| {body});"
+                )
+            }
+            1 if self.on("stmt:closure_held") => {
+                format!("let {f}: &dyn Fn({FLT}) -> {FLT} = &{closure};")
+            }
+            2 if self.on("stmt:closure_held") => {
+                let g = self.fresh("g");
+                format!("let {g} = {closure};\nlet {f} = &{g};")
+            }
+            _ => format!("let {f} = {closure};"),
+        };
+        for l in held.lines() {
+            Self::line(out, ind, l);
+        }
         let n = self.fresh("v");
+        // Sometimes called by a closure that takes it (or a function by its path) as
+        // `&dyn Fn`: `ap(&f, v)`, `ap(&|z| .., v)`, `ap(&FLT::tanh, v)`.
+        if self.on("stmt:closure_taking") && self.rng.chance(0.3) {
+            let (ap, g, v) = (self.fresh("ap"), self.fresh("g"), self.fresh("v"));
+            Self::line(
+                out,
+                ind,
+                &format!("let {ap} = |{g}: &dyn Fn({FLT}) -> {FLT}, {v}: {FLT}| {g}({v}) + {g}({v}) * 0.5;"),
+            );
+            let (arg, iv) = match self.rng.below(3) {
+                0 => (format!("&{f}"), body.iv),
+                1 => (format!("&{closure}"), body.iv),
+                _ => (format!("&{FLT}::tanh"), Iv(-1.0, 1.0, false)),
+            };
+            let act = iv.2 || e1.iv.2;
+            Self::line(
+                out,
+                ind,
+                &format!("let {n}: {FLT} = {ap}({arg}, {}) + {f}({});", e1.s, e2.s),
+            );
+            let m = 1.5 * iv.mag() + body.iv.mag();
+            self.declare(&n, VarKind::Float(Iv(-m, m, act || body.iv.2)), false);
+            return;
+        }
         Self::line(
             out,
             ind,
@@ -11187,10 +11258,36 @@ impl {tb} {{
         } else {
             (sig, term)
         };
-        let _ = writeln!(
-            self.items,
-            "// a helper taking a closure (CF: Fn(..))\n{ann}\nfn {name}{sig} -> {FLT}{where_clause} {{\n    let mut s: {FLT} = 0.0;\n    for i in 0..n {{\n        s += {term} * 0.5;\n    }}\n    s\n}}"
-        );
+        // Sometimes declared in the body, reading a `const` of the body.
+        if self.on("call:nested_closure_helper") && self.rng.chance(0.25) {
+            let k = self.fresh("HK");
+            // (Its names its own, which no variant of the case rewrites as the caller's: a
+            // model's field, `self.n`.)
+            let text = format!(
+                "fn {name}{sig} -> {FLT}{where_clause} {{\n    let mut s: {FLT} = 0.0;\n    for i in 0..n {{\n        s += {term} * {k};\n    }}\n    s\n}}"
+            );
+            let own = [
+                ("f", "hf_"),
+                ("a", "ha_"),
+                ("n", "hn_"),
+                ("s", "hs_"),
+                ("i", "hi_"),
+            ];
+            let text = format!(
+                "// a helper taking a closure (CF: Fn(..)), declared in the body\nconst {k}: {FLT} = 0.5;\n{}",
+                rename_words(&text, &own)
+            );
+            for l in text.lines() {
+                Self::line(out, ind, l);
+            }
+            // (Counted among the helpers: the next one's name differs.)
+            let _ = writeln!(self.items, "// {name} is declared in the body");
+        } else {
+            let _ = writeln!(
+                self.items,
+                "// a helper taking a closure (CF: Fn(..))\n{ann}\nfn {name}{sig} -> {FLT}{where_clause} {{\n    let mut s: {FLT} = 0.0;\n    for i in 0..n {{\n        s += {term} * 0.5;\n    }}\n    s\n}}"
+            );
+        }
         let a = self.wrapped(1, (-1.0, 1.0));
         let n = 1 + self.rng.below(3);
         if !pointer && self.on("closure:capture_forms") && self.rng.chance(0.45) {

@@ -482,7 +482,11 @@ pub fn unit(case: &Case) -> Unit {
         } else {
             items
         };
-        case.finish(items, float)
+        let mut items = case.finish(items, float);
+        if has_plain(case) {
+            items.push_str(&plain_copy(&items, &fname));
+        }
+        items
     };
     let mut items = render(case.float);
     if case.float == Float::F32 {
@@ -499,6 +503,46 @@ pub fn unit(case: &Case) -> Unit {
         check,
         source: case.source(),
     }
+}
+
+/// The function `fname` of `items` again, unannotated, as `fname_plain`: the value the user's
+/// own code computes, against which `NAME_grad`'s is compared (the `#[gradient]` function is
+/// re-emitted by the macro, rewritten in places, so a rewrite that changes its value would
+/// otherwise go unseen).
+fn plain_copy(items: &str, fname: &str) -> String {
+    let at = items
+        .find(&format!("fn {fname}("))
+        .or_else(|| items.find(&format!("fn {fname}<")))
+        .expect("the case's function");
+    let open = at + items[at..].find('{').expect("a body");
+    // The body's extent, braces inside string and char literals aside.
+    let bytes = items.as_bytes();
+    let (mut depth, mut i, mut in_str) = (0usize, open, false);
+    let end = loop {
+        let c = bytes[i];
+        match (c, in_str) {
+            (b'\\', true) => i += 1,
+            (b'"', _) => in_str = !in_str,
+            (b'\'', false) if bytes.get(i + 2) == Some(&b'\'') => i += 2,
+            (b'{', false) => depth += 1,
+            (b'}', false) => {
+                depth -= 1;
+                if depth == 0 {
+                    break i + 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    };
+    let sig_and_body = &items[at + format!("fn {fname}").len()..end];
+    format!("\n#[allow(dead_code)]\nfn {fname}_plain{sig_and_body}\n")
+}
+
+/// Whether the unit has a plain copy of its function (see [`plain_copy`]): not for a method, a
+/// plain wrapper of a `#[gradient]` core, or a generic function.
+fn has_plain(case: &Case) -> bool {
+    case.model.is_none() && !case.wrapper && !case.generic
 }
 
 /// `NAME: VALUE` of a model field in the literal that builds the model, its differentiated
@@ -714,6 +758,7 @@ fn point_code(case: &Case, pt: &[Value]) -> String {
                 a.extend(args);
                 (name.clone(), format!("{name}_grad"), a)
             }
+            None if has_plain(case) => (format!("{name}_plain"), format!("{name}_grad"), args),
             None => (name.clone(), format!("{name}_grad"), args),
         };
         let f = format!(

@@ -505,13 +505,100 @@ pub fn callers(item: &syn::ItemFn, args: &TokenStream) -> (syn::ItemFn, TokenStr
     };
     r.collect(&item.block);
     r.functions = Some(crate::function_values::Names::of(&item));
+    // The body's own `fn` items taking closures (`fn trap<F: Fn(f64) -> f64>(f: F, ..)` declared
+    // inside): helpers like those of the module, found first (they shadow them), for this body.
+    // Each holds the body's items it reads (`const N: usize = 8;`): its body is copied into
+    // functions made beside the caller.
+    let mut nested = nested_closure_helpers(&item.block);
+    for f in &mut nested {
+        let own: Vec<String> = f
+            .block
+            .stmts
+            .iter()
+            .filter_map(|s| match s {
+                syn::Stmt::Item(i) => value_item_name(i).map(ToString::to_string),
+                _ => None,
+            })
+            .collect();
+        let read = std::cell::RefCell::new(Vec::new());
+        crate::naming::mentions(f.block.to_token_stream(), &|i| {
+            if *i != f.sig.ident && !own.contains(&i.to_string()) {
+                read.borrow_mut().push(i.to_string());
+            }
+            false
+        });
+        let taken: Vec<syn::Stmt> = items_read(&r.items, read.into_inner())
+            .into_iter()
+            .map(|i| syn::Stmt::Item(i.clone()))
+            .collect();
+        f.block.stmts.splice(0..0, taken);
+    }
+    let count = nested.len();
+    PLAIN.with(|p| {
+        p.borrow_mut().splice(0..0, nested);
+    });
     r.visit_block_mut(&mut item.block);
+    PLAIN.with(|p| {
+        p.borrow_mut().drain(0..count);
+    });
     if !r.specs.is_empty() {
         drop_unused_closures(&mut item.block);
     }
     let items = r.specs.iter().map(|s| &s.item);
     let items = quote!(#(#items)*);
     (item, items)
+}
+
+/// The name of a function, constant or static: the items of a body a function made outside it
+/// must take along.
+fn value_item_name(i: &syn::Item) -> Option<&syn::Ident> {
+    match i {
+        syn::Item::Const(c) => Some(&c.ident),
+        syn::Item::Static(s) => Some(&s.ident),
+        syn::Item::Fn(f) => Some(&f.sig.ident),
+        _ => None,
+    }
+}
+
+/// The items of `items` (the body's own, by name) that `names` name, and those they read in
+/// turn.
+fn items_read(items: &[(String, syn::Item)], mut names: Vec<String>) -> Vec<&syn::Item> {
+    let mut taken: Vec<&syn::Item> = Vec::new();
+    while let Some(n) = names.pop() {
+        let Some((_, item)) = items.iter().find(|(i, _)| *i == n) else {
+            continue;
+        };
+        if taken.iter().any(|t| std::ptr::eq(*t, item)) {
+            continue;
+        }
+        taken.push(item);
+        let read = std::cell::RefCell::new(Vec::new());
+        crate::naming::mentions(item.to_token_stream(), &|i| {
+            let i = i.to_string();
+            if i != n && items.iter().any(|(k, _)| *k == i) {
+                read.borrow_mut().push(i);
+            }
+            false
+        });
+        names.extend(read.into_inner());
+    }
+    taken
+}
+
+/// The `fn` items declared in `block` (at any depth) that take closures.
+fn nested_closure_helpers(block: &syn::Block) -> Vec<syn::ItemFn> {
+    struct Found(Vec<syn::ItemFn>);
+    impl<'a> syn::visit::Visit<'a> for Found {
+        fn visit_item_fn(&mut self, f: &'a syn::ItemFn) {
+            if takes_closures(&f.sig) {
+                self.0.push(f.clone());
+            }
+            syn::visit::visit_item_fn(self, f);
+        }
+    }
+    let mut found = Found(Vec::new());
+    syn::visit::Visit::visit_block(&mut found, block);
+    found.0
 }
 
 /// The function's float type when it is a concrete one (`f64`, `f32`): a capture's type where
@@ -606,12 +693,7 @@ impl Rewrite {
                 syn::visit::visit_local(self, l);
             }
             fn visit_item(&mut self, i: &'a syn::Item) {
-                let name = match i {
-                    syn::Item::Const(c) => Some(&c.ident),
-                    syn::Item::Static(s) => Some(&s.ident),
-                    syn::Item::Fn(f) => Some(&f.sig.ident),
-                    _ => None,
-                };
+                let name = value_item_name(i);
                 let other = match i {
                     syn::Item::Struct(s) => Some(&s.ident),
                     syn::Item::Enum(e) => Some(&e.ident),
@@ -1173,26 +1255,8 @@ impl Rewrite {
         free: &HashSet<String>,
         known: &dyn Fn(&str) -> bool,
     ) {
-        let mut taken: Vec<&syn::Item> = Vec::new();
-        let mut names: Vec<String> = free.iter().filter(|n| !known(n)).cloned().collect();
-        while let Some(n) = names.pop() {
-            let Some((_, item)) = self.items.iter().find(|(i, _)| *i == n) else {
-                continue;
-            };
-            if taken.iter().any(|t| std::ptr::eq(*t, item)) {
-                continue;
-            }
-            taken.push(item);
-            let read = std::cell::RefCell::new(Vec::new());
-            crate::naming::mentions(item.to_token_stream(), &|i| {
-                let i = i.to_string();
-                if i != n && self.items.iter().any(|(k, _)| *k == i) {
-                    read.borrow_mut().push(i);
-                }
-                false
-            });
-            names.extend(read.into_inner());
-        }
+        let names = free.iter().filter(|n| !known(n)).cloned().collect();
+        let taken = items_read(&self.items, names);
         if taken.is_empty() {
             return;
         }

@@ -812,3 +812,92 @@ fn closure_locals_called_twice() {
         );
     }
 }
+
+/// Helpers declared inside the body (generic, `impl Fn`, `&dyn Fn`), one reading the body's own
+/// `const`: before, "cannot find macro `trap__inline`" (the call was written for a
+/// `#[gradient]` helper of the module) and "cannot find value `N`" (the helper's body copied
+/// where the body's items are not seen).
+#[gradient]
+fn nested_helpers(x: &[f64]) -> f64 {
+    const N: usize = 6;
+    fn trap(f: impl Fn(f64) -> f64) -> f64 {
+        let mut s = 0.5 * (f(0.0) + f(1.0));
+        for i in 1..N {
+            s += f(i as f64 / N as f64);
+        }
+        s / N as f64
+    }
+    fn simpson(f: &dyn Fn(f64) -> f64, a: f64, b: f64, n: usize) -> f64 {
+        let h = (b - a) / n as f64;
+        let mut s = f(a) + f(b);
+        for i in 1..n {
+            s += if i % 2 == 1 { 4.0 } else { 2.0 } * f(a + i as f64 * h);
+        }
+        s * h / 3.0
+    }
+    fn newton<F: Fn(f64) -> f64>(f: F, a: f64) -> f64 {
+        let mut r = a;
+        for _ in 0..4 {
+            r = 0.5 * (r + f(r));
+        }
+        r
+    }
+    let k = x[0] * 2.0;
+    let mut s = trap(|t| k * t * t + x[1]) + simpson(&|t| (x[0] * t).sin() * x[2], 0.0, 1.0, 8);
+    for &v in x {
+        s += newton(|r| (v * v + 1.0) / r, v.abs() + 1.0);
+    }
+    s
+}
+
+#[test]
+fn helpers_declared_in_the_body() {
+    check_at_two_points("nested_helpers", nested_helpers, nested_helpers_grad);
+}
+
+/// Closures taking functions and closures: a function by its path (`&f64::tanh`, `&square`, a
+/// `fn(f64) -> f64`), a closure literal lent (`&|t| ..`), a closure local of the body (`&sq`,
+/// and `&c` of `let c = &cube;`);
+/// and closures held as `Box<dyn Fn>`, `&dyn Fn` and `fn(f64) -> f64` locals.
+fn square(v: f64) -> f64 {
+    v * v
+}
+
+#[gradient]
+fn closures_taking_functions(x: &[f64]) -> f64 {
+    let sq = |v: f64| v * v * x[2];
+    let apply = |g: &dyn Fn(f64) -> f64, v: f64| g(v) + g(2.0 * v);
+    let twice = |g: fn(f64) -> f64, v: f64| g(g(v));
+    let simpson = |f: &dyn Fn(f64) -> f64| -> f64 {
+        let mut s = f(0.0) + f(1.0);
+        for i in 1..8 {
+            s += if i % 2 == 1 { 4.0 } else { 2.0 } * f(f64::from(i) / 8.0);
+        }
+        s / 24.0
+    };
+    let act: Box<dyn Fn(f64) -> f64> = Box::new(|z| z.max(0.0) + 0.01 * z.min(0.0));
+    let lin: &dyn Fn(f64) -> f64 = &|t| t * x[1];
+    let sig: fn(f64) -> f64 = |z| 1.0 / (1.0 + (-z).exp());
+    // (A closure through a second name, handed on by it: long mode.)
+    let cube = |t: f64| t * t * t * x[0];
+    let c = &cube;
+    apply(&c, x[1])
+        + c(x[2])
+        + apply(&sq, x[0])
+        + apply(&square, x[1])
+        + apply(&f64::tanh, x[2])
+        + twice(f64::sin, x[0])
+        + simpson(&|t| (x[0] * t).sin() * x[1])
+        + act(x[0] - 0.5)
+        + lin(x[2])
+        + sig(x[0] * x[1])
+}
+
+#[test]
+fn closures_given_functions_and_closures() {
+    check_at_two_points(
+        "closures_taking_functions",
+        closures_taking_functions,
+        closures_taking_functions_grad,
+    );
+}

@@ -4969,3 +4969,69 @@ fn session_54_forms_run() {
     let (value, _, _) = s54_forms_hvp(0.7, &xs, 0.1, &[0.0; 3], &mut d, &mut hv);
     assert_eq!(value.to_bits(), s54_forms(0.7, &xs).to_bits());
 }
+
+fn s55_square(v: f64) -> f64 {
+    v * v
+}
+
+fn s55_count_even(s: &[f64]) -> f64 {
+    let mut idx = Vec::new();
+    let mut i = 0usize;
+    while i < s.len() {
+        if i.is_multiple_of(2) {
+            idx.push(i);
+        }
+        i += 1;
+    }
+    idx.iter().map(|&i| s[i] * 0.5).sum::<f64>()
+}
+
+/// Helpers declared in the body (one reading the body's `const`), closures taking functions
+/// and closures (`&dyn Fn`, `fn(f64) -> f64`), closures held as `Box<dyn Fn>`, `&dyn Fn` and
+/// through a second name, and a helper pushing integers called in a condition (and forward
+/// mode, second order).
+#[gradient(jvp, hvp)]
+fn s55_forms(w: f64, xs: &[f64]) -> f64 {
+    const N: u32 = 4;
+    fn trap(f: impl Fn(f64) -> f64) -> f64 {
+        let mut s = 0.5 * (f(0.0) + f(1.0));
+        for i in 1..N {
+            s += f(f64::from(i) / f64::from(N));
+        }
+        s / f64::from(N)
+    }
+    fn euler(f: &dyn Fn(f64) -> f64, y0: f64) -> f64 {
+        let mut y = y0;
+        for _ in 0..3 {
+            y += 0.1 * f(y);
+        }
+        y
+    }
+    let sq = |v: f64| v * v * w;
+    let apply = |g: &dyn Fn(f64) -> f64, v: f64| g(v) + g(2.0 * v);
+    let twice = |g: fn(f64) -> f64, v: f64| g(g(v));
+    let act: Box<dyn Fn(f64) -> f64> = Box::new(|z| z.tanh() * w);
+    let lin: &dyn Fn(f64) -> f64 = &|t| t * w;
+    let cube = |t: f64| t * t * t;
+    let c = &cube;
+    let mut s = trap(|t| w * t * t) + euler(&|y| -w * y, 1.0);
+    s += apply(&sq, w) + apply(&s55_square, w) + apply(&f64::sin, w) + twice(f64::cos, w);
+    s += act(w) + lin(0.5) + c(w);
+    if s55_count_even(xs) * w > 0.1 {
+        s += xs[0] * w;
+    }
+    s
+}
+
+#[test]
+fn session_55_forms_run() {
+    let mut d = [0.0; 3];
+    let xs = [0.5, -0.25, 1.0];
+    let (value, _) = s55_forms_grad(0.7, &xs, &mut d);
+    assert_eq!(value.to_bits(), s55_forms(0.7, &xs).to_bits());
+    let (value, _) = s55_forms_jvp(0.7, &xs, 0.1, &[0.0; 3]);
+    assert_eq!(value.to_bits(), s55_forms(0.7, &xs).to_bits());
+    let mut hv = [0.0; 3];
+    let (value, _, _) = s55_forms_hvp(0.7, &xs, 0.1, &[0.0; 3], &mut d, &mut hv);
+    assert_eq!(value.to_bits(), s55_forms(0.7, &xs).to_bits());
+}

@@ -15,6 +15,7 @@
     clippy::if_same_then_else,
     clippy::useless_vec,
     clippy::blocks_in_conditions,
+    clippy::manual_is_multiple_of,
     unused_braces
 )]
 

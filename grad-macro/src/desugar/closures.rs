@@ -112,6 +112,61 @@ pub(crate) fn free_names(c: &syn::ExprClosure) -> HashSet<String> {
     n.free
 }
 
+/// Whether a parameter of type `t` holds a function: `fn(f64) -> f64`, `&dyn Fn(f64) -> f64`,
+/// `impl Fn(f64) -> f64`.
+fn holds_function(t: &syn::Type) -> bool {
+    let fn_bound = |bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>| {
+        bounds.iter().any(|b| {
+            matches!(b, syn::TypeParamBound::Trait(t)
+                if t.path.segments.last().is_some_and(|s| ["Fn", "FnMut", "FnOnce"].iter().any(|n| s.ident == n)))
+        })
+    };
+    match t {
+        syn::Type::BareFn(_) => true,
+        syn::Type::Reference(r) => holds_function(&r.elem),
+        syn::Type::TraitObject(o) => fn_bound(&o.bounds),
+        syn::Type::ImplTrait(i) => fn_bound(&i.bounds),
+        syn::Type::Paren(p) => holds_function(&p.elem),
+        _ => false,
+    }
+}
+
+/// `e` without the `&` that lends it.
+fn unlent(e: &syn::Expr) -> &syn::Expr {
+    match e {
+        syn::Expr::Reference(r) if r.mutability.is_none() => unlent(&r.expr),
+        syn::Expr::Paren(p) => unlent(&p.expr),
+        e => e,
+    }
+}
+
+impl Inline<'_> {
+    /// The closure of the block an argument names (`sq`, `&sq`).
+    fn closure_named(&self, a: &syn::Expr) -> Option<syn::ExprClosure> {
+        let syn::Expr::Path(p) = unlent(a) else {
+            return None;
+        };
+        let i = p.path.get_ident()?;
+        let (_, c) = self.seen.iter().rev().find(|(n, _)| n == i)?;
+        Some(c.clone())
+    }
+}
+
+/// Reads of a name as a function's path (see `Inline`).
+struct ReadAsPath<'a>(&'a syn::Ident, &'a syn::ExprPath);
+
+impl VisitMut for ReadAsPath<'_> {
+    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        match e {
+            syn::Expr::Path(p) if p.qself.is_none() && p.path.is_ident(self.0) => {
+                *e = syn::Expr::Path(self.1.clone());
+            }
+            _ => syn::visit_mut::visit_expr_mut(self, e),
+        }
+    }
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
 /// Whether a statement declares or assigns one of `names` anywhere inside it.
 pub(super) fn touches(s: &syn::Stmt, names: &HashSet<String>) -> bool {
     finds(s, names, true)
@@ -220,6 +275,8 @@ struct Inline<'c> {
     /// The names the closure reads (and its own name): a closure whose parameters bind one of
     /// them is left alone (inlined there, the body would read the parameter).
     free: &'c HashSet<String>,
+    /// The closures of the block defined before it (`apply(&sq, v)` hands `sq`'s on).
+    seen: &'c [(syn::Ident, syn::ExprClosure)],
 }
 
 impl VisitMut for Inline<'_> {
@@ -259,13 +316,59 @@ impl VisitMut for Inline<'_> {
                 *a = syn::parse_quote!(#t);
             }
         }
+        // A function given by its path to a parameter holding one (`apply(f64::sin, v)` of `|g:
+        // fn(f64) -> f64, v: f64| g(v)`): the body calls the path, which the macro sees.
+        let mut body = super::tail_expr(&self.closure.body);
+        let body_stmt = syn::Stmt::Expr(body.clone(), None);
+        let by_path: Vec<(syn::Ident, syn::ExprPath)> = self
+            .closure
+            .inputs
+            .iter()
+            .zip(&args)
+            .filter_map(|(p, a)| {
+                let (syn::Pat::Type(pt), syn::Expr::Path(path)) = (p, unlent(a)) else {
+                    return None;
+                };
+                let syn::Pat::Ident(pi) = &*pt.pat else {
+                    return None;
+                };
+                let first = &path.path.segments.first()?.ident;
+                (holds_function(&pt.ty)
+                    && path.qself.is_none()
+                    && self.closure_named(a).is_none()
+                    && !super::options::binds_inside(&body_stmt, &pi.ident)
+                    && !super::options::binds_inside(&body_stmt, first))
+                .then(|| (pi.ident.clone(), path.clone()))
+            })
+            .collect();
+        for (name, path) in &by_path {
+            ReadAsPath(name, path).visit_expr_mut(&mut body);
+        }
+        let passed_by_path = |p: &syn::Pat| {
+            let mut names = Vec::new();
+            crate::lower::collect_pat_idents(p, &mut names);
+            names.len() == 1 && by_path.iter().any(|(n, _)| *n == names[0])
+        };
         lets.extend(
             self.closure
                 .inputs
                 .iter()
                 .zip(&args)
-                .filter(|(p, a)| !same_name(p, a))
+                .filter(|(p, a)| !same_name(p, a) && !passed_by_path(p))
                 .map(|(p, a)| -> syn::Stmt {
+                    // A closure of the block (`apply(&sq, v)`): its literal, inlined at the
+                    // calls of this one's body, where the names it reads mean what they mean
+                    // here (unless the body binds one).
+                    if let (syn::Pat::Type(pt), Some(c)) = (p, self.closure_named(a)) {
+                        let reads = free_names(&c);
+                        if !reads.iter().any(|n| {
+                            let n = syn::Ident::new(n, proc_macro2::Span::call_site());
+                            super::options::binds_inside(&body_stmt, &n)
+                        }) {
+                            let pat = &pt.pat;
+                            return syn::parse_quote!(let #pat = &#c;);
+                        }
+                    }
                     let a = listed_slice(p, a).unwrap_or_else(|| a.clone());
                     syn::parse_quote!(let #p = #a;)
                 }),
@@ -276,7 +379,6 @@ impl VisitMut for Inline<'_> {
             *e = direct;
             return;
         }
-        let body = &super::tail_expr(&self.closure.body);
         let ret = match &self.closure.output {
             // A tuple is taken apart where it is bound (`let (a, b) = f(x);`), from the block's
             // value as written.
@@ -946,21 +1048,16 @@ pub fn assigned_calls_to_lets(b: &mut syn::Block) {
 }
 
 pub fn inline_closures(b: &mut syn::Block) {
+    // The closures defined so far, as inlined: `let f = &g;` calls `g`'s.
+    let mut seen: Vec<(syn::Ident, syn::ExprClosure)> = Vec::new();
     let mut k = 0;
     while k < b.stmts.len() {
         let def = match &b.stmts[k] {
-            syn::Stmt::Local(l) => match (&l.pat, &l.init) {
+            syn::Stmt::Local(l) => match (super::pat_and_type(l).0, &l.init) {
                 (syn::Pat::Ident(pi), Some(init))
                     if pi.by_ref.is_none() && pi.subpat.is_none() && init.diverge.is_none() =>
                 {
-                    match &*init.expr {
-                        // (A `move` closure too: inlined, it reads what it captured, as no
-                        // name it reads is written before its last inlined call.)
-                        syn::Expr::Closure(c) if c.asyncness.is_none() => {
-                            named_params(c).map(|c| (pi.ident.clone(), c))
-                        }
-                        _ => None,
-                    }
+                    closure_held(&init.expr, &seen).map(|c| (pi.ident.clone(), c))
                 }
                 _ => None,
             },
@@ -1023,6 +1120,7 @@ pub fn inline_closures(b: &mut syn::Block) {
             }
             k += count;
         }
+        seen.push((name.clone(), closure.clone()));
         let mut free = free_names(&closure);
         free.insert(name.to_string());
         // What the closure reads, and its own name, mean at its calls what they meant where it
@@ -1034,6 +1132,7 @@ pub fn inline_closures(b: &mut syn::Block) {
             name: &name,
             closure: &closure,
             free: &free,
+            seen: &seen,
         };
         while end < b.stmts.len() {
             if touches(&b.stmts[end], &free) {
@@ -1054,6 +1153,64 @@ pub fn inline_closures(b: &mut syn::Block) {
             k += 1;
         }
     }
+    // A closure handed to another (`apply(&sq, v)`) is read no more once that one is inlined
+    // (from the last: `let f = &g;` goes before `g`).
+    for k in (0..b.stmts.len()).rev() {
+        let unread = match &b.stmts[k] {
+            syn::Stmt::Local(l) => match super::pat_and_type(l).0 {
+                syn::Pat::Ident(pi) => {
+                    seen.iter().any(|(n, _)| *n == pi.ident)
+                        && l.init
+                            .as_ref()
+                            .is_some_and(|i| closure_held(&i.expr, &seen).is_some())
+                        && !mentions(&b.stmts[k + 1..], &pi.ident)
+                }
+                _ => false,
+            },
+            _ => false,
+        };
+        if unread {
+            b.stmts.remove(k);
+        }
+    }
+}
+
+/// The closure a `let` binds, to be inlined at its calls: a literal (a `move` one too: inlined,
+/// it reads what it captured, as no name it reads is written before its last inlined call),
+/// lent (`&|t| ..`, what a `&dyn Fn` local holds), boxed (`Box::new(|t| ..)`), or a closure
+/// defined before (`let f = &g;`, among `seen`).
+fn closure_held(
+    e: &syn::Expr,
+    seen: &[(syn::Ident, syn::ExprClosure)],
+) -> Option<syn::ExprClosure> {
+    match e {
+        syn::Expr::Closure(c) if c.asyncness.is_none() => named_params(c),
+        syn::Expr::Reference(r) if r.mutability.is_none() => closure_held(&r.expr, seen),
+        syn::Expr::Paren(p) => closure_held(&p.expr, seen),
+        syn::Expr::Call(c) if c.args.len() == 1 && is_box_new(&c.func) => {
+            closure_held(&c.args[0], seen)
+        }
+        syn::Expr::Path(p) => {
+            let i = p.path.get_ident()?;
+            let (_, c) = seen.iter().rev().find(|(n, _)| n == i)?;
+            Some(c.clone())
+        }
+        _ => None,
+    }
+}
+
+/// `Box::new` (or `std::boxed::Box::new`).
+fn is_box_new(f: &syn::Expr) -> bool {
+    let syn::Expr::Path(p) = f else {
+        return false;
+    };
+    let segs: Vec<String> = p
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    segs.ends_with(&["Box".to_string(), "new".to_string()])
 }
 
 /// The value a statement computes before it writes a name: the initializer of a `let`, the right
@@ -1178,6 +1335,7 @@ pub fn inline_fn_items(b: &mut syn::Block, type_params: &HashSet<String>) {
             name: &name,
             closure: &closure,
             free: &free,
+            seen: &[],
         };
         for s in &mut b.stmts {
             match s {
