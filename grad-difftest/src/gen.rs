@@ -3289,6 +3289,36 @@ impl<'a> FnGen<'a> {
                 }
                 _ => format!("{i} % 2 == 0"),
             };
+            // Sometimes indices grouped into rows (`vec![Vec::new(); 2]`, typed or not), each
+            // group's sum read.
+            if self.on("stmt:grouped_rows") && self.rng.chance(0.25) {
+                let ann = if self.rng.chance(0.5) {
+                    ": Vec<Vec<usize>>"
+                } else {
+                    ""
+                };
+                let empty = if self.rng.chance(0.5) {
+                    "Vec::new()"
+                } else {
+                    "vec![]"
+                };
+                Self::line(out, ind, &format!("let mut {o}{ann} = vec![{empty}; 2];"));
+                Self::line(out, ind, &format!("for {i} in 0..{xs}.len() {{"));
+                Self::line(
+                    out,
+                    ind + 1,
+                    &format!("if {keep} || {i} == 0 {{ {o}[{i} % 2].push({i}); }}"),
+                );
+                Self::line(out, ind, "}");
+                let g = self.fresh("g");
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = {o}.iter().map(|{g}| {g}.iter().map(|&{i}| {xs}[{i}]).sum::<{FLT}>().tanh()).sum::<{FLT}>() * 0.5 + {o}[0].len().min(4) as {FLT} * 0.1 * {};", paren(&e.s)),
+                );
+                self.declare(&n, VarKind::Float(Iv(-1.5, 1.5, iv.2 || e.iv.2)), false);
+                return;
+            }
             let (ty, push) = match self.rng.below(4) {
                 0 => ("Vec<usize>".to_string(), "push"),
                 1 => ("std::collections::VecDeque<usize>".to_string(), "push_back"),

@@ -857,7 +857,7 @@ fn helpers_declared_in_the_body() {
 
 /// Closures taking functions and closures: a function by its path (`&f64::tanh`, `&square`, a
 /// `fn(f64) -> f64`), a closure literal lent (`&|t| ..`), a closure local of the body (`&sq`,
-/// and `&c` of `let c = &cube;`);
+/// and `&c` of `let c = &cube;`; `let sq2 = sq;` called);
 /// and closures held as `Box<dyn Fn>`, `&dyn Fn` and `fn(f64) -> f64` locals.
 fn square(v: f64) -> f64 {
     v * v
@@ -881,8 +881,10 @@ fn closures_taking_functions(x: &[f64]) -> f64 {
     // (A closure through a second name, handed on by it: long mode.)
     let cube = |t: f64| t * t * t * x[0];
     let c = &cube;
+    let sq2 = sq;
     apply(&c, x[1])
         + c(x[2])
+        + sq2(x[1])
         + apply(&sq, x[0])
         + apply(&square, x[1])
         + apply(&f64::tanh, x[2])

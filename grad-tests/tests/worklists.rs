@@ -280,3 +280,56 @@ fn worklists_in_forward_and_second_order() {
         &|p, v, d, hv| popped_hvp(p, v, d, hv),
     );
 }
+
+/// Indices grouped into rows of a local (`vec![Vec::new(); k]`, typed or not, filled by
+/// `groups[i % k].push(i)`): data, rows of integers, as a within-group variance reads them.
+/// Before: "does not know the derivative of the method `push`".
+#[gradient]
+fn grouped_untyped(w: &[f64]) -> f64 {
+    let mut groups = vec![Vec::new(); 2];
+    for i in 0..w.len() {
+        groups[i % 2].push(i);
+    }
+    groups
+        .iter()
+        .map(|g| g.iter().map(|&i| w[i]).sum::<f64>().powi(2))
+        .sum()
+}
+
+#[gradient]
+fn grouped_typed(w: &[f64]) -> f64 {
+    let labels = [0usize, 1, 0, 1, 1];
+    let mut members: Vec<Vec<usize>> = vec![vec![]; 2];
+    for (i, &l) in labels.iter().enumerate() {
+        if i < w.len() {
+            members[l].push(i);
+        }
+    }
+    let mut loss = 0.0;
+    for m in &members {
+        if m.is_empty() {
+            continue;
+        }
+        let mean = m.iter().map(|&i| w[i]).sum::<f64>() / m.len() as f64;
+        loss += m.iter().map(|&i| (w[i] - mean).powi(2)).sum::<f64>();
+    }
+    loss
+}
+
+#[test]
+fn indices_grouped_into_rows() {
+    for p in [vec![0.4, -0.3, 0.8, 1.1, -0.7], vec![1.2, 0.5]] {
+        check(
+            "grouped_untyped",
+            &|q| grouped_untyped(q),
+            &|q, d| grouped_untyped_grad(q, d),
+            &p,
+        );
+        check(
+            "grouped_typed",
+            &|q| grouped_typed(q),
+            &|q, d| grouped_typed_grad(q, d),
+            &p,
+        );
+    }
+}

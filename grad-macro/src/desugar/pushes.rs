@@ -55,6 +55,18 @@ pub fn push_let(l: &syn::Local, rest: &mut Vec<syn::Stmt>) -> Option<Vec<syn::St
             return Some(vec![syn::parse_quote!(#[#data] let #m #name = #e;)]);
         }
     }
+    // `let mut groups = vec![Vec::new(); k];` whose rows only ever receive integers
+    // (`groups[i % k].push(i)`): data, rows of integers.
+    if ty.is_none()
+        && rows_of_empty(&init.expr)
+        && integer_pushes_into(rest, &pi.ident, &[("push", 0)], true)
+    {
+        let (m, name, e) = (pi.mutability, &pi.ident, &init.expr);
+        let integers = quote::format_ident!("{INTEGERS}");
+        return Some(vec![syn::parse_quote!(
+            #[#integers] let #m #name: ::std::vec::Vec<::std::vec::Vec<_>> = #e;
+        )]);
+    }
     if !empty_vec(&init.expr) {
         return copy_then_pushes(l, &init.expr, rest);
     }
@@ -518,9 +530,20 @@ fn extends_inside(s: &mut syn::Stmt, name: &syn::Ident) -> bool {
 /// `methods` are the names that put a value in, each with the position of the value among its
 /// arguments.
 fn integer_pushes(rest: &[syn::Stmt], name: &syn::Ident, methods: &[(&str, usize)]) -> bool {
+    integer_pushes_into(rest, name, methods, false)
+}
+
+/// [`integer_pushes`] into `name` itself, or with `rows`, into its rows (`groups[k].push(i)`).
+fn integer_pushes_into(
+    rest: &[syn::Stmt],
+    name: &syn::Ident,
+    methods: &[(&str, usize)],
+    rows: bool,
+) -> bool {
     use syn::visit::Visit;
     struct Find<'a> {
         name: &'a syn::Ident,
+        rows: bool,
         methods: &'a [(&'a str, usize)],
         ints: Vec<syn::Ident>,
         pushes: usize,
@@ -546,7 +569,11 @@ fn integer_pushes(rest: &[syn::Stmt], name: &syn::Ident, methods: &[(&str, usize
         }
         fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
             let put = self.methods.iter().find(|(n, _)| m.method == n);
-            if let (Some(&(_, at)), syn::Expr::Path(p)) = (put, &*m.receiver) {
+            let receiver = match &*m.receiver {
+                syn::Expr::Index(ix) if self.rows => &*ix.expr,
+                r => r,
+            };
+            if let (Some(&(_, at)), syn::Expr::Path(p)) = (put, receiver) {
                 if p.path.is_ident(self.name) {
                     self.pushes += 1;
                     if m.args.len() != at + 1 || !self.integer(&m.args[at]) {
@@ -578,6 +605,7 @@ fn integer_pushes(rest: &[syn::Stmt], name: &syn::Ident, methods: &[(&str, usize
     }
     let mut f = Find {
         name,
+        rows,
         methods,
         ints: Vec::new(),
         pushes: 0,
@@ -694,6 +722,14 @@ pub fn empty_vec(e: &syn::Expr) -> bool {
         syn::Expr::Macro(m) => m.mac.path.is_ident("vec") && m.mac.tokens.is_empty(),
         _ => false,
     }
+}
+
+/// `vec![Vec::new(); k]` (or `vec![vec![]; k]`): empty rows.
+fn rows_of_empty(e: &syn::Expr) -> bool {
+    let syn::Expr::Macro(m) = e else {
+        return false;
+    };
+    crate::desugar::vec_repeat(&m.mac).is_some_and(|(row, _)| empty_vec(&row))
 }
 
 /// `name.push(e);` as a statement: `e`.

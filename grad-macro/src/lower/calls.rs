@@ -345,6 +345,22 @@ impl Lowerer<'_> {
             return Some(Value::Float(x));
         }
         let Some((prim, arity)) = Prim::from_method(&name) else {
+            const GROWS: [&str; 7] = [
+                "push",
+                "push_back",
+                "push_front",
+                "extend",
+                "insert",
+                "append",
+                "resize",
+            ];
+            if GROWS.contains(&name.as_str()) {
+                self.errors.push(
+                    method.span(),
+                    format!("`#[gradient]` does not follow `{name}` on this receiver: it reads it as one number (an element of rows, `rows[k]`, or of a collection it does not see the type of); rows grown by `{name}` row by row (`buckets[i % k].push(x[i])`) are not followed yet. Give each group a `Vec` of its own, or collect it (`let g: Vec<f64> = (0..n).filter(|i| i % k == j).map(|i| x[i]).collect();`)"),
+                );
+                return None;
+            }
             let known: Vec<_> = Prim::method_names().collect();
             self.errors.push(
                 method.span(),

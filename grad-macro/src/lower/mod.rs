@@ -1246,15 +1246,18 @@ impl<'f> Lowerer<'f> {
                 .iter()
                 .any(|n| s.ident == n)
         }));
+        let floats = crate::desugar::mentions_float_type(ty);
+        // (`vec![..]` of floats is a buffer; of integers, `vec![Vec::new(); k]` typed
+        // `Vec<Vec<usize>>`, data.)
         if plain_float
             || !container
             || !std_data_type(ty)
-            || matches!(init, syn::Expr::Array(_) | syn::Expr::Macro(_))
+            || matches!(init, syn::Expr::Array(_))
+            || (matches!(init, syn::Expr::Macro(_)) && floats)
             || assigns(init)
         {
             return None;
         }
-        let floats = crate::desugar::mentions_float_type(ty);
         if floats && self.reads_differentiated(init) {
             return None;
         }
