@@ -508,6 +508,13 @@ pub fn inject(item: &syn::ItemFn, args: &TokenStream) -> Injection {
         })
         .map(|(f, _)| f.clone())
         .collect();
+    // The lints a copy's user allowed (`#[allow(clippy::manual_range_contains)]` on the
+    // helper) are allowed where it is inlined: the generated functions run its code at the call.
+    for a in taken.iter().flat_map(|(f, _)| &f.attrs) {
+        if a.path().is_ident("allow") && !out.attrs.contains(a) {
+            out.attrs.push(a.clone());
+        }
+    }
     // (The form that derives the copies on their own keeps the calls.)
     let mut derived = out.clone();
     if !receivers.is_empty() {
@@ -758,7 +765,9 @@ fn copy(
     // Evaluated at run time in the copy, as the original is when called with run-time values.
     f.sig.constness = None;
     f.vis = syn::Visibility::Inherited;
-    f.attrs = vec![marker()];
+    // (Its `allow`s go to its caller's generated functions, which run its code: see `inject`.)
+    f.attrs.retain(|a| a.path().is_ident("allow"));
+    f.attrs.insert(0, marker());
     Ok((f, inlined))
 }
 

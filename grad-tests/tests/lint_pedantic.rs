@@ -5035,3 +5035,30 @@ fn session_55_forms_run() {
     let (value, _, _) = s55_forms_hvp(0.7, &xs, 0.1, &[0.0; 3], &mut d, &mut hv);
     assert_eq!(value.to_bits(), s55_forms(0.7, &xs).to_bits());
 }
+
+/// A helper whose user allowed a lint its body triggers: the generated functions, which run its
+/// code at the calls, allow it too (before, clippy reported it at each call of the helper).
+#[allow(clippy::manual_range_contains)]
+fn s55_inside(v: f64) -> f64 {
+    if v >= 0.0 && v <= 1.0 {
+        v * v
+    } else {
+        v
+    }
+}
+
+#[gradient(jvp, hvp)]
+fn s55_allowed(w: f64, xs: &[f64]) -> f64 {
+    xs.iter().map(|&v| s55_inside(v * w)).sum::<f64>() + if s55_inside(w) > 0.5 { w } else { 0.0 }
+}
+
+#[test]
+fn session_55_allowed_lints_run() {
+    let mut d = [0.0; 3];
+    let xs = [0.5, -0.25, 1.0];
+    let (value, _) = s55_allowed_grad(0.7, &xs, &mut d);
+    assert_eq!(value.to_bits(), s55_allowed(0.7, &xs).to_bits());
+    let mut hv = [0.0; 3];
+    let (value, _, _) = s55_allowed_hvp(0.7, &xs, 0.1, &[0.0; 3], &mut d, &mut hv);
+    assert_eq!(value.to_bits(), s55_allowed(0.7, &xs).to_bits());
+}
