@@ -47,7 +47,7 @@ fn fn_args<'b>(bounds: impl Iterator<Item = &'b syn::TypeParamBound>) -> Option<
 }
 
 /// Whether `bounds` hold an `Fn`, `FnMut` or `FnOnce` bound.
-fn fn_bound<'b>(mut bounds: impl Iterator<Item = &'b syn::TypeParamBound>) -> bool {
+pub(crate) fn fn_bound<'b>(mut bounds: impl Iterator<Item = &'b syn::TypeParamBound>) -> bool {
     bounds.any(|b| {
         matches!(b, syn::TypeParamBound::Trait(t)
             if t.path.segments.last().is_some_and(|s| ["Fn", "FnMut", "FnOnce"].iter().any(|n| s.ident == n)))

@@ -149,20 +149,23 @@ fn named(item: &mut syn::ItemFn, caller: &str) {
         }
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }
-    struct ReadAs<'a>(&'a Ident, &'a syn::ExprPath);
-    impl VisitMut for ReadAs<'_> {
-        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
-            match e {
-                syn::Expr::Path(p) if p.qself.is_none() && p.path.is_ident(self.0) => {
-                    *e = syn::Expr::Path(self.1.clone());
-                }
-                _ => syn::visit_mut::visit_expr_mut(self, e),
-            }
-        }
-        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
-    }
     let names = Names::in_module_of(item, caller);
     Lets(&names).visit_block_mut(&mut item.block);
+}
+
+/// Reads of a name as the path of the function it holds.
+pub(crate) struct ReadAs<'a>(pub &'a Ident, pub &'a syn::ExprPath);
+
+impl VisitMut for ReadAs<'_> {
+    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        match e {
+            syn::Expr::Path(p) if p.qself.is_none() && p.path.is_ident(self.0) => {
+                *e = syn::Expr::Path(self.1.clone());
+            }
+            _ => syn::visit_mut::visit_expr_mut(self, e),
+        }
+    }
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
 
 /// `let acts = [f64::tanh, f64::sin];` (with a written type or not), bound once in the body and

@@ -115,17 +115,12 @@ pub(crate) fn free_names(c: &syn::ExprClosure) -> HashSet<String> {
 /// Whether a parameter of type `t` holds a function: `fn(f64) -> f64`, `&dyn Fn(f64) -> f64`,
 /// `impl Fn(f64) -> f64`.
 fn holds_function(t: &syn::Type) -> bool {
-    let fn_bound = |bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>| {
-        bounds.iter().any(|b| {
-            matches!(b, syn::TypeParamBound::Trait(t)
-                if t.path.segments.last().is_some_and(|s| ["Fn", "FnMut", "FnOnce"].iter().any(|n| s.ident == n)))
-        })
-    };
+    use crate::closure_calls::fn_bound;
     match t {
         syn::Type::BareFn(_) => true,
         syn::Type::Reference(r) => holds_function(&r.elem),
-        syn::Type::TraitObject(o) => fn_bound(&o.bounds),
-        syn::Type::ImplTrait(i) => fn_bound(&i.bounds),
+        syn::Type::TraitObject(o) => fn_bound(o.bounds.iter()),
+        syn::Type::ImplTrait(i) => fn_bound(i.bounds.iter()),
         syn::Type::Paren(p) => holds_function(&p.elem),
         _ => false,
     }
@@ -150,21 +145,6 @@ impl Inline<'_> {
         let (_, c) = self.seen.iter().rev().find(|(n, _)| n == i)?;
         Some(c.clone())
     }
-}
-
-/// Reads of a name as a function's path (see `Inline`).
-struct ReadAsPath<'a>(&'a syn::Ident, &'a syn::ExprPath);
-
-impl VisitMut for ReadAsPath<'_> {
-    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
-        match e {
-            syn::Expr::Path(p) if p.qself.is_none() && p.path.is_ident(self.0) => {
-                *e = syn::Expr::Path(self.1.clone());
-            }
-            _ => syn::visit_mut::visit_expr_mut(self, e),
-        }
-    }
-    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
 
 /// Whether a statement declares or assigns one of `names` anywhere inside it.
@@ -342,7 +322,7 @@ impl VisitMut for Inline<'_> {
             })
             .collect();
         for (name, path) in &by_path {
-            ReadAsPath(name, path).visit_expr_mut(&mut body);
+            crate::function_values::ReadAs(name, path).visit_expr_mut(&mut body);
         }
         let passed_by_path = |p: &syn::Pat| {
             let mut names = Vec::new();
@@ -1204,12 +1184,7 @@ fn is_box_new(f: &syn::Expr) -> bool {
     let syn::Expr::Path(p) = f else {
         return false;
     };
-    let segs: Vec<String> = p
-        .path
-        .segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect();
+    let segs = crate::naming::segments(&p.path);
     segs.ends_with(&["Box".to_string(), "new".to_string()])
 }
 
