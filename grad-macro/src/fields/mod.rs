@@ -510,7 +510,7 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         } else if has(Use::Rows) && elements {
             errors.push(
                 p.span,
-                format!("`#[gradient]` differentiates fields of the elements of a sequence of structs that are numbers or sequences (`{dotted}[j]`), not rows (`{dotted}[i][j]`) yet: store them flat (`Vec<f64>` read at `i * n + j`)"),
+                format!("`#[gradient]` differentiates fields of the elements of a sequence of structs that are numbers or sequences (`{dotted}[j]`), not rows (`{dotted}[i][j]`) yet: store them flat (`Vec<f64>` read at `i * n + j`), or compute with them in a method of the element's struct (`#[gradient(wrt(self))] fn forward(&self, x: &[f64]) -> Vec<f64>`, called per element, `h = layer.forward(&h);`), which reads rows"),
             );
             continue;
         } else if has(Use::Rows) || (has(Use::Seq) && elements) {
