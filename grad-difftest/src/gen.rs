@@ -2772,7 +2772,14 @@ impl<'a> FnGen<'a> {
         Self::line(out, ind, &format!("let mut {b} = vec![0.0; 3];"));
         Self::line(out, ind, &format!("{b}[0] = {t1}; {b}[2] = 0.5;"));
         // Parameter names no case parameter has (those become a model's fields when rendered).
-        let body = "for e in wv.iter_mut() { *e *= kf; } wv[1] += kf";
+        // Sometimes its loop's item is named as the caller's buffer it is lent (inlined, the
+        // parameter stands for that buffer: the item must not capture it).
+        let item = if self.on("stmt:mut_slice_clash") && self.rng.chance(0.4) {
+            b.clone()
+        } else {
+            "e".to_string()
+        };
+        let body = format!("for {item} in wv.iter_mut() {{ *{item} *= kf; }} wv[1] += kf");
         if self.rng.chance(0.5) {
             Self::line(
                 out,

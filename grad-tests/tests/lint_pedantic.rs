@@ -4988,8 +4988,9 @@ fn s55_count_even(s: &[f64]) -> f64 {
 
 /// Helpers declared in the body (one reading the body's `const`), closures taking functions
 /// and closures (`&dyn Fn`, `fn(f64) -> f64`), closures held as `Box<dyn Fn>`, `&dyn Fn` and
-/// through a second name, and a helper pushing integers called in a condition (and forward
-/// mode, second order).
+/// through a second name, a helper pushing integers called in a condition, helpers writing
+/// through `&mut` (a loop item named as the buffer lent, `std::mem::swap` of two parameters)
+/// (and forward mode, second order).
 #[gradient(jvp, hvp)]
 fn s55_forms(w: f64, xs: &[f64]) -> f64 {
     const N: u32 = 4;
@@ -5020,7 +5021,23 @@ fn s55_forms(w: f64, xs: &[f64]) -> f64 {
     if s55_count_even(xs) * w > 0.1 {
         s += xs[0] * w;
     }
-    s
+    let mut b = xs.to_vec();
+    s55_scale_all(&mut b, w);
+    let (mut lo, mut hi) = (w, xs[1]);
+    s55_order(&mut lo, &mut hi);
+    s + b.iter().sum::<f64>() + lo * 2.0 + hi
+}
+
+fn s55_scale_all(buf: &mut [f64], k: f64) {
+    for b in buf.iter_mut() {
+        *b *= k;
+    }
+}
+
+fn s55_order(a: &mut f64, b: &mut f64) {
+    if *a > *b {
+        std::mem::swap(a, b);
+    }
 }
 
 #[test]

@@ -1940,3 +1940,39 @@ fn helpers_pushing_integers_inside_conditions() {
         );
     }
 }
+
+/// Helpers writing through `&mut`, inlined: one whose loop item is named as the caller's buffer
+/// it is lent (`for b in buf.iter_mut()` given `&mut b`), one exchanging its two `&mut f64`
+/// parameters with `std::mem::swap`. Both refused before ("cannot differentiate this
+/// expression"), found probing.
+fn scale_all(buf: &mut [f64], k: f64) {
+    for b in buf.iter_mut() {
+        *b *= k;
+    }
+}
+
+fn order(a: &mut f64, b: &mut f64) {
+    if *a > *b {
+        std::mem::swap(a, b);
+    }
+}
+
+#[gradient]
+fn lent_to_writers(x: &[f64]) -> f64 {
+    let mut b = x.to_vec();
+    scale_all(&mut b, x[0]);
+    let (mut lo, mut hi) = (x[1], x[2]);
+    order(&mut lo, &mut hi);
+    b.iter().sum::<f64>() + lo * 2.0 + hi
+}
+
+#[test]
+fn helpers_writing_through_references_inlined() {
+    // Both orders of the pair.
+    for p in [[0.4, -0.3, 0.8], [1.2, 0.5, -0.6]] {
+        let mut d = [f64::NAN; 3];
+        let v = lent_to_writers_grad(&p, &mut d);
+        assert_eq!(v.to_bits(), lent_to_writers(&p).to_bits());
+        check_flat("lent_to_writers", &p, &|q| lent_to_writers(q), v, &d).unwrap();
+    }
+}

@@ -299,6 +299,21 @@ impl VisitMut for Inline<'_> {
         // A function given by its path to a parameter holding one (`apply(f64::sin, v)` of `|g:
         // fn(f64) -> f64, v: f64| g(v)`): the body calls the path, which the macro sees.
         let mut body = super::tail_expr(&self.closure.body);
+        // A name an argument reads that the body binds again (`scale(&mut b, k)` of a body
+        // looping `for b in buf.iter_mut()`): the body's own gets a name of its own, so that
+        // what stands for a parameter (`buf`, read as `b` once lent) is never captured.
+        let read = std::cell::RefCell::new(Vec::new());
+        for a in &args {
+            crate::naming::mentions(quote::ToTokens::to_token_stream(a), &|i| {
+                read.borrow_mut().push(i.clone());
+                false
+            });
+        }
+        for n in read.into_inner() {
+            if super::options::binds_inside(&syn::Stmt::Expr(body.clone(), None), &n) {
+                super::sub_slices::unshadow_expr(&mut body, &n);
+            }
+        }
         let body_stmt = syn::Stmt::Expr(body.clone(), None);
         let by_path: Vec<(syn::Ident, syn::ExprPath)> = self
             .closure

@@ -2008,8 +2008,9 @@ pub fn swap_args(c: &syn::ExprCall, path: &syn::Path) -> Option<[Ident; 2]> {
     if !crate::naming::is_mem_fn(path, "swap") || c.args.len() != 2 {
         return None;
     }
-    let name = |e: &Expr| match e {
-        Expr::Reference(r) if r.mutability.is_some() => match &*r.expr {
+    // (`swap((&mut a), (&mut b))` too: a helper's `swap(a, b)` of `a: &mut f64`, inlined.)
+    let name = |e: &Expr| match crate::desugar::unparen(e) {
+        Expr::Reference(r) if r.mutability.is_some() => match crate::desugar::unparen(&r.expr) {
             Expr::Path(p) => p.path.get_ident().cloned(),
             _ => None,
         },
