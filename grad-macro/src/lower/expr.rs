@@ -300,10 +300,15 @@ impl Lowerer<'_> {
                 None
             }
             _ => {
-                self.errors.push_spanned(
-                    e,
-                    format!("`#[gradient]` cannot differentiate {}", expr_kind(e)),
-                );
+                // (The generic words name the construct too: `the reference `&..``.)
+                let kind = expr_kind(e);
+                let construct = super::construct_name(&e.to_token_stream());
+                let what = match kind.strip_prefix("this expression") {
+                    Some(rest) if construct != "this expression" => format!("{construct}{rest}"),
+                    _ => kind.to_string(),
+                };
+                self.errors
+                    .push_spanned(e, format!("`#[gradient]` cannot differentiate {what}"));
                 None
             }
         }
