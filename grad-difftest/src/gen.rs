@@ -8814,6 +8814,20 @@ impl {tb} {{
             }
             _ => format!("let {f} = {closure};"),
         };
+        // Sometimes chosen by a condition on a float of the scope, against a closure that
+        // halves its argument.
+        let conds = self.floats(|v, _| v.name.chars().all(|c| c.is_alphanumeric() || c == '_'));
+        let chosen = self.on("stmt:closure_chosen") && !conds.is_empty() && self.rng.chance(0.2);
+        let (held, body) = if chosen {
+            let (c, _) = self.rng.pick(&conds).clone();
+            let w = self.fresh("w");
+            (
+                format!("let {f}: &dyn Fn({FLT}) -> {FLT} = if {c} > 0.0 {{ &{closure} }} else {{ &|{w}: {FLT}| {w} * 0.5 }};"),
+                Ex { iv: body.iv.union(Iv(-2.5, 2.5, false)), ..body },
+            )
+        } else {
+            (held, body)
+        };
         for l in held.lines() {
             Self::line(out, ind, l);
         }

@@ -903,3 +903,52 @@ fn closures_given_functions_and_closures() {
         closures_taking_functions_grad,
     );
 }
+
+/// A closure chosen by a condition (`let loss: &dyn Fn(f64, f64) -> f64 = if c { &|p, y| .. }
+/// else { &|p, y| .. };`, closures that capture nothing in an `if`/`else if` chain): one closure
+/// whose body tests the condition, each call inlined.
+#[gradient]
+fn chosen_by_a_condition(x: &[f64]) -> f64 {
+    let loss: &dyn Fn(f64, f64) -> f64 = if x[0] > 0.5 {
+        &|p, y| (p - y).powi(2)
+    } else {
+        &|p, y| (p - y).abs() * x[2]
+    };
+    let huber = x[2] > 0.0;
+    let f = if huber {
+        |r: f64| {
+            if r.abs() < 1.0 {
+                0.5 * r * r
+            } else {
+                r.abs() - 0.5
+            }
+        }
+    } else if x[1] > 0.0 {
+        |r: f64| r * r
+    } else {
+        |r: f64| r.abs()
+    };
+    loss(x[1], 0.5) + loss(x[2], -0.5) + x.iter().map(|&v| f(v - 0.3)).sum::<f64>()
+}
+
+#[test]
+fn closures_chosen_by_conditions() {
+    // Each closure of each choice at one of the points.
+    for p in [
+        [0.4, -0.3, 0.8],
+        [1.2, 0.5, -0.6],
+        [0.9, 0.7, -0.2],
+        [0.1, -0.4, -0.9],
+    ] {
+        let mut d = [f64::NAN; 3];
+        let v = chosen_by_a_condition_grad(&p, &mut d);
+        assert_eq!(v.to_bits(), chosen_by_a_condition(&p).to_bits());
+        check(
+            "chosen_by_a_condition",
+            &|q| chosen_by_a_condition(q),
+            v,
+            &d,
+            &p,
+        );
+    }
+}

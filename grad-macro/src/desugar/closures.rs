@@ -1190,8 +1190,65 @@ fn closure_held(
             let (_, c) = seen.iter().rev().find(|(n, _)| n == i)?;
             Some(c.clone())
         }
+        syn::Expr::If(i) => chosen_closure(i, seen),
+        syn::Expr::Block(b) if b.label.is_none() => match &b.block.stmts[..] {
+            [syn::Stmt::Expr(e, None)] => closure_held(e, seen),
+            _ => None,
+        },
         _ => None,
     }
+}
+
+/// `if c { &|p, y| a } else { &|p, y| b }` (a loss chosen by a flag): one closure,
+/// `|a0, a1| if c { let p = a0; let y = a1; a } else { .. }`, the condition read at each call
+/// (a name it reads written before a call ends the inlining, as for any capture). Only a
+/// condition without calls, which reads the same at every call as where it is written.
+fn chosen_closure(
+    i: &syn::ExprIf,
+    seen: &[(syn::Ident, syn::ExprClosure)],
+) -> Option<syn::ExprClosure> {
+    fn calls(e: &syn::Expr) -> bool {
+        struct Find(bool);
+        impl<'a> syn::visit::Visit<'a> for Find {
+            fn visit_expr_call(&mut self, _: &'a syn::ExprCall) {
+                self.0 = true;
+            }
+            fn visit_expr_method_call(&mut self, _: &'a syn::ExprMethodCall) {
+                self.0 = true;
+            }
+            fn visit_macro(&mut self, _: &'a syn::Macro) {
+                self.0 = true;
+            }
+        }
+        let mut f = Find(false);
+        syn::visit::Visit::visit_expr(&mut f, e);
+        f.0
+    }
+    let then = i.then_branch.clone();
+    let then = closure_held(&syn::parse_quote!(#then), seen)?;
+    let (_, other) = i.else_branch.as_ref()?;
+    let other = closure_held(other, seen)?;
+    if calls(&i.cond) || then.inputs.len() != other.inputs.len() {
+        return None;
+    }
+    let args: Vec<syn::Ident> = (0..then.inputs.len())
+        .map(|_| crate::naming::fresh("carg"))
+        .collect();
+    // The parameters' types where the first closure writes them.
+    let params = then.inputs.iter().zip(&args).map(|(p, a)| match p {
+        syn::Pat::Type(t) => {
+            let ty = &t.ty;
+            quote::quote!(#a: #ty)
+        }
+        _ => quote::quote!(#a),
+    });
+    let body = |c: &syn::ExprClosure| {
+        let (pats, body) = (c.inputs.iter(), &c.body);
+        quote::quote!({ #(let #pats = #args;)* #body })
+    };
+    let (cond, a, b) = (&i.cond, body(&then), body(&other));
+    let output = &then.output;
+    Some(syn::parse_quote!(|#(#params),*| #output { if #cond #a else #b }))
 }
 
 /// `Box::new` (or `std::boxed::Box::new`).
