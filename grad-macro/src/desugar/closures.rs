@@ -126,6 +126,21 @@ fn holds_function(t: &syn::Type) -> bool {
     }
 }
 
+/// The names `e` binds anywhere inside it (its `let`s, loops', closures' and arms' patterns).
+fn names_bound(e: &syn::Expr) -> HashSet<syn::Ident> {
+    struct Bound(HashSet<syn::Ident>);
+    impl<'a> Visit<'a> for Bound {
+        fn visit_pat_ident(&mut self, p: &'a syn::PatIdent) {
+            self.0.insert(p.ident.clone());
+            syn::visit::visit_pat_ident(self, p);
+        }
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut b = Bound(HashSet::new());
+    b.visit_expr(e);
+    b.0
+}
+
 /// `e` without the `&` that lends it.
 fn unlent(e: &syn::Expr) -> &syn::Expr {
     match e {
@@ -309,10 +324,11 @@ impl VisitMut for Inline<'_> {
                 false
             });
         }
-        for n in read.into_inner() {
-            if super::options::binds_inside(&syn::Stmt::Expr(body.clone(), None), &n) {
-                super::sub_slices::unshadow_expr(&mut body, &n);
-            }
+        let bound = names_bound(&body);
+        let mut read = read.into_inner();
+        read.dedup();
+        for n in read.iter().filter(|n| bound.contains(*n)) {
+            super::sub_slices::unshadow_expr(&mut body, n);
         }
         let body_stmt = syn::Stmt::Expr(body.clone(), None);
         let by_path: Vec<(syn::Ident, syn::ExprPath)> = self
