@@ -1063,6 +1063,12 @@ pub fn inline_closures(b: &mut syn::Block) {
     let mut seen: Vec<(syn::Ident, syn::ExprClosure)> = Vec::new();
     let mut k = 0;
     while k < b.stmts.len() {
+        if let syn::Stmt::Local(l) = &mut b.stmts[k] {
+            let lets = chosen_conditions(l, &seen);
+            let n = lets.len();
+            b.stmts.splice(k..k, lets);
+            k += n;
+        }
         let def = match &b.stmts[k] {
             syn::Stmt::Local(l) => match (super::pat_and_type(l).0, &l.init) {
                 (syn::Pat::Ident(pi), Some(init))
@@ -1217,34 +1223,17 @@ fn closure_held(
 
 /// `if c { &|p, y| a } else { &|p, y| b }` (a loss chosen by a flag): one closure,
 /// `|a0, a1| if c { let p = a0; let y = a1; a } else { .. }`, the condition read at each call
-/// (a name it reads written before a call ends the inlining, as for any capture). Only a
-/// condition without calls, which reads the same at every call as where it is written.
+/// (`inline_closures` first binds each condition of the chain to a name of its own, computed
+/// where the closure is defined: see `chosen_conditions`).
 fn chosen_closure(
     i: &syn::ExprIf,
     seen: &[(syn::Ident, syn::ExprClosure)],
 ) -> Option<syn::ExprClosure> {
-    fn calls(e: &syn::Expr) -> bool {
-        struct Find(bool);
-        impl<'a> syn::visit::Visit<'a> for Find {
-            fn visit_expr_call(&mut self, _: &'a syn::ExprCall) {
-                self.0 = true;
-            }
-            fn visit_expr_method_call(&mut self, _: &'a syn::ExprMethodCall) {
-                self.0 = true;
-            }
-            fn visit_macro(&mut self, _: &'a syn::Macro) {
-                self.0 = true;
-            }
-        }
-        let mut f = Find(false);
-        syn::visit::Visit::visit_expr(&mut f, e);
-        f.0
-    }
     let then = i.then_branch.clone();
     let then = closure_held(&syn::parse_quote!(#then), seen)?;
     let (_, other) = i.else_branch.as_ref()?;
     let other = closure_held(other, seen)?;
-    if calls(&i.cond) || then.inputs.len() != other.inputs.len() {
+    if then.inputs.len() != other.inputs.len() {
         return None;
     }
     let args: Vec<syn::Ident> = (0..then.inputs.len())
@@ -1265,6 +1254,38 @@ fn chosen_closure(
     let (cond, a, b) = (&i.cond, body(&then), body(&other));
     let output = &then.output;
     Some(syn::parse_quote!(|#(#params),*| #output { if #cond #a else #b }))
+}
+
+/// The conditions of `let f = if c1 { &|..| .. } else if c2 { .. } else { .. };` (closures in
+/// every branch) bound to names before it, as the chain evaluates them (`let k1 = c1; let k2 =
+/// !k1 && c2;`), the chain reading the names: each computed once, where it is written.
+fn chosen_conditions(
+    l: &mut syn::Local,
+    seen: &[(syn::Ident, syn::ExprClosure)],
+) -> Vec<syn::Stmt> {
+    let Some(init) = &mut l.init else {
+        return Vec::new();
+    };
+    let syn::Expr::If(i) = &mut *init.expr else {
+        return Vec::new();
+    };
+    if chosen_closure(i, seen).is_none() {
+        return Vec::new();
+    }
+    let mut lets: Vec<syn::Stmt> = Vec::new();
+    let mut before: Vec<syn::Ident> = Vec::new();
+    let mut at = i;
+    loop {
+        let name = crate::naming::fresh("chosen");
+        let cond = &at.cond;
+        lets.push(syn::parse_quote!(let #name: bool = #(!#before &&)* (#cond);));
+        at.cond = Box::new(syn::parse_quote!(#name));
+        before.push(name);
+        match at.else_branch.as_mut().map(|(_, e)| &mut **e) {
+            Some(syn::Expr::If(next)) => at = next,
+            _ => return lets,
+        }
+    }
 }
 
 /// `Box::new` (or `std::boxed::Box::new`).
