@@ -906,10 +906,11 @@ fn closures_given_functions_and_closures() {
 
 /// A closure chosen by a condition (`let loss: &dyn Fn(f64, f64) -> f64 = if c { &|p, y| .. }
 /// else { &|p, y| .. };`, closures that capture nothing in an `if`/`else if` chain): one closure
-/// whose body tests the condition, each call inlined.
+/// whose body tests the condition (computed once, where it is written: a call in it too), each
+/// call inlined.
 #[gradient]
 fn chosen_by_a_condition(x: &[f64]) -> f64 {
-    let loss: &dyn Fn(f64, f64) -> f64 = if x[0] > 0.5 {
+    let loss: &dyn Fn(f64, f64) -> f64 = if x[0].abs() > 0.5 {
         &|p, y| (p - y).powi(2)
     } else {
         &|p, y| (p - y).abs() * x[2]
