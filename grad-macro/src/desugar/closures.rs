@@ -1279,7 +1279,7 @@ fn chosen_conditions(
         let name = crate::naming::fresh("chosen");
         let cond = &at.cond;
         lets.push(syn::parse_quote!(let #name: bool = #(!#before &&)* (#cond);));
-        at.cond = Box::new(syn::parse_quote!(#name));
+        *at.cond = syn::parse_quote!(#name);
         before.push(name);
         match at.else_branch.as_mut().map(|(_, e)| &mut **e) {
             Some(syn::Expr::If(next)) => at = next,
