@@ -4989,8 +4989,8 @@ fn s55_count_even(s: &[f64]) -> f64 {
 /// Helpers declared in the body (one reading the body's `const`), closures taking functions
 /// and closures (`&dyn Fn`, `fn(f64) -> f64`), closures held as `Box<dyn Fn>`, `&dyn Fn` and
 /// through a second name, a helper pushing integers called in a condition, helpers writing
-/// through `&mut` (a loop item named as the buffer lent, `std::mem::swap` of two parameters)
-/// (and forward mode, second order).
+/// through `&mut` (a loop item named as the buffer lent, `std::mem::swap` of two parameters),
+/// a closure chosen by a condition, indices grouped into rows (and forward mode, second order).
 #[gradient(jvp, hvp)]
 fn s55_forms(w: f64, xs: &[f64]) -> f64 {
     const N: u32 = 4;
@@ -5020,6 +5020,19 @@ fn s55_forms(w: f64, xs: &[f64]) -> f64 {
     s += act(w) + lin(0.5) + c(w);
     if s55_count_even(xs) * w > 0.1 {
         s += xs[0] * w;
+    }
+    let loss: &dyn Fn(f64, f64) -> f64 = if w.abs() > 0.5 {
+        &|p, y| (p - y).powi(2)
+    } else {
+        &|p, y| (p - y).abs()
+    };
+    s += loss(w, 0.25);
+    let mut groups = vec![Vec::new(); 2];
+    for i in 0..xs.len() {
+        groups[i % 2].push(i);
+    }
+    for g in &groups {
+        s += g.iter().map(|&i| xs[i] * w).sum::<f64>().powi(2);
     }
     let mut b = xs.to_vec();
     s55_scale_all(&mut b, w);
