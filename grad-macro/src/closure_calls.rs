@@ -511,27 +511,7 @@ pub fn callers(item: &syn::ItemFn, args: &TokenStream) -> (syn::ItemFn, TokenStr
     // functions made beside the caller.
     let mut nested = nested_closure_helpers(&item.block);
     for f in &mut nested {
-        let own: Vec<String> = f
-            .block
-            .stmts
-            .iter()
-            .filter_map(|s| match s {
-                syn::Stmt::Item(i) => value_item_name(i).map(ToString::to_string),
-                _ => None,
-            })
-            .collect();
-        let read = std::cell::RefCell::new(Vec::new());
-        crate::naming::mentions(f.block.to_token_stream(), &|i| {
-            if *i != f.sig.ident && !own.contains(&i.to_string()) {
-                read.borrow_mut().push(i.to_string());
-            }
-            false
-        });
-        let taken: Vec<syn::Stmt> = items_read(&r.items, read.into_inner())
-            .into_iter()
-            .map(|i| syn::Stmt::Item(i.clone()))
-            .collect();
-        f.block.stmts.splice(0..0, taken);
+        take_body_items(f, &r.items);
     }
     let count = nested.len();
     PLAIN.with(|p| {
@@ -558,6 +538,32 @@ fn value_item_name(i: &syn::Item) -> Option<&syn::Ident> {
         syn::Item::Fn(f) => Some(&f.sig.ident),
         _ => None,
     }
+}
+
+/// `f`, a helper declared in a body, with the body's `items` it reads (and those they read)
+/// declared at the start of its own body, unless it declares them itself.
+fn take_body_items(f: &mut syn::ItemFn, items: &[(String, syn::Item)]) {
+    let own: Vec<String> = f
+        .block
+        .stmts
+        .iter()
+        .filter_map(|s| match s {
+            syn::Stmt::Item(i) => value_item_name(i).map(ToString::to_string),
+            _ => None,
+        })
+        .collect();
+    let read = std::cell::RefCell::new(Vec::new());
+    crate::naming::mentions(f.block.to_token_stream(), &|i| {
+        if *i != f.sig.ident && !own.contains(&i.to_string()) {
+            read.borrow_mut().push(i.to_string());
+        }
+        false
+    });
+    let taken: Vec<syn::Stmt> = items_read(items, read.into_inner())
+        .into_iter()
+        .map(|i| syn::Stmt::Item(i.clone()))
+        .collect();
+    f.block.stmts.splice(0..0, taken);
 }
 
 /// The items of `items` (the body's own, by name) that `names` name, and those they read in
@@ -957,9 +963,11 @@ impl Rewrite {
                 let int = |e: &Option<Box<syn::Expr>>| e.as_deref().and_then(|e| self.int_type(e));
                 // (Else a range of positions, where the body indexes with its items; of
                 // literals, `0..3`, read only through casts, `j as f64`, Rust's `i32`.)
+                let reads = std::cell::OnceCell::new();
+                let reads = || reads.get_or_init(|| reads_of(pat, body));
                 int(&r.start)
                     .or_else(|| int(&r.end))
-                    .or_else(|| reads_of(pat, body).index.then(|| syn::parse_quote!(usize)))
+                    .or_else(|| reads().index.then(|| syn::parse_quote!(usize)))
                     .or_else(|| {
                         let lit = |e: &Option<Box<syn::Expr>>| {
                             matches!(
@@ -970,7 +978,7 @@ impl Rewrite {
                                 }))
                             )
                         };
-                        (lit(&r.start) && lit(&r.end) && reads_of(pat, body).only_cast())
+                        (lit(&r.start) && lit(&r.end) && reads().only_cast())
                             .then(|| syn::parse_quote!(i32))
                     })
             }
@@ -1309,12 +1317,7 @@ impl Rewrite {
             let next = free.iter().find(|n| {
                 !self.fn_mut.contains(*n)
                     && self.closures.iter().filter(|(c, _)| c == *n).count() == 1
-                    && self
-                        .scope
-                        .iter()
-                        .rev()
-                        .find(|(s, _)| s == *n)
-                        .is_some_and(|(_, t)| t.is_none())
+                    && self.innermost(n).is_some_and(|k| self.scope[k].1.is_none())
             });
             let Some(n) = next.cloned() else {
                 return Some(());

@@ -15,6 +15,12 @@ pub const INTEGERS: &str = "grad_integers";
 /// The marker of a local collection that may hold floats, which stay constants.
 pub const DATA: &str = "grad_data";
 
+/// The attribute `#[NAME]` of marker `name` ([`INTEGERS`], [`DATA`]).
+fn marker(name: &str) -> syn::Attribute {
+    let id = quote::format_ident!("{name}");
+    syn::parse_quote!(#[#id])
+}
+
 /// Input: `let mut v = Vec::new();` (or `Vec::with_capacity(n)`, `vec![]`, with or without a
 /// `Vec<f64>` type), then in `rest` either `for p in ITER { .. v.push(a); .. v.push(b); .. }`
 /// with every push at the top of the body, or pushes as statements of the block.
@@ -45,14 +51,12 @@ pub fn push_let(l: &syn::Local, rest: &mut Vec<syn::Stmt>) -> Option<Vec<syn::St
             // else is data that may hold floats (constants: lowering refuses differentiated
             // values put into it).
             let (m, name, e) = (pi.mutability, &pi.ident, &init.expr);
-            let (integers, data) = (
-                quote::format_ident!("{INTEGERS}"),
-                quote::format_ident!("{DATA}"),
-            );
-            if methods.is_empty() || integer_pushes(rest, &pi.ident, methods) {
-                return Some(vec![syn::parse_quote!(#[#integers] let #m #name = #e;)]);
-            }
-            return Some(vec![syn::parse_quote!(#[#data] let #m #name = #e;)]);
+            let kind = if methods.is_empty() || integer_pushes(rest, &pi.ident, methods) {
+                marker(INTEGERS)
+            } else {
+                marker(DATA)
+            };
+            return Some(vec![syn::parse_quote!(#kind let #m #name = #e;)]);
         }
     }
     // `let mut groups = vec![Vec::new(); k];` whose rows only ever receive integers
@@ -61,10 +65,9 @@ pub fn push_let(l: &syn::Local, rest: &mut Vec<syn::Stmt>) -> Option<Vec<syn::St
         && rows_of_empty(&init.expr)
         && integer_pushes_into(rest, &pi.ident, &[("push", 0)], true)
     {
-        let (m, name, e) = (pi.mutability, &pi.ident, &init.expr);
-        let integers = quote::format_ident!("{INTEGERS}");
+        let (m, name, e, kind) = (pi.mutability, &pi.ident, &init.expr, marker(INTEGERS));
         return Some(vec![syn::parse_quote!(
-            #[#integers] let #m #name: ::std::vec::Vec<::std::vec::Vec<_>> = #e;
+            #kind let #m #name: ::std::vec::Vec<::std::vec::Vec<_>> = #e;
         )]);
     }
     if !empty_vec(&init.expr) {
@@ -80,10 +83,9 @@ pub fn push_let(l: &syn::Local, rest: &mut Vec<syn::Stmt>) -> Option<Vec<syn::St
     // enumeration's index, an integer literal or cast, a length): data, typed as such.
     if ty.is_none() && integer_pushes(rest, name, &[("push", 0)]) {
         let m = pi.mutability;
-        let e = &init.expr;
-        let integers = quote::format_ident!("{INTEGERS}");
+        let (e, kind) = (&init.expr, marker(INTEGERS));
         return Some(vec![
-            syn::parse_quote!(#[#integers] let #m #name: ::std::vec::Vec<_> = #e;),
+            syn::parse_quote!(#kind let #m #name: ::std::vec::Vec<_> = #e;),
         ]);
     }
     // `extend`s become loops of pushes, in a copy: a `None` leaves the block as it was.
