@@ -2800,12 +2800,31 @@ impl<'a> FnGen<'a> {
             ind,
             &format!("{r}[2] = {r}[0] * 0.5 + {r}.len() as {FLT} * 0.1;"),
         );
+        // Sometimes a pair ordered by a helper exchanging its two `&mut` parameters
+        // (`std::mem::swap(pa, pb)`), then read.
+        let swap = if self.on("stmt:mut_swap_params") && self.rng.chance(0.4) {
+            let (o, lo, hi) = (self.fresh("ord"), self.fresh("lo"), self.fresh("hi"));
+            Self::line(
+                out,
+                ind,
+                &format!("fn {o}(pa: &mut {FLT}, pb: &mut {FLT}) {{ if *pa > *pb {{ std::mem::swap(pa, pb); }} }}"),
+            );
+            Self::line(
+                out,
+                ind,
+                &format!("let (mut {lo}, mut {hi}) = ({b}[0], {b}[1]);"),
+            );
+            Self::line(out, ind, &format!("{o}(&mut {lo}, &mut {hi});"));
+            format!(" + {lo} * 0.25 - {hi} * 0.125")
+        } else {
+            String::new()
+        };
         Self::line(
             out,
             ind,
-            &format!("let {v}: {FLT} = {b}.iter().sum::<{FLT}>() * 0.5;"),
+            &format!("let {v}: {FLT} = {b}.iter().sum::<{FLT}>() * 0.5{swap};"),
         );
-        self.declare(&v, VarKind::Float(Iv(-3.0, 3.0, act)), false);
+        self.declare(&v, VarKind::Float(Iv(-4.0, 4.0, act)), false);
     }
 
     /// A view of a slice (`let a = &xs[1..];`, the pieces of `xs.windows(2)`) read where the
