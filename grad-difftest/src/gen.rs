@@ -28,10 +28,6 @@ pub const PENDING: &[&str] = &[
     // empty sums, shadowing in returning `if`s, buffers after an early return — are regression
     // tests in `grad-tests/tests/regressions.rs`; concrete models inside generic ones and a
     // model's matrix copied whole, in `generic.rs` and `models.rs`.)
-    // A `fn` declared in the body exchanging its two `&mut` parameters (`std::mem::swap(pa,
-    // pb)`) is refused in some positions ("can call only functions named by a path"; forced
-    // long mode, seed 5512); a helper of the module doing it is followed (`regressions.rs`).
-    "stmt:mut_swap_params",
 ];
 
 /// The placeholder of the float type in generated text.
@@ -5410,6 +5406,33 @@ impl<'a> FnGen<'a> {
                     _ => (format!("let mut {ps} = vec!["), "];"),
                 };
                 Self::line(out, ind, &format!("{open}{ta} {{ pos: [{ex}, -0.5], m: 1.5 }}, {ta} {{ m: 2.0, pos: [0.25, {c}] }}{close}"));
+            } else if self.on("struct_rows:mapped_arrays") && self.rng.chance(0.4) {
+                // Made by a map (over a range or a slice's items), the row an array literal,
+                // `[e; 2]` or computed in a block with `let`s.
+                let q = self.fresh("q");
+                let sl = self.slices();
+                let (iter, item, qv) = if !sl.is_empty() && self.rng.chance(0.5) {
+                    let (xs, _) = self.rng.pick(&sl).clone();
+                    (format!("{xs}.iter()"), format!("&{q}"), q.clone())
+                } else {
+                    (
+                        "(0..2)".to_string(),
+                        q.clone(),
+                        format!("({q} as {FLT} * 0.5)"),
+                    )
+                };
+                let body = match self.rng.below(3) {
+                    0 => format!("{ta} {{ pos: [{qv} * {ex}, {c}], m: 1.5 }}"),
+                    1 => format!("{ta} {{ m: 1.0 + {c}, pos: [{qv} - {ex}; 2] }}"),
+                    _ => format!(
+                        "{{ let {d} = {qv} * 0.5 + {ex}; {ta} {{ pos: [{d}, -{d}], m: 2.0 }} }}"
+                    ),
+                };
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let mut {ps}: Vec<{ta}> = {iter}.map(|{item}| {body}).collect();"),
+                );
             } else if self.rng.chance(0.5) {
                 Self::line(
                     out,

@@ -156,6 +156,19 @@ pub fn struct_rows_let(
         return Some(out);
     }
     let mut first = None;
+    // Rows of a map not written as an array literal are filled in a loop over its items,
+    // counted first.
+    if let Source::Map(iter, _, fields) = &source {
+        let filled = fields.iter().any(|(n, v)| {
+            uses.arrays.contains(&n.to_string())
+                && !matches!(super::unparen(v), syn::Expr::Array(_))
+        });
+        if filled {
+            let iter = super::unparen(iter);
+            out.push(syn::parse_quote!(let #len: usize = ::core::iter::Iterator::count(#iter);));
+            first = Some(len.clone());
+        }
+    }
     for f in &uses.fields {
         let f = syn::Ident::new(f, proc_macro2::Span::call_site());
         let buffer = field_buffer(name, &f);
@@ -211,7 +224,39 @@ pub fn struct_rows_let(
                         syn::parse_quote!({ #(#fills)* }),
                     )
                 }
-                Source::Map(..) | Source::Empty => return None,
+                // Each item's row written as an array (`pos: [c[0], c[1]]`): collected as
+                // rows of arrays, as a `Vec` of tuples is.
+                Source::Map(iter, pat, fields) => {
+                    let v = fields.iter().find(|(n, _)| *n == f).map(|(_, v)| v)?;
+                    let n = array_len(v)?;
+                    if let syn::Expr::Array(_) = super::unparen(v) {
+                        first.get_or_insert_with(|| buffer.clone());
+                        out.push(syn::parse_quote!(let mut #buffer: ::std::vec::Vec<[#float; #n]> = #iter.map(|#pat| #v).collect();));
+                        continue;
+                    }
+                    // Otherwise (`[0.0; 2]`, computed in a block) each row filled in a loop
+                    // over the items (counted first, above), the block's `let`s in it.
+                    let (row, pat) = (crate::naming::fresh("row"), strip_types(pat));
+                    let iter = super::unparen(iter);
+                    let (lets, v) = match super::unparen(v) {
+                        syn::Expr::Block(b) => match b.block.stmts.split_last() {
+                            Some((syn::Stmt::Expr(tail, None), lets)) => (lets.to_vec(), tail),
+                            _ => return None,
+                        },
+                        v => (Vec::new(), v),
+                    };
+                    (
+                        syn::parse_quote!(let #width: usize = #n;),
+                        syn::parse_quote!(for (#k, #pat) in ::core::iter::Iterator::enumerate(#iter) {
+                            #(#lets)*
+                            let #row = #v;
+                            for #j in 0..#width {
+                                #buffer[#k][#j] = #row[#j];
+                            }
+                        }),
+                    )
+                }
+                Source::Empty => return None,
             };
             out.push(width_let);
             out.push(syn::parse_quote!(let mut #buffer: ::std::vec::Vec<::std::vec::Vec<#float>> = vec![vec![0.0; #width]; #len];));
@@ -293,7 +338,9 @@ pub fn struct_rows_let(
     }
     if let Source::Map(..) = source {
         let first = first?;
-        out.push(syn::parse_quote!(let #len: usize = #first.len();));
+        if first != len {
+            out.push(syn::parse_quote!(let #len: usize = #first.len();));
+        }
     }
     Some(out)
 }
@@ -344,6 +391,30 @@ impl VisitMut for Made<'_> {
 }
 
 /// The start of a range `a..b` (`(a..b)`): the item at index `i` is `a + i`.
+/// The length of an array written as one (`[a, b]`, `[0.0; 2]`).
+fn array_len(e: &syn::Expr) -> Option<syn::Expr> {
+    match super::unparen(e) {
+        syn::Expr::Block(b) => match b.block.stmts.last()? {
+            syn::Stmt::Expr(tail, None) => array_len(tail),
+            _ => None,
+        },
+        syn::Expr::Array(a) => {
+            let n = a.elems.len();
+            Some(syn::parse_quote!(#n))
+        }
+        syn::Expr::Repeat(r) => Some((*r.len).clone()),
+        _ => None,
+    }
+}
+
+/// A closure's pattern as a `for` loop's (`|i: usize|` iterates as `i`).
+fn strip_types(p: &syn::Pat) -> syn::Pat {
+    match p {
+        syn::Pat::Type(t) => strip_types(&t.pat),
+        p => p.clone(),
+    }
+}
+
 fn range_start(e: &syn::Expr) -> Option<syn::Expr> {
     match super::unparen(e) {
         syn::Expr::Range(r) if matches!(r.limits, syn::RangeLimits::HalfOpen(_)) => Some(
@@ -590,7 +661,8 @@ impl Source {
                     let [p] = cl.inputs.iter().collect::<Vec<_>>()[..] else {
                         return None;
                     };
-                    let fields = Self::literal_fields(&cl.body)?;
+                    let fields =
+                        Self::literal_fields(&cl.body).or_else(|| Self::made_fields(&cl.body))?;
                     return Some(Source::Map((*c.receiver).clone(), p.clone(), fields));
                 }
                 let syn::Expr::MethodCall(i) = &*c.receiver else {
@@ -659,6 +731,46 @@ impl Source {
             fields.push((m.clone(), f.expr.clone()));
         }
         Some(fields)
+    }
+
+    /// `{ let a = c[0]; P { x: a, v: 2.0 * a } }`, its `let`s only computing values: each
+    /// field's value as the block of those `let`s and the value (computed again for each field).
+    fn made_fields(e: &syn::Expr) -> Option<Vec<(syn::Ident, syn::Expr)>> {
+        // (Blocks in blocks, as a rewrite of a table of data leaves them, give their `let`s in
+        // order.)
+        let mut lets: Vec<syn::Stmt> = Vec::new();
+        let mut tail = e;
+        while let syn::Expr::Block(b) = super::unparen(tail) {
+            let (last, before) = b.block.stmts.split_last()?;
+            let syn::Stmt::Expr(t, None) = last else {
+                return None;
+            };
+            lets.extend(before.iter().cloned());
+            tail = t;
+        }
+        let pure = |s: &syn::Stmt| match s {
+            syn::Stmt::Local(l) => l.init.as_ref().is_some_and(|i| {
+                i.diverge.is_none() && super::split_collects::without_effects(&i.expr)
+            }),
+            _ => false,
+        };
+        if !lets.iter().all(pure) {
+            return None;
+        }
+        let fields = Self::literal_fields(tail)?;
+        Some(
+            fields
+                .into_iter()
+                .map(|(n, v)| {
+                    let v = if lets.is_empty() {
+                        v
+                    } else {
+                        syn::parse_quote!({ #(#lets)* #v })
+                    };
+                    (n, v)
+                })
+                .collect(),
+        )
     }
 
     /// A name or a field of one (`init`, `cfg.particles`, `&init`).
