@@ -893,7 +893,7 @@ impl<'f> Lowerer<'f> {
         if let syn::Expr::MethodCall(m) = e {
             if m.method == "push" && self.carried_local(&m.receiver).is_some() {
                 let id = self.carried_local(&m.receiver).expect("checked");
-                self.errors.push_spanned(e, push_message(&id));
+                self.errors.push_spanned(e, push_message(&id, m));
                 return;
             }
             // A push (or an extension) the desugaring did not take into a buffer declared
@@ -906,7 +906,7 @@ impl<'f> Lowerer<'f> {
                     if let Some(id) = p.path.get_ident() {
                         if matches!(self.env.lookup(id), Some(Binding::Seq(s)) if self.b.func.seq(s).buffer)
                         {
-                            self.errors.push_spanned(e, push_message(id));
+                            self.errors.push_spanned(e, push_message(id, m));
                             return;
                         }
                     }
@@ -2051,7 +2051,12 @@ pub fn primitive_kind(ty: &syn::Type) -> Kind {
 }
 
 /// The error for a push into a vector the desugaring could not make a buffer of.
-fn push_message(id: &Ident) -> String {
+fn push_message(id: &Ident, push: &syn::ExprMethodCall) -> String {
+    // (A struct pushed: a list of structs, which a `map` or `vec![..; n]` makes.)
+    if let Some(syn::Expr::Struct(lit)) = push.args.first().map(crate::desugar::unparen) {
+        let ty = crate::naming::snippet(&lit.path);
+        return format!("`#[gradient]` follows a `Vec` of structs grown by `push` when each field it reads is a float and the pushes are bounded (as into a `Vec` of floats); `{id}.push({ty} {{ .. }})` is not followed here (a field of arrays, or a push in a `loop`, a closure or a second loop): make the list at once, `let mut {id}: Vec<{ty}> = (0..n).map(|i| {ty} {{ .. }}).collect();`, or `vec![{ty} {{ .. }}; n]` then written by index (`{id}[i].pos = [..];`)");
+    }
     format!("`#[gradient]` follows `{id}.push(..)` into a `Vec::new()` of floats when it can bound how many pushes run before the first: pushes as statements of the block `{id}` is declared in, or inside one `for` loop over a range or a slice or one `while` loop without `break` (whose trips it counts first), or one `if` or `match` (in its branches and arms, in nested `for` loops whose length the outer loop does not change), with `{id}` read whole only after them or by `{id}.len()`, `{id}.iter()`, `&{id}`, `{id}[i]`; this push is not one of those (in a `loop`, a `while` that breaks or reads `{id}`, a closure, a second loop, a loop whose length changes inside it): declare a buffer of a fixed length (`let mut {id} = vec![0.0; n];`) and write `{id}[i] = ..`")
 }
 
