@@ -2959,6 +2959,58 @@ impl<'a> FnGen<'a> {
             2 => String::from("-1.0"),
             _ => format!("{FLT}::EPSILON"),
         };
+        let e = self.expr(1);
+        let t = self.tanh_ex(e.clone());
+        let act = e.iv.2;
+        if self.on("matrix_rows:collected_active") && self.rng.chance(0.3) {
+            // Rows of differentiated values collected from a range (`vec![..]`, `[..].to_vec()`)
+            // or listed (`vec![vec![..], ..]`), then only read.
+            let i = self.fresh("i");
+            let elems: Vec<String> = (0..cols)
+                .map(|c| format!("{t} * ({i} as {FLT} + {}.0)", c + 1))
+                .collect();
+            let elems = elems.join(", ");
+            let line = match self.rng.below(4) {
+                0 => format!(
+                    "let {m}: Vec<Vec<{FLT}>> = (0..{r}).map(|{i}| vec![{elems}]).collect();"
+                ),
+                1 => format!(
+                    "let {m} = (0..{r}).map(|{i}: usize| [{elems}].to_vec()).collect::<Vec<Vec<{FLT}>>>();"
+                ),
+                _ => {
+                    let rows: Vec<String> = (0..r)
+                        .map(|k| {
+                            let row: Vec<String> = (0..cols)
+                                .map(|c| format!("{t} * {}.0", k + c + 1))
+                                .collect();
+                            format!("vec![{}]", row.join(", "))
+                        })
+                        .collect();
+                    format!("let {m}: Vec<Vec<{FLT}>> = vec![{}];", rows.join(", "))
+                }
+            };
+            Self::line(out, ind, &line);
+            let (acc, row) = (self.some_mut(ctx, out, ind), self.fresh("row"));
+            let line = match self.rng.below(4) {
+                0 => format!(
+                    "{acc} += {m}.iter().map(|{row}| {row}[0] * {row}[{}]).sum::<{FLT}>() * 0.05;",
+                    cols - 1
+                ),
+                1 => {
+                    format!("for {row} in &{m} {{ {acc} += {row}.iter().sum::<{FLT}>() * 0.05; }}")
+                }
+                2 => format!(
+                    "{acc} += ({m}[{}][{}] - {m}[0][0]) * 0.1 + {m}.len() as {FLT} * 0.01;",
+                    r - 1,
+                    cols - 1
+                ),
+                _ => format!(
+                    "for {i} in 0..{m}.len() {{ {acc} += {m}[{i}][{i} % {m}[{i}].len()] * 0.1; }}"
+                ),
+            };
+            Self::line(out, ind, &line);
+            return;
+        }
         if self.on("matrix_rows:collected") && self.rng.chance(0.3) {
             // Rows collected from a range, then written like the others.
             let i = self.fresh("i");
@@ -2986,9 +3038,6 @@ impl<'a> FnGen<'a> {
                 &format!("let mut {m} = vec![vec![{init}; {cols}]; {r}];"),
             );
         }
-        let e = self.expr(1);
-        let t = self.tanh_ex(e.clone());
-        let act = e.iv.2;
         if arrays && self.rng.chance(0.5) {
             let i = self.fresh("i");
             let elems: Vec<String> = (0..cols)
@@ -14146,6 +14195,24 @@ impl {tb} {{
             .filter(|_| self.on("model:rows_array") && self.rng.chance(0.5))
             .map(|p| p.name.clone())
             .collect();
+        // Rows moved into the one element of a `Vec` of structs (`ma.ws_e[0].g`, read as
+        // `ma.ws_e[0].g[i][j]`, row by row, ..): rows fields of the elements.
+        let elem_rows: Vec<String> = mv
+            .iter()
+            .filter(|p| {
+                matches!(
+                    p.kind,
+                    ParamKind::Rows {
+                        tuple: false,
+                        slices: false,
+                        ..
+                    }
+                ) && p.name != "layers"
+                    && !fixed_rows.contains(&p.name)
+            })
+            .filter(|_| !generic && self.on("model:rows_in_elements") && self.rng.chance(0.3))
+            .map(|p| p.name.clone())
+            .collect();
         let (ta, tb, tl) = (
             format!("MA{base}_{FLT}"),
             format!("MB{base}_{FLT}"),
@@ -14242,6 +14309,32 @@ impl {tb} {{
                         ty,
                         format!("{n}: {n}.iter().map(|r| {tl} {{ w: r[1..].to_vec(), b: r[0] }}).collect()"),
                     )
+                }
+                ParamKind::Rows { width, .. } if elem_rows.contains(n) => {
+                    let te = format!("E{base}{n}_{FLT}");
+                    let row = match width {
+                        Some(w) if self.rng.chance(0.5) => format!("[{FLT}; {w}]"),
+                        _ => format!("Vec<{FLT}>"),
+                    };
+                    let _ = writeln!(
+                        self.items,
+                        "{derive}\nstruct {te} {{\n    g: Vec<{row}>,\n}}"
+                    );
+                    back.push(format!("for (d, g) in d_{n}.iter_mut().zip({dm}.{n}_e[0].g.iter()) {{ d.copy_from_slice(&g[..]); }}"));
+                    let (ty, lit) = (
+                        format!("Vec<{te}>"),
+                        format!("{n}_e: vec![{te} {{ g: {n}.to_vec() }}]"),
+                    );
+                    decls[m].push(format!("    {n}_e: {ty},"));
+                    lits[m].push(lit);
+                    // The element by a constant or by an expression of the length.
+                    let at = if self.rng.chance(0.5) {
+                        "0".to_string()
+                    } else {
+                        format!("{}.{n}_e.len() - 1", roots[m])
+                    };
+                    paths.push((n.clone(), format!("{}.{n}_e[{at}].g", roots[m]), true));
+                    continue;
                 }
                 ParamKind::Rows { width, .. } => {
                     back.push(format!("for (d, g) in d_{n}.iter_mut().zip({dm}.{n}.iter()) {{ d.copy_from_slice(&g[..]); }}"));

@@ -982,13 +982,13 @@ fn row_tuple_let(s: &syn::Stmt, rows: &[Rows]) -> Option<Vec<syn::Stmt>> {
 fn rows_by_position(f: &syn::ExprForLoop, rows: &[Rows]) -> Option<syn::Expr> {
     let of_rows = |x: &syn::Expr| rows.iter().find(|r| is_name(x, &r.ident)).map(|r| &r.ident);
     let (adapters, it, enumerated) = crate::desugar::position_adapters(&f.expr);
-    // The rows, the range of positions iterated, and whether it is a part of them.
-    let (name, range, part): (&Ident, TokenStream, bool) = match it {
+    // The rows, the start and end of the positions iterated, and whether they are a part.
+    let (name, start, end, part): (&Ident, TokenStream, TokenStream, bool) = match it {
         syn::Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => match &*m.receiver {
             syn::Expr::Index(ix) => part_range(ix, &of_rows)?,
             r => {
                 let name = of_rows(r)?;
-                (name, quote!(0..#name.len()), false)
+                (name, quote!(0), quote!(#name.len()), false)
             }
         },
         syn::Expr::Reference(r) if r.mutability.is_none() => match &*r.expr {
@@ -1018,12 +1018,29 @@ fn rows_by_position(f: &syn::ExprForLoop, rows: &[Rows]) -> Option<syn::Expr> {
             return None;
         }
     }
-    let positions = if adapters.is_empty() {
-        range
-    } else {
-        quote!((#range)#(#adapters)*)
-    };
     let (label, body) = (&f.label, &f.body.stmts);
+    // Counted from a part's start, `enumerate` gives the position in the part: the position
+    // in the rows less the start (taken once, before the loop, as the range is).
+    if enumerated && part {
+        let (first, pos) = (
+            crate::naming::fresh("part_start"),
+            crate::naming::fresh("row_pos"),
+        );
+        let positions = if adapters.is_empty() {
+            quote!(#first..#end)
+        } else {
+            quote!((#first..#end)#(#adapters)*)
+        };
+        return Some(syn::parse_quote!({
+            let #first: usize = #start;
+            #label for #pos in #positions { let #at: usize = #pos - #first; let #row = &#name[#pos]; #(#body)* }
+        }));
+    }
+    let positions = if adapters.is_empty() {
+        quote!(#start..#end)
+    } else {
+        quote!((#start..#end)#(#adapters)*)
+    };
     Some(syn::parse_quote!(#label for #at in #positions { let #row = &#name[#at]; #(#body)* }))
 }
 
@@ -1130,7 +1147,7 @@ fn rows_zipped_second(f: &syn::ExprForLoop, rows: &[Rows]) -> Option<syn::ExprFo
 fn part_range<'r>(
     ix: &syn::ExprIndex,
     of_rows: &dyn Fn(&syn::Expr) -> Option<&'r Ident>,
-) -> Option<(&'r Ident, TokenStream, bool)> {
+) -> Option<(&'r Ident, TokenStream, TokenStream, bool)> {
     let name = of_rows(&ix.expr)?;
     let syn::Expr::Range(r) = &*ix.index else {
         return None;
@@ -1144,7 +1161,7 @@ fn part_range<'r>(
         (Some(b), syn::RangeLimits::Closed(_)) => quote!((#b) + 1),
         (None, _) => quote!(#name.len()),
     };
-    Some((name, quote!(#start..#end), true))
+    Some((name, start, end, true))
 }
 
 fn is_name(e: &syn::Expr, name: &Ident) -> bool {

@@ -498,3 +498,18 @@ impl<T> SliceOnlyResult<T> for (T, [T; 0]) {
         self
     }
 }
+
+/// Where each element's rows start among the rows of all elements end to end, and where the
+/// last ends (`[0, 3, 5]` for elements of 3 and 2 rows): the generated code reads a field of
+/// rows of the elements of a `Vec` of structs (`m.layers[l].w[i][j]`) as one list of rows
+/// (`w[offsets[l] + i][j]`).
+#[doc(hidden)]
+pub fn row_offsets(lens: impl IntoIterator<Item = usize>) -> Vec<usize> {
+    let mut out = vec![0];
+    let mut end = 0;
+    for n in lens {
+        end += n;
+        out.push(end);
+    }
+    out
+}

@@ -1976,3 +1976,108 @@ fn helpers_writing_through_references_inlined() {
         check_flat("lent_to_writers", &p, &|q| lent_to_writers(q), v, &d).unwrap();
     }
 }
+
+/// Rows of differentiated values collected from a map giving `vec![..]` (or `[..].to_vec()`):
+/// kept as written, a zero gradient, the value right (silently wrong before, found probing).
+/// Also rows listed as `vec![vec![..], ..]` (refused before).
+#[gradient]
+fn rows_of_listed_vecs(x: &[f64]) -> f64 {
+    let rows: Vec<Vec<f64>> = (0..x.len() / 2)
+        .map(|i| vec![x[2 * i], x[2 * i + 1]])
+        .collect();
+    let twice = (0..2)
+        .map(|i: usize| [x[i] * 2.0, x[i + 1]].to_vec())
+        .collect::<Vec<Vec<f64>>>();
+    let listed: Vec<Vec<f64>> = vec![vec![x[0], x[1] * x[2]], vec![1.5, x[3]]];
+    let mut s = 0.0;
+    for r in &rows {
+        s += r[0] * r[1];
+    }
+    s + twice[1][0] * twice[0][1] + rows[rows.len() - 1][1] + listed[0][1] * listed[1][1]
+        - listed[1][0] * listed[0][0]
+}
+
+/// `enumerate` over part of rows (`rows[1..].iter().enumerate()`, `w[a..b]` of a rows
+/// parameter): the count was the position in the rows, not in the part (a wrong value, and a
+/// gradient to match, before).
+#[gradient(wrt(w))]
+fn enumerated_parts_of_rows(w: &[Vec<f64>], off: &[usize]) -> f64 {
+    let mut s = 0.0;
+    for l in 0..off.len() - 1 {
+        for (i, row) in w[off[l]..off[l + 1]].iter().enumerate() {
+            s += row[0] * (i as f64 + 0.5) + row[1] * row[0];
+        }
+    }
+    for (i, row) in w[1..].iter().enumerate() {
+        s += row[1] * i as f64;
+    }
+    s
+}
+
+/// A name declared without a value, assigned in a `loop` (always run) and read after it, in a
+/// loop whose items a `filter` chooses: "used before it is assigned" (long mode seed 5601; the
+/// declaration was copied into the loop, where it hid the one read after).
+#[gradient]
+fn late_init_in_loop_of_filter(x: &[f64]) -> f64 {
+    let mut acc = x[0];
+    for &e in x.iter().filter(|a| **a > -0.7) {
+        let mut t;
+        let mut i: usize = 0;
+        loop {
+            t = 0.3 * e + i as f64 * 0.25;
+            i += 1;
+            if i > 2 {
+                break;
+            }
+        }
+        acc += t * e;
+    }
+    acc
+}
+
+#[test]
+fn rows_collected_and_listed_and_their_parts() {
+    let p = [0.7, -1.2, 0.45, 1.9, -0.35, 0.55];
+    let mut d = [f64::NAN; 6];
+    let v = rows_of_listed_vecs_grad(&p, &mut d);
+    assert_eq!(v.to_bits(), rows_of_listed_vecs(&p).to_bits());
+    check_flat(
+        "rows_of_listed_vecs",
+        &p,
+        &|q| rows_of_listed_vecs(q),
+        v,
+        &d,
+    )
+    .unwrap();
+
+    let w = vec![vec![0.1, 0.2], vec![0.3, -0.4], vec![0.5, 0.6]];
+    let off = [0usize, 2, 3];
+    let mut dw = vec![vec![f64::NAN; 2]; 3];
+    let v = enumerated_parts_of_rows_grad(&w, &off, &mut dw);
+    assert_eq!(v.to_bits(), enumerated_parts_of_rows(&w, &off).to_bits());
+    // By hand: s = Σ_parts Σ_i (w_i0 (i + 0.5) + w_i1 w_i0) + Σ_{r ≥ 1} w_r1 (r − 1).
+    let want = 0.1 * 0.5 + 0.02 + 0.3 * 1.5 - 0.12 + 0.5 * 0.5 + 0.3 + 0.6;
+    assert!((v - want).abs() < 1e-12, "{v} vs {want}");
+    let dwant = [[0.5 + 0.2, 0.1], [1.5 - 0.4, 0.3], [0.5 + 0.6, 0.5 + 1.0]];
+    for r in 0..3 {
+        for c in 0..2 {
+            assert!(
+                (dw[r][c] - dwant[r][c]).abs() < 1e-12,
+                "d[{r}][{c}] {}",
+                dw[r][c]
+            );
+        }
+    }
+
+    let mut d = [f64::NAN; 6];
+    let v = late_init_in_loop_of_filter_grad(&p, &mut d);
+    assert_eq!(v.to_bits(), late_init_in_loop_of_filter(&p).to_bits());
+    check_flat(
+        "late_init_in_loop_of_filter",
+        &p,
+        &|q| late_init_in_loop_of_filter(q),
+        v,
+        &d,
+    )
+    .unwrap();
+}

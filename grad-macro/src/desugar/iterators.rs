@@ -1051,30 +1051,35 @@ pub fn array_rows_collect_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
 /// matrix, which the rewrites of matrices follow. (Rows only read are followed as they are.)
 pub fn written_rows_collect_let(l: &syn::Local, rest: &[syn::Stmt]) -> Option<Vec<syn::Stmt>> {
     let (id, ty, init) = super::plain_let(l)?;
-    id.mutability?;
     let (c, vec_ty, map, cl) = collected_map(init, ty)?;
     let inner = crate::rows::vec_elem(&vec_ty)?;
     crate::vector::vector_elem(inner)?;
-    // `(0..n).map(|i| vec![a, b])`: rows given element by element.
-    if let syn::Expr::Macro(m) = super::unparen(&cl.body) {
-        let elems = super::vec_parts_read(&m.mac);
-        let listed = m.mac.path.is_ident("vec")
-            && m.mac
+    // `(0..n).map(|i| vec![a, b])` (or `[a, b].to_vec()`): rows given element by element,
+    // written later or only read (kept as written, a closure reading differentiated values
+    // would lose their derivatives).
+    let listed = match super::unparen(&cl.body) {
+        syn::Expr::Macro(m) if m.mac.path.is_ident("vec") => {
+            let elems = super::vec_parts_read(&m.mac);
+            m.mac
                 .parse_body_with(
                     syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
                 )
-                .is_ok_and(|l| l.len() == elems.len() && !elems.is_empty());
-        let count = pieces_len(&c.receiver).or_else(|| seq_len(&map.receiver));
-        let (true, Some(count)) = (listed, count) else {
-            return None;
-        };
-        let name = &id.ident;
-        if !rest
-            .iter()
-            .any(|s| super::closures::writes(s, &std::iter::once(name.to_string()).collect()))
-        {
-            return None;
+                .is_ok_and(|l| l.len() == elems.len() && !elems.is_empty())
+                .then_some(elems)
         }
+        syn::Expr::MethodCall(m) if m.method == "to_vec" && m.args.is_empty() => {
+            match super::unparen(&m.receiver) {
+                syn::Expr::Array(a) if !a.elems.is_empty() => {
+                    Some(a.elems.iter().cloned().collect::<Vec<_>>())
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    if let Some(elems) = listed {
+        let count = pieces_len(&c.receiver).or_else(|| seq_len(&map.receiver))?;
+        let name = &id.ident;
         let (i, width) = (crate::naming::fresh("k"), elems.len());
         let (pat, source) = (untyped(&cl.inputs[0]), &map.receiver);
         let stores = elems
@@ -1103,6 +1108,7 @@ pub fn written_rows_collect_let(l: &syn::Local, rest: &[syn::Stmt]) -> Option<Ve
     if !matches!(src.method.to_string().as_str(), "chunks_exact" | "windows") {
         return None;
     }
+    id.mutability?;
     let k = src.args.first().filter(|_| src.args.len() == 1)?;
     let count = piece_count(&map.receiver)?;
     let name = &id.ident;
@@ -1236,6 +1242,13 @@ fn float_vec(ty: &syn::Type) -> bool {
 /// The length of `a..b`, `a..=b` or either with `.rev()`, as an integer expression.
 /// How many items a chain of slices and ranges yields: `x.iter()` (also copied),
 /// `.enumerate()`, and `.zip(..)` of another such chain or of a slice `y`/`&y` (the shorter).
+/// How many items a source gives, where that is known without running it: pieces of a slice
+/// (`x.chunks(2)`), a slice's items (`x.iter()`, with `enumerate`, `skip`, `take`, `zip`) and
+/// ranges.
+pub(super) fn known_len(e: &syn::Expr) -> Option<proc_macro2::TokenStream> {
+    piece_count(e).or_else(|| seq_len(e))
+}
+
 fn seq_len(e: &syn::Expr) -> Option<proc_macro2::TokenStream> {
     match strip_copies(e) {
         syn::Expr::Paren(p) => seq_len(&p.expr),

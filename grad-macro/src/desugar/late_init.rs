@@ -31,37 +31,51 @@ pub fn declare_in_loops(stmts: &mut Vec<syn::Stmt>) {
             continue;
         }
         let (name, decl) = (pi.ident.clone(), stmts[i].clone());
+        let is = |id: &syn::Ident| *id == name;
+        // Only where every use is a loop's own: a read after a loop (`loop { k = ..; break; }`
+        // then `k`, which Rust accepts of a `loop`, a `while true` by now) is of the value the
+        // loop assigned, which a declaration inside it would hide.
+        let mut bodies = Vec::new();
         let mut every_use_moved = true;
         for s in &mut stmts[i + 1..] {
-            let is = |id: &syn::Ident| *id == name;
             if !crate::naming::mentions(s.to_token_stream(), &is) {
                 continue;
             }
-            let body = match s {
-                syn::Stmt::Expr(syn::Expr::ForLoop(f), _)
-                    if !crate::naming::mentions(f.expr.to_token_stream(), &is)
-                        && !binds(&f.pat, &name) =>
-                {
-                    &mut f.body
-                }
-                syn::Stmt::Expr(syn::Expr::While(w), _)
-                    if !crate::naming::mentions(w.cond.to_token_stream(), &is) =>
-                {
-                    &mut w.body
-                }
-                _ => {
+            match own_body(s, &name) {
+                Some(b) => bodies.push(b),
+                None => {
                     every_use_moved = false;
                     break;
                 }
-            };
-            body.stmts.insert(0, decl.clone());
+            }
         }
         if every_use_moved {
+            for b in bodies {
+                b.stmts.insert(0, decl.clone());
+            }
             gone.push(i);
         }
     }
     for i in gone.into_iter().rev() {
         stmts.remove(i);
+    }
+}
+
+/// The body of a `for` or `while` statement whose head does not read or bind `name`.
+fn own_body<'s>(s: &'s mut syn::Stmt, name: &syn::Ident) -> Option<&'s mut syn::Block> {
+    let is = |id: &syn::Ident| id == name;
+    match s {
+        syn::Stmt::Expr(syn::Expr::ForLoop(f), _)
+            if !crate::naming::mentions(f.expr.to_token_stream(), &is) && !binds(&f.pat, name) =>
+        {
+            Some(&mut f.body)
+        }
+        syn::Stmt::Expr(syn::Expr::While(w), _)
+            if !crate::naming::mentions(w.cond.to_token_stream(), &is) =>
+        {
+            Some(&mut w.body)
+        }
+        _ => None,
     }
 }
 

@@ -164,8 +164,11 @@ pub fn struct_rows_let(
                 && !matches!(super::unparen(v), syn::Expr::Array(_))
         });
         if filled {
+            // (Counted where the length is not known beforehand: no slice is read so.)
             let iter = super::unparen(iter);
-            out.push(syn::parse_quote!(let #len: usize = ::core::iter::Iterator::count(#iter);));
+            let count = super::iterators::known_len(iter)
+                .unwrap_or_else(|| quote::quote!(::core::iter::Iterator::count(#iter)));
+            out.push(syn::parse_quote!(let #len: usize = #count;));
             first = Some(len.clone());
         }
     }
@@ -237,7 +240,10 @@ pub fn struct_rows_let(
                     // Otherwise (`[0.0; 2]`, computed in a block) each row filled in a loop
                     // over the items (counted first, above), the block's `let`s in it.
                     let (row, pat) = (crate::naming::fresh("row"), strip_types(pat));
-                    let iter = super::unparen(iter);
+                    let items: syn::Expr = match super::unparen(iter) {
+                        r @ syn::Expr::Range(_) => syn::parse_quote!((#r).enumerate()),
+                        it => syn::parse_quote!(#it.enumerate()),
+                    };
                     let (lets, v) = match super::unparen(v) {
                         syn::Expr::Block(b) => match b.block.stmts.split_last() {
                             Some((syn::Stmt::Expr(tail, None), lets)) => (lets.to_vec(), tail),
@@ -247,7 +253,7 @@ pub fn struct_rows_let(
                     };
                     (
                         syn::parse_quote!(let #width: usize = #n;),
-                        syn::parse_quote!(for (#k, #pat) in ::core::iter::Iterator::enumerate(#iter) {
+                        syn::parse_quote!(for (#k, #pat) in #items {
                             #(#lets)*
                             let #row = #v;
                             for #j in 0..#width {

@@ -475,12 +475,13 @@ pub fn array_literal_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     if arr.elems.is_empty() || !(float_typed || arr.elems.iter().any(has_float_literal)) {
         return None;
     }
-    // Rows of a matrix are `matrix_let`'s; a table of tuples or structs is data.
+    // Rows of a matrix (`[a, b]`, `vec![a, b]`) are `matrix_let`'s; a table of tuples or
+    // structs is data.
     if arr.elems.iter().any(|e| {
         matches!(
             e,
             syn::Expr::Array(_) | syn::Expr::Repeat(_) | syn::Expr::Tuple(_) | syn::Expr::Struct(_)
-        )
+        ) || matches!(e, syn::Expr::Macro(m) if m.mac.path.is_ident("vec"))
     }) {
         return None;
     }
@@ -898,6 +899,27 @@ pub fn names_of(p: &syn::Pat, out: &mut Vec<syn::Ident>) {
 /// then `m[i][j]` and `m.len()` in the rest of the block. Output: `let mut M = [0.0; R * C];` with
 /// the elements stored row by row, `M[(i) * C + (j)]` and `R`: a local buffer. `None` if `m` is
 /// used otherwise (a row on its own) or declared again.
+/// `vec![a, b]` (listed, not `vec![e; n]`) as the array `[a, b]`; anything else as it is.
+fn listed_vec_as_array(e: syn::Expr) -> syn::Expr {
+    let syn::Expr::Macro(m) = &e else {
+        return e;
+    };
+    if !m.mac.path.is_ident("vec") || m.mac.parse_body::<super::VecRepeat>().is_ok() {
+        return e;
+    }
+    match m
+        .mac
+        .parse_body_with(syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
+    {
+        Ok(elems) if !elems.is_empty() => syn::Expr::Array(syn::ExprArray {
+            attrs: Vec::new(),
+            bracket_token: Default::default(),
+            elems,
+        }),
+        _ => e,
+    }
+}
+
 pub fn matrix_let(
     l: &syn::Local,
     rest: &mut [syn::Stmt],
@@ -929,6 +951,12 @@ pub fn matrix_let(
                 syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
             )
             .ok()
+            // (`vec![vec![a, b], vec![c, d]]` alike, its rows listed.)
+            .map(|rows| {
+                rows.into_iter()
+                    .map(listed_vec_as_array)
+                    .collect::<syn::punctuated::Punctuated<_, _>>()
+            })
             .filter(|rows| {
                 !rows.is_empty() && rows.iter().all(|r| matches!(r, syn::Expr::Array(_)))
             })

@@ -500,9 +500,14 @@ impl Finder<'_> {
             self.with_ctx(Ctx::Data, |s| s.visit_expr_mut(i));
         }
         if let Some(map) = self.rewrite {
-            if let Some((_, leaf)) = map.get(&key) {
+            if let Some((kind, leaf)) = map.get(&key) {
+                let offsets = super::offsets_of(leaf);
                 let leaf = crate::naming::respanned(leaf, e.span());
                 *e = match &index {
+                    // (Element `i`'s part of the rows of all elements.)
+                    Some(i) if *kind == Leaf::ElemRows => {
+                        syn::parse_quote!(#leaf[#offsets[#i]..#offsets[(#i) + 1]])
+                    }
                     Some(i) => syn::parse_quote!(#leaf[#i]),
                     None => syn::parse_quote!(#leaf),
                 };

@@ -60,6 +60,15 @@ fn leaf_arg(
             },
             quote!(&#copy),
         ),
+        (Leaf::ElemRows, _) => (
+            quote! {
+                let #copy: ::std::vec::Vec<::std::vec::Vec<#t>> = #root #(.#members)*
+                    .iter()
+                    .flat_map(|e| e #(.#suffix)*.iter().map(|r| r.iter().copied().collect::<::std::vec::Vec<#t>>()))
+                    .collect();
+            },
+            quote!(&#copy),
+        ),
         (Leaf::Rows, _) => (
             quote! {
                 let #copy: ::std::vec::Vec<::std::vec::Vec<#t>> = #root #(.#members)*
@@ -178,7 +187,7 @@ pub(super) fn wrapper(
                         let root = &roots[p.root].ident;
                         let dotted = p.dotted(roots);
                         let members = &p.members;
-                        if matches!(leaf, Leaf::Seq | Leaf::Rows | Leaf::Flats) {
+                        if matches!(leaf, Leaf::Seq | Leaf::Rows | Leaf::Flats | Leaf::ElemRows) {
                             let msg = format!("{fname}: the tangent `v_{dotted}` does not have the shape of `{dotted}`; make it with `Params::zeros_like` and fill it");
                             prelude.push(quote!(::core::assert!(#vr #(.#members)*.len() == #root #(.#members)*.len(), #msg);));
                         }

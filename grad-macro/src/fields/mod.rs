@@ -297,6 +297,14 @@ enum Leaf {
     /// The flat view of each element of a sequence of structs, for their methods
     /// (`self.layers[l].forward(x)`).
     Flats,
+    /// A field of rows of the elements of a sequence of structs (`m.layers[l].w[i][j]`): the
+    /// rows of every element end to end, element `l`'s from `offsets[l]` (see `offsets_of`).
+    ElemRows,
+}
+
+/// The name of the offsets of the rows of an `ElemRows` leaf, in the inner function.
+fn offsets_of(leaf: &Ident) -> Ident {
+    format_ident!("{}_offsets", leaf)
 }
 
 /// Methods of slices and `Vec`s: their receiver is a sequence.
@@ -508,11 +516,7 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         } else if has(Use::Model) {
             Leaf::Flat
         } else if has(Use::Rows) && elements {
-            errors.push(
-                p.span,
-                format!("`#[gradient]` differentiates fields of the elements of a sequence of structs that are numbers or sequences (`{dotted}[j]`), not rows (`{dotted}[i][j]`) yet: store them flat (`Vec<f64>` read at `i * n + j`), or compute with them in a method of the element's struct (`#[gradient(wrt(self))] fn forward(&self, x: &[f64]) -> Vec<f64>`, called per element, `h = layer.forward(&h);`), which reads rows"),
-            );
-            continue;
+            Leaf::ElemRows
         } else if has(Use::Rows) || (has(Use::Seq) && elements) {
             Leaf::Rows
         } else if has(Use::Seq) {
@@ -565,6 +569,31 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         rewrite: Some(&by_path),
     };
     rewriter.visit_block_mut(&mut body);
+    // A field of rows of the elements, read through the rows of all of them: each element's
+    // part (`W[OFFS[l]..OFFS[l + 1]]`, as the rewrite wrote it) indexed or measured directly,
+    // and the offsets computed first, from the model (data in the inner function).
+    let elem_rows: Vec<(Ident, TokenStream)> = leaves
+        .iter()
+        .filter(|(_, l, _)| *l == Leaf::ElemRows)
+        .map(|(k, _, id)| {
+            let p = &paths[*k];
+            let (root, members) = (&roots[p.root].ident, &p.members);
+            let suffix = p.suffix.clone().unwrap_or_default();
+            (
+                id.clone(),
+                quote!(#root #(.#members)*.iter().map(|e| e #(.#suffix)*.len())),
+            )
+        })
+        .collect();
+    if !elem_rows.is_empty() {
+        let names: Vec<Ident> = elem_rows.iter().map(|(id, _)| id.clone()).collect();
+        elements::parts_of_rows(&mut body, &names);
+        let offsets = elem_rows.iter().map(|(id, lens)| -> syn::Stmt {
+            let offs = offsets_of(id);
+            syn::parse_quote!(let #offs: ::std::vec::Vec<usize> = ::grad::runtime::__private::row_offsets(#lens);)
+        });
+        body.stmts.splice(0..0, offsets);
+    }
 
     let t = Ident::new(float.name(), Span::call_site());
     let root_of = |id: &Ident| roots.iter().position(|r| r.ident == *id);
@@ -573,7 +602,7 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         Leaf::Seq => quote!(#id: &[#t]),
         Leaf::Rows => quote!(#id: &[::std::vec::Vec<#t>]),
         Leaf::Flat => quote!(#id: &[#t]),
-        Leaf::Flats => quote!(#id: &[::std::vec::Vec<#t>]),
+        Leaf::Flats | Leaf::ElemRows => quote!(#id: &[::std::vec::Vec<#t>]),
     };
     let mut inner_inputs: Vec<TokenStream> = Vec::new();
     let mut inner_wrt: Vec<Ident> = Vec::new();

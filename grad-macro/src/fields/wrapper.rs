@@ -273,6 +273,31 @@ pub(super) fn wrapper(
                             call_args.push(quote!(&#copy));
                             leaf_bufs.insert(id.to_string(), quote!(&mut #dcopy));
                         }
+                        (Leaf::ElemRows, _) => {
+                            // The rows of every element end to end, and back in that order.
+                            prelude.push(quote! {
+                                ::core::assert!(
+                                    #d #(.#members)*.len() == #root #(.#members)*.len()
+                                        && #d #(.#members)*.iter().zip(#root #(.#members)*.iter())
+                                            .all(|(a, b)| a #(.#suffix)*.len() == b #(.#suffix)*.len()
+                                                && a #(.#suffix)*.iter().zip(b #(.#suffix)*.iter()).all(|(r, s)| r.len() == s.len())),
+                                    #shape_msg
+                                );
+                                let #copy: ::std::vec::Vec<::std::vec::Vec<#t>> = #root #(.#members)*
+                                    .iter()
+                                    .flat_map(|e| e #(.#suffix)*.iter().map(|r| r.iter().copied().collect::<::std::vec::Vec<#t>>()))
+                                    .collect();
+                                let mut #dcopy: ::std::vec::Vec<::std::vec::Vec<#t>> =
+                                    #copy.iter().map(|r| ::std::vec![#zero; r.len()]).collect();
+                            });
+                            after.push(quote! {
+                                for (r, v) in #d #(.#members)*.iter_mut().flat_map(|e| e #(.#suffix)*.iter_mut()).zip(&#dcopy) {
+                                    r.copy_from_slice(v);
+                                }
+                            });
+                            call_args.push(quote!(&#copy));
+                            leaf_bufs.insert(id.to_string(), quote!(&mut #dcopy));
+                        }
                         (Leaf::Rows, _) => {
                             // Rows, or one sequence per element: copied as rows.
                             prelude.push(quote! {

@@ -1,13 +1,13 @@
 // Reads of a differentiated model that the macro does not follow: a field read both as a number
-// and as a count, rows of the structs of a `Vec` of structs. (Plain methods called on the model
-// or on its fields, and the model passed whole to a plain function of this file, compile: they
-// are followed as the module's helpers, see `plain_helpers.rs`.)
+// and as a count. (Rows of the structs of a `Vec` of structs are followed, see `layer_rows.rs`;
+// plain methods called on the model or on its fields, and the model passed whole to a plain
+// function of this file, compile: they are followed as the module's helpers, see
+// `plain_helpers.rs`.)
 use grad::{gradient, Params};
 
 #[derive(Clone, Params)]
 struct Model {
     w: Vec<f64>,
-    grid: Vec<Vec<f64>>,
     b: f64,
     n: f64,
 }
@@ -45,20 +45,6 @@ fn method_of_a_field(o: &Outer) -> f64 {
 #[gradient(wrt(m))]
 fn passes_the_model(m: &Model) -> f64 {
     helper(m) * m.b
-}
-
-#[derive(Clone, Params)]
-struct Stack {
-    layers: Vec<Model>,
-}
-
-#[gradient(wrt(s))]
-fn rows_of_layers(s: &Stack) -> f64 {
-    let mut t = 0.0;
-    for layer in &s.layers {
-        t += layer.grid[0][1] * layer.b;
-    }
-    t
 }
 
 #[gradient(wrt(m))]
