@@ -203,6 +203,64 @@ fn a_free_function_of_the_layers_and_its_tangent() {
     assert!((tangent - want).abs() < 1e-12, "{tangent} vs {want}");
 }
 
+/// Rows of a layer under another name, mapped, summed in closures, zipped with the biases in a
+/// map, of the last layer, backwards and past the first.
+#[gradient(wrt(m))]
+fn rows_in_closures(m: &Mlp, x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for l in 0..m.layers.len() {
+        let w = &m.layers[l].w;
+        for i in 0..w.len() {
+            s += w[i][0] * x[0] + w[i][w[i].len() - 1] * x[1];
+        }
+    }
+    for layer in &m.layers {
+        let z: Vec<f64> = layer.w.iter().map(|row| dot(row, x)).collect();
+        s += z.iter().sum::<f64>();
+        s += layer
+            .w
+            .iter()
+            .zip(&layer.b)
+            .map(|(row, b)| (dot(row, x) + b).tanh())
+            .sum::<f64>();
+        s += layer
+            .w
+            .iter()
+            .enumerate()
+            .fold(0.0, |a, (i, row)| a + row[0] * i as f64);
+    }
+    s += m
+        .layers
+        .iter()
+        .map(|layer| layer.w.iter().map(|row| row[0] * x[0]).sum::<f64>())
+        .sum::<f64>();
+    let last = &m.layers[m.layers.len() - 1];
+    for (i, row) in last.w.iter().enumerate() {
+        s += row[0] * x[i % 2] + last.b[i];
+    }
+    for layer in m.layers.iter().rev() {
+        for row in layer.w.iter().rev() {
+            s = s * 0.5 + row[0] * x[0];
+        }
+        for row in layer.w.iter().skip(1) {
+            s += row[1];
+        }
+    }
+    s + m.layers[0].w[1][1]
+}
+
+#[test]
+fn rows_of_the_layers_in_closures_and_under_other_names() {
+    let m = net();
+    let x = [0.5, -1.0];
+    check_model(
+        "rows_in_closures",
+        &m,
+        |m| rows_in_closures(m, &x),
+        |m, d| rows_in_closures_grad(m, &x, d),
+    );
+}
+
 #[derive(Clone, Debug, Params)]
 struct Block {
     ws: [[f64; 2]; 2],

@@ -4,6 +4,7 @@ use super::find::field_path;
 use super::Root;
 use proc_macro2::{Ident, TokenStream};
 use quote::ToTokens;
+use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
 
 /// Input: `for layer in &m.layers { .. layer.w[j] .. }` (or `m.layers.iter()`, or
@@ -146,6 +147,26 @@ impl<'ast> syn::visit::Visit<'ast> for FieldOf<'_> {
     }
 }
 
+/// `e` with every token at `span`: the element written where the user wrote its name
+/// (`layer.w` read as `m.layers[l].w`), so that an error about the read points there.
+fn spanned_at(e: &syn::Expr, span: proc_macro2::Span) -> syn::Expr {
+    fn respan(ts: TokenStream, span: proc_macro2::Span) -> TokenStream {
+        ts.into_iter()
+            .map(|mut t| {
+                if let proc_macro2::TokenTree::Group(g) = &t {
+                    let mut ng = proc_macro2::Group::new(g.delimiter(), respan(g.stream(), span));
+                    ng.set_span(span);
+                    t = proc_macro2::TokenTree::Group(ng);
+                } else {
+                    t.set_span(span);
+                }
+                t
+            })
+            .collect()
+    }
+    syn::parse2(respan(e.to_token_stream(), span)).unwrap_or_else(|_| e.clone())
+}
+
 /// `name.a.b` → `seq[index].a.b` everywhere below.
 struct Substitute<'a> {
     name: &'a Ident,
@@ -186,7 +207,7 @@ impl VisitMut for Substitute<'_> {
 
     fn visit_expr_field_mut(&mut self, f: &mut syn::ExprField) {
         if matches!(&*f.base, syn::Expr::Path(p) if p.path.is_ident(self.name)) {
-            *f.base = self.element.clone();
+            *f.base = spanned_at(&self.element, f.base.span());
             return;
         }
         syn::visit_mut::visit_expr_field_mut(self, f);
@@ -194,7 +215,7 @@ impl VisitMut for Substitute<'_> {
 
     fn visit_expr_method_call_mut(&mut self, m: &mut syn::ExprMethodCall) {
         if matches!(&*m.receiver, syn::Expr::Path(p) if p.path.is_ident(self.name)) {
-            *m.receiver = self.element.clone();
+            *m.receiver = spanned_at(&self.element, m.receiver.span());
         }
         syn::visit_mut::visit_expr_method_call_mut(self, m);
     }
@@ -414,139 +435,4 @@ fn computed_position(s: &mut syn::Stmt, roots: &[Root]) -> Option<syn::Stmt> {
     let at = crate::naming::fresh("at");
     let index = std::mem::replace(&mut *ix.index, syn::parse_quote!(#at));
     Some(syn::parse_quote!(let #at: usize = #index;))
-}
-
-/// Input: reads of `names`' parts `W[a..b]` (an element's rows among the rows of all elements):
-/// `W[a..b][i]`, `W[a..b].len()`, `W[a..b].is_empty()`. Output: `W[(a) + (i)]`, `((b) - (a))`,
-/// `((b) == (a))`: a row by its position among all the rows, which the rows' rewrite follows
-/// (loops over a part, `for row in &W[a..b]`, it follows as they are).
-pub(super) fn parts_of_rows(body: &mut syn::Block, names: &[Ident]) {
-    struct Parts<'a>(&'a [Ident]);
-    impl Parts<'_> {
-        /// `(a, b)` of `W[a..b]` of one of the names.
-        fn part(&self, e: &syn::Expr) -> Option<(syn::Expr, syn::Expr)> {
-            let syn::Expr::Index(ix) = crate::desugar::unparen(e) else {
-                return None;
-            };
-            let syn::Expr::Path(p) = &*ix.expr else {
-                return None;
-            };
-            if !p.path.get_ident().is_some_and(|i| self.0.contains(i)) {
-                return None;
-            }
-            match &*ix.index {
-                syn::Expr::Range(syn::ExprRange {
-                    start: Some(a),
-                    end: Some(b),
-                    limits: syn::RangeLimits::HalfOpen(_),
-                    ..
-                }) => Some(((**a).clone(), (**b).clone())),
-                _ => None,
-            }
-        }
-
-        /// Input: `for (row, b) in W[a..b].iter().zip(Z) { body }` (`&W[a..b]`; `Z` a sequence
-        /// as `&z`, `z.iter()` or `z`). Output: `{ let S = a; let N = min(b - S, z.len()); for K
-        /// in 0..N { let row = &W[S + K]; let b = &z[K]; body } }`: the rows by position (a
-        /// layer's rows zipped with its biases).
-        fn zipped_part(&self, e: &syn::Expr) -> Option<syn::Expr> {
-            let syn::Expr::ForLoop(f) = e else {
-                return None;
-            };
-            let syn::Pat::Tuple(t) = &*f.pat else {
-                return None;
-            };
-            let [p_row, p_other] = [t.elems.first()?, t.elems.get(1)?];
-            if t.elems.len() != 2 {
-                return None;
-            }
-            let syn::Expr::MethodCall(zip) = &*f.expr else {
-                return None;
-            };
-            if zip.method != "zip" || zip.args.len() != 1 {
-                return None;
-            }
-            let rows = match crate::desugar::unparen(&zip.receiver) {
-                syn::Expr::MethodCall(it) if it.method == "iter" && it.args.is_empty() => {
-                    &*it.receiver
-                }
-                syn::Expr::Reference(r) if r.mutability.is_none() => &*r.expr,
-                _ => return None,
-            };
-            let (a, b) = self.part(rows)?;
-            let syn::Expr::Index(ix) = crate::desugar::unparen(rows) else {
-                return None;
-            };
-            let w = &ix.expr;
-            let z = match crate::desugar::unparen(&zip.args[0]) {
-                syn::Expr::MethodCall(it) if it.method == "iter" && it.args.is_empty() => {
-                    &*it.receiver
-                }
-                syn::Expr::Reference(r) if r.mutability.is_none() => &*r.expr,
-                z @ (syn::Expr::Path(_) | syn::Expr::Index(_) | syn::Expr::Field(_)) => z,
-                _ => return None,
-            };
-            // (The bounds are offsets of an element's index, data read again where needed: a
-            // block of `let`s around the loop would hide it from the rewrites of pushes in it.)
-            let k = crate::naming::fresh("part_at");
-            let (label, body) = (&f.label, &f.body.stmts);
-            Some(syn::parse_quote!(
-                #label for #k in 0..::core::cmp::min((#b) - (#a), #z.len()) {
-                    let #p_row = &#w[(#a) + #k];
-                    let #p_other = &#z[#k];
-                    #(#body)*
-                }
-            ))
-        }
-    }
-    impl VisitMut for Parts<'_> {
-        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
-            syn::visit_mut::visit_expr_mut(self, e);
-            if let Some(by_index) = self.zipped_part(e) {
-                *e = by_index;
-                return;
-            }
-            match e {
-                syn::Expr::Index(ix) if !matches!(&*ix.index, syn::Expr::Range(_)) => {
-                    if let Some((a, _)) = self.part(&ix.expr) {
-                        let syn::Expr::Index(inner) = crate::desugar::unparen(&ix.expr) else {
-                            return;
-                        };
-                        let (w, i) = (&inner.expr, &ix.index);
-                        *e = syn::parse_quote!(#w[(#a) + (#i)]);
-                    }
-                }
-                syn::Expr::MethodCall(m) if m.args.is_empty() => {
-                    if let Some((a, b)) = self.part(&m.receiver) {
-                        if m.method == "len" {
-                            *e = syn::parse_quote!(((#b) - (#a)));
-                        } else if m.method == "is_empty" {
-                            *e = syn::parse_quote!(((#b) == (#a)));
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
-        // `vec![0.0; layer.w.len()]`: the count too.
-        fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
-            if !m.path.is_ident("vec") {
-                return;
-            }
-            let tokens = &m.tokens;
-            if let Ok(mut e) = syn::parse2::<syn::Expr>(quote::quote!([#tokens])) {
-                self.visit_expr_mut(&mut e);
-                match &e {
-                    syn::Expr::Array(a) => m.tokens = a.elems.to_token_stream(),
-                    syn::Expr::Repeat(r) => {
-                        let (x, n) = (&r.expr, &r.len);
-                        m.tokens = quote::quote!(#x; #n);
-                    }
-                    _ => {}
-                }
-            }
-        }
-    }
-    Parts(names).visit_block_mut(body);
 }

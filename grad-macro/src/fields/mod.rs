@@ -21,6 +21,7 @@ mod hvp;
 mod jvp;
 pub(crate) mod model_calls;
 mod row_iters;
+mod row_parts;
 mod wrapper;
 
 use elements::Elements;
@@ -587,7 +588,9 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
         .collect();
     if !elem_rows.is_empty() {
         let names: Vec<Ident> = elem_rows.iter().map(|(id, _)| id.clone()).collect();
-        elements::parts_of_rows(&mut body, &names);
+        for (span, leaf) in row_parts::parts_of_rows(&mut body, &names) {
+            errors.push(span, format!("`#[gradient]` reads the rows of `{leaf}` (a rows field of the elements of a `Vec` of structs) by index (`{leaf}[i][j]`, `{leaf}[i].len()`, `&{leaf}[i]`), by `{leaf}.len()`, under another name (`let w = &layer.w;`), row by row in a `for` (`for row in &layer.w`, `.iter()` with `.enumerate()`, `.zip(..)`, `.rev()`, `.skip(k)`, `.take(k)`, `.step_by(k)`) and in `layer.w.iter().map(|row| ..)` (also after `.enumerate()` or `.zip(..)`, and in `for_each` and `fold`); not this read: write it in one of those forms"));
+        }
         let offsets = elem_rows.iter().map(|(id, lens)| -> syn::Stmt {
             let offs = offsets_of(id);
             syn::parse_quote!(let #offs: ::std::vec::Vec<usize> = ::grad::runtime::__private::row_offsets(#lens);)
