@@ -14210,6 +14210,7 @@ impl {tb} {{
                 ) && p.name != "layers"
                     && !fixed_rows.contains(&p.name)
             })
+            .filter(|p| rows_reads_followed(body, &p.name))
             .filter(|_| !generic && self.on("model:rows_in_elements") && self.rng.chance(0.3))
             .map(|p| p.name.clone())
             .collect();
@@ -14312,9 +14313,10 @@ impl {tb} {{
                 }
                 ParamKind::Rows { width, .. } if elem_rows.contains(n) => {
                     let te = format!("E{base}{n}_{FLT}");
+                    // (Rows of one width are a parameter `&[[T; W]]`.)
                     let row = match width {
-                        Some(w) if self.rng.chance(0.5) => format!("[{FLT}; {w}]"),
-                        _ => format!("Vec<{FLT}>"),
+                        Some(w) => format!("[{FLT}; {w}]"),
+                        None => format!("Vec<{FLT}>"),
                     };
                     let _ = writeln!(
                         self.items,
@@ -15416,6 +15418,54 @@ fn with_tail(body: &str, pre: &[String], terms: &[String]) -> String {
         let _ = writeln!(out, "    {e}");
     }
     out
+}
+
+/// Whether every read of the rows `n` in `body` is one the macro follows for rows of the
+/// elements of a `Vec` of structs: by index (not a part, `n[a..]`), `n.len()`, row by row in a
+/// `for` or a `map`/`fold`/`for_each` (after `enumerate`, `zip`, `rev`, `skip`, `take`,
+/// `step_by`); not handed whole to a function, flattened or copied.
+fn rows_reads_followed(body: &str, n: &str) -> bool {
+    const FOLLOWED: &[&str] = &[
+        ".len()",
+        ".is_empty()",
+        ".iter().map(",
+        ".iter().enumerate()",
+        ".iter().zip(",
+        ".iter().rev()",
+        ".iter().skip(",
+        ".iter().take(",
+        ".iter().step_by(",
+        ".iter().fold(",
+        ".iter().for_each(",
+        ".iter() {",
+    ];
+    let bytes = body.as_bytes();
+    let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let mut at = 0;
+    while let Some(k) = body[at..].find(n) {
+        let (s, e) = (at + k, at + k + n.len());
+        at = e;
+        if (s > 0 && (word(bytes[s - 1]) || bytes[s - 1] == b'.'))
+            || (e < bytes.len() && word(bytes[e]))
+        {
+            continue;
+        }
+        let rest = &body[e..];
+        let ok = if rest.starts_with('[') {
+            // An index, not a part.
+            rest.find(']').is_some_and(|c| !rest[..c].contains(".."))
+        } else if rest.starts_with(" {") {
+            // A `for` over the rows (not a `match` on them).
+            let before = body[..s].trim_end();
+            before.ends_with(" in") || before.ends_with(" in &")
+        } else {
+            FOLLOWED.iter().any(|f| rest.starts_with(f))
+        };
+        if !ok {
+            return false;
+        }
+    }
+    true
 }
 
 fn subst(body: &str, names: &[(String, String, bool)]) -> String {

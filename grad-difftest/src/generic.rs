@@ -31,6 +31,7 @@ pub fn genericize(items: &str, float: &str) -> Option<String> {
     if items.contains("rem_euclid")
         || items.contains("div_euclid")
         || items.contains(" as usize).min(")
+        || items.contains(".floor() as usize")
         || items.contains(" as i32) ")
     {
         return None;

@@ -5092,3 +5092,108 @@ fn session_55_allowed_lints_run() {
     let (value, _, _) = s55_allowed_hvp(0.7, &xs, 0.1, &[0.0; 3], &mut d, &mut hv);
     assert_eq!(value.to_bits(), s55_allowed(0.7, &xs).to_bits());
 }
+
+/// Session 56: structs with fields of arrays collected by a map; rows collected from `vec![..]`
+/// and listed `vec![vec![..]]`; `enumerate` over a part of rows; a name assigned in a `loop`
+/// inside a filtered loop.
+#[derive(Clone, Copy)]
+struct S56Body {
+    pos: [f64; 2],
+    m: f64,
+}
+
+#[gradient(jvp, hvp)]
+fn s56_forms(w: f64, xs: &[f64]) -> f64 {
+    let mut ps: Vec<S56Body> = xs
+        .iter()
+        .map(|&q| {
+            let d = q * w;
+            S56Body {
+                pos: [d, -d],
+                m: 1.5,
+            }
+        })
+        .collect();
+    for p in &mut ps {
+        p.pos[1] += p.pos[0] * p.m;
+    }
+    let rows: Vec<Vec<f64>> = (0..2).map(|i| vec![w * f64::from(i), 1.0]).collect();
+    let listed: Vec<Vec<f64>> = vec![vec![w, 2.0], vec![0.5, w * w]];
+    let mut s = ps.iter().map(|p| p.pos[0] * p.pos[1]).sum::<f64>();
+    for (i, r) in rows[1..].iter().enumerate() {
+        s += r[0] * (f64::from(u8::try_from(i).unwrap_or(0)) + 0.5);
+    }
+    for &e in xs.iter().filter(|a| **a > -0.7) {
+        let mut t;
+        let mut i: usize = 0;
+        loop {
+            t = 0.3 * e * w;
+            i += 1;
+            if i > 2 {
+                break;
+            }
+        }
+        s += t;
+    }
+    s + listed[1][1] * listed[0][1]
+}
+
+/// Rows fields of the elements of a `Vec` of structs, read in the loss.
+#[derive(Clone, grad::Params)]
+struct S56Dense {
+    w: Vec<Vec<f64>>,
+    b: Vec<f64>,
+}
+
+#[derive(Clone, grad::Params)]
+struct S56Mlp {
+    layers: Vec<S56Dense>,
+}
+
+impl S56Mlp {
+    #[gradient(wrt(self), jvp)]
+    fn loss(&self, x: &[f64]) -> f64 {
+        let mut h = x.to_vec();
+        for layer in &self.layers {
+            let mut nh = Vec::with_capacity(layer.w.len());
+            for (row, b) in layer.w.iter().zip(&layer.b) {
+                nh.push((row.iter().zip(&h).map(|(a, v)| a * v).sum::<f64>() + b).tanh());
+            }
+            h = nh;
+        }
+        let w = &self.layers[0].w;
+        let rows = self.layers[self.layers.len() - 1].w.len();
+        h.iter().sum::<f64>() + w[0][0] * f64::from(u32::try_from(rows).unwrap_or(0))
+    }
+}
+
+#[test]
+fn session_56_forms_run() {
+    let mut d = [0.0; 3];
+    let xs = [0.5, -0.25, 1.0];
+    let (value, _) = s56_forms_grad(0.7, &xs, &mut d);
+    assert_eq!(value.to_bits(), s56_forms(0.7, &xs).to_bits());
+    let (value, _) = s56_forms_jvp(0.7, &xs, 0.1, &[0.0; 3]);
+    assert_eq!(value.to_bits(), s56_forms(0.7, &xs).to_bits());
+    let mut hv = [0.0; 3];
+    let (value, _, _) = s56_forms_hvp(0.7, &xs, 0.1, &[0.0; 3], &mut d, &mut hv);
+    assert_eq!(value.to_bits(), s56_forms(0.7, &xs).to_bits());
+    let m = S56Mlp {
+        layers: vec![
+            S56Dense {
+                w: vec![vec![0.3, -0.2], vec![0.1, 0.4]],
+                b: vec![0.0, 0.1],
+            },
+            S56Dense {
+                w: vec![vec![0.2, -0.1]],
+                b: vec![0.05],
+            },
+        ],
+    };
+    let mut dm = m.clone();
+    let x = [0.5, -1.0];
+    let value = m.loss_grad(&x, &mut dm);
+    assert_eq!(value.to_bits(), m.loss(&x).to_bits());
+    let (value, _) = m.loss_jvp(&x, &m);
+    assert_eq!(value.to_bits(), m.loss(&x).to_bits());
+}

@@ -2081,3 +2081,43 @@ fn rows_collected_and_listed_and_their_parts() {
     )
     .unwrap();
 }
+
+/// A part of a part (`&s[0..][..1]`) given to a `#[gradient]` helper in an `else if` condition
+/// of a plain helper: `s[(0) + (..1)]`, a compile error inside the expansion (long mode seed
+/// 5603, `g19`; the part's position added to a range).
+#[gradient]
+fn part_reader(a: f64, s: &[f64]) -> f64 {
+    s[s.len() - 1] * a + s[0]
+}
+
+fn parts_in_conditions(a: f64, s: &[f64]) -> f64 {
+    if a > 5.0 {
+        a
+    } else if 0.1 < part_reader(a, &s[0..][..1]) {
+        a * 2.0 + part_reader(a, &s[1..][..2])
+    } else {
+        1.0
+    }
+}
+
+#[gradient]
+fn part_of_part_in_a_condition(x: &[f64]) -> f64 {
+    parts_in_conditions(x[0], x)
+}
+
+#[test]
+fn parts_of_parts_given_to_helpers_in_conditions() {
+    for p in [[0.7, -1.2, 0.45], [-0.3, 0.2, 0.9]] {
+        let mut d = [f64::NAN; 3];
+        let v = part_of_part_in_a_condition_grad(&p, &mut d);
+        assert_eq!(v.to_bits(), part_of_part_in_a_condition(&p).to_bits());
+        check_flat(
+            "part_of_part_in_a_condition",
+            &p,
+            &|q| part_of_part_in_a_condition(q),
+            v,
+            &d,
+        )
+        .unwrap();
+    }
+}

@@ -1554,8 +1554,11 @@ impl VisitMut for Desugar<'_> {
                 *e = syn::parse_quote!({ #(#bind)* #chain });
             }
             syn::Expr::Loop(l) => *e = matches::loop_to_while(l),
-            // `x[a..b][k]`, `(&x[a..b])[k]` (an accessor's part, indexed): `x[a + k]`.
-            syn::Expr::Index(ix) if part_start(&ix.expr).is_some() => {
+            // `x[a..b][k]`, `(&x[a..b])[k]` (an accessor's part, indexed): `x[a + k]`. (Not a
+            // part of the part, `x[a..][..k]`, which is no position.)
+            syn::Expr::Index(ix)
+                if part_start(&ix.expr).is_some() && !matches!(&*ix.index, syn::Expr::Range(_)) =>
+            {
                 let (x, start) = part_start(&ix.expr).expect("checked");
                 let k = &ix.index;
                 *e = syn::parse_quote!(#x[#start + (#k)]);

@@ -1208,6 +1208,9 @@ fn vec_matrix_let(
         stuck: None,
     };
     STUCK.with(|s| s.borrow_mut().take());
+    for s in rest.iter_mut() {
+        syn::visit_mut::VisitMut::visit_stmt_mut(&mut PartsAsAdapters(name), s);
+    }
     if super::rewrite_rest_through_views(rest, name, &mut u, |u| !u.other).is_none() {
         if let (Some(at), true) = (u.stuck, element_written(name, rest)) {
             STUCK.with(|s| *s.borrow_mut() = Some((at, name.to_string())));
@@ -1219,6 +1222,79 @@ fn vec_matrix_let(
         syn::parse_quote!(let #cn: usize = #c;),
         syn::parse_quote!(let mut #flat = vec![#v; #rn * #cn];),
     ])
+}
+
+/// Input: rows of a part of `name` iterated, `name[a..b].iter()` (`iter_mut()`, or `&name[a..b]`
+/// as a `for`'s iterable; any bound left out, `..=`). Output: `name.iter().skip(a).take(b - a)`:
+/// the same rows in the same order (`enumerate` after it counts from the part's start alike),
+/// in the form the rewrite of the matrix follows.
+struct PartsAsAdapters<'a>(&'a syn::Ident);
+
+impl PartsAsAdapters<'_> {
+    /// `name[r]` as `name.METHOD()` and the adapters that keep the rows of `r`.
+    fn adapted(&self, e: &syn::Expr, method: &str) -> Option<syn::Expr> {
+        let syn::Expr::Index(ix) = super::unparen(e) else {
+            return None;
+        };
+        if !matches!(&*ix.expr, syn::Expr::Path(p) if p.path.is_ident(self.0)) {
+            return None;
+        }
+        let syn::Expr::Range(r) = &*ix.index else {
+            return None;
+        };
+        let (name, m) = (
+            self.0,
+            syn::Ident::new(method, proc_macro2::Span::call_site()),
+        );
+        let mut out: syn::Expr = syn::parse_quote!(#name.#m());
+        if let Some(a) = &r.start {
+            out = syn::parse_quote!(#out.skip(#a));
+        }
+        let start = r
+            .start
+            .as_deref()
+            .cloned()
+            .unwrap_or_else(|| syn::parse_quote!(0));
+        match (&r.end, &r.limits) {
+            (Some(b), syn::RangeLimits::HalfOpen(_)) => {
+                out = syn::parse_quote!(#out.take((#b) - (#start)));
+            }
+            (Some(b), syn::RangeLimits::Closed(_)) => {
+                out = syn::parse_quote!(#out.take((#b) + 1 - (#start)));
+            }
+            (None, _) => {}
+        }
+        Some(out)
+    }
+}
+
+impl syn::visit_mut::VisitMut for PartsAsAdapters<'_> {
+    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        syn::visit_mut::visit_expr_mut(self, e);
+        match e {
+            syn::Expr::MethodCall(m)
+                if m.args.is_empty() && (m.method == "iter" || m.method == "iter_mut") =>
+            {
+                if let Some(a) = self.adapted(&m.receiver, &m.method.to_string()) {
+                    *e = a;
+                }
+            }
+            syn::Expr::ForLoop(f) => {
+                if let syn::Expr::Reference(r) = &*f.expr {
+                    let method = if r.mutability.is_some() {
+                        "iter_mut"
+                    } else {
+                        "iter"
+                    };
+                    if let Some(a) = self.adapted(&r.expr, method) {
+                        *f.expr = a;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
 
 /// The uses of the local matrix `name` in `rest` rewritten into uses of the flat buffer `flat`

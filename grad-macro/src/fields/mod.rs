@@ -589,7 +589,7 @@ pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStre
     if !elem_rows.is_empty() {
         let names: Vec<Ident> = elem_rows.iter().map(|(id, _)| id.clone()).collect();
         for (span, leaf) in row_parts::parts_of_rows(&mut body, &names) {
-            errors.push(span, format!("`#[gradient]` reads the rows of `{leaf}` (a rows field of the elements of a `Vec` of structs) by index (`{leaf}[i][j]`, `{leaf}[i].len()`, `&{leaf}[i]`), by `{leaf}.len()`, under another name (`let w = &layer.w;`), row by row in a `for` (`for row in &layer.w`, `.iter()` with `.enumerate()`, `.zip(..)`, `.rev()`, `.skip(k)`, `.take(k)`, `.step_by(k)`) and in `layer.w.iter().map(|row| ..)` (also after `.enumerate()` or `.zip(..)`, and in `for_each` and `fold`); not this read: write it in one of those forms"));
+            errors.push(span, format!("`#[gradient]` reads the rows of `{leaf}` (a rows field of the elements of a `Vec` of structs) by index (`{leaf}[i][j]`, `{leaf}[i].len()`, `&{leaf}[i]`), by `{leaf}.len()`, under another name (`let w = &layer.w;`), row by row in a `for` (`for row in &layer.w`, `.iter()` with `.enumerate()`, `.zip(..)`, `.rev()`, `.skip(k)`, `.take(k)`, `.step_by(k)`) and in `layer.w.iter().map(|row| ..)` (also after `.enumerate()` or `.zip(..)`, and in `for_each` and `fold`); not this read (the rows handed whole to a function, flattened, a part of them): write it in one of those forms, or compute with the rows in a `#[gradient]` method of the element's struct (`layer.forward(&h)`)"));
         }
         let offsets = elem_rows.iter().map(|(id, lens)| -> syn::Stmt {
             let offs = offsets_of(id);
