@@ -413,3 +413,21 @@ fn rows_of_the_elements_in_f32() {
         }
     }
 }
+
+#[test]
+#[should_panic(expected = "does not have the shape")]
+fn a_tangent_of_another_shape_is_refused() {
+    let m = net();
+    let mut v = net();
+    v.layers[1].w[0].pop();
+    let _ = free_loss_jvp(&m, &[0.5, -1.0], &v);
+}
+
+#[test]
+#[should_panic(expected = "shape")]
+fn a_gradient_of_another_shape_is_refused() {
+    let m = net();
+    let mut d = net();
+    d.layers[0].w.pop();
+    let _ = free_loss_grad(&m, &[0.5, -1.0], &mut d);
+}

@@ -189,7 +189,13 @@ pub(super) fn wrapper(
                         let members = &p.members;
                         if matches!(leaf, Leaf::Seq | Leaf::Rows | Leaf::Flats | Leaf::ElemRows) {
                             let msg = format!("{fname}: the tangent `v_{dotted}` does not have the shape of `{dotted}`; make it with `Params::zeros_like` and fill it");
-                            prelude.push(quote!(::core::assert!(#vr #(.#members)*.len() == #root #(.#members)*.len(), #msg);));
+                            // (Rows of the elements: each element's rows, each row's length.)
+                            let rows = (*leaf == Leaf::ElemRows).then(|| {
+                                let suffix = p.suffix.clone().unwrap_or_default();
+                                quote!(&& #vr #(.#members)*.iter().zip(#root #(.#members)*.iter()).all(|(a, b)| a #(.#suffix)*.len() == b #(.#suffix)*.len()
+                                    && a #(.#suffix)*.iter().zip(b #(.#suffix)*.iter()).all(|(r, s)| r.len() == s.len())))
+                            });
+                            prelude.push(quote!(::core::assert!(#vr #(.#members)*.len() == #root #(.#members)*.len() #rows, #msg);));
                         }
                         tangent_args.push(arg);
                     }
