@@ -60,15 +60,13 @@ fn leaf_arg(
             },
             quote!(&#copy),
         ),
-        (Leaf::ElemRows, _) => (
-            quote! {
-                let #copy: ::std::vec::Vec<::std::vec::Vec<#t>> = #root #(.#members)*
-                    .iter()
-                    .flat_map(|e| e #(.#suffix)*.iter().map(|r| r.iter().copied().collect::<::std::vec::Vec<#t>>()))
-                    .collect();
-            },
-            quote!(&#copy),
-        ),
+        (Leaf::ElemRows, _) => {
+            let gathered = super::elem_rows_gathered(&quote!(#root #(.#members)*), &suffix, t);
+            (
+                quote!(let #copy: ::std::vec::Vec<::std::vec::Vec<#t>> = #gathered;),
+                quote!(&#copy),
+            )
+        }
         (Leaf::Rows, _) => (
             quote! {
                 let #copy: ::std::vec::Vec<::std::vec::Vec<#t>> = #root #(.#members)*
@@ -190,12 +188,15 @@ pub(super) fn wrapper(
                         if matches!(leaf, Leaf::Seq | Leaf::Rows | Leaf::Flats | Leaf::ElemRows) {
                             let msg = format!("{fname}: the tangent `v_{dotted}` does not have the shape of `{dotted}`; make it with `Params::zeros_like` and fill it");
                             // (Rows of the elements: each element's rows, each row's length.)
-                            let rows = (*leaf == Leaf::ElemRows).then(|| {
+                            let (of_v, of_root) =
+                                (quote!(#vr #(.#members)*), quote!(#root #(.#members)*));
+                            let same = if *leaf == Leaf::ElemRows {
                                 let suffix = p.suffix.clone().unwrap_or_default();
-                                quote!(&& #vr #(.#members)*.iter().zip(#root #(.#members)*.iter()).all(|(a, b)| a #(.#suffix)*.len() == b #(.#suffix)*.len()
-                                    && a #(.#suffix)*.iter().zip(b #(.#suffix)*.iter()).all(|(r, s)| r.len() == s.len())))
-                            });
-                            prelude.push(quote!(::core::assert!(#vr #(.#members)*.len() == #root #(.#members)*.len() #rows, #msg);));
+                                super::elem_rows_same_shape(&of_v, &of_root, &suffix)
+                            } else {
+                                quote!(#of_v.len() == #of_root.len())
+                            };
+                            prelude.push(quote!(::core::assert!(#same, #msg);));
                         }
                         tangent_args.push(arg);
                     }

@@ -308,6 +308,26 @@ fn offsets_of(leaf: &Ident) -> Ident {
     format_ident!("{}_offsets", leaf)
 }
 
+/// The rows of the field `suffix` of every element of `seq` (`m.layers`), end to end, as the
+/// `Vec<Vec<T>>` an `ElemRows` leaf takes.
+fn elem_rows_gathered(seq: &TokenStream, suffix: &[syn::Member], t: &Ident) -> TokenStream {
+    quote! {
+        #seq.iter()
+            .flat_map(|e| e #(.#suffix)*.iter().map(|r| r.iter().copied().collect::<::std::vec::Vec<#t>>()))
+            .collect::<::std::vec::Vec<::std::vec::Vec<#t>>>()
+    }
+}
+
+/// Whether the elements of `a` and `b` have rows of the same lengths in their field `suffix`
+/// (the sequences themselves of one length too): a condition.
+fn elem_rows_same_shape(a: &TokenStream, b: &TokenStream, suffix: &[syn::Member]) -> TokenStream {
+    quote! {
+        #a.len() == #b.len()
+            && #a.iter().zip(#b.iter()).all(|(a, b)| a #(.#suffix)*.len() == b #(.#suffix)*.len()
+                && a #(.#suffix)*.iter().zip(b #(.#suffix)*.iter()).all(|(r, s)| r.len() == s.len()))
+    }
+}
+
 /// Methods of slices and `Vec`s: their receiver is a sequence.
 const SEQ_METHODS: &[&str] = &[
     "len",

@@ -88,20 +88,14 @@ impl VisitMut for Aliases<'_> {
 
 /// `let w = &W[a..b];`: `w` and the part, parenthesized.
 fn alias(l: &syn::Local, names: &[Ident]) -> Option<(Ident, syn::Expr)> {
-    let init = l.init.as_ref().filter(|i| i.diverge.is_none())?;
-    let pat = match &l.pat {
-        syn::Pat::Type(t) => &*t.pat,
-        p => p,
-    };
-    let syn::Pat::Ident(p) = pat else { return None };
-    if p.mutability.is_some() || p.by_ref.is_some() || p.subpat.is_some() {
+    let (p, _, value) = crate::desugar::plain_let(l)?;
+    if p.mutability.is_some() {
         return None;
     }
-    let syn::Expr::Reference(r) = crate::desugar::unparen(&init.expr) else {
+    let syn::Expr::Reference(r) = crate::desugar::unparen(value) else {
         return None;
     };
     part(&r.expr, names)?;
-    let value = &init.expr;
     Some((p.ident.clone(), syn::parse_quote!((#value))))
 }
 
@@ -308,18 +302,7 @@ struct Left<'a> {
 
 impl<'a> Visit<'a> for Left<'_> {
     fn visit_expr_for_loop(&mut self, f: &'a syn::ExprForLoop) {
-        let mut it = &*f.expr;
-        while let syn::Expr::MethodCall(m) = it {
-            let adapter = match m.method.to_string().as_str() {
-                "enumerate" | "rev" => m.args.is_empty(),
-                "skip" | "take" | "step_by" => m.args.len() == 1,
-                _ => false,
-            };
-            if !adapter {
-                break;
-            }
-            it = &m.receiver;
-        }
+        let (it, _) = crate::desugar::positional_source(&f.expr);
         let looped = match crate::desugar::unparen(it) {
             syn::Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => {
                 part(&m.receiver, self.names).is_some()

@@ -275,23 +275,18 @@ pub(super) fn wrapper(
                         }
                         (Leaf::ElemRows, _) => {
                             // The rows of every element end to end, and back in that order.
+                            let (of_d, of_root) =
+                                (quote!(#d #(.#members)*), quote!(#root #(.#members)*));
+                            let same = super::elem_rows_same_shape(&of_d, &of_root, &suffix);
+                            let gathered = super::elem_rows_gathered(&of_root, &suffix, &t);
                             prelude.push(quote! {
-                                ::core::assert!(
-                                    #d #(.#members)*.len() == #root #(.#members)*.len()
-                                        && #d #(.#members)*.iter().zip(#root #(.#members)*.iter())
-                                            .all(|(a, b)| a #(.#suffix)*.len() == b #(.#suffix)*.len()
-                                                && a #(.#suffix)*.iter().zip(b #(.#suffix)*.iter()).all(|(r, s)| r.len() == s.len())),
-                                    #shape_msg
-                                );
-                                let #copy: ::std::vec::Vec<::std::vec::Vec<#t>> = #root #(.#members)*
-                                    .iter()
-                                    .flat_map(|e| e #(.#suffix)*.iter().map(|r| r.iter().copied().collect::<::std::vec::Vec<#t>>()))
-                                    .collect();
+                                ::core::assert!(#same, #shape_msg);
+                                let #copy: ::std::vec::Vec<::std::vec::Vec<#t>> = #gathered;
                                 let mut #dcopy: ::std::vec::Vec<::std::vec::Vec<#t>> =
                                     #copy.iter().map(|r| ::std::vec![#zero; r.len()]).collect();
                             });
                             after.push(quote! {
-                                for (r, v) in #d #(.#members)*.iter_mut().flat_map(|e| e #(.#suffix)*.iter_mut()).zip(&#dcopy) {
+                                for (r, v) in #of_d.iter_mut().flat_map(|e| e #(.#suffix)*.iter_mut()).zip(&#dcopy) {
                                     r.copy_from_slice(v);
                                 }
                             });
