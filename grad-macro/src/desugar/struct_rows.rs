@@ -396,7 +396,6 @@ impl VisitMut for Made<'_> {
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
 
-/// The start of a range `a..b` (`(a..b)`): the item at index `i` is `a + i`.
 /// The length of an array written as one (`[a, b]`, `[0.0; 2]`).
 fn array_len(e: &syn::Expr) -> Option<syn::Expr> {
     match super::unparen(e) {
@@ -421,6 +420,7 @@ fn strip_types(p: &syn::Pat) -> syn::Pat {
     }
 }
 
+/// The start of a range `a..b` (`(a..b)`): the item at index `i` is `a + i`.
 fn range_start(e: &syn::Expr) -> Option<syn::Expr> {
     match super::unparen(e) {
         syn::Expr::Range(r) if matches!(r.limits, syn::RangeLimits::HalfOpen(_)) => Some(
