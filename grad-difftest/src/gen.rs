@@ -2991,10 +2991,14 @@ impl<'a> FnGen<'a> {
             };
             Self::line(out, ind, &line);
             let (acc, row) = (self.some_mut(ctx, out, ind), self.fresh("row"));
-            let line = match self.rng.below(4) {
+            let line = match self.rng.below(5) {
                 0 => format!(
                     "{acc} += {m}.iter().map(|{row}| {row}[0] * {row}[{}]).sum::<{FLT}>() * 0.05;",
                     cols - 1
+                ),
+                // A part of the rows, enumerated (counted from the part's start).
+                4 => format!(
+                    "for ({i}, {row}) in {m}[1..].iter().enumerate() {{ {acc} += {row}[0] * ({i} as {FLT} + 0.5) * 0.1; }}"
                 ),
                 1 => {
                     format!("for {row} in &{m} {{ {acc} += {row}.iter().sum::<{FLT}>() * 0.05; }}")

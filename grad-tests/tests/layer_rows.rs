@@ -210,9 +210,11 @@ fn rows_in_closures(m: &Mlp, x: &[f64]) -> f64 {
     let mut s = 0.0;
     for l in 0..m.layers.len() {
         let w = &m.layers[l].w;
+        let mut z = vec![0.0; w.len()];
         for i in 0..w.len() {
-            s += w[i][0] * x[0] + w[i][w[i].len() - 1] * x[1];
+            z[i] = w[i][0] * x[0] + w[i][w[i].len() - 1] * x[1];
         }
+        s += z.iter().sum::<f64>();
     }
     for layer in &m.layers {
         let z: Vec<f64> = layer.w.iter().map(|row| dot(row, x)).collect();

@@ -1058,25 +1058,17 @@ pub fn written_rows_collect_let(l: &syn::Local, rest: &[syn::Stmt]) -> Option<Ve
     // written later or only read (kept as written, a closure reading differentiated values
     // would lose their derivatives).
     let listed = match super::unparen(&cl.body) {
-        syn::Expr::Macro(m) if m.mac.path.is_ident("vec") => {
-            let elems = super::vec_parts_read(&m.mac);
-            m.mac
-                .parse_body_with(
-                    syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
-                )
-                .is_ok_and(|l| l.len() == elems.len() && !elems.is_empty())
-                .then_some(elems)
-        }
+        m @ syn::Expr::Macro(_) => crate::lower::vec_list(m),
         syn::Expr::MethodCall(m) if m.method == "to_vec" && m.args.is_empty() => {
             match super::unparen(&m.receiver) {
-                syn::Expr::Array(a) if !a.elems.is_empty() => {
-                    Some(a.elems.iter().cloned().collect::<Vec<_>>())
-                }
+                syn::Expr::Array(a) => Some(a.clone()),
                 _ => None,
             }
         }
         _ => None,
-    };
+    }
+    .map(|a| a.elems.into_iter().collect::<Vec<_>>())
+    .filter(|elems| !elems.is_empty());
     if let Some(elems) = listed {
         let count = pieces_len(&c.receiver).or_else(|| seq_len(&map.receiver))?;
         let name = &id.ident;

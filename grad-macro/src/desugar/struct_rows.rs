@@ -239,7 +239,7 @@ pub fn struct_rows_let(
                     }
                     // Otherwise (`[0.0; 2]`, computed in a block) each row filled in a loop
                     // over the items (counted first, above), the block's `let`s in it.
-                    let (row, pat) = (crate::naming::fresh("row"), strip_types(pat));
+                    let (row, pat) = (crate::naming::fresh("row"), super::iterators::untyped(pat));
                     let items: syn::Expr = match super::unparen(iter) {
                         r @ syn::Expr::Range(_) => syn::parse_quote!((#r).enumerate()),
                         it => syn::parse_quote!(#it.enumerate()),
@@ -409,14 +409,6 @@ fn array_len(e: &syn::Expr) -> Option<syn::Expr> {
         }
         syn::Expr::Repeat(r) => Some((*r.len).clone()),
         _ => None,
-    }
-}
-
-/// A closure's pattern as a `for` loop's (`|i: usize|` iterates as `i`).
-fn strip_types(p: &syn::Pat) -> syn::Pat {
-    match p {
-        syn::Pat::Type(t) => strip_types(&t.pat),
-        p => p.clone(),
     }
 }
 

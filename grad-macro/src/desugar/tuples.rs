@@ -901,23 +901,7 @@ pub fn names_of(p: &syn::Pat, out: &mut Vec<syn::Ident>) {
 /// used otherwise (a row on its own) or declared again.
 /// `vec![a, b]` (listed, not `vec![e; n]`) as the array `[a, b]`; anything else as it is.
 fn listed_vec_as_array(e: syn::Expr) -> syn::Expr {
-    let syn::Expr::Macro(m) = &e else {
-        return e;
-    };
-    if !m.mac.path.is_ident("vec") || m.mac.parse_body::<super::VecRepeat>().is_ok() {
-        return e;
-    }
-    match m
-        .mac
-        .parse_body_with(syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
-    {
-        Ok(elems) if !elems.is_empty() => syn::Expr::Array(syn::ExprArray {
-            attrs: Vec::new(),
-            bracket_token: Default::default(),
-            elems,
-        }),
-        _ => e,
-    }
+    crate::lower::vec_list(&e).map_or(e, syn::Expr::Array)
 }
 
 pub fn matrix_let(

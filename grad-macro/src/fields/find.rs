@@ -2,7 +2,7 @@
 
 use super::{key, Alias, Ctx, Leaf, Path, Root, Use, INT_ARG_METHODS, SEQ_METHODS};
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::{format_ident, quote, ToTokens};
+use quote::{format_ident, quote};
 use std::collections::{HashMap, HashSet};
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
@@ -928,20 +928,7 @@ impl VisitMut for Finder<'_> {
 
     fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
         // `vec![m.b; n]` and `vec![m.a, m.b]`: read as the expressions they are.
-        if m.path.is_ident("vec") {
-            let tokens = &m.tokens;
-            if let Ok(mut e) = syn::parse2::<syn::Expr>(quote!([#tokens])) {
-                self.with_ctx(Ctx::Value, |s| s.visit_expr_mut(&mut e));
-                match &e {
-                    syn::Expr::Array(a) => m.tokens = a.elems.to_token_stream(),
-                    syn::Expr::Repeat(r) => {
-                        let (x, n) = (&r.expr, &r.len);
-                        m.tokens = quote!(#x; #n);
-                    }
-                    _ => {}
-                }
-            }
-        }
+        super::with_vec_exprs(m, |e| self.with_ctx(Ctx::Value, |s| s.visit_expr_mut(e)));
     }
 }
 

@@ -303,6 +303,26 @@ enum Leaf {
     ElemRows,
 }
 
+/// The expressions of `vec![a, b]` or `vec![v; n]` (the count too) given to `f` as one
+/// expression (`[a, b]`, `[v; n]`), and written back: the macro's reads rewritten as any other.
+fn with_vec_exprs(m: &mut syn::Macro, f: impl FnOnce(&mut syn::Expr)) {
+    if !m.path.is_ident("vec") {
+        return;
+    }
+    let tokens = &m.tokens;
+    if let Ok(mut e) = syn::parse2::<syn::Expr>(quote!([#tokens])) {
+        f(&mut e);
+        match &e {
+            syn::Expr::Array(a) => m.tokens = a.elems.to_token_stream(),
+            syn::Expr::Repeat(r) => {
+                let (x, n) = (&r.expr, &r.len);
+                m.tokens = quote!(#x; #n);
+            }
+            _ => {}
+        }
+    }
+}
+
 /// The name of the offsets of the rows of an `ElemRows` leaf, in the inner function.
 fn offsets_of(leaf: &Ident) -> Ident {
     format_ident!("{}_offsets", leaf)

@@ -4,7 +4,6 @@
 //! rewrite follows: a row by its position among all the rows.
 
 use proc_macro2::{Ident, Span};
-use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::visit_mut::VisitMut;
@@ -118,8 +117,9 @@ impl VisitMut for Substitute<'_> {
         }
         syn::visit_mut::visit_expr_mut(self, e);
     }
+    // (`vec![0.0; w.len()]`: the count too.)
     fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
-        crate::desugar::closures::visit_vec_macro(m, self);
+        super::with_vec_exprs(m, |e| self.visit_expr_mut(e));
     }
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
@@ -275,21 +275,7 @@ impl VisitMut for Parts<'_> {
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     // `vec![0.0; layer.w.len()]`: the count too.
     fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
-        if !m.path.is_ident("vec") {
-            return;
-        }
-        let tokens = &m.tokens;
-        if let Ok(mut e) = syn::parse2::<syn::Expr>(quote::quote!([#tokens])) {
-            self.visit_expr_mut(&mut e);
-            match &e {
-                syn::Expr::Array(a) => m.tokens = a.elems.to_token_stream(),
-                syn::Expr::Repeat(r) => {
-                    let (x, n) = (&r.expr, &r.len);
-                    m.tokens = quote::quote!(#x; #n);
-                }
-                _ => {}
-            }
-        }
+        super::with_vec_exprs(m, |e| self.visit_expr_mut(e));
     }
 }
 
@@ -328,11 +314,8 @@ impl<'a> Visit<'a> for Left<'_> {
     }
     fn visit_item(&mut self, _: &'a syn::Item) {}
     fn visit_macro(&mut self, m: &'a syn::Macro) {
-        let tokens = &m.tokens;
-        if m.path.is_ident("vec") {
-            if let Ok(e) = syn::parse2::<syn::Expr>(quote::quote!([#tokens])) {
-                self.visit_expr(&e);
-            }
+        for e in crate::desugar::vec_parts_read(m) {
+            self.visit_expr(&e);
         }
     }
 }

@@ -315,36 +315,31 @@ impl Lowerer<'_> {
                 }
                 syn::visit::visit_expr_method_call(self, m);
             }
-            // `vec![x[i], 1.0]` in a closure kept as written: the macro's expressions, or
-            // (not parsed as such) every name in it.
+            // `vec![x[i], 1.0]` in a closure kept as written: the macro's expressions (any
+            // macro's arguments), or, where they are no expressions, every name in it.
             fn visit_macro(&mut self, m: &'ast syn::Macro) {
                 use syn::parse::Parser;
-                let parts = syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated
-                    .parse2(m.tokens.clone())
-                    .or_else(|_| {
-                        (|input: syn::parse::ParseStream| {
-                            let v: Expr = input.parse()?;
-                            let _: syn::Token![;] = input.parse()?;
-                            let n: Expr = input.parse()?;
-                            Ok(syn::punctuated::Punctuated::from_iter([v, n]))
-                        })
-                        .parse2(m.tokens.clone())
-                    });
-                match parts {
-                    Ok(parts) => parts.iter().for_each(|p| self.visit_expr(p)),
-                    Err(_) => {
-                        fn names(ts: proc_macro2::TokenStream, out: &mut Vec<Ident>) {
-                            for t in ts {
-                                match t {
-                                    proc_macro2::TokenTree::Ident(i) => out.push(i),
-                                    proc_macro2::TokenTree::Group(g) => names(g.stream(), out),
-                                    _ => {}
+                let mut parts = crate::desugar::vec_parts_read(m);
+                if parts.is_empty() {
+                    let list =
+                        syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated;
+                    match list.parse2(m.tokens.clone()) {
+                        Ok(l) => parts = l.into_iter().collect(),
+                        Err(_) => {
+                            fn names(ts: proc_macro2::TokenStream, out: &mut Vec<Ident>) {
+                                for t in ts {
+                                    match t {
+                                        proc_macro2::TokenTree::Ident(i) => out.push(i),
+                                        proc_macro2::TokenTree::Group(g) => names(g.stream(), out),
+                                        _ => {}
+                                    }
                                 }
                             }
+                            names(m.tokens.clone(), self.0);
                         }
-                        names(m.tokens.clone(), self.0);
                     }
                 }
+                parts.iter().for_each(|p| self.visit_expr(p));
             }
         }
         Paths(&mut idents).visit_expr(e);
