@@ -1990,6 +1990,9 @@ fn rows_of_listed_vecs(x: &[f64]) -> f64 {
         .collect::<Vec<Vec<f64>>>();
     let listed: Vec<Vec<f64>> = vec![vec![x[0], x[1] * x[2]], vec![1.5, x[3]]];
     let mut s = 0.0;
+    for (i, r) in listed[1..].iter().enumerate() {
+        s += r[1] * (i as f64 + 0.5);
+    }
     for r in &rows {
         s += r[0] * r[1];
     }

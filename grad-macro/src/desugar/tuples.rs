@@ -1031,6 +1031,7 @@ pub fn matrix_let(
         other: false,
         stuck: None,
     };
+    parts_as_adapters(rest, name);
     super::rewrite_rest_through_views(rest, name, &mut r, |r| !r.other)?;
     let n = quote::quote!(#rows * #cols);
     let mut out: Vec<syn::Stmt> = vec![syn::parse_quote!(let mut #flat = [0.0; #n];)];
@@ -1192,9 +1193,7 @@ fn vec_matrix_let(
         stuck: None,
     };
     STUCK.with(|s| s.borrow_mut().take());
-    for s in rest.iter_mut() {
-        syn::visit_mut::VisitMut::visit_stmt_mut(&mut PartsAsAdapters(name), s);
-    }
+    parts_as_adapters(rest, name);
     if super::rewrite_rest_through_views(rest, name, &mut u, |u| !u.other).is_none() {
         if let (Some(at), true) = (u.stuck, element_written(name, rest)) {
             STUCK.with(|s| *s.borrow_mut() = Some((at, name.to_string())));
@@ -1213,6 +1212,14 @@ fn vec_matrix_let(
 /// the same rows in the same order (`enumerate` after it counts from the part's start alike),
 /// in the form the rewrite of the matrix follows.
 struct PartsAsAdapters<'a>(&'a syn::Ident);
+
+/// The parts of the local matrix `name` iterated in `rest` as its rows after `skip`/`take`
+/// (see [`PartsAsAdapters`]).
+fn parts_as_adapters(rest: &mut [syn::Stmt], name: &syn::Ident) {
+    for s in rest.iter_mut() {
+        syn::visit_mut::VisitMut::visit_stmt_mut(&mut PartsAsAdapters(name), s);
+    }
+}
 
 impl PartsAsAdapters<'_> {
     /// `name[r]` as `name.METHOD()` and the adapters that keep the rows of `r`.
