@@ -2057,7 +2057,17 @@ impl<'a> FnGen<'a> {
                         *self.rng.pick(&["cloned", "copied"]),
                         *self.rng.pick(&["max", "min"]),
                     );
-                    let s = match self.rng.below(7) {
+                    // (Ends of reversed and filtered chains too.)
+                    let arms = if self.on("reduce:chain_ends") { 11 } else { 7 };
+                    let s = match self.rng.below(arms) {
+                        7 => format!("{xs}.iter().rev().nth({k}).{copy}().unwrap_or(0.5)"),
+                        8 => format!("{xs}.iter().rev().skip({k}).next().{copy}().unwrap_or(0.5)"),
+                        9 => format!(
+                            "{xs}.iter().{copy}().filter(|t| *t < 0.3).last().unwrap_or(0.5)"
+                        ),
+                        10 => format!(
+                            "{xs}.iter().rev().skip(1).take({k}).last().{copy}().unwrap_or(0.5)"
+                        ),
                         // The element an extremum picks, copied after the pick.
                         6 => format!(
                             "{xs}.iter().{f}_by(|a, b| a.total_cmp(b)).{copy}().unwrap_or(0.5)"
@@ -6087,17 +6097,48 @@ impl<'a> FnGen<'a> {
             ind,
             &format!("let {mutability}{m} = [[{a}, {b}], [{b}, {a}]];"),
         );
-        if let Some(l) = moved {
-            Self::line(out, ind, &l);
+        if let Some(l) = &moved {
+            Self::line(out, ind, l);
             Self::line(out, ind, &format!("{m}[1][0] = {m}[0][0] * 0.5;"));
+        }
+        // Sometimes read through a view bound beside it (`let b: &[[T; 2]; 2] = &m;`, read as
+        // `b[i][j]` or `(*b)[i][j]`), and given by reference to a plain helper that returns an
+        // array (the helper's parameter a view of it once inlined).
+        let (mut read, mut extra) = (m.clone(), String::new());
+        if moved.is_none() && self.on("stmt:matrix_views") && self.rng.chance(0.5) {
+            let (vb, h, r) = (self.fresh("vb"), self.fresh("hm"), self.fresh("hr"));
+            match self.rng.below(3) {
+                0 => {
+                    Self::line(out, ind, &format!("let {vb}: &[[{FLT}; 2]; 2] = &{m};"));
+                    read = vb;
+                }
+                1 => {
+                    Self::line(out, ind, &format!("let {vb} = &{m};"));
+                    read = format!("(*{vb})");
+                }
+                _ => {
+                    let _ = writeln!(
+                        self.items,
+                        "fn {h}(a: &[[{FLT}; 2]; 2], v: &[{FLT}; 2]) -> [{FLT}; 2] {{\n    let mut out = [0.0; 2];\n    for i in 0..2 {{\n        for j in 0..2 {{\n            out[i] += a[i][j] * v[j];\n        }}\n    }}\n    out\n}}"
+                    );
+                    Self::line(out, ind, &format!("let {r} = {h}(&{m}, &[0.5, -0.25]);"));
+                    extra = format!(" + {r}[0] * 0.5 - {r}[1]");
+                }
+            }
         }
         Self::line(
             out,
             ind,
-            &format!("let {n}: {FLT} = {m}[0][0] * {m}[1][1] - {m}[0][1] * {m}[1][0] * 0.5{kept};"),
+            &format!("let {n}: {FLT} = {read}[0][0] * {m}[1][1] - {read}[0][1] * {m}[1][0] * 0.5{kept}{extra};"),
         );
         let w = u.add(u.mul(Iv::pt(0.5)));
-        self.declare(&n, VarKind::Float(u.mul(u).add(u.mul(u)).add(w)), false);
+        let mag = u.mag();
+        let helper = Iv(-1.5 * mag, 1.5 * mag, u.2);
+        self.declare(
+            &n,
+            VarKind::Float(u.mul(u).add(u.mul(u)).add(w).add(helper)),
+            false,
+        );
     }
 
     /// `let b = match .. { .. => return e, .. };`: an arm of a `match` whose value is bound

@@ -1342,3 +1342,110 @@ fn elements_that_may_be_missing() {
         check("element_options", &f, &g, p);
     }
 }
+
+fn mat_times(a: &[[f64; 3]; 2], v: &[f64; 3]) -> [f64; 2] {
+    let mut out = [0.0; 2];
+    for i in 0..2 {
+        for j in 0..3 {
+            out[i] += a[i][j] * v[j];
+        }
+    }
+    out
+}
+
+/// A plain helper taking a local matrix by reference and returning an array, given a matrix of
+/// parameters and one of constants; views of the matrix bound beside it (`let b: &[[f64; 3]; 2]
+/// = &a;`) and an explicit deref of one (`(*c)[1]`). Before: "this array is not read that way
+/// here" (the helper's parameter, bound by the inlining at the top of the body, was not read as
+/// the matrix).
+#[gradient(jvp, hvp)]
+fn matrix_helper_views(x: &[f64]) -> f64 {
+    let a = [[x[0], x[1], x[2]], [x[3], x[4], x[5]]];
+    let r = mat_times(&a, &[1.0, 0.5, -0.5]);
+    let k = [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]];
+    let q = mat_times(&k, &[x[0], x[2], x[4]]);
+    let b: &[[f64; 3]; 2] = &a;
+    let c = &a;
+    let w = [x[1], x[3]];
+    let u = &w;
+    r[0] * r[1] + q[0] * q[1] + b[1][2] * (*c)[0][1] + (*u)[1] * u.iter().sum::<f64>()
+}
+
+/// Ends of iterator chains: `rev()` before `skip`/`take` and `next`/`nth`/`last`, `filter(..)
+/// .last()` (the first match from the end), and `try_into` a reference to an array. Before: "`iter()`
+/// of a differentiated sequence is followed where ..", "does not support sub-slices".
+#[gradient(jvp, hvp)]
+fn iterator_ends(x: &[f64]) -> f64 {
+    let a = *x.iter().rev().skip(1).next().unwrap();
+    let b = x.iter().rev().skip(2).take(2).last().copied().unwrap();
+    let c = x.iter().rev().nth(4).copied().unwrap_or(0.5);
+    let d = x[1..5].iter().rev().nth(1).copied().unwrap();
+    let e = x.iter().rev().skip(9).next().copied().unwrap_or(2.0);
+    let f = x.iter().copied().filter(|v| *v < 0.6).last().unwrap_or(0.0);
+    let g = x
+        .iter()
+        .filter(|&&v| v > 5.0)
+        .last()
+        .copied()
+        .unwrap_or(1.5);
+    let h: &[f64; 3] = x[3..].try_into().unwrap();
+    let [p, q]: [f64; 2] = x[1..3].try_into().unwrap();
+    a + 2.0 * b + 3.0 * c * d + e * f + g * h[0] * h[2] + h.iter().sum::<f64>() + p * q
+}
+
+#[test]
+fn helpers_of_local_matrices_and_ends_of_chains() {
+    let p = [0.31, -0.72, 0.53, 0.94, -0.45, 0.27];
+    check(
+        "matrix_helper_views",
+        &matrix_helper_views,
+        &matrix_helper_views_grad,
+        &p,
+    );
+    check("iterator_ends", &iterator_ends, &iterator_ends_grad, &p);
+    // Forward mode and H·v against the gradient's own differences.
+    let v = [0.2, -0.5, 0.7, 0.1, 0.3, -0.4];
+    for (name, g, j, hv) in [
+        (
+            "matrix_helper_views",
+            matrix_helper_views_grad as fn(&[f64], &mut [f64]) -> f64,
+            matrix_helper_views_jvp as fn(&[f64], &[f64]) -> (f64, f64),
+            matrix_helper_views_hvp as fn(&[f64], &[f64], &mut [f64], &mut [f64]) -> f64,
+        ),
+        (
+            "iterator_ends",
+            iterator_ends_grad,
+            iterator_ends_jvp,
+            iterator_ends_hvp,
+        ),
+    ] {
+        let mut d = [0.0; 6];
+        let value = g(&p, &mut d);
+        let (jv, t) = j(&p, &v);
+        assert_eq!(jv.to_bits(), value.to_bits(), "{name}: jvp value");
+        let want: f64 = d.iter().zip(&v).map(|(a, b)| a * b).sum();
+        assert!(
+            (t - want).abs() < 1e-12 * (1.0 + want.abs()),
+            "{name}: jvp {t} vs {want}"
+        );
+        let (mut d2, mut h) = ([0.0; 6], [0.0; 6]);
+        assert_eq!(
+            hv(&p, &v, &mut d2, &mut h).to_bits(),
+            value.to_bits(),
+            "{name}"
+        );
+        let step = 1e-5;
+        let (mut ga, mut gb) = ([0.0; 6], [0.0; 6]);
+        let shifted = |s: f64| -> Vec<f64> { p.iter().zip(&v).map(|(a, b)| a + s * b).collect() };
+        g(&shifted(step), &mut ga);
+        g(&shifted(-step), &mut gb);
+        for k in 0..6 {
+            let fd = (ga[k] - gb[k]) / (2.0 * step);
+            assert!(
+                (fd - h[k]).abs() < 1e-5 * (1.0 + fd.abs()),
+                "{name}: hv[{k}] {} vs {fd}",
+                h[k]
+            );
+        }
+    }
+}

@@ -2420,16 +2420,32 @@ fn option_element(e: &syn::Expr) -> Option<OptElement> {
             iter = &sk.receiver;
         }
     }
+    // `x.iter().rev()`: the same items from the end, positions counted from there.
+    let mut rev = false;
+    if let syn::Expr::MethodCall(r) = iter {
+        if r.method == "rev" && r.args.is_empty() {
+            rev = true;
+            iter = &r.receiver;
+        }
+    }
     let (x, through_iter) = match iter {
         syn::Expr::MethodCall(it) if it.method == "iter" && it.args.is_empty() => {
             (&*it.receiver, true)
         }
-        _ if take.is_some() || skip.is_some() => return None,
+        _ if take.is_some() || skip.is_some() || rev => return None,
         x => (x, false),
     };
     // The part as an index range of `x`.
     let part: Option<syn::Expr> = match (skip, take) {
         (None, None) => None,
+        // Of the reversed items: the last `a` dropped, then the last `n` of the rest kept.
+        (a, n) if rev => {
+            let hi = a.map_or_else(|| quote!(#x.len()), |a| quote!(#x.len().saturating_sub(#a)));
+            Some(match n {
+                Some(n) => syn::parse_quote!(#x[(#hi).saturating_sub(#n)..#hi]),
+                None => syn::parse_quote!(#x[..#hi]),
+            })
+        }
         (a, n) => {
             let lo = a.map_or_else(|| quote!(0), |a| quote!((#a)));
             Some(match n {
@@ -2444,6 +2460,8 @@ fn option_element(e: &syn::Expr) -> Option<OptElement> {
         First,
         Last,
         At(syn::Expr),
+        /// The `i`-th from the end.
+        FromEnd(syn::Expr),
     }
     let pos = match (m.method.to_string().as_str(), m.args.len(), through_iter) {
         ("first", 0, false) | ("next", 0, true) => Pos::First,
@@ -2456,6 +2474,13 @@ fn option_element(e: &syn::Expr) -> Option<OptElement> {
         },
         _ => return None,
     };
+    let pos = match (rev, pos) {
+        (false, pos) => pos,
+        (true, Pos::First) => Pos::Last,
+        (true, Pos::Last) => Pos::First,
+        (true, Pos::At(i)) => Pos::FromEnd(i),
+        (true, Pos::FromEnd(i)) => Pos::At(i),
+    };
     let (read, absent): (syn::Expr, syn::Expr) = match x {
         syn::Expr::Path(_) | syn::Expr::Field(_) => match pos {
             Pos::First => (syn::parse_quote!(#x[0]), syn::parse_quote!(#x.is_empty())),
@@ -2464,6 +2489,10 @@ fn option_element(e: &syn::Expr) -> Option<OptElement> {
                 syn::parse_quote!(#x.is_empty()),
             ),
             Pos::At(i) => (syn::parse_quote!(#x[#i]), syn::parse_quote!(#i >= #x.len())),
+            Pos::FromEnd(i) => (
+                syn::parse_quote!(#x[#x.len() - 1 - (#i)]),
+                syn::parse_quote!(#i >= #x.len()),
+            ),
         },
         // `x[a..b]`: positions `a..b` of `x`.
         syn::Expr::Index(ix) => {
@@ -2479,6 +2508,10 @@ fn option_element(e: &syn::Expr) -> Option<OptElement> {
                 Pos::Last => (syn::parse_quote!(#x[#hi - 1]), empty),
                 Pos::At(i) => (
                     syn::parse_quote!(#x[#lo + (#i)]),
+                    syn::parse_quote!(#lo + (#i) >= #hi),
+                ),
+                Pos::FromEnd(i) => (
+                    syn::parse_quote!(#x[#hi - 1 - (#i)]),
                     syn::parse_quote!(#lo + (#i) >= #hi),
                 ),
             }

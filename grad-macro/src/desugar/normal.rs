@@ -670,6 +670,60 @@ fn lent_elements(block: &mut syn::Block) {
 }
 
 /// Returns the names of the `Vec<&f64>` locals given the floats themselves (see `TypedCollects`).
+/// Input: `x.iter().filter(p).last()` (`copied`/`cloned` anywhere before `filter`), `p` a
+/// closure that changes nothing outside it. Output: `x.iter().rev().find(p)`: the last item
+/// that passes is the first from the end, the search lowering follows.
+fn filtered_last(e: &syn::Expr) -> Option<syn::Expr> {
+    let syn::Expr::MethodCall(last) = e else {
+        return None;
+    };
+    if last.method != "last" || !last.args.is_empty() {
+        return None;
+    }
+    let syn::Expr::MethodCall(filter) = &*last.receiver else {
+        return None;
+    };
+    let [syn::Expr::Closure(p)] = &filter.args.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    if filter.method != "filter" || iterators::changes_outer(p) {
+        return None;
+    }
+    let syn::Expr::MethodCall(it) = iterators::strip_copies(&filter.receiver) else {
+        return None;
+    };
+    if it.method != "iter" || !it.args.is_empty() {
+        return None;
+    }
+    let source = &filter.receiver;
+    Some(syn::parse_quote!(#source.rev().find(#p)))
+}
+
+/// Input: `(*p)[i]`, `(*p).f`, `(*p).len()` (also `iter`, `iter_mut`) of a name `p`. Output:
+/// `p[i]`, `p.f`, `p.len()`: the place Rust's auto-deref reaches for them too.
+fn explicit_deref(e: &mut syn::Expr) {
+    let base = match e {
+        syn::Expr::Index(ix) => &mut ix.expr,
+        syn::Expr::Field(f) => &mut f.base,
+        syn::Expr::MethodCall(m)
+            if m.args.is_empty() && ["len", "iter", "iter_mut"].iter().any(|n| m.method == n) =>
+        {
+            &mut m.receiver
+        }
+        _ => return,
+    };
+    let syn::Expr::Paren(p) = &**base else {
+        return;
+    };
+    if let syn::Expr::Unary(u) = &*p.expr {
+        if matches!(u.op, syn::UnOp::Deref(_))
+            && matches!(&*u.expr, syn::Expr::Path(n) if n.qself.is_none() && n.path.get_ident().is_some())
+        {
+            **base = (*u.expr).clone();
+        }
+    }
+}
+
 pub(super) fn normal_forms(block: &mut syn::Block) -> Vec<String> {
     mem_replace(block);
     super::split_collects::split(block);
@@ -776,6 +830,10 @@ pub(super) fn normal_forms(block: &mut syn::Block) -> Vec<String> {
         fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
             if let Some(by_index) = cyclic_by_index(e) {
                 *e = by_index;
+            }
+            explicit_deref(e);
+            if let Some(found) = filtered_last(e) {
+                *e = found;
             }
             syn::visit_mut::visit_expr_mut(self, e);
             if let Some(read) = copied_unwrap(e) {

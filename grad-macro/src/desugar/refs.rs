@@ -339,66 +339,72 @@ pub fn views_read_whole(s: &mut syn::Stmt, name: &syn::Ident) {
     struct Views<'a>(&'a syn::Ident);
     impl syn::visit_mut::VisitMut for Views<'_> {
         fn visit_block_mut(&mut self, b: &mut syn::Block) {
-            let mut k = 0;
-            while k < b.stmts.len() {
-                let view = match &b.stmts[k] {
-                    syn::Stmt::Local(l) => whole_view(l, self.0),
-                    _ => None,
-                };
-                let Some(p) = view else {
-                    k += 1;
-                    continue;
-                };
-                let later = &b.stmts[k + 1..];
-                if later.iter().any(|s| super::redeclares(s, &[&p])) {
-                    k += 1;
-                    continue;
-                }
-                b.stmts.remove(k);
-                let mut read = ReadAs(&p, self.0);
-                for s in &mut b.stmts[k..] {
-                    syn::visit_mut::VisitMut::visit_stmt_mut(&mut read, s);
-                }
-            }
+            views_read_whole_in(&mut b.stmts, self.0);
             syn::visit_mut::visit_block_mut(self, b);
         }
     }
-    /// `from` read as `to`: itself where a place is read through it (`p[i]`, `p.len()`,
-    /// `p.f`), a reference to it where the view is a value (`for q in p`, `f(p)`).
-    struct ReadAs<'a>(&'a syn::Ident, &'a syn::Ident);
-    impl ReadAs<'_> {
-        fn place(&mut self, e: &mut syn::Expr) {
-            if matches!(e, syn::Expr::Path(p) if p.qself.is_none() && p.path.is_ident(self.0)) {
-                let to = self.1;
-                *e = syn::parse_quote!(#to);
-            } else {
-                syn::visit_mut::VisitMut::visit_expr_mut(self, e);
-            }
-        }
-    }
-    impl syn::visit_mut::VisitMut for ReadAs<'_> {
-        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
-            match e {
-                syn::Expr::MethodCall(m) => {
-                    self.place(&mut m.receiver);
-                    for a in &mut m.args {
-                        self.visit_expr_mut(a);
-                    }
-                }
-                syn::Expr::Index(ix) => {
-                    self.place(&mut ix.expr);
-                    self.visit_expr_mut(&mut ix.index);
-                }
-                syn::Expr::Field(f) => self.place(&mut f.base),
-                syn::Expr::Path(p) if p.qself.is_none() && p.path.is_ident(self.0) => {
-                    let to = self.1;
-                    *e = syn::parse_quote!((&#to));
-                }
-                _ => syn::visit_mut::visit_expr_mut(self, e),
-            }
-        }
-    }
     syn::visit_mut::VisitMut::visit_stmt_mut(&mut Views(name), s);
+}
+
+/// [`views_read_whole`] on statements of one block themselves (`stmts`, the statements after
+/// `name`'s `let`: a helper inlined at the top of the body binds its parameter there).
+pub fn views_read_whole_in(stmts: &mut Vec<syn::Stmt>, name: &syn::Ident) {
+    let mut k = 0;
+    while k < stmts.len() {
+        let view = match &stmts[k] {
+            syn::Stmt::Local(l) => whole_view(l, name),
+            _ => None,
+        };
+        let Some(p) = view else {
+            k += 1;
+            continue;
+        };
+        if stmts[k + 1..].iter().any(|s| super::redeclares(s, &[&p])) {
+            k += 1;
+            continue;
+        }
+        stmts.remove(k);
+        let mut read = ReadAs(&p, name);
+        for s in &mut stmts[k..] {
+            syn::visit_mut::VisitMut::visit_stmt_mut(&mut read, s);
+        }
+    }
+}
+
+/// `from` read as `to`: itself where a place is read through it (`p[i]`, `p.len()`,
+/// `p.f`), a reference to it where the view is a value (`for q in p`, `f(p)`).
+struct ReadAs<'a>(&'a syn::Ident, &'a syn::Ident);
+impl ReadAs<'_> {
+    fn place(&mut self, e: &mut syn::Expr) {
+        if matches!(e, syn::Expr::Path(p) if p.qself.is_none() && p.path.is_ident(self.0)) {
+            let to = self.1;
+            *e = syn::parse_quote!(#to);
+        } else {
+            syn::visit_mut::VisitMut::visit_expr_mut(self, e);
+        }
+    }
+}
+impl syn::visit_mut::VisitMut for ReadAs<'_> {
+    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        match e {
+            syn::Expr::MethodCall(m) => {
+                self.place(&mut m.receiver);
+                for a in &mut m.args {
+                    self.visit_expr_mut(a);
+                }
+            }
+            syn::Expr::Index(ix) => {
+                self.place(&mut ix.expr);
+                self.visit_expr_mut(&mut ix.index);
+            }
+            syn::Expr::Field(f) => self.place(&mut f.base),
+            syn::Expr::Path(p) if p.qself.is_none() && p.path.is_ident(self.0) => {
+                let to = self.1;
+                *e = syn::parse_quote!((&#to));
+            }
+            _ => syn::visit_mut::visit_expr_mut(self, e),
+        }
+    }
 }
 
 /// `p` of `let p = &name;` (`&name[..]`, `name.as_slice()`), or `None`.

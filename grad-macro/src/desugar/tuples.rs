@@ -895,16 +895,35 @@ pub fn names_of(p: &syn::Pat, out: &mut Vec<syn::Ident>) {
     syn::visit::Visit::visit_pat(&mut N(out), p);
 }
 
-/// Input: `let m = [[a, b], [c, d]];` or `let mut m = [[0.0; C]; R];` (a small matrix of floats),
-/// then `m[i][j]` and `m.len()` in the rest of the block. Output: `let mut M = [0.0; R * C];` with
-/// the elements stored row by row, `M[(i) * C + (j)]` and `R`: a local buffer. `None` if `m` is
-/// used otherwise (a row on its own) or declared again.
 /// `vec![a, b]` (listed, not `vec![e; n]`) as the array `[a, b]`; anything else as it is.
 fn listed_vec_as_array(e: syn::Expr) -> syn::Expr {
     crate::lower::vec_list(&e).map_or(e, syn::Expr::Array)
 }
 
+/// Input: `let m = [[a, b], [c, d]];` or `let mut m = [[0.0; C]; R];` (a small matrix of floats),
+/// then `m[i][j]` and `m.len()` in the rest of the block. Output: `let mut M = [0.0; R * C];` with
+/// the elements stored row by row, `M[(i) * C + (j)]` and `R`: a local buffer. `None` if `m` is
+/// used otherwise (a row on its own) or declared again.
 pub fn matrix_let(
+    l: &syn::Local,
+    rest: &mut Vec<syn::Stmt>,
+    floats: &HashSet<String>,
+) -> Option<Vec<syn::Stmt>> {
+    // A view of the whole matrix bound beside it (`let b: &[[f64; 3]; 2] = &a;`, an inlined
+    // helper's parameter) read as the matrix, kept where the matrix is rewritten.
+    if let (syn::Pat::Ident(id), _) = super::pat_and_type(l) {
+        let mut trial = rest.clone();
+        super::refs::views_read_whole_in(&mut trial, &id.ident);
+        if trial.len() < rest.len() {
+            let out = matrix_let_of(l, &mut trial, floats)?;
+            *rest = trial;
+            return Some(out);
+        }
+    }
+    matrix_let_of(l, rest, floats)
+}
+
+fn matrix_let_of(
     l: &syn::Local,
     rest: &mut [syn::Stmt],
     floats: &HashSet<String>,
@@ -2439,7 +2458,7 @@ fn converted_part_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     }
     // `p[a..b]`, or the whole of `p` (whose length must then be the array's, as `try_into`
     // checks).
-    let (x, start, whole): (&syn::Expr, syn::Expr, bool) = match part {
+    let (x, start): (&syn::Expr, syn::Expr) = match part {
         syn::Expr::Index(ix) => {
             let syn::Expr::Range(range) = &*ix.index else {
                 return None;
@@ -2448,13 +2467,22 @@ fn converted_part_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
                 Some(s) => (**s).clone(),
                 None => syn::parse_quote!(0),
             };
-            (&*ix.expr, start, false)
+            (&*ix.expr, start)
         }
-        syn::Expr::Path(p) if p.path.get_ident().is_some() => (part, syn::parse_quote!(0), true),
+        syn::Expr::Path(p) if p.path.get_ident().is_some() => (part, syn::parse_quote!(0)),
         _ => return None,
     };
-    // `let q: [f64; 3] = p.try_into().unwrap();`: an array of the elements.
-    if let (syn::Pat::Ident(q), Some(syn::Type::Array(arr))) = (pat, ty) {
+    // `let q: [f64; 3] = p.try_into().unwrap();`: an array of the elements; `let q: &[f64; 3]
+    // = ..`: a reference to such an array.
+    let (arr, by_ref) = match ty {
+        Some(syn::Type::Array(arr)) => (Some(arr), false),
+        Some(syn::Type::Reference(r)) if r.mutability.is_none() => match &*r.elem {
+            syn::Type::Array(arr) => (Some(arr), true),
+            _ => (None, false),
+        },
+        _ => (None, false),
+    };
+    if let (syn::Pat::Ident(q), Some(arr)) = (pat, arr) {
         if q.subpat.is_some() || q.by_ref.is_some() {
             return None;
         }
@@ -2467,23 +2495,20 @@ fn converted_part_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
         };
         let n: usize = n.base10_parse().ok()?;
         let elems = (0..n).map(|k| quote::quote!(#x[(#start) + #k]));
-        let mut out: Vec<syn::Stmt> = Vec::new();
-        if whole {
-            out.push(syn::parse_quote!(::core::assert!(#x.len() == #n, "could not convert slice to array");));
+        let mut out: Vec<syn::Stmt> = length_check(part, x, n).into_iter().collect();
+        if by_ref {
+            let held = crate::naming::fresh("array");
+            out.push(syn::parse_quote!(let #held: #arr = [#(#elems),*];));
+            out.push(syn::parse_quote!(let #q: &#arr = &#held;));
+        } else {
+            out.push(syn::parse_quote!(let #q: #arr = [#(#elems),*];));
         }
-        out.push(syn::parse_quote!(let #q: #arr = [#(#elems),*];));
         return Some(out);
     }
     let syn::Pat::Slice(sp) = pat else {
         return None;
     };
-    let mut out: Vec<syn::Stmt> = Vec::new();
-    if whole {
-        let n = sp.elems.len();
-        out.push(
-            syn::parse_quote!(::core::assert!(#x.len() == #n, "could not convert slice to array");),
-        );
-    }
+    let mut out: Vec<syn::Stmt> = length_check(part, x, sp.elems.len()).into_iter().collect();
     for (k, p) in sp.elems.iter().enumerate() {
         match p {
             syn::Pat::Ident(i) if i.subpat.is_none() && i.by_ref.is_none() => {
@@ -2494,4 +2519,28 @@ fn converted_part_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
         }
     }
     Some(out)
+}
+
+/// The check `try_into` makes of `part` (`p` whole or `p[a..b]`) before [`converted_part_let`]
+/// reads its elements one by one: that it holds `n` of them, or the same panic's message.
+/// `None` where the part's bounds are literals that say so already.
+fn length_check(part: &syn::Expr, x: &syn::Expr, n: usize) -> Option<syn::Stmt> {
+    let len: syn::Expr = match part {
+        syn::Expr::Index(ix) => match &*ix.index {
+            syn::Expr::Range(r) => {
+                let start = r.start.as_deref().map_or(Some(0), lit_usize);
+                if let (Some(a), Some(b)) = (start, r.end.as_deref().and_then(lit_usize)) {
+                    let closed = usize::from(matches!(r.limits, syn::RangeLimits::Closed(_)));
+                    if (b + closed).checked_sub(a) == Some(n) {
+                        return None;
+                    }
+                }
+                let (lo, hi) = super::iterators::range_bounds(x, r);
+                syn::parse_quote!((#hi) - (#lo))
+            }
+            _ => syn::parse_quote!(#x.len()),
+        },
+        _ => syn::parse_quote!(#x.len()),
+    };
+    Some(syn::parse_quote!(::core::assert!(#len == #n, "could not convert slice to array");))
 }
