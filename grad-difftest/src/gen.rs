@@ -6106,7 +6106,9 @@ impl<'a> FnGen<'a> {
         // array (the helper's parameter a view of it once inlined).
         let (mut read, mut extra) = (m.clone(), String::new());
         if moved.is_none() && self.on("stmt:matrix_views") && self.rng.chance(0.5) {
-            let (vb, h, r) = (self.fresh("vb"), self.fresh("hm"), self.fresh("hr"));
+            let (vb, r) = (self.fresh("vb"), self.fresh("hr"));
+            let hm = self.fresh("hm");
+            let h = format!("{}_{hm}_{FLT}", self.base);
             match self.rng.below(3) {
                 0 => {
                     Self::line(out, ind, &format!("let {vb}: &[[{FLT}; 2]; 2] = &{m};"));

@@ -1393,6 +1393,25 @@ fn iterator_ends(x: &[f64]) -> f64 {
     a + 2.0 * b + 3.0 * c * d + e * f + g * h[0] * h[2] + h.iter().sum::<f64>() + p * q
 }
 
+const SCALE: f64 = 0.73;
+
+/// Matrices of names whose `let`s say nothing of a float: a local from a constant of the module
+/// (`let s = SCALE;`), another that only `+=` tells (`let mut acc = SCALE; acc += x[0];`), one
+/// copied by a `move` closure and then written. Before: "this array is not read that way here".
+#[gradient(jvp, hvp)]
+fn matrices_of_constants(x: &[f64]) -> f64 {
+    let s = SCALE;
+    let mut acc = SCALE;
+    for v in x {
+        acc += v * 0.5;
+    }
+    let m = [[s, x[1]], [x[2], s]];
+    let mut n = [[acc, acc], [acc, s]];
+    let copy = move |i: usize| n[i][1 - i] * 0.5;
+    n[1][0] = n[0][0] * 0.5;
+    m[0][1] * m[1][1] + n[1][0] * n[0][1] - n[1][1] + copy(1) + [[SCALE, x[3]], [x[4], x[5]]][1][0]
+}
+
 #[test]
 fn helpers_of_local_matrices_and_ends_of_chains() {
     let p = [0.31, -0.72, 0.53, 0.94, -0.45, 0.27];
@@ -1403,6 +1422,12 @@ fn helpers_of_local_matrices_and_ends_of_chains() {
         &p,
     );
     check("iterator_ends", &iterator_ends, &iterator_ends_grad, &p);
+    check(
+        "matrices_of_constants",
+        &matrices_of_constants,
+        &matrices_of_constants_grad,
+        &p,
+    );
     // Forward mode and H·v against the gradient's own differences.
     let v = [0.2, -0.5, 0.7, 0.1, 0.3, -0.4];
     for (name, g, j, hv) in [

@@ -315,7 +315,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     argsort::value_pairs(&mut item.block);
     let refs = normal::normal_forms(&mut item.block);
     // (Before blocks are lifted, which renames their locals.)
-    let floats_declared = tuples::float_names(&item.block, &float_params);
+    let floats_declared = tuples::float_names(&item.block, &float_seeds(item, &float_params));
     // (Of a primitive float only, `retain` and `extend_from_slice`: the rewrites of buffers
     // given a new length fill `vec![0.0; n]`.)
     if let Some((elem, float)) = ret
@@ -357,7 +357,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     options::option_locals(&mut item.block, &floats);
     data_options::data_options(&mut item.block);
     crate::matrix_returns::callers(&mut item.block, &floats);
-    let float_names = tuples::float_names(&item.block, &float_params);
+    let float_names = tuples::float_names(&item.block, &float_seeds(item, &float_params));
     let mut data_names = hoist::data_names(&item.block, &float_names);
     // Parameters holding no float (`r: &[usize]`): a copy of one (`let mut r = r.to_vec();`) is
     // data too, typed as the user's code has it.
@@ -401,6 +401,33 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
 /// its own generator, inlined at two calls). Output: each declaration under a name of its own,
 /// with what reads it: data changed in place is declared once per name at the top of the
 /// generated functions (see `lower::data_locals`), and each call has its own.
+/// The float parameters and the constants of the module the body reads whose type names a
+/// float (`const C: f64 = 0.7;`): what a local's `let` may read to hold a float (`let mut acc =
+/// C;`).
+fn float_seeds(
+    item: &syn::ItemFn,
+    float_params: &std::collections::HashSet<String>,
+) -> std::collections::HashSet<String> {
+    struct Paths(std::collections::BTreeSet<String>);
+    impl<'a> syn::visit::Visit<'a> for Paths {
+        fn visit_expr_path(&mut self, p: &'a syn::ExprPath) {
+            if let Some(i) = p.path.get_ident() {
+                self.0.insert(i.to_string());
+            }
+        }
+    }
+    let mut paths = Paths(std::collections::BTreeSet::new());
+    syn::visit::Visit::visit_block(&mut paths, &item.block);
+    let caller = item.sig.ident.to_string();
+    let mut out = float_params.clone();
+    out.extend(paths.0.into_iter().filter(|n| {
+        !binds_anywhere(&item.block, n)
+            && crate::prescan::const_type(&caller, n)
+                .is_some_and(|t| tuples::mentions_float_type(&t))
+    }));
+    out
+}
+
 fn made_data_apart(body: &mut syn::Block) {
     let mut names: Vec<String> = Vec::new();
     for l in all_lets(body) {

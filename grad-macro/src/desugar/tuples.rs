@@ -2353,8 +2353,8 @@ pub fn float_names(body: &syn::Block, floats: &HashSet<String>) -> HashSet<Strin
     loop {
         let before = out.len();
         // `a = z.iter().map(|v| v.tanh()).collect();` of a local declared from data (`let mut
-        // a = x.clone();` of a row of data): it holds floats from there on. (Not one whose
-        // `let` names a type of something else.)
+        // a = x.clone();` of a row of data), `a += x * 0.5;`: it holds floats from there on.
+        // (Not one whose `let` names a type of something else.)
         for (name, right) in &assigns {
             let typed_other = lets.iter().any(|l| match &l.pat {
                 syn::Pat::Type(pt) => {
@@ -2406,7 +2406,7 @@ pub fn reads_floats(e: &syn::Expr, floats: &HashSet<String>) -> bool {
 }
 
 /// The assignments `name = right` of a whole local in `body` that make a new buffer
-/// (`.collect()`, `.to_vec()`), at any depth.
+/// (`.collect()`, `.to_vec()`), and the compound ones (`name += right`), at any depth.
 fn whole_assignments(body: &syn::Block) -> Vec<(String, syn::Expr)> {
     struct Assigns(Vec<(String, syn::Expr)>);
     impl<'a> syn::visit::Visit<'a> for Assigns {
@@ -2422,6 +2422,23 @@ fn whole_assignments(body: &syn::Block) -> Vec<(String, syn::Expr)> {
                 }
             }
             syn::visit::visit_expr_assign(self, a);
+        }
+        // `acc += a * 0.5;` (`-=`, `*=`, `/=`): what an integer cannot take, a float (a local
+        // declared from a constant of the module, `let mut acc = C;`, which says nothing).
+        fn visit_expr_binary(&mut self, b: &'a syn::ExprBinary) {
+            let compound = matches!(
+                b.op,
+                syn::BinOp::AddAssign(_)
+                    | syn::BinOp::SubAssign(_)
+                    | syn::BinOp::MulAssign(_)
+                    | syn::BinOp::DivAssign(_)
+            );
+            if let (syn::Expr::Path(p), true) = (&*b.left, compound) {
+                if let Some(i) = p.path.get_ident() {
+                    self.0.push((i.to_string(), (*b.right).clone()));
+                }
+            }
+            syn::visit::visit_expr_binary(self, b);
         }
     }
     let mut a = Assigns(Vec::new());
