@@ -5515,7 +5515,28 @@ impl<'a> FnGen<'a> {
                 format!("for {i} in 0..{ps}.len() {{ {ps}[{i}].pos[1] -= {ps}[{i}].pos[0] * {ex} * 0.1; }}")
             };
             Self::line(out, ind, &step);
-            Self::line(out, ind, &format!("let {n}: {FLT} = {FLT}::tanh({ps}.iter().map(|{p}| {p}.pos[0] * {p}.pos[1] + {p}.pos.len() as {FLT}).sum::<{FLT}>() * 0.1);"));
+            // Sometimes a copy of an element (`let q = ps[i];`), written after (the list keeps
+            // what it held), one field or both read of it.
+            let copied = if self.on("struct_rows:copies") && self.rng.chance(0.4) {
+                let q = self.fresh("cq");
+                let at = if self.rng.chance(0.5) {
+                    "0".to_string()
+                } else {
+                    format!("{ps}.len() - 1")
+                };
+                Self::line(out, ind, &format!("let mut {q} = {ps}[{at}];"));
+                if self.rng.chance(0.5) {
+                    Self::line(out, ind, &format!("{q}.pos[0] += 0.5 * {q}.m;"));
+                }
+                match self.rng.below(3) {
+                    0 => format!(" + {q}.pos[1] * 0.1"),
+                    1 => format!(" + {q}.pos.iter().sum::<{FLT}>() * 0.05"),
+                    _ => format!(" + ({q}.pos[0] - {q}.pos[1]) * {q}.m * 0.05"),
+                }
+            } else {
+                String::new()
+            };
+            Self::line(out, ind, &format!("let {n}: {FLT} = {FLT}::tanh({ps}.iter().map(|{p}| {p}.pos[0] * {p}.pos[1] + {p}.pos.len() as {FLT}).sum::<{FLT}>() * 0.1{copied});"));
             self.declare(&n, VarKind::Float(Iv(-1.0, 1.0, act)), false);
             return;
         }

@@ -230,3 +230,88 @@ fn bodies_with_fields_of_arrays_made_by_a_map() {
     }
     assert_eq!(d[2], 0.0);
 }
+
+#[derive(Clone, Copy)]
+struct Mass {
+    pos: [f64; 2],
+    m: f64,
+}
+
+/// Copies of elements of a list of structs with a field of arrays (`let q = ps[i];`), one
+/// field or several read of the copy, the copy written after (the list keeps its values), and a
+/// copy taken before the list is written. Before: a compile error at the attribute naming an
+/// internal local ("is used before it is assigned"), or "does not support sub-slices".
+#[gradient(jvp, hvp)]
+fn copied_masses(x: &[f64]) -> f64 {
+    let ps: Vec<Mass> = (0..3)
+        .map(|i| Mass {
+            pos: [x[2 * i], x[2 * i + 1]],
+            m: 1.0 + i as f64,
+        })
+        .collect();
+    let mut e = 0.0;
+    for i in 0..ps.len() {
+        let mut q = ps[i];
+        q.pos[0] += 0.5 * q.m;
+        q.m *= 2.0;
+        e += q.pos[0] * q.pos[1] * q.m + ps[i].pos[0];
+    }
+    let last = ps[ps.len() - 1];
+    let first = ps[0];
+    e + last.pos.iter().sum::<f64>() + first.pos[1] * first.m
+}
+
+#[gradient(jvp, hvp)]
+fn copied_then_written(x: &[f64]) -> f64 {
+    let mut ps = vec![
+        Mass {
+            pos: [0.0, 0.0],
+            m: 1.0
+        };
+        3
+    ];
+    for i in 0..3 {
+        ps[i].pos = [x[i], x[i + 3]];
+        ps[i].m = x[i] * x[i];
+    }
+    let a = ps[1];
+    ps[1].pos[0] = 5.0;
+    a.pos[0] * a.m + ps[1].pos[0] * ps[2].pos[1] + a.pos[1]
+}
+
+/// Rows collected from pieces with the type as a turbofish (`collect::<Vec<Vec<f64>>>()`).
+/// Before: "cannot follow a differentiated slice through this closure".
+#[gradient(jvp, hvp)]
+fn pieces_by_turbofish(x: &[f64]) -> f64 {
+    let rows = x.chunks(2).map(|c| c.to_vec()).collect::<Vec<Vec<f64>>>();
+    rows.iter().map(|r| r[0] * r[1]).sum::<f64>() + rows[2][0]
+}
+
+#[test]
+fn copies_of_elements_with_fields_of_arrays() {
+    let p = [0.31, -0.72, 0.53, 0.94, -0.45, 0.27];
+    check("copied_masses", &copied_masses, &copied_masses_grad, &p);
+    check(
+        "copied_then_written",
+        &copied_then_written,
+        &copied_then_written_grad,
+        &p,
+    );
+    check(
+        "pieces_by_turbofish",
+        &pieces_by_turbofish,
+        &pieces_by_turbofish_grad,
+        &p,
+    );
+    // Forward mode against the gradient.
+    let v = [0.2, -0.5, 0.7, 0.1, 0.3, -0.4];
+    let mut d = [0.0; 6];
+    let g = copied_masses_grad(&p, &mut d);
+    let (value, t) = copied_masses_jvp(&p, &v);
+    assert_eq!(value.to_bits(), g.to_bits());
+    let want: f64 = d.iter().zip(&v).map(|(a, b)| a * b).sum();
+    assert!(
+        (t - want).abs() < 1e-12 * (1.0 + want.abs()),
+        "{t} vs {want}"
+    );
+}

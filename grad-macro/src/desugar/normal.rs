@@ -670,6 +670,55 @@ fn lent_elements(block: &mut syn::Block) {
 }
 
 /// Returns the names of the `Vec<&f64>` locals given the floats themselves (see `TypedCollects`).
+/// `let v = it.collect::<Vec<T>>();` as `let v: Vec<T> = it.collect();`: one form of a collected
+/// `Vec`'s type for every rewrite after (a type with `_` in it stays as written).
+fn turbofish(l: &mut syn::Local) {
+    let (syn::Pat::Ident(_), Some(init)) = (&l.pat, &mut l.init) else {
+        return;
+    };
+    if init.diverge.is_some() {
+        return;
+    }
+    let syn::Expr::MethodCall(m) = &mut *init.expr else {
+        return;
+    };
+    let Some(tf) = &m.turbofish else { return };
+    let (true, 1, Some(syn::GenericArgument::Type(ty))) =
+        (m.method == "collect", tf.args.len(), tf.args.first())
+    else {
+        return;
+    };
+    if quote::ToTokens::to_token_stream(ty)
+        .to_string()
+        .contains('_')
+    {
+        return;
+    }
+    let ty = ty.clone();
+    m.turbofish = None;
+    let pat = l.pat.clone();
+    l.pat = syn::Pat::Type(syn::PatType {
+        attrs: Vec::new(),
+        pat: Box::new(pat),
+        colon_token: Default::default(),
+        ty: Box::new(ty),
+    });
+}
+
+/// [`turbofish`] of every `let` of the body (the rewrites of pieces, `chunks(2).map(|c|
+/// c.to_vec())`, read the type there).
+pub(super) fn turbofish_collects(block: &mut syn::Block) {
+    struct Lets;
+    impl VisitMut for Lets {
+        fn visit_local_mut(&mut self, l: &mut syn::Local) {
+            syn::visit_mut::visit_local_mut(self, l);
+            turbofish(l);
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    Lets.visit_block_mut(block);
+}
+
 /// Input: `x.iter().filter(p).last()` (`copied`/`cloned` anywhere before `filter`), `p` a
 /// closure that changes nothing outside it. Output: `x.iter().rev().find(p)`: the last item
 /// that passes is the first from the end, the search lowering follows.
@@ -753,7 +802,7 @@ pub(super) fn normal_forms(block: &mut syn::Block) -> Vec<String> {
     impl VisitMut for TypedCollects {
         fn visit_local_mut(&mut self, l: &mut syn::Local) {
             syn::visit_mut::visit_local_mut(self, l);
-            self.turbofish(l);
+            turbofish(l);
             let (syn::Pat::Type(pt), Some(init)) = (&mut l.pat, &mut l.init) else {
                 return;
             };
@@ -780,40 +829,6 @@ pub(super) fn normal_forms(block: &mut syn::Block) -> Vec<String> {
             }
         }
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
-    }
-    impl TypedCollects {
-        fn turbofish(&mut self, l: &mut syn::Local) {
-            let (syn::Pat::Ident(_), Some(init)) = (&l.pat, &mut l.init) else {
-                return;
-            };
-            if init.diverge.is_some() {
-                return;
-            }
-            let syn::Expr::MethodCall(m) = &mut *init.expr else {
-                return;
-            };
-            let Some(tf) = &m.turbofish else { return };
-            let (true, 1, Some(syn::GenericArgument::Type(ty))) =
-                (m.method == "collect", tf.args.len(), tf.args.first())
-            else {
-                return;
-            };
-            if quote::ToTokens::to_token_stream(ty)
-                .to_string()
-                .contains('_')
-            {
-                return;
-            }
-            let ty = ty.clone();
-            m.turbofish = None;
-            let pat = l.pat.clone();
-            l.pat = syn::Pat::Type(syn::PatType {
-                attrs: Vec::new(),
-                pat: Box::new(pat),
-                colon_token: Default::default(),
-                ty: Box::new(ty),
-            });
-        }
     }
     let mut typed = TypedCollects(Vec::new());
     typed.visit_block_mut(block);

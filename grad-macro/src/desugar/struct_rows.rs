@@ -119,6 +119,7 @@ pub fn struct_rows_let(
     let mut made = Made {
         name,
         copies: &copies,
+        arrays: &uses.arrays,
     };
     for s in rest.iter_mut() {
         made.visit_stmt_mut(s);
@@ -356,6 +357,8 @@ pub fn struct_rows_let(
 struct Made<'a> {
     name: &'a syn::Ident,
     copies: &'a [Snapshot],
+    /// The fields of arrays.
+    arrays: &'a BTreeSet<String>,
 }
 
 impl VisitMut for Made<'_> {
@@ -377,12 +380,14 @@ impl VisitMut for Made<'_> {
                         // (A copy never read keeps its `let` of the index.)
                         match locals.len() {
                             0 => {}
-                            1 => {
+                            // (A field of arrays, as the value of a block, would be a part of
+                            // its matrix's buffer; a tuple's element is copied.)
+                            1 if !self.arrays.contains(&c.fields[0].0) => {
                                 let (l, r) = (&locals[0], &reads[0]);
                                 *s = syn::parse_quote!(let mut #l = { let #at: usize = #index; #r };);
                             }
                             _ => {
-                                *s = syn::parse_quote!(let (#(mut #locals),*) = { let #at: usize = #index; (#(#reads),*) };);
+                                *s = syn::parse_quote!(let (#(mut #locals,)*) = { let #at: usize = #index; (#(#reads,)*) };);
                             }
                         }
                         return;

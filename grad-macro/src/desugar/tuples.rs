@@ -1446,6 +1446,31 @@ impl syn::visit_mut::VisitMut for MatUses<'_> {
 
     fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
         let is_m = |e: &syn::Expr| matches!(e, syn::Expr::Path(p) if p.path.is_ident(self.name));
+        // `(m[i], b)`: a row as a value of a tuple (the fields of a copied element of a list of
+        // structs, `let q = ps[i];`), copied as the array it is.
+        if let syn::Expr::Tuple(t) = e {
+            for el in &mut t.elems {
+                if let Some(copy) = self.row_copy(el) {
+                    *el = copy;
+                } else {
+                    self.visit_expr_mut(el);
+                }
+            }
+            return;
+        }
+        // `{ let at = i; m[at] }`: a row as a block's value, copied alike.
+        if let syn::Expr::Block(b) = e {
+            if let Some(syn::Stmt::Expr(tail, None)) = b.block.stmts.last() {
+                if let Some(copy) = self.row_copy(tail) {
+                    let n = b.block.stmts.len();
+                    for s in &mut b.block.stmts[..n - 1] {
+                        self.visit_stmt_mut(s);
+                    }
+                    b.block.stmts[n - 1] = syn::Stmt::Expr(copy, None);
+                    return;
+                }
+            }
+        }
         let is_m_windows = |e: &syn::Expr| matches!(super::unparen(e), syn::Expr::MethodCall(w) if w.method == "windows" && is_m(&w.receiver));
         match e {
             syn::Expr::Index(outer) => {
@@ -1639,6 +1664,33 @@ impl syn::visit_mut::VisitMut for MatUses<'_> {
 }
 
 impl MatUses<'_> {
+    /// `m[i]` (a whole row, `i` no range) as a copy: an array of its elements where the width is
+    /// a literal, else a `Vec` of them.
+    fn row_copy(&mut self, e: &syn::Expr) -> Option<syn::Expr> {
+        let syn::Expr::Index(ix) = super::unparen(e) else {
+            return None;
+        };
+        if !matches!(&*ix.expr, syn::Expr::Path(p) if p.path.is_ident(self.name))
+            || matches!(&*ix.index, syn::Expr::Range(_))
+        {
+            return None;
+        }
+        let mut i = (*ix.index).clone();
+        syn::visit_mut::VisitMut::visit_expr_mut(self, &mut i);
+        let (f, c) = (self.flat, &self.cols);
+        let width = syn::parse2::<syn::Expr>(c.clone())
+            .ok()
+            .and_then(|w| lit_usize(&w))
+            .filter(|w| *w <= 16);
+        Some(match width {
+            Some(w) => {
+                let elems = (0..w).map(|k| quote::quote!(#f[(#i) * #c + #k]));
+                syn::parse_quote!([#(#elems),*])
+            }
+            None => syn::parse_quote!(#f[(#i) * #c..(#i) * #c + #c].to_vec()),
+        })
+    }
+
     fn stuck_at(&mut self, at: proc_macro2::Span) {
         self.other = true;
         self.stuck.get_or_insert(at);
