@@ -5509,7 +5509,13 @@ impl<'a> FnGen<'a> {
                     &format!("let mut {ps} = vec![{ta} {{ pos: [{c}, -0.5], m: 1.5 }}; 2];"),
                 );
             }
-            let step = if self.rng.chance(0.5) {
+            let step = if self.on("struct_rows:clones") && self.rng.chance(0.3) {
+                // The state before the step copied whole (`ps.clone()`), read while the list
+                // is written.
+                let (b, i) = (self.fresh("before"), self.fresh("i"));
+                let copy = *self.rng.pick(&["clone", "to_vec"]);
+                format!("let {b} = {ps}.{copy}(); for ({i}, {p}) in {ps}.iter_mut().enumerate() {{ {p}.pos[0] += {ex} * 0.1 * ({b}[({i} + 1) % {b}.len()].pos[1] - {b}[{i}].pos[0]); }}")
+            } else if self.rng.chance(0.5) {
                 format!("for {p} in {ps}.iter_mut() {{ for {d} in 0..2 {{ {p}.pos[{d}] += {ex} * 0.1 * {p}.m; }} }}")
             } else {
                 format!("for {i} in 0..{ps}.len() {{ {ps}[{i}].pos[1] -= {ps}[{i}].pos[0] * {ex} * 0.1; }}")

@@ -315,3 +315,72 @@ fn copies_of_elements_with_fields_of_arrays() {
         "{t} vs {want}"
     );
 }
+
+#[derive(Clone, Copy)]
+struct Body2 {
+    pos: [f64; 2],
+    vel: [f64; 2],
+}
+
+/// A simulation step that reads the state before it (`let before = bodies.clone();`) while it
+/// writes the bodies in place, through `iter_mut().enumerate()` and by index. Before: "follows a
+/// struct of differentiated floats held in a local .., not one made here for a collection".
+#[gradient(jvp, hvp)]
+fn attracted_bodies(x: &[f64]) -> f64 {
+    let mut bodies: Vec<Body2> = (0..3)
+        .map(|i| Body2 {
+            pos: [x[i], x[i + 3]],
+            vel: [0.0; 2],
+        })
+        .collect();
+    for step in 0..3 {
+        let before = bodies.clone();
+        if step % 2 == 0 {
+            for (i, b) in bodies.iter_mut().enumerate() {
+                let mut f = [0.0; 2];
+                for (j, o) in before.iter().enumerate() {
+                    if i == j {
+                        continue;
+                    }
+                    let d = [o.pos[0] - b.pos[0], o.pos[1] - b.pos[1]];
+                    let r2 = d[0] * d[0] + d[1] * d[1] + 0.1;
+                    f[0] += d[0] / r2;
+                    f[1] += d[1] / r2;
+                }
+                for k in 0..2 {
+                    b.vel[k] += 0.1 * f[k];
+                    b.pos[k] += 0.1 * b.vel[k];
+                }
+            }
+        } else {
+            let old = before.to_vec();
+            for i in 0..bodies.len() {
+                for j in 0..old.len() {
+                    bodies[i].pos[0] += 0.05 * (old[j].pos[0] - old[i].pos[0]);
+                }
+            }
+        }
+    }
+    bodies.iter().map(|b| b.pos[0] * b.pos[1] + b.vel[0]).sum()
+}
+
+#[test]
+fn states_before_a_step_copied_whole() {
+    let p = [0.31, -0.72, 0.53, 0.94, -0.45, 0.27];
+    check(
+        "attracted_bodies",
+        &attracted_bodies,
+        &attracted_bodies_grad,
+        &p,
+    );
+    let v = [0.2, -0.5, 0.7, 0.1, 0.3, -0.4];
+    let mut d = [0.0; 6];
+    let g = attracted_bodies_grad(&p, &mut d);
+    let (value, t) = attracted_bodies_jvp(&p, &v);
+    assert_eq!(value.to_bits(), g.to_bits());
+    let want: f64 = d.iter().zip(&v).map(|(a, b)| a * b).sum();
+    assert!(
+        (t - want).abs() < 1e-12 * (1.0 + want.abs()),
+        "{t} vs {want}"
+    );
+}

@@ -235,6 +235,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     constant_matrices::rewrite(&mut item.block);
     refill_calls::hoist(&mut item.block);
     value_structs::scalarize(item);
+    struct_rows::list_clones(item);
     rest_patterns::split(&mut item.block);
     row_ends::rewrite(&mut item.block);
     array_maps::rewrite(item);

@@ -1454,3 +1454,129 @@ impl Uses<'_> {
         }
     }
 }
+
+/// Input: `let snap = ps.clone();` (or `ps.to_vec()`) of a local list of structs `ps` of the
+/// module (`let mut ps: Vec<P> = ..`, or made of `P { .. }` literals), every field of which is a
+/// float or an array of floats of a literal length, one an array. Output: `let snap: Vec<P> = (0..ps.len())
+/// .map(|k| P { x: ps[k].x, pos: [ps[k].pos[0], ps[k].pos[1]] }).collect();`: a list made by a
+/// map, its elements read from the other's, in the forms both lists' rewrites follow (the state
+/// of the step before, in a simulation that updates every element from all of them).
+pub fn list_clones(item: &mut syn::ItemFn) {
+    let caller = item.sig.ident.to_string();
+    let structs = crate::prescan::all_structs(&caller);
+    if structs.is_empty() {
+        return;
+    }
+    // The struct each local list holds, as its `let` tells.
+    let mut lists: Vec<(syn::Ident, String)> = Vec::new();
+    for l in super::all_lets(&item.block) {
+        let (syn::Pat::Ident(id), ty) = super::pat_and_type(l) else {
+            continue;
+        };
+        let elem = ty
+            .and_then(crate::rows::vec_elem)
+            .map(|t| quote::quote!(#t).to_string())
+            .or_else(|| {
+                let init = l.init.as_ref()?;
+                let init = &init.expr;
+                structs.iter().map(|(n, _)| n.clone()).find(|n| {
+                    super::mentions(
+                        &quote::quote!(#init),
+                        &syn::Ident::new(n, proc_macro2::Span::call_site()),
+                    )
+                })
+            });
+        if let Some(elem) = elem {
+            lists.push((id.ident.clone(), elem));
+        }
+    }
+    struct Clones<'a> {
+        /// (A clone is a list of its own, which may be cloned in turn.)
+        lists: Vec<(syn::Ident, String)>,
+        structs: &'a [(String, Vec<(String, String)>)],
+    }
+    impl Clones<'_> {
+        /// The fields read of element `k` of `src`, or `None` for a field of another type.
+        fn literal(&self, src: &syn::Ident, ty: &str, k: &syn::Ident) -> Option<syn::Expr> {
+            let (_, fields) = self.structs.iter().find(|(n, _)| n == ty)?;
+            // (Only where a field is an array: the list made by the map is then filled into
+            // buffers of its own. A map of floats alone may be read in place, where the list
+            // it copies is written after.)
+            if !fields.iter().any(|(_, t)| t.trim_start().starts_with('[')) {
+                return None;
+            }
+            let mut inits = Vec::new();
+            for (f, t) in fields {
+                let f = syn::Ident::new(f, proc_macro2::Span::call_site());
+                let t: syn::Type = syn::parse_str(t).ok()?;
+                match &t {
+                    syn::Type::Array(a) if crate::sig::float_of(&a.elem).is_some() => {
+                        let n = super::tuples::lit_usize(&a.len).filter(|n| *n <= 16)?;
+                        let elems = (0..n).map(|j| quote::quote!(#src[#k].#f[#j]));
+                        inits.push(quote::quote!(#f: [#(#elems),*]));
+                    }
+                    t if crate::sig::float_of(t).is_some() => {
+                        inits.push(quote::quote!(#f: #src[#k].#f));
+                    }
+                    _ => return None,
+                }
+            }
+            let ty = syn::Ident::new(ty, proc_macro2::Span::call_site());
+            Some(syn::parse_quote!(#ty { #(#inits),* }))
+        }
+    }
+    impl syn::visit_mut::VisitMut for Clones<'_> {
+        fn visit_local_mut(&mut self, l: &mut syn::Local) {
+            syn::visit_mut::visit_local_mut(self, l);
+            let syn::Pat::Ident(id) = &l.pat else { return };
+            let Some(init) = &mut l.init else { return };
+            if init.diverge.is_some() || id.by_ref.is_some() {
+                return;
+            }
+            let syn::Expr::MethodCall(m) = &*init.expr else {
+                return;
+            };
+            if !(m.method == "clone" || m.method == "to_vec") || !m.args.is_empty() {
+                return;
+            }
+            let syn::Expr::Path(p) = super::unparen(&m.receiver) else {
+                return;
+            };
+            let Some(src) = p.path.get_ident() else {
+                return;
+            };
+            let Some((_, ty)) = self.lists.iter().find(|(n, _)| n == src).cloned() else {
+                return;
+            };
+            let k = crate::naming::fresh("k");
+            let Some(lit) = self.literal(src, &ty, &k) else {
+                return;
+            };
+            let t = syn::Ident::new(&ty, proc_macro2::Span::call_site());
+            self.lists.push((id.ident.clone(), ty.clone()));
+            *init.expr = syn::parse_quote!((0..#src.len()).map(|#k| #lit).collect());
+            l.pat = syn::Pat::Type(syn::PatType {
+                attrs: Vec::new(),
+                pat: Box::new(l.pat.clone()),
+                colon_token: Default::default(),
+                ty: syn::parse_quote!(::std::vec::Vec<#t>),
+            });
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    // (A name bound twice, to lists of two types, is left as it is.)
+    let mut seen = std::collections::HashSet::new();
+    let ambiguous: Vec<_> = lists
+        .iter()
+        .filter(|(n, _)| !seen.insert(n.to_string()))
+        .map(|(n, _)| n.clone())
+        .collect();
+    lists.retain(|(n, _)| !ambiguous.contains(n));
+    syn::visit_mut::VisitMut::visit_block_mut(
+        &mut Clones {
+            lists,
+            structs: &structs,
+        },
+        &mut item.block,
+    );
+}
