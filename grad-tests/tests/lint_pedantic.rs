@@ -5197,3 +5197,73 @@ fn session_56_forms_run() {
     let (value, _) = m.loss_jvp(&x, &m);
     assert_eq!(value.to_bits(), m.loss(&x).to_bits());
 }
+
+fn s57_times(a: &[[f64; 2]; 2], v: &[f64; 2]) -> [f64; 2] {
+    let mut out = [0.0; 2];
+    for i in 0..2 {
+        for j in 0..2 {
+            out[i] += a[i][j] * v[j];
+        }
+    }
+    out
+}
+
+#[derive(Clone, Copy)]
+struct S57Body {
+    pos: [f64; 2],
+    m: f64,
+}
+
+/// Session 57: a local matrix given by reference to a plain helper that returns an array, a
+/// view of it and an explicit deref, ends of reversed and filtered chains, `try_into` a
+/// reference to an array, a matrix of a constant of the module and of a local that `+=` tells
+/// is a float, copies of elements of a list of structs with a field of arrays, the list copied
+/// whole before it is written, and pieces collected with a turbofish.
+#[gradient(jvp, hvp)]
+fn s57_forms(w: f64, xs: &[f64]) -> f64 {
+    let mat = [[w, xs[0]], [xs[1], SCALE]];
+    let prod = s57_times(&mat, &[0.5, -0.25]);
+    let view: &[[f64; 2]; 2] = &mat;
+    let deref_view = &mat;
+    let mut acc = SCALE;
+    for x in xs {
+        acc += x * 0.5;
+    }
+    let of_acc = [[acc, w], [SCALE, acc]];
+    let second = xs.iter().rev().nth(1).copied().unwrap_or(0.5);
+    let found = xs.iter().copied().rev().find(|t| *t < 0.6).unwrap_or(0.25);
+    let part: &[f64; 2] = xs[..2].try_into().unwrap();
+    let mut bodies: Vec<S57Body> = xs
+        .iter()
+        .map(|&t| S57Body {
+            pos: [t * w, t],
+            m: 1.5,
+        })
+        .collect();
+    let before = bodies.clone();
+    for (i, body) in bodies.iter_mut().enumerate() {
+        body.pos[0] += 0.1 * before[(i + 1) % before.len()].pos[1];
+    }
+    let copy = bodies[0];
+    let rows = xs.chunks(1).map(<[f64]>::to_vec).collect::<Vec<Vec<f64>>>();
+    prod[0] * prod[1]
+        + view[1][0] * (*deref_view)[0][1]
+        + of_acc[0][0] * of_acc[1][1]
+        + second * found
+        + part[0] * part[1]
+        + copy.pos[0] * copy.m
+        + rows[0][0]
+}
+
+#[test]
+fn session_57_forms_run() {
+    let mut d = [0.0; 3];
+    let xs = [0.5, -0.25, 1.0];
+    let (value, _) = s57_forms_grad(0.7, &xs, &mut d);
+    assert_eq!(value.to_bits(), s57_forms(0.7, &xs).to_bits());
+    let (value, _) = s57_forms_jvp(0.7, &xs, 0.1, &[0.0; 3]);
+    assert_eq!(value.to_bits(), s57_forms(0.7, &xs).to_bits());
+    let mut hv = [0.0; 3];
+    let (value, _, _) = s57_forms_hvp(0.7, &xs, 0.1, &[0.0; 3], &mut d, &mut hv);
+    assert_eq!(value.to_bits(), s57_forms(0.7, &xs).to_bits());
+}

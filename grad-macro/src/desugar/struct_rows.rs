@@ -1463,7 +1463,11 @@ impl Uses<'_> {
 /// of the step before, in a simulation that updates every element from all of them).
 pub fn list_clones(item: &mut syn::ItemFn) {
     let caller = item.sig.ident.to_string();
-    let structs = crate::prescan::all_structs(&caller);
+    // (A function made for a model's rows is named apart from the user's: the file's.)
+    let mut structs = crate::prescan::all_structs(&caller);
+    if structs.is_empty() {
+        structs = crate::prescan::file_structs();
+    }
     if structs.is_empty() {
         return;
     }
