@@ -8,7 +8,11 @@
 #![allow(
     clippy::needless_range_loop,
     clippy::cast_precision_loss,
-    clippy::ptr_arg
+    clippy::ptr_arg,
+    // (Ends of chains written as users write them, which `#[gradient]` must take.)
+    clippy::iter_skip_next,
+    clippy::double_ended_iterator_last,
+    clippy::iter_nth_zero
 )]
 
 mod common;

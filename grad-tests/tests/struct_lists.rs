@@ -4,7 +4,12 @@
 //! could not follow; the search was refused). Each against central finite differences, values
 //! equal to the function's; fields of arrays (`pos: [f64; 2]`) in lists made by a `map`.
 
-#![allow(clippy::cast_precision_loss, clippy::needless_range_loop)]
+#![allow(
+    clippy::cast_precision_loss,
+    clippy::needless_range_loop,
+    // (A list written as users write it, `vec![P { .. }; n]` then by index.)
+    clippy::useless_vec
+)]
 
 mod common;
 
@@ -303,12 +308,20 @@ fn copies_of_elements_with_fields_of_arrays() {
         &pieces_by_turbofish_grad,
         &p,
     );
-    // Forward mode against the gradient.
+    jvp_agrees(&copied_masses_grad, &copied_masses_jvp, &p);
+}
+
+/// `NAME_jvp` of a function of one slice.
+type Jvp = dyn Fn(&[f64], &[f64]) -> (f64, f64);
+
+/// Forward mode against the gradient along a fixed direction: the value bit for bit, the
+/// directional derivative the gradient's dot product with it.
+fn jvp_agrees(g: &dyn Fn(&[f64], &mut [f64]) -> f64, j: &Jvp, p: &[f64; 6]) {
     let v = [0.2, -0.5, 0.7, 0.1, 0.3, -0.4];
     let mut d = [0.0; 6];
-    let g = copied_masses_grad(&p, &mut d);
-    let (value, t) = copied_masses_jvp(&p, &v);
-    assert_eq!(value.to_bits(), g.to_bits());
+    let value = g(p, &mut d);
+    let (jv, t) = j(p, &v);
+    assert_eq!(jv.to_bits(), value.to_bits());
     let want: f64 = d.iter().zip(&v).map(|(a, b)| a * b).sum();
     assert!(
         (t - want).abs() < 1e-12 * (1.0 + want.abs()),
@@ -373,14 +386,5 @@ fn states_before_a_step_copied_whole() {
         &attracted_bodies_grad,
         &p,
     );
-    let v = [0.2, -0.5, 0.7, 0.1, 0.3, -0.4];
-    let mut d = [0.0; 6];
-    let g = attracted_bodies_grad(&p, &mut d);
-    let (value, t) = attracted_bodies_jvp(&p, &v);
-    assert_eq!(value.to_bits(), g.to_bits());
-    let want: f64 = d.iter().zip(&v).map(|(a, b)| a * b).sum();
-    assert!(
-        (t - want).abs() < 1e-12 * (1.0 + want.abs()),
-        "{t} vs {want}"
-    );
+    jvp_agrees(&attracted_bodies_grad, &attracted_bodies_jvp, &p);
 }

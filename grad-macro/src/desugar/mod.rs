@@ -399,10 +399,6 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     made_data_apart(&mut item.block);
 }
 
-/// Input: a body declaring `let mut gl = Lcg::seeded(7);` more than once (a helper that makes
-/// its own generator, inlined at two calls). Output: each declaration under a name of its own,
-/// with what reads it: data changed in place is declared once per name at the top of the
-/// generated functions (see `lower::data_locals`), and each call has its own.
 /// The float parameters and the constants of the module the body reads whose type names a
 /// float (`const C: f64 = 0.7;`): what a local's `let` may read to hold a float (`let mut acc =
 /// C;`).
@@ -430,6 +426,10 @@ fn float_seeds(
     out
 }
 
+/// Input: a body declaring `let mut gl = Lcg::seeded(7);` more than once (a helper that makes
+/// its own generator, inlined at two calls). Output: each declaration under a name of its own,
+/// with what reads it: data changed in place is declared once per name at the top of the
+/// generated functions (see `lower::data_locals`), and each call has its own.
 fn made_data_apart(body: &mut syn::Block) {
     let mut names: Vec<String> = Vec::new();
     for l in all_lets(body) {
