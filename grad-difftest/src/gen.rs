@@ -3340,11 +3340,26 @@ impl<'a> FnGen<'a> {
             _ if !long.is_empty() => {
                 let ys = self.rng.pick(&long).clone();
                 let yiv = sl.iter().find(|(nm, _)| *nm == ys).map_or(iv, |(_, v)| *v);
-                Self::line(
-                    out,
-                    ind,
-                    &format!("let [{q}, {r}]: [{FLT}; 2] = {ys}[..2].try_into().unwrap();"),
-                );
+                // Also as a reference to an array, of the last two too, read by index
+                // or through an explicit deref.
+                let conv = if self.on("stmt:array_ref_parts") && self.rng.chance(0.4) {
+                    let a = self.fresh("ar");
+                    // (The first two, or the last two: every such slice holds two.)
+                    let (lo, hi) = if self.rng.chance(0.5) {
+                        (String::new(), "2".to_string())
+                    } else {
+                        (format!("{ys}.len() - 2"), String::new())
+                    };
+                    let deref = if self.rng.chance(0.5) {
+                        format!("(*{a})")
+                    } else {
+                        a.clone()
+                    };
+                    format!("let {a}: &[{FLT}; 2] = {ys}[{lo}..{hi}].try_into().unwrap(); let ({q}, {r}) = ({deref}[0], {deref}[{a}.len() - 1]);")
+                } else {
+                    format!("let [{q}, {r}]: [{FLT}; 2] = {ys}[..2].try_into().unwrap();")
+                };
+                Self::line(out, ind, &conv);
                 Self::line(
                     out,
                     ind,
@@ -5277,9 +5292,16 @@ impl<'a> FnGen<'a> {
             Self::line(
                 out,
                 ind,
-                &format!(
-                    "let {rw}: Vec<Vec<{FLT}>> = {ds}.chunks(2).map(|{c}| {c}.to_vec()).collect();"
-                ),
+                &if self.rng.chance(0.5) {
+                    format!(
+                        "let {rw}: Vec<Vec<{FLT}>> = {ds}.chunks(2).map(|{c}| {c}.to_vec()).collect();"
+                    )
+                } else {
+                    // (The type as a turbofish.)
+                    format!(
+                        "let {rw} = {ds}.chunks(2).map(|{c}| {c}.to_vec()).collect::<Vec<Vec<{FLT}>>>();"
+                    )
+                },
             );
             Self::line(
                 out,
