@@ -317,7 +317,8 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     argsort::value_pairs(&mut item.block);
     let refs = normal::normal_forms(&mut item.block);
     // (Before blocks are lifted, which renames their locals.)
-    let floats_declared = tuples::float_names(&item.block, &float_seeds(item, &float_params));
+    let seeds = float_seeds(item, &float_params);
+    let floats_declared = tuples::float_names(&item.block, &seeds);
     // (Of a primitive float only, `retain` and `extend_from_slice`: the rewrites of buffers
     // given a new length fill `vec![0.0; n]`.)
     if let Some((elem, float)) = ret
@@ -359,7 +360,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     options::option_locals(&mut item.block, &floats);
     data_options::data_options(&mut item.block);
     crate::matrix_returns::callers(&mut item.block, &floats);
-    let float_names = tuples::float_names(&item.block, &float_seeds(item, &float_params));
+    let float_names = tuples::float_names(&item.block, &seeds);
     let mut data_names = hoist::data_names(&item.block, &float_names);
     // Parameters holding no float (`r: &[usize]`): a copy of one (`let mut r = r.to_vec();`) is
     // data too, typed as the user's code has it.

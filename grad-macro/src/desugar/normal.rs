@@ -793,8 +793,8 @@ pub(super) fn normal_forms(block: &mut syn::Block) -> Vec<String> {
             ));
         }
     }
-    // `let v = ...collect::<Vec<T>>();` as `let v: Vec<T> = ...collect();`: one form of a
-    // collected `Vec`'s type for every rewrite after. `let v: Vec<&f64> = ...collect();` as
+    // (`let v = ...collect::<Vec<T>>();` is `let v: Vec<T> = ...collect();` by now, see
+    // `turbofish_collects`.) `let v: Vec<&f64> = ...collect();` as
     // `let v: Vec<f64> = ...copied().collect();`: the floats themselves (lowering reads `*r` of
     // a float as the float, so the uses stay as written; where it keeps an expression as written,
     // it reads the name as the references again, see `super::collected_refs`).
@@ -802,7 +802,6 @@ pub(super) fn normal_forms(block: &mut syn::Block) -> Vec<String> {
     impl VisitMut for TypedCollects {
         fn visit_local_mut(&mut self, l: &mut syn::Local) {
             syn::visit_mut::visit_local_mut(self, l);
-            turbofish(l);
             let (syn::Pat::Type(pt), Some(init)) = (&mut l.pat, &mut l.init) else {
                 return;
             };
