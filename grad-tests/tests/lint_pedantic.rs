@@ -5233,6 +5233,7 @@ fn s57_forms(w: f64, xs: &[f64]) -> f64 {
     let second = xs.iter().rev().nth(1).copied().unwrap_or(0.5);
     let found = xs.iter().copied().rev().find(|t| *t < 0.6).unwrap_or(0.25);
     let part: &[f64; 2] = xs[..2].try_into().unwrap();
+    let tail: &[f64; 2] = xs[xs.len() - 2..].try_into().unwrap();
     let mut bodies: Vec<S57Body> = xs
         .iter()
         .map(|&t| S57Body {
@@ -5251,6 +5252,7 @@ fn s57_forms(w: f64, xs: &[f64]) -> f64 {
         + of_acc[0][0] * of_acc[1][1]
         + second * found
         + part[0] * part[1]
+        + (*tail)[0] * tail[tail.len() - 1]
         + copy.pos[0] * copy.m
         + rows[0][0]
 }
