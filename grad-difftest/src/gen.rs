@@ -5620,7 +5620,23 @@ impl<'a> FnGen<'a> {
         }
         Self::line(out, ind, "for _ in 0..2 {");
         let q = self.fresh("q");
-        let step = match self.rng.below(6) {
+        let step = match self.rng.below(7) {
+            // The state before the step copied whole (`ps.clone()`, `to_vec()`, or a map of
+            // its fields, one computed), read while the list is written in place.
+            6 if self.on("struct_rows:float_clones") => {
+                let (b, a, k2) = (self.fresh("before"), self.fresh("a"), self.fresh("k"));
+                let copy = match self.rng.below(3) {
+                    0 => format!("{ps}.clone()"),
+                    1 => format!("{ps}.to_vec()"),
+                    _ => format!("(0..{ps}.len()).map(|{k2}| {ty} {{ x: {ps}[{k2}].x, v: {ps}[{k2}].v * 0.5, m: {ps}[{k2}].m }}).collect::<Vec<{ty}>>()"),
+                };
+                let read = if self.rng.chance(0.5) {
+                    format!("for ({j}, {a}) in {b}.iter().enumerate() {{ if {j} != {i} {{ {f} += {a}.m * ({a}.x - {p}.x).tanh(); }} }}")
+                } else {
+                    format!("for {j} in 0..{b}.len() {{ if {j} != {i} {{ {f} += {b}[{j}].m * ({b}[{j}].x - {p}.x).tanh() + {b}[{j}].v * 0.1; }} }}")
+                };
+                format!("let {b} = {copy}; for ({i}, {p}) in {ps}.iter_mut().enumerate() {{ let mut {f}: {FLT} = 0.0; {read} {p}.v += {ex} * {f} * 0.1; {p}.x += {p}.v * 0.1; }}")
+            }
             // Forces collected per element, then zipped with the elements.
             5 => format!("let {f}: Vec<{FLT}> = {ps}.iter().map(|{p}| -{ex} * {p}.x).collect(); for ({p}, &{q}) in {ps}.iter_mut().zip(&{f}) {{ {p}.v += {q} * 0.1; {p}.x += {p}.v * 0.1; }}"),
             // A copy of an element, then the element given anew.
@@ -7620,7 +7636,10 @@ impl std::ops::AddAssign for {ty} {{
                 self.fresh("gw"),
                 self.fresh("gh"),
             );
-            let made = if self.rng.chance(0.5) {
+            let made = if self.on("stmt:value_closure_captures") && self.rng.chance(0.3) {
+                // A value computed from one the closure captures (|c| <= 11.25).
+                format!("{c} * ({gs} * 0.1)")
+            } else if self.rng.chance(0.5) {
                 format!("{ty}::new({gs} * 0.5, {gs} - 0.25)")
             } else {
                 format!("{{ let {gh} = {gs} * 0.5; {ty} {{ x: {gh}, y: {gs} - 0.25 }} }}")
@@ -10990,10 +11009,10 @@ impl {tb} {{
         let hv = self.fresh(if iv.2 { "hv" } else { "hc" });
         Self::line(out, ind, &format!("let {hv} = {name}({xs}, {});", a.s));
         let min_len = if array { 2 } else { 1 };
-        // A call with constant arguments is data (a `Vec` carried along), which a second
-        // `#[gradient]` call cannot take as a differentiated slice: chained only when it depends
-        // on an input.
-        let seq = if !array && !data_wrt && iv.2 && self.rng.chance(0.3) {
+        // Chained: the result given to the helper again (a call with constant arguments too,
+        // whose result is then a constant buffer given a scratch buffer for its gradient).
+        let chained = iv.2 || self.on("stmt:constant_vector_chained");
+        let seq = if !array && !data_wrt && chained && self.rng.chance(0.3) {
             let a2 = self.wrapped(1, (-1.5, 1.5));
             let hv2 = self.fresh("hv");
             if self.on("stmt:vector_fold") && self.rng.chance(0.35) {

@@ -273,6 +273,10 @@ pub fn expand_item(args: TokenStream, item: &syn::ItemFn) -> TokenStream {
         return crate::fallback::emit(&item, &sig, &args, e);
     }
     let mut body = item.clone();
+    #[cfg(test)]
+    if std::env::var_os("GRAD_INPUT").is_some() {
+        eprintln!("INPUT: {}", quote::quote!(#body));
+    }
     crate::desugar::run(&mut body, &sig, &errors);
     #[cfg(test)]
     if std::env::var_os("GRAD_DESUGARED").is_some() {

@@ -388,3 +388,116 @@ fn states_before_a_step_copied_whole() {
     );
     jvp_agrees(&attracted_bodies_grad, &attracted_bodies_jvp, &p);
 }
+
+#[derive(Clone, Copy)]
+struct Charge {
+    x: f64,
+    v: f64,
+    q: f64,
+}
+
+/// The state before each step copied whole (`ps.clone()`) of a list of structs of floats alone,
+/// read while the list is written in place. Before: refused ("holds the `Vec` of structs `ps` as
+/// one buffer per field .. Not this use").
+#[gradient(jvp, hvp)]
+fn charges_cloned(x: &[f64]) -> f64 {
+    let mut ps: Vec<Charge> = (0..3)
+        .map(|i| Charge {
+            x: x[i],
+            v: x[i + 3],
+            q: 1.0 + i as f64,
+        })
+        .collect();
+    for _ in 0..2 {
+        let before = ps.clone();
+        for (i, p) in ps.iter_mut().enumerate() {
+            let mut f = 0.0;
+            for (j, o) in before.iter().enumerate() {
+                if i != j {
+                    f += o.q * (o.x - p.x).tanh();
+                }
+            }
+            p.v += 0.1 * f;
+            p.x += 0.1 * p.v;
+        }
+    }
+    ps.iter().map(|p| p.x * p.x + p.v).sum()
+}
+
+/// Grown by pushes, copied by `to_vec()`, the copy read after the list is written by index.
+#[gradient]
+fn charges_pushed_then_copied(x: &[f64]) -> f64 {
+    let mut ps = Vec::new();
+    for i in 0..3 {
+        ps.push(Charge {
+            x: x[i],
+            v: x[i + 3],
+            q: 0.5 * i as f64,
+        });
+    }
+    let before = ps.to_vec();
+    for i in 0..3 {
+        let mut f = 0.0;
+        for j in 0..3 {
+            if i != j {
+                f += before[j].q * (before[j].x - ps[i].x).sin();
+            }
+        }
+        ps[i].v += f;
+        ps[i].x += 0.1 * ps[i].v;
+    }
+    ps.iter().map(|p| p.v * p.x).sum::<f64>() + before[0].x * before[2].v
+}
+
+/// The copy written as a map over the list's fields, one of them computed, the others copied as
+/// they are. Before: a wrong value and gradient (a field copied as it is was read from the list
+/// where the copy was read, after the list was written).
+#[gradient]
+fn charges_copied_by_a_map(x: &[f64]) -> f64 {
+    let mut ps: Vec<Charge> = (0..3)
+        .map(|i| Charge {
+            x: x[i],
+            v: x[i + 3],
+            q: 1.0 + i as f64,
+        })
+        .collect();
+    for _ in 0..2 {
+        let before: Vec<Charge> = (0..ps.len())
+            .map(|k| Charge {
+                x: ps[k].x,
+                v: ps[k].v * 1.0,
+                q: ps[k].q,
+            })
+            .collect();
+        for (i, p) in ps.iter_mut().enumerate() {
+            let mut f = 0.0;
+            for (j, o) in before.iter().enumerate() {
+                if i != j {
+                    f += o.q * (o.x - p.x).tanh() + o.v;
+                }
+            }
+            p.v += 0.1 * f;
+            p.x += 0.1 * p.v;
+        }
+    }
+    ps.iter().map(|p| p.x * p.x + p.v).sum()
+}
+
+#[test]
+fn lists_of_floats_copied_whole() {
+    let p = [0.31, -0.72, 0.53, 0.94, -0.45, 0.27];
+    check("charges_cloned", &charges_cloned, &charges_cloned_grad, &p);
+    jvp_agrees(&charges_cloned_grad, &charges_cloned_jvp, &p);
+    check(
+        "charges_pushed_then_copied",
+        &charges_pushed_then_copied,
+        &charges_pushed_then_copied_grad,
+        &p,
+    );
+    check(
+        "charges_copied_by_a_map",
+        &charges_copied_by_a_map,
+        &charges_copied_by_a_map_grad,
+        &p,
+    );
+}

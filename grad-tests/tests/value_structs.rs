@@ -1532,3 +1532,50 @@ fn values_in_tuple_lets_and_closures_without_types() {
         check("values_paired", &|q| values_paired(q), v, &g, &p);
     }
 }
+
+fn midpoint(a: Vec3, b: Vec3) -> Vec3 {
+    (a + b) * 0.5
+}
+
+fn kinetic(v: &Vec3) -> f64 {
+    0.5 * v.dot(v)
+}
+
+/// Closures giving values beside plain helpers of the module (a helper lending a value `&mut`,
+/// one combining two values, one reading one by reference): a closure building a value by the
+/// constructor (`|s: f64| Vec3::new(..)`), one computing a value from one it captures
+/// (`|k: f64| m * k`), one stepping a value in a loop, one calling a helper. Refused before
+/// (the helpers inlined, the constructor was a copied helper the closure's type was not read
+/// from; a value computed from a capture gave the closure no type).
+#[gradient]
+fn closures_beside_value_helpers(p: &[f64]) -> f64 {
+    let a = Vec3::new(p[0], p[1], p[2]);
+    let mut c = Vec3::new(p[3], p[0], 1.0);
+    nudge(&mut c, 0.1);
+    let make = |s: f64| Vec3::new(s * 0.5, s - 0.25, s);
+    let m = midpoint(a, c);
+    let scale = |k: f64| m * k;
+    let step = |q: Vec3, dt: f64| q + c * dt;
+    let centre = |u: Vec3, w: Vec3| midpoint(u, w);
+    let mut q = a;
+    for _ in 0..3 {
+        q = step(q, 0.1);
+        nudge(&mut q, 0.05);
+    }
+    make(a.y).length() + scale(2.0).dot(&a) + kinetic(&q) + centre(a, q).x + m.z
+}
+
+#[test]
+fn closures_giving_values_beside_helpers() {
+    for p in [[0.7, -0.4, 1.3, 0.2], [-0.9, 0.6, 0.2, -1.1]] {
+        let mut g = [0.0; 4];
+        let v = closures_beside_value_helpers_grad(&p, &mut g);
+        check(
+            "closures_beside_value_helpers",
+            &|q| closures_beside_value_helpers(q),
+            v,
+            &g,
+            &p,
+        );
+    }
+}

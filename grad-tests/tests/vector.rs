@@ -534,3 +534,66 @@ fn helpers_returning_a_matrix() {
     // The matrix function itself is as written.
     assert_eq!(rotation(0.0, 0.0)[1][1], 1.0);
 }
+
+/// A vector-valued helper through its own version taking a `Vec` by value.
+#[gradient]
+fn shifted_owned(s: Vec<f64>, a: f64) -> Vec<f64> {
+    s.into_iter().map(|v| v * a + 0.5 * v.tanh()).collect()
+}
+
+#[gradient]
+fn shifted(s: &[f64], a: f64) -> Vec<f64> {
+    shifted_owned(s.to_vec(), a)
+}
+
+#[gradient]
+fn rotated(p: [f64; 2], t: f64) -> [f64; 2] {
+    [
+        p[0] * t.cos() - p[1] * t.sin(),
+        p[0] * t.sin() + p[1] * t.cos(),
+    ]
+}
+
+#[gradient]
+fn weighted(s: &[f64], a: f64) -> f64 {
+    s.iter().map(|v| (v * a).sin()).sum()
+}
+
+/// A helper's result made of data only (its arguments constants), then given to calls that
+/// differentiate it: to a vector-valued helper, to a scalar one, by value as an array, in a
+/// loop and in a branch.
+#[gradient(wrt(x))]
+fn constant_results_passed_on(x: f64, xs: &[f64], flip: bool) -> f64 {
+    let mut acc = 0.0;
+    for &e in xs.iter().step_by(2) {
+        let fixed = shifted(xs, e);
+        let moved = shifted(&fixed, x);
+        acc += moved[0] + moved[moved.len() - 1] + weighted(&fixed, x);
+    }
+    let turned = rotated([1.0, 2.0], 0.5);
+    let again = rotated(turned, x);
+    if flip {
+        let c = shifted(&[0.5, 1.5], 2.0);
+        acc += weighted(&c, x * x);
+    }
+    acc + again[0] * again[1]
+}
+
+#[test]
+fn constant_results_given_to_differentiated_calls() {
+    let xs = [0.3, -0.8, 1.1, 0.4, -0.2];
+    for flip in [false, true] {
+        for x in [0.7, -1.3] {
+            let (v, [g]) = constant_results_passed_on_grad(x, &xs, flip);
+            assert_eq!(
+                v.to_bits(),
+                constant_results_passed_on(x, &xs, flip).to_bits()
+            );
+            close(
+                "x",
+                &[g],
+                &fd(&|p| constant_results_passed_on(p[0], &xs, flip), &[x]),
+            );
+        }
+    }
+}

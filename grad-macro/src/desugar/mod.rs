@@ -2141,6 +2141,23 @@ impl Desugar<'_> {
                                 // What holds floats holds them under its new names too (a
                                 // matrix's buffer, assigned reductions of its own type).
                                 let (pat, _) = pat_and_type(l);
+                                // (So do the buffers of a list of structs' float fields,
+                                // `let mut ps_x: Vec<T> = ..`, which a copy may read.)
+                                let float_vec = self
+                                    .ret
+                                    .as_ref()
+                                    .map(|t| quote!(::std::vec::Vec<#t>).to_string());
+                                for p in &parts {
+                                    if let syn::Stmt::Local(new) = p {
+                                        if let (syn::Pat::Ident(i), Some(t)) = pat_and_type(new) {
+                                            if float_vec.as_deref()
+                                                == Some(quote!(#t).to_string().as_str())
+                                            {
+                                                self.float_names.insert(i.ident.to_string());
+                                            }
+                                        }
+                                    }
+                                }
                                 if matches!(pat, syn::Pat::Ident(i) if self.float_names.contains(&i.ident.to_string()))
                                 {
                                     for p in &parts {

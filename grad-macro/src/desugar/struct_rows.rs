@@ -272,8 +272,9 @@ pub fn struct_rows_let(
         }
         let e = crate::naming::fresh("e");
         let value: syn::Expr = match &source {
-            // A field only read is read where it is, in the elements copied.
-            Source::Copy(src) if !written => {
+            // A field only read is read where it is, in the elements copied (unless the rest
+            // writes them: the copy keeps the values they had).
+            Source::Copy(src) if !written && !written_later(rest, src, &[]) => {
                 let read = |i: &syn::Expr| -> syn::Expr { syn::parse_quote!(#src[#i].#f) };
                 read_in_place(rest, &buffer, &read);
                 continue;
@@ -327,9 +328,16 @@ pub fn struct_rows_let(
         };
         if let (Source::Map(iter, pat, fields), false) = (&source, written || floaty) {
             // Another field (`id: i` over `0..n`), never written, computed where it is read
-            // from the item, which is the index; from another source, not followed.
+            // from the item, which is the index; from another source, not followed. Nor
+            // where the rest writes what it reads (`x: ps[k].x` of a list written after):
+            // read later it would give the new values.
             let start = range_start(iter)?;
             let v = fields.iter().find(|(n, _)| *n == f).map(|(_, v)| v)?;
+            let mut items = Vec::new();
+            crate::lower::collect_idents(pat, &mut items);
+            if written_later(rest, v, &items) {
+                return None;
+            }
             let read = |i: &syn::Expr| -> syn::Expr {
                 syn::parse_quote!({ let #pat = (#start) + (#i); #v })
             };
@@ -457,6 +465,19 @@ fn read_in_place(
     for s in rest {
         reads.visit_stmt_mut(s);
     }
+}
+
+/// Whether `rest` writes a name `e` reads (other than `except`, the names `e`'s closure binds).
+fn written_later(rest: &[syn::Stmt], e: &syn::Expr, except: &[syn::Ident]) -> bool {
+    let names = std::cell::RefCell::new(std::collections::HashSet::new());
+    crate::naming::mentions(quote::ToTokens::to_token_stream(e), &|i| {
+        if !except.contains(i) {
+            names.borrow_mut().insert(i.to_string());
+        }
+        false
+    });
+    let names = names.into_inner();
+    !names.is_empty() && rest.iter().any(|s| super::closures::writes(s, &names))
 }
 
 /// Whether `rest` pushes a struct literal into `name` (`name.push(P { .. })`).
@@ -1494,6 +1515,40 @@ pub fn list_clones(item: &mut syn::ItemFn) {
             lists.push((id.ident.clone(), elem));
         }
     }
+    // A list grown by pushes of struct literals (`let mut ps = Vec::new();`, then
+    // `ps.push(P { .. })`): of that struct.
+    struct Pushed<'a>(
+        &'a [(String, Vec<(String, String)>)],
+        Vec<(syn::Ident, String)>,
+    );
+    impl<'ast> syn::visit::Visit<'ast> for Pushed<'_> {
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            syn::visit::visit_expr_method_call(self, m);
+            let (syn::Expr::Path(p), [syn::Expr::Struct(lit)]) = (
+                super::unparen(&m.receiver),
+                &m.args.iter().collect::<Vec<_>>()[..],
+            ) else {
+                return;
+            };
+            if m.method != "push" {
+                return;
+            }
+            if let (Some(id), Some(ty)) = (p.path.get_ident(), lit.path.get_ident()) {
+                let ty = ty.to_string();
+                if self.0.iter().any(|(n, _)| *n == ty) {
+                    self.1.push((id.clone(), ty));
+                }
+            }
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut pushed = Pushed(&structs, Vec::new());
+    syn::visit::Visit::visit_block(&mut pushed, &item.block);
+    for (id, ty) in pushed.1 {
+        if !lists.iter().any(|(n, t)| *n == id && *t == ty) {
+            lists.push((id, ty));
+        }
+    }
     struct Clones<'a> {
         /// (A clone is a list of its own, which may be cloned in turn.)
         lists: Vec<(syn::Ident, String)>,
@@ -1503,12 +1558,6 @@ pub fn list_clones(item: &mut syn::ItemFn) {
         /// The fields read of element `k` of `src`, or `None` for a field of another type.
         fn literal(&self, src: &syn::Ident, ty: &str, k: &syn::Ident) -> Option<syn::Expr> {
             let (_, fields) = self.structs.iter().find(|(n, _)| n == ty)?;
-            // (Only where a field is an array: the list made by the map is then filled into
-            // buffers of its own. A map of floats alone may be read in place, where the list
-            // it copies is written after.)
-            if !fields.iter().any(|(_, t)| t.trim_start().starts_with('[')) {
-                return None;
-            }
             let mut inits = Vec::new();
             for (f, t) in fields {
                 let f = syn::Ident::new(f, proc_macro2::Span::call_site());

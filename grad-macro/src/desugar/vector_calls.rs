@@ -483,6 +483,23 @@ thread_local! {
         std::cell::RefCell::new(std::collections::HashMap::new());
 }
 
+thread_local! {
+    /// The registered vector-valued `#[gradient]` functions' element types (`f64` of
+    /// `Vec<f64>`); `None` for a name two functions of different element types share.
+    static ELEMS: std::cell::RefCell<std::collections::HashMap<String, Option<crate::ir::FloatTy>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// Whether the registered vector-valued `#[gradient]` function `name` returns floats of type
+/// `own` (or of its own type parameter, which the caller's floats make `own`).
+pub fn returns_floats_of(name: &syn::Ident, own: crate::ir::FloatTy) -> bool {
+    ELEMS.with(|e| {
+        e.borrow().get(&name.to_string()).is_some_and(
+            |f| matches!(f, Some(f) if *f == own || matches!(f, crate::ir::FloatTy::Generic(_))),
+        )
+    })
+}
+
 /// Whether parameter `k` of the registered `#[gradient]` function `name` holds floats of the
 /// other concrete type than the function's (see `OTHER_FLOATS`).
 pub fn takes_other_float(name: &syn::Ident, k: usize) -> bool {
@@ -544,11 +561,21 @@ pub fn register(sig: &syn::Signature) {
             o.borrow_mut().insert(sig.ident.to_string(), flags);
         });
     }
-    let vector = match &sig.output {
-        syn::ReturnType::Type(_, t) => crate::vector::vector_elem(t).is_some(),
-        syn::ReturnType::Default => false,
+    let elem = match &sig.output {
+        syn::ReturnType::Type(_, t) => crate::vector::vector_elem(t),
+        syn::ReturnType::Default => None,
     };
+    let vector = elem.is_some();
     let key = sig.ident.to_string();
+    if let Some(f) = elem.as_ref().and_then(crate::sig::float_of) {
+        ELEMS.with(|e| {
+            let mut e = e.borrow_mut();
+            let entry = e.entry(key.clone()).or_insert(Some(f));
+            if *entry != Some(f) {
+                *entry = None;
+            }
+        });
+    }
     SEEN.with(|s| {
         let mut s = s.borrow_mut();
         // Two functions of one name in different modules: no evidence either way.

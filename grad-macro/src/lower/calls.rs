@@ -784,7 +784,9 @@ impl Lowerer<'_> {
     /// marked because `h` is used as a sequence): `h` becomes a local buffer holding the result,
     /// whose reverse goes through `f__dot_grad` (see [`Stmt::CallVec`]). With no differentiated
     /// argument the call is carried along as data, as any such call (its result may hold
-    /// anything: indices, a table).
+    /// anything: indices, a table), unless `f` is known to return floats of this function's
+    /// type: then the result is a constant buffer, which a later call may be given for a
+    /// differentiated parameter (with a scratch buffer for its gradient there).
     pub(super) fn lower_vector_call(
         &mut self,
         c: &syn::ExprCall,
@@ -792,6 +794,14 @@ impl Lowerer<'_> {
     ) -> Option<Binding> {
         let fp = self.call_path(c)?;
         let (args, any_active) = self.lower_call_args(c, false)?;
+        let own_floats = crate::desugar::vector_calls::registered_name(&c.func).is_some_and(|f| {
+            crate::desugar::vector_calls::returns_floats_of(f, self.b.func.float_ty)
+        });
+        if !any_active && own_floats && tuple.is_none() {
+            let dot = renamed(&fp.path, |base| format!("{base}__dot_grad"));
+            let seq = self.push_call_vec(fp.path.clone(), dot, args, tuple, false, c.span());
+            return Some(Binding::Seq(seq));
+        }
         if !any_active {
             let v = self.plain_call(c, fp, &args);
             return self.bind(v, None, c.span());

@@ -1571,7 +1571,12 @@ impl Pass {
                 Some(t) => (true, syn::parse_quote!(-> #t)),
                 None => match self.given_by_params(&c.body, &valued) {
                     Some(t) => (true, syn::parse_quote!(-> #t)),
-                    None => (false, c.output.clone()),
+                    // `|k: f64| m.scale(k)`: a value the closure computes from the values it
+                    // captures (whose names none of its parameters shadows).
+                    None => match self.given_by_captures(&c.body, &params) {
+                        Some(t) => (true, syn::parse_quote!(-> #t)),
+                        None => (false, c.output.clone()),
+                    },
                 },
             },
         };
@@ -1623,6 +1628,37 @@ impl Pass {
     /// The value type an expression's value has by its form: a literal of the type (`V { .. }`)
     /// or a call of its associated function that gives `Self` (`V::new(..)`), as the value or a
     /// block's tail.
+    /// The value type `body` gives from values of the body it reads (`m.scale(k)`), where no
+    /// name of `params` shadows one of them; a non-generic type only (written without its
+    /// parameter).
+    fn given_by_captures(
+        &mut self,
+        body: &syn::Expr,
+        params: &[syn::PatType],
+    ) -> Option<syn::Path> {
+        let mut names = Vec::new();
+        for p in params {
+            crate::lower::collect_pat_idents(&p.pat, &mut names);
+        }
+        if names.iter().any(|n| self.binding(n).is_some()) {
+            return None;
+        }
+        let body = match unparen(body) {
+            syn::Expr::Block(b) if b.label.is_none() && b.block.stmts.len() == 1 => {
+                match &b.block.stmts[0] {
+                    syn::Stmt::Expr(tail, None) => tail,
+                    _ => return None,
+                }
+            }
+            e => e,
+        };
+        let t = self.type_of(body)?;
+        let ty = &self.types[t];
+        ty.generic
+            .is_none()
+            .then(|| syn::Path::from(ty.name.clone()))
+    }
+
     fn value_given(&mut self, e: &syn::Expr) -> Option<syn::Path> {
         match unparen(e) {
             syn::Expr::Block(b) if b.label.is_none() => match b.block.stmts.last() {
@@ -1636,6 +1672,22 @@ impl Pass {
                 let syn::Expr::Path(p) = &*call.func else {
                     return None;
                 };
+                // A function of the body (a helper of the module copied in to be inlined,
+                // `V::new` as `grad_v_new`) whose result is of a value type.
+                if let Some(f) = p
+                    .path
+                    .get_ident()
+                    .and_then(|f| self.nested.get(&f.to_string()))
+                {
+                    let syn::ReturnType::Type(_, out) = &f.sig.output else {
+                        return None;
+                    };
+                    let syn::Type::Path(o) = &**out else {
+                        return None;
+                    };
+                    return (o.qself.is_none() && self.type_of_path(&o.path).is_some())
+                        .then(|| o.path.clone());
+                }
                 let [ty, f] = &p.path.segments.iter().collect::<Vec<_>>()[..] else {
                     return None;
                 };
