@@ -3079,6 +3079,19 @@ impl<'a> FnGen<'a> {
         if self.rng.chance(0.3) {
             Self::line(out, ind, &format!("{m}[{}].fill(0.25);", self.rng.below(r)));
         }
+        if self.on("matrix_rows:given_whole") && self.rng.chance(0.3) {
+            // A row given whole: another row copied over it (`m[a] = m[b].clone()`, an array
+            // row by value), or each row made from the one before (elements stay within ±3).
+            let (a, b) = (self.rng.below(r), self.rng.below(r));
+            let (i, v) = (self.fresh("i"), self.fresh("v"));
+            let line = match self.rng.below(3) {
+                0 if !arrays => format!("for {i} in 1..{r} {{ {m}[{i}] = {m}[{i} - 1].iter().map(|{v}| {v} * 0.5 + {t} * 0.25).collect(); }}"),
+                1 => format!("{m}[{a}] = {m}[{b}].clone();"),
+                _ if arrays => format!("{m}[{a}] = {m}[{b}];"),
+                _ => format!("let {v} = {m}[{b}].to_vec(); {m}[{a}] = {v};"),
+            };
+            Self::line(out, ind, &line);
+        }
         let acc = self.some_mut(ctx, out, ind);
         let row = self.fresh("row");
         if self.on("matrix_rows:flatten") && self.rng.chance(0.3) {

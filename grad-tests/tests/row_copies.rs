@@ -231,3 +231,38 @@ fn rows_chained_in_sums_and_loops() {
         &fd_all(&f, &[0.4, -1.2, 1.5, 0.3, 0.9, -0.6, 0.2, 0.7]),
     );
 }
+
+/// Rows of a local matrix copied (`m[1].clone()`) and given whole (`m[0] = m[1].clone()`,
+/// `m[i] = m[i - 1].iter().map(..).collect()`, a `Vec` local moved or cloned in, a row of an
+/// array matrix copied over another). Before: "does not support sub-slices" at the attribute
+/// (the clone) and "not this use" (a row given whole other than as an array literal).
+#[gradient]
+fn rows_given_whole(x: &[f64]) -> f64 {
+    let mut m: Vec<Vec<f64>> = (0..3).map(|i| vec![x[i], x[i + 3]]).collect();
+    let kept = m[1].clone();
+    m[0] = m[1].clone();
+    for i in 1..3 {
+        m[i] = m[i - 1].iter().map(|v| v * x[i + 1] + 0.5).collect();
+    }
+    let t = vec![x[5], x[4].sin()];
+    m[2] = t.clone();
+    let mut a = [[0.0; 2]; 3];
+    a[0] = [x[2], x[3]];
+    a[1] = a[0];
+    a[1][0] += t[1];
+    m[1] = t;
+    m.iter().map(|r| r[0] * r[1]).sum::<f64>() + kept[0] * kept[1] + a[1][0] * a[0][1]
+}
+
+#[test]
+fn rows_of_local_matrices_copied_and_given_whole() {
+    for p in [
+        [0.3, -0.7, 0.5, 0.9, -0.4, 0.2],
+        [-1.1, 0.6, 0.25, -0.3, 0.8, 1.4],
+    ] {
+        let mut g = [0.0; 6];
+        let v = rows_given_whole_grad(&p, &mut g);
+        assert_eq!(v.to_bits(), rows_given_whole(&p).to_bits());
+        close("rows_given_whole", &g, &fd_all(&rows_given_whole, &p));
+    }
+}

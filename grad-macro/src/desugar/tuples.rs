@@ -1471,6 +1471,15 @@ impl syn::visit_mut::VisitMut for MatUses<'_> {
                 }
             }
         }
+        // `m[i].clone()` (`to_owned()`) of a row of a `Vec<Vec<T>>`: a copy of its part of the
+        // buffer, `to_vec()` (a part is no `Clone`).
+        if let syn::Expr::MethodCall(c) = e {
+            let whole_row = matches!(super::unparen(&c.receiver), syn::Expr::Index(ix)
+                if is_m(&ix.expr) && !matches!(&*ix.index, syn::Expr::Range(_)));
+            if whole_row && c.args.is_empty() && (c.method == "clone" || c.method == "to_owned") {
+                c.method = syn::Ident::new("to_vec", c.method.span());
+            }
+        }
         let is_m_windows = |e: &syn::Expr| matches!(super::unparen(e), syn::Expr::MethodCall(w) if w.method == "windows" && is_m(&w.receiver));
         match e {
             syn::Expr::Index(outer) => {
@@ -1558,7 +1567,40 @@ impl syn::visit_mut::VisitMut for MatUses<'_> {
                 }
             }
             // `m[i] = [a, b]`: the row's elements stored one by one; another whole row
-            // (`m[i] = v`) is not followed.
+            // (`m[i] = m[j].clone()`, `m[i] = v`, `m[i] = it.collect()`) taken first, then
+            // stored element by element.
+            syn::Expr::Assign(a)
+                if matches!(&*a.left, syn::Expr::Index(ix) if is_m(&ix.expr) && !matches!(&*ix.index, syn::Expr::Range(_)))
+                    && !matches!(&*a.right, syn::Expr::Array(_)) =>
+            {
+                let syn::Expr::Index(ix) = &mut *a.left else {
+                    unreachable!("checked")
+                };
+                self.visit_expr_mut(&mut ix.index);
+                let right = match self.row_copy(&a.right) {
+                    Some(copy) => copy,
+                    None => {
+                        let mut right = (*a.right).clone();
+                        self.visit_expr_mut(&mut right);
+                        right
+                    }
+                };
+                let collects = matches!(super::unparen(&right), syn::Expr::MethodCall(m) if m.method == "collect" && m.turbofish.is_none());
+                let ty = collects.then(|| quote::quote!(: ::std::vec::Vec<_>));
+                let (r, src, j) = (
+                    crate::naming::fresh("row"),
+                    crate::naming::fresh("src"),
+                    crate::naming::fresh("j"),
+                );
+                let (f, c, i) = (self.flat, &self.cols, &ix.index);
+                *e = syn::parse_quote!({
+                    let #r: usize = #i;
+                    let #src #ty = #right;
+                    for #j in 0..#c {
+                        #f[#r * #c + #j] = #src[#j];
+                    }
+                });
+            }
             syn::Expr::Assign(a) if matches!(&*a.left, syn::Expr::Index(ix) if is_m(&ix.expr)) => {
                 let (syn::Expr::Index(ix), syn::Expr::Array(row)) = (&mut *a.left, &mut *a.right)
                 else {
