@@ -3369,6 +3369,14 @@ impl<'a> FnGen<'a> {
                         a.clone()
                     };
                     format!("let {a}: &[{FLT}; 2] = {ys}[{lo}..{hi}].try_into().unwrap(); let ({q}, {r}) = ({deref}[0], {deref}[{a}.len() - 1]);")
+                } else if self.on("stmt:try_from_parts") && self.rng.chance(0.4) {
+                    // `<[T; 2]>::try_from(..)`, `TryFrom::try_from(..)` into a typed `let`.
+                    if self.rng.chance(0.5) {
+                        format!("let [{q}, {r}] = <[{FLT}; 2]>::try_from(&{ys}[..2]).unwrap();")
+                    } else {
+                        let a = self.fresh("ar");
+                        format!("let {a}: [{FLT}; 2] = TryFrom::try_from(&{ys}[{ys}.len() - 2..]).expect(\"two\"); let ({q}, {r}) = ({a}[0], {a}[1]);")
+                    }
                 } else {
                     format!("let [{q}, {r}]: [{FLT}; 2] = {ys}[..2].try_into().unwrap();")
                 };
@@ -5638,9 +5646,10 @@ impl<'a> FnGen<'a> {
             // its fields, one computed), read while the list is written in place.
             6 if self.on("struct_rows:float_clones") => {
                 let (b, a, k2) = (self.fresh("before"), self.fresh("a"), self.fresh("k"));
-                let copy = match self.rng.below(3) {
+                let copy = match self.rng.below(4) {
                     0 => format!("{ps}.clone()"),
                     1 => format!("{ps}.to_vec()"),
+                    2 => format!("{ps}.iter().copied().collect::<Vec<{ty}>>()"),
                     _ => format!("(0..{ps}.len()).map(|{k2}| {ty} {{ x: {ps}[{k2}].x, v: {ps}[{k2}].v * 0.5, m: {ps}[{k2}].m }}).collect::<Vec<{ty}>>()"),
                 };
                 let read = if self.rng.chance(0.5) {

@@ -1478,3 +1478,30 @@ fn helpers_of_local_matrices_and_ends_of_chains() {
         }
     }
 }
+
+fn norm3(v: [f64; 3]) -> f64 {
+    (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt()
+}
+
+/// Arrays taken from parts by `try_from` (`<[f64; 3]>::try_from(&x[..3])`, `TryFrom::try_from`
+/// into a typed `let`, a reference to an array, and as a call's argument). Before: "does not
+/// know the derivative of the method `unwrap`".
+#[gradient]
+fn parts_by_try_from(x: &[f64]) -> f64 {
+    let [a, b, c] = <[f64; 3]>::try_from(&x[..3]).unwrap();
+    let q = <[f64; 3]>::try_from(&x[3..]).expect("three");
+    let r: [f64; 2] = TryFrom::try_from(&x[4..6]).unwrap();
+    let s: &[f64; 2] = <&[f64; 2]>::try_from(&x[1..3]).unwrap();
+    a * b + c + q[0] * q[2] + r[1] + s[0] * s[1] + norm3(<[f64; 3]>::try_from(&x[2..5]).unwrap())
+}
+
+#[test]
+fn arrays_from_parts_by_try_from() {
+    let p = [0.3, -0.7, 0.5, 0.9, -0.4, 0.2];
+    check(
+        "parts_by_try_from",
+        &parts_by_try_from,
+        &parts_by_try_from_grad,
+        &p,
+    );
+}

@@ -483,9 +483,33 @@ fn charges_copied_by_a_map(x: &[f64]) -> f64 {
     ps.iter().map(|p| p.x * p.x + p.v).sum()
 }
 
+/// Copied by `iter().copied().collect()` into a typed `let`, a field read from the copy and the
+/// list zipped.
+#[gradient]
+fn charges_copied_by_items(x: &[f64]) -> f64 {
+    let mut ps: Vec<Charge> = (0..3)
+        .map(|i| Charge {
+            x: x[i],
+            v: x[i + 3],
+            q: 0.5,
+        })
+        .collect();
+    let snap: Vec<Charge> = ps.iter().copied().collect();
+    for p in &mut ps {
+        p.x += p.v * p.q;
+    }
+    snap.iter().zip(ps.iter()).map(|(a, b)| a.x * b.x).sum()
+}
+
 #[test]
 fn lists_of_floats_copied_whole() {
     let p = [0.31, -0.72, 0.53, 0.94, -0.45, 0.27];
+    check(
+        "charges_copied_by_items",
+        &charges_copied_by_items,
+        &charges_copied_by_items_grad,
+        &p,
+    );
     check("charges_cloned", &charges_cloned, &charges_cloned_grad, &p);
     jvp_agrees(&charges_cloned_grad, &charges_cloned_jvp, &p);
     check(

@@ -1581,7 +1581,14 @@ pub fn list_clones(item: &mut syn::ItemFn) {
     impl syn::visit_mut::VisitMut for Clones<'_> {
         fn visit_local_mut(&mut self, l: &mut syn::Local) {
             syn::visit_mut::visit_local_mut(self, l);
-            let syn::Pat::Ident(id) = &l.pat else { return };
+            let (id, typed) = match &l.pat {
+                syn::Pat::Ident(id) => (id.clone(), false),
+                syn::Pat::Type(pt) => match &*pt.pat {
+                    syn::Pat::Ident(id) => (id.clone(), true),
+                    _ => return,
+                },
+                _ => return,
+            };
             let Some(init) = &mut l.init else { return };
             if init.diverge.is_some() || id.by_ref.is_some() {
                 return;
@@ -1589,10 +1596,24 @@ pub fn list_clones(item: &mut syn::ItemFn) {
             let syn::Expr::MethodCall(m) = &*init.expr else {
                 return;
             };
-            if !(m.method == "clone" || m.method == "to_vec") || !m.args.is_empty() {
-                return;
-            }
-            let syn::Expr::Path(p) = super::unparen(&m.receiver) else {
+            // (`ps.iter().copied().collect()`, `.cloned()`, a turbofish too: the same copy.)
+            let source = match super::unparen(&m.receiver) {
+                syn::Expr::MethodCall(c)
+                    if m.method == "collect"
+                        && (c.method == "copied" || c.method == "cloned")
+                        && c.args.is_empty() =>
+                {
+                    match super::unparen(&c.receiver) {
+                        syn::Expr::MethodCall(it) if it.method == "iter" && it.args.is_empty() => {
+                            Some(&*it.receiver)
+                        }
+                        _ => None,
+                    }
+                }
+                r if (m.method == "clone" || m.method == "to_vec") && m.args.is_empty() => Some(r),
+                _ => None,
+            };
+            let Some(syn::Expr::Path(p)) = source.map(super::unparen) else {
                 return;
             };
             let Some(src) = p.path.get_ident() else {
@@ -1608,6 +1629,9 @@ pub fn list_clones(item: &mut syn::ItemFn) {
             let t = syn::Ident::new(&ty, proc_macro2::Span::call_site());
             self.lists.push((id.ident.clone(), ty.clone()));
             *init.expr = syn::parse_quote!((0..#src.len()).map(|#k| #lit).collect());
+            if typed {
+                return;
+            }
             l.pat = syn::Pat::Type(syn::PatType {
                 attrs: Vec::new(),
                 pat: Box::new(l.pat.clone()),

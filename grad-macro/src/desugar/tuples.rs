@@ -2555,13 +2555,29 @@ fn converted_part_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     if u.method != "unwrap" && u.method != "expect" {
         return None;
     }
-    let syn::Expr::MethodCall(t) = &*u.receiver else {
-        return None;
+    // `x.try_into()`, or `<[T; N]>::try_from(x)` (`TryFrom::try_from(x)`, the type the
+    // `let`'s), whose type says the array's where the `let` does not.
+    let (mut part, named): (&syn::Expr, Option<syn::Type>) = match &*u.receiver {
+        syn::Expr::MethodCall(t) if t.method == "try_into" && t.args.is_empty() => {
+            (&*t.receiver, None)
+        }
+        syn::Expr::Call(c) if c.args.len() == 1 => {
+            let syn::Expr::Path(p) = &*c.func else {
+                return None;
+            };
+            if p.path.segments.last().is_none_or(|s| s.ident != "try_from") {
+                return None;
+            }
+            let named = match &p.qself {
+                Some(q) => Some((*q.ty).clone()),
+                None if p.path.segments.len() == 2 && p.path.segments[0].ident == "TryFrom" => None,
+                None => return None,
+            };
+            (&c.args[0], named)
+        }
+        _ => return None,
     };
-    if t.method != "try_into" || !t.args.is_empty() {
-        return None;
-    }
-    let mut part = &*t.receiver;
+    let ty = ty.or(named.as_ref());
     while let syn::Expr::Reference(syn::ExprReference { expr, .. })
     | syn::Expr::Paren(syn::ExprParen { expr, .. }) = part
     {
