@@ -3194,13 +3194,25 @@ impl<'a> FnGen<'a> {
         let arr = format!("DMS{}_{k}_{FLT}", self.base.to_uppercase());
         let _ = writeln!(
             self.items,
-            "#[allow(dead_code, non_camel_case_types)]\nstruct {ty} {{ dmw: [{FLT}; 2], dmk: {FLT} }}\n#[allow(dead_code)]\nimpl {ty} {{\n    #[gradient(wrt(dmx, dmys))]\n    fn score(&self, dmx: {FLT}, dmys: &[{FLT}]) -> {FLT} {{\n        self.dmk * {FLT}::tanh(dmx * self.dmw[0]) + self.dmw[1] * {FLT}::tanh(dmys[0])\n    }}\n    #[gradient(wrt(dmys))]\n    fn lift(&self, dmys: &[{FLT}]) -> Vec<{FLT}> {{\n        dmys.iter().map(|dmy| {FLT}::tanh(self.dmw[0] * dmy + self.dmk)).collect()\n    }}\n}}\n#[allow(dead_code)]\nconst {konst}: {ty} = {ty} {{ dmw: [0.5, -1.25], dmk: 0.75 }};\n#[allow(dead_code)]\nconst {arr}: [{ty}; 2] = [{ty} {{ dmw: [0.25, 1.0], dmk: -0.5 }}, {ty} {{ dmw: [1.5, 0.5], dmk: 0.25 }}];"
+            "#[derive(Clone, Copy)]\n#[allow(dead_code, non_camel_case_types)]\nstruct {ty} {{ dmw: [{FLT}; 2], dmk: {FLT} }}\n#[allow(dead_code)]\nimpl {ty} {{\n    fn bump(&mut self) {{\n        self.dmk += 0.25;\n    }}\n    #[gradient(wrt(dmx))]\n    fn nudged(&mut self, dmx: {FLT}) -> {FLT} {{\n        self.bump();\n        self.dmk * {FLT}::tanh(dmx) + self.dmw[0]\n    }}\n    #[gradient(wrt(dmx))]\n    fn taken(self, dmx: {FLT}) -> {FLT} {{\n        self.dmk * {FLT}::tanh(dmx * self.dmw[1])\n    }}\n    #[gradient(wrt(dmx, dmys))]\n    fn score(&self, dmx: {FLT}, dmys: &[{FLT}]) -> {FLT} {{\n        self.dmk * {FLT}::tanh(dmx * self.dmw[0]) + self.dmw[1] * {FLT}::tanh(dmys[0])\n    }}\n    #[gradient(wrt(dmys))]\n    fn lift(&self, dmys: &[{FLT}]) -> Vec<{FLT}> {{\n        dmys.iter().map(|dmy| {FLT}::tanh(self.dmw[0] * dmy + self.dmk)).collect()\n    }}\n}}\n#[allow(dead_code)]\nconst {konst}: {ty} = {ty} {{ dmw: [0.5, -1.25], dmk: 0.75 }};\n#[allow(dead_code)]\nconst {arr}: [{ty}; 2] = [{ty} {{ dmw: [0.25, 1.0], dmk: -0.5 }}, {ty} {{ dmw: [1.5, 0.5], dmk: 0.25 }}];"
         );
         let e = self.expr(1);
         let (n, d) = (self.fresh("v"), self.fresh("dm"));
         let x = paren(&e.s);
         let active = e.iv.2 || xiv.2;
-        let (s, iv) = match self.rng.below(4) {
+        let (s, iv) = match self.rng.below(5) {
+            // Receivers lent mutably (a method that changes it first) and taken by value.
+            4 if self.on("data_method:receivers") => {
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let mut {d} = {ty} {{ dmw: [0.75, -0.5], dmk: 1.25 }};"),
+                );
+                (
+                    format!("{d}.nudged({x}) * 0.5 + {d}.taken({x}) * 0.25"),
+                    Iv(-2.0, 2.0, e.iv.2),
+                )
+            }
             0 => {
                 Self::line(
                     out,
@@ -13060,7 +13072,15 @@ impl {tb} {{
         let e = paren(&e.s);
         let (u, i, j) = (self.fresh("u"), self.fresh("i"), self.fresh("j"));
         let draw = format!("({g}.next_unit() as {FLT})");
-        match self.rng.below(5) {
+        match self.rng.below(6) {
+            // The generator's state read after each draw changed it (a read the reverse sweep
+            // must not make again, when the state is its last).
+            5 if self.on("draws:state_read") => Self::nested(
+                out,
+                ind,
+                &format!("for {i} in 0..3"),
+                &format!("let {u} = {draw}; {acc} = {acc} * 0.5 + {FLT}::tanh({e} * (({g}.0 >> 40) as {FLT} / 16_777_216.0) + {u} * {i} as {FLT});"),
+            ),
             4 => {
                 // A helper of numbers lent the generator, called in a loop.
                 let h = format!("{}_na_{FLT}", self.base);

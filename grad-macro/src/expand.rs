@@ -906,14 +906,14 @@ pub fn length_checks(item: &syn::ItemFn, sig: &Sig) -> TokenStream {
         .collect()
 }
 
-/// The original parameters as the generated functions declare them (`&self` for a receiver).
+/// The original parameters as the generated functions declare them (the receiver as written).
 pub fn sig_params(sig: &Sig) -> Vec<TokenStream> {
     sig.params
         .iter()
         .map(|p| {
             let (id, t) = (&p.ident, &p.ty);
             if p.receiver {
-                quote!(&#id)
+                p.self_decl.clone()
             } else {
                 quote!(#id: #t)
             }

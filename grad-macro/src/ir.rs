@@ -530,6 +530,9 @@ pub struct Func {
     /// order, in the forward sweep. They are taped where a loop's adjoint reads them, never
     /// computed again, never merged with an equal expression, and their loops are not jammed.
     pub effects: std::collections::HashSet<ValId>,
+    /// The names the body changes as [`changes_data`] sees it (a method called on one, lent as
+    /// `&mut`, passed on): of `mut_data`, those whose reads are taped too (see `opaque`).
+    pub changed: std::collections::HashSet<String>,
 }
 
 impl Func {
@@ -796,7 +799,13 @@ impl<'f> Builder<'f> {
                 .map(|t| quote::ToTokens::to_token_stream(t).to_string());
             format!("{kind:?}|{ty:?}|{text}|{uses:?}")
         });
-        let effect = changes_data(&expr, &self.func.mut_data);
+        // (A read of such data, `g.y` after `g.bump()`, is taped alike: read again in the
+        // reverse sweep it would give what the data holds then.)
+        let effect = changes_data(&expr, &self.func.mut_data)
+            || crate::naming::mentions(expr.clone(), &|i| {
+                let i = i.to_string();
+                self.func.mut_data.contains(&i) && self.func.changed.contains(&i)
+            });
         let key = key.filter(|_| !effect);
         if let Some(v) = key.as_ref().and_then(|k| self.reuse(k)) {
             return v;
@@ -909,14 +918,30 @@ fn lends_made(t: &TokenStream) -> bool {
 /// Whether `expr` calls a method of one of the `names` (`rng.next_f64()`) or lends one mutably
 /// (`&mut rng`): names of data lent mutably, which such an expression may change.
 pub fn changes_data(expr: &TokenStream, names: &std::collections::HashSet<String>) -> bool {
-    use proc_macro2::TokenTree;
     if names.is_empty() {
         return false;
     }
+    changes_names(expr, &|i| names.contains(i))
+}
+
+/// The names `expr` may change as [`changes_data`] sees it, every one of them.
+pub fn changed_names(expr: &TokenStream) -> std::collections::HashSet<String> {
+    let names = std::cell::RefCell::new(std::collections::HashSet::new());
+    changes_names(expr, &|i| {
+        names.borrow_mut().insert(i.to_string());
+        false
+    });
+    names.into_inner()
+}
+
+/// Whether `expr` changes a name `of` accepts (asked of every name it may change, in order,
+/// until one is accepted).
+fn changes_names(expr: &TokenStream, of: &dyn Fn(&str) -> bool) -> bool {
+    use proc_macro2::TokenTree;
     let tokens: Vec<TokenTree> = expr.clone().into_iter().collect();
     tokens.iter().enumerate().any(|(k, t)| match t {
-        TokenTree::Group(g) => changes_data(&g.stream(), names),
-        TokenTree::Ident(i) if names.contains(&i.to_string()) => {
+        TokenTree::Group(g) => changes_names(&g.stream(), of),
+        TokenTree::Ident(i) => {
             let method = matches!(tokens.get(k + 1), Some(TokenTree::Punct(p)) if p.as_char() == '.')
                 && matches!(tokens.get(k + 2), Some(TokenTree::Ident(_)))
                 && matches!(tokens.get(k + 3), Some(TokenTree::Group(g)) if g.delimiter() == proc_macro2::Delimiter::Parenthesis);
@@ -928,7 +953,7 @@ pub fn changes_data(expr: &TokenStream, names: &std::collections::HashSet<String
                 && k >= 1
                 && matches!(&tokens[k - 1], TokenTree::Punct(p) if p.as_char() == ',' || p.as_char() == '(')
                 || (k == 0 && tokens.len() == 1);
-            method || lent || passed
+            (method || lent || passed) && of(&i.to_string())
         }
         _ => false,
     })

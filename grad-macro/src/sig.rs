@@ -33,8 +33,11 @@ pub struct Param {
     pub active: bool,
     /// A float taken by shared reference (`x: &f64`).
     pub by_ref: bool,
-    /// The receiver `&self` of a method, read as constant data.
+    /// The receiver of a method (`&self`, `&mut self`, `self`), read as constant data.
     pub receiver: bool,
+    /// How the generated functions declare the receiver: as the method does (`&mut self` lets
+    /// the body call the type's methods that change it, `self` those that consume it).
+    pub self_decl: proc_macro2::TokenStream,
 }
 
 pub struct Sig {
@@ -407,16 +410,23 @@ pub fn analyze(item: &ItemFn, args: &Args, errors: &Errors) -> Sig {
     for input in &sig.inputs {
         let pt = match input {
             FnArg::Receiver(r) => {
-                // `&self` is data, as any constant parameter: what is differentiated must be
-                // named, so that a model's fields are never silently constants.
-                if r.reference.is_none() || r.mutability.is_some() {
+                // `self` is data, as any constant parameter: what is differentiated must be
+                // named, so that a model's fields are never silently constants. (Without
+                // `wrt`, `self` is a model (see `fields`), which reaches this only when the
+                // signature has another error to report.) A receiver of an explicit type
+                // (`self: Box<Self>`) is not followed.
+                if r.colon_token.is_some() {
                     errors.push_spanned(
                         r,
-                        "`#[gradient]` takes a method's receiver as `&self` (constant data): take `self` by shared reference, or pass the values as parameters",
+                        "`#[gradient]` takes a method's receiver as `&self`, `&mut self` or `self` (constant data), not of another type: write one of those, or pass the values as parameters",
                     );
                 }
-                // Without `wrt`, `self` is a model (see `fields`), which reaches this only when
-                // the signature has another error to report.
+                let self_decl = match (&r.reference, &r.mutability) {
+                    (Some(_), Some(_)) => quote::quote!(&mut self),
+                    (Some(_), None) => quote::quote!(&self),
+                    (None, Some(_)) => quote::quote!(mut self),
+                    (None, None) => quote::quote!(self),
+                };
                 params.push(Param {
                     ident: Ident::new("self", r.self_token.span),
                     ty: (*r.ty).clone(),
@@ -424,6 +434,7 @@ pub fn analyze(item: &ItemFn, args: &Args, errors: &Errors) -> Sig {
                     active: false,
                     by_ref: false,
                     receiver: true,
+                    self_decl,
                 });
                 continue;
             }
@@ -498,6 +509,7 @@ pub fn analyze(item: &ItemFn, args: &Args, errors: &Errors) -> Sig {
             active: false,
             by_ref,
             receiver: false,
+            self_decl: proc_macro2::TokenStream::new(),
         });
     }
 

@@ -2321,7 +2321,7 @@ const STD_METHODS: &[&str] = &[
 
 /// `layer.forward(x)`, `net.layers[l].score(&h)`, `term.eval(w)`: a method the user wrote on a
 /// value of a type of theirs held in a data parameter (or reached from one: a field, an element,
-/// a loop's element), as the call `METHOD_MARKER::forward(&layer, x)` that lowering follows like
+/// a loop's element), as the call `METHOD_MARKER::forward(layer, x)` that lowering follows like
 /// any call of a `#[gradient]` function (see `emit::method_of`); `None` for a method of the
 /// standard library, of a float, or a call on anything but a place.
 pub fn data_method_call(m: &syn::ExprMethodCall) -> Option<syn::ExprCall> {
@@ -2349,7 +2349,9 @@ pub fn data_method_call(m: &syn::ExprMethodCall) -> Option<syn::ExprCall> {
     }
     let marker = crate::naming::hidden("method");
     let (method, recv, args) = (&m.method, &m.receiver, &m.args);
-    Some(syn::parse_quote_spanned!(m.span()=> #marker::#method(&#recv, #args)))
+    // (The place as written: called as a method again, `(d).f_grad(..)` borrows it as the
+    // method takes it, `&self`, `&mut self` or `self`.)
+    Some(syn::parse_quote_spanned!(m.span()=> #marker::#method(#recv, #args)))
 }
 
 /// `<T as NumCast>::from`, `num_traits::cast::<_, T>`, `T::from_f64`: a conversion into a float

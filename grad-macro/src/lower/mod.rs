@@ -159,6 +159,7 @@ pub fn lower(item: &syn::ItemFn, sig: &Sig, errors: &Errors) -> Option<Lowered> 
             .map(|p| p.ident.to_string())
             .collect(),
         effects: std::collections::HashSet::new(),
+        changed: crate::ir::changed_names(&quote!(#item)),
     };
     let mut env = Env::default();
     env.push();

@@ -440,8 +440,27 @@ pub fn recomputed_effect(func: &Func, adjoint: &Block) -> Option<syn::Error> {
         })
     }
     let v = find(func, adjoint)?;
+    let changes = changes_at(func, &func.body, v).unwrap_or(true);
     Some(syn::Error::new(
         func.info(v).span,
-        "this expression changes data lent mutably (a draw from a random generator), inside a branch or an inner loop of a loop whose derivative runs the loop's iterations again, which would change the data again: draw the values into a `Vec` before the loop (`let u: Vec<f64> = (0..n).map(|_| rng.next_f64()).collect();`) and read them there",
+        if changes {
+            "this expression changes data lent mutably (a draw from a random generator), inside a branch or an inner loop of a loop whose derivative runs the loop's iterations again, which would change the data again: draw the values into a `Vec` before the loop (`let u: Vec<f64> = (0..n).map(|_| rng.next_f64()).collect();`) and read them there"
+        } else {
+            "this expression reads data lent mutably, which the body changes (a method called on it), inside a branch or an inner loop of a loop whose derivative runs the loop's iterations again, where it would read what the data holds by then: read it into a local at the top of the loop's body (`let y = g.y;`), or collect what an inner loop reads into a `Vec` before it"
+        },
     ))
+}
+
+/// Whether the expression that defines `v` changes data (rather than only reading it).
+fn changes_at(func: &Func, b: &Block, v: ValId) -> Option<bool> {
+    b.stmts.iter().find_map(|s| match s {
+        Stmt::Opaque { dst, expr, .. } if *dst == v => {
+            Some(crate::ir::changes_data(expr, &func.mut_data))
+        }
+        Stmt::If { then, els, .. } => {
+            changes_at(func, then, v).or_else(|| changes_at(func, els, v))
+        }
+        Stmt::Loop(l) => changes_at(func, &l.body, v),
+        _ => None,
+    })
 }

@@ -1,4 +1,5 @@
-// `&mut self` and `self` receivers: the macro reads a method's receiver by shared reference only.
+// Receivers: `&self`, `&mut self` and `self` are data (`wrt` names what is differentiated); a
+// receiver of another type is not followed, nor a field of `self` written.
 use grad::gradient;
 
 struct Model {
@@ -7,12 +8,13 @@ struct Model {
 
 impl Model {
     #[gradient(wrt(x))]
-    fn changes(&mut self, x: f64) -> f64 {
+    fn boxed(self: Box<Self>, x: f64) -> f64 {
         self.w * x
     }
 
     #[gradient(wrt(x))]
-    fn consumes(self, x: f64) -> f64 {
+    fn writes(&mut self, x: f64) -> f64 {
+        self.w = x;
         self.w * x
     }
 }
