@@ -158,3 +158,40 @@ fn table_in_a_method() {
     let m = Affine { w: vec![0.3, -0.8] };
     check_model("affine", &m, Affine::loss, |m, d| m.loss_grad(d));
 }
+
+const WEIGHTS: [f64; 3] = [0.5, -0.25, 1.5];
+
+/// A helper whose slice parameter `wrt` leaves out, and one that differentiates it.
+#[gradient(wrt(z), jvp, hvp)]
+fn weighted_square(z: f64, d: &[f64]) -> f64 {
+    z * d.iter().sum::<f64>() + d[0] * z * z
+}
+
+#[gradient(jvp, hvp)]
+fn weighted_all(z: f64, d: &[f64]) -> f64 {
+    d.iter().map(|w| (w * z).sin()).sum()
+}
+
+/// A module's constant array lent whole (`&WEIGHTS`, `&WEIGHTS[..]`) to helpers' slice
+/// parameters by a function with second derivatives. Before: E0061 inside the expansion (the
+/// second-order call had no buffers for the constant, whose type the macro did not read).
+#[gradient(jvp, hvp)]
+fn lends_a_constant(x: &[f64]) -> f64 {
+    weighted_square(x[0] * x[1], &WEIGHTS) + weighted_all(x[2], &WEIGHTS[..])
+}
+
+#[test]
+fn constants_lent_to_slice_parameters() {
+    let p = [0.7, -1.2, 0.45];
+    check(
+        "lends_a_constant",
+        &lends_a_constant,
+        &lends_a_constant_grad,
+        &p,
+    );
+    let (mut d, mut h) = ([0.0; 3], [0.0; 9]);
+    let (v, _) = lends_a_constant_hessian(&p, &mut d, &mut h);
+    assert_eq!(v.to_bits(), lends_a_constant(&p).to_bits());
+    let fdh = common::fd_hessian(&lends_a_constant, &p);
+    common::close_tol("hessian", &h, &fdh, 1e-4);
+}

@@ -1531,6 +1531,7 @@ impl Lowerer<'_> {
                     let unseen = scalar && dynamic && self.unseen_type(a, kind);
                     if self.is_data_row(a)
                         || (!hidden_callee && !unseen && self.data_field_slice(a))
+                        || self.own_float_const(a)
                     {
                         // A slice of data: a constant sequence, given a scratch buffer at the
                         // call like any slice (the whole range; the values it reads kept alive).
@@ -2352,6 +2353,41 @@ pub fn data_method_call(m: &syn::ExprMethodCall) -> Option<syn::ExprCall> {
     // (The place as written: called as a method again, `(d).f_grad(..)` borrows it as the
     // method takes it, `&self`, `&mut self` or `self`.)
     Some(syn::parse_quote_spanned!(m.span()=> #marker::#method(#recv, #args)))
+}
+
+impl Lowerer<'_> {
+    /// `&C` (`&C[..]`) of a module's constant `const C: [T; N]` (or `&[T]`) of this function's
+    /// float type: a constant sequence, whose type the constant's item says.
+    fn own_float_const(&self, e: &Expr) -> bool {
+        let Expr::Reference(r) = e else { return false };
+        let named = match &*r.expr {
+            Expr::Index(ix) if matches!(&*ix.index, Expr::Range(rg) if rg.start.is_none() && rg.end.is_none()) => {
+                &*ix.expr
+            }
+            x => x,
+        };
+        let Expr::Path(p) = named else { return false };
+        let (Some(id), Some(caller)) = (p.path.get_ident(), crate::plain_helpers::current_caller())
+        else {
+            return false;
+        };
+        if self.env.lookup(id).is_some() {
+            return false;
+        }
+        let Some(ty) = crate::prescan::const_type(&caller, &id.to_string()) else {
+            return false;
+        };
+        let ty = match &ty {
+            syn::Type::Reference(r) => &*r.elem,
+            t => t,
+        };
+        let elem = match ty {
+            syn::Type::Array(a) => &*a.elem,
+            syn::Type::Slice(s) => &*s.elem,
+            _ => return false,
+        };
+        crate::sig::float_of(elem) == Some(self.b.func.float_ty)
+    }
 }
 
 /// `<T as NumCast>::from`, `num_traits::cast::<_, T>`, `T::from_f64`: a conversion into a float
