@@ -60,6 +60,10 @@ pub fn expand(
         (Some(plain), ..) => plain,
         (None, Some(with), derived) => {
             let out = expand_from(with);
+            #[cfg(test)]
+            if std::env::var_os("GRAD_ATTEMPTS").is_some() {
+                eprintln!("INLINED ATTEMPT: {out}");
+            }
             // A copy still called where its derivative is needed was not inlined there.
             let not_inlined = |out: &TokenStream| {
                 failed(out)

@@ -5269,3 +5269,118 @@ fn session_57_forms_run() {
     let (value, _, _) = s57_forms_hvp(0.7, &xs, 0.1, &[0.0; 3], &mut d, &mut hv);
     assert_eq!(value.to_bits(), s57_forms(0.7, &xs).to_bits());
 }
+
+#[gradient]
+fn s58_scaled(s: &[f64], a: f64) -> Vec<f64> {
+    s.iter().map(|v| v * a).collect()
+}
+
+#[gradient(wrt(z), jvp, hvp)]
+fn s58_weighted(z: f64, d: &[f64]) -> f64 {
+    z * d.iter().sum::<f64>()
+}
+
+const S58_WEIGHTS: [f64; 2] = [0.5, -0.25];
+
+#[derive(Clone, Copy)]
+struct S58Charge {
+    x: f64,
+    v: f64,
+}
+
+#[derive(Clone, Copy)]
+struct S58V {
+    x: f64,
+    y: f64,
+}
+
+impl S58V {
+    fn new(x: f64, y: f64) -> Self {
+        Self { x, y }
+    }
+    fn norm2(self) -> f64 {
+        self.x * self.x + self.y * self.y
+    }
+}
+
+impl std::ops::Mul<f64> for S58V {
+    type Output = Self;
+    fn mul(self, k: f64) -> Self {
+        Self::new(self.x * k, self.y * k)
+    }
+}
+
+fn s58_kick(v: &mut S58V, k: f64) {
+    v.x += k * v.y;
+}
+
+pub struct S58State {
+    pub y: f64,
+}
+
+impl S58State {
+    fn bump(&mut self) {
+        self.y += 1.0;
+    }
+
+    /// Session 58: a receiver lent mutably, changed by a method, read after.
+    #[gradient(wrt(s))]
+    pub fn stepped(&mut self, s: f64) -> f64 {
+        let mut acc = s;
+        for _ in 0..2 {
+            self.bump();
+            acc = (acc * self.y * 0.1).sin() + acc;
+        }
+        acc
+    }
+
+    /// Session 58: a receiver taken by value.
+    #[must_use]
+    #[gradient(wrt(s))]
+    pub fn spent(self, s: f64) -> f64 {
+        self.y * s * s
+    }
+}
+
+/// Session 58: a constant result of a vector-valued helper given on to it again, a module's
+/// constant lent to a slice parameter, a list of structs of floats copied whole before it is
+/// written, rows of a local matrix cloned and given whole, arrays from parts by `try_from`,
+/// closures giving values beside an inlined helper. (No `hvp`: it does not follow calls of
+/// vector-valued functions yet.)
+#[gradient(jvp)]
+fn s58_forms(w: f64, xs: &[f64]) -> f64 {
+    let fixed = s58_scaled(xs, 2.0);
+    let moved = s58_scaled(&fixed, w);
+    let lent = s58_weighted(w, &S58_WEIGHTS);
+    let mut charges: Vec<S58Charge> = xs.iter().map(|&t| S58Charge { x: t * w, v: t }).collect();
+    let before = charges.clone();
+    for (i, c) in charges.iter_mut().enumerate() {
+        c.v += 0.1 * before[(i + 1) % before.len()].x;
+    }
+    let mut rows: Vec<Vec<f64>> = xs.iter().map(|&t| vec![t, w]).collect();
+    let kept = rows[1].clone();
+    let copied = rows[1].clone();
+    rows[0] = copied;
+    let [first, second] = <[f64; 2]>::try_from(&xs[..2]).unwrap();
+    let mut val = S58V::new(w, xs[0]);
+    s58_kick(&mut val, 0.5);
+    let make = |k: f64| val * k;
+    moved[0] + lent + charges[0].v + kept[0] * rows[0][1] + first * second + make(0.5).norm2()
+}
+
+#[test]
+fn session_58_forms_run() {
+    let mut d = [0.0; 3];
+    let xs = [0.5, -0.25, 1.0];
+    let (value, _) = s58_forms_grad(0.7, &xs, &mut d);
+    assert_eq!(value.to_bits(), s58_forms(0.7, &xs).to_bits());
+    let (value, _) = s58_forms_jvp(0.7, &xs, 0.1, &[0.0; 3]);
+    assert_eq!(value.to_bits(), s58_forms(0.7, &xs).to_bits());
+    let (value, _, _) = s58_weighted_hvp(0.7, &xs, 0.1);
+    assert_eq!(value.to_bits(), s58_weighted(0.7, &xs).to_bits());
+    let mut st = S58State { y: 0.5 };
+    let (value, _) = st.stepped_grad(0.3);
+    assert_eq!(value.to_bits(), S58State { y: 0.5 }.stepped(0.3).to_bits());
+    let (value, _) = S58State { y: 0.5 }.spent_grad(0.3);
+    assert_eq!(value.to_bits(), S58State { y: 0.5 }.spent(0.3).to_bits());
+}

@@ -1579,3 +1579,39 @@ fn closures_giving_values_beside_helpers() {
         );
     }
 }
+
+#[derive(Clone, Copy)]
+struct Charge {
+    x: f64,
+    q: f64,
+}
+
+/// A list of structs of floats copied whole (`cs.clone()`) beside values of `Vec3` built and
+/// lent to a helper: the copy was a use of the list the rewrite of values did not follow, which
+/// then left the `Vec3` values unfollowed too (refused before).
+#[gradient]
+fn list_copied_beside_values(p: &[f64]) -> f64 {
+    let mut cs: Vec<Charge> = p.iter().map(|&t| Charge { x: t, q: 0.5 * t }).collect();
+    let before = cs.clone();
+    let copied: Vec<Charge> = cs.iter().copied().collect();
+    for (i, c) in cs.iter_mut().enumerate() {
+        c.x += 0.1 * before[(i + 1) % before.len()].q;
+    }
+    let mut v = Vec3::new(p[0], p[1], 1.0);
+    nudge(&mut v, 0.25);
+    cs.iter().map(|c| c.x * c.q).sum::<f64>() + v.length() + copied[0].x * before[1].x
+}
+
+#[test]
+fn lists_of_structs_copied_beside_values() {
+    let p = [0.7, -0.4, 1.3];
+    let mut g = [0.0; 3];
+    let v = list_copied_beside_values_grad(&p, &mut g);
+    check(
+        "list_copied_beside_values",
+        &|q| list_copied_beside_values(q),
+        v,
+        &g,
+        &p,
+    );
+}
