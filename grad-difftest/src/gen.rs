@@ -3084,7 +3084,8 @@ impl<'a> FnGen<'a> {
             // row by value), or each row made from the one before (elements stay within ±3).
             let (a, b) = (self.rng.below(r), self.rng.below(r));
             let (i, v) = (self.fresh("i"), self.fresh("v"));
-            let line = match self.rng.below(3) {
+            let line = match self.rng.below(4) {
+                3 => format!("let {v} = {m}[{b}].clone(); {m}[{a}].clone_from(&{v});"),
                 0 if !arrays => format!("for {i} in 1..{r} {{ {m}[{i}] = {m}[{i} - 1].iter().map(|{v}| {v} * 0.5 + {t} * 0.25).collect(); }}"),
                 1 => format!("{m}[{a}] = {m}[{b}].clone();"),
                 _ if arrays => format!("{m}[{a}] = {m}[{b}];"),

@@ -234,7 +234,7 @@ fn rows_chained_in_sums_and_loops() {
 
 /// Rows of a local matrix copied (`m[1].clone()`) and given whole (`m[0] = m[1].clone()`,
 /// `m[i] = m[i - 1].iter().map(..).collect()`, a `Vec` local moved or cloned in, a row of an
-/// array matrix copied over another). Before: "does not support sub-slices" at the attribute
+/// array matrix copied over another, `clone_from`). Before: "does not support sub-slices" at the attribute
 /// (the clone) and "not this use" (a row given whole other than as an array literal).
 #[gradient]
 fn rows_given_whole(x: &[f64]) -> f64 {
@@ -251,7 +251,10 @@ fn rows_given_whole(x: &[f64]) -> f64 {
     a[1] = a[0];
     a[1][0] += t[1];
     m[1] = t;
-    m.iter().map(|r| r[0] * r[1]).sum::<f64>() + kept[0] * kept[1] + a[1][0] * a[0][1]
+    let mut b = vec![0.0; 2];
+    b.clone_from(&m[2]);
+    m[2].clone_from(&kept);
+    m.iter().map(|r| r[0] * r[1]).sum::<f64>() + kept[0] * kept[1] + a[1][0] * a[0][1] + b[1]
 }
 
 #[test]

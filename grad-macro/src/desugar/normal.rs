@@ -849,6 +849,7 @@ pub(super) fn normal_forms(block: &mut syn::Block) -> Vec<String> {
             if let Some(found) = filtered_last(e) {
                 *e = found;
             }
+            clone_from_assign(e);
             syn::visit_mut::visit_expr_mut(self, e);
             if let Some(read) = copied_unwrap(e) {
                 *e = read;
@@ -2642,4 +2643,23 @@ fn field_part_iter(e: &mut syn::Expr) {
         (None, _) => syn::parse_quote!(#field.len()),
     };
     *e = syn::parse_quote!(#field.iter().skip(#start).take(#end - #start));
+}
+
+/// `a.clone_from(&b)`: `a = b.clone()` (the same value; the other reuses `a`'s memory), the
+/// assignment of a whole buffer or row the rewrites follow.
+fn clone_from_assign(e: &mut syn::Expr) {
+    let syn::Expr::MethodCall(m) = e else { return };
+    if m.method != "clone_from" || m.args.len() != 1 || m.turbofish.is_some() {
+        return;
+    }
+    let source: syn::Expr = match &m.args[0] {
+        syn::Expr::Reference(r) if r.mutability.is_none() => (*r.expr).clone(),
+        other => other.clone(),
+    };
+    let target = &m.receiver;
+    *e = if super::is_place(&source) {
+        syn::parse_quote!(#target = #source.clone())
+    } else {
+        syn::parse_quote!(#target = (#source).clone())
+    };
 }
