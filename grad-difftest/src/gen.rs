@@ -3264,7 +3264,28 @@ impl<'a> FnGen<'a> {
             .map(|s| s.0)
             .collect();
         let m = iv.mag().max(1.0);
-        match self.rng.below(3) {
+        match self.rng.below(4) {
+            // Drained: the first taken, then the rest read.
+            3 if self.on("stmt:drains") => {
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let mut {b}: Vec<{FLT}> = {xs}.to_vec();"),
+                );
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {q}: Vec<{FLT}> = {b}.drain(..1).collect();"),
+                );
+                Self::line(
+                    out,
+                    ind,
+                    &format!(
+                        "let {n}: {FLT} = {q}[0] * 0.5 + {FLT}::tanh({b}.iter().sum::<{FLT}>());"
+                    ),
+                );
+                self.declare(&n, VarKind::Float(Iv(-m - 1.0, m + 1.0, iv.2)), false);
+            }
             0 => {
                 Self::line(
                     out,

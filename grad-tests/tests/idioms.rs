@@ -1505,3 +1505,23 @@ fn arrays_from_parts_by_try_from() {
         &p,
     );
 }
+
+/// A local `Vec` drained (`v.drain(..2).collect()`, `v.drain(1..)` as a statement, `v.drain(..)`):
+/// the part taken, then what stays. Before: "`drain` on a slice is not supported yet".
+#[gradient]
+fn drained(x: &[f64]) -> f64 {
+    let mut v: Vec<f64> = x.iter().map(|a| a * 2.0).collect();
+    let head: Vec<f64> = v.drain(..2).collect();
+    let tail: Vec<f64> = v.drain(3..).collect();
+    v.drain(..1);
+    let mut w = x.to_vec();
+    let all: Vec<f64> = w.drain(..).collect();
+    w.push(x[0] * 3.0);
+    head[0] * head[1] + v.iter().sum::<f64>() + tail[0] * v[0] + all[1] * w[0]
+}
+
+#[test]
+fn vectors_drained() {
+    let p = [0.3, -0.7, 0.5, 0.9, -0.4, 0.2];
+    check("drained", &drained, &drained_grad, &p);
+}

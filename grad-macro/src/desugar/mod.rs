@@ -312,6 +312,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     stage_order::rewrite(&mut item.block);
     // (Rows copied from pieces, read in place: the pieces' lists below.)
     normal::turbofish_collects(&mut item.block);
+    normal::drains(&mut item.block);
     normal::chunk_rows(&mut item.block);
     piece_lists::piece_lists(&mut item.block);
     argsort::value_pairs(&mut item.block);

@@ -719,6 +719,83 @@ pub(super) fn turbofish_collects(block: &mut syn::Block) {
     Lets.visit_block_mut(block);
 }
 
+/// Input: `v.drain(..k);` or `v.drain(k..);` of a local `Vec` (as a statement, or collected,
+/// `let h: Vec<f64> = v.drain(..k).collect();`), `v.drain(..)` too. Output: the part taken
+/// (`let h: Vec<f64> = v[..k].to_vec();`), then `v` given what stays (`v = v[k..].to_vec();`,
+/// `v.clear();`): buffers the rewrites follow, where `drain` changes one in place.
+pub(super) fn drains(block: &mut syn::Block) {
+    /// `v.drain(R)` of a local name: `v` and what stays after it, as a statement.
+    fn drained(e: &syn::Expr) -> Option<(syn::Expr, syn::Stmt)> {
+        let syn::Expr::MethodCall(m) = e else {
+            return None;
+        };
+        if m.method != "drain" || m.args.len() != 1 {
+            return None;
+        }
+        let syn::Expr::Path(p) = &*m.receiver else {
+            return None;
+        };
+        let v = p.path.get_ident()?;
+        let syn::Expr::Range(r) = &m.args[0] else {
+            return None;
+        };
+        if !matches!(r.limits, syn::RangeLimits::HalfOpen(_)) {
+            return None;
+        }
+        let rest: syn::Stmt = match (&r.start, &r.end) {
+            (None, None) => syn::parse_quote!(#v.clear();),
+            (None, Some(k)) => syn::parse_quote!(#v = #v[#k..].to_vec();),
+            (Some(k), None) => syn::parse_quote!(#v.truncate(#k);),
+            (Some(_), Some(_)) => return None,
+        };
+        let part: syn::Expr = syn::parse_quote!(#v[#r].to_vec());
+        Some((part, rest))
+    }
+    struct Drains;
+    impl VisitMut for Drains {
+        fn visit_block_mut(&mut self, b: &mut syn::Block) {
+            syn::visit_mut::visit_block_mut(self, b);
+            let mut out = Vec::with_capacity(b.stmts.len());
+            for s in b.stmts.drain(..) {
+                match &s {
+                    syn::Stmt::Expr(e, Some(_)) => {
+                        if let Some((_, rest)) = drained(e) {
+                            out.push(rest);
+                            continue;
+                        }
+                    }
+                    syn::Stmt::Local(l) => {
+                        let collected = l.init.as_ref().and_then(|i| match &*i.expr {
+                            syn::Expr::MethodCall(c)
+                                if c.method == "collect"
+                                    && c.args.is_empty()
+                                    && i.diverge.is_none() =>
+                            {
+                                drained(&c.receiver)
+                            }
+                            _ => None,
+                        });
+                        if let Some((part, rest)) = collected {
+                            let mut l = l.clone();
+                            if let Some(init) = &mut l.init {
+                                *init.expr = part;
+                            }
+                            out.push(syn::Stmt::Local(l));
+                            out.push(rest);
+                            continue;
+                        }
+                    }
+                    _ => {}
+                }
+                out.push(s);
+            }
+            b.stmts = out;
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    Drains.visit_block_mut(block);
+}
+
 /// Input: `x.iter().filter(p).last()` (`copied`/`cloned` anywhere before `filter`), `p` a
 /// closure that changes nothing outside it. Output: `x.iter().rev().find(p)`: the last item
 /// that passes is the first from the end, the search lowering follows.
