@@ -199,6 +199,30 @@ pub fn vector_folds(block: &mut syn::Block) {
     Folds.visit_block_mut(block);
 }
 
+/// The sequence `c` copies whole: `ps.clone()`, `ps.to_vec()`, `ps.iter().copied().collect()`
+/// (`cloned()`, with a turbofish too).
+pub(crate) fn copied_whole(c: &syn::ExprMethodCall) -> Option<&syn::Expr> {
+    if !c.args.is_empty() {
+        return None;
+    }
+    match unparen(&c.receiver) {
+        syn::Expr::MethodCall(it)
+            if c.method == "collect"
+                && (it.method == "copied" || it.method == "cloned")
+                && it.args.is_empty() =>
+        {
+            match unparen(&it.receiver) {
+                syn::Expr::MethodCall(i) if i.method == "iter" && i.args.is_empty() => {
+                    Some(&*i.receiver)
+                }
+                _ => None,
+            }
+        }
+        r if c.method == "clone" || c.method == "to_vec" => Some(r),
+        _ => None,
+    }
+}
+
 /// Whether `e` is a place read without effects: a name, a field, an element at an index of
 /// integer arithmetic over names and literals (`w[j]`, `m.pts[k + 1].x`), which may be read
 /// several times for once.

@@ -1597,22 +1597,7 @@ pub fn list_clones(item: &mut syn::ItemFn) {
                 return;
             };
             // (`ps.iter().copied().collect()`, `.cloned()`, a turbofish too: the same copy.)
-            let source = match super::unparen(&m.receiver) {
-                syn::Expr::MethodCall(c)
-                    if m.method == "collect"
-                        && (c.method == "copied" || c.method == "cloned")
-                        && c.args.is_empty() =>
-                {
-                    match super::unparen(&c.receiver) {
-                        syn::Expr::MethodCall(it) if it.method == "iter" && it.args.is_empty() => {
-                            Some(&*it.receiver)
-                        }
-                        _ => None,
-                    }
-                }
-                r if (m.method == "clone" || m.method == "to_vec") && m.args.is_empty() => Some(r),
-                _ => None,
-            };
+            let source = super::copied_whole(m);
             let Some(syn::Expr::Path(p)) = source.map(super::unparen) else {
                 return;
             };

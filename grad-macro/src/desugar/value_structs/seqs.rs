@@ -30,30 +30,6 @@ impl Pass {
         Some(columns)
     }
 
-    /// The sequence `c` copies whole: `ps.clone()`, `ps.to_vec()`, `ps.iter().copied()
-    /// .collect()` (`cloned()`).
-    fn copy_source(c: &syn::ExprMethodCall) -> Option<&syn::Expr> {
-        if !c.args.is_empty() {
-            return None;
-        }
-        match unparen(&c.receiver) {
-            syn::Expr::MethodCall(it)
-                if c.method == "collect"
-                    && (it.method == "copied" || it.method == "cloned")
-                    && it.args.is_empty() =>
-            {
-                match unparen(&it.receiver) {
-                    syn::Expr::MethodCall(i) if i.method == "iter" && i.args.is_empty() => {
-                        Some(&*i.receiver)
-                    }
-                    _ => None,
-                }
-            }
-            r if c.method == "clone" || c.method == "to_vec" => Some(r),
-            _ => None,
-        }
-    }
-
     pub(super) fn seq_local(&mut self, l: &syn::Local, out: &mut Vec<syn::Stmt>) -> bool {
         let (syn::Pat::Ident(pi), ty) = crate::desugar::pat_and_type(l) else {
             return false;
@@ -72,8 +48,8 @@ impl Pass {
         let t = match e {
             // `ps.clone()`, `ps.to_vec()`, `ps.iter().copied().collect()` of a local sequence of
             // values: a copy of each field's vector.
-            syn::Expr::MethodCall(c) if Self::copy_source(c).is_some() => {
-                let source = Self::copy_source(c);
+            syn::Expr::MethodCall(c) if crate::desugar::copied_whole(c).is_some() => {
+                let source = crate::desugar::copied_whole(c);
                 let Some(local) = source.and_then(|s| self.local_seq(s)).cloned() else {
                     return false;
                 };
