@@ -421,6 +421,18 @@ pub fn analyze(item: &ItemFn, args: &Args, errors: &Errors) -> Sig {
                         "`#[gradient]` takes a method's receiver as `&self`, `&mut self` or `self` (constant data), not of another type: write one of those, or pass the values as parameters",
                     );
                 }
+                // Differentiated (no `wrt`, or `wrt(self)`): a model, read by shared reference
+                // only — never data silently.
+                let model = args
+                    .wrt
+                    .as_ref()
+                    .is_none_or(|w| w.iter().any(|i| i == "self"));
+                if model && (r.reference.is_none() || r.mutability.is_some()) {
+                    errors.push_spanned(
+                        r,
+                        "`#[gradient]` takes a model's receiver as `&self` (a method differentiated with respect to `self`): take `self` by shared reference; a receiver that is data (`&mut self`, `self`) needs a `wrt(..)` naming what is differentiated",
+                    );
+                }
                 let self_decl = match (&r.reference, &r.mutability) {
                     (Some(_), Some(_)) => quote::quote!(&mut self),
                     (Some(_), None) => quote::quote!(&self),

@@ -1,5 +1,6 @@
 // Receivers: `&self`, `&mut self` and `self` are data (`wrt` names what is differentiated); a
-// receiver of another type is not followed, nor a field of `self` written.
+// receiver of another type is not followed, nor a field of `self` written, and a model (no
+// `wrt`) is read by shared reference only.
 use grad::gradient;
 
 struct Model {
@@ -15,6 +16,18 @@ impl Model {
     #[gradient(wrt(x))]
     fn writes(&mut self, x: f64) -> f64 {
         self.w = x;
+        self.w * x
+    }
+}
+
+#[derive(Clone, grad::Params)]
+struct Net {
+    w: f64,
+}
+
+impl Net {
+    #[gradient]
+    fn loss(&mut self, x: f64) -> f64 {
         self.w * x
     }
 }
