@@ -12,7 +12,9 @@
     // (Ends of chains written as users write them, which `#[gradient]` must take.)
     clippy::iter_skip_next,
     clippy::double_ended_iterator_last,
-    clippy::iter_nth_zero
+    clippy::iter_nth_zero,
+    // (`w.drain(..).collect()` as users write it.)
+    clippy::drain_collect
 )]
 
 mod common;

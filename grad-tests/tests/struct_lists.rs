@@ -8,7 +8,9 @@
     clippy::cast_precision_loss,
     clippy::needless_range_loop,
     // (A list written as users write it, `vec![P { .. }; n]` then by index.)
-    clippy::useless_vec
+    clippy::useless_vec,
+    // (A copy written as users write it, `ps.iter().copied().collect()`.)
+    clippy::iter_cloned_collect
 )]
 
 mod common;

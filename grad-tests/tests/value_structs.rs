@@ -8,7 +8,9 @@
     clippy::float_cmp,
     clippy::many_single_char_names,
     clippy::assign_op_pattern,
-    clippy::vec_init_then_push
+    clippy::vec_init_then_push,
+    // (A copy written as users write it, `cs.iter().copied().collect()`.)
+    clippy::iter_cloned_collect
 )]
 
 mod common;
