@@ -3566,7 +3566,124 @@ impl<'a> FnGen<'a> {
             self.fresh("w"),
         );
         let pad = |d: usize| "    ".repeat(d);
-        let bound = match self.rng.below(14) {
+        let bound = match self.rng.below(18) {
+            17 if self.on("stmt:helper_rows") => {
+                // Rows `[T; 2]` made by a plain helper, collected (typed, `Vec<_>`, a
+                // turbofish) or pushed into a list typed by the helper's return type, then
+                // read by row: at most six rows, each a tanh, plus one element |.| <= m.
+                let h = format!("{}_rot_{FLT}", self.base);
+                if !self.items.contains(&format!("fn {h}(")) {
+                    let _ = writeln!(
+                        self.items,
+                        "fn {h}(a: {FLT}, b: {FLT}) -> [{FLT}; 2] {{\n    [a * {FLT}::cos(b), a * {FLT}::sin(b)]\n}}"
+                    );
+                }
+                let (u, r) = (self.fresh("hu"), self.fresh("hr"));
+                match self.rng.below(4) {
+                    0 => Self::line(
+                        out,
+                        ind,
+                        &format!("let {a}: Vec<[{FLT}; 2]> = {xs}.iter().map(|{u}| {h}(*{u}, {ee})).collect();"),
+                    ),
+                    1 => Self::line(
+                        out,
+                        ind,
+                        &format!("let {a}: Vec<_> = {xs}.iter().map(|&{u}| {h}({u}, {u})).collect();"),
+                    ),
+                    2 => Self::line(
+                        out,
+                        ind,
+                        &format!("let {a} = {xs}.iter().map(|{u}| {h}({ee}, *{u})).collect::<Vec<_>>();"),
+                    ),
+                    _ => {
+                        Self::line(out, ind, &format!("let mut {a} = Vec::new();"));
+                        Self::nested(
+                            out,
+                            ind,
+                            &format!("for {u} in {xs}.iter()"),
+                            &format!("{a}.push({h}(*{u}, 0.5));"),
+                        );
+                    }
+                }
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = {a}.iter().map(|{r}| {FLT}::tanh({r}[0] * {r}[1])).sum::<{FLT}>() + {a}[0][1];"),
+                );
+                6.0 + m
+            }
+            16 if self.on("stmt:ref_bindings") => {
+                // `ref` (and `ref mut`) bindings of a tuple's parts and of a value, read through
+                // `*` and (primitive floats) by auto-deref. |a| <= 1, |b|, |k| <= m.
+                let (r, t) = (self.fresh("rm"), self.fresh("rt"));
+                let auto = self.rng.chance(0.5);
+                let mut lines = vec![];
+                if auto {
+                    lines.push(format!("// {PRIMITIVE_ONLY}"));
+                }
+                lines.push(if self.rng.chance(0.5) {
+                    format!("let (ref {a}, ref {b}) = ({FLT}::tanh({ee}), {xs}[{xs}.len() - 1]);")
+                } else {
+                    format!("let {t} = ({FLT}::tanh({ee}), {xs}[{xs}.len() - 1]); let (ref {a}, ref {b}) = {t};")
+                });
+                lines.push(format!("let ref {k} = {xs}[0];"));
+                lines.push(format!("let mut {w}: {FLT} = *{k} * 0.5;"));
+                lines.push(format!("{{ let ref mut {r} = {w}; *{r} += *{b} * 0.25; }}"));
+                lines.push(if auto {
+                    format!("let {n}: {FLT} = {a} * {b} + {k} * 0.5 + {w};")
+                } else {
+                    format!("let {n}: {FLT} = *{a} * *{b} + *{k} * 0.5 + {w};")
+                });
+                for l in lines {
+                    Self::line(out, ind, &l);
+                }
+                // |a b| <= m, |k/2| <= m/2, |w| <= m/2 + m/4.
+                2.0 * m + 0.5
+            }
+            15 if self.on("stmt:zip_part_collect") => {
+                // A `collect` of a slice zipped with a part of one (`&xs[len / 2..]`), or a
+                // range zipped with one: at most three products of |u| <= m and a sine.
+                let (u, v) = (self.fresh("zu"), self.fresh("zv"));
+                let src = if self.rng.chance(0.5) {
+                    format!("{xs}.iter().zip(&{xs}[{xs}.len() / 2..]).map(|({u}, {v})| *{u} * {FLT}::sin(*{v}))")
+                } else {
+                    format!("(0..3).zip(&{xs}[{xs}.len() / 2..]).map(|({u}, {v})| {FLT}::sin(*{v}) * if {u} == 1 {{ 0.5 }} else {{ 1.0 }})")
+                };
+                Self::line(out, ind, &format!("let {a}: Vec<{FLT}> = {src}.collect();"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = {a}.iter().sum::<{FLT}>() * {ee} + {a}[0];"),
+                );
+                4.0 * m
+            }
+            14 if ctx.loops < 2 && self.on("stmt:table_rows_carried") => {
+                // A copy of a row of a local table, replaced by a `collect` of itself and read:
+                // two rows, each adding at most 0.5 + m.
+                let (t, u, v) = (self.fresh("tb"), self.fresh("tu"), self.fresh("tv"));
+                let (head, second) = if self.rng.chance(0.5) {
+                    (format!("for {w} in &{t}"), format!("{xs}[0]"))
+                } else {
+                    (
+                        format!("for ({w}, {v}) in {t}.iter().zip({xs}.iter())"),
+                        format!("*{v}"),
+                    )
+                };
+                Self::line(out, ind, &format!("// {PRIMITIVE_ONLY}"));
+                Self::line(out, ind, &format!("let {t} = [[0.5, -0.25], [1.0, 0.75]];"));
+                Self::line(out, ind, &format!("let mut {n}: {FLT} = 0.0;"));
+                let body = format!(
+                    "let mut {b} = {w}.to_vec();\n{i}{b} = {b}.iter().map(|{u}| {FLT}::tanh(*{u} * {ee})).collect();\n{i}{n} += {b}[0] * 0.5 + {b}[1] * {second};",
+                    i = pad(ind + 1)
+                );
+                Self::nested(out, ind, &head, &body);
+                self.declare(
+                    &n,
+                    VarKind::Float(Iv(-1.0 - 2.0 * m, 1.0 + 2.0 * m, true)),
+                    true,
+                );
+                return;
+            }
             13 if self.on("stmt:cast_steps") => {
                 // Casts of a differentiated value to integers (steps, whose derivative is 0
                 // where it has one): a table's cell and the fraction in it, a loop count, a
@@ -10136,8 +10253,17 @@ impl {tb} {{
             }
         }
         if !field && self.on("rows:windows") && self.rng.chance(0.2) {
-            // Consecutive rows (`windows(2)`, in a loop or a reduction), read by index.
-            if self.rng.chance(0.5) {
+            // Consecutive rows (`windows(2)`, in a loop or a reduction), read by index; also
+            // under adapters (zipped with a range, enumerated, `chunks(2)` zipped).
+            if self.on("rows:windows_adapted") && self.rng.chance(0.4) {
+                let (k, q) = (self.fresh("wk"), self.fresh("wq"));
+                let line = match self.rng.below(3) {
+                    0 => format!("{acc} += {w}.windows(2).zip(0..3).map(|({row}, {k})| {FLT}::tanh({row}[0][0] * {row}[1][0] + {e}) * if {k} == 1 {{ 0.5 }} else {{ 1.0 }}).sum::<{FLT}>();"),
+                    1 => format!("for ({k}, {row}) in {w}.windows(2).enumerate() {{ {acc} += {FLT}::tanh({row}[1][0] - {row}[0][0]) * {e} + if {k} == 0 {{ 0.25 }} else {{ 0.0 }}; }}"),
+                    _ => format!("for ({row}, {q}) in {w}.chunks(2).zip({w}.iter()) {{ {acc} += {FLT}::tanh({row}[0][0] * {q}[0] * {e}) * 0.5 + {row}[{row}.len() - 1][0] * 0.1; }}"),
+                };
+                Self::line(out, ind, &line);
+            } else if self.rng.chance(0.5) {
                 Self::nested(
                     out,
                     ind,

@@ -750,10 +750,22 @@ fn pieces_of_rows(item: &syn::ItemFn, rows: &[Rows]) -> syn::ItemFn {
     struct P<'a>(&'a [Rows]);
     impl VisitMut for P<'_> {
         fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
-            let of_rows = |x: &syn::Expr| {
-                matches!(x, syn::Expr::MethodCall(m)
-                    if is_pieces(&m.method)
-                        && self.0.iter().any(|r| is_name(&m.receiver, &r.ident)))
+            // (Also under the adapters the rewrite of pieces follows: `pos.windows(2).zip(ls)`,
+            // `.enumerate()`, `.rev()`, `.step_by(k)`.)
+            let of_rows = |mut x: &syn::Expr| loop {
+                let syn::Expr::MethodCall(m) = x else {
+                    return false;
+                };
+                if is_pieces(&m.method) {
+                    return self.0.iter().any(|r| is_name(&m.receiver, &r.ident));
+                }
+                if !["zip", "enumerate", "rev", "step_by", "skip", "take"]
+                    .iter()
+                    .any(|a| m.method == a)
+                {
+                    return false;
+                }
+                x = &m.receiver;
             };
             // `p.iter().zip(p.iter().cycle().skip(1))`: the rows by index.
             if let Some(by_index) = crate::desugar::cyclic_by_index(e) {

@@ -14,7 +14,9 @@
     clippy::double_ended_iterator_last,
     clippy::iter_nth_zero,
     // (`w.drain(..).collect()` as users write it.)
-    clippy::drain_collect
+    clippy::drain_collect,
+    // (`let ref a = ..;` as users write it.)
+    clippy::toplevel_ref_arg
 )]
 
 mod common;
@@ -1526,4 +1528,132 @@ fn drained(x: &[f64]) -> f64 {
 fn vectors_drained() {
     let p = [0.3, -0.7, 0.5, 0.9, -0.4, 0.2];
     check("drained", &drained, &drained_grad, &p);
+}
+
+/// `ref` bindings in `let` patterns (`let (ref a, ref b) = t;`, `let ref a = ..;`, `ref mut`),
+/// read through (`*a`) and by auto-deref (`a * b`). Before: "supports `let name = ...;` with a
+/// plain name".
+#[gradient]
+fn ref_bindings(x: &[f64]) -> f64 {
+    let t = (x[0], x[1]);
+    let (ref a, ref b) = t;
+    let (ref c, d) = (x[2] * 2.0, x[3]);
+    let ref e = x[4];
+    let mut acc = x[5];
+    let ref mut r = acc;
+    *r += a * e;
+    *r *= 2.0;
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        let (ref v, w) = (x[i], i as f64);
+        s += v * w + v.powi(2);
+    }
+    a * b + *c * d + c.sin() + e.exp() + acc + s
+}
+
+#[test]
+fn ref_bindings_in_let_patterns() {
+    let p = [0.3, -0.7, 0.5, 0.9, -0.4, 0.2];
+    check("ref_bindings", &ref_bindings, &ref_bindings_grad, &p);
+}
+
+#[derive(Clone, Copy)]
+struct Pt {
+    x: f64,
+    y: f64,
+}
+
+/// A struct pattern of `ref` fields of a dereferenced item (`let Pt { ref x, ref y } = *p;`),
+/// and a tuple pattern of the same.
+#[gradient(wrt(w))]
+fn fit_by_ref(w: &[f64], pts: &[Pt], pairs: &[(f64, f64)]) -> f64 {
+    let mut s = 0.0;
+    for p in pts {
+        let Pt { ref x, ref y } = *p;
+        let r = w[0] * x + w[1] - y;
+        s += r * r;
+    }
+    for p in pairs {
+        let (ref x, ref y) = *p;
+        let r = w[0] * *x + w[1] - *y;
+        s += r * r;
+    }
+    s
+}
+
+#[test]
+fn ref_fields_of_data() {
+    let pts = [Pt { x: 1.0, y: 2.0 }, Pt { x: 2.0, y: 3.5 }];
+    let pairs = [(0.5, 1.0), (-1.0, 0.2)];
+    let p = [0.3, 0.7];
+    check(
+        "fit_by_ref",
+        &|w: &[f64]| fit_by_ref(w, &pts, &pairs),
+        &|w: &[f64], d: &mut [f64]| fit_by_ref_grad(w, &pts, &pairs, d),
+        &p,
+    );
+}
+
+/// A `collect` of a `map` over a range or a slice zipped with a part of a differentiated slice
+/// (`(0..3).zip(&x[2..5])`). Before: "cannot follow a differentiated slice through `&x[2..5]`".
+#[gradient]
+fn zipped_parts_collected(x: &[f64]) -> f64 {
+    let v: Vec<f64> = (0..3)
+        .zip(&x[2..5])
+        .map(|(i, b)| f64::from(i) * b.sin())
+        .collect();
+    let u: Vec<f64> = x[..3]
+        .iter()
+        .zip(&x[3..])
+        .map(|(a, b)| a * b.cos())
+        .collect();
+    v.iter().sum::<f64>() + u[0] * u[2]
+}
+
+#[test]
+fn parts_zipped_into_collections() {
+    let p = [0.3, -0.7, 0.5, 0.9, -0.4, 0.2];
+    check(
+        "zipped_parts_collected",
+        &zipped_parts_collected,
+        &zipped_parts_collected_grad,
+        &p,
+    );
+}
+
+/// A buffer copied from an item of a loop over a local table of rows (`for d in &data { let mut
+/// h = d.to_vec(); .. }`), then replaced by a helper's result and by a `collect` of itself.
+/// Before: "`iter()` of a differentiated sequence is followed where the iterator is consumed".
+#[gradient]
+fn rows_of_a_table_carried(x: &[f64]) -> f64 {
+    let data = [[1.0, 2.0], [-1.0, 0.5]];
+    let mut t = 0.0;
+    for d in &data {
+        let mut h = d.to_vec();
+        for k in 0..3 {
+            h = layer2(x, &h);
+            if k < 2 {
+                h = h.iter().map(|&v| v.max(0.0) + 0.1 * v).collect();
+            }
+        }
+        t += h[0];
+    }
+    t
+}
+
+fn layer2(w: &[f64], x: &[f64]) -> Vec<f64> {
+    (0..2)
+        .map(|i| w[2 * i] * x[0] + w[2 * i + 1] * x[1] + w[4 + i])
+        .collect()
+}
+
+#[test]
+fn copies_of_table_rows_carried_across_iterations() {
+    let p = [0.3, -0.7, 0.5, 0.9, -0.4, 0.2];
+    check(
+        "rows_of_a_table_carried",
+        &rows_of_a_table_carried,
+        &rows_of_a_table_carried_grad,
+        &p,
+    );
 }

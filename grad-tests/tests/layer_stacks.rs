@@ -108,6 +108,41 @@ fn layer(n: usize, m: usize, s: f64) -> Layer {
     }
 }
 
+/// The activations overwritten in place by each layer (`h = layer.forward(&h)`), then by a
+/// `collect` of themselves in a branch; the rows iterated with `iter()` and `zip`, copied by
+/// `clone()`. Before: "`h = ..` replaces a whole sequence" (the copy of a row of data was not
+/// known to hold floats).
+#[gradient(wrt(net))]
+fn net_loss_in_place(net: &Net, xs: &[Vec<f64>], ys: &[f64]) -> f64 {
+    let mut total = 0.0;
+    for (x, y) in xs.iter().zip(ys) {
+        let mut h = x.clone();
+        for (k, layer) in net.layers.iter().enumerate() {
+            h = layer.forward(&h);
+            if k + 1 < net.layers.len() {
+                h = h.iter().map(|&v| v.max(0.0) + 0.05 * v).collect();
+            }
+        }
+        total += (h[0] - y).powi(2);
+    }
+    total / xs.len() as f64
+}
+
+/// The same over `for x in xs.iter()`, the squashing unconditional.
+#[gradient(wrt(net))]
+fn net_sum_in_place(net: &Net, xs: &[Vec<f64>]) -> f64 {
+    let mut t = 0.0;
+    for x in xs.iter() {
+        let mut h = x.to_vec();
+        for layer in &net.layers {
+            h = layer.forward(&h);
+            h = h.iter().map(|&v| v.tanh()).collect();
+        }
+        t += h[0];
+    }
+    t
+}
+
 #[test]
 fn layers_of_different_widths_carried_in_one_buffer() {
     let net = Net {
@@ -120,6 +155,18 @@ fn layers_of_different_widths_carried_in_one_buffer() {
         &net,
         |m| net_loss(m, &xs, &ys),
         |m, d| net_loss_grad(m, &xs, &ys, d),
+    );
+    check_model(
+        "net_loss_in_place",
+        &net,
+        |m| net_loss_in_place(m, &xs, &ys),
+        |m, d| net_loss_in_place_grad(m, &xs, &ys, d),
+    );
+    check_model(
+        "net_sum_in_place",
+        &net,
+        |m| net_sum_in_place(m, &xs),
+        |m, d| net_sum_in_place_grad(m, &xs, d),
     );
     check_model(
         "net_loss_parts",
@@ -458,5 +505,57 @@ fn layers_applied_in_closures() {
         &net,
         |m| layers_in_closures(m, &xs[0]),
         |m, d| layers_in_closures_grad(m, &xs[0], d),
+    );
+}
+
+#[derive(Clone, Debug, Params)]
+struct Attention {
+    wq: [[f64; 2]; 2],
+    wk: [[f64; 2]; 2],
+    wv: [[f64; 2]; 2],
+}
+
+fn matvec(m: &[[f64; 2]; 2], v: &[f64; 2]) -> [f64; 2] {
+    [
+        m[0][0] * v[0] + m[0][1] * v[1],
+        m[1][0] * v[0] + m[1][1] * v[1],
+    ]
+}
+
+/// Self-attention over tokens: the model's matrices lent whole to a plain helper in the closures
+/// that collect the queries, keys and values (`Vec<[f64; 2]>`), a softmax per token.
+#[gradient(wrt(a))]
+fn attention(a: &Attention, toks: &[[f64; 2]]) -> f64 {
+    let qs: Vec<[f64; 2]> = toks.iter().map(|t| matvec(&a.wq, t)).collect();
+    let ks: Vec<[f64; 2]> = toks.iter().map(|t| matvec(&a.wk, t)).collect();
+    let vs: Vec<[f64; 2]> = toks.iter().map(|t| matvec(&a.wv, t)).collect();
+    let mut out = 0.0;
+    for i in 0..toks.len() {
+        let scores: Vec<f64> = (0..toks.len())
+            .map(|j| qs[i][0] * ks[j][0] + qs[i][1] * ks[j][1])
+            .collect();
+        let m = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let e: Vec<f64> = scores.iter().map(|s| (s - m).exp()).collect();
+        let z: f64 = e.iter().sum();
+        for j in 0..toks.len() {
+            out += e[j] / z * (vs[j][0] + vs[j][1]);
+        }
+    }
+    out
+}
+
+#[test]
+fn attention_with_matrices_lent_to_a_helper() {
+    let a = Attention {
+        wq: [[0.1, 0.2], [0.3, -0.1]],
+        wk: [[0.5, -0.2], [0.1, 0.4]],
+        wv: [[0.3, 0.3], [-0.2, 0.6]],
+    };
+    let toks = [[1.0, 0.5], [-0.3, 0.8], [0.2, -1.0]];
+    check_model(
+        "attention",
+        &a,
+        |m| attention(m, &toks),
+        |m, d| attention_grad(m, &toks, d),
     );
 }

@@ -489,3 +489,51 @@ fn lists_of_tuples_written_out() {
     let want: f64 = g.iter().zip(&v).map(|(a, b)| a * b).sum();
     close("written_lists_jvp", &[dir], &[want]);
 }
+
+/// A helper returning a row `[f64; 2]` (a rotation, as a force or a step of a physics loop is).
+fn rot(a: f64, b: f64) -> [f64; 2] {
+    [a * b.cos(), a * b.sin()]
+}
+
+/// A 2×2 matrix given whole to a helper.
+fn matvec(m: &[[f64; 2]; 2], v: &[f64; 2]) -> [f64; 2] {
+    [
+        m[0][0] * v[0] + m[0][1] * v[1],
+        m[1][0] * v[0] + m[1][1] * v[1],
+    ]
+}
+
+/// Rows made by a helper and collected (`Vec<[f64; 2]>`, `Vec<_>`, a turbofish), or pushed into
+/// a list typed or not (the helper's return type gives it), or pushed after a `let`; a local
+/// matrix lent to the helper in the closure. Before: "cannot follow a differentiated slice
+/// through `qs[0]`", or "cannot follow a differentiated value into `qs`".
+#[gradient]
+fn helper_rows(x: &[f64]) -> f64 {
+    let qs: Vec<[f64; 2]> = (0..2).map(|i| rot(x[i], x[i + 2])).collect();
+    let ps: Vec<_> = (0..2).map(|i| rot(x[i + 1], 0.5)).collect();
+    let zs = x.iter().map(|&v| rot(v, v)).collect::<Vec<_>>();
+    let mut us = Vec::new();
+    for i in 0..2 {
+        us.push(rot(x[i], x[5]));
+    }
+    let mut ws: Vec<[f64; 2]> = Vec::new();
+    for i in 0..3 {
+        let r = rot(x[i + 3], x[i]);
+        ws.push(r);
+    }
+    let m = [[x[0], x[1]], [x[2], x[3]]];
+    let toks = [[1.0, 0.5], [-0.3, 0.8]];
+    let ms: Vec<[f64; 2]> = toks.iter().map(|t| matvec(&m, t)).collect();
+    let cs: Vec<[f64; 2]> = toks.iter().map(|t| [t[0] * x[0], t[1] * x[1]]).collect();
+    qs[0][0] * qs[1][1]
+        + ps[1][0] * zs[5][1]
+        + us[1][0] * us[0][1]
+        + ws.iter().map(|w| w[0] * w[1]).sum::<f64>()
+        + ms[0][0] * ms[1][1]
+        + cs[1][0] * cs[0][1]
+}
+
+#[test]
+fn rows_made_by_helpers_collected_and_pushed() {
+    check("helper_rows", &helper_rows, &helper_rows_grad, &P);
+}

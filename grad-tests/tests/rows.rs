@@ -757,3 +757,42 @@ fn rows_in_another_order() {
     let f = |p: &[f64]| rows_reordered(&ragged(p, &[2, 3, 1, 2]));
     check_flat("rows_reordered", &w.concat(), &f, v, &d.concat()).unwrap();
 }
+
+/// Consecutive rows under adapters: zipped with data (`pos.windows(2).zip(rest)`), enumerated, in
+/// a reduction and in a loop, and chunks zipped. Before: "reads the differentiated rows `pos` by
+/// index".
+#[gradient(wrt(pos))]
+fn spring_rest_lengths(pos: &[[f64; 2]], rest: &[f64]) -> f64 {
+    let e: f64 = pos
+        .windows(2)
+        .zip(rest)
+        .map(|(w, &l)| {
+            let d = ((w[1][0] - w[0][0]).powi(2) + (w[1][1] - w[0][1]).powi(2)).sqrt();
+            (d - l).powi(2)
+        })
+        .sum();
+    let mut t = 0.0;
+    for (i, w) in pos.windows(2).enumerate() {
+        t += (i as f64 + 1.0) * w[0][1] * w[1][0];
+    }
+    for (c, &l) in pos.chunks(2).zip(rest) {
+        t += l * c[0][0] * c[c.len() - 1][1];
+    }
+    e + 0.1 * t
+}
+
+#[test]
+fn windows_over_rows_under_adapters() {
+    let pos = [[0.0, 0.0], [1.0, 0.2], [2.1, -0.1], [2.5, 1.0]];
+    let rest = [1.0, 0.8, 1.2];
+    let mut d = [[0.0; 2]; 4];
+    let v = spring_rest_lengths_grad(&pos, &rest, &mut d);
+    check_flat(
+        "spring_rest_lengths",
+        &flat(&pos),
+        &|p: &[f64]| spring_rest_lengths(&unflat::<2>(p), &rest),
+        v,
+        &flat(&d),
+    )
+    .unwrap();
+}

@@ -1016,31 +1016,48 @@ pub fn array_rows_collect_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
         return None;
     };
     crate::sig::float_of(&row.elem)?;
-    // (`{ [..] }`, as the rewrite of rows parameters writes a row's closure.)
-    let body = match super::unparen(&cl.body) {
-        syn::Expr::Block(b) if b.label.is_none() && b.block.stmts.len() == 1 => {
-            match &b.block.stmts[0] {
-                syn::Stmt::Expr(e, None) => super::unparen(e),
+    // (`{ [..] }`, as the rewrite of rows parameters writes a row's closure; `{ let s = ..;
+    // [..] }`, as that of a local matrix read by row does: the `let`s before the row.)
+    let (lets, body) = match super::unparen(&cl.body) {
+        syn::Expr::Block(b) if b.label.is_none() && !b.block.stmts.is_empty() => {
+            let (last, lets) = b.block.stmts.split_last()?;
+            if !lets.iter().all(|s| matches!(s, syn::Stmt::Local(_))) {
+                return None;
+            }
+            match last {
+                syn::Stmt::Expr(e, None) => (lets, super::unparen(e)),
                 _ => return None,
             }
         }
-        e => e,
-    };
-    let syn::Expr::Array(arr) = body else {
-        return None;
+        e => (&[][..], e),
     };
     let n = &row.len;
-    if quote!(#n).to_string() != arr.elems.len().to_string()
-        && quote!(#n).to_string() != format!("{}usize", arr.elems.len())
-    {
-        return None;
-    }
+    let (lets, arr): (Vec<syn::Stmt>, syn::ExprArray) = match body {
+        syn::Expr::Array(arr) => {
+            if quote!(#n).to_string() != arr.elems.len().to_string()
+                && quote!(#n).to_string() != format!("{}usize", arr.elems.len())
+            {
+                return None;
+            }
+            (lets.to_vec(), arr.clone())
+        }
+        // A row made otherwise (`|p| force(p)`, a helper returning `[T; K]`): bound under the
+        // row's type, then given element by element.
+        value => {
+            let width = super::tuples::lit_usize(n)?;
+            let (r, t) = (crate::naming::fresh("row"), &row);
+            let elems = (0..width).map(|j| -> syn::Expr { syn::parse_quote!(#r[#j]) });
+            let mut lets = lets.to_vec();
+            lets.push(syn::parse_quote!(let #r: #t = #value;));
+            (lets, syn::parse_quote!([#(#elems),*]))
+        }
+    };
     let count = pieces_len(&c.receiver).or_else(|| seq_len(&map.receiver))?;
     let (name, source, pat) = (&id.ident, &map.receiver, untyped(&cl.inputs[0]));
     let k = crate::naming::fresh("k");
     Some(vec![
         syn::parse_quote!(let mut #name = vec![[0.0; #n]; #count];),
-        syn::parse_quote!(for (#k, #pat) in #source.enumerate() { #name[#k] = #arr; }),
+        syn::parse_quote!(for (#k, #pat) in #source.enumerate() { #(#lets)* #name[#k] = #arr; }),
     ])
 }
 
@@ -1246,21 +1263,19 @@ fn seq_len(e: &syn::Expr) -> Option<proc_macro2::TokenStream> {
         syn::Expr::Paren(p) => seq_len(&p.expr),
         syn::Expr::Reference(r) => seq_len(&r.expr),
         syn::Expr::Path(x) if x.path.get_ident().is_some() => Some(quote!(#x.len())),
-        syn::Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => {
-            match &*m.receiver {
-                syn::Expr::Path(x) => Some(quote!(#x.len())),
-                // A part `x[a..b]`.
-                syn::Expr::Index(ix) => {
-                    let (x @ syn::Expr::Path(_), syn::Expr::Range(r)) = (&*ix.expr, &*ix.index)
-                    else {
-                        return None;
-                    };
-                    let (lo, hi) = range_bounds(x, r);
-                    Some(quote!((#hi - #lo)))
-                }
-                _ => None,
-            }
+        // A part `x[a..b]` (`&x[a..b]` a `zip` is given, or its `iter()`).
+        syn::Expr::Index(ix) => {
+            let (x @ syn::Expr::Path(_), syn::Expr::Range(r)) = (&*ix.expr, &*ix.index) else {
+                return None;
+            };
+            let (lo, hi) = range_bounds(x, r);
+            Some(quote!((#hi - #lo)))
         }
+        syn::Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => match &*m.receiver {
+            syn::Expr::Path(x) => Some(quote!(#x.len())),
+            part @ syn::Expr::Index(_) => seq_len(part),
+            _ => None,
+        },
         syn::Expr::MethodCall(m)
             if (m.method == "enumerate" || m.method == "rev") && m.args.is_empty() =>
         {

@@ -258,6 +258,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     // (First: the rewrites of lists fill a list of computed values by index, `T::from(0.5)`.)
     constant_matrices::rewrite(&mut item.block);
     refill_calls::hoist(&mut item.block);
+    row_pushes::typed_by_helpers(&mut item.block);
     value_structs::scalarize(item);
     struct_rows::list_clones(item);
     rest_patterns::split(&mut item.block);
@@ -428,6 +429,19 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
 /// The float parameters and the constants of the module the body reads whose type names a
 /// float (`const C: f64 = 0.7;`): what a local's `let` may read to hold a float (`let mut acc =
 /// C;`).
+/// Whether `ty` is a sequence (a slice, array or `Vec`, lent or not) of a primitive float or
+/// of rows of them.
+fn float_rows(ty: &syn::Type) -> bool {
+    let mut t = ty;
+    while let syn::Type::Reference(r) = t {
+        t = &r.elem;
+    }
+    match crate::vector::seq_elem(t) {
+        Some(e) => crate::sig::float_of(&e).is_some() || float_rows(&e),
+        None => false,
+    }
+}
+
 fn float_seeds(
     item: &syn::ItemFn,
     float_params: &std::collections::HashSet<String>,
@@ -444,6 +458,15 @@ fn float_seeds(
     syn::visit::Visit::visit_block(&mut paths, &item.block);
     let caller = item.sig.ident.to_string();
     let mut out = float_params.clone();
+    // Sequences of floats (or of rows of them) lent as data: a copy of one of their rows
+    // (`for x in xs.iter() { let mut h = x.clone(); .. }`) is a buffer of floats.
+    out.extend(item.sig.inputs.iter().filter_map(|a| match a {
+        syn::FnArg::Typed(pt) if float_rows(&pt.ty) => match &*pt.pat {
+            syn::Pat::Ident(i) => Some(i.ident.to_string()),
+            _ => None,
+        },
+        _ => None,
+    }));
     out.extend(paths.0.into_iter().filter(|n| {
         !binds_anywhere(&item.block, n)
             && crate::prescan::const_type(&caller, n)
@@ -937,6 +960,21 @@ fn typed_data_copies(body: &mut syn::Block, sig: &crate::sig::Sig) {
 /// Whether a pattern anywhere in `body` (a `let`, a closure's or a loop's) binds `name`.
 fn binds_anywhere(body: &syn::Block, name: &str) -> bool {
     declarations(body, name) > 0
+}
+
+/// How many patterns in `body` (at any depth, outside the items declared in it) bind `name`.
+pub(crate) fn declarations_here(body: &syn::Block, name: &str) -> usize {
+    struct Finder<'a>(&'a str, usize);
+    impl<'a> syn::visit::Visit<'a> for Finder<'_> {
+        fn visit_pat_ident(&mut self, p: &'a syn::PatIdent) {
+            self.1 += usize::from(p.ident == self.0);
+            syn::visit::visit_pat_ident(self, p);
+        }
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut f = Finder(name, 0);
+    syn::visit::Visit::visit_block(&mut f, body);
+    f.1
 }
 
 /// How many patterns in `body` (at any depth) bind `name`.
@@ -2074,6 +2112,9 @@ impl Desugar<'_> {
                 syn::Stmt::Local(l) if iterators::enumerated_extremum_let(l).is_some() => {
                     let lets = iterators::enumerated_extremum_let(l).expect("checked just above");
                     work.extend(lets.into_iter().rev());
+                }
+                syn::Stmt::Local(l) if refs::ref_binding_let(l).is_some() => {
+                    work.push(refs::ref_binding_let(l).expect("checked just above"));
                 }
                 syn::Stmt::Local(l) => match tuples::split_tuple_let(l) {
                     // Nested tuples are split in turn.

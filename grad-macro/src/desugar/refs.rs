@@ -422,3 +422,36 @@ fn whole_view(l: &syn::Local, name: &syn::Ident) -> Option<syn::Ident> {
     };
     matches!(whole, syn::Expr::Path(p) if p.path.is_ident(name)).then(|| id.ident.clone())
 }
+
+/// Input: `let ref a = e;` (also `ref mut a` of a place, and typed `let ref a: T = e;`), as
+/// the split of `let (ref a, ref b) = t;` or `let P { ref x, .. } = p;` leaves it.
+/// Output: `let a = &e;` (`let a: &T = &e;`, `let a = &mut e;`), which binds the same
+/// reference, read and written through as any other.
+pub fn ref_binding_let(l: &syn::Local) -> Option<syn::Stmt> {
+    let (syn::Pat::Ident(id), ty) = super::pat_and_type(l) else {
+        return None;
+    };
+    id.by_ref?;
+    let init = l.init.as_ref()?;
+    if id.subpat.is_some() || init.diverge.is_some() {
+        return None;
+    }
+    let (name, e) = (&id.ident, &init.expr);
+    if id.mutability.is_some() {
+        // (A temporary lent mutably would be changed and dropped at once: places only.)
+        if !matches!(
+            super::unparen(e),
+            syn::Expr::Path(_) | syn::Expr::Field(_) | syn::Expr::Index(_)
+        ) {
+            return None;
+        }
+        return Some(match ty {
+            Some(t) => syn::parse_quote!(let #name: &mut #t = &mut #e;),
+            None => syn::parse_quote!(let #name = &mut #e;),
+        });
+    }
+    Some(match ty {
+        Some(t) => syn::parse_quote!(let #name: &#t = &#e;),
+        None => syn::parse_quote!(let #name = &#e;),
+    })
+}

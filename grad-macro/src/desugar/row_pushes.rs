@@ -75,6 +75,7 @@ pub fn row_pushes_let(
         kind,
         width,
         typed: float.is_some(),
+        row: float.clone(),
         floats,
         ints,
         ok: true,
@@ -212,6 +213,8 @@ struct Flatten<'a> {
     width: Option<usize>,
     /// Whether the `Vec`'s type says its rows hold floats.
     typed: bool,
+    /// The rows' element type, where the `Vec`'s type gives it.
+    row: Option<syn::Type>,
     floats: &'a HashSet<String>,
     /// Names that hold integers (see [`integer_names`]).
     ints: &'a HashSet<String>,
@@ -223,15 +226,15 @@ impl Flatten<'_> {
     /// `s` as the statements it becomes: a push as a statement is one push per element.
     fn stmt(&mut self, mut s: syn::Stmt) -> Vec<syn::Stmt> {
         if let syn::Stmt::Expr(e, Some(_)) = &s {
-            if let Some(parts) = self.push_parts(e) {
+            if let Some((pre, parts)) = self.push_parts(e) {
                 let flat = self.flat;
-                return parts
-                    .iter()
-                    .map(|p| {
+                return pre
+                    .into_iter()
+                    .chain(parts.iter().map(|p| {
                         let span = syn::spanned::Spanned::span(p);
                         let flat = crate::naming::respanned(flat, span);
                         syn::parse_quote_spanned!(span=> #flat.push(#p);)
-                    })
+                    }))
                     .collect();
             }
         }
@@ -239,10 +242,12 @@ impl Flatten<'_> {
         vec![s]
     }
 
-    /// The elements of the row `name.push(ROW)` pushes, or `None` for another expression (a
-    /// push of another form makes the rewrite fail).
-    fn push_parts(&mut self, e: &syn::Expr) -> Option<Vec<syn::Expr>> {
+    /// The elements of the row `name.push(ROW)` pushes (after a `let` of the row where it is
+    /// no row written out), or `None` for another expression (a push of another form makes the
+    /// rewrite fail).
+    fn push_parts(&mut self, e: &syn::Expr) -> Option<(Option<syn::Stmt>, Vec<syn::Expr>)> {
         let row = super::pushes::push_expr(e, self.name)?;
+        let mut pre = None;
         let (kind, parts): (Kind, Vec<syn::Expr>) = match super::unparen(&row) {
             syn::Expr::Tuple(t) if t.elems.len() >= 2 => {
                 (Kind::Tuple, t.elems.iter().cloned().collect())
@@ -261,10 +266,24 @@ impl Flatten<'_> {
                     .collect();
                 (Kind::Vec, parts)
             }
-            _ => {
-                self.ok = false;
-                return None;
-            }
+            // A row made otherwise (a helper's `[T; K]`, a local array) into a `Vec<[T; K]>`
+            // typed so: bound under the row's type, then its elements.
+            value => match (self.kind, self.width, &self.row) {
+                (Some(Kind::Array), Some(width), Some(t)) => {
+                    if super::mentions(&quote!(#value), self.name) {
+                        self.ok = false;
+                        return None;
+                    }
+                    let r = crate::naming::fresh("row");
+                    pre = Some(syn::parse_quote!(let #r: [#t; #width] = #value;));
+                    let parts = (0..width).map(|j| syn::parse_quote!(#r[#j])).collect();
+                    (Kind::Array, parts)
+                }
+                _ => {
+                    self.ok = false;
+                    return None;
+                }
+            },
         };
         let same_kind = *self.kind.get_or_insert(kind) == kind;
         let same_width = *self.width.get_or_insert(parts.len()) == parts.len();
@@ -294,7 +313,7 @@ impl Flatten<'_> {
             }
         }
         self.pushes += 1;
-        Some(parts)
+        Some((pre, parts))
     }
 }
 
@@ -306,9 +325,9 @@ impl VisitMut for Flatten<'_> {
 
     fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
         // A push as a value (a `match` arm's): a block of the pushes.
-        if let Some(parts) = self.push_parts(e) {
+        if let Some((pre, parts)) = self.push_parts(e) {
             let flat = self.flat;
-            *e = syn::parse_quote!({ #(#flat.push(#parts);)* });
+            *e = syn::parse_quote!({ #pre #(#flat.push(#parts);)* });
             return;
         }
         if matches!(e, syn::Expr::Path(p) if p.path.is_ident(self.name)) {
@@ -363,4 +382,151 @@ fn integer_names(stmts: &[syn::Stmt]) -> HashSet<String> {
 /// Whether `e` is an integer by its form (see [`super::pushes::integer_form`]).
 fn integer(e: &syn::Expr, ints: &HashSet<String>) -> bool {
     super::pushes::integer_form(super::unparen(e), &|i| ints.contains(&i.to_string()))
+}
+
+/// Input: `let mut qs = Vec::new();` (untyped: `vec![]`, `Vec::with_capacity(n)` alike) that a
+/// later statement of its block grows by a push of a call of a helper the body holds (copied in
+/// from the module) that returns `[T; K]` of a float `T`: `qs.push(force(p))`.
+/// Output: `let mut qs: Vec<[T; K]> = Vec::new();`, the type the pushes give it, which
+/// [`row_pushes_let`] reads to take the rows apart.
+pub fn typed_by_helpers(body: &mut syn::Block) {
+    let helpers: Vec<(syn::Ident, syn::Type)> = body
+        .stmts
+        .iter()
+        .filter_map(|s| match s {
+            syn::Stmt::Item(syn::Item::Fn(f)) => match &f.sig.output {
+                syn::ReturnType::Type(_, t) => match &**t {
+                    syn::Type::Array(a)
+                        if crate::sig::float_of(&a.elem).is_some()
+                            && super::tuples::lit_usize(&a.len).is_some() =>
+                    {
+                        Some((f.sig.ident.clone(), (**t).clone()))
+                    }
+                    _ => None,
+                },
+                syn::ReturnType::Default => None,
+            },
+            _ => None,
+        })
+        .collect();
+    if helpers.is_empty() {
+        return;
+    }
+    super::each_block_inner_first(body, |b| {
+        for i in 0..b.stmts.len() {
+            let (head, rest) = b.stmts.split_at_mut(i + 1);
+            let syn::Stmt::Local(l) = &mut head[i] else {
+                continue;
+            };
+            let Some(init) = &l.init else {
+                continue;
+            };
+            // (Untyped, or `Vec<_>`.)
+            let pat = match &l.pat {
+                syn::Pat::Type(pt)
+                    if {
+                        let t = &pt.ty;
+                        quote!(#t).to_string().replace(' ', "") == "Vec<_>"
+                    } =>
+                {
+                    &*pt.pat
+                }
+                p => p,
+            };
+            let syn::Pat::Ident(pi) = pat else {
+                continue;
+            };
+            if init.diverge.is_some() {
+                continue;
+            }
+            let row = if super::pushes::empty_vec(&init.expr) {
+                if pi.mutability.is_none() || !matches!(l.pat, syn::Pat::Ident(_)) {
+                    continue;
+                }
+                pushed_row_type(rest, &pi.ident, &helpers)
+            } else {
+                collected_row_type(&init.expr, &helpers)
+            };
+            let Some(row) = row else {
+                continue;
+            };
+            let pat = pat.clone();
+            l.pat = syn::Pat::Type(syn::PatType {
+                attrs: Vec::new(),
+                pat: Box::new(pat),
+                colon_token: syn::Token![:](proc_macro2::Span::call_site()),
+                ty: Box::new(syn::parse_quote!(::std::vec::Vec<#row>)),
+            });
+        }
+    });
+}
+
+/// `SOURCE.map(|p| f(..)).collect()` (`.collect::<Vec<_>>()`) of a helper `f` of `helpers`:
+/// its return type.
+fn collected_row_type(e: &syn::Expr, helpers: &[(syn::Ident, syn::Type)]) -> Option<syn::Type> {
+    let syn::Expr::MethodCall(c) = super::unparen(e) else {
+        return None;
+    };
+    let turbofish_ok = c.turbofish.as_ref().is_none_or(|t| {
+        quote!(#t)
+            .to_string()
+            .replace(' ', "")
+            .trim_start_matches("::")
+            == "<Vec<_>>"
+    });
+    if c.method != "collect" || !c.args.is_empty() || !turbofish_ok {
+        return None;
+    }
+    let syn::Expr::MethodCall(m) = super::unparen(&c.receiver) else {
+        return None;
+    };
+    let [syn::Expr::Closure(cl)] = &m.args.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    if m.method != "map" {
+        return None;
+    }
+    helper_call_type(&super::tail_expr(&cl.body), helpers)
+}
+
+/// The return type of the helper of `helpers` that `e` calls.
+fn helper_call_type(e: &syn::Expr, helpers: &[(syn::Ident, syn::Type)]) -> Option<syn::Type> {
+    let syn::Expr::Call(c) = super::unparen(e) else {
+        return None;
+    };
+    let syn::Expr::Path(p) = &*c.func else {
+        return None;
+    };
+    let callee = p.path.get_ident()?;
+    helpers
+        .iter()
+        .find(|(h, _)| h == callee)
+        .map(|(_, t)| t.clone())
+}
+
+/// The return type of the helper of `helpers` whose call the first push into `name` in
+/// `stmts` pushes.
+fn pushed_row_type(
+    stmts: &[syn::Stmt],
+    name: &syn::Ident,
+    helpers: &[(syn::Ident, syn::Type)],
+) -> Option<syn::Type> {
+    struct Find<'a>(&'a syn::Ident, Option<Option<syn::Expr>>);
+    impl<'a> syn::visit::Visit<'a> for Find<'_> {
+        fn visit_expr(&mut self, e: &'a syn::Expr) {
+            if self.1.is_none() {
+                if let Some(row) = super::pushes::push_expr(e, self.0) {
+                    self.1 = Some(Some(row));
+                    return;
+                }
+                syn::visit::visit_expr(self, e);
+            }
+        }
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut f = Find(name, None);
+    for s in stmts {
+        syn::visit::Visit::visit_stmt(&mut f, s);
+    }
+    helper_call_type(&f.1??, helpers)
 }

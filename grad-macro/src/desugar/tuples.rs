@@ -2350,6 +2350,11 @@ pub fn struct_pattern_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
         syn::Expr::Reference(r) if r.mutability.is_none() => (&*r.expr, Some(quote::quote!(&))),
         e => (e, None),
     };
+    // (`*p` of a reference `p` in a loop over data: its fields are `p.x`.)
+    let place = match place {
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => &*u.expr,
+        e => e,
+    };
     if !matches!(
         place,
         syn::Expr::Path(_) | syn::Expr::Field(_) | syn::Expr::Index(_)
@@ -2365,6 +2370,11 @@ pub fn struct_pattern_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
                 let name = &i.ident;
                 let m = i.mutability;
                 out.push(syn::parse_quote!(let #m #name = #amp #place.#member;));
+            }
+            // (`ref x` of a place: its reference, read as the binding mode above reads it.)
+            syn::Pat::Ident(i) if i.subpat.is_none() && i.mutability.is_none() => {
+                let name = &i.ident;
+                out.push(syn::parse_quote!(let #name = &#place.#member;));
             }
             _ => return None,
         }
@@ -2477,10 +2487,78 @@ pub fn float_names(body: &syn::Block, floats: &HashSet<String>) -> HashSet<Strin
                 out.extend(names.iter().map(ToString::to_string));
             }
         }
+        // `for d in &data { let mut h = d.to_vec(); .. }` of a list of rows of floats: its
+        // items hold floats too (named once in the body, so no other binding is taken for one).
+        for (name, source) in loop_items(body) {
+            if !out.contains(&name)
+                && out.contains(&source)
+                && super::declarations_here(body, &name) == 1
+            {
+                out.insert(name);
+            }
+        }
         if out.len() == before {
             return out;
         }
     }
+}
+
+/// The items of the `for` loops of `body` over a named collection (`for d in &data`,
+/// `data.iter()`, `.enumerate()`'s second part, the parts of a `.zip(..)`, `&d` patterns
+/// alike), with the collection's name: never a range's count, which is no item of a collection.
+fn loop_items(body: &syn::Block) -> Vec<(String, String)> {
+    struct Items(Vec<(String, String)>);
+    impl Items {
+        fn items(&mut self, source: &syn::Expr, pat: &syn::Pat) {
+            let pat = match pat {
+                syn::Pat::Reference(r) => &*r.pat,
+                syn::Pat::Paren(p) => &*p.pat,
+                p => p,
+            };
+            let pair = match pat {
+                syn::Pat::Tuple(t) if t.elems.len() == 2 => Some((&t.elems[0], &t.elems[1])),
+                _ => None,
+            };
+            match super::unparen(source) {
+                syn::Expr::Reference(r) => self.items(&r.expr, pat),
+                syn::Expr::MethodCall(m) if m.args.is_empty() && m.method == "enumerate" => {
+                    if let Some((_, item)) = pair {
+                        self.items(&m.receiver, item);
+                    }
+                }
+                syn::Expr::MethodCall(m) if m.args.len() == 1 && m.method == "zip" => {
+                    if let Some((a, b)) = pair {
+                        self.items(&m.receiver, a);
+                        self.items(&m.args[0], b);
+                    }
+                }
+                syn::Expr::MethodCall(m)
+                    if m.args.is_empty()
+                        && ["iter", "iter_mut", "into_iter", "copied", "cloned"]
+                            .iter()
+                            .any(|k| m.method == k) =>
+                {
+                    self.items(&m.receiver, pat);
+                }
+                syn::Expr::Path(p) => {
+                    if let (Some(name), syn::Pat::Ident(i)) = (p.path.get_ident(), pat) {
+                        self.0.push((i.ident.to_string(), name.to_string()));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    impl<'a> syn::visit::Visit<'a> for Items {
+        fn visit_expr_for_loop(&mut self, f: &'a syn::ExprForLoop) {
+            self.items(&f.expr, &f.pat);
+            syn::visit::visit_expr_for_loop(self, f);
+        }
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut items = Items(Vec::new());
+    syn::visit::Visit::visit_block(&mut items, body);
+    items.0
 }
 
 /// Whether the value `e` is a float as far as its form tells: it has a float literal, calls a
