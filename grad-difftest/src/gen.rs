@@ -4366,7 +4366,12 @@ impl<'a> FnGen<'a> {
                         Self::line(
                             out,
                             ind,
-                            &format!("let {b}: [{FLT}; 3] = std::array::from_fn(|{f}| {xs}[{f} % {xs}.len()] * {ee} + {f} as {FLT});"),
+                            &if self.on("stmt:from_fn_turbofish") && self.rng.chance(0.4) {
+                                // (Typed by the turbofish only.)
+                                format!("let {b} = core::array::from_fn::<{FLT}, 3, _>(|{f}| {xs}[{f} % {xs}.len()] * {ee} + {f} as {FLT});")
+                            } else {
+                                format!("let {b}: [{FLT}; 3] = std::array::from_fn(|{f}| {xs}[{f} % {xs}.len()] * {ee} + {f} as {FLT});")
+                            },
                         );
                         Self::line(
                             out,

@@ -1657,3 +1657,24 @@ fn copies_of_table_rows_carried_across_iterations() {
         &p,
     );
 }
+
+/// Arrays made by `from_fn` typed by its turbofish only (`core::array::from_fn::<f64, 3, _>`).
+/// Before: "inlines a closure defined in the body at its calls, and cannot here".
+#[gradient]
+fn from_fn_typed_by_turbofish(x: &[f64]) -> f64 {
+    let v: [f64; 3] = core::array::from_fn(|i| x[i] * x[i + 3]);
+    let w = std::array::from_fn::<f64, 3, _>(|i| v[i].sin());
+    let u = core::array::from_fn::<f64, 2, _>(|i| w[i] * x[5]);
+    v.iter().sum::<f64>() + w[2] + u[0] * u[1]
+}
+
+#[test]
+fn arrays_from_fn_typed_by_turbofish() {
+    let p = [0.3, -0.7, 0.5, 0.9, -0.4, 0.2];
+    check(
+        "from_fn_typed_by_turbofish",
+        &from_fn_typed_by_turbofish,
+        &from_fn_typed_by_turbofish_grad,
+        &p,
+    );
+}

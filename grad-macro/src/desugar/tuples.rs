@@ -374,16 +374,28 @@ pub fn reassigned_array_let(l: &syn::Local, rest: &[syn::Stmt]) -> Option<Vec<sy
 /// N]; for K in 0..N { a[K] = { let i = K; e }; }`, a local buffer written by index.
 pub fn array_from_fn_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     let (id, ty, init) = super::plain_let(l)?;
-    let Some(syn::Type::Array(a)) = ty else {
-        return None;
-    };
-    crate::sig::float_of(&a.elem)?;
     let syn::Expr::Call(c) = init else {
         return None;
     };
     let syn::Expr::Path(f) = &*c.func else {
         return None;
     };
+    // The type of the `let`, or the turbofish's (`from_fn::<f64, 3, _>(..)`).
+    let turbofish: Option<syn::TypeArray> = match &f.path.segments.last()?.arguments {
+        syn::PathArguments::AngleBracketed(g) => match &g.args.iter().collect::<Vec<_>>()[..] {
+            [syn::GenericArgument::Type(t), syn::GenericArgument::Const(n), _] => {
+                Some(syn::parse_quote!([#t; #n]))
+            }
+            _ => return None,
+        },
+        _ => None,
+    };
+    let a = match (ty, &turbofish) {
+        (Some(syn::Type::Array(a)), _) => a,
+        (None, Some(a)) => a,
+        _ => return None,
+    };
+    crate::sig::float_of(&a.elem)?;
     let segs: Vec<String> = crate::naming::segments(&f.path);
     let from_fn = matches!(
         segs.iter().map(String::as_str).collect::<Vec<_>>()[..],
@@ -392,7 +404,13 @@ pub fn array_from_fn_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     let [syn::Expr::Closure(cl)] = &c.args.iter().collect::<Vec<_>>()[..] else {
         return None;
     };
-    if !from_fn || cl.inputs.len() != 1 || f.path.segments.iter().any(|s| !s.arguments.is_empty()) {
+    let segments: Vec<&syn::PathSegment> = f.path.segments.iter().collect();
+    let (last, path) = segments.split_last()?;
+    if !from_fn
+        || cl.inputs.len() != 1
+        || path.iter().any(|s| !s.arguments.is_empty())
+        || (turbofish.is_none() && !last.arguments.is_empty())
+    {
         return None;
     }
     let (name, len, pat, body) = (&id.ident, &a.len, &cl.inputs[0], &cl.body);
