@@ -3566,7 +3566,62 @@ impl<'a> FnGen<'a> {
             self.fresh("w"),
         );
         let pad = |d: usize| "    ".repeat(d);
-        let bound = match self.rng.below(18) {
+        let bound = match self.rng.below(20) {
+            19 if self.on("stmt:part_from_end") => {
+                // Elements of a part read from its end, present or not: |.| <= m each.
+                let (p, q) = (self.fresh("fa"), self.fresh("fb"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let ({p}, {q}) = {xs}.split_at({xs}.len() / 2);"),
+                );
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = {q}.iter().rev().nth(1).copied().unwrap_or(0.5) + {xs}[1..].iter().rev().last().copied().unwrap_or({ee}) + {p}.iter().rev().next().copied().unwrap_or(0.25) * {ee};"),
+                );
+                3.0 * m + 1.0
+            }
+            18 if self.on("stmt:part_rows") => {
+                // A matrix of rows copied from parts of a slice (collected from a range, written
+                // out, or vectors by name), read whole: at most six tanh.
+                let (u, r, h) = (self.fresh("pu"), self.fresh("pr"), self.fresh("ph"));
+                match self.rng.below(4) {
+                    3 if self.on("stmt:part_rows_pushed") => {
+                        Self::line(out, ind, &format!("let mut {a} = Vec::new();"));
+                        Self::nested(
+                            out,
+                            ind,
+                            &format!("for {k} in 0..2"),
+                            &format!("{a}.push({xs}[{k} * ({xs}.len() / 2)..({k} + 1) * ({xs}.len() / 2)].to_vec());"),
+                        );
+                    }
+                    0 | 3 => Self::line(
+                        out,
+                        ind,
+                        &format!("let {a}: Vec<Vec<{FLT}>> = (0..2).map(|{k}| {xs}[{k} * ({xs}.len() / 2)..({k} + 1) * ({xs}.len() / 2)].to_vec()).collect();"),
+                    ),
+                    1 => Self::line(
+                        out,
+                        ind,
+                        &format!("let {a} = vec![{xs}[..{xs}.len() / 2].to_vec(), {xs}[{xs}.len() - {xs}.len() / 2..].to_vec()];"),
+                    ),
+                    _ => {
+                        Self::line(
+                            out,
+                            ind,
+                            &format!("let {h}: Vec<{FLT}> = {xs}.iter().map(|{u}| *{u} * 0.5).collect();"),
+                        );
+                        Self::line(out, ind, &format!("let {a} = vec![{h}, {xs}.to_vec()];"));
+                    }
+                }
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = {a}.iter().map(|{r}| {r}.iter().map(|{u}| {FLT}::tanh(*{u} * {ee})).sum::<{FLT}>()).sum::<{FLT}>() * 0.5;"),
+                );
+                6.0
+            }
             17 if self.on("stmt:helper_rows") => {
                 // Rows `[T; 2]` made by a plain helper, collected (typed, `Vec<_>`, a
                 // turbofish) or pushed into a list typed by the helper's return type, then

@@ -1678,3 +1678,28 @@ fn arrays_from_fn_typed_by_turbofish() {
         &p,
     );
 }
+
+/// The elements of a part read from its end (`x[3..].iter().rev().nth(1)`, `.last()`,
+/// `.next()`, of a view `split_at` makes too), present or not. Before: "`iter()` of a
+/// differentiated sequence is followed where the iterator is consumed at once".
+#[gradient]
+fn parts_from_their_end(x: &[f64]) -> f64 {
+    let (a, b) = x.split_at(x.len() / 2);
+    b.iter().rev().nth(1).copied().unwrap_or(0.5)
+        + a[0]
+        + x[1..4].iter().rev().nth(0).copied().unwrap_or(0.5)
+        + x[2..].iter().rev().last().copied().unwrap()
+            * x[..3].iter().rev().next().copied().unwrap_or(1.0)
+        + x[1..5].iter().rev().nth(7).copied().unwrap_or(0.25)
+}
+
+#[test]
+fn parts_read_from_their_end() {
+    let p = [0.3, -0.7, 0.5, 0.9, -0.4, 0.2];
+    check(
+        "parts_from_their_end",
+        &parts_from_their_end,
+        &parts_from_their_end_grad,
+        &p,
+    );
+}

@@ -5384,3 +5384,63 @@ fn session_58_forms_run() {
     let (value, _) = S58State { y: 0.5 }.spent_grad(0.3);
     assert_eq!(value.to_bits(), S58State { y: 0.5 }.spent(0.3).to_bits());
 }
+
+fn s59_rot(a: f64, b: f64) -> [f64; 2] {
+    [a * b.cos(), a * b.sin()]
+}
+
+fn s59_layer(w: &[f64], x: &[f64]) -> Vec<f64> {
+    (0..2)
+        .map(|i| w[2 * i] * x[0] + w[2 * i + 1] * x[1])
+        .collect()
+}
+
+/// Session 59's forms: `ref` bindings, `from_fn` typed by its turbofish, rows made by a helper
+/// collected and pushed, rows of parts collected and written out, copies of a table's rows
+/// replaced across iterations, parts zipped into a collect.
+#[gradient(jvp)]
+fn s59_forms(w: f64, xs: &[f64]) -> f64 {
+    let (ref a, ref b) = (xs[0] * w, xs[1]);
+    let arr = core::array::from_fn::<f64, 2, _>(|i| xs[i] * w);
+    let rows: Vec<[f64; 2]> = xs.iter().map(|&t| s59_rot(t, w)).collect();
+    let mut pushed = Vec::new();
+    for &t in xs {
+        pushed.push(s59_rot(w, t));
+    }
+    let parts: Vec<Vec<f64>> = (0..2).map(|i| xs[i..=i].to_vec()).collect();
+    let written = [xs[..1].to_vec(), xs[2..].to_vec()];
+    let table = [[0.5, -0.25], [1.0, 0.75]];
+    let mut carried = 0.0;
+    for d in &table {
+        let mut h = d.to_vec();
+        h = s59_layer(&[w, 0.5, 0.25, w], &h);
+        h = h.iter().map(|v| v.tanh()).collect();
+        carried += h[0] * h[1];
+    }
+    let zipped: Vec<f64> = xs.iter().zip(&xs[1..]).map(|(p, q)| p * q * w).collect();
+    *a * *b + arr[1] + rows[2][0] * pushed[1][1] + parts[1][0] * written[1][0] + carried + zipped[0]
+}
+
+/// Differentiated rows read through `windows(2)` under adapters.
+#[gradient]
+fn s59_springs(pos: &[[f64; 2]], rest: &[f64]) -> f64 {
+    pos.windows(2)
+        .zip(rest)
+        .map(|(p, &l)| ((p[1][0] - p[0][0]).hypot(p[1][1] - p[0][1]) - l).powi(2))
+        .sum()
+}
+
+#[test]
+fn session_59_forms_run() {
+    let xs = [0.5, -0.25, 1.0];
+    let (value, _) = s59_forms_grad(0.7, &xs, &mut [0.0; 3]);
+    assert_eq!(value.to_bits(), s59_forms(0.7, &xs).to_bits());
+    let (value, _) = s59_forms_jvp(0.7, &xs, 0.1, &[0.0; 3]);
+    assert_eq!(value.to_bits(), s59_forms(0.7, &xs).to_bits());
+    let pos = [[0.0, 0.0], [1.0, 0.5], [2.0, 0.0]];
+    let rest = [1.0, 1.2];
+    let mut dpos = [[0.0; 2]; 3];
+    let mut drest = [0.0; 2];
+    let value = s59_springs_grad(&pos, &rest, &mut dpos, &mut drest);
+    assert_eq!(value.to_bits(), s59_springs(&pos, &rest).to_bits());
+}

@@ -537,3 +537,26 @@ fn helper_rows(x: &[f64]) -> f64 {
 fn rows_made_by_helpers_collected_and_pushed() {
     check("helper_rows", &helper_rows, &helper_rows_grad, &P);
 }
+
+/// Rows a helper returns, pushed from data only (constants): the list typed by the helper's
+/// return type, in the form that keeps the helper's calls as written. Before: E0308 inside the
+/// generated code ("expected `f64`, found `[f64; 2]`").
+#[gradient(wrt(s))]
+fn constant_helper_rows(s: f64, xs: &[f64]) -> f64 {
+    let mut a = Vec::new();
+    for h in xs {
+        a.push(rot(*h, 0.5));
+    }
+    let v: f64 = a.iter().map(|r| (r[0] * r[1]).tanh()).sum::<f64>() + a[0][1];
+    v * s
+}
+
+#[test]
+fn rows_of_constants_made_by_a_helper() {
+    let xs = [0.3, 0.4, -0.2];
+    let (v, [ds]) = constant_helper_rows_grad(0.5, &xs);
+    assert_eq!(v.to_bits(), constant_helper_rows(0.5, &xs).to_bits());
+    let h = 1e-6;
+    let fd = (constant_helper_rows(0.5 + h, &xs) - constant_helper_rows(0.5 - h, &xs)) / (2.0 * h);
+    assert!((ds - fd).abs() < 1e-8, "{ds} against {fd}");
+}

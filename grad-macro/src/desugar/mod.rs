@@ -19,6 +19,7 @@ mod lift;
 mod matches;
 pub(crate) mod normal;
 pub(crate) mod options;
+mod part_rows;
 mod partial_pushes;
 mod piece_lists;
 mod pops;
@@ -258,7 +259,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     // (First: the rewrites of lists fill a list of computed values by index, `T::from(0.5)`.)
     constant_matrices::rewrite(&mut item.block);
     refill_calls::hoist(&mut item.block);
-    row_pushes::typed_by_helpers(&mut item.block);
+    row_pushes::typed_by_helpers(&mut item.block, &item.sig.ident.to_string());
     value_structs::scalarize(item);
     struct_rows::list_clones(item);
     rest_patterns::split(&mut item.block);
@@ -286,6 +287,9 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
                 name_reduction_type(e, ty);
             }
         }
+    }
+    if let Some(float) = &ret {
+        part_rows::pushed_rows(&mut item.block, float);
     }
     let other_params = sig
         .params
@@ -2171,6 +2175,7 @@ impl Desugar<'_> {
                             .or_else(|| iterators::chained_collect_let(l))
                             .or_else(|| iterators::array_rows_collect_let(l))
                             .or_else(|| iterators::written_rows_collect_let(l, &work))
+                            .or_else(|| part_rows::part_rows_let(l, &self.float_names))
                             .or_else(|| iterators::nested_collect_let(l))
                             .or_else(|| {
                                 // A copy that pushes grow later is made by them (below).
@@ -2519,6 +2524,18 @@ fn option_element(e: &syn::Expr) -> Option<OptElement> {
     let copied = !std::ptr::eq(strip(e), e) || !std::ptr::eq(strip(&m.receiver), &*m.receiver);
     // A part as `x[a..b].iter()` is written by then: `x.iter().skip(a).take(b - a)`.
     let mut iter = strip(&m.receiver);
+    // `x.iter().skip(a).rev()` (a part `x[a..].iter().rev()` as written by then): the part's
+    // items from its end.
+    let mut outer_rev = false;
+    if let syn::Expr::MethodCall(r) = iter {
+        if r.method == "rev"
+            && r.args.is_empty()
+            && matches!(&*r.receiver, syn::Expr::MethodCall(a) if a.method == "skip" || a.method == "take")
+        {
+            outer_rev = true;
+            iter = &r.receiver;
+        }
+    }
     let mut take = None;
     let mut skip = None;
     if let syn::Expr::MethodCall(t) = iter {
@@ -2536,7 +2553,7 @@ fn option_element(e: &syn::Expr) -> Option<OptElement> {
     // `x.iter().rev()`: the same items from the end, positions counted from there.
     let mut rev = false;
     if let syn::Expr::MethodCall(r) = iter {
-        if r.method == "rev" && r.args.is_empty() {
+        if r.method == "rev" && r.args.is_empty() && !outer_rev {
             rev = true;
             iter = &r.receiver;
         }
@@ -2548,11 +2565,13 @@ fn option_element(e: &syn::Expr) -> Option<OptElement> {
         _ if take.is_some() || skip.is_some() || rev => return None,
         x => (x, false),
     };
+    // (The part taken in the items' order, then read from its end.)
+    let rev = rev || outer_rev;
     // The part as an index range of `x`.
     let part: Option<syn::Expr> = match (skip, take) {
         (None, None) => None,
         // Of the reversed items: the last `a` dropped, then the last `n` of the rest kept.
-        (a, n) if rev => {
+        (a, n) if rev && !outer_rev => {
             let hi = a.map_or_else(|| quote!(#x.len()), |a| quote!(#x.len().saturating_sub(#a)));
             Some(match n {
                 Some(n) => syn::parse_quote!(#x[(#hi).saturating_sub(#n)..#hi]),

@@ -386,29 +386,47 @@ fn integer(e: &syn::Expr, ints: &HashSet<String>) -> bool {
 
 /// Input: `let mut qs = Vec::new();` (untyped: `vec![]`, `Vec::with_capacity(n)` alike) that a
 /// later statement of its block grows by a push of a call of a helper the body holds (copied in
-/// from the module) that returns `[T; K]` of a float `T`: `qs.push(force(p))`.
+/// from the module) or a plain function of the caller's module, that returns `[T; K]` of a float
+/// `T`: `qs.push(force(p))`.
 /// Output: `let mut qs: Vec<[T; K]> = Vec::new();`, the type the pushes give it, which
 /// [`row_pushes_let`] reads to take the rows apart.
-pub fn typed_by_helpers(body: &mut syn::Block) {
-    let helpers: Vec<(syn::Ident, syn::Type)> = body
+pub fn typed_by_helpers(body: &mut syn::Block, caller: &str) {
+    let row_type = |f: &syn::ItemFn| match &f.sig.output {
+        syn::ReturnType::Type(_, t) => match &**t {
+            syn::Type::Array(a)
+                if crate::sig::float_of(&a.elem).is_some()
+                    && super::tuples::lit_usize(&a.len).is_some() =>
+            {
+                Some((f.sig.ident.clone(), (**t).clone()))
+            }
+            _ => None,
+        },
+        syn::ReturnType::Default => None,
+    };
+    let nested: Vec<&syn::ItemFn> = body
         .stmts
         .iter()
         .filter_map(|s| match s {
-            syn::Stmt::Item(syn::Item::Fn(f)) => match &f.sig.output {
-                syn::ReturnType::Type(_, t) => match &**t {
-                    syn::Type::Array(a)
-                        if crate::sig::float_of(&a.elem).is_some()
-                            && super::tuples::lit_usize(&a.len).is_some() =>
-                    {
-                        Some((f.sig.ident.clone(), (**t).clone()))
-                    }
-                    _ => None,
-                },
-                syn::ReturnType::Default => None,
-            },
+            syn::Stmt::Item(syn::Item::Fn(f)) => Some(f),
             _ => None,
         })
         .collect();
+    let mut helpers: Vec<(syn::Ident, syn::Type)> =
+        nested.iter().filter_map(|f| row_type(f)).collect();
+    // (And the module's plain functions, which a form that keeps their calls as written does
+    // not copy in: `a.push(rot(*h, 0.5))` of constants.)
+    for (name, source) in crate::prescan::plain_functions(caller) {
+        if nested.iter().any(|f| f.sig.ident == name) {
+            continue;
+        }
+        if let Some(h) = syn::parse_str::<syn::ItemFn>(&source)
+            .ok()
+            .as_ref()
+            .and_then(row_type)
+        {
+            helpers.push(h);
+        }
+    }
     if helpers.is_empty() {
         return;
     }

@@ -844,7 +844,7 @@ impl<'f> Lowerer<'f> {
         if !vals.iter().all(|v| matches!(v, Value::Float(_))) {
             self.errors.push_spanned(
                 arr,
-                "`#[gradient]` makes an array of floats a local buffer: every element must be a float here",
+                "`#[gradient]` makes an array of floats a local buffer: every element must be a float here (a list of vectors, `vec![a, b]` of `Vec`s, is followed as a matrix when its `let` says so: `let m: Vec<Vec<f64>> = vec![a, b];`)",
             );
             return None;
         }
