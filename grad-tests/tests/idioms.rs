@@ -15,8 +15,9 @@
     clippy::iter_nth_zero,
     // (`w.drain(..).collect()` as users write it.)
     clippy::drain_collect,
-    // (`let ref a = ..;` as users write it.)
-    clippy::toplevel_ref_arg
+    // (`let ref a = ..;` and `.rev().next()` as users write them.)
+    clippy::toplevel_ref_arg,
+    clippy::manual_next_back
 )]
 
 mod common;

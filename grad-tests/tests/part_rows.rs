@@ -6,7 +6,12 @@
 //! values bit for bit; rows of different lengths stop the function with a message (never a
 //! wrong value).
 
-#![allow(clippy::cast_precision_loss, clippy::needless_range_loop)]
+#![allow(
+    clippy::cast_precision_loss,
+    clippy::needless_range_loop,
+    // (Pushes right after `Vec::new()`, as users write them.)
+    clippy::vec_init_then_push
+)]
 
 mod common;
 

@@ -430,9 +430,6 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     made_data_apart(&mut item.block);
 }
 
-/// The float parameters and the constants of the module the body reads whose type names a
-/// float (`const C: f64 = 0.7;`): what a local's `let` may read to hold a float (`let mut acc =
-/// C;`).
 /// Whether `ty` is a sequence (a slice, array or `Vec`, lent or not) of a primitive float or
 /// of rows of them.
 fn float_rows(ty: &syn::Type) -> bool {
@@ -446,6 +443,9 @@ fn float_rows(ty: &syn::Type) -> bool {
     }
 }
 
+/// The float parameters and the constants of the module the body reads whose type names a
+/// float (`const C: f64 = 0.7;`), and the parameters of data that are sequences of floats:
+/// what a local's `let` may read to hold a float (`let mut acc = C;`).
 fn float_seeds(
     item: &syn::ItemFn,
     float_params: &std::collections::HashSet<String>,
@@ -968,31 +968,48 @@ fn binds_anywhere(body: &syn::Block, name: &str) -> bool {
 
 /// How many patterns in `body` (at any depth, outside the items declared in it) bind `name`.
 pub(crate) fn declarations_here(body: &syn::Block, name: &str) -> usize {
-    struct Finder<'a>(&'a str, usize);
-    impl<'a> syn::visit::Visit<'a> for Finder<'_> {
-        fn visit_pat_ident(&mut self, p: &'a syn::PatIdent) {
-            self.1 += usize::from(p.ident == self.0);
-            syn::visit::visit_pat_ident(self, p);
-        }
-        fn visit_item(&mut self, _: &'a syn::Item) {}
-    }
-    let mut f = Finder(name, 0);
-    syn::visit::Visit::visit_block(&mut f, body);
-    f.1
+    bindings(body, name, false)
 }
 
 /// How many patterns in `body` (at any depth) bind `name`.
 pub(crate) fn declarations(body: &syn::Block, name: &str) -> usize {
-    struct Finder<'a>(&'a str, usize);
+    bindings(body, name, true)
+}
+
+/// How many patterns in `body` bind `name`, those of the items it declares too or not.
+fn bindings(body: &syn::Block, name: &str, in_items: bool) -> usize {
+    struct Finder<'a>(&'a str, usize, bool);
     impl<'a> syn::visit::Visit<'a> for Finder<'_> {
         fn visit_pat_ident(&mut self, p: &'a syn::PatIdent) {
             self.1 += usize::from(p.ident == self.0);
             syn::visit::visit_pat_ident(self, p);
         }
+        fn visit_item(&mut self, i: &'a syn::Item) {
+            if self.2 {
+                syn::visit::visit_item(self, i);
+            }
+        }
     }
-    let mut f = Finder(name, 0);
+    let mut f = Finder(name, 0, in_items);
     syn::visit::Visit::visit_block(&mut f, body);
     f.1
+}
+
+/// The elements of a list written out, `[a, b]` or `vec![a, b]` (`None` for anything else).
+pub(crate) fn listed_elements(e: &syn::Expr) -> Option<Vec<syn::Expr>> {
+    match unparen(e) {
+        syn::Expr::Array(a) => Some(a.elems.iter().cloned().collect()),
+        syn::Expr::Macro(m) if m.mac.path.is_ident("vec") => Some(
+            m.mac
+                .parse_body_with(
+                    syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
+                )
+                .ok()?
+                .into_iter()
+                .collect(),
+        ),
+        _ => None,
+    }
 }
 
 /// Input: `let mut x = x.to_vec();` (`x.clone()`, `x.to_owned()`) of a sequence parameter `x`,

@@ -56,18 +56,7 @@ pub fn part_rows_let(l: &syn::Local, floats: &HashSet<String>) -> Option<Vec<syn
     match super::unparen(init) {
         // Rows written out (in a `vec![..]` or an array).
         list @ (syn::Expr::Macro(_) | syn::Expr::Array(_)) => {
-            let rows: Vec<syn::Expr> = match list {
-                syn::Expr::Macro(m) if m.mac.path.is_ident("vec") => m
-                    .mac
-                    .parse_body_with(
-                        syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
-                    )
-                    .ok()?
-                    .into_iter()
-                    .collect(),
-                syn::Expr::Array(a) => a.elems.iter().cloned().collect(),
-                _ => return None,
-            };
+            let rows = super::listed_elements(list)?;
             // (Untyped, a row that is a vector by its form says the others are vectors too,
             // as the elements of a list share one type: alone, a name, `clone()` or
             // `to_owned()` may be of a float, `vec![a, b]` a list of floats.)

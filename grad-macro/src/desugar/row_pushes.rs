@@ -122,18 +122,7 @@ fn literal_rows(l: &syn::Local) -> Option<(syn::Local, Vec<syn::Stmt>)> {
     if pi.by_ref.is_some() || pi.subpat.is_some() || init.diverge.is_some() {
         return None;
     }
-    let rows: Vec<syn::Expr> = match super::unparen(&init.expr) {
-        syn::Expr::Array(a) => a.elems.iter().cloned().collect(),
-        syn::Expr::Macro(m) if m.mac.path.is_ident("vec") => m
-            .mac
-            .parse_body_with(
-                syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
-            )
-            .ok()?
-            .into_iter()
-            .collect(),
-        _ => return None,
-    };
+    let rows = super::listed_elements(&init.expr)?;
     if rows.is_empty()
         || !rows
             .iter()
