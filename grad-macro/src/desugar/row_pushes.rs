@@ -386,39 +386,32 @@ pub fn typed_by_helpers(body: &mut syn::Block, caller: &str) {
                 if crate::sig::float_of(&a.elem).is_some()
                     && super::tuples::lit_usize(&a.len).is_some() =>
             {
-                Some((f.sig.ident.clone(), (**t).clone()))
+                Some((**t).clone())
             }
             _ => None,
         },
         syn::ReturnType::Default => None,
     };
-    let nested: Vec<&syn::ItemFn> = body
+    let nested: Vec<(syn::Ident, Option<syn::Type>)> = body
         .stmts
         .iter()
         .filter_map(|s| match s {
-            syn::Stmt::Item(syn::Item::Fn(f)) => Some(f),
+            syn::Stmt::Item(syn::Item::Fn(f)) => Some((f.sig.ident.clone(), row_type(f))),
             _ => None,
         })
         .collect();
-    let mut helpers: Vec<(syn::Ident, syn::Type)> =
-        nested.iter().filter_map(|f| row_type(f)).collect();
-    // (And the module's plain functions, which a form that keeps their calls as written does
-    // not copy in: `a.push(rot(*h, 0.5))` of constants.)
-    for (name, source) in crate::prescan::plain_functions(caller) {
-        if nested.iter().any(|f| f.sig.ident == name) {
-            continue;
+    // The module's plain functions (which a form that keeps their calls as written does not
+    // copy in: `a.push(rot(*h, 0.5))` of constants), read only for a callee a list needs, and
+    // only that one parsed: a file may hold thousands.
+    let mut module: Option<Vec<(String, String)>> = None;
+    let mut resolve = |callee: &syn::Ident| -> Option<syn::Type> {
+        if let Some((_, t)) = nested.iter().find(|(n, _)| n == callee) {
+            return t.clone();
         }
-        if let Some(h) = syn::parse_str::<syn::ItemFn>(&source)
-            .ok()
-            .as_ref()
-            .and_then(row_type)
-        {
-            helpers.push(h);
-        }
-    }
-    if helpers.is_empty() {
-        return;
-    }
+        let module = module.get_or_insert_with(|| crate::prescan::plain_functions(caller));
+        let (_, source) = module.iter().find(|(n, _)| callee == n)?;
+        row_type(&syn::parse_str::<syn::ItemFn>(source).ok()?)
+    };
     super::each_block_inner_first(body, |b| {
         for i in 0..b.stmts.len() {
             let (head, rest) = b.stmts.split_at_mut(i + 1);
@@ -446,15 +439,15 @@ pub fn typed_by_helpers(body: &mut syn::Block, caller: &str) {
             if init.diverge.is_some() {
                 continue;
             }
-            let row = if super::pushes::empty_vec(&init.expr) {
+            let callee = if super::pushes::empty_vec(&init.expr) {
                 if pi.mutability.is_none() || !matches!(l.pat, syn::Pat::Ident(_)) {
                     continue;
                 }
-                pushed_row_type(rest, &pi.ident, &helpers)
+                pushed_callee(rest, &pi.ident)
             } else {
-                collected_row_type(&init.expr, &helpers)
+                collected_callee(&init.expr)
             };
-            let Some(row) = row else {
+            let Some(row) = callee.as_ref().and_then(&mut resolve) else {
                 continue;
             };
             let pat = pat.clone();
@@ -468,9 +461,8 @@ pub fn typed_by_helpers(body: &mut syn::Block, caller: &str) {
     });
 }
 
-/// `SOURCE.map(|p| f(..)).collect()` (`.collect::<Vec<_>>()`) of a helper `f` of `helpers`:
-/// its return type.
-fn collected_row_type(e: &syn::Expr, helpers: &[(syn::Ident, syn::Type)]) -> Option<syn::Type> {
+/// `SOURCE.map(|p| f(..)).collect()` (`.collect::<Vec<_>>()`): the function `f` called.
+fn collected_callee(e: &syn::Expr) -> Option<syn::Ident> {
     let syn::Expr::MethodCall(c) = super::unparen(e) else {
         return None;
     };
@@ -493,40 +485,30 @@ fn collected_row_type(e: &syn::Expr, helpers: &[(syn::Ident, syn::Type)]) -> Opt
     if m.method != "map" {
         return None;
     }
-    helper_call_type(&super::tail_expr(&cl.body), helpers)
+    called(&super::tail_expr(&cl.body))
 }
 
-/// The return type of the helper of `helpers` that `e` calls.
-fn helper_call_type(e: &syn::Expr, helpers: &[(syn::Ident, syn::Type)]) -> Option<syn::Type> {
+/// The function a call by a bare name calls.
+fn called(e: &syn::Expr) -> Option<syn::Ident> {
     let syn::Expr::Call(c) = super::unparen(e) else {
         return None;
     };
     let syn::Expr::Path(p) = &*c.func else {
         return None;
     };
-    let callee = p.path.get_ident()?;
-    helpers
-        .iter()
-        .find(|(h, _)| h == callee)
-        .map(|(_, t)| t.clone())
+    p.path.get_ident().cloned()
 }
 
-/// The return type of the helper of `helpers` whose call the first push into `name` in
-/// `stmts` pushes.
-fn pushed_row_type(
-    stmts: &[syn::Stmt],
-    name: &syn::Ident,
-    helpers: &[(syn::Ident, syn::Type)],
-) -> Option<syn::Type> {
-    struct Find<'a>(&'a syn::Ident, Option<Option<syn::Expr>>);
+/// The function whose call the first push into `name` in `stmts` pushes.
+fn pushed_callee(stmts: &[syn::Stmt], name: &syn::Ident) -> Option<syn::Ident> {
+    struct Find<'a>(&'a syn::Ident, Option<syn::Expr>);
     impl<'a> syn::visit::Visit<'a> for Find<'_> {
         fn visit_expr(&mut self, e: &'a syn::Expr) {
             if self.1.is_none() {
-                if let Some(row) = super::pushes::push_expr(e, self.0) {
-                    self.1 = Some(Some(row));
-                    return;
+                self.1 = super::pushes::push_expr(e, self.0);
+                if self.1.is_none() {
+                    syn::visit::visit_expr(self, e);
                 }
-                syn::visit::visit_expr(self, e);
             }
         }
         fn visit_item(&mut self, _: &'a syn::Item) {}
@@ -535,5 +517,5 @@ fn pushed_row_type(
     for s in stmts {
         syn::visit::Visit::visit_stmt(&mut f, s);
     }
-    helper_call_type(&f.1??, helpers)
+    called(&f.1?)
 }

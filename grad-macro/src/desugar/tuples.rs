@@ -2471,6 +2471,11 @@ pub fn mentions_float_type(t: &syn::Type) -> bool {
 pub fn float_names(body: &syn::Block, floats: &HashSet<String>) -> HashSet<String> {
     let lets = super::all_lets(body);
     let assigns = whole_assignments(body);
+    // (Items named once in the body, so no other binding is taken for one.)
+    let items: Vec<(String, String)> = loop_items(body)
+        .into_iter()
+        .filter(|(name, _)| super::declarations_here(body, name) == 1)
+        .collect();
     let mut out = floats.clone();
     loop {
         let before = out.len();
@@ -2506,13 +2511,10 @@ pub fn float_names(body: &syn::Block, floats: &HashSet<String>) -> HashSet<Strin
             }
         }
         // `for d in &data { let mut h = d.to_vec(); .. }` of a list of rows of floats: its
-        // items hold floats too (named once in the body, so no other binding is taken for one).
-        for (name, source) in loop_items(body) {
-            if !out.contains(&name)
-                && out.contains(&source)
-                && super::declarations_here(body, &name) == 1
-            {
-                out.insert(name);
+        // items hold floats too.
+        for (name, source) in &items {
+            if !out.contains(name) && out.contains(source) {
+                out.insert(name.clone());
             }
         }
         if out.len() == before {
