@@ -764,20 +764,13 @@ impl Rewrite {
     /// A list of rows written out (`vec![(a, b), (c, d)]`, `[[a, b], [c, d]]`): its type,
     /// `Vec<(T, T)>` or `[[T; 2]; 2]`, or `None`.
     fn row_list(&self, e: &syn::Expr) -> Option<syn::Type> {
-        let (rows, vec): (Vec<syn::Expr>, bool) = match e {
-            syn::Expr::Array(a) => (a.elems.iter().cloned().collect(), false),
-            syn::Expr::Macro(m) if m.mac.path.is_ident("vec") => (
-                m.mac
-                    .parse_body_with(
-                        syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
-                    )
-                    .ok()?
-                    .into_iter()
-                    .collect(),
-                true,
-            ),
-            _ => return None,
-        };
+        if !matches!(e, syn::Expr::Array(_) | syn::Expr::Macro(_)) {
+            return None;
+        }
+        let (rows, vec) = (
+            crate::desugar::listed_elements(e)?,
+            matches!(e, syn::Expr::Macro(_)),
+        );
         let mut types = rows.iter().map(|r| self.row(r));
         let first = types.next()??;
         if !types.all(|t| t.as_ref() == Some(&first)) {
