@@ -3195,7 +3195,7 @@ impl<'a> FnGen<'a> {
         let arr = format!("DMS{}_{k}_{FLT}", self.base.to_uppercase());
         let _ = writeln!(
             self.items,
-            "#[derive(Clone, Copy)]\n#[allow(dead_code, non_camel_case_types)]\nstruct {ty} {{ dmw: [{FLT}; 2], dmk: {FLT} }}\n#[allow(dead_code)]\nimpl {ty} {{\n    fn bump(&mut self) {{\n        self.dmk += 0.25;\n    }}\n    #[gradient(wrt(dmx))]\n    fn nudged(&mut self, dmx: {FLT}) -> {FLT} {{\n        self.bump();\n        self.dmk * {FLT}::tanh(dmx) + self.dmw[0]\n    }}\n    #[gradient(wrt(dmx))]\n    fn taken(self, dmx: {FLT}) -> {FLT} {{\n        self.dmk * {FLT}::tanh(dmx * self.dmw[1])\n    }}\n    #[gradient(wrt(dmx, dmys))]\n    fn score(&self, dmx: {FLT}, dmys: &[{FLT}]) -> {FLT} {{\n        self.dmk * {FLT}::tanh(dmx * self.dmw[0]) + self.dmw[1] * {FLT}::tanh(dmys[0])\n    }}\n    #[gradient(wrt(dmys))]\n    fn lift(&self, dmys: &[{FLT}]) -> Vec<{FLT}> {{\n        dmys.iter().map(|dmy| {FLT}::tanh(self.dmw[0] * dmy + self.dmk)).collect()\n    }}\n}}\n#[allow(dead_code)]\nconst {konst}: {ty} = {ty} {{ dmw: [0.5, -1.25], dmk: 0.75 }};\n#[allow(dead_code)]\nconst {arr}: [{ty}; 2] = [{ty} {{ dmw: [0.25, 1.0], dmk: -0.5 }}, {ty} {{ dmw: [1.5, 0.5], dmk: 0.25 }}];"
+            "#[derive(Clone, Copy)]\n#[allow(dead_code, non_camel_case_types)]\nstruct {ty} {{ dmw: [{FLT}; 2], dmk: {FLT} }}\n#[allow(dead_code)]\nimpl {ty} {{\n    fn bump(&mut self) {{\n        self.dmk += 0.25;\n    }}\n    #[gradient(wrt(dmx))]\n    fn nudged(&mut self, dmx: {FLT}) -> {FLT} {{\n        self.bump();\n        self.dmk * {FLT}::tanh(dmx) + self.dmw[0]\n    }}\n    #[gradient(wrt(dmx))]\n    fn logged(&mut self, dmx: {FLT}) -> {FLT} {{\n        let mut s = 0.0;\n        for k in 0..3 {{\n            self.dmk += 0.125;\n            s += {FLT}::tanh(dmx * self.dmk + k as {FLT} * 0.5);\n        }}\n        if s > self.dmw[0] {{\n            self.dmw[1] += 0.25;\n        }}\n        self.dmw[0] -= 0.5;\n        s * self.dmw[1]\n    }}\n    #[gradient(wrt(dmx))]\n    fn taken(self, dmx: {FLT}) -> {FLT} {{\n        self.dmk * {FLT}::tanh(dmx * self.dmw[1])\n    }}\n    #[gradient(wrt(dmx, dmys))]\n    fn score(&self, dmx: {FLT}, dmys: &[{FLT}]) -> {FLT} {{\n        self.dmk * {FLT}::tanh(dmx * self.dmw[0]) + self.dmw[1] * {FLT}::tanh(dmys[0])\n    }}\n    #[gradient(wrt(dmys))]\n    fn lift(&self, dmys: &[{FLT}]) -> Vec<{FLT}> {{\n        dmys.iter().map(|dmy| {FLT}::tanh(self.dmw[0] * dmy + self.dmk)).collect()\n    }}\n}}\n#[allow(dead_code)]\nconst {konst}: {ty} = {ty} {{ dmw: [0.5, -1.25], dmk: 0.75 }};\n#[allow(dead_code)]\nconst {arr}: [{ty}; 2] = [{ty} {{ dmw: [0.25, 1.0], dmk: -0.5 }}, {ty} {{ dmw: [1.5, 0.5], dmk: 0.25 }}];"
         );
         let e = self.expr(1);
         let (n, d) = (self.fresh("v"), self.fresh("dm"));
@@ -3212,6 +3212,19 @@ impl<'a> FnGen<'a> {
                 (
                     format!("{d}.nudged({x}) * 0.5 + {d}.taken({x}) * 0.25"),
                     Iv(-2.0, 2.0, e.iv.2),
+                )
+            }
+            // Fields of the receiver written by the method (a count, the best value kept),
+            // read by the caller after.
+            3 if self.on("data_method:fields_written") => {
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let mut {d} = {ty} {{ dmw: [0.75, -0.5], dmk: 1.25 }};"),
+                );
+                (
+                    format!("{d}.logged({x}) * 0.25 + {d}.dmk * 0.1 + {d}.dmw[1] * {d}.dmw[0]"),
+                    Iv(-6.0, 6.0, e.iv.2),
                 )
             }
             0 => {
@@ -3566,7 +3579,56 @@ impl<'a> FnGen<'a> {
             self.fresh("w"),
         );
         let pad = |d: usize| "    ".repeat(d);
-        let bound = match self.rng.below(20) {
+        let bound = match self.rng.below(22) {
+            21 if self.on("stmt:labeled_block") => {
+                // A labeled block left early with a value, or a loop's body left by a labeled
+                // `break`; a message made by `format!` from the value: |.| <= m + 0.25.
+                let (lb, t) = (self.fresh("lb"), self.fresh("lt"));
+                let c = self.cond(1);
+                if self.rng.chance(0.5) {
+                    Self::line(
+                        out,
+                        ind,
+                        &format!("let {n}: {FLT} = '{lb}: {{ if {c} {{ break '{lb} {ee} * 0.5; }} let {t} = {xs}[0] * {ee}; {t} + 0.25 }};"),
+                    );
+                } else {
+                    Self::line(out, ind, &format!("let mut {n}: {FLT} = 0.0;"));
+                    Self::line(
+                        out,
+                        ind,
+                        &format!("for {k} in 0..2 {{ '{lb}: {{ if {k} == 1 && {c} {{ break '{lb}; }} {n} += {ee} * 0.5; }} }}"),
+                    );
+                }
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {t}s = format!(\"{{}}\", {n}); assert!(!{t}s.is_empty());"),
+                );
+                m + 0.25
+            }
+            20 if self.on("stmt:iter_sources") => {
+                // Items from a value repeated, a slice cycled, a copy iterated, over a count:
+                // |.| <= 0.75 m + 1.5.
+                let (r, c, t, v) = (
+                    self.fresh("rp"),
+                    self.fresh("cy"),
+                    self.fresh("tc"),
+                    self.fresh("rv"),
+                );
+                let take = 1 + self.rng.below(6);
+                let repeated = if self.rng.chance(0.5) {
+                    format!("std::iter::repeat({v}).take(3)")
+                } else {
+                    format!("std::iter::repeat_n({v}, 3)")
+                };
+                Self::line(out, ind, &format!("let {v} = {ee};"));
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let {n}: {FLT} = {repeated}.map(|{r}| {r} * {xs}[0]).sum::<{FLT}>() * 0.25 + {xs}.iter().cycle().take({take}).map(|{c}| {FLT}::tanh(*{c})).sum::<{FLT}>() / {take} as {FLT} * 0.5 + {xs}[..].to_vec().iter().map(|{t}| {FLT}::tanh(*{t})).sum::<{FLT}>() / {xs}.iter().count() as {FLT};"),
+                );
+                0.75 * m + 1.5
+            }
             19 if self.on("stmt:part_from_end") => {
                 // Elements of a part read from its end, present or not: |.| <= m each.
                 let (p, q) = (self.fresh("fa"), self.fresh("fb"));
@@ -3586,7 +3648,25 @@ impl<'a> FnGen<'a> {
                 // A matrix of rows copied from parts of a slice (collected from a range, written
                 // out, or vectors by name), read whole: at most six tanh.
                 let (u, r, h) = (self.fresh("pu"), self.fresh("pr"), self.fresh("ph"));
-                match self.rng.below(4) {
+                match self.rng.below(6) {
+                    4 if self.on("stmt:part_rows_named") => {
+                        // Rows by name, bound once by copies, in an untyped list or pushed.
+                        let (p1, p2) = (self.fresh("pn"), self.fresh("pn"));
+                        Self::line(out, ind, &format!("let {p1} = {xs}[..{xs}.len() / 2].to_vec();"));
+                        Self::line(out, ind, &format!("let {p2}: Vec<{FLT}> = {xs}[{xs}.len() - {xs}.len() / 2..].iter().map(|{u}| *{u} * 0.5).collect();"));
+                        if self.rng.chance(0.5) {
+                            Self::line(out, ind, &format!("let {a} = vec![{p1}, {p2}];"));
+                        } else {
+                            Self::line(out, ind, &format!("let mut {a} = Vec::new();"));
+                            Self::line(out, ind, &format!("{a}.push({p1});"));
+                            Self::line(out, ind, &format!("{a}.push({p2});"));
+                        }
+                    }
+                    5 if self.on("stmt:part_rows_collected") => Self::line(
+                        out,
+                        ind,
+                        &format!("let {a}: Vec<Vec<{FLT}>> = vec![{xs}.iter().take({xs}.len() / 2).copied().collect(), {xs}.iter().skip({xs}.len() - {xs}.len() / 2).map(|{u}| {u} * 0.5).collect()];"),
+                    ),
                     3 if self.on("stmt:part_rows_pushed") => {
                         Self::line(out, ind, &format!("let mut {a} = Vec::new();"));
                         Self::nested(
@@ -6920,6 +7000,9 @@ impl<'a> FnGen<'a> {
             21 if self.on("stmt:nested_recursive_fn") && self.rng.chance(0.1) => {
                 self.nested_recursive_fn(out, ind);
             }
+            21 if self.on("stmt:nested_generic_fn") && self.rng.chance(0.1) => {
+                self.nested_generic_fn(out, ind);
+            }
             21 if self.on("stmt:local_named_as_helper") && self.rng.chance(0.1) => {
                 self.local_named_as_helper(out, ind);
             }
@@ -8489,6 +8572,50 @@ impl {tb} {{
         };
         Self::line(out, ind, &format!("let {v}: {FLT} = {value};"));
         self.declare(&v, VarKind::Float(Iv(-1.5, 1.5, e.iv.2)), false);
+    }
+
+    /// A `fn` declared in the body, generic over a type parameter of its own: one whose body
+    /// never names it (called with floats and with counts), or one whose body does
+    /// (`U::from(..)`, `U::one()`: made the caller's float).
+    fn nested_generic_fn(&mut self, out: &mut String, ind: usize) {
+        let h = self.fresh("ng");
+        let (e1, e2) = (self.wrapped(1, (-1.5, 1.5)), self.wrapped(1, (-1.5, 1.5)));
+        let v = self.fresh("v");
+        let value = match self.rng.below(3) {
+            0 => {
+                Self::line(
+                    out,
+                    ind,
+                    &format!("fn {h}<S: std::ops::Mul<Output = S> + std::ops::Add<Output = S> + Copy>(a: S, b: S) -> S {{ a * b + a }}"),
+                );
+                let n = self.fresh("n");
+                Self::line(out, ind, &format!("let {n} = {h}(2_usize, 1);"));
+                let c = format!("{h}({}, {})", self.typed(e1.clone()).s, e2.s);
+                format!("{FLT}::tanh({c}) * {n} as {FLT}")
+            }
+            1 => {
+                Self::line(
+                    out,
+                    ind,
+                    &format!("fn {h}<U: num_traits::Float>(a: U) -> U {{ a * U::from(0.5).unwrap() + U::one() }}"),
+                );
+                format!("{h}({}) * {h}({})", e1.s, self.typed(e2.clone()).s)
+            }
+            _ => {
+                Self::line(
+                    out,
+                    ind,
+                    &format!("fn {h}<V: std::iter::Sum<V> + Copy>(v: &[V]) -> V {{ v.iter().copied().sum() }}"),
+                );
+                format!(
+                    "{FLT}::tanh({h}(&[{}, {}]))",
+                    self.typed(e1.clone()).s,
+                    e2.s
+                )
+            }
+        };
+        Self::line(out, ind, &format!("let {v}: {FLT} = {value};"));
+        self.declare(&v, VarKind::Float(Iv(-4.0, 4.0, e1.iv.2 || e2.iv.2)), false);
     }
 
     fn generic_helper_stmt(&mut self, out: &mut String, ind: usize) {
@@ -10193,6 +10320,21 @@ impl {tb} {{
                     let cat = self.fresh("cat");
                     format!("{{ let {cat} = {w}.concat(); {acc} += {FLT}::tanh({cat}[0] * {e}) + {cat}[{cat}.len() - 1] * 0.5; }}")
                 }
+            };
+            Self::line(out, ind, &line);
+            return;
+        }
+        if self.on("rows:copied") && self.rng.chance(0.1) {
+            // A row copied whole: `row.to_vec()`, `row.clone()` of a row a loop binds,
+            // `w[i].clone()`, `w[i].to_vec()` iterated.
+            let (c, a) = (self.fresh("rc"), self.fresh("ra"));
+            let r = *self.rng.pick(&["0", "1 % ROWS.len()", "ROWS.len() - 1"]);
+            let r = r.replace("ROWS", &w);
+            let copy = *self.rng.pick(&["to_vec", "clone", "to_owned"]);
+            let line = match self.rng.below(3) {
+                0 => format!("for {row} in {w}.iter() {{ let {c} = {row}.{copy}(); {acc} += {FLT}::tanh({c}[0] * {e}) + {c}[{c}.len() - 1] * 0.5; }}"),
+                1 => format!("{{ let {c} = {w}[{r}].{copy}(); {acc} += {c}.iter().map(|{a}| {a} * {a}).sum::<{FLT}>() * {e}; }}"),
+                _ => format!("{acc} += {w}[{r}].to_vec().iter().map(|{a}| {FLT}::tanh(*{a})).sum::<{FLT}>() * {e};"),
             };
             Self::line(out, ind, &line);
             return;

@@ -314,12 +314,12 @@ fn plain_float_param(ty: &syn::Type) -> bool {
 /// for one whose attribute or signature the usual path reports on).
 pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStream> {
     let args: Args = syn::parse2(args_tokens.clone()).ok()?;
-    // A method's `&self` is data here; its inner function is a method too.
+    // A method's `&self` (`&mut self`) is data here; its inner function is a method too.
     let mut receiver = None;
     let mut params: Vec<(Ident, syn::Type)> = Vec::new();
     for input in &item.sig.inputs {
         let pt = match input {
-            syn::FnArg::Receiver(r) if r.reference.is_some() && r.mutability.is_none() => {
+            syn::FnArg::Receiver(r) if r.reference.is_some() && r.colon_token.is_none() => {
                 receiver = Some(r.clone());
                 continue;
             }
@@ -713,7 +713,12 @@ fn wrapper(
     let inherited = crate::expand::inherited_attributes(item);
     let table_name = format_ident!("{}_grad_wrt", item.sig.ident);
     if receiver {
-        sig_params.insert(0, quote!(&self));
+        // (As the method takes it: `&self`, or `&mut self` for a body that changes it.)
+        let declared = item
+            .sig
+            .receiver()
+            .map_or_else(|| quote!(&self), |r| quote!(#r));
+        sig_params.insert(0, declared);
         flags.insert(0, 0);
     }
     let n = flags.len();
@@ -1574,8 +1579,8 @@ fn is_pieces(method: &Ident) -> bool {
         .any(|n| method == n)
 }
 
-/// `w[i].len()`, `w[i].iter()`, `&w[i]`, `w[i].windows(k)` of a rows parameter, as reads of the
-/// flat slice.
+/// `w[i].len()`, `w[i].iter()`, `&w[i]`, `w[i].windows(k)`, `w[i].to_vec()` of a rows
+/// parameter, as reads of the flat slice.
 fn row_expr(e: &syn::Expr, rows: &Rows) -> Option<syn::Expr> {
     let w = &rows.ident;
     let row_index = |x: &syn::Expr| match x {
@@ -1603,7 +1608,16 @@ fn row_expr(e: &syn::Expr, rows: &Rows) -> Option<syn::Expr> {
                     Some(syn::parse_quote!(#n))
                 }
                 "iter" => Some(rows.iter(&r)),
-                "first" | "last" => Some(slice_method(m, rows.whole(&r))),
+                // A copy of the row (`w[i].to_vec()`, `.clone()` of a row that is a vector):
+                // a copy of its part of the flat slice.
+                "first" | "last" | "to_vec" => Some(slice_method(m, rows.whole(&r))),
+                "to_owned" | "clone" => {
+                    let array = matches!(rows.layout, Layout::Fixed(_))
+                        .then(|| rows.row_array(&r))
+                        .flatten();
+                    let whole = rows.whole(&r);
+                    Some(array.unwrap_or_else(|| syn::parse_quote!(#whole.to_vec())))
+                }
                 _ => None,
             }
         }
@@ -1678,8 +1692,17 @@ fn alias(
                             *e = syn::parse_quote!(#n);
                         }
                         "iter" => *e = self.rows.iter(self.r),
-                        // As a part, which `if let Some(&a) = row.first()` follows.
-                        "first" | "last" => *m.receiver = self.rows.whole(self.r),
+                        // As a part, which `if let Some(&a) = row.first()` follows; a copy
+                        // of the row, a copy of the part.
+                        "first" | "last" | "to_vec" => *m.receiver = self.rows.whole(self.r),
+                        // (Of a row of arrays, `.clone()` is the array: its elements.)
+                        "to_owned" | "clone" => {
+                            let array = matches!(self.rows.layout, Layout::Fixed(_))
+                                .then(|| self.rows.row_array(self.r))
+                                .flatten();
+                            let whole = self.rows.whole(self.r);
+                            *e = array.unwrap_or_else(|| syn::parse_quote!(#whole.to_vec()));
+                        }
                         _ => {
                             *m.receiver = self.rows.slice(self.r);
                         }

@@ -899,3 +899,81 @@ fn tuples_handed_to_generic_helpers_from_f64() {
         1e-12,
     );
 }
+
+/// Functions declared in the body, generic over a type parameter of their own: one whose body
+/// never names it (called with floats and with a count), one whose body does (`U::from(..)`,
+/// `U::one()`), one over a slice of it. A compile error inside the generated code before
+/// (`sq_grad` not found: they were taken for `#[gradient]` helpers).
+#[gradient(jvp, hvp)]
+fn nested_generic_helpers<T: Float + std::iter::Sum>(x: &[T]) -> T {
+    fn sq<S: std::ops::Mul<Output = S> + Copy>(a: S) -> S {
+        a * a
+    }
+    fn half<U: Float>(a: U) -> U {
+        a * U::from(0.5).unwrap() + U::one()
+    }
+    fn total<V: std::iter::Sum<V> + Copy>(v: &[V]) -> V {
+        v.iter().copied().sum()
+    }
+    let n = sq(3_usize);
+    sq(x[0] * x[1]) + half(x[1]).sin() * T::from(n).unwrap() + total(&x[1..]) * half(total(x))
+}
+
+/// The same in a function of `f64` (the helpers made that float's).
+#[gradient]
+fn nested_generic_helpers_f64(x: &[f64]) -> f64 {
+    fn half<U: Float>(a: U) -> U {
+        a * U::from(0.5).unwrap() + U::one()
+    }
+    fn twice<T: std::ops::Add<Output = T> + Copy>(a: T) -> T {
+        a + a
+    }
+    let k = twice(2_i32);
+    half(x[0]) * twice(x[2]) * f64::from(k) + twice(half(x[1]))
+}
+
+#[test]
+fn functions_in_the_body_generic_over_their_own_type() {
+    fn flat<T: Float + std::iter::Sum>(p: &[T]) -> (T, T, Vec<T>) {
+        let mut d = vec![T::zero(); p.len()];
+        let v = nested_generic_helpers_grad(p, &mut d);
+        (nested_generic_helpers(p), v, d)
+    }
+    check(
+        "nested_generic_helpers",
+        &[0.3, -0.4, 0.9],
+        &flat::<f64>,
+        &flat::<f32>,
+    );
+    let p = [0.3, -0.4, 0.9];
+    let (_, g, d) = flat::<f64>(&p);
+    let t = [0.5, -1.0, 2.0];
+    let (vj, dj) = nested_generic_helpers_jvp(&p[..], &t[..]);
+    assert_eq!(vj.to_bits(), g.to_bits());
+    assert!((dj - (0.5 * d[0] - d[1] + 2.0 * d[2])).abs() < 1e-12);
+    let (mut dh, mut hv) = (vec![0.0; 3], vec![0.0; 3]);
+    let vh = nested_generic_helpers_hvp(&p[..], &t[..], &mut dh, &mut hv);
+    assert_eq!(vh.to_bits(), g.to_bits());
+    let h = 1e-6;
+    let along = |s: f64| -> Vec<f64> {
+        let q: Vec<f64> = p.iter().zip(&t).map(|(a, b)| a + s * b).collect();
+        flat::<f64>(&q).2
+    };
+    let (up, down) = (along(h), along(-h));
+    let want: Vec<f64> = up
+        .iter()
+        .zip(&down)
+        .map(|(a, b)| (a - b) / (2.0 * h))
+        .collect();
+    close("nested_generic_helpers hvp", &hv, &want, 1e-5);
+    let p = [0.7, -0.2, 1.3];
+    let mut d = [0.0; 3];
+    let v = nested_generic_helpers_f64_grad(&p, &mut d);
+    assert_eq!(v.to_bits(), nested_generic_helpers_f64(&p).to_bits());
+    close(
+        "nested_generic_helpers_f64",
+        &d,
+        &fd(&nested_generic_helpers_f64, &p),
+        1e-6,
+    );
+}

@@ -17,12 +17,15 @@
     clippy::drain_collect,
     // (`let ref a = ..;` and `.rev().next()` as users write them.)
     clippy::toplevel_ref_arg,
-    clippy::manual_next_back
+    clippy::manual_next_back,
+    // (`repeat(v).take(n)` and `x.iter().count()` as users write them.)
+    clippy::manual_repeat_n,
+    clippy::iter_count
 )]
 
 mod common;
 
-use common::check_flat;
+use common::{check_flat, jvp_agrees};
 use grad::{gradient, Params};
 
 fn check(what: &str, f: &dyn Fn(&[f64]) -> f64, g: &dyn Fn(&[f64], &mut [f64]) -> f64, p: &[f64]) {
@@ -1703,4 +1706,86 @@ fn parts_read_from_their_end() {
         &parts_from_their_end_grad,
         &p,
     );
+}
+
+/// Sources of items other than a slice: a value repeated (`std::iter::repeat(v).take(n)`), a
+/// slice cycled (`x.iter().cycle().take(n)`), the count of a slice's items (`x.iter().count()`),
+/// a copy iterated (`x[1..3].to_vec().iter()`). Before: "cannot iterate over the call
+/// `std::iter::repeat(..)`" (and `.cycle(..)`), "`iter()` of a differentiated sequence is
+/// followed where the iterator is consumed at once".
+#[gradient(jvp)]
+fn other_sources(x: &[f64]) -> f64 {
+    let r = std::iter::repeat(x[0])
+        .take(3)
+        .map(|v| v * x[1])
+        .sum::<f64>();
+    let c = x
+        .iter()
+        .cycle()
+        .take(10)
+        .enumerate()
+        .map(|(i, v)| v * i as f64)
+        .sum::<f64>();
+    let k = x.iter().count() as f64;
+    let w = x.to_vec();
+    let s = x[1..3].to_vec().iter().map(|v| v.tanh()).sum::<f64>() + w.clone().iter().sum::<f64>();
+    let mut q = 0.0;
+    for v in std::iter::repeat_n(x[2] * 0.5, 2) {
+        q += v.sin();
+    }
+    r + 0.1 * c + s / k + q
+}
+
+#[test]
+fn sources_repeated_cycled_counted() {
+    let p = [0.3, -0.7, 0.5, 0.9, -0.4, 0.2];
+    check("other_sources", &other_sources, &other_sources_grad, &p);
+    let t = [0.5, -1.0, 0.25, 2.0, 1.5, -0.5];
+    let mut d = [0.0; 6];
+    let v = other_sources_grad(&p, &mut d);
+    jvp_agrees("other_sources", (v, &d), &t, other_sources_jvp(&p, &t));
+}
+
+/// Labeled blocks left early with a value (`break 'b v`) or without (`break 'b;`), inside a
+/// loop too, and a message made by `format!` from differentiated values (a `String`, data).
+/// Before: "labeled blocks are not supported", "cannot differentiate through the macro
+/// `format!`".
+#[gradient(jvp)]
+fn labeled_blocks(x: &[f64]) -> f64 {
+    let r = 'pick: {
+        if x[0] > 0.0 {
+            break 'pick x[0] * 2.0;
+        }
+        if x[1] > 0.0 {
+            break 'pick x[1].sqrt();
+        }
+        x[2]
+    };
+    let mut s = 0.0;
+    for (i, v) in x.iter().enumerate() {
+        'step: {
+            if *v < -0.5 {
+                break 'step;
+            }
+            s += v * i as f64;
+        }
+    }
+    let label = format!("r = {r:.3}, s = {}", s);
+    assert!(!label.is_empty());
+    r + s.tanh()
+}
+
+#[test]
+fn blocks_left_early_and_messages() {
+    for p in [
+        [0.3, -0.7, 0.5, 0.9, -0.4, 0.2],
+        [-0.3, 0.7, 0.5, -0.9, -0.6, 0.2],
+        [-0.3, -0.7, 0.5, 0.9, -0.4, 0.2],
+    ] {
+        check("labeled_blocks", &labeled_blocks, &labeled_blocks_grad, &p);
+        let t = [0.5, -1.0, 0.25, 2.0, 1.5, -0.5];
+        let mut d = [0.0; 6];
+        let v = labeled_blocks_grad(&p, &mut d);
+        jvp_agrees("labeled_blocks", (v, &d), &t, labeled_blocks_jvp(&p, &t));
+    }
 }

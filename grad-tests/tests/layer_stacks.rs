@@ -350,18 +350,8 @@ struct Units {
     x0: f64,
 }
 
-/// A layer's weights taken apart by `split_first`/`split_last`, through a layer bound by index.
-#[gradient(wrt(m))]
-fn split_weights(m: &Units, a: f64) -> f64 {
-    let last = &m.units[m.units.len() - 1];
-    let (first, rest) = last.w.split_first().expect("weights");
-    let (end, _) = m.units[0].w.split_last().unwrap();
-    (*first * a).tanh() + rest[0] * end + m.x0 * last.b
-}
-
-#[test]
-fn weights_of_a_layer_taken_apart() {
-    let m = Units {
+fn two_units() -> Units {
+    Units {
         units: vec![
             Unit {
                 w: vec![0.5, -0.2, 0.9],
@@ -373,13 +363,58 @@ fn weights_of_a_layer_taken_apart() {
             },
         ],
         x0: 0.25,
-    };
+    }
+}
+
+/// A layer's weights taken apart by `split_first`/`split_last`, through a layer bound by index.
+#[gradient(wrt(m))]
+fn split_weights(m: &Units, a: f64) -> f64 {
+    let last = &m.units[m.units.len() - 1];
+    let (first, rest) = last.w.split_first().expect("weights");
+    let (end, _) = m.units[0].w.split_last().unwrap();
+    (*first * a).tanh() + rest[0] * end + m.x0 * last.b
+}
+
+#[test]
+fn weights_of_a_layer_taken_apart() {
+    let m = two_units();
     check_model(
         "split_weights",
         &m,
         |m| split_weights(m, 0.8),
         |m, d| split_weights_grad(m, 0.8, d),
     );
+}
+
+/// A unit's weights copied whole (`unit.w.to_vec()`, `.clone()`, chosen by a branch), through
+/// the loop over the units. Before: "reads the differentiated rows `m.units[_].w` by index".
+#[gradient(wrt(m))]
+fn copied_weights(m: &Units, x: &[f64], doubled: bool) -> f64 {
+    let mut s = m.x0;
+    for unit in &m.units {
+        let w: Vec<f64> = if doubled {
+            unit.w.iter().map(|v| v * 2.0).collect()
+        } else {
+            unit.w.to_vec()
+        };
+        let c = unit.w.clone();
+        s += w.iter().zip(x).map(|(a, b)| a * b).sum::<f64>().tanh() + unit.b * c[0];
+    }
+    s
+}
+
+#[test]
+fn weights_of_a_layer_copied() {
+    let m = two_units();
+    let x = [0.3, -0.8, 0.6];
+    for doubled in [false, true] {
+        check_model(
+            "copied_weights",
+            &m,
+            |m| copied_weights(m, &x, doubled),
+            |m, d| copied_weights_grad(m, &x, doubled, d),
+        );
+    }
 }
 
 /// A recursive function of the body generic over the float, in a generic loss.

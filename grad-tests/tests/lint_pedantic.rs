@@ -5444,3 +5444,72 @@ fn session_59_forms_run() {
     let value = s59_springs_grad(&pos, &rest, &mut dpos, &mut drest);
     assert_eq!(value.to_bits(), s59_springs(&pos, &rest).to_bits());
 }
+
+/// Session 60's forms: functions declared in the body generic over their own type, labeled
+/// blocks, `format!` of differentiated values, values repeated and slices cycled, rows named
+/// before their list and rows collected in place, copies iterated.
+#[gradient(jvp)]
+fn s60_forms(w: f64, xs: &[f64]) -> f64 {
+    fn sq<S: std::ops::Mul<Output = S> + Copy>(a: S) -> S {
+        a * a
+    }
+    let count = sq(2_usize);
+    let picked = 'pick: {
+        if xs[0] > 0.0 {
+            break 'pick xs[0] * w;
+        }
+        sq(w)
+    };
+    let message = format!("picked = {picked}");
+    assert!(!message.is_empty());
+    let repeated = std::iter::repeat_n(xs[1] * w, count).sum::<f64>();
+    let cycled = xs.iter().cycle().take(5).map(|v| v * w).sum::<f64>();
+    let first = xs[..1].to_vec();
+    let last: Vec<f64> = xs[2..].iter().map(|v| v * w).collect();
+    let named = [first, last];
+    let collected: Vec<Vec<f64>> = vec![
+        xs.iter().take(1).copied().collect(),
+        xs.iter().skip(2).map(|v| v * 0.5).collect(),
+    ];
+    picked
+        + repeated
+        + cycled
+        + named[1][0] * collected[1][0]
+        + xs[1..].to_vec().iter().sum::<f64>()
+}
+
+/// Session 60: a field of `&mut self` written by the body (a count), rows copied whole.
+struct S60Counter {
+    calls: usize,
+}
+
+impl S60Counter {
+    #[gradient(wrt(w))]
+    fn counted(&mut self, w: &[Vec<f64>], x: &[f64]) -> f64 {
+        self.calls += 1;
+        let mut s = 0.0;
+        for row in w {
+            let c = row.clone();
+            s += c.iter().zip(x).map(|(p, q)| p * q).sum::<f64>();
+        }
+        s
+    }
+}
+
+#[test]
+fn session_60_forms_run() {
+    let xs = [0.5, -0.25, 1.0];
+    let (value, _) = s60_forms_grad(0.7, &xs, &mut [0.0; 3]);
+    assert_eq!(value.to_bits(), s60_forms(0.7, &xs).to_bits());
+    let (value, _) = s60_forms_jvp(0.7, &xs, 0.1, &[0.0; 3]);
+    assert_eq!(value.to_bits(), s60_forms(0.7, &xs).to_bits());
+    let w = vec![vec![0.5, 1.0], vec![-0.25, 2.0]];
+    let mut dw = vec![vec![0.0; 2]; 2];
+    let mut c = S60Counter { calls: 0 };
+    let value = c.counted_grad(&w, &[1.0, 0.5], &mut dw);
+    assert_eq!(c.calls, 1);
+    assert_eq!(
+        value.to_bits(),
+        S60Counter { calls: 0 }.counted(&w, &[1.0, 0.5]).to_bits()
+    );
+}

@@ -9,13 +9,14 @@
 #![allow(
     clippy::cast_precision_loss,
     clippy::needless_range_loop,
-    // (Pushes right after `Vec::new()`, as users write them.)
-    clippy::vec_init_then_push
+    // (Pushes right after `Vec::new()`, and `vec![a, b]` of vectors, as users write them.)
+    clippy::vec_init_then_push,
+    clippy::useless_vec
 )]
 
 mod common;
 
-use common::check_flat;
+use common::{check_flat, jvp_agrees};
 use grad::gradient;
 
 fn check(what: &str, f: &dyn Fn(&[f64]) -> f64, g: &dyn Fn(&[f64], &mut [f64]) -> f64, p: &[f64]) {
@@ -130,4 +131,46 @@ fn rows_pushed(x: &[f64]) -> f64 {
 fn rows_of_parts_pushed() {
     let p = [0.3, -0.7, 0.5, 0.9, -0.4, 0.2];
     check("rows_pushed", &rows_pushed, &rows_pushed_grad, &p);
+}
+
+/// Rows named before the list: vectors bound once by copies or collected (`let a =
+/// x[..3].to_vec();`, `let b: Vec<f64> = ..collect();`), in an untyped `vec![a, b]` or pushed
+/// one after the other into an untyped `Vec::new()`; rows collected in place in a typed list
+/// (`vec![x.iter().take(3).copied().collect(), ..]`). Before: "makes an array of floats a local
+/// buffer", "expected a float here, found a slice", "`iter()` of a differentiated sequence is
+/// followed where the iterator is consumed at once".
+#[gradient(jvp)]
+fn rows_by_name(x: &[f64]) -> f64 {
+    let a = x[..3].to_vec();
+    let b: Vec<f64> = x[3..].iter().map(|v| v * 2.0).collect();
+    let m = vec![a, b];
+    let p = x[1..4].to_vec();
+    let q = x[3..].to_vec();
+    let mut pushed = Vec::new();
+    pushed.push(p);
+    pushed.push(q);
+    let c: Vec<Vec<f64>> = vec![
+        x.iter().take(3).copied().collect(),
+        x.iter().skip(3).map(|v| v.sin()).collect(),
+    ];
+    let e = x[..3].to_vec();
+    let f = x[3..].iter().map(|v| v * v).collect::<Vec<f64>>();
+    let array = [e, f];
+    m.iter()
+        .map(|r| r.iter().map(|v| v * v).sum::<f64>().sqrt())
+        .sum::<f64>()
+        + m[1][2]
+        + pushed[0][1] * pushed[1][2]
+        + c[0][0] * c[1][1]
+        + array[1][0] * array[0][2]
+}
+
+#[test]
+fn rows_named_before_the_list() {
+    let p = [0.3, -0.7, 0.5, 0.9, -0.4, 0.2];
+    check("rows_by_name", &rows_by_name, &rows_by_name_grad, &p);
+    let t = [0.5, -1.0, 0.25, 2.0, 1.5, -0.5];
+    let mut d = [0.0; 6];
+    let v = rows_by_name_grad(&p, &mut d);
+    jvp_agrees("rows_by_name", (v, &d), &t, rows_by_name_jvp(&p, &t));
 }

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::check_flat;
+use common::{check_flat, jvp_agrees};
 use grad::gradient;
 
 fn flat<const N: usize>(rows: &[[f64; N]]) -> Vec<f64> {
@@ -791,6 +791,74 @@ fn windows_over_rows_under_adapters() {
         "spring_rest_lengths",
         &flat(&pos),
         &|p: &[f64]| spring_rest_lengths(&unflat::<2>(p), &rest),
+        v,
+        &flat(&d),
+    )
+    .unwrap();
+}
+
+fn plain_dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(p, q)| p * q).sum()
+}
+
+/// Copies of differentiated rows: `w[i].clone()`, `w[i].to_vec()` inside an expression (handed
+/// on, iterated), and of a row a loop binds (`row.to_vec()`, `row.clone()`, `row.to_owned()`),
+/// for rows of vectors and of arrays. Before: "reads the differentiated rows `w` by index" or
+/// "does not support sub-slices" (the copy of a row a loop binds).
+#[gradient(wrt(w), jvp)]
+fn rows_copied(w: &[Vec<f64>], x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..w.len() {
+        let r = w[i].clone();
+        s += plain_dot(&r, x).tanh()
+            + w[i].to_vec().iter().sum::<f64>() * 0.1
+            + plain_dot(&w[i].to_vec(), x);
+    }
+    for row in w {
+        let c = row.to_vec();
+        s += c[0] * c[1];
+        let d = row.clone();
+        s += d.iter().map(|v| v * v).sum::<f64>() + plain_dot(&row.to_owned(), x);
+    }
+    s
+}
+
+#[gradient(wrt(w))]
+fn array_rows_copied(w: &[[f64; 2]], x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..w.len() {
+        let r = w[i].to_vec();
+        s += plain_dot(&r, x).tanh() + w[i].to_vec().iter().sum::<f64>();
+    }
+    for row in w {
+        let c = row.to_vec();
+        s += c[1] * x[0];
+    }
+    s
+}
+
+#[test]
+fn copies_of_rows() {
+    let w = vec![vec![0.3, -0.2], vec![0.5, 0.7], vec![-0.1, 0.4]];
+    let x = [0.5, -1.2];
+    let mut d = vec![vec![f64::NAN; 2]; 3];
+    let v = rows_copied_grad(&w, &x, &mut d);
+    let f = |p: &[f64]| rows_copied(&ragged(p, &[2, 2, 2]), &x);
+    check_flat("rows_copied", &w.concat(), &f, v, &d.concat()).unwrap();
+    let t = vec![vec![0.5, -1.0], vec![0.25, 2.0], vec![1.5, -0.5]];
+    jvp_agrees(
+        "rows_copied",
+        (v, &d.concat()),
+        &t.concat(),
+        rows_copied_jvp(&w, &x, &t),
+    );
+    let w = [[0.3, -0.2], [0.5, 0.7]];
+    let mut d = [[0.0; 2]; 2];
+    let v = array_rows_copied_grad(&w, &x, &mut d);
+    check_flat(
+        "array_rows_copied",
+        &flat(&w),
+        &|p: &[f64]| array_rows_copied(&unflat::<2>(p), &x),
         v,
         &flat(&d),
     )

@@ -1376,12 +1376,25 @@ fn returns_to_breaks(c: &mut syn::ExprClosure) {
 /// than the enclosing function's own type parameters (`fn sq<T: Float>(v: T) -> T` in a
 /// function generic over `T`, which the inlined body then names) stays.
 pub fn inline_fn_items(b: &mut syn::Block, type_params: &HashSet<String>) {
+    inline_fn_items_of(b, type_params, None);
+}
+
+/// [`inline_fn_items`], where a function generic over a type parameter of its own is first
+/// made that of the caller's float `float` (see [`without_own_generics`]).
+pub fn inline_fn_items_of(
+    b: &mut syn::Block,
+    type_params: &HashSet<String>,
+    float: Option<&syn::Type>,
+) {
     let mut k = 0;
     while k < b.stmts.len() {
-        let syn::Stmt::Item(syn::Item::Fn(f)) = &b.stmts[k] else {
+        let syn::Stmt::Item(syn::Item::Fn(written)) = &b.stmts[k] else {
             k += 1;
             continue;
         };
+        // (The function as written stays where it is not inlined.)
+        let mut f = written.clone();
+        without_own_generics(&mut f, type_params, float);
         let sig = &f.sig;
         let typed_params = sig.inputs.iter().all(|a| match a {
             syn::FnArg::Typed(t) => simple_param(&t.pat),
@@ -1434,6 +1447,75 @@ pub fn inline_fn_items(b: &mut syn::Block, type_params: &HashSet<String>) {
             b.stmts.insert(k, item);
             k += 1;
         }
+    }
+}
+
+/// Input: `fn sq<T: Mul<Output = T> + Copy>(a: T) -> T { a * a }` declared in a body.
+/// Output: `fn sq(a: _) { a * a }` as its inlined calls read it: each call's `let a = ..;`
+/// takes its argument's type, a float or not. One whose body names its type parameter
+/// (`T::from(2.0).unwrap()`) is made the function of the caller's float instead (`f64`, `f32`
+/// or the caller's own `T`, see `monomorph`); one that cannot be either stays as it is.
+fn without_own_generics(
+    f: &mut syn::ItemFn,
+    type_params: &HashSet<String>,
+    float: Option<&syn::Type>,
+) {
+    let own: Vec<syn::Ident> = f
+        .sig
+        .generics
+        .params
+        .iter()
+        .filter_map(|g| match g {
+            syn::GenericParam::Type(t) if !type_params.contains(&t.ident.to_string()) => {
+                Some(t.ident.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    let only_types = f
+        .sig
+        .generics
+        .params
+        .iter()
+        .all(|g| matches!(g, syn::GenericParam::Type(_)));
+    if own.is_empty() || !only_types {
+        return;
+    }
+    let names_own = |t: proc_macro2::TokenStream| crate::naming::mentions(t, &|i| own.contains(i));
+    if !names_own(quote::ToTokens::to_token_stream(&f.block)) {
+        let typed = f.sig.inputs.iter_mut().all(|a| match a {
+            syn::FnArg::Typed(t) => {
+                if names_own(quote::ToTokens::to_token_stream(&t.ty)) {
+                    *t.ty = syn::Type::Infer(syn::parse_quote!(_));
+                }
+                true
+            }
+            syn::FnArg::Receiver(_) => false,
+        });
+        if !typed {
+            return;
+        }
+        if names_own(quote::ToTokens::to_token_stream(&f.sig.output)) {
+            f.sig.output = syn::ReturnType::Default;
+        }
+        f.sig.generics = syn::Generics::default();
+        return;
+    }
+    let ([t], Some(syn::Type::Path(p))) = (&own[..], float) else {
+        return;
+    };
+    let Some(float) = p.path.get_ident().map(ToString::to_string) else {
+        return;
+    };
+    let made = match float.as_str() {
+        "f64" | "f32" => crate::monomorph::concrete(f, t, &float),
+        own_float if type_params.contains(own_float) => {
+            Some(crate::monomorph::renamed(f, t, own_float))
+        }
+        _ => None,
+    };
+    if let Some(made) = made {
+        *f = made;
     }
 }
 

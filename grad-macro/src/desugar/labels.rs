@@ -353,3 +353,61 @@ pub(super) fn unshadow(body: &mut syn::Block) {
     }
     syn::visit_mut::VisitMut::visit_block_mut(&mut U { scope: Vec::new() }, body);
 }
+
+/// Input: `'b: { .. if c { break 'b v; } .. tail }`, a labeled block.
+/// Output: `'b: loop { .. if c { break 'b v; } .. break 'b tail; }`, a loop that runs once, whose
+/// labeled `break` with a value lowering knows. A block that holds a `break` or `continue` of no
+/// label for a loop around it (which the loop would take for its own) stays as written.
+pub(super) fn labeled_blocks(body: &mut syn::Block) {
+    /// Whether `b` holds a `break` or `continue` without a label outside its own loops.
+    fn unlabeled_jump(b: &syn::Block) -> bool {
+        struct Find(bool);
+        impl<'a> syn::visit::Visit<'a> for Find {
+            fn visit_expr(&mut self, e: &'a syn::Expr) {
+                match e {
+                    syn::Expr::Break(br) if br.label.is_none() => self.0 = true,
+                    syn::Expr::Continue(c) if c.label.is_none() => self.0 = true,
+                    // (Their own jumps; a loop's `break` in a condition is its own too.)
+                    syn::Expr::ForLoop(f) => self.visit_expr(&f.expr),
+                    syn::Expr::While(w) => self.visit_expr(&w.cond),
+                    syn::Expr::Loop(_) | syn::Expr::Closure(_) | syn::Expr::Async(_) => {}
+                    e => syn::visit::visit_expr(self, e),
+                }
+            }
+            fn visit_item(&mut self, _: &'a syn::Item) {}
+        }
+        let mut f = Find(false);
+        syn::visit::Visit::visit_block(&mut f, b);
+        f.0
+    }
+    struct Blocks;
+    impl syn::visit_mut::VisitMut for Blocks {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            syn::visit_mut::visit_expr_mut(self, e);
+            let syn::Expr::Block(b) = e else {
+                return;
+            };
+            let Some(label) = b.label.clone() else {
+                return;
+            };
+            if unlabeled_jump(&b.block) {
+                return;
+            }
+            let mut stmts = b.block.stmts.clone();
+            let lt = &label.name;
+            match stmts.pop() {
+                Some(syn::Stmt::Expr(tail, None)) => {
+                    stmts.push(syn::parse_quote!(break #lt #tail;));
+                }
+                Some(last) => {
+                    stmts.push(last);
+                    stmts.push(syn::parse_quote!(break #lt;));
+                }
+                None => stmts.push(syn::parse_quote!(break #lt;)),
+            }
+            *e = syn::parse_quote!(#label loop { #(#stmts)* });
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    syn::visit_mut::VisitMut::visit_block_mut(&mut Blocks, body);
+}

@@ -254,6 +254,7 @@ pub(crate) fn integer_index(e: &syn::Expr) -> bool {
 pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     REF_COLLECTS.with(|r| r.borrow_mut().clear());
     closure_tails(&mut item.block);
+    labels::labeled_blocks(&mut item.block);
     labels::unshadow(&mut item.block);
     let_chains::unchain(&mut item.block);
     // (First: the rewrites of lists fill a list of computed values by index, `T::from(0.5)`.)
@@ -289,6 +290,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
         }
     }
     if let Some(float) = &ret {
+        part_rows::named_rows(&mut item.block, float);
         part_rows::pushed_rows(&mut item.block, float);
     }
     let other_params = sig
@@ -340,6 +342,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     closures::inline_iterator_lets(&mut item.block);
     stage_order::rewrite(&mut item.block);
     // (Rows copied from pieces, read in place: the pieces' lists below.)
+    normal::copies_iterated(&mut item.block);
     normal::turbofish_collects(&mut item.block);
     normal::drains(&mut item.block);
     normal::chunk_rows(&mut item.block);
@@ -1605,7 +1608,7 @@ impl VisitMut for Desugar<'_> {
         }
         labels::unlabel_loops(&mut b.stmts);
         closures::assigned_calls_to_lets(b);
-        closures::inline_fn_items(b, &self.type_params);
+        closures::inline_fn_items_of(b, &self.type_params, self.ret.as_ref());
         closures::inline_closures(b);
         let lifted = lift::lift_blocks(b);
         if lifted {

@@ -719,6 +719,105 @@ pub(super) fn turbofish_collects(block: &mut syn::Block) {
     Lets.visit_block_mut(block);
 }
 
+/// Input: `x[1..3].to_vec().iter()` (also `.clone()`, `.to_owned()` before `.iter()`).
+/// Output: `x[1..3].iter()`: the copy's items are the original's, read where they are.
+/// Input: `std::iter::repeat(v).take(n)` (`std::iter::repeat_n(v, n)`). Output: `(0..n).map(|_|
+/// (v).clone())` (of a `v` computed again with no effect).
+/// Input: `x.iter().cycle().take(n)`. Output: `(0..n).map(|k| &x[k % x.len()])`.
+pub(super) fn copies_iterated(block: &mut syn::Block) {
+    /// A value computed again with no effect: names, literals, fields, indices, arithmetic,
+    /// methods of such values (`x[0].sin()`), casts.
+    fn plain(e: &syn::Expr) -> bool {
+        match e {
+            syn::Expr::Path(_) | syn::Expr::Lit(_) => true,
+            syn::Expr::MethodCall(m) => plain(&m.receiver) && m.args.iter().all(plain),
+            syn::Expr::Cast(c) => plain(&c.expr),
+            syn::Expr::Field(f) => plain(&f.base),
+            syn::Expr::Index(i) => plain(&i.expr) && plain(&i.index),
+            syn::Expr::Paren(p) => plain(&p.expr),
+            syn::Expr::Reference(r) => r.mutability.is_none() && plain(&r.expr),
+            syn::Expr::Unary(u) => plain(&u.expr),
+            syn::Expr::Binary(b) => plain(&b.left) && plain(&b.right),
+            _ => false,
+        }
+    }
+    /// `recv.iter()` (no arguments): `recv`.
+    fn iter_of(e: &syn::Expr) -> Option<&syn::Expr> {
+        match e {
+            syn::Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => {
+                Some(&m.receiver)
+            }
+            _ => None,
+        }
+    }
+    struct Copies;
+    impl VisitMut for Copies {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            syn::visit_mut::visit_expr_mut(self, e);
+            // `std::iter::repeat_n(v, n)`: the same items.
+            if let syn::Expr::Call(c) = e {
+                if let (syn::Expr::Path(p), [v, n]) =
+                    (&*c.func, &c.args.iter().collect::<Vec<_>>()[..])
+                {
+                    if is_repeat(&p.path, "repeat_n") && plain(v) {
+                        *e = syn::parse_quote!((0..#n).map(|_| (#v).clone()));
+                    }
+                }
+                return;
+            }
+            let syn::Expr::MethodCall(m) = e else {
+                return;
+            };
+            if m.method == "take" && m.args.len() == 1 && m.turbofish.is_none() {
+                let n = &m.args[0];
+                match &*m.receiver {
+                    syn::Expr::Call(c)
+                        if c.args.len() == 1
+                            && plain(&c.args[0])
+                            && matches!(&*c.func, syn::Expr::Path(p) if is_repeat(&p.path, "repeat")) =>
+                    {
+                        // (A clone each time, as `repeat` gives: the value need not be `Copy`.)
+                        let v = &c.args[0];
+                        *e = syn::parse_quote!((0..#n).map(|_| (#v).clone()));
+                        return;
+                    }
+                    syn::Expr::MethodCall(cy) if cy.method == "cycle" && cy.args.is_empty() => {
+                        if let Some(x) = iter_of(&cy.receiver).filter(|x| plain(x)) {
+                            let k = crate::naming::fresh("cycled");
+                            *e = syn::parse_quote!((0..#n).map(|#k| &#x[#k % #x.len()]));
+                            return;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            if m.method != "iter" || !m.args.is_empty() || m.turbofish.is_some() {
+                return;
+            }
+            let syn::Expr::MethodCall(copy) = &*m.receiver else {
+                return;
+            };
+            let copies = ["to_vec", "clone", "to_owned"]
+                .iter()
+                .any(|c| copy.method == c);
+            if copies && copy.args.is_empty() && copy.turbofish.is_none() {
+                *m.receiver = (*copy.receiver).clone();
+            }
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    /// `NAME`, `iter::NAME`, `std::iter::NAME`, `core::iter::NAME` (`repeat`, `repeat_n`).
+    fn is_repeat(p: &syn::Path, name: &str) -> bool {
+        let names: Vec<String> = p.segments.iter().map(|s| s.ident.to_string()).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        match &names[..] {
+            [n] | ["iter", n] | ["std" | "core", "iter", n] => *n == name,
+            _ => false,
+        }
+    }
+    Copies.visit_block_mut(block);
+}
+
 /// Input: `v.drain(..k);` or `v.drain(k..);` of a local `Vec` (as a statement, or collected,
 /// `let h: Vec<f64> = v.drain(..k).collect();`), `v.drain(..)` too. Output: the part taken
 /// (`let h: Vec<f64> = v[..k].to_vec();`), then `v` given what stays (`v = v[k..].to_vec();`,

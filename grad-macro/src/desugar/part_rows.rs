@@ -176,6 +176,135 @@ fn row_of(e: &syn::Expr) -> Option<Row> {
     }
 }
 
+/// Input: `let m = vec![a, b];` (`[a, b]`), or `let mut m = Vec::new();` then `m.push(a);
+/// m.push(b);`, untyped, of names each bound once in the body by a `let` that makes a vector of
+/// floats (`let a = x[..3].to_vec();`, `let b: Vec<f64> = ..;`, `collect::<Vec<f64>>()`).
+/// Output: the same `let` typed `Vec<Vec<T>>` (`T` the function's float), which
+/// [`part_rows_let`] and [`listed_pushes_let`] then follow as rows. Rows collected in a list
+/// typed so are named first (see [`collected_rows`]).
+pub fn named_rows(body: &mut syn::Block, float: &syn::Type) {
+    let vectors = vector_names(body);
+    let named = |e: &syn::Expr| matches!(super::unparen(e), syn::Expr::Path(p) if p.path.get_ident().is_some_and(|i| vectors.contains(&i.to_string())));
+    let ty: syn::Type = syn::parse_quote!(::std::vec::Vec<::std::vec::Vec<#float>>);
+    let row_ty: syn::Type = syn::parse_quote!(::std::vec::Vec<#float>);
+    super::each_block_inner_first(body, |b| {
+        let mut k = 0;
+        while k < b.stmts.len() {
+            if let Some(lets) = collected_rows(&mut b.stmts[k], &row_ty) {
+                let n = lets.len();
+                b.stmts.splice(k..k, lets);
+                k += n;
+            }
+            k += 1;
+        }
+        for k in 0..b.stmts.len() {
+            let (rest, at) = (b.stmts[k + 1..].to_vec(), &mut b.stmts[k]);
+            let syn::Stmt::Local(l) = at else {
+                continue;
+            };
+            let syn::Pat::Ident(pi) = &l.pat else {
+                continue;
+            };
+            let Some(init) = l.init.as_ref().filter(|i| i.diverge.is_none()) else {
+                continue;
+            };
+            let rows = if super::pushes::empty_vec(&init.expr) {
+                rest.iter()
+                    .map_while(|s| match s {
+                        syn::Stmt::Expr(e, Some(_)) => super::pushes::push_expr(e, &pi.ident),
+                        _ => None,
+                    })
+                    .collect()
+            } else {
+                super::listed_elements(&init.expr).unwrap_or_default()
+            };
+            if rows.len() >= 2 && rows.iter().all(&named) {
+                let pat = l.pat.clone();
+                l.pat = syn::Pat::Type(syn::PatType {
+                    attrs: Vec::new(),
+                    pat: Box::new(pat),
+                    colon_token: Default::default(),
+                    ty: Box::new(ty.clone()),
+                });
+            }
+        }
+    });
+}
+
+/// Input: `let m: Vec<Vec<T>> = vec![ITER.collect(), ITER2.collect()];` (`[..]`, rows collected
+/// from chains, or names). Output: `let R1: Vec<T> = ITER.collect(); let R2: Vec<T> =
+/// ITER2.collect();` (returned, to go before it) and `let m: Vec<Vec<T>> = vec![R1, R2];`.
+fn collected_rows(s: &mut syn::Stmt, row_ty: &syn::Type) -> Option<Vec<syn::Stmt>> {
+    let syn::Stmt::Local(l) = s else {
+        return None;
+    };
+    let (_, ty, init) = super::plain_let(l)?;
+    if !ty.is_some_and(float_matrix) {
+        return None;
+    }
+    let rows = super::listed_elements(init)?;
+    let collected = |e: &syn::Expr| matches!(super::unparen(e), syn::Expr::MethodCall(m) if m.method == "collect" && m.args.is_empty());
+    let named = |e: &syn::Expr| matches!(super::unparen(e), syn::Expr::Path(_));
+    if rows.len() < 2
+        || !rows.iter().any(collected)
+        || !rows.iter().all(|r| collected(r) || named(r))
+    {
+        return None;
+    }
+    let mut lets = Vec::new();
+    let names: Vec<syn::Expr> = rows
+        .into_iter()
+        .map(|r| {
+            if collected(&r) {
+                let t = crate::naming::fresh("collected_row");
+                lets.push(syn::parse_quote!(let #t: #row_ty = #r;));
+                syn::parse_quote!(#t)
+            } else {
+                r
+            }
+        })
+        .collect();
+    let init = &mut l.init.as_mut()?.expr;
+    let list: syn::Expr = match super::unparen(init) {
+        syn::Expr::Array(_) => syn::parse_quote!([#(#names),*]),
+        _ => syn::parse_quote!(vec![#(#names),*]),
+    };
+    **init = list;
+    Some(lets)
+}
+
+/// The names bound once in `body`, by a `let` that makes a vector of floats: typed `Vec<F>`, a
+/// copy by its form (`x.to_vec()`, `x[a..b].to_owned()`), or collected into `Vec<F>` by a
+/// turbofish.
+fn vector_names(body: &syn::Block) -> HashSet<String> {
+    struct Lets<'a>(&'a syn::Block, HashSet<String>);
+    impl<'a> syn::visit::Visit<'a> for Lets<'_> {
+        fn visit_local(&mut self, l: &'a syn::Local) {
+            syn::visit::visit_local(self, l);
+            let Some((id, ty, init)) = super::plain_let(l) else {
+                return;
+            };
+            let of_floats = |t: &syn::Type| {
+                crate::vector::seq_elem(t).is_some_and(|e| crate::sig::float_of(&e).is_some())
+            };
+            let collected = matches!(super::unparen(init), syn::Expr::MethodCall(m)
+                if m.method == "collect" && m.turbofish.as_ref().is_some_and(|t| t.args.iter().any(|g| matches!(g, syn::GenericArgument::Type(t) if of_floats(t)))));
+            let vector = match ty {
+                Some(t) => of_floats(t),
+                None => vector_by_form(init) || collected,
+            };
+            let name = id.ident.to_string();
+            if vector && super::bindings(self.0, &name, false) == 1 {
+                self.1.insert(name);
+            }
+        }
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut v = Lets(body, HashSet::new());
+    syn::visit::Visit::visit_block(&mut v, body);
+    v.1
+}
+
 /// Input: `let mut m = Vec::new();` (`vec![]`, `Vec::with_capacity(n)`; untyped or typed
 /// `Vec<Vec<T>>`) right before `for p in SRC { m.push(ROW); }`, a loop (over a range or an
 /// iterator a method gives) whose body is only that push of a row copied from a part

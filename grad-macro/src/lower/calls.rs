@@ -180,6 +180,19 @@ impl Lowerer<'_> {
                 return None;
             }
         }
+        // `x.iter().count()` (`.len()` of the iterator too) of a sequence: its length.
+        if (name == "count" || name == "len") && m.args.is_empty() {
+            if let Expr::MethodCall(it) = crate::desugar::unparen(&m.receiver) {
+                if (it.method == "iter" || it.method == "into_iter")
+                    && it.args.is_empty()
+                    && self.seq_of_expr(&it.receiver).is_some()
+                {
+                    let x = &it.receiver;
+                    let len: Expr = syn::parse_quote_spanned!(m.span()=> #x.len());
+                    return self.lower_expr(&len);
+                }
+            }
+        }
         // `x[a..b].len()` of a sequence reads no element: its bounds only, as written.
         if (name == "len" || name == "is_empty") && m.args.is_empty() {
             let part = match crate::desugar::unparen(&m.receiver) {

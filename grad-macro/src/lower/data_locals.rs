@@ -128,8 +128,8 @@ fn once_loop(e: &syn::Expr) -> Option<&syn::Block> {
 }
 
 /// The unlabeled blocks of `e` that run once whenever `e` does: `e` itself, and those in its
-/// operands, arguments, receivers, fields, casts and parentheses (not in branches, loops, closures
-/// or the right side of `&&` and `||`).
+/// operands, arguments, receivers, fields, casts and parentheses (not in loops, closures or the
+/// right side of `&&` and `||`), and at most once: its branches.
 fn once_blocks(e: &syn::Expr) -> Vec<&syn::Block> {
     let mut out = Vec::new();
     let mut stack = vec![e];
@@ -153,6 +153,15 @@ fn once_blocks(e: &syn::Expr) -> Vec<&syn::Block> {
                 stack.push(&m.receiver);
                 stack.extend(m.args.iter());
             }
+            // A branch runs at most once when its `if` does: its generator, made of parameters
+            // and constants (and named once in the body), is made at the top all the same.
+            syn::Expr::If(i) => {
+                out.push(&i.then_branch);
+                if let Some((_, e)) = &i.else_branch {
+                    stack.push(e);
+                }
+            }
+            syn::Expr::Match(m) => stack.extend(m.arms.iter().map(|a| &*a.body)),
             _ => {}
         }
     }

@@ -17,6 +17,7 @@ mod data_rows;
 mod env;
 mod expr;
 mod iter;
+mod lent_writes;
 mod loops;
 mod opaque;
 mod reduce;
@@ -117,6 +118,8 @@ pub struct Lowerer<'f> {
     /// The function's parameters' names: a buffer under one (the local copy of a `&mut` output
     /// of a twin) is the caller's storage, which `let o = out;` names again (see `lower_let`).
     pub param_names: std::collections::HashSet<String>,
+    /// What the body does with data lent mutably (see `lent_writes`).
+    pub lent_uses: lent_writes::LentUses,
     /// The `let mut rng = Lcg::new(7);` declared verbatim at the top (see `data_locals`).
     pub data_locals: data_locals::Taken,
     /// Those `data_locals` cannot take: made from locals (see `data_locals::refused`).
@@ -144,6 +147,15 @@ enum Item<'s> {
 }
 
 pub fn lower(item: &syn::ItemFn, sig: &Sig, errors: &Errors) -> Option<Lowered> {
+    let mut_data: std::collections::HashSet<String> = sig
+        .params
+        .iter()
+        .filter(|p| p.class == ParamClass::Other && mut_reference(&p.ty))
+        .map(|p| p.ident.to_string())
+        .collect();
+    let lent_uses = lent_writes::LentUses::of(item, &mut_data);
+    let mut changed = crate::ir::changed_names(&quote!(#item));
+    changed.extend(lent_uses.written.iter().cloned());
     let mut func = Func {
         vals: Vec::new(),
         seqs: Vec::new(),
@@ -152,14 +164,9 @@ pub fn lower(item: &syn::ItemFn, sig: &Sig, errors: &Errors) -> Option<Lowered> 
         ret: Operand::Const(0.0),
         float_ty: sig.float_ty,
         items: Vec::new(),
-        mut_data: sig
-            .params
-            .iter()
-            .filter(|p| p.class == ParamClass::Other && mut_reference(&p.ty))
-            .map(|p| p.ident.to_string())
-            .collect(),
+        mut_data,
         effects: std::collections::HashSet::new(),
-        changed: crate::ir::changed_names(&quote!(#item)),
+        changed,
     };
     let mut env = Env::default();
     env.push();
@@ -233,6 +240,7 @@ pub fn lower(item: &syn::ItemFn, sig: &Sig, errors: &Errors) -> Option<Lowered> 
         data_locals,
         data_locals_refused,
         rules: crate::prescan::rules(),
+        lent_uses,
     };
     let items: Vec<Item> = item.block.stmts.iter().map(Item::Stmt).collect();
     let ret = l.lower_returning(&items, item.block.brace_token.span.close());
@@ -886,7 +894,10 @@ impl<'f> Lowerer<'f> {
     /// for what it does, as in the original; it must not read a differentiated value, whose
     /// derivative it would lose.
     fn lower_expr_stmt(&mut self, e: &syn::Expr) {
-        if self.lower_resize(e).is_some() || self.data_value_change(e).is_some() {
+        if self.lower_resize(e).is_some()
+            || self.data_value_change(e).is_some()
+            || self.lent_data_write(e).is_some()
+        {
             return;
         }
         // A push the desugaring did not make a buffer of, reported as such before its value
@@ -1528,7 +1539,18 @@ impl<'f> Lowerer<'f> {
         span: Span,
         what: &TokenStream,
     ) -> Option<()> {
-        if kind == Kind::Bool {
+        // (A message `format!` makes is text: no derivative goes through it.)
+        let mut head = what.clone().into_iter();
+        let text = matches!(
+            (head.next(), head.next(), head.next(), head.next()),
+            (
+                Some(proc_macro2::TokenTree::Ident(f)),
+                Some(proc_macro2::TokenTree::Punct(p)),
+                Some(proc_macro2::TokenTree::Group(_)),
+                None,
+            ) if f == "format" && p.as_char() == '!'
+        );
+        if kind == Kind::Bool || text {
             return Some(());
         }
         if uses.iter().any(|v| {
@@ -1671,7 +1693,10 @@ impl<'f> Lowerer<'f> {
             "warn",
             "error",
         ];
-        if CHECKS.contains(&name.as_str()) || is_panic(mac) {
+        // `format!(..)` makes a `String` (a message, a label): a value of data, its arguments
+        // read as the checks' are.
+        let format = name == "format";
+        if CHECKS.contains(&name.as_str()) || is_panic(mac) || format {
             let args = mac.parse_body_with(
                 syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
             );
@@ -1720,6 +1745,13 @@ impl<'f> Lowerer<'f> {
             } else {
                 quote!(#path!(#(#renamed),*))
             };
+            if format {
+                return Some(Value::Other {
+                    tokens,
+                    uses: all_uses,
+                    kind: Kind::Other,
+                });
+            }
             self.b.push(Stmt::Effect {
                 expr: tokens,
                 uses: all_uses,

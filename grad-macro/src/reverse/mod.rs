@@ -446,7 +446,7 @@ pub fn recomputed_effect(func: &Func, adjoint: &Block) -> Option<syn::Error> {
         if changes {
             "this expression changes data lent mutably (a draw from a random generator), inside a branch or an inner loop of a loop whose derivative runs the loop's iterations again, which would change the data again: draw the values into a `Vec` before the loop (`let u: Vec<f64> = (0..n).map(|_| rng.next_f64()).collect();`) and read them there"
         } else {
-            "this expression reads data lent mutably, which the body changes (a method called on it), inside a branch or an inner loop of a loop whose derivative runs the loop's iterations again, where it would read what the data holds by then: read it into a local at the top of the loop's body (`let y = g.y;`), or collect what an inner loop reads into a `Vec` before it"
+            "this expression reads data lent mutably, which the body changes (a method called on it, a field written), inside a branch or an inner loop of a loop whose derivative runs the loop's iterations again, where it would read what the data holds by then: read it into a local at the top of the loop's body (`let y = g.y;`), or collect what an inner loop reads into a `Vec` before it"
         },
     ))
 }

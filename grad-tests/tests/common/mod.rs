@@ -202,3 +202,14 @@ pub fn check_model<P: grad::runtime::Params<Scalar = f64> + Clone>(
     let at = |p: &[f64]| f(&m.with_flat(p));
     check_flat(what, &flat, &at, value, &d.to_flat()).unwrap();
 }
+
+/// `NAME_jvp`'s value `vj` and directional derivative `dj` along `t`, against `NAME_grad`'s
+/// value `v` (bit for bit) and gradient `d` (the dot product with `t`).
+pub fn jvp_agrees(what: &str, (v, d): (f64, &[f64]), t: &[f64], (vj, dj): (f64, f64)) {
+    assert_eq!(vj.to_bits(), v.to_bits(), "{what}: the value of the jvp");
+    let want: f64 = d.iter().zip(t).map(|(a, b)| a * b).sum();
+    assert!(
+        (dj - want).abs() < 1e-12 * (1.0 + want.abs()),
+        "{what}: the jvp {dj:e} against the gradient along the tangent {want:e}"
+    );
+}

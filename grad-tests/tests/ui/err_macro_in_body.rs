@@ -1,8 +1,11 @@
+// A macro `#[gradient]` does not know, given a differentiated value: an error at the macro.
 use grad::gradient;
+use std::fmt::Write;
 
 #[gradient]
 fn f(x: f64) -> f64 {
-    let label = format!("x = {x}");
+    let mut label = String::new();
+    write!(label, "x = {x}").unwrap();
     assert!(!label.is_empty());
     x * x
 }

@@ -1,5 +1,5 @@
 // A local matrix written by element, then used in a way its rewrite does not follow
-// (`cycle()`): the error is at that use, naming what is followed.
+// (`inspect(..)`): the error is at that use, naming what is followed.
 use grad::gradient;
 
 #[gradient]
@@ -9,7 +9,7 @@ fn f(w: &[f64]) -> f64 {
         m[i][0] = w[i];
         m[i][1] = w[i] * 2.0;
     }
-    m.iter().cycle().take(3).map(|p| p[0] * p[1]).sum()
+    m.iter().inspect(|_| ()).map(|p| p[0] * p[1]).sum()
 }
 
 fn main() {

@@ -1,6 +1,7 @@
 // Receivers: `&self`, `&mut self` and `self` are data (`wrt` names what is differentiated); a
-// receiver of another type is not followed, nor a field of `self` written, and a model (no
-// `wrt`) is read by shared reference only.
+// receiver of another type is not followed, nor a differentiated value written into a field
+// of `self` (what reads it back would see data), and a model (no `wrt`) is read by shared
+// reference only.
 use grad::gradient;
 
 struct Model {
