@@ -3579,7 +3579,60 @@ impl<'a> FnGen<'a> {
             self.fresh("w"),
         );
         let pad = |d: usize| "    ".repeat(d);
-        let bound = match self.rng.below(22) {
+        let bound = match self.rng.below(23) {
+            22 if self.on("stmt:enum_values") => {
+                // Values of an enum of the user's (unit, tuple and struct variants holding
+                // floats): listed and mapped through a method, matched in a loop, chosen by a
+                // branch then matched: |.| <= 2.5.
+                let ty = format!("Ac{}_{FLT}", self.base.to_uppercase());
+                if !self.items.contains(&format!("enum {ty} ")) {
+                    let _ = writeln!(
+                        self.items,
+                        "#[derive(Clone, Copy)]\n#[allow(dead_code, non_camel_case_types)]\nenum {ty} {{\n    Relu,\n    Leaky({FLT}),\n    Scaled {{ k: {FLT} }},\n}}\n#[allow(dead_code)]\nimpl {ty} {{\n    fn apply(&self, z: {FLT}) -> {FLT} {{\n        match self {{\n            {ty}::Relu => z.max(0.0),\n            {ty}::Leaky(k) => if z > 0.0 {{ z }} else {{ k * z }},\n            {ty}::Scaled {{ k }} => k * {FLT}::tanh(z),\n        }}\n    }}\n}}"
+                    );
+                }
+                let q = self.fresh("ac");
+                let arms = format!("{ty}::Relu => {FLT}::max({ee}, 0.0), {ty}::Leaky(k) => k * {ee}, {ty}::Scaled {{ k }} => k * {ee}");
+                match self.rng.below(3) {
+                    0 => {
+                        Self::line(
+                            out,
+                            ind,
+                            &format!("let {a} = [{ty}::Leaky(0.1), {ty}::Relu, {ty}::Scaled {{ k: 0.5 }}];"),
+                        );
+                        Self::line(
+                            out,
+                            ind,
+                            &format!("let {n}: {FLT} = {a}.iter().map(|{q}| {q}.apply({ee})).sum::<{FLT}>();"),
+                        );
+                    }
+                    1 => {
+                        Self::line(out, ind, &format!("let mut {n}: {FLT} = 0.0;"));
+                        Self::nested(
+                            out,
+                            ind,
+                            &format!(
+                                "for {q} in vec![{ty}::Scaled {{ k: -0.5 }}, {ty}::Leaky(0.25)]"
+                            ),
+                            &format!("{n} += match {q} {{ {arms} }};"),
+                        );
+                    }
+                    _ => {
+                        let c = self.cond(1);
+                        Self::line(
+                            out,
+                            ind,
+                            &format!("let {q} = if {c} {{ {ty}::Leaky(-0.2) }} else {{ {ty}::Scaled {{ k: 1.5 }} }};"),
+                        );
+                        Self::line(
+                            out,
+                            ind,
+                            &format!("let {n}: {FLT} = match {q} {{ {arms} }};"),
+                        );
+                    }
+                }
+                2.5
+            }
             21 if self.on("stmt:labeled_block") => {
                 // A labeled block left early with a value, or a loop's body left by a labeled
                 // `break`; a message made by `format!` from the value: |.| <= m + 0.25.

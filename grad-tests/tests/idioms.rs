@@ -1789,3 +1789,64 @@ fn blocks_left_early_and_messages() {
         jvp_agrees("labeled_blocks", (v, &d), &t, labeled_blocks_jvp(&p, &t));
     }
 }
+
+enum Activation {
+    Relu,
+    Leaky(f64),
+    Scaled { k: f64 },
+}
+
+/// A list of an enum's values, a data variant holding a float literal among them (`[Act::Relu,
+/// Act::Leaky(0.1)]`, `vec![..]`, an enum of the body too): data, matched per item. Before:
+/// rustc's E0308 inside the generated code (the list was taken for a buffer of floats).
+#[gradient]
+fn activations_listed(x: &[f64]) -> f64 {
+    enum Local {
+        Tanh,
+        Shift(f64),
+    }
+    let acts = vec![
+        Activation::Leaky(0.1),
+        Activation::Relu,
+        Activation::Scaled { k: 0.5 },
+        Activation::Leaky(-0.2),
+    ];
+    let mut s: f64 = acts
+        .iter()
+        .zip(x)
+        .map(|(a, &z)| match a {
+            Activation::Relu => z.max(0.0),
+            Activation::Leaky(k) => {
+                if z > 0.0 {
+                    z
+                } else {
+                    k * z
+                }
+            }
+            Activation::Scaled { k } => k * z,
+        })
+        .sum();
+    let local = [Local::Shift(0.25), Local::Tanh];
+    for (a, z) in local.iter().zip(&x[4..]) {
+        s += match a {
+            Local::Tanh => z.tanh(),
+            Local::Shift(b) => z + b,
+        };
+    }
+    s
+}
+
+#[test]
+fn lists_of_an_enums_values() {
+    for p in [
+        [0.3, -0.7, 0.5, 0.9, -0.4, 0.2],
+        [-0.3, 0.7, -0.5, -0.9, 0.6, -0.2],
+    ] {
+        check(
+            "activations_listed",
+            &activations_listed,
+            &activations_listed_grad,
+            &p,
+        );
+    }
+}

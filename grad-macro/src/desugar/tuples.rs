@@ -493,13 +493,14 @@ pub fn array_literal_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     if arr.elems.is_empty() || !(float_typed || arr.elems.iter().any(has_float_literal)) {
         return None;
     }
-    // Rows of a matrix (`[a, b]`, `vec![a, b]`) are `matrix_let`'s; a table of tuples or
-    // structs is data.
+    // Rows of a matrix (`[a, b]`, `vec![a, b]`) are `matrix_let`'s; a table of tuples,
+    // structs or variants of an enum (`[Act::Relu, Act::Leaky(0.1)]`) is data.
     if arr.elems.iter().any(|e| {
         matches!(
             e,
             syn::Expr::Array(_) | syn::Expr::Repeat(_) | syn::Expr::Tuple(_) | syn::Expr::Struct(_)
         ) || matches!(e, syn::Expr::Macro(m) if m.mac.path.is_ident("vec"))
+            || constructed(e)
     }) {
         return None;
     }
@@ -525,6 +526,24 @@ pub fn array_literal_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
         out.push(syn::parse_quote!(#name[#k] = #e;));
     }
     Some(out)
+}
+
+/// `Act::Leaky(0.1)`, `Meters(2.0)`, `Act::Relu`: a variant or a tuple struct by its
+/// constructor's name (in `CamelCase`, where constants are `UPPER_CASE` and functions
+/// `snake_case`).
+fn constructed(e: &syn::Expr) -> bool {
+    let camel = |p: &syn::Path| {
+        p.segments.last().is_some_and(|s| {
+            let name = s.ident.to_string();
+            name.starts_with(|c: char| c.is_ascii_uppercase())
+                && name.chars().any(|c| c.is_ascii_lowercase())
+        })
+    };
+    match super::unparen(e) {
+        syn::Expr::Call(c) => matches!(&*c.func, syn::Expr::Path(p) if camel(&p.path)),
+        syn::Expr::Path(p) => p.path.segments.len() >= 2 && camel(&p.path),
+        _ => false,
+    }
 }
 
 pub fn has_float_literal(e: &syn::Expr) -> bool {
