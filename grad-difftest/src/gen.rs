@@ -7601,8 +7601,27 @@ impl<'a> FnGen<'a> {
         );
         let _ = write!(
             self.items,
-            "#[derive(Clone, Copy)]\nstruct {ty} {{\n    pos: {FLT},\n    vel: {FLT},\n}}\nimpl {ty} {{\n    fn energy(&self) -> {FLT} {{\n        self.pos * self.pos * 0.5 + {FLT}::tanh(self.vel)\n    }}\n    fn scaled(&self, k: {FLT}) -> {FLT} {{\n        let e = self.energy();\n        e * k + self.pos\n    }}\n    fn by_value(self) -> {FLT} {{\n        self.vel * 0.25\n    }}\n    fn dot(&self, o: &Self) -> {FLT} {{\n        self.pos * o.pos + self.vel * o.vel\n    }}\n}}\n"
+            "#[derive(Clone, Copy)]\nstruct {ty} {{\n    pos: {FLT},\n    vel: {FLT},\n}}\nimpl {ty} {{\n    fn energy(&self) -> {FLT} {{\n        self.pos * self.pos * 0.5 + {FLT}::tanh(self.vel)\n    }}\n    fn scaled(&self, k: {FLT}) -> {FLT} {{\n        let e = self.energy();\n        e * k + self.pos\n    }}\n    fn by_value(self) -> {FLT} {{\n        self.vel * 0.25\n    }}\n    fn dot(&self, o: &Self) -> {FLT} {{\n        self.pos * o.pos + self.vel * o.vel\n    }}\n    #[allow(dead_code)]\n    fn push(&mut self, v: {FLT}) {{\n        self.pos += v;\n        self.vel = self.vel * 0.5 + v;\n    }}\n}}\n"
         );
+        let sl = self.slices();
+        if !sl.is_empty() && self.on("stmt:struct_fold") && self.rng.chance(0.3) {
+            // A fold whose accumulator is the struct's value, changed by its method and given
+            // back: |.| <= 1 + 0.2.
+            let (xs, xiv) = self.rng.pick(&sl).clone();
+            let (f, a, t) = (self.fresh("sf"), self.fresh("sa"), self.fresh("t"));
+            Self::line(
+                out,
+                ind,
+                &format!("let {f} = {xs}.iter().fold({ty} {{ pos: 0.0, vel: 0.0 }}, |mut {a}, &{t}| {{ {a}.push({FLT}::tanh({t})); {a} }});"),
+            );
+            Self::line(
+                out,
+                ind,
+                &format!("let {v}: {FLT} = {FLT}::tanh({f}.pos) + {f}.vel * 0.1;"),
+            );
+            self.declare(&v, VarKind::Float(Iv(-1.2, 1.2, xiv.2)), false);
+            return;
+        }
         let (e1, e2) = (self.expr(1), self.expr(1));
         let (e1, e2) = (self.wrap(e1, (-5.0, 5.0)), self.wrap(e2, (-5.0, 5.0)));
         Self::line(

@@ -1850,3 +1850,55 @@ fn lists_of_an_enums_values() {
         );
     }
 }
+
+#[derive(Default, Clone, Copy)]
+struct Moments {
+    s: f64,
+    q: f64,
+    n: usize,
+}
+
+impl Moments {
+    fn add(&mut self, v: f64) {
+        self.s += v;
+        self.q += v * v;
+        self.n += 1;
+    }
+
+    fn variance(&self) -> f64 {
+        self.q / self.n as f64 - (self.s / self.n as f64).powi(2)
+    }
+}
+
+/// A fold whose accumulator is a struct's value changed by its methods and given back
+/// (`|mut m, &v| { m.add(v); m }`), from `Default::default()` and from a literal. Before: "does
+/// not know the derivative of the method `add`".
+#[gradient(jvp)]
+fn folded_moments(x: &[f64]) -> f64 {
+    let m = x.iter().fold(Moments::default(), |mut m, &v| {
+        m.add(v);
+        m
+    });
+    let tail = x[2..].iter().fold(
+        Moments {
+            s: 0.5,
+            q: 0.0,
+            n: 1,
+        },
+        |mut t, v| {
+            t.add(v.sin());
+            t
+        },
+    );
+    m.variance() + m.s * 0.25 + tail.variance()
+}
+
+#[test]
+fn folds_into_values_of_structs() {
+    let p = [0.3, -0.7, 0.5, 0.9, -0.4, 0.2];
+    check("folded_moments", &folded_moments, &folded_moments_grad, &p);
+    let t = [0.5, -1.0, 0.25, 2.0, 1.5, -0.5];
+    let mut d = [0.0; 6];
+    let v = folded_moments_grad(&p, &mut d);
+    jvp_agrees("folded_moments", (v, &d), &t, folded_moments_jvp(&p, &t));
+}

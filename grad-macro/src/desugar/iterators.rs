@@ -3237,6 +3237,52 @@ pub fn vector_fold_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
     ])
 }
 
+/// Input: `let out = SOURCE.fold(Acc::default(), |mut a, v| { a.add(v); a });`, a struct's value
+/// (`Acc::default()`, `Acc::new(..)`, `Acc { .. }`) as the accumulator, changed by its methods
+/// and given back. Output: `let out = { let mut a = Acc::default(); for v in SOURCE { a.add(v); }
+/// a };`, the loop std runs, on one value named as the closure names it (which the rewrite of
+/// values of structs then takes apart).
+pub fn struct_fold_let(l: &syn::Local) -> Option<Vec<syn::Stmt>> {
+    let init = l.init.as_ref().filter(|i| i.diverge.is_none())?;
+    let syn::Expr::MethodCall(m) = super::unparen(&init.expr) else {
+        return None;
+    };
+    if m.method != "fold" || m.args.len() != 2 {
+        return None;
+    }
+    let syn::Expr::Closure(c) = &m.args[1] else {
+        return None;
+    };
+    let value = match super::unparen(&m.args[0]) {
+        syn::Expr::Struct(_) => true,
+        syn::Expr::Call(call) => matches!(&*call.func, syn::Expr::Path(p)
+            if p.path.segments.len() == 2
+                && p.path.segments[0].ident.to_string().starts_with(|c: char| c.is_ascii_uppercase())
+                && ["default", "new"].iter().any(|n| p.path.segments[1].ident == n)),
+        _ => false,
+    };
+    let (syn::Pat::Ident(a), syn::Expr::Block(b)) = (untyped(&c.inputs[0]), &*c.body) else {
+        return None;
+    };
+    let (last, stmts) = b.block.stmts.split_last()?;
+    let gives_it =
+        matches!(last, syn::Stmt::Expr(syn::Expr::Path(p), None) if p.path.is_ident(&a.ident));
+    if !value || c.inputs.len() != 2 || !gives_it || a.by_ref.is_some() || a.subpat.is_some() {
+        return None;
+    }
+    let (source, item, first, name) = (&m.receiver, untyped(&c.inputs[1]), &m.args[0], &a.ident);
+    let (pat, attrs) = (&l.pat, &l.attrs);
+    Some(vec![syn::parse_quote!(
+        #(#attrs)* let #pat = {
+            let mut #name = #first;
+            for #item in #source {
+                #(#stmts)*
+            }
+            #name
+        };
+    )])
+}
+
 /// `.sum::<T>()` or `.product::<T>()` of floats: where std's fold starts (a float sum from
 /// -0.0) and whether it adds.
 pub(super) fn sum_or_product(m: &syn::ExprMethodCall) -> Option<(proc_macro2::TokenStream, bool)> {

@@ -179,14 +179,19 @@ fn searches_of(work: &mut Vec<syn::Stmt>, name: &syn::Ident) {
 /// rewrites, and by the models' pass before its own (`self.layers.iter().fold(x.to_vec(), |h,
 /// layer| layer.forward(&h))`).
 pub fn vector_folds(block: &mut syn::Block) {
-    struct Folds;
+    folds(block, iterators::vector_fold_let);
+}
+
+/// Every `let` of `block` (in any block) that `fold` rewrites, rewritten.
+fn folds(block: &mut syn::Block, fold: fn(&syn::Local) -> Option<Vec<syn::Stmt>>) {
+    struct Folds(fn(&syn::Local) -> Option<Vec<syn::Stmt>>);
     impl VisitMut for Folds {
         fn visit_block_mut(&mut self, b: &mut syn::Block) {
             syn::visit_mut::visit_block_mut(self, b);
             let mut out = Vec::with_capacity(b.stmts.len());
             for s in std::mem::take(&mut b.stmts) {
                 match &s {
-                    syn::Stmt::Local(l) => match iterators::vector_fold_let(l) {
+                    syn::Stmt::Local(l) => match (self.0)(l) {
                         Some(stmts) => out.extend(stmts),
                         None => out.push(s),
                     },
@@ -197,7 +202,7 @@ pub fn vector_folds(block: &mut syn::Block) {
         }
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }
-    Folds.visit_block_mut(block);
+    Folds(fold).visit_block_mut(block);
 }
 
 /// The sequence `c` copies whole: `ps.clone()`, `ps.to_vec()`, `ps.iter().copied().collect()`
@@ -261,6 +266,8 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     constant_matrices::rewrite(&mut item.block);
     refill_calls::hoist(&mut item.block);
     row_pushes::typed_by_helpers(&mut item.block, &item.sig.ident.to_string());
+    // (Before the values of structs are taken apart: a fold's accumulator becomes one.)
+    folds(&mut item.block, iterators::struct_fold_let);
     value_structs::scalarize(item);
     struct_rows::list_clones(item);
     rest_patterns::split(&mut item.block);
