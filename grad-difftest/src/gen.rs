@@ -3583,22 +3583,23 @@ impl<'a> FnGen<'a> {
             22 if self.on("stmt:enum_values") => {
                 // Values of an enum of the user's (unit, tuple and struct variants holding
                 // floats): listed and mapped through a method, matched in a loop, chosen by a
-                // branch then matched: |.| <= 2.5.
+                // branch then matched: |.| <= 2.5. (Names no model field has: the model's body reads
+                // its fields through `self.`.)
                 let ty = format!("Ac{}_{FLT}", self.base.to_uppercase());
                 if !self.items.contains(&format!("enum {ty} ")) {
                     let _ = writeln!(
                         self.items,
-                        "#[derive(Clone, Copy)]\n#[allow(dead_code, non_camel_case_types)]\nenum {ty} {{\n    Relu,\n    Leaky({FLT}),\n    Scaled {{ k: {FLT} }},\n}}\n#[allow(dead_code)]\nimpl {ty} {{\n    fn apply(&self, z: {FLT}) -> {FLT} {{\n        match self {{\n            {ty}::Relu => z.max(0.0),\n            {ty}::Leaky(k) => if z > 0.0 {{ z }} else {{ k * z }},\n            {ty}::Scaled {{ k }} => k * {FLT}::tanh(z),\n        }}\n    }}\n}}"
+                        "#[derive(Clone, Copy)]\n#[allow(dead_code, non_camel_case_types)]\nenum {ty} {{\n    Relu,\n    Leaky({FLT}),\n    Scaled {{ gain: {FLT} }},\n}}\n#[allow(dead_code)]\nimpl {ty} {{\n    fn apply(&self, z: {FLT}) -> {FLT} {{\n        match self {{\n            {ty}::Relu => z.max(0.0),\n            {ty}::Leaky(sl) => if z > 0.0 {{ z }} else {{ sl * z }},\n            {ty}::Scaled {{ gain }} => gain * {FLT}::tanh(z),\n        }}\n    }}\n}}"
                     );
                 }
                 let q = self.fresh("ac");
-                let arms = format!("{ty}::Relu => {FLT}::max({ee}, 0.0), {ty}::Leaky(k) => k * {ee}, {ty}::Scaled {{ k }} => k * {ee}");
+                let arms = format!("{ty}::Relu => {FLT}::max({ee}, 0.0), {ty}::Leaky(sl) => sl * {ee}, {ty}::Scaled {{ gain }} => gain * {ee}");
                 match self.rng.below(3) {
                     0 => {
                         Self::line(
                             out,
                             ind,
-                            &format!("let {a} = [{ty}::Leaky(0.1), {ty}::Relu, {ty}::Scaled {{ k: 0.5 }}];"),
+                            &format!("let {a} = [{ty}::Leaky(0.1), {ty}::Relu, {ty}::Scaled {{ gain: 0.5 }}];"),
                         );
                         Self::line(
                             out,
@@ -3612,7 +3613,7 @@ impl<'a> FnGen<'a> {
                             out,
                             ind,
                             &format!(
-                                "for {q} in vec![{ty}::Scaled {{ k: -0.5 }}, {ty}::Leaky(0.25)]"
+                                "for {q} in vec![{ty}::Scaled {{ gain: -0.5 }}, {ty}::Leaky(0.25)]"
                             ),
                             &format!("{n} += match {q} {{ {arms} }};"),
                         );
@@ -3622,7 +3623,7 @@ impl<'a> FnGen<'a> {
                         Self::line(
                             out,
                             ind,
-                            &format!("let {q} = if {c} {{ {ty}::Leaky(-0.2) }} else {{ {ty}::Scaled {{ k: 1.5 }} }};"),
+                            &format!("let {q} = if {c} {{ {ty}::Leaky(-0.2) }} else {{ {ty}::Scaled {{ gain: 1.5 }} }};"),
                         );
                         Self::line(
                             out,
