@@ -296,6 +296,100 @@ fn struct_name(ty: &syn::Type) -> Option<String> {
         .then(|| id.to_string())
 }
 
+impl Calls<'_> {
+    /// The enum whose plain method `name` of `arity` arguments is the module's only method of
+    /// that name, and no float's: a receiver whose type is not written (an item of a list of
+    /// the enum's values, `acts.iter().map(|a| a.apply(z))`) is of that enum.
+    fn only_enum_method(&self, name: &str, arity: usize) -> Option<String> {
+        // (Not a name the standard library's types answer to as well, which the body may call
+        // on its slices, iterators and options.)
+        const STD: &[&str] = &[
+            "len",
+            "is_empty",
+            "iter",
+            "iter_mut",
+            "into_iter",
+            "get",
+            "get_mut",
+            "map",
+            "sum",
+            "product",
+            "fold",
+            "clone",
+            "to_vec",
+            "to_owned",
+            "push",
+            "pop",
+            "first",
+            "last",
+            "contains",
+            "sort",
+            "sort_by",
+            "swap",
+            "unwrap",
+            "unwrap_or",
+            "expect",
+            "as_ref",
+            "as_slice",
+            "to_string",
+            "eq",
+            "ne",
+            "cmp",
+            "partial_cmp",
+            "add",
+            "sub",
+            "mul",
+            "div",
+            "neg",
+            "next",
+            "rev",
+            "zip",
+            "enumerate",
+            "collect",
+            "copied",
+            "cloned",
+            "chain",
+            "take",
+            "skip",
+            "filter",
+            "count",
+            "any",
+            "all",
+            "position",
+            "find",
+            "windows",
+            "chunks",
+            "split_at",
+            "fill",
+            "insert",
+            "remove",
+            "extend",
+            "clear",
+            "keys",
+            "values",
+            "entry",
+            "from",
+            "into",
+            "try_into",
+            "is_some",
+            "is_none",
+            "ok",
+            "err",
+            "default",
+        ];
+        if STD.contains(&name) || crate::rules::Prim::method_names().any(|n| n == name) {
+            return None;
+        }
+        let mut of_name = self.table.iter().filter(|m| m.name == name);
+        let m = of_name.next()?;
+        (of_name.next().is_none()
+            && !m.assoc
+            && m.arity == arity
+            && crate::prescan::enum_type(&m.base))
+        .then(|| m.ty.clone())
+    }
+}
+
 impl VisitMut for Calls<'_> {
     fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
         syn::visit_mut::visit_expr_mut(self, e);
@@ -339,10 +433,12 @@ impl VisitMut for Calls<'_> {
             return;
         }
         let syn::Expr::MethodCall(mc) = e else { return };
-        let Some(ty) = type_of(&mc.receiver, self.types, self.structs) else {
+        let method = mc.method.to_string();
+        let Some(ty) = type_of(&mc.receiver, self.types, self.structs)
+            .or_else(|| self.only_enum_method(&method, mc.args.len()))
+        else {
             return;
         };
-        let method = mc.method.to_string();
         let Some(m) = self
             .table
             .iter()

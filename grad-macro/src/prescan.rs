@@ -64,6 +64,8 @@ struct Module {
     uses: Vec<(String, Vec<String>)>,
     /// Its structs and enums that are no model: no `#[derive(Params)]` nor `impl Params for`.
     data_types: Vec<String>,
+    /// Its enums.
+    enums: Vec<String>,
     /// The module files it declares (`mod layers;`), by name.
     files: Vec<(String, PathBuf)>,
     /// Those of `names` its items declare with a visibility (`pub`, `pub(crate)`, ..): what
@@ -692,6 +694,16 @@ pub fn data_type(name: &str) -> bool {
     })
 }
 
+/// Whether the enum `name` is declared in the file being expanded.
+pub fn enum_type(name: &str) -> bool {
+    let path = CURRENT.with(|c| c.borrow().clone());
+    MODULES.with(|m| {
+        let m = m.borrow();
+        path.and_then(|p| m.get(&p))
+            .is_some_and(|modules| modules.iter().any(|md| md.enums.iter().any(|t| t == name)))
+    })
+}
+
 /// Whether a method called `name` is defined in the files read without `#[gradient]` (in an
 /// `impl` or as a trait's default) and nowhere with it: a call of it on a model is one that
 /// `plain_methods` could not follow.
@@ -779,6 +791,13 @@ fn items(
         })
         .filter(|(id, attrs)| !derives(attrs, "Params") && !implements_params(id))
         .map(|(id, _)| id.to_string())
+        .collect();
+    here.enums = items
+        .iter()
+        .filter_map(|i| match i {
+            syn::Item::Enum(e) => Some(e.ident.to_string()),
+            _ => None,
+        })
         .collect();
     // The types deriving `Copy`, whose methods taking `self` by value read a copy.
     let derives_copy = |attrs: &[syn::Attribute]| derives(attrs, "Copy");

@@ -1796,6 +1796,65 @@ enum Activation {
     Scaled { k: f64 },
 }
 
+impl Activation {
+    /// A plain method of the enum, matching `self`.
+    fn apply(&self, z: f64) -> f64 {
+        match self {
+            Activation::Relu => z.max(0.0),
+            Activation::Leaky(k) => {
+                if z > 0.0 {
+                    z
+                } else {
+                    k * z
+                }
+            }
+            Activation::Scaled { k } => k * z.tanh(),
+        }
+    }
+}
+
+const ACTIVATIONS: [Activation; 2] = [Activation::Leaky(0.2), Activation::Scaled { k: 1.5 }];
+
+/// The enum's plain method given differentiated values, on a value, on the items of a list of
+/// the enum's values (a local list, a constant, a slice of data) in loops and closures. Before:
+/// rustc's E0599 inside the generated code (`apply_grad` not found: taken for a `#[gradient]`
+/// method).
+#[gradient(wrt(x))]
+fn activation_methods(x: &[f64], layers: &[Activation]) -> f64 {
+    let one = Activation::Leaky(0.1);
+    let listed = [Activation::Relu, Activation::Scaled { k: 0.7 }];
+    let mut s = one.apply(x[0]);
+    for a in &listed {
+        s += a.apply(x[1]);
+    }
+    s += ACTIVATIONS.iter().map(|a| a.apply(x[2])).sum::<f64>();
+    s + layers
+        .iter()
+        .zip(&x[3..])
+        .map(|(a, v)| a.apply(*v))
+        .sum::<f64>()
+}
+
+#[test]
+fn methods_of_an_enum_given_differentiated_values() {
+    let layers = [
+        Activation::Scaled { k: 2.0 },
+        Activation::Leaky(0.3),
+        Activation::Relu,
+    ];
+    for p in [
+        [0.3, -0.7, 0.5, 0.9, -0.4, 0.2],
+        [-0.3, 0.7, -0.5, -0.9, 0.6, -0.2],
+    ] {
+        check(
+            "activation_methods",
+            &|x| activation_methods(x, &layers),
+            &|x, d| activation_methods_grad(x, &layers, d),
+            &p,
+        );
+    }
+}
+
 /// A list of an enum's values, a data variant holding a float literal among them (`[Act::Relu,
 /// Act::Leaky(0.1)]`, `vec![..]`, an enum of the body too): data, matched per item. Before:
 /// rustc's E0308 inside the generated code (the list was taken for a buffer of floats).
