@@ -69,6 +69,16 @@ impl Rows {
         Some(syn::parse_quote!([#(#elems),*]))
     }
 
+    /// A copy of row `r` (`.clone()`, `.to_owned()`): of a row of arrays the array of its
+    /// elements, else a vector of its part of the flat slice.
+    fn copy(&self, r: &TokenStream) -> syn::Expr {
+        let array = matches!(self.layout, Layout::Fixed(_))
+            .then(|| self.row_array(r))
+            .flatten();
+        let whole = self.whole(r);
+        array.unwrap_or_else(|| syn::parse_quote!(#whole.to_vec()))
+    }
+
     /// How long row `r` is.
     fn len(&self, r: &TokenStream) -> TokenStream {
         match &self.layout {
@@ -1611,13 +1621,7 @@ fn row_expr(e: &syn::Expr, rows: &Rows) -> Option<syn::Expr> {
                 // A copy of the row (`w[i].to_vec()`, `.clone()` of a row that is a vector):
                 // a copy of its part of the flat slice.
                 "first" | "last" | "to_vec" => Some(slice_method(m, rows.whole(&r))),
-                "to_owned" | "clone" => {
-                    let array = matches!(rows.layout, Layout::Fixed(_))
-                        .then(|| rows.row_array(&r))
-                        .flatten();
-                    let whole = rows.whole(&r);
-                    Some(array.unwrap_or_else(|| syn::parse_quote!(#whole.to_vec())))
-                }
+                "to_owned" | "clone" => Some(rows.copy(&r)),
                 _ => None,
             }
         }
@@ -1695,14 +1699,7 @@ fn alias(
                         // As a part, which `if let Some(&a) = row.first()` follows; a copy
                         // of the row, a copy of the part.
                         "first" | "last" | "to_vec" => *m.receiver = self.rows.whole(self.r),
-                        // (Of a row of arrays, `.clone()` is the array: its elements.)
-                        "to_owned" | "clone" => {
-                            let array = matches!(self.rows.layout, Layout::Fixed(_))
-                                .then(|| self.rows.row_array(self.r))
-                                .flatten();
-                            let whole = self.rows.whole(self.r);
-                            *e = array.unwrap_or_else(|| syn::parse_quote!(#whole.to_vec()));
-                        }
+                        "to_owned" | "clone" => *e = self.rows.copy(self.r),
                         _ => {
                             *m.receiver = self.rows.slice(self.r);
                         }

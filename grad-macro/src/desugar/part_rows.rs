@@ -198,8 +198,8 @@ pub fn named_rows(body: &mut syn::Block, float: &syn::Type) {
             k += 1;
         }
         for k in 0..b.stmts.len() {
-            let (rest, at) = (b.stmts[k + 1..].to_vec(), &mut b.stmts[k]);
-            let syn::Stmt::Local(l) = at else {
+            let (before, rest) = b.stmts.split_at_mut(k + 1);
+            let syn::Stmt::Local(l) = &mut before[k] else {
                 continue;
             };
             let syn::Pat::Ident(pi) = &l.pat else {
@@ -208,7 +208,7 @@ pub fn named_rows(body: &mut syn::Block, float: &syn::Type) {
             let Some(init) = l.init.as_ref().filter(|i| i.diverge.is_none()) else {
                 continue;
             };
-            let rows = if super::pushes::empty_vec(&init.expr) {
+            let rows: Vec<syn::Expr> = if super::pushes::empty_vec(&init.expr) {
                 rest.iter()
                     .map_while(|s| match s {
                         syn::Stmt::Expr(e, Some(_)) => super::pushes::push_expr(e, &pi.ident),
