@@ -114,6 +114,12 @@ fn twin_name(item: &syn::ItemFn) -> Ident {
     format_ident!("{}__inout", item.sig.ident)
 }
 
+/// Whether `name` is that of a twin [`twin_name`] makes, which its wrapper runs and then runs
+/// the user's function too.
+pub fn is_twin(name: &Ident) -> bool {
+    name.to_string().ends_with("__inout")
+}
+
 /// The expansion of a function that returns a float and writes through `&mut` parameters of
 /// floats, or `None` for any other function.
 pub fn expand(args_tokens: &TokenStream, item: &syn::ItemFn) -> Option<TokenStream> {

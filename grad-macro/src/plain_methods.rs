@@ -68,6 +68,7 @@ pub fn rewrite(item: &syn::ItemFn) -> (BTreeMap<String, String>, Option<syn::Ite
     let mut locals = Locals {
         types: &mut types,
         structs: &structs,
+        lists: enum_list_params(&item.sig),
     };
     syn::visit::Visit::visit_block(&mut locals, &item.block);
     let mut out = item.clone();
@@ -138,6 +139,7 @@ impl Method {
         let mut locals = Locals {
             types: &mut types,
             structs,
+            lists: HashMap::new(),
         };
         syn::visit::Visit::visit_block(&mut locals, &f.block);
         let mut r = Calls {
@@ -435,6 +437,7 @@ impl VisitMut for Calls<'_> {
         let syn::Expr::MethodCall(mc) = e else { return };
         let method = mc.method.to_string();
         let Some(ty) = type_of(&mc.receiver, self.types, self.structs)
+            .or_else(|| enum_value(&mc.receiver))
             .or_else(|| self.only_enum_method(&method, mc.args.len()))
         else {
             return;
@@ -464,23 +467,91 @@ impl VisitMut for Calls<'_> {
 struct Locals<'a> {
     types: &'a mut HashMap<String, String>,
     structs: &'a [(String, Vec<(String, String)>)],
+    /// Names bound to a list of values of an enum of the file (`let acts = [Act::Relu,
+    /// Act::Leaky(0.1)];`, a parameter `acts: &[Act]`), with the enum.
+    lists: HashMap<String, String>,
 }
 
 impl Locals<'_> {
-    /// `name` is an element of the sequence field `seq` (`self.layers`).
-    fn bind_element(&mut self, name: &Ident, seq: &syn::ExprField) {
-        let element: syn::Expr = syn::parse_quote!(#seq[0]);
-        if let Some(t) = type_of(&element, self.types, self.structs) {
+    /// `name` is an element of the sequence `seq`: a field (`self.layers`) or a list of an
+    /// enum's values.
+    fn bind_element(&mut self, name: &Ident, seq: &syn::Expr) {
+        let t = match seq {
+            syn::Expr::Field(_) => {
+                let element: syn::Expr = syn::parse_quote!(#seq[0]);
+                type_of(&element, self.types, self.structs)
+            }
+            syn::Expr::Path(p) => p
+                .path
+                .get_ident()
+                .and_then(|i| self.lists.get(&i.to_string()).cloned()),
+            _ => None,
+        };
+        if let Some(t) = t {
             self.types.insert(name.to_string(), t);
         }
     }
 }
 
+/// The parameters of `sig` that are lists of an enum of the file (`acts: &[Act]`, `Vec<Act>`,
+/// `[Act; N]`), with the enum.
+fn enum_list_params(sig: &syn::Signature) -> HashMap<String, String> {
+    sig.inputs
+        .iter()
+        .filter_map(|a| {
+            let syn::FnArg::Typed(pt) = a else {
+                return None;
+            };
+            let syn::Pat::Ident(p) = &*pt.pat else {
+                return None;
+            };
+            let ty = match &*pt.ty {
+                syn::Type::Reference(r) => &*r.elem,
+                t => t,
+            };
+            let elem = match ty {
+                syn::Type::Slice(s) => (*s.elem).clone(),
+                syn::Type::Array(a) => (*a.elem).clone(),
+                t => crate::vector::seq_elem(t)?,
+            };
+            let syn::Type::Path(e) = elem else {
+                return None;
+            };
+            let name = e.path.get_ident()?.to_string();
+            crate::prescan::enum_type(&name).then(|| (p.ident.to_string(), name))
+        })
+        .collect()
+}
+
+/// `Act::Relu`, `Act::Leaky(0.1)`, `Act::Scaled { k: 0.5 }` of an enum `Act` of the file: `Act`.
+fn enum_value(e: &syn::Expr) -> Option<String> {
+    let path = match crate::desugar::unparen(e) {
+        syn::Expr::Path(p) if p.qself.is_none() => &p.path,
+        syn::Expr::Call(c) => match &*c.func {
+            syn::Expr::Path(p) if p.qself.is_none() => &p.path,
+            _ => return None,
+        },
+        syn::Expr::Struct(st) => &st.path,
+        _ => return None,
+    };
+    let [ty, _] = &path.segments.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    let name = ty.ident.to_string();
+    crate::prescan::enum_type(&name).then_some(name)
+}
+
 impl<'ast> syn::visit::Visit<'ast> for Locals<'_> {
     fn visit_local(&mut self, l: &'ast syn::Local) {
         if let (syn::Pat::Ident(p), Some(init)) = (&l.pat, &l.init) {
-            if let Some(t) = type_of(&init.expr, self.types, self.structs) {
+            if let Some(t) =
+                type_of(&init.expr, self.types, self.structs).or_else(|| enum_value(&init.expr))
+            {
                 self.types.insert(p.ident.to_string(), t);
+            }
+            let listed = crate::desugar::listed_elements(&init.expr);
+            if let Some(t) = listed.as_ref().and_then(|l| l.first()).and_then(enum_value) {
+                self.lists.insert(p.ident.to_string(), t);
             }
         }
         syn::visit::visit_local(self, l);
@@ -515,8 +586,8 @@ impl<'ast> syn::visit::Visit<'ast> for Locals<'_> {
                     syn::Expr::Index(ix) if matches!(&*ix.index, syn::Expr::Range(_)) => &ix.expr,
                     r => r,
                 };
-                if let (true, syn::Expr::Field(fe)) = (iter.method == "iter", whole) {
-                    self.bind_element(name, fe);
+                if iter.method == "iter" {
+                    self.bind_element(name, whole);
                 }
             }
         }
@@ -541,8 +612,8 @@ impl<'ast> syn::visit::Visit<'ast> for Locals<'_> {
             },
             _ => None,
         };
-        if let (Some(name), Some(syn::Expr::Field(fe))) = (name, seq) {
-            self.bind_element(name, fe);
+        if let (Some(name), Some(seq)) = (name, seq) {
+            self.bind_element(name, seq);
         }
         syn::visit::visit_expr_for_loop(self, f);
     }

@@ -14,15 +14,9 @@
 
 mod common;
 
-use common::check_flat;
+use common::check;
 use grad::gradient;
 use std::collections::HashMap;
-
-fn check(what: &str, f: &dyn Fn(&[f64]) -> f64, g: &dyn Fn(&[f64], &mut [f64]) -> f64, p: &[f64]) {
-    let mut d = vec![f64::NAN; p.len()];
-    let v = g(p, &mut d);
-    check_flat(what, p, f, v, &d).unwrap();
-}
 
 const W: [f64; 4] = [0.3, -1.2, 0.8, 0.45];
 

@@ -13,14 +13,8 @@
 
 mod common;
 
-use common::check_flat;
+use common::check;
 use grad::gradient;
-
-fn check(what: &str, f: &dyn Fn(&[f64]) -> f64, g: &dyn Fn(&[f64], &mut [f64]) -> f64, p: &[f64]) {
-    let mut d = vec![f64::NAN; p.len()];
-    let v = g(p, &mut d);
-    check_flat(what, p, f, v, &d).unwrap();
-}
 
 const W: [f64; 5] = [0.3, -1.2, 2.0, 0.7, 0.45];
 const X: [f64; 10] = [1.0, 0.5, -0.3, 2.2, -0.8, 0.1, 0.9, -1.5, 0.25, 0.6];

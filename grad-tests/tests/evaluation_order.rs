@@ -18,14 +18,8 @@
 
 mod common;
 
-use common::{check_flat, check_model};
+use common::{check, check_flat, check_model};
 use grad::gradient;
-
-fn check(what: &str, f: &dyn Fn(&[f64]) -> f64, g: &dyn Fn(&[f64], &mut [f64]) -> f64, p: &[f64]) {
-    let mut d = vec![f64::NAN; p.len()];
-    let v = g(p, &mut d);
-    check_flat(what, p, f, v, &d).unwrap();
-}
 
 /// The right side changes the place it is added to: `s = 2x + 2x²`.
 #[gradient(jvp, hvp)]

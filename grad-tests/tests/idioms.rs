@@ -20,19 +20,15 @@
     clippy::manual_next_back,
     // (`repeat(v).take(n)` and `x.iter().count()` as users write them.)
     clippy::manual_repeat_n,
-    clippy::iter_count
+    clippy::iter_count,
+    // (A `vec![..]` of an enum's values, as users write it.)
+    clippy::useless_vec
 )]
 
 mod common;
 
-use common::{check_flat, jvp_agrees};
+use common::{check, jvp_agrees};
 use grad::{gradient, Params};
-
-fn check(what: &str, f: &dyn Fn(&[f64]) -> f64, g: &dyn Fn(&[f64], &mut [f64]) -> f64, p: &[f64]) {
-    let mut d = vec![f64::NAN; p.len()];
-    let v = g(p, &mut d);
-    check_flat(what, p, f, v, &d).unwrap();
-}
 
 const XS: [f64; 4] = [1.0, -0.5, 2.0, 0.25];
 
@@ -1828,6 +1824,7 @@ fn activation_methods(x: &[f64], layers: &[Activation]) -> f64 {
         s += a.apply(x[1]);
     }
     s += ACTIVATIONS.iter().map(|a| a.apply(x[2])).sum::<f64>();
+    s += Activation::Leaky(0.5).apply(x[5]);
     s + layers
         .iter()
         .zip(&x[3..])

@@ -5478,6 +5478,57 @@ fn s60_forms(w: f64, xs: &[f64]) -> f64 {
         + xs[1..].to_vec().iter().sum::<f64>()
 }
 
+#[derive(Clone, Copy)]
+enum S60Act {
+    Relu,
+    Leaky(f64),
+}
+
+impl S60Act {
+    fn apply(self, z: f64) -> f64 {
+        match self {
+            S60Act::Relu => z.max(0.0),
+            S60Act::Leaky(k) => {
+                if z > 0.0 {
+                    z
+                } else {
+                    k * z
+                }
+            }
+        }
+    }
+}
+
+#[derive(Default, Clone, Copy)]
+struct S60Sum {
+    total: f64,
+}
+
+impl S60Sum {
+    fn add(&mut self, v: f64) {
+        self.total += v * v;
+    }
+}
+
+/// Session 60's forms, continued: an enum's method on the items of a list of its values, a fold
+/// into a struct's value, data made in a branch and changed by its method.
+#[gradient(jvp)]
+fn s60_more(w: f64, xs: &[f64]) -> f64 {
+    let acts = [S60Act::Leaky(0.1), S60Act::Relu];
+    let activated = acts.iter().map(|act| act.apply(xs[0] * w)).sum::<f64>();
+    let folded = xs.iter().fold(S60Sum::default(), |mut acc, &v| {
+        acc.add(v * w);
+        acc
+    });
+    let mut out = activated + folded.total;
+    if xs.len() > 1 {
+        let mut local = S60Sum { total: 0.5 };
+        local.add(1.5);
+        out += local.total * w;
+    }
+    out
+}
+
 /// Session 60: a field of `&mut self` written by the body (a count), rows copied whole.
 struct S60Counter {
     calls: usize,
@@ -5503,6 +5554,8 @@ fn session_60_forms_run() {
     assert_eq!(value.to_bits(), s60_forms(0.7, &xs).to_bits());
     let (value, _) = s60_forms_jvp(0.7, &xs, 0.1, &[0.0; 3]);
     assert_eq!(value.to_bits(), s60_forms(0.7, &xs).to_bits());
+    let (value, _) = s60_more_grad(0.7, &xs, &mut [0.0; 3]);
+    assert_eq!(value.to_bits(), s60_more(0.7, &xs).to_bits());
     let w = vec![vec![0.5, 1.0], vec![-0.25, 2.0]];
     let mut dw = vec![vec![0.0; 2]; 2];
     let mut c = S60Counter { calls: 0 };

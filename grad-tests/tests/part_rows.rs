@@ -16,14 +16,8 @@
 
 mod common;
 
-use common::{check_flat, jvp_agrees};
+use common::{check, jvp_agrees};
 use grad::gradient;
-
-fn check(what: &str, f: &dyn Fn(&[f64]) -> f64, g: &dyn Fn(&[f64], &mut [f64]) -> f64, p: &[f64]) {
-    let mut d = vec![f64::NAN; p.len()];
-    let v = g(p, &mut d);
-    check_flat(what, p, f, v, &d).unwrap();
-}
 
 /// A two-layer network whose weights are cut from one flat vector: rows of the hidden layer's
 /// matrix collected from parts at an offset, the output weights a part.

@@ -20,14 +20,8 @@
 
 mod common;
 
-use common::check_flat;
+use common::{check, check_flat};
 use grad::gradient;
-
-fn check(what: &str, f: &dyn Fn(&[f64]) -> f64, g: &dyn Fn(&[f64], &mut [f64]) -> f64, p: &[f64]) {
-    let mut d = vec![f64::NAN; p.len()];
-    let v = g(p, &mut d);
-    check_flat(what, p, f, v, &d).unwrap();
-}
 
 const P: [f64; 6] = [0.7, -1.2, 0.4, 1.9, -0.3, 0.55];
 

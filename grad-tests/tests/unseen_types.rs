@@ -10,15 +10,9 @@
 
 mod common;
 
-use common::check_flat;
+use common::check;
 use grad::{custom_gradient, gradient, Params};
 use num_traits::Float;
-
-fn check(what: &str, f: &dyn Fn(&[f64]) -> f64, g: &dyn Fn(&[f64], &mut [f64]) -> f64, p: &[f64]) {
-    let mut d = vec![f64::NAN; p.len()];
-    let v = g(p, &mut d);
-    check_flat(what, p, f, v, &d).unwrap();
-}
 
 #[gradient]
 fn dot(a: &[f64], b: &[f64]) -> f64 {

@@ -14,15 +14,9 @@
 
 mod common;
 
-use common::{check_flat, close, fd_all};
+use common::{check, close, fd_all};
 use grad::gradient;
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
-
-fn check(what: &str, f: &dyn Fn(&[f64]) -> f64, g: &dyn Fn(&[f64], &mut [f64]) -> f64, p: &[f64]) {
-    let mut d = vec![f64::NAN; p.len()];
-    let v = g(p, &mut d);
-    check_flat(what, p, f, v, &d).unwrap();
-}
 
 const W: [f64; 5] = [0.3, -1.2, 2.0, 0.7, 0.45];
 

@@ -349,7 +349,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     closures::inline_iterator_lets(&mut item.block);
     stage_order::rewrite(&mut item.block);
     // (Rows copied from pieces, read in place: the pieces' lists below.)
-    normal::copies_iterated(&mut item.block);
+    normal::iterator_sources(&mut item.block);
     normal::turbofish_collects(&mut item.block);
     normal::drains(&mut item.block);
     normal::chunk_rows(&mut item.block);
@@ -959,12 +959,7 @@ fn typed_data_copies(body: &mut syn::Block, sig: &crate::sig::Sig) {
             if let syn::Pat::Ident(pi) = &l.pat {
                 self.0.insert(pi.ident.to_string(), (elem, true));
             }
-            l.pat = syn::Pat::Type(syn::PatType {
-                attrs: Vec::new(),
-                pat: Box::new(l.pat.clone()),
-                colon_token: Default::default(),
-                ty: Box::new(ty),
-            });
+            type_let(l, ty);
         }
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }
@@ -1205,13 +1200,7 @@ fn type_in_block(
     }
     for (k, n) in typed {
         if let syn::Stmt::Local(l) = &mut block.stmts[k] {
-            let pat = l.pat.clone();
-            l.pat = syn::Pat::Type(syn::PatType {
-                attrs: Vec::new(),
-                pat: Box::new(pat),
-                colon_token: Default::default(),
-                ty: Box::new(syn::parse_quote!([#t; #n])),
-            });
+            type_let(l, syn::parse_quote!([#t; #n]));
         }
     }
 }
@@ -2974,6 +2963,17 @@ pub(crate) fn plain_let(
         return None;
     }
     Some((id, ty, &init.expr))
+}
+
+/// `l` with its pattern typed `ty` (`let m = ..;` made `let m: ty = ..;`).
+pub(crate) fn type_let(l: &mut syn::Local, ty: syn::Type) {
+    let pat = l.pat.clone();
+    l.pat = syn::Pat::Type(syn::PatType {
+        attrs: Vec::new(),
+        pat: Box::new(pat),
+        colon_token: Default::default(),
+        ty: Box::new(ty),
+    });
 }
 
 /// Applies `v` to a copy of the statements after a `let`, and keeps the copy only if `ok(v)`

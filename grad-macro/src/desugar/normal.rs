@@ -696,13 +696,7 @@ fn turbofish(l: &mut syn::Local) {
     }
     let ty = ty.clone();
     m.turbofish = None;
-    let pat = l.pat.clone();
-    l.pat = syn::Pat::Type(syn::PatType {
-        attrs: Vec::new(),
-        pat: Box::new(pat),
-        colon_token: Default::default(),
-        ty: Box::new(ty),
-    });
+    super::type_let(l, ty);
 }
 
 /// [`turbofish`] of every `let` of the body (the rewrites of pieces, `chunks(2).map(|c|
@@ -724,23 +718,7 @@ pub(super) fn turbofish_collects(block: &mut syn::Block) {
 /// Input: `std::iter::repeat(v).take(n)` (`std::iter::repeat_n(v, n)`). Output: `(0..n).map(|_|
 /// (v).clone())` (of a `v` computed again with no effect).
 /// Input: `x.iter().cycle().take(n)`. Output: `(0..n).map(|k| &x[k % x.len()])`.
-pub(super) fn copies_iterated(block: &mut syn::Block) {
-    /// A value computed again with no effect: names, literals, fields, indices, arithmetic,
-    /// methods of such values (`x[0].sin()`), casts.
-    fn plain(e: &syn::Expr) -> bool {
-        match e {
-            syn::Expr::Path(_) | syn::Expr::Lit(_) => true,
-            syn::Expr::MethodCall(m) => plain(&m.receiver) && m.args.iter().all(plain),
-            syn::Expr::Cast(c) => plain(&c.expr),
-            syn::Expr::Field(f) => plain(&f.base),
-            syn::Expr::Index(i) => plain(&i.expr) && plain(&i.index),
-            syn::Expr::Paren(p) => plain(&p.expr),
-            syn::Expr::Reference(r) => r.mutability.is_none() && plain(&r.expr),
-            syn::Expr::Unary(u) => plain(&u.expr),
-            syn::Expr::Binary(b) => plain(&b.left) && plain(&b.right),
-            _ => false,
-        }
-    }
+pub(super) fn iterator_sources(block: &mut syn::Block) {
     /// `recv.iter()` (no arguments): `recv`.
     fn iter_of(e: &syn::Expr) -> Option<&syn::Expr> {
         match e {
@@ -750,8 +728,8 @@ pub(super) fn copies_iterated(block: &mut syn::Block) {
             _ => None,
         }
     }
-    struct Copies;
-    impl VisitMut for Copies {
+    struct Sources;
+    impl VisitMut for Sources {
         fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
             syn::visit_mut::visit_expr_mut(self, e);
             // `std::iter::repeat_n(v, n)`: the same items.
@@ -759,7 +737,7 @@ pub(super) fn copies_iterated(block: &mut syn::Block) {
                 if let (syn::Expr::Path(p), [v, n]) =
                     (&*c.func, &c.args.iter().collect::<Vec<_>>()[..])
                 {
-                    if is_repeat(&p.path, "repeat_n") && plain(v) {
+                    if is_repeat(&p.path, "repeat_n") && super::refill_calls::reads_only(v) {
                         *e = syn::parse_quote!((0..#n).map(|_| (#v).clone()));
                     }
                 }
@@ -773,7 +751,7 @@ pub(super) fn copies_iterated(block: &mut syn::Block) {
                 match &*m.receiver {
                     syn::Expr::Call(c)
                         if c.args.len() == 1
-                            && plain(&c.args[0])
+                            && super::refill_calls::reads_only(&c.args[0])
                             && matches!(&*c.func, syn::Expr::Path(p) if is_repeat(&p.path, "repeat")) =>
                     {
                         // (A clone each time, as `repeat` gives: the value need not be `Copy`.)
@@ -782,7 +760,9 @@ pub(super) fn copies_iterated(block: &mut syn::Block) {
                         return;
                     }
                     syn::Expr::MethodCall(cy) if cy.method == "cycle" && cy.args.is_empty() => {
-                        if let Some(x) = iter_of(&cy.receiver).filter(|x| plain(x)) {
+                        if let Some(x) =
+                            iter_of(&cy.receiver).filter(|x| super::refill_calls::reads_only(x))
+                        {
                             let k = crate::naming::fresh("cycled");
                             *e = syn::parse_quote!((0..#n).map(|#k| &#x[#k % #x.len()]));
                             return;
@@ -815,7 +795,7 @@ pub(super) fn copies_iterated(block: &mut syn::Block) {
             _ => false,
         }
     }
-    Copies.visit_block_mut(block);
+    Sources.visit_block_mut(block);
 }
 
 /// Input: `v.drain(..k);` or `v.drain(k..);` of a local `Vec` (as a statement, or collected,

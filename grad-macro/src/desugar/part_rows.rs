@@ -219,13 +219,7 @@ pub fn named_rows(body: &mut syn::Block, float: &syn::Type) {
                 super::listed_elements(&init.expr).unwrap_or_default()
             };
             if rows.len() >= 2 && rows.iter().all(&named) {
-                let pat = l.pat.clone();
-                l.pat = syn::Pat::Type(syn::PatType {
-                    attrs: Vec::new(),
-                    pat: Box::new(pat),
-                    colon_token: Default::default(),
-                    ty: Box::new(ty.clone()),
-                });
+                super::type_let(l, ty.clone());
             }
         }
     });
@@ -277,7 +271,21 @@ fn collected_rows(s: &mut syn::Stmt, row_ty: &syn::Type) -> Option<Vec<syn::Stmt
 /// copy by its form (`x.to_vec()`, `x[a..b].to_owned()`), or collected into `Vec<F>` by a
 /// turbofish.
 fn vector_names(body: &syn::Block) -> HashSet<String> {
-    struct Lets<'a>(&'a syn::Block, HashSet<String>);
+    // How many times each name is bound (outside items), counted once for the body.
+    struct Bound(std::collections::HashMap<String, usize>);
+    impl<'a> syn::visit::Visit<'a> for Bound {
+        fn visit_pat_ident(&mut self, p: &'a syn::PatIdent) {
+            *self.0.entry(p.ident.to_string()).or_default() += 1;
+            syn::visit::visit_pat_ident(self, p);
+        }
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut bound = Bound(std::collections::HashMap::new());
+    syn::visit::Visit::visit_block(&mut bound, body);
+    struct Lets<'a>(
+        &'a std::collections::HashMap<String, usize>,
+        HashSet<String>,
+    );
     impl<'a> syn::visit::Visit<'a> for Lets<'_> {
         fn visit_local(&mut self, l: &'a syn::Local) {
             syn::visit::visit_local(self, l);
@@ -294,13 +302,13 @@ fn vector_names(body: &syn::Block) -> HashSet<String> {
                 None => vector_by_form(init) || collected,
             };
             let name = id.ident.to_string();
-            if vector && super::bindings(self.0, &name, false) == 1 {
+            if vector && self.0.get(&name) == Some(&1) {
                 self.1.insert(name);
             }
         }
         fn visit_item(&mut self, _: &'a syn::Item) {}
     }
-    let mut v = Lets(body, HashSet::new());
+    let mut v = Lets(&bound.0, HashSet::new());
     syn::visit::Visit::visit_block(&mut v, body);
     v.1
 }

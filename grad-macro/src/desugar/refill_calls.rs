@@ -207,8 +207,8 @@ fn pure(e: &syn::Expr, cx: &Cx) -> bool {
     reads_only(e) && !cx.lent.iter().any(|n| super::mentions(&tokens, n))
 }
 
-/// Whether `e` only reads (see [`pure`]).
-fn reads_only(e: &syn::Expr) -> bool {
+/// Whether `e` only reads (see [`pure`]): computed again, it gives the same value.
+pub(super) fn reads_only(e: &syn::Expr) -> bool {
     match e {
         syn::Expr::Lit(_) | syn::Expr::Path(_) => true,
         syn::Expr::Paren(p) => reads_only(&p.expr),

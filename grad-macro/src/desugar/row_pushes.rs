@@ -450,13 +450,9 @@ pub fn typed_by_helpers(body: &mut syn::Block, caller: &str) {
             let Some(row) = callee.as_ref().and_then(&mut resolve) else {
                 continue;
             };
-            let pat = pat.clone();
-            l.pat = syn::Pat::Type(syn::PatType {
-                attrs: Vec::new(),
-                pat: Box::new(pat),
-                colon_token: syn::Token![:](proc_macro2::Span::call_site()),
-                ty: Box::new(syn::parse_quote!(::std::vec::Vec<#row>)),
-            });
+            // (In place of `Vec<_>` where the `let` writes it.)
+            l.pat = pat.clone();
+            super::type_let(l, syn::parse_quote!(::std::vec::Vec<#row>));
         }
     });
 }

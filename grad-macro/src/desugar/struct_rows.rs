@@ -1617,12 +1617,7 @@ pub fn list_clones(item: &mut syn::ItemFn) {
             if typed {
                 return;
             }
-            l.pat = syn::Pat::Type(syn::PatType {
-                attrs: Vec::new(),
-                pat: Box::new(l.pat.clone()),
-                colon_token: Default::default(),
-                ty: syn::parse_quote!(::std::vec::Vec<#t>),
-            });
+            super::type_let(l, syn::parse_quote!(::std::vec::Vec<#t>));
         }
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }

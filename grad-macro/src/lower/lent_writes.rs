@@ -94,7 +94,7 @@ impl LentUses {
         v.visit_block(&item.block);
         LentUses {
             written: v.written,
-            twin: item.sig.ident.to_string().ends_with("__inout"),
+            twin: crate::in_out::is_twin(&item.sig.ident),
         }
     }
 }

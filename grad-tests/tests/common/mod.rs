@@ -213,3 +213,11 @@ pub fn jvp_agrees(what: &str, (v, d): (f64, &[f64]), t: &[f64], (vj, dj): (f64, 
         "{what}: the jvp {dj:e} against the gradient along the tangent {want:e}"
     );
 }
+
+/// `NAME_grad` at `p` (its buffer filled with NaN first, so a component it leaves unwritten
+/// shows) against `NAME` and central differences (see [`check_flat`]).
+pub fn check(what: &str, f: Flat<'_>, g: &dyn Fn(&[f64], &mut [f64]) -> f64, p: &[f64]) {
+    let mut d = vec![f64::NAN; p.len()];
+    let v = g(p, &mut d);
+    check_flat(what, p, f, v, &d).unwrap();
+}
