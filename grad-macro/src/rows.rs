@@ -1191,6 +1191,10 @@ fn part_range<'r>(
     Some((name, start, end, true))
 }
 
+fn is_range(e: &syn::Expr) -> bool {
+    matches!(e, syn::Expr::Range(_))
+}
+
 fn is_name(e: &syn::Expr, name: &Ident) -> bool {
     match e {
         syn::Expr::Path(p) => p.qself.is_none() && p.path.is_ident(name),
@@ -1488,6 +1492,14 @@ impl VisitMut for ParamUses<'_> {
                         return;
                     }
                 }
+                // `w[..]`: the rows themselves (`f(&w[..])` as `f(&w)`).
+                if is_name(&outer.expr, &w)
+                    && matches!(&*outer.index, syn::Expr::Range(r) if r.start.is_none() && r.end.is_none())
+                {
+                    *e = (*outer.expr).clone();
+                    self.visit_expr_mut(e);
+                    return;
+                }
                 if is_name(&outer.expr, &w) {
                     // `w[i]` by value, a row of a literal length (`dist(w[i], w[j])` to
                     // `[T; 3]` parameters): the array of its elements.
@@ -1593,10 +1605,15 @@ fn is_pieces(method: &Ident) -> bool {
 /// parameter, as reads of the flat slice.
 fn row_expr(e: &syn::Expr, rows: &Rows) -> Option<syn::Expr> {
     let w = &rows.ident;
+    // (`w[..]`, `w[a..b]` are rows, not one.)
     let row_index = |x: &syn::Expr| match x {
-        syn::Expr::Index(ix) if is_name(&ix.expr, w) => Some((*ix.index).clone()),
+        syn::Expr::Index(ix) if is_name(&ix.expr, w) && !is_range(&ix.index) => {
+            Some((*ix.index).clone())
+        }
         syn::Expr::Paren(p) => match &*p.expr {
-            syn::Expr::Index(ix) if is_name(&ix.expr, w) => Some((*ix.index).clone()),
+            syn::Expr::Index(ix) if is_name(&ix.expr, w) && !is_range(&ix.index) => {
+                Some((*ix.index).clone())
+            }
             _ => None,
         },
         _ => None,

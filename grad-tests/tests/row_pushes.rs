@@ -554,3 +554,49 @@ fn rows_of_constants_made_by_a_helper() {
     let fd = (constant_helper_rows(0.5 + h, &xs) - constant_helper_rows(0.5 - h, &xs)) / (2.0 * h);
     assert!((ds - fd).abs() < 1e-8, "{ds} against {fd}");
 }
+
+/// Sum of the first column of rows, scaled, plus the last element of the first row.
+fn col_sum(rs: &[[f64; 3]], s: f64) -> f64 {
+    let first = &rs[0];
+    rs.iter().map(|r| r[0] * s).sum::<f64>() + first[first.len() - 1]
+}
+
+/// Rows given whole to a helper as `&ws[..]` (a parameter of rows, a local matrix) in a body that
+/// also pushes a helper's rows into a list named as that helper's parameter (`a`). Before: E0369
+/// inside the generated code (`ws[..]` read as row `..`), then "cannot follow a differentiated
+/// value into `a`" (the helper's `let a` copied in read as the list).
+#[gradient(jvp, hvp)]
+fn rows_lent_whole(x: &[f64], ws: [[f64; 3]; 3]) -> f64 {
+    let local = [[x[0], x[1], 0.5], [x[2], 1.0, x[3]]];
+    let mut acc = x[4] + col_sum(&ws[..], x[5]).tanh() + col_sum(&local[..], x[1]);
+    let mut a = Vec::new();
+    for h in x {
+        a.push(rot(*h, 0.5));
+    }
+    for r in &a {
+        acc += r[0] * r[1];
+    }
+    acc * a[1][0]
+}
+
+#[test]
+fn rows_lent_whole_beside_rows_of_a_helper() {
+    let ws = [[0.3, -0.4, 0.9], [1.1, 0.2, -0.6], [0.5, 0.7, 0.1]];
+    let flat: Vec<f64> = P.iter().chain(ws.as_flattened()).copied().collect();
+    let split = |q: &[f64]| {
+        let mut w = [[0.0; 3]; 3];
+        for (k, v) in q[6..].iter().enumerate() {
+            w[k / 3][k % 3] = *v;
+        }
+        w
+    };
+    let f = |q: &[f64]| rows_lent_whole(&q[..6], split(q));
+    let g = |q: &[f64], d: &mut [f64]| {
+        let (mut dx, mut dw) = ([0.0; 6], [[0.0; 3]; 3]);
+        let v = rows_lent_whole_grad(&q[..6], split(q), &mut dx, &mut dw);
+        d[..6].copy_from_slice(&dx);
+        d[6..].copy_from_slice(dw.as_flattened());
+        v
+    };
+    check("rows_lent_whole", &f, &g, &flat);
+}

@@ -259,7 +259,7 @@ impl Flatten<'_> {
             // typed so: bound under the row's type, then its elements.
             value => match (self.kind, self.width, &self.row) {
                 (Some(Kind::Array), Some(width), Some(t)) => {
-                    if super::mentions(&quote!(#value), self.name) {
+                    if reads_name(value, self.name) {
                         self.ok = false;
                         return None;
                     }
@@ -331,6 +331,33 @@ impl VisitMut for Flatten<'_> {
             self.ok = false;
         }
     }
+}
+
+/// Whether `e` reads `name` as it is outside `e`: a block of a helper's call copied in
+/// (`({ let a: f64 = *h; .. })`) may bind a parameter of the same name, whose reads after its
+/// `let` are not the list's.
+fn reads_name(e: &syn::Expr, name: &syn::Ident) -> bool {
+    let syn::Expr::Block(b) = super::unparen(e) else {
+        return super::mentions(&quote!(#e), name);
+    };
+    for s in &b.block.stmts {
+        if let syn::Stmt::Local(l) = s {
+            if let Some(init) = &l.init {
+                let (value, diverge) = (&init.expr, init.diverge.as_ref().map(|d| &d.1));
+                if super::mentions(&quote!(#value #diverge), name) {
+                    return true;
+                }
+            }
+            let mut bound = Vec::new();
+            crate::lower::collect_pat_idents(&l.pat, &mut bound);
+            if bound.contains(name) {
+                return false;
+            }
+        } else if super::mentions(&quote!(#s), name) {
+            return true;
+        }
+    }
+    false
 }
 
 /// The names `stmts` bind to integers: a range's loop variable (`for i in 0..n`, also `rev`,
@@ -439,15 +466,18 @@ pub fn typed_by_helpers(body: &mut syn::Block, caller: &str) {
             if init.diverge.is_some() {
                 continue;
             }
-            let callee = if super::pushes::empty_vec(&init.expr) {
+            let pushed = if super::pushes::empty_vec(&init.expr) {
                 if pi.mutability.is_none() || !matches!(l.pat, syn::Pat::Ident(_)) {
                     continue;
                 }
-                pushed_callee(rest, &pi.ident)
+                first_push(rest, &pi.ident)
             } else {
-                collected_callee(&init.expr)
+                collected_value(&init.expr)
             };
-            let Some(row) = callee.as_ref().and_then(&mut resolve) else {
+            let Some(pushed) = pushed else {
+                continue;
+            };
+            let Some(row) = inlined_row(&pushed).or_else(|| resolve(&called(&pushed)?)) else {
                 continue;
             };
             // (In place of `Vec<_>` where the `let` writes it.)
@@ -457,8 +487,39 @@ pub fn typed_by_helpers(body: &mut syn::Block, caller: &str) {
     });
 }
 
-/// `SOURCE.map(|p| f(..)).collect()` (`.collect::<Vec<_>>()`): the function `f` called.
-fn collected_callee(e: &syn::Expr) -> Option<syn::Ident> {
+/// A helper's call already copied in (`({ let a: f64 = ..; let V: [f64; 2] = ..; V })`, as the
+/// wrapper of rows parameters inlines every plain helper first): the array type its value was
+/// declared with.
+fn inlined_row(e: &syn::Expr) -> Option<syn::Type> {
+    let syn::Expr::Block(b) = super::unparen(e) else {
+        return None;
+    };
+    let Some(syn::Stmt::Expr(syn::Expr::Path(tail), None)) = b.block.stmts.last() else {
+        return None;
+    };
+    let name = tail.path.get_ident()?;
+    b.block.stmts.iter().rev().find_map(|s| match s {
+        syn::Stmt::Local(l) => match &l.pat {
+            syn::Pat::Type(pt) if matches!(&*pt.pat, syn::Pat::Ident(pi) if pi.ident == *name) => {
+                match &*pt.ty {
+                    syn::Type::Array(a)
+                        if crate::sig::float_of(&a.elem).is_some()
+                            && super::tuples::lit_usize(&a.len).is_some() =>
+                    {
+                        Some((*pt.ty).clone())
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
+/// `SOURCE.map(|p| VALUE).collect()` (`.collect::<Vec<_>>()`): the value `VALUE` each item
+/// maps to.
+fn collected_value(e: &syn::Expr) -> Option<syn::Expr> {
     let syn::Expr::MethodCall(c) = super::unparen(e) else {
         return None;
     };
@@ -481,7 +542,7 @@ fn collected_callee(e: &syn::Expr) -> Option<syn::Ident> {
     if m.method != "map" {
         return None;
     }
-    called(&super::tail_expr(&cl.body))
+    Some(super::tail_expr(&cl.body).clone())
 }
 
 /// The function a call by a bare name calls.
@@ -495,8 +556,8 @@ fn called(e: &syn::Expr) -> Option<syn::Ident> {
     p.path.get_ident().cloned()
 }
 
-/// The function whose call the first push into `name` in `stmts` pushes.
-fn pushed_callee(stmts: &[syn::Stmt], name: &syn::Ident) -> Option<syn::Ident> {
+/// What the first push into `name` in `stmts` pushes.
+fn first_push(stmts: &[syn::Stmt], name: &syn::Ident) -> Option<syn::Expr> {
     struct Find<'a>(&'a syn::Ident, Option<syn::Expr>);
     impl<'a> syn::visit::Visit<'a> for Find<'_> {
         fn visit_expr(&mut self, e: &'a syn::Expr) {
@@ -513,5 +574,5 @@ fn pushed_callee(stmts: &[syn::Stmt], name: &syn::Ident) -> Option<syn::Ident> {
     for s in stmts {
         syn::visit::Visit::visit_stmt(&mut f, s);
     }
-    called(&f.1?)
+    f.1
 }
