@@ -3001,11 +3001,25 @@ impl<'a> FnGen<'a> {
             };
             Self::line(out, ind, &line);
             let (acc, row) = (self.some_mut(ctx, out, ind), self.fresh("row"));
-            let line = match self.rng.below(5) {
+            let pick = if self.on("matrix_rows:ranges") { 6 } else { 5 };
+            let line = match self.rng.below(pick) {
                 0 => format!(
                     "{acc} += {m}.iter().map(|{row}| {row}[0] * {row}[{}]).sum::<{FLT}>() * 0.05;",
                     cols - 1
                 ),
+                // A part of the rows named, indexed, counted, and lent to a plain helper.
+                5 => {
+                    let (t, h) = (self.fresh("rt"), format!("{}_rv_{FLT}", self.base));
+                    if !self.items.contains(&format!("fn {h}(")) {
+                        let _ = writeln!(
+                            self.items,
+                            "/// not annotated\nfn {h}(rs: &[Vec<{FLT}>], s: {FLT}) -> {FLT} {{\n    let first = &rs[0];\n    rs.iter().map(|r| r[0] * s).sum::<{FLT}>() + first[first.len() - 1]\n}}"
+                        );
+                    }
+                    format!(
+                        "{{ let {t} = &{m}[1..]; {acc} += ({t}[0][0] + {t}.iter().map(|{row}| {row}[0]).sum::<{FLT}>() + {t}.len() as {FLT} * 0.1 + {h}(&{m}[..1], 0.5)) * 0.05; }}"
+                    )
+                }
                 // A part of the rows, enumerated (counted from the part's start).
                 4 => format!(
                     "for ({i}, {row}) in {m}[1..].iter().enumerate() {{ {acc} += {row}[0] * ({i} as {FLT} + 0.5) * 0.1; }}"
@@ -10344,6 +10358,44 @@ impl {tb} {{
                 }
                 // (`&ws[..]`: `&ws` of a parameter `&[[T; N]; M]` does not coerce to a slice.)
                 format!("{acc} += {FLT}::tanh({h}(&{w}[..], {e}));")
+            };
+            Self::line(out, ind, &line);
+            return;
+        }
+        if self.on("rows:ranges") && self.rng.chance(0.1) {
+            // A range of the rows (`w[1..]`, `&w[..1]`, named `let t = &w[1..];`) iterated,
+            // enumerated, indexed, counted, and lent to a plain helper taking rows.
+            let t = self.fresh("rt");
+            let line = match self.rng.below(5) {
+                0 => format!(
+                    "{acc} += {w}[1..].iter().map(|{row}| {row}[0] * {e}).sum::<{FLT}>();"
+                ),
+                1 => format!("for {row} in &{w}[..1] {{ {acc} += {FLT}::tanh({row}[0] * {e}); }}"),
+                2 => format!(
+                    "for ({i}, {row}) in {w}[1..].iter().enumerate() {{ {acc} += {row}[0] * ({i} as {FLT} + 0.5); }}"
+                ),
+                3 => format!(
+                    "{{ let {t} = &{w}[1..]; {acc} += {t}.iter().map(|{row}| {row}[0]).sum::<{FLT}>() * {e} + {t}.len() as {FLT} * 0.125; }}"
+                ),
+                _ => {
+                    let (h, ty) = match (width, slices) {
+                        (Some(n), _) => (
+                            format!("{}_rw{n}_{FLT}", self.base),
+                            format!("[{FLT}; {n}]"),
+                        ),
+                        (None, true) => (format!("{}_rs_{FLT}", self.base), format!("&[{FLT}]")),
+                        (None, false) => {
+                            (format!("{}_rv_{FLT}", self.base), format!("Vec<{FLT}>"))
+                        }
+                    };
+                    if !self.items.contains(&format!("fn {h}(")) {
+                        let _ = writeln!(
+                            self.items,
+                            "/// not annotated\nfn {h}(rs: &[{ty}], s: {FLT}) -> {FLT} {{\n    let first = &rs[0];\n    rs.iter().map(|r| r[0] * s).sum::<{FLT}>() + first[first.len() - 1]\n}}"
+                        );
+                    }
+                    format!("{acc} += {FLT}::tanh({h}(&{w}[..1], {e}));")
+                }
             };
             Self::line(out, ind, &line);
             return;

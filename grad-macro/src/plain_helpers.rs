@@ -688,6 +688,13 @@ fn of_data(ty: &syn::Type) -> bool {
 /// The helper printed as `src`, parsed again with every token at `span` (its call: an error in
 /// its body is reported there), with whether the inlining takes it (else it is derived as a
 /// `#[gradient]` function of its own), or why neither can be.
+/// Whether a parameter of `sig` is rows (`&[Vec<T>]`, `&[[T; N]]`).
+fn takes_rows(sig: &syn::Signature) -> bool {
+    sig.inputs
+        .iter()
+        .any(|a| matches!(a, syn::FnArg::Typed(t) if crate::rows::is_rows(&t.ty)))
+}
+
 fn copy(
     src: &str,
     span: Span,
@@ -743,15 +750,17 @@ fn copy(
         syn::FnArg::Receiver(_) => false,
     });
     // A generic or recursive helper is derived as it would be annotated; one that changes the
-    // length of a `Vec` it is lent, takes a tuple of floats or gives an `Option` (which a derived
-    // helper's callers cannot follow, hand it or be handed), generic over the caller's own type
-    // parameter alone (`T` in both), is inlined, where `T` is the caller's.
+    // length of a `Vec` it is lent, takes a tuple of floats or rows (a local matrix is one buffer
+    // then) or gives an `Option` (which a derived helper's callers cannot follow, hand it or be
+    // handed), generic over the caller's own type parameter alone (`T` in both), is inlined,
+    // where `T` is the caller's.
     let callers_param = match (&sig.generics.params.iter().collect::<Vec<_>>()[..], float) {
         ([syn::GenericParam::Type(t)], Some(syn::Type::Path(p))) => {
             p.path.is_ident(&t.ident)
                 && (crate::out_param::resizes_vec_param(&f)
                     || crate::prescan::takes_float_tuple(sig)
-                    || gives_option(sig))
+                    || gives_option(sig)
+                    || takes_rows(sig))
         }
         _ => false,
     };

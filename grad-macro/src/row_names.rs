@@ -55,13 +55,21 @@ fn substitute_all(body: &mut syn::Block, rows: &[Ident]) {
     Blocks(rows).visit_block_mut(body);
 }
 
-/// Whether a statement of `b` passes one of the rows to a call (`dense(w1, x)`,
-/// `dense(&m.w1, x)` once the model's field is a parameter).
+/// Whether a statement of `b` passes one of the rows, or a range of them, to a call
+/// (`dense(w1, x)`, `dense(&m.w1, x)` once the model's field is a parameter, `dense(&w1[1..],
+/// x)`).
 fn passes_rows(b: &syn::Block, rows: &[Ident]) -> bool {
     struct Find<'a>(&'a [Ident], bool);
     impl<'a> syn::visit::Visit<'a> for Find<'_> {
         fn visit_expr_call(&mut self, c: &'a syn::ExprCall) {
-            self.1 |= c.args.iter().any(|a| named_rows(a, self.0).is_some());
+            // (A range of them too, `dense(&w[1..], x)`: the inlined parameter names that part.)
+            self.1 |= c.args.iter().any(|a| {
+                named_rows(a, self.0).is_some()
+                    || self
+                        .0
+                        .iter()
+                        .any(|w| crate::desugar::refs::sub_rows(a, w).is_some())
+            });
             syn::visit::visit_expr_call(self, c);
         }
     }

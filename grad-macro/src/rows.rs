@@ -1252,14 +1252,23 @@ impl ParamUses<'_> {
                 _ => break,
             }
         }
+        // `w[a..b]` in place of `w` (not zipped, which pairs by position): the same rows from
+        // `a`, an enumeration's count taken from there.
+        let mut sub = None;
         let (index, row_pat, zip): (Option<syn::Pat>, syn::Pat, Option<(syn::Pat, syn::Expr)>) =
             match source {
                 e if is_row_iter(e, w) => (None, (*f.pat).clone(), None),
+                e if crate::desugar::refs::sub_rows(e, w).is_some() => {
+                    sub = crate::desugar::refs::sub_rows(e, w);
+                    (None, (*f.pat).clone(), None)
+                }
                 syn::Expr::MethodCall(m)
                     if m.method == "enumerate"
                         && m.args.is_empty()
-                        && is_row_iter(&m.receiver, w) =>
+                        && (is_row_iter(&m.receiver, w)
+                            || crate::desugar::refs::sub_rows(&m.receiver, w).is_some()) =>
                 {
+                    sub = crate::desugar::refs::sub_rows(&m.receiver, w);
                     let syn::Pat::Tuple(t) = &*f.pat else {
                         return None;
                     };
@@ -1285,13 +1294,22 @@ impl ParamUses<'_> {
                 }
                 _ => return None,
             };
-        let r = match &index {
-            Some(syn::Pat::Ident(i)) if i.subpat.is_none() && i.by_ref.is_none() => i.ident.clone(),
-            Some(syn::Pat::Wild(_)) | None => crate::naming::fresh("row"),
-            Some(_) => return None,
+        let r = match (&index, &sub) {
+            (Some(syn::Pat::Ident(i)), None) if i.subpat.is_none() && i.by_ref.is_none() => {
+                i.ident.clone()
+            }
+            (Some(syn::Pat::Ident(i)), Some(_)) if i.subpat.is_none() && i.by_ref.is_none() => {
+                crate::naming::fresh("row")
+            }
+            (Some(syn::Pat::Wild(_)) | None, _) => crate::naming::fresh("row"),
+            (Some(_), _) => return None,
         };
         let mut body = f.body.clone();
         let mut pre: Vec<syn::Stmt> = self.bind_row(&row_pat, &r, &mut body.stmts)?;
+        if let (Some(syn::Pat::Ident(i)), Some((start, _))) = (&index, &sub) {
+            let i = &i.ident;
+            pre.insert(0, syn::parse_quote!(let #i: usize = #r - #start;));
+        }
         let bound: syn::Expr = match &zip {
             Some((pat, other)) => {
                 let other = match other {
@@ -1324,7 +1342,10 @@ impl ParamUses<'_> {
             }
             None => syn::parse_quote!(#w.len()),
         };
-        let mut range: syn::Expr = syn::parse_quote!(0..#bound);
+        let mut range: syn::Expr = match &sub {
+            Some((start, end)) => syn::parse_quote!(#start..#end),
+            None => syn::parse_quote!(0..#bound),
+        };
         for m in adapters.iter().rev() {
             let (method, args) = (&m.method, &m.args);
             range = syn::parse_quote!((#range).#method(#args));
@@ -1500,6 +1521,11 @@ impl VisitMut for ParamUses<'_> {
                     self.visit_expr_mut(e);
                     return;
                 }
+                // `w[a..b]` elsewhere than where loops, maps and a helper's parameter take it.
+                if is_name(&outer.expr, &w) && is_range(&outer.index) {
+                    self.unsupported(&outer.expr);
+                    return;
+                }
                 if is_name(&outer.expr, &w) {
                     // `w[i]` by value, a row of a literal length (`dist(w[i], w[j])` to
                     // `[T; 3]` parameters): the array of its elements.
@@ -1537,6 +1563,15 @@ impl VisitMut for ParamUses<'_> {
     fn visit_block_mut(&mut self, b: &mut syn::Block) {
         let mut k = 0;
         while k < b.stmts.len() {
+            if let syn::Stmt::Local(l) = &b.stmts[k] {
+                let l = l.clone();
+                if let Some(bounds) =
+                    crate::desugar::refs::sub_rows_let(&l, &self.rows.ident, &mut b.stmts[k + 1..])
+                {
+                    b.stmts.splice(k..=k, bounds);
+                    continue;
+                }
+            }
             if let syn::Stmt::Local(l) = &b.stmts[k] {
                 if let Some((pat, index)) = row_let(l, &self.rows.ident) {
                     let r = crate::naming::fresh("row");
@@ -1589,7 +1624,9 @@ fn row_let(l: &syn::Local, w: &Ident) -> Option<(syn::Pat, syn::Expr)> {
         e = &r.expr;
     }
     match e {
-        syn::Expr::Index(ix) if is_name(&ix.expr, w) => Some((pat, (*ix.index).clone())),
+        syn::Expr::Index(ix) if is_name(&ix.expr, w) && !is_range(&ix.index) => {
+            Some((pat, (*ix.index).clone()))
+        }
         _ => None,
     }
 }

@@ -977,3 +977,56 @@ fn functions_in_the_body_generic_over_their_own_type() {
         1e-6,
     );
 }
+
+/// Sum of each row's first element, scaled, plus the first row's last element.
+fn first_cols<T: Float + std::iter::Sum>(rs: &[Vec<T>], s: T) -> T {
+    let first = &rs[0];
+    rs.iter().map(|r| r[0] * s).sum::<T>() + first[first.len() - 1]
+}
+
+/// A helper generic over the caller's `T` taking rows, given a local matrix whole and in
+/// ranges (one named). Before: "cannot differentiate through the macro `vec!`" (the helper was
+/// derived on its own, which a local matrix cannot be handed).
+#[gradient]
+fn generic_rows_helper<T: Float + std::iter::Sum>(x: &[T]) -> T {
+    let half = T::from(0.5).unwrap();
+    let m: Vec<Vec<T>> = vec![vec![x[0].tanh(), x[1]], vec![x[2], x[1] * x[0]]];
+    let tail = &m[1..];
+    first_cols(&m, half) * tail[0][1]
+        + tail.iter().map(|r| r[0]).sum::<T>()
+        + first_cols(&m[..1], x[2])
+}
+
+/// The same helper given differentiated rows (a parameter), whole and in part.
+#[gradient(wrt(w))]
+fn generic_rows_param<T: Float + std::iter::Sum>(w: &[Vec<T>], s: T) -> T {
+    first_cols(w, s) * first_cols(&w[1..], s)
+}
+
+#[test]
+fn generic_helpers_taking_rows() {
+    fn flat<T: Float + std::iter::Sum>(p: &[T]) -> (T, T, Vec<T>) {
+        let mut d = vec![T::zero(); p.len()];
+        let v = generic_rows_helper_grad(p, &mut d);
+        (generic_rows_helper(p), v, d)
+    }
+    check(
+        "generic_rows_helper",
+        &[0.3, -0.4, 0.9],
+        &flat::<f64>,
+        &flat::<f32>,
+    );
+    fn rows<T: Float + std::iter::Sum>(p: &[T]) -> (T, T, Vec<T>) {
+        let w = vec![p[..2].to_vec(), p[2..].to_vec()];
+        let mut d = vec![vec![T::nan(); 2], vec![T::nan(); 3]];
+        let s = T::from(0.7).unwrap();
+        let v = generic_rows_param_grad(&w, s, &mut d);
+        (generic_rows_param(&w, s), v, d.concat())
+    }
+    check(
+        "generic_rows_param",
+        &[0.3, -0.4, 0.9, 1.1, -0.2],
+        &rows::<f64>,
+        &rows::<f32>,
+    );
+}

@@ -15,7 +15,7 @@
 
 mod common;
 
-use common::{check, close, fd_all};
+use common::{check, check_model, close, fd_all};
 use grad::gradient;
 
 const P: [f64; 6] = [0.7, -1.2, 0.45, 1.9, -0.35, 0.55];
@@ -599,4 +599,69 @@ fn rows_lent_whole_beside_rows_of_a_helper() {
         v
     };
     check("rows_lent_whole", &f, &g, &flat);
+}
+
+/// Ranges of a local matrix (`&m[1..]`, `&m[..2]`, named `let tail = &m[1..]`) lent to a
+/// helper taking rows and iterated, in a matrix written out and in one of `vec![..]`. Before:
+/// "follows arrays and structs of floats bound to local names; this array is not read that way".
+#[gradient(jvp, hvp)]
+fn matrix_ranges(x: &[f64]) -> f64 {
+    let m = [[x[0], x[1], 0.5], [x[2], 1.0, x[3]], [x[4], x[5], x[0]]];
+    let tail = &m[1..];
+    let v = vec![[x[1], x[2], x[3]], [x[4], x[5], 0.25]];
+    col_sum(&m[1..], x[5])
+        + col_sum(&m[..2], x[4]).sin()
+        + tail.iter().map(|r| r[0] * r[2]).sum::<f64>()
+        + tail[1][1] * tail.len() as f64
+        + col_sum(&v[..1], x[0])
+}
+
+#[test]
+fn ranges_of_a_local_matrix_lent_and_iterated() {
+    check("matrix_ranges", &matrix_ranges, &matrix_ranges_grad, &P);
+}
+
+/// A model with a vector field.
+#[derive(Clone, grad::Params)]
+struct Angles {
+    xs: Vec<f64>,
+    r: f64,
+}
+
+/// A helper's rows collected from a model's field (`model.xs.iter().map(|a| rot(..))`), untyped
+/// and by turbofish, read by index and by row. Before: "cannot follow a differentiated slice
+/// through `a[0]`" (the model's rewrite writes the closure's body as a block, which hid the
+/// helper's return type).
+#[gradient(wrt(model, x0))]
+fn model_helper_rows(model: &Angles, x0: f64) -> f64 {
+    let a = model
+        .xs
+        .iter()
+        .map(|t| rot(model.r, *t))
+        .collect::<Vec<_>>();
+    let b: Vec<_> = model.xs.iter().map(|&t| rot(0.5, t * x0)).collect();
+    let v: f64 = a.iter().map(|p| (p[0] * p[1]).tanh()).sum::<f64>() + a[0][1];
+    v * x0 + b[1][0] * b[0][1]
+}
+
+#[test]
+fn rows_of_a_helper_collected_from_a_models_field() {
+    let m = Angles {
+        xs: vec![0.3, -0.8, 1.1],
+        r: 0.7,
+    };
+    let x0 = 0.45;
+    check_model(
+        "model_helper_rows",
+        &m,
+        |m| model_helper_rows(m, x0),
+        |m, dm| model_helper_rows_grad(m, x0, dm).0,
+    );
+    let (_, [dx0]) = model_helper_rows_grad(&m, x0, &mut m.clone());
+    let h = 1e-6;
+    let fd = (model_helper_rows(&m, x0 + h) - model_helper_rows(&m, x0 - h)) / (2.0 * h);
+    assert!(
+        (dx0 - fd).abs() < 1e-7 * (1.0 + fd.abs()),
+        "{dx0} against {fd}"
+    );
 }

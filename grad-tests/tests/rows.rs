@@ -3,7 +3,11 @@
 //! row names and passed on as sub-slices. Each against central finite differences, values bit for
 //! bit, in f64 and f32.
 
-#![allow(clippy::needless_range_loop, clippy::ptr_arg)]
+#![allow(
+    clippy::needless_range_loop,
+    clippy::ptr_arg,
+    clippy::redundant_slicing
+)]
 
 mod common;
 
@@ -863,4 +867,88 @@ fn copies_of_rows() {
         &flat(&d),
     )
     .unwrap();
+}
+
+/// Sum of products of a row's first two elements, scaled.
+fn pair_sum(rs: &[[f64; 2]], s: f64) -> f64 {
+    rs.iter().map(|r| r[0] * r[1] * s).sum()
+}
+
+/// Ranges of differentiated rows (`w[1..]`, `&w[..2]`, `w[a..=b]`, named `let tail = &w[1..]`)
+/// iterated in every form a whole list is — `for`, `iter().map`, `enumerate` (its count from the
+/// range's start), `rev` — indexed, counted and lent to a helper. Before: "cannot differentiate a range used as a value", or
+/// "reads the differentiated rows `w` by index".
+#[gradient(wrt(w, x), jvp)]
+fn rows_ranges(w: &[[f64; 2]], x: &[f64]) -> f64 {
+    let mut s = w[1..].iter().map(|r| r[0] * r[1] * x[0]).sum::<f64>();
+    for r in &w[..2] {
+        s += r[0] * x[1];
+    }
+    for (i, r) in w[1..].iter().enumerate() {
+        s += (i as f64 + 1.0) * r[1].sin();
+    }
+    for &[a, b] in w[1..=2].iter().rev() {
+        s = s * 0.5 + a * b;
+    }
+    let tail = &w[1..];
+    s += tail[0][1] * tail.len() as f64 + tail.iter().map(|r| r[0]).sum::<f64>();
+    for r in tail {
+        s += r[1] * x[1];
+    }
+    let k = w.len() - 1;
+    s + pair_sum(&w[k - 1..], x[0])
+        + pair_sum(&w[..], 0.5)
+        + pair_sum(tail, x[1]) * pair_sum(&w[..1], x[0])
+}
+
+/// Sum of each row's first element, scaled, plus the first row's last element.
+fn first_cols(rs: &[Vec<f64>], s: f64) -> f64 {
+    let first = &rs[0];
+    rs.iter().map(|r| r[0] * s).sum::<f64>() + first[first.len() - 1]
+}
+
+/// Ranges of rows of vectors lent to a helper from either end, and iterated.
+#[gradient(wrt(w), jvp)]
+fn vec_rows_ranges(w: &[Vec<f64>], x: &[f64]) -> f64 {
+    let mut s = first_cols(&w[..1], x[0]) * first_cols(&w[1..], x[1]);
+    for r in &w[1..] {
+        s += r[r.len() - 1] * x[0];
+    }
+    s + w[..2]
+        .iter()
+        .map(|r| r.iter().sum::<f64>())
+        .product::<f64>()
+}
+
+#[test]
+fn ranges_of_rows() {
+    let w = vec![
+        vec![0.3, -0.2, 0.9],
+        vec![0.5, 0.7],
+        vec![-0.1, 0.4, 0.6, 1.2],
+    ];
+    let x = [0.5, -1.2];
+    let mut d = vec![vec![f64::NAN; 3], vec![f64::NAN; 2], vec![f64::NAN; 4]];
+    let v = vec_rows_ranges_grad(&w, &x, &mut d);
+    let f = |p: &[f64]| vec_rows_ranges(&ragged(p, &[3, 2, 4]), &x);
+    check_flat("vec_rows_ranges", &w.concat(), &f, v, &d.concat()).unwrap();
+
+    let w = [[0.3, -0.2], [0.5, 0.7], [-0.1, 0.4], [0.8, -0.6]];
+    let x = [0.5, -1.2];
+    let mut d = [[f64::NAN; 2]; 4];
+    let mut dx = [f64::NAN; 2];
+    let v = rows_ranges_grad(&w, &x, &mut d, &mut dx);
+    let p: Vec<f64> = flat(&w).into_iter().chain(x).collect();
+    let f = |p: &[f64]| rows_ranges(&unflat::<2>(&p[..8]), &p[8..]);
+    let g: Vec<f64> = flat(&d).into_iter().chain(dx).collect();
+    check_flat("rows_ranges", &p, &f, v, &g).unwrap();
+    let tw = [[0.5, -1.0], [0.25, 2.0], [1.5, -0.5], [0.1, 0.2]];
+    let tx = [0.3, -0.4];
+    let t: Vec<f64> = flat(&tw).into_iter().chain(tx).collect();
+    jvp_agrees(
+        "rows_ranges",
+        (v, &g),
+        &t,
+        rows_ranges_jvp(&w, &x, &tw, &tx),
+    );
 }

@@ -31,7 +31,7 @@ pub use tuples::mentions_float_type;
 pub(crate) mod matrix_copies;
 mod ranges;
 mod refill_calls;
-mod refs;
+pub(crate) mod refs;
 mod rest_patterns;
 mod returns;
 mod row_ends;

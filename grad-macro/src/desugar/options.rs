@@ -469,7 +469,7 @@ pub(super) fn binds_at_top(s: &syn::Stmt, name: &syn::Ident) -> bool {
 }
 
 /// Whether a pattern inside `s` (a closure's, a `match` arm's, a `for`'s) binds `name`.
-pub(super) fn binds_inside(s: &syn::Stmt, name: &syn::Ident) -> bool {
+pub(crate) fn binds_inside(s: &syn::Stmt, name: &syn::Ident) -> bool {
     struct Find<'a>(&'a syn::Ident, bool);
     impl<'a> syn::visit::Visit<'a> for Find<'_> {
         fn visit_pat_ident(&mut self, i: &'a syn::PatIdent) {

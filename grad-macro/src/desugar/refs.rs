@@ -455,3 +455,164 @@ pub fn ref_binding_let(l: &syn::Local) -> Option<syn::Stmt> {
         None => syn::parse_quote!(let #name = &#e;),
     })
 }
+
+/// `w[a..b]`, `&w[a..]`, `w[..b].iter()` (a range of any form, in parentheses or not): the rows
+/// of `w` from `a` to `b`, as the bounds of that range of indices (`w.len()` where it is open).
+pub(crate) fn sub_rows(e: &syn::Expr, w: &syn::Ident) -> Option<(syn::Expr, syn::Expr)> {
+    let e = match e {
+        syn::Expr::MethodCall(m) if m.args.is_empty() && m.method == "iter" => &*m.receiver,
+        e => e,
+    };
+    let mut e = e;
+    loop {
+        match e {
+            syn::Expr::Paren(p) => e = &p.expr,
+            syn::Expr::Reference(r) if r.mutability.is_none() => e = &r.expr,
+            _ => break,
+        }
+    }
+    let syn::Expr::Index(ix) = e else {
+        return None;
+    };
+    let syn::Expr::Range(r) = &*ix.index else {
+        return None;
+    };
+    if !matches!(super::unparen(&ix.expr), syn::Expr::Path(p) if p.qself.is_none() && p.path.is_ident(w))
+    {
+        return None;
+    }
+    let start: syn::Expr = match &r.start {
+        Some(a) => syn::parse_quote!((#a)),
+        None => syn::parse_quote!(0),
+    };
+    let end: syn::Expr = match (&r.end, &r.limits) {
+        (Some(b), syn::RangeLimits::HalfOpen(_)) => syn::parse_quote!((#b)),
+        (Some(b), syn::RangeLimits::Closed(_)) => syn::parse_quote!((#b) + 1),
+        (None, _) => syn::parse_quote!(#w.len()),
+    };
+    Some((start, end))
+}
+
+/// `let part = &w[a..b];` (an inlined helper's parameter given `&w[a..]`): `part` stands for
+/// those rows in `rest`, its bounds taken once — `part[i]` is `w[start + i]`, `part.len()` the
+/// count, and `part` otherwise `w[start..end]`, which loops, maps and calls read as rows. `None`
+/// where `rest` binds the name again.
+pub(crate) fn sub_rows_let(
+    l: &syn::Local,
+    w: &syn::Ident,
+    rest: &mut [syn::Stmt],
+) -> Option<Vec<syn::Stmt>> {
+    struct Subst<'a> {
+        name: &'a syn::Ident,
+        w: &'a syn::Ident,
+        start: &'a syn::Ident,
+        end: &'a syn::Ident,
+    }
+    impl syn::visit_mut::VisitMut for Subst<'_> {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            let (name, w, start, end) = (self.name, self.w, self.start, self.end);
+            match e {
+                syn::Expr::Index(ix)
+                    if is_path(&ix.expr, name) && !matches!(&*ix.index, syn::Expr::Range(_)) =>
+                {
+                    self.visit_expr_mut(&mut ix.index);
+                    let i = &ix.index;
+                    *e = syn::parse_quote!(#w[#start + (#i)]);
+                }
+                syn::Expr::MethodCall(m)
+                    if m.method == "len" && m.args.is_empty() && is_path(&m.receiver, name) =>
+                {
+                    *e = syn::parse_quote!((#end - #start));
+                }
+                // (A method's receiver as a place: `w[s..e].iter()`.)
+                syn::Expr::MethodCall(m) if is_path(&m.receiver, name) => {
+                    *m.receiver = syn::parse_quote!(#w[#start..#end]);
+                    for a in &mut m.args {
+                        self.visit_expr_mut(a);
+                    }
+                }
+                syn::Expr::Path(p) if p.qself.is_none() && p.path.is_ident(name) => {
+                    *e = syn::parse_quote!((&#w[#start..#end]));
+                }
+                _ => syn::visit_mut::visit_expr_mut(self, e),
+            }
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+        fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+            crate::desugar::closures::visit_vec_macro(m, self);
+        }
+    }
+    let init = l.init.as_ref()?;
+    let pat = match &l.pat {
+        syn::Pat::Type(pt) => &*pt.pat,
+        p => p,
+    };
+    let syn::Pat::Ident(pi) = pat else {
+        return None;
+    };
+    if init.diverge.is_some() || pi.by_ref.is_some() || pi.subpat.is_some() {
+        return None;
+    }
+    let (a, b) = sub_rows(&init.expr, w)?;
+    if rest
+        .iter()
+        .any(|s| super::options::binds_inside(s, &pi.ident))
+    {
+        return None;
+    }
+    let (start, end) = (
+        crate::naming::fresh("rows_start"),
+        crate::naming::fresh("rows_end"),
+    );
+    let mut v = Subst {
+        name: &pi.ident,
+        w,
+        start: &start,
+        end: &end,
+    };
+    for s in rest.iter_mut() {
+        syn::visit_mut::VisitMut::visit_stmt_mut(&mut v, s);
+    }
+    Some(vec![
+        syn::parse_quote!(let #start: usize = #a;),
+        syn::parse_quote!(let #end: usize = #b;),
+    ])
+}
+
+/// [`sub_rows_let`] on statements of one block themselves (`stmts`, after the `let` of the rows
+/// `name`).
+/// and in the blocks nested in them (a helper copied in binds its parameter `&m[1..]` in a block
+/// of its own), up to a statement that declares `name` again.
+pub fn sub_views_in(stmts: &mut Vec<syn::Stmt>, name: &syn::Ident) {
+    struct Nested<'a>(&'a syn::Ident);
+    impl syn::visit_mut::VisitMut for Nested<'_> {
+        fn visit_block_mut(&mut self, b: &mut syn::Block) {
+            sub_views_in(&mut b.stmts, self.0);
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    let mut k = 0;
+    while k < stmts.len() {
+        if let syn::Stmt::Local(l) = &stmts[k] {
+            let l = l.clone();
+            if let Some(bounds) = sub_rows_let(&l, name, &mut stmts[k + 1..]) {
+                stmts.splice(k..=k, bounds);
+            }
+        }
+        syn::visit_mut::VisitMut::visit_stmt_mut(&mut Nested(name), &mut stmts[k]);
+        if super::options::binds_inside(&stmts[k], name) {
+            return;
+        }
+        k += 1;
+    }
+}
+
+/// `e` is the name `name` (in parentheses or lent).
+fn is_path(e: &syn::Expr, name: &syn::Ident) -> bool {
+    match e {
+        syn::Expr::Path(p) => p.qself.is_none() && p.path.is_ident(name),
+        syn::Expr::Paren(p) => is_path(&p.expr, name),
+        syn::Expr::Reference(r) if r.mutability.is_none() => is_path(&r.expr, name),
+        _ => false,
+    }
+}

@@ -545,8 +545,16 @@ fn collected_value(e: &syn::Expr) -> Option<syn::Expr> {
     Some(super::tail_expr(&cl.body).clone())
 }
 
-/// The function a call by a bare name calls.
+/// The function a call by a bare name calls (also as a block's only expression, `{ f(..) }`, as
+/// a model's rewrite writes a closure's body).
 fn called(e: &syn::Expr) -> Option<syn::Ident> {
+    let e = match super::unparen(e) {
+        syn::Expr::Block(b) => match &b.block.stmts[..] {
+            [syn::Stmt::Expr(tail, None)] => tail,
+            _ => return None,
+        },
+        e => e,
+    };
     let syn::Expr::Call(c) = super::unparen(e) else {
         return None;
     };

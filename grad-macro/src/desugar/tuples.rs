@@ -951,7 +951,10 @@ pub fn matrix_let(
     if let (syn::Pat::Ident(id), _) = super::pat_and_type(l) {
         let mut trial = rest.clone();
         super::refs::views_read_whole_in(&mut trial, &id.ident);
-        if trial.len() < rest.len() {
+        // (`let tail = &m[1..];`: the rows from 1, named.)
+        let before = trial.clone();
+        super::refs::sub_views_in(&mut trial, &id.ident);
+        if trial.len() < rest.len() || trial != before {
             let out = matrix_let_of(l, &mut trial, floats)?;
             *rest = trial;
             return Some(out);
