@@ -3211,11 +3211,29 @@ impl<'a> FnGen<'a> {
             self.items,
             "#[derive(Clone, Copy)]\n#[allow(dead_code, non_camel_case_types)]\nstruct {ty} {{ dmw: [{FLT}; 2], dmk: {FLT} }}\n#[allow(dead_code)]\nimpl {ty} {{\n    fn bump(&mut self) {{\n        self.dmk += 0.25;\n    }}\n    #[gradient(wrt(dmx))]\n    fn nudged(&mut self, dmx: {FLT}) -> {FLT} {{\n        self.bump();\n        self.dmk * {FLT}::tanh(dmx) + self.dmw[0]\n    }}\n    #[gradient(wrt(dmx))]\n    fn logged(&mut self, dmx: {FLT}) -> {FLT} {{\n        let mut s = 0.0;\n        for k in 0..3 {{\n            self.dmk += 0.125;\n            s += {FLT}::tanh(dmx * self.dmk + k as {FLT} * 0.5);\n        }}\n        if s > self.dmw[0] {{\n            self.dmw[1] += 0.25;\n        }}\n        self.dmw[0] -= 0.5;\n        s * self.dmw[1]\n    }}\n    #[gradient(wrt(dmx))]\n    fn taken(self, dmx: {FLT}) -> {FLT} {{\n        self.dmk * {FLT}::tanh(dmx * self.dmw[1])\n    }}\n    #[gradient(wrt(dmx, dmys))]\n    fn score(&self, dmx: {FLT}, dmys: &[{FLT}]) -> {FLT} {{\n        self.dmk * {FLT}::tanh(dmx * self.dmw[0]) + self.dmw[1] * {FLT}::tanh(dmys[0])\n    }}\n    #[gradient(wrt(dmys))]\n    fn lift(&self, dmys: &[{FLT}]) -> Vec<{FLT}> {{\n        dmys.iter().map(|dmy| {FLT}::tanh(self.dmw[0] * dmy + self.dmk)).collect()\n    }}\n}}\n#[allow(dead_code)]\nconst {konst}: {ty} = {ty} {{ dmw: [0.5, -1.25], dmk: 0.75 }};\n#[allow(dead_code)]\nconst {arr}: [{ty}; 2] = [{ty} {{ dmw: [0.25, 1.0], dmk: -0.5 }}, {ty} {{ dmw: [1.5, 0.5], dmk: 0.25 }}];"
         );
+        // A free function lent the data mutably, writing its fields (a count, a threshold).
+        let lent = format!("dm_acc_{}{k}_{FLT}", self.base);
+        let _ = writeln!(
+            self.items,
+            "#[gradient(wrt(dmx))]\nfn {lent}(d: &mut {ty}, dmx: {FLT}) -> {FLT} {{\n    d.dmk += 0.5;\n    d.dmw[0] *= 0.5;\n    if dmx > d.dmw[1] {{\n        d.dmw[1] += 0.25;\n    }}\n    {FLT}::tanh(dmx) * d.dmk + d.dmw[0]\n}}"
+        );
         let e = self.expr(1);
         let (n, d) = (self.fresh("v"), self.fresh("dm"));
         let x = paren(&e.s);
         let active = e.iv.2 || xiv.2;
-        let (s, iv) = match self.rng.below(5) {
+        let (s, iv) = match self.rng.below(6) {
+            // Lent mutably to a free function that writes its fields, read after each call.
+            5 if self.on("data_method:lent_mut") => {
+                Self::line(
+                    out,
+                    ind,
+                    &format!("let mut {d} = {ty} {{ dmw: [0.75, -0.5], dmk: 1.25 }};"),
+                );
+                (
+                    format!("{lent}(&mut {d}, {x}) * 0.5 + {d}.dmk * 0.1 + {d}.dmw[1] + {lent}(&mut {d}, {x} * 0.5) * {d}.dmw[0]"),
+                    Iv(-4.0, 4.0, e.iv.2),
+                )
+            }
             // Receivers lent mutably (a method that changes it first) and taken by value.
             4 if self.on("data_method:receivers") => {
                 Self::line(

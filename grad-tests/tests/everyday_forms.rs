@@ -5299,3 +5299,37 @@ fn elements_chosen_taken_apart_by_reference() {
         );
     }
 }
+
+/// Lists whose elements are reductions with closures (an argmax by a fold over pairs, a sum of
+/// a map), in `vec![..]` and in an array, typed or not. Before: "this pattern does not match what
+/// the iterator yields" (the fold inside a list's element was not taken apart).
+#[gradient(jvp)]
+fn reductions_listed(xs: &[f64], w: f64) -> f64 {
+    let v: Vec<f64> = vec![
+        xs.iter()
+            .copied()
+            .enumerate()
+            .fold((0, f64::MIN), |acc, p| if p.1 > acc.1 { p } else { acc })
+            .1,
+        -0.5,
+        xs.iter().map(|x| x * w).sum::<f64>(),
+    ];
+    let a = [xs.iter().fold(0.0, |s, x| s + x.sin()), w];
+    v[0] * v[2] + v[1] + a[0] * a[1]
+}
+
+#[test]
+fn reductions_as_elements_of_lists() {
+    for (xs, w) in [(vec![0.3, 0.8, -0.2], 0.9), (vec![-0.4, 0.1], -1.2)] {
+        check_with_jvp(
+            "reductions_listed",
+            &xs,
+            w,
+            (
+                reductions_listed,
+                reductions_listed_grad,
+                reductions_listed_jvp,
+            ),
+        );
+    }
+}

@@ -463,3 +463,98 @@ fn runs_iterator(e: &syn::Expr) -> bool {
     syn::visit::Visit::visit_expr(&mut f, e);
     f.0
 }
+
+/// Input: `let v = vec![a, x.iter().fold(..).1, b];` (or an array `[..]`), a list whose
+/// elements hold a closure. Output: each element not a name or a literal first bound in turn
+/// (`let E1 = x.iter().fold(..).1;`, typed by the list's element type where the `let` writes
+/// it), the list made of those names: the reductions inside are then the `let`s that every
+/// rewrite reads.
+pub fn closure_elements(body: &mut syn::Block) {
+    super::each_block_inner_first(body, |b| {
+        let mut k = 0;
+        while k < b.stmts.len() {
+            let syn::Stmt::Local(l) = &mut b.stmts[k] else {
+                k += 1;
+                continue;
+            };
+            let elem_ty = match &l.pat {
+                syn::Pat::Type(pt) => match &*pt.ty {
+                    syn::Type::Array(a) => Some((*a.elem).clone()),
+                    t => crate::rows::vec_elem(t).cloned(),
+                },
+                _ => None,
+            }
+            .filter(|t| crate::sig::float_of(t).is_some());
+            let Some(init) = l.init.as_mut().filter(|i| i.diverge.is_none()) else {
+                k += 1;
+                continue;
+            };
+            let lets = match &mut *init.expr {
+                syn::Expr::Array(a) => bind_elements(a.elems.iter_mut(), elem_ty.as_ref()),
+                syn::Expr::Macro(m) if m.mac.path.is_ident("vec") => {
+                    let Ok(mut elems) = m.mac.parse_body_with(
+                        syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
+                    ) else {
+                        k += 1;
+                        continue;
+                    };
+                    let lets = bind_elements(elems.iter_mut(), elem_ty.as_ref());
+                    if !lets.is_empty() {
+                        m.mac.tokens = quote::quote!(#elems);
+                    }
+                    lets
+                }
+                _ => Vec::new(),
+            };
+            let n = lets.len();
+            b.stmts.splice(k..k, lets);
+            k += n + 1;
+        }
+    });
+}
+
+/// The `let`s of [`closure_elements`] for `elems`, each bound element replaced by its name; none
+/// where no element holds a closure.
+fn bind_elements<'a>(
+    elems: impl Iterator<Item = &'a mut syn::Expr>,
+    ty: Option<&syn::Type>,
+) -> Vec<syn::Stmt> {
+    // (Rows written out, `[[a, b], ..]`, `vec![(a, b), ..]`, stay: lists of rows are read as
+    // written.)
+    let row = |e: &syn::Expr| {
+        matches!(
+            super::unparen(e),
+            syn::Expr::Array(_) | syn::Expr::Repeat(_) | syn::Expr::Tuple(_) | syn::Expr::Macro(_)
+        )
+    };
+    let mut elems: Vec<&mut syn::Expr> = elems.collect();
+    if elems.iter().any(|e| row(e)) || !elems.iter().any(|e| holds_closure(e)) {
+        return Vec::new();
+    }
+    let ty = ty.map(|t| quote::quote!(: #t));
+    let mut lets = Vec::new();
+    for e in &mut elems {
+        if matches!(super::unparen(e), syn::Expr::Lit(_) | syn::Expr::Path(_)) {
+            continue;
+        }
+        let name = crate::naming::fresh("elem");
+        let value = &**e;
+        lets.push(syn::parse_quote!(let #name #ty = #value;));
+        **e = syn::parse_quote!(#name);
+    }
+    lets
+}
+
+/// Whether `e` holds a closure.
+fn holds_closure(e: &syn::Expr) -> bool {
+    struct Find(bool);
+    impl<'a> syn::visit::Visit<'a> for Find {
+        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {
+            self.0 = true;
+        }
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut f = Find(false);
+    syn::visit::Visit::visit_expr(&mut f, e);
+    f.0
+}

@@ -262,6 +262,7 @@ pub fn run(item: &mut syn::ItemFn, sig: &crate::sig::Sig, errors: &Errors) {
     labels::labeled_blocks(&mut item.block);
     labels::unshadow(&mut item.block);
     let_chains::unchain(&mut item.block);
+    hoist::closure_elements(&mut item.block);
     // (First: the rewrites of lists fill a list of computed values by index, `T::from(0.5)`.)
     constant_matrices::rewrite(&mut item.block);
     refill_calls::hoist(&mut item.block);
