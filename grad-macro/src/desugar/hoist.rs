@@ -521,11 +521,17 @@ fn bind_elements<'a>(
 ) -> Vec<syn::Stmt> {
     // (Rows written out, `[[a, b], ..]`, `vec![(a, b), ..]`, stay: lists of rows are read as
     // written.)
-    let row = |e: &syn::Expr| {
-        matches!(
-            super::unparen(e),
-            syn::Expr::Array(_) | syn::Expr::Repeat(_) | syn::Expr::Tuple(_) | syn::Expr::Macro(_)
-        )
+    // (Also one made by a method that gives a sequence, `x.iter().map(..).collect()`.)
+    let row = |e: &syn::Expr| match super::unparen(e) {
+        syn::Expr::Array(_) | syn::Expr::Repeat(_) | syn::Expr::Tuple(_) | syn::Expr::Macro(_) => {
+            true
+        }
+        syn::Expr::MethodCall(m) => [
+            "collect", "to_vec", "to_owned", "clone", "concat", "into", "iter", "map", "rev",
+        ]
+        .iter()
+        .any(|n| m.method == n),
+        _ => false,
     };
     let mut elems: Vec<&mut syn::Expr> = elems.collect();
     if elems.iter().any(|e| row(e)) || !elems.iter().any(|e| holds_closure(e)) {
