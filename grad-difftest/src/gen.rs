@@ -3626,7 +3626,23 @@ impl<'a> FnGen<'a> {
                 }
                 let q = self.fresh("ac");
                 let arms = format!("{ty}::Relu => {FLT}::max({ee}, 0.0), {ty}::Leaky(sl) => sl * {ee}, {ty}::Scaled {{ gain }} => gain * {ee}");
-                match self.rng.below(3) {
+                match self.rng.below(4) {
+                    // The list lent to a plain helper taking `&[E]`, which maps the method.
+                    3 => {
+                        let h = format!("{}_acs_{FLT}", self.base);
+                        if !self.items.contains(&format!("fn {h}(")) {
+                            let _ = writeln!(
+                                self.items,
+                                "/// not annotated\nfn {h}(acs: &[{ty}], z: {FLT}) -> {FLT} {{\n    acs.iter().map(|q| q.apply(z)).sum::<{FLT}>() / acs.len() as {FLT}\n}}"
+                            );
+                        }
+                        Self::line(
+                            out,
+                            ind,
+                            &format!("let {a} = vec![{ty}::Relu, {ty}::Scaled {{ gain: -0.75 }}];"),
+                        );
+                        Self::line(out, ind, &format!("let {n}: {FLT} = {h}(&{a}, {ee});"));
+                    }
                     0 => {
                         Self::line(
                             out,

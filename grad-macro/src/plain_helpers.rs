@@ -415,6 +415,15 @@ pub fn inject(item: &syn::ItemFn, args: &TokenStream) -> Injection {
         let float = float.as_ref().filter(|_| !turbofish(&item.block, &name));
         match copy(&known[&name], span, float) {
             Ok((mut f, inlined)) => {
+                // Its own calls of plain methods (`a.apply(z)` of an enum's values it is lent),
+                // as the caller's.
+                let (methods, with_calls) = crate::plain_methods::rewrite_in(written, &f);
+                if let Some(r) = with_calls {
+                    f = r;
+                    for (n, src) in methods {
+                        known.entry(n).or_insert(src);
+                    }
+                }
                 // Its own calls of helpers of other modules (`act::relu(z)`), as the caller's.
                 let paths = crate::plain_paths::rewrite(&f, &caller, &own);
                 if let Some(r) = paths.rewritten {

@@ -13,7 +13,17 @@ use syn::visit_mut::VisitMut;
 /// The methods of the caller's module as free functions (name → source), and `item` with its
 /// calls of them rewritten (`None` when it calls none).
 pub fn rewrite(item: &syn::ItemFn) -> (BTreeMap<String, String>, Option<syn::ItemFn>) {
-    let (own, methods) = crate::prescan::plain_methods(item);
+    rewrite_in(item, item)
+}
+
+/// [`rewrite`] of `item`, a helper of the module of `caller` copied for it (`fn mean(acs:
+/// &[Act], z: f64) -> f64 { acs.iter().map(|a| a.apply(z)).sum() .. }`): the methods are those
+/// `caller` sees.
+pub fn rewrite_in(
+    caller: &syn::ItemFn,
+    item: &syn::ItemFn,
+) -> (BTreeMap<String, String>, Option<syn::ItemFn>) {
+    let (own, methods) = crate::prescan::plain_methods(caller);
     // (Most bodies name none: nothing parsed then.)
     let named = crate::naming::mentions(item.block.to_token_stream(), &|i| {
         methods.iter().any(|(_, name, _)| i == name.as_str())
@@ -55,7 +65,7 @@ pub fn rewrite(item: &syn::ItemFn) -> (BTreeMap<String, String>, Option<syn::Ite
         })
         .collect();
     // (Generic ones too: a generic model given its float holds concrete structs.)
-    let structs = crate::prescan::all_structs(&item.sig.ident.to_string());
+    let structs = crate::prescan::all_structs(&caller.sig.ident.to_string());
     let mut free = BTreeMap::new();
     for m in &table {
         if let Some(src) = m.as_free(&table, &structs) {
@@ -505,22 +515,27 @@ fn enum_list_params(sig: &syn::Signature) -> HashMap<String, String> {
             let syn::Pat::Ident(p) = &*pt.pat else {
                 return None;
             };
-            let ty = match &*pt.ty {
-                syn::Type::Reference(r) => &*r.elem,
-                t => t,
-            };
-            let elem = match ty {
-                syn::Type::Slice(s) => (*s.elem).clone(),
-                syn::Type::Array(a) => (*a.elem).clone(),
-                t => crate::vector::seq_elem(t)?,
-            };
-            let syn::Type::Path(e) = elem else {
-                return None;
-            };
-            let name = e.path.get_ident()?.to_string();
-            crate::prescan::enum_type(&name).then(|| (p.ident.to_string(), name))
+            Some((p.ident.to_string(), enum_list_type(&pt.ty)?))
         })
         .collect()
+}
+
+/// The enum of the file a list type holds (`&[Act]`, `Vec<Act>`, `[Act; N]`: `Act`).
+fn enum_list_type(ty: &syn::Type) -> Option<String> {
+    let ty = match ty {
+        syn::Type::Reference(r) => &*r.elem,
+        t => t,
+    };
+    let elem = match ty {
+        syn::Type::Slice(s) => (*s.elem).clone(),
+        syn::Type::Array(a) => (*a.elem).clone(),
+        t => crate::vector::seq_elem(t)?,
+    };
+    let syn::Type::Path(e) = elem else {
+        return None;
+    };
+    let name = e.path.get_ident()?.to_string();
+    crate::prescan::enum_type(&name).then_some(name)
 }
 
 /// `Act::Relu`, `Act::Leaky(0.1)`, `Act::Scaled { k: 0.5 }` of an enum `Act` of the file: `Act`.
@@ -542,6 +557,11 @@ fn enum_value(e: &syn::Expr) -> Option<String> {
 }
 
 impl<'ast> syn::visit::Visit<'ast> for Locals<'_> {
+    // A helper copied into the body takes its list as a parameter (`fn mean(acs: &[Act], ..)`).
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        self.lists.extend(enum_list_params(&f.sig));
+        syn::visit::visit_item_fn(self, f);
+    }
     fn visit_local(&mut self, l: &'ast syn::Local) {
         if let (syn::Pat::Ident(p), Some(init)) = (&l.pat, &l.init) {
             if let Some(t) =
@@ -551,6 +571,38 @@ impl<'ast> syn::visit::Visit<'ast> for Locals<'_> {
             }
             let listed = crate::desugar::listed_elements(&init.expr);
             if let Some(t) = listed.as_ref().and_then(|l| l.first()).and_then(enum_value) {
+                self.lists.insert(p.ident.to_string(), t);
+            }
+            // `let acs = &a;` (`a.clone()`, `a[1..]`) of a list already known.
+            let mut source = crate::desugar::unparen(&init.expr);
+            loop {
+                source = match source {
+                    syn::Expr::Reference(r) => &r.expr,
+                    syn::Expr::Index(ix) if matches!(&*ix.index, syn::Expr::Range(_)) => &ix.expr,
+                    syn::Expr::MethodCall(m)
+                        if m.args.is_empty()
+                            && ["clone", "to_vec", "as_slice"]
+                                .iter()
+                                .any(|n| m.method == n) =>
+                    {
+                        &m.receiver
+                    }
+                    _ => break,
+                };
+            }
+            if let syn::Expr::Path(sp) = source {
+                let known = sp
+                    .path
+                    .get_ident()
+                    .and_then(|i| self.lists.get(&i.to_string()).cloned());
+                if let Some(t) = known {
+                    self.lists.insert(p.ident.to_string(), t);
+                }
+            }
+        }
+        // `let acs: &[Act] = ..;` (a helper's parameter copied in).
+        if let syn::Pat::Type(pt) = &l.pat {
+            if let (syn::Pat::Ident(p), Some(t)) = (&*pt.pat, enum_list_type(&pt.ty)) {
                 self.lists.insert(p.ident.to_string(), t);
             }
         }

@@ -1852,6 +1852,38 @@ fn methods_of_an_enum_given_differentiated_values() {
     }
 }
 
+/// The mean of a list of activations applied to `z`: a plain helper lent the list.
+fn mean_applied(acts: &[Activation], z: f64) -> f64 {
+    acts.iter().map(|a| a.apply(z)).sum::<f64>() / acts.len() as f64
+}
+
+/// Lists of the enum's values lent to a plain helper that calls the method on each (a local
+/// list, a list written in the call, a part of one, data). Before: rustc's E0599 inside the
+/// generated code (`apply_grad` not found: the helper's calls of the method were not followed).
+#[gradient(wrt(x), jvp, hvp)]
+fn activations_lent(x: &[f64], layers: &[Activation]) -> f64 {
+    let listed = vec![Activation::Relu, Activation::Scaled { k: -0.75 }];
+    mean_applied(&listed, x[0] * x[1])
+        + mean_applied(&[Activation::Leaky(0.1), Activation::Relu], x[2])
+        + mean_applied(&listed[1..], x[3]) * mean_applied(layers, x[4])
+}
+
+#[test]
+fn lists_of_an_enums_values_lent_to_helpers() {
+    let layers = [Activation::Leaky(0.3), Activation::Scaled { k: 2.0 }];
+    for p in [
+        [0.3, -0.7, 0.5, 0.9, -0.4, 0.2],
+        [-0.3, 0.7, -0.5, -0.9, 0.6, -0.2],
+    ] {
+        check(
+            "activations_lent",
+            &|x| activations_lent(x, &layers),
+            &|x, d| activations_lent_grad(x, &layers, d),
+            &p,
+        );
+    }
+}
+
 /// A list of an enum's values, a data variant holding a float literal among them (`[Act::Relu,
 /// Act::Leaky(0.1)]`, `vec![..]`, an enum of the body too): data, matched per item. Before:
 /// rustc's E0308 inside the generated code (the list was taken for a buffer of floats).
