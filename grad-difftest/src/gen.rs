@@ -3729,7 +3729,20 @@ impl<'a> FnGen<'a> {
                     ind,
                     &format!("let {n}: {FLT} = {repeated}.map(|{r}| {r} * {xs}[0]).sum::<{FLT}>() * 0.25 + {xs}.iter().cycle().take({take}).map(|{c}| {FLT}::tanh(*{c})).sum::<{FLT}>() / {take} as {FLT} * 0.5 + {xs}[..].to_vec().iter().map(|{t}| {FLT}::tanh(*{t})).sum::<{FLT}>() / {xs}.iter().count() as {FLT};"),
                 );
-                0.75 * m + 1.5
+                if self.on("stmt:successors") {
+                    // Items each made from the one before (`successors`), the last of a few,
+                    // the k-th, and a few summed: each within ±1, so |.| <= 0.5 + 0.5 + 0.3.
+                    let (g, tt) = (self.fresh("sg"), self.fresh("st"));
+                    let step = format!("Some(0.5 * {g} + 0.25 * {FLT}::tanh({xs}[0] * {tt}))");
+                    let steps = 2 + self.rng.below(4);
+                    Self::line(out, ind, &format!("let {tt}: {FLT} = {FLT}::tanh({v});"));
+                    Self::line(
+                        out,
+                        ind,
+                        &format!("let {n}: {FLT} = {n} + std::iter::successors(Some({tt}), |&{g}: &{FLT}| {step}).take({steps}).last().unwrap() * 0.5 + std::iter::successors(Some({tt} * 0.5), |&{g}| {step}).nth(2).unwrap() * 0.5 + std::iter::successors(Some({tt}), |{g}: &{FLT}| Some(0.5 * *{g} + 0.25)).take(3).map(|{g}| {g} * {g}).sum::<{FLT}>() * 0.1;"),
+                    );
+                }
+                0.75 * m + 2.8
             }
             19 if self.on("stmt:part_from_end") => {
                 // Elements of a part read from its end, present or not: |.| <= m each.

@@ -1742,6 +1742,46 @@ fn sources_repeated_cycled_counted() {
     jvp_agrees("other_sources", (v, &d), &t, other_sources_jvp(&p, &t));
 }
 
+/// Items each made from the one before (`std::iter::successors`): Newton's square root as the
+/// last of `n` steps, the `k`-th item, `n` items mapped and summed or collected; closures taking
+/// the item by `&g`, `&g: &f64` and `g: &f64`, one of statements. Before: "inlines a closure
+/// defined in the body at its calls, and cannot here".
+#[gradient(jvp, hvp)]
+fn successive(x: &[f64]) -> f64 {
+    use std::iter::successors;
+    let a = x[0] * x[0] + 2.0;
+    let root = successors(Some(1.0), |&g: &f64| Some(0.5 * (g + a / g)))
+        .take(8)
+        .last()
+        .unwrap();
+    let k = successors(Some(x[1]), |&g| {
+        let h = g.sin();
+        Some(h * x[2])
+    })
+    .nth(3)
+    .unwrap();
+    let v: Vec<f64> = successors(Some(x[3]), |g: &f64| Some(g * 0.5 + x[4]))
+        .take(4)
+        .collect();
+    root * x[5]
+        + k
+        + v.iter().sum::<f64>()
+        + successors(Some(x[5]), |g| Some(g.cos()))
+            .take(3)
+            .map(|g| g * g)
+            .sum::<f64>()
+}
+
+#[test]
+fn items_made_from_the_one_before() {
+    let p = [0.3, -0.7, 0.5, 0.9, -0.4, 0.2];
+    check("successive", &successive, &successive_grad, &p);
+    let t = [0.5, -1.0, 0.25, 2.0, 1.5, -0.5];
+    let mut d = [0.0; 6];
+    let v = successive_grad(&p, &mut d);
+    jvp_agrees("successive", (v, &d), &t, successive_jvp(&p, &t));
+}
+
 /// Labeled blocks left early with a value (`break 'b v`) or without (`break 'b;`), inside a
 /// loop too, and a message made by `format!` from differentiated values (a `String`, data).
 /// Before: "labeled blocks are not supported", "cannot differentiate through the macro

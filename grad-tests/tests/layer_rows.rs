@@ -204,7 +204,8 @@ fn a_free_function_of_the_layers_and_its_tangent() {
 }
 
 /// Rows of a layer under another name, mapped, summed in closures, zipped with the biases in a
-/// map, of the last layer, backwards and past the first.
+/// map, of the last layer, backwards and past the first, in loops and in maps (`.skip(1).map(..)`
+/// refused before: "reads the rows of `ma.ws_e[_].g` .. not this read").
 #[gradient(wrt(m))]
 fn rows_in_closures(m: &Mlp, x: &[f64]) -> f64 {
     let mut s = 0.0;
@@ -247,6 +248,16 @@ fn rows_in_closures(m: &Mlp, x: &[f64]) -> f64 {
         for row in layer.w.iter().skip(1) {
             s += row[1];
         }
+        // Mapped past the first, backwards, the first few, every other one.
+        s += layer.w.iter().skip(1).map(|row| row[0].tanh()).sum::<f64>()
+            + layer.w.iter().rev().map(|row| row[1] * x[1]).sum::<f64>()
+            + layer.w.iter().take(1).map(|row| row[0]).sum::<f64>()
+            + layer
+                .w
+                .iter()
+                .step_by(2)
+                .map(|row| row[0] * row[1])
+                .sum::<f64>();
     }
     s + m.layers[0].w[1][1]
 }

@@ -731,6 +731,15 @@ pub(super) fn iterator_sources(block: &mut syn::Block) {
     struct Sources;
     impl VisitMut for Sources {
         fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            // `successors(Some(a), |&g| Some(f(g)))`: the last of `n` (`.take(n).last()`), the
+            // `k`-th (`.nth(k)`), unwrapped, as a loop (before its `take` is read below).
+            if let syn::Expr::MethodCall(m) = e {
+                if m.method == "unwrap" && m.args.is_empty() {
+                    if let Some(found) = successors_unwrapped(&m.receiver) {
+                        *e = found;
+                    }
+                }
+            }
             syn::visit_mut::visit_expr_mut(self, e);
             // `std::iter::repeat_n(v, n)`: the same items.
             if let syn::Expr::Call(c) = e {
@@ -746,6 +755,24 @@ pub(super) fn iterator_sources(block: &mut syn::Block) {
             let syn::Expr::MethodCall(m) = e else {
                 return;
             };
+            // `n` items of `successors(..)` to iterate: a `scan`.
+            if m.method == "take" && m.args.len() == 1 && m.turbofish.is_none() {
+                if let Some((init, pat, next)) = successors(&m.receiver) {
+                    let (n, st, cur) = (
+                        &m.args[0],
+                        crate::naming::fresh("state"),
+                        crate::naming::fresh("current"),
+                    );
+                    let bind = bind_item(&pat, &cur);
+                    *e = syn::parse_quote!((0..#n).scan(#init, |#st, _| {
+                        let #cur = *#st;
+                        #bind
+                        *#st = #next;
+                        Some(#cur)
+                    }));
+                    return;
+                }
+            }
             if m.method == "take" && m.args.len() == 1 && m.turbofish.is_none() {
                 let n = &m.args[0];
                 match &*m.receiver {
@@ -785,6 +812,137 @@ pub(super) fn iterator_sources(block: &mut syn::Block) {
             }
         }
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    /// `successors(Some(a), |PAT| Some(NEXT))` (the closure's value always `Some`, a block's
+    /// statements before it kept): `a`, the pattern (of a reference to the item) and `NEXT`.
+    fn successors(e: &syn::Expr) -> Option<(syn::Expr, syn::Pat, syn::Expr)> {
+        let syn::Expr::Call(c) = super::unparen(e) else {
+            return None;
+        };
+        let syn::Expr::Path(p) = &*c.func else {
+            return None;
+        };
+        let [first, step] = &c.args.iter().collect::<Vec<_>>()[..] else {
+            return None;
+        };
+        if !is_repeat(&p.path, "successors") {
+            return None;
+        }
+        let some = |e: &syn::Expr| match super::unparen(e) {
+            syn::Expr::Call(s)
+                if s.args.len() == 1
+                    && matches!(&*s.func, syn::Expr::Path(sp) if sp.path.is_ident("Some")) =>
+            {
+                Some(s.args[0].clone())
+            }
+            _ => None,
+        };
+        let init = some(first)?;
+        let syn::Expr::Closure(cl) = super::unparen(step) else {
+            return None;
+        };
+        let [pat] = &cl.inputs.iter().collect::<Vec<_>>()[..] else {
+            return None;
+        };
+        let next = match super::unparen(&cl.body) {
+            syn::Expr::Block(b) => {
+                let (last, stmts) = b.block.stmts.split_last()?;
+                let syn::Stmt::Expr(tail, None) = last else {
+                    return None;
+                };
+                let value = some(tail)?;
+                // (A `return` or `?` inside could end the sequence: not followed.)
+                if super::mentions(
+                    &quote::quote!(#(#stmts)*),
+                    &syn::Ident::new("None", proc_macro2::Span::call_site()),
+                ) {
+                    return None;
+                }
+                syn::parse_quote!({ #(#stmts)* #value })
+            }
+            body => some(body)?,
+        };
+        if has_exit(&cl.body) {
+            return None;
+        }
+        Some((init, (*pat).clone(), next))
+    }
+    /// `let PAT = &place;` for a closure's pattern of a reference to the item: `&g` (`&g: &T`)
+    /// as a copy, `let g = place;` (`: T`), which lowering reads as any `let`.
+    fn bind_item(pat: &syn::Pat, place: &syn::Ident) -> syn::Stmt {
+        let (inner, ty) = match pat {
+            syn::Pat::Type(pt) => (&*pt.pat, Some(&*pt.ty)),
+            p => (p, None),
+        };
+        match (inner, ty) {
+            (syn::Pat::Reference(r), None) => {
+                let p = &r.pat;
+                syn::parse_quote!(let #p = #place;)
+            }
+            (syn::Pat::Reference(r), Some(syn::Type::Reference(t))) => {
+                let (p, t) = (&r.pat, &t.elem);
+                syn::parse_quote!(let #p: #t = #place;)
+            }
+            _ => syn::parse_quote!(let #pat = &#place;),
+        }
+    }
+    /// Whether `e` holds a `return` or a `?` (which a closure's body may leave by).
+    fn has_exit(e: &syn::Expr) -> bool {
+        struct Find(bool);
+        impl<'a> syn::visit::Visit<'a> for Find {
+            fn visit_expr_return(&mut self, _: &'a syn::ExprReturn) {
+                self.0 = true;
+            }
+            fn visit_expr_try(&mut self, _: &'a syn::ExprTry) {
+                self.0 = true;
+            }
+            fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+        }
+        let mut f = Find(false);
+        syn::visit::Visit::visit_expr(&mut f, e);
+        f.0
+    }
+    /// `successors(..).take(n).last()` and `successors(..).nth(k)`, the receiver of an
+    /// `unwrap()`: a loop that steps from the first item `n - 1` (`k`) times.
+    fn successors_unwrapped(e: &syn::Expr) -> Option<syn::Expr> {
+        let syn::Expr::MethodCall(m) = super::unparen(e) else {
+            return None;
+        };
+        let (source, steps): (&syn::Expr, syn::Expr) = match (
+            m.method.to_string().as_str(),
+            m.args.len(),
+        ) {
+            ("nth", 1) => {
+                let k = &m.args[0];
+                (&m.receiver, syn::parse_quote!(0..#k))
+            }
+            ("last", 0) => {
+                let syn::Expr::MethodCall(t) = super::unparen(&m.receiver) else {
+                    return None;
+                };
+                if t.method != "take" || t.args.len() != 1 {
+                    return None;
+                }
+                let n = &t.args[0];
+                // (`take(0)` has no last item: its `unwrap` fails, as the loop's check does.)
+                (
+                    &t.receiver,
+                    syn::parse_quote!(0..usize::checked_sub(#n, 1).expect("`last()` of an empty sequence")),
+                )
+            }
+            _ => return None,
+        };
+        let (init, pat, next) = successors(source)?;
+        let st = crate::naming::fresh("state");
+        let bind = bind_item(&pat, &st);
+        Some(syn::parse_quote!({
+            let mut #st = #init;
+            for _ in #steps {
+                #bind
+                #st = #next;
+            }
+            #st
+        }))
     }
     /// `NAME`, `iter::NAME`, `std::iter::NAME`, `core::iter::NAME` (`repeat`, `repeat_n`).
     fn is_repeat(p: &syn::Path, name: &str) -> bool {

@@ -201,16 +201,24 @@ impl Parts<'_> {
                     let z = &s.args[0];
                     (syn::parse_quote!((#a..#b).zip(#z)), Some(0))
                 }
+                // (Through `.rev()`, `.skip(k)`, `.take(k)`, `.step_by(k)`: the same picks of
+                // the positions.)
                 r => {
-                    let (_, a, b) = self.iterated(r)?;
-                    (syn::parse_quote!((#a..#b)), None)
+                    let (inner, adapters) = adapted(r);
+                    let (_, a, b) = self.iterated(inner)?;
+                    let mut range: syn::Expr = syn::parse_quote!((#a..#b));
+                    for ad in adapters.iter().rev() {
+                        let (method, args) = (&ad.method, &ad.args);
+                        range = syn::parse_quote!(#range.#method(#args));
+                    }
+                    (range, None)
                 }
             };
         let w = match crate::desugar::unparen(&m.receiver) {
             syn::Expr::MethodCall(s) if s.method == "enumerate" || s.method == "zip" => {
                 self.iterated(&s.receiver)?.0.clone()
             }
-            r => self.iterated(r)?.0.clone(),
+            r => self.iterated(adapted(r).0)?.0.clone(),
         };
         let item = cl.inputs.iter().nth(at)?;
         let k = crate::naming::fresh("row_pos");
@@ -232,6 +240,22 @@ impl Parts<'_> {
         m2.args[at] = syn::Expr::Closure(cl2);
         Some(syn::Expr::MethodCall(m2))
     }
+}
+
+/// `e` without the `.rev()`, `.skip(k)`, `.take(k)`, `.step_by(k)` after it, and those, outermost
+/// first.
+fn adapted(mut e: &syn::Expr) -> (&syn::Expr, Vec<&syn::ExprMethodCall>) {
+    let mut adapters = Vec::new();
+    while let syn::Expr::MethodCall(m) = crate::desugar::unparen(e) {
+        match (m.method.to_string().as_str(), m.args.len()) {
+            ("rev", 0) | ("skip" | "take" | "step_by", 1) => {
+                adapters.push(m);
+                e = &m.receiver;
+            }
+            _ => break,
+        }
+    }
+    (e, adapters)
 }
 
 /// `z` of `&z`, `z.iter()` or `z` (a name, an element, a field).
