@@ -3223,7 +3223,8 @@ impl<'a> FnGen<'a> {
         let active = e.iv.2 || xiv.2;
         let (s, iv) = match self.rng.below(6) {
             // Lent mutably to a free function that writes its fields, read after each call.
-            5 if self.on("data_method:lent_mut") => {
+            // (Made in a loop's body and lent so it is refused yet: outside loops only.)
+            5 if self.on("data_method:lent_mut") && ctx.loops == 0 => {
                 Self::line(
                     out,
                     ind,
@@ -10413,7 +10414,19 @@ impl {tb} {{
             // A range of the rows (`w[1..]`, `&w[..1]`, named `let t = &w[1..];`) iterated,
             // enumerated, indexed, counted, and lent to a plain helper taking rows.
             let t = self.fresh("rt");
-            let line = match self.rng.below(5) {
+            let line = match self.rng.below(6) {
+                // Folded, whole or a range, enumerated.
+                5 if self.on("rows:fold") => {
+                    let a = self.fresh("fa");
+                    if self.rng.chance(0.5) {
+                        format!("{acc} += {w}.iter().fold(0.0, |{a}, {row}| {a} * 0.5 + {FLT}::tanh({row}[0] * {e}));")
+                    } else {
+                        // (A model's rows field folded over a range with `enumerate` is refused
+                        // yet: whole there.)
+                        let part = if field { "" } else { "[1..]" };
+                        format!("{acc} += {w}{part}.iter().enumerate().fold(0.0, |{a}, ({i}, {row})| {a} + {row}[0] * ({i} as {FLT} + 0.5)) * 0.25;")
+                    }
+                }
                 0 => format!(
                     "{acc} += {w}[1..].iter().map(|{row}| {row}[0] * {e}).sum::<{FLT}>();"
                 ),

@@ -1444,10 +1444,52 @@ impl ParamUses<'_> {
     }
 }
 
+impl ParamUses<'_> {
+    /// `w.iter().fold(init, |acc, row| e)` (with the adapters and pairs of [`Self::row_map`]) as a
+    /// fold over a range of rows.
+    fn row_fold(&mut self, m: &syn::ExprMethodCall) -> Option<syn::Expr> {
+        if m.method != "fold" || m.args.len() != 2 {
+            return None;
+        }
+        let syn::Expr::Closure(c) = &m.args[1] else {
+            return None;
+        };
+        if c.inputs.len() != 2 {
+            return None;
+        }
+        let f = syn::ExprForLoop {
+            attrs: Vec::new(),
+            label: None,
+            for_token: Default::default(),
+            pat: Box::new(c.inputs[1].clone()),
+            in_token: Default::default(),
+            expr: m.receiver.clone(),
+            body: {
+                let value = crate::desugar::tail_expr(&c.body);
+                syn::parse_quote!({ #value })
+            },
+        };
+        let syn::Expr::ForLoop(l) = self.row_loop(&f)? else {
+            return None;
+        };
+        let syn::Pat::Ident(r) = &*l.pat else {
+            return None;
+        };
+        let (range, stmts, init, acc) = (&l.expr, &l.body.stmts, &m.args[0], &c.inputs[0]);
+        Some(syn::parse_quote!((#range).fold(#init, |#acc, #r| { #(#stmts)* })))
+    }
+}
+
 impl VisitMut for ParamUses<'_> {
     fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
         let w = self.rows.ident.clone();
         match e {
+            syn::Expr::MethodCall(m) if m.method == "fold" => {
+                if let Some(l) = self.row_fold(m) {
+                    *e = l;
+                }
+                syn::visit_mut::visit_expr_mut(self, e);
+            }
             syn::Expr::ForLoop(f) => {
                 if let Some(l) = self.row_loop(f) {
                     *e = l;

@@ -1763,8 +1763,13 @@ fn successive(x: &[f64]) -> f64 {
     let v: Vec<f64> = successors(Some(x[3]), |g: &f64| Some(g * 0.5 + x[4]))
         .take(4)
         .collect();
+    let damped = successors(Some(x[2]), |&g| Some(0.9 * g))
+        .take(3)
+        .last()
+        .unwrap_or(0.0);
     root * x[5]
         + k
+        + damped
         + v.iter().sum::<f64>()
         + successors(Some(x[5]), |g| Some(g.cos()))
             .take(3)

@@ -5566,3 +5566,38 @@ fn session_60_forms_run() {
         S60Counter { calls: 0 }.counted(&w, &[1.0, 0.5]).to_bits()
     );
 }
+
+/// Sum of each row's first element, scaled.
+fn s61_first_col(rs: &[[f64; 2]], s: f64) -> f64 {
+    rs.iter().map(|r| r[0] * s).sum()
+}
+
+/// Session 61's forms: ranges of rows (a parameter's, a local matrix's) iterated, named and lent
+/// to a helper; the rows lent whole as `&w[..]`; reductions with closures as elements of a list;
+/// `successors`.
+#[gradient(jvp, wrt(w, s))]
+fn s61_forms(w: &[[f64; 2]], s: f64) -> f64 {
+    let m = [[s, s * s], [0.5, s], [s.sin(), 1.0]];
+    let tail = &m[1..];
+    let mut out = s61_first_col(&w[1..], s) + s61_first_col(w, 0.5);
+    for (i, r) in w[1..].iter().enumerate() {
+        out += r[1] * f64::from(u32::try_from(i).unwrap_or(0));
+    }
+    out += tail.iter().map(|r| r[0] * r[1]).sum::<f64>() + s61_first_col(&m[..2], s);
+    let listed = [w.iter().fold(0.0, |a, r| a + r[0]), s];
+    let root = std::iter::successors(Some(1.0), |&g: &f64| Some(0.5 * (g + (s * s + 1.0) / g)))
+        .take(6)
+        .last()
+        .unwrap_or(1.0);
+    out + listed[0] * listed[1] + root
+}
+
+#[test]
+fn session_61_forms_run() {
+    let w = [[0.5, 1.0], [-0.25, 2.0], [0.75, -0.5]];
+    let mut dw = [[0.0; 2]; 3];
+    let (value, _) = s61_forms_grad(&w, 0.7, &mut dw);
+    assert_eq!(value.to_bits(), s61_forms(&w, 0.7).to_bits());
+    let (value, _) = s61_forms_jvp(&w, 0.7, &[[0.1; 2]; 3], 0.2);
+    assert_eq!(value.to_bits(), s61_forms(&w, 0.7).to_bits());
+}

@@ -341,3 +341,52 @@ fn data_made_in_branches() {
         }
     }
 }
+
+/// A plain helper that makes data and changes it by its `#[gradient]` method.
+fn nudged_twice(a: f64, s: &[f64]) -> f64 {
+    let mut n = Nudge { k: 0.75 };
+    n.nudged(a + s[0]) * 0.25 + n.k * 0.1
+}
+
+/// Three values from one call.
+#[gradient]
+fn three(s: &[f64], a: f64) -> (f64, f64, f64) {
+    let m = (s[0] * a).tanh();
+    (m, (s[s.len() - 1] + m).sin(), m * a.cos())
+}
+
+/// The helper inlined into an argument of a call whose tuple is read (`three(.., helper(..))`),
+/// its data made there. Before: rustc's E0596 inside the generated code (the call's arguments
+/// were lowered from a copy, where the data's `let` was not found to be changed).
+#[gradient(wrt(xs, x))]
+fn data_in_a_tuple_calls_argument(xs: &[f64], x: f64) -> f64 {
+    let t = three(xs, nudged_twice(x, &[x, 0.5]).tanh());
+    t.1 * t.0 + t.2
+}
+
+#[test]
+fn data_made_in_an_argument_of_a_tuple_call() {
+    let xs = [0.4, -0.3, 0.8];
+    for x in [0.3, -0.8] {
+        let mut dxs = [0.0; 3];
+        let (v, [dx]) = data_in_a_tuple_calls_argument_grad(&xs, x, &mut dxs);
+        assert_eq!(
+            v.to_bits(),
+            data_in_a_tuple_calls_argument(&xs, x).to_bits()
+        );
+        assert!(derivative_agrees(
+            &|t| data_in_a_tuple_calls_argument(&xs, x + t),
+            1e-5,
+            dx,
+            1.0
+        ));
+        for k in 0..3 {
+            let f = |t: f64| {
+                let mut ys = xs;
+                ys[k] += t;
+                data_in_a_tuple_calls_argument(&ys, x)
+            };
+            assert!(derivative_agrees(&f, 1e-5, dxs[k], 1.0), "d{k}");
+        }
+    }
+}

@@ -920,6 +920,37 @@ fn vec_rows_ranges(w: &[Vec<f64>], x: &[f64]) -> f64 {
         .product::<f64>()
 }
 
+/// Rows folded (`w.iter().fold(..)`, after `enumerate`, over a range, in a list's element).
+/// Before: "reads the differentiated rows `w` by index .. write this read in one of those
+/// forms".
+#[gradient(wrt(w), jvp)]
+fn rows_folded(w: &[[f64; 2]], x: &[f64]) -> f64 {
+    let a = w.iter().fold(0.0, |acc, r| acc + r[0] * x[0]);
+    let b = w
+        .iter()
+        .enumerate()
+        .fold(1.0, |acc, (i, r)| acc * 0.5 + r[1] * i as f64);
+    let listed = [w[1..].iter().fold(0.0, |acc, &[p, q]| acc + p * q), x[1]];
+    a * b + listed[0] * listed[1]
+}
+
+#[test]
+fn rows_folded_in_every_form() {
+    let w = [[0.3, -0.2], [0.5, 0.7], [-0.1, 0.4]];
+    let x = [0.5, -1.2];
+    let mut d = [[f64::NAN; 2]; 3];
+    let v = rows_folded_grad(&w, &x, &mut d);
+    let f = |p: &[f64]| rows_folded(&unflat::<2>(p), &x);
+    check_flat("rows_folded", &flat(&w), &f, v, &flat(&d)).unwrap();
+    let t = [[0.5, -1.0], [0.25, 2.0], [1.5, -0.5]];
+    jvp_agrees(
+        "rows_folded",
+        (v, &flat(&d)),
+        &flat(&t),
+        rows_folded_jvp(&w, &x, &t),
+    );
+}
+
 #[test]
 fn ranges_of_rows() {
     let w = vec![

@@ -734,8 +734,16 @@ pub(super) fn iterator_sources(block: &mut syn::Block) {
             // `successors(Some(a), |&g| Some(f(g)))`: the last of `n` (`.take(n).last()`), the
             // `k`-th (`.nth(k)`), unwrapped, as a loop (before its `take` is read below).
             if let syn::Expr::MethodCall(m) = e {
-                if m.method == "unwrap" && m.args.is_empty() {
-                    if let Some(found) = successors_unwrapped(&m.receiver) {
+                // (`expect(..)` as `unwrap()`; `unwrap_or(v)` gives `v` for `take(0)`.)
+                let fallback = match (m.method.to_string().as_str(), m.args.len()) {
+                    ("unwrap", 0) | ("expect", 1) => Some(None),
+                    ("unwrap_or", 1) if super::refill_calls::reads_only(&m.args[0]) => {
+                        Some(Some(m.args[0].clone()))
+                    }
+                    _ => None,
+                };
+                if let Some(fallback) = fallback {
+                    if let Some(found) = successors_unwrapped(&m.receiver, fallback) {
                         *e = found;
                     }
                 }
@@ -904,7 +912,7 @@ pub(super) fn iterator_sources(block: &mut syn::Block) {
     }
     /// `successors(..).take(n).last()` and `successors(..).nth(k)`, the receiver of an
     /// `unwrap()`: a loop that steps from the first item `n - 1` (`k`) times.
-    fn successors_unwrapped(e: &syn::Expr) -> Option<syn::Expr> {
+    fn successors_unwrapped(e: &syn::Expr, fallback: Option<syn::Expr>) -> Option<syn::Expr> {
         let syn::Expr::MethodCall(m) = super::unparen(e) else {
             return None;
         };
@@ -924,7 +932,20 @@ pub(super) fn iterator_sources(block: &mut syn::Block) {
                     return None;
                 }
                 let n = &t.args[0];
-                // (`take(0)` has no last item: its `unwrap` fails, as the loop's check does.)
+                // (`take(0)` has no last item: its `unwrap` fails, as the loop's check does;
+                // `unwrap_or(v)` gives `v`.)
+                if let Some(v) = &fallback {
+                    let count = crate::naming::fresh("count");
+                    let source = &t.receiver;
+                    let inner = successors_unwrapped(
+                        &syn::parse_quote!(#source.take(#count).last()),
+                        None,
+                    )?;
+                    return Some(syn::parse_quote!({
+                        let #count: usize = #n;
+                        if #count == 0 { #v } else { #inner }
+                    }));
+                }
                 (
                     &t.receiver,
                     syn::parse_quote!(0..usize::checked_sub(#n, 1).expect("`last()` of an empty sequence")),

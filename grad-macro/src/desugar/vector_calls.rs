@@ -13,17 +13,22 @@ pub fn marker() -> syn::Ident {
 
 /// The call of a `let` that [`mark`] marked (its arguments desugared like any others), and the
 /// arity of the tuple it returns when its result is read as one (`t.0`).
-pub fn vector_call(l: &syn::Local) -> Option<(syn::ExprCall, Option<usize>)> {
+///
+/// The call as written is borrowed, not copied: lowering finds the `let`s of its arguments'
+/// blocks (a helper inlined there) by where they are (see `lower::data_locals`).
+pub fn vector_call(l: &syn::Local) -> Option<(std::borrow::Cow<'_, syn::ExprCall>, Option<usize>)> {
     let attr = l.attrs.iter().find(|a| a.path().is_ident(&marker()))?;
     let arity = attr
         .parse_args::<syn::LitInt>()
         .ok()
         .and_then(|n| n.base10_parse().ok());
     match &*l.init.as_ref()?.expr {
-        syn::Expr::Call(c) => Some((c.clone(), arity)),
+        syn::Expr::Call(c) => Some((std::borrow::Cow::Borrowed(c), arity)),
         // A `#[gradient]` method of a model's field (`fields::find`).
         syn::Expr::MethodCall(m) => Some((
-            crate::lower::field_method_call(m).or_else(|| crate::lower::data_method_call(m))?,
+            std::borrow::Cow::Owned(
+                crate::lower::field_method_call(m).or_else(|| crate::lower::data_method_call(m))?,
+            ),
             arity,
         )),
         _ => None,
