@@ -10421,10 +10421,7 @@ impl {tb} {{
                     if self.rng.chance(0.5) {
                         format!("{acc} += {w}.iter().fold(0.0, |{a}, {row}| {a} * 0.5 + {FLT}::tanh({row}[0] * {e}));")
                     } else {
-                        // (A model's rows field folded over a range with `enumerate` is refused
-                        // yet: whole there.)
-                        let part = if field { "" } else { "[1..]" };
-                        format!("{acc} += {w}{part}.iter().enumerate().fold(0.0, |{a}, ({i}, {row})| {a} + {row}[0] * ({i} as {FLT} + 0.5)) * 0.25;")
+                        format!("{acc} += {w}[1..].iter().enumerate().fold(0.0, |{a}, ({i}, {row})| {a} + {row}[0] * ({i} as {FLT} + 0.5)) * 0.25;")
                     }
                 }
                 0 => format!(

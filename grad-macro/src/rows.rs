@@ -1195,6 +1195,36 @@ fn is_range(e: &syn::Expr) -> bool {
     matches!(e, syn::Expr::Range(_))
 }
 
+/// The rows from `a` to `b` of `w[a..b]` (see `refs::sub_rows`) or of `w.iter().skip(a)`,
+/// `.take(n)` after it or alone (a model's part `self.w[a..b]` as its rewrite writes it).
+fn part_of_rows(e: &syn::Expr, w: &Ident) -> Option<(syn::Expr, syn::Expr)> {
+    if let Some(part) = crate::desugar::refs::sub_rows(e, w) {
+        return Some(part);
+    }
+    let (mut skip, mut take) = (None, None);
+    let mut e = crate::desugar::unparen(e);
+    while let syn::Expr::MethodCall(m) = e {
+        match (m.method.to_string().as_str(), m.args.len()) {
+            ("take", 1) if take.is_none() && skip.is_none() => take = Some(&m.args[0]),
+            ("skip", 1) if skip.is_none() => skip = Some(&m.args[0]),
+            ("iter", 0) if is_name(&m.receiver, w) && (skip.is_some() || take.is_some()) => {
+                let start: syn::Expr = match skip {
+                    Some(a) => syn::parse_quote!((#a)),
+                    None => syn::parse_quote!(0),
+                };
+                let end: syn::Expr = match take {
+                    Some(n) => syn::parse_quote!(::core::cmp::min(#start + (#n), #w.len())),
+                    None => syn::parse_quote!(#w.len()),
+                };
+                return Some((start, end));
+            }
+            _ => return None,
+        }
+        e = crate::desugar::unparen(&m.receiver);
+    }
+    None
+}
+
 fn is_name(e: &syn::Expr, name: &Ident) -> bool {
     match e {
         syn::Expr::Path(p) => p.qself.is_none() && p.path.is_ident(name),
@@ -1266,9 +1296,9 @@ impl ParamUses<'_> {
                     if m.method == "enumerate"
                         && m.args.is_empty()
                         && (is_row_iter(&m.receiver, w)
-                            || crate::desugar::refs::sub_rows(&m.receiver, w).is_some()) =>
+                            || part_of_rows(&m.receiver, w).is_some()) =>
                 {
-                    sub = crate::desugar::refs::sub_rows(&m.receiver, w);
+                    sub = part_of_rows(&m.receiver, w);
                     let syn::Pat::Tuple(t) = &*f.pat else {
                         return None;
                     };
@@ -1419,32 +1449,10 @@ impl ParamUses<'_> {
         if c.inputs.len() != 1 {
             return None;
         }
-        let value = &c.body;
-        let f = syn::ExprForLoop {
-            attrs: Vec::new(),
-            label: None,
-            for_token: Default::default(),
-            pat: Box::new(c.inputs[0].clone()),
-            in_token: Default::default(),
-            expr: m.receiver.clone(),
-            body: {
-                let value = crate::desugar::tail_expr(value);
-                syn::parse_quote!({ #value })
-            },
-        };
-        // The same shapes as a loop: reuse its analysis, then take the range and body back.
-        let syn::Expr::ForLoop(l) = self.row_loop(&f)? else {
-            return None;
-        };
-        let syn::Pat::Ident(r) = &*l.pat else {
-            return None;
-        };
-        let (range, stmts) = (&l.expr, &l.body.stmts);
+        let (range, r, stmts) = self.row_closure(&m.receiver, &c.inputs[0], &c.body)?;
         Some(syn::parse_quote!((#range).map(|#r| { #(#stmts)* })))
     }
-}
 
-impl ParamUses<'_> {
     /// `w.iter().fold(init, |acc, row| e)` (with the adapters and pairs of [`Self::row_map`]) as a
     /// fold over a range of rows.
     fn row_fold(&mut self, m: &syn::ExprMethodCall) -> Option<syn::Expr> {
@@ -1457,15 +1465,28 @@ impl ParamUses<'_> {
         if c.inputs.len() != 2 {
             return None;
         }
+        let (range, r, stmts) = self.row_closure(&m.receiver, &c.inputs[1], &c.body)?;
+        let (init, acc) = (&m.args[0], &c.inputs[0]);
+        Some(syn::parse_quote!((#range).fold(#init, |#acc, #r| { #(#stmts)* })))
+    }
+
+    /// A closure over the rows `source` yields (its item `pat`, its body `value`) as a loop's
+    /// range, row index and statements: the same shapes as a loop, by its analysis.
+    fn row_closure(
+        &mut self,
+        source: &syn::Expr,
+        pat: &syn::Pat,
+        value: &syn::Expr,
+    ) -> Option<(syn::Expr, Ident, Vec<syn::Stmt>)> {
         let f = syn::ExprForLoop {
             attrs: Vec::new(),
             label: None,
             for_token: Default::default(),
-            pat: Box::new(c.inputs[1].clone()),
+            pat: Box::new(pat.clone()),
             in_token: Default::default(),
-            expr: m.receiver.clone(),
+            expr: Box::new(source.clone()),
             body: {
-                let value = crate::desugar::tail_expr(&c.body);
+                let value = crate::desugar::tail_expr(value);
                 syn::parse_quote!({ #value })
             },
         };
@@ -1475,8 +1496,7 @@ impl ParamUses<'_> {
         let syn::Pat::Ident(r) = &*l.pat else {
             return None;
         };
-        let (range, stmts, init, acc) = (&l.expr, &l.body.stmts, &m.args[0], &c.inputs[0]);
-        Some(syn::parse_quote!((#range).fold(#init, |#acc, #r| { #(#stmts)* })))
+        Some((*l.expr, r.ident.clone(), l.body.stmts))
     }
 }
 

@@ -920,7 +920,8 @@ fn vec_rows_ranges(w: &[Vec<f64>], x: &[f64]) -> f64 {
         .product::<f64>()
 }
 
-/// Rows folded (`w.iter().fold(..)`, after `enumerate`, over a range, in a list's element).
+/// Rows folded (`w.iter().fold(..)`, after `enumerate`, over a range, in a list's element), and
+/// enumerated after `skip`/`take` (counted from the first row taken).
 /// Before: "reads the differentiated rows `w` by index .. write this read in one of those
 /// forms".
 #[gradient(wrt(w), jvp)]
@@ -931,7 +932,15 @@ fn rows_folded(w: &[[f64; 2]], x: &[f64]) -> f64 {
         .enumerate()
         .fold(1.0, |acc, (i, r)| acc * 0.5 + r[1] * i as f64);
     let listed = [w[1..].iter().fold(0.0, |acc, &[p, q]| acc + p * q), x[1]];
-    a * b + listed[0] * listed[1]
+    let mut c = 0.0;
+    for (i, r) in w.iter().skip(1).take(5).enumerate() {
+        c += r[0] * (i as f64 + 1.0);
+    }
+    a * b + listed[0] * listed[1] + c
+        - w.iter()
+            .take(2)
+            .enumerate()
+            .fold(0.0, |acc, (i, r)| acc + r[1] * i as f64)
 }
 
 #[test]

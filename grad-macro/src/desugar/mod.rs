@@ -2693,7 +2693,13 @@ fn element_access(e: &syn::Expr) -> Option<syn::Expr> {
 /// The sequence and the start of a part `x[a..b]` (also `&x[a..]`, in parentheses), where `a` is
 /// given (a part from the start is `x` itself).
 fn part_start(e: &syn::Expr) -> Option<(syn::Expr, proc_macro2::TokenStream)> {
-    let mut e = e;
+    let (seq, r) = ranged(e)?;
+    let start = r.start.as_ref()?;
+    Some((seq.clone(), quote!((#start))))
+}
+
+/// The sequence and the range of a part `x[a..b]` (any range; also lent, in parentheses).
+pub(crate) fn ranged(mut e: &syn::Expr) -> Option<(&syn::Expr, &syn::ExprRange)> {
     loop {
         match e {
             syn::Expr::Paren(p) => e = &p.expr,
@@ -2707,8 +2713,7 @@ fn part_start(e: &syn::Expr) -> Option<(syn::Expr, proc_macro2::TokenStream)> {
     let syn::Expr::Range(r) = &*ix.index else {
         return None;
     };
-    let start = r.start.as_ref()?;
-    Some(((*ix.expr).clone(), quote!((#start))))
+    Some((&ix.expr, r))
 }
 
 /// Input: `OPT`, an element or a reduction of a slice's items as [`unwrap_or`] takes it, whose

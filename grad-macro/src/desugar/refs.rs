@@ -463,21 +463,8 @@ pub(crate) fn sub_rows(e: &syn::Expr, w: &syn::Ident) -> Option<(syn::Expr, syn:
         syn::Expr::MethodCall(m) if m.args.is_empty() && m.method == "iter" => &*m.receiver,
         e => e,
     };
-    let mut e = e;
-    loop {
-        match e {
-            syn::Expr::Paren(p) => e = &p.expr,
-            syn::Expr::Reference(r) if r.mutability.is_none() => e = &r.expr,
-            _ => break,
-        }
-    }
-    let syn::Expr::Index(ix) = e else {
-        return None;
-    };
-    let syn::Expr::Range(r) = &*ix.index else {
-        return None;
-    };
-    if !matches!(super::unparen(&ix.expr), syn::Expr::Path(p) if p.qself.is_none() && p.path.is_ident(w))
+    let (seq, r) = super::ranged(e)?;
+    if !matches!(super::unparen(seq), syn::Expr::Path(p) if p.qself.is_none() && p.path.is_ident(w))
     {
         return None;
     }
