@@ -37,6 +37,7 @@ pub fn find(item: &syn::ItemFn, sig: &crate::sig::Sig) -> (Taken, HashSet<usize>
         out: &mut out,
         refused: &mut refused,
         visible: Vec::new(),
+        in_loop: false,
     };
     found.find_in(&item.block);
     (out, refused)
@@ -51,6 +52,9 @@ struct Found<'a, 'o> {
     /// The `let`s in scope at the statement walked: those before it in its block and in the
     /// blocks around it.
     visible: Vec<&'a syn::Local>,
+    /// Whether the block walked is a loop's body (its data is made anew each time: a `let`
+    /// there that a method changes is refused, never made once).
+    in_loop: bool,
 }
 
 impl<'a> Found<'a, '_> {
@@ -81,6 +85,10 @@ impl<'a> Found<'a, '_> {
             }
             if let Some(b) = once_loop(e) {
                 self.find_in(b);
+            } else if let Some(b) = loop_body(e) {
+                let outer = std::mem::replace(&mut self.in_loop, true);
+                self.find_in(b);
+                self.in_loop = outer;
             }
         }
         let syn::Stmt::Local(l) = s else { return };
@@ -101,12 +109,26 @@ impl<'a> Found<'a, '_> {
         }
         if uses.changed && !uses.assigned && !uses.numeric {
             let at = std::ptr::from_ref(l) as usize;
-            if let Some(lets) = taken {
+            if self.in_loop {
+                if uses.method {
+                    self.refused.insert(at);
+                }
+            } else if let Some(lets) = taken {
                 self.out.insert(at, lets.into_iter().cloned().collect());
             } else if uses.method {
                 self.refused.insert(at);
             }
         }
+    }
+}
+
+/// The body of the loop `e` (`for`, `while`, `loop`).
+fn loop_body(e: &syn::Expr) -> Option<&syn::Block> {
+    match e {
+        syn::Expr::ForLoop(f) => Some(&f.body),
+        syn::Expr::While(w) => Some(&w.body),
+        syn::Expr::Loop(l) => Some(&l.body),
+        _ => None,
     }
 }
 

@@ -1176,7 +1176,7 @@ impl<'f> Lowerer<'f> {
             {
                 self.errors.push_spanned(
                     &init.expr,
-                    format!("`#[gradient]` follows data changed in place by its methods (`{ident}.next()`, a generator) when it is made from parameters of data and constants (`Lcg::seeded(seed)` in the body, or in a helper called with constants): this one is made from a local (an argument of the helper it is in); make it from parameters, or pass it as a `&mut` parameter"),
+                    format!("`#[gradient]` follows data changed in place by its methods (`{ident}.next()`, a generator) when it is made once, from parameters of data and constants (`Lcg::seeded(seed)` in the body, or in a helper called with constants): this one is made from a local (an argument of the helper it is in) or in a loop's body; make it from parameters before the loop, or pass it as a `&mut` parameter"),
                 );
                 self.env.declare(ident.clone(), Binding::Poisoned);
                 return;
