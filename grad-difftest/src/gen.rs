@@ -3236,7 +3236,8 @@ impl<'a> FnGen<'a> {
                 )
             }
             // Receivers lent mutably (a method that changes it first) and taken by value.
-            4 if self.on("data_method:receivers") => {
+            // (Made in a loop's body and changed so, data is refused yet: outside loops only.)
+            4 if self.on("data_method:receivers") && ctx.loops == 0 => {
                 Self::line(
                     out,
                     ind,
@@ -3249,7 +3250,7 @@ impl<'a> FnGen<'a> {
             }
             // Fields of the receiver written by the method (a count, the best value kept),
             // read by the caller after.
-            3 if self.on("data_method:fields_written") => {
+            3 if self.on("data_method:fields_written") && ctx.loops == 0 => {
                 Self::line(
                     out,
                     ind,
