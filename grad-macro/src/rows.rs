@@ -1179,16 +1179,8 @@ fn part_range<'r>(
     let syn::Expr::Range(r) = &*ix.index else {
         return None;
     };
-    let start = match &r.start {
-        Some(a) => quote!(#a),
-        None => quote!(0),
-    };
-    let end = match (&r.end, &r.limits) {
-        (Some(b), syn::RangeLimits::HalfOpen(_)) => quote!(#b),
-        (Some(b), syn::RangeLimits::Closed(_)) => quote!((#b) + 1),
-        (None, _) => quote!(#name.len()),
-    };
-    Some((name, start, end, true))
+    let (start, end) = crate::desugar::range_bounds(r, &quote!(#name.len()));
+    Some((name, quote!(#start), quote!(#end), true))
 }
 
 fn is_range(e: &syn::Expr) -> bool {

@@ -2698,6 +2698,24 @@ fn part_start(e: &syn::Expr) -> Option<(syn::Expr, proc_macro2::TokenStream)> {
     Some((seq.clone(), quote!((#start))))
 }
 
+/// The first index of a range and the one past its last (`0` and `len` where it is open):
+/// `(a)` and `(b) + 1` of `a..=b`.
+pub(crate) fn range_bounds(
+    r: &syn::ExprRange,
+    len: &proc_macro2::TokenStream,
+) -> (syn::Expr, syn::Expr) {
+    let start: syn::Expr = match &r.start {
+        Some(a) => syn::parse_quote!((#a)),
+        None => syn::parse_quote!(0),
+    };
+    let end: syn::Expr = match (&r.end, &r.limits) {
+        (Some(b), syn::RangeLimits::HalfOpen(_)) => syn::parse_quote!((#b)),
+        (Some(b), syn::RangeLimits::Closed(_)) => syn::parse_quote!((#b) + 1),
+        (None, _) => syn::parse_quote!(#len),
+    };
+    (start, end)
+}
+
 /// The sequence and the range of a part `x[a..b]` (any range; also lent, in parentheses).
 pub(crate) fn ranged(mut e: &syn::Expr) -> Option<(&syn::Expr, &syn::ExprRange)> {
     loop {

@@ -468,16 +468,7 @@ pub(crate) fn sub_rows(e: &syn::Expr, w: &syn::Ident) -> Option<(syn::Expr, syn:
     {
         return None;
     }
-    let start: syn::Expr = match &r.start {
-        Some(a) => syn::parse_quote!((#a)),
-        None => syn::parse_quote!(0),
-    };
-    let end: syn::Expr = match (&r.end, &r.limits) {
-        (Some(b), syn::RangeLimits::HalfOpen(_)) => syn::parse_quote!((#b)),
-        (Some(b), syn::RangeLimits::Closed(_)) => syn::parse_quote!((#b) + 1),
-        (None, _) => syn::parse_quote!(#w.len()),
-    };
-    Some((start, end))
+    Some(super::range_bounds(r, &quote::quote!(#w.len())))
 }
 
 /// `let part = &w[a..b];` (an inlined helper's parameter given `&w[a..]`): `part` stands for
@@ -570,28 +561,34 @@ pub(crate) fn sub_rows_let(
 /// `name`).
 /// and in the blocks nested in them (a helper copied in binds its parameter `&m[1..]` in a block
 /// of its own), up to a statement that declares `name` again.
-pub fn sub_views_in(stmts: &mut Vec<syn::Stmt>, name: &syn::Ident) {
-    struct Nested<'a>(&'a syn::Ident);
+/// Whether it named one.
+pub fn sub_views_in(stmts: &mut Vec<syn::Stmt>, name: &syn::Ident) -> bool {
+    struct Nested<'a>(&'a syn::Ident, bool);
     impl syn::visit_mut::VisitMut for Nested<'_> {
         fn visit_block_mut(&mut self, b: &mut syn::Block) {
-            sub_views_in(&mut b.stmts, self.0);
+            self.1 |= sub_views_in(&mut b.stmts, self.0);
         }
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }
+    let mut named = false;
     let mut k = 0;
     while k < stmts.len() {
         if let syn::Stmt::Local(l) = &stmts[k] {
             let l = l.clone();
             if let Some(bounds) = sub_rows_let(&l, name, &mut stmts[k + 1..]) {
                 stmts.splice(k..=k, bounds);
+                named = true;
             }
         }
-        syn::visit_mut::VisitMut::visit_stmt_mut(&mut Nested(name), &mut stmts[k]);
+        let mut nested = Nested(name, false);
+        syn::visit_mut::VisitMut::visit_stmt_mut(&mut nested, &mut stmts[k]);
+        named |= nested.1;
         if super::options::binds_inside(&stmts[k], name) {
-            return;
+            return named;
         }
         k += 1;
     }
+    named
 }
 
 /// `e` is the name `name` (in parentheses or lent).

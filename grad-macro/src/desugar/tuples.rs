@@ -948,13 +948,19 @@ pub fn matrix_let(
 ) -> Option<Vec<syn::Stmt>> {
     // A view of the whole matrix bound beside it (`let b: &[[f64; 3]; 2] = &a;`, an inlined
     // helper's parameter) read as the matrix, kept where the matrix is rewritten.
-    if let (syn::Pat::Ident(id), _) = super::pat_and_type(l) {
+    // (Only a matrix written out or repeated is one: other `let`s pass by untouched.)
+    let listed = l.init.as_ref().is_some_and(|i| {
+        matches!(
+            &*i.expr,
+            syn::Expr::Array(_) | syn::Expr::Repeat(_) | syn::Expr::Macro(_)
+        )
+    });
+    if let (syn::Pat::Ident(id), true) = (super::pat_and_type(l).0, listed) {
         let mut trial = rest.clone();
         super::refs::views_read_whole_in(&mut trial, &id.ident);
         // (`let tail = &m[1..];`: the rows from 1, named.)
-        let before = trial.clone();
-        super::refs::sub_views_in(&mut trial, &id.ident);
-        if trial.len() < rest.len() || trial != before {
+        let parts = super::refs::sub_views_in(&mut trial, &id.ident);
+        if trial.len() < rest.len() || parts {
             let out = matrix_let_of(l, &mut trial, floats)?;
             *rest = trial;
             return Some(out);

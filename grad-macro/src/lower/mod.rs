@@ -1884,15 +1884,7 @@ fn slice_pattern_by_index(
         let part = match part {
             syn::Expr::Index(ix) => match (&*ix.expr, &*ix.index) {
                 (p @ syn::Expr::Path(_), syn::Expr::Range(r)) => {
-                    let lo: syn::Expr = match &r.start {
-                        Some(a) => syn::parse_quote!((#a)),
-                        None => syn::parse_quote!(0),
-                    };
-                    let hi: syn::Expr = match (&r.end, &r.limits) {
-                        (Some(b), syn::RangeLimits::HalfOpen(_)) => syn::parse_quote!((#b)),
-                        (Some(b), syn::RangeLimits::Closed(_)) => syn::parse_quote!((#b) + 1),
-                        (None, _) => syn::parse_quote!(#p.len()),
-                    };
+                    let (lo, hi) = crate::desugar::range_bounds(r, &quote!(#p.len()));
                     Some((p, lo, hi))
                 }
                 _ => None,
